@@ -1,0 +1,86 @@
+import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
+import { BullModule } from '@nestjs/bullmq';
+import { DynamicModule, Module, ValidationPipe } from '@nestjs/common';
+import { ConfigModule } from '@nestjs/config';
+import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { ThrottlerModule } from '@nestjs/throttler';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import type { Logger } from 'pino';
+import { AllExceptionsFilter } from './common/errors/all-exceptions.filter';
+import { validationExceptionFactory } from './common/errors/validation-errors';
+import { LoggingModule } from './common/logging/logging.module';
+import { Env } from './config/env.validation';
+import { typeormOptions } from './database/typeorm-options';
+import { AuthModule } from './modules/auth/auth.module';
+import { CompaniesModule } from './modules/companies/companies.module';
+import { HealthModule } from './modules/health/health.module';
+import { JobsModule } from './modules/jobs/jobs.module';
+import { redisOptionsFromUrl } from './modules/jobs/redis-options';
+import { WorkersModule } from './modules/jobs/workers.module';
+import { OutboxModule } from './modules/outbox/outbox.module';
+import { UsersModule } from './modules/users/users.module';
+
+export interface AppOptions {
+  /** Validated configuration with DATABASE_URL and JWT_SECRET resolved. */
+  env: Env;
+  logger: Logger;
+  /** Run the BullMQ workers and the outbox relay in this process. */
+  workers: boolean;
+}
+
+@Module({})
+export class AppModule {
+  static register({ env, logger, workers }: AppOptions): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot({
+          isGlobal: true,
+          ignoreEnvFile: true,
+          skipProcessEnv: true,
+          load: [() => ({ ...env })],
+        }),
+        LoggingModule.forRoot(logger),
+        TypeOrmModule.forRoot({
+          ...typeormOptions(env.DATABASE_URL!, env.DB_POOL_SIZE),
+          autoLoadEntities: true,
+          // Fail at once instead of retrying for half a minute; start-up already checked it.
+          retryAttempts: 0,
+        }),
+        BullModule.forRoot({
+          connection: redisOptionsFromUrl(env.REDIS_URL),
+          prefix: env.QUEUE_PREFIX,
+        }),
+        ThrottlerModule.forRoot({
+          throttlers: [
+            { ttl: env.AUTH_THROTTLE_TTL_SECONDS * 1000, limit: env.AUTH_THROTTLE_LIMIT },
+          ],
+          // Counters in Redis so the limit holds across every API process.
+          storage: new ThrottlerStorageRedisService(env.REDIS_URL, {
+            keyPrefix: `${env.QUEUE_PREFIX}:throttle:`,
+            maxRetriesPerRequest: 1,
+          }),
+        }),
+        JobsModule,
+        OutboxModule,
+        UsersModule,
+        CompaniesModule,
+        AuthModule,
+        HealthModule,
+        ...(workers ? [WorkersModule] : []),
+      ],
+      providers: [
+        {
+          provide: APP_PIPE,
+          useValue: new ValidationPipe({
+            whitelist: true,
+            forbidNonWhitelisted: true,
+            transform: true,
+            exceptionFactory: validationExceptionFactory,
+          }),
+        },
+        { provide: APP_FILTER, useClass: AllExceptionsFilter },
+      ],
+    };
+  }
+}

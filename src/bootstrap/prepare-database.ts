@@ -1,0 +1,54 @@
+import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+import type { Logger } from 'pino';
+import { databaseName, withDatabase } from '../database/database-url';
+import { typeormOptions } from '../database/typeorm-options';
+
+// Any constant works; it only has to be the same in every process of this app.
+const MIGRATION_LOCK_KEY = 4_242_001;
+
+/** Creates the database named in `url` when it does not exist yet. */
+export async function ensureDatabaseExists(url: string, log: Logger): Promise<void> {
+  const name = databaseName(url);
+  const admin = new Client({
+    connectionString: withDatabase(url, 'postgres'),
+    connectionTimeoutMillis: 5000,
+  });
+  await admin.connect();
+  try {
+    const found = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (found.rowCount === 0) {
+      await admin.query(`CREATE DATABASE "${name.replace(/"/g, '""')}"`).catch((e: unknown) => {
+        // Another process created it between our check and our CREATE.
+        if ((e as { code?: string }).code !== '42P04') throw e;
+      });
+      log.info({ database: name }, 'created database');
+    }
+  } finally {
+    await admin.end();
+  }
+}
+
+/**
+ * Runs pending migrations. An advisory lock keeps an API and a worker process that start
+ * together from racing each other through the same migrations.
+ */
+export async function runMigrations(url: string, log: Logger): Promise<string[]> {
+  const lock = new Client({ connectionString: url, connectionTimeoutMillis: 5000 });
+  await lock.connect();
+  try {
+    await lock.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+    const ds = new DataSource({ ...typeormOptions(url, 2), logging: ['error'] });
+    await ds.initialize();
+    try {
+      const ran = await ds.runMigrations({ transaction: 'each' });
+      if (ran.length > 0) log.info({ migrations: ran.map((m) => m.name) }, 'ran migrations');
+      return ran.map((m) => m.name);
+    } finally {
+      await ds.destroy();
+    }
+  } finally {
+    await lock.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => undefined);
+    await lock.end();
+  }
+}

@@ -1,0 +1,54 @@
+import type { Logger } from 'pino';
+import { Env } from '../config/env.validation';
+import { defaultDatabaseUrl } from '../database/database-url';
+import { checkRedis } from './check-redis';
+import { developmentJwtSecret } from './dev-secret';
+import { startEmbeddedPostgres } from './embedded-postgres';
+import { ensureDatabaseExists, runMigrations } from './prepare-database';
+import { isListening } from './probe';
+
+export interface PreparedInfrastructure {
+  /** Env with DATABASE_URL and JWT_SECRET resolved. */
+  env: Env;
+  /** Stops what this process started (the embedded database), after the app has closed. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Everything that must hold before Nest starts: a database (embedded if none is configured
+ * or running), the database itself, its migrations, a reachable Redis, and a JWT secret.
+ */
+export async function prepareInfrastructure(
+  env: Env,
+  log: Logger,
+): Promise<PreparedInfrastructure> {
+  let stop = async () => undefined as void;
+  let databaseUrl = env.DATABASE_URL;
+  if (!databaseUrl) {
+    if (await isListening('127.0.0.1', env.EMBEDDED_PG_PORT)) {
+      databaseUrl = defaultDatabaseUrl(env.EMBEDDED_PG_PORT);
+    } else {
+      const embedded = await startEmbeddedPostgres(
+        env.EMBEDDED_PG_DATA_DIR,
+        env.EMBEDDED_PG_PORT,
+        log,
+      );
+      databaseUrl = embedded.url;
+      stop = embedded.stop;
+    }
+  }
+  try {
+    await checkRedis(env.REDIS_URL);
+    await ensureDatabaseExists(databaseUrl, log);
+    if (env.MIGRATIONS_RUN) await runMigrations(databaseUrl, log);
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  let jwtSecret = env.JWT_SECRET;
+  if (!jwtSecret) {
+    jwtSecret = developmentJwtSecret();
+    log.warn('JWT_SECRET is not set: using a generated development secret from .data/');
+  }
+  return { env: Object.assign(env, { DATABASE_URL: databaseUrl, JWT_SECRET: jwtSecret }), stop };
+}

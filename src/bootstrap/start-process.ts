@@ -1,0 +1,36 @@
+import { existsSync } from 'node:fs';
+import type { Logger } from 'pino';
+import { ConfigError, Env, validateEnv } from '../config/env.validation';
+import { createRootLogger } from '../common/logging/root-logger';
+import { prepareInfrastructure, PreparedInfrastructure } from './prepare-infrastructure';
+
+export interface StartedProcess extends PreparedInfrastructure {
+  log: Logger;
+}
+
+/**
+ * Shared by every entry point: read .env if present, validate configuration, prepare the
+ * database and Redis. Any failure prints one clear message and exits non-zero.
+ */
+export async function startProcess(role: string): Promise<StartedProcess> {
+  if (existsSync('.env')) process.loadEnvFile('.env');
+  let env: Env;
+  try {
+    env = validateEnv(process.env);
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`${e.message}\nSee .env.example for every variable.\n`);
+      process.exit(1);
+    }
+    throw e;
+  }
+  const log = createRootLogger(env.LOG_LEVEL, role);
+  try {
+    const prepared = await prepareInfrastructure(env, log);
+    return { ...prepared, log };
+  } catch (e) {
+    log.fatal({ err: e }, (e as Error).message);
+    process.stderr.write(`\n${(e as Error).message}\n`);
+    process.exit(1);
+  }
+}

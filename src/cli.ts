@@ -1,0 +1,125 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { QueueEvents } from 'bullmq';
+import { DataSource } from 'typeorm';
+import { parseArgs } from 'node:util';
+import { createInterface } from 'node:readline';
+import { AppModule } from './app.module';
+import { startProcess } from './bootstrap/start-process';
+import { validationExceptionFactory } from './common/errors/validation-errors';
+import { DomainError } from './common/errors/domain-error';
+import { toDomainError } from './common/errors/all-exceptions.filter';
+import { QueuesService } from './modules/jobs/queues.service';
+import { redisOptionsFromUrl } from './modules/jobs/redis-options';
+import { OutboxService, outboxJobId } from './modules/outbox/outbox.service';
+import { UsersService } from './modules/users/users.service';
+import { StaffUserInput } from './cli/staff-user.input';
+import { plainToInstance } from 'class-transformer';
+import { validateSync } from 'class-validator';
+
+const USAGE = `Usage: npm run cli -- <command> [options]
+
+Commands:
+  users:create --role finance|admin --email <email>
+      Creates a staff user. The password comes from HANDOFF_PASSWORD, or is asked for.
+  jobs:ping [--timeout <seconds>]
+      Sends a job through outbox → relay → queue → worker and waits for it (needs a worker).
+`;
+
+async function readPassword(): Promise<string> {
+  if (process.env.HANDOFF_PASSWORD) return process.env.HANDOFF_PASSWORD;
+  if (!process.stdin.isTTY) throw new Error('No TTY to prompt on: set HANDOFF_PASSWORD');
+  const ask = (q: string) =>
+    new Promise<string>((resolve) => {
+      const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: true });
+      // Echo nothing while the password is typed.
+      (rl as unknown as { _writeToOutput: (s: string) => void })._writeToOutput = (s) => {
+        if (s.startsWith(q)) process.stdout.write(q);
+      };
+      rl.question(q, (answer) => {
+        rl.close();
+        process.stdout.write('\n');
+        resolve(answer);
+      });
+    });
+  const first = await ask('Password: ');
+  if ((await ask('Repeat password: ')) !== first) throw new Error('Passwords do not match');
+  return first;
+}
+
+async function main(): Promise<number> {
+  const { positionals, values } = parseArgs({
+    allowPositionals: true,
+    options: {
+      role: { type: 'string' },
+      email: { type: 'string' },
+      timeout: { type: 'string', default: '30' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const command = positionals[0];
+  if (values.help || !command || !['users:create', 'jobs:ping'].includes(command)) {
+    process.stdout.write(USAGE);
+    return values.help ? 0 : 2;
+  }
+  if (command === 'users:create') {
+    const input = plainToInstance(StaffUserInput, { role: values.role, email: values.email });
+    const errors = validateSync(input);
+    if (errors.length > 0) throw validationExceptionFactory(errors);
+  }
+  process.env.WORKERS = 'off';
+  const { env, log, stop } = await startProcess('cli');
+  const app = await NestFactory.createApplicationContext(
+    AppModule.register({ env, logger: log, workers: false }),
+    { logger: ['error', 'warn'] },
+  );
+  try {
+    if (command === 'users:create') {
+      const password = await readPassword();
+      if (password.length < 12) throw new Error('The password must be at least 12 characters');
+      const user = await app
+        .get(UsersService)
+        .createStaff(values.email!, password, values.role as 'finance' | 'admin');
+      process.stdout.write(`Created ${user.role} ${user.email} (${user.id})\n`);
+    } else {
+      const id = await app
+        .get(DataSource)
+        .transaction((em) =>
+          app
+            .get(OutboxService)
+            .enqueue(em, 'system.ping', { requestedAt: new Date().toISOString() }),
+        );
+      const events = new QueueEvents('default', {
+        connection: redisOptionsFromUrl(env.REDIS_URL),
+        prefix: env.QUEUE_PREFIX,
+      });
+      try {
+        const queue = app.get(QueuesService).get('default');
+        const deadline = Date.now() + Number(values.timeout) * 1000;
+        let job = await queue.getJob(outboxJobId(id));
+        while (!job && Date.now() < deadline) {
+          await new Promise((r) => setTimeout(r, 200));
+          job = await queue.getJob(outboxJobId(id));
+        }
+        if (!job) throw new Error('The outbox relay did not pick the job up: is a worker running?');
+        const result = await job.waitUntilFinished(events, deadline - Date.now());
+        process.stdout.write(`pong: ${JSON.stringify(result)}\n`);
+      } finally {
+        await events.close();
+      }
+    }
+    return 0;
+  } finally {
+    await app.close();
+    await stop();
+  }
+}
+
+main()
+  .then((code) => process.exit(code))
+  .catch((e: unknown) => {
+    const known = e instanceof DomainError ? e : toDomainError(e);
+    process.stderr.write(`Error: ${(known ?? (e as Error)).message}\n`);
+    if (known?.details) process.stderr.write(`${JSON.stringify(known.details, null, 2)}\n`);
+    process.exit(1);
+  });

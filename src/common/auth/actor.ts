@@ -1,0 +1,21 @@
+export const USER_ROLES = ['agent', 'company_admin', 'finance', 'admin'] as const;
+export type UserRole = (typeof USER_ROLES)[number];
+/** A company's bot calling with an API key; granted only where a route lists it. */
+export type Role = UserRole | 'bot';
+
+export interface UserActor {
+  kind: 'user';
+  role: UserRole;
+  userId: string;
+  companyId: string | null;
+}
+
+export interface BotActor {
+  kind: 'bot';
+  role: 'bot';
+  companyId: string;
+  apiKeyId: string;
+}
+
+/** Who is calling; every service method takes it first and checks access itself. */
+export type Actor = UserActor | BotActor;

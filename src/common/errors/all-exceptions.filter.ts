@@ -1,0 +1,77 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import { ThrottlerException } from '@nestjs/throttler';
+import type { Request, Response } from 'express';
+import { DomainError } from './domain-error';
+import { domainErrorForConstraint } from './constraint-errors';
+import { ErrorCode, ERROR_STATUS } from './error-code';
+
+/** Errors raised by Express body parsing, before any Nest handler runs. */
+interface BodyParserError {
+  type?: string;
+  status?: number;
+}
+
+const BODY_PARSER_ERRORS: Record<string, [ErrorCode, string]> = {
+  'entity.parse.failed': ['MALFORMED_JSON', 'The request body is not valid JSON'],
+  'entity.too.large': ['PAYLOAD_TOO_LARGE', 'The request body is larger than the allowed limit'],
+  'encoding.unsupported': ['UNSUPPORTED_MEDIA_TYPE', 'Unsupported content encoding'],
+  'charset.unsupported': ['UNSUPPORTED_MEDIA_TYPE', 'Unsupported charset'],
+};
+
+const HTTP_STATUS_CODES: Record<number, ErrorCode> = {
+  400: 'VALIDATION_FAILED',
+  401: 'UNAUTHENTICATED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  409: 'CONFLICT',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  429: 'RATE_LIMITED',
+  503: 'SERVICE_UNAVAILABLE',
+};
+
+/** Maps anything thrown during a request to the single error shape. */
+export function toDomainError(exception: unknown): DomainError | null {
+  if (exception instanceof DomainError) return exception;
+  if (exception instanceof ThrottlerException) {
+    return new DomainError('RATE_LIMITED', 'Too many requests; retry after the Retry-After delay');
+  }
+  if (exception instanceof HttpException) {
+    const code = HTTP_STATUS_CODES[exception.getStatus()];
+    return code ? new DomainError(code, exception.message) : null;
+  }
+  const parser = exception as BodyParserError | null;
+  if (parser?.type && BODY_PARSER_ERRORS[parser.type]) {
+    const [code, message] = BODY_PARSER_ERRORS[parser.type];
+    return new DomainError(code, message);
+  }
+  return domainErrorForConstraint(exception);
+}
+
+@Catch()
+export class AllExceptionsFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Errors');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    if (host.getType() !== 'http') throw exception;
+    const req = host.switchToHttp().getRequest<Request & { id?: string }>();
+    const res = host.switchToHttp().getResponse<Response>();
+    const known = toDomainError(exception);
+    if (!known) {
+      this.logger.error(
+        { err: exception, requestId: req.id },
+        `unhandled error on ${req.method} ${req.originalUrl}`,
+      );
+    }
+    const error = known ?? new DomainError('INTERNAL', 'Internal server error');
+    if (res.headersSent) return;
+    res.status(error.status ?? ERROR_STATUS.INTERNAL).json({
+      error: {
+        code: error.code,
+        message: error.message,
+        details: error.details,
+        requestId: req.id ?? null,
+      },
+    });
+  }
+}

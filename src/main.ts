@@ -1,0 +1,22 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { AppModule } from './app.module';
+import { startProcess } from './bootstrap/start-process';
+import { configureHttpApp } from './common/http/configure-http-app';
+import { installShutdown } from './bootstrap/shutdown';
+
+/** `npm start`: the HTTP API, plus the workers unless WORKERS=off. */
+async function main(): Promise<void> {
+  const { env, log, stop } = await startProcess('api');
+  const app = await NestFactory.create<NestExpressApplication>(
+    AppModule.register({ env, logger: log, workers: env.WORKERS }),
+    { bufferLogs: true, bodyParser: false },
+  );
+  configureHttpApp(app, env);
+  await app.listen(env.PORT, env.HOST);
+  installShutdown(app, stop, log, env.SHUTDOWN_TIMEOUT_MS);
+  log.info({ port: env.PORT, workers: env.WORKERS }, `Handoff API listening on :${env.PORT}`);
+}
+
+void main();

@@ -1,0 +1,44 @@
+import { Body, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
+import { ApiTags, ApiTooManyRequestsResponse } from '@nestjs/swagger';
+import { ThrottlerGuard } from '@nestjs/throttler';
+import { Public } from '../../common/auth/decorators';
+import { LoginDto, RefreshDto, RegisterDto, RegisteredDto, TokensDto } from './auth.dto';
+import { AuthService } from './auth.service';
+
+@ApiTags('auth')
+@Controller('v1/auth')
+@Public()
+@ApiTooManyRequestsResponse({ description: 'Too many calls from this client; see Retry-After' })
+export class AuthController {
+  constructor(private readonly auth: AuthService) {}
+
+  /** Signs up an agent, or a company admin together with a new company. */
+  @Post('register')
+  @UseGuards(ThrottlerGuard)
+  register(@Body() body: RegisterDto): Promise<RegisteredDto> {
+    return this.auth.register(body);
+  }
+
+  /** Exchanges email and password for an access token (15 min) and a refresh token. */
+  @Post('login')
+  @HttpCode(200)
+  @UseGuards(ThrottlerGuard)
+  login(@Body() body: LoginDto): Promise<TokensDto> {
+    return this.auth.login(body);
+  }
+
+  /** Spends a refresh token for a new pair. Reusing a spent one signs out the whole login. */
+  @Post('refresh')
+  @HttpCode(200)
+  @UseGuards(ThrottlerGuard)
+  refresh(@Body() body: RefreshDto): Promise<TokensDto> {
+    return this.auth.refresh(body.refreshToken);
+  }
+
+  /** Revokes the refresh token and every token rotated from the same login. Always 204. */
+  @Post('logout')
+  @HttpCode(204)
+  async logout(@Body() body: RefreshDto): Promise<void> {
+    await this.auth.logout(body.refreshToken);
+  }
+}

@@ -1,0 +1,59 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { IsEmail, IsIn, IsString, Length, Matches, MaxLength, ValidateIf } from 'class-validator';
+import { UserDto } from '../users/user.dto';
+
+export const SELF_SERVICE_ROLES = ['agent', 'company_admin'] as const;
+export type SelfServiceRole = (typeof SELF_SERVICE_ROLES)[number];
+
+export class RegisterDto {
+  @IsEmail({}, { message: 'email must be a valid email address' })
+  @MaxLength(254)
+  email: string;
+
+  /** 12 to 128 characters. */
+  @IsString()
+  @Length(12, 128, { message: 'password must be 12 to 128 characters long' })
+  password: string;
+
+  /** Finance and admin accounts are created from the command line only. */
+  @ApiProperty({ enum: SELF_SERVICE_ROLES })
+  @IsIn(SELF_SERVICE_ROLES, { message: 'role must be agent or company_admin' })
+  role: SelfServiceRole;
+
+  /** Required for company_admin (creates the company); must be absent for agents. */
+  @ValidateIf((o: RegisterDto) => o.role === 'company_admin' || o.companyName !== undefined)
+  @IsString()
+  @Length(1, 200)
+  @Matches(/\S/, { message: 'companyName must not be blank' })
+  companyName?: string;
+}
+
+export class LoginDto {
+  @IsString()
+  @MaxLength(254)
+  email: string;
+
+  @IsString()
+  @MaxLength(128)
+  password: string;
+}
+
+export class RefreshDto {
+  @IsString()
+  @MaxLength(200)
+  refreshToken: string;
+}
+
+export class TokensDto {
+  /** JWT for `Authorization: Bearer …`; lives 15 minutes. */
+  accessToken: string;
+  /** Exchange at /v1/auth/refresh; each one works once. */
+  refreshToken: string;
+  /** Seconds until the access token expires. */
+  expiresIn: number;
+  tokenType: 'Bearer';
+}
+
+export class RegisteredDto extends TokensDto {
+  user: UserDto;
+}

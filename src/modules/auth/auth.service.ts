@@ -1,0 +1,88 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { UserRole } from '../../common/auth/actor';
+import { DomainError } from '../../common/errors/domain-error';
+import { Company } from '../companies/company.entity';
+import { PasswordHasher } from '../users/password-hasher.service';
+import { toUserDto, UsersService } from '../users/users.service';
+import { AccessTokenService } from './access-token.service';
+import { LoginDto, RegisterDto, RegisteredDto, TokensDto } from './auth.dto';
+import { refreshError, RefreshTokensService } from './refresh-tokens.service';
+
+interface TokenSubject {
+  id: string;
+  role: UserRole;
+  companyId: string | null;
+}
+
+/** Self-service sign-up and the token lifecycle. Public use cases: no actor yet. */
+@Injectable()
+export class AuthService {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly users: UsersService,
+    private readonly hasher: PasswordHasher,
+    private readonly accessTokens: AccessTokenService,
+    private readonly refreshTokens: RefreshTokensService,
+  ) {}
+
+  async register(input: RegisterDto): Promise<RegisteredDto> {
+    if (input.role === 'agent' && input.companyName !== undefined) {
+      throw DomainError.validation([
+        {
+          field: 'companyName',
+          messages: ['companyName is only accepted with role company_admin'],
+        },
+      ]);
+    }
+    // Hash before opening the transaction: argon2 is deliberately slow.
+    const passwordHash = await this.hasher.hash(input.password);
+    const { user, refreshToken } = await this.db.transaction(async (em) => {
+      const companyId =
+        input.role === 'company_admin'
+          ? (await em.save(em.create(Company, { name: input.companyName!.trim() }))).id
+          : null;
+      const created = await this.users.insert(em, {
+        email: input.email,
+        passwordHash,
+        role: input.role,
+        companyId,
+      });
+      return { user: created, refreshToken: await this.refreshTokens.issue(em, created.id) };
+    });
+    return { user: toUserDto(user), ...(await this.tokens(user, refreshToken)) };
+  }
+
+  async login(input: LoginDto): Promise<TokensDto> {
+    const found = await this.users.findCredentials(input.email);
+    const ok = await this.hasher.verify(found?.passwordHash ?? null, input.password);
+    if (!found || !ok) {
+      throw new DomainError('INVALID_CREDENTIALS', 'Email or password is incorrect');
+    }
+    const refreshToken = await this.db.transaction((em) => this.refreshTokens.issue(em, found.id));
+    return this.tokens(found, refreshToken);
+  }
+
+  async refresh(presented: string): Promise<TokensDto> {
+    const rotation = await this.refreshTokens.rotate(presented);
+    if (rotation.outcome !== 'rotated') throw refreshError(rotation.outcome);
+    // Role and company are read afresh, so a changed role shows in the next access token.
+    const user = await this.users.findById(rotation.userId);
+    if (!user) throw refreshError('invalid');
+    return this.tokens(user, rotation.token);
+  }
+
+  logout(presented: string): Promise<void> {
+    return this.refreshTokens.revoke(presented);
+  }
+
+  private async tokens(user: TokenSubject, refreshToken: string): Promise<TokensDto> {
+    return {
+      accessToken: await this.accessTokens.sign(user),
+      refreshToken,
+      expiresIn: this.accessTokens.ttlSeconds,
+      tokenType: 'Bearer',
+    };
+  }
+}

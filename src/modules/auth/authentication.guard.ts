@@ -1,0 +1,44 @@
+import { ExecutionContext, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { AuthGuard } from '@nestjs/passport';
+import type { Request } from 'express';
+import { IS_PUBLIC_KEY } from '../../common/auth/decorators';
+import { DomainError } from '../../common/errors/domain-error';
+import { API_KEY_PREFIX, ApiKeysService } from '../companies/api-keys.service';
+
+/**
+ * Global and deny-by-default: every route needs a caller unless marked @Public(). A bearer
+ * token starting with the API-key prefix is a company bot's key; anything else must be a JWT.
+ */
+@Injectable()
+export class AuthenticationGuard extends AuthGuard('jwt') {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly apiKeys: ApiKeysService,
+  ) {
+    super();
+  }
+
+  override async canActivate(ctx: ExecutionContext): Promise<boolean> {
+    const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC_KEY, [
+      ctx.getHandler(),
+      ctx.getClass(),
+    ]);
+    if (isPublic) return true;
+    const req = ctx.switchToHttp().getRequest<Request & { user?: unknown }>();
+    const header = req.headers.authorization ?? '';
+    const bearer = /^Bearer (\S+)$/i.exec(header)?.[1];
+    if (bearer?.startsWith(API_KEY_PREFIX)) {
+      req.user = await this.apiKeys.authenticate(bearer);
+      return true;
+    }
+    return (await super.canActivate(ctx)) as boolean;
+  }
+
+  override handleRequest<T>(err: unknown, user: T | false): T {
+    if (err || !user) {
+      throw new DomainError('UNAUTHENTICATED', 'A valid access token or API key is required');
+    }
+    return user;
+  }
+}

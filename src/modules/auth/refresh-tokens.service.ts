@@ -1,0 +1,105 @@
+import { Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { randomUUID } from 'node:crypto';
+import { DataSource, EntityManager, IsNull } from 'typeorm';
+import { randomSecret, safeEqualHex, sha256Hex } from '../../common/crypto/tokens';
+import { DomainError } from '../../common/errors/domain-error';
+import { Env } from '../../config/env.validation';
+import { RefreshToken } from './refresh-token.entity';
+
+const TOKEN_FORMAT = /^([0-9a-f-]{36})\.([A-Za-z0-9_-]{43})$/;
+
+export type Rotation =
+  { outcome: 'rotated'; userId: string; token: string } | { outcome: 'reused' | 'invalid' };
+
+/**
+ * Refresh tokens are `<row id>.<secret>`: the id finds the row, the secret (stored as SHA-256)
+ * proves possession. Each token works once; a second use revokes its whole family.
+ */
+@Injectable()
+export class RefreshTokensService {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly config: ConfigService<Env, true>,
+  ) {}
+
+  /** Starts a new family (a login). */
+  issue(em: EntityManager, userId: string): Promise<string> {
+    return this.insert(em, userId, randomUUID());
+  }
+
+  /** Spends `presented` and returns its successor, in one transaction. */
+  rotate(presented: string): Promise<Rotation> {
+    const parsed = TOKEN_FORMAT.exec(presented);
+    if (!parsed) return Promise.resolve({ outcome: 'invalid' });
+    const [, id, secret] = parsed;
+    return this.db.transaction(async (em): Promise<Rotation> => {
+      // The row lock makes two concurrent uses of one token see each other: one rotates, the
+      // other finds it used and revokes the family.
+      const row = await em
+        .getRepository(RefreshToken)
+        .createQueryBuilder('t')
+        .addSelect('t.tokenHash')
+        .where('t.id = :id', { id })
+        .setLock('pessimistic_write')
+        .getOne();
+      if (!row || !safeEqualHex(row.tokenHash, sha256Hex(secret)) || row.revokedAt) {
+        return { outcome: 'invalid' };
+      }
+      if (row.usedAt) {
+        await this.revokeFamily(em, row.familyId);
+        return { outcome: 'reused' };
+      }
+      if (row.expiresAt.getTime() <= Date.now()) return { outcome: 'invalid' };
+      await em.update(RefreshToken, { id }, { usedAt: () => 'now()' });
+      const token = await this.insert(em, row.userId, row.familyId);
+      return { outcome: 'rotated', userId: row.userId, token };
+    });
+  }
+
+  /** Logout: revokes the family of `presented` if it is a genuine token; silent otherwise. */
+  async revoke(presented: string): Promise<void> {
+    const parsed = TOKEN_FORMAT.exec(presented);
+    if (!parsed) return;
+    const [, id, secret] = parsed;
+    await this.db.transaction(async (em) => {
+      const row = await em
+        .getRepository(RefreshToken)
+        .createQueryBuilder('t')
+        .addSelect('t.tokenHash')
+        .where('t.id = :id', { id })
+        .getOne();
+      if (row && safeEqualHex(row.tokenHash, sha256Hex(secret))) {
+        await this.revokeFamily(em, row.familyId);
+      }
+    });
+  }
+
+  private async revokeFamily(em: EntityManager, familyId: string): Promise<void> {
+    await em.update(RefreshToken, { familyId, revokedAt: IsNull() }, { revokedAt: () => 'now()' });
+  }
+
+  private async insert(em: EntityManager, userId: string, familyId: string): Promise<string> {
+    const secret = randomSecret(32);
+    const days = this.config.get('REFRESH_TOKEN_TTL_DAYS', { infer: true });
+    const row = await em.save(
+      em.create(RefreshToken, {
+        userId,
+        familyId,
+        tokenHash: sha256Hex(secret),
+        expiresAt: new Date(Date.now() + days * 86_400_000),
+      }),
+    );
+    return `${row.id}.${secret}`;
+  }
+}
+
+export function refreshError(outcome: 'reused' | 'invalid'): DomainError {
+  return outcome === 'reused'
+    ? new DomainError(
+        'REFRESH_TOKEN_REUSED',
+        'This refresh token was already used; every session from the same login is now signed out',
+      )
+    : new DomainError('INVALID_REFRESH_TOKEN', 'The refresh token is invalid, expired or revoked');
+}

@@ -1,0 +1,60 @@
+import { Injectable, OnModuleInit, Type } from '@nestjs/common';
+import { DiscoveryService, Reflector } from '@nestjs/core';
+import type { Job } from 'bullmq';
+import { HandlesJob, JOB_HANDLER_KEY } from './job-handler';
+import { JOB_NAMES, JobName } from './job-registry';
+
+type AnyHandler = HandlesJob<JobName>;
+
+/**
+ * Builds the name → handler table, refusing to start when a registered job has no handler,
+ * two handlers claim one job, or a handler names a job that is not registered.
+ */
+export function buildHandlerTable(
+  registered: readonly string[],
+  found: { name: string; handler: AnyHandler; provider: string }[],
+): Map<string, AnyHandler> {
+  const table = new Map<string, AnyHandler>();
+  const problems: string[] = [];
+  for (const { name, handler, provider } of found) {
+    if (!registered.includes(name)) problems.push(`${provider} handles unregistered job "${name}"`);
+    else if (table.has(name))
+      problems.push(`job "${name}" has more than one handler (${provider})`);
+    else table.set(name, handler);
+  }
+  for (const name of registered) {
+    if (!table.has(name)) problems.push(`job "${name}" has no @JobHandler provider`);
+  }
+  if (problems.length > 0) throw new Error(`Job registry is inconsistent: ${problems.join('; ')}`);
+  return table;
+}
+
+@Injectable()
+export class JobDispatcher implements OnModuleInit {
+  private table = new Map<string, AnyHandler>();
+
+  constructor(
+    private readonly discovery: DiscoveryService,
+    private readonly reflector: Reflector,
+  ) {}
+
+  onModuleInit(): void {
+    const found = this.discovery
+      .getProviders()
+      .filter((w) => w.metatype && w.instance)
+      .map((w) => ({
+        name: this.reflector.get<string | undefined>(JOB_HANDLER_KEY, w.metatype as Type),
+        handler: w.instance as AnyHandler,
+        provider: String(w.name),
+      }))
+      .filter((h): h is { name: string; handler: AnyHandler; provider: string } => !!h.name);
+    this.table = buildHandlerTable(JOB_NAMES, found);
+  }
+
+  dispatch(job: Job): Promise<unknown> {
+    const handler = this.table.get(job.name);
+    // Unreachable after onModuleInit's check unless a stale job from an older release remains.
+    if (!handler) throw new Error(`No handler for job "${job.name}"`);
+    return handler.handle(job.data, job);
+  }
+}

@@ -1,0 +1,149 @@
+import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { Client } from 'pg';
+import { DataSource, EntityManager } from 'typeorm';
+import { Env } from '../../config/env.validation';
+import { JOB_QUEUES, JobName, QueueName } from '../jobs/job-registry';
+import { QueuesService } from '../jobs/queues.service';
+import { outboxJobId } from './outbox.service';
+
+interface OutboxRow {
+  id: string;
+  job_name: JobName;
+  payload: unknown;
+  delay_ms: number;
+}
+
+const BATCH_SIZE = 500;
+const PRUNE_EVERY_MS = 3_600_000;
+const KEEP_SENT_DAYS = 7;
+
+/**
+ * Moves committed outbox rows into BullMQ. Rows are locked (SKIP LOCKED, so several relays
+ * share the work), added with jobId = row id, then marked sent in the same transaction. A crash
+ * after the add but before the commit leaves the rows unsent; the next pass adds them again and
+ * BullMQ ignores the duplicate job ids. Woken by LISTEN/NOTIFY, with polling as a fallback.
+ */
+@Injectable()
+export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger(OutboxRelay.name);
+  private stopped = false;
+  private loop: Promise<void> | null = null;
+  private listener: Client | null = null;
+  private wake: (() => void) | null = null;
+  private lastPrune = 0;
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly queues: QueuesService,
+    private readonly config: ConfigService<Env, true>,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.loop = this.run();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.stopped = true;
+    this.wake?.();
+    await this.loop;
+    await this.listener?.end().catch(() => undefined);
+  }
+
+  /** One pass: relays up to BATCH_SIZE rows and returns how many it relayed. */
+  relayOnce(): Promise<number> {
+    return this.db.transaction(async (em) => {
+      const rows: OutboxRow[] = await em.query(
+        `SELECT id, job_name, payload,
+                GREATEST(0, (extract(epoch FROM run_at - now()) * 1000))::bigint::int AS delay_ms
+           FROM outbox WHERE sent_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
+        [BATCH_SIZE],
+      );
+      if (rows.length === 0) return 0;
+      const byQueue = new Map<QueueName, OutboxRow[]>();
+      for (const row of rows) {
+        const queue = JOB_QUEUES[row.job_name];
+        if (!queue) throw new Error(`outbox row ${row.id} names unknown job "${row.job_name}"`);
+        byQueue.set(queue, [...(byQueue.get(queue) ?? []), row]);
+      }
+      for (const [queue, queued] of byQueue) {
+        await this.queues.get(queue).addBulk(
+          queued.map((r) => ({
+            name: r.job_name,
+            data: r.payload,
+            opts: { jobId: outboxJobId(r.id), delay: r.delay_ms },
+          })),
+        );
+      }
+      await this.markSent(
+        em,
+        rows.map((r) => r.id),
+      );
+      return rows.length;
+    });
+  }
+
+  protected async markSent(em: EntityManager, ids: string[]): Promise<void> {
+    await em.query(`UPDATE outbox SET sent_at = now() WHERE id = ANY($1::bigint[])`, [ids]);
+  }
+
+  private async run(): Promise<void> {
+    const pollMs = this.config.get('OUTBOX_POLL_MS', { infer: true });
+    while (!this.stopped) {
+      await this.ensureListening();
+      let relayed = 0;
+      try {
+        relayed = await this.relayOnce();
+        await this.pruneSent();
+      } catch (e) {
+        this.logger.error({ err: e }, 'outbox relay pass failed; retrying');
+      }
+      if (relayed < BATCH_SIZE && !this.stopped) await this.sleep(pollMs);
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = done;
+    });
+  }
+
+  private async ensureListening(): Promise<void> {
+    if (this.listener || this.stopped) return;
+    const client = new Client({
+      connectionString: this.config.get('DATABASE_URL', { infer: true }),
+      connectionTimeoutMillis: 5000,
+    });
+    client.on('notification', () => this.wake?.());
+    client.on('error', (e) => {
+      this.logger.warn(
+        { err: e },
+        'outbox listener lost; falling back to polling until reconnected',
+      );
+      if (this.listener === client) this.listener = null;
+      client.end().catch(() => undefined);
+    });
+    try {
+      await client.connect();
+      await client.query('LISTEN outbox');
+      this.listener = client;
+    } catch (e) {
+      this.logger.warn({ err: e }, 'outbox listener could not connect; polling only');
+      await client.end().catch(() => undefined);
+    }
+  }
+
+  private async pruneSent(): Promise<void> {
+    if (Date.now() - this.lastPrune < PRUNE_EVERY_MS) return;
+    this.lastPrune = Date.now();
+    await this.db.query(`DELETE FROM outbox WHERE sent_at < now() - make_interval(days => $1)`, [
+      KEEP_SENT_DAYS,
+    ]);
+  }
+}

@@ -1,0 +1,21 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { Logger } from 'nestjs-pino';
+import { AppModule } from './app.module';
+import { startProcess } from './bootstrap/start-process';
+import { installShutdown } from './bootstrap/shutdown';
+
+/** `npm run start:worker`: queue workers and the outbox relay, no HTTP. */
+async function main(): Promise<void> {
+  const { env, log, stop } = await startProcess('worker');
+  const app = await NestFactory.createApplicationContext(
+    AppModule.register({ env, logger: log, workers: true }),
+    { bufferLogs: true },
+  );
+  app.useLogger(app.get(Logger));
+  await app.init();
+  installShutdown(app, stop, log, env.SHUTDOWN_TIMEOUT_MS);
+  log.info('Handoff worker started');
+}
+
+void main();
