@@ -15,7 +15,11 @@ async function main(): Promise<void> {
   );
   configureHttpApp(app, env);
   await app.listen(env.PORT, env.HOST);
-  installShutdown(app, stop, log, env.SHUTDOWN_TIMEOUT_MS);
+  installShutdown(app, stop, log, {
+    server: app.getHttpServer(),
+    drainDelayMs: env.SHUTDOWN_DRAIN_DELAY_MS,
+    timeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+  });
   log.info({ port: env.PORT, workers: env.WORKERS }, `Handoff API listening on :${env.PORT}`);
 }
 

@@ -14,7 +14,7 @@ async function main(): Promise<void> {
   );
   app.useLogger(app.get(Logger));
   await app.init();
-  installShutdown(app, stop, log, env.SHUTDOWN_TIMEOUT_MS);
+  installShutdown(app, stop, log, { drainDelayMs: 0, timeoutMs: env.SHUTDOWN_TIMEOUT_MS });
   log.info('Handoff worker started');
 }
 

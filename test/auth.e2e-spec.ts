@@ -1,4 +1,5 @@
-import { createTestApp, TestApp } from './support/test-app';
+import { JwtService } from '@nestjs/jwt';
+import { createTestApp, TEST_JWT_SECRET, TestApp } from './support/test-app';
 import { PASSWORD, registerAgent, registerCompany, uniqueEmail } from './support/factories';
 
 describe('auth: register, login, me, refresh, logout', () => {
@@ -10,8 +11,8 @@ describe('auth: register, login, me, refresh, logout', () => {
     await t.close();
   });
 
-  it('registers an agent, logs in and reads /v1/me', async () => {
-    const email = uniqueEmail('Agent').replace('agent', 'AGENT');
+  it('registers an agent, logs in with any email casing and reads /v1/me', async () => {
+    const email = uniqueEmail('MixedCase');
     const reg = await t.http
       .post('/v1/auth/register')
       .send({ email, password: PASSWORD, role: 'agent' })
@@ -34,5 +35,216 @@ describe('auth: register, login, me, refresh, logout', () => {
       .set('Authorization', `Bearer ${login.body.accessToken}`)
       .expect(200);
     expect(me.body).toMatchObject({ id: reg.body.user.id, role: 'agent', company: null });
+  });
+
+  it('stores the password as an argon2id hash', async () => {
+    const agent = await registerAgent(t);
+    const [row] = await t.db.query('SELECT password_hash FROM users WHERE id = $1', [agent.id]);
+    expect(row.password_hash).toMatch(/^\$argon2id\$v=19\$m=19456,p=1,t=2\$/);
+  });
+
+  it('registers a company admin together with its company', async () => {
+    const admin = await registerCompany(t, 'Globex Returns Desk');
+    expect(admin.companyId).toEqual(expect.any(String));
+    const me = await t.http.get('/v1/me').set(admin.auth).expect(200);
+    expect(me.body.company).toEqual({ id: admin.companyId, name: 'Globex Returns Desk' });
+  });
+
+  it('issues access tokens that live 15 minutes', async () => {
+    const agent = await registerAgent(t);
+    const claims = new JwtService().decode(agent.accessToken);
+    expect(claims.exp - claims.iat).toBe(900);
+    expect(claims).toMatchObject({ sub: agent.id, role: 'agent', cid: null });
+  });
+
+  it('refuses a duplicate email whatever its casing, naming the field', async () => {
+    const email = uniqueEmail('dup');
+    await t.http
+      .post('/v1/auth/register')
+      .send({ email, password: PASSWORD, role: 'agent' })
+      .expect(201);
+    const res = await t.http
+      .post('/v1/auth/register')
+      .send({ email: email.toUpperCase(), password: PASSWORD, role: 'agent' })
+      .expect(409);
+    expect(res.body.error).toMatchObject({
+      code: 'EMAIL_TAKEN',
+      details: { fields: [{ field: 'email', messages: [expect.any(String)] }] },
+    });
+  });
+
+  it.each(['finance', 'admin', 'bot', 'superuser'])(
+    'refuses self-registration as %s',
+    async (role) => {
+      const before = await t.db.query('SELECT count(*)::int AS n FROM users');
+      const res = await t.http
+        .post('/v1/auth/register')
+        .send({ email: uniqueEmail(), password: PASSWORD, role })
+        .expect(400);
+      expect(res.body.error.details.fields.map((f: { field: string }) => f.field)).toEqual([
+        'role',
+      ]);
+      expect(await t.db.query('SELECT count(*)::int AS n FROM users')).toEqual(before);
+    },
+  );
+
+  it('requires companyName for company admins and refuses it for agents', async () => {
+    const missing = await t.http
+      .post('/v1/auth/register')
+      .send({ email: uniqueEmail(), password: PASSWORD, role: 'company_admin' })
+      .expect(400);
+    expect(missing.body.error.details.fields[0].field).toBe('companyName');
+    const extra = await t.http
+      .post('/v1/auth/register')
+      .send({ email: uniqueEmail(), password: PASSWORD, role: 'agent', companyName: 'X' })
+      .expect(400);
+    expect(extra.body.error.details.fields[0].field).toBe('companyName');
+  });
+
+  it('answers a wrong password and an unknown email the same way', async () => {
+    const agent = await registerAgent(t);
+    const wrong = await t.http
+      .post('/v1/auth/login')
+      .send({ email: agent.email, password: 'not the password at all' })
+      .expect(401);
+    const unknown = await t.http
+      .post('/v1/auth/login')
+      .send({ email: uniqueEmail('nobody'), password: PASSWORD })
+      .expect(401);
+    expect(wrong.body.error.code).toBe('INVALID_CREDENTIALS');
+    expect(unknown.body.error.message).toBe(wrong.body.error.message);
+  });
+
+  it('rejects tampered, foreign-signed and expired access tokens', async () => {
+    const agent = await registerAgent(t);
+    const tampered = agent.accessToken.slice(0, -3) + 'AAA';
+    const foreign = await new JwtService({ secret: 'another-secret-another-secret-123' }).signAsync(
+      {
+        sub: agent.id,
+        role: 'admin',
+        cid: null,
+      },
+    );
+    const expired = await new JwtService({ secret: TEST_JWT_SECRET }).signAsync(
+      { sub: agent.id, role: 'agent', cid: null },
+      { expiresIn: -10 },
+    );
+    for (const token of [tampered, foreign, expired, 'garbage']) {
+      const res = await t.http.get('/v1/me').set('Authorization', `Bearer ${token}`).expect(401);
+      expect(res.body.error.code).toBe('UNAUTHENTICATED');
+    }
+  });
+
+  describe('refresh tokens', () => {
+    it('rotates: each refresh returns a new pair and spends the old token', async () => {
+      const agent = await registerAgent(t);
+      const first = await t.http
+        .post('/v1/auth/refresh')
+        .send({ refreshToken: agent.refreshToken })
+        .expect(200);
+      expect(first.body.refreshToken).not.toBe(agent.refreshToken);
+      await t.http
+        .get('/v1/me')
+        .set('Authorization', `Bearer ${first.body.accessToken}`)
+        .expect(200);
+      const second = await t.http
+        .post('/v1/auth/refresh')
+        .send({ refreshToken: first.body.refreshToken })
+        .expect(200);
+      expect(second.body.refreshToken).not.toBe(first.body.refreshToken);
+    });
+
+    it('detects reuse of a spent token and revokes the whole family', async () => {
+      const agent = await registerAgent(t);
+      const rotated = await t.http
+        .post('/v1/auth/refresh')
+        .send({ refreshToken: agent.refreshToken })
+        .expect(200);
+      const reuse = await t.http
+        .post('/v1/auth/refresh')
+        .send({ refreshToken: agent.refreshToken })
+        .expect(401);
+      expect(reuse.body.error.code).toBe('REFRESH_TOKEN_REUSED');
+      // The legitimate successor dies with the family.
+      const successor = await t.http
+        .post('/v1/auth/refresh')
+        .send({ refreshToken: rotated.body.refreshToken })
+        .expect(401);
+      expect(successor.body.error.code).toBe('INVALID_REFRESH_TOKEN');
+    });
+
+    it('lets exactly one of two concurrent refreshes with one token win', async () => {
+      const agent = await registerAgent(t);
+      const results = await Promise.all(
+        Array.from({ length: 5 }, () =>
+          t.http.post('/v1/auth/refresh').send({ refreshToken: agent.refreshToken }),
+        ),
+      );
+      expect(results.filter((r) => r.status === 200)).toHaveLength(1);
+      expect(results.filter((r) => r.status === 401)).toHaveLength(4);
+    });
+
+    it('keeps other logins of the same user alive when one family is revoked', async () => {
+      const agent = await registerAgent(t);
+      const other = await t.http
+        .post('/v1/auth/login')
+        .send({ email: agent.email, password: PASSWORD })
+        .expect(200);
+      await t.http.post('/v1/auth/logout').send({ refreshToken: agent.refreshToken }).expect(204);
+      await t.http
+        .post('/v1/auth/refresh')
+        .send({ refreshToken: other.body.refreshToken })
+        .expect(200);
+    });
+
+    it('refuses forged, malformed and expired tokens', async () => {
+      const agent = await registerAgent(t);
+      const [id] = agent.refreshToken.split('.');
+      const forged = `${id}.${'x'.repeat(43)}`;
+      for (const refreshToken of [
+        forged,
+        'not-a-token',
+        `${crypto.randomUUID()}.${'y'.repeat(43)}`,
+      ]) {
+        const res = await t.http.post('/v1/auth/refresh').send({ refreshToken }).expect(401);
+        expect(res.body.error.code).toBe('INVALID_REFRESH_TOKEN');
+      }
+      await t.db.query(
+        `UPDATE refresh_tokens SET expires_at = now() - interval '1 second' WHERE id = $1`,
+        [id],
+      );
+      await t.http.post('/v1/auth/refresh').send({ refreshToken: agent.refreshToken }).expect(401);
+    });
+  });
+
+  describe('logout', () => {
+    it('revokes the refresh token and its whole family', async () => {
+      const agent = await registerAgent(t);
+      const rotated = await t.http
+        .post('/v1/auth/refresh')
+        .send({ refreshToken: agent.refreshToken })
+        .expect(200);
+      await t.http
+        .post('/v1/auth/logout')
+        .send({ refreshToken: rotated.body.refreshToken })
+        .expect(204);
+      const res = await t.http
+        .post('/v1/auth/refresh')
+        .send({ refreshToken: rotated.body.refreshToken })
+        .expect(401);
+      expect(res.body.error.code).toBe('INVALID_REFRESH_TOKEN');
+      const [{ open }] = await t.db.query(
+        'SELECT count(*)::int AS open FROM refresh_tokens WHERE user_id = $1 AND revoked_at IS NULL',
+        [agent.id],
+      );
+      expect(open).toBe(0);
+    });
+
+    it('answers 204 for an unknown token, revealing nothing', async () => {
+      await t.http
+        .post('/v1/auth/logout')
+        .send({ refreshToken: `${crypto.randomUUID()}.${'z'.repeat(43)}` })
+        .expect(204);
+    });
   });
 });

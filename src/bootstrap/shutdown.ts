@@ -1,42 +1,61 @@
 import type { INestApplicationContext } from '@nestjs/common';
+import type { Server } from 'node:http';
 import type { Logger } from 'pino';
+import { ShutdownState } from '../modules/health/shutdown-state';
+
+export interface ShutdownOptions {
+  /** The HTTP server, for API processes. */
+  server?: Server;
+  /** How long readiness reports 503 while still serving, so balancers stop routing here. */
+  drainDelayMs: number;
+  /** After this long, give up and exit non-zero. */
+  timeoutMs: number;
+}
+
+const closeServer = (server: Server) =>
+  new Promise<void>((resolve) => server.close(() => resolve()));
 
 /**
- * SIGTERM/SIGINT: stop taking work, let in-flight requests and jobs finish (Nest closes the
- * HTTP server, BullMQ workers wait for active jobs), then stop what start-up started. A second
- * signal, or the timeout, exits at once.
+ * SIGTERM/SIGINT, in an order that loses no work:
+ * 1. readiness turns 503 and the process keeps serving for the drain delay;
+ * 2. the HTTP server stops accepting and waits for in-flight requests to finish;
+ * 3. Nest closes modules: the outbox relay stops, BullMQ workers finish their active jobs,
+ *    queues and the database pool close (Nest alone would run step 3 before step 2, pulling
+ *    Redis and PostgreSQL from under requests still in flight);
+ * 4. what start-up started (an embedded database) stops.
+ * A second signal, or the timeout, exits at once.
  */
 export function installShutdown(
   app: INestApplicationContext,
   stopInfrastructure: () => Promise<void>,
   log: Logger,
-  timeoutMs: number,
+  options: ShutdownOptions,
 ): void {
   let closing = false;
-  const shutdown = (signal: NodeJS.Signals) => {
+  const shutdown = async (signal: NodeJS.Signals) => {
     if (closing) {
       log.warn({ signal }, 'second signal: exiting now');
       process.exit(1);
     }
     closing = true;
-    log.info({ signal }, 'shutting down gracefully');
-    const timer = setTimeout(() => {
-      log.error({ timeoutMs }, 'graceful shutdown timed out; exiting');
+    log.info({ signal, drainDelayMs: options.drainDelayMs }, 'shutting down gracefully');
+    setTimeout(() => {
+      log.error({ timeoutMs: options.timeoutMs }, 'graceful shutdown timed out; exiting');
       process.exit(1);
-    }, timeoutMs);
-    timer.unref();
-    app
-      .close()
-      .then(stopInfrastructure)
-      .then(() => {
-        log.info('shutdown complete');
-        process.exit(0);
-      })
-      .catch((e: unknown) => {
-        log.error({ err: e }, 'error during shutdown');
-        process.exit(1);
-      });
+    }, options.timeoutMs).unref();
+    try {
+      app.get(ShutdownState).draining = true;
+      await new Promise((r) => setTimeout(r, options.drainDelayMs));
+      if (options.server) await closeServer(options.server);
+      await app.close();
+      await stopInfrastructure();
+      log.info('shutdown complete');
+      process.exit(0);
+    } catch (e) {
+      log.error({ err: e }, 'error during shutdown');
+      process.exit(1);
+    }
   };
-  process.once('SIGTERM', shutdown);
-  process.once('SIGINT', shutdown);
+  process.once('SIGTERM', (s) => void shutdown(s));
+  process.once('SIGINT', (s) => void shutdown(s));
 }

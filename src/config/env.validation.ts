@@ -131,6 +131,12 @@ export class Env {
   @Min(50)
   OUTBOX_POLL_MS = 1000;
 
+  /** Readiness fails this long before the server stops accepting (behind a balancer: 5000+). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  SHUTDOWN_DRAIN_DELAY_MS = 0;
+
   @Transform(toInt)
   @IsInt()
   @Min(1000)

@@ -16,6 +16,8 @@ export interface TestAppOptions {
   workers?: boolean;
   /** Extra environment variables, validated like real ones. */
   env?: Record<string, string>;
+  /** Capture logs (default: silent unless TEST_LOG_LEVEL is set). */
+  logger?: pino.Logger;
 }
 
 export interface TestApp {
@@ -49,7 +51,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     ...options.env,
   });
-  const logger = pino({ level: env.LOG_LEVEL });
+  const logger = options.logger ?? pino({ level: env.LOG_LEVEL });
   const moduleRef = await Test.createTestingModule({
     imports: [AppModule.register({ env, logger, workers: options.workers ?? false })],
   }).compile();
@@ -65,7 +67,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     redis,
     async close() {
       await app.close();
-      await deleteKeys(redis, `${prefix}:*`);
+      await deleteKeys(redis, `${env.QUEUE_PREFIX}:*`);
       redis.disconnect();
       await dropTestDatabase(database);
     },

@@ -30,6 +30,14 @@ const HTTP_STATUS_CODES: Record<number, ErrorCode> = {
   503: 'SERVICE_UNAVAILABLE',
 };
 
+/** A body richer than Nest's default (e.g. terminus' health report) is kept as details. */
+function extraDetails(exception: HttpException): unknown {
+  const body = exception.getResponse();
+  if (typeof body !== 'object' || body === null) return null;
+  const rest = Object.keys(body).filter((k) => !['statusCode', 'message', 'error'].includes(k));
+  return rest.length > 0 ? body : null;
+}
+
 /** Maps anything thrown during a request to the single error shape. */
 export function toDomainError(exception: unknown): DomainError | null {
   if (exception instanceof DomainError) return exception;
@@ -38,7 +46,7 @@ export function toDomainError(exception: unknown): DomainError | null {
   }
   if (exception instanceof HttpException) {
     const code = HTTP_STATUS_CODES[exception.getStatus()];
-    return code ? new DomainError(code, exception.message) : null;
+    return code ? new DomainError(code, exception.message, extraDetails(exception)) : null;
   }
   const parser = exception as BodyParserError | null;
   if (parser?.type && BODY_PARSER_ERRORS[parser.type]) {

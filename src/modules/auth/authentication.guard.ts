@@ -4,7 +4,7 @@ import { AuthGuard } from '@nestjs/passport';
 import type { Request } from 'express';
 import { IS_PUBLIC_KEY } from '../../common/auth/decorators';
 import { DomainError } from '../../common/errors/domain-error';
-import { API_KEY_PREFIX, ApiKeysService } from '../companies/api-keys.service';
+import { ApiKeysService, isApiKey } from '../companies/api-keys.service';
 
 /**
  * Global and deny-by-default: every route needs a caller unless marked @Public(). A bearer
@@ -28,7 +28,7 @@ export class AuthenticationGuard extends AuthGuard('jwt') {
     const req = ctx.switchToHttp().getRequest<Request & { user?: unknown }>();
     const header = req.headers.authorization ?? '';
     const bearer = /^Bearer (\S+)$/i.exec(header)?.[1];
-    if (bearer?.startsWith(API_KEY_PREFIX)) {
+    if (bearer && isApiKey(bearer)) {
       req.user = await this.apiKeys.authenticate(bearer);
       return true;
     }

@@ -10,6 +10,8 @@ import { ApiKeyDto, BotIdentityDto, CreatedApiKeyDto } from './api-key.dto';
 import { Company } from './company.entity';
 
 export const API_KEY_PREFIX = 'hk_live_';
+/** Any bearer token starting so is treated as an API key, never as a JWT. */
+export const isApiKey = (token: string) => token.startsWith('hk_');
 const KEY_FORMAT = /^hk_live_[A-Za-z0-9_-]{43}$/;
 const DISPLAY_PREFIX_LENGTH = 12;
 export const MAX_ACTIVE_KEYS = 20;

@@ -4,7 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { Client } from 'pg';
 import { DataSource, EntityManager } from 'typeorm';
 import { Env } from '../../config/env.validation';
-import { JOB_QUEUES, JobName, QueueName } from '../jobs/job-registry';
+import { JOB_NAMES, JOB_QUEUES, JobName, QueueName } from '../jobs/job-registry';
 import { QueuesService } from '../jobs/queues.service';
 import { outboxJobId } from './outbox.service';
 
@@ -57,14 +57,16 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
       const rows: OutboxRow[] = await em.query(
         `SELECT id, job_name, payload,
                 GREATEST(0, (extract(epoch FROM run_at - now()) * 1000))::bigint::int AS delay_ms
-           FROM outbox WHERE sent_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
-        [BATCH_SIZE],
+           FROM outbox WHERE sent_at IS NULL AND job_name = ANY($2::text[])
+          ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
+        // A row naming a job this release does not know (written by a newer one during a
+        // rolling deploy) waits for a process that knows it instead of blocking the relay.
+        [BATCH_SIZE, JOB_NAMES],
       );
       if (rows.length === 0) return 0;
       const byQueue = new Map<QueueName, OutboxRow[]>();
       for (const row of rows) {
         const queue = JOB_QUEUES[row.job_name];
-        if (!queue) throw new Error(`outbox row ${row.id} names unknown job "${row.job_name}"`);
         byQueue.set(queue, [...(byQueue.get(queue) ?? []), row]);
       }
       for (const [queue, queued] of byQueue) {

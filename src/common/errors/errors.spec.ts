@@ -1,0 +1,46 @@
+import { NotFoundException, ServiceUnavailableException } from '@nestjs/common';
+import { ThrottlerException } from '@nestjs/throttler';
+import { QueryFailedError } from 'typeorm';
+import { toDomainError } from './all-exceptions.filter';
+import { domainErrorForConstraint } from './constraint-errors';
+import { DomainError } from './domain-error';
+import { ERROR_STATUS } from './error-code';
+
+describe('error mapping', () => {
+  it('maps a named unique violation to its precise 409', () => {
+    const pg = Object.assign(new Error('dup'), { code: '23505', constraint: 'uq_users_email' });
+    const err = domainErrorForConstraint(new QueryFailedError('INSERT', [], pg));
+    expect(err).toMatchObject({ code: 'EMAIL_TAKEN', status: 409 });
+  });
+
+  it('leaves unknown constraints and other database errors unmapped (500, logged)', () => {
+    expect(domainErrorForConstraint({ code: '23505', constraint: 'uq_unknown' })).toBeNull();
+    expect(domainErrorForConstraint({ code: '57014' })).toBeNull();
+    expect(toDomainError(new Error('boom'))).toBeNull();
+  });
+
+  it('maps framework exceptions to stable codes', () => {
+    expect(toDomainError(new ThrottlerException())).toMatchObject({
+      code: 'RATE_LIMITED',
+      status: 429,
+    });
+    expect(toDomainError(new NotFoundException())).toMatchObject({
+      code: 'NOT_FOUND',
+      status: 404,
+    });
+    expect(toDomainError(new ServiceUnavailableException({ status: 'error' }))).toMatchObject({
+      code: 'SERVICE_UNAVAILABLE',
+      details: { status: 'error' },
+    });
+    expect(toDomainError({ type: 'entity.too.large' })).toMatchObject({
+      code: 'PAYLOAD_TOO_LARGE',
+    });
+  });
+
+  it('gives every code a 4xx or 5xx status', () => {
+    for (const [code, status] of Object.entries(ERROR_STATUS)) {
+      expect({ code, ok: status >= 400 && status < 600 }).toEqual({ code, ok: true });
+    }
+    expect(new DomainError('FORBIDDEN', 'x').status).toBe(403);
+  });
+});

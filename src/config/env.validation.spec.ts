@@ -1,0 +1,55 @@
+import { ConfigError, validateEnv } from './env.validation';
+
+describe('validateEnv', () => {
+  it('gives working defaults when nothing is set', () => {
+    const env = validateEnv({});
+    expect(env).toMatchObject({
+      NODE_ENV: 'development',
+      PORT: 3000,
+      WORKERS: true,
+      DATABASE_URL: undefined,
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      MIGRATIONS_RUN: true,
+      AUTH_THROTTLE_LIMIT: 10,
+      AUTH_THROTTLE_TTL_SECONDS: 60,
+      BODY_LIMIT: '256kb',
+      JWT_ACCESS_TTL_SECONDS: 900,
+    });
+  });
+
+  it('converts strings and accepts on/off for booleans', () => {
+    const env = validateEnv({ PORT: '8080', WORKERS: 'off', MIGRATIONS_RUN: 'false' });
+    expect(env).toMatchObject({ PORT: 8080, WORKERS: false, MIGRATIONS_RUN: false });
+  });
+
+  it.each([
+    ['PORT', 'eighty'],
+    ['PORT', '70000'],
+    ['WORKERS', 'maybe'],
+    ['DATABASE_URL', 'mysql://localhost/x'],
+    ['REDIS_URL', 'localhost:6379'],
+    ['BODY_LIMIT', 'lots'],
+    ['AUTH_THROTTLE_LIMIT', '0'],
+    ['LOG_LEVEL', 'loud'],
+    ['JWT_SECRET', 'short'],
+  ])('names %s when it is malformed (%s)', (name, value) => {
+    expect(() => validateEnv({ [name]: value })).toThrow(ConfigError);
+    try {
+      validateEnv({ [name]: value });
+    } catch (e) {
+      expect((e as ConfigError).problems).toEqual([expect.stringContaining(`${name}:`)]);
+    }
+  });
+
+  it('requires a strong JWT_SECRET in production', () => {
+    expect(() => validateEnv({ NODE_ENV: 'production' })).toThrow(/JWT_SECRET/);
+    expect(() => validateEnv({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32) })).not.toThrow();
+  });
+
+  it('treats empty strings as unset', () => {
+    expect(validateEnv({ PORT: '', DATABASE_URL: '' })).toMatchObject({
+      PORT: 3000,
+      DATABASE_URL: undefined,
+    });
+  });
+});

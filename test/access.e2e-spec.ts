@@ -1,0 +1,102 @@
+import type { Response } from 'supertest';
+import { Role } from '../src/common/auth/actor';
+import { createApiKey, createStaff, registerAgent, registerCompany } from './support/factories';
+import { concretePath, listRoutes, RouteInfo } from './support/routes';
+import { createTestApp, TestApp } from './support/test-app';
+
+/** The only routes an anonymous caller may reach. Adding one here is a security decision. */
+const PUBLIC_ROUTES = [
+  'GET /health',
+  'GET /health/ready',
+  'POST /v1/auth/login',
+  'POST /v1/auth/logout',
+  'POST /v1/auth/refresh',
+  'POST /v1/auth/register',
+];
+
+const USERS: Role[] = ['agent', 'company_admin', 'finance', 'admin'];
+
+/** Who may call each protected route. Every protected route must appear here. */
+const ACCESS: Record<string, Role[]> = {
+  'GET /v1/me': USERS,
+  'GET /v1/companies/me/api-keys': ['company_admin'],
+  'POST /v1/companies/me/api-keys': ['company_admin'],
+  'DELETE /v1/companies/me/api-keys/:id': ['company_admin'],
+  'GET /v1/bot/me': ['bot'],
+};
+
+function call(
+  t: TestApp,
+  route: RouteInfo,
+  headers: Record<string, string> = {},
+): Promise<Response> {
+  const method = route.method.toLowerCase() as 'get' | 'post' | 'put' | 'patch' | 'delete';
+  const req = t.http[method](concretePath(route.path)).set(headers);
+  return ['post', 'put', 'patch'].includes(method) ? req.send({}) : req;
+}
+
+describe('access control', () => {
+  let t: TestApp;
+  let routes: RouteInfo[];
+  const credentials = {} as Record<Role, Record<string, string>>;
+
+  beforeAll(async () => {
+    t = await createTestApp();
+    routes = listRoutes(t.app);
+    const company = await registerCompany(t);
+    credentials.agent = (await registerAgent(t)).auth;
+    credentials.company_admin = company.auth;
+    credentials.finance = (await createStaff(t, 'finance')).auth;
+    credentials.admin = (await createStaff(t, 'admin')).auth;
+    credentials.bot = { Authorization: `Bearer ${await createApiKey(t, company)}` };
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('finds the routes (sanity check of the walker)', () => {
+    expect(routes.length).toBeGreaterThanOrEqual(PUBLIC_ROUTES.length + Object.keys(ACCESS).length);
+  });
+
+  it('marks public exactly the routes listed as public', () => {
+    expect(routes.filter((r) => r.isPublic).map((r) => r.key)).toEqual([...PUBLIC_ROUTES].sort());
+  });
+
+  it('rejects an anonymous caller on every other route with 401', async () => {
+    for (const route of routes.filter((r) => !r.isPublic)) {
+      const res = await call(t, route);
+      expect({ route: route.key, status: res.status, code: res.body.error?.code }).toEqual({
+        route: route.key,
+        status: 401,
+        code: 'UNAUTHENTICATED',
+      });
+    }
+  });
+
+  it('rejects a malformed Authorization header the same way', async () => {
+    for (const header of ['Basic dXNlcjpwYXNz', 'Bearer', 'Bearer a b', 'token']) {
+      await t.http.get('/v1/me').set('Authorization', header).expect(401);
+    }
+  });
+
+  it('lists every protected route in the access table', () => {
+    const protectedRoutes = routes.filter((r) => !r.isPublic).map((r) => r.key);
+    expect(protectedRoutes.sort()).toEqual(Object.keys(ACCESS).sort());
+  });
+
+  it('lets each role call exactly the routes the table grants it', async () => {
+    const outcomes: string[] = [];
+    const expected: string[] = [];
+    for (const route of routes.filter((r) => !r.isPublic)) {
+      for (const role of [...USERS, 'bot'] as Role[]) {
+        const res = await call(t, route, credentials[role]);
+        const allowed = ![401, 403].includes(res.status);
+        outcomes.push(`${route.key} as ${role}: ${allowed ? 'allowed' : `refused ${res.status}`}`);
+        expected.push(
+          `${route.key} as ${role}: ${ACCESS[route.key].includes(role) ? 'allowed' : 'refused 403'}`,
+        );
+      }
+    }
+    expect(outcomes).toEqual(expected);
+  });
+});

@@ -1,0 +1,244 @@
+import { Queue } from 'bullmq';
+import { request } from 'node:http';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import { isListening } from '../src/bootstrap/probe';
+import { redisOptionsFromUrl } from '../src/modules/jobs/redis-options';
+import { outboxJobId } from '../src/modules/outbox/outbox.service';
+import { PASSWORD, uniqueEmail } from './support/factories';
+import { ensureKilled, freePort, runBuilt, Spawned } from './support/processes';
+import { databaseUrl, TEST_REDIS_URL } from './support/services';
+import { createTestDatabase, dropTestDatabase, RUN_ENV } from './support/test-database';
+
+/** A POST whose `written` resolves once the whole request is on the wire. */
+function postJson(port: number, path: string, body: unknown) {
+  const payload = JSON.stringify(body);
+  const req = request({
+    host: '127.0.0.1',
+    port,
+    path,
+    method: 'POST',
+    agent: false,
+    headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload) },
+  });
+  const written = new Promise<void>((resolve) => req.on('finish', resolve));
+  const response = new Promise<number>((resolve, reject) => {
+    req.on('response', (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', reject);
+  });
+  req.end(payload);
+  return { written, response };
+}
+
+// These run the compiled entry points (`npm test` builds first), as `npm start` would.
+describe('processes', () => {
+  const spawned: Spawned[] = [];
+  const track = (s: Spawned) => (spawned.push(s), s);
+  afterEach(() => ensureKilled(...spawned));
+
+  it('starts with no DATABASE_URL and nothing on the port: embedded PostgreSQL, /health 200, clean SIGTERM', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'handoff-embedded-'));
+    chmodSync(dir, 0o755); // the embedded server runs as the postgres user when we are root
+    const [port, pgPort] = [await freePort(), await freePort()];
+    try {
+      const app = track(
+        runBuilt(
+          'main.js',
+          {
+            PORT: String(port),
+            EMBEDDED_PG_PORT: String(pgPort),
+            EMBEDDED_PG_DATA_DIR: join(dir, 'pg'),
+            QUEUE_PREFIX: `test-embedded-${pgPort}`,
+          },
+          [],
+          dir,
+        ),
+      );
+      await app.waitForOutput(/Handoff API listening/, 90_000);
+      expect(app.output()).toContain('started an embedded PostgreSQL');
+      const res = await fetch(`http://127.0.0.1:${port}/health`);
+      expect(res.status).toBe(200);
+      const ready = await fetch(`http://127.0.0.1:${port}/health/ready`);
+      expect(ready.status).toBe(200);
+      app.proc.kill('SIGTERM');
+      expect(await app.exited).toBe(0);
+      expect(app.output()).toContain('shutdown complete');
+      expect(await isListening('127.0.0.1', pgPort)).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  it('creates a missing database, migrates it, and drains in-flight requests on SIGTERM', async () => {
+    const name = `handoff_test_${process.env[RUN_ENV]}_created`;
+    const port = await freePort();
+    const app = track(
+      runBuilt('main.js', {
+        PORT: String(port),
+        DATABASE_URL: databaseUrl(name),
+        REDIS_URL: TEST_REDIS_URL,
+        QUEUE_PREFIX: `test-drain-${port}`,
+        JWT_SECRET: 'x'.repeat(40),
+        WORKERS: 'off',
+        AUTH_THROTTLE_LIMIT: '1000',
+        SHUTDOWN_DRAIN_DELAY_MS: '1500',
+      }),
+    );
+    try {
+      await app.waitForOutput(/Handoff API listening/);
+      expect(app.output()).toContain('created database');
+      expect(app.output()).toContain('ran migrations');
+      // argon2 makes 30 registrations take ~0.5 s. Once every request is fully written (and the
+      // server has had a moment to read them), SIGTERM lands while they are in flight.
+      let signalledAt = 0;
+      const sent: Promise<void>[] = [];
+      const inFlight = Array.from({ length: 30 }, () => {
+        const { written, response } = postJson(port, '/v1/auth/register', {
+          email: uniqueEmail(),
+          password: PASSWORD,
+          role: 'agent',
+        });
+        sent.push(written);
+        return response.then(
+          (status) => ({ status, afterSignal: signalledAt > 0 }),
+          (e) => ({ status: `${e}`, afterSignal: signalledAt > 0 }),
+        );
+      });
+      await Promise.all(sent);
+      await new Promise((r) => setTimeout(r, 50));
+      app.proc.kill('SIGTERM');
+      signalledAt = Date.now();
+      await app.waitForOutput(/shutting down gracefully/);
+      // During the drain delay readiness already says no, while requests are still served.
+      const ready = await fetch(`http://127.0.0.1:${port}/health/ready`);
+      expect(ready.status).toBe(503);
+      const body = (await ready.json()) as {
+        error: { details: { details: Record<string, { status: string }> } };
+      };
+      expect(body.error.details.details.lifecycle.status).toBe('down');
+      const results = await Promise.all(inFlight);
+      expect(results.map((r) => r.status)).toEqual(Array(30).fill(201));
+      expect(results.some((r) => r.afterSignal)).toBe(true);
+      expect(await app.exited).toBe(0);
+    } finally {
+      await dropTestDatabase(name);
+    }
+  });
+
+  it('stops at start-up naming a malformed variable', async () => {
+    const app = track(runBuilt('main.js', { PORT: 'eighty', WORKERS: 'sometimes' }));
+    expect(await app.exited).toBe(1);
+    expect(app.output()).toMatch(/PORT: .*got "eighty"/);
+    expect(app.output()).toMatch(/WORKERS: /);
+  });
+
+  it('stops with one clear paragraph when Redis is unreachable', async () => {
+    const app = track(
+      runBuilt('main.js', {
+        REDIS_URL: 'redis://127.0.0.1:1',
+        DATABASE_URL: databaseUrl('postgres'),
+      }),
+    );
+    expect(await app.exited).toBe(1);
+    expect(app.output()).toContain('Redis is not reachable at redis://127.0.0.1:1');
+    expect(app.output()).toContain('REDIS_URL');
+  });
+
+  it('runs workers alone (start:worker): relays and processes a job, then stops on SIGTERM', async () => {
+    const name = await createTestDatabase();
+    const prefix = `test-worker-${Date.now()}`;
+    const url = databaseUrl(name);
+    const queue = new Queue('default', { connection: redisOptionsFromUrl(TEST_REDIS_URL), prefix });
+    const db = new Client({ connectionString: url });
+    await db.connect();
+    try {
+      const worker = track(
+        runBuilt('worker.js', {
+          DATABASE_URL: url,
+          REDIS_URL: TEST_REDIS_URL,
+          QUEUE_PREFIX: prefix,
+        }),
+      );
+      await worker.waitForOutput(/Handoff worker started/);
+      const { rows } = await db.query(
+        `INSERT INTO outbox (job_name, payload) VALUES ('system.ping', $1) RETURNING id`,
+        [{ requestedAt: new Date().toISOString() }],
+      );
+      const jobId = outboxJobId(rows[0].id);
+      let state = 'unknown';
+      for (let i = 0; i < 100 && state !== 'completed'; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        state = (await (await queue.getJob(jobId))?.getState()) ?? 'missing';
+      }
+      expect(state).toBe('completed');
+      worker.proc.kill('SIGTERM');
+      expect(await worker.exited).toBe(0);
+      expect(worker.output()).toContain('shutdown complete');
+    } finally {
+      await db.end();
+      await queue.obliterate({ force: true });
+      await queue.close();
+      await dropTestDatabase(name);
+    }
+  });
+
+  describe('cli users:create', () => {
+    let name: string;
+    let env: Record<string, string>;
+    beforeAll(async () => {
+      name = await createTestDatabase();
+      env = {
+        DATABASE_URL: databaseUrl(name),
+        REDIS_URL: TEST_REDIS_URL,
+        JWT_SECRET: 'x'.repeat(40),
+      };
+    });
+    afterAll(async () => {
+      await dropTestDatabase(name);
+    });
+
+    it('creates a finance user with the password from HANDOFF_PASSWORD', async () => {
+      const email = uniqueEmail('finance');
+      const cli = track(
+        runBuilt('cli.js', { ...env, HANDOFF_PASSWORD: PASSWORD }, [
+          'users:create',
+          '--role',
+          'finance',
+          '--email',
+          email,
+        ]),
+      );
+      expect(await cli.exited).toBe(0);
+      expect(cli.output()).toContain(`Created finance ${email}`);
+      const db = new Client({ connectionString: databaseUrl(name) });
+      await db.connect();
+      const { rows } = await db.query('SELECT role FROM users WHERE email = $1', [email]);
+      await db.end();
+      expect(rows).toEqual([{ role: 'finance' }]);
+    });
+
+    it('refuses roles that sign up themselves, and a missing password without a TTY', async () => {
+      const wrongRole = track(
+        runBuilt('cli.js', { ...env, HANDOFF_PASSWORD: PASSWORD }, [
+          'users:create',
+          '--role',
+          'agent',
+          '--email',
+          uniqueEmail(),
+        ]),
+      );
+      expect(await wrongRole.exited).toBe(1);
+      expect(wrongRole.output()).toContain('--role must be finance or admin');
+      const noPassword = track(
+        runBuilt('cli.js', env, ['users:create', '--role', 'admin', '--email', uniqueEmail()]),
+      );
+      expect(await noPassword.exited).toBe(1);
+      expect(noPassword.output()).toContain('HANDOFF_PASSWORD');
+    });
+  });
+});
