@@ -1,4 +1,4 @@
-import { ConfigError, validateEnv } from './env.validation';
+import { ConfigError, Env, validateEnv } from './env.validation';
 
 describe('validateEnv', () => {
   it('gives working defaults when nothing is set', () => {
@@ -51,5 +51,16 @@ describe('validateEnv', () => {
       PORT: 3000,
       DATABASE_URL: undefined,
     });
+  });
+});
+
+describe('.env.example', () => {
+  it('documents every variable the process reads', () => {
+    const { readFileSync } = jest.requireActual<typeof import('node:fs')>('node:fs');
+    const example = readFileSync(`${__dirname}/../../.env.example`, 'utf8');
+    const documented = new Set([...example.matchAll(/^#? ?([A-Z][A-Z0-9_]+)=/gm)].map((m) => m[1]));
+    const read = Object.keys(new Env());
+    const missing = [...read, 'DATABASE_URL', 'JWT_SECRET'].filter((v) => !documented.has(v));
+    expect(missing).toEqual([]);
   });
 });

@@ -108,10 +108,6 @@ export class Env {
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';
 
-  @Transform(toBool)
-  @IsBoolean()
-  LOG_PRETTY = false;
-
   /** Express "trust proxy" setting: false, true, a hop count or a subnet list. */
   @IsString()
   TRUST_PROXY = 'false';
