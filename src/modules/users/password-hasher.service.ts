@@ -6,7 +6,7 @@ import { Env } from '../../config/env.validation';
 /** argon2id with OWASP's minimum profile by default (19 MiB, t=2, p=1). */
 @Injectable()
 export class PasswordHasher implements OnModuleInit {
-  private options: argon2.HashOptions & { raw?: false };
+  private options: argon2.Options & { raw?: false };
   /** Verified against when the email is unknown, so timing does not reveal which emails exist. */
   private decoyHash: string;
 
