@@ -11,6 +11,7 @@ import { validationExceptionFactory } from './common/errors/validation-errors';
 import { LoggingModule } from './common/logging/logging.module';
 import { Env } from './config/env.validation';
 import { typeormOptions } from './database/typeorm-options';
+import { AgentsModule } from './modules/agents/agents.module';
 import { AuthModule } from './modules/auth/auth.module';
 import { CompaniesModule } from './modules/companies/companies.module';
 import { HealthModule } from './modules/health/health.module';
@@ -18,6 +19,8 @@ import { JobsModule } from './modules/jobs/jobs.module';
 import { redisOptionsFromUrl } from './modules/jobs/redis-options';
 import { WorkersModule } from './modules/jobs/workers.module';
 import { OutboxModule } from './modules/outbox/outbox.module';
+import { ShiftsModule } from './modules/shifts/shifts.module';
+import { SkillsModule } from './modules/skills/skills.module';
 import { UsersModule } from './modules/users/users.module';
 
 export interface AppOptions {
@@ -66,6 +69,9 @@ export class AppModule {
         UsersModule,
         CompaniesModule,
         AuthModule,
+        SkillsModule,
+        AgentsModule,
+        ShiftsModule,
         HealthModule,
         ...(workers ? [WorkersModule] : []),
       ],

@@ -127,6 +127,26 @@ export class Env {
   @Min(50)
   OUTBOX_POLL_MS = 1000;
 
+  /** An agent may hold at most this many hours of shifts per calendar week (their time zone). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(168)
+  WEEKLY_HOURS_CAP = 48;
+
+  /** Cancelling a seat less than this long before the shift starts counts against the agent. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  LATE_CANCEL_WINDOW_MINUTES = 120;
+
+  /** Check-in opens this long before a shift starts. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(240)
+  CHECK_IN_OPENS_MINUTES = 15;
+
   /** Readiness fails this long before the server stops accepting (behind a balancer: 5000+). */
   @Transform(toInt)
   @IsInt()

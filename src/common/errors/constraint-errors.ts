@@ -17,6 +17,25 @@ const CONSTRAINTS: Record<string, ConstraintMapping> = {
     message: 'An account with this email already exists',
     field: 'email',
   },
+  pk_skills: {
+    code: 'SKILL_EXISTS',
+    message: 'A skill with this code already exists',
+    field: 'code',
+  },
+  ex_shift_claims_agent_overlap: {
+    code: 'SHIFT_OVERLAP',
+    message: 'You already hold a seat on a shift that overlaps this one',
+  },
+  ck_shifts_seats_taken: { code: 'SHIFT_FULL', message: 'Every seat on this shift is taken' },
+  ck_shift_claims_transition: {
+    code: 'CLAIM_STATE_CONFLICT',
+    message: 'The seat claim is no longer in a state that allows this',
+  },
+  ck_shifts_transition: {
+    code: 'SHIFT_CLOSED',
+    message: 'The shift is already cancelled or completed',
+  },
+  pk_shift_waitlist: { code: 'ALREADY_WAITLISTED', message: 'You are already on this waitlist' },
 };
 
 interface PgError {

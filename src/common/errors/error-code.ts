@@ -23,6 +23,22 @@ export const ERROR_STATUS = {
   INVALID_API_KEY: 401,
   // companies
   API_KEY_LIMIT: 409,
+  // skills and agents
+  SKILL_EXISTS: 409,
+  // shifts and seats
+  NOT_ELIGIBLE: 403,
+  SHIFT_FULL: 409,
+  SHIFT_OVERLAP: 409,
+  SHIFT_CLOSED: 409,
+  WEEKLY_HOURS_EXCEEDED: 409,
+  ALREADY_CLAIMED: 409,
+  CHECK_IN_NOT_OPEN: 409,
+  CLAIM_STATE_CONFLICT: 409,
+  SHIFT_HAS_CLAIMS: 409,
+  SEATS_BELOW_TAKEN: 409,
+  SEATS_AVAILABLE: 409,
+  ALREADY_WAITLISTED: 409,
+  WAITLIST_FULL: 409,
 } as const satisfies Record<string, number>;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

@@ -1,16 +1,34 @@
 import type { INestApplication } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import express, { ErrorRequestHandler } from 'express';
+import express, {
+  ErrorRequestHandler,
+  NextFunction,
+  Request,
+  RequestHandler,
+  Response,
+} from 'express';
 import { Logger } from 'nestjs-pino';
 import { Env } from '../../config/env.validation';
 import { toDomainError } from '../errors/all-exceptions.filter';
+import { DomainError } from '../errors/domain-error';
 import { requireJsonBody } from './content-type.middleware';
-import { REQUEST_ID_HEADER } from './request-id';
+import { REQUEST_ID_HEADER, requestId } from './request-id';
 
 /** Body-parser failures become DomainErrors here, so the one filter renders them. */
 const mapParserErrors: ErrorRequestHandler = (err, _req, _res, next) => {
   next(toDomainError(err) ?? err);
+};
+
+/** JSON arrays parse fine but no route takes one; refuse them before validation sees them. */
+const requireObjectBody: RequestHandler = (req, _res, next) => {
+  if (Array.isArray(req.body)) {
+    next(
+      DomainError.validation([{ field: '(body)', messages: ['the body must be a JSON object'] }]),
+    );
+    return;
+  }
+  next();
 };
 
 function trustProxy(value: string): boolean | number | string {
@@ -29,6 +47,11 @@ export function configureHttpApp(app: INestApplication, env: Env): void {
   expressApp.useLogger(app.get(Logger));
   expressApp.set('trust proxy', trustProxy(env.TRUST_PROXY));
   expressApp.disable('x-powered-by');
+  // First of all, so even a body-parsing error carries the request id (pino-http reuses it).
+  expressApp.use((req: Request & { id?: string }, res: Response, next: NextFunction) => {
+    req.id = requestId(req, res);
+    next();
+  });
   expressApp.use(requireJsonBody);
   expressApp.use(
     express.json({
@@ -40,6 +63,7 @@ export function configureHttpApp(app: INestApplication, env: Env): void {
       },
     }),
     mapParserErrors,
+    requireObjectBody,
   );
 
   const document = SwaggerModule.createDocument(

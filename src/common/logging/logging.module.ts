@@ -12,7 +12,8 @@ export class LoggingModule {
         LoggerModule.forRoot({
           pinoHttp: {
             logger,
-            genReqId: requestId,
+            // Set by the first middleware (configureHttpApp); minted here only if it did not run.
+            genReqId: (req, res) => (req as { id?: string }).id ?? requestId(req, res),
             customLogLevel: (_req, res, err) =>
               err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
             serializers: {

@@ -5,6 +5,7 @@ import { JwtModule } from '@nestjs/jwt';
 import { PassportModule } from '@nestjs/passport';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { Env } from '../../config/env.validation';
+import { AgentsModule } from '../agents/agents.module';
 import { CompaniesModule } from '../companies/companies.module';
 import { UsersModule } from '../users/users.module';
 import { AccessTokenService } from './access-token.service';
@@ -29,6 +30,7 @@ import { RolesGuard } from './roles.guard';
     TypeOrmModule.forFeature([RefreshToken]),
     UsersModule,
     CompaniesModule,
+    AgentsModule,
   ],
   controllers: [AuthController],
   providers: [

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { UserRole } from '../../common/auth/actor';
 import { DomainError } from '../../common/errors/domain-error';
+import { AgentsService } from '../agents/agents.service';
 import { Company } from '../companies/company.entity';
 import { PasswordHasher } from '../users/password-hasher.service';
 import { toUserDto, UsersService } from '../users/users.service';
@@ -25,6 +26,7 @@ export class AuthService {
     private readonly hasher: PasswordHasher,
     private readonly accessTokens: AccessTokenService,
     private readonly refreshTokens: RefreshTokensService,
+    private readonly agents: AgentsService,
   ) {}
 
   async register(input: RegisterDto): Promise<RegisteredDto> {
@@ -49,6 +51,7 @@ export class AuthService {
         role: input.role,
         companyId,
       });
+      if (created.role === 'agent') await this.agents.createProfile(em, created.id, created.email);
       return { user: created, refreshToken: await this.refreshTokens.issue(em, created.id) };
     });
     return { user: toUserDto(user), ...(await this.tokens(user, refreshToken)) };

@@ -1,0 +1,49 @@
+import {
+  IsInt,
+  Max,
+  Min,
+  Validate,
+  ValidatorConstraint,
+  ValidatorConstraintInterface,
+} from 'class-validator';
+import type { ValueTransformer } from 'typeorm';
+
+const CURRENCIES = new Set(Intl.supportedValuesOf('currency'));
+
+@ValidatorConstraint({ name: 'isCurrency' })
+export class IsCurrencyCode implements ValidatorConstraintInterface {
+  validate(value: unknown): boolean {
+    return typeof value === 'string' && /^[A-Z]{3}$/.test(value) && CURRENCIES.has(value);
+  }
+
+  defaultMessage(): string {
+    return '$property must be an ISO 4217 currency code in upper case, e.g. EUR';
+  }
+}
+
+/** An amount in integer minor units (cents) with its currency. Never a float. */
+export class MoneyDto {
+  /** Minor units: 250 is 2.50 EUR. */
+  @IsInt()
+  @Min(1)
+  @Max(10_000_000)
+  amountMinor: number;
+
+  /** ISO 4217, e.g. EUR, USD. */
+  @Validate(IsCurrencyCode)
+  currency: string;
+}
+
+/**
+ * bigint columns come back from pg as strings; minor units stay far below 2^53, so they are
+ * safe as JS numbers. Refuses to read anything that would lose precision.
+ */
+export const bigintMoney: ValueTransformer = {
+  to: (value: number | null | undefined) => value,
+  from: (value: string | null) => {
+    if (value === null) return null;
+    const n = Number(value);
+    if (!Number.isSafeInteger(n)) throw new Error(`amount ${value} exceeds safe integer range`);
+    return n;
+  },
+};

@@ -1,0 +1,61 @@
+import { Type } from 'class-transformer';
+import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { DomainError } from '../errors/domain-error';
+
+export class PageQueryDto {
+  /** Items per page, 1–100 (default 20). */
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  limit: number = 20;
+
+  /** The `nextCursor` of the previous page. */
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  cursor?: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  /** Pass as `cursor` for the next page; null on the last page. */
+  nextCursor: string | null;
+}
+
+/** Keyset cursors: the sort key of the last item, opaque to clients. */
+export function encodeCursor(values: (string | number)[]): string {
+  return Buffer.from(JSON.stringify(values)).toString('base64url');
+}
+
+export function decodeCursor(
+  cursor: string | undefined,
+  arity: number,
+): (string | number)[] | null {
+  if (cursor === undefined) return null;
+  try {
+    const values: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (Array.isArray(values) && values.length === arity) return values as (string | number)[];
+  } catch {
+    // fall through
+  }
+  throw DomainError.validation([
+    { field: 'cursor', messages: ['cursor is not a valid page cursor'] },
+  ]);
+}
+
+/** Fetch limit + 1 rows; the extra one only says whether there is a next page. */
+export function toPage<R, T>(
+  rows: R[],
+  limit: number,
+  map: (row: R) => T,
+  key: (row: R) => (string | number)[],
+): Page<T> {
+  const more = rows.length > limit;
+  const items = rows.slice(0, limit);
+  return {
+    items: items.map(map),
+    nextCursor: more ? encodeCursor(key(items[items.length - 1])) : null,
+  };
+}

@@ -1,0 +1,97 @@
+import { IsOmittable } from '../../common/validation/omittable';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayUnique,
+  IsArray,
+  IsInt,
+  IsISO6391,
+  IsString,
+  IsTimeZone,
+  Length,
+  Matches,
+  Max,
+  Min,
+  ValidateNested,
+} from 'class-validator';
+
+export class UpdateAgentProfileDto {
+  @IsString()
+  @Length(1, 100)
+  @Matches(/\S/, { message: 'displayName must not be blank' })
+  displayName: string;
+
+  /** IANA time zone, e.g. Europe/Lisbon. */
+  @IsTimeZone({ message: 'timeZone must be an IANA time zone such as Europe/Lisbon' })
+  timeZone: string;
+
+  /** ISO 639-1 codes the agent works in, e.g. ["en", "pt"]. */
+  @IsArray()
+  @ArrayMaxSize(20)
+  @ArrayUnique()
+  @IsISO6391({ each: true, message: 'each language must be an ISO 639-1 code such as en' })
+  languages: string[];
+
+  /** Tickets the agent handles at once, 1–10 (default 3). */
+  @IsOmittable()
+  @IsInt()
+  @Min(1)
+  @Max(10)
+  maxConcurrentTickets?: number;
+}
+
+export class AgentProfileDto {
+  agentId: string;
+  displayName: string;
+  timeZone: string;
+  languages: string[];
+  maxConcurrentTickets: number;
+  suspendedAt: Date | null;
+  suspendedReason: string | null;
+}
+
+export class AgentSkillDto {
+  /** A skill code from /v1/skills. */
+  @IsString()
+  @Length(1, 40)
+  skill: string;
+
+  /** 1 (basic) to 5 (expert). */
+  @IsInt()
+  @Min(1)
+  @Max(5)
+  level: number;
+}
+
+export class ReplaceAgentSkillsDto {
+  /** The agent's whole skill set; replaces what was there. */
+  @IsArray()
+  @ArrayMaxSize(50)
+  @ValidateNested({ each: true })
+  @Type(() => AgentSkillDto)
+  skills: AgentSkillDto[];
+}
+
+export class AgentSkillsDto {
+  skills: AgentSkillDto[];
+}
+
+export class SuspendAgentDto {
+  /** Why, for the record and for the agent. */
+  @IsString()
+  @Length(1, 500)
+  @Matches(/\S/, { message: 'reason must not be blank' })
+  reason: string;
+}
+
+export class CertifiedAgentDto {
+  agentId: string;
+  displayName: string;
+  certifiedAt: Date;
+}
+
+export class AgentCertificationDto {
+  companyId: string;
+  companyName: string;
+  certifiedAt: Date;
+}

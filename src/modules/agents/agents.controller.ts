@@ -1,0 +1,113 @@
+import { Body, Controller, Delete, Get, HttpCode, Post, Put } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import type { Actor } from '../../common/auth/actor';
+import { CurrentActor, Roles } from '../../common/auth/decorators';
+import { IdParam } from '../../common/http/id-param';
+import {
+  AgentCertificationDto,
+  AgentProfileDto,
+  AgentSkillsDto,
+  CertifiedAgentDto,
+  ReplaceAgentSkillsDto,
+  SuspendAgentDto,
+  UpdateAgentProfileDto,
+} from './agent.dto';
+import { AgentsService } from './agents.service';
+import { CertificationsService } from './certifications.service';
+
+@ApiTags('agents')
+@ApiBearerAuth('user')
+@Controller('v1/agents')
+export class AgentsController {
+  constructor(
+    private readonly agents: AgentsService,
+    private readonly certifications: CertificationsService,
+  ) {}
+
+  @Get('me/profile')
+  @Roles('agent')
+  profile(@CurrentActor() actor: Actor): Promise<AgentProfileDto> {
+    return this.agents.getProfile(actor);
+  }
+
+  /** Replaces the profile: display name, time zone, languages, concurrent-ticket limit. */
+  @Put('me/profile')
+  @Roles('agent')
+  updateProfile(
+    @CurrentActor() actor: Actor,
+    @Body() body: UpdateAgentProfileDto,
+  ): Promise<AgentProfileDto> {
+    return this.agents.updateProfile(actor, body);
+  }
+
+  @Get('me/skills')
+  @Roles('agent')
+  skills(@CurrentActor() actor: Actor): Promise<AgentSkillsDto> {
+    return this.agents.getSkills(actor);
+  }
+
+  /** Replaces the agent's skills and levels. */
+  @Put('me/skills')
+  @Roles('agent')
+  replaceSkills(
+    @CurrentActor() actor: Actor,
+    @Body() body: ReplaceAgentSkillsDto,
+  ): Promise<AgentSkillsDto> {
+    return this.agents.replaceSkills(actor, body);
+  }
+
+  /** Companies that have certified this agent for their programs. */
+  @Get('me/certifications')
+  @Roles('agent')
+  myCertifications(@CurrentActor() actor: Actor): Promise<AgentCertificationDto[]> {
+    return this.certifications.listForAgent(actor);
+  }
+
+  /** Suspends an agent: they can claim nothing until reinstated. */
+  @Post(':id/suspend')
+  @HttpCode(200)
+  @Roles('admin')
+  suspend(
+    @CurrentActor() actor: Actor,
+    @IdParam() id: string,
+    @Body() body: SuspendAgentDto,
+  ): Promise<AgentProfileDto> {
+    return this.agents.setSuspended(actor, id, body.reason);
+  }
+
+  @Post(':id/reinstate')
+  @HttpCode(200)
+  @Roles('admin')
+  reinstate(@CurrentActor() actor: Actor, @IdParam() id: string): Promise<AgentProfileDto> {
+    return this.agents.setSuspended(actor, id, null);
+  }
+}
+
+@ApiTags('companies')
+@ApiBearerAuth('user')
+@Controller('v1/companies/me/certified-agents')
+@Roles('company_admin')
+export class CertifiedAgentsController {
+  constructor(private readonly certifications: CertificationsService) {}
+
+  @Get()
+  list(@CurrentActor() actor: Actor): Promise<CertifiedAgentDto[]> {
+    return this.certifications.listForCompany(actor);
+  }
+
+  /** Certifies an agent for the company's program (idempotent). */
+  @Put(':agentId')
+  certify(
+    @CurrentActor() actor: Actor,
+    @IdParam('agentId') agentId: string,
+  ): Promise<CertifiedAgentDto> {
+    return this.certifications.certify(actor, agentId);
+  }
+
+  /** Revokes the certification; shifts requiring it are no longer open to the agent. */
+  @Delete(':agentId')
+  @HttpCode(204)
+  async revoke(@CurrentActor() actor: Actor, @IdParam('agentId') agentId: string): Promise<void> {
+    await this.certifications.revoke(actor, agentId);
+  }
+}

@@ -1,0 +1,91 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { changedRows } from '../../database/sql';
+import { HandlesJob, JobHandler } from '../jobs/job-handler';
+import { JobPayloads } from '../jobs/job-registry';
+import { ShiftWaitlistService } from './shift-waitlist.service';
+
+/**
+ * At a seat's check-in deadline: still only claimed → no-show, the seat is freed and offered to
+ * the waitlist. Idempotent: the update is conditional on the state, so a second firing (or a
+ * late one after a check-in or cancellation) changes nothing.
+ */
+@Injectable()
+@JobHandler('shift-claim.no-show-check')
+export class NoShowCheckHandler implements HandlesJob<'shift-claim.no-show-check'> {
+  private readonly logger = new Logger(NoShowCheckHandler.name);
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly waitlist: ShiftWaitlistService,
+  ) {}
+
+  async handle({
+    claimId,
+  }: JobPayloads['shift-claim.no-show-check']): Promise<{ noShow: boolean }> {
+    return this.db.transaction(async (em) => {
+      const [claim]: { shift_id: string }[] = await em.query(
+        'SELECT shift_id FROM shift_claims WHERE id = $1',
+        [claimId],
+      );
+      if (!claim) return { noShow: false };
+      await em.query('SELECT 1 FROM shifts WHERE id = $1 FOR UPDATE', [claim.shift_id]);
+      const marked = await changedRows(
+        em,
+        `UPDATE shift_claims SET status = 'no_show', no_show_at = now()
+          WHERE id = $1 AND status = 'claimed' AND check_in_deadline <= now() RETURNING id`,
+        [claimId],
+      );
+      if (marked.length === 0) return { noShow: false };
+      await em.query('UPDATE shifts SET seats_taken = seats_taken - 1 WHERE id = $1', [
+        claim.shift_id,
+      ]);
+      const promoted = await this.waitlist.promote(em, claim.shift_id);
+      this.logger.log({ claimId, shiftId: claim.shift_id, promoted }, 'no-show recorded');
+      return { noShow: true };
+    });
+  }
+}
+
+/**
+ * At a shift's end: checked-in seats complete, seats never checked into are no-shows, the
+ * waitlist is cleared and the shift is completed. A timer for an end that has since moved finds
+ * the shift not due and does nothing (the update enqueued a new one).
+ */
+@Injectable()
+@JobHandler('shift.complete')
+export class ShiftCompleteHandler implements HandlesJob<'shift.complete'> {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  async handle({ shiftId }: JobPayloads['shift.complete']): Promise<{ completed: boolean }> {
+    return this.db.transaction(async (em) => {
+      const [shift]: unknown[] = await em.query(
+        `SELECT 1 FROM shifts WHERE id = $1 AND status = 'scheduled' AND ends_at <= now()
+           FOR UPDATE`,
+        [shiftId],
+      );
+      if (!shift) return { completed: false };
+      await em.query(
+        `UPDATE shift_claims c SET status = 'completed', completed_at = now(),
+                checked_out_at = coalesce(c.checked_out_at, upper(c.period))
+          WHERE c.shift_id = $1 AND c.status = 'checked_in'`,
+        [shiftId],
+      );
+      const noShows = await changedRows(
+        em,
+        `UPDATE shift_claims SET status = 'no_show', no_show_at = now()
+          WHERE shift_id = $1 AND status = 'claimed' RETURNING id`,
+        [shiftId],
+      );
+      await em.query('DELETE FROM shift_waitlist WHERE shift_id = $1', [shiftId]);
+      await em.query(
+        `UPDATE shifts SET status = 'completed', completed_at = now(), updated_at = now(),
+                seats_taken = seats_taken - $2
+          WHERE id = $1`,
+        [shiftId, noShows.length],
+      );
+      return { completed: true };
+    });
+  }
+}

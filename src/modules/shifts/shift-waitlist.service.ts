@@ -1,0 +1,130 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { requireUser } from '../../common/auth/access';
+import { Actor } from '../../common/auth/actor';
+import { domainErrorForConstraint } from '../../common/errors/constraint-errors';
+import { DomainError } from '../../common/errors/domain-error';
+import { ineligibilityReasons } from './eligibility';
+import { SeatAllocator } from './seat-allocator.service';
+import { WaitlistPositionDto } from './shift.dto';
+import { MAX_WAITLIST } from './shift-rules';
+import { loadQualifications, loadShift, ShiftWithSkills } from './shift-views';
+
+// Failures that disqualify one waitlisted agent for now without stopping the promotion.
+const SKIPPABLE = new Set(['SHIFT_OVERLAP', 'WEEKLY_HOURS_EXCEEDED']);
+
+@Injectable()
+export class ShiftWaitlistService {
+  private readonly logger = new Logger(ShiftWaitlistService.name);
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly seats: SeatAllocator,
+  ) {}
+
+  /** Joins a full shift's waitlist; the agent must be eligible now. */
+  async join(actor: Actor, shiftId: string): Promise<WaitlistPositionDto> {
+    const { userId } = requireUser(actor, 'agent');
+    return this.db.transaction(async (em) => {
+      const shift = await loadShift(em, shiftId, true);
+      if (shift.status !== 'scheduled' || shift.endsAt.getTime() <= Date.now()) {
+        throw new DomainError('SHIFT_CLOSED', 'The shift is no longer open');
+      }
+      const reasons = ineligibilityReasons(
+        await loadQualifications(em, userId, shift.companyId),
+        shift,
+      );
+      if (reasons.length > 0) {
+        throw new DomainError('NOT_ELIGIBLE', 'You are not eligible for this shift', { reasons });
+      }
+      const held: unknown[] = await em.query(
+        `SELECT 1 FROM shift_claims WHERE shift_id = $1 AND agent_id = $2
+            AND status IN ('claimed', 'checked_in')`,
+        [shiftId, userId],
+      );
+      if (held.length > 0) throw new DomainError('ALREADY_CLAIMED', 'You already hold a seat here');
+      if (shift.seatsTaken < shift.seats) {
+        throw new DomainError('SEATS_AVAILABLE', 'Seats are available: claim one directly');
+      }
+      const [{ n }] = await em.query(
+        'SELECT count(*)::int AS n FROM shift_waitlist WHERE shift_id = $1',
+        [shiftId],
+      );
+      if (n >= MAX_WAITLIST) {
+        throw new DomainError('WAITLIST_FULL', `The waitlist is full (${MAX_WAITLIST} agents)`);
+      }
+      await em.query('INSERT INTO shift_waitlist (shift_id, agent_id) VALUES ($1, $2)', [
+        shiftId,
+        userId,
+      ]);
+      return this.position(em, shiftId, userId);
+    });
+  }
+
+  async leave(actor: Actor, shiftId: string): Promise<void> {
+    const { userId } = requireUser(actor, 'agent');
+    const [, removed] = await this.db.query(
+      'DELETE FROM shift_waitlist WHERE shift_id = $1 AND agent_id = $2',
+      [shiftId, userId],
+    );
+    if (removed === 0) throw DomainError.notFound('Waitlist entry');
+  }
+
+  /**
+   * Gives free seats to waitlisted agents in order of joining, skipping (but keeping) those who
+   * are not eligible right now. Runs in the transaction that freed the seat, which already holds
+   * the shift row lock; each attempt runs in a savepoint so one agent's overlap or hours cap
+   * does not abort the rest.
+   */
+  async promote(em: EntityManager, shiftId: string): Promise<string[]> {
+    const shift = await loadShift(em, shiftId, true);
+    if (shift.status !== 'scheduled' || shift.endsAt.getTime() <= Date.now()) return [];
+    const waiting: { agent_id: string }[] = await em.query(
+      'SELECT agent_id FROM shift_waitlist WHERE shift_id = $1 ORDER BY joined_at, agent_id',
+      [shiftId],
+    );
+    const promoted: string[] = [];
+    let free = shift.seats - shift.seatsTaken;
+    for (const { agent_id: agentId } of waiting) {
+      if (free <= 0) break;
+      if (await this.tryPromote(em, shift, agentId)) {
+        promoted.push(agentId);
+        free -= 1;
+      }
+    }
+    return promoted;
+  }
+
+  private async tryPromote(em: EntityManager, shift: ShiftWithSkills, agentId: string) {
+    const quals = await loadQualifications(em, agentId, shift.companyId);
+    if (ineligibilityReasons(quals, shift).length > 0) return false;
+    await em.query('SAVEPOINT waitlist_promotion');
+    try {
+      await this.seats.allocate(em, shift, agentId, quals.timeZone, 'waitlist');
+      await em.query('RELEASE SAVEPOINT waitlist_promotion');
+    } catch (e) {
+      const known = e instanceof DomainError ? e : domainErrorForConstraint(e);
+      if (!known || !SKIPPABLE.has(known.code)) throw e;
+      await em.query('ROLLBACK TO SAVEPOINT waitlist_promotion');
+      this.logger.debug({ shiftId: shift.id, agentId, reason: known.code }, 'waitlist skip');
+      return false;
+    }
+    await em.query('DELETE FROM shift_waitlist WHERE shift_id = $1 AND agent_id = $2', [
+      shift.id,
+      agentId,
+    ]);
+    return true;
+  }
+
+  private async position(em: EntityManager, shiftId: string, agentId: string) {
+    const [row]: { position: number; joined_at: Date }[] = await em.query(
+      `SELECT position, joined_at FROM (
+         SELECT agent_id, joined_at, row_number() OVER (ORDER BY joined_at, agent_id)::int AS position
+           FROM shift_waitlist WHERE shift_id = $1) w
+        WHERE agent_id = $2`,
+      [shiftId, agentId],
+    );
+    return { shiftId, position: row.position, joinedAt: row.joined_at };
+  }
+}

@@ -1,0 +1,319 @@
+import { IsOmittable } from '../../common/validation/omittable';
+import { ApiProperty } from '@nestjs/swagger';
+import { Transform, Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayUnique,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsISO6391,
+  IsISO8601,
+  IsObject,
+  IsOptional,
+  IsString,
+  Length,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  ValidateNested,
+} from 'class-validator';
+import { MoneyDto } from '../../common/money/money.dto';
+import { PageQueryDto } from '../../common/pagination/page';
+
+// Unambiguous instants only: a timestamp without an offset would depend on someone's zone.
+const INSTANT = /(Z|[+-]\d{2}:\d{2})$/;
+
+export class RequiredSkillDto {
+  /** A skill code from /v1/skills. */
+  @IsString()
+  @Length(1, 40)
+  skill: string;
+
+  /** Minimum level, 1–5. */
+  @IsInt()
+  @Min(1)
+  @Max(5)
+  minLevel: number;
+}
+
+export class CreateShiftDto {
+  @IsOmittable()
+  @IsString()
+  @MaxLength(200)
+  title?: string;
+
+  /** ISO 8601 with an offset, in the future. */
+  @IsISO8601({ strict: true }, { message: 'startsAt must be an ISO 8601 date-time' })
+  @Matches(INSTANT, { message: 'startsAt must include a time zone offset (Z or ±hh:mm)' })
+  startsAt: string;
+
+  /** 15 minutes to 12 hours after startsAt. */
+  @IsISO8601({ strict: true }, { message: 'endsAt must be an ISO 8601 date-time' })
+  @Matches(INSTANT, { message: 'endsAt must include a time zone offset (Z or ±hh:mm)' })
+  endsAt: string;
+
+  /** 1–500. */
+  @IsInt()
+  @Min(1)
+  @Max(500)
+  seats: number;
+
+  @IsArray()
+  @ArrayMaxSize(20)
+  @ValidateNested({ each: true })
+  @Type(() => RequiredSkillDto)
+  requiredSkills: RequiredSkillDto[];
+
+  /** ISO 639-1 codes; an agent must speak every one listed. */
+  @IsArray()
+  @ArrayMaxSize(10)
+  @ArrayUnique()
+  @IsISO6391({ each: true, message: 'each language must be an ISO 639-1 code such as en' })
+  languages: string[];
+
+  /** Pay per resolved ticket. */
+  @IsObject()
+  @ValidateNested()
+  @Type(() => MoneyDto)
+  ratePerTicket: MoneyDto;
+
+  /** Only agents this company has certified may claim seats (default false). */
+  @IsOmittable()
+  @IsBoolean()
+  requiresCertification?: boolean;
+
+  /** Minutes after the start before an unchecked-in seat is a no-show, 0–120 (default 10). */
+  @IsOmittable()
+  @IsInt()
+  @Min(0)
+  @Max(120)
+  checkInGraceMinutes?: number;
+}
+
+/**
+ * Every field optional. Once any seat is taken only changes that cannot hurt a seat holder are
+ * accepted: title, seats (not below those taken), a higher rate, dropping the certification
+ * requirement.
+ */
+export class UpdateShiftDto {
+  @IsOmittable()
+  @IsString()
+  @MaxLength(200)
+  title?: string;
+
+  @IsOmittable()
+  @IsISO8601({ strict: true }, { message: 'startsAt must be an ISO 8601 date-time' })
+  @Matches(INSTANT, { message: 'startsAt must include a time zone offset (Z or ±hh:mm)' })
+  startsAt?: string;
+
+  @IsOmittable()
+  @IsISO8601({ strict: true }, { message: 'endsAt must be an ISO 8601 date-time' })
+  @Matches(INSTANT, { message: 'endsAt must include a time zone offset (Z or ±hh:mm)' })
+  endsAt?: string;
+
+  @IsOmittable()
+  @IsInt()
+  @Min(1)
+  @Max(500)
+  seats?: number;
+
+  @IsOmittable()
+  @IsArray()
+  @ArrayMaxSize(20)
+  @ValidateNested({ each: true })
+  @Type(() => RequiredSkillDto)
+  requiredSkills?: RequiredSkillDto[];
+
+  @IsOmittable()
+  @IsArray()
+  @ArrayMaxSize(10)
+  @ArrayUnique()
+  @IsISO6391({ each: true, message: 'each language must be an ISO 639-1 code such as en' })
+  languages?: string[];
+
+  @IsOmittable()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => MoneyDto)
+  ratePerTicket?: MoneyDto;
+
+  @IsOmittable()
+  @IsBoolean()
+  requiresCertification?: boolean;
+
+  @IsOmittable()
+  @IsInt()
+  @Min(0)
+  @Max(120)
+  checkInGraceMinutes?: number;
+}
+
+export class CancelShiftDto {
+  @IsOmittable()
+  @IsString()
+  @MaxLength(500)
+  reason?: string;
+}
+
+export class ListShiftsQueryDto extends PageQueryDto {
+  @IsOptional()
+  @IsIn(['scheduled', 'completed', 'cancelled'])
+  status?: 'scheduled' | 'completed' | 'cancelled';
+
+  /** Shifts starting at or after this instant. */
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  from?: string;
+
+  /** Shifts starting before this instant. */
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  to?: string;
+}
+
+export class OpenShiftsQueryDto extends PageQueryDto {
+  /** Also list full shifts (to join their waitlist). Default false. */
+  @IsOptional()
+  @Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value))
+  @IsBoolean()
+  includeFull?: boolean;
+}
+
+const CLAIM_STATUSES = ['claimed', 'checked_in', 'completed', 'cancelled', 'no_show'] as const;
+
+export class MyClaimsQueryDto extends PageQueryDto {
+  @IsOptional()
+  @IsIn(CLAIM_STATUSES)
+  status?: (typeof CLAIM_STATUSES)[number];
+}
+
+export class RequiredSkillView {
+  skill: string;
+  minLevel: number;
+}
+
+export class ShiftDto {
+  id: string;
+  companyId: string;
+  title: string | null;
+  startsAt: Date;
+  endsAt: Date;
+  seats: number;
+  seatsTaken: number;
+  seatsLeft: number;
+  requiredSkills: RequiredSkillView[];
+  languages: string[];
+  ratePerTicket: MoneyDto;
+  requiresCertification: boolean;
+  checkInGraceMinutes: number;
+  @ApiProperty({ enum: ['scheduled', 'completed', 'cancelled'] })
+  status: string;
+  cancelledAt: Date | null;
+  cancelReason: string | null;
+  completedAt: Date | null;
+  createdAt: Date;
+}
+
+export class SeatHolderDto {
+  claimId: string;
+  agentId: string;
+  displayName: string;
+  @ApiProperty({ enum: CLAIM_STATUSES })
+  status: string;
+  /** `waitlist` when the seat came from the waitlist. */
+  source: string;
+  claimedAt: Date;
+  checkedInAt: Date | null;
+  checkedOutAt: Date | null;
+  cancelledAt: Date | null;
+  lateCancellation: boolean;
+  noShowAt: Date | null;
+}
+
+export class WaitlistedAgentDto {
+  agentId: string;
+  displayName: string;
+  joinedAt: Date;
+}
+
+export class ShiftDetailDto extends ShiftDto {
+  /** Every claim on the shift, current and past, oldest first. */
+  claims: SeatHolderDto[];
+  /** Agents waiting for a seat, first in line first. */
+  waitlist: WaitlistedAgentDto[];
+}
+
+export class ShiftPageDto {
+  items: ShiftDto[];
+  nextCursor: string | null;
+}
+
+export class OpenShiftDto {
+  id: string;
+  companyId: string;
+  companyName: string;
+  title: string | null;
+  startsAt: Date;
+  endsAt: Date;
+  seatsLeft: number;
+  requiredSkills: RequiredSkillView[];
+  languages: string[];
+  ratePerTicket: MoneyDto;
+  requiresCertification: boolean;
+  checkInGraceMinutes: number;
+}
+
+export class OpenShiftPageDto {
+  items: OpenShiftDto[];
+  nextCursor: string | null;
+}
+
+export class ShiftClaimDto {
+  id: string;
+  shiftId: string;
+  companyId: string;
+  companyName: string;
+  shiftTitle: string | null;
+  startsAt: Date;
+  endsAt: Date;
+  @ApiProperty({ enum: CLAIM_STATUSES })
+  status: string;
+  /** `waitlist` when the seat was given from the waitlist: check in before checkInDeadline. */
+  @ApiProperty({ enum: ['direct', 'waitlist'] })
+  source: string;
+  checkInDeadline: Date;
+  claimedAt: Date;
+  checkedInAt: Date | null;
+  checkedOutAt: Date | null;
+  completedAt: Date | null;
+  cancelledAt: Date | null;
+  lateCancellation: boolean;
+  noShowAt: Date | null;
+  ratePerTicket: MoneyDto;
+}
+
+export class ShiftClaimPageDto {
+  items: ShiftClaimDto[];
+  nextCursor: string | null;
+}
+
+export class WaitlistPositionDto {
+  shiftId: string;
+  /** 1 = next in line. */
+  position: number;
+  joinedAt: Date;
+}
+
+export class ReliabilityDto {
+  windowDays: number;
+  completed: number;
+  lateCancellations: number;
+  /** Cancellations made before the late window. */
+  cancellations: number;
+  noShows: number;
+  /** completed / (completed + late cancellations + no-shows); null without history. */
+  score: number | null;
+}

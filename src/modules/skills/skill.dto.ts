@@ -1,0 +1,20 @@
+import { IsString, Length, Matches } from 'class-validator';
+
+export class CreateSkillDto {
+  /** Lower-case code used everywhere else, e.g. `chargebacks`. */
+  @Matches(/^[a-z][a-z0-9_]{1,39}$/, {
+    message: 'code must be 2-40 characters: a-z, 0-9 and _, starting with a letter',
+  })
+  code: string;
+
+  @IsString()
+  @Length(1, 100)
+  @Matches(/\S/, { message: 'name must not be blank' })
+  name: string;
+}
+
+export class SkillDto {
+  code: string;
+  name: string;
+  retiredAt: Date | null;
+}

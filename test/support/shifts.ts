@@ -1,0 +1,68 @@
+import type { TestApp } from './test-app';
+import type { SignedIn } from './factories';
+
+export const inMinutes = (minutes: number) => new Date(Date.now() + minutes * 60_000);
+
+/** A valid shift body: tomorrow-ish, 4 hours, 5 seats, no requirements unless given. */
+export function shiftBody(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  const start = inMinutes(24 * 60);
+  return {
+    title: 'Billing cover',
+    startsAt: start.toISOString(),
+    endsAt: new Date(start.getTime() + 4 * 3_600_000).toISOString(),
+    seats: 5,
+    requiredSkills: [],
+    languages: [],
+    ratePerTicket: { amountMinor: 250, currency: 'EUR' },
+    ...overrides,
+  };
+}
+
+export async function postShift(
+  t: TestApp,
+  company: SignedIn,
+  overrides: Record<string, unknown> = {},
+): Promise<{ id: string } & Record<string, unknown>> {
+  const res = await t.http.post('/v1/shifts').set(company.auth).send(shiftBody(overrides));
+  if (res.status !== 201)
+    throw new Error(`shift failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body;
+}
+
+export async function setProfile(
+  t: TestApp,
+  agent: SignedIn,
+  profile: { languages?: string[]; timeZone?: string; skills?: { skill: string; level: number }[] },
+): Promise<void> {
+  await t.http
+    .put('/v1/agents/me/profile')
+    .set(agent.auth)
+    .send({
+      displayName: 'Agent',
+      timeZone: profile.timeZone ?? 'UTC',
+      languages: profile.languages ?? [],
+    })
+    .expect(200);
+  if (profile.skills) {
+    await t.http
+      .put('/v1/agents/me/skills')
+      .set(agent.auth)
+      .send({ skills: profile.skills })
+      .expect(200);
+  }
+}
+
+/** Moves a shift's window in the database, to reach check-in and timer moments without waiting. */
+export async function moveShift(t: TestApp, shiftId: string, startsAt: Date, endsAt: Date) {
+  await t.db.query(`UPDATE shifts SET starts_at = $2, ends_at = $3 WHERE id = $1`, [
+    shiftId,
+    startsAt,
+    endsAt,
+  ]);
+  await t.db.query(
+    `UPDATE shift_claims SET period = tstzrange($2, $3, '[)'),
+            check_in_deadline = $2::timestamptz + interval '10 minutes'
+      WHERE shift_id = $1`,
+    [shiftId, startsAt, endsAt],
+  );
+}
