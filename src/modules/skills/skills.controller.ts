@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { IsBoolean, IsOptional } from 'class-validator';
 import { Transform } from 'class-transformer';
@@ -44,6 +44,7 @@ export class SkillsController {
 
   /** Brings a retired skill back. */
   @Post(':code/reinstate')
+  @HttpCode(200)
   @Roles('admin')
   reinstate(@CurrentActor() actor: Actor, @Param('code') code: string): Promise<SkillDto> {
     return this.skills.setRetired(actor, code, false);

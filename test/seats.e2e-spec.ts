@@ -1,0 +1,523 @@
+import {
+  NoShowCheckHandler,
+  ShiftCompleteHandler,
+} from '../src/modules/shifts/shift-timers.handlers';
+import { createStaff, registerAgent, registerCompany, SignedIn } from './support/factories';
+import { inMinutes, moveShift, postShift, setProfile } from './support/shifts';
+import { createTestApp, TestApp } from './support/test-app';
+
+const window = (startMin: number, hours: number) => {
+  const start = inMinutes(startMin);
+  return {
+    startsAt: start.toISOString(),
+    endsAt: new Date(start.getTime() + hours * 3_600_000).toISOString(),
+  };
+};
+
+describe('seats (agent side)', () => {
+  let t: TestApp;
+  let company: SignedIn;
+  beforeAll(async () => {
+    t = await createTestApp({ env: { WEEKLY_HOURS_CAP: '10' } });
+    company = await registerCompany(t, 'Acme');
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  const claim = (agent: SignedIn, shiftId: string) =>
+    t.http.post(`/v1/shifts/${shiftId}/claims`).set(agent.auth);
+  const seatsTaken = async (shiftId: string) =>
+    (await t.db.query('SELECT seats_taken FROM shifts WHERE id = $1', [shiftId]))[0]
+      .seats_taken as number;
+  const activeClaims = async (shiftId: string) =>
+    (
+      await t.db.query(
+        `SELECT count(*)::int AS n FROM shift_claims WHERE shift_id = $1 AND status IN ('claimed','checked_in')`,
+        [shiftId],
+      )
+    )[0].n as number;
+
+  it('50 agents race for a 5-seat shift: exactly 5 seats, 45 SHIFT_FULL', async () => {
+    const shift = await postShift(t, company, { seats: 5 });
+    const agents = await Promise.all(Array.from({ length: 50 }, () => registerAgent(t)));
+    const results = await Promise.all(agents.map((a) => claim(a, shift.id)));
+    const statuses = results.map((r) => r.status);
+    expect(statuses.filter((s) => s === 201)).toHaveLength(5);
+    expect(
+      results.filter((r) => r.status === 409 && r.body.error.code === 'SHIFT_FULL'),
+    ).toHaveLength(45);
+    expect(await seatsTaken(shift.id)).toBe(5);
+    expect(await activeClaims(shift.id)).toBe(5);
+  });
+
+  it('one agent fires claims at 20 mutually overlapping shifts at once: exactly one succeeds', async () => {
+    const agent = await registerAgent(t);
+    const shifts = [];
+    for (let i = 0; i < 20; i++) shifts.push(await postShift(t, company, window(3000 + i, 1)));
+    const results = await Promise.all(shifts.map((s) => claim(agent, s.id)));
+    expect(results.filter((r) => r.status === 201)).toHaveLength(1);
+    const refused = results.filter((r) => r.status !== 201);
+    expect(refused.every((r) => r.status === 409 && r.body.error.code === 'SHIFT_OVERLAP')).toBe(
+      true,
+    );
+    const [{ n }] = await t.db.query(
+      `SELECT count(*)::int AS n FROM shift_claims WHERE agent_id = $1`,
+      [agent.id],
+    );
+    expect(n).toBe(1);
+  });
+
+  it('refuses a second seat on the same shift', async () => {
+    const shift = await postShift(t, company);
+    const agent = await registerAgent(t);
+    await claim(agent, shift.id).expect(201);
+    const res = await claim(agent, shift.id).expect(409);
+    expect(res.body.error.code).toBe('ALREADY_CLAIMED');
+  });
+
+  describe('eligibility matrix', () => {
+    let shiftId: string;
+    let admin: SignedIn;
+    beforeAll(async () => {
+      admin = await createStaff(t, 'admin');
+      shiftId = (
+        await postShift(t, company, {
+          ...window(5000, 2),
+          requiredSkills: [
+            { skill: 'billing', minLevel: 3 },
+            { skill: 'refunds', minLevel: 2 },
+          ],
+          languages: ['en', 'es'],
+          requiresCertification: true,
+        })
+      ).id;
+    });
+
+    const qualified = async () => {
+      const agent = await registerAgent(t);
+      await setProfile(t, agent, {
+        languages: ['en', 'es'],
+        skills: [
+          { skill: 'billing', level: 4 },
+          { skill: 'refunds', level: 2 },
+        ],
+      });
+      await t.http
+        .put(`/v1/companies/me/certified-agents/${agent.id}`)
+        .set(company.auth)
+        .expect(200);
+      return agent;
+    };
+
+    const cases: [string, (a: SignedIn) => Promise<void>, object[]][] = [
+      [
+        'missing skill',
+        (a) =>
+          setProfile(t, a, { languages: ['en', 'es'], skills: [{ skill: 'billing', level: 4 }] }),
+        [{ code: 'MISSING_SKILL', skill: 'refunds', minLevel: 2 }],
+      ],
+      [
+        'level too low',
+        (a) =>
+          setProfile(t, a, {
+            languages: ['en', 'es'],
+            skills: [
+              { skill: 'billing', level: 2 },
+              { skill: 'refunds', level: 2 },
+            ],
+          }),
+        [{ code: 'SKILL_LEVEL_TOO_LOW', skill: 'billing', minLevel: 3, level: 2 }],
+      ],
+      [
+        'language',
+        (a) =>
+          setProfile(t, a, {
+            languages: ['en'],
+            skills: [
+              { skill: 'billing', level: 4 },
+              { skill: 'refunds', level: 2 },
+            ],
+          }),
+        [{ code: 'MISSING_LANGUAGE', language: 'es' }],
+      ],
+      [
+        'certification',
+        async (a) => {
+          await t.http
+            .delete(`/v1/companies/me/certified-agents/${a.id}`)
+            .set(company.auth)
+            .expect(204);
+        },
+        [{ code: 'NOT_CERTIFIED', companyId: expect.any(String) }],
+      ],
+      [
+        'suspended',
+        async (a) => {
+          await t.http
+            .post(`/v1/agents/${a.id}/suspend`)
+            .set(admin.auth)
+            .send({ reason: 'review' })
+            .expect(200);
+        },
+        [{ code: 'SUSPENDED' }],
+      ],
+    ];
+
+    it('lets a fully qualified agent see and claim the shift', async () => {
+      const agent = await qualified();
+      const open = await t.http.get('/v1/shifts/open?limit=100').set(agent.auth).expect(200);
+      expect(open.body.items.map((s: { id: string }) => s.id)).toContain(shiftId);
+      await claim(agent, shiftId).expect(201);
+    });
+
+    it.each(cases)(
+      'refuses on %s with the reason, and hides the shift from /open',
+      async (_name, spoil, reasons) => {
+        const agent = await qualified();
+        await spoil(agent);
+        const res = await claim(agent, shiftId).expect(403);
+        expect(res.body.error).toMatchObject({ code: 'NOT_ELIGIBLE', details: { reasons } });
+        const open = await t.http
+          .get('/v1/shifts/open?limit=100&includeFull=true')
+          .set(agent.auth)
+          .expect(200);
+        expect(open.body.items.map((s: { id: string }) => s.id)).not.toContain(shiftId);
+      },
+    );
+
+    it('lists every reason at once', async () => {
+      const agent = await registerAgent(t);
+      const res = await claim(agent, shiftId).expect(403);
+      expect(res.body.error.details.reasons.map((r: { code: string }) => r.code).sort()).toEqual(
+        [
+          'MISSING_LANGUAGE',
+          'MISSING_LANGUAGE',
+          'MISSING_SKILL',
+          'MISSING_SKILL',
+          'NOT_CERTIFIED',
+        ].sort(),
+      );
+    });
+  });
+
+  it('lists open shifts soonest first with seats left and pay, leaving out held and full ones', async () => {
+    const lister = await registerCompany(t, 'Lister');
+    const later = await postShift(t, lister, { ...window(7000, 1), seats: 2 });
+    const sooner = await postShift(t, lister, { ...window(6900, 1), seats: 1 });
+    const agent = await registerAgent(t);
+    const page = await t.http.get('/v1/shifts/open?limit=100').set(agent.auth).expect(200);
+    const mine = page.body.items.filter((s: { companyName: string }) => s.companyName === 'Lister');
+    expect(mine.map((s: { id: string }) => s.id)).toEqual([sooner.id, later.id]);
+    expect(mine[0]).toMatchObject({
+      seatsLeft: 1,
+      ratePerTicket: { amountMinor: 250, currency: 'EUR' },
+    });
+    const starts = page.body.items.map((s: { startsAt: string }) => Date.parse(s.startsAt));
+    expect(starts).toEqual([...starts].sort((a, b) => a - b));
+    await claim(agent, later.id).expect(201);
+    await claim(await registerAgent(t), sooner.id).expect(201);
+    const after = await t.http.get('/v1/shifts/open?limit=100').set(agent.auth).expect(200);
+    const ids = after.body.items.map((s: { id: string }) => s.id);
+    expect(ids).not.toContain(later.id); // held
+    expect(ids).not.toContain(sooner.id); // full
+  });
+
+  it('pages open shifts with a cursor', async () => {
+    const agent = await registerAgent(t);
+    const all = await t.http.get('/v1/shifts/open?limit=100').set(agent.auth).expect(200);
+    const first = await t.http.get('/v1/shifts/open?limit=3').set(agent.auth).expect(200);
+    const second = await t.http
+      .get(`/v1/shifts/open?limit=3&cursor=${first.body.nextCursor}`)
+      .set(agent.auth)
+      .expect(200);
+    expect([...first.body.items, ...second.body.items].map((s: { id: string }) => s.id)).toEqual(
+      all.body.items.slice(0, 6).map((s: { id: string }) => s.id),
+    );
+  });
+
+  it('caps weekly hours (WEEKLY_HOURS_CAP=10 here): 409 past the cap', async () => {
+    const agent = await registerAgent(t);
+    const base = new Date();
+    // Wednesday next week, 08:00 UTC, so every shift falls in one calendar week.
+    base.setUTCDate(base.getUTCDate() + ((10 - base.getUTCDay()) % 7) + 7);
+    base.setUTCHours(8, 0, 0, 0);
+    const at = (dayOffset: number, hours: number) => {
+      const s = new Date(base.getTime() + dayOffset * 86_400_000);
+      return {
+        startsAt: s.toISOString(),
+        endsAt: new Date(s.getTime() + hours * 3_600_000).toISOString(),
+      };
+    };
+    await claim(agent, (await postShift(t, company, at(0, 6))).id).expect(201);
+    await claim(agent, (await postShift(t, company, at(1, 4))).id).expect(201);
+    const res = await claim(agent, (await postShift(t, company, at(2, 1))).id).expect(409);
+    expect(res.body.error).toMatchObject({
+      code: 'WEEKLY_HOURS_EXCEEDED',
+      details: { capHours: 10, weekHours: 10, shiftHours: 1 },
+    });
+    // The next week is a new week.
+    await claim(agent, (await postShift(t, company, at(7, 1))).id).expect(201);
+  });
+
+  describe('cancelling a seat', () => {
+    it('early: not late, the seat is freed', async () => {
+      const shift = await postShift(t, company, { seats: 1, ...window(600, 2) });
+      const agent = await registerAgent(t);
+      await claim(agent, shift.id).expect(201);
+      const res = await t.http
+        .delete(`/v1/shifts/${shift.id}/claims/me`)
+        .set(agent.auth)
+        .expect(200);
+      expect(res.body).toMatchObject({ status: 'cancelled', lateCancellation: false });
+      expect(await seatsTaken(shift.id)).toBe(0);
+      await claim(await registerAgent(t), shift.id).expect(201);
+    });
+
+    it('inside the late window: recorded as late and counted in reliability', async () => {
+      const shift = await postShift(t, company, window(60, 2));
+      const agent = await registerAgent(t);
+      await claim(agent, shift.id).expect(201);
+      const res = await t.http
+        .delete(`/v1/shifts/${shift.id}/claims/me`)
+        .set(agent.auth)
+        .expect(200);
+      expect(res.body.lateCancellation).toBe(true);
+      const rel = await t.http.get('/v1/agents/me/reliability').set(agent.auth).expect(200);
+      expect(rel.body).toMatchObject({
+        windowDays: 30,
+        lateCancellations: 1,
+        noShows: 0,
+        completed: 0,
+        score: 0,
+      });
+    });
+
+    it('without a seat: 404', async () => {
+      const shift = await postShift(t, company);
+      await t.http
+        .delete(`/v1/shifts/${shift.id}/claims/me`)
+        .set((await registerAgent(t)).auth)
+        .expect(404);
+    });
+  });
+
+  describe('check-in and check-out', () => {
+    it('opens 15 minutes before the start and runs until the end', async () => {
+      const shift = await postShift(t, company, window(120, 2));
+      const agent = await registerAgent(t);
+      await claim(agent, shift.id).expect(201);
+      const early = await t.http
+        .post(`/v1/shifts/${shift.id}/check-in`)
+        .set(agent.auth)
+        .expect(409);
+      expect(early.body.error.code).toBe('CHECK_IN_NOT_OPEN');
+      await moveShift(t, shift.id, inMinutes(10), inMinutes(130)); // now 10 min before start
+      const res = await t.http.post(`/v1/shifts/${shift.id}/check-in`).set(agent.auth).expect(200);
+      expect(res.body).toMatchObject({ status: 'checked_in', checkedInAt: expect.any(String) });
+      await t.http.post(`/v1/shifts/${shift.id}/check-in`).set(agent.auth).expect(200); // harmless twice
+      const cancel = await t.http
+        .delete(`/v1/shifts/${shift.id}/claims/me`)
+        .set(agent.auth)
+        .expect(409);
+      expect(cancel.body.error.code).toBe('CLAIM_STATE_CONFLICT');
+      const out = await t.http.post(`/v1/shifts/${shift.id}/check-out`).set(agent.auth).expect(200);
+      expect(out.body).toMatchObject({ status: 'completed', checkedOutAt: expect.any(String) });
+      const again = await t.http
+        .post(`/v1/shifts/${shift.id}/check-out`)
+        .set(agent.auth)
+        .expect(409);
+      expect(again.body.error).toMatchObject({
+        code: 'CLAIM_STATE_CONFLICT',
+        details: { status: 'completed' },
+      });
+      expect(await seatsTaken(shift.id)).toBe(1); // a completed seat stays used
+    });
+
+    it('refuses check-out without check-in, and check-in without a seat', async () => {
+      const shift = await postShift(t, company, window(5, 2));
+      const agent = await registerAgent(t);
+      await t.http.post(`/v1/shifts/${shift.id}/check-in`).set(agent.auth).expect(404);
+      await claim(agent, shift.id).expect(201);
+      const res = await t.http.post(`/v1/shifts/${shift.id}/check-out`).set(agent.auth).expect(409);
+      expect(res.body.error.details.status).toBe('claimed');
+    });
+  });
+
+  describe('timers', () => {
+    it('writes a no-show timer at the check-in deadline in the claim transaction', async () => {
+      const shift = await postShift(t, company, { ...window(200, 2), checkInGraceMinutes: 7 });
+      const agent = await registerAgent(t);
+      const res = await claim(agent, shift.id).expect(201);
+      expect(Date.parse(res.body.checkInDeadline)).toBe(
+        Date.parse(shift.startsAt as string) + 7 * 60_000,
+      );
+      const [row] = await t.db.query(
+        `SELECT run_at FROM outbox WHERE job_name = 'shift-claim.no-show-check' AND payload->>'claimId' = $1`,
+        [res.body.id],
+      );
+      expect(new Date(row.run_at).toISOString()).toBe(res.body.checkInDeadline);
+    });
+
+    it('no-show frees the seat and records it; firing twice changes nothing; the waitlisted agent gets the seat', async () => {
+      const shift = await postShift(t, company, { seats: 1, ...window(30, 2) });
+      const holder = await registerAgent(t);
+      const waiting = await registerAgent(t);
+      const claimRes = await claim(holder, shift.id).expect(201);
+      const joinEarly = await t.http
+        .post(`/v1/shifts/${shift.id}/waitlist`)
+        .set(holder.auth)
+        .expect(409);
+      expect(joinEarly.body.error.code).toBe('ALREADY_CLAIMED');
+      const joined = await t.http
+        .post(`/v1/shifts/${shift.id}/waitlist`)
+        .set(waiting.auth)
+        .expect(201);
+      expect(joined.body.position).toBe(1);
+
+      await moveShift(t, shift.id, inMinutes(-15), inMinutes(105)); // started 15 min ago, grace 10
+      const handler = t.app.get(NoShowCheckHandler);
+      expect(await handler.handle({ claimId: claimRes.body.id })).toEqual({ noShow: true });
+      expect(await handler.handle({ claimId: claimRes.body.id })).toEqual({ noShow: false });
+
+      const holderClaims = await t.http.get('/v1/agents/me/claims').set(holder.auth).expect(200);
+      expect(holderClaims.body.items[0]).toMatchObject({
+        shiftId: shift.id,
+        status: 'no_show',
+        noShowAt: expect.any(String),
+      });
+      const rel = await t.http.get('/v1/agents/me/reliability').set(holder.auth).expect(200);
+      expect(rel.body.noShows).toBe(1);
+
+      const waitingClaims = await t.http.get('/v1/agents/me/claims').set(waiting.auth).expect(200);
+      expect(waitingClaims.body.items[0]).toMatchObject({
+        shiftId: shift.id,
+        status: 'claimed',
+        source: 'waitlist',
+      });
+      // The promoted agent gets its own grace from the promotion, and can check in.
+      expect(Date.parse(waitingClaims.body.items[0].checkInDeadline)).toBeGreaterThan(Date.now());
+      await t.http.post(`/v1/shifts/${shift.id}/check-in`).set(waiting.auth).expect(200);
+      expect(await seatsTaken(shift.id)).toBe(1);
+      const detail = await t.http.get(`/v1/shifts/${shift.id}`).set(company.auth).expect(200);
+      expect(detail.body.waitlist).toEqual([]);
+      expect(detail.body.claims.map((c: { status: string }) => c.status)).toEqual([
+        'no_show',
+        'checked_in',
+      ]);
+    });
+
+    it('does not mark a checked-in seat as a no-show', async () => {
+      const shift = await postShift(t, company, window(5, 2));
+      const agent = await registerAgent(t);
+      const res = await claim(agent, shift.id).expect(201);
+      await t.http.post(`/v1/shifts/${shift.id}/check-in`).set(agent.auth).expect(200);
+      await moveShift(t, shift.id, inMinutes(-30), inMinutes(90));
+      expect(await t.app.get(NoShowCheckHandler).handle({ claimId: res.body.id })).toEqual({
+        noShow: false,
+      });
+    });
+
+    it('skips waitlisted agents who are no longer eligible, keeping them in line', async () => {
+      const shift = await postShift(t, company, { seats: 1, ...window(300, 1), languages: ['en'] });
+      const holder = await registerAgent(t);
+      await setProfile(t, holder, { languages: ['en'] });
+      await claim(holder, shift.id).expect(201);
+      const lapsed = await registerAgent(t);
+      await setProfile(t, lapsed, { languages: ['en'] });
+      await t.http.post(`/v1/shifts/${shift.id}/waitlist`).set(lapsed.auth).expect(201);
+      const next = await registerAgent(t);
+      await setProfile(t, next, { languages: ['en'] });
+      expect(
+        (await t.http.post(`/v1/shifts/${shift.id}/waitlist`).set(next.auth).expect(201)).body
+          .position,
+      ).toBe(2);
+      await setProfile(t, lapsed, { languages: ['de'] }); // no longer speaks the shift's language
+      await t.http.delete(`/v1/shifts/${shift.id}/claims/me`).set(holder.auth).expect(200);
+      const detail = await t.http.get(`/v1/shifts/${shift.id}`).set(company.auth).expect(200);
+      expect(
+        detail.body.claims.find((c: { status: string }) => c.status === 'claimed').agentId,
+      ).toBe(next.id);
+      expect(detail.body.waitlist.map((w: { agentId: string }) => w.agentId)).toEqual([lapsed.id]);
+    });
+
+    it('refuses to waitlist a shift with free seats', async () => {
+      const shift = await postShift(t, company);
+      const res = await t.http
+        .post(`/v1/shifts/${shift.id}/waitlist`)
+        .set((await registerAgent(t)).auth)
+        .expect(409);
+      expect(res.body.error.code).toBe('SEATS_AVAILABLE');
+    });
+
+    it('completes the shift at its end: checked-in seats complete, unchecked ones are no-shows', async () => {
+      const shift = await postShift(t, company, { seats: 3, ...window(5, 1) });
+      const worker = await registerAgent(t);
+      const absent = await registerAgent(t);
+      await claim(worker, shift.id).expect(201);
+      await claim(absent, shift.id).expect(201);
+      await t.http.post(`/v1/shifts/${shift.id}/check-in`).set(worker.auth).expect(200);
+      const handler = t.app.get(ShiftCompleteHandler);
+      expect(await handler.handle({ shiftId: shift.id })).toEqual({ completed: false }); // not due
+      await moveShift(t, shift.id, inMinutes(-70), inMinutes(-10));
+      expect(await handler.handle({ shiftId: shift.id })).toEqual({ completed: true });
+      expect(await handler.handle({ shiftId: shift.id })).toEqual({ completed: false });
+      const detail = await t.http.get(`/v1/shifts/${shift.id}`).set(company.auth).expect(200);
+      expect(detail.body).toMatchObject({ status: 'completed', seatsTaken: 1 });
+      const statuses = Object.fromEntries(
+        detail.body.claims.map((c: { agentId: string; status: string }) => [c.agentId, c.status]),
+      );
+      expect(statuses).toEqual({ [worker.id]: 'completed', [absent.id]: 'no_show' });
+      const rel = await t.http.get('/v1/agents/me/reliability').set(worker.auth).expect(200);
+      expect(rel.body).toMatchObject({ completed: 1, score: 1 });
+    });
+  });
+
+  describe('tenancy between agents', () => {
+    it('shows an agent only its own claims and reliability', async () => {
+      const shift = await postShift(t, company);
+      const a = await registerAgent(t);
+      const b = await registerAgent(t);
+      await claim(a, shift.id).expect(201);
+      expect((await t.http.get('/v1/agents/me/claims').set(b.auth).expect(200)).body.items).toEqual(
+        [],
+      );
+      expect(
+        (await t.http.get('/v1/agents/me/reliability').set(b.auth).expect(200)).body.completed,
+      ).toBe(0);
+      // B cannot cancel or check in on A's seat: B has none.
+      await t.http.delete(`/v1/shifts/${shift.id}/claims/me`).set(b.auth).expect(404);
+      expect(
+        (await t.http.get('/v1/agents/me/claims').set(a.auth).expect(200)).body.items[0].status,
+      ).toBe('claimed');
+    });
+  });
+});
+
+describe('seat timers through the outbox and a real worker', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp({ workers: true });
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('marks a no-show when the delayed job fires', async () => {
+    const company = await registerCompany(t);
+    const agent = await registerAgent(t);
+    const start = new Date(Date.now() + 3_000);
+    const shift = await postShift(t, company, {
+      startsAt: start.toISOString(),
+      endsAt: new Date(start.getTime() + 3_600_000).toISOString(),
+      checkInGraceMinutes: 0,
+    });
+    await t.http.post(`/v1/shifts/${shift.id}/claims`).set(agent.auth).expect(201);
+    let status = 'claimed';
+    for (let i = 0; i < 100 && status === 'claimed'; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      status = (await t.http.get('/v1/agents/me/claims').set(agent.auth)).body.items[0].status;
+    }
+    expect(status).toBe('no_show');
+  });
+});

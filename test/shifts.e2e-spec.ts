@@ -1,0 +1,306 @@
+import { registerAgent, registerCompany, rowCounts, SignedIn } from './support/factories';
+import { inMinutes, postShift, setProfile, shiftBody } from './support/shifts';
+import { createTestApp, TestApp } from './support/test-app';
+
+const fields = (res: { body: { error: { details: { fields: { field: string }[] } } } }) =>
+  res.body.error.details.fields.map((f) => f.field);
+
+describe('shifts (company side)', () => {
+  let t: TestApp;
+  let acme: SignedIn;
+  let globex: SignedIn;
+  beforeAll(async () => {
+    t = await createTestApp();
+    acme = await registerCompany(t, 'Acme');
+    globex = await registerCompany(t, 'Globex');
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('posts a shift and reads it back with seats taken', async () => {
+    const body = shiftBody({
+      requiredSkills: [{ skill: 'billing', minLevel: 3 }],
+      languages: ['en', 'pt'],
+      requiresCertification: true,
+      checkInGraceMinutes: 5,
+    });
+    const res = await t.http.post('/v1/shifts').set(acme.auth).send(body).expect(201);
+    expect(res.body).toMatchObject({
+      companyId: acme.companyId,
+      seats: 5,
+      seatsTaken: 0,
+      seatsLeft: 5,
+      requiredSkills: [{ skill: 'billing', minLevel: 3 }],
+      languages: ['en', 'pt'],
+      ratePerTicket: { amountMinor: 250, currency: 'EUR' },
+      requiresCertification: true,
+      checkInGraceMinutes: 5,
+      status: 'scheduled',
+    });
+    expect(new Date(res.body.startsAt).toISOString()).toBe(body.startsAt);
+    const detail = await t.http.get(`/v1/shifts/${res.body.id}`).set(acme.auth).expect(200);
+    expect(detail.body).toMatchObject({ id: res.body.id, claims: [], waitlist: [] });
+  });
+
+  it('schedules its completion timer through the outbox, in the same transaction', async () => {
+    const shift = await postShift(t, acme);
+    const [row] = await t.db.query(
+      `SELECT job_name, run_at FROM outbox WHERE payload->>'shiftId' = $1`,
+      [shift.id],
+    );
+    expect(row.job_name).toBe('shift.complete');
+    expect(new Date(row.run_at).toISOString()).toBe(shift.endsAt);
+  });
+
+  it.each([
+    [
+      'startsAt in the past',
+      { startsAt: inMinutes(-60).toISOString(), endsAt: inMinutes(60).toISOString() },
+      ['startsAt'],
+    ],
+    [
+      'end before start',
+      { startsAt: inMinutes(120).toISOString(), endsAt: inMinutes(60).toISOString() },
+      ['endsAt'],
+    ],
+    [
+      'shorter than 15 minutes',
+      { startsAt: inMinutes(60).toISOString(), endsAt: inMinutes(70).toISOString() },
+      ['endsAt'],
+    ],
+    [
+      'longer than 12 hours',
+      { startsAt: inMinutes(60).toISOString(), endsAt: inMinutes(60 + 12 * 60 + 1).toISOString() },
+      ['endsAt'],
+    ],
+    ['no time zone offset', { startsAt: '2030-01-01T09:00:00' }, ['startsAt']],
+    ['not a date', { endsAt: 'tomorrow' }, ['endsAt']],
+    ['seats 0', { seats: 0 }, ['seats']],
+    ['seats 501', { seats: 501 }, ['seats']],
+    [
+      'unknown skill',
+      {
+        requiredSkills: [
+          { skill: 'billing', minLevel: 1 },
+          { skill: 'juggling', minLevel: 2 },
+        ],
+      },
+      ['requiredSkills.1.skill'],
+    ],
+    [
+      'level out of range',
+      { requiredSkills: [{ skill: 'billing', minLevel: 0 }] },
+      ['requiredSkills.0.minLevel'],
+    ],
+    [
+      'skill listed twice',
+      {
+        requiredSkills: [
+          { skill: 'billing', minLevel: 1 },
+          { skill: 'billing', minLevel: 2 },
+        ],
+      },
+      ['requiredSkills.1.skill'],
+    ],
+    ['bad language', { languages: ['english'] }, ['languages']],
+    [
+      'bad currency',
+      { ratePerTicket: { amountMinor: 100, currency: 'EURO' } },
+      ['ratePerTicket.currency'],
+    ],
+    [
+      'lower-case currency',
+      { ratePerTicket: { amountMinor: 100, currency: 'eur' } },
+      ['ratePerTicket.currency'],
+    ],
+    [
+      'fractional amount',
+      { ratePerTicket: { amountMinor: 2.5, currency: 'EUR' } },
+      ['ratePerTicket.amountMinor'],
+    ],
+    [
+      'zero amount',
+      { ratePerTicket: { amountMinor: 0, currency: 'EUR' } },
+      ['ratePerTicket.amountMinor'],
+    ],
+    ['grace over 120', { checkInGraceMinutes: 121 }, ['checkInGraceMinutes']],
+  ])('refuses %s, naming the field, writing nothing', async (_case, overrides, expected) => {
+    const before = await rowCounts(t);
+    const res = await t.http
+      .post('/v1/shifts')
+      .set(acme.auth)
+      .send(shiftBody(overrides))
+      .expect(400);
+    expect(fields(res)).toEqual(expected);
+    expect(await rowCounts(t)).toEqual(before);
+  });
+
+  it('lists only the company’s own shifts, soonest first, with cursor pagination', async () => {
+    const company = await registerCompany(t, 'Lister');
+    const ids = [];
+    for (const hours of [30, 10, 20]) {
+      const start = inMinutes(hours * 60);
+      ids.push(
+        (
+          await postShift(t, company, {
+            startsAt: start.toISOString(),
+            endsAt: new Date(start.getTime() + 3_600_000).toISOString(),
+          })
+        ).id,
+      );
+    }
+    const first = await t.http.get('/v1/shifts?limit=2').set(company.auth).expect(200);
+    expect(first.body.items.map((s: { id: string }) => s.id)).toEqual([ids[1], ids[2]]);
+    const second = await t.http
+      .get(`/v1/shifts?limit=2&cursor=${first.body.nextCursor}`)
+      .set(company.auth)
+      .expect(200);
+    expect(second.body.items.map((s: { id: string }) => s.id)).toEqual([ids[0]]);
+    expect(second.body.nextCursor).toBeNull();
+    const bad = await t.http.get('/v1/shifts?cursor=garbage').set(company.auth).expect(400);
+    expect(fields(bad)).toEqual(['cursor']);
+    const badLimit = await t.http.get('/v1/shifts?limit=1000').set(company.auth).expect(400);
+    expect(fields(badLimit)).toEqual(['limit']);
+  });
+
+  it("keeps shifts to their company: B cannot read, change or cancel A's", async () => {
+    const shift = await postShift(t, acme);
+    await t.http.get(`/v1/shifts/${shift.id}`).set(globex.auth).expect(404);
+    await t.http
+      .patch(`/v1/shifts/${shift.id}`)
+      .set(globex.auth)
+      .send({ title: 'mine now' })
+      .expect(404);
+    await t.http.post(`/v1/shifts/${shift.id}/cancel`).set(globex.auth).send({}).expect(404);
+    const list = await t.http.get('/v1/shifts?limit=100').set(globex.auth).expect(200);
+    expect(list.body.items.map((s: { id: string }) => s.id)).not.toContain(shift.id);
+    const still = await t.http.get(`/v1/shifts/${shift.id}`).set(acme.auth).expect(200);
+    expect(still.body).toMatchObject({ title: 'Billing cover', status: 'scheduled' });
+  });
+
+  describe('changes', () => {
+    it('accepts any change before a seat is taken, and re-arms the completion timer', async () => {
+      const shift = await postShift(t, acme);
+      const start = inMinutes(48 * 60);
+      const end = new Date(start.getTime() + 2 * 3_600_000);
+      const res = await t.http
+        .patch(`/v1/shifts/${shift.id}`)
+        .set(acme.auth)
+        .send({
+          startsAt: start.toISOString(),
+          endsAt: end.toISOString(),
+          languages: ['de'],
+          requiredSkills: [{ skill: 'fraud', minLevel: 2 }],
+          ratePerTicket: { amountMinor: 100, currency: 'EUR' },
+        })
+        .expect(200);
+      expect(res.body).toMatchObject({
+        languages: ['de'],
+        requiredSkills: [{ skill: 'fraud', minLevel: 2 }],
+        ratePerTicket: { amountMinor: 100 },
+      });
+      const timers = await t.db.query(
+        `SELECT run_at FROM outbox WHERE job_name = 'shift.complete' AND payload->>'shiftId' = $1 ORDER BY id`,
+        [shift.id],
+      );
+      expect(new Date(timers.at(-1).run_at).toISOString()).toBe(end.toISOString());
+    });
+
+    it('once a seat is taken, accepts only changes safe for seat holders', async () => {
+      const shift = await postShift(t, acme, { seats: 2 });
+      const agent = await registerAgent(t);
+      await setProfile(t, agent, {});
+      await t.http.post(`/v1/shifts/${shift.id}/claims`).set(agent.auth).expect(201);
+
+      const unsafe = await t.http
+        .patch(`/v1/shifts/${shift.id}`)
+        .set(acme.auth)
+        .send({
+          startsAt: inMinutes(50 * 60).toISOString(),
+          languages: ['fr'],
+          ratePerTicket: { amountMinor: 100, currency: 'EUR' },
+        })
+        .expect(409);
+      expect(unsafe.body.error.code).toBe('SHIFT_HAS_CLAIMS');
+      expect(fields(unsafe).sort()).toEqual(['languages', 'ratePerTicket', 'startsAt']);
+      const below = await t.http
+        .patch(`/v1/shifts/${shift.id}`)
+        .set(acme.auth)
+        .send({ seats: 0 })
+        .expect(400);
+      expect(fields(below)).toEqual(['seats']);
+      const tooFew = await t.http
+        .patch(`/v1/shifts/${shift.id}`)
+        .set(acme.auth)
+        .send({ seats: 1, title: 'x' });
+      expect(tooFew.status).toBe(200); // 1 seat, 1 taken: allowed
+      await t.http.patch(`/v1/shifts/${shift.id}`).set(acme.auth).send({ seats: 3 }).expect(200);
+      const safe = await t.http
+        .patch(`/v1/shifts/${shift.id}`)
+        .set(acme.auth)
+        .send({ title: 'Renamed', ratePerTicket: { amountMinor: 400, currency: 'EUR' } })
+        .expect(200);
+      expect(safe.body).toMatchObject({
+        title: 'Renamed',
+        seats: 3,
+        seatsTaken: 1,
+        ratePerTicket: { amountMinor: 400 },
+      });
+      expect(safe.body.claims).toHaveLength(1);
+    });
+
+    it('refuses seats below those taken', async () => {
+      const shift = await postShift(t, acme, { seats: 3 });
+      for (let i = 0; i < 2; i++) {
+        const agent = await registerAgent(t);
+        await t.http.post(`/v1/shifts/${shift.id}/claims`).set(agent.auth).expect(201);
+      }
+      const res = await t.http
+        .patch(`/v1/shifts/${shift.id}`)
+        .set(acme.auth)
+        .send({ seats: 1 })
+        .expect(409);
+      expect(res.body.error).toMatchObject({
+        code: 'SEATS_BELOW_TAKEN',
+        details: { seatsTaken: 2 },
+      });
+    });
+  });
+
+  it('cancels a shift: claims end with no mark on the agents; no further change', async () => {
+    const shift = await postShift(t, acme, {
+      seats: 3,
+      startsAt: inMinutes(60).toISOString(),
+      endsAt: inMinutes(180).toISOString(),
+    });
+    const agent = await registerAgent(t);
+    await t.http.post(`/v1/shifts/${shift.id}/claims`).set(agent.auth).expect(201);
+    const res = await t.http
+      .post(`/v1/shifts/${shift.id}/cancel`)
+      .set(acme.auth)
+      .send({ reason: 'bot fixed' })
+      .expect(200);
+    expect(res.body).toMatchObject({
+      status: 'cancelled',
+      cancelReason: 'bot fixed',
+      seatsTaken: 0,
+    });
+    const claims = await t.http.get('/v1/agents/me/claims').set(agent.auth).expect(200);
+    expect(claims.body.items[0]).toMatchObject({
+      shiftId: shift.id,
+      status: 'cancelled',
+      lateCancellation: false,
+    });
+    const reliability = await t.http.get('/v1/agents/me/reliability').set(agent.auth).expect(200);
+    expect(reliability.body).toMatchObject({ lateCancellations: 0, cancellations: 0, noShows: 0 });
+    const again = await t.http
+      .post(`/v1/shifts/${shift.id}/cancel`)
+      .set(acme.auth)
+      .send({})
+      .expect(409);
+    expect(again.body.error.code).toBe('SHIFT_CLOSED');
+    await t.http.patch(`/v1/shifts/${shift.id}`).set(acme.auth).send({ title: 'x' }).expect(409);
+    await t.http.post(`/v1/shifts/${shift.id}/claims`).set(agent.auth).expect(409);
+  });
+});

@@ -1,0 +1,289 @@
+import { createStaff, registerAgent, registerCompany, SignedIn } from './support/factories';
+import { createTestApp, TestApp } from './support/test-app';
+
+describe('skills, agent profiles, certifications', () => {
+  let t: TestApp;
+  let admin: SignedIn;
+  beforeAll(async () => {
+    t = await createTestApp();
+    admin = await createStaff(t, 'admin');
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  describe('skill taxonomy', () => {
+    it('is seeded with a starter set everyone signed in can read', async () => {
+      const agent = await registerAgent(t);
+      const res = await t.http.get('/v1/skills').set(agent.auth).expect(200);
+      const codes = res.body.map((s: { code: string }) => s.code);
+      for (const code of [
+        'billing',
+        'refunds',
+        'payments',
+        'fraud',
+        'account_access',
+        'shipping',
+        'returns',
+        'technical',
+        'complaints',
+        'retention',
+      ]) {
+        expect(codes).toContain(code);
+      }
+    });
+
+    it('lets admins add, retire and reinstate skills', async () => {
+      await t.http
+        .post('/v1/skills')
+        .set(admin.auth)
+        .send({ code: 'loyalty', name: 'Loyalty programme' })
+        .expect(201);
+      const dup = await t.http
+        .post('/v1/skills')
+        .set(admin.auth)
+        .send({ code: 'loyalty', name: 'Again' })
+        .expect(409);
+      expect(dup.body.error.code).toBe('SKILL_EXISTS');
+      const retired = await t.http.delete('/v1/skills/loyalty').set(admin.auth).expect(200);
+      expect(retired.body.retiredAt).not.toBeNull();
+      const active = await t.http.get('/v1/skills').set(admin.auth).expect(200);
+      expect(active.body.map((s: { code: string }) => s.code)).not.toContain('loyalty');
+      const all = await t.http.get('/v1/skills?includeRetired=true').set(admin.auth).expect(200);
+      expect(all.body.map((s: { code: string }) => s.code)).toContain('loyalty');
+      await t.http.post('/v1/skills/loyalty/reinstate').set(admin.auth).expect(200);
+      await t.http.delete('/v1/skills/no_such_skill').set(admin.auth).expect(404);
+    });
+
+    it('refuses malformed skill codes, naming the field', async () => {
+      const res = await t.http
+        .post('/v1/skills')
+        .set(admin.auth)
+        .send({ code: 'Bad Code', name: 'x' })
+        .expect(400);
+      expect(res.body.error.details.fields[0].field).toBe('code');
+    });
+  });
+
+  describe('agent profile and skills', () => {
+    it('has a profile from registration, with defaults', async () => {
+      const agent = await registerAgent(t);
+      const res = await t.http.get('/v1/agents/me/profile').set(agent.auth).expect(200);
+      expect(res.body).toMatchObject({
+        agentId: agent.id,
+        timeZone: 'UTC',
+        languages: [],
+        maxConcurrentTickets: 3,
+        suspendedAt: null,
+      });
+    });
+
+    it('replaces the profile, validating time zone, languages and limits', async () => {
+      const agent = await registerAgent(t);
+      const ok = await t.http
+        .put('/v1/agents/me/profile')
+        .set(agent.auth)
+        .send({
+          displayName: 'Sam',
+          timeZone: 'America/Sao_Paulo',
+          languages: ['pt', 'en'],
+          maxConcurrentTickets: 5,
+        })
+        .expect(200);
+      expect(ok.body).toMatchObject({
+        displayName: 'Sam',
+        timeZone: 'America/Sao_Paulo',
+        languages: ['pt', 'en'],
+        maxConcurrentTickets: 5,
+      });
+      const bad = await t.http
+        .put('/v1/agents/me/profile')
+        .set(agent.auth)
+        .send({
+          displayName: 'Sam',
+          timeZone: 'Mars/Olympus',
+          languages: ['xx', 'en'],
+          maxConcurrentTickets: 11,
+        })
+        .expect(400);
+      expect(bad.body.error.details.fields.map((f: { field: string }) => f.field).sort()).toEqual([
+        'languages',
+        'maxConcurrentTickets',
+        'timeZone',
+      ]);
+    });
+
+    it('replaces skills with levels 1-5, refusing unknown, retired and repeated skills', async () => {
+      const agent = await registerAgent(t);
+      const ok = await t.http
+        .put('/v1/agents/me/skills')
+        .set(agent.auth)
+        .send({
+          skills: [
+            { skill: 'refunds', level: 2 },
+            { skill: 'billing', level: 5 },
+          ],
+        })
+        .expect(200);
+      expect(ok.body.skills).toEqual([
+        { skill: 'billing', level: 5 },
+        { skill: 'refunds', level: 2 },
+      ]);
+
+      const unknown = await t.http
+        .put('/v1/agents/me/skills')
+        .set(agent.auth)
+        .send({
+          skills: [
+            { skill: 'billing', level: 3 },
+            { skill: 'telepathy', level: 3 },
+          ],
+        })
+        .expect(400);
+      expect(unknown.body.error.details.fields).toEqual([
+        { field: 'skills.1.skill', messages: ['unknown or retired skill "telepathy"'] },
+      ]);
+      const level = await t.http
+        .put('/v1/agents/me/skills')
+        .set(agent.auth)
+        .send({ skills: [{ skill: 'billing', level: 6 }] })
+        .expect(400);
+      expect(level.body.error.details.fields[0].field).toBe('skills.0.level');
+      const twice = await t.http
+        .put('/v1/agents/me/skills')
+        .set(agent.auth)
+        .send({
+          skills: [
+            { skill: 'billing', level: 3 },
+            { skill: 'billing', level: 4 },
+          ],
+        })
+        .expect(400);
+      expect(twice.body.error.details.fields[0].field).toBe('skills.1.skill');
+      // Nothing was replaced by the refused calls.
+      expect(
+        (await t.http.get('/v1/agents/me/skills').set(agent.auth).expect(200)).body.skills,
+      ).toHaveLength(2);
+    });
+
+    it('lets a held skill stay after it is retired, but not be newly added', async () => {
+      await t.http
+        .post('/v1/skills')
+        .set(admin.auth)
+        .send({ code: 'legacy_orders', name: 'Legacy orders' })
+        .expect(201);
+      const holder = await registerAgent(t);
+      await t.http
+        .put('/v1/agents/me/skills')
+        .set(holder.auth)
+        .send({ skills: [{ skill: 'legacy_orders', level: 3 }] })
+        .expect(200);
+      await t.http.delete('/v1/skills/legacy_orders').set(admin.auth).expect(200);
+      await t.http
+        .put('/v1/agents/me/skills')
+        .set(holder.auth)
+        .send({ skills: [{ skill: 'legacy_orders', level: 4 }] })
+        .expect(200);
+      const newcomer = await registerAgent(t);
+      await t.http
+        .put('/v1/agents/me/skills')
+        .set(newcomer.auth)
+        .send({ skills: [{ skill: 'legacy_orders', level: 1 }] })
+        .expect(400);
+    });
+  });
+
+  describe('suspension', () => {
+    it('lets an admin suspend and reinstate an agent, with a reason', async () => {
+      const agent = await registerAgent(t);
+      const res = await t.http
+        .post(`/v1/agents/${agent.id}/suspend`)
+        .set(admin.auth)
+        .send({ reason: 'abusive language' })
+        .expect(200);
+      expect(res.body).toMatchObject({ agentId: agent.id, suspendedReason: 'abusive language' });
+      expect(
+        (await t.http.get('/v1/agents/me/profile').set(agent.auth)).body.suspendedAt,
+      ).not.toBeNull();
+      await t.http.post(`/v1/agents/${agent.id}/reinstate`).set(admin.auth).expect(200);
+      expect(
+        (await t.http.get('/v1/agents/me/profile').set(agent.auth)).body.suspendedAt,
+      ).toBeNull();
+    });
+
+    it('answers 404 for ids that are not agents', async () => {
+      const company = await registerCompany(t);
+      await t.http
+        .post(`/v1/agents/${company.id}/suspend`)
+        .set(admin.auth)
+        .send({ reason: 'x' })
+        .expect(404);
+      await t.http.post(`/v1/agents/${crypto.randomUUID()}/reinstate`).set(admin.auth).expect(404);
+    });
+  });
+
+  describe('certifications', () => {
+    it('lets a company certify and revoke an agent; the agent sees it', async () => {
+      const company = await registerCompany(t, 'Certifying Co');
+      const agent = await registerAgent(t);
+      const first = await t.http
+        .put(`/v1/companies/me/certified-agents/${agent.id}`)
+        .set(company.auth)
+        .expect(200);
+      const again = await t.http
+        .put(`/v1/companies/me/certified-agents/${agent.id}`)
+        .set(company.auth)
+        .expect(200);
+      expect(again.body.certifiedAt).toBe(first.body.certifiedAt);
+      const mine = await t.http.get('/v1/agents/me/certifications').set(agent.auth).expect(200);
+      expect(mine.body).toEqual([
+        {
+          companyId: company.companyId,
+          companyName: 'Certifying Co',
+          certifiedAt: first.body.certifiedAt,
+        },
+      ]);
+      const list = await t.http
+        .get('/v1/companies/me/certified-agents')
+        .set(company.auth)
+        .expect(200);
+      expect(list.body.map((c: { agentId: string }) => c.agentId)).toEqual([agent.id]);
+      await t.http
+        .delete(`/v1/companies/me/certified-agents/${agent.id}`)
+        .set(company.auth)
+        .expect(204);
+      expect((await t.http.get('/v1/agents/me/certifications').set(agent.auth)).body).toEqual([]);
+      await t.http
+        .delete(`/v1/companies/me/certified-agents/${agent.id}`)
+        .set(company.auth)
+        .expect(404);
+    });
+
+    it("keeps certifications to their company: B cannot see or revoke A's", async () => {
+      const a = await registerCompany(t, 'A');
+      const b = await registerCompany(t, 'B');
+      const agent = await registerAgent(t);
+      await t.http.put(`/v1/companies/me/certified-agents/${agent.id}`).set(a.auth).expect(200);
+      expect(
+        (await t.http.get('/v1/companies/me/certified-agents').set(b.auth).expect(200)).body,
+      ).toEqual([]);
+      await t.http.delete(`/v1/companies/me/certified-agents/${agent.id}`).set(b.auth).expect(404);
+      expect((await t.http.get('/v1/companies/me/certified-agents').set(a.auth)).body).toHaveLength(
+        1,
+      );
+    });
+
+    it('refuses to certify someone who is not an agent', async () => {
+      const company = await registerCompany(t);
+      await t.http
+        .put(`/v1/companies/me/certified-agents/${company.id}`)
+        .set(company.auth)
+        .expect(404);
+      const bad = await t.http
+        .put('/v1/companies/me/certified-agents/not-a-uuid')
+        .set(company.auth)
+        .expect(400);
+      expect(bad.body.error.details.fields[0].field).toBe('agentId');
+    });
+  });
+});
