@@ -68,6 +68,18 @@ describe('seats (agent side)', () => {
     expect(n).toBe(1);
   });
 
+  it('closes claims at the start, and on cancelled shifts: SHIFT_CLOSED', async () => {
+    const started = await postShift(t, company, window(60, 2));
+    await moveShift(t, started.id, inMinutes(-5), inMinutes(115));
+    const res = await claim(await registerAgent(t), started.id).expect(409);
+    expect(res.body.error.code).toBe('SHIFT_CLOSED');
+    const cancelled = await postShift(t, company);
+    await t.http.post(`/v1/shifts/${cancelled.id}/cancel`).set(company.auth).send({}).expect(200);
+    const again = await claim(await registerAgent(t), cancelled.id).expect(409);
+    expect(again.body.error.code).toBe('SHIFT_CLOSED');
+    await claim(await registerAgent(t), crypto.randomUUID()).expect(404);
+  });
+
   it('refuses a second seat on the same shift', async () => {
     const shift = await postShift(t, company);
     const agent = await registerAgent(t);
