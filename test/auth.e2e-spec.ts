@@ -242,7 +242,11 @@ describe('auth: register, login, me, refresh, logout', () => {
       expect(open).toBe(0);
     });
 
-    it('answers 204 for an unknown token, revealing nothing', async () => {
+    it('answers 204 for an unknown or malformed token, revealing nothing', async () => {
+      await t.http
+        .post('/v1/auth/logout')
+        .send({ refreshToken: `${'f'.repeat(36)}.${'z'.repeat(43)}` })
+        .expect(204);
       await t.http
         .post('/v1/auth/logout')
         .send({ refreshToken: `${crypto.randomUUID()}.${'z'.repeat(43)}` })

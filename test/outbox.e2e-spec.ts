@@ -108,6 +108,14 @@ describe('transactional outbox', () => {
     expect(job.opts.delay).toBeLessThanOrEqual(60_000);
   });
 
+  it('relays timers weeks away (delays beyond a 32-bit millisecond count)', async () => {
+    const runAt = new Date(Date.now() + 30 * 86_400_000);
+    const id = await t.db.transaction((em) => outbox.enqueue(em, 'system.ping', ping(), { runAt }));
+    expect(await newRelay(t).relayOnce()).toBe(1);
+    const job = (await queue.getJob(outboxJobId(id))) as Job;
+    expect(job.opts.delay).toBeGreaterThan(29 * 86_400_000);
+  });
+
   it('leaves rows of unknown jobs (a newer release) waiting without blocking the rest', async () => {
     await t.db.query(`INSERT INTO outbox (job_name, payload) VALUES ('from.the.future', '{}')`);
     await t.db.transaction((em) => outbox.enqueue(em, 'system.ping', ping()));

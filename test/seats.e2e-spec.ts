@@ -419,6 +419,37 @@ describe('seats (agent side)', () => {
       ]);
     });
 
+    it('re-arms a no-show timer that fires before the deadline', async () => {
+      const shift = await postShift(t, company, window(90, 1));
+      const res = await claim(await registerAgent(t), shift.id).expect(201);
+      expect(await t.app.get(NoShowCheckHandler).handle({ claimId: res.body.id })).toEqual({
+        noShow: false,
+      });
+      const timers = await t.db.query(
+        `SELECT run_at FROM outbox WHERE job_name = 'shift-claim.no-show-check' AND payload->>'claimId' = $1`,
+        [res.body.id],
+      );
+      expect(timers).toHaveLength(2);
+      expect(new Date(timers[1].run_at).toISOString()).toBe(res.body.checkInDeadline);
+    });
+
+    it('after the check-in deadline: no check-in, no cancelling away the no-show', async () => {
+      const shift = await postShift(t, company, window(60, 2));
+      const agent = await registerAgent(t);
+      await claim(agent, shift.id).expect(201);
+      await moveShift(t, shift.id, inMinutes(-20), inMinutes(100)); // deadline 10 min ago
+      const late = await t.http.post(`/v1/shifts/${shift.id}/check-in`).set(agent.auth).expect(409);
+      expect(late.body.error.code).toBe('CHECK_IN_NOT_OPEN');
+      const cancel = await t.http
+        .delete(`/v1/shifts/${shift.id}/claims/me`)
+        .set(agent.auth)
+        .expect(409);
+      expect(cancel.body.error).toMatchObject({
+        code: 'CLAIM_STATE_CONFLICT',
+        details: { status: 'no_show' },
+      });
+    });
+
     it('does not mark a checked-in seat as a no-show', async () => {
       const shift = await postShift(t, company, window(5, 2));
       const agent = await registerAgent(t);

@@ -76,6 +76,9 @@ describe('shifts (company side)', () => {
     ],
     ['no time zone offset', { startsAt: '2030-01-01T09:00:00' }, ['startsAt']],
     ['not a date', { endsAt: 'tomorrow' }, ['endsAt']],
+    ['ISO week date', { startsAt: '2030-W01-1T10:00Z' }, ['startsAt']],
+    ['ISO basic format', { startsAt: '20300101T100000Z' }, ['startsAt']],
+    ['impossible date', { startsAt: '2030-02-30T10:00:00Z' }, ['startsAt']],
     ['seats 0', { seats: 0 }, ['seats']],
     ['seats 501', { seats: 501 }, ['seats']],
     [
@@ -160,6 +163,14 @@ describe('shifts (company side)', () => {
     expect(second.body.nextCursor).toBeNull();
     const bad = await t.http.get('/v1/shifts?cursor=garbage').set(company.auth).expect(400);
     expect(fields(bad)).toEqual(['cursor']);
+    const forged = Buffer.from(JSON.stringify(['x', 'y'])).toString('base64url');
+    const forgedRes = await t.http.get(`/v1/shifts?cursor=${forged}`).set(company.auth).expect(400);
+    expect(fields(forgedRes)).toEqual(['cursor']);
+    const badFrom = await t.http
+      .get('/v1/shifts?from=2030-001T10:00Z')
+      .set(company.auth)
+      .expect(400);
+    expect(fields(badFrom)).toEqual(['from']);
     const badLimit = await t.http.get('/v1/shifts?limit=1000').set(company.auth).expect(400);
     expect(fields(badLimit)).toEqual(['limit']);
   });

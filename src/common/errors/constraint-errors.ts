@@ -48,6 +48,10 @@ interface PgError {
 export function domainErrorForConstraint(error: unknown): DomainError | null {
   const e = error as PgError | null;
   const pg = e?.driverError ?? e;
+  // A deadlock or serialization failure: nothing was written; the same request may succeed.
+  if (pg?.code === '40P01' || pg?.code === '40001') {
+    return new DomainError('CONFLICT', 'The request collided with a concurrent one; retry it');
+  }
   if (!pg?.constraint || !pg.code || !['23505', '23P01', '23514', '23503'].includes(pg.code)) {
     return null;
   }

@@ -1,6 +1,7 @@
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import { DomainError } from '../errors/domain-error';
+import { isInstant } from '../validation/is-instant';
 
 export class PageQueryDto {
   /** Items per page, 1–100 (default 20). */
@@ -29,14 +30,27 @@ export function encodeCursor(values: (string | number)[]): string {
   return Buffer.from(JSON.stringify(values)).toString('base64url');
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const CURSOR_PARTS = {
+  instant: isInstant,
+  uuid: (v: unknown) => typeof v === 'string' && UUID.test(v),
+};
+
+/** Decodes a cursor made by encodeCursor, checking each part's type (it comes from a client). */
 export function decodeCursor(
   cursor: string | undefined,
-  arity: number,
-): (string | number)[] | null {
+  parts: (keyof typeof CURSOR_PARTS)[],
+): string[] | null {
   if (cursor === undefined) return null;
   try {
     const values: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(values) && values.length === arity) return values as (string | number)[];
+    if (
+      Array.isArray(values) &&
+      values.length === parts.length &&
+      parts.every((kind, i) => CURSOR_PARTS[kind](values[i]))
+    ) {
+      return values as string[];
+    }
   } catch {
     // fall through
   }

@@ -8,7 +8,8 @@ import { DomainError } from '../../common/errors/domain-error';
 import { Env } from '../../config/env.validation';
 import { RefreshToken } from './refresh-token.entity';
 
-const TOKEN_FORMAT = /^([0-9a-f-]{36})\.([A-Za-z0-9_-]{43})$/;
+const TOKEN_FORMAT =
+  /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.([A-Za-z0-9_-]{43})$/;
 
 export type Rotation =
   { outcome: 'rotated'; userId: string; token: string } | { outcome: 'reused' | 'invalid' };

@@ -12,7 +12,8 @@ interface OutboxRow {
   id: string;
   job_name: JobName;
   payload: unknown;
-  delay_ms: number;
+  /** bigint as a string: timers weeks away exceed a 32-bit int of milliseconds. */
+  delay_ms: string;
 }
 
 const BATCH_SIZE = 500;
@@ -56,7 +57,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
     return this.db.transaction(async (em) => {
       const rows: OutboxRow[] = await em.query(
         `SELECT id, job_name, payload,
-                GREATEST(0, (extract(epoch FROM run_at - now()) * 1000))::bigint::int AS delay_ms
+                GREATEST(0, (extract(epoch FROM run_at - now()) * 1000))::bigint AS delay_ms
            FROM outbox WHERE sent_at IS NULL AND job_name = ANY($2::text[])
           ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
         // A row naming a job this release does not know (written by a newer one during a
@@ -74,7 +75,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
           queued.map((r) => ({
             name: r.job_name,
             data: r.payload,
-            opts: { jobId: outboxJobId(r.id), delay: r.delay_ms },
+            opts: { jobId: outboxJobId(r.id), delay: Number(r.delay_ms) },
           })),
         );
       }

@@ -40,7 +40,7 @@ export class OpenShiftsService {
 
   async list(actor: Actor, query: OpenShiftsQueryDto): Promise<Page<OpenShiftDto>> {
     const { userId } = requireUser(actor, 'agent');
-    const cursor = decodeCursor(query.cursor, 2);
+    const cursor = decodeCursor(query.cursor, ['instant', 'uuid']);
     const rows: { id: string; starts_at: Date; company_name: string }[] = await this.db.query(
       OPEN_SHIFTS_SQL,
       [

@@ -41,7 +41,16 @@ export class SeatAllocator {
     );
     if (taken.length === 0) throw await this.whyNoSeat(em, shift.id, openUntil);
 
-    await em.query('SELECT 1 FROM agents WHERE user_id = $1 FOR UPDATE', [agentId]);
+    const [agent]: { suspended: boolean }[] = await em.query(
+      'SELECT suspended_at IS NOT NULL AS suspended FROM agents WHERE user_id = $1 FOR UPDATE',
+      [agentId],
+    );
+    // Eligibility was read before this lock; a suspension committed since then still counts.
+    if (agent.suspended) {
+      throw new DomainError('NOT_ELIGIBLE', 'You are not eligible for this shift', {
+        reasons: [{ code: 'SUSPENDED' }],
+      });
+    }
     await this.checkWeeklyHours(em, shift, agentId, timeZone);
 
     const [claim]: { id: string; check_in_deadline: Date }[] = await em.query(

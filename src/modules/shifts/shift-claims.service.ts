@@ -34,7 +34,9 @@ export class ShiftClaimsService {
   async claim(actor: Actor, shiftId: string): Promise<ShiftClaimDto> {
     const { userId } = requireUser(actor, 'agent');
     return this.db.transaction(async (em) => {
-      const shift = await loadShift(em, shiftId);
+      // Locked first (the lock order everywhere), so the window and requirements checked here
+      // are the ones the seat is taken under, even if the company edits the shift meanwhile.
+      const shift = await loadShift(em, shiftId, true);
       if (shift.status !== 'scheduled' || shift.startsAt.getTime() <= Date.now()) {
         throw new DomainError('SHIFT_CLOSED', 'The shift has started, ended or been cancelled');
       }
@@ -66,55 +68,77 @@ export class ShiftClaimsService {
       await loadShift(em, shiftId, true); // shift row first: the lock order everywhere
       const claimId = await this.activeClaimId(em, shiftId, userId);
       if (!claimId) throw new DomainError('NOT_FOUND', 'You hold no seat on this shift');
-      const cancelled = await changedRows(
-        em,
-        `UPDATE shift_claims c
-            SET status = 'cancelled', cancelled_at = now(), cancelled_by = 'agent',
-                late_cancellation = now() > lower(c.period) - make_interval(mins => $2)
-          WHERE c.id = $1 AND c.status = 'claimed' RETURNING c.id`,
-        [claimId, lateMinutes],
+      const [claim]: { status: string; missed: boolean }[] = await em.query(
+        'SELECT status, check_in_deadline <= now() AS missed FROM shift_claims WHERE id = $1',
+        [claimId],
       );
-      if (cancelled.length === 0) {
+      if (claim.status === 'checked_in') {
         throw new DomainError(
           'CLAIM_STATE_CONFLICT',
           'You are checked in: check out instead of cancelling',
           { status: 'checked_in' },
         );
       }
+      // Past the check-in deadline the seat is a no-show; cancelling cannot rewrite that.
+      if (claim.missed) {
+        throw new DomainError('CLAIM_STATE_CONFLICT', 'The check-in deadline has passed', {
+          status: 'no_show',
+        });
+      }
+      await em.query(
+        `UPDATE shift_claims c
+            SET status = 'cancelled', cancelled_at = now(), cancelled_by = 'agent',
+                late_cancellation = now() > lower(c.period) - make_interval(mins => $2)
+          WHERE c.id = $1`,
+        [claimId, lateMinutes],
+      );
       await em.query('UPDATE shifts SET seats_taken = seats_taken - 1 WHERE id = $1', [shiftId]);
       await this.waitlist.promote(em, shiftId);
       return loadClaim(em, claimId);
     });
   }
 
-  /** From CHECK_IN_OPENS_MINUTES before the start until the end. Checking in twice is harmless. */
+  /**
+   * From CHECK_IN_OPENS_MINUTES before the start until the end, and not after the seat's
+   * check-in deadline (then it is a no-show). Checking in twice is harmless.
+   */
   async checkIn(actor: Actor, shiftId: string): Promise<ShiftClaimDto> {
     const { userId } = requireUser(actor, 'agent');
     const opensMinutes = this.config.get('CHECK_IN_OPENS_MINUTES', { infer: true });
     return this.db.transaction(async (em) => {
+      // A share lock on the shift: check-ins proceed together, but not through the middle of
+      // the shift's completion (which takes the row exclusively).
+      const [shift]: { status: string; opens_at: Date; ends_at: Date; open: boolean }[] =
+        await em.query(
+          `SELECT status, starts_at - make_interval(mins => $2) AS opens_at, ends_at,
+                  now() >= starts_at - make_interval(mins => $2) AND now() < ends_at AS open
+             FROM shifts WHERE id = $1 FOR SHARE`,
+          [shiftId, opensMinutes],
+        );
+      if (!shift) throw DomainError.notFound('Shift');
       const claim = await this.latestClaim(em, shiftId, userId);
       if (claim.status === 'checked_in') return loadClaim(em, claim.id);
       if (claim.status !== 'claimed') throw stateConflict(claim.status, 'check in');
-      const shift = await loadShift(em, shiftId);
-      const opensAt = new Date(shift.startsAt.getTime() - opensMinutes * 60_000);
-      const now = Date.now();
       if (shift.status !== 'scheduled') {
         throw new DomainError('SHIFT_CLOSED', 'The shift is cancelled or completed');
       }
-      if (now < opensAt.getTime() || now >= shift.endsAt.getTime()) {
+      if (!shift.open) {
         throw new DomainError('CHECK_IN_NOT_OPEN', 'Check-in is not open for this shift', {
-          opensAt,
-          closesAt: shift.endsAt,
+          opensAt: shift.opens_at,
+          closesAt: shift.ends_at,
         });
       }
       const updated = await changedRows(
         em,
         `UPDATE shift_claims SET status = 'checked_in', checked_in_at = now()
-          WHERE id = $1 AND status = 'claimed' RETURNING id`,
+          WHERE id = $1 AND status = 'claimed' AND check_in_deadline > now() RETURNING id`,
         [claim.id],
       );
-      // Lost a race with the no-show timer or a cancellation.
-      if (updated.length === 0) throw stateConflict('changed', 'check in');
+      if (updated.length === 0) {
+        throw new DomainError('CHECK_IN_NOT_OPEN', 'The check-in deadline has passed', {
+          checkInDeadline: claim.check_in_deadline,
+        });
+      }
       return loadClaim(em, claim.id);
     });
   }
@@ -137,7 +161,7 @@ export class ShiftClaimsService {
   /** The agent's claims, newest shift first; waitlist promotions show with source "waitlist". */
   async listMine(actor: Actor, query: MyClaimsQueryDto): Promise<Page<ShiftClaimDto>> {
     const { userId } = requireUser(actor, 'agent');
-    const cursor = decodeCursor(query.cursor, 2);
+    const cursor = decodeCursor(query.cursor, ['instant', 'uuid']);
     const rows = await this.db.query(
       `${CLAIM_VIEW_SQL}
         WHERE c.agent_id = $1 AND ($2::text IS NULL OR c.status = $2)
@@ -186,8 +210,8 @@ export class ShiftClaimsService {
   }
 
   private async latestClaim(em: EntityManager, shiftId: string, agentId: string) {
-    const [row]: { id: string; status: string }[] = await em.query(
-      `SELECT id, status FROM shift_claims WHERE shift_id = $1 AND agent_id = $2
+    const [row]: { id: string; status: string; check_in_deadline: Date }[] = await em.query(
+      `SELECT id, status, check_in_deadline FROM shift_claims WHERE shift_id = $1 AND agent_id = $2
         ORDER BY claimed_at DESC LIMIT 1`,
       [shiftId, agentId],
     );

@@ -3,13 +3,15 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { changedRows } from '../../database/sql';
 import { HandlesJob, JobHandler } from '../jobs/job-handler';
+import { OutboxService } from '../outbox/outbox.service';
 import { JobPayloads } from '../jobs/job-registry';
 import { ShiftWaitlistService } from './shift-waitlist.service';
 
 /**
  * At a seat's check-in deadline: still only claimed → no-show, the seat is freed and offered to
- * the waitlist. Idempotent: the update is conditional on the state, so a second firing (or a
- * late one after a check-in or cancellation) changes nothing.
+ * the waitlist. Idempotent: it acts only on a claim still `claimed` and past its deadline, so a
+ * second firing, or a late one after a check-in or cancellation, changes nothing; an early one
+ * re-arms itself.
  */
 @Injectable()
 @JobHandler('shift-claim.no-show-check')
@@ -19,6 +21,7 @@ export class NoShowCheckHandler implements HandlesJob<'shift-claim.no-show-check
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly waitlist: ShiftWaitlistService,
+    private readonly outbox: OutboxService,
   ) {}
 
   async handle({
@@ -31,13 +34,26 @@ export class NoShowCheckHandler implements HandlesJob<'shift-claim.no-show-check
       );
       if (!claim) return { noShow: false };
       await em.query('SELECT 1 FROM shifts WHERE id = $1 FOR UPDATE', [claim.shift_id]);
-      const marked = await changedRows(
-        em,
-        `UPDATE shift_claims SET status = 'no_show', no_show_at = now()
-          WHERE id = $1 AND status = 'claimed' AND check_in_deadline <= now() RETURNING id`,
+      const [state]: { status: string; due: boolean; deadline: Date }[] = await em.query(
+        `SELECT status, check_in_deadline <= now() AS due, check_in_deadline AS deadline
+           FROM shift_claims WHERE id = $1`,
         [claimId],
       );
-      if (marked.length === 0) return { noShow: false };
+      if (state.status !== 'claimed') return { noShow: false };
+      if (!state.due) {
+        // Fired early (the worker's clock runs ahead of the database's): try again on time.
+        await this.outbox.enqueue(
+          em,
+          'shift-claim.no-show-check',
+          { claimId },
+          { runAt: state.deadline },
+        );
+        return { noShow: false };
+      }
+      await em.query(
+        `UPDATE shift_claims SET status = 'no_show', no_show_at = now() WHERE id = $1`,
+        [claimId],
+      );
       await em.query('UPDATE shifts SET seats_taken = seats_taken - 1 WHERE id = $1', [
         claim.shift_id,
       ]);
@@ -50,22 +66,30 @@ export class NoShowCheckHandler implements HandlesJob<'shift-claim.no-show-check
 
 /**
  * At a shift's end: checked-in seats complete, seats never checked into are no-shows, the
- * waitlist is cleared and the shift is completed. A timer for an end that has since moved finds
- * the shift not due and does nothing (the update enqueued a new one).
+ * waitlist is cleared and the shift is completed. A timer that fires before the end (early, or the
+ * end has moved) re-arms itself for the end as it is now.
  */
 @Injectable()
 @JobHandler('shift.complete')
 export class ShiftCompleteHandler implements HandlesJob<'shift.complete'> {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly outbox: OutboxService,
+  ) {}
 
   async handle({ shiftId }: JobPayloads['shift.complete']): Promise<{ completed: boolean }> {
     return this.db.transaction(async (em) => {
-      const [shift]: unknown[] = await em.query(
-        `SELECT 1 FROM shifts WHERE id = $1 AND status = 'scheduled' AND ends_at <= now()
-           FOR UPDATE`,
+      const [shift]: { due: boolean; ends_at: Date }[] = await em.query(
+        `SELECT ends_at <= now() AS due, ends_at FROM shifts
+          WHERE id = $1 AND status = 'scheduled' FOR UPDATE`,
         [shiftId],
       );
       if (!shift) return { completed: false };
+      if (!shift.due) {
+        // Early, or the end moved later: make sure a timer exists for the end as it is now.
+        await this.outbox.enqueue(em, 'shift.complete', { shiftId }, { runAt: shift.ends_at });
+        return { completed: false };
+      }
       await em.query(
         `UPDATE shift_claims c SET status = 'completed', completed_at = now(),
                 checked_out_at = coalesce(c.checked_out_at, upper(c.period))

@@ -79,11 +79,19 @@ export class ShiftWaitlistService {
    */
   async promote(em: EntityManager, shiftId: string): Promise<string[]> {
     const shift = await loadShift(em, shiftId, true);
-    if (shift.status !== 'scheduled' || shift.endsAt.getTime() <= Date.now()) return [];
+    // A seat nobody could reach before the end (start + grace) is not worth giving.
+    const lastUseful = shift.endsAt.getTime() - shift.checkInGraceMinutes * 60_000;
+    if (shift.status !== 'scheduled' || lastUseful <= Date.now()) return [];
     const waiting: { agent_id: string }[] = await em.query(
       'SELECT agent_id FROM shift_waitlist WHERE shift_id = $1 ORDER BY joined_at, agent_id',
       [shiftId],
     );
+    if (waiting.length === 0 || shift.seatsTaken >= shift.seats) return [];
+    // Lock every candidate up front in id order: two promotions on different shifts whose
+    // waitlists share agents in different orders would otherwise deadlock.
+    await em.query('SELECT 1 FROM agents WHERE user_id = ANY($1) ORDER BY user_id FOR UPDATE', [
+      waiting.map((w) => w.agent_id),
+    ]);
     const promoted: string[] = [];
     let free = shift.seats - shift.seatsTaken;
     for (const { agent_id: agentId } of waiting) {

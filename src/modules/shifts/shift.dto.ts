@@ -9,22 +9,18 @@ import {
   IsIn,
   IsInt,
   IsISO6391,
-  IsISO8601,
   IsObject,
   IsOptional,
   IsString,
   Length,
-  Matches,
   Max,
   MaxLength,
   Min,
   ValidateNested,
 } from 'class-validator';
 import { MoneyDto } from '../../common/money/money.dto';
+import { IsInstant } from '../../common/validation/is-instant';
 import { PageQueryDto } from '../../common/pagination/page';
-
-// Unambiguous instants only: a timestamp without an offset would depend on someone's zone.
-const INSTANT = /(Z|[+-]\d{2}:\d{2})$/;
 
 export class RequiredSkillDto {
   /** A skill code from /v1/skills. */
@@ -46,13 +42,11 @@ export class CreateShiftDto {
   title?: string;
 
   /** ISO 8601 with an offset, in the future. */
-  @IsISO8601({ strict: true }, { message: 'startsAt must be an ISO 8601 date-time' })
-  @Matches(INSTANT, { message: 'startsAt must include a time zone offset (Z or ±hh:mm)' })
+  @IsInstant()
   startsAt: string;
 
   /** 15 minutes to 12 hours after startsAt. */
-  @IsISO8601({ strict: true }, { message: 'endsAt must be an ISO 8601 date-time' })
-  @Matches(INSTANT, { message: 'endsAt must include a time zone offset (Z or ±hh:mm)' })
+  @IsInstant()
   endsAt: string;
 
   /** 1–500. */
@@ -105,13 +99,11 @@ export class UpdateShiftDto {
   title?: string;
 
   @IsOmittable()
-  @IsISO8601({ strict: true }, { message: 'startsAt must be an ISO 8601 date-time' })
-  @Matches(INSTANT, { message: 'startsAt must include a time zone offset (Z or ±hh:mm)' })
+  @IsInstant()
   startsAt?: string;
 
   @IsOmittable()
-  @IsISO8601({ strict: true }, { message: 'endsAt must be an ISO 8601 date-time' })
-  @Matches(INSTANT, { message: 'endsAt must include a time zone offset (Z or ±hh:mm)' })
+  @IsInstant()
   endsAt?: string;
 
   @IsOmittable()
@@ -165,12 +157,12 @@ export class ListShiftsQueryDto extends PageQueryDto {
 
   /** Shifts starting at or after this instant. */
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsInstant()
   from?: string;
 
   /** Shifts starting before this instant. */
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsInstant()
   to?: string;
 }
 

@@ -77,7 +77,7 @@ export class ShiftsService {
 
   async list(actor: Actor, query: ListShiftsQueryDto): Promise<Page<ShiftDto>> {
     const companyId = requireCompany(actor);
-    const cursor = decodeCursor(query.cursor, 2);
+    const cursor = decodeCursor(query.cursor, ['instant', 'uuid']);
     const rows: { id: string; starts_at: Date }[] = await this.db.query(
       `SELECT id, starts_at FROM shifts
         WHERE company_id = $1

@@ -1,0 +1,32 @@
+import { registerDecorator, ValidationOptions } from 'class-validator';
+
+// RFC 3339 date-times with an explicit offset: what `new Date()` parses the same everywhere.
+// (class-validator's IsISO8601 also admits week dates, ordinal dates and basic format, which
+// Date cannot parse.)
+const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+
+export function isInstant(value: unknown): value is string {
+  if (typeof value !== 'string' || !RFC3339.test(value) || Number.isNaN(Date.parse(value))) {
+    return false;
+  }
+  // Date rolls 2030-02-30 over to March 2nd; a calendar day that does not exist is an error.
+  const [y, m, d] = value.slice(0, 10).split('-').map(Number);
+  const day = new Date(Date.UTC(y, m - 1, d));
+  return day.getUTCMonth() === m - 1 && day.getUTCDate() === d;
+}
+
+/** An unambiguous instant: RFC 3339 with Z or ±hh:mm, e.g. 2026-11-28T09:00:00Z. */
+export function IsInstant(options?: ValidationOptions): PropertyDecorator {
+  return (target, propertyName) =>
+    registerDecorator({
+      name: 'isInstant',
+      target: target.constructor,
+      propertyName: propertyName as string,
+      options: {
+        message:
+          '$property must be an RFC 3339 date-time with an offset, e.g. 2026-11-28T09:00:00Z',
+        ...options,
+      },
+      validator: { validate: isInstant },
+    });
+}
