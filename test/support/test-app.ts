@@ -52,12 +52,20 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     ...options.env,
   });
   const logger = options.logger ?? pino({ level: env.LOG_LEVEL });
-  const moduleRef = await Test.createTestingModule({
-    imports: [AppModule.register({ env, logger, workers: options.workers ?? false })],
-  }).compile();
-  const app = moduleRef.createNestApplication({ bodyParser: false, bufferLogs: true });
-  configureHttpApp(app, env);
-  await app.init();
+  let app: INestApplication | undefined;
+  try {
+    const moduleRef = await Test.createTestingModule({
+      imports: [AppModule.register({ env, logger, workers: options.workers ?? false })],
+    }).compile();
+    app = moduleRef.createNestApplication({ bodyParser: false, bufferLogs: true });
+    configureHttpApp(app, env);
+    await app.init();
+  } catch (e) {
+    // A half-started app keeps pool and Redis connections open and Jest would wait forever.
+    await app?.close().catch(() => undefined);
+    await dropTestDatabase(database);
+    throw e;
+  }
   const redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 });
   return {
     app,
