@@ -21,6 +21,8 @@ import { WorkersModule } from './modules/jobs/workers.module';
 import { OutboxModule } from './modules/outbox/outbox.module';
 import { ShiftsModule } from './modules/shifts/shifts.module';
 import { SkillsModule } from './modules/skills/skills.module';
+import { TicketsModule } from './modules/tickets/tickets.module';
+import { WebhooksModule } from './modules/webhooks/webhooks.module';
 import { UsersModule } from './modules/users/users.module';
 
 export interface AppOptions {
@@ -72,6 +74,8 @@ export class AppModule {
         SkillsModule,
         AgentsModule,
         ShiftsModule,
+        TicketsModule,
+        WebhooksModule,
         HealthModule,
         ...(workers ? [WorkersModule] : []),
       ],

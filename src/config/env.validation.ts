@@ -147,6 +147,47 @@ export class Env {
   @Max(240)
   CHECK_IN_OPENS_MINUTES = 15;
 
+  /** A claimed ticket with no activity for this long goes back to the queue. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  HANDLE_TIMEOUT_MINUTES = 30;
+
+  /** A released ticket is not offered to the agent who released it for this long. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  RELEASE_COOLDOWN_MINUTES = 30;
+
+  /** After an agent's shift ends (or they check out), unresolved tickets wait this long. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  SHIFT_END_TICKET_GRACE_MINUTES = 10;
+
+  /** A company may reopen a resolved ticket for this long. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  REOPEN_WINDOW_HOURS = 72;
+
+  /** Webhook retries: first delay (doubling each time) and attempts (14 × from 10 s ≈ 24 h). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  WEBHOOK_BACKOFF_MS = 10000;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(50)
+  WEBHOOK_ATTEMPTS = 14;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  WEBHOOK_TIMEOUT_MS = 10000;
+
   /** Readiness fails this long before the server stops accepting (behind a balancer: 5000+). */
   @Transform(toInt)
   @IsInt()

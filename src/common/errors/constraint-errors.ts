@@ -36,6 +36,14 @@ const CONSTRAINTS: Record<string, ConstraintMapping> = {
     message: 'The shift is already cancelled or completed',
   },
   pk_shift_waitlist: { code: 'ALREADY_WAITLISTED', message: 'You are already on this waitlist' },
+  uq_ticket_claims_active: {
+    code: 'TICKET_ALREADY_CLAIMED',
+    message: 'Another agent has just claimed this ticket',
+  },
+  ck_ticket_claims_transition: {
+    code: 'TICKET_NOT_OPEN',
+    message: 'The ticket claim is no longer active',
+  },
 };
 
 interface PgError {

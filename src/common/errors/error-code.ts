@@ -39,6 +39,15 @@ export const ERROR_STATUS = {
   SEATS_AVAILABLE: 409,
   ALREADY_WAITLISTED: 409,
   WAITLIST_FULL: 409,
+  // tickets
+  TICKET_EXTERNAL_ID_CONFLICT: 409,
+  TICKET_ALREADY_CLAIMED: 409,
+  TICKET_NOT_OPEN: 409,
+  TICKET_NOT_CLAIMED_BY_YOU: 403,
+  AGENT_AT_CAPACITY: 409,
+  REOPEN_WINDOW_CLOSED: 409,
+  // webhooks
+  WEBHOOK_NOT_CONFIGURED: 404,
 } as const satisfies Record<string, number>;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

@@ -42,12 +42,11 @@ export class JobDispatcher implements OnModuleInit {
     const found = this.discovery
       .getProviders()
       .filter((w) => w.metatype && w.instance)
-      .map((w) => ({
-        name: this.reflector.get<string | undefined>(JOB_HANDLER_KEY, w.metatype as Type),
-        handler: w.instance as AnyHandler,
-        provider: String(w.name),
-      }))
-      .filter((h): h is { name: string; handler: AnyHandler; provider: string } => !!h.name);
+      .flatMap((w) =>
+        (this.reflector.get<string[] | undefined>(JOB_HANDLER_KEY, w.metatype as Type) ?? []).map(
+          (name) => ({ name, handler: w.instance as AnyHandler, provider: String(w.name) }),
+        ),
+      );
     this.table = buildHandlerTable(JOB_NAMES, found);
   }
 

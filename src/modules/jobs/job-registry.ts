@@ -3,8 +3,29 @@
  * Adding a job: add it to JobPayloads and JOB_QUEUES, then write a provider decorated with
  * @JobHandler(name). Start-up fails if a job here has no handler.
  */
-export const QUEUE_NAMES = ['default'] as const;
+export const QUEUE_NAMES = ['default', 'webhooks'] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
+
+/** What happened to a ticket: delivered to the company's webhook, and read by the ledger. */
+export interface TicketEvent {
+  eventId: string;
+  ticketId: string;
+  companyId: string;
+  externalId: string;
+  agentId: string | null;
+  claimId: string | null;
+  occurredAt: string;
+  data: Record<string, unknown>;
+}
+
+export const TICKET_EVENT_TYPES = [
+  'ticket.claimed',
+  'ticket.released',
+  'ticket.resolved',
+  'ticket.reopened',
+  'ticket.sla_breached',
+] as const;
+export type TicketEventType = (typeof TICKET_EVENT_TYPES)[number];
 
 export interface JobPayloads {
   /** End-to-end check of outbox → relay → queue → worker (`npm run cli -- jobs:ping`). */
@@ -13,6 +34,19 @@ export interface JobPayloads {
   'shift-claim.no-show-check': { claimId: string };
   /** At a shift's end: complete checked-in seats and the shift. */
   'shift.complete': { shiftId: string };
+  /** At a ticket's claim deadline: if still open, mark the breach, raise it, relax skills. */
+  'ticket.sla-check': { ticketId: string };
+  /** A claim with no activity for HANDLE_TIMEOUT_MINUTES goes back to the queue. */
+  'ticket.handle-timeout': { claimId: string };
+  /** After a shift ends (or an agent checks out), its unresolved tickets go back. */
+  'ticket.shift-end-release': { shiftId: string; agentId: string | null; dueAt: string };
+  'ticket.claimed': TicketEvent;
+  'ticket.released': TicketEvent;
+  'ticket.resolved': TicketEvent;
+  'ticket.reopened': TicketEvent;
+  'ticket.sla_breached': TicketEvent;
+  /** One signed POST to a company's webhook; retried with backoff by the queue. */
+  'webhook.deliver': { deliveryId: string };
 }
 
 export type JobName = keyof JobPayloads;
@@ -21,6 +55,15 @@ export const JOB_QUEUES: { readonly [N in JobName]: QueueName } = {
   'system.ping': 'default',
   'shift-claim.no-show-check': 'default',
   'shift.complete': 'default',
+  'ticket.sla-check': 'default',
+  'ticket.handle-timeout': 'default',
+  'ticket.shift-end-release': 'default',
+  'ticket.claimed': 'default',
+  'ticket.released': 'default',
+  'ticket.resolved': 'default',
+  'ticket.reopened': 'default',
+  'ticket.sla_breached': 'default',
+  'webhook.deliver': 'webhooks',
 };
 
 export const JOB_NAMES = Object.keys(JOB_QUEUES) as JobName[];

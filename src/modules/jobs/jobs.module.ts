@@ -1,6 +1,8 @@
 import { BullModule } from '@nestjs/bullmq';
 import { Global, Module } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
 import { DiscoveryModule } from '@nestjs/core';
+import { Env } from '../../config/env.validation';
 import { JobDispatcher } from './job-dispatcher.service';
 import { QUEUE_NAMES } from './job-registry';
 import { PingHandler } from './ping.handler';
@@ -16,15 +18,26 @@ const DAY_SECONDS = 86_400;
 @Module({
   imports: [
     DiscoveryModule,
-    BullModule.registerQueue(
+    BullModule.registerQueueAsync(
       ...QUEUE_NAMES.map((name) => ({
         name,
-        defaultJobOptions: {
-          attempts: 10,
-          backoff: { type: 'exponential', delay: 2000 },
-          removeOnComplete: { age: DAY_SECONDS },
-          removeOnFail: { age: 14 * DAY_SECONDS },
-        },
+        inject: [ConfigService],
+        useFactory: (config: ConfigService<Env, true>) => ({
+          defaultJobOptions: {
+            // Webhook deliveries retry for about a day (WEBHOOK_ATTEMPTS doublings).
+            ...(name === 'webhooks'
+              ? {
+                  attempts: config.get('WEBHOOK_ATTEMPTS', { infer: true }),
+                  backoff: {
+                    type: 'exponential',
+                    delay: config.get('WEBHOOK_BACKOFF_MS', { infer: true }),
+                  },
+                }
+              : { attempts: 10, backoff: { type: 'exponential', delay: 2000 } }),
+            removeOnComplete: { age: DAY_SECONDS },
+            removeOnFail: { age: 14 * DAY_SECONDS },
+          },
+        }),
       })),
     ),
   ],

@@ -12,6 +12,8 @@ import { ineligibilityReasons } from './eligibility';
 import { SeatAllocator } from './seat-allocator.service';
 import { MyClaimsQueryDto, ReliabilityDto, ShiftClaimDto } from './shift.dto';
 import { RELIABILITY_WINDOW_DAYS } from './shift-rules';
+import { OutboxService } from '../outbox/outbox.service';
+import { releaseTicketsLater } from './shift-end';
 import { ShiftWaitlistService } from './shift-waitlist.service';
 import {
   CLAIM_VIEW_SQL,
@@ -29,6 +31,7 @@ export class ShiftClaimsService {
     private readonly config: ConfigService<Env, true>,
     private readonly seats: SeatAllocator,
     private readonly waitlist: ShiftWaitlistService,
+    private readonly outbox: OutboxService,
   ) {}
 
   async claim(actor: Actor, shiftId: string): Promise<ShiftClaimDto> {
@@ -154,6 +157,7 @@ export class ShiftClaimsService {
         [claim.id],
       );
       if (updated.length === 0) throw stateConflict(claim.status, 'check out');
+      await releaseTicketsLater(em, this.outbox, this.config, shiftId, userId);
       return loadClaim(em, claim.id);
     });
   }

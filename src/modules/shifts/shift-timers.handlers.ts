@@ -2,9 +2,12 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { changedRows } from '../../database/sql';
+import { ConfigService } from '@nestjs/config';
+import { Env } from '../../config/env.validation';
 import { HandlesJob, JobHandler } from '../jobs/job-handler';
 import { OutboxService } from '../outbox/outbox.service';
 import { JobPayloads } from '../jobs/job-registry';
+import { releaseTicketsLater } from './shift-end';
 import { ShiftWaitlistService } from './shift-waitlist.service';
 
 /**
@@ -75,6 +78,7 @@ export class ShiftCompleteHandler implements HandlesJob<'shift.complete'> {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly outbox: OutboxService,
+    private readonly config: ConfigService<Env, true>,
   ) {}
 
   async handle({ shiftId }: JobPayloads['shift.complete']): Promise<{ completed: boolean }> {
@@ -109,6 +113,7 @@ export class ShiftCompleteHandler implements HandlesJob<'shift.complete'> {
           WHERE id = $1`,
         [shiftId, noShows.length],
       );
+      await releaseTicketsLater(em, this.outbox, this.config, shiftId, null);
       return { completed: true };
     });
   }

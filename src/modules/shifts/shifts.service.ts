@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { Env } from '../../config/env.validation';
 import { DataSource, EntityManager } from 'typeorm';
 import { requireCompany } from '../../common/auth/access';
 import { Actor } from '../../common/auth/actor';
@@ -18,6 +20,7 @@ import {
   UpdateShiftDto,
 } from './shift.dto';
 import { Shift, ShiftRequiredSkill } from './shift.entity';
+import { releaseTicketsLater } from './shift-end';
 import { ShiftWaitlistService } from './shift-waitlist.service';
 import {
   checkWindow,
@@ -39,6 +42,7 @@ export class ShiftsService {
     private readonly skills: SkillsService,
     private readonly outbox: OutboxService,
     private readonly waitlist: ShiftWaitlistService,
+    private readonly config: ConfigService<Env, true>,
   ) {}
 
   async create(actor: Actor, input: CreateShiftDto): Promise<ShiftDto> {
@@ -201,6 +205,7 @@ export class ShiftsService {
           WHERE id = $1`,
         [id, input.reason?.trim() || null, released.length],
       );
+      await releaseTicketsLater(em, this.outbox, this.config, id, null);
     });
     return toShiftDto(await loadShift(this.db.manager, id));
   }

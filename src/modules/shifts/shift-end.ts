@@ -1,0 +1,25 @@
+import { ConfigService } from '@nestjs/config';
+import { EntityManager } from 'typeorm';
+import { Env } from '../../config/env.validation';
+import { OutboxService } from '../outbox/outbox.service';
+
+/**
+ * When a shift ends, is cancelled, or an agent checks out, the tickets held under it go back to
+ * the queue after SHIFT_END_TICKET_GRACE_MINUTES (time to wrap up a conversation).
+ */
+export async function releaseTicketsLater(
+  em: EntityManager,
+  outbox: OutboxService,
+  config: ConfigService<Env, true>,
+  shiftId: string,
+  agentId: string | null,
+): Promise<void> {
+  const graceMs = config.get('SHIFT_END_TICKET_GRACE_MINUTES', { infer: true }) * 60_000;
+  const dueAt = new Date(Date.now() + graceMs);
+  await outbox.enqueue(
+    em,
+    'ticket.shift-end-release',
+    { shiftId, agentId, dueAt: dueAt.toISOString() },
+    { runAt: dueAt },
+  );
+}

@@ -1,0 +1,124 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { requireBot } from '../../common/auth/access';
+import { Actor } from '../../common/auth/actor';
+import { sha256Hex } from '../../common/crypto/tokens';
+import { DomainError } from '../../common/errors/domain-error';
+import { OutboxService } from '../outbox/outbox.service';
+import { duplicateSkillErrors } from '../shifts/shift-views';
+import { SkillsService } from '../skills/skills.service';
+import { CreateEscalationDto, Priority, TicketDto } from './ticket.dto';
+import { loadTicket, priorityRank } from './ticket-views';
+
+const DEFAULT_CLAIM_SLA_SECONDS: Record<Priority, number> = {
+  urgent: 120,
+  high: 300,
+  normal: 900,
+  low: 3600,
+};
+
+/** JSON with object keys sorted at every depth: equal payloads, equal strings. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** Escalations from a company's bot, idempotent on (company, externalId). */
+@Injectable()
+export class TicketIntakeService {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly skills: SkillsService,
+    private readonly outbox: OutboxService,
+  ) {}
+
+  async escalate(
+    actor: Actor,
+    input: CreateEscalationDto,
+  ): Promise<{ ticket: TicketDto; created: boolean }> {
+    const { companyId } = requireBot(actor);
+    const problems = duplicateSkillErrors(input.requiredSkills, 'requiredSkills');
+    if (problems.length > 0) throw DomainError.validation(problems);
+    // Defaults are applied before hashing, so omitting a default and sending it are the same.
+    const normalized = {
+      externalId: input.externalId,
+      subject: input.subject,
+      summary: input.summary,
+      transcript: input.transcript,
+      botAttempts: input.botAttempts ?? [],
+      requiredSkills: [...input.requiredSkills].sort((a, b) => a.skill.localeCompare(b.skill)),
+      language: input.language.toLowerCase(),
+      priority: input.priority,
+      claimSlaSeconds: input.claimSlaSeconds ?? DEFAULT_CLAIM_SLA_SECONDS[input.priority],
+      customerRef: input.customerRef ?? null,
+      metadata: input.metadata ?? {},
+    };
+    const hash = sha256Hex(canonicalJson(normalized));
+    const result = await this.db.transaction(async (em) => {
+      await this.skills.assertUsable(
+        em,
+        input.requiredSkills.map((s, i) => ({ field: `requiredSkills.${i}.skill`, code: s.skill })),
+      );
+      const rank = priorityRank(normalized.priority);
+      const inserted: { id: string; sla_deadline: Date }[] = await em.query(
+        `INSERT INTO tickets (company_id, external_id, intake_hash, subject, summary, transcript,
+                              bot_attempts, language, priority, rank, customer_ref, metadata,
+                              claim_sla_seconds, sla_deadline, primary_skill)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11, $12,
+                 now() + make_interval(secs => $12), $13)
+         ON CONFLICT ON CONSTRAINT uq_tickets_external_id DO NOTHING
+         RETURNING id, sla_deadline`,
+        [
+          companyId,
+          normalized.externalId,
+          hash,
+          normalized.subject,
+          normalized.summary,
+          JSON.stringify(normalized.transcript),
+          JSON.stringify(normalized.botAttempts),
+          normalized.language,
+          rank,
+          normalized.customerRef,
+          JSON.stringify(normalized.metadata),
+          normalized.claimSlaSeconds,
+          normalized.requiredSkills[0]?.skill ?? '',
+        ],
+      );
+      if (inserted.length === 0) {
+        const [existing]: { id: string; intake_hash: string }[] = await em.query(
+          'SELECT id, intake_hash FROM tickets WHERE company_id = $1 AND external_id = $2',
+          [companyId, normalized.externalId],
+        );
+        if (existing.intake_hash !== hash) {
+          throw new DomainError(
+            'TICKET_EXTERNAL_ID_CONFLICT',
+            'A different escalation was already sent with this externalId',
+            { ticketId: existing.id },
+          );
+        }
+        return { id: existing.id, created: false };
+      }
+      const { id, sla_deadline: deadline } = inserted[0];
+      for (const s of normalized.requiredSkills) {
+        await em.query(
+          `INSERT INTO ticket_required_skills (ticket_id, skill, min_level, requested_level)
+           VALUES ($1, $2, $3, $3)`,
+          [id, s.skill, s.minLevel],
+        );
+      }
+      await this.outbox.enqueue(em, 'ticket.sla-check', { ticketId: id }, { runAt: deadline });
+      return { id, created: true };
+    });
+    return {
+      ticket: await loadTicket(this.db.manager, result.id, companyId),
+      created: result.created,
+    };
+  }
+}

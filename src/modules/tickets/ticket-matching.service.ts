@@ -1,0 +1,266 @@
+import { Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { requireUser } from '../../common/auth/access';
+import { Actor } from '../../common/auth/actor';
+import { DomainError } from '../../common/errors/domain-error';
+import { Env } from '../../config/env.validation';
+import { OutboxService } from '../outbox/outbox.service';
+import { IneligibilityReason, ineligibilityReasons } from '../shifts/eligibility';
+import { AgentContext, loadAgentContext, LiveShift } from './agent-context';
+import { AgentTicketDto, QueueItemDto } from './ticket.dto';
+import { emitTicketEvent } from './ticket-events';
+import { loadSkills, loadTicket, rankPriority, TicketRow } from './ticket-views';
+
+export type TicketIneligibility =
+  | IneligibilityReason
+  | { code: 'NOT_ON_SHIFT'; companyId?: string }
+  | { code: 'RELEASED_RECENTLY'; until: Date };
+
+/**
+ * The best open tickets an agent may take, best first: rank (priority, raised by SLA breaches),
+ * then SLA deadline, then age. One index walk per (language, primary skill) bucket of the
+ * agent's live company, each stopping after `$7` rows, merged; the full skill check and the
+ * release cool-down filter inside each walk. The agent must speak the ticket's language (it is
+ * a bucket key) and hold every required skill at its current level.
+ */
+const CANDIDATES_SQL = `
+  SELECT t.id FROM unnest($3::text[]) AS l(language)
+   CROSS JOIN unnest($4::text[]) AS b(skill)
+   CROSS JOIN LATERAL (
+     SELECT t.id, t.rank, t.sla_deadline, t.created_at FROM tickets t
+      WHERE t.status = 'open' AND t.company_id = $1
+        AND t.language = l.language AND t.primary_skill = b.skill
+        AND NOT EXISTS (
+              SELECT 1 FROM ticket_required_skills r
+                LEFT JOIN unnest($4::text[], $5::int[]) AS k(skill, level) ON k.skill = r.skill
+               WHERE r.ticket_id = t.id AND (k.level IS NULL OR k.level < r.min_level))
+        AND NOT EXISTS (
+              SELECT 1 FROM ticket_cooldowns d
+               WHERE d.ticket_id = t.id AND d.agent_id = $2 AND d.until > now())
+      ORDER BY t.rank DESC, t.sla_deadline, t.created_at
+      LIMIT $6) t
+   ORDER BY t.rank DESC, t.sla_deadline, t.created_at
+   LIMIT $6`;
+
+// Candidates per round: under a claim storm the best few are often locked by other agents.
+const ROUNDS = [8, 64, 512];
+
+@Injectable()
+export class TicketMatchingService {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly config: ConfigService<Env, true>,
+    private readonly outbox: OutboxService,
+  ) {}
+
+  /** The agent's view of what it could take now, with the pay of its live shift. */
+  async queue(actor: Actor, limit: number) {
+    const { userId } = requireUser(actor, 'agent');
+    const ctx = await loadAgentContext(this.db.manager, userId, false);
+    const live = this.usableLiveShift(ctx);
+    const items: QueueItemDto[] = [];
+    if (live) {
+      const ids = await this.candidates(this.db.manager, ctx, live, limit);
+      const rows: TicketRow[] = ids.length
+        ? await this.db.query('SELECT * FROM tickets WHERE id = ANY($1)', [ids])
+        : [];
+      const byId = new Map(rows.map((r) => [r.id, r]));
+      const skills = await loadSkills(this.db.manager, ids);
+      for (const id of ids) {
+        const t = byId.get(id)!;
+        items.push({
+          id,
+          companyId: t.company_id,
+          companyName: live.companyName,
+          subject: t.subject,
+          summary: t.summary,
+          effectivePriority: rankPriority(t.rank),
+          language: t.language,
+          requiredSkills: skills.get(id)!,
+          slaDeadline: t.sla_deadline,
+          createdAt: t.created_at,
+          pay: { amountMinor: live.rateAmountMinor, currency: live.rateCurrency },
+        });
+      }
+    }
+    return {
+      items,
+      liveShift: live && { shiftId: live.shiftId, companyId: live.companyId, endsAt: live.endsAt },
+      activeTickets: ctx.activeTickets,
+      maxConcurrentTickets: ctx.maxConcurrentTickets,
+    };
+  }
+
+  /** Claims the best eligible ticket, or returns null when there is none. */
+  async claimNext(actor: Actor): Promise<AgentTicketDto | null> {
+    const { userId } = requireUser(actor, 'agent');
+    return this.db.transaction(async (em) => {
+      const ctx = await loadAgentContext(em, userId, true);
+      const live = this.usableLiveShift(ctx);
+      if (!live) throw notEligible(this.agentLevelReasons(ctx));
+      this.assertCapacity(ctx);
+      for (const [round, limit] of ROUNDS.entries()) {
+        const ids = await this.candidates(em, ctx, live, limit);
+        if (ids.length === 0) return null;
+        const [ticket]: TicketRow[] = await em.query(
+          `SELECT * FROM tickets WHERE id = ANY($1) AND status = 'open'
+            ORDER BY rank DESC, sla_deadline, created_at LIMIT 1 FOR UPDATE SKIP LOCKED`,
+          [ids],
+        );
+        if (ticket) return this.take(em, ctx, live, ticket);
+        // Every candidate was taken or locked by someone else: look further down, unless
+        // there was nothing further to see.
+        if (ids.length < limit || round === ROUNDS.length - 1) return null;
+      }
+      return null;
+    });
+  }
+
+  /** Claims one ticket by id, saying precisely why not when it cannot. */
+  async claim(actor: Actor, ticketId: string): Promise<AgentTicketDto> {
+    const { userId } = requireUser(actor, 'agent');
+    return this.db.transaction(async (em) => {
+      const ctx = await loadAgentContext(em, userId, true);
+      const [ticket]: TicketRow[] = await em.query(
+        'SELECT * FROM tickets WHERE id = $1 FOR UPDATE',
+        [ticketId],
+      );
+      if (!ticket) throw DomainError.notFound('Ticket');
+      if (ticket.status === 'claimed') {
+        if (ticket.claimed_by === userId) return this.agentTicket(em, ticketId, userId);
+        throw new DomainError('TICKET_ALREADY_CLAIMED', 'Another agent has this ticket');
+      }
+      if (ticket.status !== 'open')
+        throw new DomainError('TICKET_NOT_OPEN', 'The ticket is resolved');
+      const reasons = await this.ticketReasons(em, ctx, ticket);
+      if (reasons.length > 0) throw notEligible(reasons);
+      this.assertCapacity(ctx);
+      return this.take(em, ctx, ctx.live!, ticket);
+    });
+  }
+
+  /** The agent's active tickets, in full (transcript included). */
+  async mine(actor: Actor): Promise<AgentTicketDto[]> {
+    const { userId } = requireUser(actor, 'agent');
+    const rows: { ticket_id: string }[] = await this.db.query(
+      `SELECT ticket_id FROM ticket_claims WHERE agent_id = $1 AND status = 'active' ORDER BY claimed_at`,
+      [userId],
+    );
+    const out: AgentTicketDto[] = [];
+    for (const r of rows) out.push(await this.agentTicket(this.db.manager, r.ticket_id, userId));
+    return out;
+  }
+
+  private async take(
+    em: EntityManager,
+    ctx: AgentContext,
+    live: LiveShift,
+    ticket: TicketRow,
+  ): Promise<AgentTicketDto> {
+    await em.query(
+      `UPDATE tickets SET status = 'claimed', claimed_by = $2, claimed_at = now(),
+              last_activity_at = now(), updated_at = now()
+        WHERE id = $1`,
+      [ticket.id, ctx.agentId],
+    );
+    // uq_ticket_claims_active backs the lock: one active claim per ticket, always.
+    const [claim]: { id: string; claimed_at: Date }[] = await em.query(
+      `INSERT INTO ticket_claims (ticket_id, agent_id, company_id, shift_id)
+       VALUES ($1, $2, $3, $4) RETURNING id, claimed_at`,
+      [ticket.id, ctx.agentId, ticket.company_id, live.shiftId],
+    );
+    await emitTicketEvent(em, this.outbox, 'ticket.claimed', ticket, {
+      agentId: ctx.agentId,
+      claimId: claim.id,
+    });
+    const timeoutMs = this.config.get('HANDLE_TIMEOUT_MINUTES', { infer: true }) * 60_000;
+    await this.outbox.enqueue(
+      em,
+      'ticket.handle-timeout',
+      { claimId: claim.id },
+      { runAt: new Date(claim.claimed_at.getTime() + timeoutMs) },
+    );
+    return this.agentTicket(em, ticket.id, ctx.agentId);
+  }
+
+  private async agentTicket(em: EntityManager, ticketId: string, agentId: string) {
+    const [claim]: { id: string; amount: string; currency: string }[] = await em.query(
+      `SELECT c.id, s.rate_amount_minor AS amount, s.rate_currency AS currency
+         FROM ticket_claims c JOIN shifts s ON s.id = c.shift_id
+        WHERE c.ticket_id = $1 AND c.agent_id = $2 AND c.status = 'active'`,
+      [ticketId, agentId],
+    );
+    const ticket = await loadTicket(em, ticketId, null);
+    return {
+      ...ticket,
+      claimId: claim.id,
+      pay: { amountMinor: Number(claim.amount), currency: claim.currency },
+    };
+  }
+
+  private candidates(em: EntityManager, ctx: AgentContext, live: LiveShift, limit: number) {
+    return em
+      .query(CANDIDATES_SQL, [
+        live.companyId,
+        ctx.agentId,
+        ctx.languages,
+        [...ctx.skillCodes, ''],
+        [...ctx.skillLevels, 0],
+        limit,
+      ])
+      .then((rows: { id: string }[]) => rows.map((r) => r.id));
+  }
+
+  /** The live shift, if the agent may work tickets under it at all. */
+  private usableLiveShift(ctx: AgentContext): LiveShift | null {
+    return this.agentLevelReasons(ctx).length === 0 ? ctx.live : null;
+  }
+
+  private agentLevelReasons(ctx: AgentContext): TicketIneligibility[] {
+    const reasons: TicketIneligibility[] = [];
+    if (ctx.suspended) reasons.push({ code: 'SUSPENDED' });
+    if (!ctx.live) reasons.push({ code: 'NOT_ON_SHIFT' });
+    else if (ctx.live.requiresCertification && !ctx.certifiedBy.has(ctx.live.companyId)) {
+      reasons.push({ code: 'NOT_CERTIFIED', companyId: ctx.live.companyId });
+    }
+    return reasons;
+  }
+
+  private async ticketReasons(
+    em: EntityManager,
+    ctx: AgentContext,
+    ticket: TicketRow,
+  ): Promise<TicketIneligibility[]> {
+    const skills = (await loadSkills(em, [ticket.id])).get(ticket.id)!;
+    const onShift = ctx.live?.companyId === ticket.company_id;
+    const reasons: TicketIneligibility[] = ineligibilityReasons(ctx, {
+      companyId: ticket.company_id,
+      requiredSkills: skills.map((s) => ({ skill: s.skill, minLevel: s.minLevel })),
+      languages: [ticket.language],
+      requiresCertification: onShift && ctx.live!.requiresCertification,
+    });
+    if (!onShift) reasons.push({ code: 'NOT_ON_SHIFT', companyId: ticket.company_id });
+    const [cooldown]: { until: Date }[] = await em.query(
+      'SELECT until FROM ticket_cooldowns WHERE ticket_id = $1 AND agent_id = $2 AND until > now()',
+      [ticket.id, ctx.agentId],
+    );
+    if (cooldown) reasons.push({ code: 'RELEASED_RECENTLY', until: cooldown.until });
+    return reasons;
+  }
+
+  private assertCapacity(ctx: AgentContext): void {
+    if (ctx.activeTickets >= ctx.maxConcurrentTickets) {
+      throw new DomainError(
+        'AGENT_AT_CAPACITY',
+        `You already hold ${ctx.activeTickets} tickets, your limit`,
+        { activeTickets: ctx.activeTickets, maxConcurrentTickets: ctx.maxConcurrentTickets },
+      );
+    }
+  }
+}
+
+function notEligible(reasons: TicketIneligibility[]): DomainError {
+  return new DomainError('NOT_ELIGIBLE', 'You are not eligible for this ticket', { reasons });
+}

@@ -1,0 +1,151 @@
+import { Body, Controller, Get, HttpCode, Post, Query, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import type { Actor } from '../../common/auth/actor';
+import { CurrentActor, Roles } from '../../common/auth/decorators';
+import { IdParam } from '../../common/http/id-param';
+import {
+  AgentTicketDto,
+  CreateEscalationDto,
+  ListTicketsQueryDto,
+  QueueDto,
+  QueueQueryDto,
+  ReleaseTicketDto,
+  ReopenTicketDto,
+  ResolveTicketDto,
+  TicketDto,
+  TicketPageDto,
+} from './ticket.dto';
+import { TicketIntakeService } from './ticket-intake.service';
+import { TicketMatchingService } from './ticket-matching.service';
+import { TicketWorkService } from './ticket-work.service';
+import { TicketsService } from './tickets.service';
+
+@ApiTags('tickets')
+@ApiBearerAuth('bot')
+@Controller('v1/escalations')
+@Roles('bot')
+export class EscalationsController {
+  constructor(private readonly intake: TicketIntakeService) {}
+
+  /**
+   * A company's bot escalates a conversation. 201 with the new ticket; the same externalId and
+   * payload again: 200 with the same ticket; same externalId, different payload: 409.
+   */
+  @Post()
+  async escalate(
+    @CurrentActor() actor: Actor,
+    @Body() body: CreateEscalationDto,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<TicketDto> {
+    const { ticket, created } = await this.intake.escalate(actor, body);
+    res.status(created ? 201 : 200);
+    return ticket;
+  }
+}
+
+@ApiTags('tickets')
+@ApiBearerAuth('user')
+@ApiBearerAuth('bot')
+@Controller('v1/tickets')
+export class TicketsController {
+  constructor(private readonly tickets: TicketsService) {}
+
+  /** The company's tickets, newest first. */
+  @Get()
+  @Roles('company_admin', 'bot')
+  list(@CurrentActor() actor: Actor, @Query() query: ListTicketsQueryDto): Promise<TicketPageDto> {
+    return this.tickets.list(actor, query);
+  }
+
+  /** One ticket with its claim history. */
+  @Get(':id')
+  @Roles('company_admin', 'bot')
+  get(@CurrentActor() actor: Actor, @IdParam() id: string): Promise<TicketDto> {
+    return this.tickets.get(actor, id);
+  }
+
+  /** Sends a badly resolved ticket back to the queue, within the reopen window. */
+  @Post(':id/reopen')
+  @HttpCode(200)
+  @Roles('company_admin', 'bot')
+  reopen(
+    @CurrentActor() actor: Actor,
+    @IdParam() id: string,
+    @Body() body: ReopenTicketDto,
+  ): Promise<TicketDto> {
+    return this.tickets.reopen(actor, id, body.reason);
+  }
+}
+
+@ApiTags('tickets')
+@ApiBearerAuth('user')
+@Controller('v1')
+@Roles('agent')
+export class AgentTicketsController {
+  constructor(
+    private readonly matching: TicketMatchingService,
+    private readonly work: TicketWorkService,
+  ) {}
+
+  /** The best tickets you could take now (checked in on a live shift), with their pay. */
+  @Get('agents/me/queue')
+  queue(@CurrentActor() actor: Actor, @Query() query: QueueQueryDto): Promise<QueueDto> {
+    return this.matching.queue(actor, query.limit);
+  }
+
+  /** Claims the best eligible ticket: 200 with it, or 204 when there is none. */
+  @Post('agents/me/tickets/claim-next')
+  @ApiOkResponse({ type: AgentTicketDto })
+  @ApiNoContentResponse({ description: 'No eligible ticket right now' })
+  async claimNext(
+    @CurrentActor() actor: Actor,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<AgentTicketDto | undefined> {
+    const ticket = await this.matching.claimNext(actor);
+    res.status(ticket ? 200 : 204);
+    return ticket ?? undefined;
+  }
+
+  /** Your active tickets, in full. */
+  @Get('agents/me/tickets')
+  mine(@CurrentActor() actor: Actor): Promise<AgentTicketDto[]> {
+    return this.matching.mine(actor);
+  }
+
+  /** Claims this ticket. 409 TICKET_ALREADY_CLAIMED or AGENT_AT_CAPACITY; 403 NOT_ELIGIBLE. */
+  @Post('tickets/:id/claim')
+  @HttpCode(200)
+  claim(@CurrentActor() actor: Actor, @IdParam() id: string): Promise<AgentTicketDto> {
+    return this.matching.claim(actor, id);
+  }
+
+  /** Keeps your claim alive (the handle timeout counts from the last activity). */
+  @Post('tickets/:id/heartbeat')
+  @HttpCode(204)
+  async heartbeat(@CurrentActor() actor: Actor, @IdParam() id: string): Promise<void> {
+    await this.work.heartbeat(actor, id);
+  }
+
+  /** Gives the ticket back to the queue; you are not offered it again for a while. */
+  @Post('tickets/:id/release')
+  @HttpCode(200)
+  release(
+    @CurrentActor() actor: Actor,
+    @IdParam() id: string,
+    @Body() body: ReleaseTicketDto,
+  ): Promise<TicketDto> {
+    return this.work.release(actor, id, body.reason);
+  }
+
+  /** Resolves your ticket; it pays the rate of the shift you claimed it under. */
+  @Post('tickets/:id/resolve')
+  @HttpCode(200)
+  resolve(
+    @CurrentActor() actor: Actor,
+    @IdParam() id: string,
+    @Body() body: ResolveTicketDto,
+  ): Promise<TicketDto> {
+    return this.work.resolve(actor, id, body.resolutionSummary);
+  }
+}

@@ -1,0 +1,127 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { Job } from 'bullmq';
+import { DataSource } from 'typeorm';
+import { Env } from '../../config/env.validation';
+import { HandlesJob, JobHandler } from '../jobs/job-handler';
+import {
+  JobPayloads,
+  TICKET_EVENT_TYPES,
+  TicketEvent,
+  TicketEventType,
+} from '../jobs/job-registry';
+import { OutboxService } from '../outbox/outbox.service';
+import { SIGNATURE_HEADER, signatureHeader } from './webhook-signature';
+
+/**
+ * Turns each ticket event into a delivery for the company's webhook, if it has one. The
+ * (company, event) unique key makes a repeated event a no-op.
+ */
+@Injectable()
+@JobHandler(...TICKET_EVENT_TYPES)
+export class WebhookFanOutHandler implements HandlesJob<TicketEventType> {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly outbox: OutboxService,
+  ) {}
+
+  handle(event: TicketEvent, job: Job): Promise<{ deliveryId: string | null }> {
+    const { eventId, companyId, occurredAt, ...rest } = event;
+    const payload = { id: eventId, type: job.name, createdAt: occurredAt, data: rest };
+    return this.db.transaction(async (em) => {
+      const [delivery]: { id: string }[] = await em.query(
+        `INSERT INTO webhook_deliveries (company_id, event_id, event_type, payload, url)
+         SELECT $1, $2, $3, $4, url FROM webhook_endpoints WHERE company_id = $1
+         ON CONFLICT ON CONSTRAINT uq_webhook_deliveries_event DO NOTHING
+         RETURNING id`,
+        [companyId, eventId, job.name, JSON.stringify(payload)],
+      );
+      if (!delivery) return { deliveryId: null };
+      await this.outbox.enqueue(em, 'webhook.deliver', { deliveryId: delivery.id });
+      return { deliveryId: delivery.id };
+    });
+  }
+}
+
+/**
+ * One signed POST. A non-2xx answer or a network error fails the job, so BullMQ retries it with
+ * exponential backoff (WEBHOOK_ATTEMPTS from WEBHOOK_BACKOFF_MS: about a day); every attempt is
+ * recorded for the company to read. Delivered twice is possible (at-least-once), so receivers
+ * dedupe on the event id.
+ */
+@Injectable()
+@JobHandler('webhook.deliver')
+export class WebhookDeliveryHandler implements HandlesJob<'webhook.deliver'> {
+  private readonly logger = new Logger(WebhookDeliveryHandler.name);
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly config: ConfigService<Env, true>,
+  ) {}
+
+  async handle(
+    { deliveryId }: JobPayloads['webhook.deliver'],
+    job: Job,
+  ): Promise<{ status: string }> {
+    const [d]: { status: string; payload: unknown; url: string | null; secret: string | null }[] =
+      await this.db.query(
+        `SELECT d.status, d.payload, e.url, e.secret FROM webhook_deliveries d
+           LEFT JOIN webhook_endpoints e ON e.company_id = d.company_id WHERE d.id = $1`,
+        [deliveryId],
+      );
+    if (!d || d.status === 'delivered') return { status: d?.status ?? 'missing' };
+    if (!d.url || !d.secret) {
+      await this.record(deliveryId, 'failed', null, 'the webhook was removed');
+      return { status: 'failed' };
+    }
+    const body = JSON.stringify(d.payload);
+    const timestamp = Math.floor(Date.now() / 1000);
+    const event = d.payload as { id: string; type: string };
+    let status: number | null = null;
+    let error: string | null = null;
+    try {
+      const res = await fetch(d.url, {
+        method: 'POST',
+        body,
+        redirect: 'manual',
+        signal: AbortSignal.timeout(this.config.get('WEBHOOK_TIMEOUT_MS', { infer: true })),
+        headers: {
+          'Content-Type': 'application/json',
+          'User-Agent': 'Handoff-Webhooks/1',
+          [SIGNATURE_HEADER]: signatureHeader(d.secret, body, timestamp),
+          'Handoff-Event': event.type,
+          'Handoff-Event-Id': event.id,
+          'Handoff-Delivery': deliveryId,
+        },
+      });
+      status = res.status;
+      await res.body?.cancel().catch(() => undefined);
+      if (!res.ok) error = `receiver answered ${res.status}`;
+    } catch (e) {
+      error = (e as Error).name === 'TimeoutError' ? 'timed out' : (e as Error).message;
+    }
+    const last = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+    const outcome = error === null ? 'delivered' : last ? 'failed' : 'pending';
+    await this.record(deliveryId, outcome, status, error);
+    if (error !== null) {
+      this.logger.warn(
+        { deliveryId, attempt: job.attemptsMade + 1, error },
+        'webhook delivery failed',
+      );
+      throw new Error(error); // BullMQ schedules the retry
+    }
+    return { status: outcome };
+  }
+
+  private async record(id: string, status: string, code: number | null, error: string | null) {
+    await this.db.query(
+      `UPDATE webhook_deliveries
+          SET status = $2, attempts = attempts + 1, last_attempt_at = now(),
+              last_status_code = $3, last_error = $4,
+              delivered_at = CASE WHEN $2 = 'delivered' THEN now() ELSE delivered_at END
+        WHERE id = $1`,
+      [id, status, code, error],
+    );
+  }
+}

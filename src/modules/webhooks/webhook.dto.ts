@@ -1,0 +1,47 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { IsUrl, MaxLength } from 'class-validator';
+import { PageQueryDto } from '../../common/pagination/page';
+
+export class SetWebhookDto {
+  /** Where events are POSTed. Use https in production. */
+  @IsUrl(
+    { protocols: ['http', 'https'], require_protocol: true, require_tld: false },
+    { message: 'url must be an http(s) URL' },
+  )
+  @MaxLength(2000)
+  url: string;
+}
+
+export class WebhookDto {
+  url: string;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export class WebhookWithSecretDto extends WebhookDto {
+  /** Signs every delivery; shown only in this response. Setting the webhook again rotates it. */
+  secret: string;
+}
+
+export class WebhookDeliveryDto {
+  id: string;
+  eventId: string;
+  eventType: string;
+  @ApiProperty({ enum: ['pending', 'delivered', 'failed'] })
+  status: string;
+  attempts: number;
+  lastStatusCode: number | null;
+  lastError: string | null;
+  lastAttemptAt: Date | null;
+  deliveredAt: Date | null;
+  createdAt: Date;
+  /** Exactly what was (or will be) POSTed. */
+  payload: Record<string, unknown>;
+}
+
+export class WebhookDeliveryPageDto {
+  items: WebhookDeliveryDto[];
+  nextCursor: string | null;
+}
+
+export class ListDeliveriesQueryDto extends PageQueryDto {}
