@@ -71,8 +71,8 @@ export class TicketIntakeService {
         `INSERT INTO tickets (company_id, external_id, intake_hash, subject, summary, transcript,
                               bot_attempts, language, priority, rank, customer_ref, metadata,
                               claim_sla_seconds, sla_deadline, primary_skill)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11, $12,
-                 now() + make_interval(secs => $12), $13)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11, $12::int,
+                 now() + make_interval(secs => $12::int), $13)
          ON CONFLICT ON CONSTRAINT uq_tickets_external_id DO NOTHING
          RETURNING id, sla_deadline`,
         [

@@ -1,0 +1,129 @@
+import { randomBytes } from 'node:crypto';
+import { registerAgent, SignedIn } from './factories';
+import { inMinutes, moveShift, shiftBody } from './shifts';
+import type { TestApp } from './test-app';
+
+export function escalationBody(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    externalId: `conv-${randomBytes(6).toString('hex')}`,
+    subject: 'Refund not received',
+    summary: 'Customer was promised a refund 10 days ago and has not received it.',
+    transcript: [
+      { role: 'customer', text: 'Where is my refund?', at: '2026-11-25T10:00:00Z' },
+      { role: 'bot', text: 'Let me check that for you.', at: '2026-11-25T10:00:05Z' },
+    ],
+    botAttempts: ['Looked up the refund status', 'Offered a tracking link'],
+    requiredSkills: [{ skill: 'refunds', minLevel: 2 }],
+    language: 'en',
+    priority: 'normal',
+    customerRef: 'cust-42',
+    metadata: { orderId: 'A-1001' },
+    ...overrides,
+  };
+}
+
+export async function escalate(
+  t: TestApp,
+  botKey: string,
+  overrides: Record<string, unknown> = {},
+): Promise<{ id: string } & Record<string, unknown>> {
+  const res = await t.http
+    .post('/v1/escalations')
+    .set('Authorization', `Bearer ${botKey}`)
+    .send(escalationBody(overrides));
+  if (res.status !== 201)
+    throw new Error(`escalation failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body;
+}
+
+export interface LiveAgentOptions {
+  languages?: string[];
+  skills?: { skill: string; level: number }[];
+  maxConcurrentTickets?: number;
+}
+
+/**
+ * An agent checked in on a live shift of the company: registers, sets the profile, claims a
+ * seat while the shift is still ahead, then the shift is moved to "started 5 minutes ago" and
+ * the agent checks in.
+ */
+export async function liveAgents(
+  t: TestApp,
+  companyAuth: Record<string, string>,
+  count: number,
+  options: LiveAgentOptions = {},
+  shiftOverrides: Record<string, unknown> = {},
+): Promise<{ shiftId: string; agents: SignedIn[] }> {
+  const shift = await t.http
+    .post('/v1/shifts')
+    .set(companyAuth)
+    .send(shiftBody({ seats: Math.max(count, 1), ...shiftOverrides }));
+  if (shift.status !== 201) throw new Error(`shift: ${JSON.stringify(shift.body)}`);
+  const agents: SignedIn[] = [];
+  for (let i = 0; i < count; i += 25) {
+    const batch = await Promise.all(
+      Array.from({ length: Math.min(25, count - i) }, async () => {
+        const agent = await registerAgent(t);
+        await t.http
+          .put('/v1/agents/me/profile')
+          .set(agent.auth)
+          .send({
+            displayName: 'Agent',
+            timeZone: 'UTC',
+            languages: options.languages ?? ['en'],
+            maxConcurrentTickets: options.maxConcurrentTickets ?? 3,
+          })
+          .expect(200);
+        await t.http
+          .put('/v1/agents/me/skills')
+          .set(agent.auth)
+          .send({ skills: options.skills ?? [{ skill: 'refunds', level: 3 }] })
+          .expect(200);
+        return agent;
+      }),
+    );
+    agents.push(...batch);
+  }
+  await goLive(t, shift.body.id, agents);
+  return { shiftId: shift.body.id, agents };
+}
+
+/** Seats for these agents on a future shift, then the shift starts and they check in. */
+export async function goLive(t: TestApp, shiftId: string, agents: SignedIn[]): Promise<void> {
+  for (const agent of agents) {
+    const res = await t.http.post(`/v1/shifts/${shiftId}/claims`).set(agent.auth);
+    if (res.status !== 201) throw new Error(`seat: ${JSON.stringify(res.body)}`);
+  }
+  await moveShift(t, shiftId, inMinutes(-5), inMinutes(120));
+  await t.db.query(
+    `UPDATE shift_claims SET check_in_deadline = now() + interval '10 minutes' WHERE shift_id = $1`,
+    [shiftId],
+  );
+  for (const agent of agents) {
+    await t.http.post(`/v1/shifts/${shiftId}/check-in`).set(agent.auth).expect(200);
+  }
+}
+
+/** Open tickets straight into the database, for volume tests that are not about intake. */
+export async function insertTickets(
+  t: TestApp,
+  companyId: string,
+  count: number,
+  skill = 'refunds',
+  minLevel = 2,
+): Promise<void> {
+  await t.db.query(
+    `WITH ins AS (
+       INSERT INTO tickets (company_id, external_id, intake_hash, subject, summary, transcript,
+                            bot_attempts, language, priority, rank, claim_sla_seconds,
+                            sla_deadline, primary_skill, created_at)
+       SELECT $1, 'bulk-' || g || '-' || md5(random()::text), 'x', 'Bulk ' || g, 'summary', '[]', '[]',
+              'en', g % 4, g % 4, 900, now() + (g || ' seconds')::interval, $3,
+              now() - (g || ' milliseconds')::interval
+         FROM generate_series(1, $2) g
+       RETURNING id)
+     INSERT INTO ticket_required_skills (ticket_id, skill, min_level, requested_level)
+     SELECT id, $3, $4, $4 FROM ins`,
+    [companyId, count, skill, minLevel],
+  );
+}

@@ -1,0 +1,583 @@
+import {
+  createApiKey,
+  createStaff,
+  registerAgent,
+  registerCompany,
+  rowCounts,
+  SignedIn,
+} from './support/factories';
+import { escalate, escalationBody, goLive, insertTickets, liveAgents } from './support/tickets';
+import { shiftBody } from './support/shifts';
+import { createTestApp, TestApp } from './support/test-app';
+
+const bearer = (key: string) => ({ Authorization: `Bearer ${key}` });
+const fields = (res: { body: { error: { details: { fields: { field: string }[] } } } }) =>
+  res.body.error.details.fields.map((f) => f.field);
+
+describe('tickets', () => {
+  let t: TestApp;
+  let acme: SignedIn;
+  let acmeBot: Record<string, string>;
+  let acmeKey: string;
+  beforeAll(async () => {
+    t = await createTestApp({ env: { RELEASE_COOLDOWN_MINUTES: '30' } });
+    acme = await registerCompany(t, 'Acme');
+    acmeKey = await createApiKey(t, acme);
+    acmeBot = bearer(acmeKey);
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  describe('intake', () => {
+    it('creates a ticket with defaults, and its SLA timer in the same transaction', async () => {
+      const body = escalationBody({ priority: 'urgent' });
+      const res = await t.http.post('/v1/escalations').set(acmeBot).send(body).expect(201);
+      expect(res.body).toMatchObject({
+        companyId: acme.companyId,
+        externalId: body.externalId,
+        status: 'open',
+        priority: 'urgent',
+        effectivePriority: 'urgent',
+        claimSlaSeconds: 120,
+        requiredSkills: [{ skill: 'refunds', minLevel: 2, requestedLevel: 2 }],
+        transcript: body.transcript,
+        claims: [],
+      });
+      expect(Date.parse(res.body.slaDeadline) - Date.parse(res.body.createdAt)).toBeCloseTo(
+        120_000,
+        -3,
+      );
+      const [timer] = await t.db.query(
+        `SELECT run_at FROM outbox WHERE job_name = 'ticket.sla-check' AND payload->>'ticketId' = $1`,
+        [res.body.id],
+      );
+      expect(new Date(timer.run_at).toISOString()).toBe(res.body.slaDeadline);
+    });
+
+    it('is idempotent on externalId: same payload → same ticket (200); different → 409', async () => {
+      const body = escalationBody();
+      const first = await t.http.post('/v1/escalations').set(acmeBot).send(body).expect(201);
+      const again = await t.http
+        .post('/v1/escalations')
+        .set(acmeBot)
+        .send({ ...body, metadata: { ...(body.metadata as object) } })
+        .expect(200);
+      expect(again.body.id).toBe(first.body.id);
+      // Omitting a field that equals its default is the same payload.
+      const withDefault = { ...body, claimSlaSeconds: 900 };
+      expect(
+        (await t.http.post('/v1/escalations').set(acmeBot).send(withDefault).expect(200)).body.id,
+      ).toBe(first.body.id);
+      const changed = await t.http
+        .post('/v1/escalations')
+        .set(acmeBot)
+        .send({ ...body, subject: 'Something else' })
+        .expect(409);
+      expect(changed.body.error).toMatchObject({
+        code: 'TICKET_EXTERNAL_ID_CONFLICT',
+        details: { ticketId: first.body.id },
+      });
+    });
+
+    it('creates one ticket when the same escalation arrives 10 times at once', async () => {
+      const body = escalationBody();
+      const results = await Promise.all(
+        Array.from({ length: 10 }, () => t.http.post('/v1/escalations').set(acmeBot).send(body)),
+      );
+      expect(results.filter((r) => r.status === 201)).toHaveLength(1);
+      expect(results.filter((r) => r.status === 200)).toHaveLength(9);
+      expect(new Set(results.map((r) => r.body.id)).size).toBe(1);
+    });
+
+    it('scopes externalId per company', async () => {
+      const other = await registerCompany(t, 'Other');
+      const otherBot = bearer(await createApiKey(t, other));
+      const body = escalationBody();
+      const a = await t.http.post('/v1/escalations').set(acmeBot).send(body).expect(201);
+      const b = await t.http.post('/v1/escalations').set(otherBot).send(body).expect(201);
+      expect(a.body.id).not.toBe(b.body.id);
+    });
+
+    it.each([
+      [
+        'unknown skill',
+        { requiredSkills: [{ skill: 'astrology', minLevel: 1 }] },
+        ['requiredSkills.0.skill'],
+      ],
+      [
+        'skill twice',
+        {
+          requiredSkills: [
+            { skill: 'refunds', minLevel: 1 },
+            { skill: 'refunds', minLevel: 2 },
+          ],
+        },
+        ['requiredSkills.1.skill'],
+      ],
+      [
+        'too many skills',
+        {
+          requiredSkills: ['billing', 'refunds', 'fraud', 'payments', 'returns', 'shipping'].map(
+            (skill) => ({ skill, minLevel: 1 }),
+          ),
+        },
+        ['requiredSkills'],
+      ],
+      [
+        'transcript too long',
+        {
+          transcript: Array.from({ length: 501 }, () => ({
+            role: 'customer',
+            text: 'hi',
+            at: '2026-11-25T10:00:00Z',
+          })),
+        },
+        ['transcript'],
+      ],
+      [
+        'message too long',
+        {
+          transcript: [{ role: 'customer', text: 'x'.repeat(10_001), at: '2026-11-25T10:00:00Z' }],
+        },
+        ['transcript.0.text'],
+      ],
+      [
+        'bad role',
+        { transcript: [{ role: 'agent', text: 'hi', at: '2026-11-25T10:00:00Z' }] },
+        ['transcript.0.role'],
+      ],
+      [
+        'bad message time',
+        { transcript: [{ role: 'bot', text: 'hi', at: 'yesterday' }] },
+        ['transcript.0.at'],
+      ],
+      ['language', { language: 'english' }, ['language']],
+      ['priority', { priority: 'critical' }, ['priority']],
+      ['sla too short', { claimSlaSeconds: 5 }, ['claimSlaSeconds']],
+      ['metadata too big', { metadata: { blob: 'x'.repeat(9000) } }, ['metadata']],
+      ['metadata not an object', { metadata: ['a'] }, ['metadata']],
+      ['externalId charset', { externalId: 'has spaces' }, ['externalId']],
+    ])('refuses %s, naming the field, writing nothing', async (_name, overrides, expected) => {
+      const before = await rowCounts(t);
+      const res = await t.http
+        .post('/v1/escalations')
+        .set(acmeBot)
+        .send(escalationBody(overrides))
+        .expect(400);
+      expect(fields(res)).toEqual(expected);
+      expect(await rowCounts(t)).toEqual(before);
+    });
+
+    it('accepts escalations only from bots', async () => {
+      await t.http.post('/v1/escalations').set(acme.auth).send(escalationBody()).expect(403);
+    });
+  });
+
+  describe('company reads', () => {
+    it('lists tickets newest first with filters and a cursor', async () => {
+      const co = await registerCompany(t, 'Reader');
+      const bot = await createApiKey(t, co);
+      const low = await escalate(t, bot, { priority: 'low' });
+      const high = await escalate(t, bot, { priority: 'high' });
+      const all = await t.http.get('/v1/tickets?limit=1').set(co.auth).expect(200);
+      expect(all.body.items.map((x: { id: string }) => x.id)).toEqual([high.id]);
+      const next = await t.http
+        .get(`/v1/tickets?limit=1&cursor=${all.body.nextCursor}`)
+        .set(co.auth)
+        .expect(200);
+      expect(next.body.items.map((x: { id: string }) => x.id)).toEqual([low.id]);
+      const onlyLow = await t.http.get('/v1/tickets?priority=low').set(bearer(bot)).expect(200);
+      expect(onlyLow.body.items.map((x: { id: string }) => x.id)).toEqual([low.id]);
+      const future = await t.http
+        .get(`/v1/tickets?from=${new Date(Date.now() + 60_000).toISOString()}`)
+        .set(co.auth)
+        .expect(200);
+      expect(future.body.items).toEqual([]);
+      await t.http.get('/v1/tickets?status=lost').set(co.auth).expect(400);
+    });
+
+    it("keeps tickets to their company: B (admin or bot) cannot read or reopen A's", async () => {
+      const ticket = await escalate(t, acmeKey);
+      const b = await registerCompany(t, 'B');
+      const bBot = bearer(await createApiKey(t, b));
+      await t.http.get(`/v1/tickets/${ticket.id}`).set(b.auth).expect(404);
+      await t.http.get(`/v1/tickets/${ticket.id}`).set(bBot).expect(404);
+      await t.http
+        .post(`/v1/tickets/${ticket.id}/reopen`)
+        .set(b.auth)
+        .send({ reason: 'x' })
+        .expect(404);
+      const list = await t.http.get('/v1/tickets?limit=100').set(bBot).expect(200);
+      expect(list.body.items.map((x: { id: string }) => x.id)).not.toContain(ticket.id);
+      await t.http.get(`/v1/tickets/${ticket.id}`).set(acmeBot).expect(200);
+    });
+  });
+
+  describe('matching and claiming', () => {
+    let co: SignedIn;
+    let coKey: string;
+    beforeAll(async () => {
+      co = await registerCompany(t, 'Matcher');
+      coKey = await createApiKey(t, co);
+    });
+
+    it('queues the best eligible tickets first and claim-next takes the best', async () => {
+      const {
+        agents: [agent],
+      } = await liveAgents(t, co.auth, 1);
+      const normal = await escalate(t, coKey, { priority: 'normal' });
+      const urgent = await escalate(t, coKey, { priority: 'urgent' });
+      const normalLater = await escalate(t, coKey, { priority: 'normal', claimSlaSeconds: 5000 });
+      await escalate(t, coKey, { language: 'de' }); // not the agent's language
+      await escalate(t, coKey, { requiredSkills: [{ skill: 'fraud', minLevel: 1 }] }); // skill it lacks
+      const queue = await t.http.get('/v1/agents/me/queue').set(agent.auth).expect(200);
+      const mine = queue.body.items.map((x: { id: string }) => x.id);
+      expect(mine.slice(0, 3)).toEqual([urgent.id, normal.id, normalLater.id]);
+      expect(queue.body.items[0].pay).toEqual({ amountMinor: 250, currency: 'EUR' });
+      expect(queue.body).toMatchObject({
+        activeTickets: 0,
+        maxConcurrentTickets: 3,
+        liveShift: { companyId: co.companyId },
+      });
+
+      const res = await t.http.post('/v1/agents/me/tickets/claim-next').set(agent.auth).expect(200);
+      expect(res.body).toMatchObject({
+        id: urgent.id,
+        status: 'claimed',
+        claimedBy: agent.id,
+        pay: { amountMinor: 250 },
+      });
+      expect(res.body.transcript).toHaveLength(2);
+      const mineNow = await t.http.get('/v1/agents/me/tickets').set(agent.auth).expect(200);
+      expect(mineNow.body.map((x: { id: string }) => x.id)).toEqual([urgent.id]);
+      const [event] = await t.db.query(
+        `SELECT payload FROM outbox WHERE job_name = 'ticket.claimed' AND payload->>'ticketId' = $1`,
+        [urgent.id],
+      );
+      expect(event.payload).toMatchObject({
+        agentId: agent.id,
+        companyId: co.companyId,
+        claimId: res.body.claimId,
+      });
+    });
+
+    it('answers 204 when nothing matches', async () => {
+      const lonely = await registerCompany(t, 'Lonely');
+      const {
+        agents: [agent],
+      } = await liveAgents(t, lonely.auth, 1);
+      await t.http.post('/v1/agents/me/tickets/claim-next').set(agent.auth).expect(204);
+    });
+
+    it('200 concurrent claim-next over 1,000 open tickets: each claimed at most once, no agent over its limit', async () => {
+      const storm = await registerCompany(t, 'Storm');
+      const { agents } = await liveAgents(t, storm.auth, 50, { maxConcurrentTickets: 3 });
+      await insertTickets(t, storm.companyId!, 1000);
+      const calls = agents.flatMap((a) => Array.from({ length: 4 }, () => a));
+      const results = await Promise.all(
+        calls.map((a) => t.http.post('/v1/agents/me/tickets/claim-next').set(a.auth)),
+      );
+      const claimed = results.filter((r) => r.status === 200).map((r) => r.body.id);
+      expect(claimed.length).toBe(150); // 50 agents × limit 3
+      expect(new Set(claimed).size).toBe(claimed.length);
+      const refused = results.filter((r) => r.status !== 200);
+      expect(
+        refused.every((r) => r.status === 409 && r.body.error.code === 'AGENT_AT_CAPACITY'),
+      ).toBe(true);
+      const [{ doubles }] = await t.db.query(
+        `SELECT count(*)::int AS doubles FROM (SELECT ticket_id FROM ticket_claims WHERE status = 'active' GROUP BY ticket_id HAVING count(*) > 1) d`,
+      );
+      expect(doubles).toBe(0);
+      const [{ over }] = await t.db.query(
+        `SELECT count(*)::int AS over FROM (SELECT c.agent_id FROM ticket_claims c JOIN agents a ON a.user_id = c.agent_id
+           WHERE c.status = 'active' GROUP BY c.agent_id, a.max_concurrent_tickets HAVING count(*) > a.max_concurrent_tickets) o`,
+      );
+      expect(over).toBe(0);
+      const [{ mismatched }] = await t.db.query(
+        `SELECT count(*)::int AS mismatched FROM tickets t WHERE t.company_id = $1 AND (t.status = 'claimed') <> EXISTS (
+           SELECT 1 FROM ticket_claims c WHERE c.ticket_id = t.id AND c.status = 'active')`,
+        [storm.companyId],
+      );
+      expect(mismatched).toBe(0);
+    });
+
+    describe('eligibility matrix (POST /v1/tickets/:id/claim)', () => {
+      let ticketId: string;
+      beforeEach(async () => {
+        ticketId = (
+          await escalate(t, coKey, {
+            requiredSkills: [{ skill: 'refunds', minLevel: 3 }],
+            language: 'pt',
+          })
+        ).id;
+      });
+      const skilled = { languages: ['pt'], skills: [{ skill: 'refunds', level: 3 }] };
+
+      it('lets a qualified live agent claim it, once', async () => {
+        const {
+          agents: [agent],
+        } = await liveAgents(t, co.auth, 1, skilled);
+        await t.http.post(`/v1/tickets/${ticketId}/claim`).set(agent.auth).expect(200);
+        await t.http.post(`/v1/tickets/${ticketId}/claim`).set(agent.auth).expect(200); // idempotent
+        const {
+          agents: [other],
+        } = await liveAgents(t, co.auth, 1, skilled);
+        const res = await t.http.post(`/v1/tickets/${ticketId}/claim`).set(other.auth).expect(409);
+        expect(res.body.error.code).toBe('TICKET_ALREADY_CLAIMED');
+      });
+
+      const refusal = async (agent: SignedIn, reasons: object[]) => {
+        const res = await t.http.post(`/v1/tickets/${ticketId}/claim`).set(agent.auth).expect(403);
+        expect(res.body.error).toMatchObject({ code: 'NOT_ELIGIBLE' });
+        expect(res.body.error.details.reasons).toEqual(reasons);
+      };
+
+      it('refuses an agent not on any shift', async () => {
+        const agent = await registerAgent(t);
+        await t.http
+          .put('/v1/agents/me/profile')
+          .set(agent.auth)
+          .send({ displayName: 'A', timeZone: 'UTC', languages: ['pt'] })
+          .expect(200);
+        await t.http
+          .put('/v1/agents/me/skills')
+          .set(agent.auth)
+          .send({ skills: skilled.skills })
+          .expect(200);
+        await refusal(agent, [{ code: 'NOT_ON_SHIFT', companyId: co.companyId }]);
+      });
+
+      it('refuses an agent with a seat who has not checked in', async () => {
+        const {
+          agents: [agent],
+          shiftId,
+        } = await liveAgents(t, co.auth, 1, skilled);
+        await t.db.query(
+          `UPDATE shift_claims SET status = 'cancelled', cancelled_at = now(), cancelled_by = 'agent' WHERE shift_id = $1`,
+          [shiftId],
+        );
+        await refusal(agent, [{ code: 'NOT_ON_SHIFT', companyId: co.companyId }]);
+      });
+
+      it("refuses an agent live on another company's shift", async () => {
+        const elsewhere = await registerCompany(t, 'Elsewhere');
+        const {
+          agents: [agent],
+        } = await liveAgents(t, elsewhere.auth, 1, skilled);
+        await refusal(agent, [{ code: 'NOT_ON_SHIFT', companyId: co.companyId }]);
+      });
+
+      it('refuses a missing skill', async () => {
+        const {
+          agents: [agent],
+        } = await liveAgents(t, co.auth, 1, {
+          languages: ['pt'],
+          skills: [{ skill: 'billing', level: 5 }],
+        });
+        await refusal(agent, [{ code: 'MISSING_SKILL', skill: 'refunds', minLevel: 3 }]);
+      });
+
+      it('refuses a level too low', async () => {
+        const {
+          agents: [agent],
+        } = await liveAgents(t, co.auth, 1, {
+          languages: ['pt'],
+          skills: [{ skill: 'refunds', level: 2 }],
+        });
+        await refusal(agent, [
+          { code: 'SKILL_LEVEL_TOO_LOW', skill: 'refunds', minLevel: 3, level: 2 },
+        ]);
+      });
+
+      it('refuses the wrong language', async () => {
+        const {
+          agents: [agent],
+        } = await liveAgents(t, co.auth, 1, { languages: ['en'], skills: skilled.skills });
+        await refusal(agent, [{ code: 'MISSING_LANGUAGE', language: 'pt' }]);
+      });
+
+      it('refuses when the shift requires a certification the agent lost', async () => {
+        const agent = await registerAgent(t);
+        await t.http
+          .put('/v1/agents/me/profile')
+          .set(agent.auth)
+          .send({ displayName: 'A', timeZone: 'UTC', languages: ['pt'] })
+          .expect(200);
+        await t.http
+          .put('/v1/agents/me/skills')
+          .set(agent.auth)
+          .send({ skills: skilled.skills })
+          .expect(200);
+        await t.http.put(`/v1/companies/me/certified-agents/${agent.id}`).set(co.auth).expect(200);
+        const shift = await t.http
+          .post('/v1/shifts')
+          .set(co.auth)
+          .send({
+            ...(await import('./support/shifts')).shiftBody({ requiresCertification: true }),
+          })
+          .expect(201);
+        await goLive(t, shift.body.id, [agent]);
+        await t.http
+          .delete(`/v1/companies/me/certified-agents/${agent.id}`)
+          .set(co.auth)
+          .expect(204);
+        await refusal(agent, [{ code: 'NOT_CERTIFIED', companyId: co.companyId }]);
+      });
+
+      it('refuses a suspended agent', async () => {
+        const {
+          agents: [agent],
+        } = await liveAgents(t, co.auth, 1, skilled);
+        const admin = await createStaff(t, 'admin');
+        await t.http
+          .post(`/v1/agents/${agent.id}/suspend`)
+          .set(admin.auth)
+          .send({ reason: 'review' })
+          .expect(200);
+        await refusal(agent, [{ code: 'SUSPENDED' }]);
+        await t.http.post('/v1/agents/me/tickets/claim-next').set(agent.auth).expect(403);
+      });
+
+      it('refuses an agent at capacity with 409', async () => {
+        const {
+          agents: [agent],
+        } = await liveAgents(t, co.auth, 1, { ...skilled, maxConcurrentTickets: 1 });
+        const first = await escalate(t, coKey, {
+          requiredSkills: [{ skill: 'refunds', minLevel: 3 }],
+          language: 'pt',
+        });
+        await t.http.post(`/v1/tickets/${first.id}/claim`).set(agent.auth).expect(200);
+        const res = await t.http.post(`/v1/tickets/${ticketId}/claim`).set(agent.auth).expect(409);
+        expect(res.body.error).toMatchObject({
+          code: 'AGENT_AT_CAPACITY',
+          details: { activeTickets: 1, maxConcurrentTickets: 1 },
+        });
+      });
+    });
+
+    describe('release, resolve, reopen', () => {
+      it('release returns it to the queue, not to the releasing agent for a while', async () => {
+        const {
+          agents: [a, b],
+        } = await liveAgents(t, co.auth, 2);
+        const ticket = await escalate(t, coKey, { priority: 'urgent' });
+        await t.http.post(`/v1/tickets/${ticket.id}/claim`).set(a.auth).expect(200);
+        const released = await t.http
+          .post(`/v1/tickets/${ticket.id}/release`)
+          .set(a.auth)
+          .send({ reason: 'needs fraud team' })
+          .expect(200);
+        expect(released.body.status).toBe('open');
+        expect(released.body.claims[0]).toMatchObject({
+          status: 'released',
+          releasedBy: 'agent',
+          releaseReason: 'needs fraud team',
+        });
+        const queueA = await t.http.get('/v1/agents/me/queue?limit=50').set(a.auth).expect(200);
+        expect(queueA.body.items.map((x: { id: string }) => x.id)).not.toContain(ticket.id);
+        const again = await t.http.post(`/v1/tickets/${ticket.id}/claim`).set(a.auth).expect(403);
+        expect(again.body.error.details.reasons[0].code).toBe('RELEASED_RECENTLY');
+        await t.http.post(`/v1/tickets/${ticket.id}/claim`).set(b.auth).expect(200);
+      });
+
+      it('resolve by the claiming agent records the shift rate; nobody else can resolve or release it', async () => {
+        const {
+          agents: [a, b],
+        } = await liveAgents(
+          t,
+          co.auth,
+          2,
+          {},
+          { ratePerTicket: { amountMinor: 375, currency: 'USD' } },
+        );
+        const ticket = await escalate(t, coKey);
+        await t.http.post(`/v1/tickets/${ticket.id}/claim`).set(a.auth).expect(200);
+        const theft = await t.http
+          .post(`/v1/tickets/${ticket.id}/resolve`)
+          .set(b.auth)
+          .send({ resolutionSummary: 'mine' })
+          .expect(403);
+        expect(theft.body.error.code).toBe('TICKET_NOT_CLAIMED_BY_YOU');
+        await t.http
+          .post(`/v1/tickets/${ticket.id}/release`)
+          .set(b.auth)
+          .send({ reason: 'x' })
+          .expect(403);
+        const done = await t.http
+          .post(`/v1/tickets/${ticket.id}/resolve`)
+          .set(a.auth)
+          .send({ resolutionSummary: 'Refund re-issued' })
+          .expect(200);
+        expect(done.body).toMatchObject({ status: 'resolved', claimedBy: null });
+        expect(done.body.claims[0]).toMatchObject({
+          status: 'resolved',
+          resolutionSummary: 'Refund re-issued',
+          pay: { amountMinor: 375, currency: 'USD' },
+        });
+        const [event] = await t.db.query(
+          `SELECT payload FROM outbox WHERE job_name = 'ticket.resolved' AND payload->>'ticketId' = $1`,
+          [ticket.id],
+        );
+        expect(event.payload.data).toMatchObject({ pay: { amountMinor: 375, currency: 'USD' } });
+        await t.http
+          .post(`/v1/tickets/${ticket.id}/resolve`)
+          .set(a.auth)
+          .send({ resolutionSummary: 'again' })
+          .expect(403);
+      });
+
+      it('reopen inside the window sends it back to the queue; after the window, 409', async () => {
+        const {
+          agents: [a],
+        } = await liveAgents(t, co.auth, 1);
+        const ticket = await escalate(t, coKey);
+        await t.http.post(`/v1/tickets/${ticket.id}/claim`).set(a.auth).expect(200);
+        await t.http
+          .post(`/v1/tickets/${ticket.id}/resolve`)
+          .set(a.auth)
+          .send({ resolutionSummary: 'done' })
+          .expect(200);
+        const reopened = await t.http
+          .post(`/v1/tickets/${ticket.id}/reopen`)
+          .set(bearer(coKey))
+          .send({ reason: 'customer wrote back' })
+          .expect(200);
+        expect(reopened.body).toMatchObject({ status: 'open', reopenCount: 1 });
+        expect(reopened.body.claims[0].reopenedAt).not.toBeNull();
+        await t.http
+          .post(`/v1/tickets/${ticket.id}/reopen`)
+          .set(co.auth)
+          .send({ reason: 'x' })
+          .expect(409);
+
+        const late = await escalate(t, coKey);
+        await t.http.post(`/v1/tickets/${late.id}/claim`).set(a.auth).expect(200);
+        await t.http
+          .post(`/v1/tickets/${late.id}/resolve`)
+          .set(a.auth)
+          .send({ resolutionSummary: 'done' })
+          .expect(200);
+        await t.db.query(
+          `UPDATE tickets SET resolved_at = now() - interval '73 hours' WHERE id = $1`,
+          [late.id],
+        );
+        const closed = await t.http
+          .post(`/v1/tickets/${late.id}/reopen`)
+          .set(co.auth)
+          .send({ reason: 'x' })
+          .expect(409);
+        expect(closed.body.error.code).toBe('REOPEN_WINDOW_CLOSED');
+        const events = await t.db.query(
+          `SELECT job_name FROM outbox WHERE payload->>'ticketId' = $1 AND job_name LIKE 'ticket.%' AND job_name NOT IN ('ticket.sla-check', 'ticket.handle-timeout') ORDER BY id`,
+          [ticket.id],
+        );
+        expect(events.map((e: { job_name: string }) => e.job_name)).toEqual([
+          'ticket.claimed',
+          'ticket.resolved',
+          'ticket.reopened',
+        ]);
+      });
+    });
+  });
+});
