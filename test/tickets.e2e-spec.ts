@@ -413,9 +413,7 @@ describe('tickets', () => {
         const shift = await t.http
           .post('/v1/shifts')
           .set(co.auth)
-          .send({
-            ...(await import('./support/shifts')).shiftBody({ requiresCertification: true }),
-          })
+          .send(shiftBody({ requiresCertification: true }))
           .expect(201);
         await goLive(t, shift.body.id, [agent]);
         await t.http

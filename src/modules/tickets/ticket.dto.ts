@@ -6,7 +6,6 @@ import {
   IsIn,
   IsInt,
   IsISO6391,
-  IsObject,
   IsOptional,
   IsString,
   Length,
@@ -64,7 +63,7 @@ export class TranscriptMessageDto {
 export class CreateEscalationDto {
   /** Your bot's id for this conversation; sending it again returns the same ticket. */
   @IsString()
-  @Matches(/^[A-Za-z0-9._:\/-]{1,200}$/, {
+  @Matches(/^[A-Za-z0-9._:/-]{1,200}$/, {
     message: 'externalId must be 1-200 characters of letters, digits and . _ : / -',
   })
   externalId: string;
