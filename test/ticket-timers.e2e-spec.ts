@@ -1,0 +1,224 @@
+import { ShiftCompleteHandler } from '../src/modules/shifts/shift-timers.handlers';
+import {
+  HandleTimeoutHandler,
+  ShiftEndReleaseHandler,
+  SlaCheckHandler,
+} from '../src/modules/tickets/ticket-timers.handlers';
+import { createApiKey, registerCompany, SignedIn } from './support/factories';
+import { inMinutes, moveShift, shiftBody } from './support/shifts';
+import { escalate, liveAgents } from './support/tickets';
+import { createTestApp, TestApp } from './support/test-app';
+
+describe('ticket timers (each fired twice)', () => {
+  let t: TestApp;
+  let co: SignedIn;
+  let key: string;
+  beforeAll(async () => {
+    t = await createTestApp({
+      env: { HANDLE_TIMEOUT_MINUTES: '30', SHIFT_END_TICKET_GRACE_MINUTES: '10' },
+    });
+    co = await registerCompany(t, 'Timers');
+    key = await createApiKey(t, co);
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  const timers = (name: string, field: string, id: string) =>
+    t.db.query(`SELECT run_at FROM outbox WHERE job_name = $1 AND payload->>$2 = $3 ORDER BY id`, [
+      name,
+      field,
+      id,
+    ]);
+
+  describe('claim SLA', () => {
+    it('breaches an unclaimed ticket once: priority up, skills relaxed (recorded), company told', async () => {
+      const ticket = await escalate(t, key, {
+        priority: 'normal',
+        requiredSkills: [
+          { skill: 'refunds', minLevel: 3 },
+          { skill: 'billing', minLevel: 1 },
+        ],
+      });
+      const handler = t.app.get(SlaCheckHandler);
+      expect(await handler.handle({ ticketId: ticket.id })).toEqual({ breached: false }); // not due
+      expect(await timers('ticket.sla-check', 'ticketId', ticket.id)).toHaveLength(2); // re-armed
+      await t.db.query(
+        `UPDATE tickets SET sla_deadline = now() - interval '1 second' WHERE id = $1`,
+        [ticket.id],
+      );
+      expect(await handler.handle({ ticketId: ticket.id })).toEqual({ breached: true });
+      expect(await handler.handle({ ticketId: ticket.id })).toEqual({ breached: false });
+      const res = await t.http.get(`/v1/tickets/${ticket.id}`).set(co.auth).expect(200);
+      expect(res.body).toMatchObject({
+        priority: 'normal',
+        effectivePriority: 'high',
+        slaBreachedAt: expect.any(String),
+      });
+      expect(res.body.requiredSkills).toEqual([
+        { skill: 'billing', minLevel: 1, requestedLevel: 1 },
+        { skill: 'refunds', minLevel: 2, requestedLevel: 3 },
+      ]);
+      const events = await t.db.query(
+        `SELECT payload FROM outbox WHERE job_name = 'ticket.sla_breached' AND payload->>'ticketId' = $1`,
+        [ticket.id],
+      );
+      expect(events).toHaveLength(1);
+      expect(events[0].payload.data).toMatchObject({
+        priorityRaisedTo: 2,
+        relaxedSkills: [{ skill: 'refunds', from: 3, to: 2 }],
+      });
+    });
+
+    it('leaves a claimed ticket alone', async () => {
+      const {
+        agents: [agent],
+      } = await liveAgents(t, co.auth, 1);
+      const ticket = await escalate(t, key);
+      await t.http.post(`/v1/tickets/${ticket.id}/claim`).set(agent.auth).expect(200);
+      await t.db.query(
+        `UPDATE tickets SET sla_deadline = now() - interval '1 second' WHERE id = $1`,
+        [ticket.id],
+      );
+      expect(await t.app.get(SlaCheckHandler).handle({ ticketId: ticket.id })).toEqual({
+        breached: false,
+      });
+    });
+  });
+
+  describe('handle timeout', () => {
+    it('releases a claim idle too long, once; activity postpones it', async () => {
+      const {
+        agents: [agent],
+      } = await liveAgents(t, co.auth, 1);
+      const ticket = await escalate(t, key);
+      const claim = await t.http.post(`/v1/tickets/${ticket.id}/claim`).set(agent.auth).expect(200);
+      const handler = t.app.get(HandleTimeoutHandler);
+      const [armed] = await timers('ticket.handle-timeout', 'claimId', claim.body.claimId);
+      expect(Date.parse(armed.run_at) - Date.now()).toBeGreaterThan(29 * 60_000);
+
+      await t.db.query(
+        `UPDATE tickets SET last_activity_at = now() - interval '29 minutes' WHERE id = $1`,
+        [ticket.id],
+      );
+      expect(await handler.handle({ claimId: claim.body.claimId })).toEqual({ released: false }); // re-armed
+      await t.http.post(`/v1/tickets/${ticket.id}/heartbeat`).set(agent.auth).expect(204);
+      await t.db.query(
+        `UPDATE tickets SET last_activity_at = now() - interval '31 minutes' WHERE id = $1`,
+        [ticket.id],
+      );
+      expect(await handler.handle({ claimId: claim.body.claimId })).toEqual({ released: true });
+      expect(await handler.handle({ claimId: claim.body.claimId })).toEqual({ released: false });
+      const res = await t.http.get(`/v1/tickets/${ticket.id}`).set(co.auth).expect(200);
+      expect(res.body.status).toBe('open');
+      expect(res.body.claims).toEqual([
+        expect.objectContaining({ status: 'released', releasedBy: 'handle_timeout' }),
+      ]);
+    });
+
+    it('does nothing to a resolved ticket', async () => {
+      const {
+        agents: [agent],
+      } = await liveAgents(t, co.auth, 1);
+      const ticket = await escalate(t, key);
+      const claim = await t.http.post(`/v1/tickets/${ticket.id}/claim`).set(agent.auth).expect(200);
+      await t.http
+        .post(`/v1/tickets/${ticket.id}/resolve`)
+        .set(agent.auth)
+        .send({ resolutionSummary: 'ok' })
+        .expect(200);
+      await t.db.query(
+        `UPDATE tickets SET last_activity_at = now() - interval '2 hours' WHERE id = $1`,
+        [ticket.id],
+      );
+      expect(await t.app.get(HandleTimeoutHandler).handle({ claimId: claim.body.claimId })).toEqual(
+        { released: false },
+      );
+    });
+  });
+
+  describe('shift end', () => {
+    it('sends an agent’s unresolved tickets back after the grace, once', async () => {
+      const {
+        agents: [agent],
+        shiftId,
+      } = await liveAgents(t, co.auth, 1);
+      const held = await escalate(t, key);
+      const done = await escalate(t, key);
+      await t.http.post(`/v1/tickets/${held.id}/claim`).set(agent.auth).expect(200);
+      await t.http.post(`/v1/tickets/${done.id}/claim`).set(agent.auth).expect(200);
+      await t.http
+        .post(`/v1/tickets/${done.id}/resolve`)
+        .set(agent.auth)
+        .send({ resolutionSummary: 'ok' })
+        .expect(200);
+
+      await moveShift(t, shiftId, inMinutes(-125), inMinutes(-5));
+      expect(await t.app.get(ShiftCompleteHandler).handle({ shiftId })).toEqual({
+        completed: true,
+      });
+      const [armed]: { payload: { dueAt: string }; run_at: string }[] = await t.db.query(
+        `SELECT payload, run_at FROM outbox WHERE job_name = 'ticket.shift-end-release' AND payload->>'shiftId' = $1`,
+        [shiftId],
+      );
+      expect(Date.parse(armed.run_at) - Date.now()).toBeGreaterThan(9 * 60_000);
+
+      const handler = t.app.get(ShiftEndReleaseHandler);
+      expect(await handler.handle({ shiftId, agentId: null, dueAt: armed.payload.dueAt })).toEqual({
+        released: 0,
+        carried: 0,
+      }); // not due
+      const due = new Date(Date.now() - 1000).toISOString();
+      expect(await handler.handle({ shiftId, agentId: null, dueAt: due })).toEqual({
+        released: 1,
+        carried: 0,
+      });
+      expect(await handler.handle({ shiftId, agentId: null, dueAt: due })).toEqual({
+        released: 0,
+        carried: 0,
+      });
+      const res = await t.http.get(`/v1/tickets/${held.id}`).set(co.auth).expect(200);
+      expect(res.body.status).toBe('open');
+      expect(res.body.claims[0]).toMatchObject({ status: 'released', releasedBy: 'shift_end' });
+      expect((await t.http.get(`/v1/tickets/${done.id}`).set(co.auth)).body.status).toBe(
+        'resolved',
+      );
+    });
+
+    it('releases on check-out too, but carries tickets over to a live shift of the same company', async () => {
+      const {
+        agents: [agent],
+        shiftId,
+      } = await liveAgents(t, co.auth, 1);
+      const ticket = await escalate(t, key);
+      await t.http.post(`/v1/tickets/${ticket.id}/claim`).set(agent.auth).expect(200);
+      await t.http.post(`/v1/shifts/${shiftId}/check-out`).set(agent.auth).expect(200);
+      const [armed] = await t.db.query(
+        `SELECT payload FROM outbox WHERE job_name = 'ticket.shift-end-release' AND payload->>'shiftId' = $1 AND payload->>'agentId' = $2`,
+        [shiftId, agent.id],
+      );
+      expect(armed).toBeDefined();
+      // Meanwhile the agent is live on the company's next shift: the ticket moves with them.
+      const next = await t.http
+        .post('/v1/shifts')
+        .set(co.auth)
+        .send(
+          shiftBody({
+            startsAt: inMinutes(300).toISOString(),
+            endsAt: inMinutes(400).toISOString(),
+          }),
+        )
+        .expect(201);
+      await t.http.post(`/v1/shifts/${next.body.id}/claims`).set(agent.auth).expect(201);
+      await moveShift(t, shiftId, inMinutes(-300), inMinutes(-10));
+      await moveShift(t, next.body.id, inMinutes(-5), inMinutes(100));
+      await t.http.post(`/v1/shifts/${next.body.id}/check-in`).set(agent.auth).expect(200);
+      const due = new Date(Date.now() - 1000).toISOString();
+      expect(
+        await t.app.get(ShiftEndReleaseHandler).handle({ shiftId, agentId: agent.id, dueAt: due }),
+      ).toEqual({ released: 0, carried: 1 });
+      const mine = await t.http.get('/v1/agents/me/tickets').set(agent.auth).expect(200);
+      expect(mine.body.map((x: { id: string }) => x.id)).toEqual([ticket.id]);
+    });
+  });
+});

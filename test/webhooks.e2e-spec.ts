@@ -1,0 +1,195 @@
+import { createHmac } from 'node:crypto';
+import { createServer, IncomingMessage, Server } from 'node:http';
+import { AddressInfo } from 'node:net';
+import { verifySignature } from '../src/modules/webhooks/webhook-signature';
+import { createApiKey, registerCompany, SignedIn } from './support/factories';
+import { escalate, liveAgents } from './support/tickets';
+import { createTestApp, TestApp } from './support/test-app';
+
+interface Received {
+  headers: IncomingMessage['headers'];
+  body: string;
+}
+
+/** A company's webhook receiver: answers with the scripted statuses, then 200. */
+function receiver(script: number[] = []) {
+  const received: Received[] = [];
+  const server: Server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      received.push({ headers: req.headers, body });
+      res.statusCode = script.shift() ?? 200;
+      res.end();
+    });
+  });
+  return {
+    received,
+    start: () =>
+      new Promise<string>((r) =>
+        server.listen(0, '127.0.0.1', () =>
+          r(`http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`),
+        ),
+      ),
+    stop: () => new Promise<void>((r) => server.close(() => r())),
+  };
+}
+
+async function until<T>(
+  fn: () => Promise<T | undefined | false>,
+  what: string,
+  ms = 15_000,
+): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('webhooks to companies (real worker, real HTTP receiver)', () => {
+  let t: TestApp;
+  let co: SignedIn;
+  let key: string;
+  beforeAll(async () => {
+    t = await createTestApp({
+      workers: true,
+      env: { WEBHOOK_BACKOFF_MS: '100', WEBHOOK_ATTEMPTS: '5', OUTBOX_POLL_MS: '100' },
+    });
+    co = await registerCompany(t, 'Hooked');
+    key = await createApiKey(t, co);
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('sets a webhook and shows its secret once', async () => {
+    const set = await t.http
+      .put('/v1/companies/me/webhook')
+      .set(co.auth)
+      .send({ url: 'https://example.test/h' })
+      .expect(200);
+    expect(set.body.secret).toMatch(/^whsec_/);
+    const get = await t.http.get('/v1/companies/me/webhook').set(co.auth).expect(200);
+    expect(get.body).toEqual({
+      url: 'https://example.test/h',
+      createdAt: expect.any(String),
+      updatedAt: expect.any(String),
+    });
+    const bad = await t.http
+      .put('/v1/companies/me/webhook')
+      .set(co.auth)
+      .send({ url: 'ftp://x' })
+      .expect(400);
+    expect(bad.body.error.details.fields[0].field).toBe('url');
+    const other = await registerCompany(t, 'NoHook');
+    await t.http.get('/v1/companies/me/webhook').set(other.auth).expect(404);
+  });
+
+  it('delivers signed events a receiver can verify; retries a 500 until it succeeds', async () => {
+    const hook = receiver([500, 500]);
+    const url = await hook.start();
+    try {
+      const {
+        body: { secret },
+      } = await t.http.put('/v1/companies/me/webhook').set(co.auth).send({ url }).expect(200);
+      const {
+        agents: [agent],
+      } = await liveAgents(t, co.auth, 1);
+      const ticket = await escalate(t, key);
+      await t.http.post(`/v1/tickets/${ticket.id}/claim`).set(agent.auth).expect(200);
+
+      await until(async () => hook.received.length >= 3, 'third delivery attempt');
+      const [first, , third] = hook.received;
+      expect(third.body).toBe(first.body); // the same event each time
+      for (const r of hook.received) {
+        const header = String(r.headers['handoff-signature']);
+        const [, ts, v1] = /^t=(\d+),v1=([0-9a-f]{64})$/.exec(header)!;
+        // Verified independently of our own helper, as a receiver would.
+        expect(createHmac('sha256', secret).update(`${ts}.${r.body}`).digest('hex')).toBe(v1);
+        expect(verifySignature(secret, r.body, header)).toBe(true);
+        expect(verifySignature('whsec_wrong', r.body, header)).toBe(false);
+        expect(verifySignature(secret, r.body + ' ', header)).toBe(false);
+      }
+      const event = JSON.parse(third.body);
+      expect(event).toMatchObject({
+        type: 'ticket.claimed',
+        data: { ticketId: ticket.id, agentId: agent.id, externalId: ticket.externalId },
+      });
+      expect(third.headers['handoff-event']).toBe('ticket.claimed');
+      expect(third.headers['handoff-event-id']).toBe(event.id);
+
+      const log = await until(async () => {
+        const res = await t.http
+          .get('/v1/companies/me/webhook-deliveries')
+          .set(co.auth)
+          .expect(200);
+        const d = res.body.items.find((x: { eventId: string }) => x.eventId === event.id);
+        return d?.status === 'delivered' && d;
+      }, 'delivered status');
+      expect(log).toMatchObject({
+        eventType: 'ticket.claimed',
+        attempts: 3,
+        lastStatusCode: 200,
+        lastError: null,
+      });
+
+      // Redelivery on request sends it once more.
+      await t.http
+        .post(`/v1/companies/me/webhook-deliveries/${log.id}/redeliver`)
+        .set(co.auth)
+        .expect(202);
+      await until(async () => hook.received.length >= 4, 'redelivery');
+      expect(hook.received[3].body).toBe(first.body);
+    } finally {
+      await hook.stop();
+    }
+  });
+
+  it('records a failure after the last attempt', async () => {
+    const hook = receiver([500, 500, 500, 500, 500, 500]);
+    const url = await hook.start();
+    try {
+      await t.http.put('/v1/companies/me/webhook').set(co.auth).send({ url }).expect(200);
+      const ticket = await escalate(t, key, { claimSlaSeconds: 30 });
+      await t.db.query(`UPDATE tickets SET sla_deadline = now() WHERE id = $1`, [ticket.id]);
+      await t.db.query(`INSERT INTO outbox (job_name, payload) VALUES ('ticket.sla-check', $1)`, [
+        { ticketId: ticket.id },
+      ]);
+      const failed = await until(async () => {
+        const res = await t.http
+          .get('/v1/companies/me/webhook-deliveries')
+          .set(co.auth)
+          .expect(200);
+        const d = res.body.items.find(
+          (x: { eventType: string; payload: { data: { ticketId: string } } }) =>
+            x.eventType === 'ticket.sla_breached' && x.payload.data.ticketId === ticket.id,
+        );
+        return d?.status === 'failed' && d;
+      }, 'failed status');
+      expect(failed).toMatchObject({
+        attempts: 5,
+        lastStatusCode: 500,
+        lastError: 'receiver answered 500',
+      });
+    } finally {
+      await hook.stop();
+    }
+  });
+
+  it('keeps deliveries to their company', async () => {
+    const other = await registerCompany(t, 'Nosy');
+    const mine = await t.http.get('/v1/companies/me/webhook-deliveries').set(co.auth).expect(200);
+    expect(mine.body.items.length).toBeGreaterThan(0);
+    expect(
+      (await t.http.get('/v1/companies/me/webhook-deliveries').set(other.auth).expect(200)).body
+        .items,
+    ).toEqual([]);
+    await t.http
+      .post(`/v1/companies/me/webhook-deliveries/${mine.body.items[0].id}/redeliver`)
+      .set(other.auth)
+      .expect(404);
+  });
+});
