@@ -25,7 +25,7 @@ export type TicketIneligibility =
  * release cool-down filter inside each walk. The agent must speak the ticket's language (it is
  * a bucket key) and hold every required skill at its current level.
  */
-const CANDIDATES_SQL = `
+export const CANDIDATES_SQL = `
   SELECT t.id FROM unnest($3::text[]) AS l(language)
    CROSS JOIN unnest($4::text[]) AS b(skill)
    CROSS JOIN LATERAL (
