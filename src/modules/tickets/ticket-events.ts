@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { EntityManager } from 'typeorm';
-import { TicketEventType } from '../jobs/job-registry';
-import { OutboxService } from '../outbox/outbox.service';
+import { JobPayloads, TicketEventType } from '../jobs/job-registry';
+import { OutboxJob, OutboxService } from '../outbox/outbox.service';
 
 export interface TicketRef {
   id: string;
@@ -14,6 +14,27 @@ export interface TicketRef {
  * the event (webhooks deliver it; the ledger will book it), so no event exists without its
  * change and no change without its event.
  */
+export function ticketEvent(
+  type: TicketEventType,
+  ticket: TicketRef,
+  who: { agentId?: string | null; claimId?: string | null },
+  data: Record<string, unknown> = {},
+): OutboxJob {
+  return {
+    name: type,
+    payload: {
+      eventId: randomUUID(),
+      ticketId: ticket.id,
+      companyId: ticket.company_id,
+      externalId: ticket.external_id,
+      agentId: who.agentId ?? null,
+      claimId: who.claimId ?? null,
+      occurredAt: new Date().toISOString(),
+      data,
+    },
+  };
+}
+
 export function emitTicketEvent(
   em: EntityManager,
   outbox: OutboxService,
@@ -22,14 +43,6 @@ export function emitTicketEvent(
   who: { agentId?: string | null; claimId?: string | null },
   data: Record<string, unknown> = {},
 ): Promise<string> {
-  return outbox.enqueue(em, type, {
-    eventId: randomUUID(),
-    ticketId: ticket.id,
-    companyId: ticket.company_id,
-    externalId: ticket.external_id,
-    agentId: who.agentId ?? null,
-    claimId: who.claimId ?? null,
-    occurredAt: new Date().toISOString(),
-    data,
-  });
+  const { payload } = ticketEvent(type, ticket, who, data);
+  return outbox.enqueue(em, type, payload as JobPayloads[TicketEventType]);
 }

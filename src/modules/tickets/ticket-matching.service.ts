@@ -10,8 +10,8 @@ import { OutboxService } from '../outbox/outbox.service';
 import { IneligibilityReason, ineligibilityReasons } from '../shifts/eligibility';
 import { AgentContext, loadAgentContext, LiveShift } from './agent-context';
 import { AgentTicketDto, QueueItemDto } from './ticket.dto';
-import { emitTicketEvent } from './ticket-events';
-import { loadSkills, loadTicket, rankPriority, TicketRow } from './ticket-views';
+import { ticketEvent } from './ticket-events';
+import { loadSkills, loadTicket, rankPriority, TicketRow, ticketView } from './ticket-views';
 
 export type TicketIneligibility =
   | IneligibilityReason
@@ -159,30 +159,37 @@ export class TicketMatchingService {
     live: LiveShift,
     ticket: TicketRow,
   ): Promise<AgentTicketDto> {
-    await em.query(
-      `UPDATE tickets SET status = 'claimed', claimed_by = $2, claimed_at = now(),
-              last_activity_at = now(), updated_at = now()
-        WHERE id = $1`,
-      [ticket.id, ctx.agentId],
-    );
-    // uq_ticket_claims_active backs the lock: one active claim per ticket, always.
+    // uq_ticket_claims_active backs the row lock: one active claim per ticket, always.
     const [claim]: { id: string; claimed_at: Date }[] = await em.query(
-      `INSERT INTO ticket_claims (ticket_id, agent_id, company_id, shift_id)
+      `WITH claimed AS (
+         UPDATE tickets SET status = 'claimed', claimed_by = $2, claimed_at = now(),
+                last_activity_at = now(), updated_at = now()
+          WHERE id = $1)
+       INSERT INTO ticket_claims (ticket_id, agent_id, company_id, shift_id)
        VALUES ($1, $2, $3, $4) RETURNING id, claimed_at`,
       [ticket.id, ctx.agentId, ticket.company_id, live.shiftId],
     );
-    await emitTicketEvent(em, this.outbox, 'ticket.claimed', ticket, {
-      agentId: ctx.agentId,
-      claimId: claim.id,
-    });
     const timeoutMs = this.config.get('HANDLE_TIMEOUT_MINUTES', { infer: true }) * 60_000;
-    await this.outbox.enqueue(
-      em,
-      'ticket.handle-timeout',
-      { claimId: claim.id },
-      { runAt: new Date(claim.claimed_at.getTime() + timeoutMs) },
-    );
-    return this.agentTicket(em, ticket.id, ctx.agentId);
+    await this.outbox.enqueueMany(em, [
+      ticketEvent('ticket.claimed', ticket, { agentId: ctx.agentId, claimId: claim.id }),
+      {
+        name: 'ticket.handle-timeout',
+        payload: { claimId: claim.id },
+        runAt: new Date(claim.claimed_at.getTime() + timeoutMs),
+      },
+    ]);
+    const claimed: TicketRow = {
+      ...ticket,
+      status: 'claimed',
+      claimed_by: ctx.agentId,
+      claimed_at: claim.claimed_at,
+      last_activity_at: claim.claimed_at,
+    };
+    return {
+      ...(await ticketView(em, claimed)),
+      claimId: claim.id,
+      pay: { amountMinor: live.rateAmountMinor, currency: live.rateCurrency },
+    };
   }
 
   private async agentTicket(em: EntityManager, ticketId: string, agentId: string) {

@@ -94,6 +94,12 @@ export async function loadTicket(
   );
   // Another company's ticket does not exist, as far as this caller can tell.
   if (!t) throw DomainError.notFound('Ticket');
+  return ticketView(em, t);
+}
+
+/** The full view of a ticket row already in hand (skills and claim history are read). */
+export async function ticketView(em: EntityManager, t: TicketRow): Promise<TicketDto> {
+  const id = t.id;
   const skills = await loadSkills(em, [id]);
   const claims: (Omit<TicketClaimView, 'pay'> & {
     amount: string | null;
