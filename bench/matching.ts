@@ -76,7 +76,8 @@ async function load(db: Client): Promise<void> {
     await q(`ALTER TABLE tickets DROP CONSTRAINT ck_tickets_claimed`);
     await q(`INSERT INTO tickets (id, company_id, external_id, intake_hash, subject, summary, transcript,
                                   bot_attempts, language, priority, rank, claim_sla_seconds, sla_deadline,
-                                  primary_skill, status, resolved_at, created_at)
+                                  primary_skill, skill_codes, skill_levels, requested_levels,
+                                  status, resolved_at, created_at)
              SELECT ('20000000-0000-4000-8000-' || lpad(g::text, 12, '0'))::uuid,
                     ('00000000-0000-4000-8000-' || lpad((1 + g % ${COMPANIES})::text, 12, '0'))::uuid,
                     'ext-' || g, 'x', 'Ticket ' || g, 'summary', '[]', '[]',
@@ -85,6 +86,16 @@ async function load(db: Client): Promise<void> {
                     CASE WHEN h % 10 < 7 THEN 'en' WHEN h % 10 < 9 THEN 'es' ELSE 'pt' END,
                     (h / 10) % 4, (h / 10) % 4, 900, now() + ((h % 7200) || ' seconds')::interval,
                     skills[1 + (h / 40) % 35],
+                    -- a third of the tickets also need the next skill in code order
+                    CASE WHEN (h / 14000) % 3 = 0 AND (h / 40) % 35 < 34
+                         THEN ARRAY[skills[1 + (h / 40) % 35], skills[2 + (h / 40) % 35]]
+                         ELSE ARRAY[skills[1 + (h / 40) % 35]] END,
+                    CASE WHEN (h / 14000) % 3 = 0 AND (h / 40) % 35 < 34
+                         THEN ARRAY[1 + (h / 42000) % 2, 1]::smallint[]
+                         ELSE ARRAY[1 + (h / 42000) % 2]::smallint[] END,
+                    CASE WHEN (h / 14000) % 3 = 0 AND (h / 40) % 35 < 34
+                         THEN ARRAY[1 + (h / 42000) % 2, 1]::smallint[]
+                         ELSE ARRAY[1 + (h / 42000) % 2]::smallint[] END,
                     CASE WHEN (h / 1400) % 10 = 0 THEN 'open' ELSE 'resolved' END,
                     CASE WHEN (h / 1400) % 10 = 0 THEN NULL ELSE now() - interval '1 day' END,
                     now() - ((g % 86400) || ' seconds')::interval
@@ -94,13 +105,6 @@ async function load(db: Client): Promise<void> {
     await q(
       `ALTER TABLE tickets ADD CONSTRAINT ck_tickets_claimed CHECK ((status = 'claimed') = (claimed_by IS NOT NULL))`,
     );
-    // Every ticket requires its primary skill; a third also a second one.
-    await q(`INSERT INTO ticket_required_skills (ticket_id, skill, min_level, requested_level)
-             SELECT id, primary_skill, 1 + abs(hashtext(id::text)) % 2, 1 FROM tickets`);
-    await q(`INSERT INTO ticket_required_skills (ticket_id, skill, min_level, requested_level)
-             SELECT t.id, s.code, 1, 1 FROM tickets t
-               JOIN LATERAL (SELECT code FROM skills WHERE code > t.primary_skill ORDER BY code LIMIT 1) s ON true
-              WHERE abs(hashtext(t.id::text)) % 3 = 0`);
   });
   await timed(`${COMPANIES} live shifts, ${LIVE_AGENTS} agents checked in`, async () => {
     await q(`INSERT INTO shifts (id, company_id, starts_at, ends_at, seats, seats_taken, languages,

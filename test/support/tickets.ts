@@ -113,17 +113,15 @@ export async function insertTickets(
   minLevel = 2,
 ): Promise<void> {
   await t.db.query(
-    `WITH ins AS (
-       INSERT INTO tickets (company_id, external_id, intake_hash, subject, summary, transcript,
-                            bot_attempts, language, priority, rank, claim_sla_seconds,
-                            sla_deadline, primary_skill, created_at)
-       SELECT $1, 'bulk-' || g || '-' || md5(random()::text), 'x', 'Bulk ' || g, 'summary', '[]', '[]',
-              'en', g % 4, g % 4, 900, now() + (g || ' seconds')::interval, $3,
-              now() - (g || ' milliseconds')::interval
-         FROM generate_series(1, $2) g
-       RETURNING id)
-     INSERT INTO ticket_required_skills (ticket_id, skill, min_level, requested_level)
-     SELECT id, $3, $4, $4 FROM ins`,
+    `INSERT INTO tickets (company_id, external_id, intake_hash, subject, summary, transcript,
+                          bot_attempts, language, priority, rank, claim_sla_seconds,
+                          sla_deadline, primary_skill, skill_codes, skill_levels,
+                          requested_levels, created_at)
+     SELECT $1, 'bulk-' || g || '-' || md5(random()::text), 'x', 'Bulk ' || g, 'summary', '[]', '[]',
+            'en', g % 4, g % 4, 900, now() + (g || ' seconds')::interval, $3,
+            ARRAY[$3], ARRAY[$4::smallint], ARRAY[$4::smallint],
+            now() - (g || ' milliseconds')::interval
+       FROM generate_series(1, $2) g`,
     [companyId, count, skill, minLevel],
   );
 }

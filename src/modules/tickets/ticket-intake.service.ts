@@ -53,7 +53,7 @@ export class TicketIntakeService {
       summary: input.summary,
       transcript: input.transcript,
       botAttempts: input.botAttempts ?? [],
-      requiredSkills: [...input.requiredSkills].sort((a, b) => a.skill.localeCompare(b.skill)),
+      requiredSkills: [...input.requiredSkills].sort((a, b) => (a.skill < b.skill ? -1 : 1)),
       language: input.language.toLowerCase(),
       priority: input.priority,
       claimSlaSeconds: input.claimSlaSeconds ?? DEFAULT_CLAIM_SLA_SECONDS[input.priority],
@@ -70,9 +70,10 @@ export class TicketIntakeService {
       const inserted: { id: string; sla_deadline: Date }[] = await em.query(
         `INSERT INTO tickets (company_id, external_id, intake_hash, subject, summary, transcript,
                               bot_attempts, language, priority, rank, customer_ref, metadata,
-                              claim_sla_seconds, sla_deadline, primary_skill)
+                              claim_sla_seconds, sla_deadline, primary_skill, skill_codes,
+                              skill_levels, requested_levels)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11, $12::int,
-                 now() + make_interval(secs => $12::int), $13)
+                 now() + make_interval(secs => $12::int), $13, $14, $15, $15)
          ON CONFLICT ON CONSTRAINT uq_tickets_external_id DO NOTHING
          RETURNING id, sla_deadline`,
         [
@@ -89,6 +90,8 @@ export class TicketIntakeService {
           JSON.stringify(normalized.metadata),
           normalized.claimSlaSeconds,
           normalized.requiredSkills[0]?.skill ?? '',
+          normalized.requiredSkills.map((r) => r.skill),
+          normalized.requiredSkills.map((r) => r.minLevel),
         ],
       );
       if (inserted.length === 0) {
@@ -106,13 +109,6 @@ export class TicketIntakeService {
         return { id: existing.id, created: false };
       }
       const { id, sla_deadline: deadline } = inserted[0];
-      for (const s of normalized.requiredSkills) {
-        await em.query(
-          `INSERT INTO ticket_required_skills (ticket_id, skill, min_level, requested_level)
-           VALUES ($1, $2, $3, $3)`,
-          [id, s.skill, s.minLevel],
-        );
-      }
       await this.outbox.enqueue(em, 'ticket.sla-check', { ticketId: id }, { runAt: deadline });
       return { id, created: true };
     });

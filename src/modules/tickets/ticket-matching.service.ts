@@ -11,7 +11,7 @@ import { IneligibilityReason, ineligibilityReasons } from '../shifts/eligibility
 import { AgentContext, loadAgentContext, LiveShift } from './agent-context';
 import { AgentTicketDto, QueueItemDto } from './ticket.dto';
 import { ticketEvent } from './ticket-events';
-import { loadSkills, loadTicket, rankPriority, TicketRow, ticketView } from './ticket-views';
+import { loadTicket, rankPriority, skillsOf, TicketRow, ticketView } from './ticket-views';
 
 export type TicketIneligibility =
   | IneligibilityReason
@@ -33,9 +33,9 @@ export const CANDIDATES_SQL = `
       WHERE t.status = 'open' AND t.company_id = $1
         AND t.language = l.language AND t.primary_skill = b.skill
         AND NOT EXISTS (
-              SELECT 1 FROM ticket_required_skills r
+              SELECT 1 FROM unnest(t.skill_codes, t.skill_levels) AS r(skill, level)
                 LEFT JOIN unnest($4::text[], $5::int[]) AS k(skill, level) ON k.skill = r.skill
-               WHERE r.ticket_id = t.id AND (k.level IS NULL OR k.level < r.min_level))
+               WHERE k.level IS NULL OR k.level < r.level)
         AND NOT EXISTS (
               SELECT 1 FROM ticket_cooldowns d
                WHERE d.ticket_id = t.id AND d.agent_id = $2 AND d.until > now())
@@ -67,7 +67,6 @@ export class TicketMatchingService {
         ? await this.db.query('SELECT * FROM tickets WHERE id = ANY($1)', [ids])
         : [];
       const byId = new Map(rows.map((r) => [r.id, r]));
-      const skills = await loadSkills(this.db.manager, ids);
       for (const id of ids) {
         const t = byId.get(id)!;
         items.push({
@@ -78,7 +77,7 @@ export class TicketMatchingService {
           summary: t.summary,
           effectivePriority: rankPriority(t.rank),
           language: t.language,
-          requiredSkills: skills.get(id)!,
+          requiredSkills: skillsOf(t),
           slaDeadline: t.sla_deadline,
           createdAt: t.created_at,
           pay: { amountMinor: live.rateAmountMinor, currency: live.rateCurrency },
@@ -240,7 +239,7 @@ export class TicketMatchingService {
     ctx: AgentContext,
     ticket: TicketRow,
   ): Promise<TicketIneligibility[]> {
-    const skills = (await loadSkills(em, [ticket.id])).get(ticket.id)!;
+    const skills = skillsOf(ticket);
     const onShift = ctx.live?.companyId === ticket.company_id;
     const reasons: TicketIneligibility[] = ineligibilityReasons(ctx, {
       companyId: ticket.company_id,

@@ -2,7 +2,6 @@ import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { changedRows } from '../../database/sql';
 import { Env } from '../../config/env.validation';
 import { HandlesJob, JobHandler } from '../jobs/job-handler';
 import { JobPayloads } from '../jobs/job-registry';
@@ -38,17 +37,16 @@ export class SlaCheckHandler implements HandlesJob<'ticket.sla-check'> {
         await this.outbox.enqueue(em, 'ticket.sla-check', { ticketId }, { runAt: t.sla_deadline });
         return { breached: false };
       }
+      const levels = t.skill_levels.map((l) => Math.max(1, l - 1));
       await em.query(
-        `UPDATE tickets SET sla_breached_at = now(), rank = least(3, rank + 1), updated_at = now()
+        `UPDATE tickets SET sla_breached_at = now(), rank = least(3, rank + 1),
+                skill_levels = $2, updated_at = now()
           WHERE id = $1`,
-        [ticketId],
+        [ticketId, levels],
       );
-      const relaxed = await changedRows<{ skill: string; min_level: number }>(
-        em,
-        `UPDATE ticket_required_skills SET min_level = min_level - 1
-          WHERE ticket_id = $1 AND min_level > 1 RETURNING skill, min_level`,
-        [ticketId],
-      );
+      const relaxed = t.skill_codes
+        .map((skill, i) => ({ skill, from: t.skill_levels[i], to: levels[i] }))
+        .filter((r) => r.to < r.from);
       await emitTicketEvent(
         em,
         this.outbox,
@@ -58,11 +56,7 @@ export class SlaCheckHandler implements HandlesJob<'ticket.sla-check'> {
         {
           slaDeadline: t.sla_deadline,
           priorityRaisedTo: Math.min(3, t.rank + 1),
-          relaxedSkills: relaxed.map((r) => ({
-            skill: r.skill,
-            from: r.min_level + 1,
-            to: r.min_level,
-          })),
+          relaxedSkills: relaxed,
         },
       );
       return { breached: true };

@@ -22,6 +22,9 @@ export interface TicketRow {
   transcript: TicketDto['transcript'];
   bot_attempts: string[];
   language: string;
+  skill_codes: string[];
+  skill_levels: number[];
+  requested_levels: number[];
   priority: number;
   rank: number;
   customer_ref: string | null;
@@ -38,30 +41,16 @@ export interface TicketRow {
   created_at: Date;
 }
 
-export async function loadSkills(
-  em: EntityManager,
-  ticketIds: string[],
-): Promise<Map<string, TicketSkillView[]>> {
-  const rows: { ticket_id: string; skill: string; min_level: number; requested_level: number }[] =
-    ticketIds.length === 0
-      ? []
-      : await em.query(
-          `SELECT ticket_id, skill, min_level, requested_level FROM ticket_required_skills
-            WHERE ticket_id = ANY($1) ORDER BY skill`,
-          [ticketIds],
-        );
-  const bySkill = new Map(ticketIds.map((id) => [id, [] as TicketSkillView[]]));
-  for (const r of rows) {
-    bySkill.get(r.ticket_id)!.push({
-      skill: r.skill,
-      minLevel: r.min_level,
-      requestedLevel: r.requested_level,
-    });
-  }
-  return bySkill;
+/** The required skills of a ticket, from its parallel arrays. */
+export function skillsOf(t: TicketRow): TicketSkillView[] {
+  return t.skill_codes.map((skill, i) => ({
+    skill,
+    minLevel: t.skill_levels[i],
+    requestedLevel: t.requested_levels[i],
+  }));
 }
 
-export function toSummary(t: TicketRow, skills: TicketSkillView[]): TicketSummaryDto {
+export function toSummary(t: TicketRow): TicketSummaryDto {
   return {
     id: t.id,
     companyId: t.company_id,
@@ -71,7 +60,7 @@ export function toSummary(t: TicketRow, skills: TicketSkillView[]): TicketSummar
     effectivePriority: rankPriority(t.rank),
     language: t.language,
     status: t.status,
-    requiredSkills: skills,
+    requiredSkills: skillsOf(t),
     slaDeadline: t.sla_deadline,
     slaBreachedAt: t.sla_breached_at,
     claimedBy: t.claimed_by,
@@ -100,7 +89,6 @@ export async function loadTicket(
 /** The full view of a ticket row already in hand (skills and claim history are read). */
 export async function ticketView(em: EntityManager, t: TicketRow): Promise<TicketDto> {
   const id = t.id;
-  const skills = await loadSkills(em, [id]);
   const claims: (Omit<TicketClaimView, 'pay'> & {
     amount: string | null;
     currency: string | null;
@@ -116,7 +104,7 @@ export async function ticketView(em: EntityManager, t: TicketRow): Promise<Ticke
     [id],
   );
   return {
-    ...toSummary(t, skills.get(id)!),
+    ...toSummary(t),
     summary: t.summary,
     transcript: t.transcript,
     botAttempts: t.bot_attempts,

@@ -11,7 +11,7 @@ import { Env } from '../../config/env.validation';
 import { OutboxService } from '../outbox/outbox.service';
 import { ListTicketsQueryDto, TicketDto, TicketSummaryDto } from './ticket.dto';
 import { emitTicketEvent } from './ticket-events';
-import { loadSkills, loadTicket, priorityRank, TicketRow, toSummary } from './ticket-views';
+import { loadTicket, priorityRank, TicketRow, toSummary } from './ticket-views';
 
 /** The company side of tickets (its admins and its bot): read them, reopen a bad resolution. */
 @Injectable()
@@ -45,16 +45,7 @@ export class TicketsService {
         query.limit + 1,
       ],
     );
-    const skills = await loadSkills(
-      this.db.manager,
-      rows.slice(0, query.limit).map((r) => r.id),
-    );
-    return toPage(
-      rows,
-      query.limit,
-      (r) => toSummary(r, skills.get(r.id)!),
-      (r) => [r.created_at.toISOString(), r.id],
-    );
+    return toPage(rows, query.limit, toSummary, (r) => [r.created_at.toISOString(), r.id]);
   }
 
   get(actor: Actor, id: string): Promise<TicketDto> {
@@ -96,13 +87,9 @@ export class TicketsService {
       const [reopened] = await changedRows<{ sla_deadline: Date }>(
         em,
         `UPDATE tickets SET status = 'open', resolved_at = NULL, reopen_count = reopen_count + 1,
-                rank = priority, sla_breached_at = NULL,
+                rank = priority, sla_breached_at = NULL, skill_levels = requested_levels,
                 sla_deadline = now() + make_interval(secs => claim_sla_seconds), updated_at = now()
           WHERE id = $1 RETURNING sla_deadline`,
-        [id],
-      );
-      await em.query(
-        'UPDATE ticket_required_skills SET min_level = requested_level WHERE ticket_id = $1',
         [id],
       );
       await emitTicketEvent(
