@@ -270,15 +270,11 @@ async function main(): Promise<void> {
   const baseLat: number[] = [];
   for (let i = 0; i < SAMPLES; i++) {
     const t0 = performance.now();
-    await pool[0].query(
-      `UPDATE tickets SET status = 'claimed', claimed_by = $2 WHERE id = (
-         SELECT id FROM tickets WHERE status = 'open' AND company_id = $1
-          ORDER BY rank DESC, sla_deadline, created_at LIMIT 1 FOR UPDATE SKIP LOCKED)`,
-      [
-        `00000000-0000-4000-8000-${String(1 + (i % COMPANIES)).padStart(12, '0')}`,
-        agentId(1 + (i % LIVE_AGENTS)),
-      ],
-    );
+    await pool[0].query(BASELINE_SQL, [
+      `00000000-0000-4000-8000-${String(1 + (i % COMPANIES)).padStart(12, '0')}`,
+      agentId(1 + (i % LIVE_AGENTS)),
+      bucket(i),
+    ]);
     baseLat.push(performance.now() - t0);
   }
   let bn = 0;
@@ -287,15 +283,11 @@ async function main(): Promise<void> {
     pool.map(async (c) => {
       while (bn < concurrentAgents.length) {
         const i = bn++;
-        await c.query(
-          `UPDATE tickets SET status = 'claimed', claimed_by = $2 WHERE id = (
-             SELECT id FROM tickets WHERE status = 'open' AND company_id = $1
-              ORDER BY rank DESC, sla_deadline, created_at LIMIT 1 FOR UPDATE SKIP LOCKED)`,
-          [
-            `00000000-0000-4000-8000-${String(1 + (i % COMPANIES)).padStart(12, '0')}`,
-            agentId(1 + (i % LIVE_AGENTS)),
-          ],
-        );
+        await c.query(BASELINE_SQL, [
+          `00000000-0000-4000-8000-${String(1 + (i % COMPANIES)).padStart(12, '0')}`,
+          agentId(1 + (i % LIVE_AGENTS)),
+          bucket(i),
+        ]);
       }
     }),
   );
