@@ -63,6 +63,23 @@ export class Tickets1795640000000 implements MigrationInterface {
     await q.query(
       `CREATE INDEX ix_tickets_company_created ON tickets (company_id, created_at DESC, id DESC)`,
     );
+    // The ticket transition table (TICKET_TRANSITIONS in code), enforced here too.
+    await q.query(`
+      CREATE FUNCTION tickets_transition() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF NEW.status IS DISTINCT FROM OLD.status AND NOT (
+             (OLD.status = 'open' AND NEW.status = 'claimed')
+          OR (OLD.status = 'claimed' AND NEW.status IN ('open', 'resolved'))
+          OR (OLD.status = 'resolved' AND NEW.status = 'open')
+        ) THEN
+          RAISE EXCEPTION 'ticket cannot go from % to %', OLD.status, NEW.status
+            USING ERRCODE = '23514', CONSTRAINT = 'ck_tickets_transition';
+        END IF;
+        RETURN NEW;
+      END $$`);
+    await q.query(`
+      CREATE TRIGGER trg_tickets_transition BEFORE UPDATE OF status ON tickets
+      FOR EACH ROW EXECUTE FUNCTION tickets_transition()`);
 
     await q.query(`
       CREATE TABLE ticket_claims (
@@ -160,5 +177,6 @@ export class Tickets1795640000000 implements MigrationInterface {
     await q.query(`DROP TABLE ticket_claims`);
     await q.query(`DROP FUNCTION ticket_claims_transition()`);
     await q.query(`DROP TABLE tickets`);
+    await q.query(`DROP FUNCTION tickets_transition()`);
   }
 }

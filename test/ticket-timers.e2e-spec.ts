@@ -222,3 +222,21 @@ describe('ticket timers (each fired twice)', () => {
     });
   });
 });
+
+describe('ticket state machine in the database', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp();
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('refuses moves outside the transition table, whatever the code does', async () => {
+    const co = await registerCompany(t);
+    const ticket = await escalate(t, await createApiKey(t, co));
+    await expect(
+      t.db.query(`UPDATE tickets SET status = 'resolved' WHERE id = $1`, [ticket.id]),
+    ).rejects.toThrow('ticket cannot go from open to resolved');
+  });
+});

@@ -40,6 +40,10 @@ const CONSTRAINTS: Record<string, ConstraintMapping> = {
     code: 'TICKET_ALREADY_CLAIMED',
     message: 'Another agent has just claimed this ticket',
   },
+  ck_tickets_transition: {
+    code: 'TICKET_NOT_OPEN',
+    message: 'The ticket is no longer in a state that allows this',
+  },
   ck_ticket_claims_transition: {
     code: 'TICKET_NOT_OPEN',
     message: 'The ticket claim is no longer active',

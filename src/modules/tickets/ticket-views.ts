@@ -9,6 +9,16 @@ import {
   TicketSummaryDto,
 } from './ticket.dto';
 
+/**
+ * Ticket states and their moves: claimed by an agent, given back (release, handle timeout,
+ * shift end), resolved, reopened. The trigger trg_tickets_transition enforces the same table.
+ */
+export const TICKET_TRANSITIONS = {
+  open: ['claimed'],
+  claimed: ['open', 'resolved'],
+  resolved: ['open'],
+} as const;
+
 export const priorityRank = (p: Priority) => PRIORITIES.indexOf(p);
 export const rankPriority = (rank: number): Priority => PRIORITIES[rank];
 
