@@ -169,6 +169,29 @@ describe('tickets', () => {
       expect(await rowCounts(t)).toEqual(before);
     });
 
+    it('refuses NUL characters, naming the field, instead of failing in the database', async () => {
+      const res = await t.http
+        .post('/v1/escalations')
+        .set(acmeBot)
+        .send(escalationBody({ subject: 'bad\u0000subject', metadata: { note: 'x\u0000' } }))
+        .expect(400);
+      expect(fields(res)).toEqual(['subject', 'metadata.note']);
+    });
+
+    it('answers a retry from the existing ticket even after one of its skills was retired', async () => {
+      const admin = await createStaff(t, 'admin');
+      await t.http
+        .post('/v1/skills')
+        .set(admin.auth)
+        .send({ code: 'seasonal', name: 'Seasonal' })
+        .expect(201);
+      const body = escalationBody({ requiredSkills: [{ skill: 'seasonal', minLevel: 1 }] });
+      const first = await t.http.post('/v1/escalations').set(acmeBot).send(body).expect(201);
+      await t.http.delete('/v1/skills/seasonal').set(admin.auth).expect(200);
+      const retry = await t.http.post('/v1/escalations').set(acmeBot).send(body).expect(200);
+      expect(retry.body.id).toBe(first.body.id);
+    });
+
     it('accepts escalations only from bots', async () => {
       await t.http.post('/v1/escalations').set(acme.auth).send(escalationBody()).expect(403);
     });
@@ -345,7 +368,7 @@ describe('tickets', () => {
           .set(agent.auth)
           .send({ skills: skilled.skills })
           .expect(200);
-        await refusal(agent, [{ code: 'NOT_ON_SHIFT', companyId: co.companyId }]);
+        await refusal(agent, [{ code: 'NOT_ON_SHIFT' }]);
       });
 
       it('refuses an agent with a seat who has not checked in', async () => {
@@ -357,7 +380,7 @@ describe('tickets', () => {
           `UPDATE shift_claims SET status = 'cancelled', cancelled_at = now(), cancelled_by = 'agent' WHERE shift_id = $1`,
           [shiftId],
         );
-        await refusal(agent, [{ code: 'NOT_ON_SHIFT', companyId: co.companyId }]);
+        await refusal(agent, [{ code: 'NOT_ON_SHIFT' }]);
       });
 
       it("refuses an agent live on another company's shift", async () => {
@@ -365,7 +388,7 @@ describe('tickets', () => {
         const {
           agents: [agent],
         } = await liveAgents(t, elsewhere.auth, 1, skilled);
-        await refusal(agent, [{ code: 'NOT_ON_SHIFT', companyId: co.companyId }]);
+        await refusal(agent, [{ code: 'NOT_ON_SHIFT' }]);
       });
 
       it('refuses a missing skill', async () => {

@@ -11,15 +11,15 @@ interface Received {
   body: string;
 }
 
-/** A company's webhook receiver: answers with the scripted statuses, then 200. */
-function receiver(script: number[] = []) {
+/** A company's webhook receiver: answers with the scripted statuses, then `then`. */
+function receiver(script: number[] = [], then = 200) {
   const received: Received[] = [];
   const server: Server = createServer((req, res) => {
     let body = '';
     req.on('data', (c) => (body += c));
     req.on('end', () => {
       received.push({ headers: req.headers, body });
-      res.statusCode = script.shift() ?? 200;
+      res.statusCode = script.shift() ?? then;
       res.end();
     });
   });
@@ -136,7 +136,7 @@ describe('webhooks to companies (real worker, real HTTP receiver)', () => {
         lastError: null,
       });
 
-      // Redelivery on request sends it once more.
+      // Redelivery on request sends it once more (one retry chain at a time).
       await t.http
         .post(`/v1/companies/me/webhook-deliveries/${log.id}/redeliver`)
         .set(co.auth)
@@ -148,8 +148,37 @@ describe('webhooks to companies (real worker, real HTTP receiver)', () => {
     }
   });
 
+  it('refuses to redeliver a delivery still being retried', async () => {
+    const hook = receiver([], 500);
+    const url = await hook.start();
+    try {
+      await t.http.put('/v1/companies/me/webhook').set(co.auth).send({ url }).expect(200);
+      const {
+        agents: [agent],
+      } = await liveAgents(t, co.auth, 1);
+      const ticket = await escalate(t, key);
+      await t.http.post(`/v1/tickets/${ticket.id}/claim`).set(agent.auth).expect(200);
+      const pending = await until(async () => {
+        const res = await t.http
+          .get('/v1/companies/me/webhook-deliveries')
+          .set(co.auth)
+          .expect(200);
+        return res.body.items.find(
+          (x: { status: string; attempts: number }) => x.status === 'pending' && x.attempts >= 1,
+        );
+      }, 'a pending delivery');
+      const res = await t.http
+        .post(`/v1/companies/me/webhook-deliveries/${pending.id}/redeliver`)
+        .set(co.auth)
+        .expect(409);
+      expect(res.body.error.code).toBe('DELIVERY_IN_PROGRESS');
+    } finally {
+      await hook.stop();
+    }
+  });
+
   it('records a failure after the last attempt', async () => {
-    const hook = receiver([500, 500, 500, 500, 500, 500]);
+    const hook = receiver([], 500);
     const url = await hook.start();
     try {
       await t.http.put('/v1/companies/me/webhook').set(co.auth).send({ url }).expect(200);

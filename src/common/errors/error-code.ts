@@ -48,6 +48,7 @@ export const ERROR_STATUS = {
   REOPEN_WINDOW_CLOSED: 409,
   // webhooks
   WEBHOOK_NOT_CONFIGURED: 404,
+  DELIVERY_IN_PROGRESS: 409,
 } as const satisfies Record<string, number>;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

@@ -20,11 +20,33 @@ const mapParserErrors: ErrorRequestHandler = (err, _req, _res, next) => {
   next(toDomainError(err) ?? err);
 };
 
-/** JSON arrays parse fine but no route takes one; refuse them before validation sees them. */
-const requireObjectBody: RequestHandler = (req, _res, next) => {
+/** Paths of strings holding a NUL character, which PostgreSQL text cannot store. */
+function nulPaths(value: unknown, path: string, out: string[]): string[] {
+  if (typeof value === 'string') {
+    if (value.includes('\u0000')) out.push(path || '(body)');
+  } else if (value !== null && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) nulPaths(v, path ? `${path}.${k}` : k, out);
+  }
+  return out;
+}
+
+/**
+ * JSON arrays parse fine but no route takes one; NUL characters parse fine but no column can
+ * hold one. Both are refused here, naming the field, before they could become a 500.
+ */
+const checkBodyShape: RequestHandler = (req, _res, next) => {
   if (Array.isArray(req.body)) {
     next(
       DomainError.validation([{ field: '(body)', messages: ['the body must be a JSON object'] }]),
+    );
+    return;
+  }
+  const nul = req.body === undefined ? [] : nulPaths(req.body, '', []);
+  if (nul.length > 0) {
+    next(
+      DomainError.validation(
+        nul.map((field) => ({ field, messages: [`${field} must not contain NUL characters`] })),
+      ),
     );
     return;
   }
@@ -63,7 +85,7 @@ export function configureHttpApp(app: INestApplication, env: Env): void {
       },
     }),
     mapParserErrors,
-    requireObjectBody,
+    checkBodyShape,
   );
 
   const document = SwaggerModule.createDocument(

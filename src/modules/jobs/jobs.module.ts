@@ -33,7 +33,8 @@ const DAY_SECONDS = 86_400;
                     delay: config.get('WEBHOOK_BACKOFF_MS', { infer: true }),
                   },
                 }
-              : { attempts: 10, backoff: { type: 'exponential', delay: 2000 } }),
+              : // Timers and events retry for ~18 h (2 s doubling, 15 tries) before giving up.
+                { attempts: 15, backoff: { type: 'exponential', delay: 2000 } }),
             removeOnComplete: { age: DAY_SECONDS },
             removeOnFail: { age: 14 * DAY_SECONDS },
           },

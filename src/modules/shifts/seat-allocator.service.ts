@@ -42,7 +42,7 @@ export class SeatAllocator {
     if (taken.length === 0) throw await this.whyNoSeat(em, shift.id, openUntil);
 
     const [agent]: { suspended: boolean }[] = await em.query(
-      'SELECT suspended_at IS NOT NULL AS suspended FROM agents WHERE user_id = $1 FOR UPDATE',
+      'SELECT suspended_at IS NOT NULL AS suspended FROM agents WHERE user_id = $1 FOR NO KEY UPDATE',
       [agentId],
     );
     // Eligibility was read before this lock; a suspension committed since then still counts.

@@ -89,9 +89,10 @@ export class ShiftWaitlistService {
     if (waiting.length === 0 || shift.seatsTaken >= shift.seats) return [];
     // Lock every candidate up front in id order: two promotions on different shifts whose
     // waitlists share agents in different orders would otherwise deadlock.
-    await em.query('SELECT 1 FROM agents WHERE user_id = ANY($1) ORDER BY user_id FOR UPDATE', [
-      waiting.map((w) => w.agent_id),
-    ]);
+    await em.query(
+      'SELECT 1 FROM agents WHERE user_id = ANY($1) ORDER BY user_id FOR NO KEY UPDATE',
+      [waiting.map((w) => w.agent_id)],
+    );
     const promoted: string[] = [];
     let free = shift.seats - shift.seatsTaken;
     for (const { agent_id: agentId } of waiting) {

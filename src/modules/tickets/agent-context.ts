@@ -32,10 +32,13 @@ export async function loadAgentContext(
   agentId: string,
   lock: boolean,
 ): Promise<AgentContext> {
+  // NO KEY UPDATE: claims by one agent queue up, but rows that merely reference the agent
+  // (cooldowns, claims written by other transactions) can still be inserted, so a release
+  // holding a ticket lock never waits on us while we wait on its ticket.
   // The lock is its own statement: READ COMMITTED gives the next statement a fresh snapshot,
   // so the active-ticket count below sees claims committed while we waited. (Counted in the
   // locking statement itself, it would come from the snapshot taken before the wait.)
-  if (lock) await em.query('SELECT 1 FROM agents WHERE user_id = $1 FOR UPDATE', [agentId]);
+  if (lock) await em.query('SELECT 1 FROM agents WHERE user_id = $1 FOR NO KEY UPDATE', [agentId]);
   // Then one round trip for the rest: claim-next is the hottest path in the system.
   const [row]: {
     suspended: boolean;

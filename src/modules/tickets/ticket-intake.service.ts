@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { requireBot } from '../../common/auth/access';
 import { Actor } from '../../common/auth/actor';
 import { sha256Hex } from '../../common/crypto/tokens';
@@ -62,6 +62,10 @@ export class TicketIntakeService {
     };
     const hash = sha256Hex(canonicalJson(normalized));
     const result = await this.db.transaction(async (em) => {
+      // A retry of something we already have is answered from it, even if (say) one of its
+      // skills has been retired since.
+      const known = await this.existing(em, companyId, normalized.externalId, hash);
+      if (known) return known;
       await this.skills.assertUsable(
         em,
         input.requiredSkills.map((s, i) => ({ field: `requiredSkills.${i}.skill`, code: s.skill })),
@@ -94,19 +98,9 @@ export class TicketIntakeService {
           normalized.requiredSkills.map((r) => r.minLevel),
         ],
       );
+      // Lost a race with an identical (or conflicting) escalation committed meanwhile.
       if (inserted.length === 0) {
-        const [existing]: { id: string; intake_hash: string }[] = await em.query(
-          'SELECT id, intake_hash FROM tickets WHERE company_id = $1 AND external_id = $2',
-          [companyId, normalized.externalId],
-        );
-        if (existing.intake_hash !== hash) {
-          throw new DomainError(
-            'TICKET_EXTERNAL_ID_CONFLICT',
-            'A different escalation was already sent with this externalId',
-            { ticketId: existing.id },
-          );
-        }
-        return { id: existing.id, created: false };
+        return (await this.existing(em, companyId, normalized.externalId, hash))!;
       }
       const { id, sla_deadline: deadline } = inserted[0];
       await this.outbox.enqueue(em, 'ticket.sla-check', { ticketId: id }, { runAt: deadline });
@@ -116,5 +110,21 @@ export class TicketIntakeService {
       ticket: await loadTicket(this.db.manager, result.id, companyId),
       created: result.created,
     };
+  }
+
+  private async existing(em: EntityManager, companyId: string, externalId: string, hash: string) {
+    const [row]: { id: string; intake_hash: string }[] = await em.query(
+      'SELECT id, intake_hash FROM tickets WHERE company_id = $1 AND external_id = $2',
+      [companyId, externalId],
+    );
+    if (!row) return null;
+    if (row.intake_hash !== hash) {
+      throw new DomainError(
+        'TICKET_EXTERNAL_ID_CONFLICT',
+        'A different escalation was already sent with this externalId',
+        { ticketId: row.id },
+      );
+    }
+    return { id: row.id, created: false };
   }
 }

@@ -14,9 +14,7 @@ import { ticketEvent } from './ticket-events';
 import { loadTicket, rankPriority, skillsOf, TicketRow, ticketView } from './ticket-views';
 
 export type TicketIneligibility =
-  | IneligibilityReason
-  | { code: 'NOT_ON_SHIFT'; companyId?: string }
-  | { code: 'RELEASED_RECENTLY'; until: Date };
+  IneligibilityReason | { code: 'NOT_ON_SHIFT' } | { code: 'RELEASED_RECENTLY'; until: Date };
 
 /**
  * The best open tickets an agent may take, best first: rank (priority, raised by SLA breaches),
@@ -127,8 +125,10 @@ export class TicketMatchingService {
         [ticketId],
       );
       if (!ticket) throw DomainError.notFound('Ticket');
+      // Nothing about a ticket of a company the agent is not working for right now.
+      if (ctx.live?.companyId !== ticket.company_id) throw notEligible([{ code: 'NOT_ON_SHIFT' }]);
       if (ticket.status === 'claimed') {
-        if (ticket.claimed_by === userId) return this.agentTicket(em, ticketId, userId);
+        if (ticket.claimed_by === userId) return (await this.agentTicket(em, ticketId, userId))!;
         throw new DomainError('TICKET_ALREADY_CLAIMED', 'Another agent has this ticket');
       }
       if (ticket.status !== 'open')
@@ -148,7 +148,11 @@ export class TicketMatchingService {
       [userId],
     );
     const out: AgentTicketDto[] = [];
-    for (const r of rows) out.push(await this.agentTicket(this.db.manager, r.ticket_id, userId));
+    for (const r of rows) {
+      // A claim can end between the list and the read (resolved, timed out): skip it.
+      const ticket = await this.agentTicket(this.db.manager, r.ticket_id, userId);
+      if (ticket) out.push(ticket);
+    }
     return out;
   }
 
@@ -191,13 +195,18 @@ export class TicketMatchingService {
     };
   }
 
-  private async agentTicket(em: EntityManager, ticketId: string, agentId: string) {
+  private async agentTicket(
+    em: EntityManager,
+    ticketId: string,
+    agentId: string,
+  ): Promise<AgentTicketDto | null> {
     const [claim]: { id: string; amount: string; currency: string }[] = await em.query(
       `SELECT c.id, s.rate_amount_minor AS amount, s.rate_currency AS currency
          FROM ticket_claims c JOIN shifts s ON s.id = c.shift_id
         WHERE c.ticket_id = $1 AND c.agent_id = $2 AND c.status = 'active'`,
       [ticketId, agentId],
     );
+    if (!claim) return null;
     const ticket = await loadTicket(em, ticketId, null);
     return {
       ...ticket,
@@ -247,7 +256,6 @@ export class TicketMatchingService {
       languages: [ticket.language],
       requiresCertification: onShift && ctx.live!.requiresCertification,
     });
-    if (!onShift) reasons.push({ code: 'NOT_ON_SHIFT', companyId: ticket.company_id });
     const [cooldown]: { until: Date }[] = await em.query(
       'SELECT until FROM ticket_cooldowns WHERE ticket_id = $1 AND agent_id = $2 AND until > now()',
       [ticket.id, ctx.agentId],

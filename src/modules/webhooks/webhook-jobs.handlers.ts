@@ -72,7 +72,7 @@ export class WebhookDeliveryHandler implements HandlesJob<'webhook.deliver'> {
       );
     if (!d || d.status === 'delivered') return { status: d?.status ?? 'missing' };
     if (!d.url || !d.secret) {
-      await this.record(deliveryId, 'failed', null, 'the webhook was removed');
+      await this.record(deliveryId, 'failed', null, 'the webhook was removed', null);
       return { status: 'failed' };
     }
     const body = JSON.stringify(d.payload);
@@ -103,7 +103,7 @@ export class WebhookDeliveryHandler implements HandlesJob<'webhook.deliver'> {
     }
     const last = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
     const outcome = error === null ? 'delivered' : last ? 'failed' : 'pending';
-    await this.record(deliveryId, outcome, status, error);
+    await this.record(deliveryId, outcome, status, error, d.url);
     if (error !== null) {
       this.logger.warn(
         { deliveryId, attempt: job.attemptsMade + 1, error },
@@ -114,14 +114,22 @@ export class WebhookDeliveryHandler implements HandlesJob<'webhook.deliver'> {
     return { status: outcome };
   }
 
-  private async record(id: string, status: string, code: number | null, error: string | null) {
+  /** Records one attempt; a delivery once delivered stays delivered. */
+  private async record(
+    id: string,
+    status: string,
+    code: number | null,
+    error: string | null,
+    url: string | null,
+  ) {
     await this.db.query(
       `UPDATE webhook_deliveries
-          SET status = $2, attempts = attempts + 1, last_attempt_at = now(),
-              last_status_code = $3, last_error = $4,
+          SET status = CASE WHEN status = 'delivered' THEN status ELSE $2 END,
+              attempts = attempts + 1, last_attempt_at = now(),
+              last_status_code = $3, last_error = $4, url = coalesce($5, url),
               delivered_at = CASE WHEN $2 = 'delivered' THEN now() ELSE delivered_at END
         WHERE id = $1`,
-      [id, status, code, error],
+      [id, status, code, error, url],
     );
   }
 }

@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsUrl, MaxLength } from 'class-validator';
+import { IsUrl, Matches, MaxLength } from 'class-validator';
 import { PageQueryDto } from '../../common/pagination/page';
 
 export class SetWebhookDto {
@@ -8,6 +8,8 @@ export class SetWebhookDto {
     { protocols: ['http', 'https'], require_protocol: true, require_tld: false },
     { message: 'url must be an http(s) URL' },
   )
+  // The database insists on a lower-case scheme with //; say so here rather than with a 500.
+  @Matches(/^https?:\/\//, { message: 'url must start with http:// or https://' })
   @MaxLength(2000)
   url: string;
 }

@@ -99,13 +99,21 @@ export class WebhooksService {
   async redeliver(actor: Actor, id: string): Promise<WebhookDeliveryDto> {
     const companyId = requireCompany(actor);
     return this.db.transaction(async (em) => {
+      const [current]: { status: string }[] = await em.query(
+        'SELECT status FROM webhook_deliveries WHERE id = $1 AND company_id = $2 FOR UPDATE',
+        [id, companyId],
+      );
+      if (!current) throw DomainError.notFound('Webhook delivery');
+      // One retry chain at a time: a second would race the first and double the traffic.
+      if (current.status === 'pending') {
+        throw new DomainError('DELIVERY_IN_PROGRESS', 'This delivery is still being retried');
+      }
       const [row] = await changedRows<DeliveryRow>(
         em,
         `UPDATE webhook_deliveries SET status = 'pending', delivered_at = NULL
-          WHERE id = $1 AND company_id = $2 RETURNING *`,
-        [id, companyId],
+          WHERE id = $1 RETURNING *`,
+        [id],
       );
-      if (!row) throw DomainError.notFound('Webhook delivery');
       await this.outbox.enqueue(em, 'webhook.deliver', { deliveryId: id });
       return toDelivery(row);
     });
