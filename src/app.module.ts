@@ -18,6 +18,7 @@ import { HealthModule } from './modules/health/health.module';
 import { JobsModule } from './modules/jobs/jobs.module';
 import { redisOptionsFromUrl } from './modules/jobs/redis-options';
 import { WorkersModule } from './modules/jobs/workers.module';
+import { LedgerModule } from './modules/ledger/ledger.module';
 import { OutboxModule } from './modules/outbox/outbox.module';
 import { ShiftsModule } from './modules/shifts/shifts.module';
 import { SkillsModule } from './modules/skills/skills.module';
@@ -76,6 +77,7 @@ export class AppModule {
         ShiftsModule,
         TicketsModule,
         WebhooksModule,
+        LedgerModule,
         HealthModule,
         ...(workers ? [WorkersModule] : []),
       ],

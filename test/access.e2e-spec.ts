@@ -67,6 +67,11 @@ const ACCESS: Record<string, Role[]> = {
   'DELETE /v1/companies/me/webhook': ['company_admin'],
   'GET /v1/companies/me/webhook-deliveries': ['company_admin'],
   'POST /v1/companies/me/webhook-deliveries/:id/redeliver': ['company_admin'],
+  'GET /v1/agents/me/earnings': ['agent'],
+  'GET /v1/companies/me/statement': ['company_admin'],
+  'POST /v1/ledger/adjustments': ['finance'],
+  'GET /v1/ledger/adjustments': ['finance'],
+  'GET /v1/ledger/trial-balance': ['finance'],
 };
 
 function call(

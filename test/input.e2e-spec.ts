@@ -21,7 +21,7 @@ interface BodyRoute {
   required: string[];
   /** Required only given other fields (so not named when the body is empty). */
   conditional?: string[];
-  auth?: 'company' | 'agent' | 'admin' | 'bot';
+  auth?: 'company' | 'agent' | 'admin' | 'bot' | 'finance';
   /** The concrete path, for routes with parameters. */
   path?: (ctx: Ctx) => string;
 }
@@ -135,6 +135,16 @@ const BODY_ROUTES: Record<string, BodyRoute> = {
     auth: 'agent',
     path: (c) => `/v1/tickets/${c.ticketId}/resolve`,
   },
+  'POST /v1/ledger/adjustments': {
+    valid: () => ({
+      agentId: crypto.randomUUID(),
+      amountMinor: -500,
+      currency: 'EUR',
+      reason: 'chargeback',
+    }),
+    required: ['agentId', 'amountMinor', 'currency', 'reason'],
+    auth: 'finance',
+  },
   'PUT /v1/companies/me/webhook': {
     valid: () => ({ url: 'https://hooks.example.test/handoff' }),
     required: ['url'],
@@ -175,7 +185,10 @@ const names = (fields: string[], field: string) =>
 
 describe('bad input on every route with a body', () => {
   let t: TestApp;
-  const as = {} as Record<'company' | 'agent' | 'admin' | 'bot', Pick<SignedIn, 'auth'>>;
+  const as = {} as Record<
+    'company' | 'agent' | 'admin' | 'bot' | 'finance',
+    Pick<SignedIn, 'auth'>
+  >;
   const ctx = {} as Ctx;
 
   beforeAll(async () => {
@@ -183,6 +196,7 @@ describe('bad input on every route with a body', () => {
     as.company = await registerCompany(t);
     as.agent = await registerAgent(t);
     as.admin = await createStaff(t, 'admin');
+    as.finance = await createStaff(t, 'finance');
     ctx.shiftId = (await postShift(t, as.company as SignedIn)).id;
     const key = await createApiKey(t, as.company as SignedIn);
     as.bot = { auth: { Authorization: `Bearer ${key}` } };

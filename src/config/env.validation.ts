@@ -171,6 +171,13 @@ export class Env {
   @Min(1)
   REOPEN_WINDOW_HOURS = 72;
 
+  /** The platform's fee on each resolved ticket, in basis points of the rate (1500 = 15%). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(10000)
+  PLATFORM_FEE_BPS = 1500;
+
   /** Webhook retries: first delay (doubling each time) and attempts (14 × from 10 s ≈ 24 h). */
   @Transform(toInt)
   @IsInt()

@@ -44,6 +44,10 @@ const CONSTRAINTS: Record<string, ConstraintMapping> = {
     code: 'TICKET_NOT_OPEN',
     message: 'The ticket is no longer in a state that allows this',
   },
+  ck_ledger_append_only: {
+    code: 'CONFLICT',
+    message: 'The ledger is append-only; post a reversing entry instead',
+  },
   ck_ticket_claims_transition: {
     code: 'TICKET_NOT_OPEN',
     message: 'The ticket claim is no longer active',

@@ -45,6 +45,10 @@ export interface JobPayloads {
   'ticket.resolved': TicketEvent;
   'ticket.reopened': TicketEvent;
   'ticket.sla_breached': TicketEvent;
+  /** Books a resolution (earning) or a reopen (its reversal) in the ledger, once per event. */
+  'ledger.ticket-event': { type: 'ticket.resolved' | 'ticket.reopened'; event: TicketEvent };
+  /** When the reopen window has passed: the earning moves from pending to available. */
+  'ledger.release-earning': { claimId: string };
   /** One signed POST to a company's webhook; retried with backoff by the queue. */
   'webhook.deliver': { deliveryId: string };
 }
@@ -63,6 +67,8 @@ export const JOB_QUEUES: { readonly [N in JobName]: QueueName } = {
   'ticket.resolved': 'default',
   'ticket.reopened': 'default',
   'ticket.sla_breached': 'default',
+  'ledger.ticket-event': 'default',
+  'ledger.release-earning': 'default',
   'webhook.deliver': 'webhooks',
 };
 

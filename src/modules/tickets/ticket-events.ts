@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { EntityManager } from 'typeorm';
-import { JobPayloads, TicketEventType } from '../jobs/job-registry';
+import { TicketEvent, TicketEventType } from '../jobs/job-registry';
 import { OutboxJob, OutboxService } from '../outbox/outbox.service';
 
 export interface TicketRef {
@@ -43,6 +43,12 @@ export function emitTicketEvent(
   who: { agentId?: string | null; claimId?: string | null },
   data: Record<string, unknown> = {},
 ): Promise<string> {
-  const { payload } = ticketEvent(type, ticket, who, data);
-  return outbox.enqueue(em, type, payload as JobPayloads[TicketEventType]);
+  const job = ticketEvent(type, ticket, who, data);
+  const event = job.payload as TicketEvent;
+  // Money moves on resolutions and reopens: the ledger gets its own job for those.
+  const forLedger: OutboxJob[] =
+    type === 'ticket.resolved' || type === 'ticket.reopened'
+      ? [{ name: 'ledger.ticket-event', payload: { type, event } }]
+      : [];
+  return outbox.enqueueMany(em, [job, ...forLedger]).then(() => event.eventId);
 }

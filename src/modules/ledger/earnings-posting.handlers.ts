@@ -1,0 +1,188 @@
+import { Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { Env } from '../../config/env.validation';
+import { HandlesJob, JobHandler } from '../jobs/job-handler';
+import { JobPayloads, TicketEvent } from '../jobs/job-registry';
+import { OutboxService } from '../outbox/outbox.service';
+import { LedgerService } from './ledger.service';
+
+interface EarningRow {
+  claim_id: string;
+  ticket_id: string;
+  agent_id: string;
+  company_id: string;
+  amount_minor: string;
+  fee_minor: string;
+  currency: string;
+  status: 'pending' | 'available' | 'reversed';
+  due: boolean;
+  available_at: Date;
+}
+
+/** The platform fee on a rate, rounded half up to a whole minor unit. */
+export const feeFor = (amountMinor: number, bps: number) =>
+  Math.round((amountMinor * bps) / 10_000);
+
+/**
+ * Books a resolution as an earning (agent pending, company receivable, platform fee) and a
+ * reopen as its reversal. Idempotent: the journal entry key and the earnings row are unique per
+ * claim, so a duplicated or late event changes nothing the second time.
+ */
+@Injectable()
+@JobHandler('ledger.ticket-event')
+export class TicketLedgerHandler implements HandlesJob<'ledger.ticket-event'> {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly ledger: LedgerService,
+    private readonly outbox: OutboxService,
+    private readonly config: ConfigService<Env, true>,
+  ) {}
+
+  handle({ type, event }: JobPayloads['ledger.ticket-event']): Promise<{ booked: boolean }> {
+    return this.db.transaction((em) =>
+      type === 'ticket.resolved' ? this.earn(em, event) : this.reverse(em, event),
+    );
+  }
+
+  private async earn(em: EntityManager, e: TicketEvent): Promise<{ booked: boolean }> {
+    const [claim]: { resolved_at: Date; amount: string; currency: string }[] = await em.query(
+      `SELECT resolved_at, rate_amount_minor AS amount, rate_currency AS currency
+         FROM ticket_claims WHERE id = $1 AND status = 'resolved'`,
+      [e.claimId],
+    );
+    if (!claim) return { booked: false };
+    const amount = Number(claim.amount);
+    const fee = feeFor(amount, this.config.get('PLATFORM_FEE_BPS', { infer: true }));
+    const windowHours = this.config.get('REOPEN_WINDOW_HOURS', { infer: true });
+    const availableAt = new Date(claim.resolved_at.getTime() + windowHours * 3_600_000);
+    const [created]: unknown[] = await em.query(
+      `INSERT INTO earnings (claim_id, ticket_id, agent_id, company_id, amount_minor, fee_minor,
+                             currency, earned_at, available_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+       ON CONFLICT (claim_id) DO NOTHING RETURNING claim_id`,
+      [
+        e.claimId,
+        e.ticketId,
+        e.agentId,
+        e.companyId,
+        amount,
+        fee,
+        claim.currency,
+        claim.resolved_at,
+        availableAt,
+      ],
+    );
+    if (!created) return { booked: false };
+    await this.ledger.post(em, {
+      kind: 'earning',
+      idempotencyKey: `earning:${e.claimId}`,
+      currency: claim.currency,
+      agentId: e.agentId,
+      companyId: e.companyId,
+      ticketId: e.ticketId,
+      claimId: e.claimId,
+      lines: [
+        { account: 'company_receivable', ownerId: e.companyId, amountMinor: amount + fee },
+        { account: 'agent_pending', ownerId: e.agentId, amountMinor: -amount },
+        { account: 'platform_fees', ownerId: null, amountMinor: -fee },
+      ],
+    });
+    await this.outbox.enqueue(
+      em,
+      'ledger.release-earning',
+      { claimId: e.claimId! },
+      { runAt: availableAt },
+    );
+    return { booked: true };
+  }
+
+  private async reverse(em: EntityManager, e: TicketEvent): Promise<{ booked: boolean }> {
+    const [earning]: EarningRow[] = await em.query(
+      'SELECT * FROM earnings WHERE claim_id = $1 FOR UPDATE',
+      [e.claimId],
+    );
+    // Not booked yet? The earn job is ordered before this one in the outbox, but a retry could
+    // reorder them: fail so the queue retries once the earning exists.
+    if (!earning) throw new Error(`no earning yet for claim ${e.claimId}; will retry`);
+    if (earning.status === 'reversed') return { booked: false };
+    const amount = Number(earning.amount_minor);
+    const fee = Number(earning.fee_minor);
+    // Normally still pending (reopens happen inside the hold); if the release won the race at
+    // the boundary, the money comes back out of available, possibly leaving it negative.
+    const from = earning.status === 'pending' ? 'agent_pending' : 'agent_available';
+    await this.ledger.post(em, {
+      kind: 'earning_reversal',
+      idempotencyKey: `earning-reversal:${e.claimId}`,
+      currency: earning.currency,
+      agentId: earning.agent_id,
+      companyId: earning.company_id,
+      ticketId: earning.ticket_id,
+      claimId: earning.claim_id,
+      memo: 'ticket reopened',
+      lines: [
+        {
+          account: 'company_receivable',
+          ownerId: earning.company_id,
+          amountMinor: -(amount + fee),
+        },
+        { account: from, ownerId: earning.agent_id, amountMinor: amount },
+        { account: 'platform_fees', ownerId: null, amountMinor: fee },
+      ],
+    });
+    await em.query(
+      `UPDATE earnings SET status = 'reversed', reversed_at = now() WHERE claim_id = $1`,
+      [e.claimId],
+    );
+    return { booked: true };
+  }
+}
+
+/** At the end of the reopen window: pending → available, once. Early firings re-arm. */
+@Injectable()
+@JobHandler('ledger.release-earning')
+export class ReleaseEarningHandler implements HandlesJob<'ledger.release-earning'> {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly ledger: LedgerService,
+    private readonly outbox: OutboxService,
+  ) {}
+
+  handle({ claimId }: JobPayloads['ledger.release-earning']): Promise<{ released: boolean }> {
+    return this.db.transaction(async (em) => {
+      const [earning]: EarningRow[] = await em.query(
+        'SELECT *, available_at <= now() AS due FROM earnings WHERE claim_id = $1 FOR UPDATE',
+        [claimId],
+      );
+      if (!earning || earning.status !== 'pending') return { released: false };
+      if (!earning.due) {
+        await this.outbox.enqueue(
+          em,
+          'ledger.release-earning',
+          { claimId },
+          { runAt: earning.available_at },
+        );
+        return { released: false };
+      }
+      const amount = Number(earning.amount_minor);
+      await this.ledger.post(em, {
+        kind: 'earning_release',
+        idempotencyKey: `earning-release:${claimId}`,
+        currency: earning.currency,
+        agentId: earning.agent_id,
+        ticketId: earning.ticket_id,
+        claimId,
+        lines: [
+          { account: 'agent_pending', ownerId: earning.agent_id, amountMinor: amount },
+          { account: 'agent_available', ownerId: earning.agent_id, amountMinor: -amount },
+        ],
+      });
+      await em.query(
+        `UPDATE earnings SET status = 'available', released_at = now() WHERE claim_id = $1`,
+        [claimId],
+      );
+      return { released: true };
+    });
+  }
+}

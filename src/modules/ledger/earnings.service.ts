@@ -1,0 +1,257 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { randomUUID } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { requireCompany, requireUser } from '../../common/auth/access';
+import { Actor } from '../../common/auth/actor';
+import { DomainError } from '../../common/errors/domain-error';
+import { decodeCursor, toPage } from '../../common/pagination/page';
+import {
+  AdjustmentDto,
+  AdjustmentsQueryDto,
+  CreateAdjustmentDto,
+  EarningsDto,
+  StatementDto,
+  TrialBalanceDto,
+} from './ledger.dto';
+import { LedgerService } from './ledger.service';
+
+const MAX_STATEMENT_DAYS = 366;
+
+/** Read models over the ledger, and finance's manual adjustments. */
+@Injectable()
+export class EarningsService {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly ledger: LedgerService,
+  ) {}
+
+  /** The agent's balances and every ledger line on its accounts, newest first. */
+  async agentEarnings(actor: Actor, limit: number, cursor?: string): Promise<EarningsDto> {
+    const { userId } = requireUser(actor, 'agent');
+    const [balances, paid] = await Promise.all([
+      this.ledger.balances(this.db.manager, userId),
+      this.db.query(
+        `SELECT l.currency, sum(l.amount_minor) AS paid
+           FROM journal_lines l JOIN journal_entries e ON e.id = l.entry_id
+           JOIN ledger_accounts a ON a.id = l.account_id
+          WHERE a.owner_id = $1 AND a.code = 'agent_available'
+            AND e.kind IN ('payout', 'payout_reversal')
+          GROUP BY l.currency`,
+        [userId],
+      ) as Promise<{ currency: string; paid: string }[]>,
+    ]);
+    const currencies = [...new Set(balances.map((b) => b.currency))].sort();
+    const owed = (code: string, currency: string) =>
+      0 - (balances.find((b) => b.account === code && b.currency === currency)?.balance ?? 0);
+    const after = decodeCursor(cursor, ['instant', 'uuid']);
+    const rows: {
+      line_id: string;
+      entry_id: string;
+      kind: string;
+      code: string;
+      amount_minor: string;
+      currency: string;
+      ticket_id: string | null;
+      claim_id: string | null;
+      payout_line_id: string | null;
+      memo: string | null;
+      created_at: Date;
+      entry_key: string;
+    }[] = await this.db.query(
+      `SELECT l.id AS line_id, e.id AS entry_id, e.kind, a.code, l.amount_minor, l.currency,
+              e.ticket_id, e.claim_id, e.payout_line_id, e.memo, e.created_at,
+              e.id::text AS entry_key
+         FROM journal_lines l
+         JOIN ledger_accounts a ON a.id = l.account_id
+         JOIN journal_entries e ON e.id = l.entry_id
+        WHERE a.owner_id = $1 AND a.code IN ('agent_pending', 'agent_available')
+          AND ($2::timestamptz IS NULL OR (e.created_at, e.id) < ($2::timestamptz, $3::uuid))
+        ORDER BY e.created_at DESC, e.id DESC, l.id DESC
+        LIMIT $4`,
+      [userId, after?.[0] ?? null, after?.[1] ?? null, limit + 1],
+    );
+    const page = toPage(
+      rows,
+      limit,
+      (r) => ({
+        entryId: r.entry_id,
+        kind: r.kind,
+        bucket: r.code === 'agent_pending' ? 'pending' : 'available',
+        amountMinor: -Number(r.amount_minor),
+        currency: r.currency,
+        ticketId: r.ticket_id,
+        claimId: r.claim_id,
+        payoutLineId: r.payout_line_id,
+        memo: r.memo,
+        createdAt: r.created_at,
+      }),
+      (r) => [r.created_at.toISOString(), r.entry_id],
+    );
+    return {
+      balances: currencies.map((currency) => ({
+        currency,
+        pending: owed('agent_pending', currency),
+        available: owed('agent_available', currency),
+        paid: Number(paid.find((p) => p.currency === currency)?.paid ?? 0),
+      })),
+      lines: page.items,
+      nextCursor: page.nextCursor,
+    };
+  }
+
+  /** What the company owes for tickets resolved in [from, to): rate + fee per ticket. */
+  async companyStatement(actor: Actor, from: string, to: string): Promise<StatementDto> {
+    const companyId = requireCompany(actor);
+    const days = (Date.parse(to) - Date.parse(from)) / 86_400_000;
+    if (days <= 0 || days > MAX_STATEMENT_DAYS) {
+      throw DomainError.validation([
+        { field: 'to', messages: [`to must be after from, at most ${MAX_STATEMENT_DAYS} days`] },
+      ]);
+    }
+    const rows: {
+      ticket_id: string;
+      external_id: string;
+      claim_id: string;
+      agent_id: string;
+      earned_at: Date;
+      currency: string;
+      amount_minor: string;
+      fee_minor: string;
+      status: string;
+    }[] = await this.db.query(
+      `SELECT e.ticket_id, t.external_id, e.claim_id, e.agent_id, e.earned_at, e.currency,
+              e.amount_minor, e.fee_minor, e.status
+         FROM earnings e JOIN tickets t ON t.id = e.ticket_id
+        WHERE e.company_id = $1 AND e.earned_at >= $2 AND e.earned_at < $3
+        ORDER BY e.earned_at, e.claim_id`,
+      [companyId, from, to],
+    );
+    const lines = rows.map((r) => ({
+      ticketId: r.ticket_id,
+      externalId: r.external_id,
+      claimId: r.claim_id,
+      agentId: r.agent_id,
+      resolvedAt: r.earned_at,
+      currency: r.currency,
+      rateMinor: Number(r.amount_minor),
+      feeMinor: Number(r.fee_minor),
+      totalMinor: Number(r.amount_minor) + Number(r.fee_minor),
+      status: r.status,
+    }));
+    const totals = new Map<string, { tickets: number; rateMinor: number; feeMinor: number }>();
+    for (const l of lines.filter((x) => x.status !== 'reversed')) {
+      const t = totals.get(l.currency) ?? { tickets: 0, rateMinor: 0, feeMinor: 0 };
+      totals.set(l.currency, {
+        tickets: t.tickets + 1,
+        rateMinor: t.rateMinor + l.rateMinor,
+        feeMinor: t.feeMinor + l.feeMinor,
+      });
+    }
+    return {
+      from,
+      to,
+      totals: [...totals.entries()].map(([currency, t]) => ({
+        currency,
+        ...t,
+        totalMinor: t.rateMinor + t.feeMinor,
+      })),
+      lines,
+    };
+  }
+
+  /** A finance user's manual correction of an agent's available balance; audited in the entry. */
+  async adjust(actor: Actor, input: CreateAdjustmentDto): Promise<AdjustmentDto> {
+    const { userId } = requireUser(actor, 'finance');
+    const [agent]: unknown[] = await this.db.query('SELECT 1 FROM agents WHERE user_id = $1', [
+      input.agentId,
+    ]);
+    if (!agent) throw DomainError.notFound('Agent');
+    const key = `adjustment:${input.idempotencyKey ?? randomUUID()}`;
+    const { entryId } = await this.db.transaction((em) =>
+      this.ledger.post(em, {
+        kind: 'adjustment',
+        idempotencyKey: key,
+        currency: input.currency,
+        agentId: input.agentId,
+        memo: input.reason.trim(),
+        createdBy: userId,
+        lines: [
+          { account: 'agent_available', ownerId: input.agentId, amountMinor: -input.amountMinor },
+          { account: 'platform_adjustments', ownerId: null, amountMinor: input.amountMinor },
+        ],
+      }),
+    );
+    const [row] = (await this.listAdjustments(actor, { limit: 1, agentId: undefined }, entryId))
+      .items;
+    return row;
+  }
+
+  async listAdjustments(
+    actor: Actor,
+    query: Pick<AdjustmentsQueryDto, 'limit' | 'agentId' | 'cursor'>,
+    entryId?: string,
+  ): Promise<{ items: AdjustmentDto[]; nextCursor: string | null }> {
+    requireUser(actor, 'finance');
+    const after = decodeCursor(query.cursor, ['instant', 'uuid']);
+    const rows: {
+      id: string;
+      agent_id: string;
+      amount: string;
+      currency: string;
+      memo: string;
+      created_by: string;
+      created_at: Date;
+    }[] = await this.db.query(
+      `SELECT e.id, e.agent_id, -l.amount_minor AS amount, l.currency, e.memo, e.created_by, e.created_at
+         FROM journal_entries e
+         JOIN journal_lines l ON l.entry_id = e.id
+         JOIN ledger_accounts a ON a.id = l.account_id AND a.code = 'agent_available'
+        WHERE e.kind = 'adjustment'
+          AND ($1::uuid IS NULL OR e.agent_id = $1) AND ($2::uuid IS NULL OR e.id = $2)
+          AND ($3::timestamptz IS NULL OR (e.created_at, e.id) < ($3::timestamptz, $4::uuid))
+        ORDER BY e.created_at DESC, e.id DESC LIMIT $5`,
+      [
+        query.agentId ?? null,
+        entryId ?? null,
+        after?.[0] ?? null,
+        after?.[1] ?? null,
+        query.limit + 1,
+      ],
+    );
+    return toPage(
+      rows,
+      query.limit,
+      (r) => ({
+        entryId: r.id,
+        agentId: r.agent_id,
+        amountMinor: Number(r.amount),
+        currency: r.currency,
+        reason: r.memo,
+        createdBy: r.created_by,
+        createdAt: r.created_at,
+      }),
+      (r) => [r.created_at.toISOString(), r.id],
+    );
+  }
+
+  /** Every account's balance; each currency's total is zero by construction. */
+  async trialBalance(actor: Actor): Promise<TrialBalanceDto> {
+    requireUser(actor, 'finance');
+    const rows: { code: string; currency: string; balance: string }[] = await this.db.query(
+      `SELECT a.code, a.currency, coalesce(sum(l.amount_minor), 0) AS balance
+         FROM ledger_accounts a LEFT JOIN journal_lines l ON l.account_id = a.id
+        GROUP BY a.code, a.currency ORDER BY a.currency, a.code`,
+    );
+    const totals = new Map<string, number>();
+    for (const r of rows) totals.set(r.currency, (totals.get(r.currency) ?? 0) + Number(r.balance));
+    return {
+      totals: [...totals.entries()].map(([currency, balanceMinor]) => ({ currency, balanceMinor })),
+      accounts: rows.map((r) => ({
+        account: r.code,
+        currency: r.currency,
+        balanceMinor: Number(r.balance),
+      })),
+    };
+  }
+}

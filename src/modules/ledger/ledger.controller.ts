@@ -1,0 +1,66 @@
+import { Body, Controller, Get, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import type { Actor } from '../../common/auth/actor';
+import { CurrentActor, Roles } from '../../common/auth/decorators';
+import {
+  AdjustmentDto,
+  AdjustmentPageDto,
+  AdjustmentsQueryDto,
+  CreateAdjustmentDto,
+  EarningsDto,
+  EarningsQueryDto,
+  StatementDto,
+  StatementQueryDto,
+  TrialBalanceDto,
+} from './ledger.dto';
+import { EarningsService } from './earnings.service';
+
+@ApiTags('money')
+@ApiBearerAuth('user')
+@Controller('v1')
+export class LedgerController {
+  constructor(private readonly earnings: EarningsService) {}
+
+  /** Your pending, available and paid totals, and every line behind them (newest first). */
+  @Get('agents/me/earnings')
+  @Roles('agent')
+  agentEarnings(
+    @CurrentActor() actor: Actor,
+    @Query() query: EarningsQueryDto,
+  ): Promise<EarningsDto> {
+    return this.earnings.agentEarnings(actor, query.limit, query.cursor);
+  }
+
+  /** Resolved tickets in a period with rate, platform fee and totals per currency. */
+  @Get('companies/me/statement')
+  @Roles('company_admin')
+  statement(
+    @CurrentActor() actor: Actor,
+    @Query() query: StatementQueryDto,
+  ): Promise<StatementDto> {
+    return this.earnings.companyStatement(actor, query.from, query.to);
+  }
+
+  /** Posts a manual adjustment to an agent's available balance (audited, with a reason). */
+  @Post('ledger/adjustments')
+  @Roles('finance')
+  adjust(@CurrentActor() actor: Actor, @Body() body: CreateAdjustmentDto): Promise<AdjustmentDto> {
+    return this.earnings.adjust(actor, body);
+  }
+
+  @Get('ledger/adjustments')
+  @Roles('finance')
+  adjustments(
+    @CurrentActor() actor: Actor,
+    @Query() query: AdjustmentsQueryDto,
+  ): Promise<AdjustmentPageDto> {
+    return this.earnings.listAdjustments(actor, query);
+  }
+
+  /** Every ledger account's balance; each currency sums to zero. */
+  @Get('ledger/trial-balance')
+  @Roles('finance')
+  trialBalance(@CurrentActor() actor: Actor): Promise<TrialBalanceDto> {
+    return this.earnings.trialBalance(actor);
+  }
+}

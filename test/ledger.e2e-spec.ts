@@ -1,0 +1,403 @@
+import fc from 'fast-check';
+import { randomUUID } from 'node:crypto';
+import { EntityManager } from 'typeorm';
+import {
+  ReleaseEarningHandler,
+  TicketLedgerHandler,
+} from '../src/modules/ledger/earnings-posting.handlers';
+import { LedgerService } from '../src/modules/ledger/ledger.service';
+import { TicketEvent } from '../src/modules/jobs/job-registry';
+import { createApiKey, createStaff, registerCompany, SignedIn } from './support/factories';
+import { escalate, liveAgents } from './support/tickets';
+import { createTestApp, TestApp } from './support/test-app';
+
+describe('ledger', () => {
+  let t: TestApp;
+  let ledger: LedgerService;
+  beforeAll(async () => {
+    t = await createTestApp({ env: { PLATFORM_FEE_BPS: '1500', REOPEN_WINDOW_HOURS: '72' } });
+    ledger = t.app.get(LedgerService);
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  /** Runs the ledger jobs the outbox holds for these tickets, as the worker would. */
+  async function runLedgerJobs(ticketIds: string[], times = 1): Promise<void> {
+    const rows: { payload: { type: 'ticket.resolved' | 'ticket.reopened'; event: TicketEvent } }[] =
+      await t.db.query(
+        `SELECT payload FROM outbox WHERE job_name = 'ledger.ticket-event'
+            AND payload->'event'->>'ticketId' = ANY($1) ORDER BY id`,
+        [ticketIds],
+      );
+    for (let i = 0; i < times; i++) {
+      for (const r of rows) await t.app.get(TicketLedgerHandler).handle(r.payload);
+    }
+  }
+
+  const owed = async (agentId: string, currency = 'EUR') => {
+    const b = await ledger.balances(t.db.manager, agentId);
+    const of = (code: string) =>
+      0 - (b.find((x) => x.account === code && x.currency === currency)?.balance ?? 0);
+    return { pending: of('agent_pending'), available: of('agent_available') };
+  };
+
+  describe('the database keeps the books honest', () => {
+    const account = async (em: EntityManager, code: string, owner: string | null) => {
+      const [a] = await em.query(
+        `INSERT INTO ledger_accounts (code, owner_id, currency) VALUES ($1, $2, 'EUR')
+         ON CONFLICT ON CONSTRAINT uq_ledger_accounts DO UPDATE SET code = EXCLUDED.code RETURNING id`,
+        [code, owner],
+      );
+      return a.id as string;
+    };
+
+    it('refuses an entry that does not balance, at commit', async () => {
+      await expect(
+        t.db.transaction(async (em) => {
+          const fees = await account(em, 'platform_fees', null);
+          const clearing = await account(em, 'platform_clearing', null);
+          const [e] = await em.query(
+            `INSERT INTO journal_entries (kind, idempotency_key) VALUES ('adjustment', $1) RETURNING id`,
+            [randomUUID()],
+          );
+          await em.query(
+            `INSERT INTO journal_lines (entry_id, account_id, amount_minor, currency) VALUES ($1, $2, 100, 'EUR'), ($1, $3, -99, 'EUR')`,
+            [e.id, fees, clearing],
+          );
+        }),
+      ).rejects.toThrow(/does not balance: EUR 1/);
+    });
+
+    it('refuses an entry with one line or none', async () => {
+      await expect(
+        t.db.transaction(async (em) => {
+          const fees = await account(em, 'platform_fees', null);
+          const [e] = await em.query(
+            `INSERT INTO journal_entries (kind, idempotency_key) VALUES ('adjustment', $1) RETURNING id`,
+            [randomUUID()],
+          );
+          await em.query(
+            `INSERT INTO journal_lines (entry_id, account_id, amount_minor, currency) VALUES ($1, $2, 100, 'EUR')`,
+            [e.id, fees],
+          );
+        }),
+      ).rejects.toThrow(/at least 2/);
+      await expect(
+        t.db.query(
+          `INSERT INTO journal_entries (kind, idempotency_key) VALUES ('adjustment', $1)`,
+          [randomUUID()],
+        ),
+      ).rejects.toThrow(/has no lines/);
+    });
+
+    it('refuses UPDATE, DELETE and TRUNCATE on entries and lines', async () => {
+      const agent = (await liveAgents(t, (await registerCompany(t)).auth, 1)).agents[0];
+      const finance = await createStaff(t, 'finance');
+      await t.http
+        .post('/v1/ledger/adjustments')
+        .set(finance.auth)
+        .send({ agentId: agent.id, amountMinor: 100, currency: 'EUR', reason: 'goodwill' })
+        .expect(201);
+      for (const sql of [
+        'UPDATE journal_lines SET amount_minor = amount_minor * 2',
+        'DELETE FROM journal_lines',
+        `UPDATE journal_entries SET memo = 'rewritten'`,
+        'DELETE FROM journal_entries',
+        'TRUNCATE journal_lines CASCADE',
+      ]) {
+        await expect(t.db.query(sql)).rejects.toThrow(/append-only/);
+      }
+    });
+  });
+
+  describe('earnings from tickets', () => {
+    let co: SignedIn;
+    let key: string;
+    beforeAll(async () => {
+      co = await registerCompany(t, 'Payer');
+      key = await createApiKey(t, co);
+    });
+
+    async function resolved(agent: SignedIn) {
+      const ticket = await escalate(t, key);
+      await t.http.post(`/v1/tickets/${ticket.id}/claim`).set(agent.auth).expect(200);
+      await t.http
+        .post(`/v1/tickets/${ticket.id}/resolve`)
+        .set(agent.auth)
+        .send({ resolutionSummary: 'done' })
+        .expect(200);
+      return ticket;
+    }
+
+    it('books a resolution once, however often the event arrives: agent pending, company rate + fee, platform fee', async () => {
+      const {
+        agents: [agent],
+      } = await liveAgents(
+        t,
+        co.auth,
+        1,
+        {},
+        { ratePerTicket: { amountMinor: 1000, currency: 'EUR' } },
+      );
+      const ticket = await resolved(agent);
+      await runLedgerJobs([ticket.id], 3);
+      expect(await owed(agent.id)).toEqual({ pending: 1000, available: 0 });
+      const company = await ledger.balances(t.db.manager, co.companyId!);
+      expect(company).toEqual([{ account: 'company_receivable', currency: 'EUR', balance: 1150 }]);
+      const [{ n }] = await t.db.query(
+        `SELECT count(*)::int AS n FROM journal_entries WHERE kind = 'earning' AND ticket_id = $1`,
+        [ticket.id],
+      );
+      expect(n).toBe(1);
+      const earnings = await t.http.get('/v1/agents/me/earnings').set(agent.auth).expect(200);
+      expect(earnings.body.balances).toEqual([
+        { currency: 'EUR', pending: 1000, available: 0, paid: 0 },
+      ]);
+      expect(earnings.body.lines[0]).toMatchObject({
+        kind: 'earning',
+        bucket: 'pending',
+        amountMinor: 1000,
+        ticketId: ticket.id,
+      });
+    });
+
+    it('claws back a reopen inside the window; the statement leaves it out', async () => {
+      const {
+        agents: [agent],
+      } = await liveAgents(
+        t,
+        co.auth,
+        1,
+        {},
+        { ratePerTicket: { amountMinor: 800, currency: 'EUR' } },
+      );
+      const kept = await resolved(agent);
+      const reopened = await resolved(agent);
+      await runLedgerJobs([kept.id, reopened.id]);
+      await t.http
+        .post(`/v1/tickets/${reopened.id}/reopen`)
+        .set(co.auth)
+        .send({ reason: 'bad answer' })
+        .expect(200);
+      await runLedgerJobs([reopened.id], 2);
+      expect(await owed(agent.id)).toEqual({ pending: 800, available: 0 });
+      const from = new Date(Date.now() - 3_600_000).toISOString();
+      const to = new Date(Date.now() + 60_000).toISOString();
+      const statement = await t.http
+        .get(`/v1/companies/me/statement?from=${from}&to=${to}`)
+        .set(co.auth)
+        .expect(200);
+      const mine = statement.body.lines.filter((l: { agentId: string }) => l.agentId === agent.id);
+      expect(mine.map((l: { status: string }) => l.status).sort()).toEqual(['pending', 'reversed']);
+      expect(mine.find((l: { ticketId: string }) => l.ticketId === kept.id)).toMatchObject({
+        rateMinor: 800,
+        feeMinor: 120,
+        totalMinor: 920,
+      });
+      const eur = statement.body.totals.find((x: { currency: string }) => x.currency === 'EUR');
+      expect(eur.totalMinor).toBe(eur.rateMinor + eur.feeMinor);
+      await t.http.get(`/v1/companies/me/statement?from=${to}&to=${from}`).set(co.auth).expect(400);
+    });
+
+    it('moves an earning to available when the window ends, once; early firings re-arm', async () => {
+      const {
+        agents: [agent],
+      } = await liveAgents(
+        t,
+        co.auth,
+        1,
+        {},
+        { ratePerTicket: { amountMinor: 500, currency: 'EUR' } },
+      );
+      const ticket = await resolved(agent);
+      await runLedgerJobs([ticket.id]);
+      const [earning] = await t.db.query(`SELECT claim_id FROM earnings WHERE ticket_id = $1`, [
+        ticket.id,
+      ]);
+      const handler = t.app.get(ReleaseEarningHandler);
+      expect(await handler.handle({ claimId: earning.claim_id })).toEqual({ released: false });
+      await t.db.query(
+        `UPDATE earnings SET available_at = now() - interval '1 second' WHERE claim_id = $1`,
+        [earning.claim_id],
+      );
+      expect(await handler.handle({ claimId: earning.claim_id })).toEqual({ released: true });
+      expect(await handler.handle({ claimId: earning.claim_id })).toEqual({ released: false });
+      expect(await owed(agent.id)).toEqual({ pending: 0, available: 500 });
+    });
+  });
+
+  describe('adjustments', () => {
+    it('lets finance post an audited adjustment that may leave an agent negative', async () => {
+      const agent = (await liveAgents(t, (await registerCompany(t)).auth, 1)).agents[0];
+      const finance = await createStaff(t, 'finance');
+      const body = {
+        agentId: agent.id,
+        amountMinor: -700,
+        currency: 'EUR',
+        reason: 'duplicate payment recovered',
+        idempotencyKey: 'adj-dup-payment-1',
+      };
+      const res = await t.http
+        .post('/v1/ledger/adjustments')
+        .set(finance.auth)
+        .send(body)
+        .expect(201);
+      expect(res.body).toMatchObject({
+        agentId: agent.id,
+        amountMinor: -700,
+        reason: 'duplicate payment recovered',
+        createdBy: finance.id,
+      });
+      await t.http.post('/v1/ledger/adjustments').set(finance.auth).send(body).expect(201); // same key: once
+      expect(await owed(agent.id)).toEqual({ pending: 0, available: -700 });
+      const list = await t.http
+        .get(`/v1/ledger/adjustments?agentId=${agent.id}`)
+        .set(finance.auth)
+        .expect(200);
+      expect(list.body.items).toHaveLength(1);
+      const mine = await t.http.get('/v1/agents/me/earnings').set(agent.auth).expect(200);
+      expect(mine.body.lines[0]).toMatchObject({
+        kind: 'adjustment',
+        amountMinor: -700,
+        memo: 'duplicate payment recovered',
+      });
+      await t.http
+        .post('/v1/ledger/adjustments')
+        .set(finance.auth)
+        .send({ ...body, agentId: randomUUID(), idempotencyKey: undefined })
+        .expect(404);
+      const trial = await t.http.get('/v1/ledger/trial-balance').set(finance.auth).expect(200);
+      expect(trial.body.totals.every((x: { balanceMinor: number }) => x.balanceMinor === 0)).toBe(
+        true,
+      );
+    });
+  });
+
+  describe('property: any sequence of resolves, duplicates, reopens, releases and adjustments', () => {
+    it('leaves every balance equal to the model and each currency summing to zero', async () => {
+      const co = await registerCompany(t, 'Property');
+      const { shiftId, agents } = await liveAgents(
+        t,
+        co.auth,
+        3,
+        {},
+        { ratePerTicket: { amountMinor: 300, currency: 'EUR' } },
+      );
+      const finance = await createStaff(t, 'finance');
+
+      /** Resolved claims made directly in the database: the ledger is what is under test. */
+      async function resolvedClaims(n: number) {
+        const out: { claimId: string; ticketId: string; agent: SignedIn; amount: number }[] = [];
+        for (let i = 0; i < n; i++) {
+          const agent = agents[i % agents.length];
+          const amount = 100 + ((i * 37) % 900);
+          const [ticket] = await t.db.query(
+            `INSERT INTO tickets (company_id, external_id, intake_hash, subject, summary, transcript, bot_attempts,
+                                  language, priority, rank, claim_sla_seconds, sla_deadline, primary_skill,
+                                  skill_codes, skill_levels, requested_levels, status, resolved_at)
+             VALUES ($1, $2, 'x', 's', 's', '[]', '[]', 'en', 1, 1, 900, now(), '', '{}', '{}', '{}', 'resolved', now())
+             RETURNING id`,
+            [co.companyId, randomUUID()],
+          );
+          const [claim] = await t.db.query(
+            `INSERT INTO ticket_claims (ticket_id, agent_id, company_id, shift_id, status, resolved_at, rate_amount_minor, rate_currency)
+             VALUES ($1, $2, $3, $4, 'resolved', now(), $5, 'EUR') RETURNING id`,
+            [ticket.id, agent.id, co.companyId, shiftId, amount],
+          );
+          out.push({ claimId: claim.id, ticketId: ticket.id, agent, amount });
+        }
+        return out;
+      }
+
+      const op = fc.oneof(
+        fc.record({ op: fc.constant('resolve' as const), i: fc.nat(9) }),
+        fc.record({ op: fc.constant('reopen' as const), i: fc.nat(9) }),
+        fc.record({ op: fc.constant('release' as const), i: fc.nat(9) }),
+        fc.record({
+          op: fc.constant('adjust' as const),
+          a: fc.nat(2),
+          amount: fc.integer({ min: -2000, max: 2000 }).filter((x) => x !== 0),
+        }),
+      );
+
+      await fc.assert(
+        fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 25 }), async (ops) => {
+          const claims = await resolvedClaims(10);
+          const before = new Map<string, { pending: number; available: number }>();
+          for (const a of agents) before.set(a.id, await owed(a.id));
+          const model = new Map([...before.entries()].map(([k, v]) => [k, { ...v }]));
+          const state = new Map<string, 'pending' | 'available' | 'reversed'>();
+          const event = (c: (typeof claims)[number]): TicketEvent => ({
+            eventId: randomUUID(),
+            ticketId: c.ticketId,
+            companyId: co.companyId!,
+            externalId: 'x',
+            agentId: c.agent.id,
+            claimId: c.claimId,
+            occurredAt: new Date().toISOString(),
+            data: {},
+          });
+          for (const o of ops) {
+            if (o.op === 'adjust') {
+              const agent = agents[o.a];
+              await t.http
+                .post('/v1/ledger/adjustments')
+                .set(finance.auth)
+                .send({
+                  agentId: agent.id,
+                  amountMinor: o.amount,
+                  currency: 'EUR',
+                  reason: 'property test',
+                })
+                .expect(201);
+              model.get(agent.id)!.available += o.amount;
+              continue;
+            }
+            const c = claims[o.i];
+            const m = model.get(c.agent.id)!;
+            const s = state.get(c.claimId);
+            if (o.op === 'resolve') {
+              await t.app
+                .get(TicketLedgerHandler)
+                .handle({ type: 'ticket.resolved', event: event(c) });
+              if (!s) {
+                state.set(c.claimId, 'pending');
+                m.pending += c.amount;
+              }
+            } else if (o.op === 'reopen') {
+              if (!s) continue; // only a booked earning can be reopened
+              await t.app
+                .get(TicketLedgerHandler)
+                .handle({ type: 'ticket.reopened', event: event(c) });
+              if (s === 'pending') m.pending -= c.amount;
+              if (s === 'available') m.available -= c.amount;
+              state.set(c.claimId, 'reversed');
+            } else {
+              await t.db.query(
+                `UPDATE earnings SET available_at = now() - interval '1 second' WHERE claim_id = $1`,
+                [c.claimId],
+              );
+              await t.app.get(ReleaseEarningHandler).handle({ claimId: c.claimId });
+              if (s === 'pending') {
+                m.pending -= c.amount;
+                m.available += c.amount;
+                state.set(c.claimId, 'available');
+              }
+            }
+          }
+          for (const a of agents) expect(await owed(a.id)).toEqual(model.get(a.id));
+          const [{ unbalanced }] = await t.db.query(
+            `SELECT count(*)::int AS unbalanced FROM (SELECT entry_id FROM journal_lines GROUP BY entry_id, currency HAVING sum(amount_minor) <> 0) x`,
+          );
+          expect(unbalanced).toBe(0);
+          const [{ total }] = await t.db.query(
+            `SELECT coalesce(sum(amount_minor), 0)::bigint AS total FROM journal_lines WHERE currency = 'EUR'`,
+          );
+          expect(Number(total)).toBe(0);
+        }),
+        { numRuns: 12 },
+      );
+    });
+  });
+});
