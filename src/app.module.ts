@@ -20,6 +20,8 @@ import { redisOptionsFromUrl } from './modules/jobs/redis-options';
 import { WorkersModule } from './modules/jobs/workers.module';
 import { LedgerModule } from './modules/ledger/ledger.module';
 import { OutboxModule } from './modules/outbox/outbox.module';
+import { PayoutsModule } from './modules/payouts/payouts.module';
+import { StripeModule } from './modules/stripe/stripe.module';
 import { ShiftsModule } from './modules/shifts/shifts.module';
 import { SkillsModule } from './modules/skills/skills.module';
 import { TicketsModule } from './modules/tickets/tickets.module';
@@ -78,8 +80,10 @@ export class AppModule {
         TicketsModule,
         WebhooksModule,
         LedgerModule,
+        StripeModule,
+        PayoutsModule,
         HealthModule,
-        ...(workers ? [WorkersModule] : []),
+        ...(workers ? [WorkersModule.register(env)] : []),
       ],
       providers: [
         {

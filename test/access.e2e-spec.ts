@@ -12,6 +12,9 @@ const PUBLIC_ROUTES = [
   'POST /v1/auth/logout',
   'POST /v1/auth/refresh',
   'POST /v1/auth/register',
+  // Stripe authenticates these with a signature over the raw body.
+  'POST /v1/stripe/connect-webhooks',
+  'POST /v1/stripe/webhooks',
 ];
 
 const USERS: Role[] = ['agent', 'company_admin', 'finance', 'admin'];
@@ -72,6 +75,17 @@ const ACCESS: Record<string, Role[]> = {
   'POST /v1/ledger/adjustments': ['finance'],
   'GET /v1/ledger/adjustments': ['finance'],
   'GET /v1/ledger/trial-balance': ['finance'],
+  'POST /v1/agents/me/payout-account': ['agent'],
+  'GET /v1/agents/me/payout-account': ['agent'],
+  'POST /v1/payout-runs': ['finance'],
+  'GET /v1/payout-runs': ['finance'],
+  'GET /v1/payout-runs/:id': ['finance'],
+  'GET /v1/payout-runs/:id/lines.csv': ['finance'],
+  'POST /v1/payout-runs/:id/approve': ['finance'],
+  'POST /v1/payout-runs/:id/cancel': ['finance'],
+  'POST /v1/payout-runs/:id/execute': ['finance'],
+  'POST /v1/payout-runs/:id/retry-failed': ['finance'],
+  'GET /v1/payout-runs/:id/reconciliation': ['finance'],
 };
 
 function call(

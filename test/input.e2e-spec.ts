@@ -145,6 +145,11 @@ const BODY_ROUTES: Record<string, BodyRoute> = {
     required: ['agentId', 'amountMinor', 'currency', 'reason'],
     auth: 'finance',
   },
+  'POST /v1/payout-runs': {
+    valid: () => ({ currency: 'JPY', cutoff: new Date(Date.now() - 1000).toISOString() }),
+    required: ['currency'],
+    auth: 'finance',
+  },
   'PUT /v1/companies/me/webhook': {
     valid: () => ({ url: 'https://hooks.example.test/handoff' }),
     required: ['url'],
@@ -154,6 +159,14 @@ const BODY_ROUTES: Record<string, BodyRoute> = {
 
 /** Routes that take no body: whatever is sent is ignored, nothing to validate. */
 const BODILESS_ROUTES = [
+  'POST /v1/agents/me/payout-account',
+  'POST /v1/payout-runs/:id/approve',
+  'POST /v1/payout-runs/:id/cancel',
+  'POST /v1/payout-runs/:id/execute',
+  'POST /v1/payout-runs/:id/retry-failed',
+  // Stripe's own JSON, verified by signature (see test/stripe.e2e-spec.ts).
+  'POST /v1/stripe/connect-webhooks',
+  'POST /v1/stripe/webhooks',
   'POST /v1/agents/me/tickets/claim-next',
   'POST /v1/companies/me/webhook-deliveries/:id/redeliver',
   'POST /v1/tickets/:id/claim',

@@ -41,9 +41,26 @@ describe('validateEnv', () => {
     }
   });
 
-  it('requires a strong JWT_SECRET in production', () => {
-    expect(() => validateEnv({ NODE_ENV: 'production' })).toThrow(/JWT_SECRET/);
-    expect(() => validateEnv({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32) })).not.toThrow();
+  it('requires a strong JWT_SECRET and a real Stripe key with its webhook secrets in production', () => {
+    const stripe = {
+      STRIPE_SECRET_KEY: 'sk_live_abc123',
+      STRIPE_WEBHOOK_SECRET: 'whsec_abc',
+      STRIPE_CONNECT_WEBHOOK_SECRET: 'whsec_def',
+    };
+    expect(() => validateEnv({ NODE_ENV: 'production', ...stripe })).toThrow(/JWT_SECRET/);
+    expect(() => validateEnv({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32) })).toThrow(
+      /STRIPE_SECRET_KEY/,
+    );
+    expect(() =>
+      validateEnv({
+        NODE_ENV: 'production',
+        JWT_SECRET: 'x'.repeat(32),
+        STRIPE_SECRET_KEY: 'sk_live_abc',
+      }),
+    ).toThrow(/STRIPE_WEBHOOK_SECRET/);
+    expect(() =>
+      validateEnv({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32), ...stripe }),
+    ).not.toThrow();
   });
 
   it('treats empty strings as unset', () => {

@@ -178,6 +178,49 @@ export class Env {
   @Max(10000)
   PLATFORM_FEE_BPS = 1500;
 
+  /** Stripe: required in production; without it elsewhere an in-process fake Stripe is used. */
+  @ValidateIf((env: Env) => env.NODE_ENV === 'production' || env.STRIPE_SECRET_KEY !== undefined)
+  @Matches(/^(sk|rk)_(live|test)_\w+$/, {
+    message:
+      'STRIPE_SECRET_KEY must be a Stripe secret key (sk_live_… or sk_test_…); required in production',
+  })
+  STRIPE_SECRET_KEY?: string;
+
+  /** Signing secrets of the platform and Connect webhook endpoints (whsec_…). */
+  @ValidateIf((env: Env) => env.STRIPE_SECRET_KEY !== undefined)
+  @Matches(/^whsec_\w+$/, {
+    message: 'STRIPE_WEBHOOK_SECRET must be a whsec_… secret when STRIPE_SECRET_KEY is set',
+  })
+  STRIPE_WEBHOOK_SECRET?: string;
+
+  @ValidateIf((env: Env) => env.STRIPE_SECRET_KEY !== undefined)
+  @Matches(/^whsec_\w+$/, {
+    message: 'STRIPE_CONNECT_WEBHOOK_SECRET must be a whsec_… secret when STRIPE_SECRET_KEY is set',
+  })
+  STRIPE_CONNECT_WEBHOOK_SECRET?: string;
+
+  /** Another Stripe API base URL (tests point it at their fake). */
+  @IsOptional()
+  @Matches(/^https?:\/\/[^/]+$/, { message: 'STRIPE_API_BASE must look like http://host:port' })
+  STRIPE_API_BASE?: string;
+
+  /** Transfers per second during a payout run (Stripe allows 25/s in test mode, 100/s live). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  STRIPE_RATE_PER_SECOND = 25;
+
+  /** Agents with less available than this (minor units) are held in a payout run. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  PAYOUT_MINIMUM_MINOR = 1000;
+
+  /** Where agents come back to after Stripe onboarding. */
+  @Matches(/^https?:\/\/.+/, { message: 'PUBLIC_URL must be an http(s) URL' })
+  PUBLIC_URL = 'http://localhost:3000';
+
   /** Webhook retries: first delay (doubling each time) and attempts (14 × from 10 s ≈ 24 h). */
   @Transform(toInt)
   @IsInt()
@@ -194,6 +237,12 @@ export class Env {
   @IsInt()
   @Min(100)
   WEBHOOK_TIMEOUT_MS = 10000;
+
+  /** A job whose worker died is retried after this long (BullMQ lock and stalled check). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1000)
+  JOB_LOCK_MS = 30000;
 
   /** Readiness fails this long before the server stops accepting (behind a balancer: 5000+). */
   @Transform(toInt)

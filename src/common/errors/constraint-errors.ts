@@ -44,6 +44,14 @@ const CONSTRAINTS: Record<string, ConstraintMapping> = {
     code: 'TICKET_NOT_OPEN',
     message: 'The ticket is no longer in a state that allows this',
   },
+  uq_payout_runs_open: {
+    code: 'PAYOUT_RUN_OPEN',
+    message: 'A run in this currency is still open: finish or cancel it first',
+  },
+  ck_payout_runs_maker_checker: {
+    code: 'FORBIDDEN',
+    message: 'A run must be approved by someone other than its creator',
+  },
   ck_ledger_append_only: {
     code: 'CONFLICT',
     message: 'The ledger is append-only; post a reversing entry instead',

@@ -49,6 +49,9 @@ export const ERROR_STATUS = {
   // webhooks
   WEBHOOK_NOT_CONFIGURED: 404,
   DELIVERY_IN_PROGRESS: 409,
+  // payouts
+  PAYOUT_RUN_STATE: 409,
+  PAYOUT_RUN_OPEN: 409,
 } as const satisfies Record<string, number>;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

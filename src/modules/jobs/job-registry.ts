@@ -3,7 +3,7 @@
  * Adding a job: add it to JobPayloads and JOB_QUEUES, then write a provider decorated with
  * @JobHandler(name). Start-up fails if a job here has no handler.
  */
-export const QUEUE_NAMES = ['default', 'webhooks'] as const;
+export const QUEUE_NAMES = ['default', 'webhooks', 'payouts'] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
 /** What happened to a ticket: delivered to the company's webhook, and read by the ledger. */
@@ -49,6 +49,10 @@ export interface JobPayloads {
   'ledger.ticket-event': { type: 'ticket.resolved' | 'ticket.reopened'; event: TicketEvent };
   /** When the reopen window has passed: the earning moves from pending to available. */
   'ledger.release-earning': { claimId: string };
+  /** Applies a stored Stripe event (account.updated, transfer.reversed) once. */
+  'stripe.event': { eventId: string };
+  /** Pays one payout line through a Stripe transfer, in atomic phases; throttled. */
+  'payout.line': { lineId: string };
   /** One signed POST to a company's webhook; retried with backoff by the queue. */
   'webhook.deliver': { deliveryId: string };
 }
@@ -69,6 +73,8 @@ export const JOB_QUEUES: { readonly [N in JobName]: QueueName } = {
   'ticket.sla_breached': 'default',
   'ledger.ticket-event': 'default',
   'ledger.release-earning': 'default',
+  'stripe.event': 'default',
+  'payout.line': 'payouts',
   'webhook.deliver': 'webhooks',
 };
 

@@ -25,16 +25,19 @@ const DAY_SECONDS = 86_400;
         useFactory: (config: ConfigService<Env, true>) => ({
           defaultJobOptions: {
             // Webhook deliveries retry for about a day (WEBHOOK_ATTEMPTS doublings).
-            ...(name === 'webhooks'
-              ? {
-                  attempts: config.get('WEBHOOK_ATTEMPTS', { infer: true }),
-                  backoff: {
-                    type: 'exponential',
-                    delay: config.get('WEBHOOK_BACKOFF_MS', { infer: true }),
-                  },
-                }
-              : // Timers and events retry for ~18 h (2 s doubling, 15 tries) before giving up.
-                { attempts: 15, backoff: { type: 'exponential', delay: 2000 } }),
+            ...(name === 'payouts'
+              ? // 429s and 5xx from Stripe: back off and try again, same idempotency key.
+                { attempts: 12, backoff: { type: 'exponential', delay: 1000 } }
+              : name === 'webhooks'
+                ? {
+                    attempts: config.get('WEBHOOK_ATTEMPTS', { infer: true }),
+                    backoff: {
+                      type: 'exponential',
+                      delay: config.get('WEBHOOK_BACKOFF_MS', { infer: true }),
+                    },
+                  }
+                : // Timers and events retry for ~18 h (2 s doubling, 15 tries) before giving up.
+                  { attempts: 15, backoff: { type: 'exponential', delay: 2000 } }),
             removeOnComplete: { age: DAY_SECONDS },
             removeOnFail: { age: 14 * DAY_SECONDS },
           },

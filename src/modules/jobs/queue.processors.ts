@@ -1,12 +1,13 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { Type } from '@nestjs/common';
-import type { Job } from 'bullmq';
+import type { Job, WorkerOptions } from 'bullmq';
+import { Env } from '../../config/env.validation';
 import { JobDispatcher } from './job-dispatcher.service';
 import { QueueName } from './job-registry';
 
 /** A BullMQ worker for one queue, handing every job to the dispatcher. */
-function queueProcessor(queue: QueueName, concurrency: number): Type<WorkerHost> {
-  @Processor(queue, { concurrency })
+function queueProcessor(queue: QueueName, options: Partial<WorkerOptions>): Type<WorkerHost> {
+  @Processor(queue, options)
   class QueueProcessor extends WorkerHost {
     constructor(private readonly dispatcher: JobDispatcher) {
       super();
@@ -25,4 +26,17 @@ function queueProcessor(queue: QueueName, concurrency: number): Type<WorkerHost>
  * Webhook deliveries wait on other companies' servers, so they get their own queue and a high
  * concurrency: a slow receiver delays nothing else.
  */
-export const QUEUE_PROCESSORS = [queueProcessor('default', 8), queueProcessor('webhooks', 32)];
+export function queueProcessors(env: Env): Type<WorkerHost>[] {
+  // A job whose worker died is picked up again after this long (the crash drill shortens it).
+  const locks = { lockDuration: env.JOB_LOCK_MS, stalledInterval: env.JOB_LOCK_MS };
+  return [
+    queueProcessor('default', { concurrency: 8, ...locks }),
+    queueProcessor('webhooks', { concurrency: 32, ...locks }),
+    // Stripe allows so many calls a second; the limiter holds every worker process to it.
+    queueProcessor('payouts', {
+      concurrency: 8,
+      limiter: { max: env.STRIPE_RATE_PER_SECOND, duration: 1000 },
+      ...locks,
+    }),
+  ];
+}

@@ -1,7 +1,16 @@
-import { Module } from '@nestjs/common';
+import { DynamicModule, Module } from '@nestjs/common';
+import { Env } from '../../config/env.validation';
 import { OutboxRelay } from '../outbox/outbox-relay.service';
-import { QUEUE_PROCESSORS } from './queue.processors';
+import { queueProcessors } from './queue.processors';
 
 /** What only a worker process runs: the queue workers and the outbox relay. */
-@Module({ providers: [...QUEUE_PROCESSORS, OutboxRelay], exports: [OutboxRelay] })
-export class WorkersModule {}
+@Module({})
+export class WorkersModule {
+  static register(env: Env): DynamicModule {
+    return {
+      module: WorkersModule,
+      providers: [...queueProcessors(env), OutboxRelay],
+      exports: [OutboxRelay],
+    };
+  }
+}

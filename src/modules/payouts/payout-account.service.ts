@@ -1,0 +1,130 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { InjectDataSource } from '@nestjs/typeorm';
+import Stripe from 'stripe';
+import { DataSource } from 'typeorm';
+import { requireUser } from '../../common/auth/access';
+import { Actor } from '../../common/auth/actor';
+import { DomainError } from '../../common/errors/domain-error';
+import { Env } from '../../config/env.validation';
+import { STRIPE } from '../stripe/stripe.module';
+
+export interface PayoutAccountDto {
+  stripeAccountId: string;
+  payoutsEnabled: boolean;
+  detailsSubmitted: boolean;
+  /** What Stripe still needs from the agent before it pays out. */
+  requirements: string[];
+}
+
+export interface OnboardingDto extends PayoutAccountDto {
+  /** A fresh Stripe-hosted onboarding link; it expires within minutes. */
+  onboardingUrl: string;
+  expiresAt: Date;
+}
+
+/** Stripe account state as this service stores it, from an Account object. */
+export function accountState(a: Stripe.Account) {
+  return {
+    payoutsEnabled: !!a.payouts_enabled,
+    detailsSubmitted: !!a.details_submitted,
+    requirements: a.requirements?.currently_due ?? [],
+  };
+}
+
+/** An agent's Stripe Connect Express account: created once, then onboarded through Stripe. */
+@Injectable()
+export class PayoutAccountService {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    @Inject(STRIPE) private readonly stripe: Stripe,
+    private readonly config: ConfigService<Env, true>,
+  ) {}
+
+  /**
+   * Creates the account on first call (the idempotency key from the agent id makes a retry or
+   * a concurrent call return the same Stripe account) and returns a fresh onboarding link.
+   */
+  async onboard(actor: Actor): Promise<OnboardingDto> {
+    const { userId } = requireUser(actor, 'agent');
+    let accountId = await this.accountId(userId);
+    if (!accountId) {
+      const [user]: { email: string }[] = await this.db.query(
+        'SELECT email FROM users WHERE id = $1',
+        [userId],
+      );
+      const account = await this.call(() =>
+        this.stripe.accounts.create(
+          {
+            type: 'express',
+            email: user.email,
+            capabilities: { transfers: { requested: true } },
+            metadata: { agentId: userId },
+          },
+          { idempotencyKey: `agent-account-${userId}` },
+        ),
+      );
+      const state = accountState(account);
+      await this.db.query(
+        `INSERT INTO payout_accounts (agent_id, stripe_account_id, payouts_enabled, details_submitted, requirements)
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (agent_id) DO NOTHING`,
+        [userId, account.id, state.payoutsEnabled, state.detailsSubmitted, state.requirements],
+      );
+      accountId = (await this.accountId(userId))!;
+    }
+    const base = this.config.get('PUBLIC_URL', { infer: true });
+    const link = await this.call(() =>
+      this.stripe.accountLinks.create({
+        account: accountId!,
+        type: 'account_onboarding',
+        refresh_url: `${base}/agent/payouts?onboarding=refresh`,
+        return_url: `${base}/agent/payouts?onboarding=return`,
+      }),
+    );
+    return {
+      ...(await this.get(actor)),
+      onboardingUrl: link.url,
+      expiresAt: new Date(link.expires_at * 1000),
+    };
+  }
+
+  async get(actor: Actor): Promise<PayoutAccountDto> {
+    const { userId } = requireUser(actor, 'agent');
+    const [row]: {
+      stripe_account_id: string;
+      payouts_enabled: boolean;
+      details_submitted: boolean;
+      requirements: string[];
+    }[] = await this.db.query('SELECT * FROM payout_accounts WHERE agent_id = $1', [userId]);
+    if (!row) throw DomainError.notFound('Payout account');
+    return {
+      stripeAccountId: row.stripe_account_id,
+      payoutsEnabled: row.payouts_enabled,
+      detailsSubmitted: row.details_submitted,
+      requirements: row.requirements,
+    };
+  }
+
+  private async accountId(agentId: string): Promise<string | null> {
+    const [row]: { stripe_account_id: string }[] = await this.db.query(
+      'SELECT stripe_account_id FROM payout_accounts WHERE agent_id = $1',
+      [agentId],
+    );
+    return row?.stripe_account_id ?? null;
+  }
+
+  /** Stripe being down is not the client's fault: 503, not 500. */
+  private async call<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (e) {
+      throw new DomainError(
+        'SERVICE_UNAVAILABLE',
+        'Stripe could not be reached; try again shortly',
+        {
+          stripe: (e as Error).message,
+        },
+      );
+    }
+  }
+}

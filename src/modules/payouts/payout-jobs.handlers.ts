@@ -1,0 +1,224 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { Job } from 'bullmq';
+import Stripe from 'stripe';
+import { DataSource, EntityManager } from 'typeorm';
+import { changedRows } from '../../database/sql';
+import { HandlesJob, JobHandler } from '../jobs/job-handler';
+import { JobPayloads } from '../jobs/job-registry';
+import { LedgerService } from '../ledger/ledger.service';
+import { STRIPE } from '../stripe/stripe.module';
+
+interface LineRow {
+  id: string;
+  run_id: string;
+  agent_id: string;
+  stripe_account_id: string;
+  amount_minor: string;
+  currency: string;
+  status: string;
+  idempotency_key: string;
+}
+
+/** Stripe said no for a reason a retry will not change (restricted account, bad request). */
+function isPermanent(e: unknown): e is Stripe.errors.StripeError {
+  return (
+    e instanceof Stripe.errors.StripeInvalidRequestError ||
+    e instanceof Stripe.errors.StripePermissionError ||
+    e instanceof Stripe.errors.StripeCardError
+  );
+}
+
+/**
+ * Pays one line in atomic phases (Brandur Leach's recovery points):
+ *   1. local: the line becomes `processing` (its idempotency key was fixed when it was drafted);
+ *   2. Stripe: create the transfer with that key — a retry after any crash sends the same key
+ *      and gets the same transfer back, never a second one;
+ *   3. local: book the payout in the ledger (idempotent on the line) and mark the line paid.
+ * 429/5xx/network errors rethrow, so the queue retries with backoff; a refusal fails the line
+ * with Stripe's reason and the money stays available.
+ */
+@Injectable()
+@JobHandler('payout.line')
+export class PayoutLineHandler implements HandlesJob<'payout.line'> {
+  private readonly logger = new Logger(PayoutLineHandler.name);
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    @Inject(STRIPE) private readonly stripe: Stripe,
+    private readonly ledger: LedgerService,
+  ) {}
+
+  async handle({ lineId }: JobPayloads['payout.line'], job: Job): Promise<{ status: string }> {
+    // Phase 1.
+    const line = await this.db.transaction(async (em) => {
+      const [row]: LineRow[] = await em.query(
+        'SELECT * FROM payout_lines WHERE id = $1 FOR UPDATE',
+        [lineId],
+      );
+      if (!row || !['pending', 'processing'].includes(row.status)) return null;
+      await em.query(
+        `UPDATE payout_lines SET status = 'processing', attempts = attempts + 1, updated_at = now()
+          WHERE id = $1`,
+        [lineId],
+      );
+      return row;
+    });
+    if (!line) return { status: 'skipped' };
+
+    // Phase 2.
+    let transfer: Stripe.Transfer;
+    try {
+      transfer = await this.stripe.transfers.create(
+        {
+          amount: Number(line.amount_minor),
+          currency: line.currency.toLowerCase(),
+          destination: line.stripe_account_id,
+          transfer_group: `run_${line.run_id}`,
+          metadata: { payoutLineId: line.id, runId: line.run_id, agentId: line.agent_id },
+        },
+        { idempotencyKey: line.idempotency_key },
+      );
+    } catch (e) {
+      const last = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+      if (isPermanent(e) || last) {
+        await this.fail(lineId, e as Error, isPermanent(e));
+        return { status: 'failed' };
+      }
+      this.logger.warn(
+        { lineId, attempt: job.attemptsMade + 1, err: (e as Error).message },
+        'transfer will be retried',
+      );
+      throw e;
+    }
+
+    // Phase 3.
+    await this.db.transaction(async (em) => {
+      await this.ledger.post(em, {
+        kind: 'payout',
+        idempotencyKey: `payout:${line.id}`,
+        currency: line.currency,
+        agentId: line.agent_id,
+        payoutLineId: line.id,
+        memo: `Stripe transfer ${transfer.id}`,
+        lines: [
+          {
+            account: 'agent_available',
+            ownerId: line.agent_id,
+            amountMinor: Number(line.amount_minor),
+          },
+          { account: 'platform_clearing', ownerId: null, amountMinor: -Number(line.amount_minor) },
+        ],
+      });
+      await em.query(
+        `UPDATE payout_lines SET status = 'paid', stripe_transfer_id = $2, paid_at = now(),
+                updated_at = now() WHERE id = $1 AND status = 'processing'`,
+        [line.id, transfer.id],
+      );
+      await this.completeRunIfDone(em, line.run_id);
+    });
+    return { status: 'paid' };
+  }
+
+  private async fail(lineId: string, e: Error, permanent: boolean): Promise<void> {
+    const code =
+      (e as Stripe.errors.StripeError).code ?? (e as Stripe.errors.StripeError).type ?? 'error';
+    await this.db.transaction(async (em) => {
+      const [row] = await changedRows<{ run_id: string }>(
+        em,
+        `UPDATE payout_lines SET status = 'failed', failure_code = $2, failure_message = $3,
+                failure_permanent = $4, updated_at = now()
+          WHERE id = $1 AND status = 'processing' RETURNING run_id`,
+        [lineId, code, e.message.slice(0, 1000), permanent],
+      );
+      if (row) await this.completeRunIfDone(em, row.run_id);
+    });
+  }
+
+  private async completeRunIfDone(em: EntityManager, runId: string): Promise<void> {
+    await em.query('SELECT 1 FROM payout_runs WHERE id = $1 FOR UPDATE', [runId]);
+    await em.query(
+      `UPDATE payout_runs r
+          SET status = CASE WHEN EXISTS (SELECT 1 FROM payout_lines WHERE run_id = r.id AND status = 'failed')
+                            THEN 'completed_with_failures' ELSE 'completed' END,
+              completed_at = now()
+        WHERE r.id = $1 AND r.status = 'executing'
+          AND NOT EXISTS (SELECT 1 FROM payout_lines
+                           WHERE run_id = r.id AND status IN ('pending', 'processing'))`,
+      [runId],
+    );
+  }
+}
+
+/**
+ * Applies a stored Stripe event once (`processed_at`). `account.updated` keeps only the newest
+ * state (events arrive out of order: an older one never overwrites a newer); `transfer.reversed`
+ * books the reversed amount back to the agent's available balance.
+ */
+@Injectable()
+@JobHandler('stripe.event')
+export class StripeEventHandler implements HandlesJob<'stripe.event'> {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly ledger: LedgerService,
+  ) {}
+
+  handle({ eventId }: JobPayloads['stripe.event']): Promise<{ applied: boolean }> {
+    return this.db.transaction(async (em) => {
+      const [row]: { payload: Stripe.Event; processed_at: Date | null }[] = await em.query(
+        'SELECT payload, processed_at FROM stripe_events WHERE id = $1 FOR UPDATE',
+        [eventId],
+      );
+      if (!row || row.processed_at) return { applied: false };
+      const event = row.payload;
+      if (event.type === 'account.updated') {
+        const a = event.data.object as Stripe.Account;
+        await em.query(
+          `UPDATE payout_accounts
+              SET payouts_enabled = $2, details_submitted = $3, requirements = $4,
+                  stripe_state_at = to_timestamp($5), updated_at = now()
+            WHERE stripe_account_id = $1
+              AND (stripe_state_at IS NULL OR stripe_state_at <= to_timestamp($5))`,
+          [
+            a.id,
+            !!a.payouts_enabled,
+            !!a.details_submitted,
+            a.requirements?.currently_due ?? [],
+            event.created,
+          ],
+        );
+      } else if (event.type === 'transfer.reversed') {
+        await this.reversed(em, event.data.object as Stripe.Transfer);
+      }
+      await em.query('UPDATE stripe_events SET processed_at = now() WHERE id = $1', [eventId]);
+      return { applied: true };
+    });
+  }
+
+  private async reversed(em: EntityManager, transfer: Stripe.Transfer): Promise<void> {
+    const [line]: { id: string; agent_id: string; currency: string; reversed_minor: string }[] =
+      await em.query(
+        'SELECT id, agent_id, currency, reversed_minor FROM payout_lines WHERE stripe_transfer_id = $1 FOR UPDATE',
+        [transfer.id],
+      );
+    if (!line) return;
+    const delta = transfer.amount_reversed - Number(line.reversed_minor);
+    if (delta <= 0) return; // already booked (a duplicate or an older event)
+    await this.ledger.post(em, {
+      kind: 'payout_reversal',
+      idempotencyKey: `payout-reversal:${transfer.id}:${transfer.amount_reversed}`,
+      currency: line.currency,
+      agentId: line.agent_id,
+      payoutLineId: line.id,
+      memo: `Stripe reversed ${delta} of transfer ${transfer.id}`,
+      lines: [
+        { account: 'agent_available', ownerId: line.agent_id, amountMinor: -delta },
+        { account: 'platform_clearing', ownerId: null, amountMinor: delta },
+      ],
+    });
+    await em.query(
+      'UPDATE payout_lines SET reversed_minor = $2, updated_at = now() WHERE id = $1',
+      [line.id, transfer.amount_reversed],
+    );
+  }
+}

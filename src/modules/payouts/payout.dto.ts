@@ -1,0 +1,124 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { IsOptional, IsIn, Validate } from 'class-validator';
+import { IsCurrencyCode } from '../../common/money/money.dto';
+import { PageQueryDto } from '../../common/pagination/page';
+import { IsInstant } from '../../common/validation/is-instant';
+import { IsOmittable } from '../../common/validation/omittable';
+
+export const RUN_STATUSES = [
+  'draft',
+  'approved',
+  'executing',
+  'completed',
+  'completed_with_failures',
+  'cancelled',
+] as const;
+export const LINE_STATUSES = ['held', 'pending', 'processing', 'paid', 'failed'] as const;
+export const HELD_REASONS = [
+  'no_account',
+  'payouts_disabled',
+  'below_minimum',
+  'negative_balance',
+] as const;
+
+export class CreatePayoutRunDto {
+  @Validate(IsCurrencyCode)
+  currency: string;
+
+  /** Balances as of this instant (default now; not in the future). */
+  @IsOmittable()
+  @IsInstant()
+  cutoff?: string;
+}
+
+export class PayoutRunsQueryDto extends PageQueryDto {
+  @IsOptional()
+  @IsIn(RUN_STATUSES)
+  status?: (typeof RUN_STATUSES)[number];
+}
+
+export class PayoutLineDto {
+  id: string;
+  agentId: string;
+  stripeAccountId: string | null;
+  amountMinor: number;
+  currency: string;
+  @ApiProperty({ enum: LINE_STATUSES })
+  status: string;
+  @ApiProperty({ enum: HELD_REASONS, nullable: true })
+  heldReason: string | null;
+  stripeTransferId: string | null;
+  attempts: number;
+  failureCode: string | null;
+  failureMessage: string | null;
+  reversedMinor: number;
+  paidAt: Date | null;
+}
+
+export class PayoutRunTotalsDto {
+  payableLines: number;
+  payableMinor: number;
+  heldLines: number;
+  heldMinor: number;
+  paidLines: number;
+  paidMinor: number;
+  failedLines: number;
+  /** pending + processing */
+  inFlightLines: number;
+}
+
+export class PayoutRunDto {
+  id: string;
+  currency: string;
+  cutoff: Date;
+  @ApiProperty({ enum: RUN_STATUSES })
+  status: string;
+  createdBy: string;
+  approvedBy: string | null;
+  createdAt: Date;
+  approvedAt: Date | null;
+  executedAt: Date | null;
+  completedAt: Date | null;
+  cancelledAt: Date | null;
+  totals: PayoutRunTotalsDto;
+}
+
+export class PayoutRunDetailDto extends PayoutRunDto {
+  lines: PayoutLineDto[];
+}
+
+export class PayoutRunPageDto {
+  items: PayoutRunDto[];
+  nextCursor: string | null;
+}
+
+export class ReconciliationLineDto {
+  lineId: string;
+  agentId: string;
+  amountMinor: number;
+  stripeTransferId: string | null;
+  stripeAmountMinor: number | null;
+  @ApiProperty({ enum: ['matched', 'amount_mismatch', 'missing', 'unexpected'] })
+  result: string;
+}
+
+export class ReconciliationDto {
+  runId: string;
+  matched: number;
+  mismatched: number;
+  missing: number;
+  unexpected: number;
+  lines: ReconciliationLineDto[];
+}
+
+export class PayoutAccountView {
+  stripeAccountId: string;
+  payoutsEnabled: boolean;
+  detailsSubmitted: boolean;
+  requirements: string[];
+}
+
+export class OnboardingView extends PayoutAccountView {
+  onboardingUrl: string;
+  expiresAt: Date;
+}

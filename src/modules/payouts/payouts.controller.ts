@@ -1,0 +1,110 @@
+import { Body, Controller, Get, Header, HttpCode, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiProduces, ApiTags } from '@nestjs/swagger';
+import type { Actor } from '../../common/auth/actor';
+import { CurrentActor, Roles } from '../../common/auth/decorators';
+import { IdParam } from '../../common/http/id-param';
+import { PayoutAccountService } from './payout-account.service';
+import {
+  CreatePayoutRunDto,
+  OnboardingView,
+  PayoutAccountView,
+  PayoutRunDetailDto,
+  PayoutRunDto,
+  PayoutRunPageDto,
+  PayoutRunsQueryDto,
+  ReconciliationDto,
+} from './payout.dto';
+import { PayoutRunsService } from './payout-runs.service';
+
+@ApiTags('money')
+@ApiBearerAuth('user')
+@Controller('v1/agents/me/payout-account')
+@Roles('agent')
+export class PayoutAccountController {
+  constructor(private readonly accounts: PayoutAccountService) {}
+
+  /** Creates your Stripe Express account (once) and returns a fresh onboarding link. */
+  @Post()
+  @HttpCode(200)
+  onboard(@CurrentActor() actor: Actor): Promise<OnboardingView> {
+    return this.accounts.onboard(actor);
+  }
+
+  /** Whether Stripe lets you receive payouts yet, and what it still needs. */
+  @Get()
+  get(@CurrentActor() actor: Actor): Promise<PayoutAccountView> {
+    return this.accounts.get(actor);
+  }
+}
+
+@ApiTags('payouts')
+@ApiBearerAuth('user')
+@Controller('v1/payout-runs')
+@Roles('finance')
+export class PayoutRunsController {
+  constructor(private readonly runs: PayoutRunsService) {}
+
+  /** Drafts a run: a line per agent with money available at the cutoff, or why it is held. */
+  @Post()
+  create(
+    @CurrentActor() actor: Actor,
+    @Body() body: CreatePayoutRunDto,
+  ): Promise<PayoutRunDetailDto> {
+    return this.runs.create(actor, body);
+  }
+
+  @Get()
+  list(
+    @CurrentActor() actor: Actor,
+    @Query() query: PayoutRunsQueryDto,
+  ): Promise<PayoutRunPageDto> {
+    return this.runs.list(actor, query);
+  }
+
+  /** Totals, progress and every line. */
+  @Get(':id')
+  get(@CurrentActor() actor: Actor, @IdParam() id: string): Promise<PayoutRunDetailDto> {
+    return this.runs.get(actor, id);
+  }
+
+  /** The run's lines as CSV, for the books. */
+  @Get(':id/lines.csv')
+  @Header('Content-Type', 'text/csv; charset=utf-8')
+  @ApiProduces('text/csv')
+  csv(@CurrentActor() actor: Actor, @IdParam() id: string): Promise<string> {
+    return this.runs.csv(actor, id);
+  }
+
+  /** Approves a draft; the approver must not be the creator. */
+  @Post(':id/approve')
+  @HttpCode(200)
+  approve(@CurrentActor() actor: Actor, @IdParam() id: string): Promise<PayoutRunDto> {
+    return this.runs.approve(actor, id);
+  }
+
+  @Post(':id/cancel')
+  @HttpCode(200)
+  cancel(@CurrentActor() actor: Actor, @IdParam() id: string): Promise<PayoutRunDto> {
+    return this.runs.cancel(actor, id);
+  }
+
+  /** Pays every payable line through Stripe, throttled; watch progress with GET. */
+  @Post(':id/execute')
+  @HttpCode(202)
+  execute(@CurrentActor() actor: Actor, @IdParam() id: string): Promise<PayoutRunDto> {
+    return this.runs.execute(actor, id);
+  }
+
+  /** Sends the failed lines again. */
+  @Post(':id/retry-failed')
+  @HttpCode(202)
+  retryFailed(@CurrentActor() actor: Actor, @IdParam() id: string): Promise<PayoutRunDto> {
+    return this.runs.retryFailed(actor, id);
+  }
+
+  /** Each line against Stripe's transfer: matched, amount mismatch, missing, unexpected. */
+  @Get(':id/reconciliation')
+  reconcile(@CurrentActor() actor: Actor, @IdParam() id: string): Promise<ReconciliationDto> {
+    return this.runs.reconcile(actor, id);
+  }
+}

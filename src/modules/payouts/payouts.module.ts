@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { PayoutAccountService } from './payout-account.service';
+import { PayoutLineHandler, StripeEventHandler } from './payout-jobs.handlers';
+import { PayoutAccountController, PayoutRunsController } from './payouts.controller';
+import { PayoutRunsService } from './payout-runs.service';
+import { StripeWebhooksController } from './stripe-webhooks.controller';
+
+@Module({
+  controllers: [PayoutAccountController, PayoutRunsController, StripeWebhooksController],
+  providers: [PayoutAccountService, PayoutRunsService, PayoutLineHandler, StripeEventHandler],
+})
+export class PayoutsModule {}

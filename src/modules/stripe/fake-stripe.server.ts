@@ -1,0 +1,341 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
+import { AddressInfo } from 'node:net';
+import Stripe from 'stripe';
+
+/*
+ * A small Stripe API double that the real `stripe` SDK talks to (host/port/protocol options):
+ * Connect accounts, account links, transfers, transfer reversals, balance, and events sent to a
+ * webhook URL signed like Stripe signs them. It honours Idempotency-Key as Stripe does (same
+ * key + same params → the same response; other params → 400 idempotency_error), records every
+ * request, and can answer a share of calls 429/500 or hang, to test retries. Used by tests and,
+ * outside production without STRIPE_SECRET_KEY, by `npm start`.
+ */
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  idempotencyKey: string | null;
+  params: Record<string, unknown>;
+  status: number;
+}
+
+export interface FaultPolicy {
+  /** Share of money-moving POSTs (0–1) answered with an error instead of being processed. */
+  rate: number;
+  statuses?: number[];
+  /** Hang this long instead (ms) on a faulted call, to exercise client timeouts. */
+  hangMs?: number;
+}
+
+type StripeObject = Record<string, unknown> & { id: string };
+
+const id = (prefix: string) => `${prefix}_${randomBytes(10).toString('hex')}`;
+
+/** Stripe's form encoding (`a[b][c]=v`, `a[0]=v`) back to nested objects. */
+export function parseForm(body: string): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [rawKey, value] of new URLSearchParams(body)) {
+    const parts = rawKey.split(/\[|\]\[|\]/).filter((p) => p !== '');
+    let node = out as Record<string, unknown>;
+    parts.forEach((part, i) => {
+      if (i === parts.length - 1) node[part] = value;
+      else node = (node[part] ??= {}) as Record<string, unknown>;
+    });
+  }
+  return out;
+}
+
+export class FakeStripe {
+  readonly requests: RecordedRequest[] = [];
+  readonly accounts = new Map<string, StripeObject>();
+  readonly transfers = new Map<string, StripeObject>();
+  faults: FaultPolicy = { rate: 0 };
+  private readonly idempotency = new Map<string, { hash: string; status: number; body: unknown }>();
+  private server: Server | null = null;
+  private availableBalance = new Map<string, number>();
+  port = 0;
+
+  constructor(
+    /** Where `emit()` sends events, and the secret it signs them with. */
+    public webhook: { url: string; secret: string } | null = null,
+  ) {}
+
+  async start(port = 0): Promise<number> {
+    this.server = createServer((req, res) => void this.handle(req, res));
+    await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
+    this.port = (this.server.address() as AddressInfo).port;
+    return this.port;
+  }
+
+  async stop(): Promise<void> {
+    if (!this.server) return;
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server!.close(() => resolve()));
+    this.server = null;
+  }
+
+  /** An SDK client pointed at this server. */
+  client(): Stripe {
+    return new Stripe('sk_test_fake', {
+      host: '127.0.0.1',
+      port: this.port,
+      protocol: 'http',
+      maxNetworkRetries: 0,
+    });
+  }
+
+  /** Money-moving requests that Stripe processed (not faulted), e.g. transfers. */
+  processed(method: string, path: string): RecordedRequest[] {
+    return this.requests.filter((r) => r.method === method && r.path === path && r.status < 300);
+  }
+
+  /** Changes what Stripe knows about an account (as the onboarding flow would). */
+  updateAccount(accountId: string, changes: Record<string, unknown>): StripeObject {
+    const account = this.accounts.get(accountId);
+    if (!account) throw new Error(`no fake account ${accountId}`);
+    Object.assign(account, changes);
+    return account;
+  }
+
+  /** Sends a signed event to the webhook URL; returns the HTTP status of the receiver. */
+  async emit(
+    type: string,
+    object: Record<string, unknown>,
+    options: { account?: string; created?: number; timestamp?: number; eventId?: string } = {},
+  ): Promise<{ status: number; event: Record<string, unknown> }> {
+    if (!this.webhook) throw new Error('FakeStripe has no webhook target');
+    const event = {
+      id: options.eventId ?? id('evt'),
+      object: 'event',
+      type,
+      created: options.created ?? Math.floor(Date.now() / 1000),
+      account: options.account,
+      data: { object },
+      livemode: false,
+      api_version: '2026-10-28.endive',
+    };
+    const payload = JSON.stringify(event);
+    const header = Stripe.webhooks.generateTestHeaderString({
+      payload,
+      secret: this.webhook.secret,
+      timestamp: options.timestamp,
+    });
+    const res = await fetch(this.webhook.url, {
+      method: 'POST',
+      body: payload,
+      headers: { 'Content-Type': 'application/json', 'Stripe-Signature': header },
+    });
+    return { status: res.status, event };
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    let body = '';
+    for await (const chunk of req) body += chunk;
+    const url = new URL(req.url ?? '/', 'http://fake');
+    const params = req.method === 'GET' ? Object.fromEntries(url.searchParams) : parseForm(body);
+    const key = (req.headers['idempotency-key'] as string | undefined) ?? null;
+    const send = (status: number, payload: unknown) => {
+      this.requests.push({
+        method: req.method!,
+        path: url.pathname,
+        idempotencyKey: key,
+        params,
+        status,
+      });
+      res.writeHead(status, { 'Content-Type': 'application/json', 'Request-Id': id('req') });
+      res.end(JSON.stringify(payload));
+    };
+
+    if (req.method === 'POST' && this.faults.rate > 0 && Math.random() < this.faults.rate) {
+      if (this.faults.hangMs) {
+        await new Promise((r) => setTimeout(r, this.faults.hangMs));
+        if (res.destroyed) return;
+      }
+      const statuses = this.faults.statuses ?? [429, 500];
+      const status = statuses[Math.floor(Math.random() * statuses.length)];
+      send(status, {
+        error: {
+          type: status === 429 ? 'rate_limit_error' : 'api_error',
+          message: 'Injected fault',
+        },
+      });
+      return;
+    }
+
+    if (key && req.method === 'POST') {
+      const hash = createHash('sha256').update(`${url.pathname} ${body}`).digest('hex');
+      const seen = this.idempotency.get(key);
+      if (seen && seen.hash !== hash) {
+        send(400, {
+          error: {
+            type: 'idempotency_error',
+            message:
+              'Keys for idempotent requests can only be used with the same parameters they were first used with.',
+          },
+        });
+        return;
+      }
+      if (seen) {
+        this.requests.push({
+          method: 'POST',
+          path: url.pathname,
+          idempotencyKey: key,
+          params,
+          status: 299,
+        });
+        res.writeHead(seen.status, {
+          'Content-Type': 'application/json',
+          'Idempotent-Replayed': 'true',
+        });
+        res.end(JSON.stringify(seen.body));
+        return;
+      }
+      const [status, payload] = this.route(req.method, url.pathname, params);
+      // Stripe replays errors too, except 429s and 5xx which may be retried with the same key.
+      if (status < 500 && status !== 429)
+        this.idempotency.set(key, { hash, status, body: payload });
+      send(status, payload);
+      return;
+    }
+    const [status, payload] = this.route(req.method ?? 'GET', url.pathname, params);
+    send(status, payload);
+  }
+
+  private route(method: string, path: string, p: Record<string, unknown>): [number, unknown] {
+    const notFound = (what: string): [number, unknown] => [
+      404,
+      {
+        error: {
+          type: 'invalid_request_error',
+          code: 'resource_missing',
+          message: `No such ${what}`,
+        },
+      },
+    ];
+    let m: RegExpExecArray | null;
+    if (method === 'POST' && path === '/v1/accounts') {
+      const account: StripeObject = {
+        id: id('acct'),
+        object: 'account',
+        type: p.type ?? 'express',
+        email: p.email ?? null,
+        metadata: p.metadata ?? {},
+        charges_enabled: false,
+        payouts_enabled: false,
+        details_submitted: false,
+        capabilities: { transfers: 'inactive' },
+        requirements: {
+          currently_due: ['external_account', 'individual.dob.day', 'tos_acceptance.date'],
+          disabled_reason: 'requirements.past_due',
+        },
+        created: Math.floor(Date.now() / 1000),
+      };
+      this.accounts.set(account.id, account);
+      return [200, account];
+    }
+    if (method === 'GET' && (m = /^\/v1\/accounts\/([^/]+)$/.exec(path))) {
+      const account = this.accounts.get(m[1]);
+      return account ? [200, account] : notFound('account');
+    }
+    if (method === 'POST' && path === '/v1/account_links') {
+      if (!this.accounts.has(String(p.account))) return notFound('account');
+      return [
+        200,
+        {
+          object: 'account_link',
+          url: `https://connect.stripe.test/setup/e/${p.account}/${randomBytes(8).toString('hex')}`,
+          created: Math.floor(Date.now() / 1000),
+          expires_at: Math.floor(Date.now() / 1000) + 300,
+        },
+      ];
+    }
+    if (method === 'POST' && path === '/v1/transfers') {
+      const destination = this.accounts.get(String(p.destination));
+      if (!destination) return notFound('destination account');
+      if ((destination.capabilities as { transfers: string }).transfers !== 'active') {
+        return [
+          400,
+          {
+            error: {
+              type: 'invalid_request_error',
+              code: 'insufficient_capabilities_for_transfer',
+              message:
+                'Your destination account needs to have at least one of the following capabilities enabled: transfers, crypto_transfers, legacy_payments',
+            },
+          },
+        ];
+      }
+      const amount = Number(p.amount);
+      const transfer: StripeObject = {
+        id: id('tr'),
+        object: 'transfer',
+        amount,
+        amount_reversed: 0,
+        currency: String(p.currency),
+        destination: destination.id,
+        metadata: p.metadata ?? {},
+        transfer_group: p.transfer_group ?? null,
+        reversed: false,
+        reversals: { object: 'list', data: [] },
+        created: Math.floor(Date.now() / 1000),
+      };
+      this.transfers.set(transfer.id, transfer);
+      const currency = String(p.currency);
+      this.availableBalance.set(currency, (this.availableBalance.get(currency) ?? 0) - amount);
+      return [200, transfer];
+    }
+    if (method === 'GET' && (m = /^\/v1\/transfers\/([^/]+)$/.exec(path))) {
+      const transfer = this.transfers.get(m[1]);
+      return transfer ? [200, transfer] : notFound('transfer');
+    }
+    if (method === 'GET' && path === '/v1/transfers') {
+      const data = [...this.transfers.values()].filter(
+        (t) =>
+          (!p.destination || t.destination === p.destination) &&
+          (!p.transfer_group || t.transfer_group === p.transfer_group),
+      );
+      return [200, { object: 'list', data, has_more: false, url: '/v1/transfers' }];
+    }
+    if (method === 'POST' && (m = /^\/v1\/transfers\/([^/]+)\/reversals$/.exec(path))) {
+      const transfer = this.transfers.get(m[1]);
+      if (!transfer) return notFound('transfer');
+      const left = Number(transfer.amount) - Number(transfer.amount_reversed);
+      const amount = p.amount === undefined ? left : Number(p.amount);
+      const reversal = {
+        id: id('trr'),
+        object: 'transfer_reversal',
+        amount,
+        currency: transfer.currency,
+        transfer: transfer.id,
+        created: Math.floor(Date.now() / 1000),
+      };
+      transfer.amount_reversed = Number(transfer.amount_reversed) + amount;
+      transfer.reversed = transfer.amount_reversed === transfer.amount;
+      (transfer.reversals as { data: unknown[] }).data.push(reversal);
+      return [200, reversal];
+    }
+    if (method === 'GET' && path === '/v1/balance') {
+      return [
+        200,
+        {
+          object: 'balance',
+          available: [...this.availableBalance.entries()].map(([currency, amount]) => ({
+            currency,
+            amount,
+          })),
+          pending: [],
+        },
+      ];
+    }
+    return [
+      404,
+      {
+        error: {
+          type: 'invalid_request_error',
+          message: `Unrecognized request URL (${method}: ${path})`,
+        },
+      },
+    ];
+  }
+}

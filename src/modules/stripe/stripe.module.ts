@@ -1,0 +1,85 @@
+import { Global, Inject, Logger, Module, OnModuleDestroy } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { randomBytes } from 'node:crypto';
+import Stripe from 'stripe';
+import { Env } from '../../config/env.validation';
+import { FakeStripe } from './fake-stripe.server';
+
+export const STRIPE = Symbol('STRIPE');
+export const STRIPE_SETTINGS = Symbol('STRIPE_SETTINGS');
+
+export interface StripeSettings {
+  webhookSecret: string;
+  connectWebhookSecret: string;
+  /** The in-process fake, when no real key is configured (never in production). */
+  fake: FakeStripe | null;
+}
+
+interface StripeSetup {
+  client: Stripe;
+  settings: StripeSettings;
+}
+
+const SETUP = Symbol('STRIPE_SETUP');
+
+/**
+ * The one Stripe SDK client. Retries are ours (BullMQ with backoff, idempotency keys from our
+ * rows), so the SDK's own are off. Without STRIPE_SECRET_KEY outside production, a fake Stripe
+ * runs in-process so onboarding and payouts work end to end on a laptop.
+ */
+async function setUp(config: ConfigService<Env, true>): Promise<StripeSetup> {
+  const key = config.get('STRIPE_SECRET_KEY', { infer: true });
+  const base = config.get('STRIPE_API_BASE', { infer: true });
+  const options = (url: string | undefined): Stripe.StripeConfig => {
+    if (!url) return { maxNetworkRetries: 0, timeout: 20_000 };
+    const u = new URL(url);
+    return {
+      host: u.hostname,
+      port: Number(u.port) || (u.protocol === 'https:' ? 443 : 80),
+      protocol: u.protocol.replace(':', '') as 'http' | 'https',
+      maxNetworkRetries: 0,
+      timeout: 20_000,
+    };
+  };
+  if (key) {
+    return {
+      client: new Stripe(key, options(base)),
+      settings: {
+        webhookSecret: config.get('STRIPE_WEBHOOK_SECRET', { infer: true })!,
+        connectWebhookSecret: config.get('STRIPE_CONNECT_WEBHOOK_SECRET', { infer: true })!,
+        fake: null,
+      },
+    };
+  }
+  const fake = new FakeStripe();
+  const port = await fake.start();
+  new Logger('Stripe').warn(
+    `STRIPE_SECRET_KEY is not set: using an in-process FAKE Stripe on 127.0.0.1:${port}. ` +
+      'No real money moves. Set STRIPE_SECRET_KEY (and the webhook secrets) to use Stripe.',
+  );
+  return {
+    client: new Stripe('sk_test_fake', options(`http://127.0.0.1:${port}`)),
+    settings: {
+      webhookSecret: `whsec_${randomBytes(16).toString('hex')}`,
+      connectWebhookSecret: `whsec_${randomBytes(16).toString('hex')}`,
+      fake,
+    },
+  };
+}
+
+@Global()
+@Module({
+  providers: [
+    { provide: SETUP, inject: [ConfigService], useFactory: setUp },
+    { provide: STRIPE, inject: [SETUP], useFactory: (s: StripeSetup) => s.client },
+    { provide: STRIPE_SETTINGS, inject: [SETUP], useFactory: (s: StripeSetup) => s.settings },
+  ],
+  exports: [STRIPE, STRIPE_SETTINGS],
+})
+export class StripeModule implements OnModuleDestroy {
+  constructor(@Inject(STRIPE_SETTINGS) private readonly settings: StripeSettings) {}
+
+  async onModuleDestroy(): Promise<void> {
+    await this.settings.fake?.stop();
+  }
+}
