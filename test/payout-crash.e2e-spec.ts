@@ -1,0 +1,142 @@
+import { randomUUID } from 'node:crypto';
+import { FakeStripe } from '../src/modules/stripe/fake-stripe.server';
+import { createStaff, SignedIn } from './support/factories';
+import { fund, onboarded, waitFor } from './support/money';
+import { ensureKilled, runBuilt, Spawned } from './support/processes';
+import { TEST_REDIS_URL } from './support/services';
+import { createTestApp, TestApp, TEST_JWT_SECRET } from './support/test-app';
+
+const LINES = 60;
+
+// The worker runs as its own process (the built entry point), so it can be SIGKILLed.
+describe('payout run survives a worker killed mid-run', () => {
+  const fake = new FakeStripe();
+  let t: TestApp;
+  let stripeEnv: Record<string, string>;
+  const workers: Spawned[] = [];
+  beforeAll(async () => {
+    const port = await fake.start();
+    stripeEnv = {
+      STRIPE_SECRET_KEY: 'sk_test_fake',
+      STRIPE_WEBHOOK_SECRET: 'whsec_platform',
+      STRIPE_CONNECT_WEBHOOK_SECRET: 'whsec_connect',
+      STRIPE_API_BASE: `http://127.0.0.1:${port}`,
+    };
+    t = await createTestApp({ env: stripeEnv });
+  });
+  afterAll(async () => {
+    ensureKilled(...workers);
+    await t.close();
+    await fake.stop();
+  });
+
+  const worker = () => {
+    const w = runBuilt('worker.js', {
+      ...stripeEnv,
+      DATABASE_URL: t.env.DATABASE_URL!,
+      REDIS_URL: TEST_REDIS_URL,
+      QUEUE_PREFIX: t.env.QUEUE_PREFIX,
+      JWT_SECRET: TEST_JWT_SECRET,
+      STRIPE_RATE_PER_SECOND: '10',
+      JOB_LOCK_MS: '2000',
+      OUTBOX_POLL_MS: '100',
+      LOG_LEVEL: 'info',
+    });
+    workers.push(w);
+    return w;
+  };
+  const paidLines = async (runId: string) =>
+    (
+      await t.db.query(
+        `SELECT count(*)::int AS n FROM payout_lines WHERE run_id = $1 AND status = 'paid'`,
+        [runId],
+      )
+    )[0].n as number;
+
+  it('pays every line exactly once; the ledger and Stripe agree', async () => {
+    const agentIds: string[] = [];
+    for (let i = 0; i < LINES; i++) {
+      const id = randomUUID();
+      await t.db.query(
+        `INSERT INTO users (id, email, password_hash, role) VALUES ($1, $2, 'x', 'agent')`,
+        [id, `crash-${id}@example.test`],
+      );
+      await t.db.query(`INSERT INTO agents (user_id, display_name) VALUES ($1, 'Crash')`, [id]);
+      await onboarded(t, fake, id);
+      await fund(t, id, 1000 + i, 'EUR');
+      agentIds.push(id);
+    }
+    const maker: SignedIn = await createStaff(t, 'finance');
+    const checker: SignedIn = await createStaff(t, 'finance');
+    const draft = await t.http
+      .post('/v1/payout-runs')
+      .set(maker.auth)
+      .send({ currency: 'EUR' })
+      .expect(201);
+    expect(draft.body.totals.payableLines).toBe(LINES);
+    await t.http.post(`/v1/payout-runs/${draft.body.id}/approve`).set(checker.auth).expect(200);
+    await t.http.post(`/v1/payout-runs/${draft.body.id}/execute`).set(maker.auth).expect(202);
+
+    const first = worker();
+    await first.waitForOutput(/Handoff worker started/);
+    await waitFor(async () => (await paidLines(draft.body.id)) >= 15, '15 lines paid', 60_000);
+    first.proc.kill('SIGKILL');
+    await first.exited;
+    const paidAtKill = await paidLines(draft.body.id);
+    expect(paidAtKill).toBeLessThan(LINES);
+
+    const second = worker();
+    await second.waitForOutput(/Handoff worker started/);
+    await waitFor(
+      async () => (await paidLines(draft.body.id)) === LINES,
+      'every line paid',
+      90_000,
+    );
+    second.proc.kill('SIGTERM');
+    await second.exited;
+
+    const transfers = [...fake.transfers.values()].filter(
+      (tr) => (tr.metadata as { runId: string }).runId === draft.body.id,
+    );
+    const perLine = new Map<string, number>();
+    for (const tr of transfers) {
+      const line = (tr.metadata as { payoutLineId: string }).payoutLineId;
+      perLine.set(line, (perLine.get(line) ?? 0) + 1);
+    }
+    expect(perLine.size).toBe(LINES);
+    expect([...perLine.values()].every((n) => n === 1)).toBe(true);
+
+    const lines: { id: string; stripe_transfer_id: string; amount_minor: string }[] =
+      await t.db.query(
+        'SELECT id, stripe_transfer_id, amount_minor FROM payout_lines WHERE run_id = $1',
+        [draft.body.id],
+      );
+    for (const line of lines) {
+      expect(fake.transfers.get(line.stripe_transfer_id)?.amount).toBe(Number(line.amount_minor));
+    }
+    const [{ booked }] = await t.db.query(
+      `SELECT coalesce(sum(l.amount_minor), 0)::bigint AS booked FROM journal_lines l
+         JOIN journal_entries e ON e.id = l.entry_id JOIN ledger_accounts a ON a.id = l.account_id
+        WHERE e.kind = 'payout' AND a.code = 'agent_available' AND e.payout_line_id = ANY($1)`,
+      [lines.map((l) => l.id)],
+    );
+    expect(Number(booked)).toBe(transfers.reduce((s, tr) => s + Number(tr.amount), 0));
+    const [{ entries }] = await t.db.query(
+      `SELECT count(*)::int AS entries FROM journal_entries WHERE kind = 'payout' AND payout_line_id = ANY($1)`,
+      [lines.map((l) => l.id)],
+    );
+    expect(entries).toBe(LINES);
+    const [{ total }] = await t.db.query(
+      `SELECT coalesce(sum(amount_minor), 0)::bigint AS total FROM journal_lines WHERE currency = 'EUR'`,
+    );
+    expect(Number(total)).toBe(0);
+    const rec = await t.http
+      .get(`/v1/payout-runs/${draft.body.id}/reconciliation`)
+      .set(maker.auth)
+      .expect(200);
+    expect(rec.body).toMatchObject({ matched: LINES, mismatched: 0, missing: 0, unexpected: 0 });
+    expect((await t.http.get(`/v1/payout-runs/${draft.body.id}`).set(maker.auth)).body.status).toBe(
+      'completed',
+    );
+  }, 180_000);
+});

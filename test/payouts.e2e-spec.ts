@@ -1,0 +1,400 @@
+import Stripe from 'stripe';
+import { FakeStripe } from '../src/modules/stripe/fake-stripe.server';
+import { STRIPE_SETTINGS, StripeSettings } from '../src/modules/stripe/stripe.module';
+import { createStaff, registerAgent, SignedIn } from './support/factories';
+import { fund, onboarded, waitFor } from './support/money';
+import { createTestApp, TestApp } from './support/test-app';
+
+describe('payouts', () => {
+  let t: TestApp;
+  let fake: FakeStripe;
+  let settings: StripeSettings;
+  let maker: SignedIn;
+  let checker: SignedIn;
+  beforeAll(async () => {
+    t = await createTestApp({
+      workers: true,
+      env: { PAYOUT_MINIMUM_MINOR: '1000', STRIPE_RATE_PER_SECOND: '50', OUTBOX_POLL_MS: '100' },
+    });
+    settings = t.app.get<StripeSettings>(STRIPE_SETTINGS);
+    fake = settings.fake!;
+    maker = await createStaff(t, 'finance');
+    checker = await createStaff(t, 'finance');
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+  beforeEach(() => {
+    fake.faults = { rate: 0 };
+  });
+
+  const run = (id: string) => t.http.get(`/v1/payout-runs/${id}`).set(maker.auth).expect(200);
+  const finished = (id: string) =>
+    waitFor(async () => {
+      const r = (await run(id)).body;
+      return ['completed', 'completed_with_failures'].includes(r.status) && r;
+    }, `run ${id} to finish`);
+  const owed = async (agent: SignedIn, currency: string) => {
+    const res = await t.http.get('/v1/agents/me/earnings').set(agent.auth).expect(200);
+    return res.body.balances.find((b: { currency: string }) => b.currency === currency);
+  };
+
+  describe('onboarding', () => {
+    it('creates one Stripe account however often it is asked, and a fresh link each time', async () => {
+      const agent = await registerAgent(t);
+      const [a, b] = await Promise.all([
+        t.http.post('/v1/agents/me/payout-account').set(agent.auth).expect(200),
+        t.http.post('/v1/agents/me/payout-account').set(agent.auth).expect(200),
+      ]);
+      expect(a.body.stripeAccountId).toBe(b.body.stripeAccountId);
+      expect(a.body.onboardingUrl).toMatch(/^https:\/\//);
+      const created = fake.requests.filter(
+        (r) =>
+          r.path === '/v1/accounts' &&
+          r.params.metadata &&
+          (r.params.metadata as { agentId: string }).agentId === agent.id,
+      );
+      expect(new Set(created.map((r) => r.idempotencyKey))).toEqual(
+        new Set([`agent-account-${agent.id}`]),
+      );
+      expect(
+        [...fake.accounts.values()].filter(
+          (x) => (x.metadata as { agentId?: string }).agentId === agent.id,
+        ),
+      ).toHaveLength(1);
+      const get = await t.http.get('/v1/agents/me/payout-account').set(agent.auth).expect(200);
+      expect(get.body).toMatchObject({
+        payoutsEnabled: false,
+        detailsSubmitted: false,
+        requirements: expect.arrayContaining(['external_account']),
+      });
+    });
+
+    it('answers 404 before onboarding', async () => {
+      await t.http
+        .get('/v1/agents/me/payout-account')
+        .set((await registerAgent(t)).auth)
+        .expect(404);
+    });
+  });
+
+  describe('Stripe webhooks', () => {
+    const send = (path: string, event: object, secret: string, timestamp?: number) => {
+      const payload = JSON.stringify(event);
+      const header = Stripe.webhooks.generateTestHeaderString({ payload, secret, timestamp });
+      return t.http
+        .post(path)
+        .set('Content-Type', 'application/json')
+        .set('Stripe-Signature', header)
+        .send(payload);
+    };
+    const accountEvent = (
+      accountId: string,
+      created: number,
+      enabled: boolean,
+      id = `evt_${Math.random().toString(36).slice(2)}`,
+    ) => ({
+      id,
+      object: 'event',
+      type: 'account.updated',
+      created,
+      account: accountId,
+      data: {
+        object: {
+          id: accountId,
+          object: 'account',
+          payouts_enabled: enabled,
+          details_submitted: enabled,
+          requirements: { currently_due: enabled ? [] : ['external_account'] },
+        },
+      },
+    });
+    const enabled = async (agent: SignedIn) =>
+      (await t.http.get('/v1/agents/me/payout-account').set(agent.auth).expect(200)).body
+        .payoutsEnabled;
+
+    it('keeps an agent current from account.updated; the same event twice has one effect', async () => {
+      const agent = await registerAgent(t);
+      const { body } = await t.http
+        .post('/v1/agents/me/payout-account')
+        .set(agent.auth)
+        .expect(200);
+      const event = accountEvent(body.stripeAccountId, Math.floor(Date.now() / 1000), true);
+      const first = await send(
+        '/v1/stripe/connect-webhooks',
+        event,
+        settings.connectWebhookSecret,
+      ).expect(200);
+      const again = await send(
+        '/v1/stripe/connect-webhooks',
+        event,
+        settings.connectWebhookSecret,
+      ).expect(200);
+      expect([first.body.duplicate, again.body.duplicate]).toEqual([false, true]);
+      await waitFor(() => enabled(agent), 'payouts enabled');
+      const [{ n }] = await t.db.query(
+        'SELECT count(*)::int AS n FROM stripe_events WHERE id = $1',
+        [event.id],
+      );
+      expect(n).toBe(1);
+    });
+
+    it('leaves the newest state when account.updated events arrive out of order', async () => {
+      const agent = await registerAgent(t);
+      const { body } = await t.http
+        .post('/v1/agents/me/payout-account')
+        .set(agent.auth)
+        .expect(200);
+      const now = Math.floor(Date.now() / 1000);
+      await send(
+        '/v1/stripe/connect-webhooks',
+        accountEvent(body.stripeAccountId, now, true),
+        settings.connectWebhookSecret,
+      ).expect(200);
+      await waitFor(() => enabled(agent), 'newer state applied');
+      await send(
+        '/v1/stripe/connect-webhooks',
+        accountEvent(body.stripeAccountId, now - 60, false),
+        settings.connectWebhookSecret,
+      ).expect(200);
+      await waitFor(async () => {
+        const [row] = await t.db.query(
+          `SELECT count(*)::int AS n FROM stripe_events WHERE account = $1 AND processed_at IS NOT NULL`,
+          [body.stripeAccountId],
+        );
+        return row.n === 2;
+      }, 'older event processed');
+      expect(await enabled(agent)).toBe(true);
+    });
+
+    it('refuses a bad signature, the wrong endpoint secret, and a stale timestamp with 400', async () => {
+      const event = accountEvent('acct_x', Math.floor(Date.now() / 1000), true);
+      await send('/v1/stripe/connect-webhooks', event, 'whsec_not_the_secret').expect(400);
+      await send('/v1/stripe/webhooks', event, settings.connectWebhookSecret).expect(400);
+      await send(
+        '/v1/stripe/connect-webhooks',
+        event,
+        settings.connectWebhookSecret,
+        Math.floor(Date.now() / 1000) - 600,
+      ).expect(400);
+      await t.http
+        .post('/v1/stripe/connect-webhooks')
+        .set('Content-Type', 'application/json')
+        .send(JSON.stringify(event))
+        .expect(400);
+      const [{ n }] = await t.db.query(
+        'SELECT count(*)::int AS n FROM stripe_events WHERE id = $1',
+        [event.id],
+      );
+      expect(n).toBe(0);
+    });
+  });
+
+  describe('runs', () => {
+    it('drafts lines with held reasons, needs a second approver, pays each line once, and reconciles', async () => {
+      const [paid1, paid2, noAccount, disabled, small, negative] = await Promise.all(
+        Array.from({ length: 6 }, () => registerAgent(t)),
+      );
+      for (const a of [paid1, paid2, small, negative]) await onboarded(t, fake, a.id);
+      await t.http.post('/v1/agents/me/payout-account').set(disabled.auth).expect(200);
+      await fund(t, paid1.id, 5000, 'USD');
+      await fund(t, paid2.id, 2500, 'USD');
+      await fund(t, noAccount.id, 4000, 'USD');
+      await fund(t, disabled.id, 3000, 'USD');
+      await fund(t, small.id, 500, 'USD');
+      await fund(t, negative.id, -700, 'USD');
+
+      const draft = await t.http
+        .post('/v1/payout-runs')
+        .set(maker.auth)
+        .send({ currency: 'USD' })
+        .expect(201);
+      const byAgent = Object.fromEntries(
+        draft.body.lines.map((l: { agentId: string }) => [l.agentId, l]),
+      );
+      expect(byAgent[paid1.id]).toMatchObject({
+        status: 'pending',
+        amountMinor: 5000,
+        heldReason: null,
+      });
+      expect(byAgent[paid2.id]).toMatchObject({ status: 'pending', amountMinor: 2500 });
+      expect(byAgent[noAccount.id]).toMatchObject({ status: 'held', heldReason: 'no_account' });
+      expect(byAgent[disabled.id]).toMatchObject({
+        status: 'held',
+        heldReason: 'payouts_disabled',
+      });
+      expect(byAgent[small.id]).toMatchObject({ status: 'held', heldReason: 'below_minimum' });
+      expect(byAgent[negative.id]).toMatchObject({
+        status: 'held',
+        heldReason: 'negative_balance',
+        amountMinor: -700,
+      });
+      expect(draft.body.totals).toMatchObject({
+        payableLines: 2,
+        payableMinor: 7500,
+        heldLines: 4,
+      });
+
+      const second = await t.http
+        .post('/v1/payout-runs')
+        .set(checker.auth)
+        .send({ currency: 'USD' })
+        .expect(409);
+      expect(second.body.error.code).toBe('PAYOUT_RUN_OPEN');
+      await t.http.post(`/v1/payout-runs/${draft.body.id}/execute`).set(maker.auth).expect(409);
+      const self = await t.http
+        .post(`/v1/payout-runs/${draft.body.id}/approve`)
+        .set(maker.auth)
+        .expect(403);
+      expect(self.body.error.code).toBe('FORBIDDEN');
+      await t.http.post(`/v1/payout-runs/${draft.body.id}/approve`).set(checker.auth).expect(200);
+      await t.http.post(`/v1/payout-runs/${draft.body.id}/execute`).set(maker.auth).expect(202);
+      const done = await finished(draft.body.id);
+      expect(done).toMatchObject({
+        status: 'completed',
+        totals: { paidLines: 2, paidMinor: 7500 },
+      });
+
+      const transfers = fake
+        .processed('POST', '/v1/transfers')
+        .filter((r) => (r.params.metadata as { runId: string }).runId === draft.body.id);
+      expect(transfers.map((r) => Number(r.params.amount)).sort()).toEqual([2500, 5000]);
+      expect(await owed(paid1, 'USD')).toMatchObject({ available: 0, paid: 5000 });
+      expect(await owed(small, 'USD')).toMatchObject({ available: 500, paid: 0 });
+
+      const rec = await t.http
+        .get(`/v1/payout-runs/${draft.body.id}/reconciliation`)
+        .set(maker.auth)
+        .expect(200);
+      expect(rec.body).toMatchObject({ matched: 2, mismatched: 0, missing: 0, unexpected: 0 });
+      const csv = await t.http
+        .get(`/v1/payout-runs/${draft.body.id}/lines.csv`)
+        .set(maker.auth)
+        .expect(200);
+      expect(csv.headers['content-type']).toMatch(/text\/csv/);
+      expect(csv.text.split('\n')[0]).toMatch(/^line_id,agent_id,stripe_account_id,amount_minor/);
+      expect(csv.text).toContain(`,${paid1.id},`);
+      const trial = await t.http.get('/v1/ledger/trial-balance').set(maker.auth).expect(200);
+      expect(trial.body.totals.every((x: { balanceMinor: number }) => x.balanceMinor === 0)).toBe(
+        true,
+      );
+
+      // A reversal at Stripe comes back as money available to the agent.
+      const line =
+        done.lines?.find?.((l: { agentId: string }) => l.agentId === paid2.id) ??
+        (await run(draft.body.id)).body.lines.find(
+          (l: { agentId: string }) => l.agentId === paid2.id,
+        );
+      const transfer = fake.transfers.get(line.stripeTransferId)!;
+      transfer.amount_reversed = 2500;
+      transfer.reversed = true;
+      const payload = JSON.stringify({
+        id: `evt_rev_${line.id}`,
+        object: 'event',
+        type: 'transfer.reversed',
+        created: Math.floor(Date.now() / 1000),
+        data: { object: transfer },
+      });
+      const header = Stripe.webhooks.generateTestHeaderString({
+        payload,
+        secret: settings.webhookSecret,
+      });
+      await t.http
+        .post('/v1/stripe/webhooks')
+        .set('Content-Type', 'application/json')
+        .set('Stripe-Signature', header)
+        .send(payload)
+        .expect(200);
+      await t.http
+        .post('/v1/stripe/webhooks')
+        .set('Content-Type', 'application/json')
+        .set('Stripe-Signature', header)
+        .send(payload)
+        .expect(200);
+      await waitFor(async () => (await owed(paid2, 'USD')).available === 2500, 'reversal booked');
+      expect(await owed(paid2, 'USD')).toMatchObject({ available: 2500, paid: 0 });
+    });
+
+    it('completes with no duplicates while Stripe answers 20% of calls 429/500', async () => {
+      const agents = await Promise.all(Array.from({ length: 20 }, () => registerAgent(t)));
+      for (const a of agents) {
+        await onboarded(t, fake, a.id);
+        await fund(t, a.id, 1500, 'GBP');
+      }
+      fake.faults = { rate: 0.2, statuses: [429, 500] };
+      const draft = await t.http
+        .post('/v1/payout-runs')
+        .set(maker.auth)
+        .send({ currency: 'GBP' })
+        .expect(201);
+      await t.http.post(`/v1/payout-runs/${draft.body.id}/approve`).set(checker.auth).expect(200);
+      await t.http.post(`/v1/payout-runs/${draft.body.id}/execute`).set(maker.auth).expect(202);
+      const done = await finished(draft.body.id);
+      expect(done).toMatchObject({
+        status: 'completed',
+        totals: { paidLines: 20, paidMinor: 30000 },
+      });
+      const faulted = fake.requests.filter((r) => r.path === '/v1/transfers' && r.status >= 429);
+      expect(faulted.length).toBeGreaterThan(0);
+      const madeFor = [...fake.transfers.values()].filter(
+        (tr) => (tr.metadata as { runId: string }).runId === draft.body.id,
+      );
+      expect(madeFor).toHaveLength(20);
+      expect(
+        new Set(madeFor.map((tr) => (tr.metadata as { payoutLineId: string }).payoutLineId)).size,
+      ).toBe(20);
+    });
+
+    it('fails a line Stripe refuses, keeps the money available, and pays it on retry once fixed', async () => {
+      const agent = await registerAgent(t);
+      const accountId = await onboarded(t, fake, agent.id);
+      fake.updateAccount(accountId, { capabilities: { transfers: 'inactive' } });
+      await fund(t, agent.id, 4200, 'CHF');
+      const draft = await t.http
+        .post('/v1/payout-runs')
+        .set(maker.auth)
+        .send({ currency: 'CHF' })
+        .expect(201);
+      await t.http.post(`/v1/payout-runs/${draft.body.id}/approve`).set(checker.auth).expect(200);
+      await t.http.post(`/v1/payout-runs/${draft.body.id}/execute`).set(maker.auth).expect(202);
+      const failed = await finished(draft.body.id);
+      expect(failed.status).toBe('completed_with_failures');
+      const detail = (await run(draft.body.id)).body;
+      expect(detail.lines[0]).toMatchObject({
+        status: 'failed',
+        failureCode: 'insufficient_capabilities_for_transfer',
+      });
+      expect(await owed(agent, 'CHF')).toMatchObject({ available: 4200, paid: 0 });
+
+      fake.updateAccount(accountId, { capabilities: { transfers: 'active' } });
+      await t.http
+        .post(`/v1/payout-runs/${draft.body.id}/retry-failed`)
+        .set(maker.auth)
+        .expect(202);
+      const retried = await finished(draft.body.id);
+      expect(retried).toMatchObject({
+        status: 'completed',
+        totals: { paidLines: 1, paidMinor: 4200 },
+      });
+      expect(await owed(agent, 'CHF')).toMatchObject({ available: 0, paid: 4200 });
+    });
+
+    it('cancels a draft, and refuses a cutoff in the future', async () => {
+      const draft = await t.http
+        .post('/v1/payout-runs')
+        .set(maker.auth)
+        .send({ currency: 'SEK' })
+        .expect(201);
+      await t.http.post(`/v1/payout-runs/${draft.body.id}/cancel`).set(checker.auth).expect(200);
+      await t.http.post(`/v1/payout-runs/${draft.body.id}/approve`).set(checker.auth).expect(409);
+      const future = await t.http
+        .post('/v1/payout-runs')
+        .set(maker.auth)
+        .send({ currency: 'SEK', cutoff: new Date(Date.now() + 3_600_000).toISOString() })
+        .expect(400);
+      expect(future.body.error.details.fields[0].field).toBe('cutoff');
+      const list = await t.http.get('/v1/payout-runs?status=cancelled').set(maker.auth).expect(200);
+      expect(list.body.items.map((r: { id: string }) => r.id)).toContain(draft.body.id);
+    });
+  });
+});
