@@ -274,7 +274,7 @@ describe('ledger', () => {
     });
   });
 
-  describe('property: any sequence of resolves, duplicates, reopens, releases and adjustments', () => {
+  describe('property: any sequence of resolves, duplicates, reopens, releases, adjustments and payouts', () => {
     it('leaves every balance equal to the model and each currency summing to zero', async () => {
       const co = await registerCompany(t, 'Property');
       const { shiftId, agents } = await liveAgents(
@@ -319,6 +319,7 @@ describe('ledger', () => {
           a: fc.nat(2),
           amount: fc.integer({ min: -2000, max: 2000 }).filter((x) => x !== 0),
         }),
+        fc.record({ op: fc.constant('payout' as const), a: fc.nat(2) }),
       );
 
       await fc.assert(
@@ -352,6 +353,26 @@ describe('ledger', () => {
                 })
                 .expect(201);
               model.get(agent.id)!.available += o.amount;
+              continue;
+            }
+            if (o.op === 'payout') {
+              // What a paid payout line books: the whole available balance leaves for Stripe.
+              const agent = agents[o.a];
+              const m = model.get(agent.id)!;
+              if (m.available <= 0) continue;
+              await t.db.transaction((em) =>
+                ledger.post(em, {
+                  kind: 'payout',
+                  idempotencyKey: `payout:${randomUUID()}`,
+                  currency: 'EUR',
+                  agentId: agent.id,
+                  lines: [
+                    { account: 'agent_available', ownerId: agent.id, amountMinor: m.available },
+                    { account: 'platform_clearing', ownerId: null, amountMinor: -m.available },
+                  ],
+                }),
+              );
+              m.available = 0;
               continue;
             }
             const c = claims[o.i];

@@ -1,7 +1,14 @@
 import Stripe from 'stripe';
 import { FakeStripe } from '../src/modules/stripe/fake-stripe.server';
 import { STRIPE_SETTINGS, StripeSettings } from '../src/modules/stripe/stripe.module';
-import { createStaff, registerAgent, SignedIn } from './support/factories';
+import {
+  createApiKey,
+  createStaff,
+  registerAgent,
+  registerCompany,
+  SignedIn,
+} from './support/factories';
+import { escalate, liveAgents } from './support/tickets';
 import { fund, onboarded, waitFor } from './support/money';
 import { createTestApp, TestApp } from './support/test-app';
 
@@ -38,6 +45,29 @@ describe('payouts', () => {
     const res = await t.http.get('/v1/agents/me/earnings').set(agent.auth).expect(200);
     return res.body.balances.find((b: { currency: string }) => b.currency === currency);
   };
+
+  it('books a resolved ticket as a pending earning through the real worker', async () => {
+    const co = await registerCompany(t, 'Earner');
+    const key = await createApiKey(t, co);
+    const {
+      agents: [agent],
+    } = await liveAgents(
+      t,
+      co.auth,
+      1,
+      {},
+      { ratePerTicket: { amountMinor: 640, currency: 'NOK' } },
+    );
+    const ticket = await escalate(t, key);
+    await t.http.post(`/v1/tickets/${ticket.id}/claim`).set(agent.auth).expect(200);
+    await t.http
+      .post(`/v1/tickets/${ticket.id}/resolve`)
+      .set(agent.auth)
+      .send({ resolutionSummary: 'ok' })
+      .expect(200);
+    const balance = await waitFor(() => owed(agent, 'NOK'), 'the earning to be booked');
+    expect(balance).toEqual({ currency: 'NOK', pending: 640, available: 0, paid: 0 });
+  });
 
   describe('onboarding', () => {
     it('creates one Stripe account however often it is asked, and a fresh link each time', async () => {

@@ -61,6 +61,7 @@ describe('processes', () => {
       );
       await app.waitForOutput(/Handoff API listening/, 90_000);
       expect(app.output()).toContain('started an embedded PostgreSQL');
+      expect(app.output()).toContain('using an in-process FAKE Stripe');
       const res = await fetch(`http://127.0.0.1:${port}/health`);
       expect(res.status).toBe(200);
       const ready = await fetch(`http://127.0.0.1:${port}/health/ready`);
