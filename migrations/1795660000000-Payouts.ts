@@ -49,7 +49,7 @@ export class Payouts1795660000000 implements MigrationInterface {
         status text NOT NULL CONSTRAINT ck_payout_lines_status CHECK (status IN (
           'held', 'pending', 'processing', 'paid', 'failed')),
         held_reason text CONSTRAINT ck_payout_lines_held_reason CHECK (held_reason IN (
-          'no_account', 'payouts_disabled', 'below_minimum', 'negative_balance')),
+          'no_account', 'payouts_disabled', 'below_minimum', 'negative_balance', 'unsettled_line')),
         -- recorded before any call: every retry of this line sends the same key
         idempotency_key text NOT NULL CONSTRAINT uq_payout_lines_idempotency_key UNIQUE,
         stripe_transfer_id text CONSTRAINT uq_payout_lines_transfer UNIQUE,

@@ -149,6 +149,12 @@ describe('payouts', () => {
         .post('/v1/agents/me/payout-account')
         .set(agent.auth)
         .expect(200);
+      // Stripe's side first: the handler reads the account as Stripe has it now.
+      fake.updateAccount(body.stripeAccountId, {
+        payouts_enabled: true,
+        details_submitted: true,
+        requirements: { currently_due: [] },
+      });
       const event = accountEvent(body.stripeAccountId, Math.floor(Date.now() / 1000), true);
       const first = await send(
         '/v1/stripe/connect-webhooks',
@@ -175,6 +181,12 @@ describe('payouts', () => {
         .post('/v1/agents/me/payout-account')
         .set(agent.auth)
         .expect(200);
+      // Stripe's side first: the handler reads the account as Stripe has it now.
+      fake.updateAccount(body.stripeAccountId, {
+        payouts_enabled: true,
+        details_submitted: true,
+        requirements: { currently_due: [] },
+      });
       const now = Math.floor(Date.now() / 1000);
       await send(
         '/v1/stripe/connect-webhooks',
@@ -195,6 +207,11 @@ describe('payouts', () => {
         return row.n === 2;
       }, 'older event processed');
       expect(await enabled(agent)).toBe(true);
+      const [state] = await t.db.query(
+        'SELECT extract(epoch FROM stripe_state_at)::bigint AS at FROM payout_accounts WHERE agent_id = $1',
+        [agent.id],
+      );
+      expect(Number(state.at)).toBe(now); // the older event was not applied
     });
 
     it('refuses a bad signature, the wrong endpoint secret, and a stale timestamp with 400', async () => {
@@ -407,6 +424,72 @@ describe('payouts', () => {
         totals: { paidLines: 1, paidMinor: 4200 },
       });
       expect(await owed(agent, 'CHF')).toMatchObject({ available: 0, paid: 4200 });
+    });
+
+    it('never pays the same money twice: a later run with an earlier cutoff, or while a line is unsettled', async () => {
+      const agent = await registerAgent(t);
+      const accountId = await onboarded(t, fake, agent.id);
+      await fund(t, agent.id, 3000, 'DKK');
+      const first = await t.http
+        .post('/v1/payout-runs')
+        .set(maker.auth)
+        .send({ currency: 'DKK' })
+        .expect(201);
+      await t.http.post(`/v1/payout-runs/${first.body.id}/approve`).set(checker.auth).expect(200);
+      await t.http.post(`/v1/payout-runs/${first.body.id}/execute`).set(maker.auth).expect(202);
+      await finished(first.body.id);
+      // Drafted with a cutoff before the first run executed: that payout still counts.
+      const before = new Date(Date.parse(first.body.createdAt) - 1000).toISOString();
+      const second = await t.http
+        .post('/v1/payout-runs')
+        .set(maker.auth)
+        .send({ currency: 'DKK', cutoff: before })
+        .expect(201);
+      expect(second.body.lines.filter((l: { agentId: string }) => l.agentId === agent.id)).toEqual(
+        [],
+      );
+      await t.http.post(`/v1/payout-runs/${second.body.id}/cancel`).set(maker.auth).expect(200);
+
+      // A failed line holds the agent out of the next run until it is settled.
+      fake.updateAccount(accountId, { capabilities: { transfers: 'inactive' } });
+      await fund(t, agent.id, 2000, 'DKK');
+      const third = await t.http
+        .post('/v1/payout-runs')
+        .set(maker.auth)
+        .send({ currency: 'DKK' })
+        .expect(201);
+      await t.http.post(`/v1/payout-runs/${third.body.id}/approve`).set(checker.auth).expect(200);
+      await t.http.post(`/v1/payout-runs/${third.body.id}/execute`).set(maker.auth).expect(202);
+      expect((await finished(third.body.id)).status).toBe('completed_with_failures');
+      const fourth = await t.http
+        .post('/v1/payout-runs')
+        .set(maker.auth)
+        .send({ currency: 'DKK' })
+        .expect(201);
+      expect(
+        fourth.body.lines.find((l: { agentId: string }) => l.agentId === agent.id),
+      ).toMatchObject({
+        status: 'held',
+        heldReason: 'unsettled_line',
+      });
+      await t.http.post(`/v1/payout-runs/${fourth.body.id}/cancel`).set(maker.auth).expect(200);
+    });
+
+    it('completes at once a run with nothing payable', async () => {
+      const agent = await registerAgent(t);
+      await fund(t, agent.id, 5000, 'PLN'); // no payout account: held
+      const draft = await t.http
+        .post('/v1/payout-runs')
+        .set(maker.auth)
+        .send({ currency: 'PLN' })
+        .expect(201);
+      await t.http.post(`/v1/payout-runs/${draft.body.id}/approve`).set(checker.auth).expect(200);
+      const res = await t.http
+        .post(`/v1/payout-runs/${draft.body.id}/execute`)
+        .set(maker.auth)
+        .expect(202);
+      expect(res.body.status).toBe('completed');
+      await t.http.post('/v1/payout-runs').set(maker.auth).send({ currency: 'PLN' }).expect(201);
     });
 
     it('cancels a draft, and refuses a cutoff in the future', async () => {

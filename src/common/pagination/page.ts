@@ -34,6 +34,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const CURSOR_PARTS = {
   instant: isInstant,
   uuid: (v: unknown) => typeof v === 'string' && UUID.test(v),
+  int: (v: unknown) => typeof v === 'string' && /^\d{1,18}$/.test(v),
 };
 
 /** Decodes a cursor made by encodeCursor, checking each part's type (it comes from a client). */

@@ -11,6 +11,7 @@ export function isInstant(value: unknown): value is string {
   }
   // Date rolls 2030-02-30 over to March 2nd; a calendar day that does not exist is an error.
   const [y, m, d] = value.slice(0, 10).split('-').map(Number);
+  if (y < 1970 || y > 9999) return false;
   const day = new Date(Date.UTC(y, m - 1, d));
   return day.getUTCMonth() === m - 1 && day.getUTCDate() === d;
 }

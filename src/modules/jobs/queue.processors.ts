@@ -28,7 +28,12 @@ function queueProcessor(queue: QueueName, options: Partial<WorkerOptions>): Type
  */
 export function queueProcessors(env: Env): Type<WorkerHost>[] {
   // A job whose worker died is picked up again after this long (the crash drill shortens it).
-  const locks = { lockDuration: env.JOB_LOCK_MS, stalledInterval: env.JOB_LOCK_MS };
+  const locks = {
+    lockDuration: env.JOB_LOCK_MS,
+    stalledInterval: env.JOB_LOCK_MS,
+    // A job whose worker keeps dying is retried, not failed: handlers are idempotent.
+    maxStalledCount: 10,
+  };
   return [
     queueProcessor('default', { concurrency: 8, ...locks }),
     queueProcessor('webhooks', { concurrency: 32, ...locks }),

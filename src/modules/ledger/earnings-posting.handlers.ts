@@ -49,7 +49,7 @@ export class TicketLedgerHandler implements HandlesJob<'ledger.ticket-event'> {
   private async earn(em: EntityManager, e: TicketEvent): Promise<{ booked: boolean }> {
     const [claim]: { resolved_at: Date; amount: string; currency: string }[] = await em.query(
       `SELECT resolved_at, rate_amount_minor AS amount, rate_currency AS currency
-         FROM ticket_claims WHERE id = $1 AND status = 'resolved'`,
+         FROM ticket_claims WHERE id = $1 AND status = 'resolved' AND reopened_at IS NULL`,
       [e.claimId],
     );
     if (!claim) return { booked: false };
@@ -105,7 +105,15 @@ export class TicketLedgerHandler implements HandlesJob<'ledger.ticket-event'> {
     );
     // Not booked yet? The earn job is ordered before this one in the outbox, but a retry could
     // reorder them: fail so the queue retries once the earning exists.
-    if (!earning) throw new Error(`no earning yet for claim ${e.claimId}; will retry`);
+    if (!earning) {
+      // Reopened before the earning was booked: earn() will see the reopen and book nothing.
+      const [claim]: { reopened: boolean }[] = await em.query(
+        'SELECT reopened_at IS NOT NULL AS reopened FROM ticket_claims WHERE id = $1',
+        [e.claimId],
+      );
+      if (claim?.reopened) return { booked: false };
+      throw new Error(`no earning yet for claim ${e.claimId}; will retry`);
+    }
     if (earning.status === 'reversed') return { booked: false };
     const amount = Number(earning.amount_minor);
     const fee = Number(earning.fee_minor);

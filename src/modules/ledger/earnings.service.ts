@@ -44,7 +44,8 @@ export class EarningsService {
     const currencies = [...new Set(balances.map((b) => b.currency))].sort();
     const owed = (code: string, currency: string) =>
       0 - (balances.find((b) => b.account === code && b.currency === currency)?.balance ?? 0);
-    const after = decodeCursor(cursor, ['instant', 'uuid']);
+    // Paged by line (an entry can put two lines on the agent's accounts, e.g. a release).
+    const after = decodeCursor(cursor, ['int']);
     const rows: {
       line_id: string;
       entry_id: string;
@@ -66,10 +67,10 @@ export class EarningsService {
          JOIN ledger_accounts a ON a.id = l.account_id
          JOIN journal_entries e ON e.id = l.entry_id
         WHERE a.owner_id = $1 AND a.code IN ('agent_pending', 'agent_available')
-          AND ($2::timestamptz IS NULL OR (e.created_at, e.id) < ($2::timestamptz, $3::uuid))
-        ORDER BY e.created_at DESC, e.id DESC, l.id DESC
-        LIMIT $4`,
-      [userId, after?.[0] ?? null, after?.[1] ?? null, limit + 1],
+          AND ($2::bigint IS NULL OR l.id < $2::bigint)
+        ORDER BY l.id DESC
+        LIMIT $3`,
+      [userId, after?.[0] ?? null, limit + 1],
     );
     const page = toPage(
       rows,
@@ -86,7 +87,7 @@ export class EarningsService {
         memo: r.memo,
         createdAt: r.created_at,
       }),
-      (r) => [r.created_at.toISOString(), r.entry_id],
+      (r) => [String(r.line_id)],
     );
     return {
       balances: currencies.map((currency) => ({
@@ -167,7 +168,23 @@ export class EarningsService {
       input.agentId,
     ]);
     if (!agent) throw DomainError.notFound('Agent');
-    const key = `adjustment:${input.idempotencyKey ?? randomUUID()}`;
+    // Keys are scoped to the finance user; a replay must carry the same adjustment.
+    const key = `adjustment:${userId}:${input.idempotencyKey ?? randomUUID()}`;
+    const [prior]: { agent_id: string; amount: string; currency: string }[] = await this.db.query(
+      `SELECT e.agent_id, -l.amount_minor AS amount, l.currency FROM journal_entries e
+         JOIN journal_lines l ON l.entry_id = e.id
+         JOIN ledger_accounts a ON a.id = l.account_id AND a.code = 'agent_available'
+        WHERE e.idempotency_key = $1`,
+      [key],
+    );
+    if (
+      prior &&
+      (prior.agent_id !== input.agentId ||
+        Number(prior.amount) !== input.amountMinor ||
+        prior.currency !== input.currency)
+    ) {
+      throw new DomainError('CONFLICT', 'This idempotencyKey was used for a different adjustment');
+    }
     const { entryId } = await this.db.transaction((em) =>
       this.ledger.post(em, {
         kind: 'adjustment',

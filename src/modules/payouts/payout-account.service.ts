@@ -113,11 +113,17 @@ export class PayoutAccountService {
     return row?.stripe_account_id ?? null;
   }
 
-  /** Stripe being down is not the client's fault: 503, not 500. */
+  /** Stripe down: 503 (try again); Stripe refusing: 409 with its reason; never a 500. */
   private async call<T>(fn: () => Promise<T>): Promise<T> {
     try {
       return await fn();
     } catch (e) {
+      // A refusal will not change on retry (and the fixed key would replay it): say so.
+      if (e instanceof Stripe.errors.StripeInvalidRequestError) {
+        throw new DomainError('CONFLICT', `Stripe refused: ${e.message}`, {
+          stripeCode: e.code ?? null,
+        });
+      }
       throw new DomainError(
         'SERVICE_UNAVAILABLE',
         'Stripe could not be reached; try again shortly',

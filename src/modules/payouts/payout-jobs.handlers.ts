@@ -11,6 +11,7 @@ import { STRIPE } from '../stripe/stripe.module';
 
 interface LineRow {
   id: string;
+  attempts: number;
   run_id: string;
   agent_id: string;
   stripe_account_id: string;
@@ -69,20 +70,25 @@ export class PayoutLineHandler implements HandlesJob<'payout.line'> {
     // Phase 2.
     let transfer: Stripe.Transfer;
     try {
-      transfer = await this.stripe.transfers.create(
-        {
-          amount: Number(line.amount_minor),
-          currency: line.currency.toLowerCase(),
-          destination: line.stripe_account_id,
-          transfer_group: `run_${line.run_id}`,
-          metadata: { payoutLineId: line.id, runId: line.run_id, agentId: line.agent_id },
-        },
-        { idempotencyKey: line.idempotency_key },
-      );
+      // Not the first attempt: a transfer may exist from an earlier one (its key may even have
+      // expired at Stripe after 24 h), so look before sending.
+      const existing = line.attempts > 0 ? await this.findTransfer(line) : null;
+      transfer =
+        existing ??
+        (await this.stripe.transfers.create(
+          {
+            amount: Number(line.amount_minor),
+            currency: line.currency.toLowerCase(),
+            destination: line.stripe_account_id,
+            transfer_group: `run_${line.run_id}`,
+            metadata: { payoutLineId: line.id, runId: line.run_id, agentId: line.agent_id },
+          },
+          { idempotencyKey: line.idempotency_key },
+        ));
     } catch (e) {
       const last = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
       if (isPermanent(e) || last) {
-        await this.fail(lineId, e as Error, isPermanent(e));
+        await this.fail(lineId, line.idempotency_key, e as Error, isPermanent(e));
         return { status: 'failed' };
       }
       this.logger.warn(
@@ -110,9 +116,11 @@ export class PayoutLineHandler implements HandlesJob<'payout.line'> {
           { account: 'platform_clearing', ownerId: null, amountMinor: -Number(line.amount_minor) },
         ],
       });
+      // Holding a transfer means the line is paid, whatever a stale duplicate job wrote.
       await em.query(
         `UPDATE payout_lines SET status = 'paid', stripe_transfer_id = $2, paid_at = now(),
-                updated_at = now() WHERE id = $1 AND status = 'processing'`,
+                failure_code = NULL, failure_message = NULL, updated_at = now()
+          WHERE id = $1 AND status <> 'paid'`,
         [line.id, transfer.id],
       );
       await this.completeRunIfDone(em, line.run_id);
@@ -120,7 +128,17 @@ export class PayoutLineHandler implements HandlesJob<'payout.line'> {
     return { status: 'paid' };
   }
 
-  private async fail(lineId: string, e: Error, permanent: boolean): Promise<void> {
+  /** A transfer Stripe already holds for this line, found by its metadata in the run's group. */
+  private async findTransfer(line: LineRow): Promise<Stripe.Transfer | null> {
+    const group = this.stripe.transfers.list({ transfer_group: `run_${line.run_id}`, limit: 100 });
+    for await (const t of group) {
+      if (t.metadata?.payoutLineId === line.id) return t;
+    }
+    return null;
+  }
+
+  /** Only the attempt that used the line's current key may fail it (not a stale duplicate). */
+  private async fail(lineId: string, key: string, e: Error, permanent: boolean): Promise<void> {
     const code =
       (e as Stripe.errors.StripeError).code ?? (e as Stripe.errors.StripeError).type ?? 'error';
     await this.db.transaction(async (em) => {
@@ -128,8 +146,8 @@ export class PayoutLineHandler implements HandlesJob<'payout.line'> {
         em,
         `UPDATE payout_lines SET status = 'failed', failure_code = $2, failure_message = $3,
                 failure_permanent = $4, updated_at = now()
-          WHERE id = $1 AND status = 'processing' RETURNING run_id`,
-        [lineId, code, e.message.slice(0, 1000), permanent],
+          WHERE id = $1 AND status = 'processing' AND idempotency_key = $5 RETURNING run_id`,
+        [lineId, code, e.message.slice(0, 1000), permanent, key],
       );
       if (row) await this.completeRunIfDone(em, row.run_id);
     });
@@ -160,6 +178,7 @@ export class PayoutLineHandler implements HandlesJob<'payout.line'> {
 export class StripeEventHandler implements HandlesJob<'stripe.event'> {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
+    @Inject(STRIPE) private readonly stripe: Stripe,
     private readonly ledger: LedgerService,
   ) {}
 
@@ -172,7 +191,9 @@ export class StripeEventHandler implements HandlesJob<'stripe.event'> {
       if (!row || row.processed_at) return { applied: false };
       const event = row.payload;
       if (event.type === 'account.updated') {
-        const a = event.data.object as Stripe.Account;
+        // Event timestamps have one-second resolution: read the account as Stripe has it now
+        // (the guard below still keeps an older event from winning over a newer one).
+        const a = await this.stripe.accounts.retrieve((event.data.object as Stripe.Account).id);
         await em.query(
           `UPDATE payout_accounts
               SET payouts_enabled = $2, details_submitted = $3, requirements = $4,
@@ -196,12 +217,21 @@ export class StripeEventHandler implements HandlesJob<'stripe.event'> {
   }
 
   private async reversed(em: EntityManager, transfer: Stripe.Transfer): Promise<void> {
-    const [line]: { id: string; agent_id: string; currency: string; reversed_minor: string }[] =
-      await em.query(
-        'SELECT id, agent_id, currency, reversed_minor FROM payout_lines WHERE stripe_transfer_id = $1 FOR UPDATE',
-        [transfer.id],
-      );
-    if (!line) return;
+    const [line]: {
+      id: string;
+      agent_id: string;
+      currency: string;
+      reversed_minor: string;
+      status: string;
+    }[] = await em.query(
+      `SELECT id, agent_id, currency, reversed_minor, status FROM payout_lines
+        WHERE stripe_transfer_id = $1 OR id::text = $2 FOR UPDATE`,
+      [transfer.id, String(transfer.metadata?.payoutLineId ?? '')],
+    );
+    if (!line) return; // not one of ours
+    // Reversed before we booked the payout (phase 3 pending): retry once it is booked.
+    if (line.status !== 'paid')
+      throw new Error(`payout line ${line.id} not booked yet; will retry`);
     const delta = transfer.amount_reversed - Number(line.reversed_minor);
     if (delta <= 0) return; // already booked (a duplicate or an older event)
     await this.ledger.post(em, {

@@ -106,19 +106,34 @@ export class PayoutRunsService {
         `INSERT INTO payout_runs (currency, cutoff, created_by) VALUES ($1, $2, $3) RETURNING id`,
         [input.currency, cutoff, userId],
       );
-      // Available balance per agent from the ledger as of the cutoff; every agent with a
-      // non-zero balance gets a line, payable or held with the reason.
+      // What each agent may be paid: what was available at the cutoff (earnings and
+      // adjustments up to the cutoff, minus every payout ever made, whatever its date), but never
+      // more than is available now. A negative current balance is shown, held. Every other agent
+      // with something to pay gets a line, payable or held with the reason.
       await em.query(
-        `WITH balances AS (
-           SELECT a.owner_id AS agent_id, -sum(l.amount_minor) AS available
+        `WITH sums AS (
+           SELECT a.owner_id AS agent_id,
+                  -sum(l.amount_minor) AS current,
+                  -coalesce(sum(l.amount_minor) FILTER (
+                     WHERE e.created_at <= $3 OR e.kind IN ('payout', 'payout_reversal')), 0) AS at_cutoff
              FROM journal_lines l
              JOIN ledger_accounts a ON a.id = l.account_id
              JOIN journal_entries e ON e.id = l.entry_id
-            WHERE a.code = 'agent_available' AND a.currency = $2 AND e.created_at <= $3
-            GROUP BY a.owner_id HAVING sum(l.amount_minor) <> 0),
+            WHERE a.code = 'agent_available' AND a.currency = $2
+            GROUP BY a.owner_id),
+         balances AS (
+           SELECT agent_id,
+                  CASE WHEN current < 0 THEN current ELSE least(current, at_cutoff) END AS available
+             FROM sums
+            WHERE current < 0 OR least(current, at_cutoff) > 0),
          lines AS (
            SELECT gen_random_uuid() AS id, b.agent_id, b.available, pa.stripe_account_id,
-                  CASE WHEN pa.agent_id IS NULL THEN 'no_account'
+                  CASE WHEN EXISTS (
+                         SELECT 1 FROM payout_lines o JOIN payout_runs r ON r.id = o.run_id
+                          WHERE o.agent_id = b.agent_id AND o.currency = $2
+                            AND o.status IN ('pending', 'processing', 'failed')
+                            AND r.status <> 'cancelled') THEN 'unsettled_line'
+                       WHEN pa.agent_id IS NULL THEN 'no_account'
                        WHEN NOT pa.payouts_enabled THEN 'payouts_disabled'
                        WHEN b.available < 0 THEN 'negative_balance'
                        WHEN b.available < $4 THEN 'below_minimum' END AS held_reason
@@ -211,9 +226,15 @@ export class PayoutRunsService {
     await this.db.transaction(async (em) => {
       const run = await this.load(em, id, true);
       if (run.status !== 'approved') throw this.wrongState(run, 'execute');
-      await em.query(
-        `UPDATE payout_runs SET status = 'executing', executed_at = now() WHERE id = $1`,
+      const [{ payable }] = await em.query(
+        `SELECT count(*)::int AS payable FROM payout_lines WHERE run_id = $1 AND status = 'pending'`,
         [id],
+      );
+      // Nothing to pay: the run is done now (no job would ever finish it).
+      await em.query(
+        `UPDATE payout_runs SET status = $2, executed_at = now(),
+                completed_at = CASE WHEN $2 = 'completed' THEN now() END WHERE id = $1`,
+        [id, payable === 0 ? 'completed' : 'executing'],
       );
       await this.enqueueLines(em, id, 'pending');
     });
@@ -242,6 +263,16 @@ export class PayoutRunsService {
           WHERE run_id = $1 AND status = 'failed' RETURNING id`,
         [id],
       );
+      // Lines stuck in `processing` (their job died for good) are sent again too: the handler
+      // first looks for a transfer Stripe already made for the line.
+      const stuck = await changedRows(
+        em,
+        `UPDATE payout_lines SET updated_at = now()
+          WHERE run_id = $1 AND status = 'processing' AND updated_at < now() - interval '10 minutes'
+          RETURNING id`,
+        [id],
+      );
+      retried.push(...stuck);
       if (retried.length === 0) return;
       await em.query(
         `UPDATE payout_runs SET status = 'executing', completed_at = NULL WHERE id = $1`,
@@ -314,9 +345,14 @@ export class PayoutRunsService {
           out.push({ ...base, stripeTransferId: null, stripeAmountMinor: null, result: 'missing' });
         continue;
       }
-      const transfer = await this.stripe.transfers
-        .retrieve(line.stripe_transfer_id)
-        .catch(() => null);
+      const transfer = await this.stripe.transfers.retrieve(line.stripe_transfer_id).catch((e) => {
+        if (e instanceof Stripe.errors.StripeInvalidRequestError && e.statusCode === 404)
+          return null;
+        throw new DomainError(
+          'SERVICE_UNAVAILABLE',
+          'Stripe could not be asked; try again shortly',
+        );
+      });
       out.push({
         ...base,
         stripeTransferId: line.stripe_transfer_id,
@@ -325,11 +361,10 @@ export class PayoutRunsService {
       });
     }
     const known = new Set(lines.map((l) => l.stripe_transfer_id));
-    for await (const transfer of this.stripe.transfers.list({
-      transfer_group: `run_${id}`,
-      limit: 100,
-    })) {
-      if (!known.has(transfer.id)) {
+    try {
+      const listed = this.stripe.transfers.list({ transfer_group: `run_${id}`, limit: 100 });
+      for await (const transfer of listed) {
+        if (known.has(transfer.id)) continue;
         out.push({
           lineId: String(transfer.metadata?.payoutLineId ?? ''),
           agentId: String(transfer.metadata?.agentId ?? ''),
@@ -339,6 +374,8 @@ export class PayoutRunsService {
           result: 'unexpected',
         });
       }
+    } catch {
+      throw new DomainError('SERVICE_UNAVAILABLE', 'Stripe could not be asked; try again shortly');
     }
     const count = (r: string) => out.filter((l) => l.result === r).length;
     return {

@@ -19,6 +19,8 @@ export const HELD_REASONS = [
   'payouts_disabled',
   'below_minimum',
   'negative_balance',
+  // a line of an earlier run is not settled yet (failed or in flight): pay that one first
+  'unsettled_line',
 ] as const;
 
 export class CreatePayoutRunDto {
