@@ -475,6 +475,36 @@ describe('payouts', () => {
       await t.http.post(`/v1/payout-runs/${fourth.body.id}/cancel`).set(maker.auth).expect(200);
     });
 
+    it('reconciliation reports mismatched, missing and unexpected transfers', async () => {
+      const agents = await Promise.all(Array.from({ length: 3 }, () => registerAgent(t)));
+      for (const a of agents) {
+        await onboarded(t, fake, a.id);
+        await fund(t, a.id, 2000, 'HUF');
+      }
+      const draft = await t.http
+        .post('/v1/payout-runs')
+        .set(maker.auth)
+        .send({ currency: 'HUF' })
+        .expect(201);
+      await t.http.post(`/v1/payout-runs/${draft.body.id}/approve`).set(checker.auth).expect(200);
+      await t.http.post(`/v1/payout-runs/${draft.body.id}/execute`).set(maker.auth).expect(202);
+      const done = (await finished(draft.body.id)) as { id: string };
+      const lines = (await run(done.id)).body.lines as { stripeTransferId: string }[];
+      fake.transfers.get(lines[0].stripeTransferId)!.amount = 1999; // Stripe disagrees on the amount
+      fake.transfers.delete(lines[1].stripeTransferId); // Stripe has no such transfer
+      await fake.client().transfers.create({
+        amount: 50,
+        currency: 'huf',
+        destination: lines[2] && (await run(done.id)).body.lines[2].stripeAccountId,
+        transfer_group: `run_${done.id}`,
+      });
+      const rec = await t.http
+        .get(`/v1/payout-runs/${done.id}/reconciliation`)
+        .set(maker.auth)
+        .expect(200);
+      expect(rec.body).toMatchObject({ matched: 1, mismatched: 1, missing: 1, unexpected: 1 });
+    });
+
     it('completes at once a run with nothing payable', async () => {
       const agent = await registerAgent(t);
       await fund(t, agent.id, 5000, 'PLN'); // no payout account: held
