@@ -3,6 +3,7 @@ import {
   IsBoolean,
   IsIn,
   IsInt,
+  IsNumber,
   IsOptional,
   IsString,
   Matches,
@@ -22,6 +23,8 @@ const toBool = ({ value }: { value: unknown }) => {
 };
 const toInt = ({ value }: { value: unknown }) =>
   typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
+const toDecimal = ({ value }: { value: unknown }) =>
+  typeof value === 'string' && /^-?\d+(\.\d+)?$/.test(value.trim()) ? Number(value) : value;
 
 /**
  * Every variable the process reads. Defaults make `npm start` work on a laptop with nothing set;
@@ -165,10 +168,13 @@ export class Env {
   @Min(0)
   SHIFT_END_TICKET_GRACE_MINUTES = 10;
 
-  /** A company may reopen a resolved ticket for this long. */
-  @Transform(toInt)
-  @IsInt()
-  @Min(1)
+  /**
+   * A company may reopen a resolved ticket for this long; earnings stay pending until then.
+   * Decimals allowed so a demo can use seconds (0.01 h = 36 s).
+   */
+  @Transform(toDecimal)
+  @IsNumber()
+  @Min(0.001)
   REOPEN_WINDOW_HOURS = 72;
 
   /** The platform's fee on each resolved ticket, in basis points of the rate (1500 = 15%). */

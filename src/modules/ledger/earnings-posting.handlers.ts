@@ -56,7 +56,7 @@ export class TicketLedgerHandler implements HandlesJob<'ledger.ticket-event'> {
     const amount = Number(claim.amount);
     const fee = feeFor(amount, this.config.get('PLATFORM_FEE_BPS', { infer: true }));
     const windowHours = this.config.get('REOPEN_WINDOW_HOURS', { infer: true });
-    const availableAt = new Date(claim.resolved_at.getTime() + windowHours * 3_600_000);
+    const availableAt = new Date(claim.resolved_at.getTime() + Math.round(windowHours * 3_600_000));
     const [created]: unknown[] = await em.query(
       `INSERT INTO earnings (claim_id, ticket_id, agent_id, company_id, amount_minor, fee_minor,
                              currency, earned_at, available_at)

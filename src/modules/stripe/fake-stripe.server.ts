@@ -26,6 +26,8 @@ export interface FaultPolicy {
   statuses?: number[];
   /** Hang this long instead (ms) on a faulted call, to exercise client timeouts. */
   hangMs?: number;
+  /** Delay every call by this long (ms): a slow Stripe, without failing. */
+  latencyMs?: number;
 }
 
 type StripeObject = Record<string, unknown> & { id: string };
@@ -51,6 +53,14 @@ export class FakeStripe {
   readonly accounts = new Map<string, StripeObject>();
   readonly transfers = new Map<string, StripeObject>();
   faults: FaultPolicy = { rate: 0 };
+  /**
+   * Stripe's rate limit: at most this many API calls per second (a one-second sliding window),
+   * beyond which it answers 429 rate_limit_error, as Stripe does (25/s test mode, 100/s live).
+   */
+  rateLimitPerSecond: number | null = null;
+  private recentCalls: number[] = [];
+  /** Set when onboarding completes on the hosted page: a Connect `account.updated` goes here. */
+  connectWebhook: { url: string; secret: string } | null = null;
   private readonly idempotency = new Map<string, { hash: string; status: number; body: unknown }>();
   private server: Server | null = null;
   private availableBalance = new Map<string, number>();
@@ -102,9 +112,16 @@ export class FakeStripe {
   async emit(
     type: string,
     object: Record<string, unknown>,
-    options: { account?: string; created?: number; timestamp?: number; eventId?: string } = {},
+    options: {
+      account?: string;
+      created?: number;
+      timestamp?: number;
+      eventId?: string;
+      target?: { url: string; secret: string };
+    } = {},
   ): Promise<{ status: number; event: Record<string, unknown> }> {
-    if (!this.webhook) throw new Error('FakeStripe has no webhook target');
+    const target = options.target ?? this.webhook;
+    if (!target) throw new Error('FakeStripe has no webhook target');
     const event = {
       id: options.eventId ?? id('evt'),
       object: 'event',
@@ -118,10 +135,10 @@ export class FakeStripe {
     const payload = JSON.stringify(event);
     const header = Stripe.webhooks.generateTestHeaderString({
       payload,
-      secret: this.webhook.secret,
+      secret: target.secret,
       timestamp: options.timestamp,
     });
-    const res = await fetch(this.webhook.url, {
+    const res = await fetch(target.url, {
       method: 'POST',
       body: payload,
       headers: { 'Content-Type': 'application/json', 'Stripe-Signature': header },
@@ -147,6 +164,25 @@ export class FakeStripe {
       res.end(JSON.stringify(payload));
     };
 
+    if (req.method === 'GET' && url.pathname.startsWith('/express/onboarding/')) {
+      await this.completeOnboarding(url.pathname.split('/')[3], res);
+      return;
+    }
+    if (this.faults.latencyMs) await new Promise((r) => setTimeout(r, this.faults.latencyMs));
+    if (this.rateLimitPerSecond !== null && url.pathname.startsWith('/v1/')) {
+      const now = Date.now();
+      this.recentCalls = this.recentCalls.filter((t) => t > now - 1000);
+      if (this.recentCalls.length >= this.rateLimitPerSecond) {
+        send(429, {
+          error: {
+            type: 'rate_limit_error',
+            message: 'Too many requests hit the API too quickly.',
+          },
+        });
+        return;
+      }
+      this.recentCalls.push(now);
+    }
     if (req.method === 'POST' && this.faults.rate > 0 && Math.random() < this.faults.rate) {
       if (this.faults.hangMs) {
         await new Promise((r) => setTimeout(r, this.faults.hangMs));
@@ -202,6 +238,40 @@ export class FakeStripe {
     send(status, payload);
   }
 
+  /**
+   * The hosted onboarding page: visiting it stands for the agent filling in Stripe's forms. The
+   * account becomes fully enabled and, when a Connect endpoint is set, `account.updated` is sent
+   * to it as Stripe would.
+   */
+  private async completeOnboarding(accountId: string, res: ServerResponse): Promise<void> {
+    const account = this.accounts.get(accountId);
+    if (!account) {
+      res.writeHead(404, { 'Content-Type': 'text/plain' }).end('No such account');
+      return;
+    }
+    this.updateAccount(accountId, {
+      details_submitted: true,
+      payouts_enabled: true,
+      charges_enabled: true,
+      capabilities: { transfers: 'active' },
+      requirements: { currently_due: [], disabled_reason: null },
+    });
+    const delivered = this.connectWebhook
+      ? (
+          await this.emit('account.updated', account, {
+            account: accountId,
+            target: this.connectWebhook,
+          }).catch(() => ({ status: 0 }))
+        ).status
+      : null;
+    res
+      .writeHead(200, { 'Content-Type': 'text/plain' })
+      .end(
+        `Fake Stripe: onboarding of ${accountId} complete` +
+          (delivered === null ? '.\n' : ` (account.updated answered ${delivered}).\n`),
+      );
+  }
+
   private route(method: string, path: string, p: Record<string, unknown>): [number, unknown] {
     const notFound = (what: string): [number, unknown] => [
       404,
@@ -244,7 +314,8 @@ export class FakeStripe {
         200,
         {
           object: 'account_link',
-          url: `https://connect.stripe.test/setup/e/${p.account}/${randomBytes(8).toString('hex')}`,
+          // Stripe's hosted onboarding; here a page that completes it on a visit.
+          url: `http://127.0.0.1:${this.port}/express/onboarding/${p.account}/${randomBytes(8).toString('hex')}`,
           created: Math.floor(Date.now() / 1000),
           expires_at: Math.floor(Date.now() / 1000) + 300,
         },

@@ -66,6 +66,59 @@ describe('FakeStripe (the Stripe double the real SDK talks to)', () => {
     expect(k3).toEqual([429, 200]);
   });
 
+  it('holds a rate limit: calls beyond it in one second get 429 rate_limit_error', async () => {
+    fake.rateLimitPerSecond = 5;
+    try {
+      const results = await Promise.allSettled(
+        Array.from({ length: 8 }, () => stripe.balance.retrieve()),
+      );
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(5);
+      expect(
+        results
+          .filter((r) => r.status === 'rejected')
+          .map((r) => (r.reason as Stripe.errors.StripeError).type),
+      ).toEqual(['StripeRateLimitError', 'StripeRateLimitError', 'StripeRateLimitError']);
+    } finally {
+      fake.rateLimitPerSecond = null;
+    }
+  });
+
+  it('completes onboarding on the hosted page and tells the Connect endpoint', async () => {
+    const received: { type: string; account: string; signature: string }[] = [];
+    const { createServer } = await import('node:http');
+    const receiver = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        const event = JSON.parse(body) as { type: string; account: string };
+        received.push({ ...event, signature: String(req.headers['stripe-signature']) });
+        res.writeHead(200).end();
+      });
+    });
+    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+    const port = (receiver.address() as { port: number }).port;
+    fake.connectWebhook = { url: `http://127.0.0.1:${port}/hook`, secret: 'whsec_test' };
+    try {
+      const account = await stripe.accounts.create({ type: 'express' });
+      const link = await stripe.accountLinks.create({
+        account: account.id,
+        type: 'account_onboarding',
+        refresh_url: 'http://x/refresh',
+        return_url: 'http://x/return',
+      });
+      const page = await fetch(link.url);
+      expect(page.status).toBe(200);
+      expect((await stripe.accounts.retrieve(account.id)).payouts_enabled).toBe(true);
+      expect(received).toEqual([
+        expect.objectContaining({ type: 'account.updated', account: account.id }),
+      ]);
+      expect(received[0].signature).toMatch(/^t=\d+,v1=/);
+    } finally {
+      fake.connectWebhook = null;
+      receiver.close();
+    }
+  });
+
   it('refuses transfers to accounts without the transfers capability', async () => {
     const restricted = (await stripe.accounts.create({ type: 'express' })).id;
     await expect(

@@ -57,11 +57,17 @@ async function setUp(config: ConfigService<Env, true>): Promise<StripeSetup> {
     `STRIPE_SECRET_KEY is not set: using an in-process FAKE Stripe on 127.0.0.1:${port}. ` +
       'No real money moves. Set STRIPE_SECRET_KEY (and the webhook secrets) to use Stripe.',
   );
+  const connectWebhookSecret = `whsec_${randomBytes(16).toString('hex')}`;
+  // Onboarding on the fake's hosted page reports back to this API, as Stripe would.
+  fake.connectWebhook = {
+    url: `http://127.0.0.1:${config.get('PORT', { infer: true })}/v1/stripe/connect-webhooks`,
+    secret: connectWebhookSecret,
+  };
   return {
     client: new Stripe('sk_test_fake', options(`http://127.0.0.1:${port}`)),
     settings: {
       webhookSecret: `whsec_${randomBytes(16).toString('hex')}`,
-      connectWebhookSecret: `whsec_${randomBytes(16).toString('hex')}`,
+      connectWebhookSecret,
       fake,
     },
   };

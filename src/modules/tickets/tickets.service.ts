@@ -62,7 +62,7 @@ export class TicketsService {
     const windowHours = this.config.get('REOPEN_WINDOW_HOURS', { infer: true });
     await this.db.transaction(async (em) => {
       const [ticket]: (TicketRow & { within: boolean })[] = await em.query(
-        `SELECT *, resolved_at > now() - make_interval(hours => $3) AS within
+        `SELECT *, resolved_at > now() - make_interval(secs => $3::float8 * 3600) AS within
            FROM tickets WHERE id = $1 AND company_id = $2 FOR UPDATE`,
         [id, companyId, windowHours],
       );

@@ -1,0 +1,209 @@
+/**
+ * Claim storm: N agents (default 500) on a live shift call claim-next over HTTP, all at once,
+ * until each is at its concurrent-ticket limit, against 10,000 open tickets. Then the same
+ * number of claims done by raw SQL (SKIP LOCKED claim + claim row, 16 connections) in the same
+ * run, as the baseline.
+ *
+ *   npm run bench:claim-storm                  # 500 agents, 10,000 tickets
+ *   BENCH_AGENTS=100 npm run bench:claim-storm
+ */
+import 'reflect-metadata';
+import { JwtService } from '@nestjs/jwt';
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { Client } from 'pg';
+import {
+  dropDatabase,
+  freshDatabase,
+  httpClient,
+  JWT_SECRET,
+  pct,
+  startApi,
+  table,
+} from './support';
+
+const AGENTS = Number(process.env.BENCH_AGENTS ?? 500);
+const TICKETS = Number(process.env.BENCH_TICKETS ?? 10_000);
+const LIMIT = 10; // max_concurrent_tickets: each agent claims up to this many
+const DB = 'handoff_bench_claim_storm';
+
+async function seed(db: Client) {
+  const company = randomUUID();
+  const shift = randomUUID();
+  await db.query(`INSERT INTO companies (id, name) VALUES ($1, 'Storm Co')`, [company]);
+  await db.query(
+    `INSERT INTO shifts (id, company_id, starts_at, ends_at, seats, seats_taken, languages, rate_amount_minor, rate_currency)
+     VALUES ($1, $2, now() - interval '1 hour', now() + interval '5 hours', 500, $3, '{en}', 250, 'EUR')`,
+    [shift, company, Math.min(AGENTS, 500)],
+  );
+  const agents: string[] = Array.from({ length: AGENTS }, () => randomUUID());
+  await db.query(
+    `INSERT INTO users (id, email, password_hash, role) SELECT id, id || '@storm.test', 'x', 'agent' FROM unnest($1::uuid[]) id`,
+    [agents],
+  );
+  await db.query(
+    `INSERT INTO agents (user_id, display_name, languages, max_concurrent_tickets)
+     SELECT id, 'Agent', '{en}', $2 FROM unnest($1::uuid[]) id`,
+    [agents, LIMIT],
+  );
+  await db.query(
+    `INSERT INTO agent_skills (agent_id, skill, level) SELECT id, 'refunds', 3 FROM unnest($1::uuid[]) id`,
+    [agents],
+  );
+  // Seats cannot exceed 500 per shift; more agents get more shifts of the same company.
+  for (let i = 0; i < agents.length; i += 500) {
+    const s = i === 0 ? shift : randomUUID();
+    if (i > 0) {
+      await db.query(
+        `INSERT INTO shifts (id, company_id, starts_at, ends_at, seats, seats_taken, languages, rate_amount_minor, rate_currency)
+         VALUES ($1, $2, now() - interval '1 hour', now() + interval '5 hours', 500, $3, '{en}', 250, 'EUR')`,
+        [s, company, Math.min(500, agents.length - i)],
+      );
+    }
+    await db.query(
+      `INSERT INTO shift_claims (shift_id, agent_id, company_id, period, status, check_in_deadline, checked_in_at)
+       SELECT $1, id, $2, tstzrange(now() - interval '1 hour', now() + interval '5 hours'), 'checked_in', now(), now()
+         FROM unnest($3::uuid[]) id`,
+      [s, company, agents.slice(i, i + 500)],
+    );
+  }
+  await db.query(
+    `INSERT INTO tickets (company_id, external_id, intake_hash, subject, summary, transcript, bot_attempts,
+                          language, priority, rank, claim_sla_seconds, sla_deadline, primary_skill,
+                          skill_codes, skill_levels, requested_levels)
+     SELECT $1, 'storm-' || g, 'x', 'Ticket ' || g, 'summary', '[]', '[]', 'en', g % 4, g % 4, 900,
+            now() + (g || ' seconds')::interval, 'refunds', '{refunds}', '{1}', '{1}'
+       FROM generate_series(1, $2) g`,
+    [company, TICKETS],
+  );
+  await db.query('VACUUM ANALYZE');
+  return { company, shift, agents };
+}
+
+async function main() {
+  console.log(`claim storm: ${AGENTS} agents, ${TICKETS} open tickets, limit ${LIMIT} each`);
+  const url = await freshDatabase(DB);
+  const db = new Client({ connectionString: url });
+  await db.connect();
+  const { company, shift, agents } = await seed(db);
+  const api = await startApi({
+    DATABASE_URL: url,
+    WORKERS: 'off',
+    DB_POOL_SIZE: '20',
+    QUEUE_PREFIX: `bench-storm-${process.pid}`,
+  });
+  const jwt = new JwtService({ secret: JWT_SECRET });
+  const tokens = agents.map((id) =>
+    jwt.sign({ sub: id, role: 'agent', cid: null }, { expiresIn: 3600 }),
+  );
+  const http = httpClient(api.url, AGENTS);
+
+  // Warm-up: a few calls so JIT and pools are not in the figures.
+  for (let i = 0; i < 20; i++) await http('GET', '/health');
+
+  const latencies: number[] = [];
+  const statuses = new Map<number, number>();
+  let claimed = 0;
+  const t0 = performance.now();
+  await Promise.all(
+    tokens.map(async (token) => {
+      for (;;) {
+        const s = performance.now();
+        const res = await http('POST', '/v1/agents/me/tickets/claim-next', {
+          Authorization: `Bearer ${token}`,
+        });
+        latencies.push(performance.now() - s);
+        statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+        if (res.status !== 200) break;
+        claimed += 1;
+      }
+    }),
+  );
+  const httpSeconds = (performance.now() - t0) / 1000;
+  await api.stop();
+  const [{ doubles }] = (
+    await db.query(
+      `SELECT count(*)::int AS doubles FROM (SELECT ticket_id FROM ticket_claims WHERE status = 'active' GROUP BY ticket_id HAVING count(*) > 1) d`,
+    )
+  ).rows;
+  const [{ over }] = (
+    await db.query(
+      `SELECT count(*)::int AS over FROM (SELECT agent_id FROM ticket_claims WHERE status = 'active' GROUP BY agent_id HAVING count(*) > $1) o`,
+      [LIMIT],
+    )
+  ).rows;
+
+  // Baseline: the same number of claims by raw SQL, 16 connections, on a reset table.
+  await db.query(`DELETE FROM ticket_claims`);
+  await db.query(
+    `UPDATE tickets SET status = 'open', claimed_by = NULL, claimed_at = NULL WHERE status = 'claimed'`,
+  );
+  await db.query('VACUUM ANALYZE tickets');
+  const pool = Array.from({ length: 16 }, () => new Client({ connectionString: url }));
+  await Promise.all(pool.map((c) => c.connect()));
+  const rawLatencies: number[] = [];
+  let rawDone = 0;
+  const t1 = performance.now();
+  await Promise.all(
+    pool.map(async (c, ci) => {
+      while (rawDone < claimed) {
+        rawDone += 1;
+        const agent = agents[(rawDone + ci) % agents.length];
+        const s = performance.now();
+        await c.query(
+          `WITH t AS (
+             SELECT id FROM tickets WHERE status = 'open' AND company_id = $1 AND language = 'en'
+                AND primary_skill = 'refunds'
+              ORDER BY rank DESC, sla_deadline, created_at LIMIT 1 FOR UPDATE SKIP LOCKED),
+           u AS (
+             UPDATE tickets SET status = 'claimed', claimed_by = $2, claimed_at = now()
+               FROM t WHERE tickets.id = t.id RETURNING tickets.id)
+           INSERT INTO ticket_claims (ticket_id, agent_id, company_id, shift_id)
+           SELECT id, $2, $1, $3 FROM u`,
+          [company, agent, shift],
+        );
+        rawLatencies.push(performance.now() - s);
+      }
+    }),
+  );
+  const rawSeconds = (performance.now() - t1) / 1000;
+  await Promise.all(pool.map((c) => c.end()));
+  await db.end();
+  await dropDatabase(DB);
+
+  const httpRate = claimed / httpSeconds;
+  const rawRate = claimed / rawSeconds;
+  console.log('');
+  table(
+    ['path', 'claims', 'seconds', 'claims/s', 'p50 ms', 'p99 ms'],
+    [
+      [
+        'HTTP claim-next (all rules)',
+        claimed,
+        httpSeconds.toFixed(1),
+        httpRate.toFixed(0),
+        pct(latencies, 50).toFixed(1),
+        pct(latencies, 99).toFixed(1),
+      ],
+      [
+        'raw SQL claim (baseline)',
+        claimed,
+        rawSeconds.toFixed(1),
+        rawRate.toFixed(0),
+        pct(rawLatencies, 50).toFixed(1),
+        pct(rawLatencies, 99).toFixed(1),
+      ],
+    ],
+  );
+  console.log(`  HTTP answers: ${[...statuses.entries()].map(([s, n]) => `${s}×${n}`).join(', ')}`);
+  console.log(
+    `\nRESULT claim-storm: agents=${AGENTS} tickets=${TICKETS} claimed=${claimed} http=${httpRate.toFixed(0)}/s ` +
+      `raw=${rawRate.toFixed(0)}/s ratio=${(httpRate / rawRate).toFixed(2)} p50=${pct(latencies, 50).toFixed(1)}ms ` +
+      `p99=${pct(latencies, 99).toFixed(1)}ms double_claims=${doubles} over_limit=${over}`,
+  );
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
