@@ -2,7 +2,7 @@
  * Matching at scale: claim-next against a large ticket table.
  *
  *   npm run bench:matching                 # 1M tickets (100k open), 100k agents, 35 skills
- *   BENCH_SCALE=0.05 npm run bench:matching # the same shape, 5% of the size
+ *   BENCH_SCALE=0.05 npm run bench:matching # the same shape, 5% of the size (BENCH_SMALL=1 too)
  *
  * Builds its own database (handoff_bench_matching), loads the data with SQL, then measures, in
  * one run: (a) claim-next through the real service (eligibility, ranking, SKIP LOCKED claim,
@@ -24,7 +24,7 @@ import {
   TicketMatchingService,
 } from '../src/modules/tickets/ticket-matching.service';
 
-const SCALE = Number(process.env.BENCH_SCALE ?? 1);
+const SCALE = Number(process.env.BENCH_SCALE ?? (process.env.BENCH_SMALL === '1' ? 0.05 : 1));
 const TICKETS = Math.round(1_000_000 * SCALE);
 const OPEN_SHARE = 0.1;
 const AGENTS = Math.round(100_000 * SCALE);
@@ -207,8 +207,8 @@ async function main(): Promise<void> {
       companyId,
       agentId(sample),
       languages,
-      [...skills.map((s) => s.skill), ''],
-      [...skills.map((s) => s.level), 0],
+      skills.map((s) => s.skill),
+      skills.map((s) => s.level),
       8,
     ])
   ).rows.map((r) => r['QUERY PLAN'] as string);
@@ -233,8 +233,8 @@ async function main(): Promise<void> {
       `00000000-0000-4000-8000-${String(1 + (g % COMPANIES)).padStart(12, '0')}`,
       agentId(g),
       a.languages,
-      [...ks.map((s) => s.skill), ''],
-      [...ks.map((s) => s.level), 0],
+      ks.map((s) => s.skill),
+      ks.map((s) => s.level),
       8,
     ]);
     queryLat.push(performance.now() - t0);

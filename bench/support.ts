@@ -41,12 +41,18 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** The built API as its own process (as in production), so the load generator does not share its CPU time slice. */
+/**
+ * The built API as its own process (as in production), so the load generator does not share
+ * its CPU time slice. BENCH_API_NODE_ARGS passes flags to that node, e.g. to profile it:
+ * `BENCH_API_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof"` (written when the API stops).
+ */
 export async function startApi(
   env: Record<string, string>,
 ): Promise<{ url: string; stop: () => Promise<void> }> {
   const port = await freePort();
-  const proc: ChildProcess = spawn(process.execPath, [join(__dirname, '..', 'src', 'main.js')], {
+  const nodeArgs = (process.env.BENCH_API_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const main = join(__dirname, '..', 'src', 'main.js');
+  const proc: ChildProcess = spawn(process.execPath, [...nodeArgs, main], {
     env: {
       PATH: process.env.PATH ?? '',
       HOME: process.env.HOME ?? '/tmp',

@@ -8,39 +8,37 @@ import { DomainError } from '../../common/errors/domain-error';
 import { Env } from '../../config/env.validation';
 import { OutboxService } from '../outbox/outbox.service';
 import { IneligibilityReason, ineligibilityReasons } from '../shifts/eligibility';
-import { AgentContext, loadAgentContext, LiveShift } from './agent-context';
+import {
+  AgentContext,
+  agentContextFrom,
+  AgentContextRow,
+  loadAgentContext,
+  LiveShift,
+} from './agent-context';
 import { AgentTicketDto, QueueItemDto } from './ticket.dto';
 import { ticketEvent } from './ticket-events';
-import { loadTicket, rankPriority, skillsOf, TicketRow, ticketView } from './ticket-views';
+import {
+  ClaimHistoryJson,
+  loadTicket,
+  rankPriority,
+  skillsOf,
+  ticketDto,
+  TicketRow,
+  ticketRowFromJson,
+  ticketView,
+} from './ticket-views';
 
 export type TicketIneligibility =
   IneligibilityReason | { code: 'NOT_ON_SHIFT' } | { code: 'RELEASED_RECENTLY'; until: Date };
 
 /**
  * The best open tickets an agent may take, best first: rank (priority, raised by SLA breaches),
- * then SLA deadline, then age. One index walk per (language, primary skill) bucket of the
- * agent's live company, each stopping after `$7` rows, merged; the full skill check and the
- * release cool-down filter inside each walk. The agent must speak the ticket's language (it is
- * a bucket key) and hold every required skill at its current level.
+ * then SLA deadline, then age. The SQL function (migration ClaimInOneCall) walks
+ * ix_tickets_open_match once per (language, primary skill) bucket of the agent's live company;
+ * the full skill check and the release cool-down filter inside each walk. The agent must speak
+ * the ticket's language (a bucket key) and hold every required skill at its current level.
  */
-export const CANDIDATES_SQL = `
-  SELECT t.id FROM unnest($3::text[]) AS l(language)
-   CROSS JOIN unnest($4::text[]) AS b(skill)
-   CROSS JOIN LATERAL (
-     SELECT t.id, t.rank, t.sla_deadline, t.created_at FROM tickets t
-      WHERE t.status = 'open' AND t.company_id = $1
-        AND t.language = l.language AND t.primary_skill = b.skill
-        AND NOT EXISTS (
-              SELECT 1 FROM unnest(t.skill_codes, t.skill_levels) AS r(skill, level)
-                LEFT JOIN unnest($4::text[], $5::int[]) AS k(skill, level) ON k.skill = r.skill
-               WHERE k.level IS NULL OR k.level < r.level)
-        AND NOT EXISTS (
-              SELECT 1 FROM ticket_cooldowns d
-               WHERE d.ticket_id = t.id AND d.agent_id = $2 AND d.until > now())
-      ORDER BY t.rank DESC, t.sla_deadline, t.created_at
-      LIMIT $6) t
-   ORDER BY t.rank DESC, t.sla_deadline, t.created_at
-   LIMIT $6`;
+export const CANDIDATES_SQL = 'SELECT id FROM ticket_candidates($1, $2, $3, $4, $5, $6) AS id';
 
 // Candidates per round: under a claim storm the best few are often locked by other agents.
 const ROUNDS = [8, 64, 512];
@@ -90,29 +88,34 @@ export class TicketMatchingService {
     };
   }
 
-  /** Claims the best eligible ticket, or returns null when there is none. */
+  /**
+   * Claims the best eligible ticket, or returns null when there is none. One database call
+   * (claim_next_ticket, ADR 0008): it locks the agent, reads its context, and claims with SKIP
+   * LOCKED, writing the outbox rows; when it does not claim, the context it read says why.
+   */
   async claimNext(actor: Actor): Promise<AgentTicketDto | null> {
     const { userId } = requireUser(actor, 'agent');
-    return this.db.transaction(async (em) => {
-      const ctx = await loadAgentContext(em, userId, true);
-      const live = this.usableLiveShift(ctx);
-      if (!live) throw notEligible(this.agentLevelReasons(ctx));
-      this.assertCapacity(ctx);
-      for (const [round, limit] of ROUNDS.entries()) {
-        const ids = await this.candidates(em, ctx, live, limit);
-        if (ids.length === 0) return null;
-        const [ticket]: TicketRow[] = await em.query(
-          `SELECT * FROM tickets WHERE id = ANY($1) AND status = 'open'
-            ORDER BY rank DESC, sla_deadline, created_at LIMIT 1 FOR UPDATE SKIP LOCKED`,
-          [ids],
-        );
-        if (ticket) return this.take(em, ctx, live, ticket);
-        // Every candidate was taken or locked by someone else: look further down, unless
-        // there was nothing further to see.
-        if (ids.length < limit || round === ROUNDS.length - 1) return null;
-      }
-      return null;
-    });
+    const timeout = this.config.get('HANDLE_TIMEOUT_MINUTES', { infer: true });
+    const [row]: {
+      ctx: AgentContextRow;
+      ticket: Record<string, unknown> | null;
+      claims: ClaimHistoryJson[] | null;
+      claim_id: string | null;
+    }[] = await this.db.query(
+      'SELECT * FROM claim_next_ticket($1, make_interval(mins => $2), $3)',
+      [userId, timeout, ROUNDS],
+    );
+    if (!row) throw DomainError.notFound('Agent');
+    const ctx = agentContextFrom(userId, row.ctx);
+    const live = this.usableLiveShift(ctx);
+    if (!live) throw notEligible(this.agentLevelReasons(ctx));
+    this.assertCapacity(ctx);
+    if (!row.ticket) return null;
+    return {
+      ...ticketDto(ticketRowFromJson(row.ticket), row.claims!),
+      claimId: row.claim_id!,
+      pay: { amountMinor: live.rateAmountMinor, currency: live.rateCurrency },
+    };
   }
 
   /** Claims one ticket by id, saying precisely why not when it cannot. */
@@ -221,8 +224,8 @@ export class TicketMatchingService {
         live.companyId,
         ctx.agentId,
         ctx.languages,
-        [...ctx.skillCodes, ''],
-        [...ctx.skillLevels, 0],
+        ctx.skillCodes,
+        ctx.skillLevels,
         limit,
       ])
       .then((rows: { id: string }[]) => rows.map((r) => r.id));

@@ -1,13 +1,6 @@
 import { EntityManager } from 'typeorm';
 import { DomainError } from '../../common/errors/domain-error';
-import {
-  PRIORITIES,
-  Priority,
-  TicketClaimView,
-  TicketDto,
-  TicketSkillView,
-  TicketSummaryDto,
-} from './ticket.dto';
+import { PRIORITIES, Priority, TicketDto, TicketSkillView, TicketSummaryDto } from './ticket.dto';
 
 /**
  * Ticket states and their moves: claimed by an agent, given back (release, handle timeout,
@@ -96,23 +89,36 @@ export async function loadTicket(
   return ticketView(em, t);
 }
 
-/** The full view of a ticket row already in hand (skills and claim history are read). */
+/** The full view of a ticket row already in hand (its claim history is read). */
 export async function ticketView(em: EntityManager, t: TicketRow): Promise<TicketDto> {
-  const id = t.id;
-  const claims: (Omit<TicketClaimView, 'pay'> & {
-    amount: string | null;
-    currency: string | null;
-  })[] = await em.query(
-    `SELECT c.id AS "claimId", c.agent_id AS "agentId", a.display_name AS "displayName",
-              c.status, c.claimed_at AS "claimedAt", c.released_at AS "releasedAt",
-              c.released_by AS "releasedBy", c.release_reason AS "releaseReason",
-              c.resolved_at AS "resolvedAt", c.resolution_summary AS "resolutionSummary",
-              c.rate_amount_minor AS amount, c.rate_currency AS currency,
-              c.reopened_at AS "reopenedAt"
-         FROM ticket_claims c JOIN agents a ON a.user_id = c.agent_id
-        WHERE c.ticket_id = $1 ORDER BY c.claimed_at, c.id`,
-    [id],
+  const [{ claims }]: { claims: ClaimHistoryJson[] }[] = await em.query(
+    'SELECT ticket_claim_history($1) AS claims',
+    [t.id],
   );
+  return ticketDto(t, claims);
+}
+
+/** One entry of the SQL function ticket_claim_history (JSON: instants are strings). */
+export interface ClaimHistoryJson {
+  claimId: string;
+  agentId: string;
+  displayName: string;
+  status: string;
+  claimedAt: string;
+  releasedAt: string | null;
+  releasedBy: string | null;
+  releaseReason: string | null;
+  resolvedAt: string | null;
+  resolutionSummary: string | null;
+  amount: number | null;
+  currency: string | null;
+  reopenedAt: string | null;
+}
+
+const instant = (v: string | null) => (v === null ? null : new Date(v));
+
+/** A ticket and its claim history as the API shows them. */
+export function ticketDto(t: TicketRow, claims: ClaimHistoryJson[]): TicketDto {
   return {
     ...toSummary(t),
     summary: t.summary,
@@ -123,7 +129,27 @@ export async function ticketView(em: EntityManager, t: TicketRow): Promise<Ticke
     claimSlaSeconds: t.claim_sla_seconds,
     claims: claims.map(({ amount, currency, ...c }) => ({
       ...c,
+      claimedAt: new Date(c.claimedAt),
+      releasedAt: instant(c.releasedAt),
+      resolvedAt: instant(c.resolvedAt),
+      reopenedAt: instant(c.reopenedAt),
       pay: amount === null ? null : { amountMinor: Number(amount), currency: currency! },
     })),
   };
+}
+
+const TICKET_INSTANTS = [
+  'sla_deadline',
+  'sla_breached_at',
+  'claimed_at',
+  'last_activity_at',
+  'resolved_at',
+  'created_at',
+] as const;
+
+/** A tickets row that came back as JSON (to_jsonb) with its instants as Dates again. */
+export function ticketRowFromJson(json: Record<string, unknown>): TicketRow {
+  const row = { ...json } as unknown as TicketRow & Record<string, unknown>;
+  for (const k of TICKET_INSTANTS) row[k] = instant(json[k] as string | null) as never;
+  return row;
 }
