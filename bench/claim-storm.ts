@@ -156,9 +156,10 @@ async function main() {
   let pacedDone = 0;
   const t2 = performance.now();
   await Promise.all(
-    Array.from({ length: BASELINE_CLIENTS }, async (_, ci) => {
-      for (let k = ci; pacedDone < claimed; k += BASELINE_CLIENTS) {
-        pacedDone += 1;
+    Array.from({ length: BASELINE_CLIENTS }, async () => {
+      // Agents in turn, so none goes past its limit: claimed <= agents x LIMIT.
+      while (pacedDone < claimed) {
+        const k = pacedDone++;
         const s = performance.now();
         const res = await claimNext(http, tokens[k % tokens.length]);
         paced.push(performance.now() - s);

@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
 import { DataSourceOptions } from 'typeorm';
 import { SnakeNamingStrategy } from './snake-naming.strategy';
@@ -16,6 +17,16 @@ export function typeormOptions(url: string, poolSize = 20): DataSourceOptions {
     migrations: [MIGRATIONS_GLOB],
     migrationsTableName: MIGRATIONS_TABLE,
     migrationsTransactionMode: 'each',
-    extra: { max: poolSize, connectionTimeoutMillis: 5000 },
+    extra: {
+      max: poolSize,
+      connectionTimeoutMillis: 5000,
+      // A killed backend can make a client emit 'error' twice: TypeORM's listener handles the
+      // first and detaches, and an 'error' with no listener would crash the process (seen
+      // with pg_terminate_backend under load). The failing query reports the error itself,
+      // so this listener only keeps the process alive; the pool drops the broken client.
+      onConnect: (client: EventEmitter) => {
+        client.on('error', () => undefined);
+      },
+    },
   };
 }

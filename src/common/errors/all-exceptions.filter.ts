@@ -2,6 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@n
 import { ThrottlerException } from '@nestjs/throttler';
 import type { Request, Response } from 'express';
 import { DomainError } from './domain-error';
+import { unavailableError } from './unavailable-errors';
 import { domainErrorForConstraint } from './constraint-errors';
 import { ErrorCode, ERROR_STATUS } from './error-code';
 
@@ -53,7 +54,7 @@ export function toDomainError(exception: unknown): DomainError | null {
     const [code, message] = BODY_PARSER_ERRORS[parser.type];
     return new DomainError(code, message);
   }
-  return domainErrorForConstraint(exception);
+  return domainErrorForConstraint(exception) ?? unavailableError(exception);
 }
 
 @Catch()
@@ -65,6 +66,9 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const req = host.switchToHttp().getRequest<Request & { id?: string }>();
     const res = host.switchToHttp().getResponse<Response>();
     const known = toDomainError(exception);
+    if (known?.code === 'SERVICE_UNAVAILABLE') {
+      this.logger.warn({ err: exception, requestId: req.id }, 'backing service unavailable');
+    }
     if (!known) {
       this.logger.error(
         { err: exception, requestId: req.id },
@@ -73,6 +77,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
     }
     const error = known ?? new DomainError('INTERNAL', 'Internal server error');
     if (res.headersSent) return;
+    if (error.code === 'SERVICE_UNAVAILABLE') res.setHeader('Retry-After', '1');
     res.status(error.status ?? ERROR_STATUS.INTERNAL).json({
       error: {
         code: error.code,

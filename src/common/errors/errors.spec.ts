@@ -37,6 +37,24 @@ describe('error mapping', () => {
     });
   });
 
+  it('maps lost database and Redis connections to 503, not 500', () => {
+    const unavailable = [
+      { code: '57P01', message: 'terminating connection due to administrator command' },
+      { code: '08006', message: 'connection failure' },
+      { code: '53300', message: 'sorry, too many clients already' },
+      new Error('Connection terminated unexpectedly'),
+      new Error('timeout exceeded when trying to connect'),
+      Object.assign(new Error('x'), { name: 'QueryRunnerAlreadyReleasedError' }),
+      { driverError: { code: '57P01' }, message: 'wrapped by TypeORM' },
+      new Error('Reached the max retries per request limit (which is 20).'),
+    ];
+    for (const e of unavailable) {
+      expect(toDomainError(e)).toMatchObject({ code: 'SERVICE_UNAVAILABLE', status: 503 });
+    }
+    expect(toDomainError({ code: '22P02', message: 'invalid input syntax' })).toBeNull();
+    expect(toDomainError(new Error('something else'))).toBeNull();
+  });
+
   it('gives every code a 4xx or 5xx status', () => {
     for (const [code, status] of Object.entries(ERROR_STATUS)) {
       expect({ code, ok: status >= 400 && status < 600 }).toEqual({ code, ok: true });

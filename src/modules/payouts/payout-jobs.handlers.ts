@@ -65,7 +65,15 @@ export class PayoutLineHandler implements HandlesJob<'payout.line'> {
       );
       return row;
     });
-    if (!line) return { status: 'skipped' };
+    if (!line) {
+      // Already paid or failed: a retry after a crash between that commit and the run check.
+      const [run]: { run_id: string }[] = await this.db.query(
+        'SELECT run_id FROM payout_lines WHERE id = $1',
+        [lineId],
+      );
+      if (run) await this.completeRunIfDone(run.run_id);
+      return { status: 'skipped' };
+    }
 
     // Phase 2.
     let transfer: Stripe.Transfer;
@@ -123,14 +131,20 @@ export class PayoutLineHandler implements HandlesJob<'payout.line'> {
           WHERE id = $1 AND status <> 'paid'`,
         [line.id, transfer.id],
       );
-      await this.completeRunIfDone(em, line.run_id);
     });
+    await this.completeRunIfDone(line.run_id);
     return { status: 'paid' };
   }
 
   /** A transfer Stripe already holds for this line, found by its metadata in the run's group. */
   private async findTransfer(line: LineRow): Promise<Stripe.Transfer | null> {
-    const group = this.stripe.transfers.list({ transfer_group: `run_${line.run_id}`, limit: 100 });
+    // Filtered by destination too: one short page, not the whole run's transfers (50k lines
+    // would be 500 rate-limited pages, each retry making the next 429 likelier).
+    const group = this.stripe.transfers.list({
+      transfer_group: `run_${line.run_id}`,
+      destination: line.stripe_account_id,
+      limit: 100,
+    });
     for await (const t of group) {
       if (t.metadata?.payoutLineId === line.id) return t;
     }
@@ -141,21 +155,30 @@ export class PayoutLineHandler implements HandlesJob<'payout.line'> {
   private async fail(lineId: string, key: string, e: Error, permanent: boolean): Promise<void> {
     const code =
       (e as Stripe.errors.StripeError).code ?? (e as Stripe.errors.StripeError).type ?? 'error';
-    await this.db.transaction(async (em) => {
-      const [row] = await changedRows<{ run_id: string }>(
-        em,
-        `UPDATE payout_lines SET status = 'failed', failure_code = $2, failure_message = $3,
-                failure_permanent = $4, updated_at = now()
-          WHERE id = $1 AND status = 'processing' AND idempotency_key = $5 RETURNING run_id`,
-        [lineId, code, e.message.slice(0, 1000), permanent, key],
-      );
-      if (row) await this.completeRunIfDone(em, row.run_id);
-    });
+    const [row] = await changedRows<{ run_id: string }>(
+      this.db.manager,
+      `UPDATE payout_lines SET status = 'failed', failure_code = $2, failure_message = $3,
+              failure_permanent = $4, updated_at = now()
+        WHERE id = $1 AND status = 'processing' AND idempotency_key = $5 RETURNING run_id`,
+      [lineId, code, e.message.slice(0, 1000), permanent, key],
+    );
+    if (row) await this.completeRunIfDone(row.run_id);
   }
 
-  private async completeRunIfDone(em: EntityManager, runId: string): Promise<void> {
-    await em.query('SELECT 1 FROM payout_runs WHERE id = $1 FOR UPDATE', [runId]);
-    await em.query(
+  /**
+   * Completes the run once no line is in flight. Called after the line's own commit, so it sees
+   * every committed line: of two last lines finishing together, the later check completes the
+   * run. The unlocked look first keeps the run row's lock off the path of every line (it was
+   * the bottleneck of a 50k-line run: each line waited for it).
+   */
+  private async completeRunIfDone(runId: string): Promise<void> {
+    const [{ busy }]: { busy: boolean }[] = await this.db.query(
+      `SELECT EXISTS (SELECT 1 FROM payout_lines
+                       WHERE run_id = $1 AND status IN ('pending', 'processing')) AS busy`,
+      [runId],
+    );
+    if (busy) return;
+    await this.db.query(
       `UPDATE payout_runs r
           SET status = CASE WHEN EXISTS (SELECT 1 FROM payout_lines WHERE run_id = r.id AND status = 'failed')
                             THEN 'completed_with_failures' ELSE 'completed' END,

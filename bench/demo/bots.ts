@@ -1,0 +1,175 @@
+/**
+ * The companies' bots: escalate the planned tickets at their times (a backlog while the shift
+ * has not started, then a stream), retry one request as a flaky network would, and later a
+ * company's QA reopens one badly resolved ticket.
+ */
+import { inParallel } from './api-client';
+import type { Earnings, Ticket } from './api-types';
+import { detail, money, possessive, say, sleep } from './narrate';
+import { Day, serverNow } from './state';
+import { PlannedTicket } from './tickets';
+import { REOPEN_REASONS } from './ticket-templates';
+
+const IN_FLIGHT = 12;
+/** The live stream spreads over this long after the shift starts. */
+export const LIVE_SPREAD_MS = 40_000;
+
+export interface Schedule {
+  backlogFrom: number;
+  backlogTo: number;
+  liveFrom: number;
+}
+
+/** Wall-clock send time of a planned ticket. */
+const sendAt = (t: PlannedTicket, s: Schedule) =>
+  t.phase === 'backlog'
+    ? s.backlogFrom + t.at * (s.backlogTo - s.backlogFrom)
+    : s.liveFrom + t.at * LIVE_SPREAD_MS;
+
+/** Sends every planned ticket of one phase, at most IN_FLIGHT at once, in time order. */
+export async function escalate(
+  day: Day,
+  planned: PlannedTicket[],
+  schedule: Schedule,
+): Promise<void> {
+  const ordered = [...planned].sort((a, b) => sendAt(a, schedule) - sendAt(b, schedule));
+  let failure: unknown = null;
+  const inFlight = new Set<Promise<void>>();
+  let retried = false;
+  for (const t of ordered) {
+    await sleep(sendAt(t, schedule) - Date.now());
+    while (inFlight.size >= IN_FLIGHT) await Promise.race(inFlight);
+    if (failure) break;
+    const retry: boolean = !retried && t.phase === 'live' && t.company === 'northwind';
+    retried ||= retry;
+    const p: Promise<void> = sendOne(day, t, retry)
+      .catch((e: unknown) => void (failure ??= e))
+      .finally(() => inFlight.delete(p));
+    inFlight.add(p);
+  }
+  await Promise.all(inFlight);
+  if (failure) throw failure;
+}
+
+async function sendOne(day: Day, t: PlannedTicket, retry: boolean): Promise<void> {
+  const company = day.companies.get(t.company)!;
+  const body = t.body(serverNow(day));
+  const step = `${possessive(company.plan.name)} bot escalates ${body.externalId}`;
+  const first = await day.api.call<Ticket>(step, 'POST', '/v1/escalations', {
+    token: company.botKey,
+    body,
+  });
+  day.escalated.set(first.data.id, t.company);
+  if (!retry) return;
+  // The bot did not see the answer (a timeout, say) and sends the very same request again.
+  const again = await day.api.call<Ticket>(`${step} (retry)`, 'POST', '/v1/escalations', {
+    token: company.botKey,
+    body,
+  });
+  const same = again.data.id === first.data.id;
+  say(
+    `${possessive(company.plan.name)} bot retried ${body.externalId} after a timeout: ` +
+      `${again.status}, ${same ? 'same ticket, no duplicate' : 'A DIFFERENT TICKET'}`,
+  );
+  if (!same) throw new Error(`Idempotent escalation returned a new ticket for ${body.externalId}`);
+}
+
+/**
+ * Northwind's QA reads a fresh resolution, finds it bad and reopens it inside the reopen window:
+ * the ticket goes back to the queue and the agent's pending earning for it is clawed back.
+ */
+export async function reviewResolutions(day: Day, afterResolved: number): Promise<void> {
+  const company = day.companies.get('northwind')!;
+  for (;;) {
+    if (day.stopWork) return;
+    const pick = await resolutionToReview(day, afterResolved);
+    if (!pick) {
+      await sleep(500);
+      continue;
+    }
+    const { ticketId, agent } = pick;
+    const reason = REOPEN_REASONS[0];
+    const ticket = await day.api.post<Ticket>(
+      `${company.plan.name} reopens a ticket`,
+      `/v1/tickets/${ticketId}/reopen`,
+      company.botKey,
+      { reason },
+    );
+    day.resolved.delete(ticketId);
+    day.reopen = { ticketId, agent, subject: ticket.subject };
+    say(
+      `${company.plan.name} reopens "${ticket.subject}" (resolved by ${agent.plan.name}): "${reason}"`,
+    );
+    await showClawback(day, ticketId, agent);
+    return;
+  }
+}
+
+/**
+ * A Northwind resolution a few seconds old whose earning the ledger has already booked (the
+ * agent sees it pending). A reopen before the booking is legitimate too, but then no earning is
+ * ever booked and there is nothing to claw back, which would not show the point.
+ */
+async function resolutionToReview(day: Day, afterResolved: number) {
+  const own = [...day.resolved.entries()].filter(([id]) => day.escalated.get(id) === 'northwind');
+  if (own.length < afterResolved) return null;
+  const now = Date.now();
+  const fresh = own
+    .filter(([, r]) => now - r.at > 1000 && now - r.at < 25_000)
+    .sort((a, b) => b[1].at - a[1].at);
+  for (const [ticketId, { agent }] of fresh.slice(0, 5)) {
+    const earnings = await day.api.get<Earnings>(
+      `${agent.plan.name} reads earnings`,
+      '/v1/agents/me/earnings?limit=100',
+      agent.token,
+    );
+    if (earnings.lines.some((l) => l.kind === 'earning' && l.ticketId === ticketId)) {
+      return { ticketId, agent };
+    }
+  }
+  return null;
+}
+
+/** Waits for the ledger to book the reversal and shows it from the agent's own earnings. */
+async function showClawback(day: Day, ticketId: string, agent: Day['agents'][number]) {
+  for (let i = 0; i < 300; i++) {
+    const earnings = await day.api.get<Earnings>(
+      `${agent.plan.name} reads earnings`,
+      '/v1/agents/me/earnings?limit=100',
+      agent.token,
+    );
+    const reversal = earnings.lines.find(
+      (l) => l.kind === 'earning_reversal' && l.ticketId === ticketId,
+    );
+    if (reversal) {
+      detail(
+        `ledger: earning_reversal ${money(reversal.amountMinor)} on ${possessive(agent.plan.name)} ` +
+          `${reversal.bucket} balance; the ticket is back in the queue`,
+      );
+      return;
+    }
+    await sleep(200);
+  }
+  throw new Error(`No earning reversal appeared for reopened ticket ${ticketId} within 60 s`);
+}
+
+/** Every ticket of both companies, in full (claims included), for the summary. */
+export async function readBackTickets(day: Day): Promise<Map<string, Ticket>> {
+  const out = new Map<string, Ticket>();
+  for (const company of day.companies.values()) {
+    const list = await day.api.all<Ticket>(
+      `${company.plan.name} lists its tickets`,
+      '/v1/tickets',
+      company.adminToken,
+    );
+    const full = await inParallel(list, 32, (t) =>
+      day.api.get<Ticket>(
+        `${company.plan.name} reads a ticket`,
+        `/v1/tickets/${t.id}`,
+        company.adminToken,
+      ),
+    );
+    for (const t of full) out.set(t.id, t);
+  }
+  return out;
+}

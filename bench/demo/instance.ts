@@ -1,0 +1,193 @@
+/**
+ * Where the demo runs: its own API process with demo settings (fresh database, workers on, fast
+ * timers, its own queue prefix), or an instance someone already runs at HANDOFF_URL.
+ */
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import Redis from 'ioredis';
+import { dropDatabase, freshDatabase, JWT_SECRET, REDIS_URL, startApi } from '../support';
+import { detail, say } from './narrate';
+
+export const DEMO_DB = 'handoff_demo';
+
+export interface FinanceUser {
+  email: string;
+  password: string;
+}
+
+export interface Instance {
+  url: string;
+  /** Started by the demo (and so configured by it), or someone else's. */
+  own: boolean;
+  maker: FinanceUser;
+  checker: FinanceUser;
+  /** Resolves once the finance users exist (created by the CLI in the background). */
+  financeReady: Promise<void>;
+  /** How long earnings stay pending, when known. */
+  reopenWindowMs: number | null;
+  stop: (keepData: boolean) => Promise<void>;
+}
+
+/** Demo timers: seconds instead of hours, so the whole money cycle fits in a few minutes. */
+export const DEMO_SETTINGS: Record<string, string> = {
+  WORKERS: 'on',
+  REOPEN_WINDOW_HOURS: '0.01', // 36 s hold before earnings become available
+  CHECK_IN_OPENS_MINUTES: '15',
+  HANDLE_TIMEOUT_MINUTES: '1', // the shortest the setting allows
+  RELEASE_COOLDOWN_MINUTES: '1',
+  SHIFT_END_TICKET_GRACE_MINUTES: '1',
+  PAYOUT_MINIMUM_MINOR: '2500', // €25, so a trainee's short day is held below the minimum
+  STRIPE_RATE_PER_SECOND: '20',
+  OUTBOX_POLL_MS: '200', // timers (SLA, release of earnings) fire within a fifth of a second
+  WEBHOOK_BACKOFF_MS: '1000',
+  WEBHOOK_ATTEMPTS: '3',
+  DB_POOL_SIZE: '30',
+};
+
+export async function openInstance(): Promise<Instance> {
+  const external = process.env.HANDOFF_URL?.trim();
+  return external ? useExternal(external.replace(/\/+$/, '')) : startOwn();
+}
+
+async function startOwn(): Promise<Instance> {
+  const queuePrefix = `handoff-demo-${process.pid}`;
+  say(`Creating a fresh database "${DEMO_DB}" and migrating it…`);
+  const databaseUrl = await freshDatabase(DEMO_DB);
+  say('Starting the API with its workers (and the in-process fake Stripe)…');
+  const env = { ...DEMO_SETTINGS, DATABASE_URL: databaseUrl, QUEUE_PREFIX: queuePrefix };
+  const password = 'finance-demo-password';
+  const maker = { email: 'ava.finance@handoff.example', password };
+  const checker = { email: 'bo.finance@handoff.example', password };
+  // The CLI runs only need the migrated database: they run while the API starts and the day
+  // begins (each is a whole Nest process, slow on a busy machine); payouts wait for them.
+  const staff = Promise.all(
+    [maker, checker].map((user) => createStaffUser(user, databaseUrl, queuePrefix)),
+  );
+  const financeReady = staff.then((outputs) => {
+    say('Operator step (done meanwhile): two finance staff users created with the CLI');
+    [maker, checker].forEach((user, i) => {
+      detail(
+        `$ HANDOFF_PASSWORD=… node dist/src/cli.js users:create --role finance --email ${user.email}`,
+      );
+      detail(`  ${outputs[i]}`);
+    });
+  });
+  financeReady.catch(() => undefined); // reported when the payouts await it
+  const settled = () =>
+    staff.then(
+      () => undefined,
+      () => undefined,
+    );
+  const api = await startApi(env).catch(async (e: unknown) => {
+    await settled();
+    await dropDatabase(DEMO_DB);
+    throw e;
+  });
+  say(`API up on ${api.url}; settings: ${describeSettings()}`);
+  return {
+    url: api.url,
+    financeReady,
+    own: true,
+    maker,
+    checker,
+    reopenWindowMs: Number(DEMO_SETTINGS.REOPEN_WINDOW_HOURS) * 3_600_000,
+    stop: async (keepData) => {
+      await api.stop();
+      await settled();
+      // Queue keys are of no use once this process's prefix is gone; the database may be.
+      await dropRedisKeys(queuePrefix);
+      if (!keepData) await dropDatabase(DEMO_DB);
+    },
+  };
+}
+
+function describeSettings(): string {
+  const shown = ['REOPEN_WINDOW_HOURS', 'HANDLE_TIMEOUT_MINUTES', 'PAYOUT_MINIMUM_MINOR'];
+  return shown.map((k) => `${k}=${DEMO_SETTINGS[k]}`).join(' ');
+}
+
+/** The one step outside the HTTP API: staff users exist only through the CLI. */
+function createStaffUser(user: FinanceUser, databaseUrl: string, queuePrefix: string) {
+  const cli = join(__dirname, '..', '..', 'src', 'cli.js');
+  const args = [cli, 'users:create', '--role', 'finance', '--email', user.email];
+  return new Promise<string>((resolve, reject) => {
+    const proc = spawn(process.execPath, args, {
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '/tmp',
+        DATABASE_URL: databaseUrl,
+        REDIS_URL,
+        JWT_SECRET,
+        QUEUE_PREFIX: queuePrefix,
+        LOG_LEVEL: 'warn',
+        HANDOFF_PASSWORD: user.password,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    proc.stdout.on('data', (d) => (out += d));
+    proc.stderr.on('data', (d) => (out += d));
+    proc.on('error', reject);
+    proc.on('exit', (code) =>
+      code === 0
+        ? resolve(out.trim().split('\n').pop() ?? '')
+        : reject(new Error(`users:create exited ${code}:\n${out}`)),
+    );
+  });
+}
+
+/** Queues, delayed jobs and throttle counters of this run, so Redis is left as found. */
+async function dropRedisKeys(prefix: string): Promise<void> {
+  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1, lazyConnect: true });
+  try {
+    await redis.connect();
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
+      if (keys.length > 0) await redis.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** Someone else's instance: its settings are its own; finance users come from the environment. */
+async function useExternal(url: string): Promise<Instance> {
+  const need = [
+    'DEMO_FINANCE_MAKER_EMAIL',
+    'DEMO_FINANCE_MAKER_PASSWORD',
+    'DEMO_FINANCE_CHECKER_EMAIL',
+    'DEMO_FINANCE_CHECKER_PASSWORD',
+  ];
+  const missing = need.filter((k) => !process.env[k]);
+  if (missing.length > 0) {
+    throw new Error(
+      `HANDOFF_URL is set, so the demo uses that instance and needs two finance users ` +
+        `(create them with: npm run cli -- users:create --role finance --email …).\n` +
+        `Missing: ${missing.join(', ')}`,
+    );
+  }
+  say(`Using the running instance at ${url} (its own settings and workers)`);
+  detail(`For a demo-sized day it should run with: ${recommended()}`);
+  return {
+    url,
+    own: false,
+    maker: {
+      email: process.env.DEMO_FINANCE_MAKER_EMAIL!,
+      password: process.env.DEMO_FINANCE_MAKER_PASSWORD!,
+    },
+    checker: {
+      email: process.env.DEMO_FINANCE_CHECKER_EMAIL!,
+      password: process.env.DEMO_FINANCE_CHECKER_PASSWORD!,
+    },
+    financeReady: Promise.resolve(),
+    reopenWindowMs: null,
+    stop: async () => undefined,
+  };
+}
+
+function recommended(): string {
+  const keys = ['REOPEN_WINDOW_HOURS', 'HANDLE_TIMEOUT_MINUTES', 'PAYOUT_MINIMUM_MINOR'];
+  return [...keys.map((k) => `${k}=${DEMO_SETTINGS[k]}`), 'AUTH_THROTTLE_LIMIT=1000'].join(' ');
+}

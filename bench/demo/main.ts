@@ -1,0 +1,233 @@
+/**
+ * `npm run demo`: a realistic day on Handoff, driven through the public HTTP API only.
+ *
+ *   npm run demo                      # own instance, fresh database handoff_demo, ~3 minutes
+ *   DEMO_SEED=7 npm run demo          # another (reproducible) cast and ticket mix
+ *   DEMO_TICKETS=200 npm run demo     # a smaller day
+ *   DEMO_KEEP=1 npm run demo          # leave the instance running to explore with curl
+ *   HANDOFF_URL=http://localhost:3000 DEMO_FINANCE_MAKER_EMAIL=… … npm run demo
+ *
+ * See docs/demo.md. Exit 0 when the day completes, 1 with the failing step otherwise.
+ */
+import { Api, inParallel, StepFailed } from './api-client';
+import type { Earnings, Statement } from './api-types';
+import { CompanyKey, castDay } from './cast';
+import { runPayouts } from './finance';
+import { Instance, openInstance } from './instance';
+import { chapter, detail, elapsedMs, say } from './narrate';
+import { Rng, seedFromEnv } from './random';
+import * as report from './report';
+import { escalate, readBackTickets } from './bots';
+import {
+  agentsGetReady,
+  countdown,
+  narrateEvents,
+  openForBusiness,
+  scheduleFor,
+  waitForEarnings,
+  workTheShift,
+} from './scenario';
+import { Day } from './state';
+import { planTickets } from './tickets';
+import { WebhookReceiver } from './webhooks';
+
+const DEFAULT_SEED = 20261128;
+
+interface Settings {
+  seed: number;
+  tickets: number;
+  keep: boolean;
+}
+
+function settings(): Settings {
+  const tickets = Number(process.env.DEMO_TICKETS ?? 500);
+  if (!Number.isInteger(tickets) || tickets < 20 || tickets > 5000) {
+    throw new Error('DEMO_TICKETS must be a whole number from 20 to 5000');
+  }
+  return {
+    seed: seedFromEnv(process.env.DEMO_SEED, DEFAULT_SEED),
+    tickets,
+    keep: process.env.DEMO_KEEP === '1',
+  };
+}
+
+async function clockSkew(api: Api): Promise<number> {
+  const res = await api.call('The API answers', 'GET', '/health/ready');
+  const server = Date.parse(res.headers.get('date') ?? '');
+  const skew = Number.isNaN(server) ? 0 : server - Date.now();
+  // The Date header has whole seconds: only a clear difference is a real skew.
+  return Math.abs(skew) > 2000 ? skew : 0;
+}
+
+async function runDay(instance: Instance, s: Settings, receiver: WebhookReceiver | null) {
+  const rng = new Rng(s.seed);
+  const runTag = instance.own ? 'demo' : `d${Date.now().toString(36)}`;
+  const cast = castDay(rng.fork('cast'), runTag);
+  const api = new Api(instance.url);
+  const day: Day = {
+    api,
+    companies: new Map(),
+    agents: [],
+    shiftStartsAt: new Date(),
+    clockSkewMs: await clockSkew(api),
+    escalated: new Map(),
+    resolved: new Map(),
+    escalationsDone: false,
+    reopen: null,
+    stopWork: false,
+  };
+  await openForBusiness(day, cast, receiver);
+  const planned = planTickets(rng.fork('tickets'), cast.companies, s.tickets);
+  const backlog = planned.filter((t) => t.phase === 'backlog').length;
+  say(`The bots start escalating: ${backlog} tickets pile up before the shift, the rest during it`);
+  let botFailure: unknown = null;
+  const bots = escalate(day, planned, scheduleFor(day)).then(
+    () => void (day.escalationsDone = true),
+  );
+  bots.catch((e: unknown) => (botFailure = e));
+  await agentsGetReady(day, cast);
+  await countdown(day, () => botFailure);
+  if (botFailure) throw botFailure;
+  const breaches = () =>
+    receiver
+      ? [...receiver.counts.values()].reduce((n, m) => n + (m.get('ticket.sla_breached') ?? 0), 0)
+      : null;
+  await workTheShift(day, rng.fork('work'), s.tickets, bots, breaches);
+  await waitForEarnings(day, instance.reopenWindowMs);
+  await instance.financeReady;
+  const payout = await runPayouts(day, instance.maker, instance.checker);
+  return { day, cast, payout };
+}
+
+async function summarise(
+  result: Awaited<ReturnType<typeof runDay>>,
+  receiver: WebhookReceiver | null,
+) {
+  const { day, payout } = result;
+  chapter('Summary');
+  const tickets = await readBackTickets(day);
+  const earnings = new Map<string, Earnings>();
+  await inParallel(day.agents, 10, async (a) => {
+    earnings.set(
+      a.id,
+      await day.api.get<Earnings>('Reading earnings', '/v1/agents/me/earnings?limit=1', a.token),
+    );
+  });
+  const statements = new Map<CompanyKey, Statement>();
+  const from = new Date(day.shiftStartsAt.getTime() - 3_600_000).toISOString();
+  const to = new Date(Date.now() + 3_600_000).toISOString();
+  for (const [key, c] of day.companies) {
+    statements.set(
+      key,
+      await day.api.get<Statement>(
+        `${c.plan.name} reads its statement`,
+        `/v1/companies/me/statement?from=${from}&to=${to}`,
+        c.adminToken,
+      ),
+    );
+  }
+  console.log('');
+  report.ticketOutcomes(day, tickets);
+  console.log('');
+  report.timeToClaim(tickets, day.shiftStartsAt);
+  console.log('');
+  report.earningsPerAgent(day, tickets, earnings, payout.run.lines ?? []);
+  console.log('');
+  report.payouts(payout);
+  console.log('');
+  report.companies(day, statements);
+  if (receiver) {
+    console.log('');
+    report.webhooks(day, receiver);
+  }
+  report.footer(day, elapsedMs());
+}
+
+/** DEMO_KEEP=1: leave everything up and say how to look around and how to stop. */
+async function keepRunning(instance: Instance, result: Awaited<ReturnType<typeof runDay>> | null) {
+  chapter('Kept running (DEMO_KEEP=1)');
+  say(`API: ${instance.url}  (OpenAPI UI at ${instance.url}/docs)`);
+  if (result) {
+    const { cast, day } = result;
+    const nw = day.companies.get('northwind');
+    detail(`password for every demo user: ${cast.password}`);
+    detail(`company admins: ${cast.companies.map((c) => c.admin.email).join(', ')}`);
+    if (nw) detail(`Northwind bot key: ${nw.botKey}`);
+    detail(`an agent: ${cast.agents[0].email}`);
+  }
+  detail(
+    `finance: ${instance.maker.email} / ${instance.checker.email} (${instance.maker.password})`,
+  );
+  detail(
+    `e.g. curl -s -X POST ${instance.url}/v1/auth/login -H 'Content-Type: application/json' ` +
+      `-d '{"email":"${instance.maker.email}","password":"${instance.maker.password}"}'`,
+  );
+  if (instance.own) {
+    detail(
+      'Press Ctrl-C to stop the API; the database handoff_demo is kept ' +
+        '(drop it with: dropdb -h 127.0.0.1 -U postgres handoff_demo)',
+    );
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+    });
+  }
+}
+
+function explain(e: unknown): void {
+  console.error('');
+  if (e instanceof StepFailed) {
+    console.error(`✗ DEMO FAILED at step: ${e.step}`);
+    console.error(`  ${e.request} → HTTP ${e.status}`);
+    console.error(`  ${e.body.slice(0, 2000)}`);
+  } else {
+    // The message says what went wrong; the stack only helps when debugging the demo itself.
+    const err = e as Error;
+    console.error(`✗ DEMO FAILED: ${process.env.DEMO_DEBUG ? err?.stack : (err?.message ?? e)}`);
+  }
+}
+
+async function main(): Promise<number> {
+  const s = settings();
+  chapter('Handoff: a day on the marketplace');
+  say(`seed ${s.seed} (DEMO_SEED), ${s.tickets} tickets, 30 agents, 2 companies`);
+  const instance = await openInstance();
+  let interrupted = false;
+  const onSignal = () => {
+    interrupted = true;
+    say('Interrupted: stopping the demo instance…');
+    void instance.stop(s.keep).finally(() => process.exit(130));
+  };
+  if (!s.keep) process.once('SIGINT', onSignal);
+  const receiver = instance.own ? new WebhookReceiver(narrateEvents()) : null;
+  let code = 0;
+  let result: Awaited<ReturnType<typeof runDay>> | null = null;
+  try {
+    await receiver?.start();
+    result = await runDay(instance, s, receiver);
+    await summarise(result, receiver);
+  } catch (e) {
+    explain(e);
+    code = 1;
+  }
+  if (interrupted) return 130;
+  try {
+    if (s.keep) await keepRunning(instance, result);
+    await receiver?.stop();
+    await instance.stop(s.keep);
+    if (instance.own) {
+      say(s.keep ? 'API stopped; database kept.' : 'Demo instance stopped; database dropped.');
+    }
+  } catch (e) {
+    console.error(`Cleanup failed: ${(e as Error).message}`);
+    code = code || 1;
+  }
+  return code;
+}
+
+main()
+  .then((code) => process.exit(code))
+  .catch((e: unknown) => {
+    explain(e);
+    process.exit(1);
+  });

@@ -1,0 +1,114 @@
+/**
+ * An agent's shift: claim the best ticket it may take, read it (think time), then resolve it,
+ * or now and then give it back with a reason. Trainees come late and leave early; one agent
+ * walks away from a ticket, which the handle timeout later returns to the queue.
+ */
+import { checkIn, checkOut } from './agents';
+import type { AgentTicket } from './api-types';
+import { money, say, sleep } from './narrate';
+import { Rng } from './random';
+import { AgentSession, Day } from './state';
+import { resolutionFor } from './tickets';
+import { RELEASE_REASONS } from './ticket-templates';
+
+/** Live counters for the progress line. */
+export const desk = { inProgress: 0, releases: 0, abandoned: 0 };
+
+export async function workShift(day: Day, agent: AgentSession, rng: Rng): Promise<void> {
+  const { plan } = agent;
+  if (plan.lateByMs > 0) {
+    await sleep(plan.lateByMs);
+    await checkIn(day.api, agent);
+    say(`${plan.name} (trainee) checks in ${Math.round(plan.lateByMs / 1000)} s late`);
+  }
+  const releasedByMe = new Set<string>();
+  let wandered = false;
+  let idle = 0;
+  while (!day.stopWork) {
+    if (plan.maxResolutions !== null && agent.resolved >= plan.maxResolutions) {
+      await checkOut(day.api, agent);
+      say(`${plan.name} ends a short first day after ${agent.resolved} tickets and checks out`);
+      return;
+    }
+    const claim = await day.api.call<AgentTicket>(
+      `${plan.name} claims the next ticket`,
+      'POST',
+      '/v1/agents/me/tickets/claim-next',
+      { token: agent.token, accept: [200, 204] },
+    );
+    if (claim.status === 204) {
+      // Nothing for me right now: look again soon, less often the longer the queue stays empty
+      // (30 agents polling flat out would starve the timers running in the same process).
+      idle += 1;
+      await sleep(rng.between(600, 1200) * Math.min(idle, 4));
+      continue;
+    }
+    idle = 0;
+    const ticket = claim.data;
+    if (plan.wandersOff && !wandered) {
+      wandered = true;
+      desk.abandoned += 1;
+      say(
+        `${plan.name} claims "${ticket.subject}" and walks away from it; ` +
+          `the handle timeout will give it back`,
+      );
+      continue;
+    }
+    desk.inProgress += 1;
+    try {
+      await sleep(rng.between(plan.thinkMs[0], plan.thinkMs[1]));
+      if (mayRelease(ticket) && !releasedByMe.has(ticket.id) && rng.chance(plan.releaseChance)) {
+        releasedByMe.add(ticket.id);
+        await release(day, agent, ticket, rng.pick(RELEASE_REASONS));
+      } else {
+        await resolve(day, agent, ticket, rng);
+      }
+    } finally {
+      desk.inProgress -= 1;
+    }
+  }
+}
+
+/**
+ * Agents give back only common tickets (English, levels up to 2), which many colleagues can
+ * take: a rare one released by its only eligible agent would wait out the release cool-down.
+ */
+const mayRelease = (t: AgentTicket) =>
+  t.language === 'en' && t.requiredSkills.every((s) => s.minLevel <= 2);
+
+async function release(day: Day, agent: AgentSession, ticket: AgentTicket, reason: string) {
+  await day.api.post(
+    `${agent.plan.name} releases a ticket`,
+    `/v1/tickets/${ticket.id}/release`,
+    agent.token,
+    { reason },
+  );
+  agent.released += 1;
+  desk.releases += 1;
+  if (desk.releases <= 3) say(`${agent.plan.name} releases "${ticket.subject}": "${reason}"`);
+}
+
+async function resolve(day: Day, agent: AgentSession, ticket: AgentTicket, rng: Rng) {
+  const skill = ticket.requiredSkills[0]?.skill ?? '';
+  const orderRef = ticket.metadata?.orderRef;
+  await day.api.post(
+    `${agent.plan.name} resolves a ticket`,
+    `/v1/tickets/${ticket.id}/resolve`,
+    agent.token,
+    {
+      resolutionSummary: resolutionFor(
+        rng,
+        skill,
+        typeof orderRef === 'string' ? orderRef : undefined,
+      ),
+    },
+  );
+  agent.resolved += 1;
+  day.resolved.set(ticket.id, { agent, at: Date.now(), skill });
+  if (day.reopen?.ticketId === ticket.id) {
+    say(
+      `${agent.plan.name} resolves the reopened "${ticket.subject}" properly ` +
+        `(${money(ticket.pay.amountMinor)})`,
+    );
+  }
+}

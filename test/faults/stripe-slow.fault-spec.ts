@@ -1,0 +1,78 @@
+import { FakeStripe } from '../../src/modules/stripe/fake-stripe.server';
+import {
+  executedRun,
+  expectPaidExactlyOnce,
+  fakeStripeEnv,
+  linesByStatus,
+  payableAgents,
+} from '../support/faults-payouts';
+import { waitFor } from '../support/money';
+import { createTestApp, TestApp } from '../support/test-app';
+
+/*
+ * Stripe slow past the SDK timeout, then failing a share of calls with 429 and 500.
+ *
+ * The SDK timeout is fixed at 20 s in src/modules/stripe/stripe.module.ts (no variable shortens
+ * it), so the drill waits for it for real: the first transfer calls are answered after 21 s.
+ * The fake still makes those transfers, as Stripe does with a request it received: our side
+ * times out, retries with the same idempotency key (or finds the transfer), and must not pay
+ * twice. Meanwhile and afterwards 30 % of calls fail with 429 or 500 and are retried with backoff.
+ */
+
+const LINES = 24;
+const SDK_TIMEOUT_MS = 20_000;
+
+describe('fake Stripe slower than the SDK timeout, then failing 30 % of calls', () => {
+  const fake = new FakeStripe();
+  let t: TestApp;
+
+  beforeAll(async () => {
+    await fake.start();
+    t = await createTestApp({
+      workers: true,
+      env: { ...fakeStripeEnv(fake), STRIPE_RATE_PER_SECOND: '20', OUTBOX_POLL_MS: '100' },
+    });
+  });
+  afterAll(async () => {
+    fake.faults = { rate: 0 };
+    await t?.close();
+    await fake.stop();
+  });
+
+  it('completes the run with no duplicate transfer; the ledger equals Stripe', async () => {
+    await payableAgents(t, fake, LINES);
+    // Every call that arrives now is answered after the SDK has given up on it.
+    fake.faults = { rate: 0, latencyMs: SDK_TIMEOUT_MS + 1000 };
+    const { runId, finance } = await executedRun(t, LINES);
+    // The payouts worker runs 8 lines at a time: all 8 are now stuck in a slow call.
+    await waitFor(
+      async () => (await linesByStatus(t, runId, 'processing')) >= 8,
+      'eight transfer calls in flight',
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    const slow: { id: string }[] = await t.db.query(
+      `SELECT id FROM payout_lines WHERE run_id = $1 AND status = 'processing'`,
+      [runId],
+    );
+    // From now on Stripe answers at once, but 30 % of money-moving calls fail with 429 or 500.
+    fake.faults = { rate: 0.3, statuses: [429, 500] };
+
+    await waitFor(
+      async () => (await linesByStatus(t, runId, 'paid')) === LINES,
+      'every line paid',
+      90_000,
+    );
+    await expectPaidExactlyOnce(t, fake, runId, finance, LINES);
+
+    // The faults really happened: the slow lines timed out and went again; 429s and 500s met.
+    const [{ retried }] = await t.db.query(
+      `SELECT count(*)::int AS retried FROM payout_lines WHERE id = ANY($1) AND attempts >= 2`,
+      [slow.map((l) => l.id)],
+    );
+    expect(retried).toBe(slow.length);
+    const statuses = new Set(fake.requests.map((r) => r.status));
+    expect(statuses).toContain(429);
+    expect(statuses).toContain(500);
+    expect(await linesByStatus(t, runId, 'failed')).toBe(0);
+  }, 150_000);
+});

@@ -1,0 +1,99 @@
+import { FakeStripe } from '../../src/modules/stripe/fake-stripe.server';
+import {
+  executedRun,
+  expectPaidExactlyOnce,
+  fakeStripeEnv,
+  linesByStatus,
+  payableAgents,
+  transfersByLine,
+} from '../support/faults-payouts';
+import { waitFor } from '../support/money';
+import { ensureKilled, runBuilt, Spawned } from '../support/processes';
+import { TEST_REDIS_URL } from '../support/services';
+import { createTestApp, TestApp, TEST_JWT_SECRET } from '../support/test-app';
+
+/*
+ * test/payout-crash.e2e-spec.ts SIGKILLs the worker at a random moment of a run. This drill
+ * aims at the dangerous one: Stripe answers slowly (500 ms), so the kill lands while transfer
+ * calls are in flight — Stripe makes those transfers, our process never hears of them and never
+ * commits phase 3. The restarted worker must find them (same idempotency key, or the lookup of
+ * an earlier attempt's transfer) and pay nothing twice.
+ */
+
+const LINES = 20;
+const STRIPE_LATENCY_MS = 500;
+
+describe('worker SIGKILLed between Stripe making a transfer and our commit', () => {
+  const fake = new FakeStripe();
+  let t: TestApp;
+  const workers: Spawned[] = [];
+
+  beforeAll(async () => {
+    await fake.start();
+    t = await createTestApp({ env: fakeStripeEnv(fake) });
+  });
+  afterAll(async () => {
+    ensureKilled(...workers);
+    await t?.close();
+    await fake.stop();
+  });
+
+  const worker = () => {
+    const w = runBuilt('worker.js', {
+      ...fakeStripeEnv(fake),
+      DATABASE_URL: t.env.DATABASE_URL!,
+      REDIS_URL: TEST_REDIS_URL,
+      QUEUE_PREFIX: t.env.QUEUE_PREFIX,
+      JWT_SECRET: TEST_JWT_SECRET,
+      STRIPE_RATE_PER_SECOND: '20',
+      JOB_LOCK_MS: '2000',
+      OUTBOX_POLL_MS: '100',
+      LOG_LEVEL: 'info',
+    });
+    workers.push(w);
+    return w;
+  };
+
+  it('pays every line exactly once; transfers made during the kill are found, not repeated', async () => {
+    await payableAgents(t, fake, LINES);
+    const { runId, finance } = await executedRun(t, LINES);
+    fake.faults = { rate: 0, latencyMs: STRIPE_LATENCY_MS };
+
+    const first = worker();
+    await first.waitForOutput(/Handoff worker started/);
+    await waitFor(async () => (await linesByStatus(t, runId, 'paid')) >= 5, '5 lines paid', 60_000);
+    first.proc.kill('SIGKILL');
+    await first.exited;
+    // Let Stripe finish the calls that were in flight when the worker died.
+    await new Promise((r) => setTimeout(r, STRIPE_LATENCY_MS + 300));
+
+    const paid: { id: string }[] = await t.db.query(
+      `SELECT id FROM payout_lines WHERE run_id = $1 AND status = 'paid'`,
+      [runId],
+    );
+    const paidIds = new Set(paid.map((l) => l.id));
+    const orphans = [...transfersByLine(fake, runId).keys()].filter((id) => !paidIds.has(id));
+    // The moment this drill is about: Stripe moved money we have not booked.
+    expect(orphans.length).toBeGreaterThan(0);
+    expect(paidIds.size).toBeLessThan(LINES);
+
+    fake.faults = { rate: 0 };
+    const second = worker();
+    await second.waitForOutput(/Handoff worker started/);
+    await waitFor(
+      async () => (await linesByStatus(t, runId, 'paid')) === LINES,
+      'every line paid after the restart',
+      60_000,
+    );
+    second.proc.kill('SIGTERM');
+    await second.exited;
+
+    await expectPaidExactlyOnce(t, fake, runId, finance, LINES);
+    // The orphaned lines were settled by a second attempt that found Stripe's transfer.
+    const [{ retried }] = await t.db.query(
+      `SELECT count(*)::int AS retried FROM payout_lines WHERE id = ANY($1) AND attempts >= 2`,
+      [orphans],
+    );
+    expect(retried).toBe(orphans.length);
+  }, 120_000);
+});
