@@ -13,6 +13,7 @@ const PG_UNAVAILABLE = /^(08...|57P0[123]|53300)$/;
 
 const MESSAGES = [
   'Connection terminated', // pg: the server closed the socket mid-query
+  'was already released', // TypeORM: its query runner's connection died under it
   'timeout exceeded when trying to connect', // pg-pool: no connection within connectTimeout
   'Client has encountered a connection error', // pg: a client that already lost its socket
   'Connection is closed', // ioredis: Redis went away
