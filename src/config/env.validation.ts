@@ -128,7 +128,7 @@ export class Env {
   @Transform(toInt)
   @IsInt()
   @Min(50)
-  OUTBOX_POLL_MS = 1000;
+  OUTBOX_POLL_MS = 250;
 
   /** An agent may hold at most this many hours of shifts per calendar week (their time zone). */
   @Transform(toInt)

@@ -1,5 +1,6 @@
-import { Injectable } from '@nestjs/common';
-import { EntityManager } from 'typeorm';
+import { Injectable, OnModuleDestroy } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { JobName, JobPayloads } from '../jobs/job-registry';
 
 export interface EnqueueOptions {
@@ -7,12 +8,39 @@ export interface EnqueueOptions {
   runAt?: Date;
 }
 
+// Long enough for the writer's transaction to have committed in the usual case; a later commit
+// is found by the relay's polling (OUTBOX_POLL_MS).
+const NOTIFY_DELAY_MS = 20;
+
 /**
  * The only way business code starts background work: a row written with the caller's
  * EntityManager, so the job exists if and only if the business change commits.
  */
 @Injectable()
-export class OutboxService {
+export class OutboxService implements OnModuleDestroy {
+  private notifyTimer: NodeJS.Timeout | null = null;
+
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  /**
+   * Wakes the relays soon after rows were written, outside any transaction: at most one NOTIFY
+   * per NOTIFY_DELAY_MS per process, whatever the write rate. (A NOTIFY inside the writing
+   * transaction would serialise every outbox-writing commit: migration OutboxNotifyAfterCommit.)
+   */
+  poke(): void {
+    if (this.notifyTimer) return;
+    this.notifyTimer = setTimeout(() => {
+      this.notifyTimer = null;
+      // Best effort: the relay polls anyway.
+      this.db.query(`SELECT pg_notify('outbox', '')`).catch(() => undefined);
+    }, NOTIFY_DELAY_MS);
+    this.notifyTimer.unref();
+  }
+
+  onModuleDestroy(): void {
+    if (this.notifyTimer) clearTimeout(this.notifyTimer);
+  }
+
   async enqueue<N extends JobName>(
     em: EntityManager,
     name: N,
@@ -23,6 +51,7 @@ export class OutboxService {
       `INSERT INTO outbox (job_name, payload, run_at) VALUES ($1, $2, COALESCE($3, now())) RETURNING id`,
       [name, JSON.stringify(payload), options.runAt ?? null],
     );
+    this.poke();
     return rows[0].id;
   }
 
@@ -39,6 +68,7 @@ export class OutboxService {
         jobs.map((j) => j.runAt ?? null),
       ],
     );
+    this.poke();
   }
 }
 

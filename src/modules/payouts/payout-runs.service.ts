@@ -395,6 +395,7 @@ export class PayoutRunsService {
         WHERE run_id = $1 AND status = $2`,
       [runId, status],
     );
+    this.outbox.poke();
   }
 
   private async summary(id: string): Promise<PayoutRunDto> {

@@ -111,6 +111,7 @@ export class TicketMatchingService {
     if (!live) throw notEligible(this.agentLevelReasons(ctx));
     this.assertCapacity(ctx);
     if (!row.ticket) return null;
+    this.outbox.poke(); // claim_next_ticket wrote outbox rows
     return {
       ...ticketDto(ticketRowFromJson(row.ticket), row.claims!),
       claimId: row.claim_id!,
