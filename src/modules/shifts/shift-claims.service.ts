@@ -36,6 +36,19 @@ export class ShiftClaimsService {
 
   async claim(actor: Actor, shiftId: string): Promise<ShiftClaimDto> {
     const { userId } = requireUser(actor, 'agent');
+    // The losers of a race for the last seats answer at once instead of queueing one by one
+    // behind the shift lock (200 at once waited past the pool's connect timeout): a full shift
+    // is full when read, and only a cancellation can change that, which a retry will see.
+    const [seen]: { full: boolean }[] = await this.db.query(
+      `SELECT seats_taken >= seats AS full FROM shifts WHERE id = $1 AND status = 'scheduled'`,
+      [shiftId],
+    );
+    if (seen?.full) {
+      if (await this.activeClaimId(this.db.manager, shiftId, userId)) {
+        throw new DomainError('ALREADY_CLAIMED', 'You already hold a seat on this shift');
+      }
+      throw new DomainError('SHIFT_FULL', 'Every seat on this shift is taken');
+    }
     return this.db.transaction(async (em) => {
       // Locked first (the lock order everywhere), so the window and requirements checked here
       // are the ones the seat is taken under, even if the company edits the shift meanwhile.

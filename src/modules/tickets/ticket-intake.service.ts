@@ -9,7 +9,7 @@ import { OutboxService } from '../outbox/outbox.service';
 import { duplicateSkillErrors } from '../shifts/shift-views';
 import { SkillsService } from '../skills/skills.service';
 import { CreateEscalationDto, Priority, TicketDto } from './ticket.dto';
-import { loadTicket, priorityRank } from './ticket-views';
+import { loadTicket, priorityRank, ticketDto, TicketRow } from './ticket-views';
 
 const DEFAULT_CLAIM_SLA_SECONDS: Record<Priority, number> = {
   urgent: 120,
@@ -17,6 +17,13 @@ const DEFAULT_CLAIM_SLA_SECONDS: Record<Priority, number> = {
   normal: 900,
   low: 3600,
 };
+
+const TICKET_COLUMNS = `company_id, external_id, intake_hash, subject, summary, transcript,
+  bot_attempts, language, priority, rank, customer_ref, metadata, claim_sla_seconds, sla_deadline,
+  primary_skill, skill_codes, skill_levels, requested_levels`;
+const TICKET_VALUES = `$1, $2, $3, $4, $5, $6::jsonb, $7::jsonb, $8, $9::smallint, $9::smallint,
+  $10, $11::jsonb, $12::int, now() + make_interval(secs => $12::int), $13, $14::text[],
+  $15::smallint[], $15::smallint[]`;
 
 /** JSON with object keys sorted at every depth: equal payloads, equal strings. */
 export function canonicalJson(value: unknown): string {
@@ -61,6 +68,47 @@ export class TicketIntakeService {
       metadata: input.metadata ?? {},
     };
     const hash = sha256Hex(canonicalJson(normalized));
+    const params = [
+      companyId,
+      normalized.externalId,
+      hash,
+      normalized.subject,
+      normalized.summary,
+      JSON.stringify(normalized.transcript),
+      JSON.stringify(normalized.botAttempts),
+      normalized.language,
+      priorityRank(normalized.priority),
+      normalized.customerRef,
+      JSON.stringify(normalized.metadata),
+      normalized.claimSlaSeconds,
+      normalized.requiredSkills[0]?.skill ?? '',
+      normalized.requiredSkills.map((r) => r.skill),
+      normalized.requiredSkills.map((r) => r.minLevel),
+    ];
+
+    // The usual case, a new escalation with usable skills, in one statement (autocommit): the
+    // ticket, its SLA timer, and the row the answer is built from (a new ticket has no claims).
+    const [fresh]: TicketRow[] = await this.db.query(
+      `WITH usable AS (
+         SELECT count(*) = cardinality($14::text[]) AS ok FROM skills
+          WHERE code = ANY ($14::text[]) AND retired_at IS NULL),
+       ins AS (
+         INSERT INTO tickets (${TICKET_COLUMNS}) SELECT ${TICKET_VALUES}
+          WHERE (SELECT ok FROM usable)
+         ON CONFLICT ON CONSTRAINT uq_tickets_external_id DO NOTHING
+         RETURNING *),
+       timer AS (
+         INSERT INTO outbox (job_name, payload, run_at)
+         SELECT 'ticket.sla-check', jsonb_build_object('ticketId', id), sla_deadline FROM ins)
+       SELECT * FROM ins`,
+      params,
+    );
+    if (fresh) {
+      this.outbox.poke();
+      return { ticket: ticketDto(fresh, []), created: true };
+    }
+
+    // A retry, a conflict, or a skill problem: the careful path says which.
     const result = await this.db.transaction(async (em) => {
       // A retry of something we already have is answered from it, even if (say) one of its
       // skills has been retired since.
@@ -70,33 +118,11 @@ export class TicketIntakeService {
         em,
         input.requiredSkills.map((s, i) => ({ field: `requiredSkills.${i}.skill`, code: s.skill })),
       );
-      const rank = priorityRank(normalized.priority);
       const inserted: { id: string; sla_deadline: Date }[] = await em.query(
-        `INSERT INTO tickets (company_id, external_id, intake_hash, subject, summary, transcript,
-                              bot_attempts, language, priority, rank, customer_ref, metadata,
-                              claim_sla_seconds, sla_deadline, primary_skill, skill_codes,
-                              skill_levels, requested_levels)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11, $12::int,
-                 now() + make_interval(secs => $12::int), $13, $14, $15, $15)
+        `INSERT INTO tickets (${TICKET_COLUMNS}) VALUES (${TICKET_VALUES})
          ON CONFLICT ON CONSTRAINT uq_tickets_external_id DO NOTHING
          RETURNING id, sla_deadline`,
-        [
-          companyId,
-          normalized.externalId,
-          hash,
-          normalized.subject,
-          normalized.summary,
-          JSON.stringify(normalized.transcript),
-          JSON.stringify(normalized.botAttempts),
-          normalized.language,
-          rank,
-          normalized.customerRef,
-          JSON.stringify(normalized.metadata),
-          normalized.claimSlaSeconds,
-          normalized.requiredSkills[0]?.skill ?? '',
-          normalized.requiredSkills.map((r) => r.skill),
-          normalized.requiredSkills.map((r) => r.minLevel),
-        ],
+        params,
       );
       // Lost a race with an identical (or conflicting) escalation committed meanwhile.
       if (inserted.length === 0) {
