@@ -1,6 +1,7 @@
 import { ConfigService } from '@nestjs/config';
 import type { Job, Queue } from 'bullmq';
 import { QueuesService } from '../src/modules/jobs/queues.service';
+import { OutboxFinishedMarks } from '../src/modules/outbox/outbox-finished.service';
 import { OutboxRelay } from '../src/modules/outbox/outbox-relay.service';
 import { outboxJobId, OutboxService } from '../src/modules/outbox/outbox.service';
 import { createTestApp, TestApp } from './support/test-app';
@@ -24,6 +25,17 @@ async function jobsInQueue(queue: Queue): Promise<number> {
 
 const unsent = async (t: TestApp) =>
   (await t.db.query('SELECT count(*)::int AS n FROM outbox WHERE sent_at IS NULL'))[0].n as number;
+
+/** What a Redis restarted without persistence looks like to the relay: every key gone. */
+async function loseRedisData(t: TestApp, queue: Queue): Promise<void> {
+  await queue.obliterate({ force: true });
+  const keys = await t.redis.keys(`${queue.qualifiedName}:*`);
+  if (keys.length > 0) await t.redis.del(...keys);
+}
+
+const finishedAt = async (t: TestApp, id: string) =>
+  (await t.db.query('SELECT finished_at FROM outbox WHERE id = $1', [id]))[0]
+    .finished_at as Date | null;
 
 describe('transactional outbox', () => {
   let t: TestApp;
@@ -116,6 +128,68 @@ describe('transactional outbox', () => {
     expect(job.opts.delay).toBeGreaterThan(29 * 86_400_000);
   });
 
+  it('Redis back without its data → unfinished jobs relayed again, with their timers', async () => {
+    const soon = await t.db.transaction((em) => outbox.enqueue(em, 'system.ping', ping()));
+    const done = await t.db.transaction((em) => outbox.enqueue(em, 'system.ping', ping()));
+    const runAt = new Date(Date.now() + 3_600_000);
+    const timer = await t.db.transaction((em) =>
+      outbox.enqueue(em, 'system.ping', ping(), { runAt }),
+    );
+    const relay = newRelay(t);
+    expect(await relay.relayOnce()).toBe(3);
+    // A worker finished one of them before the loss.
+    await t.db.query('UPDATE outbox SET finished_at = now() WHERE id = $1', [done]);
+
+    expect(await relay.relayOnce()).toBe(0); // Redis intact: nothing to do
+    expect(await jobsInQueue(queue)).toBe(3);
+
+    await loseRedisData(t, queue);
+    expect(await jobsInQueue(queue)).toBe(0);
+    expect(await relay.relayOnce()).toBe(2);
+    expect(await queue.getJob(outboxJobId(soon))).toBeDefined();
+    expect(await queue.getJob(outboxJobId(done))).toBeUndefined();
+    const rearmed = (await queue.getJob(outboxJobId(timer))) as Job;
+    expect(await rearmed.getState()).toBe('delayed');
+    expect(rearmed.opts.delay).toBeGreaterThan(3_500_000); // still due at its run_at
+    expect(rearmed.opts.delay).toBeLessThanOrEqual(3_600_000);
+
+    // Recovered once: the next passes find the marker again.
+    expect(await relay.relayOnce()).toBe(0);
+    expect(await newRelay(t).relayOnce()).toBe(0);
+    expect(await jobsInQueue(queue)).toBe(2);
+  });
+
+  it('two relays noticing the loss at once still leave one job per row', async () => {
+    await t.db.transaction(async (em) => {
+      for (let i = 0; i < 50; i++) await outbox.enqueue(em, 'system.ping', ping());
+    });
+    expect(await newRelay(t).relayOnce()).toBe(50);
+    await loseRedisData(t, queue);
+    await Promise.all([newRelay(t).relayOnce(), newRelay(t).relayOnce()]);
+    await newRelay(t).relayOnce();
+    expect(await jobsInQueue(queue)).toBe(50);
+    expect(await unsent(t)).toBe(0);
+  });
+
+  it('marks a row finished when its job completes or fails for good, not while it retries', async () => {
+    const ids = await t.db.transaction(async (em) => [
+      await outbox.enqueue(em, 'system.ping', ping()),
+      await outbox.enqueue(em, 'system.ping', ping()),
+      await outbox.enqueue(em, 'system.ping', ping()),
+    ]);
+    const marks = new OutboxFinishedMarks(t.db);
+    const job = (id: string, finishedOn?: number) =>
+      ({ id: outboxJobId(id), finishedOn }) as unknown as Job;
+    marks.onJobEvent(job(ids[0]), 'completed');
+    marks.onJobEvent(job(ids[1]), 'failed'); // attempts left: BullMQ will retry it
+    marks.onJobEvent(job(ids[2], Date.now()), 'failed'); // no attempts left
+    marks.onJobEvent({ id: 'not-from-the-outbox' } as Job, 'completed');
+    await marks.onModuleDestroy(); // flushes
+    expect(await finishedAt(t, ids[0])).toBeInstanceOf(Date);
+    expect(await finishedAt(t, ids[1])).toBeNull();
+    expect(await finishedAt(t, ids[2])).toBeInstanceOf(Date);
+  });
+
   it('leaves rows of unknown jobs (a newer release) waiting without blocking the rest', async () => {
     await t.db.query(`INSERT INTO outbox (job_name, payload) VALUES ('from.the.future', '{}')`);
     await t.db.transaction((em) => outbox.enqueue(em, 'system.ping', ping()));
@@ -148,5 +222,9 @@ describe('outbox → relay → worker, end to end', () => {
     expect(await job!.getState()).toBe('completed');
     expect(job!.returnvalue).toEqual({ pong: expect.any(String) });
     expect(job!.attemptsMade).toBe(1);
+    // The worker records that the job is done (what a Redis data loss would not re-run).
+    for (let i = 0; i < 50 && !(await finishedAt(t, id)); i++)
+      await new Promise((r) => setTimeout(r, 100));
+    expect(await finishedAt(t, id)).toBeInstanceOf(Date);
   });
 });

@@ -393,6 +393,33 @@ describe('payouts', () => {
       ).toBe(20);
     });
 
+    it('a 429 puts the line back without spending an attempt or a lookup call', async () => {
+      const agents = await Promise.all(Array.from({ length: 5 }, () => registerAgent(t)));
+      for (const a of agents) {
+        await onboarded(t, fake, a.id);
+        await fund(t, a.id, 9000, 'SEK');
+      }
+      const draft = await t.http
+        .post('/v1/payout-runs')
+        .set(maker.auth)
+        .send({ currency: 'SEK' })
+        .expect(201);
+      await t.http.post(`/v1/payout-runs/${draft.body.id}/approve`).set(checker.auth).expect(200);
+      const before = fake.requests.length;
+      // Every call refused for rate for a moment (Stripe's rate_limit_error), then served.
+      fake.faults = { rate: 1, statuses: [429] };
+      setTimeout(() => (fake.faults = { rate: 0 }), 1500);
+      await t.http.post(`/v1/payout-runs/${draft.body.id}/execute`).set(maker.auth).expect(202);
+      const done = await finished(draft.body.id);
+      expect(done).toMatchObject({ status: 'completed', totals: { paidLines: 5 } });
+      const calls = fake.requests.slice(before);
+      expect(calls.filter((r) => r.status === 429).length).toBeGreaterThan(0);
+      // No try counted, so no "did an earlier try make a transfer?" lookup either.
+      expect(calls.filter((r) => r.method === 'GET')).toEqual([]);
+      const detail = (await run(draft.body.id)).body;
+      expect(detail.lines.map((l: { attempts: number }) => l.attempts)).toEqual([1, 1, 1, 1, 1]);
+    });
+
     it('fails a line Stripe refuses, keeps the money available, and pays it on retry once fixed', async () => {
       const agent = await registerAgent(t);
       const accountId = await onboarded(t, fake, agent.id);

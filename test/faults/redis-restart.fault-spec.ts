@@ -180,111 +180,104 @@ for (const persistent of [false, true]) {
     };
     const settled = (s: Shortfall) => Object.values(s).every((list) => list.length === 0);
 
-    // KNOWN GAP: a Redis that loses its data loses the jobs the relay already handed over (rows
-    // marked sent are never re-sent). Production runs Redis with an fsynced AOF (the variant
-    // below, which passes); the fix is a re-relay of sent-but-unfinished rows when Redis comes
-    // back empty (docs/operations.md). it.failing turns red the day the gap closes.
-    const lossless = persistent ? it : it.failing;
-    lossless(
-      'loses nothing and applies nothing twice; the API stays up and recovers by itself',
-      async () => {
-        const queues = t.app.get(QueuesService);
+    // Without persistence the restart loses every job the relay handed over; the relay finds its
+    // marker key gone and sends the unfinished rows again (OutboxRelay.recoverLostJobs).
+    it('loses nothing and applies nothing twice; the API stays up and recovers by itself', async () => {
+      const queues = t.app.get(QueuesService);
 
-        // Wave 1: every first delivery attempt fails, so each retry waits in the delayed set.
-        hook.policy.failFirstAttempt = true;
-        for (let i = 0; i < 6; i++) await handled(agents[i % agents.length]);
-        await waitFor(
-          async () =>
-            (await count(
-              `SELECT count(*)::int AS n FROM webhook_deliveries WHERE company_id = $1 AND attempts >= 1`,
-              [co.companyId],
-            )) === 12,
-          'first attempts of wave 1',
-        );
+      // Wave 1: every first delivery attempt fails, so each retry waits in the delayed set.
+      hook.policy.failFirstAttempt = true;
+      for (let i = 0; i < 6; i++) await handled(agents[i % agents.length]);
+      await waitFor(
+        async () =>
+          (await count(
+            `SELECT count(*)::int AS n FROM webhook_deliveries WHERE company_id = $1 AND attempts >= 1`,
+            [co.companyId],
+          )) === 12,
+        'first attempts of wave 1',
+      );
 
-        // Wave 2: the receiver holds every request, so 32 deliveries stay active and the rest wait.
-        hook.policy.failFirstAttempt = false;
-        hook.policy.hold = true;
-        for (let i = 0; i < 20; i++) await handled(agents[i % agents.length]);
-        await waitFor(
-          async () =>
-            (await count(`SELECT count(*)::int AS n FROM earnings WHERE company_id = $1`, [
-              co.companyId,
-            ])) === 26 &&
-            (await count('SELECT count(*)::int AS n FROM outbox WHERE sent_at IS NULL')) === 0 &&
-            hook.held.length >= WEBHOOKS_CONCURRENCY,
-          'wave 2 relayed, booked, and the receiver saturated',
-        );
-        const webhooks = await queues.get('webhooks').getJobCounts('waiting', 'delayed', 'active');
-        const timers = await queues.get('default').getJobCounts('delayed');
-        // The moment the drill is about: jobs only Redis holds, relayed and marked sent.
-        expect(webhooks.waiting).toBeGreaterThan(0);
-        expect(webhooks.active).toBe(WEBHOOKS_CONCURRENCY);
-        expect(timers.delayed).toBeGreaterThanOrEqual(26); // the earning releases
-        const sentRows = await count(
-          'SELECT count(*)::int AS n FROM outbox WHERE sent_at IS NOT NULL',
-        );
+      // Wave 2: the receiver holds every request, so 32 deliveries stay active and the rest wait.
+      hook.policy.failFirstAttempt = false;
+      hook.policy.hold = true;
+      for (let i = 0; i < 20; i++) await handled(agents[i % agents.length]);
+      await waitFor(
+        async () =>
+          (await count(`SELECT count(*)::int AS n FROM earnings WHERE company_id = $1`, [
+            co.companyId,
+          ])) === 26 &&
+          (await count('SELECT count(*)::int AS n FROM outbox WHERE sent_at IS NULL')) === 0 &&
+          hook.held.length >= WEBHOOKS_CONCURRENCY,
+        'wave 2 relayed, booked, and the receiver saturated',
+      );
+      const webhooks = await queues.get('webhooks').getJobCounts('waiting', 'delayed', 'active');
+      const timers = await queues.get('default').getJobCounts('delayed');
+      // The moment the drill is about: jobs only Redis holds, relayed and marked sent.
+      expect(webhooks.waiting).toBeGreaterThan(0);
+      expect(webhooks.active).toBe(WEBHOOKS_CONCURRENCY);
+      expect(timers.delayed).toBeGreaterThanOrEqual(26); // the earning releases
+      const sentRows = await count(
+        'SELECT count(*)::int AS n FROM outbox WHERE sent_at IS NOT NULL',
+      );
 
-        await redis.stop('SIGKILL');
+      await redis.stop('SIGKILL');
 
-        // The API keeps serving what needs only PostgreSQL; readiness reports Redis down.
-        await t.http.get('/health').expect(200);
-        const ready = await waitFor(async () => {
-          const res = await t.http.get('/health/ready');
-          return res.status === 503 && res;
-        }, 'readiness to report Redis down');
-        expect(ready.body.error.code).toBe('SERVICE_UNAVAILABLE');
-        expect(ready.body.error.details.details.redis.status).toBe('down');
-        // Wave 3, during the outage: written to the outbox, relayed once Redis is back.
-        for (let i = 0; i < 2; i++) await handled(agents[i]);
-        await t.http.get('/v1/tickets').set(co.auth).expect(200);
-        expect(await count('SELECT count(*)::int AS n FROM outbox WHERE sent_at IS NULL')).toBe(10);
+      // The API keeps serving what needs only PostgreSQL; readiness reports Redis down.
+      await t.http.get('/health').expect(200);
+      const ready = await waitFor(async () => {
+        const res = await t.http.get('/health/ready');
+        return res.status === 503 && res;
+      }, 'readiness to report Redis down');
+      expect(ready.body.error.code).toBe('SERVICE_UNAVAILABLE');
+      expect(ready.body.error.details.details.redis.status).toBe('down');
+      // Wave 3, during the outage: written to the outbox, relayed once Redis is back.
+      for (let i = 0; i < 2; i++) await handled(agents[i]);
+      await t.http.get('/v1/tickets').set(co.auth).expect(200);
+      expect(await count('SELECT count(*)::int AS n FROM outbox WHERE sent_at IS NULL')).toBe(10);
 
-        await redis.start();
-        hook.release();
-        await waitFor(
-          async () => (await t.http.get('/health/ready')).status === 200,
-          'readiness back after Redis returns',
-        );
+      await redis.start();
+      hook.release();
+      await waitFor(
+        async () => (await t.http.get('/health/ready')).status === 200,
+        'readiness back after Redis returns',
+      );
 
-        // The last release is due a window after the last resolve; allow the retries after it.
-        const [{ last }] = await t.db.query(
-          `SELECT max(available_at) AS last FROM earnings WHERE company_id = $1`,
-          [co.companyId],
-        );
-        const deadline = Math.max(new Date(last).getTime(), Date.now()) + WEBHOOK_BACKOFF_MS;
-        let missing = await shortfall();
-        while (!settled(missing) && Date.now() < deadline) {
-          await new Promise((r) => setTimeout(r, 250));
-          missing = await shortfall();
-        }
-        const lost = {
-          ...missing,
-          outboxRowsMarkedSentBeforeTheKill: sentRows,
-          stillUnsent: await count('SELECT count(*)::int AS n FROM outbox WHERE sent_at IS NULL'),
-        };
-        // On failure this names every lost effect (see the report on the outbox relay).
-        expect(lost).toEqual({
-          webhookEventsNotDelivered: [],
-          webhookEventsDeliveredTwice: [],
-          claimsNotEarned: [],
-          claimsNotReleased: [],
-          claimsBookedTwice: [],
-          outboxRowsMarkedSentBeforeTheKill: sentRows,
-          stillUnsent: 0,
-        });
-        const [{ total }] = await t.db.query(
-          'SELECT coalesce(sum(amount_minor), 0)::bigint AS total FROM journal_lines',
-        );
-        expect(Number(total)).toBe(0);
-        const [{ available }] = await t.db.query(
-          `SELECT count(*)::int AS available FROM earnings WHERE company_id = $1 AND status = 'available'`,
-          [co.companyId],
-        );
-        expect(available).toBe(28);
-      },
-      90_000,
-    );
+      // The last release is due a window after the last resolve; allow the retries after it.
+      const [{ last }] = await t.db.query(
+        `SELECT max(available_at) AS last FROM earnings WHERE company_id = $1`,
+        [co.companyId],
+      );
+      const deadline = Math.max(new Date(last).getTime(), Date.now()) + WEBHOOK_BACKOFF_MS;
+      let missing = await shortfall();
+      while (!settled(missing) && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 250));
+        missing = await shortfall();
+      }
+      const lost = {
+        ...missing,
+        outboxRowsMarkedSentBeforeTheKill: sentRows,
+        stillUnsent: await count('SELECT count(*)::int AS n FROM outbox WHERE sent_at IS NULL'),
+      };
+      // On failure this names every lost effect (see the report on the outbox relay).
+      expect(lost).toEqual({
+        webhookEventsNotDelivered: [],
+        webhookEventsDeliveredTwice: [],
+        claimsNotEarned: [],
+        claimsNotReleased: [],
+        claimsBookedTwice: [],
+        outboxRowsMarkedSentBeforeTheKill: sentRows,
+        stillUnsent: 0,
+      });
+      const [{ total }] = await t.db.query(
+        'SELECT coalesce(sum(amount_minor), 0)::bigint AS total FROM journal_lines',
+      );
+      expect(Number(total)).toBe(0);
+      const [{ available }] = await t.db.query(
+        `SELECT count(*)::int AS available FROM earnings WHERE company_id = $1 AND status = 'available'`,
+        [co.companyId],
+      );
+      expect(available).toBe(28);
+    }, 90_000);
 
     it('answers a login during a Redis outage with a 503, not a 500 (the throttler needs Redis)', async () => {
       await redis.stop('SIGKILL');

@@ -14,3 +14,15 @@ export const JobHandler = (...names: JobName[]) => SetMetadata(JOB_HANDLER_KEY, 
 export interface HandlesJob<N extends JobName> {
   handle(payload: JobPayloads[N], job: Job<JobPayloads[N]>): Promise<unknown>;
 }
+
+/**
+ * Thrown by a handler when the service it calls refused for rate (Stripe's 429): the worker
+ * pauses its queue for `pauseMs` and puts the job back, without spending one of its attempts
+ * or waiting out its backoff.
+ */
+export class JobRateLimitedError extends Error {
+  constructor(readonly pauseMs: number) {
+    super(`rate limited; queue paused ${pauseMs} ms`);
+    this.name = 'JobRateLimitedError';
+  }
+}

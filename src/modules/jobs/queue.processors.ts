@@ -1,20 +1,42 @@
-import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import { Type } from '@nestjs/common';
-import type { Job, WorkerOptions } from 'bullmq';
+import { Job, Worker, WorkerOptions } from 'bullmq';
 import { Env } from '../../config/env.validation';
+import { OutboxFinishedMarks } from '../outbox/outbox-finished.service';
 import { JobDispatcher } from './job-dispatcher.service';
+import { JobRateLimitedError } from './job-handler';
 import { QueueName } from './job-registry';
 
 /** A BullMQ worker for one queue, handing every job to the dispatcher. */
 function queueProcessor(queue: QueueName, options: Partial<WorkerOptions>): Type<WorkerHost> {
   @Processor(queue, options)
   class QueueProcessor extends WorkerHost {
-    constructor(private readonly dispatcher: JobDispatcher) {
+    constructor(
+      private readonly dispatcher: JobDispatcher,
+      private readonly finished: OutboxFinishedMarks,
+    ) {
       super();
     }
 
-    process(job: Job): Promise<unknown> {
-      return this.dispatcher.dispatch(job);
+    async process(job: Job): Promise<unknown> {
+      try {
+        return await this.dispatcher.dispatch(job);
+      } catch (e) {
+        if (!(e instanceof JobRateLimitedError)) throw e;
+        // Every worker of this queue (all processes) waits; the job goes back to the queue.
+        await this.worker.rateLimit(e.pauseMs);
+        throw Worker.RateLimitError();
+      }
+    }
+
+    @OnWorkerEvent('completed')
+    onCompleted(job: Job): void {
+      this.finished.onJobEvent(job, 'completed');
+    }
+
+    @OnWorkerEvent('failed')
+    onFailed(job: Job | undefined): void {
+      if (job) this.finished.onJobEvent(job, 'failed');
     }
   }
   Object.defineProperty(QueueProcessor, 'name', { value: `${queue}QueueProcessor` });

@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { Env } from '../../config/env.validation';
+import { OutboxFinishedMarks } from '../outbox/outbox-finished.service';
 import { OutboxRelay } from '../outbox/outbox-relay.service';
 import { queueProcessors } from './queue.processors';
 
@@ -9,7 +10,7 @@ export class WorkersModule {
   static register(env: Env): DynamicModule {
     return {
       module: WorkersModule,
-      providers: [...queueProcessors(env), OutboxRelay],
+      providers: [...queueProcessors(env), OutboxFinishedMarks, OutboxRelay],
       exports: [OutboxRelay],
     };
   }

@@ -19,12 +19,17 @@ interface OutboxRow {
 const BATCH_SIZE = 500;
 const PRUNE_EVERY_MS = 3_600_000;
 const KEEP_SENT_DAYS = 7;
+// A key the relay keeps in Redis beside the queues. Gone means Redis lost its data.
+const MARKER = 'outbox-relay-marker';
 
 /**
  * Moves committed outbox rows into BullMQ. Rows are locked (SKIP LOCKED, so several relays
  * share the work), added with jobId = row id, then marked sent in the same transaction. A crash
  * after the add but before the commit leaves the rows unsent; the next pass adds them again and
  * BullMQ ignores the duplicate job ids. Woken by LISTEN/NOTIFY, with polling as a fallback.
+ *
+ * A Redis that restarts without its data (no AOF, a failover to an empty replica) has lost every
+ * job handed over and not yet finished; recoverLostJobs sends those rows again.
  */
 @Injectable()
 export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
@@ -53,7 +58,8 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   /** One pass: relays up to BATCH_SIZE rows and returns how many it relayed. */
-  relayOnce(): Promise<number> {
+  async relayOnce(): Promise<number> {
+    await this.recoverLostJobs();
     return this.db.transaction(async (em) => {
       const rows: OutboxRow[] = await em.query(
         `SELECT id, job_name, payload,
@@ -85,6 +91,29 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
       );
       return rows.length;
     });
+  }
+
+  /**
+   * When the marker key is missing, Redis is not the one the relay last wrote to: rows marked
+   * sent whose jobs never finished (OutboxFinishedMarks) are marked unsent, and this pass and the
+   * next send them again. Jobs Redis still holds keep their ids, so BullMQ drops those copies; a
+   * job that finished after its mark was lost runs once more, which handlers allow
+   * (at-least-once). A first start, or several relays noticing at once, is harmless the same way.
+   */
+  private async recoverLostJobs(): Promise<void> {
+    const queue = this.queues.get('default');
+    const redis = await queue.client;
+    const marker = queue.toKey(MARKER);
+    if ((await redis.get(marker)) !== null) return;
+    const [, resent]: [unknown, number] = await this.db.query(
+      `UPDATE outbox SET sent_at = NULL WHERE sent_at IS NOT NULL AND finished_at IS NULL`,
+    );
+    await redis.set(marker, new Date().toISOString());
+    if (resent > 0)
+      this.logger.warn(
+        { resent },
+        'Redis came back without its data; relaying unfinished jobs again',
+      );
   }
 
   protected async markSent(em: EntityManager, ids: string[]): Promise<void> {
@@ -145,8 +174,13 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
   private async pruneSent(): Promise<void> {
     if (Date.now() - this.lastPrune < PRUNE_EVERY_MS) return;
     this.lastPrune = Date.now();
-    await this.db.query(`DELETE FROM outbox WHERE sent_at < now() - make_interval(days => $1)`, [
-      KEEP_SENT_DAYS,
-    ]);
+    // Unfinished rows stay while their job may still be waiting in Redis (a timer weeks away);
+    // a row whose finish mark was lost goes a week after it was due.
+    await this.db.query(
+      `DELETE FROM outbox
+        WHERE sent_at < now() - make_interval(days => $1)
+          AND (finished_at IS NOT NULL OR run_at < now() - make_interval(days => $1))`,
+      [KEEP_SENT_DAYS],
+    );
   }
 }

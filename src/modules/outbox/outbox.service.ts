@@ -79,3 +79,9 @@ export type OutboxJob = {
 
 /** BullMQ job id for an outbox row; relaying the same row twice yields the same job. */
 export const outboxJobId = (rowId: string) => `outbox-${rowId}`;
+
+/** The outbox row behind a BullMQ job id, or null for a job that did not come from the outbox. */
+export function outboxRowId(jobId: string): string | null {
+  const match = /^outbox-(\d+)$/.exec(jobId);
+  return match ? match[1] : null;
+}

@@ -4,7 +4,7 @@ import type { Job } from 'bullmq';
 import Stripe from 'stripe';
 import { DataSource, EntityManager } from 'typeorm';
 import { changedRows } from '../../database/sql';
-import { HandlesJob, JobHandler } from '../jobs/job-handler';
+import { HandlesJob, JobHandler, JobRateLimitedError } from '../jobs/job-handler';
 import { JobPayloads } from '../jobs/job-registry';
 import { LedgerService } from '../ledger/ledger.service';
 import { STRIPE } from '../stripe/stripe.module';
@@ -21,6 +21,12 @@ interface LineRow {
   idempotency_key: string;
 }
 
+/**
+ * How long every payout worker waits after a 429. Stripe counts calls in a sliding second; a
+ * short pause lets it drain without idling the queue for the whole second.
+ */
+const RATE_LIMITED_PAUSE_MS = 250;
+
 /** Stripe said no for a reason a retry will not change (restricted account, bad request). */
 function isPermanent(e: unknown): e is Stripe.errors.StripeError {
   return (
@@ -36,7 +42,8 @@ function isPermanent(e: unknown): e is Stripe.errors.StripeError {
  *   2. Stripe: create the transfer with that key — a retry after any crash sends the same key
  *      and gets the same transfer back, never a second one;
  *   3. local: book the payout in the ledger (idempotent on the line) and mark the line paid.
- * 429/5xx/network errors rethrow, so the queue retries with backoff; a refusal fails the line
+ * A 429 pauses the payouts queue and puts the job back (no attempt spent); 5xx and network
+ * errors rethrow, so the queue retries with backoff; a refusal fails the line
  * with Stripe's reason and the money stays available.
  */
 @Injectable()
@@ -94,6 +101,16 @@ export class PayoutLineHandler implements HandlesJob<'payout.line'> {
           { idempotencyKey: line.idempotency_key },
         ));
     } catch (e) {
+      if (e instanceof Stripe.errors.StripeRateLimitError) {
+        // Stripe refused before doing anything, so no transfer can exist for this try: undo its
+        // count, or the next try would spend a lookup call (and make the next 429 likelier).
+        await this.db.query(
+          `UPDATE payout_lines SET attempts = attempts - 1
+            WHERE id = $1 AND status = 'processing' AND attempts = $2`,
+          [lineId, line.attempts + 1],
+        );
+        throw new JobRateLimitedError(RATE_LIMITED_PAUSE_MS);
+      }
       const last = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
       if (isPermanent(e) || last) {
         await this.fail(lineId, line.idempotency_key, e as Error, isPermanent(e));

@@ -1,0 +1,63 @@
+import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { Job } from 'bullmq';
+import { DataSource } from 'typeorm';
+import { outboxRowId } from './outbox.service';
+
+// Marks are written in batches: one UPDATE per FLUSH_MS per worker process instead of one per
+// job. A mark lost to a crash only means the job may run once more if Redis also loses its data.
+const FLUSH_MS = 200;
+// While PostgreSQL is unreachable marks wait in memory, up to this many.
+const MAX_PENDING = 100_000;
+
+/**
+ * Records in `outbox.finished_at` that BullMQ is done with a relayed job: completed, or failed
+ * with no attempts left. Sent-but-unfinished rows are what the relay sends again when Redis
+ * comes back empty.
+ */
+@Injectable()
+export class OutboxFinishedMarks implements OnModuleDestroy {
+  private readonly logger = new Logger(OutboxFinishedMarks.name);
+  private pending: string[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private flushing: Promise<void> = Promise.resolve();
+
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  /** Call on a worker's 'completed' and 'failed' events; retries still to come are ignored. */
+  onJobEvent(job: Job, event: 'completed' | 'failed'): void {
+    if (event === 'failed' && !job.finishedOn) return; // will be retried
+    const rowId = job.id ? outboxRowId(job.id) : null;
+    if (!rowId || this.pending.length >= MAX_PENDING) return;
+    this.pending.push(rowId);
+    this.timer ??= setTimeout(() => {
+      this.timer = null;
+      this.flushing = this.flushing.then(() => this.flush());
+    }, FLUSH_MS).unref();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    await this.flushing;
+    await this.flush();
+  }
+
+  private async flush(): Promise<void> {
+    const ids = this.pending.splice(0);
+    if (ids.length === 0) return;
+    try {
+      await this.db.query(
+        `UPDATE outbox SET finished_at = now() WHERE id = ANY($1::bigint[]) AND finished_at IS NULL`,
+        [ids],
+      );
+    } catch (e) {
+      // Kept for the next flush; the next finished job schedules one.
+      this.pending.unshift(...ids.slice(0, MAX_PENDING - this.pending.length));
+      this.logger.warn(
+        { err: e, marks: ids.length },
+        'outbox finish marks not written; will retry',
+      );
+    }
+  }
+}
