@@ -10,7 +10,6 @@
  *   BENCH_SMALL=1 npm run bench:claim-storm    # 100 agents, 2,000 tickets
  */
 import 'reflect-metadata';
-import { JwtService } from '@nestjs/jwt';
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { Client } from 'pg';
@@ -18,10 +17,11 @@ import {
   dropDatabase,
   freshDatabase,
   httpClient,
-  JWT_SECRET,
   pct,
+  seedUsers,
   startApi,
   table,
+  tokenSigner,
 } from './support';
 
 const SMALL = process.env.BENCH_SMALL === '1';
@@ -55,15 +55,7 @@ async function seed(db: Client) {
     [shift, company, Math.min(AGENTS, 500)],
   );
   const agents: string[] = Array.from({ length: AGENTS }, () => randomUUID());
-  await db.query(
-    `INSERT INTO users (id, email, password_hash, role) SELECT id, id || '@storm.test', 'x', 'agent' FROM unnest($1::uuid[]) id`,
-    [agents],
-  );
-  await db.query(
-    `INSERT INTO agents (user_id, display_name, languages, max_concurrent_tickets)
-     SELECT id, 'Agent', '{en}', $2 FROM unnest($1::uuid[]) id`,
-    [agents, LIMIT],
-  );
+  await seedUsers(db, agents, 'agent', { languages: '{en}', max_concurrent_tickets: LIMIT });
   await db.query(
     `INSERT INTO agent_skills (agent_id, skill, level) SELECT id, 'refunds', 3 FROM unnest($1::uuid[]) id`,
     [agents],
@@ -110,10 +102,8 @@ async function main() {
     DB_POOL_SIZE: '20',
     QUEUE_PREFIX: `bench-storm-${process.pid}`,
   });
-  const jwt = new JwtService({ secret: JWT_SECRET });
-  const tokens = agents.map((id) =>
-    jwt.sign({ sub: id, role: 'agent', cid: null }, { expiresIn: 3600 }),
-  );
+  const sign = tokenSigner();
+  const tokens = agents.map((id) => sign(id, 'agent'));
   const http = httpClient(api.url, AGENTS);
 
   // Warm-up: a few calls so JIT and pools are not in the figures.

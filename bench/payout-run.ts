@@ -22,7 +22,6 @@
  * rate is measured where Stripe would see it, not from our own bookkeeping.
  */
 import 'reflect-metadata';
-import { JwtService } from '@nestjs/jwt';
 import Redis from 'ioredis';
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -36,8 +35,10 @@ import {
   httpClient,
   JWT_SECRET,
   REDIS_URL,
+  seedUsers,
   startApi,
   table,
+  tokenSigner,
 } from './support';
 
 const SMALL = process.env.BENCH_SMALL === '1';
@@ -87,27 +88,14 @@ async function seedPeople(db: Client, fake: FakeStripe): Promise<Omit<Seeded, 't
     fake.accounts.set(account.id, account);
     return account.id;
   });
-  await db.query(
-    `INSERT INTO users (id, email, password_hash, role)
-     SELECT id, id || '@payout.bench', 'x', 'agent' FROM unnest($1::uuid[]) id`,
-    [agents],
-  );
-  await db.query(
-    `INSERT INTO agents (user_id, display_name) SELECT id, 'Payee' FROM unnest($1::uuid[]) id`,
-    [agents],
-  );
+  await seedUsers(db, agents, 'agent');
   await db.query(
     `INSERT INTO payout_accounts (agent_id, stripe_account_id, payouts_enabled, details_submitted)
      SELECT a, s, true, true FROM unnest($1::uuid[], $2::text[]) AS x(a, s)`,
     [agents, accounts],
   );
   const [maker, checker] = [randomUUID(), randomUUID()];
-  await db.query(
-    `INSERT INTO users (id, email, password_hash, role)
-     VALUES ($1::uuid, $1::text || '@finance.bench', 'x', 'finance'),
-            ($2::uuid, $2::text || '@finance.bench', 'x', 'finance')`,
-    [maker, checker],
-  );
+  await seedUsers(db, [maker, checker], 'finance');
   return { agents, maker, checker };
 }
 
@@ -421,10 +409,8 @@ async function main() {
       stops.push(w.stop);
       workers.push(w);
     }
-    const jwt = new JwtService({ secret: JWT_SECRET });
-    const token = (sub: string) =>
-      jwt.sign({ sub, role: 'finance', cid: null }, { expiresIn: 3600 });
-    const [maker, checker] = [token(seeded.maker), token(seeded.checker)];
+    const sign = tokenSigner();
+    const [maker, checker] = [sign(seeded.maker, 'finance'), sign(seeded.checker, 'finance')];
     const http = httpClient(api.url, 4);
     for (let i = 0; i < 10; i++) await http('GET', '/health');
 

@@ -21,7 +21,6 @@
  * (ROUNDS ≤ 22: a racer winning every 2 h seat must stay under the 48 h weekly cap.)
  */
 import 'reflect-metadata';
-import { JwtService } from '@nestjs/jwt';
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { Client } from 'pg';
@@ -29,10 +28,12 @@ import {
   dropDatabase,
   freshDatabase,
   httpClient,
-  JWT_SECRET,
   pct,
+  seedUsers,
   startApi,
   table,
+  TokenSigner,
+  tokenSigner,
 } from './support';
 
 const SMALL = process.env.BENCH_SMALL === '1';
@@ -68,16 +69,7 @@ interface Seed {
 }
 
 async function insertAgents(db: Client, ids: string[]): Promise<void> {
-  await db.query(
-    `INSERT INTO users (id, email, password_hash, role)
-     SELECT id, id || '@race.test', 'x', 'agent' FROM unnest($1::uuid[]) id`,
-    [ids],
-  );
-  await db.query(
-    `INSERT INTO agents (user_id, display_name, languages)
-     SELECT id, 'Racer', '{en}' FROM unnest($1::uuid[]) id`,
-    [ids],
-  );
+  await seedUsers(db, ids, 'agent', { languages: '{en}' });
   await db.query(
     `INSERT INTO agent_skills (agent_id, skill, level) SELECT id, 'refunds', 3 FROM unnest($1::uuid[]) id`,
     [ids],
@@ -271,14 +263,20 @@ async function seatRoundsHttp(db: Client, http: Http, tokens: string[], s: Seed,
   return scenario;
 }
 
-async function overlapRoundsHttp(db: Client, http: Http, jwt: JwtService, s: Seed, checks: Checks) {
+async function overlapRoundsHttp(
+  db: Client,
+  http: Http,
+  sign: TokenSigner,
+  s: Seed,
+  checks: Checks,
+) {
   const scenario = new Scenario();
   const shiftsByRound: string[][] = [];
   for (let r = 0; r < ROUNDS; r++) {
     const shifts = await overlapShifts(db, r, s.companies);
     shiftsByRound.push(shifts);
     const agent = s.overlappers[r];
-    const token = jwt.sign({ sub: agent, role: 'agent', cid: null }, { expiresIn: 3600 });
+    const token = sign(agent, 'agent');
     const result = await race(
       http,
       shifts.map((shift) => ({ token, shift })),
@@ -438,10 +436,8 @@ async function main() {
     QUEUE_PREFIX: `bench-shift-race-${process.pid}`,
   });
   stopApiOnFailure = api.stop;
-  const jwt = new JwtService({ secret: JWT_SECRET });
-  const tokens = seeded.racers.map((id) =>
-    jwt.sign({ sub: id, role: 'agent', cid: null }, { expiresIn: 3600 }),
-  );
+  const sign = tokenSigner();
+  const tokens = seeded.racers.map((id) => sign(id, 'agent'));
   const http = httpClient(api.url, Math.max(AGENTS, SHIFTS));
   const checks = new Checks();
 
@@ -450,7 +446,7 @@ async function main() {
   const { scenario: overlapHttp, shiftsByRound } = await overlapRoundsHttp(
     db,
     http,
-    jwt,
+    sign,
     seeded,
     checks,
   );

@@ -1,3 +1,4 @@
+import { JwtService } from '@nestjs/jwt';
 import { ChildProcess, spawn } from 'node:child_process';
 import { Agent, request } from 'node:http';
 import { createServer } from 'node:net';
@@ -10,6 +11,37 @@ export const ADMIN_URL =
   process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 export const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 export const JWT_SECRET = 'bench-secret-bench-secret-bench-secret';
+
+/** Access tokens as the API issues them at login (benchmarks time the work, not the logins). */
+export type TokenSigner = (sub: string, role: 'agent' | 'finance') => string;
+export function tokenSigner(): TokenSigner {
+  const jwt = new JwtService({ secret: JWT_SECRET });
+  return (sub, role) => jwt.sign({ sub, role, cid: null }, { expiresIn: 3600 });
+}
+
+/**
+ * Users with the given ids and role, straight into the database; agents also get their agent
+ * row (`agentColumns`: extra columns and one value each, the same for every agent).
+ */
+export async function seedUsers(
+  db: Client,
+  ids: string[],
+  role: 'agent' | 'finance',
+  agentColumns: Record<string, unknown> = {},
+): Promise<void> {
+  await db.query(
+    `INSERT INTO users (id, email, password_hash, role)
+     SELECT id, id || '@' || $2 || '.bench', 'x', $2 FROM unnest($1::uuid[]) id`,
+    [ids, role],
+  );
+  if (role !== 'agent') return;
+  const names = Object.keys(agentColumns);
+  await db.query(
+    `INSERT INTO agents (user_id, display_name${names.map((n) => `, ${n}`).join('')})
+     SELECT id, 'Agent'${names.map((_, i) => `, $${i + 2}`).join('')} FROM unnest($1::uuid[]) id`,
+    [ids, ...Object.values(agentColumns)],
+  );
+}
 
 export const dbUrl = (name: string) => ADMIN_URL.replace(/\/[^/]*$/, `/${name}`);
 

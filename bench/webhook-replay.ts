@@ -36,6 +36,7 @@ import {
   httpClient,
   pct,
   REDIS_URL,
+  seedUsers,
   startApi,
   table,
 } from './support';
@@ -309,15 +310,7 @@ async function seed(db: Client, fake: FakeStripe, accountCount: number, transfer
     fake.accounts.set(a.stripeId, { ...accountObject(a.stripeId, a.finalEnabled), metadata: {} });
   }
   const agents = [...accounts.map((a) => a.agentId), ...transfers.map((t) => t.agentId)];
-  await db.query(
-    `INSERT INTO users (id, email, password_hash, role)
-     SELECT id, id || '@webhooks.bench', 'x', 'agent' FROM unnest($1::uuid[]) id`,
-    [agents],
-  );
-  await db.query(
-    `INSERT INTO agents (user_id, display_name) SELECT id, 'Payee' FROM unnest($1::uuid[]) id`,
-    [agents],
-  );
+  await seedUsers(db, agents, 'agent');
   await db.query(
     `INSERT INTO payout_accounts (agent_id, stripe_account_id) SELECT * FROM unnest($1::uuid[], $2::text[])`,
     [accounts.map((a) => a.agentId), accounts.map((a) => a.stripeId)],
@@ -335,10 +328,7 @@ async function seed(db: Client, fake: FakeStripe, accountCount: number, transfer
  */
 async function seedPaidLines(db: Client, transfers: Transfer[]): Promise<void> {
   const finance = randomUUID();
-  await db.query(
-    `INSERT INTO users (id, email, password_hash, role) VALUES ($1::uuid, $1::text || '@finance.bench', 'x', 'finance')`,
-    [finance],
-  );
+  await seedUsers(db, [finance], 'finance');
   const [{ id: runId }] = (
     await db.query(
       `INSERT INTO payout_runs (currency, cutoff, status, created_by, executed_at, completed_at)

@@ -41,6 +41,23 @@ describe('payouts', () => {
       const r = (await run(id)).body;
       return ['completed', 'completed_with_failures'].includes(r.status) && r;
     }, `run ${id} to finish`);
+  /** n agents onboarded to Stripe, each with amountMinor available in currency. */
+  const fundedAgents = async (n: number, amountMinor: number, currency: string) => {
+    const agents = await Promise.all(Array.from({ length: n }, () => registerAgent(t)));
+    for (const a of agents) {
+      await onboarded(t, fake, a.id);
+      await fund(t, a.id, amountMinor, currency);
+    }
+    return agents;
+  };
+  /** A run drafted by the maker and approved by the checker (the draft's response). */
+  const approvedRun = async (body: { currency: string; cutoff?: string }) => {
+    const draft = await t.http.post('/v1/payout-runs').set(maker.auth).send(body).expect(201);
+    await t.http.post(`/v1/payout-runs/${draft.body.id}/approve`).set(checker.auth).expect(200);
+    return draft;
+  };
+  const execute = (id: string) =>
+    t.http.post(`/v1/payout-runs/${id}/execute`).set(maker.auth).expect(202);
   const owed = async (agent: SignedIn, currency: string) => {
     const res = await t.http.get('/v1/agents/me/earnings').set(agent.auth).expect(200);
     return res.body.balances.find((b: { currency: string }) => b.currency === currency);
@@ -296,7 +313,7 @@ describe('payouts', () => {
         .expect(403);
       expect(self.body.error.code).toBe('FORBIDDEN');
       await t.http.post(`/v1/payout-runs/${draft.body.id}/approve`).set(checker.auth).expect(200);
-      await t.http.post(`/v1/payout-runs/${draft.body.id}/execute`).set(maker.auth).expect(202);
+      await execute(draft.body.id);
       const done = await finished(draft.body.id);
       expect(done).toMatchObject({
         status: 'completed',
@@ -364,19 +381,10 @@ describe('payouts', () => {
     });
 
     it('completes with no duplicates while Stripe answers 20% of calls 429/500', async () => {
-      const agents = await Promise.all(Array.from({ length: 20 }, () => registerAgent(t)));
-      for (const a of agents) {
-        await onboarded(t, fake, a.id);
-        await fund(t, a.id, 1500, 'GBP');
-      }
+      await fundedAgents(20, 1500, 'GBP');
       fake.faults = { rate: 0.2, statuses: [429, 500] };
-      const draft = await t.http
-        .post('/v1/payout-runs')
-        .set(maker.auth)
-        .send({ currency: 'GBP' })
-        .expect(201);
-      await t.http.post(`/v1/payout-runs/${draft.body.id}/approve`).set(checker.auth).expect(200);
-      await t.http.post(`/v1/payout-runs/${draft.body.id}/execute`).set(maker.auth).expect(202);
+      const draft = await approvedRun({ currency: 'GBP' });
+      await execute(draft.body.id);
       const done = await finished(draft.body.id);
       expect(done).toMatchObject({
         status: 'completed',
@@ -393,23 +401,37 @@ describe('payouts', () => {
       ).toBe(20);
     });
 
-    it('a 429 puts the line back without spending an attempt or a lookup call', async () => {
-      const agents = await Promise.all(Array.from({ length: 5 }, () => registerAgent(t)));
-      for (const a of agents) {
-        await onboarded(t, fake, a.id);
-        await fund(t, a.id, 9000, 'SEK');
+    it("holds Stripe's rate: paced calls stay within a Stripe that allows exactly that", async () => {
+      await fundedAgents(120, 1500, 'PLN');
+      const draft = await approvedRun({ currency: 'PLN' });
+      const before = fake.requests.length;
+      fake.rateLimitPerSecond = 50; // = STRIPE_RATE_PER_SECOND of this app
+      try {
+        await execute(draft.body.id);
+        expect(await finished(draft.body.id)).toMatchObject({
+          status: 'completed',
+          totals: { paidLines: 120 },
+        });
+      } finally {
+        fake.rateLimitPerSecond = null;
       }
-      const draft = await t.http
-        .post('/v1/payout-runs')
-        .set(maker.auth)
-        .send({ currency: 'SEK' })
-        .expect(201);
-      await t.http.post(`/v1/payout-runs/${draft.body.id}/approve`).set(checker.auth).expect(200);
+      const calls = fake.requests.slice(before);
+      expect(calls.filter((r) => r.path === '/v1/transfers' && r.status === 200)).toHaveLength(120);
+      // 13 jobs run at once (the queue's concurrency) and could call ~3x faster than 50/s;
+      // paced, their calls arrive 1/50 s apart. A call that reaches Stripe a few ms late can
+      // still meet a full second (0.75% of calls at 50k lines), so a few 429s are allowed.
+      const refused = calls.filter((r) => r.status === 429).length;
+      expect(refused).toBeLessThanOrEqual(6); // 5% of 120
+    });
+
+    it('a 429 puts the line back without spending an attempt or a lookup call', async () => {
+      await fundedAgents(5, 9000, 'SEK');
+      const draft = await approvedRun({ currency: 'SEK' });
       const before = fake.requests.length;
       // Every call refused for rate for a moment (Stripe's rate_limit_error), then served.
       fake.faults = { rate: 1, statuses: [429] };
       setTimeout(() => (fake.faults = { rate: 0 }), 1500);
-      await t.http.post(`/v1/payout-runs/${draft.body.id}/execute`).set(maker.auth).expect(202);
+      await execute(draft.body.id);
       const done = await finished(draft.body.id);
       expect(done).toMatchObject({ status: 'completed', totals: { paidLines: 5 } });
       const calls = fake.requests.slice(before);
@@ -425,13 +447,8 @@ describe('payouts', () => {
       const accountId = await onboarded(t, fake, agent.id);
       fake.updateAccount(accountId, { capabilities: { transfers: 'inactive' } });
       await fund(t, agent.id, 4200, 'CHF');
-      const draft = await t.http
-        .post('/v1/payout-runs')
-        .set(maker.auth)
-        .send({ currency: 'CHF' })
-        .expect(201);
-      await t.http.post(`/v1/payout-runs/${draft.body.id}/approve`).set(checker.auth).expect(200);
-      await t.http.post(`/v1/payout-runs/${draft.body.id}/execute`).set(maker.auth).expect(202);
+      const draft = await approvedRun({ currency: 'CHF' });
+      await execute(draft.body.id);
       const failed = await finished(draft.body.id);
       expect(failed.status).toBe('completed_with_failures');
       const detail = (await run(draft.body.id)).body;
@@ -458,13 +475,8 @@ describe('payouts', () => {
       const agent = await registerAgent(t);
       const accountId = await onboarded(t, fake, agent.id);
       await fund(t, agent.id, 3000, 'DKK');
-      const first = await t.http
-        .post('/v1/payout-runs')
-        .set(maker.auth)
-        .send({ currency: 'DKK' })
-        .expect(201);
-      await t.http.post(`/v1/payout-runs/${first.body.id}/approve`).set(checker.auth).expect(200);
-      await t.http.post(`/v1/payout-runs/${first.body.id}/execute`).set(maker.auth).expect(202);
+      const first = await approvedRun({ currency: 'DKK' });
+      await execute(first.body.id);
       await finished(first.body.id);
       // Drafted with a cutoff before the first run executed: that payout still counts.
       const before = new Date(Date.parse(first.body.createdAt) - 1000).toISOString();
@@ -481,13 +493,8 @@ describe('payouts', () => {
       // A failed line holds the agent out of the next run until it is settled.
       fake.updateAccount(accountId, { capabilities: { transfers: 'inactive' } });
       await fund(t, agent.id, 2000, 'DKK');
-      const third = await t.http
-        .post('/v1/payout-runs')
-        .set(maker.auth)
-        .send({ currency: 'DKK' })
-        .expect(201);
-      await t.http.post(`/v1/payout-runs/${third.body.id}/approve`).set(checker.auth).expect(200);
-      await t.http.post(`/v1/payout-runs/${third.body.id}/execute`).set(maker.auth).expect(202);
+      const third = await approvedRun({ currency: 'DKK' });
+      await execute(third.body.id);
       expect((await finished(third.body.id)).status).toBe('completed_with_failures');
       const fourth = await t.http
         .post('/v1/payout-runs')
@@ -504,18 +511,9 @@ describe('payouts', () => {
     });
 
     it('reconciliation reports mismatched, missing and unexpected transfers', async () => {
-      const agents = await Promise.all(Array.from({ length: 3 }, () => registerAgent(t)));
-      for (const a of agents) {
-        await onboarded(t, fake, a.id);
-        await fund(t, a.id, 2000, 'HUF');
-      }
-      const draft = await t.http
-        .post('/v1/payout-runs')
-        .set(maker.auth)
-        .send({ currency: 'HUF' })
-        .expect(201);
-      await t.http.post(`/v1/payout-runs/${draft.body.id}/approve`).set(checker.auth).expect(200);
-      await t.http.post(`/v1/payout-runs/${draft.body.id}/execute`).set(maker.auth).expect(202);
+      await fundedAgents(3, 2000, 'HUF');
+      const draft = await approvedRun({ currency: 'HUF' });
+      await execute(draft.body.id);
       const done = (await finished(draft.body.id)) as { id: string };
       const lines = (await run(done.id)).body.lines as { stripeTransferId: string }[];
       fake.transfers.get(lines[0].stripeTransferId)!.amount = 1999; // Stripe disagrees on the amount
@@ -536,12 +534,7 @@ describe('payouts', () => {
     it('completes at once a run with nothing payable', async () => {
       const agent = await registerAgent(t);
       await fund(t, agent.id, 5000, 'PLN'); // no payout account: held
-      const draft = await t.http
-        .post('/v1/payout-runs')
-        .set(maker.auth)
-        .send({ currency: 'PLN' })
-        .expect(201);
-      await t.http.post(`/v1/payout-runs/${draft.body.id}/approve`).set(checker.auth).expect(200);
+      const draft = await approvedRun({ currency: 'PLN' });
       const res = await t.http
         .post(`/v1/payout-runs/${draft.body.id}/execute`)
         .set(maker.auth)

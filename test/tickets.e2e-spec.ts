@@ -7,7 +7,7 @@ import {
   SignedIn,
 } from './support/factories';
 import { escalate, escalationBody, goLive, insertTickets, liveAgents } from './support/tickets';
-import { shiftBody } from './support/shifts';
+import { setProfile, shiftBody } from './support/shifts';
 import { createTestApp, TestApp } from './support/test-app';
 
 const bearer = (key: string) => ({ Authorization: `Bearer ${key}` });
@@ -358,16 +358,7 @@ describe('tickets', () => {
 
       it('refuses an agent not on any shift', async () => {
         const agent = await registerAgent(t);
-        await t.http
-          .put('/v1/agents/me/profile')
-          .set(agent.auth)
-          .send({ displayName: 'A', timeZone: 'UTC', languages: ['pt'] })
-          .expect(200);
-        await t.http
-          .put('/v1/agents/me/skills')
-          .set(agent.auth)
-          .send({ skills: skilled.skills })
-          .expect(200);
+        await setProfile(t, agent, { languages: ['pt'], skills: skilled.skills });
         await refusal(agent, [{ code: 'NOT_ON_SHIFT' }]);
       });
 
@@ -422,16 +413,7 @@ describe('tickets', () => {
 
       it('refuses when the shift requires a certification the agent lost', async () => {
         const agent = await registerAgent(t);
-        await t.http
-          .put('/v1/agents/me/profile')
-          .set(agent.auth)
-          .send({ displayName: 'A', timeZone: 'UTC', languages: ['pt'] })
-          .expect(200);
-        await t.http
-          .put('/v1/agents/me/skills')
-          .set(agent.auth)
-          .send({ skills: skilled.skills })
-          .expect(200);
+        await setProfile(t, agent, { languages: ['pt'], skills: skilled.skills });
         await t.http.put(`/v1/companies/me/certified-agents/${agent.id}`).set(co.auth).expect(200);
         const shift = await t.http
           .post('/v1/shifts')

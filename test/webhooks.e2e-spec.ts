@@ -3,6 +3,7 @@ import { createServer, IncomingMessage, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { verifySignature } from '../src/modules/webhooks/webhook-signature';
 import { createApiKey, registerCompany, SignedIn } from './support/factories';
+import { waitFor } from './support/money';
 import { escalate, liveAgents } from './support/tickets';
 import { createTestApp, TestApp } from './support/test-app';
 
@@ -33,20 +34,6 @@ function receiver(script: number[] = [], then = 200) {
       ),
     stop: () => new Promise<void>((r) => server.close(() => r())),
   };
-}
-
-async function until<T>(
-  fn: () => Promise<T | undefined | false>,
-  what: string,
-  ms = 15_000,
-): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 describe('webhooks to companies (real worker, real HTTP receiver)', () => {
@@ -101,7 +88,7 @@ describe('webhooks to companies (real worker, real HTTP receiver)', () => {
       const ticket = await escalate(t, key);
       await t.http.post(`/v1/tickets/${ticket.id}/claim`).set(agent.auth).expect(200);
 
-      await until(async () => hook.received.length >= 3, 'third delivery attempt');
+      await waitFor(async () => hook.received.length >= 3, 'third delivery attempt');
       const [first, , third] = hook.received;
       expect(third.body).toBe(first.body); // the same event each time
       for (const r of hook.received) {
@@ -121,7 +108,7 @@ describe('webhooks to companies (real worker, real HTTP receiver)', () => {
       expect(third.headers['handoff-event']).toBe('ticket.claimed');
       expect(third.headers['handoff-event-id']).toBe(event.id);
 
-      const log = await until(async () => {
+      const log = await waitFor(async () => {
         const res = await t.http
           .get('/v1/companies/me/webhook-deliveries')
           .set(co.auth)
@@ -141,7 +128,7 @@ describe('webhooks to companies (real worker, real HTTP receiver)', () => {
         .post(`/v1/companies/me/webhook-deliveries/${log.id}/redeliver`)
         .set(co.auth)
         .expect(202);
-      await until(async () => hook.received.length >= 4, 'redelivery');
+      await waitFor(async () => hook.received.length >= 4, 'redelivery');
       expect(hook.received[3].body).toBe(first.body);
     } finally {
       await hook.stop();
@@ -158,7 +145,7 @@ describe('webhooks to companies (real worker, real HTTP receiver)', () => {
       } = await liveAgents(t, co.auth, 1);
       const ticket = await escalate(t, key);
       await t.http.post(`/v1/tickets/${ticket.id}/claim`).set(agent.auth).expect(200);
-      const pending = await until(async () => {
+      const pending = await waitFor(async () => {
         const res = await t.http
           .get('/v1/companies/me/webhook-deliveries')
           .set(co.auth)
@@ -187,7 +174,7 @@ describe('webhooks to companies (real worker, real HTTP receiver)', () => {
       await t.db.query(`INSERT INTO outbox (job_name, payload) VALUES ('ticket.sla-check', $1)`, [
         { ticketId: ticket.id },
       ]);
-      const failed = await until(async () => {
+      const failed = await waitFor(async () => {
         const res = await t.http
           .get('/v1/companies/me/webhook-deliveries')
           .set(co.auth)

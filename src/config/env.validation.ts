@@ -210,6 +210,16 @@ export class Env {
   @Matches(/^https?:\/\/[^/]+$/, { message: 'STRIPE_API_BASE must look like http://host:port' })
   STRIPE_API_BASE?: string;
 
+  /**
+   * How long one Stripe API call may take before we give up on it (and retry with the same
+   * idempotency key, or find what the call did).
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1000)
+  @Max(80000)
+  STRIPE_TIMEOUT_MS = 20000;
+
   /** Transfers per second during a payout run (Stripe allows 25/s in test mode, 100/s live). */
   @Transform(toInt)
   @IsInt()

@@ -12,15 +12,15 @@ import { createTestApp, TestApp } from '../support/test-app';
 /*
  * Stripe slow past the SDK timeout, then failing a share of calls with 429 and 500.
  *
- * The SDK timeout is fixed at 20 s in src/modules/stripe/stripe.module.ts (no variable shortens
- * it), so the drill waits for it for real: the first transfer calls are answered after 21 s.
+ * The SDK timeout (STRIPE_TIMEOUT_MS, 20 s by default) is set to 3 s here and the drill waits
+ * for it for real: the first transfer calls are answered after 4 s.
  * The fake still makes those transfers, as Stripe does with a request it received: our side
  * times out, retries with the same idempotency key (or finds the transfer), and must not pay
  * twice. Meanwhile and afterwards 30 % of calls fail with 429 or 500 and are retried with backoff.
  */
 
 const LINES = 24;
-const SDK_TIMEOUT_MS = 20_000;
+const SDK_TIMEOUT_MS = 3_000;
 
 describe('fake Stripe slower than the SDK timeout, then failing 30 % of calls', () => {
   const fake = new FakeStripe();
@@ -30,7 +30,12 @@ describe('fake Stripe slower than the SDK timeout, then failing 30 % of calls', 
     await fake.start();
     t = await createTestApp({
       workers: true,
-      env: { ...fakeStripeEnv(fake), STRIPE_RATE_PER_SECOND: '20', OUTBOX_POLL_MS: '100' },
+      env: {
+        ...fakeStripeEnv(fake),
+        STRIPE_RATE_PER_SECOND: '20',
+        STRIPE_TIMEOUT_MS: String(SDK_TIMEOUT_MS),
+        OUTBOX_POLL_MS: '100',
+      },
     });
   });
   afterAll(async () => {

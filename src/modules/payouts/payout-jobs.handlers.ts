@@ -1,13 +1,16 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Job } from 'bullmq';
 import Stripe from 'stripe';
 import { DataSource, EntityManager } from 'typeorm';
+import { Env } from '../../config/env.validation';
 import { changedRows } from '../../database/sql';
 import { HandlesJob, JobHandler, JobRateLimitedError } from '../jobs/job-handler';
 import { JobPayloads } from '../jobs/job-registry';
 import { LedgerService } from '../ledger/ledger.service';
 import { STRIPE } from '../stripe/stripe.module';
+import { StripePacer } from './stripe-pacer.service';
 
 interface LineRow {
   id: string;
@@ -20,12 +23,6 @@ interface LineRow {
   status: string;
   idempotency_key: string;
 }
-
-/**
- * How long every payout worker waits after a 429. Stripe counts calls in a sliding second; a
- * short pause lets it drain without idling the queue for the whole second.
- */
-const RATE_LIMITED_PAUSE_MS = 250;
 
 /** Stripe said no for a reason a retry will not change (restricted account, bad request). */
 function isPermanent(e: unknown): e is Stripe.errors.StripeError {
@@ -50,12 +47,23 @@ function isPermanent(e: unknown): e is Stripe.errors.StripeError {
 @JobHandler('payout.line')
 export class PayoutLineHandler implements HandlesJob<'payout.line'> {
   private readonly logger = new Logger(PayoutLineHandler.name);
+  /**
+   * After a 429 (someone else's calls filled Stripe's window: the pacer keeps ours under it)
+   * the payout workers wait one call's share of a second, about when Stripe frees a slot.
+   */
+  private readonly rateLimitedPauseMs: number;
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     @Inject(STRIPE) private readonly stripe: Stripe,
     private readonly ledger: LedgerService,
-  ) {}
+    private readonly pacer: StripePacer,
+    config: ConfigService<Env, true>,
+  ) {
+    this.rateLimitedPauseMs = Math.ceil(
+      1000 / config.get('STRIPE_RATE_PER_SECOND', { infer: true }),
+    );
+  }
 
   async handle({ lineId }: JobPayloads['payout.line'], job: Job): Promise<{ status: string }> {
     // Phase 1.
@@ -88,6 +96,7 @@ export class PayoutLineHandler implements HandlesJob<'payout.line'> {
       // Not the first attempt: a transfer may exist from an earlier one (its key may even have
       // expired at Stripe after 24 h), so look before sending.
       const existing = line.attempts > 0 ? await this.findTransfer(line) : null;
+      if (!existing) await this.pacer.slot();
       transfer =
         existing ??
         (await this.stripe.transfers.create(
@@ -109,7 +118,7 @@ export class PayoutLineHandler implements HandlesJob<'payout.line'> {
             WHERE id = $1 AND status = 'processing' AND attempts = $2`,
           [lineId, line.attempts + 1],
         );
-        throw new JobRateLimitedError(RATE_LIMITED_PAUSE_MS);
+        throw new JobRateLimitedError(this.rateLimitedPauseMs);
       }
       const last = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
       if (isPermanent(e) || last) {
@@ -155,6 +164,7 @@ export class PayoutLineHandler implements HandlesJob<'payout.line'> {
 
   /** A transfer Stripe already holds for this line, found by its metadata in the run's group. */
   private async findTransfer(line: LineRow): Promise<Stripe.Transfer | null> {
+    await this.pacer.slot(); // one page is one call
     // Filtered by destination too: one short page, not the whole run's transfers (50k lines
     // would be 500 rate-limited pages, each retry making the next 429 likelier).
     const group = this.stripe.transfers.list({

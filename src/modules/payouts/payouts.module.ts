@@ -3,10 +3,17 @@ import { PayoutAccountService } from './payout-account.service';
 import { PayoutLineHandler, StripeEventHandler } from './payout-jobs.handlers';
 import { PayoutAccountController, PayoutRunsController } from './payouts.controller';
 import { PayoutRunsService } from './payout-runs.service';
+import { StripePacer } from './stripe-pacer.service';
 import { StripeWebhooksController } from './stripe-webhooks.controller';
 
 @Module({
   controllers: [PayoutAccountController, PayoutRunsController, StripeWebhooksController],
-  providers: [PayoutAccountService, PayoutRunsService, PayoutLineHandler, StripeEventHandler],
+  providers: [
+    PayoutAccountService,
+    PayoutRunsService,
+    PayoutLineHandler,
+    StripeEventHandler,
+    StripePacer,
+  ],
 })
 export class PayoutsModule {}

@@ -30,15 +30,16 @@ const SETUP = Symbol('STRIPE_SETUP');
 async function setUp(config: ConfigService<Env, true>): Promise<StripeSetup> {
   const key = config.get('STRIPE_SECRET_KEY', { infer: true });
   const base = config.get('STRIPE_API_BASE', { infer: true });
+  const timeout = config.get('STRIPE_TIMEOUT_MS', { infer: true });
   const options = (url: string | undefined): Stripe.StripeConfig => {
-    if (!url) return { maxNetworkRetries: 0, timeout: 20_000 };
+    if (!url) return { maxNetworkRetries: 0, timeout };
     const u = new URL(url);
     return {
       host: u.hostname,
       port: Number(u.port) || (u.protocol === 'https:' ? 443 : 80),
       protocol: u.protocol.replace(':', '') as 'http' | 'https',
       maxNetworkRetries: 0,
-      timeout: 20_000,
+      timeout,
     };
   };
   if (key) {
