@@ -531,6 +531,33 @@ describe('payouts', () => {
       expect(rec.body).toMatchObject({ matched: 1, mismatched: 1, missing: 1, unexpected: 1 });
     });
 
+    it('reconciles by listing the run at Stripe, 100 transfers a call, never one call a line', async () => {
+      const [payee] = await fundedAgents(3, 2000, 'ISK');
+      const draft = await approvedRun({ currency: 'ISK' });
+      await execute(draft.body.id);
+      await finished(draft.body.id);
+      // 247 more transfers in the run's group that no line knows: 250 to read, three pages.
+      const destination = (await run(draft.body.id)).body.lines.find(
+        (l: { agentId: string }) => l.agentId === payee.id,
+      ).stripeAccountId;
+      const stripe = fake.client();
+      for (let i = 0; i < 247; i++)
+        await stripe.transfers.create({
+          amount: 10,
+          currency: 'isk',
+          destination,
+          transfer_group: `run_${draft.body.id}`,
+        });
+      const before = fake.requests.length;
+      const rec = await t.http
+        .get(`/v1/payout-runs/${draft.body.id}/reconciliation`)
+        .set(maker.auth)
+        .expect(200);
+      expect(rec.body).toMatchObject({ matched: 3, mismatched: 0, missing: 0, unexpected: 247 });
+      const calls = fake.requests.slice(before).map((r) => `${r.method} ${r.path}`);
+      expect(calls).toEqual(['GET /v1/transfers', 'GET /v1/transfers', 'GET /v1/transfers']);
+    });
+
     it('completes at once a run with nothing payable', async () => {
       const agent = await registerAgent(t);
       await fund(t, agent.id, 5000, 'PLN'); // no payout account: held

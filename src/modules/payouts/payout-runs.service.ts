@@ -1,7 +1,6 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
-import Stripe from 'stripe';
 import { DataSource, EntityManager } from 'typeorm';
 import { requireUser } from '../../common/auth/access';
 import { Actor } from '../../common/auth/actor';
@@ -10,14 +9,12 @@ import { decodeCursor, Page, toPage } from '../../common/pagination/page';
 import { changedRows } from '../../database/sql';
 import { Env } from '../../config/env.validation';
 import { OutboxService } from '../outbox/outbox.service';
-import { STRIPE } from '../stripe/stripe.module';
 import {
   CreatePayoutRunDto,
   PayoutLineDto,
   PayoutRunDetailDto,
   PayoutRunDto,
   PayoutRunsQueryDto,
-  ReconciliationDto,
 } from './payout.dto';
 
 interface RunRow {
@@ -81,13 +78,12 @@ const TOTALS_SQL = `
 /**
  * Finance's payout runs: draft (one line per agent with money available at the cutoff, or the
  * reason it is held), approve (someone else), execute (one throttled job per line), retry the
- * failures, export, reconcile against Stripe.
+ * failures, export. (Reconciliation against Stripe: PayoutReconciliationService.)
  */
 @Injectable()
 export class PayoutRunsService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
-    @Inject(STRIPE) private readonly stripe: Stripe,
     private readonly outbox: OutboxService,
     private readonly config: ConfigService<Env, true>,
   ) {}
@@ -326,66 +322,6 @@ export class PayoutRunsService {
         .join(','),
     );
     return [header.join(','), ...rows].join('\n') + '\n';
-  }
-
-  /** Each line against the transfer Stripe has for it, plus transfers Stripe has that we don't. */
-  async reconcile(actor: Actor, id: string): Promise<ReconciliationDto> {
-    requireUser(actor, 'finance');
-    await this.load(this.db.manager, id);
-    const lines: LineRow[] = await this.db.query(
-      `SELECT * FROM payout_lines WHERE run_id = $1 AND status <> 'held' ORDER BY id`,
-      [id],
-    );
-    const out: ReconciliationDto['lines'] = [];
-    for (const line of lines) {
-      const amount = Number(line.amount_minor);
-      const base = { lineId: line.id, agentId: line.agent_id, amountMinor: amount };
-      if (!line.stripe_transfer_id) {
-        if (line.status === 'paid')
-          out.push({ ...base, stripeTransferId: null, stripeAmountMinor: null, result: 'missing' });
-        continue;
-      }
-      const transfer = await this.stripe.transfers.retrieve(line.stripe_transfer_id).catch((e) => {
-        if (e instanceof Stripe.errors.StripeInvalidRequestError && e.statusCode === 404)
-          return null;
-        throw new DomainError(
-          'SERVICE_UNAVAILABLE',
-          'Stripe could not be asked; try again shortly',
-        );
-      });
-      out.push({
-        ...base,
-        stripeTransferId: line.stripe_transfer_id,
-        stripeAmountMinor: transfer?.amount ?? null,
-        result: !transfer ? 'missing' : transfer.amount === amount ? 'matched' : 'amount_mismatch',
-      });
-    }
-    const known = new Set(lines.map((l) => l.stripe_transfer_id));
-    try {
-      const listed = this.stripe.transfers.list({ transfer_group: `run_${id}`, limit: 100 });
-      for await (const transfer of listed) {
-        if (known.has(transfer.id)) continue;
-        out.push({
-          lineId: String(transfer.metadata?.payoutLineId ?? ''),
-          agentId: String(transfer.metadata?.agentId ?? ''),
-          amountMinor: 0,
-          stripeTransferId: transfer.id,
-          stripeAmountMinor: transfer.amount,
-          result: 'unexpected',
-        });
-      }
-    } catch {
-      throw new DomainError('SERVICE_UNAVAILABLE', 'Stripe could not be asked; try again shortly');
-    }
-    const count = (r: string) => out.filter((l) => l.result === r).length;
-    return {
-      runId: id,
-      matched: count('matched'),
-      mismatched: count('amount_mismatch'),
-      missing: count('missing'),
-      unexpected: count('unexpected'),
-      lines: out,
-    };
   }
 
   private async enqueueLines(em: EntityManager, runId: string, status: string): Promise<void> {

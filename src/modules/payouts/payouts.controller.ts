@@ -14,6 +14,7 @@ import {
   PayoutRunsQueryDto,
   ReconciliationDto,
 } from './payout.dto';
+import { PayoutReconciliationService } from './payout-reconciliation.service';
 import { PayoutRunsService } from './payout-runs.service';
 
 @ApiTags('money')
@@ -42,7 +43,10 @@ export class PayoutAccountController {
 @Controller('v1/payout-runs')
 @Roles('finance')
 export class PayoutRunsController {
-  constructor(private readonly runs: PayoutRunsService) {}
+  constructor(
+    private readonly runs: PayoutRunsService,
+    private readonly reconciliation: PayoutReconciliationService,
+  ) {}
 
   /** Drafts a run: a line per agent with money available at the cutoff, or why it is held. */
   @Post()
@@ -105,6 +109,6 @@ export class PayoutRunsController {
   /** Each line against Stripe's transfer: matched, amount mismatch, missing, unexpected. */
   @Get(':id/reconciliation')
   reconcile(@CurrentActor() actor: Actor, @IdParam() id: string): Promise<ReconciliationDto> {
-    return this.runs.reconcile(actor, id);
+    return this.reconciliation.reconcile(actor, id);
   }
 }

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { PayoutAccountService } from './payout-account.service';
 import { PayoutLineHandler, StripeEventHandler } from './payout-jobs.handlers';
 import { PayoutAccountController, PayoutRunsController } from './payouts.controller';
+import { PayoutReconciliationService } from './payout-reconciliation.service';
 import { PayoutRunsService } from './payout-runs.service';
 import { StripePacer } from './stripe-pacer.service';
 import { StripeWebhooksController } from './stripe-webhooks.controller';
@@ -11,6 +12,7 @@ import { StripeWebhooksController } from './stripe-webhooks.controller';
   providers: [
     PayoutAccountService,
     PayoutRunsService,
+    PayoutReconciliationService,
     PayoutLineHandler,
     StripeEventHandler,
     StripePacer,

@@ -361,12 +361,19 @@ export class FakeStripe {
       return transfer ? [200, transfer] : notFound('transfer');
     }
     if (method === 'GET' && path === '/v1/transfers') {
-      const data = [...this.transfers.values()].filter(
-        (t) =>
-          (!p.destination || t.destination === p.destination) &&
-          (!p.transfer_group || t.transfer_group === p.transfer_group),
-      );
-      return [200, { object: 'list', data, has_more: false, url: '/v1/transfers' }];
+      // Newest first, `limit` (1–100, default 10) a page, `starting_after` an id: as Stripe.
+      const all = [...this.transfers.values()]
+        .filter(
+          (t) =>
+            (!p.destination || t.destination === p.destination) &&
+            (!p.transfer_group || t.transfer_group === p.transfer_group),
+        )
+        .reverse();
+      const limit = Math.min(100, Math.max(1, Number(p.limit ?? 10)));
+      const from = p.starting_after ? all.findIndex((t) => t.id === p.starting_after) + 1 : 0;
+      const data = all.slice(from, from + limit);
+      const has_more = from + limit < all.length;
+      return [200, { object: 'list', data, has_more, url: '/v1/transfers' }];
     }
     if (method === 'POST' && (m = /^\/v1\/transfers\/([^/]+)\/reversals$/.exec(path))) {
       const transfer = this.transfers.get(m[1]);
