@@ -5,7 +5,7 @@ import {
   ReleaseEarningHandler,
   TicketLedgerHandler,
 } from '../src/modules/ledger/earnings-posting.handlers';
-import { LedgerService } from '../src/modules/ledger/ledger.service';
+import { LedgerService, POSTING_LINES_SQL } from '../src/modules/ledger/ledger.service';
 import { TicketEvent } from '../src/modules/jobs/job-registry';
 import { createApiKey, createStaff, registerCompany, SignedIn } from './support/factories';
 import { escalate, liveAgents } from './support/tickets';
@@ -51,6 +51,31 @@ describe('ledger', () => {
       );
       return a.id as string;
     };
+
+    it('finds each account of a posting through the index, not by reading every account', async () => {
+      // 20,000 agents' accounts, as statistics see them.
+      await t.db.query(
+        `INSERT INTO ledger_accounts (code, owner_id, currency)
+         SELECT 'agent_available', gen_random_uuid(), 'EUR' FROM generate_series(1, 20000)`,
+      );
+      await t.db.query('ANALYZE ledger_accounts');
+      const [agent] = await t.db.query(
+        `SELECT owner_id FROM ledger_accounts WHERE code = 'agent_available' LIMIT 1`,
+      );
+      // The service's own statement, planned for one agent line and one platform line.
+      const plan: { 'QUERY PLAN': string }[] = await t.db.transaction(async (em) => {
+        await em.query(`PREPARE posting_lines AS ${POSTING_LINES_SQL}`);
+        const rows = await em.query(
+          `EXPLAIN EXECUTE posting_lines(NULL, '{agent_available,platform_clearing}',
+                                         '{${agent.owner_id},NULL}', '{100,-100}', 'EUR')`,
+        );
+        await em.query('DEALLOCATE posting_lines');
+        return rows;
+      });
+      const text = plan.map((r) => r['QUERY PLAN']).join('\n');
+      expect(text).toContain('Index Scan using uq_ledger_accounts');
+      expect(text).not.toMatch(/Seq Scan on ledger_accounts/);
+    });
 
     it('refuses an entry that does not balance, at commit', async () => {
       await expect(

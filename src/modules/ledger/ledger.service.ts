@@ -37,6 +37,24 @@ export interface Posting {
 }
 
 /**
+ * Writes an entry's lines ($1 entry, $2 account codes, $3 owners, $4 amounts, $5 currency).
+ * Each account is found through uq_ledger_accounts: one branch for owned accounts, one for
+ * platform accounts (owner NULL). A single join `owner_id IS NOT DISTINCT FROM …` cannot use
+ * the index and scanned every account: 29 ms a posting at 50k agents (docs/performance.md).
+ */
+export const POSTING_LINES_SQL = `
+  INSERT INTO journal_lines (entry_id, account_id, amount_minor, currency)
+  SELECT $1, a.id, l.amount, $5
+    FROM unnest($2::text[], $3::uuid[], $4::bigint[]) AS l(code, owner_id, amount)
+    CROSS JOIN LATERAL (
+      SELECT id FROM ledger_accounts
+       WHERE code = l.code AND owner_id = l.owner_id AND currency = $5
+      UNION ALL
+      SELECT id FROM ledger_accounts
+       WHERE code = l.code AND owner_id IS NULL AND l.owner_id IS NULL AND currency = $5
+    ) a`;
+
+/**
  * Writes journal entries in the caller's transaction. The database refuses unbalanced entries
  * (at commit) and any UPDATE or DELETE; this service only adds idempotency and account lookup.
  */
@@ -76,28 +94,13 @@ export class LedgerService {
        ON CONFLICT ON CONSTRAINT uq_ledger_accounts DO NOTHING`,
       [lines.map((l) => l.account), lines.map((l) => l.ownerId), p.currency],
     );
-    // Each account found through uq_ledger_accounts: one branch for owned accounts, one for
-    // platform accounts (owner NULL). A single join `owner_id IS NOT DISTINCT FROM …` cannot use
-    // the index and scanned every account: 29 ms a posting at 50k agents.
-    await em.query(
-      `INSERT INTO journal_lines (entry_id, account_id, amount_minor, currency)
-       SELECT $1, a.id, l.amount, $5
-         FROM unnest($2::text[], $3::uuid[], $4::bigint[]) AS l(code, owner_id, amount)
-         CROSS JOIN LATERAL (
-           SELECT id FROM ledger_accounts
-            WHERE code = l.code AND owner_id = l.owner_id AND currency = $5
-           UNION ALL
-           SELECT id FROM ledger_accounts
-            WHERE code = l.code AND owner_id IS NULL AND l.owner_id IS NULL AND currency = $5
-         ) a`,
-      [
-        entry.id,
-        lines.map((l) => l.account),
-        lines.map((l) => l.ownerId),
-        lines.map((l) => l.amountMinor),
-        p.currency,
-      ],
-    );
+    await em.query(POSTING_LINES_SQL, [
+      entry.id,
+      lines.map((l) => l.account),
+      lines.map((l) => l.ownerId),
+      lines.map((l) => l.amountMinor),
+      p.currency,
+    ]);
     return { entryId: entry.id, created: true };
   }
 
