@@ -220,6 +220,8 @@ describe('outbox → relay → worker, end to end', () => {
       job = await queue.getJob(outboxJobId(id));
     }
     expect(await job!.getState()).toBe('completed');
+    // getState reads Redis now; the object is the snapshot fetched (maybe while still active).
+    job = await queue.getJob(outboxJobId(id));
     expect(job!.returnvalue).toEqual({ pong: expect.any(String) });
     expect(job!.attemptsMade).toBe(1);
     // The worker records that the job is done (what a Redis data loss would not re-run).
