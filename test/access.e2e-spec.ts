@@ -75,6 +75,7 @@ const ACCESS: Record<string, Role[]> = {
   'POST /v1/ledger/adjustments': ['finance'],
   'GET /v1/ledger/adjustments': ['finance'],
   'GET /v1/ledger/trial-balance': ['finance'],
+  'GET /v1/ledger/integrity': ['finance'],
   'POST /v1/agents/me/payout-account': ['agent'],
   'GET /v1/agents/me/payout-account': ['agent'],
   'POST /v1/payout-runs': ['finance'],

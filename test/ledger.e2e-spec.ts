@@ -6,8 +6,11 @@ import {
   TicketLedgerHandler,
 } from '../src/modules/ledger/earnings-posting.handlers';
 import { LedgerService, POSTING_LINES_SQL } from '../src/modules/ledger/ledger.service';
+import { Actor } from '../src/common/auth/actor';
 import { TicketEvent } from '../src/modules/jobs/job-registry';
+import { TicketsService } from '../src/modules/tickets/tickets.service';
 import { createApiKey, createStaff, registerCompany, SignedIn } from './support/factories';
+import { interleave } from './support/interleave';
 import { escalate, liveAgents } from './support/tickets';
 import { createTestApp, TestApp } from './support/test-app';
 
@@ -34,6 +37,24 @@ describe('ledger', () => {
       for (const r of rows) await t.app.get(TicketLedgerHandler).handle(r.payload);
     }
   }
+
+  /** The ledger job the outbox holds for a ticket's latest event of this type. */
+  async function ledgerJob(ticketId: string, type: 'ticket.resolved' | 'ticket.reopened') {
+    const [row]: { payload: { type: typeof type; event: TicketEvent } }[] = await t.db.query(
+      `SELECT payload FROM outbox WHERE job_name = 'ledger.ticket-event'
+          AND payload->'event'->>'ticketId' = $1 AND payload->>'type' = $2
+        ORDER BY id DESC LIMIT 1`,
+      [ticketId, type],
+    );
+    return row.payload;
+  }
+
+  const companyActor = (co: SignedIn): Actor => ({
+    kind: 'user',
+    role: 'company_admin',
+    userId: co.id,
+    companyId: co.companyId,
+  });
 
   const owed = async (agentId: string, currency = 'EUR') => {
     const b = await ledger.balances(t.db.manager, agentId);
@@ -139,9 +160,11 @@ describe('ledger', () => {
   describe('earnings from tickets', () => {
     let co: SignedIn;
     let key: string;
+    let finance: SignedIn;
     beforeAll(async () => {
       co = await registerCompany(t, 'Payer');
       key = await createApiKey(t, co);
+      finance = await createStaff(t, 'finance');
     });
 
     async function resolved(agent: SignedIn) {
@@ -250,6 +273,44 @@ describe('ledger', () => {
       expect(await handler.handle({ claimId: earning.claim_id })).toEqual({ released: false });
       expect(await owed(agent.id)).toEqual({ pending: 0, available: 500 });
     });
+
+    /** The company's reopen, then the reversal job its event leads to, as one actor. */
+    const reopenThenReverse = (ticketId: string) => async () => {
+      await t.app.get(TicketsService).reopen(companyActor(co), ticketId, 'bad answer');
+      await t.app.get(TicketLedgerHandler).handle(await ledgerJob(ticketId, 'ticket.reopened'));
+    };
+
+    it('keeps no earning after a reopen when the earn job read the claim before the reopen committed (the outside finding)', async () => {
+      const {
+        agents: [agent],
+      } = await liveAgents(
+        t,
+        co.auth,
+        1,
+        {},
+        { ratePerTicket: { amountMinor: 700, currency: 'EUR' } },
+      );
+      const ticket = await resolved(agent);
+      const earn = await ledgerJob(ticket.id, 'ticket.resolved');
+      // The earn job starts and reads the claim; the reopen commits and its reversal finds no
+      // earning; then the earn job goes on and commits.
+      const { outcomes, trace } = await interleave(
+        t.db,
+        {
+          earn: () => t.app.get(TicketLedgerHandler).handle(earn),
+          reopen: reopenThenReverse(ticket.id),
+        },
+        [0, 0, ...Array<number>(60).fill(1)],
+      );
+      expect(outcomes).toMatchObject({
+        earn: { status: 'fulfilled' },
+        reopen: { status: 'fulfilled' },
+      });
+      expect(trace.length).toBeGreaterThan(4);
+      const report = await t.http.get('/v1/ledger/integrity').set(finance.auth).expect(200);
+      expect(report.body).toMatchObject({ ok: true, reopenedClaimsNotReversed: [] });
+      expect(await owed(agent.id)).toEqual({ pending: 0, available: 0 });
+    });
   });
 
   describe('adjustments', () => {
@@ -300,7 +361,7 @@ describe('ledger', () => {
   });
 
   describe('property: any sequence of resolves, duplicates, reopens, releases, adjustments and payouts', () => {
-    it('leaves every balance equal to the model and each currency summing to zero', async () => {
+    it('leaves every balance equal to the model, each currency summing to zero and no reopened claim earning, however the jobs of a reopen interleave', async () => {
       const co = await registerCompany(t, 'Property');
       const { shiftId, agents } = await liveAgents(
         t,
@@ -337,7 +398,14 @@ describe('ledger', () => {
 
       const op = fc.oneof(
         fc.record({ op: fc.constant('resolve' as const), i: fc.nat(9) }),
-        fc.record({ op: fc.constant('reopen' as const), i: fc.nat(9) }),
+        // The company's reopen and its reversal job, statement by statement against the earn
+        // job (first delivery or a duplicate) and possibly the release job, in a generated order.
+        fc.record({
+          op: fc.constant('reopen' as const),
+          i: fc.nat(9),
+          release: fc.boolean(),
+          choices: fc.array(fc.nat(3), { minLength: 60, maxLength: 60 }),
+        }),
         fc.record({ op: fc.constant('release' as const), i: fc.nat(9) }),
         fc.record({
           op: fc.constant('adjust' as const),
@@ -412,10 +480,39 @@ describe('ledger', () => {
                 m.pending += c.amount;
               }
             } else if (o.op === 'reopen') {
-              if (!s) continue; // only a booked earning can be reopened
-              await t.app
-                .get(TicketLedgerHandler)
-                .handle({ type: 'ticket.reopened', event: event(c) });
+              if (s === 'reversed') continue; // a reopened ticket is open, not resolved
+              const { outcomes, trace } = await interleave(
+                t.db,
+                {
+                  earn: async () => {
+                    await t.app
+                      .get(TicketLedgerHandler)
+                      .handle({ type: 'ticket.resolved', event: event(c) });
+                    if (!o.release) return;
+                    await t.db.query(
+                      `UPDATE earnings SET available_at = now() - interval '1 second' WHERE claim_id = $1`,
+                      [c.claimId],
+                    );
+                    await t.app.get(ReleaseEarningHandler).handle({ claimId: c.claimId });
+                  },
+                  reopen: async () => {
+                    await t.app
+                      .get(TicketsService)
+                      .reopen(companyActor(co), c.ticketId, 'property test');
+                    await t.app
+                      .get(TicketLedgerHandler)
+                      .handle({ type: 'ticket.reopened', event: event(c) });
+                  },
+                },
+                o.choices,
+              );
+              for (const [name, outcome] of Object.entries(outcomes)) {
+                if (outcome.status === 'rejected') {
+                  throw new Error(`${name} failed (${String(outcome.reason)}) after ${trace}`);
+                }
+              }
+              // Whichever way they interleaved, a reopen leaves the claim earning nothing: an
+              // earning booked before or during it is reversed, from wherever it then was.
               if (s === 'pending') m.pending -= c.amount;
               if (s === 'available') m.available -= c.amount;
               state.set(c.claimId, 'reversed');
@@ -441,8 +538,17 @@ describe('ledger', () => {
             `SELECT coalesce(sum(amount_minor), 0)::bigint AS total FROM journal_lines WHERE currency = 'EUR'`,
           );
           expect(Number(total)).toBe(0);
+          // This run's claims only, so a failing run cannot make the shrunk ones fail too.
+          const report = await t.http.get('/v1/ledger/integrity').set(finance.auth).expect(200);
+          const mine = new Set(claims.map((c) => c.claimId));
+          expect(
+            report.body.reopenedClaimsNotReversed.filter((r: { claimId: string }) =>
+              mine.has(r.claimId),
+            ),
+          ).toEqual([]);
+          expect(report.body.unbalancedCurrencies).toEqual([]);
         }),
-        { numRuns: 12 },
+        { numRuns: 25 },
       );
     });
   });

@@ -47,9 +47,13 @@ export class TicketLedgerHandler implements HandlesJob<'ledger.ticket-event'> {
   }
 
   private async earn(em: EntityManager, e: TicketEvent): Promise<{ booked: boolean }> {
+    // Locked, so a reopen cannot commit between this read and the booking: either the reopen
+    // committed first (and this sees it and books nothing) or it waits for this commit (and its
+    // reversal, which takes the same lock, then finds the earning). See reverse().
     const [claim]: { resolved_at: Date; amount: string; currency: string }[] = await em.query(
       `SELECT resolved_at, rate_amount_minor AS amount, rate_currency AS currency
-         FROM ticket_claims WHERE id = $1 AND status = 'resolved' AND reopened_at IS NULL`,
+         FROM ticket_claims WHERE id = $1 AND status = 'resolved' AND reopened_at IS NULL
+         FOR NO KEY UPDATE`,
       [e.claimId],
     );
     if (!claim) return { booked: false };
@@ -99,19 +103,22 @@ export class TicketLedgerHandler implements HandlesJob<'ledger.ticket-event'> {
   }
 
   private async reverse(em: EntityManager, e: TicketEvent): Promise<{ booked: boolean }> {
+    // The claim's lock first (as earn() takes it): an earn job already past its read of the
+    // claim holds it, so this waits for its commit and then sees the earning it booked.
+    const [claim]: { reopened: boolean }[] = await em.query(
+      `SELECT reopened_at IS NOT NULL AS reopened FROM ticket_claims WHERE id = $1
+          FOR NO KEY UPDATE`,
+      [e.claimId],
+    );
     const [earning]: EarningRow[] = await em.query(
       'SELECT * FROM earnings WHERE claim_id = $1 FOR UPDATE',
       [e.claimId],
     );
-    // Not booked yet? The earn job is ordered before this one in the outbox, but a retry could
-    // reorder them: fail so the queue retries once the earning exists.
     if (!earning) {
-      // Reopened before the earning was booked: earn() will see the reopen and book nothing.
-      const [claim]: { reopened: boolean }[] = await em.query(
-        'SELECT reopened_at IS NOT NULL AS reopened FROM ticket_claims WHERE id = $1',
-        [e.claimId],
-      );
+      // The reopen committed before any earning was booked, and an earn job that comes later
+      // sees the reopen under the same lock and books nothing: there is nothing to reverse.
       if (claim?.reopened) return { booked: false };
+      // Not reopened (a reversal event without its reopen cannot happen): retry, loudly.
       throw new Error(`no earning yet for claim ${e.claimId}; will retry`);
     }
     if (earning.status === 'reversed') return { booked: false };

@@ -9,17 +9,22 @@ import {
   CreateAdjustmentDto,
   EarningsDto,
   EarningsQueryDto,
+  LedgerIntegrityDto,
   StatementDto,
   StatementQueryDto,
   TrialBalanceDto,
 } from './ledger.dto';
 import { EarningsService } from './earnings.service';
+import { LedgerIntegrityService } from './ledger-integrity.service';
 
 @ApiTags('money')
 @ApiBearerAuth('user')
 @Controller('v1')
 export class LedgerController {
-  constructor(private readonly earnings: EarningsService) {}
+  constructor(
+    private readonly earnings: EarningsService,
+    private readonly integrity: LedgerIntegrityService,
+  ) {}
 
   /** Your pending, available and paid totals, and every line behind them (newest first). */
   @Get('agents/me/earnings')
@@ -62,5 +67,12 @@ export class LedgerController {
   @Roles('finance')
   trialBalance(@CurrentActor() actor: Actor): Promise<TrialBalanceDto> {
     return this.earnings.trialBalance(actor);
+  }
+
+  /** Invariants of the books (reopened claims keep no earning; currencies sum to zero). */
+  @Get('ledger/integrity')
+  @Roles('finance')
+  integrityReport(@CurrentActor() actor: Actor): Promise<LedgerIntegrityDto> {
+    return this.integrity.report(actor);
   }
 }

@@ -160,3 +160,28 @@ export class AdjustmentPageDto {
   items: AdjustmentDto[];
   nextCursor: string | null;
 }
+
+export class UnreversedReopenedClaimDto {
+  claimId: string;
+  ticketId: string;
+  agentId: string;
+  companyId: string;
+  /** The earning's state: `pending` or `available` (money the agent should not have). */
+  @ApiProperty({ enum: ['pending', 'available'] })
+  earningStatus: string;
+  amountMinor: number;
+  currency: string;
+  reopenedAt: Date;
+}
+
+export class LedgerIntegrityDto {
+  /** True when every check below is empty. */
+  ok: boolean;
+  checkedAt: Date;
+  /** Reopened claims whose earning was booked and never reversed (should be empty). */
+  reopenedClaimsNotReversed: UnreversedReopenedClaimDto[];
+  /** More findings than listed (500 at most). */
+  truncated: boolean;
+  /** Currencies whose lines do not sum to zero (should be empty). */
+  unbalancedCurrencies: { currency: string; balanceMinor: number }[];
+}

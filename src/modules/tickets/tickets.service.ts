@@ -61,9 +61,12 @@ export class TicketsService {
     const companyId = requireCompany(actor, true);
     const windowHours = this.config.get('REOPEN_WINDOW_HOURS', { infer: true });
     await this.db.transaction(async (em) => {
+      // NO KEY UPDATE, not UPDATE: a ledger job booking this ticket's earning holds the claim's
+      // lock and inserts rows referencing the ticket (a key-share lock); FOR UPDATE would
+      // deadlock with it, while this still serialises every change of the ticket.
       const [ticket]: (TicketRow & { within: boolean })[] = await em.query(
         `SELECT *, resolved_at > now() - make_interval(secs => $3::float8 * 3600) AS within
-           FROM tickets WHERE id = $1 AND company_id = $2 FOR UPDATE`,
+           FROM tickets WHERE id = $1 AND company_id = $2 FOR NO KEY UPDATE`,
         [id, companyId, windowHours],
       );
       if (!ticket) throw DomainError.notFound('Ticket');
