@@ -86,6 +86,7 @@ const ACCESS: Record<string, Role[]> = {
   'POST /v1/payout-runs/:id/cancel': ['finance'],
   'POST /v1/payout-runs/:id/execute': ['finance'],
   'POST /v1/payout-runs/:id/retry-failed': ['finance'],
+  'POST /v1/payout-runs/:id/lines/:lineId/abandon': ['finance'],
   'GET /v1/payout-runs/:id/reconciliation': ['finance'],
 };
 

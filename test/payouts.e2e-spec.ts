@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import Stripe from 'stripe';
 import { FakeStripe } from '../src/modules/stripe/fake-stripe.server';
 import { STRIPE_SETTINGS, StripeSettings } from '../src/modules/stripe/stripe.module';
@@ -295,10 +296,15 @@ describe('payouts', () => {
         amountMinor: -700,
       });
       expect(draft.body.totals).toMatchObject({
+        draftedLines: 2,
+        draftedMinor: 7500,
         payableLines: 2,
         payableMinor: 7500,
         heldLines: 4,
+        inFlightLines: 0, // drafted, not sent
       });
+      // This app has no STRIPE_SECRET_KEY: the run itself says no money moves.
+      expect(draft.body.stripeMode).toBe('fake');
 
       const second = await t.http
         .post('/v1/payout-runs')
@@ -558,16 +564,139 @@ describe('payouts', () => {
       expect(calls).toEqual(['GET /v1/transfers', 'GET /v1/transfers', 'GET /v1/transfers']);
     });
 
-    it('completes at once a run with nothing payable', async () => {
+    it('refuses to approve a run with nothing payable (every line held)', async () => {
       const agent = await registerAgent(t);
-      await fund(t, agent.id, 5000, 'PLN'); // no payout account: held
-      const draft = await approvedRun({ currency: 'PLN' });
-      const res = await t.http
-        .post(`/v1/payout-runs/${draft.body.id}/execute`)
+      await fund(t, agent.id, 5000, 'NOK'); // no payout account: held
+      const draft = await t.http
+        .post('/v1/payout-runs')
         .set(maker.auth)
-        .expect(202);
-      expect(res.body.status).toBe('completed');
-      await t.http.post('/v1/payout-runs').set(maker.auth).send({ currency: 'PLN' }).expect(201);
+        .send({ currency: 'NOK' })
+        .expect(201);
+      expect(draft.body.totals).toMatchObject({ payableLines: 0, heldLines: 1 });
+      const res = await t.http
+        .post(`/v1/payout-runs/${draft.body.id}/approve`)
+        .set(checker.auth)
+        .expect(409);
+      expect(res.body.error.code).toBe('RUN_HAS_NOTHING_TO_PAY');
+      expect((await run(draft.body.id)).body.status).toBe('draft');
+      await t.http.post(`/v1/payout-runs/${draft.body.id}/cancel`).set(maker.auth).expect(200);
+      await t.http.post('/v1/payout-runs').set(maker.auth).send({ currency: 'NOK' }).expect(201);
+    });
+
+    it('pays at execution no more than is available then: a clawback after drafting lowers or holds the line', async () => {
+      const [clawed, lowered, untouched] = await fundedAgents(3, 2199, 'CZK');
+      await fund(t, lowered.id, 2801, 'CZK'); // 5000 drafted
+      const draft = await approvedRun({ currency: 'CZK' });
+      // After drafting and approval: all of one agent's money, and part of another's, clawed back.
+      await fund(t, clawed.id, -2199, 'CZK');
+      await fund(t, lowered.id, -1500, 'CZK');
+      await execute(draft.body.id);
+      const done = await finished(draft.body.id);
+      const line = (agent: SignedIn) =>
+        done.lines.find((l: { agentId: string }) => l.agentId === agent.id);
+      expect(line(clawed)).toMatchObject({
+        status: 'held',
+        heldReason: 'balance_changed',
+        amountMinor: 2199,
+        transferMinor: null,
+      });
+      expect(line(lowered)).toMatchObject({
+        status: 'paid',
+        amountMinor: 5000,
+        transferMinor: 3500,
+      });
+      expect(line(untouched)).toMatchObject({ status: 'paid', transferMinor: 2199 });
+      expect(done).toMatchObject({
+        status: 'completed',
+        totals: {
+          draftedLines: 3,
+          draftedMinor: 9398,
+          paidLines: 2,
+          paidMinor: 5699,
+          heldLines: 1,
+          inFlightLines: 0,
+        },
+      });
+      expect(await owed(clawed, 'CZK')).toMatchObject({ available: 0, paid: 0 });
+      expect(await owed(lowered, 'CZK')).toMatchObject({ available: 0, paid: 3500 });
+      const sent = fake
+        .processed('POST', '/v1/transfers')
+        .filter((r) => (r.params.metadata as { runId?: string })?.runId === draft.body.id);
+      expect(sent.map((r) => Number(r.params.amount)).sort()).toEqual([2199, 3500]);
+      const rec = await t.http
+        .get(`/v1/payout-runs/${draft.body.id}/reconciliation`)
+        .set(maker.auth)
+        .expect(200);
+      expect(rec.body).toMatchObject({ matched: 2, mismatched: 0, missing: 0, unexpected: 0 });
+    });
+
+    it('abandons a line Stripe keeps refusing: the agent is free for the next run and keeps the money', async () => {
+      const agent = await registerAgent(t);
+      const accountId = await onboarded(t, fake, agent.id);
+      fake.updateAccount(accountId, { capabilities: { transfers: 'inactive' } });
+      await fund(t, agent.id, 3100, 'RON');
+      const draft = await approvedRun({ currency: 'RON' });
+      await execute(draft.body.id);
+      expect((await finished(draft.body.id)).status).toBe('completed_with_failures');
+      const [line] = (await run(draft.body.id)).body.lines;
+      const abandonUrl = `/v1/payout-runs/${draft.body.id}/lines/${line.id}/abandon`;
+
+      const blank = await t.http
+        .post(abandonUrl)
+        .set(maker.auth)
+        .send({ reason: '  ' })
+        .expect(400);
+      expect(blank.body.error.details.fields[0].field).toBe('reason');
+      const otherRun = await t.http
+        .post(`/v1/payout-runs/${randomUUID()}/lines/${line.id}/abandon`)
+        .set(maker.auth)
+        .send({ reason: 'account closed' })
+        .expect(404);
+      expect(otherRun.body.error.code).toBe('NOT_FOUND');
+
+      const abandoned = await t.http
+        .post(abandonUrl)
+        .set(maker.auth)
+        .send({ reason: 'Stripe closed the account' })
+        .expect(200);
+      expect(abandoned.body).toMatchObject({
+        status: 'abandoned',
+        abandonedReason: 'Stripe closed the account',
+        abandonedBy: maker.id,
+      });
+      expect((await run(draft.body.id)).body).toMatchObject({
+        status: 'completed',
+        totals: { abandonedLines: 1, failedLines: 0, paidLines: 0 },
+      });
+      const again = await t.http.post(abandonUrl).set(maker.auth).send({ reason: 'again' });
+      expect(again.status).toBe(409);
+      expect(again.body.error.code).toBe('PAYOUT_LINE_STATE');
+      expect(await owed(agent, 'RON')).toMatchObject({ available: 3100, paid: 0 });
+
+      // No longer held out as unsettled: the next run pays it once Stripe allows.
+      fake.updateAccount(accountId, { capabilities: { transfers: 'active' } });
+      const next = await approvedRun({ currency: 'RON' });
+      expect(next.body.lines[0]).toMatchObject({ agentId: agent.id, status: 'pending' });
+      await execute(next.body.id);
+      expect(await finished(next.body.id)).toMatchObject({ status: 'completed' });
+      expect(await owed(agent, 'RON')).toMatchObject({ available: 0, paid: 3100 });
+    });
+
+    it('abandons only a refused line: one that failed on retryable errors must be retried', async () => {
+      await fundedAgents(1, 2000, 'BGN');
+      const draft = await approvedRun({ currency: 'BGN' });
+      fake.faults = { rate: 1, statuses: [500] };
+      await execute(draft.body.id);
+      const [line] = (await run(draft.body.id)).body.lines;
+      // In flight (retrying on 500s): not abandonable.
+      const res = await t.http
+        .post(`/v1/payout-runs/${draft.body.id}/lines/${line.id}/abandon`)
+        .set(maker.auth)
+        .send({ reason: 'give up' })
+        .expect(409);
+      expect(res.body.error.code).toBe('PAYOUT_LINE_STATE');
+      fake.faults = { rate: 0 };
+      expect(await finished(draft.body.id)).toMatchObject({ status: 'completed' });
     });
 
     it('cancels a draft, and refuses a cutoff in the future', async () => {

@@ -111,7 +111,9 @@ export interface Earnings {
 export interface PayoutLine {
   agentId: string;
   amountMinor: number;
-  status: 'held' | 'pending' | 'processing' | 'paid' | 'failed';
+  /** What the transfer carried (at most the drafted amount); null until sent. */
+  transferMinor: number | null;
+  status: 'held' | 'pending' | 'processing' | 'paid' | 'failed' | 'abandoned';
   heldReason: string | null;
   failureCode: string | null;
 }
@@ -120,7 +122,10 @@ export interface PayoutRun {
   id: string;
   status: string;
   currency: string;
+  stripeMode: 'live' | 'test' | 'fake';
   totals: {
+    draftedLines: number;
+    draftedMinor: number;
     payableLines: number;
     payableMinor: number;
     heldLines: number;
@@ -128,6 +133,7 @@ export interface PayoutRun {
     paidLines: number;
     paidMinor: number;
     failedLines: number;
+    abandonedLines: number;
     inFlightLines: number;
   };
   lines?: PayoutLine[];

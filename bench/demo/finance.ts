@@ -50,6 +50,30 @@ export async function runPayouts(
     }
   }
 
+  if (t.payableLines === 0) {
+    // Every line held (below the minimum, no Stripe account yet): there is nothing to approve.
+    const refused = await api.call<{ error: { code: string } }>(
+      `${checker.email} tries to approve a run with nothing to pay`,
+      'POST',
+      `/v1/payout-runs/${draft.id}/approve`,
+      { token: checkerToken, accept: [409] },
+    );
+    const cancelled = await api.post<PayoutRun>(
+      `${maker.email} cancels the draft`,
+      `/v1/payout-runs/${draft.id}/cancel`,
+      makerToken,
+    );
+    say(
+      `Nothing is payable yet: approval answers 409 ${refused.data.error.code}, ` +
+        `so ${maker.email} cancels the draft`,
+    );
+    return {
+      run: { ...cancelled, lines: draft.lines },
+      reconciliation: null,
+      trialBalanceZero: await trialBalanceIsZero(api, makerToken),
+    };
+  }
+
   const selfApproval = await api.call<{ error: { code: string; message: string } }>(
     `${maker.email} tries to approve her own run`,
     'POST',
@@ -78,12 +102,7 @@ export async function runPayouts(
           makerToken,
         )
       : null;
-  const trial = await api.get<TrialBalance>(
-    'Finance reads the trial balance',
-    '/v1/ledger/trial-balance',
-    makerToken,
-  );
-  const trialBalanceZero = trial.totals.every((x) => x.balanceMinor === 0);
+  const trialBalanceZero = await trialBalanceIsZero(api, makerToken);
   if (reconciliation) {
     detail(
       `reconciliation with Stripe: ${reconciliation.matched} matched, ` +
@@ -93,6 +112,15 @@ export async function runPayouts(
     );
   }
   return { run, reconciliation, trialBalanceZero };
+}
+
+async function trialBalanceIsZero(api: Api, token: string): Promise<boolean> {
+  const trial = await api.get<TrialBalance>(
+    'Finance reads the trial balance',
+    '/v1/ledger/trial-balance',
+    token,
+  );
+  return trial.totals.every((x) => x.balanceMinor === 0);
 }
 
 async function watch(api: Api, runId: string, token: string): Promise<PayoutRun> {

@@ -41,6 +41,7 @@ export const DEMO_SETTINGS: Record<string, string> = {
   OUTBOX_POLL_MS: '200', // timers (SLA, release of earnings) fire within a fifth of a second
   WEBHOOK_BACKOFF_MS: '1000',
   WEBHOOK_ATTEMPTS: '3',
+  WEBHOOK_ALLOW_PRIVATE_URLS: 'true', // the companies' receiver listens on 127.0.0.1
   DB_POOL_SIZE: '30',
 };
 

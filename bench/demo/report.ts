@@ -141,7 +141,9 @@ export function payouts(outcome: PayoutOutcome): void {
   for (const l of lines.filter((x) => x.status === 'held')) {
     held.set(l.heldReason ?? '?', [...(held.get(l.heldReason ?? '?') ?? []), l]);
   }
-  const sum = (xs: PayoutLine[]) => money(xs.reduce((s, l) => s + l.amountMinor, 0));
+  // Paid lines count what their transfers carried; the others what was drafted.
+  const sum = (xs: PayoutLine[]) =>
+    money(xs.reduce((s, l) => s + (l.status === 'paid' ? l.transferMinor! : l.amountMinor), 0));
   const paid = lines.filter((l) => l.status === 'paid');
   const failed = lines.filter((l) => l.status === 'failed');
   table(

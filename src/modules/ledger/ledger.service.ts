@@ -104,6 +104,17 @@ export class LedgerService {
     return { entryId: entry.id, created: true };
   }
 
+  /** What the agent can be paid now in one currency (negative after a clawback). */
+  async availableToAgent(em: EntityManager, agentId: string, currency: string): Promise<number> {
+    const [row]: { owed: string }[] = await em.query(
+      `SELECT -coalesce(sum(l.amount_minor), 0) AS owed
+         FROM ledger_accounts a JOIN journal_lines l ON l.account_id = a.id
+        WHERE a.code = 'agent_available' AND a.owner_id = $1 AND a.currency = $2`,
+      [agentId, currency],
+    );
+    return Number(row.owed);
+  }
+
   /** Balances of one owner's accounts (signed: debit positive), by account and currency. */
   async balances(
     em: EntityManager,

@@ -70,6 +70,25 @@ export class OutboxService implements OnModuleDestroy {
     );
     this.poke();
   }
+
+  /**
+   * One job per row of a query whose single column is the job's payload (jsonb), in one
+   * statement: bulk work such as a payout run's lines without carrying thousands of ids through
+   * the application.
+   */
+  async enqueueSelect<N extends JobName>(
+    em: EntityManager,
+    name: N,
+    payloadsSql: string,
+    params: unknown[],
+  ): Promise<void> {
+    await em.query(
+      `INSERT INTO outbox (job_name, payload)
+       SELECT $${params.length + 1}, p.payload FROM (${payloadsSql}) AS p(payload)`,
+      [...params, name],
+    );
+    this.poke();
+  }
 }
 
 /** One job to enqueue, with its type tied to its payload. */

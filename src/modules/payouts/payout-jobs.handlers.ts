@@ -10,19 +10,12 @@ import { HandlesJob, JobHandler, JobRateLimitedError } from '../jobs/job-handler
 import { JobPayloads } from '../jobs/job-registry';
 import { LedgerService } from '../ledger/ledger.service';
 import { STRIPE } from '../stripe/stripe.module';
+import { completeRunIfDone } from './payout-run-completion';
+import { LineRow } from './payout-run-views';
 import { StripePacer } from './stripe-pacer.service';
 
-interface LineRow {
-  id: string;
-  attempts: number;
-  run_id: string;
-  agent_id: string;
-  stripe_account_id: string;
-  amount_minor: string;
-  currency: string;
-  status: string;
-  idempotency_key: string;
-}
+/** A line being sent: its amount is fixed for the key it goes under. */
+type SendingLine = LineRow & { transfer_minor: string; stripe_account_id: string };
 
 /** Stripe said no for a reason a retry will not change (restricted account, bad request). */
 function isPermanent(e: unknown): e is Stripe.errors.StripeError {
@@ -35,7 +28,9 @@ function isPermanent(e: unknown): e is Stripe.errors.StripeError {
 
 /**
  * Pays one line in atomic phases (Brandur Leach's recovery points):
- *   1. local: the line becomes `processing` (its idempotency key was fixed when it was drafted);
+ *   1. local: the line becomes `processing`. The first time under its idempotency key, its
+ *      amount is fixed: the drafted amount, or less if the agent's available balance fell since
+ *      the draft (a clawback); below the payout minimum it is held as `balance_changed` instead;
  *   2. Stripe: create the transfer with that key — a retry after any crash sends the same key
  *      and gets the same transfer back, never a second one;
  *   3. local: book the payout in the ledger (idempotent on the line) and mark the line paid.
@@ -63,32 +58,25 @@ export class PayoutLineHandler implements HandlesJob<'payout.line'> {
     this.rateLimitedPauseMs = Math.ceil(
       1000 / config.get('STRIPE_RATE_PER_SECOND', { infer: true }),
     );
+    this.minimumMinor = config.get('PAYOUT_MINIMUM_MINOR', { infer: true });
   }
+
+  private readonly minimumMinor: number;
 
   async handle({ lineId }: JobPayloads['payout.line'], job: Job): Promise<{ status: string }> {
     // Phase 1.
-    const line = await this.db.transaction(async (em) => {
-      const [row]: LineRow[] = await em.query(
-        'SELECT * FROM payout_lines WHERE id = $1 FOR UPDATE',
-        [lineId],
-      );
-      if (!row || !['pending', 'processing'].includes(row.status)) return null;
-      await em.query(
-        `UPDATE payout_lines SET status = 'processing', attempts = attempts + 1, updated_at = now()
-          WHERE id = $1`,
-        [lineId],
-      );
-      return row;
-    });
-    if (!line) {
-      // Already paid or failed: a retry after a crash between that commit and the run check.
+    const line = await this.db.transaction((em) => this.startSending(em, lineId));
+    if (!line || line.status === 'held') {
+      // Held now, or already paid or failed (a retry after a crash between that commit and the
+      // run check): only the run may need completing.
       const [run]: { run_id: string }[] = await this.db.query(
         'SELECT run_id FROM payout_lines WHERE id = $1',
         [lineId],
       );
-      if (run) await this.completeRunIfDone(run.run_id);
-      return { status: 'skipped' };
+      if (run) await completeRunIfDone(this.db.manager, run.run_id);
+      return { status: line ? 'held' : 'skipped' };
     }
+    const amount = Number(line.transfer_minor);
 
     // Phase 2.
     let transfer: Stripe.Transfer;
@@ -101,7 +89,7 @@ export class PayoutLineHandler implements HandlesJob<'payout.line'> {
         existing ??
         (await this.stripe.transfers.create(
           {
-            amount: Number(line.amount_minor),
+            amount,
             currency: line.currency.toLowerCase(),
             destination: line.stripe_account_id,
             transfer_group: `run_${line.run_id}`,
@@ -142,12 +130,8 @@ export class PayoutLineHandler implements HandlesJob<'payout.line'> {
         payoutLineId: line.id,
         memo: `Stripe transfer ${transfer.id}`,
         lines: [
-          {
-            account: 'agent_available',
-            ownerId: line.agent_id,
-            amountMinor: Number(line.amount_minor),
-          },
-          { account: 'platform_clearing', ownerId: null, amountMinor: -Number(line.amount_minor) },
+          { account: 'agent_available', ownerId: line.agent_id, amountMinor: amount },
+          { account: 'platform_clearing', ownerId: null, amountMinor: -amount },
         ],
       });
       // Holding a transfer means the line is paid, whatever a stale duplicate job wrote.
@@ -158,12 +142,48 @@ export class PayoutLineHandler implements HandlesJob<'payout.line'> {
         [line.id, transfer.id],
       );
     });
-    await this.completeRunIfDone(line.run_id);
+    await completeRunIfDone(this.db.manager, line.run_id);
     return { status: 'paid' };
   }
 
+  /**
+   * Phase 1: marks the line `processing` and returns it with the amount it is sent for, or
+   * returns it `held` (balance fell below the minimum since the draft), or null when there is
+   * nothing to send (paid, failed, abandoned).
+   */
+  private async startSending(em: EntityManager, lineId: string): Promise<SendingLine | null> {
+    const [row]: SendingLine[] = await em.query(
+      'SELECT * FROM payout_lines WHERE id = $1 FOR UPDATE',
+      [lineId],
+    );
+    if (!row || !['pending', 'processing'].includes(row.status)) return null;
+    if (row.transfer_minor === null) {
+      // First send under this key: what is available now, never more than was drafted and
+      // approved. (A clawback after drafting would otherwise be paid out and leave the agent
+      // negative.) Fixed before the call, since Stripe refuses a key reused with another amount.
+      const available = await this.ledger.availableToAgent(em, row.agent_id, row.currency);
+      const pay = Math.min(Number(row.amount_minor), available);
+      if (pay < this.minimumMinor) {
+        await em.query(
+          `UPDATE payout_lines SET status = 'held', held_reason = 'balance_changed',
+                  updated_at = now() WHERE id = $1`,
+          [lineId],
+        );
+        return { ...row, status: 'held' };
+      }
+      row.transfer_minor = String(pay);
+    }
+    await em.query(
+      `UPDATE payout_lines SET status = 'processing', attempts = attempts + 1,
+              transfer_minor = $2, updated_at = now()
+        WHERE id = $1`,
+      [lineId, row.transfer_minor],
+    );
+    return row;
+  }
+
   /** A transfer Stripe already holds for this line, found by its metadata in the run's group. */
-  private async findTransfer(line: LineRow): Promise<Stripe.Transfer | null> {
+  private async findTransfer(line: SendingLine): Promise<Stripe.Transfer | null> {
     await this.pacer.slot(); // one page is one call
     // Filtered by destination too: one short page, not the whole run's transfers (50k lines
     // would be 500 rate-limited pages, each retry making the next 429 likelier).
@@ -189,32 +209,7 @@ export class PayoutLineHandler implements HandlesJob<'payout.line'> {
         WHERE id = $1 AND status = 'processing' AND idempotency_key = $5 RETURNING run_id`,
       [lineId, code, e.message.slice(0, 1000), permanent, key],
     );
-    if (row) await this.completeRunIfDone(row.run_id);
-  }
-
-  /**
-   * Completes the run once no line is in flight. Called after the line's own commit, so it sees
-   * every committed line: of two last lines finishing together, the later check completes the
-   * run. The unlocked look first keeps the run row's lock off the path of every line (it was
-   * the bottleneck of a 50k-line run: each line waited for it).
-   */
-  private async completeRunIfDone(runId: string): Promise<void> {
-    const [{ busy }]: { busy: boolean }[] = await this.db.query(
-      `SELECT EXISTS (SELECT 1 FROM payout_lines
-                       WHERE run_id = $1 AND status IN ('pending', 'processing')) AS busy`,
-      [runId],
-    );
-    if (busy) return;
-    await this.db.query(
-      `UPDATE payout_runs r
-          SET status = CASE WHEN EXISTS (SELECT 1 FROM payout_lines WHERE run_id = r.id AND status = 'failed')
-                            THEN 'completed_with_failures' ELSE 'completed' END,
-              completed_at = now()
-        WHERE r.id = $1 AND r.status = 'executing'
-          AND NOT EXISTS (SELECT 1 FROM payout_lines
-                           WHERE run_id = r.id AND status IN ('pending', 'processing'))`,
-      [runId],
-    );
+    if (row) await completeRunIfDone(this.db.manager, row.run_id);
   }
 }
 

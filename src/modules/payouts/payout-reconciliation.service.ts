@@ -16,6 +16,7 @@ interface LineRow {
   id: string;
   agent_id: string;
   amount_minor: string;
+  transfer_minor: string | null;
   status: string;
   stripe_transfer_id: string | null;
 }
@@ -42,14 +43,15 @@ export class PayoutReconciliationService {
     );
     if (!run) throw DomainError.notFound('Payout run');
     const lines: LineRow[] = await this.db.query(
-      `SELECT id, agent_id, amount_minor, status, stripe_transfer_id FROM payout_lines
+      `SELECT id, agent_id, amount_minor, transfer_minor, status, stripe_transfer_id FROM payout_lines
         WHERE run_id = $1 AND status <> 'held' ORDER BY id`,
       [runId],
     );
     const atStripe = await this.transfersOfRun(runId);
     const out: ReconciliationDto['lines'] = [];
     for (const line of lines) {
-      const amount = Number(line.amount_minor);
+      // What the line sent (less than drafted after a clawback), else what it was drafted for.
+      const amount = Number(line.transfer_minor ?? line.amount_minor);
       const base = { lineId: line.id, agentId: line.agent_id, amountMinor: amount };
       if (!line.stripe_transfer_id) {
         if (line.status === 'paid')

@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsOptional, IsIn, Validate } from 'class-validator';
+import { IsIn, IsOptional, IsString, Length, Matches, Validate } from 'class-validator';
 import { IsCurrencyCode } from '../../common/money/money.dto';
 import { PageQueryDto } from '../../common/pagination/page';
 import { IsInstant } from '../../common/validation/is-instant';
@@ -13,7 +13,14 @@ export const RUN_STATUSES = [
   'completed_with_failures',
   'cancelled',
 ] as const;
-export const LINE_STATUSES = ['held', 'pending', 'processing', 'paid', 'failed'] as const;
+export const LINE_STATUSES = [
+  'held',
+  'pending',
+  'processing',
+  'paid',
+  'failed',
+  'abandoned',
+] as const;
 export const HELD_REASONS = [
   'no_account',
   'payouts_disabled',
@@ -21,6 +28,8 @@ export const HELD_REASONS = [
   'negative_balance',
   // a line of an earlier run is not settled yet (failed or in flight): pay that one first
   'unsettled_line',
+  // at execution the agent's available balance had fallen below the minimum (a clawback)
+  'balance_changed',
 ] as const;
 
 export class CreatePayoutRunDto {
@@ -33,6 +42,14 @@ export class CreatePayoutRunDto {
   cutoff?: string;
 }
 
+export class AbandonPayoutLineDto {
+  /** Why finance gives up on this line (kept on the line, for the audit). */
+  @IsString()
+  @Length(3, 500)
+  @Matches(/\S/, { message: 'reason must not be blank' })
+  reason: string;
+}
+
 export class PayoutRunsQueryDto extends PageQueryDto {
   @IsOptional()
   @IsIn(RUN_STATUSES)
@@ -43,7 +60,13 @@ export class PayoutLineDto {
   id: string;
   agentId: string;
   stripeAccountId: string | null;
+  /** What was drafted (and approved). */
   amountMinor: number;
+  /**
+   * What the transfer carries, fixed when the line is sent: the drafted amount, or less if the
+   * agent's available balance fell since the draft. Null until sent.
+   */
+  transferMinor: number | null;
   currency: string;
   @ApiProperty({ enum: LINE_STATUSES })
   status: string;
@@ -55,17 +78,27 @@ export class PayoutLineDto {
   failureMessage: string | null;
   reversedMinor: number;
   paidAt: Date | null;
+  /** Set when finance gave up on a line Stripe refused; its money stays available. */
+  abandonedReason: string | null;
+  abandonedBy: string | null;
+  abandonedAt: Date | null;
 }
 
 export class PayoutRunTotalsDto {
+  /** Lines drafted payable, and their drafted amounts (including those held at execution). */
+  draftedLines: number;
+  draftedMinor: number;
+  /** Lines not held, and their drafted amounts. */
   payableLines: number;
   payableMinor: number;
   heldLines: number;
   heldMinor: number;
+  /** Lines paid, and what their transfers carried. */
   paidLines: number;
   paidMinor: number;
   failedLines: number;
-  /** pending + processing */
+  abandonedLines: number;
+  /** Sent or waiting to be sent, once the run executes (a draft has none in flight). */
   inFlightLines: number;
 }
 
@@ -75,6 +108,9 @@ export class PayoutRunDto {
   cutoff: Date;
   @ApiProperty({ enum: RUN_STATUSES })
   status: string;
+  /** `fake`: no STRIPE_SECRET_KEY, so an in-process fake Stripe recorded it and no money moved. */
+  @ApiProperty({ enum: ['live', 'test', 'fake'] })
+  stripeMode: string;
   createdBy: string;
   approvedBy: string | null;
   createdAt: Date;

@@ -5,9 +5,11 @@ import { CurrentActor, Roles } from '../../common/auth/decorators';
 import { IdParam } from '../../common/http/id-param';
 import { PayoutAccountService } from './payout-account.service';
 import {
+  AbandonPayoutLineDto,
   CreatePayoutRunDto,
   OnboardingView,
   PayoutAccountView,
+  PayoutLineDto,
   PayoutRunDetailDto,
   PayoutRunDto,
   PayoutRunPageDto,
@@ -15,6 +17,7 @@ import {
   ReconciliationDto,
 } from './payout.dto';
 import { PayoutReconciliationService } from './payout-reconciliation.service';
+import { PayoutRunExecutionService } from './payout-run-execution.service';
 import { PayoutRunsService } from './payout-runs.service';
 
 @ApiTags('money')
@@ -45,6 +48,7 @@ export class PayoutAccountController {
 export class PayoutRunsController {
   constructor(
     private readonly runs: PayoutRunsService,
+    private readonly execution: PayoutRunExecutionService,
     private readonly reconciliation: PayoutReconciliationService,
   ) {}
 
@@ -96,14 +100,26 @@ export class PayoutRunsController {
   @Post(':id/execute')
   @HttpCode(202)
   execute(@CurrentActor() actor: Actor, @IdParam() id: string): Promise<PayoutRunDto> {
-    return this.runs.execute(actor, id);
+    return this.execution.execute(actor, id);
   }
 
   /** Sends the failed lines again. */
   @Post(':id/retry-failed')
   @HttpCode(202)
   retryFailed(@CurrentActor() actor: Actor, @IdParam() id: string): Promise<PayoutRunDto> {
-    return this.runs.retryFailed(actor, id);
+    return this.execution.retryFailed(actor, id);
+  }
+
+  /** Gives up on a line Stripe refused; its money stays available to the agent. */
+  @Post(':id/lines/:lineId/abandon')
+  @HttpCode(200)
+  abandon(
+    @CurrentActor() actor: Actor,
+    @IdParam() id: string,
+    @IdParam('lineId') lineId: string,
+    @Body() body: AbandonPayoutLineDto,
+  ): Promise<PayoutLineDto> {
+    return this.execution.abandon(actor, id, lineId, body.reason);
   }
 
   /** Each line against Stripe's transfer: matched, amount mismatch, missing, unexpected. */

@@ -9,6 +9,8 @@ export const STRIPE = Symbol('STRIPE');
 export const STRIPE_SETTINGS = Symbol('STRIPE_SETTINGS');
 
 export interface StripeSettings {
+  /** Which Stripe moves the money: `fake` moves none (no STRIPE_SECRET_KEY outside production). */
+  mode: 'live' | 'test' | 'fake';
   webhookSecret: string;
   connectWebhookSecret: string;
   /** The in-process fake, when no real key is configured (never in production). */
@@ -46,6 +48,7 @@ async function setUp(config: ConfigService<Env, true>): Promise<StripeSetup> {
     return {
       client: new Stripe(key, options(base)),
       settings: {
+        mode: /^(sk|rk)_live_/.test(key) ? 'live' : 'test',
         webhookSecret: config.get('STRIPE_WEBHOOK_SECRET', { infer: true })!,
         connectWebhookSecret: config.get('STRIPE_CONNECT_WEBHOOK_SECRET', { infer: true })!,
         fake: null,
@@ -67,6 +70,7 @@ async function setUp(config: ConfigService<Env, true>): Promise<StripeSetup> {
   return {
     client: new Stripe('sk_test_fake', options(`http://127.0.0.1:${port}`)),
     settings: {
+      mode: 'fake',
       webhookSecret: `whsec_${randomBytes(16).toString('hex')}`,
       connectWebhookSecret,
       fake,
