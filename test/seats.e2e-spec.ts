@@ -268,8 +268,49 @@ describe('seats (agent side)', () => {
       code: 'WEEKLY_HOURS_EXCEEDED',
       details: { capHours: 10, weekHours: 10, shiftHours: 1 },
     });
-    // The next week is a new week.
+    // 168 hours after the first seat began, its hours have left the window.
     await claim(agent, (await postShift(t, company, at(7, 1))).id).expect(201);
+  });
+
+  it('caps seat hours in any 168 hours, across a week boundary and whatever the time zone', async () => {
+    const agent = await registerAgent(t);
+    const setZone = (timeZone: string) =>
+      t.http
+        .put('/v1/agents/me/profile')
+        .set(agent.auth)
+        .send({ displayName: 'Agent', timeZone, languages: ['en'] })
+        .expect(200);
+    // A Sunday two weeks ahead, 10:00 UTC.
+    const sunday = new Date();
+    sunday.setUTCDate(sunday.getUTCDate() + ((7 - sunday.getUTCDay()) % 7) + 14);
+    sunday.setUTCHours(10, 0, 0, 0);
+    const hours = (from: number, length: number) => ({
+      startsAt: new Date(sunday.getTime() + from * 3_600_000).toISOString(),
+      endsAt: new Date(sunday.getTime() + (from + length) * 3_600_000).toISOString(),
+    });
+    await setZone('UTC');
+    // Sunday 10:00-20:00 UTC: the cap, in the last day of a UTC calendar week.
+    await claim(agent, (await postShift(t, company, hours(0, 10))).id).expect(201);
+    // Monday (a new UTC calendar week) 10:00-12:00: 12 hours within a day.
+    const monday = await claim(agent, (await postShift(t, company, hours(24, 2))).id).expect(409);
+    expect(monday.body.error).toMatchObject({
+      code: 'WEEKLY_HOURS_EXCEEDED',
+      details: { capHours: 10, weekHours: 10, shiftHours: 2 },
+    });
+    // In UTC+14, Sunday 10:00 UTC is already Monday; Saturday 10:00-12:00 UTC is Sunday there.
+    await setZone('Pacific/Kiritimati');
+    const saturday = await claim(agent, (await postShift(t, company, hours(-24, 2))).id).expect(
+      409,
+    );
+    expect(saturday.body.error.details).toMatchObject({ weekHours: 10, shiftHours: 2 });
+    // A seat wholly 168 hours later fits again, in any zone.
+    await claim(agent, (await postShift(t, company, hours(168, 10))).id).expect(201);
+    // Partly inside a window: a seat ending 2 hours after the first one's window closes counts
+    // only what is inside any one window.
+    const straddle = await claim(agent, (await postShift(t, company, hours(160, 1))).id).expect(
+      409,
+    );
+    expect(straddle.body.error.details.weekHours + straddle.body.error.details.shiftHours).toBe(11);
   });
 
   describe('cancelling a seat', () => {

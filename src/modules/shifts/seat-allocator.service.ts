@@ -13,7 +13,7 @@ export type SeatSource = 'direct' | 'waitlist';
  * Takes one seat for one agent inside the caller's transaction. Lock order is always the shift
  * row, then the agent row, so claims, cancellations and promotions cannot deadlock.
  * Guarantees come from the database: the conditional seat update (never past `seats`), the
- * agent row lock (weekly hours counted without a race) and the exclusion constraint
+ * agent row lock (hours in any 168 hours counted without a race) and the exclusion constraint
  * ex_shift_claims_agent_overlap (never two overlapping seats; it surfaces as SHIFT_OVERLAP).
  */
 @Injectable()
@@ -27,7 +27,6 @@ export class SeatAllocator {
     em: EntityManager,
     shift: ShiftWithSkills,
     agentId: string,
-    timeZone: string,
     source: SeatSource,
   ): Promise<string> {
     // Direct claims close at the start; the waitlist may still fill a seat a no-show freed.
@@ -51,7 +50,7 @@ export class SeatAllocator {
         reasons: [{ code: 'SUSPENDED' }],
       });
     }
-    await this.checkWeeklyHours(em, shift, agentId, timeZone);
+    await this.checkWeeklyHours(em, shift, agentId);
 
     const [claim]: { id: string; check_in_deadline: Date }[] = await em.query(
       `INSERT INTO shift_claims (shift_id, agent_id, company_id, period, source, check_in_deadline)
@@ -87,32 +86,53 @@ export class SeatAllocator {
     return new DomainError('SHIFT_FULL', 'Every seat on this shift is taken');
   }
 
-  /** Hours in the shift's calendar week (agent's zone) including this shift, against the cap. */
+  /**
+   * No 168-hour window, wherever it starts, may hold more seat hours than WEEKLY_HOURS_CAP, this
+   * seat included. (A calendar week in the agent's zone let an agent hold twice the cap across
+   * a week boundary, or more by changing zones between claims.) The seat hours in a window are
+   * piecewise linear in its start, so the fullest window starts at a breakpoint: a seat's start or
+   * end, or 168 hours before one. Only windows touching the new seat can newly break the cap.
+   */
   private async checkWeeklyHours(
     em: EntityManager,
     shift: ShiftWithSkills,
     agentId: string,
-    timeZone: string,
   ): Promise<void> {
     const cap = this.config.get('WEEKLY_HOURS_CAP', { infer: true });
-    const [row]: { hours: string }[] = await em.query(
-      `WITH week AS (
-         SELECT date_trunc('week', $2::timestamptz AT TIME ZONE $3) AS local_start
-       )
-       SELECT coalesce(sum(extract(epoch FROM upper(c.period) - lower(c.period))), 0) / 3600.0 AS hours
-         FROM shift_claims c, week
-        WHERE c.agent_id = $1 AND c.status IN ('claimed', 'checked_in', 'completed')
-          AND lower(c.period) >= week.local_start AT TIME ZONE $3
-          AND lower(c.period) < (week.local_start + interval '7 days') AT TIME ZONE $3`,
-      [agentId, shift.startsAt, timeZone],
+    const [worst]: { window_start: Date; held: number; seat: number }[] = await em.query(
+      `WITH held AS (
+         SELECT lower(period) AS s, upper(period) AS e FROM shift_claims
+          WHERE agent_id = $1 AND status IN ('claimed', 'checked_in', 'completed')
+            AND period && tstzrange($2::timestamptz - interval '168 hours',
+                                    $3::timestamptz + interval '168 hours')),
+       seats AS (SELECT s, e FROM held UNION ALL SELECT $2::timestamptz, $3::timestamptz),
+       starts AS (
+         SELECT DISTINCT t FROM seats,
+                LATERAL (VALUES (s), (e), (s - interval '168 hours'), (e - interval '168 hours')) v(t)
+          WHERE t >= $2::timestamptz - interval '168 hours' AND t <= $3::timestamptz)
+       SELECT * FROM (
+       SELECT w.t AS window_start,
+              -- (least/greatest skip NULLs: a window with no held seat must not count itself)
+              coalesce(sum(extract(epoch FROM least(h.e, w.t + interval '168 hours')
+                                            - greatest(h.s, w.t))) FILTER (WHERE h.s IS NOT NULL),
+                       0)::float8 / 3600 AS held,
+              extract(epoch FROM least($3::timestamptz, w.t + interval '168 hours')
+                               - greatest($2::timestamptz, w.t))::float8 / 3600 AS seat
+         FROM starts w
+         LEFT JOIN held h ON h.s < w.t + interval '168 hours' AND h.e > w.t
+        GROUP BY w.t) scored
+        ORDER BY held + seat DESC, window_start LIMIT 1`,
+      [agentId, shift.startsAt, shift.endsAt],
     );
-    const shiftHours = (shift.endsAt.getTime() - shift.startsAt.getTime()) / 3_600_000;
-    const weekHours = Number(row.hours);
+    const round = (h: number) => Math.round(h * 1000) / 1000;
+    const weekHours = round(worst.held);
+    const shiftHours = round(worst.seat);
     if (weekHours + shiftHours > cap + 1e-9) {
       throw new DomainError(
         'WEEKLY_HOURS_EXCEEDED',
-        `This seat would put you at ${weekHours + shiftHours} hours that week; the cap is ${cap}`,
-        { capHours: cap, weekHours, shiftHours },
+        `This seat would put ${round(weekHours + shiftHours)} seat hours in the 168 hours from ` +
+          `${worst.window_start.toISOString()}; the cap is ${cap} in any 168 hours`,
+        { capHours: cap, weekHours, shiftHours, windowStart: worst.window_start },
       );
     }
   }

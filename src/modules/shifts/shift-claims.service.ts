@@ -64,7 +64,7 @@ export class ShiftClaimsService {
       if (await this.activeClaimId(em, shiftId, userId)) {
         throw new DomainError('ALREADY_CLAIMED', 'You already hold a seat on this shift');
       }
-      const claimId = await this.seats.allocate(em, shift, userId, quals.timeZone, 'direct');
+      const claimId = await this.seats.allocate(em, shift, userId, 'direct');
       await em.query('DELETE FROM shift_waitlist WHERE shift_id = $1 AND agent_id = $2', [
         shiftId,
         userId,

@@ -110,7 +110,7 @@ export class ShiftWaitlistService {
     if (ineligibilityReasons(quals, shift).length > 0) return false;
     await em.query('SAVEPOINT waitlist_promotion');
     try {
-      await this.seats.allocate(em, shift, agentId, quals.timeZone, 'waitlist');
+      await this.seats.allocate(em, shift, agentId, 'waitlist');
       await em.query('RELEASE SAVEPOINT waitlist_promotion');
     } catch (e) {
       const known = e instanceof DomainError ? e : domainErrorForConstraint(e);
