@@ -172,6 +172,7 @@ async function main(): Promise<void> {
     DATABASE_URL: url,
     QUEUE_PREFIX: `bench-matching-${process.pid}`,
     JWT_SECRET: 'bench-secret-bench-secret-bench-secret',
+    SECRETS_ENCRYPTION_KEY: 'b'.repeat(64), // no start-up here to generate one
     LOG_LEVEL: 'warn',
     DB_POOL_SIZE: '20',
   });

@@ -30,6 +30,9 @@ interface Ctx {
   shiftId: string;
   agentId: string;
   ticketId: string;
+  /** Pending adjustments made by another finance user, for the approve and reject routes. */
+  toApprove: string;
+  toReject: string;
 }
 
 /** Every route that takes a body. A new one must be added here (checked below). */
@@ -137,13 +140,32 @@ const BODY_ROUTES: Record<string, BodyRoute> = {
   },
   'POST /v1/ledger/adjustments': {
     valid: () => ({
+      reference: `adj-${crypto.randomUUID()}`,
       agentId: crypto.randomUUID(),
       amountMinor: -500,
       currency: 'EUR',
       reason: 'chargeback',
     }),
-    required: ['agentId', 'amountMinor', 'currency', 'reason'],
+    required: ['reference', 'agentId', 'amountMinor', 'currency', 'reason'],
     auth: 'finance',
+  },
+  'POST /v1/ledger/adjustments/:id/approve': {
+    valid: () => ({ note: 'checked' }),
+    required: [],
+    auth: 'finance',
+    path: (c) => `/v1/ledger/adjustments/${c.toApprove}/approve`,
+  },
+  'POST /v1/ledger/adjustments/:id/reject': {
+    valid: () => ({ note: 'no evidence' }),
+    required: [],
+    auth: 'finance',
+    path: (c) => `/v1/ledger/adjustments/${c.toReject}/reject`,
+  },
+  'POST /v1/payout-runs/:id/lines/:lineId/abandon': {
+    valid: () => ({ reason: 'Stripe closed the account' }),
+    required: ['reason'],
+    auth: 'finance',
+    path: () => `/v1/payout-runs/${crypto.randomUUID()}/lines/${crypto.randomUUID()}/abandon`,
   },
   'POST /v1/payout-runs': {
     valid: () => ({ currency: 'JPY', cutoff: new Date(Date.now() - 1000).toISOString() }),
@@ -164,6 +186,7 @@ const BODILESS_ROUTES = [
   'POST /v1/payout-runs/:id/cancel',
   'POST /v1/payout-runs/:id/execute',
   'POST /v1/payout-runs/:id/retry-failed',
+  'POST /v1/ledger/adjustments/:id/cancel',
   // Stripe's own JSON, verified by signature (see test/stripe.e2e-spec.ts).
   'POST /v1/stripe/connect-webhooks',
   'POST /v1/stripe/webhooks',
@@ -215,6 +238,20 @@ describe('bad input on every route with a body', () => {
     as.bot = { auth: { Authorization: `Bearer ${key}` } };
     ctx.ticketId = (await escalate(t, key)).id;
     ctx.agentId = (as.agent as SignedIn).id;
+    const maker = await createStaff(t, 'finance');
+    const pending = async (reference: string) => {
+      const res = await t.http.post('/v1/ledger/adjustments').set(maker.auth).send({
+        reference,
+        agentId: ctx.agentId,
+        amountMinor: 50_000,
+        currency: 'EUR',
+        reason: 'large correction',
+      });
+      if (res.body.status !== 'pending') throw new Error(`adjustment: ${JSON.stringify(res.body)}`);
+      return res.body.id as string;
+    };
+    ctx.toApprove = await pending('input-approve');
+    ctx.toReject = await pending('input-reject');
   });
   afterAll(async () => {
     await t.close();

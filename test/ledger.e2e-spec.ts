@@ -9,6 +9,7 @@ import { LedgerService, POSTING_LINES_SQL } from '../src/modules/ledger/ledger.s
 import { Actor } from '../src/common/auth/actor';
 import { TicketEvent } from '../src/modules/jobs/job-registry';
 import { TicketsService } from '../src/modules/tickets/tickets.service';
+import { AdjustmentsService } from '../src/modules/ledger/adjustments.service';
 import { createApiKey, createStaff, registerCompany, SignedIn } from './support/factories';
 import { interleave } from './support/interleave';
 import { escalate, liveAgents } from './support/tickets';
@@ -143,7 +144,13 @@ describe('ledger', () => {
       await t.http
         .post('/v1/ledger/adjustments')
         .set(finance.auth)
-        .send({ agentId: agent.id, amountMinor: 100, currency: 'EUR', reason: 'goodwill' })
+        .send({
+          reference: 'adj-goodwill-1',
+          agentId: agent.id,
+          amountMinor: 100,
+          currency: 'EUR',
+          reason: 'goodwill',
+        })
         .expect(201);
       for (const sql of [
         'UPDATE journal_lines SET amount_minor = amount_minor * 2',
@@ -314,49 +321,196 @@ describe('ledger', () => {
   });
 
   describe('adjustments', () => {
-    it('lets finance post an audited adjustment that may leave an agent negative', async () => {
-      const agent = (await liveAgents(t, (await registerCompany(t)).auth, 1)).agents[0];
-      const finance = await createStaff(t, 'finance');
-      const body = {
-        agentId: agent.id,
-        amountMinor: -700,
-        currency: 'EUR',
-        reason: 'duplicate payment recovered',
-        idempotencyKey: 'adj-dup-payment-1',
-      };
-      const res = await t.http
-        .post('/v1/ledger/adjustments')
-        .set(finance.auth)
-        .send(body)
-        .expect(201);
+    let agent: SignedIn;
+    let maker: SignedIn;
+    let checker: SignedIn;
+    beforeAll(async () => {
+      agent = (await liveAgents(t, (await registerCompany(t)).auth, 1)).agents[0];
+      maker = await createStaff(t, 'finance');
+      checker = await createStaff(t, 'finance');
+    });
+    const adjust = (by: SignedIn, body: Record<string, unknown>) =>
+      t.http.post('/v1/ledger/adjustments').set(by.auth).send(body);
+    const body = (
+      reference: string,
+      amountMinor: number,
+      reason = 'duplicate payment recovered',
+    ) => ({
+      reference,
+      agentId: agent.id,
+      amountMinor,
+      currency: 'EUR',
+      reason,
+    });
+
+    it('posts a small audited adjustment at once, which may leave an agent negative', async () => {
+      const before = await owed(agent.id);
+      const res = await adjust(maker, body('adj-2026-11-25-001', -700)).expect(201);
       expect(res.body).toMatchObject({
+        reference: 'adj-2026-11-25-001',
         agentId: agent.id,
         amountMinor: -700,
         reason: 'duplicate payment recovered',
-        createdBy: finance.id,
+        status: 'posted',
+        createdBy: maker.id,
+        decidedBy: null,
       });
-      await t.http.post('/v1/ledger/adjustments').set(finance.auth).send(body).expect(201); // same key: once
-      expect(await owed(agent.id)).toEqual({ pending: 0, available: -700 });
+      expect(res.body.entryId).toEqual(expect.any(String));
+      expect(await owed(agent.id)).toEqual({ ...before, available: before.available - 700 });
       const list = await t.http
-        .get(`/v1/ledger/adjustments?agentId=${agent.id}`)
-        .set(finance.auth)
+        .get(`/v1/ledger/adjustments?agentId=${agent.id}&status=posted`)
+        .set(maker.auth)
         .expect(200);
-      expect(list.body.items).toHaveLength(1);
+      expect(list.body.items.map((a: { id: string }) => a.id)).toContain(res.body.id);
       const mine = await t.http.get('/v1/agents/me/earnings').set(agent.auth).expect(200);
       expect(mine.body.lines[0]).toMatchObject({
         kind: 'adjustment',
         amountMinor: -700,
         memo: 'duplicate payment recovered',
       });
-      await t.http
-        .post('/v1/ledger/adjustments')
-        .set(finance.auth)
-        .send({ ...body, agentId: randomUUID(), idempotencyKey: undefined })
-        .expect(404);
-      const trial = await t.http.get('/v1/ledger/trial-balance').set(finance.auth).expect(200);
+      await adjust(maker, { ...body('adj-unknown-agent', -700), agentId: randomUUID() }).expect(
+        404,
+      );
+      const trial = await t.http.get('/v1/ledger/trial-balance').set(maker.auth).expect(200);
       expect(trial.body.totals.every((x: { balanceMinor: number }) => x.balanceMinor === 0)).toBe(
         true,
       );
+    });
+
+    it('posts a reference once, whoever sends it and however often: the same body answers the same adjustment, another body 409', async () => {
+      const before = await owed(agent.id);
+      const first = await adjust(maker, body('adj-2026-11-25-002', 450)).expect(201);
+      // The same reference from another finance user, and twice at once: the same adjustment.
+      const replays = await Promise.all([
+        adjust(checker, body('adj-2026-11-25-002', 450)),
+        adjust(maker, body('adj-2026-11-25-002', 450)),
+      ]);
+      for (const r of replays) expect(r.body.id).toBe(first.body.id);
+      expect(replays.map((r) => r.status)).toEqual([200, 200]);
+      expect(await owed(agent.id)).toEqual({ ...before, available: before.available + 450 });
+      const other = await adjust(checker, body('adj-2026-11-25-002', 451)).expect(409);
+      expect(other.body.error).toMatchObject({
+        code: 'ADJUSTMENT_REFERENCE_CONFLICT',
+        details: { reference: 'adj-2026-11-25-002', adjustmentId: first.body.id },
+      });
+      expect(other.body.error.message).toContain('adj-2026-11-25-002');
+      // No reference, no adjustment.
+      const noReference: Record<string, unknown> = body('x', 450);
+      delete noReference.reference;
+      const missing = await adjust(maker, noReference).expect(400);
+      expect(missing.body.error.details.fields.map((f: { field: string }) => f.field)).toEqual([
+        'reference',
+      ]);
+      // Ten concurrent first sends of one new reference: one adjustment, one entry.
+      const burst = await Promise.all(
+        Array.from({ length: 10 }, (_, i) =>
+          adjust(i % 2 ? maker : checker, body('adj-2026-11-25-003', 90)),
+        ),
+      );
+      expect(burst.map((r) => r.status).sort()).toEqual([
+        200, 200, 200, 200, 200, 200, 200, 200, 200, 201,
+      ]);
+      expect(new Set(burst.map((r) => r.body.id)).size).toBe(1);
+      const [{ n }] = await t.db.query(
+        `SELECT count(*)::int AS n FROM journal_entries WHERE idempotency_key = $1`,
+        [`adjustment:${burst[0].body.id}`],
+      );
+      expect(n).toBe(1);
+    });
+
+    it('holds a large adjustment pending until another finance user approves it; nothing moves before', async () => {
+      const before = await owed(agent.id);
+      const pending = await adjust(maker, body('adj-large-1', -25_000)).expect(201);
+      expect(pending.body).toMatchObject({ status: 'pending', entryId: null });
+      expect(Date.parse(pending.body.expiresAt) - Date.now()).toBeGreaterThan(6.9 * 86_400_000);
+      expect(await owed(agent.id)).toEqual(before);
+      const queue = await t.http
+        .get('/v1/ledger/adjustments?status=pending')
+        .set(checker.auth)
+        .expect(200);
+      expect(queue.body.items.map((a: { id: string }) => a.id)).toContain(pending.body.id);
+
+      const url = `/v1/ledger/adjustments/${pending.body.id}`;
+      const self = await t.http.post(`${url}/approve`).set(maker.auth).send({}).expect(403);
+      expect(self.body.error.code).toBe('FORBIDDEN');
+      await t.http.post(`${url}/cancel`).set(checker.auth).expect(403); // only its creator
+      const approved = await t.http
+        .post(`${url}/approve`)
+        .set(checker.auth)
+        .send({ note: 'checked the chargeback' })
+        .expect(200);
+      expect(approved.body).toMatchObject({
+        status: 'posted',
+        decidedBy: checker.id,
+        decisionNote: 'checked the chargeback',
+      });
+      expect(await owed(agent.id)).toEqual({ ...before, available: before.available - 25_000 });
+      const twice = await t.http.post(`${url}/approve`).set(checker.auth).send({}).expect(409);
+      expect(twice.body.error).toMatchObject({
+        code: 'ADJUSTMENT_STATE',
+        details: { status: 'posted' },
+      });
+      expect((await t.http.get(url).set(maker.auth).expect(200)).body.status).toBe('posted');
+    });
+
+    it('lets another finance user reject, the creator cancel, and time expire a pending adjustment; none moves money', async () => {
+      const before = await owed(agent.id);
+      const rejected = await adjust(maker, body('adj-large-2', 30_000)).expect(201);
+      await t.http
+        .post(`/v1/ledger/adjustments/${rejected.body.id}/reject`)
+        .set(maker.auth)
+        .send({})
+        .expect(403);
+      const r = await t.http
+        .post(`/v1/ledger/adjustments/${rejected.body.id}/reject`)
+        .set(checker.auth)
+        .send({ note: 'no evidence' })
+        .expect(200);
+      expect(r.body).toMatchObject({ status: 'rejected', decidedBy: checker.id });
+
+      const cancelled = await adjust(maker, body('adj-large-3', 30_000)).expect(201);
+      const c = await t.http
+        .post(`/v1/ledger/adjustments/${cancelled.body.id}/cancel`)
+        .set(maker.auth)
+        .expect(200);
+      expect(c.body).toMatchObject({ status: 'cancelled', decidedBy: maker.id });
+      await t.http
+        .post(`/v1/ledger/adjustments/${cancelled.body.id}/approve`)
+        .set(checker.auth)
+        .send({})
+        .expect(409);
+
+      const lapsed = await adjust(maker, body('adj-large-4', 30_000)).expect(201);
+      await t.db.query(
+        `UPDATE ledger_adjustments SET expires_at = now() - interval '1 second' WHERE id = $1`,
+        [lapsed.body.id],
+      );
+      const late = await t.http
+        .post(`/v1/ledger/adjustments/${lapsed.body.id}/approve`)
+        .set(checker.auth)
+        .send({})
+        .expect(409);
+      expect(late.body.error.details).toEqual({ status: 'expired' });
+      // The expiry job (armed for 7 days later) records it.
+      const [job] = await t.db.query(
+        `SELECT payload, run_at FROM outbox WHERE job_name = 'ledger.adjustment-expire'
+            AND payload->>'adjustmentId' = $1`,
+        [lapsed.body.id],
+      );
+      expect(Date.parse(job.run_at) - Date.now()).toBeGreaterThan(6.9 * 86_400_000);
+      expect(await t.app.get(AdjustmentsService).expire(lapsed.body.id)).toEqual({ expired: true });
+      expect(await t.app.get(AdjustmentsService).expire(lapsed.body.id)).toEqual({
+        expired: false,
+      });
+      const expired = await t.http.get(`/v1/ledger/adjustments/${lapsed.body.id}`).set(maker.auth);
+      expect(expired.body.status).toBe('expired');
+      // A job firing early re-arms instead of expiring.
+      const early = await adjust(maker, body('adj-large-5', 30_000)).expect(201);
+      expect(await t.app.get(AdjustmentsService).expire(early.body.id)).toEqual({ expired: false });
+      expect(
+        (await t.http.get(`/v1/ledger/adjustments/${early.body.id}`).set(maker.auth)).body.status,
+      ).toBe('pending');
+      expect(await owed(agent.id)).toEqual(before);
     });
   });
 
@@ -439,6 +593,7 @@ describe('ledger', () => {
                 .post('/v1/ledger/adjustments')
                 .set(finance.auth)
                 .send({
+                  reference: `prop-${randomUUID()}`,
                   agentId: agent.id,
                   amountMinor: o.amount,
                   currency: 'EUR',

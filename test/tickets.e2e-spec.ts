@@ -438,8 +438,16 @@ describe('tickets', () => {
           .set(admin.auth)
           .send({ reason: 'review' })
           .expect(200);
-        await refusal(agent, [{ code: 'SUSPENDED' }]);
-        await t.http.post('/v1/agents/me/tickets/claim-next').set(agent.auth).expect(403);
+        // The suspension also cancelled its seat, so it is off shift as well.
+        await refusal(agent, [{ code: 'SUSPENDED' }, { code: 'NOT_ON_SHIFT' }]);
+        const next = await t.http
+          .post('/v1/agents/me/tickets/claim-next')
+          .set(agent.auth)
+          .expect(403);
+        expect(next.body.error.details.reasons).toEqual([
+          { code: 'SUSPENDED' },
+          { code: 'NOT_ON_SHIFT' },
+        ]);
       });
 
       it('refuses an agent at capacity with 409', async () => {

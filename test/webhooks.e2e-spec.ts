@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { createServer, IncomingMessage, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
+import { WEBHOOK_RESOLVER, WebhookResolver } from '../src/modules/webhooks/webhook-resolver';
 import { verifySignature } from '../src/modules/webhooks/webhook-signature';
 import { createApiKey, registerCompany, SignedIn } from './support/factories';
 import { waitFor } from './support/money';
@@ -12,8 +13,15 @@ interface Received {
   body: string;
 }
 
+// Names only this test knows, so a delivery to one proves the connection used our resolver's
+// answer (the address it checked), not a lookup of its own.
+const fakeResolver: WebhookResolver = async (hostname) => {
+  if (hostname === 'hooks.example') return [{ address: '127.0.0.1', family: 4 }];
+  throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' });
+};
+
 /** A company's webhook receiver: answers with the scripted statuses, then `then`. */
-function receiver(script: number[] = [], then = 200) {
+function receiver(script: number[] = [], then = 200, headers: Record<string, string> = {}) {
   const received: Received[] = [];
   const server: Server = createServer((req, res) => {
     let body = '';
@@ -21,6 +29,7 @@ function receiver(script: number[] = [], then = 200) {
     req.on('end', () => {
       received.push({ headers: req.headers, body });
       res.statusCode = script.shift() ?? then;
+      for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
       res.end();
     });
   });
@@ -44,6 +53,7 @@ describe('webhooks to companies (real worker, real HTTP receiver)', () => {
     t = await createTestApp({
       workers: true,
       env: { WEBHOOK_BACKOFF_MS: '100', WEBHOOK_ATTEMPTS: '5', OUTBOX_POLL_MS: '100' },
+      overrideProviders: [{ provide: WEBHOOK_RESOLVER, useValue: fakeResolver }],
     });
     co = await registerCompany(t, 'Hooked');
     key = await createApiKey(t, co);
@@ -71,6 +81,16 @@ describe('webhooks to companies (real worker, real HTTP receiver)', () => {
       .send({ url: 'ftp://x' })
       .expect(400);
     expect(bad.body.error.details.fields[0].field).toBe('url');
+    // Private addresses are allowed in this suite (WEBHOOK_ALLOW_PRIVATE_URLS), credentials never.
+    const withCredentials = await t.http
+      .put('/v1/companies/me/webhook')
+      .set(co.auth)
+      .send({ url: 'http://user:pass@127.0.0.1:9/h' })
+      .expect(400);
+    expect(withCredentials.body.error).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      details: { fields: [{ field: 'url', messages: [expect.stringMatching(/credentials/)] }] },
+    });
     const other = await registerCompany(t, 'NoHook');
     await t.http.get('/v1/companies/me/webhook').set(other.auth).expect(404);
   });
@@ -82,6 +102,13 @@ describe('webhooks to companies (real worker, real HTTP receiver)', () => {
       const {
         body: { secret },
       } = await t.http.put('/v1/companies/me/webhook').set(co.auth).send({ url }).expect(200);
+      // Encrypted at rest: the database never holds the secret the company was given.
+      const [stored] = await t.db.query(
+        'SELECT secret FROM webhook_endpoints WHERE company_id = $1',
+        [co.companyId],
+      );
+      expect(stored.secret).toMatch(/^enc:v1:/);
+      expect(stored.secret).not.toContain(secret.slice(6));
       const {
         agents: [agent],
       } = await liveAgents(t, co.auth, 1);
@@ -192,6 +219,59 @@ describe('webhooks to companies (real worker, real HTTP receiver)', () => {
       });
     } finally {
       await hook.stop();
+    }
+  });
+
+  it('connects to the address it checked, with the name in Host', async () => {
+    const hook = receiver();
+    const port = Number(new URL(await hook.start()).port);
+    try {
+      const url = `http://hooks.example:${port}/hooks`;
+      await t.http.put('/v1/companies/me/webhook').set(co.auth).send({ url }).expect(200);
+      const ticket = await escalate(t, key);
+      await t.db.query(`UPDATE tickets SET sla_deadline = now() WHERE id = $1`, [ticket.id]);
+      await t.db.query(`INSERT INTO outbox (job_name, payload) VALUES ('ticket.sla-check', $1)`, [
+        { ticketId: ticket.id },
+      ]);
+      await waitFor(async () => hook.received.length >= 1, 'a delivery to hooks.example', 10_000);
+      expect(hook.received[0].headers.host).toBe(`hooks.example:${port}`);
+    } finally {
+      await hook.stop();
+    }
+  });
+
+  it('does not follow redirects: a 3xx is a failed attempt', async () => {
+    const elsewhere = receiver();
+    const target = await elsewhere.start();
+    const hook = receiver([], 302, { Location: target });
+    const url = await hook.start();
+    try {
+      await t.http.put('/v1/companies/me/webhook').set(co.auth).send({ url }).expect(200);
+      const ticket = await escalate(t, key);
+      await t.db.query(`UPDATE tickets SET sla_deadline = now() WHERE id = $1`, [ticket.id]);
+      await t.db.query(`INSERT INTO outbox (job_name, payload) VALUES ('ticket.sla-check', $1)`, [
+        { ticketId: ticket.id },
+      ]);
+      const failed = await waitFor(async () => {
+        const res = await t.http
+          .get('/v1/companies/me/webhook-deliveries')
+          .set(co.auth)
+          .expect(200);
+        const d = res.body.items.find(
+          (x: { payload: { data: { ticketId: string } } }) => x.payload.data.ticketId === ticket.id,
+        );
+        return d?.status === 'failed' && d;
+      }, 'failed status');
+      expect(failed).toMatchObject({
+        attempts: 5,
+        lastStatusCode: 302,
+        lastError: 'receiver answered 302; redirects are not followed',
+      });
+      expect(hook.received).toHaveLength(5);
+      expect(elsewhere.received).toEqual([]);
+    } finally {
+      await hook.stop();
+      await elsewhere.stop();
     }
   });
 

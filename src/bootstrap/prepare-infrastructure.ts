@@ -2,13 +2,13 @@ import type { Logger } from 'pino';
 import { Env } from '../config/env.validation';
 import { defaultDatabaseUrl } from '../database/database-url';
 import { checkRedis } from './check-redis';
-import { developmentJwtSecret } from './dev-secret';
+import { developmentJwtSecret, developmentSecretsKey } from './dev-secret';
 import { startEmbeddedPostgres } from './embedded-postgres';
 import { ensureDatabaseExists, runMigrations } from './prepare-database';
 import { isListening } from './probe';
 
 export interface PreparedInfrastructure {
-  /** Env with DATABASE_URL and JWT_SECRET resolved. */
+  /** Env with DATABASE_URL, JWT_SECRET and SECRETS_ENCRYPTION_KEY resolved. */
   env: Env;
   /** Stops what this process started (the embedded database), after the app has closed. */
   stop(): Promise<void>;
@@ -16,7 +16,8 @@ export interface PreparedInfrastructure {
 
 /**
  * Everything that must hold before Nest starts: a database (embedded if none is configured
- * or running), the database itself, its migrations, a reachable Redis, and a JWT secret.
+ * or running), the database itself, its migrations, a reachable Redis, a JWT secret and a key
+ * for secrets at rest.
  */
 export async function prepareInfrastructure(
   env: Env,
@@ -50,5 +51,17 @@ export async function prepareInfrastructure(
     jwtSecret = developmentJwtSecret();
     log.warn('JWT_SECRET is not set: using a generated development secret from .data/');
   }
-  return { env: Object.assign(env, { DATABASE_URL: databaseUrl, JWT_SECRET: jwtSecret }), stop };
+  let secretsKey = env.SECRETS_ENCRYPTION_KEY;
+  if (!secretsKey) {
+    secretsKey = developmentSecretsKey();
+    log.warn('SECRETS_ENCRYPTION_KEY is not set: using a generated development key from .data/');
+  }
+  return {
+    env: Object.assign(env, {
+      DATABASE_URL: databaseUrl,
+      JWT_SECRET: jwtSecret,
+      SECRETS_ENCRYPTION_KEY: secretsKey,
+    }),
+    stop,
+  };
 }

@@ -32,6 +32,9 @@ describe('validateEnv', () => {
     ['AUTH_THROTTLE_LIMIT', '0'],
     ['LOG_LEVEL', 'loud'],
     ['JWT_SECRET', 'short'],
+    ['SECRETS_ENCRYPTION_KEY', 'a'.repeat(63)],
+    ['SECRETS_ENCRYPTION_KEY_PREVIOUS', `${'a'.repeat(64)},short`],
+    ['WEBHOOK_ALLOW_PRIVATE_URLS', 'sometimes'],
   ])('names %s when it is malformed (%s)', (name, value) => {
     expect(() => validateEnv({ [name]: value })).toThrow(ConfigError);
     try {
@@ -60,6 +63,14 @@ describe('validateEnv', () => {
     ).toThrow(/STRIPE_WEBHOOK_SECRET/);
     expect(() =>
       validateEnv({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32), ...stripe }),
+    ).toThrow(/SECRETS_ENCRYPTION_KEY/);
+    expect(() =>
+      validateEnv({
+        NODE_ENV: 'production',
+        JWT_SECRET: 'x'.repeat(32),
+        SECRETS_ENCRYPTION_KEY: 'k'.repeat(43),
+        ...stripe,
+      }),
     ).not.toThrow();
   });
 

@@ -13,6 +13,7 @@ import {
   ValidateIf,
   validateSync,
 } from 'class-validator';
+import { SECRET_KEY_LIST_PATTERN, SECRET_KEY_PATTERN } from '../common/crypto/secret-box';
 
 const toBool = ({ value }: { value: unknown }) => {
   if (typeof value !== 'string') return value;
@@ -83,6 +84,27 @@ export class Env {
   @MinLength(32, { message: 'JWT_SECRET must be at least 32 characters' })
   JWT_SECRET?: string;
 
+  /**
+   * Encrypts secrets kept at rest (webhook signing secrets): 32 random bytes as 64 hex
+   * characters or base64 (`openssl rand -base64 32`). Required in production; elsewhere
+   * generated once into .data/ when unset.
+   */
+  @ValidateIf(
+    (env: Env) => env.NODE_ENV === 'production' || env.SECRETS_ENCRYPTION_KEY !== undefined,
+  )
+  @Matches(SECRET_KEY_PATTERN, {
+    message:
+      'SECRETS_ENCRYPTION_KEY must be 32 bytes as 64 hex characters or base64; required in production',
+  })
+  SECRETS_ENCRYPTION_KEY?: string;
+
+  /** Keys being rotated out, comma-separated: they only decrypt (see docs/operations.md). */
+  @IsOptional()
+  @Matches(SECRET_KEY_LIST_PATTERN, {
+    message: 'SECRETS_ENCRYPTION_KEY_PREVIOUS must be a comma-separated list of such keys',
+  })
+  SECRETS_ENCRYPTION_KEY_PREVIOUS?: string;
+
   @Transform(toInt)
   @IsInt()
   @Min(60)
@@ -111,6 +133,11 @@ export class Env {
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';
 
+  /** Serve the Swagger UI at /docs and the OpenAPI JSON at /docs-json; off, both answer 404. */
+  @Transform(toBool)
+  @IsBoolean()
+  API_DOCS = true;
+
   /** Express "trust proxy" setting: false, true, a hop count or a subnet list. */
   @IsString()
   TRUST_PROXY = 'false';
@@ -130,7 +157,7 @@ export class Env {
   @Min(50)
   OUTBOX_POLL_MS = 250;
 
-  /** An agent may hold at most this many hours of shifts per calendar week (their time zone). */
+  /** An agent may hold at most this many seat hours in any 168 hours (whatever its time zone). */
   @Transform(toInt)
   @IsInt()
   @Min(1)
@@ -233,6 +260,15 @@ export class Env {
   @Min(1)
   PAYOUT_MINIMUM_MINOR = 1000;
 
+  /**
+   * A finance adjustment larger than this (absolute, minor units of its currency) waits as
+   * `pending` until a second finance user approves it; smaller ones post at once.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  ADJUSTMENT_APPROVAL_MINOR = 10000;
+
   /** Where agents come back to after Stripe onboarding. */
   @Matches(/^https?:\/\/.+/, { message: 'PUBLIC_URL must be an http(s) URL' })
   PUBLIC_URL = 'http://localhost:3000';
@@ -253,6 +289,14 @@ export class Env {
   @IsInt()
   @Min(100)
   WEBHOOK_TIMEOUT_MS = 10000;
+
+  /**
+   * Lets webhooks reach loopback, private and link-local addresses (development and tests with
+   * local receivers). Never in production: it reopens the SSRF hole. Credentials stay refused.
+   */
+  @Transform(toBool)
+  @IsBoolean()
+  WEBHOOK_ALLOW_PRIVATE_URLS = false;
 
   /** A job whose worker died is retried after this long (BullMQ lock and stalled check). */
   @Transform(toInt)

@@ -18,6 +18,8 @@ export interface TestAppOptions {
   env?: Record<string, string>;
   /** Capture logs (default: silent unless TEST_LOG_LEVEL is set). */
   logger?: pino.Logger;
+  /** Providers replaced by test doubles (e.g. the webhook DNS resolver), by token. */
+  overrideProviders?: { provide: unknown; useValue: unknown }[];
 }
 
 export interface TestApp {
@@ -31,6 +33,8 @@ export interface TestApp {
 }
 
 export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256-signing';
+/** 32 bytes, base64url: encrypts webhook signing secrets at rest in tests. */
+export const TEST_SECRETS_KEY = 'dGVzdC1zZWNyZXRzLWtleS0zMi1ieXRlcy1sb25nISE';
 
 /**
  * A full HTTP app as main.ts builds it, on its own database (cloned from the migrated
@@ -45,6 +49,8 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     REDIS_URL: TEST_REDIS_URL,
     QUEUE_PREFIX: prefix,
     JWT_SECRET: TEST_JWT_SECRET,
+    SECRETS_ENCRYPTION_KEY: TEST_SECRETS_KEY,
+    WEBHOOK_ALLOW_PRIVATE_URLS: 'true', // receivers in tests listen on 127.0.0.1
     AUTH_THROTTLE_LIMIT: '10000',
     DB_POOL_SIZE: '10',
     OUTBOX_POLL_MS: '200',
@@ -54,9 +60,13 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   const logger = options.logger ?? pino({ level: env.LOG_LEVEL });
   let app: INestApplication | undefined;
   try {
-    const moduleRef = await Test.createTestingModule({
+    const builder = Test.createTestingModule({
       imports: [AppModule.register({ env, logger, workers: options.workers ?? false })],
-    }).compile();
+    });
+    for (const { provide, useValue } of options.overrideProviders ?? []) {
+      builder.overrideProvider(provide).useValue(useValue);
+    }
+    const moduleRef = await builder.compile();
     app = moduleRef.createNestApplication({ bodyParser: false, bufferLogs: true });
     configureHttpApp(app, env);
     await app.init();

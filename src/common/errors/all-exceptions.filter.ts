@@ -6,10 +6,12 @@ import { unavailableError } from './unavailable-errors';
 import { domainErrorForConstraint } from './constraint-errors';
 import { ErrorCode, ERROR_STATUS } from './error-code';
 
-/** Errors raised by Express body parsing, before any Nest handler runs. */
+/** Errors raised by Express body parsing, before any Nest handler runs (http-errors shape). */
 interface BodyParserError {
   type?: string;
   status?: number;
+  expose?: boolean;
+  code?: string;
 }
 
 const BODY_PARSER_ERRORS: Record<string, [ErrorCode, string]> = {
@@ -17,7 +19,29 @@ const BODY_PARSER_ERRORS: Record<string, [ErrorCode, string]> = {
   'entity.too.large': ['PAYLOAD_TOO_LARGE', 'The request body is larger than the allowed limit'],
   'encoding.unsupported': ['UNSUPPORTED_MEDIA_TYPE', 'Unsupported content encoding'],
   'charset.unsupported': ['UNSUPPORTED_MEDIA_TYPE', 'Unsupported charset'],
+  'request.size.invalid': ['MALFORMED_JSON', 'The request body does not match its Content-Length'],
 };
+
+/**
+ * A compressed body that does not decompress: raw-body hands on zlib's own error (Z_DATA_ERROR,
+ * brotli's ERR__ERROR_FORMAT_…), which http-errors marks as an exposed 400 without a type.
+ */
+function isUndecodableBody(e: BodyParserError | null): boolean {
+  return e?.status === 400 && e.expose === true && /^(Z_|ERR_)/.test(e.code ?? '');
+}
+
+/**
+ * The client hung up mid-request (body-parser's request.aborted, or a reset while reading): no
+ * one is left to answer, and it is not our error, so it is logged at info, never as a 500.
+ */
+export function isClientAbort(exception: unknown): boolean {
+  const e = exception as BodyParserError | null;
+  if (e?.type === 'request.aborted') return true;
+  // Only as body-parser reports it (an exposed 400): a database's ECONNRESET is a 503.
+  return (
+    e?.status === 400 && e.expose === true && ['ECONNRESET', 'ECONNABORTED'].includes(e.code ?? '')
+  );
+}
 
 const HTTP_STATUS_CODES: Record<number, ErrorCode> = {
   400: 'VALIDATION_FAILED',
@@ -54,6 +78,15 @@ export function toDomainError(exception: unknown): DomainError | null {
     const [code, message] = BODY_PARSER_ERRORS[parser.type];
     return new DomainError(code, message);
   }
+  if (isClientAbort(parser)) {
+    return new DomainError('MALFORMED_JSON', 'The connection closed before the whole body arrived');
+  }
+  if (isUndecodableBody(parser)) {
+    return new DomainError(
+      'MALFORMED_JSON',
+      'The request body could not be decompressed as its Content-Encoding says',
+    );
+  }
   return domainErrorForConstraint(exception) ?? unavailableError(exception);
 }
 
@@ -65,6 +98,14 @@ export class AllExceptionsFilter implements ExceptionFilter {
     if (host.getType() !== 'http') throw exception;
     const req = host.switchToHttp().getRequest<Request & { id?: string }>();
     const res = host.switchToHttp().getResponse<Response>();
+    if (isClientAbort(exception)) {
+      this.logger.log(
+        { requestId: req.id, reason: (exception as BodyParserError).type ?? 'connection reset' },
+        `client closed the connection during ${req.method} ${req.originalUrl}`,
+      );
+      // Writing to the closed socket would only raise a second error.
+      if (res.destroyed || req.socket.destroyed) return;
+    }
     const known = toDomainError(exception);
     if (known?.code === 'SERVICE_UNAVAILABLE') {
       this.logger.warn({ err: exception, requestId: req.id }, 'backing service unavailable');

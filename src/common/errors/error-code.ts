@@ -45,6 +45,7 @@ export const ERROR_STATUS = {
   TICKET_NOT_OPEN: 409,
   TICKET_NOT_CLAIMED_BY_YOU: 403,
   AGENT_AT_CAPACITY: 409,
+  AGENT_SUSPENDED: 403,
   REOPEN_WINDOW_CLOSED: 409,
   // webhooks
   WEBHOOK_NOT_CONFIGURED: 404,
@@ -52,6 +53,11 @@ export const ERROR_STATUS = {
   // payouts
   PAYOUT_RUN_STATE: 409,
   PAYOUT_RUN_OPEN: 409,
+  RUN_HAS_NOTHING_TO_PAY: 409,
+  PAYOUT_LINE_STATE: 409,
+  // ledger
+  ADJUSTMENT_REFERENCE_CONFLICT: 409,
+  ADJUSTMENT_STATE: 409,
 } as const satisfies Record<string, number>;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

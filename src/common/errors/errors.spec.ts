@@ -1,7 +1,7 @@
 import { NotFoundException, ServiceUnavailableException } from '@nestjs/common';
 import { ThrottlerException } from '@nestjs/throttler';
 import { QueryFailedError } from 'typeorm';
-import { toDomainError } from './all-exceptions.filter';
+import { isClientAbort, toDomainError } from './all-exceptions.filter';
 import { domainErrorForConstraint } from './constraint-errors';
 import { DomainError } from './domain-error';
 import { ERROR_STATUS } from './error-code';
@@ -35,6 +35,34 @@ describe('error mapping', () => {
     expect(toDomainError({ type: 'entity.too.large' })).toMatchObject({
       code: 'PAYLOAD_TOO_LARGE',
     });
+  });
+
+  it("maps body-parser failures that are the caller's to 4xx", () => {
+    // As raw-body and http-errors hand them on: zlib's own error, marked an exposed 400.
+    const zlib = (code: string) =>
+      Object.assign(new Error('Bad Request'), { status: 400, expose: true, code });
+    for (const code of ['Z_DATA_ERROR', 'Z_BUF_ERROR', 'ERR__ERROR_FORMAT_PADDING_2']) {
+      expect(toDomainError(zlib(code))).toMatchObject({ code: 'MALFORMED_JSON', status: 400 });
+    }
+    expect(toDomainError({ type: 'request.size.invalid', status: 400 })).toMatchObject({
+      code: 'MALFORMED_JSON',
+    });
+    expect(toDomainError({ type: 'encoding.unsupported', status: 415 })).toMatchObject({
+      code: 'UNSUPPORTED_MEDIA_TYPE',
+      status: 415,
+    });
+    // The same codes without body-parser's marks are not a body problem.
+    expect(toDomainError(Object.assign(new Error('x'), { code: 'Z_DATA_ERROR' }))).toBeNull();
+  });
+
+  it('tells a client that hung up from a backing service that did', () => {
+    const aborted = { type: 'request.aborted', status: 400, expose: true, code: 'ECONNABORTED' };
+    const reset = { status: 400, expose: true, code: 'ECONNRESET', message: 'aborted' };
+    expect([isClientAbort(aborted), isClientAbort(reset)]).toEqual([true, true]);
+    expect(toDomainError(aborted)).toMatchObject({ code: 'MALFORMED_JSON', status: 400 });
+    const redis = Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' });
+    expect(isClientAbort(redis)).toBe(false);
+    expect(toDomainError(redis)).toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
   });
 
   it('maps lost database and Redis connections to 503, not 500', () => {

@@ -1,6 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import helmet from 'helmet';
 import express, {
   ErrorRequestHandler,
   NextFunction,
@@ -10,29 +11,24 @@ import express, {
 } from 'express';
 import { Logger } from 'nestjs-pino';
 import { Env } from '../../config/env.validation';
-import { toDomainError } from '../errors/all-exceptions.filter';
+import { isClientAbort, toDomainError } from '../errors/all-exceptions.filter';
 import { DomainError } from '../errors/domain-error';
-import { requireJsonBody } from './content-type.middleware';
+import { bodyProblems } from './body-shape';
+import { requireJsonBody, requireKnownEncoding } from './content-type.middleware';
 import { REQUEST_ID_HEADER, requestId } from './request-id';
-
-/** Body-parser failures become DomainErrors here, so the one filter renders them. */
-const mapParserErrors: ErrorRequestHandler = (err, _req, _res, next) => {
-  next(toDomainError(err) ?? err);
-};
-
-/** Paths of strings holding a NUL character, which PostgreSQL text cannot store. */
-function nulPaths(value: unknown, path: string, out: string[]): string[] {
-  if (typeof value === 'string') {
-    if (value.includes('\u0000')) out.push(path || '(body)');
-  } else if (value !== null && typeof value === 'object') {
-    for (const [k, v] of Object.entries(value)) nulPaths(v, path ? `${path}.${k}` : k, out);
-  }
-  return out;
-}
+import { refuseBadUrl } from './url-check.middleware';
 
 /**
- * JSON arrays parse fine but no route takes one; NUL characters parse fine but no column can
- * hold one. Both are refused here, naming the field, before they could become a 500.
+ * Body-parser failures become DomainErrors here, so the one filter renders them; a client that
+ * hung up goes on as is, for the filter to log quietly (there is no one to answer).
+ */
+const mapParserErrors: ErrorRequestHandler = (err, _req, _res, next) => {
+  next(isClientAbort(err) ? err : (toDomainError(err) ?? err));
+};
+
+/**
+ * JSON arrays parse fine but no route takes one; deep nesting and NUL characters parse fine but
+ * fail later as 500s (see bodyProblems). All are refused here, naming the field.
  */
 const checkBodyShape: RequestHandler = (req, _res, next) => {
   if (Array.isArray(req.body)) {
@@ -41,16 +37,8 @@ const checkBodyShape: RequestHandler = (req, _res, next) => {
     );
     return;
   }
-  const nul = req.body === undefined ? [] : nulPaths(req.body, '', []);
-  if (nul.length > 0) {
-    next(
-      DomainError.validation(
-        nul.map((field) => ({ field, messages: [`${field} must not contain NUL characters`] })),
-      ),
-    );
-    return;
-  }
-  next();
+  const problems = req.body === undefined ? [] : bodyProblems(req.body);
+  next(problems.length > 0 ? DomainError.validation(problems) : undefined);
 };
 
 function trustProxy(value: string): boolean | number | string {
@@ -61,7 +49,8 @@ function trustProxy(value: string): boolean | number | string {
 
 /**
  * The HTTP set-up shared by main.ts and the test app factory, so tests exercise exactly what
- * production serves: body limits, content-type rules, logging, OpenAPI, graceful shutdown.
+ * production serves: security headers, URL checks, body limits, content-type rules, logging,
+ * OpenAPI, graceful shutdown.
  * Guards, the validation pipe and the error filter are global providers in AppModule.
  */
 export function configureHttpApp(app: INestApplication, env: Env): void {
@@ -74,7 +63,15 @@ export function configureHttpApp(app: INestApplication, env: Env): void {
     req.id = requestId(req, res);
     next();
   });
-  expressApp.use(requireJsonBody);
+  // Helmet's defaults, CSP included, suit the API and the Swagger UI alike: @nestjs/swagger
+  // serves the UI's scripts as same-origin files and only its styles inline, which the default
+  // style-src allows (test/hardening.e2e-spec.ts checks each asset). upgrade-insecure-requests
+  // is dropped: on plain HTTP (a laptop, a LAN address) it would send the UI's assets to https.
+  expressApp.use(
+    helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }),
+  );
+  expressApp.use(refuseBadUrl);
+  expressApp.use(requireJsonBody, requireKnownEncoding);
   expressApp.use(
     express.json({
       limit: env.BODY_LIMIT,
@@ -88,6 +85,8 @@ export function configureHttpApp(app: INestApplication, env: Env): void {
     checkBodyShape,
   );
 
+  // Off: the routes are never mounted, so /docs and /docs-json 404 like any unknown path.
+  if (!env.API_DOCS) return;
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()

@@ -12,6 +12,7 @@ import {
   SuspendAgentDto,
   UpdateAgentProfileDto,
 } from './agent.dto';
+import { AgentSuspensionService } from './agent-suspension.service';
 import { AgentsService } from './agents.service';
 import { CertificationsService } from './certifications.service';
 
@@ -22,6 +23,7 @@ export class AgentsController {
   constructor(
     private readonly agents: AgentsService,
     private readonly certifications: CertificationsService,
+    private readonly suspension: AgentSuspensionService,
   ) {}
 
   @Get('me/profile')
@@ -63,7 +65,11 @@ export class AgentsController {
     return this.certifications.listForAgent(actor);
   }
 
-  /** Suspends an agent: they can claim nothing until reinstated. */
+  /**
+   * Suspends an agent: its tickets go back to the queue (the companies' webhooks hear of each),
+   * its seats on shifts not yet ended are cancelled, and it can claim, keep or resolve nothing
+   * until reinstated.
+   */
   @Post(':id/suspend')
   @HttpCode(200)
   @Roles('admin')
@@ -72,14 +78,14 @@ export class AgentsController {
     @IdParam() id: string,
     @Body() body: SuspendAgentDto,
   ): Promise<AgentProfileDto> {
-    return this.agents.setSuspended(actor, id, body.reason);
+    return this.suspension.suspend(actor, id, body.reason);
   }
 
   @Post(':id/reinstate')
   @HttpCode(200)
   @Roles('admin')
   reinstate(@CurrentActor() actor: Actor, @IdParam() id: string): Promise<AgentProfileDto> {
-    return this.agents.setSuspended(actor, id, null);
+    return this.suspension.reinstate(actor, id);
   }
 }
 

@@ -104,20 +104,8 @@ export class AgentsService {
     return this.getSkills(actor);
   }
 
-  async setSuspended(
-    actor: Actor,
-    agentId: string,
-    reason: string | null,
-  ): Promise<AgentProfileDto> {
-    requireUser(actor, 'admin');
-    const repo = this.db.getRepository(Agent);
-    if (!(await repo.existsBy({ userId: agentId }))) throw DomainError.notFound('Agent');
-    await repo.update(
-      { userId: agentId },
-      reason === null
-        ? { suspendedAt: null, suspendedReason: null }
-        : { suspendedAt: () => 'now()', suspendedReason: reason.trim() },
-    );
+  /** An agent's profile as staff see it (after a suspension, say). */
+  async profileOf(agentId: string): Promise<AgentProfileDto> {
     return toProfileDto(await this.load(this.db.manager, agentId));
   }
 

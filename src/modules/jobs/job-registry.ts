@@ -49,6 +49,8 @@ export interface JobPayloads {
   'ledger.ticket-event': { type: 'ticket.resolved' | 'ticket.reopened'; event: TicketEvent };
   /** When the reopen window has passed: the earning moves from pending to available. */
   'ledger.release-earning': { claimId: string };
+  /** A finance adjustment still pending approval after 7 days lapses. */
+  'ledger.adjustment-expire': { adjustmentId: string };
   /** Applies a stored Stripe event (account.updated, transfer.reversed) once. */
   'stripe.event': { eventId: string };
   /** Pays one payout line through a Stripe transfer, in atomic phases; throttled. */
@@ -73,6 +75,7 @@ export const JOB_QUEUES: { readonly [N in JobName]: QueueName } = {
   'ticket.sla_breached': 'default',
   'ledger.ticket-event': 'default',
   'ledger.release-earning': 'default',
+  'ledger.adjustment-expire': 'default',
   'stripe.event': 'default',
   'payout.line': 'payouts',
   'webhook.deliver': 'webhooks',

@@ -1,24 +1,16 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { requireCompany, requireUser } from '../../common/auth/access';
 import { Actor } from '../../common/auth/actor';
 import { DomainError } from '../../common/errors/domain-error';
 import { decodeCursor, toPage } from '../../common/pagination/page';
-import {
-  AdjustmentDto,
-  AdjustmentsQueryDto,
-  CreateAdjustmentDto,
-  EarningsDto,
-  StatementDto,
-  TrialBalanceDto,
-} from './ledger.dto';
+import { EarningsDto, StatementDto, TrialBalanceDto } from './ledger.dto';
 import { LedgerService } from './ledger.service';
 
 const MAX_STATEMENT_DAYS = 366;
 
-/** Read models over the ledger, and finance's manual adjustments. */
+/** Read models over the ledger: an agent's earnings, a company's statement, the trial balance. */
 @Injectable()
 export class EarningsService {
   constructor(
@@ -159,97 +151,6 @@ export class EarningsService {
       })),
       lines,
     };
-  }
-
-  /** A finance user's manual correction of an agent's available balance; audited in the entry. */
-  async adjust(actor: Actor, input: CreateAdjustmentDto): Promise<AdjustmentDto> {
-    const { userId } = requireUser(actor, 'finance');
-    const [agent]: unknown[] = await this.db.query('SELECT 1 FROM agents WHERE user_id = $1', [
-      input.agentId,
-    ]);
-    if (!agent) throw DomainError.notFound('Agent');
-    // Keys are scoped to the finance user; a replay must carry the same adjustment.
-    const key = `adjustment:${userId}:${input.idempotencyKey ?? randomUUID()}`;
-    const [prior]: { agent_id: string; amount: string; currency: string }[] = await this.db.query(
-      `SELECT e.agent_id, -l.amount_minor AS amount, l.currency FROM journal_entries e
-         JOIN journal_lines l ON l.entry_id = e.id
-         JOIN ledger_accounts a ON a.id = l.account_id AND a.code = 'agent_available'
-        WHERE e.idempotency_key = $1`,
-      [key],
-    );
-    if (
-      prior &&
-      (prior.agent_id !== input.agentId ||
-        Number(prior.amount) !== input.amountMinor ||
-        prior.currency !== input.currency)
-    ) {
-      throw new DomainError('CONFLICT', 'This idempotencyKey was used for a different adjustment');
-    }
-    const { entryId } = await this.db.transaction((em) =>
-      this.ledger.post(em, {
-        kind: 'adjustment',
-        idempotencyKey: key,
-        currency: input.currency,
-        agentId: input.agentId,
-        memo: input.reason.trim(),
-        createdBy: userId,
-        lines: [
-          { account: 'agent_available', ownerId: input.agentId, amountMinor: -input.amountMinor },
-          { account: 'platform_adjustments', ownerId: null, amountMinor: input.amountMinor },
-        ],
-      }),
-    );
-    const [row] = (await this.listAdjustments(actor, { limit: 1, agentId: undefined }, entryId))
-      .items;
-    return row;
-  }
-
-  async listAdjustments(
-    actor: Actor,
-    query: Pick<AdjustmentsQueryDto, 'limit' | 'agentId' | 'cursor'>,
-    entryId?: string,
-  ): Promise<{ items: AdjustmentDto[]; nextCursor: string | null }> {
-    requireUser(actor, 'finance');
-    const after = decodeCursor(query.cursor, ['instant', 'uuid']);
-    const rows: {
-      id: string;
-      agent_id: string;
-      amount: string;
-      currency: string;
-      memo: string;
-      created_by: string;
-      created_at: Date;
-    }[] = await this.db.query(
-      `SELECT e.id, e.agent_id, -l.amount_minor AS amount, l.currency, e.memo, e.created_by, e.created_at
-         FROM journal_entries e
-         JOIN journal_lines l ON l.entry_id = e.id
-         JOIN ledger_accounts a ON a.id = l.account_id AND a.code = 'agent_available'
-        WHERE e.kind = 'adjustment'
-          AND ($1::uuid IS NULL OR e.agent_id = $1) AND ($2::uuid IS NULL OR e.id = $2)
-          AND ($3::timestamptz IS NULL OR (e.created_at, e.id) < ($3::timestamptz, $4::uuid))
-        ORDER BY e.created_at DESC, e.id DESC LIMIT $5`,
-      [
-        query.agentId ?? null,
-        entryId ?? null,
-        after?.[0] ?? null,
-        after?.[1] ?? null,
-        query.limit + 1,
-      ],
-    );
-    return toPage(
-      rows,
-      query.limit,
-      (r) => ({
-        entryId: r.id,
-        agentId: r.agent_id,
-        amountMinor: Number(r.amount),
-        currency: r.currency,
-        reason: r.memo,
-        createdBy: r.created_by,
-        createdAt: r.created_at,
-      }),
-      (r) => [r.created_at.toISOString(), r.id],
-    );
   }
 
   /** Every account's balance; each currency's total is zero by construction. */

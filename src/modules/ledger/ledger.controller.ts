@@ -1,12 +1,8 @@
-import { Body, Controller, Get, Post, Query } from '@nestjs/common';
+import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { Actor } from '../../common/auth/actor';
 import { CurrentActor, Roles } from '../../common/auth/decorators';
 import {
-  AdjustmentDto,
-  AdjustmentPageDto,
-  AdjustmentsQueryDto,
-  CreateAdjustmentDto,
   EarningsDto,
   EarningsQueryDto,
   LedgerIntegrityDto,
@@ -44,22 +40,6 @@ export class LedgerController {
     @Query() query: StatementQueryDto,
   ): Promise<StatementDto> {
     return this.earnings.companyStatement(actor, query.from, query.to);
-  }
-
-  /** Posts a manual adjustment to an agent's available balance (audited, with a reason). */
-  @Post('ledger/adjustments')
-  @Roles('finance')
-  adjust(@CurrentActor() actor: Actor, @Body() body: CreateAdjustmentDto): Promise<AdjustmentDto> {
-    return this.earnings.adjust(actor, body);
-  }
-
-  @Get('ledger/adjustments')
-  @Roles('finance')
-  adjustments(
-    @CurrentActor() actor: Actor,
-    @Query() query: AdjustmentsQueryDto,
-  ): Promise<AdjustmentPageDto> {
-    return this.earnings.listAdjustments(actor, query);
   }
 
   /** Every ledger account's balance; each currency sums to zero. */

@@ -1,21 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 
-import {
-  IsInt,
-  IsOptional,
-  IsString,
-  IsUUID,
-  Length,
-  Matches,
-  Max,
-  Min,
-  NotEquals,
-  Validate,
-} from 'class-validator';
-import { IsCurrencyCode } from '../../common/money/money.dto';
 import { PageQueryDto } from '../../common/pagination/page';
 import { IsInstant } from '../../common/validation/is-instant';
-import { IsOmittable } from '../../common/validation/omittable';
 
 export class AgentBalanceDto {
   currency: string;
@@ -100,50 +86,6 @@ export class StatementDto {
   lines: StatementLineDto[];
 }
 
-export class CreateAdjustmentDto {
-  @IsUUID()
-  agentId: string;
-
-  /** Signed minor units: positive credits the agent, negative debits (may leave it negative). */
-  @IsInt()
-  @NotEquals(0)
-  @Min(-10_000_000)
-  @Max(10_000_000)
-  amountMinor: number;
-
-  @Validate(IsCurrencyCode)
-  currency: string;
-
-  /** Why, for the audit trail (shown to the agent). */
-  @IsString()
-  @Length(3, 500)
-  @Matches(/\S/, { message: 'reason must not be blank' })
-  reason: string;
-
-  /** Optional: retrying with the same key never posts twice. */
-  @IsOmittable()
-  @Matches(/^[A-Za-z0-9._:-]{8,100}$/, {
-    message: 'idempotencyKey must be 8-100 of A-Z a-z 0-9 . _ : -',
-  })
-  idempotencyKey?: string;
-}
-
-export class AdjustmentDto {
-  entryId: string;
-  agentId: string;
-  amountMinor: number;
-  currency: string;
-  reason: string;
-  createdBy: string;
-  createdAt: Date;
-}
-
-export class AdjustmentsQueryDto extends PageQueryDto {
-  @IsOptional()
-  @IsUUID()
-  agentId?: string;
-}
-
 export class TrialBalanceRowDto {
   account: string;
   currency: string;
@@ -154,11 +96,6 @@ export class TrialBalanceDto {
   /** Sum of every line per currency: always zero. */
   totals: { currency: string; balanceMinor: number }[];
   accounts: TrialBalanceRowDto[];
-}
-
-export class AdjustmentPageDto {
-  items: AdjustmentDto[];
-  nextCursor: string | null;
 }
 
 export class UnreversedReopenedClaimDto {

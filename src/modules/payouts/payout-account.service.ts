@@ -53,6 +53,8 @@ export class PayoutAccountService {
         'SELECT email FROM users WHERE id = $1',
         [userId],
       );
+      // A token outliving its account (access tokens are stateless for 15 minutes).
+      if (!user) throw new DomainError('UNAUTHENTICATED', 'This account no longer exists');
       const account = await this.call(() =>
         this.stripe.accounts.create(
           {

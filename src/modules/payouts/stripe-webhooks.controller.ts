@@ -13,14 +13,57 @@ import type { Request } from 'express';
 import Stripe from 'stripe';
 import { DataSource } from 'typeorm';
 import { Public } from '../../common/auth/decorators';
-import { DomainError } from '../../common/errors/domain-error';
+import { DomainError, FieldError } from '../../common/errors/domain-error';
 import { OutboxService } from '../outbox/outbox.service';
 import { STRIPE, STRIPE_SETTINGS, StripeSettings } from '../stripe/stripe.module';
 
+/** Stripe's default signature tolerance, applied both ways (constructEvent only checks age). */
+const TOLERANCE_SECONDS = 300;
+/** Stripe started in 2010; an event stamped before, or after tomorrow, is not one of its own. */
+const EARLIEST_CREATED = Date.UTC(2010, 0, 1) / 1000;
+const MAX_ID_LENGTH = 255;
+
+/** The signature's `t=` as stripe-node reads it (the last one wins, parseInt). */
+function signedAt(header: string): number {
+  let t = NaN;
+  for (const item of header.split(',')) {
+    const [key, value] = item.split('=');
+    if (key === 't') t = parseInt(value, 10);
+  }
+  return t;
+}
+
+const shortString = (v: unknown) =>
+  typeof v === 'string' && v.length > 0 && v.length <= MAX_ID_LENGTH;
+
+/**
+ * A correctly signed body is still only JSON: the fields we store must have Stripe's types, or
+ * the insert fails as a 500 (a NOT NULL id, to_timestamp of a string or of 1e20).
+ */
+function eventProblems(event: Record<string, unknown>): FieldError[] {
+  const created = event.created as number;
+  const latest = Date.now() / 1000 + 24 * 3600;
+  const text = `a string of 1-${MAX_ID_LENGTH} characters`;
+  const checks: [string, boolean, string][] = [
+    ['id', shortString(event.id), `id must be ${text}`],
+    ['type', shortString(event.type), `type must be ${text}`],
+    [
+      'created',
+      Number.isSafeInteger(created) && created >= EARLIEST_CREATED && created <= latest,
+      'created must be whole Unix seconds between 2010 and tomorrow',
+    ],
+    ['account', event.account == null || shortString(event.account), `account must be ${text}`],
+  ];
+  return checks
+    .filter(([, ok]) => !ok)
+    .map(([field, , message]) => ({ field, messages: [message] }));
+}
+
 /**
  * Stripe calls these; authenticity comes from the signature over the raw body (300 s
- * tolerance), not from our auth. Each event id is stored once, with a job to apply it, in one
- * transaction; the answer is immediate and the work happens in the queue.
+ * tolerance, past and future), not from our auth; then the event's shape is checked. Each
+ * event id is stored once, with a job to apply it, in one transaction; the answer is immediate
+ * and the work happens in the queue.
  */
 @ApiTags('stripe')
 @Controller('v1/stripe')
@@ -56,6 +99,7 @@ export class StripeWebhooksController {
         req.rawBody ?? Buffer.alloc(0),
         signature ?? '',
         secret,
+        TOLERANCE_SECONDS,
       );
     } catch (e) {
       throw new DomainError(
@@ -63,6 +107,14 @@ export class StripeWebhooksController {
         `Stripe signature check failed: ${(e as Error).message}`,
       );
     }
+    if (signedAt(signature ?? '') - Date.now() / 1000 > TOLERANCE_SECONDS) {
+      throw new DomainError(
+        'VALIDATION_FAILED',
+        'Stripe signature check failed: Timestamp too far in the future',
+      );
+    }
+    const problems = eventProblems(event as unknown as Record<string, unknown>);
+    if (problems.length > 0) throw DomainError.validation(problems);
     const duplicate = await this.db.transaction(async (em) => {
       const [stored]: unknown[] = await em.query(
         `INSERT INTO stripe_events (id, type, account, created, payload)

@@ -4,6 +4,7 @@ import { SkillsModule } from '../skills/skills.module';
 import { OpenShiftsService } from './open-shifts.service';
 import { MySeatsController, SeatsController } from './seats.controller';
 import { SeatAllocator } from './seat-allocator.service';
+import { SeatSuspension } from './seat-suspension.service';
 import { Shift, ShiftRequiredSkill } from './shift.entity';
 import { ShiftClaimsService } from './shift-claims.service';
 import { NoShowCheckHandler, ShiftCompleteHandler } from './shift-timers.handlers';
@@ -21,8 +22,10 @@ import { ShiftsService } from './shifts.service';
     ShiftClaimsService,
     ShiftWaitlistService,
     SeatAllocator,
+    SeatSuspension,
     NoShowCheckHandler,
     ShiftCompleteHandler,
   ],
+  exports: [SeatSuspension],
 })
 export class ShiftsModule {}

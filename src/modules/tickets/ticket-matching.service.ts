@@ -130,7 +130,11 @@ export class TicketMatchingService {
       );
       if (!ticket) throw DomainError.notFound('Ticket');
       // Nothing about a ticket of a company the agent is not working for right now.
-      if (ctx.live?.companyId !== ticket.company_id) throw notEligible([{ code: 'NOT_ON_SHIFT' }]);
+      if (ctx.live?.companyId !== ticket.company_id) {
+        // A suspension also ended the agent's shift: name the cause first.
+        const off: TicketIneligibility[] = [{ code: 'NOT_ON_SHIFT' }];
+        throw notEligible(ctx.suspended ? [{ code: 'SUSPENDED' }, ...off] : off);
+      }
       if (ticket.status === 'claimed') {
         if (ticket.claimed_by === userId) return (await this.agentTicket(em, ticketId, userId))!;
         throw new DomainError('TICKET_ALREADY_CLAIMED', 'Another agent has this ticket');

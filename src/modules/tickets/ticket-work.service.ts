@@ -12,7 +12,7 @@ import { TicketDto } from './ticket.dto';
 import { emitTicketEvent } from './ticket-events';
 import { loadTicket, TicketRow } from './ticket-views';
 
-export type ReleasedBy = 'agent' | 'handle_timeout' | 'shift_end';
+export type ReleasedBy = 'agent' | 'handle_timeout' | 'shift_end' | 'suspension';
 
 /** What the claiming agent does with a ticket: keep it alive, give it back, resolve it. */
 @Injectable()
@@ -125,17 +125,50 @@ export class TicketWorkService {
     }
   }
 
-  /** Locks the ticket and checks the caller holds its active claim. */
+  /**
+   * Every ticket the agent holds goes back to the queue at once (a suspension), each with its
+   * `ticket.released` event. The caller holds the agent's row lock; tickets are locked after it,
+   * the order the claim path uses.
+   */
+  async releaseAllOf(
+    em: EntityManager,
+    agentId: string,
+    by: ReleasedBy,
+    reason: string,
+  ): Promise<number> {
+    const held: { id: string; ticket_id: string }[] = await em.query(
+      `SELECT id, ticket_id FROM ticket_claims WHERE agent_id = $1 AND status = 'active'
+        ORDER BY ticket_id`,
+      [agentId],
+    );
+    for (const claim of held) {
+      const [ticket]: TicketRow[] = await em.query(
+        'SELECT * FROM tickets WHERE id = $1 FOR UPDATE',
+        [claim.ticket_id],
+      );
+      await this.releaseClaim(em, ticket, claim.id, agentId, by, reason);
+    }
+    return held.length;
+  }
+
+  /** Locks the ticket and checks the caller holds its active claim (and is not suspended). */
   private async ownActiveClaim(em: EntityManager, ticketId: string, agentId: string) {
     const [ticket]: TicketRow[] = await em.query('SELECT * FROM tickets WHERE id = $1 FOR UPDATE', [
       ticketId,
     ]);
     if (!ticket) throw DomainError.notFound('Ticket');
-    const [claim]: { id: string; agent_id: string }[] = await em.query(
-      `SELECT id, agent_id FROM ticket_claims WHERE ticket_id = $1 AND status = 'active'`,
-      [ticketId],
+    const [claim]: { id: string; agent_id: string; suspended: boolean }[] = await em.query(
+      `SELECT c.id, c.agent_id, (SELECT suspended_at IS NOT NULL FROM agents
+                                  WHERE user_id = $2) AS suspended
+         FROM (SELECT 1) one
+         LEFT JOIN ticket_claims c ON c.ticket_id = $1 AND c.status = 'active'`,
+      [ticketId, agentId],
     );
-    if (!claim || claim.agent_id !== agentId) {
+    // A suspended agent's tickets were released; say why rather than "not yours".
+    if (claim.suspended) {
+      throw new DomainError('AGENT_SUSPENDED', 'Your account is suspended');
+    }
+    if (!claim.id || claim.agent_id !== agentId) {
       throw new DomainError('TICKET_NOT_CLAIMED_BY_YOU', 'You do not hold this ticket');
     }
     return { ticket, claimId: claim.id };

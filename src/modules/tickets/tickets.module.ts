@@ -27,5 +27,6 @@ import { TicketsService } from './tickets.service';
     HandleTimeoutHandler,
     ShiftEndReleaseHandler,
   ],
+  exports: [TicketWorkService],
 })
 export class TicketsModule {}

@@ -11,8 +11,12 @@ import {
   TicketEvent,
   TicketEventType,
 } from '../jobs/job-registry';
+import { SecretBoxError } from '../../common/crypto/secret-box';
 import { OutboxService } from '../outbox/outbox.service';
+import { postPinned } from './webhook-http';
+import { WebhookSecrets } from './webhook-secrets.service';
 import { SIGNATURE_HEADER, signatureHeader } from './webhook-signature';
+import { RefusedTargetError, WebhookTargetPolicy } from './webhook-target.policy';
 
 /**
  * Turns each ticket event into a delivery for the company's webhook, if it has one. The
@@ -48,7 +52,8 @@ export class WebhookFanOutHandler implements HandlesJob<TicketEventType> {
  * One signed POST. A non-2xx answer or a network error fails the job, so BullMQ retries it with
  * exponential backoff (WEBHOOK_ATTEMPTS from WEBHOOK_BACKOFF_MS: about a day); every attempt is
  * recorded for the company to read. Delivered twice is possible (at-least-once), so receivers
- * dedupe on the event id.
+ * dedupe on the event id. The target is checked before every attempt (WebhookTargetPolicy) and
+ * the connection goes only to the address checked.
  */
 @Injectable()
 @JobHandler('webhook.deliver')
@@ -58,18 +63,25 @@ export class WebhookDeliveryHandler implements HandlesJob<'webhook.deliver'> {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly config: ConfigService<Env, true>,
+    private readonly targets: WebhookTargetPolicy,
+    private readonly secrets: WebhookSecrets,
   ) {}
 
   async handle(
     { deliveryId }: JobPayloads['webhook.deliver'],
     job: Job,
   ): Promise<{ status: string }> {
-    const [d]: { status: string; payload: unknown; url: string | null; secret: string | null }[] =
-      await this.db.query(
-        `SELECT d.status, d.payload, e.url, e.secret FROM webhook_deliveries d
-           LEFT JOIN webhook_endpoints e ON e.company_id = d.company_id WHERE d.id = $1`,
-        [deliveryId],
-      );
+    const [d]: {
+      status: string;
+      payload: unknown;
+      company_id: string;
+      url: string | null;
+      secret: string | null;
+    }[] = await this.db.query(
+      `SELECT d.status, d.payload, d.company_id, e.url, e.secret FROM webhook_deliveries d
+         LEFT JOIN webhook_endpoints e ON e.company_id = d.company_id WHERE d.id = $1`,
+      [deliveryId],
+    );
     if (!d || d.status === 'delivered') return { status: d?.status ?? 'missing' };
     if (!d.url || !d.secret) {
       await this.record(deliveryId, 'failed', null, 'the webhook was removed', null);
@@ -81,25 +93,42 @@ export class WebhookDeliveryHandler implements HandlesJob<'webhook.deliver'> {
     let status: number | null = null;
     let error: string | null = null;
     try {
-      const res = await fetch(d.url, {
-        method: 'POST',
-        body,
-        redirect: 'manual',
-        signal: AbortSignal.timeout(this.config.get('WEBHOOK_TIMEOUT_MS', { infer: true })),
-        headers: {
+      const url = new URL(d.url);
+      const pinned = await this.targets.addressFor(url);
+      const secret = this.secrets.reveal(d.company_id, d.secret);
+      await this.secrets.sealIfClear(d.company_id, d.secret);
+      status = await postPinned(
+        url,
+        pinned,
+        {
           'Content-Type': 'application/json',
           'User-Agent': 'Handoff-Webhooks/1',
-          [SIGNATURE_HEADER]: signatureHeader(d.secret, body, timestamp),
+          [SIGNATURE_HEADER]: signatureHeader(secret, body, timestamp),
           'Handoff-Event': event.type,
           'Handoff-Event-Id': event.id,
           'Handoff-Delivery': deliveryId,
         },
-      });
-      status = res.status;
-      await res.body?.cancel().catch(() => undefined);
-      if (!res.ok) error = `receiver answered ${res.status}`;
+        body,
+        this.config.get('WEBHOOK_TIMEOUT_MS', { infer: true }),
+      );
+      if (status >= 300 && status < 400) {
+        error = `receiver answered ${status}; redirects are not followed`;
+      } else if (status < 200 || status >= 300) {
+        error = `receiver answered ${status}`;
+      }
     } catch (e) {
-      error = (e as Error).name === 'TimeoutError' ? 'timed out' : (e as Error).message;
+      if (e instanceof RefusedTargetError) {
+        // The same URL and DNS will be refused on every retry for hours: fail it now. The
+        // company fixes its URL (or DNS) and redelivers.
+        await this.record(deliveryId, 'failed', null, e.message, d.url);
+        this.logger.warn(
+          { deliveryId, error: e.message, address: e.address },
+          'webhook target refused',
+        );
+        return { status: 'failed' };
+      }
+      error =
+        e instanceof SecretBoxError ? 'the signing secret could not be read' : (e as Error).message;
     }
     const last = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
     const outcome = error === null ? 'delivered' : last ? 'failed' : 'pending';

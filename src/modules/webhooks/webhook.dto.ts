@@ -3,7 +3,11 @@ import { IsUrl, Matches, MaxLength } from 'class-validator';
 import { PageQueryDto } from '../../common/pagination/page';
 
 export class SetWebhookDto {
-  /** Where events are POSTed. Use https in production. */
+  /**
+   * Where events are POSTed. Use https in production. It must reach a public address (not
+   * loopback, private, link-local…), carry no credentials, and answer 2xx itself: redirects are
+   * not followed.
+   */
   @IsUrl(
     { protocols: ['http', 'https'], require_protocol: true, require_tld: false },
     { message: 'url must be an http(s) URL' },

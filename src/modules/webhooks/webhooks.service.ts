@@ -9,6 +9,8 @@ import { decodeCursor, Page, toPage } from '../../common/pagination/page';
 import { changedRows } from '../../database/sql';
 import { OutboxService } from '../outbox/outbox.service';
 import { WebhookDeliveryDto, WebhookDto, WebhookWithSecretDto } from './webhook.dto';
+import { WebhookSecrets } from './webhook-secrets.service';
+import { WebhookTargetPolicy } from './webhook-target.policy';
 
 interface DeliveryRow {
   id: string;
@@ -44,18 +46,24 @@ export class WebhooksService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly outbox: OutboxService,
+    private readonly targets: WebhookTargetPolicy,
+    private readonly secrets: WebhookSecrets,
   ) {}
 
-  /** Sets (or replaces) the endpoint with a fresh signing secret, returned this once. */
+  /**
+   * Sets (or replaces) the endpoint with a fresh signing secret, returned this once and stored
+   * only encrypted. The URL must lead to a public address (WebhookTargetPolicy).
+   */
   async set(actor: Actor, url: string): Promise<WebhookWithSecretDto> {
     const companyId = requireCompany(actor);
+    await this.targets.checkOnSet(url);
     const secret = `whsec_${randomSecret(32)}`;
     const [row]: { url: string; created_at: Date; updated_at: Date }[] = await this.db.query(
       `INSERT INTO webhook_endpoints (company_id, url, secret) VALUES ($1, $2, $3)
        ON CONFLICT (company_id) DO UPDATE SET url = EXCLUDED.url, secret = EXCLUDED.secret,
                                               updated_at = now()
        RETURNING url, created_at, updated_at`,
-      [companyId, url, secret],
+      [companyId, url, this.secrets.seal(companyId, secret)],
     );
     return { url: row.url, createdAt: row.created_at, updatedAt: row.updated_at, secret };
   }

@@ -1,0 +1,58 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { requireUser } from '../../common/auth/access';
+import { Actor } from '../../common/auth/actor';
+import { DomainError } from '../../common/errors/domain-error';
+import { SeatSuspension } from '../shifts/seat-suspension.service';
+import { TicketWorkService } from '../tickets/ticket-work.service';
+import { AgentProfileDto } from './agent.dto';
+import { AgentsService } from './agents.service';
+
+/**
+ * Suspending an agent stops its work at once, in one transaction: it holds no ticket (each goes
+ * back to the queue with a `ticket.released` event, releasedBy `suspension`, which the company's
+ * webhook receives), no seat on a shift that has not ended (cancelled, not counted against it as
+ * a late cancellation), no waitlist place; claims, heartbeats and resolutions are refused while
+ * suspended. Reinstating only lifts the suspension.
+ */
+@Injectable()
+export class AgentSuspensionService {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly agents: AgentsService,
+    private readonly seats: SeatSuspension,
+    private readonly tickets: TicketWorkService,
+  ) {}
+
+  async suspend(actor: Actor, agentId: string, reason: string): Promise<AgentProfileDto> {
+    requireUser(actor, 'admin');
+    const freed = await this.db.transaction(async (em) => {
+      // Lock order everywhere: shift rows, then the agent row, then ticket rows. A seat claimed
+      // after the shifts were read waits for the agent lock and then sees the suspension.
+      const shiftIds = await this.seats.lockShiftsOf(em, agentId);
+      const [agent]: unknown[] = await em.query(
+        `UPDATE agents SET suspended_at = coalesce(suspended_at, now()), suspended_reason = $2
+          WHERE user_id = $1 RETURNING user_id`,
+        [agentId, reason.trim()],
+      );
+      if (!agent) throw DomainError.notFound('Agent');
+      const cancelledOn = await this.seats.cancelSeats(em, agentId, shiftIds);
+      await this.tickets.releaseAllOf(em, agentId, 'suspension', 'the agent was suspended');
+      return cancelledOn;
+    });
+    await this.seats.offerFreedSeats(freed);
+    return this.agents.profileOf(agentId);
+  }
+
+  async reinstate(actor: Actor, agentId: string): Promise<AgentProfileDto> {
+    requireUser(actor, 'admin');
+    const [agent]: unknown[] = await this.db.query(
+      `UPDATE agents SET suspended_at = NULL, suspended_reason = NULL WHERE user_id = $1
+        RETURNING user_id`,
+      [agentId],
+    );
+    if (!agent) throw DomainError.notFound('Agent');
+    return this.agents.profileOf(agentId);
+  }
+}

@@ -1,0 +1,81 @@
+import { Body, Controller, Get, HttpCode, Post, Query, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import type { Actor } from '../../common/auth/actor';
+import { CurrentActor, Roles } from '../../common/auth/decorators';
+import { IdParam } from '../../common/http/id-param';
+import {
+  AdjustmentDto,
+  AdjustmentPageDto,
+  AdjustmentsQueryDto,
+  CreateAdjustmentDto,
+  DecideAdjustmentDto,
+} from './adjustment.dto';
+import { AdjustmentsService } from './adjustments.service';
+
+@ApiTags('money')
+@ApiBearerAuth('user')
+@Controller('v1/ledger/adjustments')
+@Roles('finance')
+export class AdjustmentsController {
+  constructor(private readonly adjustments: AdjustmentsService) {}
+
+  /**
+   * Corrects an agent's available balance (audited, with a reason and your unique reference).
+   * 201 posted, or pending when above ADJUSTMENT_APPROVAL_MINOR (a second finance user approves);
+   * the same reference and body again: 200 with the same adjustment; another body: 409.
+   */
+  @Post()
+  async create(
+    @CurrentActor() actor: Actor,
+    @Body() body: CreateAdjustmentDto,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<AdjustmentDto> {
+    const { created, adjustment } = await this.adjustments.create(actor, body);
+    res.status(created ? 201 : 200);
+    return adjustment;
+  }
+
+  /** Newest first; filter by agent or status (`pending` is the approval queue). */
+  @Get()
+  list(
+    @CurrentActor() actor: Actor,
+    @Query() query: AdjustmentsQueryDto,
+  ): Promise<AdjustmentPageDto> {
+    return this.adjustments.list(actor, query);
+  }
+
+  @Get(':id')
+  get(@CurrentActor() actor: Actor, @IdParam() id: string): Promise<AdjustmentDto> {
+    return this.adjustments.get(actor, id);
+  }
+
+  /** Approves a pending adjustment (not your own): the money moves now. */
+  @Post(':id/approve')
+  @HttpCode(200)
+  approve(
+    @CurrentActor() actor: Actor,
+    @IdParam() id: string,
+    @Body() body: DecideAdjustmentDto,
+  ): Promise<AdjustmentDto> {
+    return this.adjustments.approve(actor, id, body.note);
+  }
+
+  /** Rejects a pending adjustment (not your own): nothing moves. */
+  @Post(':id/reject')
+  @HttpCode(200)
+  reject(
+    @CurrentActor() actor: Actor,
+    @IdParam() id: string,
+    @Body() body: DecideAdjustmentDto,
+  ): Promise<AdjustmentDto> {
+    return this.adjustments.reject(actor, id, body.note);
+  }
+
+  /** Withdraws your own pending adjustment. */
+  @Post(':id/cancel')
+  @HttpCode(200)
+  cancel(@CurrentActor() actor: Actor, @IdParam() id: string): Promise<AdjustmentDto> {
+    return this.adjustments.cancel(actor, id);
+  }
+}

@@ -1,0 +1,299 @@
+import { Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { requireUser } from '../../common/auth/access';
+import { Actor } from '../../common/auth/actor';
+import { DomainError } from '../../common/errors/domain-error';
+import { decodeCursor, Page, toPage } from '../../common/pagination/page';
+import { Env } from '../../config/env.validation';
+import { changedRows } from '../../database/sql';
+import { OutboxService } from '../outbox/outbox.service';
+import { AdjustmentDto, AdjustmentsQueryDto, CreateAdjustmentDto } from './adjustment.dto';
+import { LedgerService } from './ledger.service';
+
+/** A pending adjustment nobody decided on lapses after this long. */
+export const ADJUSTMENT_PENDING_DAYS = 7;
+
+interface AdjustmentRow {
+  id: string;
+  reference: string;
+  agent_id: string;
+  amount_minor: string;
+  currency: string;
+  reason: string;
+  status: string;
+  created_by: string;
+  created_at: Date;
+  expires_at: Date | null;
+  decided_by: string | null;
+  decided_at: Date | null;
+  decision_note: string | null;
+  entry_id: string | null;
+}
+
+const toDto = (r: AdjustmentRow): AdjustmentDto => ({
+  id: r.id,
+  reference: r.reference,
+  agentId: r.agent_id,
+  amountMinor: Number(r.amount_minor),
+  currency: r.currency,
+  reason: r.reason,
+  status: r.status,
+  createdBy: r.created_by,
+  createdAt: r.created_at,
+  expiresAt: r.expires_at,
+  decidedBy: r.decided_by,
+  decidedAt: r.decided_at,
+  decisionNote: r.decision_note,
+  entryId: r.entry_id,
+});
+
+/**
+ * Finance's manual corrections of an agent's available balance. Each carries a business
+ * reference unique forever, so the same correction can never post twice whoever sends it, and
+ * large ones need a second finance user (maker-checker) before any money moves.
+ */
+@Injectable()
+export class AdjustmentsService {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly ledger: LedgerService,
+    private readonly outbox: OutboxService,
+    private readonly config: ConfigService<Env, true>,
+  ) {}
+
+  /** Creates (201) or, for a reference already used with the same body, answers it (200). */
+  async create(
+    actor: Actor,
+    input: CreateAdjustmentDto,
+  ): Promise<{ created: boolean; adjustment: AdjustmentDto }> {
+    const { userId } = requireUser(actor, 'finance');
+    const reason = input.reason.trim();
+    const threshold = this.config.get('ADJUSTMENT_APPROVAL_MINOR', { infer: true });
+    const needsApproval = Math.abs(input.amountMinor) > threshold;
+    return this.db.transaction(async (em) => {
+      const [agent]: unknown[] = await em.query('SELECT 1 FROM agents WHERE user_id = $1', [
+        input.agentId,
+      ]);
+      if (!agent) throw DomainError.notFound('Agent');
+      // Written pending; a small one is posted below in the same transaction. The unique
+      // reference decides between two concurrent requests: the loser reads the winner's.
+      const [row]: AdjustmentRow[] = await em.query(
+        `INSERT INTO ledger_adjustments (reference, agent_id, amount_minor, currency, reason,
+                                         status, created_by, expires_at)
+         VALUES ($1, $2, $3, $4, $5, 'pending', $6, now() + make_interval(days => $7))
+         ON CONFLICT ON CONSTRAINT uq_ledger_adjustments_reference DO NOTHING
+         RETURNING *`,
+        [
+          input.reference,
+          input.agentId,
+          input.amountMinor,
+          input.currency,
+          reason,
+          userId,
+          ADJUSTMENT_PENDING_DAYS,
+        ],
+      );
+      if (!row) return { created: false, adjustment: await this.replay(em, input, reason) };
+      if (needsApproval) {
+        await this.outbox.enqueue(
+          em,
+          'ledger.adjustment-expire',
+          { adjustmentId: row.id },
+          { runAt: row.expires_at! },
+        );
+        return { created: true, adjustment: toDto(row) };
+      }
+      return { created: true, adjustment: await this.post(em, row, null, null) };
+    });
+  }
+
+  async list(actor: Actor, query: AdjustmentsQueryDto): Promise<Page<AdjustmentDto>> {
+    requireUser(actor, 'finance');
+    const after = decodeCursor(query.cursor, ['instant', 'uuid']);
+    const rows: AdjustmentRow[] = await this.db.query(
+      `SELECT * FROM ledger_adjustments
+        WHERE ($1::uuid IS NULL OR agent_id = $1) AND ($2::text IS NULL OR status = $2)
+          AND ($3::timestamptz IS NULL OR (created_at, id) < ($3::timestamptz, $4::uuid))
+        ORDER BY created_at DESC, id DESC LIMIT $5`,
+      [
+        query.agentId ?? null,
+        query.status ?? null,
+        after?.[0] ?? null,
+        after?.[1] ?? null,
+        query.limit + 1,
+      ],
+    );
+    return toPage(rows, query.limit, toDto, (r) => [r.created_at.toISOString(), r.id]);
+  }
+
+  async get(actor: Actor, id: string): Promise<AdjustmentDto> {
+    requireUser(actor, 'finance');
+    return toDto(await this.load(this.db.manager, id));
+  }
+
+  /** A second finance user approves a pending adjustment: the money moves now. */
+  async approve(actor: Actor, id: string, note?: string): Promise<AdjustmentDto> {
+    const { userId } = requireUser(actor, 'finance');
+    return this.db.transaction(async (em) => {
+      const row = await this.pendingForDecision(em, id, userId, 'approve');
+      return this.post(em, row, userId, note?.trim() ?? null);
+    });
+  }
+
+  async reject(actor: Actor, id: string, note?: string): Promise<AdjustmentDto> {
+    const { userId } = requireUser(actor, 'finance');
+    return this.db.transaction(async (em) => {
+      await this.pendingForDecision(em, id, userId, 'reject');
+      return this.decide(em, id, 'rejected', userId, note?.trim() ?? null);
+    });
+  }
+
+  /** Its creator withdraws a pending adjustment. */
+  async cancel(actor: Actor, id: string): Promise<AdjustmentDto> {
+    const { userId } = requireUser(actor, 'finance');
+    return this.db.transaction(async (em) => {
+      const row = await this.pending(em, id, 'cancel');
+      if (row.created_by !== userId) {
+        throw new DomainError('FORBIDDEN', 'Only the finance user who made it may cancel it');
+      }
+      return this.decide(em, id, 'cancelled', userId, null);
+    });
+  }
+
+  /** The expiry job: a pending adjustment past its time lapses (early firings re-arm). */
+  async expire(adjustmentId: string): Promise<{ expired: boolean }> {
+    return this.db.transaction(async (em) => {
+      const [row]: (AdjustmentRow & { due: boolean })[] = await em.query(
+        `SELECT *, expires_at <= now() AS due FROM ledger_adjustments WHERE id = $1 FOR UPDATE`,
+        [adjustmentId],
+      );
+      if (!row || row.status !== 'pending') return { expired: false };
+      if (!row.due) {
+        await this.outbox.enqueue(
+          em,
+          'ledger.adjustment-expire',
+          { adjustmentId },
+          { runAt: row.expires_at! },
+        );
+        return { expired: false };
+      }
+      await this.decide(em, adjustmentId, 'expired', null, null);
+      return { expired: true };
+    });
+  }
+
+  /** Books the adjustment (idempotent on its id) and marks it posted. */
+  private async post(
+    em: EntityManager,
+    row: AdjustmentRow,
+    decidedBy: string | null,
+    note: string | null,
+  ): Promise<AdjustmentDto> {
+    const amount = Number(row.amount_minor);
+    const { entryId } = await this.ledger.post(em, {
+      kind: 'adjustment',
+      idempotencyKey: `adjustment:${row.id}`,
+      currency: row.currency,
+      agentId: row.agent_id,
+      memo: row.reason,
+      createdBy: row.created_by,
+      lines: [
+        { account: 'agent_available', ownerId: row.agent_id, amountMinor: -amount },
+        { account: 'platform_adjustments', ownerId: null, amountMinor: amount },
+      ],
+    });
+    const [posted] = await changedRows<AdjustmentRow>(
+      em,
+      `UPDATE ledger_adjustments
+          SET status = 'posted', entry_id = $2, expires_at = NULL,
+              decided_by = $3, decided_at = CASE WHEN $3::uuid IS NULL THEN NULL ELSE now() END,
+              decision_note = $4
+        WHERE id = $1 RETURNING *`,
+      [row.id, entryId, decidedBy, note],
+    );
+    return toDto(posted);
+  }
+
+  private async decide(
+    em: EntityManager,
+    id: string,
+    status: 'rejected' | 'cancelled' | 'expired',
+    by: string | null,
+    note: string | null,
+  ): Promise<AdjustmentDto> {
+    const [row] = await changedRows<AdjustmentRow>(
+      em,
+      `UPDATE ledger_adjustments
+          SET status = $2, decided_by = $3, decided_at = now(), decision_note = $4
+        WHERE id = $1 RETURNING *`,
+      [id, status, by, note],
+    );
+    return toDto(row);
+  }
+
+  /** The same reference again: the same adjustment answers; anything else is a conflict. */
+  private async replay(
+    em: EntityManager,
+    input: CreateAdjustmentDto,
+    reason: string,
+  ): Promise<AdjustmentDto> {
+    const [existing]: AdjustmentRow[] = await em.query(
+      'SELECT * FROM ledger_adjustments WHERE reference = $1',
+      [input.reference],
+    );
+    const same =
+      existing.agent_id === input.agentId &&
+      Number(existing.amount_minor) === input.amountMinor &&
+      existing.currency === input.currency &&
+      existing.reason === reason;
+    if (!same) {
+      throw new DomainError(
+        'ADJUSTMENT_REFERENCE_CONFLICT',
+        `Reference ${input.reference} was already used for a different adjustment`,
+        { reference: input.reference, adjustmentId: existing.id },
+      );
+    }
+    return toDto(existing);
+  }
+
+  private async pendingForDecision(
+    em: EntityManager,
+    id: string,
+    userId: string,
+    action: 'approve' | 'reject',
+  ): Promise<AdjustmentRow> {
+    const row = await this.pending(em, id, action);
+    if (row.created_by === userId) {
+      throw new DomainError(
+        'FORBIDDEN',
+        `An adjustment must be ${action === 'approve' ? 'approved' : 'rejected'} by someone other than its creator`,
+      );
+    }
+    return row;
+  }
+
+  /** The adjustment, locked, if still pending and not lapsed (a late expiry job is no excuse). */
+  private async pending(em: EntityManager, id: string, action: string): Promise<AdjustmentRow> {
+    const row = await this.load(em, id, true);
+    // Lapsed but its expiry job has not run yet: as good as expired (the job will record it).
+    const lapsed = row.status === 'pending' && row.expires_at!.getTime() <= Date.now();
+    if (row.status !== 'pending' || lapsed) {
+      const status = lapsed ? 'expired' : row.status;
+      throw new DomainError('ADJUSTMENT_STATE', `A ${status} adjustment cannot ${action}`, {
+        status,
+      });
+    }
+    return row;
+  }
+
+  private async load(em: EntityManager, id: string, lock = false): Promise<AdjustmentRow> {
+    const [row]: AdjustmentRow[] = await em.query(
+      `SELECT * FROM ledger_adjustments WHERE id = $1 ${lock ? 'FOR UPDATE' : ''}`,
+      [id],
+    );
+    if (!row) throw DomainError.notFound('Adjustment');
+    return row;
+  }
+}

@@ -1,0 +1,109 @@
+import { createStaff, registerAgent, registerCompany, SignedIn } from './support/factories';
+import { waitFor } from './support/money';
+import { postShift, setProfile } from './support/shifts';
+import { createApiKey } from './support/factories';
+import { escalate, liveAgents } from './support/tickets';
+import { createTestApp, TestApp } from './support/test-app';
+
+describe('suspending an agent ends its work', () => {
+  let t: TestApp;
+  let company: SignedIn;
+  let admin: SignedIn;
+  let key: string;
+  beforeAll(async () => {
+    t = await createTestApp({ workers: true, env: { OUTBOX_POLL_MS: '100' } });
+    company = await registerCompany(t);
+    admin = await createStaff(t, 'admin');
+    key = await createApiKey(t, company);
+    // Deliveries are recorded whether or not anything listens there.
+    await t.http
+      .put('/v1/companies/me/webhook')
+      .set(company.auth)
+      .send({ url: 'http://127.0.0.1:9/hook' })
+      .expect(200);
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('releases its tickets (the company hears of each), cancels its seats, frees them for the waitlist, and refuses its heartbeat and resolve', async () => {
+    const {
+      shiftId: liveShift,
+      agents: [agent],
+    } = await liveAgents(t, company.auth, 1);
+    const tickets = [await escalate(t, key), await escalate(t, key)];
+    for (const ticket of tickets) {
+      await t.http.post(`/v1/tickets/${ticket.id}/claim`).set(agent.auth).expect(200);
+    }
+    // A seat tomorrow on a one-seat shift, with another agent waiting for it.
+    const tomorrow = await postShift(t, company, { seats: 1 });
+    await t.http.post(`/v1/shifts/${tomorrow.id}/claims`).set(agent.auth).expect(201);
+    const waiting = await registerAgent(t);
+    await setProfile(t, waiting, { languages: ['en'] });
+    await t.http.post(`/v1/shifts/${tomorrow.id}/waitlist`).set(waiting.auth).expect(201);
+
+    const res = await t.http
+      .post(`/v1/agents/${agent.id}/suspend`)
+      .set(admin.auth)
+      .send({ reason: 'abusive language' })
+      .expect(200);
+    expect(res.body.suspendedReason).toBe('abusive language');
+
+    for (const ticket of tickets) {
+      const now = await t.http.get(`/v1/tickets/${ticket.id}`).set(company.auth).expect(200);
+      expect(now.body).toMatchObject({ status: 'open' });
+      expect(now.body.claims[0]).toMatchObject({ status: 'released', releasedBy: 'suspension' });
+    }
+    const claims: { shift_id: string; status: string; cancelled_by: string | null }[] =
+      await t.db.query(
+        `SELECT shift_id, status, cancelled_by FROM shift_claims WHERE agent_id = $1`,
+        [agent.id],
+      );
+    expect(claims.map((c) => [c.shift_id, c.status, c.cancelled_by]).sort()).toEqual(
+      [
+        [liveShift, 'cancelled', 'suspension'],
+        [tomorrow.id, 'cancelled', 'suspension'],
+      ].sort(),
+    );
+    // The freed seat went to the agent waiting for it.
+    const promoted = await t.http.get('/v1/agents/me/claims').set(waiting.auth).expect(200);
+    expect(promoted.body.items).toMatchObject([{ shiftId: tomorrow.id, source: 'waitlist' }]);
+    // Not the agent's choice: nothing against its reliability.
+    const reliability = await t.http.get('/v1/agents/me/reliability').set(agent.auth);
+    expect(reliability.body).toMatchObject({ lateCancellations: 0, cancellations: 0 });
+
+    for (const action of ['heartbeat', 'resolve']) {
+      const refused = await t.http
+        .post(`/v1/tickets/${tickets[0].id}/${action}`)
+        .set(agent.auth)
+        .send(action === 'resolve' ? { resolutionSummary: 'done' } : undefined)
+        .expect(403);
+      expect(refused.body.error.code).toBe('AGENT_SUSPENDED');
+    }
+    const next = await t.http.post('/v1/agents/me/tickets/claim-next').set(agent.auth).expect(403);
+    expect(next.body.error).toMatchObject({ code: 'NOT_ELIGIBLE' });
+
+    // The company's webhook receives a ticket.released for each, saying why.
+    const deliveries = await waitFor(async () => {
+      const rows: { payload: { data: { ticketId: string; data: { releasedBy: string } } } }[] =
+        await t.db.query(
+          `SELECT payload FROM webhook_deliveries
+            WHERE company_id = $1 AND event_type = 'ticket.released'`,
+          [company.companyId],
+        );
+      return rows.length === 2 && rows;
+    }, 'two ticket.released deliveries');
+    expect(deliveries.map((d) => d.payload.data.data.releasedBy)).toEqual([
+      'suspension',
+      'suspension',
+    ]);
+    expect(deliveries.map((d) => d.payload.data.ticketId).sort()).toEqual(
+      tickets.map((x) => x.id).sort(),
+    );
+
+    // Reinstated, it can work again (a fresh seat, not the cancelled ones).
+    await t.http.post(`/v1/agents/${agent.id}/reinstate`).set(admin.auth).expect(200);
+    const again = await postShift(t, company, { seats: 1 });
+    await t.http.post(`/v1/shifts/${again.id}/claims`).set(agent.auth).expect(201);
+  });
+});
