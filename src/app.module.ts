@@ -60,8 +60,28 @@ export class AppModule {
           prefix: env.QUEUE_PREFIX,
         }),
         ThrottlerModule.forRoot({
+          // Which routes each one counts, and per whom: RateLimitGuard.
           throttlers: [
-            { ttl: env.AUTH_THROTTLE_TTL_SECONDS * 1000, limit: env.AUTH_THROTTLE_LIMIT },
+            {
+              name: 'auth',
+              ttl: env.AUTH_THROTTLE_TTL_SECONDS * 1000,
+              limit: env.AUTH_THROTTLE_LIMIT,
+            },
+            {
+              name: 'intake',
+              ttl: env.INTAKE_THROTTLE_TTL_SECONDS * 1000,
+              limit: env.INTAKE_THROTTLE_LIMIT,
+            },
+            {
+              name: 'writes',
+              ttl: env.WRITE_THROTTLE_TTL_SECONDS * 1000,
+              limit: env.WRITE_THROTTLE_LIMIT,
+            },
+            {
+              name: 'redeliver',
+              ttl: env.REDELIVER_THROTTLE_TTL_SECONDS * 1000,
+              limit: env.REDELIVER_THROTTLE_LIMIT,
+            },
           ],
           // Counters in Redis so the limit holds across every API process.
           storage: new ThrottlerStorageRedisService(env.REDIS_URL, {

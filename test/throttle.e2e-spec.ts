@@ -1,5 +1,14 @@
-import { randomBytes } from 'node:crypto';
-import { PASSWORD, uniqueEmail } from './support/factories';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import {
+  createApiKey,
+  PASSWORD,
+  registerAgent,
+  registerCompany,
+  SignedIn,
+  uniqueEmail,
+} from './support/factories';
+import { waitFor } from './support/money';
+import { escalationBody } from './support/tickets';
 import { createTestApp, TestApp } from './support/test-app';
 
 describe('auth throttling (Redis-backed)', () => {
@@ -53,3 +62,185 @@ describe('auth throttling (Redis-backed)', () => {
     for (let i = 0; i < 6; i++) await a.http.get('/health').expect(200);
   });
 });
+
+describe('write, intake and redelivery limits (per caller, Redis-backed)', () => {
+  const shared = { QUEUE_PREFIX: `test-limits-${randomBytes(3).toString('hex')}` };
+  const env = {
+    ...shared,
+    WRITE_THROTTLE_LIMIT: '3',
+    WRITE_THROTTLE_TTL_SECONDS: '60',
+    INTAKE_THROTTLE_LIMIT: '3',
+    INTAKE_THROTTLE_TTL_SECONDS: '60',
+    REDELIVER_THROTTLE_LIMIT: '2',
+    REDELIVER_THROTTLE_TTL_SECONDS: '600',
+  };
+  let a: TestApp;
+  let b: TestApp;
+  beforeAll(async () => {
+    a = await createTestApp({ env });
+    b = await createTestApp({ env });
+  });
+  afterAll(async () => {
+    await a.close();
+    await b.close();
+  });
+
+  const expectLimited = (res: {
+    status: number;
+    headers: Record<string, string>;
+    body: unknown;
+  }) => {
+    expect(res.status).toBe(429);
+    expect((res.body as { error: { code: string } }).error.code).toBe('RATE_LIMITED');
+    expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
+  };
+
+  it('counts a user’s writes over every route and process together; reads and other users are not counted', async () => {
+    const agent = await registerAgent(a);
+    const other = await registerAgent(a);
+    const profile = (t: TestApp, who: SignedIn) =>
+      t.http
+        .put('/v1/agents/me/profile')
+        .set(who.auth)
+        .send({ displayName: 'Agent', timeZone: 'UTC', languages: ['en'] });
+    expect((await profile(a, agent)).status).toBe(200);
+    expect(
+      (await a.http.put('/v1/agents/me/skills').set(agent.auth).send({ skills: [] })).status,
+    ).toBe(200);
+    for (let i = 0; i < 5; i++)
+      await a.http.get('/v1/agents/me/profile').set(agent.auth).expect(200);
+    // The other process (its own test database does not know the agent: 404) counts it too.
+    expect((await profile(b, agent)).status).toBe(404);
+    expectLimited(await profile(a, agent));
+    expectLimited(await b.http.put('/v1/agents/me/skills').set(agent.auth).send({ skills: [] }));
+    await a.http.get('/v1/agents/me/profile').set(agent.auth).expect(200);
+    expect((await profile(a, other)).status).toBe(200);
+  });
+
+  it('counts escalations per API key, apart from the company’s other keys', async () => {
+    const company = await registerCompany(a);
+    const [first, second] = [await createApiKey(a, company), await createApiKey(a, company)];
+    const escalateWith = (key: string) =>
+      a.http.post('/v1/escalations').set('Authorization', `Bearer ${key}`).send(escalationBody());
+    for (let i = 0; i < 3; i++) expect((await escalateWith(first)).status).toBe(201);
+    expectLimited(await escalateWith(first));
+    expect((await escalateWith(second)).status).toBe(201);
+  });
+
+  it('limits webhook redeliveries per company', async () => {
+    const company = await registerCompany(a);
+    const redeliver = () =>
+      a.http
+        .post(`/v1/companies/me/webhook-deliveries/${randomUUID()}/redeliver`)
+        .set(company.auth);
+    expect((await redeliver()).status).toBe(404);
+    expect((await redeliver()).status).toBe(404);
+    expectLimited(await redeliver());
+  });
+
+  it('turns every request limit off with RATE_LIMITS=false', async () => {
+    const off = await createTestApp({
+      env: {
+        ...env,
+        QUEUE_PREFIX: `test-off-${randomBytes(3).toString('hex')}`,
+        RATE_LIMITS: 'false',
+        AUTH_THROTTLE_LIMIT: '1',
+      },
+    });
+    try {
+      const agent = await registerAgent(off);
+      await registerAgent(off); // past the auth limit of 1
+      for (let i = 0; i < 6; i++) {
+        await off.http.put('/v1/agents/me/skills').set(agent.auth).send({ skills: [] }).expect(200);
+      }
+    } finally {
+      await off.close();
+    }
+  });
+});
+
+describe('sign-in slowdown per account', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp({
+      env: { QUEUE_PREFIX: `test-slow-${randomBytes(3).toString('hex')}` },
+    });
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  const login = (email: string, password: string) =>
+    t.http.post('/v1/auth/login').send({ email, password });
+  /** Polls until the account's wait has passed (the server says when with Retry-After). */
+  const untilAllowed = (email: string) =>
+    waitFor(
+      async () => {
+        const res = await login(email, 'wrong password, again');
+        return res.status !== 429 && res;
+      },
+      'the slowdown to pass',
+      10_000,
+    );
+
+  it('after 5 failures in 15 minutes spaces attempts 1 s, then 2 s apart, before checking the password; a success resets it', async () => {
+    const agent = await registerAgent(t);
+    const bystander = await registerAgent(t);
+    for (let i = 0; i < 5; i++) expect((await login(agent.email, 'wrong')).status).toBe(401);
+    // Even the right password waits: the attempt is refused before it is checked.
+    const slowed = await login(agent.email, PASSWORD);
+    expect(slowed.status).toBe(429);
+    expect(slowed.body.error).toMatchObject({
+      code: 'RATE_LIMITED',
+      details: { retryAfterSeconds: 1 },
+    });
+    expect(slowed.headers['retry-after']).toBe('1');
+    // Only this account: another signs in at once, from the same address.
+    expect((await login(bystander.email, PASSWORD)).status).toBe(200);
+
+    expect((await untilAllowed(agent.email)).status).toBe(401); // the 6th failure
+    expect((await login(agent.email, 'wrong')).headers['retry-after']).toBe('2');
+
+    // Unknown accounts slow down the same way (no hint of which exist).
+    const ghost = uniqueEmail('ghost');
+    for (let i = 0; i < 5; i++) expect((await login(ghost, 'wrong')).status).toBe(401);
+    expect((await login(ghost, 'wrong')).status).toBe(429);
+
+    // The real owner, once the 2 s are over, signs in; that resets the count.
+    await waitFor(
+      async () => {
+        const res = await login(agent.email, PASSWORD);
+        return res.status === 200 && res;
+      },
+      'a successful sign-in',
+      10_000,
+    );
+    for (let i = 0; i < 5; i++) expect((await login(agent.email, 'wrong')).status).toBe(401);
+  });
+
+  it('doubles the wait with each further failure', async () => {
+    const agent = await registerAgent(t);
+    const key = await failuresKey(t, agent.email);
+    await t.redis.hset(key, 'count', 6); // 6 failures so far: the 7th makes the next wait 4 s
+    await t.redis.pexpire(key, 900_000);
+    expect((await login(agent.email, 'wrong')).status).toBe(401);
+    expect((await login(agent.email, 'wrong')).headers['retry-after']).toBe('4');
+  });
+
+  it('never makes an account wait more than 15 minutes', async () => {
+    const agent = await registerAgent(t);
+    // 20 failures as if spread over time: the 20th would wait 2^15 s without the cap.
+    const key = await failuresKey(t, agent.email);
+    await t.redis.hset(key, 'count', 19);
+    await t.redis.pexpire(key, 900_000);
+    expect((await login(agent.email, 'wrong')).status).toBe(401);
+    const res = await login(agent.email, 'wrong');
+    expect(res.status).toBe(429);
+    expect(Number(res.headers['retry-after'])).toBe(900);
+  });
+});
+
+async function failuresKey(t: TestApp, email: string): Promise<string> {
+  const hash = createHash('sha256').update(email.toLowerCase()).digest('hex');
+  return `${t.env.QUEUE_PREFIX}:default:login-failures:${hash}`;
+}

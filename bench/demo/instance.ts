@@ -42,6 +42,8 @@ export const DEMO_SETTINGS: Record<string, string> = {
   WEBHOOK_BACKOFF_MS: '1000',
   WEBHOOK_ATTEMPTS: '3',
   WEBHOOK_ALLOW_PRIVATE_URLS: 'true', // the companies' receiver listens on 127.0.0.1
+  // A day played in three minutes: each bot escalates faster than a real one would.
+  INTAKE_THROTTLE_LIMIT: '6000',
   DB_POOL_SIZE: '30',
 };
 

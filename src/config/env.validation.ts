@@ -127,6 +127,44 @@ export class Env {
   @Min(1)
   AUTH_THROTTLE_TTL_SECONDS = 60;
 
+  /** Master switch of every request rate limit (benchmarks turn it off; the login slowdown stays). */
+  @Transform(toBool)
+  @IsBoolean()
+  RATE_LIMITS = true;
+
+  /** Escalations (POST /v1/escalations) per API key per window. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  INTAKE_THROTTLE_LIMIT = 600;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  INTAKE_THROTTLE_TTL_SECONDS = 60;
+
+  /** Every other POST, PUT, PATCH and DELETE per signed-in user (or API key) per window. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  WRITE_THROTTLE_LIMIT = 120;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  WRITE_THROTTLE_TTL_SECONDS = 60;
+
+  /** Webhook redeliveries per company per window (each one makes us call its endpoint). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  REDELIVER_THROTTLE_LIMIT = 30;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  REDELIVER_THROTTLE_TTL_SECONDS = 600;
+
   @Matches(/^\d+(b|kb|mb)$/i, { message: 'BODY_LIMIT must look like 256kb, 1mb or 1024b' })
   BODY_LIMIT = '256kb';
 

@@ -52,6 +52,10 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     SECRETS_ENCRYPTION_KEY: TEST_SECRETS_KEY,
     WEBHOOK_ALLOW_PRIVATE_URLS: 'true', // receivers in tests listen on 127.0.0.1
     AUTH_THROTTLE_LIMIT: '10000',
+    // The limits stay on (every request passes the guard); test/throttle.e2e-spec.ts trips them.
+    INTAKE_THROTTLE_LIMIT: '100000',
+    WRITE_THROTTLE_LIMIT: '100000',
+    REDELIVER_THROTTLE_LIMIT: '100000',
     DB_POOL_SIZE: '10',
     OUTBOX_POLL_MS: '200',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',

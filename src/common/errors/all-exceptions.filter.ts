@@ -119,6 +119,8 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const error = known ?? new DomainError('INTERNAL', 'Internal server error');
     if (res.headersSent) return;
     if (error.code === 'SERVICE_UNAVAILABLE') res.setHeader('Retry-After', '1');
+    const retryAfter = (error.details as { retryAfterSeconds?: number } | null)?.retryAfterSeconds;
+    if (error.code === 'RATE_LIMITED' && retryAfter) res.setHeader('Retry-After', `${retryAfter}`);
     res.status(error.status ?? ERROR_STATUS.INTERNAL).json({
       error: {
         code: error.code,

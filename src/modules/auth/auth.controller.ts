@@ -1,7 +1,7 @@
-import { Body, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiTags, ApiTooManyRequestsResponse } from '@nestjs/swagger';
-import { ThrottlerGuard } from '@nestjs/throttler';
 import { Public } from '../../common/auth/decorators';
+import { RateLimit } from '../../common/http/rate-limit';
 import { LoginDto, RefreshDto, RegisterDto, RegisteredDto, TokensDto } from './auth.dto';
 import { AuthService } from './auth.service';
 
@@ -14,7 +14,7 @@ export class AuthController {
 
   /** Signs up an agent, or a company admin together with a new company. */
   @Post('register')
-  @UseGuards(ThrottlerGuard)
+  @RateLimit('auth')
   register(@Body() body: RegisterDto): Promise<RegisteredDto> {
     return this.auth.register(body);
   }
@@ -22,7 +22,7 @@ export class AuthController {
   /** Exchanges email and password for an access token (15 min) and a refresh token. */
   @Post('login')
   @HttpCode(200)
-  @UseGuards(ThrottlerGuard)
+  @RateLimit('auth')
   login(@Body() body: LoginDto): Promise<TokensDto> {
     return this.auth.login(body);
   }
@@ -30,7 +30,7 @@ export class AuthController {
   /** Spends a refresh token for a new pair. Reusing a spent one signs out the whole login. */
   @Post('refresh')
   @HttpCode(200)
-  @UseGuards(ThrottlerGuard)
+  @RateLimit('auth')
   refresh(@Body() body: RefreshDto): Promise<TokensDto> {
     return this.auth.refresh(body.refreshToken);
   }

@@ -12,6 +12,8 @@ import { AccessTokenService } from './access-token.service';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
 import { AuthenticationGuard } from './authentication.guard';
+import { LoginSlowdown } from './login-slowdown.service';
+import { RateLimitGuard } from './rate-limit.guard';
 import { JwtStrategy } from './jwt.strategy';
 import { RefreshToken } from './refresh-token.entity';
 import { RefreshTokensService } from './refresh-tokens.service';
@@ -38,9 +40,11 @@ import { RolesGuard } from './roles.guard';
     AccessTokenService,
     RefreshTokensService,
     JwtStrategy,
-    // Order matters: authenticate first, then check the role.
+    LoginSlowdown,
+    // Order matters: authenticate first, then check the role, then count the caller's calls.
     { provide: APP_GUARD, useClass: AuthenticationGuard },
     { provide: APP_GUARD, useClass: RolesGuard },
+    { provide: APP_GUARD, useClass: RateLimitGuard },
   ],
 })
 export class AuthModule {}

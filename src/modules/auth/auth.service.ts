@@ -7,6 +7,7 @@ import { AgentsService } from '../agents/agents.service';
 import { Company } from '../companies/company.entity';
 import { PasswordHasher } from '../users/password-hasher.service';
 import { toUserDto, UsersService } from '../users/users.service';
+import { LoginSlowdown } from './login-slowdown.service';
 import { AccessTokenService } from './access-token.service';
 import { LoginDto, RegisterDto, RegisteredDto, TokensDto } from './auth.dto';
 import { refreshError, RefreshTokensService } from './refresh-tokens.service';
@@ -27,6 +28,7 @@ export class AuthService {
     private readonly accessTokens: AccessTokenService,
     private readonly refreshTokens: RefreshTokensService,
     private readonly agents: AgentsService,
+    private readonly slowdown: LoginSlowdown,
   ) {}
 
   async register(input: RegisterDto): Promise<RegisteredDto> {
@@ -58,11 +60,22 @@ export class AuthService {
   }
 
   async login(input: LoginDto): Promise<TokensDto> {
+    const waitMs = await this.slowdown.waitMs(input.email);
+    if (waitMs > 0) {
+      const retryAfterSeconds = Math.ceil(waitMs / 1000);
+      throw new DomainError(
+        'RATE_LIMITED',
+        `Too many failed sign-ins to this account: try again in ${retryAfterSeconds} s`,
+        { retryAfterSeconds },
+      );
+    }
     const found = await this.users.findCredentials(input.email);
     const ok = await this.hasher.verify(found?.passwordHash ?? null, input.password);
     if (!found || !ok) {
+      await this.slowdown.failed(input.email);
       throw new DomainError('INVALID_CREDENTIALS', 'Email or password is incorrect');
     }
+    await this.slowdown.succeeded(input.email);
     const refreshToken = await this.db.transaction((em) => this.refreshTokens.issue(em, found.id));
     return this.tokens(found, refreshToken);
   }

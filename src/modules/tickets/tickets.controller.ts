@@ -4,6 +4,7 @@ import type { Response } from 'express';
 import type { Actor } from '../../common/auth/actor';
 import { CurrentActor, Roles } from '../../common/auth/decorators';
 import { IdParam } from '../../common/http/id-param';
+import { RateLimit } from '../../common/http/rate-limit';
 import {
   AgentTicketDto,
   CreateEscalationDto,
@@ -33,6 +34,7 @@ export class EscalationsController {
    * payload again: 200 with the same ticket; same externalId, different payload: 409.
    */
   @Post()
+  @RateLimit('intake')
   async escalate(
     @CurrentActor() actor: Actor,
     @Body() body: CreateEscalationDto,

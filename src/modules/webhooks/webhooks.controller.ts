@@ -3,6 +3,7 @@ import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { Actor } from '../../common/auth/actor';
 import { CurrentActor, Roles } from '../../common/auth/decorators';
 import { IdParam } from '../../common/http/id-param';
+import { RateLimit } from '../../common/http/rate-limit';
 import {
   ListDeliveriesQueryDto,
   SetWebhookDto,
@@ -49,6 +50,7 @@ export class WebhooksController {
 
   /** Sends a delivery again, with a fresh retry schedule. */
   @Post('webhook-deliveries/:id/redeliver')
+  @RateLimit('redeliver')
   @HttpCode(202)
   redeliver(@CurrentActor() actor: Actor, @IdParam() id: string): Promise<WebhookDeliveryDto> {
     return this.webhooks.redeliver(actor, id);

@@ -1,0 +1,11 @@
+import { SetMetadata } from '@nestjs/common';
+
+/**
+ * Which limit counts a route's calls (RateLimitGuard): `auth` per client address (sign-in, sign-up,
+ * refresh), `intake` per API key (escalations), `redeliver` per company. Without it, a write
+ * (POST, PUT, PATCH, DELETE) by a signed-in caller counts toward `writes`, per user or key.
+ */
+export type RateLimitKind = 'auth' | 'intake' | 'redeliver' | 'writes';
+export const RATE_LIMIT_KEY = 'handoff:rateLimit';
+export const RateLimit = (kind: Exclude<RateLimitKind, 'writes'>) =>
+  SetMetadata(RATE_LIMIT_KEY, kind);

@@ -1,0 +1,72 @@
+import { Injectable } from '@nestjs/common';
+import { createHash } from 'node:crypto';
+import { QueuesService } from '../jobs/queues.service';
+
+/** Failures in this window count toward one account's slowdown; each failure extends it. */
+const WINDOW_MS = 15 * 60_000;
+/** The failures allowed before attempts for the account are spaced out. */
+const FREE_FAILURES = 5;
+/** The longest wait between attempts, so nobody can shut an account out for longer. */
+const MAX_DELAY_MS = 15 * 60_000;
+
+const CHECK = 'handoffLoginWait';
+const FAIL = 'handoffLoginFailed';
+// Redis's clock, so every API process agrees on "now".
+const NOW = `local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
+const CHECK_LUA = `${NOW}
+local nextAt = tonumber(redis.call('HGET', KEYS[1], 'next') or '0')
+return math.max(0, nextAt - now)`;
+// From the FREE_FAILURES-th failure on, the next attempt waits 1 s, then 2 s, 4 s … up to the cap.
+const FAIL_LUA = `${NOW}
+local n = redis.call('HINCRBY', KEYS[1], 'count', 1)
+local delay = 0
+if n >= tonumber(ARGV[2]) then
+  delay = math.min(1000 * 2 ^ (n - tonumber(ARGV[2])), tonumber(ARGV[3]))
+  redis.call('HSET', KEYS[1], 'next', now + delay)
+end
+redis.call('PEXPIRE', KEYS[1], math.max(tonumber(ARGV[1]), delay))
+return delay`;
+
+/**
+ * Slows down password guessing against one account, whatever addresses the guesses come from
+ * (the per-address limit cannot see a botnet): after 5 failed sign-ins within 15 minutes, each
+ * further attempt must wait 1 s, 2 s, 4 s … (at most 15 minutes) after the last failure; a
+ * success resets it. Attempts that come too early are refused before the password is checked,
+ * so they cost no hashing. Unknown emails count the same way (no hint of which exist).
+ */
+@Injectable()
+export class LoginSlowdown {
+  private readonly defined = new WeakSet<object>();
+
+  constructor(private readonly queues: QueuesService) {}
+
+  /** Milliseconds this account must still wait before its next attempt (0: go ahead). */
+  async waitMs(email: string): Promise<number> {
+    const { redis, key } = await this.target(email);
+    return Number(await redis.runCommand(CHECK, [key]));
+  }
+
+  async failed(email: string): Promise<void> {
+    const { redis, key } = await this.target(email);
+    await redis.runCommand(FAIL, [key, WINDOW_MS, FREE_FAILURES, MAX_DELAY_MS]);
+  }
+
+  async succeeded(email: string): Promise<void> {
+    const { redis, key } = await this.target(email);
+    await redis.del(key);
+  }
+
+  private async target(email: string) {
+    const queue = this.queues.get('default');
+    const redis = await queue.client;
+    if (!this.defined.has(redis)) {
+      redis.defineCommand(CHECK, { numberOfKeys: 1, lua: CHECK_LUA });
+      redis.defineCommand(FAIL, { numberOfKeys: 1, lua: FAIL_LUA });
+      this.defined.add(redis);
+    }
+    // Hashed: the key names no email.
+    const account = createHash('sha256').update(email.trim().toLowerCase()).digest('hex');
+    return { redis, key: queue.toKey(`login-failures:${account}`) };
+  }
+}

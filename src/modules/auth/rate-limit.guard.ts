@@ -1,0 +1,83 @@
+import { ExecutionContext, Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { Reflector } from '@nestjs/core';
+import {
+  InjectThrottlerOptions,
+  InjectThrottlerStorage,
+  ThrottlerGuard,
+  type ThrottlerModuleOptions,
+  type ThrottlerRequest,
+  type ThrottlerStorage,
+} from '@nestjs/throttler';
+import type { Request, Response } from 'express';
+import { Actor } from '../../common/auth/actor';
+import { IS_PUBLIC_KEY } from '../../common/auth/decorators';
+import { RATE_LIMIT_KEY, RateLimitKind } from '../../common/http/rate-limit';
+import { Env } from '../../config/env.validation';
+
+const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/**
+ * Global, after authentication (it counts per caller): the named throttlers of AppModule, counted
+ * in Redis so the limits hold across API processes. `auth` counts per client address and route,
+ * as before; `intake` per API key; `writes` per user or key over all routes together;
+ * `redeliver` per company (a redelivery is a write too). A refused call gets 429 RATE_LIMITED
+ * with a plain Retry-After header. Reads are not limited here.
+ */
+@Injectable()
+export class RateLimitGuard extends ThrottlerGuard {
+  private readonly enabled: boolean;
+
+  constructor(
+    @InjectThrottlerOptions() options: ThrottlerModuleOptions,
+    @InjectThrottlerStorage() storage: ThrottlerStorage,
+    reflector: Reflector,
+    config: ConfigService<Env, true>,
+  ) {
+    super(options, storage, reflector);
+    this.enabled = config.get('RATE_LIMITS', { infer: true });
+  }
+
+  protected override async shouldSkip(ctx: ExecutionContext): Promise<boolean> {
+    return !this.enabled || ctx.getType() !== 'http' || this.kindsOf(ctx).length === 0;
+  }
+
+  protected override async handleRequest(props: ThrottlerRequest): Promise<boolean> {
+    const kind = props.throttler.name as RateLimitKind;
+    if (!this.kindsOf(props.context).includes(kind)) return true;
+    if (kind === 'auth') return super.handleRequest(props); // per address and route
+    const actor = props.context.switchToHttp().getRequest<{ user?: Actor }>().user;
+    if (!actor) return true;
+    const caller =
+      kind === 'redeliver'
+        ? `company:${actor.companyId}`
+        : actor.kind === 'bot'
+          ? `key:${actor.apiKeyId}`
+          : `user:${actor.userId}`;
+    return super.handleRequest({
+      ...props,
+      getTracker: () => Promise.resolve(caller),
+      // One counter per caller across routes (the default key is per route).
+      generateKey: (_ctx, tracker, name) => `${name}:${tracker}`,
+    });
+  }
+
+  /** Retry-After without the throttler's name, which is what clients look for. */
+  protected override setResponseHeader(res: Response, name: string, value: number): void {
+    super.setResponseHeader(res, name.startsWith('Retry-After') ? 'Retry-After' : name, value);
+  }
+
+  /** The limits a call counts toward: its declared one, and `writes` for a signed-in write. */
+  private kindsOf(ctx: ExecutionContext): RateLimitKind[] {
+    const targets = [ctx.getHandler(), ctx.getClass()];
+    const declared = this.reflector.getAllAndOverride<RateLimitKind | undefined>(
+      RATE_LIMIT_KEY,
+      targets,
+    );
+    if (declared === 'auth' || declared === 'intake') return [declared];
+    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC_KEY, targets)) return [];
+    const { method } = ctx.switchToHttp().getRequest<Request>();
+    const write: RateLimitKind[] = WRITES.has(method) ? ['writes'] : [];
+    return declared ? [declared, ...write] : write;
+  }
+}
