@@ -243,9 +243,11 @@ for (const persistent of [false, true]) {
       );
 
       // The last release is due a window after the last resolve; allow the retries after it.
+      // (From the resolves, not the earnings: wave 3's are booked only now that Redis is back.)
       const [{ last }] = await t.db.query(
-        `SELECT max(available_at) AS last FROM earnings WHERE company_id = $1`,
-        [co.companyId],
+        `SELECT max(resolved_at) + make_interval(secs => $2::float8 * 3600) AS last
+           FROM ticket_claims WHERE company_id = $1`,
+        [co.companyId, REOPEN_WINDOW_HOURS],
       );
       const deadline = Math.max(new Date(last).getTime(), Date.now()) + WEBHOOK_BACKOFF_MS;
       let missing = await shortfall();
@@ -279,15 +281,16 @@ for (const persistent of [false, true]) {
       expect(available).toBe(28);
     }, 90_000);
 
-    it('answers a login during a Redis outage with a 503, not a 500 (the throttler needs Redis)', async () => {
+    it('keeps signing people in during a Redis outage: rate limits and the sign-in slowdown fail open', async () => {
       await redis.stop('SIGKILL');
       try {
         const res = await t.http
           .post('/v1/auth/login')
           .send({ email: 'nobody@example.test', password: PASSWORD });
+        // Checked against PostgreSQL as usual, unlimited for the moment (a warning is logged).
         expect({ status: res.status, code: res.body?.error?.code }).toEqual({
-          status: 503,
-          code: 'SERVICE_UNAVAILABLE',
+          status: 401,
+          code: 'INVALID_CREDENTIALS',
         });
       } finally {
         await redis.start();

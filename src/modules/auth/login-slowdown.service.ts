@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { QueuesService } from '../jobs/queues.service';
 
@@ -8,6 +8,8 @@ const WINDOW_MS = 15 * 60_000;
 const FREE_FAILURES = 5;
 /** The longest wait between attempts, so nobody can shut an account out for longer. */
 const MAX_DELAY_MS = 15 * 60_000;
+/** Redis slower than this (down, reconnecting) does not hold sign-ins up: see fallback(). */
+const REDIS_TIMEOUT_MS = 1000;
 
 const CHECK = 'handoffLoginWait';
 const FAIL = 'handoffLoginFailed';
@@ -38,23 +40,52 @@ return delay`;
 @Injectable()
 export class LoginSlowdown {
   private readonly defined = new WeakSet<object>();
+  private readonly log = new Logger(LoginSlowdown.name);
 
   constructor(private readonly queues: QueuesService) {}
 
   /** Milliseconds this account must still wait before its next attempt (0: go ahead). */
-  async waitMs(email: string): Promise<number> {
-    const { redis, key } = await this.target(email);
-    return Number(await redis.runCommand(CHECK, [key]));
+  waitMs(email: string): Promise<number> {
+    return this.fallback(0, async () => {
+      const { redis, key } = await this.target(email);
+      return Number(await redis.runCommand(CHECK, [key]));
+    });
   }
 
-  async failed(email: string): Promise<void> {
-    const { redis, key } = await this.target(email);
-    await redis.runCommand(FAIL, [key, WINDOW_MS, FREE_FAILURES, MAX_DELAY_MS]);
+  failed(email: string): Promise<void> {
+    return this.fallback(undefined, async () => {
+      const { redis, key } = await this.target(email);
+      await redis.runCommand(FAIL, [key, WINDOW_MS, FREE_FAILURES, MAX_DELAY_MS]);
+    });
   }
 
-  async succeeded(email: string): Promise<void> {
-    const { redis, key } = await this.target(email);
-    await redis.del(key);
+  succeeded(email: string): Promise<void> {
+    return this.fallback(undefined, async () => {
+      const { redis, key } = await this.target(email);
+      await redis.del(key);
+    });
+  }
+
+  /**
+   * Fails open, like the request limits: with Redis unreachable, sign-ins go on without the
+   * slowdown (argon2 still caps guessing at tens a second) rather than all failing.
+   */
+  private async fallback<T>(otherwise: T, work: () => Promise<T>): Promise<T> {
+    const redis = await this.queues.get('default').client;
+    // Known down (reconnecting): skip at once rather than wait for the timeout on each sign-in.
+    if (redis.status !== 'ready') return otherwise;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('Redis timed out')), REDIS_TIMEOUT_MS);
+    });
+    try {
+      return await Promise.race([work(), timeout]);
+    } catch (e) {
+      this.log.warn({ err: (e as Error).message }, 'sign-in slowdown skipped: Redis unreachable');
+      return otherwise;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   private async target(email: string) {

@@ -1,14 +1,16 @@
-import { ExecutionContext, Injectable } from '@nestjs/common';
+import { ExecutionContext, Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { Reflector } from '@nestjs/core';
 import {
   InjectThrottlerOptions,
   InjectThrottlerStorage,
+  ThrottlerException,
   ThrottlerGuard,
   type ThrottlerModuleOptions,
   type ThrottlerRequest,
   type ThrottlerStorage,
 } from '@nestjs/throttler';
+import type { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
 import type { Request, Response } from 'express';
 import { Actor } from '../../common/auth/actor';
 import { IS_PUBLIC_KEY } from '../../common/auth/decorators';
@@ -27,6 +29,8 @@ const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 @Injectable()
 export class RateLimitGuard extends ThrottlerGuard {
   private readonly enabled: boolean;
+  private readonly log = new Logger(RateLimitGuard.name);
+  private lastOutageLog = 0;
 
   constructor(
     @InjectThrottlerOptions() options: ThrottlerModuleOptions,
@@ -42,7 +46,31 @@ export class RateLimitGuard extends ThrottlerGuard {
     return !this.enabled || ctx.getType() !== 'http' || this.kindsOf(ctx).length === 0;
   }
 
+  /**
+   * Fails open: counters live in Redis, and a Redis outage must not take every write down with
+   * it (the API keeps serving what needs only PostgreSQL). Logged, at most every 10 s.
+   */
   protected override async handleRequest(props: ThrottlerRequest): Promise<boolean> {
+    // Known down (reconnecting): no call at all, so an outage adds no latency to every write.
+    const redis = (this.storageService as Partial<ThrottlerStorageRedisService>).redis;
+    if (redis && redis.status !== 'ready') return this.unenforced(`Redis ${redis.status}`);
+    try {
+      return await this.count(props);
+    } catch (e) {
+      if (e instanceof ThrottlerException) throw e;
+      return this.unenforced((e as Error).message);
+    }
+  }
+
+  private unenforced(why: string): boolean {
+    if (Date.now() - this.lastOutageLog > 10_000) {
+      this.lastOutageLog = Date.now();
+      this.log.warn({ why }, 'rate limits not enforced: their Redis is unreachable');
+    }
+    return true;
+  }
+
+  private async count(props: ThrottlerRequest): Promise<boolean> {
     const kind = props.throttler.name as RateLimitKind;
     if (!this.kindsOf(props.context).includes(kind)) return true;
     if (kind === 'auth') return super.handleRequest(props); // per address and route
