@@ -331,8 +331,9 @@ async function seedPaidLines(db: Client, transfers: Transfer[]): Promise<void> {
   await seedUsers(db, [finance], 'finance');
   const [{ id: runId }] = (
     await db.query(
-      `INSERT INTO payout_runs (currency, cutoff, status, created_by, executed_at, completed_at)
-       VALUES ($1, now(), 'completed', $2, now(), now()) RETURNING id`,
+      `INSERT INTO payout_runs (currency, cutoff, status, created_by, executed_at, completed_at,
+                                stripe_mode)
+       VALUES ($1, now(), 'completed', $2, now(), now(), 'test') RETURNING id`,
       [CURRENCY, finance],
     )
   ).rows;
@@ -340,9 +341,10 @@ async function seedPaidLines(db: Client, transfers: Transfer[]): Promise<void> {
   const agents = transfers.map((t) => t.agentId);
   const amounts = transfers.map((t) => t.amount);
   await db.query(
-    `INSERT INTO payout_lines (id, run_id, agent_id, stripe_account_id, amount_minor, currency, status,
-                               idempotency_key, stripe_transfer_id, attempts, paid_at)
-     SELECT l, $5, a, 'acct_of_' || a, amt, $6, 'paid', 'payout-line-' || l, tr, 1, now()
+    `INSERT INTO payout_lines (id, run_id, agent_id, stripe_account_id, amount_minor,
+                               transfer_minor, currency, status, idempotency_key,
+                               stripe_transfer_id, attempts, paid_at)
+     SELECT l, $5, a, 'acct_of_' || a, amt, amt, $6, 'paid', 'payout-line-' || l, tr, 1, now()
        FROM unnest($1::uuid[], $2::uuid[], $3::bigint[], $4::text[]) AS x(l, a, amt, tr)`,
     [lines, agents, amounts, transfers.map((t) => t.transferId), runId, CURRENCY],
   );
