@@ -11,6 +11,10 @@ import { waitFor } from './support/money';
 import { escalationBody } from './support/tickets';
 import { createTestApp, TestApp } from './support/test-app';
 
+/** Two app instances sharing one Redis prefix: two API processes behind a balancer. */
+const twoProcesses = (env: Record<string, string>) =>
+  Promise.all([createTestApp({ env }), createTestApp({ env })]);
+
 describe('auth throttling (Redis-backed)', () => {
   // Two app instances sharing one Redis prefix stand for two API processes behind a balancer.
   const shared = { QUEUE_PREFIX: `test-throttle-${randomBytes(3).toString('hex')}` };
@@ -18,12 +22,10 @@ describe('auth throttling (Redis-backed)', () => {
   let a: TestApp;
   let b: TestApp;
   beforeAll(async () => {
-    a = await createTestApp({ env });
-    b = await createTestApp({ env });
+    [a, b] = await twoProcesses(env);
   });
   afterAll(async () => {
-    await a.close();
-    await b.close();
+    await Promise.all([a.close(), b.close()]);
   });
 
   it('allows AUTH_THROTTLE_LIMIT logins per window across processes, then 429 with Retry-After', async () => {
@@ -77,12 +79,10 @@ describe('write, intake and redelivery limits (per caller, Redis-backed)', () =>
   let a: TestApp;
   let b: TestApp;
   beforeAll(async () => {
-    a = await createTestApp({ env });
-    b = await createTestApp({ env });
+    [a, b] = await twoProcesses(env);
   });
   afterAll(async () => {
-    await a.close();
-    await b.close();
+    await Promise.all([a.close(), b.close()]);
   });
 
   const expectLimited = (res: {

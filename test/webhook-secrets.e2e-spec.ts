@@ -1,6 +1,4 @@
 import { Test, TestingModule } from '@nestjs/testing';
-import { createServer, IncomingMessage, Server } from 'node:http';
-import { AddressInfo } from 'node:net';
 import pino from 'pino';
 import { AppModule } from '../src/app.module';
 import { generateSecretKey, SecretBox } from '../src/common/crypto/secret-box';
@@ -9,35 +7,13 @@ import { WebhookSecrets } from '../src/modules/webhooks/webhook-secrets.service'
 import { verifySignature } from '../src/modules/webhooks/webhook-signature';
 import { createApiKey, registerCompany, SignedIn } from './support/factories';
 import { waitFor } from './support/money';
-import { escalate } from './support/tickets';
 import { createTestApp, TEST_SECRETS_KEY, TestApp } from './support/test-app';
+import { slaBreachNow, WebhookReceiver, webhookReceiver } from './support/webhooks';
 
 /**
  * Issue 11, finding 7: webhook signing secrets are encrypted at rest. Secrets written in clear
  * before this change are encrypted at start-up or on first use, and keep signing correctly.
  */
-function receiver() {
-  const received: { headers: IncomingMessage['headers']; body: string }[] = [];
-  const server: Server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c) => (body += c));
-    req.on('end', () => {
-      received.push({ headers: req.headers, body });
-      res.end();
-    });
-  });
-  return {
-    received,
-    start: () =>
-      new Promise<string>((r) =>
-        server.listen(0, '127.0.0.1', () =>
-          r(`http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`),
-        ),
-      ),
-    stop: () => new Promise<void>((r) => server.close(() => r())),
-  };
-}
-
 /** Another process of the same deployment (same database), e.g. one starting up. */
 async function otherProcess(env: Env, overrides: Record<string, string> = {}) {
   const moduleRef: TestingModule = await Test.createTestingModule({
@@ -71,20 +47,16 @@ describe('webhook signing secrets at rest', () => {
     )[0].secret;
 
   /** Makes the company's next webhook event (an SLA breach) and returns what its receiver got. */
-  async function deliverOne(co: SignedIn, key: string, hook: ReturnType<typeof receiver>) {
+  async function deliverOne(co: SignedIn, key: string, hook: WebhookReceiver) {
     const before = hook.received.length;
-    const ticket = await escalate(t, key, { claimSlaSeconds: 30 });
-    await t.db.query(`UPDATE tickets SET sla_deadline = now() WHERE id = $1`, [ticket.id]);
-    await t.db.query(`INSERT INTO outbox (job_name, payload) VALUES ('ticket.sla-check', $1)`, [
-      { ticketId: ticket.id },
-    ]);
+    await slaBreachNow(t, key);
     await waitFor(async () => hook.received.length > before, 'a delivery', 10_000);
     return hook.received[before];
   }
 
   it('keeps a ciphertext in the database, never the secret the company got', async () => {
     const co = await registerCompany(t, 'Sealed');
-    const hook = receiver();
+    const hook = webhookReceiver();
     const url = await hook.start();
     try {
       const first = await t.http.put('/v1/companies/me/webhook').set(co.auth).send({ url });
@@ -105,7 +77,7 @@ describe('webhook signing secrets at rest', () => {
   it('encrypts a secret stored in clear at start-up, and it still signs', async () => {
     const co = await registerCompany(t, 'Legacy start-up');
     const key = await createApiKey(t, co);
-    const hook = receiver();
+    const hook = webhookReceiver();
     const url = await hook.start();
     try {
       const clear = 'whsec_written-in-clear-before-encryption';
@@ -128,7 +100,7 @@ describe('webhook signing secrets at rest', () => {
   it('encrypts a secret stored in clear on first use, and it signs', async () => {
     const co = await registerCompany(t, 'Legacy first use');
     const key = await createApiKey(t, co);
-    const hook = receiver();
+    const hook = webhookReceiver();
     const url = await hook.start();
     try {
       const clear = 'whsec_still-in-clear-after-start-up';

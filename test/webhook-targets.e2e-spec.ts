@@ -1,10 +1,8 @@
-import { createServer, Server } from 'node:http';
-import { AddressInfo } from 'node:net';
-import { WEBHOOK_RESOLVER, WebhookResolver } from '../src/modules/webhooks/webhook-resolver';
+import { WEBHOOK_RESOLVER } from '../src/modules/webhooks/webhook-resolver';
 import { createApiKey, registerCompany, SignedIn } from './support/factories';
 import { waitFor } from './support/money';
-import { escalate } from './support/tickets';
 import { createTestApp, TestApp } from './support/test-app';
+import { fakeResolver, slaBreachNow, webhookReceiver } from './support/webhooks';
 
 /**
  * Issue 11, finding 6: a webhook URL must not let a company reach our own network. These run
@@ -26,29 +24,6 @@ const dns = new Map<string, string[]>([
   ['mixed.example', ['93.184.216.34', '192.168.0.10']],
 ]);
 const lookups: string[] = [];
-const fakeResolver: WebhookResolver = async (hostname) => {
-  lookups.push(hostname);
-  const found = dns.get(hostname);
-  if (!found)
-    throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' });
-  return found.map((address) => ({ address, family: address.includes(':') ? 6 : 4 }));
-};
-
-function receiver() {
-  const received: string[] = [];
-  const server: Server = createServer((req, res) => {
-    received.push(`${req.method} ${req.headers.host}${req.url}`);
-    res.end();
-  });
-  return {
-    received,
-    start: () =>
-      new Promise<number>((r) =>
-        server.listen(0, '127.0.0.1', () => r((server.address() as AddressInfo).port)),
-      ),
-    stop: () => new Promise<void>((r) => server.close(() => r())),
-  };
-}
 
 describe('webhook URLs are refused when they reach non-public addresses', () => {
   let t: TestApp;
@@ -63,7 +38,7 @@ describe('webhook URLs are refused when they reach non-public addresses', () => 
         WEBHOOK_ATTEMPTS: '3',
         OUTBOX_POLL_MS: '100',
       },
-      overrideProviders: [{ provide: WEBHOOK_RESOLVER, useValue: fakeResolver }],
+      overrideProviders: [{ provide: WEBHOOK_RESOLVER, useValue: fakeResolver(dns, lookups) }],
     });
     co = await registerCompany(t, 'Scanner');
     key = await createApiKey(t, co);
@@ -154,24 +129,20 @@ describe('webhook URLs are refused when they reach non-public addresses', () => 
   });
 
   it('resolves again at delivery and never connects to a rebound address', async () => {
-    const hook = receiver();
-    const port = await hook.start();
+    const hook = webhookReceiver();
+    const port = new URL(await hook.start()).port;
     try {
       dns.set('rebind.example', ['93.184.216.34']); // public when the webhook is set…
       await put(`http://rebind.example:${port}/hooks`).expect(200);
       dns.set('rebind.example', ['127.0.0.1']); // …loopback when the delivery runs
-      const ticket = await escalate(t, key, { claimSlaSeconds: 30 });
-      await t.db.query(`UPDATE tickets SET sla_deadline = now() WHERE id = $1`, [ticket.id]);
-      await t.db.query(`INSERT INTO outbox (job_name, payload) VALUES ('ticket.sla-check', $1)`, [
-        { ticketId: ticket.id },
-      ]);
+      const ticketId = await slaBreachNow(t, key);
       const settled = await waitFor(async () => {
         const res = await t.http
           .get('/v1/companies/me/webhook-deliveries')
           .set(co.auth)
           .expect(200);
         const d = res.body.items.find(
-          (x: { payload: { data: { ticketId: string } } }) => x.payload.data.ticketId === ticket.id,
+          (x: { payload: { data: { ticketId: string } } }) => x.payload.data.ticketId === ticketId,
         );
         return d && d.status !== 'pending' && d;
       }, 'the delivery to settle');
@@ -188,8 +159,8 @@ describe('webhook URLs are refused when they reach non-public addresses', () => 
   });
 
   it('refuses at delivery an endpoint stored before these checks existed', async () => {
-    const hook = receiver();
-    const port = await hook.start();
+    const hook = webhookReceiver();
+    const port = new URL(await hook.start()).port;
     const old = await registerCompany(t, 'Legacy');
     const oldKey = await createApiKey(t, old);
     try {
@@ -198,11 +169,7 @@ describe('webhook URLs are refused when they reach non-public addresses', () => 
         `INSERT INTO webhook_endpoints (company_id, url, secret) VALUES ($1, $2, 'whsec_legacy')`,
         [old.companyId, `http://127.0.0.1:${port}/hooks`],
       );
-      const ticket = await escalate(t, oldKey, { claimSlaSeconds: 30 });
-      await t.db.query(`UPDATE tickets SET sla_deadline = now() WHERE id = $1`, [ticket.id]);
-      await t.db.query(`INSERT INTO outbox (job_name, payload) VALUES ('ticket.sla-check', $1)`, [
-        { ticketId: ticket.id },
-      ]);
+      await slaBreachNow(t, oldKey);
       const failed = await waitFor(async () => {
         const res = await t.http
           .get('/v1/companies/me/webhook-deliveries')

@@ -1,49 +1,15 @@
 import { createHmac } from 'node:crypto';
-import { createServer, IncomingMessage, Server } from 'node:http';
-import { AddressInfo } from 'node:net';
-import { WEBHOOK_RESOLVER, WebhookResolver } from '../src/modules/webhooks/webhook-resolver';
+import { WEBHOOK_RESOLVER } from '../src/modules/webhooks/webhook-resolver';
 import { verifySignature } from '../src/modules/webhooks/webhook-signature';
 import { createApiKey, registerCompany, SignedIn } from './support/factories';
 import { waitFor } from './support/money';
 import { escalate, liveAgents } from './support/tickets';
 import { createTestApp, TestApp } from './support/test-app';
-
-interface Received {
-  headers: IncomingMessage['headers'];
-  body: string;
-}
+import { fakeResolver, slaBreachNow, webhookReceiver } from './support/webhooks';
 
 // Names only this test knows, so a delivery to one proves the connection used our resolver's
 // answer (the address it checked), not a lookup of its own.
-const fakeResolver: WebhookResolver = async (hostname) => {
-  if (hostname === 'hooks.example') return [{ address: '127.0.0.1', family: 4 }];
-  throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' });
-};
-
-/** A company's webhook receiver: answers with the scripted statuses, then `then`. */
-function receiver(script: number[] = [], then = 200, headers: Record<string, string> = {}) {
-  const received: Received[] = [];
-  const server: Server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c) => (body += c));
-    req.on('end', () => {
-      received.push({ headers: req.headers, body });
-      res.statusCode = script.shift() ?? then;
-      for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
-      res.end();
-    });
-  });
-  return {
-    received,
-    start: () =>
-      new Promise<string>((r) =>
-        server.listen(0, '127.0.0.1', () =>
-          r(`http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`),
-        ),
-      ),
-    stop: () => new Promise<void>((r) => server.close(() => r())),
-  };
-}
+const resolver = fakeResolver(new Map([['hooks.example', ['127.0.0.1']]]));
 
 describe('webhooks to companies (real worker, real HTTP receiver)', () => {
   let t: TestApp;
@@ -53,7 +19,7 @@ describe('webhooks to companies (real worker, real HTTP receiver)', () => {
     t = await createTestApp({
       workers: true,
       env: { WEBHOOK_BACKOFF_MS: '100', WEBHOOK_ATTEMPTS: '5', OUTBOX_POLL_MS: '100' },
-      overrideProviders: [{ provide: WEBHOOK_RESOLVER, useValue: fakeResolver }],
+      overrideProviders: [{ provide: WEBHOOK_RESOLVER, useValue: resolver }],
     });
     co = await registerCompany(t, 'Hooked');
     key = await createApiKey(t, co);
@@ -96,7 +62,7 @@ describe('webhooks to companies (real worker, real HTTP receiver)', () => {
   });
 
   it('delivers signed events a receiver can verify; retries a 500 until it succeeds', async () => {
-    const hook = receiver([500, 500]);
+    const hook = webhookReceiver({ script: [500, 500] });
     const url = await hook.start();
     try {
       const {
@@ -163,7 +129,7 @@ describe('webhooks to companies (real worker, real HTTP receiver)', () => {
   });
 
   it('refuses to redeliver a delivery still being retried', async () => {
-    const hook = receiver([], 500);
+    const hook = webhookReceiver({ then: 500 });
     const url = await hook.start();
     try {
       await t.http.put('/v1/companies/me/webhook').set(co.auth).send({ url }).expect(200);
@@ -192,15 +158,11 @@ describe('webhooks to companies (real worker, real HTTP receiver)', () => {
   });
 
   it('records a failure after the last attempt', async () => {
-    const hook = receiver([], 500);
+    const hook = webhookReceiver({ then: 500 });
     const url = await hook.start();
     try {
       await t.http.put('/v1/companies/me/webhook').set(co.auth).send({ url }).expect(200);
-      const ticket = await escalate(t, key, { claimSlaSeconds: 30 });
-      await t.db.query(`UPDATE tickets SET sla_deadline = now() WHERE id = $1`, [ticket.id]);
-      await t.db.query(`INSERT INTO outbox (job_name, payload) VALUES ('ticket.sla-check', $1)`, [
-        { ticketId: ticket.id },
-      ]);
+      const ticket = { id: await slaBreachNow(t, key) };
       const failed = await waitFor(async () => {
         const res = await t.http
           .get('/v1/companies/me/webhook-deliveries')
@@ -223,16 +185,12 @@ describe('webhooks to companies (real worker, real HTTP receiver)', () => {
   });
 
   it('connects to the address it checked, with the name in Host', async () => {
-    const hook = receiver();
+    const hook = webhookReceiver();
     const port = Number(new URL(await hook.start()).port);
     try {
       const url = `http://hooks.example:${port}/hooks`;
       await t.http.put('/v1/companies/me/webhook').set(co.auth).send({ url }).expect(200);
-      const ticket = await escalate(t, key);
-      await t.db.query(`UPDATE tickets SET sla_deadline = now() WHERE id = $1`, [ticket.id]);
-      await t.db.query(`INSERT INTO outbox (job_name, payload) VALUES ('ticket.sla-check', $1)`, [
-        { ticketId: ticket.id },
-      ]);
+      await slaBreachNow(t, key);
       await waitFor(async () => hook.received.length >= 1, 'a delivery to hooks.example', 10_000);
       expect(hook.received[0].headers.host).toBe(`hooks.example:${port}`);
     } finally {
@@ -241,17 +199,13 @@ describe('webhooks to companies (real worker, real HTTP receiver)', () => {
   });
 
   it('does not follow redirects: a 3xx is a failed attempt', async () => {
-    const elsewhere = receiver();
+    const elsewhere = webhookReceiver();
     const target = await elsewhere.start();
-    const hook = receiver([], 302, { Location: target });
+    const hook = webhookReceiver({ then: 302, headers: { Location: target } });
     const url = await hook.start();
     try {
       await t.http.put('/v1/companies/me/webhook').set(co.auth).send({ url }).expect(200);
-      const ticket = await escalate(t, key);
-      await t.db.query(`UPDATE tickets SET sla_deadline = now() WHERE id = $1`, [ticket.id]);
-      await t.db.query(`INSERT INTO outbox (job_name, payload) VALUES ('ticket.sla-check', $1)`, [
-        { ticketId: ticket.id },
-      ]);
+      const ticket = { id: await slaBreachNow(t, key) };
       const failed = await waitFor(async () => {
         const res = await t.http
           .get('/v1/companies/me/webhook-deliveries')
