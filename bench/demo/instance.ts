@@ -42,7 +42,9 @@ export const DEMO_SETTINGS: Record<string, string> = {
   WEBHOOK_BACKOFF_MS: '1000',
   WEBHOOK_ATTEMPTS: '3',
   WEBHOOK_ALLOW_PRIVATE_URLS: 'true', // the companies' receiver listens on 127.0.0.1
-  // A day played in three minutes: each bot escalates faster than a real one would.
+  // The product's request limits stay on (startApi turns them off for benchmarks), but a day
+  // played in three minutes has each bot escalate faster than a real one would.
+  RATE_LIMITS: 'true',
   INTAKE_THROTTLE_LIMIT: '6000',
   DB_POOL_SIZE: '30',
 };
