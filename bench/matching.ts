@@ -19,10 +19,8 @@ import { performance } from 'node:perf_hooks';
 import { AppModule } from '../src/app.module';
 import { runMigrations } from '../src/bootstrap/prepare-database';
 import { validateEnv } from '../src/config/env.validation';
-import {
-  CANDIDATES_SQL,
-  TicketMatchingService,
-} from '../src/modules/tickets/ticket-matching.service';
+import { CANDIDATES_SQL } from '../src/modules/tickets/ticket-matching.repository';
+import { TicketMatchingService } from '../src/modules/tickets/ticket-matching.service';
 
 const SCALE = Number(process.env.BENCH_SCALE ?? (process.env.BENCH_SMALL === '1' ? 0.05 : 1));
 const TICKETS = Math.round(1_000_000 * SCALE);

@@ -17,6 +17,12 @@
  * trace of stale or bad events, trial balance zero. Any violation exits 1. Reports events/s
  * and p50/p99 of the endpoints per kind of event.
  *
+ * Baseline, same run, before the API starts: the same deliveries in the same order, IN_FLIGHT
+ * connections, doing only the work the endpoint must do, without HTTP: the signature check
+ * (stripe-node, 300 s tolerance) and, for a valid event, one transaction inserting the event
+ * row (ON CONFLICT DO NOTHING) and, when new, its outbox row. Its rows are deleted afterwards,
+ * so the HTTP phase meets the same tables. `ratio` is HTTP deliveries/s vs the baseline's.
+ *
  *   npm run bench:webhook-replay
  *   BENCH_EVENTS=5000 npm run bench:webhook-replay
  *
@@ -48,6 +54,7 @@ const PREFIX = `bench-webhooks-${process.pid}`;
 const SECRETS = { platform: 'whsec_benchplatform', connect: 'whsec_benchconnect' };
 const PATHS = { platform: '/v1/stripe/webhooks', connect: '/v1/stripe/connect-webhooks' };
 const STALE_SECONDS = 600; // twice Stripe's default 300 s tolerance
+const TOLERANCE_SECONDS = 300; // StripeWebhooksController's
 const CURRENCY = 'EUR';
 
 type Kind = 'distinct' | 'duplicate' | 'stale' | 'bad';
@@ -438,6 +445,78 @@ async function sendAll(
   return { answers, seconds: (performance.now() - t0) / 1000 };
 }
 
+// What StripeWebhooksController runs for a valid event, in one transaction (stripe_events'
+// repository, then OutboxService.enqueue).
+const INSERT_EVENT = `INSERT INTO stripe_events (id, type, account, created, payload)
+  VALUES ($1, $2, $3, to_timestamp($4), $5) ON CONFLICT (id) DO NOTHING RETURNING id`;
+const INSERT_OUTBOX = `INSERT INTO outbox (job_name, payload, run_at)
+  VALUES ($1, $2, COALESCE($3, now())) RETURNING id`;
+
+interface RawAnswer {
+  delivery: Delivery;
+  outcome: 'stored' | 'duplicate' | 'refused';
+  ms: number;
+}
+
+/**
+ * The baseline: each delivery's necessary work without HTTP or Nest, IN_FLIGHT connections, in
+ * the same order: the signature check, then (valid) the event row and (new) its outbox row.
+ */
+async function rawPhase(
+  url: string,
+  deliveries: Delivery[],
+): Promise<{ answers: RawAnswer[]; seconds: number }> {
+  const stripe = new Stripe('sk_test_bench');
+  const pool = Array.from({ length: IN_FLIGHT }, () => new Client({ connectionString: url }));
+  await Promise.all(pool.map((c) => c.connect()));
+  const answers: RawAnswer[] = [];
+  let next = 0;
+  const t0 = performance.now();
+  await Promise.all(
+    pool.map(async (db) => {
+      while (next < deliveries.length) {
+        const delivery = deliveries[next++];
+        const s = performance.now();
+        let event: Stripe.Event | null = null;
+        try {
+          event = stripe.webhooks.constructEvent(
+            delivery.payload,
+            delivery.header ?? '',
+            delivery.path === PATHS.platform ? SECRETS.platform : SECRETS.connect,
+            TOLERANCE_SECONDS,
+          );
+        } catch {
+          // refused, as the endpoint answers 400
+        }
+        let outcome: RawAnswer['outcome'] = 'refused';
+        if (event) {
+          await db.query('BEGIN');
+          const { rows } = await db.query(INSERT_EVENT, [
+            event.id,
+            event.type,
+            event.account ?? null,
+            event.created,
+            JSON.stringify(event),
+          ]);
+          if (rows.length > 0) {
+            await db.query(INSERT_OUTBOX, [
+              'stripe.event',
+              JSON.stringify({ eventId: event.id }),
+              null,
+            ]);
+          }
+          await db.query('COMMIT');
+          outcome = rows.length > 0 ? 'stored' : 'duplicate';
+        }
+        answers.push({ delivery, outcome, ms: performance.now() - s });
+      }
+    }),
+  );
+  const seconds = (performance.now() - t0) / 1000;
+  await Promise.all(pool.map((c) => c.end()));
+  return { answers, seconds };
+}
+
 /** Older account.updated events sent after a newer one of the same account (the shuffle's reordering). */
 function reorderedCount(order: Delivery[]): number {
   const newest = new Map<string, number>();
@@ -622,6 +701,11 @@ async function main() {
       ...stale,
       ...badDeliveries(badTargets),
     ]);
+    const raw = await rawPhase(url, deliveries);
+    // Gone again before the API starts: its relay must not see these rows, nor the HTTP phase.
+    await db.query(`DELETE FROM outbox WHERE job_name = 'stripe.event'`);
+    await db.query('DELETE FROM stripe_events');
+    await db.query('VACUUM ANALYZE stripe_events, outbox');
     api = await startApi({
       DATABASE_URL: url,
       QUEUE_PREFIX: PREFIX,
@@ -635,8 +719,9 @@ async function main() {
     const processSeconds = await waitProcessed(db);
     const untouched = [...transfers.slice(n.reversals)];
     const fx = await effects(db, answers, accounts, reversed, untouched);
-    report(answers, seconds, processSeconds, reorderedCount(deliveries), fx, {
+    report(answers, seconds, raw, processSeconds, reorderedCount(deliveries), fx, {
       valid: valid.length,
+      refused: stale.length + badTargets.length,
       accounts: accounts.length,
       reversals: reversed.length,
       untouched: untouched.length,
@@ -653,13 +738,26 @@ async function main() {
 function report(
   answers: Answer[],
   seconds: number,
+  raw: { answers: RawAnswer[]; seconds: number },
   processSeconds: number,
   reordered: number,
   fx: Effects,
-  expected: { valid: number; accounts: number; reversals: number; untouched: number },
+  expected: {
+    valid: number;
+    refused: number;
+    accounts: number;
+    reversals: number;
+    untouched: number;
+  },
 ) {
   const wrongStatus = answers.filter((a) => a.status !== a.delivery.expect).length;
   const rate = answers.length / seconds;
+  const rawRate = raw.answers.length / raw.seconds;
+  const ms = (xs: { ms: number }[], q: number) =>
+    pct(
+      xs.map((a) => a.ms),
+      q,
+    ).toFixed(1);
   console.log('');
   table(
     ['deliveries', 'sent', '200', '400', 'unexpected', 'p50 ms', 'p99 ms'],
@@ -667,7 +765,38 @@ function report(
   );
   console.log(`  older account.updated sent after a newer one (reordered): ${reordered}`);
   console.log('');
+  table(
+    ['path', 'deliveries', 'seconds', 'deliveries/s', 'p50 ms', 'p99 ms'],
+    [
+      [
+        `HTTP: our two endpoints, ${IN_FLIGHT} in flight`,
+        answers.length,
+        seconds.toFixed(2),
+        rate.toFixed(0),
+        ms(answers, 50),
+        ms(answers, 99),
+      ],
+      [
+        `baseline: signature + event row + outbox row, ${IN_FLIGHT} connections`,
+        raw.answers.length,
+        raw.seconds.toFixed(2),
+        rawRate.toFixed(0),
+        ms(raw.answers, 50),
+        ms(raw.answers, 99),
+      ],
+    ],
+  );
+  console.log('');
+  const rawCount = (outcome: RawAnswer['outcome']) =>
+    raw.answers.filter((a) => a.outcome === outcome).length;
+  const rawWrong = raw.answers.filter(
+    (a) => (a.outcome === 'refused') !== (a.delivery.expect === 400),
+  ).length;
   const checks: [string, number, number][] = [
+    // The baseline did the same work: each valid event stored once, the rest refused.
+    ['baseline: events stored', rawCount('stored'), expected.valid],
+    ['baseline: deliveries refused', rawCount('refused'), expected.refused],
+    ['baseline: outcomes against the expected status', rawWrong, 0],
     ['events stored (one row per valid event id)', fx.storedEvents, expected.valid],
     ['valid ids answered duplicate:false exactly once', fx.firstAnswers, expected.valid],
     ['stale/bad events stored', fx.refusedStored, 0],
@@ -680,16 +809,12 @@ function report(
   ];
   table(['effect', 'counted', 'expected'], checks);
   const violations = checks.filter(([, got, want]) => got !== want).length;
-  const p = (q: number) =>
-    pct(
-      answers.map((a) => a.ms),
-      q,
-    ).toFixed(1);
   console.log(
     `\n  sent in ${seconds.toFixed(2)} s (${rate.toFixed(0)} deliveries/s); all applied ${processSeconds.toFixed(2)} s after the last answer`,
   );
   console.log(
-    `\nRESULT webhook-replay: deliveries=${answers.length} rate=${rate.toFixed(0)}/s p50=${p(50)}ms p99=${p(99)}ms ` +
+    `\nRESULT webhook-replay: deliveries=${answers.length} rate=${rate.toFixed(0)}/s p50=${ms(answers, 50)}ms p99=${ms(answers, 99)}ms ` +
+      `raw=${rawRate.toFixed(0)}/s ratio=${(rate / rawRate).toFixed(2)} raw_p50=${ms(raw.answers, 50)}ms ` +
       `valid=${expected.valid} reordered=${reordered} wrong_status=${wrongStatus} refused_stored=${fx.refusedStored} ` +
       `accounts_newest=${fx.accountsNewest}/${expected.accounts} reversals_once=${fx.reversalsBooked}/${expected.reversals} ` +
       `duplicate_effects=${fx.reversalsExtra} untouched_booked=${fx.untouchedBooked} trial_balance=${fx.trialBalance} ` +

@@ -18,7 +18,7 @@ import {
   rowCounts,
   SignedIn,
 } from './support/factories';
-import { waitFor } from './support/money';
+import { waitFor } from './support/wait-for';
 import { concretePath, listRoutes, RouteInfo } from './support/routes';
 import { escalationBody } from './support/tickets';
 import { createTestApp, TEST_JWT_SECRET, TestApp } from './support/test-app';

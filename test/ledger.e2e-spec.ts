@@ -5,7 +5,8 @@ import {
   ReleaseEarningHandler,
   TicketLedgerHandler,
 } from '../src/modules/ledger/earnings-posting.handlers';
-import { LedgerService, POSTING_LINES_SQL } from '../src/modules/ledger/ledger.service';
+import { POSTING_LINES_SQL } from '../src/modules/ledger/journal.repository';
+import { LedgerService } from '../src/modules/ledger/ledger.service';
 import { Actor } from '../src/common/auth/actor';
 import { TicketEvent } from '../src/modules/jobs/job-registry';
 import { TicketsService } from '../src/modules/tickets/tickets.service';

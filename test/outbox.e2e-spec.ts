@@ -5,6 +5,7 @@ import { OutboxFinishedMarks } from '../src/modules/outbox/outbox-finished.servi
 import { OutboxRelay } from '../src/modules/outbox/outbox-relay.service';
 import { outboxJobId, OutboxService } from '../src/modules/outbox/outbox.service';
 import { createTestApp, TestApp } from './support/test-app';
+import { waitFor, waitUntil } from './support/wait-for';
 
 /** A relay as a worker process would build it, driven by hand instead of by its loop. */
 function newRelay(t: TestApp): OutboxRelay {
@@ -214,19 +215,18 @@ describe('outbox → relay → worker, end to end', () => {
         .enqueue(em, 'system.ping', { requestedAt: new Date().toISOString() }),
     );
     const queue = t.app.get(QueuesService).get('default');
-    let job: Job | undefined;
-    for (let i = 0; i < 100 && (await job?.getState()) !== 'completed'; i++) {
-      await new Promise((r) => setTimeout(r, 100));
-      job = await queue.getJob(outboxJobId(id));
-    }
-    expect(await job!.getState()).toBe('completed');
-    // getState reads Redis now; the object is the snapshot fetched (maybe while still active).
-    job = await queue.getJob(outboxJobId(id));
+    await waitUntil(
+      async () => (await (await queue.getJob(outboxJobId(id)))?.getState()) ?? 'missing',
+      (state) => state === 'completed',
+      'the ping job to complete',
+      10_000,
+    );
+    // Fetched once completed (a Job object is the snapshot read, maybe while still active).
+    const job = await queue.getJob(outboxJobId(id));
     expect(job!.returnvalue).toEqual({ pong: expect.any(String) });
     expect(job!.attemptsMade).toBe(1);
     // The worker records that the job is done (what a Redis data loss would not re-run).
-    for (let i = 0; i < 50 && !(await finishedAt(t, id)); i++)
-      await new Promise((r) => setTimeout(r, 100));
+    await waitFor(() => finishedAt(t, id), 'the worker to record the job finished', 5_000);
     expect(await finishedAt(t, id)).toBeInstanceOf(Date);
   });
 });

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { FakeStripe } from '../src/modules/stripe/fake-stripe.server';
 import { createStaff, SignedIn } from './support/factories';
-import { fund, onboarded, waitFor } from './support/money';
+import { fund, onboarded } from './support/money';
+import { waitFor } from './support/wait-for';
 import { ensureKilled, runBuilt, Spawned } from './support/processes';
 import { TEST_REDIS_URL } from './support/services';
 import { createTestApp, TestApp, TEST_JWT_SECRET } from './support/test-app';

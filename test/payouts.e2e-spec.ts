@@ -10,7 +10,8 @@ import {
   SignedIn,
 } from './support/factories';
 import { escalate, liveAgents } from './support/tickets';
-import { fund, onboarded, waitFor } from './support/money';
+import { fund, onboarded } from './support/money';
+import { waitFor } from './support/wait-for';
 import { createTestApp, TestApp } from './support/test-app';
 
 describe('payouts', () => {
@@ -434,10 +435,22 @@ describe('payouts', () => {
       await fundedAgents(5, 9000, 'SEK');
       const draft = await approvedRun({ currency: 'SEK' });
       const before = fake.requests.length;
-      // Every call refused for rate for a moment (Stripe's rate_limit_error), then served.
+      // Every call refused for rate (Stripe's rate_limit_error) until each line has met a 429,
+      // then served.
       fake.faults = { rate: 1, statuses: [429] };
-      setTimeout(() => (fake.faults = { rate: 0 }), 1500);
       await execute(draft.body.id);
+      await waitFor(
+        async () =>
+          new Set(
+            fake.requests
+              .slice(before)
+              .filter((r) => r.path === '/v1/transfers' && r.status === 429)
+              .map((r) => r.idempotencyKey),
+          ).size === 5,
+        'a 429 for each of the 5 lines',
+        { intervalMs: 10 },
+      );
+      fake.faults = { rate: 0 };
       const done = await finished(draft.body.id);
       expect(done).toMatchObject({ status: 'completed', totals: { paidLines: 5 } });
       const calls = fake.requests.slice(before);

@@ -11,6 +11,7 @@ import { PASSWORD, uniqueEmail } from './support/factories';
 import { ensureKilled, freePort, runBuilt, Spawned } from './support/processes';
 import { databaseUrl, TEST_REDIS_URL } from './support/services';
 import { createTestDatabase, dropTestDatabase, RUN_ENV } from './support/test-database';
+import { waitFor, waitUntil } from './support/wait-for';
 
 /** A POST whose `written` resolves once the whole request is on the wire. */
 function postJson(port: number, path: string, body: unknown) {
@@ -94,9 +95,11 @@ describe('processes', () => {
       await app.waitForOutput(/Handoff API listening/);
       expect(app.output()).toContain('created database');
       expect(app.output()).toContain('ran migrations');
-      // argon2 makes 30 registrations take ~0.5 s. Once every request is fully written (and the
-      // server has had a moment to read them), SIGTERM lands while they are in flight.
+      // argon2 makes 30 registrations take ~0.5 s. Once every request is fully written and the
+      // server has answered the first (so it has read them and is hashing the rest), SIGTERM
+      // lands while they are in flight.
       let signalledAt = 0;
+      let answered = 0;
       const sent: Promise<void>[] = [];
       const inFlight = Array.from({ length: 30 }, () => {
         const { written, response } = postJson(port, '/v1/auth/register', {
@@ -105,13 +108,16 @@ describe('processes', () => {
           role: 'agent',
         });
         sent.push(written);
-        return response.then(
-          (status) => ({ status, afterSignal: signalledAt > 0 }),
-          (e) => ({ status: `${e}`, afterSignal: signalledAt > 0 }),
-        );
+        const outcome = (status: number | string) => {
+          answered += 1;
+          return { status, afterSignal: signalledAt > 0 };
+        };
+        return response.then(outcome, (e) => outcome(`${e}`));
       });
       await Promise.all(sent);
-      await new Promise((r) => setTimeout(r, 50));
+      await waitFor(async () => answered > 0, 'the first registration answered', {
+        intervalMs: 5,
+      });
       app.proc.kill('SIGTERM');
       signalledAt = Date.now();
       await app.waitForOutput(/shutting down gracefully/);
@@ -171,12 +177,12 @@ describe('processes', () => {
         [{ requestedAt: new Date().toISOString() }],
       );
       const jobId = outboxJobId(rows[0].id);
-      let state = 'unknown';
-      for (let i = 0; i < 100 && state !== 'completed'; i++) {
-        await new Promise((r) => setTimeout(r, 100));
-        state = (await (await queue.getJob(jobId))?.getState()) ?? 'missing';
-      }
-      expect(state).toBe('completed');
+      await waitUntil(
+        async () => (await (await queue.getJob(jobId))?.getState()) ?? 'missing',
+        (state) => state === 'completed',
+        'the relayed ping job to complete',
+        10_000,
+      );
       worker.proc.kill('SIGTERM');
       expect(await worker.exited).toBe(0);
       expect(worker.output()).toContain('shutdown complete');

@@ -5,6 +5,7 @@ import {
 import { createStaff, registerAgent, registerCompany, SignedIn } from './support/factories';
 import { inMinutes, moveShift, postShift, setProfile } from './support/shifts';
 import { createTestApp, TestApp } from './support/test-app';
+import { waitUntil } from './support/wait-for';
 
 const window = (startMin: number, hours: number) => {
   const start = inMinutes(startMin);
@@ -597,11 +598,13 @@ describe('seat timers through the outbox and a real worker', () => {
       checkInGraceMinutes: 0,
     });
     await t.http.post(`/v1/shifts/${shift.id}/claims`).set(agent.auth).expect(201);
-    let status = 'claimed';
-    for (let i = 0; i < 100 && status === 'claimed'; i++) {
-      await new Promise((r) => setTimeout(r, 100));
-      status = (await t.http.get('/v1/agents/me/claims').set(agent.auth)).body.items[0].status;
-    }
+    const status = await waitUntil(
+      async () =>
+        (await t.http.get('/v1/agents/me/claims').set(agent.auth)).body.items[0].status as string,
+      (s) => s !== 'claimed',
+      'the no-show check to fire',
+      10_000,
+    );
     expect(status).toBe('no_show');
   });
 });

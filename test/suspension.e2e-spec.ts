@@ -1,5 +1,5 @@
 import { createStaff, registerAgent, registerCompany, SignedIn } from './support/factories';
-import { waitFor } from './support/money';
+import { waitFor } from './support/wait-for';
 import { postShift, setProfile } from './support/shifts';
 import { createApiKey } from './support/factories';
 import { escalate, liveAgents } from './support/tickets';

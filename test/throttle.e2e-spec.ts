@@ -7,7 +7,7 @@ import {
   SignedIn,
   uniqueEmail,
 } from './support/factories';
-import { waitFor } from './support/money';
+import { waitFor } from './support/wait-for';
 import { escalationBody } from './support/tickets';
 import { createTestApp, TestApp } from './support/test-app';
 

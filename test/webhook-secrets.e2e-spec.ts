@@ -6,7 +6,7 @@ import { Env, validateEnv } from '../src/config/env.validation';
 import { WebhookSecrets } from '../src/modules/webhooks/webhook-secrets.service';
 import { verifySignature } from '../src/modules/webhooks/webhook-signature';
 import { createApiKey, registerCompany, SignedIn } from './support/factories';
-import { waitFor } from './support/money';
+import { waitFor } from './support/wait-for';
 import { createTestApp, TEST_SECRETS_KEY, TestApp } from './support/test-app';
 import { slaBreachNow, WebhookReceiver, webhookReceiver } from './support/webhooks';
 

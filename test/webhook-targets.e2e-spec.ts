@@ -1,6 +1,6 @@
 import { WEBHOOK_RESOLVER } from '../src/modules/webhooks/webhook-resolver';
 import { createApiKey, registerCompany, SignedIn } from './support/factories';
-import { waitFor } from './support/money';
+import { waitFor } from './support/wait-for';
 import { createTestApp, TestApp } from './support/test-app';
 import { fakeResolver, slaBreachNow, webhookReceiver } from './support/webhooks';
 

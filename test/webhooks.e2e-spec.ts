@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import { WEBHOOK_RESOLVER } from '../src/modules/webhooks/webhook-resolver';
 import { verifySignature } from '../src/modules/webhooks/webhook-signature';
 import { createApiKey, registerCompany, SignedIn } from './support/factories';
-import { waitFor } from './support/money';
+import { waitFor, waitUntil } from './support/wait-for';
 import { escalate, liveAgents } from './support/tickets';
 import { createTestApp, TestApp } from './support/test-app';
 import { fakeResolver, slaBreachNow, webhookReceiver } from './support/webhooks';
@@ -179,6 +179,115 @@ describe('webhooks to companies (real worker, real HTTP receiver)', () => {
         lastStatusCode: 500,
         lastError: 'receiver answered 500',
       });
+    } finally {
+      await hook.stop();
+    }
+  });
+
+  it("retries on BullMQ's exponential schedule: the wait before attempt n+1 is WEBHOOK_BACKOFF_MS × 2^(n-1)", async () => {
+    const backoffMs = t.env.WEBHOOK_BACKOFF_MS;
+    const attempts = t.env.WEBHOOK_ATTEMPTS;
+    const hook = webhookReceiver({ then: 500 });
+    const url = await hook.start();
+    try {
+      await t.http.put('/v1/companies/me/webhook').set(co.auth).send({ url }).expect(200);
+      const ticketId = await slaBreachNow(t, key);
+      const ours = () => hook.received.filter((r) => JSON.parse(r.body).data.ticketId === ticketId);
+      await waitUntil(
+        async () => ours().length,
+        (n) => n === attempts,
+        `${attempts} attempts at the receiver`,
+      );
+      const times = ours().map((r) => r.at);
+      const waits = times.slice(1).map((at, i) => ({
+        before: `attempt ${i + 2}`,
+        measuredMs: at - times[i],
+        scheduledMs: backoffMs * 2 ** i, // 100, 200, 400, 800 ms here
+      }));
+      // Each retry comes no earlier than its delay (less a few ms of clock rounding) and at most
+      // LATE_MS after it: the time an attempt takes here (the POST, the delivery's bookkeeping,
+      // BullMQ moving the job back; 20-150 ms seen) and the jitter of a loaded test machine.
+      // The windows (95-600, 195-700, 395-900, 795-1300 ms here) hold each wait to twice the
+      // one before: a fixed or linear delay, or a factor of 1.5 or 2.5, falls out of one.
+      const LATE_MS = 500;
+      const offSchedule = waits.filter(
+        (w) => w.measuredMs < w.scheduledMs - 5 || w.measuredMs > w.scheduledMs + LATE_MS,
+      );
+      expect(offSchedule).toEqual([]);
+      // And after the last attempt nothing more is scheduled: the delivery has failed for good.
+      const failed = await waitFor(async () => {
+        const res = await t.http
+          .get('/v1/companies/me/webhook-deliveries')
+          .set(co.auth)
+          .expect(200);
+        const d = res.body.items.find(
+          (x: { payload: { data: { ticketId: string } } }) => x.payload.data.ticketId === ticketId,
+        );
+        return d?.status === 'failed' && d;
+      }, 'failed status');
+      expect(failed.attempts).toBe(attempts);
+    } finally {
+      await hook.stop();
+    }
+  });
+
+  it('pages the delivery log newest first: disjoint pages that cover it all; a bad cursor is a 400', async () => {
+    const company = await registerCompany(t, 'Paged');
+    const botKey = await createApiKey(t, company);
+    const hook = webhookReceiver();
+    const url = await hook.start();
+    const list = (query: string) =>
+      t.http.get(`/v1/companies/me/webhook-deliveries${query}`).set(company.auth);
+    try {
+      await t.http.put('/v1/companies/me/webhook').set(company.auth).send({ url }).expect(200);
+      for (let i = 0; i < 7; i++) await slaBreachNow(t, botKey);
+      const all: { id: string }[] = await waitFor(async () => {
+        const res = await list('?limit=100').expect(200);
+        return res.body.items.length === 7 && res.body.items;
+      }, 'seven deliveries in the log');
+      // Times set by hand, three of them equal, so the expected order is known and the first
+      // page ends inside the tie (only the id in the cursor keeps the next page from repeating
+      // or skipping a delivery).
+      const base = Date.now() - 60_000;
+      const createdAt = [0, 1, 2, 2, 2, 3, 4].map((k) => new Date(base - k * 1000).toISOString());
+      for (const [i, d] of all.entries()) {
+        await t.db.query('UPDATE webhook_deliveries SET created_at = $2 WHERE id = $1', [
+          d.id,
+          createdAt[i],
+        ]);
+      }
+      const desc = (x: string, y: string) => (x < y ? 1 : x > y ? -1 : 0);
+      const newestFirst = all
+        .map((d, i) => ({ id: d.id, createdAt: createdAt[i] }))
+        .sort((a, b) => desc(a.createdAt, b.createdAt) || desc(a.id, b.id));
+
+      type Delivery = { id: string; createdAt: string };
+      const pages: Delivery[][] = [];
+      let cursor: string | null = null;
+      do {
+        const { body }: { body: { items: Delivery[]; nextCursor: string | null } } = await list(
+          `?limit=3${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+        ).expect(200);
+        pages.push(body.items);
+        cursor = body.nextCursor;
+      } while (cursor && pages.length < 5);
+      expect(pages.map((p) => p.length)).toEqual([3, 3, 1]);
+      const ids = pages.flat().map((d) => d.id);
+      expect(new Set(ids).size).toBe(ids.length); // disjoint
+      expect(pages.flat()).toEqual(
+        newestFirst.map((d) => expect.objectContaining({ id: d.id, createdAt: d.createdAt })),
+      ); // all of it, newest first
+      // A page that ends exactly at the last delivery says there is no next one.
+      expect((await list('?limit=7').expect(200)).body.nextCursor).toBeNull();
+
+      const forged = Buffer.from(JSON.stringify(['yesterday', 'not-a-uuid'])).toString('base64url');
+      for (const bad of ['not-a-cursor', forged]) {
+        const res = await list(`?cursor=${bad}`).expect(400);
+        expect(res.body.error).toMatchObject({
+          code: 'VALIDATION_FAILED',
+          details: { fields: [{ field: 'cursor' }] },
+        });
+      }
     } finally {
       await hook.stop();
     }

@@ -36,3 +36,60 @@ export const TABLE_OWNERS = {
 
 export type TableName = keyof typeof TABLE_OWNERS;
 export type OwningModule = (typeof TABLE_OWNERS)[TableName];
+
+/** SQL functions (migrations), each owned like a table. */
+export const FUNCTION_OWNERS = {
+  agent_context: 'tickets',
+  ticket_candidates: 'tickets',
+  ticket_claim_history: 'tickets',
+  claim_next_ticket: 'tickets',
+  write_ticket_claim: 'tickets',
+  tickets_transition: 'tickets',
+  ticket_claims_transition: 'tickets',
+  shifts_transition: 'shifts',
+  shift_claims_transition: 'shifts',
+  journal_entry_balanced: 'ledger',
+  journal_entry_has_lines: 'ledger',
+  ledger_append_only: 'ledger',
+} as const;
+
+/**
+ * Statements that name other modules' tables on purpose: each would cost round trips or a
+ * transaction on the hottest paths if split through the owners' services. `where` is a module
+ * file (`<module>/<path>`) or `function <name>`; `names` the foreign tables it may name.
+ */
+export const DECLARED_EXCEPTIONS: readonly {
+  where: string;
+  names: readonly string[];
+  reason: string;
+}[] = [
+  {
+    where: 'tickets/ticket-intake.repository.ts',
+    names: ['skills', 'outbox'],
+    reason:
+      'An escalation is one statement (ticket, SLA timer job, answer; required skills checked ' +
+      'against the catalogue): bot intake is a hot path (bench/intake), ADR 0005.',
+  },
+  {
+    where: 'function claim_next_ticket',
+    names: ['agents', 'outbox'],
+    reason:
+      'Claim-next is one database call: lock the agent, pick, claim, write the events ' +
+      '(ADR 0008; bench/claim-storm, bench/matching).',
+  },
+  {
+    where: 'function agent_context',
+    names: ['agents', 'agent_skills', 'certifications', 'shift_claims', 'shifts', 'companies'],
+    reason: 'What claim-next knows of the agent and its live shift, in the same call (ADR 0008).',
+  },
+  {
+    where: 'function ticket_claim_history',
+    names: ['agents'],
+    reason: "A ticket's claims with the agents' names, returned by the same call (ADR 0008).",
+  },
+  {
+    where: 'function write_ticket_claim',
+    names: ['outbox'],
+    reason: 'A claim and its events are written together by both claim paths (ADR 0008).',
+  },
+];

@@ -1,7 +1,7 @@
 import pino from 'pino';
 import { Client } from 'pg';
 import { createApiKey, registerCompany, SignedIn } from '../support/factories';
-import { waitFor } from '../support/money';
+import { waitFor } from '../support/wait-for';
 import { adminClient } from '../support/services';
 import { escalationBody, insertTickets, liveAgents } from '../support/tickets';
 import { createTestApp, TestApp } from '../support/test-app';
@@ -99,6 +99,7 @@ describe('PostgreSQL connections killed mid-request', () => {
         [database],
       );
       killed += rowCount ?? 0;
+      // The drill's cadence (a kill every KILL_EVERY_MS), not a wait for something to happen.
       await new Promise((r) => setTimeout(r, KILL_EVERY_MS));
     }
   }

@@ -5,7 +5,7 @@ import { AddressInfo } from 'node:net';
 import { QueuesService } from '../../src/modules/jobs/queues.service';
 import { createApiKey, PASSWORD, registerCompany, SignedIn } from '../support/factories';
 import { startRedis, RedisChild } from '../support/faults-redis';
-import { waitFor } from '../support/money';
+import { pollUntil, waitFor } from '../support/wait-for';
 import { escalate, liveAgents } from '../support/tickets';
 import { createTestApp, TestApp } from '../support/test-app';
 
@@ -250,11 +250,11 @@ for (const persistent of [false, true]) {
         [co.companyId, REOPEN_WINDOW_HOURS],
       );
       const deadline = Math.max(new Date(last).getTime(), Date.now()) + WEBHOOK_BACKOFF_MS;
-      let missing = await shortfall();
-      while (!settled(missing) && Date.now() < deadline) {
-        await new Promise((r) => setTimeout(r, 250));
-        missing = await shortfall();
-      }
+      // Not a throwing wait: on time-out the assertion below names every lost effect.
+      const { value: missing } = await pollUntil(shortfall, settled, {
+        timeoutMs: deadline - Date.now(),
+        intervalMs: 250,
+      });
       const lost = {
         ...missing,
         outboxRowsMarkedSentBeforeTheKill: sentRows,

@@ -5,8 +5,9 @@ import {
   fakeStripeEnv,
   linesByStatus,
   payableAgents,
+  watchStripeCalls,
 } from '../support/faults-payouts';
-import { waitFor } from '../support/money';
+import { waitFor, waitUntil } from '../support/wait-for';
 import { createTestApp, TestApp } from '../support/test-app';
 
 /*
@@ -25,9 +26,11 @@ const SDK_TIMEOUT_MS = 3_000;
 describe('fake Stripe slower than the SDK timeout, then failing 30 % of calls', () => {
   const fake = new FakeStripe();
   let t: TestApp;
+  let stripe: ReturnType<typeof watchStripeCalls>;
 
   beforeAll(async () => {
     await fake.start();
+    stripe = watchStripeCalls(fake);
     t = await createTestApp({
       workers: true,
       env: {
@@ -49,21 +52,27 @@ describe('fake Stripe slower than the SDK timeout, then failing 30 % of calls', 
     // Every call that arrives now is answered after the SDK has given up on it.
     fake.faults = { rate: 0, latencyMs: SDK_TIMEOUT_MS + 1000 };
     const { runId, finance } = await executedRun(t, LINES);
-    // The payouts worker runs 8 lines at a time: all 8 are now stuck in a slow call.
-    await waitFor(
-      async () => (await linesByStatus(t, runId, 'processing')) >= 8,
-      'eight transfer calls in flight',
-    );
-    await new Promise((r) => setTimeout(r, 300));
-    const slow: { id: string }[] = await t.db.query(
-      `SELECT id FROM payout_lines WHERE run_id = $1 AND status = 'processing'`,
-      [runId],
-    );
+    // The payouts worker runs 8 lines at a time: wait until all 8 are stuck in a slow call,
+    // each line's transfer call received by the fake (and held past the SDK timeout).
+    const slow = await waitFor(async () => {
+      const lines: { id: string; idempotency_key: string }[] = await t.db.query(
+        `SELECT id, idempotency_key FROM payout_lines WHERE run_id = $1 AND status = 'processing'`,
+        [runId],
+      );
+      const held = new Set(
+        stripe
+          .unanswered()
+          .filter((c) => c.method === 'POST' && c.path === '/v1/transfers')
+          .map((c) => c.idempotencyKey),
+      );
+      return lines.length >= 8 && lines.every((l) => held.has(l.idempotency_key)) && lines;
+    }, 'eight transfer calls held by the slow Stripe');
     // From now on Stripe answers at once, but 30 % of money-moving calls fail with 429 or 500.
     fake.faults = { rate: 0.3, statuses: [429, 500] };
 
-    await waitFor(
-      async () => (await linesByStatus(t, runId, 'paid')) === LINES,
+    await waitUntil(
+      () => linesByStatus(t, runId, 'paid'),
+      (paid) => paid === LINES,
       'every line paid',
       90_000,
     );

@@ -6,8 +6,9 @@ import {
   linesByStatus,
   payableAgents,
   transfersByLine,
+  watchStripeCalls,
 } from '../support/faults-payouts';
-import { waitFor } from '../support/money';
+import { waitUntil } from '../support/wait-for';
 import { ensureKilled, runBuilt, Spawned } from '../support/processes';
 import { TEST_REDIS_URL } from '../support/services';
 import { createTestApp, TestApp, TEST_JWT_SECRET } from '../support/test-app';
@@ -26,10 +27,12 @@ const STRIPE_LATENCY_MS = 500;
 describe('worker SIGKILLed between Stripe making a transfer and our commit', () => {
   const fake = new FakeStripe();
   let t: TestApp;
+  let stripe: ReturnType<typeof watchStripeCalls>;
   const workers: Spawned[] = [];
 
   beforeAll(async () => {
     await fake.start();
+    stripe = watchStripeCalls(fake);
     t = await createTestApp({ env: fakeStripeEnv(fake) });
   });
   afterAll(async () => {
@@ -61,11 +64,22 @@ describe('worker SIGKILLed between Stripe making a transfer and our commit', () 
 
     const first = worker();
     await first.waitForOutput(/Handoff worker started/);
-    await waitFor(async () => (await linesByStatus(t, runId, 'paid')) >= 5, '5 lines paid', 60_000);
+    await waitUntil(
+      () => linesByStatus(t, runId, 'paid'),
+      (paid) => paid >= 5,
+      '5 lines paid',
+      60_000,
+    );
     first.proc.kill('SIGKILL');
     await first.exited;
-    // Let Stripe finish the calls that were in flight when the worker died.
-    await new Promise((r) => setTimeout(r, STRIPE_LATENCY_MS + 300));
+    // Stripe finishes the calls that were in flight when the worker died (it makes those
+    // transfers though nobody hears the answer): wait until it has answered every call it got.
+    await waitUntil(
+      async () => stripe.unanswered(),
+      (calls) => calls.length === 0,
+      'the fake Stripe to answer the calls in flight at the kill',
+      { timeoutMs: 10 * STRIPE_LATENCY_MS, intervalMs: 20 },
+    );
 
     const paid: { id: string }[] = await t.db.query(
       `SELECT id FROM payout_lines WHERE run_id = $1 AND status = 'paid'`,
@@ -80,8 +94,9 @@ describe('worker SIGKILLed between Stripe making a transfer and our commit', () 
     fake.faults = { rate: 0 };
     const second = worker();
     await second.waitForOutput(/Handoff worker started/);
-    await waitFor(
-      async () => (await linesByStatus(t, runId, 'paid')) === LINES,
+    await waitUntil(
+      () => linesByStatus(t, runId, 'paid'),
+      (paid) => paid === LINES,
       'every line paid after the restart',
       60_000,
     );

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import { FakeStripe } from '../../src/modules/stripe/fake-stripe.server';
 import { createStaff, SignedIn } from './factories';
 import { fund, onboarded } from './money';
@@ -57,6 +58,46 @@ export async function linesByStatus(t: TestApp, runId: string, status: string): 
     [runId, status],
   );
   return n;
+}
+
+export interface StripeCall {
+  method: string;
+  path: string;
+  idempotencyKey: string | null;
+}
+
+/**
+ * Calls the fake Stripe has received but not answered yet, so a drill can wait for "the fake
+ * holds these calls" or "the fake has answered everything it got" instead of sleeping. A call
+ * counts as received once its body is in (the fake then reads its fault policy at once), and as
+ * answered when the fake records it in `fake.requests` (a faulted call that hangs until its
+ * caller gives up is never recorded: not for drills with `hangMs`). Call right after
+ * `fake.start()`.
+ * (FakeStripe has no public hook for arriving requests: its HTTP server is reached by name.)
+ */
+export function watchStripeCalls(fake: FakeStripe): { unanswered: () => StripeCall[] } {
+  const server = fake['server'];
+  if (!server) throw new Error('watchStripeCalls: start the fake Stripe first');
+  const answeredBefore = fake.requests.length;
+  const received: StripeCall[] = [];
+  server.on('request', (req: IncomingMessage) => {
+    const call = {
+      method: req.method ?? '',
+      path: new URL(req.url ?? '/', 'http://fake').pathname,
+      idempotencyKey: (req.headers['idempotency-key'] as string | undefined) ?? null,
+    };
+    // The hosted onboarding page is no API call: the fake serves it without recording it.
+    if (!call.path.startsWith('/express/')) req.once('end', () => received.push(call));
+  });
+  const key = (c: StripeCall) => `${c.method} ${c.path} ${c.idempotencyKey ?? ''}`;
+  return {
+    unanswered() {
+      const open = new Map<string, StripeCall[]>();
+      for (const c of received) open.set(key(c), [...(open.get(key(c)) ?? []), c]);
+      for (const r of fake.requests.slice(answeredBefore)) open.get(key(r))?.pop();
+      return [...open.values()].flat();
+    },
+  };
 }
 
 /** Transfers Stripe holds for this run, by payout line (from their metadata). */

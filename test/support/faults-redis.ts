@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './processes';
+import { pollUntil } from './wait-for';
 
 export interface RedisChild {
   port: number;
@@ -52,13 +53,15 @@ export async function startRedis(options: { persistent: boolean }): Promise<Redi
     proc.stderr!.on('data', (d) => (output += d));
     const p = proc;
     exited = new Promise((resolve) => p.on('exit', () => resolve()));
-    const deadline = Date.now() + 10_000;
-    for (;;) {
-      if (p.exitCode !== null) throw new Error(`redis-server exited:\n${output}`);
-      if (await ping(port)) return;
-      if (Date.now() > deadline) throw new Error(`redis-server did not answer:\n${output}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    const { met } = await pollUntil(
+      async () => {
+        if (p.exitCode !== null) throw new Error(`redis-server exited:\n${output}`);
+        return ping(port);
+      },
+      Boolean,
+      { timeoutMs: 10_000, intervalMs: 50 },
+    );
+    if (!met) throw new Error(`redis-server did not answer:\n${output}`);
   };
   const stop = async (signal: NodeJS.Signals = 'SIGKILL') => {
     if (proc && proc.exitCode === null && proc.signalCode === null) {

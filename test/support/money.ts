@@ -36,17 +36,3 @@ export async function onboarded(t: TestApp, fake: FakeStripe, agentId: string): 
   );
   return account.id;
 }
-
-export async function waitFor<T>(
-  fn: () => Promise<T | undefined | null | false>,
-  what: string,
-  ms = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}

@@ -1,6 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { pollUntil } from './wait-for';
 
 export const DIST = join(__dirname, '..', '..', 'dist', 'src');
 
@@ -32,13 +33,17 @@ export function runBuilt(
     output: () => out,
     exited,
     async waitForOutput(pattern, timeoutMs = 30_000) {
-      const deadline = Date.now() + timeoutMs;
-      while (!pattern.test(out)) {
-        if (proc.exitCode !== null)
-          throw new Error(`exited (${proc.exitCode}) before ${pattern}:\n${out}`);
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${pattern}:\n${out}`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
+      const { met, waitedMs } = await pollUntil(
+        async () => {
+          if (pattern.test(out)) return true;
+          if (proc.exitCode !== null)
+            throw new Error(`exited (${proc.exitCode}) before ${pattern}:\n${out}`);
+          return false;
+        },
+        Boolean,
+        { timeoutMs, intervalMs: 50 },
+      );
+      if (!met) throw new Error(`timed out after ${waitedMs} ms waiting for ${pattern}:\n${out}`);
     },
   };
 }

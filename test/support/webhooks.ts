@@ -9,6 +9,8 @@ export interface ReceivedRequest {
   url: string;
   headers: IncomingMessage['headers'];
   body: string;
+  /** When the whole request had arrived (Date.now()), to read the sender's retry schedule. */
+  at: number;
 }
 
 export interface WebhookReceiver {
@@ -31,7 +33,13 @@ export function webhookReceiver(
     let body = '';
     req.on('data', (c) => (body += c));
     req.on('end', () => {
-      received.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
+      received.push({
+        method: req.method ?? '',
+        url: req.url ?? '',
+        headers: req.headers,
+        body,
+        at: Date.now(),
+      });
       res.statusCode = script.shift() ?? options.then ?? 200;
       for (const [name, value] of Object.entries(options.headers ?? {})) {
         res.setHeader(name, value);

@@ -31,12 +31,9 @@ export class AgentSuspensionService {
       // Lock order everywhere: shift rows, then the agent row, then ticket rows. A seat claimed
       // after the shifts were read waits for the agent lock and then sees the suspension.
       const shiftIds = await this.seats.lockShiftsOf(em, agentId);
-      const [agent]: unknown[] = await em.query(
-        `UPDATE agents SET suspended_at = coalesce(suspended_at, now()), suspended_reason = $2
-          WHERE user_id = $1 RETURNING user_id`,
-        [agentId, reason.trim()],
-      );
-      if (!agent) throw DomainError.notFound('Agent');
+      if (!(await this.agents.markSuspended(em, agentId, reason.trim()))) {
+        throw DomainError.notFound('Agent');
+      }
       const cancelledOn = await this.seats.cancelSeats(em, agentId, shiftIds);
       await this.tickets.releaseAllOf(em, agentId, 'suspension', 'the agent was suspended');
       return cancelledOn;
@@ -47,12 +44,9 @@ export class AgentSuspensionService {
 
   async reinstate(actor: Actor, agentId: string): Promise<AgentProfileDto> {
     requireUser(actor, 'admin');
-    const [agent]: unknown[] = await this.db.query(
-      `UPDATE agents SET suspended_at = NULL, suspended_reason = NULL WHERE user_id = $1
-        RETURNING user_id`,
-      [agentId],
-    );
-    if (!agent) throw DomainError.notFound('Agent');
+    if (!(await this.agents.markReinstated(this.db.manager, agentId))) {
+      throw DomainError.notFound('Agent');
+    }
     return this.agents.profileOf(agentId);
   }
 }

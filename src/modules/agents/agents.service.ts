@@ -4,6 +4,8 @@ import { DataSource, EntityManager } from 'typeorm';
 import { requireUser } from '../../common/auth/access';
 import { Actor } from '../../common/auth/actor';
 import { DomainError } from '../../common/errors/domain-error';
+import { duplicateSkillErrors } from '../../common/validation/duplicate-skills';
+import type { AgentQualifications } from '../shifts/eligibility';
 import { SkillsService } from '../skills/skills.service';
 import {
   AgentProfileDto,
@@ -11,28 +13,29 @@ import {
   ReplaceAgentSkillsDto,
   UpdateAgentProfileDto,
 } from './agent.dto';
-import { Agent, AgentSkill } from './agent.entity';
+import { Agent } from './agent.entity';
+import { toAgentProfileDto, toAgentSkillDto } from './agent.mapper';
+import { AgentSkillsRepository } from './agent-skills.repository';
+import { AgentsRepository } from './agents.repository';
+import { CertificationsRepository } from './certifications.repository';
 
-export const toProfileDto = (a: Agent): AgentProfileDto => ({
-  agentId: a.userId,
-  displayName: a.displayName,
-  timeZone: a.timeZone,
-  languages: a.languages,
-  maxConcurrentTickets: a.maxConcurrentTickets,
-  suspendedAt: a.suspendedAt,
-  suspendedReason: a.suspendedReason,
-});
-
+/**
+ * Agent profiles and skills, and what other modules may read or lock of an agent (shifts:
+ * qualifications, seat locks, display names), each taking the caller's EntityManager.
+ */
 @Injectable()
 export class AgentsService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly skills: SkillsService,
+    private readonly agents: AgentsRepository,
+    private readonly agentSkills: AgentSkillsRepository,
+    private readonly certifications: CertificationsRepository,
   ) {}
 
   /** Called in the registration transaction: every agent user has a profile row. */
   async createProfile(em: EntityManager, userId: string, email: string): Promise<void> {
-    await em.insert(Agent, {
+    await this.agents.insert(em, {
       userId,
       displayName: email.split('@')[0].slice(0, 100) || 'agent',
       timeZone: 'UTC',
@@ -43,74 +46,129 @@ export class AgentsService {
 
   async getProfile(actor: Actor): Promise<AgentProfileDto> {
     const { userId } = requireUser(actor, 'agent');
-    return toProfileDto(await this.load(this.db.manager, userId));
+    return toAgentProfileDto(await this.load(this.db.manager, userId));
   }
 
   async updateProfile(actor: Actor, input: UpdateAgentProfileDto): Promise<AgentProfileDto> {
     const { userId } = requireUser(actor, 'agent');
-    await this.db.getRepository(Agent).update(
-      { userId },
-      {
-        displayName: input.displayName.trim(),
-        timeZone: input.timeZone,
-        languages: input.languages.map((l) => l.toLowerCase()),
-        maxConcurrentTickets: input.maxConcurrentTickets ?? 3,
-      },
-    );
+    await this.agents.update(this.db.manager, userId, {
+      displayName: input.displayName.trim(),
+      timeZone: input.timeZone,
+      languages: input.languages.map((l) => l.toLowerCase()),
+      maxConcurrentTickets: input.maxConcurrentTickets ?? 3,
+    });
     return this.getProfile(actor);
   }
 
   async getSkills(actor: Actor): Promise<AgentSkillsDto> {
     const { userId } = requireUser(actor, 'agent');
-    const rows = await this.db
-      .getRepository(AgentSkill)
-      .find({ where: { agentId: userId }, order: { skill: 'ASC' } });
-    return { skills: rows.map((r) => ({ skill: r.skill, level: r.level })) };
+    const rows = await this.agentSkills.listOf(this.db.manager, userId);
+    return { skills: rows.map(toAgentSkillDto) };
   }
 
   async replaceSkills(actor: Actor, input: ReplaceAgentSkillsDto): Promise<AgentSkillsDto> {
     const { userId } = requireUser(actor, 'agent');
-    const seen = new Set<string>();
-    const duplicates = input.skills
-      .map((s, i) => ({ field: `skills.${i}.skill`, skill: s.skill }))
-      .filter(({ skill }) => (seen.has(skill) ? true : (seen.add(skill), false)));
-    if (duplicates.length > 0) {
-      throw DomainError.validation(
-        duplicates.map((d) => ({
-          field: d.field,
-          messages: [`skill "${d.skill}" is listed twice`],
-        })),
-      );
-    }
+    const duplicates = duplicateSkillErrors(input.skills, 'skills');
+    if (duplicates.length > 0) throw DomainError.validation(duplicates);
     await this.db.transaction(async (em) => {
       // A retired skill the agent already holds may stay; a new one must be current.
-      const held = new Set(
-        (await em.getRepository(AgentSkill).findBy({ agentId: userId })).map((s) => s.skill),
-      );
+      const held = await this.agentSkills.heldCodes(em, userId);
       await this.skills.assertUsable(
         em,
         input.skills
           .map((s, i) => ({ field: `skills.${i}.skill`, code: s.skill }))
           .filter((c) => !held.has(c.code)),
       );
-      await em.delete(AgentSkill, { agentId: userId });
-      if (input.skills.length > 0) {
-        await em.insert(
-          AgentSkill,
-          input.skills.map((s) => ({ agentId: userId, skill: s.skill, level: s.level })),
-        );
-      }
+      await this.agentSkills.replace(em, userId, input.skills);
     });
     return this.getSkills(actor);
   }
 
   /** An agent's profile as staff see it (after a suspension, say). */
   async profileOf(agentId: string): Promise<AgentProfileDto> {
-    return toProfileDto(await this.load(this.db.manager, agentId));
+    return toAgentProfileDto(await this.load(this.db.manager, agentId));
+  }
+
+  /** Suspends the agent (the first suspension's time stays); false when there is no agent. */
+  markSuspended(em: EntityManager, agentId: string, reason: string): Promise<boolean> {
+    return this.agents.markSuspended(em, agentId, reason);
+  }
+
+  /** Lifts a suspension; false when there is no agent. */
+  markReinstated(em: EntityManager, agentId: string): Promise<boolean> {
+    return this.agents.markReinstated(em, agentId);
+  }
+
+  /** Qualifications of one agent for one company's work, as the eligibility rule needs them. */
+  async qualificationsOf(
+    em: EntityManager,
+    agentId: string,
+    companyId: string,
+  ): Promise<AgentQualifications & { timeZone: string }> {
+    const agent = await this.agents.eligibilityRow(em, agentId);
+    if (!agent) throw DomainError.notFound('Agent');
+    const skills = await this.agentSkills.levelsOf(em, agentId);
+    const certified = await this.certifications.exists(em, agentId, companyId);
+    return {
+      suspended: agent.suspended_at !== null,
+      languages: agent.languages,
+      timeZone: agent.time_zone,
+      skills: new Map(skills.map((s) => [s.skill, s.level])),
+      certifiedBy: new Set(certified ? [companyId] : []),
+    };
+  }
+
+  /**
+   * Qualifications of one agent for any company's work (certifiedBy: every company that
+   * certified it), in one statement; null when there is no such agent.
+   */
+  async qualificationsAnywhereOf(
+    em: EntityManager,
+    agentId: string,
+  ): Promise<AgentQualifications | null> {
+    const row = await this.agents.qualificationSummary(em, agentId);
+    if (!row) return null;
+    return {
+      suspended: row.suspended,
+      languages: row.languages,
+      skills: new Map(row.skills.map((skill, i) => [skill, row.levels[i]])),
+      certifiedBy: new Set(row.certified_by),
+    };
+  }
+
+  /**
+   * Locks the agent's row and says whether the agent is suspended: seat claims take it after
+   * the shift row, ticket claims before the ticket row, so a suspension or a concurrent claim
+   * is seen. NOT_FOUND when there is no such agent.
+   */
+  async lock(em: EntityManager, agentId: string): Promise<{ suspended: boolean }> {
+    const agent = await this.agents.lock(em, agentId);
+    if (!agent) throw DomainError.notFound('Agent');
+    return agent;
+  }
+
+  isSuspended(em: EntityManager, agentId: string): Promise<boolean> {
+    return this.agents.isSuspended(em, agentId);
+  }
+
+  exists(em: EntityManager, agentId: string): Promise<boolean> {
+    return this.agents.exists(em, agentId);
+  }
+
+  /** Locks the agents' rows in id order. */
+  lockMany(em: EntityManager, agentIds: string[]): Promise<void> {
+    return this.agents.lockMany(em, agentIds);
+  }
+
+  /** Display names by agent id (agents that do not exist are absent). */
+  async displayNamesOf(em: EntityManager, agentIds: string[]): Promise<Map<string, string>> {
+    if (agentIds.length === 0) return new Map();
+    const rows = await this.agents.displayNames(em, [...new Set(agentIds)]);
+    return new Map(rows.map((r) => [r.user_id, r.display_name]));
   }
 
   private async load(em: EntityManager, userId: string): Promise<Agent> {
-    const agent = await em.getRepository(Agent).findOneBy({ userId });
+    const agent = await this.agents.findOne(em, userId);
     if (!agent) throw DomainError.notFound('Agent');
     return agent;
   }

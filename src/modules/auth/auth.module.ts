@@ -6,6 +6,7 @@ import { PassportModule } from '@nestjs/passport';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { Env } from '../../config/env.validation';
 import { AgentsModule } from '../agents/agents.module';
+import { JobsModule } from '../jobs/jobs.module';
 import { CompaniesModule } from '../companies/companies.module';
 import { UsersModule } from '../users/users.module';
 import { AccessTokenService } from './access-token.service';
@@ -16,6 +17,7 @@ import { LoginSlowdown } from './login-slowdown.service';
 import { RateLimitGuard } from './rate-limit.guard';
 import { JwtStrategy } from './jwt.strategy';
 import { RefreshToken } from './refresh-token.entity';
+import { RefreshTokensRepository } from './refresh-tokens.repository';
 import { RefreshTokensService } from './refresh-tokens.service';
 import { RolesGuard } from './roles.guard';
 
@@ -33,12 +35,15 @@ import { RolesGuard } from './roles.guard';
     UsersModule,
     CompaniesModule,
     AgentsModule,
+    // The sign-in slowdown keeps its counters in Redis, on the queues' connection.
+    JobsModule,
   ],
   controllers: [AuthController],
   providers: [
     AuthService,
     AccessTokenService,
     RefreshTokensService,
+    RefreshTokensRepository,
     JwtStrategy,
     LoginSlowdown,
     // Order matters: authenticate first, then check the role, then count the caller's calls.

@@ -4,9 +4,10 @@ import { DataSource } from 'typeorm';
 import { UserRole } from '../../common/auth/actor';
 import { DomainError } from '../../common/errors/domain-error';
 import { AgentsService } from '../agents/agents.service';
-import { Company } from '../companies/company.entity';
+import { CompaniesService } from '../companies/companies.service';
 import { PasswordHasher } from '../users/password-hasher.service';
-import { toUserDto, UsersService } from '../users/users.service';
+import { toUserDto } from '../users/user.mapper';
+import { UsersService } from '../users/users.service';
 import { LoginSlowdown } from './login-slowdown.service';
 import { AccessTokenService } from './access-token.service';
 import { LoginDto, RegisterDto, RegisteredDto, TokensDto } from './auth.dto';
@@ -29,6 +30,7 @@ export class AuthService {
     private readonly refreshTokens: RefreshTokensService,
     private readonly agents: AgentsService,
     private readonly slowdown: LoginSlowdown,
+    private readonly companies: CompaniesService,
   ) {}
 
   async register(input: RegisterDto): Promise<RegisteredDto> {
@@ -45,7 +47,7 @@ export class AuthService {
     const { user, refreshToken } = await this.db.transaction(async (em) => {
       const companyId =
         input.role === 'company_admin'
-          ? (await em.save(em.create(Company, { name: input.companyName!.trim() }))).id
+          ? await this.companies.create(em, input.companyName!.trim())
           : null;
       const created = await this.users.insert(em, {
         email: input.email,

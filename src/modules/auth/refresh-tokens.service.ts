@@ -2,11 +2,11 @@ import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
-import { DataSource, EntityManager, IsNull } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { randomSecret, safeEqualHex, sha256Hex } from '../../common/crypto/tokens';
 import { DomainError } from '../../common/errors/domain-error';
 import { Env } from '../../config/env.validation';
-import { RefreshToken } from './refresh-token.entity';
+import { RefreshTokensRepository } from './refresh-tokens.repository';
 
 const TOKEN_FORMAT =
   /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.([A-Za-z0-9_-]{43})$/;
@@ -23,6 +23,7 @@ export class RefreshTokensService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly config: ConfigService<Env, true>,
+    private readonly tokens: RefreshTokensRepository,
   ) {}
 
   /** Starts a new family (a login). */
@@ -38,22 +39,16 @@ export class RefreshTokensService {
     return this.db.transaction(async (em): Promise<Rotation> => {
       // The row lock makes two concurrent uses of one token see each other: one rotates, the
       // other finds it used and revokes the family.
-      const row = await em
-        .getRepository(RefreshToken)
-        .createQueryBuilder('t')
-        .addSelect('t.tokenHash')
-        .where('t.id = :id', { id })
-        .setLock('pessimistic_write')
-        .getOne();
+      const row = await this.tokens.withHash(em, id, true);
       if (!row || !safeEqualHex(row.tokenHash, sha256Hex(secret)) || row.revokedAt) {
         return { outcome: 'invalid' };
       }
       if (row.usedAt) {
-        await this.revokeFamily(em, row.familyId);
+        await this.tokens.revokeFamily(em, row.familyId);
         return { outcome: 'reused' };
       }
       if (row.expiresAt.getTime() <= Date.now()) return { outcome: 'invalid' };
-      await em.update(RefreshToken, { id }, { usedAt: () => 'now()' });
+      await this.tokens.markUsed(em, id);
       const token = await this.insert(em, row.userId, row.familyId);
       return { outcome: 'rotated', userId: row.userId, token };
     });
@@ -65,34 +60,23 @@ export class RefreshTokensService {
     if (!parsed) return;
     const [, id, secret] = parsed;
     await this.db.transaction(async (em) => {
-      const row = await em
-        .getRepository(RefreshToken)
-        .createQueryBuilder('t')
-        .addSelect('t.tokenHash')
-        .where('t.id = :id', { id })
-        .getOne();
+      const row = await this.tokens.withHash(em, id, false);
       if (row && safeEqualHex(row.tokenHash, sha256Hex(secret))) {
-        await this.revokeFamily(em, row.familyId);
+        await this.tokens.revokeFamily(em, row.familyId);
       }
     });
-  }
-
-  private async revokeFamily(em: EntityManager, familyId: string): Promise<void> {
-    await em.update(RefreshToken, { familyId, revokedAt: IsNull() }, { revokedAt: () => 'now()' });
   }
 
   private async insert(em: EntityManager, userId: string, familyId: string): Promise<string> {
     const secret = randomSecret(32);
     const days = this.config.get('REFRESH_TOKEN_TTL_DAYS', { infer: true });
-    const row = await em.save(
-      em.create(RefreshToken, {
-        userId,
-        familyId,
-        tokenHash: sha256Hex(secret),
-        expiresAt: new Date(Date.now() + days * 86_400_000),
-      }),
-    );
-    return `${row.id}.${secret}`;
+    const id = await this.tokens.insert(em, {
+      userId,
+      familyId,
+      tokenHash: sha256Hex(secret),
+      expiresAt: new Date(Date.now() + days * 86_400_000),
+    });
+    return `${id}.${secret}`;
   }
 }
 

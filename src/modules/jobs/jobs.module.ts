@@ -1,5 +1,5 @@
 import { BullModule } from '@nestjs/bullmq';
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { DiscoveryModule } from '@nestjs/core';
 import { Env } from '../../config/env.validation';
@@ -14,7 +14,6 @@ const DAY_SECONDS = 86_400;
  * Queues (for producers: the outbox relay) and the handler table. Completed jobs are kept a day
  * so a re-relayed outbox row with the same job id is recognised as a duplicate.
  */
-@Global()
 @Module({
   imports: [
     DiscoveryModule,

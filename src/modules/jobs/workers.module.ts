@@ -1,7 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { Env } from '../../config/env.validation';
-import { OutboxFinishedMarks } from '../outbox/outbox-finished.service';
-import { OutboxRelay } from '../outbox/outbox-relay.service';
+import { OutboxRelayModule } from '../outbox/outbox-relay.module';
+import { JobsModule } from './jobs.module';
 import { queueProcessors } from './queue.processors';
 
 /** What only a worker process runs: the queue workers and the outbox relay. */
@@ -10,8 +10,10 @@ export class WorkersModule {
   static register(env: Env): DynamicModule {
     return {
       module: WorkersModule,
-      providers: [...queueProcessors(env), OutboxFinishedMarks, OutboxRelay],
-      exports: [OutboxRelay],
+      // The processors hand jobs to the dispatcher and mark outbox rows finished.
+      imports: [JobsModule, OutboxRelayModule],
+      providers: [...queueProcessors(env)],
+      exports: [OutboxRelayModule],
     };
   }
 }

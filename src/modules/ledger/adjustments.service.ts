@@ -7,47 +7,15 @@ import { Actor } from '../../common/auth/actor';
 import { DomainError } from '../../common/errors/domain-error';
 import { decodeCursor, Page, toPage } from '../../common/pagination/page';
 import { Env } from '../../config/env.validation';
-import { changedRows } from '../../database/sql';
+import { AgentsService } from '../agents/agents.service';
 import { OutboxService } from '../outbox/outbox.service';
 import { AdjustmentDto, AdjustmentsQueryDto, CreateAdjustmentDto } from './adjustment.dto';
+import { AdjustmentRow, AdjustmentsRepository } from './adjustments.repository';
+import { toAdjustmentDto } from './ledger.mapper';
 import { LedgerService } from './ledger.service';
 
 /** A pending adjustment nobody decided on lapses after this long. */
 export const ADJUSTMENT_PENDING_DAYS = 7;
-
-interface AdjustmentRow {
-  id: string;
-  reference: string;
-  agent_id: string;
-  amount_minor: string;
-  currency: string;
-  reason: string;
-  status: string;
-  created_by: string;
-  created_at: Date;
-  expires_at: Date | null;
-  decided_by: string | null;
-  decided_at: Date | null;
-  decision_note: string | null;
-  entry_id: string | null;
-}
-
-const toDto = (r: AdjustmentRow): AdjustmentDto => ({
-  id: r.id,
-  reference: r.reference,
-  agentId: r.agent_id,
-  amountMinor: Number(r.amount_minor),
-  currency: r.currency,
-  reason: r.reason,
-  status: r.status,
-  createdBy: r.created_by,
-  createdAt: r.created_at,
-  expiresAt: r.expires_at,
-  decidedBy: r.decided_by,
-  decidedAt: r.decided_at,
-  decisionNote: r.decision_note,
-  entryId: r.entry_id,
-});
 
 /**
  * Finance's manual corrections of an agent's available balance. Each carries a business
@@ -58,9 +26,11 @@ const toDto = (r: AdjustmentRow): AdjustmentDto => ({
 export class AdjustmentsService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
+    private readonly adjustments: AdjustmentsRepository,
     private readonly ledger: LedgerService,
     private readonly outbox: OutboxService,
     private readonly config: ConfigService<Env, true>,
+    private readonly agents: AgentsService,
   ) {}
 
   /** Creates (201) or, for a reference already used with the same body, answers it (200). */
@@ -73,28 +43,18 @@ export class AdjustmentsService {
     const threshold = this.config.get('ADJUSTMENT_APPROVAL_MINOR', { infer: true });
     const needsApproval = Math.abs(input.amountMinor) > threshold;
     return this.db.transaction(async (em) => {
-      const [agent]: unknown[] = await em.query('SELECT 1 FROM agents WHERE user_id = $1', [
-        input.agentId,
-      ]);
-      if (!agent) throw DomainError.notFound('Agent');
+      if (!(await this.agents.exists(em, input.agentId))) throw DomainError.notFound('Agent');
       // Written pending; a small one is posted below in the same transaction. The unique
       // reference decides between two concurrent requests: the loser reads the winner's.
-      const [row]: AdjustmentRow[] = await em.query(
-        `INSERT INTO ledger_adjustments (reference, agent_id, amount_minor, currency, reason,
-                                         status, created_by, expires_at)
-         VALUES ($1, $2, $3, $4, $5, 'pending', $6, now() + make_interval(days => $7))
-         ON CONFLICT ON CONSTRAINT uq_ledger_adjustments_reference DO NOTHING
-         RETURNING *`,
-        [
-          input.reference,
-          input.agentId,
-          input.amountMinor,
-          input.currency,
-          reason,
-          userId,
-          ADJUSTMENT_PENDING_DAYS,
-        ],
-      );
+      const row = await this.adjustments.insertPending(em, {
+        reference: input.reference,
+        agentId: input.agentId,
+        amountMinor: input.amountMinor,
+        currency: input.currency,
+        reason,
+        createdBy: userId,
+        pendingDays: ADJUSTMENT_PENDING_DAYS,
+      });
       if (!row) return { created: false, adjustment: await this.replay(em, input, reason) };
       if (needsApproval) {
         await this.outbox.enqueue(
@@ -103,7 +63,7 @@ export class AdjustmentsService {
           { adjustmentId: row.id },
           { runAt: row.expires_at! },
         );
-        return { created: true, adjustment: toDto(row) };
+        return { created: true, adjustment: toAdjustmentDto(row) };
       }
       return { created: true, adjustment: await this.post(em, row, null, null) };
     });
@@ -112,25 +72,18 @@ export class AdjustmentsService {
   async list(actor: Actor, query: AdjustmentsQueryDto): Promise<Page<AdjustmentDto>> {
     requireUser(actor, 'finance');
     const after = decodeCursor(query.cursor, ['instant', 'uuid']);
-    const rows: AdjustmentRow[] = await this.db.query(
-      `SELECT * FROM ledger_adjustments
-        WHERE ($1::uuid IS NULL OR agent_id = $1) AND ($2::text IS NULL OR status = $2)
-          AND ($3::timestamptz IS NULL OR (created_at, id) < ($3::timestamptz, $4::uuid))
-        ORDER BY created_at DESC, id DESC LIMIT $5`,
-      [
-        query.agentId ?? null,
-        query.status ?? null,
-        after?.[0] ?? null,
-        after?.[1] ?? null,
-        query.limit + 1,
-      ],
-    );
-    return toPage(rows, query.limit, toDto, (r) => [r.created_at.toISOString(), r.id]);
+    const rows = await this.adjustments.page(this.db.manager, {
+      agentId: query.agentId ?? null,
+      status: query.status ?? null,
+      after,
+      limit: query.limit + 1,
+    });
+    return toPage(rows, query.limit, toAdjustmentDto, (r) => [r.created_at.toISOString(), r.id]);
   }
 
   async get(actor: Actor, id: string): Promise<AdjustmentDto> {
     requireUser(actor, 'finance');
-    return toDto(await this.load(this.db.manager, id));
+    return toAdjustmentDto(await this.load(this.db.manager, id));
   }
 
   /** A second finance user approves a pending adjustment: the money moves now. */
@@ -165,10 +118,7 @@ export class AdjustmentsService {
   /** The expiry job: a pending adjustment past its time lapses (early firings re-arm). */
   async expire(adjustmentId: string): Promise<{ expired: boolean }> {
     return this.db.transaction(async (em) => {
-      const [row]: (AdjustmentRow & { due: boolean })[] = await em.query(
-        `SELECT *, expires_at <= now() AS due FROM ledger_adjustments WHERE id = $1 FOR UPDATE`,
-        [adjustmentId],
-      );
+      const row = await this.adjustments.lockWithDue(em, adjustmentId);
       if (!row || row.status !== 'pending') return { expired: false };
       if (!row.due) {
         await this.outbox.enqueue(
@@ -204,16 +154,7 @@ export class AdjustmentsService {
         { account: 'platform_adjustments', ownerId: null, amountMinor: amount },
       ],
     });
-    const [posted] = await changedRows<AdjustmentRow>(
-      em,
-      `UPDATE ledger_adjustments
-          SET status = 'posted', entry_id = $2, expires_at = NULL,
-              decided_by = $3, decided_at = CASE WHEN $3::uuid IS NULL THEN NULL ELSE now() END,
-              decision_note = $4
-        WHERE id = $1 RETURNING *`,
-      [row.id, entryId, decidedBy, note],
-    );
-    return toDto(posted);
+    return toAdjustmentDto(await this.adjustments.markPosted(em, row.id, entryId, decidedBy, note));
   }
 
   private async decide(
@@ -223,14 +164,7 @@ export class AdjustmentsService {
     by: string | null,
     note: string | null,
   ): Promise<AdjustmentDto> {
-    const [row] = await changedRows<AdjustmentRow>(
-      em,
-      `UPDATE ledger_adjustments
-          SET status = $2, decided_by = $3, decided_at = now(), decision_note = $4
-        WHERE id = $1 RETURNING *`,
-      [id, status, by, note],
-    );
-    return toDto(row);
+    return toAdjustmentDto(await this.adjustments.markDecided(em, id, status, by, note));
   }
 
   /** The same reference again: the same adjustment answers; anything else is a conflict. */
@@ -239,10 +173,7 @@ export class AdjustmentsService {
     input: CreateAdjustmentDto,
     reason: string,
   ): Promise<AdjustmentDto> {
-    const [existing]: AdjustmentRow[] = await em.query(
-      'SELECT * FROM ledger_adjustments WHERE reference = $1',
-      [input.reference],
-    );
+    const existing = await this.adjustments.byReference(em, input.reference);
     const same =
       existing.agent_id === input.agentId &&
       Number(existing.amount_minor) === input.amountMinor &&
@@ -255,7 +186,7 @@ export class AdjustmentsService {
         { reference: input.reference, adjustmentId: existing.id },
       );
     }
-    return toDto(existing);
+    return toAdjustmentDto(existing);
   }
 
   private async pendingForDecision(
@@ -289,10 +220,7 @@ export class AdjustmentsService {
   }
 
   private async load(em: EntityManager, id: string, lock = false): Promise<AdjustmentRow> {
-    const [row]: AdjustmentRow[] = await em.query(
-      `SELECT * FROM ledger_adjustments WHERE id = $1 ${lock ? 'FOR UPDATE' : ''}`,
-      [id],
-    );
+    const row = await this.adjustments.byId(em, id, lock);
     if (!row) throw DomainError.notFound('Adjustment');
     return row;
   }

@@ -6,20 +6,9 @@ import { Env } from '../../config/env.validation';
 import { HandlesJob, JobHandler } from '../jobs/job-handler';
 import { JobPayloads, TicketEvent } from '../jobs/job-registry';
 import { OutboxService } from '../outbox/outbox.service';
+import { TicketClaimFacts } from '../tickets/ticket-claim-facts.service';
+import { EarningsRepository } from './earnings.repository';
 import { LedgerService } from './ledger.service';
-
-interface EarningRow {
-  claim_id: string;
-  ticket_id: string;
-  agent_id: string;
-  company_id: string;
-  amount_minor: string;
-  fee_minor: string;
-  currency: string;
-  status: 'pending' | 'available' | 'reversed';
-  due: boolean;
-  available_at: Date;
-}
 
 /** The platform fee on a rate, rounded half up to a whole minor unit. */
 export const feeFor = (amountMinor: number, bps: number) =>
@@ -36,8 +25,10 @@ export class TicketLedgerHandler implements HandlesJob<'ledger.ticket-event'> {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly ledger: LedgerService,
+    private readonly earnings: EarningsRepository,
     private readonly outbox: OutboxService,
     private readonly config: ConfigService<Env, true>,
+    private readonly claims: TicketClaimFacts,
   ) {}
 
   handle({ type, event }: JobPayloads['ledger.ticket-event']): Promise<{ booked: boolean }> {
@@ -50,34 +41,23 @@ export class TicketLedgerHandler implements HandlesJob<'ledger.ticket-event'> {
     // Locked, so a reopen cannot commit between this read and the booking: either the reopen
     // committed first (and this sees it and books nothing) or it waits for this commit (and its
     // reversal, which takes the same lock, then finds the earning). See reverse().
-    const [claim]: { resolved_at: Date; amount: string; currency: string }[] = await em.query(
-      `SELECT resolved_at, rate_amount_minor AS amount, rate_currency AS currency
-         FROM ticket_claims WHERE id = $1 AND status = 'resolved' AND reopened_at IS NULL
-         FOR NO KEY UPDATE`,
-      [e.claimId],
-    );
+    const claim = await this.claims.lockIfEarning(em, e.claimId!);
     if (!claim) return { booked: false };
-    const amount = Number(claim.amount);
+    const amount = claim.amountMinor;
     const fee = feeFor(amount, this.config.get('PLATFORM_FEE_BPS', { infer: true }));
     const windowHours = this.config.get('REOPEN_WINDOW_HOURS', { infer: true });
-    const availableAt = new Date(claim.resolved_at.getTime() + Math.round(windowHours * 3_600_000));
-    const [created]: unknown[] = await em.query(
-      `INSERT INTO earnings (claim_id, ticket_id, agent_id, company_id, amount_minor, fee_minor,
-                             currency, earned_at, available_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-       ON CONFLICT (claim_id) DO NOTHING RETURNING claim_id`,
-      [
-        e.claimId,
-        e.ticketId,
-        e.agentId,
-        e.companyId,
-        amount,
-        fee,
-        claim.currency,
-        claim.resolved_at,
-        availableAt,
-      ],
-    );
+    const availableAt = new Date(claim.resolvedAt.getTime() + Math.round(windowHours * 3_600_000));
+    const created = await this.earnings.insertIfNew(em, {
+      claimId: e.claimId!,
+      ticketId: e.ticketId,
+      agentId: e.agentId!,
+      companyId: e.companyId,
+      amountMinor: amount,
+      feeMinor: fee,
+      currency: claim.currency,
+      earnedAt: claim.resolvedAt,
+      availableAt,
+    });
     if (!created) return { booked: false };
     await this.ledger.post(em, {
       kind: 'earning',
@@ -105,19 +85,12 @@ export class TicketLedgerHandler implements HandlesJob<'ledger.ticket-event'> {
   private async reverse(em: EntityManager, e: TicketEvent): Promise<{ booked: boolean }> {
     // The claim's lock first (as earn() takes it): an earn job already past its read of the
     // claim holds it, so this waits for its commit and then sees the earning it booked.
-    const [claim]: { reopened: boolean }[] = await em.query(
-      `SELECT reopened_at IS NOT NULL AS reopened FROM ticket_claims WHERE id = $1
-          FOR NO KEY UPDATE`,
-      [e.claimId],
-    );
-    const [earning]: EarningRow[] = await em.query(
-      'SELECT * FROM earnings WHERE claim_id = $1 FOR UPDATE',
-      [e.claimId],
-    );
+    const reopened = await this.claims.lockAndCheckReopened(em, e.claimId!);
+    const earning = await this.earnings.lockByClaim(em, e.claimId!);
     if (!earning) {
       // The reopen committed before any earning was booked, and an earn job that comes later
       // sees the reopen under the same lock and books nothing: there is nothing to reverse.
-      if (claim?.reopened) return { booked: false };
+      if (reopened) return { booked: false };
       // Not reopened (a reversal event without its reopen cannot happen): retry, loudly.
       throw new Error(`no earning yet for claim ${e.claimId}; will retry`);
     }
@@ -146,10 +119,7 @@ export class TicketLedgerHandler implements HandlesJob<'ledger.ticket-event'> {
         { account: 'platform_fees', ownerId: null, amountMinor: fee },
       ],
     });
-    await em.query(
-      `UPDATE earnings SET status = 'reversed', reversed_at = now() WHERE claim_id = $1`,
-      [e.claimId],
-    );
+    await this.earnings.markReversed(em, e.claimId!);
     return { booked: true };
   }
 }
@@ -161,15 +131,13 @@ export class ReleaseEarningHandler implements HandlesJob<'ledger.release-earning
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly ledger: LedgerService,
+    private readonly earnings: EarningsRepository,
     private readonly outbox: OutboxService,
   ) {}
 
   handle({ claimId }: JobPayloads['ledger.release-earning']): Promise<{ released: boolean }> {
     return this.db.transaction(async (em) => {
-      const [earning]: EarningRow[] = await em.query(
-        'SELECT *, available_at <= now() AS due FROM earnings WHERE claim_id = $1 FOR UPDATE',
-        [claimId],
-      );
+      const earning = await this.earnings.lockByClaimWithDue(em, claimId);
       if (!earning || earning.status !== 'pending') return { released: false };
       if (!earning.due) {
         await this.outbox.enqueue(
@@ -193,10 +161,7 @@ export class ReleaseEarningHandler implements HandlesJob<'ledger.release-earning
           { account: 'agent_available', ownerId: earning.agent_id, amountMinor: -amount },
         ],
       });
-      await em.query(
-        `UPDATE earnings SET status = 'available', released_at = now() WHERE claim_id = $1`,
-        [claimId],
-      );
+      await this.earnings.markAvailable(em, claimId);
       return { released: true };
     });
   }

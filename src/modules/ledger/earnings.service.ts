@@ -5,7 +5,11 @@ import { requireCompany, requireUser } from '../../common/auth/access';
 import { Actor } from '../../common/auth/actor';
 import { DomainError } from '../../common/errors/domain-error';
 import { decodeCursor, toPage } from '../../common/pagination/page';
+import { TicketClaimFacts } from '../tickets/ticket-claim-facts.service';
+import { EarningsRepository } from './earnings.repository';
+import { JournalRepository } from './journal.repository';
 import { EarningsDto, StatementDto, TrialBalanceDto } from './ledger.dto';
+import { toEarningsLineDto, toStatementLineDto, toTrialBalanceRowDto } from './ledger.mapper';
 import { LedgerService } from './ledger.service';
 
 const MAX_STATEMENT_DAYS = 366;
@@ -16,6 +20,9 @@ export class EarningsService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly ledger: LedgerService,
+    private readonly journal: JournalRepository,
+    private readonly earnings: EarningsRepository,
+    private readonly tickets: TicketClaimFacts,
   ) {}
 
   /** The agent's balances and every ledger line on its accounts, newest first. */
@@ -23,64 +30,20 @@ export class EarningsService {
     const { userId } = requireUser(actor, 'agent');
     const [balances, paid] = await Promise.all([
       this.ledger.balances(this.db.manager, userId),
-      this.db.query(
-        `SELECT l.currency, sum(l.amount_minor) AS paid
-           FROM journal_lines l JOIN journal_entries e ON e.id = l.entry_id
-           JOIN ledger_accounts a ON a.id = l.account_id
-          WHERE a.owner_id = $1 AND a.code = 'agent_available'
-            AND e.kind IN ('payout', 'payout_reversal')
-          GROUP BY l.currency`,
-        [userId],
-      ) as Promise<{ currency: string; paid: string }[]>,
+      this.journal.paidToAgent(this.db.manager, userId),
     ]);
     const currencies = [...new Set(balances.map((b) => b.currency))].sort();
     const owed = (code: string, currency: string) =>
       0 - (balances.find((b) => b.account === code && b.currency === currency)?.balance ?? 0);
     // Paged by line (an entry can put two lines on the agent's accounts, e.g. a release).
     const after = decodeCursor(cursor, ['int']);
-    const rows: {
-      line_id: string;
-      entry_id: string;
-      kind: string;
-      code: string;
-      amount_minor: string;
-      currency: string;
-      ticket_id: string | null;
-      claim_id: string | null;
-      payout_line_id: string | null;
-      memo: string | null;
-      created_at: Date;
-      entry_key: string;
-    }[] = await this.db.query(
-      `SELECT l.id AS line_id, e.id AS entry_id, e.kind, a.code, l.amount_minor, l.currency,
-              e.ticket_id, e.claim_id, e.payout_line_id, e.memo, e.created_at,
-              e.id::text AS entry_key
-         FROM journal_lines l
-         JOIN ledger_accounts a ON a.id = l.account_id
-         JOIN journal_entries e ON e.id = l.entry_id
-        WHERE a.owner_id = $1 AND a.code IN ('agent_pending', 'agent_available')
-          AND ($2::bigint IS NULL OR l.id < $2::bigint)
-        ORDER BY l.id DESC
-        LIMIT $3`,
-      [userId, after?.[0] ?? null, limit + 1],
+    const rows = await this.journal.agentLines(
+      this.db.manager,
+      userId,
+      after?.[0] ?? null,
+      limit + 1,
     );
-    const page = toPage(
-      rows,
-      limit,
-      (r) => ({
-        entryId: r.entry_id,
-        kind: r.kind,
-        bucket: r.code === 'agent_pending' ? 'pending' : 'available',
-        amountMinor: -Number(r.amount_minor),
-        currency: r.currency,
-        ticketId: r.ticket_id,
-        claimId: r.claim_id,
-        payoutLineId: r.payout_line_id,
-        memo: r.memo,
-        createdAt: r.created_at,
-      }),
-      (r) => [String(r.line_id)],
-    );
+    const page = toPage(rows, limit, toEarningsLineDto, (r) => [String(r.line_id)]);
     return {
       balances: currencies.map((currency) => ({
         currency,
@@ -102,36 +65,12 @@ export class EarningsService {
         { field: 'to', messages: [`to must be after from, at most ${MAX_STATEMENT_DAYS} days`] },
       ]);
     }
-    const rows: {
-      ticket_id: string;
-      external_id: string;
-      claim_id: string;
-      agent_id: string;
-      earned_at: Date;
-      currency: string;
-      amount_minor: string;
-      fee_minor: string;
-      status: string;
-    }[] = await this.db.query(
-      `SELECT e.ticket_id, t.external_id, e.claim_id, e.agent_id, e.earned_at, e.currency,
-              e.amount_minor, e.fee_minor, e.status
-         FROM earnings e JOIN tickets t ON t.id = e.ticket_id
-        WHERE e.company_id = $1 AND e.earned_at >= $2 AND e.earned_at < $3
-        ORDER BY e.earned_at, e.claim_id`,
-      [companyId, from, to],
+    const rows = await this.earnings.ofCompany(this.db.manager, companyId, from, to);
+    const externalIds = await this.tickets.externalIdsOf(
+      this.db.manager,
+      rows.map((r) => r.ticket_id),
     );
-    const lines = rows.map((r) => ({
-      ticketId: r.ticket_id,
-      externalId: r.external_id,
-      claimId: r.claim_id,
-      agentId: r.agent_id,
-      resolvedAt: r.earned_at,
-      currency: r.currency,
-      rateMinor: Number(r.amount_minor),
-      feeMinor: Number(r.fee_minor),
-      totalMinor: Number(r.amount_minor) + Number(r.fee_minor),
-      status: r.status,
-    }));
+    const lines = rows.map((r) => toStatementLineDto(r, externalIds.get(r.ticket_id)!));
     const totals = new Map<string, { tickets: number; rateMinor: number; feeMinor: number }>();
     for (const l of lines.filter((x) => x.status !== 'reversed')) {
       const t = totals.get(l.currency) ?? { tickets: 0, rateMinor: 0, feeMinor: 0 };
@@ -156,20 +95,12 @@ export class EarningsService {
   /** Every account's balance; each currency's total is zero by construction. */
   async trialBalance(actor: Actor): Promise<TrialBalanceDto> {
     requireUser(actor, 'finance');
-    const rows: { code: string; currency: string; balance: string }[] = await this.db.query(
-      `SELECT a.code, a.currency, coalesce(sum(l.amount_minor), 0) AS balance
-         FROM ledger_accounts a LEFT JOIN journal_lines l ON l.account_id = a.id
-        GROUP BY a.code, a.currency ORDER BY a.currency, a.code`,
-    );
+    const rows = await this.journal.allBalances(this.db.manager);
     const totals = new Map<string, number>();
     for (const r of rows) totals.set(r.currency, (totals.get(r.currency) ?? 0) + Number(r.balance));
     return {
       totals: [...totals.entries()].map(([currency, balanceMinor]) => ({ currency, balanceMinor })),
-      accounts: rows.map((r) => ({
-        account: r.code,
-        currency: r.currency,
-        balanceMinor: Number(r.balance),
-      })),
+      accounts: rows.map(toTrialBalanceRowDto),
     };
   }
 }

@@ -3,10 +3,16 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { requireUser } from '../../common/auth/access';
 import { Actor } from '../../common/auth/actor';
-import { LedgerIntegrityDto } from './ledger.dto';
+import { TicketClaimFacts } from '../tickets/ticket-claim-facts.service';
+import { EarningsRepository } from './earnings.repository';
+import { JournalRepository } from './journal.repository';
+import { LedgerIntegrityDto, UnreversedReopenedClaimDto } from './ledger.dto';
+import { toUnreversedReopenedClaimDto } from './ledger.mapper';
 
 /** At most this many findings per check in one report; `truncated` says there were more. */
 const MAX_FINDINGS = 500;
+/** Reopened claims looked up per query. */
+const CHUNK = 5000;
 
 /**
  * Invariants the ledger must hold whatever order or concurrency its jobs ran in, checked
@@ -16,51 +22,42 @@ const MAX_FINDINGS = 500;
  */
 @Injectable()
 export class LedgerIntegrityService {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly journal: JournalRepository,
+    private readonly earnings: EarningsRepository,
+    private readonly claims: TicketClaimFacts,
+  ) {}
 
   async report(actor: Actor): Promise<LedgerIntegrityDto> {
     requireUser(actor, 'finance');
-    const [claims, totals] = await Promise.all([
-      this.db.query(
-        `SELECT e.claim_id, e.ticket_id, e.agent_id, e.company_id, e.status, e.amount_minor,
-                e.currency, c.reopened_at
-           FROM earnings e JOIN ticket_claims c ON c.id = e.claim_id
-          WHERE c.reopened_at IS NOT NULL AND e.status <> 'reversed'
-          ORDER BY c.reopened_at, e.claim_id LIMIT $1`,
-        [MAX_FINDINGS + 1],
-      ) as Promise<
-        {
-          claim_id: string;
-          ticket_id: string;
-          agent_id: string;
-          company_id: string;
-          status: string;
-          amount_minor: string;
-          currency: string;
-          reopened_at: Date;
-        }[]
-      >,
-      this.db.query(
-        `SELECT currency, sum(amount_minor) AS total FROM journal_lines
-          GROUP BY currency HAVING sum(amount_minor) <> 0 ORDER BY currency`,
-      ) as Promise<{ currency: string; total: string }[]>,
+    const em = this.db.manager;
+    const [reopened, totals] = await Promise.all([
+      this.claims.reopenedClaims(em),
+      this.journal.unbalancedCurrencies(em),
     ]);
-    const unreversed = claims.slice(0, MAX_FINDINGS).map((r) => ({
-      claimId: r.claim_id,
-      ticketId: r.ticket_id,
-      agentId: r.agent_id,
-      companyId: r.company_id,
-      earningStatus: r.status,
-      amountMinor: Number(r.amount_minor),
-      currency: r.currency,
-      reopenedAt: r.reopened_at,
-    }));
+    // Reopened claims are few next to earnings: ask for theirs, a chunk at a time.
+    const unreversed: UnreversedReopenedClaimDto[] = [];
+    for (let i = 0; i < reopened.length && unreversed.length <= MAX_FINDINGS; i += CHUNK) {
+      const chunk = reopened.slice(i, i + CHUNK);
+      const when = new Map(chunk.map((c) => [c.claimId, c.reopenedAt]));
+      const found = await this.earnings.notReversedAmong(
+        em,
+        chunk.map((c) => c.claimId),
+      );
+      for (const row of found)
+        unreversed.push(toUnreversedReopenedClaimDto(row, when.get(row.claim_id)!));
+    }
+    unreversed.sort(
+      (a, b) =>
+        a.reopenedAt.getTime() - b.reopenedAt.getTime() || a.claimId.localeCompare(b.claimId),
+    );
     const unbalanced = totals.map((r) => ({ currency: r.currency, balanceMinor: Number(r.total) }));
     return {
       ok: unreversed.length === 0 && unbalanced.length === 0,
       checkedAt: new Date(),
-      reopenedClaimsNotReversed: unreversed,
-      truncated: claims.length > MAX_FINDINGS,
+      reopenedClaimsNotReversed: unreversed.slice(0, MAX_FINDINGS),
+      truncated: unreversed.length > MAX_FINDINGS,
       unbalancedCurrencies: unbalanced,
     };
   }

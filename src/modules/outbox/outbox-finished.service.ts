@@ -2,6 +2,7 @@ import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Job } from 'bullmq';
 import { DataSource } from 'typeorm';
+import { OutboxRepository } from './outbox.repository';
 import { outboxRowId } from './outbox.service';
 
 // Marks are written in batches: one UPDATE per FLUSH_MS per worker process instead of one per
@@ -22,7 +23,11 @@ export class OutboxFinishedMarks implements OnModuleDestroy {
   private timer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> = Promise.resolve();
 
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    // Stateless; the default serves marks built by hand (tests).
+    private readonly rows: OutboxRepository = new OutboxRepository(),
+  ) {}
 
   /** Call on a worker's 'completed' and 'failed' events; retries still to come are ignored. */
   onJobEvent(job: Job, event: 'completed' | 'failed'): void {
@@ -47,10 +52,7 @@ export class OutboxFinishedMarks implements OnModuleDestroy {
     const ids = this.pending.splice(0);
     if (ids.length === 0) return;
     try {
-      await this.db.query(
-        `UPDATE outbox SET finished_at = now() WHERE id = ANY($1::bigint[]) AND finished_at IS NULL`,
-        [ids],
-      );
+      await this.rows.markFinished(this.db.manager, ids);
     } catch (e) {
       // Kept for the next flush; the next finished job schedules one.
       this.pending.unshift(...ids.slice(0, MAX_PENDING - this.pending.length));

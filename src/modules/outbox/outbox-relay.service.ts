@@ -4,17 +4,10 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { Client } from 'pg';
 import { DataSource, EntityManager } from 'typeorm';
 import { Env } from '../../config/env.validation';
-import { JOB_NAMES, JOB_QUEUES, JobName, QueueName } from '../jobs/job-registry';
+import { JOB_NAMES, JOB_QUEUES, QueueName } from '../jobs/job-registry';
 import { QueuesService } from '../jobs/queues.service';
+import { OutboxRelayRow, OutboxRepository } from './outbox.repository';
 import { outboxJobId } from './outbox.service';
-
-interface OutboxRow {
-  id: string;
-  job_name: JobName;
-  payload: unknown;
-  /** bigint as a string: timers weeks away exceed a 32-bit int of milliseconds. */
-  delay_ms: string;
-}
 
 const BATCH_SIZE = 500;
 const PRUNE_EVERY_MS = 3_600_000;
@@ -44,6 +37,8 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
     @InjectDataSource() private readonly db: DataSource,
     private readonly queues: QueuesService,
     private readonly config: ConfigService<Env, true>,
+    // Stateless; the default serves relays built by hand (tests drive one without its loop).
+    private readonly rows: OutboxRepository = new OutboxRepository(),
   ) {}
 
   onApplicationBootstrap(): void {
@@ -61,17 +56,11 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
   async relayOnce(): Promise<number> {
     await this.recoverLostJobs();
     return this.db.transaction(async (em) => {
-      const rows: OutboxRow[] = await em.query(
-        `SELECT id, job_name, payload,
-                GREATEST(0, (extract(epoch FROM run_at - now()) * 1000))::bigint AS delay_ms
-           FROM outbox WHERE sent_at IS NULL AND job_name = ANY($2::text[])
-          ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
-        // A row naming a job this release does not know (written by a newer one during a
-        // rolling deploy) waits for a process that knows it instead of blocking the relay.
-        [BATCH_SIZE, JOB_NAMES],
-      );
+      // A row naming a job this release does not know (written by a newer one during a
+      // rolling deploy) waits for a process that knows it instead of blocking the relay.
+      const rows = await this.rows.lockUnsent(em, BATCH_SIZE, JOB_NAMES);
       if (rows.length === 0) return 0;
-      const byQueue = new Map<QueueName, OutboxRow[]>();
+      const byQueue = new Map<QueueName, OutboxRelayRow[]>();
       for (const row of rows) {
         const queue = JOB_QUEUES[row.job_name];
         byQueue.set(queue, [...(byQueue.get(queue) ?? []), row]);
@@ -105,9 +94,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
     const redis = await queue.client;
     const marker = queue.toKey(MARKER);
     if ((await redis.get(marker)) !== null) return;
-    const [, resent]: [unknown, number] = await this.db.query(
-      `UPDATE outbox SET sent_at = NULL WHERE sent_at IS NOT NULL AND finished_at IS NULL`,
-    );
+    const resent = await this.rows.markUnfinishedUnsent(this.db.manager);
     await redis.set(marker, new Date().toISOString());
     if (resent > 0)
       this.logger.warn(
@@ -117,7 +104,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   protected async markSent(em: EntityManager, ids: string[]): Promise<void> {
-    await em.query(`UPDATE outbox SET sent_at = now() WHERE id = ANY($1::bigint[])`, [ids]);
+    await this.rows.markSent(em, ids);
   }
 
   private async run(): Promise<void> {
@@ -163,7 +150,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
     });
     try {
       await client.connect();
-      await client.query('LISTEN outbox');
+      await this.rows.listen(client);
       this.listener = client;
     } catch (e) {
       this.logger.warn({ err: e }, 'outbox listener could not connect; polling only');
@@ -174,13 +161,6 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
   private async pruneSent(): Promise<void> {
     if (Date.now() - this.lastPrune < PRUNE_EVERY_MS) return;
     this.lastPrune = Date.now();
-    // Unfinished rows stay while their job may still be waiting in Redis (a timer weeks away);
-    // a row whose finish mark was lost goes a week after it was due.
-    await this.db.query(
-      `DELETE FROM outbox
-        WHERE sent_at < now() - make_interval(days => $1)
-          AND (finished_at IS NOT NULL OR run_at < now() - make_interval(days => $1))`,
-      [KEEP_SENT_DAYS],
-    );
+    await this.rows.deleteSentBefore(this.db.manager, KEEP_SENT_DAYS);
   }
 }

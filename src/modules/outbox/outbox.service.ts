@@ -2,6 +2,7 @@ import { Injectable, OnModuleDestroy } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { JobName, JobPayloads } from '../jobs/job-registry';
+import { OutboxRepository } from './outbox.repository';
 
 export interface EnqueueOptions {
   /** Earliest time the job may run (timers); default now. */
@@ -20,7 +21,10 @@ const NOTIFY_DELAY_MS = 20;
 export class OutboxService implements OnModuleDestroy {
   private notifyTimer: NodeJS.Timeout | null = null;
 
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly rows: OutboxRepository,
+  ) {}
 
   /**
    * Wakes the relays soon after rows were written, outside any transaction: at most one NOTIFY
@@ -32,7 +36,7 @@ export class OutboxService implements OnModuleDestroy {
     this.notifyTimer = setTimeout(() => {
       this.notifyTimer = null;
       // Best effort: the relay polls anyway.
-      this.db.query(`SELECT pg_notify('outbox', '')`).catch(() => undefined);
+      this.rows.notifyRelays(this.db.manager).catch(() => undefined);
     }, NOTIFY_DELAY_MS);
     this.notifyTimer.unref();
   }
@@ -47,26 +51,19 @@ export class OutboxService implements OnModuleDestroy {
     payload: JobPayloads[N],
     options: EnqueueOptions = {},
   ): Promise<string> {
-    const rows: { id: string }[] = await em.query(
-      `INSERT INTO outbox (job_name, payload, run_at) VALUES ($1, $2, COALESCE($3, now())) RETURNING id`,
-      [name, JSON.stringify(payload), options.runAt ?? null],
-    );
+    const id = await this.rows.insert(em, name, JSON.stringify(payload), options.runAt ?? null);
     this.poke();
-    return rows[0].id;
+    return id;
   }
 
   /** Several jobs in one statement (hot paths such as a ticket claim write two). */
   async enqueueMany(em: EntityManager, jobs: OutboxJob[]): Promise<void> {
     if (jobs.length === 0) return;
-    await em.query(
-      `INSERT INTO outbox (job_name, payload, run_at)
-       SELECT name, payload, coalesce(run_at, now())
-         FROM unnest($1::text[], $2::jsonb[], $3::timestamptz[]) AS j(name, payload, run_at)`,
-      [
-        jobs.map((j) => j.name),
-        jobs.map((j) => JSON.stringify(j.payload)),
-        jobs.map((j) => j.runAt ?? null),
-      ],
+    await this.rows.insertMany(
+      em,
+      jobs.map((j) => j.name),
+      jobs.map((j) => JSON.stringify(j.payload)),
+      jobs.map((j) => j.runAt ?? null),
     );
     this.poke();
   }
@@ -82,11 +79,7 @@ export class OutboxService implements OnModuleDestroy {
     payloadsSql: string,
     params: unknown[],
   ): Promise<void> {
-    await em.query(
-      `INSERT INTO outbox (job_name, payload)
-       SELECT $${params.length + 1}, p.payload FROM (${payloadsSql}) AS p(payload)`,
-      [...params, name],
-    );
+    await this.rows.insertSelected(em, name, payloadsSql, params);
     this.poke();
   }
 }

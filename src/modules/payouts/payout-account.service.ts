@@ -8,6 +8,9 @@ import { Actor } from '../../common/auth/actor';
 import { DomainError } from '../../common/errors/domain-error';
 import { Env } from '../../config/env.validation';
 import { STRIPE } from '../stripe/stripe.module';
+import { UsersService } from '../users/users.service';
+import { PayoutAccountsRepository } from './payout-accounts.repository';
+import { toPayoutAccountDto, toStripeAccountState } from './payout.mapper';
 
 export interface PayoutAccountDto {
   stripeAccountId: string;
@@ -23,15 +26,6 @@ export interface OnboardingDto extends PayoutAccountDto {
   expiresAt: Date;
 }
 
-/** Stripe account state as this service stores it, from an Account object. */
-export function accountState(a: Stripe.Account) {
-  return {
-    payoutsEnabled: !!a.payouts_enabled,
-    detailsSubmitted: !!a.details_submitted,
-    requirements: a.requirements?.currently_due ?? [],
-  };
-}
-
 /** An agent's Stripe Connect Express account: created once, then onboarded through Stripe. */
 @Injectable()
 export class PayoutAccountService {
@@ -39,6 +33,8 @@ export class PayoutAccountService {
     @InjectDataSource() private readonly db: DataSource,
     @Inject(STRIPE) private readonly stripe: Stripe,
     private readonly config: ConfigService<Env, true>,
+    private readonly accounts: PayoutAccountsRepository,
+    private readonly users: UsersService,
   ) {}
 
   /**
@@ -49,10 +45,7 @@ export class PayoutAccountService {
     const { userId } = requireUser(actor, 'agent');
     let accountId = await this.accountId(userId);
     if (!accountId) {
-      const [user]: { email: string }[] = await this.db.query(
-        'SELECT email FROM users WHERE id = $1',
-        [userId],
-      );
+      const user = await this.users.findById(userId);
       // A token outliving its account (access tokens are stateless for 15 minutes).
       if (!user) throw new DomainError('UNAUTHENTICATED', 'This account no longer exists');
       const account = await this.call(() =>
@@ -66,11 +59,11 @@ export class PayoutAccountService {
           { idempotencyKey: `agent-account-${userId}` },
         ),
       );
-      const state = accountState(account);
-      await this.db.query(
-        `INSERT INTO payout_accounts (agent_id, stripe_account_id, payouts_enabled, details_submitted, requirements)
-         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (agent_id) DO NOTHING`,
-        [userId, account.id, state.payoutsEnabled, state.detailsSubmitted, state.requirements],
+      await this.accounts.insertIfAbsent(
+        this.db.manager,
+        userId,
+        account.id,
+        toStripeAccountState(account),
       );
       accountId = (await this.accountId(userId))!;
     }
@@ -92,27 +85,13 @@ export class PayoutAccountService {
 
   async get(actor: Actor): Promise<PayoutAccountDto> {
     const { userId } = requireUser(actor, 'agent');
-    const [row]: {
-      stripe_account_id: string;
-      payouts_enabled: boolean;
-      details_submitted: boolean;
-      requirements: string[];
-    }[] = await this.db.query('SELECT * FROM payout_accounts WHERE agent_id = $1', [userId]);
+    const row = await this.accounts.ofAgent(this.db.manager, userId);
     if (!row) throw DomainError.notFound('Payout account');
-    return {
-      stripeAccountId: row.stripe_account_id,
-      payoutsEnabled: row.payouts_enabled,
-      detailsSubmitted: row.details_submitted,
-      requirements: row.requirements,
-    };
+    return toPayoutAccountDto(row);
   }
 
-  private async accountId(agentId: string): Promise<string | null> {
-    const [row]: { stripe_account_id: string }[] = await this.db.query(
-      'SELECT stripe_account_id FROM payout_accounts WHERE agent_id = $1',
-      [agentId],
-    );
-    return row?.stripe_account_id ?? null;
+  private accountId(agentId: string): Promise<string | null> {
+    return this.accounts.stripeAccountIdOf(this.db.manager, agentId);
   }
 
   /** Stripe down: 503 (try again); Stripe refusing: 409 with its reason; never a 500. */

@@ -5,17 +5,20 @@ import type { Job } from 'bullmq';
 import Stripe from 'stripe';
 import { DataSource, EntityManager } from 'typeorm';
 import { Env } from '../../config/env.validation';
-import { changedRows } from '../../database/sql';
 import { HandlesJob, JobHandler, JobRateLimitedError } from '../jobs/job-handler';
 import { JobPayloads } from '../jobs/job-registry';
 import { LedgerService } from '../ledger/ledger.service';
 import { STRIPE } from '../stripe/stripe.module';
-import { completeRunIfDone } from './payout-run-completion';
-import { LineRow } from './payout-run-views';
+import { PayoutAccountsRepository } from './payout-accounts.repository';
+import { PayoutLineSendingRepository } from './payout-line-sending.repository';
+import { PayoutLineRow, PayoutLinesRepository } from './payout-lines.repository';
+import { toStripeAccountState } from './payout.mapper';
+import { PayoutRunsRepository } from './payout-runs.repository';
+import { StripeEventsRepository } from './stripe-events.repository';
 import { StripePacer } from './stripe-pacer.service';
 
 /** A line being sent: its amount is fixed for the key it goes under. */
-type SendingLine = LineRow & { transfer_minor: string; stripe_account_id: string };
+type SendingLine = PayoutLineRow & { transfer_minor: string; stripe_account_id: string };
 
 /** Stripe said no for a reason a retry will not change (restricted account, bad request). */
 function isPermanent(e: unknown): e is Stripe.errors.StripeError {
@@ -53,6 +56,8 @@ export class PayoutLineHandler implements HandlesJob<'payout.line'> {
     @Inject(STRIPE) private readonly stripe: Stripe,
     private readonly ledger: LedgerService,
     private readonly pacer: StripePacer,
+    private readonly sending: PayoutLineSendingRepository,
+    private readonly runs: PayoutRunsRepository,
     config: ConfigService<Env, true>,
   ) {
     this.rateLimitedPauseMs = Math.ceil(
@@ -69,11 +74,8 @@ export class PayoutLineHandler implements HandlesJob<'payout.line'> {
     if (!line || line.status === 'held') {
       // Held now, or already paid or failed (a retry after a crash between that commit and the
       // run check): only the run may need completing.
-      const [run]: { run_id: string }[] = await this.db.query(
-        'SELECT run_id FROM payout_lines WHERE id = $1',
-        [lineId],
-      );
-      if (run) await completeRunIfDone(this.db.manager, run.run_id);
+      const runId = await this.sending.runOf(this.db.manager, lineId);
+      if (runId) await this.runs.completeIfDone(this.db.manager, runId);
       return { status: line ? 'held' : 'skipped' };
     }
     const amount = Number(line.transfer_minor);
@@ -101,11 +103,7 @@ export class PayoutLineHandler implements HandlesJob<'payout.line'> {
       if (e instanceof Stripe.errors.StripeRateLimitError) {
         // Stripe refused before doing anything, so no transfer can exist for this try: undo its
         // count, or the next try would spend a lookup call (and make the next 429 likelier).
-        await this.db.query(
-          `UPDATE payout_lines SET attempts = attempts - 1
-            WHERE id = $1 AND status = 'processing' AND attempts = $2`,
-          [lineId, line.attempts + 1],
-        );
+        await this.sending.undoAttempt(this.db.manager, lineId, line.attempts + 1);
         throw new JobRateLimitedError(this.rateLimitedPauseMs);
       }
       const last = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
@@ -135,14 +133,9 @@ export class PayoutLineHandler implements HandlesJob<'payout.line'> {
         ],
       });
       // Holding a transfer means the line is paid, whatever a stale duplicate job wrote.
-      await em.query(
-        `UPDATE payout_lines SET status = 'paid', stripe_transfer_id = $2, paid_at = now(),
-                failure_code = NULL, failure_message = NULL, updated_at = now()
-          WHERE id = $1 AND status <> 'paid'`,
-        [line.id, transfer.id],
-      );
+      await this.sending.markPaid(em, line.id, transfer.id);
     });
-    await completeRunIfDone(this.db.manager, line.run_id);
+    await this.runs.completeIfDone(this.db.manager, line.run_id);
     return { status: 'paid' };
   }
 
@@ -152,10 +145,7 @@ export class PayoutLineHandler implements HandlesJob<'payout.line'> {
    * nothing to send (paid, failed, abandoned).
    */
   private async startSending(em: EntityManager, lineId: string): Promise<SendingLine | null> {
-    const [row]: SendingLine[] = await em.query(
-      'SELECT * FROM payout_lines WHERE id = $1 FOR UPDATE',
-      [lineId],
-    );
+    const row = await this.sending.lockForSending(em, lineId);
     if (!row || !['pending', 'processing'].includes(row.status)) return null;
     if (row.transfer_minor === null) {
       // First send under this key: what is available now, never more than was drafted and
@@ -164,22 +154,14 @@ export class PayoutLineHandler implements HandlesJob<'payout.line'> {
       const available = await this.ledger.availableToAgent(em, row.agent_id, row.currency);
       const pay = Math.min(Number(row.amount_minor), available);
       if (pay < this.minimumMinor) {
-        await em.query(
-          `UPDATE payout_lines SET status = 'held', held_reason = 'balance_changed',
-                  updated_at = now() WHERE id = $1`,
-          [lineId],
-        );
-        return { ...row, status: 'held' };
+        await this.sending.holdBalanceChanged(em, lineId);
+        return { ...row, status: 'held' } as SendingLine;
       }
       row.transfer_minor = String(pay);
     }
-    await em.query(
-      `UPDATE payout_lines SET status = 'processing', attempts = attempts + 1,
-              transfer_minor = $2, updated_at = now()
-        WHERE id = $1`,
-      [lineId, row.transfer_minor],
-    );
-    return row;
+    await this.sending.markProcessing(em, lineId, row.transfer_minor);
+    // A pending line has a Stripe account (a line without one is drafted held).
+    return row as SendingLine;
   }
 
   /** A transfer Stripe already holds for this line, found by its metadata in the run's group. */
@@ -202,14 +184,12 @@ export class PayoutLineHandler implements HandlesJob<'payout.line'> {
   private async fail(lineId: string, key: string, e: Error, permanent: boolean): Promise<void> {
     const code =
       (e as Stripe.errors.StripeError).code ?? (e as Stripe.errors.StripeError).type ?? 'error';
-    const [row] = await changedRows<{ run_id: string }>(
-      this.db.manager,
-      `UPDATE payout_lines SET status = 'failed', failure_code = $2, failure_message = $3,
-              failure_permanent = $4, updated_at = now()
-        WHERE id = $1 AND status = 'processing' AND idempotency_key = $5 RETURNING run_id`,
-      [lineId, code, e.message.slice(0, 1000), permanent, key],
-    );
-    if (row) await completeRunIfDone(this.db.manager, row.run_id);
+    const runId = await this.sending.markFailed(this.db.manager, lineId, key, {
+      code,
+      message: e.message.slice(0, 1000),
+      permanent,
+    });
+    if (runId) await this.runs.completeIfDone(this.db.manager, runId);
   }
 }
 
@@ -225,53 +205,34 @@ export class StripeEventHandler implements HandlesJob<'stripe.event'> {
     @InjectDataSource() private readonly db: DataSource,
     @Inject(STRIPE) private readonly stripe: Stripe,
     private readonly ledger: LedgerService,
+    private readonly events: StripeEventsRepository,
+    private readonly accounts: PayoutAccountsRepository,
+    private readonly lines: PayoutLinesRepository,
   ) {}
 
   handle({ eventId }: JobPayloads['stripe.event']): Promise<{ applied: boolean }> {
     return this.db.transaction(async (em) => {
-      const [row]: { payload: Stripe.Event; processed_at: Date | null }[] = await em.query(
-        'SELECT payload, processed_at FROM stripe_events WHERE id = $1 FOR UPDATE',
-        [eventId],
-      );
+      const row = await this.events.lock(em, eventId);
       if (!row || row.processed_at) return { applied: false };
       const event = row.payload;
       if (event.type === 'account.updated') {
         // Event timestamps have one-second resolution: read the account as Stripe has it now
         // (the guard below still keeps an older event from winning over a newer one).
         const a = await this.stripe.accounts.retrieve((event.data.object as Stripe.Account).id);
-        await em.query(
-          `UPDATE payout_accounts
-              SET payouts_enabled = $2, details_submitted = $3, requirements = $4,
-                  stripe_state_at = to_timestamp($5), updated_at = now()
-            WHERE stripe_account_id = $1
-              AND (stripe_state_at IS NULL OR stripe_state_at <= to_timestamp($5))`,
-          [
-            a.id,
-            !!a.payouts_enabled,
-            !!a.details_submitted,
-            a.requirements?.currently_due ?? [],
-            event.created,
-          ],
-        );
+        await this.accounts.applyStripeState(em, a.id, toStripeAccountState(a), event.created);
       } else if (event.type === 'transfer.reversed') {
         await this.reversed(em, event.data.object as Stripe.Transfer);
       }
-      await em.query('UPDATE stripe_events SET processed_at = now() WHERE id = $1', [eventId]);
+      await this.events.markProcessed(em, eventId);
       return { applied: true };
     });
   }
 
   private async reversed(em: EntityManager, transfer: Stripe.Transfer): Promise<void> {
-    const [line]: {
-      id: string;
-      agent_id: string;
-      currency: string;
-      reversed_minor: string;
-      status: string;
-    }[] = await em.query(
-      `SELECT id, agent_id, currency, reversed_minor, status FROM payout_lines
-        WHERE stripe_transfer_id = $1 OR id::text = $2 FOR UPDATE`,
-      [transfer.id, String(transfer.metadata?.payoutLineId ?? '')],
+    const line = await this.lines.lockByTransfer(
+      em,
+      transfer.id,
+      String(transfer.metadata?.payoutLineId ?? ''),
     );
     if (!line) return; // not one of ours
     // Reversed before we booked the payout (phase 3 pending): retry once it is booked.
@@ -291,9 +252,6 @@ export class StripeEventHandler implements HandlesJob<'stripe.event'> {
         { account: 'platform_clearing', ownerId: null, amountMinor: delta },
       ],
     });
-    await em.query(
-      'UPDATE payout_lines SET reversed_minor = $2, updated_at = now() WHERE id = $1',
-      [line.id, transfer.amount_reversed],
-    );
+    await this.lines.setReversed(em, line.id, transfer.amount_reversed);
   }
 }

@@ -7,19 +7,12 @@ import { Actor } from '../../common/auth/actor';
 import { DomainError } from '../../common/errors/domain-error';
 import { STRIPE } from '../stripe/stripe.module';
 import { ReconciliationDto } from './payout.dto';
+import { PayoutLinesRepository } from './payout-lines.repository';
+import { PayoutRunsRepository } from './payout-runs.repository';
 import { StripePacer } from './stripe-pacer.service';
 
 // Stripe's largest page.
 const PAGE = 100;
-
-interface LineRow {
-  id: string;
-  agent_id: string;
-  amount_minor: string;
-  transfer_minor: string | null;
-  status: string;
-  stripe_transfer_id: string | null;
-}
 
 /**
  * A run's lines against what Stripe holds for the run. Stripe is read by listing the run's
@@ -33,20 +26,16 @@ export class PayoutReconciliationService {
     @InjectDataSource() private readonly db: DataSource,
     @Inject(STRIPE) private readonly stripe: Stripe,
     private readonly pacer: StripePacer,
+    private readonly runs: PayoutRunsRepository,
+    private readonly lines: PayoutLinesRepository,
   ) {}
 
   async reconcile(actor: Actor, runId: string): Promise<ReconciliationDto> {
     requireUser(actor, 'finance');
-    const [run]: { id: string }[] = await this.db.query(
-      'SELECT id FROM payout_runs WHERE id = $1',
-      [runId],
-    );
-    if (!run) throw DomainError.notFound('Payout run');
-    const lines: LineRow[] = await this.db.query(
-      `SELECT id, agent_id, amount_minor, transfer_minor, status, stripe_transfer_id FROM payout_lines
-        WHERE run_id = $1 AND status <> 'held' ORDER BY id`,
-      [runId],
-    );
+    if (!(await this.runs.exists(this.db.manager, runId))) {
+      throw DomainError.notFound('Payout run');
+    }
+    const lines = await this.lines.unheldOfRun(this.db.manager, runId);
     const atStripe = await this.transfersOfRun(runId);
     const out: ReconciliationDto['lines'] = [];
     for (const line of lines) {

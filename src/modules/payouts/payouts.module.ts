@@ -1,14 +1,26 @@
 import { Module } from '@nestjs/common';
+import { JobsModule } from '../jobs/jobs.module';
+import { LedgerModule } from '../ledger/ledger.module';
+import { OutboxModule } from '../outbox/outbox.module';
+import { StripeModule } from '../stripe/stripe.module';
+import { UsersModule } from '../users/users.module';
 import { PayoutAccountService } from './payout-account.service';
+import { PayoutAccountsRepository } from './payout-accounts.repository';
 import { PayoutLineHandler, StripeEventHandler } from './payout-jobs.handlers';
+import { PayoutLineSendingRepository } from './payout-line-sending.repository';
+import { PayoutLinesRepository } from './payout-lines.repository';
 import { PayoutAccountController, PayoutRunsController } from './payouts.controller';
 import { PayoutReconciliationService } from './payout-reconciliation.service';
 import { PayoutRunExecutionService } from './payout-run-execution.service';
+import { PayoutRunsRepository } from './payout-runs.repository';
 import { PayoutRunsService } from './payout-runs.service';
+import { StripeEventsRepository } from './stripe-events.repository';
 import { StripePacer } from './stripe-pacer.service';
 import { StripeWebhooksController } from './stripe-webhooks.controller';
 
 @Module({
+  // Balances and postings (ledger), the Stripe client, the pacer's Redis (jobs), agents' emails.
+  imports: [OutboxModule, LedgerModule, StripeModule, JobsModule, UsersModule],
   controllers: [PayoutAccountController, PayoutRunsController, StripeWebhooksController],
   providers: [
     PayoutAccountService,
@@ -18,6 +30,11 @@ import { StripeWebhooksController } from './stripe-webhooks.controller';
     PayoutLineHandler,
     StripeEventHandler,
     StripePacer,
+    PayoutRunsRepository,
+    PayoutLinesRepository,
+    PayoutLineSendingRepository,
+    PayoutAccountsRepository,
+    StripeEventsRepository,
   ],
 })
 export class PayoutsModule {}

@@ -16,6 +16,7 @@ import { Public } from '../../common/auth/decorators';
 import { DomainError, FieldError } from '../../common/errors/domain-error';
 import { OutboxService } from '../outbox/outbox.service';
 import { STRIPE, STRIPE_SETTINGS, StripeSettings } from '../stripe/stripe.module';
+import { StripeEventsRepository } from './stripe-events.repository';
 
 /** Stripe's default signature tolerance, applied both ways (constructEvent only checks age). */
 const TOLERANCE_SECONDS = 300;
@@ -74,6 +75,7 @@ export class StripeWebhooksController {
     @Inject(STRIPE) private readonly stripe: Stripe,
     @Inject(STRIPE_SETTINGS) private readonly settings: StripeSettings,
     private readonly outbox: OutboxService,
+    private readonly events: StripeEventsRepository,
   ) {}
 
   @Post('webhooks')
@@ -116,11 +118,7 @@ export class StripeWebhooksController {
     const problems = eventProblems(event as unknown as Record<string, unknown>);
     if (problems.length > 0) throw DomainError.validation(problems);
     const duplicate = await this.db.transaction(async (em) => {
-      const [stored]: unknown[] = await em.query(
-        `INSERT INTO stripe_events (id, type, account, created, payload)
-         VALUES ($1, $2, $3, to_timestamp($4), $5) ON CONFLICT (id) DO NOTHING RETURNING id`,
-        [event.id, event.type, event.account ?? null, event.created, JSON.stringify(event)],
-      );
+      const stored = await this.events.insertIfNew(em, event);
       if (stored) await this.outbox.enqueue(em, 'stripe.event', { eventId: event.id });
       return !stored;
     });

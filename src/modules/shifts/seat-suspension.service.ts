@@ -1,8 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { changedRows } from '../../database/sql';
+import { ShiftClaimsRepository } from './shift-claims.repository';
+import { ShiftWaitlistRepository } from './shift-waitlist.repository';
 import { ShiftWaitlistService } from './shift-waitlist.service';
+import { ShiftsRepository } from './shifts.repository';
 
 /** What a suspension does to an agent's seats (the agents module drives the use case). */
 @Injectable()
@@ -12,22 +14,17 @@ export class SeatSuspension {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly waitlist: ShiftWaitlistService,
+    private readonly shifts: ShiftsRepository,
+    private readonly claims: ShiftClaimsRepository,
+    private readonly waitlistEntries: ShiftWaitlistRepository,
   ) {}
 
   /**
    * Locks the shifts of the agent's active seats that have not ended, in id order, and returns
    * them: shift rows come before the agent's row in every transaction (ADR 0004).
    */
-  async lockShiftsOf(em: EntityManager, agentId: string): Promise<string[]> {
-    const rows: { id: string }[] = await em.query(
-      `SELECT s.id FROM shifts s
-        WHERE s.id IN (SELECT shift_id FROM shift_claims
-                        WHERE agent_id = $1 AND status IN ('claimed', 'checked_in')
-                          AND upper(period) > now())
-        ORDER BY s.id FOR UPDATE`,
-      [agentId],
-    );
-    return rows.map((r) => r.id);
+  lockShiftsOf(em: EntityManager, agentId: string): Promise<string[]> {
+    return this.shifts.lockWithLiveSeatsOf(em, agentId);
   }
 
   /**
@@ -35,20 +32,9 @@ export class SeatSuspension {
    * takes the agent off every waitlist. Not a late cancellation: the agent did not choose it.
    */
   async cancelSeats(em: EntityManager, agentId: string, shiftIds: string[]): Promise<string[]> {
-    const cancelled = await changedRows<{ shift_id: string }>(
-      em,
-      `UPDATE shift_claims SET status = 'cancelled', cancelled_at = now(),
-              cancelled_by = 'suspension'
-        WHERE agent_id = $1 AND shift_id = ANY($2) AND status IN ('claimed', 'checked_in')
-        RETURNING shift_id`,
-      [agentId, shiftIds],
-    );
-    const freed = cancelled.map((c) => c.shift_id);
-    await em.query(
-      `UPDATE shifts SET seats_taken = seats_taken - 1, updated_at = now() WHERE id = ANY($1)`,
-      [freed],
-    );
-    await em.query('DELETE FROM shift_waitlist WHERE agent_id = $1', [agentId]);
+    const freed = await this.claims.cancelForSuspension(em, agentId, shiftIds);
+    await this.shifts.freeOneSeatEach(em, freed);
+    await this.waitlistEntries.removeEverywhere(em, agentId);
     return freed;
   }
 

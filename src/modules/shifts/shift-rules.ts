@@ -1,17 +1,37 @@
-/** Claim states and the moves between them (the database trigger enforces the same table). */
+/*
+ * The shift and seat-claim state machines and the status lists derived from them, written once.
+ * The database enforces the same tables (the CHECK constraints ck_shifts_status and
+ * ck_shift_claims_status, the triggers trg_shifts_transition and trg_shift_claims_transition,
+ * the predicate of ex_shift_claims_agent_overlap); test/shift-rules.e2e-spec.ts reads them from
+ * the database and fails when either side changes alone. SQL gets these lists as parameters
+ * (`status = ANY($n)`), or as literals rendered from them (status-sql.ts) on the seat-claim path.
+ */
+
+/** Shift states: a scheduled shift ends once, completed or cancelled. */
+export const SHIFT_TRANSITIONS = {
+  scheduled: ['completed', 'cancelled'],
+  completed: [],
+  cancelled: [],
+} as const satisfies Record<string, readonly string[]>;
+
+export type ShiftStatus = keyof typeof SHIFT_TRANSITIONS;
+export const SHIFT_STATUSES = Object.keys(SHIFT_TRANSITIONS) as ShiftStatus[];
+
+/** Claim states and the moves between them. */
 export const CLAIM_TRANSITIONS = {
   claimed: ['checked_in', 'cancelled', 'no_show'],
   checked_in: ['completed', 'cancelled'],
   completed: [],
   cancelled: [],
   no_show: [],
-} as const;
+} as const satisfies Record<string, readonly string[]>;
 
 export type ClaimStatus = keyof typeof CLAIM_TRANSITIONS;
+export const CLAIM_STATUSES = Object.keys(CLAIM_TRANSITIONS) as ClaimStatus[];
 /** Claims that hold a seat and block overlapping shifts. */
-export const ACTIVE_CLAIM_STATUSES: ClaimStatus[] = ['claimed', 'checked_in'];
+export const ACTIVE_CLAIM_STATUSES: readonly ClaimStatus[] = ['claimed', 'checked_in'];
 /** Claims that use a seat (counted in shifts.seats_taken). */
-export const SEAT_USING_STATUSES: ClaimStatus[] = ['claimed', 'checked_in', 'completed'];
+export const SEAT_USING_STATUSES: readonly ClaimStatus[] = ['claimed', 'checked_in', 'completed'];
 
 export const MIN_SHIFT_MINUTES = 15;
 export const MAX_SHIFT_MINUTES = 12 * 60;

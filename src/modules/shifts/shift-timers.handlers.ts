@@ -1,14 +1,16 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { changedRows } from '../../database/sql';
 import { ConfigService } from '@nestjs/config';
 import { Env } from '../../config/env.validation';
 import { HandlesJob, JobHandler } from '../jobs/job-handler';
 import { OutboxService } from '../outbox/outbox.service';
 import { JobPayloads } from '../jobs/job-registry';
+import { ShiftClaimsRepository } from './shift-claims.repository';
 import { releaseTicketsLater } from './shift-end';
+import { ShiftWaitlistRepository } from './shift-waitlist.repository';
 import { ShiftWaitlistService } from './shift-waitlist.service';
+import { ShiftsRepository } from './shifts.repository';
 
 /**
  * At a seat's check-in deadline: still only claimed → no-show, the seat is freed and offered to
@@ -25,23 +27,18 @@ export class NoShowCheckHandler implements HandlesJob<'shift-claim.no-show-check
     @InjectDataSource() private readonly db: DataSource,
     private readonly waitlist: ShiftWaitlistService,
     private readonly outbox: OutboxService,
+    private readonly shifts: ShiftsRepository,
+    private readonly claims: ShiftClaimsRepository,
   ) {}
 
   async handle({
     claimId,
   }: JobPayloads['shift-claim.no-show-check']): Promise<{ noShow: boolean }> {
     return this.db.transaction(async (em) => {
-      const [claim]: { shift_id: string }[] = await em.query(
-        'SELECT shift_id FROM shift_claims WHERE id = $1',
-        [claimId],
-      );
-      if (!claim) return { noShow: false };
-      await em.query('SELECT 1 FROM shifts WHERE id = $1 FOR UPDATE', [claim.shift_id]);
-      const [state]: { status: string; due: boolean; deadline: Date }[] = await em.query(
-        `SELECT status, check_in_deadline <= now() AS due, check_in_deadline AS deadline
-           FROM shift_claims WHERE id = $1`,
-        [claimId],
-      );
+      const shiftId = await this.claims.shiftOf(em, claimId);
+      if (!shiftId) return { noShow: false };
+      await this.shifts.lock(em, shiftId);
+      const state = await this.claims.noShowState(em, claimId);
       if (state.status !== 'claimed') return { noShow: false };
       if (!state.due) {
         // Fired early (the worker's clock runs ahead of the database's): try again on time.
@@ -53,15 +50,10 @@ export class NoShowCheckHandler implements HandlesJob<'shift-claim.no-show-check
         );
         return { noShow: false };
       }
-      await em.query(
-        `UPDATE shift_claims SET status = 'no_show', no_show_at = now() WHERE id = $1`,
-        [claimId],
-      );
-      await em.query('UPDATE shifts SET seats_taken = seats_taken - 1 WHERE id = $1', [
-        claim.shift_id,
-      ]);
-      const promoted = await this.waitlist.promote(em, claim.shift_id);
-      this.logger.log({ claimId, shiftId: claim.shift_id, promoted }, 'no-show recorded');
+      await this.claims.markNoShow(em, claimId);
+      await this.shifts.freeSeat(em, shiftId);
+      const promoted = await this.waitlist.promote(em, shiftId);
+      this.logger.log({ claimId, shiftId, promoted }, 'no-show recorded');
       return { noShow: true };
     });
   }
@@ -79,40 +71,24 @@ export class ShiftCompleteHandler implements HandlesJob<'shift.complete'> {
     @InjectDataSource() private readonly db: DataSource,
     private readonly outbox: OutboxService,
     private readonly config: ConfigService<Env, true>,
+    private readonly shifts: ShiftsRepository,
+    private readonly claims: ShiftClaimsRepository,
+    private readonly waitlistEntries: ShiftWaitlistRepository,
   ) {}
 
   async handle({ shiftId }: JobPayloads['shift.complete']): Promise<{ completed: boolean }> {
     return this.db.transaction(async (em) => {
-      const [shift]: { due: boolean; ends_at: Date }[] = await em.query(
-        `SELECT ends_at <= now() AS due, ends_at FROM shifts
-          WHERE id = $1 AND status = 'scheduled' FOR UPDATE`,
-        [shiftId],
-      );
+      const shift = await this.shifts.lockIfScheduled(em, shiftId);
       if (!shift) return { completed: false };
       if (!shift.due) {
         // Early, or the end moved later: make sure a timer exists for the end as it is now.
         await this.outbox.enqueue(em, 'shift.complete', { shiftId }, { runAt: shift.ends_at });
         return { completed: false };
       }
-      await em.query(
-        `UPDATE shift_claims c SET status = 'completed', completed_at = now(),
-                checked_out_at = coalesce(c.checked_out_at, upper(c.period))
-          WHERE c.shift_id = $1 AND c.status = 'checked_in'`,
-        [shiftId],
-      );
-      const noShows = await changedRows(
-        em,
-        `UPDATE shift_claims SET status = 'no_show', no_show_at = now()
-          WHERE shift_id = $1 AND status = 'claimed' RETURNING id`,
-        [shiftId],
-      );
-      await em.query('DELETE FROM shift_waitlist WHERE shift_id = $1', [shiftId]);
-      await em.query(
-        `UPDATE shifts SET status = 'completed', completed_at = now(), updated_at = now(),
-                seats_taken = seats_taken - $2
-          WHERE id = $1`,
-        [shiftId, noShows.length],
-      );
+      await this.claims.completeCheckedIn(em, shiftId);
+      const noShows = await this.claims.markUncheckedNoShows(em, shiftId);
+      await this.waitlistEntries.clear(em, shiftId);
+      await this.shifts.markCompleted(em, shiftId, noShows);
       await releaseTicketsLater(em, this.outbox, this.config, shiftId, null);
       return { completed: true };
     });

@@ -5,11 +5,15 @@ import { requireUser } from '../../common/auth/access';
 import { Actor } from '../../common/auth/actor';
 import { domainErrorForConstraint } from '../../common/errors/constraint-errors';
 import { DomainError } from '../../common/errors/domain-error';
+import { AgentsService } from '../agents/agents.service';
 import { ineligibilityReasons } from './eligibility';
 import { SeatAllocator } from './seat-allocator.service';
 import { WaitlistPositionDto } from './shift.dto';
+import { ShiftWithSkills } from './shift.rows';
 import { MAX_WAITLIST } from './shift-rules';
-import { loadQualifications, loadShift, ShiftWithSkills } from './shift-views';
+import { ShiftClaimsRepository } from './shift-claims.repository';
+import { ShiftWaitlistRepository } from './shift-waitlist.repository';
+import { ShiftsRepository } from './shifts.repository';
 
 // Failures that disqualify one waitlisted agent for now without stopping the promotion.
 const SKIPPABLE = new Set(['SHIFT_OVERLAP', 'WEEKLY_HOURS_EXCEEDED']);
@@ -21,53 +25,45 @@ export class ShiftWaitlistService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly seats: SeatAllocator,
+    private readonly shifts: ShiftsRepository,
+    private readonly claims: ShiftClaimsRepository,
+    private readonly entries: ShiftWaitlistRepository,
+    private readonly agents: AgentsService,
   ) {}
 
   /** Joins a full shift's waitlist; the agent must be eligible now. */
   async join(actor: Actor, shiftId: string): Promise<WaitlistPositionDto> {
     const { userId } = requireUser(actor, 'agent');
     return this.db.transaction(async (em) => {
-      const shift = await loadShift(em, shiftId, true);
+      const shift = await this.shifts.oneWithSkills(em, shiftId, true);
       if (shift.status !== 'scheduled' || shift.endsAt.getTime() <= Date.now()) {
         throw new DomainError('SHIFT_CLOSED', 'The shift is no longer open');
       }
       const reasons = ineligibilityReasons(
-        await loadQualifications(em, userId, shift.companyId),
+        await this.agents.qualificationsOf(em, userId, shift.companyId),
         shift,
       );
       if (reasons.length > 0) {
         throw new DomainError('NOT_ELIGIBLE', 'You are not eligible for this shift', { reasons });
       }
-      const held: unknown[] = await em.query(
-        `SELECT 1 FROM shift_claims WHERE shift_id = $1 AND agent_id = $2
-            AND status IN ('claimed', 'checked_in')`,
-        [shiftId, userId],
-      );
-      if (held.length > 0) throw new DomainError('ALREADY_CLAIMED', 'You already hold a seat here');
+      if (await this.claims.activeClaimId(em, shiftId, userId)) {
+        throw new DomainError('ALREADY_CLAIMED', 'You already hold a seat here');
+      }
       if (shift.seatsTaken < shift.seats) {
         throw new DomainError('SEATS_AVAILABLE', 'Seats are available: claim one directly');
       }
-      const [{ n }] = await em.query(
-        'SELECT count(*)::int AS n FROM shift_waitlist WHERE shift_id = $1',
-        [shiftId],
-      );
-      if (n >= MAX_WAITLIST) {
+      if ((await this.entries.count(em, shiftId)) >= MAX_WAITLIST) {
         throw new DomainError('WAITLIST_FULL', `The waitlist is full (${MAX_WAITLIST} agents)`);
       }
-      await em.query('INSERT INTO shift_waitlist (shift_id, agent_id) VALUES ($1, $2)', [
-        shiftId,
-        userId,
-      ]);
-      return this.position(em, shiftId, userId);
+      await this.entries.add(em, shiftId, userId);
+      const row = await this.entries.position(em, shiftId, userId);
+      return { shiftId, position: row.position, joinedAt: row.joined_at };
     });
   }
 
   async leave(actor: Actor, shiftId: string): Promise<void> {
     const { userId } = requireUser(actor, 'agent');
-    const [, removed] = await this.db.query(
-      'DELETE FROM shift_waitlist WHERE shift_id = $1 AND agent_id = $2',
-      [shiftId, userId],
-    );
+    const removed = await this.entries.remove(this.db.manager, shiftId, userId);
     if (removed === 0) throw DomainError.notFound('Waitlist entry');
   }
 
@@ -78,24 +74,18 @@ export class ShiftWaitlistService {
    * does not abort the rest.
    */
   async promote(em: EntityManager, shiftId: string): Promise<string[]> {
-    const shift = await loadShift(em, shiftId, true);
+    const shift = await this.shifts.oneWithSkills(em, shiftId, true);
     // A seat nobody could reach before the end (start + grace) is not worth giving.
     const lastUseful = shift.endsAt.getTime() - shift.checkInGraceMinutes * 60_000;
     if (shift.status !== 'scheduled' || lastUseful <= Date.now()) return [];
-    const waiting: { agent_id: string }[] = await em.query(
-      'SELECT agent_id FROM shift_waitlist WHERE shift_id = $1 ORDER BY joined_at, agent_id',
-      [shiftId],
-    );
+    const waiting = await this.entries.waiting(em, shiftId);
     if (waiting.length === 0 || shift.seatsTaken >= shift.seats) return [];
     // Lock every candidate up front in id order: two promotions on different shifts whose
     // waitlists share agents in different orders would otherwise deadlock.
-    await em.query(
-      'SELECT 1 FROM agents WHERE user_id = ANY($1) ORDER BY user_id FOR NO KEY UPDATE',
-      [waiting.map((w) => w.agent_id)],
-    );
+    await this.agents.lockMany(em, waiting);
     const promoted: string[] = [];
     let free = shift.seats - shift.seatsTaken;
-    for (const { agent_id: agentId } of waiting) {
+    for (const agentId of waiting) {
       if (free <= 0) break;
       if (await this.tryPromote(em, shift, agentId)) {
         promoted.push(agentId);
@@ -106,7 +96,7 @@ export class ShiftWaitlistService {
   }
 
   private async tryPromote(em: EntityManager, shift: ShiftWithSkills, agentId: string) {
-    const quals = await loadQualifications(em, agentId, shift.companyId);
+    const quals = await this.agents.qualificationsOf(em, agentId, shift.companyId);
     if (ineligibilityReasons(quals, shift).length > 0) return false;
     await em.query('SAVEPOINT waitlist_promotion');
     try {
@@ -119,21 +109,7 @@ export class ShiftWaitlistService {
       this.logger.debug({ shiftId: shift.id, agentId, reason: known.code }, 'waitlist skip');
       return false;
     }
-    await em.query('DELETE FROM shift_waitlist WHERE shift_id = $1 AND agent_id = $2', [
-      shift.id,
-      agentId,
-    ]);
+    await this.entries.remove(em, shift.id, agentId);
     return true;
-  }
-
-  private async position(em: EntityManager, shiftId: string, agentId: string) {
-    const [row]: { position: number; joined_at: Date }[] = await em.query(
-      `SELECT position, joined_at FROM (
-         SELECT agent_id, joined_at, row_number() OVER (ORDER BY joined_at, agent_id)::int AS position
-           FROM shift_waitlist WHERE shift_id = $1) w
-        WHERE agent_id = $2`,
-      [shiftId, agentId],
-    );
-    return { shiftId, position: row.position, joinedAt: row.joined_at };
   }
 }

@@ -21,6 +21,7 @@ import {
 import { MoneyDto } from '../../common/money/money.dto';
 import { IsInstant } from '../../common/validation/is-instant';
 import { PageQueryDto } from '../../common/pagination/page';
+import { CLAIM_STATUSES, ClaimStatus, SHIFT_STATUSES, ShiftStatus } from './shift-rules';
 
 export class RequiredSkillDto {
   /** A skill code from /v1/skills. */
@@ -152,8 +153,8 @@ export class CancelShiftDto {
 
 export class ListShiftsQueryDto extends PageQueryDto {
   @IsOptional()
-  @IsIn(['scheduled', 'completed', 'cancelled'])
-  status?: 'scheduled' | 'completed' | 'cancelled';
+  @IsIn(SHIFT_STATUSES)
+  status?: ShiftStatus;
 
   /** Shifts starting at or after this instant. */
   @IsOptional()
@@ -174,12 +175,10 @@ export class OpenShiftsQueryDto extends PageQueryDto {
   includeFull?: boolean;
 }
 
-const CLAIM_STATUSES = ['claimed', 'checked_in', 'completed', 'cancelled', 'no_show'] as const;
-
 export class MyClaimsQueryDto extends PageQueryDto {
   @IsOptional()
   @IsIn(CLAIM_STATUSES)
-  status?: (typeof CLAIM_STATUSES)[number];
+  status?: ClaimStatus;
 }
 
 export class RequiredSkillView {
@@ -201,7 +200,7 @@ export class ShiftDto {
   ratePerTicket: MoneyDto;
   requiresCertification: boolean;
   checkInGraceMinutes: number;
-  @ApiProperty({ enum: ['scheduled', 'completed', 'cancelled'] })
+  @ApiProperty({ enum: SHIFT_STATUSES })
   status: string;
   cancelledAt: Date | null;
   cancelReason: string | null;

@@ -7,8 +7,7 @@ import {
   UpdateDateColumn,
 } from 'typeorm';
 import { bigintMoney } from '../../common/money/money.dto';
-
-export type ShiftStatus = 'scheduled' | 'completed' | 'cancelled';
+import type { ShiftStatus } from './shift-rules';
 
 @Entity('shifts')
 export class Shift {

@@ -1,31 +1,54 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AgentProfilesModule } from '../agents/agent-profiles.module';
+import { CompaniesModule } from '../companies/companies.module';
+import { OutboxModule } from '../outbox/outbox.module';
 import { SkillsModule } from '../skills/skills.module';
+import { OpenShiftsRepository } from './open-shifts.repository';
 import { OpenShiftsService } from './open-shifts.service';
 import { MySeatsController, SeatsController } from './seats.controller';
 import { SeatAllocator } from './seat-allocator.service';
 import { SeatSuspension } from './seat-suspension.service';
+import { ShiftFacts } from './shift-facts.service';
 import { Shift, ShiftRequiredSkill } from './shift.entity';
+import { ShiftClaimViewsRepository } from './shift-claim-views.repository';
+import { ShiftClaimsRepository } from './shift-claims.repository';
 import { ShiftClaimsService } from './shift-claims.service';
 import { NoShowCheckHandler, ShiftCompleteHandler } from './shift-timers.handlers';
+import { ShiftWaitlistRepository } from './shift-waitlist.repository';
 import { ShiftWaitlistService } from './shift-waitlist.service';
 import { ShiftsController } from './shifts.controller';
+import { ShiftsRepository } from './shifts.repository';
 import { ShiftsService } from './shifts.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([Shift, ShiftRequiredSkill]), SkillsModule],
+  imports: [
+    TypeOrmModule.forFeature([Shift, ShiftRequiredSkill]),
+    OutboxModule,
+    SkillsModule,
+    CompaniesModule,
+    // Agents' qualifications, seat locks and names (AgentsModule, which suspends through this
+    // module, would be a cycle; AgentProfilesModule is the part without suspension).
+    AgentProfilesModule,
+  ],
   // SeatsController first: its GET /v1/shifts/open must be matched before GET /v1/shifts/:id.
   controllers: [SeatsController, MySeatsController, ShiftsController],
   providers: [
+    ShiftsRepository,
+    ShiftClaimsRepository,
+    ShiftClaimViewsRepository,
+    ShiftWaitlistRepository,
+    OpenShiftsRepository,
     ShiftsService,
     OpenShiftsService,
     ShiftClaimsService,
     ShiftWaitlistService,
     SeatAllocator,
     SeatSuspension,
+    ShiftFacts,
     NoShowCheckHandler,
     ShiftCompleteHandler,
   ],
-  exports: [SeatSuspension],
+  exports: [SeatSuspension, ShiftFacts],
 })
 export class ShiftsModule {}

@@ -5,9 +5,10 @@ import { Env } from '../../config/env.validation';
 import { DataSource, EntityManager } from 'typeorm';
 import { requireCompany } from '../../common/auth/access';
 import { Actor } from '../../common/auth/actor';
-import { changedRows } from '../../database/sql';
 import { DomainError, FieldError } from '../../common/errors/domain-error';
 import { decodeCursor, Page, toPage } from '../../common/pagination/page';
+import { duplicateSkillErrors } from '../../common/validation/duplicate-skills';
+import { AgentsService } from '../agents/agents.service';
 import { OutboxService } from '../outbox/outbox.service';
 import { SkillsService } from '../skills/skills.service';
 import {
@@ -19,17 +20,15 @@ import {
   ShiftDto,
   UpdateShiftDto,
 } from './shift.dto';
-import { Shift, ShiftRequiredSkill } from './shift.entity';
+import { toSeatHolderDto, toShiftDto, toWaitlistedAgentDto } from './shift.mapper';
+import { ShiftWithSkills } from './shift.rows';
+import { checkWindow } from './shift.validation';
+import { ShiftClaimViewsRepository } from './shift-claim-views.repository';
+import { ShiftClaimsRepository } from './shift-claims.repository';
 import { releaseTicketsLater } from './shift-end';
+import { ShiftWaitlistRepository } from './shift-waitlist.repository';
 import { ShiftWaitlistService } from './shift-waitlist.service';
-import {
-  checkWindow,
-  duplicateSkillErrors,
-  loadShift,
-  loadShifts,
-  ShiftWithSkills,
-  toShiftDto,
-} from './shift-views';
+import { ShiftsRepository } from './shifts.repository';
 
 /** Changes that cannot hurt anyone already holding a seat. */
 const SAFE_WITH_CLAIMS = new Set(['title', 'seats', 'ratePerTicket', 'requiresCertification']);
@@ -43,6 +42,11 @@ export class ShiftsService {
     private readonly outbox: OutboxService,
     private readonly waitlist: ShiftWaitlistService,
     private readonly config: ConfigService<Env, true>,
+    private readonly shifts: ShiftsRepository,
+    private readonly claims: ShiftClaimsRepository,
+    private readonly claimViews: ShiftClaimViewsRepository,
+    private readonly waitlistEntries: ShiftWaitlistRepository,
+    private readonly agents: AgentsService,
   ) {}
 
   async create(actor: Actor, input: CreateShiftDto): Promise<ShiftDto> {
@@ -56,57 +60,44 @@ export class ShiftsService {
     if (problems.length > 0) throw DomainError.validation(problems);
     const id = await this.db.transaction(async (em) => {
       await this.skills.assertUsable(em, skillFields(input.requiredSkills));
-      const shift = await em.save(
-        em.create(Shift, {
-          companyId,
-          title: input.title?.trim() || null,
-          startsAt,
-          endsAt,
-          seats: input.seats,
-          seatsTaken: 0,
-          languages: input.languages.map((l) => l.toLowerCase()),
-          rateAmountMinor: input.ratePerTicket.amountMinor,
-          rateCurrency: input.ratePerTicket.currency,
-          requiresCertification: input.requiresCertification ?? false,
-          checkInGraceMinutes: input.checkInGraceMinutes ?? 10,
-          status: 'scheduled',
-        }),
-      );
-      await this.saveSkills(em, shift.id, input.requiredSkills);
-      await this.outbox.enqueue(em, 'shift.complete', { shiftId: shift.id }, { runAt: endsAt });
-      return shift.id;
+      const shiftId = await this.shifts.insert(em, {
+        companyId,
+        title: input.title?.trim() || null,
+        startsAt,
+        endsAt,
+        seats: input.seats,
+        seatsTaken: 0,
+        languages: input.languages.map((l) => l.toLowerCase()),
+        rateAmountMinor: input.ratePerTicket.amountMinor,
+        rateCurrency: input.ratePerTicket.currency,
+        requiresCertification: input.requiresCertification ?? false,
+        checkInGraceMinutes: input.checkInGraceMinutes ?? 10,
+        status: 'scheduled',
+      });
+      await this.shifts.insertRequiredSkills(em, shiftId, input.requiredSkills);
+      await this.outbox.enqueue(em, 'shift.complete', { shiftId }, { runAt: endsAt });
+      return shiftId;
     });
-    return toShiftDto(await loadShift(this.db.manager, id));
+    return toShiftDto(await this.shifts.oneWithSkills(this.db.manager, id));
   }
 
   async list(actor: Actor, query: ListShiftsQueryDto): Promise<Page<ShiftDto>> {
     const companyId = requireCompany(actor);
     const cursor = decodeCursor(query.cursor, ['instant', 'uuid']);
-    const rows: { id: string; starts_at: Date }[] = await this.db.query(
-      `SELECT id, starts_at FROM shifts
-        WHERE company_id = $1
-          AND ($2::text IS NULL OR status = $2)
-          AND ($3::timestamptz IS NULL OR starts_at >= $3)
-          AND ($4::timestamptz IS NULL OR starts_at < $4)
-          AND ($5::timestamptz IS NULL OR (starts_at, id) > ($5::timestamptz, $6::uuid))
-        ORDER BY starts_at, id LIMIT $7`,
-      [
-        companyId,
-        query.status ?? null,
-        query.from ?? null,
-        query.to ?? null,
-        cursor?.[0] ?? null,
-        cursor?.[1] ?? null,
-        query.limit + 1,
-      ],
-    );
+    const rows = await this.shifts.pageOfCompany(this.db.manager, companyId, {
+      status: query.status ?? null,
+      from: query.from ?? null,
+      to: query.to ?? null,
+      after: cursor,
+      limit: query.limit + 1,
+    });
     const page = toPage(
       rows,
       query.limit,
       (r) => r.id,
       (r) => [r.starts_at.toISOString(), r.id],
     );
-    const shifts = await loadShifts(this.db.manager, page.items);
+    const shifts = await this.shifts.withSkills(this.db.manager, page.items);
     return { items: shifts.map(toShiftDto), nextCursor: page.nextCursor };
   }
 
@@ -114,22 +105,18 @@ export class ShiftsService {
   async get(actor: Actor, id: string): Promise<ShiftDetailDto> {
     const companyId = requireCompany(actor);
     const shift = await this.own(this.db.manager, companyId, id);
-    const claims = await this.db.query(
-      `SELECT c.id AS "claimId", c.agent_id AS "agentId", a.display_name AS "displayName",
-              c.status, c.source, c.claimed_at AS "claimedAt", c.checked_in_at AS "checkedInAt",
-              c.checked_out_at AS "checkedOutAt", c.cancelled_at AS "cancelledAt",
-              c.late_cancellation AS "lateCancellation", c.no_show_at AS "noShowAt"
-         FROM shift_claims c JOIN agents a ON a.user_id = c.agent_id
-        WHERE c.shift_id = $1 ORDER BY c.claimed_at, c.id`,
-      [id],
-    );
-    const waitlist = await this.db.query(
-      `SELECT w.agent_id AS "agentId", a.display_name AS "displayName", w.joined_at AS "joinedAt"
-         FROM shift_waitlist w JOIN agents a ON a.user_id = w.agent_id
-        WHERE w.shift_id = $1 ORDER BY w.joined_at, w.agent_id`,
-      [id],
-    );
-    return { ...toShiftDto(shift), claims, waitlist };
+    const claims = await this.claimViews.seatHolders(this.db.manager, id);
+    const waitlist = await this.waitlistEntries.entries(this.db.manager, id);
+    // Every claim and waitlist entry has an agent (foreign keys): its name is always there.
+    const names = await this.agents.displayNamesOf(this.db.manager, [
+      ...claims.map((c) => c.agentId),
+      ...waitlist.map((w) => w.agentId),
+    ]);
+    return {
+      ...toShiftDto(shift),
+      claims: claims.map((c) => toSeatHolderDto(c, names.get(c.agentId)!)),
+      waitlist: waitlist.map((w) => toWaitlistedAgentDto(w, names.get(w.agentId)!)),
+    };
   }
 
   async update(actor: Actor, id: string, input: UpdateShiftDto): Promise<ShiftDetailDto> {
@@ -150,30 +137,26 @@ export class ShiftsService {
       if (problems.length > 0) throw DomainError.validation(problems);
       if (input.requiredSkills) {
         await this.skills.assertUsable(em, skillFields(input.requiredSkills));
-        await em.delete(ShiftRequiredSkill, { shiftId: id });
-        await this.saveSkills(em, id, input.requiredSkills);
+        await this.shifts.deleteRequiredSkills(em, id);
+        await this.shifts.insertRequiredSkills(em, id, input.requiredSkills);
       }
-      await em.update(
-        Shift,
-        { id },
-        {
-          ...(input.title !== undefined && { title: input.title.trim() || null }),
-          ...(input.seats !== undefined && { seats: input.seats }),
-          ...(input.languages && { languages: input.languages.map((l) => l.toLowerCase()) }),
-          ...(input.ratePerTicket && {
-            rateAmountMinor: input.ratePerTicket.amountMinor,
-            rateCurrency: input.ratePerTicket.currency,
-          }),
-          ...(input.requiresCertification !== undefined && {
-            requiresCertification: input.requiresCertification,
-          }),
-          ...(input.checkInGraceMinutes !== undefined && {
-            checkInGraceMinutes: input.checkInGraceMinutes,
-          }),
-          startsAt,
-          endsAt,
-        },
-      );
+      await this.shifts.update(em, id, {
+        ...(input.title !== undefined && { title: input.title.trim() || null }),
+        ...(input.seats !== undefined && { seats: input.seats }),
+        ...(input.languages && { languages: input.languages.map((l) => l.toLowerCase()) }),
+        ...(input.ratePerTicket && {
+          rateAmountMinor: input.ratePerTicket.amountMinor,
+          rateCurrency: input.ratePerTicket.currency,
+        }),
+        ...(input.requiresCertification !== undefined && {
+          requiresCertification: input.requiresCertification,
+        }),
+        ...(input.checkInGraceMinutes !== undefined && {
+          checkInGraceMinutes: input.checkInGraceMinutes,
+        }),
+        startsAt,
+        endsAt,
+      });
       if (endsAt.getTime() !== shift.endsAt.getTime()) {
         // The earlier timer finds the shift not yet due and does nothing.
         await this.outbox.enqueue(em, 'shift.complete', { shiftId: id }, { runAt: endsAt });
@@ -192,22 +175,12 @@ export class ShiftsService {
       if (shift.status !== 'scheduled') {
         throw new DomainError('SHIFT_CLOSED', 'The shift is already cancelled or completed');
       }
-      const released = await changedRows(
-        em,
-        `UPDATE shift_claims SET status = 'cancelled', cancelled_at = now(), cancelled_by = 'company'
-          WHERE shift_id = $1 AND status IN ('claimed', 'checked_in') RETURNING id`,
-        [id],
-      );
-      await em.query('DELETE FROM shift_waitlist WHERE shift_id = $1', [id]);
-      await em.query(
-        `UPDATE shifts SET status = 'cancelled', cancelled_at = now(), cancel_reason = $2,
-                seats_taken = seats_taken - $3, updated_at = now()
-          WHERE id = $1`,
-        [id, input.reason?.trim() || null, released.length],
-      );
+      const released = await this.claims.cancelAllOnShift(em, id);
+      await this.waitlistEntries.clear(em, id);
+      await this.shifts.markCancelled(em, id, input.reason?.trim() || null, released);
       await releaseTicketsLater(em, this.outbox, this.config, id, null);
     });
-    return toShiftDto(await loadShift(this.db.manager, id));
+    return toShiftDto(await this.shifts.oneWithSkills(this.db.manager, id));
   }
 
   private refuseUnsafeChanges(shift: ShiftWithSkills, input: UpdateShiftDto): void {
@@ -247,18 +220,10 @@ export class ShiftsService {
   }
 
   private async own(em: EntityManager, companyId: string, id: string, lock = false) {
-    const shift = await loadShift(em, id, lock);
+    const shift = await this.shifts.oneWithSkills(em, id, lock);
     // Another company's shift does not exist, as far as this company can tell.
     if (shift.companyId !== companyId) throw DomainError.notFound('Shift');
     return shift;
-  }
-
-  private async saveSkills(em: EntityManager, shiftId: string, skills: RequiredSkillDto[]) {
-    if (skills.length === 0) return;
-    await em.insert(
-      ShiftRequiredSkill,
-      skills.map((s) => ({ shiftId, skill: s.skill, minLevel: s.minLevel })),
-    );
   }
 }
 

@@ -1,43 +1,40 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager, In, IsNull } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { requireUser } from '../../common/auth/access';
 import { Actor } from '../../common/auth/actor';
 import { DomainError, FieldError } from '../../common/errors/domain-error';
 import { CreateSkillDto, SkillDto } from './skill.dto';
-import { Skill } from './skill.entity';
-
-const toDto = (s: Skill): SkillDto => ({ code: s.code, name: s.name, retiredAt: s.retiredAt });
+import { toSkillDto } from './skill.mapper';
+import { SkillsRepository } from './skills.repository';
 
 @Injectable()
 export class SkillsService {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly skills: SkillsRepository,
+  ) {}
 
   /** Everyone signed in (bots too) reads the taxonomy; retired skills only on request. */
   async list(_actor: Actor, includeRetired: boolean): Promise<SkillDto[]> {
-    const skills = await this.db.getRepository(Skill).find({
-      where: includeRetired ? {} : { retiredAt: IsNull() },
-      order: { code: 'ASC' },
-    });
-    return skills.map(toDto);
+    const skills = await this.skills.list(this.db.manager, includeRetired);
+    return skills.map(toSkillDto);
   }
 
   async create(actor: Actor, input: CreateSkillDto): Promise<SkillDto> {
     requireUser(actor, 'admin');
-    const repo = this.db.getRepository(Skill);
-    await repo.insert({ code: input.code, name: input.name.trim() });
-    return toDto((await repo.findOneBy({ code: input.code }))!);
+    await this.skills.insert(this.db.manager, input.code, input.name.trim());
+    return toSkillDto((await this.skills.findByCode(this.db.manager, input.code))!);
   }
 
   async setRetired(actor: Actor, code: string, retired: boolean): Promise<SkillDto> {
     requireUser(actor, 'admin');
-    const repo = this.db.getRepository(Skill);
-    const skill = await repo.findOneBy({ code });
+    const skill = await this.skills.findByCode(this.db.manager, code);
     if (!skill) throw DomainError.notFound('Skill');
     if (retired !== (skill.retiredAt !== null)) {
-      await repo.update({ code }, { retiredAt: retired ? () => 'now()' : null });
+      await this.skills.setRetired(this.db.manager, code, retired);
     }
-    return toDto((await repo.findOneBy({ code }))!);
+    return toSkillDto((await this.skills.findByCode(this.db.manager, code))!);
   }
 
   /**
@@ -46,10 +43,7 @@ export class SkillsService {
    */
   async assertUsable(em: EntityManager, codes: { field: string; code: string }[]): Promise<void> {
     if (codes.length === 0) return;
-    const found = await em.getRepository(Skill).findBy({
-      code: In([...new Set(codes.map((c) => c.code))]),
-      retiredAt: IsNull(),
-    });
+    const found = await this.skills.usableAmong(em, [...new Set(codes.map((c) => c.code))]);
     const usable = new Set(found.map((s) => s.code));
     const problems: FieldError[] = codes
       .filter((c) => !usable.has(c.code))

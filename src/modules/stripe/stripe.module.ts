@@ -1,4 +1,4 @@
-import { Global, Inject, Logger, Module, OnModuleDestroy } from '@nestjs/common';
+import { Inject, Logger, Module, OnModuleDestroy } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { randomBytes } from 'node:crypto';
 import Stripe from 'stripe';
@@ -78,7 +78,6 @@ async function setUp(config: ConfigService<Env, true>): Promise<StripeSetup> {
   };
 }
 
-@Global()
 @Module({
   providers: [
     { provide: SETUP, inject: [ConfigService], useFactory: setUp },

@@ -6,39 +6,21 @@ import { requireUser } from '../../common/auth/access';
 import { Actor } from '../../common/auth/actor';
 import { DomainError } from '../../common/errors/domain-error';
 import { Env } from '../../config/env.validation';
+import { AgentsService } from '../agents/agents.service';
 import { OutboxService } from '../outbox/outbox.service';
 import { IneligibilityReason, ineligibilityReasons } from '../shifts/eligibility';
-import {
-  AgentContext,
-  agentContextFrom,
-  AgentContextRow,
-  loadAgentContext,
-  LiveShift,
-} from './agent-context';
+import { ShiftFacts } from '../shifts/shift-facts.service';
+import { AgentContext, loadAgentContext, LiveShift } from './agent-context';
 import { AgentTicketDto, QueueItemDto } from './ticket.dto';
-import { ticketEvent } from './ticket-events';
-import {
-  ClaimHistoryJson,
-  loadTicket,
-  rankPriority,
-  skillsOf,
-  ticketDto,
-  TicketRow,
-  ticketRowFromJson,
-  ticketView,
-} from './ticket-views';
+import { toAgentContext, toQueueItemDto, toTicketDto, toTicketSkillViews } from './ticket.mapper';
+import { TicketRow } from './ticket.rows';
+import { TicketClaimsRepository } from './ticket-claims.repository';
+import { TicketMatchingRepository } from './ticket-matching.repository';
+import { TicketReadService } from './ticket-read.service';
+import { TicketsRepository } from './tickets.repository';
 
 export type TicketIneligibility =
   IneligibilityReason | { code: 'NOT_ON_SHIFT' } | { code: 'RELEASED_RECENTLY'; until: Date };
-
-/**
- * The best open tickets an agent may take, best first: rank (priority, raised by SLA breaches),
- * then SLA deadline, then age. The SQL function (migration ClaimInOneCall) walks
- * ix_tickets_open_match once per (language, primary skill) bucket of the agent's live company;
- * the full skill check and the release cool-down filter inside each walk. The agent must speak
- * the ticket's language (a bucket key) and hold every required skill at its current level.
- */
-export const CANDIDATES_SQL = 'SELECT id FROM ticket_candidates($1, $2, $3, $4, $5, $6) AS id';
 
 // Candidates per round: under a claim storm the best few are often locked by other agents.
 const ROUNDS = [8, 64, 512];
@@ -49,36 +31,25 @@ export class TicketMatchingService {
     @InjectDataSource() private readonly db: DataSource,
     private readonly config: ConfigService<Env, true>,
     private readonly outbox: OutboxService,
+    private readonly tickets: TicketsRepository,
+    private readonly claims: TicketClaimsRepository,
+    private readonly matching: TicketMatchingRepository,
+    private readonly reads: TicketReadService,
+    private readonly agents: AgentsService,
+    private readonly shifts: ShiftFacts,
   ) {}
 
   /** The agent's view of what it could take now, with the pay of its live shift. */
   async queue(actor: Actor, limit: number) {
     const { userId } = requireUser(actor, 'agent');
-    const ctx = await loadAgentContext(this.db.manager, userId, false);
+    const ctx = await loadAgentContext(this.db.manager, this.matching, userId);
     const live = this.usableLiveShift(ctx);
     const items: QueueItemDto[] = [];
     if (live) {
       const ids = await this.candidates(this.db.manager, ctx, live, limit);
-      const rows: TicketRow[] = ids.length
-        ? await this.db.query('SELECT * FROM tickets WHERE id = ANY($1)', [ids])
-        : [];
+      const rows = ids.length ? await this.tickets.findByIds(this.db.manager, ids) : [];
       const byId = new Map(rows.map((r) => [r.id, r]));
-      for (const id of ids) {
-        const t = byId.get(id)!;
-        items.push({
-          id,
-          companyId: t.company_id,
-          companyName: live.companyName,
-          subject: t.subject,
-          summary: t.summary,
-          effectivePriority: rankPriority(t.rank),
-          language: t.language,
-          requiredSkills: skillsOf(t),
-          slaDeadline: t.sla_deadline,
-          createdAt: t.created_at,
-          pay: { amountMinor: live.rateAmountMinor, currency: live.rateCurrency },
-        });
-      }
+      for (const id of ids) items.push(toQueueItemDto(byId.get(id)!, live));
     }
     return {
       items,
@@ -96,25 +67,17 @@ export class TicketMatchingService {
   async claimNext(actor: Actor): Promise<AgentTicketDto | null> {
     const { userId } = requireUser(actor, 'agent');
     const timeout = this.config.get('HANDLE_TIMEOUT_MINUTES', { infer: true });
-    const [row]: {
-      ctx: AgentContextRow;
-      ticket: Record<string, unknown> | null;
-      claims: ClaimHistoryJson[] | null;
-      claim_id: string | null;
-    }[] = await this.db.query(
-      'SELECT * FROM claim_next_ticket($1, make_interval(mins => $2), $3)',
-      [userId, timeout, ROUNDS],
-    );
+    const row = await this.matching.claimNext(this.db.manager, userId, timeout, ROUNDS);
     if (!row) throw DomainError.notFound('Agent');
-    const ctx = agentContextFrom(userId, row.ctx);
+    const ctx = toAgentContext(userId, row.ctx);
     const live = this.usableLiveShift(ctx);
     if (!live) throw notEligible(this.agentLevelReasons(ctx));
     this.assertCapacity(ctx);
-    if (!row.ticket) return null;
+    if (!row.claimed) return null;
     this.outbox.poke(); // claim_next_ticket wrote outbox rows
     return {
-      ...ticketDto(ticketRowFromJson(row.ticket), row.claims!),
-      claimId: row.claim_id!,
+      ...toTicketDto(row.claimed.ticket, row.claimed.claims),
+      claimId: row.claimed.claimId,
       pay: { amountMinor: live.rateAmountMinor, currency: live.rateCurrency },
     };
   }
@@ -123,11 +86,10 @@ export class TicketMatchingService {
   async claim(actor: Actor, ticketId: string): Promise<AgentTicketDto> {
     const { userId } = requireUser(actor, 'agent');
     return this.db.transaction(async (em) => {
-      const ctx = await loadAgentContext(em, userId, true);
-      const [ticket]: TicketRow[] = await em.query(
-        'SELECT * FROM tickets WHERE id = $1 FOR UPDATE',
-        [ticketId],
-      );
+      // Concurrent claims by one agent queue up here, so the concurrent-ticket limit holds.
+      await this.agents.lock(em, userId);
+      const ctx = await loadAgentContext(em, this.matching, userId);
+      const ticket = await this.tickets.lockForUpdate(em, ticketId);
       if (!ticket) throw DomainError.notFound('Ticket');
       // Nothing about a ticket of a company the agent is not working for right now.
       if (ctx.live?.companyId !== ticket.company_id) {
@@ -151,54 +113,35 @@ export class TicketMatchingService {
   /** The agent's active tickets, in full (transcript included). */
   async mine(actor: Actor): Promise<AgentTicketDto[]> {
     const { userId } = requireUser(actor, 'agent');
-    const rows: { ticket_id: string }[] = await this.db.query(
-      `SELECT ticket_id FROM ticket_claims WHERE agent_id = $1 AND status = 'active' ORDER BY claimed_at`,
-      [userId],
-    );
+    const ticketIds = await this.claims.activeTicketIdsOf(this.db.manager, userId);
     const out: AgentTicketDto[] = [];
-    for (const r of rows) {
+    for (const ticketId of ticketIds) {
       // A claim can end between the list and the read (resolved, timed out): skip it.
-      const ticket = await this.agentTicket(this.db.manager, r.ticket_id, userId);
+      const ticket = await this.agentTicket(this.db.manager, ticketId, userId);
       if (ticket) out.push(ticket);
     }
     return out;
   }
 
+  /** The claim write claim-next also uses (write_ticket_claim): claim, events, handle timeout. */
   private async take(
     em: EntityManager,
     ctx: AgentContext,
     live: LiveShift,
     ticket: TicketRow,
   ): Promise<AgentTicketDto> {
-    // uq_ticket_claims_active backs the row lock: one active claim per ticket, always.
-    const [claim]: { id: string; claimed_at: Date }[] = await em.query(
-      `WITH claimed AS (
-         UPDATE tickets SET status = 'claimed', claimed_by = $2, claimed_at = now(),
-                last_activity_at = now(), updated_at = now()
-          WHERE id = $1)
-       INSERT INTO ticket_claims (ticket_id, agent_id, company_id, shift_id)
-       VALUES ($1, $2, $3, $4) RETURNING id, claimed_at`,
-      [ticket.id, ctx.agentId, ticket.company_id, live.shiftId],
+    const timeout = this.config.get('HANDLE_TIMEOUT_MINUTES', { infer: true });
+    const claimed = await this.matching.writeClaim(
+      em,
+      ticket.id,
+      ctx.agentId,
+      live.shiftId,
+      timeout,
     );
-    const timeoutMs = this.config.get('HANDLE_TIMEOUT_MINUTES', { infer: true }) * 60_000;
-    await this.outbox.enqueueMany(em, [
-      ticketEvent('ticket.claimed', ticket, { agentId: ctx.agentId, claimId: claim.id }),
-      {
-        name: 'ticket.handle-timeout',
-        payload: { claimId: claim.id },
-        runAt: new Date(claim.claimed_at.getTime() + timeoutMs),
-      },
-    ]);
-    const claimed: TicketRow = {
-      ...ticket,
-      status: 'claimed',
-      claimed_by: ctx.agentId,
-      claimed_at: claim.claimed_at,
-      last_activity_at: claim.claimed_at,
-    };
+    this.outbox.poke(); // write_ticket_claim wrote outbox rows
     return {
-      ...(await ticketView(em, claimed)),
-      claimId: claim.id,
+      ...toTicketDto(claimed.ticket, claimed.claims),
+      claimId: claimed.claimId,
       pay: { amountMinor: live.rateAmountMinor, currency: live.rateCurrency },
     };
   }
@@ -208,32 +151,26 @@ export class TicketMatchingService {
     ticketId: string,
     agentId: string,
   ): Promise<AgentTicketDto | null> {
-    const [claim]: { id: string; amount: string; currency: string }[] = await em.query(
-      `SELECT c.id, s.rate_amount_minor AS amount, s.rate_currency AS currency
-         FROM ticket_claims c JOIN shifts s ON s.id = c.shift_id
-        WHERE c.ticket_id = $1 AND c.agent_id = $2 AND c.status = 'active'`,
-      [ticketId, agentId],
-    );
-    if (!claim) return null;
-    const ticket = await loadTicket(em, ticketId, null);
+    const claim = await this.claims.activeOnTicket(em, ticketId);
+    if (!claim || claim.agent_id !== agentId) return null;
+    const ticket = await this.reads.load(em, ticketId, null);
     return {
       ...ticket,
       claimId: claim.id,
-      pay: { amountMinor: Number(claim.amount), currency: claim.currency },
+      pay: await this.shifts.rateOf(em, claim.shift_id),
     };
   }
 
   private candidates(em: EntityManager, ctx: AgentContext, live: LiveShift, limit: number) {
-    return em
-      .query(CANDIDATES_SQL, [
-        live.companyId,
-        ctx.agentId,
-        ctx.languages,
-        ctx.skillCodes,
-        ctx.skillLevels,
-        limit,
-      ])
-      .then((rows: { id: string }[]) => rows.map((r) => r.id));
+    return this.matching.candidates(
+      em,
+      live.companyId,
+      ctx.agentId,
+      ctx.languages,
+      ctx.skillCodes,
+      ctx.skillLevels,
+      limit,
+    );
   }
 
   /** The live shift, if the agent may work tickets under it at all. */
@@ -256,7 +193,7 @@ export class TicketMatchingService {
     ctx: AgentContext,
     ticket: TicketRow,
   ): Promise<TicketIneligibility[]> {
-    const skills = skillsOf(ticket);
+    const skills = toTicketSkillViews(ticket);
     const onShift = ctx.live?.companyId === ticket.company_id;
     const reasons: TicketIneligibility[] = ineligibilityReasons(ctx, {
       companyId: ticket.company_id,
@@ -264,11 +201,8 @@ export class TicketMatchingService {
       languages: [ticket.language],
       requiresCertification: onShift && ctx.live!.requiresCertification,
     });
-    const [cooldown]: { until: Date }[] = await em.query(
-      'SELECT until FROM ticket_cooldowns WHERE ticket_id = $1 AND agent_id = $2 AND until > now()',
-      [ticket.id, ctx.agentId],
-    );
-    if (cooldown) reasons.push({ code: 'RELEASED_RECENTLY', until: cooldown.until });
+    const cooldownUntil = await this.tickets.cooldownUntil(em, ticket.id, ctx.agentId);
+    if (cooldownUntil) reasons.push({ code: 'RELEASED_RECENTLY', until: cooldownUntil });
     return reasons;
   }
 

@@ -6,9 +6,11 @@ import { Env } from '../../config/env.validation';
 import { HandlesJob, JobHandler } from '../jobs/job-handler';
 import { JobPayloads } from '../jobs/job-registry';
 import { OutboxService } from '../outbox/outbox.service';
+import { ShiftFacts } from '../shifts/shift-facts.service';
+import { TicketClaimsRepository } from './ticket-claims.repository';
 import { emitTicketEvent } from './ticket-events';
-import { TicketRow } from './ticket-views';
 import { TicketWorkService } from './ticket-work.service';
+import { TicketsRepository } from './tickets.repository';
 
 /*
  * Every ticket timer locks the ticket, checks that its state still calls for action and that the
@@ -24,26 +26,19 @@ export class SlaCheckHandler implements HandlesJob<'ticket.sla-check'> {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly outbox: OutboxService,
+    private readonly tickets: TicketsRepository,
   ) {}
 
   handle({ ticketId }: JobPayloads['ticket.sla-check']): Promise<{ breached: boolean }> {
     return this.db.transaction(async (em) => {
-      const [t]: (TicketRow & { due: boolean })[] = await em.query(
-        'SELECT *, sla_deadline <= now() AS due FROM tickets WHERE id = $1 FOR UPDATE',
-        [ticketId],
-      );
+      const t = await this.tickets.lockForSlaCheck(em, ticketId);
       if (!t || t.status !== 'open' || t.sla_breached_at) return { breached: false };
       if (!t.due) {
         await this.outbox.enqueue(em, 'ticket.sla-check', { ticketId }, { runAt: t.sla_deadline });
         return { breached: false };
       }
       const levels = t.skill_levels.map((l) => Math.max(1, l - 1));
-      await em.query(
-        `UPDATE tickets SET sla_breached_at = now(), rank = least(3, rank + 1),
-                skill_levels = $2, updated_at = now()
-          WHERE id = $1`,
-        [ticketId, levels],
-      );
+      await this.tickets.markSlaBreached(em, ticketId, levels);
       const relaxed = t.skill_codes
         .map((skill, i) => ({ skill, from: t.skill_levels[i], to: levels[i] }))
         .filter((r) => r.to < r.from);
@@ -73,28 +68,18 @@ export class HandleTimeoutHandler implements HandlesJob<'ticket.handle-timeout'>
     private readonly config: ConfigService<Env, true>,
     private readonly outbox: OutboxService,
     private readonly work: TicketWorkService,
+    private readonly tickets: TicketsRepository,
+    private readonly claims: TicketClaimsRepository,
   ) {}
 
   handle({ claimId }: JobPayloads['ticket.handle-timeout']): Promise<{ released: boolean }> {
     const minutes = this.config.get('HANDLE_TIMEOUT_MINUTES', { infer: true });
     return this.db.transaction(async (em) => {
-      const [claim]: { ticket_id: string; agent_id: string }[] = await em.query(
-        `SELECT ticket_id, agent_id FROM ticket_claims WHERE id = $1 AND status = 'active'`,
-        [claimId],
-      );
+      const claim = await this.claims.findActive(em, claimId);
       if (!claim) return { released: false };
-      const [t]: (TicketRow & { idle_until: Date; idle: boolean })[] = await em.query(
-        `SELECT *, last_activity_at + make_interval(mins => $2) AS idle_until,
-                last_activity_at + make_interval(mins => $2) <= now() AS idle
-           FROM tickets WHERE id = $1 FOR UPDATE`,
-        [claim.ticket_id, minutes],
-      );
+      const t = await this.tickets.lockForHandleTimeout(em, claim.ticket_id, minutes);
       // Re-read under the ticket lock: a resolve or release may have just committed.
-      const [still]: unknown[] = await em.query(
-        `SELECT 1 FROM ticket_claims WHERE id = $1 AND status = 'active'`,
-        [claimId],
-      );
-      if (!still) return { released: false };
+      if (!(await this.claims.isActive(em, claimId))) return { released: false };
       if (!t.idle) {
         await this.outbox.enqueue(
           em,
@@ -129,6 +114,9 @@ export class ShiftEndReleaseHandler implements HandlesJob<'ticket.shift-end-rele
     @InjectDataSource() private readonly db: DataSource,
     private readonly outbox: OutboxService,
     private readonly work: TicketWorkService,
+    private readonly tickets: TicketsRepository,
+    private readonly claims: TicketClaimsRepository,
+    private readonly shifts: ShiftFacts,
   ) {}
 
   handle(
@@ -136,45 +124,24 @@ export class ShiftEndReleaseHandler implements HandlesJob<'ticket.shift-end-rele
   ): Promise<{ released: number; carried: number }> {
     const { shiftId, agentId, dueAt } = payload;
     return this.db.transaction(async (em) => {
-      const [{ due }] = await em.query('SELECT $1::timestamptz <= now() AS due', [dueAt]);
-      if (!due) {
+      if (!(await this.tickets.hasPassed(em, dueAt))) {
         await this.outbox.enqueue(em, 'ticket.shift-end-release', payload, {
           runAt: new Date(dueAt),
         });
         return { released: 0, carried: 0 };
       }
-      const claims: { id: string; ticket_id: string; agent_id: string; company_id: string }[] =
-        await em.query(
-          `SELECT id, ticket_id, agent_id, company_id FROM ticket_claims
-            WHERE shift_id = $1 AND status = 'active' AND ($2::uuid IS NULL OR agent_id = $2)
-            ORDER BY ticket_id`,
-          [shiftId, agentId],
-        );
+      const claims = await this.claims.activeUnderShift(em, shiftId, agentId);
       let released = 0;
       let carried = 0;
       for (const c of claims) {
-        const [t]: TicketRow[] = await em.query('SELECT * FROM tickets WHERE id = $1 FOR UPDATE', [
-          c.ticket_id,
-        ]);
-        const [still]: unknown[] = await em.query(
-          `SELECT 1 FROM ticket_claims WHERE id = $1 AND status = 'active'`,
-          [c.id],
-        );
-        if (!still) continue;
-        const [next]: { shift_id: string }[] = await em.query(
-          `SELECT s.id AS shift_id FROM shift_claims sc JOIN shifts s ON s.id = sc.shift_id
-            WHERE sc.agent_id = $1 AND sc.status = 'checked_in' AND s.company_id = $2
-              AND s.status = 'scheduled' AND s.starts_at <= now() AND s.ends_at > now()`,
-          [c.agent_id, c.company_id],
-        );
+        const t = await this.tickets.lockForUpdate(em, c.ticket_id);
+        if (!(await this.claims.isActive(em, c.id))) continue;
+        const next = await this.shifts.liveShiftOf(em, c.agent_id, c.company_id);
         if (next) {
-          await em.query('UPDATE ticket_claims SET shift_id = $2 WHERE id = $1', [
-            c.id,
-            next.shift_id,
-          ]);
+          await this.claims.moveToShift(em, c.id, next);
           carried += 1;
         } else {
-          await this.work.releaseClaim(em, t, c.id, c.agent_id, 'shift_end', 'the shift ended');
+          await this.work.releaseClaim(em, t!, c.id, c.agent_id, 'shift_end', 'the shift ended');
           released += 1;
         }
       }

@@ -5,14 +5,17 @@ import { DataSource, EntityManager } from 'typeorm';
 import { requireUser } from '../../common/auth/access';
 import { Actor } from '../../common/auth/actor';
 import { DomainError } from '../../common/errors/domain-error';
-import { changedRows } from '../../database/sql';
 import { Env } from '../../config/env.validation';
+import { AgentsService } from '../agents/agents.service';
 import { OutboxService } from '../outbox/outbox.service';
+import { ShiftFacts } from '../shifts/shift-facts.service';
 import { TicketDto } from './ticket.dto';
+import { TicketRow } from './ticket.rows';
+import { TicketClaimsRepository } from './ticket-claims.repository';
 import { emitTicketEvent } from './ticket-events';
-import { loadTicket, TicketRow } from './ticket-views';
-
-export type ReleasedBy = 'agent' | 'handle_timeout' | 'shift_end' | 'suspension';
+import { TicketReadService } from './ticket-read.service';
+import { ReleasedBy } from './ticket-rules';
+import { TicketsRepository } from './tickets.repository';
 
 /** What the claiming agent does with a ticket: keep it alive, give it back, resolve it. */
 @Injectable()
@@ -21,6 +24,11 @@ export class TicketWorkService {
     @InjectDataSource() private readonly db: DataSource,
     private readonly config: ConfigService<Env, true>,
     private readonly outbox: OutboxService,
+    private readonly tickets: TicketsRepository,
+    private readonly claims: TicketClaimsRepository,
+    private readonly reads: TicketReadService,
+    private readonly agents: AgentsService,
+    private readonly shifts: ShiftFacts,
   ) {}
 
   /** "Still working on it": postpones the handle timeout. */
@@ -28,52 +36,38 @@ export class TicketWorkService {
     const { userId } = requireUser(actor, 'agent');
     await this.db.transaction(async (em) => {
       await this.ownActiveClaim(em, ticketId, userId);
-      await em.query('UPDATE tickets SET last_activity_at = now() WHERE id = $1', [ticketId]);
+      await this.tickets.touch(em, ticketId);
     });
   }
 
   async release(actor: Actor, ticketId: string, reason: string): Promise<TicketDto> {
     const { userId } = requireUser(actor, 'agent');
     await this.db.transaction(async (em) => {
-      const { ticket, claimId } = await this.ownActiveClaim(em, ticketId, userId);
-      await this.releaseClaim(em, ticket, claimId, userId, 'agent', reason.trim());
+      const { ticket, claim } = await this.ownActiveClaim(em, ticketId, userId);
+      await this.releaseClaim(em, ticket, claim.id, userId, 'agent', reason.trim());
     });
-    return loadTicket(this.db.manager, ticketId, null);
+    return this.reads.load(this.db.manager, ticketId, null);
   }
 
   /** Resolves the ticket; the pay is fixed now from the rate of the shift it was claimed under. */
   async resolve(actor: Actor, ticketId: string, summary: string): Promise<TicketDto> {
     const { userId } = requireUser(actor, 'agent');
     await this.db.transaction(async (em) => {
-      const { ticket, claimId } = await this.ownActiveClaim(em, ticketId, userId);
-      const [pay] = await changedRows<{ amount: string; currency: string }>(
-        em,
-        `UPDATE ticket_claims c SET status = 'resolved', resolved_at = now(),
-                resolution_summary = $2, rate_amount_minor = s.rate_amount_minor,
-                rate_currency = s.rate_currency
-           FROM shifts s
-          WHERE c.id = $1 AND s.id = c.shift_id
-          RETURNING c.rate_amount_minor AS amount, c.rate_currency AS currency`,
-        [claimId, summary.trim()],
-      );
-      await em.query(
-        `UPDATE tickets SET status = 'resolved', claimed_by = NULL, resolved_at = now(),
-                updated_at = now() WHERE id = $1`,
-        [ticketId],
-      );
+      const { ticket, claim } = await this.ownActiveClaim(em, ticketId, userId);
+      const claimId = claim.id;
+      const pay = await this.shifts.rateOf(em, claim.shift_id);
+      await this.claims.markResolved(em, claimId, summary.trim(), pay);
+      await this.tickets.markResolved(em, ticketId);
       await emitTicketEvent(
         em,
         this.outbox,
         'ticket.resolved',
         ticket,
         { agentId: userId, claimId },
-        {
-          resolutionSummary: summary.trim(),
-          pay: { amountMinor: Number(pay.amount), currency: pay.currency },
-        },
+        { resolutionSummary: summary.trim(), pay },
       );
     });
-    return loadTicket(this.db.manager, ticketId, null);
+    return this.reads.load(this.db.manager, ticketId, null);
   }
 
   /**
@@ -88,24 +82,11 @@ export class TicketWorkService {
     by: ReleasedBy,
     reason: string | null,
   ): Promise<void> {
-    await em.query(
-      `UPDATE ticket_claims SET status = 'released', released_at = now(), released_by = $2,
-              release_reason = $3 WHERE id = $1`,
-      [claimId, by, reason],
-    );
-    await em.query(
-      `UPDATE tickets SET status = 'open', claimed_by = NULL, claimed_at = NULL,
-              last_activity_at = NULL, updated_at = now() WHERE id = $1`,
-      [ticket.id],
-    );
+    await this.claims.markReleased(em, claimId, by, reason);
+    await this.tickets.markReleased(em, ticket.id);
     const cooldown = this.config.get('RELEASE_COOLDOWN_MINUTES', { infer: true });
     if (cooldown > 0) {
-      await em.query(
-        `INSERT INTO ticket_cooldowns (ticket_id, agent_id, until)
-         VALUES ($1, $2, now() + make_interval(mins => $3))
-         ON CONFLICT ON CONSTRAINT pk_ticket_cooldowns DO UPDATE SET until = EXCLUDED.until`,
-        [ticket.id, agentId, cooldown],
-      );
+      await this.tickets.startCooldown(em, ticket.id, agentId, cooldown);
     }
     await emitTicketEvent(
       em,
@@ -136,41 +117,26 @@ export class TicketWorkService {
     by: ReleasedBy,
     reason: string,
   ): Promise<number> {
-    const held: { id: string; ticket_id: string }[] = await em.query(
-      `SELECT id, ticket_id FROM ticket_claims WHERE agent_id = $1 AND status = 'active'
-        ORDER BY ticket_id`,
-      [agentId],
-    );
+    const held = await this.claims.activeOf(em, agentId);
     for (const claim of held) {
-      const [ticket]: TicketRow[] = await em.query(
-        'SELECT * FROM tickets WHERE id = $1 FOR UPDATE',
-        [claim.ticket_id],
-      );
-      await this.releaseClaim(em, ticket, claim.id, agentId, by, reason);
+      const ticket = await this.tickets.lockForUpdate(em, claim.ticket_id);
+      await this.releaseClaim(em, ticket!, claim.id, agentId, by, reason);
     }
     return held.length;
   }
 
   /** Locks the ticket and checks the caller holds its active claim (and is not suspended). */
   private async ownActiveClaim(em: EntityManager, ticketId: string, agentId: string) {
-    const [ticket]: TicketRow[] = await em.query('SELECT * FROM tickets WHERE id = $1 FOR UPDATE', [
-      ticketId,
-    ]);
+    const ticket = await this.tickets.lockForUpdate(em, ticketId);
     if (!ticket) throw DomainError.notFound('Ticket');
-    const [claim]: { id: string; agent_id: string; suspended: boolean }[] = await em.query(
-      `SELECT c.id, c.agent_id, (SELECT suspended_at IS NOT NULL FROM agents
-                                  WHERE user_id = $2) AS suspended
-         FROM (SELECT 1) one
-         LEFT JOIN ticket_claims c ON c.ticket_id = $1 AND c.status = 'active'`,
-      [ticketId, agentId],
-    );
     // A suspended agent's tickets were released; say why rather than "not yours".
-    if (claim.suspended) {
+    if (await this.agents.isSuspended(em, agentId)) {
       throw new DomainError('AGENT_SUSPENDED', 'Your account is suspended');
     }
-    if (!claim.id || claim.agent_id !== agentId) {
+    const claim = await this.claims.activeOnTicket(em, ticketId);
+    if (!claim || claim.agent_id !== agentId) {
       throw new DomainError('TICKET_NOT_CLAIMED_BY_YOU', 'You do not hold this ticket');
     }
-    return { ticket, claimId: claim.id };
+    return { ticket, claim };
   }
 }

@@ -23,10 +23,10 @@ import { PageQueryDto } from '../../common/pagination/page';
 import { IsInstant } from '../../common/validation/is-instant';
 import { IsOmittable } from '../../common/validation/omittable';
 import { RequiredSkillDto } from '../shifts/shift.dto';
+import { TICKET_CLAIM_STATUSES, TICKET_STATUSES, TicketStatus } from './ticket-rules';
 
 export const PRIORITIES = ['low', 'normal', 'high', 'urgent'] as const;
 export type Priority = (typeof PRIORITIES)[number];
-export const TICKET_STATUSES = ['open', 'claimed', 'resolved'] as const;
 
 export const MAX_TRANSCRIPT_MESSAGES = 500;
 export const MAX_MESSAGE_CHARS = 10_000;
@@ -129,7 +129,7 @@ export class CreateEscalationDto {
 export class ListTicketsQueryDto extends PageQueryDto {
   @IsOptional()
   @IsIn(TICKET_STATUSES)
-  status?: (typeof TICKET_STATUSES)[number];
+  status?: TicketStatus;
 
   @IsOptional()
   @IsIn(PRIORITIES)
@@ -191,7 +191,7 @@ export class TicketClaimView {
   claimId: string;
   agentId: string;
   displayName: string;
-  @ApiProperty({ enum: ['active', 'released', 'resolved'] })
+  @ApiProperty({ enum: TICKET_CLAIM_STATUSES })
   status: string;
   claimedAt: Date;
   releasedAt: Date | null;

@@ -1,15 +1,17 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { Company } from '../companies/company.entity';
+import { CompaniesModule } from '../companies/companies.module';
 import { MeController } from './me.controller';
 import { PasswordHasher } from './password-hasher.service';
 import { User } from './user.entity';
+import { UsersRepository } from './users.repository';
 import { UsersService } from './users.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([User, Company])],
+  // CompaniesService: /v1/me shows the admin's company.
+  imports: [TypeOrmModule.forFeature([User]), CompaniesModule],
   controllers: [MeController],
-  providers: [UsersService, PasswordHasher],
+  providers: [UsersService, PasswordHasher, UsersRepository],
   exports: [UsersService, PasswordHasher],
 })
 export class UsersModule {}

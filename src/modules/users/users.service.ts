@@ -4,10 +4,12 @@ import { DataSource, EntityManager } from 'typeorm';
 import { Actor, UserRole } from '../../common/auth/actor';
 import { requireUser } from '../../common/auth/access';
 import { DomainError } from '../../common/errors/domain-error';
-import { Company } from '../companies/company.entity';
+import { CompaniesService } from '../companies/companies.service';
 import { PasswordHasher } from './password-hasher.service';
 import { MeDto, UserDto } from './user.dto';
 import { User } from './user.entity';
+import { toMeDto, toUserDto } from './user.mapper';
+import { UsersRepository } from './users.repository';
 
 export interface NewUser {
   email: string;
@@ -25,34 +27,26 @@ export interface Credentials {
 
 export const normalizeEmail = (email: string) => email.trim().toLowerCase();
 
-export function toUserDto(u: User): UserDto {
-  return { id: u.id, email: u.email, role: u.role, companyId: u.companyId, createdAt: u.createdAt };
-}
-
 @Injectable()
 export class UsersService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly hasher: PasswordHasher,
+    private readonly users: UsersRepository,
+    private readonly companies: CompaniesService,
   ) {}
 
   /** Inserts within the caller's transaction; uq_users_email turns a duplicate into EMAIL_TAKEN. */
   insert(em: EntityManager, user: NewUser): Promise<User> {
-    return em.save(em.create(User, { ...user, email: normalizeEmail(user.email) }));
+    return this.users.insert(em, { ...user, email: normalizeEmail(user.email) });
   }
 
   async findCredentials(email: string): Promise<Credentials | null> {
-    const user = await this.db
-      .getRepository(User)
-      .createQueryBuilder('u')
-      .addSelect('u.passwordHash')
-      .where('u.email = :email', { email: normalizeEmail(email) })
-      .getOne();
-    return user;
+    return this.users.withPasswordHashByEmail(this.db.manager, normalizeEmail(email));
   }
 
   async findById(id: string): Promise<User | null> {
-    return this.db.getRepository(User).findOneBy({ id });
+    return this.users.findById(this.db.manager, id);
   }
 
   async getMe(actor: Actor): Promise<MeDto> {
@@ -60,9 +54,9 @@ export class UsersService {
     const user = await this.findById(userId);
     if (!user) throw new DomainError('UNAUTHENTICATED', 'This account no longer exists');
     const company = user.companyId
-      ? await this.db.getRepository(Company).findOneBy({ id: user.companyId })
+      ? await this.companies.summaryOf(this.db.manager, user.companyId)
       : null;
-    return { ...toUserDto(user), company: company && { id: company.id, name: company.name } };
+    return toMeDto(user, company);
   }
 
   /** Finance and admin staff exist only through the CLI; see `npm run cli -- users:create`. */

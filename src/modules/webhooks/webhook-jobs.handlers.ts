@@ -13,6 +13,7 @@ import {
 } from '../jobs/job-registry';
 import { SecretBoxError } from '../../common/crypto/secret-box';
 import { OutboxService } from '../outbox/outbox.service';
+import { WebhookDeliveriesRepository } from './webhook-deliveries.repository';
 import { postPinned } from './webhook-http';
 import { WebhookSecrets } from './webhook-secrets.service';
 import { SIGNATURE_HEADER, signatureHeader } from './webhook-signature';
@@ -28,22 +29,23 @@ export class WebhookFanOutHandler implements HandlesJob<TicketEventType> {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly outbox: OutboxService,
+    private readonly deliveries: WebhookDeliveriesRepository,
   ) {}
 
   handle(event: TicketEvent, job: Job): Promise<{ deliveryId: string | null }> {
     const { eventId, companyId, occurredAt, ...rest } = event;
     const payload = { id: eventId, type: job.name, createdAt: occurredAt, data: rest };
     return this.db.transaction(async (em) => {
-      const [delivery]: { id: string }[] = await em.query(
-        `INSERT INTO webhook_deliveries (company_id, event_id, event_type, payload, url)
-         SELECT $1, $2, $3, $4, url FROM webhook_endpoints WHERE company_id = $1
-         ON CONFLICT ON CONSTRAINT uq_webhook_deliveries_event DO NOTHING
-         RETURNING id`,
-        [companyId, eventId, job.name, JSON.stringify(payload)],
+      const deliveryId = await this.deliveries.insertForEvent(
+        em,
+        companyId,
+        eventId,
+        job.name,
+        JSON.stringify(payload),
       );
-      if (!delivery) return { deliveryId: null };
-      await this.outbox.enqueue(em, 'webhook.deliver', { deliveryId: delivery.id });
-      return { deliveryId: delivery.id };
+      if (!deliveryId) return { deliveryId: null };
+      await this.outbox.enqueue(em, 'webhook.deliver', { deliveryId });
+      return { deliveryId };
     });
   }
 }
@@ -65,23 +67,14 @@ export class WebhookDeliveryHandler implements HandlesJob<'webhook.deliver'> {
     private readonly config: ConfigService<Env, true>,
     private readonly targets: WebhookTargetPolicy,
     private readonly secrets: WebhookSecrets,
+    private readonly deliveries: WebhookDeliveriesRepository,
   ) {}
 
   async handle(
     { deliveryId }: JobPayloads['webhook.deliver'],
     job: Job,
   ): Promise<{ status: string }> {
-    const [d]: {
-      status: string;
-      payload: unknown;
-      company_id: string;
-      url: string | null;
-      secret: string | null;
-    }[] = await this.db.query(
-      `SELECT d.status, d.payload, d.company_id, e.url, e.secret FROM webhook_deliveries d
-         LEFT JOIN webhook_endpoints e ON e.company_id = d.company_id WHERE d.id = $1`,
-      [deliveryId],
-    );
+    const d = await this.deliveries.forAttempt(this.db.manager, deliveryId);
     if (!d || d.status === 'delivered') return { status: d?.status ?? 'missing' };
     if (!d.url || !d.secret) {
       await this.record(deliveryId, 'failed', null, 'the webhook was removed', null);
@@ -151,14 +144,6 @@ export class WebhookDeliveryHandler implements HandlesJob<'webhook.deliver'> {
     error: string | null,
     url: string | null,
   ) {
-    await this.db.query(
-      `UPDATE webhook_deliveries
-          SET status = CASE WHEN status = 'delivered' THEN status ELSE $2 END,
-              attempts = attempts + 1, last_attempt_at = now(),
-              last_status_code = $3, last_error = $4, url = coalesce($5, url),
-              delivered_at = CASE WHEN $2 = 'delivered' THEN now() ELSE delivered_at END
-        WHERE id = $1`,
-      [id, status, code, error, url],
-    );
+    await this.deliveries.recordAttempt(this.db.manager, id, status, code, error, url);
   }
 }

@@ -4,7 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { SecretBox } from '../../common/crypto/secret-box';
 import { Env } from '../../config/env.validation';
-import { changedRows } from '../../database/sql';
+import { WebhookEndpointsRepository } from './webhook-endpoints.repository';
 
 export interface ReencryptResult {
   /** Rows sealed again with the current key (clear ones included). */
@@ -30,6 +30,7 @@ export class WebhookSecrets implements OnApplicationBootstrap {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     config: ConfigService<Env, true>,
+    private readonly endpoints: WebhookEndpointsRepository,
   ) {
     const current = config.get('SECRETS_ENCRYPTION_KEY', { infer: true });
     // Start-up resolves it (from the environment or .data/); only a hand-built app lacks it.
@@ -65,9 +66,7 @@ export class WebhookSecrets implements OnApplicationBootstrap {
    * meanwhile) never overwrite each other.
    */
   async onApplicationBootstrap(): Promise<void> {
-    const rows: { company_id: string; secret: string }[] = await this.db.query(
-      `SELECT company_id, secret FROM webhook_endpoints WHERE secret NOT LIKE 'enc:%'`,
-    );
+    const rows = await this.endpoints.clearSecrets(this.db.manager);
     for (const r of rows) await this.sealIfClear(r.company_id, r.secret);
     if (rows.length > 0) this.logger.log({ rows: rows.length }, 'webhook secrets encrypted');
   }
@@ -77,10 +76,11 @@ export class WebhookSecrets implements OnApplicationBootstrap {
     const result: ReencryptResult = { reencrypted: 0, failed: [] };
     let after = '00000000-0000-0000-0000-000000000000';
     for (;;) {
-      const rows: { company_id: string; secret: string }[] = await this.db.query(
-        `SELECT company_id, secret FROM webhook_endpoints
-          WHERE company_id > $1 AND secret NOT LIKE $2 ORDER BY company_id LIMIT $3`,
-        [after, `enc:v1:${this.box.currentKeyId}:%`, BATCH],
+      const rows = await this.endpoints.secretsNotLike(
+        this.db.manager,
+        after,
+        `enc:v1:${this.box.currentKeyId}:%`,
+        BATCH,
       );
       if (rows.length === 0) return result;
       for (const r of rows) {
@@ -101,12 +101,6 @@ export class WebhookSecrets implements OnApplicationBootstrap {
   }
 
   private async replace(companyId: string, old: string, sealed: string): Promise<boolean> {
-    const changed = await changedRows(
-      this.db,
-      `UPDATE webhook_endpoints SET secret = $3 WHERE company_id = $1 AND secret = $2
-       RETURNING company_id`,
-      [companyId, old, sealed],
-    );
-    return changed.length > 0;
+    return this.endpoints.replaceSecret(this.db.manager, companyId, old, sealed);
   }
 }

@@ -1,4 +1,7 @@
 import { Module } from '@nestjs/common';
+import { OutboxModule } from '../outbox/outbox.module';
+import { WebhookDeliveriesRepository } from './webhook-deliveries.repository';
+import { WebhookEndpointsRepository } from './webhook-endpoints.repository';
 import { WebhookDeliveryHandler, WebhookFanOutHandler } from './webhook-jobs.handlers';
 import { systemResolver, WEBHOOK_RESOLVER } from './webhook-resolver';
 import { WebhookSecrets } from './webhook-secrets.service';
@@ -7,6 +10,7 @@ import { WebhooksController } from './webhooks.controller';
 import { WebhooksService } from './webhooks.service';
 
 @Module({
+  imports: [OutboxModule],
   controllers: [WebhooksController],
   providers: [
     WebhooksService,
@@ -14,6 +18,8 @@ import { WebhooksService } from './webhooks.service';
     WebhookDeliveryHandler,
     WebhookTargetPolicy,
     WebhookSecrets,
+    WebhookEndpointsRepository,
+    WebhookDeliveriesRepository,
     { provide: WEBHOOK_RESOLVER, useValue: systemResolver },
   ],
 })

@@ -1,0 +1,136 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
+import { changedRows } from '../../database/sql';
+import { Agent } from './agent.entity';
+
+/** What the eligibility rule reads from an agent's row. */
+export interface AgentEligibilityRow {
+  suspended_at: Date | null;
+  languages: string[];
+  time_zone: string;
+}
+
+/** An agent's whole qualifications in one row: skills as parallel arrays, every certifier. */
+export interface AgentQualificationSummaryRow {
+  suspended: boolean;
+  languages: string[];
+  skills: string[];
+  levels: number[];
+  certified_by: string[];
+}
+
+export interface AgentSeatLockRow {
+  suspended: boolean;
+}
+
+export interface AgentDisplayNameRow {
+  user_id: string;
+  display_name: string;
+}
+
+/** The agents table (profiles), and the one-row summary of an agent's qualifications. */
+@Injectable()
+export class AgentsRepository {
+  async insert(em: EntityManager, values: QueryDeepPartialEntity<Agent>): Promise<void> {
+    await em.insert(Agent, values);
+  }
+
+  findOne(em: EntityManager, userId: string): Promise<Agent | null> {
+    return em.getRepository(Agent).findOneBy({ userId });
+  }
+
+  exists(em: EntityManager, userId: string): Promise<boolean> {
+    return em.getRepository(Agent).existsBy({ userId });
+  }
+
+  async update(em: EntityManager, userId: string, values: QueryDeepPartialEntity<Agent>) {
+    await em.getRepository(Agent).update({ userId }, values);
+  }
+
+  async eligibilityRow(
+    em: EntityManager,
+    agentId: string,
+  ): Promise<AgentEligibilityRow | undefined> {
+    const [agent]: AgentEligibilityRow[] = await em.query(
+      'SELECT suspended_at, languages, time_zone FROM agents WHERE user_id = $1',
+      [agentId],
+    );
+    return agent;
+  }
+
+  /** One statement: the agent's row, skills and certifying companies (undefined: no agent). */
+  async qualificationSummary(
+    em: EntityManager,
+    agentId: string,
+  ): Promise<AgentQualificationSummaryRow | undefined> {
+    const [row]: AgentQualificationSummaryRow[] = await em.query(
+      `SELECT a.suspended_at IS NOT NULL AS suspended, a.languages,
+              ARRAY(SELECT k.skill FROM agent_skills k WHERE k.agent_id = a.user_id
+                     ORDER BY k.skill) AS skills,
+              ARRAY(SELECT k.level::int FROM agent_skills k WHERE k.agent_id = a.user_id
+                     ORDER BY k.skill) AS levels,
+              ARRAY(SELECT c.company_id::text FROM certifications c
+                     WHERE c.agent_id = a.user_id) AS certified_by
+         FROM agents a WHERE a.user_id = $1`,
+      [agentId],
+    );
+    return row;
+  }
+
+  /** Locks the agent's row (after the shift rows: the lock order everywhere). */
+  /**
+   * NO KEY UPDATE: the agent's claims queue up behind it, but rows that merely reference the
+   * agent (cooldowns, claims written by other transactions) can still be inserted, so a release
+   * holding a ticket lock never waits on us while we wait on its ticket. Undefined: no agent.
+   */
+  async lock(em: EntityManager, agentId: string): Promise<AgentSeatLockRow | undefined> {
+    const [agent]: AgentSeatLockRow[] = await em.query(
+      'SELECT suspended_at IS NOT NULL AS suspended FROM agents WHERE user_id = $1 FOR NO KEY UPDATE',
+      [agentId],
+    );
+    return agent;
+  }
+
+  async isSuspended(em: EntityManager, agentId: string): Promise<boolean> {
+    const [agent]: AgentSeatLockRow[] = await em.query(
+      'SELECT suspended_at IS NOT NULL AS suspended FROM agents WHERE user_id = $1',
+      [agentId],
+    );
+    return agent?.suspended ?? false;
+  }
+
+  /** Locks the agents' rows in id order, so two lockers of overlapping sets cannot deadlock. */
+  async lockMany(em: EntityManager, agentIds: string[]): Promise<void> {
+    await em.query(
+      'SELECT 1 FROM agents WHERE user_id = ANY($1) ORDER BY user_id FOR NO KEY UPDATE',
+      [agentIds],
+    );
+  }
+
+  displayNames(em: EntityManager, agentIds: string[]): Promise<AgentDisplayNameRow[]> {
+    return em.query('SELECT user_id, display_name FROM agents WHERE user_id = ANY($1)', [agentIds]);
+  }
+
+  /** Suspends the agent (keeping the first suspension's time); false when there is no agent. */
+  async markSuspended(em: EntityManager, agentId: string, reason: string): Promise<boolean> {
+    const rows = await changedRows(
+      em,
+      `UPDATE agents SET suspended_at = coalesce(suspended_at, now()), suspended_reason = $2
+        WHERE user_id = $1 RETURNING user_id`,
+      [agentId, reason],
+    );
+    return rows.length > 0;
+  }
+
+  /** Lifts the suspension; false when there is no agent. */
+  async markReinstated(em: EntityManager, agentId: string): Promise<boolean> {
+    const rows = await changedRows(
+      em,
+      `UPDATE agents SET suspended_at = NULL, suspended_reason = NULL WHERE user_id = $1
+        RETURNING user_id`,
+      [agentId],
+    );
+    return rows.length > 0;
+  }
+}

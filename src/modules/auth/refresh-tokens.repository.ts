@@ -1,0 +1,34 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager, IsNull } from 'typeorm';
+import { RefreshToken } from './refresh-token.entity';
+
+/** The fields of a new token; the rest are the database's defaults. */
+export type NewRefreshToken = Pick<RefreshToken, 'userId' | 'familyId' | 'tokenHash' | 'expiresAt'>;
+
+/** `refresh_tokens`: rotation chains, one family per login. */
+@Injectable()
+export class RefreshTokensRepository {
+  /** Inserts a token; returns its id. */
+  async insert(em: EntityManager, token: NewRefreshToken): Promise<string> {
+    return (await em.save(em.create(RefreshToken, token))).id;
+  }
+
+  /** The token with its hash; `forUpdate` locks its row until the transaction ends. */
+  withHash(em: EntityManager, id: string, forUpdate: boolean): Promise<RefreshToken | null> {
+    const query = em
+      .getRepository(RefreshToken)
+      .createQueryBuilder('t')
+      .addSelect('t.tokenHash')
+      .where('t.id = :id', { id });
+    return (forUpdate ? query.setLock('pessimistic_write') : query).getOne();
+  }
+
+  async markUsed(em: EntityManager, id: string): Promise<void> {
+    await em.update(RefreshToken, { id }, { usedAt: () => 'now()' });
+  }
+
+  /** Revokes every still-valid token of the family. */
+  async revokeFamily(em: EntityManager, familyId: string): Promise<void> {
+    await em.update(RefreshToken, { familyId, revokedAt: IsNull() }, { revokedAt: () => 'now()' });
+  }
+}

@@ -1,0 +1,26 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { Company } from './company.entity';
+
+/** `companies`. */
+@Injectable()
+export class CompaniesRepository {
+  insert(em: EntityManager, name: string): Promise<Company> {
+    return em.save(em.create(Company, { name }));
+  }
+
+  findById(em: EntityManager, id: string): Promise<Company | null> {
+    return em.getRepository(Company).findOneBy({ id });
+  }
+
+  /** Locks the company's row (FOR UPDATE) until the transaction ends. */
+  lockForUpdate(em: EntityManager, id: string): Promise<Company | null> {
+    return em
+      .getRepository(Company)
+      .findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
+  }
+
+  names(em: EntityManager, ids: string[]): Promise<{ id: string; name: string }[]> {
+    return em.query('SELECT id, name FROM companies WHERE id = ANY($1)', [ids]);
+  }
+}

@@ -1,0 +1,134 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+
+/** An `earnings` row: one per resolved claim, pending → available, or reversed. */
+export interface EarningRow {
+  claim_id: string;
+  ticket_id: string;
+  agent_id: string;
+  company_id: string;
+  amount_minor: string;
+  fee_minor: string;
+  currency: string;
+  status: 'pending' | 'available' | 'reversed';
+  earned_at: Date;
+  available_at: Date;
+  released_at: Date | null;
+  reversed_at: Date | null;
+}
+
+/** A company statement's line: the earning and its ticket's external id. */
+export type StatementRow = Pick<
+  EarningRow,
+  | 'ticket_id'
+  | 'claim_id'
+  | 'agent_id'
+  | 'earned_at'
+  | 'currency'
+  | 'amount_minor'
+  | 'fee_minor'
+  | 'status'
+>;
+
+/** An earning still booked although its claim was reopened (the integrity report). */
+export type UnreversedEarningRow = Pick<
+  EarningRow,
+  'claim_id' | 'ticket_id' | 'agent_id' | 'company_id' | 'amount_minor' | 'currency' | 'status'
+>;
+
+/** What an earning is booked with (the claim's rate, the fee, when the reopen window ends). */
+export interface EarningInsert {
+  claimId: string;
+  ticketId: string;
+  agentId: string;
+  companyId: string;
+  amountMinor: number;
+  feeMinor: number;
+  currency: string;
+  earnedAt: Date;
+  availableAt: Date;
+}
+
+@Injectable()
+export class EarningsRepository {
+  /** False when the claim already has its earning (a duplicated or late event). */
+  async insertIfNew(em: EntityManager, e: EarningInsert): Promise<boolean> {
+    const [created]: unknown[] = await em.query(
+      `INSERT INTO earnings (claim_id, ticket_id, agent_id, company_id, amount_minor, fee_minor,
+                             currency, earned_at, available_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+       ON CONFLICT (claim_id) DO NOTHING RETURNING claim_id`,
+      [
+        e.claimId,
+        e.ticketId,
+        e.agentId,
+        e.companyId,
+        e.amountMinor,
+        e.feeMinor,
+        e.currency,
+        e.earnedAt,
+        e.availableAt,
+      ],
+    );
+    return !!created;
+  }
+
+  /** A company's earnings in [from, to), by time of resolution. */
+  ofCompany(
+    em: EntityManager,
+    companyId: string,
+    from: string,
+    to: string,
+  ): Promise<StatementRow[]> {
+    return em.query(
+      `SELECT ticket_id, claim_id, agent_id, earned_at, currency, amount_minor, fee_minor, status
+         FROM earnings
+        WHERE company_id = $1 AND earned_at >= $2 AND earned_at < $3
+        ORDER BY earned_at, claim_id`,
+      [companyId, from, to],
+    );
+  }
+
+  /** Of these claims, the earnings not reversed. */
+  notReversedAmong(em: EntityManager, claimIds: string[]): Promise<UnreversedEarningRow[]> {
+    return em.query(
+      `SELECT claim_id, ticket_id, agent_id, company_id, amount_minor, currency, status
+         FROM earnings WHERE claim_id = ANY($1) AND status <> 'reversed'`,
+      [claimIds],
+    );
+  }
+
+  async lockByClaim(em: EntityManager, claimId: string): Promise<EarningRow | undefined> {
+    const [earning]: EarningRow[] = await em.query(
+      'SELECT * FROM earnings WHERE claim_id = $1 FOR UPDATE',
+      [claimId],
+    );
+    return earning;
+  }
+
+  /** The earning, locked, and whether its reopen window has ended (by the database's clock). */
+  async lockByClaimWithDue(
+    em: EntityManager,
+    claimId: string,
+  ): Promise<(EarningRow & { due: boolean }) | undefined> {
+    const [earning]: (EarningRow & { due: boolean })[] = await em.query(
+      'SELECT *, available_at <= now() AS due FROM earnings WHERE claim_id = $1 FOR UPDATE',
+      [claimId],
+    );
+    return earning;
+  }
+
+  async markReversed(em: EntityManager, claimId: string): Promise<void> {
+    await em.query(
+      `UPDATE earnings SET status = 'reversed', reversed_at = now() WHERE claim_id = $1`,
+      [claimId],
+    );
+  }
+
+  async markAvailable(em: EntityManager, claimId: string): Promise<void> {
+    await em.query(
+      `UPDATE earnings SET status = 'available', released_at = now() WHERE claim_id = $1`,
+      [claimId],
+    );
+  }
+}

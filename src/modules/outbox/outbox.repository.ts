@@ -1,0 +1,127 @@
+import { Injectable } from '@nestjs/common';
+import type { Client } from 'pg';
+import { EntityManager } from 'typeorm';
+import { JobName } from '../jobs/job-registry';
+
+/** An unsent row as the relay reads it. */
+export interface OutboxRelayRow {
+  id: string;
+  job_name: JobName;
+  payload: unknown;
+  /** bigint as a string: timers weeks away exceed a 32-bit int of milliseconds. */
+  delay_ms: string;
+}
+
+/** A row's id, as INSERT … RETURNING gives it. */
+export interface OutboxIdRow {
+  id: string;
+}
+
+/**
+ * Every statement on `outbox`: OutboxService's writes, the relay's reads and marks, and the
+ * workers' finished marks. The relay's and the NOTIFY's statements are moved here as they were:
+ * their text, locks and timing are part of the relay's design (ADR 0002, migration
+ * OutboxNotifyAfterCommit).
+ */
+@Injectable()
+export class OutboxRepository {
+  /** One row; returns its id. */
+  async insert(
+    em: EntityManager,
+    name: JobName,
+    payloadJson: string,
+    runAt: Date | null,
+  ): Promise<string> {
+    const rows: OutboxIdRow[] = await em.query(
+      `INSERT INTO outbox (job_name, payload, run_at) VALUES ($1, $2, COALESCE($3, now())) RETURNING id`,
+      [name, payloadJson, runAt],
+    );
+    return rows[0].id;
+  }
+
+  /** Several rows in one statement (hot paths such as a ticket claim write two). */
+  async insertMany(
+    em: EntityManager,
+    names: JobName[],
+    payloadsJson: string[],
+    runAts: (Date | null)[],
+  ): Promise<void> {
+    await em.query(
+      `INSERT INTO outbox (job_name, payload, run_at)
+       SELECT name, payload, coalesce(run_at, now())
+         FROM unnest($1::text[], $2::jsonb[], $3::timestamptz[]) AS j(name, payload, run_at)`,
+      [names, payloadsJson, runAts],
+    );
+  }
+
+  /**
+   * One row per row of `payloadsSql` (the caller's query, whose single column is the payload),
+   * in one statement.
+   */
+  async insertSelected(
+    em: EntityManager,
+    name: JobName,
+    payloadsSql: string,
+    params: unknown[],
+  ): Promise<void> {
+    await em.query(
+      `INSERT INTO outbox (job_name, payload)
+       SELECT $${params.length + 1}, p.payload FROM (${payloadsSql}) AS p(payload)`,
+      [...params, name],
+    );
+  }
+
+  /** Wakes the relays listening on the `outbox` channel. */
+  async notifyRelays(em: EntityManager): Promise<void> {
+    await em.query(`SELECT pg_notify('outbox', '')`);
+  }
+
+  /** Subscribes a relay's own connection (not the pool's) to the `outbox` channel. */
+  async listen(client: Client): Promise<void> {
+    await client.query('LISTEN outbox');
+  }
+
+  /**
+   * Locks up to `limit` unsent rows of the given jobs (SKIP LOCKED, so several relays share the
+   * work), oldest first, with the delay until each may run.
+   */
+  lockUnsent(em: EntityManager, limit: number, jobNames: JobName[]): Promise<OutboxRelayRow[]> {
+    return em.query(
+      `SELECT id, job_name, payload,
+              GREATEST(0, (extract(epoch FROM run_at - now()) * 1000))::bigint AS delay_ms
+         FROM outbox WHERE sent_at IS NULL AND job_name = ANY($2::text[])
+        ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
+      [limit, jobNames],
+    );
+  }
+
+  async markSent(em: EntityManager, ids: string[]): Promise<void> {
+    await em.query(`UPDATE outbox SET sent_at = now() WHERE id = ANY($1::bigint[])`, [ids]);
+  }
+
+  /** Marks every sent-but-unfinished row unsent again; returns how many. */
+  async markUnfinishedUnsent(em: EntityManager): Promise<number> {
+    const [, resent]: [unknown, number] = await em.query(
+      `UPDATE outbox SET sent_at = NULL WHERE sent_at IS NOT NULL AND finished_at IS NULL`,
+    );
+    return resent;
+  }
+
+  async markFinished(em: EntityManager, ids: string[]): Promise<void> {
+    await em.query(
+      `UPDATE outbox SET finished_at = now() WHERE id = ANY($1::bigint[]) AND finished_at IS NULL`,
+      [ids],
+    );
+  }
+
+  async deleteSentBefore(em: EntityManager, keepDays: number): Promise<void> {
+    // Unfinished rows stay while their job may still be waiting in Redis (a timer weeks away);
+    // a row whose finish mark was lost goes a week after it was due.
+    await em.query(
+      `DELETE FROM outbox
+        WHERE sent_at < now() - make_interval(days => $1)
+          AND (finished_at IS NOT NULL OR run_at < now() - make_interval(days => $1))`,
+      [keepDays],
+    );
+  }
+}

@@ -1,0 +1,82 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { changedRows } from '../../database/sql';
+import { PayoutLineRow } from './payout-lines.repository';
+
+/** payout_lines as the `payout.line` job sends one (PayoutLineHandler's phases). */
+@Injectable()
+export class PayoutLineSendingRepository {
+  async lockForSending(em: EntityManager, lineId: string): Promise<PayoutLineRow | undefined> {
+    const [row]: PayoutLineRow[] = await em.query(
+      'SELECT * FROM payout_lines WHERE id = $1 FOR UPDATE',
+      [lineId],
+    );
+    return row;
+  }
+
+  /** Held at sending: the agent's available balance fell below the minimum since the draft. */
+  async holdBalanceChanged(em: EntityManager, lineId: string): Promise<void> {
+    await em.query(
+      `UPDATE payout_lines SET status = 'held', held_reason = 'balance_changed',
+              updated_at = now() WHERE id = $1`,
+      [lineId],
+    );
+  }
+
+  /** One more attempt, for the amount fixed for the line's key. */
+  async markProcessing(em: EntityManager, lineId: string, transferMinor: string): Promise<void> {
+    await em.query(
+      `UPDATE payout_lines SET status = 'processing', attempts = attempts + 1,
+              transfer_minor = $2, updated_at = now()
+        WHERE id = $1`,
+      [lineId, transferMinor],
+    );
+  }
+
+  /** Takes back the attempt counted as `attempts` (if no other attempt came since). */
+  async undoAttempt(em: EntityManager, lineId: string, attempts: number): Promise<void> {
+    await em.query(
+      `UPDATE payout_lines SET attempts = attempts - 1
+        WHERE id = $1 AND status = 'processing' AND attempts = $2`,
+      [lineId, attempts],
+    );
+  }
+
+  /** Holding a transfer means the line is paid, whatever a stale duplicate job wrote. */
+  async markPaid(em: EntityManager, lineId: string, transferId: string): Promise<void> {
+    await em.query(
+      `UPDATE payout_lines SET status = 'paid', stripe_transfer_id = $2, paid_at = now(),
+              failure_code = NULL, failure_message = NULL, updated_at = now()
+        WHERE id = $1 AND status <> 'paid'`,
+      [lineId, transferId],
+    );
+  }
+
+  /**
+   * Fails a processing line, only under the key the failed attempt used (not for a stale
+   * duplicate); the run id when it did.
+   */
+  async markFailed(
+    em: EntityManager,
+    lineId: string,
+    key: string,
+    failure: { code: string; message: string; permanent: boolean },
+  ): Promise<string | undefined> {
+    const [row] = await changedRows<Pick<PayoutLineRow, 'run_id'>>(
+      em,
+      `UPDATE payout_lines SET status = 'failed', failure_code = $2, failure_message = $3,
+              failure_permanent = $4, updated_at = now()
+        WHERE id = $1 AND status = 'processing' AND idempotency_key = $5 RETURNING run_id`,
+      [lineId, failure.code, failure.message, failure.permanent, key],
+    );
+    return row?.run_id;
+  }
+
+  async runOf(em: EntityManager, lineId: string): Promise<string | undefined> {
+    const [run]: Pick<PayoutLineRow, 'run_id'>[] = await em.query(
+      'SELECT run_id FROM payout_lines WHERE id = $1',
+      [lineId],
+    );
+    return run?.run_id;
+  }
+}

@@ -1,0 +1,213 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { changedRows } from '../../database/sql';
+
+/** A `payout_lines` row: one agent's payment in a run. The one type for this table's rows. */
+export interface PayoutLineRow {
+  id: string;
+  run_id: string;
+  agent_id: string;
+  stripe_account_id: string | null;
+  amount_minor: string;
+  transfer_minor: string | null;
+  currency: string;
+  status: string;
+  held_reason: string | null;
+  stripe_transfer_id: string | null;
+  idempotency_key: string;
+  attempts: number;
+  failure_code: string | null;
+  failure_message: string | null;
+  failure_permanent: boolean;
+  reversed_minor: string;
+  paid_at: Date | null;
+  abandoned_reason: string | null;
+  abandoned_by: string | null;
+  abandoned_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+/** What reconciliation compares with Stripe. */
+export type ReconciledLineRow = Pick<
+  PayoutLineRow,
+  'id' | 'agent_id' | 'amount_minor' | 'transfer_minor' | 'status' | 'stripe_transfer_id'
+>;
+
+/** What a Stripe transfer reversal books. */
+export type ReversedLineRow = Pick<
+  PayoutLineRow,
+  'id' | 'agent_id' | 'currency' | 'reversed_minor' | 'status'
+>;
+
+/** The drafted agents' balances, as columns (one array element per agent). */
+export interface DraftBalances {
+  agentIds: string[];
+  /** Available now. */
+  current: number[];
+  /** Available at the run's cutoff (counting every payout ever made). */
+  atCutoff: number[];
+}
+
+/** One `{ lineId }` job payload per payable line of run $1 (for OutboxService.enqueueSelect). */
+export const PENDING_LINE_PAYLOADS_SQL = `SELECT jsonb_build_object('lineId', id) FROM payout_lines
+        WHERE run_id = $1 AND status = 'pending'`;
+
+/** payout_lines, from the draft to paid (the sending phases: PayoutLineSendingRepository). */
+@Injectable()
+export class PayoutLinesRepository {
+  /**
+   * A run's lines, in one statement, from the agents' available balances now and at the cutoff:
+   * each may be paid what was available at the cutoff, but never more than is available now. A
+   * negative current balance is shown, held. Every other agent with something to pay gets a
+   * line, payable or held with the reason.
+   */
+  async insertDraft(
+    em: EntityManager,
+    runId: string,
+    currency: string,
+    minimumMinor: number,
+    b: DraftBalances,
+  ): Promise<void> {
+    await em.query(
+      `WITH balances AS (
+         SELECT agent_id,
+                CASE WHEN current < 0 THEN current ELSE least(current, at_cutoff) END AS available
+           FROM unnest($4::uuid[], $5::bigint[], $6::bigint[]) AS s(agent_id, current, at_cutoff)
+          WHERE current < 0 OR least(current, at_cutoff) > 0),
+       lines AS (
+         SELECT gen_random_uuid() AS id, b.agent_id, b.available, pa.stripe_account_id,
+                CASE WHEN EXISTS (
+                       SELECT 1 FROM payout_lines o JOIN payout_runs r ON r.id = o.run_id
+                        WHERE o.agent_id = b.agent_id AND o.currency = $2
+                          AND o.status IN ('pending', 'processing', 'failed')
+                          AND r.status <> 'cancelled') THEN 'unsettled_line'
+                     WHEN pa.agent_id IS NULL THEN 'no_account'
+                     WHEN NOT pa.payouts_enabled THEN 'payouts_disabled'
+                     WHEN b.available < 0 THEN 'negative_balance'
+                     WHEN b.available < $3 THEN 'below_minimum' END AS held_reason
+           FROM balances b LEFT JOIN payout_accounts pa ON pa.agent_id = b.agent_id)
+       INSERT INTO payout_lines (id, run_id, agent_id, stripe_account_id, amount_minor, currency,
+                                 status, held_reason, idempotency_key)
+       SELECT id, $1, agent_id, stripe_account_id, available, $2,
+              CASE WHEN held_reason IS NULL THEN 'pending' ELSE 'held' END, held_reason,
+              'payout-line-' || id
+         FROM lines`,
+      [runId, currency, minimumMinor, b.agentIds, b.current, b.atCutoff],
+    );
+  }
+
+  async ofRun(em: EntityManager, runId: string): Promise<PayoutLineRow[]> {
+    return em.query(
+      'SELECT * FROM payout_lines WHERE run_id = $1 ORDER BY status, amount_minor DESC, id',
+      [runId],
+    );
+  }
+
+  /** The run's lines that were sent or are to be sent (not held), by id. */
+  async unheldOfRun(em: EntityManager, runId: string): Promise<ReconciledLineRow[]> {
+    return em.query(
+      `SELECT id, agent_id, amount_minor, transfer_minor, status, stripe_transfer_id FROM payout_lines
+        WHERE run_id = $1 AND status <> 'held' ORDER BY id`,
+      [runId],
+    );
+  }
+
+  async hasPayable(em: EntityManager, runId: string): Promise<boolean> {
+    const [payable]: unknown[] = await em.query(
+      `SELECT 1 FROM payout_lines WHERE run_id = $1 AND status = 'pending' LIMIT 1`,
+      [runId],
+    );
+    return !!payable;
+  }
+
+  async countPayable(em: EntityManager, runId: string): Promise<number> {
+    const [{ payable }]: { payable: number }[] = await em.query(
+      `SELECT count(*)::int AS payable FROM payout_lines WHERE run_id = $1 AND status = 'pending'`,
+      [runId],
+    );
+    return payable;
+  }
+
+  /**
+   * The run's failed lines back to pending (their ids). After a refusal Stripe holds no transfer
+   * for the old key (and would replay the refusal), so that line gets a fresh key, and its amount
+   * is fixed again from the balance when it is sent; after exhausted 429/5xx retries it keeps its
+   * key and amount, since Stripe may have made the transfer and must hand the same one back.
+   */
+  async resetFailed(em: EntityManager, runId: string): Promise<{ id: string }[]> {
+    return changedRows(
+      em,
+      `UPDATE payout_lines
+          SET status = 'pending', failure_code = NULL, failure_message = NULL,
+              idempotency_key = CASE WHEN failure_permanent
+                                     THEN 'payout-line-' || id || '-r' || attempts
+                                     ELSE idempotency_key END,
+              transfer_minor = CASE WHEN failure_permanent THEN NULL ELSE transfer_minor END,
+              failure_permanent = false, updated_at = now()
+        WHERE run_id = $1 AND status = 'failed' RETURNING id`,
+      [runId],
+    );
+  }
+
+  /** The run's lines stuck in `processing` for over 10 minutes (their ids), touched. */
+  async touchStuck(em: EntityManager, runId: string): Promise<{ id: string }[]> {
+    return changedRows(
+      em,
+      `UPDATE payout_lines SET updated_at = now()
+        WHERE run_id = $1 AND status = 'processing' AND updated_at < now() - interval '10 minutes'
+        RETURNING id`,
+      [runId],
+    );
+  }
+
+  async lockInRun(
+    em: EntityManager,
+    lineId: string,
+    runId: string,
+  ): Promise<PayoutLineRow | undefined> {
+    const [line]: PayoutLineRow[] = await em.query(
+      'SELECT * FROM payout_lines WHERE id = $1 AND run_id = $2 FOR UPDATE',
+      [lineId, runId],
+    );
+    return line;
+  }
+
+  async markAbandoned(
+    em: EntityManager,
+    lineId: string,
+    reason: string,
+    by: string,
+  ): Promise<PayoutLineRow> {
+    const [abandoned] = await changedRows<PayoutLineRow>(
+      em,
+      `UPDATE payout_lines
+          SET status = 'abandoned', abandoned_reason = $2, abandoned_by = $3,
+              abandoned_at = now(), updated_at = now()
+        WHERE id = $1 RETURNING *`,
+      [lineId, reason, by],
+    );
+    return abandoned;
+  }
+
+  /** The line a Stripe transfer paid (by its id, or the line id in its metadata), locked. */
+  async lockByTransfer(
+    em: EntityManager,
+    transferId: string,
+    lineId: string,
+  ): Promise<ReversedLineRow | undefined> {
+    const [line]: ReversedLineRow[] = await em.query(
+      `SELECT id, agent_id, currency, reversed_minor, status FROM payout_lines
+        WHERE stripe_transfer_id = $1 OR id::text = $2 FOR UPDATE`,
+      [transferId, lineId],
+    );
+    return line;
+  }
+
+  async setReversed(em: EntityManager, lineId: string, reversedMinor: number): Promise<void> {
+    await em.query(
+      'UPDATE payout_lines SET reversed_minor = $2, updated_at = now() WHERE id = $1',
+      [lineId, reversedMinor],
+    );
+  }
+}

@@ -1,0 +1,176 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+
+/** A `payout_runs` row. */
+export interface PayoutRunRow {
+  id: string;
+  currency: string;
+  cutoff: Date;
+  status: string;
+  stripe_mode: 'live' | 'test' | 'fake';
+  created_by: string;
+  approved_by: string | null;
+  created_at: Date;
+  approved_at: Date | null;
+  executed_at: Date | null;
+  completed_at: Date | null;
+  cancelled_at: Date | null;
+}
+
+/** A run's line counts and sums (bigint sums as text), by TOTALS_SQL. */
+export interface PayoutRunTotalsRow {
+  run_id: string;
+  drafted_lines: number;
+  drafted_minor: string;
+  payable_lines: number;
+  payable_minor: string;
+  held_lines: number;
+  held_minor: string;
+  paid_lines: number;
+  paid_minor: string;
+  failed_lines: number;
+  abandoned_lines: number;
+  in_flight_lines: number;
+}
+
+/**
+ * Per run: what was drafted payable (including lines held at execution because the balance fell),
+ * what is still payable, held, paid (the transfers' amounts), failed, abandoned, and in flight.
+ * Lines of a run not yet executed wait; they are not in flight.
+ */
+export const TOTALS_SQL = `
+  SELECT l.run_id,
+         count(*) FILTER (WHERE l.status <> 'held' OR l.held_reason = 'balance_changed')::int AS drafted_lines,
+         coalesce(sum(l.amount_minor) FILTER (
+           WHERE l.status <> 'held' OR l.held_reason = 'balance_changed'), 0) AS drafted_minor,
+         count(*) FILTER (WHERE l.status <> 'held')::int AS payable_lines,
+         coalesce(sum(l.amount_minor) FILTER (WHERE l.status <> 'held'), 0) AS payable_minor,
+         count(*) FILTER (WHERE l.status = 'held')::int AS held_lines,
+         coalesce(sum(l.amount_minor) FILTER (WHERE l.status = 'held'), 0) AS held_minor,
+         count(*) FILTER (WHERE l.status = 'paid')::int AS paid_lines,
+         coalesce(sum(l.transfer_minor) FILTER (WHERE l.status = 'paid'), 0) AS paid_minor,
+         count(*) FILTER (WHERE l.status = 'failed')::int AS failed_lines,
+         count(*) FILTER (WHERE l.status = 'abandoned')::int AS abandoned_lines,
+         count(*) FILTER (WHERE l.status = 'processing'
+                            OR (l.status = 'pending' AND r.executed_at IS NOT NULL))::int AS in_flight_lines
+    FROM payout_lines l JOIN payout_runs r ON r.id = l.run_id
+   WHERE l.run_id = ANY($1) GROUP BY l.run_id`;
+
+export interface PayoutRunFilter {
+  status: string | null;
+  /** Keyset: (created_at, id) of the last run of the previous page. */
+  after: string[] | null;
+  limit: number;
+}
+
+/** payout_runs (their totals and completion read the runs' payout_lines too). */
+@Injectable()
+export class PayoutRunsRepository {
+  /** A draft run; its lines are inserted next (PayoutLinesRepository.insertDraft). */
+  async insertDraft(
+    em: EntityManager,
+    currency: string,
+    cutoff: Date,
+    createdBy: string,
+    stripeMode: string,
+  ): Promise<string> {
+    const [run]: { id: string }[] = await em.query(
+      `INSERT INTO payout_runs (currency, cutoff, created_by, stripe_mode)
+       VALUES ($1, $2, $3, $4) RETURNING id`,
+      [currency, cutoff, createdBy, stripeMode],
+    );
+    return run.id;
+  }
+
+  async find(em: EntityManager, id: string, lock = false): Promise<PayoutRunRow | undefined> {
+    const [run]: PayoutRunRow[] = await em.query(
+      `SELECT * FROM payout_runs WHERE id = $1 ${lock ? 'FOR UPDATE' : ''}`,
+      [id],
+    );
+    return run;
+  }
+
+  async exists(em: EntityManager, id: string): Promise<boolean> {
+    const [run]: { id: string }[] = await em.query('SELECT id FROM payout_runs WHERE id = $1', [
+      id,
+    ]);
+    return !!run;
+  }
+
+  /** Newest first, limit rows (ask for one more than the page to know if another follows). */
+  async page(em: EntityManager, f: PayoutRunFilter): Promise<PayoutRunRow[]> {
+    return em.query(
+      `SELECT * FROM payout_runs
+        WHERE ($1::text IS NULL OR status = $1)
+          AND ($2::timestamptz IS NULL OR (created_at, id) < ($2::timestamptz, $3::uuid))
+        ORDER BY created_at DESC, id DESC LIMIT $4`,
+      [f.status, f.after?.[0] ?? null, f.after?.[1] ?? null, f.limit],
+    );
+  }
+
+  /** The runs' totals (a run without lines has no row). */
+  async totals(em: EntityManager, ids: string[]): Promise<PayoutRunTotalsRow[]> {
+    return ids.length ? em.query(TOTALS_SQL, [ids]) : [];
+  }
+
+  async markApproved(em: EntityManager, id: string, approvedBy: string): Promise<void> {
+    await em.query(
+      `UPDATE payout_runs SET status = 'approved', approved_by = $2, approved_at = now() WHERE id = $1`,
+      [id, approvedBy],
+    );
+  }
+
+  async markCancelled(em: EntityManager, id: string): Promise<void> {
+    await em.query(
+      `UPDATE payout_runs SET status = 'cancelled', cancelled_at = now() WHERE id = $1`,
+      [id],
+    );
+  }
+
+  /** Executed: `executing`, or `completed` at once (completed_at set) when nothing is payable. */
+  async markExecuted(
+    em: EntityManager,
+    id: string,
+    status: 'executing' | 'completed',
+  ): Promise<void> {
+    await em.query(
+      `UPDATE payout_runs SET status = $2, executed_at = now(),
+              completed_at = CASE WHEN $2 = 'completed' THEN now() END WHERE id = $1`,
+      [id, status],
+    );
+  }
+
+  /** Back to executing (some of its lines are being sent again). */
+  async markExecutingAgain(em: EntityManager, id: string): Promise<void> {
+    await em.query(
+      `UPDATE payout_runs SET status = 'executing', completed_at = NULL WHERE id = $1`,
+      [id],
+    );
+  }
+
+  /**
+   * Completes an executing run once no line is in flight: `completed_with_failures` while a failed
+   * line waits for a retry or to be abandoned, else `completed`. Called after a line's own commit,
+   * so it sees every committed line: of two last lines finishing together, the later check
+   * completes the run. The unlocked look first keeps the run row's lock off the path of every
+   * line (it was the bottleneck of a 50k-line run: each line waited for it).
+   */
+  async completeIfDone(em: EntityManager, runId: string): Promise<void> {
+    const [{ busy }]: { busy: boolean }[] = await em.query(
+      `SELECT EXISTS (SELECT 1 FROM payout_lines
+                       WHERE run_id = $1 AND status IN ('pending', 'processing')) AS busy`,
+      [runId],
+    );
+    if (busy) return;
+    await em.query(
+      `UPDATE payout_runs r
+          SET status = CASE WHEN EXISTS (SELECT 1 FROM payout_lines WHERE run_id = r.id AND status = 'failed')
+                            THEN 'completed_with_failures' ELSE 'completed' END,
+              completed_at = CASE WHEN r.status = 'executing' THEN now() ELSE r.completed_at END
+        WHERE r.id = $1 AND r.status IN ('executing', 'completed_with_failures')
+          AND NOT EXISTS (SELECT 1 FROM payout_lines
+                           WHERE run_id = r.id AND status IN ('pending', 'processing'))`,
+      [runId],
+    );
+  }
+}

@@ -1,0 +1,74 @@
+import Stripe from 'stripe';
+import { PayoutAccountRow, StripeAccountState } from './payout-accounts.repository';
+import { PayoutLineRow } from './payout-lines.repository';
+import { PayoutRunRow, PayoutRunTotalsRow } from './payout-runs.repository';
+import { PayoutLineDto, PayoutRunDto } from './payout.dto';
+import type { PayoutAccountDto } from './payout-account.service';
+
+const orNull = (v: string | null) => (v === null ? null : Number(v));
+
+export const toPayoutLineDto = (l: PayoutLineRow): PayoutLineDto => ({
+  id: l.id,
+  agentId: l.agent_id,
+  stripeAccountId: l.stripe_account_id,
+  amountMinor: Number(l.amount_minor),
+  transferMinor: orNull(l.transfer_minor),
+  currency: l.currency,
+  status: l.status,
+  heldReason: l.held_reason,
+  stripeTransferId: l.stripe_transfer_id,
+  attempts: l.attempts,
+  failureCode: l.failure_code,
+  failureMessage: l.failure_message,
+  reversedMinor: Number(l.reversed_minor),
+  paidAt: l.paid_at,
+  abandonedReason: l.abandoned_reason,
+  abandonedBy: l.abandoned_by,
+  abandonedAt: l.abandoned_at,
+});
+
+/** A run with its totals (zero everywhere for a run without lines: it has no totals row). */
+export function toPayoutRunDto(r: PayoutRunRow, totals?: PayoutRunTotalsRow): PayoutRunDto {
+  const n = (k: keyof PayoutRunTotalsRow) => Number(totals?.[k] ?? 0);
+  return {
+    id: r.id,
+    currency: r.currency,
+    cutoff: r.cutoff,
+    status: r.status,
+    stripeMode: r.stripe_mode,
+    createdBy: r.created_by,
+    approvedBy: r.approved_by,
+    createdAt: r.created_at,
+    approvedAt: r.approved_at,
+    executedAt: r.executed_at,
+    completedAt: r.completed_at,
+    cancelledAt: r.cancelled_at,
+    totals: {
+      draftedLines: n('drafted_lines'),
+      draftedMinor: n('drafted_minor'),
+      payableLines: n('payable_lines'),
+      payableMinor: n('payable_minor'),
+      heldLines: n('held_lines'),
+      heldMinor: n('held_minor'),
+      paidLines: n('paid_lines'),
+      paidMinor: n('paid_minor'),
+      failedLines: n('failed_lines'),
+      abandonedLines: n('abandoned_lines'),
+      inFlightLines: n('in_flight_lines'),
+    },
+  };
+}
+
+export const toPayoutAccountDto = (row: PayoutAccountRow): PayoutAccountDto => ({
+  stripeAccountId: row.stripe_account_id,
+  payoutsEnabled: row.payouts_enabled,
+  detailsSubmitted: row.details_submitted,
+  requirements: row.requirements,
+});
+
+/** Stripe account state as payouts stores it, from an Account object. */
+export const toStripeAccountState = (a: Stripe.Account): StripeAccountState => ({
+  payoutsEnabled: !!a.payouts_enabled,
+  detailsSubmitted: !!a.details_submitted,
+  requirements: a.requirements?.currently_due ?? [],
+});

@@ -1,0 +1,42 @@
+import { Injectable } from '@nestjs/common';
+import Stripe from 'stripe';
+import { EntityManager } from 'typeorm';
+
+/** A `stripe_events` row: an event Stripe sent us, stored once by its id. */
+export interface StripeEventRow {
+  id: string;
+  type: string;
+  account: string | null;
+  created: Date;
+  payload: Stripe.Event;
+  received_at: Date;
+  processed_at: Date | null;
+}
+
+@Injectable()
+export class StripeEventsRepository {
+  /** False when the event id was already stored (Stripe delivers at least once). */
+  async insertIfNew(em: EntityManager, event: Stripe.Event): Promise<boolean> {
+    const [stored]: unknown[] = await em.query(
+      `INSERT INTO stripe_events (id, type, account, created, payload)
+       VALUES ($1, $2, $3, to_timestamp($4), $5) ON CONFLICT (id) DO NOTHING RETURNING id`,
+      [event.id, event.type, event.account ?? null, event.created, JSON.stringify(event)],
+    );
+    return !!stored;
+  }
+
+  async lock(
+    em: EntityManager,
+    id: string,
+  ): Promise<Pick<StripeEventRow, 'payload' | 'processed_at'> | undefined> {
+    const [row]: Pick<StripeEventRow, 'payload' | 'processed_at'>[] = await em.query(
+      'SELECT payload, processed_at FROM stripe_events WHERE id = $1 FOR UPDATE',
+      [id],
+    );
+    return row;
+  }
+
+  async markProcessed(em: EntityManager, id: string): Promise<void> {
+    await em.query('UPDATE stripe_events SET processed_at = now() WHERE id = $1', [id]);
+  }
+}

@@ -1,0 +1,95 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { SeatHolderRow, ShiftClaimViewRow } from './shift.rows';
+
+/** The agent's view of its claims: everything about the seat and the shift it is on. */
+export const CLAIM_VIEW_SQL = `
+  SELECT c.id, c.shift_id, c.company_id, s.title, s.starts_at, s.ends_at,
+         c.status, c.source, c.check_in_deadline, c.claimed_at, c.checked_in_at, c.checked_out_at,
+         c.completed_at, c.cancelled_at, c.late_cancellation, c.no_show_at,
+         s.rate_amount_minor, s.rate_currency
+    FROM shift_claims c
+    JOIN shifts s ON s.id = c.shift_id`;
+
+export interface ReliabilityRow {
+  completed: number;
+  late: number;
+  early: number;
+  no_shows: number;
+}
+
+/** Reads of shift_claims for people: an agent's claims and record, a shift's seat holders. */
+@Injectable()
+export class ShiftClaimViewsRepository {
+  async view(em: EntityManager, claimId: string): Promise<ShiftClaimViewRow | undefined> {
+    const [row]: ShiftClaimViewRow[] = await em.query(`${CLAIM_VIEW_SQL} WHERE c.id = $1`, [
+      claimId,
+    ]);
+    return row;
+  }
+
+  /** The agent's claims, newest shift first (keyset on the shift's start, claim id). */
+  pageOfAgent(
+    em: EntityManager,
+    agentId: string,
+    status: string | null,
+    before: string[] | null,
+    limit: number,
+  ): Promise<ShiftClaimViewRow[]> {
+    return em.query(
+      `${CLAIM_VIEW_SQL}
+        WHERE c.agent_id = $1 AND ($2::text IS NULL OR c.status = $2)
+          AND ($3::timestamptz IS NULL OR (s.starts_at, c.id) < ($3::timestamptz, $4::uuid))
+        ORDER BY s.starts_at DESC, c.id DESC LIMIT $5`,
+      [agentId, status, before?.[0] ?? null, before?.[1] ?? null, limit],
+    );
+  }
+
+  /** Completed seats, late and early cancellations by the agent, no-shows, in the last days. */
+  async reliabilityCounts(
+    em: EntityManager,
+    agentId: string,
+    windowDays: number,
+  ): Promise<ReliabilityRow> {
+    const [r]: ReliabilityRow[] = await em.query(
+      `SELECT count(*) FILTER (WHERE status = 'completed' AND completed_at > since)::int AS completed,
+              count(*) FILTER (WHERE status = 'cancelled' AND cancelled_by = 'agent'
+                                 AND late_cancellation AND cancelled_at > since)::int AS late,
+              count(*) FILTER (WHERE status = 'cancelled' AND cancelled_by = 'agent'
+                                 AND NOT late_cancellation AND cancelled_at > since)::int AS early,
+              count(*) FILTER (WHERE status = 'no_show' AND no_show_at > since)::int AS no_shows
+         FROM shift_claims, (SELECT now() - make_interval(days => $2) AS since) w
+        WHERE agent_id = $1`,
+      [agentId, windowDays],
+    );
+    return r;
+  }
+
+  /** Every claim on the shift, current and past, oldest first. */
+  seatHolders(em: EntityManager, shiftId: string): Promise<SeatHolderRow[]> {
+    return em.query(
+      `SELECT c.id AS "claimId", c.agent_id AS "agentId",
+              c.status, c.source, c.claimed_at AS "claimedAt", c.checked_in_at AS "checkedInAt",
+              c.checked_out_at AS "checkedOutAt", c.cancelled_at AS "cancelledAt",
+              c.late_cancellation AS "lateCancellation", c.no_show_at AS "noShowAt"
+         FROM shift_claims c
+        WHERE c.shift_id = $1 ORDER BY c.claimed_at, c.id`,
+      [shiftId],
+    );
+  }
+
+  /** The company's shift live now on which the agent is checked in (seats cannot overlap). */
+  async liveShiftOf(em: EntityManager, agentId: string, companyId: string): Promise<string | null> {
+    const [live]: ClaimShiftRow[] = await em.query(
+      `SELECT s.id AS shift_id FROM shift_claims sc JOIN shifts s ON s.id = sc.shift_id
+        WHERE sc.agent_id = $1 AND sc.status = 'checked_in' AND s.company_id = $2
+          AND s.status = 'scheduled' AND s.starts_at <= now() AND s.ends_at > now()`,
+      [agentId, companyId],
+    );
+    return live?.shift_id ?? null;
+  }
+}
+
+interface ClaimShiftRow {
+  shift_id: string;
+}

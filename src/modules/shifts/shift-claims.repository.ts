@@ -1,0 +1,251 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { changedRows } from '../../database/sql';
+import { Shift } from './shift.entity';
+import { ACTIVE_CLAIM_STATUSES, SEAT_USING_STATUSES } from './shift-rules';
+import { IdRow } from './shift.rows';
+import { sqlList } from './status-sql';
+
+// The seat-claim path (shift-race benchmark) keeps literal lists, rendered from shift-rules.ts.
+const ACTIVE = sqlList(ACTIVE_CLAIM_STATUSES);
+const SEAT_USING = sqlList(SEAT_USING_STATUSES);
+
+export type SeatSource = 'direct' | 'waitlist';
+
+export interface NewClaimRow {
+  id: string;
+  check_in_deadline: Date;
+}
+
+/** The fullest 168-hour window touching a seat: the hours held in it and the seat's share. */
+export interface WeekWindowRow {
+  window_start: Date;
+  held: number;
+  seat: number;
+}
+
+export interface CancelStateRow {
+  status: string;
+  missed: boolean;
+}
+
+export interface LatestClaimRow {
+  id: string;
+  status: string;
+  check_in_deadline: Date;
+}
+
+export interface NoShowStateRow {
+  status: string;
+  due: boolean;
+  deadline: Date;
+}
+
+interface ClaimShiftRow {
+  shift_id: string;
+}
+
+/** The shift_claims table: seats taken, given back, checked into and out of. */
+@Injectable()
+export class ShiftClaimsRepository {
+  /** The agent's seat on the shift, claimed or checked in, if any. */
+  async activeClaimId(em: EntityManager, shiftId: string, agentId: string) {
+    const [row]: IdRow[] = await em.query(
+      `SELECT id FROM shift_claims WHERE shift_id = $1 AND agent_id = $2
+          AND status IN ${ACTIVE}`,
+      [shiftId, agentId],
+    );
+    return row?.id ?? null;
+  }
+
+  async insert(
+    em: EntityManager,
+    shift: Pick<Shift, 'id' | 'companyId' | 'startsAt' | 'endsAt' | 'checkInGraceMinutes'>,
+    agentId: string,
+    source: SeatSource,
+  ): Promise<NewClaimRow> {
+    const [claim]: NewClaimRow[] = await em.query(
+      `INSERT INTO shift_claims (shift_id, agent_id, company_id, period, source, check_in_deadline)
+       VALUES ($1, $2, $3, tstzrange($4, $5, '[)'), $6,
+               greatest($4::timestamptz, now()) + make_interval(mins => $7))
+       RETURNING id, check_in_deadline`,
+      [
+        shift.id,
+        agentId,
+        shift.companyId,
+        shift.startsAt,
+        shift.endsAt,
+        source,
+        shift.checkInGraceMinutes,
+      ],
+    );
+    return claim;
+  }
+
+  /**
+   * The 168-hour window, among those touching the seat [startsAt, endsAt), holding the most
+   * seat hours with the seat added. The seat hours in a window are piecewise linear in its
+   * start, so the fullest window starts at a breakpoint: a seat's start or end, or 168 hours
+   * before one. Only windows touching the new seat can newly break the cap.
+   */
+  async fullestWeekAround(
+    em: EntityManager,
+    agentId: string,
+    startsAt: Date,
+    endsAt: Date,
+  ): Promise<WeekWindowRow> {
+    const [worst]: WeekWindowRow[] = await em.query(
+      `WITH held AS (
+         SELECT lower(period) AS s, upper(period) AS e FROM shift_claims
+          WHERE agent_id = $1 AND status IN ${SEAT_USING}
+            AND period && tstzrange($2::timestamptz - interval '168 hours',
+                                    $3::timestamptz + interval '168 hours')),
+       seats AS (SELECT s, e FROM held UNION ALL SELECT $2::timestamptz, $3::timestamptz),
+       starts AS (
+         SELECT DISTINCT t FROM seats,
+                LATERAL (VALUES (s), (e), (s - interval '168 hours'), (e - interval '168 hours')) v(t)
+          WHERE t >= $2::timestamptz - interval '168 hours' AND t <= $3::timestamptz)
+       SELECT * FROM (
+       SELECT w.t AS window_start,
+              -- (least/greatest skip NULLs: a window with no held seat must not count itself)
+              coalesce(sum(extract(epoch FROM least(h.e, w.t + interval '168 hours')
+                                            - greatest(h.s, w.t))) FILTER (WHERE h.s IS NOT NULL),
+                       0)::float8 / 3600 AS held,
+              extract(epoch FROM least($3::timestamptz, w.t + interval '168 hours')
+                               - greatest($2::timestamptz, w.t))::float8 / 3600 AS seat
+         FROM starts w
+         LEFT JOIN held h ON h.s < w.t + interval '168 hours' AND h.e > w.t
+        GROUP BY w.t) scored
+        ORDER BY held + seat DESC, window_start LIMIT 1`,
+      [agentId, startsAt, endsAt],
+    );
+    return worst;
+  }
+
+  async cancelState(em: EntityManager, claimId: string): Promise<CancelStateRow> {
+    const [claim]: CancelStateRow[] = await em.query(
+      'SELECT status, check_in_deadline <= now() AS missed FROM shift_claims WHERE id = $1',
+      [claimId],
+    );
+    return claim;
+  }
+
+  /** The agent gives the seat back; inside the late window it counts as a late cancellation. */
+  async markCancelledByAgent(em: EntityManager, claimId: string, lateMinutes: number) {
+    await em.query(
+      `UPDATE shift_claims c
+          SET status = 'cancelled', cancelled_at = now(), cancelled_by = 'agent',
+              late_cancellation = now() > lower(c.period) - make_interval(mins => $2)
+        WHERE c.id = $1`,
+      [claimId, lateMinutes],
+    );
+  }
+
+  /** Checks in a claimed seat before its deadline; false when it was not. */
+  async markCheckedIn(em: EntityManager, claimId: string): Promise<boolean> {
+    const updated = await changedRows(
+      em,
+      `UPDATE shift_claims SET status = 'checked_in', checked_in_at = now()
+        WHERE id = $1 AND status = 'claimed' AND check_in_deadline > now() RETURNING id`,
+      [claimId],
+    );
+    return updated.length > 0;
+  }
+
+  /** Checks out of a checked-in seat; false when it was not checked in. */
+  async markCheckedOut(em: EntityManager, claimId: string): Promise<boolean> {
+    const updated = await changedRows(
+      em,
+      `UPDATE shift_claims SET status = 'completed', checked_out_at = now(), completed_at = now()
+        WHERE id = $1 AND status = 'checked_in' RETURNING id`,
+      [claimId],
+    );
+    return updated.length > 0;
+  }
+
+  /** The agent's latest claim on the shift, whatever its status. */
+  async latestOf(
+    em: EntityManager,
+    shiftId: string,
+    agentId: string,
+  ): Promise<LatestClaimRow | undefined> {
+    const [row]: LatestClaimRow[] = await em.query(
+      `SELECT id, status, check_in_deadline FROM shift_claims WHERE shift_id = $1 AND agent_id = $2
+        ORDER BY claimed_at DESC LIMIT 1`,
+      [shiftId, agentId],
+    );
+    return row;
+  }
+
+  async shiftOf(em: EntityManager, claimId: string): Promise<string | undefined> {
+    const [claim]: ClaimShiftRow[] = await em.query(
+      'SELECT shift_id FROM shift_claims WHERE id = $1',
+      [claimId],
+    );
+    return claim?.shift_id;
+  }
+
+  async noShowState(em: EntityManager, claimId: string): Promise<NoShowStateRow> {
+    const [state]: NoShowStateRow[] = await em.query(
+      `SELECT status, check_in_deadline <= now() AS due, check_in_deadline AS deadline
+         FROM shift_claims WHERE id = $1`,
+      [claimId],
+    );
+    return state;
+  }
+
+  async markNoShow(em: EntityManager, claimId: string): Promise<void> {
+    await em.query(`UPDATE shift_claims SET status = 'no_show', no_show_at = now() WHERE id = $1`, [
+      claimId,
+    ]);
+  }
+
+  /** At the shift's end: checked-in seats complete, checked out at the end if not before. */
+  async completeCheckedIn(em: EntityManager, shiftId: string): Promise<void> {
+    await em.query(
+      `UPDATE shift_claims c SET status = 'completed', completed_at = now(),
+              checked_out_at = coalesce(c.checked_out_at, upper(c.period))
+        WHERE c.shift_id = $1 AND c.status = 'checked_in'`,
+      [shiftId],
+    );
+  }
+
+  /** At the shift's end: seats never checked into are no-shows. Returns how many. */
+  async markUncheckedNoShows(em: EntityManager, shiftId: string): Promise<number> {
+    const noShows = await changedRows(
+      em,
+      `UPDATE shift_claims SET status = 'no_show', no_show_at = now()
+        WHERE shift_id = $1 AND status = 'claimed' RETURNING id`,
+      [shiftId],
+    );
+    return noShows.length;
+  }
+
+  /** The company cancelled the shift: every held seat is released. Returns how many. */
+  async cancelAllOnShift(em: EntityManager, shiftId: string): Promise<number> {
+    const released = await changedRows(
+      em,
+      `UPDATE shift_claims SET status = 'cancelled', cancelled_at = now(), cancelled_by = 'company'
+        WHERE shift_id = $1 AND status = ANY($2) RETURNING id`,
+      [shiftId, ACTIVE_CLAIM_STATUSES],
+    );
+    return released.length;
+  }
+
+  /** The agent was suspended: its held seats on those shifts are cancelled. Returns the shifts. */
+  async cancelForSuspension(
+    em: EntityManager,
+    agentId: string,
+    shiftIds: string[],
+  ): Promise<string[]> {
+    const cancelled = await changedRows<ClaimShiftRow>(
+      em,
+      `UPDATE shift_claims SET status = 'cancelled', cancelled_at = now(),
+              cancelled_by = 'suspension'
+        WHERE agent_id = $1 AND shift_id = ANY($2) AND status = ANY($3)
+        RETURNING shift_id`,
+      [agentId, shiftIds, ACTIVE_CLAIM_STATUSES],
+    );
+    return cancelled.map((c) => c.shift_id);
+  }
+}

@@ -1,0 +1,27 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { ShiftClaimViewsRepository } from './shift-claim-views.repository';
+import { ShiftsRepository } from './shifts.repository';
+
+/** What other modules may ask about shifts and seats, in their own transactions. */
+@Injectable()
+export class ShiftFacts {
+  constructor(
+    private readonly shifts: ShiftsRepository,
+    private readonly claims: ShiftClaimViewsRepository,
+  ) {}
+
+  /** The pay per resolved ticket a shift offers now. */
+  async rateOf(
+    em: EntityManager,
+    shiftId: string,
+  ): Promise<{ amountMinor: number; currency: string }> {
+    const rate = await this.shifts.rateOf(em, shiftId);
+    return { amountMinor: Number(rate.rate_amount_minor), currency: rate.rate_currency };
+  }
+
+  /** The live shift of the company the agent is checked in on now, if any. */
+  liveShiftOf(em: EntityManager, agentId: string, companyId: string): Promise<string | null> {
+    return this.claims.liveShiftOf(em, agentId, companyId);
+  }
+}

@@ -1,0 +1,91 @@
+import {
+  OpenShiftDto,
+  SeatHolderDto,
+  ShiftClaimDto,
+  ShiftDto,
+  WaitlistedAgentDto,
+} from './shift.dto';
+import { SeatHolderRow, ShiftClaimViewRow, ShiftWithSkills, WaitlistEntryRow } from './shift.rows';
+
+export function toShiftDto(s: ShiftWithSkills): ShiftDto {
+  return {
+    id: s.id,
+    companyId: s.companyId,
+    title: s.title,
+    startsAt: s.startsAt,
+    endsAt: s.endsAt,
+    seats: s.seats,
+    seatsTaken: s.seatsTaken,
+    seatsLeft: s.seats - s.seatsTaken,
+    requiredSkills: s.requiredSkills,
+    languages: s.languages,
+    ratePerTicket: { amountMinor: s.rateAmountMinor, currency: s.rateCurrency },
+    requiresCertification: s.requiresCertification,
+    checkInGraceMinutes: s.checkInGraceMinutes,
+    status: s.status,
+    cancelledAt: s.cancelledAt,
+    cancelReason: s.cancelReason,
+    completedAt: s.completedAt,
+    createdAt: s.createdAt,
+  };
+}
+
+export function toOpenShiftDto(s: ShiftWithSkills, companyName: string): OpenShiftDto {
+  return {
+    id: s.id,
+    companyId: s.companyId,
+    companyName,
+    title: s.title,
+    startsAt: s.startsAt,
+    endsAt: s.endsAt,
+    seatsLeft: s.seats - s.seatsTaken,
+    requiredSkills: s.requiredSkills,
+    languages: s.languages,
+    ratePerTicket: { amountMinor: s.rateAmountMinor, currency: s.rateCurrency },
+    requiresCertification: s.requiresCertification,
+    checkInGraceMinutes: s.checkInGraceMinutes,
+  };
+}
+
+export function toShiftClaimDto(r: ShiftClaimViewRow, companyName: string): ShiftClaimDto {
+  return {
+    id: r.id,
+    shiftId: r.shift_id,
+    companyId: r.company_id,
+    companyName,
+    shiftTitle: r.title,
+    startsAt: r.starts_at,
+    endsAt: r.ends_at,
+    status: r.status,
+    source: r.source,
+    checkInDeadline: r.check_in_deadline,
+    claimedAt: r.claimed_at,
+    checkedInAt: r.checked_in_at,
+    checkedOutAt: r.checked_out_at,
+    completedAt: r.completed_at,
+    cancelledAt: r.cancelled_at,
+    lateCancellation: r.late_cancellation,
+    noShowAt: r.no_show_at,
+    ratePerTicket: { amountMinor: Number(r.rate_amount_minor), currency: r.rate_currency },
+  };
+}
+
+export function toSeatHolderDto(r: SeatHolderRow, displayName: string): SeatHolderDto {
+  return {
+    claimId: r.claimId,
+    agentId: r.agentId,
+    displayName,
+    status: r.status,
+    source: r.source,
+    claimedAt: r.claimedAt,
+    checkedInAt: r.checkedInAt,
+    checkedOutAt: r.checkedOutAt,
+    cancelledAt: r.cancelledAt,
+    lateCancellation: r.lateCancellation,
+    noShowAt: r.noShowAt,
+  };
+}
+
+export function toWaitlistedAgentDto(r: WaitlistEntryRow, displayName: string): WaitlistedAgentDto {
+  return { agentId: r.agentId, displayName, joinedAt: r.joinedAt };
+}

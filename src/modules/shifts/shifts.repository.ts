@@ -1,0 +1,238 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
+import { DomainError } from '../../common/errors/domain-error';
+import { changedRows } from '../../database/sql';
+import { Shift, ShiftRequiredSkill } from './shift.entity';
+import { ACTIVE_CLAIM_STATUSES } from './shift-rules';
+import { IdRow, RequiredSkillRow, ShiftKeyRow, ShiftWithSkills } from './shift.rows';
+
+/** Until when a seat can be taken: direct claims close at the start, the waitlist at the end. */
+export type SeatOpenUntil = 'starts_at' | 'ends_at';
+
+export interface ShiftListFilter {
+  status: string | null;
+  from: string | null;
+  to: string | null;
+  /** The keyset cursor: starts_at and id of the last shift of the previous page. */
+  after: string[] | null;
+  limit: number;
+}
+
+export interface FullnessRow {
+  full: boolean;
+}
+
+export interface SeatStateRow {
+  open: boolean;
+  full: boolean;
+}
+
+export interface CheckInWindowRow {
+  status: string;
+  opens_at: Date;
+  ends_at: Date;
+  open: boolean;
+}
+
+export interface ShiftRateRow {
+  rate_amount_minor: string;
+  rate_currency: string;
+}
+
+export interface ShiftDueRow {
+  due: boolean;
+  ends_at: Date;
+}
+
+/** The shifts and shift_required_skills tables. */
+@Injectable()
+export class ShiftsRepository {
+  /** Loads shifts with their required skills; `lock` takes the row lock (shift rows first, always). */
+  async withSkills(em: EntityManager, ids: string[], lock = false): Promise<ShiftWithSkills[]> {
+    if (ids.length === 0) return [];
+    const qb = em.getRepository(Shift).createQueryBuilder('s').where('s.id IN (:...ids)', { ids });
+    if (lock) qb.setLock('pessimistic_write');
+    const shifts = await qb.getMany();
+    const skills = await em
+      .getRepository(ShiftRequiredSkill)
+      .createQueryBuilder('r')
+      .where('r.shiftId IN (:...ids)', { ids })
+      .orderBy('r.skill')
+      .getMany();
+    const byId = new Map(ids.map((id) => [id, [] as RequiredSkillRow[]]));
+    for (const r of skills) byId.get(r.shiftId)?.push({ skill: r.skill, minLevel: r.minLevel });
+    const order = new Map(ids.map((id, i) => [id, i]));
+    return shifts
+      .map((s) => Object.assign(s, { requiredSkills: byId.get(s.id) ?? [] }))
+      .sort((a, b) => order.get(a.id)! - order.get(b.id)!);
+  }
+
+  /** One shift with its required skills, or SHIFT not found. */
+  async oneWithSkills(em: EntityManager, id: string, lock = false): Promise<ShiftWithSkills> {
+    const [shift] = await this.withSkills(em, [id], lock);
+    if (!shift) throw DomainError.notFound('Shift');
+    return shift;
+  }
+
+  async insert(em: EntityManager, values: Partial<Shift>): Promise<string> {
+    const shift = await em.save(em.create(Shift, values));
+    return shift.id;
+  }
+
+  async update(em: EntityManager, id: string, values: QueryDeepPartialEntity<Shift>) {
+    await em.update(Shift, { id }, values);
+  }
+
+  async insertRequiredSkills(em: EntityManager, shiftId: string, skills: RequiredSkillRow[]) {
+    if (skills.length === 0) return;
+    await em.insert(
+      ShiftRequiredSkill,
+      skills.map((s) => ({ shiftId, skill: s.skill, minLevel: s.minLevel })),
+    );
+  }
+
+  async deleteRequiredSkills(em: EntityManager, shiftId: string): Promise<void> {
+    await em.delete(ShiftRequiredSkill, { shiftId });
+  }
+
+  /** A company's shifts, soonest first, one page (keyset on starts_at, id). */
+  pageOfCompany(em: EntityManager, companyId: string, f: ShiftListFilter): Promise<ShiftKeyRow[]> {
+    return em.query(
+      `SELECT id, starts_at FROM shifts
+        WHERE company_id = $1
+          AND ($2::text IS NULL OR status = $2)
+          AND ($3::timestamptz IS NULL OR starts_at >= $3)
+          AND ($4::timestamptz IS NULL OR starts_at < $4)
+          AND ($5::timestamptz IS NULL OR (starts_at, id) > ($5::timestamptz, $6::uuid))
+        ORDER BY starts_at, id LIMIT $7`,
+      [companyId, f.status, f.from, f.to, f.after?.[0] ?? null, f.after?.[1] ?? null, f.limit],
+    );
+  }
+
+  /** Whether a scheduled shift is full, read without a lock (undefined: not scheduled or none). */
+  async fullness(em: EntityManager, shiftId: string): Promise<FullnessRow | undefined> {
+    const [seen]: FullnessRow[] = await em.query(
+      `SELECT seats_taken >= seats AS full FROM shifts WHERE id = $1 AND status = 'scheduled'`,
+      [shiftId],
+    );
+    return seen;
+  }
+
+  /** Takes a seat if one is free and the shift still open; false when it did not. */
+  async takeSeat(em: EntityManager, shiftId: string, openUntil: SeatOpenUntil): Promise<boolean> {
+    const taken = await changedRows(
+      em,
+      `UPDATE shifts SET seats_taken = seats_taken + 1, updated_at = now()
+        WHERE id = $1 AND status = 'scheduled' AND ${openUntil} > now() AND seats_taken < seats
+        RETURNING id`,
+      [shiftId],
+    );
+    return taken.length > 0;
+  }
+
+  async seatState(
+    em: EntityManager,
+    shiftId: string,
+    openUntil: SeatOpenUntil,
+  ): Promise<SeatStateRow> {
+    const [s]: SeatStateRow[] = await em.query(
+      `SELECT status = 'scheduled' AND ${openUntil} > now() AS open, seats_taken >= seats AS full
+         FROM shifts WHERE id = $1`,
+      [shiftId],
+    );
+    return s;
+  }
+
+  /** Gives one seat back (an agent's cancellation, a no-show). */
+  async freeSeat(em: EntityManager, shiftId: string): Promise<void> {
+    await em.query('UPDATE shifts SET seats_taken = seats_taken - 1 WHERE id = $1', [shiftId]);
+  }
+
+  /** Gives one seat back on each shift (a suspension cancelled one seat on each). */
+  async freeOneSeatEach(em: EntityManager, shiftIds: string[]): Promise<void> {
+    await em.query(
+      `UPDATE shifts SET seats_taken = seats_taken - 1, updated_at = now() WHERE id = ANY($1)`,
+      [shiftIds],
+    );
+  }
+
+  async markCancelled(
+    em: EntityManager,
+    id: string,
+    reason: string | null,
+    seatsReleased: number,
+  ): Promise<void> {
+    await em.query(
+      `UPDATE shifts SET status = 'cancelled', cancelled_at = now(), cancel_reason = $2,
+              seats_taken = seats_taken - $3, updated_at = now()
+        WHERE id = $1`,
+      [id, reason, seatsReleased],
+    );
+  }
+
+  async markCompleted(em: EntityManager, id: string, seatsFreed: number): Promise<void> {
+    await em.query(
+      `UPDATE shifts SET status = 'completed', completed_at = now(), updated_at = now(),
+              seats_taken = seats_taken - $2
+        WHERE id = $1`,
+      [id, seatsFreed],
+    );
+  }
+
+  /**
+   * A share lock on the shift and its check-in window: check-ins proceed together, but not
+   * through the middle of the shift's completion (which takes the row exclusively).
+   */
+  async lockForCheckIn(
+    em: EntityManager,
+    shiftId: string,
+    opensMinutes: number,
+  ): Promise<CheckInWindowRow | undefined> {
+    const [shift]: CheckInWindowRow[] = await em.query(
+      `SELECT status, starts_at - make_interval(mins => $2) AS opens_at, ends_at,
+              now() >= starts_at - make_interval(mins => $2) AND now() < ends_at AS open
+         FROM shifts WHERE id = $1 FOR SHARE`,
+      [shiftId, opensMinutes],
+    );
+    return shift;
+  }
+
+  async rateOf(em: EntityManager, shiftId: string): Promise<ShiftRateRow> {
+    const [rate]: ShiftRateRow[] = await em.query(
+      'SELECT rate_amount_minor, rate_currency FROM shifts WHERE id = $1',
+      [shiftId],
+    );
+    return rate;
+  }
+
+  async lock(em: EntityManager, shiftId: string): Promise<void> {
+    await em.query('SELECT 1 FROM shifts WHERE id = $1 FOR UPDATE', [shiftId]);
+  }
+
+  /** Locks a scheduled shift and says whether its end has come (undefined: not scheduled). */
+  async lockIfScheduled(em: EntityManager, shiftId: string): Promise<ShiftDueRow | undefined> {
+    const [shift]: ShiftDueRow[] = await em.query(
+      `SELECT ends_at <= now() AS due, ends_at FROM shifts
+        WHERE id = $1 AND status = 'scheduled' FOR UPDATE`,
+      [shiftId],
+    );
+    return shift;
+  }
+
+  /**
+   * Locks the shifts on which the agent holds a seat that has not ended, in id order, and
+   * returns their ids.
+   */
+  async lockWithLiveSeatsOf(em: EntityManager, agentId: string): Promise<string[]> {
+    const rows: IdRow[] = await em.query(
+      `SELECT s.id FROM shifts s
+        WHERE s.id IN (SELECT shift_id FROM shift_claims
+                        WHERE agent_id = $1 AND status = ANY($2)
+                          AND upper(period) > now())
+        ORDER BY s.id FOR UPDATE`,
+      [agentId, ACTIVE_CLAIM_STATUSES],
+    );
+    return rows.map((r) => r.id);
+  }
+}

@@ -1,0 +1,185 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { changedRows } from '../../database/sql';
+import { ReleasedBy } from './ticket-rules';
+import { ClaimHistoryJson } from './ticket.rows';
+
+/** An active claim, as the timers and a suspension find it. */
+export interface ActiveClaimRow {
+  id: string;
+  ticket_id: string;
+  agent_id: string;
+  company_id: string;
+  shift_id: string;
+}
+
+export interface ResolvedClaimRow {
+  resolved_at: Date;
+  amount: string;
+  currency: string;
+}
+
+export interface ReopenedClaimRow {
+  id: string;
+  reopened_at: Date;
+}
+
+/** The `ticket_claims` table (a claim is written by write_ticket_claim: TicketMatchingRepository). */
+@Injectable()
+export class TicketClaimsRepository {
+  /** A ticket's claims as the API shows them, oldest first (SQL function ticket_claim_history). */
+  async history(em: EntityManager, ticketId: string): Promise<ClaimHistoryJson[]> {
+    const [{ claims }]: { claims: ClaimHistoryJson[] }[] = await em.query(
+      'SELECT ticket_claim_history($1) AS claims',
+      [ticketId],
+    );
+    return claims;
+  }
+
+  /** The tickets an agent holds, oldest claim first. */
+  async activeTicketIdsOf(em: EntityManager, agentId: string): Promise<string[]> {
+    const rows: { ticket_id: string }[] = await em.query(
+      `SELECT ticket_id FROM ticket_claims WHERE agent_id = $1 AND status = 'active' ORDER BY claimed_at`,
+      [agentId],
+    );
+    return rows.map((r) => r.ticket_id);
+  }
+
+  /** The agent's active claims, in ticket order (the order their tickets are locked in). */
+  activeOf(
+    em: EntityManager,
+    agentId: string,
+  ): Promise<Pick<ActiveClaimRow, 'id' | 'ticket_id'>[]> {
+    return em.query(
+      `SELECT id, ticket_id FROM ticket_claims WHERE agent_id = $1 AND status = 'active'
+        ORDER BY ticket_id`,
+      [agentId],
+    );
+  }
+
+  /** The active claims under a shift (of one agent, or every agent when `agentId` is null). */
+  activeUnderShift(
+    em: EntityManager,
+    shiftId: string,
+    agentId: string | null,
+  ): Promise<ActiveClaimRow[]> {
+    return em.query(
+      `SELECT id, ticket_id, agent_id, company_id FROM ticket_claims
+        WHERE shift_id = $1 AND status = 'active' AND ($2::uuid IS NULL OR agent_id = $2)
+        ORDER BY ticket_id`,
+      [shiftId, agentId],
+    );
+  }
+
+  /** The claim, if it is still active. */
+  async findActive(
+    em: EntityManager,
+    claimId: string,
+  ): Promise<Pick<ActiveClaimRow, 'ticket_id' | 'agent_id'> | undefined> {
+    const [row]: Pick<ActiveClaimRow, 'ticket_id' | 'agent_id'>[] = await em.query(
+      `SELECT ticket_id, agent_id FROM ticket_claims WHERE id = $1 AND status = 'active'`,
+      [claimId],
+    );
+    return row;
+  }
+
+  /** The active claim of a ticket, with who holds it and under which shift, if any. */
+  async activeOnTicket(
+    em: EntityManager,
+    ticketId: string,
+  ): Promise<Pick<ActiveClaimRow, 'id' | 'agent_id' | 'shift_id'> | undefined> {
+    const [row]: Pick<ActiveClaimRow, 'id' | 'agent_id' | 'shift_id'>[] = await em.query(
+      `SELECT id, agent_id, shift_id FROM ticket_claims WHERE ticket_id = $1 AND status = 'active'`,
+      [ticketId],
+    );
+    return row;
+  }
+
+  /** Locks a claim (NO KEY UPDATE) and reads it if it is resolved and not reopened. */
+  async lockIfResolvedNotReopened(
+    em: EntityManager,
+    claimId: string,
+  ): Promise<ResolvedClaimRow | undefined> {
+    const [row]: ResolvedClaimRow[] = await em.query(
+      `SELECT resolved_at, rate_amount_minor AS amount, rate_currency AS currency
+         FROM ticket_claims WHERE id = $1 AND status = 'resolved' AND reopened_at IS NULL
+         FOR NO KEY UPDATE`,
+      [claimId],
+    );
+    return row;
+  }
+
+  /** Locks a claim (NO KEY UPDATE) and says whether it was reopened. */
+  async lockReopenedFlag(em: EntityManager, claimId: string): Promise<boolean | undefined> {
+    const [row]: { reopened: boolean }[] = await em.query(
+      `SELECT reopened_at IS NOT NULL AS reopened FROM ticket_claims WHERE id = $1
+          FOR NO KEY UPDATE`,
+      [claimId],
+    );
+    return row?.reopened;
+  }
+
+  reopened(em: EntityManager): Promise<ReopenedClaimRow[]> {
+    return em.query(
+      `SELECT id, reopened_at FROM ticket_claims WHERE reopened_at IS NOT NULL
+        ORDER BY reopened_at, id`,
+    );
+  }
+
+  /** Resolves an active claim, fixing its pay (the rate of its shift now). */
+  async markResolved(
+    em: EntityManager,
+    claimId: string,
+    summary: string,
+    rate: { amountMinor: number; currency: string },
+  ): Promise<void> {
+    await em.query(
+      `UPDATE ticket_claims SET status = 'resolved', resolved_at = now(), resolution_summary = $2,
+              rate_amount_minor = $3, rate_currency = $4
+        WHERE id = $1`,
+      [claimId, summary, rate.amountMinor, rate.currency],
+    );
+  }
+
+  async isActive(em: EntityManager, claimId: string): Promise<boolean> {
+    const [still]: unknown[] = await em.query(
+      `SELECT 1 FROM ticket_claims WHERE id = $1 AND status = 'active'`,
+      [claimId],
+    );
+    return still !== undefined;
+  }
+
+  async markReleased(
+    em: EntityManager,
+    claimId: string,
+    by: ReleasedBy,
+    reason: string | null,
+  ): Promise<void> {
+    await em.query(
+      `UPDATE ticket_claims SET status = 'released', released_at = now(), released_by = $2,
+              release_reason = $3 WHERE id = $1`,
+      [claimId, by, reason],
+    );
+  }
+
+  /** Marks the claim that resolved the ticket last as reopened; returns it. */
+  async markLastResolutionReopened(
+    em: EntityManager,
+    ticketId: string,
+  ): Promise<{ id: string; agent_id: string }> {
+    const [claim] = await changedRows<{ id: string; agent_id: string }>(
+      em,
+      `UPDATE ticket_claims SET reopened_at = now()
+        WHERE id = (SELECT id FROM ticket_claims WHERE ticket_id = $1 AND status = 'resolved'
+                     ORDER BY resolved_at DESC LIMIT 1)
+        RETURNING id, agent_id`,
+      [ticketId],
+    );
+    return claim;
+  }
+
+  /** The claim carries on under another shift of the same company. */
+  async moveToShift(em: EntityManager, claimId: string, shiftId: string): Promise<void> {
+    await em.query('UPDATE ticket_claims SET shift_id = $2 WHERE id = $1', [claimId, shiftId]);
+  }
+}

@@ -1,0 +1,195 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { changedRows } from '../../database/sql';
+import { TicketRow } from './ticket.rows';
+
+/** A resolved ticket read for a reopen, with whether it is still inside the reopen window. */
+export interface ReopenableTicketRow extends TicketRow {
+  within: boolean;
+}
+
+/** A ticket read by its SLA check, with whether its deadline has passed (database clock). */
+export interface SlaDueTicketRow extends TicketRow {
+  due: boolean;
+}
+
+/** A ticket read by the handle timeout, with when (and whether) its claim has gone idle. */
+export interface IdleTicketRow extends TicketRow {
+  idle_until: Date;
+  idle: boolean;
+}
+
+export interface TicketListFilter {
+  companyId: string;
+  status: string | null;
+  /** priorityToRank of the priority asked for. */
+  priority: number | null;
+  from: string | null;
+  to: string | null;
+  /** The keyset cursor: created_at and id of the last row of the previous page. */
+  afterCreatedAt: string | null;
+  afterId: string | null;
+  limit: number;
+}
+
+/** The `tickets` and `ticket_cooldowns` tables (intake's inserts: TicketIntakeRepository). */
+@Injectable()
+export class TicketsRepository {
+  /** A ticket; `companyId` scopes it (null: no scope, internal use). */
+  async findScoped(
+    em: EntityManager,
+    id: string,
+    companyId: string | null,
+  ): Promise<TicketRow | undefined> {
+    const [row]: TicketRow[] = await em.query(
+      'SELECT * FROM tickets WHERE id = $1 AND ($2::uuid IS NULL OR company_id = $2)',
+      [id, companyId],
+    );
+    return row;
+  }
+
+  findByIds(em: EntityManager, ids: string[]): Promise<TicketRow[]> {
+    return em.query('SELECT * FROM tickets WHERE id = ANY($1)', [ids]);
+  }
+
+  /** A company's tickets, newest first, one keyset page (`limit` rows). */
+  pageOfCompany(em: EntityManager, f: TicketListFilter): Promise<TicketRow[]> {
+    return em.query(
+      `SELECT * FROM tickets
+        WHERE company_id = $1
+          AND ($2::text IS NULL OR status = $2)
+          AND ($3::smallint IS NULL OR priority = $3)
+          AND ($4::timestamptz IS NULL OR created_at >= $4)
+          AND ($5::timestamptz IS NULL OR created_at < $5)
+          AND ($6::timestamptz IS NULL OR (created_at, id) < ($6::timestamptz, $7::uuid))
+        ORDER BY created_at DESC, id DESC LIMIT $8`,
+      [f.companyId, f.status, f.priority, f.from, f.to, f.afterCreatedAt, f.afterId, f.limit],
+    );
+  }
+
+  externalIds(em: EntityManager, ids: string[]): Promise<Pick<TicketRow, 'id' | 'external_id'>[]> {
+    return em.query('SELECT id, external_id FROM tickets WHERE id = ANY($1)', [ids]);
+  }
+
+  async lockForUpdate(em: EntityManager, id: string): Promise<TicketRow | undefined> {
+    const [row]: TicketRow[] = await em.query('SELECT * FROM tickets WHERE id = $1 FOR UPDATE', [
+      id,
+    ]);
+    return row;
+  }
+
+  async lockForReopen(
+    em: EntityManager,
+    id: string,
+    companyId: string,
+    windowHours: number,
+  ): Promise<ReopenableTicketRow | undefined> {
+    // NO KEY UPDATE, not UPDATE: a ledger job booking this ticket's earning holds the claim's
+    // lock and inserts rows referencing the ticket (a key-share lock); FOR UPDATE would
+    // deadlock with it, while this still serialises every change of the ticket.
+    const [row]: ReopenableTicketRow[] = await em.query(
+      `SELECT *, resolved_at > now() - make_interval(secs => $3::float8 * 3600) AS within
+         FROM tickets WHERE id = $1 AND company_id = $2 FOR NO KEY UPDATE`,
+      [id, companyId, windowHours],
+    );
+    return row;
+  }
+
+  async lockForSlaCheck(em: EntityManager, id: string): Promise<SlaDueTicketRow | undefined> {
+    const [row]: SlaDueTicketRow[] = await em.query(
+      'SELECT *, sla_deadline <= now() AS due FROM tickets WHERE id = $1 FOR UPDATE',
+      [id],
+    );
+    return row;
+  }
+
+  async lockForHandleTimeout(
+    em: EntityManager,
+    id: string,
+    timeoutMinutes: number,
+  ): Promise<IdleTicketRow> {
+    const [row]: IdleTicketRow[] = await em.query(
+      `SELECT *, last_activity_at + make_interval(mins => $2) AS idle_until,
+              last_activity_at + make_interval(mins => $2) <= now() AS idle
+         FROM tickets WHERE id = $1 FOR UPDATE`,
+      [id, timeoutMinutes],
+    );
+    return row;
+  }
+
+  /** "Still working on it": the handle timeout counts from now. */
+  async touch(em: EntityManager, id: string): Promise<void> {
+    await em.query('UPDATE tickets SET last_activity_at = now() WHERE id = $1', [id]);
+  }
+
+  async markResolved(em: EntityManager, id: string): Promise<void> {
+    await em.query(
+      `UPDATE tickets SET status = 'resolved', claimed_by = NULL, resolved_at = now(),
+              updated_at = now() WHERE id = $1`,
+      [id],
+    );
+  }
+
+  /** Back to the queue after a release (its claim deadline stays). */
+  async markReleased(em: EntityManager, id: string): Promise<void> {
+    await em.query(
+      `UPDATE tickets SET status = 'open', claimed_by = NULL, claimed_at = NULL,
+              last_activity_at = NULL, updated_at = now() WHERE id = $1`,
+      [id],
+    );
+  }
+
+  /** Back to the queue after a reopen: a fresh claim deadline, the original skill levels. */
+  async markReopened(em: EntityManager, id: string): Promise<{ sla_deadline: Date }> {
+    const [row] = await changedRows<{ sla_deadline: Date }>(
+      em,
+      `UPDATE tickets SET status = 'open', resolved_at = NULL, reopen_count = reopen_count + 1,
+              rank = priority, sla_breached_at = NULL, skill_levels = requested_levels,
+              sla_deadline = now() + make_interval(secs => claim_sla_seconds), updated_at = now()
+        WHERE id = $1 RETURNING sla_deadline`,
+      [id],
+    );
+    return row;
+  }
+
+  /** After an SLA breach: raised one priority step, skill levels relaxed to `levels`. */
+  async markSlaBreached(em: EntityManager, id: string, levels: number[]): Promise<void> {
+    await em.query(
+      `UPDATE tickets SET sla_breached_at = now(), rank = least(3, rank + 1),
+              skill_levels = $2, updated_at = now()
+        WHERE id = $1`,
+      [id, levels],
+    );
+  }
+
+  /** Whether an instant has passed, by the database's clock (the one every timer compares to). */
+  async hasPassed(em: EntityManager, at: string): Promise<boolean> {
+    const [{ due }]: { due: boolean }[] = await em.query('SELECT $1::timestamptz <= now() AS due', [
+      at,
+    ]);
+    return due;
+  }
+
+  /** Until when the agent is not offered this ticket again (after its release), if still. */
+  async cooldownUntil(em: EntityManager, ticketId: string, agentId: string): Promise<Date | null> {
+    const [row]: { until: Date }[] = await em.query(
+      'SELECT until FROM ticket_cooldowns WHERE ticket_id = $1 AND agent_id = $2 AND until > now()',
+      [ticketId, agentId],
+    );
+    return row?.until ?? null;
+  }
+
+  async startCooldown(
+    em: EntityManager,
+    ticketId: string,
+    agentId: string,
+    minutes: number,
+  ): Promise<void> {
+    await em.query(
+      `INSERT INTO ticket_cooldowns (ticket_id, agent_id, until)
+       VALUES ($1, $2, now() + make_interval(mins => $3))
+       ON CONFLICT ON CONSTRAINT pk_ticket_cooldowns DO UPDATE SET until = EXCLUDED.until`,
+      [ticketId, agentId, minutes],
+    );
+  }
+}
