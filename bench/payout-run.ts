@@ -27,6 +27,10 @@
 import 'reflect-metadata';
 import Redis from 'ioredis';
 import { ChildProcess, spawn } from 'node:child_process';
+// The draft's own statements, as PayoutRunsService.create runs them in its transaction.
+import { AVAILABLE_BALANCES_SQL as DRAFT_BALANCES_SQL } from '../src/modules/ledger/journal.repository';
+import { DRAFT_LINES_SQL } from '../src/modules/payouts/payout-lines.repository';
+import { DRAFT_RUN_SQL } from '../src/modules/payouts/payout-runs.repository';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -177,46 +181,6 @@ async function startWorker(
     },
   };
 }
-
-// The draft's statements as PayoutRunsService.create runs them in its transaction (keep in step
-// with PayoutRunsRepository.insertDraft, JournalRepository.availableBalances and
-// PayoutLinesRepository.insertDraft).
-const DRAFT_RUN_SQL = `INSERT INTO payout_runs (currency, cutoff, created_by, stripe_mode)
-  VALUES ($1, $2, $3, $4) RETURNING id`;
-const DRAFT_BALANCES_SQL = `SELECT agent_id, current, at_cutoff FROM (
-    SELECT a.owner_id AS agent_id,
-           -sum(l.amount_minor) AS current,
-           -coalesce(sum(l.amount_minor) FILTER (
-              WHERE e.created_at <= $2 OR e.kind IN ('payout', 'payout_reversal')), 0) AS at_cutoff
-      FROM journal_lines l
-      JOIN ledger_accounts a ON a.id = l.account_id
-      JOIN journal_entries e ON e.id = l.entry_id
-     WHERE a.code = 'agent_available' AND a.currency = $1
-     GROUP BY a.owner_id) sums
-   WHERE current <> 0 OR at_cutoff <> 0`;
-const DRAFT_LINES_SQL = `WITH balances AS (
-    SELECT agent_id,
-           CASE WHEN current < 0 THEN current ELSE least(current, at_cutoff) END AS available
-      FROM unnest($4::uuid[], $5::bigint[], $6::bigint[]) AS s(agent_id, current, at_cutoff)
-     WHERE current < 0 OR least(current, at_cutoff) > 0),
-  lines AS (
-    SELECT gen_random_uuid() AS id, b.agent_id, b.available, pa.stripe_account_id,
-           CASE WHEN EXISTS (
-                  SELECT 1 FROM payout_lines o JOIN payout_runs r ON r.id = o.run_id
-                   WHERE o.agent_id = b.agent_id AND o.currency = $2
-                     AND o.status IN ('pending', 'processing', 'failed')
-                     AND r.status <> 'cancelled') THEN 'unsettled_line'
-                WHEN pa.agent_id IS NULL THEN 'no_account'
-                WHEN NOT pa.payouts_enabled THEN 'payouts_disabled'
-                WHEN b.available < 0 THEN 'negative_balance'
-                WHEN b.available < $3 THEN 'below_minimum' END AS held_reason
-      FROM balances b LEFT JOIN payout_accounts pa ON pa.agent_id = b.agent_id)
-  INSERT INTO payout_lines (id, run_id, agent_id, stripe_account_id, amount_minor, currency,
-                            status, held_reason, idempotency_key)
-  SELECT id, $1, agent_id, stripe_account_id, available, $2,
-         CASE WHEN held_reason IS NULL THEN 'pending' ELSE 'held' END, held_reason,
-         'payout-line-' || id
-    FROM lines`;
 
 /**
  * The draft's own SQL without HTTP, Nest or TypeORM, as the service runs it in one transaction:

@@ -77,6 +77,19 @@ export const POSTING_LINES_SQL = `
     ) a`;
 
 /** journal_entries, journal_lines and ledger_accounts: the books. */
+/** Every agent's available balance in currency $1, now and at cutoff $2 (payout drafts). */
+export const AVAILABLE_BALANCES_SQL = `SELECT agent_id, current, at_cutoff FROM (
+         SELECT a.owner_id AS agent_id,
+                -sum(l.amount_minor) AS current,
+                -coalesce(sum(l.amount_minor) FILTER (
+                   WHERE e.created_at <= $2 OR e.kind IN ('payout', 'payout_reversal')), 0) AS at_cutoff
+           FROM journal_lines l
+           JOIN ledger_accounts a ON a.id = l.account_id
+           JOIN journal_entries e ON e.id = l.entry_id
+          WHERE a.code = 'agent_available' AND a.currency = $1
+          GROUP BY a.owner_id) sums
+        WHERE current <> 0 OR at_cutoff <> 0`;
+
 @Injectable()
 export class JournalRepository {
   /** The new entry's id, or undefined when its idempotency key was already used. */
@@ -159,20 +172,7 @@ export class JournalRepository {
     currency: string,
     cutoff: Date,
   ): Promise<AvailableBalanceRow[]> {
-    return em.query(
-      `SELECT agent_id, current, at_cutoff FROM (
-         SELECT a.owner_id AS agent_id,
-                -sum(l.amount_minor) AS current,
-                -coalesce(sum(l.amount_minor) FILTER (
-                   WHERE e.created_at <= $2 OR e.kind IN ('payout', 'payout_reversal')), 0) AS at_cutoff
-           FROM journal_lines l
-           JOIN ledger_accounts a ON a.id = l.account_id
-           JOIN journal_entries e ON e.id = l.entry_id
-          WHERE a.code = 'agent_available' AND a.currency = $1
-          GROUP BY a.owner_id) sums
-        WHERE current <> 0 OR at_cutoff <> 0`,
-      [currency, cutoff],
-    );
+    return em.query(AVAILABLE_BALANCES_SQL, [currency, cutoff]);
   }
 
   /** Balances of one owner's accounts, by account and currency. */

@@ -54,23 +54,8 @@ export const PENDING_LINE_PAYLOADS_SQL = `SELECT jsonb_build_object('lineId', id
         WHERE run_id = $1 AND status = 'pending'`;
 
 /** payout_lines, from the draft to paid (the sending phases: PayoutLineSendingRepository). */
-@Injectable()
-export class PayoutLinesRepository {
-  /**
-   * A run's lines, in one statement, from the agents' available balances now and at the cutoff:
-   * each may be paid what was available at the cutoff, but never more than is available now. A
-   * negative current balance is shown, held. Every other agent with something to pay gets a
-   * line, payable or held with the reason.
-   */
-  async insertDraft(
-    em: EntityManager,
-    runId: string,
-    currency: string,
-    minimumMinor: number,
-    b: DraftBalances,
-  ): Promise<void> {
-    await em.query(
-      `WITH balances AS (
+/** A run's lines from balances ($1 run, $2 currency, $3 minimum, $4-$6 agents' balances). */
+export const DRAFT_LINES_SQL = `WITH balances AS (
          SELECT agent_id,
                 CASE WHEN current < 0 THEN current ELSE least(current, at_cutoff) END AS available
            FROM unnest($4::uuid[], $5::bigint[], $6::bigint[]) AS s(agent_id, current, at_cutoff)
@@ -92,9 +77,31 @@ export class PayoutLinesRepository {
        SELECT id, $1, agent_id, stripe_account_id, available, $2,
               CASE WHEN held_reason IS NULL THEN 'pending' ELSE 'held' END, held_reason,
               'payout-line-' || id
-         FROM lines`,
-      [runId, currency, minimumMinor, b.agentIds, b.current, b.atCutoff],
-    );
+         FROM lines`;
+
+@Injectable()
+export class PayoutLinesRepository {
+  /**
+   * A run's lines, in one statement, from the agents' available balances now and at the cutoff:
+   * each may be paid what was available at the cutoff, but never more than is available now. A
+   * negative current balance is shown, held. Every other agent with something to pay gets a
+   * line, payable or held with the reason.
+   */
+  async insertDraft(
+    em: EntityManager,
+    runId: string,
+    currency: string,
+    minimumMinor: number,
+    b: DraftBalances,
+  ): Promise<void> {
+    await em.query(DRAFT_LINES_SQL, [
+      runId,
+      currency,
+      minimumMinor,
+      b.agentIds,
+      b.current,
+      b.atCutoff,
+    ]);
   }
 
   async ofRun(em: EntityManager, runId: string): Promise<PayoutLineRow[]> {

@@ -63,6 +63,10 @@ export interface PayoutRunFilter {
   limit: number;
 }
 
+/** A draft run ($1 currency, $2 cutoff, $3 maker, $4 Stripe mode). */
+export const DRAFT_RUN_SQL = `INSERT INTO payout_runs (currency, cutoff, created_by, stripe_mode)
+  VALUES ($1, $2, $3, $4) RETURNING id`;
+
 /** payout_runs (their totals and completion read the runs' payout_lines too). */
 @Injectable()
 export class PayoutRunsRepository {
@@ -74,11 +78,12 @@ export class PayoutRunsRepository {
     createdBy: string,
     stripeMode: string,
   ): Promise<string> {
-    const [run]: { id: string }[] = await em.query(
-      `INSERT INTO payout_runs (currency, cutoff, created_by, stripe_mode)
-       VALUES ($1, $2, $3, $4) RETURNING id`,
-      [currency, cutoff, createdBy, stripeMode],
-    );
+    const [run]: { id: string }[] = await em.query(DRAFT_RUN_SQL, [
+      currency,
+      cutoff,
+      createdBy,
+      stripeMode,
+    ]);
     return run.id;
   }
 
