@@ -2,6 +2,7 @@ import { ConfigService } from '@nestjs/config';
 import type { Job, Queue } from 'bullmq';
 import { QueuesService } from '../src/modules/jobs/queues.service';
 import { OutboxFinishedMarks } from '../src/modules/outbox/outbox-finished.service';
+import { OutboxRepository } from '../src/modules/outbox/outbox.repository';
 import { OutboxRelay } from '../src/modules/outbox/outbox-relay.service';
 import { outboxJobId, OutboxService } from '../src/modules/outbox/outbox.service';
 import { createTestApp, TestApp } from './support/test-app';
@@ -9,7 +10,13 @@ import { waitFor, waitUntil } from './support/wait-for';
 
 /** A relay as a worker process would build it, driven by hand instead of by its loop. */
 function newRelay(t: TestApp): OutboxRelay {
-  return new OutboxRelay(t.db, t.app.get(QueuesService), t.app.get(ConfigService));
+  // Built by hand: tests drive it without its loop (the repository is stateless).
+  return new OutboxRelay(
+    t.db,
+    t.app.get(QueuesService),
+    t.app.get(ConfigService),
+    new OutboxRepository(),
+  );
 }
 
 async function jobsInQueue(queue: Queue): Promise<number> {
@@ -178,7 +185,7 @@ describe('transactional outbox', () => {
       await outbox.enqueue(em, 'system.ping', ping()),
       await outbox.enqueue(em, 'system.ping', ping()),
     ]);
-    const marks = new OutboxFinishedMarks(t.db);
+    const marks = new OutboxFinishedMarks(t.db, new OutboxRepository());
     const job = (id: string, finishedOn?: number) =>
       ({ id: outboxJobId(id), finishedOn }) as unknown as Job;
     marks.onJobEvent(job(ids[0]), 'completed');

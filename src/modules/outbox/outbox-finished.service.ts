@@ -25,8 +25,7 @@ export class OutboxFinishedMarks implements OnModuleDestroy {
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
-    // Stateless; the default serves marks built by hand (tests).
-    private readonly rows: OutboxRepository = new OutboxRepository(),
+    private readonly rows: OutboxRepository,
   ) {}
 
   /** Call on a worker's 'completed' and 'failed' events; retries still to come are ignored. */

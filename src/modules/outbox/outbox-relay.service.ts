@@ -37,8 +37,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
     @InjectDataSource() private readonly db: DataSource,
     private readonly queues: QueuesService,
     private readonly config: ConfigService<Env, true>,
-    // Stateless; the default serves relays built by hand (tests drive one without its loop).
-    private readonly rows: OutboxRepository = new OutboxRepository(),
+    private readonly rows: OutboxRepository,
   ) {}
 
   onApplicationBootstrap(): void {

@@ -10,21 +10,8 @@ import { Env } from '../../config/env.validation';
 import { STRIPE } from '../stripe/stripe.module';
 import { UsersService } from '../users/users.service';
 import { PayoutAccountsRepository } from './payout-accounts.repository';
+import { OnboardingView, PayoutAccountView } from './payout.dto';
 import { toPayoutAccountDto, toStripeAccountState } from './payout.mapper';
-
-export interface PayoutAccountDto {
-  stripeAccountId: string;
-  payoutsEnabled: boolean;
-  detailsSubmitted: boolean;
-  /** What Stripe still needs from the agent before it pays out. */
-  requirements: string[];
-}
-
-export interface OnboardingDto extends PayoutAccountDto {
-  /** A fresh Stripe-hosted onboarding link; it expires within minutes. */
-  onboardingUrl: string;
-  expiresAt: Date;
-}
 
 /** An agent's Stripe Connect Express account: created once, then onboarded through Stripe. */
 @Injectable()
@@ -41,7 +28,7 @@ export class PayoutAccountService {
    * Creates the account on first call (the idempotency key from the agent id makes a retry or
    * a concurrent call return the same Stripe account) and returns a fresh onboarding link.
    */
-  async onboard(actor: Actor): Promise<OnboardingDto> {
+  async onboard(actor: Actor): Promise<OnboardingView> {
     const { userId } = requireUser(actor, 'agent');
     let accountId = await this.accountId(userId);
     if (!accountId) {
@@ -83,7 +70,7 @@ export class PayoutAccountService {
     };
   }
 
-  async get(actor: Actor): Promise<PayoutAccountDto> {
+  async get(actor: Actor): Promise<PayoutAccountView> {
     const { userId } = requireUser(actor, 'agent');
     const row = await this.accounts.ofAgent(this.db.manager, userId);
     if (!row) throw DomainError.notFound('Payout account');

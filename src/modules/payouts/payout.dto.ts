@@ -153,10 +153,12 @@ export class PayoutAccountView {
   stripeAccountId: string;
   payoutsEnabled: boolean;
   detailsSubmitted: boolean;
+  /** What Stripe still needs from the agent before it pays out. */
   requirements: string[];
 }
 
 export class OnboardingView extends PayoutAccountView {
+  /** A fresh Stripe-hosted onboarding link; it expires within minutes. */
   onboardingUrl: string;
   expiresAt: Date;
 }

@@ -2,8 +2,7 @@ import Stripe from 'stripe';
 import { PayoutAccountRow, StripeAccountState } from './payout-accounts.repository';
 import { PayoutLineRow } from './payout-lines.repository';
 import { PayoutRunRow, PayoutRunTotalsRow } from './payout-runs.repository';
-import { PayoutLineDto, PayoutRunDto } from './payout.dto';
-import type { PayoutAccountDto } from './payout-account.service';
+import { PayoutAccountView, PayoutLineDto, PayoutRunDto } from './payout.dto';
 
 const orNull = (v: string | null) => (v === null ? null : Number(v));
 
@@ -59,7 +58,7 @@ export function toPayoutRunDto(r: PayoutRunRow, totals?: PayoutRunTotalsRow): Pa
   };
 }
 
-export const toPayoutAccountDto = (row: PayoutAccountRow): PayoutAccountDto => ({
+export const toPayoutAccountDto = (row: PayoutAccountRow): PayoutAccountView => ({
   stripeAccountId: row.stripe_account_id,
   payoutsEnabled: row.payouts_enabled,
   detailsSubmitted: row.details_submitted,
