@@ -15,6 +15,9 @@ const PUBLIC_ROUTES = [
   // Stripe authenticates these with a signature over the raw body.
   'POST /v1/stripe/connect-webhooks',
   'POST /v1/stripe/webhooks',
+  // Where Stripe sends an agent's browser back after onboarding (PUBLIC_URL/agent/payouts): it
+  // carries no token, so the page is the same for everyone and shows no account's data.
+  'GET /agent/payouts',
 ];
 
 const USERS: Role[] = ['agent', 'company_admin', 'finance', 'admin'];
@@ -32,6 +35,7 @@ const ACCESS: Record<string, Role[]> = {
   'POST /v1/skills/:code/reinstate': ['admin'],
   'GET /v1/agents/me/profile': ['agent'],
   'PUT /v1/agents/me/profile': ['agent'],
+  'PATCH /v1/agents/me/profile': ['agent'],
   'GET /v1/agents/me/skills': ['agent'],
   'PUT /v1/agents/me/skills': ['agent'],
   'GET /v1/agents/me/certifications': ['agent'],
@@ -68,6 +72,8 @@ const ACCESS: Record<string, Role[]> = {
   'PUT /v1/companies/me/webhook': ['company_admin'],
   'GET /v1/companies/me/webhook': ['company_admin'],
   'DELETE /v1/companies/me/webhook': ['company_admin'],
+  'POST /v1/companies/me/webhook/rotate-secret': ['company_admin'],
+  'POST /v1/companies/me/webhook/test': ['company_admin'],
   'GET /v1/companies/me/webhook-deliveries': ['company_admin'],
   'POST /v1/companies/me/webhook-deliveries/:id/redeliver': ['company_admin'],
   'GET /v1/agents/me/earnings': ['agent'],
@@ -82,6 +88,7 @@ const ACCESS: Record<string, Role[]> = {
   'GET /v1/ledger/integrity': ['finance'],
   'POST /v1/agents/me/payout-account': ['agent'],
   'GET /v1/agents/me/payout-account': ['agent'],
+  'GET /v1/agents/me/payouts': ['agent'],
   'POST /v1/payout-runs': ['finance'],
   'GET /v1/payout-runs': ['finance'],
   'GET /v1/payout-runs/:id': ['finance'],

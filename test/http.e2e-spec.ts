@@ -47,7 +47,13 @@ describe('HTTP conventions: request ids, error shape, health, OpenAPI', () => {
     const logged = lines.find(
       (l) => (l.req as { id?: string } | undefined)?.id === res.headers['x-request-id'],
     );
-    expect(logged).toMatchObject({ level: 40, service: 'handoff', res: { statusCode: 401 } });
+    // A 4xx is the caller's mistake: info, with the code it answered (issue 13).
+    expect(logged).toMatchObject({
+      level: 30,
+      service: 'handoff',
+      res: { statusCode: 401 },
+      errorCode: 'UNAUTHENTICATED',
+    });
   });
 
   it('never logs credentials', async () => {

@@ -79,6 +79,12 @@ const BODY_ROUTES: Record<string, BodyRoute> = {
     required: ['displayName', 'timeZone', 'languages'],
     auth: 'agent',
   },
+  // Partial: nothing is required, and an empty body changes nothing (200).
+  'PATCH /v1/agents/me/profile': {
+    valid: () => ({ displayName: 'Sam', timeZone: 'Europe/Lisbon', languages: ['en'] }),
+    required: [],
+    auth: 'agent',
+  },
   'PUT /v1/agents/me/skills': {
     valid: () => ({ skills: [{ skill: 'billing', level: 3 }] }),
     required: ['skills'],
@@ -192,6 +198,8 @@ const BODILESS_ROUTES = [
   'POST /v1/stripe/webhooks',
   'POST /v1/agents/me/tickets/claim-next',
   'POST /v1/companies/me/webhook-deliveries/:id/redeliver',
+  'POST /v1/companies/me/webhook/rotate-secret',
+  'POST /v1/companies/me/webhook/test',
   'POST /v1/tickets/:id/claim',
   'POST /v1/tickets/:id/heartbeat',
   'POST /v1/agents/:id/reinstate',

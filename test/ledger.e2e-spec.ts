@@ -216,6 +216,42 @@ describe('ledger', () => {
         amountMinor: 1000,
         ticketId: ticket.id,
       });
+      // When it becomes available: the end of the reopen window, as the earning holds it.
+      const [earning] = await t.db.query(
+        `SELECT earned_at, available_at FROM earnings WHERE ticket_id = $1`,
+        [ticket.id],
+      );
+      expect(earnings.body.lines[0].availableAt).toBe(earning.available_at.toISOString());
+      expect(earning.available_at.getTime() - earning.earned_at.getTime()).toBe(72 * 3_600_000);
+    });
+
+    it("shows the company the display name of the agent who worked each ticket, never the agent's email", async () => {
+      const {
+        agents: [agent],
+      } = await liveAgents(
+        t,
+        co.auth,
+        1,
+        {},
+        { ratePerTicket: { amountMinor: 600, currency: 'EUR' } },
+      );
+      await t.http
+        .put('/v1/agents/me/profile')
+        .set(agent.auth)
+        .send({ displayName: 'Sam Reyes', timeZone: 'UTC', languages: ['en'] })
+        .expect(200);
+      const ticket = await resolved(agent);
+      await runLedgerJobs([ticket.id]);
+      const from = new Date(Date.now() - 3_600_000).toISOString();
+      const to = new Date(Date.now() + 60_000).toISOString();
+      const statement = await t.http
+        .get(`/v1/companies/me/statement?from=${from}&to=${to}`)
+        .set(co.auth)
+        .expect(200);
+      const line = statement.body.lines.find((l: { ticketId: string }) => l.ticketId === ticket.id);
+      expect(line).toMatchObject({ agentId: agent.id, agentDisplayName: 'Sam Reyes' });
+      expect(Object.keys(line)).not.toContain('agentEmail');
+      expect(JSON.stringify(statement.body)).not.toContain(agent.email);
     });
 
     it('claws back a reopen inside the window; the statement leaves it out', async () => {
@@ -273,6 +309,15 @@ describe('ledger', () => {
       ]);
       const handler = t.app.get(ReleaseEarningHandler);
       expect(await handler.handle({ claimId: earning.claim_id })).toEqual({ released: false });
+      const linesOf = async () =>
+        (await t.http.get('/v1/agents/me/earnings').set(agent.auth).expect(200)).body.lines as {
+          kind: string;
+          bucket: string;
+          availableAt: string | null;
+        }[];
+      expect((await linesOf()).map((l) => [l.kind, l.availableAt !== null])).toEqual([
+        ['earning', true],
+      ]);
       await t.db.query(
         `UPDATE earnings SET available_at = now() - interval '1 second' WHERE claim_id = $1`,
         [earning.claim_id],
@@ -280,6 +325,12 @@ describe('ledger', () => {
       expect(await handler.handle({ claimId: earning.claim_id })).toEqual({ released: true });
       expect(await handler.handle({ claimId: earning.claim_id })).toEqual({ released: false });
       expect(await owed(agent.id)).toEqual({ pending: 0, available: 500 });
+      // Available now: no line waits for a date any more (the release's two legs included).
+      expect((await linesOf()).map((l) => [l.kind, l.bucket, l.availableAt])).toEqual([
+        ['earning_release', 'available', null],
+        ['earning_release', 'pending', null],
+        ['earning', 'pending', null],
+      ]);
     });
 
     /** The company's reopen, then the reversal job its event leads to, as one actor. */
@@ -350,6 +401,9 @@ describe('ledger', () => {
       expect(res.body).toMatchObject({
         reference: 'adj-2026-11-25-001',
         agentId: agent.id,
+        // Finance sees who the agent is beside the id.
+        agentDisplayName: 'Agent',
+        agentEmail: agent.email,
         amountMinor: -700,
         reason: 'duplicate payment recovered',
         status: 'posted',
@@ -363,6 +417,12 @@ describe('ledger', () => {
         .set(maker.auth)
         .expect(200);
       expect(list.body.items.map((a: { id: string }) => a.id)).toContain(res.body.id);
+      expect(list.body.items[0]).toMatchObject({
+        agentDisplayName: 'Agent',
+        agentEmail: agent.email,
+      });
+      const one = await t.http.get(`/v1/ledger/adjustments/${res.body.id}`).set(maker.auth);
+      expect(one.body).toMatchObject({ agentDisplayName: 'Agent', agentEmail: agent.email });
       const mine = await t.http.get('/v1/agents/me/earnings').set(agent.auth).expect(200);
       expect(mine.body.lines[0]).toMatchObject({
         kind: 'adjustment',
@@ -442,6 +502,7 @@ describe('ledger', () => {
         .expect(200);
       expect(approved.body).toMatchObject({
         status: 'posted',
+        agentEmail: agent.email,
         decidedBy: checker.id,
         decisionNote: 'checked the chargeback',
       });
@@ -467,7 +528,11 @@ describe('ledger', () => {
         .set(checker.auth)
         .send({ note: 'no evidence' })
         .expect(200);
-      expect(r.body).toMatchObject({ status: 'rejected', decidedBy: checker.id });
+      expect(r.body).toMatchObject({
+        status: 'rejected',
+        decidedBy: checker.id,
+        agentEmail: agent.email,
+      });
 
       const cancelled = await adjust(maker, body('adj-large-3', 30_000)).expect(201);
       const c = await t.http

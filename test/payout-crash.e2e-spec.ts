@@ -136,6 +136,14 @@ describe('payout run survives a worker killed mid-run', () => {
       .set(maker.auth)
       .expect(200);
     expect(rec.body).toMatchObject({ matched: LINES, mismatched: 0, missing: 0, unexpected: 0 });
+    // Every line of the run reconciled, none left unsent after the crashes.
+    expect(rec.body.counts).toEqual({
+      matched: LINES,
+      amount_mismatch: 0,
+      missing_at_stripe: 0,
+      unexpected_at_stripe: 0,
+      not_sent: 0,
+    });
     expect((await t.http.get(`/v1/payout-runs/${draft.body.id}`).set(maker.auth)).body.status).toBe(
       'completed',
     );

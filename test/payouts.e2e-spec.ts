@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { Writable } from 'node:stream';
 import Stripe from 'stripe';
+import { createRootLogger } from '../src/common/logging/root-logger';
 import { FakeStripe } from '../src/modules/stripe/fake-stripe.server';
 import { STRIPE_SETTINGS, StripeSettings } from '../src/modules/stripe/stripe.module';
 import {
@@ -14,16 +16,27 @@ import { fund, onboarded } from './support/money';
 import { waitFor } from './support/wait-for';
 import { createTestApp, TestApp } from './support/test-app';
 
+type LogLine = Record<string, unknown> & { level: number; msg?: string };
+
 describe('payouts', () => {
   let t: TestApp;
   let fake: FakeStripe;
   let settings: StripeSettings;
   let maker: SignedIn;
   let checker: SignedIn;
+  /** The app's log lines at warn and above (a line failing for good logs one). */
+  const logs: LogLine[] = [];
   beforeAll(async () => {
+    const sink = new Writable({
+      write(chunk, _enc, done) {
+        for (const line of String(chunk).split('\n').filter(Boolean)) logs.push(JSON.parse(line));
+        done();
+      },
+    });
     t = await createTestApp({
       workers: true,
       env: { PAYOUT_MINIMUM_MINOR: '1000', STRIPE_RATE_PER_SECOND: '50', OUTBOX_POLL_MS: '100' },
+      logger: createRootLogger('warn', 'api', sink),
     });
     settings = t.app.get<StripeSettings>(STRIPE_SETTINGS);
     fake = settings.fake!;
@@ -125,6 +138,56 @@ describe('payouts', () => {
         .get('/v1/agents/me/payout-account')
         .set((await registerAgent(t)).auth)
         .expect(404);
+    });
+
+    it('sends the agent back from Stripe to a public page saying what happened and where its status shows', async () => {
+      const agent = await registerAgent(t);
+      await t.http.post('/v1/agents/me/payout-account').set(agent.auth).expect(200);
+      const link = fake.requests.filter((r) => r.path === '/v1/account_links').pop()!;
+      const local = (url: unknown) => {
+        const u = new URL(String(url));
+        expect(u.origin).toBe(new URL(t.env.PUBLIC_URL).origin);
+        return u.pathname + u.search;
+      };
+      expect(local(link.params.return_url)).toBe('/agent/payouts?onboarding=return');
+      expect(local(link.params.refresh_url)).toBe('/agent/payouts?onboarding=refresh');
+
+      // The browser comes back from Stripe without our token.
+      const done = await t.http.get(local(link.params.return_url)).expect(200);
+      const expired = await t.http.get(local(link.params.refresh_url)).expect(200);
+      const plain = await t.http.get('/agent/payouts').expect(200);
+      for (const page of [done, expired, plain]) {
+        expect(page.headers['content-type']).toBe('text/html; charset=utf-8');
+        expect(page.headers).toMatchObject({
+          'content-security-policy': expect.stringContaining("default-src 'self'"),
+          'x-content-type-options': 'nosniff',
+          'x-frame-options': 'SAMEORIGIN',
+          'strict-transport-security': expect.stringContaining('max-age='),
+          'referrer-policy': 'no-referrer',
+        });
+        expect(page.text).toMatch(/^<!doctype html>\s*<html lang="en">/);
+        expect(page.text).toMatch(/<title>\S[^<]*<\/title>/);
+        expect(page.text.match(/<h1>/g)).toHaveLength(1);
+        expect(page.text).toMatch(/<main>[\s\S]*<h1>[\s\S]*<h2>[\s\S]*<\/main>/);
+        expect(page.text).not.toMatch(/<script/i);
+      }
+      expect(done.text).toContain('<h1>Stripe onboarding is done</h1>');
+      expect(done.text).toContain(`GET ${t.env.PUBLIC_URL}/v1/agents/me/payout-account`);
+      expect(done.text).toContain(`GET ${t.env.PUBLIC_URL}/v1/agents/me/payouts`);
+      expect(expired.text).toContain('<h1>Your Stripe onboarding link has expired</h1>');
+      expect(expired.text).toContain(`POST ${t.env.PUBLIC_URL}/v1/agents/me/payout-account`);
+      // It cannot know who is looking, and does not pretend to: the same page for anyone.
+      const signedIn = await t.http
+        .get('/agent/payouts?onboarding=return')
+        .set(agent.auth)
+        .expect(200);
+      expect(signedIn.text).toBe(done.text);
+      expect(done.text).not.toContain(agent.email.split('@')[0]);
+      const bad = await t.http.get('/agent/payouts?onboarding=finished').expect(400);
+      expect(bad.headers['content-type']).toMatch(/^application\/json/);
+      expect(bad.body.error.details.fields.map((f: { field: string }) => f.field)).toEqual([
+        'onboarding',
+      ]);
     });
   });
 
@@ -283,7 +346,11 @@ describe('payouts', () => {
         status: 'pending',
         amountMinor: 5000,
         heldReason: null,
+        // Finance sees who each agent is beside its id.
+        agentDisplayName: paid1.email.split('@')[0],
+        agentEmail: paid1.email,
       });
+      expect(byAgent[negative.id]).toMatchObject({ agentEmail: negative.email });
       expect(byAgent[paid2.id]).toMatchObject({ status: 'pending', amountMinor: 2500 });
       expect(byAgent[noAccount.id]).toMatchObject({ status: 'held', heldReason: 'no_account' });
       expect(byAgent[disabled.id]).toMatchObject({
@@ -338,14 +405,49 @@ describe('payouts', () => {
         .get(`/v1/payout-runs/${draft.body.id}/reconciliation`)
         .set(maker.auth)
         .expect(200);
-      expect(rec.body).toMatchObject({ matched: 2, mismatched: 0, missing: 0, unexpected: 0 });
+      // Every line, the held ones as not sent with their reason, and the counts per category.
+      expect(rec.body).toMatchObject({
+        counts: {
+          matched: 2,
+          amount_mismatch: 0,
+          missing_at_stripe: 0,
+          unexpected_at_stripe: 0,
+          not_sent: 4,
+        },
+        // The old count fields, kept for one release.
+        matched: 2,
+        mismatched: 0,
+        missing: 0,
+        unexpected: 0,
+      });
+      const recOf = (a: SignedIn) =>
+        rec.body.lines.find((l: { agentId: string }) => l.agentId === a.id);
+      expect(recOf(paid1)).toMatchObject({
+        category: 'matched',
+        result: 'matched',
+        lineStatus: 'paid',
+        amountMinor: 5000,
+        stripeAmountMinor: 5000,
+        agentEmail: paid1.email,
+      });
+      expect(recOf(noAccount)).toMatchObject({
+        category: 'not_sent',
+        lineStatus: 'held',
+        heldReason: 'no_account',
+        stripeTransferId: null,
+        agentEmail: noAccount.email,
+      });
+      expect(rec.body.lines).toHaveLength(6);
       const csv = await t.http
         .get(`/v1/payout-runs/${draft.body.id}/lines.csv`)
         .set(maker.auth)
         .expect(200);
       expect(csv.headers['content-type']).toMatch(/text\/csv/);
-      expect(csv.text.split('\n')[0]).toMatch(/^line_id,agent_id,stripe_account_id,amount_minor/);
-      expect(csv.text).toContain(`,${paid1.id},`);
+      // The agent's name and email beside its id (this pinned the header before them).
+      expect(csv.text.split('\n')[0]).toMatch(
+        /^line_id,agent_id,agent_display_name,agent_email,stripe_account_id,amount_minor/,
+      );
+      expect(csv.text).toContain(`,${paid1.id},${paid1.email.split('@')[0]},${paid1.email},`);
       const trial = await t.http.get('/v1/ledger/trial-balance').set(maker.auth).expect(200);
       expect(trial.body.totals.every((x: { balanceMinor: number }) => x.balanceMinor === 0)).toBe(
         true,
@@ -385,6 +487,71 @@ describe('payouts', () => {
         .expect(200);
       await waitFor(async () => (await owed(paid2, 'USD')).available === 2500, 'reversal booked');
       expect(await owed(paid2, 'USD')).toMatchObject({ available: 2500, paid: 0 });
+      // The agent's payout history keeps the line, with what Stripe took back.
+      const history = await t.http.get('/v1/agents/me/payouts').set(paid2.auth).expect(200);
+      expect(history.body).toEqual({
+        items: [
+          {
+            lineId: line.id,
+            runId: draft.body.id,
+            amountMinor: 2500,
+            currency: 'USD',
+            paidAt: line.paidAt,
+            stripeTransferId: line.stripeTransferId,
+            reversedMinor: 2500,
+          },
+        ],
+        nextCursor: null,
+      });
+    });
+
+    it('shows an agent its own payouts, newest first, paged; held and failed lines are not payouts', async () => {
+      const [agent] = await fundedAgents(1, 3000, 'AUD');
+      const [other] = await fundedAgents(1, 1000, 'AUD');
+      const first = await approvedRun({ currency: 'AUD' });
+      await execute(first.body.id);
+      await finished(first.body.id);
+      await fund(t, agent.id, 4000, 'AUD');
+      const second = await approvedRun({ currency: 'AUD' });
+      await execute(second.body.id);
+      await finished(second.body.id);
+      // A third run in which the agent is held (below the minimum): not a payout.
+      await fund(t, agent.id, 10, 'AUD');
+      const held = await t.http
+        .post('/v1/payout-runs')
+        .set(maker.auth)
+        .send({ currency: 'AUD' })
+        .expect(201);
+      expect(held.body.lines[0]).toMatchObject({ agentId: agent.id, status: 'held' });
+      await t.http.post(`/v1/payout-runs/${held.body.id}/cancel`).set(maker.auth).expect(200);
+
+      const page1 = await t.http.get('/v1/agents/me/payouts?limit=1').set(agent.auth).expect(200);
+      expect(page1.body.items).toEqual([
+        expect.objectContaining({ runId: second.body.id, amountMinor: 4000, currency: 'AUD' }),
+      ]);
+      expect(page1.body.items[0]).toMatchObject({
+        stripeTransferId: expect.stringMatching(/^tr_/),
+        reversedMinor: 0,
+      });
+      const page2 = await t.http
+        .get(`/v1/agents/me/payouts?limit=1&cursor=${page1.body.nextCursor}`)
+        .set(agent.auth)
+        .expect(200);
+      expect(page2.body).toEqual({
+        items: [expect.objectContaining({ runId: first.body.id, amountMinor: 3000 })],
+        nextCursor: null,
+      });
+      expect(Date.parse(page1.body.items[0].paidAt)).toBeGreaterThan(
+        Date.parse(page2.body.items[0].paidAt),
+      );
+      // Only one's own: the other agent paid in the first run sees its line alone.
+      const theirs = await t.http.get('/v1/agents/me/payouts').set(other.auth).expect(200);
+      expect(theirs.body.items).toEqual([
+        expect.objectContaining({ runId: first.body.id, amountMinor: 1000 }),
+      ]);
+      const bad = await t.http.get('/v1/agents/me/payouts?cursor=nonsense').set(agent.auth);
+      expect(bad.status).toBe(400);
+      expect(bad.body.error.details.fields[0].field).toBe('cursor');
     });
 
     it('completes with no duplicates while Stripe answers 20% of calls 429/500', async () => {
@@ -476,6 +643,21 @@ describe('payouts', () => {
         failureCode: 'insufficient_capabilities_for_transfer',
       });
       expect(await owed(agent, 'CHF')).toMatchObject({ available: 4200, paid: 0 });
+      // One warn line says so, naming the line, run, agent and Stripe's reason; no stack.
+      const logged = logs.filter((l) => l.lineId === detail.lines[0].id);
+      expect(logged).toEqual([
+        expect.objectContaining({
+          level: 40,
+          msg: 'payout line failed',
+          lineId: detail.lines[0].id,
+          runId: draft.body.id,
+          agentId: agent.id,
+          stripeCode: 'insufficient_capabilities_for_transfer',
+          stripeMessage: detail.lines[0].failureMessage,
+          refused: true,
+        }),
+      ]);
+      expect(JSON.stringify(logged)).not.toMatch(/"stack"|\n\s+at /);
 
       fake.updateAccount(accountId, { capabilities: { transfers: 'active' } });
       await t.http
@@ -547,7 +729,139 @@ describe('payouts', () => {
         .get(`/v1/payout-runs/${done.id}/reconciliation`)
         .set(maker.auth)
         .expect(200);
-      expect(rec.body).toMatchObject({ matched: 1, mismatched: 1, missing: 1, unexpected: 1 });
+      expect(rec.body).toMatchObject({
+        counts: {
+          matched: 1,
+          amount_mismatch: 1,
+          missing_at_stripe: 1,
+          unexpected_at_stripe: 1,
+          not_sent: 0,
+        },
+        matched: 1,
+        mismatched: 1,
+        missing: 1,
+        unexpected: 1,
+      });
+      const of = (category: string) =>
+        rec.body.lines.filter((l: { category: string }) => l.category === category);
+      expect(of('amount_mismatch')).toEqual([
+        expect.objectContaining({
+          amountMinor: 2000,
+          stripeAmountMinor: 1999,
+          result: 'amount_mismatch',
+        }),
+      ]);
+      expect(of('missing_at_stripe')).toEqual([
+        expect.objectContaining({ lineStatus: 'paid', stripeAmountMinor: null, result: 'missing' }),
+      ]);
+      // The transfer no line knows: no line, no agent, Stripe's amount.
+      expect(of('unexpected_at_stripe')).toEqual([
+        expect.objectContaining({
+          lineId: null,
+          agentId: null,
+          agentEmail: null,
+          amountMinor: null,
+          lineStatus: null,
+          stripeAmountMinor: 50,
+          result: 'unexpected',
+        }),
+      ]);
+    });
+
+    it('reconciles every line: not sent with its state, and a transfer Stripe made for a line not paid here as unexpected', async () => {
+      const [sent, waiting] = await fundedAgents(2, 2500, 'MXN');
+      const [refused, given] = await fundedAgents(2, 2500, 'MXN');
+      for (const a of [refused, given]) {
+        const { stripe_account_id } = (
+          await t.db.query('SELECT stripe_account_id FROM payout_accounts WHERE agent_id = $1', [
+            a.id,
+          ])
+        )[0];
+        fake.updateAccount(stripe_account_id, { capabilities: { transfers: 'inactive' } });
+      }
+      const draft = await approvedRun({ currency: 'MXN' });
+      const lineOf = (a: SignedIn) =>
+        draft.body.lines.find((l: { agentId: string }) => l.agentId === a.id);
+      const reconcile = async () =>
+        (
+          await t.http
+            .get(`/v1/payout-runs/${draft.body.id}/reconciliation`)
+            .set(maker.auth)
+            .expect(200)
+        ).body;
+      // Approved, not executed: every line is pending and nothing is at Stripe.
+      const before = await reconcile();
+      expect(before.counts).toMatchObject({ not_sent: 4, matched: 0 });
+      expect(before.lines.map((l: { lineStatus: string }) => l.lineStatus)).toEqual(
+        Array(4).fill('pending'),
+      );
+
+      // A transfer Stripe made for a line we never marked paid (say, a crash between Stripe's
+      // answer and the booking, before the line was executed here).
+      await fake.client().transfers.create({
+        amount: 2500,
+        currency: 'mxn',
+        destination: lineOf(sent).stripeAccountId,
+        transfer_group: `run_${draft.body.id}`,
+        metadata: { payoutLineId: lineOf(sent).id, agentId: sent.id },
+      });
+      const found = await reconcile();
+      expect(found.counts).toMatchObject({ unexpected_at_stripe: 1, not_sent: 3 });
+      expect(found.unexpected).toBe(1);
+      expect(
+        found.lines.find((l: { lineId: string }) => l.lineId === lineOf(sent).id),
+      ).toMatchObject({
+        category: 'unexpected_at_stripe',
+        lineStatus: 'pending',
+        agentId: sent.id,
+        agentEmail: sent.email,
+        stripeAmountMinor: 2500,
+      });
+      // One row per line: the transfer is not listed a second time.
+      expect(found.lines).toHaveLength(4);
+
+      // Executed: two lines Stripe refuses (one then abandoned) and two paid. The line sent
+      // above is sent again under its own key, so Stripe now holds two transfers for it.
+      await execute(draft.body.id);
+      await finished(draft.body.id);
+      const failedLine = (await run(draft.body.id)).body.lines.find(
+        (l: { agentId: string }) => l.agentId === given.id,
+      );
+      await t.http
+        .post(`/v1/payout-runs/${draft.body.id}/lines/${failedLine.id}/abandon`)
+        .set(maker.auth)
+        .send({ reason: 'Stripe closed the account' })
+        .expect(200);
+      const after = await reconcile();
+      const rowOf = (a: SignedIn) =>
+        after.lines.find((l: { agentId: string }) => l.agentId === a.id);
+      expect(rowOf(refused)).toMatchObject({
+        category: 'not_sent',
+        lineStatus: 'failed',
+        failureCode: 'insufficient_capabilities_for_transfer',
+        result: 'not_sent',
+      });
+      expect(rowOf(given)).toMatchObject({ category: 'not_sent', lineStatus: 'abandoned' });
+      expect(rowOf(waiting)).toMatchObject({ category: 'matched', lineStatus: 'paid' });
+      expect(
+        after.lines
+          .filter((l: { lineId: string }) => l.lineId === lineOf(sent).id)
+          .map((l: { category: string; lineStatus: string | null }) => [l.category, l.lineStatus]),
+      ).toEqual([
+        ['matched', 'paid'],
+        // The extra transfer: named by its metadata, no line state (the line is the row above).
+        ['unexpected_at_stripe', null],
+      ]);
+      expect(after.counts).toEqual({
+        matched: 2,
+        amount_mismatch: 0,
+        missing_at_stripe: 0,
+        unexpected_at_stripe: 1,
+        not_sent: 2,
+      });
+      expect(Object.values(after.counts as Record<string, number>).reduce((a, b) => a + b, 0)).toBe(
+        after.lines.length,
+      );
     });
 
     it('reconciles by listing the run at Stripe, 100 transfers a call, never one call a line', async () => {
@@ -573,6 +887,7 @@ describe('payouts', () => {
         .set(maker.auth)
         .expect(200);
       expect(rec.body).toMatchObject({ matched: 3, mismatched: 0, missing: 0, unexpected: 247 });
+      expect(rec.body.counts).toMatchObject({ matched: 3, unexpected_at_stripe: 247 });
       const calls = fake.requests.slice(before).map((r) => `${r.method} ${r.path}`);
       expect(calls).toEqual(['GET /v1/transfers', 'GET /v1/transfers', 'GET /v1/transfers']);
     });
@@ -710,6 +1025,34 @@ describe('payouts', () => {
       expect(res.body.error.code).toBe('PAYOUT_LINE_STATE');
       fake.faults = { rate: 0 };
       expect(await finished(draft.body.id)).toMatchObject({ status: 'completed' });
+    });
+
+    it("writes the CSV so an agent's display name cannot run as a spreadsheet formula", async () => {
+      const [agent] = await fundedAgents(1, 2000, 'SGD');
+      await t.http
+        .put('/v1/agents/me/profile')
+        .set(agent.auth)
+        .send({
+          displayName: '=HYPERLINK("http://evil.example","Sam")',
+          timeZone: 'UTC',
+          languages: ['en'],
+        })
+        .expect(200);
+      const draft = await t.http
+        .post('/v1/payout-runs')
+        .set(maker.auth)
+        .send({ currency: 'SGD' })
+        .expect(201);
+      expect(draft.body.lines[0].agentDisplayName).toBe('=HYPERLINK("http://evil.example","Sam")');
+      const csv = await t.http
+        .get(`/v1/payout-runs/${draft.body.id}/lines.csv`)
+        .set(maker.auth)
+        .expect(200);
+      // Quoted (it holds quotes and a comma) and led by an apostrophe: shown as text.
+      expect(csv.text.split('\n')[1]).toContain(
+        `,${agent.id},"'=HYPERLINK(""http://evil.example"",""Sam"")",${agent.email},`,
+      );
+      await t.http.post(`/v1/payout-runs/${draft.body.id}/cancel`).set(maker.auth).expect(200);
     });
 
     it('cancels a draft, and refuses a cutoff in the future', async () => {

@@ -1,15 +1,15 @@
 import { Queue } from 'bullmq';
 import { request } from 'node:http';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { Client } from 'pg';
 import { isListening } from '../src/bootstrap/probe';
 import { redisOptionsFromUrl } from '../src/modules/jobs/redis-options';
 import { outboxJobId } from '../src/modules/outbox/outbox.service';
 import { PASSWORD, uniqueEmail } from './support/factories';
-import { ensureKilled, freePort, runBuilt, Spawned } from './support/processes';
-import { databaseUrl, TEST_REDIS_URL } from './support/services';
+import { DIST, ensureKilled, freePort, runBuilt, Spawned } from './support/processes';
+import { adminClient, databaseUrl, TEST_REDIS_URL } from './support/services';
 import { createTestDatabase, dropTestDatabase, RUN_ENV } from './support/test-database';
 import { waitFor, waitUntil } from './support/wait-for';
 
@@ -95,6 +95,17 @@ describe('processes', () => {
       await app.waitForOutput(/Handoff API listening/);
       expect(app.output()).toContain('created database');
       expect(app.output()).toContain('ran migrations');
+      // Not a terminal: JSON lines, and one line for the routes instead of one per route.
+      const lines = app
+        .output()
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as { msg?: string; context?: string });
+      expect(
+        lines.filter((l) => /^mapped \d+ routes in \d+ controllers$/.test(l.msg ?? '')),
+      ).toHaveLength(1);
+      expect(lines.filter((l) => l.context === 'RouterExplorer')).toEqual([]);
+      expect(app.output()).not.toContain('Mapped {');
       // argon2 makes 30 registrations take ~0.5 s. Once every request is fully written and the
       // server has answered the first (so it has read them and is hashing the rest), SIGTERM
       // lands while they are in flight.
@@ -142,6 +153,45 @@ describe('processes', () => {
     expect(await app.exited).toBe(1);
     expect(app.output()).toMatch(/PORT: .*got "eighty"/);
     expect(app.output()).toMatch(/WORKERS: /);
+  });
+
+  it('writes readable lines instead of JSON with LOG_FORMAT=pretty (auto: only in a terminal)', async () => {
+    const app = track(
+      runBuilt('main.js', {
+        REDIS_URL: 'redis://127.0.0.1:1',
+        DATABASE_URL: databaseUrl('postgres'),
+        LOG_FORMAT: 'pretty',
+      }),
+    );
+    expect(await app.exited).toBe(1);
+    expect(app.output()).toMatch(/^\[\d\d:\d\d:\d\d\.\d{3}\] FATAL: Redis is not reachable/m);
+    expect(app.output()).not.toContain('{"level"');
+  });
+
+  it('migration:run reads DATABASE_URL from .env in the working directory', async () => {
+    const name = `handoff_test_${process.env[RUN_ENV]}_dotenv`;
+    const dir = mkdtempSync(join(tmpdir(), 'handoff-dotenv-'));
+    const admin = await adminClient();
+    await admin.query(`DROP DATABASE IF EXISTS ${name}`);
+    await admin.query(`CREATE DATABASE ${name}`);
+    await admin.end();
+    try {
+      // Only the file says where the database is: nothing in the environment.
+      writeFileSync(join(dir, '.env'), `# test\nDATABASE_URL=${databaseUrl(name)}\n`);
+      const typeormCli = relative(DIST, require.resolve('typeorm/cli.js'));
+      const dataSource = join(DIST, 'database', 'data-source.js');
+      const run = track(runBuilt(typeormCli, {}, ['migration:run', '-d', dataSource], dir));
+      expect(await run.exited).toBe(0);
+      const db = new Client({ connectionString: databaseUrl(name) });
+      await db.connect();
+      const { rows } = await db.query('SELECT name FROM typeorm_migrations');
+      await db.end();
+      const files = readdirSync(join(DIST, '..', 'migrations')).filter((f) => f.endsWith('.js'));
+      expect(rows).toHaveLength(files.length);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      await dropTestDatabase(name);
+    }
   });
 
   it('stops with one clear paragraph when Redis is unreachable', async () => {

@@ -69,9 +69,10 @@ describe('seats (agent side)', () => {
     expect(n).toBe(1);
   });
 
-  it('closes claims at the start, and on cancelled shifts: SHIFT_CLOSED', async () => {
+  it('closes claims 30 minutes before the end, and on cancelled shifts: SHIFT_CLOSED', async () => {
+    // Joining a started shift is allowed while 30 minutes remain (issue 13; late-seats spec).
     const started = await postShift(t, company, window(60, 2));
-    await moveShift(t, started.id, inMinutes(-5), inMinutes(115));
+    await moveShift(t, started.id, inMinutes(-91), inMinutes(29));
     const res = await claim(await registerAgent(t), started.id).expect(409);
     expect(res.body.error.code).toBe('SHIFT_CLOSED');
     const cancelled = await postShift(t, company);
@@ -595,8 +596,9 @@ describe('seat timers through the outbox and a real worker', () => {
     const shift = await postShift(t, company, {
       startsAt: start.toISOString(),
       endsAt: new Date(start.getTime() + 3_600_000).toISOString(),
-      checkInGraceMinutes: 0,
     });
+    // A zero grace can no longer be posted (issue 13), but shifts stored with one keep it.
+    await t.db.query('UPDATE shifts SET check_in_grace_minutes = 0 WHERE id = $1', [shift.id]);
     await t.http.post(`/v1/shifts/${shift.id}/claims`).set(agent.auth).expect(201);
     const status = await waitUntil(
       async () =>

@@ -128,6 +128,9 @@ describe('shifts (company side)', () => {
       ['ratePerTicket.amountMinor'],
     ],
     ['grace over 120', { checkInGraceMinutes: 121 }, ['checkInGraceMinutes']],
+    // Under 2 minutes, a few seconds late is a no-show (issue 13).
+    ['grace 0', { checkInGraceMinutes: 0 }, ['checkInGraceMinutes']],
+    ['grace 1', { checkInGraceMinutes: 1 }, ['checkInGraceMinutes']],
   ])('refuses %s, naming the field, writing nothing', async (_case, overrides, expected) => {
     const before = await rowCounts(t);
     const res = await t.http
@@ -259,6 +262,28 @@ describe('shifts (company side)', () => {
         ratePerTicket: { amountMinor: 400 },
       });
       expect(safe.body.claims).toHaveLength(1);
+    });
+
+    it('refuses a check-in grace under 2 minutes, and leaves older shifts below it alone', async () => {
+      const shift = await postShift(t, acme, { checkInGraceMinutes: 2 });
+      expect(shift.checkInGraceMinutes).toBe(2);
+      const res = await t.http
+        .patch(`/v1/shifts/${shift.id}`)
+        .set(acme.auth)
+        .send({ checkInGraceMinutes: 1 })
+        .expect(400);
+      expect(fields(res)).toEqual(['checkInGraceMinutes']);
+      expect(res.body.error.details.fields[0].messages).toEqual([
+        'checkInGraceMinutes must be at least 2 (minutes after the start before a seat is a no-show)',
+      ]);
+      // A shift stored with a 0 grace before the rule: other changes still go through.
+      await t.db.query('UPDATE shifts SET check_in_grace_minutes = 0 WHERE id = $1', [shift.id]);
+      const renamed = await t.http
+        .patch(`/v1/shifts/${shift.id}`)
+        .set(acme.auth)
+        .send({ title: 'Renamed' })
+        .expect(200);
+      expect(renamed.body).toMatchObject({ title: 'Renamed', checkInGraceMinutes: 0 });
     });
 
     it('refuses seats below those taken', async () => {

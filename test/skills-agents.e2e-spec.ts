@@ -113,6 +113,51 @@ describe('skills, agent profiles, certifications', () => {
       ]);
     });
 
+    it('changes only the fields sent with PATCH, validating each', async () => {
+      const agent = await registerAgent(t);
+      const profile = {
+        displayName: 'Sam',
+        timeZone: 'America/Sao_Paulo',
+        languages: ['pt'],
+        maxConcurrentTickets: 5,
+      };
+      await t.http.put('/v1/agents/me/profile').set(agent.auth).send(profile).expect(200);
+      const patch = (body: unknown) =>
+        t.http
+          .patch('/v1/agents/me/profile')
+          .set(agent.auth)
+          .send(body as object);
+      const languages = await patch({ languages: ['pt', 'en'] }).expect(200);
+      expect(languages.body).toMatchObject({ ...profile, languages: ['pt', 'en'] });
+      const name = await patch({ displayName: '  Samantha ' }).expect(200);
+      expect(name.body).toMatchObject({
+        ...profile,
+        displayName: 'Samantha',
+        languages: ['pt', 'en'],
+      });
+      // An empty body changes nothing.
+      const same = await patch({}).expect(200);
+      expect(same.body).toEqual(name.body);
+      for (const [body, field] of [
+        [{ timeZone: 'Mars/Olympus' }, 'timeZone'],
+        [{ displayName: '   ' }, 'displayName'],
+        [{ displayName: null }, 'displayName'],
+        [{ languages: ['english'] }, 'languages'],
+        [{ maxConcurrentTickets: 11 }, 'maxConcurrentTickets'],
+        [{ maxConcurrentTickets: null }, 'maxConcurrentTickets'],
+        [{ suspendedAt: null }, 'suspendedAt'],
+      ] as const) {
+        const bad = await patch(body);
+        expect({ body, status: bad.status, fields: bad.body.error?.details?.fields }).toEqual({
+          body,
+          status: 400,
+          fields: [expect.objectContaining({ field })],
+        });
+      }
+      const after = await t.http.get('/v1/agents/me/profile').set(agent.auth).expect(200);
+      expect(after.body).toEqual(name.body);
+    });
+
     it('replaces skills with levels 1-5, refusing unknown, retired and repeated skills', async () => {
       const agent = await registerAgent(t);
       const ok = await t.http

@@ -65,7 +65,7 @@ describe('ticket timers (each fired twice)', () => {
       );
       expect(events).toHaveLength(1);
       expect(events[0].payload.data).toMatchObject({
-        priorityRaisedTo: 2,
+        priorityRaisedTo: 'high', // the ticket API's word (issue 13), as effectivePriority above
         relaxedSkills: [{ skill: 'refunds', from: 3, to: 2 }],
       });
     });

@@ -7,7 +7,7 @@ import {
   SignedIn,
 } from './support/factories';
 import { escalate, escalationBody, goLive, insertTickets, liveAgents } from './support/tickets';
-import { setProfile, shiftBody } from './support/shifts';
+import { inMinutes, setProfile, shiftBody } from './support/shifts';
 import { createTestApp, TestApp } from './support/test-app';
 
 const bearer = (key: string) => ({ Authorization: `Bearer ${key}` });
@@ -382,6 +382,45 @@ describe('tickets', () => {
         await refusal(agent, [{ code: 'NOT_ON_SHIFT' }]);
       });
 
+      it('names the next seat with NOT_ON_SHIFT: its start, and whether checked in', async () => {
+        const agent = await registerAgent(t);
+        await setProfile(t, agent, { languages: ['pt'], skills: skilled.skills });
+        const shift = await t.http
+          .post('/v1/shifts')
+          .set(co.auth)
+          .send(
+            shiftBody({
+              startsAt: inMinutes(10).toISOString(),
+              endsAt: inMinutes(130).toISOString(),
+            }),
+          )
+          .expect(201);
+        await t.http.post(`/v1/shifts/${shift.body.id}/claims`).set(agent.auth).expect(201);
+        const next = {
+          code: 'NOT_ON_SHIFT',
+          shiftId: shift.body.id,
+          startsAt: shift.body.startsAt,
+        };
+        const claimNext = () =>
+          t.http.post('/v1/agents/me/tickets/claim-next').set(agent.auth).expect(403);
+        expect((await claimNext()).body.error.details.reasons).toEqual([
+          { ...next, checkedIn: false },
+        ]);
+        // Checked in before the start: still not on shift, until startsAt.
+        await t.http.post(`/v1/shifts/${shift.body.id}/check-in`).set(agent.auth).expect(200);
+        expect((await claimNext()).body.error.details.reasons).toEqual([
+          { ...next, checkedIn: true },
+        ]);
+        await refusal(agent, [{ ...next, checkedIn: true }]);
+        // A ticket of a company the agent holds no seat with: nothing about other seats.
+        const elsewhere = await escalate(t, acmeKey, { language: 'pt' });
+        const res = await t.http
+          .post(`/v1/tickets/${elsewhere.id}/claim`)
+          .set(agent.auth)
+          .expect(403);
+        expect(res.body.error.details.reasons).toEqual([{ code: 'NOT_ON_SHIFT' }]);
+      });
+
       it('refuses a missing skill', async () => {
         const {
           agents: [agent],
@@ -531,11 +570,51 @@ describe('tickets', () => {
           [ticket.id],
         );
         expect(event.payload.data).toMatchObject({ pay: { amountMinor: 375, currency: 'USD' } });
-        await t.http
+        // Resolved already, with another summary (issue 13: was 403 TICKET_NOT_CLAIMED_BY_YOU).
+        const again = await t.http
           .post(`/v1/tickets/${ticket.id}/resolve`)
           .set(a.auth)
           .send({ resolutionSummary: 'again' })
-          .expect(403);
+          .expect(409);
+        expect(again.body.error.code).toBe('TICKET_ALREADY_RESOLVED');
+      });
+
+      it('answers a retried resolve with the same result; another summary 409; not after a reopen', async () => {
+        const {
+          agents: [a, b],
+        } = await liveAgents(t, co.auth, 2);
+        const ticket = await escalate(t, coKey);
+        await t.http.post(`/v1/tickets/${ticket.id}/claim`).set(a.auth).expect(200);
+        const resolve = (agent: SignedIn, resolutionSummary: string) =>
+          t.http
+            .post(`/v1/tickets/${ticket.id}/resolve`)
+            .set(agent.auth)
+            .send({ resolutionSummary });
+        const first = await resolve(a, 'Refund re-issued').expect(200);
+        const retry = await resolve(a, '  Refund re-issued ').expect(200);
+        expect(retry.body).toEqual(first.body);
+        const [{ n }] = await t.db.query(
+          `SELECT count(*)::int AS n FROM outbox WHERE job_name = 'ticket.resolved' AND payload->>'ticketId' = $1`,
+          [ticket.id],
+        );
+        expect(n).toBe(1);
+        const changed = await resolve(a, 'Refund sent by cheque').expect(409);
+        expect(changed.body.error).toMatchObject({
+          code: 'TICKET_ALREADY_RESOLVED',
+          details: {
+            resolvedAt: first.body.resolvedAt,
+            resolutionSummary: 'Refund re-issued',
+          },
+        });
+        const other = await resolve(b, 'Refund re-issued').expect(403);
+        expect(other.body.error.code).toBe('TICKET_NOT_CLAIMED_BY_YOU');
+        await t.http
+          .post(`/v1/tickets/${ticket.id}/reopen`)
+          .set(bearer(coKey))
+          .send({ reason: 'customer wrote back' })
+          .expect(200);
+        const afterReopen = await resolve(a, 'Refund re-issued').expect(403);
+        expect(afterReopen.body.error.code).toBe('TICKET_NOT_CLAIMED_BY_YOU');
       });
 
       it('reopen inside the window sends it back to the queue; after the window, 409', async () => {

@@ -147,11 +147,48 @@ describe('webhook URLs are refused when they reach non-public addresses', () => 
         return d && d.status !== 'pending' && d;
       }, 'the delivery to settle');
       // Refused for good at the first attempt: retrying will not change the address soon.
-      expect(settled).toMatchObject({ status: 'failed', attempts: 1, lastStatusCode: null });
+      expect(settled).toMatchObject({
+        status: 'failed',
+        attempts: 1,
+        lastStatusCode: null,
+        lastErrorKind: 'refused_by_policy',
+        nextAttemptAt: null,
+      });
       const failed = settled;
       expect(failed.lastError).toMatch(/rebind\.example.*non-public address/);
       expect(lookups).toContain('rebind.example');
       await new Promise((r) => setTimeout(r, 500)); // no retry sneaks through either
+      expect(hook.received).toEqual([]);
+    } finally {
+      await hook.stop();
+    }
+  });
+
+  it('holds a test ping to the same policy: refused for good, nothing sent', async () => {
+    const hook = webhookReceiver();
+    const port = new URL(await hook.start()).port;
+    try {
+      dns.set('ping-rebind.example', ['93.184.216.34']);
+      await put(`http://ping-rebind.example:${port}/hooks`).expect(200);
+      dns.set('ping-rebind.example', ['10.0.0.7']);
+      const { body } = await t.http.post('/v1/companies/me/webhook/test').set(co.auth).expect(202);
+      expect(body).toMatchObject({ eventType: 'ping', status: 'pending' });
+      const settled = await waitFor(async () => {
+        const res = await t.http
+          .get('/v1/companies/me/webhook-deliveries?event=ping')
+          .set(co.auth)
+          .expect(200);
+        const d = res.body.items.find((x: { id: string }) => x.id === body.id);
+        return d && d.status !== 'pending' && d;
+      }, 'the ping to settle');
+      expect(settled).toMatchObject({
+        status: 'failed',
+        attempts: 1,
+        lastStatusCode: null,
+        lastErrorKind: 'refused_by_policy',
+        lastError: expect.stringMatching(/ping-rebind\.example.*non-public address \(private\)/),
+        nextAttemptAt: null,
+      });
       expect(hook.received).toEqual([]);
     } finally {
       await hook.stop();
@@ -178,7 +215,12 @@ describe('webhook URLs are refused when they reach non-public addresses', () => 
         const d = res.body.items[0];
         return d && d.status !== 'pending' && d;
       }, 'the delivery to settle');
-      expect(failed).toMatchObject({ status: 'failed', attempts: 1, lastStatusCode: null });
+      expect(failed).toMatchObject({
+        status: 'failed',
+        attempts: 1,
+        lastStatusCode: null,
+        lastErrorKind: 'refused_by_policy',
+      });
       expect(failed.lastError).toMatch(/loopback/);
       expect(hook.received).toEqual([]);
     } finally {

@@ -1,7 +1,7 @@
-/** The agents' side of the morning: sign up, profile and skills, Stripe onboarding, a seat. */
+/** The agents' side of the day: sign up, profile and skills, a seat, Stripe onboarding. */
 import { Api, StepFailed } from './api-client';
 import type { OpenShift, Onboarding, PayoutAccount, Registered, ShiftClaim } from './api-types';
-import { AgentPlan } from './cast';
+import { AgentPlan, OnboardingPlan } from './cast';
 import { sleep } from './narrate';
 import { AgentSession, CompanySession } from './state';
 
@@ -36,15 +36,19 @@ export async function signUpAgent(api: Api, plan: AgentPlan, password: string) {
  * Stripe Express onboarding as an agent does it: ask for a link, open it (the fake Stripe's
  * hosted page completes the forms and tells our webhook), then wait until payouts are enabled.
  */
-export async function onboardStripe(api: Api, agent: AgentSession): Promise<string> {
+export async function onboardStripe(
+  api: Api,
+  agent: AgentSession,
+  how: OnboardingPlan,
+): Promise<string> {
   const who = agent.plan.name;
-  if (agent.plan.onboarding === 'never') return 'never started Stripe onboarding';
+  if (how === 'never') return 'never started Stripe onboarding';
   const link = await api.post<Onboarding>(
     `${who} starts Stripe onboarding`,
     '/v1/agents/me/payout-account',
     agent.token,
   );
-  if (agent.plan.onboarding === 'abandoned') return 'opened Stripe onboarding, did not finish';
+  if (how === 'abandoned') return 'opened Stripe onboarding, did not finish';
   const page = await fetch(link.onboardingUrl, { signal: AbortSignal.timeout(15_000) });
   if (!page.ok) {
     throw new StepFailed(

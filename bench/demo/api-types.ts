@@ -60,6 +60,7 @@ export interface TicketClaim {
 
 export interface Ticket {
   id: string;
+  companyId: string;
   externalId: string;
   subject: string;
   priority: string;
@@ -140,10 +141,14 @@ export interface PayoutRun {
 }
 
 export interface Reconciliation {
-  matched: number;
-  mismatched: number;
-  missing: number;
-  unexpected: number;
+  /** Lines (and transfers no line knows) per category. */
+  counts: {
+    matched: number;
+    amount_mismatch: number;
+    missing_at_stripe: number;
+    unexpected_at_stripe: number;
+    not_sent: number;
+  };
 }
 
 export interface Statement {

@@ -5,6 +5,7 @@
  */
 import { inParallel } from './api-client';
 import type { Earnings, Ticket } from './api-types';
+import { canTake } from './cast';
 import { detail, money, possessive, say, sleep } from './narrate';
 import { Day, serverNow } from './state';
 import { PlannedTicket } from './tickets';
@@ -76,13 +77,16 @@ async function sendOne(day: Day, t: PlannedTicket, retry: boolean): Promise<void
 
 /**
  * Northwind's QA reads a fresh resolution, finds it bad and reopens it inside the reopen window:
- * the ticket goes back to the queue and the agent's pending earning for it is clawed back.
+ * the ticket goes back to the queue and the agent's pending earning for it is clawed back. QA
+ * starts once a share of Northwind's tickets is resolved (DayScale.reviewAfterResolved, one on
+ * the smallest day), then takes the first resolution that fits, so the reopen happens on any
+ * size of day, early enough for the ticket to be worked again.
  */
-export async function reviewResolutions(day: Day, afterResolved: number): Promise<void> {
+export async function reviewResolutions(day: Day, windowMs: number | null): Promise<void> {
   const company = day.companies.get('northwind')!;
   for (;;) {
     if (day.stopWork) return;
-    const pick = await resolutionToReview(day, afterResolved);
+    const pick = await resolutionToReview(day, windowMs);
     if (!pick) {
       await sleep(500);
       continue;
@@ -106,16 +110,30 @@ export async function reviewResolutions(day: Day, afterResolved: number): Promis
 }
 
 /**
- * A Northwind resolution a few seconds old whose earning the ledger has already booked (the
- * agent sees it pending). A reopen before the booking is legitimate too, but then no earning is
- * ever booked and there is nothing to claw back, which would not show the point.
+ * A Northwind resolution a second or more old, well inside the reopen window, whose earning the
+ * ledger has already booked (the agent sees it pending; a reopen before the booking is
+ * legitimate too, but then no earning is ever booked and there is nothing to claw back), and
+ * that an agent on shift all day can take again.
  */
-async function resolutionToReview(day: Day, afterResolved: number) {
+async function resolutionToReview(day: Day, windowMs: number | null) {
   const own = [...day.resolved.entries()].filter(([id]) => day.escalated.get(id) === 'northwind');
-  if (own.length < afterResolved) return null;
+  if (own.length < day.scale.reviewAfterResolved) return null;
+  // Leave time for the earnings read below and the reopen itself before the window closes.
+  const freshFor = Math.min(25_000, (windowMs ?? Infinity) - 6000);
   const now = Date.now();
   const fresh = own
-    .filter(([, r]) => now - r.at > 1000 && now - r.at < 25_000)
+    .filter(([, r]) => now - r.at > 1000 && now - r.at < freshFor)
+    .filter(([, r]) =>
+      day.agents.some(
+        (a) =>
+          a.plan.pace !== 'trainee' &&
+          canTake(a.plan, {
+            company: 'northwind',
+            language: r.language,
+            requiredSkills: r.requiredSkills,
+          }),
+      ),
+    )
     .sort((a, b) => b[1].at - a[1].at);
   for (const [ticketId, { agent }] of fresh.slice(0, 5)) {
     const earnings = await day.api.get<Earnings>(
@@ -142,6 +160,7 @@ async function showClawback(day: Day, ticketId: string, agent: Day['agents'][num
       (l) => l.kind === 'earning_reversal' && l.ticketId === ticketId,
     );
     if (reversal) {
+      day.stories.clawbackSeen = true;
       detail(
         `ledger: earning_reversal ${money(reversal.amountMinor)} on ${possessive(agent.plan.name)} ` +
           `${reversal.bucket} balance; the ticket is back in the queue`,

@@ -1,8 +1,9 @@
 /**
- * Who takes part in the demo day: two companies with their shifts, and 30 agents whose skills
- * and languages fit the shifts they will take. Everything comes from the seeded PRNG, but is
- * shaped so every kind of ticket the bots send has someone on shift who can take it (except
- * the few "hard" ones, which wait until the SLA timer relaxes them).
+ * Who takes part in the demo day: two companies with their shifts, and 30 agents (fewer on a
+ * small day) whose skills and languages fit the shifts they will take. Everything comes from
+ * the seeded PRNG, but is shaped so every kind of ticket the bots send has someone on shift who
+ * can take it (except the few "hard" ones, which wait until the SLA timer relaxes them), and
+ * that someone is never a trainee, who leaves early.
  */
 import { Rng } from './random';
 
@@ -40,6 +41,7 @@ export interface CompanyPlan {
   shifts: ShiftPlan[];
 }
 
+/** How an agent's Stripe onboarding goes (decided on payday: see scenario.ts). */
 export type OnboardingPlan = 'complete' | 'abandoned' | 'never';
 
 export interface AgentPlan {
@@ -59,10 +61,7 @@ export interface AgentPlan {
   lateByMs: number;
   /** Stops after this many resolutions and checks out (a short first day). */
   maxResolutions: number | null;
-  onboarding: OnboardingPlan;
   releaseChance: number;
-  /** Claims one ticket and walks away from it: the handle timeout gives it back. */
-  wandersOff: boolean;
 }
 
 export interface Cast {
@@ -79,6 +78,7 @@ export const TEAM_COMPANY: Record<TeamKey, CompanyKey> = {
   'bp-fraud': 'brightpay',
 };
 
+/** The full cast (30 agents); a smaller one keeps these proportions. */
 const TEAM_SIZES: [TeamKey, number][] = [
   ['nw-en', 10],
   ['nw-es', 5],
@@ -235,16 +235,39 @@ export function companyPlans(runTag: string): CompanyPlan[] {
   ];
 }
 
-export function castDay(rng: Rng, runTag: string): Cast {
+export interface CastOptions {
+  agents: number;
+  /** A trainee's short first day: this many resolutions (from, to). */
+  traineeResolutions: [number, number];
+}
+
+export function castDay(rng: Rng, runTag: string, options: CastOptions): Cast {
   const companies = companyPlans(runTag);
-  const teams = rng.shuffle(TEAM_SIZES.flatMap(([team, n]) => Array<TeamKey>(n).fill(team)));
+  const teams = rng.shuffle(
+    teamSizes(options.agents).flatMap(([team, n]) => Array<TeamKey>(n).fill(team)),
+  );
   const names = rng.shuffle(FIRST_NAMES);
   const agents = teams.map((team, i) =>
     agentPlan(rng.fork(`agent-${i}`), i, team, names[i], companies, runTag),
   );
+  assignTrainees(rng.fork('roles'), agents, options.traineeResolutions);
   ensureCoverage(rng.fork('coverage'), agents, companies);
-  assignRoles(rng.fork('roles'), agents);
   return { companies, agents, password: `demo-day-${runTag}-password` };
+}
+
+/**
+ * TEAM_SIZES scaled to `total` agents, each team at least one and the two English desks at
+ * least three (a trainee and two colleagues who can take any common ticket the other gives up).
+ */
+function teamSizes(total: number): [TeamKey, number][] {
+  const full = TEAM_SIZES.reduce((sum, [, n]) => sum + n, 0);
+  const sizes = TEAM_SIZES.map(([team, n]): [TeamKey, number] => [
+    team,
+    Math.max(team === 'nw-en' || team === 'bp-en' ? 3 : 1, Math.round((n * total) / full)),
+  ]);
+  // Rounding may miss the total by one or two: the biggest desk absorbs it.
+  sizes[0][1] += total - sizes.reduce((sum, [, n]) => sum + n, 0);
+  return sizes;
 }
 
 function agentPlan(
@@ -283,9 +306,7 @@ function agentPlan(
     thinkMs: pace === 'fast' ? [1000, 2200] : [1600, 3400],
     lateByMs: 0,
     maxResolutions: null,
-    onboarding: 'complete',
     releaseChance: 0.06,
-    wandersOff: false,
   };
 }
 
@@ -309,10 +330,11 @@ function agentSkills(rng: Rng, company: CompanyPlan, shift: ShiftPlan, team: Tea
 }
 
 /** Each team covers level 3 of every core skill, and its English speakers level 4 of the hard
- * skill, so every ticket (the hard ones after relaxation) has someone who can take it. */
+ * skill, so every ticket (the hard ones after relaxation) has someone who can take it; that
+ * someone stays all day (not a trainee). */
 function ensureCoverage(rng: Rng, agents: AgentPlan[], companies: CompanyPlan[]): void {
   for (const team of Object.keys(TEAM_COMPANY) as TeamKey[]) {
-    const members = agents.filter((a) => a.team === team);
+    const members = agents.filter((a) => a.team === team && a.pace !== 'trainee');
     const company = companies.find((c) => c.key === TEAM_COMPANY[team])!;
     for (const [skill] of company.skillMix) {
       const holders = members.flatMap((a) => a.skills.filter((s) => s.skill === skill));
@@ -323,20 +345,37 @@ function ensureCoverage(rng: Rng, agents: AgentPlan[], companies: CompanyPlan[])
   }
 }
 
-/** A few agents who make the day realistic: two trainees on a short first day, one who never
- * set up payouts, one who started Stripe onboarding and left, one who walks away mid-ticket. */
-function assignRoles(rng: Rng, agents: AgentPlan[]): void {
-  const order = rng.shuffle(agents.filter((a) => a.team === 'nw-en' || a.team === 'bp-en'));
-  const [traineeA, traineeB, neverOnboards, abandons, wanderer] = order;
-  for (const trainee of [traineeA, traineeB]) {
+/**
+ * Two trainees on a short first day, one on each English desk: they check in late and leave
+ * after a few tickets (on payday their lines are held below the minimum). The other roles (who
+ * walks away from a ticket, who gives one back, who has not set up payouts) go to whoever is
+ * in the right place when it happens: see work.ts and scenario.ts.
+ */
+function assignTrainees(rng: Rng, agents: AgentPlan[], resolutions: [number, number]): void {
+  for (const desk of ['nw-en', 'bp-en'] as TeamKey[]) {
+    const trainee = rng.pick(agents.filter((a) => a.team === desk));
     trainee.pace = 'trainee';
     trainee.thinkMs = [4000, 7000];
     trainee.lateByMs = rng.int(15_000, 25_000);
-    trainee.maxResolutions = rng.int(3, 5);
+    trainee.maxResolutions = rng.int(resolutions[0], resolutions[1]);
     trainee.releaseChance = 0;
   }
-  neverOnboards.onboarding = 'never';
-  abandons.onboarding = 'abandoned';
-  wanderer.wandersOff = true;
-  wanderer.maxConcurrentTickets = Math.max(wanderer.maxConcurrentTickets, 3);
+}
+
+/** Whether an agent (as planned) may take a ticket: its company, language and skill levels. */
+export function canTake(
+  agent: AgentPlan,
+  ticket: {
+    company: CompanyKey;
+    language: string;
+    requiredSkills: { skill: string; minLevel: number }[];
+  },
+): boolean {
+  return (
+    agent.company === ticket.company &&
+    agent.languages.includes(ticket.language) &&
+    ticket.requiredSkills.every((r) =>
+      agent.skills.some((s) => s.skill === r.skill && s.level >= r.minLevel),
+    )
+  );
 }

@@ -80,6 +80,7 @@ export async function runPayouts(
     `/v1/payout-runs/${draft.id}/approve`,
     { token: makerToken, accept: [403] },
   );
+  day.stories.selfApproval = selfApproval.data.error.code;
   say(
     `${maker.email} tries to approve her own run: 403 ${selfApproval.data.error.code} ` +
       `(maker-checker)`,
@@ -105,9 +106,11 @@ export async function runPayouts(
   const trialBalanceZero = await trialBalanceIsZero(api, makerToken);
   if (reconciliation) {
     detail(
-      `reconciliation with Stripe: ${reconciliation.matched} matched, ` +
-        `${reconciliation.mismatched} mismatched, ${reconciliation.missing} missing, ` +
-        `${reconciliation.unexpected} unexpected; trial balance ` +
+      `reconciliation with Stripe: ${reconciliation.counts.matched} matched, ` +
+        `${reconciliation.counts.amount_mismatch} mismatched, ` +
+        `${reconciliation.counts.missing_at_stripe} missing at Stripe, ` +
+        `${reconciliation.counts.unexpected_at_stripe} unexpected at Stripe, ` +
+        `${reconciliation.counts.not_sent} not sent; trial balance ` +
         `${trialBalanceZero ? 'sums to zero' : 'DOES NOT sum to zero'}`,
     );
   }

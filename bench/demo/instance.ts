@@ -7,8 +7,17 @@ import { join } from 'node:path';
 import Redis from 'ioredis';
 import { dropDatabase, freshDatabase, JWT_SECRET, REDIS_URL, startApi } from '../support';
 import { detail, say } from './narrate';
+import { DayScale } from './scale';
 
-export const DEMO_DB = 'handoff_demo';
+/** The demo's own database (DEMO_DATABASE), dropped and created afresh on every run. */
+export function demoDatabase(): string {
+  const name = process.env.DEMO_DATABASE?.trim() || 'handoff_demo';
+  // It goes into DROP/CREATE DATABASE as is: a plain identifier only.
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(name)) {
+    throw new Error('DEMO_DATABASE must be a lower-case identifier (letters, digits, _)');
+  }
+  return name;
+}
 
 export interface FinanceUser {
   email: string;
@@ -28,15 +37,20 @@ export interface Instance {
   stop: (keepData: boolean) => Promise<void>;
 }
 
-/** Demo timers: seconds instead of hours, so the whole money cycle fits in a few minutes. */
-export const DEMO_SETTINGS: Record<string, string> = {
+/**
+ * Demo timers: seconds instead of hours, so the whole money cycle fits in a few minutes. The
+ * reopen window and the payout minimum follow the size of the day (scale.ts).
+ */
+export const demoSettings = (scale: DayScale): Record<string, string> => ({
   WORKERS: 'on',
-  REOPEN_WINDOW_HOURS: '0.01', // 36 s hold before earnings become available
+  // 36 s (18 s on a day under 200 tickets) before earnings become available
+  REOPEN_WINDOW_HOURS: String(scale.reopenWindowHours),
   CHECK_IN_OPENS_MINUTES: '15',
   HANDLE_TIMEOUT_MINUTES: '1', // the shortest the setting allows
   RELEASE_COOLDOWN_MINUTES: '1',
   SHIFT_END_TICKET_GRACE_MINUTES: '1',
-  PAYOUT_MINIMUM_MINOR: '2500', // €25, so a trainee's short day is held below the minimum
+  // €25 at 500 tickets (€5 for the smallest day), so a trainee's short day is held below it
+  PAYOUT_MINIMUM_MINOR: String(scale.payoutMinimumMinor),
   STRIPE_RATE_PER_SECOND: '20',
   OUTBOX_POLL_MS: '200', // timers (SLA, release of earnings) fire within a fifth of a second
   WEBHOOK_BACKOFF_MS: '1000',
@@ -46,25 +60,33 @@ export const DEMO_SETTINGS: Record<string, string> = {
   // played in three minutes has each bot escalate faster than a real one would.
   RATE_LIMITS: 'true',
   INTAKE_THROTTLE_LIMIT: '6000',
-  DB_POOL_SIZE: '30',
-};
+  DB_POOL_SIZE: String(scale.dbPoolSize),
+});
 
-export async function openInstance(): Promise<Instance> {
+export async function openInstance(scale: DayScale): Promise<Instance> {
   const external = process.env.HANDOFF_URL?.trim();
-  return external ? useExternal(external.replace(/\/+$/, '')) : startOwn();
+  return external ? useExternal(external.replace(/\/+$/, ''), scale) : startOwn(scale);
 }
 
-async function startOwn(): Promise<Instance> {
-  const queuePrefix = `handoff-demo-${process.pid}`;
-  say(`Creating a fresh database "${DEMO_DB}" and migrating it…`);
-  const databaseUrl = await freshDatabase(DEMO_DB);
+async function startOwn(scale: DayScale): Promise<Instance> {
+  const database = demoDatabase();
+  // Its own queues and counters, also when several demos (or tests) share one Redis.
+  const queuePrefix = process.env.DEMO_QUEUE_PREFIX?.trim() || `handoff-demo-${process.pid}`;
+  const settings = demoSettings(scale);
+  say(`Creating a fresh database "${database}" and migrating it…`);
+  const databaseUrl = await freshDatabase(database);
   say('Starting the API with its workers (and the in-process fake Stripe)…');
-  const env = { ...DEMO_SETTINGS, DATABASE_URL: databaseUrl, QUEUE_PREFIX: queuePrefix };
+  const env = { ...settings, DATABASE_URL: databaseUrl, QUEUE_PREFIX: queuePrefix };
   const password = 'finance-demo-password';
   const maker = { email: 'ava.finance@handoff.example', password };
   const checker = { email: 'bo.finance@handoff.example', password };
-  // The CLI runs only need the migrated database: they run while the API starts and the day
-  // begins (each is a whole Nest process, slow on a busy machine); payouts wait for them.
+  const api = await startApi(env).catch(async (e: unknown) => {
+    await dropDatabase(database);
+    throw e;
+  });
+  // The CLI runs only need the migrated database. Each is a whole Nest process: started once
+  // the API is up (three booting at once take several times as long on a small machine), they
+  // run while the day begins; payouts wait for them.
   const staff = Promise.all(
     [maker, checker].map((user) => createStaffUser(user, databaseUrl, queuePrefix)),
   );
@@ -83,32 +105,28 @@ async function startOwn(): Promise<Instance> {
       () => undefined,
       () => undefined,
     );
-  const api = await startApi(env).catch(async (e: unknown) => {
-    await settled();
-    await dropDatabase(DEMO_DB);
-    throw e;
-  });
-  say(`API up on ${api.url}; settings: ${describeSettings()}`);
+  say(`API up on ${api.url}; settings: ${describeSettings(settings)}`);
   return {
     url: api.url,
     financeReady,
     own: true,
     maker,
     checker,
-    reopenWindowMs: Number(DEMO_SETTINGS.REOPEN_WINDOW_HOURS) * 3_600_000,
+    reopenWindowMs: scale.reopenWindowHours * 3_600_000,
     stop: async (keepData) => {
       await api.stop();
       await settled();
       // Queue keys are of no use once this process's prefix is gone; the database may be.
       await dropRedisKeys(queuePrefix);
-      if (!keepData) await dropDatabase(DEMO_DB);
+      if (!keepData) await dropDatabase(database);
     },
   };
 }
 
-function describeSettings(): string {
-  const shown = ['REOPEN_WINDOW_HOURS', 'HANDLE_TIMEOUT_MINUTES', 'PAYOUT_MINIMUM_MINOR'];
-  return shown.map((k) => `${k}=${DEMO_SETTINGS[k]}`).join(' ');
+const SHOWN = ['REOPEN_WINDOW_HOURS', 'HANDLE_TIMEOUT_MINUTES', 'PAYOUT_MINIMUM_MINOR'];
+
+function describeSettings(settings: Record<string, string>): string {
+  return SHOWN.map((k) => `${k}=${settings[k]}`).join(' ');
 }
 
 /** The one step outside the HTTP API: staff users exist only through the CLI. */
@@ -158,7 +176,7 @@ async function dropRedisKeys(prefix: string): Promise<void> {
 }
 
 /** Someone else's instance: its settings are its own; finance users come from the environment. */
-async function useExternal(url: string): Promise<Instance> {
+async function useExternal(url: string, scale: DayScale): Promise<Instance> {
   const need = [
     'DEMO_FINANCE_MAKER_EMAIL',
     'DEMO_FINANCE_MAKER_PASSWORD',
@@ -174,7 +192,7 @@ async function useExternal(url: string): Promise<Instance> {
     );
   }
   say(`Using the running instance at ${url} (its own settings and workers)`);
-  detail(`For a demo-sized day it should run with: ${recommended()}`);
+  detail(`For a day of this size it should run with: ${recommended(scale)}`);
   return {
     url,
     own: false,
@@ -192,7 +210,6 @@ async function useExternal(url: string): Promise<Instance> {
   };
 }
 
-function recommended(): string {
-  const keys = ['REOPEN_WINDOW_HOURS', 'HANDLE_TIMEOUT_MINUTES', 'PAYOUT_MINIMUM_MINOR'];
-  return [...keys.map((k) => `${k}=${DEMO_SETTINGS[k]}`), 'AUTH_THROTTLE_LIMIT=1000'].join(' ');
+function recommended(scale: DayScale): string {
+  return `${describeSettings(demoSettings(scale))} AUTH_THROTTLE_LIMIT=1000`;
 }

@@ -3,17 +3,18 @@
  *
  *   npm run demo                      # own instance, fresh database handoff_demo, ~3 minutes
  *   DEMO_SEED=7 npm run demo          # another (reproducible) cast and ticket mix
- *   DEMO_TICKETS=200 npm run demo     # a smaller day
+ *   DEMO_TICKETS=20 npm run demo      # a smaller day (20–5000; 20 takes under 2 minutes)
  *   DEMO_KEEP=1 npm run demo          # leave the instance running to explore with curl
+ *   DEMO_SUMMARY_JSON=day.json …      # also write what the day showed, for machines
  *   HANDOFF_URL=http://localhost:3000 DEMO_FINANCE_MAKER_EMAIL=… … npm run demo
  *
  * See docs/demo.md. Exit 0 when the day completes, 1 with the failing step otherwise.
  */
 import { Api, inParallel, StepFailed } from './api-client';
-import type { Earnings, Statement } from './api-types';
+import type { Earnings, Statement, Ticket } from './api-types';
 import { CompanyKey, castDay } from './cast';
 import { runPayouts } from './finance';
-import { Instance, openInstance } from './instance';
+import { demoDatabase, Instance, openInstance } from './instance';
 import { chapter, detail, elapsedMs, say } from './narrate';
 import { Rng, seedFromEnv } from './random';
 import * as report from './report';
@@ -24,10 +25,13 @@ import {
   narrateEvents,
   openForBusiness,
   scheduleFor,
+  signUpAgents,
   waitForEarnings,
   workTheShift,
 } from './scenario';
+import { DayScale, DEFAULT_TICKETS, MAX_TICKETS, MIN_TICKETS, scaleFor } from './scale';
 import { Day } from './state';
+import { summarise as summaryOf, writeSummary } from './summary-json';
 import { planTickets } from './tickets';
 import { WebhookReceiver } from './webhooks';
 
@@ -35,19 +39,22 @@ const DEFAULT_SEED = 20261128;
 
 interface Settings {
   seed: number;
-  tickets: number;
+  scale: DayScale;
   keep: boolean;
+  /** DEMO_SUMMARY_JSON: where to write the machine-readable summary, if anywhere. */
+  summaryPath: string | null;
 }
 
 function settings(): Settings {
-  const tickets = Number(process.env.DEMO_TICKETS ?? 500);
-  if (!Number.isInteger(tickets) || tickets < 20 || tickets > 5000) {
-    throw new Error('DEMO_TICKETS must be a whole number from 20 to 5000');
+  const tickets = Number(process.env.DEMO_TICKETS ?? DEFAULT_TICKETS);
+  if (!Number.isInteger(tickets) || tickets < MIN_TICKETS || tickets > MAX_TICKETS) {
+    throw new Error(`DEMO_TICKETS must be a whole number from ${MIN_TICKETS} to ${MAX_TICKETS}`);
   }
   return {
     seed: seedFromEnv(process.env.DEMO_SEED, DEFAULT_SEED),
-    tickets,
+    scale: scaleFor(tickets),
     keep: process.env.DEMO_KEEP === '1',
+    summaryPath: process.env.DEMO_SUMMARY_JSON?.trim() || null,
   };
 }
 
@@ -62,10 +69,14 @@ async function clockSkew(api: Api): Promise<number> {
 async function runDay(instance: Instance, s: Settings, receiver: WebhookReceiver | null) {
   const rng = new Rng(s.seed);
   const runTag = instance.own ? 'demo' : `d${Date.now().toString(36)}`;
-  const cast = castDay(rng.fork('cast'), runTag);
+  const cast = castDay(rng.fork('cast'), runTag, {
+    agents: s.scale.agents,
+    traineeResolutions: s.scale.traineeResolutions,
+  });
   const api = new Api(instance.url);
   const day: Day = {
     api,
+    scale: s.scale,
     companies: new Map(),
     agents: [],
     shiftStartsAt: new Date(),
@@ -74,10 +85,13 @@ async function runDay(instance: Instance, s: Settings, receiver: WebhookReceiver
     resolved: new Map(),
     escalationsDone: false,
     reopen: null,
+    stories: { walkedAway: null, released: null, clawbackSeen: false, selfApproval: null },
     stopWork: false,
   };
+  current = day;
+  const signedUp = signUpAgents(day, cast);
   await openForBusiness(day, cast, receiver);
-  const planned = planTickets(rng.fork('tickets'), cast.companies, s.tickets);
+  const planned = planTickets(rng.fork('tickets'), cast.companies, s.scale.tickets);
   const backlog = planned.filter((t) => t.phase === 'backlog').length;
   say(`The bots start escalating: ${backlog} tickets pile up before the shift, the rest during it`);
   let botFailure: unknown = null;
@@ -85,24 +99,27 @@ async function runDay(instance: Instance, s: Settings, receiver: WebhookReceiver
     () => void (day.escalationsDone = true),
   );
   bots.catch((e: unknown) => (botFailure = e));
-  await agentsGetReady(day, cast);
+  await agentsGetReady(day, cast, signedUp);
   await countdown(day, () => botFailure);
   if (botFailure) throw botFailure;
   const breaches = () =>
     receiver
       ? [...receiver.counts.values()].reduce((n, m) => n + (m.get('ticket.sla_breached') ?? 0), 0)
       : null;
-  await workTheShift(day, rng.fork('work'), s.tickets, bots, breaches);
-  await waitForEarnings(day, instance.reopenWindowMs);
+  await workTheShift(day, rng.fork('work'), bots, breaches, instance.reopenWindowMs);
+  await waitForEarnings(day, instance.reopenWindowMs, rng.fork('payday'));
   await instance.financeReady;
   const payout = await runPayouts(day, instance.maker, instance.checker);
   return { day, cast, payout };
 }
 
+/** The day so far, for the machine-readable summary when it fails part way. */
+let current: Day | null = null;
+
 async function summarise(
   result: Awaited<ReturnType<typeof runDay>>,
   receiver: WebhookReceiver | null,
-) {
+): Promise<Map<string, Ticket>> {
   const { day, payout } = result;
   chapter('Summary');
   const tickets = await readBackTickets(day);
@@ -141,6 +158,7 @@ async function summarise(
     report.webhooks(day, receiver);
   }
   report.footer(day, elapsedMs());
+  return tickets;
 }
 
 /** DEMO_KEEP=1: leave everything up and say how to look around and how to stop. */
@@ -163,9 +181,10 @@ async function keepRunning(instance: Instance, result: Awaited<ReturnType<typeof
       `-d '{"email":"${instance.maker.email}","password":"${instance.maker.password}"}'`,
   );
   if (instance.own) {
+    const database = demoDatabase();
     detail(
-      'Press Ctrl-C to stop the API; the database handoff_demo is kept ' +
-        '(drop it with: dropdb -h 127.0.0.1 -U postgres handoff_demo)',
+      `Press Ctrl-C to stop the API; the database ${database} is kept ` +
+        `(drop it with: dropdb -h 127.0.0.1 -U postgres ${database})`,
     );
     await new Promise<void>((resolve) => {
       process.once('SIGINT', resolve);
@@ -174,24 +193,27 @@ async function keepRunning(instance: Instance, result: Awaited<ReturnType<typeof
   }
 }
 
-function explain(e: unknown): void {
+function explain(e: unknown): string {
   console.error('');
   if (e instanceof StepFailed) {
     console.error(`✗ DEMO FAILED at step: ${e.step}`);
     console.error(`  ${e.request} → HTTP ${e.status}`);
     console.error(`  ${e.body.slice(0, 2000)}`);
-  } else {
-    // The message says what went wrong; the stack only helps when debugging the demo itself.
-    const err = e as Error;
-    console.error(`✗ DEMO FAILED: ${process.env.DEMO_DEBUG ? err?.stack : (err?.message ?? e)}`);
+    return `${e.step}: ${e.request} → HTTP ${e.status}`;
   }
+  // The message says what went wrong; the stack only helps when debugging the demo itself.
+  const err = e as Error;
+  console.error(`✗ DEMO FAILED: ${process.env.DEMO_DEBUG ? err?.stack : (err?.message ?? e)}`);
+  return String(err?.message ?? e);
 }
 
 async function main(): Promise<number> {
   const s = settings();
   chapter('Handoff: a day on the marketplace');
-  say(`seed ${s.seed} (DEMO_SEED), ${s.tickets} tickets, 30 agents, 2 companies`);
-  const instance = await openInstance();
+  say(
+    `seed ${s.seed} (DEMO_SEED), ${s.scale.tickets} tickets, ${s.scale.agents} agents, 2 companies`,
+  );
+  const instance = await openInstance(s.scale);
   let interrupted = false;
   const onSignal = () => {
     interrupted = true;
@@ -201,13 +223,15 @@ async function main(): Promise<number> {
   if (!s.keep) process.once('SIGINT', onSignal);
   const receiver = instance.own ? new WebhookReceiver(narrateEvents()) : null;
   let code = 0;
+  let failure: string | null = null;
   let result: Awaited<ReturnType<typeof runDay>> | null = null;
+  let tickets: Map<string, Ticket> | null = null;
   try {
     await receiver?.start();
     result = await runDay(instance, s, receiver);
-    await summarise(result, receiver);
+    tickets = await summarise(result, receiver);
   } catch (e) {
-    explain(e);
+    failure = explain(e);
     code = 1;
   }
   if (interrupted) return 130;
@@ -220,7 +244,17 @@ async function main(): Promise<number> {
     }
   } catch (e) {
     console.error(`Cleanup failed: ${(e as Error).message}`);
+    failure ??= `cleanup: ${(e as Error).message}`;
     code = code || 1;
+  }
+  if (s.summaryPath) {
+    writeSummary(s.summaryPath, {
+      ok: code === 0,
+      error: failure,
+      seed: s.seed,
+      runtimeMs: elapsedMs(),
+      ...summaryOf(current, tickets, result?.payout ?? null),
+    });
   }
   return code;
 }

@@ -156,7 +156,7 @@ export function payouts(outcome: PayoutOutcome): void {
     ],
   );
   console.log(
-    `  reconciliation: ${reconciliation ? `${reconciliation.matched} matched, ${reconciliation.mismatched + reconciliation.missing + reconciliation.unexpected} off` : 'nothing paid'}` +
+    `  reconciliation: ${reconciliation ? `${reconciliation.counts.matched} matched, ${reconciliation.counts.amount_mismatch + reconciliation.counts.missing_at_stripe + reconciliation.counts.unexpected_at_stripe} off` : 'nothing paid'}` +
       `; trial balance ${trialBalanceZero ? 'sums to zero' : 'DOES NOT sum to zero'}`,
   );
 }

@@ -1,12 +1,13 @@
 /**
  * The day, chapter by chapter: companies open, agents get ready, the shift is worked, money is
- * held then paid. Each chapter narrates what happens; any failed step throws StepFailed.
+ * held (meanwhile the agents set up payouts) then paid. Each chapter narrates what happens; any
+ * failed step throws StepFailed. Timings come from the day's scale (scale.ts).
  */
 import { inParallel } from './api-client';
 import type { Earnings } from './api-types';
 import { checkIn, checkOut, onboardStripe, signUpAgent, takeSeat } from './agents';
 import { reviewResolutions, Schedule } from './bots';
-import { Cast } from './cast';
+import { Cast, OnboardingPlan } from './cast';
 import { certify, postShifts, registerWebhook, signUpCompany } from './companies';
 import {
   chapter,
@@ -20,15 +21,11 @@ import {
   elapsedMs,
 } from './narrate';
 import { Rng } from './random';
-import { Day, serverNow } from './state';
+import { AgentSession, Day, serverNow } from './state';
 import { WebhookEvent, WebhookReceiver } from './webhooks';
 import { desk, workShift } from './work';
 
-/** Shifts must start in the future; a minute ahead leaves time to get ready, check-in is open. */
-const SHIFT_LEAD_MS = 60_000;
 const SHIFT_LENGTH_MS = 30 * 60_000; // at least 15 minutes by the API's rules
-const REOPEN_AFTER_RESOLVED = 30;
-const WORK_LIMIT_MS = 4 * 60_000;
 
 export async function openForBusiness(day: Day, cast: Cast, receiver: WebhookReceiver | null) {
   chapter('Morning: two companies open for business');
@@ -41,7 +38,8 @@ export async function openForBusiness(day: Day, cast: Cast, receiver: WebhookRec
     }
   }
   if (receiver) say('Both register a webhook endpoint (signed events, verified by the receiver)');
-  const start = Math.ceil((serverNow(day).getTime() + SHIFT_LEAD_MS) / 5000) * 5000;
+  // Shifts must start in the future; the lead leaves time to get ready (check-in is open).
+  const start = Math.ceil((serverNow(day).getTime() + day.scale.shiftLeadMs) / 1000) * 1000;
   day.shiftStartsAt = new Date(start);
   say(`They post shifts for today, starting ${day.shiftStartsAt.toISOString().slice(11, 19)} UTC:`);
   for (const company of day.companies.values()) {
@@ -60,11 +58,23 @@ export function scheduleFor(day: Day): Schedule {
   };
 }
 
-export async function agentsGetReady(day: Day, cast: Cast): Promise<void> {
+/**
+ * Sign-up, profile and skills for every agent. Started while the companies open (nothing in it
+ * depends on them), so the agents are ready soon after the shifts are posted.
+ */
+export function signUpAgents(day: Day, cast: Cast): Promise<AgentSession[]> {
+  const signedUp = inParallel(cast.agents, 10, (plan) => signUpAgent(day.api, plan, cast.password));
+  signedUp.catch(() => undefined); // awaited, and reported, in agentsGetReady
+  return signedUp;
+}
+
+export async function agentsGetReady(
+  day: Day,
+  cast: Cast,
+  signedUp: Promise<AgentSession[]>,
+): Promise<void> {
   chapter('Agents get ready');
-  day.agents = await inParallel(cast.agents, 10, (plan) =>
-    signUpAgent(day.api, plan, cast.password),
-  );
+  day.agents = await signedUp;
   const langs = new Map<string, number>();
   for (const a of cast.agents) for (const l of a.languages) langs.set(l, (langs.get(l) ?? 0) + 1);
   say(
@@ -77,12 +87,6 @@ export async function agentsGetReady(day: Day, cast: Cast): Promise<void> {
         a.skills.map((s) => `${s.skill} ${s.level}`).join(', '),
     );
   }
-  const outcomes = await inParallel(day.agents, 10, (a) => onboardStripe(day.api, a));
-  const enabled = day.agents.filter((a) => a.payoutsEnabled).length;
-  say(`${enabled} agents onboarded to Stripe Connect: link → hosted page → payouts enabled`);
-  day.agents.forEach((a, i) => {
-    if (!a.payoutsEnabled) detail(`${a.plan.name}: ${outcomes[i]}`);
-  });
   const brightpay = day.companies.get('brightpay')!;
   const specialists = day.agents.filter((a) => a.plan.team === 'bp-fraud');
   await certify(
@@ -123,10 +127,11 @@ export async function countdown(day: Day, failed: () => unknown): Promise<void> 
 export async function workTheShift(
   day: Day,
   rng: Rng,
-  total: number,
   bots: Promise<unknown>,
   breaches: () => number | null,
+  reopenWindowMs: number | null,
 ): Promise<void> {
+  const total = day.scale.tickets;
   chapter('The shift starts: agents work the queue');
   let failure: unknown = null;
   const fail = (e: unknown) => {
@@ -135,11 +140,11 @@ export async function workTheShift(
   };
   bots.catch(fail);
   let reviewed = false;
-  const review = reviewResolutions(day, REOPEN_AFTER_RESOLVED)
+  const review = reviewResolutions(day, reopenWindowMs)
     .then(() => (reviewed = true))
     .catch(fail);
   const agents = day.agents.map((a, i) => workShift(day, a, rng.fork(`work-${i}`)).catch(fail));
-  const deadline = Date.now() + WORK_LIMIT_MS;
+  const deadline = Date.now() + day.scale.workLimitMs;
   while (!day.stopWork) {
     const done = day.escalationsDone && day.resolved.size >= total && reviewed;
     if (done) break;
@@ -166,26 +171,24 @@ export async function workTheShift(
   say(`${stillIn.length} agents check out`);
 }
 
-/** Earnings sit pending for the reopen window, then become available on their own. */
-export async function waitForEarnings(day: Day, windowMs: number | null): Promise<void> {
+/**
+ * Earnings sit pending for the reopen window, then become available on their own; meanwhile
+ * the agents set up payouts.
+ */
+export async function waitForEarnings(day: Day, windowMs: number | null, rng: Rng): Promise<void> {
   chapter('Money: the reopen window, then payouts');
   say(
     windowMs === null
-      ? 'Earnings are pending for the instance’s reopen window; waiting for them'
-      : `Earnings are pending for the ${Math.round(windowMs / 1000)} s reopen window; waiting`,
+      ? 'Earnings are pending for the instance’s reopen window; meanwhile agents set up payouts'
+      : `Earnings are pending for the ${Math.round(windowMs / 1000)} s reopen window; ` +
+          'meanwhile agents set up payouts',
   );
+  await setUpPayouts(day, rng);
   const deadline = Date.now() + (windowMs ?? 60_000) + 60_000;
   for (;;) {
-    const all = await inParallel(day.agents, 10, (a) =>
-      day.api.get<Earnings>(
-        `${a.plan.name} reads earnings`,
-        '/v1/agents/me/earnings?limit=1',
-        a.token,
-      ),
-    );
-    const eur = all.map((e) => e.balances.find((b) => b.currency === 'EUR'));
-    const pending = eur.reduce((s, b) => s + (b?.pending ?? 0), 0);
-    const available = eur.reduce((s, b) => s + (b?.available ?? 0), 0);
+    const eur = await euroBalances(day);
+    const pending = eur.reduce((s, b) => s + b.pending, 0);
+    const available = eur.reduce((s, b) => s + b.available, 0);
     if (pending === 0) {
       endProgress();
       say(`All earnings available: ${money(available)} across ${day.agents.length} agents`);
@@ -197,8 +200,44 @@ export async function waitForEarnings(day: Day, windowMs: number | null): Promis
       return;
     }
     progress(`pending ${money(pending)} → available ${money(available)}`, 5000);
-    await sleep(2000);
+    await sleep(1000);
   }
+}
+
+async function euroBalances(day: Day) {
+  const all = await inParallel(day.agents, 10, (a) =>
+    day.api.get<Earnings>(
+      `${a.plan.name} reads earnings`,
+      '/v1/agents/me/earnings?limit=1',
+      a.token,
+    ),
+  );
+  return all.map(
+    (e) => e.balances.find((b) => b.currency === 'EUR') ?? { pending: 0, available: 0, paid: 0 },
+  );
+}
+
+/**
+ * Stripe Connect onboarding: `POST /v1/agents/me/payout-account`, open the returned link (the
+ * fake Stripe's hosted page completes it and sends a signed `account.updated` to our Connect
+ * webhook), then poll until payouts are enabled. Two agents who earned something have not: one
+ * never starts, one leaves the forms unfinished, so the payout run holds their lines. Never the
+ * agent who earned most (someone must be paid) nor a trainee (their line shows the minimum).
+ */
+async function setUpPayouts(day: Day, rng: Rng): Promise<void> {
+  const earned = (await euroBalances(day)).map((b) => b.pending + b.available);
+  const busiest = day.agents[earned.indexOf(Math.max(...earned))];
+  const earners = day.agents.filter((a, i) => earned[i] > 0 && a !== busiest);
+  const regulars = earners.filter((a) => a.plan.pace !== 'trainee');
+  const [never, abandons] = rng.shuffle(regulars.length >= 2 ? regulars : earners);
+  const how = (a: AgentSession): OnboardingPlan =>
+    a === never ? 'never' : a === abandons ? 'abandoned' : 'complete';
+  const outcomes = await inParallel(day.agents, 10, (a) => onboardStripe(day.api, a, how(a)));
+  const enabled = day.agents.filter((a) => a.payoutsEnabled).length;
+  say(`${enabled} agents onboarded to Stripe Connect: link → hosted page → payouts enabled`);
+  day.agents.forEach((a, i) => {
+    if (!a.payoutsEnabled) detail(`${a.plan.name}: ${outcomes[i]}`);
+  });
 }
 
 /** Narrates what the companies' webhook endpoint hears that matters to the story. */
@@ -208,7 +247,7 @@ export function narrateEvents(): (company: string, event: WebhookEvent) => void 
   return (_company, event) => {
     const inner = (event.data.data ?? {}) as {
       relaxedSkills?: { skill: string; from: number; to: number }[];
-      priorityRaisedTo?: number;
+      priorityRaisedTo?: number | string;
       releasedBy?: string;
     };
     const ref = String(event.data.externalId);
@@ -218,7 +257,10 @@ export function narrateEvents(): (company: string, event: WebhookEvent) => void 
       const hard = (inner.relaxedSkills ?? []).some((r) => r.from === 5);
       // A few examples of each kind tell the story; the progress line keeps the count.
       if (hard ? ++hardSeen <= 3 : breaches - hardSeen <= 3) {
-        const priority = ['low', 'normal', 'high', 'urgent'][inner.priorityRaisedTo ?? 0];
+        // The priority's name ("high"), or its rank (2) as older instances send it.
+        const raised = inner.priorityRaisedTo ?? 0;
+        const priority =
+          typeof raised === 'number' ? ['low', 'normal', 'high', 'urgent'][raised] : raised;
         say(
           `SLA breached: ${ref} unclaimed past its deadline → priority ${priority}` +
             (relaxed.length ? `, relaxed ${relaxed.join(', ')}` : '') +

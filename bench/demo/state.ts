@@ -2,6 +2,7 @@
 import { Api } from './api-client';
 import type { Shift } from './api-types';
 import { AgentPlan, CompanyKey, CompanyPlan, TeamKey } from './cast';
+import { DayScale } from './scale';
 
 export interface CompanySession {
   plan: CompanyPlan;
@@ -22,8 +23,30 @@ export interface AgentSession {
   released: number;
 }
 
+export interface Resolution {
+  agent: AgentSession;
+  at: number;
+  skill: string;
+  /** What the ticket asks for, to know who could take it again were it reopened. */
+  language: string;
+  requiredSkills: { skill: string; minLevel: number }[];
+}
+
+/** The story beats that happen to whoever is in the right place (for the summary, too). */
+export interface Stories {
+  /** Claimed a ticket and walked away from it: the handle timeout gives it back. */
+  walkedAway: { agent: AgentSession; ticketId: string; subject: string } | null;
+  /** The first ticket an agent gave back, with a reason. */
+  released: { agent: AgentSession; ticketId: string; subject: string } | null;
+  /** The reopened ticket's earning reversal, as its agent saw it in their own earnings. */
+  clawbackSeen: boolean;
+  /** The error code the finance maker got approving her own run (maker-checker). */
+  selfApproval: string | null;
+}
+
 export interface Day {
   api: Api;
+  scale: DayScale;
   companies: Map<CompanyKey, CompanySession>;
   agents: AgentSession[];
   shiftStartsAt: Date;
@@ -32,9 +55,10 @@ export interface Day {
   /** Ticket id → company, for everything the bots escalated. */
   escalated: Map<string, CompanyKey>;
   /** Tickets resolved and not reopened since: the work is done when it covers every ticket. */
-  resolved: Map<string, { agent: AgentSession; at: number; skill: string }>;
+  resolved: Map<string, Resolution>;
   escalationsDone: boolean;
   reopen: { ticketId: string; agent: AgentSession; subject: string } | null;
+  stories: Stories;
   /** Set when the agents should stop (all work done, or the time limit). */
   stopWork: boolean;
 }

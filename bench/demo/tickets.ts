@@ -5,6 +5,7 @@
  */
 import { CompanyKey, CompanyPlan } from './cast';
 import { Rng } from './random';
+import { NORTHWIND_SHARE } from './scale';
 import { TOPICS } from './ticket-templates';
 
 export type Priority = 'low' | 'normal' | 'high' | 'urgent';
@@ -29,41 +30,80 @@ export interface PlannedTicket {
   phase: 'backlog' | 'live';
   /** 0–1: where in its phase it is sent. */
   at: number;
-  kind: 'regular' | 'hard' | 'specialist';
+  kind: TicketKind;
   /** Builds the body at send time (the transcript is stamped just before then). */
   body: (now: Date) => Escalation;
 }
 
+/**
+ * regular: any skill, language and level up to 3; hard: the hard skill at level 5 (breaches,
+ * then relaxed to 4); specialist: fraud at 3 (the certified team); common: English, one of
+ * the English desk's own skills at level 1–2, so every colleague on that desk can take it.
+ */
+export type TicketKind = 'regular' | 'hard' | 'specialist' | 'common';
+
 const BACKLOG_SHARE = 0.2;
 const SHORT_SLA_SHARE = 0.1;
 const HARD_SHARE = 0.02;
+/** Per company, in the backlog: one for the agent who walks away, one for a release. */
+const STORY_COMMON = 2;
 
 export function planTickets(rng: Rng, companies: CompanyPlan[], total: number): PlannedTicket[] {
-  const perCompany = [Math.ceil(total * 0.52), total - Math.ceil(total * 0.52)];
-  const planned = companies.flatMap((company, ci) =>
-    Array.from({ length: perCompany[ci] }, (_, i) =>
-      planOne(rng.fork(`${company.key}-${i}`), company, i),
-    ),
-  );
+  const nw = Math.ceil(total * NORTHWIND_SHARE);
+  const perCompany = [nw, total - nw];
+  const planned = companies.flatMap((company, ci) => {
+    const n = perCompany[ci];
+    // The story tickets are counted, not drawn by chance, so even a 20-ticket day has them: at
+    // least one hard ticket, and the common ones waiting in the backlog when the shift starts.
+    const order = rng.fork(`${company.key}-kinds`).shuffle(range(n));
+    const hard = order.slice(0, Math.max(1, Math.round(n * HARD_SHARE)));
+    const common = order.slice(hard.length, hard.length + STORY_COMMON);
+    const kinds = new Map<number, TicketKind>([
+      ...hard.map((i): [number, TicketKind] => [i, 'hard']),
+      ...common.map((i): [number, TicketKind] => [i, 'common']),
+    ]);
+    // One hard ticket in the backlog breaches (and is relaxed) early in the shift.
+    const early = new Set([hard[0], ...common]);
+    return range(n).map((i) =>
+      planOne(rng.fork(`${company.key}-${i}`), company, i, kinds.get(i), early.has(i)),
+    );
+  });
+  // A fifth of the day piles up before the shift: the story tickets, and more by lot.
+  const live = rng.fork('backlog').shuffle(planned.filter((t) => t.phase === 'live'));
+  const backlog = planned.length - live.length;
+  for (const t of live.slice(0, Math.max(0, Math.round(total * BACKLOG_SHARE) - backlog))) {
+    t.phase = 'backlog';
+  }
   return planned.sort((a, b) => phaseOrder(a) - phaseOrder(b));
 }
 
+const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+
 const phaseOrder = (t: PlannedTicket) => (t.phase === 'backlog' ? 0 : 1) + t.at;
 
-function planOne(rng: Rng, company: CompanyPlan, i: number): PlannedTicket {
-  const kind = rng.chance(HARD_SHARE)
-    ? 'hard'
-    : rng.weighted<'regular' | 'specialist'>([
-        ['regular', 100],
-        ['specialist', company.specialistSkill ? 8 : 0],
-      ]);
+function planOne(
+  rng: Rng,
+  company: CompanyPlan,
+  i: number,
+  given: TicketKind | undefined,
+  early: boolean,
+): PlannedTicket {
+  const kind: TicketKind =
+    given ??
+    rng.weighted<'regular' | 'specialist'>([
+      ['regular', 100],
+      ['specialist', company.specialistSkill ? 8 : 0],
+    ]);
+  const desk = company.shifts.find((s) => s.languages.includes('en'))!;
   const skill =
     kind === 'hard'
       ? company.hardSkill
       : kind === 'specialist'
         ? company.specialistSkill!
-        : rng.weighted(company.skillMix.filter(([s]) => s !== company.specialistSkill));
-  // Hard and specialist tickets are for the English-speaking teams that cover them.
+        : kind === 'common'
+          ? rng.pick(desk.requiredSkills).skill
+          : rng.weighted(company.skillMix.filter(([s]) => s !== company.specialistSkill));
+  // Hard, specialist and common tickets are for the English-speaking teams that cover them.
   const language = kind === 'regular' ? rng.weighted(company.languageMix) : 'en';
   const priority = rng.weighted<Priority>([
     ['low', 15],
@@ -76,18 +116,20 @@ function planOne(rng: Rng, company: CompanyPlan, i: number): PlannedTicket {
       ? 5
       : kind === 'specialist'
         ? 3
-        : rng.weighted([
-            [1, 30],
-            [2, 45],
-            [3, 25],
-          ]);
+        : kind === 'common'
+          ? rng.int(1, 2)
+          : rng.weighted([
+              [1, 30],
+              [2, 45],
+              [3, 25],
+            ]);
   const requiredSkills = [{ skill, minLevel: level }];
   const others = company.skillMix
     .map(([s]) => s)
     .filter((s) => s !== skill && s !== company.specialistSkill && s !== company.hardSkill);
   // A second skill at level 1 only: every team member holds every core skill at 1 or more, so
   // the primary skill's level alone decides who can take it (and someone always can).
-  if (kind === 'regular' && rng.chance(0.25)) {
+  if ((kind === 'regular' || kind === 'common') && rng.chance(0.25)) {
     requiredSkills.push({ skill: rng.pick(others), minLevel: 1 });
   }
   // A short claim deadline for some: those waiting in the backlog breach before the shift.
@@ -106,7 +148,7 @@ function planOne(rng: Rng, company: CompanyPlan, i: number): PlannedTicket {
   const summary = fill(rng.pick(topic.summary));
   return {
     company: company.key,
-    phase: rng.chance(BACKLOG_SHARE) ? 'backlog' : 'live',
+    phase: early ? 'backlog' : 'live',
     at: rng.next(),
     kind,
     body: (now) => ({

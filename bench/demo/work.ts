@@ -1,10 +1,13 @@
 /**
  * An agent's shift: claim the best ticket it may take, read it (think time), then resolve it,
- * or now and then give it back with a reason. Trainees come late and leave early; one agent
- * walks away from a ticket, which the handle timeout later returns to the queue.
+ * or now and then give it back with a reason. Trainees come late and leave early. The first
+ * agent to claim a ticket a colleague could take instead walks away from it (the handle timeout
+ * later returns it to the queue), and the next one gives theirs back: whatever the size of the
+ * day, both happen as the shift starts, on the common tickets waiting in the backlog.
  */
 import { checkIn, checkOut } from './agents';
 import type { AgentTicket } from './api-types';
+import { canTake } from './cast';
 import { money, say, sleep } from './narrate';
 import { Rng } from './random';
 import { AgentSession, Day } from './state';
@@ -22,12 +25,17 @@ export async function workShift(day: Day, agent: AgentSession, rng: Rng): Promis
     say(`${plan.name} (trainee) checks in ${Math.round(plan.lateByMs / 1000)} s late`);
   }
   const releasedByMe = new Set<string>();
-  let wandered = false;
   let idle = 0;
+  // Few agents may poll more often without starving the timers in the API's process (and stay
+  // under the write limit, 120 a minute each: claim-next is a write).
+  const idleCap = day.agents.length <= 12 ? 1 : 4;
   while (!day.stopWork) {
     if (plan.maxResolutions !== null && agent.resolved >= plan.maxResolutions) {
       await checkOut(day.api, agent);
-      say(`${plan.name} ends a short first day after ${agent.resolved} tickets and checks out`);
+      const n = agent.resolved;
+      say(
+        `${plan.name} ends a short first day after ${n} ticket${n === 1 ? '' : 's'} and checks out`,
+      );
       return;
     }
     const claim = await day.api.call<AgentTicket>(
@@ -40,13 +48,15 @@ export async function workShift(day: Day, agent: AgentSession, rng: Rng): Promis
       // Nothing for me right now: look again soon, less often the longer the queue stays empty
       // (30 agents polling flat out would starve the timers running in the same process).
       idle += 1;
-      await sleep(rng.between(600, 1200) * Math.min(idle, 4));
+      await sleep(rng.between(600, 1200) * Math.min(idle, idleCap));
       continue;
     }
     idle = 0;
     const ticket = claim.data;
-    if (plan.wandersOff && !wandered) {
-      wandered = true;
+    const stories = day.stories;
+    // Checked and taken in one synchronous step: one agent gets each story.
+    if (!stories.walkedAway && plan.pace !== 'trainee' && mayGiveBack(day, agent, ticket)) {
+      stories.walkedAway = { agent, ticketId: ticket.id, subject: ticket.subject };
       desk.abandoned += 1;
       say(
         `${plan.name} claims "${ticket.subject}" and walks away from it; ` +
@@ -57,7 +67,13 @@ export async function workShift(day: Day, agent: AgentSession, rng: Rng): Promis
     desk.inProgress += 1;
     try {
       await sleep(rng.between(plan.thinkMs[0], plan.thinkMs[1]));
-      if (mayRelease(ticket) && !releasedByMe.has(ticket.id) && rng.chance(plan.releaseChance)) {
+      const first = !stories.released && plan.pace !== 'trainee';
+      if (
+        mayGiveBack(day, agent, ticket) &&
+        !releasedByMe.has(ticket.id) &&
+        (first || rng.chance(plan.releaseChance))
+      ) {
+        if (first) stories.released = { agent, ticketId: ticket.id, subject: ticket.subject };
         releasedByMe.add(ticket.id);
         await release(day, agent, ticket, rng.pick(RELEASE_REASONS));
       } else {
@@ -70,11 +86,20 @@ export async function workShift(day: Day, agent: AgentSession, rng: Rng): Promis
 }
 
 /**
- * Agents give back only common tickets (English, levels up to 2), which many colleagues can
- * take: a rare one released by its only eligible agent would wait out the release cool-down.
+ * Agents give back (or walk away from) only common tickets (English, levels up to 2) that a
+ * colleague on shift all day may take: one given back by its only eligible agent would wait out
+ * the release cool-down, and a trainee may have left by then.
  */
-const mayRelease = (t: AgentTicket) =>
-  t.language === 'en' && t.requiredSkills.every((s) => s.minLevel <= 2);
+function mayGiveBack(day: Day, agent: AgentSession, t: AgentTicket): boolean {
+  const company = [...day.companies.values()].find((c) => c.id === t.companyId)?.plan.key;
+  if (!company || t.language !== 'en' || t.requiredSkills.some((s) => s.minLevel > 2)) {
+    return false;
+  }
+  const ticket = { company, language: t.language, requiredSkills: t.requiredSkills };
+  return day.agents.some(
+    (a) => a !== agent && a.plan.pace !== 'trainee' && canTake(a.plan, ticket),
+  );
+}
 
 async function release(day: Day, agent: AgentSession, ticket: AgentTicket, reason: string) {
   await day.api.post(
@@ -104,7 +129,13 @@ async function resolve(day: Day, agent: AgentSession, ticket: AgentTicket, rng: 
     },
   );
   agent.resolved += 1;
-  day.resolved.set(ticket.id, { agent, at: Date.now(), skill });
+  day.resolved.set(ticket.id, {
+    agent,
+    at: Date.now(),
+    skill,
+    language: ticket.language,
+    requiredSkills: ticket.requiredSkills,
+  });
   if (day.reopen?.ticketId === ticket.id) {
     say(
       `${agent.plan.name} resolves the reopened "${ticket.subject}" properly ` +

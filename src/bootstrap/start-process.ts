@@ -1,7 +1,8 @@
-import { existsSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { ConfigError, Env, validateEnv } from '../config/env.validation';
+import { chooseLogFormat } from '../common/logging/log-format';
 import { createRootLogger } from '../common/logging/root-logger';
+import { loadDotEnv } from './dot-env';
 import { prepareInfrastructure, PreparedInfrastructure } from './prepare-infrastructure';
 
 export interface StartedProcess extends PreparedInfrastructure {
@@ -13,7 +14,7 @@ export interface StartedProcess extends PreparedInfrastructure {
  * database and Redis. Any failure prints one clear message and exits non-zero.
  */
 export async function startProcess(role: string): Promise<StartedProcess> {
-  if (existsSync('.env')) process.loadEnvFile('.env');
+  loadDotEnv();
   let env: Env;
   try {
     env = validateEnv(process.env);
@@ -24,7 +25,8 @@ export async function startProcess(role: string): Promise<StartedProcess> {
     }
     throw e;
   }
-  const log = createRootLogger(env.LOG_LEVEL, role);
+  const format = chooseLogFormat(process.stdout.isTTY, env.NODE_ENV, env.LOG_FORMAT);
+  const log = createRootLogger(env.LOG_LEVEL, role, undefined, format);
   try {
     const prepared = await prepareInfrastructure(env, log);
     return { ...prepared, log };

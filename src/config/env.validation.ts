@@ -14,6 +14,7 @@ import {
   validateSync,
 } from 'class-validator';
 import { SECRET_KEY_LIST_PATTERN, SECRET_KEY_PATTERN } from '../common/crypto/secret-box';
+import { LOG_FORMATS, type RequestedLogFormat } from '../common/logging/log-format';
 
 const toBool = ({ value }: { value: unknown }) => {
   if (typeof value !== 'string') return value;
@@ -154,7 +155,10 @@ export class Env {
   @Min(1)
   WRITE_THROTTLE_TTL_SECONDS = 60;
 
-  /** Webhook redeliveries per company per window (each one makes us call its endpoint). */
+  /**
+   * Webhook redeliveries and test pings, together, per company per window (each one makes us
+   * call its endpoint).
+   */
   @Transform(toInt)
   @IsInt()
   @Min(1)
@@ -170,6 +174,13 @@ export class Env {
 
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';
+
+  /**
+   * auto: readable lines in a terminal, JSON lines when stdout is not a terminal or in
+   * production; json or pretty force one (see chooseLogFormat).
+   */
+  @IsIn(LOG_FORMATS)
+  LOG_FORMAT: RequestedLogFormat = 'auto';
 
   /** Serve the Swagger UI at /docs and the OpenAPI JSON at /docs-json; off, both answer 404. */
   @Transform(toBool)
@@ -214,6 +225,17 @@ export class Env {
   @Min(0)
   @Max(240)
   CHECK_IN_OPENS_MINUTES = 15;
+
+  /**
+   * A started shift with a free seat can still be claimed while at least this many minutes of it
+   * remain (before the start, claims are always open). 720, the longest shift, turns joining a
+   * started shift off.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(720)
+  SEAT_CLAIM_CLOSES_MINUTES_BEFORE_END = 30;
 
   /** A claimed ticket with no activity for this long goes back to the queue. */
   @Transform(toInt)

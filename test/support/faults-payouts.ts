@@ -170,7 +170,12 @@ export async function expectPaidExactlyOnce(
     .get(`/v1/payout-runs/${runId}/reconciliation`)
     .set(finance.auth)
     .expect(200);
-  expect(rec.body).toMatchObject({ matched: lines, mismatched: 0, missing: 0, unexpected: 0 });
+  expect(rec.body.counts).toMatchObject({
+    matched: lines,
+    amount_mismatch: 0,
+    missing_at_stripe: 0,
+    unexpected_at_stripe: 0,
+  });
   const run = await t.http.get(`/v1/payout-runs/${runId}`).set(finance.auth).expect(200);
   expect(run.body.status).toBe('completed');
 }

@@ -1,4 +1,5 @@
-import { createServer, IncomingMessage, Server } from 'node:http';
+import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import { AddressInfo } from 'node:net';
 import type { WebhookResolver } from '../../src/modules/webhooks/webhook-resolver';
 import { escalate } from './tickets';
@@ -21,42 +22,98 @@ export interface WebhookReceiver {
 }
 
 /**
+ * A self-signed certificate for `tls.example` (valid until 2126), so a test receiver can speak
+ * https and a sender that checks certificates (ours) refuses it. Test material only.
+ */
+export const SELF_SIGNED_TLS = {
+  key: `-----BEGIN PRIVATE KEY-----
+MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgqAI+FE5glXKRwbPB
+1asnzyxCwI960rVJUfQFn5gfauChRANCAAQTQsHDkjaqcV3KyNaKQ7qgwI6+Edxc
+NlJ6K63ICr0ZcvMqKSHkb7RY4XvWwgBhs2kD4d0kQC2huEx9LDZwd+fi
+-----END PRIVATE KEY-----
+`,
+  cert: `-----BEGIN CERTIFICATE-----
+MIIBnDCCAUGgAwIBAgIUfybkeKc5fXoVURcIHnT6l3RA5nAwCgYIKoZIzj0EAwIw
+FjEUMBIGA1UEAwwLdGxzLmV4YW1wbGUwIBcNMjYxMTMwMTQ0MTUwWhgPMjEyNjEx
+MDYxNDQxNTBaMBYxFDASBgNVBAMMC3Rscy5leGFtcGxlMFkwEwYHKoZIzj0CAQYI
+KoZIzj0DAQcDQgAEE0LBw5I2qnFdysjWikO6oMCOvhHcXDZSeiutyAq9GXLzKikh
+5G+0WOF71sIAYbNpA+HdJEAtobhMfSw2cHfn4qNrMGkwHQYDVR0OBBYEFLDjqe67
+iT2TA9pDzcxqHQEIPgy6MB8GA1UdIwQYMBaAFLDjqe67iT2TA9pDzcxqHQEIPgy6
+MA8GA1UdEwEB/wQFMAMBAf8wFgYDVR0RBA8wDYILdGxzLmV4YW1wbGUwCgYIKoZI
+zj0EAwIDSQAwRgIhAN+A/ezf4nT+rzvtCz3XUw1RRDgwwInvHCN5xxwQwp1lAiEA
+lqtoSTgj/d5NdDgZbKTL2CAw8OWASS+zjw57N8ikIUM=
+-----END CERTIFICATE-----
+`,
+};
+
+export interface ReceiverOptions {
+  /** Statuses for the first requests, in order; then `then` (default 200). */
+  script?: number[];
+  then?: number;
+  /** Decides each answer instead (a receiver that checks signatures, say). */
+  answer?: (request: ReceivedRequest) => number;
+  /** Headers on every answer (a Location, say). */
+  headers?: Record<string, string>;
+  /** Never answer: the request is recorded and the connection left open. */
+  hang?: boolean;
+  /** Serve https with SELF_SIGNED_TLS. */
+  tls?: boolean;
+}
+
+/**
  * A company's webhook receiver on 127.0.0.1: answers each request with the next scripted status,
  * then `then`, with the given headers (a Location, say), and records what came.
  */
-export function webhookReceiver(
-  options: { script?: number[]; then?: number; headers?: Record<string, string> } = {},
-): WebhookReceiver {
+export function webhookReceiver(options: ReceiverOptions = {}): WebhookReceiver {
   const script = [...(options.script ?? [])];
   const received: ReceivedRequest[] = [];
-  const server: Server = createServer((req, res) => {
+  const handler = (req: IncomingMessage, res: ServerResponse) => {
     let body = '';
     req.on('data', (c) => (body += c));
     req.on('end', () => {
-      received.push({
+      const request: ReceivedRequest = {
         method: req.method ?? '',
         url: req.url ?? '',
         headers: req.headers,
         body,
         at: Date.now(),
-      });
-      res.statusCode = script.shift() ?? options.then ?? 200;
+      };
+      received.push(request);
+      if (options.hang) return;
+      res.statusCode = options.answer?.(request) ?? script.shift() ?? options.then ?? 200;
       for (const [name, value] of Object.entries(options.headers ?? {})) {
         res.setHeader(name, value);
       }
       res.end();
     });
-  });
+  };
+  const server: Server = options.tls
+    ? createTlsServer(SELF_SIGNED_TLS, handler)
+    : createServer(handler);
+  const scheme = options.tls ? 'https' : 'http';
   return {
     received,
     start: () =>
       new Promise<string>((r) =>
         server.listen(0, '127.0.0.1', () =>
-          r(`http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`),
+          r(`${scheme}://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`),
         ),
       ),
-    stop: () => new Promise<void>((r) => server.close(() => r())),
+    stop: () =>
+      new Promise<void>((r) => {
+        server.close(() => r());
+        server.closeAllConnections(); // a hanging request would keep close() waiting
+      }),
   };
+}
+
+/** A port on 127.0.0.1 where nothing listens now (a connection there is refused). */
+export async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((r) => server.close(() => r()));
+  return port;
 }
 
 /**

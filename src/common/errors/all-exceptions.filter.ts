@@ -5,6 +5,7 @@ import { DomainError } from './domain-error';
 import { unavailableError } from './unavailable-errors';
 import { domainErrorForConstraint } from './constraint-errors';
 import { ErrorCode, ERROR_STATUS } from './error-code';
+import { noteErrorCode } from '../logging/request-log';
 
 /** Errors raised by Express body parsing, before any Nest handler runs (http-errors shape). */
 interface BodyParserError {
@@ -117,6 +118,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
       );
     }
     const error = known ?? new DomainError('INTERNAL', 'Internal server error');
+    noteErrorCode(res, error.code); // for the request's log line (LoggingModule)
     if (res.headersSent) return;
     if (error.code === 'SERVICE_UNAVAILABLE') res.setHeader('Retry-After', '1');
     const retryAfter = (error.details as { retryAfterSeconds?: number } | null)?.retryAfterSeconds;

@@ -44,6 +44,8 @@ export const ERROR_STATUS = {
   TICKET_ALREADY_CLAIMED: 409,
   TICKET_NOT_OPEN: 409,
   TICKET_NOT_CLAIMED_BY_YOU: 403,
+  // Resolving again what you resolved, with another summary (the same one answers 200).
+  TICKET_ALREADY_RESOLVED: 409,
   AGENT_AT_CAPACITY: 409,
   AGENT_SUSPENDED: 403,
   REOPEN_WINDOW_CLOSED: 409,

@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import type { Logger } from 'pino';
 import { requestId } from '../http/request-id';
+import { requestLogLevel, withRequestContext, withRequestErrorContext } from './request-log';
 
 @Module({})
 export class LoggingModule {
@@ -14,8 +15,11 @@ export class LoggingModule {
             logger,
             // Set by the first middleware (configureHttpApp); minted here only if it did not run.
             genReqId: (req, res) => (req as { id?: string }).id ?? requestId(req, res),
-            customLogLevel: (_req, res, err) =>
-              err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
+            customLogLevel: requestLogLevel,
+            // Built when the response finishes, after the guards have put the caller on req.user.
+            customSuccessObject: (req, res, fields: object) => withRequestContext(req, res, fields),
+            customErrorObject: (req, res, err, fields: object) =>
+              withRequestErrorContext(req, res, err, fields),
             serializers: {
               req: (req: { id: string; method: string; url: string }) => ({
                 id: req.id,

@@ -1,13 +1,19 @@
 import pino, { DestinationStream, Logger } from 'pino';
+import type { LogFormat } from './log-format';
+import { prettyDestination } from './pretty';
+import { routeSummaryHook } from './route-summary';
 
 /**
  * The process's single pino logger: start-up code logs through it before Nest exists, and
- * nestjs-pino reuses it for request and application logs, so every line is the same JSON.
+ * nestjs-pino reuses it for request and application logs, so every line has the same shape.
+ * JSON lines (numeric levels, as pino's tooling expects) unless `format` is 'pretty', for a
+ * person at a terminal (see chooseLogFormat). A given destination always gets JSON.
  */
 export function createRootLogger(
   level: string,
   processRole: string,
   destination?: DestinationStream,
+  format: LogFormat = 'json',
 ): Logger {
   return pino(
     {
@@ -24,7 +30,8 @@ export function createRootLogger(
         ],
         censor: '[redacted]',
       },
+      hooks: { logMethod: routeSummaryHook() },
     },
-    destination,
+    destination ?? (format === 'pretty' ? prettyDestination() : undefined),
   );
 }

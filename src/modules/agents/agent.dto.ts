@@ -40,6 +40,38 @@ export class UpdateAgentProfileDto {
   maxConcurrentTickets?: number;
 }
 
+/**
+ * A partial change: only the fields sent change, each validated as in the PUT; an empty body
+ * changes nothing. `null` is refused (every field has a value).
+ */
+export class PatchAgentProfileDto {
+  @IsOmittable()
+  @IsString()
+  @Length(1, 100)
+  @Matches(/\S/, { message: 'displayName must not be blank' })
+  displayName?: string;
+
+  /** IANA time zone, e.g. Europe/Lisbon. */
+  @IsOmittable()
+  @IsTimeZone({ message: 'timeZone must be an IANA time zone such as Europe/Lisbon' })
+  timeZone?: string;
+
+  /** ISO 639-1 codes the agent works in; replaces the whole list. */
+  @IsOmittable()
+  @IsArray()
+  @ArrayMaxSize(20)
+  @ArrayUnique()
+  @IsISO6391({ each: true, message: 'each language must be an ISO 639-1 code such as en' })
+  languages?: string[];
+
+  /** Tickets the agent handles at once, 1–10. */
+  @IsOmittable()
+  @IsInt()
+  @Min(1)
+  @Max(10)
+  maxConcurrentTickets?: number;
+}
+
 export class AgentProfileDto {
   agentId: string;
   displayName: string;

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Post, Put } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Put } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { Actor } from '../../common/auth/actor';
 import { CurrentActor, Roles } from '../../common/auth/decorators';
@@ -8,6 +8,7 @@ import {
   AgentProfileDto,
   AgentSkillsDto,
   CertifiedAgentDto,
+  PatchAgentProfileDto,
   ReplaceAgentSkillsDto,
   SuspendAgentDto,
   UpdateAgentProfileDto,
@@ -40,6 +41,16 @@ export class AgentsController {
     @Body() body: UpdateAgentProfileDto,
   ): Promise<AgentProfileDto> {
     return this.agents.updateProfile(actor, body);
+  }
+
+  /** Changes only the fields sent (an empty body changes nothing). */
+  @Patch('me/profile')
+  @Roles('agent')
+  patchProfile(
+    @CurrentActor() actor: Actor,
+    @Body() body: PatchAgentProfileDto,
+  ): Promise<AgentProfileDto> {
+    return this.agents.patchProfile(actor, body);
   }
 
   @Get('me/skills')

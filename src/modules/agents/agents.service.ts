@@ -10,6 +10,7 @@ import { SkillsService } from '../skills/skills.service';
 import {
   AgentProfileDto,
   AgentSkillsDto,
+  PatchAgentProfileDto,
   ReplaceAgentSkillsDto,
   UpdateAgentProfileDto,
 } from './agent.dto';
@@ -57,6 +58,23 @@ export class AgentsService {
       languages: input.languages.map((l) => l.toLowerCase()),
       maxConcurrentTickets: input.maxConcurrentTickets ?? 3,
     });
+    return this.getProfile(actor);
+  }
+
+  /** Only the fields given change, in one UPDATE of those columns (no read-modify-write). */
+  async patchProfile(actor: Actor, input: PatchAgentProfileDto): Promise<AgentProfileDto> {
+    const { userId } = requireUser(actor, 'agent');
+    const values = {
+      ...(input.displayName !== undefined && { displayName: input.displayName.trim() }),
+      ...(input.timeZone !== undefined && { timeZone: input.timeZone }),
+      ...(input.languages !== undefined && {
+        languages: input.languages.map((l) => l.toLowerCase()),
+      }),
+      ...(input.maxConcurrentTickets !== undefined && {
+        maxConcurrentTickets: input.maxConcurrentTickets,
+      }),
+    };
+    if (Object.keys(values).length > 0) await this.agents.update(this.db.manager, userId, values);
     return this.getProfile(actor);
   }
 

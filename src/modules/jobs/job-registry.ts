@@ -1,3 +1,7 @@
+// Types only (erased at run time): the events speak the ticket API's vocabulary.
+import type { ReleasedBy } from '../tickets/ticket-rules';
+import type { Priority } from '../tickets/ticket.dto';
+
 /**
  * The one place that names every background job, the queue it runs on and its payload type.
  * Adding a job: add it to JobPayloads and JOB_QUEUES, then write a provider decorated with
@@ -5,18 +9,6 @@
  */
 export const QUEUE_NAMES = ['default', 'webhooks', 'payouts'] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
-
-/** What happened to a ticket: delivered to the company's webhook, and read by the ledger. */
-export interface TicketEvent {
-  eventId: string;
-  ticketId: string;
-  companyId: string;
-  externalId: string;
-  agentId: string | null;
-  claimId: string | null;
-  occurredAt: string;
-  data: Record<string, unknown>;
-}
 
 export const TICKET_EVENT_TYPES = [
   'ticket.claimed',
@@ -26,6 +18,41 @@ export const TICKET_EVENT_TYPES = [
   'ticket.sla_breached',
 ] as const;
 export type TicketEventType = (typeof TICKET_EVENT_TYPES)[number];
+
+/**
+ * What is particular to each event type (a webhook's inner `data`), in the ticket API's words:
+ * priorities as `low`…`urgent`, money as `{ amountMinor, currency }`, instants as ISO strings.
+ * The webhooks module's typed examples (webhook-examples.ts, shown in docs/api.md) follow it.
+ */
+export interface TicketEventData {
+  /** Written by write_ticket_claim (SQL): nothing beyond the ticket, agent and claim. */
+  'ticket.claimed': Record<string, never>;
+  'ticket.released': { releasedBy: ReleasedBy; reason: string | null };
+  'ticket.resolved': {
+    resolutionSummary: string;
+    pay: { amountMinor: number; currency: string };
+  };
+  'ticket.reopened': { reason: string };
+  'ticket.sla_breached': {
+    slaDeadline: string;
+    /** The ticket's effective priority after the breach (its `effectivePriority`). */
+    priorityRaisedTo: Priority;
+    /** Skill levels lowered by one so more agents qualify; `from` is the level before. */
+    relaxedSkills: { skill: string; from: number; to: number }[];
+  };
+}
+
+/** What happened to a ticket: delivered to the company's webhook, and read by the ledger. */
+export interface TicketEvent<T extends TicketEventType = TicketEventType> {
+  eventId: string;
+  ticketId: string;
+  companyId: string;
+  externalId: string;
+  agentId: string | null;
+  claimId: string | null;
+  occurredAt: string;
+  data: TicketEventData[T];
+}
 
 export interface JobPayloads {
   /** End-to-end check of outbox → relay → queue → worker (`npm run cli -- jobs:ping`). */
@@ -40,11 +67,11 @@ export interface JobPayloads {
   'ticket.handle-timeout': { claimId: string };
   /** After a shift ends (or an agent checks out), its unresolved tickets go back. */
   'ticket.shift-end-release': { shiftId: string; agentId: string | null; dueAt: string };
-  'ticket.claimed': TicketEvent;
-  'ticket.released': TicketEvent;
-  'ticket.resolved': TicketEvent;
-  'ticket.reopened': TicketEvent;
-  'ticket.sla_breached': TicketEvent;
+  'ticket.claimed': TicketEvent<'ticket.claimed'>;
+  'ticket.released': TicketEvent<'ticket.released'>;
+  'ticket.resolved': TicketEvent<'ticket.resolved'>;
+  'ticket.reopened': TicketEvent<'ticket.reopened'>;
+  'ticket.sla_breached': TicketEvent<'ticket.sla_breached'>;
   /** Books a resolution (earning) or a reopen (its reversal) in the ledger, once per event. */
   'ledger.ticket-event': { type: 'ticket.resolved' | 'ticket.reopened'; event: TicketEvent };
   /** When the reopen window has passed: the earning moves from pending to available. */

@@ -69,6 +69,9 @@ export class AdjustmentDto {
   id: string;
   reference: string;
   agentId: string;
+  /** The agent's display name and email now (null if the agent no longer exists). */
+  agentDisplayName: string | null;
+  agentEmail: string | null;
   amountMinor: number;
   currency: string;
   reason: string;

@@ -11,6 +11,7 @@ import { AgentsService } from '../agents/agents.service';
 import { OutboxService } from '../outbox/outbox.service';
 import { AdjustmentDto, AdjustmentsQueryDto, CreateAdjustmentDto } from './adjustment.dto';
 import { AdjustmentRow, AdjustmentsRepository } from './adjustments.repository';
+import { AgentIdentities } from './agent-identities.service';
 import { toAdjustmentDto } from './ledger.mapper';
 import { LedgerService } from './ledger.service';
 
@@ -31,6 +32,7 @@ export class AdjustmentsService {
     private readonly outbox: OutboxService,
     private readonly config: ConfigService<Env, true>,
     private readonly agents: AgentsService,
+    private readonly identities: AgentIdentities,
   ) {}
 
   /** Creates (201) or, for a reference already used with the same body, answers it (200). */
@@ -42,7 +44,7 @@ export class AdjustmentsService {
     const reason = input.reason.trim();
     const threshold = this.config.get('ADJUSTMENT_APPROVAL_MINOR', { infer: true });
     const needsApproval = Math.abs(input.amountMinor) > threshold;
-    return this.db.transaction(async (em) => {
+    const { created, row } = await this.db.transaction(async (em) => {
       if (!(await this.agents.exists(em, input.agentId))) throw DomainError.notFound('Agent');
       // Written pending; a small one is posted below in the same transaction. The unique
       // reference decides between two concurrent requests: the loser reads the winner's.
@@ -55,7 +57,7 @@ export class AdjustmentsService {
         createdBy: userId,
         pendingDays: ADJUSTMENT_PENDING_DAYS,
       });
-      if (!row) return { created: false, adjustment: await this.replay(em, input, reason) };
+      if (!row) return { created: false, row: await this.replay(em, input, reason) };
       if (needsApproval) {
         await this.outbox.enqueue(
           em,
@@ -63,10 +65,11 @@ export class AdjustmentsService {
           { adjustmentId: row.id },
           { runAt: row.expires_at! },
         );
-        return { created: true, adjustment: toAdjustmentDto(row) };
+        return { created: true, row };
       }
-      return { created: true, adjustment: await this.post(em, row, null, null) };
+      return { created: true, row: await this.post(em, row, null, null) };
     });
+    return { created, adjustment: await this.present(row) };
   }
 
   async list(actor: Actor, query: AdjustmentsQueryDto): Promise<Page<AdjustmentDto>> {
@@ -78,41 +81,53 @@ export class AdjustmentsService {
       after,
       limit: query.limit + 1,
     });
-    return toPage(rows, query.limit, toAdjustmentDto, (r) => [r.created_at.toISOString(), r.id]);
+    const who = await this.identities.of(
+      this.db.manager,
+      rows.map((r) => r.agent_id),
+    );
+    return toPage(
+      rows,
+      query.limit,
+      (r) => toAdjustmentDto(r, who(r.agent_id)),
+      (r) => [r.created_at.toISOString(), r.id],
+    );
   }
 
   async get(actor: Actor, id: string): Promise<AdjustmentDto> {
     requireUser(actor, 'finance');
-    return toAdjustmentDto(await this.load(this.db.manager, id));
+    return this.present(await this.load(this.db.manager, id));
   }
 
   /** A second finance user approves a pending adjustment: the money moves now. */
   async approve(actor: Actor, id: string, note?: string): Promise<AdjustmentDto> {
     const { userId } = requireUser(actor, 'finance');
-    return this.db.transaction(async (em) => {
-      const row = await this.pendingForDecision(em, id, userId, 'approve');
-      return this.post(em, row, userId, note?.trim() ?? null);
+    const row = await this.db.transaction(async (em) => {
+      const pending = await this.pendingForDecision(em, id, userId, 'approve');
+      return this.post(em, pending, userId, note?.trim() ?? null);
     });
+    return this.present(row);
   }
 
   async reject(actor: Actor, id: string, note?: string): Promise<AdjustmentDto> {
     const { userId } = requireUser(actor, 'finance');
-    return this.db.transaction(async (em) => {
+    const row = await this.db.transaction(async (em) => {
       await this.pendingForDecision(em, id, userId, 'reject');
       return this.decide(em, id, 'rejected', userId, note?.trim() ?? null);
     });
+    return this.present(row);
   }
 
   /** Its creator withdraws a pending adjustment. */
   async cancel(actor: Actor, id: string): Promise<AdjustmentDto> {
     const { userId } = requireUser(actor, 'finance');
-    return this.db.transaction(async (em) => {
-      const row = await this.pending(em, id, 'cancel');
-      if (row.created_by !== userId) {
+    const row = await this.db.transaction(async (em) => {
+      const pending = await this.pending(em, id, 'cancel');
+      if (pending.created_by !== userId) {
         throw new DomainError('FORBIDDEN', 'Only the finance user who made it may cancel it');
       }
       return this.decide(em, id, 'cancelled', userId, null);
     });
+    return this.present(row);
   }
 
   /** The expiry job: a pending adjustment past its time lapses (early firings re-arm). */
@@ -134,13 +149,19 @@ export class AdjustmentsService {
     });
   }
 
+  /** The adjustment as finance sees it: with the agent's name and email (read after commit). */
+  private async present(row: AdjustmentRow): Promise<AdjustmentDto> {
+    const who = await this.identities.of(this.db.manager, [row.agent_id]);
+    return toAdjustmentDto(row, who(row.agent_id));
+  }
+
   /** Books the adjustment (idempotent on its id) and marks it posted. */
   private async post(
     em: EntityManager,
     row: AdjustmentRow,
     decidedBy: string | null,
     note: string | null,
-  ): Promise<AdjustmentDto> {
+  ): Promise<AdjustmentRow> {
     const amount = Number(row.amount_minor);
     const { entryId } = await this.ledger.post(em, {
       kind: 'adjustment',
@@ -154,7 +175,7 @@ export class AdjustmentsService {
         { account: 'platform_adjustments', ownerId: null, amountMinor: amount },
       ],
     });
-    return toAdjustmentDto(await this.adjustments.markPosted(em, row.id, entryId, decidedBy, note));
+    return this.adjustments.markPosted(em, row.id, entryId, decidedBy, note);
   }
 
   private async decide(
@@ -163,8 +184,8 @@ export class AdjustmentsService {
     status: 'rejected' | 'cancelled' | 'expired',
     by: string | null,
     note: string | null,
-  ): Promise<AdjustmentDto> {
-    return toAdjustmentDto(await this.adjustments.markDecided(em, id, status, by, note));
+  ): Promise<AdjustmentRow> {
+    return this.adjustments.markDecided(em, id, status, by, note);
   }
 
   /** The same reference again: the same adjustment answers; anything else is a conflict. */
@@ -172,7 +193,7 @@ export class AdjustmentsService {
     em: EntityManager,
     input: CreateAdjustmentDto,
     reason: string,
-  ): Promise<AdjustmentDto> {
+  ): Promise<AdjustmentRow> {
     const existing = await this.adjustments.byReference(em, input.reference);
     const same =
       existing.agent_id === input.agentId &&
@@ -186,7 +207,7 @@ export class AdjustmentsService {
         { reference: input.reference, adjustmentId: existing.id },
       );
     }
-    return toAdjustmentDto(existing);
+    return existing;
   }
 
   private async pendingForDecision(

@@ -5,6 +5,7 @@ import { requireCompany, requireUser } from '../../common/auth/access';
 import { Actor } from '../../common/auth/actor';
 import { DomainError } from '../../common/errors/domain-error';
 import { decodeCursor, toPage } from '../../common/pagination/page';
+import { AgentsService } from '../agents/agents.service';
 import { TicketClaimFacts } from '../tickets/ticket-claim-facts.service';
 import { EarningsRepository } from './earnings.repository';
 import { JournalRepository } from './journal.repository';
@@ -23,6 +24,7 @@ export class EarningsService {
     private readonly journal: JournalRepository,
     private readonly earnings: EarningsRepository,
     private readonly tickets: TicketClaimFacts,
+    private readonly agents: AgentsService,
   ) {}
 
   /** The agent's balances and every ledger line on its accounts, newest first. */
@@ -66,11 +68,20 @@ export class EarningsService {
       ]);
     }
     const rows = await this.earnings.ofCompany(this.db.manager, companyId, from, to);
-    const externalIds = await this.tickets.externalIdsOf(
-      this.db.manager,
-      rows.map((r) => r.ticket_id),
+    // One query to each owner for the whole statement, not one per line.
+    const [externalIds, names] = await Promise.all([
+      this.tickets.externalIdsOf(
+        this.db.manager,
+        rows.map((r) => r.ticket_id),
+      ),
+      this.agents.displayNamesOf(
+        this.db.manager,
+        rows.map((r) => r.agent_id),
+      ),
+    ]);
+    const lines = rows.map((r) =>
+      toStatementLineDto(r, externalIds.get(r.ticket_id)!, names.get(r.agent_id) ?? null),
     );
-    const lines = rows.map((r) => toStatementLineDto(r, externalIds.get(r.ticket_id)!));
     const totals = new Map<string, { tickets: number; rateMinor: number; feeMinor: number }>();
     for (const l of lines.filter((x) => x.status !== 'reversed')) {
       const t = totals.get(l.currency) ?? { tickets: 0, rateMinor: 0, feeMinor: 0 };

@@ -42,6 +42,8 @@ export interface AgentLineRow {
   memo: string | null;
   created_at: Date;
   entry_key: string;
+  /** For an earning still pending: when its reopen window ends and it becomes available. */
+  available_at: Date | null;
 }
 
 /** The journal entry's columns a posting writes (everything but its lines). */
@@ -215,7 +217,11 @@ export class JournalRepository {
     );
   }
 
-  /** Lines on the agent's pending and available accounts, newest first, before a line id. */
+  /**
+   * Lines on the agent's pending and available accounts, newest first, before a line id; an
+   * earning's line still pending carries the end of its reopen window (its `earnings` row, by
+   * the claim: one primary-key probe per line of the page).
+   */
   async agentLines(
     em: EntityManager,
     agentId: string,
@@ -225,10 +231,12 @@ export class JournalRepository {
     return em.query(
       `SELECT l.id AS line_id, e.id AS entry_id, e.kind, a.code, l.amount_minor, l.currency,
               e.ticket_id, e.claim_id, e.payout_line_id, e.memo, e.created_at,
-              e.id::text AS entry_key
+              e.id::text AS entry_key, ern.available_at
          FROM journal_lines l
          JOIN ledger_accounts a ON a.id = l.account_id
          JOIN journal_entries e ON e.id = l.entry_id
+         LEFT JOIN earnings ern ON e.kind = 'earning' AND a.code = 'agent_pending'
+                               AND ern.claim_id = e.claim_id AND ern.status = 'pending'
         WHERE a.owner_id = $1 AND a.code IN ('agent_pending', 'agent_available')
           AND ($2::bigint IS NULL OR l.id < $2::bigint)
         ORDER BY l.id DESC

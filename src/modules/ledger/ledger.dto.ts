@@ -36,6 +36,11 @@ export class EarningsLineDto {
   payoutLineId: string | null;
   memo: string | null;
   createdAt: Date;
+  /**
+   * For an earning still pending: when it becomes available (the end of the ticket's reopen
+   * window; the release line follows then). Null on every other line.
+   */
+  availableAt: Date | null;
 }
 
 export class EarningsDto {
@@ -61,6 +66,11 @@ export class StatementLineDto {
   externalId: string;
   claimId: string;
   agentId: string;
+  /**
+   * The display name of the agent who resolved the ticket (null if the agent no longer exists).
+   * Companies see the name their agent works under, never the agent's email or payout details.
+   */
+  agentDisplayName: string | null;
   resolvedAt: Date;
   currency: string;
   rateMinor: number;

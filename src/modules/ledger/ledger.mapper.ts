@@ -1,5 +1,6 @@
 import { AdjustmentDto } from './adjustment.dto';
 import { AdjustmentRow } from './adjustments.repository';
+import { AgentIdentity } from './agent-identities.service';
 import { StatementRow, UnreversedEarningRow } from './earnings.repository';
 import { AccountBalanceRow, AgentLineRow } from './journal.repository';
 import {
@@ -9,10 +10,12 @@ import {
   UnreversedReopenedClaimDto,
 } from './ledger.dto';
 
-export const toAdjustmentDto = (r: AdjustmentRow): AdjustmentDto => ({
+export const toAdjustmentDto = (r: AdjustmentRow, who: AgentIdentity): AdjustmentDto => ({
   id: r.id,
   reference: r.reference,
   agentId: r.agent_id,
+  agentDisplayName: who.agentDisplayName,
+  agentEmail: who.agentEmail,
   amountMinor: Number(r.amount_minor),
   currency: r.currency,
   reason: r.reason,
@@ -38,13 +41,19 @@ export const toEarningsLineDto = (r: AgentLineRow): EarningsLineDto => ({
   payoutLineId: r.payout_line_id,
   memo: r.memo,
   createdAt: r.created_at,
+  availableAt: r.available_at,
 });
 
-export const toStatementLineDto = (r: StatementRow, externalId: string): StatementLineDto => ({
+export const toStatementLineDto = (
+  r: StatementRow,
+  externalId: string,
+  agentDisplayName: string | null,
+): StatementLineDto => ({
   ticketId: r.ticket_id,
   externalId,
   claimId: r.claim_id,
   agentId: r.agent_id,
+  agentDisplayName,
   resolvedAt: r.earned_at,
   currency: r.currency,
   rateMinor: Number(r.amount_minor),

@@ -2,6 +2,8 @@ import { Module } from '@nestjs/common';
 import { AgentProfilesModule } from '../agents/agent-profiles.module';
 import { OutboxModule } from '../outbox/outbox.module';
 import { TicketsModule } from '../tickets/tickets.module';
+import { UsersModule } from '../users/users.module';
+import { AgentIdentities } from './agent-identities.service';
 import { AdjustmentExpiryHandler } from './adjustment-expiry.handler';
 import { AdjustmentsController } from './adjustments.controller';
 import { AdjustmentsRepository } from './adjustments.repository';
@@ -15,8 +17,9 @@ import { LedgerIntegrityService } from './ledger-integrity.service';
 import { LedgerService } from './ledger.service';
 
 @Module({
-  // Earnings are booked from tickets' claims; adjustments are made to agents.
-  imports: [OutboxModule, TicketsModule, AgentProfilesModule],
+  // Earnings are booked from tickets' claims; adjustments are made to agents, and finance sees
+  // agents' names (agent profiles) and emails (users) beside their ids.
+  imports: [OutboxModule, TicketsModule, AgentProfilesModule, UsersModule],
   controllers: [LedgerController, AdjustmentsController],
   providers: [
     LedgerService,
@@ -29,7 +32,9 @@ import { LedgerService } from './ledger.service';
     JournalRepository,
     EarningsRepository,
     AdjustmentsRepository,
+    AgentIdentities,
   ],
-  exports: [LedgerService],
+  // AgentIdentities: payouts shows the same names and emails on its lines.
+  exports: [LedgerService, AgentIdentities],
 })
 export class LedgerModule {}

@@ -108,7 +108,7 @@ export class PayoutLineHandler implements HandlesJob<'payout.line'> {
       }
       const last = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
       if (isPermanent(e) || last) {
-        await this.fail(lineId, line.idempotency_key, e as Error, isPermanent(e));
+        await this.fail(line, e as Error, isPermanent(e));
         return { status: 'failed' };
       }
       this.logger.warn(
@@ -180,16 +180,34 @@ export class PayoutLineHandler implements HandlesJob<'payout.line'> {
     return null;
   }
 
-  /** Only the attempt that used the line's current key may fail it (not a stale duplicate). */
-  private async fail(lineId: string, key: string, e: Error, permanent: boolean): Promise<void> {
+  /**
+   * Only the attempt that used the line's current key may fail it (not a stale duplicate). A line
+   * failed for good waits for finance (retry or abandon), so it is logged once, as one warn line
+   * naming it, without a stack: Stripe's refusal is an answer, not a bug here.
+   */
+  private async fail(line: SendingLine, e: Error, permanent: boolean): Promise<void> {
     const code =
       (e as Stripe.errors.StripeError).code ?? (e as Stripe.errors.StripeError).type ?? 'error';
-    const runId = await this.sending.markFailed(this.db.manager, lineId, key, {
+    const message = e.message.slice(0, 1000);
+    const runId = await this.sending.markFailed(this.db.manager, line.id, line.idempotency_key, {
       code,
-      message: e.message.slice(0, 1000),
+      message,
       permanent,
     });
-    if (runId) await this.runs.completeIfDone(this.db.manager, runId);
+    if (!runId) return; // a stale duplicate: the line's current attempt decides
+    this.logger.warn(
+      {
+        lineId: line.id,
+        runId,
+        agentId: line.agent_id,
+        stripeCode: code,
+        stripeMessage: message,
+        // false: retries on 429/5xx ran out (a transfer may exist); true: Stripe refused.
+        refused: permanent,
+      },
+      'payout line failed',
+    );
+    await this.runs.completeIfDone(this.db.manager, runId);
   }
 }
 

@@ -28,11 +28,36 @@ export interface PayoutLineRow {
   updated_at: Date;
 }
 
-/** What reconciliation compares with Stripe. */
+/** A line as finance reads it (GET /v1/payout-runs/{id}, its CSV, an abandoned line). */
+export type PayoutLineViewRow = Omit<
+  PayoutLineRow,
+  'run_id' | 'idempotency_key' | 'failure_permanent' | 'created_at' | 'updated_at'
+>;
+
+/** What reconciliation compares with Stripe (every line of the run, held ones included). */
 export type ReconciledLineRow = Pick<
   PayoutLineRow,
-  'id' | 'agent_id' | 'amount_minor' | 'transfer_minor' | 'status' | 'stripe_transfer_id'
+  | 'id'
+  | 'agent_id'
+  | 'amount_minor'
+  | 'transfer_minor'
+  | 'status'
+  | 'held_reason'
+  | 'failure_code'
+  | 'stripe_transfer_id'
 >;
+
+/** A line paid to an agent (its payout history), with its keyset key. */
+export type AgentPayoutRow = Pick<
+  PayoutLineRow,
+  'id' | 'run_id' | 'currency' | 'reversed_minor'
+> & {
+  transfer_minor: string;
+  paid_at: Date;
+  stripe_transfer_id: string;
+  /** paid_at to the microsecond (a Date keeps milliseconds: a cursor from it could skip rows). */
+  paid_key: string;
+};
 
 /** What a Stripe transfer reversal books. */
 export type ReversedLineRow = Pick<
@@ -104,19 +129,48 @@ export class PayoutLinesRepository {
     ]);
   }
 
-  async ofRun(em: EntityManager, runId: string): Promise<PayoutLineRow[]> {
+  /**
+   * The run's lines as finance reads them: only the columns shown (a 50,000-line run is read
+   * whole, and the two timestamps alone cost 100,000 dates to parse).
+   */
+  async ofRun(em: EntityManager, runId: string): Promise<PayoutLineViewRow[]> {
     return em.query(
-      'SELECT * FROM payout_lines WHERE run_id = $1 ORDER BY status, amount_minor DESC, id',
+      `SELECT id, agent_id, stripe_account_id, amount_minor, transfer_minor, currency, status,
+              held_reason, stripe_transfer_id, attempts, failure_code, failure_message,
+              reversed_minor, paid_at, abandoned_reason, abandoned_by, abandoned_at
+         FROM payout_lines WHERE run_id = $1 ORDER BY status, amount_minor DESC, id`,
       [runId],
     );
   }
 
-  /** The run's lines that were sent or are to be sent (not held), by id. */
-  async unheldOfRun(em: EntityManager, runId: string): Promise<ReconciledLineRow[]> {
+  /** Every line of the run, by id, as reconciliation reads it. */
+  async toReconcile(em: EntityManager, runId: string): Promise<ReconciledLineRow[]> {
     return em.query(
-      `SELECT id, agent_id, amount_minor, transfer_minor, status, stripe_transfer_id FROM payout_lines
-        WHERE run_id = $1 AND status <> 'held' ORDER BY id`,
+      `SELECT id, agent_id, amount_minor, transfer_minor, status, held_reason, failure_code,
+              stripe_transfer_id
+         FROM payout_lines WHERE run_id = $1 ORDER BY id`,
       [runId],
+    );
+  }
+
+  /**
+   * The agent's paid lines, newest first, after the keyset (paid_at to the microsecond, id) of
+   * the previous page; through ix_payout_lines_agent_paid.
+   */
+  async paidToAgent(
+    em: EntityManager,
+    agentId: string,
+    after: string[] | null,
+    limit: number,
+  ): Promise<AgentPayoutRow[]> {
+    return em.query(
+      `SELECT id, run_id, transfer_minor, currency, paid_at, stripe_transfer_id, reversed_minor,
+              to_char(paid_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS paid_key
+         FROM payout_lines
+        WHERE agent_id = $1 AND status = 'paid'
+          AND ($2::timestamptz IS NULL OR (paid_at, id) < ($2::timestamptz, $3::uuid))
+        ORDER BY paid_at DESC, id DESC LIMIT $4`,
+      [agentId, after?.[0] ?? null, after?.[1] ?? null, limit],
     );
   }
 

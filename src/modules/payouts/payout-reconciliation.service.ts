@@ -5,7 +5,13 @@ import { DataSource } from 'typeorm';
 import { requireUser } from '../../common/auth/access';
 import { Actor } from '../../common/auth/actor';
 import { DomainError } from '../../common/errors/domain-error';
+import { AgentIdentities } from '../ledger/agent-identities.service';
 import { STRIPE } from '../stripe/stripe.module';
+import {
+  RECONCILIATION_CATEGORIES,
+  ReconciliationCategory,
+  reconcileLines,
+} from './payout-reconciliation';
 import { ReconciliationDto } from './payout.dto';
 import { PayoutLinesRepository } from './payout-lines.repository';
 import { PayoutRunsRepository } from './payout-runs.repository';
@@ -13,12 +19,19 @@ import { StripePacer } from './stripe-pacer.service';
 
 // Stripe's largest page.
 const PAGE = 100;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** The deprecated `result` field's words, where they differ from the category's. */
+const OLD_NAMES: Partial<Record<ReconciliationCategory, string>> = {
+  missing_at_stripe: 'missing',
+  unexpected_at_stripe: 'unexpected',
+};
 
 /**
- * A run's lines against what Stripe holds for the run. Stripe is read by listing the run's
- * transfer group, 100 transfers a call (500 calls for 50,000 lines, each paced with the
- * workers' calls), never one call per line: per line, a 50k run would have needed 50,000
- * calls, over eight minutes at Stripe's live rate, inside one HTTP request.
+ * A run's lines against what Stripe holds for the run: every line with its category
+ * (payout-reconciliation.ts), then the transfers no line accounts for. Stripe is read by
+ * listing the run's transfer group, 100 transfers a call (500 calls for 50,000 lines, each
+ * paced with the workers' calls), never one call per line: per line, a 50k run would have
+ * needed 50,000 calls, over eight minutes at Stripe's live rate, inside one HTTP request.
  */
 @Injectable()
 export class PayoutReconciliationService {
@@ -28,6 +41,7 @@ export class PayoutReconciliationService {
     private readonly pacer: StripePacer,
     private readonly runs: PayoutRunsRepository,
     private readonly lines: PayoutLinesRepository,
+    private readonly identities: AgentIdentities,
   ) {}
 
   async reconcile(actor: Actor, runId: string): Promise<ReconciliationDto> {
@@ -35,45 +49,33 @@ export class PayoutReconciliationService {
     if (!(await this.runs.exists(this.db.manager, runId))) {
       throw DomainError.notFound('Payout run');
     }
-    const lines = await this.lines.unheldOfRun(this.db.manager, runId);
+    const lines = await this.lines.toReconcile(this.db.manager, runId);
     const atStripe = await this.transfersOfRun(runId);
-    const out: ReconciliationDto['lines'] = [];
-    for (const line of lines) {
-      // What the line sent (less than drafted after a clawback), else what it was drafted for.
-      const amount = Number(line.transfer_minor ?? line.amount_minor);
-      const base = { lineId: line.id, agentId: line.agent_id, amountMinor: amount };
-      if (!line.stripe_transfer_id) {
-        if (line.status === 'paid')
-          out.push({ ...base, stripeTransferId: null, stripeAmountMinor: null, result: 'missing' });
-        continue;
-      }
-      const transfer = atStripe.get(line.stripe_transfer_id);
-      atStripe.delete(line.stripe_transfer_id);
-      out.push({
-        ...base,
-        stripeTransferId: line.stripe_transfer_id,
-        stripeAmountMinor: transfer?.amount ?? null,
-        result: !transfer ? 'missing' : transfer.amount === amount ? 'matched' : 'amount_mismatch',
-      });
-    }
-    // What is left at Stripe, no line knows.
-    for (const transfer of atStripe.values()) {
-      out.push({
-        lineId: String(transfer.metadata?.payoutLineId ?? ''),
-        agentId: String(transfer.metadata?.agentId ?? ''),
-        amountMinor: 0,
-        stripeTransferId: transfer.id,
-        stripeAmountMinor: transfer.amount,
-        result: 'unexpected',
-      });
-    }
-    const count = (r: string) => out.filter((l) => l.result === r).length;
+    const found = reconcileLines(lines, atStripe);
+    // Names for the lines' agents and those the leftover transfers' metadata names (only ids
+    // shaped like ours: metadata is free text at Stripe), one query to each owner.
+    const who = await this.identities.of(
+      this.db.manager,
+      found.map((f) => f.agentId).filter((id): id is string => id !== null && UUID.test(id)),
+    );
+    const out = found.map(({ agentId, ...rest }) => ({
+      ...rest,
+      agentId,
+      ...(agentId ? who(agentId) : { agentDisplayName: null, agentEmail: null }),
+      result: OLD_NAMES[rest.category] ?? rest.category,
+    }));
+    const count = (c: ReconciliationCategory) => out.filter((l) => l.category === c).length;
+    const counts = Object.fromEntries(
+      RECONCILIATION_CATEGORIES.map((c) => [c, count(c)]),
+    ) as Record<ReconciliationCategory, number>;
     return {
       runId,
-      matched: count('matched'),
-      mismatched: count('amount_mismatch'),
-      missing: count('missing'),
-      unexpected: count('unexpected'),
+      counts,
+      // The counts' names until this release (kept one more release for existing clients).
+      matched: counts.matched,
+      mismatched: counts.amount_mismatch,
+      missing: counts.missing_at_stripe,
+      unexpected: counts.unexpected_at_stripe,
       lines: out,
     };
   }

@@ -4,6 +4,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { requireUser } from '../../common/auth/access';
 import { Actor } from '../../common/auth/actor';
 import { DomainError } from '../../common/errors/domain-error';
+import { AgentIdentities } from '../ledger/agent-identities.service';
 import { OutboxService } from '../outbox/outbox.service';
 import { PayoutLineDto, PayoutRunDto } from './payout.dto';
 import { PENDING_LINE_PAYLOADS_SQL, PayoutLinesRepository } from './payout-lines.repository';
@@ -21,6 +22,7 @@ export class PayoutRunExecutionService {
     private readonly runs: PayoutRunsRepository,
     private readonly lines: PayoutLinesRepository,
     private readonly payoutRuns: PayoutRunsService,
+    private readonly identities: AgentIdentities,
   ) {}
 
   /** Starts paying: one job per payable line, written in the same transaction. */
@@ -92,7 +94,8 @@ export class PayoutRunExecutionService {
       await this.runs.completeIfDone(em, runId);
       return abandoned;
     });
-    return toPayoutLineDto(line);
+    const who = await this.identities.of(this.db.manager, [line.agent_id]);
+    return toPayoutLineDto(line, who(line.agent_id));
   }
 
   private async enqueuePendingLines(em: EntityManager, runId: string): Promise<void> {

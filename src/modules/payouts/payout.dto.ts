@@ -4,6 +4,7 @@ import { IsCurrencyCode } from '../../common/money/money.dto';
 import { PageQueryDto } from '../../common/pagination/page';
 import { IsInstant } from '../../common/validation/is-instant';
 import { IsOmittable } from '../../common/validation/omittable';
+import { RECONCILIATION_CATEGORIES } from './payout-reconciliation';
 
 export const RUN_STATUSES = [
   'draft',
@@ -59,6 +60,9 @@ export class PayoutRunsQueryDto extends PageQueryDto {
 export class PayoutLineDto {
   id: string;
   agentId: string;
+  /** The agent's display name and email now (null if the agent no longer exists). */
+  agentDisplayName: string | null;
+  agentEmail: string | null;
   stripeAccountId: string | null;
   /** What was drafted (and approved). */
   amountMinor: number;
@@ -131,22 +135,85 @@ export class PayoutRunPageDto {
 }
 
 export class ReconciliationLineDto {
-  lineId: string;
-  agentId: string;
-  amountMinor: number;
+  /** Null for a transfer at Stripe whose metadata names no line. */
+  lineId: string | null;
+  agentId: string | null;
+  agentDisplayName: string | null;
+  agentEmail: string | null;
+  /** What the line sent (transferMinor), else what it was drafted for; null without a line. */
+  amountMinor: number | null;
+  @ApiProperty({ enum: RECONCILIATION_CATEGORIES })
+  category: string;
+  /** The line's state (null without a line); `heldReason` and `failureCode` say more. */
+  @ApiProperty({ enum: LINE_STATUSES, nullable: true })
+  lineStatus: string | null;
+  @ApiProperty({ enum: HELD_REASONS, nullable: true })
+  heldReason: string | null;
+  failureCode: string | null;
   stripeTransferId: string | null;
   stripeAmountMinor: number | null;
-  @ApiProperty({ enum: ['matched', 'amount_mismatch', 'missing', 'unexpected'] })
+  /**
+   * Deprecated (removed in the next release): `category` in the old words (`missing` for
+   * missing_at_stripe, `unexpected` for unexpected_at_stripe).
+   */
+  @ApiProperty({
+    enum: ['matched', 'amount_mismatch', 'missing', 'unexpected', 'not_sent'],
+    deprecated: true,
+  })
   result: string;
+}
+
+export class ReconciliationCountsDto {
+  matched: number;
+  amount_mismatch: number;
+  missing_at_stripe: number;
+  unexpected_at_stripe: number;
+  not_sent: number;
 }
 
 export class ReconciliationDto {
   runId: string;
+  /** Lines per category; they add up to `lines.length`. */
+  counts: ReconciliationCountsDto;
+  /** Deprecated (removed in the next release): counts.matched. */
+  @ApiProperty({ deprecated: true })
   matched: number;
+  /** Deprecated (removed in the next release): counts.amount_mismatch. */
+  @ApiProperty({ deprecated: true })
   mismatched: number;
+  /** Deprecated (removed in the next release): counts.missing_at_stripe. */
+  @ApiProperty({ deprecated: true })
   missing: number;
+  /** Deprecated (removed in the next release): counts.unexpected_at_stripe. */
+  @ApiProperty({ deprecated: true })
   unexpected: number;
+  /** Every line of the run (held ones included), then the transfers no line accounts for. */
   lines: ReconciliationLineDto[];
+}
+
+export class AgentPayoutDto {
+  /** The payout line (one per run you were paid in). */
+  lineId: string;
+  runId: string;
+  /** What the transfer carried. */
+  amountMinor: number;
+  currency: string;
+  paidAt: Date;
+  stripeTransferId: string;
+  /** What Stripe took back from this transfer since (0 for most). */
+  reversedMinor: number;
+}
+
+export class AgentPayoutPageDto {
+  items: AgentPayoutDto[];
+  nextCursor: string | null;
+}
+
+export class OnboardingReturnQueryDto {
+  /** Where Stripe sends the agent back from: `return` (done or left), `refresh` (link expired). */
+  @IsOptional()
+  @IsIn(['return', 'refresh'])
+  onboarding?: 'return' | 'refresh';
 }
 
 export class PayoutAccountView {

@@ -1,14 +1,17 @@
 import Stripe from 'stripe';
+import { AgentIdentity } from '../ledger/agent-identities.service';
 import { PayoutAccountRow, StripeAccountState } from './payout-accounts.repository';
-import { PayoutLineRow } from './payout-lines.repository';
+import { AgentPayoutRow, PayoutLineViewRow } from './payout-lines.repository';
 import { PayoutRunRow, PayoutRunTotalsRow } from './payout-runs.repository';
-import { PayoutAccountView, PayoutLineDto, PayoutRunDto } from './payout.dto';
+import { AgentPayoutDto, PayoutAccountView, PayoutLineDto, PayoutRunDto } from './payout.dto';
 
 const orNull = (v: string | null) => (v === null ? null : Number(v));
 
-export const toPayoutLineDto = (l: PayoutLineRow): PayoutLineDto => ({
+export const toPayoutLineDto = (l: PayoutLineViewRow, who: AgentIdentity): PayoutLineDto => ({
   id: l.id,
   agentId: l.agent_id,
+  agentDisplayName: who.agentDisplayName,
+  agentEmail: who.agentEmail,
   stripeAccountId: l.stripe_account_id,
   amountMinor: Number(l.amount_minor),
   transferMinor: orNull(l.transfer_minor),
@@ -24,6 +27,16 @@ export const toPayoutLineDto = (l: PayoutLineRow): PayoutLineDto => ({
   abandonedReason: l.abandoned_reason,
   abandonedBy: l.abandoned_by,
   abandonedAt: l.abandoned_at,
+});
+
+export const toAgentPayoutDto = (r: AgentPayoutRow): AgentPayoutDto => ({
+  lineId: r.id,
+  runId: r.run_id,
+  amountMinor: Number(r.transfer_minor),
+  currency: r.currency,
+  paidAt: r.paid_at,
+  stripeTransferId: r.stripe_transfer_id,
+  reversedMinor: Number(r.reversed_minor),
 });
 
 /** A run with its totals (zero everywhere for a run without lines: it has no totals row). */

@@ -3,9 +3,12 @@ import { ApiBearerAuth, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Actor } from '../../common/auth/actor';
 import { CurrentActor, Roles } from '../../common/auth/decorators';
 import { IdParam } from '../../common/http/id-param';
+import { PageQueryDto } from '../../common/pagination/page';
+import { AgentPayoutsService } from './agent-payouts.service';
 import { PayoutAccountService } from './payout-account.service';
 import {
   AbandonPayoutLineDto,
+  AgentPayoutPageDto,
   CreatePayoutRunDto,
   OnboardingView,
   PayoutAccountView,
@@ -38,6 +41,20 @@ export class PayoutAccountController {
   @Get()
   get(@CurrentActor() actor: Actor): Promise<PayoutAccountView> {
     return this.accounts.get(actor);
+  }
+}
+
+@ApiTags('money')
+@ApiBearerAuth('user')
+@Controller('v1/agents/me/payouts')
+@Roles('agent')
+export class AgentPayoutsController {
+  constructor(private readonly payouts: AgentPayoutsService) {}
+
+  /** What was paid to you, newest first: amount, currency, when, the Stripe transfer, reversals. */
+  @Get()
+  list(@CurrentActor() actor: Actor, @Query() query: PageQueryDto): Promise<AgentPayoutPageDto> {
+    return this.payouts.history(actor, query.limit, query.cursor);
   }
 }
 
@@ -122,7 +139,11 @@ export class PayoutRunsController {
     return this.execution.abandon(actor, id, lineId, body.reason);
   }
 
-  /** Each line against Stripe's transfer: matched, amount mismatch, missing, unexpected. */
+  /**
+   * Every line of the run against Stripe's transfers: matched, amount_mismatch,
+   * missing_at_stripe, unexpected_at_stripe, or not_sent (with the line's state); counts per
+   * category.
+   */
   @Get(':id/reconciliation')
   reconcile(@CurrentActor() actor: Actor, @IdParam() id: string): Promise<ReconciliationDto> {
     return this.reconciliation.reconcile(actor, id);

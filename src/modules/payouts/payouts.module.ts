@@ -4,12 +4,18 @@ import { LedgerModule } from '../ledger/ledger.module';
 import { OutboxModule } from '../outbox/outbox.module';
 import { StripeModule } from '../stripe/stripe.module';
 import { UsersModule } from '../users/users.module';
+import { AgentPayoutsService } from './agent-payouts.service';
+import { OnboardingPageController } from './onboarding-page.controller';
 import { PayoutAccountService } from './payout-account.service';
 import { PayoutAccountsRepository } from './payout-accounts.repository';
 import { PayoutLineHandler, StripeEventHandler } from './payout-jobs.handlers';
 import { PayoutLineSendingRepository } from './payout-line-sending.repository';
 import { PayoutLinesRepository } from './payout-lines.repository';
-import { PayoutAccountController, PayoutRunsController } from './payouts.controller';
+import {
+  AgentPayoutsController,
+  PayoutAccountController,
+  PayoutRunsController,
+} from './payouts.controller';
 import { PayoutReconciliationService } from './payout-reconciliation.service';
 import { PayoutRunExecutionService } from './payout-run-execution.service';
 import { PayoutRunsRepository } from './payout-runs.repository';
@@ -19,11 +25,19 @@ import { StripePacer } from './stripe-pacer.service';
 import { StripeWebhooksController } from './stripe-webhooks.controller';
 
 @Module({
-  // Balances and postings (ledger), the Stripe client, the pacer's Redis (jobs), agents' emails.
+  // Balances, postings and agents' names and emails for finance (ledger), the Stripe client, the
+  // pacer's Redis (jobs), an agent's email for its Stripe account (users).
   imports: [OutboxModule, LedgerModule, StripeModule, JobsModule, UsersModule],
-  controllers: [PayoutAccountController, PayoutRunsController, StripeWebhooksController],
+  controllers: [
+    PayoutAccountController,
+    AgentPayoutsController,
+    OnboardingPageController,
+    PayoutRunsController,
+    StripeWebhooksController,
+  ],
   providers: [
     PayoutAccountService,
+    AgentPayoutsService,
     PayoutRunsService,
     PayoutRunExecutionService,
     PayoutReconciliationService,

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import type { AgentQualifications } from './eligibility';
-import { ACTIVE_CLAIM_STATUSES } from './shift-rules';
+import { ACTIVE_CLAIM_STATUSES, MAX_SHIFT_MINUTES } from './shift-rules';
 import { OpenShiftRow } from './shift.rows';
 
 export interface OpenShiftsPage {
@@ -12,29 +12,83 @@ export interface OpenShiftsPage {
 }
 
 /**
- * Upcoming shifts an agent may claim, soonest first. The WHERE clause is the SQL twin of
- * ineligibilityReasons(), with the agent's qualifications (from the agents module) as
- * parameters: every required skill at its level, every language, certified when required (a
+ * Why nothing was listed, in counts over the shifts open for claims (with a free seat unless
+ * `includeFull`): each shift counts once, in the first of held / not eligible that applies.
+ */
+export interface OpenShiftCountsRow {
+  /** Open for claims (and with a free seat unless includeFull), from every company. */
+  open: number;
+  /** Of those, the agent already holds a seat on them (they are left out). */
+  held: number;
+  /** Of those not held, the agent is not eligible for them. */
+  not_eligible: number;
+  /** Of those, eligible but for a language (only that). */
+  language_only: number;
+  /** Of those, eligible but for a skill or skill level (only that). */
+  skill_only: number;
+  /** Of those, eligible but for the company's certification (only that). */
+  certification_only: number;
+  /** Full shifts the agent could take but for the seat (left out unless includeFull). */
+  eligible_full: number;
+}
+
+/*
+ * The parts both statements share, over `shifts s`, with the same parameters: $1 the agent, $2
+ * its languages, $3 and $4 its skills and levels, $5 the companies that certified it, $6 the
+ * active claim statuses, $7 the minutes before the end at which claims close, $8 the longest
+ * shift. The eligibility parts are the SQL twin of ineligibilityReasons(); OPEN_FOR_CLAIMS is
+ * that of claimsCloseAt() (seat-window.ts); the starts_at bound only lets the index range start
+ * late (no shift lasts longer).
+ */
+const OPEN_FOR_CLAIMS = `s.status = 'scheduled'
+     AND s.starts_at > now() - make_interval(mins => $8)
+     AND greatest(s.starts_at, s.ends_at - make_interval(mins => $7)) > now()`;
+const LANGUAGES_OK = `s.languages <@ $2::text[]`;
+const SKILLS_OK = `NOT EXISTS (
+           SELECT 1 FROM shift_required_skills r
+             LEFT JOIN unnest($3::text[], $4::int[]) AS k(skill, level) ON k.skill = r.skill
+            WHERE r.shift_id = s.id AND (k.level IS NULL OR k.level < r.min_level))`;
+const CERTIFIED_OK = `(NOT s.requires_certification OR s.company_id = ANY($5::uuid[]))`;
+const HELD = `EXISTS (
+           SELECT 1 FROM shift_claims h WHERE h.shift_id = s.id AND h.agent_id = $1
+              AND h.status = ANY($6))`;
+
+/**
+ * Shifts an agent may claim now, soonest first (a started one whose claims are still open
+ * first): every required skill at its level, every language, certified when required (a
  * suspended agent is turned away before this query). Shifts the agent already holds a seat on
  * are left out.
  */
 const OPEN_SHIFTS_SQL = `
   SELECT s.id, s.starts_at, s.company_id
     FROM shifts s
-   WHERE s.status = 'scheduled' AND s.starts_at > now()
-     AND ($2 OR s.seats_taken < s.seats)
-     AND s.languages <@ $3::text[]
-     AND NOT EXISTS (
-           SELECT 1 FROM shift_required_skills r
-             LEFT JOIN unnest($4::text[], $5::int[]) AS k(skill, level) ON k.skill = r.skill
-            WHERE r.shift_id = s.id AND (k.level IS NULL OR k.level < r.min_level))
-     AND (NOT s.requires_certification OR s.company_id = ANY($6::uuid[]))
-     AND NOT EXISTS (
-           SELECT 1 FROM shift_claims h WHERE h.shift_id = s.id AND h.agent_id = $1
-              AND h.status = ANY($7))
-     AND ($8::timestamptz IS NULL OR (s.starts_at, s.id) > ($8::timestamptz, $9::uuid))
+   WHERE ${OPEN_FOR_CLAIMS}
+     AND ($9 OR s.seats_taken < s.seats)
+     AND ${LANGUAGES_OK} AND ${SKILLS_OK} AND ${CERTIFIED_OK}
+     AND NOT ${HELD}
+     AND ($10::timestamptz IS NULL OR (s.starts_at, s.id) > ($10::timestamptz, $11::uuid))
    ORDER BY s.starts_at, s.id
-   LIMIT $10`;
+   LIMIT $12`;
+
+/** Counts explaining an empty first page (OpenShiftCountsRow); $9 is includeFull. */
+const OPEN_SHIFT_COUNTS_SQL = `
+  SELECT count(*) FILTER (WHERE listed)::int AS open,
+         count(*) FILTER (WHERE listed AND held)::int AS held,
+         count(*) FILTER (WHERE listed AND NOT held AND NOT (lang AND skill AND cert))::int
+           AS not_eligible,
+         count(*) FILTER (WHERE listed AND NOT held AND NOT lang AND skill AND cert)::int
+           AS language_only,
+         count(*) FILTER (WHERE listed AND NOT held AND lang AND NOT skill AND cert)::int
+           AS skill_only,
+         count(*) FILTER (WHERE listed AND NOT held AND lang AND skill AND NOT cert)::int
+           AS certification_only,
+         count(*) FILTER (WHERE no_seat AND NOT held AND lang AND skill AND cert)::int
+           AS eligible_full
+    FROM (SELECT $9 OR s.seats_taken < s.seats AS listed, s.seats_taken >= s.seats AS no_seat,
+                 ${LANGUAGES_OK} AS lang, ${SKILLS_OK} AS skill, ${CERTIFIED_OK} AS cert,
+                 ${HELD} AS held
+            FROM shifts s
+           WHERE ${OPEN_FOR_CLAIMS}) q`;
 
 /** The open-shifts listing over shifts, their required skills and claims. */
 @Injectable()
@@ -43,19 +97,43 @@ export class OpenShiftsRepository {
     em: EntityManager,
     agentId: string,
     agent: AgentQualifications,
+    closeMinutes: number,
     page: OpenShiftsPage,
   ): Promise<OpenShiftRow[]> {
     return em.query(OPEN_SHIFTS_SQL, [
-      agentId,
+      ...shared(agentId, agent, closeMinutes),
       page.includeFull,
-      agent.languages,
-      [...agent.skills.keys()],
-      [...agent.skills.values()],
-      [...agent.certifiedBy],
-      ACTIVE_CLAIM_STATUSES,
       page.after?.[0] ?? null,
       page.after?.[1] ?? null,
       page.limit,
     ]);
   }
+
+  /** Why the agent's first page is empty, in counts (one statement, only then). */
+  async countsFor(
+    em: EntityManager,
+    agentId: string,
+    agent: AgentQualifications,
+    closeMinutes: number,
+    includeFull: boolean,
+  ): Promise<OpenShiftCountsRow> {
+    const [row]: OpenShiftCountsRow[] = await em.query(OPEN_SHIFT_COUNTS_SQL, [
+      ...shared(agentId, agent, closeMinutes),
+      includeFull,
+    ]);
+    return row;
+  }
+}
+
+function shared(agentId: string, agent: AgentQualifications, closeMinutes: number): unknown[] {
+  return [
+    agentId,
+    agent.languages,
+    [...agent.skills.keys()],
+    [...agent.skills.values()],
+    [...agent.certifiedBy],
+    ACTIVE_CLAIM_STATUSES,
+    closeMinutes,
+    MAX_SHIFT_MINUTES,
+  ];
 }

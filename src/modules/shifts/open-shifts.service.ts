@@ -1,38 +1,50 @@
 import { Injectable } from '@nestjs/common';
-import { CompaniesService } from '../companies/companies.service';
+import { ConfigService } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { requireUser } from '../../common/auth/access';
 import { Actor } from '../../common/auth/actor';
-import { decodeCursor, Page, toPage } from '../../common/pagination/page';
+import { decodeCursor, toPage } from '../../common/pagination/page';
+import { Env } from '../../config/env.validation';
 import { AgentsService } from '../agents/agents.service';
-import { OpenShiftDto, OpenShiftsQueryDto } from './shift.dto';
-import { toOpenShiftDto } from './shift.mapper';
+import { CompaniesService } from '../companies/companies.service';
+import { openShiftsHints, OpenShiftsHint, SUSPENDED_HINTS } from './open-shift-hints';
 import { OpenShiftsRepository } from './open-shifts.repository';
+import { claimsCloseAt } from './seat-window';
+import { OpenShiftPageDto, OpenShiftsQueryDto } from './shift.dto';
+import { toOpenShiftDto } from './shift.mapper';
 import { ShiftsRepository } from './shifts.repository';
 
 /**
- * Upcoming shifts an agent may claim, soonest first: the agent's qualifications from the agents
- * module (one statement), then one shifts statement taking them as parameters.
+ * Shifts an agent may claim now, soonest first: the agent's qualifications from the agents
+ * module (one statement), then one shifts statement taking them as parameters. An empty first
+ * page costs one more statement, counting why (hints).
  */
 @Injectable()
 export class OpenShiftsService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
+    private readonly config: ConfigService<Env, true>,
     private readonly agents: AgentsService,
     private readonly openShifts: OpenShiftsRepository,
     private readonly shifts: ShiftsRepository,
     private readonly companies: CompaniesService,
   ) {}
 
-  async list(actor: Actor, query: OpenShiftsQueryDto): Promise<Page<OpenShiftDto>> {
+  async list(actor: Actor, query: OpenShiftsQueryDto): Promise<OpenShiftPageDto> {
     const { userId } = requireUser(actor, 'agent');
     const cursor = decodeCursor(query.cursor, ['instant', 'uuid']);
+    const firstPage = cursor === null;
+    const includeFull = query.includeFull ?? false;
+    const closeMinutes = this.config.get('SEAT_CLAIM_CLOSES_MINUTES_BEFORE_END', { infer: true });
     const agent = await this.agents.qualificationsAnywhereOf(this.db.manager, userId);
     // A suspended agent may claim nothing (ineligibilityReasons: SUSPENDED): no shift is open.
-    if (!agent || agent.suspended) return { items: [], nextCursor: null };
-    const rows = await this.openShifts.pageFor(this.db.manager, userId, agent, {
-      includeFull: query.includeFull ?? false,
+    if (!agent || agent.suspended) {
+      const hints = agent && firstPage ? [...SUSPENDED_HINTS] : [];
+      return { items: [], nextCursor: null, hints };
+    }
+    const rows = await this.openShifts.pageFor(this.db.manager, userId, agent, closeMinutes, {
+      includeFull,
       after: cursor,
       limit: query.limit + 1,
     });
@@ -42,6 +54,17 @@ export class OpenShiftsService {
       (r) => r,
       (r) => [r.starts_at.toISOString(), r.id],
     );
+    let hints: OpenShiftsHint[] = [];
+    if (page.items.length === 0 && firstPage) {
+      const counts = await this.openShifts.countsFor(
+        this.db.manager,
+        userId,
+        agent,
+        closeMinutes,
+        includeFull,
+      );
+      hints = openShiftsHints(agent, counts, includeFull);
+    }
     const shifts = await this.shifts.withSkills(
       this.db.manager,
       page.items.map((r) => r.id),
@@ -51,8 +74,11 @@ export class OpenShiftsService {
       page.items.map((r) => r.company_id),
     );
     return {
-      items: shifts.map((s) => toOpenShiftDto(s, names.get(s.companyId)!)),
+      items: shifts.map((s) =>
+        toOpenShiftDto(s, names.get(s.companyId)!, claimsCloseAt(s, closeMinutes)),
+      ),
       nextCursor: page.nextCursor,
+      hints,
     };
   }
 }

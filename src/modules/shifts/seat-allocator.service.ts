@@ -6,8 +6,9 @@ import { Env } from '../../config/env.validation';
 import { AgentsService } from '../agents/agents.service';
 import { OutboxService } from '../outbox/outbox.service';
 import { SeatSource, ShiftClaimsRepository } from './shift-claims.repository';
+import { claimsClosed } from './seat-window';
 import { ShiftWithSkills } from './shift.rows';
-import { SeatOpenUntil, ShiftsRepository } from './shifts.repository';
+import { SeatCloseMinutes, ShiftsRepository } from './shifts.repository';
 
 /**
  * Takes one seat for one agent inside the caller's transaction. Lock order is always the shift
@@ -32,11 +33,16 @@ export class SeatAllocator {
     agentId: string,
     source: SeatSource,
   ): Promise<string> {
-    // Direct claims close at the start; the waitlist may still fill a seat a no-show freed.
-    const openUntil: SeatOpenUntil = source === 'direct' ? 'starts_at' : 'ends_at';
-    if (!(await this.shifts.takeSeat(em, shift.id, openUntil))) {
-      throw await this.whyNoSeat(em, shift.id, openUntil);
-    }
+    // Direct claims close SEAT_CLAIM_CLOSES_MINUTES_BEFORE_END before the end (never before the
+    // start); the waitlist may still fill a seat a no-show freed until the end.
+    const closeMinutes: SeatCloseMinutes =
+      source === 'direct'
+        ? this.config.get('SEAT_CLAIM_CLOSES_MINUTES_BEFORE_END', { infer: true })
+        : 0;
+    // Held from the start, or from now when taken after it: the period recorded, the hours
+    // counted and the check-in deadline all start there.
+    const heldFrom = await this.shifts.takeSeat(em, shift.id, closeMinutes);
+    if (!heldFrom) throw await this.whyNoSeat(em, shift.id, closeMinutes);
 
     const agent = await this.agents.lock(em, agentId);
     // Eligibility was read before this lock; a suspension committed since then still counts.
@@ -45,9 +51,9 @@ export class SeatAllocator {
         reasons: [{ code: 'SUSPENDED' }],
       });
     }
-    await this.checkWeeklyHours(em, shift, agentId);
+    await this.checkWeeklyHours(em, agentId, heldFrom, shift.endsAt);
 
-    const claim = await this.claims.insert(em, shift, agentId, source);
+    const claim = await this.claims.insert(em, shift, agentId, source, heldFrom);
     await this.outbox.enqueue(
       em,
       'shift-claim.no-show-check',
@@ -57,9 +63,12 @@ export class SeatAllocator {
     return claim.id;
   }
 
-  private async whyNoSeat(em: EntityManager, shiftId: string, openUntil: SeatOpenUntil) {
-    const s = await this.shifts.seatState(em, shiftId, openUntil);
-    if (!s.open) return new DomainError('SHIFT_CLOSED', 'The shift is no longer open for claims');
+  private async whyNoSeat(em: EntityManager, shiftId: string, closeMinutes: SeatCloseMinutes) {
+    const s = await this.shifts.seatState(em, shiftId, closeMinutes);
+    if (!s.scheduled) {
+      return new DomainError('SHIFT_CLOSED', 'The shift has ended or been cancelled');
+    }
+    if (!s.open) return claimsClosed(s.claims_close_at);
     return new DomainError('SHIFT_FULL', 'Every seat on this shift is taken');
   }
 
@@ -67,15 +76,17 @@ export class SeatAllocator {
    * No 168-hour window, wherever it starts, may hold more seat hours than WEEKLY_HOURS_CAP, this
    * seat included. (A calendar week in the agent's zone let an agent hold twice the cap across
    * a week boundary, or more by changing zones between claims.) The fullest window touching the
-   * seat is found by ShiftClaimsRepository.fullestWeekAround.
+   * seat is found by ShiftClaimsRepository.fullestWeekAround. The seat counts from `heldFrom`:
+   * a seat taken after the start counts only the time that remains.
    */
   private async checkWeeklyHours(
     em: EntityManager,
-    shift: ShiftWithSkills,
     agentId: string,
+    heldFrom: Date,
+    endsAt: Date,
   ): Promise<void> {
     const cap = this.config.get('WEEKLY_HOURS_CAP', { infer: true });
-    const worst = await this.claims.fullestWeekAround(em, agentId, shift.startsAt, shift.endsAt);
+    const worst = await this.claims.fullestWeekAround(em, agentId, heldFrom, endsAt);
     const round = (h: number) => Math.round(h * 1000) / 1000;
     const weekHours = round(worst.held);
     const shiftHours = round(worst.seat);

@@ -28,7 +28,10 @@ export class SeatsController {
     private readonly waitlist: ShiftWaitlistService,
   ) {}
 
-  /** Upcoming shifts you are eligible for, with seats left and pay, soonest first. */
+  /**
+   * Shifts you are eligible for and can claim now (upcoming, or started with enough time left),
+   * with seats left and pay, soonest first. An empty first page says why in `hints`.
+   */
   @Get('open')
   openShifts(
     @CurrentActor() actor: Actor,
@@ -38,8 +41,10 @@ export class SeatsController {
   }
 
   /**
-   * Takes a seat. 409 SHIFT_FULL, SHIFT_OVERLAP, SHIFT_CLOSED, WEEKLY_HOURS_EXCEEDED or
-   * ALREADY_CLAIMED; 403 NOT_ELIGIBLE with the reasons.
+   * Takes a seat, before the start or on a started shift while enough of it remains (then the
+   * seat, its check-in deadline and its weekly hours count from the claim). 409 SHIFT_FULL,
+   * SHIFT_OVERLAP, SHIFT_CLOSED (with claimsCloseAt once claims have closed),
+   * WEEKLY_HOURS_EXCEEDED or ALREADY_CLAIMED; 403 NOT_ELIGIBLE with the reasons.
    */
   @Post(':id/claims')
   claim(@CurrentActor() actor: Actor, @IdParam() id: string): Promise<ShiftClaimDto> {

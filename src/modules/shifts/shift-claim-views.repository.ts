@@ -18,6 +18,13 @@ export interface ReliabilityRow {
   no_shows: number;
 }
 
+/** The agent's next seat that can still be worked: checked in, or claimed and not yet missed. */
+export interface NextSeatRow {
+  shift_id: string;
+  starts_at: Date;
+  checked_in: boolean;
+}
+
 /** Reads of shift_claims for people: an agent's claims and record, a shift's seat holders. */
 @Injectable()
 export class ShiftClaimViewsRepository {
@@ -76,6 +83,27 @@ export class ShiftClaimViewsRepository {
         WHERE c.shift_id = $1 ORDER BY c.claimed_at, c.id`,
       [shiftId],
     );
+  }
+
+  /**
+   * The agent's soonest seat on a shift not yet ended (of one company, or any when `companyId`
+   * is null): checked in, or claimed with its check-in deadline still ahead.
+   */
+  async nextSeatOf(
+    em: EntityManager,
+    agentId: string,
+    companyId: string | null,
+  ): Promise<NextSeatRow | undefined> {
+    const [row]: NextSeatRow[] = await em.query(
+      `SELECT s.id AS shift_id, s.starts_at, c.status = 'checked_in' AS checked_in
+         FROM shift_claims c JOIN shifts s ON s.id = c.shift_id
+        WHERE c.agent_id = $1 AND ($2::uuid IS NULL OR c.company_id = $2)
+          AND (c.status = 'checked_in' OR (c.status = 'claimed' AND c.check_in_deadline > now()))
+          AND s.status = 'scheduled' AND s.ends_at > now()
+        ORDER BY s.starts_at, s.id LIMIT 1`,
+      [agentId, companyId],
+    );
+    return row;
   }
 
   /** The company's shift live now on which the agent is checked in (seats cannot overlap). */

@@ -58,22 +58,27 @@ export class ShiftClaimsRepository {
     return row?.id ?? null;
   }
 
+  /**
+   * The seat, held from `heldFrom` (the start, or the claim when taken after it) to the end:
+   * the period the overlap exclusion and the weekly hours see, and the check-in deadline's base.
+   */
   async insert(
     em: EntityManager,
-    shift: Pick<Shift, 'id' | 'companyId' | 'startsAt' | 'endsAt' | 'checkInGraceMinutes'>,
+    shift: Pick<Shift, 'id' | 'companyId' | 'endsAt' | 'checkInGraceMinutes'>,
     agentId: string,
     source: SeatSource,
+    heldFrom: Date,
   ): Promise<NewClaimRow> {
     const [claim]: NewClaimRow[] = await em.query(
       `INSERT INTO shift_claims (shift_id, agent_id, company_id, period, source, check_in_deadline)
        VALUES ($1, $2, $3, tstzrange($4, $5, '[)'), $6,
-               greatest($4::timestamptz, now()) + make_interval(mins => $7))
+               $4::timestamptz + make_interval(mins => $7))
        RETURNING id, check_in_deadline`,
       [
         shift.id,
         agentId,
         shift.companyId,
-        shift.startsAt,
+        heldFrom,
         shift.endsAt,
         source,
         shift.checkInGraceMinutes,

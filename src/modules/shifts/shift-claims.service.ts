@@ -12,6 +12,7 @@ import { CompaniesService } from '../companies/companies.service';
 import { OutboxService } from '../outbox/outbox.service';
 import { ineligibilityReasons } from './eligibility';
 import { SeatAllocator } from './seat-allocator.service';
+import { claimsClosed, claimsCloseAt } from './seat-window';
 import { MyClaimsQueryDto, ReliabilityDto, ShiftClaimDto } from './shift.dto';
 import { toShiftClaimDto } from './shift.mapper';
 import { ShiftClaimViewsRepository } from './shift-claim-views.repository';
@@ -55,9 +56,12 @@ export class ShiftClaimsService {
       // Locked first (the lock order everywhere), so the window and requirements checked here
       // are the ones the seat is taken under, even if the company edits the shift meanwhile.
       const shift = await this.shifts.oneWithSkills(em, shiftId, true);
-      if (shift.status !== 'scheduled' || shift.startsAt.getTime() <= Date.now()) {
-        throw new DomainError('SHIFT_CLOSED', 'The shift has started, ended or been cancelled');
+      if (shift.status !== 'scheduled') {
+        throw new DomainError('SHIFT_CLOSED', 'The shift has ended or been cancelled');
       }
+      // Open before the start, and after it while enough of the shift remains (seat-window.ts).
+      const closesAt = claimsCloseAt(shift, this.closeMinutes());
+      if (closesAt.getTime() <= Date.now()) throw claimsClosed(closesAt);
       const quals = await this.agents.qualificationsOf(em, userId, shift.companyId);
       const reasons = ineligibilityReasons(quals, shift);
       if (reasons.length > 0) {
@@ -73,8 +77,9 @@ export class ShiftClaimsService {
   }
 
   /**
-   * Gives the seat back. Inside the late window (LATE_CANCEL_WINDOW_MINUTES before the start)
-   * it counts as a late cancellation. The freed seat goes to the waitlist.
+   * Gives the seat back. Inside the late window (LATE_CANCEL_WINDOW_MINUTES before the seat's
+   * start: the shift's, or the claim's for a seat taken after it, so always) it counts as a late
+   * cancellation. The freed seat goes to the waitlist.
    */
   async cancel(actor: Actor, shiftId: string): Promise<ShiftClaimDto> {
     const { userId } = requireUser(actor, 'agent');
@@ -184,6 +189,10 @@ export class ShiftClaimsService {
       noShows: r.no_shows,
       score: judged === 0 ? null : Math.round((r.completed / judged) * 1000) / 1000,
     };
+  }
+
+  private closeMinutes(): number {
+    return this.config.get('SEAT_CLAIM_CLOSES_MINUTES_BEFORE_END', { infer: true });
   }
 
   private async latestClaim(em: EntityManager, shiftId: string, agentId: string) {

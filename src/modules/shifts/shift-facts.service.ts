@@ -20,6 +20,21 @@ export class ShiftFacts {
     return { amountMinor: Number(rate.rate_amount_minor), currency: rate.rate_currency };
   }
 
+  /**
+   * The agent's next seat that can still be worked (checked in, or claimed before its check-in
+   * deadline) on a shift not ended, of one company or of any (null): for "not on shift" hints.
+   */
+  async nextSeatOf(
+    em: EntityManager,
+    agentId: string,
+    companyId: string | null,
+  ): Promise<{ shiftId: string; startsAt: Date; checkedIn: boolean } | null> {
+    const row = await this.claims.nextSeatOf(em, agentId, companyId);
+    return row
+      ? { shiftId: row.shift_id, startsAt: row.starts_at, checkedIn: row.checked_in }
+      : null;
+  }
+
   /** The live shift of the company the agent is checked in on now, if any. */
   liveShiftOf(em: EntityManager, agentId: string, companyId: string): Promise<string | null> {
     return this.claims.liveShiftOf(em, agentId, companyId);

@@ -34,6 +34,8 @@ export const ACTIVE_CLAIM_STATUSES: readonly ClaimStatus[] = ['claimed', 'checke
 export const SEAT_USING_STATUSES: readonly ClaimStatus[] = ['claimed', 'checked_in', 'completed'];
 
 export const MIN_SHIFT_MINUTES = 15;
+/** Below this a few seconds late is a no-show; validated on input only (older rows may be less). */
+export const MIN_CHECK_IN_GRACE_MINUTES = 2;
 export const MAX_SHIFT_MINUTES = 12 * 60;
 export const MAX_WAITLIST = 200;
 export const RELIABILITY_WINDOW_DAYS = 30;

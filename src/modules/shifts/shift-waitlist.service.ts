@@ -1,13 +1,16 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { requireUser } from '../../common/auth/access';
 import { Actor } from '../../common/auth/actor';
 import { domainErrorForConstraint } from '../../common/errors/constraint-errors';
 import { DomainError } from '../../common/errors/domain-error';
+import { Env } from '../../config/env.validation';
 import { AgentsService } from '../agents/agents.service';
 import { ineligibilityReasons } from './eligibility';
 import { SeatAllocator } from './seat-allocator.service';
+import { claimsClosed, claimsCloseAt } from './seat-window';
 import { WaitlistPositionDto } from './shift.dto';
 import { ShiftWithSkills } from './shift.rows';
 import { MAX_WAITLIST } from './shift-rules';
@@ -24,6 +27,7 @@ export class ShiftWaitlistService {
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
+    private readonly config: ConfigService<Env, true>,
     private readonly seats: SeatAllocator,
     private readonly shifts: ShiftsRepository,
     private readonly claims: ShiftClaimsRepository,
@@ -50,6 +54,12 @@ export class ShiftWaitlistService {
         throw new DomainError('ALREADY_CLAIMED', 'You already hold a seat here');
       }
       if (shift.seatsTaken < shift.seats) {
+        // A free seat on a started shift whose claims have closed cannot be claimed directly.
+        const closesAt = claimsCloseAt(
+          shift,
+          this.config.get('SEAT_CLAIM_CLOSES_MINUTES_BEFORE_END', { infer: true }),
+        );
+        if (closesAt.getTime() <= Date.now()) throw claimsClosed(closesAt);
         throw new DomainError('SEATS_AVAILABLE', 'Seats are available: claim one directly');
       }
       if ((await this.entries.count(em, shiftId)) >= MAX_WAITLIST) {

@@ -21,7 +21,17 @@ import {
 import { MoneyDto } from '../../common/money/money.dto';
 import { IsInstant } from '../../common/validation/is-instant';
 import { PageQueryDto } from '../../common/pagination/page';
-import { CLAIM_STATUSES, ClaimStatus, SHIFT_STATUSES, ShiftStatus } from './shift-rules';
+import { OPEN_SHIFTS_HINT_CODES, type OpenShiftsHintCode } from './open-shift-hints';
+import {
+  CLAIM_STATUSES,
+  ClaimStatus,
+  MIN_CHECK_IN_GRACE_MINUTES,
+  SHIFT_STATUSES,
+  ShiftStatus,
+} from './shift-rules';
+
+// With less, a few seconds late is already a no-show. Not a CHECK: older rows may be below it.
+const GRACE_TOO_SHORT = `checkInGraceMinutes must be at least ${MIN_CHECK_IN_GRACE_MINUTES} (minutes after the start before a seat is a no-show)`;
 
 export class RequiredSkillDto {
   /** A skill code from /v1/skills. */
@@ -80,10 +90,13 @@ export class CreateShiftDto {
   @IsBoolean()
   requiresCertification?: boolean;
 
-  /** Minutes after the start before an unchecked-in seat is a no-show, 0–120 (default 10). */
+  /**
+   * Minutes after the start (or after a later claim) before an unchecked-in seat is a no-show,
+   * 2–120 (default 10).
+   */
   @IsOmittable()
   @IsInt()
-  @Min(0)
+  @Min(MIN_CHECK_IN_GRACE_MINUTES, { message: GRACE_TOO_SHORT })
   @Max(120)
   checkInGraceMinutes?: number;
 }
@@ -137,9 +150,10 @@ export class UpdateShiftDto {
   @IsBoolean()
   requiresCertification?: boolean;
 
+  /** 2–120; shifts stored with less before this rule keep it until changed. */
   @IsOmittable()
   @IsInt()
-  @Min(0)
+  @Min(MIN_CHECK_IN_GRACE_MINUTES, { message: GRACE_TOO_SHORT })
   @Max(120)
   checkInGraceMinutes?: number;
 }
@@ -249,6 +263,12 @@ export class OpenShiftDto {
   title: string | null;
   startsAt: Date;
   endsAt: Date;
+  /**
+   * Seats can be claimed until then: the start, or for a longer shift, the end minus
+   * SEAT_CLAIM_CLOSES_MINUTES_BEFORE_END (a started shift can be joined until then; the seat's
+   * check-in deadline and weekly hours then count from the claim).
+   */
+  claimsCloseAt: Date;
   seatsLeft: number;
   requiredSkills: RequiredSkillView[];
   languages: string[];
@@ -257,9 +277,28 @@ export class OpenShiftDto {
   checkInGraceMinutes: number;
 }
 
+/** Why the list is empty: what is missing from the profile, or what the open shifts lack. */
+export class OpenShiftsHintDto {
+  @ApiProperty({ enum: OPEN_SHIFTS_HINT_CODES })
+  code: OpenShiftsHintCode;
+  /** The hint in words, for people (branch on `code`, not on this). */
+  message: string;
+  /**
+   * How many shifts the hint is about (NOT_ELIGIBLE, MISSING_LANGUAGE, MISSING_SKILL,
+   * NOT_CERTIFIED, ALREADY_HELD, ELIGIBLE_FULL); null for the others.
+   */
+  count: number | null;
+}
+
 export class OpenShiftPageDto {
   items: OpenShiftDto[];
   nextCursor: string | null;
+  /**
+   * On an empty first page (no cursor), why it is empty, in this order: SUSPENDED (alone),
+   * NO_LANGUAGES, NO_SKILLS, NO_OPEN_SHIFTS, NOT_ELIGIBLE with MISSING_LANGUAGE, MISSING_SKILL
+   * and NOT_CERTIFIED (shifts missing only that), ALREADY_HELD, ELIGIBLE_FULL. Empty otherwise.
+   */
+  hints: OpenShiftsHintDto[];
 }
 
 export class ShiftClaimDto {

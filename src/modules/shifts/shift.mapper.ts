@@ -30,7 +30,11 @@ export function toShiftDto(s: ShiftWithSkills): ShiftDto {
   };
 }
 
-export function toOpenShiftDto(s: ShiftWithSkills, companyName: string): OpenShiftDto {
+export function toOpenShiftDto(
+  s: ShiftWithSkills,
+  companyName: string,
+  claimsCloseAt: Date,
+): OpenShiftDto {
   return {
     id: s.id,
     companyId: s.companyId,
@@ -38,6 +42,7 @@ export function toOpenShiftDto(s: ShiftWithSkills, companyName: string): OpenShi
     title: s.title,
     startsAt: s.startsAt,
     endsAt: s.endsAt,
+    claimsCloseAt,
     seatsLeft: s.seats - s.seatsTaken,
     requiredSkills: s.requiredSkills,
     languages: s.languages,

@@ -7,8 +7,12 @@ import { Shift, ShiftRequiredSkill } from './shift.entity';
 import { ACTIVE_CLAIM_STATUSES } from './shift-rules';
 import { IdRow, RequiredSkillRow, ShiftKeyRow, ShiftWithSkills } from './shift.rows';
 
-/** Until when a seat can be taken: direct claims close at the start, the waitlist at the end. */
-export type SeatOpenUntil = 'starts_at' | 'ends_at';
+/**
+ * Until when a seat can be taken, as minutes before the shift's end: direct claims close
+ * SEAT_CLAIM_CLOSES_MINUTES_BEFORE_END before it (never before the start: seat-window.ts), the
+ * waitlist at the end (0).
+ */
+export type SeatCloseMinutes = number;
 
 export interface ShiftListFilter {
   status: string | null;
@@ -24,8 +28,15 @@ export interface FullnessRow {
 }
 
 export interface SeatStateRow {
+  scheduled: boolean;
   open: boolean;
   full: boolean;
+  claims_close_at: Date;
+}
+
+/** A seat just taken: from when the agent holds it (the start, or now if it has passed). */
+export interface SeatTakenRow {
+  held_from: Date;
 }
 
 export interface CheckInWindowRow {
@@ -119,27 +130,38 @@ export class ShiftsRepository {
     return seen;
   }
 
-  /** Takes a seat if one is free and the shift still open; false when it did not. */
-  async takeSeat(em: EntityManager, shiftId: string, openUntil: SeatOpenUntil): Promise<boolean> {
-    const taken = await changedRows(
+  /**
+   * Takes a seat if one is free and claims are still open (see seat-window.ts); returns from
+   * when the seat is held (the start, or now when taken after it), or null when none was taken.
+   */
+  async takeSeat(
+    em: EntityManager,
+    shiftId: string,
+    closeMinutes: SeatCloseMinutes,
+  ): Promise<Date | null> {
+    const [taken] = await changedRows<SeatTakenRow>(
       em,
       `UPDATE shifts SET seats_taken = seats_taken + 1, updated_at = now()
-        WHERE id = $1 AND status = 'scheduled' AND ${openUntil} > now() AND seats_taken < seats
-        RETURNING id`,
-      [shiftId],
+        WHERE id = $1 AND status = 'scheduled' AND seats_taken < seats
+          AND greatest(starts_at, ends_at - make_interval(mins => $2)) > now()
+        RETURNING greatest(starts_at, now()) AS held_from`,
+      [shiftId, closeMinutes],
     );
-    return taken.length > 0;
+    return taken?.held_from ?? null;
   }
 
   async seatState(
     em: EntityManager,
     shiftId: string,
-    openUntil: SeatOpenUntil,
+    closeMinutes: SeatCloseMinutes,
   ): Promise<SeatStateRow> {
     const [s]: SeatStateRow[] = await em.query(
-      `SELECT status = 'scheduled' AND ${openUntil} > now() AS open, seats_taken >= seats AS full
-         FROM shifts WHERE id = $1`,
-      [shiftId],
+      `SELECT status = 'scheduled' AS scheduled, status = 'scheduled' AND closes > now() AS open,
+              seats_taken >= seats AS full, closes AS claims_close_at
+         FROM shifts
+        CROSS JOIN LATERAL (SELECT greatest(starts_at, ends_at - make_interval(mins => $2)) AS closes) c
+        WHERE id = $1`,
+      [shiftId, closeMinutes],
     );
     return s;
   }

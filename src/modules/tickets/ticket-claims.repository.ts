@@ -19,6 +19,14 @@ export interface ResolvedClaimRow {
   currency: string;
 }
 
+/** The resolution a ticket stands on: its last resolved claim, not reopened. */
+export interface StandingResolutionRow {
+  id: string;
+  agent_id: string;
+  resolution_summary: string;
+  resolved_at: Date;
+}
+
 export interface ReopenedClaimRow {
   id: string;
   reopened_at: Date;
@@ -90,6 +98,20 @@ export class TicketClaimsRepository {
   ): Promise<Pick<ActiveClaimRow, 'id' | 'agent_id' | 'shift_id'> | undefined> {
     const [row]: Pick<ActiveClaimRow, 'id' | 'agent_id' | 'shift_id'>[] = await em.query(
       `SELECT id, agent_id, shift_id FROM ticket_claims WHERE ticket_id = $1 AND status = 'active'`,
+      [ticketId],
+    );
+    return row;
+  }
+
+  /** The claim whose resolution the ticket stands on (resolved, not reopened), if any. */
+  async standingResolution(
+    em: EntityManager,
+    ticketId: string,
+  ): Promise<StandingResolutionRow | undefined> {
+    const [row]: StandingResolutionRow[] = await em.query(
+      `SELECT id, agent_id, resolution_summary, resolved_at FROM ticket_claims
+        WHERE ticket_id = $1 AND status = 'resolved' AND reopened_at IS NULL
+        ORDER BY resolved_at DESC LIMIT 1`,
       [ticketId],
     );
     return row;

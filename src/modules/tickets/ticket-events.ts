@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { EntityManager } from 'typeorm';
-import { TicketEvent, TicketEventType } from '../jobs/job-registry';
+import { TicketEvent, TicketEventData, TicketEventType } from '../jobs/job-registry';
 import { OutboxJob, OutboxService } from '../outbox/outbox.service';
 
 export interface TicketRef {
@@ -14,34 +14,35 @@ export interface TicketRef {
  * the event (webhooks deliver it; the ledger will book it), so no event exists without its
  * change and no change without its event.
  */
-export function ticketEvent(
-  type: TicketEventType,
+export function ticketEvent<T extends TicketEventType>(
+  type: T,
   ticket: TicketRef,
   who: { agentId?: string | null; claimId?: string | null },
-  data: Record<string, unknown> = {},
+  data: TicketEventData[T],
 ): OutboxJob {
-  return {
-    name: type,
-    payload: {
-      eventId: randomUUID(),
-      ticketId: ticket.id,
-      companyId: ticket.company_id,
-      externalId: ticket.external_id,
-      agentId: who.agentId ?? null,
-      claimId: who.claimId ?? null,
-      occurredAt: new Date().toISOString(),
-      data,
-    },
+  const event: TicketEvent<T> = {
+    eventId: randomUUID(),
+    ticketId: ticket.id,
+    companyId: ticket.company_id,
+    externalId: ticket.external_id,
+    agentId: who.agentId ?? null,
+    claimId: who.claimId ?? null,
+    occurredAt: new Date().toISOString(),
+    data,
   };
+  // The pair is right by construction (name T, payload TicketEvent<T>); TypeScript cannot see
+  // a generic T as one member of OutboxJob's union.
+  return { name: type, payload: event } as OutboxJob;
 }
 
-export function emitTicketEvent(
+/** `data` is typed by the event type (TicketEventData), so every emitter speaks the API's words. */
+export function emitTicketEvent<T extends TicketEventType>(
   em: EntityManager,
   outbox: OutboxService,
-  type: TicketEventType,
+  type: T,
   ticket: TicketRef,
   who: { agentId?: string | null; claimId?: string | null },
-  data: Record<string, unknown> = {},
+  data: TicketEventData[T],
 ): Promise<string> {
   const job = ticketEvent(type, ticket, who, data);
   const event = job.payload as TicketEvent;

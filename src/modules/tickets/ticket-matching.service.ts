@@ -19,8 +19,15 @@ import { TicketMatchingRepository } from './ticket-matching.repository';
 import { TicketReadService } from './ticket-read.service';
 import { TicketsRepository } from './tickets.repository';
 
+/**
+ * Why an agent may not take a ticket. NOT_ON_SHIFT names the agent's next seat that can still
+ * be worked, when there is one (of the ticket's company for a claim by id, of any company for
+ * claim-next): when it starts, and whether the agent is checked in (then it only has to wait).
+ */
 export type TicketIneligibility =
-  IneligibilityReason | { code: 'NOT_ON_SHIFT' } | { code: 'RELEASED_RECENTLY'; until: Date };
+  | IneligibilityReason
+  | { code: 'NOT_ON_SHIFT'; shiftId?: string; startsAt?: Date; checkedIn?: boolean }
+  | { code: 'RELEASED_RECENTLY'; until: Date };
 
 // Candidates per round: under a claim storm the best few are often locked by other agents.
 const ROUNDS = [8, 64, 512];
@@ -71,7 +78,8 @@ export class TicketMatchingService {
     if (!row) throw DomainError.notFound('Agent');
     const ctx = toAgentContext(userId, row.ctx);
     const live = this.usableLiveShift(ctx);
-    if (!live) throw notEligible(this.agentLevelReasons(ctx));
+    // The refusal path only: the next-seat hint costs a statement the claim never pays.
+    if (!live) throw notEligible(await this.withNextSeat(this.agentLevelReasons(ctx), userId));
     this.assertCapacity(ctx);
     if (!row.claimed) return null;
     this.outbox.poke(); // claim_next_ticket wrote outbox rows
@@ -93,9 +101,11 @@ export class TicketMatchingService {
       if (!ticket) throw DomainError.notFound('Ticket');
       // Nothing about a ticket of a company the agent is not working for right now.
       if (ctx.live?.companyId !== ticket.company_id) {
-        // A suspension also ended the agent's shift: name the cause first.
+        // A suspension also ended the agent's shift: name the cause first. The hint is about
+        // the agent's own seats with the ticket's company, nothing about the ticket.
         const off: TicketIneligibility[] = [{ code: 'NOT_ON_SHIFT' }];
-        throw notEligible(ctx.suspended ? [{ code: 'SUSPENDED' }, ...off] : off);
+        const reasons = ctx.suspended ? [{ code: 'SUSPENDED' } as const, ...off] : off;
+        throw notEligible(await this.withNextSeat(reasons, userId, ticket.company_id, em));
       }
       if (ticket.status === 'claimed') {
         if (ticket.claimed_by === userId) return (await this.agentTicket(em, ticketId, userId))!;
@@ -186,6 +196,19 @@ export class TicketMatchingService {
       reasons.push({ code: 'NOT_CERTIFIED', companyId: ctx.live.companyId });
     }
     return reasons;
+  }
+
+  /** NOT_ON_SHIFT, if among the reasons, with the agent's next seat (of that company). */
+  private async withNextSeat(
+    reasons: TicketIneligibility[],
+    agentId: string,
+    companyId: string | null = null,
+    em: EntityManager = this.db.manager,
+  ): Promise<TicketIneligibility[]> {
+    if (!reasons.some((r) => r.code === 'NOT_ON_SHIFT')) return reasons;
+    const next = await this.shifts.nextSeatOf(em, agentId, companyId);
+    if (!next) return reasons;
+    return reasons.map((r) => (r.code === 'NOT_ON_SHIFT' ? { code: 'NOT_ON_SHIFT', ...next } : r));
   }
 
   private async ticketReasons(

@@ -8,6 +8,7 @@ import { JobPayloads } from '../jobs/job-registry';
 import { OutboxService } from '../outbox/outbox.service';
 import { ShiftFacts } from '../shifts/shift-facts.service';
 import { TicketClaimsRepository } from './ticket-claims.repository';
+import { rankToPriority } from './ticket.mapper';
 import { emitTicketEvent } from './ticket-events';
 import { TicketWorkService } from './ticket-work.service';
 import { TicketsRepository } from './tickets.repository';
@@ -49,8 +50,9 @@ export class SlaCheckHandler implements HandlesJob<'ticket.sla-check'> {
         t,
         {},
         {
-          slaDeadline: t.sla_deadline,
-          priorityRaisedTo: Math.min(3, t.rank + 1),
+          slaDeadline: t.sla_deadline.toISOString(),
+          // In the ticket API's words (its effectivePriority now), not the stored rank.
+          priorityRaisedTo: rankToPriority(Math.min(3, t.rank + 1)),
           relaxedSkills: relaxed,
         },
       );

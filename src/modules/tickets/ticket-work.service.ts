@@ -49,14 +49,25 @@ export class TicketWorkService {
     return this.reads.load(this.db.manager, ticketId, null);
   }
 
-  /** Resolves the ticket; the pay is fixed now from the rate of the shift it was claimed under. */
+  /**
+   * Resolves the ticket; the pay is fixed now from the rate of the shift it was claimed under.
+   * A retry (the answer was lost) finds it resolved by the caller: the same summary answers the
+   * same result and writes nothing; another summary is 409 TICKET_ALREADY_RESOLVED. Only while
+   * the ticket still stands on that resolution (not after a reopen).
+   */
   async resolve(actor: Actor, ticketId: string, summary: string): Promise<TicketDto> {
     const { userId } = requireUser(actor, 'agent');
+    const resolutionSummary = summary.trim();
     await this.db.transaction(async (em) => {
-      const { ticket, claim } = await this.ownActiveClaim(em, ticketId, userId);
+      const ticket = await this.lockForAgent(em, ticketId, userId);
+      const claim = await this.claims.activeOnTicket(em, ticketId);
+      if (!claim || claim.agent_id !== userId) {
+        await this.assertResolvedAlike(em, ticket, userId, resolutionSummary);
+        return;
+      }
       const claimId = claim.id;
       const pay = await this.shifts.rateOf(em, claim.shift_id);
-      await this.claims.markResolved(em, claimId, summary.trim(), pay);
+      await this.claims.markResolved(em, claimId, resolutionSummary, pay);
       await this.tickets.markResolved(em, ticketId);
       await emitTicketEvent(
         em,
@@ -64,7 +75,7 @@ export class TicketWorkService {
         'ticket.resolved',
         ticket,
         { agentId: userId, claimId },
-        { resolutionSummary: summary.trim(), pay },
+        { resolutionSummary, pay },
       );
     });
     return this.reads.load(this.db.manager, ticketId, null);
@@ -127,16 +138,48 @@ export class TicketWorkService {
 
   /** Locks the ticket and checks the caller holds its active claim (and is not suspended). */
   private async ownActiveClaim(em: EntityManager, ticketId: string, agentId: string) {
+    const ticket = await this.lockForAgent(em, ticketId, agentId);
+    const claim = await this.claims.activeOnTicket(em, ticketId);
+    if (!claim || claim.agent_id !== agentId) throw notYours();
+    return { ticket, claim };
+  }
+
+  /** Locks the ticket for an agent's action; NOT_FOUND, or AGENT_SUSPENDED for a suspended one. */
+  private async lockForAgent(em: EntityManager, ticketId: string, agentId: string) {
     const ticket = await this.tickets.lockForUpdate(em, ticketId);
     if (!ticket) throw DomainError.notFound('Ticket');
     // A suspended agent's tickets were released; say why rather than "not yours".
     if (await this.agents.isSuspended(em, agentId)) {
       throw new DomainError('AGENT_SUSPENDED', 'Your account is suspended');
     }
-    const claim = await this.claims.activeOnTicket(em, ticketId);
-    if (!claim || claim.agent_id !== agentId) {
-      throw new DomainError('TICKET_NOT_CLAIMED_BY_YOU', 'You do not hold this ticket');
-    }
-    return { ticket, claim };
+    return ticket;
   }
+
+  /**
+   * Returns when the ticket stands resolved by this agent with this summary (a retried
+   * resolve); 409 for another summary; else the agent does not hold it.
+   */
+  private async assertResolvedAlike(
+    em: EntityManager,
+    ticket: TicketRow,
+    agentId: string,
+    resolutionSummary: string,
+  ): Promise<void> {
+    const standing =
+      ticket.status === 'resolved'
+        ? await this.claims.standingResolution(em, ticket.id)
+        : undefined;
+    if (!standing || standing.agent_id !== agentId) throw notYours();
+    if (standing.resolution_summary !== resolutionSummary) {
+      throw new DomainError(
+        'TICKET_ALREADY_RESOLVED',
+        'You resolved this ticket already, with another summary',
+        { resolvedAt: standing.resolved_at, resolutionSummary: standing.resolution_summary },
+      );
+    }
+  }
+}
+
+function notYours(): DomainError {
+  return new DomainError('TICKET_NOT_CLAIMED_BY_YOU', 'You do not hold this ticket');
 }

@@ -26,4 +26,13 @@ export class UsersRepository {
   findById(em: EntityManager, id: string): Promise<User | null> {
     return em.getRepository(User).findOneBy({ id });
   }
+
+  /**
+   * Emails of these users, in one statement with one array parameter: a payout run's 50,000
+   * agents would overflow an IN list's 65,535 bind parameters, and hydrating entities costs
+   * more than the query.
+   */
+  emailsOf(em: EntityManager, ids: string[]): Promise<{ id: string; email: string }[]> {
+    return em.query('SELECT id, email FROM users WHERE id = ANY($1::uuid[])', [ids]);
+  }
 }

@@ -49,6 +49,16 @@ export class UsersService {
     return this.users.findById(this.db.manager, id);
   }
 
+  /**
+   * Emails by user id (users that do not exist are absent), for staff screens that show who an
+   * id is (finance's adjustments and payout lines). One query however many ids.
+   */
+  async emailsOf(em: EntityManager, ids: string[]): Promise<Map<string, string>> {
+    if (ids.length === 0) return new Map();
+    const rows = await this.users.emailsOf(em, [...new Set(ids)]);
+    return new Map(rows.map((r) => [r.id, r.email]));
+  }
+
   async getMe(actor: Actor): Promise<MeDto> {
     const { userId } = requireUser(actor);
     const user = await this.findById(userId);

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { changedRows } from '../../database/sql';
+import { DeliveryErrorKind, DeliveryFailure } from './webhook-delivery-error';
 
 /** A whole `webhook_deliveries` row: the delivery log's entry. */
 export interface WebhookDeliveryRow {
@@ -11,10 +12,28 @@ export interface WebhookDeliveryRow {
   attempts: number;
   last_status_code: number | null;
   last_error: string | null;
+  last_error_kind: DeliveryErrorKind | null;
   last_attempt_at: Date | null;
+  next_attempt_at: Date | null;
   delivered_at: Date | null;
   created_at: Date;
   payload: Record<string, unknown>;
+}
+
+/** The outcome of one attempt, as the log records it. */
+export interface AttemptRecord {
+  status: 'pending' | 'delivered' | 'failed';
+  code: number | null;
+  failure: DeliveryFailure | null;
+  url: string | null;
+  /** Pending only: in how long the queue runs the next attempt. */
+  retryInMs: number | null;
+}
+
+/** Which deliveries a page of the log shows; a null list means any. */
+export interface DeliveryFilter {
+  statuses: string[] | null;
+  eventTypes: string[] | null;
 }
 
 /** What one delivery attempt needs: the delivery and its company's endpoint, if any is left. */
@@ -55,13 +74,32 @@ export class WebhookDeliveriesRepository {
     payloadJson: string,
   ): Promise<string | null> {
     const [delivery]: DeliveryIdRow[] = await em.query(
-      `INSERT INTO webhook_deliveries (company_id, event_id, event_type, payload, url)
-       SELECT $1, $2, $3, $4, url FROM webhook_endpoints WHERE company_id = $1
+      `INSERT INTO webhook_deliveries (company_id, event_id, event_type, payload, url,
+                                       next_attempt_at)
+       SELECT $1, $2, $3, $4, url, now() FROM webhook_endpoints WHERE company_id = $1
        ON CONFLICT ON CONSTRAINT uq_webhook_deliveries_event DO NOTHING
        RETURNING id`,
       [companyId, eventId, eventType, payloadJson],
     );
     return delivery ? delivery.id : null;
+  }
+
+  /** A fresh delivery of a new event (a ping) to the company's endpoint; undefined without one. */
+  async insertNew(
+    em: EntityManager,
+    companyId: string,
+    eventId: string,
+    eventType: string,
+    payloadJson: string,
+  ): Promise<WebhookDeliveryRow | undefined> {
+    const [row]: WebhookDeliveryRow[] = await em.query(
+      `INSERT INTO webhook_deliveries (company_id, event_id, event_type, payload, url,
+                                       next_attempt_at)
+       SELECT $1, $2, $3, $4, url, now() FROM webhook_endpoints WHERE company_id = $1
+       RETURNING *`,
+      [companyId, eventId, eventType, payloadJson],
+    );
+    return row;
   }
 
   async forAttempt(em: EntityManager, id: string): Promise<DeliveryAttemptRow | undefined> {
@@ -73,39 +111,57 @@ export class WebhookDeliveriesRepository {
     return d;
   }
 
-  /** Records one attempt; a delivery once delivered stays delivered. */
-  async recordAttempt(
-    em: EntityManager,
-    id: string,
-    status: string,
-    code: number | null,
-    error: string | null,
-    url: string | null,
-  ): Promise<void> {
+  /**
+   * Records one attempt; a delivery once delivered stays delivered. The next attempt's time is
+   * set from the same clock as last_attempt_at, and only while the delivery stays pending
+   * (ck_webhook_deliveries_next_attempt).
+   */
+  async recordAttempt(em: EntityManager, id: string, a: AttemptRecord): Promise<void> {
     await em.query(
       `UPDATE webhook_deliveries
           SET status = CASE WHEN status = 'delivered' THEN status ELSE $2 END,
               attempts = attempts + 1, last_attempt_at = now(),
-              last_status_code = $3, last_error = $4, url = coalesce($5, url),
+              last_status_code = $3, last_error = $4, last_error_kind = $5,
+              url = coalesce($6, url),
+              next_attempt_at = CASE WHEN status = 'delivered' OR $2 <> 'pending' THEN NULL
+                                     ELSE now() + make_interval(secs => $7::float8 / 1000) END,
               delivered_at = CASE WHEN $2 = 'delivered' THEN now() ELSE delivered_at END
         WHERE id = $1`,
-      [id, status, code, error, url],
+      [
+        id,
+        a.status,
+        a.code,
+        a.failure?.message ?? null,
+        a.failure?.kind ?? null,
+        a.url,
+        a.retryInMs ?? 0,
+      ],
     );
   }
 
-  /** Up to `limit` of the company's deliveries after `after`, newest first. */
+  /** Up to `limit` of the company's deliveries after `after` that pass `filter`, newest first. */
   pageOf(
     em: EntityManager,
     companyId: string,
+    filter: DeliveryFilter,
     after: DeliveryCursor | null,
     limit: number,
   ): Promise<WebhookDeliveryRow[]> {
     return em.query(
       `SELECT * FROM webhook_deliveries
         WHERE company_id = $1
-          AND ($2::timestamptz IS NULL OR (created_at, id) < ($2::timestamptz, $3::uuid))
-        ORDER BY created_at DESC, id DESC LIMIT $4`,
-      [companyId, after?.createdAt ?? null, after?.id ?? null, limit],
+          AND ($2::text[] IS NULL OR status = ANY ($2::text[]))
+          AND ($3::text[] IS NULL OR event_type = ANY ($3::text[]))
+          AND ($4::timestamptz IS NULL OR (created_at, id) < ($4::timestamptz, $5::uuid))
+        ORDER BY created_at DESC, id DESC LIMIT $6`,
+      [
+        companyId,
+        filter.statuses,
+        filter.eventTypes,
+        after?.createdAt ?? null,
+        after?.id ?? null,
+        limit,
+      ],
     );
   }
 
@@ -126,7 +182,8 @@ export class WebhookDeliveriesRepository {
   async markPending(em: EntityManager, id: string): Promise<WebhookDeliveryRow> {
     const [row] = await changedRows<WebhookDeliveryRow>(
       em,
-      `UPDATE webhook_deliveries SET status = 'pending', delivered_at = NULL
+      `UPDATE webhook_deliveries
+          SET status = 'pending', delivered_at = NULL, next_attempt_at = now()
         WHERE id = $1 RETURNING *`,
       [id],
     );

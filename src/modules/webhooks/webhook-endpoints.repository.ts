@@ -18,19 +18,39 @@ export interface StoredSecretRow {
 /** `webhook_endpoints`: one endpoint per company, with its signing secret. */
 @Injectable()
 export class WebhookEndpointsRepository {
-  /** Sets or replaces the company's endpoint and secret. */
-  async upsert(
+  /**
+   * Creates the company's endpoint with `sealedSecret`, or changes the URL of the one it has
+   * and keeps its secret (then `sealedSecret` is not used). One statement, so two first PUTs at
+   * once cannot both believe they created it.
+   */
+  async upsertKeepingSecret(
     em: EntityManager,
     companyId: string,
     url: string,
     sealedSecret: string,
-  ): Promise<WebhookEndpointRow> {
-    const [row]: WebhookEndpointRow[] = await em.query(
+  ): Promise<WebhookEndpointRow & { created: boolean }> {
+    // xmax is 0 only on a row version this statement inserted; the update path locks the row
+    // first and leaves its own transaction id there.
+    const [row]: (WebhookEndpointRow & { created: boolean })[] = await em.query(
       `INSERT INTO webhook_endpoints (company_id, url, secret) VALUES ($1, $2, $3)
-       ON CONFLICT (company_id) DO UPDATE SET url = EXCLUDED.url, secret = EXCLUDED.secret,
-                                              updated_at = now()
-       RETURNING url, created_at, updated_at`,
+       ON CONFLICT (company_id) DO UPDATE SET url = EXCLUDED.url, updated_at = now()
+       RETURNING url, created_at, updated_at, (xmax = 0) AS created`,
       [companyId, url, sealedSecret],
+    );
+    return row;
+  }
+
+  /** Replaces the company's secret; undefined if it has no endpoint. */
+  async rotateSecret(
+    em: EntityManager,
+    companyId: string,
+    sealedSecret: string,
+  ): Promise<WebhookEndpointRow | undefined> {
+    const [row] = await changedRows<WebhookEndpointRow>(
+      em,
+      `UPDATE webhook_endpoints SET secret = $2, updated_at = now() WHERE company_id = $1
+       RETURNING url, created_at, updated_at`,
+      [companyId, sealedSecret],
     );
     return row;
   }

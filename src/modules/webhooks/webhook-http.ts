@@ -1,14 +1,8 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { LookupFunction } from 'node:net';
+import { WebhookTimeoutError } from './webhook-delivery-error';
 import { ResolvedAddress } from './webhook-resolver';
-
-export class WebhookTimeoutError extends Error {
-  constructor() {
-    super('timed out');
-    this.name = 'TimeoutError';
-  }
-}
 
 /**
  * POSTs `body` to `url`, connecting only to `pinned` (an address the policy checked): the name
@@ -42,7 +36,7 @@ export function postPinned(
         res.destroy(); // the receiver's body is of no use to us
       },
     );
-    const timer = setTimeout(() => req.destroy(new WebhookTimeoutError()), timeoutMs);
+    const timer = setTimeout(() => req.destroy(new WebhookTimeoutError(timeoutMs)), timeoutMs);
     req.on('close', () => clearTimeout(timer));
     req.on('error', reject);
     req.end(body);

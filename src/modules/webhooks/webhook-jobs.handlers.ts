@@ -1,8 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { Job } from 'bullmq';
+import { Backoffs, Job } from 'bullmq';
 import { DataSource } from 'typeorm';
+import { SecretBoxError } from '../../common/crypto/secret-box';
 import { Env } from '../../config/env.validation';
 import { HandlesJob, JobHandler } from '../jobs/job-handler';
 import {
@@ -11,10 +12,15 @@ import {
   TicketEvent,
   TicketEventType,
 } from '../jobs/job-registry';
-import { SecretBoxError } from '../../common/crypto/secret-box';
 import { OutboxService } from '../outbox/outbox.service';
-import { WebhookDeliveriesRepository } from './webhook-deliveries.repository';
+import {
+  AttemptRecord,
+  DeliveryAttemptRow,
+  WebhookDeliveriesRepository,
+} from './webhook-deliveries.repository';
+import { DeliveryFailure, describeNetworkError, statusFailure } from './webhook-delivery-error';
 import { postPinned } from './webhook-http';
+import { ticketWebhookPayload } from './webhook-payload';
 import { WebhookSecrets } from './webhook-secrets.service';
 import { SIGNATURE_HEADER, signatureHeader } from './webhook-signature';
 import { RefusedTargetError, WebhookTargetPolicy } from './webhook-target.policy';
@@ -33,14 +39,14 @@ export class WebhookFanOutHandler implements HandlesJob<TicketEventType> {
   ) {}
 
   handle(event: TicketEvent, job: Job): Promise<{ deliveryId: string | null }> {
-    const { eventId, companyId, occurredAt, ...rest } = event;
-    const payload = { id: eventId, type: job.name, createdAt: occurredAt, data: rest };
+    const type = job.name as TicketEventType; // registered for the ticket event types only
+    const payload = ticketWebhookPayload(type, event);
     return this.db.transaction(async (em) => {
       const deliveryId = await this.deliveries.insertForEvent(
         em,
-        companyId,
-        eventId,
-        job.name,
+        event.companyId,
+        event.eventId,
+        type,
         JSON.stringify(payload),
       );
       if (!deliveryId) return { deliveryId: null };
@@ -50,12 +56,19 @@ export class WebhookFanOutHandler implements HandlesJob<TicketEventType> {
   }
 }
 
+/** An attempt's result: the receiver's status (if it answered) and what went wrong (if so). */
+interface AttemptResult {
+  code: number | null;
+  failure: DeliveryFailure | null;
+}
+
 /**
  * One signed POST. A non-2xx answer or a network error fails the job, so BullMQ retries it with
  * exponential backoff (WEBHOOK_ATTEMPTS from WEBHOOK_BACKOFF_MS: about a day); every attempt is
- * recorded for the company to read. Delivered twice is possible (at-least-once), so receivers
- * dedupe on the event id. The target is checked before every attempt (WebhookTargetPolicy) and
- * the connection goes only to the address checked.
+ * recorded for the company to read, with the error named and the next attempt's time. Delivered
+ * twice is possible (at-least-once), so receivers dedupe on the event id. The target is checked
+ * before every attempt (WebhookTargetPolicy) and the connection goes only to the address
+ * checked. The secret is read at each attempt: after a rotation, retries sign with the new one.
  */
 @Injectable()
 @JobHandler('webhook.deliver')
@@ -77,26 +90,56 @@ export class WebhookDeliveryHandler implements HandlesJob<'webhook.deliver'> {
     const d = await this.deliveries.forAttempt(this.db.manager, deliveryId);
     if (!d || d.status === 'delivered') return { status: d?.status ?? 'missing' };
     if (!d.url || !d.secret) {
-      await this.record(deliveryId, 'failed', null, 'the webhook was removed', null);
+      const failure: DeliveryFailure = {
+        kind: 'endpoint_removed',
+        message: 'the webhook was removed',
+      };
+      await this.record(deliveryId, { status: 'failed', code: null, failure, url: null });
       return { status: 'failed' };
     }
+    const { code, failure } = await this.attempt(deliveryId, d);
+    if (failure === null) {
+      await this.record(deliveryId, { status: 'delivered', code, failure, url: d.url });
+      return { status: 'delivered' };
+    }
+    const error = new Error(failure.message);
+    if (failure.kind === 'refused_by_policy') {
+      // The same URL and DNS will be refused on every retry for hours: fail it now. The
+      // company fixes its URL (or DNS) and redelivers.
+      await this.record(deliveryId, { status: 'failed', code, failure, url: d.url });
+      return { status: 'failed' };
+    }
+    const last = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+    await this.record(deliveryId, {
+      status: last ? 'failed' : 'pending',
+      code,
+      failure,
+      url: d.url,
+      retryInMs: last ? null : await retryDelayMs(job, error),
+    });
+    this.logger.warn(
+      { deliveryId, attempt: job.attemptsMade + 1, error: failure.message, kind: failure.kind },
+      'webhook delivery failed',
+    );
+    throw error; // BullMQ schedules the retry
+  }
+
+  /** Checks the target, signs with the current secret and POSTs once. Never throws. */
+  private async attempt(deliveryId: string, d: DeliveryAttemptRow): Promise<AttemptResult> {
+    const url = new URL(d.url!);
     const body = JSON.stringify(d.payload);
-    const timestamp = Math.floor(Date.now() / 1000);
     const event = d.payload as { id: string; type: string };
-    let status: number | null = null;
-    let error: string | null = null;
     try {
-      const url = new URL(d.url);
       const pinned = await this.targets.addressFor(url);
-      const secret = this.secrets.reveal(d.company_id, d.secret);
-      await this.secrets.sealIfClear(d.company_id, d.secret);
-      status = await postPinned(
+      const secret = this.secrets.reveal(d.company_id, d.secret!);
+      await this.secrets.sealIfClear(d.company_id, d.secret!);
+      const code = await postPinned(
         url,
         pinned,
         {
           'Content-Type': 'application/json',
           'User-Agent': 'Handoff-Webhooks/1',
-          [SIGNATURE_HEADER]: signatureHeader(secret, body, timestamp),
+          [SIGNATURE_HEADER]: signatureHeader(secret, body, Math.floor(Date.now() / 1000)),
           'Handoff-Event': event.type,
           'Handoff-Event-Id': event.id,
           'Handoff-Delivery': deliveryId,
@@ -104,46 +147,40 @@ export class WebhookDeliveryHandler implements HandlesJob<'webhook.deliver'> {
         body,
         this.config.get('WEBHOOK_TIMEOUT_MS', { infer: true }),
       );
-      if (status >= 300 && status < 400) {
-        error = `receiver answered ${status}; redirects are not followed`;
-      } else if (status < 200 || status >= 300) {
-        error = `receiver answered ${status}`;
-      }
+      return { code, failure: statusFailure(code) };
     } catch (e) {
       if (e instanceof RefusedTargetError) {
-        // The same URL and DNS will be refused on every retry for hours: fail it now. The
-        // company fixes its URL (or DNS) and redelivers.
-        await this.record(deliveryId, 'failed', null, e.message, d.url);
         this.logger.warn(
           { deliveryId, error: e.message, address: e.address },
           'webhook target refused',
         );
-        return { status: 'failed' };
+        return { code: null, failure: { kind: 'refused_by_policy', message: e.message } };
       }
-      error =
-        e instanceof SecretBoxError ? 'the signing secret could not be read' : (e as Error).message;
+      if (e instanceof SecretBoxError) {
+        const message = 'the signing secret could not be read';
+        return { code: null, failure: { kind: 'secret_unreadable', message } };
+      }
+      return { code: null, failure: describeNetworkError(e, url) };
     }
-    const last = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-    const outcome = error === null ? 'delivered' : last ? 'failed' : 'pending';
-    await this.record(deliveryId, outcome, status, error, d.url);
-    if (error !== null) {
-      this.logger.warn(
-        { deliveryId, attempt: job.attemptsMade + 1, error },
-        'webhook delivery failed',
-      );
-      throw new Error(error); // BullMQ schedules the retry
-    }
-    return { status: outcome };
   }
 
-  /** Records one attempt; a delivery once delivered stays delivered. */
   private async record(
     id: string,
-    status: string,
-    code: number | null,
-    error: string | null,
-    url: string | null,
-  ) {
-    await this.deliveries.recordAttempt(this.db.manager, id, status, code, error, url);
+    a: Omit<AttemptRecord, 'retryInMs'> & { retryInMs?: number | null },
+  ): Promise<void> {
+    await this.deliveries.recordAttempt(this.db.manager, id, { retryInMs: null, ...a });
   }
+}
+
+/**
+ * How long BullMQ will wait before retrying this job once this attempt fails: its own backoff
+ * computation on the job's own options (WEBHOOK_BACKOFF_MS × 2^(attempt − 1) as configured), so
+ * the log's nextAttemptAt cannot drift from the real schedule. (A jittered backoff would make
+ * this an upper bound; none is configured.)
+ */
+async function retryDelayMs(job: Job, error: Error): Promise<number> {
+  const backoff = job.opts.backoff === undefined ? undefined : Backoffs.normalize(job.opts.backoff);
+  if (!backoff) return 0;
+  const delay = await Backoffs.calculate(backoff, job.attemptsMade + 1, error, job);
+  return typeof delay === 'number' && delay > 0 ? delay : 0;
 }

@@ -19,7 +19,9 @@ export const systemResolver: WebhookResolver = async (hostname) => {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(
-      () => reject(new Error(`resolving ${hostname} timed out`)),
+      // ETIMEOUT: the code the c-ares resolver gives the same failure.
+      () =>
+        reject(Object.assign(new Error(`resolving ${hostname} timed out`), { code: 'ETIMEOUT' })),
       RESOLVE_TIMEOUT_MS,
     );
   });

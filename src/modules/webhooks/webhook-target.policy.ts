@@ -4,6 +4,7 @@ import { isIP } from 'node:net';
 import { DomainError } from '../../common/errors/domain-error';
 import { Env } from '../../config/env.validation';
 import { addressRange } from './address-policy';
+import { WebhookDnsError } from './webhook-delivery-error';
 import { ResolvedAddress, WEBHOOK_RESOLVER, WebhookResolver } from './webhook-resolver';
 
 const PUBLIC_ONLY = 'webhooks are only sent to public addresses';
@@ -77,8 +78,8 @@ export class WebhookTargetPolicy {
 
   /**
    * Before each delivery: the one address to connect to, checked. Throws RefusedTargetError
-   * when the URL or any address the name has now is not allowed; a failed lookup throws as is
-   * (it may resolve on a later attempt).
+   * when the URL or any address the name has now is not allowed; a failed lookup throws
+   * WebhookDnsError (it may resolve on a later attempt).
    */
   async addressFor(url: URL): Promise<ResolvedAddress> {
     const problem = this.staticProblem(url);
@@ -86,8 +87,15 @@ export class WebhookTargetPolicy {
     const host = hostOf(url);
     const family = isIP(host);
     if (family) return { address: host, family: family === 6 ? 6 : 4 };
-    const found = await this.resolve(host);
-    if (found.length === 0) throw new Error(`${host} has no address`);
+    let found: ResolvedAddress[];
+    try {
+      found = await this.resolve(host);
+    } catch (e) {
+      throw new WebhookDnsError(host, e);
+    }
+    if (found.length === 0) {
+      throw new WebhookDnsError(host, Object.assign(new Error('no address'), { code: 'ENODATA' }));
+    }
     if (!this.allowPrivate) {
       const bad = found.find((a) => addressRange(a.address) !== 'public');
       if (bad) {

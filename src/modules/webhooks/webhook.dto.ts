@@ -1,6 +1,12 @@
-import { ApiProperty } from '@nestjs/swagger';
-import { IsUrl, Matches, MaxLength } from 'class-validator';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { ArrayMaxSize, IsIn, IsOptional, IsUrl, Matches, MaxLength } from 'class-validator';
 import { PageQueryDto } from '../../common/pagination/page';
+import { DELIVERY_ERROR_KINDS, DeliveryErrorKind } from './webhook-delivery-error';
+import { WEBHOOK_EVENT_TYPES, WebhookEventType } from './webhook-payload';
+
+export const DELIVERY_STATUSES = ['pending', 'delivered', 'failed'] as const;
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
 export class SetWebhookDto {
   /**
@@ -21,24 +27,45 @@ export class SetWebhookDto {
 export class WebhookDto {
   url: string;
   createdAt: Date;
+  /** The last change of the URL or of the secret. */
   updatedAt: Date;
 }
 
+export class WebhookSetDto extends WebhookDto {
+  /**
+   * The signing secret when this call created the webhook, shown only here. null when the
+   * webhook already existed: its secret is unchanged (POST …/webhook/rotate-secret for a new one).
+   */
+  @ApiProperty({ type: String, nullable: true, example: 'whsec_…' })
+  secret: string | null;
+}
+
 export class WebhookWithSecretDto extends WebhookDto {
-  /** Signs every delivery; shown only in this response. Setting the webhook again rotates it. */
+  /** The new signing secret, shown only in this response; the old one no longer signs. */
   secret: string;
 }
 
 export class WebhookDeliveryDto {
   id: string;
   eventId: string;
-  eventType: string;
-  @ApiProperty({ enum: ['pending', 'delivered', 'failed'] })
-  status: string;
+  @ApiProperty({ enum: WEBHOOK_EVENT_TYPES })
+  eventType: WebhookEventType;
+  @ApiProperty({ enum: DELIVERY_STATUSES })
+  status: DeliveryStatus;
   attempts: number;
+  /** The receiver's HTTP status at the last attempt; null when no answer came. */
   lastStatusCode: number | null;
+  /** What went wrong at the last attempt, for people ("connection refused by host:443"). */
   lastError: string | null;
+  /** What went wrong at the last attempt, for programs; null when it succeeded. */
+  @ApiProperty({ enum: DELIVERY_ERROR_KINDS, nullable: true })
+  lastErrorKind: DeliveryErrorKind | null;
   lastAttemptAt: Date | null;
+  /**
+   * When the next attempt is due, while the delivery is pending (right away for one not tried
+   * yet); null once delivered or failed. A time in the past means the workers are behind.
+   */
+  nextAttemptAt: Date | null;
   deliveredAt: Date | null;
   createdAt: Date;
   /** Exactly what was (or will be) POSTed. */
@@ -50,4 +77,40 @@ export class WebhookDeliveryPageDto {
   nextCursor: string | null;
 }
 
-export class ListDeliveriesQueryDto extends PageQueryDto {}
+/**
+ * OpenAPI's words for `?status=pending,failed`: an array in one parameter, comma-separated.
+ * (Parameter-level keys; @nestjs/swagger passes them through from the property to the parameter.)
+ */
+const COMMA_SEPARATED = { style: 'form', explode: false } as object;
+
+/** `a,b` → ['a', 'b'] (a repeated parameter counts too); anything else is left to the validators. */
+const commaList = ({ value }: { value: unknown }): unknown => {
+  const parts = Array.isArray(value) ? value : [value];
+  return parts.every((p) => typeof p === 'string')
+    ? (parts as string[]).flatMap((p) => p.split(',')).map((p) => p.trim())
+    : value;
+};
+
+export class ListDeliveriesQueryDto extends PageQueryDto {
+  /** Only deliveries in these states, comma-separated: `failed`, `pending,failed`. */
+  @ApiPropertyOptional({ enum: DELIVERY_STATUSES, isArray: true, ...COMMA_SEPARATED })
+  @IsOptional()
+  @Transform(commaList)
+  @ArrayMaxSize(DELIVERY_STATUSES.length * 2)
+  @IsIn(DELIVERY_STATUSES, {
+    each: true,
+    message: `status must be one or more of ${DELIVERY_STATUSES.join(', ')}, comma-separated`,
+  })
+  status?: DeliveryStatus[];
+
+  /** Only these event types, comma-separated: `ticket.resolved,ticket.reopened`, `ping`. */
+  @ApiPropertyOptional({ enum: WEBHOOK_EVENT_TYPES, isArray: true, ...COMMA_SEPARATED })
+  @IsOptional()
+  @Transform(commaList)
+  @ArrayMaxSize(WEBHOOK_EVENT_TYPES.length * 2)
+  @IsIn(WEBHOOK_EVENT_TYPES, {
+    each: true,
+    message: `event must be one or more of ${WEBHOOK_EVENT_TYPES.join(', ')}, comma-separated`,
+  })
+  event?: WebhookEventType[];
+}

@@ -10,6 +10,7 @@ import {
   WebhookDeliveryDto,
   WebhookDeliveryPageDto,
   WebhookDto,
+  WebhookSetDto,
   WebhookWithSecretDto,
 } from './webhook.dto';
 import { WebhooksService } from './webhooks.service';
@@ -21,10 +22,31 @@ import { WebhooksService } from './webhooks.service';
 export class WebhooksController {
   constructor(private readonly webhooks: WebhooksService) {}
 
-  /** Sets the webhook URL and returns a new signing secret (shown only here). */
+  /**
+   * Sets the webhook URL. The first time it also returns the signing secret (shown only here);
+   * changing the URL later keeps the secret (`secret` is then null).
+   */
   @Put('webhook')
-  set(@CurrentActor() actor: Actor, @Body() body: SetWebhookDto): Promise<WebhookWithSecretDto> {
+  set(@CurrentActor() actor: Actor, @Body() body: SetWebhookDto): Promise<WebhookSetDto> {
     return this.webhooks.set(actor, body.url);
+  }
+
+  /**
+   * Replaces the signing secret and returns the new one (shown only here). Every attempt from
+   * now on signs with it, retries of pending deliveries included.
+   */
+  @Post('webhook/rotate-secret')
+  @HttpCode(200)
+  rotateSecret(@CurrentActor() actor: Actor): Promise<WebhookWithSecretDto> {
+    return this.webhooks.rotateSecret(actor);
+  }
+
+  /** Sends a signed `ping` event, as any delivery (logged, retried); returns that delivery. */
+  @Post('webhook/test')
+  @RateLimit('redeliver')
+  @HttpCode(202)
+  test(@CurrentActor() actor: Actor): Promise<WebhookDeliveryDto> {
+    return this.webhooks.sendPing(actor);
   }
 
   @Get('webhook')
@@ -39,13 +61,16 @@ export class WebhooksController {
     await this.webhooks.remove(actor);
   }
 
-  /** Every delivery, newest first, with its attempts and the receiver's last answer. */
+  /**
+   * Deliveries, newest first, with their attempts, the last error and the next attempt's time;
+   * filtered by `status` and `event` (each comma-separated).
+   */
   @Get('webhook-deliveries')
   deliveries(
     @CurrentActor() actor: Actor,
     @Query() query: ListDeliveriesQueryDto,
   ): Promise<WebhookDeliveryPageDto> {
-    return this.webhooks.deliveries(actor, query.limit, query.cursor);
+    return this.webhooks.deliveries(actor, query);
   }
 
   /** Sends a delivery again, with a fresh retry schedule. */

@@ -1,0 +1,28 @@
+import { DomainError } from '../../common/errors/domain-error';
+
+/**
+ * Until when a seat can be claimed directly: before the start always; after it, while at least
+ * SEAT_CLAIM_CLOSES_MINUTES_BEFORE_END of the shift remain (issue 13: a started shift with free
+ * seats could not be joined). The later of the start and the end minus that. The seat SQL
+ * (ShiftsRepository.takeSeat, OpenShiftsRepository) states the same rule with the database's
+ * clock: `greatest(starts_at, ends_at - make_interval(mins => …)) > now()`.
+ */
+export function claimsCloseAt(
+  shift: { startsAt: Date; endsAt: Date },
+  closeMinutesBeforeEnd: number,
+): Date {
+  return new Date(
+    Math.max(shift.startsAt.getTime(), shift.endsAt.getTime() - closeMinutesBeforeEnd * 60_000),
+  );
+}
+
+/** SHIFT_CLOSED for a shift whose claims have closed, with when they closed. */
+export function claimsClosed(closedAt: Date): DomainError {
+  return new DomainError(
+    'SHIFT_CLOSED',
+    `Claims on this shift closed at ${closedAt.toISOString()}`,
+    {
+      claimsCloseAt: closedAt,
+    },
+  );
+}

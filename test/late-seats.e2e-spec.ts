@@ -1,0 +1,196 @@
+import { validateEnv } from '../src/config/env.validation';
+import { NoShowCheckHandler } from '../src/modules/shifts/shift-timers.handlers';
+import { registerAgent, registerCompany, SignedIn } from './support/factories';
+import { inMinutes, moveShift, postShift, setProfile } from './support/shifts';
+import { createTestApp, TestApp } from './support/test-app';
+
+/*
+ * A started shift with free seats can be joined while at least SEAT_CLAIM_CLOSES_MINUTES_BEFORE_END
+ * (default 30) remain (issue 13). The seat is held from the claim: its check-in deadline, its
+ * period (overlap exclusion) and its weekly hours count from there.
+ */
+
+/** A shift posted ahead, then moved so that it started `agoMin` ago and ends in `leftMin`. */
+async function startedShift(
+  t: TestApp,
+  company: SignedIn,
+  agoMin: number,
+  leftMin: number,
+  overrides: Record<string, unknown> = {},
+) {
+  const shift = await postShift(t, company, overrides);
+  await moveShift(t, shift.id, inMinutes(-agoMin), inMinutes(leftMin));
+  return shift;
+}
+
+const claim = (t: TestApp, agent: SignedIn, shiftId: string) =>
+  t.http.post(`/v1/shifts/${shiftId}/claims`).set(agent.auth);
+
+describe('joining a started shift', () => {
+  let t: TestApp;
+  let company: SignedIn;
+  beforeAll(async () => {
+    t = await createTestApp({ env: { WEEKLY_HOURS_CAP: '10' } });
+    company = await registerCompany(t, 'Late Co');
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  const seat = async (claimId: string) =>
+    (
+      await t.db.query(
+        `SELECT lower(period) AS held_from, upper(period) AS held_to, claimed_at
+           FROM shift_claims WHERE id = $1`,
+        [claimId],
+      )
+    )[0] as { held_from: Date; held_to: Date; claimed_at: Date };
+
+  it('lists it and takes a seat while 30 minutes remain; check-in counts from the claim', async () => {
+    const shift = await startedShift(t, company, 60, 60, { checkInGraceMinutes: 5 });
+    const agent = await registerAgent(t);
+    const open = await t.http.get('/v1/shifts/open?limit=100').set(agent.auth).expect(200);
+    const listed = open.body.items.find((s: { id: string }) => s.id === shift.id);
+    expect(Date.parse(listed.claimsCloseAt)).toBe(Date.parse(listed.endsAt) - 30 * 60_000);
+
+    const res = await claim(t, agent, shift.id).expect(201);
+    expect(res.body).toMatchObject({ status: 'claimed', source: 'direct' });
+    expect(Date.parse(res.body.checkInDeadline) - Date.parse(res.body.claimedAt)).toBe(5 * 60_000);
+    const [timer] = await t.db.query(
+      `SELECT run_at FROM outbox WHERE job_name = 'shift-claim.no-show-check' AND payload->>'claimId' = $1`,
+      [res.body.id],
+    );
+    expect(new Date(timer.run_at).toISOString()).toBe(res.body.checkInDeadline);
+    // The seat is held from the claim to the end, not from the start it missed.
+    const held = await seat(res.body.id);
+    expect(held.held_from.toISOString()).toBe(held.claimed_at.toISOString());
+    expect(held.held_to.toISOString()).toBe(new Date(res.body.endsAt).toISOString());
+    await t.http.post(`/v1/shifts/${shift.id}/check-in`).set(agent.auth).expect(200);
+  });
+
+  it('closes claims 30 minutes before the end: 409 SHIFT_CLOSED saying when they closed', async () => {
+    const shift = await startedShift(t, company, 60, 29);
+    const agent = await registerAgent(t);
+    const res = await claim(t, agent, shift.id).expect(409);
+    expect(res.body.error.code).toBe('SHIFT_CLOSED');
+    const [{ ends_at }] = await t.db.query('SELECT ends_at FROM shifts WHERE id = $1', [shift.id]);
+    expect(Date.parse(res.body.error.details.claimsCloseAt)).toBe(ends_at.getTime() - 30 * 60_000);
+    const open = await t.http.get('/v1/shifts/open?limit=100').set(agent.auth).expect(200);
+    expect(open.body.items.map((s: { id: string }) => s.id)).not.toContain(shift.id);
+  });
+
+  it('sends an agent to claim, not to the waitlist, while claims are open; after, SHIFT_CLOSED', async () => {
+    const agent = await registerAgent(t);
+    const joinable = await startedShift(t, company, 60, 60);
+    const open = await t.http
+      .post(`/v1/shifts/${joinable.id}/waitlist`)
+      .set(agent.auth)
+      .expect(409);
+    expect(open.body.error.code).toBe('SEATS_AVAILABLE');
+    const closing = await startedShift(t, company, 60, 20);
+    const closed = await t.http
+      .post(`/v1/shifts/${closing.id}/waitlist`)
+      .set(agent.auth)
+      .expect(409);
+    expect(closed.body.error).toMatchObject({
+      code: 'SHIFT_CLOSED',
+      details: { claimsCloseAt: expect.any(String) },
+    });
+  });
+
+  it('keeps a short shift open until its start, even with less than 30 minutes in it', async () => {
+    const shift = await postShift(t, company, {
+      startsAt: inMinutes(10).toISOString(),
+      endsAt: inMinutes(25).toISOString(),
+    });
+    await claim(t, await registerAgent(t), shift.id).expect(201);
+  });
+
+  it('counts only the hours that remain against the weekly cap (10 here)', async () => {
+    const tomorrow = inMinutes(24 * 60);
+    const nineHours = {
+      startsAt: tomorrow.toISOString(),
+      endsAt: new Date(tomorrow.getTime() + 9 * 3_600_000).toISOString(),
+    };
+    const agent = await registerAgent(t);
+    await claim(t, agent, (await postShift(t, company, nineHours)).id).expect(201);
+    // 4 hours long, 1 hour left: 9 + 1 = 10 fits (the whole shift would make 13).
+    await claim(t, agent, (await startedShift(t, company, 180, 60)).id).expect(201);
+
+    const other = await registerAgent(t);
+    await claim(t, other, (await postShift(t, company, nineHours)).id).expect(201);
+    const res = await claim(t, other, (await startedShift(t, company, 60, 90)).id).expect(409);
+    expect(res.body.error.code).toBe('WEEKLY_HOURS_EXCEEDED');
+    expect(res.body.error.details.weekHours).toBe(9);
+    expect(res.body.error.details.shiftHours).toBeCloseTo(1.5, 2);
+  });
+
+  it('does not overlap a seat whose shift ended before the claim (its completion still pending)', async () => {
+    const agent = await registerAgent(t);
+    const earlier = await postShift(t, company);
+    const held = await claim(t, agent, earlier.id).expect(201);
+    await moveShift(t, earlier.id, inMinutes(-120), inMinutes(-1));
+    await t.db.query(
+      `UPDATE shift_claims SET status = 'checked_in', checked_in_at = now() WHERE id = $1`,
+      [held.body.id],
+    );
+    // The started shift began while the earlier one ran; the new seat starts now, after it.
+    await claim(t, agent, (await startedShift(t, company, 60, 120)).id).expect(201);
+  });
+
+  it('counts a cancellation of a seat taken after the start as late', async () => {
+    const shift = await startedShift(t, company, 30, 90);
+    const agent = await registerAgent(t);
+    await claim(t, agent, shift.id).expect(201);
+    const res = await t.http.delete(`/v1/shifts/${shift.id}/claims/me`).set(agent.auth).expect(200);
+    expect(res.body).toMatchObject({ status: 'cancelled', lateCancellation: true });
+    const [{ seats_taken }] = await t.db.query('SELECT seats_taken FROM shifts WHERE id = $1', [
+      shift.id,
+    ]);
+    expect(seats_taken).toBe(0);
+  });
+
+  it('holds a seat given from the waitlist after the start from the moment it was given', async () => {
+    const shift = await postShift(t, company, { seats: 1, languages: ['en'] });
+    const holder = await registerAgent(t);
+    const waiting = await registerAgent(t);
+    await setProfile(t, holder, { languages: ['en'] });
+    await setProfile(t, waiting, { languages: ['en'] });
+    const first = await claim(t, holder, shift.id).expect(201);
+    await t.http.post(`/v1/shifts/${shift.id}/waitlist`).set(waiting.auth).expect(201);
+    await moveShift(t, shift.id, inMinutes(-15), inMinutes(105)); // the holder missed check-in
+    await t.app.get(NoShowCheckHandler).handle({ claimId: first.body.id });
+    const [given] = await t.db.query(
+      `SELECT id FROM shift_claims WHERE shift_id = $1 AND agent_id = $2`,
+      [shift.id, waiting.id],
+    );
+    const held = await seat(given.id);
+    expect(held.held_from.toISOString()).toBe(held.claimed_at.toISOString());
+  });
+});
+
+describe('SEAT_CLAIM_CLOSES_MINUTES_BEFORE_END', () => {
+  it('is validated: a whole number of minutes, 0 to 720', () => {
+    expect(validateEnv({}).SEAT_CLAIM_CLOSES_MINUTES_BEFORE_END).toBe(30);
+    for (const bad of ['-1', '721', '1.5', 'soon']) {
+      expect(() => validateEnv({ SEAT_CLAIM_CLOSES_MINUTES_BEFORE_END: bad })).toThrow(
+        /SEAT_CLAIM_CLOSES_MINUTES_BEFORE_END/,
+      );
+    }
+  });
+
+  it('moves the cut-off (90 here)', async () => {
+    const t = await createTestApp({ env: { SEAT_CLAIM_CLOSES_MINUTES_BEFORE_END: '90' } });
+    try {
+      const company = await registerCompany(t);
+      const closed = await startedShift(t, company, 30, 80);
+      const res = await claim(t, await registerAgent(t), closed.id).expect(409);
+      expect(res.body.error.code).toBe('SHIFT_CLOSED');
+      await claim(t, await registerAgent(t), (await startedShift(t, company, 30, 100)).id).expect(
+        201,
+      );
+    } finally {
+      await t.close();
+    }
+  });
+});

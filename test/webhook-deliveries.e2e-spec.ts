@@ -1,0 +1,326 @@
+import { DELIVERY_ERROR_KINDS } from '../src/modules/webhooks/webhook-delivery-error';
+import { WEBHOOK_RESOLVER } from '../src/modules/webhooks/webhook-resolver';
+import { registerCompany, SignedIn } from './support/factories';
+import { createTestApp, TestApp } from './support/test-app';
+import { waitFor } from './support/wait-for';
+import { closedPort, fakeResolver, ReceiverOptions, webhookReceiver } from './support/webhooks';
+
+/*
+ * Issue 13: the delivery log filters by status and event type (comma-separated, with paging),
+ * says when a pending delivery is tried next (from the queue's own backoff), and names why an
+ * attempt failed instead of "fetch failed".
+ */
+const BACKOFF_MS = 500;
+const TIMEOUT_MS = 300;
+const resolver = fakeResolver(
+  new Map([
+    ['tls.example', ['127.0.0.1']],
+    ['hooks.example', ['127.0.0.1']],
+  ]),
+);
+
+interface Delivery {
+  id: string;
+  eventType: string;
+  status: string;
+  attempts: number;
+  lastStatusCode: number | null;
+  lastError: string | null;
+  lastErrorKind: string | null;
+  lastAttemptAt: string | null;
+  nextAttemptAt: string | null;
+  createdAt: string;
+}
+
+describe('the webhook delivery log', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp({
+      workers: true,
+      env: {
+        WEBHOOK_BACKOFF_MS: String(BACKOFF_MS),
+        WEBHOOK_ATTEMPTS: '3',
+        WEBHOOK_TIMEOUT_MS: String(TIMEOUT_MS),
+        OUTBOX_POLL_MS: '100',
+      },
+      overrideProviders: [{ provide: WEBHOOK_RESOLVER, useValue: resolver }],
+    });
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  const list = (co: SignedIn, query = '') =>
+    t.http.get(`/v1/companies/me/webhook-deliveries${query}`).set(co.auth);
+  const logOf = async (co: SignedIn, id: string): Promise<Delivery | undefined> =>
+    (await list(co, '?limit=100').expect(200)).body.items.find((d: Delivery) => d.id === id);
+  const ping = async (co: SignedIn): Promise<Delivery> =>
+    (await t.http.post('/v1/companies/me/webhook/test').set(co.auth).expect(202)).body;
+
+  describe('filters', () => {
+    let co: SignedIn;
+    // Newest first, as the log lists them.
+    const rows: [string, string][] = [
+      ['ticket.claimed', 'delivered'],
+      ['ticket.claimed', 'failed'],
+      ['ping', 'delivered'],
+      ['ticket.claimed', 'pending'],
+      ['ticket.resolved', 'delivered'],
+      ['ticket.resolved', 'failed'],
+      ['ticket.sla_breached', 'pending'],
+      ['ticket.claimed', 'delivered'],
+      ['ping', 'failed'],
+      ['ticket.claimed', 'delivered'],
+      ['ticket.reopened', 'delivered'],
+    ];
+    const ids: string[] = [];
+    beforeAll(async () => {
+      co = await registerCompany(t, 'Filtered');
+      // Rows written straight in: this is about reading the log, and fixed times make the
+      // expected order known.
+      const base = Date.now() - 60_000;
+      for (const [i, [type, status]] of rows.entries()) {
+        const [row] = await t.db.query(
+          `INSERT INTO webhook_deliveries (company_id, event_id, event_type, payload, url, status,
+                                           created_at)
+           VALUES ($1, gen_random_uuid(), $2, '{}', 'https://hooks.example.test/h', $3, $4)
+           RETURNING id`,
+          [co.companyId, type, status, new Date(base - i * 1000)],
+        );
+        ids.push(row.id);
+      }
+    });
+
+    const expected = (keep: (type: string, status: string) => boolean) =>
+      ids.filter((_, i) => keep(...rows[i]));
+
+    /** Every page of a query, following nextCursor. */
+    async function allPages(query: string, limit: number): Promise<string[][]> {
+      const pages: string[][] = [];
+      let cursor: string | null = null;
+      do {
+        const { body }: { body: { items: Delivery[]; nextCursor: string | null } } = await list(
+          co,
+          `?${query}&limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+        ).expect(200);
+        pages.push(body.items.map((d) => d.id));
+        cursor = body.nextCursor;
+      } while (cursor && pages.length < 20);
+      return pages;
+    }
+
+    it.each([
+      ['status=failed', (_: string, s: string) => s === 'failed'],
+      ['status=pending,failed', (_: string, s: string) => s !== 'delivered'],
+      ['status=pending&status=failed', (_: string, s: string) => s !== 'delivered'],
+      ['event=ping', (e: string) => e === 'ping'],
+      ['event=ticket.claimed,ping', (e: string) => e === 'ticket.claimed' || e === 'ping'],
+      [
+        'status=delivered&event=ticket.claimed,ticket.reopened',
+        (e: string, s: string) =>
+          s === 'delivered' && (e === 'ticket.claimed' || e === 'ticket.reopened'),
+      ],
+    ])('?%s lists exactly the matching deliveries, newest first', async (query, keep) => {
+      const res = await list(co, `?${query}&limit=100`).expect(200);
+      expect(res.body.items.map((d: Delivery) => d.id)).toEqual(expected(keep));
+      expect(res.body.nextCursor).toBeNull();
+    });
+
+    it('pages a filtered log: disjoint pages that cover exactly the matching deliveries', async () => {
+      const pages = await allPages('event=ticket.claimed,ping', 2);
+      expect(pages.map((p) => p.length)).toEqual([2, 2, 2, 1]);
+      expect(pages.flat()).toEqual(expected((e) => e === 'ticket.claimed' || e === 'ping'));
+      const delivered = await allPages('status=delivered', 4);
+      expect(delivered.flat()).toEqual(expected((_, s) => s === 'delivered'));
+    });
+
+    it.each([
+      ['status=lost', 'status'],
+      ['status=', 'status'],
+      ['status=failed,', 'status'],
+      ['event=ticket.nope', 'event'],
+      ['event=ticket.claimed,,ping', 'event'],
+      ['event=TICKET.CLAIMED', 'event'],
+    ])('refuses ?%s with 400 naming %s', async (query, field) => {
+      const res = await list(co, `?${query}`).expect(400);
+      expect(res.body.error).toMatchObject({
+        code: 'VALIDATION_FAILED',
+        details: { fields: [{ field, messages: [expect.stringMatching(/comma-separated/)] }] },
+      });
+    });
+
+    it("keeps each company's log to itself, filters included", async () => {
+      const other = await registerCompany(t, 'Elsewhere');
+      expect((await list(other, '?status=failed').expect(200)).body.items).toEqual([]);
+    });
+  });
+
+  it('shows when a pending delivery is tried next: the queue backoff, then null once settled', async () => {
+    const co = await registerCompany(t, 'Scheduled');
+    const hook = webhookReceiver({ script: [500, 500] }); // delivered at the third attempt
+    try {
+      await t.http
+        .put('/v1/companies/me/webhook')
+        .set(co.auth)
+        .send({ url: await hook.start() })
+        .expect(200);
+      const { id } = await ping(co);
+      // Every state the log goes through, by attempt count.
+      const seen = new Map<number, Delivery>();
+      await waitFor(
+        async () => {
+          const d = await logOf(co, id);
+          if (d && !seen.has(d.attempts)) seen.set(d.attempts, d);
+          return d?.status === 'delivered';
+        },
+        'the delivery delivered',
+        { timeoutMs: 15_000, intervalMs: 25 },
+      );
+      const after1 = seen.get(1)!;
+      const after2 = seen.get(2)!;
+      const done = seen.get(3)!;
+      const waitAfter = (d: Delivery) =>
+        new Date(d.nextAttemptAt!).getTime() - new Date(d.lastAttemptAt!).getTime();
+      expect(after1).toMatchObject({ status: 'pending', lastErrorKind: 'http_status' });
+      expect(after2).toMatchObject({ status: 'pending', lastErrorKind: 'http_status' });
+      // BullMQ waits WEBHOOK_BACKOFF_MS × 2^(n-1) after attempt n.
+      expect([waitAfter(after1), waitAfter(after2)]).toEqual([BACKOFF_MS, 2 * BACKOFF_MS]);
+      // And the receiver saw the retries then: not before, and not much after (the time
+      // BullMQ takes to move the job back, on a loaded machine).
+      const [, second, third] = hook.received.map((r) => r.at);
+      for (const [arrived, due] of [
+        [second, after1.nextAttemptAt!],
+        [third, after2.nextAttemptAt!],
+      ] as const) {
+        const lateMs = arrived - new Date(due).getTime();
+        expect(lateMs).toBeGreaterThanOrEqual(-20);
+        expect(lateMs).toBeLessThan(500);
+      }
+      expect(done).toMatchObject({ status: 'delivered', nextAttemptAt: null, lastError: null });
+      expect(done.lastErrorKind).toBeNull();
+    } finally {
+      await hook.stop();
+    }
+  });
+
+  it('has no next attempt once a delivery has failed for good', async () => {
+    const co = await registerCompany(t, 'Failing');
+    const hook = webhookReceiver({ then: 503 });
+    try {
+      await t.http
+        .put('/v1/companies/me/webhook')
+        .set(co.auth)
+        .send({ url: await hook.start() })
+        .expect(200);
+      const { id } = await ping(co);
+      const failed = await waitFor(async () => {
+        const d = await logOf(co, id);
+        return d?.status === 'failed' && d;
+      }, 'the delivery failed');
+      expect(failed).toMatchObject({
+        attempts: 3,
+        lastStatusCode: 503,
+        lastError: 'receiver answered 503',
+        lastErrorKind: 'http_status',
+        nextAttemptAt: null,
+      });
+    } finally {
+      await hook.stop();
+    }
+  });
+
+  describe('names what went wrong', () => {
+    type Case = {
+      /** The receiver to run (none: nothing listens). */
+      receiver?: ReceiverOptions;
+      /** The URL to set, from the receiver's port. */
+      url: (port: number) => string;
+      kind: string;
+      error: (port: number) => string | RegExp;
+      statusCode?: number;
+    };
+    const cases: Record<string, Case> = {
+      'a refused connection': {
+        url: (port) => `http://127.0.0.1:${port}/hooks`,
+        kind: 'connection_refused',
+        error: (port) => `connection refused by 127.0.0.1:${port}`,
+      },
+      'a receiver that does not answer in time': {
+        receiver: { hang: true },
+        url: (port) => `http://hooks.example:${port}/hooks`,
+        kind: 'timeout',
+        error: (port) => `timeout after ${TIMEOUT_MS} ms: no answer from hooks.example:${port}`,
+      },
+      'a certificate the sender does not trust': {
+        receiver: { tls: true },
+        url: (port) => `https://tls.example:${port}/hooks`,
+        kind: 'tls',
+        error: (port) =>
+          `TLS: certificate of tls.example:${port} refused: self-signed certificate (DEPTH_ZERO_SELF_SIGNED_CERT)`,
+      },
+      'https to a port that speaks plain http': {
+        receiver: {},
+        url: (port) => `https://hooks.example:${port}/hooks`,
+        kind: 'tls',
+        error: (port) =>
+          new RegExp(`^TLS: handshake with hooks\\.example:${port} failed: wrong version number`),
+      },
+      'a name that does not resolve': {
+        url: () => 'http://nowhere.example/hooks',
+        kind: 'dns',
+        error: () => 'DNS: nowhere.example not found (ENOTFOUND)',
+      },
+      'an HTTP error status': {
+        receiver: { then: 500 },
+        url: (port) => `http://hooks.example:${port}/hooks`,
+        kind: 'http_status',
+        error: () => 'receiver answered 500',
+        statusCode: 500,
+      },
+      'a redirect': {
+        receiver: { then: 307, headers: { Location: 'https://elsewhere.example/' } },
+        url: (port) => `http://hooks.example:${port}/hooks`,
+        kind: 'redirect',
+        error: () => 'receiver answered 307; redirects are not followed',
+        statusCode: 307,
+      },
+    };
+
+    it.each(Object.keys(cases))('%s', async (name) => {
+      const c = cases[name];
+      const co = await registerCompany(t, name);
+      const hook = c.receiver ? webhookReceiver(c.receiver) : null;
+      const port = hook ? Number(new URL(await hook.start()).port) : await closedPort();
+      try {
+        await t.http
+          .put('/v1/companies/me/webhook')
+          .set(co.auth)
+          .send({ url: c.url(port) });
+        const { id } = await ping(co);
+        const tried = await waitFor(async () => {
+          const d = await logOf(co, id);
+          return d && d.attempts >= 1 && d;
+        }, 'a first attempt');
+        const error = c.error(port);
+        expect(tried).toMatchObject({
+          status: 'pending', // retried: none of these is refused for good
+          lastErrorKind: c.kind,
+          lastError: typeof error === 'string' ? error : expect.stringMatching(error),
+          lastStatusCode: c.statusCode ?? null,
+          nextAttemptAt: expect.any(String),
+        });
+      } finally {
+        await hook?.stop();
+      }
+    });
+  });
+
+  it('holds the database to the error kinds the code knows', async () => {
+    const [{ def }]: { def: string }[] = await t.db.query(
+      `SELECT pg_get_constraintdef(oid) AS def FROM pg_constraint
+        WHERE conname = 'ck_webhook_deliveries_last_error_kind'`,
+    );
+    const inDatabase = [...def.matchAll(/'([a-z_]+)'::text/g)].map((m) => m[1]);
+    expect(inDatabase.sort()).toEqual([...DELIVERY_ERROR_KINDS].sort());
+  });
+});
