@@ -13,10 +13,11 @@ import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { Client } from 'pg';
+import { bearer, type HandoffClient } from '../src/client/client';
 import {
+  apiClient,
   dropDatabase,
   freshDatabase,
-  httpClient,
   pct,
   seedUsers,
   startApi,
@@ -31,8 +32,8 @@ const LIMIT = 10; // max_concurrent_tickets: each agent claims up to this many
 const DB = 'handoff_bench_claim_storm';
 const BASELINE_CLIENTS = 16;
 
-const claimNext = (http: ReturnType<typeof httpClient>, token: string) =>
-  http('POST', '/v1/agents/me/tickets/claim-next', { Authorization: `Bearer ${token}` });
+const claimNext = (http: HandoffClient, token: string) =>
+  http.POST('/v1/agents/me/tickets/claim-next', { headers: bearer(token) });
 
 /** Every claim undone, so the next phase starts from the same 10,000 open tickets. */
 async function reset(db: Client): Promise<void> {
@@ -104,10 +105,10 @@ async function main() {
   });
   const sign = tokenSigner();
   const tokens = agents.map((id) => sign(id, 'agent'));
-  const http = httpClient(api.url, AGENTS);
+  const http = apiClient(api.url, AGENTS);
 
   // Warm-up: a few calls so JIT and pools are not in the figures.
-  for (let i = 0; i < 20; i++) await http('GET', '/health');
+  for (let i = 0; i < 20; i++) await http.GET('/health');
 
   // 1. The storm: every agent at once, each claiming until the API says it is at capacity.
   const latencies: number[] = [];
@@ -118,10 +119,10 @@ async function main() {
     tokens.map(async (token) => {
       for (;;) {
         const s = performance.now();
-        const res = await claimNext(http, token);
+        const { status } = (await claimNext(http, token)).response;
         latencies.push(performance.now() - s);
-        statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
-        if (res.status !== 200) break;
+        statuses.set(status, (statuses.get(status) ?? 0) + 1);
+        if (status !== 200) break;
         claimed += 1;
       }
     }),
@@ -153,7 +154,11 @@ async function main() {
         const s = performance.now();
         const res = await claimNext(http, tokens[k % tokens.length]);
         paced.push(performance.now() - s);
-        if (res.status !== 200) throw new Error(`paced claim answered ${res.status}: ${res.body}`);
+        if (res.response.status !== 200) {
+          throw new Error(
+            `paced claim answered ${res.response.status}: ${JSON.stringify(res.error)}`,
+          );
+        }
       }
     }),
   );

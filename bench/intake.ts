@@ -25,7 +25,16 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Client } from 'pg';
-import { dropDatabase, freshDatabase, httpClient, pct, startApi, table } from './support';
+import { bearer, type HandoffClient, type Schemas, unwrap } from '../src/client/client';
+import {
+  answerLabel,
+  apiClient,
+  dropDatabase,
+  freshDatabase,
+  pct,
+  startApi,
+  table,
+} from './support';
 
 const SMALL = process.env.BENCH_SMALL === '1';
 const size = (name: string, full: number, small: number) =>
@@ -42,20 +51,7 @@ const SKILLS = ['refunds', 'billing', 'payments', 'shipping', 'returns', 'techni
 const PRIORITIES = ['low', 'normal', 'high', 'urgent'] as const;
 const SLA_SECONDS = { low: 3600, normal: 900, high: 300, urgent: 120 };
 
-type Http = ReturnType<typeof httpClient>;
-
-interface Escalation {
-  externalId: string;
-  subject: string;
-  summary: string;
-  transcript: { role: string; text: string; at: string }[];
-  botAttempts: string[];
-  requiredSkills: { skill: string; minLevel: number }[];
-  language: string;
-  priority: (typeof PRIORITIES)[number];
-  customerRef: string;
-  metadata: Record<string, unknown>;
-}
+type Escalation = Schemas['CreateEscalationDto'];
 
 /** A realistic escalation (≈1 KB): a short transcript, one or two skills, some metadata. */
 function escalation(externalId: string, i: number): Escalation {
@@ -123,28 +119,24 @@ function profileEnv(): Record<string, string> {
 }
 
 /** Company sign-up and API key creation, over HTTP as a real customer would do it. */
-async function botKey(http: Http): Promise<{ key: string; companyId: string }> {
-  const reg = await http(
-    'POST',
-    '/v1/auth/register',
-    {},
-    JSON.stringify({
-      email: `intake-${process.pid}@bench.test`,
-      password: 'correct horse battery staple',
-      role: 'company_admin',
-      companyName: 'Intake Bench Co',
+async function botKey(http: HandoffClient): Promise<{ key: string; companyId: string }> {
+  const { accessToken, user } = await unwrap(
+    http.POST('/v1/auth/register', {
+      body: {
+        email: `intake-${process.pid}@bench.test`,
+        password: 'correct horse battery staple',
+        role: 'company_admin',
+        companyName: 'Intake Bench Co',
+      },
     }),
   );
-  if (reg.status !== 201) throw new Error(`register: ${reg.status} ${reg.body}`);
-  const { accessToken, user } = JSON.parse(reg.body);
-  const key = await http(
-    'POST',
-    '/v1/companies/me/api-keys',
-    { Authorization: `Bearer ${accessToken}` },
-    JSON.stringify({ name: 'bench bot' }),
+  const { key } = await unwrap(
+    http.POST('/v1/companies/me/api-keys', {
+      headers: bearer(accessToken),
+      body: { name: 'bench bot' },
+    }),
   );
-  if (key.status !== 201) throw new Error(`api key: ${key.status} ${key.body}`);
-  return { key: JSON.parse(key.body).key, companyId: user.companyId };
+  return { key, companyId: user.companyId! };
 }
 
 interface Phase {
@@ -245,24 +237,33 @@ class IntakeLoad {
   readonly statuses = new Map<string, number>();
   readonly violations: string[] = [];
 
-  constructor(
-    private readonly http: Http,
-    private readonly key: string,
-  ) {}
+  private readonly auth: { Authorization: string };
 
-  async send(body: string, latencies: number[]): Promise<{ status: number; json: Json }> {
+  constructor(
+    private readonly http: HandoffClient,
+    key: string,
+  ) {
+    this.auth = bearer(key);
+  }
+
+  async send(body: Escalation, latencies: number[]): Promise<Answer> {
     const s = performance.now();
-    const res = await this.http('POST', '/v1/escalations', { Authorization: this.key }, body);
+    const { data, error, response } = await this.http.POST('/v1/escalations', {
+      headers: this.auth,
+      body,
+    });
     latencies.push(performance.now() - s);
-    let json: Json = {};
-    try {
-      json = JSON.parse(res.body);
-    } catch {
-      // a non-JSON answer is reported through its status below
-    }
-    const label = res.status >= 400 ? `${res.status} ${json.error?.code}` : String(res.status);
+    const { status } = response;
+    const label = answerLabel(status, error);
     this.statuses.set(label, (this.statuses.get(label) ?? 0) + 1);
-    return { status: res.status, json };
+    const failure = error?.error;
+    return {
+      status,
+      id: data?.id,
+      code: failure?.code,
+      // TICKET_EXTERNAL_ID_CONFLICT names the ticket that has the externalId.
+      ticketId: (failure?.details as { ticketId?: string } | null)?.ticketId,
+    };
   }
 
   violate(message: string): void {
@@ -271,9 +272,12 @@ class IntakeLoad {
   }
 }
 
-interface Json {
+interface Answer {
+  status: number;
+  /** The ticket (201, 200). */
   id?: string;
-  error?: { code?: string; details?: { ticketId?: string } };
+  code?: string;
+  ticketId?: string;
 }
 
 async function measure(
@@ -290,44 +294,42 @@ async function measure(
 }
 
 /** Phases 1–4 over HTTP; returns the phases and the original ticket id of every externalId. */
-async function httpPhases(meter: CpuMeter, load: IntakeLoad, bodies: string[]) {
+async function httpPhases(meter: CpuMeter, load: IntakeLoad, bodies: Escalation[]) {
   const ids: string[] = new Array(N);
   const created = await measure(meter, 'new escalations (201)', N, C, async (i, lat) => {
-    const { status, json } = await load.send(bodies[i], lat);
-    if (status !== 201 || !json.id) load.violate(`new #${i}: ${status}`);
-    ids[i] = json.id ?? '';
+    const { status, id } = await load.send(bodies[i], lat);
+    if (status !== 201 || !id) load.violate(`new #${i}: ${status}`);
+    ids[i] = id ?? '';
   });
 
   // Spread over the whole range, so replays hit old and recent rows alike.
   const pick = (k: number, of: number) => Math.floor((k * N) / of);
   const replay = await measure(meter, 'replay same body (200)', REPLAYS, C, async (k, lat) => {
     const i = pick(k, REPLAYS);
-    const { status, json } = await load.send(bodies[i], lat);
-    if (status !== 200 || json.id !== ids[i]) {
-      load.violate(`replay #${i}: ${status} id ${json.id} (original ${ids[i]})`);
+    const { status, id } = await load.send(bodies[i], lat);
+    if (status !== 200 || id !== ids[i]) {
+      load.violate(`replay #${i}: ${status} id ${id} (original ${ids[i]})`);
     }
   });
 
   const conflict = await measure(meter, 'same id, new body (409)', CONFLICTS, C, async (k, lat) => {
     const i = pick(k, CONFLICTS);
-    const changed = JSON.parse(bodies[i]) as Escalation;
-    changed.summary += ' The customer has written again.';
-    const { status, json } = await load.send(JSON.stringify(changed), lat);
-    if (
-      status !== 409 ||
-      json.error?.code !== 'TICKET_EXTERNAL_ID_CONFLICT' ||
-      json.error.details?.ticketId !== ids[i]
-    ) {
-      load.violate(`conflict #${i}: ${status} ${json.error?.code}`);
+    const changed = {
+      ...bodies[i],
+      summary: `${bodies[i].summary} The customer has written again.`,
+    };
+    const { status, code, ticketId } = await load.send(changed, lat);
+    if (status !== 409 || code !== 'TICKET_EXTERNAL_ID_CONFLICT' || ticketId !== ids[i]) {
+      load.violate(`conflict #${i}: ${status} ${code}`);
     }
   });
 
   const race = await measure(meter, `race: ${RACERS} at once per id`, RACES, 1, async (r, lat) => {
-    const body = JSON.stringify(escalation(`race-${r}`, r));
+    const body = escalation(`race-${r}`, r);
     const answers = await Promise.all(Array.from({ length: RACERS }, () => load.send(body, lat)));
     const firsts = answers.filter((a) => a.status === 201).length;
     const replays = answers.filter((a) => a.status === 200).length;
-    const distinct = new Set(answers.map((a) => a.json.id)).size;
+    const distinct = new Set(answers.map((a) => a.id)).size;
     if (firsts !== 1 || replays !== RACERS - 1 || distinct !== 1) {
       load.violate(`race ${r}: ${answers.map((a) => a.status).join(',')}, ${distinct} ids`);
     }
@@ -475,16 +477,14 @@ async function main() {
   stopApiOnFailure = api.stop;
   const meter = new CpuMeter(db);
   meter.apiPid = findPid(`QUEUE_PREFIX=bench-intake-${process.pid}`);
-  const http = httpClient(api.url, C * RACERS);
+  const http = apiClient(api.url, C * RACERS);
   const { key, companyId } = await botKey(http);
-  const load = new IntakeLoad(http, `Bearer ${key}`);
+  const load = new IntakeLoad(http, key);
 
   // Warm-up through the real route, so JIT, pools and sockets are not in the figures.
-  await drive(WARMUP, C, (i) =>
-    load.send(JSON.stringify(escalation(`warm-${i}`, i)), []).then(() => undefined),
-  );
+  await drive(WARMUP, C, (i) => load.send(escalation(`warm-${i}`, i), []).then(() => undefined));
   // Bodies are built before the clock starts: the load generator shares the 2 cores.
-  const bodies = Array.from({ length: N }, (_, i) => JSON.stringify(escalation(`conv-${i}`, i)));
+  const bodies = Array.from({ length: N }, (_, i) => escalation(`conv-${i}`, i));
   const { phases } = await httpPhases(meter, load, bodies);
   await api.stop();
   stopApiOnFailure = null;

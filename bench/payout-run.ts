@@ -35,11 +35,12 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Client } from 'pg';
+import { bearer, type HandoffClient, unwrap } from '../src/client/client';
 import { FakeStripe } from '../src/modules/stripe/fake-stripe.server';
 import {
+  apiClient,
   dropDatabase,
   freshDatabase,
-  httpClient,
   JWT_SECRET,
   REDIS_URL,
   seedUsers,
@@ -62,8 +63,6 @@ const MINIMUM_MINOR = 1_000;
 const RATE_TARGET = 0.95;
 const PREFIX = `bench-payout-${process.pid}`;
 const STRIPE_SECRETS = { platform: 'whsec_benchplatform', connect: 'whsec_benchconnect' };
-
-type Http = ReturnType<typeof httpClient>;
 
 interface Seeded {
   agents: string[];
@@ -215,24 +214,6 @@ async function timed<T>(fn: () => Promise<T>): Promise<{ value: T; seconds: numb
   return { value, seconds: (performance.now() - t0) / 1000 };
 }
 
-/** A 2xx answer parsed, or an error with the answer (a bench must not measure failures). */
-async function call(
-  http: Http,
-  method: string,
-  path: string,
-  token: string,
-  body?: object,
-): Promise<string> {
-  const res = await http(
-    method,
-    path,
-    { Authorization: `Bearer ${token}` },
-    body ? JSON.stringify(body) : undefined,
-  );
-  if (res.status >= 300) throw new Error(`${method} ${path} → ${res.status}: ${res.body}`);
-  return res.body;
-}
-
 /** Transfers the fake made, sampled every 100 ms: [ms since execute, count]. */
 function sampleTransfers(fake: FakeStripe, t0: number) {
   const samples: [number, number][] = [[0, 0]];
@@ -322,7 +303,7 @@ function stripeSide(fake: FakeStripe) {
 async function check(
   db: Client,
   fake: FakeStripe,
-  http: Http,
+  http: HandoffClient,
   token: string,
   runId: string,
 ): Promise<Checks> {
@@ -367,9 +348,7 @@ async function check(
           WHERE a.code = 'agent_available' GROUP BY a.owner_id HAVING sum(l.amount_minor) <> 0) x`,
     )
   ).rows;
-  const trial = JSON.parse(await call(http, 'GET', '/v1/ledger/trial-balance', token)) as {
-    totals: { balanceMinor: number }[];
-  };
+  const trial = await unwrap(http.GET('/v1/ledger/trial-balance', { headers: bearer(token) }));
   return {
     transfers: fake.transfers.size,
     ...stripeSide(fake),
@@ -448,35 +427,42 @@ async function main() {
     }
     const sign = tokenSigner();
     const [maker, checker] = [sign(seeded.maker, 'finance'), sign(seeded.checker, 'finance')];
-    const http = httpClient(api.url, 4);
-    for (let i = 0; i < 10; i++) await http('GET', '/health');
+    const http = apiClient(api.url, 4);
+    for (let i = 0; i < 10; i++) await http.GET('/health');
 
     // (a) Draft and preview, after the baseline: the same draft by raw SQL, rolled back.
     const raw = await rawDraft(db, seeded.maker);
     if (raw.lines !== AGENTS) throw new Error(`raw draft made ${raw.lines} lines, not ${AGENTS}`);
-    const draft = await timed(async () =>
-      JSON.parse(await call(http, 'POST', '/v1/payout-runs', maker, { currency: CURRENCY })),
+    const asMaker = { headers: bearer(maker) };
+    const draft = await timed(() =>
+      unwrap(http.POST('/v1/payout-runs', { ...asMaker, body: { currency: CURRENCY } })),
     );
-    const run = draft.value as {
-      id: string;
-      totals: { payableLines: number; payableMinor: number };
-    };
+    const run = draft.value;
+    const byId = { ...asMaker, params: { path: { id: run.id } } };
     if (run.totals.payableLines !== AGENTS || run.totals.payableMinor !== seeded.totalMinor) {
       throw new Error(`draft totals ${JSON.stringify(run.totals)}, expected ${AGENTS} lines`);
     }
-    const read = await timed(() => call(http, 'GET', `/v1/payout-runs/${run.id}`, maker));
-    const csv = await timed(() => call(http, 'GET', `/v1/payout-runs/${run.id}/lines.csv`, maker));
+    // Timed as the API answers them: the client leaves the run's lines unparsed.
+    const read = await timed(() =>
+      unwrap(http.GET('/v1/payout-runs/{id}', { ...byId, parseAs: 'text' })),
+    );
+    const csv = await timed(() =>
+      unwrap(http.GET('/v1/payout-runs/{id}/lines.csv', { ...byId, parseAs: 'text' })),
+    );
 
     // (b) Approve (the other finance user), execute, wait.
     const approve = await timed(() =>
-      call(http, 'POST', `/v1/payout-runs/${run.id}/approve`, checker),
+      unwrap(
+        http.POST('/v1/payout-runs/{id}/approve', {
+          headers: bearer(checker),
+          params: byId.params,
+        }),
+      ),
     );
     fake.rateLimitPerSecond = RATE;
     const t0 = performance.now();
     const sampler = sampleTransfers(fake, t0);
-    const execute = await timed(() =>
-      call(http, 'POST', `/v1/payout-runs/${run.id}/execute`, maker),
-    );
+    const execute = await timed(() => unwrap(http.POST('/v1/payout-runs/{id}/execute', byId)));
     const status = await waitForRun(db, fake, run.id, t0, workers);
     sampler.stop();
     const lastTransferMs = sampler.samples.find(([, n]) => n >= fake.transfers.size)![0];

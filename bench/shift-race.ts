@@ -24,10 +24,12 @@ import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { Client } from 'pg';
+import { bearer, type HandoffClient, unwrap } from '../src/client/client';
 import {
+  answerLabel,
+  apiClient,
   dropDatabase,
   freshDatabase,
-  httpClient,
   pct,
   seedUsers,
   startApi,
@@ -49,8 +51,6 @@ const WARMUP_CLAIMS = 20;
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 const DB = 'handoff_bench_shift_race';
-
-type Http = ReturnType<typeof httpClient>;
 
 /** Everything in the future, on whole hours, far enough that no shift starts during the run. */
 const BASE = Math.ceil((Date.now() + 2 * DAY) / HOUR) * HOUR;
@@ -147,12 +147,12 @@ interface Race {
  * closes sockets idle for 5 s (Node's keepAliveTimeout), and a claim sent on a socket the server
  * is closing would fail with ECONNRESET, not with an answer of the API.
  */
-async function openSockets(http: Http, sockets: number): Promise<void> {
+async function openSockets(http: HandoffClient, sockets: number): Promise<void> {
   await Promise.all(
     Array.from({ length: sockets }, async () => {
       for (let attempt = 0; ; attempt++) {
         try {
-          await http('GET', '/health');
+          await http.GET('/health');
           return;
         } catch (e) {
           if (attempt >= 3) throw e;
@@ -163,7 +163,10 @@ async function openSockets(http: Http, sockets: number): Promise<void> {
 }
 
 /** Fires every claim at once and waits for all answers. */
-async function race(http: Http, claims: { token: string; shift: string }[]): Promise<Race> {
+async function race(
+  http: HandoffClient,
+  claims: { token: string; shift: string }[],
+): Promise<Race> {
   await openSockets(http, claims.length);
   const latencies: number[] = [];
   const answers = new Map<string, number>();
@@ -171,26 +174,16 @@ async function race(http: Http, claims: { token: string; shift: string }[]): Pro
   await Promise.all(
     claims.map(async ({ token, shift }) => {
       const s = performance.now();
-      const res = await http('POST', `/v1/shifts/${shift}/claims`, {
-        Authorization: `Bearer ${token}`,
+      const { error, response } = await http.POST('/v1/shifts/{id}/claims', {
+        headers: bearer(token),
+        params: { path: { id: shift } },
       });
       latencies.push(performance.now() - s);
-      const label =
-        res.status === 201
-          ? '201'
-          : `${res.status} ${errorCode(res.body) ?? res.body.slice(0, 80)}`;
+      const label = answerLabel(response.status, error);
       answers.set(label, (answers.get(label) ?? 0) + 1);
     }),
   );
   return { seconds: (performance.now() - t0) / 1000, latencies, answers };
-}
-
-function errorCode(body: string): string | undefined {
-  try {
-    return (JSON.parse(body) as { error?: { code?: string } }).error?.code;
-  } catch {
-    return undefined;
-  }
 }
 
 /** Summary of several rounds of one scenario. */
@@ -237,7 +230,13 @@ function checkAnswers(
   checks.expect(`${label} 409 ${code}`, r.answers.get(`409 ${code}`) ?? 0, n - wins);
 }
 
-async function seatRoundsHttp(db: Client, http: Http, tokens: string[], s: Seed, checks: Checks) {
+async function seatRoundsHttp(
+  db: Client,
+  http: HandoffClient,
+  tokens: string[],
+  s: Seed,
+  checks: Checks,
+) {
   const scenario = new Scenario();
   for (let r = 0; r < ROUNDS; r++) {
     const [shift] = await createShifts(db, [
@@ -265,7 +264,7 @@ async function seatRoundsHttp(db: Client, http: Http, tokens: string[], s: Seed,
 
 async function overlapRoundsHttp(
   db: Client,
-  http: Http,
+  http: HandoffClient,
   sign: TokenSigner,
   s: Seed,
   checks: Checks,
@@ -394,16 +393,18 @@ async function rawRounds(
 }
 
 /** Opens one keep-alive socket per client and runs the claim path once, outside the figures. */
-async function warmUp(db: Client, http: Http, tokens: string[], s: Seed): Promise<void> {
+async function warmUp(db: Client, http: HandoffClient, tokens: string[], s: Seed): Promise<void> {
   await openSockets(http, tokens.length);
   const [shift] = await createShifts(db, [
     { company: s.companies[0], startsAt: new Date(BASE - DAY), hours: 2, seats: WARMUP_CLAIMS },
   ]);
   for (const token of tokens.slice(0, WARMUP_CLAIMS)) {
-    const res = await http('POST', `/v1/shifts/${shift}/claims`, {
-      Authorization: `Bearer ${token}`,
-    });
-    if (res.status !== 201) throw new Error(`warm-up claim: ${res.status} ${res.body}`);
+    await unwrap(
+      http.POST('/v1/shifts/{id}/claims', {
+        headers: bearer(token),
+        params: { path: { id: shift } },
+      }),
+    );
   }
 }
 
@@ -438,7 +439,7 @@ async function main() {
   stopApiOnFailure = api.stop;
   const sign = tokenSigner();
   const tokens = seeded.racers.map((id) => sign(id, 'agent'));
-  const http = httpClient(api.url, Math.max(AGENTS, SHIFTS));
+  const http = apiClient(api.url, Math.max(AGENTS, SHIFTS));
   const checks = new Checks();
 
   await warmUp(db, http, tokens, seeded);

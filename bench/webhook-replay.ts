@@ -37,9 +37,9 @@ import { Client } from 'pg';
 import Stripe from 'stripe';
 import { FakeStripe } from '../src/modules/stripe/fake-stripe.server';
 import {
+  apiClient,
   dropDatabase,
   freshDatabase,
-  httpClient,
   pct,
   REDIS_URL,
   seedUsers,
@@ -52,7 +52,10 @@ const IN_FLIGHT = 32;
 const DB = 'handoff_bench_webhook_replay';
 const PREFIX = `bench-webhooks-${process.pid}`;
 const SECRETS = { platform: 'whsec_benchplatform', connect: 'whsec_benchconnect' };
-const PATHS = { platform: '/v1/stripe/webhooks', connect: '/v1/stripe/connect-webhooks' };
+const PATHS = {
+  platform: '/v1/stripe/webhooks',
+  connect: '/v1/stripe/connect-webhooks',
+} as const;
 const STALE_SECONDS = 600; // twice Stripe's default 300 s tolerance
 const TOLERANCE_SECONDS = 300; // StripeWebhooksController's
 const CURRENCY = 'EUR';
@@ -64,7 +67,7 @@ interface Delivery {
   kind: Kind;
   variant: string;
   eventId: string;
-  path: string;
+  path: (typeof PATHS)[keyof typeof PATHS];
   payload: string;
   header: string | null;
   /** 200 for signed, fresh deliveries; 400 for stale and bad ones. */
@@ -421,8 +424,8 @@ async function sendAll(
   base: string,
   deliveries: Delivery[],
 ): Promise<{ answers: Answer[]; seconds: number }> {
-  const http = httpClient(base, IN_FLIGHT);
-  for (let i = 0; i < 10; i++) await http('GET', '/health');
+  const http = apiClient(base, IN_FLIGHT);
+  for (let i = 0; i < 10; i++) await http.GET('/health');
   const answers: Answer[] = [];
   let next = 0;
   const t0 = performance.now();
@@ -430,15 +433,17 @@ async function sendAll(
     Array.from({ length: IN_FLIGHT }, async () => {
       while (next < deliveries.length) {
         const delivery = deliveries[next++];
-        const headers: Record<string, string> = delivery.header
-          ? { 'Stripe-Signature': delivery.header }
-          : {};
         const s = performance.now();
-        const res = await http('POST', delivery.path, headers, delivery.payload);
+        const { data, response } = await http.POST(delivery.path, {
+          // null (the unsigned deliveries) sends no header at all.
+          params: { header: { 'stripe-signature': delivery.header as string } },
+          // The bytes that were signed, as they are: the client must not serialise them again.
+          body: delivery.payload as never,
+          bodySerializer: (raw) => raw,
+        });
         const ms = performance.now() - s;
-        const duplicate =
-          res.status === 200 ? (JSON.parse(res.body) as { duplicate: boolean }).duplicate : null;
-        answers.push({ delivery, status: res.status, duplicate, ms });
+        const duplicate = response.status === 200 ? (data?.duplicate ?? null) : null;
+        answers.push({ delivery, status: response.status, duplicate, ms });
       }
     }),
   );

@@ -15,12 +15,15 @@ import { AgentsModule } from './modules/agents/agents.module';
 import { AuthModule } from './modules/auth/auth.module';
 import { CompaniesModule } from './modules/companies/companies.module';
 import { HealthModule } from './modules/health/health.module';
+import { IdempotencyModule } from './modules/idempotency/idempotency.module';
 import { JobsModule } from './modules/jobs/jobs.module';
 import { redisOptionsFromUrl } from './modules/jobs/redis-options';
 import { WorkersModule } from './modules/jobs/workers.module';
 import { LedgerModule } from './modules/ledger/ledger.module';
+import { MetricsModule } from './modules/metrics/metrics.module';
 import { OutboxModule } from './modules/outbox/outbox.module';
 import { PayoutsModule } from './modules/payouts/payouts.module';
+import { QueueDashboardModule } from './modules/queue-dashboard/queue-dashboard.module';
 import { StripeModule } from './modules/stripe/stripe.module';
 import { ShiftsModule } from './modules/shifts/shifts.module';
 import { SkillsModule } from './modules/skills/skills.module';
@@ -103,6 +106,9 @@ export class AppModule {
         StripeModule,
         PayoutsModule,
         HealthModule,
+        QueueDashboardModule,
+        IdempotencyModule,
+        MetricsModule,
         ...(workers ? [WorkersModule.register(env)] : []),
       ],
       providers: [

@@ -4,6 +4,7 @@ import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { startProcess } from './bootstrap/start-process';
 import { installShutdown } from './bootstrap/shutdown';
+import { serveWorkerMetrics } from './modules/metrics/worker-metrics.server';
 
 /** `npm run start:worker`: queue workers and the outbox relay, no HTTP. */
 async function main(): Promise<void> {
@@ -14,7 +15,13 @@ async function main(): Promise<void> {
   );
   app.useLogger(app.get(Logger));
   await app.init();
-  installShutdown(app, stop, log, { drainDelayMs: 0, timeoutMs: env.SHUTDOWN_TIMEOUT_MS });
+  // /metrics on WORKER_METRICS_PORT when set: the API port does not see this process's counters.
+  const metricsServer = await serveWorkerMetrics(app, env, log);
+  installShutdown(app, stop, log, {
+    server: metricsServer,
+    drainDelayMs: 0,
+    timeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+  });
   log.info('Handoff worker started');
 }
 

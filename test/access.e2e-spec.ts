@@ -18,6 +18,9 @@ const PUBLIC_ROUTES = [
   // Where Stripe sends an agent's browser back after onboarding (PUBLIC_URL/agent/payouts): it
   // carries no token, so the page is the same for everyone and shows no account's data.
   'GET /agent/payouts',
+  // Prometheus: its own bearer token (METRICS_TOKEN), checked by the controller; 404 without one
+  // configured, 401 with a wrong one (test/metrics.e2e-spec.ts).
+  'GET /metrics',
 ];
 
 const USERS: Role[] = ['agent', 'company_admin', 'finance', 'admin'];
@@ -99,6 +102,10 @@ const ACCESS: Record<string, Role[]> = {
   'POST /v1/payout-runs/:id/retry-failed': ['finance'],
   'POST /v1/payout-runs/:id/lines/:lineId/abandon': ['finance'],
   'GET /v1/payout-runs/:id/reconciliation': ['finance'],
+  // The queue dashboard's cookie (the dashboard itself, /admin/queues, is not a Nest route:
+  // test/queue-dashboard.e2e-spec.ts covers its access).
+  'POST /v1/admin/queue-dashboard/session': ['admin'],
+  'DELETE /v1/admin/queue-dashboard/session': ['admin'],
 };
 
 function call(

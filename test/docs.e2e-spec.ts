@@ -91,6 +91,10 @@ const GIVEN: Record<string, (ctx: Context) => Promise<void>> = {
       await t.app.get(UsersService).createStaff(email, PASSWORD, 'finance');
     }
   },
+  /** The operator created an admin with the CLI (its use case, called directly). */
+  'an admin user ops@ops.example': async ({ t }) => {
+    await t.app.get(UsersService).createStaff('ops@ops.example', PASSWORD, 'admin');
+  },
 };
 
 function checkTools(): void {

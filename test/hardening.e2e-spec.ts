@@ -1,13 +1,11 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { connect } from 'node:net';
-import { Writable } from 'node:stream';
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import jwt from 'jsonwebtoken';
 import Stripe from 'stripe';
 import type { Response } from 'supertest';
 import { Role } from '../src/common/auth/actor';
-import { createRootLogger } from '../src/common/logging/root-logger';
 import { STRIPE_SETTINGS, StripeSettings } from '../src/modules/stripe/stripe.module';
 import {
   createApiKey,
@@ -22,19 +20,13 @@ import { waitFor } from './support/wait-for';
 import { concretePath, listRoutes, RouteInfo } from './support/routes';
 import { escalationBody } from './support/tickets';
 import { createTestApp, TEST_JWT_SECRET, TestApp } from './support/test-app';
-
-type LogLine = Record<string, unknown> & { level: number; msg?: string };
+import { capturingLogger, LogLine } from './support/logs';
+import { cspDirective } from './support/csp';
 
 /** An app whose log lines are captured, so a test can prove a bad input logged no error. */
 async function loggedApp(env: Record<string, string> = {}) {
   const lines: LogLine[] = [];
-  const sink = new Writable({
-    write(chunk, _enc, done) {
-      for (const line of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(line));
-      done();
-    },
-  });
-  const t = await createTestApp({ logger: createRootLogger('info', 'api', sink), env });
+  const t = await createTestApp({ logger: capturingLogger(lines, 'info', 'api'), env });
   return { t, lines };
 }
 
@@ -451,11 +443,7 @@ describe('hardening (security test findings, issue 11)', () => {
       const page = await t.http.get('/docs').redirects(1).expect(200);
       expect(page.text).toContain('swagger-ui');
       const csp = page.headers['content-security-policy'] as string;
-      const directive = (name: string) =>
-        csp
-          .split(';')
-          .map((d) => d.trim())
-          .find((d) => d.startsWith(`${name} `)) ?? '';
+      const directive = (name: string) => cspDirective(csp, name);
       // Only same-origin script files, no inline script the CSP would block.
       const scripts = [...page.text.matchAll(/<script([^>]*)>([\s\S]*?)<\/script>/g)];
       expect(scripts.length).toBeGreaterThan(0);

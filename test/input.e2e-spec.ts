@@ -209,6 +209,7 @@ const BODILESS_ROUTES = [
   'POST /v1/shifts/:id/waitlist',
   'POST /v1/skills/:code/reinstate',
   'PUT /v1/companies/me/certified-agents/:agentId',
+  'POST /v1/admin/queue-dashboard/session',
 ];
 
 /** Values of every JSON type except the valid value's own. */

@@ -1,7 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Writable } from 'node:stream';
 import Stripe from 'stripe';
-import { createRootLogger } from '../src/common/logging/root-logger';
 import { FakeStripe } from '../src/modules/stripe/fake-stripe.server';
 import { STRIPE_SETTINGS, StripeSettings } from '../src/modules/stripe/stripe.module';
 import {
@@ -15,8 +13,7 @@ import { escalate, liveAgents } from './support/tickets';
 import { fund, onboarded } from './support/money';
 import { waitFor } from './support/wait-for';
 import { createTestApp, TestApp } from './support/test-app';
-
-type LogLine = Record<string, unknown> & { level: number; msg?: string };
+import { capturingLogger, LogLine } from './support/logs';
 
 describe('payouts', () => {
   let t: TestApp;
@@ -27,16 +24,10 @@ describe('payouts', () => {
   /** The app's log lines at warn and above (a line failing for good logs one). */
   const logs: LogLine[] = [];
   beforeAll(async () => {
-    const sink = new Writable({
-      write(chunk, _enc, done) {
-        for (const line of String(chunk).split('\n').filter(Boolean)) logs.push(JSON.parse(line));
-        done();
-      },
-    });
     t = await createTestApp({
       workers: true,
       env: { PAYOUT_MINIMUM_MINOR: '1000', STRIPE_RATE_PER_SECOND: '50', OUTBOX_POLL_MS: '100' },
-      logger: createRootLogger('warn', 'api', sink),
+      logger: capturingLogger(logs, 'warn', 'api'),
     });
     settings = t.app.get<StripeSettings>(STRIPE_SETTINGS);
     fake = settings.fake!;

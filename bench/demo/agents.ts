@@ -1,25 +1,33 @@
 /** The agents' side of the day: sign up, profile and skills, a seat, Stripe onboarding. */
+import type { Schemas } from '../../src/client/client';
 import { Api, StepFailed } from './api-client';
-import type { OpenShift, Onboarding, PayoutAccount, Registered, ShiftClaim } from './api-types';
 import { AgentPlan, OnboardingPlan } from './cast';
 import { sleep } from './narrate';
 import { AgentSession, CompanySession } from './state';
 
 export async function signUpAgent(api: Api, plan: AgentPlan, password: string) {
   const who = plan.name;
-  const reg = await api.post<Registered>(`${who} signs up`, '/v1/auth/register', undefined, {
-    email: plan.email,
-    password,
-    role: 'agent',
-  });
+  const reg = await api.step(
+    `${who} signs up`,
+    api.as().POST('/v1/auth/register', { body: { email: plan.email, password, role: 'agent' } }),
+  );
   const token = reg.accessToken;
-  await api.put(`${who} sets a profile`, '/v1/agents/me/profile', token, {
-    displayName: plan.name,
-    timeZone: plan.timeZone,
-    languages: plan.languages,
-    maxConcurrentTickets: plan.maxConcurrentTickets,
-  });
-  await api.put(`${who} lists skills`, '/v1/agents/me/skills', token, { skills: plan.skills });
+  const me = api.as(token);
+  await api.step(
+    `${who} sets a profile`,
+    me.PUT('/v1/agents/me/profile', {
+      body: {
+        displayName: plan.name,
+        timeZone: plan.timeZone,
+        languages: plan.languages,
+        maxConcurrentTickets: plan.maxConcurrentTickets,
+      },
+    }),
+  );
+  await api.step(
+    `${who} lists skills`,
+    me.PUT('/v1/agents/me/skills', { body: { skills: plan.skills } }),
+  );
   const session: AgentSession = {
     plan,
     id: reg.user.id,
@@ -43,10 +51,9 @@ export async function onboardStripe(
 ): Promise<string> {
   const who = agent.plan.name;
   if (how === 'never') return 'never started Stripe onboarding';
-  const link = await api.post<Onboarding>(
+  const link = await api.step(
     `${who} starts Stripe onboarding`,
-    '/v1/agents/me/payout-account',
-    agent.token,
+    api.as(agent.token).POST('/v1/agents/me/payout-account'),
   );
   if (how === 'abandoned') return 'opened Stripe onboarding, did not finish';
   const page = await fetch(link.onboardingUrl, { signal: AbortSignal.timeout(15_000) });
@@ -59,10 +66,9 @@ export async function onboardStripe(
     );
   }
   for (let i = 0; i < 50; i++) {
-    const account = await api.get<PayoutAccount>(
+    const account = await api.step(
       `${who} checks the payout account`,
-      '/v1/agents/me/payout-account',
-      agent.token,
+      api.as(agent.token).GET('/v1/agents/me/payout-account'),
     );
     if (account.payoutsEnabled) {
       agent.payoutsEnabled = true;
@@ -80,12 +86,11 @@ export async function takeSeat(
   api: Api,
   agent: AgentSession,
   company: CompanySession,
-): Promise<ShiftClaim> {
+): Promise<Schemas['ShiftClaimDto']> {
   const who = agent.plan.name;
-  const open = await api.get<{ items: OpenShift[] }>(
+  const open = await api.step(
     `${who} browses open shifts`,
-    '/v1/shifts/open?limit=50',
-    agent.token,
+    api.as(agent.token).GET('/v1/shifts/open', { params: { query: { limit: 50 } } }),
   );
   const wanted = company.shifts.get(agent.plan.team)!.id;
   const choices = [
@@ -96,21 +101,20 @@ export async function takeSeat(
   ];
   let lastError: StepFailed | null = null;
   for (const shift of choices) {
-    const res = await api.call<ShiftClaim | { error: { code: string } }>(
+    const res = await api.answer(
       `${who} claims a seat`,
-      'POST',
-      `/v1/shifts/${shift.id}/claims`,
-      { token: agent.token, accept: [201, 409] },
+      api.as(agent.token).POST('/v1/shifts/{id}/claims', { params: { path: { id: shift.id } } }),
+      [201, 409],
     );
-    if (res.status === 201) {
+    if (res.data) {
       agent.shiftId = shift.id;
-      return res.data as ShiftClaim;
+      return res.data;
     }
     lastError = new StepFailed(
       `${who} claims a seat`,
       `POST /v1/shifts/${shift.id}/claims`,
       409,
-      JSON.stringify(res.data),
+      JSON.stringify(res.error),
     );
   }
   throw (
@@ -125,17 +129,19 @@ export async function takeSeat(
 }
 
 export async function checkIn(api: Api, agent: AgentSession): Promise<void> {
-  await api.post(
+  await api.step(
     `${agent.plan.name} checks in`,
-    `/v1/shifts/${agent.shiftId}/check-in`,
-    agent.token,
+    api.as(agent.token).POST('/v1/shifts/{id}/check-in', {
+      params: { path: { id: agent.shiftId! } },
+    }),
   );
 }
 
 export async function checkOut(api: Api, agent: AgentSession): Promise<void> {
-  await api.post(
+  await api.step(
     `${agent.plan.name} checks out`,
-    `/v1/shifts/${agent.shiftId}/check-out`,
-    agent.token,
+    api.as(agent.token).POST('/v1/shifts/{id}/check-out', {
+      params: { path: { id: agent.shiftId! } },
+    }),
   );
 }

@@ -3,8 +3,8 @@
  * has not started, then a stream), retry one request as a flaky network would, and later a
  * company's QA reopens one badly resolved ticket.
  */
+import type { Schemas } from '../../src/client/client';
 import { inParallel } from './api-client';
-import type { Earnings, Ticket } from './api-types';
 import { canTake } from './cast';
 import { detail, money, possessive, say, sleep } from './narrate';
 import { Day, serverNow } from './state';
@@ -56,18 +56,13 @@ async function sendOne(day: Day, t: PlannedTicket, retry: boolean): Promise<void
   const company = day.companies.get(t.company)!;
   const body = t.body(serverNow(day));
   const step = `${possessive(company.plan.name)} bot escalates ${body.externalId}`;
-  const first = await day.api.call<Ticket>(step, 'POST', '/v1/escalations', {
-    token: company.botKey,
-    body,
-  });
-  day.escalated.set(first.data.id, t.company);
+  const bot = day.api.as(company.botKey);
+  const first = await day.api.step(step, bot.POST('/v1/escalations', { body }));
+  day.escalated.set(first.id, t.company);
   if (!retry) return;
   // The bot did not see the answer (a timeout, say) and sends the very same request again.
-  const again = await day.api.call<Ticket>(`${step} (retry)`, 'POST', '/v1/escalations', {
-    token: company.botKey,
-    body,
-  });
-  const same = again.data.id === first.data.id;
+  const again = await day.api.answer(`${step} (retry)`, bot.POST('/v1/escalations', { body }));
+  const same = again.data?.id === first.id;
   say(
     `${possessive(company.plan.name)} bot retried ${body.externalId} after a timeout: ` +
       `${again.status}, ${same ? 'same ticket, no duplicate' : 'A DIFFERENT TICKET'}`,
@@ -93,11 +88,12 @@ export async function reviewResolutions(day: Day, windowMs: number | null): Prom
     }
     const { ticketId, agent } = pick;
     const reason = REOPEN_REASONS[0];
-    const ticket = await day.api.post<Ticket>(
+    const ticket = await day.api.step(
       `${company.plan.name} reopens a ticket`,
-      `/v1/tickets/${ticketId}/reopen`,
-      company.botKey,
-      { reason },
+      day.api.as(company.botKey).POST('/v1/tickets/{id}/reopen', {
+        params: { path: { id: ticketId } },
+        body: { reason },
+      }),
     );
     day.resolved.delete(ticketId);
     day.reopen = { ticketId, agent, subject: ticket.subject };
@@ -136,10 +132,9 @@ async function resolutionToReview(day: Day, windowMs: number | null) {
     )
     .sort((a, b) => b[1].at - a[1].at);
   for (const [ticketId, { agent }] of fresh.slice(0, 5)) {
-    const earnings = await day.api.get<Earnings>(
+    const earnings = await day.api.step(
       `${agent.plan.name} reads earnings`,
-      '/v1/agents/me/earnings?limit=100',
-      agent.token,
+      day.api.as(agent.token).GET('/v1/agents/me/earnings', { params: { query: { limit: 100 } } }),
     );
     if (earnings.lines.some((l) => l.kind === 'earning' && l.ticketId === ticketId)) {
       return { ticketId, agent };
@@ -151,10 +146,9 @@ async function resolutionToReview(day: Day, windowMs: number | null) {
 /** Waits for the ledger to book the reversal and shows it from the agent's own earnings. */
 async function showClawback(day: Day, ticketId: string, agent: Day['agents'][number]) {
   for (let i = 0; i < 300; i++) {
-    const earnings = await day.api.get<Earnings>(
+    const earnings = await day.api.step(
       `${agent.plan.name} reads earnings`,
-      '/v1/agents/me/earnings?limit=100',
-      agent.token,
+      day.api.as(agent.token).GET('/v1/agents/me/earnings', { params: { query: { limit: 100 } } }),
     );
     const reversal = earnings.lines.find(
       (l) => l.kind === 'earning_reversal' && l.ticketId === ticketId,
@@ -173,19 +167,17 @@ async function showClawback(day: Day, ticketId: string, agent: Day['agents'][num
 }
 
 /** Every ticket of both companies, in full (claims included), for the summary. */
-export async function readBackTickets(day: Day): Promise<Map<string, Ticket>> {
-  const out = new Map<string, Ticket>();
+export async function readBackTickets(day: Day): Promise<Map<string, Schemas['TicketDto']>> {
+  const out = new Map<string, Schemas['TicketDto']>();
   for (const company of day.companies.values()) {
-    const list = await day.api.all<Ticket>(
-      `${company.plan.name} lists its tickets`,
-      '/v1/tickets',
-      company.adminToken,
+    const admin = day.api.as(company.adminToken);
+    const list = await day.api.all(`${company.plan.name} lists its tickets`, (cursor) =>
+      admin.GET('/v1/tickets', { params: { query: { limit: 100, cursor } } }),
     );
     const full = await inParallel(list, 32, (t) =>
-      day.api.get<Ticket>(
+      day.api.step(
         `${company.plan.name} reads a ticket`,
-        `/v1/tickets/${t.id}`,
-        company.adminToken,
+        admin.GET('/v1/tickets/{id}', { params: { path: { id: t.id } } }),
       ),
     );
     for (const t of full) out.set(t.id, t);

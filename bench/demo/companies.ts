@@ -1,6 +1,5 @@
 /** The companies' side of the morning: sign up, a key for the bot, a webhook, shifts. */
 import { Api } from './api-client';
-import type { ApiKeyCreated, Registered, Shift } from './api-types';
 import { CompanyPlan, TeamKey } from './cast';
 import { detail, money, possessive, say } from './narrate';
 import { CompanySession } from './state';
@@ -11,20 +10,18 @@ export async function signUpCompany(
   password: string,
 ): Promise<CompanySession> {
   const step = `${plan.name} signs up`;
-  const reg = await api.post<Registered>(step, '/v1/auth/register', undefined, {
-    email: plan.admin.email,
-    password,
-    role: 'company_admin',
-    companyName: plan.name,
-  });
-  const key = await api.post<ApiKeyCreated>(
+  const reg = await api.step(
+    step,
+    api.as().POST('/v1/auth/register', {
+      body: { email: plan.admin.email, password, role: 'company_admin', companyName: plan.name },
+    }),
+  );
+  const key = await api.step(
     `${plan.name} creates a bot key`,
-    '/v1/companies/me/api-keys',
-    reg.accessToken,
-    { name: plan.botName },
+    api.as(reg.accessToken).POST('/v1/companies/me/api-keys', { body: { name: plan.botName } }),
   );
   // The bot checks its key before it goes live, as an integration would.
-  await api.get(`${possessive(plan.name)} bot checks its key`, '/v1/bot/me', key.key);
+  await api.step(`${possessive(plan.name)} bot checks its key`, api.as(key.key).GET('/v1/bot/me'));
   say(`${plan.name} signed up (admin ${plan.admin.email}); bot key ${key.prefix}… created`);
   return {
     plan,
@@ -41,11 +38,9 @@ export async function registerWebhook(
   company: CompanySession,
   url: string,
 ): Promise<void> {
-  const hook = await api.put<{ secret: string }>(
+  const hook = await api.step(
     `${company.plan.name} registers its webhook`,
-    '/v1/companies/me/webhook',
-    company.adminToken,
-    { url },
+    api.as(company.adminToken).PUT('/v1/companies/me/webhook', { body: { url } }),
   );
   company.webhookSecret = hook.secret;
 }
@@ -57,21 +52,21 @@ export async function postShifts(
   endsAt: Date,
 ): Promise<void> {
   for (const plan of company.plan.shifts) {
-    const shift = await api.post<Shift>(
+    const shift = await api.step(
       `${company.plan.name} posts "${plan.title}"`,
-      '/v1/shifts',
-      company.adminToken,
-      {
-        title: plan.title,
-        startsAt: startsAt.toISOString(),
-        endsAt: endsAt.toISOString(),
-        seats: plan.seats,
-        requiredSkills: plan.requiredSkills,
-        languages: plan.languages,
-        ratePerTicket: { amountMinor: plan.rateMinor, currency: 'EUR' },
-        requiresCertification: plan.requiresCertification,
-        checkInGraceMinutes: 10,
-      },
+      api.as(company.adminToken).POST('/v1/shifts', {
+        body: {
+          title: plan.title,
+          startsAt: startsAt.toISOString(),
+          endsAt: endsAt.toISOString(),
+          seats: plan.seats,
+          requiredSkills: plan.requiredSkills,
+          languages: plan.languages,
+          ratePerTicket: { amountMinor: plan.rateMinor, currency: 'EUR' },
+          requiresCertification: plan.requiresCertification,
+          checkInGraceMinutes: 10,
+        },
+      }),
     );
     company.shifts.set(plan.team as TeamKey, shift);
     const skills = plan.requiredSkills.map((r) => `${r.skill}≥${r.minLevel}`).join(', ');
@@ -85,11 +80,11 @@ export async function postShifts(
 /** The company vouches for agents it trained: only they may take its certified shift. */
 export async function certify(api: Api, company: CompanySession, agentIds: string[]) {
   for (const id of agentIds) {
-    await api.call(
+    await api.step(
       `${company.plan.name} certifies an agent`,
-      'PUT',
-      `/v1/companies/me/certified-agents/${id}`,
-      { token: company.adminToken },
+      api.as(company.adminToken).PUT('/v1/companies/me/certified-agents/{agentId}', {
+        params: { path: { agentId: id } },
+      }),
     );
   }
 }

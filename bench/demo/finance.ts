@@ -2,23 +2,26 @@
  * Finance closes the day: A drafts a payout run, B approves it (A may not: maker-checker), A
  * executes it, and both watch it through to the end and check it against Stripe and the ledger.
  */
+import type { Schemas } from '../../src/client/client';
 import { Api } from './api-client';
-import type { PayoutRun, Reconciliation, Tokens, TrialBalance } from './api-types';
 import { FinanceUser } from './instance';
 import { detail, endProgress, money, progress, say, sleep } from './narrate';
 import { Day } from './state';
 
+/** A run as the day reports it: its lines are the draft's (the approve/cancel answers have none). */
+export type PayoutRun = Schemas['PayoutRunDto'] & { lines?: Schemas['PayoutLineDto'][] };
+
 export interface PayoutOutcome {
   run: PayoutRun;
-  reconciliation: Reconciliation | null;
+  reconciliation: Schemas['ReconciliationDto'] | null;
   trialBalanceZero: boolean;
 }
 
 async function signIn(api: Api, user: FinanceUser): Promise<string> {
-  const tokens = await api.post<Tokens>(`${user.email} signs in`, '/v1/auth/login', undefined, {
-    email: user.email,
-    password: user.password,
-  });
+  const tokens = await api.step(
+    `${user.email} signs in`,
+    api.as().POST('/v1/auth/login', { body: { email: user.email, password: user.password } }),
+  );
   return tokens.accessToken;
 }
 
@@ -30,15 +33,16 @@ export async function runPayouts(
   const { api } = day;
   const makerToken = await signIn(api, maker);
   const checkerToken = await signIn(api, checker);
+  const [asMaker, asChecker] = [api.as(makerToken), api.as(checkerToken)];
   const nameOf = (agentId: string) =>
     day.agents.find((a) => a.id === agentId)?.plan.name ?? `agent ${agentId.slice(0, 8)}`;
 
-  const draft = await api.post<PayoutRun>(
+  const draft = await api.step(
     `${maker.email} drafts a payout run`,
-    '/v1/payout-runs',
-    makerToken,
-    { currency: 'EUR' },
+    asMaker.POST('/v1/payout-runs', { body: { currency: 'EUR' } }),
   );
+  /** The draft's id, as the paths /v1/payout-runs/{id}/… take it. */
+  const run = { params: { path: { id: draft.id } } };
   const t = draft.totals;
   say(
     `${maker.email} drafts a EUR payout run: ${t.payableLines} payable lines ` +
@@ -52,19 +56,17 @@ export async function runPayouts(
 
   if (t.payableLines === 0) {
     // Every line held (below the minimum, no Stripe account yet): there is nothing to approve.
-    const refused = await api.call<{ error: { code: string } }>(
+    const refused = await api.answer(
       `${checker.email} tries to approve a run with nothing to pay`,
-      'POST',
-      `/v1/payout-runs/${draft.id}/approve`,
-      { token: checkerToken, accept: [409] },
+      asChecker.POST('/v1/payout-runs/{id}/approve', run),
+      [409],
     );
-    const cancelled = await api.post<PayoutRun>(
+    const cancelled = await api.step(
       `${maker.email} cancels the draft`,
-      `/v1/payout-runs/${draft.id}/cancel`,
-      makerToken,
+      asMaker.POST('/v1/payout-runs/{id}/cancel', run),
     );
     say(
-      `Nothing is payable yet: approval answers 409 ${refused.data.error.code}, ` +
+      `Nothing is payable yet: approval answers 409 ${refused.error?.error.code}, ` +
         `so ${maker.email} cancels the draft`,
     );
     return {
@@ -74,33 +76,31 @@ export async function runPayouts(
     };
   }
 
-  const selfApproval = await api.call<{ error: { code: string; message: string } }>(
+  const selfApproval = await api.answer(
     `${maker.email} tries to approve her own run`,
-    'POST',
-    `/v1/payout-runs/${draft.id}/approve`,
-    { token: makerToken, accept: [403] },
+    asMaker.POST('/v1/payout-runs/{id}/approve', run),
+    [403],
   );
-  day.stories.selfApproval = selfApproval.data.error.code;
+  day.stories.selfApproval = selfApproval.error?.error.code ?? null;
   say(
-    `${maker.email} tries to approve her own run: 403 ${selfApproval.data.error.code} ` +
+    `${maker.email} tries to approve her own run: 403 ${selfApproval.error?.error.code} ` +
       `(maker-checker)`,
   );
-  await api.post(`${checker.email} approves`, `/v1/payout-runs/${draft.id}/approve`, checkerToken);
+  await api.step(`${checker.email} approves`, asChecker.POST('/v1/payout-runs/{id}/approve', run));
   say(`${checker.email} approves it`);
-  await api.post(`${maker.email} executes`, `/v1/payout-runs/${draft.id}/execute`, makerToken);
+  await api.step(`${maker.email} executes`, asMaker.POST('/v1/payout-runs/{id}/execute', run));
   say(`${maker.email} executes it; the workers pay each line through (fake) Stripe Connect`);
 
-  const run = await watch(api, draft.id, makerToken);
+  const done = await watch(api, draft.id, makerToken);
   say(
-    `Run ${run.status}: ${run.totals.paidLines} lines paid (${money(run.totals.paidMinor)}), ` +
-      `${run.totals.failedLines} failed, ${run.totals.heldLines} held`,
+    `Run ${done.status}: ${done.totals.paidLines} lines paid (${money(done.totals.paidMinor)}), ` +
+      `${done.totals.failedLines} failed, ${done.totals.heldLines} held`,
   );
   const reconciliation =
-    run.totals.paidLines > 0
-      ? await api.get<Reconciliation>(
+    done.totals.paidLines > 0
+      ? await api.step(
           'Finance reconciles the run',
-          `/v1/payout-runs/${draft.id}/reconciliation`,
-          makerToken,
+          asMaker.GET('/v1/payout-runs/{id}/reconciliation', run),
         )
       : null;
   const trialBalanceZero = await trialBalanceIsZero(api, makerToken);
@@ -114,14 +114,13 @@ export async function runPayouts(
         `${trialBalanceZero ? 'sums to zero' : 'DOES NOT sum to zero'}`,
     );
   }
-  return { run, reconciliation, trialBalanceZero };
+  return { run: done, reconciliation, trialBalanceZero };
 }
 
 async function trialBalanceIsZero(api: Api, token: string): Promise<boolean> {
-  const trial = await api.get<TrialBalance>(
+  const trial = await api.step(
     'Finance reads the trial balance',
-    '/v1/ledger/trial-balance',
-    token,
+    api.as(token).GET('/v1/ledger/trial-balance'),
   );
   return trial.totals.every((x) => x.balanceMinor === 0);
 }
@@ -129,10 +128,9 @@ async function trialBalanceIsZero(api: Api, token: string): Promise<boolean> {
 async function watch(api: Api, runId: string, token: string): Promise<PayoutRun> {
   const deadline = Date.now() + 120_000;
   for (;;) {
-    const run = await api.get<PayoutRun>(
+    const run = await api.step(
       'Finance watches the run',
-      `/v1/payout-runs/${runId}`,
-      token,
+      api.as(token).GET('/v1/payout-runs/{id}', { params: { path: { id: runId } } }),
     );
     if (run.status === 'completed' || run.status === 'completed_with_failures') {
       endProgress();

@@ -10,8 +10,8 @@
  *
  * See docs/demo.md. Exit 0 when the day completes, 1 with the failing step otherwise.
  */
+import type { Schemas } from '../../src/client/client';
 import { Api, inParallel, StepFailed } from './api-client';
-import type { Earnings, Statement, Ticket } from './api-types';
 import { CompanyKey, castDay } from './cast';
 import { runPayouts } from './finance';
 import { demoDatabase, Instance, openInstance } from './instance';
@@ -59,8 +59,8 @@ function settings(): Settings {
 }
 
 async function clockSkew(api: Api): Promise<number> {
-  const res = await api.call('The API answers', 'GET', '/health/ready');
-  const server = Date.parse(res.headers.get('date') ?? '');
+  const { response } = await api.answer('The API answers', api.as().GET('/health/ready'));
+  const server = Date.parse(response.headers.get('date') ?? '');
   const skew = Number.isNaN(server) ? 0 : server - Date.now();
   // The Date header has whole seconds: only a clear difference is a real skew.
   return Math.abs(skew) > 2000 ? skew : 0;
@@ -119,27 +119,31 @@ let current: Day | null = null;
 async function summarise(
   result: Awaited<ReturnType<typeof runDay>>,
   receiver: WebhookReceiver | null,
-): Promise<Map<string, Ticket>> {
+): Promise<Map<string, Schemas['TicketDto']>> {
   const { day, payout } = result;
   chapter('Summary');
   const tickets = await readBackTickets(day);
-  const earnings = new Map<string, Earnings>();
+  const earnings = new Map<string, Schemas['EarningsDto']>();
   await inParallel(day.agents, 10, async (a) => {
     earnings.set(
       a.id,
-      await day.api.get<Earnings>('Reading earnings', '/v1/agents/me/earnings?limit=1', a.token),
+      await day.api.step(
+        'Reading earnings',
+        day.api.as(a.token).GET('/v1/agents/me/earnings', { params: { query: { limit: 1 } } }),
+      ),
     );
   });
-  const statements = new Map<CompanyKey, Statement>();
+  const statements = new Map<CompanyKey, Schemas['StatementDto']>();
   const from = new Date(day.shiftStartsAt.getTime() - 3_600_000).toISOString();
   const to = new Date(Date.now() + 3_600_000).toISOString();
   for (const [key, c] of day.companies) {
     statements.set(
       key,
-      await day.api.get<Statement>(
+      await day.api.step(
         `${c.plan.name} reads its statement`,
-        `/v1/companies/me/statement?from=${from}&to=${to}`,
-        c.adminToken,
+        day.api.as(c.adminToken).GET('/v1/companies/me/statement', {
+          params: { query: { from, to } },
+        }),
       ),
     );
   }
@@ -225,7 +229,7 @@ async function main(): Promise<number> {
   let code = 0;
   let failure: string | null = null;
   let result: Awaited<ReturnType<typeof runDay>> | null = null;
-  let tickets: Map<string, Ticket> | null = null;
+  let tickets: Map<string, Schemas['TicketDto']> | null = null;
   try {
     await receiver?.start();
     result = await runDay(instance, s, receiver);

@@ -1,12 +1,14 @@
 /** The end-of-day summary: tickets by outcome, time to claim, earnings per agent, payouts. */
 import { pct } from '../support';
-import type { Earnings, PayoutLine, Statement, Ticket } from './api-types';
+import type { Schemas } from '../../src/client/client';
 import { CompanyKey } from './cast';
 import { PayoutOutcome } from './finance';
 import { money, stamp } from './narrate';
 import { AgentSession, Day } from './state';
 import { WebhookReceiver } from './webhooks';
 
+type Ticket = Schemas['TicketDto'];
+type PayoutLine = Schemas['PayoutLineDto'];
 type Cell = string | number;
 
 /** A plain text table: numbers and amounts right-aligned, words left-aligned. */
@@ -85,7 +87,7 @@ export function timeToClaim(tickets: Map<string, Ticket>, shiftStartsAt: Date): 
 export function earningsPerAgent(
   day: Day,
   tickets: Map<string, Ticket>,
-  earnings: Map<string, Earnings>,
+  earnings: Map<string, Schemas['EarningsDto']>,
   lines: PayoutLine[],
 ): void {
   const resolvedBy = new Map<string, number>();
@@ -161,7 +163,7 @@ export function payouts(outcome: PayoutOutcome): void {
   );
 }
 
-export function companies(day: Day, statements: Map<CompanyKey, Statement>): void {
+export function companies(day: Day, statements: Map<CompanyKey, Schemas['StatementDto']>): void {
   table(
     ['company owes (resolved × rate + fee)', 'tickets', 'rate', 'platform fee', 'total'],
     [...day.companies.values()].map((c) => {

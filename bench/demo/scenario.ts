@@ -4,7 +4,6 @@
  * failed step throws StepFailed. Timings come from the day's scale (scale.ts).
  */
 import { inParallel } from './api-client';
-import type { Earnings } from './api-types';
 import { checkIn, checkOut, onboardStripe, signUpAgent, takeSeat } from './agents';
 import { reviewResolutions, Schedule } from './bots';
 import { Cast, OnboardingPlan } from './cast';
@@ -206,10 +205,9 @@ export async function waitForEarnings(day: Day, windowMs: number | null, rng: Rn
 
 async function euroBalances(day: Day) {
   const all = await inParallel(day.agents, 10, (a) =>
-    day.api.get<Earnings>(
+    day.api.step(
       `${a.plan.name} reads earnings`,
-      '/v1/agents/me/earnings?limit=1',
-      a.token,
+      day.api.as(a.token).GET('/v1/agents/me/earnings', { params: { query: { limit: 1 } } }),
     ),
   );
   return all.map(

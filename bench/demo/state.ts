@@ -1,6 +1,6 @@
 /** What the actors of the day share: their sessions and what happened, for the story and summary. */
+import type { Schemas } from '../../src/client/client';
 import { Api } from './api-client';
-import type { Shift } from './api-types';
 import { AgentPlan, CompanyKey, CompanyPlan, TeamKey } from './cast';
 import { DayScale } from './scale';
 
@@ -9,7 +9,7 @@ export interface CompanySession {
   id: string;
   adminToken: string;
   botKey: string;
-  shifts: Map<TeamKey, Shift>;
+  shifts: Map<TeamKey, Schemas['ShiftDto']>;
   webhookSecret: string | null;
 }
 

@@ -4,7 +4,7 @@
  * failed (`ok: false` with the error), so a caller never waits for a file that will not come.
  */
 import { writeFileSync } from 'node:fs';
-import type { PayoutLine, Ticket } from './api-types';
+import type { Schemas } from '../../src/client/client';
 import { PayoutOutcome } from './finance';
 import { Day } from './state';
 
@@ -42,12 +42,12 @@ export interface DemoSummary {
 
 export function summarise(
   day: Day | null,
-  tickets: Map<string, Ticket> | null,
+  tickets: Map<string, Schemas['TicketDto']> | null,
   payout: PayoutOutcome | null,
 ): Omit<DemoSummary, 'ok' | 'error' | 'seed' | 'runtimeMs'> {
   const all = [...(tickets?.values() ?? [])];
   const claims = all.flatMap((t) => t.claims ?? []);
-  const lines: PayoutLine[] = payout?.run.lines ?? [];
+  const lines: Schemas['PayoutLineDto'][] = payout?.run.lines ?? [];
   const held: Record<string, number> = {};
   for (const l of lines.filter((x) => x.status === 'held')) {
     held[l.heldReason ?? '?'] = (held[l.heldReason ?? '?'] ?? 0) + 1;

@@ -3,6 +3,7 @@
  * shift start (a backlog that piles up before it, then a stream during it) and a body built
  * from the templates. Built up front from the seeded PRNG, so a seed always sends the same day.
  */
+import type { Schemas } from '../../src/client/client';
 import { CompanyKey, CompanyPlan } from './cast';
 import { Rng } from './random';
 import { NORTHWIND_SHARE } from './scale';
@@ -10,19 +11,7 @@ import { TOPICS } from './ticket-templates';
 
 export type Priority = 'low' | 'normal' | 'high' | 'urgent';
 
-export interface Escalation {
-  externalId: string;
-  subject: string;
-  summary: string;
-  transcript: { role: 'customer' | 'bot'; text: string; at: string }[];
-  botAttempts: string[];
-  requiredSkills: { skill: string; minLevel: number }[];
-  language: string;
-  priority: Priority;
-  claimSlaSeconds?: number;
-  customerRef: string;
-  metadata: Record<string, string>;
-}
+export type Escalation = Schemas['CreateEscalationDto'];
 
 export interface PlannedTicket {
   company: CompanyKey;

@@ -6,13 +6,15 @@
  * day, both happen as the shift starts, on the common tickets waiting in the backlog.
  */
 import { checkIn, checkOut } from './agents';
-import type { AgentTicket } from './api-types';
+import type { Schemas } from '../../src/client/client';
 import { canTake } from './cast';
 import { money, say, sleep } from './narrate';
 import { Rng } from './random';
 import { AgentSession, Day } from './state';
 import { resolutionFor } from './tickets';
 import { RELEASE_REASONS } from './ticket-templates';
+
+type AgentTicket = Schemas['AgentTicketDto'];
 
 /** Live counters for the progress line. */
 export const desk = { inProgress: 0, releases: 0, abandoned: 0 };
@@ -38,13 +40,12 @@ export async function workShift(day: Day, agent: AgentSession, rng: Rng): Promis
       );
       return;
     }
-    const claim = await day.api.call<AgentTicket>(
+    const claim = await day.api.answer(
       `${plan.name} claims the next ticket`,
-      'POST',
-      '/v1/agents/me/tickets/claim-next',
-      { token: agent.token, accept: [200, 204] },
+      day.api.as(agent.token).POST('/v1/agents/me/tickets/claim-next'),
+      [200, 204],
     );
-    if (claim.status === 204) {
+    if (claim.status === 204 || !claim.data) {
       // Nothing for me right now: look again soon, less often the longer the queue stays empty
       // (30 agents polling flat out would starve the timers running in the same process).
       idle += 1;
@@ -102,11 +103,12 @@ function mayGiveBack(day: Day, agent: AgentSession, t: AgentTicket): boolean {
 }
 
 async function release(day: Day, agent: AgentSession, ticket: AgentTicket, reason: string) {
-  await day.api.post(
+  await day.api.step(
     `${agent.plan.name} releases a ticket`,
-    `/v1/tickets/${ticket.id}/release`,
-    agent.token,
-    { reason },
+    day.api.as(agent.token).POST('/v1/tickets/{id}/release', {
+      params: { path: { id: ticket.id } },
+      body: { reason },
+    }),
   );
   agent.released += 1;
   desk.releases += 1;
@@ -116,17 +118,18 @@ async function release(day: Day, agent: AgentSession, ticket: AgentTicket, reaso
 async function resolve(day: Day, agent: AgentSession, ticket: AgentTicket, rng: Rng) {
   const skill = ticket.requiredSkills[0]?.skill ?? '';
   const orderRef = ticket.metadata?.orderRef;
-  await day.api.post(
+  await day.api.step(
     `${agent.plan.name} resolves a ticket`,
-    `/v1/tickets/${ticket.id}/resolve`,
-    agent.token,
-    {
-      resolutionSummary: resolutionFor(
-        rng,
-        skill,
-        typeof orderRef === 'string' ? orderRef : undefined,
-      ),
-    },
+    day.api.as(agent.token).POST('/v1/tickets/{id}/resolve', {
+      params: { path: { id: ticket.id } },
+      body: {
+        resolutionSummary: resolutionFor(
+          rng,
+          skill,
+          typeof orderRef === 'string' ? orderRef : undefined,
+        ),
+      },
+    }),
   );
   agent.resolved += 1;
   day.resolved.set(ticket.id, {

@@ -35,6 +35,11 @@ describe('validateEnv', () => {
     ['SECRETS_ENCRYPTION_KEY', 'a'.repeat(63)],
     ['SECRETS_ENCRYPTION_KEY_PREVIOUS', `${'a'.repeat(64)},short`],
     ['WEBHOOK_ALLOW_PRIVATE_URLS', 'sometimes'],
+    ['CORS_ORIGINS', '*'],
+    ['CORS_ORIGINS', 'https://app.example.com/path'],
+    ['CORS_ORIGINS', 'app.example.com'],
+    ['METRICS_TOKEN', 'short'],
+    ['IDEMPOTENCY_KEY_TTL_HOURS', '0'],
   ])('names %s when it is malformed (%s)', (name, value) => {
     expect(() => validateEnv({ [name]: value })).toThrow(ConfigError);
     try {

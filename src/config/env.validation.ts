@@ -187,6 +187,56 @@ export class Env {
   @IsBoolean()
   API_DOCS = true;
 
+  /**
+   * Browser origins allowed to call the API (CORS), comma-separated exact origins such as
+   * https://app.example.com; empty (the default) allows none.
+   */
+  @IsOptional()
+  @Matches(/^https?:\/\/[^/,\s]+\/?(,\s*https?:\/\/[^/,\s]+\/?)*$/, {
+    message: 'CORS_ORIGINS must be comma-separated origins like https://app.example.com',
+  })
+  CORS_ORIGINS?: string;
+
+  /**
+   * Bearer token that /metrics requires (Prometheus format). Unset: /metrics answers 404.
+   * At least 16 characters.
+   */
+  @IsOptional()
+  @IsString()
+  @MinLength(16, { message: 'METRICS_TOKEN must be at least 16 characters' })
+  METRICS_TOKEN?: string;
+
+  /**
+   * A worker process (npm run start:worker) serves /metrics on this port when set, with the
+   * same token; the API process serves it on PORT.
+   */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(65535)
+  WORKER_METRICS_PORT?: number;
+
+  /** How long an Idempotency-Key and its answer are kept, in hours. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(168)
+  IDEMPOTENCY_KEY_TTL_HOURS = 24;
+
+  /** Lifetime of the queue dashboard's browser session cookie. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(720)
+  QUEUE_DASHBOARD_SESSION_MINUTES = 30;
+
+  /** How often workers look for timer jobs that exhausted their retries (and re-arm them). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1000)
+  TIMER_SWEEP_MS = 60000;
+
   /** Express "trust proxy" setting: false, true, a hop count or a subnet list. */
   @IsString()
   TRUST_PROXY = 'false';

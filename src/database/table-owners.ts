@@ -32,6 +32,7 @@ export const TABLE_OWNERS = {
   webhook_endpoints: 'webhooks',
   webhook_deliveries: 'webhooks',
   outbox: 'outbox',
+  idempotency_keys: 'idempotency',
 } as const;
 
 export type TableName = keyof typeof TABLE_OWNERS;

@@ -7,7 +7,9 @@ import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { AppModule } from '../../src/app.module';
 import { configureHttpApp } from '../../src/common/http/configure-http-app';
+import { buildOpenApiDocument } from '../../src/common/http/openapi';
 import { Env, validateEnv } from '../../src/config/env.validation';
+import { OpenApiDocument, ResponseSample, ResponseValidator } from './openapi-validator';
 import { databaseUrl, TEST_REDIS_URL } from './services';
 import { createTestDatabase, dropTestDatabase } from './test-database';
 
@@ -20,6 +22,11 @@ export interface TestAppOptions {
   logger?: pino.Logger;
   /** Providers replaced by test doubles (e.g. the webhook DNS resolver), by token. */
   overrideProviders?: { provide: unknown; useValue: unknown }[];
+  /**
+   * Check every answer `http` receives against the app's OpenAPI document (default on); close()
+   * then fails listing each answer the document does not describe.
+   */
+  validateResponses?: boolean;
 }
 
 export interface TestApp {
@@ -29,6 +36,8 @@ export interface TestApp {
   env: Env;
   /** Redis client for assertions; keys are not prefixed. */
   redis: Redis;
+  /** Answers `http` received that the OpenAPI document does not describe, so far. */
+  mismatches: string[];
   close(): Promise<void>;
 }
 
@@ -81,19 +90,72 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     throw e;
   }
   const redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 });
+  const mismatches: string[] = [];
+  const http =
+    options.validateResponses === false
+      ? request(app.getHttpServer())
+      : await validatingClient(app, env, mismatches);
   return {
     app,
-    http: request(app.getHttpServer()),
+    http,
     db: app.get(DataSource),
     env,
     redis,
+    mismatches,
     async close() {
       await app.close();
       await deleteKeys(redis, `${env.QUEUE_PREFIX}:*`);
       redis.disconnect();
       await dropTestDatabase(database);
+      if (mismatches.length > 0) {
+        const counted = [...new Set(mismatches)].map(
+          (m) => `- ${m}${count(mismatches, m) > 1 ? ` (×${count(mismatches, m)})` : ''}`,
+        );
+        throw new Error(
+          `${mismatches.length} answer(s) off the OpenAPI document (fix the document, or the ` +
+            `code where the code is wrong):\n${counted.join('\n')}`,
+        );
+      }
     },
   };
+}
+
+const count = (list: string[], item: string) => list.filter((x) => x === item).length;
+
+/**
+ * supertest, with every answer checked against the document the app serves (built directly when
+ * API_DOCS is off). A mismatch is recorded, not thrown, so the test's own assertions report
+ * first and close() lists them all.
+ */
+async function validatingClient(
+  app: INestApplication,
+  env: Env,
+  mismatches: string[],
+): Promise<ReturnType<typeof request>> {
+  const server = app.getHttpServer();
+  const document = (
+    env.API_DOCS
+      ? (await request(server).get('/docs-json').expect(200)).body
+      : JSON.parse(JSON.stringify(buildOpenApiDocument(app, env)))
+  ) as OpenApiDocument;
+  const validator = new ResponseValidator(document);
+  const base = request(server);
+  const client = { ...base };
+  for (const [method, make] of Object.entries(base) as [string, (url: string) => request.Test][]) {
+    (client as Record<string, unknown>)[method] = (url: string) => {
+      const test = make(url) as request.Test & {
+        assert(err: unknown, res: unknown, fn: unknown): void;
+      };
+      const assert = test.assert.bind(test);
+      // supertest settles every request (then/end/expect) through assert(): one place to look.
+      test.assert = (err, res, fn) => {
+        if (res) mismatches.push(...validator.check(method, url, res as ResponseSample));
+        assert(err, res, fn);
+      };
+      return test;
+    };
+  }
+  return client as unknown as ReturnType<typeof request>;
 }
 
 async function deleteKeys(redis: Redis, pattern: string): Promise<void> {

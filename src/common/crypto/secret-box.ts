@@ -58,6 +58,23 @@ export class SecretBox {
     }
   }
 
+  /**
+   * The box of the configured keys: SECRETS_ENCRYPTION_KEY seals, it and each of
+   * SECRETS_ENCRYPTION_KEY_PREVIOUS (comma-separated) open. Start-up resolves the current key
+   * (from the environment or .data/); only a hand-built app lacks it.
+   */
+  static fromEnv(env: {
+    SECRETS_ENCRYPTION_KEY?: string;
+    SECRETS_ENCRYPTION_KEY_PREVIOUS?: string;
+  }): SecretBox {
+    if (!env.SECRETS_ENCRYPTION_KEY) throw new Error('SECRETS_ENCRYPTION_KEY is not set');
+    const previous = (env.SECRETS_ENCRYPTION_KEY_PREVIOUS ?? '')
+      .split(',')
+      .map((k) => k.trim())
+      .filter(Boolean);
+    return new SecretBox(env.SECRETS_ENCRYPTION_KEY, previous);
+  }
+
   static isSealed(stored: string): boolean {
     return stored.startsWith(SEALED_PREFIX);
   }

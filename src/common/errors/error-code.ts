@@ -15,6 +15,9 @@ export const ERROR_STATUS = {
   RATE_LIMITED: 429,
   INTERNAL: 500,
   SERVICE_UNAVAILABLE: 503,
+  // idempotency (any route that takes an Idempotency-Key)
+  IDEMPOTENCY_KEY_REUSED: 409,
+  IDEMPOTENCY_KEY_IN_USE: 409,
   // auth
   EMAIL_TAKEN: 409,
   INVALID_CREDENTIALS: 401,

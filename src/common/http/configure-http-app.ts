@@ -1,6 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
 import express, {
   ErrorRequestHandler,
@@ -11,11 +11,15 @@ import express, {
 } from 'express';
 import { Logger } from 'nestjs-pino';
 import { Env } from '../../config/env.validation';
+import { httpMetrics } from '../../modules/metrics/http-metrics';
 import { isClientAbort, toDomainError } from '../errors/all-exceptions.filter';
 import { DomainError } from '../errors/domain-error';
 import { bodyProblems } from './body-shape';
 import { requireJsonBody, requireKnownEncoding } from './content-type.middleware';
-import { REQUEST_ID_HEADER, requestId } from './request-id';
+import { allowedOrigins, corsOptions } from './cors';
+import { runWithRequestContext } from './request-context';
+import { buildOpenApiDocument } from './openapi';
+import { requestId } from './request-id';
 import { refuseBadUrl } from './url-check.middleware';
 
 /**
@@ -61,8 +65,14 @@ export function configureHttpApp(app: INestApplication, env: Env): void {
   // First of all, so even a body-parsing error carries the request id (pino-http reuses it).
   expressApp.use((req: Request & { id?: string }, res: Response, next: NextFunction) => {
     req.id = requestId(req, res);
-    next();
+    // The rest of the request runs in its context: outbox rows it writes carry the id on.
+    runWithRequestContext({ requestId: req.id }, next);
   });
+  // Every answer counted and timed by route template, even those refused before routing.
+  expressApp.use(httpMetrics(app));
+  // Before anything that could refuse a preflight (content-type rules): OPTIONS ends here.
+  const corsOrigins = allowedOrigins(env);
+  if (corsOrigins.length > 0) expressApp.enableCors(corsOptions(corsOrigins));
   // Helmet's defaults, CSP included, suit the API and the Swagger UI alike: @nestjs/swagger
   // serves the UI's scripts as same-origin files and only its styles inline, which the default
   // style-src allows (test/hardening.e2e-spec.ts checks each asset). upgrade-insecure-requests
@@ -87,18 +97,6 @@ export function configureHttpApp(app: INestApplication, env: Env): void {
 
   // Off: the routes are never mounted, so /docs and /docs-json 404 like any unknown path.
   if (!env.API_DOCS) return;
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('Handoff API')
-      .setDescription(
-        'Marketplace for human escalation work behind AI customer service. Errors always have ' +
-          `the shape { error: { code, message, details, requestId } }; every response carries ${REQUEST_ID_HEADER}.`,
-      )
-      .setVersion('1')
-      .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, 'user')
-      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'Company API key hk_…' }, 'bot')
-      .build(),
-  );
+  const document = buildOpenApiDocument(app, env);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
 }

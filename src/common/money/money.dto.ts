@@ -23,13 +23,19 @@ export class IsCurrencyCode implements ValidatorConstraintInterface {
 
 /** An amount in integer minor units (cents) with its currency. Never a float. */
 export class MoneyDto {
-  /** Minor units: 250 is 2.50 EUR. */
+  /**
+   * Minor units: 250 is 2.50 EUR.
+   * @example 250
+   */
   @IsInt()
   @Min(1)
   @Max(10_000_000)
   amountMinor: number;
 
-  /** ISO 4217, e.g. EUR, USD. */
+  /**
+   * ISO 4217, e.g. EUR, USD.
+   * @example EUR
+   */
   @Validate(IsCurrencyCode)
   currency: string;
 }

@@ -16,23 +16,33 @@ import {
 } from 'class-validator';
 
 export class UpdateAgentProfileDto {
+  /** @example "Ana P." */
   @IsString()
   @Length(1, 100)
   @Matches(/\S/, { message: 'displayName must not be blank' })
   displayName: string;
 
-  /** IANA time zone, e.g. Europe/Lisbon. */
+  /**
+   * IANA time zone, e.g. Europe/Lisbon.
+   * @example Europe/Lisbon
+   */
   @IsTimeZone({ message: 'timeZone must be an IANA time zone such as Europe/Lisbon' })
   timeZone: string;
 
-  /** ISO 639-1 codes the agent works in, e.g. ["en", "pt"]. */
+  /**
+   * ISO 639-1 codes the agent works in, e.g. ["en", "pt"].
+   * @example ["en", "pt"]
+   */
   @IsArray()
   @ArrayMaxSize(20)
   @ArrayUnique()
   @IsISO6391({ each: true, message: 'each language must be an ISO 639-1 code such as en' })
   languages: string[];
 
-  /** Tickets the agent handles at once, 1–10 (default 3). */
+  /**
+   * Tickets the agent handles at once, 1–10 (default 3).
+   * @example 3
+   */
   @IsOmittable()
   @IsInt()
   @Min(1)
@@ -64,7 +74,10 @@ export class PatchAgentProfileDto {
   @IsISO6391({ each: true, message: 'each language must be an ISO 639-1 code such as en' })
   languages?: string[];
 
-  /** Tickets the agent handles at once, 1–10. */
+  /**
+   * Tickets the agent handles at once, 1–10.
+   * @example 4
+   */
   @IsOmittable()
   @IsInt()
   @Min(1)
@@ -83,12 +96,18 @@ export class AgentProfileDto {
 }
 
 export class AgentSkillDto {
-  /** A skill code from /v1/skills. */
+  /**
+   * A skill code from /v1/skills.
+   * @example chargebacks
+   */
   @IsString()
   @Length(1, 40)
   skill: string;
 
-  /** 1 (basic) to 5 (expert). */
+  /**
+   * 1 (basic) to 5 (expert).
+   * @example 4
+   */
   @IsInt()
   @Min(1)
   @Max(5)
@@ -109,7 +128,10 @@ export class AgentSkillsDto {
 }
 
 export class SuspendAgentDto {
-  /** Why, for the record and for the agent. */
+  /**
+   * Why, for the record and for the agent.
+   * @example "Repeated no-shows this month"
+   */
   @IsString()
   @Length(1, 500)
   @Matches(/\S/, { message: 'reason must not be blank' })

@@ -1,8 +1,9 @@
 import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Put } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Actor } from '../../common/auth/actor';
 import { CurrentActor, Roles } from '../../common/auth/decorators';
 import { IdParam } from '../../common/http/id-param';
+import { ApiErrors } from '../../common/http/api-errors';
 import {
   AgentCertificationDto,
   AgentProfileDto,
@@ -18,7 +19,6 @@ import { AgentsService } from './agents.service';
 import { CertificationsService } from './certifications.service';
 
 @ApiTags('agents')
-@ApiBearerAuth('user')
 @Controller('v1/agents')
 export class AgentsController {
   constructor(
@@ -29,6 +29,8 @@ export class AgentsController {
 
   @Get('me/profile')
   @Roles('agent')
+  @ApiOperation({ operationId: 'getMyAgentProfile', summary: 'Get your agent profile' })
+  @ApiErrors('NOT_FOUND')
   profile(@CurrentActor() actor: Actor): Promise<AgentProfileDto> {
     return this.agents.getProfile(actor);
   }
@@ -36,6 +38,8 @@ export class AgentsController {
   /** Replaces the profile: display name, time zone, languages, concurrent-ticket limit. */
   @Put('me/profile')
   @Roles('agent')
+  @ApiOperation({ operationId: 'replaceMyAgentProfile', summary: 'Replace your agent profile' })
+  @ApiErrors('NOT_FOUND')
   updateProfile(
     @CurrentActor() actor: Actor,
     @Body() body: UpdateAgentProfileDto,
@@ -46,6 +50,11 @@ export class AgentsController {
   /** Changes only the fields sent (an empty body changes nothing). */
   @Patch('me/profile')
   @Roles('agent')
+  @ApiOperation({
+    operationId: 'updateMyAgentProfile',
+    summary: 'Change fields of your agent profile',
+  })
+  @ApiErrors('NOT_FOUND')
   patchProfile(
     @CurrentActor() actor: Actor,
     @Body() body: PatchAgentProfileDto,
@@ -55,6 +64,7 @@ export class AgentsController {
 
   @Get('me/skills')
   @Roles('agent')
+  @ApiOperation({ operationId: 'getMySkills', summary: 'Get your skills' })
   skills(@CurrentActor() actor: Actor): Promise<AgentSkillsDto> {
     return this.agents.getSkills(actor);
   }
@@ -62,6 +72,7 @@ export class AgentsController {
   /** Replaces the agent's skills and levels. */
   @Put('me/skills')
   @Roles('agent')
+  @ApiOperation({ operationId: 'replaceMySkills', summary: 'Replace your skills' })
   replaceSkills(
     @CurrentActor() actor: Actor,
     @Body() body: ReplaceAgentSkillsDto,
@@ -72,6 +83,10 @@ export class AgentsController {
   /** Companies that have certified this agent for their programs. */
   @Get('me/certifications')
   @Roles('agent')
+  @ApiOperation({
+    operationId: 'listMyCertifications',
+    summary: 'List the companies that certified you',
+  })
   myCertifications(@CurrentActor() actor: Actor): Promise<AgentCertificationDto[]> {
     return this.certifications.listForAgent(actor);
   }
@@ -84,6 +99,7 @@ export class AgentsController {
   @Post(':id/suspend')
   @HttpCode(200)
   @Roles('admin')
+  @ApiOperation({ operationId: 'suspendAgent', summary: 'Suspend an agent' })
   suspend(
     @CurrentActor() actor: Actor,
     @IdParam() id: string,
@@ -95,25 +111,30 @@ export class AgentsController {
   @Post(':id/reinstate')
   @HttpCode(200)
   @Roles('admin')
+  @ApiOperation({ operationId: 'reinstateAgent', summary: 'Reinstate a suspended agent' })
   reinstate(@CurrentActor() actor: Actor, @IdParam() id: string): Promise<AgentProfileDto> {
     return this.suspension.reinstate(actor, id);
   }
 }
 
 @ApiTags('companies')
-@ApiBearerAuth('user')
 @Controller('v1/companies/me/certified-agents')
 @Roles('company_admin')
 export class CertifiedAgentsController {
   constructor(private readonly certifications: CertificationsService) {}
 
   @Get()
+  @ApiOperation({
+    operationId: 'listCertifiedAgents',
+    summary: 'List the agents the company certified',
+  })
   list(@CurrentActor() actor: Actor): Promise<CertifiedAgentDto[]> {
     return this.certifications.listForCompany(actor);
   }
 
   /** Certifies an agent for the company's program (idempotent). */
   @Put(':agentId')
+  @ApiOperation({ operationId: 'certifyAgent', summary: 'Certify an agent' })
   certify(
     @CurrentActor() actor: Actor,
     @IdParam('agentId') agentId: string,
@@ -124,6 +145,7 @@ export class CertifiedAgentsController {
   /** Revokes the certification; shifts requiring it are no longer open to the agent. */
   @Delete(':agentId')
   @HttpCode(204)
+  @ApiOperation({ operationId: 'revokeCertification', summary: "Revoke an agent's certification" })
   async revoke(@CurrentActor() actor: Actor, @IdParam('agentId') agentId: string): Promise<void> {
     await this.certifications.revoke(actor, agentId);
   }

@@ -1,20 +1,22 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
-import { ApiTags, ApiTooManyRequestsResponse } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Public } from '../../common/auth/decorators';
 import { RateLimit } from '../../common/http/rate-limit';
+import { ApiErrors } from '../../common/http/api-errors';
 import { LoginDto, RefreshDto, RegisterDto, RegisteredDto, TokensDto } from './auth.dto';
 import { AuthService } from './auth.service';
 
 @ApiTags('auth')
 @Controller('v1/auth')
 @Public()
-@ApiTooManyRequestsResponse({ description: 'Too many calls from this client; see Retry-After' })
 export class AuthController {
   constructor(private readonly auth: AuthService) {}
 
   /** Signs up an agent, or a company admin together with a new company. */
   @Post('register')
   @RateLimit('auth')
+  @ApiOperation({ operationId: 'register', summary: 'Sign up' })
+  @ApiErrors('EMAIL_TAKEN')
   register(@Body() body: RegisterDto): Promise<RegisteredDto> {
     return this.auth.register(body);
   }
@@ -23,6 +25,8 @@ export class AuthController {
   @Post('login')
   @HttpCode(200)
   @RateLimit('auth')
+  @ApiOperation({ operationId: 'login', summary: 'Sign in' })
+  @ApiErrors('INVALID_CREDENTIALS')
   login(@Body() body: LoginDto): Promise<TokensDto> {
     return this.auth.login(body);
   }
@@ -31,6 +35,8 @@ export class AuthController {
   @Post('refresh')
   @HttpCode(200)
   @RateLimit('auth')
+  @ApiOperation({ operationId: 'refreshTokens', summary: 'Refresh the tokens' })
+  @ApiErrors('INVALID_REFRESH_TOKEN', 'REFRESH_TOKEN_REUSED')
   refresh(@Body() body: RefreshDto): Promise<TokensDto> {
     return this.auth.refresh(body.refreshToken);
   }
@@ -38,6 +44,7 @@ export class AuthController {
   /** Revokes the refresh token and every token rotated from the same login. Always 204. */
   @Post('logout')
   @HttpCode(204)
+  @ApiOperation({ operationId: 'logout', summary: 'Sign out' })
   async logout(@Body() body: RefreshDto): Promise<void> {
     await this.auth.logout(body.refreshToken);
   }

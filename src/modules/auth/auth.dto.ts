@@ -6,21 +6,31 @@ export const SELF_SERVICE_ROLES = ['agent', 'company_admin'] as const;
 export type SelfServiceRole = (typeof SELF_SERVICE_ROLES)[number];
 
 export class RegisterDto {
+  /** @example ana@acme.test */
   @IsEmail({}, { message: 'email must be a valid email address' })
   @MaxLength(254)
   email: string;
 
-  /** 12 to 128 characters. */
+  /**
+   * 12 to 128 characters.
+   * @example "correct horse battery staple"
+   */
   @IsString()
   @Length(12, 128, { message: 'password must be 12 to 128 characters long' })
   password: string;
 
-  /** Finance and admin accounts are created from the command line only. */
+  /**
+   * Finance and admin accounts are created from the command line only.
+   * @example company_admin
+   */
   @ApiProperty({ enum: SELF_SERVICE_ROLES })
   @IsIn(SELF_SERVICE_ROLES, { message: 'role must be agent or company_admin' })
   role: SelfServiceRole;
 
-  /** Required for company_admin (creates the company); must be absent for agents. */
+  /**
+   * Required for company_admin (creates the company); must be absent for agents.
+   * @example "Acme Support"
+   */
   @ValidateIf((o: RegisterDto) => o.role === 'company_admin' || o.companyName !== undefined)
   @IsString()
   @Length(1, 200)
@@ -29,10 +39,12 @@ export class RegisterDto {
 }
 
 export class LoginDto {
+  /** @example ana@acme.test */
   @IsString()
   @MaxLength(254)
   email: string;
 
+  /** @example "correct horse battery staple" */
   @IsString()
   @MaxLength(128)
   password: string;

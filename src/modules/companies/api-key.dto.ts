@@ -1,7 +1,10 @@
 import { IsString, Length, Matches } from 'class-validator';
 
 export class CreateApiKeyDto {
-  /** What the key is for, e.g. "production bot". */
+  /**
+   * What the key is for, e.g. "production bot".
+   * @example "production bot"
+   */
   @IsString()
   @Length(1, 100)
   @Matches(/\S/, { message: 'name must not be blank' })

@@ -1,13 +1,14 @@
 import { Body, Controller, Delete, Get, HttpCode, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Actor } from '../../common/auth/actor';
 import { CurrentActor, Roles } from '../../common/auth/decorators';
 import { IdParam } from '../../common/http/id-param';
+import { Idempotent } from '../../common/http/idempotent';
+import { ApiErrors } from '../../common/http/api-errors';
 import { ApiKeyDto, BotIdentityDto, CreateApiKeyDto, CreatedApiKeyDto } from './api-key.dto';
 import { ApiKeysService } from './api-keys.service';
 
 @ApiTags('companies')
-@ApiBearerAuth('user')
 @Controller('v1/companies/me/api-keys')
 @Roles('company_admin')
 export class ApiKeysController {
@@ -15,12 +16,16 @@ export class ApiKeysController {
 
   /** Creates a key for the company's bot. The response is the only time the key is shown. */
   @Post()
+  @Idempotent()
+  @ApiOperation({ operationId: 'createApiKey', summary: "Create an API key for the company's bot" })
+  @ApiErrors('API_KEY_LIMIT')
   create(@CurrentActor() actor: Actor, @Body() body: CreateApiKeyDto): Promise<CreatedApiKeyDto> {
     return this.keys.create(actor, body.name);
   }
 
   /** Active keys, newest first, with prefixes and last-used times (never the keys). */
   @Get()
+  @ApiOperation({ operationId: 'listApiKeys', summary: 'List active API keys' })
   list(@CurrentActor() actor: Actor): Promise<ApiKeyDto[]> {
     return this.keys.list(actor);
   }
@@ -28,13 +33,13 @@ export class ApiKeysController {
   /** Revokes a key at once; calls with it are refused from now on. */
   @Delete(':id')
   @HttpCode(204)
+  @ApiOperation({ operationId: 'revokeApiKey', summary: 'Revoke an API key' })
   async revoke(@CurrentActor() actor: Actor, @IdParam() id: string): Promise<void> {
     await this.keys.revoke(actor, id);
   }
 }
 
 @ApiTags('bot')
-@ApiBearerAuth('bot')
 @Controller('v1/bot')
 @Roles('bot')
 export class BotController {
@@ -42,6 +47,7 @@ export class BotController {
 
   /** Which company and key a bot's API key stands for: a quick check that a key works. */
   @Get('me')
+  @ApiOperation({ operationId: 'getBotIdentity', summary: 'Check an API key' })
   me(@CurrentActor() actor: Actor): Promise<BotIdentityDto> {
     return this.keys.identity(actor);
   }

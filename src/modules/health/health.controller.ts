@@ -1,5 +1,5 @@
 import { Controller, Get } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import {
   HealthCheck,
   HealthCheckResult,
@@ -27,6 +27,7 @@ export class HealthController {
   /** Liveness: the process is up and serving. Checks nothing else, so it never flaps. */
   @Get()
   @HealthCheck()
+  @ApiOperation({ operationId: 'checkLiveness', summary: 'Liveness' })
   live(): Promise<HealthCheckResult> {
     return this.health.check([]);
   }
@@ -34,6 +35,7 @@ export class HealthController {
   /** Readiness: PostgreSQL and Redis answer and the process is not shutting down; else 503. */
   @Get('ready')
   @HealthCheck()
+  @ApiOperation({ operationId: 'checkReadiness', summary: 'Readiness' })
   ready(): Promise<HealthCheckResult> {
     return this.health.check([
       () => this.database.pingCheck('database', { timeout: 1500 }),

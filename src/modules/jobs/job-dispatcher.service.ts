@@ -1,7 +1,10 @@
 import { Injectable, OnModuleInit, Type } from '@nestjs/common';
 import { DiscoveryService, Reflector } from '@nestjs/core';
 import type { Job } from 'bullmq';
+import { PinoLogger } from 'nestjs-pino';
+import { runInJobContext } from './job-context';
 import { HandlesJob, JOB_HANDLER_KEY } from './job-handler';
+import { splitJobData } from './job-meta';
 import { JOB_NAMES, JobName } from './job-registry';
 
 type AnyHandler = HandlesJob<JobName>;
@@ -36,6 +39,7 @@ export class JobDispatcher implements OnModuleInit {
   constructor(
     private readonly discovery: DiscoveryService,
     private readonly reflector: Reflector,
+    private readonly log: PinoLogger,
   ) {}
 
   onModuleInit(): void {
@@ -54,6 +58,11 @@ export class JobDispatcher implements OnModuleInit {
     const handler = this.table.get(job.name);
     // Unreachable after onModuleInit's check unless a stale job from an older release remains.
     if (!handler) throw new Error(`No handler for job "${job.name}"`);
-    return handler.handle(job.data, job);
+    // Handlers get the payload alone (JobPayloads); the meta (request id, sweep counts) stays
+    // in job.data for the dashboard and the sweep.
+    const { payload, meta } = splitJobData(job.data);
+    return runInJobContext(this.log.logger, job, meta.requestId ?? null, () =>
+      handler.handle(payload as never, job),
+    );
   }
 }

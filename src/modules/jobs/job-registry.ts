@@ -109,3 +109,18 @@ export const JOB_QUEUES: { readonly [N in JobName]: QueueName } = {
 };
 
 export const JOB_NAMES = Object.keys(JOB_QUEUES) as JobName[];
+
+/**
+ * The delayed jobs that act at a moment (timers). One that exhausts its retries is found by the
+ * worker's TimerSweep, re-armed a few times, then reported; the metrics count them.
+ */
+export const TIMER_JOB_NAMES = [
+  'shift-claim.no-show-check',
+  'shift.complete',
+  'ticket.sla-check',
+  'ticket.handle-timeout',
+  'ticket.shift-end-release',
+  'ledger.release-earning',
+  'ledger.adjustment-expire',
+] as const satisfies readonly JobName[];
+export type TimerJobName = (typeof TIMER_JOB_NAMES)[number];

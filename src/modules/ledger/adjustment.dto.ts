@@ -13,7 +13,7 @@ import {
   Validate,
 } from 'class-validator';
 import { IsCurrencyCode } from '../../common/money/money.dto';
-import { PageQueryDto } from '../../common/pagination/page';
+import { PageQueryDto } from '../../common/pagination/page.dto';
 import { IsOmittable } from '../../common/validation/omittable';
 
 export const ADJUSTMENT_STATUSES = [
@@ -29,6 +29,7 @@ export class CreateAdjustmentDto {
    * Your business reference for this correction (e.g. `adj-2026-11-25-001`), unique across all
    * finance users forever: sending it again with the same body answers the adjustment already
    * made; with another body, 409.
+   * @example adj-2030-05-04-001
    */
   @IsString()
   @Matches(/^[A-Za-z0-9._:-]{3,100}$/, {
@@ -36,20 +37,28 @@ export class CreateAdjustmentDto {
   })
   reference: string;
 
+  /** @example 3f2b8c1e-5d4a-4e7f-9b6c-2a1d0e9f8c7b */
   @IsUUID()
   agentId: string;
 
-  /** Signed minor units: positive credits the agent, negative debits (may leave it negative). */
+  /**
+   * Signed minor units: positive credits the agent, negative debits (may leave it negative).
+   * @example 1500
+   */
   @IsInt()
   @NotEquals(0)
   @Min(-10_000_000)
   @Max(10_000_000)
   amountMinor: number;
 
+  /** @example EUR */
   @Validate(IsCurrencyCode)
   currency: string;
 
-  /** Why, for the audit trail (shown to the agent). */
+  /**
+   * Why, for the audit trail (shown to the agent).
+   * @example "Bonus for the weekend cover"
+   */
   @IsString()
   @Length(3, 500)
   @Matches(/\S/, { message: 'reason must not be blank' })
@@ -57,7 +66,10 @@ export class CreateAdjustmentDto {
 }
 
 export class DecideAdjustmentDto {
-  /** Optional note kept with the decision. */
+  /**
+   * Optional note kept with the decision.
+   * @example "Checked with the team lead"
+   */
   @IsOmittable()
   @IsString()
   @Length(1, 500)

@@ -1,9 +1,11 @@
 import { Body, Controller, Get, HttpCode, Post, Query, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import type { Actor } from '../../common/auth/actor';
 import { CurrentActor, Roles } from '../../common/auth/decorators';
 import { IdParam } from '../../common/http/id-param';
+import { Idempotent } from '../../common/http/idempotent';
+import { ApiErrors } from '../../common/http/api-errors';
 import {
   AdjustmentDto,
   AdjustmentPageDto,
@@ -14,7 +16,6 @@ import {
 import { AdjustmentsService } from './adjustments.service';
 
 @ApiTags('money')
-@ApiBearerAuth('user')
 @Controller('v1/ledger/adjustments')
 @Roles('finance')
 export class AdjustmentsController {
@@ -26,6 +27,17 @@ export class AdjustmentsController {
    * the same reference and body again: 200 with the same adjustment; another body: 409.
    */
   @Post()
+  @Idempotent()
+  @ApiOperation({ operationId: 'createAdjustment', summary: "Adjust an agent's available balance" })
+  @ApiErrors('NOT_FOUND', 'ADJUSTMENT_REFERENCE_CONFLICT')
+  @ApiCreatedResponse({
+    type: AdjustmentDto,
+    description: 'Posted, or pending when it needs a second approval',
+  })
+  @ApiOkResponse({
+    type: AdjustmentDto,
+    description: 'The same reference and body again: the adjustment made the first time',
+  })
   async create(
     @CurrentActor() actor: Actor,
     @Body() body: CreateAdjustmentDto,
@@ -38,6 +50,7 @@ export class AdjustmentsController {
 
   /** Newest first; filter by agent or status (`pending` is the approval queue). */
   @Get()
+  @ApiOperation({ operationId: 'listAdjustments', summary: 'List adjustments' })
   list(
     @CurrentActor() actor: Actor,
     @Query() query: AdjustmentsQueryDto,
@@ -46,6 +59,7 @@ export class AdjustmentsController {
   }
 
   @Get(':id')
+  @ApiOperation({ operationId: 'getAdjustment', summary: 'Get an adjustment' })
   get(@CurrentActor() actor: Actor, @IdParam() id: string): Promise<AdjustmentDto> {
     return this.adjustments.get(actor, id);
   }
@@ -53,6 +67,8 @@ export class AdjustmentsController {
   /** Approves a pending adjustment (not your own): the money moves now. */
   @Post(':id/approve')
   @HttpCode(200)
+  @ApiOperation({ operationId: 'approveAdjustment', summary: 'Approve a pending adjustment' })
+  @ApiErrors('ADJUSTMENT_STATE')
   approve(
     @CurrentActor() actor: Actor,
     @IdParam() id: string,
@@ -64,6 +80,8 @@ export class AdjustmentsController {
   /** Rejects a pending adjustment (not your own): nothing moves. */
   @Post(':id/reject')
   @HttpCode(200)
+  @ApiOperation({ operationId: 'rejectAdjustment', summary: 'Reject a pending adjustment' })
+  @ApiErrors('ADJUSTMENT_STATE')
   reject(
     @CurrentActor() actor: Actor,
     @IdParam() id: string,
@@ -75,6 +93,8 @@ export class AdjustmentsController {
   /** Withdraws your own pending adjustment. */
   @Post(':id/cancel')
   @HttpCode(200)
+  @ApiOperation({ operationId: 'cancelAdjustment', summary: 'Withdraw your pending adjustment' })
+  @ApiErrors('ADJUSTMENT_STATE')
   cancel(@CurrentActor() actor: Actor, @IdParam() id: string): Promise<AdjustmentDto> {
     return this.adjustments.cancel(actor, id);
   }

@@ -1,5 +1,5 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Actor } from '../../common/auth/actor';
 import { CurrentActor, Roles } from '../../common/auth/decorators';
 import {
@@ -14,7 +14,6 @@ import { EarningsService } from './earnings.service';
 import { LedgerIntegrityService } from './ledger-integrity.service';
 
 @ApiTags('money')
-@ApiBearerAuth('user')
 @Controller('v1')
 export class LedgerController {
   constructor(
@@ -25,6 +24,7 @@ export class LedgerController {
   /** Your pending, available and paid totals, and every line behind them (newest first). */
   @Get('agents/me/earnings')
   @Roles('agent')
+  @ApiOperation({ operationId: 'getMyEarnings', summary: 'Get your earnings' })
   agentEarnings(
     @CurrentActor() actor: Actor,
     @Query() query: EarningsQueryDto,
@@ -35,6 +35,10 @@ export class LedgerController {
   /** Resolved tickets in a period with rate, platform fee and totals per currency. */
   @Get('companies/me/statement')
   @Roles('company_admin')
+  @ApiOperation({
+    operationId: 'getCompanyStatement',
+    summary: "Get the company's statement for a period",
+  })
   statement(
     @CurrentActor() actor: Actor,
     @Query() query: StatementQueryDto,
@@ -45,6 +49,7 @@ export class LedgerController {
   /** Every ledger account's balance; each currency sums to zero. */
   @Get('ledger/trial-balance')
   @Roles('finance')
+  @ApiOperation({ operationId: 'getTrialBalance', summary: 'Get the trial balance' })
   trialBalance(@CurrentActor() actor: Actor): Promise<TrialBalanceDto> {
     return this.earnings.trialBalance(actor);
   }
@@ -52,6 +57,7 @@ export class LedgerController {
   /** Invariants of the books (reopened claims keep no earning; currencies sum to zero). */
   @Get('ledger/integrity')
   @Roles('finance')
+  @ApiOperation({ operationId: 'getLedgerIntegrity', summary: "Check the ledger's invariants" })
   integrityReport(@CurrentActor() actor: Actor): Promise<LedgerIntegrityDto> {
     return this.integrity.report(actor);
   }

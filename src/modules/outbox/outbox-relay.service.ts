@@ -4,6 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { Client } from 'pg';
 import { DataSource, EntityManager } from 'typeorm';
 import { Env } from '../../config/env.validation';
+import { withJobMeta } from '../jobs/job-meta';
 import { JOB_NAMES, JOB_QUEUES, QueueName } from '../jobs/job-registry';
 import { QueuesService } from '../jobs/queues.service';
 import { OutboxRelayRow, OutboxRepository } from './outbox.repository';
@@ -68,7 +69,8 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
         await this.queues.get(queue).addBulk(
           queued.map((r) => ({
             name: r.job_name,
-            data: r.payload,
+            // The request id rides beside the payload; the dispatcher takes it off again.
+            data: withJobMeta(r.payload, { requestId: r.request_id ?? undefined }),
             opts: { jobId: outboxJobId(r.id), delay: Number(r.delay_ms) },
           })),
         );

@@ -10,6 +10,17 @@ export interface OutboxRelayRow {
   payload: unknown;
   /** bigint as a string: timers weeks away exceed a 32-bit int of milliseconds. */
   delay_ms: string;
+  /** The X-Request-Id that wrote the row, if any (its job carries it on). */
+  request_id: string | null;
+}
+
+/** Due unsent rows of one job (dueUnsent). */
+export interface OutboxDueRow {
+  job_name: string;
+  due: number;
+  oldest_age_seconds: number;
+  /** Due for longer than the caller's threshold. */
+  late: number;
 }
 
 /** A row's id, as INSERT … RETURNING gives it. */
@@ -31,10 +42,12 @@ export class OutboxRepository {
     name: JobName,
     payloadJson: string,
     runAt: Date | null,
+    requestId: string | null,
   ): Promise<string> {
     const rows: OutboxIdRow[] = await em.query(
-      `INSERT INTO outbox (job_name, payload, run_at) VALUES ($1, $2, COALESCE($3, now())) RETURNING id`,
-      [name, payloadJson, runAt],
+      `INSERT INTO outbox (job_name, payload, run_at, request_id)
+       VALUES ($1, $2, COALESCE($3, now()), $4) RETURNING id`,
+      [name, payloadJson, runAt, requestId],
     );
     return rows[0].id;
   }
@@ -45,12 +58,13 @@ export class OutboxRepository {
     names: JobName[],
     payloadsJson: string[],
     runAts: (Date | null)[],
+    requestId: string | null,
   ): Promise<void> {
     await em.query(
-      `INSERT INTO outbox (job_name, payload, run_at)
-       SELECT name, payload, coalesce(run_at, now())
+      `INSERT INTO outbox (job_name, payload, run_at, request_id)
+       SELECT name, payload, coalesce(run_at, now()), $4
          FROM unnest($1::text[], $2::jsonb[], $3::timestamptz[]) AS j(name, payload, run_at)`,
-      [names, payloadsJson, runAts],
+      [names, payloadsJson, runAts, requestId],
     );
   }
 
@@ -63,11 +77,13 @@ export class OutboxRepository {
     name: JobName,
     payloadsSql: string,
     params: unknown[],
+    requestId: string | null,
   ): Promise<void> {
     await em.query(
-      `INSERT INTO outbox (job_name, payload)
-       SELECT $${params.length + 1}, p.payload FROM (${payloadsSql}) AS p(payload)`,
-      [...params, name],
+      `INSERT INTO outbox (job_name, payload, request_id)
+       SELECT $${params.length + 1}, p.payload, $${params.length + 2}::text
+         FROM (${payloadsSql}) AS p(payload)`,
+      [...params, name, requestId],
     );
   }
 
@@ -87,7 +103,7 @@ export class OutboxRepository {
    */
   lockUnsent(em: EntityManager, limit: number, jobNames: JobName[]): Promise<OutboxRelayRow[]> {
     return em.query(
-      `SELECT id, job_name, payload,
+      `SELECT id, job_name, payload, request_id,
               GREATEST(0, (extract(epoch FROM run_at - now()) * 1000))::bigint AS delay_ms
          FROM outbox WHERE sent_at IS NULL AND job_name = ANY($2::text[])
         ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
@@ -122,6 +138,21 @@ export class OutboxRepository {
         WHERE sent_at < now() - make_interval(days => $1)
           AND (finished_at IS NOT NULL OR run_at < now() - make_interval(days => $1))`,
       [keepDays],
+    );
+  }
+
+  /**
+   * Due rows not yet relayed, per job: how many, the oldest one's age, and how many have been
+   * due for more than `lateSeconds`. Reads only the unsent rows (the partial ix_outbox_unsent).
+   */
+  dueUnsent(em: EntityManager, lateSeconds: number): Promise<OutboxDueRow[]> {
+    return em.query(
+      `SELECT job_name, count(*)::int AS due,
+              extract(epoch FROM now() - min(run_at))::float8 AS oldest_age_seconds,
+              count(*) FILTER (WHERE run_at < now() - make_interval(secs => $1))::int AS late
+         FROM outbox WHERE sent_at IS NULL AND run_at <= now()
+        GROUP BY job_name`,
+      [lateSeconds],
     );
   }
 }

@@ -1,8 +1,9 @@
 import { Injectable, OnModuleDestroy } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import { currentRequestId } from '../../common/http/request-context';
 import { JobName, JobPayloads } from '../jobs/job-registry';
-import { OutboxRepository } from './outbox.repository';
+import { OutboxDueRow, OutboxRepository } from './outbox.repository';
 
 export interface EnqueueOptions {
   /** Earliest time the job may run (timers); default now. */
@@ -45,13 +46,23 @@ export class OutboxService implements OnModuleDestroy {
     if (this.notifyTimer) clearTimeout(this.notifyTimer);
   }
 
+  /**
+   * Writes one job's row. The current request's id (or the running job's: see
+   * request-context.ts) goes with it, so the job and what it starts log and send it on.
+   */
   async enqueue<N extends JobName>(
     em: EntityManager,
     name: N,
     payload: JobPayloads[N],
     options: EnqueueOptions = {},
   ): Promise<string> {
-    const id = await this.rows.insert(em, name, JSON.stringify(payload), options.runAt ?? null);
+    const id = await this.rows.insert(
+      em,
+      name,
+      JSON.stringify(payload),
+      options.runAt ?? null,
+      currentRequestId(),
+    );
     this.poke();
     return id;
   }
@@ -64,6 +75,7 @@ export class OutboxService implements OnModuleDestroy {
       jobs.map((j) => j.name),
       jobs.map((j) => JSON.stringify(j.payload)),
       jobs.map((j) => j.runAt ?? null),
+      currentRequestId(),
     );
     this.poke();
   }
@@ -79,8 +91,13 @@ export class OutboxService implements OnModuleDestroy {
     payloadsSql: string,
     params: unknown[],
   ): Promise<void> {
-    await this.rows.insertSelected(em, name, payloadsSql, params);
+    await this.rows.insertSelected(em, name, payloadsSql, params, currentRequestId());
     this.poke();
+  }
+
+  /** The relay's backlog, per job: due rows not yet sent to the queues (read by /metrics). */
+  dueUnsent(lateSeconds: number): Promise<OutboxDueRow[]> {
+    return this.rows.dueUnsent(this.db.manager, lateSeconds);
   }
 }
 

@@ -1,6 +1,6 @@
 import { Controller, Get, Header, Query, Res } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Public } from '../../common/auth/decorators';
 import { Env } from '../../config/env.validation';
@@ -22,6 +22,10 @@ export class OnboardingPageController {
   @Get()
   @Header('Cache-Control', 'no-cache')
   @ApiProduces('text/html')
+  @ApiOperation({
+    operationId: 'getOnboardingReturnPage',
+    summary: 'The page Stripe onboarding returns to',
+  })
   page(
     @Query() query: OnboardingReturnQueryDto,
     @Res({ passthrough: true }) res: Response,

@@ -8,6 +8,7 @@ import { Env } from '../../config/env.validation';
 import { HandlesJob, JobHandler, JobRateLimitedError } from '../jobs/job-handler';
 import { JobPayloads } from '../jobs/job-registry';
 import { LedgerService } from '../ledger/ledger.service';
+import { DomainMetrics } from '../metrics/domain-metrics';
 import { STRIPE } from '../stripe/stripe.module';
 import { PayoutAccountsRepository } from './payout-accounts.repository';
 import { PayoutLineSendingRepository } from './payout-line-sending.repository';
@@ -59,6 +60,7 @@ export class PayoutLineHandler implements HandlesJob<'payout.line'> {
     private readonly sending: PayoutLineSendingRepository,
     private readonly runs: PayoutRunsRepository,
     config: ConfigService<Env, true>,
+    private readonly metrics: DomainMetrics,
   ) {
     this.rateLimitedPauseMs = Math.ceil(
       1000 / config.get('STRIPE_RATE_PER_SECOND', { infer: true }),
@@ -135,6 +137,7 @@ export class PayoutLineHandler implements HandlesJob<'payout.line'> {
       // Holding a transfer means the line is paid, whatever a stale duplicate job wrote.
       await this.sending.markPaid(em, line.id, transfer.id);
     });
+    this.metrics.payoutLineFinished('paid');
     await this.runs.completeIfDone(this.db.manager, line.run_id);
     return { status: 'paid' };
   }
@@ -195,6 +198,7 @@ export class PayoutLineHandler implements HandlesJob<'payout.line'> {
       permanent,
     });
     if (!runId) return; // a stale duplicate: the line's current attempt decides
+    this.metrics.payoutLineFinished('failed');
     this.logger.warn(
       {
         lineId: line.id,

@@ -67,6 +67,13 @@ export interface PayoutRunFilter {
 export const DRAFT_RUN_SQL = `INSERT INTO payout_runs (currency, cutoff, created_by, stripe_mode)
   VALUES ($1, $2, $3, $4) RETURNING id`;
 
+/** Lines of runs still in progress, counted by run status and line status. */
+export interface PayoutProgressRow {
+  run_status: string;
+  line_status: string;
+  lines: number;
+}
+
 /** payout_runs (their totals and completion read the runs' payout_lines too). */
 @Injectable()
 export class PayoutRunsRepository {
@@ -110,6 +117,21 @@ export class PayoutRunsRepository {
           AND ($2::timestamptz IS NULL OR (created_at, id) < ($2::timestamptz, $3::uuid))
         ORDER BY created_at DESC, id DESC LIMIT $4`,
       [f.status, f.after?.[0] ?? null, f.after?.[1] ?? null, f.limit],
+    );
+  }
+
+  /**
+   * Progress of the runs not finished: every line of a draft, approved or executing run (at most
+   * one per currency) by status, and the failed lines of runs completed with failures, which wait
+   * for finance. Runs by their status, then lines by (run_id, status): no scan of all lines.
+   */
+  async progress(em: EntityManager): Promise<PayoutProgressRow[]> {
+    return em.query(
+      `SELECT r.status AS run_status, l.status AS line_status, count(*)::int AS lines
+         FROM payout_runs r JOIN payout_lines l ON l.run_id = r.id
+        WHERE r.status IN ('draft', 'approved', 'executing')
+           OR (r.status = 'completed_with_failures' AND l.status = 'failed')
+        GROUP BY r.status, l.status`,
     );
   }
 

@@ -20,7 +20,7 @@ import { PayoutLinesRepository } from './payout-lines.repository';
 import { PAYOUT_LINES_CSV_HEADER, toPayoutLineCsvRow } from './payout-lines.csv';
 import { toPayoutLineDto, toPayoutRunDto } from './payout.mapper';
 import { foundRun, wrongState } from './payout-run.errors';
-import { PayoutRunRow, PayoutRunsRepository } from './payout-runs.repository';
+import { PayoutProgressRow, PayoutRunRow, PayoutRunsRepository } from './payout-runs.repository';
 
 /**
  * Finance's payout runs: draft (one line per agent with money available at the cutoff, or the
@@ -156,6 +156,11 @@ export class PayoutRunsService {
   private async summaryOf(em: EntityManager, run: PayoutRunRow): Promise<PayoutRunDto> {
     const [totals] = await this.runs.totals(em, [run.id]);
     return toPayoutRunDto(run, totals);
+  }
+
+  /** Lines of unfinished runs by run and line status (read by /metrics; no actor: no ids). */
+  progress(): Promise<PayoutProgressRow[]> {
+    return this.runs.progress(this.db.manager);
   }
 
   /** The run's lines as CSV (payout-lines.csv.ts): one row per line, as GET shows them. */

@@ -1,7 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, Length, Matches, Validate } from 'class-validator';
 import { IsCurrencyCode } from '../../common/money/money.dto';
-import { PageQueryDto } from '../../common/pagination/page';
+import { PageQueryDto } from '../../common/pagination/page.dto';
 import { IsInstant } from '../../common/validation/is-instant';
 import { IsOmittable } from '../../common/validation/omittable';
 import { RECONCILIATION_CATEGORIES } from './payout-reconciliation';
@@ -34,17 +34,24 @@ export const HELD_REASONS = [
 ] as const;
 
 export class CreatePayoutRunDto {
+  /** @example EUR */
   @Validate(IsCurrencyCode)
   currency: string;
 
-  /** Balances as of this instant (default now; not in the future). */
+  /**
+   * Balances as of this instant (default now; not in the future).
+   * @example 2030-05-31T23:59:59Z
+   */
   @IsOmittable()
   @IsInstant()
   cutoff?: string;
 }
 
 export class AbandonPayoutLineDto {
-  /** Why finance gives up on this line (kept on the line, for the audit). */
+  /**
+   * Why finance gives up on this line (kept on the line, for the audit).
+   * @example "The agent closed this bank account"
+   */
   @IsString()
   @Length(3, 500)
   @Matches(/\S/, { message: 'reason must not be blank' })
@@ -228,4 +235,12 @@ export class OnboardingView extends PayoutAccountView {
   /** A fresh Stripe-hosted onboarding link; it expires within minutes. */
   onboardingUrl: string;
   expiresAt: Date;
+}
+
+/** Stripe's answer: the event is stored and will be applied by a job (or was, before). */
+export class StripeEventReceivedDto {
+  /** Always true once the signature and shape are accepted. */
+  received: boolean;
+  /** True when this event id arrived before: nothing more is done. */
+  duplicate: boolean;
 }

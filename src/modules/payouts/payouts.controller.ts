@@ -1,9 +1,12 @@
-import { Body, Controller, Get, Header, HttpCode, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, HttpCode, Post, Query, Res } from '@nestjs/common';
+import { ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
 import type { Actor } from '../../common/auth/actor';
 import { CurrentActor, Roles } from '../../common/auth/decorators';
 import { IdParam } from '../../common/http/id-param';
-import { PageQueryDto } from '../../common/pagination/page';
+import { Idempotent } from '../../common/http/idempotent';
+import { PageQueryDto } from '../../common/pagination/page.dto';
+import { ApiErrors } from '../../common/http/api-errors';
 import { AgentPayoutsService } from './agent-payouts.service';
 import { PayoutAccountService } from './payout-account.service';
 import {
@@ -24,7 +27,6 @@ import { PayoutRunExecutionService } from './payout-run-execution.service';
 import { PayoutRunsService } from './payout-runs.service';
 
 @ApiTags('money')
-@ApiBearerAuth('user')
 @Controller('v1/agents/me/payout-account')
 @Roles('agent')
 export class PayoutAccountController {
@@ -33,19 +35,24 @@ export class PayoutAccountController {
   /** Creates your Stripe Express account (once) and returns a fresh onboarding link. */
   @Post()
   @HttpCode(200)
+  @ApiOperation({
+    operationId: 'onboardPayoutAccount',
+    summary: 'Start or resume payout onboarding',
+  })
   onboard(@CurrentActor() actor: Actor): Promise<OnboardingView> {
     return this.accounts.onboard(actor);
   }
 
   /** Whether Stripe lets you receive payouts yet, and what it still needs. */
   @Get()
+  @ApiOperation({ operationId: 'getPayoutAccount', summary: 'Get your payout account' })
+  @ApiErrors('NOT_FOUND')
   get(@CurrentActor() actor: Actor): Promise<PayoutAccountView> {
     return this.accounts.get(actor);
   }
 }
 
 @ApiTags('money')
-@ApiBearerAuth('user')
 @Controller('v1/agents/me/payouts')
 @Roles('agent')
 export class AgentPayoutsController {
@@ -53,13 +60,13 @@ export class AgentPayoutsController {
 
   /** What was paid to you, newest first: amount, currency, when, the Stripe transfer, reversals. */
   @Get()
+  @ApiOperation({ operationId: 'listMyPayouts', summary: 'List what was paid to you' })
   list(@CurrentActor() actor: Actor, @Query() query: PageQueryDto): Promise<AgentPayoutPageDto> {
     return this.payouts.history(actor, query.limit, query.cursor);
   }
 }
 
 @ApiTags('payouts')
-@ApiBearerAuth('user')
 @Controller('v1/payout-runs')
 @Roles('finance')
 export class PayoutRunsController {
@@ -71,6 +78,9 @@ export class PayoutRunsController {
 
   /** Drafts a run: a line per agent with money available at the cutoff, or why it is held. */
   @Post()
+  @Idempotent()
+  @ApiOperation({ operationId: 'createPayoutRun', summary: 'Draft a payout run' })
+  @ApiErrors('PAYOUT_RUN_OPEN')
   create(
     @CurrentActor() actor: Actor,
     @Body() body: CreatePayoutRunDto,
@@ -79,6 +89,7 @@ export class PayoutRunsController {
   }
 
   @Get()
+  @ApiOperation({ operationId: 'listPayoutRuns', summary: 'List payout runs' })
   list(
     @CurrentActor() actor: Actor,
     @Query() query: PayoutRunsQueryDto,
@@ -88,27 +99,39 @@ export class PayoutRunsController {
 
   /** Totals, progress and every line. */
   @Get(':id')
+  @ApiOperation({ operationId: 'getPayoutRun', summary: 'Get a payout run with its lines' })
   get(@CurrentActor() actor: Actor, @IdParam() id: string): Promise<PayoutRunDetailDto> {
     return this.runs.get(actor, id);
   }
 
   /** The run's lines as CSV, for the books. */
   @Get(':id/lines.csv')
-  @Header('Content-Type', 'text/csv; charset=utf-8')
   @ApiProduces('text/csv')
-  csv(@CurrentActor() actor: Actor, @IdParam() id: string): Promise<string> {
-    return this.runs.csv(actor, id);
+  @ApiOperation({ operationId: 'getPayoutRunLinesCsv', summary: "Export a run's lines as CSV" })
+  async csv(
+    @CurrentActor() actor: Actor,
+    @IdParam() id: string,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<string> {
+    const csv = await this.runs.csv(actor, id);
+    // Set here, not by @Header: that one also labels a 404's JSON error body as CSV.
+    res.type('text/csv; charset=utf-8');
+    return csv;
   }
 
   /** Approves a draft; the approver must not be the creator. */
   @Post(':id/approve')
   @HttpCode(200)
+  @ApiOperation({ operationId: 'approvePayoutRun', summary: 'Approve a draft run' })
+  @ApiErrors('PAYOUT_RUN_STATE', 'RUN_HAS_NOTHING_TO_PAY')
   approve(@CurrentActor() actor: Actor, @IdParam() id: string): Promise<PayoutRunDto> {
     return this.runs.approve(actor, id);
   }
 
   @Post(':id/cancel')
   @HttpCode(200)
+  @ApiOperation({ operationId: 'cancelPayoutRun', summary: 'Cancel a run' })
+  @ApiErrors('PAYOUT_RUN_STATE')
   cancel(@CurrentActor() actor: Actor, @IdParam() id: string): Promise<PayoutRunDto> {
     return this.runs.cancel(actor, id);
   }
@@ -116,6 +139,8 @@ export class PayoutRunsController {
   /** Pays every payable line through Stripe, throttled; watch progress with GET. */
   @Post(':id/execute')
   @HttpCode(202)
+  @ApiOperation({ operationId: 'executePayoutRun', summary: 'Pay an approved run' })
+  @ApiErrors('PAYOUT_RUN_STATE')
   execute(@CurrentActor() actor: Actor, @IdParam() id: string): Promise<PayoutRunDto> {
     return this.execution.execute(actor, id);
   }
@@ -123,6 +148,11 @@ export class PayoutRunsController {
   /** Sends the failed lines again. */
   @Post(':id/retry-failed')
   @HttpCode(202)
+  @ApiOperation({
+    operationId: 'retryFailedPayoutLines',
+    summary: "Send a run's failed lines again",
+  })
+  @ApiErrors('PAYOUT_RUN_STATE')
   retryFailed(@CurrentActor() actor: Actor, @IdParam() id: string): Promise<PayoutRunDto> {
     return this.execution.retryFailed(actor, id);
   }
@@ -130,6 +160,8 @@ export class PayoutRunsController {
   /** Gives up on a line Stripe refused; its money stays available to the agent. */
   @Post(':id/lines/:lineId/abandon')
   @HttpCode(200)
+  @ApiOperation({ operationId: 'abandonPayoutLine', summary: 'Give up on a refused line' })
+  @ApiErrors('PAYOUT_LINE_STATE')
   abandon(
     @CurrentActor() actor: Actor,
     @IdParam() id: string,
@@ -145,6 +177,10 @@ export class PayoutRunsController {
    * category.
    */
   @Get(':id/reconciliation')
+  @ApiOperation({
+    operationId: 'reconcilePayoutRun',
+    summary: "Reconcile a run against Stripe's transfers",
+  })
   reconcile(@CurrentActor() actor: Actor, @IdParam() id: string): Promise<ReconciliationDto> {
     return this.reconciliation.reconcile(actor, id);
   }

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { JobsModule } from '../jobs/jobs.module';
 import { LedgerModule } from '../ledger/ledger.module';
+import { MetricsCoreModule } from '../metrics/metrics-core.module';
 import { OutboxModule } from '../outbox/outbox.module';
 import { StripeModule } from '../stripe/stripe.module';
 import { UsersModule } from '../users/users.module';
@@ -26,8 +27,8 @@ import { StripeWebhooksController } from './stripe-webhooks.controller';
 
 @Module({
   // Balances, postings and agents' names and emails for finance (ledger), the Stripe client, the
-  // pacer's Redis (jobs), an agent's email for its Stripe account (users).
-  imports: [OutboxModule, LedgerModule, StripeModule, JobsModule, UsersModule],
+  // pacer's Redis (jobs), an agent's email for its Stripe account (users), counters (metrics).
+  imports: [OutboxModule, LedgerModule, StripeModule, JobsModule, UsersModule, MetricsCoreModule],
   controllers: [
     PayoutAccountController,
     AgentPayoutsController,
@@ -50,5 +51,7 @@ import { StripeWebhooksController } from './stripe-webhooks.controller';
     PayoutAccountsRepository,
     StripeEventsRepository,
   ],
+  // Payout runs' progress, for /metrics.
+  exports: [PayoutRunsService],
 })
 export class PayoutsModule {}

@@ -7,7 +7,7 @@ import {
   Req,
   type RawBodyRequest,
 } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Request } from 'express';
 import Stripe from 'stripe';
@@ -16,6 +16,7 @@ import { Public } from '../../common/auth/decorators';
 import { DomainError, FieldError } from '../../common/errors/domain-error';
 import { OutboxService } from '../outbox/outbox.service';
 import { STRIPE, STRIPE_SETTINGS, StripeSettings } from '../stripe/stripe.module';
+import { StripeEventReceivedDto } from './payout.dto';
 import { StripeEventsRepository } from './stripe-events.repository';
 
 /** Stripe's default signature tolerance, applied both ways (constructEvent only checks age). */
@@ -60,6 +61,13 @@ function eventProblems(event: Record<string, unknown>): FieldError[] {
     .map(([field, , message]) => ({ field, messages: [message] }));
 }
 
+const StripeEventBody = () =>
+  ApiBody({
+    description:
+      'The event exactly as Stripe sent it (the Stripe-Signature header covers its bytes).',
+    schema: { type: 'object', additionalProperties: true },
+  });
+
 /**
  * Stripe calls these; authenticity comes from the signature over the raw body (300 s
  * tolerance, past and future), not from our auth; then the event's shape is checked. Each
@@ -80,13 +88,26 @@ export class StripeWebhooksController {
 
   @Post('webhooks')
   @HttpCode(200)
-  platform(@Req() req: RawBodyRequest<Request>, @Headers('stripe-signature') signature?: string) {
+  @ApiOperation({ operationId: 'receiveStripeEvent', summary: 'Receive a Stripe event' })
+  @StripeEventBody()
+  platform(
+    @Req() req: RawBodyRequest<Request>,
+    @Headers('stripe-signature') signature?: string,
+  ): Promise<StripeEventReceivedDto> {
     return this.receive(req, signature, this.settings.webhookSecret);
   }
 
   @Post('connect-webhooks')
   @HttpCode(200)
-  connect(@Req() req: RawBodyRequest<Request>, @Headers('stripe-signature') signature?: string) {
+  @ApiOperation({
+    operationId: 'receiveStripeConnectEvent',
+    summary: 'Receive a Stripe Connect event',
+  })
+  @StripeEventBody()
+  connect(
+    @Req() req: RawBodyRequest<Request>,
+    @Headers('stripe-signature') signature?: string,
+  ): Promise<StripeEventReceivedDto> {
     return this.receive(req, signature, this.settings.connectWebhookSecret);
   }
 
@@ -94,7 +115,7 @@ export class StripeWebhooksController {
     req: RawBodyRequest<Request>,
     signature: string | undefined,
     secret: string,
-  ) {
+  ): Promise<StripeEventReceivedDto> {
     let event: Stripe.Event;
     try {
       event = this.stripe.webhooks.constructEvent(

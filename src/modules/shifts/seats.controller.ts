@@ -1,8 +1,10 @@
 import { Controller, Delete, Get, HttpCode, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Actor } from '../../common/auth/actor';
 import { CurrentActor, Roles } from '../../common/auth/decorators';
 import { IdParam } from '../../common/http/id-param';
+import { Idempotent } from '../../common/http/idempotent';
+import { ApiErrors } from '../../common/http/api-errors';
 import {
   MyClaimsQueryDto,
   OpenShiftPageDto,
@@ -18,7 +20,6 @@ import { ShiftWaitlistService } from './shift-waitlist.service';
 
 /** The agent side of shifts. Registered before ShiftsController so /open is not an :id. */
 @ApiTags('seats')
-@ApiBearerAuth('user')
 @Controller('v1/shifts')
 @Roles('agent')
 export class SeatsController {
@@ -33,6 +34,7 @@ export class SeatsController {
    * with seats left and pay, soonest first. An empty first page says why in `hints`.
    */
   @Get('open')
+  @ApiOperation({ operationId: 'listOpenShifts', summary: 'List the shifts you can claim' })
   openShifts(
     @CurrentActor() actor: Actor,
     @Query() query: OpenShiftsQueryDto,
@@ -47,12 +49,24 @@ export class SeatsController {
    * WEEKLY_HOURS_EXCEEDED or ALREADY_CLAIMED; 403 NOT_ELIGIBLE with the reasons.
    */
   @Post(':id/claims')
+  @Idempotent()
+  @ApiOperation({ operationId: 'claimSeat', summary: 'Claim a seat on a shift' })
+  @ApiErrors(
+    'NOT_ELIGIBLE',
+    'SHIFT_FULL',
+    'SHIFT_OVERLAP',
+    'SHIFT_CLOSED',
+    'WEEKLY_HOURS_EXCEEDED',
+    'ALREADY_CLAIMED',
+  )
   claim(@CurrentActor() actor: Actor, @IdParam() id: string): Promise<ShiftClaimDto> {
     return this.claims.claim(actor, id);
   }
 
   /** Gives your seat back; inside the late window it counts as a late cancellation. */
   @Delete(':id/claims/me')
+  @ApiOperation({ operationId: 'cancelMySeat', summary: 'Give your seat back' })
+  @ApiErrors('CLAIM_STATE_CONFLICT')
   cancel(@CurrentActor() actor: Actor, @IdParam() id: string): Promise<ShiftClaimDto> {
     return this.claims.cancel(actor, id);
   }
@@ -60,31 +74,45 @@ export class SeatsController {
   /** Checks in, from shortly before the start until the end. */
   @Post(':id/check-in')
   @HttpCode(200)
+  @ApiOperation({ operationId: 'checkIn', summary: 'Check in to your seat' })
+  @ApiErrors('SHIFT_CLOSED', 'CHECK_IN_NOT_OPEN', 'CLAIM_STATE_CONFLICT')
   checkIn(@CurrentActor() actor: Actor, @IdParam() id: string): Promise<ShiftClaimDto> {
     return this.claims.checkIn(actor, id);
   }
 
   @Post(':id/check-out')
   @HttpCode(200)
+  @ApiOperation({ operationId: 'checkOut', summary: 'Check out of your seat' })
+  @ApiErrors('CLAIM_STATE_CONFLICT')
   checkOut(@CurrentActor() actor: Actor, @IdParam() id: string): Promise<ShiftClaimDto> {
     return this.claims.checkOut(actor, id);
   }
 
   /** Joins a full shift's waitlist; a freed seat goes to the first eligible agent in line. */
   @Post(':id/waitlist')
+  @Idempotent()
+  @ApiOperation({ operationId: 'joinWaitlist', summary: "Join a full shift's waitlist" })
+  @ApiErrors(
+    'NOT_ELIGIBLE',
+    'SHIFT_CLOSED',
+    'ALREADY_CLAIMED',
+    'SEATS_AVAILABLE',
+    'WAITLIST_FULL',
+    'ALREADY_WAITLISTED',
+  )
   joinWaitlist(@CurrentActor() actor: Actor, @IdParam() id: string): Promise<WaitlistPositionDto> {
     return this.waitlist.join(actor, id);
   }
 
   @Delete(':id/waitlist')
   @HttpCode(204)
+  @ApiOperation({ operationId: 'leaveWaitlist', summary: 'Leave a waitlist' })
   async leaveWaitlist(@CurrentActor() actor: Actor, @IdParam() id: string): Promise<void> {
     await this.waitlist.leave(actor, id);
   }
 }
 
 @ApiTags('seats')
-@ApiBearerAuth('user')
 @Controller('v1/agents/me')
 @Roles('agent')
 export class MySeatsController {
@@ -92,12 +120,14 @@ export class MySeatsController {
 
   /** Your seat claims, latest shift first, including seats given to you from a waitlist. */
   @Get('claims')
+  @ApiOperation({ operationId: 'listMySeatClaims', summary: 'List your seat claims' })
   list(@CurrentActor() actor: Actor, @Query() query: MyClaimsQueryDto): Promise<ShiftClaimPageDto> {
     return this.claims.listMine(actor, query);
   }
 
   /** Completed seats, late cancellations and no-shows over the last 30 days. */
   @Get('reliability')
+  @ApiOperation({ operationId: 'getMyReliability', summary: 'Get your reliability record' })
   reliability(@CurrentActor() actor: Actor): Promise<ReliabilityDto> {
     return this.claims.reliability(actor);
   }

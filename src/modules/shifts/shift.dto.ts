@@ -20,7 +20,7 @@ import {
 } from 'class-validator';
 import { MoneyDto } from '../../common/money/money.dto';
 import { IsInstant } from '../../common/validation/is-instant';
-import { PageQueryDto } from '../../common/pagination/page';
+import { PageQueryDto } from '../../common/pagination/page.dto';
 import { OPEN_SHIFTS_HINT_CODES, type OpenShiftsHintCode } from './open-shift-hints';
 import {
   CLAIM_STATUSES,
@@ -34,12 +34,18 @@ import {
 const GRACE_TOO_SHORT = `checkInGraceMinutes must be at least ${MIN_CHECK_IN_GRACE_MINUTES} (minutes after the start before a seat is a no-show)`;
 
 export class RequiredSkillDto {
-  /** A skill code from /v1/skills. */
+  /**
+   * A skill code from /v1/skills.
+   * @example chargebacks
+   */
   @IsString()
   @Length(1, 40)
   skill: string;
 
-  /** Minimum level, 1–5. */
+  /**
+   * Minimum level, 1–5.
+   * @example 3
+   */
   @IsInt()
   @Min(1)
   @Max(5)
@@ -47,45 +53,65 @@ export class RequiredSkillDto {
 }
 
 export class CreateShiftDto {
+  /** @example "Weekend refunds cover" */
   @IsOmittable()
   @IsString()
   @MaxLength(200)
   title?: string;
 
-  /** ISO 8601 with an offset, in the future. */
+  /**
+   * ISO 8601 with an offset, in the future.
+   * @example 2030-05-04T09:00:00+02:00
+   */
   @IsInstant()
   startsAt: string;
 
-  /** 15 minutes to 12 hours after startsAt. */
+  /**
+   * 15 minutes to 12 hours after startsAt.
+   * @example 2030-05-04T13:00:00+02:00
+   */
   @IsInstant()
   endsAt: string;
 
-  /** 1–500. */
+  /**
+   * 1–500.
+   * @example 5
+   */
   @IsInt()
   @Min(1)
   @Max(500)
   seats: number;
 
+  /** @example [{"skill": "chargebacks", "minLevel": 3}] */
   @IsArray()
   @ArrayMaxSize(20)
   @ValidateNested({ each: true })
   @Type(() => RequiredSkillDto)
   requiredSkills: RequiredSkillDto[];
 
-  /** ISO 639-1 codes; an agent must speak every one listed. */
+  /**
+   * ISO 639-1 codes; an agent must speak every one listed.
+   * @example ["en", "de"]
+   */
   @IsArray()
   @ArrayMaxSize(10)
   @ArrayUnique()
   @IsISO6391({ each: true, message: 'each language must be an ISO 639-1 code such as en' })
   languages: string[];
 
-  /** Pay per resolved ticket. */
+  /**
+   * Pay per resolved ticket.
+   * @example {"amountMinor": 250, "currency": "EUR"}
+   */
   @IsObject()
   @ValidateNested()
   @Type(() => MoneyDto)
   ratePerTicket: MoneyDto;
 
-  /** Only agents this company has certified may claim seats (default false). */
+  /**
+   * Only agents this company has certified may claim seats (default false).
+   * @example false
+   */
   @IsOmittable()
   @IsBoolean()
   requiresCertification?: boolean;
@@ -93,6 +119,7 @@ export class CreateShiftDto {
   /**
    * Minutes after the start (or after a later claim) before an unchecked-in seat is a no-show,
    * 2–120 (default 10).
+   * @example 10
    */
   @IsOmittable()
   @IsInt()
@@ -120,6 +147,7 @@ export class UpdateShiftDto {
   @IsInstant()
   endsAt?: string;
 
+  /** @example 8 */
   @IsOmittable()
   @IsInt()
   @Min(1)
@@ -140,6 +168,7 @@ export class UpdateShiftDto {
   @IsISO6391({ each: true, message: 'each language must be an ISO 639-1 code such as en' })
   languages?: string[];
 
+  /** @example {"amountMinor": 300, "currency": "EUR"} */
   @IsOmittable()
   @IsObject()
   @ValidateNested()
@@ -159,6 +188,7 @@ export class UpdateShiftDto {
 }
 
 export class CancelShiftDto {
+  /** @example "Demand dropped after the sale ended" */
   @IsOmittable()
   @IsString()
   @MaxLength(500)

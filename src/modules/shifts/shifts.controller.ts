@@ -1,8 +1,10 @@
 import { Body, Controller, Get, HttpCode, Patch, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Actor } from '../../common/auth/actor';
 import { CurrentActor, Roles } from '../../common/auth/decorators';
 import { IdParam } from '../../common/http/id-param';
+import { Idempotent } from '../../common/http/idempotent';
+import { ApiErrors } from '../../common/http/api-errors';
 import {
   CancelShiftDto,
   CreateShiftDto,
@@ -15,7 +17,6 @@ import {
 import { ShiftsService } from './shifts.service';
 
 @ApiTags('shifts')
-@ApiBearerAuth('user')
 @Controller('v1/shifts')
 @Roles('company_admin')
 export class ShiftsController {
@@ -23,24 +24,30 @@ export class ShiftsController {
 
   /** Posts a shift: a window of demand with seats, skills, languages and pay per ticket. */
   @Post()
+  @Idempotent()
+  @ApiOperation({ operationId: 'createShift', summary: 'Post a shift' })
   create(@CurrentActor() actor: Actor, @Body() body: CreateShiftDto): Promise<ShiftDto> {
     return this.shifts.create(actor, body);
   }
 
   /** The company's shifts, soonest first, with seats taken. */
   @Get()
+  @ApiOperation({ operationId: 'listShifts', summary: "List the company's shifts" })
   list(@CurrentActor() actor: Actor, @Query() query: ListShiftsQueryDto): Promise<ShiftPageDto> {
     return this.shifts.list(actor, query);
   }
 
   /** One shift with its seat holders and waitlist. */
   @Get(':id')
+  @ApiOperation({ operationId: 'getShift', summary: 'Get a shift' })
   get(@CurrentActor() actor: Actor, @IdParam() id: string): Promise<ShiftDetailDto> {
     return this.shifts.get(actor, id);
   }
 
   /** Changes a shift; once seats are taken only changes safe for seat holders are accepted. */
   @Patch(':id')
+  @ApiOperation({ operationId: 'updateShift', summary: 'Change a shift' })
+  @ApiErrors('SHIFT_CLOSED', 'SEATS_BELOW_TAKEN', 'SHIFT_HAS_CLAIMS')
   update(
     @CurrentActor() actor: Actor,
     @IdParam() id: string,
@@ -52,6 +59,8 @@ export class ShiftsController {
   /** Cancels the shift; seat holders are released with no mark on their reliability. */
   @Post(':id/cancel')
   @HttpCode(200)
+  @ApiOperation({ operationId: 'cancelShift', summary: 'Cancel a shift' })
+  @ApiErrors('SHIFT_CLOSED')
   cancel(
     @CurrentActor() actor: Actor,
     @IdParam() id: string,

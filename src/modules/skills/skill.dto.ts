@@ -1,12 +1,17 @@
-import { IsString, Length, Matches } from 'class-validator';
+import { Transform } from 'class-transformer';
+import { IsBoolean, IsOptional, IsString, Length, Matches } from 'class-validator';
 
 export class CreateSkillDto {
-  /** Lower-case code used everywhere else, e.g. `chargebacks`. */
+  /**
+   * Lower-case code used everywhere else, e.g. `chargebacks`.
+   * @example chargebacks
+   */
   @Matches(/^[a-z][a-z0-9_]{1,39}$/, {
     message: 'code must be 2-40 characters: a-z, 0-9 and _, starting with a letter',
   })
   code: string;
 
+  /** @example Chargebacks */
   @IsString()
   @Length(1, 100)
   @Matches(/\S/, { message: 'name must not be blank' })
@@ -17,4 +22,12 @@ export class SkillDto {
   code: string;
   name: string;
   retiredAt: Date | null;
+}
+
+export class ListSkillsQueryDto {
+  /** Include retired skills (default false). */
+  @IsOptional()
+  @Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value))
+  @IsBoolean()
+  includeRetired?: boolean;
 }

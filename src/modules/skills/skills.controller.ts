@@ -1,22 +1,13 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { IsBoolean, IsOptional } from 'class-validator';
-import { Transform } from 'class-transformer';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Actor } from '../../common/auth/actor';
 import { CurrentActor, Roles } from '../../common/auth/decorators';
-import { CreateSkillDto, SkillDto } from './skill.dto';
+import { Idempotent } from '../../common/http/idempotent';
+import { ApiErrors } from '../../common/http/api-errors';
+import { CreateSkillDto, ListSkillsQueryDto, SkillDto } from './skill.dto';
 import { SkillsService } from './skills.service';
 
-export class ListSkillsQueryDto {
-  /** Include retired skills (default false). */
-  @IsOptional()
-  @Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value))
-  @IsBoolean()
-  includeRetired?: boolean;
-}
-
 @ApiTags('skills')
-@ApiBearerAuth('user')
 @Controller('v1/skills')
 export class SkillsController {
   constructor(private readonly skills: SkillsService) {}
@@ -24,13 +15,17 @@ export class SkillsController {
   /** The skill taxonomy, by code. */
   @Get()
   @Roles('agent', 'company_admin', 'finance', 'admin', 'bot')
+  @ApiOperation({ operationId: 'listSkills', summary: 'List skills' })
   list(@CurrentActor() actor: Actor, @Query() query: ListSkillsQueryDto): Promise<SkillDto[]> {
     return this.skills.list(actor, query.includeRetired ?? false);
   }
 
   /** Adds a skill to the taxonomy. */
   @Post()
+  @Idempotent()
   @Roles('admin')
+  @ApiOperation({ operationId: 'createSkill', summary: 'Add a skill' })
+  @ApiErrors('SKILL_EXISTS')
   create(@CurrentActor() actor: Actor, @Body() body: CreateSkillDto): Promise<SkillDto> {
     return this.skills.create(actor, body);
   }
@@ -38,6 +33,7 @@ export class SkillsController {
   /** Retires a skill: it stays where it is used but cannot be newly required or claimed. */
   @Delete(':code')
   @Roles('admin')
+  @ApiOperation({ operationId: 'retireSkill', summary: 'Retire a skill' })
   retire(@CurrentActor() actor: Actor, @Param('code') code: string): Promise<SkillDto> {
     return this.skills.setRetired(actor, code, true);
   }
@@ -46,6 +42,7 @@ export class SkillsController {
   @Post(':code/reinstate')
   @HttpCode(200)
   @Roles('admin')
+  @ApiOperation({ operationId: 'reinstateSkill', summary: 'Reinstate a retired skill' })
   reinstate(@CurrentActor() actor: Actor, @Param('code') code: string): Promise<SkillDto> {
     return this.skills.setRetired(actor, code, false);
   }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
+import { currentRequestId } from '../../common/http/request-context';
 import { TicketRow } from './ticket.rows';
 
 /** A new ticket as intake normalised it (defaults applied, skills sorted by code). */
@@ -74,10 +75,12 @@ export class TicketIntakeRepository {
          ON CONFLICT ON CONSTRAINT uq_tickets_external_id DO NOTHING
          RETURNING *),
        timer AS (
-         INSERT INTO outbox (job_name, payload, run_at)
-         SELECT 'ticket.sla-check', jsonb_build_object('ticketId', id), sla_deadline FROM ins)
+         INSERT INTO outbox (job_name, payload, run_at, request_id)
+         SELECT 'ticket.sla-check', jsonb_build_object('ticketId', id), sla_deadline, $16::text
+           FROM ins)
        SELECT * FROM ins`,
-      params(t),
+      // The escalation's request id goes with its timer, as OutboxService.enqueue does.
+      [...params(t), currentRequestId()],
     );
     return fresh;
   }

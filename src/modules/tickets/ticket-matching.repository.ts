@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
+import { currentRequestId } from '../../common/http/request-context';
 import { AgentContextRow, ClaimHistoryJson, ClaimWrittenRow, TicketRow } from './ticket.rows';
 
 /**
@@ -95,8 +96,8 @@ export class TicketMatchingRepository {
     rounds: number[],
   ): Promise<ClaimNextRow | undefined> {
     const [row]: (ClaimJsonRow & { ctx: AgentContextRow })[] = await em.query(
-      'SELECT * FROM claim_next_ticket($1, make_interval(mins => $2), $3)',
-      [agentId, handleTimeoutMinutes, rounds],
+      'SELECT * FROM claim_next_ticket($1, make_interval(mins => $2), $3, $4)',
+      [agentId, handleTimeoutMinutes, rounds, currentRequestId()],
     );
     return row && { ctx: row.ctx, claimed: claimWritten(row) };
   }
@@ -114,8 +115,8 @@ export class TicketMatchingRepository {
     handleTimeoutMinutes: number,
   ): Promise<ClaimWrittenRow> {
     const [row]: ClaimJsonRow[] = await em.query(
-      'SELECT * FROM write_ticket_claim($1, $2, $3, make_interval(mins => $4))',
-      [ticketId, agentId, shiftId, handleTimeoutMinutes],
+      'SELECT * FROM write_ticket_claim($1, $2, $3, make_interval(mins => $4), $5)',
+      [ticketId, agentId, shiftId, handleTimeoutMinutes, currentRequestId()],
     );
     return claimWritten(row)!;
   }

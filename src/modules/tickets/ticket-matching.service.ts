@@ -7,6 +7,7 @@ import { Actor } from '../../common/auth/actor';
 import { DomainError } from '../../common/errors/domain-error';
 import { Env } from '../../config/env.validation';
 import { AgentsService } from '../agents/agents.service';
+import { DomainMetrics } from '../metrics/domain-metrics';
 import { OutboxService } from '../outbox/outbox.service';
 import { IneligibilityReason, ineligibilityReasons } from '../shifts/eligibility';
 import { ShiftFacts } from '../shifts/shift-facts.service';
@@ -44,6 +45,7 @@ export class TicketMatchingService {
     private readonly reads: TicketReadService,
     private readonly agents: AgentsService,
     private readonly shifts: ShiftFacts,
+    private readonly metrics: DomainMetrics,
   ) {}
 
   /** The agent's view of what it could take now, with the pay of its live shift. */
@@ -83,6 +85,7 @@ export class TicketMatchingService {
     this.assertCapacity(ctx);
     if (!row.claimed) return null;
     this.outbox.poke(); // claim_next_ticket wrote outbox rows
+    this.metrics.ticketClaimed('next'); // one statement, committed
     return {
       ...toTicketDto(row.claimed.ticket, row.claimed.claims),
       claimId: row.claimed.claimId,
@@ -93,7 +96,8 @@ export class TicketMatchingService {
   /** Claims one ticket by id, saying precisely why not when it cannot. */
   async claim(actor: Actor, ticketId: string): Promise<AgentTicketDto> {
     const { userId } = requireUser(actor, 'agent');
-    return this.db.transaction(async (em) => {
+    let took = false; // not a repeat of the agent's own claim
+    const claimed = await this.db.transaction(async (em) => {
       // Concurrent claims by one agent queue up here, so the concurrent-ticket limit holds.
       await this.agents.lock(em, userId);
       const ctx = await loadAgentContext(em, this.matching, userId);
@@ -116,8 +120,11 @@ export class TicketMatchingService {
       const reasons = await this.ticketReasons(em, ctx, ticket);
       if (reasons.length > 0) throw notEligible(reasons);
       this.assertCapacity(ctx);
+      took = true;
       return this.take(em, ctx, ctx.live!, ticket);
     });
+    if (took) this.metrics.ticketClaimed('by_id'); // after the commit
+    return claimed;
   }
 
   /** The agent's active tickets, in full (transcript included). */

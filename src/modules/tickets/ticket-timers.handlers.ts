@@ -5,6 +5,7 @@ import { DataSource } from 'typeorm';
 import { Env } from '../../config/env.validation';
 import { HandlesJob, JobHandler } from '../jobs/job-handler';
 import { JobPayloads } from '../jobs/job-registry';
+import { DomainMetrics } from '../metrics/domain-metrics';
 import { OutboxService } from '../outbox/outbox.service';
 import { ShiftFacts } from '../shifts/shift-facts.service';
 import { TicketClaimsRepository } from './ticket-claims.repository';
@@ -28,9 +29,16 @@ export class SlaCheckHandler implements HandlesJob<'ticket.sla-check'> {
     @InjectDataSource() private readonly db: DataSource,
     private readonly outbox: OutboxService,
     private readonly tickets: TicketsRepository,
+    private readonly metrics: DomainMetrics,
   ) {}
 
-  handle({ ticketId }: JobPayloads['ticket.sla-check']): Promise<{ breached: boolean }> {
+  async handle({ ticketId }: JobPayloads['ticket.sla-check']): Promise<{ breached: boolean }> {
+    const result = await this.breachIfDue(ticketId);
+    if (result.breached) this.metrics.slaBreached(); // after the commit; a rerun finds it breached
+    return result;
+  }
+
+  private breachIfDue(ticketId: string): Promise<{ breached: boolean }> {
     return this.db.transaction(async (em) => {
       const t = await this.tickets.lockForSlaCheck(em, ticketId);
       if (!t || t.status !== 'open' || t.sla_breached_at) return { breached: false };

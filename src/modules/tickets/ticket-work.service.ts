@@ -7,6 +7,7 @@ import { Actor } from '../../common/auth/actor';
 import { DomainError } from '../../common/errors/domain-error';
 import { Env } from '../../config/env.validation';
 import { AgentsService } from '../agents/agents.service';
+import { DomainMetrics } from '../metrics/domain-metrics';
 import { OutboxService } from '../outbox/outbox.service';
 import { ShiftFacts } from '../shifts/shift-facts.service';
 import { TicketDto } from './ticket.dto';
@@ -29,6 +30,7 @@ export class TicketWorkService {
     private readonly reads: TicketReadService,
     private readonly agents: AgentsService,
     private readonly shifts: ShiftFacts,
+    private readonly metrics: DomainMetrics,
   ) {}
 
   /** "Still working on it": postpones the handle timeout. */
@@ -58,6 +60,7 @@ export class TicketWorkService {
   async resolve(actor: Actor, ticketId: string, summary: string): Promise<TicketDto> {
     const { userId } = requireUser(actor, 'agent');
     const resolutionSummary = summary.trim();
+    let resolved = false; // not a retry of the agent's own resolve
     await this.db.transaction(async (em) => {
       const ticket = await this.lockForAgent(em, ticketId, userId);
       const claim = await this.claims.activeOnTicket(em, ticketId);
@@ -77,7 +80,9 @@ export class TicketWorkService {
         { agentId: userId, claimId },
         { resolutionSummary, pay },
       );
+      resolved = true;
     });
+    if (resolved) this.metrics.ticketResolved(); // after the commit
     return this.reads.load(this.db.manager, ticketId, null);
   }
 

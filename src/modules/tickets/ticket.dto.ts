@@ -19,7 +19,7 @@ import {
   ValidatorConstraintInterface,
 } from 'class-validator';
 import { MoneyDto } from '../../common/money/money.dto';
-import { PageQueryDto } from '../../common/pagination/page';
+import { PageQueryDto } from '../../common/pagination/page.dto';
 import { IsInstant } from '../../common/validation/is-instant';
 import { IsOmittable } from '../../common/validation/omittable';
 import { RequiredSkillDto } from '../shifts/shift.dto';
@@ -49,43 +49,59 @@ class SmallJsonObject implements ValidatorConstraintInterface {
 }
 
 export class TranscriptMessageDto {
+  /** @example customer */
   @IsIn(['customer', 'bot', 'system'])
   role: 'customer' | 'bot' | 'system';
 
+  /** @example "I was charged twice for order 1182" */
   @IsString()
   @Length(1, MAX_MESSAGE_CHARS)
   text: string;
 
+  /** @example 2030-05-04T09:12:00Z */
   @IsInstant()
   at: string;
 }
 
 export class CreateEscalationDto {
-  /** Your bot's id for this conversation; sending it again returns the same ticket. */
+  /**
+   * Your bot's id for this conversation; sending it again returns the same ticket.
+   * @example conv-8842
+   */
   @IsString()
   @Matches(/^[A-Za-z0-9._:/-]{1,200}$/, {
     message: 'externalId must be 1-200 characters of letters, digits and . _ : / -',
   })
   externalId: string;
 
+  /** @example "Charged twice for order 1182" */
   @IsString()
   @Length(1, 300)
   @Matches(/\S/, { message: 'subject must not be blank' })
   subject: string;
 
-  /** The bot's summary of the conversation and why it escalates. */
+  /**
+   * The bot's summary of the conversation and why it escalates.
+   * @example "The customer was charged twice; the refund needs a human decision."
+   */
   @IsString()
   @Length(1, 20_000)
   summary: string;
 
-  /** The conversation so far, oldest first (at most 500 messages). */
+  /**
+   * The conversation so far, oldest first (at most 500 messages).
+   * @example [{"role": "customer", "text": "I was charged twice for order 1182", "at": "2030-05-04T09:12:00Z"}, {"role": "bot", "text": "Let me get a person to help.", "at": "2030-05-04T09:12:30Z"}]
+   */
   @IsArray()
   @ArrayMaxSize(MAX_TRANSCRIPT_MESSAGES)
   @ValidateNested({ each: true })
   @Type(() => TranscriptMessageDto)
   transcript: TranscriptMessageDto[];
 
-  /** What the bot already tried, so the agent does not repeat it. */
+  /**
+   * What the bot already tried, so the agent does not repeat it.
+   * @example ["Checked the order status", "Offered store credit"]
+   */
   @IsOmittable()
   @IsArray()
   @ArrayMaxSize(50)
@@ -93,34 +109,48 @@ export class CreateEscalationDto {
   @MaxLength(1000, { each: true })
   botAttempts?: string[];
 
+  /** @example [{"skill": "chargebacks", "minLevel": 2}] */
   @IsArray()
   @ArrayMaxSize(5)
   @ValidateNested({ each: true })
   @Type(() => RequiredSkillDto)
   requiredSkills: RequiredSkillDto[];
 
-  /** ISO 639-1 language of the customer. */
+  /**
+   * ISO 639-1 language of the customer.
+   * @example en
+   */
   @IsISO6391({ message: 'language must be an ISO 639-1 code such as en' })
   language: string;
 
+  /** @example high */
   @ApiProperty({ enum: PRIORITIES })
   @IsIn(PRIORITIES)
   priority: Priority;
 
-  /** Seconds an agent has to claim it; default by priority (urgent 120, high 300, normal 900, low 3600). */
+  /**
+   * Seconds an agent has to claim it; default by priority (urgent 120, high 300, normal 900, low 3600).
+   * @example 300
+   */
   @IsOmittable()
   @IsInt()
   @Min(30)
   @Max(604_800)
   claimSlaSeconds?: number;
 
-  /** Your reference for the customer, shown to the agent. */
+  /**
+   * Your reference for the customer, shown to the agent.
+   * @example cust-1182
+   */
   @IsOmittable()
   @IsString()
   @MaxLength(200)
   customerRef?: string;
 
-  /** Anything else for the agent, as a small JSON object (≤ 8 KB). */
+  /**
+   * Anything else for the agent, as a small JSON object (≤ 8 KB).
+   * @example {"orderId": "1182", "channel": "chat"}
+   */
   @IsOmittable()
   @Validate(SmallJsonObject)
   metadata?: Record<string, unknown>;
@@ -157,7 +187,10 @@ export class QueueQueryDto {
 }
 
 export class ReleaseTicketDto {
-  /** Why you are giving it back; the next agent sees it. */
+  /**
+   * Why you are giving it back; the next agent sees it.
+   * @example "Needs a German speaker"
+   */
   @IsString()
   @Length(1, 1000)
   @Matches(/\S/, { message: 'reason must not be blank' })
@@ -165,7 +198,10 @@ export class ReleaseTicketDto {
 }
 
 export class ResolveTicketDto {
-  /** What you did; the company sees it. */
+  /**
+   * What you did; the company sees it.
+   * @example "Refunded the duplicate charge and confirmed with the customer."
+   */
   @IsString()
   @Length(1, 5000)
   @Matches(/\S/, { message: 'resolutionSummary must not be blank' })
@@ -173,6 +209,7 @@ export class ResolveTicketDto {
 }
 
 export class ReopenTicketDto {
+  /** @example "The customer is still charged twice" */
   @IsString()
   @Length(1, 1000)
   @Matches(/\S/, { message: 'reason must not be blank' })

@@ -1,10 +1,18 @@
 import { Body, Controller, Get, HttpCode, Post, Query, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import {
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { Response } from 'express';
 import type { Actor } from '../../common/auth/actor';
 import { CurrentActor, Roles } from '../../common/auth/decorators';
 import { IdParam } from '../../common/http/id-param';
+import { Idempotent } from '../../common/http/idempotent';
 import { RateLimit } from '../../common/http/rate-limit';
+import { ApiErrors } from '../../common/http/api-errors';
 import {
   AgentTicketDto,
   CreateEscalationDto,
@@ -23,7 +31,6 @@ import { TicketWorkService } from './ticket-work.service';
 import { TicketsService } from './tickets.service';
 
 @ApiTags('tickets')
-@ApiBearerAuth('bot')
 @Controller('v1/escalations')
 @Roles('bot')
 export class EscalationsController {
@@ -34,7 +41,15 @@ export class EscalationsController {
    * payload again: 200 with the same ticket; same externalId, different payload: 409.
    */
   @Post()
+  @Idempotent()
   @RateLimit('intake')
+  @ApiOperation({ operationId: 'createEscalation', summary: 'Escalate a conversation to a human' })
+  @ApiErrors('TICKET_EXTERNAL_ID_CONFLICT')
+  @ApiCreatedResponse({ type: TicketDto, description: 'A new ticket' })
+  @ApiOkResponse({
+    type: TicketDto,
+    description: 'The same externalId and payload again: the ticket made the first time',
+  })
   async escalate(
     @CurrentActor() actor: Actor,
     @Body() body: CreateEscalationDto,
@@ -47,8 +62,6 @@ export class EscalationsController {
 }
 
 @ApiTags('tickets')
-@ApiBearerAuth('user')
-@ApiBearerAuth('bot')
 @Controller('v1/tickets')
 export class TicketsController {
   constructor(private readonly tickets: TicketsService) {}
@@ -56,6 +69,7 @@ export class TicketsController {
   /** The company's tickets, newest first. */
   @Get()
   @Roles('company_admin', 'bot')
+  @ApiOperation({ operationId: 'listTickets', summary: "List the company's tickets" })
   list(@CurrentActor() actor: Actor, @Query() query: ListTicketsQueryDto): Promise<TicketPageDto> {
     return this.tickets.list(actor, query);
   }
@@ -63,6 +77,7 @@ export class TicketsController {
   /** One ticket with its claim history. */
   @Get(':id')
   @Roles('company_admin', 'bot')
+  @ApiOperation({ operationId: 'getTicket', summary: 'Get a ticket' })
   get(@CurrentActor() actor: Actor, @IdParam() id: string): Promise<TicketDto> {
     return this.tickets.get(actor, id);
   }
@@ -71,6 +86,8 @@ export class TicketsController {
   @Post(':id/reopen')
   @HttpCode(200)
   @Roles('company_admin', 'bot')
+  @ApiOperation({ operationId: 'reopenTicket', summary: 'Reopen a resolved ticket' })
+  @ApiErrors('TICKET_NOT_OPEN', 'REOPEN_WINDOW_CLOSED')
   reopen(
     @CurrentActor() actor: Actor,
     @IdParam() id: string,
@@ -81,7 +98,6 @@ export class TicketsController {
 }
 
 @ApiTags('tickets')
-@ApiBearerAuth('user')
 @Controller('v1')
 @Roles('agent')
 export class AgentTicketsController {
@@ -92,14 +108,19 @@ export class AgentTicketsController {
 
   /** The best tickets you could take now (checked in on a live shift), with their pay. */
   @Get('agents/me/queue')
+  @ApiOperation({ operationId: 'getMyQueue', summary: 'Get your ticket queue' })
+  @ApiErrors('NOT_FOUND')
   queue(@CurrentActor() actor: Actor, @Query() query: QueueQueryDto): Promise<QueueDto> {
     return this.matching.queue(actor, query.limit);
   }
 
   /** Claims the best eligible ticket: 200 with it, or 204 when there is none. */
   @Post('agents/me/tickets/claim-next')
+  @Idempotent()
   @ApiOkResponse({ type: AgentTicketDto })
   @ApiNoContentResponse({ description: 'No eligible ticket right now' })
+  @ApiOperation({ operationId: 'claimNextTicket', summary: 'Claim the best ticket for you' })
+  @ApiErrors('NOT_FOUND', 'NOT_ELIGIBLE', 'AGENT_AT_CAPACITY')
   async claimNext(
     @CurrentActor() actor: Actor,
     @Res({ passthrough: true }) res: Response,
@@ -111,6 +132,7 @@ export class AgentTicketsController {
 
   /** Your active tickets, in full. */
   @Get('agents/me/tickets')
+  @ApiOperation({ operationId: 'listMyTickets', summary: 'List your active tickets' })
   mine(@CurrentActor() actor: Actor): Promise<AgentTicketDto[]> {
     return this.matching.mine(actor);
   }
@@ -118,6 +140,8 @@ export class AgentTicketsController {
   /** Claims this ticket. 409 TICKET_ALREADY_CLAIMED or AGENT_AT_CAPACITY; 403 NOT_ELIGIBLE. */
   @Post('tickets/:id/claim')
   @HttpCode(200)
+  @ApiOperation({ operationId: 'claimTicket', summary: 'Claim a ticket' })
+  @ApiErrors('NOT_ELIGIBLE', 'TICKET_ALREADY_CLAIMED', 'TICKET_NOT_OPEN', 'AGENT_AT_CAPACITY')
   claim(@CurrentActor() actor: Actor, @IdParam() id: string): Promise<AgentTicketDto> {
     return this.matching.claim(actor, id);
   }
@@ -125,6 +149,8 @@ export class AgentTicketsController {
   /** Keeps your claim alive (the handle timeout counts from the last activity). */
   @Post('tickets/:id/heartbeat')
   @HttpCode(204)
+  @ApiOperation({ operationId: 'heartbeatTicket', summary: 'Keep your claim on a ticket alive' })
+  @ApiErrors('AGENT_SUSPENDED', 'TICKET_NOT_CLAIMED_BY_YOU')
   async heartbeat(@CurrentActor() actor: Actor, @IdParam() id: string): Promise<void> {
     await this.work.heartbeat(actor, id);
   }
@@ -132,6 +158,8 @@ export class AgentTicketsController {
   /** Gives the ticket back to the queue; you are not offered it again for a while. */
   @Post('tickets/:id/release')
   @HttpCode(200)
+  @ApiOperation({ operationId: 'releaseTicket', summary: 'Give a ticket back to the queue' })
+  @ApiErrors('AGENT_SUSPENDED', 'TICKET_NOT_CLAIMED_BY_YOU')
   release(
     @CurrentActor() actor: Actor,
     @IdParam() id: string,
@@ -143,6 +171,13 @@ export class AgentTicketsController {
   /** Resolves your ticket; it pays the rate of the shift you claimed it under. */
   @Post('tickets/:id/resolve')
   @HttpCode(200)
+  @ApiOperation({ operationId: 'resolveTicket', summary: 'Resolve your ticket' })
+  @ApiErrors(
+    'AGENT_SUSPENDED',
+    'TICKET_NOT_CLAIMED_BY_YOU',
+    'TICKET_ALREADY_RESOLVED',
+    'TICKET_NOT_OPEN',
+  )
   resolve(
     @CurrentActor() actor: Actor,
     @IdParam() id: string,

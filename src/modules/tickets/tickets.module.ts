@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AgentProfilesModule } from '../agents/agent-profiles.module';
+import { MetricsCoreModule } from '../metrics/metrics-core.module';
 import { OutboxModule } from '../outbox/outbox.module';
 import { ShiftsModule } from '../shifts/shifts.module';
 import { SkillsModule } from '../skills/skills.module';
@@ -26,7 +27,7 @@ import { TicketsService } from './tickets.service';
 
 @Module({
   // Live shifts and rates (shifts), agents' locks and suspensions (agent profiles).
-  imports: [OutboxModule, SkillsModule, AgentProfilesModule, ShiftsModule],
+  imports: [OutboxModule, SkillsModule, AgentProfilesModule, ShiftsModule, MetricsCoreModule],
   controllers: [EscalationsController, TicketsController, AgentTicketsController],
   providers: [
     TicketsRepository,

@@ -4,8 +4,11 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { Backoffs, Job } from 'bullmq';
 import { DataSource } from 'typeorm';
 import { SecretBoxError } from '../../common/crypto/secret-box';
+import { currentRequestId } from '../../common/http/request-context';
+import { REQUEST_ID_HEADER } from '../../common/http/request-id';
 import { Env } from '../../config/env.validation';
 import { HandlesJob, JobHandler } from '../jobs/job-handler';
+import { DomainMetrics } from '../metrics/domain-metrics';
 import {
   JobPayloads,
   TICKET_EVENT_TYPES,
@@ -81,6 +84,7 @@ export class WebhookDeliveryHandler implements HandlesJob<'webhook.deliver'> {
     private readonly targets: WebhookTargetPolicy,
     private readonly secrets: WebhookSecrets,
     private readonly deliveries: WebhookDeliveriesRepository,
+    private readonly metrics: DomainMetrics,
   ) {}
 
   async handle(
@@ -95,6 +99,7 @@ export class WebhookDeliveryHandler implements HandlesJob<'webhook.deliver'> {
         message: 'the webhook was removed',
       };
       await this.record(deliveryId, { status: 'failed', code: null, failure, url: null });
+      this.metrics.webhookDeliveryFailed(failure.kind, true);
       return { status: 'failed' };
     }
     const { code, failure } = await this.attempt(deliveryId, d);
@@ -107,6 +112,7 @@ export class WebhookDeliveryHandler implements HandlesJob<'webhook.deliver'> {
       // The same URL and DNS will be refused on every retry for hours: fail it now. The
       // company fixes its URL (or DNS) and redelivers.
       await this.record(deliveryId, { status: 'failed', code, failure, url: d.url });
+      this.metrics.webhookDeliveryFailed(failure.kind, true);
       return { status: 'failed' };
     }
     const last = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
@@ -117,6 +123,7 @@ export class WebhookDeliveryHandler implements HandlesJob<'webhook.deliver'> {
       url: d.url,
       retryInMs: last ? null : await retryDelayMs(job, error),
     });
+    this.metrics.webhookDeliveryFailed(failure.kind, last);
     this.logger.warn(
       { deliveryId, attempt: job.attemptsMade + 1, error: failure.message, kind: failure.kind },
       'webhook delivery failed',
@@ -129,6 +136,9 @@ export class WebhookDeliveryHandler implements HandlesJob<'webhook.deliver'> {
     const url = new URL(d.url!);
     const body = JSON.stringify(d.payload);
     const event = d.payload as { id: string; type: string };
+    // The request that started this (an escalation, a resolve, a redelivery), for the
+    // company's support to quote; the job runs in its context (JobDispatcher).
+    const requestId = currentRequestId();
     try {
       const pinned = await this.targets.addressFor(url);
       const secret = this.secrets.reveal(d.company_id, d.secret!);
@@ -143,6 +153,7 @@ export class WebhookDeliveryHandler implements HandlesJob<'webhook.deliver'> {
           'Handoff-Event': event.type,
           'Handoff-Event-Id': event.id,
           'Handoff-Delivery': deliveryId,
+          ...(requestId ? { [REQUEST_ID_HEADER]: requestId } : {}),
         },
         body,
         this.config.get('WEBHOOK_TIMEOUT_MS', { infer: true }),

@@ -32,17 +32,12 @@ export class WebhookSecrets implements OnApplicationBootstrap {
     config: ConfigService<Env, true>,
     private readonly endpoints: WebhookEndpointsRepository,
   ) {
-    const current = config.get('SECRETS_ENCRYPTION_KEY', { infer: true });
-    // Start-up resolves it (from the environment or .data/); only a hand-built app lacks it.
-    if (!current) throw new Error('SECRETS_ENCRYPTION_KEY is not set');
-    const previous = config.get('SECRETS_ENCRYPTION_KEY_PREVIOUS', { infer: true }) ?? '';
-    this.box = new SecretBox(
-      current,
-      previous
-        .split(',')
-        .map((k) => k.trim())
-        .filter(Boolean),
-    );
+    this.box = SecretBox.fromEnv({
+      SECRETS_ENCRYPTION_KEY: config.get('SECRETS_ENCRYPTION_KEY', { infer: true }),
+      SECRETS_ENCRYPTION_KEY_PREVIOUS: config.get('SECRETS_ENCRYPTION_KEY_PREVIOUS', {
+        infer: true,
+      }),
+    });
   }
 
   seal(companyId: string, secret: string): string {

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { ArrayMaxSize, IsIn, IsOptional, IsUrl, Matches, MaxLength } from 'class-validator';
-import { PageQueryDto } from '../../common/pagination/page';
+import { PageQueryDto } from '../../common/pagination/page.dto';
 import { DELIVERY_ERROR_KINDS, DeliveryErrorKind } from './webhook-delivery-error';
 import { WEBHOOK_EVENT_TYPES, WebhookEventType } from './webhook-payload';
 
@@ -13,6 +13,7 @@ export class SetWebhookDto {
    * Where events are POSTed. Use https in production. It must reach a public address (not
    * loopback, private, link-local…), carry no credentials, and answer 2xx itself: redirects are
    * not followed.
+   * @example https://hooks.acme.test/handoff
    */
   @IsUrl(
     { protocols: ['http', 'https'], require_protocol: true, require_tld: false },

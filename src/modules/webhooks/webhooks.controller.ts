@@ -1,9 +1,11 @@
 import { Body, Controller, Delete, Get, HttpCode, Post, Put, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Actor } from '../../common/auth/actor';
 import { CurrentActor, Roles } from '../../common/auth/decorators';
 import { IdParam } from '../../common/http/id-param';
+import { Idempotent } from '../../common/http/idempotent';
 import { RateLimit } from '../../common/http/rate-limit';
+import { ApiErrors } from '../../common/http/api-errors';
 import {
   ListDeliveriesQueryDto,
   SetWebhookDto,
@@ -16,7 +18,6 @@ import {
 import { WebhooksService } from './webhooks.service';
 
 @ApiTags('webhooks')
-@ApiBearerAuth('user')
 @Controller('v1/companies/me')
 @Roles('company_admin')
 export class WebhooksController {
@@ -27,6 +28,7 @@ export class WebhooksController {
    * changing the URL later keeps the secret (`secret` is then null).
    */
   @Put('webhook')
+  @ApiOperation({ operationId: 'setWebhook', summary: 'Set the webhook URL' })
   set(@CurrentActor() actor: Actor, @Body() body: SetWebhookDto): Promise<WebhookSetDto> {
     return this.webhooks.set(actor, body.url);
   }
@@ -37,19 +39,29 @@ export class WebhooksController {
    */
   @Post('webhook/rotate-secret')
   @HttpCode(200)
+  @ApiOperation({
+    operationId: 'rotateWebhookSecret',
+    summary: "Replace the webhook's signing secret",
+  })
+  @ApiErrors('WEBHOOK_NOT_CONFIGURED')
   rotateSecret(@CurrentActor() actor: Actor): Promise<WebhookWithSecretDto> {
     return this.webhooks.rotateSecret(actor);
   }
 
   /** Sends a signed `ping` event, as any delivery (logged, retried); returns that delivery. */
   @Post('webhook/test')
+  @Idempotent()
   @RateLimit('redeliver')
   @HttpCode(202)
+  @ApiOperation({ operationId: 'testWebhook', summary: 'Send a test ping to the webhook' })
+  @ApiErrors('WEBHOOK_NOT_CONFIGURED')
   test(@CurrentActor() actor: Actor): Promise<WebhookDeliveryDto> {
     return this.webhooks.sendPing(actor);
   }
 
   @Get('webhook')
+  @ApiOperation({ operationId: 'getWebhook', summary: 'Get the webhook' })
+  @ApiErrors('WEBHOOK_NOT_CONFIGURED')
   get(@CurrentActor() actor: Actor): Promise<WebhookDto> {
     return this.webhooks.get(actor);
   }
@@ -57,6 +69,8 @@ export class WebhooksController {
   /** Stops deliveries; pending ones fail. */
   @Delete('webhook')
   @HttpCode(204)
+  @ApiOperation({ operationId: 'deleteWebhook', summary: 'Remove the webhook' })
+  @ApiErrors('WEBHOOK_NOT_CONFIGURED')
   async remove(@CurrentActor() actor: Actor): Promise<void> {
     await this.webhooks.remove(actor);
   }
@@ -66,6 +80,7 @@ export class WebhooksController {
    * filtered by `status` and `event` (each comma-separated).
    */
   @Get('webhook-deliveries')
+  @ApiOperation({ operationId: 'listWebhookDeliveries', summary: 'List webhook deliveries' })
   deliveries(
     @CurrentActor() actor: Actor,
     @Query() query: ListDeliveriesQueryDto,
@@ -77,6 +92,8 @@ export class WebhooksController {
   @Post('webhook-deliveries/:id/redeliver')
   @RateLimit('redeliver')
   @HttpCode(202)
+  @ApiOperation({ operationId: 'redeliverWebhook', summary: 'Send a webhook delivery again' })
+  @ApiErrors('DELIVERY_IN_PROGRESS')
   redeliver(@CurrentActor() actor: Actor, @IdParam() id: string): Promise<WebhookDeliveryDto> {
     return this.webhooks.redeliver(actor, id);
   }

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { MetricsCoreModule } from '../metrics/metrics-core.module';
 import { OutboxModule } from '../outbox/outbox.module';
 import { WebhookDeliveriesRepository } from './webhook-deliveries.repository';
 import { WebhookEndpointsRepository } from './webhook-endpoints.repository';
@@ -10,7 +11,7 @@ import { WebhooksController } from './webhooks.controller';
 import { WebhooksService } from './webhooks.service';
 
 @Module({
-  imports: [OutboxModule],
+  imports: [OutboxModule, MetricsCoreModule],
   controllers: [WebhooksController],
   providers: [
     WebhooksService,

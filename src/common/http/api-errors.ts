@@ -1,0 +1,67 @@
+import { SetMetadata } from '@nestjs/common';
+import { ErrorCode } from '../errors/error-code';
+
+export const API_ERRORS_KEY = 'handoff:apiErrors';
+
+/**
+ * The domain error codes a route can answer, for the OpenAPI document (statuses come from
+ * ERROR_STATUS). Generic ones are derived from the route itself and need not be listed: 400
+ * VALIDATION_FAILED, 401 and 403 from its roles, 404 for a path parameter, 409 CONFLICT and the
+ * idempotency codes for writes, 413/415 for bodies, 429 for limited routes, 500 and 503
+ * (src/common/http/openapi.ts).
+ */
+export const ApiErrors = (...codes: ErrorCode[]) => SetMetadata(API_ERRORS_KEY, codes);
+
+/** One line per code, shown in the document beside each response that can carry it. */
+export const ERROR_DESCRIPTIONS: Record<ErrorCode, string> = {
+  VALIDATION_FAILED: 'the request is invalid; `details.fields` names each field and why',
+  MALFORMED_JSON: 'the body is not valid JSON (or not the length or encoding it claims)',
+  UNAUTHENTICATED: 'no valid access token or API key, or the account no longer exists',
+  FORBIDDEN: 'your role may not do this (`details.allowedRoles` when the route refuses it)',
+  NOT_FOUND: 'no such resource, or not one you may see',
+  CONFLICT: 'the request collided with a concurrent one, or a rule of the data refused it',
+  PAYLOAD_TOO_LARGE: 'the body is larger than the allowed limit',
+  UNSUPPORTED_MEDIA_TYPE: 'the body is not `application/json`, or its encoding is not accepted',
+  RATE_LIMITED: 'too many requests; retry after the `Retry-After` delay',
+  INTERNAL: 'an unexpected error on our side; the `requestId` finds it in our logs',
+  SERVICE_UNAVAILABLE:
+    'a backing service is unreachable for a moment; nothing was changed, retry after `Retry-After`',
+  IDEMPOTENCY_KEY_REUSED: 'this Idempotency-Key was used with another request (route or body)',
+  IDEMPOTENCY_KEY_IN_USE: 'a request with this Idempotency-Key is still running; retry shortly',
+  EMAIL_TAKEN: 'an account with this email already exists',
+  INVALID_CREDENTIALS: 'the email or password is incorrect',
+  INVALID_REFRESH_TOKEN: 'the refresh token is invalid, expired or revoked',
+  REFRESH_TOKEN_REUSED: 'a spent refresh token was presented again: the whole login is signed out',
+  INVALID_API_KEY: 'the API key is invalid or revoked',
+  API_KEY_LIMIT: 'the company already holds the most active API keys it may; revoke one first',
+  SKILL_EXISTS: 'a skill with this code already exists',
+  NOT_ELIGIBLE: 'you are not eligible; `details.reasons` says why',
+  SHIFT_FULL: 'every seat on the shift is taken',
+  SHIFT_OVERLAP: 'you already hold a seat on a shift that overlaps this one',
+  SHIFT_CLOSED: 'the shift is cancelled, completed, or no longer takes claims',
+  WEEKLY_HOURS_EXCEEDED: 'the seat would take you past the weekly hours cap',
+  ALREADY_CLAIMED: 'you already hold a seat on this shift',
+  CHECK_IN_NOT_OPEN: 'check-in is not open (too early, or the deadline has passed)',
+  CLAIM_STATE_CONFLICT: 'the seat claim is not in a state that allows this',
+  SHIFT_HAS_CLAIMS: 'seats are taken: this change would hurt their holders',
+  SEATS_BELOW_TAKEN: 'seats cannot go below the seats already taken',
+  SEATS_AVAILABLE: 'seats are available: claim one instead of joining the waitlist',
+  ALREADY_WAITLISTED: 'you are already on this waitlist',
+  WAITLIST_FULL: 'the waitlist is full',
+  TICKET_EXTERNAL_ID_CONFLICT: 'this externalId was already escalated with another payload',
+  TICKET_ALREADY_CLAIMED: 'another agent holds the ticket',
+  TICKET_NOT_OPEN: 'the ticket is not in a state that allows this',
+  TICKET_NOT_CLAIMED_BY_YOU: 'you do not hold this ticket',
+  TICKET_ALREADY_RESOLVED: 'you resolved this ticket already, with another summary',
+  AGENT_AT_CAPACITY: 'you already hold as many tickets as your limit allows',
+  AGENT_SUSPENDED: 'your account is suspended',
+  REOPEN_WINDOW_CLOSED: 'the ticket was resolved too long ago to reopen',
+  WEBHOOK_NOT_CONFIGURED: 'no webhook is set',
+  DELIVERY_IN_PROGRESS: 'the delivery is still being retried',
+  PAYOUT_RUN_STATE: "the run's status does not allow this",
+  PAYOUT_RUN_OPEN: 'a run in this currency is still open: finish or cancel it first',
+  RUN_HAS_NOTHING_TO_PAY: 'no line of the run is payable',
+  PAYOUT_LINE_STATE: "the line's status does not allow this",
+  ADJUSTMENT_REFERENCE_CONFLICT: 'this reference was already used for a different adjustment',
+  ADJUSTMENT_STATE: "the adjustment's status does not allow this",
+};

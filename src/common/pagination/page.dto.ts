@@ -1,0 +1,25 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+
+/**
+ * The query of every paged list. A *.dto.ts file so the swagger plugin documents `limit` and
+ * `cursor` on each list whose query extends it (the plugin reads only *.dto.ts files).
+ */
+export class PageQueryDto {
+  /** Items per page, 1–100 (default 20). */
+  // Explicit: the plugin would mark it required (no `?`: the default fills it in).
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 100, default: 20 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  limit: number = 20;
+
+  /** The `nextCursor` of the previous page. */
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  cursor?: string;
+}

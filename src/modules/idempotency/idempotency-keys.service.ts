@@ -1,0 +1,191 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { randomUUID } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { SecretBox } from '../../common/crypto/secret-box';
+import { DomainError } from '../../common/errors/domain-error';
+import { IDEMPOTENCY_KEY_HEADER } from '../../common/http/idempotent';
+import { Env } from '../../config/env.validation';
+import { IdempotencyKeysRepository, IdempotencyKeyRow } from './idempotency-keys.repository';
+import { mismatchOf, RequestFingerprint } from './idempotency-request';
+
+/** Timings of the key protocol; a provider so tests can shorten them. */
+export interface IdempotencyTimings {
+  /**
+   * How long a running request holds its key before another may take it over (its owner is
+   * then presumed dead). Renewed every `heartbeatMs` while the request runs.
+   */
+  leaseMs: number;
+  heartbeatMs: number;
+  /** How long a second request with the key waits for the first before 409 IN_USE. */
+  waitMs: number;
+  /** How often a waiting request looks again (from 20 ms, doubling up to this). */
+  maxPollMs: number;
+  /** Each process purges expired rows at most this often, when a keyed request comes. */
+  purgeEveryMs: number;
+}
+
+export const IDEMPOTENCY_TIMINGS = Symbol('IDEMPOTENCY_TIMINGS');
+
+export const DEFAULT_IDEMPOTENCY_TIMINGS: IdempotencyTimings = {
+  leaseMs: 60_000,
+  heartbeatMs: 20_000,
+  waitMs: 10_000,
+  maxPollMs: 250,
+  purgeEveryMs: 60_000,
+};
+
+const PURGE_BATCH = 1000;
+
+/** The answer stored under a key, opened. */
+export interface StoredAnswer {
+  status: number;
+  body: unknown;
+  headers: Record<string, string>;
+}
+
+/** What a keyed request does: run (holding the key) or answer with the stored response. */
+export type KeyClaim = { kind: 'run'; lease: Lease } | { kind: 'replay'; answer: StoredAnswer };
+
+/** The key held by one running request. */
+export interface Lease {
+  scope: string;
+  key: string;
+  token: string;
+  stop(): void;
+}
+
+/**
+ * Stripe's idempotency keys over PostgreSQL: the first request with a key takes it (a row in
+ * state in_progress with a lease), runs, and stores its answer; a repeat is answered from the
+ * row; a concurrent repeat waits for the answer (bounded). Answers are sealed at rest: they can
+ * hold an API key shown once, or a customer's transcript.
+ */
+@Injectable()
+export class IdempotencyKeysService {
+  private readonly logger = new Logger(IdempotencyKeysService.name);
+  private readonly box: SecretBox;
+  private readonly ttlHours: number;
+  private lastPurge = 0;
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly keys: IdempotencyKeysRepository,
+    @Inject(IDEMPOTENCY_TIMINGS) private readonly timings: IdempotencyTimings,
+    config: ConfigService<Env, true>,
+  ) {
+    this.ttlHours = config.get('IDEMPOTENCY_KEY_TTL_HOURS', { infer: true });
+    this.box = SecretBox.fromEnv({
+      SECRETS_ENCRYPTION_KEY: config.get('SECRETS_ENCRYPTION_KEY', { infer: true }),
+      SECRETS_ENCRYPTION_KEY_PREVIOUS: config.get('SECRETS_ENCRYPTION_KEY_PREVIOUS', {
+        infer: true,
+      }),
+    });
+  }
+
+  /**
+   * Takes the key or finds its answer. A live row for another request is a 409 REUSED at once;
+   * one still running is waited for, up to `waitMs`, then 409 IN_USE (retryable).
+   */
+  async claim(scope: string, key: string, fp: RequestFingerprint): Promise<KeyClaim> {
+    this.purgeNowAndThen();
+    const deadline = Date.now() + this.timings.waitMs;
+    let pause = 20;
+    for (;;) {
+      const token = randomUUID();
+      const { leaseMs, waitMs } = this.timings;
+      if (await this.keys.acquire(this.db, scope, key, fp, token, leaseMs, this.ttlHours)) {
+        return { kind: 'run', lease: this.hold(scope, key, token) };
+      }
+      const row = await this.keys.find(this.db, scope, key);
+      if (row && mismatchOf(fingerprintOf(row), fp)) throw reused(key, fp, row);
+      if (row?.state === 'completed') return { kind: 'replay', answer: this.open(scope, key, row) };
+      // Still running, or gone or free since (released, expired, its owner's lease ran out):
+      // the next acquire takes a free key at once; a running one is waited for.
+      if (Date.now() >= deadline) {
+        throw new DomainError(
+          'IDEMPOTENCY_KEY_IN_USE',
+          `A request with ${IDEMPOTENCY_KEY_HEADER} "${key}" is still running; retry shortly`,
+          { idempotencyKey: key, waitedMs: waitMs, retryable: true },
+        );
+      }
+      if (row && !row.lease_expired) {
+        await sleep(Math.min(pause, Math.max(1, deadline - Date.now())));
+        pause = Math.min(pause * 2, this.timings.maxPollMs);
+      }
+    }
+  }
+
+  /** Stores the answer; the key now replays it until it expires. */
+  async complete(lease: Lease, answer: StoredAnswer): Promise<void> {
+    lease.stop();
+    const stored = await this.keys.complete(this.db, lease.scope, lease.key, lease.token, {
+      status: answer.status,
+      sealedBody: this.box.seal(JSON.stringify(answer.body ?? null), context(lease)),
+      headers: answer.headers,
+    });
+    if (!stored) {
+      // Our lease ran out and another request took the key over: it will store its own answer.
+      this.logger.warn(
+        { scope: lease.scope, status: answer.status },
+        'idempotency key was taken over before its answer was stored',
+      );
+    }
+  }
+
+  /** Frees the key without storing anything (400s, 5xx): a retry runs afresh. */
+  async release(lease: Lease): Promise<void> {
+    lease.stop();
+    await this.keys.release(this.db, lease.scope, lease.key, lease.token);
+  }
+
+  private hold(scope: string, key: string, token: string): Lease {
+    const timer = setInterval(() => {
+      this.keys
+        .extendLease(this.db, scope, key, token, this.timings.leaseMs)
+        .catch((err: unknown) =>
+          this.logger.warn({ err }, 'could not extend an idempotency lease'),
+        );
+    }, this.timings.heartbeatMs);
+    timer.unref();
+    return { scope, key, token, stop: () => clearInterval(timer) };
+  }
+
+  private open(scope: string, key: string, row: IdempotencyKeyRow): StoredAnswer {
+    const body: unknown = JSON.parse(this.box.open(row.response_body!, context({ scope, key })));
+    return { status: row.response_status!, body, headers: row.response_headers ?? {} };
+  }
+
+  /** Expired rows count as absent already; deleting them only bounds the table's size. */
+  private purgeNowAndThen(): void {
+    if (Date.now() - this.lastPurge < this.timings.purgeEveryMs) return;
+    this.lastPurge = Date.now();
+    this.keys
+      .purgeExpired(this.db, PURGE_BATCH)
+      .then((n) => n > 0 && this.logger.debug({ purged: n }, 'expired idempotency keys purged'))
+      .catch((err: unknown) => this.logger.warn({ err }, 'could not purge idempotency keys'));
+  }
+}
+
+/** A sealed answer opens only on its own row. */
+const context = (k: { scope: string; key: string }) => `idempotency_keys:${k.scope}:${k.key}`;
+
+const fingerprintOf = (row: IdempotencyKeyRow): RequestFingerprint => ({
+  method: row.method,
+  route: row.route,
+  path: row.path,
+  requestHash: row.request_hash,
+});
+
+function reused(key: string, fp: RequestFingerprint, row: IdempotencyKeyRow): DomainError {
+  const mismatch = mismatchOf(fingerprintOf(row), fp);
+  const what = mismatch === 'route' ? `${row.method} ${row.path}` : 'a different request body';
+  return new DomainError(
+    'IDEMPOTENCY_KEY_REUSED',
+    `${IDEMPOTENCY_KEY_HEADER} "${key}" was already used with ${what}; use a new key for a new request`,
+    { idempotencyKey: key, mismatch },
+  );
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -1,0 +1,31 @@
+/**
+ * What a job carries besides its payload, under one reserved key of its BullMQ data. The
+ * dispatcher takes it off before a handler sees the payload, so handlers, webhook bodies and
+ * JobPayloads never see it; the dashboard shows it with the data.
+ */
+export const JOB_META_KEY = '_meta';
+
+export interface JobMeta {
+  /** X-Request-Id of the request that (directly or through other jobs) started this job. */
+  requestId?: string;
+  /** How often the timer sweep re-armed this timer after it exhausted its retries. */
+  timerRearms?: number;
+  /** When the timer sweep gave up on it and logged the report (ISO). */
+  timerReportedAt?: string;
+}
+
+/** A payload and its meta, as BullMQ data. No meta → the payload as is. */
+export function withJobMeta(payload: unknown, meta: JobMeta): unknown {
+  const fields = Object.entries(meta).filter(([, v]) => v !== undefined && v !== null);
+  if (fields.length === 0) return payload;
+  return { ...(payload as object), [JOB_META_KEY]: Object.fromEntries(fields) };
+}
+
+/** BullMQ data → the handler's payload and the meta beside it. */
+export function splitJobData(data: unknown): { payload: unknown; meta: JobMeta } {
+  if (typeof data !== 'object' || data === null || !(JOB_META_KEY in data)) {
+    return { payload: data, meta: {} };
+  }
+  const { [JOB_META_KEY]: meta, ...payload } = data as Record<string, unknown>;
+  return { payload, meta: (meta ?? {}) as JobMeta };
+}

@@ -1,0 +1,157 @@
+import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import type { Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { randomUUID } from 'node:crypto';
+import { Env } from '../../config/env.validation';
+import { JobMeta, splitJobData, withJobMeta } from './job-meta';
+import { JOB_QUEUES, QueueName, TIMER_JOB_NAMES } from './job-registry';
+import { QueuesService } from './queues.service';
+
+/** Re-arms per timer job after its own retries ran out; then it is reported and left alone. */
+export const MAX_TIMER_REARMS = 3;
+// Failed jobs read per page, and at most per sweep (the failed set keeps 14 days of failures).
+const PAGE = 500;
+const MAX_SCANNED = 20_000;
+// Beside the queue's keys, like the relay's marker.
+const LOCK = 'timer-sweep-lock';
+
+const TIMER_NAMES: ReadonlySet<string> = new Set(TIMER_JOB_NAMES);
+const TIMER_QUEUES: QueueName[] = [...new Set(TIMER_JOB_NAMES.map((n) => JOB_QUEUES[n]))];
+
+export interface TimerSweepResult {
+  /** Job ids given one more attempt. */
+  rearmed: string[];
+  /** Job ids that used up their re-arms, reported (once) and left in the failed set. */
+  reported: string[];
+}
+
+/**
+ * A timer (an SLA check, a no-show check, a shift's end…) whose job failed every retry would
+ * never act: its ticket would never breach, its seat never free. Every TIMER_SWEEP_MS one worker
+ * process (a Redis lock, held for the interval) looks through the failed set for timer jobs and
+ * re-arms each (one more attempt; the handlers lock, re-check state and act at most once, so a
+ * late or repeated run is safe) up to MAX_TIMER_REARMS times, counted in the job's own data
+ * (JobMeta). After that it logs one error naming the job, its ids and the last reason, and
+ * leaves the job in the failed set, where the queue dashboard shows it and can retry it.
+ */
+@Injectable()
+export class TimerSweep implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger(TimerSweep.name);
+  private readonly token = randomUUID();
+  private interval: NodeJS.Timeout | null = null;
+  private running: Promise<unknown> | null = null;
+
+  constructor(
+    private readonly queues: QueuesService,
+    private readonly config: ConfigService<Env, true>,
+  ) {}
+
+  private get everyMs(): number {
+    return this.config.get('TIMER_SWEEP_MS', { infer: true });
+  }
+
+  onApplicationBootstrap(): void {
+    this.interval = setInterval(() => {
+      if (this.running) return; // the last sweep is still going
+      this.running = this.sweepIfFirst()
+        .catch((e: unknown) => this.logger.warn({ err: e }, 'timer sweep failed; next interval'))
+        .finally(() => (this.running = null));
+    }, this.everyMs);
+    this.interval.unref();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    if (this.interval) clearInterval(this.interval);
+    await this.running;
+  }
+
+  /**
+   * Sweeps unless another process has swept within the interval: the lock is never released,
+   * it lapses just before the interval ends (so the process that took it can take it again on
+   * its next tick), and the processes share about one sweep per interval. Returns null when it
+   * did not sweep.
+   */
+  async sweepIfFirst(): Promise<TimerSweepResult | null> {
+    const queue = this.queues.get(TIMER_QUEUES[0]);
+    // BullMQ's client interface has no SET NX; its ioredis client takes ioredis' arguments.
+    const redis = (await queue.client) as unknown as Redis;
+    const holdMs = Math.floor(this.everyMs * 0.9);
+    const taken = await redis.set(queue.toKey(LOCK), this.token, 'PX', holdMs, 'NX');
+    return taken === 'OK' ? this.sweepOnce() : null;
+  }
+
+  /** One pass over the failed sets of the queues timers run on. */
+  async sweepOnce(): Promise<TimerSweepResult> {
+    const result: TimerSweepResult = { rearmed: [], reported: [] };
+    for (const name of TIMER_QUEUES) {
+      // Collected first: re-arming takes jobs out of the set being paged through.
+      for (const job of await this.exhaustedTimers(name)) {
+        try {
+          await this.handle(job, result);
+        } catch (e) {
+          // Retried or removed meanwhile (the dashboard, another sweep): nothing to do.
+          this.logger.warn(
+            { err: e, jobId: job.id, jobName: job.name },
+            'timer sweep skipped a job',
+          );
+        }
+      }
+    }
+    return result;
+  }
+
+  private async exhaustedTimers(queueName: QueueName): Promise<Job[]> {
+    const queue = this.queues.get(queueName);
+    const found: Job[] = [];
+    for (let start = 0; start < MAX_SCANNED; start += PAGE) {
+      const page = await queue.getFailed(start, start + PAGE - 1);
+      for (const job of page) {
+        if (job && TIMER_NAMES.has(job.name) && !splitJobData(job.data).meta.timerReportedAt) {
+          found.push(job);
+        }
+      }
+      if (page.length < PAGE) return found;
+    }
+    this.logger.warn({ queue: queueName, scanned: MAX_SCANNED }, 'timer sweep stopped early');
+    return found;
+  }
+
+  private async handle(job: Job, result: TimerSweepResult): Promise<void> {
+    const { payload, meta } = splitJobData(job.data);
+    const rearms = meta.timerRearms ?? 0;
+    const seen = describe(job, payload, meta);
+    if (rearms < MAX_TIMER_REARMS) {
+      // Counted before the retry: a crash in between costs a re-arm, never adds one.
+      await job.updateData(withJobMeta(payload, { ...meta, timerRearms: rearms + 1 }));
+      await job.retry('failed');
+      result.rearmed.push(job.id!);
+      this.logger.warn(
+        { ...seen, rearm: rearms + 1, maxRearms: MAX_TIMER_REARMS },
+        'timer job exhausted its retries; re-armed',
+      );
+      return;
+    }
+    const reportedAt = new Date().toISOString();
+    await job.updateData(withJobMeta(payload, { ...meta, timerReportedAt: reportedAt }));
+    result.reported.push(job.id!);
+    this.logger.error(
+      { ...seen, rearms },
+      'timer job failed for good (retries and re-arms used up); left in the failed set',
+    );
+  }
+}
+
+/** What a report names: the job, the ids it acts on, the request behind it, why it failed. */
+function describe(job: Job, payload: unknown, meta: JobMeta): Record<string, unknown> {
+  return {
+    jobName: job.name,
+    jobId: job.id,
+    queue: job.queueName,
+    // Timer payloads are ids only (a ticket, a claim, a shift…).
+    ids: payload,
+    ...(meta.requestId ? { requestId: meta.requestId } : {}),
+    attemptsMade: job.attemptsMade,
+    lastReason: job.failedReason,
+  };
+}

@@ -1,0 +1,59 @@
+import { Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { JwtService } from '@nestjs/jwt';
+import { createHmac } from 'node:crypto';
+import { Env } from '../../config/env.validation';
+
+const AUDIENCE = 'handoff:queue-dashboard';
+
+export interface DashboardSession {
+  token: string;
+  expiresAt: Date;
+}
+
+/**
+ * The dashboard cookie's value: a JWT naming the admin, signed with a key derived from
+ * JWT_SECRET for this purpose alone and addressed to the dashboard. The API's JwtStrategy
+ * checks signatures with JWT_SECRET itself, so a leaked cookie is refused as a bearer token;
+ * and an API access token is refused here (wrong key, no audience). It carries no role: the
+ * user is loaded on every dashboard request (QueueDashboardAccess).
+ */
+@Injectable()
+export class QueueDashboardSessions {
+  private readonly jwt: JwtService;
+  private readonly minutes: number;
+
+  constructor(config: ConfigService<Env, true>) {
+    const key = createHmac('sha256', config.get('JWT_SECRET', { infer: true }))
+      .update('handoff queue-dashboard session v1')
+      .digest();
+    this.jwt = new JwtService({
+      secret: key,
+      signOptions: { algorithm: 'HS256', audience: AUDIENCE },
+      verifyOptions: { algorithms: ['HS256'], audience: AUDIENCE },
+    });
+    this.minutes = config.get('QUEUE_DASHBOARD_SESSION_MINUTES', { infer: true });
+  }
+
+  get ttlSeconds(): number {
+    return this.minutes * 60;
+  }
+
+  /** A session for this user from `now` (a test may pass an instant in the past). */
+  issue(userId: string, now = Date.now()): DashboardSession {
+    const iat = Math.floor(now / 1000);
+    const exp = iat + this.ttlSeconds;
+    const token = this.jwt.sign({ sub: userId, iat, exp });
+    return { token, expiresAt: new Date(exp * 1000) };
+  }
+
+  /** The user id of a valid, unexpired session; null for anything else. */
+  userIdOf(token: string): string | null {
+    try {
+      const { sub } = this.jwt.verify<{ sub?: unknown }>(token);
+      return typeof sub === 'string' ? sub : null;
+    } catch {
+      return null;
+    }
+  }
+}

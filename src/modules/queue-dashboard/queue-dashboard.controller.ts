@@ -1,0 +1,63 @@
+import { Controller, Delete, HttpCode, Post, Req, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { CookieOptions, Request, Response } from 'express';
+import type { Actor } from '../../common/auth/actor';
+import { CurrentActor, Roles } from '../../common/auth/decorators';
+import { DomainError } from '../../common/errors/domain-error';
+import { QUEUE_DASHBOARD_COOKIE, QUEUE_DASHBOARD_PATH } from './queue-dashboard-access.service';
+import { QueueDashboardSessions } from './queue-dashboard-sessions.service';
+import { QueueDashboardSessionDto } from './queue-dashboard.dto';
+
+/** HttpOnly (no script reads it), only sent to the dashboard, never on another site's request. */
+const cookieOptions = (req: Request): CookieOptions => ({
+  httpOnly: true,
+  sameSite: 'strict',
+  path: QUEUE_DASHBOARD_PATH,
+  // req.secure reads X-Forwarded-Proto when TRUST_PROXY trusts the proxy.
+  secure: req.secure,
+});
+
+@ApiTags('admin')
+@ApiBearerAuth('user')
+@Controller('v1/admin/queue-dashboard')
+@Roles('admin')
+export class QueueDashboardController {
+  constructor(private readonly sessions: QueueDashboardSessions) {}
+
+  /**
+   * Sets the short-lived cookie the queue dashboard (/admin/queues) accepts, so a browser can
+   * open it: the console calls this with the admin's token, then links to `url`. Scripts can
+   * call the dashboard's API with the bearer token instead.
+   */
+  @Post('session')
+  @HttpCode(200)
+  @ApiOperation({
+    operationId: 'createQueueDashboardSession',
+    summary: 'Open a queue dashboard session',
+  })
+  create(
+    @CurrentActor() actor: Actor,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ): QueueDashboardSessionDto {
+    // @Roles('admin') let only a (freshly loaded) admin user through; never a bot.
+    if (actor.kind !== 'user') throw new DomainError('FORBIDDEN', 'Only an admin user may');
+    const session = this.sessions.issue(actor.userId);
+    res.cookie(QUEUE_DASHBOARD_COOKIE, session.token, {
+      ...cookieOptions(req),
+      maxAge: this.sessions.ttlSeconds * 1000,
+    });
+    return { expiresAt: session.expiresAt, url: QUEUE_DASHBOARD_PATH };
+  }
+
+  /** Clears the dashboard cookie in this browser (it also lapses by itself). */
+  @Delete('session')
+  @HttpCode(204)
+  @ApiOperation({
+    operationId: 'deleteQueueDashboardSession',
+    summary: 'End the queue dashboard session',
+  })
+  remove(@Req() req: Request, @Res({ passthrough: true }) res: Response): void {
+    res.clearCookie(QUEUE_DASHBOARD_COOKIE, cookieOptions(req));
+  }
+}

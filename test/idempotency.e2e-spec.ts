@@ -1,0 +1,478 @@
+import { randomUUID } from 'node:crypto';
+import type { Response } from 'supertest';
+import {
+  DEFAULT_IDEMPOTENCY_TIMINGS,
+  IDEMPOTENCY_TIMINGS,
+  IdempotencyTimings,
+} from '../src/modules/idempotency/idempotency-keys.service';
+import {
+  createApiKey,
+  createStaff,
+  registerAgent,
+  registerCompany,
+  SignedIn,
+} from './support/factories';
+import { shiftBody } from './support/shifts';
+import { escalationBody, liveAgents } from './support/tickets';
+import { createTestApp, TestApp } from './support/test-app';
+import { waitFor } from './support/wait-for';
+
+const KEY = 'Idempotency-Key';
+const REPLAYED = 'idempotent-replayed';
+const bearer = (key: string) => ({ Authorization: `Bearer ${key}` });
+const newKey = () => `key-${randomUUID()}`;
+const replayed = (res: Response) => res.headers[REPLAYED] === 'true';
+/** What a client sees of an answer: its status and body. */
+const answer = (res: Response) => ({ status: res.status, body: res.body as unknown });
+
+describe('Idempotency-Key (Stripe semantics)', () => {
+  let t: TestApp;
+  // The test's own copy: single tests shorten the wait or force a purge, then restore it.
+  const timings: IdempotencyTimings = { ...DEFAULT_IDEMPOTENCY_TIMINGS };
+  let acme: SignedIn;
+  beforeAll(async () => {
+    t = await createTestApp({
+      overrideProviders: [{ provide: IDEMPOTENCY_TIMINGS, useValue: timings }],
+    });
+    acme = await registerCompany(t, 'Acme');
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+  afterEach(() => {
+    Object.assign(timings, DEFAULT_IDEMPOTENCY_TIMINGS);
+  });
+
+  const postShift = (by: SignedIn, body: Record<string, unknown>, key?: string) => {
+    const req = t.http.post('/v1/shifts').set(by.auth);
+    return (key === undefined ? req : req.set(KEY, key)).send(body);
+  };
+  const shiftsTitled = async (title: string): Promise<string[]> =>
+    (await t.db.query(`SELECT id FROM shifts WHERE title = $1 ORDER BY created_at`, [title])).map(
+      (r: { id: string }) => r.id,
+    );
+  const keyRows = (key: string): Promise<{ state: string; scope: string }[]> =>
+    t.db.query(`SELECT state, scope FROM idempotency_keys WHERE idempotency_key = $1`, [key]);
+
+  describe('shifts', () => {
+    it('replays the same POST: one shift, the same status and body, marked as a replay', async () => {
+      const key = newKey();
+      const body = shiftBody({ title: `replay ${key}` });
+      const first = await postShift(acme, body, key).expect(201);
+      expect(replayed(first)).toBe(false);
+      const again = await postShift(acme, body, key).expect(201);
+      expect(replayed(again)).toBe(true);
+      expect(again.body).toEqual(first.body);
+      // The same JSON with its keys in another order is the same request.
+      const reordered = Object.fromEntries(Object.entries(body).reverse());
+      const third = await postShift(acme, reordered, key).expect(201);
+      expect(replayed(third)).toBe(true);
+      expect(third.body).toEqual(first.body);
+      expect(await shiftsTitled(body.title as string)).toEqual([first.body.id]);
+      expect(await keyRows(key)).toEqual([{ state: 'completed', scope: `user:${acme.id}` }]);
+    });
+
+    it('changes nothing without the header: the same POST twice makes two shifts', async () => {
+      const body = shiftBody({ title: `no key ${randomUUID()}` });
+      const a = await postShift(acme, body).expect(201);
+      const b = await postShift(acme, body).expect(201);
+      expect(replayed(b)).toBe(false);
+      expect(await shiftsTitled(body.title as string)).toEqual([a.body.id, b.body.id]);
+    });
+
+    it('refuses the key with another body or on another route: 409 naming the key', async () => {
+      const key = newKey();
+      const body = shiftBody({ title: `reuse ${key}` });
+      await postShift(acme, body, key).expect(201);
+
+      const other = await postShift(acme, { ...body, seats: 6 }, key).expect(409);
+      expect(other.body.error).toMatchObject({
+        code: 'IDEMPOTENCY_KEY_REUSED',
+        details: { idempotencyKey: key, mismatch: 'body' },
+      });
+      expect(other.body.error.message).toContain(key);
+
+      const elsewhere = await t.http
+        .post('/v1/companies/me/api-keys')
+        .set(acme.auth)
+        .set(KEY, key)
+        .send({ name: 'bot' })
+        .expect(409);
+      expect(elsewhere.body.error).toMatchObject({
+        code: 'IDEMPOTENCY_KEY_REUSED',
+        details: { idempotencyKey: key, mismatch: 'route' },
+      });
+      expect(elsewhere.body.error.message).toContain('POST /v1/shifts');
+      expect(await shiftsTitled(body.title as string)).toHaveLength(1);
+      const keys = await t.http.get('/v1/companies/me/api-keys').set(acme.auth).expect(200);
+      expect(keys.body).toEqual([]);
+    });
+
+    it('keeps keys per caller: another company admin with the same key gets its own shift', async () => {
+      const key = newKey();
+      const body = shiftBody({ title: `scoped ${key}` });
+      const mine = await postShift(acme, body, key).expect(201);
+      const globex = await registerCompany(t, 'Globex');
+      const theirs = await postShift(globex, body, key).expect(201);
+      expect(replayed(theirs)).toBe(false);
+      expect(theirs.body.id).not.toBe(mine.body.id);
+      expect(theirs.body.companyId).toBe(globex.companyId);
+      expect((await keyRows(key)).map((r) => r.scope).sort()).toEqual(
+        [`user:${acme.id}`, `user:${globex.id}`].sort(),
+      );
+    });
+
+    it('forgets a key once it expired (IDEMPOTENCY_KEY_TTL_HOURS), and purges it', async () => {
+      const key = newKey();
+      const body = shiftBody({ title: `ttl ${key}` });
+      const first = await postShift(acme, body, key).expect(201);
+      const [kept] = await t.db.query(
+        `SELECT extract(epoch FROM expires_at - created_at)::int AS seconds
+           FROM idempotency_keys WHERE idempotency_key = $1`,
+        [key],
+      );
+      expect(kept.seconds).toBe(t.env.IDEMPOTENCY_KEY_TTL_HOURS * 3600);
+
+      await t.db.query(
+        `UPDATE idempotency_keys SET expires_at = now() - interval '1 second'
+          WHERE idempotency_key = $1`,
+        [key],
+      );
+      const later = await postShift(acme, body, key).expect(201);
+      expect(replayed(later)).toBe(false);
+      expect(later.body.id).not.toBe(first.body.id);
+      expect(await shiftsTitled(body.title as string)).toHaveLength(2);
+
+      // An expired row nobody reuses is deleted by the next keyed request's purge.
+      await t.db.query(
+        `UPDATE idempotency_keys SET expires_at = now() - interval '1 second'
+          WHERE idempotency_key = $1`,
+        [key],
+      );
+      timings.purgeEveryMs = 0;
+      await postShift(acme, shiftBody({ title: `purge ${key}` }), newKey()).expect(201);
+      await waitFor(async () => (await keyRows(key)).length === 0, 'the expired key to be purged');
+    });
+
+    it('runs ten concurrent requests with one key once: one shift, ten identical answers', async () => {
+      const key = newKey();
+      const body = shiftBody({ title: `burst ${key}` });
+      const all = await Promise.all(Array.from({ length: 10 }, () => postShift(acme, body, key)));
+      expect(all.map((r) => r.status)).toEqual(Array(10).fill(201));
+      for (const r of all) expect(answer(r)).toEqual(answer(all[0]));
+      expect(all.filter(replayed)).toHaveLength(9);
+      expect(await shiftsTitled(body.title as string)).toEqual([all[0].body.id]);
+    });
+
+    it('refuses an unusable header with 400 naming Idempotency-Key, and creates nothing', async () => {
+      const title = `bad header ${randomUUID()}`;
+      for (const bad of ['', 'x'.repeat(256), 'tab\there', 'caf\u00e9']) {
+        const res = await postShift(acme, shiftBody({ title }), bad).expect(400);
+        expect(res.body.error).toMatchObject({
+          code: 'VALIDATION_FAILED',
+          details: { fields: [{ field: 'Idempotency-Key' }] },
+        });
+      }
+      expect(await shiftsTitled(title)).toEqual([]);
+      await postShift(acme, shiftBody({ title }), 'k'.repeat(255)).expect(201);
+    });
+
+    it('keeps no validation failure: the same key then works with a corrected body', async () => {
+      const key = newKey();
+      const body = shiftBody({ title: `fixed ${key}` });
+      const bad = await postShift(acme, { ...body, seats: 0 }, key).expect(400);
+      expect(bad.body.error.code).toBe('VALIDATION_FAILED');
+      expect(await keyRows(key)).toEqual([]);
+      const fixed = await postShift(acme, body, key).expect(201);
+      expect(replayed(fixed)).toBe(false);
+      expect(await shiftsTitled(body.title as string)).toEqual([fixed.body.id]);
+    });
+
+    it('waits for a running request, then 409 IN_USE; a dead owner does not hold the key', async () => {
+      const key = newKey();
+      const body = shiftBody({ title: `lease ${key}` });
+      await postShift(acme, body, key).expect(201);
+      // As if the first request were still running (its owner renews a live lease).
+      await t.db.query(
+        `UPDATE idempotency_keys
+            SET state = 'in_progress', lease_token = gen_random_uuid(),
+                locked_until = now() + interval '1 hour', response_status = NULL,
+                response_body = NULL, response_headers = NULL, completed_at = NULL
+          WHERE idempotency_key = $1`,
+        [key],
+      );
+      timings.waitMs = 300;
+      const busy = await postShift(acme, body, key).expect(409);
+      expect(busy.body.error).toMatchObject({
+        code: 'IDEMPOTENCY_KEY_IN_USE',
+        details: { idempotencyKey: key, retryable: true },
+      });
+      expect(busy.headers['retry-after']).toBe('1');
+      // Another body is refused at once, running or not.
+      const other = await postShift(acme, { ...body, seats: 2 }, key).expect(409);
+      expect(other.body.error.code).toBe('IDEMPOTENCY_KEY_REUSED');
+
+      // Its process died: the lease runs out and the next retry takes the key over.
+      await t.db.query(
+        `UPDATE idempotency_keys SET locked_until = now() - interval '1 second'
+          WHERE idempotency_key = $1`,
+        [key],
+      );
+      const retried = await postShift(acme, body, key).expect(201);
+      expect(replayed(retried)).toBe(false);
+      const again = await postShift(acme, body, key).expect(201);
+      expect(replayed(again)).toBe(true);
+      expect(again.body.id).toBe(retried.body.id);
+    });
+
+    it('ignores the header on routes that create nothing', async () => {
+      const key = newKey();
+      const shift = await postShift(acme, shiftBody({ title: `cancel ${key}` })).expect(201);
+      const cancel = () =>
+        t.http
+          .post(`/v1/shifts/${shift.body.id}/cancel`)
+          .set(acme.auth)
+          .set(KEY, key)
+          .send({ reason: 'no longer needed' });
+      await cancel().expect(200);
+      const second = await cancel();
+      expect(replayed(second)).toBe(false);
+      expect(second.status).toBe(409);
+      expect(await keyRows(key)).toEqual([]);
+    });
+  });
+
+  describe('seat claims', () => {
+    it('replays a retried claim (201, not 409 ALREADY_CLAIMED), bound to that shift', async () => {
+      const agent = await registerAgent(t);
+      // Two shifts days apart (a seat on one must not overlap the other).
+      const onDay = (day: number) => {
+        const start = new Date(Date.now() + (2 + day * 2) * 86_400_000);
+        const end = new Date(start.getTime() + 4 * 3_600_000);
+        return shiftBody({ startsAt: start.toISOString(), endsAt: end.toISOString() });
+      };
+      const shiftA = await postShift(acme, onDay(0)).expect(201);
+      const shiftB = await postShift(acme, onDay(1)).expect(201);
+      const claim = (shiftId: string, key?: string) => {
+        const req = t.http.post(`/v1/shifts/${shiftId}/claims`).set(agent.auth);
+        return key === undefined ? req : req.set(KEY, key);
+      };
+      const key = newKey();
+      const first = await claim(shiftA.body.id, key).expect(201);
+      const again = await claim(shiftA.body.id, key).expect(201);
+      expect(replayed(again)).toBe(true);
+      expect(again.body).toEqual(first.body);
+      expect((await claim(shiftA.body.id).expect(409)).body.error.code).toBe('ALREADY_CLAIMED');
+      // The key belongs to the route with its ids: another shift is another request.
+      const other = await claim(shiftB.body.id, key).expect(409);
+      expect(other.body.error).toMatchObject({
+        code: 'IDEMPOTENCY_KEY_REUSED',
+        details: { mismatch: 'route' },
+      });
+      const [row] = await t.db.query(
+        `SELECT method, route, path FROM idempotency_keys WHERE idempotency_key = $1`,
+        [key],
+      );
+      expect(row).toEqual({
+        method: 'POST',
+        route: '/v1/shifts/:id/claims',
+        path: `/v1/shifts/${shiftA.body.id}/claims`,
+      });
+    });
+  });
+
+  describe('escalations (bots)', () => {
+    let botKey: string;
+    beforeAll(async () => {
+      botKey = await createApiKey(t, acme, 'intake');
+    });
+    const escalate = (apiKey: string, body: Record<string, unknown>, key?: string) => {
+      const req = t.http.post('/v1/escalations').set(bearer(apiKey));
+      return (key === undefined ? req : req.set(KEY, key)).send(body);
+    };
+    const ticketsOf = async (externalId: unknown): Promise<string[]> =>
+      (await t.db.query(`SELECT id FROM tickets WHERE external_id = $1`, [externalId])).map(
+        (r: { id: string }) => r.id,
+      );
+
+    it('runs ten concurrent escalations with one key once: ten identical 201s', async () => {
+      const key = newKey();
+      const body = escalationBody();
+      const all = await Promise.all(Array.from({ length: 10 }, () => escalate(botKey, body, key)));
+      // Without the key the externalId rule answers one 201 and nine 200s.
+      expect(all.map((r) => r.status)).toEqual(Array(10).fill(201));
+      for (const r of all) expect(answer(r)).toEqual(answer(all[0]));
+      expect(all.filter(replayed)).toHaveLength(9);
+      expect(await ticketsOf(body.externalId)).toEqual([all[0].body.id]);
+    });
+
+    it("keeps the externalId's own rules, with the header checked first", async () => {
+      const body = escalationBody();
+      const changed = { ...body, subject: 'Another subject' };
+      // Without the header: 201, then 200 for the same payload, 409 for another.
+      const noKey = await escalate(botKey, body).expect(201);
+      await escalate(botKey, body).expect(200);
+      const conflict = await escalate(botKey, changed).expect(409);
+      expect(conflict.body.error.code).toBe('TICKET_EXTERNAL_ID_CONFLICT');
+
+      // With keys: a fresh key meets the externalId rule (200 / 409) and is kept as such.
+      const k1 = newKey();
+      const same = await escalate(botKey, body, k1).expect(200);
+      expect(same.body.id).toBe(noKey.body.id);
+      const replay = await escalate(botKey, body, k1).expect(200);
+      expect(replayed(replay)).toBe(true);
+      const k2 = newKey();
+      const refused = await escalate(botKey, changed, k2).expect(409);
+      expect(refused.body.error.code).toBe('TICKET_EXTERNAL_ID_CONFLICT');
+      // The key is checked first: k1 with another payload names the key, not the externalId.
+      const reused = await escalate(botKey, changed, k1).expect(409);
+      expect(reused.body.error.code).toBe('IDEMPOTENCY_KEY_REUSED');
+      expect(await ticketsOf(body.externalId)).toEqual([noKey.body.id]);
+    });
+
+    it("scopes a bot's keys to its company: any of its API keys, never another company's", async () => {
+      const key = newKey();
+      const body = escalationBody();
+      const first = await escalate(botKey, body, key).expect(201);
+      const otherKeyOfAcme = await createApiKey(t, acme, 'second bot');
+      const viaOther = await escalate(otherKeyOfAcme, body, key).expect(201);
+      expect(replayed(viaOther)).toBe(true);
+      expect(viaOther.body).toEqual(first.body);
+
+      const globex = await registerCompany(t, 'Globex');
+      const globexBot = await createApiKey(t, globex);
+      const theirs = await escalate(globexBot, body, key).expect(201);
+      expect(replayed(theirs)).toBe(false);
+      expect(theirs.body.companyId).toBe(globex.companyId);
+      // And the company's admin (a person) has keys of its own.
+      const admin = await postShift(acme, shiftBody({ title: `admin ${key}` }), key).expect(201);
+      expect(replayed(admin)).toBe(false);
+    });
+  });
+
+  describe('claim-next', () => {
+    it('replays a claim (no second ticket taken), and a 204 as a 204', async () => {
+      const initech = await registerCompany(t, 'Initech');
+      const bot = await createApiKey(t, initech);
+      const {
+        agents: [agent],
+      } = await liveAgents(t, initech.auth, 1);
+      const claimNext = (key: string) =>
+        t.http.post('/v1/agents/me/tickets/claim-next').set(agent.auth).set(KEY, key);
+
+      const empty = newKey();
+      const none = await claimNext(empty).expect(204);
+      expect(replayed(none)).toBe(false);
+      await t.http.post('/v1/escalations').set(bearer(bot)).send(escalationBody()).expect(201);
+      await t.http.post('/v1/escalations').set(bearer(bot)).send(escalationBody()).expect(201);
+      // The key keeps its first answer, even now that a ticket waits (a new attempt, a new key).
+      const stillNone = await claimNext(empty).expect(204);
+      expect(replayed(stillNone)).toBe(true);
+
+      const key = newKey();
+      const first = await claimNext(key).expect(200);
+      const again = await claimNext(key).expect(200);
+      expect(replayed(again)).toBe(true);
+      expect(again.body).toEqual(first.body);
+      const [{ n }] = await t.db.query(
+        `SELECT count(*)::int AS n FROM ticket_claims WHERE agent_id = $1`,
+        [agent.id],
+      );
+      expect(n).toBe(1);
+    });
+  });
+
+  describe('API keys', () => {
+    it('replays a new API key, stored encrypted: the key never lies in clear', async () => {
+      const key = newKey();
+      const create = () =>
+        t.http
+          .post('/v1/companies/me/api-keys')
+          .set(acme.auth)
+          .set(KEY, key)
+          .send({ name: 'replayed bot' });
+      const first = await create().expect(201);
+      const again = await create().expect(201);
+      expect(replayed(again)).toBe(true);
+      expect(again.body).toEqual(first.body);
+      const [row] = await t.db.query(
+        `SELECT response_body FROM idempotency_keys WHERE idempotency_key = $1`,
+        [key],
+      );
+      expect(row.response_body).toMatch(/^enc:v1:/);
+      expect(row.response_body).not.toContain(first.body.key);
+      const list = await t.http.get('/v1/companies/me/api-keys').set(acme.auth).expect(200);
+      expect(list.body.filter((k: { name: string }) => k.name === 'replayed bot')).toHaveLength(1);
+    });
+  });
+
+  describe('money', () => {
+    let finance: SignedIn;
+    let agent: SignedIn;
+    beforeAll(async () => {
+      finance = await createStaff(t, 'finance');
+      agent = await registerAgent(t);
+    });
+
+    it("adjustments: the key replays; the reference's own rules still hold", async () => {
+      const adjust = (body: Record<string, unknown>, key?: string) => {
+        const req = t.http.post('/v1/ledger/adjustments').set(finance.auth);
+        return (key === undefined ? req : req.set(KEY, key)).send(body);
+      };
+      const reference = `adj-${randomUUID()}`;
+      const body = {
+        reference,
+        agentId: agent.id,
+        amountMinor: 500,
+        currency: 'EUR',
+        reason: 'bonus',
+      };
+      const k1 = newKey();
+      const first = await adjust(body, k1).expect(201);
+      const replay = await adjust(body, k1).expect(201);
+      expect(replayed(replay)).toBe(true);
+      expect(replay.body).toEqual(first.body);
+      // A new key meets the reference rule: 200 with the same adjustment, 409 for another body.
+      const same = await adjust(body, newKey()).expect(200);
+      expect(same.body.id).toBe(first.body.id);
+      const conflict = await adjust({ ...body, amountMinor: 600 }, newKey()).expect(409);
+      expect(conflict.body.error.code).toBe('ADJUSTMENT_REFERENCE_CONFLICT');
+      const reused = await adjust({ ...body, amountMinor: 600 }, k1).expect(409);
+      expect(reused.body.error.code).toBe('IDEMPOTENCY_KEY_REUSED');
+      const rows = await t.db.query(`SELECT id FROM ledger_adjustments WHERE reference = $1`, [
+        reference,
+      ]);
+      expect(rows).toHaveLength(1);
+    });
+
+    it("payout runs: a replay is not a second draft; a use case's 409 is kept and replayed", async () => {
+      const draft = (key?: string) => {
+        const req = t.http.post('/v1/payout-runs').set(finance.auth);
+        return (key === undefined ? req : req.set(KEY, key)).send({ currency: 'GBP' });
+      };
+      const k1 = newKey();
+      const first = await draft(k1).expect(201);
+      const replay = await draft(k1).expect(201);
+      expect(replayed(replay)).toBe(true);
+      expect(replay.body).toEqual(first.body);
+      // Without the key a second draft is refused: one open run per currency.
+      const open = await draft().expect(409);
+      expect(open.body.error.code).toBe('PAYOUT_RUN_OPEN');
+
+      // That 409 is the outcome of a use case that ran: kept under its key, as Stripe does.
+      const k2 = newKey();
+      await draft(k2).expect(409);
+      await t.http.post(`/v1/payout-runs/${first.body.id}/cancel`).set(finance.auth).expect(200);
+      const kept = await draft(k2).expect(409);
+      expect(replayed(kept)).toBe(true);
+      expect(kept.body.error).toMatchObject({
+        code: 'PAYOUT_RUN_OPEN',
+        message: open.body.error.message,
+      });
+      const [{ n }] = await t.db.query(
+        `SELECT count(*)::int AS n FROM payout_runs WHERE currency = 'GBP'`,
+      );
+      expect(n).toBe(1);
+    });
+  });
+});

@@ -1,0 +1,345 @@
+import { Queue, Worker } from 'bullmq';
+import { QueuesService } from '../src/modules/jobs/queues.service';
+import { redisOptionsFromUrl } from '../src/modules/jobs/redis-options';
+import { QUEUE_DASHBOARD_COOKIE } from '../src/modules/queue-dashboard/queue-dashboard-access.service';
+import { QueueDashboardSessions } from '../src/modules/queue-dashboard/queue-dashboard-sessions.service';
+import {
+  createApiKey,
+  createStaff,
+  registerAgent,
+  registerCompany,
+  SignedIn,
+} from './support/factories';
+import { createTestApp, TestApp } from './support/test-app';
+import { waitFor } from './support/wait-for';
+import { cspDirective } from './support/csp';
+
+const SESSION = '/v1/admin/queue-dashboard/session';
+const cookieOf = (token: string) => `${QUEUE_DASHBOARD_COOKIE}=${token}`;
+
+/** The dashboard cookie's value from a Set-Cookie answer, and its attributes. */
+function parseSetCookie(header: string[] | string | undefined) {
+  const line = [header ?? []].flat().find((c) => c.startsWith(`${QUEUE_DASHBOARD_COOKIE}=`));
+  if (!line) throw new Error(`no ${QUEUE_DASHBOARD_COOKIE} cookie in ${String(header)}`);
+  const [pair, ...attrs] = line.split(';').map((s) => s.trim());
+  const value = pair.slice(QUEUE_DASHBOARD_COOKIE.length + 1);
+  const attributes = new Map(
+    attrs.map((a) => {
+      const [k, v] = a.split('=');
+      return [k.toLowerCase(), v ?? true] as const;
+    }),
+  );
+  return { value, attributes };
+}
+
+describe('queue dashboard at /admin/queues (API process, workers off)', () => {
+  let t: TestApp;
+  let admin: SignedIn;
+  let agent: SignedIn;
+  let company: SignedIn;
+  let finance: SignedIn;
+  let botKey: string;
+
+  beforeAll(async () => {
+    // Loopback proxies are trusted, so X-Forwarded-Proto: https makes the request "secure".
+    t = await createTestApp({ env: { TRUST_PROXY: 'loopback' } });
+    admin = await createStaff(t, 'admin');
+    finance = await createStaff(t, 'finance');
+    agent = await registerAgent(t);
+    company = await registerCompany(t);
+    botKey = await createApiKey(t, company);
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  async function session(who: SignedIn = admin): Promise<string> {
+    const res = await t.http.post(SESSION).set(who.auth).expect(200);
+    return parseSetCookie(res.headers['set-cookie']).value;
+  }
+
+  describe('by bearer token', () => {
+    it('refuses anonymous callers with 401 on the page, its assets and its API', async () => {
+      for (const path of ['/admin/queues', '/admin/queues/api/queues', '/admin/queues/static/x']) {
+        const res = await t.http.get(path);
+        expect({ path, status: res.status, code: res.body.error?.code }).toEqual({
+          path,
+          status: 401,
+          code: 'UNAUTHENTICATED',
+        });
+      }
+      await t.http
+        .get('/admin/queues/api/queues')
+        .set('Authorization', 'Bearer not-a-jwt')
+        .expect(401);
+    });
+
+    it('refuses every other role with 403: agent, company admin, finance, bot key', async () => {
+      for (const auth of [
+        agent.auth,
+        company.auth,
+        finance.auth,
+        { Authorization: `Bearer ${botKey}` },
+      ]) {
+        const res = await t.http.get('/admin/queues/api/queues').set(auth);
+        expect(res.status).toBe(403);
+        expect(res.body.error.code).toBe('FORBIDDEN');
+      }
+    });
+
+    it('lets an admin in, showing every queue though this process runs no workers', async () => {
+      const page = await t.http.get('/admin/queues').set(admin.auth).expect(200);
+      expect(page.headers['content-type']).toMatch(/text\/html/);
+      expect(page.headers['x-powered-by']).toBeUndefined();
+      expect(page.headers['x-request-id']).toBeDefined();
+      const res = await t.http.get('/admin/queues/api/queues').set(admin.auth).expect(200);
+      const names = (res.body.queues as { name: string }[]).map((q) => q.name).sort();
+      expect(names).toEqual(['default', 'payouts', 'webhooks']);
+    });
+
+    it('checks the account on each call: a demoted admin loses it at once', async () => {
+      const demoted = await createStaff(t, 'admin');
+      await t.http.get('/admin/queues/api/queues').set(demoted.auth).expect(200);
+      await t.db.query(`UPDATE users SET role = 'finance' WHERE id = $1`, [demoted.id]);
+      await t.http.get('/admin/queues/api/queues').set(demoted.auth).expect(403);
+    });
+  });
+
+  describe('POST /v1/admin/queue-dashboard/session', () => {
+    it('is for admins only', async () => {
+      await t.http.post(SESSION).expect(401);
+      for (const who of [agent, company, finance]) {
+        await t.http.post(SESSION).set(who.auth).expect(403);
+      }
+      const bot = await t.http.post(SESSION).set('Authorization', `Bearer ${botKey}`);
+      expect(bot.status).toBe(403);
+    });
+
+    it('sets a short-lived HttpOnly, SameSite=Strict cookie scoped to /admin/queues', async () => {
+      const before = Date.now();
+      const res = await t.http.post(SESSION).set(admin.auth).expect(200);
+      expect(res.body.url).toBe('/admin/queues');
+      const expiresAt = Date.parse(res.body.expiresAt);
+      expect(expiresAt).toBeGreaterThanOrEqual(before + 30 * 60_000 - 1000);
+      expect(expiresAt).toBeLessThanOrEqual(Date.now() + 30 * 60_000);
+      const { value, attributes } = parseSetCookie(res.headers['set-cookie']);
+      expect(value.length).toBeGreaterThan(20);
+      expect(attributes.get('httponly')).toBe(true);
+      expect(attributes.get('path')).toBe('/admin/queues');
+      expect(attributes.get('samesite')).toBe('Strict');
+      expect(attributes.get('max-age')).toBe(String(30 * 60)); // QUEUE_DASHBOARD_SESSION_MINUTES
+      expect(attributes.has('secure')).toBe(false); // plain http
+      // The cookie is not the access token.
+      expect(value).not.toBe(admin.accessToken);
+    });
+
+    it('marks the cookie Secure when the request came over https (through a trusted proxy)', async () => {
+      const res = await t.http
+        .post(SESSION)
+        .set(admin.auth)
+        .set('X-Forwarded-Proto', 'https')
+        .expect(200);
+      expect(parseSetCookie(res.headers['set-cookie']).attributes.get('secure')).toBe(true);
+    });
+
+    it('DELETE clears the cookie', async () => {
+      const res = await t.http.delete(SESSION).set(admin.auth).expect(204);
+      const { value, attributes } = parseSetCookie(res.headers['set-cookie']);
+      expect(value).toBe('');
+      expect(attributes.get('path')).toBe('/admin/queues');
+      expect(Date.parse(attributes.get('expires') as string)).toBeLessThan(Date.now());
+    });
+  });
+
+  describe('by session cookie', () => {
+    it('opens the dashboard page and its API', async () => {
+      const cookie = cookieOf(await session());
+      await t.http.get('/admin/queues').set('Cookie', cookie).expect(200);
+      const res = await t.http.get('/admin/queues/api/queues').set('Cookie', cookie).expect(200);
+      expect(res.body.queues).toHaveLength(3);
+    });
+
+    it('is not an API credential, and an access token is not a dashboard cookie', async () => {
+      const token = await session();
+      const asBearer = await t.http.get('/v1/me').set('Authorization', `Bearer ${token}`);
+      expect(asBearer.status).toBe(401);
+      await t.http
+        .get('/admin/queues/api/queues')
+        .set('Authorization', `Bearer ${token}`)
+        .expect(401);
+      await t.http
+        .get('/admin/queues/api/queues')
+        .set('Cookie', cookieOf(admin.accessToken))
+        .expect(401);
+    });
+
+    it('refuses an expired or tampered cookie', async () => {
+      const sessions = t.app.get(QueueDashboardSessions);
+      const expired = sessions.issue(admin.id, Date.now() - 31 * 60_000).token;
+      await t.http.get('/admin/queues/api/queues').set('Cookie', cookieOf(expired)).expect(401);
+      const fresh = sessions.issue(admin.id).token;
+      await t.http.get('/admin/queues/api/queues').set('Cookie', cookieOf(fresh)).expect(200);
+      const tampered = `${fresh.slice(0, -4)}AAAA`;
+      await t.http.get('/admin/queues/api/queues').set('Cookie', cookieOf(tampered)).expect(401);
+    });
+
+    it('stops working once its admin is no longer an admin', async () => {
+      const demoted = await createStaff(t, 'admin');
+      const cookie = cookieOf(await session(demoted));
+      await t.http.get('/admin/queues/api/queues').set('Cookie', cookie).expect(200);
+      await t.db.query(`UPDATE users SET role = 'finance' WHERE id = $1`, [demoted.id]);
+      await t.http.get('/admin/queues/api/queues').set('Cookie', cookie).expect(403);
+    });
+  });
+
+  describe('retrying a failed job through the dashboard API', () => {
+    let queue: Queue;
+    beforeAll(() => {
+      queue = t.app.get(QueuesService).get('default');
+    });
+
+    /** A job that failed for good: a throwaway worker on the app's queue fails it once. */
+    async function failedJob(): Promise<string> {
+      const job = await queue.add(
+        'system.ping',
+        { requestedAt: new Date().toISOString() },
+        {
+          attempts: 1,
+        },
+      );
+      const worker = new Worker(
+        'default',
+        async () => {
+          throw new Error('boom');
+        },
+        { connection: redisOptionsFromUrl(t.env.REDIS_URL), prefix: t.env.QUEUE_PREFIX },
+      );
+      try {
+        await waitFor(
+          async () => (await queue.getJob(job.id!))?.failedReason === 'boom',
+          'the job to fail',
+        );
+      } finally {
+        await worker.close();
+      }
+      return job.id!;
+    }
+
+    const state = async (id: string) => (await queue.getJob(id))!.getState();
+
+    it('retries it with the cookie from the dashboard page (same origin)', async () => {
+      const id = await failedJob();
+      const cookie = cookieOf(await session());
+      await t.http
+        .put(`/admin/queues/api/queues/default/${id}/retry`)
+        .set('Cookie', cookie)
+        .set('Sec-Fetch-Site', 'same-origin')
+        .set('Origin', 'http://127.0.0.1')
+        .expect(204);
+      expect(await state(id)).toBe('waiting');
+    });
+
+    it('falls back to Origin against its own scheme and host without Sec-Fetch-Site', async () => {
+      const id = await failedJob();
+      const retry = (headers: Record<string, string>) =>
+        t.http
+          .put(`/admin/queues/api/queues/default/${id}/retry`)
+          .set('Host', 'ops.handoff.test')
+          .set(headers);
+      const cookie = cookieOf(await session());
+      // Behind a TLS proxy the page's origin is https: an http Origin is another origin.
+      await retry({
+        Cookie: cookie,
+        'X-Forwarded-Proto': 'https',
+        Origin: 'http://ops.handoff.test',
+      }).expect(403);
+      await retry({ Cookie: cookie, Origin: 'http://ops.handoff.test.evil.example' }).expect(403);
+      expect(await state(id)).toBe('failed');
+      await retry({
+        Cookie: cookie,
+        'X-Forwarded-Proto': 'https',
+        Origin: 'https://ops.handoff.test',
+      }).expect(204);
+      expect(await state(id)).toBe('waiting');
+    });
+
+    it('refuses a cookie-authenticated unsafe request from another origin', async () => {
+      const id = await failedJob();
+      const cookie = cookieOf(await session());
+      for (const headers of [
+        { 'Sec-Fetch-Site': 'cross-site' },
+        { 'Sec-Fetch-Site': 'same-site' },
+        { Origin: 'https://evil.example' },
+        {}, // neither header: not a browser on our page
+      ]) {
+        const res = await t.http
+          .put(`/admin/queues/api/queues/default/${id}/retry`)
+          .set('Cookie', cookie)
+          .set(headers);
+        expect({ headers, status: res.status }).toEqual({ headers, status: 403 });
+      }
+      expect(await state(id)).toBe('failed');
+    });
+
+    it('retries it with the bearer token (scripts), no origin needed', async () => {
+      const id = await failedJob();
+      await t.http.put(`/admin/queues/api/queues/default/${id}/retry`).set(admin.auth).expect(204);
+      expect(await state(id)).toBe('waiting');
+    });
+
+    it('refuses a retry to a non-admin', async () => {
+      const id = await failedJob();
+      await t.http
+        .put(`/admin/queues/api/queues/default/${id}/retry`)
+        .set(finance.auth)
+        .expect(403);
+      expect(await state(id)).toBe('failed');
+    });
+  });
+
+  describe('the UI', () => {
+    it('serves its HTML and every asset it names, under a CSP that allows them', async () => {
+      const cookie = cookieOf(await session());
+      const page = await t.http.get('/admin/queues').set('Cookie', cookie).expect(200);
+      const csp = page.headers['content-security-policy'] as string;
+      const directive = (name: string) => cspDirective(csp, name);
+      const base = /<base href="([^"]+)"/.exec(page.text)?.[1];
+      expect(base).toBe('/admin/queues/');
+
+      // Scripts: same-origin files only; the one inline <script> is JSON data, never run.
+      expect(directive('script-src')).toBe("script-src 'self'");
+      const scripts = [...page.text.matchAll(/<script([^>]*)>([\s\S]*?)<\/script>/g)];
+      const files = scripts.map(([, attrs]) => /src="([^"]+)"/.exec(attrs)?.[1]).filter(Boolean);
+      expect(files.length).toBeGreaterThan(0);
+      for (const [, attrs, body] of scripts) {
+        if (/src=/.test(attrs)) expect(body.trim()).toBe('');
+        else expect(attrs).toContain('type="application/json"');
+      }
+      for (const src of files) {
+        const asset = await t.http
+          .get(new URL(src!, `http://x${base}`).pathname)
+          .set('Cookie', cookie);
+        expect({ src, status: asset.status }).toEqual({ src, status: 200 });
+        expect(asset.headers['content-type']).toMatch(/javascript/);
+      }
+
+      // Styles: a same-origin file, Google's font stylesheet (https:) and inline style
+      // attributes; fonts from https:.
+      const styles = [...page.text.matchAll(/<link[^>]+href="([^"]+)"[^>]*rel="stylesheet"/g)];
+      expect(styles.length).toBe(2);
+      for (const [, href] of styles) {
+        if (href.startsWith('https://')) continue;
+        const css = await t.http
+          .get(new URL(href, `http://x${base}`).pathname)
+          .set('Cookie', cookie);
+        expect({ href, status: css.status }).toEqual({ href, status: 200 });
+        expect(css.headers['content-type']).toMatch(/text\/css/);
+      }
+      expect(directive('style-src')).toEqual(expect.stringContaining('https:'));
+      expect(directive('style-src')).toEqual(expect.stringContaining("'unsafe-inline'"));
+      expect(directive('font-src')).toEqual(expect.stringContaining('https:'));
+      // Its API calls go to the same origin.
+      expect(directive('default-src')).toBe("default-src 'self'");
+    });
+  });
+});

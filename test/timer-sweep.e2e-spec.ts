@@ -1,0 +1,154 @@
+import { ConfigService } from '@nestjs/config';
+import type { Queue } from 'bullmq';
+import { randomUUID } from 'node:crypto';
+import { QueuesService } from '../src/modules/jobs/queues.service';
+import { MAX_TIMER_REARMS, TimerSweep } from '../src/modules/jobs/timer-sweep.service';
+import { SlaCheckHandler } from '../src/modules/tickets/ticket-timers.handlers';
+import { WebhookFanOutHandler } from '../src/modules/webhooks/webhook-jobs.handlers';
+import { createTestApp, TestApp } from './support/test-app';
+import { waitFor } from './support/wait-for';
+import { capturingLogger, LogLine } from './support/logs';
+
+const REARMED = 'timer job exhausted its retries; re-armed';
+const REPORTED = 'timer job failed for good (retries and re-arms used up); left in the failed set';
+
+describe('the timer sweep (a real worker, sweeping every second)', () => {
+  let t: TestApp;
+  let queue: Queue;
+  const lines: LogLine[] = [];
+  /** SLA checks by ticket id: how many times each ran, and how each run ends. */
+  const runs = new Map<string, number>();
+  const failFirst = new Map<string, number>();
+
+  beforeAll(async () => {
+    t = await createTestApp({
+      workers: true,
+      logger: capturingLogger(lines, 'info', 'worker'),
+      env: { TIMER_SWEEP_MS: '1000' },
+    });
+    queue = t.app.get(QueuesService).get('default');
+    // The handler override: each ticket's check throws its first N runs, then succeeds.
+    jest.spyOn(t.app.get(SlaCheckHandler), 'handle').mockImplementation(async ({ ticketId }) => {
+      const n = (runs.get(ticketId) ?? 0) + 1;
+      runs.set(ticketId, n);
+      if (n <= (failFirst.get(ticketId) ?? 0)) throw new Error(`database said no (run ${n})`);
+      return { breached: false };
+    });
+  });
+  afterAll(async () => {
+    jest.restoreAllMocks();
+    await t.close();
+  });
+
+  /** An SLA timer that fails its first `failures` runs, with its one retry already spent. */
+  async function timer(failures: number): Promise<{ ticketId: string; jobId: string }> {
+    const ticketId = randomUUID();
+    failFirst.set(ticketId, failures);
+    const job = await queue.add('ticket.sla-check', { ticketId }, { attempts: 1 });
+    return { ticketId, jobId: job.id! };
+  }
+
+  const stateOf = async (jobId: string) => (await queue.getJob(jobId))?.getState();
+  const logged = (msg: string, jobId: string) =>
+    lines.filter((l) => l.msg === msg && l.jobId === jobId);
+
+  it('re-arms a timer that exhausted its retries until it runs', async () => {
+    const { ticketId, jobId } = await timer(2); // fails, re-armed, fails, re-armed, succeeds
+    await waitFor(async () => (await stateOf(jobId)) === 'completed', 'the timer to complete');
+    const job = (await queue.getJob(jobId))!;
+    expect(runs.get(ticketId)).toBe(3);
+    // Counted durably in the job's data, beside (never inside) the payload.
+    expect(job.data).toEqual({ ticketId, _meta: { timerRearms: 2 } });
+    const rearms = logged(REARMED, jobId);
+    expect(rearms.map((l) => l.rearm)).toEqual([1, 2]);
+    expect(rearms[0]).toMatchObject({
+      level: 40,
+      jobName: 'ticket.sla-check',
+      queue: 'default',
+      ids: { ticketId },
+      lastReason: 'database said no (run 1)',
+    });
+    expect(logged(REPORTED, jobId)).toEqual([]);
+  });
+
+  it(`after ${MAX_TIMER_REARMS} re-arms reports it once and leaves it failed`, async () => {
+    const stuck = await timer(Infinity);
+    const report = await waitFor(
+      async () => logged(REPORTED, stuck.jobId)[0],
+      'the report of the stuck timer',
+    );
+    expect(report).toMatchObject({
+      level: 50,
+      jobName: 'ticket.sla-check',
+      jobId: stuck.jobId,
+      ids: { ticketId: stuck.ticketId },
+      rearms: MAX_TIMER_REARMS,
+      lastReason: `database said no (run ${MAX_TIMER_REARMS + 1})`,
+    });
+    expect(runs.get(stuck.ticketId)).toBe(1 + MAX_TIMER_REARMS);
+
+    // Later sweeps happen (a newer timer gets re-armed) and leave the reported one alone.
+    const later = await timer(1);
+    await waitFor(async () => runs.get(later.ticketId) === 2, 'a later sweep to re-arm another');
+    await waitFor(
+      async () => (await stateOf(later.jobId)) === 'completed',
+      'the other timer to complete',
+    );
+    const job = (await queue.getJob(stuck.jobId))!;
+    expect(await job.getState()).toBe('failed');
+    expect(runs.get(stuck.ticketId)).toBe(1 + MAX_TIMER_REARMS);
+    expect(logged(REPORTED, stuck.jobId)).toHaveLength(1);
+    expect(logged(REARMED, stuck.jobId)).toHaveLength(MAX_TIMER_REARMS);
+    expect(job.data._meta).toEqual({
+      timerRearms: MAX_TIMER_REARMS,
+      timerReportedAt: expect.any(String),
+    });
+  });
+
+  it('leaves failed jobs that are not timers alone', async () => {
+    const fanOut = jest
+      .spyOn(t.app.get(WebhookFanOutHandler), 'handle')
+      .mockRejectedValue(new Error('not a timer'));
+    const event = await queue.add('ticket.claimed', { eventId: randomUUID() } as never, {
+      attempts: 1,
+    });
+    await waitFor(async () => (await queue.getJob(event.id!))?.failedReason, 'the event to fail');
+    // A timer added after it is swept: the sweep has looked at the failed set since.
+    const after = await timer(1);
+    await waitFor(async () => runs.get(after.ticketId) === 2, 'a sweep after the event failed');
+    expect(fanOut).toHaveBeenCalledTimes(1);
+    const job = (await queue.getJob(event.id!))!;
+    expect(await job.getState()).toBe('failed');
+    expect(job.data._meta).toBeUndefined();
+    fanOut.mockRestore();
+  });
+});
+
+describe('one sweeper at a time across processes', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    // No workers here: the sweeps below are built by hand, with no periodic loop of their own.
+    t = await createTestApp({ env: { TIMER_SWEEP_MS: '60000' } });
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('lets one of several processes sweep per interval', async () => {
+    const sweeps = Array.from(
+      { length: 4 },
+      () => new TimerSweep(t.app.get(QueuesService), t.app.get(ConfigService)),
+    );
+    const results = await Promise.all(sweeps.map((s) => s.sweepIfFirst()));
+    expect(results.filter((r) => r !== null)).toEqual([{ rearmed: [], reported: [] }]);
+    // The lock lasts most of the interval: nobody sweeps again before the next tick.
+    expect(await sweeps[0].sweepIfFirst()).toBeNull();
+    const queue = t.app.get(QueuesService).get('default');
+    const ttl = await t.redis.pttl(queue.toKey('timer-sweep-lock'));
+    expect(ttl).toBeGreaterThan(50_000);
+    expect(ttl).toBeLessThan(60_000);
+    // Once it lapses, the next tick (of any process) sweeps.
+    await t.redis.del(queue.toKey('timer-sweep-lock'));
+    expect(await sweeps[3].sweepIfFirst()).toEqual({ rearmed: [], reported: [] });
+  });
+});
