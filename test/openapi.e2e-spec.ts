@@ -1,14 +1,16 @@
 /*
  * The OpenAPI document /docs-json serves: Redocly's linter (recommended rules, plus ours in
  * redocly.yaml) passes on it, and it says for every route what the guards and pipes enforce.
- * Its truth against real answers is checked by every e2e file: test/support/test-app.ts
- * validates each response the suite receives against this document
- * (test/support/openapi-validator.ts); the last tests here show that validator can fail.
+ * Every leaf of a request or 2xx body has an example, integers are `integer` and instants
+ * `date-time` (the 'bodies' tests). Its truth against real answers is checked by every e2e
+ * file: test/support/test-app.ts validates each response the suite receives against this
+ * document (test/support/openapi-validator.ts); the last tests here show that validator can fail.
  *
  * OPENAPI_KEEP=<path> keeps a copy of the document (to read it, or to run `redocly lint` by hand).
  */
+import { getMetadataStorage } from 'class-validator';
 import { execFile } from 'node:child_process';
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -33,8 +35,78 @@ interface Operation {
   summary?: string;
   tags?: string[];
   security?: Record<string, string[]>[];
-  parameters?: { name?: string; in?: string; $ref?: string }[];
-  responses: Record<string, { $ref?: string; content?: Record<string, { schema?: unknown }> }>;
+  parameters?: { name?: string; in?: string; $ref?: string; schema?: Schema }[];
+  requestBody?: { content?: Record<string, { schema?: Schema }> };
+  responses: Record<string, { $ref?: string; content?: Record<string, { schema?: Schema }> }>;
+}
+
+interface Schema {
+  $ref?: string;
+  type?: string | string[];
+  format?: string;
+  properties?: Record<string, Schema>;
+  items?: Schema;
+  anyOf?: Schema[];
+  allOf?: Schema[];
+  oneOf?: Schema[];
+  example?: unknown;
+  examples?: unknown;
+}
+
+/** A property of a schema that a request body or a 2xx JSON answer uses. */
+interface BodyProperty {
+  /** `SchemaName.property`, or `METHOD /path status.property` for an inline schema. */
+  at: string;
+  schema: Schema;
+}
+
+/** The schema without its `null` alternative (OpenAPI 3.1's nullable) and, for an array, its items. */
+function valueSchema(schema: Schema): Schema {
+  const alternatives = (schema.anyOf ?? []).filter((s) => s.type !== 'null');
+  const bare = schema.anyOf && alternatives.length === 1 ? alternatives[0] : schema;
+  return [bare.type].flat().includes('array') && bare.items ? valueSchema(bare.items) : bare;
+}
+
+/** Nothing under it to describe: a scalar, an enum, a free-form object, or an array of those. */
+const isLeaf = (schema: Schema) => {
+  const value = valueSchema(schema);
+  return !value.$ref && !value.properties && !value.allOf && !value.anyOf && !value.oneOf;
+};
+
+const typesOf = (schema: Schema): string[] => {
+  const value = valueSchema(schema);
+  return [value.type ?? [], ...(value.anyOf ?? []).map((s) => s.type ?? [])].flat();
+};
+
+/**
+ * Instants by name: `…At`, `…Deadline`, a transcript message's `at`, a payout run's `cutoff`, a
+ * statement's `from` and `to`. The test holds both ways: every such property is a date-time and
+ * every date-time is so named, so a new instant cannot slip by under another name.
+ */
+const INSTANT_NAME = /(At|Deadline)$|^(at|cutoff|from|to)$/;
+
+/** The only numbers that are not integers. Any other `number` fails the test. */
+const FRACTIONS = new Set(['ReliabilityDto.score']);
+
+/**
+ * `Class.property` → the names of the class-validator checks on it (`isInt`, `isInstant`…), own
+ * and inherited, for every class the *.dto.ts files export. A class's name is its schema's.
+ */
+async function validatorsOfDtos(): Promise<Map<string, Set<string>>> {
+  const found = new Map<string, Set<string>>();
+  const files = readdirSync(join(ROOT, 'src'), { recursive: true, encoding: 'utf8' });
+  for (const file of files.filter((f) => f.endsWith('.dto.ts'))) {
+    const exports = (await import(join(ROOT, 'src', file))) as Record<string, unknown>;
+    for (const value of Object.values(exports)) {
+      if (typeof value !== 'function') continue;
+      const target = value as new () => object;
+      for (const m of getMetadataStorage().getTargetValidationMetadatas(target, '', true, false)) {
+        const key = `${target.name}.${m.propertyName}`;
+        found.set(key, (found.get(key) ?? new Set()).add(m.name ?? m.type));
+      }
+    }
+  }
+  return found;
 }
 
 async function redoclyLint(file: string): Promise<{ problems: LintProblem[] }> {
@@ -171,6 +243,125 @@ describe('OpenAPI document (/docs-json)', () => {
     expect(problems).toEqual([]);
   });
 
+  describe('bodies: examples, integers and instants', () => {
+    const bodies: BodyProperty[] = [];
+    const everywhere: BodyProperty[] = [];
+    const queries: BodyProperty[] = [];
+    let validators: Map<string, Set<string>>;
+    /** Whether class-validator checks `Class.property` with `validator`. */
+    const checks = (at: string, validator: string) => validators.get(at)?.has(validator) ?? false;
+
+    beforeAll(async () => {
+      validators = await validatorsOfDtos();
+      const schemas = doc.components.schemas as Record<string, Schema>;
+      const seen = new Set<string>();
+      const visit = (node: Schema | undefined, at: string): void => {
+        if (!node) return;
+        if (node.$ref) {
+          const name = node.$ref.split('/').pop()!;
+          if (seen.has(name)) return;
+          seen.add(name);
+          visit(schemas[name], name);
+          return;
+        }
+        [node.items, ...(node.anyOf ?? []), ...(node.allOf ?? []), ...(node.oneOf ?? [])].forEach(
+          (sub) => visit(sub, at),
+        );
+        for (const [name, property] of Object.entries(node.properties ?? {})) {
+          bodies.push({ at: `${at}.${name}`, schema: property });
+          visit(property, `${at}.${name}`);
+        }
+      };
+      for (const [key, op] of operations) {
+        visit(op.requestBody?.content?.['application/json']?.schema, `${key} body`);
+        for (const [status, response] of Object.entries(op.responses)) {
+          if (status.startsWith('2')) {
+            visit(response.content?.['application/json']?.schema, `${key} ${status}`);
+          }
+        }
+        for (const p of op.parameters ?? []) {
+          if (p.in === 'query' && p.schema)
+            queries.push({ at: `${key} ?${p.name}`, schema: p.schema });
+        }
+      }
+      for (const [name, schema] of Object.entries(schemas)) {
+        for (const [property, s] of Object.entries(schema.properties ?? {})) {
+          everywhere.push({ at: `${name}.${property}`, schema: s });
+        }
+      }
+    });
+
+    const nameOf = (p: BodyProperty) => p.at.split(/[.?]/).pop()!;
+
+    it('gives every leaf property of a request body or a 2xx JSON answer an example', () => {
+      const leaves = bodies.filter((p) => isLeaf(p.schema));
+      process.stdout.write(`body schemas: ${leaves.length} leaf properties\n`);
+      expect(leaves.length).toBeGreaterThan(400);
+      const bare = leaves.filter((p) => !('example' in p.schema) && !('examples' in p.schema));
+      expect(bare.map((p) => p.at)).toEqual([]);
+    });
+
+    it('documents every property a request DTO validates (the plugin drops one it cannot read)', () => {
+      // e.g. `@Min(-10_000_000)`: the plugin failed on the negative literal and left
+      // CreateAdjustmentDto.amountMinor out of the document altogether.
+      const schemas = doc.components.schemas as Record<string, Schema>;
+      const missing = [...validators.keys()].filter((at) => {
+        const [name, property] = at.split('.');
+        return schemas[name] && !schemas[name].properties?.[property];
+      });
+      expect(missing).toEqual([]);
+    });
+
+    it('documents as integer every @IsInt property, every *Minor amount, every number but fractions', () => {
+      expect(checks('CreateShiftDto.seats', 'isInt')).toBe(true); // the lookup itself works
+      const wrong = everywhere.filter((p) => {
+        const types = typesOf(p.schema);
+        const integer =
+          checks(p.at, 'isInt') ||
+          nameOf(p).endsWith('Minor') ||
+          (types.includes('number') && !FRACTIONS.has(p.at));
+        return integer && (!types.includes('integer') || types.includes('number'));
+      });
+      // Query DTOs have no component schema: a query parameter is checked by its name.
+      const intNames = [...validators]
+        .filter(([, v]) => v.has('isInt'))
+        .map(([at]) => at.split('.')[1]);
+      const wrongQueries = queries.filter((p) => {
+        const types = typesOf(p.schema);
+        return (
+          (intNames.includes(nameOf(p)) || types.includes('number')) && !types.includes('integer')
+        );
+      });
+      expect(
+        [...wrong, ...wrongQueries].map((p) => `${p.at}: ${typesOf(p.schema).join()}`),
+      ).toEqual([]);
+    });
+
+    it('documents every instant as a date-time, and names every date-time as an instant', () => {
+      expect(checks('StatementQueryDto.from', 'isInstant')).toBe(true);
+      const all = [...everywhere, ...queries];
+      const undated = all.filter(
+        (p) =>
+          (INSTANT_NAME.test(nameOf(p)) || checks(p.at, 'isInstant')) &&
+          valueSchema(p.schema).format !== 'date-time',
+      );
+      expect(undated.map((p) => p.at)).toEqual([]);
+      const misnamed = all.filter(
+        (p) => valueSchema(p.schema).format === 'date-time' && !INSTANT_NAME.test(nameOf(p)),
+      );
+      expect(misnamed.map((p) => p.at)).toEqual([]);
+    });
+
+    it('keeps null where an instant may be null (nullable stays nullable)', () => {
+      const schemas = doc.components.schemas as Record<string, Schema>;
+      expect(schemas.ShiftDto.properties!.cancelledAt).toMatchObject({
+        type: ['string', 'null'],
+        format: 'date-time',
+      });
+      expect(schemas.PayoutLineDto.properties!.transferMinor.type).toEqual(['integer', 'null']);
+    });
+  });
+
   describe('the response validator the e2e suite runs', () => {
     const validate = (res: { status: number; type?: string; body?: unknown; text?: string }) =>
       new ResponseValidator(doc).check('GET', '/v1/skills', {
@@ -199,6 +390,27 @@ describe('OpenAPI document (/docs-json)', () => {
       expect(validate({ status: 200, type: 'text/html', text: '<p>' }).join()).toMatch(
         /text\/html/,
       );
+    });
+
+    it('fails a fraction where the document says integer and a non-instant where date-time', () => {
+      const validator = new ResponseValidator(doc);
+      const place = { shiftId: '5b0e6c1f-8a2d-4c3b-9e7f-1a2b3c4d5e6f' };
+      expect(
+        validator.checkSchema('WaitlistPositionDto', {
+          ...place,
+          position: 2,
+          joinedAt: '2030-04-30T10:15:00.000Z',
+        }),
+      ).toEqual([]);
+      expect(
+        validator
+          .checkSchema('WaitlistPositionDto', {
+            ...place,
+            position: 1.5,
+            joinedAt: '30/04/2030 10:15',
+          })
+          .join(),
+      ).toMatch(/position must be integer.*joinedAt must match format "date-time"/);
     });
 
     it("accepts null where the code answers it, e.g. an unresolved claim's pay", () => {

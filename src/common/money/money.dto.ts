@@ -7,6 +7,7 @@ import {
   ValidatorConstraintInterface,
 } from 'class-validator';
 import type { ValueTransformer } from 'typeorm';
+import { ApiInteger } from '../http/openapi-property';
 
 const CURRENCIES = new Set(Intl.supportedValuesOf('currency'));
 
@@ -27,6 +28,7 @@ export class MoneyDto {
    * Minor units: 250 is 2.50 EUR.
    * @example 250
    */
+  @ApiInteger()
   @IsInt()
   @Min(1)
   @Max(10_000_000)

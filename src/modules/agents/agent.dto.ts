@@ -14,6 +14,7 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
+import { ApiInteger } from '../../common/http/openapi-property';
 
 export class UpdateAgentProfileDto {
   /** @example "Ana P." */
@@ -31,7 +32,7 @@ export class UpdateAgentProfileDto {
 
   /**
    * ISO 639-1 codes the agent works in, e.g. ["en", "pt"].
-   * @example ["en", "pt"]
+   * @example ["en", "de", "pt"]
    */
   @IsArray()
   @ArrayMaxSize(20)
@@ -43,6 +44,7 @@ export class UpdateAgentProfileDto {
    * Tickets the agent handles at once, 1–10 (default 3).
    * @example 3
    */
+  @ApiInteger()
   @IsOmittable()
   @IsInt()
   @Min(1)
@@ -55,18 +57,25 @@ export class UpdateAgentProfileDto {
  * changes nothing. `null` is refused (every field has a value).
  */
 export class PatchAgentProfileDto {
+  /** @example "Ana Pereira" */
   @IsOmittable()
   @IsString()
   @Length(1, 100)
   @Matches(/\S/, { message: 'displayName must not be blank' })
   displayName?: string;
 
-  /** IANA time zone, e.g. Europe/Lisbon. */
+  /**
+   * IANA time zone, e.g. Europe/Lisbon.
+   * @example Europe/Berlin
+   */
   @IsOmittable()
   @IsTimeZone({ message: 'timeZone must be an IANA time zone such as Europe/Lisbon' })
   timeZone?: string;
 
-  /** ISO 639-1 codes the agent works in; replaces the whole list. */
+  /**
+   * ISO 639-1 codes the agent works in; replaces the whole list.
+   * @example ["en", "de"]
+   */
   @IsOmittable()
   @IsArray()
   @ArrayMaxSize(20)
@@ -78,6 +87,7 @@ export class PatchAgentProfileDto {
    * Tickets the agent handles at once, 1–10.
    * @example 4
    */
+  @ApiInteger()
   @IsOmittable()
   @IsInt()
   @Min(1)
@@ -86,12 +96,23 @@ export class PatchAgentProfileDto {
 }
 
 export class AgentProfileDto {
+  /** @example 3f2b8c1e-5d4a-4e7f-9b6c-2a1d0e9f8c7b */
   agentId: string;
+  /** @example "Ana P." */
   displayName: string;
+  /** @example Europe/Lisbon */
   timeZone: string;
+  /** @example ["en", "de", "pt"] */
   languages: string[];
+  /** @example 3 */
+  @ApiInteger()
   maxConcurrentTickets: number;
+  /**
+   * Set while an admin has suspended the agent (null otherwise): no seats, no tickets.
+   * @example 2030-05-20T16:00:00.000Z
+   */
   suspendedAt: Date | null;
+  /** @example "Repeated no-shows this month" */
   suspendedReason: string | null;
 }
 
@@ -108,6 +129,7 @@ export class AgentSkillDto {
    * 1 (basic) to 5 (expert).
    * @example 4
    */
+  @ApiInteger()
   @IsInt()
   @Min(1)
   @Max(5)
@@ -139,13 +161,19 @@ export class SuspendAgentDto {
 }
 
 export class CertifiedAgentDto {
+  /** @example 3f2b8c1e-5d4a-4e7f-9b6c-2a1d0e9f8c7b */
   agentId: string;
+  /** @example "Ana P." */
   displayName: string;
+  /** @example 2030-04-29T10:00:00.000Z */
   certifiedAt: Date;
 }
 
 export class AgentCertificationDto {
+  /** @example 7c9e6679-7425-40de-944b-e07fc1f90ae7 */
   companyId: string;
+  /** @example "Acme Support" */
   companyName: string;
+  /** @example 2030-04-29T10:00:00.000Z */
   certifiedAt: Date;
 }

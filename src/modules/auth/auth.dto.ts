@@ -1,5 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsEmail, IsIn, IsString, Length, Matches, MaxLength, ValidateIf } from 'class-validator';
+import { ApiInteger } from '../../common/http/openapi-property';
 import { UserDto } from '../users/user.dto';
 
 export const SELF_SERVICE_ROLES = ['agent', 'company_admin'] as const;
@@ -51,18 +52,33 @@ export class LoginDto {
 }
 
 export class RefreshDto {
+  /**
+   * The refresh token from sign-in or the last refresh.
+   * @example 6d1f0b7e-2a4c-4e8b-9f3d-5c7a1e9b2d40.Jk2Vb9Qx4Lm7Rt1Wz8Yp3Ns6Hc0Fd5Ga2Ue8Io4Kq1
+   */
   @IsString()
   @MaxLength(200)
   refreshToken: string;
 }
 
 export class TokensDto {
-  /** JWT for `Authorization: Bearer …`; lives 15 minutes. */
+  /**
+   * JWT for `Authorization: Bearer …`; lives 15 minutes.
+   * @example eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIwZjhmYWQ1Yi1kOWNiLTQ2OWYtYTE2NS03MDg2NzcyODk1MGUiLCJyb2xlIjoiY29tcGFueV9hZG1pbiJ9.Qm9vZ2llV29vZ2llQm9vZ2llV29vZ2llQm9vZ2ll
+   */
   accessToken: string;
-  /** Exchange at /v1/auth/refresh; each one works once. */
+  /**
+   * Exchange at /v1/auth/refresh; each one works once.
+   * @example 6d1f0b7e-2a4c-4e8b-9f3d-5c7a1e9b2d40.Jk2Vb9Qx4Lm7Rt1Wz8Yp3Ns6Hc0Fd5Ga2Ue8Io4Kq1
+   */
   refreshToken: string;
-  /** Seconds until the access token expires. */
+  /**
+   * Seconds until the access token expires.
+   * @example 900
+   */
+  @ApiInteger()
   expiresIn: number;
+  /** @example Bearer */
   tokenType: 'Bearer';
 }
 

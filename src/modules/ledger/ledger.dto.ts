@@ -1,20 +1,36 @@
 import { ApiProperty } from '@nestjs/swagger';
 
+import { ApiInstant, ApiInteger } from '../../common/http/openapi-property';
 import { PageQueryDto } from '../../common/pagination/page.dto';
 import { IsInstant } from '../../common/validation/is-instant';
 
 export class AgentBalanceDto {
+  /** @example EUR */
   currency: string;
-  /** Earned, still inside the reopen window. */
+  /**
+   * Earned, still inside the reopen window.
+   * @example 750
+   */
+  @ApiInteger()
   pending: number;
-  /** Can be paid out; negative after a clawback or adjustment larger than it. */
+  /**
+   * Can be paid out; negative after a clawback or adjustment larger than it.
+   * @example 14300
+   */
+  @ApiInteger()
   available: number;
-  /** Paid out so far (net of reversed transfers). */
+  /**
+   * Paid out so far (net of reversed transfers).
+   * @example 52000
+   */
+  @ApiInteger()
   paid: number;
 }
 
 export class EarningsLineDto {
+  /** @example 8d7c6b5a-4e3f-4a2b-9c1d-0e9f8a7b6c5d */
   entryId: string;
+  /** @example earning */
   @ApiProperty({
     enum: [
       'earning',
@@ -26,19 +42,34 @@ export class EarningsLineDto {
     ],
   })
   kind: string;
+  /** @example pending */
   @ApiProperty({ enum: ['pending', 'available'] })
   bucket: string;
-  /** Positive: owed to you grows; negative: it shrinks. */
+  /**
+   * Positive: owed to you grows; negative: it shrinks.
+   * @example 250
+   */
+  @ApiInteger()
   amountMinor: number;
+  /** @example EUR */
   currency: string;
+  /** @example e410f6b2-3c7d-4e8a-9b1f-6d2c5a8e7f30 */
   ticketId: string | null;
+  /** @example a7d3e9f1-2b4c-4d6e-8f0a-1c3e5b7d9f2a */
   claimId: string | null;
+  /** @example f0e1d2c3-b4a5-4968-8776-a5b4c3d2e1f0 */
   payoutLineId: string | null;
+  /**
+   * Why, in words, where the line says it (an adjustment's reason, a Stripe transfer).
+   * @example "Bonus for the weekend cover"
+   */
   memo: string | null;
+  /** @example 2030-05-04T09:31:40.120Z */
   createdAt: Date;
   /**
    * For an earning still pending: when it becomes available (the end of the ticket's reopen
    * window; the release line follows then). Null on every other line.
+   * @example 2030-05-07T09:31:40.000Z
    */
   availableAt: Date | null;
 }
@@ -46,6 +77,10 @@ export class EarningsLineDto {
 export class EarningsDto {
   balances: AgentBalanceDto[];
   lines: EarningsLineDto[];
+  /**
+   * Pass as `cursor` for the next page; null on the last page.
+   * @example WyIyMDMwLTA1LTA0VDA5OjMxOjQwLjEyMFoiLCI4ZDdjNmI1YS00ZTNmLTRhMmItOWMxZC0wZTlmOGE3YjZjNWQiXQ
+   */
   nextCursor: string | null;
 }
 
@@ -53,82 +88,162 @@ export class EarningsQueryDto extends PageQueryDto {}
 
 export class StatementQueryDto {
   /** Tickets resolved at or after (RFC 3339). */
+  @ApiInstant()
   @IsInstant()
   from: string;
 
   /** Tickets resolved before. At most 366 days after `from`. */
+  @ApiInstant()
   @IsInstant()
   to: string;
 }
 
 export class StatementLineDto {
+  /** @example e410f6b2-3c7d-4e8a-9b1f-6d2c5a8e7f30 */
   ticketId: string;
+  /** @example conv-8842 */
   externalId: string;
+  /** @example a7d3e9f1-2b4c-4d6e-8f0a-1c3e5b7d9f2a */
   claimId: string;
+  /** @example 3f2b8c1e-5d4a-4e7f-9b6c-2a1d0e9f8c7b */
   agentId: string;
   /**
    * The display name of the agent who resolved the ticket (null if the agent no longer exists).
    * Companies see the name their agent works under, never the agent's email or payout details.
+   * @example "Ana P."
    */
   agentDisplayName: string | null;
+  /** @example 2030-05-04T09:31:40.000Z */
   resolvedAt: Date;
+  /** @example EUR */
   currency: string;
+  /**
+   * The agent's pay for the ticket (the shift's rate).
+   * @example 250
+   */
+  @ApiInteger()
   rateMinor: number;
+  /**
+   * The platform's fee on it.
+   * @example 38
+   */
+  @ApiInteger()
   feeMinor: number;
+  /**
+   * rateMinor + feeMinor.
+   * @example 288
+   */
+  @ApiInteger()
   totalMinor: number;
-  /** `reversed` lines (reopened tickets) are not owed and not in the totals. */
+  /**
+   * `reversed` lines (reopened tickets) are not owed and not in the totals.
+   * @example pending
+   */
   @ApiProperty({ enum: ['pending', 'available', 'reversed'] })
   status: string;
 }
 
 export class StatementTotalDto {
+  /** @example EUR */
   currency: string;
+  /** @example 42 */
+  @ApiInteger()
   tickets: number;
+  /** @example 10500 */
+  @ApiInteger()
   rateMinor: number;
+  /** @example 1596 */
+  @ApiInteger()
   feeMinor: number;
+  /** @example 12096 */
+  @ApiInteger()
   totalMinor: number;
 }
 
 export class StatementDto {
+  /**
+   * The period asked for, as given.
+   * @example 2030-05-01T00:00:00Z
+   */
+  @ApiInstant()
   from: string;
+  /** @example 2030-06-01T00:00:00Z */
+  @ApiInstant()
   to: string;
   totals: StatementTotalDto[];
   lines: StatementLineDto[];
 }
 
 export class TrialBalanceRowDto {
+  /**
+   * The ledger account: agent_pending, agent_available, company_receivable, platform_fees…
+   * @example agent_available
+   */
   account: string;
+  /** @example EUR */
   currency: string;
+  /**
+   * Debits positive, credits negative: what the platform owes agents is negative.
+   * @example -14300
+   */
+  @ApiInteger()
+  balanceMinor: number;
+}
+
+/** One currency's sum of ledger lines. */
+export class CurrencyBalanceDto {
+  /** @example EUR */
+  currency: string;
+  /** @example 0 */
+  @ApiInteger()
   balanceMinor: number;
 }
 
 export class TrialBalanceDto {
   /** Sum of every line per currency: always zero. */
-  totals: { currency: string; balanceMinor: number }[];
+  totals: CurrencyBalanceDto[];
   accounts: TrialBalanceRowDto[];
 }
 
 export class UnreversedReopenedClaimDto {
+  /** @example a7d3e9f1-2b4c-4d6e-8f0a-1c3e5b7d9f2a */
   claimId: string;
+  /** @example e410f6b2-3c7d-4e8a-9b1f-6d2c5a8e7f30 */
   ticketId: string;
+  /** @example 3f2b8c1e-5d4a-4e7f-9b6c-2a1d0e9f8c7b */
   agentId: string;
+  /** @example 7c9e6679-7425-40de-944b-e07fc1f90ae7 */
   companyId: string;
-  /** The earning's state: `pending` or `available` (money the agent should not have). */
+  /**
+   * The earning's state: `pending` or `available` (money the agent should not have).
+   * @example available
+   */
   @ApiProperty({ enum: ['pending', 'available'] })
   earningStatus: string;
+  /** @example 250 */
+  @ApiInteger()
   amountMinor: number;
+  /** @example EUR */
   currency: string;
+  /** @example 2030-05-05T08:00:00.000Z */
   reopenedAt: Date;
 }
 
 export class LedgerIntegrityDto {
-  /** True when every check below is empty. */
+  /**
+   * True when every check below is empty.
+   * @example true
+   */
   ok: boolean;
+  /** @example 2030-06-01T07:00:00.000Z */
   checkedAt: Date;
   /** Reopened claims whose earning was booked and never reversed (should be empty). */
   reopenedClaimsNotReversed: UnreversedReopenedClaimDto[];
-  /** More findings than listed (500 at most). */
+  /**
+   * More findings than listed (500 at most).
+   * @example false
+   */
   truncated: boolean;
   /** Currencies whose lines do not sum to zero (should be empty). */
-  unbalancedCurrencies: { currency: string; balanceMinor: number }[];
+  unbalancedCurrencies: CurrencyBalanceDto[];
 }

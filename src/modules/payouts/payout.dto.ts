@@ -1,5 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, Length, Matches, Validate } from 'class-validator';
+import { ApiInstant, ApiInteger } from '../../common/http/openapi-property';
 import { IsCurrencyCode } from '../../common/money/money.dto';
 import { PageQueryDto } from '../../common/pagination/page.dto';
 import { IsInstant } from '../../common/validation/is-instant';
@@ -42,6 +43,7 @@ export class CreatePayoutRunDto {
    * Balances as of this instant (default now; not in the future).
    * @example 2030-05-31T23:59:59Z
    */
+  @ApiInstant()
   @IsOmittable()
   @IsInstant()
   cutoff?: string;
@@ -65,69 +67,166 @@ export class PayoutRunsQueryDto extends PageQueryDto {
 }
 
 export class PayoutLineDto {
+  /** @example f0e1d2c3-b4a5-4968-8776-a5b4c3d2e1f0 */
   id: string;
+  /** @example 3f2b8c1e-5d4a-4e7f-9b6c-2a1d0e9f8c7b */
   agentId: string;
-  /** The agent's display name and email now (null if the agent no longer exists). */
+  /**
+   * The agent's display name and email now (null if the agent no longer exists).
+   * @example "Ana P."
+   */
   agentDisplayName: string | null;
+  /** @example ana.p@mail.test */
   agentEmail: string | null;
+  /**
+   * The agent's Stripe Connect account (null when the agent has none: held as no_account).
+   * @example acct_1PqR2sT3uV4wX5yZ
+   */
   stripeAccountId: string | null;
-  /** What was drafted (and approved). */
+  /**
+   * What was drafted (and approved).
+   * @example 14300
+   */
+  @ApiInteger()
   amountMinor: number;
   /**
    * What the transfer carries, fixed when the line is sent: the drafted amount, or less if the
    * agent's available balance fell since the draft. Null until sent.
+   * @example 14300
    */
+  @ApiInteger()
   transferMinor: number | null;
+  /** @example EUR */
   currency: string;
+  /** @example paid */
   @ApiProperty({ enum: LINE_STATUSES })
   status: string;
+  /**
+   * Why the line is held (null unless held).
+   * @example below_minimum
+   */
   @ApiProperty({ enum: HELD_REASONS, nullable: true })
   heldReason: string | null;
+  /** @example tr_1PqS8dT3uV4wX5yZa1b2c3d4 */
   stripeTransferId: string | null;
+  /**
+   * Transfers tried for this line.
+   * @example 1
+   */
+  @ApiInteger()
   attempts: number;
+  /**
+   * Stripe's code for the last refusal.
+   * @example account_closed
+   */
   failureCode: string | null;
+  /** @example "The destination account is closed." */
   failureMessage: string | null;
+  /**
+   * What Stripe took back from the transfer since (0 for most).
+   * @example 0
+   */
+  @ApiInteger()
   reversedMinor: number;
+  /** @example 2030-06-01T08:22:10.000Z */
   paidAt: Date | null;
-  /** Set when finance gave up on a line Stripe refused; its money stays available. */
+  /**
+   * Set when finance gave up on a line Stripe refused; its money stays available.
+   * @example "The agent closed this bank account"
+   */
   abandonedReason: string | null;
+  /** @example 9b2e4d6f-8a1c-4e3b-a5d7-f9c1e3b5d7a9 */
   abandonedBy: string | null;
+  /** @example 2030-06-02T10:00:00.000Z */
   abandonedAt: Date | null;
 }
 
 export class PayoutRunTotalsDto {
-  /** Lines drafted payable, and their drafted amounts (including those held at execution). */
+  /**
+   * Lines drafted payable, and their drafted amounts (including those held at execution).
+   * @example 5
+   */
+  @ApiInteger()
   draftedLines: number;
+  /** @example 71500 */
+  @ApiInteger()
   draftedMinor: number;
-  /** Lines not held, and their drafted amounts. */
+  /**
+   * Lines not held, and their drafted amounts.
+   * @example 5
+   */
+  @ApiInteger()
   payableLines: number;
+  /** @example 71500 */
+  @ApiInteger()
   payableMinor: number;
+  /** @example 1 */
+  @ApiInteger()
   heldLines: number;
+  /** @example 500 */
+  @ApiInteger()
   heldMinor: number;
-  /** Lines paid, and what their transfers carried. */
+  /**
+   * Lines paid, and what their transfers carried.
+   * @example 4
+   */
+  @ApiInteger()
   paidLines: number;
+  /** @example 57200 */
+  @ApiInteger()
   paidMinor: number;
+  /** @example 1 */
+  @ApiInteger()
   failedLines: number;
+  /** @example 0 */
+  @ApiInteger()
   abandonedLines: number;
-  /** Sent or waiting to be sent, once the run executes (a draft has none in flight). */
+  /**
+   * Sent or waiting to be sent, once the run executes (a draft has none in flight).
+   * @example 0
+   */
+  @ApiInteger()
   inFlightLines: number;
 }
 
 export class PayoutRunDto {
+  /** @example d4c3b2a1-9f8e-4d7c-b6a5-0e1f2d3c4b5a */
   id: string;
+  /** @example EUR */
   currency: string;
+  /**
+   * Balances as of this instant.
+   * @example 2030-05-31T23:59:59.000Z
+   */
   cutoff: Date;
+  /** @example completed_with_failures */
   @ApiProperty({ enum: RUN_STATUSES })
   status: string;
-  /** `fake`: no STRIPE_SECRET_KEY, so an in-process fake Stripe recorded it and no money moved. */
+  /**
+   * `fake`: no STRIPE_SECRET_KEY, so an in-process fake Stripe recorded it and no money moved.
+   * @example test
+   */
   @ApiProperty({ enum: ['live', 'test', 'fake'] })
   stripeMode: string;
+  /**
+   * The finance user who drafted it.
+   * @example 9b2e4d6f-8a1c-4e3b-a5d7-f9c1e3b5d7a9
+   */
   createdBy: string;
+  /**
+   * Another finance user: who drafts a run does not approve it.
+   * @example 6e8a0c2e-4b6d-4f8a-b0c2-e4f6a8b0c2d4
+   */
   approvedBy: string | null;
+  /** @example 2030-06-01T08:00:00.000Z */
   createdAt: Date;
+  /** @example 2030-06-01T08:20:00.000Z */
   approvedAt: Date | null;
+  /** @example 2030-06-01T08:21:00.000Z */
   executedAt: Date | null;
+  /** @example 2030-06-01T08:23:30.000Z */
   completedAt: Date | null;
+  /** @example 2030-06-01T08:10:00.000Z */
   cancelledAt: Date | null;
   totals: PayoutRunTotalsDto;
 }
@@ -138,30 +237,57 @@ export class PayoutRunDetailDto extends PayoutRunDto {
 
 export class PayoutRunPageDto {
   items: PayoutRunDto[];
+  /**
+   * Pass as `cursor` for the next page; null on the last page.
+   * @example WyIyMDMwLTA2LTAxVDA4OjAwOjAwLjAwMFoiLCJkNGMzYjJhMS05ZjhlLTRkN2MtYjZhNS0wZTFmMmQzYzRiNWEiXQ
+   */
   nextCursor: string | null;
 }
 
 export class ReconciliationLineDto {
-  /** Null for a transfer at Stripe whose metadata names no line. */
+  /**
+   * Null for a transfer at Stripe whose metadata names no line.
+   * @example f0e1d2c3-b4a5-4968-8776-a5b4c3d2e1f0
+   */
   lineId: string | null;
+  /** @example 3f2b8c1e-5d4a-4e7f-9b6c-2a1d0e9f8c7b */
   agentId: string | null;
+  /** @example "Ana P." */
   agentDisplayName: string | null;
+  /** @example ana.p@mail.test */
   agentEmail: string | null;
-  /** What the line sent (transferMinor), else what it was drafted for; null without a line. */
+  /**
+   * What the line sent (transferMinor), else what it was drafted for; null without a line.
+   * @example 14300
+   */
+  @ApiInteger()
   amountMinor: number | null;
+  /** @example matched */
   @ApiProperty({ enum: RECONCILIATION_CATEGORIES })
   category: string;
-  /** The line's state (null without a line); `heldReason` and `failureCode` say more. */
+  /**
+   * The line's state (null without a line); `heldReason` and `failureCode` say more.
+   * @example paid
+   */
   @ApiProperty({ enum: LINE_STATUSES, nullable: true })
   lineStatus: string | null;
+  /** @example below_minimum */
   @ApiProperty({ enum: HELD_REASONS, nullable: true })
   heldReason: string | null;
+  /** @example account_closed */
   failureCode: string | null;
+  /** @example tr_1PqS8dT3uV4wX5yZa1b2c3d4 */
   stripeTransferId: string | null;
+  /**
+   * What the transfer at Stripe carries (null when Stripe has none).
+   * @example 14300
+   */
+  @ApiInteger()
   stripeAmountMinor: number | null;
   /**
    * Deprecated (removed in the next release): `category` in the old words (`missing` for
    * missing_at_stripe, `unexpected` for unexpected_at_stripe).
+   * @example matched
    */
   @ApiProperty({
     enum: ['matched', 'amount_mismatch', 'missing', 'unexpected', 'not_sent'],
@@ -171,48 +297,90 @@ export class ReconciliationLineDto {
 }
 
 export class ReconciliationCountsDto {
+  /** @example 4 */
+  @ApiInteger()
   matched: number;
+  /** @example 0 */
+  @ApiInteger()
   amount_mismatch: number;
+  /** @example 0 */
+  @ApiInteger()
   missing_at_stripe: number;
+  /** @example 0 */
+  @ApiInteger()
   unexpected_at_stripe: number;
+  /** @example 2 */
+  @ApiInteger()
   not_sent: number;
 }
 
 export class ReconciliationDto {
+  /** @example d4c3b2a1-9f8e-4d7c-b6a5-0e1f2d3c4b5a */
   runId: string;
   /** Lines per category; they add up to `lines.length`. */
   counts: ReconciliationCountsDto;
-  /** Deprecated (removed in the next release): counts.matched. */
-  @ApiProperty({ deprecated: true })
+  /**
+   * Deprecated (removed in the next release): counts.matched.
+   * @example 4
+   */
+  @ApiInteger({ deprecated: true })
   matched: number;
-  /** Deprecated (removed in the next release): counts.amount_mismatch. */
-  @ApiProperty({ deprecated: true })
+  /**
+   * Deprecated (removed in the next release): counts.amount_mismatch.
+   * @example 0
+   */
+  @ApiInteger({ deprecated: true })
   mismatched: number;
-  /** Deprecated (removed in the next release): counts.missing_at_stripe. */
-  @ApiProperty({ deprecated: true })
+  /**
+   * Deprecated (removed in the next release): counts.missing_at_stripe.
+   * @example 0
+   */
+  @ApiInteger({ deprecated: true })
   missing: number;
-  /** Deprecated (removed in the next release): counts.unexpected_at_stripe. */
-  @ApiProperty({ deprecated: true })
+  /**
+   * Deprecated (removed in the next release): counts.unexpected_at_stripe.
+   * @example 0
+   */
+  @ApiInteger({ deprecated: true })
   unexpected: number;
   /** Every line of the run (held ones included), then the transfers no line accounts for. */
   lines: ReconciliationLineDto[];
 }
 
 export class AgentPayoutDto {
-  /** The payout line (one per run you were paid in). */
+  /**
+   * The payout line (one per run you were paid in).
+   * @example f0e1d2c3-b4a5-4968-8776-a5b4c3d2e1f0
+   */
   lineId: string;
+  /** @example d4c3b2a1-9f8e-4d7c-b6a5-0e1f2d3c4b5a */
   runId: string;
-  /** What the transfer carried. */
+  /**
+   * What the transfer carried.
+   * @example 14300
+   */
+  @ApiInteger()
   amountMinor: number;
+  /** @example EUR */
   currency: string;
+  /** @example 2030-06-01T08:22:10.000Z */
   paidAt: Date;
+  /** @example tr_1PqS8dT3uV4wX5yZa1b2c3d4 */
   stripeTransferId: string;
-  /** What Stripe took back from this transfer since (0 for most). */
+  /**
+   * What Stripe took back from this transfer since (0 for most).
+   * @example 0
+   */
+  @ApiInteger()
   reversedMinor: number;
 }
 
 export class AgentPayoutPageDto {
   items: AgentPayoutDto[];
+  /**
+   * Pass as `cursor` for the next page; null on the last page.
+   * @example WyIyMDMwLTA2LTAxVDA4OjIyOjEwLjAwMFoiLCJmMGUxZDJjMy1iNGE1LTQ5NjgtODc3Ni1hNWI0YzNkMmUxZjAiXQ
+   */
   nextCursor: string | null;
 }
 
@@ -224,23 +392,39 @@ export class OnboardingReturnQueryDto {
 }
 
 export class PayoutAccountView {
+  /** @example acct_1PqR2sT3uV4wX5yZ */
   stripeAccountId: string;
+  /** @example false */
   payoutsEnabled: boolean;
+  /** @example false */
   detailsSubmitted: boolean;
-  /** What Stripe still needs from the agent before it pays out. */
+  /**
+   * What Stripe still needs from the agent before it pays out.
+   * @example ["external_account", "individual.verification.document"]
+   */
   requirements: string[];
 }
 
 export class OnboardingView extends PayoutAccountView {
-  /** A fresh Stripe-hosted onboarding link; it expires within minutes. */
+  /**
+   * A fresh Stripe-hosted onboarding link; it expires within minutes.
+   * @example https://connect.stripe.com/setup/e/acct_1PqR2sT3uV4wX5yZ/Xk3Lp9Qw2ErT
+   */
   onboardingUrl: string;
+  /** @example 2030-04-29T11:05:00.000Z */
   expiresAt: Date;
 }
 
 /** Stripe's answer: the event is stored and will be applied by a job (or was, before). */
 export class StripeEventReceivedDto {
-  /** Always true once the signature and shape are accepted. */
+  /**
+   * Always true once the signature and shape are accepted.
+   * @example true
+   */
   received: boolean;
-  /** True when this event id arrived before: nothing more is done. */
+  /**
+   * True when this event id arrived before: nothing more is done.
+   * @example false
+   */
   duplicate: boolean;
 }

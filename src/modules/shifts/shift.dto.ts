@@ -18,6 +18,7 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
+import { ApiInstant, ApiInteger } from '../../common/http/openapi-property';
 import { MoneyDto } from '../../common/money/money.dto';
 import { IsInstant } from '../../common/validation/is-instant';
 import { PageQueryDto } from '../../common/pagination/page.dto';
@@ -46,6 +47,7 @@ export class RequiredSkillDto {
    * Minimum level, 1–5.
    * @example 3
    */
+  @ApiInteger()
   @IsInt()
   @Min(1)
   @Max(5)
@@ -63,6 +65,7 @@ export class CreateShiftDto {
    * ISO 8601 with an offset, in the future.
    * @example 2030-05-04T09:00:00+02:00
    */
+  @ApiInstant()
   @IsInstant()
   startsAt: string;
 
@@ -70,6 +73,7 @@ export class CreateShiftDto {
    * 15 minutes to 12 hours after startsAt.
    * @example 2030-05-04T13:00:00+02:00
    */
+  @ApiInstant()
   @IsInstant()
   endsAt: string;
 
@@ -77,6 +81,7 @@ export class CreateShiftDto {
    * 1–500.
    * @example 5
    */
+  @ApiInteger()
   @IsInt()
   @Min(1)
   @Max(500)
@@ -121,6 +126,7 @@ export class CreateShiftDto {
    * 2–120 (default 10).
    * @example 10
    */
+  @ApiInteger()
   @IsOmittable()
   @IsInt()
   @Min(MIN_CHECK_IN_GRACE_MINUTES, { message: GRACE_TOO_SHORT })
@@ -134,26 +140,33 @@ export class CreateShiftDto {
  * requirement.
  */
 export class UpdateShiftDto {
+  /** @example "Weekend refunds and chargebacks" */
   @IsOmittable()
   @IsString()
   @MaxLength(200)
   title?: string;
 
+  /** @example 2030-05-04T08:00:00+02:00 */
+  @ApiInstant()
   @IsOmittable()
   @IsInstant()
   startsAt?: string;
 
+  /** @example 2030-05-04T14:00:00+02:00 */
+  @ApiInstant()
   @IsOmittable()
   @IsInstant()
   endsAt?: string;
 
   /** @example 8 */
+  @ApiInteger()
   @IsOmittable()
   @IsInt()
   @Min(1)
   @Max(500)
   seats?: number;
 
+  /** @example [{"skill": "chargebacks", "minLevel": 2}] */
   @IsOmittable()
   @IsArray()
   @ArrayMaxSize(20)
@@ -161,6 +174,7 @@ export class UpdateShiftDto {
   @Type(() => RequiredSkillDto)
   requiredSkills?: RequiredSkillDto[];
 
+  /** @example ["en"] */
   @IsOmittable()
   @IsArray()
   @ArrayMaxSize(10)
@@ -175,11 +189,16 @@ export class UpdateShiftDto {
   @Type(() => MoneyDto)
   ratePerTicket?: MoneyDto;
 
+  /** @example false */
   @IsOmittable()
   @IsBoolean()
   requiresCertification?: boolean;
 
-  /** 2–120; shifts stored with less before this rule keep it until changed. */
+  /**
+   * 2–120; shifts stored with less before this rule keep it until changed.
+   * @example 15
+   */
+  @ApiInteger()
   @IsOmittable()
   @IsInt()
   @Min(MIN_CHECK_IN_GRACE_MINUTES, { message: GRACE_TOO_SHORT })
@@ -201,11 +220,13 @@ export class ListShiftsQueryDto extends PageQueryDto {
   status?: ShiftStatus;
 
   /** Shifts starting at or after this instant. */
+  @ApiInstant()
   @IsOptional()
   @IsInstant()
   from?: string;
 
   /** Shifts starting before this instant. */
+  @ApiInstant()
   @IsOptional()
   @IsInstant()
   to?: string;
@@ -226,51 +247,94 @@ export class MyClaimsQueryDto extends PageQueryDto {
 }
 
 export class RequiredSkillView {
+  /** @example chargebacks */
   skill: string;
+  /** @example 3 */
+  @ApiInteger()
   minLevel: number;
 }
 
 export class ShiftDto {
+  /** @example 5b0e6c1f-8a2d-4c3b-9e7f-1a2b3c4d5e6f */
   id: string;
+  /** @example 7c9e6679-7425-40de-944b-e07fc1f90ae7 */
   companyId: string;
+  /** @example "Weekend refunds cover" */
   title: string | null;
+  /** @example 2030-05-04T07:00:00.000Z */
   startsAt: Date;
+  /** @example 2030-05-04T11:00:00.000Z */
   endsAt: Date;
+  /** @example 5 */
+  @ApiInteger()
   seats: number;
+  /** @example 2 */
+  @ApiInteger()
   seatsTaken: number;
+  /** @example 3 */
+  @ApiInteger()
   seatsLeft: number;
   requiredSkills: RequiredSkillView[];
+  /** @example ["en", "de"] */
   languages: string[];
   ratePerTicket: MoneyDto;
+  /** @example false */
   requiresCertification: boolean;
+  /** @example 10 */
+  @ApiInteger()
   checkInGraceMinutes: number;
+  /** @example scheduled */
   @ApiProperty({ enum: SHIFT_STATUSES })
   status: string;
+  /** @example 2030-05-02T16:40:00.000Z */
   cancelledAt: Date | null;
+  /** @example "Demand dropped after the sale ended" */
   cancelReason: string | null;
+  /** @example 2030-05-04T11:00:00.000Z */
   completedAt: Date | null;
+  /** @example 2030-04-28T14:05:09.000Z */
   createdAt: Date;
 }
 
 export class SeatHolderDto {
+  /** @example c1a2b3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d */
   claimId: string;
+  /** @example 3f2b8c1e-5d4a-4e7f-9b6c-2a1d0e9f8c7b */
   agentId: string;
+  /** @example "Ana P." */
   displayName: string;
+  /** @example checked_in */
   @ApiProperty({ enum: CLAIM_STATUSES })
   status: string;
-  /** `waitlist` when the seat came from the waitlist. */
+  /**
+   * `waitlist` when the seat came from the waitlist.
+   * @example direct
+   */
+  @ApiProperty({ enum: ['direct', 'waitlist'] })
   source: string;
+  /** @example 2030-04-29T08:30:00.000Z */
   claimedAt: Date;
+  /** @example 2030-05-04T06:58:12.000Z */
   checkedInAt: Date | null;
+  /** @example 2030-05-04T11:00:00.000Z */
   checkedOutAt: Date | null;
+  /** @example 2030-05-03T18:00:00.000Z */
   cancelledAt: Date | null;
+  /**
+   * Cancelled inside the late window: it counts against the agent's reliability.
+   * @example false
+   */
   lateCancellation: boolean;
+  /** @example 2030-05-04T07:10:00.000Z */
   noShowAt: Date | null;
 }
 
 export class WaitlistedAgentDto {
+  /** @example 9e4a7b21-6c3d-4f80-b5e2-3d1c0a9f8b64 */
   agentId: string;
+  /** @example "Bruno M." */
   displayName: string;
+  /** @example 2030-04-30T10:15:00.000Z */
   joinedAt: Date;
 }
 
@@ -283,45 +347,72 @@ export class ShiftDetailDto extends ShiftDto {
 
 export class ShiftPageDto {
   items: ShiftDto[];
+  /**
+   * Pass as `cursor` for the next page; null on the last page.
+   * @example WyIyMDMwLTA1LTA0VDA3OjAwOjAwLjAwMFoiLCI1YjBlNmMxZi04YTJkLTRjM2ItOWU3Zi0xYTJiM2M0ZDVlNmYiXQ
+   */
   nextCursor: string | null;
 }
 
 export class OpenShiftDto {
+  /** @example 5b0e6c1f-8a2d-4c3b-9e7f-1a2b3c4d5e6f */
   id: string;
+  /** @example 7c9e6679-7425-40de-944b-e07fc1f90ae7 */
   companyId: string;
+  /** @example "Acme Support" */
   companyName: string;
+  /** @example "Weekend refunds cover" */
   title: string | null;
+  /** @example 2030-05-04T07:00:00.000Z */
   startsAt: Date;
+  /** @example 2030-05-04T11:00:00.000Z */
   endsAt: Date;
   /**
    * Seats can be claimed until then: the start, or for a longer shift, the end minus
    * SEAT_CLAIM_CLOSES_MINUTES_BEFORE_END (a started shift can be joined until then; the seat's
    * check-in deadline and weekly hours then count from the claim).
+   * @example 2030-05-04T10:30:00.000Z
    */
   claimsCloseAt: Date;
+  /** @example 3 */
+  @ApiInteger()
   seatsLeft: number;
   requiredSkills: RequiredSkillView[];
+  /** @example ["en", "de"] */
   languages: string[];
   ratePerTicket: MoneyDto;
+  /** @example false */
   requiresCertification: boolean;
+  /** @example 10 */
+  @ApiInteger()
   checkInGraceMinutes: number;
 }
 
 /** Why the list is empty: what is missing from the profile, or what the open shifts lack. */
 export class OpenShiftsHintDto {
+  /** @example MISSING_LANGUAGE */
   @ApiProperty({ enum: OPEN_SHIFTS_HINT_CODES })
   code: OpenShiftsHintCode;
-  /** The hint in words, for people (branch on `code`, not on this). */
+  /**
+   * The hint in words, for people (branch on `code`, not on this).
+   * @example "2 open shifts need a language your profile does not list"
+   */
   message: string;
   /**
    * How many shifts the hint is about (NOT_ELIGIBLE, MISSING_LANGUAGE, MISSING_SKILL,
    * NOT_CERTIFIED, ALREADY_HELD, ELIGIBLE_FULL); null for the others.
+   * @example 2
    */
+  @ApiInteger()
   count: number | null;
 }
 
 export class OpenShiftPageDto {
   items: OpenShiftDto[];
+  /**
+   * Pass as `cursor` for the next page; null on the last page.
+   * @example WyIyMDMwLTA1LTA0VDA3OjAwOjAwLjAwMFoiLCI1YjBlNmMxZi04YTJkLTRjM2ItOWU3Zi0xYTJiM2M0ZDVlNmYiXQ
+   */
   nextCursor: string | null;
   /**
    * On an empty first page (no cursor), why it is empty, in this order: SUSPENDED (alone),
@@ -332,48 +423,99 @@ export class OpenShiftPageDto {
 }
 
 export class ShiftClaimDto {
+  /** @example c1a2b3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d */
   id: string;
+  /** @example 5b0e6c1f-8a2d-4c3b-9e7f-1a2b3c4d5e6f */
   shiftId: string;
+  /** @example 7c9e6679-7425-40de-944b-e07fc1f90ae7 */
   companyId: string;
+  /** @example "Acme Support" */
   companyName: string;
+  /** @example "Weekend refunds cover" */
   shiftTitle: string | null;
+  /** @example 2030-05-04T07:00:00.000Z */
   startsAt: Date;
+  /** @example 2030-05-04T11:00:00.000Z */
   endsAt: Date;
+  /** @example checked_in */
   @ApiProperty({ enum: CLAIM_STATUSES })
   status: string;
-  /** `waitlist` when the seat was given from the waitlist: check in before checkInDeadline. */
+  /**
+   * `waitlist` when the seat was given from the waitlist: check in before checkInDeadline.
+   * @example direct
+   */
   @ApiProperty({ enum: ['direct', 'waitlist'] })
   source: string;
+  /**
+   * Not checked in by then, the seat is a no-show: the start (or a later claim) plus the
+   * shift's checkInGraceMinutes.
+   * @example 2030-05-04T07:10:00.000Z
+   */
   checkInDeadline: Date;
+  /** @example 2030-04-29T08:30:00.000Z */
   claimedAt: Date;
+  /** @example 2030-05-04T06:58:12.000Z */
   checkedInAt: Date | null;
+  /** @example 2030-05-04T11:00:00.000Z */
   checkedOutAt: Date | null;
+  /** @example 2030-05-04T11:00:00.000Z */
   completedAt: Date | null;
+  /** @example 2030-05-03T18:00:00.000Z */
   cancelledAt: Date | null;
+  /** @example false */
   lateCancellation: boolean;
+  /** @example 2030-05-04T07:10:00.000Z */
   noShowAt: Date | null;
   ratePerTicket: MoneyDto;
 }
 
 export class ShiftClaimPageDto {
   items: ShiftClaimDto[];
+  /**
+   * Pass as `cursor` for the next page; null on the last page.
+   * @example WyIyMDMwLTA0LTI5VDA4OjMwOjAwLjAwMFoiLCJjMWEyYjNkNC1lNWY2LTRhN2ItOGM5ZC0wZTFmMmEzYjRjNWQiXQ
+   */
   nextCursor: string | null;
 }
 
 export class WaitlistPositionDto {
+  /** @example 5b0e6c1f-8a2d-4c3b-9e7f-1a2b3c4d5e6f */
   shiftId: string;
-  /** 1 = next in line. */
+  /**
+   * 1 = next in line.
+   * @example 2
+   */
+  @ApiInteger()
   position: number;
+  /** @example 2030-04-30T10:15:00.000Z */
   joinedAt: Date;
 }
 
 export class ReliabilityDto {
+  /**
+   * The days counted, up to now.
+   * @example 30
+   */
+  @ApiInteger()
   windowDays: number;
+  /** @example 11 */
+  @ApiInteger()
   completed: number;
+  /** @example 1 */
+  @ApiInteger()
   lateCancellations: number;
-  /** Cancellations made before the late window. */
+  /**
+   * Cancellations made before the late window.
+   * @example 2
+   */
+  @ApiInteger()
   cancellations: number;
+  /** @example 0 */
+  @ApiInteger()
   noShows: number;
-  /** completed / (completed + late cancellations + no-shows); null without history. */
+  /**
+   * completed / (completed + late cancellations + no-shows); null without history.
+   * @example 0.917
+   */
   score: number | null;
 }

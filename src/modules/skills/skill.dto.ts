@@ -19,8 +19,14 @@ export class CreateSkillDto {
 }
 
 export class SkillDto {
+  /** @example chargebacks */
   code: string;
+  /** @example Chargebacks */
   name: string;
+  /**
+   * When an admin retired it (null while in use): no new shift or ticket may require it.
+   * @example 2030-03-01T10:00:00.000Z
+   */
   retiredAt: Date | null;
 }
 

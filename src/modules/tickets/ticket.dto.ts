@@ -18,12 +18,13 @@ import {
   ValidatorConstraint,
   ValidatorConstraintInterface,
 } from 'class-validator';
+import { ApiInstant, ApiInteger } from '../../common/http/openapi-property';
 import { MoneyDto } from '../../common/money/money.dto';
 import { PageQueryDto } from '../../common/pagination/page.dto';
 import { IsInstant } from '../../common/validation/is-instant';
 import { IsOmittable } from '../../common/validation/omittable';
 import { RequiredSkillDto } from '../shifts/shift.dto';
-import { TICKET_CLAIM_STATUSES, TICKET_STATUSES, TicketStatus } from './ticket-rules';
+import { RELEASED_BY, TICKET_CLAIM_STATUSES, TICKET_STATUSES, TicketStatus } from './ticket-rules';
 
 export const PRIORITIES = ['low', 'normal', 'high', 'urgent'] as const;
 export type Priority = (typeof PRIORITIES)[number];
@@ -58,7 +59,11 @@ export class TranscriptMessageDto {
   @Length(1, MAX_MESSAGE_CHARS)
   text: string;
 
-  /** @example 2030-05-04T09:12:00Z */
+  /**
+   * When it was said, as the bot sent it.
+   * @example 2030-05-04T09:12:00Z
+   */
+  @ApiInstant()
   @IsInstant()
   at: string;
 }
@@ -109,7 +114,7 @@ export class CreateEscalationDto {
   @MaxLength(1000, { each: true })
   botAttempts?: string[];
 
-  /** @example [{"skill": "chargebacks", "minLevel": 2}] */
+  /** @example [{"skill": "chargebacks", "minLevel": 3}] */
   @IsArray()
   @ArrayMaxSize(5)
   @ValidateNested({ each: true })
@@ -132,6 +137,7 @@ export class CreateEscalationDto {
    * Seconds an agent has to claim it; default by priority (urgent 120, high 300, normal 900, low 3600).
    * @example 300
    */
+  @ApiInteger()
   @IsOmittable()
   @IsInt()
   @Min(30)
@@ -166,11 +172,13 @@ export class ListTicketsQueryDto extends PageQueryDto {
   priority?: Priority;
 
   /** Created at or after. */
+  @ApiInstant()
   @IsOptional()
   @IsInstant()
   from?: string;
 
   /** Created before. */
+  @ApiInstant()
   @IsOptional()
   @IsInstant()
   to?: string;
@@ -178,6 +186,8 @@ export class ListTicketsQueryDto extends PageQueryDto {
 
 export class QueueQueryDto {
   /** How many of the best tickets, 1–50 (default 20). */
+  // Explicit: the plugin would mark it required (no `?`: the default fills it in).
+  @ApiInteger({ required: false, minimum: 1, maximum: 50, default: 20 })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -217,58 +227,117 @@ export class ReopenTicketDto {
 }
 
 export class TicketSkillView {
+  /** @example chargebacks */
   skill: string;
-  /** Current minimum; lowered by one after an SLA breach. */
+  /**
+   * Current minimum; lowered by one after an SLA breach.
+   * @example 2
+   */
+  @ApiInteger()
   minLevel: number;
-  /** What the bot asked for. */
+  /**
+   * What the bot asked for.
+   * @example 3
+   */
+  @ApiInteger()
   requestedLevel: number;
 }
 
 export class TicketClaimView {
+  /** @example a7d3e9f1-2b4c-4d6e-8f0a-1c3e5b7d9f2a */
   claimId: string;
+  /** @example 3f2b8c1e-5d4a-4e7f-9b6c-2a1d0e9f8c7b */
   agentId: string;
+  /** @example "Ana P." */
   displayName: string;
+  /** @example resolved */
   @ApiProperty({ enum: TICKET_CLAIM_STATUSES })
   status: string;
+  /** @example 2030-05-04T09:18:02.000Z */
   claimedAt: Date;
+  /** @example 2030-05-04T09:25:40.000Z */
   releasedAt: Date | null;
+  /**
+   * Who or what gave it back: the agent, or the platform for the agent (no activity, the
+   * shift's end, a suspension…).
+   * @example agent
+   */
+  @ApiProperty({ enum: RELEASED_BY, nullable: true })
   releasedBy: string | null;
+  /** @example "Needs a German speaker" */
   releaseReason: string | null;
+  /** @example 2030-05-04T09:31:40.000Z */
   resolvedAt: Date | null;
+  /** @example "Refunded the duplicate charge and confirmed with the customer." */
   resolutionSummary: string | null;
+  /** What resolving it paid (null unless resolved). */
   pay: MoneyDto | null;
+  /**
+   * When the company reopened the ticket this claim resolved (the pay was clawed back).
+   * @example 2030-05-05T08:00:00.000Z
+   */
   reopenedAt: Date | null;
 }
 
 export class TicketSummaryDto {
+  /** @example e410f6b2-3c7d-4e8a-9b1f-6d2c5a8e7f30 */
   id: string;
+  /** @example 7c9e6679-7425-40de-944b-e07fc1f90ae7 */
   companyId: string;
+  /** @example conv-8842 */
   externalId: string;
+  /** @example "Charged twice for order 1182" */
   subject: string;
+  /** @example high */
   @ApiProperty({ enum: PRIORITIES })
   priority: Priority;
-  /** Priority after SLA bumps. */
+  /**
+   * Priority after SLA bumps.
+   * @example urgent
+   */
   @ApiProperty({ enum: PRIORITIES })
   effectivePriority: Priority;
+  /** @example en */
   language: string;
+  /** @example resolved */
   @ApiProperty({ enum: TICKET_STATUSES })
   status: string;
   requiredSkills: TicketSkillView[];
+  /**
+   * An agent must claim it by then; after it the SLA is breached (priority up, skills relaxed).
+   * @example 2030-05-04T09:17:31.000Z
+   */
   slaDeadline: Date;
+  /** @example 2030-05-04T09:17:31.000Z */
   slaBreachedAt: Date | null;
+  /**
+   * The agent holding it now (null when open).
+   * @example 3f2b8c1e-5d4a-4e7f-9b6c-2a1d0e9f8c7b
+   */
   claimedBy: string | null;
+  /** @example 2030-05-04T09:18:02.000Z */
   claimedAt: Date | null;
+  /** @example 2030-05-04T09:31:40.000Z */
   resolvedAt: Date | null;
+  /** @example 0 */
+  @ApiInteger()
   reopenCount: number;
+  /** @example 2030-05-04T09:12:31.000Z */
   createdAt: Date;
 }
 
 export class TicketDto extends TicketSummaryDto {
+  /** @example "The customer was charged twice; the refund needs a human decision." */
   summary: string;
   transcript: TranscriptMessageDto[];
+  /** @example ["Checked the order status", "Offered store credit"] */
   botAttempts: string[];
+  /** @example cust-1182 */
   customerRef: string | null;
+  /** @example {"orderId": "1182", "channel": "chat"} */
   metadata: Record<string, unknown>;
+  /** @example 300 */
+  @ApiInteger()
   claimSlaSeconds: number;
   /** Every claim, oldest first. */
   claims: TicketClaimView[];
@@ -276,28 +345,44 @@ export class TicketDto extends TicketSummaryDto {
 
 export class TicketPageDto {
   items: TicketSummaryDto[];
+  /**
+   * Pass as `cursor` for the next page; null on the last page.
+   * @example WyIyMDMwLTA1LTA0VDA5OjEyOjMxLjAwMFoiLCJlNDEwZjZiMi0zYzdkLTRlOGEtOWIxZi02ZDJjNWE4ZTdmMzAiXQ
+   */
   nextCursor: string | null;
 }
 
 export class QueueItemDto {
+  /** @example e410f6b2-3c7d-4e8a-9b1f-6d2c5a8e7f30 */
   id: string;
+  /** @example 7c9e6679-7425-40de-944b-e07fc1f90ae7 */
   companyId: string;
+  /** @example "Acme Support" */
   companyName: string;
+  /** @example "Charged twice for order 1182" */
   subject: string;
+  /** @example "The customer was charged twice; the refund needs a human decision." */
   summary: string;
+  /** @example urgent */
   @ApiProperty({ enum: PRIORITIES })
   effectivePriority: Priority;
+  /** @example en */
   language: string;
   requiredSkills: TicketSkillView[];
+  /** @example 2030-05-04T09:17:31.000Z */
   slaDeadline: Date;
+  /** @example 2030-05-04T09:12:31.000Z */
   createdAt: Date;
   /** What resolving it pays you, from your live shift. */
   pay: MoneyDto;
 }
 
 export class LiveShiftView {
+  /** @example 5b0e6c1f-8a2d-4c3b-9e7f-1a2b3c4d5e6f */
   shiftId: string;
+  /** @example 7c9e6679-7425-40de-944b-e07fc1f90ae7 */
   companyId: string;
+  /** @example 2030-05-04T11:00:00.000Z */
   endsAt: Date;
 }
 
@@ -306,11 +391,19 @@ export class QueueDto {
   items: QueueItemDto[];
   /** The shift you are checked in on now; null when none (then the queue is empty). */
   liveShift: LiveShiftView | null;
+  /**
+   * Tickets you hold now.
+   * @example 1
+   */
+  @ApiInteger()
   activeTickets: number;
+  /** @example 3 */
+  @ApiInteger()
   maxConcurrentTickets: number;
 }
 
 export class AgentTicketDto extends TicketDto {
+  /** @example a7d3e9f1-2b4c-4d6e-8f0a-1c3e5b7d9f2a */
   claimId: string;
   pay: MoneyDto;
 }
