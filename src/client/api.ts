@@ -1471,18 +1471,31 @@ export type webhooks = Record<string, never>;
 export interface components {
   schemas: {
     CompanySummaryDto: {
+      /** @example 7c9e6679-7425-40de-944b-e07fc1f90ae7 */
       id: string;
+      /** @example Acme Support */
       name: string;
     };
     MeDto: {
-      /** @enum {string} */
+      /**
+       * @example company_admin
+       * @enum {string}
+       */
       role: 'agent' | 'company_admin' | 'finance' | 'admin';
       company: components['schemas']['CompanySummaryDto'] | null;
+      /** @example 0f8fad5b-d9cb-469f-a165-70867728950e */
       id: string;
+      /** @example ana@acme.test */
       email: string;
-      /** @description Set for company admins: the company they act for. */
+      /**
+       * @description Set for company admins: the company they act for.
+       * @example 7c9e6679-7425-40de-944b-e07fc1f90ae7
+       */
       companyId: string | null;
-      /** Format: date-time */
+      /**
+       * Format: date-time
+       * @example 2030-04-28T13:55:02.000Z
+       */
       createdAt: string;
     };
     CreateApiKeyDto: {
@@ -1493,32 +1506,64 @@ export interface components {
       name: string;
     };
     CreatedApiKeyDto: {
-      /** @description The whole key. Shown this once; store it in your bot's secrets. */
+      /**
+       * @description The whole key. Shown this once; store it in your bot's secrets.
+       * @example hk_live_Y-PZ3KdEiVBZ3TMJZdV081UfDE_e-KfLtcRc0bFzi4s
+       */
       key: string;
+      /** @example ba73c8f2-4e1d-4b6a-9f3e-2d8c7a5b1e90 */
       id: string;
+      /** @example production bot */
       name: string;
-      /** @description The key's first characters, enough to recognise it. */
+      /**
+       * @description The key's first characters, enough to recognise it.
+       * @example hk_live_Y-PZ
+       */
       prefix: string;
-      /** Format: date-time */
+      /**
+       * Format: date-time
+       * @example 2030-04-28T14:02:11.000Z
+       */
       createdAt: string;
-      /** Format: date-time */
+      /**
+       * Format: date-time
+       * @description The last call made with it (null until the first).
+       * @example 2030-05-04T09:12:31.000Z
+       */
       lastUsedAt: string | null;
     };
     ApiKeyDto: {
+      /** @example ba73c8f2-4e1d-4b6a-9f3e-2d8c7a5b1e90 */
       id: string;
+      /** @example production bot */
       name: string;
-      /** @description The key's first characters, enough to recognise it. */
+      /**
+       * @description The key's first characters, enough to recognise it.
+       * @example hk_live_Y-PZ
+       */
       prefix: string;
-      /** Format: date-time */
+      /**
+       * Format: date-time
+       * @example 2030-04-28T14:02:11.000Z
+       */
       createdAt: string;
-      /** Format: date-time */
+      /**
+       * Format: date-time
+       * @description The last call made with it (null until the first).
+       * @example 2030-05-04T09:12:31.000Z
+       */
       lastUsedAt: string | null;
     };
     BotIdentityDto: {
+      /** @example 7c9e6679-7425-40de-944b-e07fc1f90ae7 */
       companyId: string;
+      /** @example Acme Support */
       companyName: string;
+      /** @example ba73c8f2-4e1d-4b6a-9f3e-2d8c7a5b1e90 */
       apiKeyId: string;
+      /** @example production bot */
       apiKeyName: string;
+      /** @example hk_live_Y-PZ */
       apiKeyPrefix: string;
     };
     RegisterDto: {
@@ -1545,23 +1590,44 @@ export interface components {
       companyName?: string;
     };
     UserDto: {
-      /** @enum {string} */
+      /**
+       * @example company_admin
+       * @enum {string}
+       */
       role: 'agent' | 'company_admin' | 'finance' | 'admin';
+      /** @example 0f8fad5b-d9cb-469f-a165-70867728950e */
       id: string;
+      /** @example ana@acme.test */
       email: string;
-      /** @description Set for company admins: the company they act for. */
+      /**
+       * @description Set for company admins: the company they act for.
+       * @example 7c9e6679-7425-40de-944b-e07fc1f90ae7
+       */
       companyId: string | null;
-      /** Format: date-time */
+      /**
+       * Format: date-time
+       * @example 2030-04-28T13:55:02.000Z
+       */
       createdAt: string;
     };
     RegisteredDto: {
-      user: components['schemas']['UserDto'];
-      /** @description JWT for `Authorization: Bearer …`; lives 15 minutes. */
-      accessToken: string;
-      /** @description Exchange at /v1/auth/refresh; each one works once. */
-      refreshToken: string;
-      /** @description Seconds until the access token expires. */
+      /**
+       * @description Seconds until the access token expires.
+       * @example 900
+       */
       expiresIn: number;
+      user: components['schemas']['UserDto'];
+      /**
+       * @description JWT for `Authorization: Bearer …`; lives 15 minutes.
+       * @example eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIwZjhmYWQ1Yi1kOWNiLTQ2OWYtYTE2NS03MDg2NzcyODk1MGUiLCJyb2xlIjoiY29tcGFueV9hZG1pbiJ9.Qm9vZ2llV29vZ2llQm9vZ2llV29vZ2llQm9vZ2ll
+       */
+      accessToken: string;
+      /**
+       * @description Exchange at /v1/auth/refresh; each one works once.
+       * @example 6d1f0b7e-2a4c-4e8b-9f3d-5c7a1e9b2d40.Jk2Vb9Qx4Lm7Rt1Wz8Yp3Ns6Hc0Fd5Ga2Ue8Io4Kq1
+       */
+      refreshToken: string;
+      /** @example Bearer */
       tokenType: string;
     };
     LoginDto: {
@@ -1571,21 +1637,41 @@ export interface components {
       password: string;
     };
     TokensDto: {
-      /** @description JWT for `Authorization: Bearer …`; lives 15 minutes. */
-      accessToken: string;
-      /** @description Exchange at /v1/auth/refresh; each one works once. */
-      refreshToken: string;
-      /** @description Seconds until the access token expires. */
+      /**
+       * @description Seconds until the access token expires.
+       * @example 900
+       */
       expiresIn: number;
+      /**
+       * @description JWT for `Authorization: Bearer …`; lives 15 minutes.
+       * @example eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIwZjhmYWQ1Yi1kOWNiLTQ2OWYtYTE2NS03MDg2NzcyODk1MGUiLCJyb2xlIjoiY29tcGFueV9hZG1pbiJ9.Qm9vZ2llV29vZ2llQm9vZ2llV29vZ2llQm9vZ2ll
+       */
+      accessToken: string;
+      /**
+       * @description Exchange at /v1/auth/refresh; each one works once.
+       * @example 6d1f0b7e-2a4c-4e8b-9f3d-5c7a1e9b2d40.Jk2Vb9Qx4Lm7Rt1Wz8Yp3Ns6Hc0Fd5Ga2Ue8Io4Kq1
+       */
+      refreshToken: string;
+      /** @example Bearer */
       tokenType: string;
     };
     RefreshDto: {
+      /**
+       * @description The refresh token from sign-in or the last refresh.
+       * @example 6d1f0b7e-2a4c-4e8b-9f3d-5c7a1e9b2d40.Jk2Vb9Qx4Lm7Rt1Wz8Yp3Ns6Hc0Fd5Ga2Ue8Io4Kq1
+       */
       refreshToken: string;
     };
     SkillDto: {
+      /** @example chargebacks */
       code: string;
+      /** @example Chargebacks */
       name: string;
-      /** Format: date-time */
+      /**
+       * Format: date-time
+       * @description When an admin retired it (null while in use): no new shift or ticket may require it.
+       * @example 2030-03-01T10:00:00.000Z
+       */
       retiredAt: string | null;
     };
     CreateSkillDto: {
@@ -1598,16 +1684,37 @@ export interface components {
       name: string;
     };
     AgentProfileDto: {
-      agentId: string;
-      displayName: string;
-      timeZone: string;
-      languages: string[];
+      /** @example 3 */
       maxConcurrentTickets: number;
-      /** Format: date-time */
+      /** @example 3f2b8c1e-5d4a-4e7f-9b6c-2a1d0e9f8c7b */
+      agentId: string;
+      /** @example Ana P. */
+      displayName: string;
+      /** @example Europe/Lisbon */
+      timeZone: string;
+      /**
+       * @example [
+       *       "en",
+       *       "de",
+       *       "pt"
+       *     ]
+       */
+      languages: string[];
+      /**
+       * Format: date-time
+       * @description Set while an admin has suspended the agent (null otherwise): no seats, no tickets.
+       * @example 2030-05-20T16:00:00.000Z
+       */
       suspendedAt: string | null;
+      /** @example Repeated no-shows this month */
       suspendedReason: string | null;
     };
     UpdateAgentProfileDto: {
+      /**
+       * @description Tickets the agent handles at once, 1–10 (default 3).
+       * @example 3
+       */
+      maxConcurrentTickets?: number;
       /** @example Ana P. */
       displayName: string;
       /**
@@ -1619,39 +1726,45 @@ export interface components {
        * @description ISO 639-1 codes the agent works in, e.g. ["en", "pt"].
        * @example [
        *       "en",
+       *       "de",
        *       "pt"
        *     ]
        */
       languages: string[];
-      /**
-       * @description Tickets the agent handles at once, 1–10 (default 3).
-       * @example 3
-       */
-      maxConcurrentTickets?: number;
     };
     PatchAgentProfileDto: {
-      displayName?: string;
-      /** @description IANA time zone, e.g. Europe/Lisbon. */
-      timeZone?: string;
-      /** @description ISO 639-1 codes the agent works in; replaces the whole list. */
-      languages?: string[];
       /**
        * @description Tickets the agent handles at once, 1–10.
        * @example 4
        */
       maxConcurrentTickets?: number;
+      /** @example Ana Pereira */
+      displayName?: string;
+      /**
+       * @description IANA time zone, e.g. Europe/Lisbon.
+       * @example Europe/Berlin
+       */
+      timeZone?: string;
+      /**
+       * @description ISO 639-1 codes the agent works in; replaces the whole list.
+       * @example [
+       *       "en",
+       *       "de"
+       *     ]
+       */
+      languages?: string[];
     };
     AgentSkillDto: {
-      /**
-       * @description A skill code from /v1/skills.
-       * @example chargebacks
-       */
-      skill: string;
       /**
        * @description 1 (basic) to 5 (expert).
        * @example 4
        */
       level: number;
+      /**
+       * @description A skill code from /v1/skills.
+       * @example chargebacks
+       */
+      skill: string;
     };
     AgentSkillsDto: {
       skills: components['schemas']['AgentSkillDto'][];
@@ -1661,9 +1774,14 @@ export interface components {
       skills: components['schemas']['AgentSkillDto'][];
     };
     AgentCertificationDto: {
+      /** @example 7c9e6679-7425-40de-944b-e07fc1f90ae7 */
       companyId: string;
+      /** @example Acme Support */
       companyName: string;
-      /** Format: date-time */
+      /**
+       * Format: date-time
+       * @example 2030-04-29T10:00:00.000Z
+       */
       certifiedAt: string;
     };
     SuspendAgentDto: {
@@ -1674,14 +1792,21 @@ export interface components {
       reason: string;
     };
     CertifiedAgentDto: {
+      /** @example 3f2b8c1e-5d4a-4e7f-9b6c-2a1d0e9f8c7b */
       agentId: string;
+      /** @example Ana P. */
       displayName: string;
-      /** Format: date-time */
+      /**
+       * Format: date-time
+       * @example 2030-04-29T10:00:00.000Z
+       */
       certifiedAt: string;
     };
     RequiredSkillView: {
-      skill: string;
+      /** @example 3 */
       minLevel: number;
+      /** @example chargebacks */
+      skill: string;
     };
     MoneyDto: {
       /**
@@ -1696,30 +1821,53 @@ export interface components {
       currency: string;
     };
     OpenShiftDto: {
+      /** @example 3 */
+      seatsLeft: number;
+      /** @example 10 */
+      checkInGraceMinutes: number;
+      /** @example 5b0e6c1f-8a2d-4c3b-9e7f-1a2b3c4d5e6f */
       id: string;
+      /** @example 7c9e6679-7425-40de-944b-e07fc1f90ae7 */
       companyId: string;
+      /** @example Acme Support */
       companyName: string;
+      /** @example Weekend refunds cover */
       title: string | null;
-      /** Format: date-time */
+      /**
+       * Format: date-time
+       * @example 2030-05-04T07:00:00.000Z
+       */
       startsAt: string;
-      /** Format: date-time */
+      /**
+       * Format: date-time
+       * @example 2030-05-04T11:00:00.000Z
+       */
       endsAt: string;
       /**
        * Format: date-time
        * @description Seats can be claimed until then: the start, or for a longer shift, the end minus
        *     SEAT_CLAIM_CLOSES_MINUTES_BEFORE_END (a started shift can be joined until then; the seat's
        *     check-in deadline and weekly hours then count from the claim).
+       * @example 2030-05-04T10:30:00.000Z
        */
       claimsCloseAt: string;
-      seatsLeft: number;
       requiredSkills: components['schemas']['RequiredSkillView'][];
+      /**
+       * @example [
+       *       "en",
+       *       "de"
+       *     ]
+       */
       languages: string[];
       ratePerTicket: components['schemas']['MoneyDto'];
+      /** @example false */
       requiresCertification: boolean;
-      checkInGraceMinutes: number;
     };
     OpenShiftsHintDto: {
-      /** @enum {string} */
+      /**
+       * @example MISSING_LANGUAGE
+       * @enum {string}
+       */
       code:
         | 'SUSPENDED'
         | 'NO_LANGUAGES'
@@ -1731,16 +1879,24 @@ export interface components {
         | 'NOT_CERTIFIED'
         | 'ALREADY_HELD'
         | 'ELIGIBLE_FULL';
-      /** @description The hint in words, for people (branch on `code`, not on this). */
-      message: string;
       /**
        * @description How many shifts the hint is about (NOT_ELIGIBLE, MISSING_LANGUAGE, MISSING_SKILL,
        *     NOT_CERTIFIED, ALREADY_HELD, ELIGIBLE_FULL); null for the others.
+       * @example 2
        */
       count: number | null;
+      /**
+       * @description The hint in words, for people (branch on `code`, not on this).
+       * @example 2 open shifts need a language your profile does not list
+       */
+      message: string;
     };
     OpenShiftPageDto: {
       items: components['schemas']['OpenShiftDto'][];
+      /**
+       * @description Pass as `cursor` for the next page; null on the last page.
+       * @example WyIyMDMwLTA1LTA0VDA3OjAwOjAwLjAwMFoiLCI1YjBlNmMxZi04YTJkLTRjM2ItOWU3Zi0xYTJiM2M0ZDVlNmYiXQ
+       */
       nextCursor: string | null;
       /**
        * @description On an empty first page (no cursor), why it is empty, in this order: SUSPENDED (alone),
@@ -1750,81 +1906,144 @@ export interface components {
       hints: components['schemas']['OpenShiftsHintDto'][];
     };
     ShiftClaimDto: {
-      /** @enum {string} */
+      /**
+       * @example checked_in
+       * @enum {string}
+       */
       status: 'claimed' | 'checked_in' | 'completed' | 'cancelled' | 'no_show';
       /**
        * @description `waitlist` when the seat was given from the waitlist: check in before checkInDeadline.
+       * @example direct
        * @enum {string}
        */
       source: 'direct' | 'waitlist';
+      /** @example c1a2b3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d */
       id: string;
+      /** @example 5b0e6c1f-8a2d-4c3b-9e7f-1a2b3c4d5e6f */
       shiftId: string;
+      /** @example 7c9e6679-7425-40de-944b-e07fc1f90ae7 */
       companyId: string;
+      /** @example Acme Support */
       companyName: string;
+      /** @example Weekend refunds cover */
       shiftTitle: string | null;
-      /** Format: date-time */
+      /**
+       * Format: date-time
+       * @example 2030-05-04T07:00:00.000Z
+       */
       startsAt: string;
-      /** Format: date-time */
+      /**
+       * Format: date-time
+       * @example 2030-05-04T11:00:00.000Z
+       */
       endsAt: string;
-      /** Format: date-time */
+      /**
+       * Format: date-time
+       * @description Not checked in by then, the seat is a no-show: the start (or a later claim) plus the
+       *     shift's checkInGraceMinutes.
+       * @example 2030-05-04T07:10:00.000Z
+       */
       checkInDeadline: string;
-      /** Format: date-time */
+      /**
+       * Format: date-time
+       * @example 2030-04-29T08:30:00.000Z
+       */
       claimedAt: string;
-      /** Format: date-time */
+      /**
+       * Format: date-time
+       * @example 2030-05-04T06:58:12.000Z
+       */
       checkedInAt: string | null;
-      /** Format: date-time */
+      /**
+       * Format: date-time
+       * @example 2030-05-04T11:00:00.000Z
+       */
       checkedOutAt: string | null;
-      /** Format: date-time */
+      /**
+       * Format: date-time
+       * @example 2030-05-04T11:00:00.000Z
+       */
       completedAt: string | null;
-      /** Format: date-time */
+      /**
+       * Format: date-time
+       * @example 2030-05-03T18:00:00.000Z
+       */
       cancelledAt: string | null;
+      /** @example false */
       lateCancellation: boolean;
-      /** Format: date-time */
+      /**
+       * Format: date-time
+       * @example 2030-05-04T07:10:00.000Z
+       */
       noShowAt: string | null;
       ratePerTicket: components['schemas']['MoneyDto'];
     };
     WaitlistPositionDto: {
-      shiftId: string;
-      /** @description 1 = next in line. */
+      /**
+       * @description 1 = next in line.
+       * @example 2
+       */
       position: number;
-      /** Format: date-time */
+      /** @example 5b0e6c1f-8a2d-4c3b-9e7f-1a2b3c4d5e6f */
+      shiftId: string;
+      /**
+       * Format: date-time
+       * @example 2030-04-30T10:15:00.000Z
+       */
       joinedAt: string;
     };
     ShiftClaimPageDto: {
       items: components['schemas']['ShiftClaimDto'][];
+      /**
+       * @description Pass as `cursor` for the next page; null on the last page.
+       * @example WyIyMDMwLTA0LTI5VDA4OjMwOjAwLjAwMFoiLCJjMWEyYjNkNC1lNWY2LTRhN2ItOGM5ZC0wZTFmMmEzYjRjNWQiXQ
+       */
       nextCursor: string | null;
     };
     ReliabilityDto: {
+      /**
+       * @description The days counted, up to now.
+       * @example 30
+       */
       windowDays: number;
+      /** @example 11 */
       completed: number;
+      /** @example 1 */
       lateCancellations: number;
-      /** @description Cancellations made before the late window. */
+      /**
+       * @description Cancellations made before the late window.
+       * @example 2
+       */
       cancellations: number;
+      /** @example 0 */
       noShows: number;
-      /** @description completed / (completed + late cancellations + no-shows); null without history. */
+      /**
+       * @description completed / (completed + late cancellations + no-shows); null without history.
+       * @example 0.917
+       */
       score: number | null;
     };
     RequiredSkillDto: {
-      /**
-       * @description A skill code from /v1/skills.
-       * @example chargebacks
-       */
-      skill: string;
       /**
        * @description Minimum level, 1–5.
        * @example 3
        */
       minLevel: number;
+      /**
+       * @description A skill code from /v1/skills.
+       * @example chargebacks
+       */
+      skill: string;
     };
     CreateShiftDto: {
-      /** @example Weekend refunds cover */
-      title?: string;
       /**
+       * Format: date-time
        * @description ISO 8601 with an offset, in the future.
        * @example 2030-05-04T09:00:00+02:00
        */
       startsAt: string;
       /**
+       * Format: date-time
        * @description 15 minutes to 12 hours after startsAt.
        * @example 2030-05-04T13:00:00+02:00
        */
@@ -1834,6 +2053,14 @@ export interface components {
        * @example 5
        */
       seats: number;
+      /**
+       * @description Minutes after the start (or after a later claim) before an unchecked-in seat is a no-show,
+       *     2–120 (default 10).
+       * @example 10
+       */
+      checkInGraceMinutes?: number;
+      /** @example Weekend refunds cover */
+      title?: string;
       /**
        * @example [
        *       {
@@ -1864,93 +2091,191 @@ export interface components {
        * @example false
        */
       requiresCertification?: boolean;
-      /**
-       * @description Minutes after the start (or after a later claim) before an unchecked-in seat is a no-show,
-       *     2–120 (default 10).
-       * @example 10
-       */
-      checkInGraceMinutes?: number;
     };
     ShiftDto: {
-      /** @enum {string} */
-      status: 'scheduled' | 'completed' | 'cancelled';
-      id: string;
-      companyId: string;
-      title: string | null;
-      /** Format: date-time */
-      startsAt: string;
-      /** Format: date-time */
-      endsAt: string;
+      /** @example 5 */
       seats: number;
+      /** @example 2 */
       seatsTaken: number;
+      /** @example 3 */
       seatsLeft: number;
+      /** @example 10 */
+      checkInGraceMinutes: number;
+      /**
+       * @example scheduled
+       * @enum {string}
+       */
+      status: 'scheduled' | 'completed' | 'cancelled';
+      /** @example 5b0e6c1f-8a2d-4c3b-9e7f-1a2b3c4d5e6f */
+      id: string;
+      /** @example 7c9e6679-7425-40de-944b-e07fc1f90ae7 */
+      companyId: string;
+      /** @example Weekend refunds cover */
+      title: string | null;
+      /**
+       * Format: date-time
+       * @example 2030-05-04T07:00:00.000Z
+       */
+      startsAt: string;
+      /**
+       * Format: date-time
+       * @example 2030-05-04T11:00:00.000Z
+       */
+      endsAt: string;
       requiredSkills: components['schemas']['RequiredSkillView'][];
+      /**
+       * @example [
+       *       "en",
+       *       "de"
+       *     ]
+       */
       languages: string[];
       ratePerTicket: components['schemas']['MoneyDto'];
+      /** @example false */
       requiresCertification: boolean;
-      checkInGraceMinutes: number;
-      /** Format: date-time */
+      /**
+       * Format: date-time
+       * @example 2030-05-02T16:40:00.000Z
+       */
       cancelledAt: string | null;
+      /** @example Demand dropped after the sale ended */
       cancelReason: string | null;
-      /** Format: date-time */
+      /**
+       * Format: date-time
+       * @example 2030-05-04T11:00:00.000Z
+       */
       completedAt: string | null;
-      /** Format: date-time */
+      /**
+       * Format: date-time
+       * @example 2030-04-28T14:05:09.000Z
+       */
       createdAt: string;
     };
     ShiftPageDto: {
       items: components['schemas']['ShiftDto'][];
+      /**
+       * @description Pass as `cursor` for the next page; null on the last page.
+       * @example WyIyMDMwLTA1LTA0VDA3OjAwOjAwLjAwMFoiLCI1YjBlNmMxZi04YTJkLTRjM2ItOWU3Zi0xYTJiM2M0ZDVlNmYiXQ
+       */
       nextCursor: string | null;
     };
     SeatHolderDto: {
-      /** @enum {string} */
+      /**
+       * @example checked_in
+       * @enum {string}
+       */
       status: 'claimed' | 'checked_in' | 'completed' | 'cancelled' | 'no_show';
+      /**
+       * @description `waitlist` when the seat came from the waitlist.
+       * @example direct
+       * @enum {string}
+       */
+      source: 'direct' | 'waitlist';
+      /** @example c1a2b3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d */
       claimId: string;
+      /** @example 3f2b8c1e-5d4a-4e7f-9b6c-2a1d0e9f8c7b */
       agentId: string;
+      /** @example Ana P. */
       displayName: string;
-      /** @description `waitlist` when the seat came from the waitlist. */
-      source: string;
-      /** Format: date-time */
+      /**
+       * Format: date-time
+       * @example 2030-04-29T08:30:00.000Z
+       */
       claimedAt: string;
-      /** Format: date-time */
+      /**
+       * Format: date-time
+       * @example 2030-05-04T06:58:12.000Z
+       */
       checkedInAt: string | null;
-      /** Format: date-time */
+      /**
+       * Format: date-time
+       * @example 2030-05-04T11:00:00.000Z
+       */
       checkedOutAt: string | null;
-      /** Format: date-time */
+      /**
+       * Format: date-time
+       * @example 2030-05-03T18:00:00.000Z
+       */
       cancelledAt: string | null;
+      /**
+       * @description Cancelled inside the late window: it counts against the agent's reliability.
+       * @example false
+       */
       lateCancellation: boolean;
-      /** Format: date-time */
+      /**
+       * Format: date-time
+       * @example 2030-05-04T07:10:00.000Z
+       */
       noShowAt: string | null;
     };
     WaitlistedAgentDto: {
+      /** @example 9e4a7b21-6c3d-4f80-b5e2-3d1c0a9f8b64 */
       agentId: string;
+      /** @example Bruno M. */
       displayName: string;
-      /** Format: date-time */
+      /**
+       * Format: date-time
+       * @example 2030-04-30T10:15:00.000Z
+       */
       joinedAt: string;
     };
     ShiftDetailDto: {
-      /** @enum {string} */
-      status: 'scheduled' | 'completed' | 'cancelled';
-      id: string;
-      companyId: string;
-      title: string | null;
-      /** Format: date-time */
-      startsAt: string;
-      /** Format: date-time */
-      endsAt: string;
+      /** @example 5 */
       seats: number;
+      /** @example 2 */
       seatsTaken: number;
+      /** @example 3 */
       seatsLeft: number;
+      /** @example 10 */
+      checkInGraceMinutes: number;
+      /**
+       * @example scheduled
+       * @enum {string}
+       */
+      status: 'scheduled' | 'completed' | 'cancelled';
+      /** @example 5b0e6c1f-8a2d-4c3b-9e7f-1a2b3c4d5e6f */
+      id: string;
+      /** @example 7c9e6679-7425-40de-944b-e07fc1f90ae7 */
+      companyId: string;
+      /** @example Weekend refunds cover */
+      title: string | null;
+      /**
+       * Format: date-time
+       * @example 2030-05-04T07:00:00.000Z
+       */
+      startsAt: string;
+      /**
+       * Format: date-time
+       * @example 2030-05-04T11:00:00.000Z
+       */
+      endsAt: string;
       requiredSkills: components['schemas']['RequiredSkillView'][];
+      /**
+       * @example [
+       *       "en",
+       *       "de"
+       *     ]
+       */
       languages: string[];
       ratePerTicket: components['schemas']['MoneyDto'];
+      /** @example false */
       requiresCertification: boolean;
-      checkInGraceMinutes: number;
-      /** Format: date-time */
+      /**
+       * Format: date-time
+       * @example 2030-05-02T16:40:00.000Z
+       */
       cancelledAt: string | null;
+      /** @example Demand dropped after the sale ended */
       cancelReason: string | null;
-      /** Format: date-time */
+      /**
+       * Format: date-time
+       * @example 2030-05-04T11:00:00.000Z
+       */
       completedAt: string | null;
-      /** Format: date-time */
+      /**
+       * Format: date-time
+       * @example 2030-04-28T14:05:09.000Z
+       */
       createdAt: string;
       /** @description Every claim on the shift, current and past, oldest first. */
       claims: components['schemas']['SeatHolderDto'][];
@@ -1958,12 +2283,39 @@ export interface components {
       waitlist: components['schemas']['WaitlistedAgentDto'][];
     };
     UpdateShiftDto: {
-      title?: string;
+      /**
+       * Format: date-time
+       * @example 2030-05-04T08:00:00+02:00
+       */
       startsAt?: string;
+      /**
+       * Format: date-time
+       * @example 2030-05-04T14:00:00+02:00
+       */
       endsAt?: string;
       /** @example 8 */
       seats?: number;
+      /**
+       * @description 2–120; shifts stored with less before this rule keep it until changed.
+       * @example 15
+       */
+      checkInGraceMinutes?: number;
+      /** @example Weekend refunds and chargebacks */
+      title?: string;
+      /**
+       * @example [
+       *       {
+       *         "skill": "chargebacks",
+       *         "minLevel": 2
+       *       }
+       *     ]
+       */
       requiredSkills?: components['schemas']['RequiredSkillDto'][];
+      /**
+       * @example [
+       *       "en"
+       *     ]
+       */
       languages?: string[];
       /**
        * @example {
@@ -1972,9 +2324,8 @@ export interface components {
        *     }
        */
       ratePerTicket?: components['schemas']['MoneyDto'];
+      /** @example false */
       requiresCertification?: boolean;
-      /** @description 2–120; shifts stored with less before this rule keep it until changed. */
-      checkInGraceMinutes?: number;
     };
     CancelShiftDto: {
       /** @example Demand dropped after the sale ended */
@@ -1982,14 +2333,18 @@ export interface components {
     };
     TranscriptMessageDto: {
       /**
+       * Format: date-time
+       * @description When it was said, as the bot sent it.
+       * @example 2030-05-04T09:12:00Z
+       */
+      at: string;
+      /**
        * @example customer
        * @enum {string}
        */
       role: 'customer' | 'bot' | 'system';
       /** @example I was charged twice for order 1182 */
       text: string;
-      /** @example 2030-05-04T09:12:00Z */
-      at: string;
     };
     CreateEscalationDto: {
       /**
@@ -1997,6 +2352,11 @@ export interface components {
        * @enum {string}
        */
       priority: 'low' | 'normal' | 'high' | 'urgent';
+      /**
+       * @description Seconds an agent has to claim it; default by priority (urgent 120, high 300, normal 900, low 3600).
+       * @example 300
+       */
+      claimSlaSeconds?: number;
       /**
        * @description Your bot's id for this conversation; sending it again returns the same ticket.
        * @example conv-8842
@@ -2037,7 +2397,7 @@ export interface components {
        * @example [
        *       {
        *         "skill": "chargebacks",
-       *         "minLevel": 2
+       *         "minLevel": 3
        *       }
        *     ]
        */
@@ -2047,11 +2407,6 @@ export interface components {
        * @example en
        */
       language: string;
-      /**
-       * @description Seconds an agent has to claim it; default by priority (urgent 120, high 300, normal 900, low 3600).
-       * @example 300
-       */
-      claimSlaSeconds?: number;
       /**
        * @description Your reference for the customer, shown to the agent.
        * @example cust-1182
@@ -2069,101 +2424,221 @@ export interface components {
       };
     };
     TicketClaimView: {
-      /** @enum {string} */
+      /**
+       * @example resolved
+       * @enum {string}
+       */
       status: 'active' | 'released' | 'resolved';
+      /**
+       * @description Who or what gave it back: the agent, or the platform for the agent (no activity, the
+       *     shift's end, a suspension…).
+       * @example agent
+       * @enum {string|null}
+       */
+      releasedBy: 'agent' | 'handle_timeout' | 'shift_end' | 'suspension' | null;
+      /** @example a7d3e9f1-2b4c-4d6e-8f0a-1c3e5b7d9f2a */
       claimId: string;
+      /** @example 3f2b8c1e-5d4a-4e7f-9b6c-2a1d0e9f8c7b */
       agentId: string;
+      /** @example Ana P. */
       displayName: string;
-      /** Format: date-time */
+      /**
+       * Format: date-time
+       * @example 2030-05-04T09:18:02.000Z
+       */
       claimedAt: string;
-      /** Format: date-time */
+      /**
+       * Format: date-time
+       * @example 2030-05-04T09:25:40.000Z
+       */
       releasedAt: string | null;
-      releasedBy: string | null;
+      /** @example Needs a German speaker */
       releaseReason: string | null;
-      /** Format: date-time */
+      /**
+       * Format: date-time
+       * @example 2030-05-04T09:31:40.000Z
+       */
       resolvedAt: string | null;
+      /** @example Refunded the duplicate charge and confirmed with the customer. */
       resolutionSummary: string | null;
+      /** @description What resolving it paid (null unless resolved). */
       pay: components['schemas']['MoneyDto'] | null;
-      /** Format: date-time */
+      /**
+       * Format: date-time
+       * @description When the company reopened the ticket this claim resolved (the pay was clawed back).
+       * @example 2030-05-05T08:00:00.000Z
+       */
       reopenedAt: string | null;
     };
     TicketSkillView: {
-      skill: string;
-      /** @description Current minimum; lowered by one after an SLA breach. */
+      /**
+       * @description Current minimum; lowered by one after an SLA breach.
+       * @example 2
+       */
       minLevel: number;
-      /** @description What the bot asked for. */
+      /**
+       * @description What the bot asked for.
+       * @example 3
+       */
       requestedLevel: number;
+      /** @example chargebacks */
+      skill: string;
     };
     TicketDto: {
-      /** @enum {string} */
+      /**
+       * @example high
+       * @enum {string}
+       */
       priority: 'low' | 'normal' | 'high' | 'urgent';
       /**
        * @description Priority after SLA bumps.
+       * @example urgent
        * @enum {string}
        */
       effectivePriority: 'low' | 'normal' | 'high' | 'urgent';
-      /** @enum {string} */
+      /**
+       * @example resolved
+       * @enum {string}
+       */
       status: 'open' | 'claimed' | 'resolved';
+      /** @example 0 */
+      reopenCount: number;
+      /** @example 300 */
+      claimSlaSeconds: number;
+      /** @example The customer was charged twice; the refund needs a human decision. */
       summary: string;
       transcript: components['schemas']['TranscriptMessageDto'][];
+      /**
+       * @example [
+       *       "Checked the order status",
+       *       "Offered store credit"
+       *     ]
+       */
       botAttempts: string[];
+      /** @example cust-1182 */
       customerRef: string | null;
+      /**
+       * @example {
+       *       "orderId": "1182",
+       *       "channel": "chat"
+       *     }
+       */
       metadata: {
         [key: string]: unknown;
       };
-      claimSlaSeconds: number;
       /** @description Every claim, oldest first. */
       claims: components['schemas']['TicketClaimView'][];
+      /** @example e410f6b2-3c7d-4e8a-9b1f-6d2c5a8e7f30 */
       id: string;
+      /** @example 7c9e6679-7425-40de-944b-e07fc1f90ae7 */
       companyId: string;
+      /** @example conv-8842 */
       externalId: string;
+      /** @example Charged twice for order 1182 */
       subject: string;
+      /** @example en */
       language: string;
       requiredSkills: components['schemas']['TicketSkillView'][];
-      /** Format: date-time */
+      /**
+       * Format: date-time
+       * @description An agent must claim it by then; after it the SLA is breached (priority up, skills relaxed).
+       * @example 2030-05-04T09:17:31.000Z
+       */
       slaDeadline: string;
-      /** Format: date-time */
+      /**
+       * Format: date-time
+       * @example 2030-05-04T09:17:31.000Z
+       */
       slaBreachedAt: string | null;
+      /**
+       * @description The agent holding it now (null when open).
+       * @example 3f2b8c1e-5d4a-4e7f-9b6c-2a1d0e9f8c7b
+       */
       claimedBy: string | null;
-      /** Format: date-time */
+      /**
+       * Format: date-time
+       * @example 2030-05-04T09:18:02.000Z
+       */
       claimedAt: string | null;
-      /** Format: date-time */
+      /**
+       * Format: date-time
+       * @example 2030-05-04T09:31:40.000Z
+       */
       resolvedAt: string | null;
-      reopenCount: number;
-      /** Format: date-time */
+      /**
+       * Format: date-time
+       * @example 2030-05-04T09:12:31.000Z
+       */
       createdAt: string;
     };
     TicketSummaryDto: {
-      /** @enum {string} */
+      /**
+       * @example high
+       * @enum {string}
+       */
       priority: 'low' | 'normal' | 'high' | 'urgent';
       /**
        * @description Priority after SLA bumps.
+       * @example urgent
        * @enum {string}
        */
       effectivePriority: 'low' | 'normal' | 'high' | 'urgent';
-      /** @enum {string} */
+      /**
+       * @example resolved
+       * @enum {string}
+       */
       status: 'open' | 'claimed' | 'resolved';
+      /** @example 0 */
+      reopenCount: number;
+      /** @example e410f6b2-3c7d-4e8a-9b1f-6d2c5a8e7f30 */
       id: string;
+      /** @example 7c9e6679-7425-40de-944b-e07fc1f90ae7 */
       companyId: string;
+      /** @example conv-8842 */
       externalId: string;
+      /** @example Charged twice for order 1182 */
       subject: string;
+      /** @example en */
       language: string;
       requiredSkills: components['schemas']['TicketSkillView'][];
-      /** Format: date-time */
+      /**
+       * Format: date-time
+       * @description An agent must claim it by then; after it the SLA is breached (priority up, skills relaxed).
+       * @example 2030-05-04T09:17:31.000Z
+       */
       slaDeadline: string;
-      /** Format: date-time */
+      /**
+       * Format: date-time
+       * @example 2030-05-04T09:17:31.000Z
+       */
       slaBreachedAt: string | null;
+      /**
+       * @description The agent holding it now (null when open).
+       * @example 3f2b8c1e-5d4a-4e7f-9b6c-2a1d0e9f8c7b
+       */
       claimedBy: string | null;
-      /** Format: date-time */
+      /**
+       * Format: date-time
+       * @example 2030-05-04T09:18:02.000Z
+       */
       claimedAt: string | null;
-      /** Format: date-time */
+      /**
+       * Format: date-time
+       * @example 2030-05-04T09:31:40.000Z
+       */
       resolvedAt: string | null;
-      reopenCount: number;
-      /** Format: date-time */
+      /**
+       * Format: date-time
+       * @example 2030-05-04T09:12:31.000Z
+       */
       createdAt: string;
     };
     TicketPageDto: {
       items: components['schemas']['TicketSummaryDto'][];
+      /**
+       * @description Pass as `cursor` for the next page; null on the last page.
+       * @example WyIyMDMwLTA1LTA0VDA5OjEyOjMxLjAwMFoiLCJlNDEwZjZiMi0zYzdkLTRlOGEtOWIxZi02ZDJjNWE4ZTdmMzAiXQ
+       */
       nextCursor: string | null;
     };
     ReopenTicketDto: {
@@ -2171,74 +2646,148 @@ export interface components {
       reason: string;
     };
     QueueItemDto: {
-      /** @enum {string} */
+      /**
+       * @example urgent
+       * @enum {string}
+       */
       effectivePriority: 'low' | 'normal' | 'high' | 'urgent';
+      /** @example e410f6b2-3c7d-4e8a-9b1f-6d2c5a8e7f30 */
       id: string;
+      /** @example 7c9e6679-7425-40de-944b-e07fc1f90ae7 */
       companyId: string;
+      /** @example Acme Support */
       companyName: string;
+      /** @example Charged twice for order 1182 */
       subject: string;
+      /** @example The customer was charged twice; the refund needs a human decision. */
       summary: string;
+      /** @example en */
       language: string;
       requiredSkills: components['schemas']['TicketSkillView'][];
-      /** Format: date-time */
+      /**
+       * Format: date-time
+       * @example 2030-05-04T09:17:31.000Z
+       */
       slaDeadline: string;
-      /** Format: date-time */
+      /**
+       * Format: date-time
+       * @example 2030-05-04T09:12:31.000Z
+       */
       createdAt: string;
       /** @description What resolving it pays you, from your live shift. */
       pay: components['schemas']['MoneyDto'];
     };
     LiveShiftView: {
+      /** @example 5b0e6c1f-8a2d-4c3b-9e7f-1a2b3c4d5e6f */
       shiftId: string;
+      /** @example 7c9e6679-7425-40de-944b-e07fc1f90ae7 */
       companyId: string;
-      /** Format: date-time */
+      /**
+       * Format: date-time
+       * @example 2030-05-04T11:00:00.000Z
+       */
       endsAt: string;
     };
     QueueDto: {
+      /**
+       * @description Tickets you hold now.
+       * @example 1
+       */
+      activeTickets: number;
+      /** @example 3 */
+      maxConcurrentTickets: number;
       /** @description Best first: priority (raised by SLA breaches), then claim deadline, then age. */
       items: components['schemas']['QueueItemDto'][];
       /** @description The shift you are checked in on now; null when none (then the queue is empty). */
       liveShift: components['schemas']['LiveShiftView'] | null;
-      activeTickets: number;
-      maxConcurrentTickets: number;
     };
     AgentTicketDto: {
-      /** @enum {string} */
+      /**
+       * @example high
+       * @enum {string}
+       */
       priority: 'low' | 'normal' | 'high' | 'urgent';
       /**
        * @description Priority after SLA bumps.
+       * @example urgent
        * @enum {string}
        */
       effectivePriority: 'low' | 'normal' | 'high' | 'urgent';
-      /** @enum {string} */
+      /**
+       * @example resolved
+       * @enum {string}
+       */
       status: 'open' | 'claimed' | 'resolved';
+      /** @example 0 */
+      reopenCount: number;
+      /** @example 300 */
+      claimSlaSeconds: number;
+      /** @example The customer was charged twice; the refund needs a human decision. */
       summary: string;
       transcript: components['schemas']['TranscriptMessageDto'][];
+      /**
+       * @example [
+       *       "Checked the order status",
+       *       "Offered store credit"
+       *     ]
+       */
       botAttempts: string[];
+      /** @example cust-1182 */
       customerRef: string | null;
+      /**
+       * @example {
+       *       "orderId": "1182",
+       *       "channel": "chat"
+       *     }
+       */
       metadata: {
         [key: string]: unknown;
       };
-      claimSlaSeconds: number;
       /** @description Every claim, oldest first. */
       claims: components['schemas']['TicketClaimView'][];
+      /** @example e410f6b2-3c7d-4e8a-9b1f-6d2c5a8e7f30 */
       id: string;
+      /** @example 7c9e6679-7425-40de-944b-e07fc1f90ae7 */
       companyId: string;
+      /** @example conv-8842 */
       externalId: string;
+      /** @example Charged twice for order 1182 */
       subject: string;
+      /** @example en */
       language: string;
       requiredSkills: components['schemas']['TicketSkillView'][];
-      /** Format: date-time */
+      /**
+       * Format: date-time
+       * @description An agent must claim it by then; after it the SLA is breached (priority up, skills relaxed).
+       * @example 2030-05-04T09:17:31.000Z
+       */
       slaDeadline: string;
-      /** Format: date-time */
+      /**
+       * Format: date-time
+       * @example 2030-05-04T09:17:31.000Z
+       */
       slaBreachedAt: string | null;
+      /**
+       * @description The agent holding it now (null when open).
+       * @example 3f2b8c1e-5d4a-4e7f-9b6c-2a1d0e9f8c7b
+       */
       claimedBy: string | null;
-      /** Format: date-time */
+      /**
+       * Format: date-time
+       * @example 2030-05-04T09:18:02.000Z
+       */
       claimedAt: string | null;
-      /** Format: date-time */
+      /**
+       * Format: date-time
+       * @example 2030-05-04T09:31:40.000Z
+       */
       resolvedAt: string | null;
-      reopenCount: number;
-      /** Format: date-time */
+      /**
+       * Format: date-time
+       * @example 2030-05-04T09:12:31.000Z
+       */
       createdAt: string;
+      /** @example a7d3e9f1-2b4c-4d6e-8f0a-1c3e5b7d9f2a */
       claimId: string;
       pay: components['schemas']['MoneyDto'];
     };
@@ -2270,32 +2819,48 @@ export interface components {
       /**
        * @description The signing secret when this call created the webhook, shown only here. null when the
        *     webhook already existed: its secret is unchanged (POST …/webhook/rotate-secret for a new one).
-       * @example whsec_…
+       * @example whsec_q3Vt9Lx2Rb7Nw4Kc8Ym1Hs6Dp0Fg5Ja2Ze9Ui4Oo7Xq
        */
       secret: string | null;
+      /** @example https://hooks.acme.test/handoff */
       url: string;
-      /** Format: date-time */
+      /**
+       * Format: date-time
+       * @example 2030-04-28T14:10:00.000Z
+       */
       createdAt: string;
       /**
        * Format: date-time
        * @description The last change of the URL or of the secret.
+       * @example 2030-05-02T09:30:00.000Z
        */
       updatedAt: string;
     };
     WebhookWithSecretDto: {
-      /** @description The new signing secret, shown only in this response; the old one no longer signs. */
+      /**
+       * @description The new signing secret, shown only in this response; the old one no longer signs.
+       * @example whsec_q3Vt9Lx2Rb7Nw4Kc8Ym1Hs6Dp0Fg5Ja2Ze9Ui4Oo7Xq
+       */
       secret: string;
+      /** @example https://hooks.acme.test/handoff */
       url: string;
-      /** Format: date-time */
+      /**
+       * Format: date-time
+       * @example 2030-04-28T14:10:00.000Z
+       */
       createdAt: string;
       /**
        * Format: date-time
        * @description The last change of the URL or of the secret.
+       * @example 2030-05-02T09:30:00.000Z
        */
       updatedAt: string;
     };
     WebhookDeliveryDto: {
-      /** @enum {string} */
+      /**
+       * @example ticket.resolved
+       * @enum {string}
+       */
       eventType:
         | 'ticket.claimed'
         | 'ticket.released'
@@ -2303,10 +2868,21 @@ export interface components {
         | 'ticket.reopened'
         | 'ticket.sla_breached'
         | 'ping';
-      /** @enum {string} */
+      /**
+       * @example pending
+       * @enum {string}
+       */
       status: 'pending' | 'delivered' | 'failed';
+      /** @example 2 */
+      attempts: number;
+      /**
+       * @description The receiver's HTTP status at the last attempt; null when no answer came.
+       * @example 503
+       */
+      lastStatusCode: number | null;
       /**
        * @description What went wrong at the last attempt, for programs; null when it succeeded.
+       * @example http_status
        * @enum {string|null}
        */
       lastErrorKind:
@@ -2323,55 +2899,113 @@ export interface components {
         | 'secret_unreadable'
         | 'network'
         | null;
+      /** @example 4a5b6c7d-8e9f-4a0b-9c1d-2e3f4a5b6c7d */
       id: string;
+      /**
+       * @description The event's id, the same on every attempt and redelivery (the payload's `id`).
+       * @example 6f1e2d3c-4b5a-4968-b7a6-5f4e3d2c1b0a
+       */
       eventId: string;
-      attempts: number;
-      /** @description The receiver's HTTP status at the last attempt; null when no answer came. */
-      lastStatusCode: number | null;
-      /** @description What went wrong at the last attempt, for people ("connection refused by host:443"). */
+      /**
+       * @description What went wrong at the last attempt, for people ("connection refused by host:443").
+       * @example receiver answered 503
+       */
       lastError: string | null;
-      /** Format: date-time */
+      /**
+       * Format: date-time
+       * @example 2030-05-04T09:32:10.000Z
+       */
       lastAttemptAt: string | null;
       /**
        * Format: date-time
        * @description When the next attempt is due, while the delivery is pending (right away for one not tried
        *     yet); null once delivered or failed. A time in the past means the workers are behind.
+       * @example 2030-05-04T09:34:10.000Z
        */
       nextAttemptAt: string | null;
-      /** Format: date-time */
+      /**
+       * Format: date-time
+       * @example 2030-05-04T09:34:11.000Z
+       */
       deliveredAt: string | null;
-      /** Format: date-time */
+      /**
+       * Format: date-time
+       * @example 2030-05-04T09:31:41.000Z
+       */
       createdAt: string;
-      /** @description Exactly what was (or will be) POSTed. */
+      /**
+       * @description Exactly what was (or will be) POSTed.
+       * @example {
+       *       "id": "6f1e2d3c-4b5a-4968-b7a6-5f4e3d2c1b0a",
+       *       "type": "ticket.resolved",
+       *       "createdAt": "2030-05-04T09:31:40.000Z",
+       *       "data": {
+       *         "ticketId": "e410f6b2-3c7d-4e8a-9b1f-6d2c5a8e7f30",
+       *         "companyId": "7c9e6679-7425-40de-944b-e07fc1f90ae7",
+       *         "externalId": "conv-8842",
+       *         "agentId": "3f2b8c1e-5d4a-4e7f-9b6c-2a1d0e9f8c7b",
+       *         "claimId": "a7d3e9f1-2b4c-4d6e-8f0a-1c3e5b7d9f2a",
+       *         "data": {
+       *           "resolutionSummary": "Refunded the duplicate charge and confirmed with the customer.",
+       *           "pay": {
+       *             "amountMinor": 250,
+       *             "currency": "EUR"
+       *           }
+       *         }
+       *       }
+       *     }
+       */
       payload: {
         [key: string]: unknown;
       };
     };
     WebhookDto: {
+      /** @example https://hooks.acme.test/handoff */
       url: string;
-      /** Format: date-time */
+      /**
+       * Format: date-time
+       * @example 2030-04-28T14:10:00.000Z
+       */
       createdAt: string;
       /**
        * Format: date-time
        * @description The last change of the URL or of the secret.
+       * @example 2030-05-02T09:30:00.000Z
        */
       updatedAt: string;
     };
     WebhookDeliveryPageDto: {
       items: components['schemas']['WebhookDeliveryDto'][];
+      /**
+       * @description Pass as `cursor` for the next page; null on the last page.
+       * @example WyIyMDMwLTA1LTA0VDA5OjMxOjQxLjAwMFoiLCI0YTViNmM3ZC04ZTlmLTRhMGItOWMxZC0yZTNmNGE1YjZjN2QiXQ
+       */
       nextCursor: string | null;
     };
     AgentBalanceDto: {
-      currency: string;
-      /** @description Earned, still inside the reopen window. */
+      /**
+       * @description Earned, still inside the reopen window.
+       * @example 750
+       */
       pending: number;
-      /** @description Can be paid out; negative after a clawback or adjustment larger than it. */
+      /**
+       * @description Can be paid out; negative after a clawback or adjustment larger than it.
+       * @example 14300
+       */
       available: number;
-      /** @description Paid out so far (net of reversed transfers). */
+      /**
+       * @description Paid out so far (net of reversed transfers).
+       * @example 52000
+       */
       paid: number;
+      /** @example EUR */
+      currency: string;
     };
     EarningsLineDto: {
-      /** @enum {string} */
+      /**
+       * @example earning
+       * @enum {string}
+       */
       kind:
         | 'earning'
         | 'earning_reversal'
@@ -2379,107 +3013,201 @@ export interface components {
         | 'adjustment'
         | 'payout'
         | 'payout_reversal';
-      /** @enum {string} */
+      /**
+       * @example pending
+       * @enum {string}
+       */
       bucket: 'pending' | 'available';
-      entryId: string;
-      /** @description Positive: owed to you grows; negative: it shrinks. */
+      /**
+       * @description Positive: owed to you grows; negative: it shrinks.
+       * @example 250
+       */
       amountMinor: number;
+      /** @example 8d7c6b5a-4e3f-4a2b-9c1d-0e9f8a7b6c5d */
+      entryId: string;
+      /** @example EUR */
       currency: string;
+      /** @example e410f6b2-3c7d-4e8a-9b1f-6d2c5a8e7f30 */
       ticketId: string | null;
+      /** @example a7d3e9f1-2b4c-4d6e-8f0a-1c3e5b7d9f2a */
       claimId: string | null;
+      /** @example f0e1d2c3-b4a5-4968-8776-a5b4c3d2e1f0 */
       payoutLineId: string | null;
+      /**
+       * @description Why, in words, where the line says it (an adjustment's reason, a Stripe transfer).
+       * @example Bonus for the weekend cover
+       */
       memo: string | null;
-      /** Format: date-time */
+      /**
+       * Format: date-time
+       * @example 2030-05-04T09:31:40.120Z
+       */
       createdAt: string;
       /**
        * Format: date-time
        * @description For an earning still pending: when it becomes available (the end of the ticket's reopen
        *     window; the release line follows then). Null on every other line.
+       * @example 2030-05-07T09:31:40.000Z
        */
       availableAt: string | null;
     };
     EarningsDto: {
       balances: components['schemas']['AgentBalanceDto'][];
       lines: components['schemas']['EarningsLineDto'][];
+      /**
+       * @description Pass as `cursor` for the next page; null on the last page.
+       * @example WyIyMDMwLTA1LTA0VDA5OjMxOjQwLjEyMFoiLCI4ZDdjNmI1YS00ZTNmLTRhMmItOWMxZC0wZTlmOGE3YjZjNWQiXQ
+       */
       nextCursor: string | null;
     };
     StatementTotalDto: {
-      currency: string;
+      /** @example 42 */
       tickets: number;
+      /** @example 10500 */
       rateMinor: number;
+      /** @example 1596 */
       feeMinor: number;
+      /** @example 12096 */
       totalMinor: number;
+      /** @example EUR */
+      currency: string;
     };
     StatementLineDto: {
       /**
+       * @description The agent's pay for the ticket (the shift's rate).
+       * @example 250
+       */
+      rateMinor: number;
+      /**
+       * @description The platform's fee on it.
+       * @example 38
+       */
+      feeMinor: number;
+      /**
+       * @description rateMinor + feeMinor.
+       * @example 288
+       */
+      totalMinor: number;
+      /**
        * @description `reversed` lines (reopened tickets) are not owed and not in the totals.
+       * @example pending
        * @enum {string}
        */
       status: 'pending' | 'available' | 'reversed';
+      /** @example e410f6b2-3c7d-4e8a-9b1f-6d2c5a8e7f30 */
       ticketId: string;
+      /** @example conv-8842 */
       externalId: string;
+      /** @example a7d3e9f1-2b4c-4d6e-8f0a-1c3e5b7d9f2a */
       claimId: string;
+      /** @example 3f2b8c1e-5d4a-4e7f-9b6c-2a1d0e9f8c7b */
       agentId: string;
       /**
        * @description The display name of the agent who resolved the ticket (null if the agent no longer exists).
        *     Companies see the name their agent works under, never the agent's email or payout details.
+       * @example Ana P.
        */
       agentDisplayName: string | null;
-      /** Format: date-time */
+      /**
+       * Format: date-time
+       * @example 2030-05-04T09:31:40.000Z
+       */
       resolvedAt: string;
+      /** @example EUR */
       currency: string;
-      rateMinor: number;
-      feeMinor: number;
-      totalMinor: number;
     };
     StatementDto: {
+      /**
+       * Format: date-time
+       * @description The period asked for, as given.
+       * @example 2030-05-01T00:00:00Z
+       */
       from: string;
+      /**
+       * Format: date-time
+       * @example 2030-06-01T00:00:00Z
+       */
       to: string;
       totals: components['schemas']['StatementTotalDto'][];
       lines: components['schemas']['StatementLineDto'][];
     };
-    TrialBalanceRowDto: {
-      account: string;
-      currency: string;
+    CurrencyBalanceDto: {
+      /** @example 0 */
       balanceMinor: number;
+      /** @example EUR */
+      currency: string;
+    };
+    TrialBalanceRowDto: {
+      /**
+       * @description Debits positive, credits negative: what the platform owes agents is negative.
+       * @example -14300
+       */
+      balanceMinor: number;
+      /**
+       * @description The ledger account: agent_pending, agent_available, company_receivable, platform_fees…
+       * @example agent_available
+       */
+      account: string;
+      /** @example EUR */
+      currency: string;
     };
     TrialBalanceDto: {
-      totals: {
-        currency: string;
-        balanceMinor: number;
-      }[];
+      /** @description Sum of every line per currency: always zero. */
+      totals: components['schemas']['CurrencyBalanceDto'][];
       accounts: components['schemas']['TrialBalanceRowDto'][];
     };
     UnreversedReopenedClaimDto: {
       /**
        * @description The earning's state: `pending` or `available` (money the agent should not have).
+       * @example available
        * @enum {string}
        */
       earningStatus: 'pending' | 'available';
-      claimId: string;
-      ticketId: string;
-      agentId: string;
-      companyId: string;
+      /** @example 250 */
       amountMinor: number;
+      /** @example a7d3e9f1-2b4c-4d6e-8f0a-1c3e5b7d9f2a */
+      claimId: string;
+      /** @example e410f6b2-3c7d-4e8a-9b1f-6d2c5a8e7f30 */
+      ticketId: string;
+      /** @example 3f2b8c1e-5d4a-4e7f-9b6c-2a1d0e9f8c7b */
+      agentId: string;
+      /** @example 7c9e6679-7425-40de-944b-e07fc1f90ae7 */
+      companyId: string;
+      /** @example EUR */
       currency: string;
-      /** Format: date-time */
+      /**
+       * Format: date-time
+       * @example 2030-05-05T08:00:00.000Z
+       */
       reopenedAt: string;
     };
     LedgerIntegrityDto: {
-      /** @description True when every check below is empty. */
+      /**
+       * @description True when every check below is empty.
+       * @example true
+       */
       ok: boolean;
-      /** Format: date-time */
+      /**
+       * Format: date-time
+       * @example 2030-06-01T07:00:00.000Z
+       */
       checkedAt: string;
       /** @description Reopened claims whose earning was booked and never reversed (should be empty). */
       reopenedClaimsNotReversed: components['schemas']['UnreversedReopenedClaimDto'][];
-      /** @description More findings than listed (500 at most). */
+      /**
+       * @description More findings than listed (500 at most).
+       * @example false
+       */
       truncated: boolean;
-      unbalancedCurrencies: {
-        currency: string;
-        balanceMinor: number;
-      }[];
+      /** @description Currencies whose lines do not sum to zero (should be empty). */
+      unbalancedCurrencies: components['schemas']['CurrencyBalanceDto'][];
     };
     CreateAdjustmentDto: {
+      /**
+       * @description Signed minor units: positive credits the agent, negative debits (may leave it negative).
+       * @example 1500
+       */
+      amountMinor: number;
       /**
        * @description Your business reference for this correction (e.g. `adj-2026-11-25-001`), unique across all
        *     finance users forever: sending it again with the same body answers the adjustment already
@@ -2502,33 +3230,74 @@ export interface components {
     };
     AdjustmentDto: {
       /**
+       * @description Signed: positive credits the agent, negative debits.
+       * @example 15000
+       */
+      amountMinor: number;
+      /**
        * @description `posted` moved the money (entryId); `pending` waits for a second finance user until
        *     expiresAt; `rejected`, `cancelled` (by its creator) and `expired` moved nothing.
+       * @example posted
        * @enum {string}
        */
       status: 'pending' | 'posted' | 'rejected' | 'cancelled' | 'expired';
+      /** @example 2c4e6a8b-0d1f-4e3a-b5c7-d9e1f3a5b7c9 */
       id: string;
+      /** @example adj-2030-05-04-002 */
       reference: string;
+      /** @example 3f2b8c1e-5d4a-4e7f-9b6c-2a1d0e9f8c7b */
       agentId: string;
-      /** @description The agent's display name and email now (null if the agent no longer exists). */
+      /**
+       * @description The agent's display name and email now (null if the agent no longer exists).
+       * @example Ana P.
+       */
       agentDisplayName: string | null;
+      /** @example ana.p@mail.test */
       agentEmail: string | null;
-      amountMinor: number;
+      /** @example EUR */
       currency: string;
+      /** @example Missed pay for the 2 May shift */
       reason: string;
+      /**
+       * @description The finance user who made it.
+       * @example 9b2e4d6f-8a1c-4e3b-a5d7-f9c1e3b5d7a9
+       */
       createdBy: string;
-      /** Format: date-time */
+      /**
+       * Format: date-time
+       * @example 2030-05-04T12:00:00.000Z
+       */
       createdAt: string;
-      /** Format: date-time */
+      /**
+       * Format: date-time
+       * @description While pending: when it expires undecided (null once decided or for one posted at once).
+       * @example 2030-05-06T12:00:00.000Z
+       */
       expiresAt: string | null;
+      /**
+       * @description The second finance user who approved or rejected it.
+       * @example 6e8a0c2e-4b6d-4f8a-b0c2-e4f6a8b0c2d4
+       */
       decidedBy: string | null;
-      /** Format: date-time */
+      /**
+       * Format: date-time
+       * @example 2030-05-04T15:20:00.000Z
+       */
       decidedAt: string | null;
+      /** @example Checked with the team lead */
       decisionNote: string | null;
+      /**
+       * @description The ledger entry that moved the money, once posted.
+       * @example 5e6f7a8b-9c0d-4e1f-a2b3-c4d5e6f7a8b9
+       */
       entryId: string | null;
     };
     AdjustmentPageDto: {
       items: components['schemas']['AdjustmentDto'][];
+      /**
+       * @description Pass as `cursor` for the next page; null on the last page.
+       * @example WyIyMDMwLTA1LTA0VDEyOjAwOjAwLjAwMFoiLCIyYzRlNmE4Yi0wZDFmLTRlM2EtYjVjNy1kOWUxZjNhNWI3YzkiXQ
+       */
       nextCursor: string | null;
     };
     DecideAdjustmentDto: {
@@ -2539,53 +3308,115 @@ export interface components {
       note?: string;
     };
     OnboardingView: {
-      /** @description A fresh Stripe-hosted onboarding link; it expires within minutes. */
+      /**
+       * @description A fresh Stripe-hosted onboarding link; it expires within minutes.
+       * @example https://connect.stripe.com/setup/e/acct_1PqR2sT3uV4wX5yZ/Xk3Lp9Qw2ErT
+       */
       onboardingUrl: string;
-      /** Format: date-time */
+      /**
+       * Format: date-time
+       * @example 2030-04-29T11:05:00.000Z
+       */
       expiresAt: string;
+      /** @example acct_1PqR2sT3uV4wX5yZ */
       stripeAccountId: string;
+      /** @example false */
       payoutsEnabled: boolean;
+      /** @example false */
       detailsSubmitted: boolean;
-      /** @description What Stripe still needs from the agent before it pays out. */
+      /**
+       * @description What Stripe still needs from the agent before it pays out.
+       * @example [
+       *       "external_account",
+       *       "individual.verification.document"
+       *     ]
+       */
       requirements: string[];
     };
     PayoutAccountView: {
+      /** @example acct_1PqR2sT3uV4wX5yZ */
       stripeAccountId: string;
+      /** @example false */
       payoutsEnabled: boolean;
+      /** @example false */
       detailsSubmitted: boolean;
-      /** @description What Stripe still needs from the agent before it pays out. */
+      /**
+       * @description What Stripe still needs from the agent before it pays out.
+       * @example [
+       *       "external_account",
+       *       "individual.verification.document"
+       *     ]
+       */
       requirements: string[];
     };
     AgentPayoutDto: {
-      /** @description The payout line (one per run you were paid in). */
-      lineId: string;
-      runId: string;
-      /** @description What the transfer carried. */
+      /**
+       * @description What the transfer carried.
+       * @example 14300
+       */
       amountMinor: number;
-      currency: string;
-      /** Format: date-time */
-      paidAt: string;
-      stripeTransferId: string;
-      /** @description What Stripe took back from this transfer since (0 for most). */
+      /**
+       * @description What Stripe took back from this transfer since (0 for most).
+       * @example 0
+       */
       reversedMinor: number;
-    };
-    AgentPayoutPageDto: {
-      items: components['schemas']['AgentPayoutDto'][];
-      nextCursor: string | null;
-    };
-    CreatePayoutRunDto: {
+      /**
+       * @description The payout line (one per run you were paid in).
+       * @example f0e1d2c3-b4a5-4968-8776-a5b4c3d2e1f0
+       */
+      lineId: string;
+      /** @example d4c3b2a1-9f8e-4d7c-b6a5-0e1f2d3c4b5a */
+      runId: string;
       /** @example EUR */
       currency: string;
       /**
+       * Format: date-time
+       * @example 2030-06-01T08:22:10.000Z
+       */
+      paidAt: string;
+      /** @example tr_1PqS8dT3uV4wX5yZa1b2c3d4 */
+      stripeTransferId: string;
+    };
+    AgentPayoutPageDto: {
+      items: components['schemas']['AgentPayoutDto'][];
+      /**
+       * @description Pass as `cursor` for the next page; null on the last page.
+       * @example WyIyMDMwLTA2LTAxVDA4OjIyOjEwLjAwMFoiLCJmMGUxZDJjMy1iNGE1LTQ5NjgtODc3Ni1hNWI0YzNkMmUxZjAiXQ
+       */
+      nextCursor: string | null;
+    };
+    CreatePayoutRunDto: {
+      /**
+       * Format: date-time
        * @description Balances as of this instant (default now; not in the future).
        * @example 2030-05-31T23:59:59Z
        */
       cutoff?: string;
+      /** @example EUR */
+      currency: string;
     };
     PayoutLineDto: {
-      /** @enum {string} */
+      /**
+       * @description What was drafted (and approved).
+       * @example 14300
+       */
+      amountMinor: number;
+      /**
+       * @description What the transfer carries, fixed when the line is sent: the drafted amount, or less if the
+       *     agent's available balance fell since the draft. Null until sent.
+       * @example 14300
+       */
+      transferMinor: number | null;
+      /**
+       * @example paid
+       * @enum {string}
+       */
       status: 'held' | 'pending' | 'processing' | 'paid' | 'failed' | 'abandoned';
-      /** @enum {string|null} */
+      /**
+       * @description Why the line is held (null unless held).
+       * @example below_minimum
+       * @enum {string|null}
+       */
       heldReason:
         | 'no_account'
         | 'payouts_disabled'
@@ -2594,107 +3425,224 @@ export interface components {
         | 'unsettled_line'
         | 'balance_changed'
         | null;
-      id: string;
-      agentId: string;
-      /** @description The agent's display name and email now (null if the agent no longer exists). */
-      agentDisplayName: string | null;
-      agentEmail: string | null;
-      stripeAccountId: string | null;
-      /** @description What was drafted (and approved). */
-      amountMinor: number;
       /**
-       * @description What the transfer carries, fixed when the line is sent: the drafted amount, or less if the
-       *     agent's available balance fell since the draft. Null until sent.
+       * @description Transfers tried for this line.
+       * @example 1
        */
-      transferMinor: number | null;
-      currency: string;
-      stripeTransferId: string | null;
       attempts: number;
-      failureCode: string | null;
-      failureMessage: string | null;
+      /**
+       * @description What Stripe took back from the transfer since (0 for most).
+       * @example 0
+       */
       reversedMinor: number;
-      /** Format: date-time */
+      /** @example f0e1d2c3-b4a5-4968-8776-a5b4c3d2e1f0 */
+      id: string;
+      /** @example 3f2b8c1e-5d4a-4e7f-9b6c-2a1d0e9f8c7b */
+      agentId: string;
+      /**
+       * @description The agent's display name and email now (null if the agent no longer exists).
+       * @example Ana P.
+       */
+      agentDisplayName: string | null;
+      /** @example ana.p@mail.test */
+      agentEmail: string | null;
+      /**
+       * @description The agent's Stripe Connect account (null when the agent has none: held as no_account).
+       * @example acct_1PqR2sT3uV4wX5yZ
+       */
+      stripeAccountId: string | null;
+      /** @example EUR */
+      currency: string;
+      /** @example tr_1PqS8dT3uV4wX5yZa1b2c3d4 */
+      stripeTransferId: string | null;
+      /**
+       * @description Stripe's code for the last refusal.
+       * @example account_closed
+       */
+      failureCode: string | null;
+      /** @example The destination account is closed. */
+      failureMessage: string | null;
+      /**
+       * Format: date-time
+       * @example 2030-06-01T08:22:10.000Z
+       */
       paidAt: string | null;
-      /** @description Set when finance gave up on a line Stripe refused; its money stays available. */
+      /**
+       * @description Set when finance gave up on a line Stripe refused; its money stays available.
+       * @example The agent closed this bank account
+       */
       abandonedReason: string | null;
+      /** @example 9b2e4d6f-8a1c-4e3b-a5d7-f9c1e3b5d7a9 */
       abandonedBy: string | null;
-      /** Format: date-time */
+      /**
+       * Format: date-time
+       * @example 2030-06-02T10:00:00.000Z
+       */
       abandonedAt: string | null;
     };
     PayoutRunTotalsDto: {
-      /** @description Lines drafted payable, and their drafted amounts (including those held at execution). */
+      /**
+       * @description Lines drafted payable, and their drafted amounts (including those held at execution).
+       * @example 5
+       */
       draftedLines: number;
+      /** @example 71500 */
       draftedMinor: number;
-      /** @description Lines not held, and their drafted amounts. */
+      /**
+       * @description Lines not held, and their drafted amounts.
+       * @example 5
+       */
       payableLines: number;
+      /** @example 71500 */
       payableMinor: number;
+      /** @example 1 */
       heldLines: number;
+      /** @example 500 */
       heldMinor: number;
-      /** @description Lines paid, and what their transfers carried. */
+      /**
+       * @description Lines paid, and what their transfers carried.
+       * @example 4
+       */
       paidLines: number;
+      /** @example 57200 */
       paidMinor: number;
+      /** @example 1 */
       failedLines: number;
+      /** @example 0 */
       abandonedLines: number;
-      /** @description Sent or waiting to be sent, once the run executes (a draft has none in flight). */
+      /**
+       * @description Sent or waiting to be sent, once the run executes (a draft has none in flight).
+       * @example 0
+       */
       inFlightLines: number;
     };
     PayoutRunDetailDto: {
-      /** @enum {string} */
+      /**
+       * @example completed_with_failures
+       * @enum {string}
+       */
       status:
         'draft' | 'approved' | 'executing' | 'completed' | 'completed_with_failures' | 'cancelled';
       /**
        * @description `fake`: no STRIPE_SECRET_KEY, so an in-process fake Stripe recorded it and no money moved.
+       * @example test
        * @enum {string}
        */
       stripeMode: 'live' | 'test' | 'fake';
       lines: components['schemas']['PayoutLineDto'][];
+      /** @example d4c3b2a1-9f8e-4d7c-b6a5-0e1f2d3c4b5a */
       id: string;
+      /** @example EUR */
       currency: string;
-      /** Format: date-time */
+      /**
+       * Format: date-time
+       * @description Balances as of this instant.
+       * @example 2030-05-31T23:59:59.000Z
+       */
       cutoff: string;
+      /**
+       * @description The finance user who drafted it.
+       * @example 9b2e4d6f-8a1c-4e3b-a5d7-f9c1e3b5d7a9
+       */
       createdBy: string;
+      /**
+       * @description Another finance user: who drafts a run does not approve it.
+       * @example 6e8a0c2e-4b6d-4f8a-b0c2-e4f6a8b0c2d4
+       */
       approvedBy: string | null;
-      /** Format: date-time */
+      /**
+       * Format: date-time
+       * @example 2030-06-01T08:00:00.000Z
+       */
       createdAt: string;
-      /** Format: date-time */
+      /**
+       * Format: date-time
+       * @example 2030-06-01T08:20:00.000Z
+       */
       approvedAt: string | null;
-      /** Format: date-time */
+      /**
+       * Format: date-time
+       * @example 2030-06-01T08:21:00.000Z
+       */
       executedAt: string | null;
-      /** Format: date-time */
+      /**
+       * Format: date-time
+       * @example 2030-06-01T08:23:30.000Z
+       */
       completedAt: string | null;
-      /** Format: date-time */
+      /**
+       * Format: date-time
+       * @example 2030-06-01T08:10:00.000Z
+       */
       cancelledAt: string | null;
       totals: components['schemas']['PayoutRunTotalsDto'];
     };
     PayoutRunDto: {
-      /** @enum {string} */
+      /**
+       * @example completed_with_failures
+       * @enum {string}
+       */
       status:
         'draft' | 'approved' | 'executing' | 'completed' | 'completed_with_failures' | 'cancelled';
       /**
        * @description `fake`: no STRIPE_SECRET_KEY, so an in-process fake Stripe recorded it and no money moved.
+       * @example test
        * @enum {string}
        */
       stripeMode: 'live' | 'test' | 'fake';
+      /** @example d4c3b2a1-9f8e-4d7c-b6a5-0e1f2d3c4b5a */
       id: string;
+      /** @example EUR */
       currency: string;
-      /** Format: date-time */
+      /**
+       * Format: date-time
+       * @description Balances as of this instant.
+       * @example 2030-05-31T23:59:59.000Z
+       */
       cutoff: string;
+      /**
+       * @description The finance user who drafted it.
+       * @example 9b2e4d6f-8a1c-4e3b-a5d7-f9c1e3b5d7a9
+       */
       createdBy: string;
+      /**
+       * @description Another finance user: who drafts a run does not approve it.
+       * @example 6e8a0c2e-4b6d-4f8a-b0c2-e4f6a8b0c2d4
+       */
       approvedBy: string | null;
-      /** Format: date-time */
+      /**
+       * Format: date-time
+       * @example 2030-06-01T08:00:00.000Z
+       */
       createdAt: string;
-      /** Format: date-time */
+      /**
+       * Format: date-time
+       * @example 2030-06-01T08:20:00.000Z
+       */
       approvedAt: string | null;
-      /** Format: date-time */
+      /**
+       * Format: date-time
+       * @example 2030-06-01T08:21:00.000Z
+       */
       executedAt: string | null;
-      /** Format: date-time */
+      /**
+       * Format: date-time
+       * @example 2030-06-01T08:23:30.000Z
+       */
       completedAt: string | null;
-      /** Format: date-time */
+      /**
+       * Format: date-time
+       * @example 2030-06-01T08:10:00.000Z
+       */
       cancelledAt: string | null;
       totals: components['schemas']['PayoutRunTotalsDto'];
     };
     PayoutRunPageDto: {
       items: components['schemas']['PayoutRunDto'][];
+      /**
+       * @description Pass as `cursor` for the next page; null on the last page.
+       * @example WyIyMDMwLTA2LTAxVDA4OjAwOjAwLjAwMFoiLCJkNGMzYjJhMS05ZjhlLTRkN2MtYjZhNS0wZTFmMmQzYzRiNWEiXQ
+       */
       nextCursor: string | null;
     };
     AbandonPayoutLineDto: {
@@ -2705,22 +3653,39 @@ export interface components {
       reason: string;
     };
     ReconciliationCountsDto: {
+      /** @example 4 */
       matched: number;
+      /** @example 0 */
       amount_mismatch: number;
+      /** @example 0 */
       missing_at_stripe: number;
+      /** @example 0 */
       unexpected_at_stripe: number;
+      /** @example 2 */
       not_sent: number;
     };
     ReconciliationLineDto: {
-      /** @enum {string} */
+      /**
+       * @description What the line sent (transferMinor), else what it was drafted for; null without a line.
+       * @example 14300
+       */
+      amountMinor: number | null;
+      /**
+       * @example matched
+       * @enum {string}
+       */
       category:
         'matched' | 'amount_mismatch' | 'missing_at_stripe' | 'unexpected_at_stripe' | 'not_sent';
       /**
        * @description The line's state (null without a line); `heldReason` and `failureCode` say more.
+       * @example paid
        * @enum {string|null}
        */
       lineStatus: 'held' | 'pending' | 'processing' | 'paid' | 'failed' | 'abandoned' | null;
-      /** @enum {string|null} */
+      /**
+       * @example below_minimum
+       * @enum {string|null}
+       */
       heldReason:
         | 'no_account'
         | 'payouts_disabled'
@@ -2730,44 +3695,60 @@ export interface components {
         | 'balance_changed'
         | null;
       /**
+       * @description What the transfer at Stripe carries (null when Stripe has none).
+       * @example 14300
+       */
+      stripeAmountMinor: number | null;
+      /**
        * @deprecated
        * @description Deprecated (removed in the next release): `category` in the old words (`missing` for
        *     missing_at_stripe, `unexpected` for unexpected_at_stripe).
+       * @example matched
        * @enum {string}
        */
       result: 'matched' | 'amount_mismatch' | 'missing' | 'unexpected' | 'not_sent';
-      /** @description Null for a transfer at Stripe whose metadata names no line. */
+      /**
+       * @description Null for a transfer at Stripe whose metadata names no line.
+       * @example f0e1d2c3-b4a5-4968-8776-a5b4c3d2e1f0
+       */
       lineId: string | null;
+      /** @example 3f2b8c1e-5d4a-4e7f-9b6c-2a1d0e9f8c7b */
       agentId: string | null;
+      /** @example Ana P. */
       agentDisplayName: string | null;
+      /** @example ana.p@mail.test */
       agentEmail: string | null;
-      /** @description What the line sent (transferMinor), else what it was drafted for; null without a line. */
-      amountMinor: number | null;
+      /** @example account_closed */
       failureCode: string | null;
+      /** @example tr_1PqS8dT3uV4wX5yZa1b2c3d4 */
       stripeTransferId: string | null;
-      stripeAmountMinor: number | null;
     };
     ReconciliationDto: {
       /**
        * @deprecated
        * @description Deprecated (removed in the next release): counts.matched.
+       * @example 4
        */
       matched: number;
       /**
        * @deprecated
        * @description Deprecated (removed in the next release): counts.amount_mismatch.
+       * @example 0
        */
       mismatched: number;
       /**
        * @deprecated
        * @description Deprecated (removed in the next release): counts.missing_at_stripe.
+       * @example 0
        */
       missing: number;
       /**
        * @deprecated
        * @description Deprecated (removed in the next release): counts.unexpected_at_stripe.
+       * @example 0
        */
       unexpected: number;
+      /** @example d4c3b2a1-9f8e-4d7c-b6a5-0e1f2d3c4b5a */
       runId: string;
       /** @description Lines per category; they add up to `lines.length`. */
       counts: components['schemas']['ReconciliationCountsDto'];
@@ -2775,9 +3756,15 @@ export interface components {
       lines: components['schemas']['ReconciliationLineDto'][];
     };
     StripeEventReceivedDto: {
-      /** @description Always true once the signature and shape are accepted. */
+      /**
+       * @description Always true once the signature and shape are accepted.
+       * @example true
+       */
       received: boolean;
-      /** @description True when this event id arrived before: nothing more is done. */
+      /**
+       * @description True when this event id arrived before: nothing more is done.
+       * @example false
+       */
       duplicate: boolean;
     };
     QueueDashboardSessionDto: {
@@ -4598,11 +5585,11 @@ export interface operations {
       query?: {
         /** @description Items per page, 1–100 (default 20). */
         limit?: number;
-        status?: 'scheduled' | 'completed' | 'cancelled';
         /** @description Shifts starting at or after this instant. */
         from?: string;
         /** @description Shifts starting before this instant. */
         to?: string;
+        status?: 'scheduled' | 'completed' | 'cancelled';
         /** @description The `nextCursor` of the previous page. */
         cursor?: string;
       };
@@ -4944,12 +5931,12 @@ export interface operations {
       query?: {
         /** @description Items per page, 1–100 (default 20). */
         limit?: number;
-        status?: 'open' | 'claimed' | 'resolved';
-        priority?: 'low' | 'normal' | 'high' | 'urgent';
         /** @description Created at or after. */
         from?: string;
         /** @description Created before. */
         to?: string;
+        status?: 'open' | 'claimed' | 'resolved';
+        priority?: 'low' | 'normal' | 'high' | 'urgent';
         /** @description The `nextCursor` of the previous page. */
         cursor?: string;
       };
@@ -5070,9 +6057,9 @@ export interface operations {
   };
   getMyQueue: {
     parameters: {
-      query: {
+      query?: {
         /** @description How many of the best tickets, 1–50 (default 20). */
-        limit: number;
+        limit?: number;
       };
       header?: never;
       path?: never;
