@@ -75,6 +75,8 @@ describe('shifts (company side)', () => {
       ['endsAt'],
     ],
     ['no time zone offset', { startsAt: '2030-01-01T09:00:00' }, ['startsAt']],
+    // RFC 3339 requires the seconds (the document says date-time, which validators hold to).
+    ['no seconds', { startsAt: '2030-01-01T09:00Z' }, ['startsAt']],
     ['not a date', { endsAt: 'tomorrow' }, ['endsAt']],
     ['ISO week date', { startsAt: '2030-W01-1T10:00Z' }, ['startsAt']],
     ['ISO basic format', { startsAt: '20300101T100000Z' }, ['startsAt']],
