@@ -14,6 +14,7 @@ import { typeormOptions } from './database/typeorm-options';
 import { AgentsModule } from './modules/agents/agents.module';
 import { AuthModule } from './modules/auth/auth.module';
 import { CompaniesModule } from './modules/companies/companies.module';
+import { EventsModule } from './modules/events/events.module';
 import { HealthModule } from './modules/health/health.module';
 import { IdempotencyModule } from './modules/idempotency/idempotency.module';
 import { JobsModule } from './modules/jobs/jobs.module';
@@ -109,6 +110,7 @@ export class AppModule {
         QueueDashboardModule,
         IdempotencyModule,
         MetricsModule,
+        EventsModule,
         ...(workers ? [WorkersModule.register(env)] : []),
       ],
       providers: [

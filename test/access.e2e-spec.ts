@@ -72,6 +72,18 @@ const ACCESS: Record<string, Role[]> = {
   'POST /v1/tickets/:id/heartbeat': ['agent'],
   'POST /v1/tickets/:id/release': ['agent'],
   'POST /v1/tickets/:id/resolve': ['agent'],
+  'GET /v1/escalations/:externalId': ['bot'],
+  'POST /v1/escalations/:externalId/messages': ['bot'],
+  'POST /v1/escalations/:externalId/withdraw': ['bot'],
+  'GET /v1/tickets/:id/messages': ['agent', 'company_admin', 'bot'],
+  'POST /v1/tickets/:id/messages': ['agent'],
+  'POST /v1/tickets/:id/transfer': ['agent'],
+  'POST /v1/offers/:id/accept': ['agent'],
+  'POST /v1/offers/:id/decline': ['agent'],
+  'PUT /v1/agents/me/availability': ['agent'],
+  'GET /v1/agents/me/availability': ['agent'],
+  'GET /v1/events': ['agent', 'company_admin', 'finance', 'bot'],
+  'GET /v1/events/stream': ['agent', 'company_admin', 'finance', 'bot'],
   'PUT /v1/companies/me/webhook': ['company_admin'],
   'GET /v1/companies/me/webhook': ['company_admin'],
   'DELETE /v1/companies/me/webhook': ['company_admin'],
@@ -115,6 +127,8 @@ function call(
 ): Promise<Response> {
   const method = route.method.toLowerCase() as 'get' | 'post' | 'put' | 'patch' | 'delete';
   const req = t.http[method](concretePath(route.path)).set(headers);
+  // A caller let through would get an endless stream: a bad Last-Event-ID makes it a 400.
+  if (route.key === 'GET /v1/events/stream') void req.set('Last-Event-ID', 'not-an-id');
   return ['post', 'put', 'patch'].includes(method) ? req.send({}) : req;
 }
 

@@ -30,6 +30,8 @@ interface Ctx {
   shiftId: string;
   agentId: string;
   ticketId: string;
+  /** The bot's externalId of ticketId. */
+  externalId: string;
   /** Pending adjustments made by another finance user, for the approve and reject routes. */
   toApprove: string;
   toReject: string;
@@ -144,6 +146,51 @@ const BODY_ROUTES: Record<string, BodyRoute> = {
     auth: 'agent',
     path: (c) => `/v1/tickets/${c.ticketId}/resolve`,
   },
+  'POST /v1/tickets/:id/messages': {
+    valid: () => ({ body: 'Your refund is on its way.', visibility: 'customer' }),
+    required: ['body', 'visibility'],
+    auth: 'agent',
+    path: (c) => `/v1/tickets/${c.ticketId}/messages`,
+  },
+  'POST /v1/tickets/:id/transfer': {
+    valid: () => ({
+      requiredSkills: [{ skill: 'refunds', minLevel: 2 }],
+      note: 'Needs the chargebacks team',
+    }),
+    required: ['requiredSkills', 'note'],
+    auth: 'agent',
+    path: (c) => `/v1/tickets/${c.ticketId}/transfer`,
+  },
+  // A random offer id: validation answers before the lookup (a valid body gets 404).
+  'POST /v1/offers/:id/decline': {
+    valid: () => ({ reason: 'Not my area' }),
+    required: ['reason'],
+    auth: 'agent',
+    path: () => `/v1/offers/${crypto.randomUUID()}/decline`,
+  },
+  // The agent is not checked in: a valid body gets 409 NOT_CHECKED_IN.
+  'PUT /v1/agents/me/availability': {
+    valid: () => ({ status: 'away' }),
+    required: ['status'],
+    auth: 'agent',
+  },
+  'POST /v1/escalations/:externalId/messages': {
+    valid: () => ({
+      messageId: `msg-${crypto.randomUUID()}`,
+      body: 'Is there any news?',
+      author: 'customer',
+      at: '2026-11-25T10:01:00Z',
+    }),
+    required: ['messageId', 'body', 'author', 'at'],
+    auth: 'bot',
+    path: (c) => `/v1/escalations/${c.externalId}/messages`,
+  },
+  'POST /v1/escalations/:externalId/withdraw': {
+    valid: () => ({ reason: 'The customer closed the chat' }),
+    required: ['reason'],
+    auth: 'bot',
+    path: (c) => `/v1/escalations/${c.externalId}/withdraw`,
+  },
   'POST /v1/ledger/adjustments': {
     valid: () => ({
       reference: `adj-${crypto.randomUUID()}`,
@@ -201,6 +248,7 @@ const BODILESS_ROUTES = [
   'POST /v1/companies/me/webhook/rotate-secret',
   'POST /v1/companies/me/webhook/test',
   'POST /v1/tickets/:id/claim',
+  'POST /v1/offers/:id/accept',
   'POST /v1/tickets/:id/heartbeat',
   'POST /v1/agents/:id/reinstate',
   'POST /v1/shifts/:id/check-in',
@@ -245,7 +293,9 @@ describe('bad input on every route with a body', () => {
     ctx.shiftId = (await postShift(t, as.company as SignedIn)).id;
     const key = await createApiKey(t, as.company as SignedIn);
     as.bot = { auth: { Authorization: `Bearer ${key}` } };
-    ctx.ticketId = (await escalate(t, key)).id;
+    const ticket = await escalate(t, key);
+    ctx.ticketId = ticket.id;
+    ctx.externalId = ticket.externalId as string;
     ctx.agentId = (as.agent as SignedIn).id;
     const maker = await createStaff(t, 'finance');
     const pending = async (reference: string) => {

@@ -255,9 +255,10 @@ describe('/metrics', () => {
       await idle.db.query(
         `INSERT INTO outbox (job_name, payload, run_at) VALUES
            ('ticket.sla-check', $1, now() - interval '5 minutes'),
-           ('ticket.claimed', '{}', now() - interval '20 seconds'),
+           ('ticket.claimed', $2, now() - interval '20 seconds'),
            ('ticket.sla-check', $1, now() + interval '1 hour')`,
-        [{ ticketId: randomUUID() }],
+        // A ticket event has its company (the events store keeps a copy for it).
+        [{ ticketId: randomUUID() }, { ticketId: randomUUID(), companyId: randomUUID() }],
       );
       const text = await scrape(idle, idleToken);
       expect(sample(text, 'handoff_outbox_lag_seconds')).toBeGreaterThanOrEqual(300);
@@ -268,6 +269,33 @@ describe('/metrics', () => {
       expect(sample(text, 'handoff_metrics_source_up', { source: 'outbox' })).toBe(1);
       await idle.db.query(`DELETE FROM outbox`);
       expect(sample(await scrape(idle, idleToken), 'handoff_outbox_lag_seconds')).toBe(0);
+    });
+
+    it('reports the events sequencer lag: the age of the oldest committed event with no position', async () => {
+      const lag = async () =>
+        sample(await scrape(idle, idleToken), 'handoff_events_unpositioned_age_seconds');
+      // Events other tests wrote are positioned within moments.
+      await waitFor(async () => (await lag()) === 0, 'no event waiting');
+      // A transaction still running holds back the positions of every later commit.
+      const holder = idle.db.createQueryRunner();
+      await holder.connect();
+      await holder.startTransaction();
+      try {
+        await holder.query('SELECT pg_current_xact_id()');
+        await idle.db.query(
+          `INSERT INTO events (type, finance, data, occurred_at)
+           VALUES ('test.lag', true, '{}', now() - interval '5 minutes')`,
+        );
+        const text = await scrape(idle, idleToken);
+        expect(sample(text, 'handoff_events_unpositioned_age_seconds')).toBeGreaterThanOrEqual(300);
+        expect(sample(text, 'handoff_events_unpositioned_age_seconds')).toBeLessThan(400);
+        expect(sample(text, 'handoff_metrics_source_up', { source: 'events' })).toBe(1);
+      } finally {
+        await holder.rollbackTransaction();
+        await holder.release();
+      }
+      // Once it ends, the sequencer positions the event (polling) and the lag is gone.
+      await waitFor(async () => (await lag()) === 0, 'the event to be positioned');
     });
 
     it('reports queue depths, failed timers and delayed timers no worker promoted', async () => {

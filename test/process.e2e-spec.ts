@@ -8,6 +8,7 @@ import { isListening } from '../src/bootstrap/probe';
 import { redisOptionsFromUrl } from '../src/modules/jobs/redis-options';
 import { outboxJobId } from '../src/modules/outbox/outbox.service';
 import { PASSWORD, uniqueEmail } from './support/factories';
+import { SseClient } from './support/sse-client';
 import { DIST, ensureKilled, freePort, runBuilt, Spawned } from './support/processes';
 import { adminClient, databaseUrl, TEST_REDIS_URL } from './support/services';
 import { createTestDatabase, dropTestDatabase, RUN_ENV } from './support/test-database';
@@ -147,6 +148,54 @@ describe('processes', () => {
       await dropTestDatabase(name);
     }
   });
+
+  it('on SIGTERM refuses new event streams (503, Retry-After) and ends open ones before closing', async () => {
+    const name = `handoff_test_${process.env[RUN_ENV]}_streams`;
+    const port = await freePort();
+    const app = track(
+      runBuilt('main.js', {
+        PORT: String(port),
+        DATABASE_URL: databaseUrl(name),
+        REDIS_URL: TEST_REDIS_URL,
+        QUEUE_PREFIX: `test-streams-${port}`,
+        JWT_SECRET: 'x'.repeat(40),
+        WORKERS: 'off',
+        SHUTDOWN_DRAIN_DELAY_MS: '1500',
+        // Far longer than the test: only closing the streams lets the server close in time.
+        SHUTDOWN_TIMEOUT_MS: '60000',
+      }),
+    );
+    try {
+      await app.waitForOutput(/Handoff API listening/);
+      const base = `http://127.0.0.1:${port}`;
+      const registered = await fetch(`${base}/v1/auth/register`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ email: uniqueEmail(), password: PASSWORD, role: 'agent' }),
+      });
+      expect(registered.status).toBe(201);
+      const { accessToken } = (await registered.json()) as { accessToken: string };
+      const auth = { Authorization: `Bearer ${accessToken}` };
+      const open = new SseClient(base, auth);
+      await waitFor(async () => open.frames.length > 0, 'the stream open');
+
+      app.proc.kill('SIGTERM');
+      const signalledAt = Date.now();
+      await app.waitForOutput(/shutting down gracefully/);
+      // Draining: a new stream is refused (the client retries elsewhere after Retry-After)…
+      const refused = await fetch(`${base}/v1/events/stream`, { headers: auth });
+      expect(refused.status).toBe(503);
+      expect(refused.headers.get('retry-after')).toBe('1');
+      expect(open.ended).toBe(false);
+      // …then the open one ends, saying why, and the process exits well before its timeout.
+      await waitFor(async () => open.ended, 'the open stream to end', 10_000);
+      expect(open.frames.find((f) => f.event === 'stream.end')?.data).toBe('{"reason":"shutdown"}');
+      expect(await app.exited).toBe(0);
+      expect(Date.now() - signalledAt).toBeLessThan(15_000);
+    } finally {
+      await dropTestDatabase(name);
+    }
+  }, 60_000);
 
   it('stops at start-up naming a malformed variable', async () => {
     const app = track(runBuilt('main.js', { PORT: 'eighty', WORKERS: 'sometimes' }));

@@ -206,7 +206,10 @@ describe('shift and claim status lists: one source (shift-rules.ts) the database
     expect(Object.keys(db.claimsPartialIndexes)).toEqual(
       expect.arrayContaining(['ex_shift_claims_agent_overlap', 'ix_shift_claims_checked_in']),
     );
-    expect(Object.keys(db.shiftsPartialIndexes)).toEqual(['ix_shifts_scheduled_starts']);
+    expect(Object.keys(db.shiftsPartialIndexes)).toEqual([
+      'ix_shifts_live_push',
+      'ix_shifts_scheduled_starts',
+    ]);
   });
 
   it('agrees with shift-rules.ts', () => {

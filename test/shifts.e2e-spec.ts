@@ -266,6 +266,37 @@ describe('shifts (company side)', () => {
       expect(safe.body.claims).toHaveLength(1);
     });
 
+    it('routing changes only while no seat is taken; offer time and away cap only go up after', async () => {
+      const shift = await postShift(t, acme, { seats: 2, offerSeconds: 30, maxAwayMinutes: 20 });
+      const patch = (body: Record<string, unknown>) =>
+        t.http.patch(`/v1/shifts/${shift.id}`).set(acme.auth).send(body);
+      // No seat taken: anything goes, both ways.
+      expect((await patch({ routing: 'push', offerSeconds: 15 }).expect(200)).body).toMatchObject({
+        routing: 'push',
+        offerSeconds: 15,
+      });
+      await patch({ routing: 'pull', maxAwayMinutes: 10 }).expect(200);
+      await patch({ routing: 'push' }).expect(200);
+      const agent = await registerAgent(t);
+      await setProfile(t, agent, {});
+      await t.http.post(`/v1/shifts/${shift.id}/claims`).set(agent.auth).expect(201);
+
+      const unsafe = await patch({ routing: 'pull', offerSeconds: 14, maxAwayMinutes: 9 }).expect(
+        409,
+      );
+      expect(unsafe.body.error.code).toBe('SHIFT_HAS_CLAIMS');
+      expect(fields(unsafe).sort()).toEqual(['maxAwayMinutes', 'offerSeconds', 'routing']);
+      const up = await patch({ offerSeconds: 60, maxAwayMinutes: 30 }).expect(200);
+      expect(up.body).toMatchObject({ routing: 'push', offerSeconds: 60, maxAwayMinutes: 30 });
+      // No cap is the highest: a shift without one cannot get one once seats are taken.
+      await t.db.query('UPDATE shifts SET max_away_minutes = NULL WHERE id = $1', [shift.id]);
+      expect(fields(await patch({ maxAwayMinutes: 720 }).expect(409))).toEqual(['maxAwayMinutes']);
+      const [row] = await t.db.query('SELECT routing, offer_seconds FROM shifts WHERE id = $1', [
+        shift.id,
+      ]);
+      expect(row).toEqual({ routing: 'push', offer_seconds: 60 });
+    });
+
     it('refuses a check-in grace under 2 minutes, and leaves older shifts below it alone', async () => {
       const shift = await postShift(t, acme, { checkInGraceMinutes: 2 });
       expect(shift.checkInGraceMinutes).toBe(2);

@@ -182,6 +182,38 @@ describe('webhooks to companies (real worker, real HTTP receiver)', () => {
         lastStatusCode: 500,
         lastError: 'receiver answered 500',
       });
+      // The company (and its bot) hear of it as a `webhook.failing` event, once: not for the
+      // four attempts that were retried. Another company does not.
+      const failing = async (auth: string) => {
+        const res = await t.http
+          .get('/v1/events?types=webhook.failing&limit=500')
+          .set('Authorization', auth)
+          .expect(200);
+        return (res.body.items as { companyId: string; data: { deliveryId: string } }[]).filter(
+          (e) => e.data.deliveryId === failed.id,
+        );
+      };
+      const [event, ...more] = await waitFor(async () => {
+        const seen = await failing(co.auth.Authorization);
+        return seen.length > 0 && seen;
+      }, 'the webhook.failing event');
+      expect(more).toEqual([]);
+      expect(event).toMatchObject({
+        type: 'webhook.failing',
+        companyId: co.companyId,
+        agentId: null,
+        data: {
+          deliveryId: failed.id,
+          eventType: 'ticket.sla_breached',
+          attempts: 5,
+          lastStatusCode: 500,
+          errorKind: 'http_status',
+          error: 'receiver answered 500',
+        },
+      });
+      expect(await failing(`Bearer ${key}`)).toEqual([event]);
+      const other = await registerCompany(t, 'Bystander');
+      expect(await failing(other.auth.Authorization)).toEqual([]);
     } finally {
       await hook.stop();
     }

@@ -1,6 +1,7 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import type { Server } from 'node:http';
 import type { Logger } from 'pino';
+import { EventHub } from '../modules/events/event-hub.service';
 import { ShutdownState } from '../modules/health/shutdown-state';
 
 export interface ShutdownOptions {
@@ -16,9 +17,22 @@ const closeServer = (server: Server) =>
   new Promise<void>((resolve) => server.close(() => resolve()));
 
 /**
+ * Step 2 below: ends the event streams, then stops accepting and waits for in-flight requests.
+ * Event streams never finish by themselves: the server would wait for them until the timeout.
+ * Their clients reconnect (with Last-Event-ID) to a process still serving.
+ */
+export async function closeStreamsAndServer(
+  app: INestApplicationContext,
+  server: Server | undefined,
+): Promise<void> {
+  app.get(EventHub, { strict: false }).closeAll('shutdown');
+  if (server) await closeServer(server);
+}
+
+/**
  * SIGTERM/SIGINT, in an order that loses no work:
  * 1. readiness turns 503 and the process keeps serving for the drain delay;
- * 2. the HTTP server stops accepting and waits for in-flight requests to finish;
+ * 2. event streams end, the HTTP server stops accepting and waits for in-flight requests;
  * 3. Nest closes modules: the outbox relay stops, BullMQ workers finish their active jobs,
  *    queues and the database pool close (Nest alone would run step 3 before step 2, pulling
  *    Redis and PostgreSQL from under requests still in flight);
@@ -46,7 +60,7 @@ export function installShutdown(
     try {
       app.get(ShutdownState).draining = true;
       await new Promise((r) => setTimeout(r, options.drainDelayMs));
-      if (options.server) await closeServer(options.server);
+      await closeStreamsAndServer(app, options.server);
       await app.close();
       await stopInfrastructure();
       log.info('shutdown complete');

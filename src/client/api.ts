@@ -542,6 +542,32 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/agents/me/availability': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Get your availability
+     * @description Your live seat's availability and time away.
+     */
+    get: operations['getMyAvailability'];
+    /**
+     * Set your availability for offers
+     * @description On a checked-in seat: available (offers may come, on push shifts) or away (a break: no
+     *     offers, your tickets stay yours). Time away beyond the shift cap is reported. 409
+     *     NOT_CHECKED_IN when you are not checked in on a live shift.
+     */
+    put: operations['setMyAvailability'];
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/shifts': {
     parameters: {
       query?: never;
@@ -631,6 +657,68 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/escalations/{externalId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Get a ticket by your conversation id
+     * @description Your ticket for a conversation, found by your own id for it.
+     */
+    get: operations['getEscalation'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/escalations/{externalId}/messages': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Relay the customer's message
+     * @description What the customer (or your bot) said, for the holding agent. 201 stored; the same
+     *     messageId and body again: 200 with the stored message; another body: 409.
+     */
+    post: operations['relayCustomerMessage'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/escalations/{externalId}/withdraw': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Withdraw an escalation
+     * @description The customer left or was helped: the ticket is withdrawn for good. It pays its holder as a
+     *     resolution only if they had already written to the customer.
+     */
+    post: operations['withdrawEscalation'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/tickets': {
     parameters: {
       query?: never;
@@ -685,6 +773,51 @@ export interface paths {
      * @description Sends a badly resolved ticket back to the queue, within the reopen window.
      */
     post: operations['reopenTicket'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/tickets/{id}/messages': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * List a ticket's messages
+     * @description The conversation, oldest first: for the holder and company admins with internal notes, for
+     *     a bot key only what the customer sees.
+     */
+    get: operations['listTicketMessages'];
+    put?: never;
+    /**
+     * Write on your ticket
+     * @description Writes to the customer (relayed by the company's bot) or leaves an internal note.
+     */
+    post: operations['postTicketMessage'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/tickets/{id}/transfer': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Transfer your ticket to other skills
+     * @description Sends your ticket back to the queue needing other skills, with a note for the next agent.
+     */
+    post: operations['transferTicket'];
     delete?: never;
     options?: never;
     head?: never;
@@ -825,6 +958,47 @@ export interface paths {
      * @description Resolves your ticket; it pays the rate of the shift you claimed it under.
      */
     post: operations['resolveTicket'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/offers/{id}/accept': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Accept an offer (claim its ticket)
+     * @description Claims the offered ticket (exactly once). 409 OFFER_NOT_PENDING, OFFER_EXPIRED,
+     *     TICKET_ALREADY_CLAIMED (taken by a claim meanwhile), TICKET_NOT_OPEN, AGENT_AT_CAPACITY.
+     */
+    post: operations['acceptOffer'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/offers/{id}/decline': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Decline an offer
+     * @description Passes on the offer; the ticket goes to the next agent. 409 OFFER_NOT_PENDING.
+     */
+    post: operations['declineOffer'];
     delete?: never;
     options?: never;
     head?: never;
@@ -1466,6 +1640,54 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/events': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * List your events
+     * @description What happened that you may see, oldest first, kept 30 days: agents their own events,
+     *     company admins and the company's API keys the company's, finance payout runs. Page with
+     *     `after` = the previous page's `nextAfter`.
+     */
+    get: operations['listEvents'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/events/stream': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Stream your events (SSE)
+     * @description Server-Sent Events: each event as `id:`, `event:` (its type) and JSON `data:` (an Event),
+     *     a `: heartbeat` comment every 15 s. Send `Last-Event-ID` to get what you missed (within
+     *     the 30 days kept) before the live events, without gaps or repeats. The stream ends when
+     *     your access token expires, on logout or suspension, on a server's shutdown (an
+     *     `event: stream.end` says why), or at once when you read too slowly (1,000 events or 1 MB
+     *     behind): reconnect with a fresh token and `Last-Event-ID`. A server that is shutting down
+     *     refuses new streams with 503 and `Retry-After`: retry then (another server answers).
+     */
+    get: operations['streamEvents'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -2018,10 +2240,58 @@ export interface components {
       /** @example 0 */
       noShows: number;
       /**
-       * @description completed / (completed + late cancellations + no-shows); null without history.
+       * @description Completed seats with more time away than the shift allowed (maxAwayMinutes).
+       * @example 0
+       */
+      awayOverCap: number;
+      /**
+       * @description (completed − awayOverCap) / (completed + late cancellations + no-shows); null without
+       *     history.
        * @example 0.917
        */
       score: number | null;
+    };
+    SetAvailabilityDto: {
+      /**
+       * @description available: offers may come (push shifts); away: a break, no offers, held tickets stay yours.
+       * @example away
+       * @enum {string}
+       */
+      status: 'available' | 'away';
+    };
+    AvailabilityDto: {
+      /**
+       * @example away
+       * @enum {string}
+       */
+      status: 'available' | 'away';
+      /**
+       * @description Seconds away on this seat so far, the running break included.
+       * @example 600
+       */
+      awaySeconds: number;
+      /** @example 30 */
+      maxAwayMinutes: number | null;
+      /**
+       * @description Seconds away beyond the shift cap (they count against reliability).
+       * @example 0
+       */
+      awayOverCapSeconds: number;
+      /**
+       * Format: date-time
+       * @description When the status last changed (the check-in until it first does).
+       * @example 2030-05-04T08:30:00.000Z
+       */
+      changedAt: string;
+      /** @example 5b0e6c1f-8a2d-4c3b-9e7f-1a2b3c4d5e6f */
+      shiftId: string;
+      /** @example 9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a */
+      seatId: string;
+      /**
+       * @description Why the router set you away, when it did.
+       * @example three_offers_expired
+       */
+      awayReason: string | null;
     };
     RequiredSkillDto: {
       /**
@@ -2059,6 +2329,23 @@ export interface components {
        * @example 10
        */
       checkInGraceMinutes?: number;
+      /**
+       * @description How agents get tickets: pull (claim-next and claim by id, the default) or push (the router
+       *     offers each ticket to one available agent, longest idle first).
+       * @example push
+       * @enum {string}
+       */
+      routing?: 'pull' | 'push';
+      /**
+       * @description Push only: seconds an offer stays reserved for its agent, 10–120 (default 30).
+       * @example 30
+       */
+      offerSeconds?: number;
+      /**
+       * @description Minutes each seat may be away in total; time away beyond counts against reliability.
+       * @example 30
+       */
+      maxAwayMinutes?: number;
       /** @example Weekend refunds cover */
       title?: string;
       /**
@@ -2101,6 +2388,15 @@ export interface components {
       seatsLeft: number;
       /** @example 10 */
       checkInGraceMinutes: number;
+      /**
+       * @example push
+       * @enum {string}
+       */
+      routing: 'pull' | 'push';
+      /** @example 30 */
+      offerSeconds: number;
+      /** @example 30 */
+      maxAwayMinutes: number | null;
       /**
        * @example scheduled
        * @enum {string}
@@ -2229,6 +2525,15 @@ export interface components {
       /** @example 10 */
       checkInGraceMinutes: number;
       /**
+       * @example push
+       * @enum {string}
+       */
+      routing: 'pull' | 'push';
+      /** @example 30 */
+      offerSeconds: number;
+      /** @example 30 */
+      maxAwayMinutes: number | null;
+      /**
        * @example scheduled
        * @enum {string}
        */
@@ -2300,6 +2605,22 @@ export interface components {
        * @example 15
        */
       checkInGraceMinutes?: number;
+      /**
+       * @description pull or push; only while no seat is taken (agents plan their work around it).
+       * @example push
+       * @enum {string}
+       */
+      routing?: 'pull' | 'push';
+      /**
+       * @description 10–120; once seats are taken it may only go up (a shorter reservation means more expiries).
+       * @example 45
+       */
+      offerSeconds?: number;
+      /**
+       * @description 0–720; once seats are taken it may only go up (a lower cap would count past breaks).
+       * @example 45
+       */
+      maxAwayMinutes?: number;
       /** @example Weekend refunds and chargebacks */
       title?: string;
       /**
@@ -2435,7 +2756,8 @@ export interface components {
        * @example agent
        * @enum {string|null}
        */
-      releasedBy: 'agent' | 'handle_timeout' | 'shift_end' | 'suspension' | null;
+      releasedBy:
+        'agent' | 'handle_timeout' | 'shift_end' | 'suspension' | 'transfer' | 'withdrawn' | null;
       /** @example a7d3e9f1-2b4c-4d6e-8f0a-1c3e5b7d9f2a */
       claimId: string;
       /** @example 3f2b8c1e-5d4a-4e7f-9b6c-2a1d0e9f8c7b */
@@ -2500,7 +2822,7 @@ export interface components {
        * @example resolved
        * @enum {string}
        */
-      status: 'open' | 'claimed' | 'resolved';
+      status: 'open' | 'claimed' | 'resolved' | 'withdrawn';
       /** @example 0 */
       reopenCount: number;
       /** @example 300 */
@@ -2571,6 +2893,77 @@ export interface components {
        */
       createdAt: string;
     };
+    CreateEscalationMessageDto: {
+      /**
+       * @example customer
+       * @enum {string}
+       */
+      author: 'customer' | 'bot';
+      /**
+       * Format: date-time
+       * @description When it was said, as your bot saw it.
+       * @example 2030-05-04T09:20:00Z
+       */
+      at: string;
+      /**
+       * @description Your bot's id for this message; sending it again with the same body is answered with the
+       *     message stored the first time.
+       * @example msg-20931
+       */
+      messageId: string;
+      /**
+       * @description Plain text, 1–4,000 characters.
+       * @example Thanks, and will I get an email confirming it?
+       */
+      body: string;
+    };
+    TicketMessageDto: {
+      /**
+       * @example agent
+       * @enum {string}
+       */
+      author: 'agent' | 'customer' | 'bot';
+      /**
+       * @example customer
+       * @enum {string}
+       */
+      visibility: 'customer' | 'internal';
+      /** @example 7a2c4e91-5b8d-4f36-a1e0-9d3b6c8f2e45 */
+      id: string;
+      /** @example 5b0c2a4e-8f0e-4c61-9a43-2f1d7c9b6e10 */
+      ticketId: string;
+      /**
+       * @description The agent who wrote it (author `agent`), else null.
+       * @example 9e4a7b21-6c3d-4f80-b5e2-3d1c0a9f8b64
+       */
+      agentId: string | null;
+      /** @example I have re-issued the refund; it should reach your card within 3 days. */
+      body: string;
+      /**
+       * @description Your bot's messageId (authors `customer` and `bot`), else null.
+       * @example msg-20931
+       */
+      messageId: string | null;
+      /**
+       * Format: date-time
+       * @description When it was said: the bot's `at`, or when the agent sent it.
+       * @example 2030-05-04T09:20:00.000Z
+       */
+      sentAt: string;
+      /**
+       * Format: date-time
+       * @description When Handoff stored it; the conversation is listed in this order.
+       * @example 2030-05-04T09:20:00.412Z
+       */
+      createdAt: string;
+    };
+    WithdrawEscalationDto: {
+      /**
+       * @description Why: the customer left, or was helped another way.
+       * @example The customer closed the chat
+       */
+      reason: string;
+    };
     TicketSummaryDto: {
       /**
        * @example high
@@ -2587,7 +2980,7 @@ export interface components {
        * @example resolved
        * @enum {string}
        */
-      status: 'open' | 'claimed' | 'resolved';
+      status: 'open' | 'claimed' | 'resolved' | 'withdrawn';
       /** @example 0 */
       reopenCount: number;
       /** @example e410f6b2-3c7d-4e8a-9b1f-6d2c5a8e7f30 */
@@ -2644,6 +3037,45 @@ export interface components {
     ReopenTicketDto: {
       /** @example The customer is still charged twice */
       reason: string;
+    };
+    TicketMessagePageDto: {
+      items: components['schemas']['TicketMessageDto'][];
+      /**
+       * @description Pass as `cursor` for the next page; null on the last page.
+       * @example WyIxMiJd
+       */
+      nextCursor: string | null;
+    };
+    CreateTicketMessageDto: {
+      /**
+       * @description `customer`: sent to the customer through the company's bot (webhook and event
+       *     `ticket.message`). `internal`: a note kept with the ticket for later agents and the company.
+       * @example customer
+       * @enum {string}
+       */
+      visibility: 'customer' | 'internal';
+      /**
+       * @description Plain text, 1–4,000 characters; line feeds and tabs are kept, other control characters refused.
+       * @example I have re-issued the refund; it should reach your card within 3 days.
+       */
+      body: string;
+    };
+    TransferTicketDto: {
+      /**
+       * @description The skills the ticket needs now (at most 5); they replace the ones it had.
+       * @example [
+       *       {
+       *         "skill": "chargebacks",
+       *         "minLevel": 3
+       *       }
+       *     ]
+       */
+      requiredSkills: components['schemas']['RequiredSkillDto'][];
+      /**
+       * @description For the next agent (an internal note on the ticket).
+       * @example A chargeback was opened; needs the chargebacks team.
+       */
+      note: string;
     };
     QueueItemDto: {
       /**
@@ -2717,7 +3149,7 @@ export interface components {
        * @example resolved
        * @enum {string}
        */
-      status: 'open' | 'claimed' | 'resolved';
+      status: 'open' | 'claimed' | 'resolved' | 'withdrawn';
       /** @example 0 */
       reopenCount: number;
       /** @example 300 */
@@ -2805,6 +3237,43 @@ export interface components {
        */
       resolutionSummary: string;
     };
+    DeclineOfferDto: {
+      /**
+       * @description Why you pass on this ticket (plain text, 1–500 characters); the company may read it.
+       * @example Not confident with chargebacks in German
+       */
+      reason: string;
+    };
+    OfferDto: {
+      /**
+       * @example declined
+       * @enum {string}
+       */
+      status: 'pending' | 'accepted' | 'declined' | 'expired' | 'withdrawn';
+      /** @example 0b1c2d3e-4f5a-4b6c-8d7e-9f0a1b2c3d4e */
+      id: string;
+      /** @example 9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d */
+      ticketId: string;
+      /** @example 5b0e6c1f-8a2d-4c3b-9e7f-1a2b3c4d5e6f */
+      shiftId: string;
+      /**
+       * Format: date-time
+       * @example 2030-05-04T08:00:30.000Z
+       */
+      expiresAt: string;
+      /**
+       * Format: date-time
+       * @example 2030-05-04T08:00:00.000Z
+       */
+      createdAt: string;
+      /**
+       * Format: date-time
+       * @example 2030-05-04T08:00:12.000Z
+       */
+      decidedAt: string | null;
+      /** @example Not confident with chargebacks in German */
+      declineReason: string | null;
+    };
     SetWebhookDto: {
       /**
        * Format: uri
@@ -2867,6 +3336,9 @@ export interface components {
         | 'ticket.resolved'
         | 'ticket.reopened'
         | 'ticket.sla_breached'
+        | 'ticket.message'
+        | 'ticket.withdrawn'
+        | 'ticket.transferred'
         | 'ping';
       /**
        * @example pending
@@ -3780,6 +4252,61 @@ export interface components {
        */
       url: string;
     };
+    EventDto: {
+      /**
+       * @description Monotonic, gap-free over all events (yours are a subsequence): pass the last one you have as
+       *     `after`, or as the stream's `Last-Event-ID`.
+       * @example 1043
+       */
+      id: number;
+      /**
+       * @description The event's payload; for ticket events the same object the company's webhook receives as
+       *     its `data`.
+       * @example {
+       *       "eventId": "6f1e2d3c-4b5a-4968-b7a6-5f4e3d2c1b0a",
+       *       "ticketId": "e410f6b2-3c7d-4e8a-9b1f-6d2c5a8e7f30",
+       *       "companyId": "7c9e6679-7425-40de-944b-e07fc1f90ae7",
+       *       "externalId": "conv-8842",
+       *       "agentId": "3f2b8c1e-5d4a-4e7f-9b6c-2a1d0e9f8c7b",
+       *       "claimId": "a7d3e9f1-2b4c-4d6e-8f0a-1c3e5b7d9f2a",
+       *       "occurredAt": "2030-05-04T09:31:40.000Z",
+       *       "data": {}
+       *     }
+       */
+      data: {
+        [key: string]: unknown;
+      };
+      /** @example ticket.claimed */
+      type: string;
+      /**
+       * Format: date-time
+       * @example 2030-05-04T09:31:40.000Z
+       */
+      occurredAt: string;
+      /**
+       * @description The company the event belongs to, if any.
+       * @example 7c9e6679-7425-40de-944b-e07fc1f90ae7
+       */
+      companyId: string | null;
+      /**
+       * @description The agent it concerns, if any.
+       * @example 3f2b8c1e-5d4a-4e7f-9b6c-2a1d0e9f8c7b
+       */
+      agentId: string | null;
+    };
+    EventPageDto: {
+      /**
+       * @description Pass as `after` for the next page: the last item's id, or your `after` when there was none.
+       * @example 1043
+       */
+      nextAfter: number;
+      items: components['schemas']['EventDto'][];
+      /**
+       * @description More events are waiting now: ask again at once.
+       * @example false
+       */
+      hasMore: boolean;
+    };
     /**
      * @description A stable error code: branch on it, never on `message`.
      * @enum {string}
@@ -3820,12 +4347,18 @@ export interface components {
       | 'WAITLIST_FULL'
       | 'TICKET_EXTERNAL_ID_CONFLICT'
       | 'TICKET_ALREADY_CLAIMED'
+      | 'WORK_COMES_AS_OFFERS'
+      | 'OFFER_NOT_PENDING'
+      | 'OFFER_EXPIRED'
+      | 'NOT_CHECKED_IN'
       | 'TICKET_NOT_OPEN'
       | 'TICKET_NOT_CLAIMED_BY_YOU'
       | 'TICKET_ALREADY_RESOLVED'
       | 'AGENT_AT_CAPACITY'
       | 'AGENT_SUSPENDED'
       | 'REOPEN_WINDOW_CLOSED'
+      | 'TICKET_WITHDRAWN'
+      | 'MESSAGE_ID_CONFLICT'
       | 'WEBHOOK_NOT_CONFIGURED'
       | 'DELIVERY_IN_PROGRESS'
       | 'PAYOUT_RUN_STATE'
@@ -5580,6 +6113,120 @@ export interface operations {
       503: components['responses']['ServiceUnavailable'];
     };
   };
+  getMyAvailability: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AvailabilityDto'];
+        };
+      };
+      400: components['responses']['ValidationFailed'];
+      401: components['responses']['Unauthenticated'];
+      403: components['responses']['Forbidden'];
+      /**
+       * @description Conflict.
+       *
+       *     - `NOT_CHECKED_IN`: you are not checked in on a shift that is live now
+       */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "NOT_CHECKED_IN",
+           *         "message": "You are not checked in on a shift that is live now.",
+           *         "details": null,
+           *         "requestId": "0b5a4e1c-2f7d-4c83-9a1e-6d3f8b2c7e90"
+           *       }
+           *     }
+           */
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'NOT_CHECKED_IN';
+            } & WithRequired<components['schemas']['ErrorBody'], 'code'>;
+          };
+        };
+      };
+      500: components['responses']['Internal'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  setMyAvailability: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['SetAvailabilityDto'];
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AvailabilityDto'];
+        };
+      };
+      400: components['responses']['InvalidBody'];
+      401: components['responses']['Unauthenticated'];
+      403: components['responses']['Forbidden'];
+      /**
+       * @description Conflict.
+       *
+       *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
+       *     - `NOT_CHECKED_IN`: you are not checked in on a shift that is live now
+       */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "NOT_CHECKED_IN",
+           *         "message": "You are not checked in on a shift that is live now.",
+           *         "details": null,
+           *         "requestId": "0b5a4e1c-2f7d-4c83-9a1e-6d3f8b2c7e90"
+           *       }
+           *     }
+           */
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'CONFLICT' | 'NOT_CHECKED_IN';
+            } & WithRequired<components['schemas']['ErrorBody'], 'code'>;
+          };
+        };
+      };
+      413: components['responses']['PayloadTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
+      429: components['responses']['RateLimited'];
+      500: components['responses']['Internal'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
   listShifts: {
     parameters: {
       query?: {
@@ -5926,6 +6573,205 @@ export interface operations {
       503: components['responses']['ServiceUnavailable'];
     };
   };
+  getEscalation: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description Your bot's id for the conversation, as sent in the escalation (URL-encoded) */
+        externalId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['TicketDto'];
+        };
+      };
+      400: components['responses']['ValidationFailed'];
+      401: components['responses']['Unauthenticated'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      500: components['responses']['Internal'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  relayCustomerMessage: {
+    parameters: {
+      query?: never;
+      header?: {
+        /**
+         * @description Makes a retry safe: the same key with the same request answers the first answer again (with Idempotent-Replayed: true) instead of doing it twice. Keys are scoped to the caller and kept 24 hours; the same key with another request is 409 IDEMPOTENCY_KEY_REUSED.
+         * @example 5b0e6c1f-shift-2030-05-04
+         */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path: {
+        /** @description Your bot's id for the conversation, as sent in the escalation (URL-encoded) */
+        externalId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['CreateEscalationMessageDto'];
+      };
+    };
+    responses: {
+      /** @description The same messageId and body again: the message stored the first time */
+      200: {
+        headers: {
+          'Idempotent-Replayed': components['headers']['IdempotentReplayed'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['TicketMessageDto'];
+        };
+      };
+      /** @description Stored */
+      201: {
+        headers: {
+          'Idempotent-Replayed': components['headers']['IdempotentReplayed'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['TicketMessageDto'];
+        };
+      };
+      400: components['responses']['InvalidBody'];
+      401: components['responses']['Unauthenticated'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      /**
+       * @description Conflict.
+       *
+       *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
+       *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
+       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
+       *     - `TICKET_NOT_OPEN`: the ticket is not in a state that allows this
+       *     - `TICKET_WITHDRAWN`: the company's bot withdrew the ticket: nothing more can be done on it
+       *     - `MESSAGE_ID_CONFLICT`: this messageId was already used on the ticket for a different message
+       */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "MESSAGE_ID_CONFLICT",
+           *         "message": "This messageId was already used on the ticket for a different message.",
+           *         "details": null,
+           *         "requestId": "0b5a4e1c-2f7d-4c83-9a1e-6d3f8b2c7e90"
+           *       }
+           *     }
+           */
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code:
+                | 'CONFLICT'
+                | 'IDEMPOTENCY_KEY_REUSED'
+                | 'IDEMPOTENCY_KEY_IN_USE'
+                | 'TICKET_NOT_OPEN'
+                | 'TICKET_WITHDRAWN'
+                | 'MESSAGE_ID_CONFLICT';
+            } & WithRequired<components['schemas']['ErrorBody'], 'code'>;
+          };
+        };
+      };
+      413: components['responses']['PayloadTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
+      429: components['responses']['RateLimited'];
+      500: components['responses']['Internal'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  withdrawEscalation: {
+    parameters: {
+      query?: never;
+      header?: {
+        /**
+         * @description Makes a retry safe: the same key with the same request answers the first answer again (with Idempotent-Replayed: true) instead of doing it twice. Keys are scoped to the caller and kept 24 hours; the same key with another request is 409 IDEMPOTENCY_KEY_REUSED.
+         * @example 5b0e6c1f-shift-2030-05-04
+         */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path: {
+        /** @description Your bot's id for the conversation, as sent in the escalation (URL-encoded) */
+        externalId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['WithdrawEscalationDto'];
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          'Idempotent-Replayed': components['headers']['IdempotentReplayed'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['TicketDto'];
+        };
+      };
+      400: components['responses']['InvalidBody'];
+      401: components['responses']['Unauthenticated'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      /**
+       * @description Conflict.
+       *
+       *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
+       *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
+       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
+       *     - `TICKET_NOT_OPEN`: the ticket is not in a state that allows this
+       */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "TICKET_NOT_OPEN",
+           *         "message": "The ticket is not in a state that allows this.",
+           *         "details": null,
+           *         "requestId": "0b5a4e1c-2f7d-4c83-9a1e-6d3f8b2c7e90"
+           *       }
+           *     }
+           */
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code:
+                | 'CONFLICT'
+                | 'IDEMPOTENCY_KEY_REUSED'
+                | 'IDEMPOTENCY_KEY_IN_USE'
+                | 'TICKET_NOT_OPEN';
+            } & WithRequired<components['schemas']['ErrorBody'], 'code'>;
+          };
+        };
+      };
+      413: components['responses']['PayloadTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
+      429: components['responses']['RateLimited'];
+      500: components['responses']['Internal'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
   listTickets: {
     parameters: {
       query?: {
@@ -5935,7 +6781,7 @@ export interface operations {
         from?: string;
         /** @description Created before. */
         to?: string;
-        status?: 'open' | 'claimed' | 'resolved';
+        status?: 'open' | 'claimed' | 'resolved' | 'withdrawn';
         priority?: 'low' | 'normal' | 'high' | 'urgent';
         /** @description The `nextCursor` of the previous page. */
         cursor?: string;
@@ -6055,6 +6901,266 @@ export interface operations {
       503: components['responses']['ServiceUnavailable'];
     };
   };
+  listTicketMessages: {
+    parameters: {
+      query?: {
+        /** @description Items per page, 1–100 (default 20). */
+        limit?: number;
+        /** @description The `nextCursor` of the previous page. */
+        cursor?: string;
+      };
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['TicketMessagePageDto'];
+        };
+      };
+      400: components['responses']['ValidationFailed'];
+      401: components['responses']['Unauthenticated'];
+      /**
+       * @description Forbidden.
+       *
+       *     - `FORBIDDEN`: your role may not do this (`details.allowedRoles` when the route refuses it)
+       *     - `TICKET_NOT_CLAIMED_BY_YOU`: you do not hold this ticket
+       */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "TICKET_NOT_CLAIMED_BY_YOU",
+           *         "message": "You do not hold this ticket.",
+           *         "details": null,
+           *         "requestId": "0b5a4e1c-2f7d-4c83-9a1e-6d3f8b2c7e90"
+           *       }
+           *     }
+           */
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'FORBIDDEN' | 'TICKET_NOT_CLAIMED_BY_YOU';
+            } & WithRequired<components['schemas']['ErrorBody'], 'code'>;
+          };
+        };
+      };
+      404: components['responses']['NotFound'];
+      500: components['responses']['Internal'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  postTicketMessage: {
+    parameters: {
+      query?: never;
+      header?: {
+        /**
+         * @description Makes a retry safe: the same key with the same request answers the first answer again (with Idempotent-Replayed: true) instead of doing it twice. Keys are scoped to the caller and kept 24 hours; the same key with another request is 409 IDEMPOTENCY_KEY_REUSED.
+         * @example 5b0e6c1f-shift-2030-05-04
+         */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['CreateTicketMessageDto'];
+      };
+    };
+    responses: {
+      /** @description Created */
+      201: {
+        headers: {
+          'Idempotent-Replayed': components['headers']['IdempotentReplayed'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['TicketMessageDto'];
+        };
+      };
+      400: components['responses']['InvalidBody'];
+      401: components['responses']['Unauthenticated'];
+      /**
+       * @description Forbidden.
+       *
+       *     - `FORBIDDEN`: your role may not do this (`details.allowedRoles` when the route refuses it)
+       *     - `TICKET_NOT_CLAIMED_BY_YOU`: you do not hold this ticket
+       *     - `AGENT_SUSPENDED`: your account is suspended
+       */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "AGENT_SUSPENDED",
+           *         "message": "Your account is suspended.",
+           *         "details": null,
+           *         "requestId": "0b5a4e1c-2f7d-4c83-9a1e-6d3f8b2c7e90"
+           *       }
+           *     }
+           */
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'FORBIDDEN' | 'TICKET_NOT_CLAIMED_BY_YOU' | 'AGENT_SUSPENDED';
+            } & WithRequired<components['schemas']['ErrorBody'], 'code'>;
+          };
+        };
+      };
+      404: components['responses']['NotFound'];
+      /**
+       * @description Conflict.
+       *
+       *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
+       *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
+       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
+       *     - `TICKET_WITHDRAWN`: the company's bot withdrew the ticket: nothing more can be done on it
+       */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "TICKET_WITHDRAWN",
+           *         "message": "The company's bot withdrew the ticket: nothing more can be done on it.",
+           *         "details": null,
+           *         "requestId": "0b5a4e1c-2f7d-4c83-9a1e-6d3f8b2c7e90"
+           *       }
+           *     }
+           */
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code:
+                | 'CONFLICT'
+                | 'IDEMPOTENCY_KEY_REUSED'
+                | 'IDEMPOTENCY_KEY_IN_USE'
+                | 'TICKET_WITHDRAWN';
+            } & WithRequired<components['schemas']['ErrorBody'], 'code'>;
+          };
+        };
+      };
+      413: components['responses']['PayloadTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
+      429: components['responses']['RateLimited'];
+      500: components['responses']['Internal'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  transferTicket: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['TransferTicketDto'];
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['TicketDto'];
+        };
+      };
+      400: components['responses']['InvalidBody'];
+      401: components['responses']['Unauthenticated'];
+      /**
+       * @description Forbidden.
+       *
+       *     - `FORBIDDEN`: your role may not do this (`details.allowedRoles` when the route refuses it)
+       *     - `TICKET_NOT_CLAIMED_BY_YOU`: you do not hold this ticket
+       *     - `AGENT_SUSPENDED`: your account is suspended
+       */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "AGENT_SUSPENDED",
+           *         "message": "Your account is suspended.",
+           *         "details": null,
+           *         "requestId": "0b5a4e1c-2f7d-4c83-9a1e-6d3f8b2c7e90"
+           *       }
+           *     }
+           */
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'FORBIDDEN' | 'TICKET_NOT_CLAIMED_BY_YOU' | 'AGENT_SUSPENDED';
+            } & WithRequired<components['schemas']['ErrorBody'], 'code'>;
+          };
+        };
+      };
+      404: components['responses']['NotFound'];
+      /**
+       * @description Conflict.
+       *
+       *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
+       *     - `TICKET_WITHDRAWN`: the company's bot withdrew the ticket: nothing more can be done on it
+       */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "TICKET_WITHDRAWN",
+           *         "message": "The company's bot withdrew the ticket: nothing more can be done on it.",
+           *         "details": null,
+           *         "requestId": "0b5a4e1c-2f7d-4c83-9a1e-6d3f8b2c7e90"
+           *       }
+           *     }
+           */
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'CONFLICT' | 'TICKET_WITHDRAWN';
+            } & WithRequired<components['schemas']['ErrorBody'], 'code'>;
+          };
+        };
+      };
+      413: components['responses']['PayloadTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
+      429: components['responses']['RateLimited'];
+      500: components['responses']['Internal'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
   getMyQueue: {
     parameters: {
       query?: {
@@ -6155,6 +7261,7 @@ export interface operations {
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
+       *     - `WORK_COMES_AS_OFFERS`: your live shift routes work as offers (push): accept offers from the event stream instead
        *     - `AGENT_AT_CAPACITY`: you already hold as many tickets as your limit allows
        */
       409: {
@@ -6179,6 +7286,7 @@ export interface operations {
                 | 'CONFLICT'
                 | 'IDEMPOTENCY_KEY_REUSED'
                 | 'IDEMPOTENCY_KEY_IN_USE'
+                | 'WORK_COMES_AS_OFFERS'
                 | 'AGENT_AT_CAPACITY';
             } & WithRequired<components['schemas']['ErrorBody'], 'code'>;
           };
@@ -6273,6 +7381,7 @@ export interface operations {
        *
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `TICKET_ALREADY_CLAIMED`: another agent holds the ticket
+       *     - `WORK_COMES_AS_OFFERS`: your live shift routes work as offers (push): accept offers from the event stream instead
        *     - `TICKET_NOT_OPEN`: the ticket is not in a state that allows this
        *     - `AGENT_AT_CAPACITY`: you already hold as many tickets as your limit allows
        */
@@ -6294,7 +7403,12 @@ export interface operations {
           'application/json': {
             error: {
               /** @enum {string} */
-              code: 'CONFLICT' | 'TICKET_ALREADY_CLAIMED' | 'TICKET_NOT_OPEN' | 'AGENT_AT_CAPACITY';
+              code:
+                | 'CONFLICT'
+                | 'TICKET_ALREADY_CLAIMED'
+                | 'WORK_COMES_AS_OFFERS'
+                | 'TICKET_NOT_OPEN'
+                | 'AGENT_AT_CAPACITY';
             } & WithRequired<components['schemas']['ErrorBody'], 'code'>;
           };
         };
@@ -6493,6 +7607,7 @@ export interface operations {
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `TICKET_NOT_OPEN`: the ticket is not in a state that allows this
        *     - `TICKET_ALREADY_RESOLVED`: you resolved this ticket already, with another summary
+       *     - `TICKET_WITHDRAWN`: the company's bot withdrew the ticket: nothing more can be done on it
        */
       409: {
         headers: {
@@ -6502,8 +7617,8 @@ export interface operations {
           /**
            * @example {
            *       "error": {
-           *         "code": "TICKET_ALREADY_RESOLVED",
-           *         "message": "You resolved this ticket already, with another summary.",
+           *         "code": "TICKET_WITHDRAWN",
+           *         "message": "The company's bot withdrew the ticket: nothing more can be done on it.",
            *         "details": null,
            *         "requestId": "0b5a4e1c-2f7d-4c83-9a1e-6d3f8b2c7e90"
            *       }
@@ -6512,7 +7627,180 @@ export interface operations {
           'application/json': {
             error: {
               /** @enum {string} */
-              code: 'CONFLICT' | 'TICKET_NOT_OPEN' | 'TICKET_ALREADY_RESOLVED';
+              code: 'CONFLICT' | 'TICKET_NOT_OPEN' | 'TICKET_ALREADY_RESOLVED' | 'TICKET_WITHDRAWN';
+            } & WithRequired<components['schemas']['ErrorBody'], 'code'>;
+          };
+        };
+      };
+      413: components['responses']['PayloadTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
+      429: components['responses']['RateLimited'];
+      500: components['responses']['Internal'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  acceptOffer: {
+    parameters: {
+      query?: never;
+      header?: {
+        /**
+         * @description Makes a retry safe: the same key with the same request answers the first answer again (with Idempotent-Replayed: true) instead of doing it twice. Keys are scoped to the caller and kept 24 hours; the same key with another request is 409 IDEMPOTENCY_KEY_REUSED.
+         * @example 5b0e6c1f-shift-2030-05-04
+         */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          'Idempotent-Replayed': components['headers']['IdempotentReplayed'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AgentTicketDto'];
+        };
+      };
+      400: components['responses']['InvalidBody'];
+      401: components['responses']['Unauthenticated'];
+      /**
+       * @description Forbidden.
+       *
+       *     - `FORBIDDEN`: your role may not do this (`details.allowedRoles` when the route refuses it)
+       *     - `NOT_ELIGIBLE`: you are not eligible; `details.reasons` says why
+       */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "NOT_ELIGIBLE",
+           *         "message": "You are not eligible; details.reasons says why.",
+           *         "details": null,
+           *         "requestId": "0b5a4e1c-2f7d-4c83-9a1e-6d3f8b2c7e90"
+           *       }
+           *     }
+           */
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'FORBIDDEN' | 'NOT_ELIGIBLE';
+            } & WithRequired<components['schemas']['ErrorBody'], 'code'>;
+          };
+        };
+      };
+      404: components['responses']['NotFound'];
+      /**
+       * @description Conflict.
+       *
+       *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
+       *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
+       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
+       *     - `TICKET_ALREADY_CLAIMED`: another agent holds the ticket
+       *     - `OFFER_NOT_PENDING`: the offer was already accepted, declined, expired or withdrawn
+       *     - `OFFER_EXPIRED`: the offer reservation ran out; the ticket goes to the next agent
+       *     - `TICKET_NOT_OPEN`: the ticket is not in a state that allows this
+       *     - `AGENT_AT_CAPACITY`: you already hold as many tickets as your limit allows
+       */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "AGENT_AT_CAPACITY",
+           *         "message": "You already hold as many tickets as your limit allows.",
+           *         "details": null,
+           *         "requestId": "0b5a4e1c-2f7d-4c83-9a1e-6d3f8b2c7e90"
+           *       }
+           *     }
+           */
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code:
+                | 'CONFLICT'
+                | 'IDEMPOTENCY_KEY_REUSED'
+                | 'IDEMPOTENCY_KEY_IN_USE'
+                | 'TICKET_ALREADY_CLAIMED'
+                | 'OFFER_NOT_PENDING'
+                | 'OFFER_EXPIRED'
+                | 'TICKET_NOT_OPEN'
+                | 'AGENT_AT_CAPACITY';
+            } & WithRequired<components['schemas']['ErrorBody'], 'code'>;
+          };
+        };
+      };
+      413: components['responses']['PayloadTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
+      429: components['responses']['RateLimited'];
+      500: components['responses']['Internal'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  declineOffer: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['DeclineOfferDto'];
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['OfferDto'];
+        };
+      };
+      400: components['responses']['InvalidBody'];
+      401: components['responses']['Unauthenticated'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      /**
+       * @description Conflict.
+       *
+       *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
+       *     - `OFFER_NOT_PENDING`: the offer was already accepted, declined, expired or withdrawn
+       */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "OFFER_NOT_PENDING",
+           *         "message": "The offer was already accepted, declined, expired or withdrawn.",
+           *         "details": null,
+           *         "requestId": "0b5a4e1c-2f7d-4c83-9a1e-6d3f8b2c7e90"
+           *       }
+           *     }
+           */
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'CONFLICT' | 'OFFER_NOT_PENDING';
             } & WithRequired<components['schemas']['ErrorBody'], 'code'>;
           };
         };
@@ -6829,6 +8117,9 @@ export interface operations {
           | 'ticket.resolved'
           | 'ticket.reopened'
           | 'ticket.sla_breached'
+          | 'ticket.message'
+          | 'ticket.withdrawn'
+          | 'ticket.transferred'
           | 'ping'
         )[];
         /** @description The `nextCursor` of the previous page. */
@@ -8217,6 +9508,66 @@ export interface operations {
       413: components['responses']['PayloadTooLarge'];
       415: components['responses']['UnsupportedMediaType'];
       429: components['responses']['RateLimited'];
+      500: components['responses']['Internal'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  listEvents: {
+    parameters: {
+      query?: {
+        /** @description Events after this id (the last one you have); 0 or absent: from the oldest kept. */
+        after?: number;
+        /** @description Only these event types, comma-separated: `ticket.claimed,ticket.message`. */
+        types?: string[];
+        /** @description Events per page, 1–500 (default 100). */
+        limit?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['EventPageDto'];
+        };
+      };
+      400: components['responses']['ValidationFailed'];
+      401: components['responses']['Unauthenticated'];
+      403: components['responses']['Forbidden'];
+      500: components['responses']['Internal'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  streamEvents: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description The id of the last event you received: replay what came after it. */
+        'Last-Event-ID'?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description An endless text/event-stream */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'text/event-stream': string;
+        };
+      };
+      400: components['responses']['ValidationFailed'];
+      401: components['responses']['Unauthenticated'];
+      403: components['responses']['Forbidden'];
       500: components['responses']['Internal'];
       503: components['responses']['ServiceUnavailable'];
     };

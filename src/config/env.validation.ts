@@ -256,6 +256,36 @@ export class Env {
   @Min(50)
   OUTBOX_POLL_MS = 250;
 
+  /** The events sequencer's and stream hub's fallback poll (they are woken after commits). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(20)
+  EVENTS_POLL_MS = 500;
+
+  /** A comment line on every event stream this often, so proxies keep it open. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(10)
+  EVENTS_HEARTBEAT_MS = 15_000;
+
+  /** A stream reader this many events behind (written, not yet taken by its socket) is cut off. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  EVENTS_STREAM_MAX_BEHIND = 1000;
+
+  /** …or this many bytes behind. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1024)
+  EVENTS_STREAM_MAX_BEHIND_BYTES = 1_048_576;
+
+  /** Events are kept (listed, replayed) this many days, then pruned. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  EVENTS_RETENTION_DAYS = 30;
+
   /** An agent may hold at most this many seat hours in any 168 hours (whatever its time zone). */
   @Transform(toInt)
   @IsInt()

@@ -20,6 +20,7 @@ export const TABLE_OWNERS = {
   tickets: 'tickets',
   ticket_claims: 'tickets',
   ticket_cooldowns: 'tickets',
+  ticket_messages: 'tickets',
   ledger_accounts: 'ledger',
   journal_entries: 'ledger',
   journal_lines: 'ledger',
@@ -33,6 +34,8 @@ export const TABLE_OWNERS = {
   webhook_deliveries: 'webhooks',
   outbox: 'outbox',
   idempotency_keys: 'idempotency',
+  events: 'events',
+  offers: 'tickets',
 } as const;
 
 export type TableName = keyof typeof TABLE_OWNERS;
@@ -52,6 +55,8 @@ export const FUNCTION_OWNERS = {
   journal_entry_balanced: 'ledger',
   journal_entry_has_lines: 'ledger',
   ledger_append_only: 'ledger',
+  events_from_outbox: 'events',
+  offers_route_request: 'tickets',
 } as const;
 
 /**
@@ -92,5 +97,26 @@ export const DECLARED_EXCEPTIONS: readonly {
     where: 'function write_ticket_claim',
     names: ['outbox'],
     reason: 'A claim and its events are written together by both claim paths (ADR 0008).',
+  },
+  {
+    where: 'function events_from_outbox',
+    names: ['outbox'],
+    reason:
+      'The trigger on outbox rows of the five ticket event types copies each into the events ' +
+      'store in the same transaction, whichever writer (TypeScript or write_ticket_claim) made it.',
+  },
+  {
+    where: 'tickets/offers.repository.ts',
+    names: ['shift_claims', 'shifts', 'agents'],
+    reason:
+      'The push router reads the candidate agents of a company (live push seat, available, ' +
+      'below the limit) in the fairness order in one statement; each is re-checked under its lock.',
+  },
+  {
+    where: 'function offers_route_request',
+    names: ['shifts', 'outbox'],
+    reason:
+      'A trigger on tickets, ticket_claims and shift_claims asks for the router (outbox job) in ' +
+      'the transaction that opened a ticket or freed an agent, whichever writer made it.',
   },
 ];

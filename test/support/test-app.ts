@@ -27,6 +27,11 @@ export interface TestAppOptions {
    * then fails listing each answer the document does not describe.
    */
   validateResponses?: boolean;
+  /**
+   * A second process of the same deployment: this app uses `shareWith`'s database and Redis
+   * prefix (and leaves both to it on close), e.g. two API processes fanning out events.
+   */
+  shareWith?: TestApp;
 }
 
 export interface TestApp {
@@ -50,8 +55,11 @@ export const TEST_SECRETS_KEY = 'dGVzdC1zZWNyZXRzLWtleS0zMi1ieXRlcy1sb25nISE';
  * template) and its own Redis prefix, so test files never see each other's rows or jobs.
  */
 export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
-  const database = await createTestDatabase();
-  const prefix = `test-${randomBytes(4).toString('hex')}`;
+  const shared = options.shareWith;
+  const database = shared
+    ? new URL(shared.env.DATABASE_URL!).pathname.slice(1)
+    : await createTestDatabase();
+  const prefix = shared?.env.QUEUE_PREFIX ?? `test-${randomBytes(4).toString('hex')}`;
   const env = validateEnv({
     NODE_ENV: 'test',
     DATABASE_URL: databaseUrl(database),
@@ -86,7 +94,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   } catch (e) {
     // A half-started app keeps pool and Redis connections open and Jest would wait forever.
     await app?.close().catch(() => undefined);
-    await dropTestDatabase(database);
+    if (!shared) await dropTestDatabase(database);
     throw e;
   }
   const redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 });
@@ -104,9 +112,9 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     mismatches,
     async close() {
       await app.close();
-      await deleteKeys(redis, `${env.QUEUE_PREFIX}:*`);
+      if (!shared) await deleteKeys(redis, `${env.QUEUE_PREFIX}:*`);
       redis.disconnect();
-      await dropTestDatabase(database);
+      if (!shared) await dropTestDatabase(database);
       if (mismatches.length > 0) {
         const counted = [...new Set(mismatches)].map(
           (m) => `- ${m}${count(mismatches, m) > 1 ? ` (×${count(mismatches, m)})` : ''}`,

@@ -45,6 +45,10 @@ export const ERROR_STATUS = {
   // tickets
   TICKET_EXTERNAL_ID_CONFLICT: 409,
   TICKET_ALREADY_CLAIMED: 409,
+  WORK_COMES_AS_OFFERS: 409,
+  OFFER_NOT_PENDING: 409,
+  OFFER_EXPIRED: 409,
+  NOT_CHECKED_IN: 409,
   TICKET_NOT_OPEN: 409,
   TICKET_NOT_CLAIMED_BY_YOU: 403,
   // Resolving again what you resolved, with another summary (the same one answers 200).
@@ -52,6 +56,10 @@ export const ERROR_STATUS = {
   AGENT_AT_CAPACITY: 409,
   AGENT_SUSPENDED: 403,
   REOPEN_WINDOW_CLOSED: 409,
+  // The bot withdrew the ticket: nothing more can be done on it.
+  TICKET_WITHDRAWN: 409,
+  // The bot's messageId was already used on this ticket for a different message.
+  MESSAGE_ID_CONFLICT: 409,
   // webhooks
   WEBHOOK_NOT_CONFIGURED: 404,
   DELIVERY_IN_PROGRESS: 409,

@@ -31,7 +31,10 @@ export const API_TAGS: Record<string, string> = {
   shifts: 'Shifts a company posts: windows of demand with seats and pay per ticket.',
   seats: 'The agent side of shifts: open shifts, seat claims, check-in, waitlists.',
   tickets: 'Escalations from bots, and the work agents do on them.',
+  offers: 'Push routing: tickets offered to one available agent at a time, to accept or decline.',
   webhooks: "The company's webhook: URL, signing secret, test pings and the delivery log.",
+  events:
+    'What happened, kept 30 days: a cursor-paged list and a Server-Sent Events stream with replay.',
   money: "Agents' earnings and payouts, company statements, the ledger and adjustments.",
   payouts: 'Payout runs by finance: draft, approve, execute, reconcile.',
   stripe: 'Events Stripe sends (signed; not for API clients).',

@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { requireUser } from '../../common/auth/access';
 import { Actor } from '../../common/auth/actor';
 import { DomainError } from '../../common/errors/domain-error';
+import { EventHub } from '../events/event-hub.service';
 import { SeatSuspension } from '../shifts/seat-suspension.service';
 import { TicketWorkService } from '../tickets/ticket-work.service';
 import { AgentProfileDto } from './agent.dto';
@@ -23,6 +24,7 @@ export class AgentSuspensionService {
     private readonly agents: AgentsService,
     private readonly seats: SeatSuspension,
     private readonly tickets: TicketWorkService,
+    private readonly hub: EventHub,
   ) {}
 
   async suspend(actor: Actor, agentId: string, reason: string): Promise<AgentProfileDto> {
@@ -38,6 +40,8 @@ export class AgentSuspensionService {
       await this.tickets.releaseAllOf(em, agentId, 'suspension', 'the agent was suspended');
       return cancelledOn;
     });
+    // After the commit: a stream reopened now is refused (the suspension is visible).
+    await this.hub.endStreamsOf(agentId);
     await this.seats.offerFreedSeats(freed);
     return this.agents.profileOf(agentId);
   }

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { EventsModule } from '../events/events.module';
 import { ShiftsModule } from '../shifts/shifts.module';
 import { TicketsModule } from '../tickets/tickets.module';
 import { AgentProfilesModule } from './agent-profiles.module';
@@ -11,6 +12,8 @@ import { AgentsController, CertifiedAgentsController } from './agents.controller
     // Suspension ends the agent's seats and tickets through their owners.
     ShiftsModule,
     TicketsModule,
+    // ...and its event streams.
+    EventsModule,
   ],
   controllers: [AgentsController, CertifiedAgentsController],
   providers: [AgentSuspensionService],

@@ -8,6 +8,7 @@ import { Env } from '../../config/env.validation';
 import { AgentsModule } from '../agents/agents.module';
 import { JobsModule } from '../jobs/jobs.module';
 import { CompaniesModule } from '../companies/companies.module';
+import { EventsModule } from '../events/events.module';
 import { UsersModule } from '../users/users.module';
 import { AccessTokenService } from './access-token.service';
 import { AuthController } from './auth.controller';
@@ -35,6 +36,8 @@ import { RolesGuard } from './roles.guard';
     UsersModule,
     CompaniesModule,
     AgentsModule,
+    // Logout ends the user's event streams.
+    EventsModule,
     // The sign-in slowdown keeps its counters in Redis, on the queues' connection.
     JobsModule,
   ],

@@ -5,6 +5,7 @@ import { UserRole } from '../../common/auth/actor';
 import { DomainError } from '../../common/errors/domain-error';
 import { AgentsService } from '../agents/agents.service';
 import { CompaniesService } from '../companies/companies.service';
+import { EventHub } from '../events/event-hub.service';
 import { PasswordHasher } from '../users/password-hasher.service';
 import { toUserDto } from '../users/user.mapper';
 import { UsersService } from '../users/users.service';
@@ -31,6 +32,7 @@ export class AuthService {
     private readonly agents: AgentsService,
     private readonly slowdown: LoginSlowdown,
     private readonly companies: CompaniesService,
+    private readonly hub: EventHub,
   ) {}
 
   async register(input: RegisterDto): Promise<RegisteredDto> {
@@ -91,8 +93,14 @@ export class AuthService {
     return this.tokens(user, rotation.token);
   }
 
-  logout(presented: string): Promise<void> {
-    return this.refreshTokens.revoke(presented);
+  /**
+   * Revokes the login, then (after its commit) ends the user's event streams. All of them: a
+   * stream does not know which login opened it; a client of another login reconnects with its
+   * still-valid access token.
+   */
+  async logout(presented: string): Promise<void> {
+    const userId = await this.refreshTokens.revoke(presented);
+    if (userId) await this.hub.endStreamsOf(userId);
   }
 
   private async tokens(user: TokenSubject, refreshToken: string): Promise<TokensDto> {

@@ -54,16 +54,19 @@ export class RefreshTokensService {
     });
   }
 
-  /** Logout: revokes the family of `presented` if it is a genuine token; silent otherwise. */
-  async revoke(presented: string): Promise<void> {
+  /**
+   * Logout: revokes the family of `presented` if it is a genuine token; silent otherwise.
+   * Returns the signed-out user (null for a token that is not genuine).
+   */
+  async revoke(presented: string): Promise<string | null> {
     const parsed = TOKEN_FORMAT.exec(presented);
-    if (!parsed) return;
+    if (!parsed) return null;
     const [, id, secret] = parsed;
-    await this.db.transaction(async (em) => {
+    return this.db.transaction(async (em) => {
       const row = await this.tokens.withHash(em, id, false);
-      if (row && safeEqualHex(row.tokenHash, sha256Hex(secret))) {
-        await this.tokens.revokeFamily(em, row.familyId);
-      }
+      if (!row || !safeEqualHex(row.tokenHash, sha256Hex(secret))) return null;
+      await this.tokens.revokeFamily(em, row.familyId);
+      return row.userId;
     });
   }
 

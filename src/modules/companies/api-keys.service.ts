@@ -5,6 +5,7 @@ import { Actor, BotActor } from '../../common/auth/actor';
 import { requireBot, requireCompany } from '../../common/auth/access';
 import { randomSecret, sha256Hex } from '../../common/crypto/tokens';
 import { DomainError } from '../../common/errors/domain-error';
+import { EventHub } from '../events/event-hub.service';
 import { ApiKeyDto, BotIdentityDto, CreatedApiKeyDto } from './api-key.dto';
 import { toApiKeyDto, toBotIdentityDto } from './api-key.mapper';
 import { ApiKeysRepository } from './api-keys.repository';
@@ -27,6 +28,7 @@ export class ApiKeysService {
     @InjectDataSource() private readonly db: DataSource,
     private readonly keys: ApiKeysRepository,
     private readonly companies: CompaniesRepository,
+    private readonly hub: EventHub,
   ) {}
 
   async create(actor: Actor, name: string): Promise<CreatedApiKeyDto> {
@@ -65,6 +67,8 @@ export class ApiKeysService {
     const key = await this.keys.findOf(this.db.manager, id, companyId);
     if (!key) throw DomainError.notFound('API key');
     await this.keys.revoke(this.db.manager, id, companyId);
+    // After the revocation committed; the bot's reconnect is then refused.
+    await this.hub.endStreamsOf(id);
   }
 
   /** Resolves a presented key to the bot actor it stands for, or throws INVALID_API_KEY. */

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { EventsModule } from '../events/events.module';
 import { ApiKey } from './api-key.entity';
 import { ApiKeysController, BotController } from './api-keys.controller';
 import { ApiKeysRepository } from './api-keys.repository';
@@ -9,7 +10,8 @@ import { CompaniesService } from './companies.service';
 import { Company } from './company.entity';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([Company, ApiKey])],
+  // A revoked key's event streams end (EventsModule imports no feature module: no cycle).
+  imports: [TypeOrmModule.forFeature([Company, ApiKey]), EventsModule],
   controllers: [ApiKeysController, BotController],
   providers: [ApiKeysService, CompaniesService, CompaniesRepository, ApiKeysRepository],
   exports: [ApiKeysService, CompaniesService],

@@ -16,6 +16,9 @@ export const TICKET_EVENT_TYPES = [
   'ticket.resolved',
   'ticket.reopened',
   'ticket.sla_breached',
+  'ticket.message',
+  'ticket.withdrawn',
+  'ticket.transferred',
 ] as const;
 export type TicketEventType = (typeof TICKET_EVENT_TYPES)[number];
 
@@ -39,6 +42,24 @@ export interface TicketEventData {
     priorityRaisedTo: Priority;
     /** Skill levels lowered by one so more agents qualify; `from` is the level before. */
     relaxedSkills: { skill: string; from: number; to: number }[];
+  };
+  /** A message to the customer (webhook: the holder's, for the bot to relay). */
+  'ticket.message': {
+    messageId: string;
+    author: 'agent' | 'customer' | 'bot';
+    body: string;
+    sentAt: string;
+  };
+  /** The bot withdrew it; `paid` when the holder had written to the customer (as resolved). */
+  'ticket.withdrawn': {
+    reason: string;
+    paid: boolean;
+    pay: { amountMinor: number; currency: string } | null;
+  };
+  /** The holder sent it back to the queue needing these skills, with a note for the next. */
+  'ticket.transferred': {
+    requiredSkills: { skill: string; minLevel: number }[];
+    note: string;
   };
 }
 
@@ -72,12 +93,25 @@ export interface JobPayloads {
   'ticket.resolved': TicketEvent<'ticket.resolved'>;
   'ticket.reopened': TicketEvent<'ticket.reopened'>;
   'ticket.sla_breached': TicketEvent<'ticket.sla_breached'>;
-  /** Books a resolution (earning) or a reopen (its reversal) in the ledger, once per event. */
-  'ledger.ticket-event': { type: 'ticket.resolved' | 'ticket.reopened'; event: TicketEvent };
+  'ticket.message': TicketEvent<'ticket.message'>;
+  'ticket.withdrawn': TicketEvent<'ticket.withdrawn'>;
+  'ticket.transferred': TicketEvent<'ticket.transferred'>;
+  /**
+   * Books a resolution (earning) or a reopen (its reversal) in the ledger, once per event. A
+   * paid withdrawal books like a resolution (its claim was resolved with the shift's rate).
+   */
+  'ledger.ticket-event': {
+    type: 'ticket.resolved' | 'ticket.reopened' | 'ticket.withdrawn';
+    event: TicketEvent;
+  };
   /** When the reopen window has passed: the earning moves from pending to available. */
   'ledger.release-earning': { claimId: string };
   /** A finance adjustment still pending approval after 7 days lapses. */
   'ledger.adjustment-expire': { adjustmentId: string };
+  /** Push routing (issue 15): offer the company's open tickets to its available agents. */
+  'offers.route': { companyId: string };
+  /** An offer's reservation ends: expire it (three in a row set the agent away), route again. */
+  'offer.expire': { offerId: string };
   /** Applies a stored Stripe event (account.updated, transfer.reversed) once. */
   'stripe.event': { eventId: string };
   /** Pays one payout line through a Stripe transfer, in atomic phases; throttled. */
@@ -100,9 +134,14 @@ export const JOB_QUEUES: { readonly [N in JobName]: QueueName } = {
   'ticket.resolved': 'default',
   'ticket.reopened': 'default',
   'ticket.sla_breached': 'default',
+  'ticket.message': 'default',
+  'ticket.withdrawn': 'default',
+  'ticket.transferred': 'default',
   'ledger.ticket-event': 'default',
   'ledger.release-earning': 'default',
   'ledger.adjustment-expire': 'default',
+  'offers.route': 'default',
+  'offer.expire': 'default',
   'stripe.event': 'default',
   'payout.line': 'payouts',
   'webhook.deliver': 'webhooks',
@@ -122,5 +161,6 @@ export const TIMER_JOB_NAMES = [
   'ticket.shift-end-release',
   'ledger.release-earning',
   'ledger.adjustment-expire',
+  'offer.expire',
 ] as const satisfies readonly JobName[];
 export type TimerJobName = (typeof TIMER_JOB_NAMES)[number];

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Counter } from 'prom-client';
+import { Counter, Gauge } from 'prom-client';
 import { DELIVERY_ERROR_KINDS, DeliveryErrorKind } from '../webhooks/webhook-delivery-error';
 import { MetricsRegistry } from './metrics-registry';
 
@@ -20,6 +20,7 @@ export class DomainMetrics {
   private readonly slaBreaches: Counter;
   private readonly webhookFailures: Counter<'kind' | 'final'>;
   private readonly payoutLines: Counter<'outcome'>;
+  private readonly eventStreams: Gauge;
 
   constructor({ registry }: MetricsRegistry) {
     const registers = [registry];
@@ -51,6 +52,11 @@ export class DomainMetrics {
       labelNames: ['outcome'],
       registers,
     });
+    this.eventStreams = new Gauge({
+      name: 'handoff_event_streams_open',
+      help: 'Event streams (GET /v1/events/stream) open on this process.',
+      registers,
+    });
     for (const path of ['next', 'by_id']) this.claims.inc({ path }, 0);
     this.resolutions.inc(0);
     this.slaBreaches.inc(0);
@@ -79,5 +85,13 @@ export class DomainMetrics {
 
   payoutLineFinished(outcome: 'paid' | 'failed'): void {
     this.payoutLines.inc({ outcome });
+  }
+
+  eventStreamOpened(): void {
+    this.eventStreams.inc();
+  }
+
+  eventStreamClosed(): void {
+    this.eventStreams.dec();
   }
 }

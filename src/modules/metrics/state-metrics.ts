@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Gauge } from 'prom-client';
+import { EventsService } from '../events/events.service';
 import { QUEUE_NAMES, TIMER_JOB_NAMES, TimerJobName } from '../jobs/job-registry';
 import { QueuesService } from '../jobs/queues.service';
 import { OutboxService } from '../outbox/outbox.service';
@@ -8,12 +9,13 @@ import { MetricsRegistry } from './metrics-registry';
 import { scrapeSnapshot } from './scrape-snapshot';
 import { TIMER_GRACE_MS, TIMER_QUEUES, timerJobsIn } from './timer-jobs';
 
-type Source = 'queues' | 'outbox' | 'payouts';
-const SOURCES: Source[] = ['queues', 'outbox', 'payouts'];
+type Source = 'queues' | 'outbox' | 'payouts' | 'events';
+const SOURCES: Source[] = ['queues', 'outbox', 'payouts', 'events'];
 
 /**
  * State read at scrape time from PostgreSQL and Redis (through the owning modules): queue
- * depths, the outbox relay's lag, overdue and failed timers, payout runs' progress. Every API or
+ * depths, the outbox relay's lag, overdue and failed timers, payout runs' progress, the events
+ * sequencer's lag. Every API or
  * worker process reports the same values: aggregate with max(), not sum(). A source that cannot
  * be read drops its gauges from the scrape (no stale numbers) and reads 0 in
  * handoff_metrics_source_up; the rest of the scrape still answers.
@@ -47,12 +49,16 @@ export class StateMetrics {
     this.outboxService.dueUnsent(TIMER_GRACE_MS / 1000),
   );
   private readonly payouts = scrapeSnapshot(this.scrape, () => this.payoutRuns.progress());
+  private readonly events = scrapeSnapshot(this.scrape, () =>
+    this.eventsService.unpositionedAgeSeconds(),
+  );
 
   constructor(
     private readonly metrics: MetricsRegistry,
     private readonly queueService: QueuesService,
     private readonly outboxService: OutboxService,
     private readonly payoutRuns: PayoutRunsService,
+    private readonly eventsService: EventsService,
   ) {
     const registers = [metrics.registry];
     const read = this.read.bind(this);
@@ -132,13 +138,25 @@ export class StateMetrics {
         }),
     });
 
+    const eventsLag: Gauge<string> = new Gauge({
+      name: 'handoff_events_unpositioned_age_seconds',
+      help: 'Age of the oldest committed event without a position (0 when none): readers and streams see an event only once positioned.',
+      registers,
+      collect: () => read(eventsLag, 'events', this.events, (age) => eventsLag.set(age)),
+    });
+
     const sourceUp: Gauge<'source'> = new Gauge({
       name: 'handoff_metrics_source_up',
-      help: '1 when this scrape could read the source (queues: Redis; outbox, payouts: PostgreSQL), else 0.',
+      help: '1 when this scrape could read the source (queues: Redis; outbox, payouts, events: PostgreSQL), else 0.',
       labelNames: ['source'],
       registers,
       collect: async () => {
-        const snapshots = { queues: this.queues, outbox: this.outbox, payouts: this.payouts };
+        const snapshots = {
+          queues: this.queues,
+          outbox: this.outbox,
+          payouts: this.payouts,
+          events: this.events,
+        };
         const results = await Promise.allSettled(SOURCES.map((s) => snapshots[s]()));
         SOURCES.forEach((source, i) => {
           sourceUp.set({ source }, results[i].status === 'fulfilled' ? 1 : 0);

@@ -14,7 +14,7 @@ import { PayoutAccountsRepository } from './payout-accounts.repository';
 import { PayoutLineSendingRepository } from './payout-line-sending.repository';
 import { PayoutLineRow, PayoutLinesRepository } from './payout-lines.repository';
 import { toStripeAccountState } from './payout.mapper';
-import { PayoutRunsRepository } from './payout-runs.repository';
+import { PayoutRunEvents } from './payout-run-events';
 import { StripeEventsRepository } from './stripe-events.repository';
 import { StripePacer } from './stripe-pacer.service';
 
@@ -58,7 +58,7 @@ export class PayoutLineHandler implements HandlesJob<'payout.line'> {
     private readonly ledger: LedgerService,
     private readonly pacer: StripePacer,
     private readonly sending: PayoutLineSendingRepository,
-    private readonly runs: PayoutRunsRepository,
+    private readonly runEvents: PayoutRunEvents,
     config: ConfigService<Env, true>,
     private readonly metrics: DomainMetrics,
   ) {
@@ -77,7 +77,7 @@ export class PayoutLineHandler implements HandlesJob<'payout.line'> {
       // Held now, or already paid or failed (a retry after a crash between that commit and the
       // run check): only the run may need completing.
       const runId = await this.sending.runOf(this.db.manager, lineId);
-      if (runId) await this.runs.completeIfDone(this.db.manager, runId);
+      if (runId) await this.completeIfDone(runId);
       return { status: line ? 'held' : 'skipped' };
     }
     const amount = Number(line.transfer_minor);
@@ -138,7 +138,7 @@ export class PayoutLineHandler implements HandlesJob<'payout.line'> {
       await this.sending.markPaid(em, line.id, transfer.id);
     });
     this.metrics.payoutLineFinished('paid');
-    await this.runs.completeIfDone(this.db.manager, line.run_id);
+    await this.completeIfDone(line.run_id);
     return { status: 'paid' };
   }
 
@@ -192,10 +192,21 @@ export class PayoutLineHandler implements HandlesJob<'payout.line'> {
     const code =
       (e as Stripe.errors.StripeError).code ?? (e as Stripe.errors.StripeError).type ?? 'error';
     const message = e.message.slice(0, 1000);
-    const runId = await this.sending.markFailed(this.db.manager, line.id, line.idempotency_key, {
-      code,
-      message,
-      permanent,
+    const runId = await this.db.transaction(async (em) => {
+      const failedIn = await this.sending.markFailed(em, line.id, line.idempotency_key, {
+        code,
+        message,
+        permanent,
+      });
+      if (failedIn) {
+        await this.runEvents.record(em, 'payout_run.line_failed', failedIn, {
+          lineId: line.id,
+          agentId: line.agent_id,
+          stripeCode: code,
+          refused: permanent,
+        });
+      }
+      return failedIn;
     });
     if (!runId) return; // a stale duplicate: the line's current attempt decides
     this.metrics.payoutLineFinished('failed');
@@ -211,7 +222,12 @@ export class PayoutLineHandler implements HandlesJob<'payout.line'> {
       },
       'payout line failed',
     );
-    await this.runs.completeIfDone(this.db.manager, runId);
+    await this.completeIfDone(runId);
+  }
+
+  /** After the line's own commit (PayoutRunsRepository.completeIfDone says why). */
+  private completeIfDone(runId: string): Promise<void> {
+    return this.db.transaction((em) => this.runEvents.completeIfDone(em, runId));
   }
 }
 

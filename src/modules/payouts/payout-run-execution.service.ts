@@ -10,6 +10,7 @@ import { PayoutLineDto, PayoutRunDto } from './payout.dto';
 import { PENDING_LINE_PAYLOADS_SQL, PayoutLinesRepository } from './payout-lines.repository';
 import { toPayoutLineDto } from './payout.mapper';
 import { foundRun, wrongState } from './payout-run.errors';
+import { PayoutRunEvents } from './payout-run-events';
 import { PayoutRunsRepository } from './payout-runs.repository';
 import { PayoutRunsService } from './payout-runs.service';
 
@@ -23,6 +24,7 @@ export class PayoutRunExecutionService {
     private readonly lines: PayoutLinesRepository,
     private readonly payoutRuns: PayoutRunsService,
     private readonly identities: AgentIdentities,
+    private readonly runEvents: PayoutRunEvents,
   ) {}
 
   /** Starts paying: one job per payable line, written in the same transaction. */
@@ -34,6 +36,13 @@ export class PayoutRunExecutionService {
       const payable = await this.lines.countPayable(em, id);
       // Nothing to pay: the run is done now (no job would ever finish it).
       await this.runs.markExecuted(em, id, payable === 0 ? 'completed' : 'executing');
+      await this.runEvents.record(em, 'payout_run.executing', id, {
+        status: 'executing',
+        lines: payable,
+      });
+      if (payable === 0) {
+        await this.runEvents.record(em, 'payout_run.completed', id, { status: 'completed' });
+      }
       await this.enqueuePendingLines(em, id);
     });
     return this.payoutRuns.summary(this.db.manager, id);
@@ -56,6 +65,10 @@ export class PayoutRunExecutionService {
       retried.push(...stuck);
       if (retried.length === 0) return;
       await this.runs.markExecutingAgain(em, id);
+      await this.runEvents.record(em, 'payout_run.executing', id, {
+        status: 'executing',
+        lines: retried.length,
+      });
       await this.outbox.enqueueMany(
         em,
         retried.map((r) => ({ name: 'payout.line' as const, payload: { lineId: r.id } })),
@@ -91,7 +104,7 @@ export class PayoutRunExecutionService {
         );
       }
       const abandoned = await this.lines.markAbandoned(em, lineId, reason.trim(), userId);
-      await this.runs.completeIfDone(em, runId);
+      await this.runEvents.completeIfDone(em, runId);
       return abandoned;
     });
     const who = await this.identities.of(this.db.manager, [line.agent_id]);

@@ -180,24 +180,34 @@ export class PayoutRunsRepository {
    * line waits for a retry or to be abandoned, else `completed`. Called after a line's own commit,
    * so it sees every committed line: of two last lines finishing together, the later check
    * completes the run. The unlocked look first keeps the run row's lock off the path of every
-   * line (it was the bottleneck of a 50k-line run: each line waited for it).
+   * line (it was the bottleneck of a 50k-line run: each line waited for it). Returns the new
+   * status when it changed (null otherwise): of two checks racing, the later one sees the
+   * status already set, so the change is reported once.
    */
-  async completeIfDone(em: EntityManager, runId: string): Promise<void> {
+  async completeIfDone(
+    em: EntityManager,
+    runId: string,
+  ): Promise<'completed' | 'completed_with_failures' | null> {
     const [{ busy }]: { busy: boolean }[] = await em.query(
       `SELECT EXISTS (SELECT 1 FROM payout_lines
                        WHERE run_id = $1 AND status IN ('pending', 'processing')) AS busy`,
       [runId],
     );
-    if (busy) return;
-    await em.query(
-      `UPDATE payout_runs r
-          SET status = CASE WHEN EXISTS (SELECT 1 FROM payout_lines WHERE run_id = r.id AND status = 'failed')
-                            THEN 'completed_with_failures' ELSE 'completed' END,
+    if (busy) return null;
+    const [rows]: [{ status: 'completed' | 'completed_with_failures' }[], number] = await em.query(
+      `WITH next AS (
+         SELECT CASE WHEN EXISTS (SELECT 1 FROM payout_lines WHERE run_id = $1 AND status = 'failed')
+                     THEN 'completed_with_failures' ELSE 'completed' END AS status)
+       UPDATE payout_runs r
+          SET status = (SELECT status FROM next),
               completed_at = CASE WHEN r.status = 'executing' THEN now() ELSE r.completed_at END
         WHERE r.id = $1 AND r.status IN ('executing', 'completed_with_failures')
+          AND r.status <> (SELECT status FROM next)
           AND NOT EXISTS (SELECT 1 FROM payout_lines
-                           WHERE run_id = r.id AND status IN ('pending', 'processing'))`,
+                           WHERE run_id = r.id AND status IN ('pending', 'processing'))
+       RETURNING r.status`,
       [runId],
     );
+    return rows[0]?.status ?? null;
   }
 }

@@ -17,6 +17,7 @@ import {
   PayoutRunsQueryDto,
 } from './payout.dto';
 import { PayoutLinesRepository } from './payout-lines.repository';
+import { PayoutRunEvents } from './payout-run-events';
 import { PAYOUT_LINES_CSV_HEADER, toPayoutLineCsvRow } from './payout-lines.csv';
 import { toPayoutLineDto, toPayoutRunDto } from './payout.mapper';
 import { foundRun, wrongState } from './payout-run.errors';
@@ -37,6 +38,7 @@ export class PayoutRunsService {
     private readonly runs: PayoutRunsRepository,
     private readonly lines: PayoutLinesRepository,
     private readonly identities: AgentIdentities,
+    private readonly runEvents: PayoutRunEvents,
   ) {}
 
   async create(actor: Actor, input: CreatePayoutRunDto): Promise<PayoutRunDetailDto> {
@@ -65,6 +67,10 @@ export class PayoutRunsService {
         agentIds: balances.map((b) => b.agentId),
         current: balances.map((b) => b.current),
         atCutoff: balances.map((b) => b.atCutoff),
+      });
+      await this.runEvents.record(em, 'payout_run.created', runId, {
+        status: 'draft',
+        currency: input.currency,
       });
       return runId;
     });
@@ -134,6 +140,7 @@ export class PayoutRunsService {
         );
       }
       await this.runs.markApproved(em, id, userId);
+      await this.runEvents.record(em, 'payout_run.approved', id, { status: 'approved' });
     });
     return this.summary(this.db.manager, id);
   }
@@ -144,6 +151,7 @@ export class PayoutRunsService {
       const run = foundRun(await this.runs.find(em, id, true));
       if (run.status !== 'draft' && run.status !== 'approved') throw wrongState(run, 'cancel');
       await this.runs.markCancelled(em, id);
+      await this.runEvents.record(em, 'payout_run.cancelled', id, { status: 'cancelled' });
     });
     return this.summary(this.db.manager, id);
   }

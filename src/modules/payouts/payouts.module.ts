@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { EventsModule } from '../events/events.module';
 import { JobsModule } from '../jobs/jobs.module';
 import { LedgerModule } from '../ledger/ledger.module';
 import { MetricsCoreModule } from '../metrics/metrics-core.module';
@@ -18,6 +19,7 @@ import {
   PayoutRunsController,
 } from './payouts.controller';
 import { PayoutReconciliationService } from './payout-reconciliation.service';
+import { PayoutRunEvents } from './payout-run-events';
 import { PayoutRunExecutionService } from './payout-run-execution.service';
 import { PayoutRunsRepository } from './payout-runs.repository';
 import { PayoutRunsService } from './payout-runs.service';
@@ -27,8 +29,17 @@ import { StripeWebhooksController } from './stripe-webhooks.controller';
 
 @Module({
   // Balances, postings and agents' names and emails for finance (ledger), the Stripe client, the
-  // pacer's Redis (jobs), an agent's email for its Stripe account (users), counters (metrics).
-  imports: [OutboxModule, LedgerModule, StripeModule, JobsModule, UsersModule, MetricsCoreModule],
+  // pacer's Redis (jobs), an agent's email for its Stripe account (users), counters (metrics), the
+  // runs' events for finance (events).
+  imports: [
+    OutboxModule,
+    LedgerModule,
+    StripeModule,
+    JobsModule,
+    UsersModule,
+    MetricsCoreModule,
+    EventsModule,
+  ],
   controllers: [
     PayoutAccountController,
     AgentPayoutsController,
@@ -41,6 +52,7 @@ import { StripeWebhooksController } from './stripe-webhooks.controller';
     AgentPayoutsService,
     PayoutRunsService,
     PayoutRunExecutionService,
+    PayoutRunEvents,
     PayoutReconciliationService,
     PayoutLineHandler,
     StripeEventHandler,

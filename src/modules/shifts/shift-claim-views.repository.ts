@@ -16,6 +16,8 @@ export interface ReliabilityRow {
   late: number;
   early: number;
   no_shows: number;
+  /** Completed seats whose time away went past the shift's maxAwayMinutes. */
+  away_over_cap: number;
 }
 
 /** The agent's next seat that can still be worked: checked in, or claimed and not yet missed. */
@@ -59,14 +61,22 @@ export class ShiftClaimViewsRepository {
     windowDays: number,
   ): Promise<ReliabilityRow> {
     const [r]: ReliabilityRow[] = await em.query(
-      `SELECT count(*) FILTER (WHERE status = 'completed' AND completed_at > since)::int AS completed,
-              count(*) FILTER (WHERE status = 'cancelled' AND cancelled_by = 'agent'
-                                 AND late_cancellation AND cancelled_at > since)::int AS late,
-              count(*) FILTER (WHERE status = 'cancelled' AND cancelled_by = 'agent'
-                                 AND NOT late_cancellation AND cancelled_at > since)::int AS early,
-              count(*) FILTER (WHERE status = 'no_show' AND no_show_at > since)::int AS no_shows
-         FROM shift_claims, (SELECT now() - make_interval(days => $2) AS since) w
-        WHERE agent_id = $1`,
+      `SELECT count(*) FILTER (WHERE c.status = 'completed' AND c.completed_at > since)::int AS completed,
+              count(*) FILTER (WHERE c.status = 'cancelled' AND c.cancelled_by = 'agent'
+                                 AND c.late_cancellation AND c.cancelled_at > since)::int AS late,
+              count(*) FILTER (WHERE c.status = 'cancelled' AND c.cancelled_by = 'agent'
+                                 AND NOT c.late_cancellation AND c.cancelled_at > since)::int AS early,
+              count(*) FILTER (WHERE c.status = 'no_show' AND c.no_show_at > since)::int AS no_shows,
+              -- A break still running when the seat completed counts up to the completion.
+              count(*) FILTER (WHERE c.status = 'completed' AND c.completed_at > since
+                                 AND s.max_away_minutes IS NOT NULL
+                                 AND c.away_seconds + CASE WHEN c.availability = 'away'
+                                       THEN extract(epoch FROM c.completed_at - coalesce(
+                                              c.availability_changed_at, c.checked_in_at))
+                                       ELSE 0 END > s.max_away_minutes * 60)::int AS away_over_cap
+         FROM shift_claims c JOIN shifts s ON s.id = c.shift_id,
+              (SELECT now() - make_interval(days => $2) AS since) w
+        WHERE c.agent_id = $1`,
       [agentId, windowDays],
     );
     return r;

@@ -187,7 +187,10 @@ export class ShiftClaimsService {
       lateCancellations: r.late,
       cancellations: r.early,
       noShows: r.no_shows,
-      score: judged === 0 ? null : Math.round((r.completed / judged) * 1000) / 1000,
+      awayOverCap: r.away_over_cap,
+      // A seat worked but with more time away than the shift allowed is not a reliable one.
+      score:
+        judged === 0 ? null : Math.round(((r.completed - r.away_over_cap) / judged) * 1000) / 1000,
     };
   }
 

@@ -39,3 +39,11 @@ export const MIN_CHECK_IN_GRACE_MINUTES = 2;
 export const MAX_SHIFT_MINUTES = 12 * 60;
 export const MAX_WAITLIST = 200;
 export const RELIABILITY_WINDOW_DAYS = 30;
+
+/** How a shift's agents get tickets (issue 15): pull stays the API default. */
+export const SHIFT_ROUTINGS = ['pull', 'push'] as const;
+export type ShiftRouting = (typeof SHIFT_ROUTINGS)[number];
+
+/** A checked-in seat's availability for offers: away is a break (held tickets stay). */
+export const SEAT_AVAILABILITIES = ['available', 'away'] as const;
+export type SeatAvailability = (typeof SEAT_AVAILABILITIES)[number];

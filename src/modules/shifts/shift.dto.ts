@@ -27,7 +27,11 @@ import {
   CLAIM_STATUSES,
   ClaimStatus,
   MIN_CHECK_IN_GRACE_MINUTES,
+  SEAT_AVAILABILITIES,
+  SeatAvailability,
+  SHIFT_ROUTINGS,
   SHIFT_STATUSES,
+  ShiftRouting,
   ShiftStatus,
 } from './shift-rules';
 
@@ -132,12 +136,44 @@ export class CreateShiftDto {
   @Min(MIN_CHECK_IN_GRACE_MINUTES, { message: GRACE_TOO_SHORT })
   @Max(120)
   checkInGraceMinutes?: number;
+
+  /**
+   * How agents get tickets: pull (claim-next and claim by id, the default) or push (the router
+   * offers each ticket to one available agent, longest idle first).
+   * @example push
+   */
+  @ApiProperty({ enum: SHIFT_ROUTINGS, required: false })
+  @IsOmittable()
+  @IsIn(SHIFT_ROUTINGS)
+  routing?: ShiftRouting;
+
+  /**
+   * Push only: seconds an offer stays reserved for its agent, 10–120 (default 30).
+   * @example 30
+   */
+  @ApiInteger()
+  @IsOmittable()
+  @IsInt()
+  @Min(10)
+  @Max(120)
+  offerSeconds?: number;
+
+  /**
+   * Minutes each seat may be away in total; time away beyond counts against reliability.
+   * @example 30
+   */
+  @ApiInteger()
+  @IsOmittable()
+  @IsInt()
+  @Min(0)
+  @Max(720)
+  maxAwayMinutes?: number;
 }
 
 /**
  * Every field optional. Once any seat is taken only changes that cannot hurt a seat holder are
  * accepted: title, seats (not below those taken), a higher rate, dropping the certification
- * requirement.
+ * requirement, a longer offerSeconds, a higher maxAwayMinutes.
  */
 export class UpdateShiftDto {
   /** @example "Weekend refunds and chargebacks" */
@@ -204,6 +240,37 @@ export class UpdateShiftDto {
   @Min(MIN_CHECK_IN_GRACE_MINUTES, { message: GRACE_TOO_SHORT })
   @Max(120)
   checkInGraceMinutes?: number;
+
+  /**
+   * pull or push; only while no seat is taken (agents plan their work around it).
+   * @example push
+   */
+  @ApiProperty({ enum: SHIFT_ROUTINGS, required: false })
+  @IsOmittable()
+  @IsIn(SHIFT_ROUTINGS)
+  routing?: ShiftRouting;
+
+  /**
+   * 10–120; once seats are taken it may only go up (a shorter reservation means more expiries).
+   * @example 45
+   */
+  @ApiInteger()
+  @IsOmittable()
+  @IsInt()
+  @Min(10)
+  @Max(120)
+  offerSeconds?: number;
+
+  /**
+   * 0–720; once seats are taken it may only go up (a lower cap would count past breaks).
+   * @example 45
+   */
+  @ApiInteger()
+  @IsOmittable()
+  @IsInt()
+  @Min(0)
+  @Max(720)
+  maxAwayMinutes?: number;
 }
 
 export class CancelShiftDto {
@@ -283,6 +350,15 @@ export class ShiftDto {
   /** @example 10 */
   @ApiInteger()
   checkInGraceMinutes: number;
+  /** @example push */
+  @ApiProperty({ enum: SHIFT_ROUTINGS })
+  routing: ShiftRouting;
+  /** @example 30 */
+  @ApiInteger()
+  offerSeconds: number;
+  /** @example 30 */
+  @ApiInteger()
+  maxAwayMinutes: number | null;
   /** @example scheduled */
   @ApiProperty({ enum: SHIFT_STATUSES })
   status: string;
@@ -514,8 +590,60 @@ export class ReliabilityDto {
   @ApiInteger()
   noShows: number;
   /**
-   * completed / (completed + late cancellations + no-shows); null without history.
+   * Completed seats with more time away than the shift allowed (maxAwayMinutes).
+   * @example 0
+   */
+  @ApiInteger()
+  awayOverCap: number;
+  /**
+   * (completed − awayOverCap) / (completed + late cancellations + no-shows); null without
+   * history.
    * @example 0.917
    */
   score: number | null;
+}
+
+export class SetAvailabilityDto {
+  /**
+   * available: offers may come (push shifts); away: a break, no offers, held tickets stay yours.
+   * @example away
+   */
+  @ApiProperty({ enum: SEAT_AVAILABILITIES })
+  @IsIn(SEAT_AVAILABILITIES)
+  status: SeatAvailability;
+}
+
+export class AvailabilityDto {
+  /** @example away */
+  @ApiProperty({ enum: SEAT_AVAILABILITIES })
+  status: SeatAvailability;
+  /**
+   * When the status last changed (the check-in until it first does).
+   * @example 2030-05-04T08:30:00.000Z
+   */
+  changedAt: Date;
+  /** @example 5b0e6c1f-8a2d-4c3b-9e7f-1a2b3c4d5e6f */
+  shiftId: string;
+  /** @example 9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a */
+  seatId: string;
+  /**
+   * Seconds away on this seat so far, the running break included.
+   * @example 600
+   */
+  @ApiInteger()
+  awaySeconds: number;
+  /** @example 30 */
+  @ApiInteger()
+  maxAwayMinutes: number | null;
+  /**
+   * Seconds away beyond the shift cap (they count against reliability).
+   * @example 0
+   */
+  @ApiInteger()
+  awayOverCapSeconds: number;
+  /**
+   * Why the router set you away, when it did.
+   * @example three_offers_expired
+   */
+  awayReason: string | null;
 }

@@ -48,6 +48,16 @@ export class Shift {
   @Column('int')
   checkInGraceMinutes: number;
 
+  /** pull: agents claim (claim-next, claim by id); push: the router offers tickets. */
+  @Column('text')
+  routing: 'pull' | 'push';
+
+  @Column('int')
+  offerSeconds: number;
+
+  @Column('int', { nullable: true })
+  maxAwayMinutes: number | null;
+
   @Column('text')
   status: ShiftStatus;
 

@@ -8,6 +8,9 @@ import { OpenShiftsRepository } from './open-shifts.repository';
 import { OpenShiftsService } from './open-shifts.service';
 import { MySeatsController, SeatsController } from './seats.controller';
 import { SeatAllocator } from './seat-allocator.service';
+import { SeatAvailabilityController } from './seat-availability.controller';
+import { SeatAvailabilityRepository } from './seat-availability.repository';
+import { SeatAvailabilityService } from './seat-availability.service';
 import { SeatSuspension } from './seat-suspension.service';
 import { ShiftFacts } from './shift-facts.service';
 import { Shift, ShiftRequiredSkill } from './shift.entity';
@@ -32,7 +35,7 @@ import { ShiftsService } from './shifts.service';
     AgentProfilesModule,
   ],
   // SeatsController first: its GET /v1/shifts/open must be matched before GET /v1/shifts/:id.
-  controllers: [SeatsController, MySeatsController, ShiftsController],
+  controllers: [SeatsController, MySeatsController, SeatAvailabilityController, ShiftsController],
   providers: [
     ShiftsRepository,
     ShiftClaimsRepository,
@@ -46,9 +49,11 @@ import { ShiftsService } from './shifts.service';
     SeatAllocator,
     SeatSuspension,
     ShiftFacts,
+    SeatAvailabilityRepository,
+    SeatAvailabilityService,
     NoShowCheckHandler,
     ShiftCompleteHandler,
   ],
-  exports: [SeatSuspension, ShiftFacts],
+  exports: [SeatSuspension, ShiftFacts, SeatAvailabilityService],
 })
 export class ShiftsModule {}

@@ -31,7 +31,20 @@ import { ShiftWaitlistService } from './shift-waitlist.service';
 import { ShiftsRepository } from './shifts.repository';
 
 /** Changes that cannot hurt anyone already holding a seat. */
-const SAFE_WITH_CLAIMS = new Set(['title', 'seats', 'ratePerTicket', 'requiresCertification']);
+/**
+ * Fields that may change once seats are taken, each only in the direction that cannot hurt a
+ * seat holder (checked in refuseUnsafeChanges). Not routing: a pull agent's client claims and
+ * may not listen for offers, and push to pull would drop pending offers and the fairness rule
+ * the agents signed up under; a company that wants the other mode posts another shift.
+ */
+const SAFE_WITH_CLAIMS = new Set([
+  'title',
+  'seats',
+  'ratePerTicket',
+  'requiresCertification',
+  'offerSeconds',
+  'maxAwayMinutes',
+]);
 
 /** The company side of shifts: post, list, read, change safely, cancel. */
 @Injectable()
@@ -72,6 +85,9 @@ export class ShiftsService {
         rateCurrency: input.ratePerTicket.currency,
         requiresCertification: input.requiresCertification ?? false,
         checkInGraceMinutes: input.checkInGraceMinutes ?? 10,
+        routing: input.routing ?? 'pull',
+        offerSeconds: input.offerSeconds ?? 30,
+        maxAwayMinutes: input.maxAwayMinutes ?? null,
         status: 'scheduled',
       });
       await this.shifts.insertRequiredSkills(em, shiftId, input.requiredSkills);
@@ -154,6 +170,9 @@ export class ShiftsService {
         ...(input.checkInGraceMinutes !== undefined && {
           checkInGraceMinutes: input.checkInGraceMinutes,
         }),
+        ...(input.routing !== undefined && { routing: input.routing }),
+        ...(input.offerSeconds !== undefined && { offerSeconds: input.offerSeconds }),
+        ...(input.maxAwayMinutes !== undefined && { maxAwayMinutes: input.maxAwayMinutes }),
         startsAt,
         endsAt,
       });
@@ -198,6 +217,17 @@ export class ShiftsService {
     if (input.requiresCertification === true && !shift.requiresCertification) {
       unsafe.push('requiresCertification');
     }
+    // Shorter offers mean more expiries (three in a row set an agent away); a lower away cap
+    // would count breaks already taken against reliability. No cap (null) is the highest.
+    if (input.offerSeconds !== undefined && input.offerSeconds < shift.offerSeconds) {
+      unsafe.push('offerSeconds');
+    }
+    if (
+      input.maxAwayMinutes !== undefined &&
+      (shift.maxAwayMinutes === null || input.maxAwayMinutes < shift.maxAwayMinutes)
+    ) {
+      unsafe.push('maxAwayMinutes');
+    }
     const rate = input.ratePerTicket;
     if (
       rate &&
@@ -208,7 +238,7 @@ export class ShiftsService {
     if (unsafe.length > 0) {
       throw new DomainError(
         'SHIFT_HAS_CLAIMS',
-        'Seats are taken: only the title, seats, a higher rate or dropping the certification requirement can change',
+        'Seats are taken: only the title, seats, a higher rate, dropping the certification requirement, longer offers or a higher away cap can change',
         {
           fields: unsafe.map((field) => ({
             field,

@@ -12,6 +12,10 @@ export interface LiveShift {
   requiresCertification: boolean;
   rateAmountMinor: number;
   rateCurrency: string;
+  /** push: work comes as offers; claim-next and claim by id refuse (WORK_COMES_AS_OFFERS). */
+  routing: 'pull' | 'push';
+  offerSeconds: number;
+  availability: 'available' | 'away';
 }
 
 export interface AgentContext extends AgentQualifications {

@@ -82,6 +82,7 @@ export class TicketMatchingService {
     const live = this.usableLiveShift(ctx);
     // The refusal path only: the next-seat hint costs a statement the claim never pays.
     if (!live) throw notEligible(await this.withNextSeat(this.agentLevelReasons(ctx), userId));
+    assertPull(live); // claim_next_ticket claimed nothing on a push shift
     this.assertCapacity(ctx);
     if (!row.claimed) return null;
     this.outbox.poke(); // claim_next_ticket wrote outbox rows
@@ -111,12 +112,13 @@ export class TicketMatchingService {
         const reasons = ctx.suspended ? [{ code: 'SUSPENDED' } as const, ...off] : off;
         throw notEligible(await this.withNextSeat(reasons, userId, ticket.company_id, em));
       }
+      assertPull(ctx.live);
       if (ticket.status === 'claimed') {
         if (ticket.claimed_by === userId) return (await this.agentTicket(em, ticketId, userId))!;
         throw new DomainError('TICKET_ALREADY_CLAIMED', 'Another agent has this ticket');
       }
       if (ticket.status !== 'open')
-        throw new DomainError('TICKET_NOT_OPEN', 'The ticket is resolved');
+        throw new DomainError('TICKET_NOT_OPEN', `The ticket is ${ticket.status}`);
       const reasons = await this.ticketReasons(em, ctx, ticket);
       if (reasons.length > 0) throw notEligible(reasons);
       this.assertCapacity(ctx);
@@ -244,6 +246,17 @@ export class TicketMatchingService {
         { activeTickets: ctx.activeTickets, maxConcurrentTickets: ctx.maxConcurrentTickets },
       );
     }
+  }
+}
+
+/** On a push shift tickets come as offers (issue 15): claim-next and claim by id refuse. */
+function assertPull(live: LiveShift): void {
+  if (live.routing === 'push') {
+    throw new DomainError(
+      'WORK_COMES_AS_OFFERS',
+      'Your live shift routes work as offers: accept them from your event stream',
+      { shiftId: live.shiftId },
+    );
   }
 }
 

@@ -5,17 +5,19 @@
  * reads them from the database and fails when either side changes alone.
  */
 
-export const TICKET_STATUSES = ['open', 'claimed', 'resolved'] as const;
+export const TICKET_STATUSES = ['open', 'claimed', 'resolved', 'withdrawn'] as const;
 export type TicketStatus = (typeof TICKET_STATUSES)[number];
 
 /**
  * Ticket states and their moves: claimed by an agent, given back (release, handle timeout,
- * shift end), resolved, reopened.
+ * shift end, transfer), resolved, reopened; withdrawn by the company's bot while open or
+ * claimed (the customer left or was helped), which is final.
  */
 export const TICKET_TRANSITIONS: { readonly [S in TicketStatus]: readonly TicketStatus[] } = {
-  open: ['claimed'],
-  claimed: ['open', 'resolved'],
+  open: ['claimed', 'withdrawn'],
+  claimed: ['open', 'resolved', 'withdrawn'],
   resolved: ['open'],
+  withdrawn: [],
 };
 
 export const TICKET_CLAIM_STATUSES = ['active', 'released', 'resolved'] as const;
@@ -30,6 +32,16 @@ export const TICKET_CLAIM_TRANSITIONS: {
   resolved: [],
 };
 
-/** Who gave a ticket back (ticket_claims.released_by). */
-export const RELEASED_BY = ['agent', 'handle_timeout', 'shift_end', 'suspension'] as const;
+/**
+ * Who gave a ticket back (ticket_claims.released_by): `transfer` is the holder sending it back
+ * with other skills, `withdrawn` the bot withdrawing it before the holder wrote to the customer.
+ */
+export const RELEASED_BY = [
+  'agent',
+  'handle_timeout',
+  'shift_end',
+  'suspension',
+  'transfer',
+  'withdrawn',
+] as const;
 export type ReleasedBy = (typeof RELEASED_BY)[number];

@@ -170,6 +170,9 @@ export class TicketWorkService {
     agentId: string,
     resolutionSummary: string,
   ): Promise<void> {
+    if (ticket.status === 'withdrawn') {
+      throw new DomainError('TICKET_WITHDRAWN', "The company's bot withdrew this ticket");
+    }
     const standing =
       ticket.status === 'resolved'
         ? await this.claims.standingResolution(em, ticket.id)

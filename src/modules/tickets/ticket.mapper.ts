@@ -108,6 +108,9 @@ export function toAgentContext(agentId: string, row: AgentContextRow): AgentCont
           requiresCertification: row.requires_certification,
           rateAmountMinor: Number(row.rate_amount_minor),
           rateCurrency: row.rate_currency,
+          routing: row.routing ?? 'pull',
+          offerSeconds: row.offer_seconds ?? 30,
+          availability: row.availability ?? 'available',
         }
       : null,
   };

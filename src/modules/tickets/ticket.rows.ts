@@ -63,6 +63,10 @@ export interface AgentContextRow {
   rate_amount_minor: string | number;
   rate_currency: string;
   certified: boolean;
+  /** The live shift's routing and offer time, and the seat's availability (migration Offers). */
+  routing: 'pull' | 'push' | null;
+  offer_seconds: number | null;
+  availability: 'available' | 'away' | null;
 }
 
 /** A claim just written (write_ticket_claim): the claimed ticket and its claim history. */

@@ -120,7 +120,7 @@ export class AgentTicketsController {
   @ApiOkResponse({ type: AgentTicketDto })
   @ApiNoContentResponse({ description: 'No eligible ticket right now' })
   @ApiOperation({ operationId: 'claimNextTicket', summary: 'Claim the best ticket for you' })
-  @ApiErrors('NOT_FOUND', 'NOT_ELIGIBLE', 'AGENT_AT_CAPACITY')
+  @ApiErrors('NOT_FOUND', 'NOT_ELIGIBLE', 'AGENT_AT_CAPACITY', 'WORK_COMES_AS_OFFERS')
   async claimNext(
     @CurrentActor() actor: Actor,
     @Res({ passthrough: true }) res: Response,
@@ -141,7 +141,13 @@ export class AgentTicketsController {
   @Post('tickets/:id/claim')
   @HttpCode(200)
   @ApiOperation({ operationId: 'claimTicket', summary: 'Claim a ticket' })
-  @ApiErrors('NOT_ELIGIBLE', 'TICKET_ALREADY_CLAIMED', 'TICKET_NOT_OPEN', 'AGENT_AT_CAPACITY')
+  @ApiErrors(
+    'NOT_ELIGIBLE',
+    'TICKET_ALREADY_CLAIMED',
+    'TICKET_NOT_OPEN',
+    'AGENT_AT_CAPACITY',
+    'WORK_COMES_AS_OFFERS',
+  )
   claim(@CurrentActor() actor: Actor, @IdParam() id: string): Promise<AgentTicketDto> {
     return this.matching.claim(actor, id);
   }
@@ -177,6 +183,7 @@ export class AgentTicketsController {
     'TICKET_NOT_CLAIMED_BY_YOU',
     'TICKET_ALREADY_RESOLVED',
     'TICKET_NOT_OPEN',
+    'TICKET_WITHDRAWN',
   )
   resolve(
     @CurrentActor() actor: Actor,

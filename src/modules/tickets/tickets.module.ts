@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AgentProfilesModule } from '../agents/agent-profiles.module';
+import { EventsModule } from '../events/events.module';
 import { MetricsCoreModule } from '../metrics/metrics-core.module';
 import { OutboxModule } from '../outbox/outbox.module';
 import { ShiftsModule } from '../shifts/shifts.module';
@@ -10,6 +11,13 @@ import {
   SlaCheckHandler,
 } from './ticket-timers.handlers';
 import { TicketClaimFacts } from './ticket-claim-facts.service';
+import {
+  EscalationConversationController,
+  TicketConversationController,
+} from './ticket-conversation.controller';
+import { TicketConversationService } from './ticket-conversation.service';
+import { TicketHandoverService } from './ticket-handover.service';
+import { TicketMessagesRepository } from './ticket-messages.repository';
 import { TicketClaimsRepository } from './ticket-claims.repository';
 import { TicketIntakeRepository } from './ticket-intake.repository';
 import { TicketIntakeService } from './ticket-intake.service';
@@ -24,11 +32,31 @@ import {
 } from './tickets.controller';
 import { TicketsRepository } from './tickets.repository';
 import { TicketsService } from './tickets.service';
+import { OfferExpireHandler, OffersRouteHandler } from './offer-jobs.handlers';
+import { OfferRouter } from './offer-router.service';
+import { OffersController } from './offers.controller';
+import { OffersRepository } from './offers.repository';
+import { OffersService } from './offers.service';
 
 @Module({
   // Live shifts and rates (shifts), agents' locks and suspensions (agent profiles).
-  imports: [OutboxModule, SkillsModule, AgentProfilesModule, ShiftsModule, MetricsCoreModule],
-  controllers: [EscalationsController, TicketsController, AgentTicketsController],
+  // Events: the conversation's, withdrawals' and transfers' events (issue 15).
+  imports: [
+    OutboxModule,
+    SkillsModule,
+    AgentProfilesModule,
+    ShiftsModule,
+    MetricsCoreModule,
+    EventsModule,
+  ],
+  controllers: [
+    EscalationsController,
+    EscalationConversationController,
+    TicketsController,
+    TicketConversationController,
+    AgentTicketsController,
+    OffersController,
+  ],
   providers: [
     TicketsRepository,
     TicketClaimsRepository,
@@ -40,9 +68,17 @@ import { TicketsService } from './tickets.service';
     TicketMatchingService,
     TicketWorkService,
     TicketClaimFacts,
+    TicketMessagesRepository,
+    TicketConversationService,
+    TicketHandoverService,
     SlaCheckHandler,
     HandleTimeoutHandler,
     ShiftEndReleaseHandler,
+    OffersRepository,
+    OffersService,
+    OfferRouter,
+    OffersRouteHandler,
+    OfferExpireHandler,
   ],
   exports: [TicketWorkService, TicketClaimFacts],
 })

@@ -30,6 +30,15 @@ export interface AttemptRecord {
   retryInMs: number | null;
 }
 
+/** The delivery after an attempt was recorded (status: delivered stays delivered). */
+export interface RecordedAttemptRow {
+  company_id: string;
+  event_id: string;
+  event_type: string;
+  status: string;
+  attempts: number;
+}
+
 /** Which deliveries a page of the log shows; a null list means any. */
 export interface DeliveryFilter {
   statuses: string[] | null;
@@ -116,8 +125,13 @@ export class WebhookDeliveriesRepository {
    * set from the same clock as last_attempt_at, and only while the delivery stays pending
    * (ck_webhook_deliveries_next_attempt).
    */
-  async recordAttempt(em: EntityManager, id: string, a: AttemptRecord): Promise<void> {
-    await em.query(
+  async recordAttempt(
+    em: EntityManager,
+    id: string,
+    a: AttemptRecord,
+  ): Promise<RecordedAttemptRow | undefined> {
+    const [row] = await changedRows<RecordedAttemptRow>(
+      em,
       `UPDATE webhook_deliveries
           SET status = CASE WHEN status = 'delivered' THEN status ELSE $2 END,
               attempts = attempts + 1, last_attempt_at = now(),
@@ -126,7 +140,8 @@ export class WebhookDeliveriesRepository {
               next_attempt_at = CASE WHEN status = 'delivered' OR $2 <> 'pending' THEN NULL
                                      ELSE now() + make_interval(secs => $7::float8 / 1000) END,
               delivered_at = CASE WHEN $2 = 'delivered' THEN now() ELSE delivered_at END
-        WHERE id = $1`,
+        WHERE id = $1
+        RETURNING company_id, event_id, event_type, status, attempts`,
       [
         id,
         a.status,
@@ -137,6 +152,7 @@ export class WebhookDeliveriesRepository {
         a.retryInMs ?? 0,
       ],
     );
+    return row;
   }
 
   /** Up to `limit` of the company's deliveries after `after` that pass `filter`, newest first. */

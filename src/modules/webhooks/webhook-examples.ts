@@ -66,6 +66,51 @@ export const WEBHOOK_EXAMPLES: { [T in WebhookEventType]: WebhookPayload<T> } = 
       },
     },
   },
+  'ticket.message': {
+    id: '3e8b1d6a-4c2f-4a97-b8e0-6f1d9c3a5b27',
+    type: 'ticket.message',
+    createdAt: '2026-11-26T09:06:12.331Z',
+    data: {
+      ...ticket,
+      agentId,
+      claimId,
+      data: {
+        messageId: '7a2c4e91-5b8d-4f36-a1e0-9d3b6c8f2e45',
+        author: 'agent',
+        body: 'I have re-issued the refund; it should reach your card within 3 days.',
+        sentAt: '2026-11-26T09:06:12.331Z',
+      },
+    },
+  },
+  'ticket.withdrawn': {
+    id: '4f9c2e7b-6d1a-4b58-9e3c-8a0f2d5b7c16',
+    type: 'ticket.withdrawn',
+    createdAt: '2026-11-26T09:20:45.118Z',
+    data: {
+      ...ticket,
+      agentId,
+      claimId,
+      data: {
+        reason: 'The customer closed the chat',
+        paid: true,
+        pay: { amountMinor: 450, currency: 'EUR' },
+      },
+    },
+  },
+  'ticket.transferred': {
+    id: '6b3d8f2a-9e4c-4d71-a5b6-1c7e0f9a3d82',
+    type: 'ticket.transferred',
+    createdAt: '2026-11-26T09:08:30.540Z',
+    data: {
+      ...ticket,
+      agentId,
+      claimId,
+      data: {
+        requiredSkills: [{ skill: 'chargebacks', minLevel: 3 }],
+        note: 'A chargeback was opened; needs the chargebacks team.',
+      },
+    },
+  },
   ping: {
     id: 'f5d2b9e4-6a1c-4f38-9b7d-2e8a4c6f1d09',
     type: 'ping',

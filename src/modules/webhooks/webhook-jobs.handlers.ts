@@ -7,6 +7,7 @@ import { SecretBoxError } from '../../common/crypto/secret-box';
 import { currentRequestId } from '../../common/http/request-context';
 import { REQUEST_ID_HEADER } from '../../common/http/request-id';
 import { Env } from '../../config/env.validation';
+import { EventsService } from '../events/events.service';
 import { HandlesJob, JobHandler } from '../jobs/job-handler';
 import { DomainMetrics } from '../metrics/domain-metrics';
 import {
@@ -85,6 +86,7 @@ export class WebhookDeliveryHandler implements HandlesJob<'webhook.deliver'> {
     private readonly secrets: WebhookSecrets,
     private readonly deliveries: WebhookDeliveriesRepository,
     private readonly metrics: DomainMetrics,
+    private readonly events: EventsService,
   ) {}
 
   async handle(
@@ -175,11 +177,32 @@ export class WebhookDeliveryHandler implements HandlesJob<'webhook.deliver'> {
     }
   }
 
+  /**
+   * Records the attempt; a delivery that failed for good also becomes a `webhook.failing`
+   * event for the company, in the same transaction: a company whose receiver is down learns
+   * of it from GET /v1/events or its stream, and catches up there.
+   */
   private async record(
     id: string,
     a: Omit<AttemptRecord, 'retryInMs'> & { retryInMs?: number | null },
   ): Promise<void> {
-    await this.deliveries.recordAttempt(this.db.manager, id, { retryInMs: null, ...a });
+    await this.db.transaction(async (em) => {
+      const row = await this.deliveries.recordAttempt(em, id, { retryInMs: null, ...a });
+      if (row?.status !== 'failed' || a.status !== 'failed') return;
+      await this.events.record(em, {
+        type: 'webhook.failing',
+        companyId: row.company_id,
+        data: {
+          deliveryId: id,
+          eventId: row.event_id,
+          eventType: row.event_type,
+          attempts: row.attempts,
+          lastStatusCode: a.code,
+          errorKind: a.failure?.kind ?? null,
+          error: a.failure?.message ?? null,
+        },
+      });
+    });
   }
 }
 

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { EventsModule } from '../events/events.module';
 import { MetricsCoreModule } from '../metrics/metrics-core.module';
 import { OutboxModule } from '../outbox/outbox.module';
 import { WebhookDeliveriesRepository } from './webhook-deliveries.repository';
@@ -11,7 +12,8 @@ import { WebhooksController } from './webhooks.controller';
 import { WebhooksService } from './webhooks.service';
 
 @Module({
-  imports: [OutboxModule, MetricsCoreModule],
+  // EventsModule: a delivery failed for good is a `webhook.failing` event for the company.
+  imports: [OutboxModule, MetricsCoreModule, EventsModule],
   controllers: [WebhooksController],
   providers: [
     WebhooksService,

@@ -1,0 +1,434 @@
+/**
+ * Fairness: the same agents (identical but for their speed) over a pull shift, then over a push
+ * shift, in one run. Tickets arrive at random (Poisson) at 70% of what the agents can handle;
+ * each takes the same time to handle. Pull agents poll claim-next every 1–15 s (agent i of N
+ * at 1 + 14·i/(N−1) s); push agents get offers on their event stream and accept after a
+ * reaction time drawn up to that same interval. Reported: the Gini coefficient of tickets per
+ * available agent-hour (0 = all equal) for each mode. Goal: push ≤ 0.1.
+ *
+ * Everything real: the built API with its workers (router job, offer timers, outbox relay),
+ * Postgres and Redis; claim-next, accept and resolve over HTTP, offers over SSE. Tickets are
+ * inserted by SQL (intake is not measured here; the insert fires the router trigger as intake
+ * does).
+ *
+ * The clock is compressed by BENCH_SCALE (default 20): every simulated interval (polls, reaction
+ * times, handling) runs 20× faster. Offers are held 10 s real (the lowest offerSeconds the
+ * database allows, 200 s simulated); no agent here lets one run out, so it only bounds the
+ * lag a lost stream frame would cost (the bench reports expired offers).
+ *
+ *   npm run bench:fairness                 # 200 agents, 5,000 tickets per mode (~10 min)
+ *   BENCH_SMALL=1 npm run bench:fairness   # 40 agents, 400 tickets per mode
+ */
+import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import { Client } from 'pg';
+import { dropDatabase, freshDatabase, startApi, table, tokenSigner } from './support';
+
+const SMALL = process.env.BENCH_SMALL === '1';
+const AGENTS = Number(process.env.BENCH_AGENTS ?? (SMALL ? 40 : 200));
+const TICKETS = Number(process.env.BENCH_TICKETS ?? (SMALL ? 400 : 5_000));
+const SCALE = Number(process.env.BENCH_SCALE ?? 20);
+const LOAD = Number(process.env.BENCH_LOAD ?? 0.7);
+const HANDLE_SIM_S = 180; // each ticket: 3 simulated minutes (±10%)
+const POLL_MIN_S = 1;
+const POLL_MAX_S = 15;
+const DB = 'handoff_bench_fairness';
+
+const real = (simSeconds: number) => (simSeconds * 1000) / SCALE; // → real ms
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Seeded (mulberry32): the same arrivals and handling times in both modes. */
+function rng(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let x = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
+    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** 0 when everyone has the same, towards 1 when one has everything. */
+export function gini(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const n = s.length;
+  const total = s.reduce((a, b) => a + b, 0);
+  if (n === 0 || total === 0) return 0;
+  const weighted = s.reduce((acc, x, i) => acc + (i + 1) * x, 0);
+  return (2 * weighted) / (n * total) - (n + 1) / n;
+}
+
+// Idle sockets are dropped before the API's keep-alive timeout (5 s) closes them under a request.
+const keepAlive = new http.Agent({ keepAlive: true, maxSockets: AGENTS * 2, timeout: 4_000 });
+
+/**
+ * A call, retried when a reused socket turns out closed (the request never reached the API).
+ * Accepts carry an Idempotency-Key, so even a retry of one that did is answered once.
+ */
+async function call(
+  base: string,
+  method: string,
+  path: string,
+  token: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: Record<string, unknown> | null }> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await once(base, method, path, token, body, headers);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (attempt >= 3 || (code !== 'ECONNRESET' && code !== 'EPIPE')) throw e;
+    }
+  }
+}
+
+function once(
+  base: string,
+  method: string,
+  path: string,
+  token: string,
+  body: unknown,
+  extra: Record<string, string>,
+): Promise<{ status: number; body: Record<string, unknown> | null }> {
+  const payload = body === undefined ? undefined : JSON.stringify(body);
+  const url = new URL(path, base);
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      {
+        host: url.hostname,
+        port: url.port,
+        path: url.pathname,
+        method,
+        agent: keepAlive,
+        headers: {
+          authorization: `Bearer ${token}`,
+          ...extra,
+          ...(payload && {
+            'content-type': 'application/json',
+            'content-length': Buffer.byteLength(payload),
+          }),
+        },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : null });
+        });
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
+/** An agent's event stream: calls onOffer for each offer.created frame. */
+function openStream(
+  base: string,
+  token: string,
+  onOffer: (offerId: string) => void,
+): Promise<http.ClientRequest> {
+  return new Promise((resolve, reject) => {
+    const req = http.get(
+      `${base}/v1/events/stream`,
+      { headers: { authorization: `Bearer ${token}` }, agent: false },
+      (res) => {
+        if (res.statusCode !== 200) reject(new Error(`stream: ${res.statusCode}`));
+        res.setEncoding('utf8');
+        res.on('error', () => undefined); // the bench closes streams at the end
+        let buffer = '';
+        res.on('data', (chunk: string) => {
+          buffer += chunk;
+          let end: number;
+          while ((end = buffer.indexOf('\n\n')) >= 0) {
+            const block = buffer.slice(0, end);
+            buffer = buffer.slice(end + 2);
+            if (block.startsWith(': connected')) resolve(req);
+            const event = /^event: (.*)$/m.exec(block)?.[1];
+            const data = /^data: (.*)$/m.exec(block)?.[1];
+            if (event === 'offer.created' && data) {
+              onOffer((JSON.parse(data) as { data: { offerId: string } }).data.offerId);
+            }
+          }
+        });
+      },
+    );
+    req.on('error', reject);
+  });
+}
+
+interface Mode {
+  name: 'pull' | 'push';
+  company: string;
+  shift: string;
+  agents: string[];
+}
+
+async function seedMode(db: Client, name: Mode['name']): Promise<Mode> {
+  const company = randomUUID();
+  const shift = randomUUID();
+  await db.query(`INSERT INTO companies (id, name) VALUES ($1, $2)`, [company, `Fair ${name}`]);
+  await db.query(
+    `INSERT INTO shifts (id, company_id, starts_at, ends_at, seats, seats_taken, languages,
+                         rate_amount_minor, rate_currency, routing, offer_seconds)
+     VALUES ($1, $2, now() - interval '1 hour', now() + interval '11 hours', $3, $3, '{en}', 250,
+             'EUR', $4, 10)`,
+    [shift, company, AGENTS, name],
+  );
+  const agents = Array.from({ length: AGENTS }, () => randomUUID());
+  await db.query(
+    `INSERT INTO users (id, email, password_hash, role)
+     SELECT id, id || '@agent.bench', 'x', 'agent' FROM unnest($1::uuid[]) id`,
+    [agents],
+  );
+  await db.query(
+    `INSERT INTO agents (user_id, display_name, languages, max_concurrent_tickets)
+     SELECT id, 'Agent', '{en}', 1 FROM unnest($1::uuid[]) id`,
+    [agents],
+  );
+  await db.query(
+    `INSERT INTO agent_skills (agent_id, skill, level) SELECT id, 'refunds', 3 FROM unnest($1::uuid[]) id`,
+    [agents],
+  );
+  // Checked in all at the same instant: nobody starts out idle longer than another.
+  await db.query(
+    `INSERT INTO shift_claims (shift_id, agent_id, company_id, period, status, check_in_deadline, checked_in_at)
+     SELECT $1, id, $2, tstzrange(now() - interval '1 hour', now() + interval '11 hours'),
+            'checked_in', now(), now() FROM unnest($3::uuid[]) id`,
+    [shift, company, agents],
+  );
+  return { name, company, shift, agents };
+}
+
+async function insertTickets(db: Client, mode: Mode, from: number, count: number): Promise<void> {
+  await db.query(
+    `INSERT INTO tickets (company_id, external_id, intake_hash, subject, summary, transcript, bot_attempts,
+                          language, priority, rank, claim_sla_seconds, sla_deadline, primary_skill,
+                          skill_codes, skill_levels, requested_levels)
+     SELECT $1, 'fair-' || g, 'x', 'Ticket ' || g, 'summary', '[]', '[]', 'en', 2, 2, 900,
+            now() + interval '1 day', 'refunds', '{refunds}', '{1}', '{1}'
+       FROM generate_series($2::int, $3::int) g`,
+    [mode.company, from, from + count - 1],
+  );
+}
+
+interface Tally {
+  calls: Map<string, number>;
+  resolved: number;
+}
+
+async function runMode(db: Client, base: string, mode: Mode) {
+  const sign = tokenSigner();
+  const tokens = mode.agents.map((id) => sign(id, 'agent'));
+  const intervals = mode.agents.map(
+    (_, i) => POLL_MIN_S + ((POLL_MAX_S - POLL_MIN_S) * i) / Math.max(1, AGENTS - 1),
+  );
+  const random = rng(42);
+  const handle = () => real(HANDLE_SIM_S * (0.9 + 0.2 * random()));
+  const tally: Tally = { calls: new Map(), resolved: 0 };
+  const count = (label: string) => tally.calls.set(label, (tally.calls.get(label) ?? 0) + 1);
+  const label = (r: { status: number; body: Record<string, unknown> | null }) =>
+    r.status < 400 ? String(r.status) : `${r.status} ${(r.body?.error as { code?: string })?.code}`;
+  let done = false;
+
+  const work = async (token: string, ticketId: string) => {
+    await sleep(handle());
+    const r = await call(base, 'POST', `/v1/tickets/${ticketId}/resolve`, token, {
+      resolutionSummary: 'Refund re-issued',
+    });
+    count(`resolve ${label(r)}`);
+    // A retried resolve that had gone through answers TICKET_ALREADY_RESOLVED.
+    if (r.status === 200 || label(r) === '409 TICKET_ALREADY_RESOLVED') tally.resolved += 1;
+  };
+
+  const streams: http.ClientRequest[] = [];
+  const agentsDone: Promise<void>[] = [];
+  if (mode.name === 'pull') {
+    for (const [i, token] of tokens.entries()) {
+      agentsDone.push(
+        (async () => {
+          await sleep(random() * real(intervals[i])); // not all in step
+          while (!done) {
+            try {
+              const r = await call(base, 'POST', '/v1/agents/me/tickets/claim-next', token);
+              count(`claim-next ${label(r)}`);
+              if (r.status === 200) await work(token, r.body!.id as string);
+              else await sleep(real(intervals[i]));
+            } catch (e) {
+              count(`error ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+              await sleep(real(intervals[i]));
+            }
+          }
+        })(),
+      );
+    }
+  } else {
+    // Offers are answered one at a time (limit 1: the router never offers a busy agent).
+    for (const [i, token] of tokens.entries()) {
+      let chain = Promise.resolve();
+      streams.push(
+        await openStream(base, token, (offerId) => {
+          chain = chain
+            .then(async () => {
+              await sleep(random() * real(intervals[i]));
+              const r = await call(base, 'POST', `/v1/offers/${offerId}/accept`, token, undefined, {
+                'idempotency-key': offerId,
+              });
+              count(`accept ${label(r)}`);
+              if (r.status === 200) await work(token, r.body!.id as string);
+            })
+            .catch((e: NodeJS.ErrnoException) => {
+              count(`error ${e.code ?? e.message}`);
+            });
+        }),
+      );
+      agentsDone.push(
+        (async () => {
+          while (!done) await sleep(200);
+          await chain;
+        })(),
+      );
+    }
+  }
+
+  // Poisson arrivals at LOAD × capacity (agents / handling time), as real ms from the start.
+  const perRealMs = (LOAD * AGENTS) / real(HANDLE_SIM_S);
+  const arrivals = rng(7);
+  const at: number[] = [];
+  for (let t = 0; at.length < TICKETS;) at.push((t += -Math.log(1 - arrivals()) / perRealMs));
+  const started = Date.now();
+  let inserted = 0;
+  while (inserted < TICKETS) {
+    const now = Date.now() - started;
+    let due = inserted;
+    while (due < TICKETS && at[due] <= now) due += 1;
+    // Everything due by now goes in one statement.
+    if (due > inserted) await insertTickets(db, mode, inserted + 1, due - inserted);
+    inserted = due;
+    if (inserted < TICKETS) await sleep(Math.max(5, at[inserted] - (Date.now() - started)));
+  }
+  const arrivalsEnded = Date.now();
+  // Drain: until every ticket is resolved (or a minute of real time past the last arrival).
+  while (tally.resolved < TICKETS && Date.now() - arrivalsEnded < 60_000) await sleep(200);
+  const ended = Date.now();
+  done = true;
+  await Promise.all(agentsDone);
+  for (const s of streams) s.destroy();
+
+  const { rows } = await db.query<{ agent_id: string; n: number; away: number }>(
+    `SELECT c.agent_id, count(t.id)::int AS n, c.away_seconds AS away
+       FROM shift_claims c
+       LEFT JOIN ticket_claims t ON t.agent_id = c.agent_id AND t.status = 'resolved'
+      WHERE c.shift_id = $1 GROUP BY c.agent_id, c.away_seconds`,
+    [mode.shift],
+  );
+  const perAgent = new Map(rows.map((r) => [r.agent_id, r]));
+  const elapsedSim = ((ended - started) / 1000) * SCALE;
+  const rates = mode.agents.map((id) => {
+    const r = perAgent.get(id)!;
+    const availableHours = (elapsedSim - r.away * SCALE) / 3600;
+    return r.n / availableHours;
+  });
+  const offers = await db.query<{ status: string; n: number; p50: number; p99: number }>(
+    `SELECT status, count(*)::int AS n,
+            percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM decided_at - created_at)) * 1000 AS p50,
+            percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM decided_at - created_at)) * 1000 AS p99
+       FROM offers WHERE company_id = $1 GROUP BY status ORDER BY status`,
+    [mode.company],
+  );
+  const quarter = Math.max(1, Math.floor(AGENTS / 4));
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+  const sorted = [...rates].sort((a, b) => a - b);
+  return {
+    mode: mode.name,
+    gini: gini(rates),
+    resolved: tally.resolved,
+    realSeconds: (ended - started) / 1000,
+    simHours: elapsedSim / 3600,
+    min: sorted[0],
+    median: sorted[Math.floor(sorted.length / 2)],
+    max: sorted[sorted.length - 1],
+    fastest: mean(rates.slice(0, quarter)),
+    slowest: mean(rates.slice(-quarter)),
+    calls: tally.calls,
+    offers: offers.rows,
+  };
+}
+
+async function main() {
+  console.log(
+    `fairness: ${AGENTS} agents per mode, ${TICKETS} tickets per mode, load ${LOAD}, ` +
+      `handling ${HANDLE_SIM_S} s, polls/reactions ${POLL_MIN_S}–${POLL_MAX_S} s, ` +
+      `clock 1:${SCALE} (1 real s = ${SCALE} simulated s)`,
+  );
+  const url = await freshDatabase(DB);
+  const db = new Client({ connectionString: url });
+  await db.connect();
+  const pull = await seedMode(db, 'pull');
+  const push = await seedMode(db, 'push');
+  await db.query('VACUUM ANALYZE');
+  const api = await startApi({
+    DATABASE_URL: url,
+    DB_POOL_SIZE: '30',
+    QUEUE_PREFIX: `bench-fairness-${process.pid}`,
+    OUTBOX_POLL_MS: '50',
+    EVENTS_POLL_MS: '50',
+  });
+  try {
+    const results = [];
+    for (const mode of [pull, push]) {
+      console.log(`\n${mode.name}…`);
+      results.push(await runMode(db, api.url, mode));
+    }
+    const f = (x: number) => x.toFixed(2);
+    console.log('\ntickets per available agent-hour (simulated hours)\n');
+    table(
+      ['mode', 'Gini', 'resolved', 'min', 'median', 'max', 'fastest ¼', 'slowest ¼', 'real s'],
+      results.map((r) => [
+        r.mode,
+        r.gini.toFixed(3),
+        r.resolved,
+        f(r.min),
+        f(r.median),
+        f(r.max),
+        f(r.fastest),
+        f(r.slowest),
+        r.realSeconds.toFixed(0),
+      ]),
+    );
+    for (const r of results) {
+      console.log(`\n${r.mode}: calls`);
+      table(
+        ['call', 'count'],
+        [...r.calls.entries()].sort().map(([k, v]) => [k, v]),
+      );
+      if (r.offers.length > 0) {
+        console.log(`${r.mode}: offers (created → decided, real ms)`);
+        table(
+          ['status', 'count', 'p50 ms', 'p99 ms'],
+          r.offers.map((o) => [o.status, o.n, Math.round(o.p50), Math.round(o.p99)]),
+        );
+      }
+    }
+    const [p, q] = results;
+    console.log(
+      `\nRESULT fairness: agents=${AGENTS} tickets=${TICKETS} scale=1:${SCALE} ` +
+        `push Gini=${q.gini.toFixed(3)} (goal ≤ 0.1: ${q.gini <= 0.1 ? 'met' : 'MISSED'}) ` +
+        `pull Gini=${p.gini.toFixed(3)}`,
+    );
+    if (q.gini > 0.1 || q.resolved < TICKETS || p.resolved < TICKETS) process.exitCode = 1;
+  } finally {
+    keepAlive.destroy();
+    await api.stop();
+    await db.end();
+    await dropDatabase(DB);
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

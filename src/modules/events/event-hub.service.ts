@@ -1,0 +1,165 @@
+import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { InjectDataSource } from '@nestjs/typeorm';
+import Redis from 'ioredis';
+import { DataSource } from 'typeorm';
+import { Env } from '../../config/env.validation';
+import { redisOptionsFromUrl } from '../jobs/redis-options';
+import { DomainMetrics } from '../metrics/domain-metrics';
+import { eventsChannel } from './event-sequencer.service';
+import { EventStream, StreamEndReason } from './event-stream';
+import { EventRow, EventsRepository } from './events.repository';
+
+const FILL_PAGE = 1000;
+/** Ends the streams of one user or API key in every process (logout, suspension). */
+const controlChannel = (prefix: string) => `${prefix}:events-control`;
+
+/**
+ * The process's one Redis subscription, and its open streams. It hands every event to every
+ * stream in position order, each exactly once: `head` is the last position dispatched; a
+ * message starting past head + 1 (a lost publish, a sequencer that crashed before publishing)
+ * is preceded by the missing events read from the database, and a poll every EVENTS_POLL_MS
+ * catches up when no message comes at all. Started with the first stream, so worker processes
+ * never subscribe.
+ */
+@Injectable()
+export class EventHub implements OnModuleDestroy {
+  private readonly logger = new Logger(EventHub.name);
+  private readonly streams = new Set<EventStream>();
+  private head = 0;
+  private started: Promise<void> | null = null;
+  private sub: Redis | null = null;
+  private pub: Redis | null = null;
+  private poll: NodeJS.Timeout | null = null;
+  // Everything that moves `head` runs in this chain, one step at a time.
+  private chain: Promise<void> = Promise.resolve();
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly config: ConfigService<Env, true>,
+    private readonly rows: EventsRepository,
+    private readonly metrics: DomainMetrics,
+  ) {}
+
+  get openStreams(): number {
+    return this.streams.size;
+  }
+
+  /** Whether a user or API key has a stream open here. */
+  openStreamsOf(subject: string): boolean {
+    return [...this.streams].some((s) => s.options.subject === subject);
+  }
+
+  /**
+   * Adds a stream and returns the head: the stream gets every event after it from the hub, and
+   * reads those up to it from the database (its replay).
+   */
+  async register(stream: EventStream): Promise<number> {
+    await this.start();
+    // Synchronously with reading head: no dispatch can fall between the two.
+    this.streams.add(stream);
+    this.metrics.eventStreamOpened();
+    stream.onEnd(() => {
+      if (this.streams.delete(stream)) this.metrics.eventStreamClosed();
+    });
+    return this.head;
+  }
+
+  /**
+   * Ends every stream of a user or API key, in every API process. Called after the commit that
+   * ended the session (logout, suspension, a revoked key); it never throws: with Redis away the
+   * streams still end when their token expires, and the change itself has committed.
+   */
+  async endStreamsOf(subject: string): Promise<void> {
+    // This process's own streams at once, whatever Redis does.
+    this.onControl(JSON.stringify({ subject }));
+    try {
+      const prefix = this.config.get('QUEUE_PREFIX', { infer: true });
+      this.pub ??= new Redis({ ...this.redisOptions(), maxRetriesPerRequest: 1 });
+      await this.pub.publish(controlChannel(prefix), JSON.stringify({ subject }));
+    } catch (e) {
+      this.logger.warn({ err: e, subject }, 'could not end streams in other processes');
+    }
+  }
+
+  /** Ends every open stream here (SIGTERM: before the HTTP server waits for requests to end). */
+  closeAll(reason: StreamEndReason = 'shutdown'): void {
+    for (const stream of [...this.streams]) stream.end(reason);
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.closeAll();
+    if (this.poll) clearInterval(this.poll);
+    await this.chain.catch(() => undefined);
+    this.sub?.disconnect();
+    this.pub?.disconnect();
+  }
+
+  private redisOptions() {
+    return redisOptionsFromUrl(this.config.get('REDIS_URL', { infer: true }));
+  }
+
+  private start(): Promise<void> {
+    this.started ??= (async () => {
+      const prefix = this.config.get('QUEUE_PREFIX', { infer: true });
+      const sub = new Redis({ ...this.redisOptions(), maxRetriesPerRequest: null });
+      this.sub = sub;
+      sub.on('error', (e) => this.logger.warn({ err: e }, 'events subscription error'));
+      sub.on('message', (channel: string, message: string) => {
+        if (channel === controlChannel(prefix)) return this.onControl(message);
+        const batch = JSON.parse(message) as EventRow[];
+        this.enqueue(() => this.accept(batch));
+      });
+      await sub.subscribe(eventsChannel(prefix), controlChannel(prefix));
+      // After subscribing: anything published from now on arrives, anything before is in the
+      // database (a message older than head is ignored, one past it fills the gap first).
+      this.head = await this.rows.maxPosition(this.db.manager);
+      const pollMs = this.config.get('EVENTS_POLL_MS', { infer: true });
+      this.poll = setInterval(() => this.enqueue(() => this.catchUp()), pollMs);
+      this.poll.unref();
+    })();
+    return this.started;
+  }
+
+  private enqueue(step: () => Promise<void>): void {
+    this.chain = this.chain
+      .then(step)
+      .catch((e: unknown) => this.logger.warn({ err: e }, 'events fan-out step failed'));
+  }
+
+  private async accept(batch: EventRow[]): Promise<void> {
+    const fresh = batch.filter((r) => Number(r.id) > this.head);
+    if (fresh.length === 0) return;
+    const first = Number(fresh[0].id);
+    if (first > this.head + 1) await this.fill(first - 1);
+    for (const row of fresh) this.dispatch(row);
+  }
+
+  private async catchUp(): Promise<void> {
+    const max = await this.rows.maxPosition(this.db.manager);
+    if (max > this.head) await this.fill(max);
+  }
+
+  /** Dispatches every event in (head, upTo] from the database. */
+  private async fill(upTo: number): Promise<void> {
+    while (this.head < upTo) {
+      const page = await this.rows.range(this.db.manager, this.head, upTo, FILL_PAGE);
+      if (page.length === 0) break; // pruned meanwhile: nothing to hand out
+      for (const row of page) this.dispatch(row);
+    }
+  }
+
+  private dispatch(row: EventRow): void {
+    const position = Number(row.id);
+    if (position <= this.head) return;
+    this.head = position;
+    for (const stream of this.streams) stream.push(row);
+  }
+
+  private onControl(message: string): void {
+    const { subject } = JSON.parse(message) as { subject: string };
+    for (const stream of [...this.streams]) {
+      if (stream.options.subject === subject) stream.end('session_ended');
+    }
+  }
+}

@@ -1,0 +1,137 @@
+import type { Response } from 'express';
+import { EventRow, EventScope } from './events.repository';
+import { inScope } from './events.service';
+
+export interface EventStreamOptions {
+  scope: EventScope;
+  /** The user or API key behind the stream (logout and suspension end its streams). */
+  subject: string;
+  heartbeatMs: number;
+  maxBehind: number;
+  maxBehindBytes: number;
+  /** When the credential expires (ms since the epoch), if it does. */
+  expiresAt: number | null;
+  /** Events up to this id are the client's already (its Last-Event-ID): never written. */
+  afterId: number;
+}
+
+export type StreamEndReason =
+  'token_expired' | 'too_slow' | 'shutdown' | 'session_ended' | 'closed';
+
+/**
+ * One open `text/event-stream` answer. Live events are queued while the replay runs, then
+ * written after it: the hub hands this stream only events after the head it reported when the
+ * stream registered, and the replay reads the database up to that head, so nothing is missed or
+ * sent twice. A reader whose socket does not take what is written (more than maxBehind events
+ * or maxBehindBytes waiting) is cut off instead of buffered without bound: it reconnects with
+ * Last-Event-ID and catches up from the database.
+ */
+export class EventStream {
+  private replaying = true;
+  private queued: EventRow[] = [];
+  private behind = 0;
+  private heartbeat: NodeJS.Timeout;
+  private expiry: NodeJS.Timeout | null = null;
+  ended: StreamEndReason | null = null;
+  private readonly closeListeners: ((reason: StreamEndReason) => void)[] = [];
+
+  constructor(
+    private readonly res: Response,
+    readonly options: EventStreamOptions,
+  ) {
+    res.status(200);
+    res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
+    res.setHeader('Cache-Control', 'no-cache, no-transform');
+    res.setHeader('Connection', 'keep-alive');
+    res.setHeader('X-Accel-Buffering', 'no'); // nginx: do not buffer the stream
+    res.flushHeaders();
+    res.socket?.setNoDelay(true);
+    res.write(': connected\n\n');
+    res.on('drain', () => (this.behind = 0));
+    res.on('close', () => this.end('closed'));
+    this.heartbeat = setInterval(() => this.res.write(': heartbeat\n\n'), options.heartbeatMs);
+    this.heartbeat.unref();
+    if (options.expiresAt !== null) {
+      this.expiry = setTimeout(
+        () => this.end('token_expired'),
+        Math.max(0, options.expiresAt - Date.now()),
+      );
+      this.expiry.unref();
+    }
+  }
+
+  onEnd(listener: (reason: StreamEndReason) => void): void {
+    this.closeListeners.push(listener);
+  }
+
+  /** A live event from the hub (any audience; this stream keeps its own). */
+  push(row: EventRow): void {
+    if (this.ended || Number(row.id) <= this.options.afterId) return;
+    if (!inScope(this.options.scope, row)) return;
+    if (this.replaying) {
+      this.queued.push(row);
+      if (this.queued.length > this.options.maxBehind) this.end('too_slow');
+      return;
+    }
+    this.write(row);
+  }
+
+  /** Writes replayed rows; resolves when the socket took them (or the stream ended). */
+  async replay(rows: EventRow[]): Promise<void> {
+    for (const row of rows) if (!this.ended) this.write(row, true);
+    if (this.ended || this.res.writableLength === 0) return;
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        this.res.off('drain', done);
+        this.res.off('close', done);
+        resolve();
+      };
+      this.res.once('drain', done);
+      this.res.once('close', done);
+    });
+  }
+
+  /** Replay done: the queued live events follow, then events are written as they come. */
+  goLive(): void {
+    this.replaying = false;
+    const queued = this.queued;
+    this.queued = [];
+    for (const row of queued) if (!this.ended) this.write(row);
+  }
+
+  end(reason: StreamEndReason): void {
+    if (this.ended) return;
+    this.ended = reason;
+    clearInterval(this.heartbeat);
+    if (this.expiry) clearTimeout(this.expiry);
+    if (reason !== 'closed' && reason !== 'too_slow' && !this.res.writableEnded) {
+      // Tells the client why (no id: its Last-Event-ID stays the last event it got).
+      this.res.write(`event: stream.end\ndata: ${JSON.stringify({ reason })}\n\n`);
+    }
+    if (reason === 'too_slow') this.res.destroy();
+    else this.res.end();
+    for (const listener of this.closeListeners) listener(reason);
+  }
+
+  private write(row: EventRow, replaying = false): void {
+    const frame =
+      `id: ${row.id}\nevent: ${row.type}\n` +
+      `data: ${JSON.stringify({
+        id: Number(row.id),
+        type: row.type,
+        occurredAt: new Date(row.occurred_at).toISOString(),
+        companyId: row.company_id,
+        agentId: row.agent_id,
+        data: row.data,
+      })}\n\n`;
+    const taken = this.res.write(frame);
+    // A replay waits for the socket between pages; only live events count as falling behind.
+    if (!taken && !replaying) this.behind += 1;
+    if (
+      this.behind > this.options.maxBehind ||
+      this.res.writableLength > this.options.maxBehindBytes
+    ) {
+      this.end('too_slow');
+    }
+  }
+}

@@ -1,0 +1,91 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { Response } from 'express';
+import { DataSource } from 'typeorm';
+import { Actor } from '../../common/auth/actor';
+import { DomainError } from '../../common/errors/domain-error';
+import { Env } from '../../config/env.validation';
+import { ShutdownState } from '../health/shutdown-state';
+import { EventHub } from './event-hub.service';
+import { EventStream } from './event-stream';
+import { EventsRepository } from './events.repository';
+import { scopeOf } from './events.service';
+
+const REPLAY_PAGE = 200;
+
+/** When a bearer JWT expires (ms since the epoch); null for an API key (it does not expire). */
+function expiryOf(authorization: string | undefined): number | null {
+  const token = /^Bearer (\S+)$/i.exec(authorization ?? '')?.[1];
+  const payload = token?.split('.')[1];
+  if (!payload) return null;
+  // The guard verified the token already; this only reads its exp.
+  const { exp } = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as {
+    exp?: unknown;
+  };
+  return typeof exp === 'number' ? exp * 1000 : null;
+}
+
+/** Opens GET /v1/events/stream answers: checks, replay after Last-Event-ID, then live. */
+@Injectable()
+export class EventStreamsService {
+  private readonly logger = new Logger(EventStreamsService.name);
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly config: ConfigService<Env, true>,
+    private readonly rows: EventsRepository,
+    private readonly hub: EventHub,
+    private readonly shutdown: ShutdownState,
+  ) {}
+
+  async open(
+    actor: Actor,
+    lastEventId: string | undefined,
+    authorization: string | undefined,
+    res: Response,
+  ): Promise<void> {
+    const scope = scopeOf(actor);
+    if (this.shutdown.draining) {
+      // The stream would be cut at once: the client retries (Retry-After) and, the balancer
+      // having taken this process out, reaches one that stays.
+      throw new DomainError(
+        'SERVICE_UNAVAILABLE',
+        'This server is shutting down; reconnect after Retry-After',
+      );
+    }
+    let after = 0;
+    if (lastEventId !== undefined && lastEventId.trim() !== '') {
+      if (!/^[0-9]{1,15}$/.test(lastEventId.trim())) {
+        throw DomainError.validation([
+          { field: 'Last-Event-ID', messages: ['Last-Event-ID must be an event id (digits)'] },
+        ]);
+      }
+      after = Number(lastEventId.trim());
+    }
+    const replay = lastEventId !== undefined && lastEventId.trim() !== '';
+    const stream = new EventStream(res, {
+      scope,
+      subject: actor.kind === 'bot' ? actor.apiKeyId : actor.userId,
+      heartbeatMs: this.config.get('EVENTS_HEARTBEAT_MS', { infer: true }),
+      maxBehind: this.config.get('EVENTS_STREAM_MAX_BEHIND', { infer: true }),
+      maxBehindBytes: this.config.get('EVENTS_STREAM_MAX_BEHIND_BYTES', { infer: true }),
+      expiresAt: actor.kind === 'user' ? expiryOf(authorization) : null,
+      afterId: after,
+    });
+    try {
+      const head = await this.hub.register(stream);
+      // Replay (after, head] from the database; the hub hands over everything after head.
+      while (replay && after < head && !stream.ended) {
+        const page = await this.rows.pageOf(this.db.manager, scope, after, head, null, REPLAY_PAGE);
+        await stream.replay(page);
+        if (page.length < REPLAY_PAGE) break;
+        after = Number(page[page.length - 1].id);
+      }
+      stream.goLive();
+    } catch (e) {
+      this.logger.warn({ err: e }, 'event stream failed while opening');
+      stream.end('closed');
+    }
+  }
+}

@@ -1,0 +1,75 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { changedRows } from '../../database/sql';
+import type { SeatAvailability } from './shift-rules';
+
+/** A checked-in seat on a live shift, with its availability and time-away account. */
+export interface LiveSeatRow {
+  id: string;
+  shift_id: string;
+  company_id: string;
+  availability: SeatAvailability;
+  /** When availability last changed (check-in time until it first does). */
+  since: Date;
+  /** Whole seconds away, the running break included. */
+  away_seconds: number;
+  max_away_minutes: number | null;
+  away_reason: string | null;
+}
+
+const SEAT_COLUMNS = `c.id, c.shift_id, c.company_id, c.availability,
+  coalesce(c.availability_changed_at, c.checked_in_at) AS since,
+  (c.away_seconds + CASE WHEN c.availability = 'away'
+     THEN floor(extract(epoch FROM now() - coalesce(c.availability_changed_at, now())))::int
+     ELSE 0 END) AS away_seconds,
+  s.max_away_minutes, c.away_reason`;
+
+/** Availability of checked-in seats (issue 15): on shift_claims, owned here. */
+@Injectable()
+export class SeatAvailabilityRepository {
+  /** The agent's checked-in seat on a shift live now, locked; at most one (no overlap). */
+  async lockLiveSeat(em: EntityManager, agentId: string): Promise<LiveSeatRow | undefined> {
+    const [row]: LiveSeatRow[] = await em.query(
+      `SELECT ${SEAT_COLUMNS} FROM shift_claims c JOIN shifts s ON s.id = c.shift_id
+        WHERE c.agent_id = $1 AND c.status = 'checked_in' AND s.status = 'scheduled'
+          AND s.starts_at <= now() AND s.ends_at > now()
+        LIMIT 1 FOR NO KEY UPDATE OF c`,
+      [agentId],
+    );
+    return row;
+  }
+
+  /**
+   * Sets the seat's availability. Coming back from away adds the break to away_seconds (SET
+   * reads the row as it was); a repeat of the current state changes nothing.
+   */
+  async set(
+    em: EntityManager,
+    seatId: string,
+    status: SeatAvailability,
+    reason: string | null,
+  ): Promise<void> {
+    await changedRows(
+      em,
+      `UPDATE shift_claims SET
+         away_seconds = away_seconds + CASE WHEN availability = 'away' AND $2 = 'available'
+           THEN floor(extract(epoch FROM now() - coalesce(availability_changed_at, now())))::int
+           ELSE 0 END,
+         availability_changed_at = CASE WHEN availability = $2
+           THEN coalesce(availability_changed_at, checked_in_at) ELSE now() END,
+         away_reason = CASE WHEN $2 = 'away' THEN $3 ELSE NULL END,
+         availability = $2
+       WHERE id = $1 AND status = 'checked_in' RETURNING id`,
+      [seatId, status, reason],
+    );
+  }
+
+  async seat(em: EntityManager, seatId: string): Promise<LiveSeatRow> {
+    const [row]: LiveSeatRow[] = await em.query(
+      `SELECT ${SEAT_COLUMNS} FROM shift_claims c JOIN shifts s ON s.id = c.shift_id
+        WHERE c.id = $1`,
+      [seatId],
+    );
+    return row;
+  }
+}

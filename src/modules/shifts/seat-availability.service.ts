@@ -1,0 +1,75 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { requireUser } from '../../common/auth/access';
+import { Actor } from '../../common/auth/actor';
+import { DomainError } from '../../common/errors/domain-error';
+import { AvailabilityDto } from './shift.dto';
+import type { SeatAvailability } from './shift-rules';
+import { LiveSeatRow, SeatAvailabilityRepository } from './seat-availability.repository';
+
+/**
+ * Away is a break on a checked-in seat: no offers, held tickets stay the agent's. Time away is
+ * summed per seat; beyond the shift's maxAwayMinutes it is reported as `awayOverCapSeconds`.
+ * Coming back (or checking in) makes the router run for the company: a trigger on shift_claims
+ * writes the `offers.route` job (migration Offers).
+ */
+@Injectable()
+export class SeatAvailabilityService {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly seats: SeatAvailabilityRepository,
+  ) {}
+
+  async set(actor: Actor, status: SeatAvailability): Promise<AvailabilityDto> {
+    const { userId } = requireUser(actor, 'agent');
+    return this.db.transaction(async (em) => {
+      const seat = await this.requireLiveSeat(em, userId);
+      await this.seats.set(em, seat.id, status, null);
+      return toAvailabilityDto(await this.seats.seat(em, seat.id));
+    });
+  }
+
+  async get(actor: Actor): Promise<AvailabilityDto> {
+    const { userId } = requireUser(actor, 'agent');
+    return this.db.transaction(async (em) =>
+      toAvailabilityDto(await this.requireLiveSeat(em, userId)),
+    );
+  }
+
+  /** Sets the agent's live seat away with a reason (three offers expired), in the caller's tx. */
+  async setAwayIn(em: EntityManager, agentId: string, reason: string): Promise<boolean> {
+    const seat = await this.seats.lockLiveSeat(em, agentId);
+    if (!seat || seat.availability === 'away') return false;
+    await this.seats.set(em, seat.id, 'away', reason);
+    return true;
+  }
+
+  /** When the agent's live seat last became available (offers before it do not count). */
+  async availableSince(em: EntityManager, agentId: string): Promise<Date | null> {
+    const seat = await this.seats.lockLiveSeat(em, agentId);
+    return seat && seat.availability === 'available' ? seat.since : null;
+  }
+
+  private async requireLiveSeat(em: EntityManager, agentId: string): Promise<LiveSeatRow> {
+    const seat = await this.seats.lockLiveSeat(em, agentId);
+    if (!seat) {
+      throw new DomainError('NOT_CHECKED_IN', 'You are not checked in on a shift live now');
+    }
+    return seat;
+  }
+}
+
+function toAvailabilityDto(s: LiveSeatRow): AvailabilityDto {
+  const cap = s.max_away_minutes === null ? null : s.max_away_minutes * 60;
+  return {
+    status: s.availability,
+    changedAt: s.since,
+    shiftId: s.shift_id,
+    seatId: s.id,
+    awaySeconds: s.away_seconds,
+    maxAwayMinutes: s.max_away_minutes,
+    awayOverCapSeconds: cap === null ? 0 : Math.max(0, s.away_seconds - cap),
+    awayReason: s.away_reason,
+  };
+}

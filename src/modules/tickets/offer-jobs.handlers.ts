@@ -1,0 +1,82 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { EventsService } from '../events/events.service';
+import { HandlesJob, JobHandler } from '../jobs/job-handler';
+import { JobPayloads } from '../jobs/job-registry';
+import { OutboxService } from '../outbox/outbox.service';
+import { SeatAvailabilityService } from '../shifts/seat-availability.service';
+import { OfferRouter } from './offer-router.service';
+import { OffersRepository } from './offers.repository';
+import { TicketsRepository } from './tickets.repository';
+
+/** Runs the push router for a company (idempotent: it offers only what is still unoffered). */
+@Injectable()
+@JobHandler('offers.route')
+export class OffersRouteHandler implements HandlesJob<'offers.route'> {
+  constructor(private readonly router: OfferRouter) {}
+
+  handle({ companyId }: JobPayloads['offers.route']): Promise<{ offered: number }> {
+    return this.router.route(companyId);
+  }
+}
+
+/**
+ * An offer's reservation ran out: it expires (or is withdrawn when the ticket was taken
+ * meanwhile, which is not the agent's doing) and the router runs again. Three expiries in a row
+ * since the agent last became available set it away, with an `agent.away` event saying why.
+ */
+@Injectable()
+@JobHandler('offer.expire')
+export class OfferExpireHandler implements HandlesJob<'offer.expire'> {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly offers: OffersRepository,
+    private readonly tickets: TicketsRepository,
+    private readonly seats: SeatAvailabilityService,
+    private readonly outbox: OutboxService,
+    private readonly events: EventsService,
+  ) {}
+
+  handle({ offerId }: JobPayloads['offer.expire']): Promise<{ expired: boolean; away: boolean }> {
+    return this.db.transaction(async (em) => {
+      const offer = await this.offers.lock(em, offerId);
+      if (!offer || offer.status !== 'pending') return { expired: false, away: false };
+      if (!offer.due) {
+        // Fired early (clock skew): act at the deadline.
+        await this.outbox.enqueue(em, 'offer.expire', { offerId }, { runAt: offer.expires_at });
+        return { expired: false, away: false };
+      }
+      const ticket = await this.tickets.lockForUpdate(em, offer.ticket_id);
+      const expired = ticket?.status === 'open';
+      await this.offers.decide(em, offer.id, expired ? 'expired' : 'withdrawn');
+      let away = false;
+      if (expired) {
+        await this.events.record(em, {
+          type: 'offer.expired',
+          agentId: offer.agent_id,
+          data: { offerId: offer.id, ticketId: offer.ticket_id },
+        });
+        const since = await this.seats.availableSince(em, offer.agent_id);
+        if (since && (await this.offers.threeExpiredInARow(em, offer.agent_id, since))) {
+          away = await this.seats.setAwayIn(em, offer.agent_id, 'three_offers_expired');
+          if (away) {
+            await this.events.record(em, {
+              type: 'agent.away',
+              agentId: offer.agent_id,
+              companyId: offer.company_id,
+              data: {
+                agentId: offer.agent_id,
+                shiftId: offer.shift_id,
+                reason: 'three_offers_expired',
+                message: 'Three offers in a row expired unanswered: you are set away',
+              },
+            });
+          }
+        }
+      }
+      await this.outbox.enqueue(em, 'offers.route', { companyId: offer.company_id });
+      return { expired, away };
+    });
+  }
+}

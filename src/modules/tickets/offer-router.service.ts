@@ -1,0 +1,127 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { AgentsService } from '../agents/agents.service';
+import { EventsService } from '../events/events.service';
+import { OutboxService } from '../outbox/outbox.service';
+import { loadAgentContext } from './agent-context';
+import { toQueueItemDto } from './ticket.mapper';
+import { TicketMatchingRepository } from './ticket-matching.repository';
+import { OffersRepository } from './offers.repository';
+
+// Agents looked at per pass, and passes per run: a run stops when a pass offers nothing.
+const AGENTS_PER_PASS = 20;
+const MAX_PASSES = 200;
+
+/**
+ * The push router (issue 15). It runs in a job after commit (`offers.route`, written by the
+ * trigger offers_route_request or by a decline or expiry), never in the transaction that opened
+ * the ticket or freed the agent: intake and resolve stay short and never wait on agent locks,
+ * and the router sees only committed state. Each offer is its own transaction: the agent row is
+ * locked (so two routers, or a router and an accept, cannot push it past its limit: the load is
+ * recounted after the lock), and the ticket is picked with SKIP LOCKED, so two routers never
+ * offer one ticket twice (uq_offers_pending_ticket is the last word).
+ */
+@Injectable()
+export class OfferRouter {
+  private readonly log = new Logger(OfferRouter.name);
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly offers: OffersRepository,
+    private readonly matching: TicketMatchingRepository,
+    private readonly agents: AgentsService,
+    private readonly outbox: OutboxService,
+    private readonly events: EventsService,
+  ) {}
+
+  /** Offers the company's open tickets to its available agents until no pair is left. */
+  async route(companyId: string): Promise<{ offered: number }> {
+    let offered = 0;
+    for (let pass = 0; pass < MAX_PASSES; pass++) {
+      // Most runs (a claim ended, a seat came back) find no ticket waiting: one cheap read
+      // instead of a locked transaction per candidate agent (bench/fairness.ts fell behind).
+      if (!(await this.offers.hasUnofferedTicket(this.db.manager, companyId))) break;
+      const agents = await this.offers.candidateAgents(this.db.manager, companyId, AGENTS_PER_PASS);
+      let made = false;
+      for (const agentId of agents) {
+        // One offer, then the fairness order again: the agent offered is no longer idle.
+        if (await this.offerOne(companyId, agentId)) {
+          made = true;
+          offered++;
+          break;
+        }
+      }
+      if (!made) break;
+    }
+    return { offered };
+  }
+
+  private async offerOne(companyId: string, agentId: string): Promise<boolean> {
+    try {
+      return await this.db.transaction(async (em) => {
+        await this.agents.lock(em, agentId);
+        const ctx = await loadAgentContext(em, this.matching, agentId);
+        const live = ctx.live;
+        if (!live || live.companyId !== companyId || live.routing !== 'push') return false;
+        if (live.availability !== 'available' || ctx.suspended) return false;
+        if (live.requiresCertification && !ctx.certifiedBy.has(companyId)) return false;
+        const pending = await this.offers.pendingCount(em, agentId);
+        if (ctx.activeTickets + pending >= ctx.maxConcurrentTickets) return false;
+        const ids = await this.matching.candidates(
+          em,
+          companyId,
+          agentId,
+          ctx.languages,
+          ctx.skillCodes,
+          ctx.skillLevels,
+          64,
+        );
+        if (ids.length === 0) return false;
+        const ticket = await this.offers.lockOfferable(em, ids, agentId);
+        if (!ticket) return false;
+        const offer = await this.offers.insert(em, {
+          ticketId: ticket.id,
+          agentId,
+          companyId,
+          shiftId: live.shiftId,
+          seconds: live.offerSeconds,
+        });
+        await this.outbox.enqueue(
+          em,
+          'offer.expire',
+          { offerId: offer.id },
+          { runAt: offer.expires_at },
+        );
+        const item = toQueueItemDto(ticket, live);
+        await this.events.record(em, {
+          type: 'offer.created',
+          agentId,
+          data: {
+            offerId: offer.id,
+            ticketId: ticket.id,
+            shiftId: live.shiftId,
+            expiresAt: offer.expires_at.toISOString(),
+            offerSeconds: live.offerSeconds,
+            ticket: {
+              subject: item.subject,
+              summary: item.summary,
+              effectivePriority: item.effectivePriority,
+              language: item.language,
+              requiredSkills: item.requiredSkills,
+              slaDeadline: item.slaDeadline.toISOString(),
+              companyName: item.companyName,
+            },
+            pay: item.pay,
+          },
+        });
+        return true;
+      });
+    } catch (err) {
+      // Another router offered the ticket between our read and insert: try the next pair.
+      if ((err as { constraint?: string }).constraint === 'uq_offers_pending_ticket') return false;
+      this.log.warn(`offer to ${agentId} failed: ${(err as Error).message}`);
+      throw err;
+    }
+  }
+}

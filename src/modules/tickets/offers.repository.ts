@@ -1,0 +1,160 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { changedRows } from '../../database/sql';
+import { TicketRow } from './ticket.rows';
+
+/**
+ * The router's fairness policy (issue 15): among equally eligible available agents, the one idle
+ * longest since its last offer or claim (or its check-in, when it had neither) goes first; ties
+ * by agent id, so the order is total. One ORDER BY over the candidate agents of
+ * OffersRepository.candidateAgents (aliases: `sc` the seat, shift_claims); replace this constant
+ * to change the rule (quality joins here in a later issue).
+ */
+export const LONGEST_IDLE_FIRST = `greatest(
+    sc.checked_in_at,
+    (SELECT max(o.created_at) FROM offers o WHERE o.agent_id = sc.agent_id),
+    (SELECT max(tc.claimed_at) FROM ticket_claims tc WHERE tc.agent_id = sc.agent_id)
+  ) ASC, sc.agent_id ASC`;
+
+export const FAIRNESS_POLICY = LONGEST_IDLE_FIRST;
+
+export const OFFER_STATUSES = ['pending', 'accepted', 'declined', 'expired', 'withdrawn'] as const;
+export type OfferStatus = (typeof OFFER_STATUSES)[number];
+
+export interface OfferRow {
+  id: string;
+  ticket_id: string;
+  agent_id: string;
+  company_id: string;
+  shift_id: string;
+  status: OfferStatus;
+  expires_at: Date;
+  created_at: Date;
+  decided_at: Date | null;
+  decline_reason: string | null;
+  claim_id: string | null;
+  /** expires_at has passed by the database clock. */
+  due: boolean;
+}
+
+const OFFER_COLUMNS = `o.*, o.expires_at <= now() AS due`;
+
+/** `offers` (owned by tickets: an accept is a ticket claim, ADR 0008). */
+@Injectable()
+export class OffersRepository {
+  /** Whether the company has an open ticket with no pending offer (else there is nothing to route). */
+  async hasUnofferedTicket(em: EntityManager, companyId: string): Promise<boolean> {
+    const [row]: { found: boolean }[] = await em.query(
+      `SELECT EXISTS (SELECT 1 FROM tickets t WHERE t.company_id = $1 AND t.status = 'open'
+                        AND NOT EXISTS (SELECT 1 FROM offers o
+                                         WHERE o.ticket_id = t.id AND o.status = 'pending')) AS found`,
+      [companyId],
+    );
+    return row.found;
+  }
+
+  /**
+   * Agents of the company that may get an offer now, in the fairness order (FAIRNESS_POLICY above):
+   * checked in on a live push shift, available, not suspended, below their limit counting
+   * pending offers. A declared exception to table ownership (shift_claims, shifts, agents): the
+   * router reads the candidates in one statement; each is re-checked under its row lock.
+   */
+  async candidateAgents(em: EntityManager, companyId: string, limit: number): Promise<string[]> {
+    const rows: { agent_id: string }[] = await em.query(
+      `SELECT sc.agent_id FROM shift_claims sc
+         JOIN shifts s ON s.id = sc.shift_id
+         JOIN agents a ON a.user_id = sc.agent_id
+        WHERE s.company_id = $1 AND s.routing = 'push' AND s.status = 'scheduled'
+          AND s.starts_at <= now() AND s.ends_at > now()
+          AND sc.status = 'checked_in' AND sc.availability = 'available'
+          AND a.suspended_at IS NULL
+          AND (SELECT count(*) FROM ticket_claims tc
+                WHERE tc.agent_id = sc.agent_id AND tc.status = 'active')
+            + (SELECT count(*) FROM offers p WHERE p.agent_id = sc.agent_id AND p.status = 'pending')
+            < a.max_concurrent_tickets
+        ORDER BY ${FAIRNESS_POLICY}
+        LIMIT $2`,
+      [companyId, limit],
+    );
+    return rows.map((r) => r.agent_id);
+  }
+
+  async pendingCount(em: EntityManager, agentId: string): Promise<number> {
+    const [row]: { n: number }[] = await em.query(
+      `SELECT count(*)::int AS n FROM offers WHERE agent_id = $1 AND status = 'pending'`,
+      [agentId],
+    );
+    return row.n;
+  }
+
+  /**
+   * The best of `ids` (ticket_candidates' order) still open, with no pending offer and never
+   * offered to this agent, locked; SKIP LOCKED so two routers never wait on one ticket.
+   */
+  async lockOfferable(
+    em: EntityManager,
+    ids: string[],
+    agentId: string,
+  ): Promise<TicketRow | undefined> {
+    const [row]: TicketRow[] = await em.query(
+      `SELECT * FROM tickets t
+        WHERE t.id = ANY ($1::uuid[]) AND t.status = 'open'
+          AND NOT EXISTS (SELECT 1 FROM offers o WHERE o.ticket_id = t.id
+                           AND (o.status = 'pending' OR o.agent_id = $2))
+        ORDER BY t.rank DESC, t.sla_deadline, t.created_at
+        LIMIT 1 FOR UPDATE SKIP LOCKED`,
+      [ids, agentId],
+    );
+    return row;
+  }
+
+  /** A pending offer; uq_offers_pending_ticket is the last word on one per ticket. */
+  async insert(
+    em: EntityManager,
+    o: { ticketId: string; agentId: string; companyId: string; shiftId: string; seconds: number },
+  ): Promise<OfferRow> {
+    const [row]: OfferRow[] = await em.query(
+      `INSERT INTO offers (ticket_id, agent_id, company_id, shift_id, expires_at)
+       VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5))
+       RETURNING *, false AS due`,
+      [o.ticketId, o.agentId, o.companyId, o.shiftId, o.seconds],
+    );
+    return row;
+  }
+
+  async lock(em: EntityManager, id: string): Promise<OfferRow | undefined> {
+    const [row]: OfferRow[] = await em.query(
+      `SELECT ${OFFER_COLUMNS} FROM offers o WHERE o.id = $1 FOR UPDATE`,
+      [id],
+    );
+    return row;
+  }
+
+  async decide(
+    em: EntityManager,
+    id: string,
+    status: Exclude<OfferStatus, 'pending'>,
+    extra: { reason?: string; claimId?: string } = {},
+  ): Promise<void> {
+    await changedRows(
+      em,
+      `UPDATE offers SET status = $2, decided_at = now(), decline_reason = $3, claim_id = $4
+        WHERE id = $1 AND status = 'pending' RETURNING id`,
+      [id, status, extra.reason ?? null, extra.claimId ?? null],
+    );
+  }
+
+  /** Whether the agent's last three decided offers since `since` all expired. */
+  async threeExpiredInARow(em: EntityManager, agentId: string, since: Date): Promise<boolean> {
+    const [row]: { n: number }[] = await em.query(
+      `SELECT count(*)::int AS n FROM (
+         SELECT status FROM offers
+          WHERE agent_id = $1 AND created_at >= $2
+            AND status IN ('accepted', 'declined', 'expired')
+          ORDER BY created_at DESC LIMIT 3) last
+        WHERE status = 'expired'`,
+      [agentId, since],
+    );
+    return row.n >= 3;
+  }
+}

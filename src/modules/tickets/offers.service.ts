@@ -1,0 +1,121 @@
+import { Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { requireUser } from '../../common/auth/access';
+import { Actor } from '../../common/auth/actor';
+import { DomainError } from '../../common/errors/domain-error';
+import { Env } from '../../config/env.validation';
+import { AgentsService } from '../agents/agents.service';
+import { DomainMetrics } from '../metrics/domain-metrics';
+import { OutboxService } from '../outbox/outbox.service';
+import { loadAgentContext } from './agent-context';
+import { OfferDto } from './offer.dto';
+import { OfferRow, OffersRepository } from './offers.repository';
+import { AgentTicketDto } from './ticket.dto';
+import { toTicketDto } from './ticket.mapper';
+import { TicketMatchingRepository } from './ticket-matching.repository';
+import { TicketsRepository } from './tickets.repository';
+
+/** An agent's answers to offers: accept (a claim through write_ticket_claim) or decline. */
+@Injectable()
+export class OffersService {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly config: ConfigService<Env, true>,
+    private readonly offers: OffersRepository,
+    private readonly tickets: TicketsRepository,
+    private readonly matching: TicketMatchingRepository,
+    private readonly agents: AgentsService,
+    private readonly outbox: OutboxService,
+    private readonly metrics: DomainMetrics,
+  ) {}
+
+  /**
+   * Claims the offered ticket, once: the agent row, then the offer row, then the ticket row are
+   * locked (the claim paths' order), so concurrent accepts queue and the second finds the offer
+   * accepted; a claim-next or claim by id that took the ticket first leaves it not open.
+   */
+  async accept(actor: Actor, offerId: string): Promise<AgentTicketDto> {
+    const { userId } = requireUser(actor, 'agent');
+    const claimed = await this.db.transaction(async (em) => {
+      await this.agents.lock(em, userId);
+      const offer = await this.ownOffer(em, offerId, userId);
+      assertPending(offer);
+      if (offer.due) throw new DomainError('OFFER_EXPIRED', 'The offer has expired');
+      const ticket = await this.tickets.lockForUpdate(em, offer.ticket_id);
+      if (!ticket) throw DomainError.notFound('Ticket');
+      if (ticket.status === 'claimed') {
+        throw new DomainError('TICKET_ALREADY_CLAIMED', 'Another agent has this ticket');
+      }
+      if (ticket.status !== 'open') {
+        throw new DomainError('TICKET_NOT_OPEN', `The ticket is ${ticket.status}`);
+      }
+      const ctx = await loadAgentContext(em, this.matching, userId);
+      const live = ctx.live;
+      if (!live || live.shiftId !== offer.shift_id || ctx.suspended) {
+        throw new DomainError('NOT_ELIGIBLE', 'You are not eligible for this ticket', {
+          reasons: [ctx.suspended ? { code: 'SUSPENDED' } : { code: 'NOT_ON_SHIFT' }],
+        });
+      }
+      // The pending offer was counted in the limit when it was made: it becomes this claim.
+      if (ctx.activeTickets >= ctx.maxConcurrentTickets) {
+        throw new DomainError('AGENT_AT_CAPACITY', 'You are at your ticket limit', {
+          activeTickets: ctx.activeTickets,
+          maxConcurrentTickets: ctx.maxConcurrentTickets,
+        });
+      }
+      const timeout = this.config.get('HANDLE_TIMEOUT_MINUTES', { infer: true });
+      const w = await this.matching.writeClaim(em, ticket.id, userId, live.shiftId, timeout);
+      await this.offers.decide(em, offer.id, 'accepted', { claimId: w.claimId });
+      return {
+        ...toTicketDto(w.ticket, w.claims),
+        claimId: w.claimId,
+        pay: { amountMinor: live.rateAmountMinor, currency: live.rateCurrency },
+      };
+    });
+    this.outbox.poke(); // write_ticket_claim wrote outbox rows
+    this.metrics.ticketClaimed('by_id');
+    return claimed;
+  }
+
+  /** Passes on the offer: the router offers the ticket to the next agent. */
+  async decline(actor: Actor, offerId: string, reason: string): Promise<OfferDto> {
+    const { userId } = requireUser(actor, 'agent');
+    return this.db.transaction(async (em) => {
+      const offer = await this.ownOffer(em, offerId, userId);
+      assertPending(offer);
+      await this.offers.decide(em, offer.id, 'declined', { reason });
+      await this.outbox.enqueue(em, 'offers.route', { companyId: offer.company_id });
+      return toOfferDto((await this.offers.lock(em, offer.id))!);
+    });
+  }
+
+  private async ownOffer(em: EntityManager, offerId: string, agentId: string) {
+    const offer = await this.offers.lock(em, offerId);
+    // Another agent's offer is not yours to see.
+    if (!offer || offer.agent_id !== agentId) throw DomainError.notFound('Offer');
+    return offer;
+  }
+}
+
+function assertPending(offer: OfferRow): void {
+  if (offer.status !== 'pending') {
+    throw new DomainError('OFFER_NOT_PENDING', `The offer is ${offer.status}`, {
+      status: offer.status,
+    });
+  }
+}
+
+export function toOfferDto(o: OfferRow): OfferDto {
+  return {
+    id: o.id,
+    ticketId: o.ticket_id,
+    shiftId: o.shift_id,
+    status: o.status,
+    expiresAt: o.expires_at,
+    createdAt: o.created_at,
+    decidedAt: o.decided_at,
+    declineReason: o.decline_reason,
+  };
+}

@@ -1,0 +1,150 @@
+import { Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { requireBot, requireUser } from '../../common/auth/access';
+import { Actor } from '../../common/auth/actor';
+import { DomainError } from '../../common/errors/domain-error';
+import { duplicateSkillErrors } from '../../common/validation/duplicate-skills';
+import { Env } from '../../config/env.validation';
+import { EventsService } from '../events/events.service';
+import { TicketEvent } from '../jobs/job-registry';
+import { OutboxJob, OutboxService } from '../outbox/outbox.service';
+import { ShiftFacts } from '../shifts/shift-facts.service';
+import { SkillsService } from '../skills/skills.service';
+import { TransferTicketDto } from './message.dto';
+import { TicketDto } from './ticket.dto';
+import { TicketClaimsRepository } from './ticket-claims.repository';
+import { TicketConversationService } from './ticket-conversation.service';
+import { ticketEvent } from './ticket-events';
+import { TicketMessagesRepository } from './ticket-messages.repository';
+import { TicketReadService } from './ticket-read.service';
+import { TicketsRepository } from './tickets.repository';
+
+/** A ticket leaves its holder without a resolution: the bot withdraws it, or the holder transfers it. */
+@Injectable()
+export class TicketHandoverService {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly config: ConfigService<Env, true>,
+    private readonly outbox: OutboxService,
+    private readonly events: EventsService,
+    private readonly tickets: TicketsRepository,
+    private readonly claims: TicketClaimsRepository,
+    private readonly messages: TicketMessagesRepository,
+    private readonly conversation: TicketConversationService,
+    private readonly reads: TicketReadService,
+    private readonly shifts: ShiftFacts,
+    private readonly skills: SkillsService,
+  ) {}
+
+  /**
+   * The customer left or was helped: open or claimed → withdrawn, for good. If the holder had
+   * written to the customer, its claim is resolved at the shift's rate and the ledger books
+   * it like any resolution (the agent worked); else the claim ends as `withdrawn`, nothing is
+   * earned or billed, and nothing counts against the agent. Withdrawing a withdrawn ticket
+   * again answers it as it is.
+   */
+  async withdraw(actor: Actor, externalId: string, reason: string): Promise<TicketDto> {
+    const { companyId } = requireBot(actor);
+    const why = reason.trim();
+    const id = await this.db.transaction(async (em) => {
+      const ticket = await this.messages.lockByExternalId(em, companyId, externalId);
+      if (!ticket) throw DomainError.notFound('Ticket');
+      if (ticket.status === 'withdrawn') return ticket.id;
+      if (ticket.status === 'resolved') {
+        throw new DomainError('TICKET_NOT_OPEN', 'A resolved ticket cannot be withdrawn');
+      }
+      const claim = await this.claims.activeOnTicket(em, ticket.id);
+      let pay: { amountMinor: number; currency: string } | null = null;
+      if (claim && (await this.messages.wroteToCustomer(em, claim.id))) {
+        pay = await this.shifts.rateOf(em, claim.shift_id);
+        await this.claims.markResolved(em, claim.id, `Withdrawn: ${why}`, pay);
+      } else if (claim) {
+        await this.claims.markReleased(em, claim.id, 'withdrawn', why);
+      }
+      await this.messages.markWithdrawn(em, ticket.id, why);
+      const job = ticketEvent(
+        'ticket.withdrawn',
+        ticket,
+        { agentId: claim?.agent_id, claimId: claim?.id },
+        { reason: why, paid: pay !== null, pay },
+      );
+      const event = job.payload as TicketEvent;
+      const forLedger: OutboxJob[] = pay
+        ? [{ name: 'ledger.ticket-event', payload: { type: 'ticket.withdrawn', event } }]
+        : [];
+      await this.outbox.enqueueMany(em, [job, ...forLedger]);
+      // The holder learns it live; the company's stream keeps the record.
+      await this.events.record(em, {
+        type: 'ticket.withdrawn',
+        companyId,
+        agentId: claim?.agent_id ?? null,
+        data: { ...event },
+      });
+      return ticket.id;
+    });
+    return this.reads.load(this.db.manager, id, companyId);
+  }
+
+  /**
+   * The holder sends the ticket back to the queue needing other skills, with a note for the
+   * next agent (an internal message). Its rank and claim deadline stay; it is not counted
+   * against the agent (no reliability mark), but, as after a release, the agent is not offered
+   * this ticket again for RELEASE_COOLDOWN_MINUTES: they just said someone else should take it.
+   */
+  async transfer(actor: Actor, ticketId: string, input: TransferTicketDto): Promise<TicketDto> {
+    const { userId } = requireUser(actor, 'agent');
+    const problems = duplicateSkillErrors(input.requiredSkills, 'requiredSkills');
+    if (problems.length > 0) throw DomainError.validation(problems);
+    const skills = [...input.requiredSkills].sort((a, b) => (a.skill < b.skill ? -1 : 1));
+    await this.db.transaction(async (em) => {
+      const { ticket, claimId } = await this.conversation.holdersTicket(em, ticketId, userId);
+      await this.skills.assertUsable(
+        em,
+        input.requiredSkills.map((s, i) => ({ field: `requiredSkills.${i}.skill`, code: s.skill })),
+      );
+      await this.messages.insert(em, {
+        ticketId,
+        companyId: ticket.company_id,
+        author: 'agent',
+        agentId: userId,
+        claimId,
+        visibility: 'internal',
+        body: input.note,
+        externalMessageId: null,
+        sentAt: null,
+      });
+      await this.claims.markReleased(em, claimId, 'transfer', input.note);
+      await this.messages.markTransferred(
+        em,
+        ticketId,
+        skills.map((s) => s.skill),
+        skills.map((s) => s.minLevel),
+      );
+      const cooldown = this.config.get('RELEASE_COOLDOWN_MINUTES', { infer: true });
+      if (cooldown > 0) await this.tickets.startCooldown(em, ticketId, userId, cooldown);
+      const job = ticketEvent(
+        'ticket.transferred',
+        ticket,
+        { agentId: userId, claimId },
+        {
+          requiredSkills: skills.map((s) => ({ skill: s.skill, minLevel: s.minLevel })),
+          note: input.note,
+        },
+      );
+      await this.outbox.enqueueMany(em, [job]);
+      await this.events.record(em, {
+        type: 'ticket.transferred',
+        companyId: ticket.company_id,
+        data: { ...job.payload },
+      });
+      // As after a release: its claim deadline may have passed while it was held.
+      if (!ticket.sla_breached_at) {
+        const runAt = new Date(Math.max(ticket.sla_deadline.getTime(), Date.now()));
+        await this.outbox.enqueue(em, 'ticket.sla-check', { ticketId }, { runAt });
+      }
+    });
+    return this.reads.load(this.db.manager, ticketId, null);
+  }
+}

@@ -1,0 +1,71 @@
+import { registerCompany, SignedIn } from './support/factories';
+import { liveAgents } from './support/tickets';
+import { createTestApp, TestApp } from './support/test-app';
+
+/** Availability on a checked-in seat, time away, and time away past the cap in reliability. */
+describe('availability and time away', () => {
+  let t: TestApp;
+  let acme: SignedIn;
+  beforeAll(async () => {
+    t = await createTestApp();
+  });
+  beforeEach(async () => {
+    acme = await registerCompany(t, 'Acme');
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  const availability = (agent: SignedIn, status?: 'away' | 'available') =>
+    status
+      ? t.http.put('/v1/agents/me/availability').set(agent.auth).send({ status }).expect(200)
+      : t.http.get('/v1/agents/me/availability').set(agent.auth).expect(200);
+  /** Moves the running break's start back, as if the agent went away `minutes` ago. */
+  const awayFor = (agent: SignedIn, minutes: number) =>
+    t.db.query(
+      `UPDATE shift_claims SET availability_changed_at = now() - make_interval(mins => $2)
+        WHERE agent_id = $1 AND status = 'checked_in'`,
+      [agent.id, minutes],
+    );
+  const reliability = async (agent: SignedIn) =>
+    (await t.http.get('/v1/agents/me/reliability').set(agent.auth).expect(200)).body;
+
+  it('counts a break, reports time past the cap, and counts the seat against reliability', async () => {
+    const { shiftId, agents } = await liveAgents(t, acme.auth, 3, {}, { maxAwayMinutes: 10 });
+    const [within, over, stillAway] = agents;
+    for (const a of agents) await availability(a, 'away');
+    await awayFor(within, 9);
+    await awayFor(over, 12);
+    await awayFor(stillAway, 15);
+    for (const a of [within, over]) await availability(a, 'available');
+    const shown = await availability(over);
+    expect(shown.body).toMatchObject({ status: 'available', maxAwayMinutes: 10 });
+    expect(shown.body.awaySeconds).toBeGreaterThanOrEqual(720);
+    expect(shown.body.awayOverCapSeconds).toBeGreaterThanOrEqual(120);
+    expect((await availability(within)).body.awayOverCapSeconds).toBe(0);
+    // A repeat of the current state changes nothing (no second break is opened).
+    await availability(within, 'available');
+    expect((await availability(within)).body.awaySeconds).toBeLessThan(600);
+
+    for (const a of agents) {
+      await t.http.post(`/v1/shifts/${shiftId}/check-out`).set(a.auth).expect(200);
+    }
+    expect(await reliability(within)).toMatchObject({ completed: 1, awayOverCap: 0, score: 1 });
+    expect(await reliability(over)).toMatchObject({ completed: 1, awayOverCap: 1, score: 0 });
+    // Checked out while still away: the running break counts up to the check-out.
+    expect(await reliability(stillAway)).toMatchObject({ completed: 1, awayOverCap: 1, score: 0 });
+  });
+
+  it('without a cap, time away never counts against reliability', async () => {
+    const { shiftId, agents } = await liveAgents(t, acme.auth, 1);
+    await availability(agents[0], 'away');
+    await awayFor(agents[0], 600);
+    await availability(agents[0], 'available');
+    expect((await availability(agents[0])).body).toMatchObject({
+      maxAwayMinutes: null,
+      awayOverCapSeconds: 0,
+    });
+    await t.http.post(`/v1/shifts/${shiftId}/check-out`).set(agents[0].auth).expect(200);
+    expect(await reliability(agents[0])).toMatchObject({ awayOverCap: 0, score: 1 });
+  });
+});

@@ -1,0 +1,172 @@
+import type { AddressInfo } from 'node:net';
+import { createApiKey, registerCompany, SignedIn } from './support/factories';
+import { SseClient } from './support/sse-client';
+import { escalate, liveAgents } from './support/tickets';
+import { createTestApp, TestApp } from './support/test-app';
+import { waitFor } from './support/wait-for';
+import { webhookReceiver, WebhookReceiver } from './support/webhooks';
+
+/*
+ * Issue 15's proof for the conversation, through the real SSE stream: the customer's messages
+ * (relayed by the bot) reach the holding agent's stream once each, in order; the agent's
+ * customer-visible messages reach the bot's stream once each, in order, and the company's
+ * webhook once each (a receiver orders them by `sentAt`; deliveries may overtake each other).
+ * Internal notes reach neither the bot nor the webhook.
+ */
+
+interface MessageEvent {
+  id: number;
+  type: string;
+  data: { ticketId: string; data: { messageId: string; author: string; body: string } };
+}
+
+interface HookedBody {
+  id: string;
+  type: string;
+  data: { ticketId: string; data: { body: string; sentAt: string } };
+}
+
+describe('the conversation, live', () => {
+  let t: TestApp;
+  let co: SignedIn;
+  let key: string;
+  let hook: WebhookReceiver;
+  let base: string;
+  const clients: SseClient[] = [];
+
+  beforeAll(async () => {
+    t = await createTestApp({
+      workers: true,
+      env: { WEBHOOK_BACKOFF_MS: '100', WEBHOOK_ATTEMPTS: '3', OUTBOX_POLL_MS: '100' },
+    });
+    await t.app.listen(0, '127.0.0.1');
+    base = `http://127.0.0.1:${(t.app.getHttpServer().address() as AddressInfo).port}`;
+    co = await registerCompany(t, 'Live talkers');
+    key = await createApiKey(t, co);
+    hook = webhookReceiver();
+    const url = await hook.start();
+    await t.http.put('/v1/companies/me/webhook').set(co.auth).send({ url }).expect(200);
+  });
+  afterAll(async () => {
+    for (const c of clients) c.close();
+    await hook.stop();
+    await t.close();
+  });
+
+  const open = (auth: string) => {
+    const c = new SseClient(base, { Authorization: auth });
+    clients.push(c);
+    return c;
+  };
+  const messagesOf = (c: SseClient, ticketId: string, author: string) =>
+    (c.events as unknown as MessageEvent[]).filter(
+      (e) =>
+        e.type === 'ticket.message' &&
+        e.data.ticketId === ticketId &&
+        e.data.data.author === author,
+    );
+
+  it('delivers each side’s messages to the other once each, in order', async () => {
+    const {
+      agents: [agent],
+    } = await liveAgents(t, co.auth, 1);
+    const ticket = (await escalate(t, key)) as { id: string; externalId: string };
+    await t.http.post(`/v1/tickets/${ticket.id}/claim`).set(agent.auth).expect(200);
+    const agentStream = open(agent.auth.Authorization);
+    const botStream = open(`Bearer ${key}`);
+    await waitFor(
+      async () => agentStream.frames.length > 0 && botStream.frames.length > 0,
+      'both streams connected',
+    );
+
+    const N = 6;
+    const customer = Array.from({ length: N }, (_, i) => `customer says ${i + 1}`);
+    const agentSays = Array.from({ length: N }, (_, i) => `agent says ${i + 1}`);
+    for (let i = 0; i < N; i++) {
+      const relayed = {
+        messageId: `c-${i + 1}`,
+        body: customer[i],
+        author: 'customer',
+        at: new Date(Date.UTC(2026, 10, 25, 10, i)).toISOString(),
+      };
+      const path = `/v1/escalations/${ticket.externalId}/messages`;
+      await t.http.post(path).set('Authorization', `Bearer ${key}`).send(relayed).expect(201);
+      // The bot retries (say, after a timeout): the holder still gets it once.
+      if (i % 2 === 0) {
+        await t.http.post(path).set('Authorization', `Bearer ${key}`).send(relayed).expect(200);
+      }
+      await t.http
+        .post(`/v1/tickets/${ticket.id}/messages`)
+        .set(agent.auth)
+        .send({ body: agentSays[i], visibility: 'customer' })
+        .expect(201);
+      if (i === 2) {
+        await t.http
+          .post(`/v1/tickets/${ticket.id}/messages`)
+          .set(agent.auth)
+          .send({ body: 'internal: refund approved', visibility: 'internal' })
+          .expect(201);
+      }
+    }
+
+    // The holder's stream: the customer's messages, once each, in the order relayed.
+    const toAgent = await waitFor(async () => {
+      const got = messagesOf(agentStream, ticket.id, 'customer');
+      return got.length >= N && got;
+    }, 'the customer messages on the agent stream');
+    // The bot's stream: the agent's customer-visible messages, once each, in order; no note,
+    // and no echo of what the bot itself relayed.
+    const toBot = await waitFor(async () => {
+      const got = messagesOf(botStream, ticket.id, 'agent');
+      return got.length >= N && got;
+    }, 'the agent messages on the bot stream');
+    // The webhook: each agent message once.
+    const hooked = () =>
+      hook.received
+        .map((r) => JSON.parse(r.body) as HookedBody)
+        .filter((b) => b.type === 'ticket.message' && b.data.ticketId === ticket.id);
+    await waitFor(async () => hooked().length >= N, 'the agent messages at the webhook');
+
+    // Let anything duplicated arrive before counting: a later event on both streams.
+    await t.http
+      .post(`/v1/tickets/${ticket.id}/messages`)
+      .set(agent.auth)
+      .send({ body: 'last', visibility: 'customer' })
+      .expect(201);
+    await waitFor(
+      async () =>
+        messagesOf(botStream, ticket.id, 'agent').length >= N + 1 &&
+        agentStream.events.some((e) => (e as unknown as MessageEvent).data.data?.body === 'last'),
+      'the last message on both streams',
+    );
+
+    expect(messagesOf(agentStream, ticket.id, 'customer').map((e) => e.data.data.body)).toEqual(
+      customer,
+    );
+    expect(new Set(toAgent.map((e) => e.data.data.messageId)).size).toBe(N);
+    expect(messagesOf(botStream, ticket.id, 'agent').map((e) => e.data.data.body)).toEqual([
+      ...agentSays,
+      'last',
+    ]);
+    expect(toBot.map((e) => e.id)).toEqual([...toBot.map((e) => e.id)].sort((x, y) => x - y));
+    expect(messagesOf(botStream, ticket.id, 'customer')).toEqual([]);
+    for (const c of [agentStream, botStream]) {
+      expect(JSON.stringify(c.frames)).not.toContain('refund approved');
+    }
+
+    await waitFor(
+      async () =>
+        hook.received.filter((r) => r.body.includes('"last"') && r.body.includes(ticket.id))
+          .length > 0,
+      'the last message at the webhook',
+    );
+    const atHook = hooked();
+    // Once each (every delivery answered 200 at once: nothing was retried).
+    expect(new Set(atHook.map((b) => b.id)).size).toBe(atHook.length);
+    const inOrder = [...atHook].sort((x, y) =>
+      x.data.data.sentAt.localeCompare(y.data.data.sentAt),
+    );
+    expect(inOrder.map((b) => b.data.data.body)).toEqual([...agentSays, 'last']);
+    expect(hook.received.map((r) => r.body).join('\n')).not.toContain('refund approved');
+  });
+});

@@ -1,0 +1,249 @@
+import { sign } from 'jsonwebtoken';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { closeStreamsAndServer } from '../src/bootstrap/shutdown';
+import { EventHub } from '../src/modules/events/event-hub.service';
+import { ShutdownState } from '../src/modules/health/shutdown-state';
+import { EventsService, NewEvent } from '../src/modules/events/events.service';
+import {
+  createApiKey,
+  createStaff,
+  registerAgent,
+  registerCompany,
+  SignedIn,
+} from './support/factories';
+import { SseClient } from './support/sse-client';
+import { createTestApp, TEST_JWT_SECRET, TestApp } from './support/test-app';
+import { waitFor } from './support/wait-for';
+
+describe('GET /v1/events/stream', () => {
+  let a: TestApp; // the API process the clients stream from
+  let b: TestApp; // another process of the same deployment, where the events are committed
+  let base: string;
+  const clients: SseClient[] = [];
+
+  beforeAll(async () => {
+    const env = {
+      EVENTS_POLL_MS: '100',
+      EVENTS_HEARTBEAT_MS: '200',
+      EVENTS_STREAM_MAX_BEHIND: '50',
+      EVENTS_STREAM_MAX_BEHIND_BYTES: '65536',
+    };
+    a = await createTestApp({ env });
+    b = await createTestApp({ env, shareWith: a });
+    await a.app.listen(0, '127.0.0.1');
+    base = `http://127.0.0.1:${(a.app.getHttpServer().address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    for (const c of clients) c.close();
+    await b.close();
+    await a.close();
+  });
+
+  const stream = (auth: string, lastEventId?: string) => {
+    const headers: Record<string, string> = { Authorization: auth };
+    if (lastEventId !== undefined) headers['Last-Event-ID'] = lastEventId;
+    const c = new SseClient(base, headers);
+    clients.push(c);
+    return c;
+  };
+  // Committed by the other process: fan-out must go through Redis (or its database fallback).
+  const recordOnB = (e: NewEvent) =>
+    b.db.transaction((em) => b.app.get(EventsService).record(em, e));
+  const eventsOf = (c: SseClient, n: number, what: string) =>
+    waitFor(async () => c.events.length >= n && c.events, what, 10_000);
+
+  it('delivers an event committed by another process, then replays exactly the missed ones', async () => {
+    const agent = await registerAgent(a);
+    const other = await registerAgent(a);
+    const first = stream(agent.auth.Authorization);
+    await waitFor(async () => first.frames.some((f) => f.comment === 'connected'), 'connected');
+    expect(first.status).toBe(200);
+    expect(first.res!.headers['content-type']).toMatch(/^text\/event-stream/);
+    await recordOnB({ type: 'test.one', agentId: agent.id, data: { n: 1 } });
+    await recordOnB({ type: 'test.one', agentId: other.id, data: { n: 'not yours' } });
+    const [one] = await eventsOf(first, 1, 'the first event live');
+    expect(one).toMatchObject({ type: 'test.one', data: { n: 1 } });
+    first.close();
+    await waitFor(async () => a.app.get(EventHub).openStreams === 0, 'the stream to close');
+
+    for (const n of [2, 3]) await recordOnB({ type: 'test.one', agentId: agent.id, data: { n } });
+    await recordOnB({ type: 'test.one', agentId: other.id, data: { n: 'still not yours' } });
+    const again = stream(agent.auth.Authorization, String(one.id));
+    await eventsOf(again, 2, 'the replay');
+    await recordOnB({ type: 'test.one', agentId: agent.id, data: { n: 4 } });
+    const all = await eventsOf(again, 3, 'the live event after the replay');
+    expect(all.map((e) => e.data.n)).toEqual([2, 3, 4]);
+    expect(all.map((e) => e.id)).toEqual([...all.map((e) => e.id)].sort((x, y) => x - y));
+    // Heartbeats keep the connection alive.
+    await waitFor(async () => again.frames.some((f) => f.comment === 'heartbeat'), 'a heartbeat');
+    again.close();
+  });
+
+  it('gives a company its events, a bot its company’s, an agent only its own', async () => {
+    const company = await registerCompany(a);
+    const rival = await registerCompany(a);
+    const bot = await createApiKey(a, company);
+    const agent = await registerAgent(a);
+    const s = {
+      company: stream(company.auth.Authorization),
+      bot: stream(`Bearer ${bot}`),
+      rival: stream(rival.auth.Authorization),
+      agent: stream(agent.auth.Authorization),
+    };
+    await waitFor(async () => a.app.get(EventHub).openStreams >= 4, 'four streams open');
+    await recordOnB({ type: 'test.co', companyId: company.companyId, data: { n: 1 } });
+    await recordOnB({ type: 'test.co', companyId: rival.companyId, data: { n: 2 } });
+    await recordOnB({ type: 'test.co', agentId: agent.id, data: { n: 3 } });
+    await recordOnB({
+      type: 'test.co',
+      companyId: company.companyId,
+      agentId: agent.id,
+      data: { n: 4 },
+    });
+    await eventsOf(s.company, 2, 'company events');
+    await eventsOf(s.agent, 2, 'agent events');
+    await eventsOf(s.rival, 1, 'rival events');
+    await eventsOf(s.bot, 2, 'bot events');
+    expect(s.company.events.map((e) => e.data.n)).toEqual([1, 4]);
+    expect(s.bot.events.map((e) => e.data.n)).toEqual([1, 4]);
+    expect(s.rival.events.map((e) => e.data.n)).toEqual([2]);
+    expect(s.agent.events.map((e) => e.data.n)).toEqual([3, 4]);
+    for (const c of Object.values(s)) c.close();
+  });
+
+  it('ends the stream when the access token expires', async () => {
+    const agent = await registerAgent(a);
+    const token = sign(
+      { sub: agent.id, role: 'agent', cid: null, exp: Math.floor(Date.now() / 1000) + 2 },
+      TEST_JWT_SECRET,
+      { algorithm: 'HS256' },
+    );
+    const c = stream(`Bearer ${token}`);
+    await waitFor(async () => c.ended, 'the stream to end at expiry', 6000);
+    expect(c.status).toBe(200);
+    expect(c.frames.find((f) => f.event === 'stream.end')?.data).toBe('{"reason":"token_expired"}');
+  });
+
+  it('ends a user’s streams in every process on request (logout, suspension)', async () => {
+    const agent = await registerAgent(a);
+    const c = stream(agent.auth.Authorization);
+    await waitFor(async () => c.frames.length > 0, 'connected');
+    await b.app.get(EventHub).endStreamsOf(agent.id);
+    await waitFor(async () => c.ended, 'the stream to end');
+    expect(c.frames.find((f) => f.event === 'stream.end')?.data).toBe('{"reason":"session_ended"}');
+  });
+
+  it('ends the stream after logout, after suspension, and when the API key is revoked', async () => {
+    const agent = await registerAgent(a);
+    const suspended = await registerAgent(a);
+    const admin = await createStaff(a, 'admin');
+    const company = await registerCompany(a);
+    const key = await createApiKey(a, company);
+    const keys = await a.http.get('/v1/companies/me/api-keys').set(company.auth).expect(200);
+    const keyId = (keys.body as { id: string; prefix: string }[]).find((k) =>
+      key.startsWith(k.prefix),
+    )!.id;
+    const s = {
+      agent: stream(agent.auth.Authorization),
+      suspended: stream(suspended.auth.Authorization),
+      bot: stream(`Bearer ${key}`),
+      // Untouched by the others' ends.
+      company: stream(company.auth.Authorization),
+    };
+    await waitFor(async () => Object.values(s).every((c) => c.frames.length > 0), 'connected');
+    const ended = (c: SseClient) => c.frames.find((f) => f.event === 'stream.end')?.data;
+
+    // Through process b: the end reaches a's streams over Redis.
+    await b.http.post('/v1/auth/logout').send({ refreshToken: agent.refreshToken }).expect(204);
+    await waitFor(async () => s.agent.ended, 'the stream to end on logout');
+    expect(ended(s.agent)).toBe('{"reason":"session_ended"}');
+    expect(s.suspended.ended).toBe(false);
+
+    await b.http
+      .post(`/v1/agents/${suspended.id}/suspend`)
+      .set(admin.auth)
+      .send({ reason: 'test' })
+      .expect(200);
+    await waitFor(async () => s.suspended.ended, 'the stream to end on suspension');
+    expect(ended(s.suspended)).toBe('{"reason":"session_ended"}');
+
+    await b.http.delete(`/v1/companies/me/api-keys/${keyId}`).set(company.auth).expect(204);
+    await waitFor(async () => s.bot.ended, 'the stream to end on revocation');
+    expect(ended(s.bot)).toBe('{"reason":"session_ended"}');
+    expect(s.company.ended).toBe(false);
+    expect(a.app.get(EventHub).openStreamsOf(company.id)).toBe(true);
+    s.company.close();
+  });
+
+  it('refuses new streams with 503 and Retry-After while the process drains', async () => {
+    const agent = await registerAgent(a);
+    const state = a.app.get(ShutdownState);
+    state.draining = true;
+    try {
+      const res = await a.http.get('/v1/events/stream').set(agent.auth).expect(503);
+      expect(res.headers['retry-after']).toBe('1');
+      expect(res.body.error.code).toBe('SERVICE_UNAVAILABLE');
+    } finally {
+      state.draining = false;
+    }
+    expect(a.app.get(EventHub).openStreamsOf(agent.id)).toBe(false);
+  });
+
+  it('cuts off a reader that falls too far behind instead of buffering', async () => {
+    const agent = await registerAgent(a);
+    const c = stream(agent.auth.Authorization);
+    await waitFor(async () => c.res !== null && c.frames.length > 0, 'connected');
+    c.res!.pause(); // reads nothing more
+    await b.db.query(
+      `INSERT INTO events (type, agent_id, data)
+       SELECT 'test.flood', $1, jsonb_build_object('pad', repeat('x', 4000))
+         FROM generate_series(1, 3000)`,
+      [agent.id],
+    );
+    b.app.get(EventsService).poke();
+    await waitFor(
+      async () => !a.app.get(EventHub).openStreamsOf(agent.id),
+      'the slow stream to be cut off',
+      15_000,
+    );
+    c.res!.resume();
+    await waitFor(async () => c.ended, 'the client to see the end');
+    expect(c.events.length).toBeLessThan(3000);
+  });
+
+  it('answers 400 for a bad Last-Event-ID and 401 without a credential', async () => {
+    const agent = await registerAgent(a);
+    const bad = await a.http
+      .get('/v1/events/stream')
+      .set(agent.auth)
+      .set('Last-Event-ID', 'abc')
+      .expect(400);
+    expect(bad.body.error.details.fields[0].field).toBe('Last-Event-ID');
+    await a.http.get('/v1/events/stream').expect(401);
+  });
+
+  // Last: it ends every stream of process a.
+  it('on shutdown ends the open streams, so the server can close instead of waiting for them', async () => {
+    // A server of its own on a's application: closing it leaves a's for the other tests.
+    const server = http.createServer(a.app.getHttpAdapter().getInstance());
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const own = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const agent = await registerAgent(a);
+    const company = await registerCompany(a);
+    const c = [new SseClient(own, agent.auth), new SseClient(own, company.auth)];
+    clients.push(...c);
+    await waitFor(async () => c.every((x) => x.frames.length > 0), 'connected');
+    let closed = false;
+    const closing = closeStreamsAndServer(a.app, server).then(() => (closed = true));
+    await waitFor(async () => closed, 'the server to close', 5000);
+    await closing;
+    for (const x of c) {
+      await waitFor(async () => x.ended, 'the client to see the end');
+      expect(x.frames.find((f) => f.event === 'stream.end')?.data).toBe('{"reason":"shutdown"}');
+    }
+    expect(a.app.get(EventHub).openStreams).toBe(0);
+  });
+});
+
+export type { SignedIn };

@@ -1,0 +1,203 @@
+import { EventSequencer } from '../src/modules/events/event-sequencer.service';
+import { EventsService, NewEvent } from '../src/modules/events/events.service';
+import {
+  createApiKey,
+  createStaff,
+  registerAgent,
+  registerCompany,
+  SignedIn,
+} from './support/factories';
+import { createTestApp, TestApp } from './support/test-app';
+import { escalate, liveAgents } from './support/tickets';
+import { waitFor } from './support/wait-for';
+
+interface EventBody {
+  id: number;
+  type: string;
+  companyId: string | null;
+  agentId: string | null;
+  data: Record<string, unknown>;
+}
+
+describe('events store and GET /v1/events', () => {
+  let t: TestApp;
+  let events: EventsService;
+  let sequencer: EventSequencer;
+
+  beforeAll(async () => {
+    t = await createTestApp({ env: { EVENTS_POLL_MS: '100' } });
+    events = t.app.get(EventsService);
+    sequencer = t.app.get(EventSequencer);
+  });
+  afterAll(() => t.close());
+
+  const record = (e: NewEvent) => t.db.transaction((em) => events.record(em, e));
+
+  async function list(who: SignedIn | string, query = ''): Promise<EventBody[]> {
+    const auth = typeof who === 'string' ? `Bearer ${who}` : who.auth.Authorization;
+    const res = await t.http.get(`/v1/events${query}`).set('Authorization', auth).expect(200);
+    return res.body.items as EventBody[];
+  }
+
+  it('keeps the ticket events written through the outbox, for their company, agent and bot', async () => {
+    const company = await registerCompany(t);
+    const other = await registerCompany(t);
+    const bot = await createApiKey(t, company);
+    const otherBot = await createApiKey(t, other);
+    const { agents } = await liveAgents(t, company.auth, 1);
+    const [agent] = agents;
+    const bystander = await registerAgent(t);
+    const ticket = await escalate(t, bot);
+    // Claimed by the SQL function write_ticket_claim, released by TypeScript: both reach the store.
+    await t.http.post('/v1/agents/me/tickets/claim-next').set(agent.auth).expect(200);
+    await t.http
+      .post(`/v1/tickets/${ticket.id}/release`)
+      .set(agent.auth)
+      .send({ reason: 'needs a specialist' })
+      .expect(200);
+
+    const seen = await waitFor(async () => {
+      const items = await list(company);
+      return items.length >= 2 && items;
+    }, 'the company to see its ticket events');
+    expect(seen.map((e) => e.type)).toEqual(['ticket.claimed', 'ticket.released']);
+    expect(seen[0]).toMatchObject({ companyId: company.companyId, agentId: agent.id });
+    expect(seen[0].data).toMatchObject({ ticketId: ticket.id });
+    expect(seen[1].id).toBeGreaterThan(seen[0].id);
+    expect((await list(agent)).map((e) => e.type)).toEqual(['ticket.claimed', 'ticket.released']);
+    expect((await list(bot)).map((e) => e.id)).toEqual(seen.map((e) => e.id));
+    expect(await list(other)).toEqual([]);
+    expect(await list(otherBot)).toEqual([]);
+    expect(await list(bystander)).toEqual([]);
+  });
+
+  it('shows finance only finance events, refuses admins, and filters by type', async () => {
+    const finance = await createStaff(t, 'finance');
+    const admin = await createStaff(t, 'admin');
+    const company = await registerCompany(t);
+    await record({ type: 'payout_run.created', finance: true, data: { runId: 'r1' } });
+    await record({ type: 'test.noise', companyId: company.companyId, data: {} });
+    await record({ type: 'test.signal', companyId: company.companyId, data: { n: 1 } });
+    const financeSees = await waitFor(async () => {
+      const items = await list(finance);
+      return items.length > 0 && items;
+    }, 'the finance event');
+    expect(financeSees.map((e) => e.type)).toEqual(['payout_run.created']);
+    const filtered = await waitFor(async () => {
+      const items = await list(company, '?types=test.signal,test.other');
+      return items.length > 0 && items;
+    }, 'the filtered event');
+    expect(filtered.map((e) => e.data)).toEqual([{ n: 1 }]);
+    const res = await t.http.get('/v1/events').set(admin.auth).expect(403);
+    expect(res.body.error.code).toBe('FORBIDDEN');
+  });
+
+  it('pages oldest first with after and limit', async () => {
+    const agent = await registerAgent(t);
+    for (let n = 1; n <= 5; n++)
+      await record({ type: 'test.page', agentId: agent.id, data: { n } });
+    await waitFor(async () => (await list(agent)).length === 5, 'five events positioned');
+    const ns: number[] = [];
+    let after = 0;
+    for (;;) {
+      const res = await t.http.get(`/v1/events?after=${after}&limit=2`).set(agent.auth).expect(200);
+      ns.push(...(res.body.items as EventBody[]).map((e) => e.data.n as number));
+      expect(res.body.nextAfter).toBe(res.body.items.at(-1)?.id ?? after);
+      after = res.body.nextAfter;
+      if (!res.body.hasMore) break;
+    }
+    expect(ns).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it('answers 400 naming the field for bad input', async () => {
+    const agent = await registerAgent(t);
+    for (const [query, field] of [
+      ['?after=-1', 'after'],
+      ['?after=abc', 'after'],
+      ['?after=1.5', 'after'],
+      ['?after=9007199254740992', 'after'],
+      ['?limit=0', 'limit'],
+      ['?limit=501', 'limit'],
+      ['?limit=ten', 'limit'],
+      ['?limit=2.5', 'limit'],
+      ['?types=Ticket.Claimed', 'types'],
+      ['?types=ticket', 'types'],
+      ['?types=ticket.claimed,,', 'types'],
+      [
+        `?types=${Array.from({ length: 51 }, (_, i) => `test.t${'x'.repeat(i)}`).join(',')}`,
+        'types',
+      ],
+      ['?cursor=x', 'cursor'],
+    ]) {
+      const res = await t.http.get(`/v1/events${query}`).set(agent.auth).expect(400);
+      expect(res.body.error.details.fields.map((f: { field: string }) => f.field)).toContain(field);
+    }
+  });
+
+  it('never skips an event whose transaction took the smaller seq but committed last', async () => {
+    const agent = await registerAgent(t);
+    // A: starts first and writes first (smaller seq), commits last.
+    const a = t.db.createQueryRunner();
+    await a.connect();
+    await a.startTransaction();
+    await events.record(a.manager, { type: 'test.order', agentId: agent.id, data: { w: 'A' } });
+    await record({ type: 'test.order', agentId: agent.id, data: { w: 'B' } }); // committed
+    // While A runs nothing after it may be published: B waits too (a reader paging after B's
+    // id would otherwise skip A for good).
+    for (let i = 0; i < 3; i++) await sequencer.sequenceOnce();
+    expect(await list(agent)).toEqual([]);
+    await a.commitTransaction();
+    await a.release();
+    const items = await waitFor(async () => {
+      const all = await list(agent);
+      return all.length === 2 && all;
+    }, 'both events positioned');
+    expect(items.map((e) => e.data.w)).toEqual(['A', 'B']);
+    expect(items[1].id).toBe(items[0].id + 1);
+  });
+
+  it('stays gap-free and in commit-safe order under concurrent writers', async () => {
+    const agent = await registerAgent(t);
+    const writers = Array.from({ length: 20 }, (_, w) =>
+      (async () => {
+        for (let n = 0; n < 10; n++) {
+          await t.db.transaction(async (em) => {
+            await events.record(em, { type: 'test.burst', agentId: agent.id, data: { w, n } });
+            await em.query('SELECT pg_sleep(random() * 0.01)');
+          });
+        }
+      })(),
+    );
+    // A reader paging while the writers run must end with every event, each once.
+    const got: EventBody[] = [];
+    let after = 0;
+    let writing = true;
+    void Promise.all(writers).then(() => (writing = false));
+    while (writing || got.length < 200) {
+      const res = await t.http.get(`/v1/events?after=${after}&limit=50`).set(agent.auth);
+      got.push(...(res.body.items as EventBody[]));
+      after = res.body.nextAfter;
+      if (!writing && res.body.items.length === 0) await new Promise((r) => setTimeout(r, 50));
+      if (got.length > 200) break;
+    }
+    expect(got).toHaveLength(200);
+    const seen = new Set(got.map((e) => `${e.data.w}/${e.data.n}`));
+    expect(seen.size).toBe(200);
+    // Per writer, its events in its own order.
+    for (let w = 0; w < 20; w++) {
+      expect(got.filter((e) => e.data.w === w).map((e) => e.data.n)).toEqual([...Array(10).keys()]);
+    }
+  });
+
+  it('prunes events older than the retention', async () => {
+    const agent = await registerAgent(t);
+    await record({ type: 'test.old', agentId: agent.id, data: {} });
+    await record({ type: 'test.new', agentId: agent.id, data: {} });
+    await waitFor(async () => (await list(agent)).length === 2, 'two events');
+    await t.db.query(
+      `UPDATE events SET occurred_at = now() - interval '31 days' WHERE type = 'test.old'`,
+    );
+    expect(await sequencer.prune()).toBeGreaterThanOrEqual(1);
+    expect((await list(agent)).map((e) => e.type)).toEqual(['test.new']);
+  });
+});

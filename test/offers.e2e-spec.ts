@@ -1,0 +1,295 @@
+import { OfferExpireHandler } from '../src/modules/tickets/offer-jobs.handlers';
+import { OfferRouter } from '../src/modules/tickets/offer-router.service';
+import { createApiKey, registerAgent, registerCompany, SignedIn } from './support/factories';
+import { escalate, liveAgents } from './support/tickets';
+import { createTestApp, TestApp } from './support/test-app';
+import { waitFor } from './support/wait-for';
+
+interface OfferRow {
+  id: string;
+  ticket_id: string;
+  agent_id: string;
+  status: string;
+}
+
+describe('offers (push routing)', () => {
+  let t: TestApp;
+  let acme: SignedIn;
+  let bot: string;
+  beforeAll(async () => {
+    t = await createTestApp();
+  });
+  // A company per test: tickets left open by one test are not offered in the next.
+  beforeEach(async () => {
+    acme = await registerCompany(t, 'Acme');
+    bot = await createApiKey(t, acme);
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  const route = () => t.app.get(OfferRouter).route(acme.companyId!);
+  const offersOf = async (ticketId: string): Promise<OfferRow[]> =>
+    t.db.query('SELECT * FROM offers WHERE ticket_id = $1 ORDER BY created_at', [ticketId]);
+  const expire = async (offerId: string) => {
+    await t.db.query(`UPDATE offers SET expires_at = now() - interval '1 second' WHERE id = $1`, [
+      offerId,
+    ]);
+    return t.app.get(OfferExpireHandler).handle({ offerId });
+  };
+  /** Closes every live shift of the company so each test starts with its own agents. */
+  const endShifts = () =>
+    t.db.query(
+      `UPDATE shifts SET ends_at = now() - interval '1 second', starts_at = now() -
+                interval '2 hours' WHERE company_id = $1 AND ends_at > now()`,
+      [acme.companyId],
+    );
+  afterEach(endShifts);
+
+  it('pull shifts are unchanged: the shift says pull and claim-next works', async () => {
+    const { agents } = await liveAgents(t, acme.auth, 1);
+    const shift = await t.db.query(`SELECT routing FROM shifts WHERE company_id = $1`, [
+      acme.companyId,
+    ]);
+    expect(shift[0].routing).toBe('pull');
+    const ticket = await escalate(t, bot);
+    const res = await t.http
+      .post('/v1/agents/me/tickets/claim-next')
+      .set(agents[0].auth)
+      .expect(200);
+    expect(res.body.id).toBe(ticket.id);
+  });
+
+  it('a push shift refuses claim-next and claim by id with WORK_COMES_AS_OFFERS', async () => {
+    const { agents } = await liveAgents(t, acme.auth, 1, {}, { routing: 'push', offerSeconds: 20 });
+    const ticket = await escalate(t, bot);
+    const next = await t.http
+      .post('/v1/agents/me/tickets/claim-next')
+      .set(agents[0].auth)
+      .expect(409);
+    expect(next.body.error.code).toBe('WORK_COMES_AS_OFFERS');
+    const byId = await t.http.post(`/v1/tickets/${ticket.id}/claim`).set(agents[0].auth);
+    expect(byId.status).toBe(409);
+    expect(byId.body.error.code).toBe('WORK_COMES_AS_OFFERS');
+    // The escalation asked for the router in its own transaction (trigger → outbox).
+    const jobs = await t.db.query(
+      `SELECT count(*)::int AS n FROM outbox WHERE job_name = 'offers.route'
+          AND payload->>'companyId' = $1`,
+      [acme.companyId],
+    );
+    expect(jobs[0].n).toBeGreaterThan(0);
+  });
+
+  it('offers an escalation to the longest-idle available agent, not an away one', async () => {
+    const { agents } = await liveAgents(t, acme.auth, 3, {}, { routing: 'push' });
+    // agents[0] checked in first (longest idle) but is away.
+    await t.http
+      .put('/v1/agents/me/availability')
+      .set(agents[0].auth)
+      .send({ status: 'away' })
+      .expect(200);
+    const ticket = await escalate(t, bot);
+    expect(await route()).toEqual({ offered: 1 });
+    const [offer] = await offersOf(ticket.id);
+    expect(offer.agent_id).toBe(agents[1].id);
+    // Events get their public id just after commit (EventSequencer): wait for it.
+    const created = await waitFor(async () => {
+      const res = await t.http.get('/v1/events?types=offer.created').set(agents[1].auth);
+      return res.body.items?.find(
+        (e: { data: { offerId: string } }) => e.data.offerId === offer.id,
+      ) as { data: Record<string, unknown> } | undefined;
+    }, 'the offer.created event');
+    expect(created.data).toMatchObject({ ticketId: ticket.id, pay: { currency: 'EUR' } });
+    const none = await t.http.get('/v1/events?types=offer.created').set(agents[0].auth);
+    expect(none.body.items).toHaveLength(0);
+    // The next ticket goes to agents[2], idle longer than agents[1] who was just offered.
+    const second = await escalate(t, bot);
+    await route();
+    expect((await offersOf(second.id))[0].agent_id).toBe(agents[2].id);
+  });
+
+  it('50 concurrent accepts of one offer make exactly one claim', async () => {
+    const { agents } = await liveAgents(t, acme.auth, 1, {}, { routing: 'push' });
+    const ticket = await escalate(t, bot);
+    await route();
+    const [offer] = await offersOf(ticket.id);
+    const answers = await Promise.all(
+      Array.from({ length: 50 }, () =>
+        t.http.post(`/v1/offers/${offer.id}/accept`).set(agents[0].auth),
+      ),
+    );
+    expect(answers.filter((r) => r.status === 200)).toHaveLength(1);
+    const refused = answers.filter((r) => r.status === 409);
+    expect(refused).toHaveLength(49);
+    expect(new Set(refused.map((r) => r.body.error.code))).toEqual(new Set(['OFFER_NOT_PENDING']));
+    const claims = await t.db.query(
+      'SELECT count(*)::int AS n FROM ticket_claims WHERE ticket_id = $1',
+      [ticket.id],
+    );
+    expect(claims[0].n).toBe(1);
+  });
+
+  it('accept honours Idempotency-Key: a retry replays, concurrent twins make one claim', async () => {
+    const { agents } = await liveAgents(t, acme.auth, 1, {}, { routing: 'push' });
+    const tickets = [await escalate(t, bot), await escalate(t, bot)];
+    await route();
+    const [a, b] = await Promise.all(tickets.map(async (x) => (await offersOf(x.id))[0]));
+    const accept = (id: string, key?: string) => {
+      const req = t.http.post(`/v1/offers/${id}/accept`).set(agents[0].auth);
+      return key ? req.set('Idempotency-Key', key) : req;
+    };
+    const key = crypto.randomUUID();
+    const first = await accept(a.id, key).expect(200);
+    const retry = await accept(a.id, key).expect(200);
+    expect(retry.headers['idempotent-replayed']).toBe('true');
+    expect(retry.body).toEqual(first.body);
+    // Without the key the same call is a new one, refused.
+    expect((await accept(a.id).expect(409)).body.error.code).toBe('OFFER_NOT_PENDING');
+    // Ten concurrent twins with one key: one runs, nine get its answer.
+    const twinKey = crypto.randomUUID();
+    const twins = await Promise.all(Array.from({ length: 10 }, () => accept(b.id, twinKey)));
+    expect(twins.map((r) => r.status)).toEqual(Array(10).fill(200));
+    for (const r of twins) expect(r.body).toEqual(twins[0].body);
+    const claims = await t.db.query(
+      'SELECT ticket_id FROM ticket_claims WHERE agent_id = $1 ORDER BY ticket_id',
+      [agents[0].id],
+    );
+    expect(claims.map((c: { ticket_id: string }) => c.ticket_id)).toEqual(
+      tickets.map((x) => x.id).sort(),
+    );
+  });
+
+  it('another company’s agent cannot see, accept or decline an offer: 404, nothing changes', async () => {
+    const { agents } = await liveAgents(t, acme.auth, 1, {}, { routing: 'push' });
+    const ticket = await escalate(t, bot);
+    await route();
+    const [offer] = await offersOf(ticket.id);
+    const rival = await registerCompany(t, 'Rival');
+    const stranger = await liveAgents(t, rival.auth, 1, {}, { routing: 'push' });
+    // And a colleague on the same shift's company is no owner either.
+    const colleague = (await liveAgents(t, acme.auth, 1, {}, { routing: 'push' })).agents[0];
+    for (const who of [stranger.agents[0], colleague]) {
+      const acc = await t.http.post(`/v1/offers/${offer.id}/accept`).set(who.auth).expect(404);
+      expect(acc.body.error.code).toBe('NOT_FOUND');
+      const dec = await t.http
+        .post(`/v1/offers/${offer.id}/decline`)
+        .set(who.auth)
+        .send({ reason: 'not mine' })
+        .expect(404);
+      expect(dec.body.error.code).toBe('NOT_FOUND');
+    }
+    expect((await offersOf(ticket.id)).map((o) => [o.agent_id, o.status])).toEqual([
+      [agents[0].id, 'pending'],
+    ]);
+    await t.db.query(
+      `UPDATE shifts SET ends_at = now() - interval '1 second', starts_at = now() -
+                interval '2 hours' WHERE company_id = $1 AND ends_at > now()`,
+      [rival.companyId],
+    );
+  });
+
+  it('availability: a bad status changes nothing; not checked in is 409 NOT_CHECKED_IN', async () => {
+    const { agents } = await liveAgents(t, acme.auth, 1, {}, { routing: 'push' });
+    const before = await t.http.get('/v1/agents/me/availability').set(agents[0].auth).expect(200);
+    expect(before.body.status).toBe('available');
+    for (const status of ['asleep', '', 42, null]) {
+      const res = await t.http
+        .put('/v1/agents/me/availability')
+        .set(agents[0].auth)
+        .send({ status })
+        .expect(400);
+      expect(res.body.error.details.fields.map((f: { field: string }) => f.field)).toEqual([
+        'status',
+      ]);
+    }
+    const after = await t.http.get('/v1/agents/me/availability').set(agents[0].auth).expect(200);
+    expect(after.body).toEqual(before.body);
+    const lone = await registerAgent(t);
+    for (const req of [
+      t.http.get('/v1/agents/me/availability'),
+      t.http.put('/v1/agents/me/availability').send({ status: 'away' }),
+    ]) {
+      const res = await req.set(lone.auth).expect(409);
+      expect(res.body.error.code).toBe('NOT_CHECKED_IN');
+    }
+  });
+
+  it('an accept racing a pull claim-next of the same ticket: one claim', async () => {
+    const push = await liveAgents(t, acme.auth, 1, {}, { routing: 'push' });
+    const ticket = await escalate(t, bot);
+    await route();
+    const [offer] = await offersOf(ticket.id);
+    const pull = await liveAgents(t, acme.auth, 1);
+    const [accept, next] = await Promise.all([
+      t.http.post(`/v1/offers/${offer.id}/accept`).set(push.agents[0].auth),
+      t.http.post('/v1/agents/me/tickets/claim-next').set(pull.agents[0].auth),
+    ]);
+    const claims = await t.db.query('SELECT agent_id FROM ticket_claims WHERE ticket_id = $1', [
+      ticket.id,
+    ]);
+    expect(claims).toHaveLength(1);
+    if (accept.status === 200) expect(next.status).toBe(204);
+    else expect(accept.body.error.code).toBe('TICKET_ALREADY_CLAIMED');
+  });
+
+  it('decline and expiry move the ticket to the next agent; three expiries set away', async () => {
+    const { agents } = await liveAgents(t, acme.auth, 3, {}, { routing: 'push' });
+    const ticket = await escalate(t, bot);
+    await route();
+    let [first] = await offersOf(ticket.id);
+    expect(first.agent_id).toBe(agents[0].id);
+    const declined = await t.http
+      .post(`/v1/offers/${first.id}/decline`)
+      .set(agents[0].auth)
+      .send({ reason: 'Not my area' })
+      .expect(200);
+    expect(declined.body.status).toBe('declined');
+    await route();
+    const chain = await offersOf(ticket.id);
+    expect(chain.map((o) => o.agent_id)).toEqual([agents[0].id, agents[1].id]);
+    await expect(expire(chain[1].id)).resolves.toEqual({ expired: true, away: false });
+    await route();
+    const after = await offersOf(ticket.id);
+    expect(after[2].agent_id).toBe(agents[2].id);
+    // agents[2] lets three offers expire in a row: set away with an event.
+    [first] = [after[2]];
+    await expire(first.id);
+    for (let i = 0; i < 2; i++) {
+      const next = await escalate(t, bot);
+      await t.db.query(`UPDATE shift_claims SET availability = 'away' WHERE agent_id <> $1`, [
+        agents[2].id,
+      ]);
+      await route();
+      const [o] = await offersOf(next.id);
+      expect(o.agent_id).toBe(agents[2].id);
+      const res = await expire(o.id);
+      expect(res.away).toBe(i === 1);
+    }
+    const mine = await t.http.get('/v1/agents/me/availability').set(agents[2].auth).expect(200);
+    expect(mine.body).toMatchObject({ status: 'away', awayReason: 'three_offers_expired' });
+    const away = await waitFor(async () => {
+      const res = await t.http.get('/v1/events?types=agent.away').set(agents[2].auth);
+      return res.body.items?.[0] as { data: { reason: string } } | undefined;
+    }, 'the agent.away event');
+    expect(away.data.reason).toBe('three_offers_expired');
+  });
+
+  it('an agent never holds pending offers plus active tickets beyond its limit', async () => {
+    const { agents } = await liveAgents(
+      t,
+      acme.auth,
+      1,
+      { maxConcurrentTickets: 2 },
+      {
+        routing: 'push',
+      },
+    );
+    for (let i = 0; i < 4; i++) await escalate(t, bot);
+    expect(await route()).toEqual({ offered: 2 });
+    const pending = await t.db.query(
+      `SELECT count(*)::int AS n FROM offers WHERE agent_id = $1 AND status = 'pending'`,
+      [agents[0].id],
+    );
+    expect(pending[0].n).toBe(2);
+  });
+});

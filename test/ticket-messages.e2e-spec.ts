@@ -1,0 +1,354 @@
+import { EventsService, NewEvent } from '../src/modules/events/events.service';
+import { createApiKey, registerCompany, SignedIn } from './support/factories';
+import { escalate, liveAgents } from './support/tickets';
+import { createTestApp, TestApp } from './support/test-app';
+import { waitFor } from './support/wait-for';
+import { webhookReceiver, WebhookReceiver } from './support/webhooks';
+
+/*
+ * Issue 15, the conversation: the holder's customer-visible messages reach the company's
+ * webhook once each (internal notes never), the bot's relayed messages are idempotent on
+ * messageId and kept in order, other tenants see nothing, and a transfer requeues the ticket
+ * with its new skills and its rank.
+ */
+
+describe('the conversation on a ticket', () => {
+  let t: TestApp;
+  let co: SignedIn;
+  let bot: Record<string, string>;
+  let hook: WebhookReceiver;
+  let recorded: NewEvent[];
+
+  beforeAll(async () => {
+    t = await createTestApp({
+      workers: true,
+      env: { WEBHOOK_BACKOFF_MS: '100', WEBHOOK_ATTEMPTS: '3', OUTBOX_POLL_MS: '100' },
+    });
+    co = await registerCompany(t, 'Talkers');
+    bot = { Authorization: `Bearer ${await createApiKey(t, co)}` };
+    hook = webhookReceiver();
+    const url = await hook.start();
+    await t.http.put('/v1/companies/me/webhook').set(co.auth).send({ url }).expect(200);
+    // What is handed to the events store (its own tests cover storing and streaming).
+    recorded = [];
+    const events = t.app.get(EventsService);
+    const record = events.record.bind(events);
+    jest.spyOn(events, 'record').mockImplementation((em, e) => {
+      recorded.push(e);
+      return record(em, e);
+    });
+  });
+  afterAll(async () => {
+    await hook.stop();
+    await t.close();
+  });
+
+  const bodiesAtHook = () =>
+    hook.received.map(
+      (r) => JSON.parse(r.body) as { type: string; data: { ticketId: string; data: never } },
+    );
+
+  async function claimed(agent: SignedIn) {
+    const ticket = await escalate(t, bot.Authorization.slice(7));
+    await t.http.post(`/v1/tickets/${ticket.id}/claim`).set(agent.auth).expect(200);
+    return ticket as { id: string; externalId: string };
+  }
+
+  it("sends the holder's customer-visible message to the webhook once; an internal note never", async () => {
+    const {
+      agents: [agent],
+    } = await liveAgents(t, co.auth, 1);
+    const ticket = await claimed(agent);
+    const sent = await t.http
+      .post(`/v1/tickets/${ticket.id}/messages`)
+      .set(agent.auth)
+      .send({ body: 'Refund re-issued.\nIt takes 3 days.', visibility: 'customer' })
+      .expect(201);
+    expect(sent.body).toMatchObject({
+      ticketId: ticket.id,
+      author: 'agent',
+      agentId: agent.id,
+      visibility: 'customer',
+      body: 'Refund re-issued.\nIt takes 3 days.',
+      messageId: null,
+    });
+    await t.http
+      .post(`/v1/tickets/${ticket.id}/messages`)
+      .set(agent.auth)
+      .send({ body: 'Customer seems upset, be gentle', visibility: 'internal' })
+      .expect(201);
+    // The resolution comes after both messages: once it is at the hook, so is all before it.
+    await t.http
+      .post(`/v1/tickets/${ticket.id}/resolve`)
+      .set(agent.auth)
+      .send({ resolutionSummary: 'done' })
+      .expect(200);
+    await waitFor(
+      async () =>
+        bodiesAtHook().find((b) => b.type === 'ticket.resolved' && b.data.ticketId === ticket.id),
+      'the resolution at the hook',
+    );
+    const messages = bodiesAtHook().filter(
+      (b) => b.type === 'ticket.message' && b.data.ticketId === ticket.id,
+    );
+    expect(messages).toHaveLength(1);
+    expect(messages[0].data).toMatchObject({
+      agentId: agent.id,
+      externalId: ticket.externalId,
+      data: {
+        messageId: sent.body.id,
+        author: 'agent',
+        body: 'Refund re-issued.\nIt takes 3 days.',
+      },
+    });
+    expect(hook.received.map((r) => r.body).join('\n')).not.toContain('be gentle');
+    // The events store: the company's stream gets the message, no event for the note.
+    const forTicket = recorded.filter(
+      (e) => (e.data as { ticketId?: string }).ticketId === ticket.id,
+    );
+    expect(forTicket.map((e) => [e.type, e.companyId])).toEqual([['ticket.message', co.companyId]]);
+  });
+
+  it("keeps the bot's messages in order, idempotent on messageId, and tells the holder", async () => {
+    const {
+      agents: [agent],
+    } = await liveAgents(t, co.auth, 1);
+    const ticket = await claimed(agent);
+    const path = `/v1/escalations/${ticket.externalId}/messages`;
+    const first = {
+      messageId: 'm-1',
+      body: 'Hello?',
+      author: 'customer',
+      at: '2026-11-25T10:00:00Z',
+    };
+    const created = await t.http.post(path).set(bot).send(first).expect(201);
+    const again = await t.http.post(path).set(bot).send(first).expect(200);
+    expect(again.body).toEqual(created.body);
+    const conflict = await t.http
+      .post(path)
+      .set(bot)
+      .send({ ...first, body: 'Something else' })
+      .expect(409);
+    expect(conflict.body.error.code).toBe('MESSAGE_ID_CONFLICT');
+    await t.http
+      .post(`/v1/tickets/${ticket.id}/messages`)
+      .set(agent.auth)
+      .send({ body: 'Hi, I am on it', visibility: 'customer' })
+      .expect(201);
+    await t.http
+      .post(path)
+      .set(bot)
+      .send({ messageId: 'm-2', body: 'Thanks', author: 'customer', at: '2026-11-25T10:01:00Z' })
+      .expect(201);
+    await t.http
+      .post(`/v1/tickets/${ticket.id}/messages`)
+      .set(agent.auth)
+      .send({ body: 'note to self', visibility: 'internal' })
+      .expect(201);
+
+    // The holder sees everything, oldest first, across pages.
+    const page1 = await t.http
+      .get(`/v1/tickets/${ticket.id}/messages?limit=2`)
+      .set(agent.auth)
+      .expect(200);
+    const page2 = await t.http
+      .get(`/v1/tickets/${ticket.id}/messages?limit=2&cursor=${page1.body.nextCursor}`)
+      .set(agent.auth)
+      .expect(200);
+    expect(page2.body.nextCursor).toBeNull();
+    expect([...page1.body.items, ...page2.body.items].map((m: { body: string }) => m.body)).toEqual(
+      ['Hello?', 'Hi, I am on it', 'Thanks', 'note to self'],
+    );
+    // The company's admin sees the note; its bot, relaying to the customer, does not.
+    const asAdmin = await t.http.get(`/v1/tickets/${ticket.id}/messages`).set(co.auth).expect(200);
+    expect(asAdmin.body.items).toHaveLength(4);
+    const asBot = await t.http.get(`/v1/tickets/${ticket.id}/messages`).set(bot).expect(200);
+    expect(asBot.body.items.map((m: { body: string }) => m.body)).toEqual([
+      'Hello?',
+      'Hi, I am on it',
+      'Thanks',
+    ]);
+    // Each customer message was handed once to the holder's stream (the retry added none).
+    const toHolder = recorded.filter(
+      (e) => e.agentId === agent.id && !e.companyId && e.type === 'ticket.message',
+    );
+    expect(toHolder.map((e) => (e.data as { data: { body: string } }).data.body)).toEqual([
+      'Hello?',
+      'Thanks',
+    ]);
+    // The bot finds its ticket by its own id.
+    const found = await t.http.get(`/v1/escalations/${ticket.externalId}`).set(bot).expect(200);
+    expect(found.body.id).toBe(ticket.id);
+  });
+
+  it('serialises concurrent retries of one messageId: one row, every answer the same message', async () => {
+    const {
+      agents: [agent],
+    } = await liveAgents(t, co.auth, 1);
+    const ticket = await claimed(agent);
+    const body = {
+      messageId: 'dup',
+      body: 'Are you there?',
+      author: 'customer',
+      at: '2026-11-25T10:00:00Z',
+    };
+    const answers = await Promise.all(
+      Array.from({ length: 8 }, () =>
+        t.http.post(`/v1/escalations/${ticket.externalId}/messages`).set(bot).send(body),
+      ),
+    );
+    expect(answers.map((a) => a.status).sort()).toEqual([200, 200, 200, 200, 200, 200, 200, 201]);
+    expect(new Set(answers.map((a) => a.body.id)).size).toBe(1);
+    const [{ n }] = await t.db.query(
+      'SELECT count(*)::int AS n FROM ticket_messages WHERE ticket_id = $1',
+      [ticket.id],
+    );
+    expect(n).toBe(1);
+  });
+
+  it('lets only the holder write, and hides the conversation from other agents and tenants', async () => {
+    const {
+      agents: [holder, other],
+    } = await liveAgents(t, co.auth, 2);
+    const ticket = await claimed(holder);
+    const notMine = await t.http
+      .post(`/v1/tickets/${ticket.id}/messages`)
+      .set(other.auth)
+      .send({ body: 'hi', visibility: 'customer' })
+      .expect(403);
+    expect(notMine.body.error.code).toBe('TICKET_NOT_CLAIMED_BY_YOU');
+    await t.http.get(`/v1/tickets/${ticket.id}/messages`).set(other.auth).expect(403);
+
+    const stranger = await registerCompany(t, 'Strangers');
+    const strangerBot = { Authorization: `Bearer ${await createApiKey(t, stranger)}` };
+    await t.http.get(`/v1/tickets/${ticket.id}/messages`).set(stranger.auth).expect(404);
+    await t.http.get(`/v1/tickets/${ticket.id}/messages`).set(strangerBot).expect(404);
+    await t.http.get(`/v1/escalations/${ticket.externalId}`).set(strangerBot).expect(404);
+    await t.http
+      .post(`/v1/escalations/${ticket.externalId}/messages`)
+      .set(strangerBot)
+      .send({ messageId: 'x', body: 'hi', author: 'customer', at: '2026-11-25T10:00:00Z' })
+      .expect(404);
+    await t.http
+      .post(`/v1/escalations/${ticket.externalId}/withdraw`)
+      .set(strangerBot)
+      .send({ reason: 'gone' })
+      .expect(404);
+    const [{ n }] = await t.db.query(
+      `SELECT count(*)::int AS n FROM ticket_messages WHERE ticket_id = $1`,
+      [ticket.id],
+    );
+    expect(n).toBe(0);
+  });
+
+  it('refuses control characters and oversized bodies, naming the field, and writes nothing', async () => {
+    const {
+      agents: [agent],
+    } = await liveAgents(t, co.auth, 1);
+    const ticket = await claimed(agent);
+    for (const body of [
+      'a\u0000b',
+      'bell\u0007',
+      'esc\u001b[31m',
+      'c1\u0085',
+      '   ',
+      'x'.repeat(4001),
+      '',
+    ]) {
+      const res = await t.http
+        .post(`/v1/tickets/${ticket.id}/messages`)
+        .set(agent.auth)
+        .send({ body, visibility: 'customer' })
+        .expect(400);
+      expect(res.body.error.details.fields.map((f: { field: string }) => f.field)).toEqual([
+        'body',
+      ]);
+    }
+    // Tabs, line feeds, emoji and 4,000 characters (counted as a person counts them) are fine.
+    await t.http
+      .post(`/v1/tickets/${ticket.id}/messages`)
+      .set(agent.auth)
+      .send({ body: `a\tb\nc ${'😀'.repeat(3994)}`, visibility: 'internal' })
+      .expect(201);
+    const [{ n }] = await t.db.query(
+      `SELECT count(*)::int AS n FROM ticket_messages WHERE ticket_id = $1`,
+      [ticket.id],
+    );
+    expect(n).toBe(1);
+  });
+
+  it('transfers back to the queue with the new skills, its rank kept, a note for the next agent', async () => {
+    const {
+      agents: [first],
+    } = await liveAgents(t, co.auth, 1);
+    const {
+      agents: [specialist],
+    } = await liveAgents(t, co.auth, 1, {
+      skills: [
+        { skill: 'refunds', level: 3 },
+        { skill: 'chargebacks', level: 4 },
+      ],
+    });
+    const ticket = await escalate(t, bot.Authorization.slice(7), { priority: 'high' });
+    await t.http.post(`/v1/tickets/${ticket.id}/claim`).set(first.auth).expect(200);
+    const res = await t.http
+      .post(`/v1/tickets/${ticket.id}/transfer`)
+      .set(first.auth)
+      .send({
+        requiredSkills: [
+          { skill: 'refunds', minLevel: 2 },
+          { skill: 'chargebacks', minLevel: 4 },
+        ],
+        note: 'A chargeback was opened',
+      })
+      .expect(200);
+    expect(res.body).toMatchObject({ status: 'open', effectivePriority: 'high' });
+    const [row] = await t.db.query(
+      `SELECT status, rank, skill_codes, skill_levels, primary_skill FROM tickets WHERE id = $1`,
+      [ticket.id],
+    );
+    expect(row).toEqual({
+      status: 'open',
+      rank: 2,
+      skill_codes: ['chargebacks', 'refunds'],
+      skill_levels: [4, 2],
+      primary_skill: 'chargebacks',
+    });
+    // The first agent no longer qualifies; the specialist claims it and reads the note.
+    await t.http.post(`/v1/tickets/${ticket.id}/claim`).set(first.auth).expect(403);
+    await t.http.post(`/v1/tickets/${ticket.id}/claim`).set(specialist.auth).expect(200);
+    const thread = await t.http
+      .get(`/v1/tickets/${ticket.id}/messages`)
+      .set(specialist.auth)
+      .expect(200);
+    expect(thread.body.items).toMatchObject([
+      {
+        author: 'agent',
+        agentId: first.id,
+        visibility: 'internal',
+        body: 'A chargeback was opened',
+      },
+    ]);
+    const claims = (await t.http.get(`/v1/tickets/${ticket.id}`).set(co.auth).expect(200)).body
+      .claims as { agentId: string; status: string; releasedBy: string | null }[];
+    expect(claims[0]).toMatchObject({
+      agentId: first.id,
+      status: 'released',
+      releasedBy: 'transfer',
+    });
+    await waitFor(
+      async () =>
+        bodiesAtHook().find(
+          (b) => b.type === 'ticket.transferred' && b.data.ticketId === ticket.id,
+        ),
+      'the transfer at the hook',
+    );
+    // Unknown skills are refused by field, and nothing changes.
+    const bad = await t.http
+      .post(`/v1/tickets/${ticket.id}/transfer`)
+      .set(specialist.auth)
+      .send({ requiredSkills: [{ skill: 'astrology', minLevel: 1 }], note: 'x' })
+      .expect(400);
+    expect(bad.body.error.details.fields[0].field).toBe('requiredSkills.0.skill');
+  });
+});

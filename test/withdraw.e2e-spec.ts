@@ -1,0 +1,260 @@
+import { TicketLedgerHandler } from '../src/modules/ledger/earnings-posting.handlers';
+import { JobPayloads } from '../src/modules/jobs/job-registry';
+import { createApiKey, createStaff, registerCompany, SignedIn } from './support/factories';
+import { escalate, liveAgents } from './support/tickets';
+import { createTestApp, TestApp } from './support/test-app';
+
+/*
+ * Issue 15: a withdrawal pays exactly as described. With a customer-visible message from the
+ * holder it earns and bills like a resolution; without, nothing is earned, billed or counted
+ * against the agent. A withdrawn ticket cannot be claimed, resolved or reopened, and frees the
+ * agent's capacity. The ledger's jobs are run here as the worker would run them.
+ */
+
+describe('withdrawing an escalation', () => {
+  let t: TestApp;
+  let co: SignedIn;
+  let key: string;
+  let bot: Record<string, string>;
+  let finance: SignedIn;
+  beforeAll(async () => {
+    t = await createTestApp({ env: { PLATFORM_FEE_BPS: '1500' } });
+    co = await registerCompany(t, 'Withdrawers');
+    key = await createApiKey(t, co);
+    bot = { Authorization: `Bearer ${key}` };
+    finance = await createStaff(t, 'finance');
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  async function runLedgerJobs(ticketId: string): Promise<number> {
+    const rows: { payload: JobPayloads['ledger.ticket-event'] }[] = await t.db.query(
+      `SELECT payload FROM outbox WHERE job_name = 'ledger.ticket-event'
+          AND payload->'event'->>'ticketId' = $1 ORDER BY id`,
+      [ticketId],
+    );
+    // Twice: a duplicated job books nothing more.
+    for (let i = 0; i < 2; i++) {
+      for (const r of rows) await t.app.get(TicketLedgerHandler).handle(r.payload);
+    }
+    return rows.length;
+  }
+
+  const statementLine = async (ticketId: string) => {
+    const from = new Date(Date.now() - 3_600_000).toISOString();
+    const to = new Date(Date.now() + 60_000).toISOString();
+    const res = await t.http
+      .get(`/v1/companies/me/statement?from=${from}&to=${to}`)
+      .set(co.auth)
+      .expect(200);
+    return (res.body.lines as { ticketId: string }[]).find((l) => l.ticketId === ticketId);
+  };
+
+  const earningOf = async (ticketId: string) =>
+    (
+      await t.db.query(
+        `SELECT agent_id, amount_minor::int AS amount, fee_minor::int AS fee, currency, status
+           FROM earnings WHERE ticket_id = $1`,
+        [ticketId],
+      )
+    )[0] as Record<string, unknown> | undefined;
+
+  const withdraw = (externalId: string, reason = 'The customer closed the chat') =>
+    t.http.post(`/v1/escalations/${externalId}/withdraw`).set(bot).send({ reason });
+
+  it("pays a holder who had written to the customer exactly a resolution's earning and statement line", async () => {
+    const {
+      agents: [agent],
+    } = await liveAgents(
+      t,
+      co.auth,
+      1,
+      {},
+      { ratePerTicket: { amountMinor: 800, currency: 'EUR' } },
+    );
+    // A resolution under the same shift, for comparison.
+    const resolvedTicket = await escalate(t, key);
+    await t.http.post(`/v1/tickets/${resolvedTicket.id}/claim`).set(agent.auth).expect(200);
+    await t.http
+      .post(`/v1/tickets/${resolvedTicket.id}/resolve`)
+      .set(agent.auth)
+      .send({ resolutionSummary: 'done' })
+      .expect(200);
+    await runLedgerJobs(resolvedTicket.id);
+
+    const ticket = await escalate(t, key);
+    await t.http.post(`/v1/tickets/${ticket.id}/claim`).set(agent.auth).expect(200);
+    await t.http
+      .post(`/v1/tickets/${ticket.id}/messages`)
+      .set(agent.auth)
+      .send({ body: 'Looking into it now', visibility: 'customer' })
+      .expect(201);
+    const res = await withdraw(ticket.externalId as string).expect(200);
+    expect(res.body).toMatchObject({ id: ticket.id, status: 'withdrawn' });
+    expect(await runLedgerJobs(ticket.id)).toBe(1);
+
+    const resolvedEarning = await earningOf(resolvedTicket.id);
+    expect(resolvedEarning).toMatchObject({ amount: 800, fee: 120, currency: 'EUR' });
+    expect(await earningOf(ticket.id)).toEqual(resolvedEarning);
+    const [mine, theirs] = [await statementLine(ticket.id), await statementLine(resolvedTicket.id)];
+    const comparable = (l: Record<string, unknown> | undefined) => ({
+      ...l,
+      ticketId: undefined,
+      externalId: undefined,
+      claimId: undefined,
+      earnedAt: undefined,
+      resolvedAt: undefined,
+    });
+    expect(mine).toBeDefined();
+    expect(comparable(mine)).toEqual(comparable(theirs));
+    const [{ n }] = await t.db.query(
+      `SELECT count(*)::int AS n FROM journal_entries WHERE kind = 'earning' AND ticket_id = $1`,
+      [ticket.id],
+    );
+    expect(n).toBe(1);
+    const integrity = await t.http.get('/v1/ledger/integrity').set(finance.auth).expect(200);
+    expect(integrity.body.ok).toBe(true);
+  });
+
+  it('pays nothing, bills nothing and marks nothing when the holder had not written to the customer', async () => {
+    const {
+      agents: [agent],
+    } = await liveAgents(t, co.auth, 1, { maxConcurrentTickets: 1 });
+    const before = (await t.http.get('/v1/agents/me/reliability').set(agent.auth).expect(200)).body;
+    const ticket = await escalate(t, key);
+    await t.http.post(`/v1/tickets/${ticket.id}/claim`).set(agent.auth).expect(200);
+    // An internal note is not writing to the customer.
+    await t.http
+      .post(`/v1/tickets/${ticket.id}/messages`)
+      .set(agent.auth)
+      .send({ body: 'checking the order', visibility: 'internal' })
+      .expect(201);
+    await withdraw(ticket.externalId as string).expect(200);
+    expect(await runLedgerJobs(ticket.id)).toBe(0);
+    expect(await earningOf(ticket.id)).toBeUndefined();
+    expect(await statementLine(ticket.id)).toBeUndefined();
+    const after = (await t.http.get('/v1/agents/me/reliability').set(agent.auth).expect(200)).body;
+    expect(after).toEqual(before);
+    const claims = (await t.http.get(`/v1/tickets/${ticket.id}`).set(co.auth).expect(200)).body
+      .claims;
+    expect(claims).toMatchObject([{ status: 'released', releasedBy: 'withdrawn' }]);
+    // Its capacity (one ticket) is free again.
+    const next = await escalate(t, key);
+    await t.http.post(`/v1/tickets/${next.id}/claim`).set(agent.auth).expect(200);
+    const integrity = await t.http.get('/v1/ledger/integrity').set(finance.auth).expect(200);
+    expect(integrity.body.ok).toBe(true);
+  });
+
+  it('is final: no claim, resolve, reopen, message or transfer; a retry answers the same ticket', async () => {
+    const {
+      agents: [agent],
+    } = await liveAgents(t, co.auth, 1);
+    const open = await escalate(t, key);
+    await withdraw(open.externalId as string).expect(200);
+    const claim = await t.http.post(`/v1/tickets/${open.id}/claim`).set(agent.auth).expect(409);
+    expect(claim.body.error.code).toBe('TICKET_NOT_OPEN');
+    const again = await withdraw(open.externalId as string, 'another reason').expect(200);
+    expect(again.body.status).toBe('withdrawn');
+
+    const held = await escalate(t, key);
+    await t.http.post(`/v1/tickets/${held.id}/claim`).set(agent.auth).expect(200);
+    await t.http
+      .post(`/v1/tickets/${held.id}/messages`)
+      .set(agent.auth)
+      .send({ body: 'Hello', visibility: 'customer' })
+      .expect(201);
+    await withdraw(held.externalId as string).expect(200);
+    const codes = async (req: Promise<{ status: number; body: { error?: { code: string } } }>) => {
+      const res = await req;
+      return `${res.status} ${res.body.error?.code}`;
+    };
+    expect(
+      await codes(
+        t.http
+          .post(`/v1/tickets/${held.id}/resolve`)
+          .set(agent.auth)
+          .send({ resolutionSummary: 'done' }),
+      ),
+    ).toBe('409 TICKET_WITHDRAWN');
+    expect(
+      await codes(
+        t.http.post(`/v1/tickets/${held.id}/reopen`).set(co.auth).send({ reason: 'came back' }),
+      ),
+    ).toBe('409 TICKET_NOT_OPEN');
+    expect(
+      await codes(
+        t.http
+          .post(`/v1/tickets/${held.id}/messages`)
+          .set(agent.auth)
+          .send({ body: 'still there?', visibility: 'customer' }),
+      ),
+    ).toBe('409 TICKET_WITHDRAWN');
+    expect(
+      await codes(
+        t.http
+          .post(`/v1/tickets/${held.id}/transfer`)
+          .set(agent.auth)
+          .send({ requiredSkills: [{ skill: 'refunds', minLevel: 1 }], note: 'x' }),
+      ),
+    ).toBe('409 TICKET_WITHDRAWN');
+    expect(
+      await codes(
+        t.http
+          .post(`/v1/escalations/${held.externalId}/messages`)
+          .set(bot)
+          .send({ messageId: 'late', body: 'hi', author: 'customer', at: '2026-11-25T10:00:00Z' }),
+      ),
+    ).toBe('409 TICKET_WITHDRAWN');
+    // The database refuses it too, whatever the code does.
+    await expect(
+      t.db.query(`UPDATE tickets SET status = 'open' WHERE id = $1`, [held.id]),
+    ).rejects.toMatchObject({ constraint: 'ck_tickets_transition' });
+
+    // A resolved ticket cannot be withdrawn.
+    const done = await escalate(t, key);
+    await t.http.post(`/v1/tickets/${done.id}/claim`).set(agent.auth).expect(200);
+    await t.http
+      .post(`/v1/tickets/${done.id}/resolve`)
+      .set(agent.auth)
+      .send({ resolutionSummary: 'done' })
+      .expect(200);
+    expect(await codes(withdraw(done.externalId as string))).toBe('409 TICKET_NOT_OPEN');
+  });
+
+  it('withdraws exactly once when the bot and the holder race (resolve vs withdraw)', async () => {
+    const {
+      agents: [agent],
+    } = await liveAgents(
+      t,
+      co.auth,
+      1,
+      {},
+      { ratePerTicket: { amountMinor: 500, currency: 'EUR' } },
+    );
+    const ticket = await escalate(t, key);
+    await t.http.post(`/v1/tickets/${ticket.id}/claim`).set(agent.auth).expect(200);
+    await t.http
+      .post(`/v1/tickets/${ticket.id}/messages`)
+      .set(agent.auth)
+      .send({ body: 'Done on my side', visibility: 'customer' })
+      .expect(201);
+    const [resolve, withdrawn] = await Promise.all([
+      t.http
+        .post(`/v1/tickets/${ticket.id}/resolve`)
+        .set(agent.auth)
+        .send({ resolutionSummary: 'done' }),
+      withdraw(ticket.externalId as string),
+    ]);
+    // One of them wins; the other is told why.
+    expect([resolve.status, withdrawn.status].sort()).toEqual([200, 409]);
+    await runLedgerJobs(ticket.id);
+    // Either way the agent earns it once.
+    expect(await earningOf(ticket.id)).toMatchObject({ amount: 500, agent_id: agent.id });
+    const [{ n }] = await t.db.query(
+      `SELECT count(*)::int AS n FROM journal_entries WHERE kind = 'earning' AND ticket_id = $1`,
+      [ticket.id],
+    );
+    expect(n).toBe(1);
+  });
+});
