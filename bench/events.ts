@@ -28,6 +28,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { Agent, request } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { Client } from 'pg';
+import { insertTickets, seedLiveShift } from './live-shift';
 import {
   BENCH_TOKEN_TTL_SECONDS,
   dropDatabase,
@@ -47,6 +48,11 @@ const DB = 'handoff_bench_events';
 const PREFIX = `bench-events-${process.pid}`;
 const METRICS_TOKEN = `bench-${randomBytes(16).toString('hex')}`;
 const GOAL_P99_MS = 100;
+const OFFER_AGENTS = Number(process.env.BENCH_OFFER_AGENTS ?? 40);
+const OFFER_TICKETS = Number(process.env.BENCH_OFFER_TICKETS ?? 200);
+const OFFER_RATE = Number(process.env.BENCH_OFFER_RATE ?? 10);
+
+type Sign = (sub: string, role: 'agent' | 'company_admin', cid: string | null) => string;
 
 interface Stream {
   kind: 'agent' | 'company';
@@ -59,8 +65,22 @@ interface Stream {
   arrivals: number[];
 }
 
-/** One SSE connection: frames are parsed as they come; only what the report needs is kept. */
-function openStream(base: string, token: string, s: Stream, agent: Agent): Promise<void> {
+interface Frame {
+  id: number;
+  event: string;
+  data: { data: Record<string, unknown> };
+  /** performance.now() when the chunk holding it arrived. */
+  at: number;
+}
+
+/** One SSE connection: frames are parsed as they come and handed to `onFrame`. */
+function openStream(
+  base: string,
+  token: string,
+  s: { status: number; ended: boolean },
+  agent: Agent,
+  onFrame: (f: Frame) => void,
+): Promise<void> {
   return new Promise((resolve, reject) => {
     let buffer = '';
     const req = request(
@@ -70,7 +90,7 @@ function openStream(base: string, token: string, s: Stream, agent: Agent): Promi
         s.status = res.statusCode ?? 0;
         res.setEncoding('utf8');
         res.on('data', (chunk: string) => {
-          const now = performance.now();
+          const at = performance.now();
           buffer += chunk;
           let end: number;
           while ((end = buffer.indexOf('\n\n')) >= 0) {
@@ -78,12 +98,10 @@ function openStream(base: string, token: string, s: Stream, agent: Agent): Promi
             buffer = buffer.slice(end + 2);
             if (block.startsWith(': connected')) resolve();
             const id = /^id: (\d+)$/m.exec(block);
+            const event = /^event: (.*)$/m.exec(block);
             const data = /^data: (.*)$/m.exec(block);
-            if (!id || !data) continue;
-            const event = JSON.parse(data[1]) as { data: { seq: number } };
-            s.ids.push(Number(id[1]));
-            s.seqs.push(event.data.seq);
-            s.arrivals.push(now);
+            if (!id || !event || !data) continue;
+            onFrame({ id: Number(id[1]), event: event[1], data: JSON.parse(data[1]), at });
           }
         });
         res.on('close', () => (s.ended = true));
@@ -96,6 +114,59 @@ function openStream(base: string, token: string, s: Stream, agent: Agent): Promi
     });
     req.end();
   });
+}
+
+/** Keeps what the report needs of a load stream's frames. */
+const keep = (s: Stream) => (f: Frame) => {
+  s.ids.push(f.id);
+  s.seqs.push(f.data.data.seq as number);
+  s.arrivals.push(f.at);
+};
+
+/**
+ * An offer's way: a push-shift ticket committed (inserted as intake does: the trigger asks for
+ * the router) → the outbox relay → the `offers.route` job in a WORKER process → the offer and
+ * its `offer.created` event → the sequencer → Redis → the agent's stream on the API process.
+ * OFFER_TICKETS tickets at OFFER_RATE/s for OFFER_AGENTS agents (who never answer: each may
+ * hold up to 10 offers); the time from each ticket's COMMIT to its offer's frame.
+ */
+async function offerLatency(db: Client, dbUrlOf: string, apiUrl: string, agent: Agent, sign: Sign) {
+  const live = await seedLiveShift(db, {
+    routing: 'push',
+    agents: OFFER_AGENTS,
+    offerSeconds: 120,
+    maxConcurrentTickets: 10, // the most an agent may have; 40 × 10 hold every offer
+  });
+  const worker = await startApi({ DATABASE_URL: dbUrlOf, QUEUE_PREFIX: PREFIX, WORKERS: 'true' });
+  const arrived = new Map<string, number>();
+  const states = live.agents.map(() => ({ status: 0, ended: false }));
+  try {
+    await Promise.all(
+      live.agents.map((id, i) =>
+        openStream(apiUrl, sign(id, 'agent', null), states[i], agent, (f) => {
+          if (f.event === 'offer.created') arrived.set(f.data.data.ticketId as string, f.at);
+        }),
+      ),
+    );
+    const committed = new Map<string, number>();
+    const started = performance.now();
+    for (let i = 0; i < OFFER_TICKETS; i++) {
+      const wait = started + (i * 1000) / OFFER_RATE - performance.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      const [id] = await insertTickets(db, live.company, i + 1, 1);
+      committed.set(id, performance.now());
+    }
+    const deadline = performance.now() + 30_000;
+    while (arrived.size < OFFER_TICKETS && performance.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const ms = [...committed]
+      .filter(([id]) => arrived.has(id))
+      .map(([id, at]) => arrived.get(id)! - at);
+    return { ms, missing: OFFER_TICKETS - ms.length };
+  } finally {
+    await worker.stop();
+  }
 }
 
 async function scrapeMemory(base: string): Promise<{ rss: number; heap: number }> {
@@ -130,7 +201,7 @@ async function main() {
       EVENTS_STREAM_MAX_BEHIND: '1000',
     });
     const jwt = new JwtService({ secret: JWT_SECRET });
-    const sign = (sub: string, role: 'agent' | 'company_admin', cid: string | null) =>
+    const sign: Sign = (sub, role, cid) =>
       jwt.sign({ sub, role, cid }, { expiresIn: BENCH_TOKEN_TTL_SECONDS });
     // Tokens are all the API checks for a stream (no row is read): no seeding needed.
     const companies = Array.from({ length: COMPANIES }, () => randomUUID());
@@ -157,7 +228,7 @@ async function main() {
     for (const c of companies) {
       const s = fresh('company', c);
       streams.set(`c:${c}`, s);
-      opening.push(openStream(api.url, sign(randomUUID(), 'company_admin', c), s, agent));
+      opening.push(openStream(api.url, sign(randomUUID(), 'company_admin', c), s, agent, keep(s)));
     }
     // In waves of 200: a burst of 2,000 connects would measure the accept queue, not streams.
     for (let i = 0; i < agents.length; i += 200) {
@@ -165,7 +236,7 @@ async function main() {
         agents.slice(i, i + 200).map((a) => {
           const s = fresh('agent', a.id);
           streams.set(`a:${a.id}`, s);
-          const open = openStream(api!.url, sign(a.id, 'agent', null), s, agent);
+          const open = openStream(api!.url, sign(a.id, 'agent', null), s, agent, keep(s));
           opening.push(open);
           return open;
         }),
@@ -280,7 +351,26 @@ async function main() {
       `  streams with a missing, repeated or out-of-order event, or dropped: ${violations}`,
     );
     for (const p of problems) console.log(`    ${p}`);
-    if (violations > 0) process.exitCode = 1;
+
+    const offers = await offerLatency(db, url, api.url, agent, sign);
+    table(
+      ['escalation commit → offer on the agent stream (ms)', 'offers', 'p50', 'p99', 'max'],
+      [
+        [
+          `${OFFER_TICKETS} tickets at ${OFFER_RATE}/s, ${OFFER_AGENTS} agents, router in a worker process`,
+          offers.ms.length,
+          pct(offers.ms, 50).toFixed(1),
+          pct(offers.ms, 99).toFixed(1),
+          Math.max(0, ...offers.ms).toFixed(1),
+        ],
+      ],
+    );
+    console.log(
+      `\nRESULT events: streams=${streams.size} memory/stream=${kb((open.rss - before.rss) / streams.size)} KB rss ` +
+        `commit→delivery p99=${p99.toFixed(1)} ms (goal < ${GOAL_P99_MS}: ${p99 < GOAL_P99_MS ? 'met' : 'MISSED'}) ` +
+        `violations=${violations} offer p50=${pct(offers.ms, 50).toFixed(1)} ms p99=${pct(offers.ms, 99).toFixed(1)} ms missing=${offers.missing}`,
+    );
+    if (violations > 0 || p99 >= GOAL_P99_MS || offers.missing > 0) process.exitCode = 1;
   } finally {
     agent.destroy();
     await api?.stop();

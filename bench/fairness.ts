@@ -20,9 +20,9 @@
  *   BENCH_SMALL=1 npm run bench:fairness   # 40 agents, 400 tickets per mode
  */
 import 'reflect-metadata';
-import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { Client } from 'pg';
+import { insertTickets, LiveShift, seedLiveShift } from './live-shift';
 import { dropDatabase, freshDatabase, startApi, table, tokenSigner } from './support';
 
 const SMALL = process.env.BENCH_SMALL === '1';
@@ -160,60 +160,10 @@ function openStream(
   });
 }
 
-interface Mode {
-  name: 'pull' | 'push';
-  company: string;
-  shift: string;
-  agents: string[];
-}
+type Mode = LiveShift;
 
-async function seedMode(db: Client, name: Mode['name']): Promise<Mode> {
-  const company = randomUUID();
-  const shift = randomUUID();
-  await db.query(`INSERT INTO companies (id, name) VALUES ($1, $2)`, [company, `Fair ${name}`]);
-  await db.query(
-    `INSERT INTO shifts (id, company_id, starts_at, ends_at, seats, seats_taken, languages,
-                         rate_amount_minor, rate_currency, routing, offer_seconds)
-     VALUES ($1, $2, now() - interval '1 hour', now() + interval '11 hours', $3, $3, '{en}', 250,
-             'EUR', $4, 10)`,
-    [shift, company, AGENTS, name],
-  );
-  const agents = Array.from({ length: AGENTS }, () => randomUUID());
-  await db.query(
-    `INSERT INTO users (id, email, password_hash, role)
-     SELECT id, id || '@agent.bench', 'x', 'agent' FROM unnest($1::uuid[]) id`,
-    [agents],
-  );
-  await db.query(
-    `INSERT INTO agents (user_id, display_name, languages, max_concurrent_tickets)
-     SELECT id, 'Agent', '{en}', 1 FROM unnest($1::uuid[]) id`,
-    [agents],
-  );
-  await db.query(
-    `INSERT INTO agent_skills (agent_id, skill, level) SELECT id, 'refunds', 3 FROM unnest($1::uuid[]) id`,
-    [agents],
-  );
-  // Checked in all at the same instant: nobody starts out idle longer than another.
-  await db.query(
-    `INSERT INTO shift_claims (shift_id, agent_id, company_id, period, status, check_in_deadline, checked_in_at)
-     SELECT $1, id, $2, tstzrange(now() - interval '1 hour', now() + interval '11 hours'),
-            'checked_in', now(), now() FROM unnest($3::uuid[]) id`,
-    [shift, company, agents],
-  );
-  return { name, company, shift, agents };
-}
-
-async function insertTickets(db: Client, mode: Mode, from: number, count: number): Promise<void> {
-  await db.query(
-    `INSERT INTO tickets (company_id, external_id, intake_hash, subject, summary, transcript, bot_attempts,
-                          language, priority, rank, claim_sla_seconds, sla_deadline, primary_skill,
-                          skill_codes, skill_levels, requested_levels)
-     SELECT $1, 'fair-' || g, 'x', 'Ticket ' || g, 'summary', '[]', '[]', 'en', 2, 2, 900,
-            now() + interval '1 day', 'refunds', '{refunds}', '{1}', '{1}'
-       FROM generate_series($2::int, $3::int) g`,
-    [mode.company, from, from + count - 1],
-  );
-}
+const seedMode = (db: Client, routing: Mode['routing']) =>
+  seedLiveShift(db, { routing, agents: AGENTS, offerSeconds: 10, maxConcurrentTickets: 1 });
 
 interface Tally {
   calls: Map<string, number>;
@@ -246,7 +196,7 @@ async function runMode(db: Client, base: string, mode: Mode) {
 
   const streams: http.ClientRequest[] = [];
   const agentsDone: Promise<void>[] = [];
-  if (mode.name === 'pull') {
+  if (mode.routing === 'pull') {
     for (const [i, token] of tokens.entries()) {
       agentsDone.push(
         (async () => {
@@ -306,7 +256,7 @@ async function runMode(db: Client, base: string, mode: Mode) {
     let due = inserted;
     while (due < TICKETS && at[due] <= now) due += 1;
     // Everything due by now goes in one statement.
-    if (due > inserted) await insertTickets(db, mode, inserted + 1, due - inserted);
+    if (due > inserted) await insertTickets(db, mode.company, inserted + 1, due - inserted);
     inserted = due;
     if (inserted < TICKETS) await sleep(Math.max(5, at[inserted] - (Date.now() - started)));
   }
@@ -343,7 +293,7 @@ async function runMode(db: Client, base: string, mode: Mode) {
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
   const sorted = [...rates].sort((a, b) => a - b);
   return {
-    mode: mode.name,
+    mode: mode.routing,
     gini: gini(rates),
     resolved: tally.resolved,
     realSeconds: (ended - started) / 1000,
@@ -380,7 +330,7 @@ async function main() {
   try {
     const results = [];
     for (const mode of [pull, push]) {
-      console.log(`\n${mode.name}…`);
+      console.log(`\n${mode.routing}…`);
       results.push(await runMode(db, api.url, mode));
     }
     const f = (x: number) => x.toFixed(2);

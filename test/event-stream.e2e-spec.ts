@@ -8,6 +8,7 @@ import { EventsService, NewEvent } from '../src/modules/events/events.service';
 import {
   createApiKey,
   createStaff,
+  PASSWORD,
   registerAgent,
   registerCompany,
   SignedIn,
@@ -171,6 +172,33 @@ describe('GET /v1/events/stream', () => {
     await b.http.delete(`/v1/companies/me/api-keys/${keyId}`).set(company.auth).expect(204);
     await waitFor(async () => s.bot.ended, 'the stream to end on revocation');
     expect(ended(s.bot)).toBe('{"reason":"session_ended"}');
+
+    // Reconnecting with the same (still unexpired) credential opens nothing, in either process.
+    for (const app of [a, b]) {
+      for (const auth of [
+        agent.auth.Authorization,
+        suspended.auth.Authorization,
+        `Bearer ${key}`,
+      ]) {
+        const again = await app.http
+          .get('/v1/events/stream')
+          .set('Authorization', auth)
+          .expect(401);
+        expect(again.body.error.code).toBe(
+          auth === `Bearer ${key}` ? 'INVALID_API_KEY' : 'UNAUTHENTICATED',
+        );
+      }
+    }
+    // A new sign-in (a later second) streams again.
+    await new Promise((r) => setTimeout(r, 1_100));
+    const login = await a.http
+      .post('/v1/auth/login')
+      .send({ email: agent.email, password: PASSWORD })
+      .expect(200);
+    const fresh = stream(`Bearer ${login.body.accessToken}`);
+    await waitFor(async () => fresh.frames.length > 0, 'a fresh session to stream');
+    expect(fresh.status).toBe(200);
+    fresh.close();
     expect(s.company.ended).toBe(false);
     expect(a.app.get(EventHub).openStreamsOf(company.id)).toBe(true);
     s.company.close();

@@ -1,6 +1,7 @@
 import { OfferExpireHandler } from '../src/modules/tickets/offer-jobs.handlers';
 import { OfferRouter } from '../src/modules/tickets/offer-router.service';
 import { createApiKey, registerAgent, registerCompany, SignedIn } from './support/factories';
+import { shiftBody } from './support/shifts';
 import { escalate, liveAgents } from './support/tickets';
 import { createTestApp, TestApp } from './support/test-app';
 import { waitFor } from './support/wait-for';
@@ -78,6 +79,41 @@ describe('offers (push routing)', () => {
       [acme.companyId],
     );
     expect(jobs[0].n).toBeGreaterThan(0);
+  });
+
+  it('a push shift asks for the router at its start, and again when the start moves', async () => {
+    const routeJobs = async () =>
+      (
+        await t.db.query(
+          `SELECT run_at FROM outbox WHERE job_name = 'offers.route'
+              AND payload->>'companyId' = $1 ORDER BY run_at`,
+          [acme.companyId],
+        )
+      ).map((r: { run_at: Date }) => r.run_at.toISOString());
+    const pull = await t.http.post('/v1/shifts').set(acme.auth).send(shiftBody()).expect(201);
+    expect(await routeJobs()).toEqual([]);
+    const push = await t.http
+      .post('/v1/shifts')
+      .set(acme.auth)
+      .send(shiftBody({ routing: 'push' }))
+      .expect(201);
+    // Seats check in before the start, when no offer can be made: the tickets that wait are
+    // offered when it starts.
+    expect(await routeJobs()).toEqual([new Date(push.body.startsAt).toISOString()]);
+    const later = new Date(Date.parse(push.body.startsAt) + 15 * 60_000).toISOString();
+    await t.http
+      .patch(`/v1/shifts/${push.body.id}`)
+      .set(acme.auth)
+      .send({ startsAt: later })
+      .expect(200);
+    await t.http
+      .patch(`/v1/shifts/${pull.body.id}`)
+      .set(acme.auth)
+      .send({ routing: 'push' })
+      .expect(200);
+    expect(await routeJobs()).toEqual(
+      [push.body.startsAt, later, pull.body.startsAt].map((x) => new Date(x).toISOString()).sort(),
+    );
   });
 
   it('offers an escalation to the longest-idle available agent, not an away one', async () => {
@@ -214,7 +250,7 @@ describe('offers (push routing)', () => {
     }
   });
 
-  it('an accept racing a pull claim-next of the same ticket: one claim', async () => {
+  it('an offer reserves its ticket: pull claim-next passes over it, claim by id says OFFERED', async () => {
     const push = await liveAgents(t, acme.auth, 1, {}, { routing: 'push' });
     const ticket = await escalate(t, bot);
     await route();
@@ -224,12 +260,57 @@ describe('offers (push routing)', () => {
       t.http.post(`/v1/offers/${offer.id}/accept`).set(push.agents[0].auth),
       t.http.post('/v1/agents/me/tickets/claim-next').set(pull.agents[0].auth),
     ]);
+    expect([accept.status, next.status]).toEqual([200, 204]);
     const claims = await t.db.query('SELECT agent_id FROM ticket_claims WHERE ticket_id = $1', [
       ticket.id,
     ]);
-    expect(claims).toHaveLength(1);
-    if (accept.status === 200) expect(next.status).toBe(204);
-    else expect(accept.body.error.code).toBe('TICKET_ALREADY_CLAIMED');
+    expect(claims).toEqual([{ agent_id: push.agents[0].id }]);
+
+    // While a second ticket is on offer, a claim by id names the reservation and its end.
+    const second = await escalate(t, bot);
+    await t.http.post(`/v1/tickets/${ticket.id}/resolve`).set(push.agents[0].auth).send({
+      resolutionSummary: 'Done',
+    });
+    await route();
+    const [held] = await offersOf(second.id);
+    const byId = await t.http.post(`/v1/tickets/${second.id}/claim`).set(pull.agents[0].auth);
+    expect(byId.status).toBe(403);
+    expect(byId.body.error.details.reasons).toEqual([
+      {
+        code: 'OFFERED',
+        until: (
+          await t.db.query('SELECT expires_at FROM offers WHERE id = $1', [held.id])
+        )[0].expires_at.toISOString(),
+      },
+    ]);
+    // Declined by the only push agent: not offered to it again on this shift, so pull takes it.
+    await t.http
+      .post(`/v1/offers/${held.id}/decline`)
+      .set(push.agents[0].auth)
+      .send({ reason: 'Not my area' })
+      .expect(200);
+    expect(await route()).toEqual({ offered: 0 });
+    const taken = await t.http
+      .post('/v1/agents/me/tickets/claim-next')
+      .set(pull.agents[0].auth)
+      .expect(200);
+    expect(taken.body.id).toBe(second.id);
+  });
+
+  it('concurrent router runs for a company join one run: each ticket offered once', async () => {
+    const { agents } = await liveAgents(t, acme.auth, 4, {}, { routing: 'push' });
+    for (let i = 0; i < 3; i++) await escalate(t, bot);
+    const runs = await Promise.all([route(), route(), route()]);
+    expect(runs).toEqual([{ offered: 3 }, { offered: 3 }, { offered: 3 }]);
+    const offers = await t.db.query(
+      `SELECT agent_id, ticket_id FROM offers WHERE company_id = $1 ORDER BY created_at`,
+      [acme.companyId],
+    );
+    expect(new Set(offers.map((o: { ticket_id: string }) => o.ticket_id)).size).toBe(3);
+    // One batch in fairness order: the three idle longest, one ticket each.
+    expect(offers.map((o: { agent_id: string }) => o.agent_id)).toEqual(
+      agents.slice(0, 3).map((a) => a.id),
+    );
   });
 
   it('decline and expiry move the ticket to the next agent; three expiries set away', async () => {

@@ -23,6 +23,8 @@ export interface ShiftPlan {
   requiredSkills: { skill: string; minLevel: number }[];
   rateMinor: number;
   requiresCertification: boolean;
+  /** pull: agents claim; push: the router offers each ticket to one agent (issue 15). */
+  routing: 'pull' | 'push';
 }
 
 export interface CompanyPlan {
@@ -169,6 +171,7 @@ export function companyPlans(runTag: string): CompanyPlan[] {
           ],
           rateMinor: 300,
           requiresCertification: false,
+          routing: 'pull',
         },
         {
           team: 'nw-es',
@@ -178,6 +181,8 @@ export function companyPlans(runTag: string): CompanyPlan[] {
           requiredSkills: [{ skill: 'returns', minLevel: 2 }],
           rateMinor: 320,
           requiresCertification: false,
+          // The Spanish desk takes its work as offers; the others claim it.
+          routing: 'push',
         },
       ],
     },
@@ -211,6 +216,7 @@ export function companyPlans(runTag: string): CompanyPlan[] {
           ],
           rateMinor: 450,
           requiresCertification: false,
+          routing: 'pull',
         },
         {
           team: 'bp-de',
@@ -220,6 +226,7 @@ export function companyPlans(runTag: string): CompanyPlan[] {
           requiredSkills: [{ skill: 'payments', minLevel: 2 }],
           rateMinor: 480,
           requiresCertification: false,
+          routing: 'pull',
         },
         {
           team: 'bp-fraud',
@@ -229,6 +236,7 @@ export function companyPlans(runTag: string): CompanyPlan[] {
           requiredSkills: [{ skill: 'fraud', minLevel: 3 }],
           rateMinor: 650,
           requiresCertification: true,
+          routing: 'pull',
         },
       ],
     },
@@ -257,13 +265,16 @@ export function castDay(rng: Rng, runTag: string, options: CastOptions): Cast {
 
 /**
  * TEAM_SIZES scaled to `total` agents, each team at least one and the two English desks at
- * least three (a trainee and two colleagues who can take any common ticket the other gives up).
+ * least three (a trainee and two colleagues who can take any common ticket the other gives up),
+ * the push desk at least two (an offer declined by one goes to the other).
  */
+const MIN_TEAM: Partial<Record<TeamKey, number>> = { 'nw-en': 3, 'bp-en': 3, 'nw-es': 2 };
+
 function teamSizes(total: number): [TeamKey, number][] {
   const full = TEAM_SIZES.reduce((sum, [, n]) => sum + n, 0);
   const sizes = TEAM_SIZES.map(([team, n]): [TeamKey, number] => [
     team,
-    Math.max(team === 'nw-en' || team === 'bp-en' ? 3 : 1, Math.round((n * total) / full)),
+    Math.max(MIN_TEAM[team] ?? 1, Math.round((n * total) / full)),
   ]);
   // Rounding may miss the total by one or two: the biggest desk absorbs it.
   sizes[0][1] += total - sizes.reduce((sum, [, n]) => sum + n, 0);

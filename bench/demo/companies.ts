@@ -65,6 +65,8 @@ export async function postShifts(
           ratePerTicket: { amountMinor: plan.rateMinor, currency: 'EUR' },
           requiresCertification: plan.requiresCertification,
           checkInGraceMinutes: 10,
+          routing: plan.routing,
+          ...(plan.routing === 'push' && { offerSeconds: 30 }),
         },
       }),
     );
@@ -72,7 +74,8 @@ export async function postShifts(
     const skills = plan.requiredSkills.map((r) => `${r.skill}≥${r.minLevel}`).join(', ');
     detail(
       `${company.plan.name}: "${plan.title}" ${plan.seats} seats, ${plan.languages.join('/')}, ` +
-        `${skills}, ${money(plan.rateMinor)}/ticket${plan.requiresCertification ? ', certified only' : ''}`,
+        `${skills}, ${money(plan.rateMinor)}/ticket${plan.requiresCertification ? ', certified only' : ''}` +
+        (plan.routing === 'push' ? ', work comes as offers' : ''),
     );
   }
 }

@@ -85,7 +85,14 @@ async function runDay(instance: Instance, s: Settings, receiver: WebhookReceiver
     resolved: new Map(),
     escalationsDone: false,
     reopen: null,
-    stories: { walkedAway: null, released: null, clawbackSeen: false, selfApproval: null },
+    stories: {
+      walkedAway: null,
+      offersAccepted: 0,
+      declined: null,
+      released: null,
+      clawbackSeen: false,
+      selfApproval: null,
+    },
     stopWork: false,
   };
   current = day;

@@ -22,6 +22,7 @@ import {
 import { Rng } from './random';
 import { AgentSession, Day, serverNow } from './state';
 import { WebhookEvent, WebhookReceiver } from './webhooks';
+import { workOffers } from './offers';
 import { desk, workShift } from './work';
 
 const SHIFT_LENGTH_MS = 30 * 60_000; // at least 15 minutes by the API's rules
@@ -142,7 +143,12 @@ export async function workTheShift(
   const review = reviewResolutions(day, reopenWindowMs)
     .then(() => (reviewed = true))
     .catch(fail);
-  const agents = day.agents.map((a, i) => workShift(day, a, rng.fork(`work-${i}`)).catch(fail));
+  const agents = day.agents.map((a, i) => {
+    const push = [...day.companies.values()].some(
+      (c) => c.shifts.get(a.plan.team)?.routing === 'push',
+    );
+    return (push ? workOffers : workShift)(day, a, rng.fork(`work-${i}`)).catch(fail);
+  });
   const deadline = Date.now() + day.scale.workLimitMs;
   while (!day.stopWork) {
     const done = day.escalationsDone && day.resolved.size >= total && reviewed;

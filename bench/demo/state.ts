@@ -36,6 +36,10 @@ export interface Resolution {
 export interface Stories {
   /** Claimed a ticket and walked away from it: the handle timeout gives it back. */
   walkedAway: { agent: AgentSession; ticketId: string; subject: string } | null;
+  /** Offers accepted on the push desk. */
+  offersAccepted: number;
+  /** The first offer an agent on the push desk declined (the router offered it on). */
+  declined: { agent: AgentSession; ticketId: string; subject: string } | null;
   /** The first ticket an agent gave back, with a reason. */
   released: { agent: AgentSession; ticketId: string; subject: string } | null;
   /** The reopened ticket's earning reversal, as its agent saw it in their own earnings. */

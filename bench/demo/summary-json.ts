@@ -28,6 +28,9 @@ export interface DemoSummary {
     reopened: number;
     clawbackSeen: boolean;
     reopenedResolvedAgain: number;
+    /** On the push desk: offers accepted, and whether one was declined and offered on. */
+    offersAccepted: number;
+    offerDeclined: boolean;
     /** The error code the maker got approving her own run. */
     selfApproval: string | null;
     payoutRun: {
@@ -66,6 +69,8 @@ export function summarise(
       reopened: all.filter((t) => t.reopenCount > 0).length,
       clawbackSeen: day?.stories.clawbackSeen ?? false,
       reopenedResolvedAgain: all.filter((t) => t.reopenCount > 0 && t.status === 'resolved').length,
+      offersAccepted: day?.stories.offersAccepted ?? 0,
+      offerDeclined: (day?.stories.declined ?? null) !== null,
       selfApproval: day?.stories.selfApproval ?? null,
       payoutRun: payout
         ? {

@@ -27,15 +27,19 @@ export interface PlannedTicket {
 /**
  * regular: any skill, language and level up to 3; hard: the hard skill at level 5 (breaches,
  * then relaxed to 4); specialist: fraud at 3 (the certified team); common: English, one of
- * the English desk's own skills at level 1–2, so every colleague on that desk can take it.
+ * the English desk's own skills at level 1–2, so every colleague on that desk can take it;
+ * offered: the same for the push desk (its language and skills), so that one of its agents can
+ * decline an offer a colleague then takes.
  */
-export type TicketKind = 'regular' | 'hard' | 'specialist' | 'common';
+export type TicketKind = 'regular' | 'hard' | 'specialist' | 'common' | 'offered';
 
 const BACKLOG_SHARE = 0.2;
 const SHORT_SLA_SHARE = 0.1;
 const HARD_SHARE = 0.02;
 /** Per company, in the backlog: one for the agent who walks away, one for a release. */
 const STORY_COMMON = 2;
+/** For a push desk: one to decline, one more to accept (the desk's own story). */
+const STORY_OFFERED = 2;
 
 export function planTickets(rng: Rng, companies: CompanyPlan[], total: number): PlannedTicket[] {
   const nw = Math.ceil(total * NORTHWIND_SHARE);
@@ -47,9 +51,13 @@ export function planTickets(rng: Rng, companies: CompanyPlan[], total: number): 
     const order = rng.fork(`${company.key}-kinds`).shuffle(range(n));
     const hard = order.slice(0, Math.max(1, Math.round(n * HARD_SHARE)));
     const common = order.slice(hard.length, hard.length + STORY_COMMON);
+    const offered = company.shifts.some((s) => s.routing === 'push')
+      ? order.slice(hard.length + STORY_COMMON, hard.length + STORY_COMMON + STORY_OFFERED)
+      : [];
     const kinds = new Map<number, TicketKind>([
       ...hard.map((i): [number, TicketKind] => [i, 'hard']),
       ...common.map((i): [number, TicketKind] => [i, 'common']),
+      ...offered.map((i): [number, TicketKind] => [i, 'offered']),
     ]);
     // One hard ticket in the backlog breaches (and is relaxed) early in the shift.
     const early = new Set([hard[0], ...common]);
@@ -83,17 +91,25 @@ function planOne(
       ['regular', 100],
       ['specialist', company.specialistSkill ? 8 : 0],
     ]);
-  const desk = company.shifts.find((s) => s.languages.includes('en'))!;
+  const desk =
+    kind === 'offered'
+      ? company.shifts.find((s) => s.routing === 'push')!
+      : company.shifts.find((s) => s.languages.includes('en'))!;
   const skill =
     kind === 'hard'
       ? company.hardSkill
       : kind === 'specialist'
         ? company.specialistSkill!
-        : kind === 'common'
+        : kind === 'common' || kind === 'offered'
           ? rng.pick(desk.requiredSkills).skill
           : rng.weighted(company.skillMix.filter(([s]) => s !== company.specialistSkill));
   // Hard, specialist and common tickets are for the English-speaking teams that cover them.
-  const language = kind === 'regular' ? rng.weighted(company.languageMix) : 'en';
+  const language =
+    kind === 'regular'
+      ? rng.weighted(company.languageMix)
+      : kind === 'offered'
+        ? desk.languages[0]
+        : 'en';
   const priority = rng.weighted<Priority>([
     ['low', 15],
     ['normal', 50],
@@ -105,7 +121,7 @@ function planOne(
       ? 5
       : kind === 'specialist'
         ? 3
-        : kind === 'common'
+        : kind === 'common' || kind === 'offered'
           ? rng.int(1, 2)
           : rng.weighted([
               [1, 30],
@@ -118,7 +134,7 @@ function planOne(
     .filter((s) => s !== skill && s !== company.specialistSkill && s !== company.hardSkill);
   // A second skill at level 1 only: every team member holds every core skill at 1 or more, so
   // the primary skill's level alone decides who can take it (and someone always can).
-  if ((kind === 'regular' || kind === 'common') && rng.chance(0.25)) {
+  if (kind !== 'hard' && kind !== 'specialist' && rng.chance(0.25)) {
     requiredSkills.push({ skill: rng.pick(others), minLevel: 1 });
   }
   // A short claim deadline for some: those waiting in the backlog breach before the shift.

@@ -115,7 +115,12 @@ async function release(day: Day, agent: AgentSession, ticket: AgentTicket, reaso
   if (desk.releases <= 3) say(`${agent.plan.name} releases "${ticket.subject}": "${reason}"`);
 }
 
-async function resolve(day: Day, agent: AgentSession, ticket: AgentTicket, rng: Rng) {
+export async function resolve(
+  day: Day,
+  agent: AgentSession,
+  ticket: AgentTicket,
+  rng: Rng,
+): Promise<void> {
   const skill = ticket.requiredSkills[0]?.skill ?? '';
   const orderRef = ticket.metadata?.orderRef;
   await day.api.step(

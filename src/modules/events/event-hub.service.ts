@@ -13,6 +13,8 @@ import { EventRow, EventsRepository } from './events.repository';
 const FILL_PAGE = 1000;
 /** Ends the streams of one user or API key in every process (logout, suspension). */
 const controlChannel = (prefix: string) => `${prefix}:events-control`;
+/** When a user's streams were last ended (epoch seconds), kept as long as a token lives. */
+const endedKey = (prefix: string, subject: string) => `${prefix}:streams-ended:${subject}`;
 
 /**
  * The process's one Redis subscription, and its open streams. It hands every event to every
@@ -75,10 +77,32 @@ export class EventHub implements OnModuleDestroy {
     this.onControl(JSON.stringify({ subject }));
     try {
       const prefix = this.config.get('QUEUE_PREFIX', { infer: true });
+      const ttl = this.config.get('JWT_ACCESS_TTL_SECONDS', { infer: true }) + 60;
       this.pub ??= new Redis({ ...this.redisOptions(), maxRetriesPerRequest: 1 });
+      // Access tokens are stateless: without this mark, the token of a session that just ended
+      // (or of an agent just suspended) could open a new stream until it expires.
+      await this.pub.set(endedKey(prefix, subject), Math.floor(Date.now() / 1000), 'EX', ttl);
       await this.pub.publish(controlChannel(prefix), JSON.stringify({ subject }));
     } catch (e) {
       this.logger.warn({ err: e, subject }, 'could not end streams in other processes');
+    }
+  }
+
+  /**
+   * Whether a token issued at `issuedAt` (epoch seconds) predates the last end of the subject's
+   * streams. Same second counts as before: a sign-in within the second of a logout is refused
+   * once (the client retries), never the other way round. Redis away: not ended (the token's own
+   * expiry still bounds it).
+   */
+  async endedSince(subject: string, issuedAt: number): Promise<boolean> {
+    try {
+      const prefix = this.config.get('QUEUE_PREFIX', { infer: true });
+      this.pub ??= new Redis({ ...this.redisOptions(), maxRetriesPerRequest: 1 });
+      const ended = await this.pub.get(endedKey(prefix, subject));
+      return ended !== null && issuedAt <= Number(ended);
+    } catch (e) {
+      this.logger.warn({ err: e, subject }, 'could not read when streams were ended');
+      return false;
     }
   }
 

@@ -14,16 +14,26 @@ import { scopeOf } from './events.service';
 
 const REPLAY_PAGE = 200;
 
-/** When a bearer JWT expires (ms since the epoch); null for an API key (it does not expire). */
-function expiryOf(authorization: string | undefined): number | null {
+/**
+ * When a bearer JWT expires (ms since the epoch) and when it was issued (epoch seconds); nulls
+ * for an API key (it does not expire).
+ */
+function timesOf(authorization: string | undefined): {
+  expiresAt: number | null;
+  iat: number | null;
+} {
   const token = /^Bearer (\S+)$/i.exec(authorization ?? '')?.[1];
   const payload = token?.split('.')[1];
-  if (!payload) return null;
-  // The guard verified the token already; this only reads its exp.
-  const { exp } = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as {
+  if (!payload) return { expiresAt: null, iat: null };
+  // The guard verified the token already; this only reads its exp and iat.
+  const { exp, iat } = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as {
     exp?: unknown;
+    iat?: unknown;
   };
-  return typeof exp === 'number' ? exp * 1000 : null;
+  return {
+    expiresAt: typeof exp === 'number' ? exp * 1000 : null,
+    iat: typeof iat === 'number' ? iat : null,
+  };
 }
 
 /** Opens GET /v1/events/stream answers: checks, replay after Last-Event-ID, then live. */
@@ -64,13 +74,21 @@ export class EventStreamsService {
       after = Number(lastEventId.trim());
     }
     const replay = lastEventId !== undefined && lastEventId.trim() !== '';
+    const token = actor.kind === 'user' ? timesOf(authorization) : { expiresAt: null, iat: null };
+    // A token from before a logout or suspension ended this user's streams opens none.
+    if (actor.kind === 'user' && (await this.hub.endedSince(actor.userId, token.iat ?? 0))) {
+      throw new DomainError(
+        'UNAUTHENTICATED',
+        'This session has ended (signed out or suspended): sign in again',
+      );
+    }
     const stream = new EventStream(res, {
       scope,
       subject: actor.kind === 'bot' ? actor.apiKeyId : actor.userId,
       heartbeatMs: this.config.get('EVENTS_HEARTBEAT_MS', { infer: true }),
       maxBehind: this.config.get('EVENTS_STREAM_MAX_BEHIND', { infer: true }),
       maxBehindBytes: this.config.get('EVENTS_STREAM_MAX_BEHIND_BYTES', { infer: true }),
-      expiresAt: actor.kind === 'user' ? expiryOf(authorization) : null,
+      expiresAt: token.expiresAt,
       afterId: after,
     });
     try {

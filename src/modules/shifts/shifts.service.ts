@@ -92,6 +92,7 @@ export class ShiftsService {
       });
       await this.shifts.insertRequiredSkills(em, shiftId, input.requiredSkills);
       await this.outbox.enqueue(em, 'shift.complete', { shiftId }, { runAt: endsAt });
+      if (input.routing === 'push') await this.routeAtStart(em, companyId, startsAt);
       return shiftId;
     });
     return toShiftDto(await this.shifts.oneWithSkills(this.db.manager, id));
@@ -180,6 +181,13 @@ export class ShiftsService {
         // The earlier timer finds the shift not yet due and does nothing.
         await this.outbox.enqueue(em, 'shift.complete', { shiftId: id }, { runAt: endsAt });
       }
+      const routing = input.routing ?? shift.routing;
+      if (
+        routing === 'push' &&
+        (routing !== shift.routing || startsAt.getTime() !== shift.startsAt.getTime())
+      ) {
+        await this.routeAtStart(em, companyId, startsAt);
+      }
       if (input.seats !== undefined && input.seats > shift.seats)
         await this.waitlist.promote(em, id);
     });
@@ -247,6 +255,15 @@ export class ShiftsService {
         },
       );
     }
+  }
+
+  /**
+   * A push shift's seats may check in before it starts, when no offer can be made yet (the
+   * router's trigger only asks while a push shift is live): the router runs again at the start,
+   * for the tickets that waited. A start moved later finds nothing to do at the old time.
+   */
+  private async routeAtStart(em: EntityManager, companyId: string, startsAt: Date): Promise<void> {
+    await this.outbox.enqueue(em, 'offers.route', { companyId }, { runAt: startsAt });
   }
 
   private async own(em: EntityManager, companyId: string, id: string, lock = false) {

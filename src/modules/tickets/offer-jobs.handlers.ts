@@ -16,7 +16,8 @@ import { TicketsRepository } from './tickets.repository';
 export class OffersRouteHandler implements HandlesJob<'offers.route'> {
   constructor(private readonly router: OfferRouter) {}
 
-  handle({ companyId }: JobPayloads['offers.route']): Promise<{ offered: number }> {
+  async handle({ companyId }: JobPayloads['offers.route']): Promise<{ offered: number }> {
+    if (this.router.joinRunning(companyId)) return { offered: 0 };
     return this.router.route(companyId);
   }
 }

@@ -25,6 +25,18 @@ const MAX_PASSES = 200;
 @Injectable()
 export class OfferRouter {
   private readonly log = new Logger(OfferRouter.name);
+  /**
+   * Companies being routed in this process, with whether another request came in meanwhile.
+   * Every intake, resolve and check-in asks for a run; under load most would run the same
+   * queries side by side and then fight over the same rows (bench/fairness.ts fell behind).
+   * A request for a company already being routed here only marks it, and the running loop goes
+   * round once more after its pass, so the request is never lost (it may have come after the
+   * pass looked). Other processes still route in parallel, which the locks make safe.
+   */
+  private readonly running = new Map<
+    string,
+    { again: boolean; done: Promise<{ offered: number }> }
+  >();
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
@@ -35,26 +47,61 @@ export class OfferRouter {
     private readonly events: EventsService,
   ) {}
 
-  /** Offers the company's open tickets to its available agents until no pair is left. */
-  async route(companyId: string): Promise<{ offered: number }> {
+  /**
+   * Offers the company's open tickets to its available agents until no pair is left. A call
+   * while a run for the company is going in this process joins that run (which goes round once
+   * more for it) and answers what the run offered.
+   */
+  route(companyId: string): Promise<{ offered: number }> {
+    const current = this.running.get(companyId);
+    if (current) {
+      current.again = true;
+      return current.done;
+    }
+    const state = { again: true, done: Promise.resolve({ offered: 0 }) };
+    state.done = (async () => {
+      let offered = 0;
+      try {
+        while (state.again) {
+          state.again = false;
+          offered += await this.routeOnce(companyId);
+        }
+      } finally {
+        this.running.delete(companyId);
+      }
+      return { offered };
+    })();
+    this.running.set(companyId, state);
+    return state.done;
+  }
+
+  /**
+   * For the job: when a run for the company is going in this process, marks it to go round once
+   * more and answers true, so the job need not hold a worker slot waiting for it.
+   */
+  joinRunning(companyId: string): boolean {
+    const current = this.running.get(companyId);
+    if (current) current.again = true;
+    return current !== undefined;
+  }
+
+  private async routeOnce(companyId: string): Promise<number> {
     let offered = 0;
     for (let pass = 0; pass < MAX_PASSES; pass++) {
       // Most runs (a claim ended, a seat came back) find no ticket waiting: one cheap read
-      // instead of a locked transaction per candidate agent (bench/fairness.ts fell behind).
+      // instead of a locked transaction per candidate agent.
       if (!(await this.offers.hasUnofferedTicket(this.db.manager, companyId))) break;
       const agents = await this.offers.candidateAgents(this.db.manager, companyId, AGENTS_PER_PASS);
-      let made = false;
+      // The batch is in fairness order, and offering to one agent changes no other agent's
+      // place in it, so the whole batch is offered in turn before the order is read again.
+      let made = 0;
       for (const agentId of agents) {
-        // One offer, then the fairness order again: the agent offered is no longer idle.
-        if (await this.offerOne(companyId, agentId)) {
-          made = true;
-          offered++;
-          break;
-        }
+        if (await this.offerOne(companyId, agentId)) made++;
       }
-      if (!made) break;
+      offered += made;
+      if (made === 0) break;
     }
-    return { offered };
+    return offered;
   }
 
   private async offerOne(companyId: string, agentId: string): Promise<boolean> {
@@ -78,7 +125,7 @@ export class OfferRouter {
           64,
         );
         if (ids.length === 0) return false;
-        const ticket = await this.offers.lockOfferable(em, ids, agentId);
+        const ticket = await this.offers.lockOfferable(em, ids, agentId, live.shiftId);
         if (!ticket) return false;
         const offer = await this.offers.insert(em, {
           ticketId: ticket.id,

@@ -79,6 +79,15 @@ export class OffersRepository {
     return rows.map((r) => r.agent_id);
   }
 
+  /** Until when the ticket is reserved by a pending offer, if it is. */
+  async pendingUntil(em: EntityManager, ticketId: string): Promise<Date | null> {
+    const [row]: { expires_at: Date }[] = await em.query(
+      `SELECT expires_at FROM offers WHERE ticket_id = $1 AND status = 'pending'`,
+      [ticketId],
+    );
+    return row?.expires_at ?? null;
+  }
+
   async pendingCount(em: EntityManager, agentId: string): Promise<number> {
     const [row]: { n: number }[] = await em.query(
       `SELECT count(*)::int AS n FROM offers WHERE agent_id = $1 AND status = 'pending'`,
@@ -88,22 +97,27 @@ export class OffersRepository {
   }
 
   /**
-   * The best of `ids` (ticket_candidates' order) still open, with no pending offer and never
-   * offered to this agent, locked; SKIP LOCKED so two routers never wait on one ticket.
+   * The best of `ids` (ticket_candidates' order) still open, with no pending offer and not
+   * declined or let expire by this agent on this shift, locked; SKIP LOCKED so two routers never
+   * wait on one ticket. (A withdrawn offer does not count: the ticket was taken from under it,
+   * and once it is open again it may come back.)
    */
   async lockOfferable(
     em: EntityManager,
     ids: string[],
     agentId: string,
+    shiftId: string,
   ): Promise<TicketRow | undefined> {
     const [row]: TicketRow[] = await em.query(
       `SELECT * FROM tickets t
         WHERE t.id = ANY ($1::uuid[]) AND t.status = 'open'
           AND NOT EXISTS (SELECT 1 FROM offers o WHERE o.ticket_id = t.id
-                           AND (o.status = 'pending' OR o.agent_id = $2))
+                           AND (o.status = 'pending'
+                                OR (o.agent_id = $2 AND o.shift_id = $3
+                                    AND o.status IN ('declined', 'expired'))))
         ORDER BY t.rank DESC, t.sla_deadline, t.created_at
         LIMIT 1 FOR UPDATE SKIP LOCKED`,
-      [ids, agentId],
+      [ids, agentId, shiftId],
     );
     return row;
   }

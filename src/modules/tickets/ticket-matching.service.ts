@@ -18,6 +18,7 @@ import { TicketRow } from './ticket.rows';
 import { TicketClaimsRepository } from './ticket-claims.repository';
 import { TicketMatchingRepository } from './ticket-matching.repository';
 import { TicketReadService } from './ticket-read.service';
+import { OffersRepository } from './offers.repository';
 import { TicketsRepository } from './tickets.repository';
 
 /**
@@ -28,7 +29,9 @@ import { TicketsRepository } from './tickets.repository';
 export type TicketIneligibility =
   | IneligibilityReason
   | { code: 'NOT_ON_SHIFT'; shiftId?: string; startsAt?: Date; checkedIn?: boolean }
-  | { code: 'RELEASED_RECENTLY'; until: Date };
+  | { code: 'RELEASED_RECENTLY'; until: Date }
+  // Offered to a push-shift agent: reserved for it until the offer is decided or expires.
+  | { code: 'OFFERED'; until: Date };
 
 // Candidates per round: under a claim storm the best few are often locked by other agents.
 const ROUNDS = [8, 64, 512];
@@ -42,6 +45,7 @@ export class TicketMatchingService {
     private readonly tickets: TicketsRepository,
     private readonly claims: TicketClaimsRepository,
     private readonly matching: TicketMatchingRepository,
+    private readonly offers: OffersRepository,
     private readonly reads: TicketReadService,
     private readonly agents: AgentsService,
     private readonly shifts: ShiftFacts,
@@ -235,6 +239,8 @@ export class TicketMatchingService {
     });
     const cooldownUntil = await this.tickets.cooldownUntil(em, ticket.id, ctx.agentId);
     if (cooldownUntil) reasons.push({ code: 'RELEASED_RECENTLY', until: cooldownUntil });
+    const offeredUntil = await this.offers.pendingUntil(em, ticket.id);
+    if (offeredUntil) reasons.push({ code: 'OFFERED', until: offeredUntil });
     return reasons;
   }
 
