@@ -155,6 +155,8 @@ async function offerLatency(db: Client, dbUrlOf: string, apiUrl: string, agent: 
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
       const [id] = await insertTickets(db, live.company, i + 1, 1);
       committed.set(id, performance.now());
+      // As intake's OutboxService.poke does after its commit (the trigger wrote the router's job).
+      void db.query(`SELECT pg_notify('outbox', '')`);
     }
     const deadline = performance.now() + 30_000;
     while (arrived.size < OFFER_TICKETS && performance.now() < deadline) {

@@ -103,41 +103,6 @@ function claimNext(withOffers: boolean): string {
 export class Offers1795930000000 implements MigrationInterface {
   name = 'Offers1795930000000';
 
-  /**
-   * offers_route_request's text; `notify` (OfferReservations) also wakes the outbox relays, so the
-   * router runs at once whoever wrote the row, not at the relay's next poll.
-   */
-  static routeRequest(notify: boolean): string {
-    const wake = notify ? `\n          PERFORM pg_notify('outbox', '');` : '';
-    return `
-        CREATE OR REPLACE FUNCTION offers_route_request() RETURNS trigger LANGUAGE plpgsql AS $$
-        DECLARE
-          company uuid;
-        BEGIN
-          IF TG_TABLE_NAME = 'tickets' THEN
-            IF NEW.status <> 'open' OR (TG_OP = 'UPDATE' AND OLD.status = 'open'
-                 AND OLD.skill_levels IS NOT DISTINCT FROM NEW.skill_levels
-                 AND OLD.skill_codes IS NOT DISTINCT FROM NEW.skill_codes) THEN
-              RETURN NULL;
-            END IF;
-          ELSIF TG_TABLE_NAME = 'ticket_claims' THEN
-            IF NOT (OLD.status = 'active' AND NEW.status <> 'active') THEN RETURN NULL; END IF;
-          ELSIF NOT ((NEW.status = 'checked_in' AND OLD.status <> 'checked_in')
-                     OR (NEW.status = 'checked_in' AND NEW.availability = 'available'
-                         AND OLD.availability = 'away')) THEN
-            RETURN NULL;
-          END IF;
-          company := NEW.company_id;
-          IF EXISTS (SELECT 1 FROM shifts s WHERE s.company_id = company AND s.routing = 'push'
-                        AND s.status = 'scheduled' AND s.starts_at <= now() AND s.ends_at > now()) THEN
-            INSERT INTO outbox (job_name, payload, run_at)
-            VALUES ('offers.route', jsonb_build_object('companyId', company), now());${wake}
-          END IF;
-          RETURN NULL;
-        END
-        $$`;
-  }
-
   async up(q: QueryRunner): Promise<void> {
     await q.query(`
       ALTER TABLE shifts
@@ -181,7 +146,33 @@ export class Offers1795930000000 implements MigrationInterface {
     await q.query(agentContext(true));
     await q.query(claimNext(true));
 
-    await q.query(Offers1795930000000.routeRequest(false));
+    await q.query(`
+      CREATE FUNCTION offers_route_request() RETURNS trigger LANGUAGE plpgsql AS $$
+      DECLARE
+        company uuid;
+      BEGIN
+        IF TG_TABLE_NAME = 'tickets' THEN
+          IF NEW.status <> 'open' OR (TG_OP = 'UPDATE' AND OLD.status = 'open'
+               AND OLD.skill_levels IS NOT DISTINCT FROM NEW.skill_levels
+               AND OLD.skill_codes IS NOT DISTINCT FROM NEW.skill_codes) THEN
+            RETURN NULL;
+          END IF;
+        ELSIF TG_TABLE_NAME = 'ticket_claims' THEN
+          IF NOT (OLD.status = 'active' AND NEW.status <> 'active') THEN RETURN NULL; END IF;
+        ELSIF NOT ((NEW.status = 'checked_in' AND OLD.status <> 'checked_in')
+                   OR (NEW.status = 'checked_in' AND NEW.availability = 'available'
+                       AND OLD.availability = 'away')) THEN
+          RETURN NULL;
+        END IF;
+        company := NEW.company_id;
+        IF EXISTS (SELECT 1 FROM shifts s WHERE s.company_id = company AND s.routing = 'push'
+                      AND s.status = 'scheduled' AND s.starts_at <= now() AND s.ends_at > now()) THEN
+          INSERT INTO outbox (job_name, payload, run_at)
+          VALUES ('offers.route', jsonb_build_object('companyId', company), now());
+        END IF;
+        RETURN NULL;
+      END
+      $$`);
     await q.query(`CREATE TRIGGER tr_tickets_offers_route AFTER INSERT OR UPDATE ON tickets
                    FOR EACH ROW EXECUTE FUNCTION offers_route_request()`);
     await q.query(`CREATE TRIGGER tr_ticket_claims_offers_route AFTER UPDATE ON ticket_claims

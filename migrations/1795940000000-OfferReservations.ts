@@ -1,5 +1,4 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
-import { Offers1795930000000 } from './1795930000000-Offers';
 
 /** ticket_candidates (ClaimInOneCall's text), with or without skipping tickets on offer. */
 function ticketCandidates(skipOffered: boolean): string {
@@ -40,10 +39,6 @@ function ticketCandidates(skipOffered: boolean): string {
  * tickets with a pending offer: one probe of uq_offers_pending_ticket per candidate), and a
  * claim by id answers NOT_ELIGIBLE [OFFERED] until the offer is decided.
  *
- * offers_route_request now also wakes the outbox relays (pg_notify, once per transaction): a
- * writer that enqueued nothing else (a seat coming back from away, say) no longer leaves the
- * router to the relay's next poll.
- *
  * The router's fairness order (LONGEST_IDLE_FIRST) reads each candidate agent's latest claim;
  * without ix_ticket_claims_agent_claimed that is a scan of every claim per candidate and per
  * pass, which made the router fall behind in bench/fairness.ts and would not survive a million
@@ -57,11 +52,9 @@ export class OfferReservations1795940000000 implements MigrationInterface {
       `CREATE INDEX ix_ticket_claims_agent_claimed ON ticket_claims (agent_id, claimed_at DESC)`,
     );
     await q.query(ticketCandidates(true));
-    await q.query(Offers1795930000000.routeRequest(true));
   }
 
   async down(q: QueryRunner): Promise<void> {
-    await q.query(Offers1795930000000.routeRequest(false));
     await q.query(ticketCandidates(false));
     await q.query(`DROP INDEX ix_ticket_claims_agent_claimed`);
   }

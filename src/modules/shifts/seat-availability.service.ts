@@ -4,6 +4,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { requireUser } from '../../common/auth/access';
 import { Actor } from '../../common/auth/actor';
 import { DomainError } from '../../common/errors/domain-error';
+import { OutboxService } from '../outbox/outbox.service';
 import { AvailabilityDto } from './shift.dto';
 import type { SeatAvailability } from './shift-rules';
 import { LiveSeatRow, SeatAvailabilityRepository } from './seat-availability.repository';
@@ -12,22 +13,27 @@ import { LiveSeatRow, SeatAvailabilityRepository } from './seat-availability.rep
  * Away is a break on a checked-in seat: no offers, held tickets stay the agent's. Time away is
  * summed per seat; beyond the shift's maxAwayMinutes it is reported as `awayOverCapSeconds`.
  * Coming back (or checking in) makes the router run for the company: a trigger on shift_claims
- * writes the `offers.route` job (migration Offers).
+ * writes the `offers.route` job (migration Offers); the relays are woken after the commit, as
+ * for any job (OutboxService.poke), not by the trigger (a NOTIFY in the transaction would
+ * serialise commits).
  */
 @Injectable()
 export class SeatAvailabilityService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly seats: SeatAvailabilityRepository,
+    private readonly outbox: OutboxService,
   ) {}
 
   async set(actor: Actor, status: SeatAvailability): Promise<AvailabilityDto> {
     const { userId } = requireUser(actor, 'agent');
-    return this.db.transaction(async (em) => {
+    const answer = await this.db.transaction(async (em) => {
       const seat = await this.requireLiveSeat(em, userId);
       await this.seats.set(em, seat.id, status, null);
       return toAvailabilityDto(await this.seats.seat(em, seat.id));
     });
+    if (status === 'available') this.outbox.poke();
+    return answer;
   }
 
   async get(actor: Actor): Promise<AvailabilityDto> {

@@ -116,7 +116,7 @@ export class ShiftClaimsService {
   async checkIn(actor: Actor, shiftId: string): Promise<ShiftClaimDto> {
     const { userId } = requireUser(actor, 'agent');
     const opensMinutes = this.config.get('CHECK_IN_OPENS_MINUTES', { infer: true });
-    return this.db.transaction(async (em) => {
+    const seat = await this.db.transaction(async (em) => {
       // A share lock on the shift: check-ins proceed together, but not through the middle of
       // the shift's completion (which takes the row exclusively).
       const shift = await this.shifts.lockForCheckIn(em, shiftId, opensMinutes);
@@ -140,6 +140,9 @@ export class ShiftClaimsService {
       }
       return this.loadClaim(em, claim.id);
     });
+    // On a live push shift the check-in asked for the router (a trigger): wake the relays.
+    this.outbox.poke();
+    return seat;
   }
 
   async checkOut(actor: Actor, shiftId: string): Promise<ShiftClaimDto> {
