@@ -27,7 +27,7 @@ const ROOT = path.resolve(__dirname, '..');
 const OUT_DIR = path.join(ROOT, 'dist');
 const STAMP = path.join(OUT_DIR, '.build-inputs');
 const LOCK = path.join(OUT_DIR, '.build-lock');
-const INPUT_DIRS = ['src', 'migrations', 'bench'];
+const INPUT_DIRS = ['src', 'migrations', 'bench', 'web'];
 const INPUT_FILES = ['tsconfig.json', 'tsconfig.build.json', 'nest-cli.json', 'package-lock.json'];
 /** A lock older than this whose owner we cannot see is taken over (the build takes ~15 s). */
 const STALE_LOCK_MS = 10 * 60 * 1000;
@@ -122,6 +122,7 @@ function withBuildLock(fn) {
   }
 }
 
+/** The API (nest build), then the console (vite build) and its size check. */
 function nestBuild(args) {
   const bin = path.join(
     ROOT,
@@ -137,6 +138,22 @@ function nestBuild(args) {
   });
   if (result.error) throw result.error;
   if (result.status !== 0) return result.status ?? 1;
+  // The console (web/ → dist/web), then its first-load budget (scripts/console-budget.js); a
+  // tree without web/ builds the API only.
+  const consoleSteps = fs.existsSync(path.join(ROOT, 'web', 'vite.config.ts'))
+    ? [
+        [
+          path.join(ROOT, 'node_modules', '.bin', 'vite'),
+          ['build', '--config', 'web/vite.config.ts', '--logLevel', 'warn'],
+        ],
+        [process.execPath, [path.join(ROOT, 'scripts', 'console-budget.js')]],
+      ]
+    : [];
+  for (const [cmd, cmdArgs] of consoleSteps) {
+    const step = spawnSync(cmd, cmdArgs, { cwd: ROOT, stdio: 'inherit' });
+    if (step.error) throw step.error;
+    if (step.status !== 0) return step.status ?? 1;
+  }
   process.stderr.write(`Built in ${((Date.now() - started) / 1000).toFixed(1)} s.\n`);
   return 0;
 }

@@ -21,6 +21,7 @@ import { JobsModule } from './modules/jobs/jobs.module';
 import { redisOptionsFromUrl } from './modules/jobs/redis-options';
 import { WorkersModule } from './modules/jobs/workers.module';
 import { LedgerModule } from './modules/ledger/ledger.module';
+import { ConsoleModule } from './modules/console/console.module';
 import { MetricsModule } from './modules/metrics/metrics.module';
 import { OutboxModule } from './modules/outbox/outbox.module';
 import { PayoutsModule } from './modules/payouts/payouts.module';
@@ -38,11 +39,13 @@ export interface AppOptions {
   logger: Logger;
   /** Run the BullMQ workers and the outbox relay in this process. */
   workers: boolean;
+  /** Serves HTTP (the API process; the worker has none): then the built console is served too. */
+  http?: boolean;
 }
 
 @Module({})
 export class AppModule {
-  static register({ env, logger, workers }: AppOptions): DynamicModule {
+  static register({ env, logger, workers, http = true }: AppOptions): DynamicModule {
     return {
       module: AppModule,
       imports: [
@@ -112,6 +115,8 @@ export class AppModule {
         MetricsModule,
         EventsModule,
         ...(workers ? [WorkersModule.register(env)] : []),
+        // Last: its catch-all GET must not shadow anything registered before it.
+        ...(http ? ConsoleModule.register() : []),
       ],
       providers: [
         {

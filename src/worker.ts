@@ -10,7 +10,7 @@ import { serveWorkerMetrics } from './modules/metrics/worker-metrics.server';
 async function main(): Promise<void> {
   const { env, log, stop } = await startProcess('worker');
   const app = await NestFactory.createApplicationContext(
-    AppModule.register({ env, logger: log, workers: true }),
+    AppModule.register({ env, logger: log, workers: true, http: false }),
     { bufferLogs: true },
   );
   app.useLogger(app.get(Logger));

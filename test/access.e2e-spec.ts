@@ -12,6 +12,11 @@ const PUBLIC_ROUTES = [
   'POST /v1/auth/logout',
   'POST /v1/auth/refresh',
   'POST /v1/auth/register',
+  // The console's sessions: the same, with the refresh token in an httpOnly cookie.
+  'POST /v1/auth/session/login',
+  'POST /v1/auth/session/logout',
+  'POST /v1/auth/session/refresh',
+  'POST /v1/auth/session/register',
   // Stripe authenticates these with a signature over the raw body.
   'POST /v1/stripe/connect-webhooks',
   'POST /v1/stripe/webhooks',
@@ -78,6 +83,7 @@ const ACCESS: Record<string, Role[]> = {
   'GET /v1/tickets/:id/messages': ['agent', 'company_admin', 'bot'],
   'POST /v1/tickets/:id/messages': ['agent'],
   'POST /v1/tickets/:id/transfer': ['agent'],
+  'GET /v1/agents/me/offers': ['agent'],
   'POST /v1/offers/:id/accept': ['agent'],
   'POST /v1/offers/:id/decline': ['agent'],
   'PUT /v1/agents/me/availability': ['agent'],

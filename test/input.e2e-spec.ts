@@ -24,7 +24,11 @@ interface BodyRoute {
   auth?: 'company' | 'agent' | 'admin' | 'bot' | 'finance';
   /** The concrete path, for routes with parameters. */
   path?: (ctx: Ctx) => string;
+  /** Headers the route requires besides its body (the console's session routes). */
+  headers?: Record<string, string>;
 }
+
+const CONSOLE = { 'X-Handoff-Console': '1' };
 
 interface Ctx {
   shiftId: string;
@@ -52,6 +56,16 @@ const BODY_ROUTES: Record<string, BodyRoute> = {
   'POST /v1/auth/login': {
     valid: () => ({ email: uniqueEmail(), password: PASSWORD }),
     required: ['email', 'password'],
+  },
+  'POST /v1/auth/session/register': {
+    valid: () => ({ email: uniqueEmail(), password: PASSWORD, role: 'agent' }),
+    required: ['email', 'password', 'role'],
+    headers: CONSOLE,
+  },
+  'POST /v1/auth/session/login': {
+    valid: () => ({ email: uniqueEmail(), password: PASSWORD }),
+    required: ['email', 'password'],
+    headers: CONSOLE,
   },
   'POST /v1/auth/refresh': {
     valid: () => ({ refreshToken: `${crypto.randomUUID()}.${'a'.repeat(43)}` }),
@@ -234,6 +248,9 @@ const BODY_ROUTES: Record<string, BodyRoute> = {
 
 /** Routes that take no body: whatever is sent is ignored, nothing to validate. */
 const BODILESS_ROUTES = [
+  // The console's session: the refresh token is the cookie.
+  'POST /v1/auth/session/logout',
+  'POST /v1/auth/session/refresh',
   'POST /v1/agents/me/payout-account',
   'POST /v1/payout-runs/:id/approve',
   'POST /v1/payout-runs/:id/cancel',
@@ -321,6 +338,7 @@ describe('bad input on every route with a body', () => {
     const route = BODY_ROUTES[key];
     const path = route.path ? route.path(ctx) : pattern;
     const req = t.http[method.toLowerCase() as 'post' | 'put' | 'patch'](path);
+    if (route.headers) req.set(route.headers);
     return route.auth ? req.set(as[route.auth].auth) : req;
   };
 

@@ -31,6 +31,7 @@ describe('open shifts: hints on an empty first page', () => {
       items: { id: string }[];
       nextCursor: string | null;
       hints: Hint[];
+      ineligible?: unknown[];
     };
   const codes = (hints: Hint[]) => hints.map((h) => [h.code, h.count]);
 
@@ -135,6 +136,53 @@ describe('open shifts: hints on an empty first page', () => {
       const later = await open(agent, `cursor=${cursor}`);
       expect(later.items).toEqual([]);
       expect(later.hints).toEqual([]);
+    });
+
+    it('include=ineligible lists the next 7 days’ shifts the agent cannot take, with the reasons', async () => {
+      const agent = await registerAgent(t);
+      await setProfile(t, agent, { languages: ['en'], skills: [{ skill: 'refunds', level: 3 }] });
+      // Beyond the 7 days: not listed.
+      const far = inMinutes(8 * 24 * 60);
+      const later = await postShift(t, acme, {
+        languages: ['pt'],
+        startsAt: far.toISOString(),
+        endsAt: new Date(far.getTime() + 4 * 3_600_000).toISOString(),
+      });
+      const body = (
+        await t.http.get('/v1/shifts/open?limit=100&include=ineligible').set(agent.auth).expect(200)
+      ).body as { ineligible: { id: string; reasons: unknown[]; seatsLeft: number }[] };
+      expect(body.ineligible.map((s) => [s.id, s.reasons])).toEqual([
+        [ids.language, [{ code: 'MISSING_LANGUAGE', language: 'pt' }]],
+        [ids.skill, [{ code: 'MISSING_SKILL', skill: 'fraud', minLevel: 2 }]],
+        [ids.certification, [{ code: 'NOT_CERTIFIED', companyId: acme.companyId }]],
+        [
+          ids.two,
+          [
+            { code: 'MISSING_SKILL', skill: 'billing', minLevel: 1 },
+            { code: 'MISSING_LANGUAGE', language: 'de' },
+          ],
+        ],
+        // Full too: what the agent lacks is still worth knowing.
+        [ids.full, [{ code: 'MISSING_LANGUAGE', language: 'pt' }]],
+      ]);
+      // Not asked, or past the first page: not answered.
+      expect((await open(agent)).ineligible).toBeUndefined();
+      const cursor = Buffer.from(
+        JSON.stringify([new Date().toISOString(), crypto.randomUUID()]),
+      ).toString('base64url');
+      const next = await t.http
+        .get(`/v1/shifts/open?include=ineligible&cursor=${cursor}`)
+        .set(agent.auth)
+        .expect(200);
+      expect(next.body.ineligible).toBeUndefined();
+      const bad = await t.http
+        .get('/v1/shifts/open?include=everything')
+        .set(agent.auth)
+        .expect(400);
+      expect(bad.body.error.details.fields.map((f: { field: string }) => f.field)).toEqual([
+        'include',
+      ]);
+      await t.http.post(`/v1/shifts/${later.id}/cancel`).set(acme.auth).send({}).expect(200);
     });
   });
 

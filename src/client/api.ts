@@ -170,6 +170,87 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/auth/session/register': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Sign up in the console
+     * @description Signs up (as /v1/auth/register) and starts a console session.
+     */
+    post: operations['registerSession'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/auth/session/login': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Sign in to the console
+     * @description Signs in (as /v1/auth/login) and starts a console session.
+     */
+    post: operations['loginSession'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/auth/session/refresh': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Refresh the console session
+     * @description A new access token for the session in the cookie (on load, and before the last one
+     *     expires); the cookie's token is rotated. 401 when there is no live session.
+     */
+    post: operations['refreshSession'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/auth/session/logout': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Sign out of the console
+     * @description Ends the session (as /v1/auth/logout) and clears the cookie. Always 204.
+     */
+    post: operations['logoutSession'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/skills': {
     parameters: {
       query?: never;
@@ -958,6 +1039,26 @@ export interface paths {
      * @description Resolves your ticket; it pays the rate of the shift you claimed it under.
      */
     post: operations['resolveTicket'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/agents/me/offers': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * List your pending offers
+     * @description Your pending offers with their tickets and pay, oldest first (after a reload, say).
+     */
+    get: operations['listMyOffers'];
+    put?: never;
+    post?: never;
     delete?: never;
     options?: never;
     head?: never;
@@ -1884,6 +1985,21 @@ export interface components {
        */
       refreshToken: string;
     };
+    SessionDto: {
+      /**
+       * @description Seconds until the access token expires: refresh before.
+       * @example 900
+       */
+      expiresIn: number;
+      /**
+       * @description JWT for `Authorization: Bearer …`; keep it in memory only.
+       * @example eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIwZjhmYWQ1Yi1kOWNiLTQ2OWYtYTE2NS03MDg2NzcyODk1MGUiLCJyb2xlIjoiYWdlbnQifQ.Qm9vZ2llV29vZ2llQm9vZ2llV29vZ2llQm9vZ2ll
+       */
+      accessToken: string;
+      /** @example Bearer */
+      tokenType: string;
+      user: components['schemas']['UserDto'];
+    };
     SkillDto: {
       /** @example chargebacks */
       code: string;
@@ -2085,6 +2201,87 @@ export interface components {
       /** @example false */
       requiresCertification: boolean;
     };
+    ShiftIneligibilityDto: {
+      /**
+       * @example MISSING_SKILL
+       * @enum {string}
+       */
+      code:
+        | 'SUSPENDED'
+        | 'MISSING_SKILL'
+        | 'SKILL_LEVEL_TOO_LOW'
+        | 'MISSING_LANGUAGE'
+        | 'NOT_CERTIFIED';
+      /**
+       * @description MISSING_SKILL, SKILL_LEVEL_TOO_LOW: the level the shift asks for.
+       * @example 3
+       */
+      minLevel?: number;
+      /**
+       * @description SKILL_LEVEL_TOO_LOW: your level.
+       * @example 2
+       */
+      level?: number;
+      /**
+       * @description MISSING_SKILL, SKILL_LEVEL_TOO_LOW: the skill.
+       * @example chargebacks
+       */
+      skill?: string;
+      /**
+       * @description MISSING_LANGUAGE: the language.
+       * @example de
+       */
+      language?: string;
+      /**
+       * @description NOT_CERTIFIED: the company whose certification the shift needs.
+       * @example 7c9e6679-7425-40de-944b-e07fc1f90ae7
+       */
+      companyId?: string;
+    };
+    IneligibleShiftDto: {
+      /** @example 3 */
+      seatsLeft: number;
+      /** @example 10 */
+      checkInGraceMinutes: number;
+      /** @example 5b0e6c1f-8a2d-4c3b-9e7f-1a2b3c4d5e6f */
+      id: string;
+      /** @example 7c9e6679-7425-40de-944b-e07fc1f90ae7 */
+      companyId: string;
+      /** @example Acme Support */
+      companyName: string;
+      /** @example Weekend refunds cover */
+      title: string | null;
+      /**
+       * Format: date-time
+       * @example 2030-05-04T07:00:00.000Z
+       */
+      startsAt: string;
+      /**
+       * Format: date-time
+       * @example 2030-05-04T11:00:00.000Z
+       */
+      endsAt: string;
+      /**
+       * Format: date-time
+       * @description Seats can be claimed until then: the start, or for a longer shift, the end minus
+       *     SEAT_CLAIM_CLOSES_MINUTES_BEFORE_END (a started shift can be joined until then; the seat's
+       *     check-in deadline and weekly hours then count from the claim).
+       * @example 2030-05-04T10:30:00.000Z
+       */
+      claimsCloseAt: string;
+      requiredSkills: components['schemas']['RequiredSkillView'][];
+      /**
+       * @example [
+       *       "en",
+       *       "de"
+       *     ]
+       */
+      languages: string[];
+      ratePerTicket: components['schemas']['MoneyDto'];
+      /** @example false */
+      requiresCertification: boolean;
+      reasons: components['schemas']['ShiftIneligibilityDto'][];
+    };
     OpenShiftsHintDto: {
       /**
        * @example MISSING_LANGUAGE
@@ -2115,6 +2312,11 @@ export interface components {
     };
     OpenShiftPageDto: {
       items: components['schemas']['OpenShiftDto'][];
+      /**
+       * @description With `include=ineligible`, on the first page: the shifts of the next 7 days you cannot take
+       *     (seats you hold left out), soonest first, at most 100, each with its reasons.
+       */
+      ineligible?: components['schemas']['IneligibleShiftDto'][];
       /**
        * @description Pass as `cursor` for the next page; null on the last page.
        * @example WyIyMDMwLTA1LTA0VDA3OjAwOjAwLjAwMFoiLCI1YjBlNmMxZi04YTJkLTRjM2ItOWU3Zi0xYTJiM2M0ZDVlNmYiXQ
@@ -3236,6 +3438,41 @@ export interface components {
        * @example Refunded the duplicate charge and confirmed with the customer.
        */
       resolutionSummary: string;
+    };
+    PendingOfferDto: {
+      /**
+       * @example declined
+       * @enum {string}
+       */
+      status: 'pending' | 'accepted' | 'declined' | 'expired' | 'withdrawn';
+      ticket: components['schemas']['QueueItemDto'];
+      /** @example 0b1c2d3e-4f5a-4b6c-8d7e-9f0a1b2c3d4e */
+      id: string;
+      /** @example 9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d */
+      ticketId: string;
+      /** @example 5b0e6c1f-8a2d-4c3b-9e7f-1a2b3c4d5e6f */
+      shiftId: string;
+      /**
+       * Format: date-time
+       * @example 2030-05-04T08:00:30.000Z
+       */
+      expiresAt: string;
+      /**
+       * Format: date-time
+       * @example 2030-05-04T08:00:00.000Z
+       */
+      createdAt: string;
+      /**
+       * Format: date-time
+       * @example 2030-05-04T08:00:12.000Z
+       */
+      decidedAt: string | null;
+      /** @example Not confident with chargebacks in German */
+      declineReason: string | null;
+    };
+    PendingOffersDto: {
+      /** @description Oldest first; only offers not yet run out. */
+      items: components['schemas']['PendingOfferDto'][];
     };
     DeclineOfferDto: {
       /**
@@ -5101,6 +5338,216 @@ export interface operations {
       503: components['responses']['ServiceUnavailable'];
     };
   };
+  registerSession: {
+    parameters: {
+      query?: never;
+      header: {
+        /** @description Always `1`: a header no other site can make a browser send (CSRF). */
+        'X-Handoff-Console': '1';
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['RegisterDto'];
+      };
+    };
+    responses: {
+      /** @description Created */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['SessionDto'];
+        };
+      };
+      400: components['responses']['InvalidBody'];
+      /**
+       * @description Conflict.
+       *
+       *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
+       *     - `EMAIL_TAKEN`: an account with this email already exists
+       */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "EMAIL_TAKEN",
+           *         "message": "An account with this email already exists.",
+           *         "details": null,
+           *         "requestId": "0b5a4e1c-2f7d-4c83-9a1e-6d3f8b2c7e90"
+           *       }
+           *     }
+           */
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'CONFLICT' | 'EMAIL_TAKEN';
+            } & WithRequired<components['schemas']['ErrorBody'], 'code'>;
+          };
+        };
+      };
+      413: components['responses']['PayloadTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
+      429: components['responses']['RateLimited'];
+      500: components['responses']['Internal'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  loginSession: {
+    parameters: {
+      query?: never;
+      header: {
+        /** @description Always `1`: a header no other site can make a browser send (CSRF). */
+        'X-Handoff-Console': '1';
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['LoginDto'];
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['SessionDto'];
+        };
+      };
+      400: components['responses']['InvalidBody'];
+      /**
+       * @description Unauthenticated.
+       *
+       *     - `INVALID_CREDENTIALS`: the email or password is incorrect
+       */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "INVALID_CREDENTIALS",
+           *         "message": "The email or password is incorrect.",
+           *         "details": null,
+           *         "requestId": "0b5a4e1c-2f7d-4c83-9a1e-6d3f8b2c7e90"
+           *       }
+           *     }
+           */
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'INVALID_CREDENTIALS';
+            } & WithRequired<components['schemas']['ErrorBody'], 'code'>;
+          };
+        };
+      };
+      409: components['responses']['Conflict'];
+      413: components['responses']['PayloadTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
+      429: components['responses']['RateLimited'];
+      500: components['responses']['Internal'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  refreshSession: {
+    parameters: {
+      query?: never;
+      header: {
+        /** @description Always `1`: a header no other site can make a browser send (CSRF). */
+        'X-Handoff-Console': '1';
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['SessionDto'];
+        };
+      };
+      400: components['responses']['InvalidBody'];
+      /**
+       * @description Unauthenticated.
+       *
+       *     - `INVALID_REFRESH_TOKEN`: the refresh token is invalid, expired or revoked
+       *     - `REFRESH_TOKEN_REUSED`: a spent refresh token was presented again: the whole login is signed out
+       */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "REFRESH_TOKEN_REUSED",
+           *         "message": "A spent refresh token was presented again: the whole login is signed out.",
+           *         "details": null,
+           *         "requestId": "0b5a4e1c-2f7d-4c83-9a1e-6d3f8b2c7e90"
+           *       }
+           *     }
+           */
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'INVALID_REFRESH_TOKEN' | 'REFRESH_TOKEN_REUSED';
+            } & WithRequired<components['schemas']['ErrorBody'], 'code'>;
+          };
+        };
+      };
+      409: components['responses']['Conflict'];
+      413: components['responses']['PayloadTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
+      429: components['responses']['RateLimited'];
+      500: components['responses']['Internal'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  logoutSession: {
+    parameters: {
+      query?: never;
+      header: {
+        /** @description Always `1`: a header no other site can make a browser send (CSRF). */
+        'X-Handoff-Console': '1';
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Done; no content */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      400: components['responses']['InvalidBody'];
+      409: components['responses']['Conflict'];
+      413: components['responses']['PayloadTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
+      500: components['responses']['Internal'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
   listSkills: {
     parameters: {
       query?: {
@@ -5602,6 +6049,11 @@ export interface operations {
         limit?: number;
         /** @description Also list full shifts (to join their waitlist). Default false. */
         includeFull?: boolean;
+        /**
+         * @description `ineligible`: also answer, on the first page, the next 7 days' shifts you cannot take, with
+         *     the reasons (what to add to your profile, or the certification they need).
+         */
+        include?: 'ineligible';
         /** @description The `nextCursor` of the previous page. */
         cursor?: string;
       };
@@ -7635,6 +8087,31 @@ export interface operations {
       413: components['responses']['PayloadTooLarge'];
       415: components['responses']['UnsupportedMediaType'];
       429: components['responses']['RateLimited'];
+      500: components['responses']['Internal'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  listMyOffers: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['PendingOffersDto'];
+        };
+      };
+      400: components['responses']['ValidationFailed'];
+      401: components['responses']['Unauthenticated'];
+      403: components['responses']['Forbidden'];
       500: components['responses']['Internal'];
       503: components['responses']['ServiceUnavailable'];
     };

@@ -17,8 +17,9 @@ export class AuthController {
   @RateLimit('auth')
   @ApiOperation({ operationId: 'register', summary: 'Sign up' })
   @ApiErrors('EMAIL_TAKEN')
-  register(@Body() body: RegisterDto): Promise<RegisteredDto> {
-    return this.auth.register(body);
+  async register(@Body() body: RegisterDto): Promise<RegisteredDto> {
+    const { user, tokens } = await this.auth.register(body);
+    return { user, ...tokens };
   }
 
   /** Exchanges email and password for an access token (15 min) and a refresh token. */
@@ -27,8 +28,8 @@ export class AuthController {
   @RateLimit('auth')
   @ApiOperation({ operationId: 'login', summary: 'Sign in' })
   @ApiErrors('INVALID_CREDENTIALS')
-  login(@Body() body: LoginDto): Promise<TokensDto> {
-    return this.auth.login(body);
+  async login(@Body() body: LoginDto): Promise<TokensDto> {
+    return (await this.auth.login(body)).tokens;
   }
 
   /** Spends a refresh token for a new pair. Reusing a spent one signs out the whole login. */
@@ -37,8 +38,8 @@ export class AuthController {
   @RateLimit('auth')
   @ApiOperation({ operationId: 'refreshTokens', summary: 'Refresh the tokens' })
   @ApiErrors('INVALID_REFRESH_TOKEN', 'REFRESH_TOKEN_REUSED')
-  refresh(@Body() body: RefreshDto): Promise<TokensDto> {
-    return this.auth.refresh(body.refreshToken);
+  async refresh(@Body() body: RefreshDto): Promise<TokensDto> {
+    return (await this.auth.refresh(body.refreshToken)).tokens;
   }
 
   /** Revokes the refresh token and every token rotated from the same login. Always 204. */

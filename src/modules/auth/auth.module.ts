@@ -12,6 +12,7 @@ import { EventsModule } from '../events/events.module';
 import { UsersModule } from '../users/users.module';
 import { AccessTokenService } from './access-token.service';
 import { AuthController } from './auth.controller';
+import { SessionController } from './session.controller';
 import { AuthService } from './auth.service';
 import { AuthenticationGuard } from './authentication.guard';
 import { LoginSlowdown } from './login-slowdown.service';
@@ -41,7 +42,7 @@ import { RolesGuard } from './roles.guard';
     // The sign-in slowdown keeps its counters in Redis, on the queues' connection.
     JobsModule,
   ],
-  controllers: [AuthController],
+  controllers: [AuthController, SessionController],
   providers: [
     AuthService,
     AccessTokenService,

@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { UserRole } from '../../common/auth/actor';
 import { DomainError } from '../../common/errors/domain-error';
 import { AgentsService } from '../agents/agents.service';
 import { CompaniesService } from '../companies/companies.service';
@@ -11,13 +10,17 @@ import { toUserDto } from '../users/user.mapper';
 import { UsersService } from '../users/users.service';
 import { LoginSlowdown } from './login-slowdown.service';
 import { AccessTokenService } from './access-token.service';
-import { LoginDto, RegisterDto, RegisteredDto, TokensDto } from './auth.dto';
+import { LoginDto, RegisterDto, TokensDto } from './auth.dto';
+import { UserDto } from '../users/user.dto';
 import { refreshError, RefreshTokensService } from './refresh-tokens.service';
 
-interface TokenSubject {
-  id: string;
-  role: UserRole;
-  companyId: string | null;
+/** A user as the users module answers it (its entity stays that module's). */
+type AccountOf<S extends UsersService> = NonNullable<Awaited<ReturnType<S['findById']>>>;
+
+/** What a sign-in, sign-up or refresh issues: the pair, and who it is for. */
+export interface Issued {
+  tokens: TokensDto;
+  user: UserDto;
 }
 
 /** Self-service sign-up and the token lifecycle. Public use cases: no actor yet. */
@@ -35,7 +38,7 @@ export class AuthService {
     private readonly hub: EventHub,
   ) {}
 
-  async register(input: RegisterDto): Promise<RegisteredDto> {
+  async register(input: RegisterDto): Promise<Issued> {
     if (input.role === 'agent' && input.companyName !== undefined) {
       throw DomainError.validation([
         {
@@ -60,10 +63,10 @@ export class AuthService {
       if (created.role === 'agent') await this.agents.createProfile(em, created.id, created.email);
       return { user: created, refreshToken: await this.refreshTokens.issue(em, created.id) };
     });
-    return { user: toUserDto(user), ...(await this.tokens(user, refreshToken)) };
+    return this.issued(user, refreshToken);
   }
 
-  async login(input: LoginDto): Promise<TokensDto> {
+  async login(input: LoginDto): Promise<Issued> {
     const waitMs = await this.slowdown.waitMs(input.email);
     if (waitMs > 0) {
       const retryAfterSeconds = Math.ceil(waitMs / 1000);
@@ -81,34 +84,39 @@ export class AuthService {
     }
     await this.slowdown.succeeded(input.email);
     const refreshToken = await this.db.transaction((em) => this.refreshTokens.issue(em, found.id));
-    return this.tokens(found, refreshToken);
+    const user = await this.users.findById(found.id);
+    if (!user) throw new DomainError('INVALID_CREDENTIALS', 'Email or password is incorrect');
+    return this.issued(user, refreshToken);
   }
 
-  async refresh(presented: string): Promise<TokensDto> {
+  async refresh(presented: string): Promise<Issued> {
     const rotation = await this.refreshTokens.rotate(presented);
     if (rotation.outcome !== 'rotated') throw refreshError(rotation.outcome);
     // Role and company are read afresh, so a changed role shows in the next access token.
     const user = await this.users.findById(rotation.userId);
     if (!user) throw refreshError('invalid');
-    return this.tokens(user, rotation.token);
+    return this.issued(user, rotation.token);
   }
 
   /**
    * Revokes the login, then (after its commit) ends the user's event streams. All of them: a
-   * stream does not know which login opened it; a client of another login reconnects with its
-   * still-valid access token.
+   * stream does not know which login opened it, and access tokens issued before now open no new
+   * stream (EventHub.endedSince); a client of another login refreshes, then reconnects.
    */
   async logout(presented: string): Promise<void> {
     const userId = await this.refreshTokens.revoke(presented);
     if (userId) await this.hub.endStreamsOf(userId);
   }
 
-  private async tokens(user: TokenSubject, refreshToken: string): Promise<TokensDto> {
+  private async issued(user: AccountOf<UsersService>, refreshToken: string): Promise<Issued> {
     return {
-      accessToken: await this.accessTokens.sign(user),
-      refreshToken,
-      expiresIn: this.accessTokens.ttlSeconds,
-      tokenType: 'Bearer',
+      user: toUserDto(user),
+      tokens: {
+        accessToken: await this.accessTokens.sign(user),
+        refreshToken,
+        expiresIn: this.accessTokens.ttlSeconds,
+        tokenType: 'Bearer',
+      },
     };
   }
 }

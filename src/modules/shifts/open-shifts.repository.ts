@@ -123,6 +123,31 @@ export class OpenShiftsRepository {
     ]);
     return row;
   }
+
+  /**
+   * Scheduled shifts starting within `days` whose seats can still be claimed, where the agent
+   * holds no seat, soonest first: the candidates for "shifts you cannot take" (the service
+   * keeps those the eligibility rule refuses).
+   */
+  async upcomingIds(
+    em: EntityManager,
+    agentId: string,
+    closeMinutes: number,
+    days: number,
+    limit: number,
+  ): Promise<string[]> {
+    const rows: { id: string }[] = await em.query(
+      `SELECT s.id FROM shifts s
+        WHERE s.status = 'scheduled' AND s.starts_at < now() + make_interval(days => $3)
+          AND greatest(s.starts_at, s.ends_at - make_interval(mins => $2)) > now()
+          AND NOT EXISTS (SELECT 1 FROM shift_claims c WHERE c.shift_id = s.id
+                             AND c.agent_id = $1 AND c.status = ANY ($5::text[]))
+        ORDER BY s.starts_at, s.id
+        LIMIT $4`,
+      [agentId, closeMinutes, days, limit, ACTIVE_CLAIM_STATUSES],
+    );
+    return rows.map((r) => r.id);
+  }
 }
 
 function shared(agentId: string, agent: AgentQualifications, closeMinutes: number): unknown[] {

@@ -11,9 +11,12 @@ import { CompaniesService } from '../companies/companies.service';
 import { openShiftsHints, OpenShiftsHint, SUSPENDED_HINTS } from './open-shift-hints';
 import { OpenShiftsRepository } from './open-shifts.repository';
 import { claimsCloseAt } from './seat-window';
-import { OpenShiftPageDto, OpenShiftsQueryDto } from './shift.dto';
+import { IneligibleShiftDto, OpenShiftPageDto, OpenShiftsQueryDto } from './shift.dto';
+import { AgentQualifications, ineligibilityReasons } from './eligibility';
 import { toOpenShiftDto } from './shift.mapper';
 import { ShiftsRepository } from './shifts.repository';
+
+const INELIGIBLE_DAYS = 7;
 
 /**
  * Shifts an agent may claim now, soonest first: the agent's qualifications from the agents
@@ -40,6 +43,7 @@ export class OpenShiftsService {
     const agent = await this.agents.qualificationsAnywhereOf(this.db.manager, userId);
     // A suspended agent may claim nothing (ineligibilityReasons: SUSPENDED): no shift is open.
     if (!agent || agent.suspended) {
+      // (include=ineligible: a suspension is its own answer, in the hints.)
       const hints = agent && firstPage ? [...SUSPENDED_HINTS] : [];
       return { items: [], nextCursor: null, hints };
     }
@@ -79,6 +83,34 @@ export class OpenShiftsService {
       ),
       nextCursor: page.nextCursor,
       hints,
+      ...(query.include === 'ineligible' &&
+        firstPage && { ineligible: await this.ineligible(userId, agent, closeMinutes) }),
     };
+  }
+
+  /**
+   * The next INELIGIBLE_DAYS' shifts the agent cannot take, with the reasons: the eligibility
+   * rule itself (ineligibilityReasons) over the upcoming shifts, so the list and the claim can
+   * never disagree.
+   */
+  private async ineligible(
+    userId: string,
+    agent: AgentQualifications,
+    closeMinutes: number,
+  ): Promise<IneligibleShiftDto[]> {
+    const em = this.db.manager;
+    const ids = await this.openShifts.upcomingIds(em, userId, closeMinutes, INELIGIBLE_DAYS, 100);
+    const shifts = await this.shifts.withSkills(em, ids);
+    const refused = shifts
+      .map((s) => ({ s, reasons: ineligibilityReasons(agent, s) }))
+      .filter((x) => x.reasons.length > 0);
+    const names = await this.companies.namesOf(
+      em,
+      refused.map((x) => x.s.companyId),
+    );
+    return refused.map(({ s, reasons }) => ({
+      ...toOpenShiftDto(s, names.get(s.companyId)!, claimsCloseAt(s, closeMinutes)),
+      reasons,
+    }));
   }
 }

@@ -38,6 +38,14 @@ import {
 // With less, a few seconds late is already a no-show. Not a CHECK: older rows may be below it.
 const GRACE_TOO_SHORT = `checkInGraceMinutes must be at least ${MIN_CHECK_IN_GRACE_MINUTES} (minutes after the start before a seat is a no-show)`;
 
+export const SHIFT_INELIGIBILITY_CODES = [
+  'SUSPENDED',
+  'MISSING_SKILL',
+  'SKILL_LEVEL_TOO_LOW',
+  'MISSING_LANGUAGE',
+  'NOT_CERTIFIED',
+] as const;
+
 export class RequiredSkillDto {
   /**
    * A skill code from /v1/skills.
@@ -305,6 +313,15 @@ export class OpenShiftsQueryDto extends PageQueryDto {
   @Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value))
   @IsBoolean()
   includeFull?: boolean;
+
+  /**
+   * `ineligible`: also answer, on the first page, the next 7 days' shifts you cannot take, with
+   * the reasons (what to add to your profile, or the certification they need).
+   * @example ineligible
+   */
+  @IsOptional()
+  @IsIn(['ineligible'])
+  include?: 'ineligible';
 }
 
 export class MyClaimsQueryDto extends PageQueryDto {
@@ -483,8 +500,51 @@ export class OpenShiftsHintDto {
   count: number | null;
 }
 
+/** One reason a shift is not open to you. */
+export class ShiftIneligibilityDto {
+  /** @example MISSING_SKILL */
+  @ApiProperty({ enum: SHIFT_INELIGIBILITY_CODES })
+  code: (typeof SHIFT_INELIGIBILITY_CODES)[number];
+  /**
+   * MISSING_SKILL, SKILL_LEVEL_TOO_LOW: the skill.
+   * @example chargebacks
+   */
+  skill?: string;
+  /**
+   * MISSING_SKILL, SKILL_LEVEL_TOO_LOW: the level the shift asks for.
+   * @example 3
+   */
+  @ApiInteger()
+  minLevel?: number;
+  /**
+   * SKILL_LEVEL_TOO_LOW: your level.
+   * @example 2
+   */
+  @ApiInteger()
+  level?: number;
+  /**
+   * MISSING_LANGUAGE: the language.
+   * @example de
+   */
+  language?: string;
+  /**
+   * NOT_CERTIFIED: the company whose certification the shift needs.
+   * @example 7c9e6679-7425-40de-944b-e07fc1f90ae7
+   */
+  companyId?: string;
+}
+
+export class IneligibleShiftDto extends OpenShiftDto {
+  reasons: ShiftIneligibilityDto[];
+}
+
 export class OpenShiftPageDto {
   items: OpenShiftDto[];
+  /**
+   * With `include=ineligible`, on the first page: the shifts of the next 7 days you cannot take
+   * (seats you hold left out), soonest first, at most 100, each with its reasons.
+   */
+  ineligible?: IneligibleShiftDto[];
   /**
    * Pass as `cursor` for the next page; null on the last page.
    * @example WyIyMDMwLTA1LTA0VDA3OjAwOjAwLjAwMFoiLCI1YjBlNmMxZi04YTJkLTRjM2ItOWU3Zi0xYTJiM2M0ZDVlNmYiXQ

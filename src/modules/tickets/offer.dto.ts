@@ -1,5 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsPlainText } from './plain-text';
+import { QueueItemDto } from './ticket.dto';
 import { OFFER_STATUSES, type OfferStatus } from './offers.repository';
 
 export class DeclineOfferDto {
@@ -29,4 +30,14 @@ export class OfferDto {
   decidedAt: Date | null;
   /** @example "Not confident with chargebacks in German" */
   declineReason: string | null;
+}
+
+/** A pending offer with what the agent decides on: the ticket as the queue shows it, with pay. */
+export class PendingOfferDto extends OfferDto {
+  ticket: QueueItemDto;
+}
+
+export class PendingOffersDto {
+  /** Oldest first; only offers not yet run out. */
+  items: PendingOfferDto[];
 }

@@ -88,6 +88,16 @@ export class OffersRepository {
     return row?.expires_at ?? null;
   }
 
+  /** The agent's pending offers that have not run out, oldest first. */
+  async pendingOf(em: EntityManager, agentId: string): Promise<OfferRow[]> {
+    return em.query(
+      `SELECT ${OFFER_COLUMNS} FROM offers o
+        WHERE o.agent_id = $1 AND o.status = 'pending' AND o.expires_at > now()
+        ORDER BY o.created_at`,
+      [agentId],
+    );
+  }
+
   async pendingCount(em: EntityManager, agentId: string): Promise<number> {
     const [row]: { n: number }[] = await em.query(
       `SELECT count(*)::int AS n FROM offers WHERE agent_id = $1 AND status = 'pending'`,

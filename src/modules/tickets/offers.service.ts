@@ -10,10 +10,10 @@ import { AgentsService } from '../agents/agents.service';
 import { DomainMetrics } from '../metrics/domain-metrics';
 import { OutboxService } from '../outbox/outbox.service';
 import { loadAgentContext } from './agent-context';
-import { OfferDto } from './offer.dto';
+import { OfferDto, PendingOffersDto } from './offer.dto';
 import { OfferRow, OffersRepository } from './offers.repository';
 import { AgentTicketDto } from './ticket.dto';
-import { toTicketDto } from './ticket.mapper';
+import { toAgentContext, toQueueItemDto, toTicketDto } from './ticket.mapper';
 import { TicketMatchingRepository } from './ticket-matching.repository';
 import { TicketsRepository } from './tickets.repository';
 
@@ -89,6 +89,34 @@ export class OffersService {
       await this.outbox.enqueue(em, 'offers.route', { companyId: offer.company_id });
       return toOfferDto((await this.offers.lock(em, offer.id))!);
     });
+  }
+
+  /**
+   * The agent's pending offers with their tickets (a console that reloads, or opens after the
+   * offer.created events went by). Empty when not on a live shift.
+   */
+  async pending(actor: Actor): Promise<PendingOffersDto> {
+    const { userId } = requireUser(actor, 'agent');
+    const em = this.db.manager;
+    // No agent row (an account gone since its token was issued): nothing is offered to it.
+    const row = await this.matching.agentContext(em, userId);
+    const live = row && toAgentContext(userId, row).live;
+    if (!live) return { items: [] };
+    const offers = await this.offers.pendingOf(em, userId);
+    const tickets = new Map(
+      (
+        await this.tickets.findByIds(
+          em,
+          offers.map((o) => o.ticket_id),
+        )
+      ).map((t) => [t.id, t]),
+    );
+    return {
+      items: offers.flatMap((o) => {
+        const ticket = tickets.get(o.ticket_id);
+        return ticket ? [{ ...toOfferDto(o), ticket: toQueueItemDto(ticket, live) }] : [];
+      }),
+    };
   }
 
   private async ownOffer(em: EntityManager, offerId: string, agentId: string) {

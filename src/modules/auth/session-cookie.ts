@@ -1,0 +1,58 @@
+import cookieParser from 'cookie-parser';
+import type { Request, Response } from 'express';
+import { DomainError } from '../../common/errors/domain-error';
+
+/** The console's refresh-token cookie: httpOnly, SameSite=Strict, sent to /v1/auth only. */
+export const SESSION_COOKIE = 'handoff_session';
+export const SESSION_COOKIE_PATH = '/v1/auth';
+/**
+ * The header every console session call carries. A cross-site form or link cannot set a custom
+ * header, and a cross-site script that tries must pass a CORS preflight this API refuses to
+ * origins outside CORS_ORIGINS: together with SameSite=Strict, no other site can make the
+ * browser spend or end the session (docs/adr/0013-console-sessions.md).
+ */
+export const CONSOLE_HEADER = 'x-handoff-console';
+
+export function requireConsoleHeader(req: Request): void {
+  if (req.headers[CONSOLE_HEADER] !== '1') {
+    throw DomainError.validation([
+      {
+        field: 'X-Handoff-Console',
+        messages: ['X-Handoff-Console: 1 is required on session calls'],
+      },
+    ]);
+  }
+}
+
+const parseCookies = cookieParser();
+
+/** The session cookie's refresh token, if the browser sent one (parsed here: only these routes read cookies). */
+export function presentedToken(req: Request, res: Response): string | undefined {
+  // cookie-parser is synchronous: `next` runs before it returns.
+  parseCookies(req, res, () => undefined);
+  const cookies = (req as Request & { cookies?: Record<string, string> }).cookies;
+  return cookies?.[SESSION_COOKIE] || undefined;
+}
+
+export function setSessionCookie(
+  res: Response,
+  token: string,
+  o: { secure: boolean; maxAgeDays: number },
+): void {
+  res.cookie(SESSION_COOKIE, token, {
+    httpOnly: true,
+    sameSite: 'strict',
+    secure: o.secure,
+    path: SESSION_COOKIE_PATH,
+    maxAge: o.maxAgeDays * 86_400_000,
+  });
+}
+
+export function clearSessionCookie(res: Response, secure: boolean): void {
+  res.clearCookie(SESSION_COOKIE, {
+    httpOnly: true,
+    sameSite: 'strict',
+    secure,
+    path: SESSION_COOKIE_PATH,
+  });
+}

@@ -1,0 +1,126 @@
+import { Body, Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import { Public } from '../../common/auth/decorators';
+import { DomainError } from '../../common/errors/domain-error';
+import { ApiErrors } from '../../common/http/api-errors';
+import { RateLimit } from '../../common/http/rate-limit';
+import { Env } from '../../config/env.validation';
+import { LoginDto, RegisterDto } from './auth.dto';
+import { AuthService, Issued } from './auth.service';
+import {
+  clearSessionCookie,
+  presentedToken,
+  requireConsoleHeader,
+  setSessionCookie,
+} from './session-cookie';
+import { SessionDto } from './session.dto';
+
+const consoleHeader = ApiHeader({
+  name: 'X-Handoff-Console',
+  required: true,
+  description: 'Always `1`: a header no other site can make a browser send (CSRF).',
+  schema: { type: 'string', enum: ['1'] },
+});
+
+/**
+ * The web console's sessions (ADR 0013): the same sign-up, sign-in, refresh and sign-out as
+ * /v1/auth, but the refresh token lives in an httpOnly, SameSite=Strict cookie scoped to
+ * /v1/auth, so the page's scripts never hold it; the access token is answered for memory.
+ * Scripts and bots keep the bearer routes.
+ */
+@ApiTags('auth')
+@Controller('v1/auth/session')
+@Public()
+export class SessionController {
+  private readonly secure: boolean;
+  private readonly maxAgeDays: number;
+
+  constructor(
+    private readonly auth: AuthService,
+    config: ConfigService<Env, true>,
+  ) {
+    // Secure when served over https (PUBLIC_URL): a plain-http development server still works.
+    this.secure = config.get('PUBLIC_URL', { infer: true }).startsWith('https:');
+    this.maxAgeDays = config.get('REFRESH_TOKEN_TTL_DAYS', { infer: true });
+  }
+
+  /** Signs up (as /v1/auth/register) and starts a console session. */
+  @Post('register')
+  @RateLimit('auth')
+  @consoleHeader
+  @ApiOperation({ operationId: 'registerSession', summary: 'Sign up in the console' })
+  @ApiErrors('EMAIL_TAKEN')
+  async register(
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+    @Body() body: RegisterDto,
+  ): Promise<SessionDto> {
+    requireConsoleHeader(req);
+    return this.start(res, await this.auth.register(body));
+  }
+
+  /** Signs in (as /v1/auth/login) and starts a console session. */
+  @Post('login')
+  @HttpCode(200)
+  @RateLimit('auth')
+  @consoleHeader
+  @ApiOperation({ operationId: 'loginSession', summary: 'Sign in to the console' })
+  @ApiErrors('INVALID_CREDENTIALS')
+  async login(
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+    @Body() body: LoginDto,
+  ): Promise<SessionDto> {
+    requireConsoleHeader(req);
+    return this.start(res, await this.auth.login(body));
+  }
+
+  /**
+   * A new access token for the session in the cookie (on load, and before the last one
+   * expires); the cookie's token is rotated. 401 when there is no live session.
+   */
+  @Post('refresh')
+  @HttpCode(200)
+  @RateLimit('auth')
+  @consoleHeader
+  @ApiOperation({ operationId: 'refreshSession', summary: 'Refresh the console session' })
+  @ApiErrors('INVALID_REFRESH_TOKEN', 'REFRESH_TOKEN_REUSED')
+  async refresh(
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<SessionDto> {
+    requireConsoleHeader(req);
+    const token = presentedToken(req, res);
+    if (!token) throw new DomainError('INVALID_REFRESH_TOKEN', 'No console session: sign in');
+    try {
+      return this.start(res, await this.auth.refresh(token));
+    } catch (e) {
+      // A spent or revoked token is of no further use to the browser.
+      clearSessionCookie(res, this.secure);
+      throw e;
+    }
+  }
+
+  /** Ends the session (as /v1/auth/logout) and clears the cookie. Always 204. */
+  @Post('logout')
+  @HttpCode(204)
+  @consoleHeader
+  @ApiOperation({ operationId: 'logoutSession', summary: 'Sign out of the console' })
+  async logout(@Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<void> {
+    requireConsoleHeader(req);
+    const token = presentedToken(req, res);
+    if (token) await this.auth.logout(token);
+    clearSessionCookie(res, this.secure);
+  }
+
+  private start(res: Response, issued: Issued): SessionDto {
+    setSessionCookie(res, issued.tokens.refreshToken, {
+      secure: this.secure,
+      maxAgeDays: this.maxAgeDays,
+    });
+    const { accessToken, expiresIn, tokenType } = issued.tokens;
+    return { accessToken, expiresIn, tokenType, user: issued.user };
+  }
+}

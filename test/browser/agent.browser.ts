@@ -1,0 +1,59 @@
+import { expect, test } from '@playwright/test';
+import { PASSWORD, signUpCompany } from './api';
+import { agentJourney, expectAccessible } from './journeys';
+
+test('an agent works a day from sign-up to a pending earning', async ({ page }) => {
+  await agentJourney(page);
+});
+
+test('a company admin cannot reach the agent pages; anonymous visitors are sent to sign in', async ({
+  page,
+}) => {
+  await page.goto('/agent/desk');
+  await expect(page).toHaveURL(/\/sign-in/);
+  await expectAccessible(page, 'sign-in');
+  const company = await signUpCompany('Wrong Role Ltd');
+  const me = await company.admin.GET('/v1/me');
+  await page.getByLabel('Email').fill(me.data!.email);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  // Back where it came from (/agent/desk), which is not for its role.
+  await expect(page.getByText('This console does not have pages for your role yet.')).toBeVisible();
+  await expectAccessible(page, 'role pending');
+  for (const path of [
+    '/agent/desk',
+    '/agent/shifts',
+    '/agent/seats',
+    '/agent/earnings',
+    '/agent/profile',
+  ]) {
+    await page.goto(path);
+    await expect(
+      page.getByText('This console does not have pages for your role yet.'),
+    ).toBeVisible();
+    await expect(page.getByRole('heading', { name: 'Your tickets' })).toHaveCount(0);
+  }
+});
+
+test('one origin: the console at every non-API path, the API and missing files as before', async ({
+  request,
+}) => {
+  for (const path of ['/', '/agent/desk', '/sign-in', '/agent/tickets/whatever']) {
+    const res = await request.get(path);
+    expect(res.status()).toBe(200);
+    expect(res.headers()['content-type']).toContain('text/html');
+    expect(res.headers()['cache-control']).toBe('no-cache');
+  }
+  for (const path of ['/v1/nothing-here', '/assets/missing-chunk.js', '/metrics']) {
+    const res = await request.get(path);
+    expect(res.status()).toBe(404);
+    expect((await res.json()).error.code).toBe('NOT_FOUND');
+  }
+  expect((await request.get('/health')).status()).toBe(200);
+  // Built files are immutable (their names change with their content).
+  const index = await (await request.get('/')).text();
+  const script = /src="(\/assets\/[^"]+\.js)"/.exec(index)![1];
+  const asset = await request.get(script);
+  expect(asset.status()).toBe(200);
+  expect(asset.headers()['cache-control']).toBe('public, max-age=31536000, immutable');
+});

@@ -1,0 +1,33 @@
+import { join } from 'node:path';
+
+/**
+ * One instance for every browser test: a fresh database, the built API with its workers and the
+ * in-process fake Stripe (no STRIPE_SECRET_KEY), fast timers. Its URL goes to the tests as
+ * CONSOLE_URL; the returned function stops it and drops the database.
+ */
+export default async function globalSetup(): Promise<() => Promise<void>> {
+  // The built helpers (npm run build first): the same the benchmarks and the demo start from.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const support = require(join(__dirname, '..', '..', 'dist', 'bench', 'support.js')) as {
+    freshDatabase(name: string): Promise<string>;
+    dropDatabase(name: string): Promise<void>;
+    startApi(env: Record<string, string>): Promise<{ url: string; stop(): Promise<void> }>;
+  };
+  const database = `handoff_browser_${process.pid}`;
+  const url = await support.freshDatabase(database);
+  const api = await support.startApi({
+    DATABASE_URL: url,
+    QUEUE_PREFIX: `browser-${process.pid}`,
+    WORKERS: 'on',
+    OUTBOX_POLL_MS: '100',
+    EVENTS_POLL_MS: '100',
+    // Seats can be checked into well before the start, so a journey need not wait for it.
+    CHECK_IN_OPENS_MINUTES: '15',
+  });
+  process.env.CONSOLE_URL = api.url;
+  process.env.CONSOLE_DATABASE_URL = url;
+  return async () => {
+    await api.stop();
+    await support.dropDatabase(database);
+  };
+}

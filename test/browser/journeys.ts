@@ -1,0 +1,126 @@
+import AxeBuilder from '@axe-core/playwright';
+import { expect, type Page } from '@playwright/test';
+import { escalate, PASSWORD, postPushShift, signUpCompany, uniqueEmail } from './api';
+
+/**
+ * axe-core on the page as it is: no serious or critical violation. With CONSOLE_SCREENSHOTS set
+ * (`npm run docs:screenshots`), the page is also saved there as `<name>.png` for docs/console.md.
+ */
+export async function expectAccessible(page: Page, name: string): Promise<void> {
+  const dir = process.env.CONSOLE_SCREENSHOTS;
+  if (dir)
+    await page.screenshot({ path: `${dir}/${name.replace(/\W+/g, '-')}.png`, fullPage: true });
+  const { violations } = await new AxeBuilder({ page }).analyze();
+  const bad = violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${name}: ${v.id} (${v.impact}) ${v.help} ×${v.nodes.length}`);
+  expect(bad).toEqual([]);
+}
+
+/** Picks an option of a Mantine Select or MultiSelect by typing part of it. */
+async function choose(page: Page, label: string, typed: string, option: string | RegExp) {
+  const input = page.getByRole('combobox', { name: label, exact: true });
+  await input.click();
+  await input.fill(typed);
+  await page.getByRole('option', { name: option }).first().click();
+}
+
+/**
+ * The agent's whole day in the console: sign up, profile and skills, claim a seat on a push
+ * shift, check in, receive the offer a bot's escalation makes, accept, talk with the customer
+ * (through the bot), survive a reload, resolve, and see the pending earning. Every page it
+ * visits is scanned with axe-core.
+ */
+export async function agentJourney(page: Page): Promise<void> {
+  // Journeys run side by side on one instance: each company's name is its own.
+  const companyName = `Acme ${Math.random().toString(36).slice(2, 8)}`;
+  const company = await signUpCompany(companyName);
+  // Starts in 40 s: seats can be checked into before (CHECK_IN_OPENS_MINUTES); offers come once
+  // it has started (the router runs at the start).
+  const shift = await postPushShift(company, 40);
+
+  await page.goto('/sign-up');
+  await expectAccessible(page, 'sign-up');
+  await page.getByLabel('Email').fill(uniqueEmail('agent'));
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Create my account' }).click();
+  await expect(page).toHaveURL(/\/agent\/desk$/);
+
+  await page.goto('/agent/profile');
+  await expect(page.getByText('No shift can match you yet')).toBeVisible();
+  await expectAccessible(page, 'profile');
+  await page.getByLabel('Display name').fill('Sam Rivera');
+  await choose(page, 'Time zone', 'Europe/Lis', 'Europe/Lisbon');
+  await choose(page, 'Languages', 'Engl', /English/);
+  await page.keyboard.press('Escape');
+  await page.getByRole('button', { name: 'Save profile' }).click();
+  await expect(page.getByText('Profile saved')).toBeVisible();
+  await page.getByRole('button', { name: 'Add a skill' }).click();
+  await choose(page, 'Skill 1', 'Refu', 'Refunds');
+  await page.getByRole('button', { name: 'Save skills' }).click();
+  await expect(page.getByText('No shift can match you yet')).toBeHidden();
+
+  await page.goto('/agent/shifts');
+  const card = page.getByRole('article', { name: `Refunds desk · ${companyName}` });
+  await expect(card).toBeVisible();
+  await expectAccessible(page, 'shifts');
+  await card.getByRole('button', { name: 'Claim a seat' }).click();
+
+  await page.goto('/agent/seats');
+  const seat = page.getByRole('article', { name: `Refunds desk · ${companyName}` });
+  await expectAccessible(page, 'seats');
+  await seat.getByRole('button', { name: 'Check in' }).click();
+  await expect(seat.getByRole('button', { name: 'Check in' })).toBeHidden();
+
+  // Once the shift has started, the bot escalates: the router offers the ticket to this agent.
+  await page.goto('/agent/desk');
+  await expect
+    .poll(() => Date.parse(shift.startsAt) - Date.now(), { timeout: 60_000, intervals: [1000] })
+    .toBeLessThan(0);
+  const externalId = `conv-${Date.now()}`;
+  await escalate(company, externalId, 'Charged twice for order 1042');
+  const offer = page.getByRole('article', { name: /Charged twice for order 1042/ });
+  await expect(offer).toBeVisible({ timeout: 30_000 });
+  await expectAccessible(page, 'desk with an offer');
+  await offer.getByRole('button', { name: 'Accept' }).click();
+  await expect(page).toHaveURL(/\/agent\/tickets\//);
+  await expectAccessible(page, 'ticket');
+
+  await page
+    .getByLabel('Message', { exact: true })
+    .fill('Hi, I am refunding the second charge now.');
+  await page.getByRole('button', { name: 'Send message' }).click();
+  // The bot sees it (its copy of the conversation), and the customer answers through the bot.
+  await expect
+    .poll(async () => {
+      const { data } = await company.bot.GET('/v1/escalations/{externalId}', {
+        params: { path: { externalId } },
+      });
+      if (!data) return [];
+      const messages = await company.bot.GET('/v1/tickets/{id}/messages', {
+        params: { path: { id: data.id } },
+      });
+      return (messages.data?.items ?? []).map((m) => m.body);
+    })
+    .toContain('Hi, I am refunding the second charge now.');
+  await company.bot.POST('/v1/escalations/{externalId}/messages', {
+    params: { path: { externalId } },
+    body: {
+      messageId: 'm-1',
+      body: 'Thank you, that was quick!',
+      author: 'customer',
+      at: new Date().toISOString(),
+    },
+  });
+  await expect(page.getByText('Thank you, that was quick!')).toBeVisible();
+
+  // A reload keeps the session (the cookie) and the page.
+  await page.reload();
+  await expect(page.getByText('Thank you, that was quick!')).toBeVisible();
+
+  await page.getByLabel('Resolution summary').fill('Refunded the duplicate charge.');
+  await page.getByRole('button', { name: 'Resolve ticket' }).click();
+  await page.goto('/agent/earnings');
+  await expect(page.getByText('€2.50').first()).toBeVisible();
+  await expectAccessible(page, 'earnings');
+}

@@ -1,0 +1,74 @@
+import { notifications } from '@mantine/notifications';
+import { useQueryClient, type QueryClient } from '@tanstack/react-query';
+import { useEffect, useState } from 'react';
+import type { Schemas } from './client';
+import { openEventStream, type LiveEvent, type StreamState } from './event-stream';
+import { keys } from './query-keys';
+
+type Ticket = Schemas['AgentTicketDto'];
+
+/**
+ * The agent's live updates: while mounted, the event stream is open and each event invalidates
+ * the queries whose data it changed (they refetch if on screen). Returns the stream's state for
+ * the header's indicator.
+ */
+export function useLiveEvents(): StreamState {
+  const queryClient = useQueryClient();
+  const [state, setState] = useState<StreamState>('connecting');
+  useEffect(() => openEventStream((event) => apply(queryClient, event), setState), [queryClient]);
+  return state;
+}
+
+function apply(queryClient: QueryClient, event: LiveEvent): void {
+  const data = event.data;
+  const ticketId = typeof data.ticketId === 'string' ? data.ticketId : undefined;
+  if (event.type.startsWith('offer.')) {
+    // offer.created, offer.expired: the list answers each pending offer with its ticket and pay,
+    // so the desk shows a live offer just as it does after a reload.
+    void queryClient.invalidateQueries({ queryKey: keys.offers });
+    return;
+  }
+  if (event.type === 'agent.away') {
+    void queryClient.invalidateQueries({ queryKey: keys.availability });
+    notifications.show({
+      color: 'yellow',
+      title: 'You were set away',
+      message:
+        'Three offers in a row ran out unanswered. Set yourself available to get offers again.',
+    });
+    return;
+  }
+  if (!event.type.startsWith('ticket.')) return;
+  if (event.type === 'ticket.withdrawn' && ticketId) withdrawn(queryClient, ticketId, data);
+  void queryClient.invalidateQueries({ queryKey: keys.myTickets });
+  void queryClient.invalidateQueries({ queryKey: keys.queue });
+  if (ticketId && event.type !== 'ticket.withdrawn') {
+    void queryClient.invalidateQueries({ queryKey: keys.messages(ticketId) });
+  }
+  if (event.type === 'ticket.resolved' || event.type === 'ticket.withdrawn') {
+    void queryClient.invalidateQueries({ queryKey: keys.earnings });
+  }
+}
+
+/** The customer left: the ticket leaves the desk at once, with a notice saying why. */
+function withdrawn(
+  queryClient: QueryClient,
+  ticketId: string,
+  data: Record<string, unknown>,
+): void {
+  const held = queryClient.getQueryData<Ticket[]>(keys.myTickets)?.find((t) => t.id === ticketId);
+  const name = held ? `“${held.subject}”` : String(data.externalId ?? ticketId);
+  queryClient.setQueryData<Ticket[]>(keys.myTickets, (list) =>
+    list?.filter((t) => t.id !== ticketId),
+  );
+  queryClient.removeQueries({ queryKey: keys.messages(ticketId) });
+  const inner = (data.data ?? {}) as Record<string, unknown>;
+  notifications.show({
+    color: 'orange',
+    autoClose: false,
+    title: 'Ticket withdrawn',
+    message:
+      `The customer left: ticket ${name} was withdrawn.` +
+      (inner.paid === true ? ' You had written to the customer, so it is paid as resolved.' : ''),
+  });
+}

@@ -1,0 +1,21 @@
+/**
+ * TanStack Query keys, in one place: the live events (live-events.ts) invalidate by these, so a
+ * page and the event that changes its data cannot drift apart.
+ */
+export const keys = {
+  profile: ['me', 'profile'] as const,
+  mySkills: ['me', 'skills'] as const,
+  skills: ['skills'] as const,
+  payoutAccount: ['me', 'payout-account'] as const,
+  /** The open shifts' pages; the first also answers the shifts the agent cannot take. */
+  openShifts: ['shifts', 'open'] as const,
+  seats: ['me', 'claims'] as const,
+  availability: ['me', 'availability'] as const,
+  offers: ['me', 'offers'] as const,
+  queue: ['me', 'queue'] as const,
+  myTickets: ['me', 'tickets'] as const,
+  messages: (ticketId: string) => ['tickets', ticketId, 'messages'] as const,
+  earnings: ['me', 'earnings'] as const,
+  payouts: ['me', 'payouts'] as const,
+  reliability: ['me', 'reliability'] as const,
+};

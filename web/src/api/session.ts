@@ -1,0 +1,123 @@
+import { createHandoffClient, unwrap, type Schemas } from '../../../src/client/client';
+import { getSessionState, setSessionState } from './session-store';
+
+/**
+ * The console's session: the API keeps the refresh token in an httpOnly cookie and answers an
+ * access token, which lives in memory (session-store). The four session routes go through their
+ * own client: the cookie is their credential (same origin), they carry no bearer token, and a 401
+ * of theirs is an answer, not a reason to refresh (the console's client retries after one).
+ */
+const REGISTER = '/v1/auth/session/register';
+const LOGIN = '/v1/auth/session/login';
+const REFRESH = '/v1/auth/session/refresh';
+const LOGOUT = '/v1/auth/session/logout';
+
+/**
+ * The header tells the API it is the console: a cross-site form cannot set it, which keeps the
+ * cookie from being used by another site. Each route declares it, so each call passes it too.
+ */
+const CONSOLE = { header: { 'X-Handoff-Console': '1' } } as const;
+
+const sessionApi = createHandoffClient({
+  baseUrl: window.location.origin,
+  credentials: 'same-origin',
+  headers: CONSOLE.header,
+});
+
+type Session = Schemas['SessionDto'];
+
+/** Refresh this long before the access token runs out, so no call meets an expired one. */
+const REFRESH_AHEAD_MS = 60_000;
+/** After a refresh failed for a reason other than 401 (offline, 429, 5xx), try again in: */
+const RETRY_MS = 15_000;
+
+let timer: ReturnType<typeof setTimeout> | undefined;
+let inflight: Promise<boolean> | null = null;
+
+function begin(answer: Session): void {
+  const expiresAt = Date.now() + answer.expiresIn * 1000;
+  setSessionState({
+    status: 'signed-in',
+    user: answer.user,
+    accessToken: answer.accessToken,
+    expiresAt,
+    problem: null,
+  });
+  schedule(Math.max(5_000, expiresAt - Date.now() - REFRESH_AHEAD_MS));
+}
+
+function end(problem: string | null = null): void {
+  clearTimeout(timer);
+  setSessionState({
+    status: 'signed-out',
+    user: null,
+    accessToken: null,
+    expiresAt: null,
+    problem,
+  });
+}
+
+function schedule(delayMs: number): void {
+  clearTimeout(timer);
+  timer = setTimeout(() => void refreshSession(), delayMs);
+}
+
+export async function signIn(body: Schemas['LoginDto']): Promise<void> {
+  begin(await unwrap(sessionApi.POST(LOGIN, { params: CONSOLE, body })));
+}
+
+/** Agent sign-up (company sign-up comes with the company pages). */
+export async function signUp(
+  body: Pick<Schemas['RegisterDto'], 'email' | 'password'>,
+): Promise<void> {
+  const registration: Schemas['RegisterDto'] = { ...body, role: 'agent' };
+  begin(await unwrap(sessionApi.POST(REGISTER, { params: CONSOLE, body: registration })));
+}
+
+/** Revokes the cookie's login (which also ends this user's event streams), then forgets. */
+export async function signOut(): Promise<void> {
+  try {
+    await sessionApi.POST(LOGOUT, { params: CONSOLE });
+  } finally {
+    end();
+  }
+}
+
+/**
+ * A new access token from the cookie: on load, ahead of expiry, and after a 401. Resolves true
+ * when signed in. One at a time, in this tab and across tabs (Web Locks): each refresh rotates
+ * the cookie, and two tabs presenting the same one would look like a stolen token to the API,
+ * which then revokes the whole login.
+ */
+export function refreshSession(): Promise<boolean> {
+  inflight ??= withLock(attemptRefresh).finally(() => (inflight = null));
+  return inflight;
+}
+
+async function attemptRefresh(): Promise<boolean> {
+  try {
+    const answer = await sessionApi.POST(REFRESH, { params: CONSOLE });
+    if (answer.response.status === 401) {
+      end();
+      return false;
+    }
+    begin(await unwrap(Promise.resolve(answer)));
+    return true;
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    const { status, expiresAt } = getSessionState();
+    if (status === 'loading') {
+      end(`Your session could not be restored: ${message}`);
+    } else if (expiresAt !== null && expiresAt > Date.now()) {
+      schedule(RETRY_MS); // still signed in for now: try again before the token runs out
+    } else {
+      end(`Your session could not be renewed: ${message}`);
+    }
+    return false;
+  }
+}
+
+async function withLock<T>(work: () => Promise<T>): Promise<T> {
+  const locks = typeof navigator !== 'undefined' ? navigator.locks : undefined;
+  return locks ? await locks.request('handoff-session-refresh', work) : work();
+}

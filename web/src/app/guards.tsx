@@ -1,0 +1,49 @@
+import { Navigate, Outlet, useLocation, useSearchParams } from 'react-router';
+import { useSession } from '../api/session-context';
+import { RolePendingPage } from '../pages/role-pending-page';
+import { Loading } from '../ui/loading';
+
+/** Where a signed-in user lands: their role's home. */
+export function homeOf(role: string | undefined): string {
+  return role === 'agent' ? '/agent/desk' : '/welcome';
+}
+
+/** Only paths of this console: `next` comes from the URL, so never another site. */
+const safeNext = (next: string | null) =>
+  next && next.startsWith('/') && !next.startsWith('//') ? next : null;
+
+/** Signed-in users only: anyone else goes to /sign-in, and comes back here after. */
+export function RequireSignedIn() {
+  const { status } = useSession();
+  const location = useLocation();
+  if (status === 'loading') return <Loading label="Restoring your session" />;
+  if (status === 'signed-out') {
+    const next = location.pathname + location.search;
+    return <Navigate to={`/sign-in?next=${encodeURIComponent(next)}`} replace />;
+  }
+  return <Outlet />;
+}
+
+/** Agent pages: another role (a company admin, say) sees that its pages are not here yet. */
+export function RequireAgent() {
+  const { user } = useSession();
+  return user?.role === 'agent' ? <Outlet /> : <RolePendingPage />;
+}
+
+/** Sign-in and sign-up: once signed in, go where the user was going, or home. */
+export function RequireSignedOut() {
+  const { status, user } = useSession();
+  const [params] = useSearchParams();
+  if (status === 'loading') return <Loading label="Restoring your session" />;
+  if (status === 'signed-in') {
+    return <Navigate to={safeNext(params.get('next')) ?? homeOf(user?.role)} replace />;
+  }
+  return <Outlet />;
+}
+
+/** `/`: home for the signed in, the sign-in page for everyone else. */
+export function HomeRedirect() {
+  const { status, user } = useSession();
+  if (status === 'loading') return <Loading label="Restoring your session" />;
+  return <Navigate to={status === 'signed-in' ? homeOf(user?.role) : '/sign-in'} replace />;
+}

@@ -1,0 +1,101 @@
+import { Anchor, AppShell, Burger, Button, Group, NavLink, Text } from '@mantine/core';
+import { useDisclosure, useMediaQuery } from '@mantine/hooks';
+import { Suspense, useState } from 'react';
+import { Link, Outlet, useLocation } from 'react-router';
+import { useSession } from '../api/session-context';
+import { Loading } from '../ui/loading';
+import { LiveStatus } from './live-status';
+
+const AGENT_PAGES: { to: string; label: string; also?: string }[] = [
+  // A ticket is worked from the desk: its pages light the desk up.
+  { to: '/agent/desk', label: 'Desk', also: '/agent/tickets/' },
+  { to: '/agent/shifts', label: 'Open shifts' },
+  { to: '/agent/seats', label: 'My seats' },
+  { to: '/agent/earnings', label: 'Earnings' },
+  { to: '/agent/profile', label: 'Profile' },
+];
+
+/**
+ * The signed-in shell: header (name, live status, who, sign out), the role's navigation (a
+ * burger below the sm breakpoint, so the console works at 375 px) and the page in <main>.
+ */
+export function AppLayout() {
+  const { user, signOut } = useSession();
+  const [opened, { toggle, close }] = useDisclosure(false);
+  const [signingOut, setSigningOut] = useState(false);
+  const { pathname } = useLocation();
+  const small = useMediaQuery('(max-width: 48em)');
+  const agent = user?.role === 'agent';
+
+  const leave = async () => {
+    setSigningOut(true);
+    try {
+      await signOut();
+    } finally {
+      setSigningOut(false);
+    }
+  };
+
+  return (
+    <AppShell
+      header={{ height: 56 }}
+      navbar={agent ? { width: 220, breakpoint: 'sm', collapsed: { mobile: !opened } } : undefined}
+      padding="md"
+    >
+      <AppShell.Header>
+        <Group h="100%" px="md" justify="space-between" wrap="nowrap">
+          <Group gap="sm" wrap="nowrap">
+            {agent && (
+              <Burger
+                opened={opened}
+                onClick={toggle}
+                hiddenFrom="sm"
+                size="sm"
+                aria-label={opened ? 'Close navigation' : 'Open navigation'}
+              />
+            )}
+            <Anchor component={Link} to="/" fw={700} c="dark" underline="never">
+              Handoff
+            </Anchor>
+          </Group>
+          <Group gap="sm" wrap="nowrap">
+            {agent && <LiveStatus />}
+            <Text size="sm" visibleFrom="sm" truncate maw={220}>
+              {user?.email}
+            </Text>
+            <Button variant="default" size="xs" loading={signingOut} onClick={leave}>
+              Sign out
+            </Button>
+          </Group>
+        </Group>
+      </AppShell.Header>
+      {agent && (
+        // Off-screen on a phone until the burger opens it: inert keeps Tab out of it meanwhile.
+        <AppShell.Navbar p="sm" aria-label="Agent pages" inert={small && !opened}>
+          {AGENT_PAGES.map((page) => {
+            const active =
+              pathname === page.to ||
+              pathname.startsWith(`${page.to}/`) ||
+              (page.also !== undefined && pathname.startsWith(page.also));
+            return (
+              <NavLink
+                key={page.to}
+                component={Link}
+                to={page.to}
+                label={page.label}
+                active={active}
+                aria-current={active ? 'page' : undefined}
+                onClick={close}
+              />
+            );
+          })}
+        </AppShell.Navbar>
+      )}
+      <AppShell.Main>
+        <Suspense fallback={<Loading />}>
+          <Outlet />
+        </Suspense>
+      </AppShell.Main>
+    </AppShell>
+  );
+}

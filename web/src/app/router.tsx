@@ -1,0 +1,77 @@
+import { lazy } from 'react';
+import { createBrowserRouter, Navigate, Outlet, useLocation } from 'react-router';
+import { RolePendingPage } from '../pages/role-pending-page';
+import { HomeRedirect, RequireAgent, RequireSignedIn, RequireSignedOut } from './guards';
+import { AppLayout } from './layout';
+import { PublicLayout } from './public-layout';
+import { RouteError } from './route-error';
+
+// One chunk per page: the first load carries the shell, the session and the sign-in page only.
+const SignInPage = lazy(() => import('../pages/auth/sign-in-page'));
+const SignUpPage = lazy(() => import('../pages/auth/sign-up-page'));
+const NotFoundPage = lazy(() => import('../pages/not-found-page'));
+const DeskPage = lazy(() => import('../pages/agent/desk-page'));
+const TicketPage = lazy(() => import('../pages/agent/ticket-page'));
+const ShiftsPage = lazy(() => import('../pages/agent/shifts-page'));
+const SeatsPage = lazy(() => import('../pages/agent/seats-page'));
+const EarningsPage = lazy(() => import('../pages/agent/earnings-page'));
+const ProfilePage = lazy(() => import('../pages/agent/profile-page'));
+const PayoutReturnPage = lazy(() => import('../pages/agent/payout-return-page'));
+
+/**
+ * Stripe sends the agent back to /agent/payouts?onboarding=return (or =refresh when the link
+ * expired). The API answers that address itself today (its public page), so this route only
+ * serves links inside the console and a return URL moved to the console later; the console's
+ * page for both is /agent/payouts/return.
+ */
+function PayoutsRedirect() {
+  const { search } = useLocation();
+  return <Navigate to={`/agent/payouts/return${search}`} replace />;
+}
+
+const routes = [
+  { index: true, element: <HomeRedirect /> },
+  {
+    element: <RequireSignedOut />,
+    children: [
+      {
+        element: <PublicLayout />,
+        children: [
+          { path: 'sign-in', element: <SignInPage /> },
+          { path: 'sign-up', element: <SignUpPage /> },
+        ],
+      },
+    ],
+  },
+  {
+    element: <RequireSignedIn />,
+    children: [
+      {
+        element: <AppLayout />,
+        children: [
+          { path: 'welcome', element: <RolePendingPage /> },
+          {
+            path: 'agent',
+            element: <RequireAgent />,
+            children: [
+              { index: true, element: <Navigate to="desk" replace /> },
+              { path: 'desk', element: <DeskPage /> },
+              { path: 'tickets/:id', element: <TicketPage /> },
+              { path: 'shifts', element: <ShiftsPage /> },
+              { path: 'seats', element: <SeatsPage /> },
+              { path: 'earnings', element: <EarningsPage /> },
+              { path: 'profile', element: <ProfilePage /> },
+              { path: 'payouts', element: <PayoutsRedirect /> },
+              { path: 'payouts/return', element: <PayoutReturnPage /> },
+            ],
+          },
+          { path: '*', element: <NotFoundPage /> },
+        ],
+      },
+    ],
+  },
+];
+
+export const router = createBrowserRouter([
+  { element: <Outlet />, errorElement: <RouteError />, children: routes },
+]);

@@ -1,0 +1,84 @@
+import { Paper, Stack, Text, Title } from '@mantine/core';
+import { useInfiniteQuery } from '@tanstack/react-query';
+import { api, unwrap, type Schemas } from '../../api/client';
+import { keys } from '../../api/query-keys';
+import { ErrorAlert } from '../../ui/error-alert';
+import { LoadMore } from '../../ui/load-more';
+import { Loading } from '../../ui/loading';
+import { nextCursor, PAGE_SIZE } from '../../ui/paging';
+import { formatInstant } from '../../ui/times';
+import { MessageComposer } from './message-composer';
+import { useZone } from './use-profile';
+
+type Message = Schemas['TicketMessageDto'];
+
+function author(message: Message): string {
+  if (message.author === 'agent')
+    return message.visibility === 'internal' ? 'Internal note' : 'You';
+  return message.author === 'customer' ? 'Customer' : 'Bot';
+}
+
+/**
+ * The conversation since the handoff, oldest first: the agent's messages (to the customer, or
+ * internal notes) and the customer's replies, which arrive live (ticket.message refetches it).
+ */
+export function Conversation({ ticketId }: { ticketId: string }) {
+  const zone = useZone();
+  const messages = useInfiniteQuery({
+    queryKey: keys.messages(ticketId),
+    queryFn: ({ pageParam }) =>
+      unwrap(
+        api.GET('/v1/tickets/{id}/messages', {
+          params: { path: { id: ticketId }, query: { limit: PAGE_SIZE, cursor: pageParam } },
+        }),
+      ),
+    initialPageParam: undefined as string | undefined,
+    getNextPageParam: nextCursor,
+  });
+  const items = messages.data?.pages.flatMap((page) => page.items) ?? [];
+
+  return (
+    <Stack component="section" aria-labelledby="conversation-heading" gap="sm">
+      <Title order={2} id="conversation-heading" size="h3">
+        Conversation
+      </Title>
+      {messages.isPending && <Loading label="Loading the conversation" />}
+      <ErrorAlert error={messages.error} title="The conversation could not be loaded" />
+      {messages.isSuccess && items.length === 0 && (
+        <Text size="sm">No messages yet. Write to the customer below.</Text>
+      )}
+      <Stack
+        gap="xs"
+        component="ol"
+        style={{ listStyle: 'none', padding: 0, margin: 0 }}
+        aria-label="Messages"
+      >
+        {items.map((message) => (
+          <Paper
+            key={message.id}
+            component="li"
+            p="sm"
+            withBorder
+            bg={
+              message.visibility === 'internal'
+                ? 'yellow.0'
+                : message.author === 'agent'
+                  ? 'indigo.0'
+                  : undefined
+            }
+          >
+            <Text size="xs" fw={600}>
+              {author(message)} · {formatInstant(message.sentAt, zone)}
+            </Text>
+            {/* Plain text, never HTML: React escapes it; line breaks are the customer's. */}
+            <Text size="sm" style={{ whiteSpace: 'pre-wrap', overflowWrap: 'anywhere' }}>
+              {message.body}
+            </Text>
+          </Paper>
+        ))}
+      </Stack>
+      <LoadMore query={messages} what="messages" />
+      <MessageComposer ticketId={ticketId} />
+    </Stack>
+  );
+}

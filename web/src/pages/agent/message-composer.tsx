@@ -1,0 +1,84 @@
+import { Button, Group, SegmentedControl, Stack, Text, Textarea } from '@mantine/core';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useId, useState } from 'react';
+import { api, unwrap, type Schemas } from '../../api/client';
+import { keys } from '../../api/query-keys';
+import { ErrorAlert } from '../../ui/error-alert';
+import { problemOf } from '../../ui/form-errors';
+
+type Visibility = Schemas['CreateTicketMessageDto']['visibility'];
+const INPUTS = ['body', 'visibility'];
+
+/** Write to the customer (the company's bot relays it) or leave an internal note. */
+export function MessageComposer({ ticketId }: { ticketId: string }) {
+  const queryClient = useQueryClient();
+  const labelId = useId();
+  const [body, setBody] = useState('');
+  const [visibility, setVisibility] = useState<Visibility>('customer');
+  const send = useMutation({
+    mutationFn: () =>
+      unwrap(
+        api.POST('/v1/tickets/{id}/messages', {
+          params: { path: { id: ticketId } },
+          body: { body, visibility },
+        }),
+      ),
+    onSuccess: () => {
+      setBody('');
+      void queryClient.invalidateQueries({ queryKey: keys.messages(ticketId) });
+    },
+  });
+  const errors = problemOf(send.error, INPUTS);
+
+  return (
+    <form
+      noValidate
+      onSubmit={(event) => {
+        event.preventDefault();
+        send.mutate();
+      }}
+    >
+      <Stack gap="xs">
+        <Stack gap={4}>
+          <Text size="sm" fw={500} id={labelId}>
+            Send as
+          </Text>
+          <SegmentedControl
+            aria-labelledby={labelId}
+            value={visibility}
+            onChange={(value) => setVisibility(value as Visibility)}
+            data={[
+              { value: 'customer', label: 'To the customer' },
+              { value: 'internal', label: 'Internal note' },
+            ]}
+          />
+          {errors?.field('visibility') && (
+            <Text size="xs" c="red.9">
+              {errors.field('visibility')}
+            </Text>
+          )}
+        </Stack>
+        <Textarea
+          label={visibility === 'customer' ? 'Message' : 'Note'}
+          description={
+            visibility === 'customer'
+              ? 'The customer reads this through the company’s bot'
+              : 'Only you and the company’s admins see notes'
+          }
+          autosize
+          minRows={3}
+          maxRows={12}
+          value={body}
+          onChange={(event) => setBody(event.currentTarget.value)}
+          error={errors?.field('body')}
+        />
+        <ErrorAlert error={send.error} inputs={INPUTS} title="Not sent" />
+        <Group>
+          <Button type="submit" loading={send.isPending}>
+            {visibility === 'customer' ? 'Send message' : 'Add note'}
+          </Button>
+        </Group>
+      </Stack>
+    </form>
+  );
+}

@@ -1,0 +1,89 @@
+import { Alert, Badge, Button, Card, Group, Stack, Title } from '@mantine/core';
+import { notifications } from '@mantine/notifications';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useId, useState } from 'react';
+import { api, ApiError, unwrap, type Schemas } from '../../api/client';
+import { newIdempotencyKey } from '../../api/idempotency-key';
+import { keys } from '../../api/query-keys';
+import { ErrorAlert } from '../../ui/error-alert';
+import { Reasons, reasonsOf } from './reasons';
+import { ShiftFacts } from './shift-facts';
+
+type Shift = Schemas['OpenShiftDto'];
+
+/**
+ * One open shift: claim a seat, or join the waitlist when it is full. Each attempt carries its
+ * own Idempotency-Key, so a retried request (a timeout) cannot take two seats.
+ */
+export function OpenShiftCard({ shift }: { shift: Shift }) {
+  const queryClient = useQueryClient();
+  const headingId = useId();
+  const [position, setPosition] = useState<number | null>(null);
+  const params = () => ({
+    path: { id: shift.id },
+    header: { 'Idempotency-Key': newIdempotencyKey() },
+  });
+  const refresh = () => {
+    void queryClient.invalidateQueries({ queryKey: keys.openShifts });
+    void queryClient.invalidateQueries({ queryKey: keys.seats });
+  };
+  const claim = useMutation({
+    mutationFn: () => unwrap(api.POST('/v1/shifts/{id}/claims', { params: params() })),
+    onSuccess: () => {
+      notifications.show({
+        color: 'green',
+        message: `Seat claimed: ${shift.title ?? shift.companyName}`,
+      });
+      refresh();
+    },
+  });
+  const waitlist = useMutation({
+    mutationFn: () => unwrap(api.POST('/v1/shifts/{id}/waitlist', { params: params() })),
+    onSuccess: (answer) => setPosition(answer.position),
+  });
+  const error = claim.error ?? waitlist.error;
+  const reasons = error instanceof ApiError ? reasonsOf(error.details) : [];
+  const full = shift.seatsLeft === 0;
+
+  return (
+    <Card withBorder component="article" aria-labelledby={headingId}>
+      <Stack gap="xs">
+        <Group justify="space-between" wrap="nowrap" align="flex-start">
+          <Title order={3} size="h4" id={headingId}>
+            {shift.title ?? 'Shift'} · {shift.companyName}
+          </Title>
+          <Badge variant="light" color={full ? 'red' : 'green'} style={{ flexShrink: 0 }}>
+            {full ? 'Full' : `${shift.seatsLeft} ${shift.seatsLeft === 1 ? 'seat' : 'seats'} left`}
+          </Badge>
+        </Group>
+        <ShiftFacts shift={shift} />
+        {position !== null && (
+          <Alert color="blue" title="On the waitlist">
+            You are number {position} in line. A freed seat goes to the first eligible agent.
+          </Alert>
+        )}
+        <ErrorAlert
+          error={error}
+          title={full ? 'Could not join the waitlist' : 'Could not claim'}
+        />
+        {reasons.length > 0 && <Reasons reasons={reasons} label="Why you cannot take this shift" />}
+        <Group>
+          {full ? (
+            <Button
+              variant="default"
+              loading={waitlist.isPending}
+              disabled={position !== null}
+              onClick={() => waitlist.mutate()}
+            >
+              Join the waitlist
+            </Button>
+          ) : (
+            <Button loading={claim.isPending} onClick={() => claim.mutate()}>
+              Claim a seat
+            </Button>
+          )}
+        </Group>
+      </Stack>
+    </Card>
+  );
+}

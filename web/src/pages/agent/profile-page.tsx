@@ -1,0 +1,45 @@
+import { Alert } from '@mantine/core';
+import { useQuery } from '@tanstack/react-query';
+import { api, unwrap } from '../../api/client';
+import { keys } from '../../api/query-keys';
+import { ErrorAlert } from '../../ui/error-alert';
+import { Loading } from '../../ui/loading';
+import { Page } from '../../ui/page';
+import { PayoutAccountCard } from './payout-account-card';
+import { ProfileForm } from './profile-form';
+import { SkillsForm } from './skills-form';
+import { useProfile } from './use-profile';
+
+/** Who the agent is for matching (zone, languages, capacity, skills), and how they get paid. */
+export default function ProfilePage() {
+  const profile = useProfile();
+  const skills = useQuery({
+    queryKey: keys.mySkills,
+    queryFn: () => unwrap(api.GET('/v1/agents/me/skills')),
+  });
+  if (profile.error || skills.error) return <ErrorAlert error={profile.error ?? skills.error} />;
+  if (!profile.data || !skills.data) return <Loading label="Loading your profile" />;
+  const missing = [
+    profile.data.languages.length === 0 && 'a language you speak',
+    skills.data.skills.length === 0 && 'a skill',
+  ].filter(Boolean);
+
+  return (
+    <Page title="Profile">
+      {profile.data.suspendedAt && (
+        <Alert color="red" title="Your account is suspended">
+          {profile.data.suspendedReason ?? 'You cannot claim seats or tickets until reinstated.'}
+        </Alert>
+      )}
+      {missing.length > 0 && (
+        <Alert color="yellow" title="No shift can match you yet">
+          No shift can match you until you add {missing.join(' and ')}: shifts require languages and
+          skills at a level.
+        </Alert>
+      )}
+      <ProfileForm key={profile.dataUpdatedAt} profile={profile.data} />
+      <SkillsForm key={skills.dataUpdatedAt} skills={skills.data.skills} />
+      <PayoutAccountCard />
+    </Page>
+  );
+}

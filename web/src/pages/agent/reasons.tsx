@@ -1,0 +1,49 @@
+import { List } from '@mantine/core';
+import { languageName } from '../../ui/languages';
+import { useSkillNames } from './use-skill-names';
+
+type Reason = Record<string, unknown>;
+
+/**
+ * Why the agent may not take a shift or ticket: the `reasons` of NOT_ELIGIBLE (and of the
+ * ineligible shifts list), by code, in words. An unknown code is shown as it comes.
+ */
+export function Reasons({ reasons, label }: { reasons: unknown[]; label: string }) {
+  const skillName = useSkillNames();
+  const text = (r: Reason): string => {
+    const skill = skillName(String(r.skill ?? ''));
+    switch (r.code) {
+      case 'MISSING_SKILL':
+        return `Needs ${skill} at level ${r.minLevel}; you do not have this skill`;
+      case 'SKILL_LEVEL_TOO_LOW':
+        return `Needs ${skill} at level ${r.minLevel}; yours is ${r.level}`;
+      case 'MISSING_LANGUAGE':
+        return `Needs ${languageName(String(r.language))}`;
+      case 'NOT_CERTIFIED':
+        return 'Needs the company’s certification';
+      case 'SUSPENDED':
+        return 'Your account is suspended';
+      case 'NOT_ON_SHIFT':
+        return r.checkedIn === false ? 'Check in on your seat first' : 'Your shift has not started';
+      case 'OFFERED':
+        return 'Offered to another agent right now';
+      case 'RELEASED_RECENTLY':
+        return 'You released it recently';
+      default:
+        return typeof r.message === 'string' ? r.message : String(r.code ?? 'Unknown reason');
+    }
+  };
+  return (
+    <List size="sm" aria-label={label}>
+      {reasons.map((reason, i) => (
+        <List.Item key={i}>{text((reason ?? {}) as Reason)}</List.Item>
+      ))}
+    </List>
+  );
+}
+
+/** The reasons of a NOT_ELIGIBLE error answer, if it has some. */
+export function reasonsOf(details: unknown): unknown[] {
+  const reasons = (details as { reasons?: unknown } | null)?.reasons;
+  return Array.isArray(reasons) ? reasons : [];
+}

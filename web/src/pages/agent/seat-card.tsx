@@ -1,0 +1,114 @@
+import { Anchor, Badge, Button, Card, Group, Stack, Text, Title } from '@mantine/core';
+import { notifications } from '@mantine/notifications';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useId, useState } from 'react';
+import { Link } from 'react-router';
+import { api, unwrap, type Schemas } from '../../api/client';
+import { keys } from '../../api/query-keys';
+import { ErrorAlert } from '../../ui/error-alert';
+import { money } from '../../ui/money';
+import { formatRange } from '../../ui/times';
+import { CancelSeatModal } from './cancel-seat-modal';
+import { CheckInButton } from './check-in-button';
+import { STATUS_COLORS, STATUS_LABELS } from './seat-rules';
+import { useZone } from './use-profile';
+
+type Seat = Schemas['ShiftClaimDto'];
+
+/** One of the agent's seats, with what can be done with it now. */
+export function SeatCard({ seat }: { seat: Seat }) {
+  const zone = useZone();
+  const headingId = useId();
+  const queryClient = useQueryClient();
+  const [cancelling, setCancelling] = useState(false);
+  const path = { params: { path: { id: seat.shiftId } } };
+  const done = () => {
+    void queryClient.invalidateQueries({ queryKey: keys.seats });
+    void queryClient.invalidateQueries({ queryKey: keys.availability });
+    void queryClient.invalidateQueries({ queryKey: keys.queue });
+  };
+  const checkIn = useMutation({
+    mutationFn: () => unwrap(api.POST('/v1/shifts/{id}/check-in', path)),
+    onSuccess: done,
+  });
+  const checkOut = useMutation({
+    mutationFn: () => unwrap(api.POST('/v1/shifts/{id}/check-out', path)),
+    onSuccess: () => {
+      notifications.show({ message: 'Checked out. Thanks for your shift.' });
+      done();
+    },
+  });
+  const cancel = useMutation({
+    mutationFn: () => unwrap(api.DELETE('/v1/shifts/{id}/claims/me', path)),
+    onSuccess: (answer) => {
+      setCancelling(false);
+      notifications.show({
+        color: answer.lateCancellation ? 'orange' : 'gray',
+        message: answer.lateCancellation
+          ? 'Seat cancelled. It counts as a late cancellation.'
+          : 'Seat cancelled.',
+      });
+      done();
+      void queryClient.invalidateQueries({ queryKey: keys.openShifts });
+      void queryClient.invalidateQueries({ queryKey: keys.reliability });
+    },
+  });
+
+  return (
+    <Card withBorder component="article" aria-labelledby={headingId}>
+      <Stack gap="xs">
+        <Group justify="space-between" wrap="nowrap" align="flex-start">
+          <Title order={2} size="h4" id={headingId}>
+            {seat.shiftTitle ?? 'Shift'} · {seat.companyName}
+          </Title>
+          <Badge variant="light" color={STATUS_COLORS[seat.status]} style={{ flexShrink: 0 }}>
+            {STATUS_LABELS[seat.status]}
+          </Badge>
+        </Group>
+        <Text size="sm">{formatRange(seat.startsAt, seat.endsAt, zone)}</Text>
+        <Text size="sm">
+          {money(seat.ratePerTicket)} per resolved ticket
+          {seat.source === 'waitlist' ? ' · seat from the waitlist' : ''}
+          {seat.lateCancellation ? ' · late cancellation' : ''}
+        </Text>
+        <ErrorAlert error={checkIn.error ?? checkOut.error} />
+        <Group>
+          {seat.status === 'claimed' && (
+            <>
+              <CheckInButton
+                seat={seat}
+                loading={checkIn.isPending}
+                onCheckIn={() => checkIn.mutate()}
+              />
+              <Button variant="default" onClick={() => setCancelling(true)}>
+                Cancel seat
+              </Button>
+            </>
+          )}
+          {seat.status === 'checked_in' && (
+            <>
+              <Anchor component={Link} to="/agent/desk">
+                Go to the desk
+              </Anchor>
+              <Button
+                variant="default"
+                loading={checkOut.isPending}
+                onClick={() => checkOut.mutate()}
+              >
+                Check out
+              </Button>
+            </>
+          )}
+        </Group>
+      </Stack>
+      <CancelSeatModal
+        seat={seat}
+        opened={cancelling}
+        onClose={() => setCancelling(false)}
+        onConfirm={() => cancel.mutate()}
+        pending={cancel.isPending}
+        error={cancel.error}
+      />
+    </Card>
+  );
+}

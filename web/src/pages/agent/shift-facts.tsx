@@ -1,0 +1,38 @@
+import { Badge, Group, Text } from '@mantine/core';
+import type { Schemas } from '../../api/client';
+import { languageName } from '../../ui/languages';
+import { money } from '../../ui/money';
+import { formatRange } from '../../ui/times';
+import { useSkillNames } from './use-skill-names';
+import { useZone } from './use-profile';
+
+/** What an agent weighs about a shift: when, pay, and what it asks for. */
+export function ShiftFacts({ shift }: { shift: Schemas['OpenShiftDto'] }) {
+  const zone = useZone();
+  const skillName = useSkillNames();
+  return (
+    <>
+      <Text size="sm">{formatRange(shift.startsAt, shift.endsAt, zone)}</Text>
+      <Text size="sm">
+        <strong>{money(shift.ratePerTicket)}</strong> per resolved ticket
+      </Text>
+      <Group gap={6}>
+        {shift.requiredSkills.map((s) => (
+          <Badge key={s.skill} variant="outline" color="gray.8">
+            {skillName(s.skill)} ≥ {s.minLevel}
+          </Badge>
+        ))}
+        {shift.languages.map((code) => (
+          <Badge key={code} variant="outline" color="gray.8">
+            {languageName(code)}
+          </Badge>
+        ))}
+        {shift.requiresCertification && (
+          <Badge variant="outline" color="gray.8">
+            Certification required
+          </Badge>
+        )}
+      </Group>
+    </>
+  );
+}

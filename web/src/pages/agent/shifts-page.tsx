@@ -1,0 +1,72 @@
+import { Alert, List, SimpleGrid, Stack, Text, Title } from '@mantine/core';
+import { useInfiniteQuery } from '@tanstack/react-query';
+import { api, unwrap } from '../../api/client';
+import { keys } from '../../api/query-keys';
+import { ErrorAlert } from '../../ui/error-alert';
+import { LoadMore } from '../../ui/load-more';
+import { Loading } from '../../ui/loading';
+import { Page } from '../../ui/page';
+import { nextCursor, PAGE_SIZE } from '../../ui/paging';
+import { IneligibleShifts } from './ineligible-shifts';
+import { OpenShiftCard } from './open-shift-card';
+
+/**
+ * Shifts open for claims that the agent is eligible for, soonest first, full ones included (to
+ * join their waitlist); then the ones the agent cannot take, with reasons.
+ */
+export default function ShiftsPage() {
+  const shifts = useInfiniteQuery({
+    queryKey: keys.openShifts,
+    queryFn: ({ pageParam }) =>
+      unwrap(
+        api.GET('/v1/shifts/open', {
+          params: {
+            query: {
+              limit: PAGE_SIZE,
+              includeFull: true,
+              cursor: pageParam,
+              // The shifts the agent cannot take come with the first page only.
+              ...(pageParam === undefined && { include: 'ineligible' as const }),
+            },
+          },
+        }),
+      ),
+    initialPageParam: undefined as string | undefined,
+    getNextPageParam: nextCursor,
+  });
+  const items = shifts.data?.pages.flatMap((page) => page.items) ?? [];
+  const first = shifts.data?.pages[0];
+  const hints = first?.hints ?? [];
+
+  return (
+    <Page title="Open shifts">
+      <Stack component="section" aria-labelledby="open-heading">
+        <Title order={2} id="open-heading">
+          Shifts you can claim
+        </Title>
+        {shifts.isPending && <Loading label="Loading open shifts" />}
+        <ErrorAlert error={shifts.error} title="Open shifts could not be loaded" />
+        {shifts.isSuccess && items.length === 0 && (
+          <Alert color="blue" title="No shift for you right now">
+            {hints.length > 0 ? (
+              <List size="sm">
+                {hints.map((hint) => (
+                  <List.Item key={hint.code}>{hint.message}</List.Item>
+                ))}
+              </List>
+            ) : (
+              <Text size="sm">Nothing is open for claims at the moment.</Text>
+            )}
+          </Alert>
+        )}
+        <SimpleGrid cols={{ base: 1, lg: 2 }}>
+          {items.map((shift) => (
+            <OpenShiftCard key={shift.id} shift={shift} />
+          ))}
+        </SimpleGrid>
+        <LoadMore query={shifts} what="shifts" />
+      </Stack>
+      {first?.ineligible && <IneligibleShifts shifts={first.ineligible} />}
+    </Page>
+  );
+}

@@ -1,0 +1,59 @@
+import { Alert, Button, Stack, Text, Title } from '@mantine/core';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { useNavigate } from 'react-router';
+import { api, ApiError, unwrap } from '../../api/client';
+import { newIdempotencyKey } from '../../api/idempotency-key';
+import { keys } from '../../api/query-keys';
+import { ErrorAlert } from '../../ui/error-alert';
+import { Reasons, reasonsOf } from './reasons';
+
+/**
+ * On a pull shift the agent takes the best eligible ticket. The API does not tell agents a
+ * shift's routing, so the button is shown until the API answers WORK_COMES_AS_OFFERS (a push
+ * shift): then it gives way to the offers.
+ */
+export function TakeNext({ shiftId }: { shiftId: string }) {
+  const queryClient = useQueryClient();
+  const navigate = useNavigate();
+  const [pushShift, setPushShift] = useState<string | null>(null);
+  const [none, setNone] = useState(false);
+  const take = useMutation({
+    mutationFn: () =>
+      unwrap(
+        api.POST('/v1/agents/me/tickets/claim-next', {
+          params: { header: { 'Idempotency-Key': newIdempotencyKey() } },
+        }),
+      ),
+    onMutate: () => setNone(false),
+    onSuccess: (ticket) => {
+      if (!ticket) return setNone(true); // 204: nothing waiting for this agent now
+      void queryClient.invalidateQueries({ queryKey: keys.myTickets });
+      navigate(`/agent/tickets/${ticket.id}`);
+    },
+    onError: (error) => {
+      if (error instanceof ApiError && error.code === 'WORK_COMES_AS_OFFERS') setPushShift(shiftId);
+    },
+  });
+  if (pushShift === shiftId) {
+    return <Text size="sm">On this shift work comes to you as offers.</Text>;
+  }
+  const reasons = take.error instanceof ApiError ? reasonsOf(take.error.details) : [];
+  return (
+    <Stack component="section" aria-labelledby="next-heading" gap="xs">
+      <Title order={2} id="next-heading" size="h3">
+        Next ticket
+      </Title>
+      <Button loading={take.isPending} onClick={() => take.mutate()} w="fit-content">
+        Take next ticket
+      </Button>
+      {none && (
+        <Alert color="blue" title="No ticket is waiting">
+          Nothing in the queue matches you right now. Try again in a moment.
+        </Alert>
+      )}
+      <ErrorAlert error={take.error} title="No ticket taken" />
+      {reasons.length > 0 && <Reasons reasons={reasons} label="Why you cannot take a ticket" />}
+    </Stack>
+  );
+}

@@ -1,0 +1,120 @@
+import { Button, Group, Select, Stack, Text, Textarea } from '@mantine/core';
+import { useMutation, useQuery } from '@tanstack/react-query';
+import { useState } from 'react';
+import { api, unwrap, type Schemas } from '../../api/client';
+import { keys } from '../../api/query-keys';
+import { ErrorAlert } from '../../ui/error-alert';
+import { problemOf } from '../../ui/form-errors';
+import { useTicketExit } from './use-ticket-exit';
+
+type Row = { skill: string | null; minLevel: string | null };
+const LEVELS = ['1', '2', '3', '4', '5'];
+
+/**
+ * Transfer: the ticket goes back to the queue needing other skills (its priority and deadline
+ * kept), with a note for the next agent; not a mark against this one.
+ */
+export function TransferForm({ ticket }: { ticket: Schemas['AgentTicketDto'] }) {
+  const exit = useTicketExit(ticket.id);
+  const taxonomy = useQuery({
+    queryKey: keys.skills,
+    queryFn: () => unwrap(api.GET('/v1/skills')),
+    staleTime: 10 * 60_000,
+  });
+  const [rows, setRows] = useState<Row[]>(
+    ticket.requiredSkills.map((s) => ({ skill: s.skill, minLevel: String(s.minLevel) })),
+  );
+  const [note, setNote] = useState('');
+  const transfer = useMutation({
+    mutationFn: () =>
+      unwrap(
+        api.POST('/v1/tickets/{id}/transfer', {
+          params: { path: { id: ticket.id } },
+          body: {
+            requiredSkills: rows.map((r) => ({
+              skill: r.skill ?? '',
+              minLevel: Number(r.minLevel ?? 0),
+            })),
+            note,
+          },
+        }),
+      ),
+    onSuccess: () => exit('Ticket transferred with your note.'),
+  });
+  const inputs = [
+    'note',
+    ...rows.flatMap((_, i) => [`requiredSkills.${i}.skill`, `requiredSkills.${i}.minLevel`]),
+  ];
+  const errors = problemOf(transfer.error, inputs);
+  const options = (taxonomy.data ?? [])
+    .filter((s) => !s.retiredAt)
+    .map((s) => ({ value: s.code, label: s.name }));
+  const update = (index: number, change: Partial<Row>) =>
+    setRows((all) => all.map((row, i) => (i === index ? { ...row, ...change } : row)));
+
+  return (
+    <form
+      noValidate
+      onSubmit={(event) => {
+        event.preventDefault();
+        transfer.mutate();
+      }}
+    >
+      <Stack gap="xs">
+        <Text size="sm">
+          Set the skills the ticket really needs; another agent will pick it up.
+        </Text>
+        {rows.map((row, i) => (
+          <Group key={i} align="flex-start" wrap="wrap">
+            <Select
+              label={`Needed skill ${i + 1}`}
+              data={options}
+              searchable
+              value={row.skill}
+              onChange={(skill) => update(i, { skill })}
+              error={errors?.field(`requiredSkills.${i}.skill`)}
+              style={{ flex: '1 1 12rem' }}
+            />
+            <Select
+              label={`Minimum level of skill ${i + 1}`}
+              data={LEVELS}
+              value={row.minLevel}
+              onChange={(minLevel) => update(i, { minLevel })}
+              error={errors?.field(`requiredSkills.${i}.minLevel`)}
+              w={180}
+            />
+            <Button
+              variant="subtle"
+              color="red.9"
+              mt={25}
+              onClick={() => setRows((all) => all.filter((_, j) => j !== i))}
+              aria-label={`Remove needed skill ${i + 1}`}
+            >
+              Remove
+            </Button>
+          </Group>
+        ))}
+        <Button
+          variant="default"
+          w="fit-content"
+          disabled={rows.length >= 5}
+          onClick={() => setRows((all) => [...all, { skill: null, minLevel: '1' }])}
+        >
+          Add a needed skill
+        </Button>
+        <Textarea
+          label="Note for the next agent"
+          autosize
+          minRows={2}
+          value={note}
+          onChange={(event) => setNote(event.currentTarget.value)}
+          error={errors?.field('note')}
+        />
+        <ErrorAlert error={transfer.error} inputs={inputs} title="Not transferred" />
+        <Button type="submit" variant="default" loading={transfer.isPending} w="fit-content">
+          Transfer ticket
+        </Button>
+      </Stack>
+    </form>
+  );
+}

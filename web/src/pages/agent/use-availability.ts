@@ -1,0 +1,22 @@
+import { useQuery } from '@tanstack/react-query';
+import { api, ApiError, unwrap } from '../../api/client';
+import { keys } from '../../api/query-keys';
+
+/**
+ * The agent's availability on the seat they are checked in on, live now; null when not checked
+ * in (the API answers 409 NOT_CHECKED_IN: the desk then says to check in first).
+ */
+export function useAvailability() {
+  return useQuery({
+    queryKey: keys.availability,
+    queryFn: async () => {
+      try {
+        return await unwrap(api.GET('/v1/agents/me/availability'));
+      } catch (error) {
+        if (error instanceof ApiError && error.code === 'NOT_CHECKED_IN') return null;
+        throw error;
+      }
+    },
+    refetchInterval: 60_000,
+  });
+}

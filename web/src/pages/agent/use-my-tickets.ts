@@ -1,0 +1,15 @@
+import { useQuery } from '@tanstack/react-query';
+import { api, unwrap } from '../../api/client';
+import { keys } from '../../api/query-keys';
+
+/**
+ * The tickets the agent holds now, in full (transcript included). Not paged by the API: at
+ * most the agent's maxConcurrentTickets (10). The desk lists them; a ticket page reads its
+ * ticket from here, so a ticket that leaves (withdrawn, released for them) leaves both.
+ */
+export function useMyTickets() {
+  return useQuery({
+    queryKey: keys.myTickets,
+    queryFn: () => unwrap(api.GET('/v1/agents/me/tickets')),
+  });
+}

@@ -1,0 +1,24 @@
+import { notifications } from '@mantine/notifications';
+import { useQueryClient } from '@tanstack/react-query';
+import { useNavigate } from 'react-router';
+import type { Schemas } from '../../api/client';
+import { keys } from '../../api/query-keys';
+
+/**
+ * After a resolve, release or transfer the ticket is no longer the agent's: it leaves the desk
+ * at once (no wait for the refetch), the agent is told, and goes back to the desk.
+ */
+export function useTicketExit(ticketId: string): (message: string) => void {
+  const queryClient = useQueryClient();
+  const navigate = useNavigate();
+  return (message) => {
+    queryClient.setQueryData<Schemas['AgentTicketDto'][]>(keys.myTickets, (list) =>
+      list?.filter((t) => t.id !== ticketId),
+    );
+    void queryClient.invalidateQueries({ queryKey: keys.myTickets });
+    void queryClient.invalidateQueries({ queryKey: keys.queue });
+    void queryClient.invalidateQueries({ queryKey: keys.earnings });
+    notifications.show({ color: 'green', message });
+    navigate('/agent/desk');
+  };
+}

@@ -1,0 +1,28 @@
+import { Alert, Text } from '@mantine/core';
+import { problemOf } from './form-errors';
+
+interface Props {
+  error: unknown;
+  /** The inputs of the form beside it, whose problems show under them instead. */
+  inputs?: readonly string[];
+  title?: string;
+}
+
+/**
+ * An error answer near the action that caused it. Nothing when there is no error, or when every
+ * problem is already shown under an input. The request id is for support: it finds the logs.
+ */
+export function ErrorAlert({ error, inputs, title = 'That did not work' }: Props) {
+  const problem = problemOf(error, inputs);
+  if (!problem?.message) return null;
+  return (
+    <Alert color="red" title={title} role="alert">
+      <Text size="sm">{problem.message}</Text>
+      {problem.requestId && (
+        <Text size="xs" c="dimmed" mt={4}>
+          Reference {problem.requestId}
+        </Text>
+      )}
+    </Alert>
+  );
+}

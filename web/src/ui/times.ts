@@ -1,0 +1,51 @@
+/**
+ * The console's text is English; one fixed locale keeps dates and 24-hour times the same for
+ * every agent (and for the browser tests). The time zone is never the browser's by accident:
+ * every time is shown in the agent's profile zone, which is named beside it.
+ */
+export const LOCALE = 'en-GB';
+
+export const browserZone = (): string => Intl.DateTimeFormat().resolvedOptions().timeZone;
+
+const dateTime = (timeZone: string) =>
+  new Intl.DateTimeFormat(LOCALE, {
+    timeZone,
+    weekday: 'short',
+    day: 'numeric',
+    month: 'short',
+    hour: '2-digit',
+    minute: '2-digit',
+  });
+
+/** "Tue 5 May, 09:00 Europe/Berlin". */
+export function formatInstant(iso: string, timeZone: string): string {
+  return `${dateTime(timeZone).format(new Date(iso))} ${timeZone}`;
+}
+
+/** "Tue 5 May, 09:00 – 13:00 Europe/Berlin" (Intl leaves out what both ends share). */
+export function formatRange(startIso: string, endIso: string, timeZone: string): string {
+  const range = dateTime(timeZone).formatRange(new Date(startIso), new Date(endIso));
+  return `${range} ${timeZone}`;
+}
+
+/** A length of time for people: "2 h 05 min", "4 min 10 s", "12 s". */
+export function formatDuration(totalSeconds: number): string {
+  const s = Math.max(0, Math.floor(totalSeconds));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const sec = s % 60;
+  if (h > 0) return `${h} h ${String(m).padStart(2, '0')} min`;
+  if (m > 0) return `${m} min ${String(sec).padStart(2, '0')} s`;
+  return `${sec} s`;
+}
+
+/** Seconds from now until an instant (negative once it has passed). */
+export function secondsUntil(iso: string, now: number): number {
+  return Math.floor((new Date(iso).getTime() - now) / 1000);
+}
+
+/** Every IANA zone this browser knows, with the current one kept even if it is an alias. */
+export function timeZones(current?: string): string[] {
+  const zones = Intl.supportedValuesOf('timeZone');
+  return current && !zones.includes(current) ? [current, ...zones] : zones;
+}
