@@ -81,6 +81,8 @@ export async function agentJourney(page: Page): Promise<void> {
   await escalate(company, externalId, 'Charged twice for order 1042');
   const offer = page.getByRole('article', { name: /Charged twice for order 1042/ });
   await expect(offer).toBeVisible({ timeout: 30_000 });
+  // The desk opened before the start knows the shift is live now (no reload).
+  await expect(page.getByText('You are not checked in')).toBeHidden();
   await expectAccessible(page, 'desk with an offer');
   await offer.getByRole('button', { name: 'Accept' }).click();
   await expect(page).toHaveURL(/\/agent\/tickets\//);

@@ -26,6 +26,9 @@ function apply(queryClient: QueryClient, event: LiveEvent): void {
     // offer.created, offer.expired: the list answers each pending offer with its ticket and pay,
     // so the desk shows a live offer just as it does after a reload.
     void queryClient.invalidateQueries({ queryKey: keys.offers });
+    // An offer comes only on a live shift: a desk that last saw "not checked in" (the shift had
+    // not started yet) reads the seat again.
+    void queryClient.invalidateQueries({ queryKey: keys.availability });
     return;
   }
   if (event.type === 'agent.away') {

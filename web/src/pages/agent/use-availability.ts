@@ -17,6 +17,8 @@ export function useAvailability() {
         throw error;
       }
     },
-    refetchInterval: 60_000,
+    // Not live yet (checked in before the start, say): look again soon, so the desk comes alive
+    // when the shift starts without a reload.
+    refetchInterval: (query) => (query.state.data === null ? 10_000 : 60_000),
   });
 }
