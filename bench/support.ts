@@ -88,7 +88,8 @@ export function freePort(): Promise<number> {
 export async function startApi(
   env: Record<string, string>,
 ): Promise<{ url: string; stop: () => Promise<void> }> {
-  const port = await freePort();
+  const port = env.PORT ? Number(env.PORT) : await freePort();
+  const url = `http://127.0.0.1:${port}`;
   const nodeArgs = (process.env.BENCH_API_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const main = join(__dirname, '..', 'src', 'main.js');
   const proc: ChildProcess = spawn(process.execPath, [...nodeArgs, main], {
@@ -96,6 +97,8 @@ export async function startApi(
       PATH: process.env.PATH ?? '',
       HOME: process.env.HOME ?? '/tmp',
       PORT: String(port),
+      // Links the API hands out (Stripe's return page) lead back to this instance.
+      PUBLIC_URL: url,
       REDIS_URL,
       JWT_SECRET,
       LOG_LEVEL: 'warn',
@@ -110,7 +113,6 @@ export async function startApi(
   let out = '';
   proc.stdout!.on('data', (d) => (out += d));
   proc.stderr!.on('data', (d) => (out += d));
-  const url = `http://127.0.0.1:${port}`;
   const probe = createHandoffClient({ baseUrl: url });
   for (let i = 0; ; i++) {
     if (proc.exitCode !== null) throw new Error(`API exited:\n${out}`);

@@ -12,7 +12,7 @@ const ROOT = path.resolve(__dirname, '..');
 const bin = (name) => path.join(ROOT, 'node_modules', '.bin', name);
 const children = [
   spawn(bin('nest'), ['start', '--watch'], { cwd: ROOT, stdio: 'inherit' }),
-  spawn(bin('vite'), ['--config', 'web/vite.config.ts'], { cwd: ROOT, stdio: 'inherit' }),
+  spawn(bin('vite'), ['--config', 'web/vite.config.mts'], { cwd: ROOT, stdio: 'inherit' }),
 ];
 
 let stopping = false;

@@ -140,11 +140,11 @@ function nestBuild(args) {
   if (result.status !== 0) return result.status ?? 1;
   // The console (web/ → dist/web), then its first-load budget (scripts/console-budget.js); a
   // tree without web/ builds the API only.
-  const consoleSteps = fs.existsSync(path.join(ROOT, 'web', 'vite.config.ts'))
+  const consoleSteps = fs.existsSync(path.join(ROOT, 'web', 'vite.config.mts'))
     ? [
         [
           path.join(ROOT, 'node_modules', '.bin', 'vite'),
-          ['build', '--config', 'web/vite.config.ts', '--logLevel', 'warn'],
+          ['build', '--config', 'web/vite.config.mts', '--logLevel', 'warn'],
         ],
         [process.execPath, [path.join(ROOT, 'scripts', 'console-budget.js')]],
       ]

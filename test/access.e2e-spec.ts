@@ -20,9 +20,6 @@ const PUBLIC_ROUTES = [
   // Stripe authenticates these with a signature over the raw body.
   'POST /v1/stripe/connect-webhooks',
   'POST /v1/stripe/webhooks',
-  // Where Stripe sends an agent's browser back after onboarding (PUBLIC_URL/agent/payouts): it
-  // carries no token, so the page is the same for everyone and shows no account's data.
-  'GET /agent/payouts',
   // Prometheus: its own bearer token (METRICS_TOKEN), checked by the controller; 404 without one
   // configured, 401 with a wrong one (test/metrics.e2e-spec.ts).
   'GET /metrics',
@@ -73,6 +70,7 @@ const ACCESS: Record<string, Role[]> = {
   'GET /v1/agents/me/queue': ['agent'],
   'POST /v1/agents/me/tickets/claim-next': ['agent'],
   'GET /v1/agents/me/tickets': ['agent'],
+  'GET /v1/agents/me/tickets/:id': ['agent'],
   'POST /v1/tickets/:id/claim': ['agent'],
   'POST /v1/tickets/:id/heartbeat': ['agent'],
   'POST /v1/tickets/:id/release': ['agent'],

@@ -39,7 +39,7 @@ describe('availability and time away', () => {
     await awayFor(stillAway, 15);
     for (const a of [within, over]) await availability(a, 'available');
     const shown = await availability(over);
-    expect(shown.body).toMatchObject({ status: 'available', maxAwayMinutes: 10 });
+    expect(shown.body).toMatchObject({ status: 'available', maxAwayMinutes: 10, routing: 'pull' });
     expect(shown.body.awaySeconds).toBeGreaterThanOrEqual(720);
     expect(shown.body.awayOverCapSeconds).toBeGreaterThanOrEqual(120);
     expect((await availability(within)).body.awayOverCapSeconds).toBe(0);

@@ -64,6 +64,10 @@ describe('joining a started shift', () => {
     // The seat is held from the claim to the end, not from the start it missed.
     const held = await seat(res.body.id);
     expect(held.held_from.toISOString()).toBe(held.claimed_at.toISOString());
+    // Cancelling it would be late from the claim on (its start is the claim).
+    expect(Date.parse(res.body.lateCancelStartsAt)).toBe(
+      Date.parse(res.body.claimedAt) - 120 * 60_000,
+    );
     expect(held.held_to.toISOString()).toBe(new Date(res.body.endsAt).toISOString());
     await t.http.post(`/v1/shifts/${shift.id}/check-in`).set(agent.auth).expect(200);
   });

@@ -131,54 +131,25 @@ describe('payouts', () => {
         .expect(404);
     });
 
-    it('sends the agent back from Stripe to a public page saying what happened and where its status shows', async () => {
+    it("sends the agent back from Stripe to the console's payouts page", async () => {
       const agent = await registerAgent(t);
-      await t.http.post('/v1/agents/me/payout-account').set(agent.auth).expect(200);
+      const { body } = await t.http
+        .post('/v1/agents/me/payout-account')
+        .set(agent.auth)
+        .expect(200);
       const link = fake.requests.filter((r) => r.path === '/v1/account_links').pop()!;
       const local = (url: unknown) => {
         const u = new URL(String(url));
         expect(u.origin).toBe(new URL(t.env.PUBLIC_URL).origin);
         return u.pathname + u.search;
       };
+      // The console's page (web/, /agent/payouts) shows the state; `refresh`: the link expired.
       expect(local(link.params.return_url)).toBe('/agent/payouts?onboarding=return');
       expect(local(link.params.refresh_url)).toBe('/agent/payouts?onboarding=refresh');
-
-      // The browser comes back from Stripe without our token.
-      const done = await t.http.get(local(link.params.return_url)).expect(200);
-      const expired = await t.http.get(local(link.params.refresh_url)).expect(200);
-      const plain = await t.http.get('/agent/payouts').expect(200);
-      for (const page of [done, expired, plain]) {
-        expect(page.headers['content-type']).toBe('text/html; charset=utf-8');
-        expect(page.headers).toMatchObject({
-          'content-security-policy': expect.stringContaining("default-src 'self'"),
-          'x-content-type-options': 'nosniff',
-          'x-frame-options': 'SAMEORIGIN',
-          'strict-transport-security': expect.stringContaining('max-age='),
-          'referrer-policy': 'no-referrer',
-        });
-        expect(page.text).toMatch(/^<!doctype html>\s*<html lang="en">/);
-        expect(page.text).toMatch(/<title>\S[^<]*<\/title>/);
-        expect(page.text.match(/<h1>/g)).toHaveLength(1);
-        expect(page.text).toMatch(/<main>[\s\S]*<h1>[\s\S]*<h2>[\s\S]*<\/main>/);
-        expect(page.text).not.toMatch(/<script/i);
-      }
-      expect(done.text).toContain('<h1>Stripe onboarding is done</h1>');
-      expect(done.text).toContain(`GET ${t.env.PUBLIC_URL}/v1/agents/me/payout-account`);
-      expect(done.text).toContain(`GET ${t.env.PUBLIC_URL}/v1/agents/me/payouts`);
-      expect(expired.text).toContain('<h1>Your Stripe onboarding link has expired</h1>');
-      expect(expired.text).toContain(`POST ${t.env.PUBLIC_URL}/v1/agents/me/payout-account`);
-      // It cannot know who is looking, and does not pretend to: the same page for anyone.
-      const signedIn = await t.http
-        .get('/agent/payouts?onboarding=return')
-        .set(agent.auth)
-        .expect(200);
-      expect(signedIn.text).toBe(done.text);
-      expect(done.text).not.toContain(agent.email.split('@')[0]);
-      const bad = await t.http.get('/agent/payouts?onboarding=finished').expect(400);
-      expect(bad.headers['content-type']).toMatch(/^application\/json/);
-      expect(bad.body.error.details.fields.map((f: { field: string }) => f.field)).toEqual([
-        'onboarding',
-      ]);
+      // Stripe's hosted page (the fake completes onboarding on a visit) redirects there.
+      const hosted = await fetch(body.onboardingUrl, { redirect: 'manual' });
+      expect(hosted.status).toBe(302);
+      expect(hosted.headers.get('location')).toBe(link.params.return_url);
     });
   });
 

@@ -319,7 +319,12 @@ describe('seats (agent side)', () => {
     it('early: not late, the seat is freed', async () => {
       const shift = await postShift(t, company, { seats: 1, ...window(600, 2) });
       const agent = await registerAgent(t);
-      await claim(agent, shift.id).expect(201);
+      const seat = (await claim(agent, shift.id).expect(201)).body;
+      // The seat says when its windows begin (the defaults: 15 and 120 minutes before the start).
+      const start = Date.parse(seat.startsAt);
+      expect(Date.parse(seat.checkInOpensAt)).toBe(start - 15 * 60_000);
+      expect(Date.parse(seat.lateCancelStartsAt)).toBe(start - 120 * 60_000);
+      expect(Date.parse(seat.lateCancelStartsAt)).toBeGreaterThan(Date.now());
       const res = await t.http
         .delete(`/v1/shifts/${shift.id}/claims/me`)
         .set(agent.auth)
@@ -332,7 +337,8 @@ describe('seats (agent side)', () => {
     it('inside the late window: recorded as late and counted in reliability', async () => {
       const shift = await postShift(t, company, window(60, 2));
       const agent = await registerAgent(t);
-      await claim(agent, shift.id).expect(201);
+      const seat = (await claim(agent, shift.id).expect(201)).body;
+      expect(Date.parse(seat.lateCancelStartsAt)).toBeLessThan(Date.now());
       const res = await t.http
         .delete(`/v1/shifts/${shift.id}/claims/me`)
         .set(agent.auth)

@@ -102,6 +102,23 @@ describe('the conversation on a ticket', () => {
       },
     });
     expect(hook.received.map((r) => r.body).join('\n')).not.toContain('be gentle');
+    // The agent reads the resolved ticket back (earnings link to it), notes included, with the
+    // pay fixed at the resolution; writing on it is over.
+    const back = await t.http.get(`/v1/agents/me/tickets/${ticket.id}`).set(agent.auth).expect(200);
+    expect(back.body).toMatchObject({
+      id: ticket.id,
+      status: 'resolved',
+      pay: { amountMinor: expect.any(Number), currency: expect.any(String) },
+    });
+    const read = await t.http.get(`/v1/tickets/${ticket.id}/messages`).set(agent.auth).expect(200);
+    expect(read.body.items.map((m: { body: string }) => m.body)).toContain(
+      'Customer seems upset, be gentle',
+    );
+    await t.http
+      .post(`/v1/tickets/${ticket.id}/messages`)
+      .set(agent.auth)
+      .send({ body: 'one more thing', visibility: 'customer' })
+      .expect(403);
     // The events store: the company's stream gets the message, no event for the note.
     const forTicket = recorded.filter(
       (e) => (e.data as { ticketId?: string }).ticketId === ticket.id,
@@ -218,6 +235,9 @@ describe('the conversation on a ticket', () => {
       .expect(403);
     expect(notMine.body.error.code).toBe('TICKET_NOT_CLAIMED_BY_YOU');
     await t.http.get(`/v1/tickets/${ticket.id}/messages`).set(other.auth).expect(403);
+    const asAgent = (a: SignedIn) => t.http.get(`/v1/agents/me/tickets/${ticket.id}`).set(a.auth);
+    expect((await asAgent(holder).expect(200)).body).toMatchObject({ status: 'claimed' });
+    await asAgent(other).expect(404);
 
     const stranger = await registerCompany(t, 'Strangers');
     const strangerBot = { Authorization: `Bearer ${await createApiKey(t, stranger)}` };
@@ -239,6 +259,14 @@ describe('the conversation on a ticket', () => {
       [ticket.id],
     );
     expect(n).toBe(0);
+    // Released, it is no longer the agent's to read.
+    await t.http
+      .post(`/v1/tickets/${ticket.id}/release`)
+      .set(holder.auth)
+      .send({ reason: 'out of my depth' })
+      .expect(200);
+    await asAgent(holder).expect(404);
+    await t.http.get(`/v1/tickets/${ticket.id}/messages`).set(holder.auth).expect(403);
   });
 
   it('refuses control characters and oversized bodies, naming the field, and writes nothing', async () => {

@@ -56,8 +56,12 @@ export async function onboardStripe(
     api.as(agent.token).POST('/v1/agents/me/payout-account'),
   );
   if (how === 'abandoned') return 'opened Stripe onboarding, did not finish';
-  const page = await fetch(link.onboardingUrl, { signal: AbortSignal.timeout(15_000) });
-  if (!page.ok) {
+  // The fake's page completes onboarding and sends the browser back to the console (302).
+  const page = await fetch(link.onboardingUrl, {
+    redirect: 'manual',
+    signal: AbortSignal.timeout(15_000),
+  });
+  if (page.status !== 302) {
     throw new StepFailed(
       `${who} completes onboarding`,
       `GET ${link.onboardingUrl}`,

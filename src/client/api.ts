@@ -869,8 +869,8 @@ export interface paths {
     };
     /**
      * List a ticket's messages
-     * @description The conversation, oldest first: for the holder and company admins with internal notes, for
-     *     a bot key only what the customer sees.
+     * @description The conversation, oldest first: for the holder (or the agent who resolved it) and company
+     *     admins with internal notes, for a bot key only what the customer sees.
      */
     get: operations['listTicketMessages'];
     put?: never;
@@ -957,6 +957,26 @@ export interface paths {
      * @description Your active tickets, in full.
      */
     get: operations['listMyTickets'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/agents/me/tickets/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Get a ticket you hold or resolved
+     * @description A ticket you hold or resolved (your earnings link here), with its pay; others are 404.
+     */
+    get: operations['getMyTicket'];
     put?: never;
     post?: never;
     delete?: never;
@@ -1433,26 +1453,6 @@ export interface paths {
      * @description What was paid to you, newest first: amount, currency, when, the Stripe transfer, reversals.
      */
     get: operations['listMyPayouts'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/agent/payouts': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /**
-     * The page Stripe onboarding returns to
-     * @description A plain HTML page: onboarding done (`return`) or its link expired (`refresh`).
-     */
-    get: operations['getOnboardingReturnPage'];
     put?: never;
     post?: never;
     delete?: never;
@@ -2370,6 +2370,20 @@ export interface components {
       checkInDeadline: string;
       /**
        * Format: date-time
+       * @description From then the seat can be checked into (CHECK_IN_OPENS_MINUTES before the start).
+       * @example 2030-05-04T06:45:00.000Z
+       */
+      checkInOpensAt: string;
+      /**
+       * Format: date-time
+       * @description Cancelling from then on is a late cancellation, which counts against reliability
+       *     (LATE_CANCEL_WINDOW_MINUTES before the seat's start; a seat taken after the start is
+       *     inside it from the claim).
+       * @example 2030-05-04T05:00:00.000Z
+       */
+      lateCancelStartsAt: string;
+      /**
+       * Format: date-time
        * @example 2030-04-29T08:30:00.000Z
        */
       claimedAt: string;
@@ -2467,6 +2481,12 @@ export interface components {
        * @enum {string}
        */
       status: 'available' | 'away';
+      /**
+       * @description How work comes on this shift: `push` as offers, `pull` by claim-next.
+       * @example push
+       * @enum {string}
+       */
+      routing: 'pull' | 'push';
       /**
        * @description Seconds away on this seat so far, the running break included.
        * @example 600
@@ -7776,6 +7796,34 @@ export interface operations {
       503: components['responses']['ServiceUnavailable'];
     };
   };
+  getMyTicket: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AgentTicketDto'];
+        };
+      };
+      400: components['responses']['ValidationFailed'];
+      401: components['responses']['Unauthenticated'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      500: components['responses']['Internal'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
   claimTicket: {
     parameters: {
       query?: never;
@@ -9208,32 +9256,6 @@ export interface operations {
       400: components['responses']['ValidationFailed'];
       401: components['responses']['Unauthenticated'];
       403: components['responses']['Forbidden'];
-      500: components['responses']['Internal'];
-      503: components['responses']['ServiceUnavailable'];
-    };
-  };
-  getOnboardingReturnPage: {
-    parameters: {
-      query?: {
-        /** @description Where Stripe sends the agent back from: `return` (done or left), `refresh` (link expired). */
-        onboarding?: 'return' | 'refresh';
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description OK */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'text/html': string;
-        };
-      };
-      400: components['responses']['ValidationFailed'];
       500: components['responses']['Internal'];
       503: components['responses']['ServiceUnavailable'];
     };

@@ -1,5 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { createHandoffClient, unwrap, type HandoffClient } from '../../src/client/client';
+import {
+  createHandoffClient,
+  unwrap,
+  type HandoffClient,
+  type Schemas,
+} from '../../src/client/client';
 
 /**
  * The other side of a browser journey, over the API with the typed client: a company that
@@ -43,7 +48,16 @@ export async function signUpCompany(name = 'Acme Support'): Promise<Company> {
 }
 
 /** A push shift (work comes as offers) starting in `startsInSeconds`, English, refunds ≥ 2. */
-export async function postPushShift(company: Company, startsInSeconds: number) {
+export function postPushShift(company: Company, startsInSeconds: number) {
+  return postShift(company, startsInSeconds, { routing: 'push', offerSeconds: 120 });
+}
+
+/** A two-hour shift starting in `startsInSeconds`: English, refunds ≥ 2, €2.50 a ticket. */
+export async function postShift(
+  company: Company,
+  startsInSeconds: number,
+  overrides: Partial<Schemas['CreateShiftDto']> = {},
+) {
   const start = new Date(Date.now() + startsInSeconds * 1000);
   return unwrap(
     company.admin.POST('/v1/shifts', {
@@ -55,11 +69,28 @@ export async function postPushShift(company: Company, startsInSeconds: number) {
         requiredSkills: [{ skill: 'refunds', minLevel: 2 }],
         languages: ['en'],
         ratePerTicket: { amountMinor: 250, currency: 'EUR' },
-        routing: 'push',
-        offerSeconds: 120,
+        ...overrides,
       },
     }),
   );
+}
+
+/** An agent signed up over the API who can work the shifts above: English, refunds at 3. */
+export async function signUpAgent(): Promise<{ email: string; api: HandoffClient }> {
+  const email = uniqueEmail('agent');
+  const reg = await unwrap(
+    client().POST('/v1/auth/register', { body: { email, password: PASSWORD, role: 'agent' } }),
+  );
+  const api = client(reg.accessToken);
+  await unwrap(
+    api.PUT('/v1/agents/me/profile', {
+      body: { displayName: 'Jo Park', timeZone: 'Europe/Lisbon', languages: ['en'] },
+    }),
+  );
+  await unwrap(
+    api.PUT('/v1/agents/me/skills', { body: { skills: [{ skill: 'refunds', level: 3 }] } }),
+  );
+  return { email, api };
 }
 
 export async function escalate(company: Company, externalId: string, subject: string) {
@@ -80,4 +111,30 @@ export async function escalate(company: Company, externalId: string, subject: st
       },
     }),
   );
+}
+
+/**
+ * What the database says of the bot's ticket and its offers, for a failure message: it tells a
+ * router that made no offer apart from a console that did not show one.
+ */
+export async function offerState(externalId: string): Promise<string> {
+  const { Client } = await import('pg');
+  const db = new Client({ connectionString: process.env.CONSOLE_DATABASE_URL });
+  await db.connect();
+  try {
+    const { rows } = await db.query(
+      `SELECT t.status, t.created_at,
+              (SELECT json_agg(json_build_object('status', o.status, 'agent', o.agent_id,
+                       'created', o.created_at)) FROM offers o WHERE o.ticket_id = t.id) AS offers,
+              (SELECT json_agg(json_build_object('job', x.job_name, 'runAt', x.run_at,
+                       'done', x.finished_at)) FROM outbox x
+                WHERE x.job_name = 'offers.route' AND x.payload->>'companyId' = t.company_id::text)
+                AS routes
+         FROM tickets t WHERE t.external_id = $1`,
+      [externalId],
+    );
+    return JSON.stringify(rows);
+  } finally {
+    await db.end();
+  }
 }

@@ -1,6 +1,6 @@
 import AxeBuilder from '@axe-core/playwright';
 import { expect, type Page } from '@playwright/test';
-import { escalate, PASSWORD, postPushShift, signUpCompany, uniqueEmail } from './api';
+import { escalate, offerState, PASSWORD, postPushShift, signUpCompany, uniqueEmail } from './api';
 
 /**
  * axe-core on the page as it is: no serious or critical violation. With CONSOLE_SCREENSHOTS set
@@ -13,7 +13,10 @@ export async function expectAccessible(page: Page, name: string): Promise<void> 
   const { violations } = await new AxeBuilder({ page }).analyze();
   const bad = violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${name}: ${v.id} (${v.impact}) ${v.help} ×${v.nodes.length}`);
+    .map(
+      (v) =>
+        `${name}: ${v.id} (${v.impact}) ${v.help}: ${v.nodes.map((n) => n.html.slice(0, 160)).join(' | ')}`,
+    );
   expect(bad).toEqual([]);
 }
 
@@ -26,10 +29,11 @@ async function choose(page: Page, label: string, typed: string, option: string |
 }
 
 /**
- * The agent's whole day in the console: sign up, profile and skills, claim a seat on a push
- * shift, check in, receive the offer a bot's escalation makes, accept, talk with the customer
- * (through the bot), survive a reload, resolve, and see the pending earning. Every page it
- * visits is scanned with axe-core.
+ * The agent's whole day in the console: sign up, profile and skills, Stripe onboarding (the
+ * fake's hosted page sends the browser back, as Stripe does), claim a seat on a push shift,
+ * check in, receive the offer a bot's escalation makes, accept, talk with the customer (through
+ * the bot), survive a reload, resolve, see the pending earning and read the ticket back from
+ * it. Every page, tab and dialog it opens is scanned with axe-core.
  */
 export async function agentJourney(page: Page): Promise<void> {
   // Journeys run side by side on one instance: each company's name is its own.
@@ -60,6 +64,18 @@ export async function agentJourney(page: Page): Promise<void> {
   await page.getByRole('button', { name: 'Save skills' }).click();
   await expect(page.getByText('No shift can match you yet')).toBeHidden();
 
+  // Stripe onboarding: to Stripe's hosted page and back to the console's payouts page, which
+  // shows the account once Stripe's account.updated has arrived.
+  await page.getByRole('button', { name: 'Set up payouts with Stripe' }).click();
+  await expect(page).toHaveURL(/\/agent\/payouts\?onboarding=return$/);
+  await expect(page.getByText('Enabled', { exact: true })).toBeVisible({ timeout: 15_000 });
+  await expect(page.getByText('Stripe needs nothing more from you.')).toBeVisible();
+  await expectAccessible(page, 'payouts return');
+  // An expired link sends the agent to the same page with `refresh`.
+  await page.goto('/agent/payouts?onboarding=refresh');
+  await expect(page.getByText('The Stripe link expired')).toBeVisible();
+  await expectAccessible(page, 'payouts link expired');
+
   await page.goto('/agent/shifts');
   const card = page.getByRole('article', { name: `Refunds desk · ${companyName}` });
   await expect(card).toBeVisible();
@@ -69,6 +85,13 @@ export async function agentJourney(page: Page): Promise<void> {
   await page.goto('/agent/seats');
   const seat = page.getByRole('article', { name: `Refunds desk · ${companyName}` });
   await expectAccessible(page, 'seats');
+  // The shift starts within the late window: cancelling warns before it counts.
+  await seat.getByRole('button', { name: 'Cancel seat' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Cancel this seat?' });
+  await expect(dialog.getByText('This is a late cancellation')).toBeVisible();
+  await expectAccessible(page, 'cancel seat dialog');
+  await dialog.getByRole('button', { name: 'Keep my seat' }).click();
+  await expect(dialog).toBeHidden();
   await seat.getByRole('button', { name: 'Check in' }).click();
   await expect(seat.getByRole('button', { name: 'Check in' })).toBeHidden();
 
@@ -80,13 +103,25 @@ export async function agentJourney(page: Page): Promise<void> {
   const externalId = `conv-${Date.now()}`;
   await escalate(company, externalId, 'Charged twice for order 1042');
   const offer = page.getByRole('article', { name: /Charged twice for order 1042/ });
-  await expect(offer).toBeVisible({ timeout: 30_000 });
+  await expect(offer)
+    .toBeVisible({ timeout: 30_000 })
+    .catch(async (e: Error) => {
+      throw new Error(`${e.message}\nticket and offers: ${await offerState(externalId)}`);
+    });
   // The desk opened before the start knows the shift is live now (no reload).
   await expect(page.getByText('You are not checked in')).toBeHidden();
+  // A push shift: work comes as offers, so there is no claim-next.
+  await expect(page.getByText('On this shift work comes to you as offers.')).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Take next ticket' })).toHaveCount(0);
   await expectAccessible(page, 'desk with an offer');
   await offer.getByRole('button', { name: 'Accept' }).click();
   await expect(page).toHaveURL(/\/agent\/tickets\//);
   await expectAccessible(page, 'ticket');
+  for (const tab of ['Release', 'Transfer']) {
+    await page.getByRole('tab', { name: tab }).click();
+    await expectAccessible(page, `ticket ${tab.toLowerCase()} tab`);
+  }
+  await page.getByRole('tab', { name: 'Resolve' }).click();
 
   await page
     .getByLabel('Message', { exact: true })
@@ -125,4 +160,14 @@ export async function agentJourney(page: Page): Promise<void> {
   await page.goto('/agent/earnings');
   await expect(page.getByText('€2.50').first()).toBeVisible();
   await expectAccessible(page, 'earnings');
+  // The earning links to its ticket, read back as resolved (no composer, no actions).
+  await page
+    .getByRole('link', { name: /^Ticket / })
+    .first()
+    .click();
+  await expect(page.getByText('You resolved this ticket')).toBeVisible();
+  await expect(page.getByText('Your summary: Refunded the duplicate charge.')).toBeVisible();
+  await expect(page.getByText('Thank you, that was quick!')).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Send message' })).toHaveCount(0);
+  await expectAccessible(page, 'resolved ticket');
 }

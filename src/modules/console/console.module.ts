@@ -12,7 +12,7 @@ export const CONSOLE_DIR = resolve(__dirname, '..', '..', '..', 'web');
 
 /**
  * Paths that are never the console's: the API, its document, probes, metrics, the queue
- * dashboard and Stripe's return page. Everything else that is a GET and not a file answers the
+ * dashboard. Everything else that is a GET and not a file answers the
  * console's index.html (its router decides), so a reload on /agent/desk works.
  */
 const NOT_CONSOLE = [
@@ -23,7 +23,6 @@ const NOT_CONSOLE = [
   '/health/{*rest}',
   '/metrics',
   '/admin/{*rest}',
-  '/agent/payouts',
   // A missing file (an old tab asking for a chunk of the previous build) is a 404, not the page.
   '/assets/{*rest}',
 ];

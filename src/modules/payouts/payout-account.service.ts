@@ -54,6 +54,8 @@ export class PayoutAccountService {
       );
       accountId = (await this.accountId(userId))!;
     }
+    // The console's payouts page (web/): it shows the account's state, and a fresh link when
+    // Stripe sends the agent to `refresh` because this one expired.
     const base = this.config.get('PUBLIC_URL', { infer: true });
     const link = await this.call(() =>
       this.stripe.accountLinks.create({

@@ -384,13 +384,6 @@ export class AgentPayoutPageDto {
   nextCursor: string | null;
 }
 
-export class OnboardingReturnQueryDto {
-  /** Where Stripe sends the agent back from: `return` (done or left), `refresh` (link expired). */
-  @IsOptional()
-  @IsIn(['return', 'refresh'])
-  onboarding?: 'return' | 'refresh';
-}
-
 export class PayoutAccountView {
   /** @example acct_1PqR2sT3uV4wX5yZ */
   stripeAccountId: string;

@@ -7,7 +7,6 @@ import { OutboxModule } from '../outbox/outbox.module';
 import { StripeModule } from '../stripe/stripe.module';
 import { UsersModule } from '../users/users.module';
 import { AgentPayoutsService } from './agent-payouts.service';
-import { OnboardingPageController } from './onboarding-page.controller';
 import { PayoutAccountService } from './payout-account.service';
 import { PayoutAccountsRepository } from './payout-accounts.repository';
 import { PayoutLineHandler, StripeEventHandler } from './payout-jobs.handlers';
@@ -43,7 +42,6 @@ import { StripeWebhooksController } from './stripe-webhooks.controller';
   controllers: [
     PayoutAccountController,
     AgentPayoutsController,
-    OnboardingPageController,
     PayoutRunsController,
     StripeWebhooksController,
   ],

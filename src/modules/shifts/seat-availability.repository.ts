@@ -1,13 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { changedRows } from '../../database/sql';
-import type { SeatAvailability } from './shift-rules';
+import type { SeatAvailability, ShiftRouting } from './shift-rules';
 
 /** A checked-in seat on a live shift, with its availability and time-away account. */
 export interface LiveSeatRow {
   id: string;
   shift_id: string;
   company_id: string;
+  routing: ShiftRouting;
   availability: SeatAvailability;
   /** When availability last changed (check-in time until it first does). */
   since: Date;
@@ -17,7 +18,7 @@ export interface LiveSeatRow {
   away_reason: string | null;
 }
 
-const SEAT_COLUMNS = `c.id, c.shift_id, c.company_id, c.availability,
+const SEAT_COLUMNS = `c.id, c.shift_id, c.company_id, s.routing, c.availability,
   coalesce(c.availability_changed_at, c.checked_in_at) AS since,
   (c.away_seconds + CASE WHEN c.availability = 'away'
      THEN floor(extract(epoch FROM now() - coalesce(c.availability_changed_at, now())))::int

@@ -73,6 +73,7 @@ function toAvailabilityDto(s: LiveSeatRow): AvailabilityDto {
     changedAt: s.since,
     shiftId: s.shift_id,
     seatId: s.id,
+    routing: s.routing,
     awaySeconds: s.away_seconds,
     maxAwayMinutes: s.max_away_minutes,
     awayOverCapSeconds: cap === null ? 0 : Math.max(0, s.away_seconds - cap),

@@ -5,7 +5,7 @@ import { SeatHolderRow, ShiftClaimViewRow } from './shift.rows';
 /** The agent's view of its claims: everything about the seat and the shift it is on. */
 export const CLAIM_VIEW_SQL = `
   SELECT c.id, c.shift_id, c.company_id, s.title, s.starts_at, s.ends_at,
-         c.status, c.source, c.check_in_deadline, c.claimed_at, c.checked_in_at, c.checked_out_at,
+         c.status, c.source, c.check_in_deadline, lower(c.period) AS held_from, c.claimed_at, c.checked_in_at, c.checked_out_at,
          c.completed_at, c.cancelled_at, c.late_cancellation, c.no_show_at,
          s.rate_amount_minor, s.rate_currency
     FROM shift_claims c

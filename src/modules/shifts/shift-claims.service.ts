@@ -14,7 +14,7 @@ import { ineligibilityReasons } from './eligibility';
 import { SeatAllocator } from './seat-allocator.service';
 import { claimsClosed, claimsCloseAt } from './seat-window';
 import { MyClaimsQueryDto, ReliabilityDto, ShiftClaimDto } from './shift.dto';
-import { toShiftClaimDto } from './shift.mapper';
+import { SeatWindows, toShiftClaimDto } from './shift.mapper';
 import { ShiftClaimViewsRepository } from './shift-claim-views.repository';
 import { ShiftClaimsRepository } from './shift-claims.repository';
 import { releaseTicketsLater } from './shift-end';
@@ -175,7 +175,7 @@ export class ShiftClaimsService {
     return toPage(
       rows,
       query.limit,
-      (r) => toShiftClaimDto(r, names.get(r.company_id)!),
+      (r) => toShiftClaimDto(r, names.get(r.company_id)!, this.windows()),
       (r) => [r.starts_at.toISOString(), r.id],
     );
   }
@@ -197,6 +197,13 @@ export class ShiftClaimsService {
     };
   }
 
+  private windows(): SeatWindows {
+    return {
+      checkInOpensMinutes: this.config.get('CHECK_IN_OPENS_MINUTES', { infer: true }),
+      lateCancelMinutes: this.config.get('LATE_CANCEL_WINDOW_MINUTES', { infer: true }),
+    };
+  }
+
   private closeMinutes(): number {
     return this.config.get('SEAT_CLAIM_CLOSES_MINUTES_BEFORE_END', { infer: true });
   }
@@ -211,7 +218,7 @@ export class ShiftClaimsService {
     const row = await this.views.view(em, claimId);
     if (!row) throw DomainError.notFound('Shift claim');
     const names = await this.companies.namesOf(em, [row.company_id]);
-    return toShiftClaimDto(row, names.get(row.company_id)!);
+    return toShiftClaimDto(row, names.get(row.company_id)!, this.windows());
   }
 }
 

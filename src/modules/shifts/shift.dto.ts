@@ -588,6 +588,18 @@ export class ShiftClaimDto {
    * @example 2030-05-04T07:10:00.000Z
    */
   checkInDeadline: Date;
+  /**
+   * From then the seat can be checked into (CHECK_IN_OPENS_MINUTES before the start).
+   * @example 2030-05-04T06:45:00.000Z
+   */
+  checkInOpensAt: Date;
+  /**
+   * Cancelling from then on is a late cancellation, which counts against reliability
+   * (LATE_CANCEL_WINDOW_MINUTES before the seat's start; a seat taken after the start is
+   * inside it from the claim).
+   * @example 2030-05-04T05:00:00.000Z
+   */
+  lateCancelStartsAt: Date;
   /** @example 2030-04-29T08:30:00.000Z */
   claimedAt: Date;
   /** @example 2030-05-04T06:58:12.000Z */
@@ -686,6 +698,12 @@ export class AvailabilityDto {
   shiftId: string;
   /** @example 9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a */
   seatId: string;
+  /**
+   * How work comes on this shift: `push` as offers, `pull` by claim-next.
+   * @example push
+   */
+  @ApiProperty({ enum: SHIFT_ROUTINGS })
+  routing: ShiftRouting;
   /**
    * Seconds away on this seat so far, the running break included.
    * @example 600

@@ -55,7 +55,19 @@ export function toOpenShiftDto(
   };
 }
 
-export function toShiftClaimDto(r: ShiftClaimViewRow, companyName: string): ShiftClaimDto {
+/** The operator's windows (CHECK_IN_OPENS_MINUTES, LATE_CANCEL_WINDOW_MINUTES), in minutes. */
+export interface SeatWindows {
+  checkInOpensMinutes: number;
+  lateCancelMinutes: number;
+}
+
+const minutesBefore = (at: Date, minutes: number) => new Date(at.getTime() - minutes * 60_000);
+
+export function toShiftClaimDto(
+  r: ShiftClaimViewRow,
+  companyName: string,
+  windows: SeatWindows,
+): ShiftClaimDto {
   return {
     id: r.id,
     shiftId: r.shift_id,
@@ -67,6 +79,8 @@ export function toShiftClaimDto(r: ShiftClaimViewRow, companyName: string): Shif
     status: r.status,
     source: r.source,
     checkInDeadline: r.check_in_deadline,
+    checkInOpensAt: minutesBefore(r.starts_at, windows.checkInOpensMinutes),
+    lateCancelStartsAt: minutesBefore(r.held_from, windows.lateCancelMinutes),
     claimedAt: r.claimed_at,
     checkedInAt: r.checked_in_at,
     checkedOutAt: r.checked_out_at,

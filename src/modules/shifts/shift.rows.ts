@@ -27,6 +27,8 @@ export interface ShiftClaimViewRow {
   status: string;
   source: string;
   check_in_deadline: Date;
+  /** The seat's start: the shift's, or the claim's when taken after it. */
+  held_from: Date;
   claimed_at: Date;
   checked_in_at: Date | null;
   checked_out_at: Date | null;

@@ -59,6 +59,10 @@ export class FakeStripe {
    */
   rateLimitPerSecond: number | null = null;
   private recentCalls: number[] = [];
+  /** Injected faults so far: their statuses take turns, so a drill meets every one it lists. */
+  private injected = 0;
+  /** Each onboarding link's return_url (by the link's last path segment), for the redirect. */
+  private readonly linkReturns = new Map<string, string>();
   /** Set when onboarding completes on the hosted page: a Connect `account.updated` goes here. */
   connectWebhook: { url: string; secret: string } | null = null;
   private readonly idempotency = new Map<string, { hash: string; status: number; body: unknown }>();
@@ -165,7 +169,8 @@ export class FakeStripe {
     };
 
     if (req.method === 'GET' && url.pathname.startsWith('/express/onboarding/')) {
-      await this.completeOnboarding(url.pathname.split('/')[3], res);
+      const [, , , accountId, token] = url.pathname.split('/');
+      await this.completeOnboarding(accountId, this.linkReturns.get(token), res);
       return;
     }
     if (this.faults.latencyMs) await new Promise((r) => setTimeout(r, this.faults.latencyMs));
@@ -189,7 +194,7 @@ export class FakeStripe {
         if (res.destroyed) return;
       }
       const statuses = this.faults.statuses ?? [429, 500];
-      const status = statuses[Math.floor(Math.random() * statuses.length)];
+      const status = statuses[this.injected++ % statuses.length];
       send(status, {
         error: {
           type: status === 429 ? 'rate_limit_error' : 'api_error',
@@ -241,9 +246,13 @@ export class FakeStripe {
   /**
    * The hosted onboarding page: visiting it stands for the agent filling in Stripe's forms. The
    * account becomes fully enabled and, when a Connect endpoint is set, `account.updated` is sent
-   * to it as Stripe would.
+   * to it as Stripe would; then, as Stripe does, the browser goes back to the link's return_url.
    */
-  private async completeOnboarding(accountId: string, res: ServerResponse): Promise<void> {
+  private async completeOnboarding(
+    accountId: string,
+    returnUrl: string | undefined,
+    res: ServerResponse,
+  ): Promise<void> {
     const account = this.accounts.get(accountId);
     if (!account) {
       res.writeHead(404, { 'Content-Type': 'text/plain' }).end('No such account');
@@ -265,7 +274,10 @@ export class FakeStripe {
         ).status
       : null;
     res
-      .writeHead(200, { 'Content-Type': 'text/plain' })
+      .writeHead(returnUrl ? 302 : 200, {
+        'Content-Type': 'text/plain',
+        ...(returnUrl && { Location: returnUrl }),
+      })
       .end(
         `Fake Stripe: onboarding of ${accountId} complete` +
           (delivered === null ? '.\n' : ` (account.updated answered ${delivered}).\n`),
@@ -310,12 +322,14 @@ export class FakeStripe {
     }
     if (method === 'POST' && path === '/v1/account_links') {
       if (!this.accounts.has(String(p.account))) return notFound('account');
+      const token = randomBytes(8).toString('hex');
+      if (p.return_url) this.linkReturns.set(token, String(p.return_url));
       return [
         200,
         {
           object: 'account_link',
           // Stripe's hosted onboarding; here a page that completes it on a visit.
-          url: `http://127.0.0.1:${this.port}/express/onboarding/${p.account}/${randomBytes(8).toString('hex')}`,
+          url: `http://127.0.0.1:${this.port}/express/onboarding/${p.account}/${token}`,
           created: Math.floor(Date.now() / 1000),
           expires_at: Math.floor(Date.now() / 1000) + 300,
         },

@@ -106,8 +106,10 @@ describe('FakeStripe (the Stripe double the real SDK talks to)', () => {
         refresh_url: 'http://x/refresh',
         return_url: 'http://x/return',
       });
-      const page = await fetch(link.url);
-      expect(page.status).toBe(200);
+      // As Stripe does, the hosted page sends the browser back to the link's return_url.
+      const page = await fetch(link.url, { redirect: 'manual' });
+      expect(page.status).toBe(302);
+      expect(page.headers.get('location')).toBe('http://x/return');
       expect((await stripe.accounts.retrieve(account.id)).payouts_enabled).toBe(true);
       expect(received).toEqual([
         expect.objectContaining({ type: 'account.updated', account: account.id }),

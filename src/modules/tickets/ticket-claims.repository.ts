@@ -13,6 +13,14 @@ export interface ActiveClaimRow {
   shift_id: string;
 }
 
+/** A claim its agent may read the ticket by; the rate is set once it is resolved. */
+export interface WorkedClaimRow {
+  id: string;
+  shift_id: string;
+  rate_amount_minor: string | null;
+  rate_currency: string | null;
+}
+
 export interface ResolvedClaimRow {
   resolved_at: Date;
   amount: string;
@@ -99,6 +107,24 @@ export class TicketClaimsRepository {
     const [row]: Pick<ActiveClaimRow, 'id' | 'agent_id' | 'shift_id'>[] = await em.query(
       `SELECT id, agent_id, shift_id FROM ticket_claims WHERE ticket_id = $1 AND status = 'active'`,
       [ticketId],
+    );
+    return row;
+  }
+
+  /**
+   * The agent's claim to show them the ticket by: the one they hold, else the last they
+   * resolved (reopened or not). Released claims do not count.
+   */
+  async workedBy(
+    em: EntityManager,
+    ticketId: string,
+    agentId: string,
+  ): Promise<WorkedClaimRow | undefined> {
+    const [row]: WorkedClaimRow[] = await em.query(
+      `SELECT id, shift_id, rate_amount_minor, rate_currency FROM ticket_claims
+        WHERE ticket_id = $1 AND agent_id = $2 AND status IN ('active', 'resolved')
+        ORDER BY status = 'active' DESC, resolved_at DESC LIMIT 1`,
+      [ticketId, agentId],
     );
     return row;
   }

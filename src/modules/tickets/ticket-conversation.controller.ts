@@ -131,8 +131,8 @@ export class TicketConversationController {
   ) {}
 
   /**
-   * The conversation, oldest first: for the holder and company admins with internal notes, for
-   * a bot key only what the customer sees.
+   * The conversation, oldest first: for the holder (or the agent who resolved it) and company
+   * admins with internal notes, for a bot key only what the customer sees.
    */
   @Get(':id/messages')
   @Roles('agent', 'company_admin', 'bot')

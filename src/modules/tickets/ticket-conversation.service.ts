@@ -166,8 +166,8 @@ export class TicketConversationService {
     if (actor.kind === 'user' && actor.role === 'agent') {
       const ticket = await this.tickets.findScoped(em, ticketId, null);
       if (!ticket) throw DomainError.notFound('Ticket');
-      const claim = await this.claims.activeOnTicket(em, ticketId);
-      if (!claim || claim.agent_id !== actor.userId) throw notYours();
+      // The holder, or the agent who resolved it (reading back, e.g. from their earnings).
+      if (!(await this.claims.workedBy(em, ticketId, actor.userId))) throw notYours();
     } else {
       const companyId = requireCompany(actor, true);
       if (!(await this.tickets.findScoped(em, ticketId, companyId))) {

@@ -11,13 +11,13 @@ import { DomainMetrics } from '../metrics/domain-metrics';
 import { OutboxService } from '../outbox/outbox.service';
 import { IneligibilityReason, ineligibilityReasons } from '../shifts/eligibility';
 import { ShiftFacts } from '../shifts/shift-facts.service';
+import { AgentTicketsService } from './agent-tickets.service';
 import { AgentContext, loadAgentContext, LiveShift } from './agent-context';
 import { AgentTicketDto, QueueItemDto } from './ticket.dto';
 import { toAgentContext, toQueueItemDto, toTicketDto, toTicketSkillViews } from './ticket.mapper';
 import { TicketRow } from './ticket.rows';
 import { TicketClaimsRepository } from './ticket-claims.repository';
 import { TicketMatchingRepository } from './ticket-matching.repository';
-import { TicketReadService } from './ticket-read.service';
 import { OffersRepository } from './offers.repository';
 import { TicketsRepository } from './tickets.repository';
 
@@ -46,7 +46,7 @@ export class TicketMatchingService {
     private readonly claims: TicketClaimsRepository,
     private readonly matching: TicketMatchingRepository,
     private readonly offers: OffersRepository,
-    private readonly reads: TicketReadService,
+    private readonly agentTickets: AgentTicketsService,
     private readonly agents: AgentsService,
     private readonly shifts: ShiftFacts,
     private readonly metrics: DomainMetrics,
@@ -118,7 +118,8 @@ export class TicketMatchingService {
       }
       assertPull(ctx.live);
       if (ticket.status === 'claimed') {
-        if (ticket.claimed_by === userId) return (await this.agentTicket(em, ticketId, userId))!;
+        if (ticket.claimed_by === userId)
+          return (await this.agentTickets.held(em, ticketId, userId))!;
         throw new DomainError('TICKET_ALREADY_CLAIMED', 'Another agent has this ticket');
       }
       if (ticket.status !== 'open')
@@ -131,19 +132,6 @@ export class TicketMatchingService {
     });
     if (took) this.metrics.ticketClaimed('by_id'); // after the commit
     return claimed;
-  }
-
-  /** The agent's active tickets, in full (transcript included). */
-  async mine(actor: Actor): Promise<AgentTicketDto[]> {
-    const { userId } = requireUser(actor, 'agent');
-    const ticketIds = await this.claims.activeTicketIdsOf(this.db.manager, userId);
-    const out: AgentTicketDto[] = [];
-    for (const ticketId of ticketIds) {
-      // A claim can end between the list and the read (resolved, timed out): skip it.
-      const ticket = await this.agentTicket(this.db.manager, ticketId, userId);
-      if (ticket) out.push(ticket);
-    }
-    return out;
   }
 
   /** The claim write claim-next also uses (write_ticket_claim): claim, events, handle timeout. */
@@ -166,21 +154,6 @@ export class TicketMatchingService {
       ...toTicketDto(claimed.ticket, claimed.claims),
       claimId: claimed.claimId,
       pay: { amountMinor: live.rateAmountMinor, currency: live.rateCurrency },
-    };
-  }
-
-  private async agentTicket(
-    em: EntityManager,
-    ticketId: string,
-    agentId: string,
-  ): Promise<AgentTicketDto | null> {
-    const claim = await this.claims.activeOnTicket(em, ticketId);
-    if (!claim || claim.agent_id !== agentId) return null;
-    const ticket = await this.reads.load(em, ticketId, null);
-    return {
-      ...ticket,
-      claimId: claim.id,
-      pay: await this.shifts.rateOf(em, claim.shift_id),
     };
   }
 

@@ -26,6 +26,7 @@ import {
   TicketPageDto,
 } from './ticket.dto';
 import { TicketIntakeService } from './ticket-intake.service';
+import { AgentTicketsService } from './agent-tickets.service';
 import { TicketMatchingService } from './ticket-matching.service';
 import { TicketWorkService } from './ticket-work.service';
 import { TicketsService } from './tickets.service';
@@ -103,6 +104,7 @@ export class TicketsController {
 export class AgentTicketsController {
   constructor(
     private readonly matching: TicketMatchingService,
+    private readonly agentTickets: AgentTicketsService,
     private readonly work: TicketWorkService,
   ) {}
 
@@ -134,7 +136,15 @@ export class AgentTicketsController {
   @Get('agents/me/tickets')
   @ApiOperation({ operationId: 'listMyTickets', summary: 'List your active tickets' })
   mine(@CurrentActor() actor: Actor): Promise<AgentTicketDto[]> {
-    return this.matching.mine(actor);
+    return this.agentTickets.mine(actor);
+  }
+
+  /** A ticket you hold or resolved (your earnings link here), with its pay; others are 404. */
+  @Get('agents/me/tickets/:id')
+  @ApiOperation({ operationId: 'getMyTicket', summary: 'Get a ticket you hold or resolved' })
+  @ApiErrors('NOT_FOUND')
+  one(@CurrentActor() actor: Actor, @IdParam() id: string): Promise<AgentTicketDto> {
+    return this.agentTickets.one(actor, id);
   }
 
   /** Claims this ticket. 409 TICKET_ALREADY_CLAIMED or AGENT_AT_CAPACITY; 403 NOT_ELIGIBLE. */

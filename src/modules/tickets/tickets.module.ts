@@ -24,6 +24,7 @@ import { TicketIntakeService } from './ticket-intake.service';
 import { TicketMatchingRepository } from './ticket-matching.repository';
 import { TicketMatchingService } from './ticket-matching.service';
 import { TicketReadService } from './ticket-read.service';
+import { AgentTicketsService } from './agent-tickets.service';
 import { TicketWorkService } from './ticket-work.service';
 import {
   AgentTicketsController,
@@ -63,6 +64,7 @@ import { OffersService } from './offers.service';
     TicketIntakeRepository,
     TicketMatchingRepository,
     TicketReadService,
+    AgentTicketsService,
     TicketIntakeService,
     TicketsService,
     TicketMatchingService,

@@ -14,6 +14,8 @@ export const keys = {
   offers: ['me', 'offers'] as const,
   queue: ['me', 'queue'] as const,
   myTickets: ['me', 'tickets'] as const,
+  /** Under myTickets: invalidating the held tickets re-reads an open ticket page too. */
+  myTicket: (ticketId: string) => ['me', 'tickets', ticketId] as const,
   messages: (ticketId: string) => ['tickets', ticketId, 'messages'] as const,
   earnings: ['me', 'earnings'] as const,
   payouts: ['me', 'payouts'] as const,

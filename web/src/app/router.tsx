@@ -1,5 +1,5 @@
 import { lazy } from 'react';
-import { createBrowserRouter, Navigate, Outlet, useLocation } from 'react-router';
+import { createBrowserRouter, Navigate, Outlet } from 'react-router';
 import { RolePendingPage } from '../pages/role-pending-page';
 import { HomeRedirect, RequireAgent, RequireSignedIn, RequireSignedOut } from './guards';
 import { AppLayout } from './layout';
@@ -17,17 +17,6 @@ const SeatsPage = lazy(() => import('../pages/agent/seats-page'));
 const EarningsPage = lazy(() => import('../pages/agent/earnings-page'));
 const ProfilePage = lazy(() => import('../pages/agent/profile-page'));
 const PayoutReturnPage = lazy(() => import('../pages/agent/payout-return-page'));
-
-/**
- * Stripe sends the agent back to /agent/payouts?onboarding=return (or =refresh when the link
- * expired). The API answers that address itself today (its public page), so this route only
- * serves links inside the console and a return URL moved to the console later; the console's
- * page for both is /agent/payouts/return.
- */
-function PayoutsRedirect() {
-  const { search } = useLocation();
-  return <Navigate to={`/agent/payouts/return${search}`} replace />;
-}
 
 const routes = [
   { index: true, element: <HomeRedirect /> },
@@ -61,8 +50,8 @@ const routes = [
               { path: 'seats', element: <SeatsPage /> },
               { path: 'earnings', element: <EarningsPage /> },
               { path: 'profile', element: <ProfilePage /> },
-              { path: 'payouts', element: <PayoutsRedirect /> },
-              { path: 'payouts/return', element: <PayoutReturnPage /> },
+              // Where Stripe sends the agent back: ?onboarding=return, or =refresh (link expired).
+              { path: 'payouts', element: <PayoutReturnPage /> },
             ],
           },
           { path: '*', element: <NotFoundPage /> },

@@ -32,8 +32,9 @@ export function CancelSeatModal({ seat, opened, onClose, onConfirm, pending, err
         </Text>
         {late && (
           <Alert color="orange" title="This is a late cancellation">
-            The shift starts within 2 hours (or has started). A late cancellation counts against
-            your reliability score.
+            Cancelling this seat has counted as late since{' '}
+            {formatInstant(seat.lateCancelStartsAt, zone)}. A late cancellation counts against your
+            reliability score.
           </Alert>
         )}
         <ErrorAlert error={error} title="The seat was not cancelled" />

@@ -21,8 +21,15 @@ function author(message: Message): string {
 /**
  * The conversation since the handoff, oldest first: the agent's messages (to the customer, or
  * internal notes) and the customer's replies, which arrive live (ticket.message refetches it).
+ * `readOnly` (a resolved ticket read back): no composer.
  */
-export function Conversation({ ticketId }: { ticketId: string }) {
+export function Conversation({
+  ticketId,
+  readOnly = false,
+}: {
+  ticketId: string;
+  readOnly?: boolean;
+}) {
   const zone = useZone();
   const messages = useInfiniteQuery({
     queryKey: keys.messages(ticketId),
@@ -45,7 +52,11 @@ export function Conversation({ ticketId }: { ticketId: string }) {
       {messages.isPending && <Loading label="Loading the conversation" />}
       <ErrorAlert error={messages.error} title="The conversation could not be loaded" />
       {messages.isSuccess && items.length === 0 && (
-        <Text size="sm">No messages yet. Write to the customer below.</Text>
+        <Text size="sm">
+          {readOnly
+            ? 'No messages were exchanged.'
+            : 'No messages yet. Write to the customer below.'}
+        </Text>
       )}
       <Stack
         gap="xs"
@@ -78,7 +89,7 @@ export function Conversation({ ticketId }: { ticketId: string }) {
         ))}
       </Stack>
       <LoadMore query={messages} what="messages" />
-      <MessageComposer ticketId={ticketId} />
+      {!readOnly && <MessageComposer ticketId={ticketId} />}
     </Stack>
   );
 }

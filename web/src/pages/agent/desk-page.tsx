@@ -39,7 +39,10 @@ export default function DeskPage() {
               fetchedAt={availability.dataUpdatedAt}
             />
           )}
-          {availability.data && <TakeNext shiftId={availability.data.shiftId} />}
+          {availability.data?.routing === 'pull' && <TakeNext />}
+          {availability.data?.routing === 'push' && (
+            <Text size="sm">On this shift work comes to you as offers.</Text>
+          )}
           <OffersPanel />
         </Stack>
         <MyTickets />

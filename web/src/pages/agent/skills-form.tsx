@@ -82,8 +82,7 @@ export function SkillsForm({ skills }: { skills: Skill[] }) {
                 w={150}
               />
               <Button
-                variant="subtle"
-                color="red"
+                variant="default"
                 mt={25}
                 onClick={() => setRows((all) => all.filter((_, j) => j !== i))}
                 aria-label={`Remove skill ${i + 1}`}

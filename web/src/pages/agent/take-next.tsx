@@ -1,4 +1,4 @@
-import { Alert, Button, Stack, Text, Title } from '@mantine/core';
+import { Alert, Button, Stack, Title } from '@mantine/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useNavigate } from 'react-router';
@@ -8,15 +8,10 @@ import { keys } from '../../api/query-keys';
 import { ErrorAlert } from '../../ui/error-alert';
 import { Reasons, reasonsOf } from './reasons';
 
-/**
- * On a pull shift the agent takes the best eligible ticket. The API does not tell agents a
- * shift's routing, so the button is shown until the API answers WORK_COMES_AS_OFFERS (a push
- * shift): then it gives way to the offers.
- */
-export function TakeNext({ shiftId }: { shiftId: string }) {
+/** On a pull shift the agent takes the best eligible ticket (push shifts offer it instead). */
+export function TakeNext() {
   const queryClient = useQueryClient();
   const navigate = useNavigate();
-  const [pushShift, setPushShift] = useState<string | null>(null);
   const [none, setNone] = useState(false);
   const take = useMutation({
     mutationFn: () =>
@@ -31,13 +26,7 @@ export function TakeNext({ shiftId }: { shiftId: string }) {
       void queryClient.invalidateQueries({ queryKey: keys.myTickets });
       navigate(`/agent/tickets/${ticket.id}`);
     },
-    onError: (error) => {
-      if (error instanceof ApiError && error.code === 'WORK_COMES_AS_OFFERS') setPushShift(shiftId);
-    },
   });
-  if (pushShift === shiftId) {
-    return <Text size="sm">On this shift work comes to you as offers.</Text>;
-  }
   const reasons = take.error instanceof ApiError ? reasonsOf(take.error.details) : [];
   return (
     <Stack component="section" aria-labelledby="next-heading" gap="xs">

@@ -1,42 +1,65 @@
 import { Alert, Anchor, Grid, Stack, Text } from '@mantine/core';
+import { useQuery } from '@tanstack/react-query';
 import { Link, useParams } from 'react-router';
+import { api, ApiError, unwrap, type Schemas } from '../../api/client';
+import { keys } from '../../api/query-keys';
 import { ErrorAlert } from '../../ui/error-alert';
 import { Loading } from '../../ui/loading';
 import { Page } from '../../ui/page';
 import { Conversation } from './conversation';
+import { ResolvedNotice } from './resolved-notice';
 import { TicketActions } from './ticket-actions';
 import { TicketBrief } from './ticket-brief';
 import { useHeartbeat } from './use-heartbeat';
 import { useMyTickets } from './use-my-tickets';
 
+type Ticket = Schemas['AgentTicketDto'];
+
 /**
- * One held ticket: the bot's handoff on one side, the conversation and the ways to finish on
- * the other. Read from the agent's tickets (agents have no single-ticket route), so a ticket
- * that is withdrawn or taken back while open turns into a notice here.
+ * One ticket: the bot's handoff on one side, the conversation and the ways to finish on the
+ * other. A held ticket comes from the agent's tickets (so one withdrawn or taken back while open
+ * turns into a notice); any other is read on its own, and shows read-only if the agent
+ * resolved it (earnings link here).
  */
 export default function TicketPage() {
   const { id = '' } = useParams();
   const tickets = useMyTickets();
-  const ticket = tickets.data?.find((t) => t.id === id);
-  useHeartbeat(id, ticket !== undefined);
+  const held = tickets.data?.find((t) => t.id === id);
+  useHeartbeat(id, held !== undefined);
+  const past = useQuery({
+    queryKey: keys.myTicket(id),
+    queryFn: () => unwrap(api.GET('/v1/agents/me/tickets/{id}', { params: { path: { id } } })),
+    enabled: tickets.isSuccess && !held,
+    retry: (count, error) => !(error instanceof ApiError && error.status < 500) && count < 2,
+  });
 
-  if (tickets.isPending) return <Loading label="Loading the ticket" />;
+  if (tickets.isPending || (tickets.isSuccess && !held && past.isPending)) {
+    return <Loading label="Loading the ticket" />;
+  }
   if (tickets.error)
     return <ErrorAlert error={tickets.error} title="The ticket could not be loaded" />;
-  if (!ticket) {
-    return (
-      <Page title="Ticket not on your desk">
-        <Alert color="yellow" title="This ticket is not yours now">
-          <Text size="sm">
-            It was resolved, released, transferred or withdrawn, or it was never yours.{' '}
-            <Anchor component={Link} to="/agent/desk">
-              Back to the desk
-            </Anchor>
-          </Text>
-        </Alert>
-      </Page>
-    );
+  if (held) return <TicketLayout ticket={held} />;
+  // Not held, yet the API shows it: the agent resolved it (and it may have been reopened since).
+  if (past.data) return <TicketLayout ticket={past.data} resolved />;
+  if (past.error && !(past.error instanceof ApiError && past.error.status === 404)) {
+    return <ErrorAlert error={past.error} title="The ticket could not be loaded" />;
   }
+  return (
+    <Page title="Ticket not on your desk">
+      <Alert color="yellow" title="This ticket is not yours now">
+        <Text size="sm">
+          It was released, transferred, withdrawn or reopened for someone else, or it was never
+          yours.{' '}
+          <Anchor component={Link} to="/agent/desk">
+            Back to the desk
+          </Anchor>
+        </Text>
+      </Alert>
+    </Page>
+  );
+}
+
+function TicketLayout({ ticket, resolved = false }: { ticket: Ticket; resolved?: boolean }) {
   return (
     <Page title={ticket.subject}>
       <Grid gap="xl">
@@ -45,8 +68,9 @@ export default function TicketPage() {
         </Grid.Col>
         <Grid.Col span={{ base: 12, md: 7 }}>
           <Stack gap="xl">
-            <Conversation ticketId={ticket.id} />
-            <TicketActions ticket={ticket} />
+            {resolved && <ResolvedNotice ticket={ticket} />}
+            <Conversation ticketId={ticket.id} readOnly={resolved} />
+            {!resolved && <TicketActions ticket={ticket} />}
           </Stack>
         </Grid.Col>
       </Grid>

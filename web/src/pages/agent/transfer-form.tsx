@@ -84,8 +84,7 @@ export function TransferForm({ ticket }: { ticket: Schemas['AgentTicketDto'] }) 
               w={180}
             />
             <Button
-              variant="subtle"
-              color="red.9"
+              variant="default"
               mt={25}
               onClick={() => setRows((all) => all.filter((_, j) => j !== i))}
               aria-label={`Remove needed skill ${i + 1}`}

@@ -1,0 +1,62 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { requireUser } from '../../common/auth/access';
+import { Actor } from '../../common/auth/actor';
+import { DomainError } from '../../common/errors/domain-error';
+import { ShiftFacts } from '../shifts/shift-facts.service';
+import { AgentTicketDto } from './ticket.dto';
+import { TicketClaimsRepository } from './ticket-claims.repository';
+import { TicketReadService } from './ticket-read.service';
+
+/** Tickets as their agent sees them: the ones held now, and the ones they resolved. */
+@Injectable()
+export class AgentTicketsService {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly claims: TicketClaimsRepository,
+    private readonly reads: TicketReadService,
+    private readonly shifts: ShiftFacts,
+  ) {}
+
+  /** The agent's active tickets, in full (transcript included). */
+  async mine(actor: Actor): Promise<AgentTicketDto[]> {
+    const { userId } = requireUser(actor, 'agent');
+    const ticketIds = await this.claims.activeTicketIdsOf(this.db.manager, userId);
+    const out: AgentTicketDto[] = [];
+    for (const ticketId of ticketIds) {
+      // A claim can end between the list and the read (resolved, timed out): skip it.
+      const ticket = await this.held(this.db.manager, ticketId, userId);
+      if (ticket) out.push(ticket);
+    }
+    return out;
+  }
+
+  /**
+   * A ticket the agent holds or resolved (their earnings link to it), with the pay of that
+   * claim. Any other ticket is a 404: one they only released, or never had, is not theirs to
+   * read (the transcript is the customer's).
+   */
+  async one(actor: Actor, ticketId: string): Promise<AgentTicketDto> {
+    const { userId } = requireUser(actor, 'agent');
+    const em = this.db.manager;
+    const claim = await this.claims.workedBy(em, ticketId, userId);
+    if (!claim) throw DomainError.notFound('Ticket');
+    const pay =
+      claim.rate_amount_minor === null
+        ? await this.shifts.rateOf(em, claim.shift_id)
+        : { amountMinor: Number(claim.rate_amount_minor), currency: claim.rate_currency! };
+    return { ...(await this.reads.load(em, ticketId, null)), claimId: claim.id, pay };
+  }
+
+  /** The ticket if the agent holds it now, else null. */
+  async held(em: EntityManager, ticketId: string, agentId: string): Promise<AgentTicketDto | null> {
+    const claim = await this.claims.activeOnTicket(em, ticketId);
+    if (!claim || claim.agent_id !== agentId) return null;
+    return {
+      ...(await this.reads.load(em, ticketId, null)),
+      claimId: claim.id,
+      pay: await this.shifts.rateOf(em, claim.shift_id),
+    };
+  }
+}

@@ -1,0 +1,88 @@
+import { expect, test, type Page } from '@playwright/test';
+import { escalate, PASSWORD, postShift, signUpAgent, signUpCompany } from './api';
+import { expectAccessible } from './journeys';
+
+/**
+ * The rest of the agent's workspace, on a laptop: the waitlist of a full shift, a seat whose
+ * check-in has not opened (the countdown) and its early cancellation, a pull shift's "Take next
+ * ticket", a break with the time left, and a ticket withdrawn under the agent's eyes.
+ */
+test('an agent on a pull shift: waitlist, countdown, claim-next, a break, a withdrawal', async ({
+  page,
+}) => {
+  test.setTimeout(150_000);
+  const companyName = `Globex ${Math.random().toString(36).slice(2, 8)}`;
+  const company = await signUpCompany(companyName);
+  // A pull shift starting in 40 s (check-in opens 15 minutes before in the test instance).
+  await postShift(company, 40, { title: 'Pull desk', maxAwayMinutes: 15 });
+  // In 4 hours: not yet open for check-in, and cancelling it is not late (2 h window).
+  await postShift(company, 4 * 3600, { title: 'Evening desk' });
+  // One seat, taken by someone else: the agent can only join its waitlist.
+  const full = await postShift(company, 5 * 3600, { title: 'Night desk', seats: 1 });
+  const other = await signUpAgent();
+  await other.api.POST('/v1/shifts/{id}/claims', {
+    params: { path: { id: full.id }, header: { 'Idempotency-Key': `k-${full.id}` } },
+  });
+
+  const agent = await signUpAgent();
+  await page.goto('/sign-in');
+  await page.getByLabel('Email').fill(agent.email);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page).toHaveURL(/\/agent\/desk$/);
+
+  await page.goto('/agent/shifts');
+  const card = (title: string) => page.getByRole('article', { name: `${title} · ${companyName}` });
+  await card('Night desk').getByRole('button', { name: 'Join the waitlist' }).click();
+  await expect(card('Night desk').getByText('You are number 1 in line.')).toBeVisible();
+  await expectAccessible(page, 'shifts with a waitlist');
+  await card('Pull desk').getByRole('button', { name: 'Claim a seat' }).click();
+  await expect(card('Pull desk')).toBeHidden();
+  await card('Evening desk').getByRole('button', { name: 'Claim a seat' }).click();
+  await expect(card('Evening desk')).toBeHidden();
+
+  await page.goto('/agent/seats');
+  const evening = card('Evening desk');
+  await expect(evening.getByText(/^Check-in opens in /)).toBeVisible();
+  await expect(evening.getByRole('button', { name: 'Check in' })).toBeDisabled();
+  await evening.getByRole('button', { name: 'Cancel seat' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Cancel this seat?' });
+  await expect(dialog.getByText('This is a late cancellation')).toHaveCount(0);
+  await dialog.getByRole('button', { name: 'Cancel my seat' }).click();
+  await expect(evening.getByText('Cancelled')).toBeVisible();
+  await card('Pull desk').getByRole('button', { name: 'Check in' }).click();
+  await expect(card('Pull desk').getByRole('button', { name: 'Check in' })).toBeHidden();
+
+  await page.goto('/agent/desk');
+  await waitForStart(page);
+  const externalId = `conv-${Date.now()}`;
+  await escalate(company, externalId, 'Refund for a cancelled order');
+  await page.getByRole('button', { name: 'Take next ticket' }).click();
+  await expect(page).toHaveURL(/\/agent\/tickets\//);
+  await expect(page.getByRole('heading', { name: 'Refund for a cancelled order' })).toBeVisible();
+
+  // The customer leaves before the agent writes: the ticket goes, with a notice.
+  await company.bot.POST('/v1/escalations/{externalId}/withdraw', {
+    params: { path: { externalId } },
+    body: { reason: 'The customer closed the chat' },
+  });
+  await expect(page.getByText('Ticket withdrawn')).toBeVisible();
+  await expect(page.getByText('This ticket is not yours now')).toBeVisible();
+  await expectAccessible(page, 'ticket withdrawn');
+
+  // A break: no work comes, and the shift's cap counts down.
+  await page.goto('/agent/desk');
+  await page.getByRole('switch', { name: 'Available for offers' }).click();
+  await expect(page.getByRole('switch', { name: 'Away (on a break: no offers)' })).toBeVisible();
+  await expect(page.getByText(/^Break left: .* of 15 min$/)).toBeVisible();
+  await expectAccessible(page, 'desk on a break');
+  await page.getByRole('switch', { name: 'Away (on a break: no offers)' }).click();
+  await expect(page.getByRole('switch', { name: 'Available for offers' })).toBeVisible();
+});
+
+/** The desk turns live by itself once the shift starts (it re-reads the seat while not live). */
+async function waitForStart(page: Page) {
+  await expect(page.getByRole('button', { name: 'Take next ticket' })).toBeVisible({
+    timeout: 60_000,
+  });
+}

@@ -1,0 +1,37 @@
+import { Alert, Text } from '@mantine/core';
+import type { Schemas } from '../../api/client';
+import { money } from '../../ui/money';
+import { formatInstant } from '../../ui/times';
+import { useZone } from './use-profile';
+
+/**
+ * A ticket the agent resolved, read back: when, what they wrote, and what it paid. A ticket
+ * withdrawn after the agent had written to the customer is paid as resolved, and says so.
+ */
+export function ResolvedNotice({ ticket }: { ticket: Schemas['AgentTicketDto'] }) {
+  const zone = useZone();
+  const claim = ticket.claims.find((c) => c.claimId === ticket.claimId);
+  const withdrawn = ticket.status === 'withdrawn';
+  return (
+    <Alert
+      color={withdrawn ? 'orange' : 'green'}
+      title={withdrawn ? 'The customer left: the ticket was withdrawn' : 'You resolved this ticket'}
+    >
+      <Text size="sm">
+        {withdrawn
+          ? `You had written to the customer, so it is paid as resolved: ${money(ticket.pay)}.`
+          : `${claim?.resolvedAt ? `Resolved ${formatInstant(claim.resolvedAt, zone)}. ` : ''}Earned ${money(ticket.pay)}.`}
+      </Text>
+      {claim?.resolutionSummary && !withdrawn && (
+        <Text size="sm" style={{ whiteSpace: 'pre-wrap', overflowWrap: 'anywhere' }}>
+          Your summary: {claim.resolutionSummary}
+        </Text>
+      )}
+      {claim?.reopenedAt && (
+        <Text size="sm">
+          The company reopened it {formatInstant(claim.reopenedAt, zone)}: its earning was reversed.
+        </Text>
+      )}
+    </Alert>
+  );
+}
