@@ -58,12 +58,24 @@ describe('events store and GET /v1/events', () => {
 
     const seen = await waitFor(async () => {
       const items = await list(company);
-      return items.length >= 2 && items;
+      return items.length >= 3 && items;
     }, 'the company to see its ticket events');
-    expect(seen.map((e) => e.type)).toEqual(['ticket.claimed', 'ticket.released']);
-    expect(seen[0]).toMatchObject({ companyId: company.companyId, agentId: agent.id });
-    expect(seen[0].data).toMatchObject({ ticketId: ticket.id });
-    expect(seen[1].id).toBeGreaterThan(seen[0].id);
+    // The escalation itself too (a trigger on tickets): the company's live queue shows it.
+    expect(seen.map((e) => e.type)).toEqual([
+      'ticket.escalated',
+      'ticket.claimed',
+      'ticket.released',
+    ]);
+    expect(seen[0]).toMatchObject({ companyId: company.companyId, agentId: null });
+    expect(seen[0].data).toMatchObject({
+      ticketId: ticket.id,
+      externalId: ticket.externalId,
+      data: { subject: ticket.subject },
+    });
+    expect(seen[1]).toMatchObject({ companyId: company.companyId, agentId: agent.id });
+    expect(seen[1].data).toMatchObject({ ticketId: ticket.id });
+    expect(seen[2].id).toBeGreaterThan(seen[1].id);
+    // The agent's stream has only what concerns the agent.
     expect((await list(agent)).map((e) => e.type)).toEqual(['ticket.claimed', 'ticket.released']);
     expect((await list(bot)).map((e) => e.id)).toEqual(seen.map((e) => e.id));
     expect(await list(other)).toEqual([]);

@@ -274,6 +274,22 @@ describe('tickets', () => {
       expect(res.body.transcript).toHaveLength(2);
       const mineNow = await t.http.get('/v1/agents/me/tickets').set(agent.auth).expect(200);
       expect(mineNow.body.map((x: { id: string }) => x.id)).toEqual([urgent.id]);
+      // The company's queue names who holds it (the console's live queue shows it).
+      const claimed = await t.http.get('/v1/tickets?status=claimed').set(co.auth).expect(200);
+      const profile = await t.http.get('/v1/agents/me/profile').set(agent.auth).expect(200);
+      expect(claimed.body.items).toEqual([
+        expect.objectContaining({
+          id: urgent.id,
+          claimedBy: agent.id,
+          claimedByName: profile.body.displayName,
+        }),
+      ]);
+      const one = await t.http.get(`/v1/tickets/${urgent.id}`).set(co.auth).expect(200);
+      expect(one.body.claimedByName).toBe(profile.body.displayName);
+      const waiting = await t.http.get('/v1/tickets?status=open').set(co.auth).expect(200);
+      expect(
+        waiting.body.items.every((x: { claimedByName: null }) => x.claimedByName === null),
+      ).toBe(true);
       const [event] = await t.db.query(
         `SELECT payload FROM outbox WHERE job_name = 'ticket.claimed' AND payload->>'ticketId' = $1`,
         [urgent.id],

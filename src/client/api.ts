@@ -3100,6 +3100,11 @@ export interface components {
        */
       claimedBy: string | null;
       /**
+       * @description The holder's display name (null when open).
+       * @example Sam Rivera
+       */
+      claimedByName: string | null;
+      /**
        * Format: date-time
        * @example 2030-05-04T09:18:02.000Z
        */
@@ -3232,6 +3237,11 @@ export interface components {
        * @example 3f2b8c1e-5d4a-4e7f-9b6c-2a1d0e9f8c7b
        */
       claimedBy: string | null;
+      /**
+       * @description The holder's display name (null when open).
+       * @example Sam Rivera
+       */
+      claimedByName: string | null;
       /**
        * Format: date-time
        * @example 2030-05-04T09:18:02.000Z
@@ -3426,6 +3436,11 @@ export interface components {
        * @example 3f2b8c1e-5d4a-4e7f-9b6c-2a1d0e9f8c7b
        */
       claimedBy: string | null;
+      /**
+       * @description The holder's display name (null when open).
+       * @example Sam Rivera
+       */
+      claimedByName: string | null;
       /**
        * Format: date-time
        * @example 2030-05-04T09:18:02.000Z

@@ -56,6 +56,7 @@ export const FUNCTION_OWNERS = {
   journal_entry_has_lines: 'ledger',
   ledger_append_only: 'ledger',
   events_from_outbox: 'events',
+  events_ticket_escalated: 'events',
   offers_route_request: 'tickets',
 } as const;
 

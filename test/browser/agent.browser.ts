@@ -18,8 +18,8 @@ test('a company admin cannot reach the agent pages; anonymous visitors are sent 
   await page.getByLabel('Password').fill(PASSWORD);
   await page.getByRole('button', { name: 'Sign in' }).click();
   // Back where it came from (/agent/desk), which is not for its role.
-  await expect(page.getByText('This console does not have pages for your role yet.')).toBeVisible();
-  await expectAccessible(page, 'role pending');
+  await expect(page.getByText('This page is not for your role.')).toBeVisible();
+  await expectAccessible(page, 'not your page');
   for (const path of [
     '/agent/desk',
     '/agent/shifts',
@@ -28,9 +28,7 @@ test('a company admin cannot reach the agent pages; anonymous visitors are sent 
     '/agent/profile',
   ]) {
     await page.goto(path);
-    await expect(
-      page.getByText('This console does not have pages for your role yet.'),
-    ).toBeVisible();
+    await expect(page.getByText('This page is not for your role.')).toBeVisible();
     await expect(page.getByRole('heading', { name: 'Your tickets' })).toHaveCount(0);
   }
 });

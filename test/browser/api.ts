@@ -54,7 +54,7 @@ export function postPushShift(company: Company, startsInSeconds: number) {
 
 /** A two-hour shift starting in `startsInSeconds`: English, refunds ≥ 2, €2.50 a ticket. */
 export async function postShift(
-  company: Company,
+  company: Pick<Company, 'admin'>,
   startsInSeconds: number,
   overrides: Partial<Schemas['CreateShiftDto']> = {},
 ) {
@@ -137,4 +137,12 @@ export async function offerState(externalId: string): Promise<string> {
   } finally {
     await db.end();
   }
+}
+
+/** A company admin's API client, signed in with the password the console signed up with. */
+export async function signInApi(email: string): Promise<HandoffClient> {
+  const tokens = await unwrap(
+    client().POST('/v1/auth/login', { body: { email, password: PASSWORD } }),
+  );
+  return client(tokens.accessToken);
 }

@@ -23,6 +23,8 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     EVENTS_POLL_MS: '100',
     // Seats can be checked into well before the start, so a journey need not wait for it.
     CHECK_IN_OPENS_MINUTES: '15',
+    // The company journey's webhook receiver listens on 127.0.0.1.
+    WEBHOOK_ALLOW_PRIVATE_URLS: 'true',
   });
   process.env.CONSOLE_URL = api.url;
   process.env.CONSOLE_DATABASE_URL = url;

@@ -5,7 +5,8 @@ import { expectAccessible } from './journeys';
 /**
  * The rest of the agent's workspace, on a laptop: the waitlist of a full shift, a seat whose
  * check-in has not opened (the countdown) and its early cancellation, a pull shift's "Take next
- * ticket", a break with the time left, and a ticket withdrawn under the agent's eyes.
+ * ticket", a release (its field error first), a ticket withdrawn under the agent's eyes, a break
+ * with the time left, and signing out.
  */
 test('an agent on a pull shift: waitlist, countdown, claim-next, a break, a withdrawal', async ({
   page,
@@ -55,11 +56,25 @@ test('an agent on a pull shift: waitlist, countdown, claim-next, a break, a with
 
   await page.goto('/agent/desk');
   await waitForStart(page);
-  const externalId = `conv-${Date.now()}`;
-  await escalate(company, externalId, 'Refund for a cancelled order');
+  const first = `conv-${Date.now()}-a`;
+  const externalId = `conv-${Date.now()}-b`;
+  await escalate(company, first, 'Refund for a cancelled order');
+  await escalate(company, externalId, 'Wrong size delivered');
+  await page.getByRole('button', { name: 'Take next ticket' }).click();
+  await expect(page.getByRole('heading', { name: 'Refund for a cancelled order' })).toBeVisible();
+
+  // Released without a reason: the API's 400 shows under the field it names.
+  await page.getByRole('tab', { name: 'Release' }).click();
+  await page.getByRole('button', { name: 'Release ticket' }).click();
+  await expect(page.getByLabel('Reason for releasing')).toHaveAttribute('aria-invalid', 'true');
+  await page.getByLabel('Reason for releasing').fill('Needs the fraud team');
+  await page.getByRole('button', { name: 'Release ticket' }).click();
+  await expect(page).toHaveURL(/\/agent\/desk$/);
+
+  // The next one is the other ticket (a released one is not this agent's for 30 minutes).
   await page.getByRole('button', { name: 'Take next ticket' }).click();
   await expect(page).toHaveURL(/\/agent\/tickets\//);
-  await expect(page.getByRole('heading', { name: 'Refund for a cancelled order' })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Wrong size delivered' })).toBeVisible();
 
   // The customer leaves before the agent writes: the ticket goes, with a notice.
   await company.bot.POST('/v1/escalations/{externalId}/withdraw', {
@@ -78,6 +93,12 @@ test('an agent on a pull shift: waitlist, countdown, claim-next, a break, a with
   await expectAccessible(page, 'desk on a break');
   await page.getByRole('switch', { name: 'Away (on a break: no offers)' }).click();
   await expect(page.getByRole('switch', { name: 'Available for offers' })).toBeVisible();
+
+  // Signing out ends the session: a reload does not bring it back.
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await expect(page).toHaveURL(/\/sign-in/);
+  await page.goto('/agent/desk');
+  await expect(page).toHaveURL(/\/sign-in/);
 });
 
 /** The desk turns live by itself once the shift starts (it re-reads the seat while not live). */

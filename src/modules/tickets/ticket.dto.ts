@@ -315,6 +315,11 @@ export class TicketSummaryDto {
    * @example 3f2b8c1e-5d4a-4e7f-9b6c-2a1d0e9f8c7b
    */
   claimedBy: string | null;
+  /**
+   * The holder's display name (null when open).
+   * @example "Sam Rivera"
+   */
+  claimedByName: string | null;
   /** @example 2030-05-04T09:18:02.000Z */
   claimedAt: Date | null;
   /** @example 2030-05-04T09:31:40.000Z */

@@ -25,7 +25,8 @@ export function toTicketSkillViews(t: TicketRow): TicketSkillView[] {
   }));
 }
 
-export function toTicketSummaryDto(t: TicketRow): TicketSummaryDto {
+/** `claimedByName`: the holder's display name (the caller reads it from the agents' owner). */
+export function toTicketSummaryDto(t: TicketRow, claimedByName: string | null): TicketSummaryDto {
   return {
     id: t.id,
     companyId: t.company_id,
@@ -39,6 +40,7 @@ export function toTicketSummaryDto(t: TicketRow): TicketSummaryDto {
     slaDeadline: t.sla_deadline,
     slaBreachedAt: t.sla_breached_at,
     claimedBy: t.claimed_by,
+    claimedByName: t.claimed_by ? claimedByName : null,
     claimedAt: t.claimed_at,
     resolvedAt: t.resolved_at,
     reopenCount: t.reopen_count,
@@ -60,7 +62,10 @@ export function toTicketClaimView({ amount, currency, ...c }: ClaimHistoryJson):
 /** A ticket and its claim history as the API shows them. */
 export function toTicketDto(t: TicketRow, claims: ClaimHistoryJson[]): TicketDto {
   return {
-    ...toTicketSummaryDto(t),
+    ...toTicketSummaryDto(
+      t,
+      claims.find((c) => c.status === 'active' && c.agentId === t.claimed_by)?.displayName ?? null,
+    ),
     summary: t.summary,
     transcript: t.transcript,
     botAttempts: t.bot_attempts,

@@ -3,6 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { requireCompany } from '../../common/auth/access';
+import { AgentsService } from '../agents/agents.service';
 import { Actor } from '../../common/auth/actor';
 import { DomainError } from '../../common/errors/domain-error';
 import { decodeCursor, Page, toPage } from '../../common/pagination/page';
@@ -25,6 +26,7 @@ export class TicketsService {
     private readonly tickets: TicketsRepository,
     private readonly claims: TicketClaimsRepository,
     private readonly reads: TicketReadService,
+    private readonly agents: AgentsService,
   ) {}
 
   async list(actor: Actor, query: ListTicketsQueryDto): Promise<Page<TicketSummaryDto>> {
@@ -40,7 +42,14 @@ export class TicketsService {
       afterId: cursor?.[1] ?? null,
       limit: query.limit + 1,
     });
-    return toPage(rows, query.limit, toTicketSummaryDto, (r) => [r.created_at.toISOString(), r.id]);
+    const holders = rows.flatMap((r) => (r.claimed_by ? [r.claimed_by] : []));
+    const names = await this.agents.displayNamesOf(this.db.manager, holders);
+    return toPage(
+      rows,
+      query.limit,
+      (r) => toTicketSummaryDto(r, r.claimed_by ? (names.get(r.claimed_by) ?? null) : null),
+      (r) => [r.created_at.toISOString(), r.id],
+    );
   }
 
   get(actor: Actor, id: string): Promise<TicketDto> {

@@ -8,15 +8,36 @@ import { keys } from './query-keys';
 type Ticket = Schemas['AgentTicketDto'];
 
 /**
- * The agent's live updates: while mounted, the event stream is open and each event invalidates
- * the queries whose data it changed (they refetch if on screen). Returns the stream's state for
- * the header's indicator.
+ * Live updates (an agent's, or a company admin's): while mounted, the event stream is open and
+ * each event invalidates the queries whose data it changed (they refetch if on screen). Returns
+ * the stream's state for the header's indicator.
  */
-export function useLiveEvents(): StreamState {
+export function useLiveEvents(role: string | undefined): StreamState {
   const queryClient = useQueryClient();
   const [state, setState] = useState<StreamState>('connecting');
-  useEffect(() => openEventStream((event) => apply(queryClient, event), setState), [queryClient]);
+  useEffect(
+    () =>
+      openEventStream(
+        (event) =>
+          role === 'agent' ? apply(queryClient, event) : applyForCompany(queryClient, event),
+        setState,
+      ),
+    [queryClient, role],
+  );
   return state;
+}
+
+/**
+ * A company's stream: every ticket event (escalated, claimed, message, resolved, …) changes
+ * its queue, and a ticket's page with its conversation.
+ */
+function applyForCompany(queryClient: QueryClient, event: LiveEvent): void {
+  if (!event.type.startsWith('ticket.')) return;
+  void queryClient.invalidateQueries({ queryKey: keys.companyTickets });
+  const ticketId = event.data.ticketId;
+  if (typeof ticketId === 'string') {
+    void queryClient.invalidateQueries({ queryKey: keys.messages(ticketId) });
+  }
 }
 
 function apply(queryClient: QueryClient, event: LiveEvent): void {

@@ -20,4 +20,11 @@ export const keys = {
   earnings: ['me', 'earnings'] as const,
   payouts: ['me', 'payouts'] as const,
   reliability: ['me', 'reliability'] as const,
+  // A company admin's.
+  apiKeys: ['company', 'api-keys'] as const,
+  webhook: ['company', 'webhook'] as const,
+  deliveries: ['company', 'webhook-deliveries'] as const,
+  /** The company's tickets (the live queue pages, a ticket's page): ticket events refresh them. */
+  companyTickets: ['company', 'tickets'] as const,
+  companyShifts: ['company', 'shifts'] as const,
 };

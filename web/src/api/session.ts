@@ -66,12 +66,9 @@ export async function signIn(body: Schemas['LoginDto']): Promise<void> {
   begin(await unwrap(sessionApi.POST(LOGIN, { params: CONSOLE, body })));
 }
 
-/** Agent sign-up (company sign-up comes with the company pages). */
-export async function signUp(
-  body: Pick<Schemas['RegisterDto'], 'email' | 'password'>,
-): Promise<void> {
-  const registration: Schemas['RegisterDto'] = { ...body, role: 'agent' };
-  begin(await unwrap(sessionApi.POST(REGISTER, { params: CONSOLE, body: registration })));
+/** Sign-up as an agent, or as a company's admin (with the company's name). */
+export async function signUp(body: Schemas['RegisterDto']): Promise<void> {
+  begin(await unwrap(sessionApi.POST(REGISTER, { params: CONSOLE, body })));
 }
 
 /** Revokes the cookie's login (which also ends this user's event streams), then forgets. */

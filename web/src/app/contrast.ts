@@ -15,6 +15,8 @@ export const contrastResolver: CSSVariablesResolver = () => ({
     '--mantine-color-green-light-color': '#1b6e2c',
     '--mantine-color-teal-light-color': '#066649',
     '--mantine-color-red-light-color': '#a61e1e',
+    // The active navigation link (indigo, light) under the pointer's hover tint.
+    '--mantine-color-indigo-light-color': '#2c3a8f',
   },
   dark: {},
 });

@@ -2,11 +2,7 @@ import { Navigate, Outlet, useLocation, useSearchParams } from 'react-router';
 import { useSession } from '../api/session-context';
 import { RolePendingPage } from '../pages/role-pending-page';
 import { Loading } from '../ui/loading';
-
-/** Where a signed-in user lands: their role's home. */
-export function homeOf(role: string | undefined): string {
-  return role === 'agent' ? '/agent/desk' : '/welcome';
-}
+import { homeOf } from './nav';
 
 /** Only paths of this console: `next` comes from the URL, so never another site. */
 const safeNext = (next: string | null) =>
@@ -24,10 +20,13 @@ export function RequireSignedIn() {
   return <Outlet />;
 }
 
-/** Agent pages: another role (a company admin, say) sees that its pages are not here yet. */
-export function RequireAgent() {
+/**
+ * One role's pages: anyone else sees that the page is not theirs (with a way home), never the
+ * page itself (the API would refuse its calls anyway).
+ */
+export function RequireRole({ role }: { role: 'agent' | 'company_admin' }) {
   const { user } = useSession();
-  return user?.role === 'agent' ? <Outlet /> : <RolePendingPage />;
+  return user?.role === role ? <Outlet /> : <RolePendingPage />;
 }
 
 /** Sign-in and sign-up: once signed in, go where the user was going, or home. */

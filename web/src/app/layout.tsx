@@ -5,15 +5,7 @@ import { Link, Outlet, useLocation } from 'react-router';
 import { useSession } from '../api/session-context';
 import { Loading } from '../ui/loading';
 import { LiveStatus } from './live-status';
-
-const AGENT_PAGES: { to: string; label: string; also?: string }[] = [
-  // A ticket is worked from the desk: its pages light the desk up.
-  { to: '/agent/desk', label: 'Desk', also: '/agent/tickets/' },
-  { to: '/agent/shifts', label: 'Open shifts' },
-  { to: '/agent/seats', label: 'My seats' },
-  { to: '/agent/earnings', label: 'Earnings' },
-  { to: '/agent/profile', label: 'Profile' },
-];
+import { NAV } from './nav';
 
 /**
  * The signed-in shell: header (name, live status, who, sign out), the role's navigation (a
@@ -25,7 +17,8 @@ export function AppLayout() {
   const [signingOut, setSigningOut] = useState(false);
   const { pathname } = useLocation();
   const small = useMediaQuery('(max-width: 48em)');
-  const agent = user?.role === 'agent';
+  // The role's navigation, when it has pages (finance and admin land on "not here yet").
+  const nav = user ? NAV[user.role] : undefined;
 
   const leave = async () => {
     setSigningOut(true);
@@ -39,13 +32,13 @@ export function AppLayout() {
   return (
     <AppShell
       header={{ height: 56 }}
-      navbar={agent ? { width: 220, breakpoint: 'sm', collapsed: { mobile: !opened } } : undefined}
+      navbar={nav ? { width: 220, breakpoint: 'sm', collapsed: { mobile: !opened } } : undefined}
       padding="md"
     >
       <AppShell.Header>
         <Group h="100%" px="md" justify="space-between" wrap="nowrap">
           <Group gap="sm" wrap="nowrap">
-            {agent && (
+            {nav && (
               <Burger
                 opened={opened}
                 onClick={toggle}
@@ -59,7 +52,7 @@ export function AppLayout() {
             </Anchor>
           </Group>
           <Group gap="sm" wrap="nowrap">
-            {agent && <LiveStatus />}
+            {nav && <LiveStatus />}
             <Text size="sm" visibleFrom="sm" truncate maw={220}>
               {user?.email}
             </Text>
@@ -69,10 +62,10 @@ export function AppLayout() {
           </Group>
         </Group>
       </AppShell.Header>
-      {agent && (
+      {nav && (
         // Off-screen on a phone until the burger opens it: inert keeps Tab out of it meanwhile.
-        <AppShell.Navbar p="sm" aria-label="Agent pages" inert={small && !opened}>
-          {AGENT_PAGES.map((page) => {
+        <AppShell.Navbar p="sm" aria-label={nav.label} inert={small && !opened}>
+          {nav.pages.map((page) => {
             const active =
               pathname === page.to ||
               pathname.startsWith(`${page.to}/`) ||

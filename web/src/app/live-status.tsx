@@ -1,5 +1,6 @@
 import { Badge } from '@mantine/core';
 import { useLiveEvents } from '../api/live-events';
+import { useSession } from '../api/session-context';
 
 const LABELS = {
   connecting: 'Connecting',
@@ -9,11 +10,13 @@ const LABELS = {
 } as const;
 
 /**
- * Opens the agent's event stream for as long as the shell is up, and says whether it is live
- * (an agent waiting for offers needs to know when updates are not arriving).
+ * Opens the user's event stream for as long as the shell is up, and says whether it is live
+ * (an agent waiting for offers, or a company watching its queue, needs to know when updates
+ * are not arriving).
  */
 export function LiveStatus() {
-  const state = useLiveEvents();
+  const { user } = useSession();
+  const state = useLiveEvents(user?.role);
   return (
     <Badge
       variant="light"

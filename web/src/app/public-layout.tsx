@@ -17,7 +17,7 @@ export function PublicLayout() {
           <Anchor component={Link} to="/" fw={700} c="dark" underline="never">
             Handoff
           </Anchor>
-          <Text size="sm">The console for remote support agents</Text>
+          <Text size="sm">Human escalation for AI customer service</Text>
         </Group>
       </Box>
       <Container size={420} py="xl" component="main">

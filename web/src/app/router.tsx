@@ -1,7 +1,7 @@
 import { lazy } from 'react';
 import { createBrowserRouter, Navigate, Outlet } from 'react-router';
 import { RolePendingPage } from '../pages/role-pending-page';
-import { HomeRedirect, RequireAgent, RequireSignedIn, RequireSignedOut } from './guards';
+import { HomeRedirect, RequireRole, RequireSignedIn, RequireSignedOut } from './guards';
 import { AppLayout } from './layout';
 import { PublicLayout } from './public-layout';
 import { RouteError } from './route-error';
@@ -17,6 +17,9 @@ const SeatsPage = lazy(() => import('../pages/agent/seats-page'));
 const EarningsPage = lazy(() => import('../pages/agent/earnings-page'));
 const ProfilePage = lazy(() => import('../pages/agent/profile-page'));
 const PayoutReturnPage = lazy(() => import('../pages/agent/payout-return-page'));
+const QueuePage = lazy(() => import('../pages/company/queue-page'));
+const CompanyTicketPage = lazy(() => import('../pages/company/ticket-page'));
+const IntegrationPage = lazy(() => import('../pages/company/integration-page'));
 
 const routes = [
   { index: true, element: <HomeRedirect /> },
@@ -28,6 +31,7 @@ const routes = [
         children: [
           { path: 'sign-in', element: <SignInPage /> },
           { path: 'sign-up', element: <SignUpPage /> },
+          { path: 'sign-up/company', element: <SignUpPage company /> },
         ],
       },
     ],
@@ -41,7 +45,7 @@ const routes = [
           { path: 'welcome', element: <RolePendingPage /> },
           {
             path: 'agent',
-            element: <RequireAgent />,
+            element: <RequireRole role="agent" />,
             children: [
               { index: true, element: <Navigate to="desk" replace /> },
               { path: 'desk', element: <DeskPage /> },
@@ -52,6 +56,16 @@ const routes = [
               { path: 'profile', element: <ProfilePage /> },
               // Where Stripe sends the agent back: ?onboarding=return, or =refresh (link expired).
               { path: 'payouts', element: <PayoutReturnPage /> },
+            ],
+          },
+          {
+            path: 'company',
+            element: <RequireRole role="company_admin" />,
+            children: [
+              { index: true, element: <Navigate to="queue" replace /> },
+              { path: 'queue', element: <QueuePage /> },
+              { path: 'tickets/:id', element: <CompanyTicketPage /> },
+              { path: 'integration', element: <IntegrationPage /> },
             ],
           },
           { path: '*', element: <NotFoundPage /> },

@@ -1,20 +1,37 @@
-import { Text } from '@mantine/core';
+import { Anchor, Text } from '@mantine/core';
+import { Link } from 'react-router';
 import { useSession } from '../api/session-context';
+import { homeOf } from '../app/nav';
 import { Page } from '../ui/page';
 
 const ROLE_NAMES: Record<string, string> = {
-  company_admin: 'company admins',
+  agent: 'an agent',
+  company_admin: 'a company admin',
   finance: 'finance staff',
-  admin: 'platform admins',
+  admin: 'a platform admin',
 };
 
 /**
- * Company, finance and admin pages come later. Until then those roles land here, and never on
- * an agent page (the API would refuse its calls anyway).
+ * A page of another role (a company admin on an agent's page, say), or a role whose pages are
+ * not built yet (finance, admin): says so, and where this user's own pages are.
  */
 export function RolePendingPage() {
   const { user } = useSession();
   const role = user ? (ROLE_NAMES[user.role] ?? user.role) : 'your role';
+  const home = homeOf(user?.role);
+  if (home !== '/welcome') {
+    return (
+      <Page title="Not your page">
+        <Text>This page is not for your role.</Text>
+        <Text size="sm">
+          You are signed in as {user?.email} ({role}).{' '}
+          <Anchor component={Link} to={home}>
+            Go to your pages
+          </Anchor>
+        </Text>
+      </Page>
+    );
+  }
   return (
     <Page title="Not here yet">
       <Text>This console does not have pages for your role yet.</Text>

@@ -1,4 +1,4 @@
-import { Paper, Stack, Text, Title } from '@mantine/core';
+import { Stack, Text, Title } from '@mantine/core';
 import { useInfiniteQuery } from '@tanstack/react-query';
 import { api, unwrap, type Schemas } from '../../api/client';
 import { keys } from '../../api/query-keys';
@@ -6,7 +6,7 @@ import { ErrorAlert } from '../../ui/error-alert';
 import { LoadMore } from '../../ui/load-more';
 import { Loading } from '../../ui/loading';
 import { nextCursor, PAGE_SIZE } from '../../ui/paging';
-import { formatInstant } from '../../ui/times';
+import { MessageList } from '../../ui/message-list';
 import { MessageComposer } from './message-composer';
 import { useZone } from './use-profile';
 
@@ -58,36 +58,7 @@ export function Conversation({
             : 'No messages yet. Write to the customer below.'}
         </Text>
       )}
-      <Stack
-        gap="xs"
-        component="ol"
-        style={{ listStyle: 'none', padding: 0, margin: 0 }}
-        aria-label="Messages"
-      >
-        {items.map((message) => (
-          <Paper
-            key={message.id}
-            component="li"
-            p="sm"
-            withBorder
-            bg={
-              message.visibility === 'internal'
-                ? 'yellow.0'
-                : message.author === 'agent'
-                  ? 'indigo.0'
-                  : undefined
-            }
-          >
-            <Text size="xs" fw={600}>
-              {author(message)} · {formatInstant(message.sentAt, zone)}
-            </Text>
-            {/* Plain text, never HTML: React escapes it; line breaks are the customer's. */}
-            <Text size="sm" style={{ whiteSpace: 'pre-wrap', overflowWrap: 'anywhere' }}>
-              {message.body}
-            </Text>
-          </Paper>
-        ))}
-      </Stack>
+      <MessageList messages={items} zone={zone} authorOf={author} />
       <LoadMore query={messages} what="messages" />
       {!readOnly && <MessageComposer ticketId={ticketId} />}
     </Stack>

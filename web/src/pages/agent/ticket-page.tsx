@@ -39,8 +39,14 @@ export default function TicketPage() {
   if (tickets.error)
     return <ErrorAlert error={tickets.error} title="The ticket could not be loaded" />;
   if (held) return <TicketLayout ticket={held} />;
-  // Not held, yet the API shows it: the agent resolved it (and it may have been reopened since).
-  if (past.data) return <TicketLayout ticket={past.data} resolved />;
+  // Read on its own: by the claim it was read by (an answer kept from before a failed re-read,
+  // e.g. the 404 after a withdrawal, no longer counts).
+  const claim = past.isError
+    ? undefined
+    : past.data?.claims.find((c) => c.claimId === past.data.claimId);
+  if (past.data && claim?.status === 'active') return <TicketLayout ticket={past.data} />;
+  if (past.data && claim?.status === 'resolved')
+    return <TicketLayout ticket={past.data} resolved />;
   if (past.error && !(past.error instanceof ApiError && past.error.status === 404)) {
     return <ErrorAlert error={past.error} title="The ticket could not be loaded" />;
   }

@@ -4,11 +4,20 @@ import { useState } from 'react';
 import { ErrorAlert } from '../../ui/error-alert';
 import { problemOf } from '../../ui/form-errors';
 
-const INPUTS = ['email', 'password'];
+const INPUTS = ['companyName', 'email', 'password'];
+
+export interface Credentials {
+  email: string;
+  password: string;
+  /** Only with `withCompany` (a company's sign-up). */
+  companyName?: string;
+}
 
 interface Props {
   /** Signs in or signs up; its error is shown by the field it names. */
-  submit: (credentials: { email: string; password: string }) => Promise<unknown>;
+  submit: (credentials: Credentials) => Promise<unknown>;
+  /** Asks for the company's name first (a company admin's sign-up). */
+  withCompany?: boolean;
   /** A new account's password (browsers offer to generate one) or an existing one's. */
   newPassword: boolean;
   action: string;
@@ -16,7 +25,8 @@ interface Props {
 }
 
 /** The email and password form of sign-in and sign-up. */
-export function CredentialsForm({ submit, newPassword, action, failure }: Props) {
+export function CredentialsForm({ submit, withCompany, newPassword, action, failure }: Props) {
+  const [companyName, setCompanyName] = useState('');
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
   const attempt = useMutation({ mutationFn: submit });
@@ -26,10 +36,20 @@ export function CredentialsForm({ submit, newPassword, action, failure }: Props)
       noValidate
       onSubmit={(event) => {
         event.preventDefault();
-        attempt.mutate({ email, password });
+        attempt.mutate(withCompany ? { companyName, email, password } : { email, password });
       }}
     >
       <Stack>
+        {withCompany && (
+          <TextInput
+            label="Company name"
+            description="As agents will see it on your shifts"
+            autoComplete="organization"
+            value={companyName}
+            onChange={(event) => setCompanyName(event.currentTarget.value)}
+            error={errors?.field('companyName')}
+          />
+        )}
         <TextInput
           label="Email"
           type="email"

@@ -26,6 +26,10 @@ export default function SignInPage() {
         New to Handoff?{' '}
         <Anchor component={Link} to={{ pathname: '/sign-up', search: params.toString() }}>
           Sign up as an agent
+        </Anchor>{' '}
+        or{' '}
+        <Anchor component={Link} to={{ pathname: '/sign-up/company', search: params.toString() }}>
+          sign up your company
         </Anchor>
       </Text>
     </Page>

@@ -1,0 +1,166 @@
+import { createServer, type Server } from 'node:http';
+import { expect, test } from '@playwright/test';
+import { unwrap } from '../../src/client/client';
+import {
+  client,
+  PASSWORD,
+  postShift,
+  signInApi,
+  signUpAgent,
+  signUpCompany,
+  uniqueEmail,
+} from './api';
+import { expectAccessible } from './journeys';
+
+let receiver: Server;
+let hookUrl: string;
+test.beforeAll(async () => {
+  // The company's webhook receiver: answers every delivery 204.
+  receiver = createServer((req, res) => req.resume().on('end', () => res.writeHead(204).end()));
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  hookUrl = `http://127.0.0.1:${(receiver.address() as { port: number }).port}/hooks/handoff`;
+});
+test.afterAll(() => new Promise<void>((resolve) => receiver.close(() => resolve())));
+
+/**
+ * A company's first day in the console: sign up, an API key for the bot (shown once), the
+ * webhook set and tested (its delivery logged), a bot's escalation arriving in the live queue,
+ * an agent taking it (their name appears live), its resolution, and reopening it from the
+ * ticket's page. Another company sees none of it; an agent cannot open these pages.
+ */
+test('a company signs up, connects its bot, watches its queue live, and reopens a ticket', async ({
+  page,
+  browser,
+}) => {
+  test.setTimeout(150_000);
+  const companyName = `Initech ${Math.random().toString(36).slice(2, 8)}`;
+  const email = uniqueEmail('company');
+  await page.goto('/sign-up/company');
+  await expectAccessible(page, 'company sign-up');
+  await page.getByLabel('Company name').fill(companyName);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Create the company account' }).click();
+  await expect(page).toHaveURL(/\/company\/queue$/);
+
+  // Meanwhile (over the API) a pull shift starts in 30 s, and an agent holds a live seat on it.
+  const admin = await signInApi(email);
+  const shift = await postShift({ admin }, 30, {
+    title: 'Support desk',
+  });
+  const agent = await signUpAgent();
+  await unwrap(
+    agent.api.POST('/v1/shifts/{id}/claims', {
+      params: { path: { id: shift.id }, header: { 'Idempotency-Key': `seat-${shift.id}` } },
+    }),
+  );
+  await unwrap(agent.api.POST('/v1/shifts/{id}/check-in', { params: { path: { id: shift.id } } }));
+
+  await page.getByRole('link', { name: 'Bot and webhook' }).click();
+  await page.getByLabel('Key name').fill('support bot');
+  await page.getByRole('button', { name: 'Create key' }).click();
+  const key = (await page.getByLabel('The new API key').textContent())!.trim();
+  expect(key.length).toBeGreaterThan(20);
+  await expect(page.getByRole('button', { name: 'Revoke key support bot' })).toBeVisible();
+  await page.getByLabel('Webhook URL').fill(hookUrl);
+  await page.getByRole('button', { name: 'Set webhook' }).click();
+  await expect(page.getByLabel('The signing secret')).toBeVisible();
+  await page.getByRole('button', { name: 'Send a test event' }).click();
+  const deliveries = page.getByRole('region', { name: 'Webhook deliveries' });
+  await expect(deliveries.getByRole('row', { name: /ping delivered/ })).toBeVisible({
+    timeout: 30_000,
+  });
+  await expectAccessible(page, 'bot and webhook');
+
+  // The bot (with the key the page showed) escalates; the queue shows it without a reload.
+  await page.getByRole('link', { name: 'Live queue' }).click();
+  await expect(page.getByText('No ticket is waiting.')).toBeVisible();
+  const bot = client(key);
+  await expect
+    .poll(() => Date.parse(shift.startsAt) - Date.now(), { timeout: 60_000, intervals: [1000] })
+    .toBeLessThan(0);
+  const ticket = await unwrap(
+    bot.POST('/v1/escalations', {
+      body: {
+        externalId: `conv-${Date.now()}`,
+        subject: 'Cannot log in after password reset',
+        summary: 'Customer reset the password twice and still cannot log in.',
+        language: 'en',
+        priority: 'high',
+        requiredSkills: [{ skill: 'refunds', minLevel: 2 }],
+        transcript: [{ role: 'customer', text: 'Help!', at: new Date().toISOString() }],
+      },
+    }),
+  );
+  const waiting = page.getByRole('region', { name: 'Table: Waiting for an agent' });
+  await expect(waiting.getByRole('link', { name: ticket.subject })).toBeVisible();
+  await expect(waiting.getByText(/ left$/)).toBeVisible();
+  await expectAccessible(page, 'live queue');
+
+  // The agent takes it: it moves to "With an agent", with the agent's name.
+  await unwrap(
+    agent.api.POST('/v1/agents/me/tickets/claim-next', {
+      params: { header: { 'Idempotency-Key': `next-${ticket.id}` } },
+    }),
+  );
+  const handled = page.getByRole('region', { name: 'Table: With an agent' });
+  await expect(handled.getByRole('row', { name: /Cannot log in.*Jo Park/ })).toBeVisible();
+  await unwrap(
+    agent.api.POST('/v1/tickets/{id}/messages', {
+      params: { path: { id: ticket.id } },
+      body: { body: 'Sent you a fresh reset link.', visibility: 'customer' },
+    }),
+  );
+  await unwrap(
+    agent.api.POST('/v1/tickets/{id}/resolve', {
+      params: { path: { id: ticket.id } },
+      body: { resolutionSummary: 'New reset link; customer logged in.' },
+    }),
+  );
+  await expect(handled.getByRole('link', { name: ticket.subject })).toBeHidden();
+
+  // Its page: the claim history and the conversation; reopened, it waits again.
+  await page.goto(`/company/tickets/${ticket.id}`);
+  await expect(page.getByRole('heading', { name: ticket.subject })).toBeVisible();
+  await expect(page.getByText('Sent you a fresh reset link.')).toBeVisible();
+  await expect(page.getByText(/Resolved .*: New reset link; customer logged in\./)).toBeVisible();
+  await expectAccessible(page, 'company ticket');
+  await page.getByRole('button', { name: 'Reopen ticket' }).click();
+  await expect(page.getByLabel('Why it is reopened')).toHaveAttribute('aria-invalid', 'true');
+  await page.getByLabel('Why it is reopened').fill('Customer wrote back: still locked out');
+  await page.getByRole('button', { name: 'Reopen ticket' }).click();
+  await expect(page.getByText('open', { exact: true })).toBeVisible();
+
+  // Another company, in its own browser context, sees nothing of it.
+  const other = await browser.newContext();
+  const otherPage = await other.newPage();
+  const stranger = await signUpCompany(`Umbrella ${Math.random().toString(36).slice(2, 8)}`);
+  const me = await unwrap(stranger.admin.GET('/v1/me'));
+  await otherPage.goto('/sign-in');
+  await otherPage.getByLabel('Email').fill(me.email);
+  await otherPage.getByLabel('Password').fill(PASSWORD);
+  await otherPage.getByRole('button', { name: 'Sign in' }).click();
+  await expect(otherPage).toHaveURL(/\/company\/queue$/);
+  await expect(otherPage.getByText('No ticket is waiting.')).toBeVisible();
+  await otherPage.goto(`/company/tickets/${ticket.id}`);
+  await expect(otherPage.getByText('The ticket could not be loaded')).toBeVisible();
+  await expect(otherPage.getByText(ticket.subject)).toHaveCount(0);
+  await other.close();
+});
+
+test('an agent cannot open the company pages', async ({ page }) => {
+  const agent = await signUpAgent();
+  await page.goto('/sign-in?next=%2Fcompany%2Fqueue');
+  await page.getByLabel('Email').fill(agent.email);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  // Sent on to where it was going, which is not an agent's page.
+  await expect(page).toHaveURL(/\/company\/queue$/);
+  await expect(page.getByText('This page is not for your role.')).toBeVisible();
+  for (const path of ['/company/queue', '/company/integration', '/company/tickets/x']) {
+    await page.goto(path);
+    await expect(page.getByText('This page is not for your role.')).toBeVisible();
+    await expect(page.getByRole('heading', { name: 'Live queue' })).toHaveCount(0);
+  }
+  await expectAccessible(page, 'company page as an agent');
+});

@@ -1,0 +1,170 @@
+import {
+  Alert,
+  Button,
+  Card,
+  Code,
+  CopyButton,
+  Group,
+  Stack,
+  Table,
+  Text,
+  TextInput,
+  Title,
+  VisuallyHidden,
+} from '@mantine/core';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { api, unwrap, type Schemas } from '../../api/client';
+import { newIdempotencyKey } from '../../api/idempotency-key';
+import { keys } from '../../api/query-keys';
+import { ErrorAlert } from '../../ui/error-alert';
+import { problemOf } from '../../ui/form-errors';
+import { Loading } from '../../ui/loading';
+import { ScrollTable } from '../../ui/scroll-table';
+import { browserZone, formatInstant } from '../../ui/times';
+
+const INPUTS = ['name'];
+
+/**
+ * The bot's API keys: create one (shown once, with a copy button: the API keeps only its hash),
+ * list the active ones by prefix with when each was last used, revoke.
+ */
+export function ApiKeysCard() {
+  const queryClient = useQueryClient();
+  const list = useQuery({
+    queryKey: keys.apiKeys,
+    queryFn: () => unwrap(api.GET('/v1/companies/me/api-keys')),
+  });
+  const [name, setName] = useState('');
+  const [created, setCreated] = useState<Schemas['CreatedApiKeyDto'] | null>(null);
+  const create = useMutation({
+    mutationFn: () =>
+      unwrap(
+        api.POST('/v1/companies/me/api-keys', {
+          params: { header: { 'Idempotency-Key': newIdempotencyKey() } },
+          body: { name },
+        }),
+      ),
+    onSuccess: (key) => {
+      setCreated(key);
+      setName('');
+      void queryClient.invalidateQueries({ queryKey: keys.apiKeys });
+    },
+  });
+  const revoke = useMutation({
+    mutationFn: (id: string) =>
+      unwrap(api.DELETE('/v1/companies/me/api-keys/{id}', { params: { path: { id } } })),
+    onSuccess: () => void queryClient.invalidateQueries({ queryKey: keys.apiKeys }),
+  });
+  const errors = problemOf(create.error, INPUTS);
+
+  return (
+    <Card withBorder component="section" aria-labelledby="keys-heading">
+      <Stack>
+        <Title order={2} id="keys-heading" size="h3">
+          API keys
+        </Title>
+        <Text size="sm">
+          Your bot escalates conversations and relays the customer&apos;s messages with a key, sent
+          as <Code>Authorization: Bearer …</Code>.
+        </Text>
+        {created && (
+          <Alert color="green" title={`Key “${created.name}” created`}>
+            <Stack gap="xs">
+              <Text size="sm">Copy it now: it is shown only this once.</Text>
+              <Group gap="xs" wrap="nowrap">
+                <Code style={{ overflowWrap: 'anywhere' }} aria-label="The new API key">
+                  {created.key}
+                </Code>
+                <CopyButton value={created.key}>
+                  {({ copied, copy }) => (
+                    <Button size="xs" variant="default" onClick={copy}>
+                      {copied ? 'Copied' : 'Copy'}
+                    </Button>
+                  )}
+                </CopyButton>
+              </Group>
+            </Stack>
+          </Alert>
+        )}
+        <form
+          noValidate
+          onSubmit={(event) => {
+            event.preventDefault();
+            create.mutate();
+          }}
+        >
+          <Group align="flex-end">
+            <TextInput
+              label="Key name"
+              description="Which bot or environment uses it"
+              value={name}
+              onChange={(event) => setName(event.currentTarget.value)}
+              error={errors?.field('name')}
+            />
+            <Button type="submit" loading={create.isPending}>
+              Create key
+            </Button>
+          </Group>
+        </form>
+        <ErrorAlert error={create.error} inputs={INPUTS} title="No key created" />
+        <ErrorAlert error={revoke.error} title="Not revoked" />
+        {list.isPending && <Loading label="Loading your keys" />}
+        <ErrorAlert error={list.error} title="Your keys could not be loaded" />
+        {list.data && list.data.length === 0 && <Text size="sm">No active key.</Text>}
+        {list.data && list.data.length > 0 && <KeysTable keys={list.data} revoke={revoke} />}
+      </Stack>
+    </Card>
+  );
+}
+
+function KeysTable({
+  keys: rows,
+  revoke,
+}: {
+  keys: Schemas['ApiKeyDto'][];
+  revoke: { mutate: (id: string) => void; isPending: boolean; variables?: string };
+}) {
+  return (
+    <ScrollTable label="Active API keys">
+      <Table>
+        <Table.Thead>
+          <Table.Tr>
+            <Table.Th>Name</Table.Th>
+            <Table.Th>Starts with</Table.Th>
+            <Table.Th>Created</Table.Th>
+            <Table.Th>Last used</Table.Th>
+            <Table.Th>
+              <VisuallyHidden>Actions</VisuallyHidden>
+            </Table.Th>
+          </Table.Tr>
+        </Table.Thead>
+        <Table.Tbody>
+          {rows.map((key) => (
+            <Table.Tr key={key.id}>
+              <Table.Td>{key.name}</Table.Td>
+              <Table.Td>
+                <Code>{key.prefix}…</Code>
+              </Table.Td>
+              <Table.Td>{formatInstant(key.createdAt, browserZone())}</Table.Td>
+              <Table.Td>
+                {key.lastUsedAt ? formatInstant(key.lastUsedAt, browserZone()) : 'Never'}
+              </Table.Td>
+              <Table.Td>
+                <Button
+                  size="xs"
+                  variant="default"
+                  loading={revoke.isPending && revoke.variables === key.id}
+                  onClick={() => revoke.mutate(key.id)}
+                  aria-label={`Revoke key ${key.name}`}
+                >
+                  Revoke
+                </Button>
+              </Table.Td>
+            </Table.Tr>
+          ))}
+        </Table.Tbody>
+      </Table>
+    </ScrollTable>
+  );
+}

@@ -1,0 +1,60 @@
+import { Button, Stack, Text, TextInput, Title } from '@mantine/core';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { api, unwrap } from '../../api/client';
+import { keys } from '../../api/query-keys';
+import { ErrorAlert } from '../../ui/error-alert';
+import { problemOf } from '../../ui/form-errors';
+
+const INPUTS = ['reason'];
+
+/** Sends a resolved ticket back to the queue (within the reopen window); its earning reverses. */
+export function ReopenForm({ ticketId }: { ticketId: string }) {
+  const queryClient = useQueryClient();
+  const [reason, setReason] = useState('');
+  const reopen = useMutation({
+    mutationFn: () =>
+      unwrap(
+        api.POST('/v1/tickets/{id}/reopen', {
+          params: { path: { id: ticketId } },
+          body: { reason },
+        }),
+      ),
+    onSuccess: () => {
+      setReason('');
+      void queryClient.invalidateQueries({ queryKey: keys.companyTickets });
+    },
+  });
+  const errors = problemOf(reopen.error, INPUTS);
+  return (
+    <Stack component="section" aria-labelledby="reopen-heading" gap="xs">
+      <Title order={2} id="reopen-heading" size="h3">
+        Reopen
+      </Title>
+      <Text size="sm">
+        Not resolved after all? Within the reopen window it goes back to the queue, and the
+        agent&apos;s pay for it is reversed.
+      </Text>
+      <form
+        noValidate
+        onSubmit={(event) => {
+          event.preventDefault();
+          reopen.mutate();
+        }}
+      >
+        <Stack gap="xs">
+          <TextInput
+            label="Why it is reopened"
+            value={reason}
+            onChange={(event) => setReason(event.currentTarget.value)}
+            error={errors?.field('reason')}
+          />
+          <ErrorAlert error={reopen.error} inputs={INPUTS} title="Not reopened" />
+          <Button type="submit" variant="default" loading={reopen.isPending} w="fit-content">
+            Reopen ticket
+          </Button>
+        </Stack>
+      </form>
+    </Stack>
+  );
+}

@@ -1,0 +1,95 @@
+import { Badge, Grid, Group, Stack, Text, Title } from '@mantine/core';
+import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
+import { useParams } from 'react-router';
+import { api, unwrap, type Schemas } from '../../api/client';
+import { keys } from '../../api/query-keys';
+import { ErrorAlert } from '../../ui/error-alert';
+import { LoadMore } from '../../ui/load-more';
+import { Loading } from '../../ui/loading';
+import { MessageList } from '../../ui/message-list';
+import { Page } from '../../ui/page';
+import { nextCursor, PAGE_SIZE } from '../../ui/paging';
+import { browserZone } from '../../ui/times';
+import { useNow } from '../../ui/use-now';
+import { ClaimHistory } from './claim-history';
+import { ReopenForm } from './reopen-form';
+import { SlaBadge } from './sla-badge';
+
+type Message = Schemas['TicketMessageDto'];
+
+const AUTHORS: Record<Message['author'], string> = {
+  agent: 'Agent',
+  customer: 'Customer',
+  bot: 'Bot',
+};
+
+/**
+ * One of the company's tickets: its state and SLA, who held it (the claim history), the
+ * conversation with internal notes, and reopening a resolution that was not good enough.
+ */
+export default function CompanyTicketPage() {
+  const { id = '' } = useParams();
+  const now = useNow();
+  const zone = browserZone();
+  const ticket = useQuery({
+    queryKey: [...keys.companyTickets, 'one', id],
+    queryFn: () => unwrap(api.GET('/v1/tickets/{id}', { params: { path: { id } } })),
+  });
+  const messages = useInfiniteQuery({
+    queryKey: keys.messages(id),
+    queryFn: ({ pageParam }) =>
+      unwrap(
+        api.GET('/v1/tickets/{id}/messages', {
+          params: { path: { id }, query: { limit: PAGE_SIZE, cursor: pageParam } },
+        }),
+      ),
+    initialPageParam: undefined as string | undefined,
+    getNextPageParam: nextCursor,
+  });
+
+  if (ticket.isPending) return <Loading label="Loading the ticket" />;
+  if (ticket.error)
+    return <ErrorAlert error={ticket.error} title="The ticket could not be loaded" />;
+  const t = ticket.data;
+  const items = messages.data?.pages.flatMap((page) => page.items) ?? [];
+  const author = (m: Message) =>
+    m.visibility === 'internal' ? 'Internal note' : AUTHORS[m.author];
+  return (
+    <Page title={t.subject}>
+      <Group gap="xs">
+        <Badge variant="light">{t.status}</Badge>
+        <Badge variant="outline" color="gray.8">
+          {t.effectivePriority}
+        </Badge>
+        {(t.status === 'open' || t.status === 'claimed') && <SlaBadge ticket={t} now={now} />}
+        <Text size="sm">
+          Conversation {t.externalId}
+          {t.claimedByName ? ` · with ${t.claimedByName}` : ''}
+          {t.reopenCount > 0 ? ` · reopened ${t.reopenCount}×` : ''}
+        </Text>
+      </Group>
+      <Grid gap="xl">
+        <Grid.Col span={{ base: 12, md: 6 }}>
+          <Stack gap="lg">
+            <ClaimHistory claims={t.claims} zone={zone} />
+            {t.status === 'resolved' && <ReopenForm ticketId={t.id} />}
+          </Stack>
+        </Grid.Col>
+        <Grid.Col span={{ base: 12, md: 6 }}>
+          <Stack component="section" aria-labelledby="conversation-heading" gap="sm">
+            <Title order={2} id="conversation-heading" size="h3">
+              Conversation
+            </Title>
+            {messages.isPending && <Loading label="Loading the conversation" />}
+            <ErrorAlert error={messages.error} title="The conversation could not be loaded" />
+            {messages.isSuccess && items.length === 0 && (
+              <Text size="sm">No messages since the handoff.</Text>
+            )}
+            <MessageList messages={items} zone={zone} authorOf={author} />
+            <LoadMore query={messages} what="messages" />
+          </Stack>
+        </Grid.Col>
+      </Grid>
+    </Page>
+  );
+}

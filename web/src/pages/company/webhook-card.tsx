@@ -1,0 +1,146 @@
+import {
+  Alert,
+  Button,
+  Card,
+  Code,
+  CopyButton,
+  Group,
+  Stack,
+  Text,
+  TextInput,
+  Title,
+} from '@mantine/core';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { api, ApiError, unwrap } from '../../api/client';
+import { newIdempotencyKey } from '../../api/idempotency-key';
+import { keys } from '../../api/query-keys';
+import { ErrorAlert } from '../../ui/error-alert';
+import { problemOf } from '../../ui/form-errors';
+import { Loading } from '../../ui/loading';
+
+const INPUTS = ['url'];
+
+/** The webhook: where ticket events go, its signing secret (shown only when set or rotated). */
+export function WebhookCard() {
+  const queryClient = useQueryClient();
+  const current = useQuery({
+    queryKey: keys.webhook,
+    // 404: no webhook yet (null here, so the form starts empty).
+    queryFn: async () => {
+      try {
+        return await unwrap(api.GET('/v1/companies/me/webhook'));
+      } catch (error) {
+        if (error instanceof ApiError && error.status === 404) return null;
+        throw error;
+      }
+    },
+  });
+  const [url, setUrl] = useState<string | null>(null);
+  const [secret, setSecret] = useState<string | null>(null);
+  const refresh = () => {
+    void queryClient.invalidateQueries({ queryKey: keys.webhook });
+    void queryClient.invalidateQueries({ queryKey: keys.deliveries });
+  };
+  const save = useMutation({
+    mutationFn: (body: { url: string }) => unwrap(api.PUT('/v1/companies/me/webhook', { body })),
+    onSuccess: (set) => {
+      if (set.secret) setSecret(set.secret);
+      setUrl(null);
+      refresh();
+    },
+  });
+  const rotate = useMutation({
+    mutationFn: () => unwrap(api.POST('/v1/companies/me/webhook/rotate-secret')),
+    onSuccess: (set) => setSecret(set.secret),
+  });
+  const test = useMutation({
+    mutationFn: () =>
+      unwrap(
+        api.POST('/v1/companies/me/webhook/test', {
+          params: { header: { 'Idempotency-Key': newIdempotencyKey() } },
+        }),
+      ),
+    onSuccess: refresh,
+  });
+  const errors = problemOf(save.error, INPUTS);
+  const shown = url ?? current.data?.url ?? '';
+
+  return (
+    <Card withBorder component="section" aria-labelledby="webhook-heading">
+      <Stack>
+        <Title order={2} id="webhook-heading" size="h3">
+          Webhook
+        </Title>
+        <Text size="sm">
+          Handoff posts ticket events (claimed, messages for the customer, resolved, …) to this
+          address, signed with the secret (<Code>Handoff-Signature</Code>), retrying with backoff
+          until your server answers 2xx.
+        </Text>
+        {current.isPending && <Loading label="Loading your webhook" />}
+        <ErrorAlert error={current.error} title="Your webhook could not be loaded" />
+        {secret && (
+          <Alert color="green" title="Signing secret">
+            <Stack gap="xs">
+              <Text size="sm">Copy it now: it is shown only this once.</Text>
+              <Group gap="xs" wrap="nowrap">
+                <Code style={{ overflowWrap: 'anywhere' }} aria-label="The signing secret">
+                  {secret}
+                </Code>
+                <CopyButton value={secret}>
+                  {({ copied, copy }) => (
+                    <Button size="xs" variant="default" onClick={copy}>
+                      {copied ? 'Copied' : 'Copy'}
+                    </Button>
+                  )}
+                </CopyButton>
+              </Group>
+            </Stack>
+          </Alert>
+        )}
+        {current.data !== undefined && (
+          <form
+            noValidate
+            onSubmit={(event) => {
+              event.preventDefault();
+              save.mutate({ url: shown });
+            }}
+          >
+            <Group align="flex-end">
+              <TextInput
+                label="Webhook URL"
+                description="https, reachable from the internet"
+                type="url"
+                value={shown}
+                onChange={(event) => setUrl(event.currentTarget.value)}
+                error={errors?.field('url')}
+                style={{ flex: '1 1 20rem' }}
+              />
+              <Button type="submit" loading={save.isPending}>
+                {current.data ? 'Save URL' : 'Set webhook'}
+              </Button>
+            </Group>
+          </form>
+        )}
+        <ErrorAlert error={save.error} inputs={INPUTS} title="Webhook not saved" />
+        {current.data && (
+          <Group>
+            <Button variant="default" loading={test.isPending} onClick={() => test.mutate()}>
+              Send a test event
+            </Button>
+            <Button variant="default" loading={rotate.isPending} onClick={() => rotate.mutate()}>
+              Rotate the secret
+            </Button>
+          </Group>
+        )}
+        {test.isSuccess && (
+          <Text size="sm" role="status">
+            Test event queued: it shows in the deliveries below.
+          </Text>
+        )}
+        <ErrorAlert error={test.error} title="No test event sent" />
+        <ErrorAlert error={rotate.error} title="Secret not rotated" />
+      </Stack>
+    </Card>
+  );
+}

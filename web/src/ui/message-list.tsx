@@ -1,0 +1,48 @@
+import { Paper, Stack, Text } from '@mantine/core';
+import type { Schemas } from '../api/client';
+import { formatInstant } from './times';
+
+type Message = Schemas['TicketMessageDto'];
+
+interface Props {
+  messages: Message[];
+  zone: string;
+  /** Who wrote it, in the viewer's words ("You" for the agent, "Agent" for the company). */
+  authorOf: (message: Message) => string;
+}
+
+/** A ticket's conversation, oldest first; internal notes stand out from what the customer saw. */
+export function MessageList({ messages, zone, authorOf }: Props) {
+  return (
+    <Stack
+      gap="xs"
+      component="ol"
+      style={{ listStyle: 'none', padding: 0, margin: 0 }}
+      aria-label="Messages"
+    >
+      {messages.map((message) => (
+        <Paper
+          key={message.id}
+          component="li"
+          p="sm"
+          withBorder
+          bg={
+            message.visibility === 'internal'
+              ? 'yellow.0'
+              : message.author === 'agent'
+                ? 'indigo.0'
+                : undefined
+          }
+        >
+          <Text size="xs" fw={600}>
+            {authorOf(message)} · {formatInstant(message.sentAt, zone)}
+          </Text>
+          {/* Plain text, never HTML: React escapes it; line breaks are the customer's. */}
+          <Text size="sm" style={{ whiteSpace: 'pre-wrap', overflowWrap: 'anywhere' }}>
+            {message.body}
+          </Text>
+        </Paper>
+      ))}
+    </Stack>
+  );
+}
