@@ -1,9 +1,7 @@
 import {
-  Alert,
   Button,
   Card,
   Code,
-  CopyButton,
   Group,
   Stack,
   Table,
@@ -18,6 +16,7 @@ import { api, unwrap, type Schemas } from '../../api/client';
 import { newIdempotencyKey } from '../../api/idempotency-key';
 import { keys } from '../../api/query-keys';
 import { ErrorAlert } from '../../ui/error-alert';
+import { ShownOnce } from '../../ui/shown-once';
 import { problemOf } from '../../ui/form-errors';
 import { Loading } from '../../ui/loading';
 import { ScrollTable } from '../../ui/scroll-table';
@@ -69,23 +68,11 @@ export function ApiKeysCard() {
           as <Code>Authorization: Bearer …</Code>.
         </Text>
         {created && (
-          <Alert color="green" title={`Key “${created.name}” created`}>
-            <Stack gap="xs">
-              <Text size="sm">Copy it now: it is shown only this once.</Text>
-              <Group gap="xs" wrap="nowrap">
-                <Code style={{ overflowWrap: 'anywhere' }} aria-label="The new API key">
-                  {created.key}
-                </Code>
-                <CopyButton value={created.key}>
-                  {({ copied, copy }) => (
-                    <Button size="xs" variant="default" onClick={copy}>
-                      {copied ? 'Copied' : 'Copy'}
-                    </Button>
-                  )}
-                </CopyButton>
-              </Group>
-            </Stack>
-          </Alert>
+          <ShownOnce
+            title={`Key “${created.name}” created`}
+            label="The new API key"
+            value={created.key}
+          />
         )}
         <form
           noValidate

@@ -1,21 +1,11 @@
-import {
-  Alert,
-  Button,
-  Card,
-  Code,
-  CopyButton,
-  Group,
-  Stack,
-  Text,
-  TextInput,
-  Title,
-} from '@mantine/core';
+import { Button, Card, Code, Group, Stack, Text, TextInput, Title } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, ApiError, unwrap } from '../../api/client';
 import { newIdempotencyKey } from '../../api/idempotency-key';
 import { keys } from '../../api/query-keys';
 import { ErrorAlert } from '../../ui/error-alert';
+import { ShownOnce } from '../../ui/shown-once';
 import { problemOf } from '../../ui/form-errors';
 import { Loading } from '../../ui/loading';
 
@@ -79,25 +69,7 @@ export function WebhookCard() {
         </Text>
         {current.isPending && <Loading label="Loading your webhook" />}
         <ErrorAlert error={current.error} title="Your webhook could not be loaded" />
-        {secret && (
-          <Alert color="green" title="Signing secret">
-            <Stack gap="xs">
-              <Text size="sm">Copy it now: it is shown only this once.</Text>
-              <Group gap="xs" wrap="nowrap">
-                <Code style={{ overflowWrap: 'anywhere' }} aria-label="The signing secret">
-                  {secret}
-                </Code>
-                <CopyButton value={secret}>
-                  {({ copied, copy }) => (
-                    <Button size="xs" variant="default" onClick={copy}>
-                      {copied ? 'Copied' : 'Copy'}
-                    </Button>
-                  )}
-                </CopyButton>
-              </Group>
-            </Stack>
-          </Alert>
-        )}
+        {secret && <ShownOnce title="Signing secret" label="The signing secret" value={secret} />}
         {current.data !== undefined && (
           <form
             noValidate
