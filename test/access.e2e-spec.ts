@@ -97,6 +97,7 @@ const ACCESS: Record<string, Role[]> = {
   'POST /v1/companies/me/webhook-deliveries/:id/redeliver': ['company_admin'],
   'GET /v1/agents/me/earnings': ['agent'],
   'GET /v1/companies/me/statement': ['company_admin'],
+  'GET /v1/companies/me/pricing': ['company_admin'],
   'POST /v1/ledger/adjustments': ['finance'],
   'GET /v1/ledger/adjustments': ['finance'],
   'GET /v1/ledger/adjustments/:id': ['finance'],

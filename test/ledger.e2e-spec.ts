@@ -289,6 +289,10 @@ describe('ledger', () => {
       });
       const eur = statement.body.totals.find((x: { currency: string }) => x.currency === 'EUR');
       expect(eur.totalMinor).toBe(eur.rateMinor + eur.feeMinor);
+      // The fee the statement charged is the one the company can read before posting a shift.
+      const pricing = await t.http.get('/v1/companies/me/pricing').set(co.auth).expect(200);
+      expect(pricing.body).toEqual({ platformFeeBps: 1500, feeRounding: 'half_up' });
+      expect(Math.round((800 * pricing.body.platformFeeBps) / 10_000)).toBe(120);
       await t.http.get(`/v1/companies/me/statement?from=${to}&to=${from}`).set(co.auth).expect(400);
     });
 

@@ -1254,6 +1254,26 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/companies/me/pricing': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Get the platform fee
+     * @description The platform fee on each resolved ticket (the console previews a shift's cost with it).
+     */
+    get: operations['getCompanyPricing'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/companies/me/statement': {
     parameters: {
       query?: never;
@@ -3803,6 +3823,19 @@ export interface components {
        * @example WyIyMDMwLTA1LTA0VDA5OjMxOjQwLjEyMFoiLCI4ZDdjNmI1YS00ZTNmLTRhMmItOWMxZC0wZTlmOGE3YjZjNWQiXQ
        */
       nextCursor: string | null;
+    };
+    PricingDto: {
+      /**
+       * @description The platform's fee in basis points of the rate (1500 = 15 %), charged per resolved ticket.
+       * @example 1500
+       */
+      platformFeeBps: number;
+      /**
+       * @description The fee on a rate is rounded half up to a whole minor unit: a 250 rate pays 38 at 15 %.
+       * @example half_up
+       * @enum {string}
+       */
+      feeRounding: 'half_up';
     };
     StatementTotalDto: {
       /** @example 42 */
@@ -8768,6 +8801,31 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['EarningsDto'];
+        };
+      };
+      400: components['responses']['ValidationFailed'];
+      401: components['responses']['Unauthenticated'];
+      403: components['responses']['Forbidden'];
+      500: components['responses']['Internal'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  getCompanyPricing: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['PricingDto'];
         };
       };
       400: components['responses']['ValidationFailed'];

@@ -72,6 +72,37 @@ test('a company signs up, connects its bot, watches its queue live, and reopens 
   });
   await expectAccessible(page, 'bot and webhook');
 
+  // A shift from the form: its field errors first, the cost with the fee while typing.
+  await page.getByRole('link', { name: 'Shifts' }).click();
+  await page.getByRole('button', { name: 'Post shift' }).click();
+  await expect(page.getByLabel('Starts')).toHaveAttribute('aria-invalid', 'true');
+  await expect(
+    page.getByText(/^Each resolved ticket costs you €2\.88: €2\.50 to the agent/),
+  ).toBeVisible();
+  const local = (hoursAhead: number) => {
+    const d = new Date(Date.now() + hoursAhead * 3_600_000);
+    const pad = (n: number) => String(n).padStart(2, '0');
+    return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:00`;
+  };
+  await page.getByLabel('Title').fill('Weekend refunds cover');
+  await page.getByLabel('Starts').fill(local(26));
+  await page.getByLabel('Ends').fill(local(30));
+  await page.getByRole('textbox', { name: 'Seats' }).fill('3');
+  await page.getByRole('combobox', { name: 'Required skill', exact: true }).click();
+  await page.getByRole('option', { name: 'Refunds' }).click();
+  await page.getByRole('button', { name: 'Post shift' }).click();
+  const posted = page.getByRole('article', { name: 'Weekend refunds cover' });
+  await expect(posted.getByText('0 of 3 seats filled')).toBeVisible();
+  await expect(
+    page.getByRole('article', { name: 'Support desk' }).getByText('1 of 5 seats filled'),
+  ).toBeVisible();
+  await page
+    .getByRole('article', { name: 'Support desk' })
+    .getByRole('button', { name: 'Seats and waitlist' })
+    .click();
+  await expect(page.getByText('Jo Park · checked in')).toBeVisible();
+  await expectAccessible(page, 'company shifts');
+
   // The bot (with the key the page showed) escalates; the queue shows it without a reload.
   await page.getByRole('link', { name: 'Live queue' }).click();
   await expect(page.getByText('No ticket is waiting.')).toBeVisible();

@@ -1,15 +1,17 @@
 import { Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { requireCompany, requireUser } from '../../common/auth/access';
 import { Actor } from '../../common/auth/actor';
 import { DomainError } from '../../common/errors/domain-error';
+import { Env } from '../../config/env.validation';
 import { decodeCursor, toPage } from '../../common/pagination/page';
 import { AgentsService } from '../agents/agents.service';
 import { TicketClaimFacts } from '../tickets/ticket-claim-facts.service';
 import { EarningsRepository } from './earnings.repository';
 import { JournalRepository } from './journal.repository';
-import { EarningsDto, StatementDto, TrialBalanceDto } from './ledger.dto';
+import { EarningsDto, PricingDto, StatementDto, TrialBalanceDto } from './ledger.dto';
 import { toEarningsLineDto, toStatementLineDto, toTrialBalanceRowDto } from './ledger.mapper';
 import { LedgerService } from './ledger.service';
 
@@ -25,6 +27,7 @@ export class EarningsService {
     private readonly earnings: EarningsRepository,
     private readonly tickets: TicketClaimFacts,
     private readonly agents: AgentsService,
+    private readonly config: ConfigService<Env, true>,
   ) {}
 
   /** The agent's balances and every ledger line on its accounts, newest first. */
@@ -59,6 +62,14 @@ export class EarningsService {
   }
 
   /** What the company owes for tickets resolved in [from, to): rate + fee per ticket. */
+  pricing(actor: Actor): PricingDto {
+    requireCompany(actor);
+    return {
+      platformFeeBps: this.config.get('PLATFORM_FEE_BPS', { infer: true }),
+      feeRounding: 'half_up',
+    };
+  }
+
   async companyStatement(actor: Actor, from: string, to: string): Promise<StatementDto> {
     const companyId = requireCompany(actor);
     const days = (Date.parse(to) - Date.parse(from)) / 86_400_000;

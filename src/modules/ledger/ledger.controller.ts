@@ -6,6 +6,7 @@ import {
   EarningsDto,
   EarningsQueryDto,
   LedgerIntegrityDto,
+  PricingDto,
   StatementDto,
   StatementQueryDto,
   TrialBalanceDto,
@@ -30,6 +31,14 @@ export class LedgerController {
     @Query() query: EarningsQueryDto,
   ): Promise<EarningsDto> {
     return this.earnings.agentEarnings(actor, query.limit, query.cursor);
+  }
+
+  /** The platform fee on each resolved ticket (the console previews a shift's cost with it). */
+  @Get('companies/me/pricing')
+  @Roles('company_admin')
+  @ApiOperation({ operationId: 'getCompanyPricing', summary: 'Get the platform fee' })
+  pricing(@CurrentActor() actor: Actor): PricingDto {
+    return this.earnings.pricing(actor);
   }
 
   /** Resolved tickets in a period with rate, platform fee and totals per currency. */

@@ -1,5 +1,4 @@
 import { ApiProperty } from '@nestjs/swagger';
-
 import { ApiInstant, ApiInteger } from '../../common/http/openapi-property';
 import { PageQueryDto } from '../../common/pagination/page.dto';
 import { IsInstant } from '../../common/validation/is-instant';
@@ -246,4 +245,20 @@ export class LedgerIntegrityDto {
   truncated: boolean;
   /** Currencies whose lines do not sum to zero (should be empty). */
   unbalancedCurrencies: CurrencyBalanceDto[];
+}
+
+/** What a company pays on top of each resolved ticket's rate. */
+export class PricingDto {
+  /**
+   * The platform's fee in basis points of the rate (1500 = 15 %), charged per resolved ticket.
+   * @example 1500
+   */
+  @ApiInteger()
+  platformFeeBps: number;
+  /**
+   * The fee on a rate is rounded half up to a whole minor unit: a 250 rate pays 38 at 15 %.
+   * @example half_up
+   */
+  @ApiProperty({ enum: ['half_up'] })
+  feeRounding: 'half_up';
 }

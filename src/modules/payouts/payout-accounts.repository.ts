@@ -29,9 +29,13 @@ export class PayoutAccountsRepository {
     stripeAccountId: string,
     state: StripeAccountState,
   ): Promise<void> {
+    // No conflict target: every unique index is then an arbiter. With `ON CONFLICT (agent_id)`,
+    // two first calls that both pass the arbiter's pre-check insert the same (agent, account)
+    // pair, and the loser fails on uq_payout_accounts_stripe (a non-arbiter index waits for the
+    // winner's commit and then raises) instead of doing nothing: a 500 seen under load in CI.
     await em.query(
       `INSERT INTO payout_accounts (agent_id, stripe_account_id, payouts_enabled, details_submitted, requirements)
-       VALUES ($1, $2, $3, $4, $5) ON CONFLICT (agent_id) DO NOTHING`,
+       VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`,
       [agentId, stripeAccountId, state.payoutsEnabled, state.detailsSubmitted, state.requirements],
     );
   }

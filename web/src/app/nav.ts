@@ -22,6 +22,7 @@ export const NAV: Partial<Record<string, { label: string; pages: NavPage[] }>> =
     label: 'Company pages',
     pages: [
       { to: '/company/queue', label: 'Live queue', also: '/company/tickets/' },
+      { to: '/company/shifts', label: 'Shifts' },
       { to: '/company/integration', label: 'Bot and webhook' },
     ],
   },

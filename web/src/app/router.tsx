@@ -19,6 +19,7 @@ const ProfilePage = lazy(() => import('../pages/agent/profile-page'));
 const PayoutReturnPage = lazy(() => import('../pages/agent/payout-return-page'));
 const QueuePage = lazy(() => import('../pages/company/queue-page'));
 const CompanyTicketPage = lazy(() => import('../pages/company/ticket-page'));
+const CompanyShiftsPage = lazy(() => import('../pages/company/shifts-page'));
 const IntegrationPage = lazy(() => import('../pages/company/integration-page'));
 
 const routes = [
@@ -65,6 +66,7 @@ const routes = [
               { index: true, element: <Navigate to="queue" replace /> },
               { path: 'queue', element: <QueuePage /> },
               { path: 'tickets/:id', element: <CompanyTicketPage /> },
+              { path: 'shifts', element: <CompanyShiftsPage /> },
               { path: 'integration', element: <IntegrationPage /> },
             ],
           },

@@ -1,0 +1,262 @@
+import {
+  Button,
+  Card,
+  Checkbox,
+  Group,
+  MultiSelect,
+  NumberInput,
+  SegmentedControl,
+  Select,
+  SimpleGrid,
+  Stack,
+  Text,
+  TextInput,
+  Title,
+} from '@mantine/core';
+import { notifications } from '@mantine/notifications';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMemo, useState } from 'react';
+import { api, unwrap, type Schemas } from '../../api/client';
+import { newIdempotencyKey } from '../../api/idempotency-key';
+import { keys } from '../../api/query-keys';
+import { ErrorAlert } from '../../ui/error-alert';
+import { problemOf } from '../../ui/form-errors';
+import { languageOptions } from '../../ui/languages';
+import { formatMoney } from '../../ui/money';
+import { feeOn, toMinor } from './shift-cost';
+
+const INPUTS = [
+  'title',
+  'startsAt',
+  'endsAt',
+  'seats',
+  'requiredSkills',
+  'languages',
+  'ratePerTicket',
+  'routing',
+  'offerSeconds',
+  'maxAwayMinutes',
+  'checkInGraceMinutes',
+];
+const CURRENCIES = ['EUR', 'USD', 'GBP', 'SEK', 'NOK', 'DKK', 'CHF', 'PLN'];
+const LEVELS = ['1', '2', '3', '4', '5'];
+
+/** `datetime-local` (the browser's zone) as an instant; '' stays '' for the API to name. */
+const instant = (local: string) => (local ? new Date(local).toISOString() : '');
+
+/**
+ * Posting a shift: every field says what it does, and the pay line previews what each resolved
+ * ticket costs with the platform fee (GET /v1/companies/me/pricing).
+ */
+export function PostShiftForm() {
+  const queryClient = useQueryClient();
+  const skills = useQuery({
+    queryKey: keys.skills,
+    queryFn: () => unwrap(api.GET('/v1/skills')),
+    staleTime: 10 * 60_000,
+  });
+  const pricing = useQuery({
+    queryKey: ['company', 'pricing'],
+    queryFn: () => unwrap(api.GET('/v1/companies/me/pricing')),
+    staleTime: 60 * 60_000,
+  });
+  const languageData = useMemo(languageOptions, []);
+  const [title, setTitle] = useState('');
+  const [startsAt, setStartsAt] = useState('');
+  const [endsAt, setEndsAt] = useState('');
+  const [seats, setSeats] = useState<number | string>(5);
+  const [skill, setSkill] = useState<string | null>(null);
+  const [minLevel, setMinLevel] = useState<string | null>('2');
+  const [languages, setLanguages] = useState<string[]>(['en']);
+  const [amount, setAmount] = useState<number | string>('2.50');
+  const [currency, setCurrency] = useState<string | null>('EUR');
+  const [routing, setRouting] = useState<'pull' | 'push'>('pull');
+  const [offerSeconds, setOfferSeconds] = useState<number | string>(30);
+  const [maxAway, setMaxAway] = useState<number | string>('');
+  const [grace, setGrace] = useState<number | string>(10);
+  const [certified, setCertified] = useState(false);
+
+  const cur = currency ?? 'EUR';
+  const rateMinor = toMinor(amount, cur);
+  const post = useMutation({
+    mutationFn: (body: Schemas['CreateShiftDto']) =>
+      unwrap(
+        api.POST('/v1/shifts', {
+          params: { header: { 'Idempotency-Key': newIdempotencyKey() } },
+          body,
+        }),
+      ),
+    onSuccess: (shift) => {
+      notifications.show({ color: 'green', message: `Shift posted: ${shift.title ?? 'Shift'}` });
+      void queryClient.invalidateQueries({ queryKey: keys.companyShifts });
+    },
+  });
+  const errors = problemOf(post.error, INPUTS);
+  const submit = () =>
+    post.mutate({
+      ...(title.trim() && { title: title.trim() }),
+      startsAt: instant(startsAt),
+      endsAt: instant(endsAt),
+      seats: Number(seats),
+      requiredSkills: skill ? [{ skill, minLevel: Number(minLevel ?? 1) }] : [],
+      languages,
+      ratePerTicket: { amountMinor: rateMinor ?? Number.NaN, currency: cur },
+      routing,
+      ...(routing === 'push' && { offerSeconds: Number(offerSeconds) }),
+      ...(maxAway !== '' && { maxAwayMinutes: Number(maxAway) }),
+      checkInGraceMinutes: Number(grace),
+      requiresCertification: certified,
+    });
+  const bps = pricing.data?.platformFeeBps;
+
+  return (
+    <Card withBorder component="section" aria-labelledby="post-heading">
+      <form
+        noValidate
+        onSubmit={(event) => {
+          event.preventDefault();
+          submit();
+        }}
+      >
+        <Stack>
+          <Title order={2} id="post-heading" size="h3">
+            Post a shift
+          </Title>
+          <TextInput
+            label="Title"
+            description="What agents see first, e.g. “Weekend refunds cover”"
+            value={title}
+            onChange={(e) => setTitle(e.currentTarget.value)}
+            error={errors?.field('title')}
+          />
+          <SimpleGrid cols={{ base: 1, sm: 3 }}>
+            <TextInput
+              type="datetime-local"
+              label="Starts"
+              description="In your browser's time zone"
+              value={startsAt}
+              onChange={(e) => setStartsAt(e.currentTarget.value)}
+              error={errors?.field('startsAt')}
+            />
+            <TextInput
+              type="datetime-local"
+              label="Ends"
+              description="15 minutes to 12 hours after the start"
+              value={endsAt}
+              onChange={(e) => setEndsAt(e.currentTarget.value)}
+              error={errors?.field('endsAt')}
+            />
+            <NumberInput
+              label="Seats"
+              description="Agents working at once (1–500)"
+              min={1}
+              max={500}
+              value={seats}
+              onChange={setSeats}
+              error={errors?.field('seats')}
+            />
+          </SimpleGrid>
+          <SimpleGrid cols={{ base: 1, sm: 3 }}>
+            <Select
+              label="Required skill"
+              description="Agents need it at the level or above"
+              searchable
+              data={(skills.data ?? []).map((s) => ({ value: s.code, label: s.name }))}
+              value={skill}
+              onChange={setSkill}
+              error={errors?.field('requiredSkills')}
+            />
+            <Select label="Minimum level" data={LEVELS} value={minLevel} onChange={setMinLevel} />
+            <MultiSelect
+              label="Languages"
+              description="Agents must speak every one"
+              searchable
+              data={languageData}
+              value={languages}
+              onChange={setLanguages}
+              error={errors?.field('languages')}
+            />
+          </SimpleGrid>
+          <SimpleGrid cols={{ base: 1, sm: 3 }}>
+            <NumberInput
+              label="Pay per resolved ticket"
+              description="What the agent earns for each ticket resolved"
+              decimalScale={2}
+              min={0}
+              value={amount}
+              onChange={setAmount}
+              error={errors?.field('ratePerTicket')}
+            />
+            <Select
+              label="Currency"
+              data={CURRENCIES}
+              value={currency}
+              onChange={setCurrency}
+              allowDeselect={false}
+            />
+            <NumberInput
+              label="Check-in grace (minutes)"
+              description="After the start, an agent not checked in is a no-show"
+              min={1}
+              value={grace}
+              onChange={setGrace}
+              error={errors?.field('checkInGraceMinutes')}
+            />
+          </SimpleGrid>
+          <Text size="sm" role="status" aria-live="polite">
+            {rateMinor !== null && bps !== undefined
+              ? `Each resolved ticket costs you ${formatMoney(rateMinor + feeOn(rateMinor, bps), cur)}: ${formatMoney(rateMinor, cur)} to the agent and ${formatMoney(feeOn(rateMinor, bps), cur)} platform fee (${bps / 100} %).`
+              : 'Enter the pay to see what each resolved ticket costs.'}
+          </Text>
+          <Stack gap={4}>
+            <Text size="sm" fw={500} id="routing-label">
+              How agents get tickets
+            </Text>
+            <SegmentedControl
+              aria-labelledby="routing-label"
+              value={routing}
+              onChange={(v) => setRouting(v as 'pull' | 'push')}
+              data={[
+                { value: 'pull', label: 'Agents take the next ticket' },
+                { value: 'push', label: 'Handoff offers tickets' },
+              ]}
+              w="fit-content"
+            />
+          </Stack>
+          <SimpleGrid cols={{ base: 1, sm: 3 }}>
+            {routing === 'push' && (
+              <NumberInput
+                label="Offer time (seconds)"
+                description="How long an offer waits for its agent (10–120)"
+                min={10}
+                max={120}
+                value={offerSeconds}
+                onChange={setOfferSeconds}
+                error={errors?.field('offerSeconds')}
+              />
+            )}
+            <NumberInput
+              label="Break allowance (minutes)"
+              description="Time away per seat; more counts against reliability. Empty: no cap"
+              min={0}
+              value={maxAway}
+              onChange={setMaxAway}
+              error={errors?.field('maxAwayMinutes')}
+            />
+          </SimpleGrid>
+          <Checkbox
+            label="Only agents we have certified"
+            checked={certified}
+            onChange={(e) => setCertified(e.currentTarget.checked)}
+          />
+          <ErrorAlert error={post.error} inputs={INPUTS} title="Shift not posted" />
+          <Group>
+            <Button type="submit" loading={post.isPending}>
+              Post shift
+            </Button>
+          </Group>
+        </Stack>
+      </form>
+    </Card>
+  );
+}

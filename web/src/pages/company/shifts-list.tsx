@@ -1,0 +1,130 @@
+import { Badge, Button, Card, Group, Stack, Text, Title } from '@mantine/core';
+import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { api, unwrap, type Schemas } from '../../api/client';
+import { keys } from '../../api/query-keys';
+import { ErrorAlert } from '../../ui/error-alert';
+import { LoadMore } from '../../ui/load-more';
+import { Loading } from '../../ui/loading';
+import { money } from '../../ui/money';
+import { nextCursor, PAGE_SIZE } from '../../ui/paging';
+import { browserZone, formatRange } from '../../ui/times';
+
+/** The company's shifts, soonest first, paged: seats filled, and who holds or waits for them. */
+export function ShiftsList() {
+  const shifts = useInfiniteQuery({
+    queryKey: [...keys.companyShifts, 'list'],
+    queryFn: ({ pageParam }) =>
+      unwrap(
+        api.GET('/v1/shifts', {
+          params: { query: { status: 'scheduled', limit: PAGE_SIZE, cursor: pageParam } },
+        }),
+      ),
+    initialPageParam: undefined as string | undefined,
+    getNextPageParam: nextCursor,
+  });
+  const items = shifts.data?.pages.flatMap((page) => page.items) ?? [];
+  return (
+    <Stack component="section" aria-labelledby="shifts-heading" gap="sm">
+      <Title order={2} id="shifts-heading" size="h3">
+        Scheduled shifts
+      </Title>
+      {shifts.isPending && <Loading label="Loading your shifts" />}
+      <ErrorAlert error={shifts.error} title="Your shifts could not be loaded" />
+      {shifts.isSuccess && items.length === 0 && <Text size="sm">No shift is scheduled.</Text>}
+      {items.map((shift) => (
+        <ShiftCard key={shift.id} shift={shift} />
+      ))}
+      <LoadMore query={shifts} what="shifts" />
+    </Stack>
+  );
+}
+
+function ShiftCard({ shift }: { shift: Schemas['ShiftDto'] }) {
+  const queryClient = useQueryClient();
+  const [open, setOpen] = useState(false);
+  const headingId = `shift-${shift.id}`;
+  const cancel = useMutation({
+    mutationFn: () =>
+      unwrap(
+        api.POST('/v1/shifts/{id}/cancel', {
+          params: { path: { id: shift.id } },
+          body: { reason: 'Cancelled from the console' },
+        }),
+      ),
+    onSuccess: () => void queryClient.invalidateQueries({ queryKey: keys.companyShifts }),
+  });
+  return (
+    <Card withBorder component="article" aria-labelledby={headingId}>
+      <Stack gap="xs">
+        <Group justify="space-between" wrap="nowrap" align="flex-start">
+          <Title order={3} size="h4" id={headingId}>
+            {shift.title ?? 'Shift'}
+          </Title>
+          <Badge variant="light" color={shift.seatsLeft === 0 ? 'green' : 'yellow'}>
+            {shift.seatsTaken} of {shift.seats} seats filled
+          </Badge>
+        </Group>
+        <Text size="sm">
+          {formatRange(shift.startsAt, shift.endsAt, browserZone())} · {money(shift.ratePerTicket)}{' '}
+          per resolved ticket ·{' '}
+          {shift.routing === 'push' ? 'offers' : 'agents take the next ticket'}
+        </Text>
+        <ErrorAlert error={cancel.error} title="Not cancelled" />
+        <Group>
+          <Button variant="default" size="xs" onClick={() => setOpen((o) => !o)}>
+            {open ? 'Hide seats' : 'Seats and waitlist'}
+          </Button>
+          <Button
+            variant="default"
+            size="xs"
+            loading={cancel.isPending}
+            onClick={() => cancel.mutate()}
+            aria-label={`Cancel shift ${shift.title ?? ''}`.trim()}
+          >
+            Cancel shift
+          </Button>
+        </Group>
+        {open && <SeatHolders shiftId={shift.id} />}
+      </Stack>
+    </Card>
+  );
+}
+
+function SeatHolders({ shiftId }: { shiftId: string }) {
+  const detail = useQuery({
+    queryKey: [...keys.companyShifts, 'one', shiftId],
+    queryFn: () => unwrap(api.GET('/v1/shifts/{id}', { params: { path: { id: shiftId } } })),
+  });
+  if (detail.isPending) return <Loading label="Loading the seats" />;
+  if (detail.error) return <ErrorAlert error={detail.error} title="Seats could not be loaded" />;
+  const active = detail.data.claims.filter((c) => c.status !== 'cancelled');
+  return (
+    <Stack gap={4}>
+      <Text size="sm" fw={600}>
+        Seats
+      </Text>
+      {active.length === 0 ? (
+        <Text size="sm">Nobody yet.</Text>
+      ) : (
+        active.map((c) => (
+          <Text size="sm" key={c.claimId}>
+            {c.displayName} · {c.status.replace('_', ' ')}
+          </Text>
+        ))
+      )}
+      <Text size="sm" fw={600}>
+        Waitlist
+      </Text>
+      {detail.data.waitlist.length === 0 ? (
+        <Text size="sm">Nobody waiting.</Text>
+      ) : (
+        detail.data.waitlist.map((w, i) => (
+          <Text size="sm" key={w.agentId}>
+            {i + 1}. {w.displayName}
+          </Text>
+        ))
+      )}
+    </Stack>
+  );
+}
