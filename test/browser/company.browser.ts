@@ -162,6 +162,13 @@ test('a company signs up, connects its bot, watches its queue live, and reopens 
   await page.getByRole('button', { name: 'Reopen ticket' }).click();
   await expect(page.getByText('open', { exact: true })).toBeVisible();
 
+  // The month's statement: the reopened ticket's line shows as reversed.
+  await page.getByRole('link', { name: 'Statement' }).click();
+  const lines = page.getByRole('region', { name: 'Statement lines' });
+  await expect(lines.getByRole('row', { name: /Jo Park.*reversed/ })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Totals' })).toBeVisible();
+  await expectAccessible(page, 'statement');
+
   // Another company, in its own browser context, sees nothing of it.
   const other = await browser.newContext();
   const otherPage = await other.newPage();
@@ -188,7 +195,13 @@ test('an agent cannot open the company pages', async ({ page }) => {
   // Sent on to where it was going, which is not an agent's page.
   await expect(page).toHaveURL(/\/company\/queue$/);
   await expect(page.getByText('This page is not for your role.')).toBeVisible();
-  for (const path of ['/company/queue', '/company/integration', '/company/tickets/x']) {
+  for (const path of [
+    '/company/queue',
+    '/company/shifts',
+    '/company/integration',
+    '/company/statement',
+    '/company/tickets/x',
+  ]) {
     await page.goto(path);
     await expect(page.getByText('This page is not for your role.')).toBeVisible();
     await expect(page.getByRole('heading', { name: 'Live queue' })).toHaveCount(0);

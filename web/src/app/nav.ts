@@ -24,6 +24,7 @@ export const NAV: Partial<Record<string, { label: string; pages: NavPage[] }>> =
       { to: '/company/queue', label: 'Live queue', also: '/company/tickets/' },
       { to: '/company/shifts', label: 'Shifts' },
       { to: '/company/integration', label: 'Bot and webhook' },
+      { to: '/company/statement', label: 'Statement' },
     ],
   },
 };

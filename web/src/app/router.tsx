@@ -20,6 +20,7 @@ const PayoutReturnPage = lazy(() => import('../pages/agent/payout-return-page'))
 const QueuePage = lazy(() => import('../pages/company/queue-page'));
 const CompanyTicketPage = lazy(() => import('../pages/company/ticket-page'));
 const CompanyShiftsPage = lazy(() => import('../pages/company/shifts-page'));
+const StatementPage = lazy(() => import('../pages/company/statement-page'));
 const IntegrationPage = lazy(() => import('../pages/company/integration-page'));
 
 const routes = [
@@ -68,6 +69,7 @@ const routes = [
               { path: 'tickets/:id', element: <CompanyTicketPage /> },
               { path: 'shifts', element: <CompanyShiftsPage /> },
               { path: 'integration', element: <IntegrationPage /> },
+              { path: 'statement', element: <StatementPage /> },
             ],
           },
           { path: '*', element: <NotFoundPage /> },

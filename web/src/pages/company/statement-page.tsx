@@ -1,0 +1,122 @@
+import { Anchor, Badge, Group, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { useQuery } from '@tanstack/react-query';
+import { useState } from 'react';
+import { Link } from 'react-router';
+import { api, unwrap } from '../../api/client';
+import { keys } from '../../api/query-keys';
+import { ErrorAlert } from '../../ui/error-alert';
+import { problemOf } from '../../ui/form-errors';
+import { Loading } from '../../ui/loading';
+import { formatMoney } from '../../ui/money';
+import { Page } from '../../ui/page';
+import { ScrollTable } from '../../ui/scroll-table';
+import { browserZone, formatInstant } from '../../ui/times';
+
+const INPUTS = ['from', 'to'];
+const pad = (n: number) => String(n).padStart(2, '0');
+/** `YYYY-MM` of this month, in the browser's zone. */
+const thisMonth = () => {
+  const d = new Date();
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}`;
+};
+/** A month (`YYYY-MM`) as the instants of its first and the next month's first, local time. */
+function monthRange(month: string): { from: string; to: string } {
+  const [y, m] = month.split('-').map(Number);
+  return { from: new Date(y, m - 1, 1).toISOString(), to: new Date(y, m, 1).toISOString() };
+}
+
+/**
+ * What the company owes for a month's resolved tickets: per currency the rate, the platform fee
+ * and the total, and every ticket behind them (a reopened one shows as reversed).
+ */
+export default function StatementPage() {
+  const [month, setMonth] = useState(thisMonth);
+  const range = month ? monthRange(month) : { from: '', to: '' };
+  const statement = useQuery({
+    queryKey: [...keys.companyTickets, 'statement', range.from, range.to],
+    queryFn: () => unwrap(api.GET('/v1/companies/me/statement', { params: { query: range } })),
+    enabled: month !== '',
+  });
+  const zone = browserZone();
+  const errors = problemOf(statement.error, INPUTS);
+  return (
+    <Page title="Statement">
+      <TextInput
+        type="month"
+        label="Month"
+        description={`Resolved in this month, ${zone} time`}
+        value={month}
+        onChange={(e) => setMonth(e.currentTarget.value)}
+        error={errors?.field('from') ?? errors?.field('to')}
+        w="fit-content"
+      />
+      {statement.isPending && month !== '' && <Loading label="Loading the statement" />}
+      <ErrorAlert error={statement.error} inputs={INPUTS} title="No statement" />
+      {statement.data && (
+        <Stack gap="lg">
+          <Stack component="section" aria-labelledby="totals-heading" gap="xs">
+            <Title order={2} id="totals-heading" size="h3">
+              Totals
+            </Title>
+            {statement.data.totals.length === 0 ? (
+              <Text size="sm">No ticket was resolved in this month.</Text>
+            ) : (
+              statement.data.totals.map((t) => (
+                <Text key={t.currency}>
+                  {t.tickets} {t.tickets === 1 ? 'ticket' : 'tickets'}:{' '}
+                  {formatMoney(t.rateMinor, t.currency)} to agents +{' '}
+                  {formatMoney(t.feeMinor, t.currency)} platform fee ={' '}
+                  <strong>{formatMoney(t.totalMinor, t.currency)}</strong>
+                </Text>
+              ))
+            )}
+          </Stack>
+          {statement.data.lines.length > 0 && (
+            <ScrollTable label="Statement lines">
+              <Table>
+                <Table.Thead>
+                  <Table.Tr>
+                    <Table.Th>Resolved</Table.Th>
+                    <Table.Th>Ticket</Table.Th>
+                    <Table.Th>Agent</Table.Th>
+                    <Table.Th>Rate</Table.Th>
+                    <Table.Th>Fee</Table.Th>
+                    <Table.Th>Total</Table.Th>
+                    <Table.Th>Status</Table.Th>
+                  </Table.Tr>
+                </Table.Thead>
+                <Table.Tbody>
+                  {statement.data.lines.map((l) => (
+                    <Table.Tr key={l.claimId}>
+                      <Table.Td>{formatInstant(l.resolvedAt, zone)}</Table.Td>
+                      <Table.Td>
+                        <Anchor component={Link} to={`/company/tickets/${l.ticketId}`}>
+                          {l.externalId}
+                        </Anchor>
+                      </Table.Td>
+                      <Table.Td>{l.agentDisplayName ?? '—'}</Table.Td>
+                      <Table.Td>{formatMoney(l.rateMinor, l.currency)}</Table.Td>
+                      <Table.Td>{formatMoney(l.feeMinor, l.currency)}</Table.Td>
+                      <Table.Td>{formatMoney(l.totalMinor, l.currency)}</Table.Td>
+                      <Table.Td>
+                        <Badge variant="light" color={l.status === 'reversed' ? 'gray' : 'green'}>
+                          {l.status}
+                        </Badge>
+                      </Table.Td>
+                    </Table.Tr>
+                  ))}
+                </Table.Tbody>
+              </Table>
+            </ScrollTable>
+          )}
+          <Group>
+            <Text size="sm">
+              From {formatInstant(statement.data.from, zone)} to{' '}
+              {formatInstant(statement.data.to, zone)}.
+            </Text>
+          </Group>
+        </Stack>
+      )}
+    </Page>
+  );
+}
