@@ -5,7 +5,7 @@ import {
   Group,
   MultiSelect,
   NumberInput,
-  SegmentedControl,
+  Radio,
   Select,
   SimpleGrid,
   Stack,
@@ -208,21 +208,17 @@ export function PostShiftForm() {
               ? `Each resolved ticket costs you ${formatMoney(rateMinor + feeOn(rateMinor, bps), cur)}: ${formatMoney(rateMinor, cur)} to the agent and ${formatMoney(feeOn(rateMinor, bps), cur)} platform fee (${bps / 100} %).`
               : 'Enter the pay to see what each resolved ticket costs.'}
           </Text>
-          <Stack gap={4}>
-            <Text size="sm" fw={500} id="routing-label">
-              How agents get tickets
-            </Text>
-            <SegmentedControl
-              aria-labelledby="routing-label"
-              value={routing}
-              onChange={(v) => setRouting(v as 'pull' | 'push')}
-              data={[
-                { value: 'pull', label: 'Agents take the next ticket' },
-                { value: 'push', label: 'Handoff offers tickets' },
-              ]}
-              w="fit-content"
-            />
-          </Stack>
+          {/* Radios, not a segmented control: the two choices wrap on a phone. */}
+          <Radio.Group
+            label="How agents get tickets"
+            value={routing}
+            onChange={(v) => setRouting(v as 'pull' | 'push')}
+          >
+            <Group mt={4}>
+              <Radio value="pull" label="Agents take the next ticket" />
+              <Radio value="push" label="Handoff offers tickets to agents" />
+            </Group>
+          </Radio.Group>
           <SimpleGrid cols={{ base: 1, sm: 3 }}>
             {routing === 'push' && (
               <NumberInput
