@@ -26,6 +26,27 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/staff': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * List the staff users
+     * @description Finance and admin users, by role then email (a handful: they are created with
+     *     `npm run cli -- users:create`, never through the API).
+     */
+    get: operations['listStaff'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/companies/me/api-keys': {
     parameters: {
       query?: never;
@@ -309,6 +330,27 @@ export interface paths {
      * @description Brings a retired skill back.
      */
     post: operations['reinstateSkill'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/agents': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Find agents by name or email
+     * @description The agents, by display name: an admin finds one to suspend or reinstate, finance one to
+     *     adjust. `q` matches a part of the name or the start of the email.
+     */
+    get: operations['listAgents'];
+    put?: never;
+    post?: never;
     delete?: never;
     options?: never;
     head?: never;
@@ -711,6 +753,27 @@ export interface paths {
      * @description Cancels the shift; seat holders are released with no mark on their reliability.
      */
     post: operations['cancelShift'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/companies/me/agents': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Find agents who worked the company's shifts
+     * @description Agents who held a seat on the company's shifts, the latest seat first, found by name: the
+     *     ones the company may certify for its program (PUT /v1/companies/me/certified-agents/{id}).
+     */
+    get: operations['listCompanyAgents'];
+    put?: never;
+    post?: never;
     delete?: never;
     options?: never;
     head?: never;
@@ -1841,6 +1904,27 @@ export interface components {
        */
       createdAt: string;
     };
+    UserDto: {
+      /**
+       * @example company_admin
+       * @enum {string}
+       */
+      role: 'agent' | 'company_admin' | 'finance' | 'admin';
+      /** @example 0f8fad5b-d9cb-469f-a165-70867728950e */
+      id: string;
+      /** @example ana@acme.test */
+      email: string;
+      /**
+       * @description Set for company admins: the company they act for.
+       * @example 7c9e6679-7425-40de-944b-e07fc1f90ae7
+       */
+      companyId: string | null;
+      /**
+       * Format: date-time
+       * @example 2030-04-28T13:55:02.000Z
+       */
+      createdAt: string;
+    };
     CreateApiKeyDto: {
       /**
        * @description What the key is for, e.g. "production bot".
@@ -1932,27 +2016,6 @@ export interface components {
        */
       companyName?: string;
     };
-    UserDto: {
-      /**
-       * @example company_admin
-       * @enum {string}
-       */
-      role: 'agent' | 'company_admin' | 'finance' | 'admin';
-      /** @example 0f8fad5b-d9cb-469f-a165-70867728950e */
-      id: string;
-      /** @example ana@acme.test */
-      email: string;
-      /**
-       * @description Set for company admins: the company they act for.
-       * @example 7c9e6679-7425-40de-944b-e07fc1f90ae7
-       */
-      companyId: string | null;
-      /**
-       * Format: date-time
-       * @example 2030-04-28T13:55:02.000Z
-       */
-      createdAt: string;
-    };
     RegisteredDto: {
       /**
        * @description Seconds until the access token expires.
@@ -2040,6 +2103,47 @@ export interface components {
       code: string;
       /** @example Chargebacks */
       name: string;
+    };
+    AgentDirectoryEntryDto: {
+      /** @example 3 */
+      maxConcurrentTickets: number;
+      /** @example ana.p@mail.test */
+      email: string | null;
+      /**
+       * Format: date-time
+       * @example 2030-04-28T13:55:02.000Z
+       */
+      createdAt: string;
+      /** @example 3f2b8c1e-5d4a-4e7f-9b6c-2a1d0e9f8c7b */
+      agentId: string;
+      /** @example Ana P. */
+      displayName: string;
+      /** @example Europe/Lisbon */
+      timeZone: string;
+      /**
+       * @example [
+       *       "en",
+       *       "de",
+       *       "pt"
+       *     ]
+       */
+      languages: string[];
+      /**
+       * Format: date-time
+       * @description Set while an admin has suspended the agent (null otherwise): no seats, no tickets.
+       * @example 2030-05-20T16:00:00.000Z
+       */
+      suspendedAt: string | null;
+      /** @example Repeated no-shows this month */
+      suspendedReason: string | null;
+    };
+    AgentDirectoryPageDto: {
+      items: components['schemas']['AgentDirectoryEntryDto'][];
+      /**
+       * @description Pass as `cursor` for the next page; null on the last page.
+       * @example WyJBbmEgUC4iLCIzZjJiOGMxZS01ZDRhLTRlN2YtOWI2Yy0yYTFkMGU5ZjhjN2IiXQ
+       */
+      nextCursor: string | null;
     };
     AgentProfileDto: {
       /** @example 3 */
@@ -2893,6 +2997,29 @@ export interface components {
     CancelShiftDto: {
       /** @example Demand dropped after the sale ended */
       reason?: string;
+    };
+    CompanyAgentDto: {
+      /**
+       * @description Seats on the company's shifts the agent worked to the end.
+       * @example 12
+       */
+      seatsCompleted: number;
+      /** @example 3f2b8c1e-5d4a-4e7f-9b6c-2a1d0e9f8c7b */
+      agentId: string;
+      /** @example Ana P. */
+      displayName: string;
+      /**
+       * Format: date-time
+       * @description When the agent's latest seat on them began.
+       * @example 2030-05-04T08:00:00.000Z
+       */
+      lastSeatAt: string;
+      /**
+       * Format: date-time
+       * @description When the company certified the agent for its program (null: not certified).
+       * @example 2030-04-29T10:00:00.000Z
+       */
+      certifiedAt: string | null;
     };
     TranscriptMessageDto: {
       /**
@@ -5049,6 +5176,34 @@ export interface operations {
       503: components['responses']['ServiceUnavailable'];
     };
   };
+  listStaff: {
+    parameters: {
+      query?: {
+        /** @description Only this role (default both). */
+        role?: 'finance' | 'admin';
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['UserDto'][];
+        };
+      };
+      400: components['responses']['ValidationFailed'];
+      401: components['responses']['Unauthenticated'];
+      403: components['responses']['Forbidden'];
+      500: components['responses']['Internal'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
   listApiKeys: {
     parameters: {
       query?: never;
@@ -5774,6 +5929,40 @@ export interface operations {
       413: components['responses']['PayloadTooLarge'];
       415: components['responses']['UnsupportedMediaType'];
       429: components['responses']['RateLimited'];
+      500: components['responses']['Internal'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  listAgents: {
+    parameters: {
+      query?: {
+        /** @description Items per page, 1–100 (default 20). */
+        limit?: number;
+        /** @description `active` or `suspended` only (default both). */
+        status?: 'active' | 'suspended';
+        /** @description Agents whose display name contains this (any case) or whose email starts with it. */
+        q?: string;
+        /** @description The `nextCursor` of the previous page. */
+        cursor?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AgentDirectoryPageDto'];
+        };
+      };
+      400: components['responses']['ValidationFailed'];
+      401: components['responses']['Unauthenticated'];
+      403: components['responses']['Forbidden'];
       500: components['responses']['Internal'];
       503: components['responses']['ServiceUnavailable'];
     };
@@ -7005,6 +7194,36 @@ export interface operations {
       413: components['responses']['PayloadTooLarge'];
       415: components['responses']['UnsupportedMediaType'];
       429: components['responses']['RateLimited'];
+      500: components['responses']['Internal'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  listCompanyAgents: {
+    parameters: {
+      query?: {
+        /** @description At most this many, the latest seat first (1–100, default 20). */
+        limit?: number;
+        /** @description Agents whose display name contains this (any case). */
+        q?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CompanyAgentDto'][];
+        };
+      };
+      400: components['responses']['ValidationFailed'];
+      401: components['responses']['Unauthenticated'];
+      403: components['responses']['Forbidden'];
       500: components['responses']['Internal'];
       503: components['responses']['ServiceUnavailable'];
     };

@@ -4,8 +4,10 @@ import {
   ArrayMaxSize,
   ArrayUnique,
   IsArray,
+  IsIn,
   IsInt,
   IsISO6391,
+  IsOptional,
   IsString,
   IsTimeZone,
   Length,
@@ -14,7 +16,9 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
+import { ApiProperty } from '@nestjs/swagger';
 import { ApiInteger } from '../../common/http/openapi-property';
+import { PageQueryDto } from '../../common/pagination/page.dto';
 
 export class UpdateAgentProfileDto {
   /** @example "Ana P." */
@@ -176,4 +180,39 @@ export class AgentCertificationDto {
   companyName: string;
   /** @example 2030-04-29T10:00:00.000Z */
   certifiedAt: Date;
+}
+
+export class AgentDirectoryQueryDto extends PageQueryDto {
+  /**
+   * Agents whose display name contains this (any case) or whose email starts with it.
+   * @example ana
+   */
+  @IsOptional()
+  @IsString()
+  @Length(1, 100)
+  @Matches(/\S/, { message: 'q must not be blank' })
+  q?: string;
+
+  /** `active` or `suspended` only (default both). */
+  @IsOptional()
+  @IsIn(['active', 'suspended'])
+  @ApiProperty({ enum: ['active', 'suspended'], required: false })
+  status?: 'active' | 'suspended';
+}
+
+/** An agent as staff see it: the profile, with the email and when the agent signed up. */
+export class AgentDirectoryEntryDto extends AgentProfileDto {
+  /** @example ana.p@mail.test */
+  email: string | null;
+  /** @example 2030-04-28T13:55:02.000Z */
+  createdAt: Date;
+}
+
+export class AgentDirectoryPageDto {
+  items: AgentDirectoryEntryDto[];
+  /**
+   * Pass as `cursor` for the next page; null on the last page.
+   * @example WyJBbmEgUC4iLCIzZjJiOGMxZS01ZDRhLTRlN2YtOWI2Yy0yYTFkMGU5ZjhjN2IiXQ
+   */
+  nextCursor: string | null;
 }

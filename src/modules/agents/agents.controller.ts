@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Put } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Put, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Actor } from '../../common/auth/actor';
 import { CurrentActor, Roles } from '../../common/auth/decorators';
@@ -6,6 +6,8 @@ import { IdParam } from '../../common/http/id-param';
 import { ApiErrors } from '../../common/http/api-errors';
 import {
   AgentCertificationDto,
+  AgentDirectoryPageDto,
+  AgentDirectoryQueryDto,
   AgentProfileDto,
   AgentSkillsDto,
   CertifiedAgentDto,
@@ -14,6 +16,7 @@ import {
   SuspendAgentDto,
   UpdateAgentProfileDto,
 } from './agent.dto';
+import { AgentDirectory } from './agent-directory.service';
 import { AgentSuspensionService } from './agent-suspension.service';
 import { AgentsService } from './agents.service';
 import { CertificationsService } from './certifications.service';
@@ -25,7 +28,22 @@ export class AgentsController {
     private readonly agents: AgentsService,
     private readonly certifications: CertificationsService,
     private readonly suspension: AgentSuspensionService,
+    private readonly directory: AgentDirectory,
   ) {}
+
+  /**
+   * The agents, by display name: an admin finds one to suspend or reinstate, finance one to
+   * adjust. `q` matches a part of the name or the start of the email.
+   */
+  @Get()
+  @Roles('admin', 'finance')
+  @ApiOperation({ operationId: 'listAgents', summary: 'Find agents by name or email' })
+  list(
+    @CurrentActor() actor: Actor,
+    @Query() query: AgentDirectoryQueryDto,
+  ): Promise<AgentDirectoryPageDto> {
+    return this.directory.search(actor, query);
+  }
 
   @Get('me/profile')
   @Roles('agent')

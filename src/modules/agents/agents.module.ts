@@ -2,6 +2,8 @@ import { Module } from '@nestjs/common';
 import { EventsModule } from '../events/events.module';
 import { ShiftsModule } from '../shifts/shifts.module';
 import { TicketsModule } from '../tickets/tickets.module';
+import { UsersModule } from '../users/users.module';
+import { AgentDirectory } from './agent-directory.service';
 import { AgentProfilesModule } from './agent-profiles.module';
 import { AgentSuspensionService } from './agent-suspension.service';
 import { AgentsController, CertifiedAgentsController } from './agents.controller';
@@ -14,9 +16,11 @@ import { AgentsController, CertifiedAgentsController } from './agents.controller
     TicketsModule,
     // ...and its event streams.
     EventsModule,
+    // Emails, for the staff's directory.
+    UsersModule,
   ],
   controllers: [AgentsController, CertifiedAgentsController],
-  providers: [AgentSuspensionService],
+  providers: [AgentSuspensionService, AgentDirectory],
   // AgentsService (profiles), as before, for the modules importing this one (auth).
   exports: [AgentProfilesModule],
 })

@@ -112,6 +112,34 @@ export class AgentsRepository {
     return em.query('SELECT user_id, display_name FROM agents WHERE user_id = ANY($1)', [agentIds]);
   }
 
+  /**
+   * The admin's agent directory: agents whose display name contains `q` (any case) or whose id
+   * is among `alsoIds` (the users whose email matched), by name then id, a page after `after`.
+   */
+  directory(
+    em: EntityManager,
+    filter: { q: string | null; alsoIds: string[]; suspended: boolean | null },
+    after: [string, string] | null,
+    limit: number,
+  ): Promise<Agent[]> {
+    const qb = em.getRepository(Agent).createQueryBuilder('a');
+    if (filter.q !== null) {
+      // The term is matched literally: its % and _ are escaped.
+      const like = `%${filter.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      qb.where('(a.displayName ILIKE :like OR a.userId = ANY(:ids::uuid[]))', {
+        like,
+        ids: filter.alsoIds,
+      });
+    }
+    if (filter.suspended !== null) {
+      qb.andWhere(filter.suspended ? 'a.suspendedAt IS NOT NULL' : 'a.suspendedAt IS NULL');
+    }
+    if (after) {
+      qb.andWhere('(a.displayName, a.userId) > (:name, :id)', { name: after[0], id: after[1] });
+    }
+    return qb.orderBy('a.displayName').addOrderBy('a.userId').limit(limit).getMany();
+  }
+
   /** Suspends the agent (keeping the first suspension's time); false when there is no agent. */
   async markSuspended(em: EntityManager, agentId: string, reason: string): Promise<boolean> {
     const rows = await changedRows(

@@ -185,6 +185,16 @@ export class AgentsService {
     return new Map(rows.map((r) => [r.user_id, r.display_name]));
   }
 
+  /** A page of the staff's agent directory (AgentDirectory): see AgentsRepository.directory. */
+  directory(
+    em: EntityManager,
+    filter: { q: string | null; alsoIds: string[]; suspended: boolean | null },
+    after: [string, string] | null,
+    limit: number,
+  ): Promise<Agent[]> {
+    return this.agents.directory(em, filter, after, limit);
+  }
+
   private async load(em: EntityManager, userId: string): Promise<Agent> {
     const agent = await this.agents.findOne(em, userId);
     if (!agent) throw DomainError.notFound('Agent');

@@ -126,6 +126,22 @@ export class ShiftClaimViewsRepository {
     );
     return live?.shift_id ?? null;
   }
+
+  /** Every agent that held a seat on the company's shifts: seats completed, the latest seat. */
+  companyAgents(em: EntityManager, companyId: string): Promise<CompanyAgentRow[]> {
+    return em.query(
+      `SELECT agent_id, count(*) FILTER (WHERE status = 'completed')::int AS seats_completed,
+              max(lower(period)) AS last_seat_at
+         FROM shift_claims WHERE company_id = $1 GROUP BY agent_id`,
+      [companyId],
+    );
+  }
+}
+
+export interface CompanyAgentRow {
+  agent_id: string;
+  seats_completed: number;
+  last_seat_at: Date;
 }
 
 interface ClaimShiftRow {

@@ -1,5 +1,5 @@
 import { IsOmittable } from '../../common/validation/omittable';
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import {
   ArrayMaxSize,
@@ -13,6 +13,7 @@ import {
   IsOptional,
   IsString,
   Length,
+  Matches,
   Max,
   MaxLength,
   Min,
@@ -724,4 +725,49 @@ export class AvailabilityDto {
    * @example three_offers_expired
    */
   awayReason: string | null;
+}
+
+export class CompanyAgentsQueryDto {
+  /**
+   * Agents whose display name contains this (any case).
+   * @example ana
+   */
+  @IsOptional()
+  @IsString()
+  @Length(1, 100)
+  @Matches(/\S/, { message: 'q must not be blank' })
+  q?: string;
+
+  /** At most this many, the latest seat first (1–100, default 20). */
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 100, default: 20 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  limit: number = 20;
+}
+
+/** An agent who held a seat on the company's shifts, and whether the company certified it. */
+export class CompanyAgentDto {
+  /** @example 3f2b8c1e-5d4a-4e7f-9b6c-2a1d0e9f8c7b */
+  agentId: string;
+  /** @example "Ana P." */
+  displayName: string;
+  /**
+   * Seats on the company's shifts the agent worked to the end.
+   * @example 12
+   */
+  @ApiInteger()
+  seatsCompleted: number;
+  /**
+   * When the agent's latest seat on them began.
+   * @example 2030-05-04T08:00:00.000Z
+   */
+  lastSeatAt: Date;
+  /**
+   * When the company certified the agent for its program (null: not certified).
+   * @example 2030-04-29T10:00:00.000Z
+   */
+  certifiedAt: Date | null;
 }

@@ -7,6 +7,8 @@ import { Idempotent } from '../../common/http/idempotent';
 import { ApiErrors } from '../../common/http/api-errors';
 import {
   CancelShiftDto,
+  CompanyAgentDto,
+  CompanyAgentsQueryDto,
   CreateShiftDto,
   ListShiftsQueryDto,
   ShiftDetailDto,
@@ -14,6 +16,7 @@ import {
   ShiftPageDto,
   UpdateShiftDto,
 } from './shift.dto';
+import { CompanyAgentsService } from './company-agents.service';
 import { ShiftsService } from './shifts.service';
 
 @ApiTags('shifts')
@@ -67,5 +70,28 @@ export class ShiftsController {
     @Body() body: CancelShiftDto,
   ): Promise<ShiftDto> {
     return this.shifts.cancel(actor, id, body);
+  }
+}
+
+@ApiTags('companies')
+@Controller('v1/companies/me/agents')
+@Roles('company_admin')
+export class CompanyAgentsController {
+  constructor(private readonly agents: CompanyAgentsService) {}
+
+  /**
+   * Agents who held a seat on the company's shifts, the latest seat first, found by name: the
+   * ones the company may certify for its program (PUT /v1/companies/me/certified-agents/{id}).
+   */
+  @Get()
+  @ApiOperation({
+    operationId: 'listCompanyAgents',
+    summary: "Find agents who worked the company's shifts",
+  })
+  list(
+    @CurrentActor() actor: Actor,
+    @Query() query: CompanyAgentsQueryDto,
+  ): Promise<CompanyAgentDto[]> {
+    return this.agents.find(actor, query);
   }
 }

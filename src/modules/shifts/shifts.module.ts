@@ -20,7 +20,8 @@ import { ShiftClaimsService } from './shift-claims.service';
 import { NoShowCheckHandler, ShiftCompleteHandler } from './shift-timers.handlers';
 import { ShiftWaitlistRepository } from './shift-waitlist.repository';
 import { ShiftWaitlistService } from './shift-waitlist.service';
-import { ShiftsController } from './shifts.controller';
+import { CompanyAgentsController, ShiftsController } from './shifts.controller';
+import { CompanyAgentsService } from './company-agents.service';
 import { ShiftsRepository } from './shifts.repository';
 import { ShiftsService } from './shifts.service';
 
@@ -35,7 +36,13 @@ import { ShiftsService } from './shifts.service';
     AgentProfilesModule,
   ],
   // SeatsController first: its GET /v1/shifts/open must be matched before GET /v1/shifts/:id.
-  controllers: [SeatsController, MySeatsController, SeatAvailabilityController, ShiftsController],
+  controllers: [
+    SeatsController,
+    MySeatsController,
+    SeatAvailabilityController,
+    ShiftsController,
+    CompanyAgentsController,
+  ],
   providers: [
     ShiftsRepository,
     ShiftClaimsRepository,
@@ -43,6 +50,7 @@ import { ShiftsService } from './shifts.service';
     ShiftWaitlistRepository,
     OpenShiftsRepository,
     ShiftsService,
+    CompanyAgentsService,
     OpenShiftsService,
     ShiftClaimsService,
     ShiftWaitlistService,

@@ -1,5 +1,6 @@
 import { USER_ROLES, UserRole } from '../../common/auth/actor';
 import { ApiProperty } from '@nestjs/swagger';
+import { IsIn, IsOptional } from 'class-validator';
 
 export class CompanySummaryDto {
   /** @example 7c9e6679-7425-40de-944b-e07fc1f90ae7 */
@@ -27,4 +28,12 @@ export class UserDto {
 
 export class MeDto extends UserDto {
   company: CompanySummaryDto | null;
+}
+
+export class StaffQueryDto {
+  /** Only this role (default both). */
+  @IsOptional()
+  @IsIn(['finance', 'admin'])
+  @ApiProperty({ enum: ['finance', 'admin'], required: false })
+  role?: 'finance' | 'admin';
 }

@@ -35,4 +35,30 @@ export class UsersRepository {
   emailsOf(em: EntityManager, ids: string[]): Promise<{ id: string; email: string }[]> {
     return em.query('SELECT id, email FROM users WHERE id = ANY($1::uuid[])', [ids]);
   }
+
+  /** Ids of users of a role whose (lower-case) email starts with `prefix`, at most `limit`. */
+  async idsWithEmailPrefix(
+    em: EntityManager,
+    prefix: string,
+    role: string,
+    limit: number,
+  ): Promise<string[]> {
+    const rows: { id: string }[] = await em.query(
+      `SELECT id FROM users WHERE role = $2 AND left(email, length($1)) = $1
+        ORDER BY email LIMIT $3`,
+      [prefix, role, limit],
+    );
+    return rows.map((r) => r.id);
+  }
+
+  /** Staff (finance and admin users, or one of the two roles), by role then email. */
+  staff(em: EntityManager, roles: string[]): Promise<User[]> {
+    return em
+      .getRepository(User)
+      .createQueryBuilder('u')
+      .where('u.role = ANY(:roles)', { roles })
+      .orderBy('u.role')
+      .addOrderBy('u.email')
+      .getMany();
+  }
 }

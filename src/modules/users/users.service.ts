@@ -25,6 +25,9 @@ export interface Credentials {
   passwordHash: string;
 }
 
+export const STAFF_ROLES = ['finance', 'admin'] as const;
+export type StaffRole = (typeof STAFF_ROLES)[number];
+
 export const normalizeEmail = (email: string) => email.trim().toLowerCase();
 
 @Injectable()
@@ -59,6 +62,26 @@ export class UsersService {
     return new Map(rows.map((r) => [r.id, r.email]));
   }
 
+  /**
+   * Ids of the role's users whose email starts with the term (as typed, any case), at most
+   * `limit`: a directory search by email, which is a prefix search so that its matches stay few.
+   */
+  idsWithEmailPrefix(
+    em: EntityManager,
+    term: string,
+    role: UserRole,
+    limit: number,
+  ): Promise<string[]> {
+    return this.users.idsWithEmailPrefix(em, normalizeEmail(term), role, limit);
+  }
+
+  /** The staff users (finance, admin), for an admin: they are created in the CLI only. */
+  async listStaff(actor: Actor, role?: StaffRole): Promise<UserDto[]> {
+    requireUser(actor, 'admin');
+    const users = await this.users.staff(this.db.manager, role ? [role] : [...STAFF_ROLES]);
+    return users.map(toUserDto);
+  }
+
   async getMe(actor: Actor): Promise<MeDto> {
     const { userId } = requireUser(actor);
     const user = await this.findById(userId);
@@ -70,7 +93,7 @@ export class UsersService {
   }
 
   /** Finance and admin staff exist only through the CLI; see `npm run cli -- users:create`. */
-  async createStaff(email: string, password: string, role: 'finance' | 'admin'): Promise<UserDto> {
+  async createStaff(email: string, password: string, role: StaffRole): Promise<UserDto> {
     const passwordHash = await this.hasher.hash(password);
     const user = await this.db.transaction((em) =>
       this.insert(em, { email, passwordHash, role, companyId: null }),
