@@ -1,4 +1,8 @@
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { expect, type Page } from '@playwright/test';
 import {
   createHandoffClient,
   unwrap,
@@ -26,16 +30,18 @@ export const client = (token?: string): HandoffClient =>
 
 export interface Company {
   id: string;
+  email: string;
   token: string;
   bot: HandoffClient;
   admin: HandoffClient;
 }
 
 export async function signUpCompany(name = 'Acme Support'): Promise<Company> {
+  const email = uniqueEmail('company');
   const reg = await unwrap(
     client().POST('/v1/auth/register', {
       body: {
-        email: uniqueEmail('company'),
+        email,
         password: PASSWORD,
         role: 'company_admin',
         companyName: name,
@@ -44,7 +50,7 @@ export async function signUpCompany(name = 'Acme Support'): Promise<Company> {
   );
   const admin = client(reg.accessToken);
   const key = await unwrap(admin.POST('/v1/companies/me/api-keys', { body: { name: 'bot' } }));
-  return { id: reg.user.companyId!, token: reg.accessToken, admin, bot: client(key.key) };
+  return { id: reg.user.companyId!, email, token: reg.accessToken, admin, bot: client(key.key) };
 }
 
 /** A push shift (work comes as offers) starting in `startsInSeconds`, English, refunds ≥ 2. */
@@ -145,4 +151,69 @@ export async function signInApi(email: string): Promise<HandoffClient> {
     client().POST('/v1/auth/login', { body: { email, password: PASSWORD } }),
   );
   return client(tokens.accessToken);
+}
+
+/**
+ * A finance or admin user, made as an operator makes one: `npm run cli -- users:create` (the
+ * built CLI) against this instance's database, the password from HANDOFF_PASSWORD.
+ */
+export async function createStaff(role: 'finance' | 'admin'): Promise<string> {
+  const email = uniqueEmail(role);
+  const cliEnv = JSON.parse(process.env.CONSOLE_CLI_ENV ?? '{}') as Record<string, string>;
+  await promisify(execFile)(
+    process.execPath,
+    [
+      join(__dirname, '..', '..', 'dist', 'src', 'cli.js'),
+      'users:create',
+      '--role',
+      role,
+      '--email',
+      email,
+    ],
+    {
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '/tmp',
+        LOG_LEVEL: 'warn',
+        ...cliEnv,
+        HANDOFF_PASSWORD: PASSWORD,
+      },
+    },
+  );
+  return email;
+}
+
+/**
+ * An agent Stripe can pay: signed up (named `displayName`), onboarded through the fake's hosted
+ * page (which completes the account and sends account.updated), payouts enabled.
+ */
+export async function payableAgent(
+  displayName: string,
+): Promise<{ id: string; email: string; api: HandoffClient }> {
+  const email = uniqueEmail('agent');
+  const reg = await unwrap(
+    client().POST('/v1/auth/register', { body: { email, password: PASSWORD, role: 'agent' } }),
+  );
+  const api = client(reg.accessToken);
+  await unwrap(
+    api.PUT('/v1/agents/me/profile', {
+      body: { displayName, timeZone: 'Europe/Lisbon', languages: ['en'] },
+    }),
+  );
+  const link = await unwrap(api.POST('/v1/agents/me/payout-account'));
+  await fetch(link.onboardingUrl, { redirect: 'manual' });
+  await expect
+    .poll(async () => (await api.GET('/v1/agents/me/payout-account')).data?.payoutsEnabled, {
+      timeout: 20_000,
+    })
+    .toBe(true);
+  return { id: reg.user.id, email, api };
+}
+
+/** Signs in on the console's sign-in page. */
+export async function signInPage(page: Page, email: string, next?: string): Promise<void> {
+  await page.goto(next ? `/sign-in?next=${encodeURIComponent(next)}` : '/sign-in');
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
 }

@@ -6,6 +6,7 @@ import {
   PASSWORD,
   postShift,
   signInApi,
+  signInPage,
   signUpAgent,
   signUpCompany,
   uniqueEmail,
@@ -186,25 +187,61 @@ test('a company signs up, connects its bot, watches its queue live, and reopens 
   await other.close();
 });
 
-test('an agent cannot open the company pages', async ({ page }) => {
+/**
+ * A company's program and its week: it certifies an agent who held a seat on its shift (found
+ * by name), sees the shift on its day in the week view, and changes it safely: a lower rate is
+ * refused under its field once a seat is taken, more seats and a higher rate are not.
+ */
+test('a company certifies an agent who worked its shift, reads its week, changes a shift safely', async ({
+  page,
+}) => {
+  const company = await signUpCompany(`Hooli ${Math.random().toString(36).slice(2, 8)}`);
+  const shift = await postShift(company, 3 * 3600, { title: 'Evening refunds' });
   const agent = await signUpAgent();
-  await page.goto('/sign-in?next=%2Fcompany%2Fqueue');
-  await page.getByLabel('Email').fill(agent.email);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  // Sent on to where it was going, which is not an agent's page.
-  await expect(page).toHaveURL(/\/company\/queue$/);
-  await expect(page.getByText('This page is not for your role.')).toBeVisible();
-  for (const path of [
-    '/company/queue',
-    '/company/shifts',
-    '/company/integration',
-    '/company/statement',
-    '/company/tickets/x',
-  ]) {
-    await page.goto(path);
-    await expect(page.getByText('This page is not for your role.')).toBeVisible();
-    await expect(page.getByRole('heading', { name: 'Live queue' })).toHaveCount(0);
-  }
-  await expectAccessible(page, 'company page as an agent');
+  await unwrap(
+    agent.api.POST('/v1/shifts/{id}/claims', {
+      params: { path: { id: shift.id }, header: { 'Idempotency-Key': `seat-${shift.id}` } },
+    }),
+  );
+  await signInPage(page, company.email, '/company/agents');
+  await expect(page.getByText('No agent is certified yet.')).toBeVisible();
+  const worked = page.getByRole('region', { name: 'Table of agents who worked your shifts' });
+  await worked.getByRole('button', { name: 'Certify Jo Park' }).click();
+  const certified = page.getByRole('region', { name: 'Certified agents' });
+  await expect(certified.getByRole('button', { name: 'Revoke Jo Park' })).toBeVisible();
+  await expect(worked.getByText('certified', { exact: true })).toBeVisible();
+  await page.getByRole('searchbox', { name: 'Find by name' }).fill('nobody here');
+  await expect(page.getByText('No agent by that name held a seat on your shifts.')).toBeVisible();
+  await expectAccessible(page, 'company agents');
+
+  await page.getByRole('link', { name: 'Shifts' }).click();
+  await page.getByRole('tab', { name: 'Week' }).click();
+  const day = new Intl.DateTimeFormat('en-GB', {
+    weekday: 'short',
+    day: 'numeric',
+    month: 'short',
+  }).format(new Date(shift.startsAt));
+  // A shift three hours ahead may fall in next week (a Sunday evening).
+  const region = page.getByRole('region', { name: day });
+  if ((await region.count()) === 0) await page.getByRole('button', { name: 'Next week' }).click();
+  await expect(region.getByText('Evening refunds')).toBeVisible();
+  await expect(region.getByText('1/5 seats')).toBeVisible();
+  await expectAccessible(page, 'company shifts week');
+
+  await page.getByRole('tab', { name: 'List' }).click();
+  const card = page.getByRole('article', { name: 'Evening refunds' });
+  await card.getByRole('button', { name: 'Change shift Evening refunds' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Change “Evening refunds”' });
+  const rate = dialog.getByRole('textbox', { name: 'Pay per resolved ticket (EUR)' });
+  await rate.fill('2.00');
+  await dialog.getByRole('button', { name: 'Save changes' }).click();
+  await expect(rate).toHaveAttribute('aria-invalid', 'true');
+  await expect(dialog.getByText('ratePerTicket cannot change once seats are taken')).toBeVisible();
+  await expectAccessible(page, 'change shift dialog');
+  await rate.fill('3.00');
+  await dialog.getByRole('textbox', { name: 'Seats' }).fill('8');
+  await dialog.getByRole('button', { name: 'Save changes' }).click();
+  await expect(dialog).toBeHidden();
+  await expect(card.getByText('1 of 8 seats filled')).toBeVisible();
+  await expect(card.getByText(/€3\.00 per resolved ticket/)).toBeVisible();
 });

@@ -12,6 +12,8 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     freshDatabase(name: string): Promise<string>;
     dropDatabase(name: string): Promise<void>;
     startApi(env: Record<string, string>): Promise<{ url: string; stop(): Promise<void> }>;
+    REDIS_URL: string;
+    JWT_SECRET: string;
   };
   const database = `handoff_browser_${process.pid}`;
   const url = await support.freshDatabase(database);
@@ -28,6 +30,13 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   });
   process.env.CONSOLE_URL = api.url;
   process.env.CONSOLE_DATABASE_URL = url;
+  // What the CLI needs to create staff users in this instance (api.ts, createStaff).
+  process.env.CONSOLE_CLI_ENV = JSON.stringify({
+    DATABASE_URL: url,
+    REDIS_URL: support.REDIS_URL,
+    JWT_SECRET: support.JWT_SECRET,
+    QUEUE_PREFIX: `browser-${process.pid}`,
+  });
   return async () => {
     await api.stop();
     await support.dropDatabase(database);

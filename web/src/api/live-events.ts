@@ -19,12 +19,28 @@ export function useLiveEvents(role: string | undefined): StreamState {
     () =>
       openEventStream(
         (event) =>
-          role === 'agent' ? apply(queryClient, event) : applyForCompany(queryClient, event),
+          role === 'agent'
+            ? apply(queryClient, event)
+            : role === 'finance'
+              ? applyForFinance(queryClient, event)
+              : applyForCompany(queryClient, event),
         setState,
       ),
     [queryClient, role],
   );
   return state;
+}
+
+/**
+ * Finance's stream: a run drafted, approved, cancelled, executing, completed or with a line
+ * failed for good changes the runs list and that run's page (progress in between is polled).
+ */
+function applyForFinance(queryClient: QueryClient, event: LiveEvent): void {
+  if (!event.type.startsWith('payout_run.')) return;
+  void queryClient.invalidateQueries({ queryKey: keys.payoutRuns });
+  if (event.type === 'payout_run.completed') {
+    void queryClient.invalidateQueries({ queryKey: keys.ledger });
+  }
 }
 
 /**

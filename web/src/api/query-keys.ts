@@ -27,4 +27,15 @@ export const keys = {
   /** The company's tickets (the live queue pages, a ticket's page): ticket events refresh them. */
   companyTickets: ['company', 'tickets'] as const,
   companyShifts: ['company', 'shifts'] as const,
+  /** The agents who held seats on the company's shifts, and its certified ones. */
+  companyAgents: ['company', 'agents'] as const,
+  // Finance's.
+  /** Payout runs (the list, each run's page): payout_run.* events refresh them. */
+  payoutRuns: ['finance', 'payout-runs'] as const,
+  payoutRun: (runId: string) => ['finance', 'payout-runs', runId] as const,
+  adjustments: ['finance', 'adjustments'] as const,
+  ledger: ['finance', 'ledger'] as const,
+  // Staff's (finance and admin).
+  agentDirectory: ['staff', 'agents'] as const,
+  staffUsers: ['admin', 'staff'] as const,
 };

@@ -24,7 +24,7 @@ export function RequireSignedIn() {
  * One role's pages: anyone else sees that the page is not theirs (with a way home), never the
  * page itself (the API would refuse its calls anyway).
  */
-export function RequireRole({ role }: { role: 'agent' | 'company_admin' }) {
+export function RequireRole({ role }: { role: 'agent' | 'company_admin' | 'finance' | 'admin' }) {
   const { user } = useSession();
   return user?.role === role ? <Outlet /> : <RolePendingPage />;
 }

@@ -17,7 +17,7 @@ export function AppLayout() {
   const [signingOut, setSigningOut] = useState(false);
   const { pathname } = useLocation();
   const small = useMediaQuery('(max-width: 48em)');
-  // The role's navigation, when it has pages (finance and admin land on "not here yet").
+  // The role's navigation (every role has pages; one without would land on "not here yet").
   const nav = user ? NAV[user.role] : undefined;
 
   const leave = async () => {
@@ -52,7 +52,7 @@ export function AppLayout() {
             </Anchor>
           </Group>
           <Group gap="sm" wrap="nowrap">
-            {nav && <LiveStatus />}
+            {nav?.live && <LiveStatus />}
             <Text size="sm" visibleFrom="sm" truncate maw={220}>
               {user?.email}
             </Text>

@@ -5,10 +5,14 @@ export interface NavPage {
   also?: string;
 }
 
-/** Each role's pages, in the navigation's order; a role without pages has none yet. */
-export const NAV: Partial<Record<string, { label: string; pages: NavPage[] }>> = {
+/**
+ * Each role's pages, in the navigation's order; `live`: the role has an event stream (admins
+ * have none: nothing of theirs changes under them).
+ */
+export const NAV: Partial<Record<string, { label: string; live: boolean; pages: NavPage[] }>> = {
   agent: {
     label: 'Agent pages',
+    live: true,
     pages: [
       // A ticket is worked from the desk: its pages light the desk up.
       { to: '/agent/desk', label: 'Desk', also: '/agent/tickets/' },
@@ -20,11 +24,32 @@ export const NAV: Partial<Record<string, { label: string; pages: NavPage[] }>> =
   },
   company_admin: {
     label: 'Company pages',
+    live: true,
     pages: [
       { to: '/company/queue', label: 'Live queue', also: '/company/tickets/' },
       { to: '/company/shifts', label: 'Shifts' },
+      { to: '/company/agents', label: 'Agents' },
       { to: '/company/integration', label: 'Bot and webhook' },
       { to: '/company/statement', label: 'Statement' },
+    ],
+  },
+  finance: {
+    label: 'Finance pages',
+    live: true,
+    pages: [
+      { to: '/finance/runs', label: 'Payout runs' },
+      { to: '/finance/adjustments', label: 'Adjustments' },
+      { to: '/finance/ledger', label: 'Ledger' },
+    ],
+  },
+  // Not under /admin: that path is the queue dashboard's (the API serves it, not the console).
+  admin: {
+    label: 'Admin pages',
+    live: false,
+    pages: [
+      { to: '/platform/agents', label: 'Agents' },
+      { to: '/platform/skills', label: 'Skills' },
+      { to: '/platform/staff', label: 'Staff and queues' },
     ],
   },
 };

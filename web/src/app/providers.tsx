@@ -1,4 +1,4 @@
-import { createTheme, MantineProvider, Notification } from '@mantine/core';
+import { createTheme, MantineProvider, Modal, Notification } from '@mantine/core';
 import { Notifications } from '@mantine/notifications';
 import { QueryClientProvider } from '@tanstack/react-query';
 import type { ReactNode } from 'react';
@@ -12,6 +12,8 @@ const theme = createTheme({
   // 4.5:1 contrast axe-core asks for.
   primaryShade: 8,
   components: {
+    // A dialog's close button is an icon: it needs a name (axe: button-name).
+    Modal: Modal.extend({ defaultProps: { closeButtonProps: { 'aria-label': 'Close' } } }),
     // Notices (live events: a withdrawn ticket, being set away) are read in full: their text
     // at the body colour (Mantine's dimmed grey is below 4.5:1) and a close button with a name.
     Notification: Notification.extend({

@@ -22,6 +22,14 @@ const CompanyTicketPage = lazy(() => import('../pages/company/ticket-page'));
 const CompanyShiftsPage = lazy(() => import('../pages/company/shifts-page'));
 const StatementPage = lazy(() => import('../pages/company/statement-page'));
 const IntegrationPage = lazy(() => import('../pages/company/integration-page'));
+const CompanyAgentsPage = lazy(() => import('../pages/company/agents-page'));
+const RunsPage = lazy(() => import('../pages/finance/runs-page'));
+const RunPage = lazy(() => import('../pages/finance/run-page'));
+const AdjustmentsPage = lazy(() => import('../pages/finance/adjustments-page'));
+const LedgerPage = lazy(() => import('../pages/finance/ledger-page'));
+const AdminAgentsPage = lazy(() => import('../pages/admin/agents-page'));
+const SkillsPage = lazy(() => import('../pages/admin/skills-page'));
+const StaffPage = lazy(() => import('../pages/admin/staff-page'));
 
 const routes = [
   { index: true, element: <HomeRedirect /> },
@@ -70,6 +78,29 @@ const routes = [
               { path: 'shifts', element: <CompanyShiftsPage /> },
               { path: 'integration', element: <IntegrationPage /> },
               { path: 'statement', element: <StatementPage /> },
+              { path: 'agents', element: <CompanyAgentsPage /> },
+            ],
+          },
+          {
+            path: 'finance',
+            element: <RequireRole role="finance" />,
+            children: [
+              { index: true, element: <Navigate to="runs" replace /> },
+              { path: 'runs', element: <RunsPage /> },
+              { path: 'runs/:id', element: <RunPage /> },
+              { path: 'adjustments', element: <AdjustmentsPage /> },
+              { path: 'ledger', element: <LedgerPage /> },
+            ],
+          },
+          {
+            // The admin's pages; /admin is the queue dashboard's, served by the API.
+            path: 'platform',
+            element: <RequireRole role="admin" />,
+            children: [
+              { index: true, element: <Navigate to="agents" replace /> },
+              { path: 'agents', element: <AdminAgentsPage /> },
+              { path: 'skills', element: <SkillsPage /> },
+              { path: 'staff', element: <StaffPage /> },
             ],
           },
           { path: '*', element: <NotFoundPage /> },

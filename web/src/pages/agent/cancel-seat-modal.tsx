@@ -19,12 +19,7 @@ export function CancelSeatModal({ seat, opened, onClose, onConfirm, pending, err
   const zone = useZone();
   const late = cancellingIsLate(seat, Date.now());
   return (
-    <Modal
-      opened={opened}
-      onClose={onClose}
-      title="Cancel this seat?"
-      closeButtonProps={{ 'aria-label': 'Close' }}
-    >
+    <Modal opened={opened} onClose={onClose} title="Cancel this seat?">
       <Stack>
         <Text size="sm">
           {seat.shiftTitle ?? 'Shift'} · {seat.companyName}, starting{' '}

@@ -22,8 +22,8 @@ import { keys } from '../../api/query-keys';
 import { ErrorAlert } from '../../ui/error-alert';
 import { problemOf } from '../../ui/form-errors';
 import { languageOptions } from '../../ui/languages';
-import { formatMoney } from '../../ui/money';
-import { feeOn, toMinor } from './shift-cost';
+import { CURRENCIES, formatMoney, toMinor } from '../../ui/money';
+import { feeOn } from './shift-cost';
 
 const INPUTS = [
   'title',
@@ -38,7 +38,6 @@ const INPUTS = [
   'maxAwayMinutes',
   'checkInGraceMinutes',
 ];
-const CURRENCIES = ['EUR', 'USD', 'GBP', 'SEK', 'NOK', 'DKK', 'CHF', 'PLN'];
 const LEVELS = ['1', '2', '3', '4', '5'];
 
 /** `datetime-local` (the browser's zone) as an instant; '' stays '' for the API to name. */

@@ -9,6 +9,7 @@ import { Loading } from '../../ui/loading';
 import { money } from '../../ui/money';
 import { nextCursor, PAGE_SIZE } from '../../ui/paging';
 import { browserZone, formatRange } from '../../ui/times';
+import { ChangeShiftModal } from './change-shift-modal';
 
 /** The company's shifts, soonest first, paged: seats filled, and who holds or waits for them. */
 export function ShiftsList() {
@@ -43,6 +44,7 @@ export function ShiftsList() {
 function ShiftCard({ shift }: { shift: Schemas['ShiftDto'] }) {
   const queryClient = useQueryClient();
   const [open, setOpen] = useState(false);
+  const [changing, setChanging] = useState(false);
   const headingId = `shift-${shift.id}`;
   const cancel = useMutation({
     mutationFn: () =>
@@ -78,6 +80,14 @@ function ShiftCard({ shift }: { shift: Schemas['ShiftDto'] }) {
           <Button
             variant="default"
             size="xs"
+            onClick={() => setChanging(true)}
+            aria-label={`Change shift ${shift.title ?? ''}`.trim()}
+          >
+            Change
+          </Button>
+          <Button
+            variant="default"
+            size="xs"
             loading={cancel.isPending}
             onClick={() => cancel.mutate()}
             aria-label={`Cancel shift ${shift.title ?? ''}`.trim()}
@@ -86,6 +96,7 @@ function ShiftCard({ shift }: { shift: Schemas['ShiftDto'] }) {
           </Button>
         </Group>
         {open && <SeatHolders shiftId={shift.id} />}
+        {changing && <ChangeShiftModal shift={shift} onClose={() => setChanging(false)} />}
       </Stack>
     </Card>
   );

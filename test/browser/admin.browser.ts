@@ -1,0 +1,72 @@
+import { expect, test } from '@playwright/test';
+import { unwrap } from '../../src/client/client';
+import { createStaff, signInPage, signUpAgent } from './api';
+import { expectAccessible } from './journeys';
+
+/**
+ * A platform admin: finds an agent and suspends it (the reason required) then reinstates it;
+ * adds a skill, retires it (it leaves the list everyone picks from) and reinstates it; sees the
+ * staff and opens the queue dashboard with the pass the console gets for this browser.
+ */
+test('an admin suspends and reinstates an agent, retires a skill, opens the queue dashboard', async ({
+  page,
+}) => {
+  const tag = Math.random().toString(36).slice(2, 7);
+  const admin = await createStaff('admin');
+  const agent = await signUpAgent();
+  await unwrap(agent.api.PATCH('/v1/agents/me/profile', { body: { displayName: `Lee ${tag}` } }));
+
+  await signInPage(page, admin);
+  await expect(page).toHaveURL(/\/platform\/agents$/);
+  await page.getByRole('searchbox', { name: 'Search' }).fill(`lee ${tag}`);
+  const table = page.getByRole('region', { name: 'Agents' });
+  const row = table.getByRole('row', { name: new RegExp(`Lee ${tag}`) });
+  await expect(row).toHaveCount(1);
+  await expect(row.getByText(agent.email)).toBeVisible();
+  await expectAccessible(page, 'admin agents');
+  await row.getByRole('button', { name: `Suspend Lee ${tag}` }).click();
+  const dialog = page.getByRole('dialog', { name: `Suspend Lee ${tag}` });
+  await dialog.getByRole('button', { name: 'Suspend' }).click();
+  await expect(dialog.getByRole('textbox', { name: 'Reason' })).toHaveAttribute(
+    'aria-invalid',
+    'true',
+  );
+  await dialog.getByRole('textbox', { name: 'Reason' }).fill('Repeated no-shows this month');
+  await expectAccessible(page, 'suspend dialog');
+  await dialog.getByRole('button', { name: 'Suspend' }).click();
+  await expect(row.getByText('Repeated no-shows this month')).toBeVisible();
+  const profile = await unwrap(agent.api.GET('/v1/agents/me/profile'));
+  expect(profile.suspendedAt).not.toBeNull();
+  await row.getByRole('button', { name: `Reinstate Lee ${tag}` }).click();
+  await expect(row.getByText('active', { exact: true })).toBeVisible();
+
+  // The taxonomy: add, retire (no longer offered), reinstate.
+  await page.getByRole('link', { name: 'Skills' }).click();
+  await page.getByRole('textbox', { name: 'Code' }).fill('Bad Code');
+  await page.getByRole('button', { name: 'Add skill' }).click();
+  await expect(page.getByRole('textbox', { name: 'Code' })).toHaveAttribute('aria-invalid', 'true');
+  const code = `loyalty_${tag}`;
+  await page.getByRole('textbox', { name: 'Code' }).fill(code);
+  await page.getByRole('textbox', { name: 'Name' }).fill(`Loyalty ${tag}`);
+  await page.getByRole('button', { name: 'Add skill' }).click();
+  const skill = page.getByRole('row', { name: new RegExp(code) });
+  await expect(skill.getByText('in use')).toBeVisible();
+  await skill.getByRole('button', { name: `Retire Loyalty ${tag}` }).click();
+  await expect(skill.getByText(/^retired /)).toBeVisible();
+  const offered = await unwrap(agent.api.GET('/v1/skills'));
+  expect(offered.map((s) => s.code)).not.toContain(code);
+  await expectAccessible(page, 'skills');
+  await skill.getByRole('button', { name: `Reinstate Loyalty ${tag}` }).click();
+  await expect(skill.getByText('in use')).toBeVisible();
+
+  // Staff, and the queue dashboard through the pass.
+  await page.getByRole('link', { name: 'Staff and queues' }).click();
+  await expect(page.getByRole('row', { name: new RegExp(admin) })).toBeVisible();
+  await page.getByRole('button', { name: 'Get a pass to the queue dashboard' }).click();
+  const [dashboard] = await Promise.all([
+    page.context().waitForEvent('page'),
+    page.getByRole('link', { name: 'open the queue dashboard' }).click(),
+  ]);
+  await expect(dashboard).toHaveTitle('Handoff queues');
+  await expectAccessible(page, 'staff and queues');
+});

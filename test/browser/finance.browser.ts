@@ -1,0 +1,124 @@
+import { readFile } from 'node:fs/promises';
+import { expect, test } from '@playwright/test';
+import { createStaff, payableAgent, signInPage } from './api';
+import { expectAccessible } from './journeys';
+
+/**
+ * Finance's day: adjust two agents' balances (the larger one waits for a second finance user,
+ * who approves it), draft a payout run (its drafter cannot approve it), a second finance user
+ * approves and executes it, both watch it pay to the end, download its CSV, reconcile it with
+ * Stripe to zero differences; the ledger balances and passes its integrity check.
+ */
+test('finance adjusts, drafts, approves as a second user, pays, downloads and reconciles', async ({
+  page,
+  browser,
+}) => {
+  const tag = Math.random().toString(36).slice(2, 7);
+  const [alice, bob, rita, sam] = await Promise.all([
+    createStaff('finance'),
+    createStaff('finance'),
+    payableAgent(`Rita ${tag}`),
+    payableAgent(`Sam ${tag}`),
+  ]);
+
+  await signInPage(page, alice);
+  await expect(page).toHaveURL(/\/finance\/runs$/);
+  await expectAccessible(page, 'payout runs');
+
+  // Adjustments: errors under their fields, then a small credit (posted at once) and a large
+  // one (above the approval amount: pending).
+  await page.getByRole('link', { name: 'Adjustments' }).click();
+  await page.getByRole('button', { name: 'Make the adjustment' }).click();
+  await expect(page.getByRole('textbox', { name: 'Reason' })).toHaveAttribute(
+    'aria-invalid',
+    'true',
+  );
+  await expect(page.getByRole('textbox', { name: 'Amount' })).toHaveAttribute(
+    'aria-invalid',
+    'true',
+  );
+  const adjust = async (name: string, amount: string, reason: string) => {
+    const agent = page.getByRole('combobox', { name: 'Agent', exact: true });
+    await agent.click();
+    await agent.fill(name);
+    await page.getByRole('option', { name: new RegExp(name) }).click();
+    await page.getByRole('textbox', { name: 'Amount' }).fill(amount);
+    await page.getByRole('textbox', { name: 'Reason' }).fill(reason);
+    await page.getByRole('button', { name: 'Make the adjustment' }).click();
+  };
+  await adjust(`Rita ${tag}`, '20', 'Weekend cover bonus');
+  await expect(page.getByRole('status').filter({ hasText: 'Posted' })).toBeVisible();
+  await adjust(`Sam ${tag}`, '150', 'Missed pay for the 2 May shift');
+  await expect(page.getByRole('status').filter({ hasText: 'Waiting for approval' })).toBeVisible();
+  const queue = page.getByRole('region', { name: 'Table of adjustments' });
+  const samRow = queue.getByRole('row', { name: new RegExp(`Sam ${tag}`) });
+  // One's own: withdraw only.
+  await expect(samRow.getByRole('button', { name: /^Withdraw/ })).toBeVisible();
+  await expect(samRow.getByRole('button', { name: /^Approve/ })).toHaveCount(0);
+  await expectAccessible(page, 'adjustments');
+
+  // Bob, in his own browser, approves it.
+  const bobContext = await browser.newContext();
+  const bobPage = await bobContext.newPage();
+  await signInPage(bobPage, bob, '/finance/adjustments');
+  const bobQueue = bobPage.getByRole('region', { name: 'Table of adjustments' });
+  await bobQueue
+    .getByRole('row', { name: new RegExp(`Sam ${tag}`) })
+    .getByRole('button', { name: /^Approve/ })
+    .click();
+  await expect(bobQueue.getByRole('row', { name: new RegExp(`Sam ${tag}`) })).toHaveCount(0);
+
+  // Alice drafts a run; she cannot approve her own draft.
+  await page.getByRole('link', { name: 'Payout runs' }).click();
+  await page.getByRole('button', { name: 'Draft a run' }).click();
+  await expect(page).toHaveURL(/\/finance\/runs\/[0-9a-f-]{36}$/);
+  const runUrl = new URL(page.url()).pathname;
+  const lines = page.getByRole('region', { name: 'Payout lines' });
+  await expect(
+    lines.getByRole('row', { name: new RegExp(`Rita ${tag}.*€20\\.00.*pending`) }),
+  ).toBeVisible();
+  await expect(
+    lines.getByRole('row', { name: new RegExp(`Sam ${tag}.*€150\\.00.*pending`) }),
+  ).toBeVisible();
+  await expect(lines.getByText(rita.email)).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Approve' })).toBeDisabled();
+  await expect(
+    page.getByText('You drafted this run: another finance user approves it.'),
+  ).toBeVisible();
+  await expectAccessible(page, 'payout run draft');
+
+  // Bob approves and executes; both pages follow it to the end.
+  await bobPage.goto(runUrl);
+  await bobPage.getByRole('button', { name: 'Approve' }).click();
+  await expect(page.getByText('approved', { exact: true })).toBeVisible();
+  await bobPage.getByRole('button', { name: /^Execute: pay \d+ lines$/ }).click();
+  await expect(bobPage.getByText(/^(\d+) of \1 lines settled \(100 %\)\.$/)).toBeVisible({
+    timeout: 60_000,
+  });
+  await expect(page.getByText('completed', { exact: true })).toBeVisible({ timeout: 30_000 });
+  await expect(lines.getByRole('row', { name: new RegExp(`Sam ${tag}.*paid`) })).toBeVisible();
+  await bobContext.close();
+
+  // The CSV, as finance files it.
+  const download = page.waitForEvent('download');
+  await page.getByRole('button', { name: 'Download CSV' }).click();
+  const csv = await readFile((await (await download).path())!, 'utf8');
+  expect(csv).toContain(rita.email);
+  expect(csv).toContain(sam.email);
+
+  // Reconciled with Stripe: every category counted, no difference.
+  await page.getByRole('button', { name: 'Reconcile' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'No differences.' })).toBeVisible();
+  for (const category of ['Amount differs: 0', 'Missing at Stripe: 0', 'Unexpected at Stripe: 0']) {
+    await expect(page.getByText(category)).toBeVisible();
+  }
+  await expect(page.getByText(/^Matched: [1-9]\d*$/)).toBeVisible();
+  await expectAccessible(page, 'payout run');
+
+  // The books balance.
+  await page.getByRole('link', { name: 'Ledger' }).click();
+  await expect(page.getByText('EUR sums to €0.00')).toBeVisible();
+  await page.getByRole('button', { name: 'Check the ledger' }).click();
+  await expect(page.getByText('The ledger is consistent')).toBeVisible();
+  await expectAccessible(page, 'ledger');
+});

@@ -1,0 +1,70 @@
+import { expect, test, type Page } from '@playwright/test';
+import { createStaff, signInPage, signUpAgent, signUpCompany } from './api';
+import { expectAccessible } from './journeys';
+
+/** Every page of the console, by the role it is for (a run's and a ticket's with any id). */
+const PAGES: Record<string, string[]> = {
+  agent: [
+    '/agent/desk',
+    '/agent/shifts',
+    '/agent/seats',
+    '/agent/earnings',
+    '/agent/profile',
+    '/agent/payouts',
+    '/agent/tickets/x',
+  ],
+  company_admin: [
+    '/company/queue',
+    '/company/shifts',
+    '/company/agents',
+    '/company/integration',
+    '/company/statement',
+    '/company/tickets/x',
+  ],
+  finance: ['/finance/runs', '/finance/runs/x', '/finance/adjustments', '/finance/ledger'],
+  admin: ['/platform/agents', '/platform/skills', '/platform/staff'],
+};
+
+/** Visits every page not of `role`: each says it is not this user's, and shows none of it. */
+async function refusedEverywhereElse(page: Page, role: string): Promise<void> {
+  for (const [owner, paths] of Object.entries(PAGES)) {
+    if (owner === role) continue;
+    for (const path of paths) {
+      await page.goto(path);
+      await expect(page.getByText('This page is not for your role.'), path).toBeVisible();
+      await expect(page.getByRole('heading', { level: 1 }), path).toHaveText('Not your page');
+    }
+  }
+  await expectAccessible(page, `another role's page as ${role}`);
+  // And the way home goes to the role's own first page.
+  await page.getByRole('link', { name: 'Go to your pages' }).click();
+  await expect(page).toHaveURL(new RegExp(`${PAGES[role][0]}$`));
+}
+
+test.describe('no role reaches another role’s pages', () => {
+  test('an agent', async ({ page }) => {
+    const agent = await signUpAgent();
+    await signInPage(page, agent.email);
+    await expect(page).toHaveURL(/\/agent\/desk$/);
+    await refusedEverywhereElse(page, 'agent');
+  });
+
+  test('a company admin', async ({ page }) => {
+    const company = await signUpCompany(`Roles ${Math.random().toString(36).slice(2, 7)}`);
+    await signInPage(page, company.email);
+    await expect(page).toHaveURL(/\/company\/queue$/);
+    await refusedEverywhereElse(page, 'company_admin');
+  });
+
+  test('finance', async ({ page }) => {
+    await signInPage(page, await createStaff('finance'));
+    await expect(page).toHaveURL(/\/finance\/runs$/);
+    await refusedEverywhereElse(page, 'finance');
+  });
+
+  test('an admin', async ({ page }) => {
+    await signInPage(page, await createStaff('admin'));
+    await expect(page).toHaveURL(/\/platform\/agents$/);
+    await refusedEverywhereElse(page, 'admin');
+  });
+});

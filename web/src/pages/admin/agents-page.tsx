@@ -1,0 +1,212 @@
+import {
+  Badge,
+  Button,
+  Group,
+  Modal,
+  Select,
+  Stack,
+  Table,
+  Text,
+  Textarea,
+  TextInput,
+} from '@mantine/core';
+import { useDebouncedValue } from '@mantine/hooks';
+import { useInfiniteQuery, useMutation, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { api, unwrap, type Schemas } from '../../api/client';
+import { keys } from '../../api/query-keys';
+import { ErrorAlert } from '../../ui/error-alert';
+import { problemOf } from '../../ui/form-errors';
+import { LoadMore } from '../../ui/load-more';
+import { Loading } from '../../ui/loading';
+import { Page } from '../../ui/page';
+import { nextCursor, PAGE_SIZE } from '../../ui/paging';
+import { ScrollTable } from '../../ui/scroll-table';
+import { browserZone, formatInstant } from '../../ui/times';
+
+type Agent = Schemas['AgentDirectoryEntryDto'];
+type Status = 'active' | 'suspended';
+
+/**
+ * The agents: find one by name or the start of the email, suspend it with a reason (its seats
+ * and tickets are released) or reinstate it.
+ */
+export default function AgentsPage() {
+  const [search, setSearch] = useState('');
+  const [term] = useDebouncedValue(search.trim(), 250);
+  const [status, setStatus] = useState<string | null>(null);
+  const [suspending, setSuspending] = useState<Agent | null>(null);
+  const queryClient = useQueryClient();
+  const agents = useInfiniteQuery({
+    queryKey: [...keys.agentDirectory, 'admin', term, status],
+    queryFn: ({ pageParam }) =>
+      unwrap(
+        api.GET('/v1/agents', {
+          params: {
+            query: {
+              limit: PAGE_SIZE,
+              cursor: pageParam,
+              ...(term ? { q: term } : {}),
+              ...(status ? { status: status as Status } : {}),
+            },
+          },
+        }),
+      ),
+    initialPageParam: undefined as string | undefined,
+    getNextPageParam: nextCursor,
+  });
+  const reinstate = useMutation({
+    mutationFn: (id: string) =>
+      unwrap(api.POST('/v1/agents/{id}/reinstate', { params: { path: { id } } })),
+    onSettled: () => void queryClient.invalidateQueries({ queryKey: keys.agentDirectory }),
+  });
+  const items = agents.data?.pages.flatMap((page) => page.items) ?? [];
+  const zone = browserZone();
+  return (
+    <Page title="Agents">
+      <Group align="flex-end">
+        <TextInput
+          label="Search"
+          description="A part of the name, or the start of the email"
+          value={search}
+          onChange={(event) => setSearch(event.currentTarget.value)}
+          type="search"
+        />
+        <Select
+          label="Status"
+          placeholder="Any status"
+          data={[
+            { value: 'active', label: 'Active' },
+            { value: 'suspended', label: 'Suspended' },
+          ]}
+          value={status}
+          onChange={setStatus}
+          clearable
+          w={180}
+        />
+      </Group>
+      {agents.isPending && <Loading label="Loading the agents" />}
+      <ErrorAlert error={agents.error} title="The agents could not be loaded" />
+      <ErrorAlert error={reinstate.error} title="Not reinstated" />
+      {agents.isSuccess && items.length === 0 && <Text size="sm">No agent matches.</Text>}
+      {items.length > 0 && (
+        <ScrollTable label="Agents">
+          <Table>
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th>Name</Table.Th>
+                <Table.Th>Email</Table.Th>
+                <Table.Th>Joined</Table.Th>
+                <Table.Th>State</Table.Th>
+                <Table.Th>Action</Table.Th>
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
+              {items.map((agent) => (
+                <Table.Tr key={agent.agentId}>
+                  <Table.Td>{agent.displayName}</Table.Td>
+                  <Table.Td>{agent.email ?? '—'}</Table.Td>
+                  <Table.Td>{formatInstant(agent.createdAt, zone)}</Table.Td>
+                  <Table.Td>
+                    {agent.suspendedAt ? (
+                      <Stack gap={2}>
+                        <Badge variant="light" color="red">
+                          suspended
+                        </Badge>
+                        <Text size="xs">{agent.suspendedReason}</Text>
+                      </Stack>
+                    ) : (
+                      <Badge variant="light" color="green">
+                        active
+                      </Badge>
+                    )}
+                  </Table.Td>
+                  <Table.Td>
+                    {agent.suspendedAt ? (
+                      <Button
+                        size="xs"
+                        variant="default"
+                        loading={reinstate.isPending && reinstate.variables === agent.agentId}
+                        onClick={() => reinstate.mutate(agent.agentId)}
+                        aria-label={`Reinstate ${agent.displayName}`}
+                      >
+                        Reinstate
+                      </Button>
+                    ) : (
+                      <Button
+                        size="xs"
+                        variant="default"
+                        onClick={() => setSuspending(agent)}
+                        aria-label={`Suspend ${agent.displayName}`}
+                      >
+                        Suspend
+                      </Button>
+                    )}
+                  </Table.Td>
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        </ScrollTable>
+      )}
+      <LoadMore query={agents} what="agents" />
+      {suspending && <SuspendModal agent={suspending} onClose={() => setSuspending(null)} />}
+    </Page>
+  );
+}
+
+const INPUTS = ['reason'];
+
+function SuspendModal({ agent, onClose }: { agent: Agent; onClose: () => void }) {
+  const queryClient = useQueryClient();
+  const [reason, setReason] = useState('');
+  const suspend = useMutation({
+    mutationFn: () =>
+      unwrap(
+        api.POST('/v1/agents/{id}/suspend', {
+          params: { path: { id: agent.agentId } },
+          body: { reason },
+        }),
+      ),
+    onSuccess: () => {
+      void queryClient.invalidateQueries({ queryKey: keys.agentDirectory });
+      onClose();
+    },
+  });
+  const errors = problemOf(suspend.error, INPUTS);
+  return (
+    <Modal opened onClose={onClose} title={`Suspend ${agent.displayName}`}>
+      <form
+        noValidate
+        onSubmit={(event) => {
+          event.preventDefault();
+          suspend.mutate();
+        }}
+      >
+        <Stack>
+          <Text size="sm">
+            Their tickets go back to the queue and their seats on shifts not yet ended are
+            cancelled; they can take no work until reinstated.
+          </Text>
+          <Textarea
+            label="Reason"
+            description="Kept on record and shown to the agent"
+            value={reason}
+            onChange={(event) => setReason(event.currentTarget.value)}
+            error={errors?.field('reason')}
+            data-autofocus
+          />
+          <ErrorAlert error={suspend.error} inputs={INPUTS} title="Not suspended" />
+          <Group justify="flex-end">
+            <Button variant="default" onClick={onClose}>
+              Keep active
+            </Button>
+            <Button type="submit" loading={suspend.isPending}>
+              Suspend
+            </Button>
+          </Group>
+        </Stack>
+      </form>
+    </Modal>
+  );
+}

@@ -1,0 +1,157 @@
+import { Badge, Button, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { useDebouncedValue } from '@mantine/hooks';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { api, unwrap } from '../../api/client';
+import { keys } from '../../api/query-keys';
+import { ErrorAlert } from '../../ui/error-alert';
+import { problemOf } from '../../ui/form-errors';
+import { Loading } from '../../ui/loading';
+import { Page } from '../../ui/page';
+import { ScrollTable } from '../../ui/scroll-table';
+import { browserZone, formatInstant } from '../../ui/times';
+
+/**
+ * The company's program: the agents it certified (a shift can require certification), and the
+ * agents who held seats on its shifts, found by name, to certify or revoke.
+ */
+export default function CompanyAgentsPage() {
+  const queryClient = useQueryClient();
+  const [search, setSearch] = useState('');
+  const [term] = useDebouncedValue(search.trim(), 250);
+  const certified = useQuery({
+    queryKey: [...keys.companyAgents, 'certified'],
+    queryFn: () => unwrap(api.GET('/v1/companies/me/certified-agents')),
+  });
+  const known = useQuery({
+    queryKey: [...keys.companyAgents, 'worked', term],
+    queryFn: () =>
+      unwrap(
+        api.GET('/v1/companies/me/agents', {
+          params: { query: { limit: 50, ...(term ? { q: term } : {}) } },
+        }),
+      ),
+  });
+  const change = useMutation({
+    mutationFn: ({ agentId, certify }: { agentId: string; certify: boolean }) => {
+      const params = { params: { path: { agentId } } };
+      return certify
+        ? unwrap(api.PUT('/v1/companies/me/certified-agents/{agentId}', params))
+        : unwrap(api.DELETE('/v1/companies/me/certified-agents/{agentId}', params));
+    },
+    onSettled: () => void queryClient.invalidateQueries({ queryKey: keys.companyAgents }),
+  });
+  const busy = (agentId: string) => change.isPending && change.variables?.agentId === agentId;
+  const zone = browserZone();
+  const searchError = problemOf(known.error, ['q'])?.field('q');
+  return (
+    <Page title="Agents">
+      <ErrorAlert error={change.error} title="That did not work" />
+      <Stack component="section" aria-labelledby="certified-heading" gap="sm">
+        <Title order={2} id="certified-heading" size="h3">
+          Certified for your program
+        </Title>
+        <Text size="sm">
+          A shift that requires certification is open to these agents only. Revoking closes those
+          shifts to the agent; seats already taken stay.
+        </Text>
+        {certified.isPending && <Loading label="Loading your certified agents" />}
+        <ErrorAlert error={certified.error} title="Your certified agents could not be loaded" />
+        {certified.data?.length === 0 && <Text size="sm">No agent is certified yet.</Text>}
+        {certified.data && certified.data.length > 0 && (
+          <ScrollTable label="Certified agents">
+            <Table>
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th>Agent</Table.Th>
+                  <Table.Th>Certified</Table.Th>
+                  <Table.Th>Action</Table.Th>
+                </Table.Tr>
+              </Table.Thead>
+              <Table.Tbody>
+                {certified.data.map((agent) => (
+                  <Table.Tr key={agent.agentId}>
+                    <Table.Td>{agent.displayName}</Table.Td>
+                    <Table.Td>{formatInstant(agent.certifiedAt, zone)}</Table.Td>
+                    <Table.Td>
+                      <Button
+                        size="xs"
+                        variant="default"
+                        loading={busy(agent.agentId)}
+                        onClick={() => change.mutate({ agentId: agent.agentId, certify: false })}
+                        aria-label={`Revoke ${agent.displayName}`}
+                      >
+                        Revoke
+                      </Button>
+                    </Table.Td>
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
+          </ScrollTable>
+        )}
+      </Stack>
+      <Stack component="section" aria-labelledby="worked-heading" gap="sm">
+        <Title order={2} id="worked-heading" size="h3">
+          Agents who worked your shifts
+        </Title>
+        <TextInput
+          label="Find by name"
+          type="search"
+          value={search}
+          onChange={(event) => setSearch(event.currentTarget.value)}
+          error={searchError}
+          w={320}
+        />
+        {known.isPending && <Loading label="Loading the agents" />}
+        <ErrorAlert error={known.error} inputs={['q']} title="The agents could not be loaded" />
+        {known.data?.length === 0 && (
+          <Text size="sm">
+            {term
+              ? 'No agent by that name held a seat on your shifts.'
+              : 'No agent held a seat on your shifts yet.'}
+          </Text>
+        )}
+        {known.data && known.data.length > 0 && (
+          <ScrollTable label="Table of agents who worked your shifts">
+            <Table>
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th>Agent</Table.Th>
+                  <Table.Th>Seats completed</Table.Th>
+                  <Table.Th>Latest seat</Table.Th>
+                  <Table.Th>Program</Table.Th>
+                </Table.Tr>
+              </Table.Thead>
+              <Table.Tbody>
+                {known.data.map((agent) => (
+                  <Table.Tr key={agent.agentId}>
+                    <Table.Td>{agent.displayName}</Table.Td>
+                    <Table.Td>{agent.seatsCompleted}</Table.Td>
+                    <Table.Td>{formatInstant(agent.lastSeatAt, zone)}</Table.Td>
+                    <Table.Td>
+                      {agent.certifiedAt ? (
+                        <Badge variant="light" color="green">
+                          certified
+                        </Badge>
+                      ) : (
+                        <Button
+                          size="xs"
+                          loading={busy(agent.agentId)}
+                          onClick={() => change.mutate({ agentId: agent.agentId, certify: true })}
+                          aria-label={`Certify ${agent.displayName}`}
+                        >
+                          Certify
+                        </Button>
+                      )}
+                    </Table.Td>
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
+          </ScrollTable>
+        )}
+      </Stack>
+    </Page>
+  );
+}

@@ -1,0 +1,122 @@
+import { Button, Group, Modal, NumberInput, Stack, Switch, Text, TextInput } from '@mantine/core';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { api, unwrap, type Schemas } from '../../api/client';
+import { keys } from '../../api/query-keys';
+import { ErrorAlert } from '../../ui/error-alert';
+import { problemOf } from '../../ui/form-errors';
+import { formatMoney, minorDigits, toMinor } from '../../ui/money';
+
+type Shift = Schemas['ShiftDto'];
+const INPUTS = ['title', 'seats', 'ratePerTicket', 'requiresCertification', 'maxAwayMinutes'];
+
+/**
+ * Changes a shift. Once a seat is taken the API accepts only what cannot hurt a seat holder
+ * (more seats, a higher rate, no certification, a longer cap on time away): the form says so,
+ * and the API's refusal shows under the field it names.
+ */
+export function ChangeShiftModal({ shift, onClose }: { shift: Shift; onClose: () => void }) {
+  const queryClient = useQueryClient();
+  const currency = shift.ratePerTicket.currency;
+  const [title, setTitle] = useState(shift.title ?? '');
+  const [seats, setSeats] = useState<number | string>(shift.seats);
+  const [rate, setRate] = useState(
+    (shift.ratePerTicket.amountMinor / 10 ** minorDigits(currency)).toFixed(minorDigits(currency)),
+  );
+  const [certification, setCertification] = useState(shift.requiresCertification);
+  const [maxAway, setMaxAway] = useState<number | string>(shift.maxAwayMinutes ?? '');
+  const change = useMutation({
+    mutationFn: () => {
+      // Only what changed: an unchanged field is never a "change" the rules could refuse.
+      const rateMinor = toMinor(rate, currency);
+      const body: Schemas['UpdateShiftDto'] = {
+        ...(title !== (shift.title ?? '') ? { title } : {}),
+        ...(Number(seats) !== shift.seats ? { seats: Number(seats) } : {}),
+        ...(rateMinor !== shift.ratePerTicket.amountMinor
+          ? { ratePerTicket: { amountMinor: rateMinor ?? Number.NaN, currency } }
+          : {}),
+        ...(certification !== shift.requiresCertification
+          ? { requiresCertification: certification }
+          : {}),
+        ...(maxAway !== '' && Number(maxAway) !== shift.maxAwayMinutes
+          ? { maxAwayMinutes: Number(maxAway) }
+          : {}),
+      };
+      return unwrap(api.PATCH('/v1/shifts/{id}', { params: { path: { id: shift.id } }, body }));
+    },
+    onSuccess: () => {
+      void queryClient.invalidateQueries({ queryKey: keys.companyShifts });
+      onClose();
+    },
+  });
+  const errors = problemOf(change.error, INPUTS);
+  return (
+    <Modal opened onClose={onClose} title={`Change “${shift.title ?? 'Shift'}”`}>
+      <form
+        noValidate
+        onSubmit={(event) => {
+          event.preventDefault();
+          change.mutate();
+        }}
+      >
+        <Stack>
+          {shift.seatsTaken > 0 && (
+            <Text size="sm">
+              {shift.seatsTaken} seats are taken, so only changes that cannot hurt their holders are
+              accepted: more seats (not fewer than {shift.seatsTaken}), a higher rate than{' '}
+              {formatMoney(shift.ratePerTicket.amountMinor, currency)}, no certification, a longer
+              cap on time away.
+            </Text>
+          )}
+          <TextInput
+            label="Title"
+            value={title}
+            onChange={(event) => setTitle(event.currentTarget.value)}
+            error={errors?.field('title')}
+            data-autofocus
+          />
+          <NumberInput
+            label="Seats"
+            min={1}
+            max={500}
+            allowDecimal={false}
+            value={seats}
+            onChange={setSeats}
+            error={errors?.field('seats')}
+          />
+          <TextInput
+            label={`Pay per resolved ticket (${currency})`}
+            inputMode="decimal"
+            value={rate}
+            onChange={(event) => setRate(event.currentTarget.value)}
+            error={errors?.field('ratePerTicket')}
+          />
+          <NumberInput
+            label="Most minutes away per seat"
+            min={0}
+            max={720}
+            allowDecimal={false}
+            value={maxAway}
+            onChange={setMaxAway}
+            error={errors?.field('maxAwayMinutes')}
+          />
+          <Switch
+            label="Only agents certified for our program"
+            checked={certification}
+            onChange={(event) => setCertification(event.currentTarget.checked)}
+            error={errors?.field('requiresCertification')}
+          />
+          <ErrorAlert error={change.error} inputs={INPUTS} title="Not changed" />
+          <Group justify="flex-end">
+            <Button variant="default" onClick={onClose}>
+              Keep as is
+            </Button>
+            <Button type="submit" loading={change.isPending}>
+              Save changes
+            </Button>
+          </Group>
+        </Stack>
+      </form>
+    </Modal>
+  );
+}

@@ -1,0 +1,145 @@
+import {
+  Alert,
+  Button,
+  Group,
+  Radio,
+  Select,
+  Stack,
+  Text,
+  TextInput,
+  Textarea,
+} from '@mantine/core';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { api, unwrap, type Schemas } from '../../api/client';
+import { newIdempotencyKey } from '../../api/idempotency-key';
+import { keys } from '../../api/query-keys';
+import { ErrorAlert } from '../../ui/error-alert';
+import { problemOf } from '../../ui/form-errors';
+import { CURRENCIES, formatMoney, toMinor } from '../../ui/money';
+import { AgentPicker } from './agent-picker';
+
+const INPUTS = ['agentId', 'amountMinor', 'currency', 'reason', 'reference'];
+
+/** A reference finance can recognise: the date and a random tail (editable). */
+const newReference = () =>
+  `adj-${new Date().toISOString().slice(0, 10)}-${Math.random().toString(36).slice(2, 8)}`;
+
+/**
+ * Corrects an agent's available balance: credit or debit, with a reason the agent sees and a
+ * unique reference. Above the configured amount it waits for a second finance user.
+ */
+export function AdjustmentForm() {
+  const queryClient = useQueryClient();
+  const [agentId, setAgentId] = useState<string | null>(null);
+  const [direction, setDirection] = useState('credit');
+  const [amount, setAmount] = useState('');
+  const [currency, setCurrency] = useState<string | null>('EUR');
+  const [reason, setReason] = useState('');
+  const [reference, setReference] = useState(newReference);
+  const [made, setMade] = useState<Schemas['AdjustmentDto'] | null>(null);
+  const cur = currency ?? 'EUR';
+  const minor = toMinor(amount, cur);
+  const create = useMutation({
+    mutationFn: () =>
+      unwrap(
+        api.POST('/v1/ledger/adjustments', {
+          params: { header: { 'Idempotency-Key': newIdempotencyKey() } },
+          body: {
+            agentId: agentId ?? '',
+            amountMinor:
+              amount.trim() === '' || minor === null
+                ? Number.NaN
+                : direction === 'debit'
+                  ? -minor
+                  : minor,
+            currency: cur,
+            reason,
+            reference,
+          },
+        }),
+      ),
+    onSuccess: (adjustment) => {
+      setMade(adjustment);
+      setAmount('');
+      setReason('');
+      setReference(newReference());
+      void queryClient.invalidateQueries({ queryKey: keys.adjustments });
+      void queryClient.invalidateQueries({ queryKey: keys.ledger });
+    },
+  });
+  const errors = problemOf(create.error, INPUTS);
+  return (
+    <form
+      noValidate
+      aria-label="Adjust an agent's balance"
+      onSubmit={(event) => {
+        event.preventDefault();
+        setMade(null);
+        create.mutate();
+      }}
+    >
+      <Stack gap="sm" maw={560}>
+        <AgentPicker value={agentId} onChange={setAgentId} error={errors?.field('agentId')} />
+        <Radio.Group label="Direction" value={direction} onChange={setDirection}>
+          <Group mt={4}>
+            <Radio value="credit" label="Credit the agent" />
+            <Radio value="debit" label="Debit the agent" />
+          </Group>
+        </Radio.Group>
+        <Group align="flex-start" grow>
+          <TextInput
+            label="Amount"
+            inputMode="decimal"
+            value={amount}
+            onChange={(event) => setAmount(event.currentTarget.value)}
+            error={errors?.field('amountMinor')}
+          />
+          <Select
+            label="Currency"
+            data={CURRENCIES}
+            value={currency}
+            onChange={setCurrency}
+            allowDeselect={false}
+            error={errors?.field('currency')}
+          />
+        </Group>
+        <Textarea
+          label="Reason"
+          description="Shown to the agent, and kept for the audit"
+          value={reason}
+          onChange={(event) => setReason(event.currentTarget.value)}
+          error={errors?.field('reason')}
+        />
+        <TextInput
+          label="Reference"
+          description="Unique: sending it again with the same details makes no second adjustment"
+          value={reference}
+          onChange={(event) => setReference(event.currentTarget.value)}
+          error={errors?.field('reference')}
+        />
+        <Group>
+          <Button type="submit" loading={create.isPending}>
+            Make the adjustment
+          </Button>
+        </Group>
+        <ErrorAlert error={create.error} inputs={INPUTS} title="No adjustment made" />
+        {made && (
+          <Alert
+            color={made.status === 'posted' ? 'green' : 'yellow'}
+            role="status"
+            title={made.status === 'posted' ? 'Posted' : 'Waiting for approval'}
+          >
+            <Text size="sm">
+              {formatMoney(made.amountMinor, made.currency)} for{' '}
+              {made.agentDisplayName ?? made.agentId}
+              {made.status === 'posted'
+                ? ' moved now.'
+                : ': above the amount one person may move, so another finance user approves it.'}
+            </Text>
+          </Alert>
+        )}
+      </Stack>
+    </form>
+  );
+}

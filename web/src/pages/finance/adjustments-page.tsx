@@ -1,0 +1,182 @@
+import { Badge, Button, Group, Select, Stack, Table, Text, Title } from '@mantine/core';
+import { useInfiniteQuery, useMutation, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { api, unwrap, type Schemas } from '../../api/client';
+import { keys } from '../../api/query-keys';
+import { useSession } from '../../api/session-context';
+import { ErrorAlert } from '../../ui/error-alert';
+import { LoadMore } from '../../ui/load-more';
+import { Loading } from '../../ui/loading';
+import { formatMoney } from '../../ui/money';
+import { Page } from '../../ui/page';
+import { nextCursor, PAGE_SIZE } from '../../ui/paging';
+import { ScrollTable } from '../../ui/scroll-table';
+import { browserZone, formatInstant } from '../../ui/times';
+import { AdjustmentForm } from './adjustment-form';
+
+type Adjustment = Schemas['AdjustmentDto'];
+type Status = NonNullable<Adjustment['status']>;
+const STATUSES: { value: Status; label: string }[] = [
+  { value: 'pending', label: 'Waiting for approval' },
+  { value: 'posted', label: 'Posted' },
+  { value: 'rejected', label: 'Rejected' },
+  { value: 'cancelled', label: 'Withdrawn' },
+  { value: 'expired', label: 'Expired' },
+];
+const COLORS: Record<string, string> = { pending: 'yellow', posted: 'green' };
+
+/**
+ * Adjustments of agents' balances: make one, and the list (the approval queue first): approve
+ * or reject another user's pending one, withdraw one's own.
+ */
+export default function AdjustmentsPage() {
+  const [status, setStatus] = useState<string | null>('pending');
+  const list = useInfiniteQuery({
+    queryKey: [...keys.adjustments, status],
+    queryFn: ({ pageParam }) =>
+      unwrap(
+        api.GET('/v1/ledger/adjustments', {
+          params: {
+            query: {
+              limit: PAGE_SIZE,
+              cursor: pageParam,
+              ...(status ? { status: status as Status } : {}),
+            },
+          },
+        }),
+      ),
+    initialPageParam: undefined as string | undefined,
+    getNextPageParam: nextCursor,
+  });
+  const items = list.data?.pages.flatMap((page) => page.items) ?? [];
+  return (
+    <Page title="Adjustments">
+      <Stack component="section" aria-labelledby="new-heading" gap="sm">
+        <Title order={2} id="new-heading" size="h3">
+          New adjustment
+        </Title>
+        <AdjustmentForm />
+      </Stack>
+      <Stack component="section" aria-labelledby="list-heading" gap="sm">
+        <Title order={2} id="list-heading" size="h3">
+          Adjustments
+        </Title>
+        <Select
+          label="Status"
+          placeholder="Any status"
+          data={STATUSES}
+          value={status}
+          onChange={setStatus}
+          clearable
+          w={260}
+        />
+        {list.isPending && <Loading label="Loading the adjustments" />}
+        <ErrorAlert error={list.error} title="The adjustments could not be loaded" />
+        {list.isSuccess && items.length === 0 && <Text size="sm">No adjustment.</Text>}
+        {items.length > 0 && <AdjustmentsTable items={items} />}
+        <LoadMore query={list} what="adjustments" />
+      </Stack>
+    </Page>
+  );
+}
+
+function AdjustmentsTable({ items }: { items: Adjustment[] }) {
+  const queryClient = useQueryClient();
+  const { user } = useSession();
+  const decide = useMutation({
+    mutationFn: ({ id, action }: { id: string; action: 'approve' | 'reject' | 'cancel' }) => {
+      const params = { params: { path: { id } } };
+      if (action === 'cancel')
+        return unwrap(api.POST('/v1/ledger/adjustments/{id}/cancel', params));
+      const path =
+        action === 'approve'
+          ? '/v1/ledger/adjustments/{id}/approve'
+          : '/v1/ledger/adjustments/{id}/reject';
+      return unwrap(api.POST(path, { ...params, body: {} }));
+    },
+    onSettled: () => {
+      void queryClient.invalidateQueries({ queryKey: keys.adjustments });
+      void queryClient.invalidateQueries({ queryKey: keys.ledger });
+    },
+  });
+  const zone = browserZone();
+  const busy = (id: string, action: string) =>
+    decide.isPending && decide.variables?.id === id && decide.variables.action === action;
+  return (
+    <Stack gap="xs">
+      <ErrorAlert error={decide.error} title="That did not work" />
+      <ScrollTable label="Table of adjustments">
+        <Table>
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th>Made</Table.Th>
+              <Table.Th>Agent</Table.Th>
+              <Table.Th>Amount</Table.Th>
+              <Table.Th>Reason</Table.Th>
+              <Table.Th>Status</Table.Th>
+              <Table.Th>Action</Table.Th>
+            </Table.Tr>
+          </Table.Thead>
+          <Table.Tbody>
+            {items.map((a) => {
+              const mine = a.createdBy === user?.id;
+              const who = a.agentDisplayName ?? a.agentId;
+              return (
+                <Table.Tr key={a.id}>
+                  <Table.Td>
+                    <Text size="sm">{formatInstant(a.createdAt, zone)}</Text>
+                    <Text size="xs" c="dimmed">
+                      {a.reference}
+                    </Text>
+                  </Table.Td>
+                  <Table.Td>{who}</Table.Td>
+                  <Table.Td>{formatMoney(a.amountMinor, a.currency)}</Table.Td>
+                  <Table.Td>{a.reason}</Table.Td>
+                  <Table.Td>
+                    <Badge variant="light" color={COLORS[a.status] ?? 'gray'}>
+                      {STATUSES.find((s) => s.value === a.status)?.label ?? a.status}
+                    </Badge>
+                  </Table.Td>
+                  <Table.Td>
+                    {a.status === 'pending' && !mine && (
+                      <Group gap="xs" wrap="nowrap">
+                        <Button
+                          size="xs"
+                          loading={busy(a.id, 'approve')}
+                          onClick={() => decide.mutate({ id: a.id, action: 'approve' })}
+                          aria-label={`Approve ${a.reference}`}
+                        >
+                          Approve
+                        </Button>
+                        <Button
+                          size="xs"
+                          variant="default"
+                          loading={busy(a.id, 'reject')}
+                          onClick={() => decide.mutate({ id: a.id, action: 'reject' })}
+                          aria-label={`Reject ${a.reference}`}
+                        >
+                          Reject
+                        </Button>
+                      </Group>
+                    )}
+                    {a.status === 'pending' && mine && (
+                      <Button
+                        size="xs"
+                        variant="default"
+                        loading={busy(a.id, 'cancel')}
+                        onClick={() => decide.mutate({ id: a.id, action: 'cancel' })}
+                        aria-label={`Withdraw ${a.reference}`}
+                      >
+                        Withdraw
+                      </Button>
+                    )}
+                  </Table.Td>
+                </Table.Tr>
+              );
+            })}
+          </Table.Tbody>
+        </Table>
+      </ScrollTable>
+    </Stack>
+  );
+}

@@ -1,0 +1,52 @@
+import { Select } from '@mantine/core';
+import { useDebouncedValue } from '@mantine/hooks';
+import { useQuery } from '@tanstack/react-query';
+import { useState } from 'react';
+import { api, unwrap } from '../../api/client';
+import { keys } from '../../api/query-keys';
+
+interface Props {
+  value: string | null;
+  onChange: (agentId: string | null) => void;
+  error?: string;
+}
+
+/** Finds an agent by name or the start of the email (GET /v1/agents), as one types. */
+export function AgentPicker({ value, onChange, error }: Props) {
+  const [search, setSearch] = useState('');
+  const [term] = useDebouncedValue(search.trim(), 250);
+  const found = useQuery({
+    queryKey: [...keys.agentDirectory, term],
+    queryFn: () => unwrap(api.GET('/v1/agents', { params: { query: { q: term, limit: 20 } } })),
+    enabled: term.length > 0,
+  });
+  // The chosen agent stays an option while the search shows others (or nothing).
+  const [picked, setPicked] = useState<{ value: string; label: string } | null>(null);
+  const options = (found.data?.items ?? []).map((a) => ({
+    value: a.agentId,
+    label: `${a.displayName} (${a.email ?? a.agentId})`,
+  }));
+  const data =
+    picked && picked.value === value && !options.some((o) => o.value === picked.value)
+      ? [picked, ...options]
+      : options;
+  return (
+    <Select
+      label="Agent"
+      description="Type a name or the start of an email"
+      searchable
+      searchValue={search}
+      onSearchChange={setSearch}
+      // The API already filtered: every answer it gives is an option.
+      filter={({ options }) => options}
+      data={data}
+      value={value}
+      onChange={(agentId, option) => {
+        setPicked(agentId ? option : null);
+        onChange(agentId);
+      }}
+      nothingFoundMessage={term && !found.isFetching ? 'No agent found' : undefined}
+      error={error}
+    />
+  );
+}

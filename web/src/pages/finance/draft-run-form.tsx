@@ -1,0 +1,78 @@
+import { Button, Group, Select, Text, TextInput } from '@mantine/core';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { useNavigate } from 'react-router';
+import { api, unwrap } from '../../api/client';
+import { newIdempotencyKey } from '../../api/idempotency-key';
+import { keys } from '../../api/query-keys';
+import { ErrorAlert } from '../../ui/error-alert';
+import { problemOf } from '../../ui/form-errors';
+import { CURRENCIES } from '../../ui/money';
+import { browserZone } from '../../ui/times';
+
+const INPUTS = ['currency', 'cutoff'];
+
+/**
+ * Drafts a run: one line per agent with money available at the cutoff (now, unless a past
+ * moment is given in the browser's zone), or the reason it is held. Opens the draft.
+ */
+export function DraftRunForm() {
+  const queryClient = useQueryClient();
+  const navigate = useNavigate();
+  const [currency, setCurrency] = useState<string | null>('EUR');
+  const [cutoff, setCutoff] = useState('');
+  const draft = useMutation({
+    mutationFn: () =>
+      unwrap(
+        api.POST('/v1/payout-runs', {
+          params: { header: { 'Idempotency-Key': newIdempotencyKey() } },
+          body: {
+            currency: currency ?? '',
+            ...(cutoff ? { cutoff: new Date(cutoff).toISOString() } : {}),
+          },
+        }),
+      ),
+    onSuccess: (run) => {
+      void queryClient.invalidateQueries({ queryKey: keys.payoutRuns });
+      void navigate(`/finance/runs/${run.id}`);
+    },
+  });
+  const errors = problemOf(draft.error, INPUTS);
+  return (
+    <form
+      noValidate
+      aria-label="Draft a payout run"
+      onSubmit={(event) => {
+        event.preventDefault();
+        draft.mutate();
+      }}
+    >
+      <Group align="flex-start">
+        <Select
+          label="Currency"
+          data={CURRENCIES}
+          value={currency}
+          onChange={setCurrency}
+          allowDeselect={false}
+          error={errors?.field('currency')}
+          w={120}
+        />
+        <TextInput
+          type="datetime-local"
+          label="Cutoff"
+          description={`Balances as of this moment, ${browserZone()} time; empty for now`}
+          value={cutoff}
+          onChange={(event) => setCutoff(event.currentTarget.value)}
+          error={errors?.field('cutoff')}
+        />
+        <Button type="submit" loading={draft.isPending} mt={24}>
+          Draft a run
+        </Button>
+      </Group>
+      <Text size="sm" mt="xs">
+        A draft pays nothing: another finance user approves it, then it is executed.
+      </Text>
+      <ErrorAlert error={draft.error} inputs={INPUTS} title="No run drafted" />
+    </form>
+  );
+}

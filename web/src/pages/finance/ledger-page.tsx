@@ -1,0 +1,118 @@
+import { Alert, Button, Card, Group, Stack, Table, Text, Title } from '@mantine/core';
+import { useQuery } from '@tanstack/react-query';
+import { api, unwrap } from '../../api/client';
+import { keys } from '../../api/query-keys';
+import { ErrorAlert } from '../../ui/error-alert';
+import { Loading } from '../../ui/loading';
+import { formatMoney } from '../../ui/money';
+import { Page } from '../../ui/page';
+import { ScrollTable } from '../../ui/scroll-table';
+import { browserZone, formatInstant } from '../../ui/times';
+import { words } from './run-status';
+
+/**
+ * The books: the trial balance (every account per currency; each currency sums to zero) and,
+ * on request, the integrity check (reopened claims never reversed, unbalanced currencies).
+ */
+export default function LedgerPage() {
+  const balance = useQuery({
+    queryKey: [...keys.ledger, 'trial-balance'],
+    queryFn: () => unwrap(api.GET('/v1/ledger/trial-balance')),
+  });
+  const integrity = useQuery({
+    queryKey: [...keys.ledger, 'integrity'],
+    queryFn: () => unwrap(api.GET('/v1/ledger/integrity')),
+    enabled: false,
+  });
+  const zone = browserZone();
+  return (
+    <Page title="Ledger">
+      <Stack component="section" aria-labelledby="trial-heading" gap="sm">
+        <Title order={2} id="trial-heading" size="h3">
+          Trial balance
+        </Title>
+        <Text size="sm">
+          Debits positive, credits negative: what the platform owes is negative.
+        </Text>
+        {balance.isPending && <Loading label="Loading the trial balance" />}
+        <ErrorAlert error={balance.error} title="The trial balance could not be loaded" />
+        {balance.data && (
+          <>
+            <Group gap="md">
+              {balance.data.totals.map((t) => (
+                <Text key={t.currency} fw={600}>
+                  {t.currency} sums to {formatMoney(t.balanceMinor, t.currency)}
+                </Text>
+              ))}
+              {balance.data.totals.length === 0 && <Text size="sm">Nothing is booked yet.</Text>}
+            </Group>
+            {balance.data.accounts.length > 0 && (
+              <ScrollTable label="Accounts">
+                <Table>
+                  <Table.Thead>
+                    <Table.Tr>
+                      <Table.Th>Account</Table.Th>
+                      <Table.Th>Currency</Table.Th>
+                      <Table.Th style={{ textAlign: 'right' }}>Balance</Table.Th>
+                    </Table.Tr>
+                  </Table.Thead>
+                  <Table.Tbody>
+                    {balance.data.accounts.map((a) => (
+                      <Table.Tr key={`${a.account}-${a.currency}`}>
+                        <Table.Td>{words(a.account)}</Table.Td>
+                        <Table.Td>{a.currency}</Table.Td>
+                        <Table.Td style={{ textAlign: 'right' }}>
+                          {formatMoney(a.balanceMinor, a.currency)}
+                        </Table.Td>
+                      </Table.Tr>
+                    ))}
+                  </Table.Tbody>
+                </Table>
+              </ScrollTable>
+            )}
+          </>
+        )}
+      </Stack>
+      <Card withBorder component="section" aria-labelledby="integrity-heading">
+        <Stack gap="sm">
+          <Group justify="space-between">
+            <Title order={2} id="integrity-heading" size="h3">
+              Integrity check
+            </Title>
+            <Button
+              variant="default"
+              onClick={() => void integrity.refetch()}
+              loading={integrity.isFetching}
+            >
+              Check the ledger
+            </Button>
+          </Group>
+          <ErrorAlert error={integrity.error} title="The check did not run" />
+          {integrity.data &&
+            (integrity.data.ok ? (
+              <Alert color="green" title="The ledger is consistent">
+                <Text size="sm">Checked {formatInstant(integrity.data.checkedAt, zone)}.</Text>
+              </Alert>
+            ) : (
+              <Alert color="red" title="The ledger needs attention" role="alert">
+                <Stack gap={4}>
+                  {integrity.data.unbalancedCurrencies.map((c) => (
+                    <Text size="sm" key={c.currency}>
+                      {c.currency} does not sum to zero: {formatMoney(c.balanceMinor, c.currency)}.
+                    </Text>
+                  ))}
+                  {integrity.data.reopenedClaimsNotReversed.length > 0 && (
+                    <Text size="sm">
+                      {integrity.data.reopenedClaimsNotReversed.length}
+                      {integrity.data.truncated ? '+' : ''} reopened claims keep an earning that was
+                      never reversed.
+                    </Text>
+                  )}
+                </Stack>
+              </Alert>
+            ))}
+        </Stack>
+      </Card>
+    </Page>
+  );
+}

@@ -1,0 +1,90 @@
+import { Button, Group, Text } from '@mantine/core';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { api, unwrap, type Schemas } from '../../api/client';
+import { useSession } from '../../api/session-context';
+import { keys } from '../../api/query-keys';
+import { ErrorAlert } from '../../ui/error-alert';
+
+type Run = Schemas['PayoutRunDetailDto'];
+
+/** Saves the run's lines as a CSV file (the API wants the bearer token: no plain link). */
+async function downloadCsv(run: Run): Promise<void> {
+  const csv = await unwrap(
+    api.GET('/v1/payout-runs/{id}/lines.csv', {
+      params: { path: { id: run.id } },
+      parseAs: 'text',
+    }),
+  );
+  const url = URL.createObjectURL(new Blob([csv], { type: 'text/csv' }));
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = `payout-run-${run.id}.csv`;
+  link.click();
+  URL.revokeObjectURL(url);
+}
+
+/**
+ * What finance can do with the run in its state: approve (not its creator: the button says
+ * why), cancel, execute, send the failed lines again, and download the lines.
+ */
+export function RunActions({ run }: { run: Run }) {
+  const queryClient = useQueryClient();
+  const { user } = useSession();
+  const [downloadError, setDownloadError] = useState<unknown>(null);
+  const act = useMutation({
+    mutationFn: (action: 'approve' | 'cancel' | 'execute' | 'retry-failed') => {
+      const params = { params: { path: { id: run.id } } };
+      if (action === 'approve') return unwrap(api.POST('/v1/payout-runs/{id}/approve', params));
+      if (action === 'cancel') return unwrap(api.POST('/v1/payout-runs/{id}/cancel', params));
+      if (action === 'execute') return unwrap(api.POST('/v1/payout-runs/{id}/execute', params));
+      return unwrap(api.POST('/v1/payout-runs/{id}/retry-failed', params));
+    },
+    onSettled: () => void queryClient.invalidateQueries({ queryKey: keys.payoutRuns }),
+  });
+  const busy = (action: string) => act.isPending && act.variables === action;
+  const mine = user?.id === run.createdBy;
+  const canRetry = run.status === 'completed_with_failures' && run.totals.failedLines > 0;
+  return (
+    <Group gap="sm">
+      {run.status === 'draft' && (
+        <>
+          <Button
+            onClick={() => act.mutate('approve')}
+            loading={busy('approve')}
+            disabled={mine || run.totals.payableLines === 0}
+          >
+            Approve
+          </Button>
+          {mine && <Text size="sm">You drafted this run: another finance user approves it.</Text>}
+        </>
+      )}
+      {run.status === 'approved' && (
+        <Button onClick={() => act.mutate('execute')} loading={busy('execute')}>
+          Execute: pay {run.totals.payableLines} lines
+        </Button>
+      )}
+      {canRetry && (
+        <Button onClick={() => act.mutate('retry-failed')} loading={busy('retry-failed')}>
+          Retry {run.totals.failedLines} failed lines
+        </Button>
+      )}
+      {(run.status === 'draft' || run.status === 'approved') && (
+        <Button variant="default" onClick={() => act.mutate('cancel')} loading={busy('cancel')}>
+          Cancel run
+        </Button>
+      )}
+      <Button
+        variant="default"
+        onClick={() => {
+          setDownloadError(null);
+          downloadCsv(run).catch(setDownloadError);
+        }}
+      >
+        Download CSV
+      </Button>
+      <ErrorAlert error={act.error} title="That did not work" />
+      <ErrorAlert error={downloadError} title="No CSV" />
+    </Group>
+  );
+}

@@ -1,0 +1,178 @@
+import { Button, Center, Group, Modal, Select, Stack, Table, Text, Textarea } from '@mantine/core';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { api, unwrap, type Schemas } from '../../api/client';
+import { keys } from '../../api/query-keys';
+import { ErrorAlert } from '../../ui/error-alert';
+import { problemOf } from '../../ui/form-errors';
+import { formatMoney } from '../../ui/money';
+import { ScrollTable } from '../../ui/scroll-table';
+import { HELD_REASONS, LineStatus, words } from './run-status';
+
+type Run = Schemas['PayoutRunDetailDto'];
+type Line = Schemas['PayoutLineDto'];
+
+const SHOWN = 50;
+const STATUSES = ['held', 'pending', 'processing', 'paid', 'failed', 'abandoned'];
+
+/**
+ * The run's lines (a run can have thousands: the table shows 50 at a time, filtered by status),
+ * each with the agent's name and email, why it is held or what Stripe said; a failed line can
+ * be abandoned with a reason.
+ */
+export function RunLines({ run }: { run: Run }) {
+  const [status, setStatus] = useState<string | null>(null);
+  const [shown, setShown] = useState(SHOWN);
+  const [abandoning, setAbandoning] = useState<Line | null>(null);
+  const lines = status ? run.lines.filter((l) => l.status === status) : run.lines;
+  return (
+    <Stack gap="sm">
+      <Select
+        label="Line status"
+        placeholder="Any status"
+        data={STATUSES.map((s) => ({ value: s, label: words(s) }))}
+        value={status}
+        onChange={(value) => {
+          setStatus(value);
+          setShown(SHOWN);
+        }}
+        clearable
+        w={220}
+      />
+      {lines.length === 0 ? (
+        <Text size="sm">No line{status ? ` is ${words(status)}` : ''}.</Text>
+      ) : (
+        <ScrollTable label="Payout lines">
+          <Table>
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th>Agent</Table.Th>
+                <Table.Th>Amount</Table.Th>
+                <Table.Th>Status</Table.Th>
+                <Table.Th>Why</Table.Th>
+                <Table.Th>Attempts</Table.Th>
+                <Table.Th>Action</Table.Th>
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
+              {lines.slice(0, shown).map((line) => (
+                <Table.Tr key={line.id}>
+                  <Table.Td>
+                    <Text size="sm">{line.agentDisplayName ?? 'Unknown agent'}</Text>
+                    <Text size="xs" c="dimmed">
+                      {line.agentEmail ?? line.agentId}
+                    </Text>
+                  </Table.Td>
+                  <Table.Td>
+                    {formatMoney(line.transferMinor ?? line.amountMinor, line.currency)}
+                  </Table.Td>
+                  <Table.Td>
+                    <LineStatus status={line.status} />
+                  </Table.Td>
+                  <Table.Td>
+                    <Reason line={line} />
+                  </Table.Td>
+                  <Table.Td>{line.attempts}</Table.Td>
+                  <Table.Td>
+                    {line.status === 'failed' && (
+                      <Button
+                        size="xs"
+                        variant="default"
+                        onClick={() => setAbandoning(line)}
+                        aria-label={`Abandon the line of ${line.agentDisplayName ?? line.agentId}`}
+                      >
+                        Abandon
+                      </Button>
+                    )}
+                  </Table.Td>
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        </ScrollTable>
+      )}
+      {lines.length > shown && (
+        <Center>
+          <Button variant="default" onClick={() => setShown((n) => n + SHOWN)}>
+            Show more lines ({lines.length - shown} more)
+          </Button>
+        </Center>
+      )}
+      {abandoning && (
+        <AbandonModal run={run} line={abandoning} onClose={() => setAbandoning(null)} />
+      )}
+    </Stack>
+  );
+}
+
+function Reason({ line }: { line: Line }) {
+  if (line.heldReason)
+    return <Text size="sm">{HELD_REASONS[line.heldReason] ?? words(line.heldReason)}</Text>;
+  if (line.status === 'abandoned') return <Text size="sm">{line.abandonedReason}</Text>;
+  if (line.failureCode)
+    return (
+      <Text size="sm">
+        Stripe: {line.failureMessage ?? words(line.failureCode)} ({line.failureCode})
+      </Text>
+    );
+  if (line.reversedMinor > 0)
+    return <Text size="sm">{formatMoney(line.reversedMinor, line.currency)} reversed</Text>;
+  return null;
+}
+
+const INPUTS = ['reason'];
+
+function AbandonModal({ run, line, onClose }: { run: Run; line: Line; onClose: () => void }) {
+  const queryClient = useQueryClient();
+  const [reason, setReason] = useState('');
+  const abandon = useMutation({
+    mutationFn: () =>
+      unwrap(
+        api.POST('/v1/payout-runs/{id}/lines/{lineId}/abandon', {
+          params: { path: { id: run.id, lineId: line.id } },
+          body: { reason },
+        }),
+      ),
+    onSuccess: () => {
+      void queryClient.invalidateQueries({ queryKey: keys.payoutRuns });
+      onClose();
+    },
+  });
+  const errors = problemOf(abandon.error, INPUTS);
+  return (
+    <Modal opened onClose={onClose} title="Abandon this line">
+      <form
+        noValidate
+        onSubmit={(event) => {
+          event.preventDefault();
+          abandon.mutate();
+        }}
+      >
+        <Stack>
+          <Text size="sm">
+            {formatMoney(line.amountMinor, line.currency)} to{' '}
+            {line.agentDisplayName ?? line.agentId} will not be sent; the money stays available to
+            the agent for a later run.
+          </Text>
+          <Textarea
+            label="Reason"
+            description="Kept on the line, for the audit"
+            value={reason}
+            onChange={(event) => setReason(event.currentTarget.value)}
+            error={errors?.field('reason')}
+            data-autofocus
+          />
+          <ErrorAlert error={abandon.error} inputs={INPUTS} title="Not abandoned" />
+          <Group justify="flex-end">
+            <Button variant="default" onClick={onClose}>
+              Keep the line
+            </Button>
+            <Button type="submit" loading={abandon.isPending}>
+              Abandon the line
+            </Button>
+          </Group>
+        </Stack>
+      </form>
+    </Modal>
+  );
+}

@@ -1,0 +1,52 @@
+import { Progress, SimpleGrid, Stack, Text } from '@mantine/core';
+import type { Schemas } from '../../api/client';
+import { formatMoney } from '../../ui/money';
+
+type Run = Schemas['PayoutRunDetailDto'];
+
+function Figure({ label, value }: { label: string; value: string }) {
+  return (
+    <div>
+      <Text size="xs" c="dimmed">
+        {label}
+      </Text>
+      <Text fw={600}>{value}</Text>
+    </div>
+  );
+}
+
+/** The run's totals and, once it pays, how far it got: paid, failed and in flight. */
+export function RunProgress({ run }: { run: Run }) {
+  const t = run.totals;
+  const m = (minor: number) => formatMoney(minor, run.currency);
+  const settled = t.paidLines + t.failedLines + t.abandonedLines;
+  const paying = run.status === 'executing' || run.status.startsWith('completed');
+  const percent = t.payableLines === 0 ? 0 : Math.round((settled / t.payableLines) * 100);
+  return (
+    <Stack gap="sm">
+      <SimpleGrid cols={{ base: 2, sm: 4 }}>
+        <Figure label="Payable" value={`${m(t.payableMinor)} · ${t.payableLines} lines`} />
+        <Figure label="Held" value={`${m(t.heldMinor)} · ${t.heldLines} lines`} />
+        <Figure label="Paid" value={`${m(t.paidMinor)} · ${t.paidLines} lines`} />
+        <Figure
+          label="Failed, abandoned, in flight"
+          value={`${t.failedLines} · ${t.abandonedLines} · ${t.inFlightLines}`}
+        />
+      </SimpleGrid>
+      {paying && (
+        <Stack gap={4}>
+          <Progress
+            value={percent}
+            color={t.failedLines > 0 ? 'orange' : 'green'}
+            aria-label="Lines settled"
+            animated={run.status === 'executing'}
+          />
+          <Text size="sm" aria-live="polite">
+            {settled} of {t.payableLines} lines settled ({percent} %)
+            {run.status === 'executing' ? ', paying…' : '.'}
+          </Text>
+        </Stack>
+      )}
+    </Stack>
+  );
+}

@@ -1,0 +1,48 @@
+import { Badge } from '@mantine/core';
+
+const RUN_COLORS: Record<string, string> = {
+  draft: 'gray',
+  approved: 'indigo',
+  executing: 'yellow',
+  completed: 'green',
+  completed_with_failures: 'red',
+  cancelled: 'gray',
+};
+
+const LINE_COLORS: Record<string, string> = {
+  held: 'gray',
+  pending: 'indigo',
+  processing: 'yellow',
+  paid: 'green',
+  failed: 'red',
+  abandoned: 'gray',
+};
+
+/** The API's words with spaces: `completed_with_failures` reads "completed with failures". */
+export const words = (code: string) => code.replaceAll('_', ' ');
+
+export function RunStatus({ status }: { status: string }) {
+  return (
+    <Badge variant="light" color={RUN_COLORS[status] ?? 'gray'}>
+      {words(status)}
+    </Badge>
+  );
+}
+
+export function LineStatus({ status }: { status: string }) {
+  return (
+    <Badge variant="light" color={LINE_COLORS[status] ?? 'gray'}>
+      {words(status)}
+    </Badge>
+  );
+}
+
+/** Why a line is held, for a person. */
+export const HELD_REASONS: Record<string, string> = {
+  no_account: 'No payout account',
+  payouts_disabled: 'Stripe has not enabled payouts',
+  below_minimum: 'Below the minimum payout',
+  negative_balance: 'Balance is negative',
+  unsettled_line: 'An earlier line is not settled',
+  balance_changed: 'Balance fell below the minimum',
+};
