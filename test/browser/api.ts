@@ -187,9 +187,15 @@ export async function createStaff(role: 'finance' | 'admin'): Promise<string> {
  * An agent Stripe can pay: signed up (named `displayName`), onboarded through the fake's hosted
  * page (which completes the account and sends account.updated), payouts enabled.
  */
-export async function payableAgent(
-  displayName: string,
-): Promise<{ id: string; email: string; api: HandoffClient }> {
+export interface PayableAgent {
+  id: string;
+  email: string;
+  api: HandoffClient;
+  /** Restricts (or lifts) the account's transfers at the fake Stripe, with no event sent. */
+  restrictTransfers(restricted: boolean): Promise<void>;
+}
+
+export async function payableAgent(displayName: string): Promise<PayableAgent> {
   const email = uniqueEmail('agent');
   const reg = await unwrap(
     client().POST('/v1/auth/register', { body: { email, password: PASSWORD, role: 'agent' } }),
@@ -207,7 +213,20 @@ export async function payableAgent(
       timeout: 20_000,
     })
     .toBe(true);
-  return { id: reg.user.id, email, api };
+  const account = await unwrap(api.GET('/v1/agents/me/payout-account'));
+  // The in-process fake Stripe serves the onboarding page: its origin is the fake's.
+  const stripe = new URL(link.onboardingUrl).origin;
+  const restrictTransfers = async (restricted: boolean) => {
+    const state = restricted ? 'inactive' : 'active';
+    const res = await fetch(
+      `${stripe}/_fake/accounts/${account.stripeAccountId}/transfers/${state}`,
+      {
+        method: 'POST',
+      },
+    );
+    expect(res.status).toBe(204);
+  };
+  return { id: reg.user.id, email, api, restrictTransfers };
 }
 
 /** Signs in on the console's sign-in page. */

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { expect, test } from '@playwright/test';
-import { createStaff, payableAgent, signInPage } from './api';
+import { unwrap } from '../../src/client/client';
+import { createStaff, payableAgent, signInApi, signInPage } from './api';
 import { expectAccessible } from './journeys';
 
 /**
@@ -14,12 +15,29 @@ test('finance adjusts, drafts, approves as a second user, pays, downloads and re
   browser,
 }) => {
   const tag = Math.random().toString(36).slice(2, 7);
-  const [alice, bob, rita, sam] = await Promise.all([
+  const [alice, bob, rita, sam, uma, vic] = await Promise.all([
     createStaff('finance'),
     createStaff('finance'),
     payableAgent(`Rita ${tag}`),
     payableAgent(`Sam ${tag}`),
+    payableAgent(`Uma ${tag}`),
+    payableAgent(`Vic ${tag}`),
   ]);
+  // Uma and Vic are credited over the API; Stripe will refuse their transfers (below).
+  const aliceApi = await signInApi(alice);
+  for (const agent of [uma, vic]) {
+    await unwrap(
+      aliceApi.POST('/v1/ledger/adjustments', {
+        body: {
+          reference: `bonus-${agent.id}`,
+          agentId: agent.id,
+          amountMinor: 3000,
+          currency: 'EUR',
+          reason: 'Holiday cover bonus',
+        },
+      }),
+    );
+  }
 
   await signInPage(page, alice);
   await expect(page).toHaveURL(/\/finance\/runs$/);
@@ -87,6 +105,10 @@ test('finance adjusts, drafts, approves as a second user, pays, downloads and re
   ).toBeVisible();
   await expectAccessible(page, 'payout run draft');
 
+  // Meanwhile Stripe restricts Uma's and Vic's accounts (its event has not come yet).
+  await uma.restrictTransfers(true);
+  await vic.restrictTransfers(true);
+
   // Bob approves and executes; both pages follow it to the end.
   await bobPage.goto(runUrl);
   await bobPage.getByRole('button', { name: 'Approve' }).click();
@@ -95,9 +117,39 @@ test('finance adjusts, drafts, approves as a second user, pays, downloads and re
   await expect(bobPage.getByText(/^(\d+) of \1 lines settled \(100 %\)\.$/)).toBeVisible({
     timeout: 60_000,
   });
-  await expect(page.getByText('completed', { exact: true })).toBeVisible({ timeout: 30_000 });
+  await expect(page.getByText('completed with failures', { exact: true })).toBeVisible({
+    timeout: 30_000,
+  });
   await expect(lines.getByRole('row', { name: new RegExp(`Sam ${tag}.*paid`) })).toBeVisible();
   await bobContext.close();
+
+  // The refused lines, with Stripe's reason: Vic's is abandoned (with a reason), Uma's is sent
+  // again once Stripe lifts the restriction.
+  for (const name of [`Uma ${tag}`, `Vic ${tag}`]) {
+    await expect(
+      lines.getByRole('row', {
+        name: new RegExp(`${name}.*failed.*insufficient_capabilities_for_transfer`),
+      }),
+    ).toBeVisible();
+  }
+  await lines.getByRole('button', { name: `Abandon the line of Vic ${tag}` }).click();
+  const dialog = page.getByRole('dialog', { name: 'Abandon this line' });
+  await dialog.getByRole('button', { name: 'Abandon the line' }).click();
+  await expect(dialog.getByRole('textbox', { name: 'Reason' })).toHaveAttribute(
+    'aria-invalid',
+    'true',
+  );
+  await dialog.getByRole('textbox', { name: 'Reason' }).fill('Vic closed this bank account');
+  await expectAccessible(page, 'abandon line dialog');
+  await dialog.getByRole('button', { name: 'Abandon the line' }).click();
+  await expect(
+    lines.getByRole('row', { name: new RegExp(`Vic ${tag}.*abandoned.*Vic closed this bank`) }),
+  ).toBeVisible();
+  await uma.restrictTransfers(false);
+  await page.getByRole('button', { name: 'Retry 1 failed lines' }).click();
+  await expect(lines.getByRole('row', { name: new RegExp(`Uma ${tag}.*paid`) })).toBeVisible({
+    timeout: 30_000,
+  });
 
   // The CSV, as finance files it.
   const download = page.waitForEvent('download');

@@ -168,6 +168,18 @@ export class FakeStripe {
       res.end(JSON.stringify(payload));
     };
 
+    // Stripe's dashboard, where the platform (or Stripe) restricts a connected account: its
+    // transfers capability goes inactive (or back to active) with no event sent, as when the
+    // account.updated webhook is late. Tests of a refused transfer use it; Stripe has no such API.
+    const restrict = /^\/_fake\/accounts\/([^/]+)\/transfers\/(active|inactive)$/.exec(
+      url.pathname,
+    );
+    if (req.method === 'POST' && restrict) {
+      const account = this.accounts.get(restrict[1]);
+      if (account) account.capabilities = { transfers: restrict[2] };
+      res.writeHead(account ? 204 : 404).end();
+      return;
+    }
     if (req.method === 'GET' && url.pathname.startsWith('/express/onboarding/')) {
       const [, , , accountId, token] = url.pathname.split('/');
       await this.completeOnboarding(accountId, this.linkReturns.get(token), res);

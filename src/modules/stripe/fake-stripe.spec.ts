@@ -130,4 +130,23 @@ describe('FakeStripe (the Stripe double the real SDK talks to)', () => {
       code: 'insufficient_capabilities_for_transfer',
     });
   });
+
+  it("restricts an account's transfers from its dashboard path, and lifts it", async () => {
+    const account = (await stripe.accounts.create({ type: 'express' })).id;
+    fake.updateAccount(account, { capabilities: { transfers: 'active' } });
+    const base = `http://127.0.0.1:${fake.port}/_fake/accounts`;
+    expect((await fetch(`${base}/${account}/transfers/inactive`, { method: 'POST' })).status).toBe(
+      204,
+    );
+    await expect(
+      stripe.transfers.create({ amount: 100, currency: 'eur', destination: account }),
+    ).rejects.toMatchObject({ code: 'insufficient_capabilities_for_transfer' });
+    await fetch(`${base}/${account}/transfers/active`, { method: 'POST' });
+    await expect(
+      stripe.transfers.create({ amount: 100, currency: 'eur', destination: account }),
+    ).resolves.toMatchObject({ amount: 100 });
+    expect((await fetch(`${base}/acct_none/transfers/active`, { method: 'POST' })).status).toBe(
+      404,
+    );
+  });
 });
