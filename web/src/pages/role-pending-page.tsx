@@ -12,8 +12,8 @@ const ROLE_NAMES: Record<string, string> = {
 };
 
 /**
- * A page of another role (a company admin on an agent's page, say), or a role whose pages are
- * not built yet (finance, admin): says so, and where this user's own pages are.
+ * A page of another role (a company admin on an agent's page, say): says so, and where this
+ * user's own pages are. A role with no pages at all (none today) is told so instead.
  */
 export function RolePendingPage() {
   const { user } = useSession();

@@ -9,7 +9,9 @@ interface Props {
 
 /**
  * A wide table on a narrow screen scrolls sideways inside its own region; the region takes
- * focus so keyboard users can scroll it too (axe: scrollable-region-focusable).
+ * focus so keyboard users can scroll it too (axe: scrollable-region-focusable). A table with
+ * badges or buttons gets a minimum width (`<Table miw={640}>`): on a phone it then scrolls
+ * instead of squeezing its badges to an ellipsis.
  */
 export function ScrollTable({ label, children }: Props) {
   return (

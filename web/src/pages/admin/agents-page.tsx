@@ -88,10 +88,14 @@ export default function AgentsPage() {
       {agents.isPending && <Loading label="Loading the agents" />}
       <ErrorAlert error={agents.error} title="The agents could not be loaded" />
       <ErrorAlert error={reinstate.error} title="Not reinstated" />
-      {agents.isSuccess && items.length === 0 && <Text size="sm">No agent matches.</Text>}
+      {agents.isSuccess && items.length === 0 && (
+        <Text size="sm">
+          {term || status ? 'No agent matches.' : 'No agent has signed up yet.'}
+        </Text>
+      )}
       {items.length > 0 && (
         <ScrollTable label="Agents">
-          <Table>
+          <Table miw={640}>
             <Table.Thead>
               <Table.Tr>
                 <Table.Th>Name</Table.Th>

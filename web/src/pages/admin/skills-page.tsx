@@ -96,7 +96,7 @@ export default function SkillsPage() {
         <ErrorAlert error={change.error} title="That did not work" />
         {skills.data && (
           <ScrollTable label="Skills">
-            <Table>
+            <Table miw={640}>
               <Table.Thead>
                 <Table.Tr>
                   <Table.Th>Code</Table.Th>

@@ -60,7 +60,7 @@ export default function CompanyAgentsPage() {
         {certified.data?.length === 0 && <Text size="sm">No agent is certified yet.</Text>}
         {certified.data && certified.data.length > 0 && (
           <ScrollTable label="Certified agents">
-            <Table>
+            <Table miw={640}>
               <Table.Thead>
                 <Table.Tr>
                   <Table.Th>Agent</Table.Th>
@@ -114,7 +114,7 @@ export default function CompanyAgentsPage() {
         )}
         {known.data && known.data.length > 0 && (
           <ScrollTable label="Table of agents who worked your shifts">
-            <Table>
+            <Table miw={640}>
               <Table.Thead>
                 <Table.Tr>
                   <Table.Th>Agent</Table.Th>

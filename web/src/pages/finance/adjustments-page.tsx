@@ -106,7 +106,7 @@ function AdjustmentsTable({ items }: { items: Adjustment[] }) {
     <Stack gap="xs">
       <ErrorAlert error={decide.error} title="That did not work" />
       <ScrollTable label="Table of adjustments">
-        <Table>
+        <Table miw={640}>
           <Table.Thead>
             <Table.Tr>
               <Table.Th>Made</Table.Th>

@@ -69,7 +69,7 @@ export function ReconciliationCard({ run }: { run: Schemas['PayoutRunDetailDto']
             </Group>
             {unmatched.length > 0 && (
               <ScrollTable label="Lines not matched">
-                <Table>
+                <Table miw={640}>
                   <Table.Thead>
                     <Table.Tr>
                       <Table.Th>Agent</Table.Th>

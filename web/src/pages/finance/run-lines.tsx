@@ -43,7 +43,7 @@ export function RunLines({ run }: { run: Run }) {
         <Text size="sm">No line{status ? ` is ${words(status)}` : ''}.</Text>
       ) : (
         <ScrollTable label="Payout lines">
-          <Table>
+          <Table miw={640}>
             <Table.Thead>
               <Table.Tr>
                 <Table.Th>Agent</Table.Th>

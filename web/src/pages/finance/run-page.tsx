@@ -13,6 +13,12 @@ import { RunLines } from './run-lines';
 import { RunProgress } from './run-progress';
 import { RunStatus } from './run-status';
 
+const STRIPE_MODES: Record<string, string> = {
+  live: 'Stripe live mode',
+  test: 'Stripe test mode',
+  fake: 'fake Stripe: no money moves',
+};
+
 /** While a run pays, its page re-reads every 1.5 s: paid lines have no event of their own. */
 const PROGRESS_MS = 1_500;
 
@@ -41,8 +47,8 @@ export default function RunPage() {
           <Group gap="sm">
             <RunStatus status={data.status} />
             <Text size="sm">
-              {data.currency} · balances as of {formatInstant(data.cutoff, zone)} · Stripe{' '}
-              {data.stripeMode}
+              {data.currency} · balances as of {formatInstant(data.cutoff, zone)} ·{' '}
+              {STRIPE_MODES[data.stripeMode] ?? data.stripeMode}
             </Text>
           </Group>
           <Text size="sm">

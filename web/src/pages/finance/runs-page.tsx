@@ -68,7 +68,7 @@ export default function RunsPage() {
         {runs.isSuccess && items.length === 0 && <Text size="sm">No run yet.</Text>}
         {items.length > 0 && (
           <ScrollTable label="Payout runs">
-            <Table>
+            <Table miw={640}>
               <Table.Thead>
                 <Table.Tr>
                   <Table.Th>Drafted</Table.Th>
