@@ -1,25 +1,14 @@
-import {
-  Badge,
-  Button,
-  Group,
-  Modal,
-  Select,
-  Stack,
-  Table,
-  Text,
-  Textarea,
-  TextInput,
-} from '@mantine/core';
+import { Badge, Button, Group, Select, Stack, Table, Text, TextInput } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { useInfiniteQuery, useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, unwrap, type Schemas } from '../../api/client';
 import { keys } from '../../api/query-keys';
 import { ErrorAlert } from '../../ui/error-alert';
-import { problemOf } from '../../ui/form-errors';
 import { LoadMore } from '../../ui/load-more';
 import { Loading } from '../../ui/loading';
 import { Page } from '../../ui/page';
+import { ReasonDialog } from '../../ui/reason-dialog';
 import { nextCursor, PAGE_SIZE } from '../../ui/paging';
 import { ScrollTable } from '../../ui/scroll-table';
 import { browserZone, formatInstant } from '../../ui/times';
@@ -159,58 +148,30 @@ export default function AgentsPage() {
   );
 }
 
-const INPUTS = ['reason'];
-
 function SuspendModal({ agent, onClose }: { agent: Agent; onClose: () => void }) {
   const queryClient = useQueryClient();
-  const [reason, setReason] = useState('');
-  const suspend = useMutation({
-    mutationFn: () =>
-      unwrap(
-        api.POST('/v1/agents/{id}/suspend', {
-          params: { path: { id: agent.agentId } },
-          body: { reason },
-        }),
-      ),
-    onSuccess: () => {
-      void queryClient.invalidateQueries({ queryKey: keys.agentDirectory });
-      onClose();
-    },
-  });
-  const errors = problemOf(suspend.error, INPUTS);
   return (
-    <Modal opened onClose={onClose} title={`Suspend ${agent.displayName}`}>
-      <form
-        noValidate
-        onSubmit={(event) => {
-          event.preventDefault();
-          suspend.mutate();
-        }}
-      >
-        <Stack>
-          <Text size="sm">
-            Their tickets go back to the queue and their seats on shifts not yet ended are
-            cancelled; they can take no work until reinstated.
-          </Text>
-          <Textarea
-            label="Reason"
-            description="Kept on record and shown to the agent"
-            value={reason}
-            onChange={(event) => setReason(event.currentTarget.value)}
-            error={errors?.field('reason')}
-            data-autofocus
-          />
-          <ErrorAlert error={suspend.error} inputs={INPUTS} title="Not suspended" />
-          <Group justify="flex-end">
-            <Button variant="default" onClick={onClose}>
-              Keep active
-            </Button>
-            <Button type="submit" loading={suspend.isPending}>
-              Suspend
-            </Button>
-          </Group>
-        </Stack>
-      </form>
-    </Modal>
+    <ReasonDialog
+      title={`Suspend ${agent.displayName}`}
+      reasonDescription="Kept on record and shown to the agent"
+      confirmLabel="Suspend"
+      keepLabel="Keep active"
+      errorTitle="Not suspended"
+      confirm={(reason) =>
+        unwrap(
+          api.POST('/v1/agents/{id}/suspend', {
+            params: { path: { id: agent.agentId } },
+            body: { reason },
+          }),
+        )
+      }
+      onDone={() => void queryClient.invalidateQueries({ queryKey: keys.agentDirectory })}
+      onClose={onClose}
+    >
+      <Text size="sm">
+        Their tickets go back to the queue and their seats on shifts not yet ended are cancelled;
+        they can take no work until reinstated.
+      </Text>
+    </ReasonDialog>
   );
 }

@@ -1,11 +1,10 @@
-import { Button, Center, Group, Modal, Select, Stack, Table, Text, Textarea } from '@mantine/core';
-import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { Button, Center, Select, Stack, Table, Text } from '@mantine/core';
+import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, unwrap, type Schemas } from '../../api/client';
 import { keys } from '../../api/query-keys';
-import { ErrorAlert } from '../../ui/error-alert';
-import { problemOf } from '../../ui/form-errors';
 import { formatMoney } from '../../ui/money';
+import { ReasonDialog } from '../../ui/reason-dialog';
 import { ScrollTable } from '../../ui/scroll-table';
 import { HELD_REASONS, LineStatus, words } from './run-status';
 
@@ -120,59 +119,30 @@ function Reason({ line }: { line: Line }) {
   return null;
 }
 
-const INPUTS = ['reason'];
-
 function AbandonModal({ run, line, onClose }: { run: Run; line: Line; onClose: () => void }) {
   const queryClient = useQueryClient();
-  const [reason, setReason] = useState('');
-  const abandon = useMutation({
-    mutationFn: () =>
-      unwrap(
-        api.POST('/v1/payout-runs/{id}/lines/{lineId}/abandon', {
-          params: { path: { id: run.id, lineId: line.id } },
-          body: { reason },
-        }),
-      ),
-    onSuccess: () => {
-      void queryClient.invalidateQueries({ queryKey: keys.payoutRuns });
-      onClose();
-    },
-  });
-  const errors = problemOf(abandon.error, INPUTS);
   return (
-    <Modal opened onClose={onClose} title="Abandon this line">
-      <form
-        noValidate
-        onSubmit={(event) => {
-          event.preventDefault();
-          abandon.mutate();
-        }}
-      >
-        <Stack>
-          <Text size="sm">
-            {formatMoney(line.amountMinor, line.currency)} to{' '}
-            {line.agentDisplayName ?? line.agentId} will not be sent; the money stays available to
-            the agent for a later run.
-          </Text>
-          <Textarea
-            label="Reason"
-            description="Kept on the line, for the audit"
-            value={reason}
-            onChange={(event) => setReason(event.currentTarget.value)}
-            error={errors?.field('reason')}
-            data-autofocus
-          />
-          <ErrorAlert error={abandon.error} inputs={INPUTS} title="Not abandoned" />
-          <Group justify="flex-end">
-            <Button variant="default" onClick={onClose}>
-              Keep the line
-            </Button>
-            <Button type="submit" loading={abandon.isPending}>
-              Abandon the line
-            </Button>
-          </Group>
-        </Stack>
-      </form>
-    </Modal>
+    <ReasonDialog
+      title="Abandon this line"
+      reasonDescription="Kept on the line, for the audit"
+      confirmLabel="Abandon the line"
+      keepLabel="Keep the line"
+      errorTitle="Not abandoned"
+      confirm={(reason) =>
+        unwrap(
+          api.POST('/v1/payout-runs/{id}/lines/{lineId}/abandon', {
+            params: { path: { id: run.id, lineId: line.id } },
+            body: { reason },
+          }),
+        )
+      }
+      onDone={() => void queryClient.invalidateQueries({ queryKey: keys.payoutRuns })}
+      onClose={onClose}
+    >
+      <Text size="sm">
+        {formatMoney(line.amountMinor, line.currency)} to {line.agentDisplayName ?? line.agentId}{' '}
+        will not be sent; the money stays available to the agent for a later run.
+      </Text>
+    </ReasonDialog>
   );
 }

@@ -1,0 +1,70 @@
+import { Button, Group, Modal, Stack, Textarea } from '@mantine/core';
+import { useMutation } from '@tanstack/react-query';
+import { useState, type ReactNode } from 'react';
+import { ErrorAlert } from './error-alert';
+import { problemOf } from './form-errors';
+
+const INPUTS = ['reason'];
+
+interface Props {
+  title: string;
+  /** What confirming does, in a sentence or two. */
+  children: ReactNode;
+  /** Under the reason's label: who reads it. */
+  reasonDescription: string;
+  confirmLabel: string;
+  keepLabel: string;
+  errorTitle: string;
+  /** The call; its `reason` field's problems show under the input. */
+  confirm: (reason: string) => Promise<unknown>;
+  onDone: () => void;
+  onClose: () => void;
+}
+
+/**
+ * A step that needs a reason for the record (suspend an agent, abandon a payout line): what it
+ * does, the reason (the API's word on it under the field), confirm or keep things as they are.
+ */
+export function ReasonDialog(props: Props) {
+  const [reason, setReason] = useState('');
+  const run = useMutation({
+    mutationFn: () => props.confirm(reason),
+    onSuccess: () => {
+      props.onDone();
+      props.onClose();
+    },
+  });
+  const errors = problemOf(run.error, INPUTS);
+  return (
+    <Modal opened onClose={props.onClose} title={props.title}>
+      <form
+        noValidate
+        onSubmit={(event) => {
+          event.preventDefault();
+          run.mutate();
+        }}
+      >
+        <Stack>
+          {props.children}
+          <Textarea
+            label="Reason"
+            description={props.reasonDescription}
+            value={reason}
+            onChange={(event) => setReason(event.currentTarget.value)}
+            error={errors?.field('reason')}
+            data-autofocus
+          />
+          <ErrorAlert error={run.error} inputs={INPUTS} title={props.errorTitle} />
+          <Group justify="flex-end">
+            <Button variant="default" onClick={props.onClose}>
+              {props.keepLabel}
+            </Button>
+            <Button type="submit" loading={run.isPending}>
+              {props.confirmLabel}
+            </Button>
+          </Group>
+        </Stack>
+      </form>
+    </Modal>
+  );
+}
