@@ -10,7 +10,7 @@ export async function expectAccessible(page: Page, name: string): Promise<void> 
   const dir = process.env.CONSOLE_SCREENSHOTS;
   if (dir) {
     // From the top: a full-page shot of a scrolled page draws the fixed header mid-page.
-    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.evaluate('window.scrollTo(0, 0)');
     await page.screenshot({ path: `${dir}/${name.replace(/\W+/g, '-')}.png`, fullPage: true });
   }
   const { violations } = await new AxeBuilder({ page }).analyze();
