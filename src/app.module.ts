@@ -20,6 +20,7 @@ import { IdempotencyModule } from './modules/idempotency/idempotency.module';
 import { JobsModule } from './modules/jobs/jobs.module';
 import { redisOptionsFromUrl } from './modules/jobs/redis-options';
 import { WorkersModule } from './modules/jobs/workers.module';
+import { BillingModule } from './modules/billing/billing.module';
 import { LedgerModule } from './modules/ledger/ledger.module';
 import { ConsoleModule } from './modules/console/console.module';
 import { MetricsModule } from './modules/metrics/metrics.module';
@@ -107,6 +108,7 @@ export class AppModule {
         TicketsModule,
         WebhooksModule,
         LedgerModule,
+        BillingModule,
         StripeModule,
         PayoutsModule,
         HealthModule,

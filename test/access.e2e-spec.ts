@@ -30,6 +30,10 @@ const USERS: Role[] = ['agent', 'company_admin', 'finance', 'admin'];
 /** Who may call each protected route. Every protected route must appear here. */
 const ACCESS: Record<string, Role[]> = {
   'GET /v1/me': USERS,
+  'GET /v1/companies/me': ['company_admin'],
+  'PATCH /v1/companies/me': ['company_admin'],
+  'GET /v1/companies/me/billing': ['company_admin'],
+  'POST /v1/companies/me/billing/setup': ['company_admin'],
   'GET /v1/companies/me/api-keys': ['company_admin'],
   'POST /v1/companies/me/api-keys': ['company_admin'],
   'DELETE /v1/companies/me/api-keys/:id': ['company_admin'],

@@ -96,6 +96,11 @@ const BODY_ROUTES: Record<string, BodyRoute> = {
     auth: 'agent',
   },
   // Partial: nothing is required, and an empty body changes nothing (200).
+  'PATCH /v1/companies/me': {
+    valid: () => ({ timeZone: 'Europe/Berlin', billingPeriod: 'monthly' }),
+    required: [],
+    auth: 'company',
+  },
   'PATCH /v1/agents/me/profile': {
     valid: () => ({ displayName: 'Sam', timeZone: 'Europe/Lisbon', languages: ['en'] }),
     required: [],
@@ -264,6 +269,7 @@ const BODILESS_ROUTES = [
   'POST /v1/companies/me/webhook-deliveries/:id/redeliver',
   'POST /v1/companies/me/webhook/rotate-secret',
   'POST /v1/companies/me/webhook/test',
+  'POST /v1/companies/me/billing/setup',
   'POST /v1/tickets/:id/claim',
   'POST /v1/offers/:id/accept',
   'POST /v1/tickets/:id/heartbeat',

@@ -111,6 +111,30 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/companies/me': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Get your company
+     * @description The company: name, time zone and billing settings.
+     */
+    get: operations['getMyCompany'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    /**
+     * Change your company's settings
+     * @description Changes the fields sent: name, time zone, billing period, billing email.
+     */
+    patch: operations['updateMyCompany'];
+    trace?: never;
+  };
   '/v1/auth/register': {
     parameters: {
       query?: never;
@@ -1500,6 +1524,47 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/companies/me/billing': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Get the company's billing
+     * @description The Stripe customer, the saved card, the billing settings and what is owed.
+     */
+    get: operations['getBilling'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/companies/me/billing/setup': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Start saving a card with Stripe
+     * @description A Stripe Checkout session (setup mode) to save the card invoices are charged to; the
+     *     Stripe customer is made on the first call.
+     */
+    post: operations['setUpBilling'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/agents/me/payout-account': {
     parameters: {
       query?: never;
@@ -1992,6 +2057,52 @@ export interface components {
       apiKeyName: string;
       /** @example hk_live_Y-PZ */
       apiKeyPrefix: string;
+    };
+    CompanyDto: {
+      /**
+       * @example weekly
+       * @enum {string}
+       */
+      billingPeriod: 'weekly' | 'monthly';
+      /** @example 7c9e6679-7425-40de-944b-e07fc1f90ae7 */
+      id: string;
+      /** @example Acme Support */
+      name: string;
+      /** @example Europe/Berlin */
+      timeZone: string;
+      /** @example billing@acme.test */
+      billingEmail: string | null;
+      /**
+       * Format: date-time
+       * @example 2030-04-28T13:55:02.000Z
+       */
+      createdAt: string;
+      /**
+       * Format: date-time
+       * @example 2030-04-28T13:55:02.000Z
+       */
+      updatedAt: string;
+    };
+    UpdateCompanyDto: {
+      /**
+       * @description How often the company is invoiced: a week (from Monday) or a calendar month.
+       * @example monthly
+       * @enum {string}
+       */
+      billingPeriod?: 'weekly' | 'monthly';
+      /**
+       * Format: email
+       * @description Where invoices go; null sends them to the admin who signed the company up.
+       * @example billing@acme.test
+       */
+      billingEmail?: string | null;
+      /** @example Acme Support */
+      name?: string;
+      /**
+       * @description IANA time zone: each billing period closes at midnight here.
+       * @example Europe/Berlin
+       */
+      timeZone?: string;
     };
     RegisterDto: {
       /**
@@ -4211,6 +4322,60 @@ export interface components {
        */
       note?: string;
     };
+    SavedCardDto: {
+      /** @example 12 */
+      expMonth: number;
+      /** @example 2029 */
+      expYear: number;
+      /** @example visa */
+      brand: string;
+      /** @example 4242 */
+      last4: string;
+    };
+    OutstandingDto: {
+      /**
+       * @description The receivable booked for its resolved tickets, less what was paid or credited.
+       * @example 28750
+       */
+      amountMinor: number;
+      /** @example EUR */
+      currency: string;
+    };
+    BillingDto: {
+      /**
+       * @example weekly
+       * @enum {string}
+       */
+      billingPeriod: 'weekly' | 'monthly';
+      /**
+       * @description The company's Stripe Customer (null until the first billing setup).
+       * @example cus_Q1w2E3r4T5y6U7
+       */
+      stripeCustomerId: string | null;
+      /** @description The card invoices are charged to (null until one is saved through Checkout). */
+      paymentMethod: components['schemas']['SavedCardDto'] | null;
+      /** @example billing@acme.test */
+      billingEmail: string | null;
+      /**
+       * @description Billing periods close at midnight in this zone.
+       * @example Europe/Berlin
+       */
+      timeZone: string;
+      outstanding: components['schemas']['OutstandingDto'][];
+    };
+    BillingSetupDto: {
+      /**
+       * @description Stripe Checkout (setup mode): open it in the browser to save a card; Stripe sends the
+       *     browser back to the console's billing page.
+       * @example https://checkout.stripe.com/c/pay/cs_test_a1b2c3
+       */
+      url: string;
+      /**
+       * Format: date-time
+       * @example 2030-05-05T08:00:00.000Z
+       */
+      expiresAt: string;
+    };
     OnboardingView: {
       /**
        * @description A fresh Stripe-hosted onboarding link; it expires within minutes.
@@ -5351,6 +5516,64 @@ export interface operations {
       400: components['responses']['ValidationFailed'];
       401: components['responses']['Unauthenticated'];
       403: components['responses']['Forbidden'];
+      500: components['responses']['Internal'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  getMyCompany: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CompanyDto'];
+        };
+      };
+      400: components['responses']['ValidationFailed'];
+      401: components['responses']['Unauthenticated'];
+      403: components['responses']['Forbidden'];
+      500: components['responses']['Internal'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  updateMyCompany: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['UpdateCompanyDto'];
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CompanyDto'];
+        };
+      };
+      400: components['responses']['InvalidBody'];
+      401: components['responses']['Unauthenticated'];
+      403: components['responses']['Forbidden'];
+      409: components['responses']['Conflict'];
+      413: components['responses']['PayloadTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
+      429: components['responses']['RateLimited'];
       500: components['responses']['Internal'];
       503: components['responses']['ServiceUnavailable'];
     };
@@ -9456,6 +9679,96 @@ export interface operations {
             error: {
               /** @enum {string} */
               code: 'CONFLICT' | 'ADJUSTMENT_STATE';
+            } & WithRequired<components['schemas']['ErrorBody'], 'code'>;
+          };
+        };
+      };
+      413: components['responses']['PayloadTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
+      429: components['responses']['RateLimited'];
+      500: components['responses']['Internal'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  getBilling: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['BillingDto'];
+        };
+      };
+      400: components['responses']['ValidationFailed'];
+      401: components['responses']['Unauthenticated'];
+      403: components['responses']['Forbidden'];
+      500: components['responses']['Internal'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  setUpBilling: {
+    parameters: {
+      query?: never;
+      header?: {
+        /**
+         * @description Makes a retry safe: the same key with the same request answers the first answer again (with Idempotent-Replayed: true) instead of doing it twice. Keys are scoped to the caller and kept 24 hours; the same key with another request is 409 IDEMPOTENCY_KEY_REUSED.
+         * @example 5b0e6c1f-shift-2030-05-04
+         */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Created */
+      201: {
+        headers: {
+          'Idempotent-Replayed': components['headers']['IdempotentReplayed'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['BillingSetupDto'];
+        };
+      };
+      400: components['responses']['InvalidBody'];
+      401: components['responses']['Unauthenticated'];
+      403: components['responses']['Forbidden'];
+      /**
+       * @description Conflict.
+       *
+       *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
+       *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
+       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
+       */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "IDEMPOTENCY_KEY_IN_USE",
+           *         "message": "A request with this Idempotency-Key is still running; retry shortly.",
+           *         "details": null,
+           *         "requestId": "0b5a4e1c-2f7d-4c83-9a1e-6d3f8b2c7e90"
+           *       }
+           *     }
+           */
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'CONFLICT' | 'IDEMPOTENCY_KEY_REUSED' | 'IDEMPOTENCY_KEY_IN_USE';
             } & WithRequired<components['schemas']['ErrorBody'], 'code'>;
           };
         };

@@ -36,6 +36,7 @@ export const TABLE_OWNERS = {
   idempotency_keys: 'idempotency',
   events: 'events',
   offers: 'tickets',
+  billing_customers: 'billing',
 } as const;
 
 export type TableName = keyof typeof TABLE_OWNERS;

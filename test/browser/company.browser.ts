@@ -245,3 +245,39 @@ test('a company certifies an agent who worked its shift, reads its week, changes
   await expect(card.getByText('1 of 8 seats filled')).toBeVisible();
   await expect(card.getByText(/€3\.00 per resolved ticket/)).toBeVisible();
 });
+
+/**
+ * Billing: the company sets how it is invoiced (a bad email refused under its field) and saves
+ * a card on Stripe's Checkout page (the fake's hosted page), which sends the browser back; the
+ * card shows once Stripe's checkout.session.completed has reached the API.
+ */
+test('a company sets its invoicing and saves a card through Stripe Checkout', async ({ page }) => {
+  const company = await signUpCompany(`Vandelay ${Math.random().toString(36).slice(2, 8)}`);
+  await signInPage(page, company.email, '/company/billing');
+  await expect(
+    page.getByText('No card yet: invoices cannot be charged until you save one.'),
+  ).toBeVisible();
+  await expect(page.getByText('Nothing is owed.')).toBeVisible();
+  await page.getByRole('textbox', { name: 'Billing email' }).fill('nope');
+  await page.getByRole('button', { name: 'Save invoicing' }).click();
+  await expect(page.getByRole('textbox', { name: 'Billing email' })).toHaveAttribute(
+    'aria-invalid',
+    'true',
+  );
+  await page.getByRole('textbox', { name: 'Billing email' }).fill('billing@vandelay.test');
+  await page.getByRole('radio', { name: 'Every month' }).check();
+  await page.getByRole('button', { name: 'Save invoicing' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'Saved.' })).toBeVisible();
+  const settings = await unwrap(company.admin.GET('/v1/companies/me'));
+  expect(settings).toMatchObject({
+    billingPeriod: 'monthly',
+    billingEmail: 'billing@vandelay.test',
+  });
+  await expectAccessible(page, 'billing');
+
+  await page.getByRole('button', { name: 'Save a card with Stripe' }).click();
+  await expect(page).toHaveURL(/\/company\/billing\?setup=done$/);
+  await expect(page.getByText('Visa ending 4242')).toBeVisible({ timeout: 20_000 });
+  await expect(page.getByRole('button', { name: 'Replace the card with Stripe' })).toBeVisible();
+  await expectAccessible(page, 'billing with a card');
+});

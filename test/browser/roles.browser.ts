@@ -19,6 +19,7 @@ const PAGES: Record<string, string[]> = {
     '/company/agents',
     '/company/integration',
     '/company/statement',
+    '/company/billing',
     '/company/tickets/x',
   ],
   finance: ['/finance/runs', '/finance/runs/x', '/finance/adjustments', '/finance/ledger'],

@@ -24,7 +24,8 @@ import { REQUEST_ID_HEADER } from './request-id';
 /** Every tag an operation may carry, with what it covers; the e2e test refuses any other. */
 export const API_TAGS: Record<string, string> = {
   auth: 'Sign-up, sign-in, token refresh and the signed-in user.',
-  companies: "A company's own settings: its bots' API keys and the agents it certified.",
+  companies:
+    "A company's own settings (time zone, invoicing), its bots' API keys and the agents it certified.",
   bot: "Calls a company's bot makes with its API key.",
   skills: 'The skill taxonomy that shifts, tickets and agents refer to.',
   agents: "Agents' profiles and skills; suspension by the platform's admins.",
@@ -37,6 +38,7 @@ export const API_TAGS: Record<string, string> = {
     'What happened, kept 30 days: a cursor-paged list and a Server-Sent Events stream with replay.',
   money: "Agents' earnings and payouts, company statements, the ledger and adjustments.",
   payouts: 'Payout runs by finance: draft, approve, execute, reconcile.',
+  billing: "Money in: a company's Stripe customer, its saved card and what it owes.",
   stripe: 'Events Stripe sends (signed; not for API clients).',
   health: 'Liveness and readiness probes.',
   admin: "Operations for the platform's admins.",

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Patch, Post } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Actor } from '../../common/auth/actor';
 import { CurrentActor, Roles } from '../../common/auth/decorators';
@@ -7,6 +7,8 @@ import { Idempotent } from '../../common/http/idempotent';
 import { ApiErrors } from '../../common/http/api-errors';
 import { ApiKeyDto, BotIdentityDto, CreateApiKeyDto, CreatedApiKeyDto } from './api-key.dto';
 import { ApiKeysService } from './api-keys.service';
+import { CompanyDto, UpdateCompanyDto } from './company.dto';
+import { CompanySettingsService } from './company-settings.service';
 
 @ApiTags('companies')
 @Controller('v1/companies/me/api-keys')
@@ -50,5 +52,26 @@ export class BotController {
   @ApiOperation({ operationId: 'getBotIdentity', summary: 'Check an API key' })
   me(@CurrentActor() actor: Actor): Promise<BotIdentityDto> {
     return this.keys.identity(actor);
+  }
+}
+
+@ApiTags('companies')
+@Controller('v1/companies/me')
+@Roles('company_admin')
+export class CompanySettingsController {
+  constructor(private readonly settings: CompanySettingsService) {}
+
+  /** The company: name, time zone and billing settings. */
+  @Get()
+  @ApiOperation({ operationId: 'getMyCompany', summary: 'Get your company' })
+  get(@CurrentActor() actor: Actor): Promise<CompanyDto> {
+    return this.settings.get(actor);
+  }
+
+  /** Changes the fields sent: name, time zone, billing period, billing email. */
+  @Patch()
+  @ApiOperation({ operationId: 'updateMyCompany', summary: "Change your company's settings" })
+  update(@CurrentActor() actor: Actor, @Body() body: UpdateCompanyDto): Promise<CompanyDto> {
+    return this.settings.update(actor, body);
   }
 }

@@ -2,7 +2,8 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { EventsModule } from '../events/events.module';
 import { ApiKey } from './api-key.entity';
-import { ApiKeysController, BotController } from './api-keys.controller';
+import { ApiKeysController, BotController, CompanySettingsController } from './api-keys.controller';
+import { CompanySettingsService } from './company-settings.service';
 import { ApiKeysRepository } from './api-keys.repository';
 import { ApiKeysService } from './api-keys.service';
 import { CompaniesRepository } from './companies.repository';
@@ -12,8 +13,14 @@ import { Company } from './company.entity';
 @Module({
   // A revoked key's event streams end (EventsModule imports no feature module: no cycle).
   imports: [TypeOrmModule.forFeature([Company, ApiKey]), EventsModule],
-  controllers: [ApiKeysController, BotController],
-  providers: [ApiKeysService, CompaniesService, CompaniesRepository, ApiKeysRepository],
+  controllers: [ApiKeysController, BotController, CompanySettingsController],
+  providers: [
+    CompanySettingsService,
+    ApiKeysService,
+    CompaniesService,
+    CompaniesRepository,
+    ApiKeysRepository,
+  ],
   exports: [ApiKeysService, CompaniesService],
 })
 export class CompaniesModule {}

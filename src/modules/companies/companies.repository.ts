@@ -13,6 +13,10 @@ export class CompaniesRepository {
     return em.getRepository(Company).findOneBy({ id });
   }
 
+  async update(em: EntityManager, id: string, changes: Partial<Company>): Promise<void> {
+    await em.getRepository(Company).update({ id }, changes);
+  }
+
   /** Locks the company's row (FOR UPDATE) until the transaction ends. */
   lockForUpdate(em: EntityManager, id: string): Promise<Company | null> {
     return em

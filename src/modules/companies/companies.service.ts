@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { CompaniesRepository } from './companies.repository';
+import { Company } from './company.entity';
 
 /** A company as other modules see it. */
 export interface CompanySummary {
@@ -29,5 +30,10 @@ export class CompaniesService {
   async summaryOf(em: EntityManager, id: string): Promise<CompanySummary | null> {
     const company = await this.companies.findById(em, id);
     return company && { id: company.id, name: company.name };
+  }
+
+  /** The company with its settings (time zone, billing period and email), or null. */
+  settingsOf(em: EntityManager, id: string): Promise<Company | null> {
+    return this.companies.findById(em, id);
   }
 }

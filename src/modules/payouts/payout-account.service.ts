@@ -7,6 +7,7 @@ import { requireUser } from '../../common/auth/access';
 import { Actor } from '../../common/auth/actor';
 import { DomainError } from '../../common/errors/domain-error';
 import { Env } from '../../config/env.validation';
+import { callStripe } from '../stripe/stripe-call';
 import { STRIPE } from '../stripe/stripe.module';
 import { UsersService } from '../users/users.service';
 import { PayoutAccountsRepository } from './payout-accounts.repository';
@@ -35,7 +36,7 @@ export class PayoutAccountService {
       const user = await this.users.findById(userId);
       // A token outliving its account (access tokens are stateless for 15 minutes).
       if (!user) throw new DomainError('UNAUTHENTICATED', 'This account no longer exists');
-      const account = await this.call(() =>
+      const account = await callStripe(() =>
         this.stripe.accounts.create(
           {
             type: 'express',
@@ -57,7 +58,7 @@ export class PayoutAccountService {
     // The console's payouts page (web/): it shows the account's state, and a fresh link when
     // Stripe sends the agent to `refresh` because this one expired.
     const base = this.config.get('PUBLIC_URL', { infer: true });
-    const link = await this.call(() =>
+    const link = await callStripe(() =>
       this.stripe.accountLinks.create({
         account: accountId!,
         type: 'account_onboarding',
@@ -81,26 +82,5 @@ export class PayoutAccountService {
 
   private accountId(agentId: string): Promise<string | null> {
     return this.accounts.stripeAccountIdOf(this.db.manager, agentId);
-  }
-
-  /** Stripe down: 503 (try again); Stripe refusing: 409 with its reason; never a 500. */
-  private async call<T>(fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (e) {
-      // A refusal will not change on retry (and the fixed key would replay it): say so.
-      if (e instanceof Stripe.errors.StripeInvalidRequestError) {
-        throw new DomainError('CONFLICT', `Stripe refused: ${e.message}`, {
-          stripeCode: e.code ?? null,
-        });
-      }
-      throw new DomainError(
-        'SERVICE_UNAVAILABLE',
-        'Stripe could not be reached; try again shortly',
-        {
-          stripe: (e as Error).message,
-        },
-      );
-    }
   }
 }

@@ -7,6 +7,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { Env } from '../../config/env.validation';
 import { HandlesJob, JobHandler, JobRateLimitedError } from '../jobs/job-handler';
 import { JobPayloads } from '../jobs/job-registry';
+import { BillingService } from '../billing/billing.service';
 import { LedgerService } from '../ledger/ledger.service';
 import { DomainMetrics } from '../metrics/domain-metrics';
 import { STRIPE } from '../stripe/stripe.module';
@@ -234,7 +235,8 @@ export class PayoutLineHandler implements HandlesJob<'payout.line'> {
 /**
  * Applies a stored Stripe event once (`processed_at`). `account.updated` keeps only the newest
  * state (events arrive out of order: an older one never overwrites a newer); `transfer.reversed`
- * books the reversed amount back to the agent's available balance.
+ * books the reversed amount back to the agent's available balance; `checkout.session.completed`
+ * saves a company's card (BillingService).
  */
 @Injectable()
 @JobHandler('stripe.event')
@@ -246,6 +248,7 @@ export class StripeEventHandler implements HandlesJob<'stripe.event'> {
     private readonly events: StripeEventsRepository,
     private readonly accounts: PayoutAccountsRepository,
     private readonly lines: PayoutLinesRepository,
+    private readonly billing: BillingService,
   ) {}
 
   handle({ eventId }: JobPayloads['stripe.event']): Promise<{ applied: boolean }> {
@@ -260,6 +263,12 @@ export class StripeEventHandler implements HandlesJob<'stripe.event'> {
         await this.accounts.applyStripeState(em, a.id, toStripeAccountState(a), event.created);
       } else if (event.type === 'transfer.reversed') {
         await this.reversed(em, event.data.object as Stripe.Transfer);
+      } else if (event.type === 'checkout.session.completed') {
+        await this.billing.applyCheckoutCompleted(
+          em,
+          event.data.object as Stripe.Checkout.Session,
+          event.created,
+        );
       }
       await this.events.markProcessed(em, eventId);
       return { applied: true };

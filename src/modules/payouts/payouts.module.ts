@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { EventsModule } from '../events/events.module';
 import { JobsModule } from '../jobs/jobs.module';
+import { BillingModule } from '../billing/billing.module';
 import { LedgerModule } from '../ledger/ledger.module';
 import { MetricsCoreModule } from '../metrics/metrics-core.module';
 import { OutboxModule } from '../outbox/outbox.module';
@@ -33,6 +34,8 @@ import { StripeWebhooksController } from './stripe-webhooks.controller';
   imports: [
     OutboxModule,
     LedgerModule,
+    // Billing's Stripe events (a saved card) come through the same endpoint and job.
+    BillingModule,
     StripeModule,
     JobsModule,
     UsersModule,

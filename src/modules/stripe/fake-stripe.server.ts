@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
 import Stripe from 'stripe';
+import { FakeStripeBilling, notFound, type StripeObject } from './fake-stripe-billing';
 
 /*
  * A small Stripe API double that the real `stripe` SDK talks to (host/port/protocol options):
@@ -29,8 +30,6 @@ export interface FaultPolicy {
   /** Delay every call by this long (ms): a slow Stripe, without failing. */
   latencyMs?: number;
 }
-
-type StripeObject = Record<string, unknown> & { id: string };
 
 const id = (prefix: string) => `${prefix}_${randomBytes(10).toString('hex')}`;
 
@@ -65,6 +64,10 @@ export class FakeStripe {
   private readonly linkReturns = new Map<string, string>();
   /** Set when onboarding completes on the hosted page: a Connect `account.updated` goes here. */
   connectWebhook: { url: string; secret: string } | null = null;
+  /** The platform's endpoint: billing events (checkout.session.completed, invoices) go here. */
+  platformWebhook: { url: string; secret: string } | null = null;
+  /** Customers, Checkout, setup intents, payment methods. */
+  readonly billing = new FakeStripeBilling(() => `http://127.0.0.1:${this.port}`);
   private readonly idempotency = new Map<string, { hash: string; status: number; body: unknown }>();
   private server: Server | null = null;
   private availableBalance = new Map<string, number>();
@@ -178,6 +181,11 @@ export class FakeStripe {
       const account = this.accounts.get(restrict[1]);
       if (account) account.capabilities = { transfers: restrict[2] };
       res.writeHead(account ? 204 : 404).end();
+      return;
+    }
+    const checkout = /^\/checkout\/setup\/([^/]+)$/.exec(url.pathname);
+    if (req.method === 'GET' && checkout) {
+      await this.completeCheckout(checkout[1], res);
       return;
     }
     if (req.method === 'GET' && url.pathname.startsWith('/express/onboarding/')) {
@@ -296,17 +304,34 @@ export class FakeStripe {
       );
   }
 
+  /**
+   * The hosted Checkout page (setup mode): the card is saved, `checkout.session.completed` goes
+   * to the platform's endpoint as Stripe sends it, and the browser goes on to the success URL.
+   */
+  private async completeCheckout(sessionId: string, res: ServerResponse): Promise<void> {
+    const session = this.billing.completeSetup(sessionId);
+    if (!session) {
+      res.writeHead(404, { 'Content-Type': 'text/plain' }).end('No open Checkout session');
+      return;
+    }
+    const delivered = this.platformWebhook
+      ? (
+          await this.emit('checkout.session.completed', session, {
+            target: this.platformWebhook,
+          }).catch(() => ({ status: 0 }))
+        ).status
+      : null;
+    res
+      .writeHead(302, { 'Content-Type': 'text/plain', Location: String(session.success_url) })
+      .end(
+        `Fake Stripe: card saved for ${String(session.customer)}` +
+          (delivered === null ? '.\n' : ` (checkout.session.completed answered ${delivered}).\n`),
+      );
+  }
+
   private route(method: string, path: string, p: Record<string, unknown>): [number, unknown] {
-    const notFound = (what: string): [number, unknown] => [
-      404,
-      {
-        error: {
-          type: 'invalid_request_error',
-          code: 'resource_missing',
-          message: `No such ${what}`,
-        },
-      },
-    ];
+    const billed = this.billing.route(method, path, p);
+    if (billed) return billed;
     let m: RegExpExecArray | null;
     if (method === 'POST' && path === '/v1/accounts') {
       const account: StripeObject = {

@@ -149,4 +149,59 @@ describe('FakeStripe (the Stripe double the real SDK talks to)', () => {
       404,
     );
   });
+
+  it('saves a card through Checkout in setup mode, tells the platform endpoint, and redirects', async () => {
+    const customer = await stripe.customers.create({ name: 'Acme', metadata: { companyId: 'c1' } });
+    const session = await stripe.checkout.sessions.create({
+      mode: 'setup',
+      customer: customer.id,
+      allowed_payment_method_types: ['card'],
+      success_url: 'http://console.test/company/billing?setup=done',
+    });
+    expect(session.status).toBe('open');
+    const received: { type: string; object: { id: string } }[] = [];
+    const { createServer } = await import('node:http');
+    const receiver = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        const event = JSON.parse(body);
+        received.push({ type: event.type, object: event.data.object });
+        res.writeHead(200).end();
+      });
+    });
+    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+    fake.platformWebhook = {
+      url: `http://127.0.0.1:${(receiver.address() as { port: number }).port}/hook`,
+      secret: 'whsec_platform',
+    };
+    try {
+      const page = await fetch(session.url!, { redirect: 'manual' });
+      expect(page.status).toBe(302);
+      expect(page.headers.get('location')).toBe('http://console.test/company/billing?setup=done');
+      expect(received).toEqual([
+        { type: 'checkout.session.completed', object: expect.objectContaining({ id: session.id }) },
+      ]);
+      const done = await stripe.checkout.sessions.retrieve(session.id);
+      const intent = await stripe.setupIntents.retrieve(done.setup_intent as string);
+      const pm = await stripe.paymentMethods.retrieve(intent.payment_method as string);
+      expect(pm.card).toMatchObject({ brand: 'visa', last4: '4242' });
+      const updated = await stripe.customers.update(customer.id, {
+        invoice_settings: { default_payment_method: pm.id },
+      });
+      expect(updated.invoice_settings.default_payment_method).toBe(pm.id);
+      // A completed session's page does nothing more.
+      expect((await fetch(session.url!, { redirect: 'manual' })).status).toBe(404);
+    } finally {
+      fake.platformWebhook = null;
+      receiver.close();
+    }
+    await expect(
+      stripe.checkout.sessions.create({
+        mode: 'payment',
+        customer: customer.id,
+        success_url: 'http://x.test',
+      }),
+    ).rejects.toMatchObject({ param: 'mode' });
+  });
 });

@@ -62,16 +62,16 @@ async function setUp(config: ConfigService<Env, true>): Promise<StripeSetup> {
       'No real money moves. Set STRIPE_SECRET_KEY (and the webhook secrets) to use Stripe.',
   );
   const connectWebhookSecret = `whsec_${randomBytes(16).toString('hex')}`;
-  // Onboarding on the fake's hosted page reports back to this API, as Stripe would.
-  fake.connectWebhook = {
-    url: `http://127.0.0.1:${config.get('PORT', { infer: true })}/v1/stripe/connect-webhooks`,
-    secret: connectWebhookSecret,
-  };
+  const webhookSecret = `whsec_${randomBytes(16).toString('hex')}`;
+  // The fake's hosted pages (onboarding, Checkout) report back to this API, as Stripe would.
+  const api = `http://127.0.0.1:${config.get('PORT', { infer: true })}/v1/stripe`;
+  fake.connectWebhook = { url: `${api}/connect-webhooks`, secret: connectWebhookSecret };
+  fake.platformWebhook = { url: `${api}/webhooks`, secret: webhookSecret };
   return {
     client: new Stripe('sk_test_fake', options(`http://127.0.0.1:${port}`)),
     settings: {
       mode: 'fake',
-      webhookSecret: `whsec_${randomBytes(16).toString('hex')}`,
+      webhookSecret,
       connectWebhookSecret,
       fake,
     },

@@ -29,6 +29,8 @@ export const keys = {
   companyShifts: ['company', 'shifts'] as const,
   /** The agents who held seats on the company's shifts, and its certified ones. */
   companyAgents: ['company', 'agents'] as const,
+  /** The company's billing: card, outstanding, invoicing settings. */
+  billing: ['company', 'billing'] as const,
   // Finance's.
   /** Payout runs (the list, each run's page): payout_run.* events refresh them. */
   payoutRuns: ['finance', 'payout-runs'] as const,

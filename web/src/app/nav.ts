@@ -31,6 +31,7 @@ export const NAV: Partial<Record<string, { label: string; live: boolean; pages: 
       { to: '/company/agents', label: 'Agents' },
       { to: '/company/integration', label: 'Bot and webhook' },
       { to: '/company/statement', label: 'Statement' },
+      { to: '/company/billing', label: 'Billing' },
     ],
   },
   finance: {

@@ -23,6 +23,7 @@ const CompanyShiftsPage = lazy(() => import('../pages/company/shifts-page'));
 const StatementPage = lazy(() => import('../pages/company/statement-page'));
 const IntegrationPage = lazy(() => import('../pages/company/integration-page'));
 const CompanyAgentsPage = lazy(() => import('../pages/company/agents-page'));
+const BillingPage = lazy(() => import('../pages/company/billing-page'));
 const RunsPage = lazy(() => import('../pages/finance/runs-page'));
 const RunPage = lazy(() => import('../pages/finance/run-page'));
 const AdjustmentsPage = lazy(() => import('../pages/finance/adjustments-page'));
@@ -79,6 +80,8 @@ const routes = [
               { path: 'integration', element: <IntegrationPage /> },
               { path: 'statement', element: <StatementPage /> },
               { path: 'agents', element: <CompanyAgentsPage /> },
+              // Where Stripe Checkout sends the admin back: ?setup=done, or =cancelled.
+              { path: 'billing', element: <BillingPage /> },
             ],
           },
           {

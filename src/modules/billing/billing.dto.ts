@@ -1,0 +1,60 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { ApiInteger } from '../../common/http/openapi-property';
+import { BILLING_PERIODS } from '../companies/billing-period';
+
+export class SavedCardDto {
+  /** @example visa */
+  brand: string;
+  /** @example "4242" */
+  last4: string;
+  /** @example 12 */
+  @ApiInteger()
+  expMonth: number;
+  /** @example 2029 */
+  @ApiInteger()
+  expYear: number;
+}
+
+/** What the company owes in one currency and has not paid yet. */
+export class OutstandingDto {
+  /** @example EUR */
+  currency: string;
+  /**
+   * The receivable booked for its resolved tickets, less what was paid or credited.
+   * @example 28750
+   */
+  @ApiInteger()
+  amountMinor: number;
+}
+
+export class BillingDto {
+  /**
+   * The company's Stripe Customer (null until the first billing setup).
+   * @example cus_Q1w2E3r4T5y6U7
+   */
+  stripeCustomerId: string | null;
+  /** The card invoices are charged to (null until one is saved through Checkout). */
+  paymentMethod: SavedCardDto | null;
+  /** @example weekly */
+  @ApiProperty({ enum: BILLING_PERIODS })
+  billingPeriod: string;
+  /** @example billing@acme.test */
+  billingEmail: string | null;
+  /**
+   * Billing periods close at midnight in this zone.
+   * @example Europe/Berlin
+   */
+  timeZone: string;
+  outstanding: OutstandingDto[];
+}
+
+export class BillingSetupDto {
+  /**
+   * Stripe Checkout (setup mode): open it in the browser to save a card; Stripe sends the
+   * browser back to the console's billing page.
+   * @example https://checkout.stripe.com/c/pay/cs_test_a1b2c3
+   */
+  url: string;
+  /** @example 2030-05-05T08:00:00.000Z */
+  expiresAt: Date;
+}

@@ -1,0 +1,144 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { InjectDataSource } from '@nestjs/typeorm';
+import Stripe from 'stripe';
+import { DataSource, EntityManager } from 'typeorm';
+import { requireCompany, requireUser } from '../../common/auth/access';
+import { Actor } from '../../common/auth/actor';
+import { DomainError } from '../../common/errors/domain-error';
+import { Env } from '../../config/env.validation';
+import { CompaniesService } from '../companies/companies.service';
+import { LedgerService } from '../ledger/ledger.service';
+import { callStripe } from '../stripe/stripe-call';
+import { STRIPE } from '../stripe/stripe.module';
+import { UsersService } from '../users/users.service';
+import { BillingCustomersRepository } from './billing-customers.repository';
+import { BillingDto, BillingSetupDto } from './billing.dto';
+
+/**
+ * How a company pays: its Stripe Customer (made once), the card saved through Stripe Checkout
+ * in setup mode, and what it owes. The card reaches us as Stripe's `checkout.session.completed`
+ * (applied by the Stripe event job), never from the browser's return.
+ */
+@Injectable()
+export class BillingService {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    @Inject(STRIPE) private readonly stripe: Stripe,
+    private readonly config: ConfigService<Env, true>,
+    private readonly customers: BillingCustomersRepository,
+    private readonly companies: CompaniesService,
+    private readonly users: UsersService,
+    private readonly ledger: LedgerService,
+  ) {}
+
+  async get(actor: Actor): Promise<BillingDto> {
+    const companyId = requireCompany(actor);
+    const em = this.db.manager;
+    const company = await this.companies.settingsOf(em, companyId);
+    if (!company) throw DomainError.notFound('Company');
+    const row = await this.customers.ofCompany(em, companyId);
+    const balances = await this.ledger.balances(em, companyId);
+    return {
+      stripeCustomerId: row?.stripe_customer_id ?? null,
+      paymentMethod:
+        row?.payment_method_id != null
+          ? {
+              brand: row.card_brand!,
+              last4: row.card_last4!,
+              expMonth: row.card_exp_month!,
+              expYear: row.card_exp_year!,
+            }
+          : null,
+      billingPeriod: company.billingPeriod,
+      billingEmail: company.billingEmail,
+      timeZone: company.timeZone,
+      outstanding: balances
+        .filter((b) => b.account === 'company_receivable' && b.balance !== 0)
+        .map((b) => ({ currency: b.currency, amountMinor: b.balance }))
+        .sort((a, b) => a.currency.localeCompare(b.currency)),
+    };
+  }
+
+  /**
+   * Makes the company's Stripe Customer on the first call (the idempotency key from the company
+   * id: a retry or a concurrent call gets the same customer), then a Checkout session in setup
+   * mode that returns to the console's billing page.
+   */
+  async setup(actor: Actor): Promise<BillingSetupDto> {
+    const companyId = requireCompany(actor);
+    const { userId } = requireUser(actor, 'company_admin');
+    const em = this.db.manager;
+    let row = await this.customers.ofCompany(em, companyId);
+    if (!row) {
+      const company = await this.companies.settingsOf(em, companyId);
+      const admin = await this.users.findById(userId);
+      if (!company || !admin)
+        throw new DomainError('UNAUTHENTICATED', 'This account no longer exists');
+      const customer = await callStripe(() =>
+        this.stripe.customers.create(
+          {
+            name: company.name,
+            email: company.billingEmail ?? admin.email,
+            metadata: { companyId },
+          },
+          { idempotencyKey: `company-customer-${companyId}` },
+        ),
+      );
+      await this.customers.insertIfAbsent(em, companyId, customer.id);
+      row = (await this.customers.ofCompany(em, companyId))!;
+    }
+    const base = this.config.get('PUBLIC_URL', { infer: true });
+    const session = await callStripe(() =>
+      this.stripe.checkout.sessions.create({
+        mode: 'setup',
+        customer: row.stripe_customer_id,
+        allowed_payment_method_types: ['card'],
+        success_url: `${base}/company/billing?setup=done`,
+        cancel_url: `${base}/company/billing?setup=cancelled`,
+        metadata: { companyId },
+      }),
+    );
+    return { url: session.url!, expiresAt: new Date(session.expires_at * 1000) };
+  }
+
+  /**
+   * Stripe's `checkout.session.completed` for a setup: the card it saved becomes the
+   * customer's default at Stripe (invoices charge it) and ours, unless a newer event already
+   * set one. Inside the event job's transaction.
+   */
+  async applyCheckoutCompleted(
+    em: EntityManager,
+    session: Stripe.Checkout.Session,
+    eventCreated: number,
+  ): Promise<void> {
+    if (session.mode !== 'setup' || !session.setup_intent || !session.customer) return;
+    const intentId =
+      typeof session.setup_intent === 'string' ? session.setup_intent : session.setup_intent.id;
+    const intent = await this.stripe.setupIntents.retrieve(intentId);
+    if (intent.status !== 'succeeded' || !intent.payment_method) return;
+    const pmId =
+      typeof intent.payment_method === 'string' ? intent.payment_method : intent.payment_method.id;
+    const pm = await this.stripe.paymentMethods.retrieve(pmId);
+    if (!pm.card) return;
+    const customerId =
+      typeof session.customer === 'string' ? session.customer : session.customer.id;
+    const companyId = await this.customers.setCard(
+      em,
+      customerId,
+      {
+        paymentMethodId: pm.id,
+        brand: pm.card.brand,
+        last4: pm.card.last4,
+        expMonth: pm.card.exp_month,
+        expYear: pm.card.exp_year,
+      },
+      new Date(eventCreated * 1000),
+    );
+    if (companyId) {
+      await this.stripe.customers.update(customerId, {
+        invoice_settings: { default_payment_method: pm.id },
+      });
+    }
+  }
+}

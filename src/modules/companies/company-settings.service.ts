@@ -1,0 +1,49 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { requireCompany } from '../../common/auth/access';
+import { Actor } from '../../common/auth/actor';
+import { DomainError } from '../../common/errors/domain-error';
+import { CompanyDto, UpdateCompanyDto } from './company.dto';
+import { Company } from './company.entity';
+import { CompaniesRepository } from './companies.repository';
+
+const toCompanyDto = (c: Company): CompanyDto => ({
+  id: c.id,
+  name: c.name,
+  timeZone: c.timeZone,
+  billingPeriod: c.billingPeriod,
+  billingEmail: c.billingEmail,
+  createdAt: c.createdAt,
+  updatedAt: c.updatedAt,
+});
+
+/** The company's own settings: its name, time zone and how it is billed. */
+@Injectable()
+export class CompanySettingsService {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly companies: CompaniesRepository,
+  ) {}
+
+  async get(actor: Actor): Promise<CompanyDto> {
+    const company = await this.companies.findById(this.db.manager, requireCompany(actor));
+    if (!company) throw DomainError.notFound('Company');
+    return toCompanyDto(company);
+  }
+
+  /** Only the fields sent change; `billingEmail: null` clears it. */
+  async update(actor: Actor, input: UpdateCompanyDto): Promise<CompanyDto> {
+    const id = requireCompany(actor);
+    const changes: Partial<Company> = {
+      ...(input.name !== undefined ? { name: input.name.trim() } : {}),
+      ...(input.timeZone !== undefined ? { timeZone: input.timeZone } : {}),
+      ...(input.billingPeriod !== undefined ? { billingPeriod: input.billingPeriod } : {}),
+      ...(input.billingEmail !== undefined
+        ? { billingEmail: input.billingEmail === null ? null : input.billingEmail.trim() }
+        : {}),
+    };
+    if (Object.keys(changes).length > 0) await this.companies.update(this.db.manager, id, changes);
+    return this.get(actor);
+  }
+}

@@ -1,0 +1,129 @@
+import { randomBytes } from 'node:crypto';
+
+/* The money-in half of the fake Stripe (issue 18): customers, Checkout in setup mode with its
+ * hosted page, setup intents and card payment methods. FakeStripe routes these paths here. */
+
+export type StripeObject = Record<string, unknown> & { id: string };
+export type Answer = [number, unknown];
+
+const id = (prefix: string) => `${prefix}_${randomBytes(10).toString('hex')}`;
+const now = () => Math.floor(Date.now() / 1000);
+
+export const notFound = (what: string): Answer => [
+  404,
+  {
+    error: { type: 'invalid_request_error', code: 'resource_missing', message: `No such ${what}` },
+  },
+];
+const invalid = (message: string, param?: string): Answer => [
+  400,
+  { error: { type: 'invalid_request_error', message, ...(param ? { param } : {}) } },
+];
+
+export class FakeStripeBilling {
+  readonly customers = new Map<string, StripeObject>();
+  readonly checkoutSessions = new Map<string, StripeObject>();
+  readonly setupIntents = new Map<string, StripeObject>();
+  readonly paymentMethods = new Map<string, StripeObject>();
+
+  constructor(private readonly base: () => string) {}
+
+  /** Answers a billing path, or null when the path is not billing's. */
+  route(method: string, path: string, p: Record<string, unknown>): Answer | null {
+    let m: RegExpExecArray | null;
+    if (method === 'POST' && path === '/v1/customers') {
+      const customer: StripeObject = {
+        id: id('cus'),
+        object: 'customer',
+        name: p.name ?? null,
+        email: p.email ?? null,
+        metadata: p.metadata ?? {},
+        invoice_settings: { default_payment_method: null },
+        created: now(),
+      };
+      this.customers.set(customer.id, customer);
+      return [200, customer];
+    }
+    if ((m = /^\/v1\/customers\/([^/]+)$/.exec(path))) {
+      const customer = this.customers.get(m[1]);
+      if (!customer) return notFound('customer');
+      if (method === 'GET') return [200, customer];
+      if (method !== 'POST') return null;
+      const settings = p.invoice_settings as { default_payment_method?: string } | undefined;
+      const pm = settings?.default_payment_method;
+      if (pm !== undefined && !this.paymentMethods.has(pm)) return notFound('payment_method');
+      if (pm !== undefined) customer.invoice_settings = { default_payment_method: pm };
+      for (const key of ['name', 'email'] as const)
+        if (p[key] !== undefined) customer[key] = p[key];
+      if (p.metadata)
+        customer.metadata = { ...(customer.metadata as object), ...(p.metadata as object) };
+      return [200, customer];
+    }
+    if (method === 'POST' && path === '/v1/checkout/sessions') {
+      if (p.mode !== 'setup')
+        return invalid('This fake supports Checkout in setup mode only', 'mode');
+      if (!this.customers.has(String(p.customer))) return notFound('customer');
+      if (!p.success_url) return invalid('Missing required param: success_url.', 'success_url');
+      const session: StripeObject = {
+        id: id('cs_test'),
+        object: 'checkout.session',
+        mode: 'setup',
+        customer: p.customer,
+        status: 'open',
+        setup_intent: null,
+        success_url: p.success_url,
+        cancel_url: p.cancel_url ?? null,
+        metadata: p.metadata ?? {},
+        expires_at: now() + 24 * 3600,
+        created: now(),
+      };
+      session.url = `${this.base()}/checkout/setup/${session.id}`;
+      this.checkoutSessions.set(session.id, session);
+      return [200, session];
+    }
+    if (method === 'GET' && (m = /^\/v1\/checkout\/sessions\/([^/]+)$/.exec(path))) {
+      const session = this.checkoutSessions.get(m[1]);
+      return session ? [200, session] : notFound('checkout.session');
+    }
+    if (method === 'GET' && (m = /^\/v1\/setup_intents\/([^/]+)$/.exec(path))) {
+      const intent = this.setupIntents.get(m[1]);
+      return intent ? [200, intent] : notFound('setup_intent');
+    }
+    if (method === 'GET' && (m = /^\/v1\/payment_methods\/([^/]+)$/.exec(path))) {
+      const pm = this.paymentMethods.get(m[1]);
+      return pm ? [200, pm] : notFound('payment_method');
+    }
+    return null;
+  }
+
+  /**
+   * The hosted Checkout page in setup mode: visiting it stands for the customer entering a card
+   * (a Visa ending 4242, or `card` given). Returns the completed session, or null when there is
+   * no open session of that id.
+   */
+  completeSetup(sessionId: string, card = { brand: 'visa', last4: '4242' }): StripeObject | null {
+    const session = this.checkoutSessions.get(sessionId);
+    if (!session || session.status !== 'open') return null;
+    const pm: StripeObject = {
+      id: id('pm'),
+      object: 'payment_method',
+      type: 'card',
+      customer: session.customer,
+      card: { ...card, exp_month: 12, exp_year: new Date().getUTCFullYear() + 3 },
+      created: now(),
+    };
+    this.paymentMethods.set(pm.id, pm);
+    const intent: StripeObject = {
+      id: id('seti'),
+      object: 'setup_intent',
+      status: 'succeeded',
+      customer: session.customer,
+      payment_method: pm.id,
+      usage: 'off_session',
+      created: now(),
+    };
+    this.setupIntents.set(intent.id, intent);
+    Object.assign(session, { status: 'complete', setup_intent: intent.id });
+    return session;
+  }
+}

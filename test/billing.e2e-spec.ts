@@ -1,0 +1,190 @@
+import { randomUUID } from 'node:crypto';
+import Stripe from 'stripe';
+import { LedgerService } from '../src/modules/ledger/ledger.service';
+import { FakeStripe } from '../src/modules/stripe/fake-stripe.server';
+import { STRIPE_SETTINGS, StripeSettings } from '../src/modules/stripe/stripe.module';
+import { registerCompany, SignedIn } from './support/factories';
+import { createTestApp, TestApp } from './support/test-app';
+import { waitFor } from './support/wait-for';
+
+/**
+ * A company's billing (issue 18, first part): its Stripe Customer made once, a card saved
+ * through Stripe Checkout in setup mode (the card reaches us as `checkout.session.completed`),
+ * and what it owes.
+ */
+describe('billing: customer, card, outstanding', () => {
+  let t: TestApp;
+  let fake: FakeStripe;
+  let settings: StripeSettings;
+  beforeAll(async () => {
+    t = await createTestApp({ workers: true, env: { OUTBOX_POLL_MS: '100' } });
+    settings = t.app.get<StripeSettings>(STRIPE_SETTINGS);
+    fake = settings.fake!;
+    // The test delivers Stripe's events itself (the app listens on no port here).
+    fake.platformWebhook = null;
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+  beforeEach(() => {
+    fake.faults = { rate: 0 };
+  });
+
+  const billing = async (company: SignedIn) =>
+    (await t.http.get('/v1/companies/me/billing').set(company.auth).expect(200)).body;
+  const setup = (company: SignedIn, key = randomUUID()) =>
+    t.http.post('/v1/companies/me/billing/setup').set(company.auth).set('Idempotency-Key', key);
+  const customersOf = (companyId: string) =>
+    [...fake.billing.customers.values()].filter(
+      (c) => (c.metadata as Record<string, string>).companyId === companyId,
+    );
+  /** Stripe's checkout.session.completed for a session, signed, at `created`. */
+  const completed = (sessionId: string, created = Math.floor(Date.now() / 1000)) => {
+    const payload = JSON.stringify({
+      id: `evt_${randomUUID()}`,
+      object: 'event',
+      type: 'checkout.session.completed',
+      created,
+      data: { object: fake.billing.checkoutSessions.get(sessionId) },
+    });
+    const header = Stripe.webhooks.generateTestHeaderString({
+      payload,
+      secret: settings.webhookSecret,
+    });
+    return t.http
+      .post('/v1/stripe/webhooks')
+      .set('Content-Type', 'application/json')
+      .set('Stripe-Signature', header)
+      .send(payload)
+      .expect(200);
+  };
+  const sessionIdOf = (url: string) => url.split('/').pop()!;
+
+  it('starts with no customer, no card, nothing outstanding, weekly in UTC', async () => {
+    const company = await registerCompany(t, 'Fresh');
+    expect(await billing(company)).toEqual({
+      stripeCustomerId: null,
+      paymentMethod: null,
+      billingPeriod: 'weekly',
+      billingEmail: null,
+      timeZone: 'UTC',
+      outstanding: [],
+    });
+  });
+
+  it('makes one Stripe customer however many setups, even at once, each with a Checkout link back to the console', async () => {
+    const company = await registerCompany(t, 'Acme');
+    await t.http
+      .patch('/v1/companies/me')
+      .set(company.auth)
+      .send({ billingEmail: 'billing@acme.test' })
+      .expect(200);
+    const answers = await Promise.all(Array.from({ length: 5 }, () => setup(company)));
+    expect(answers.map((a) => a.status)).toEqual([201, 201, 201, 201, 201]);
+    const customers = customersOf(company.companyId!);
+    expect(customers).toHaveLength(1);
+    expect(customers[0]).toMatchObject({ name: 'Acme', email: 'billing@acme.test' });
+    const creates = fake.requests.filter(
+      (r) =>
+        r.path === '/v1/customers' && r.idempotencyKey === `company-customer-${company.companyId}`,
+    );
+    expect(creates.length).toBeGreaterThanOrEqual(1);
+    expect((await billing(company)).stripeCustomerId).toBe(customers[0].id);
+    const session = fake.billing.checkoutSessions.get(sessionIdOf(answers[0].body.url))!;
+    const base = t.env.PUBLIC_URL;
+    expect(session).toMatchObject({
+      mode: 'setup',
+      customer: customers[0].id,
+      success_url: `${base}/company/billing?setup=done`,
+      cancel_url: `${base}/company/billing?setup=cancelled`,
+    });
+    expect(Date.parse(answers[0].body.expiresAt)).toBeGreaterThan(Date.now());
+  });
+
+  it('answers a repeat with the same Idempotency-Key with the same session', async () => {
+    const company = await registerCompany(t, 'Repeat');
+    const key = randomUUID();
+    const first = await setup(company, key).expect(201);
+    const again = await setup(company, key).expect(201);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(again.body.url).toBe(first.body.url);
+  });
+
+  it('saves the card from checkout.session.completed, as Stripe default too; a replayed or older event changes nothing', async () => {
+    const company = await registerCompany(t, 'Initech');
+    const first = sessionIdOf((await setup(company).expect(201)).body.url);
+    // The customer's browser on Stripe's hosted page, then back to the console.
+    const hosted = await fetch(fake.billing.checkoutSessions.get(first)!.url as string, {
+      redirect: 'manual',
+    });
+    expect(hosted.status).toBe(302);
+    expect(hosted.headers.get('location')).toBe(`${t.env.PUBLIC_URL}/company/billing?setup=done`);
+    const at = Math.floor(Date.now() / 1000);
+    await completed(first, at);
+    const saved = await waitFor(
+      async () => (await billing(company)).paymentMethod,
+      'the card to be saved',
+    );
+    expect(saved).toMatchObject({ brand: 'visa', last4: '4242', expMonth: 12 });
+    const customerId = (await billing(company)).stripeCustomerId;
+    const intent = fake.billing.setupIntents.get(
+      fake.billing.checkoutSessions.get(first)!.setup_intent as string,
+    )!;
+    expect(fake.billing.customers.get(customerId)!.invoice_settings).toEqual({
+      default_payment_method: intent.payment_method,
+    });
+
+    // A second card, then the first session's event again but older: the newer card stays.
+    const second = sessionIdOf((await setup(company).expect(201)).body.url);
+    fake.billing.completeSetup(second, { brand: 'mastercard', last4: '4444' });
+    await completed(second, at + 60);
+    await waitFor(
+      async () => (await billing(company)).paymentMethod?.brand === 'mastercard',
+      'the second card',
+    );
+    await completed(first, at + 30);
+    await waitFor(
+      async () =>
+        (
+          await t.db.query(
+            `SELECT count(*)::int AS n FROM stripe_events
+              WHERE payload->>'type' = 'checkout.session.completed' AND processed_at IS NULL`,
+          )
+        )[0].n === 0,
+      'every event applied',
+    );
+    expect((await billing(company)).paymentMethod).toMatchObject({
+      brand: 'mastercard',
+      last4: '4444',
+    });
+  });
+
+  it('shows what is owed per currency from the ledger, and nothing of another company', async () => {
+    const company = await registerCompany(t, 'Owes');
+    const other = await registerCompany(t, 'Other');
+    await t.db.transaction((em) =>
+      t.app.get(LedgerService).post(em, {
+        kind: 'adjustment',
+        idempotencyKey: `test-receivable:${randomUUID()}`,
+        currency: 'EUR',
+        agentId: null,
+        memo: 'test receivable',
+        lines: [
+          { account: 'company_receivable', ownerId: company.companyId, amountMinor: 288 },
+          { account: 'platform_fees', ownerId: null, amountMinor: -288 },
+        ],
+      }),
+    );
+    expect((await billing(company)).outstanding).toEqual([{ currency: 'EUR', amountMinor: 288 }]);
+    expect((await billing(other)).outstanding).toEqual([]);
+  });
+
+  it('answers 503 when Stripe is down, storing no customer', async () => {
+    const company = await registerCompany(t, 'Unlucky');
+    fake.faults = { rate: 1, statuses: [500] };
+    const res = await setup(company).expect(503);
+    expect(res.body.error.code).toBe('SERVICE_UNAVAILABLE');
+    fake.faults = { rate: 0 };
+    expect((await billing(company)).stripeCustomerId).toBeNull();
+  });
+});

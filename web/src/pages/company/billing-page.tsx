@@ -1,0 +1,105 @@
+import { Alert, Button, Card, Stack, Text, Title } from '@mantine/core';
+import { useMutation, useQuery } from '@tanstack/react-query';
+import { useSearchParams } from 'react-router';
+import { api, unwrap } from '../../api/client';
+import { newIdempotencyKey } from '../../api/idempotency-key';
+import { keys } from '../../api/query-keys';
+import { ErrorAlert } from '../../ui/error-alert';
+import { Loading } from '../../ui/loading';
+import { formatMoney } from '../../ui/money';
+import { Page } from '../../ui/page';
+import { BillingSettingsForm } from './billing-settings-form';
+
+/** Back from Stripe, the card arrives with Stripe's event: look again every 2 s till it has. */
+const CONFIRMING_MS = 2_000;
+
+/**
+ * How the company pays: the card invoices are charged to (saved on Stripe's Checkout page, which
+ * sends the browser back here with `?setup=done` or `=cancelled`), what it owes now, and its
+ * invoicing settings.
+ */
+export default function BillingPage() {
+  const [params] = useSearchParams();
+  const back = params.get('setup');
+  const billing = useQuery({
+    queryKey: keys.billing,
+    queryFn: () => unwrap(api.GET('/v1/companies/me/billing')),
+    refetchInterval: (query) =>
+      back === 'done' && !query.state.data?.paymentMethod ? CONFIRMING_MS : false,
+  });
+  const setup = useMutation({
+    mutationFn: () =>
+      unwrap(
+        api.POST('/v1/companies/me/billing/setup', {
+          params: { header: { 'Idempotency-Key': newIdempotencyKey() } },
+        }),
+      ),
+    onSuccess: (session) => window.location.assign(session.url),
+  });
+  const data = billing.data;
+  const card = data?.paymentMethod;
+  return (
+    <Page title="Billing">
+      {billing.isPending && <Loading label="Loading your billing" />}
+      <ErrorAlert error={billing.error} title="Your billing could not be loaded" />
+      {data && (
+        <Stack gap="lg">
+          <Card withBorder component="section" aria-labelledby="card-heading">
+            <Stack gap="sm">
+              <Title order={2} id="card-heading" size="h3">
+                Payment method
+              </Title>
+              {back === 'done' && !card && (
+                <Alert color="yellow" title="Stripe is confirming your card" role="status">
+                  <Text size="sm">
+                    It shows here as soon as Stripe tells us, usually in seconds.
+                  </Text>
+                </Alert>
+              )}
+              {back === 'cancelled' && !card && (
+                <Alert color="yellow" title="No card saved" role="status">
+                  <Text size="sm">You left Stripe before saving a card.</Text>
+                </Alert>
+              )}
+              {card ? (
+                <Text>
+                  <strong>
+                    {card.brand.charAt(0).toUpperCase() + card.brand.slice(1)} ending {card.last4}
+                  </strong>
+                  , expires {String(card.expMonth).padStart(2, '0')}/{card.expYear}. Invoices are
+                  charged to it.
+                </Text>
+              ) : (
+                <Text size="sm">No card yet: invoices cannot be charged until you save one.</Text>
+              )}
+              <Button
+                w="fit-content"
+                variant={card ? 'default' : 'filled'}
+                loading={setup.isPending || setup.isSuccess}
+                onClick={() => setup.mutate()}
+              >
+                {card ? 'Replace the card with Stripe' : 'Save a card with Stripe'}
+              </Button>
+              <ErrorAlert error={setup.error} title="Could not open Stripe" />
+            </Stack>
+          </Card>
+          <Stack component="section" aria-labelledby="owed-heading" gap="xs">
+            <Title order={2} id="owed-heading" size="h3">
+              Outstanding
+            </Title>
+            {data.outstanding.length === 0 ? (
+              <Text size="sm">Nothing is owed.</Text>
+            ) : (
+              data.outstanding.map((o) => (
+                <Text key={o.currency}>
+                  {formatMoney(o.amountMinor, o.currency)} for resolved tickets not yet paid
+                </Text>
+              ))
+            )}
+          </Stack>
+          <BillingSettingsForm billing={data} />
+        </Stack>
+      )}
+    </Page>
+  );
+}
