@@ -2,6 +2,7 @@ import { Controller, Get, Post } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Actor } from '../../common/auth/actor';
 import { CurrentActor, Roles } from '../../common/auth/decorators';
+import { ApiErrors } from '../../common/http/api-errors';
 import { Idempotent } from '../../common/http/idempotent';
 import { BillingDto, BillingSetupDto } from './billing.dto';
 import { BillingService } from './billing.service';
@@ -15,6 +16,7 @@ export class BillingController {
   /** The Stripe customer, the saved card, the billing settings and what is owed. */
   @Get()
   @ApiOperation({ operationId: 'getBilling', summary: "Get the company's billing" })
+  @ApiErrors('NOT_FOUND')
   get(@CurrentActor() actor: Actor): Promise<BillingDto> {
     return this.billing.get(actor);
   }
@@ -26,6 +28,7 @@ export class BillingController {
   @Post('setup')
   @Idempotent()
   @ApiOperation({ operationId: 'setUpBilling', summary: 'Start saving a card with Stripe' })
+  @ApiErrors('CONFLICT')
   setup(@CurrentActor() actor: Actor): Promise<BillingSetupDto> {
     return this.billing.setup(actor);
   }

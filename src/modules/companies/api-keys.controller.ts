@@ -64,6 +64,7 @@ export class CompanySettingsController {
   /** The company: name, time zone and billing settings. */
   @Get()
   @ApiOperation({ operationId: 'getMyCompany', summary: 'Get your company' })
+  @ApiErrors('NOT_FOUND')
   get(@CurrentActor() actor: Actor): Promise<CompanyDto> {
     return this.settings.get(actor);
   }
@@ -71,6 +72,7 @@ export class CompanySettingsController {
   /** Changes the fields sent: name, time zone, billing period, billing email. */
   @Patch()
   @ApiOperation({ operationId: 'updateMyCompany', summary: "Change your company's settings" })
+  @ApiErrors('NOT_FOUND')
   update(@CurrentActor() actor: Actor, @Body() body: UpdateCompanyDto): Promise<CompanyDto> {
     return this.settings.update(actor, body);
   }
