@@ -89,7 +89,8 @@ describe('processes', () => {
         JWT_SECRET: 'x'.repeat(40),
         WORKERS: 'off',
         AUTH_THROTTLE_LIMIT: '1000',
-        SHUTDOWN_DRAIN_DELAY_MS: '1500',
+        // Long enough that a loaded CI machine still reads /health/ready inside the drain.
+        SHUTDOWN_DRAIN_DELAY_MS: '5000',
       }),
     );
     try {

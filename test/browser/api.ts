@@ -82,7 +82,9 @@ export async function postShift(
 }
 
 /** An agent signed up over the API who can work the shifts above: English, refunds at 3. */
-export async function signUpAgent(): Promise<{ email: string; api: HandoffClient }> {
+export async function signUpAgent(
+  displayName = 'Jo Park',
+): Promise<{ email: string; api: HandoffClient }> {
   const email = uniqueEmail('agent');
   const reg = await unwrap(
     client().POST('/v1/auth/register', { body: { email, password: PASSWORD, role: 'agent' } }),
@@ -90,7 +92,7 @@ export async function signUpAgent(): Promise<{ email: string; api: HandoffClient
   const api = client(reg.accessToken);
   await unwrap(
     api.PUT('/v1/agents/me/profile', {
-      body: { displayName: 'Jo Park', timeZone: 'Europe/Lisbon', languages: ['en'] },
+      body: { displayName, timeZone: 'Europe/Lisbon', languages: ['en'] },
     }),
   );
   await unwrap(
@@ -140,6 +142,21 @@ export async function offerState(externalId: string): Promise<string> {
       [externalId],
     );
     return JSON.stringify(rows);
+  } finally {
+    await db.end();
+  }
+}
+
+/** Moves a ticket's claim deadline `secondsAgo` into the past, as if nobody took it in time. */
+export async function expireSla(ticketId: string, secondsAgo: number): Promise<void> {
+  const { Client } = await import('pg');
+  const db = new Client({ connectionString: process.env.CONSOLE_DATABASE_URL });
+  await db.connect();
+  try {
+    await db.query(
+      `UPDATE tickets SET sla_deadline = now() - make_interval(secs => $2) WHERE id = $1`,
+      [ticketId, secondsAgo],
+    );
   } finally {
     await db.end();
   }

@@ -1,8 +1,11 @@
 import { createServer, type Server } from 'node:http';
 import { expect, test } from '@playwright/test';
 import { unwrap } from '../../src/client/client';
+import { verifySignature } from '../../src/modules/webhooks/webhook-signature';
 import {
   client,
+  escalate,
+  expireSla,
   PASSWORD,
   postShift,
   signInApi,
@@ -280,4 +283,126 @@ test('a company sets its invoicing and saves a card through Stripe Checkout', as
   await expect(page.getByText('Visa ending 4242')).toBeVisible({ timeout: 20_000 });
   await expect(page.getByRole('button', { name: 'Replace the card with Stripe' })).toBeVisible();
   await expectAccessible(page, 'billing with a card');
+});
+
+/**
+ * The controls a company reaches for later: a ticket nobody took in time shows its breach in
+ * red; the webhook's secret rotated (the next delivery is signed with the new one), a delivery
+ * sent again, the log filtered by status while the receiver fails; a key revoked (the bot is
+ * refused at once); a shift cancelled, after reading who holds its seat and who waits.
+ */
+test('a company sees a breach, rotates its secret, redelivers, revokes a key, cancels a shift', async ({
+  page,
+}) => {
+  test.setTimeout(120_000);
+  let failing = false;
+  const received: { delivery: string; body: string; signature: string }[] = [];
+  const hook = createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+    req.on('end', () => {
+      received.push({
+        delivery: String(req.headers['handoff-delivery']),
+        body,
+        signature: String(req.headers['handoff-signature']),
+      });
+      res.writeHead(failing ? 500 : 204).end();
+    });
+  });
+  await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve));
+  try {
+    const company = await signUpCompany(`Globex ${Math.random().toString(36).slice(2, 8)}`);
+    const { port } = hook.address() as { port: number };
+    const first = await unwrap(
+      company.admin.PUT('/v1/companies/me/webhook', {
+        body: { url: `http://127.0.0.1:${port}/hooks` },
+      }),
+    );
+    const shift = await postShift(company, 3 * 3600, { title: 'Night refunds', seats: 1 });
+    const holder = await signUpAgent('Ana Holder');
+    await unwrap(
+      holder.api.POST('/v1/shifts/{id}/claims', {
+        params: { path: { id: shift.id }, header: { 'Idempotency-Key': `seat-${shift.id}` } },
+      }),
+    );
+    const waiter = await signUpAgent('Ben Waiting');
+    await unwrap(
+      waiter.api.POST('/v1/shifts/{id}/waitlist', { params: { path: { id: shift.id } } }),
+    );
+    const late = await escalate(company, `late-${Date.now()}`, 'Refund never arrived');
+    await expireSla(late.id, 125);
+
+    // The breach, in red on the live queue.
+    await signInPage(page, company.email, '/company/queue');
+    const waiting = page.getByRole('region', { name: 'Table: Waiting for an agent' });
+    await expect(
+      waiting.getByRole('row', { name: /Refund never arrived.*SLA breached 2 min/ }),
+    ).toBeVisible();
+    await expectAccessible(page, 'live queue with a breach');
+
+    // A test event delivered; the secret rotated; the ping sent again, signed with the new one.
+    await page.getByRole('link', { name: 'Bot and webhook' }).click();
+    await page.getByRole('button', { name: 'Send a test event' }).click();
+    const log = page.getByRole('region', { name: 'Webhook deliveries' });
+    await expect(log.getByRole('row', { name: /ping delivered/ })).toBeVisible({ timeout: 30_000 });
+    await page.getByRole('button', { name: 'Rotate the secret' }).click();
+    const secret = (await page.getByLabel('The signing secret').textContent())!.trim();
+    expect(secret).not.toBe(first.secret);
+    const ping = received.find((r) => r.body.includes('"ping"'))!;
+    expect(verifySignature(first.secret!, ping.body, ping.signature)).toBe(true);
+    await log.getByRole('button', { name: `Redeliver ping ${ping.delivery.slice(0, 8)}` }).click();
+    await expect.poll(() => received.filter((r) => r.delivery === ping.delivery).length).toBe(2);
+    const again = received.filter((r) => r.delivery === ping.delivery)[1];
+    expect(verifySignature(secret, again.body, again.signature)).toBe(true);
+    expect(verifySignature(first.secret!, again.body, again.signature)).toBe(false);
+
+    // Mantine hides the radio itself under its label: a user clicks the label.
+    const showDeliveries = async (status: string) => {
+      await page.locator('label').filter({ hasText: new RegExp(`^${status}$`) }).click();
+      await expect(page.getByRole('radio', { name: status })).toBeChecked();
+    };
+    // The receiver fails: the next ping waits for its retry, with the answer it got.
+    failing = true;
+    await page.getByRole('button', { name: 'Send a test event' }).click();
+    await expect(log.getByRole('row', { name: /ping pending 1 500/ })).toBeVisible({
+      timeout: 30_000,
+    });
+    await showDeliveries('Pending');
+    await expect(log.getByRole('row', { name: /ping pending 1 500/ })).toBeVisible();
+    await expect(log.getByRole('row', { name: /delivered/ })).toHaveCount(0);
+    await showDeliveries('Delivered');
+    await expect(log.getByRole('row', { name: /ping delivered/ })).toBeVisible();
+    await expect(log.getByRole('row', { name: /pending/ })).toHaveCount(0);
+    await expectAccessible(page, 'webhook deliveries filtered');
+
+    // The bot's key revoked: the bot is refused from then on.
+    await page.getByRole('button', { name: 'Revoke key bot' }).click();
+    await expect(page.getByRole('button', { name: 'Revoke key bot' })).toBeHidden();
+    const refused = await company.bot.GET('/v1/escalations/{externalId}', {
+      params: { path: { externalId: 'anything' } },
+    });
+    expect(refused.response.status).toBe(401);
+
+    // The shift: who holds the seat and who waits; cancelled after saying what it does.
+    await page.getByRole('link', { name: 'Shifts' }).click();
+    const card = page.getByRole('article', { name: 'Night refunds' });
+    await card.getByRole('button', { name: 'Seats and waitlist' }).click();
+    await expect(card.getByText('Ana Holder · claimed')).toBeVisible();
+    await expect(card.getByText('1. Ben Waiting')).toBeVisible();
+    await card.getByRole('button', { name: 'Cancel shift Night refunds' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Cancel “Night refunds”' });
+    await expect(dialog.getByText(/The agent holding a seat is released/)).toBeVisible();
+    await expectAccessible(page, 'cancel shift dialog');
+    await dialog.getByRole('textbox', { name: 'Reason' }).fill('The sale ended early');
+    await dialog.getByRole('button', { name: 'Cancel the shift' }).click();
+    await expect(dialog).toBeHidden();
+    await expect(card).toBeHidden();
+    const cancelled = await unwrap(
+      company.admin.GET('/v1/shifts/{id}', { params: { path: { id: shift.id } } }),
+    );
+    expect(cancelled.status).toBe('cancelled');
+    expect(cancelled.waitlist).toEqual([]);
+  } finally {
+    await new Promise<void>((resolve) => hook.close(() => resolve()));
+  }
 });

@@ -1,5 +1,5 @@
 import { Badge, Button, Card, Group, Stack, Text, Title } from '@mantine/core';
-import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useInfiniteQuery, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, unwrap, type Schemas } from '../../api/client';
 import { keys } from '../../api/query-keys';
@@ -8,6 +8,7 @@ import { LoadMore } from '../../ui/load-more';
 import { Loading } from '../../ui/loading';
 import { money } from '../../ui/money';
 import { nextCursor, PAGE_SIZE } from '../../ui/paging';
+import { ReasonDialog } from '../../ui/reason-dialog';
 import { browserZone, formatRange } from '../../ui/times';
 import { ChangeShiftModal } from './change-shift-modal';
 
@@ -42,20 +43,10 @@ export function ShiftsList() {
 }
 
 function ShiftCard({ shift }: { shift: Schemas['ShiftDto'] }) {
-  const queryClient = useQueryClient();
   const [open, setOpen] = useState(false);
   const [changing, setChanging] = useState(false);
+  const [cancelling, setCancelling] = useState(false);
   const headingId = `shift-${shift.id}`;
-  const cancel = useMutation({
-    mutationFn: () =>
-      unwrap(
-        api.POST('/v1/shifts/{id}/cancel', {
-          params: { path: { id: shift.id } },
-          body: { reason: 'Cancelled from the console' },
-        }),
-      ),
-    onSuccess: () => void queryClient.invalidateQueries({ queryKey: keys.companyShifts }),
-  });
   return (
     <Card withBorder component="article" aria-labelledby={headingId}>
       <Stack gap="xs">
@@ -72,7 +63,6 @@ function ShiftCard({ shift }: { shift: Schemas['ShiftDto'] }) {
           per resolved ticket ·{' '}
           {shift.routing === 'push' ? 'offers' : 'agents take the next ticket'}
         </Text>
-        <ErrorAlert error={cancel.error} title="Not cancelled" />
         <Group>
           <Button variant="default" size="xs" onClick={() => setOpen((o) => !o)}>
             {open ? 'Hide seats' : 'Seats and waitlist'}
@@ -88,8 +78,7 @@ function ShiftCard({ shift }: { shift: Schemas['ShiftDto'] }) {
           <Button
             variant="default"
             size="xs"
-            loading={cancel.isPending}
-            onClick={() => cancel.mutate()}
+            onClick={() => setCancelling(true)}
             aria-label={`Cancel shift ${shift.title ?? ''}`.trim()}
           >
             Cancel shift
@@ -97,9 +86,43 @@ function ShiftCard({ shift }: { shift: Schemas['ShiftDto'] }) {
         </Group>
         {open && <SeatHolders shiftId={shift.id} />}
         {changing && <ChangeShiftModal shift={shift} onClose={() => setChanging(false)} />}
+        {cancelling && <CancelShiftModal shift={shift} onClose={() => setCancelling(false)} />}
       </Stack>
     </Card>
   );
+}
+
+/** Cancelling asks first: it releases every seat holder and cannot be undone. */
+function CancelShiftModal({ shift, onClose }: { shift: Schemas['ShiftDto']; onClose: () => void }) {
+  const queryClient = useQueryClient();
+  return (
+    <ReasonDialog
+      title={`Cancel “${shift.title ?? 'Shift'}”`}
+      reasonDescription="Optional; the agents holding seats read it"
+      confirmLabel="Cancel the shift"
+      keepLabel="Keep the shift"
+      errorTitle="Not cancelled"
+      confirm={(reason) =>
+        unwrap(
+          api.POST('/v1/shifts/{id}/cancel', {
+            params: { path: { id: shift.id } },
+            body: { reason: reason.trim() === '' ? undefined : reason },
+          }),
+        )
+      }
+      onDone={() => void queryClient.invalidateQueries({ queryKey: keys.companyShifts })}
+      onClose={onClose}
+    >
+      <Text size="sm">{released(shift.seatsTaken)} This cannot be undone.</Text>
+    </ReasonDialog>
+  );
+}
+
+function released(seatsTaken: number): string {
+  if (seatsTaken === 0) return 'Nobody holds a seat yet; the waitlist is cleared.';
+  const who =
+    seatsTaken === 1 ? 'The agent holding a seat is' : `The ${seatsTaken} agents holding seats are`;
+  return `${who} released, with no mark on their reliability, and the waitlist is cleared.`;
 }
 
 function SeatHolders({ shiftId }: { shiftId: string }) {
