@@ -358,7 +358,10 @@ test('a company sees a breach, rotates its secret, redelivers, revokes a key, ca
 
     // Mantine hides the radio itself under its label: a user clicks the label.
     const showDeliveries = async (status: string) => {
-      await page.locator('label').filter({ hasText: new RegExp(`^${status}$`) }).click();
+      await page
+        .locator('label')
+        .filter({ hasText: new RegExp(`^${status}$`) })
+        .click();
       await expect(page.getByRole('radio', { name: status })).toBeChecked();
     };
     // The receiver fails: the next ping waits for its retry, with the answer it got.
