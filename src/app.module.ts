@@ -20,6 +20,7 @@ import { IdempotencyModule } from './modules/idempotency/idempotency.module';
 import { JobsModule } from './modules/jobs/jobs.module';
 import { redisOptionsFromUrl } from './modules/jobs/redis-options';
 import { WorkersModule } from './modules/jobs/workers.module';
+import { InvoiceCloserModule } from './modules/billing/invoice-closer.module';
 import { BillingModule } from './modules/billing/billing.module';
 import { LedgerModule } from './modules/ledger/ledger.module';
 import { ConsoleModule } from './modules/console/console.module';
@@ -116,7 +117,7 @@ export class AppModule {
         IdempotencyModule,
         MetricsModule,
         EventsModule,
-        ...(workers ? [WorkersModule.register(env)] : []),
+        ...(workers ? [WorkersModule.register(env), InvoiceCloserModule] : []),
         // Last: its catch-all GET must not shadow anything registered before it.
         ...(http ? ConsoleModule.register() : []),
       ],

@@ -34,6 +34,7 @@ const ACCESS: Record<string, Role[]> = {
   'PATCH /v1/companies/me': ['company_admin'],
   'GET /v1/companies/me/billing': ['company_admin'],
   'POST /v1/companies/me/billing/setup': ['company_admin'],
+  'GET /v1/companies/me/invoices': ['company_admin'],
   'GET /v1/companies/me/api-keys': ['company_admin'],
   'POST /v1/companies/me/api-keys': ['company_admin'],
   'DELETE /v1/companies/me/api-keys/:id': ['company_admin'],

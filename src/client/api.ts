@@ -1565,6 +1565,27 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/companies/me/invoices': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * List the company's invoices
+     * @description The company's invoices, the newest period first: one per billing period and currency, with
+     *     its lines (per shift, reversals, carried credit), its state at Stripe and the hosted page.
+     */
+    get: operations['listInvoices'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/agents/me/payout-account': {
     parameters: {
       query?: never;
@@ -4375,6 +4396,116 @@ export interface components {
        * @example 2030-05-05T08:00:00.000Z
        */
       expiresAt: string;
+    };
+    InvoiceLineDto: {
+      /**
+       * @description `shift`: the shift's resolved tickets; `reversals`: its tickets reopened after an earlier
+       *     invoice (or in this period), credited; `carried_credit`: credit carried from before.
+       * @example shift
+       * @enum {string}
+       */
+      kind: 'shift' | 'reversals' | 'carried_credit';
+      /** @example 12 */
+      tickets: number;
+      /**
+       * @description Minor units, in the invoice's currency; negative for a credit.
+       * @example 3450
+       */
+      amountMinor: number;
+      /** @example 5b0e6c1f-8a2d-4c3b-9e7f-1a2b3c4d5e6f */
+      shiftId: string | null;
+      /** @example Weekend refunds cover (2026-12-05): 12 tickets resolved */
+      description: string;
+    };
+    InvoiceDto: {
+      /**
+       * @example weekly
+       * @enum {string}
+       */
+      billingPeriod: 'weekly' | 'monthly';
+      /**
+       * @description `draft`: closed, not yet at Stripe; `open`: finalized, being charged; `past_due`: a charge
+       *     failed (see `nextPaymentAttempt`, `lastPaymentError`); `paid`; `uncollectible`: written
+       *     off; `void`; `no_charge`: credits covered the period (nothing to charge).
+       * @example paid
+       * @enum {string}
+       */
+      status: 'draft' | 'open' | 'past_due' | 'paid' | 'uncollectible' | 'void' | 'no_charge';
+      /**
+       * @description What the ledger booked to the company's receivable in the period (charges less credits).
+       * @example 34500
+       */
+      bookedMinor: number;
+      /**
+       * @description Credit carried in from earlier periods (zero or negative).
+       * @example 0
+       */
+      carriedInMinor: number;
+      /**
+       * @description Charged: booked plus carried credit, never below zero.
+       * @example 34500
+       */
+      totalMinor: number;
+      /**
+       * @description Credit left over for the next period (zero or negative).
+       * @example 0
+       */
+      carriedOutMinor: number;
+      /** @example 1 */
+      attemptCount: number;
+      /** @example 0b8c8a9e-3f51-4f5e-9a39-3d4f0f8f2a10 */
+      id: string;
+      /** @example EUR */
+      currency: string;
+      /**
+       * Format: date-time
+       * @description Midnight in the company's zone when the period began.
+       * @example 2026-11-29T23:00:00.000Z
+       */
+      periodStartsAt: string;
+      /**
+       * Format: date-time
+       * @description Midnight when it ended (exclusive).
+       * @example 2026-12-06T23:00:00.000Z
+       */
+      periodEndsAt: string;
+      /** @example Europe/Berlin */
+      timeZone: string;
+      /**
+       * @description Stripe's invoice number, once finalized.
+       * @example HND-0042
+       */
+      number: string | null;
+      /**
+       * @description Stripe's hosted page for the invoice (view, download, pay).
+       * @example https://invoice.stripe.com/i/acct_1Q2w3E/test_YWNjdF8x
+       */
+      hostedInvoiceUrl: string | null;
+      /**
+       * Format: date-time
+       * @description When Stripe tries the card again (past due).
+       * @example 2026-12-10T09:00:00.000Z
+       */
+      nextPaymentAttemptAt: string | null;
+      /**
+       * @description Why the last charge failed.
+       * @example card_declined: Your card was declined.
+       */
+      lastPaymentError: string | null;
+      /**
+       * Format: date-time
+       * @example 2026-12-07T09:00:03.000Z
+       */
+      paidAt: string | null;
+      lines: components['schemas']['InvoiceLineDto'][];
+    };
+    InvoicePageDto: {
+      items: components['schemas']['InvoiceDto'][];
+      /**
+       * @description Pass as `cursor` for the next page; null on the last page.
+       * @example WyIyMDI2LTExLTI5VDIzOjAwOjAwLjAwMFoiLCIwYjhjOGE5ZS0zZjUxLTRmNWUtOWEzOS0zZDRmMGY4ZjJhMTAiXQ
+       */
+      nextCursor: string | null;
     };
     OnboardingView: {
       /**
@@ -9779,6 +9910,36 @@ export interface operations {
       413: components['responses']['PayloadTooLarge'];
       415: components['responses']['UnsupportedMediaType'];
       429: components['responses']['RateLimited'];
+      500: components['responses']['Internal'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  listInvoices: {
+    parameters: {
+      query?: {
+        /** @description Items per page, 1–100 (default 20). */
+        limit?: number;
+        /** @description The `nextCursor` of the previous page. */
+        cursor?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['InvoicePageDto'];
+        };
+      };
+      400: components['responses']['ValidationFailed'];
+      401: components['responses']['Unauthenticated'];
+      403: components['responses']['Forbidden'];
       500: components['responses']['Internal'];
       503: components['responses']['ServiceUnavailable'];
     };

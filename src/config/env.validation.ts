@@ -344,6 +344,15 @@ export class Env {
   @Min(0.001)
   REOPEN_WINDOW_HOURS = 72;
 
+  /**
+   * How often each worker process looks for billing periods to close (invoices). Closing is
+   * safe to run anywhere at once: one company's invoicing is serialised in PostgreSQL.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1000)
+  BILLING_SWEEP_MS = 60000;
+
   /** The platform's fee on each resolved ticket, in basis points of the rate (1500 = 15%). */
   @Transform(toInt)
   @IsInt()

@@ -37,6 +37,9 @@ export const TABLE_OWNERS = {
   events: 'events',
   offers: 'tickets',
   billing_customers: 'billing',
+  invoices: 'billing',
+  invoice_lines: 'billing',
+  invoiced_entries: 'ledger',
 } as const;
 
 export type TableName = keyof typeof TABLE_OWNERS;

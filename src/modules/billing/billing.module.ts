@@ -1,17 +1,47 @@
 import { Module } from '@nestjs/common';
 import { CompaniesModule } from '../companies/companies.module';
 import { LedgerModule } from '../ledger/ledger.module';
+import { OutboxModule } from '../outbox/outbox.module';
+import { ShiftsModule } from '../shifts/shifts.module';
 import { StripeModule } from '../stripe/stripe.module';
+import { TicketsModule } from '../tickets/tickets.module';
 import { UsersModule } from '../users/users.module';
 import { BillingCustomersRepository } from './billing-customers.repository';
 import { BillingController } from './billing.controller';
 import { BillingService } from './billing.service';
+import { InvoiceClosingService } from './invoice-closing.service';
+import { InvoiceCollectionService } from './invoice-collection.service';
+import { InvoiceIssueHandler, InvoicePayHandler } from './invoice-jobs.handlers';
+import { InvoicesController } from './invoices.controller';
+import { InvoicesRepository } from './invoices.repository';
+import { InvoicesService } from './invoices.service';
 
-/** Money in: companies' Stripe customers and cards (issue 18). */
+/**
+ * Money in (issue 18): companies' Stripe customers and cards, billing periods closed into
+ * invoices (lines from the ledger, per shift), charged at Stripe and booked when paid.
+ */
 @Module({
-  imports: [CompaniesModule, UsersModule, LedgerModule, StripeModule],
-  controllers: [BillingController],
-  providers: [BillingService, BillingCustomersRepository],
-  exports: [BillingService],
+  // Invoice lines name the shift each billed claim was worked on (tickets, shifts).
+  imports: [
+    CompaniesModule,
+    UsersModule,
+    LedgerModule,
+    StripeModule,
+    OutboxModule,
+    TicketsModule,
+    ShiftsModule,
+  ],
+  controllers: [BillingController, InvoicesController],
+  providers: [
+    BillingService,
+    BillingCustomersRepository,
+    InvoicesRepository,
+    InvoicesService,
+    InvoiceClosingService,
+    InvoiceCollectionService,
+    InvoiceIssueHandler,
+    InvoicePayHandler,
+  ],
+  exports: [BillingService, InvoiceClosingService, InvoiceCollectionService],
 })
 export class BillingModule {}

@@ -9,11 +9,13 @@ import { DomainError } from '../../common/errors/domain-error';
 import { Env } from '../../config/env.validation';
 import { CompaniesService } from '../companies/companies.service';
 import { LedgerService } from '../ledger/ledger.service';
+import { OutboxService } from '../outbox/outbox.service';
 import { callStripe } from '../stripe/stripe-call';
 import { STRIPE } from '../stripe/stripe.module';
 import { UsersService } from '../users/users.service';
-import { BillingCustomersRepository } from './billing-customers.repository';
+import { BillingCustomerRow, BillingCustomersRepository } from './billing-customers.repository';
 import { BillingDto, BillingSetupDto } from './billing.dto';
+import { InvoicesRepository } from './invoices.repository';
 
 /**
  * How a company pays: its Stripe Customer (made once), the card saved through Stripe Checkout
@@ -30,6 +32,8 @@ export class BillingService {
     private readonly companies: CompaniesService,
     private readonly users: UsersService,
     private readonly ledger: LedgerService,
+    private readonly invoices: InvoicesRepository,
+    private readonly outbox: OutboxService,
   ) {}
 
   async get(actor: Actor): Promise<BillingDto> {
@@ -68,26 +72,7 @@ export class BillingService {
   async setup(actor: Actor): Promise<BillingSetupDto> {
     const companyId = requireCompany(actor);
     const { userId } = requireUser(actor, 'company_admin');
-    const em = this.db.manager;
-    let row = await this.customers.ofCompany(em, companyId);
-    if (!row) {
-      const company = await this.companies.settingsOf(em, companyId);
-      const admin = await this.users.findById(userId);
-      if (!company || !admin)
-        throw new DomainError('UNAUTHENTICATED', 'This account no longer exists');
-      const customer = await callStripe(() =>
-        this.stripe.customers.create(
-          {
-            name: company.name,
-            email: company.billingEmail ?? admin.email,
-            metadata: { companyId },
-          },
-          { idempotencyKey: `company-customer-${companyId}` },
-        ),
-      );
-      await this.customers.insertIfAbsent(em, companyId, customer.id);
-      row = (await this.customers.ofCompany(em, companyId))!;
-    }
+    const row = await this.ensureCustomer(companyId, userId);
     const base = this.config.get('PUBLIC_URL', { infer: true });
     const session = await callStripe(() =>
       this.stripe.checkout.sessions.create({
@@ -100,6 +85,33 @@ export class BillingService {
       }),
     );
     return { url: session.url!, expiresAt: new Date(session.expires_at * 1000) };
+  }
+
+  /**
+   * The company's Stripe Customer, made on first use (setup, or its first invoice) with an
+   * idempotency key from the company's id, so concurrent callers get the same one. Its email:
+   * the billing email, else the signed-in admin's (`adminId`), else none.
+   */
+  async ensureCustomer(companyId: string, adminId: string | null): Promise<BillingCustomerRow> {
+    const em = this.db.manager;
+    const existing = await this.customers.ofCompany(em, companyId);
+    if (existing) return existing;
+    const company = await this.companies.settingsOf(em, companyId);
+    const admin = adminId ? await this.users.findById(adminId) : null;
+    if (!company || (adminId && !admin))
+      throw new DomainError('UNAUTHENTICATED', 'This account no longer exists');
+    const customer = await callStripe(() =>
+      this.stripe.customers.create(
+        {
+          name: company.name,
+          email: company.billingEmail ?? admin?.email,
+          metadata: { companyId },
+        },
+        { idempotencyKey: `company-customer-${companyId}` },
+      ),
+    );
+    await this.customers.insertIfAbsent(em, companyId, customer.id);
+    return (await this.customers.ofCompany(em, companyId))!;
   }
 
   /**
@@ -139,6 +151,13 @@ export class BillingService {
       await this.stripe.customers.update(customerId, {
         invoice_settings: { default_payment_method: pm.id },
       });
+      // A new card: charge what is unpaid now rather than at Stripe's next retry.
+      for (const invoice of await this.invoices.unpaidOf(em, companyId)) {
+        await this.outbox.enqueue(em, 'billing.invoice-pay', {
+          invoiceId: invoice.id,
+          attempt: `card-${pm.id}`,
+        });
+      }
     }
   }
 }

@@ -112,6 +112,10 @@ export interface JobPayloads {
   'offers.route': { companyId: string };
   /** An offer's reservation ends: expire it (three in a row set the agent away), route again. */
   'offer.expire': { offerId: string };
+  /** A closed billing period's invoice: created, filled and finalized at Stripe, then charged. */
+  'billing.invoice-issue': { invoiceId: string };
+  /** Charges an unpaid invoice again (the company saved a new card); `attempt` keys the call. */
+  'billing.invoice-pay': { invoiceId: string; attempt: string };
   /** Applies a stored Stripe event (account.updated, transfer.reversed) once. */
   'stripe.event': { eventId: string };
   /** Pays one payout line through a Stripe transfer, in atomic phases; throttled. */
@@ -143,6 +147,8 @@ export const JOB_QUEUES: { readonly [N in JobName]: QueueName } = {
   'offers.route': 'default',
   'offer.expire': 'default',
   'stripe.event': 'default',
+  'billing.invoice-issue': 'default',
+  'billing.invoice-pay': 'default',
   'payout.line': 'payouts',
   'webhook.deliver': 'webhooks',
 };

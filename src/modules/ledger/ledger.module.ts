@@ -8,6 +8,7 @@ import { AdjustmentExpiryHandler } from './adjustment-expiry.handler';
 import { AdjustmentsController } from './adjustments.controller';
 import { AdjustmentsRepository } from './adjustments.repository';
 import { AdjustmentsService } from './adjustments.service';
+import { BillableEntriesRepository } from './billable-entries.repository';
 import { EarningsRepository } from './earnings.repository';
 import { EarningsService } from './earnings.service';
 import { ReleaseEarningHandler, TicketLedgerHandler } from './earnings-posting.handlers';
@@ -32,6 +33,7 @@ import { LedgerService } from './ledger.service';
     JournalRepository,
     EarningsRepository,
     AdjustmentsRepository,
+    BillableEntriesRepository,
     AgentIdentities,
   ],
   // AgentIdentities: payouts shows the same names and emails on its lines.

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
+import { BillableEntriesRepository, BillableKind } from './billable-entries.repository';
 import { JournalRepository } from './journal.repository';
 
 export type AccountCode =
@@ -8,10 +9,31 @@ export type AccountCode =
   | 'company_receivable'
   | 'platform_fees'
   | 'platform_clearing'
-  | 'platform_adjustments';
+  | 'platform_adjustments'
+  | 'platform_cash'
+  | 'platform_bad_debt'
+  | 'platform_disputes';
 
 export type EntryKind =
-  'earning' | 'earning_reversal' | 'earning_release' | 'adjustment' | 'payout' | 'payout_reversal';
+  | 'earning'
+  | 'earning_reversal'
+  | 'earning_release'
+  | 'adjustment'
+  | 'payout'
+  | 'payout_reversal'
+  | 'invoice_payment'
+  | 'write_off'
+  | 'dispute'
+  | 'dispute_resolution';
+
+/** An entry an invoice bills: the company receivable it booked, and the claim behind it. */
+export interface BillableEntry {
+  entryId: string;
+  kind: BillableKind;
+  claimId: string | null;
+  /** Positive: a charge; negative: a credit (a reversal). */
+  amountMinor: number;
+}
 
 export interface PostingLine {
   account: AccountCode;
@@ -53,7 +75,10 @@ export interface AgentAvailableBalance {
  */
 @Injectable()
 export class LedgerService {
-  constructor(private readonly journal: JournalRepository) {}
+  constructor(
+    private readonly journal: JournalRepository,
+    private readonly billable: BillableEntriesRepository,
+  ) {}
 
   async post(em: EntityManager, p: Posting): Promise<{ entryId: string; created: boolean }> {
     const lines = p.lines.filter((l) => l.amountMinor !== 0);
@@ -119,5 +144,42 @@ export class LedgerService {
       currency: r.currency,
       balance: Number(r.balance),
     }));
+  }
+
+  /** Per company and currency, when its oldest entry no invoice billed was booked (since `since`). */
+  async unbilledCompanies(
+    em: EntityManager,
+    since: Date,
+  ): Promise<{ companyId: string; currency: string; oldest: Date }[]> {
+    const rows = await this.billable.unbilledCompanies(em, since);
+    return rows.map((r) => ({ companyId: r.company_id, currency: r.currency, oldest: r.oldest }));
+  }
+
+  /** A company's entries in a currency booked in [since, before) that no invoice billed yet. */
+  async unbilledEntries(
+    em: EntityManager,
+    companyId: string,
+    currency: string,
+    since: Date,
+    before: Date,
+  ): Promise<BillableEntry[]> {
+    const rows = await this.billable.unbilled(em, companyId, currency, since, before);
+    return rows.map((r) => ({
+      entryId: r.entry_id,
+      kind: r.kind,
+      claimId: r.claim_id,
+      amountMinor: Number(r.amount_minor),
+    }));
+  }
+
+  /**
+   * Records that an invoice billed these entries. Throws if any was billed already: the caller
+   * holds the company's invoicing lock, so that would be a bug, and billing twice is worse.
+   */
+  async markInvoiced(em: EntityManager, invoiceId: string, entryIds: string[]): Promise<void> {
+    const marked = await this.billable.markInvoiced(em, invoiceId, entryIds);
+    if (marked !== entryIds.length) {
+      throw new Error(`${entryIds.length - marked} entries were already invoiced`);
+    }
   }
 }

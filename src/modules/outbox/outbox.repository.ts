@@ -130,6 +130,15 @@ export class OutboxRepository {
     );
   }
 
+  /** When the oldest row of this job not finished yet was written (null: none). */
+  async oldestUnfinished(em: EntityManager, jobName: string): Promise<Date | null> {
+    const [row]: { oldest: Date | null }[] = await em.query(
+      `SELECT min(created_at) AS oldest FROM outbox WHERE job_name = $1 AND finished_at IS NULL`,
+      [jobName],
+    );
+    return row.oldest;
+  }
+
   async deleteSentBefore(em: EntityManager, keepDays: number): Promise<void> {
     // Unfinished rows stay while their job may still be waiting in Redis (a timer weeks away);
     // a row whose finish mark was lost goes a week after it was due.

@@ -47,6 +47,16 @@ export class OutboxService implements OnModuleDestroy {
   }
 
   /**
+   * When the oldest job of this name still to finish was written (null: none): work caused
+   * before that instant is done. Invoicing waits for the ledger's ticket events this way. It
+   * reads the whole outbox (no index names finished_at, to keep finish marks HOT updates), so
+   * call it once per sweep, not per row.
+   */
+  oldestUnfinished(em: EntityManager, name: JobName): Promise<Date | null> {
+    return this.rows.oldestUnfinished(em, name);
+  }
+
+  /**
    * Writes one job's row. The current request's id (or the running job's: see
    * request-context.ts) goes with it, so the job and what it starts log and send it on.
    */

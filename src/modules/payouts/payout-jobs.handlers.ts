@@ -8,6 +8,7 @@ import { Env } from '../../config/env.validation';
 import { HandlesJob, JobHandler, JobRateLimitedError } from '../jobs/job-handler';
 import { JobPayloads } from '../jobs/job-registry';
 import { BillingService } from '../billing/billing.service';
+import { InvoiceCollectionService } from '../billing/invoice-collection.service';
 import { LedgerService } from '../ledger/ledger.service';
 import { DomainMetrics } from '../metrics/domain-metrics';
 import { STRIPE } from '../stripe/stripe.module';
@@ -236,7 +237,8 @@ export class PayoutLineHandler implements HandlesJob<'payout.line'> {
  * Applies a stored Stripe event once (`processed_at`). `account.updated` keeps only the newest
  * state (events arrive out of order: an older one never overwrites a newer); `transfer.reversed`
  * books the reversed amount back to the agent's available balance; `checkout.session.completed`
- * saves a company's card (BillingService).
+ * saves a company's card (BillingService); `invoice.*` brings an invoice's state at Stripe
+ * (paid, past due, uncollectible) and books what it moved (InvoiceCollectionService).
  */
 @Injectable()
 @JobHandler('stripe.event')
@@ -249,6 +251,7 @@ export class StripeEventHandler implements HandlesJob<'stripe.event'> {
     private readonly accounts: PayoutAccountsRepository,
     private readonly lines: PayoutLinesRepository,
     private readonly billing: BillingService,
+    private readonly invoices: InvoiceCollectionService,
   ) {}
 
   handle({ eventId }: JobPayloads['stripe.event']): Promise<{ applied: boolean }> {
@@ -263,6 +266,8 @@ export class StripeEventHandler implements HandlesJob<'stripe.event'> {
         await this.accounts.applyStripeState(em, a.id, toStripeAccountState(a), event.created);
       } else if (event.type === 'transfer.reversed') {
         await this.reversed(em, event.data.object as Stripe.Transfer);
+      } else if (event.type.startsWith('invoice.')) {
+        await this.invoices.applyEvent(em, event.data.object as Stripe.Invoice);
       } else if (event.type === 'checkout.session.completed') {
         await this.billing.applyCheckoutCompleted(
           em,

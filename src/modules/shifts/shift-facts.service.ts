@@ -39,4 +39,14 @@ export class ShiftFacts {
   liveShiftOf(em: EntityManager, agentId: string, companyId: string): Promise<string | null> {
     return this.claims.liveShiftOf(em, agentId, companyId);
   }
+
+  /** Each shift's title (or null) and start, by id. */
+  async labelsOf(
+    em: EntityManager,
+    shiftIds: string[],
+  ): Promise<Map<string, { title: string | null; startsAt: Date }>> {
+    if (shiftIds.length === 0) return new Map();
+    const rows = await this.shifts.labels(em, [...new Set(shiftIds)]);
+    return new Map(rows.map((r) => [r.id, { title: r.title, startsAt: r.starts_at }]));
+  }
 }

@@ -228,6 +228,16 @@ export class ShiftsRepository {
     return rate;
   }
 
+  /** Titles and starts of these shifts (invoice lines name them). */
+  labels(
+    em: EntityManager,
+    shiftIds: string[],
+  ): Promise<{ id: string; title: string | null; starts_at: Date }[]> {
+    return em.query('SELECT id, title, starts_at FROM shifts WHERE id = ANY($1::uuid[])', [
+      shiftIds,
+    ]);
+  }
+
   async lock(em: EntityManager, shiftId: string): Promise<void> {
     await em.query('SELECT 1 FROM shifts WHERE id = $1 FOR UPDATE', [shiftId]);
   }

@@ -3,6 +3,7 @@ import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http
 import { AddressInfo } from 'node:net';
 import Stripe from 'stripe';
 import { FakeStripeBilling, notFound, type StripeObject } from './fake-stripe-billing';
+import { DECLINE_CODES, type DeclineCode, FakeStripeInvoicing } from './fake-stripe-invoicing';
 
 /*
  * A small Stripe API double that the real `stripe` SDK talks to (host/port/protocol options):
@@ -68,6 +69,20 @@ export class FakeStripe {
   platformWebhook: { url: string; secret: string } | null = null;
   /** Customers, Checkout, setup intents, payment methods. */
   readonly billing = new FakeStripeBilling(() => `http://127.0.0.1:${this.port}`);
+  /** Invoice items, invoices, their charges and injectable card declines. */
+  readonly invoicing = new FakeStripeInvoicing(
+    this.billing,
+    () => `http://127.0.0.1:${this.port}`,
+    (type, object) => this.sendBillingEvent(type, object),
+    (currency, amount) =>
+      this.availableBalance.set(currency, (this.availableBalance.get(currency) ?? 0) + amount),
+  );
+  /**
+   * Billing events as Stripe sent them (invoice.paid, invoice.payment_failed…), oldest first:
+   * delivered to `platformWebhook` when set; tests without a listening API deliver them.
+   */
+  readonly billingEvents: { id: string; type: string; created: number; object: StripeObject }[] =
+    [];
   private readonly idempotency = new Map<string, { hash: string; status: number; body: unknown }>();
   private server: Server | null = null;
   private availableBalance = new Map<string, number>();
@@ -113,6 +128,33 @@ export class FakeStripe {
     if (!account) throw new Error(`no fake account ${accountId}`);
     Object.assign(account, changes);
     return account;
+  }
+
+  /** The platform's available balance in a currency (minor units). */
+  balanceOf(currency: string): number {
+    return this.availableBalance.get(currency.toLowerCase()) ?? 0;
+  }
+
+  /** Records a billing event and sends it to the platform's endpoint after the answer. */
+  private sendBillingEvent(type: string, object: StripeObject): void {
+    const event = {
+      id: id('evt'),
+      type,
+      created: Math.floor(Date.now() / 1000),
+      // As it was at the event, not as it is when the test reads it.
+      object: JSON.parse(JSON.stringify(object)) as StripeObject,
+    };
+    this.billingEvents.push(event);
+    const target = this.platformWebhook;
+    if (target) {
+      setImmediate(() => {
+        this.emit(type, event.object, {
+          target,
+          eventId: event.id,
+          created: event.created,
+        }).catch(() => undefined);
+      });
+    }
   }
 
   /** Sends a signed event to the webhook URL; returns the HTTP status of the receiver. */
@@ -181,6 +223,29 @@ export class FakeStripe {
       const account = this.accounts.get(restrict[1]);
       if (account) account.capabilities = { transfers: restrict[2] };
       res.writeHead(account ? 204 : 404).end();
+      return;
+    }
+    // Stripe's test cards that decline, on a saved card: `none` makes it pay again.
+    const decline = /^\/_fake\/payment_methods\/([^/]+)\/decline\/([a-z_]+)$/.exec(url.pathname);
+    if (req.method === 'POST' && decline) {
+      const known = this.billing.paymentMethods.has(decline[1]);
+      const code = decline[2];
+      if (known && code === 'none') this.invoicing.declines.delete(decline[1]);
+      else if (known && (DECLINE_CODES as readonly string[]).includes(code))
+        this.invoicing.declines.set(decline[1], code as DeclineCode);
+      res.writeHead(known ? 204 : 404).end();
+      return;
+    }
+    const hosted = /^\/invoices\/([^/]+)$/.exec(url.pathname);
+    if (req.method === 'GET' && hosted) {
+      const invoice = this.invoicing.invoices.get(hosted[1]);
+      res
+        .writeHead(invoice ? 200 : 404, { 'Content-Type': 'text/plain' })
+        .end(
+          invoice
+            ? `Fake Stripe invoice ${String(invoice.number)}: ${invoice.total} ${invoice.currency}, ${invoice.status}.\n`
+            : 'No such invoice\n',
+        );
       return;
     }
     const checkout = /^\/checkout\/setup\/([^/]+)$/.exec(url.pathname);
@@ -330,7 +395,7 @@ export class FakeStripe {
   }
 
   private route(method: string, path: string, p: Record<string, unknown>): [number, unknown] {
-    const billed = this.billing.route(method, path, p);
+    const billed = this.billing.route(method, path, p) ?? this.invoicing.route(method, path, p);
     if (billed) return billed;
     let m: RegExpExecArray | null;
     if (method === 'POST' && path === '/v1/accounts') {

@@ -47,4 +47,11 @@ export class TicketClaimFacts {
     const rows = await this.tickets.externalIds(em, [...new Set(ticketIds)]);
     return new Map(rows.map((r) => [r.id, r.external_id]));
   }
+
+  /** The shift each claim was worked on, by claim id (invoice lines are per shift). */
+  async shiftsOfClaims(em: EntityManager, claimIds: string[]): Promise<Map<string, string>> {
+    if (claimIds.length === 0) return new Map();
+    const rows = await this.claims.shiftsOf(em, [...new Set(claimIds)]);
+    return new Map(rows.map((r) => [r.id, r.shift_id]));
+  }
 }

@@ -227,6 +227,13 @@ export class TicketClaimsRepository {
   }
 
   /** The claim carries on under another shift of the same company. */
+  /** The shift each of these claims was worked on. */
+  shiftsOf(em: EntityManager, claimIds: string[]): Promise<{ id: string; shift_id: string }[]> {
+    return em.query('SELECT id, shift_id FROM ticket_claims WHERE id = ANY($1::uuid[])', [
+      claimIds,
+    ]);
+  }
+
   async moveToShift(em: EntityManager, claimId: string, shiftId: string): Promise<void> {
     await em.query('UPDATE ticket_claims SET shift_id = $2 WHERE id = $1', [claimId, shiftId]);
   }

@@ -1,0 +1,192 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import Stripe from 'stripe';
+import { DataSource, EntityManager } from 'typeorm';
+import { LedgerService } from '../ledger/ledger.service';
+import { STRIPE } from '../stripe/stripe.module';
+import { BillingService } from './billing.service';
+import { periodDays } from './local-day';
+import { InvoiceRow, InvoicesRepository, InvoiceStatus } from './invoices.repository';
+
+const seconds = (s: number | null | undefined) => (s ? new Date(s * 1000) : null);
+
+/**
+ * Stripe refusing the charge: the card declined (a failed attempt it counts and retries), or
+ * the invoice cannot be charged as it is (no card saved yet). Shown to the company; not retried
+ * by our queue, since repeating the call with its key would only replay the refusal.
+ */
+function isRefusal(
+  e: unknown,
+): e is Stripe.errors.StripeCardError | Stripe.errors.StripeInvalidRequestError {
+  return (
+    e instanceof Stripe.errors.StripeCardError ||
+    e instanceof Stripe.errors.StripeInvalidRequestError
+  );
+}
+
+/**
+ * An invoice's life at Stripe. Issuing creates it (key `invoice-<id>`), its items (one per
+ * line) and finalizes it, each call with a key derived from our row, so a job run again after
+ * a crash gets the same objects back; then it is charged to the customer's default card. What
+ * Stripe says of the invoice (paid, past due, uncollectible) is applied from Stripe's current
+ * state under the row's lock, whichever of our calls or its events brought the news, and the
+ * money it moved is booked once (entry keys from the invoice).
+ */
+@Injectable()
+export class InvoiceCollectionService {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    @Inject(STRIPE) private readonly stripe: Stripe,
+    private readonly invoices: InvoicesRepository,
+    private readonly billing: BillingService,
+    private readonly ledger: LedgerService,
+  ) {}
+
+  /** Creates, fills and finalizes the Stripe invoice of a closed period, then charges it. */
+  async issue(invoiceId: string): Promise<{ issued: boolean }> {
+    const invoice = await this.invoices.find(this.db.manager, invoiceId);
+    if (!invoice || invoice.status !== 'draft') return { issued: false };
+    const lines = await this.invoices.linesOf(this.db.manager, [invoiceId]);
+    const customer = (await this.billing.ensureCustomer(invoice.company_id, null))
+      .stripe_customer_id;
+    const currency = invoice.currency.toLowerCase();
+    const draft = await this.stripe.invoices.create(
+      {
+        customer,
+        currency,
+        collection_method: 'charge_automatically',
+        auto_advance: false,
+        pending_invoice_items_behavior: 'exclude',
+        description: `Handoff: resolved tickets, ${periodDays(invoice.period_start, invoice.period_end, invoice.time_zone)}`,
+        metadata: { invoiceId, companyId: invoice.company_id },
+      },
+      { idempotencyKey: `invoice-${invoiceId}` },
+    );
+    for (const line of lines) {
+      await this.stripe.invoiceItems.create(
+        {
+          customer,
+          invoice: draft.id,
+          currency,
+          amount: Number(line.amount_minor),
+          description: line.description,
+          metadata: { invoiceId, position: String(line.position) },
+        },
+        { idempotencyKey: `invoice-${invoiceId}-line-${line.position}` },
+      );
+    }
+    const finalized = await this.stripe.invoices.finalizeInvoice(
+      draft.id!,
+      { auto_advance: true },
+      { idempotencyKey: `invoice-${invoiceId}-finalize` },
+    );
+    if (Number(finalized.total) !== Number(invoice.total_minor)) {
+      // Our lines and Stripe's total disagree: stop before charging anyone.
+      throw new Error(
+        `Stripe invoice ${finalized.id} totals ${finalized.total}, ours ${invoice.total_minor}`,
+      );
+    }
+    await this.db.transaction((em) => this.apply(em, invoiceId, finalized, null));
+    await this.pay(invoiceId, 'first');
+    return { issued: true };
+  }
+
+  /**
+   * Charges an open invoice now (its first attempt, or again after the card changed). Stripe's
+   * refusal is recorded on the invoice (its reason; past due once an attempt failed).
+   */
+  async pay(invoiceId: string, attempt: string): Promise<{ paid: boolean }> {
+    const invoice = await this.invoices.find(this.db.manager, invoiceId);
+    if (!invoice?.stripe_invoice_id || !['open', 'past_due'].includes(invoice.status)) {
+      return { paid: false };
+    }
+    let refusal: string | null = null;
+    try {
+      await this.stripe.invoices.pay(
+        invoice.stripe_invoice_id,
+        {},
+        { idempotencyKey: `invoice-${invoiceId}-pay-${attempt}` },
+      );
+    } catch (e) {
+      if (!isRefusal(e)) throw e;
+      refusal = `${e.code ?? e.type}: ${e.message}`;
+    }
+    const now = await this.stripe.invoices.retrieve(invoice.stripe_invoice_id);
+    const applied = await this.db.transaction((em) => this.apply(em, invoiceId, now, refusal));
+    return { paid: applied?.status === 'paid' };
+  }
+
+  /** A Stripe `invoice.*` event: the invoice as Stripe has it now, under our row's lock. */
+  async applyEvent(em: EntityManager, stripeInvoice: Stripe.Invoice): Promise<void> {
+    if (!stripeInvoice.id) return;
+    const row = await this.invoices.lockByStripeId(em, stripeInvoice.id);
+    if (!row) return; // not one of ours (or not yet stored: our issue job applies it)
+    const now = await this.stripe.invoices.retrieve(stripeInvoice.id);
+    await this.apply(em, row.id, now, null);
+  }
+
+  /**
+   * Applies Stripe's state of the invoice and books what it moved: paid → the receivable
+   * settled into the platform's Stripe cash; uncollectible → written off. Each booking has a
+   * key from the invoice, so news arriving twice (our call, then its event) books once.
+   */
+  private async apply(
+    em: EntityManager,
+    invoiceId: string,
+    s: Stripe.Invoice,
+    refusal: string | null,
+  ): Promise<InvoiceRow | undefined> {
+    const current = await this.invoices.find(em, invoiceId, true);
+    if (!current) return undefined;
+    const status = statusOf(s);
+    const row = await this.invoices.applyStripeState(em, invoiceId, {
+      status,
+      stripeInvoiceId: s.id!,
+      number: s.number ?? null,
+      hostedInvoiceUrl: s.hosted_invoice_url ?? null,
+      attemptCount: s.attempt_count,
+      nextPaymentAttempt: seconds(s.next_payment_attempt),
+      lastPaymentError: status === 'paid' ? null : (refusal ?? current.last_payment_error),
+      paidAt: seconds(s.status_transitions?.paid_at),
+    });
+    if (!row) return current; // ours was final already
+    const amount = Number(row.total_minor);
+    const common = {
+      currency: row.currency,
+      companyId: row.company_id,
+    };
+    if (status === 'paid') {
+      await this.ledger.post(em, {
+        ...common,
+        kind: 'invoice_payment',
+        idempotencyKey: `invoice-payment:${row.id}`,
+        memo: `Stripe invoice ${s.id} paid`,
+        lines: [
+          { account: 'platform_cash', ownerId: null, amountMinor: amount },
+          { account: 'company_receivable', ownerId: row.company_id, amountMinor: -amount },
+        ],
+      });
+    } else if (status === 'uncollectible') {
+      await this.ledger.post(em, {
+        ...common,
+        kind: 'write_off',
+        idempotencyKey: `invoice-write-off:${row.id}`,
+        memo: `Stripe invoice ${s.id} marked uncollectible`,
+        lines: [
+          { account: 'platform_bad_debt', ownerId: null, amountMinor: amount },
+          { account: 'company_receivable', ownerId: row.company_id, amountMinor: -amount },
+        ],
+      });
+    }
+    return row;
+  }
+}
+
+/** Ours from Stripe's: an open invoice with a failed attempt is past due. */
+function statusOf(s: Stripe.Invoice): InvoiceStatus {
+  if (s.status === 'paid') return 'paid';
+  if (s.status === 'void') return 'void';
+  if (s.status === 'uncollectible') return 'uncollectible';
+  if (s.status === 'open') return s.attempt_count > 0 ? 'past_due' : 'open';
+  return 'draft';
+}

@@ -1,0 +1,26 @@
+import { Injectable } from '@nestjs/common';
+import { HandlesJob, JobHandler } from '../jobs/job-handler';
+import { JobPayloads } from '../jobs/job-registry';
+import { InvoiceCollectionService } from './invoice-collection.service';
+
+/** Issues a closed period's invoice at Stripe and charges it (every call keyed: re-runnable). */
+@Injectable()
+@JobHandler('billing.invoice-issue')
+export class InvoiceIssueHandler implements HandlesJob<'billing.invoice-issue'> {
+  constructor(private readonly collection: InvoiceCollectionService) {}
+
+  handle({ invoiceId }: JobPayloads['billing.invoice-issue']): Promise<{ issued: boolean }> {
+    return this.collection.issue(invoiceId);
+  }
+}
+
+/** Charges an unpaid invoice again, once per `attempt` (Stripe's idempotency key). */
+@Injectable()
+@JobHandler('billing.invoice-pay')
+export class InvoicePayHandler implements HandlesJob<'billing.invoice-pay'> {
+  constructor(private readonly collection: InvoiceCollectionService) {}
+
+  handle({ invoiceId, attempt }: JobPayloads['billing.invoice-pay']): Promise<{ paid: boolean }> {
+    return this.collection.pay(invoiceId, attempt);
+  }
+}

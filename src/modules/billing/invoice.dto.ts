@@ -1,0 +1,106 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { ApiInteger } from '../../common/http/openapi-property';
+import { PageQueryDto } from '../../common/pagination/page.dto';
+import { BILLING_PERIODS } from '../companies/billing-period';
+import { INVOICE_STATUSES } from './invoices.repository';
+
+export const INVOICE_LINE_KINDS = ['shift', 'reversals', 'carried_credit'] as const;
+
+export class InvoiceLineDto {
+  /**
+   * `shift`: the shift's resolved tickets; `reversals`: its tickets reopened after an earlier
+   * invoice (or in this period), credited; `carried_credit`: credit carried from before.
+   * @example shift
+   */
+  @ApiProperty({ enum: INVOICE_LINE_KINDS })
+  kind: string;
+  /** @example 5b0e6c1f-8a2d-4c3b-9e7f-1a2b3c4d5e6f */
+  shiftId: string | null;
+  /** @example "Weekend refunds cover (2026-12-05): 12 tickets resolved" */
+  description: string;
+  /** @example 12 */
+  @ApiInteger()
+  tickets: number;
+  /**
+   * Minor units, in the invoice's currency; negative for a credit.
+   * @example 3450
+   */
+  @ApiInteger()
+  amountMinor: number;
+}
+
+export class InvoiceDto {
+  /** @example 0b8c8a9e-3f51-4f5e-9a39-3d4f0f8f2a10 */
+  id: string;
+  /** @example EUR */
+  currency: string;
+  /**
+   * Midnight in the company's zone when the period began.
+   * @example 2026-11-29T23:00:00.000Z
+   */
+  periodStartsAt: Date;
+  /**
+   * Midnight when it ended (exclusive).
+   * @example 2026-12-06T23:00:00.000Z
+   */
+  periodEndsAt: Date;
+  /** @example Europe/Berlin */
+  timeZone: string;
+  /** @example weekly */
+  @ApiProperty({ enum: BILLING_PERIODS })
+  billingPeriod: string;
+  /**
+   * `draft`: closed, not yet at Stripe; `open`: finalized, being charged; `past_due`: a charge
+   * failed (see `nextPaymentAttempt`, `lastPaymentError`); `paid`; `uncollectible`: written
+   * off; `void`; `no_charge`: credits covered the period (nothing to charge).
+   * @example paid
+   */
+  @ApiProperty({ enum: INVOICE_STATUSES })
+  status: string;
+  /**
+   * What the ledger booked to the company's receivable in the period (charges less credits).
+   * @example 34500
+   */
+  @ApiInteger()
+  bookedMinor: number;
+  /** Credit carried in from earlier periods (zero or negative). @example 0 */
+  @ApiInteger()
+  carriedInMinor: number;
+  /** Charged: booked plus carried credit, never below zero. @example 34500 */
+  @ApiInteger()
+  totalMinor: number;
+  /** Credit left over for the next period (zero or negative). @example 0 */
+  @ApiInteger()
+  carriedOutMinor: number;
+  /** Stripe's invoice number, once finalized. @example HND-0042 */
+  number: string | null;
+  /**
+   * Stripe's hosted page for the invoice (view, download, pay).
+   * @example https://invoice.stripe.com/i/acct_1Q2w3E/test_YWNjdF8x
+   */
+  hostedInvoiceUrl: string | null;
+  /** @example 1 */
+  @ApiInteger()
+  attemptCount: number;
+  /**
+   * When Stripe tries the card again (past due).
+   * @example 2026-12-10T09:00:00.000Z
+   */
+  nextPaymentAttemptAt: Date | null;
+  /** Why the last charge failed. @example "card_declined: Your card was declined." */
+  lastPaymentError: string | null;
+  /** @example 2026-12-07T09:00:03.000Z */
+  paidAt: Date | null;
+  lines: InvoiceLineDto[];
+}
+
+export class InvoicePageDto {
+  items: InvoiceDto[];
+  /**
+   * Pass as `cursor` for the next page; null on the last page.
+   * @example WyIyMDI2LTExLTI5VDIzOjAwOjAwLjAwMFoiLCIwYjhjOGE5ZS0zZjUxLTRmNWUtOWEzOS0zZDRmMGY4ZjJhMTAiXQ
+   */
+  nextCursor: string | null;
+}
+
+export class ListInvoicesQueryDto extends PageQueryDto {}

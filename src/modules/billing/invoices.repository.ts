@@ -1,0 +1,242 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { changedRows } from '../../database/sql';
+import type { BillingPeriod } from '../companies/billing-period';
+
+export const INVOICE_STATUSES = [
+  'draft',
+  'open',
+  'past_due',
+  'paid',
+  'uncollectible',
+  'void',
+  'no_charge',
+] as const;
+export type InvoiceStatus = (typeof INVOICE_STATUSES)[number];
+
+export interface InvoiceRow {
+  id: string;
+  company_id: string;
+  currency: string;
+  period_start: Date;
+  period_end: Date;
+  time_zone: string;
+  billing_period: BillingPeriod;
+  booked_minor: string;
+  carried_in_minor: string;
+  total_minor: string;
+  carried_out_minor: string;
+  status: InvoiceStatus;
+  stripe_invoice_id: string | null;
+  number: string | null;
+  hosted_invoice_url: string | null;
+  attempt_count: number;
+  next_payment_attempt: Date | null;
+  last_payment_error: string | null;
+  paid_at: Date | null;
+  created_at: Date;
+}
+
+export interface InvoiceLineRow {
+  invoice_id: string;
+  position: number;
+  kind: 'shift' | 'reversals' | 'carried_credit';
+  shift_id: string | null;
+  description: string;
+  tickets: number;
+  amount_minor: string;
+}
+
+export type NewInvoice = Pick<
+  InvoiceRow,
+  'company_id' | 'currency' | 'period_start' | 'period_end' | 'time_zone' | 'billing_period'
+> & {
+  bookedMinor: number;
+  carriedInMinor: number;
+  totalMinor: number;
+  carriedOutMinor: number;
+};
+
+export type NewInvoiceLine = Omit<InvoiceLineRow, 'invoice_id' | 'amount_minor'> & {
+  amountMinor: number;
+};
+
+/** What Stripe says of an invoice, applied to ours. */
+export interface StripeInvoiceState {
+  status: InvoiceStatus;
+  stripeInvoiceId: string;
+  number: string | null;
+  hostedInvoiceUrl: string | null;
+  attemptCount: number;
+  nextPaymentAttempt: Date | null;
+  lastPaymentError: string | null;
+  paidAt: Date | null;
+}
+
+/** `invoices` and `invoice_lines`: each company's billing periods closed, per currency. */
+@Injectable()
+export class InvoicesRepository {
+  /**
+   * The billing period holding an instant: from midnight of the Monday (or of the 1st) in the
+   * company's zone to the next one, computed by PostgreSQL so summer time is right.
+   */
+  async periodAt(
+    em: EntityManager,
+    at: Date,
+    timeZone: string,
+    period: BillingPeriod,
+  ): Promise<{ start: Date; end: Date }> {
+    const unit = period === 'weekly' ? 'week' : 'month';
+    const [row]: { start: Date; end: Date }[] = await em.query(
+      `SELECT date_trunc($3, $1::timestamptz AT TIME ZONE $2) AT TIME ZONE $2 AS start,
+              (date_trunc($3, $1::timestamptz AT TIME ZONE $2) + ('1 ' || $3)::interval)
+                AT TIME ZONE $2 AS "end"`,
+      [at, timeZone, unit],
+    );
+    return row;
+  }
+
+  /**
+   * Serialises invoicing of one company in one currency until the transaction ends: closing a
+   * period reads the last invoice's carried credit and the unbilled entries, then writes both.
+   */
+  async lockCompanyCurrency(em: EntityManager, companyId: string, currency: string): Promise<void> {
+    await em.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [
+      `invoices:${companyId}:${currency}`,
+    ]);
+  }
+
+  async latest(
+    em: EntityManager,
+    companyId: string,
+    currency: string,
+  ): Promise<InvoiceRow | undefined> {
+    const [row]: InvoiceRow[] = await em.query(
+      `SELECT * FROM invoices WHERE company_id = $1 AND currency = $2
+        ORDER BY period_start DESC LIMIT 1`,
+      [companyId, currency],
+    );
+    return row;
+  }
+
+  async insert(em: EntityManager, i: NewInvoice, status: InvoiceStatus): Promise<string> {
+    const [row]: { id: string }[] = await em.query(
+      `INSERT INTO invoices (company_id, currency, period_start, period_end, time_zone,
+                             billing_period, booked_minor, carried_in_minor, total_minor,
+                             carried_out_minor, status)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
+      [
+        i.company_id,
+        i.currency,
+        i.period_start,
+        i.period_end,
+        i.time_zone,
+        i.billing_period,
+        i.bookedMinor,
+        i.carriedInMinor,
+        i.totalMinor,
+        i.carriedOutMinor,
+        status,
+      ],
+    );
+    return row.id;
+  }
+
+  async insertLines(em: EntityManager, invoiceId: string, lines: NewInvoiceLine[]): Promise<void> {
+    if (lines.length === 0) return;
+    await em.query(
+      `INSERT INTO invoice_lines (invoice_id, position, kind, shift_id, description, tickets,
+                                  amount_minor)
+       SELECT $1, * FROM unnest($2::int[], $3::text[], $4::uuid[], $5::text[], $6::int[],
+                                $7::bigint[])`,
+      [
+        invoiceId,
+        lines.map((l) => l.position),
+        lines.map((l) => l.kind),
+        lines.map((l) => l.shift_id),
+        lines.map((l) => l.description),
+        lines.map((l) => l.tickets),
+        lines.map((l) => l.amountMinor),
+      ],
+    );
+  }
+
+  async find(em: EntityManager, id: string, lock = false): Promise<InvoiceRow | undefined> {
+    const [row]: InvoiceRow[] = await em.query(
+      `SELECT * FROM invoices WHERE id = $1${lock ? ' FOR UPDATE' : ''}`,
+      [id],
+    );
+    return row;
+  }
+
+  async lockByStripeId(em: EntityManager, stripeId: string): Promise<InvoiceRow | undefined> {
+    const [row]: InvoiceRow[] = await em.query(
+      `SELECT * FROM invoices WHERE stripe_invoice_id = $1 FOR UPDATE`,
+      [stripeId],
+    );
+    return row;
+  }
+
+  linesOf(em: EntityManager, invoiceIds: string[]): Promise<InvoiceLineRow[]> {
+    return em.query(
+      `SELECT * FROM invoice_lines WHERE invoice_id = ANY($1::uuid[])
+        ORDER BY invoice_id, position`,
+      [invoiceIds],
+    );
+  }
+
+  /** A company's invoices, newest period first, keyset-paged by (period_start, id). */
+  page(
+    em: EntityManager,
+    companyId: string,
+    limit: number,
+    after: { periodStart: Date; id: string } | null,
+  ): Promise<InvoiceRow[]> {
+    return em.query(
+      `SELECT * FROM invoices
+        WHERE company_id = $1
+          AND ($3::timestamptz IS NULL OR (period_start, id) < ($3, $4::uuid))
+        ORDER BY period_start DESC, id DESC
+        LIMIT $2`,
+      [companyId, limit, after?.periodStart ?? null, after?.id ?? null],
+    );
+  }
+
+  /** The company's invoices Stripe still has to collect (a fixed card retries them). */
+  unpaidOf(em: EntityManager, companyId: string): Promise<InvoiceRow[]> {
+    return em.query(
+      `SELECT * FROM invoices WHERE company_id = $1 AND status IN ('open', 'past_due')
+        ORDER BY period_start`,
+      [companyId],
+    );
+  }
+
+  /** Stripe's state of an invoice, unless ours is final (paid, void, uncollectible). */
+  async applyStripeState(
+    em: EntityManager,
+    id: string,
+    s: StripeInvoiceState,
+  ): Promise<InvoiceRow | undefined> {
+    const rows = await changedRows<InvoiceRow>(
+      em,
+      `UPDATE invoices
+          SET status = $2, stripe_invoice_id = $3, number = $4, hosted_invoice_url = $5,
+              attempt_count = $6, next_payment_attempt = $7, last_payment_error = $8,
+              paid_at = $9, updated_at = now()
+        WHERE id = $1 AND status NOT IN ('paid', 'void', 'uncollectible', 'no_charge')
+        RETURNING *`,
+      [
+        id,
+        s.status,
+        s.stripeInvoiceId,
+        s.number,
+        s.hostedInvoiceUrl,
+        s.attemptCount,
+        s.nextPaymentAttempt,
+        s.lastPaymentError,
+        s.paidAt,
+      ],
+    );
+    return rows[0];
+  }
+}

@@ -1,0 +1,76 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+
+/** The kinds of entry an invoice bills: resolutions and their reversals. */
+export const BILLABLE_KINDS = ['earning', 'earning_reversal'] as const;
+export type BillableKind = (typeof BILLABLE_KINDS)[number];
+
+export interface UnbilledCompanyRow {
+  company_id: string;
+  currency: string;
+  oldest: Date;
+}
+
+export interface BillableEntryRow {
+  entry_id: string;
+  kind: BillableKind;
+  claim_id: string | null;
+  /** The company receivable line (debit positive: a charge; negative: a credit). */
+  amount_minor: string;
+}
+
+/**
+ * journal entries read by invoicing, and `invoiced_entries`: which invoice billed each entry
+ * (its primary key bills an entry once). Reads go through ix_journal_entries_billable, bounded
+ * below by `since` so a sweep reads recent months, not the whole journal.
+ */
+@Injectable()
+export class BillableEntriesRepository {
+  /** Per company and currency, the oldest billable entry no invoice has billed. */
+  unbilledCompanies(em: EntityManager, since: Date): Promise<UnbilledCompanyRow[]> {
+    return em.query(
+      `SELECT e.company_id, l.currency, min(e.created_at) AS oldest
+         FROM journal_entries e
+         JOIN journal_lines l ON l.entry_id = e.id
+         JOIN ledger_accounts a ON a.id = l.account_id AND a.code = 'company_receivable'
+        WHERE e.kind IN ('earning', 'earning_reversal') AND e.created_at >= $1
+          AND NOT EXISTS (SELECT 1 FROM invoiced_entries i WHERE i.entry_id = e.id)
+        GROUP BY e.company_id, l.currency`,
+      [since],
+    );
+  }
+
+  /** A company's unbilled billable entries in a currency booked in [since, before). */
+  unbilled(
+    em: EntityManager,
+    companyId: string,
+    currency: string,
+    since: Date,
+    before: Date,
+  ): Promise<BillableEntryRow[]> {
+    return em.query(
+      `SELECT e.id AS entry_id, e.kind, e.claim_id, l.amount_minor
+         FROM journal_entries e
+         JOIN journal_lines l ON l.entry_id = e.id
+         JOIN ledger_accounts a ON a.id = l.account_id
+          AND a.code = 'company_receivable' AND a.owner_id = $1 AND a.currency = $2
+        WHERE e.company_id = $1 AND e.kind IN ('earning', 'earning_reversal')
+          AND e.created_at >= $3 AND e.created_at < $4
+          AND NOT EXISTS (SELECT 1 FROM invoiced_entries i WHERE i.entry_id = e.id)
+        ORDER BY e.created_at, e.id`,
+      [companyId, currency, since, before],
+    );
+  }
+
+  /** Marks entries billed by an invoice; returns how many were not billed before. */
+  async markInvoiced(em: EntityManager, invoiceId: string, entryIds: string[]): Promise<number> {
+    const rows: unknown[] = await em.query(
+      `INSERT INTO invoiced_entries (entry_id, invoice_id)
+       SELECT unnest($2::uuid[]), $1
+       ON CONFLICT (entry_id) DO NOTHING
+       RETURNING entry_id`,
+      [invoiceId, entryIds],
+    );
+    return rows.length;
+  }
+}

@@ -1,0 +1,285 @@
+import { randomBytes } from 'node:crypto';
+import {
+  type Answer,
+  type FakeStripeBilling,
+  notFound,
+  type StripeObject,
+} from './fake-stripe-billing';
+
+/* The invoicing part of the fake Stripe (issue 18): invoice items, invoices (create, finalize,
+ * pay, void, mark uncollectible), the charges that pay them, with declines that tests inject
+ * per card, and the events Stripe sends about them. FakeStripe routes these paths here. */
+
+const id = (prefix: string) => `${prefix}_${randomBytes(10).toString('hex')}`;
+const now = () => Math.floor(Date.now() / 1000);
+/** Stripe's Smart Retries try again days later; the fake says when, and retries on `pay`. */
+const RETRY_AFTER_SECONDS = 3 * 24 * 3600;
+
+export const DECLINE_CODES = ['card_declined', 'insufficient_funds'] as const;
+export type DeclineCode = (typeof DECLINE_CODES)[number];
+
+const invalid = (message: string, param?: string, code?: string): Answer => [
+  400,
+  {
+    error: {
+      type: 'invalid_request_error',
+      message,
+      ...(param ? { param } : {}),
+      ...(code ? { code } : {}),
+    },
+  },
+];
+
+type Invoice = StripeObject & {
+  status: 'draft' | 'open' | 'paid' | 'void' | 'uncollectible';
+  customer: string;
+  currency: string;
+  total: number;
+  attempt_count: number;
+  lines: { object: 'list'; data: StripeObject[] };
+  status_transitions: Record<string, number | null>;
+};
+
+export class FakeStripeInvoicing {
+  readonly invoices = new Map<string, Invoice>();
+  readonly invoiceItems = new Map<string, StripeObject>();
+  readonly charges = new Map<string, StripeObject>();
+  /** Cards that decline, and with which code (tests, or the dashboard path). */
+  readonly declines = new Map<string, DeclineCode>();
+  private numbered = 0;
+
+  constructor(
+    private readonly billing: FakeStripeBilling,
+    private readonly base: () => string,
+    /** An event Stripe sends (the server signs and delivers it). */
+    private readonly notify: (type: string, object: StripeObject) => void,
+    /** Money that reached the platform's balance (a paid invoice). */
+    private readonly credit: (currency: string, amount: number) => void,
+  ) {}
+
+  /** Answers an invoicing path, or null when the path is not invoicing's. */
+  route(method: string, path: string, p: Record<string, unknown>): Answer | null {
+    let m: RegExpExecArray | null;
+    if (method === 'POST' && path === '/v1/invoiceitems') return this.createItem(p);
+    if (method === 'POST' && path === '/v1/invoices') return this.create(p);
+    if (method === 'GET' && path === '/v1/invoices') {
+      const data = [...this.invoices.values()]
+        .filter((i) => !p.customer || i.customer === p.customer)
+        .reverse();
+      return [200, { object: 'list', data, has_more: false, url: '/v1/invoices' }];
+    }
+    if ((m = /^\/v1\/invoices\/([^/]+)(?:\/([a-z_]+))?$/.exec(path))) {
+      const invoice = this.invoices.get(m[1]);
+      if (!invoice) return notFound('invoice');
+      if (method === 'GET' && !m[2]) return [200, invoice];
+      if (method !== 'POST') return null;
+      if (m[2] === 'finalize') return this.finalize(invoice, p);
+      if (m[2] === 'pay') return this.pay(invoice, p);
+      if (m[2] === 'void') return this.close(invoice, 'void', 'voided_at', 'invoice.voided');
+      if (m[2] === 'mark_uncollectible') {
+        return this.close(
+          invoice,
+          'uncollectible',
+          'marked_uncollectible_at',
+          'invoice.marked_uncollectible',
+        );
+      }
+    }
+    if (method === 'GET' && (m = /^\/v1\/charges\/([^/]+)$/.exec(path))) {
+      const charge = this.charges.get(m[1]);
+      return charge ? [200, charge] : notFound('charge');
+    }
+    return null;
+  }
+
+  private create(p: Record<string, unknown>): Answer {
+    const customer = String(p.customer ?? '');
+    if (!this.billing.customers.has(customer)) return notFound('customer');
+    if (p.pending_invoice_items_behavior !== 'exclude') {
+      return invalid(
+        'This fake bills only items added to the invoice itself',
+        'pending_invoice_items_behavior',
+      );
+    }
+    const invoice: Invoice = {
+      id: id('in'),
+      object: 'invoice',
+      status: 'draft',
+      customer,
+      currency: String(p.currency ?? 'eur'),
+      collection_method: p.collection_method ?? 'charge_automatically',
+      auto_advance: p.auto_advance === 'true',
+      description: p.description ?? null,
+      metadata: p.metadata ?? {},
+      number: null,
+      hosted_invoice_url: null,
+      total: 0,
+      amount_due: 0,
+      amount_paid: 0,
+      amount_remaining: 0,
+      attempt_count: 0,
+      attempted: false,
+      next_payment_attempt: null,
+      lines: { object: 'list', data: [] },
+      status_transitions: {
+        finalized_at: null,
+        paid_at: null,
+        marked_uncollectible_at: null,
+        voided_at: null,
+      },
+      created: now(),
+    };
+    this.invoices.set(invoice.id, invoice);
+    return [200, invoice];
+  }
+
+  private createItem(p: Record<string, unknown>): Answer {
+    const customer = String(p.customer ?? '');
+    if (!this.billing.customers.has(customer)) return notFound('customer');
+    const amount = Number(p.amount);
+    if (!Number.isSafeInteger(amount)) return invalid('Invalid integer: amount', 'amount');
+    const invoice = p.invoice ? this.invoices.get(String(p.invoice)) : undefined;
+    if (p.invoice && !invoice) return notFound('invoice');
+    if (invoice && (invoice.status !== 'draft' || invoice.customer !== customer)) {
+      return invalid('Items can be added only to a draft invoice of the same customer', 'invoice');
+    }
+    const item: StripeObject = {
+      id: id('ii'),
+      object: 'invoiceitem',
+      amount,
+      currency: String(p.currency ?? invoice?.currency ?? 'eur'),
+      customer,
+      description: p.description ?? null,
+      invoice: invoice?.id ?? null,
+      metadata: p.metadata ?? {},
+      date: now(),
+    };
+    this.invoiceItems.set(item.id, item);
+    if (invoice) {
+      invoice.lines.data.push({
+        id: id('il'),
+        object: 'line_item',
+        amount,
+        description: item.description,
+      });
+      invoice.total += amount;
+      Object.assign(invoice, { amount_due: invoice.total, amount_remaining: invoice.total });
+    }
+    return [200, item];
+  }
+
+  private finalize(invoice: Invoice, p: Record<string, unknown>): Answer {
+    if (invoice.status !== 'draft') {
+      return invalid(
+        `This invoice is already ${invoice.status}.`,
+        undefined,
+        'invoice_not_editable',
+      );
+    }
+    if (invoice.total < 0) return invalid('This fake does not credit customer balances');
+    Object.assign(invoice, {
+      status: 'open',
+      number: `FAKE-${String(++this.numbered).padStart(4, '0')}`,
+      hosted_invoice_url: `${this.base()}/invoices/${invoice.id}`,
+      auto_advance: p.auto_advance === undefined ? invoice.auto_advance : p.auto_advance === 'true',
+    });
+    invoice.status_transitions.finalized_at = now();
+    this.notify('invoice.finalized', invoice);
+    return [200, invoice];
+  }
+
+  /**
+   * Charges the invoice to the given card or the customer's default: a card marked to decline
+   * answers 402 as Stripe does (the failed attempt counted, a retry time set, the event sent);
+   * otherwise a charge pays it and its amount joins the platform's balance.
+   */
+  private pay(invoice: Invoice, p: Record<string, unknown>): Answer {
+    if (invoice.status === 'paid') {
+      return invalid('Invoice is already paid', undefined, 'invoice_already_paid');
+    }
+    if (invoice.status !== 'open') {
+      return invalid(
+        `You cannot pay an invoice that is ${invoice.status}.`,
+        undefined,
+        'invoice_not_open',
+      );
+    }
+    const customer = this.billing.customers.get(invoice.customer)!;
+    const settings = customer.invoice_settings as { default_payment_method: string | null };
+    const pm = (p.payment_method as string | undefined) ?? settings.default_payment_method;
+    if (invoice.total > 0 && !pm) {
+      return invalid(
+        'This customer has no attached payment source or default payment method.',
+        undefined,
+        'invoice_no_customer_payment_method',
+      );
+    }
+    invoice.attempted = true;
+    invoice.attempt_count += 1;
+    const decline = pm ? this.declines.get(pm) : undefined;
+    if (decline) {
+      invoice.next_payment_attempt = now() + RETRY_AFTER_SECONDS;
+      this.notify('invoice.payment_failed', invoice);
+      return [
+        402,
+        {
+          error: {
+            type: 'card_error',
+            code: 'card_declined',
+            decline_code: decline === 'card_declined' ? 'generic_decline' : decline,
+            message:
+              decline === 'insufficient_funds'
+                ? 'Your card has insufficient funds.'
+                : 'Your card was declined.',
+          },
+        },
+      ];
+    }
+    if (invoice.total > 0) {
+      const charge: StripeObject = {
+        id: id('ch'),
+        object: 'charge',
+        amount: invoice.total,
+        currency: invoice.currency,
+        customer: invoice.customer,
+        payment_method: pm,
+        status: 'succeeded',
+        paid: true,
+        disputed: false,
+        metadata: { invoice: invoice.id },
+        created: now(),
+      };
+      this.charges.set(charge.id, charge);
+      this.credit(invoice.currency, invoice.total);
+    }
+    Object.assign(invoice, {
+      status: 'paid',
+      amount_paid: invoice.total,
+      amount_remaining: 0,
+      next_payment_attempt: null,
+    });
+    invoice.status_transitions.paid_at = now();
+    this.notify('invoice.paid', invoice);
+    return [200, invoice];
+  }
+
+  private close(
+    invoice: Invoice,
+    status: 'void' | 'uncollectible',
+    stamp: string,
+    event: string,
+  ): Answer {
+    if (invoice.status !== 'open') {
+      return invalid(
+        `You cannot do this to an invoice that is ${invoice.status}.`,
+        undefined,
+        'invoice_not_open',
+      );
+    }
+    invoice.status = status;
+    invoice.next_payment_attempt = null;
+    invoice.status_transitions[stamp] = now();
+    this.notify(event, invoice);
+    return [200, invoice];
+  }
+}

@@ -1,0 +1,353 @@
+import { InvoiceClosingService } from '../src/modules/billing/invoice-closing.service';
+import { InvoiceCollectionService } from '../src/modules/billing/invoice-collection.service';
+import { LedgerService } from '../src/modules/ledger/ledger.service';
+import type { FakeStripe } from '../src/modules/stripe/fake-stripe.server';
+import { STRIPE_SETTINGS, type StripeSettings } from '../src/modules/stripe/stripe.module';
+import {
+  backdate,
+  deliverBillingEvents,
+  resolveTickets,
+  runJobs,
+  saveCard,
+} from './support/billing';
+import { createApiKey, registerCompany, type SignedIn } from './support/factories';
+import { createTestApp, type TestApp } from './support/test-app';
+import { escalate, liveAgents } from './support/tickets';
+
+const DAY = 86_400_000;
+/** A resolution at €2.50 with the 15 % fee: what the company is charged per ticket. */
+const PER_TICKET = 250 + 38;
+
+/**
+ * Invoicing (issue 18): billing periods closed in the company's zone into one invoice per
+ * currency (a line per shift, reversals apart, credit carried), issued and charged at Stripe
+ * with keyed calls, and what Stripe says of them booked once in the ledger.
+ */
+describe('invoices', () => {
+  let t: TestApp;
+  let fake: FakeStripe;
+  let closing: InvoiceClosingService;
+  let collection: InvoiceCollectionService;
+  let ledger: LedgerService;
+  beforeAll(async () => {
+    t = await createTestApp({ env: { PLATFORM_FEE_BPS: '1500' } });
+    fake = t.app.get<StripeSettings>(STRIPE_SETTINGS).fake!;
+    fake.platformWebhook = null; // events are delivered by the tests
+    closing = t.app.get(InvoiceClosingService);
+    collection = t.app.get(InvoiceCollectionService);
+    ledger = t.app.get(LedgerService);
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  interface Setup {
+    company: SignedIn;
+    key: string;
+    agent: SignedIn;
+    shiftId: string;
+  }
+  async function company(name: string, settings: Record<string, unknown> = {}): Promise<Setup> {
+    const co = await registerCompany(t, name);
+    await t.http
+      .patch('/v1/companies/me')
+      .set(co.auth)
+      .send({ timeZone: 'Europe/Berlin', billingPeriod: 'weekly', ...settings })
+      .expect(200);
+    const key = await createApiKey(t, co);
+    const { shiftId, agents } = await liveAgents(t, co.auth, 1, {}, { title: 'Morning desk' });
+    return { company: co, key, agent: agents[0], shiftId };
+  }
+  const invoicesOf = async (co: SignedIn) =>
+    (await t.http.get('/v1/companies/me/invoices').set(co.auth).expect(200)).body.items as {
+      id: string;
+      status: string;
+      totalMinor: number;
+      bookedMinor: number;
+      carriedInMinor: number;
+      carriedOutMinor: number;
+      periodStartsAt: string;
+      periodEndsAt: string;
+      lines: { kind: string; shiftId: string | null; tickets: number; amountMinor: number }[];
+      lastPaymentError: string | null;
+      nextPaymentAttemptAt: string | null;
+      hostedInvoiceUrl: string | null;
+      number: string | null;
+    }[];
+  const receivable = async (companyId: string | null) =>
+    (await ledger.balances(t.db.manager, companyId!)).find(
+      (b) => b.account === 'company_receivable',
+    )?.balance ?? 0;
+  const stripeInvoicesOf = (invoiceId: string) =>
+    [...fake.invoicing.invoices.values()].filter(
+      (i) => (i.metadata as Record<string, string>).invoiceId === invoiceId,
+    );
+  const berlin = (iso: string) =>
+    new Intl.DateTimeFormat('en-GB', {
+      timeZone: 'Europe/Berlin',
+      weekday: 'short',
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+    }).format(new Date(iso));
+
+  it('closes the week in the company’s zone into one invoice, a line per shift, charged and settled in the ledger', async () => {
+    const s = await company('Weekly GmbH');
+    await saveCard(t, fake, s.company);
+    const second = await liveAgents(t, s.company.auth, 1, {}, { title: 'Evening desk' });
+    await resolveTickets(t, s.key, s.agent, 2);
+    await resolveTickets(t, s.key, second.agents[0], 1);
+
+    // Not before the week has ended.
+    expect((await closing.sweep()).closed).toEqual([]);
+    const { closed } = await closing.sweep(new Date(Date.now() + 8 * DAY));
+    expect(closed).toHaveLength(1);
+    const [invoice] = await invoicesOf(s.company);
+    expect(berlin(invoice.periodStartsAt)).toBe('Mon 00:00');
+    expect(berlin(invoice.periodEndsAt)).toBe('Mon 00:00');
+    expect(Date.parse(invoice.periodStartsAt)).toBeLessThanOrEqual(Date.now());
+    expect(Date.parse(invoice.periodEndsAt)).toBeGreaterThan(Date.now());
+    expect(invoice).toMatchObject({
+      status: 'draft',
+      bookedMinor: 3 * PER_TICKET,
+      carriedInMinor: 0,
+      totalMinor: 3 * PER_TICKET,
+      carriedOutMinor: 0,
+    });
+    expect(invoice.lines).toEqual([
+      expect.objectContaining({
+        kind: 'shift',
+        shiftId: s.shiftId,
+        tickets: 2,
+        amountMinor: 2 * PER_TICKET,
+      }),
+      expect.objectContaining({
+        kind: 'shift',
+        shiftId: second.shiftId,
+        tickets: 1,
+        amountMinor: PER_TICKET,
+      }),
+    ]);
+
+    // Issued at Stripe (keyed calls), charged to the saved card, booked as paid.
+    await runJobs(t, ['billing.invoice-issue']);
+    const [paid] = await invoicesOf(s.company);
+    expect(paid).toMatchObject({ status: 'paid', lastPaymentError: null });
+    expect(paid.number).toMatch(/^FAKE-/);
+    expect(paid.hostedInvoiceUrl).toContain('/invoices/in_');
+    const [stripeInvoice] = stripeInvoicesOf(invoice.id);
+    expect(stripeInvoice).toMatchObject({ status: 'paid', total: 3 * PER_TICKET });
+    expect(
+      fake.requests
+        .filter((r) => r.idempotencyKey?.startsWith(`invoice-${invoice.id}`))
+        .map((r) => r.idempotencyKey),
+    ).toEqual([
+      `invoice-${invoice.id}`,
+      `invoice-${invoice.id}-line-1`,
+      `invoice-${invoice.id}-line-2`,
+      `invoice-${invoice.id}-finalize`,
+      `invoice-${invoice.id}-pay-first`,
+    ]);
+    expect(await receivable(s.company.companyId)).toBe(0);
+
+    // Stripe's invoice.paid arriving afterwards (twice) books nothing more.
+    await deliverBillingEvents(t, fake, 0);
+    await deliverBillingEvents(t, fake, 0);
+    const payments: { n: number }[] = await t.db.query(
+      `SELECT count(*)::int AS n FROM journal_entries WHERE kind = 'invoice_payment' AND company_id = $1`,
+      [s.company.companyId],
+    );
+    expect(payments[0].n).toBe(1);
+  });
+
+  it('credits a ticket reopened after its period was invoiced on the next invoice, and carries a larger credit forward', async () => {
+    const s = await company('Credit AG');
+    await saveCard(t, fake, s.company);
+    const now = Date.now();
+    // Three weeks: two tickets, then the reopen of both (a credit larger than the charges of
+    // that week), then one more ticket.
+    const first = await resolveTickets(t, s.key, s.agent, 2);
+    await backdate(t, first, 'earning', new Date(now - 14 * DAY));
+    for (const id of first) {
+      await t.http
+        .post(`/v1/tickets/${id}/reopen`)
+        .set(s.company.auth)
+        .send({ reason: 'customer wrote back' })
+        .expect(200);
+    }
+    await runJobs(t, ['ledger.ticket-event']);
+    await backdate(t, first, 'earning_reversal', new Date(now - 7 * DAY));
+    await resolveTickets(t, s.key, s.agent, 3);
+
+    await closing.sweep(new Date(now + 8 * DAY));
+    const invoices = (await invoicesOf(s.company)).reverse(); // oldest first
+    expect(
+      invoices.map((i) => [
+        i.status,
+        i.bookedMinor,
+        i.carriedInMinor,
+        i.totalMinor,
+        i.carriedOutMinor,
+      ]),
+    ).toEqual([
+      ['draft', 2 * PER_TICKET, 0, 2 * PER_TICKET, 0],
+      ['no_charge', -2 * PER_TICKET, 0, 0, -2 * PER_TICKET],
+      ['draft', 3 * PER_TICKET, -2 * PER_TICKET, PER_TICKET, 0],
+    ]);
+    expect(invoices[1].lines).toEqual([
+      expect.objectContaining({ kind: 'reversals', tickets: 2, amountMinor: -2 * PER_TICKET }),
+    ]);
+    expect(invoices[2].lines.map((l) => [l.kind, l.amountMinor])).toEqual([
+      ['shift', 3 * PER_TICKET],
+      ['carried_credit', -2 * PER_TICKET],
+    ]);
+    // Consecutive periods, none overlapping.
+    expect(invoices[1].periodStartsAt).toBe(invoices[0].periodEndsAt);
+    expect(invoices[2].periodStartsAt).toBe(invoices[1].periodEndsAt);
+
+    await runJobs(t, ['billing.invoice-issue']);
+    expect((await invoicesOf(s.company)).map((i) => i.status)).toEqual([
+      'paid',
+      'no_charge',
+      'paid',
+    ]);
+    // Every charge and credit booked is settled: nothing owed.
+    expect(await receivable(s.company.companyId)).toBe(0);
+  });
+
+  it('closes each period once and issues each invoice once, however many sweeps and issuers race', async () => {
+    const s = await company('Race Ltd');
+    await saveCard(t, fake, s.company);
+    await resolveTickets(t, s.key, s.agent, 4);
+    const later = new Date(Date.now() + 8 * DAY);
+    const sweeps = await Promise.all([1, 2, 3, 4].map(() => closing.sweep(later)));
+    expect(sweeps.flatMap((r) => r.closed)).toHaveLength(1);
+    const [invoice] = await invoicesOf(s.company);
+    const billed: { n: number }[] = await t.db.query(
+      `SELECT count(*)::int AS n FROM invoiced_entries WHERE invoice_id = $1`,
+      [invoice.id],
+    );
+    expect(billed[0].n).toBe(4);
+    await Promise.all([1, 2, 3].map(() => collection.issue(invoice.id).catch(() => undefined)));
+    await runJobs(t, ['billing.invoice-issue']);
+    expect(stripeInvoicesOf(invoice.id)).toHaveLength(1);
+    const charges = [...fake.invoicing.charges.values()].filter(
+      (c) => (c.metadata as Record<string, string>).invoice === stripeInvoicesOf(invoice.id)[0].id,
+    );
+    expect(charges).toHaveLength(1);
+    expect((await invoicesOf(s.company))[0].status).toBe('paid');
+    expect(await receivable(s.company.companyId)).toBe(0);
+  });
+
+  it('waits for the ledger to book the ticket events written before the period ended', async () => {
+    const s = await company('Patient SA');
+    await resolveTickets(t, s.key, s.agent, 1);
+    // A resolution whose ledger job has not run yet.
+    const ticket = await escalate(t, s.key);
+    await t.http.post(`/v1/tickets/${ticket.id}/claim`).set(s.agent.auth).expect(200);
+    await t.http
+      .post(`/v1/tickets/${ticket.id}/resolve`)
+      .set(s.agent.auth)
+      .send({ resolutionSummary: 'done' })
+      .expect(200);
+    const later = new Date(Date.now() + 8 * DAY);
+    expect((await closing.sweep(later)).closed).toEqual([]);
+    await runJobs(t, ['ledger.ticket-event']);
+    expect((await closing.sweep(later)).closed).toHaveLength(1);
+    expect((await invoicesOf(s.company))[0].bookedMinor).toBe(2 * PER_TICKET);
+  });
+
+  it('a declined card leaves the invoice past due with Stripe’s reason and retry time; a new card pays it', async () => {
+    const s = await company('Declined Inc', { billingPeriod: 'monthly' });
+    await saveCard(t, fake, s.company, 'card_declined');
+    await resolveTickets(t, s.key, s.agent, 2);
+    await closing.sweep(new Date(Date.now() + 32 * DAY));
+    await runJobs(t, ['billing.invoice-issue']);
+    const [pastDue] = await invoicesOf(s.company);
+    expect(pastDue.status).toBe('past_due');
+    expect(pastDue.lastPaymentError).toMatch(/^card_declined: Your card was declined/);
+    expect(Date.parse(pastDue.nextPaymentAttemptAt!)).toBeGreaterThan(Date.now());
+    expect(berlin(pastDue.periodStartsAt)).toMatch(/00:00$/);
+    expect(await receivable(s.company.companyId)).toBe(2 * PER_TICKET);
+
+    await saveCard(t, fake, s.company);
+    await runJobs(t, ['billing.invoice-pay']);
+    const [paid] = await invoicesOf(s.company);
+    expect(paid).toMatchObject({
+      status: 'paid',
+      lastPaymentError: null,
+      nextPaymentAttemptAt: null,
+    });
+    expect(await receivable(s.company.companyId)).toBe(0);
+  });
+
+  it('an invoice of a company with no card waits open, saying so, until a card is saved', async () => {
+    const s = await company('Cardless Co');
+    await resolveTickets(t, s.key, s.agent, 1);
+    await closing.sweep(new Date(Date.now() + 8 * DAY));
+    await runJobs(t, ['billing.invoice-issue']);
+    const [open] = await invoicesOf(s.company);
+    expect(open.status).toBe('open');
+    expect(open.lastPaymentError).toMatch(/no attached payment source or default payment method/);
+    await saveCard(t, fake, s.company);
+    await runJobs(t, ['billing.invoice-pay']);
+    expect((await invoicesOf(s.company))[0]).toMatchObject({
+      status: 'paid',
+      lastPaymentError: null,
+    });
+  });
+
+  it('books a write-off once when Stripe marks an invoice uncollectible', async () => {
+    const s = await company('Gone Bust');
+    await saveCard(t, fake, s.company, 'insufficient_funds');
+    await resolveTickets(t, s.key, s.agent, 1);
+    await closing.sweep(new Date(Date.now() + 8 * DAY));
+    await runJobs(t, ['billing.invoice-issue']);
+    const [invoice] = await invoicesOf(s.company);
+    expect(invoice.lastPaymentError).toMatch(/^card_declined: Your card has insufficient funds/);
+    const from = fake.billingEvents.length;
+    await fake.client().invoices.markUncollectible(stripeInvoicesOf(invoice.id)[0].id);
+    await deliverBillingEvents(t, fake, from);
+    await deliverBillingEvents(t, fake, from);
+    expect((await invoicesOf(s.company))[0].status).toBe('uncollectible');
+    expect(await receivable(s.company.companyId)).toBe(0);
+    const writeOffs: { n: number; total: string }[] = await t.db.query(
+      `SELECT count(DISTINCT e.id)::int AS n, sum(l.amount_minor) FILTER (WHERE l.amount_minor > 0) AS total
+         FROM journal_entries e JOIN journal_lines l ON l.entry_id = e.id
+        WHERE e.kind = 'write_off' AND e.company_id = $1`,
+      [s.company.companyId],
+    );
+    expect(writeOffs[0]).toEqual({ n: 1, total: String(PER_TICKET) });
+  });
+
+  it('lists only the company’s own invoices, newest first, paged; not for agents or anonymous callers', async () => {
+    const s = await company('Paged Co');
+    const first = await resolveTickets(t, s.key, s.agent, 1);
+    await backdate(t, first, 'earning', new Date(Date.now() - 7 * DAY));
+    await resolveTickets(t, s.key, s.agent, 1);
+    await closing.sweep(new Date(Date.now() + 8 * DAY));
+    const page1 = await t.http
+      .get('/v1/companies/me/invoices?limit=1')
+      .set(s.company.auth)
+      .expect(200);
+    expect(page1.body.items).toHaveLength(1);
+    const page2 = await t.http
+      .get(`/v1/companies/me/invoices?limit=1&cursor=${page1.body.nextCursor}`)
+      .set(s.company.auth)
+      .expect(200);
+    expect(page2.body.items).toHaveLength(1);
+    expect(page2.body.nextCursor).toBeNull();
+    expect(Date.parse(page1.body.items[0].periodStartsAt)).toBeGreaterThan(
+      Date.parse(page2.body.items[0].periodStartsAt),
+    );
+    const other = await registerCompany(t, 'Nosy');
+    expect((await invoicesOf(other)).length).toBe(0);
+    await t.http.get('/v1/companies/me/invoices').set(s.agent.auth).expect(403);
+    await t.http.get('/v1/companies/me/invoices').expect(401);
+    const bad = await t.http
+      .get('/v1/companies/me/invoices?cursor=nope')
+      .set(s.company.auth)
+      .expect(400);
+    expect(bad.body.error.details.fields[0].field).toBe('cursor');
+  });
+});
