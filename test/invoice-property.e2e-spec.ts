@@ -1,0 +1,164 @@
+import fc from 'fast-check';
+import { InvoiceClosingService } from '../src/modules/billing/invoice-closing.service';
+import { LedgerService } from '../src/modules/ledger/ledger.service';
+import type { FakeStripe } from '../src/modules/stripe/fake-stripe.server';
+import { STRIPE_SETTINGS, type StripeSettings } from '../src/modules/stripe/stripe.module';
+import { backdate, resolveTickets, runJobs, saveCard } from './support/billing';
+import { createApiKey, createStaff, registerCompany } from './support/factories';
+import { createTestApp, type TestApp } from './support/test-app';
+import { liveAgents } from './support/tickets';
+
+const DAY = 86_400_000;
+
+interface History {
+  zone: string;
+  period: 'weekly' | 'monthly';
+  /** Per ticket: when it was booked (days ago) and, if reopened, how many days after that. */
+  tickets: { bookedDaysAgo: number; reopenedAfterDays: number | null }[];
+  /** Finance adjustments to the agent (they never reach the company's invoices). */
+  adjustments: number[];
+}
+
+const history: fc.Arbitrary<History> = fc.record({
+  zone: fc.constantFrom('UTC', 'Europe/Berlin', 'America/New_York', 'Asia/Tokyo'),
+  period: fc.constantFrom('weekly' as const, 'monthly' as const),
+  tickets: fc.array(
+    fc.record({
+      bookedDaysAgo: fc.double({ min: 0.01, max: 40, noNaN: true }),
+      reopenedAfterDays: fc.option(fc.double({ min: 0.001, max: 20, noNaN: true }), {
+        freq: 3,
+      }),
+    }),
+    { minLength: 1, maxLength: 7 },
+  ),
+  adjustments: fc.array(
+    fc.integer({ min: -500, max: 500 }).filter((n) => n !== 0),
+    {
+      maxLength: 2,
+    },
+  ),
+});
+
+/**
+ * Invoices over random histories (issue 18's proof): resolutions and reopens booked at random
+ * instants across period boundaries, in several zones and both periods, with adjustments
+ * beside them. Every invoice equals what the ledger booked to the company's receivable in its
+ * period; charges plus carried credit add up to everything booked; once every invoice is paid
+ * the company owes exactly what credit it still carries; the books balance.
+ */
+describe('invoices: random histories', () => {
+  let t: TestApp;
+  let fake: FakeStripe;
+  beforeAll(async () => {
+    t = await createTestApp({ env: { PLATFORM_FEE_BPS: '1500' } });
+    fake = t.app.get<StripeSettings>(STRIPE_SETTINGS).fake!;
+    fake.platformWebhook = null;
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('every invoice equals its period’s receivable, credits carry, the paid company owes nothing more', async () => {
+    const finance = await createStaff(t, 'finance');
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(history, async (h) => {
+        run += 1;
+        const co = await registerCompany(t, `Random ${run}`);
+        await t.http
+          .patch('/v1/companies/me')
+          .set(co.auth)
+          .send({ timeZone: h.zone, billingPeriod: h.period })
+          .expect(200);
+        await saveCard(t, fake, co);
+        const key = await createApiKey(t, co);
+        const { agents } = await liveAgents(t, co.auth, 1);
+        const now = Date.now();
+        const ids = await resolveTickets(t, key, agents[0], h.tickets.length);
+        for (const [i, ticket] of h.tickets.entries()) {
+          await backdate(t, [ids[i]], 'earning', new Date(now - ticket.bookedDaysAgo * DAY));
+        }
+        for (const [i, ticket] of h.tickets.entries()) {
+          if (ticket.reopenedAfterDays === null) continue;
+          await t.http
+            .post(`/v1/tickets/${ids[i]}/reopen`)
+            .set(co.auth)
+            .send({ reason: 'customer wrote back' })
+            .expect(200);
+          await runJobs(t, ['ledger.ticket-event']);
+          const at = now - Math.max(0, ticket.bookedDaysAgo - ticket.reopenedAfterDays) * DAY;
+          await backdate(t, [ids[i]], 'earning_reversal', new Date(at));
+        }
+        for (const [i, amount] of h.adjustments.entries()) {
+          await t.http
+            .post('/v1/ledger/adjustments')
+            .set(finance.auth)
+            .send({
+              reference: `random-${run}-${i}`,
+              agentId: agents[0].id,
+              amountMinor: amount,
+              currency: 'EUR',
+              reason: 'random history',
+            })
+            .expect(201);
+        }
+
+        await t.app.get(InvoiceClosingService).sweep(new Date(now + 32 * DAY));
+        await runJobs(t, ['billing.invoice-issue']);
+
+        const invoices: {
+          id: string;
+          period_start: Date;
+          period_end: Date;
+          booked_minor: string;
+          carried_in_minor: string;
+          total_minor: string;
+          carried_out_minor: string;
+          status: string;
+        }[] = await t.db.query(
+          `SELECT * FROM invoices WHERE company_id = $1 ORDER BY period_start`,
+          [co.companyId],
+        );
+        let carried = 0;
+        let charged = 0;
+        for (const [i, inv] of invoices.entries()) {
+          const [{ booked }]: { booked: string | null }[] = await t.db.query(
+            `SELECT sum(l.amount_minor) AS booked
+               FROM journal_entries e
+               JOIN journal_lines l ON l.entry_id = e.id
+               JOIN ledger_accounts a ON a.id = l.account_id AND a.code = 'company_receivable'
+              WHERE e.company_id = $1 AND e.kind IN ('earning', 'earning_reversal')
+                AND e.created_at >= $2 AND e.created_at < $3`,
+            [co.companyId, inv.period_start, inv.period_end],
+          );
+          expect(Number(inv.booked_minor)).toBe(Number(booked ?? 0));
+          expect(Number(inv.carried_in_minor)).toBe(carried);
+          const net = Number(booked ?? 0) + carried;
+          expect(Number(inv.total_minor)).toBe(Math.max(0, net));
+          carried = Math.min(0, net);
+          expect(Number(inv.carried_out_minor)).toBe(carried);
+          expect(inv.status).toBe(net > 0 ? 'paid' : 'no_charge');
+          charged += Number(inv.total_minor);
+          // In order, never overlapping (a period with nothing booked has no invoice).
+          if (i > 0) expect(+inv.period_start).toBeGreaterThanOrEqual(+invoices[i - 1].period_end);
+        }
+        const [{ all }]: { all: string | null }[] = await t.db.query(
+          `SELECT sum(l.amount_minor) AS all
+             FROM journal_entries e JOIN journal_lines l ON l.entry_id = e.id
+             JOIN ledger_accounts a ON a.id = l.account_id AND a.code = 'company_receivable'
+            WHERE e.company_id = $1 AND e.kind IN ('earning', 'earning_reversal')`,
+          [co.companyId],
+        );
+        expect(charged + carried).toBe(Number(all ?? 0));
+        const owed =
+          (await t.app.get(LedgerService).balances(t.db.manager, co.companyId!)).find(
+            (b) => b.account === 'company_receivable',
+          )?.balance ?? 0;
+        expect(owed).toBe(carried);
+      }),
+      { numRuns: 10 },
+    );
+    const integrity = await t.http.get('/v1/ledger/integrity').set(finance.auth).expect(200);
+    expect(integrity.body).toMatchObject({ ok: true, unbalancedCurrencies: [] });
+  }, 240_000);
+});
