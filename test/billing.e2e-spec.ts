@@ -69,6 +69,14 @@ describe('billing: customer, card, outstanding', () => {
       billingEmail: null,
       timeZone: 'UTC',
       outstanding: [],
+      credit: {
+        creditLimitMinor: 500000,
+        owed: [],
+        hold: null,
+        liftEndsAt: null,
+        liftReason: null,
+        blocked: false,
+      },
     });
   });
 

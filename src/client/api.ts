@@ -731,6 +731,7 @@ export interface paths {
     /**
      * Post a shift
      * @description Posts a shift: a window of demand with seats, skills, languages and pay per ticket.
+     *     Refused with 402 while billing holds the company (credit limit passed, invoice past due).
      */
     post: operations['createShift'];
     delete?: never;
@@ -759,6 +760,8 @@ export interface paths {
     /**
      * Change a shift
      * @description Changes a shift; once seats are taken only changes safe for seat holders are accepted.
+     *     More seats, a longer window or a higher rate are refused (402) while billing holds the
+     *     company.
      */
     patch: operations['updateShift'];
     trace?: never;
@@ -1580,6 +1583,67 @@ export interface paths {
     get: operations['listInvoices'];
     put?: never;
     post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/companies/{companyId}/credit': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Get a company's credit standing
+     * @description What the company owes, its limit, and why (if so) it is held.
+     */
+    get: operations['getCompanyCredit'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/companies/{companyId}/credit/limit': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    /**
+     * Set a company's credit limit
+     * @description Sets the company's own credit limit (null: the configured default).
+     */
+    put: operations['setCompanyCreditLimit'];
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/companies/{companyId}/credit/lift': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Lift a company's credit hold
+     * @description Lifts the hold for a number of hours (a payment on its way, an agreed plan): the company
+     *     may post shifts again meanwhile; the reason is kept.
+     */
+    post: operations['liftCompanyCreditHold'];
     delete?: never;
     options?: never;
     head?: never;
@@ -3349,6 +3413,12 @@ export interface components {
       metadata: {
         [key: string]: unknown;
       };
+      /**
+       * @description The escalation came while billing held the company (its credit limit passed, or an invoice
+       *     past due): it is taken and worked as any other, and finance sees it was.
+       * @example false
+       */
+      billingHold: boolean;
       /** @description Every claim, oldest first. */
       claims: components['schemas']['TicketClaimView'][];
       /** @example e410f6b2-3c7d-4e8a-9b1f-6d2c5a8e7f30 */
@@ -3686,6 +3756,12 @@ export interface components {
       metadata: {
         [key: string]: unknown;
       };
+      /**
+       * @description The escalation came while billing held the company (its credit limit passed, or an invoice
+       *     past due): it is taken and worked as any other, and finance sees it was.
+       * @example false
+       */
+      billingHold: boolean;
       /** @description Every claim, oldest first. */
       claims: components['schemas']['TicketClaimView'][];
       /** @example e410f6b2-3c7d-4e8a-9b1f-6d2c5a8e7f30 */
@@ -4362,6 +4438,60 @@ export interface components {
       /** @example EUR */
       currency: string;
     };
+    CreditHoldDto: {
+      /**
+       * @description `credit_limit`: what the company owes passed its limit; `past_due`: an invoice stayed past
+       *     due longer than the grace period.
+       * @example credit_limit
+       * @enum {string}
+       */
+      reason: 'credit_limit' | 'past_due';
+      /**
+       * @description What is owed (credit_limit) or the invoice's total (past_due), in minor units.
+       * @example 501200
+       */
+      amountMinor: number;
+      /** @example Your company owes €5,012.00, above its credit limit of €5,000.00: pay the open invoices or ask finance to lift the hold */
+      message: string;
+      /** @example EUR */
+      currency: string;
+      /**
+       * Format: date-time
+       * @description When the hold began.
+       * @example 2026-12-07T09:00:00.000Z
+       */
+      startedAt: string;
+      /**
+       * @example [
+       *       "0b8c8a9e-3f51-4f5e-9a39-3d4f0f8f2a10"
+       *     ]
+       */
+      pastDueInvoiceIds: string[];
+    };
+    CreditStandingDto: {
+      /**
+       * @description What it may owe in each currency before it is held (minor units).
+       * @example 500000
+       */
+      creditLimitMinor: number;
+      /** @description What it owes per currency (booked, not yet paid; invoiced or not). */
+      owed: components['schemas']['OutstandingDto'][];
+      /** @description Why billing holds the company, or null. */
+      hold: components['schemas']['CreditHoldDto'] | null;
+      /**
+       * Format: date-time
+       * @description Finance lifted the hold until then (null: not lifted).
+       * @example 2026-12-08T09:00:00.000Z
+       */
+      liftEndsAt: string | null;
+      /** @example Paid by bank transfer; clearing */
+      liftReason: string | null;
+      /**
+       * @description Posting or enlarging shifts is refused (402 PAYMENT_REQUIRED): held and not lifted.
+       * @example false
+       */
+      blocked: boolean;
+    };
     BillingDto: {
       /**
        * @example weekly
@@ -4383,6 +4513,8 @@ export interface components {
        */
       timeZone: string;
       outstanding: components['schemas']['OutstandingDto'][];
+      /** @description Its credit limit and, if billing holds it, why (and until when finance lifted it). */
+      credit: components['schemas']['CreditStandingDto'];
     };
     BillingSetupDto: {
       /**
@@ -4506,6 +4638,22 @@ export interface components {
        * @example WyIyMDI2LTExLTI5VDIzOjAwOjAwLjAwMFoiLCIwYjhjOGE5ZS0zZjUxLTRmNWUtOWEzOS0zZDRmMGY4ZjJhMTAiXQ
        */
       nextCursor: string | null;
+    };
+    SetCreditLimitDto: {
+      /**
+       * @description The company's own limit per currency, in minor units; null returns it to the default.
+       * @example 1000000
+       */
+      creditLimitMinor: number | null;
+    };
+    LiftHoldDto: {
+      /**
+       * @description For how long, 1 to 720 hours.
+       * @example 48
+       */
+      hours: number;
+      /** @example Paid by bank transfer; clearing */
+      reason: string;
     };
     OnboardingView: {
       /**
@@ -5093,6 +5241,7 @@ export interface components {
       | 'PAYOUT_RUN_OPEN'
       | 'RUN_HAS_NOTHING_TO_PAY'
       | 'PAYOUT_LINE_STATE'
+      | 'PAYMENT_REQUIRED'
       | 'ADJUSTMENT_REFERENCE_CONFLICT'
       | 'ADJUSTMENT_STATE';
     /** @description Every error the API answers is `{ error: ErrorBody }`. */
@@ -7358,6 +7507,34 @@ export interface operations {
       };
       400: components['responses']['InvalidBody'];
       401: components['responses']['Unauthenticated'];
+      /**
+       * @description Payment required.
+       *
+       *     - `PAYMENT_REQUIRED`: billing holds the company (what it owes passed its credit limit, or an invoice is past due): `details` names the amount; pay, or ask finance to lift the hold
+       */
+      402: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "PAYMENT_REQUIRED",
+           *         "message": "Billing holds the company (what it owes passed its credit limit, or an invoice is past due): details names the amount; pay, or ask finance to lift the hold.",
+           *         "details": null,
+           *         "requestId": "0b5a4e1c-2f7d-4c83-9a1e-6d3f8b2c7e90"
+           *       }
+           *     }
+           */
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'PAYMENT_REQUIRED';
+            } & WithRequired<components['schemas']['ErrorBody'], 'code'>;
+          };
+        };
+      };
       403: components['responses']['Forbidden'];
       /**
        * @description Conflict.
@@ -7450,6 +7627,34 @@ export interface operations {
       };
       400: components['responses']['InvalidBody'];
       401: components['responses']['Unauthenticated'];
+      /**
+       * @description Payment required.
+       *
+       *     - `PAYMENT_REQUIRED`: billing holds the company (what it owes passed its credit limit, or an invoice is past due): `details` names the amount; pay, or ask finance to lift the hold
+       */
+      402: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "PAYMENT_REQUIRED",
+           *         "message": "Billing holds the company (what it owes passed its credit limit, or an invoice is past due): details names the amount; pay, or ask finance to lift the hold.",
+           *         "details": null,
+           *         "requestId": "0b5a4e1c-2f7d-4c83-9a1e-6d3f8b2c7e90"
+           *       }
+           *     }
+           */
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'PAYMENT_REQUIRED';
+            } & WithRequired<components['schemas']['ErrorBody'], 'code'>;
+          };
+        };
+      };
       403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
       /**
@@ -9940,6 +10145,106 @@ export interface operations {
       400: components['responses']['ValidationFailed'];
       401: components['responses']['Unauthenticated'];
       403: components['responses']['Forbidden'];
+      500: components['responses']['Internal'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  getCompanyCredit: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        companyId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CreditStandingDto'];
+        };
+      };
+      400: components['responses']['ValidationFailed'];
+      401: components['responses']['Unauthenticated'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      500: components['responses']['Internal'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  setCompanyCreditLimit: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        companyId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['SetCreditLimitDto'];
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CreditStandingDto'];
+        };
+      };
+      400: components['responses']['InvalidBody'];
+      401: components['responses']['Unauthenticated'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
+      413: components['responses']['PayloadTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
+      429: components['responses']['RateLimited'];
+      500: components['responses']['Internal'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  liftCompanyCreditHold: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        companyId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['LiftHoldDto'];
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CreditStandingDto'];
+        };
+      };
+      400: components['responses']['InvalidBody'];
+      401: components['responses']['Unauthenticated'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
+      413: components['responses']['PayloadTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
+      429: components['responses']['RateLimited'];
       500: components['responses']['Internal'];
       503: components['responses']['ServiceUnavailable'];
     };

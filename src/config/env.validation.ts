@@ -353,6 +353,21 @@ export class Env {
   @Min(1000)
   BILLING_SWEEP_MS = 60000;
 
+  /**
+   * Credit control: a company whose receivable in a currency passes this (minor units), unless
+   * finance set its own limit, is held: it cannot post or enlarge shifts until it pays.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  CREDIT_LIMIT_MINOR = 500000;
+
+  /** Days an invoice may stay past due (its charge failed) before the company is held. */
+  @Transform(toDecimal)
+  @IsNumber()
+  @Min(0)
+  PAST_DUE_GRACE_DAYS = 7;
+
   /** The platform's fee on each resolved ticket, in basis points of the rate (1500 = 15%). */
   @Transform(toInt)
   @IsInt()

@@ -68,6 +68,8 @@ export const ERROR_STATUS = {
   PAYOUT_RUN_OPEN: 409,
   RUN_HAS_NOTHING_TO_PAY: 409,
   PAYOUT_LINE_STATE: 409,
+  // billing: the company is held (credit limit passed, or an invoice past due)
+  PAYMENT_REQUIRED: 402,
   // ledger
   ADJUSTMENT_REFERENCE_CONFLICT: 409,
   ADJUSTMENT_STATE: 409,

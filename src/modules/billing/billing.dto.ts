@@ -1,6 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { ApiInteger } from '../../common/http/openapi-property';
 import { BILLING_PERIODS } from '../companies/billing-period';
+import { CreditStandingDto, OutstandingDto } from './credit.dto';
 
 export class SavedCardDto {
   /** @example visa */
@@ -13,18 +14,6 @@ export class SavedCardDto {
   /** @example 2029 */
   @ApiInteger()
   expYear: number;
-}
-
-/** What the company owes in one currency and has not paid yet. */
-export class OutstandingDto {
-  /** @example EUR */
-  currency: string;
-  /**
-   * The receivable booked for its resolved tickets, less what was paid or credited.
-   * @example 28750
-   */
-  @ApiInteger()
-  amountMinor: number;
 }
 
 export class BillingDto {
@@ -46,6 +35,8 @@ export class BillingDto {
    */
   timeZone: string;
   outstanding: OutstandingDto[];
+  /** Its credit limit and, if billing holds it, why (and until when finance lifted it). */
+  credit: CreditStandingDto;
 }
 
 export class BillingSetupDto {

@@ -9,6 +9,9 @@ import { UsersModule } from '../users/users.module';
 import { BillingCustomersRepository } from './billing-customers.repository';
 import { BillingController } from './billing.controller';
 import { BillingService } from './billing.service';
+import { CreditControlService } from './credit-control.service';
+import { CreditControlsRepository } from './credit-controls.repository';
+import { CreditController } from './credit.controller';
 import { InvoiceClosingService } from './invoice-closing.service';
 import { InvoiceCollectionService } from './invoice-collection.service';
 import { InvoiceIssueHandler, InvoicePayHandler } from './invoice-jobs.handlers';
@@ -31,7 +34,7 @@ import { InvoicesService } from './invoices.service';
     TicketsModule,
     ShiftsModule,
   ],
-  controllers: [BillingController, InvoicesController],
+  controllers: [BillingController, InvoicesController, CreditController],
   providers: [
     BillingService,
     BillingCustomersRepository,
@@ -41,7 +44,9 @@ import { InvoicesService } from './invoices.service';
     InvoiceCollectionService,
     InvoiceIssueHandler,
     InvoicePayHandler,
+    CreditControlService,
+    CreditControlsRepository,
   ],
-  exports: [BillingService, InvoiceClosingService, InvoiceCollectionService],
+  exports: [BillingService, InvoiceClosingService, InvoiceCollectionService, CreditControlService],
 })
 export class BillingModule {}

@@ -15,6 +15,7 @@ import { STRIPE } from '../stripe/stripe.module';
 import { UsersService } from '../users/users.service';
 import { BillingCustomerRow, BillingCustomersRepository } from './billing-customers.repository';
 import { BillingDto, BillingSetupDto } from './billing.dto';
+import { CreditControlService } from './credit-control.service';
 import { InvoicesRepository } from './invoices.repository';
 
 /**
@@ -34,6 +35,7 @@ export class BillingService {
     private readonly ledger: LedgerService,
     private readonly invoices: InvoicesRepository,
     private readonly outbox: OutboxService,
+    private readonly credit: CreditControlService,
   ) {}
 
   async get(actor: Actor): Promise<BillingDto> {
@@ -61,6 +63,7 @@ export class BillingService {
         .filter((b) => b.account === 'company_receivable' && b.balance !== 0)
         .map((b) => ({ currency: b.currency, amountMinor: b.balance }))
         .sort((a, b) => a.currency.localeCompare(b.currency)),
+      credit: await this.credit.standing(em, companyId),
     };
   }
 

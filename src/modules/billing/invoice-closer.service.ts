@@ -1,10 +1,12 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { Env } from '../../config/env.validation';
+import { CreditControlService } from './credit-control.service';
 import { InvoiceClosingService } from './invoice-closing.service';
 
 /**
- * Every BILLING_SWEEP_MS a worker process closes the billing periods that are due. Several
+ * Every BILLING_SWEEP_MS a worker process closes the billing periods that are due and
+ * refreshes the companies' credit holds (the escalation flag reads them). Several
  * processes sweeping at once is safe (each company's invoicing is serialised in PostgreSQL, and
  * an entry is billed once by its key); a sweep still running skips the next tick.
  */
@@ -16,6 +18,7 @@ export class InvoiceCloser implements OnApplicationBootstrap, OnModuleDestroy {
 
   constructor(
     private readonly closing: InvoiceClosingService,
+    private readonly credit: CreditControlService,
     private readonly config: ConfigService<Env, true>,
   ) {}
 

@@ -5,6 +5,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { LedgerService } from '../ledger/ledger.service';
 import { STRIPE } from '../stripe/stripe.module';
 import { BillingService } from './billing.service';
+import { CreditControlService } from './credit-control.service';
 import { periodDays } from './local-day';
 import { InvoiceRow, InvoicesRepository, InvoiceStatus } from './invoices.repository';
 
@@ -40,6 +41,7 @@ export class InvoiceCollectionService {
     private readonly invoices: InvoicesRepository,
     private readonly billing: BillingService,
     private readonly ledger: LedgerService,
+    private readonly credit: CreditControlService,
   ) {}
 
   /** Creates, fills and finalizes the Stripe invoice of a closed period, then charges it. */
@@ -178,6 +180,8 @@ export class InvoiceCollectionService {
         ],
       });
     }
+    // Paid, or past due long enough: the company's hold may change with it.
+    await this.credit.standing(em, row.company_id);
     return row;
   }
 }

@@ -34,6 +34,7 @@ export interface InvoiceRow {
   next_payment_attempt: Date | null;
   last_payment_error: string | null;
   paid_at: Date | null;
+  past_due_since: Date | null;
   created_at: Date;
 }
 
@@ -211,6 +212,24 @@ export class InvoicesRepository {
     );
   }
 
+  /** The company's invoices past due since before `before` (the grace period's start). */
+  pastDue(em: EntityManager, companyId: string, before: Date): Promise<InvoiceRow[]> {
+    return em.query(
+      `SELECT * FROM invoices
+        WHERE company_id = $1 AND status = 'past_due' AND past_due_since <= $2
+        ORDER BY past_due_since`,
+      [companyId, before],
+    );
+  }
+
+  /** Companies with an invoice past due (the sweep refreshes their holds). */
+  async pastDueCompanyIds(em: EntityManager): Promise<string[]> {
+    const rows: { company_id: string }[] = await em.query(
+      `SELECT DISTINCT company_id FROM invoices WHERE status = 'past_due'`,
+    );
+    return rows.map((r) => r.company_id);
+  }
+
   /** Stripe's state of an invoice, unless ours is final (paid, void, uncollectible). */
   async applyStripeState(
     em: EntityManager,
@@ -222,7 +241,9 @@ export class InvoicesRepository {
       `UPDATE invoices
           SET status = $2, stripe_invoice_id = $3, number = $4, hosted_invoice_url = $5,
               attempt_count = $6, next_payment_attempt = $7, last_payment_error = $8,
-              paid_at = $9, updated_at = now()
+              paid_at = $9, updated_at = now(),
+              past_due_since = CASE $2 WHEN 'past_due' THEN coalesce(past_due_since, now())
+                                       WHEN 'open' THEN past_due_since END
         WHERE id = $1 AND status NOT IN ('paid', 'void', 'uncollectible', 'no_charge')
         RETURNING *`,
       [

@@ -187,6 +187,18 @@ export class JournalRepository {
     );
   }
 
+  /** Each company's receivable in each currency, where it owes something. */
+  receivables(
+    em: EntityManager,
+  ): Promise<{ owner_id: string; currency: string; balance: string }[]> {
+    return em.query(
+      `SELECT a.owner_id, a.currency, sum(l.amount_minor) AS balance
+         FROM ledger_accounts a JOIN journal_lines l ON l.account_id = a.id
+        WHERE a.code = 'company_receivable'
+        GROUP BY a.owner_id, a.currency HAVING sum(l.amount_minor) > 0`,
+    );
+  }
+
   /** Every account's balance (the trial balance). */
   async allBalances(em: EntityManager): Promise<AccountBalanceRow[]> {
     return em.query(

@@ -146,6 +146,18 @@ export class LedgerService {
     }));
   }
 
+  /** The companies that owe something, with what they owe per currency (positive). */
+  async receivables(
+    em: EntityManager,
+  ): Promise<{ companyId: string; currency: string; owedMinor: number }[]> {
+    const rows = await this.journal.receivables(em);
+    return rows.map((r) => ({
+      companyId: r.owner_id,
+      currency: r.currency,
+      owedMinor: Number(r.balance),
+    }));
+  }
+
   /** Per company and currency, when its oldest entry no invoice billed was booked (since `since`). */
   async unbilledCompanies(
     em: EntityManager,

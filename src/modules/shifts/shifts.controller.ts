@@ -25,10 +25,14 @@ import { ShiftsService } from './shifts.service';
 export class ShiftsController {
   constructor(private readonly shifts: ShiftsService) {}
 
-  /** Posts a shift: a window of demand with seats, skills, languages and pay per ticket. */
+  /**
+   * Posts a shift: a window of demand with seats, skills, languages and pay per ticket.
+   * Refused with 402 while billing holds the company (credit limit passed, invoice past due).
+   */
   @Post()
   @Idempotent()
   @ApiOperation({ operationId: 'createShift', summary: 'Post a shift' })
+  @ApiErrors('PAYMENT_REQUIRED')
   create(@CurrentActor() actor: Actor, @Body() body: CreateShiftDto): Promise<ShiftDto> {
     return this.shifts.create(actor, body);
   }
@@ -47,10 +51,14 @@ export class ShiftsController {
     return this.shifts.get(actor, id);
   }
 
-  /** Changes a shift; once seats are taken only changes safe for seat holders are accepted. */
+  /**
+   * Changes a shift; once seats are taken only changes safe for seat holders are accepted.
+   * More seats, a longer window or a higher rate are refused (402) while billing holds the
+   * company.
+   */
   @Patch(':id')
   @ApiOperation({ operationId: 'updateShift', summary: 'Change a shift' })
-  @ApiErrors('SHIFT_CLOSED', 'SEATS_BELOW_TAKEN', 'SHIFT_HAS_CLAIMS')
+  @ApiErrors('SHIFT_CLOSED', 'SEATS_BELOW_TAKEN', 'SHIFT_HAS_CLAIMS', 'PAYMENT_REQUIRED')
   update(
     @CurrentActor() actor: Actor,
     @IdParam() id: string,

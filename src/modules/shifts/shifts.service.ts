@@ -1,4 +1,5 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { CREDIT_GATE, type CreditGate } from '../../common/credit/credit-gate';
 import { ConfigService } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Env } from '../../config/env.validation';
@@ -60,6 +61,7 @@ export class ShiftsService {
     private readonly claimViews: ShiftClaimViewsRepository,
     private readonly waitlistEntries: ShiftWaitlistRepository,
     private readonly agents: AgentsService,
+    @Inject(CREDIT_GATE) private readonly credit: CreditGate,
   ) {}
 
   async create(actor: Actor, input: CreateShiftDto): Promise<ShiftDto> {
@@ -73,6 +75,7 @@ export class ShiftsService {
     if (problems.length > 0) throw DomainError.validation(problems);
     const id = await this.db.transaction(async (em) => {
       await this.skills.assertUsable(em, skillFields(input.requiredSkills));
+      await this.credit.assertMayAddDemand(companyId);
       const shiftId = await this.shifts.insert(em, {
         companyId,
         title: input.title?.trim() || null,
@@ -152,6 +155,9 @@ export class ShiftsService {
         problems.push(...duplicateSkillErrors(input.requiredSkills, 'requiredSkills'));
       }
       if (problems.length > 0) throw DomainError.validation(problems);
+      if (enlarges(shift, input, startsAt, endsAt)) {
+        await this.credit.assertMayAddDemand(companyId);
+      }
       if (input.requiredSkills) {
         await this.skills.assertUsable(em, skillFields(input.requiredSkills));
         await this.shifts.deleteRequiredSkills(em, id);
@@ -276,4 +282,18 @@ export class ShiftsService {
 
 function skillFields(skills: RequiredSkillDto[]) {
   return skills.map((s, i) => ({ field: `requiredSkills.${i}.skill`, code: s.skill }));
+}
+
+/** More seats, a longer window or a higher rate: more to bill, so credit control decides. */
+function enlarges(
+  shift: { seats: number; startsAt: Date; endsAt: Date; rateAmountMinor: number },
+  input: UpdateShiftDto,
+  startsAt: Date,
+  endsAt: Date,
+): boolean {
+  return (
+    (input.seats !== undefined && input.seats > shift.seats) ||
+    endsAt.getTime() - startsAt.getTime() > shift.endsAt.getTime() - shift.startsAt.getTime() ||
+    (input.ratePerTicket !== undefined && input.ratePerTicket.amountMinor > shift.rateAmountMinor)
+  );
 }

@@ -30,10 +30,12 @@ export interface ExistingTicketRow {
 
 const TICKET_COLUMNS = `company_id, external_id, intake_hash, subject, summary, transcript,
   bot_attempts, language, priority, rank, customer_ref, metadata, claim_sla_seconds, sla_deadline,
-  primary_skill, skill_codes, skill_levels, requested_levels`;
+  primary_skill, skill_codes, skill_levels, requested_levels, billing_hold`;
 const TICKET_VALUES = `$1, $2, $3, $4, $5, $6::jsonb, $7::jsonb, $8, $9::smallint, $9::smallint,
   $10, $11::jsonb, $12::int, now() + make_interval(secs => $12::int), $13, $14::text[],
-  $15::smallint[], $15::smallint[]`;
+  $15::smallint[], $15::smallint[],
+  EXISTS (SELECT 1 FROM credit_controls c WHERE c.company_id = $1 AND c.hold_since IS NOT NULL
+             AND (c.lifted_until IS NULL OR c.lifted_until <= now()))`;
 
 const params = (t: NewTicket): unknown[] => [
   t.companyId,

@@ -344,6 +344,12 @@ export class TicketDto extends TicketSummaryDto {
   /** @example 300 */
   @ApiInteger()
   claimSlaSeconds: number;
+  /**
+   * The escalation came while billing held the company (its credit limit passed, or an invoice
+   * past due): it is taken and worked as any other, and finance sees it was.
+   * @example false
+   */
+  billingHold: boolean;
   /** Every claim, oldest first. */
   claims: TicketClaimView[];
 }

@@ -72,6 +72,7 @@ export function toTicketDto(t: TicketRow, claims: ClaimHistoryJson[]): TicketDto
     customerRef: t.customer_ref,
     metadata: t.metadata,
     claimSlaSeconds: t.claim_sla_seconds,
+    billingHold: t.billing_hold,
     claims: claims.map(toTicketClaimView),
   };
 }

@@ -19,6 +19,8 @@ export interface TicketRow {
   customer_ref: string | null;
   metadata: Record<string, unknown>;
   claim_sla_seconds: number;
+  /** Taken while billing held the company (credit limit passed or an invoice past due). */
+  billing_hold: boolean;
   sla_deadline: Date;
   sla_breached_at: Date | null;
   status: string;

@@ -1,0 +1,182 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { requireCompany, requireUser } from '../../common/auth/access';
+import { Actor } from '../../common/auth/actor';
+import type { CreditGate } from '../../common/credit/credit-gate';
+import { DomainError } from '../../common/errors/domain-error';
+import { Env } from '../../config/env.validation';
+import { CompaniesService } from '../companies/companies.service';
+import { LedgerService } from '../ledger/ledger.service';
+import { CreditControlsRepository, HoldReason } from './credit-controls.repository';
+import { CreditStandingDto, LiftHoldDto, SetCreditLimitDto } from './credit.dto';
+import { InvoicesRepository } from './invoices.repository';
+
+const DAY = 86_400_000;
+
+/**
+ * Credit control. A company is held when what it owes in a currency (its receivable: booked and
+ * not yet paid, invoiced or not) passes its credit limit, or when an invoice has stayed past
+ * due longer than the grace period. Held, it cannot post or enlarge shifts (402
+ * PAYMENT_REQUIRED naming the amount); its bot's escalations are still taken, and flagged.
+ * Finance sets a company's limit and can lift a hold for a while. The hold is computed fresh
+ * where it decides something (a shift) and stored for the escalation flag, refreshed by those
+ * checks, by invoice changes and by every billing sweep.
+ */
+@Injectable()
+export class CreditControlService implements CreditGate {
+  private readonly logger = new Logger(CreditControlService.name);
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly config: ConfigService<Env, true>,
+    private readonly controls: CreditControlsRepository,
+    private readonly invoices: InvoicesRepository,
+    private readonly ledger: LedgerService,
+    private readonly companies: CompaniesService,
+  ) {}
+
+  /** The company's standing, computed now (and stored, for the escalation flag). */
+  async standing(em: EntityManager, companyId: string): Promise<CreditStandingDto> {
+    const row = await this.controls.find(em, companyId);
+    const limit =
+      row?.credit_limit_minor != null
+        ? Number(row.credit_limit_minor)
+        : this.config.get('CREDIT_LIMIT_MINOR', { infer: true });
+    const owed = (await this.ledger.balances(em, companyId))
+      .filter((b) => b.account === 'company_receivable' && b.balance > 0)
+      .map((b) => ({ currency: b.currency, amountMinor: b.balance }))
+      .sort((a, b) => a.currency.localeCompare(b.currency));
+    const graceDays = this.config.get('PAST_DUE_GRACE_DAYS', { infer: true });
+    const pastDue = await this.invoices.pastDue(
+      em,
+      companyId,
+      new Date(Date.now() - graceDays * DAY),
+    );
+    let reason: HoldReason | null = null;
+    let message: string | null = null;
+    let amount: { currency: string; amountMinor: number } | null = null;
+    if (pastDue.length > 0) {
+      const first = pastDue[0];
+      reason = 'past_due';
+      amount = { currency: first.currency, amountMinor: Number(first.total_minor) };
+      message =
+        `Invoice ${first.number ?? first.id} for ${format(amount)} has been past due for more ` +
+        `than ${graceDays} days: pay it (save a working card) or ask finance to lift the hold`;
+    } else {
+      const over = owed.find((o) => o.amountMinor > limit);
+      if (over) {
+        reason = 'credit_limit';
+        amount = over;
+        message =
+          `Your company owes ${format(over)}, above its credit limit of ` +
+          `${format({ currency: over.currency, amountMinor: limit })}: pay the open invoices ` +
+          'or ask finance to lift the hold';
+      }
+    }
+    const details = reason
+      ? { reason, ...amount!, creditLimitMinor: limit, invoiceIds: pastDue.map((i) => i.id) }
+      : null;
+    await this.controls.setHold(em, companyId, reason, details);
+    const liftedUntil =
+      row?.lifted_until && row.lifted_until > new Date() ? row.lifted_until : null;
+    return {
+      creditLimitMinor: limit,
+      owed,
+      hold: reason
+        ? {
+            reason,
+            message: message!,
+            amountMinor: amount!.amountMinor,
+            currency: amount!.currency,
+            startedAt: (await this.controls.find(em, companyId))!.hold_since!,
+            pastDueInvoiceIds: pastDue.map((i) => i.id),
+          }
+        : null,
+      liftEndsAt: liftedUntil,
+      liftReason: liftedUntil ? row!.lift_reason : null,
+      blocked: reason !== null && liftedUntil === null,
+    };
+  }
+
+  /** CreditGate: shifts ask before a company posts or enlarges a shift. */
+  async assertMayAddDemand(companyId: string): Promise<void> {
+    const standing = await this.standing(this.db.manager, companyId);
+    if (!standing.blocked) return;
+    const hold = standing.hold!;
+    throw new DomainError('PAYMENT_REQUIRED', hold.message, {
+      reason: hold.reason,
+      amountMinor: hold.amountMinor,
+      currency: hold.currency,
+      creditLimitMinor: standing.creditLimitMinor,
+      invoiceIds: hold.pastDueInvoiceIds,
+    });
+  }
+
+  /** Recomputes the stored hold of every company that owes, is past due, or is held. */
+  async refreshAll(): Promise<void> {
+    const em = this.db.manager;
+    const ids = new Set([
+      ...(await this.ledger.receivables(em)).map((r) => r.companyId),
+      ...(await this.invoices.pastDueCompanyIds(em)),
+      ...(await this.controls.heldCompanyIds(em)),
+    ]);
+    for (const id of ids) {
+      try {
+        await this.standing(em, id);
+      } catch (e) {
+        this.logger.warn({ err: e, companyId: id }, 'credit hold not refreshed');
+      }
+    }
+  }
+
+  /** The company's own view (its billing page). */
+  async mine(actor: Actor): Promise<CreditStandingDto> {
+    return this.standing(this.db.manager, requireCompany(actor));
+  }
+
+  /** Finance: a company's standing. */
+  async of(actor: Actor, companyId: string): Promise<CreditStandingDto> {
+    requireUser(actor, 'finance');
+    await this.assertCompany(companyId);
+    return this.standing(this.db.manager, companyId);
+  }
+
+  /** Finance: the company's own limit (null: back to the configured default). */
+  async setLimit(
+    actor: Actor,
+    companyId: string,
+    input: SetCreditLimitDto,
+  ): Promise<CreditStandingDto> {
+    requireUser(actor, 'finance');
+    await this.assertCompany(companyId);
+    return this.db.transaction(async (em) => {
+      await this.controls.setLimit(em, companyId, input.creditLimitMinor);
+      return this.standing(em, companyId);
+    });
+  }
+
+  /** Finance: lifts the hold for `hours`, with a reason kept on record. */
+  async lift(actor: Actor, companyId: string, input: LiftHoldDto): Promise<CreditStandingDto> {
+    const { userId } = requireUser(actor, 'finance');
+    await this.assertCompany(companyId);
+    return this.db.transaction(async (em) => {
+      const until = new Date(Date.now() + input.hours * 3_600_000);
+      await this.controls.lift(em, companyId, until, userId, input.reason.trim());
+      return this.standing(em, companyId);
+    });
+  }
+
+  private async assertCompany(companyId: string): Promise<void> {
+    if (!(await this.companies.settingsOf(this.db.manager, companyId))) {
+      throw DomainError.notFound('Company');
+    }
+  }
+}
+
+/** `€5,012.00`: minor units in the currency's own decimals (none for JPY). */
+function format(m: { currency: string; amountMinor: number }): string {
+  const f = new Intl.NumberFormat('en-US', { style: 'currency', currency: m.currency });
+  return f.format(m.amountMinor / 10 ** (f.resolvedOptions().maximumFractionDigits ?? 2));
+}

@@ -1,0 +1,81 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+
+export type HoldReason = 'credit_limit' | 'past_due';
+
+export interface CreditControlRow {
+  company_id: string;
+  credit_limit_minor: string | null;
+  hold_reason: HoldReason | null;
+  hold_since: Date | null;
+  hold_details: Record<string, unknown> | null;
+  lifted_until: Date | null;
+  lifted_by: string | null;
+  lift_reason: string | null;
+}
+
+/** `credit_controls`: each company's credit limit, its current hold, and finance's lift. */
+@Injectable()
+export class CreditControlsRepository {
+  async find(em: EntityManager, companyId: string): Promise<CreditControlRow | undefined> {
+    const [row]: CreditControlRow[] = await em.query(
+      'SELECT * FROM credit_controls WHERE company_id = $1',
+      [companyId],
+    );
+    return row;
+  }
+
+  /** The companies held now (their hold may be lifted), for the sweep's refresh. */
+  async heldCompanyIds(em: EntityManager): Promise<string[]> {
+    const rows: { company_id: string }[] = await em.query(
+      'SELECT company_id FROM credit_controls WHERE hold_since IS NOT NULL',
+    );
+    return rows.map((r) => r.company_id);
+  }
+
+  async setLimit(em: EntityManager, companyId: string, limitMinor: number | null): Promise<void> {
+    await em.query(
+      `INSERT INTO credit_controls (company_id, credit_limit_minor) VALUES ($1, $2)
+       ON CONFLICT (company_id) DO UPDATE SET credit_limit_minor = $2, updated_at = now()`,
+      [companyId, limitMinor],
+    );
+  }
+
+  /** The hold as computed now; one already in place keeps its `since`. */
+  async setHold(
+    em: EntityManager,
+    companyId: string,
+    reason: HoldReason | null,
+    details: Record<string, unknown> | null,
+  ): Promise<void> {
+    await em.query(
+      `INSERT INTO credit_controls (company_id, hold_reason, hold_since, hold_details)
+       VALUES ($1, $2, CASE WHEN $2::text IS NULL THEN NULL ELSE now() END, $3)
+       ON CONFLICT (company_id) DO UPDATE
+         SET hold_reason = $2,
+             hold_since = CASE WHEN $2::text IS NULL THEN NULL
+                               ELSE coalesce(credit_controls.hold_since, now()) END,
+             hold_details = $3,
+             updated_at = now()
+         WHERE credit_controls.hold_reason IS DISTINCT FROM $2
+            OR credit_controls.hold_details IS DISTINCT FROM $3::jsonb`,
+      [companyId, reason, details === null ? null : JSON.stringify(details)],
+    );
+  }
+
+  async lift(
+    em: EntityManager,
+    companyId: string,
+    until: Date,
+    by: string,
+    reason: string,
+  ): Promise<void> {
+    await em.query(
+      `INSERT INTO credit_controls (company_id, lifted_until, lifted_by, lift_reason)
+       VALUES ($1, $2, $3, $4)
+       ON CONFLICT (company_id) DO UPDATE
+         SET lifted_until = $2, lifted_by = $3, lift_reason = $4, updated_at = now()`,
+      [companyId, until, by, reason],
+    );
+  }
+}

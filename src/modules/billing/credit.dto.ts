@@ -1,0 +1,100 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { IsInt, IsString, Max, MaxLength, Min, MinLength, ValidateIf } from 'class-validator';
+import { ApiInteger } from '../../common/http/openapi-property';
+
+/** What the company owes in one currency and has not paid yet. */
+export class OutstandingDto {
+  /** @example EUR */
+  currency: string;
+  /**
+   * The receivable booked for its resolved tickets, less what was paid or credited.
+   * @example 28750
+   */
+  @ApiInteger()
+  amountMinor: number;
+}
+
+export const HOLD_REASONS = ['credit_limit', 'past_due'] as const;
+
+export class CreditHoldDto {
+  /**
+   * `credit_limit`: what the company owes passed its limit; `past_due`: an invoice stayed past
+   * due longer than the grace period.
+   * @example credit_limit
+   */
+  @ApiProperty({ enum: HOLD_REASONS })
+  reason: string;
+  /** @example "Your company owes €5,012.00, above its credit limit of €5,000.00: pay the open invoices or ask finance to lift the hold" */
+  message: string;
+  /**
+   * What is owed (credit_limit) or the invoice's total (past_due), in minor units.
+   * @example 501200
+   */
+  @ApiInteger()
+  amountMinor: number;
+  /** @example EUR */
+  currency: string;
+  /**
+   * When the hold began.
+   * @example 2026-12-07T09:00:00.000Z
+   */
+  startedAt: Date;
+  /** @example ["0b8c8a9e-3f51-4f5e-9a39-3d4f0f8f2a10"] */
+  pastDueInvoiceIds: string[];
+}
+
+/** Where a company stands with credit control. */
+export class CreditStandingDto {
+  /**
+   * What it may owe in each currency before it is held (minor units).
+   * @example 500000
+   */
+  @ApiInteger()
+  creditLimitMinor: number;
+  /** What it owes per currency (booked, not yet paid; invoiced or not). */
+  owed: OutstandingDto[];
+  /** Why billing holds the company, or null. */
+  hold: CreditHoldDto | null;
+  /**
+   * Finance lifted the hold until then (null: not lifted).
+   * @example 2026-12-08T09:00:00.000Z
+   */
+  liftEndsAt: Date | null;
+  /** @example "Paid by bank transfer; clearing" */
+  liftReason: string | null;
+  /**
+   * Posting or enlarging shifts is refused (402 PAYMENT_REQUIRED): held and not lifted.
+   * @example false
+   */
+  blocked: boolean;
+}
+
+export class SetCreditLimitDto {
+  /**
+   * The company's own limit per currency, in minor units; null returns it to the default.
+   */
+  // Required; null is a value (the default), anything else must be a whole amount.
+  @ValidateIf((_object, value) => value !== null)
+  @ApiProperty({ type: 'integer', nullable: true, example: 1000000 })
+  @IsInt()
+  @Min(0)
+  @Max(1_000_000_000_000)
+  creditLimitMinor: number | null;
+}
+
+export class LiftHoldDto {
+  /** @example "Paid by bank transfer; clearing" */
+  @IsString()
+  @MinLength(3)
+  @MaxLength(500)
+  reason: string;
+  /**
+   * For how long, 1 to 720 hours.
+   * @example 48
+   */
+  @ApiInteger()
+  @IsInt()
+  @Min(1)
+  @Max(720)
+  hours: number;
+}

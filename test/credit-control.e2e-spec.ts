@@ -1,0 +1,202 @@
+import { randomUUID } from 'node:crypto';
+import { CreditControlService } from '../src/modules/billing/credit-control.service';
+import { InvoiceClosingService } from '../src/modules/billing/invoice-closing.service';
+import type { FakeStripe } from '../src/modules/stripe/fake-stripe.server';
+import { STRIPE_SETTINGS, type StripeSettings } from '../src/modules/stripe/stripe.module';
+import { resolveTickets, runJobs, saveCard } from './support/billing';
+import {
+  createApiKey,
+  createStaff,
+  registerAgent,
+  registerCompany,
+  type SignedIn,
+} from './support/factories';
+import { shiftBody } from './support/shifts';
+import { createTestApp, type TestApp } from './support/test-app';
+import { escalationBody, liveAgents } from './support/tickets';
+
+const DAY = 86_400_000;
+const PER_TICKET = 250 + 38;
+
+/**
+ * Credit control (issue 18): a company owing more than its limit, or with an invoice past due
+ * beyond the grace period, cannot post or enlarge shifts (402 PAYMENT_REQUIRED naming the
+ * amount) while its bot's escalations are still taken, flagged; finance sets limits and lifts
+ * holds; paying lifts the hold.
+ */
+describe('credit control', () => {
+  let t: TestApp;
+  let fake: FakeStripe;
+  let finance: SignedIn;
+  beforeAll(async () => {
+    // A limit two tickets pass; past due counts at once (no grace) so the test need not wait.
+    t = await createTestApp({
+      env: { PLATFORM_FEE_BPS: '1500', CREDIT_LIMIT_MINOR: '500', PAST_DUE_GRACE_DAYS: '0' },
+    });
+    fake = t.app.get<StripeSettings>(STRIPE_SETTINGS).fake!;
+    fake.platformWebhook = null;
+    finance = await createStaff(t, 'finance');
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  async function setup(name: string) {
+    const company = await registerCompany(t, name);
+    const key = await createApiKey(t, company);
+    const { shiftId, agents } = await liveAgents(t, company.auth, 1);
+    return { company, key, agent: agents[0], shiftId };
+  }
+  const postShift = (co: SignedIn) =>
+    t.http
+      .post('/v1/shifts')
+      .set(co.auth)
+      .send(shiftBody({ title: 'More cover' }));
+  const escalateFlag = async (key: string) => {
+    const res = await t.http
+      .post('/v1/escalations')
+      .set('Authorization', `Bearer ${key}`)
+      .send(escalationBody())
+      .expect(201);
+    return res.body.billingHold as boolean;
+  };
+  const shiftCount = async (companyId: string | null) =>
+    Number(
+      (await t.db.query(`SELECT count(*) AS n FROM shifts WHERE company_id = $1`, [companyId]))[0]
+        .n,
+    );
+
+  it('refuses new and larger shifts above the credit limit, naming the amount; takes and flags escalations; finance lifts or raises', async () => {
+    const s = await setup('Overdrawn Ltd');
+    await resolveTickets(t, s.key, s.agent, 2);
+    const before = await shiftCount(s.company.companyId);
+    const refused = await postShift(s.company).expect(402);
+    expect(refused.body.error).toMatchObject({
+      code: 'PAYMENT_REQUIRED',
+      message: expect.stringMatching(/owes €5\.76, above its credit limit of €5\.00/),
+      details: {
+        reason: 'credit_limit',
+        amountMinor: 2 * PER_TICKET,
+        currency: 'EUR',
+        creditLimitMinor: 500,
+        invoiceIds: [],
+      },
+    });
+    expect(await shiftCount(s.company.companyId)).toBe(before);
+    // Enlarging is refused; a change that bills no more is not.
+    await t.http
+      .patch(`/v1/shifts/${s.shiftId}`)
+      .set(s.company.auth)
+      .send({ seats: 9 })
+      .expect(402);
+    await t.http
+      .patch(`/v1/shifts/${s.shiftId}`)
+      .set(s.company.auth)
+      .send({ title: 'Renamed desk' })
+      .expect(200);
+    // The customer is never dropped: the escalation is taken, flagged.
+    expect(await escalateFlag(s.key)).toBe(true);
+    // The company sees why.
+    const billing = await t.http.get('/v1/companies/me/billing').set(s.company.auth).expect(200);
+    expect(billing.body.credit).toMatchObject({
+      creditLimitMinor: 500,
+      owed: [{ currency: 'EUR', amountMinor: 2 * PER_TICKET }],
+      hold: { reason: 'credit_limit', amountMinor: 2 * PER_TICKET, currency: 'EUR' },
+      blocked: true,
+      liftEndsAt: null,
+    });
+
+    // Finance lifts the hold for a day: shifts again, escalations unflagged.
+    const lifted = await t.http
+      .post(`/v1/companies/${s.company.companyId}/credit/lift`)
+      .set(finance.auth)
+      .send({ reason: 'Paid by bank transfer; clearing', hours: 24 })
+      .expect(200);
+    expect(lifted.body).toMatchObject({
+      blocked: false,
+      liftReason: 'Paid by bank transfer; clearing',
+    });
+    expect(Date.parse(lifted.body.liftEndsAt)).toBeGreaterThan(Date.now() + 23 * 3_600_000);
+    await postShift(s.company).expect(201);
+    expect(await escalateFlag(s.key)).toBe(false);
+
+    // Or raises the limit: no hold at all.
+    const raised = await t.http
+      .put(`/v1/companies/${s.company.companyId}/credit/limit`)
+      .set(finance.auth)
+      .send({ creditLimitMinor: 100_000 })
+      .expect(200);
+    expect(raised.body).toMatchObject({ creditLimitMinor: 100_000, hold: null, blocked: false });
+    const back = await t.http
+      .put(`/v1/companies/${s.company.companyId}/credit/limit`)
+      .set(finance.auth)
+      .send({ creditLimitMinor: null })
+      .expect(200);
+    expect(back.body).toMatchObject({ creditLimitMinor: 500, hold: { reason: 'credit_limit' } });
+  });
+
+  it('a declined card: past due, shifts refused with 402 while escalations land; the card fixed, the retry pays, the hold lifts', async () => {
+    const s = await setup('Declines GmbH');
+    await t.http
+      .put(`/v1/companies/${s.company.companyId}/credit/limit`)
+      .set(finance.auth)
+      .send({ creditLimitMinor: 100_000 })
+      .expect(200);
+    await saveCard(t, fake, s.company, 'card_declined');
+    await resolveTickets(t, s.key, s.agent, 1);
+    await t.app.get(InvoiceClosingService).sweep(new Date(Date.now() + 32 * DAY));
+    await runJobs(t, ['billing.invoice-issue']);
+    const [invoice] = (
+      await t.http.get('/v1/companies/me/invoices').set(s.company.auth).expect(200)
+    ).body.items;
+    expect(invoice.status).toBe('past_due');
+
+    const refused = await postShift(s.company).expect(402);
+    expect(refused.body.error.details).toMatchObject({
+      reason: 'past_due',
+      amountMinor: PER_TICKET,
+      invoiceIds: [invoice.id],
+    });
+    expect(refused.body.error.message).toMatch(/past due/);
+    await t.app.get(CreditControlService).refreshAll();
+    expect(await escalateFlag(s.key)).toBe(true);
+
+    await saveCard(t, fake, s.company); // a working card
+    await runJobs(t, ['billing.invoice-pay']);
+    const billing = await t.http.get('/v1/companies/me/billing').set(s.company.auth).expect(200);
+    expect(billing.body.credit).toMatchObject({ hold: null, blocked: false, owed: [] });
+    await postShift(s.company).expect(201);
+    expect(await escalateFlag(s.key)).toBe(false);
+  });
+
+  it('finance only; a company id that is not one is 404; bad bodies name the field', async () => {
+    const s = await setup('Guarded Co');
+    const agent = await registerAgent(t);
+    const path = `/v1/companies/${s.company.companyId}/credit`;
+    await t.http.get(path).expect(401);
+    await t.http.get(path).set(s.company.auth).expect(403);
+    await t.http.get(path).set(agent.auth).expect(403);
+    await t.http.get(path).set(finance.auth).expect(200);
+    await t.http.get(`/v1/companies/${randomUUID()}/credit`).set(finance.auth).expect(404);
+    await t.http.get('/v1/companies/nope/credit').set(finance.auth).expect(400);
+    const noLimit = await t.http.put(`${path}/limit`).set(finance.auth).send({}).expect(400);
+    expect(noLimit.body.error.details.fields.map((f: { field: string }) => f.field)).toEqual([
+      'creditLimitMinor',
+    ]);
+    await t.http.put(`${path}/limit`).set(finance.auth).send({ creditLimitMinor: -1 }).expect(400);
+    await t.http.put(`${path}/limit`).set(finance.auth).send({ creditLimitMinor: 1.5 }).expect(400);
+    const badLift = await t.http
+      .post(`${path}/lift`)
+      .set(finance.auth)
+      .send({ reason: '', hours: 0 })
+      .expect(400);
+    expect(badLift.body.error.details.fields.map((f: { field: string }) => f.field).sort()).toEqual(
+      ['hours', 'reason'],
+    );
+    await t.http
+      .post(`/v1/companies/${randomUUID()}/credit/lift`)
+      .set(finance.auth)
+      .send({ reason: 'no such company', hours: 1 })
+      .expect(404);
+  });
+});
