@@ -4772,6 +4772,7 @@ export interface components {
         | 'negative_balance'
         | 'unsettled_line'
         | 'balance_changed'
+        | 'insufficient_platform_balance'
         | null;
       /**
        * @description Transfers tried for this line.
@@ -4877,6 +4878,18 @@ export interface components {
        * @enum {string}
        */
       stripeMode: 'live' | 'test' | 'fake';
+      /**
+       * @description The platform's Stripe balance available in the run's currency when it executed (null
+       *     before); lines beyond it were held as insufficient_platform_balance.
+       * @example 1250000
+       */
+      platformAvailableMinor: number | null;
+      /**
+       * @description The platform's Stripe balance available in the run's currency now, beside the run's total
+       *     (null once the run executed, or when Stripe cannot be reached).
+       * @example 1250000
+       */
+      platformBalanceMinor: number | null;
       lines: components['schemas']['PayoutLineDto'][];
       /** @example d4c3b2a1-9f8e-4d7c-b6a5-0e1f2d3c4b5a */
       id: string;
@@ -4938,6 +4951,12 @@ export interface components {
        * @enum {string}
        */
       stripeMode: 'live' | 'test' | 'fake';
+      /**
+       * @description The platform's Stripe balance available in the run's currency when it executed (null
+       *     before); lines beyond it were held as insufficient_platform_balance.
+       * @example 1250000
+       */
+      platformAvailableMinor: number | null;
       /** @example d4c3b2a1-9f8e-4d7c-b6a5-0e1f2d3c4b5a */
       id: string;
       /** @example EUR */
@@ -5041,6 +5060,7 @@ export interface components {
         | 'negative_balance'
         | 'unsettled_line'
         | 'balance_changed'
+        | 'insufficient_platform_balance'
         | null;
       /**
        * @description What the transfer at Stripe carries (null when Stripe has none).

@@ -411,6 +411,16 @@ export class Env {
   @Max(80000)
   STRIPE_TIMEOUT_MS = 20000;
 
+  /**
+   * The in-process fake Stripe (no STRIPE_SECRET_KEY) starts its platform balance at this, in
+   * every currency (minor units): large, so payouts pay as if funded; set it low to see a
+   * payout run hold what the balance cannot cover.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  FAKE_STRIPE_BALANCE_MINOR = 1_000_000_000_000;
+
   /** Transfers per second during a payout run (Stripe allows 25/s in test mode, 100/s live). */
   @Transform(toInt)
   @IsInt()

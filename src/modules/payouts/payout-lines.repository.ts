@@ -182,6 +182,24 @@ export class PayoutLinesRepository {
     return !!payable;
   }
 
+  /**
+   * Holds the run's pending lines the platform's balance cannot cover: smallest first, so the
+   * balance pays as many agents as it can; the rest are held (`insufficient_platform_balance`).
+   * Returns how many were held.
+   */
+  async holdBeyondBalance(em: EntityManager, runId: string, available: number): Promise<number> {
+    const [, held]: [unknown, number] = await em.query(
+      `UPDATE payout_lines SET status = 'held', held_reason = 'insufficient_platform_balance'
+        WHERE id IN (
+          SELECT id FROM (
+            SELECT id, sum(amount_minor) OVER (ORDER BY amount_minor, id) AS running
+              FROM payout_lines WHERE run_id = $1 AND status = 'pending') s
+           WHERE running > $2)`,
+      [runId, available],
+    );
+    return held;
+  }
+
   async countPayable(em: EntityManager, runId: string): Promise<number> {
     const [{ payable }]: { payable: number }[] = await em.query(
       `SELECT count(*)::int AS payable FROM payout_lines WHERE run_id = $1 AND status = 'pending'`,

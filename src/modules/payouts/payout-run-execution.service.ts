@@ -13,6 +13,7 @@ import { foundRun, wrongState } from './payout-run.errors';
 import { PayoutRunEvents } from './payout-run-events';
 import { PayoutRunsRepository } from './payout-runs.repository';
 import { PayoutRunsService } from './payout-runs.service';
+import { PlatformBalanceService } from './platform-balance.service';
 
 /** Paying an approved run: execute it, send failed lines again, abandon a line for good. */
 @Injectable()
@@ -25,17 +26,27 @@ export class PayoutRunExecutionService {
     private readonly payoutRuns: PayoutRunsService,
     private readonly identities: AgentIdentities,
     private readonly runEvents: PayoutRunEvents,
+    private readonly balance: PlatformBalanceService,
   ) {}
 
-  /** Starts paying: one job per payable line, written in the same transaction. */
+  /**
+   * Starts paying: one job per payable line, written in the same transaction. The lines the
+   * platform's Stripe balance cannot cover are held first (insufficient_platform_balance): a
+   * transfer beyond the balance would only fail at Stripe. The run records the balance it saw.
+   */
   async execute(actor: Actor, id: string): Promise<PayoutRunDto> {
     requireUser(actor, 'finance');
+    const first = foundRun(await this.runs.find(this.db.manager, id));
+    if (first.status !== 'approved') throw wrongState(first, 'execute');
+    // Read before the transaction (a network call): one open run per currency spends it.
+    const available = await this.balance.available(first.currency);
     await this.db.transaction(async (em) => {
       const run = foundRun(await this.runs.find(em, id, true));
       if (run.status !== 'approved') throw wrongState(run, 'execute');
+      await this.lines.holdBeyondBalance(em, id, available);
       const payable = await this.lines.countPayable(em, id);
       // Nothing to pay: the run is done now (no job would ever finish it).
-      await this.runs.markExecuted(em, id, payable === 0 ? 'completed' : 'executing');
+      await this.runs.markExecuted(em, id, payable === 0 ? 'completed' : 'executing', available);
       await this.runEvents.record(em, 'payout_run.executing', id, {
         status: 'executing',
         lines: payable,

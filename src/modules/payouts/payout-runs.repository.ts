@@ -15,6 +15,7 @@ export interface PayoutRunRow {
   executed_at: Date | null;
   completed_at: Date | null;
   cancelled_at: Date | null;
+  platform_available_minor: string | null;
 }
 
 /** A run's line counts and sums (bigint sums as text), by TOTALS_SQL. */
@@ -40,9 +41,11 @@ export interface PayoutRunTotalsRow {
  */
 export const TOTALS_SQL = `
   SELECT l.run_id,
-         count(*) FILTER (WHERE l.status <> 'held' OR l.held_reason = 'balance_changed')::int AS drafted_lines,
+         count(*) FILTER (WHERE l.status <> 'held'
+           OR l.held_reason IN ('balance_changed', 'insufficient_platform_balance'))::int AS drafted_lines,
          coalesce(sum(l.amount_minor) FILTER (
-           WHERE l.status <> 'held' OR l.held_reason = 'balance_changed'), 0) AS drafted_minor,
+           WHERE l.status <> 'held'
+              OR l.held_reason IN ('balance_changed', 'insufficient_platform_balance')), 0) AS drafted_minor,
          count(*) FILTER (WHERE l.status <> 'held')::int AS payable_lines,
          coalesce(sum(l.amount_minor) FILTER (WHERE l.status <> 'held'), 0) AS payable_minor,
          count(*) FILTER (WHERE l.status = 'held')::int AS held_lines,
@@ -159,11 +162,12 @@ export class PayoutRunsRepository {
     em: EntityManager,
     id: string,
     status: 'executing' | 'completed',
+    platformAvailableMinor: number,
   ): Promise<void> {
     await em.query(
-      `UPDATE payout_runs SET status = $2, executed_at = now(),
+      `UPDATE payout_runs SET status = $2, executed_at = now(), platform_available_minor = $3,
               completed_at = CASE WHEN $2 = 'completed' THEN now() END WHERE id = $1`,
-      [id, status],
+      [id, status, platformAvailableMinor],
     );
   }
 

@@ -18,6 +18,7 @@ import {
 } from './payout.dto';
 import { PayoutLinesRepository } from './payout-lines.repository';
 import { PayoutRunEvents } from './payout-run-events';
+import { PlatformBalanceService } from './platform-balance.service';
 import { PAYOUT_LINES_CSV_HEADER, toPayoutLineCsvRow } from './payout-lines.csv';
 import { toPayoutLineDto, toPayoutRunDto } from './payout.mapper';
 import { foundRun, wrongState } from './payout-run.errors';
@@ -39,6 +40,7 @@ export class PayoutRunsService {
     private readonly lines: PayoutLinesRepository,
     private readonly identities: AgentIdentities,
     private readonly runEvents: PayoutRunEvents,
+    private readonly balance: PlatformBalanceService,
   ) {}
 
   async create(actor: Actor, input: CreatePayoutRunDto): Promise<PayoutRunDetailDto> {
@@ -115,7 +117,16 @@ export class PayoutRunsService {
         lines.map((l) => l.agent_id),
       ),
     ]);
-    return { ...summary, lines: lines.map((l) => toPayoutLineDto(l, who(l.agent_id))) };
+    // Before it pays, the run shows what the balance would cover.
+    const platformBalanceMinor =
+      run.status === 'draft' || run.status === 'approved'
+        ? await this.balance.availableOrNull(run.currency)
+        : null;
+    return {
+      ...summary,
+      platformBalanceMinor,
+      lines: lines.map((l) => toPayoutLineDto(l, who(l.agent_id))),
+    };
   }
 
   /**

@@ -32,6 +32,8 @@ export const HELD_REASONS = [
   'unsettled_line',
   // at execution the agent's available balance had fallen below the minimum (a clawback)
   'balance_changed',
+  // at execution the platform's Stripe balance could not cover the line (paid in a later run)
+  'insufficient_platform_balance',
 ] as const;
 
 export class CreatePayoutRunDto {
@@ -209,6 +211,13 @@ export class PayoutRunDto {
   @ApiProperty({ enum: ['live', 'test', 'fake'] })
   stripeMode: string;
   /**
+   * The platform's Stripe balance available in the run's currency when it executed (null
+   * before); lines beyond it were held as insufficient_platform_balance.
+   * @example 1250000
+   */
+  @ApiInteger()
+  platformAvailableMinor: number | null;
+  /**
    * The finance user who drafted it.
    * @example 9b2e4d6f-8a1c-4e3b-a5d7-f9c1e3b5d7a9
    */
@@ -232,6 +241,13 @@ export class PayoutRunDto {
 }
 
 export class PayoutRunDetailDto extends PayoutRunDto {
+  /**
+   * The platform's Stripe balance available in the run's currency now, beside the run's total
+   * (null once the run executed, or when Stripe cannot be reached).
+   * @example 1250000
+   */
+  @ApiInteger()
+  platformBalanceMinor: number | null;
   lines: PayoutLineDto[];
 }
 

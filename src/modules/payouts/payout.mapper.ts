@@ -55,6 +55,8 @@ export function toPayoutRunDto(r: PayoutRunRow, totals?: PayoutRunTotalsRow): Pa
     executedAt: r.executed_at,
     completedAt: r.completed_at,
     cancelledAt: r.cancelled_at,
+    platformAvailableMinor:
+      r.platform_available_minor === null ? null : Number(r.platform_available_minor),
     totals: {
       draftedLines: n('drafted_lines'),
       draftedMinor: n('drafted_minor'),

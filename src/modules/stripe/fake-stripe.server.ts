@@ -34,6 +34,35 @@ export interface FaultPolicy {
 
 const id = (prefix: string) => `${prefix}_${randomBytes(10).toString('hex')}`;
 
+/**
+ * Currencies the fake platform balance lists before money moved in them (at its starting
+ * balance): what a platform settling in many currencies would hold.
+ */
+const FUNDED_CURRENCIES = [
+  'aud',
+  'bgn',
+  'brl',
+  'cad',
+  'chf',
+  'czk',
+  'dkk',
+  'eur',
+  'gbp',
+  'hkd',
+  'huf',
+  'inr',
+  'isk',
+  'jpy',
+  'mxn',
+  'nok',
+  'nzd',
+  'pln',
+  'ron',
+  'sek',
+  'sgd',
+  'usd',
+];
+
 /** Stripe's form encoding (`a[b][c]=v`, `a[0]=v`) back to nested objects. */
 export function parseForm(body: string): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -75,7 +104,7 @@ export class FakeStripe {
     () => `http://127.0.0.1:${this.port}`,
     (type, object) => this.sendBillingEvent(type, object),
     (currency, amount) =>
-      this.availableBalance.set(currency, (this.availableBalance.get(currency) ?? 0) + amount),
+      this.availableBalance.set(currency.toLowerCase(), this.balanceOf(currency) + amount),
   );
   /**
    * Billing events as Stripe sent them (invoice.paid, invoice.payment_failed…), oldest first:
@@ -85,7 +114,14 @@ export class FakeStripe {
     [];
   private readonly idempotency = new Map<string, { hash: string; status: number; body: unknown }>();
   private server: Server | null = null;
+  /** The platform's available balance per currency (lower case), once it has moved. */
   private availableBalance = new Map<string, number>();
+  /**
+   * What the platform's balance holds in a currency before any money moved in it (npm start:
+   * FAKE_STRIPE_BALANCE_MINOR): large by default, so payouts pay as if funded; a test of a
+   * shortfall sets it low.
+   */
+  startingBalanceMinor = 1_000_000_000_000;
   port = 0;
 
   constructor(
@@ -132,7 +168,7 @@ export class FakeStripe {
 
   /** The platform's available balance in a currency (minor units). */
   balanceOf(currency: string): number {
-    return this.availableBalance.get(currency.toLowerCase()) ?? 0;
+    return this.availableBalance.get(currency.toLowerCase()) ?? this.startingBalanceMinor;
   }
 
   /** Records a billing event and sends it to the platform's endpoint after the answer. */
@@ -454,6 +490,19 @@ export class FakeStripe {
         ];
       }
       const amount = Number(p.amount);
+      if (amount > this.balanceOf(String(p.currency))) {
+        return [
+          400,
+          {
+            error: {
+              type: 'invalid_request_error',
+              code: 'balance_insufficient',
+              message:
+                'You have insufficient available funds in your Stripe account. Try adding funds directly to your available balance by creating Top-ups.',
+            },
+          },
+        ];
+      }
       const transfer: StripeObject = {
         id: id('tr'),
         object: 'transfer',
@@ -468,8 +517,8 @@ export class FakeStripe {
         created: Math.floor(Date.now() / 1000),
       };
       this.transfers.set(transfer.id, transfer);
-      const currency = String(p.currency);
-      this.availableBalance.set(currency, (this.availableBalance.get(currency) ?? 0) - amount);
+      const currency = String(p.currency).toLowerCase();
+      this.availableBalance.set(currency, this.balanceOf(currency) - amount);
       return [200, transfer];
     }
     if (method === 'GET' && (m = /^\/v1\/transfers\/([^/]+)$/.exec(path))) {
@@ -505,6 +554,9 @@ export class FakeStripe {
         created: Math.floor(Date.now() / 1000),
       };
       transfer.amount_reversed = Number(transfer.amount_reversed) + amount;
+      // The reversed money comes back to the platform's balance.
+      const back = String(transfer.currency).toLowerCase();
+      this.availableBalance.set(back, this.balanceOf(back) + amount);
       transfer.reversed = transfer.amount_reversed === transfer.amount;
       (transfer.reversals as { data: unknown[] }).data.push(reversal);
       return [200, reversal];
@@ -514,10 +566,10 @@ export class FakeStripe {
         200,
         {
           object: 'balance',
-          available: [...this.availableBalance.entries()].map(([currency, amount]) => ({
-            currency,
-            amount,
-          })),
+          // Every currency money moved in, and the usual ones at their starting balance.
+          available: [...new Set([...FUNDED_CURRENCIES, ...this.availableBalance.keys()])].map(
+            (currency) => ({ currency, amount: this.balanceOf(currency) }),
+          ),
           pending: [],
         },
       ];

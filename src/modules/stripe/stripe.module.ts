@@ -56,6 +56,7 @@ async function setUp(config: ConfigService<Env, true>): Promise<StripeSetup> {
     };
   }
   const fake = new FakeStripe();
+  fake.startingBalanceMinor = config.get('FAKE_STRIPE_BALANCE_MINOR', { infer: true });
   const port = await fake.start();
   new Logger('Stripe').warn(
     `STRIPE_SECRET_KEY is not set: using an in-process FAKE Stripe on 127.0.0.1:${port}. ` +
