@@ -259,6 +259,18 @@ const BODY_ROUTES: Record<string, BodyRoute> = {
     auth: 'finance',
     path: () => `/v1/companies/${crypto.randomUUID()}/credit/lift`,
   },
+  'POST /v1/invoices/:id/credit-notes': {
+    valid: () => ({ amountMinor: 500, reason: 'Dispute lost' }),
+    required: ['amountMinor', 'reason'],
+    auth: 'finance',
+    path: () => `/v1/invoices/${crypto.randomUUID()}/credit-notes`,
+  },
+  'POST /v1/invoices/:id/write-off': {
+    valid: () => ({ reason: 'Company insolvent' }),
+    required: ['reason'],
+    auth: 'finance',
+    path: () => `/v1/invoices/${crypto.randomUUID()}/write-off`,
+  },
   'PUT /v1/companies/me/webhook': {
     valid: () => ({ url: 'https://hooks.example.test/handoff' }),
     required: ['url'],

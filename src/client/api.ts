@@ -1650,6 +1650,86 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/invoices': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * List every company's invoices
+     * @description Every company's invoices, the newest period first, by status or company when asked.
+     */
+    get: operations['listAllInvoices'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/receivables/ageing': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Receivables by age
+     * @description What each company owes by age (current, 1–30, 31–60, over 60 days), and in total.
+     */
+    get: operations['getReceivablesAgeing'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/invoices/{id}/credit-notes': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Credit part of an invoice
+     * @description Credits part of an invoice (a lost dispute not re-billed, goodwill): through the ledger.
+     */
+    post: operations['createCreditNote'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/invoices/{id}/write-off': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Write an invoice off
+     * @description Writes an unpaid invoice off: Stripe stops collecting; the receivable goes to bad debt.
+     */
+    post: operations['writeOffInvoice'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/agents/me/payout-account': {
     parameters: {
       query?: never;
@@ -4655,6 +4735,179 @@ export interface components {
       /** @example Paid by bank transfer; clearing */
       reason: string;
     };
+    FinanceInvoiceDto: {
+      /**
+       * @example weekly
+       * @enum {string}
+       */
+      billingPeriod: 'weekly' | 'monthly';
+      /**
+       * @description `draft`: closed, not yet at Stripe; `open`: finalized, being charged; `past_due`: a charge
+       *     failed (see `nextPaymentAttempt`, `lastPaymentError`); `paid`; `uncollectible`: written
+       *     off; `void`; `no_charge`: credits covered the period (nothing to charge).
+       * @example paid
+       * @enum {string}
+       */
+      status: 'draft' | 'open' | 'past_due' | 'paid' | 'uncollectible' | 'void' | 'no_charge';
+      /**
+       * @description What the ledger booked to the company's receivable in the period (charges less credits).
+       * @example 34500
+       */
+      bookedMinor: number;
+      /**
+       * @description Credit carried in from earlier periods (zero or negative).
+       * @example 0
+       */
+      carriedInMinor: number;
+      /**
+       * @description Charged: booked plus carried credit, never below zero.
+       * @example 34500
+       */
+      totalMinor: number;
+      /**
+       * @description Credit left over for the next period (zero or negative).
+       * @example 0
+       */
+      carriedOutMinor: number;
+      /** @example 1 */
+      attemptCount: number;
+      /** @example 28800 */
+      disputedMinor: number | null;
+      /**
+       * @description Credit notes issued on this invoice so far.
+       * @example 0
+       */
+      creditedMinor: number;
+      /** @example 5b0e6c1f-8a2d-4c3b-9e7f-1a2b3c4d5e6f */
+      companyId: string;
+      /** @example Acme Support */
+      companyName: string | null;
+      /** @example dp_1Q2w3E4r5T6y */
+      disputeId: string | null;
+      /**
+       * @description Stripe's dispute status (needs_response, under_review, won, lost…).
+       * @example needs_response
+       */
+      disputeStatus: string | null;
+      /** @example 0b8c8a9e-3f51-4f5e-9a39-3d4f0f8f2a10 */
+      id: string;
+      /** @example EUR */
+      currency: string;
+      /**
+       * Format: date-time
+       * @description Midnight in the company's zone when the period began.
+       * @example 2026-11-29T23:00:00.000Z
+       */
+      periodStartsAt: string;
+      /**
+       * Format: date-time
+       * @description Midnight when it ended (exclusive).
+       * @example 2026-12-06T23:00:00.000Z
+       */
+      periodEndsAt: string;
+      /** @example Europe/Berlin */
+      timeZone: string;
+      /**
+       * @description Stripe's invoice number, once finalized.
+       * @example HND-0042
+       */
+      number: string | null;
+      /**
+       * @description Stripe's hosted page for the invoice (view, download, pay).
+       * @example https://invoice.stripe.com/i/acct_1Q2w3E/test_YWNjdF8x
+       */
+      hostedInvoiceUrl: string | null;
+      /**
+       * Format: date-time
+       * @description When Stripe tries the card again (past due).
+       * @example 2026-12-10T09:00:00.000Z
+       */
+      nextPaymentAttemptAt: string | null;
+      /**
+       * @description Why the last charge failed.
+       * @example card_declined: Your card was declined.
+       */
+      lastPaymentError: string | null;
+      /**
+       * Format: date-time
+       * @example 2026-12-07T09:00:03.000Z
+       */
+      paidAt: string | null;
+      lines: components['schemas']['InvoiceLineDto'][];
+    };
+    FinanceInvoicePageDto: {
+      items: components['schemas']['FinanceInvoiceDto'][];
+      /**
+       * @description Pass as `cursor` for the next page; null on the last page.
+       * @example WyIyMDI2LTExLTI5VDIzOjAwOjAwLjAwMFoiLCIwYjhjOGE5ZS0zZjUxLTRmNWUtOWEzOS0zZDRmMGY4ZjJhMTAiXQ
+       */
+      nextCursor: string | null;
+    };
+    AgeingRowDto: {
+      /**
+       * @description Not yet overdue: booked and not invoiced yet (less credit carried), and unpaid invoices
+       *     issued less than a day ago.
+       * @example 12000
+       */
+      currentMinor: number;
+      /**
+       * @description Unpaid invoices 1 to 30 days after their period ended.
+       * @example 28800
+       */
+      days1To30Minor: number;
+      /** @example 0 */
+      days31To60Minor: number;
+      /** @example 0 */
+      over60DaysMinor: number;
+      /**
+       * @description Everything the company owes in the currency (the sum of the four).
+       * @example 40800
+       */
+      totalMinor: number;
+      /** @example 5b0e6c1f-8a2d-4c3b-9e7f-1a2b3c4d5e6f */
+      companyId: string;
+      /** @example Acme Support */
+      companyName: string | null;
+      /** @example EUR */
+      currency: string;
+    };
+    AgeingTotalDto: {
+      /** @example 12000 */
+      currentMinor: number;
+      /** @example 28800 */
+      days1To30Minor: number;
+      /** @example 0 */
+      days31To60Minor: number;
+      /** @example 0 */
+      over60DaysMinor: number;
+      /** @example 40800 */
+      totalMinor: number;
+      /** @example EUR */
+      currency: string;
+    };
+    ReceivablesAgeingDto: {
+      /**
+       * Format: date-time
+       * @example 2026-12-07T09:00:00.000Z
+       */
+      generatedAt: string;
+      companies: components['schemas']['AgeingRowDto'][];
+      /** @description Per currency, over every company. */
+      totals: components['schemas']['AgeingTotalDto'][];
+    };
+    CreateCreditNoteDto: {
+      /**
+       * @description Minor units credited (it leaves the company's receivable, as bad debt).
+       * @example 2880
+       */
+      amountMinor: number;
+      /** @example Dispute lost: charge refunded to the cardholder; not re-billed */
+      reason: string;
+    };
+    WriteOffInvoiceDto: {
+      /** @example Company insolvent; collection abandoned */
+      reason: string;
+    };
     OnboardingView: {
       /**
        * @description A fresh Stripe-hosted onboarding link; it expires within minutes.
@@ -5262,6 +5515,8 @@ export interface components {
       | 'RUN_HAS_NOTHING_TO_PAY'
       | 'PAYOUT_LINE_STATE'
       | 'PAYMENT_REQUIRED'
+      | 'INVOICE_STATE'
+      | 'CREDIT_EXCEEDS_OWED'
       | 'ADJUSTMENT_REFERENCE_CONFLICT'
       | 'ADJUSTMENT_STATE';
     /** @description Every error the API answers is `{ error: ErrorBody }`. */
@@ -10262,6 +10517,208 @@ export interface operations {
       403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
       409: components['responses']['Conflict'];
+      413: components['responses']['PayloadTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
+      429: components['responses']['RateLimited'];
+      500: components['responses']['Internal'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  listAllInvoices: {
+    parameters: {
+      query?: {
+        /** @description Items per page, 1–100 (default 20). */
+        limit?: number;
+        /** @description Only invoices in these states, comma-separated: `past_due`, `open,past_due`. */
+        status?: (
+          'draft' | 'open' | 'past_due' | 'paid' | 'uncollectible' | 'void' | 'no_charge'
+        )[];
+        /** @description Only this company's invoices. */
+        companyId?: string;
+        /** @description The `nextCursor` of the previous page. */
+        cursor?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['FinanceInvoicePageDto'];
+        };
+      };
+      400: components['responses']['ValidationFailed'];
+      401: components['responses']['Unauthenticated'];
+      403: components['responses']['Forbidden'];
+      500: components['responses']['Internal'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  getReceivablesAgeing: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ReceivablesAgeingDto'];
+        };
+      };
+      400: components['responses']['ValidationFailed'];
+      401: components['responses']['Unauthenticated'];
+      403: components['responses']['Forbidden'];
+      500: components['responses']['Internal'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  createCreditNote: {
+    parameters: {
+      query?: never;
+      header?: {
+        /**
+         * @description Makes a retry safe: the same key with the same request answers the first answer again (with Idempotent-Replayed: true) instead of doing it twice. Keys are scoped to the caller and kept 24 hours; the same key with another request is 409 IDEMPOTENCY_KEY_REUSED.
+         * @example 5b0e6c1f-shift-2030-05-04
+         */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['CreateCreditNoteDto'];
+      };
+    };
+    responses: {
+      /** @description Created */
+      201: {
+        headers: {
+          'Idempotent-Replayed': components['headers']['IdempotentReplayed'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['FinanceInvoiceDto'];
+        };
+      };
+      400: components['responses']['InvalidBody'];
+      401: components['responses']['Unauthenticated'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      /**
+       * @description Conflict.
+       *
+       *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
+       *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
+       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
+       *     - `CREDIT_EXCEEDS_OWED`: a credit note cannot credit more than the invoice charged less earlier credits, nor more than the company owes
+       */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "CREDIT_EXCEEDS_OWED",
+           *         "message": "A credit note cannot credit more than the invoice charged less earlier credits, nor more than the company owes.",
+           *         "details": null,
+           *         "requestId": "0b5a4e1c-2f7d-4c83-9a1e-6d3f8b2c7e90"
+           *       }
+           *     }
+           */
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code:
+                | 'CONFLICT'
+                | 'IDEMPOTENCY_KEY_REUSED'
+                | 'IDEMPOTENCY_KEY_IN_USE'
+                | 'CREDIT_EXCEEDS_OWED';
+            } & WithRequired<components['schemas']['ErrorBody'], 'code'>;
+          };
+        };
+      };
+      413: components['responses']['PayloadTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
+      429: components['responses']['RateLimited'];
+      500: components['responses']['Internal'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  writeOffInvoice: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['WriteOffInvoiceDto'];
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['FinanceInvoiceDto'];
+        };
+      };
+      400: components['responses']['InvalidBody'];
+      401: components['responses']['Unauthenticated'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      /**
+       * @description Conflict.
+       *
+       *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
+       *     - `INVOICE_STATE`: the invoice is not in a state that allows this (`details.status` says which)
+       */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "INVOICE_STATE",
+           *         "message": "The invoice is not in a state that allows this (details.status says which).",
+           *         "details": null,
+           *         "requestId": "0b5a4e1c-2f7d-4c83-9a1e-6d3f8b2c7e90"
+           *       }
+           *     }
+           */
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'CONFLICT' | 'INVOICE_STATE';
+            } & WithRequired<components['schemas']['ErrorBody'], 'code'>;
+          };
+        };
+      };
       413: components['responses']['PayloadTooLarge'];
       415: components['responses']['UnsupportedMediaType'];
       429: components['responses']['RateLimited'];

@@ -70,6 +70,8 @@ export const ERROR_STATUS = {
   PAYOUT_LINE_STATE: 409,
   // billing: the company is held (credit limit passed, or an invoice past due)
   PAYMENT_REQUIRED: 402,
+  INVOICE_STATE: 409,
+  CREDIT_EXCEEDS_OWED: 409,
   // ledger
   ADJUSTMENT_REFERENCE_CONFLICT: 409,
   ADJUSTMENT_STATE: 409,

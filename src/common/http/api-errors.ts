@@ -71,6 +71,9 @@ export const ERROR_DESCRIPTIONS: Record<ErrorCode, string> = {
   PAYOUT_LINE_STATE: "the line's status does not allow this",
   PAYMENT_REQUIRED:
     'billing holds the company (what it owes passed its credit limit, or an invoice is past due): `details` names the amount; pay, or ask finance to lift the hold',
+  INVOICE_STATE: 'the invoice is not in a state that allows this (`details.status` says which)',
+  CREDIT_EXCEEDS_OWED:
+    'a credit note cannot credit more than the invoice charged less earlier credits, nor more than the company owes',
   ADJUSTMENT_REFERENCE_CONFLICT: 'this reference was already used for a different adjustment',
   ADJUSTMENT_STATE: "the adjustment's status does not allow this",
 };

@@ -18,6 +18,9 @@ import { InvoiceIssueHandler, InvoicePayHandler } from './invoice-jobs.handlers'
 import { InvoicesController } from './invoices.controller';
 import { InvoicesRepository } from './invoices.repository';
 import { InvoicesService } from './invoices.service';
+import { InvoiceDisputesService } from './invoice-disputes.service';
+import { ReceivablesController } from './receivables.controller';
+import { ReceivablesService } from './receivables.service';
 
 /**
  * Money in (issue 18): companies' Stripe customers and cards, billing periods closed into
@@ -34,7 +37,7 @@ import { InvoicesService } from './invoices.service';
     TicketsModule,
     ShiftsModule,
   ],
-  controllers: [BillingController, InvoicesController, CreditController],
+  controllers: [BillingController, InvoicesController, CreditController, ReceivablesController],
   providers: [
     BillingService,
     BillingCustomersRepository,
@@ -46,7 +49,15 @@ import { InvoicesService } from './invoices.service';
     InvoicePayHandler,
     CreditControlService,
     CreditControlsRepository,
+    InvoiceDisputesService,
+    ReceivablesService,
   ],
-  exports: [BillingService, InvoiceClosingService, InvoiceCollectionService, CreditControlService],
+  exports: [
+    BillingService,
+    InvoiceClosingService,
+    InvoiceCollectionService,
+    InvoiceDisputesService,
+    CreditControlService,
+  ],
 })
 export class BillingModule {}

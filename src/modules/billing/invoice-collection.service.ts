@@ -2,7 +2,9 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import Stripe from 'stripe';
 import { DataSource, EntityManager } from 'typeorm';
+import { DomainError } from '../../common/errors/domain-error';
 import { LedgerService } from '../ledger/ledger.service';
+import { callStripe } from '../stripe/stripe-call';
 import { STRIPE } from '../stripe/stripe.module';
 import { BillingService } from './billing.service';
 import { CreditControlService } from './credit-control.service';
@@ -118,6 +120,30 @@ export class InvoiceCollectionService {
     return { paid: applied?.status === 'paid' };
   }
 
+  /**
+   * Finance writes an unpaid invoice off: Stripe marks it uncollectible (no more retries) and
+   * the receivable goes to bad debt, with finance's reason on the entry.
+   */
+  async writeOff(invoiceId: string, reason: string): Promise<InvoiceRow> {
+    const invoice = await this.invoices.find(this.db.manager, invoiceId);
+    if (!invoice) throw DomainError.notFound('Invoice');
+    if (!invoice.stripe_invoice_id || !['open', 'past_due'].includes(invoice.status)) {
+      throw new DomainError(
+        'INVOICE_STATE',
+        `A ${invoice.status} invoice cannot be written off; only an unpaid one at Stripe can`,
+        { status: invoice.status },
+      );
+    }
+    const marked = await callStripe(() =>
+      this.stripe.invoices.markUncollectible(
+        invoice.stripe_invoice_id!,
+        {},
+        { idempotencyKey: `invoice-${invoiceId}-uncollectible` },
+      ),
+    );
+    return (await this.db.transaction((em) => this.apply(em, invoiceId, marked, null, reason)))!;
+  }
+
   /** A Stripe `invoice.*` event: the invoice as Stripe has it now, under our row's lock. */
   async applyEvent(em: EntityManager, stripeInvoice: Stripe.Invoice): Promise<void> {
     if (!stripeInvoice.id) return;
@@ -137,6 +163,7 @@ export class InvoiceCollectionService {
     invoiceId: string,
     s: Stripe.Invoice,
     refusal: string | null,
+    writeOffReason?: string,
   ): Promise<InvoiceRow | undefined> {
     const current = await this.invoices.find(em, invoiceId, true);
     if (!current) return undefined;
@@ -173,7 +200,9 @@ export class InvoiceCollectionService {
         ...common,
         kind: 'write_off',
         idempotencyKey: `invoice-write-off:${row.id}`,
-        memo: `Stripe invoice ${s.id} marked uncollectible`,
+        memo: writeOffReason
+          ? `Written off by finance: ${writeOffReason}`
+          : `Stripe invoice ${s.id} marked uncollectible`,
         lines: [
           { account: 'platform_bad_debt', ownerId: null, amountMinor: amount },
           { account: 'company_receivable', ownerId: row.company_id, amountMinor: -amount },

@@ -35,6 +35,10 @@ export interface InvoiceRow {
   last_payment_error: string | null;
   paid_at: Date | null;
   past_due_since: Date | null;
+  dispute_id: string | null;
+  dispute_status: string | null;
+  disputed_minor: string | null;
+  credited_minor: string;
   created_at: Date;
 }
 
@@ -210,6 +214,53 @@ export class InvoicesRepository {
         ORDER BY period_start`,
       [companyId],
     );
+  }
+
+  async setDispute(
+    em: EntityManager,
+    id: string,
+    disputeId: string,
+    status: string,
+    amountMinor: number,
+  ): Promise<void> {
+    await em.query(
+      `UPDATE invoices SET dispute_id = $2, dispute_status = $3, disputed_minor = $4,
+              updated_at = now() WHERE id = $1`,
+      [id, disputeId, status, amountMinor],
+    );
+  }
+
+  async addCredited(em: EntityManager, id: string, amountMinor: number): Promise<void> {
+    await em.query(
+      `UPDATE invoices SET credited_minor = credited_minor + $2, updated_at = now() WHERE id = $1`,
+      [id, amountMinor],
+    );
+  }
+
+  /**
+   * Every company's invoices (finance), newest period first, keyset-paged; by status and
+   * company when given.
+   */
+  pageAll(
+    em: EntityManager,
+    filter: { statuses: string[] | null; companyId: string | null },
+    limit: number,
+    after: { periodStart: Date; id: string } | null,
+  ): Promise<InvoiceRow[]> {
+    return em.query(
+      `SELECT * FROM invoices
+        WHERE ($1::text[] IS NULL OR status = ANY($1))
+          AND ($2::uuid IS NULL OR company_id = $2)
+          AND ($4::timestamptz IS NULL OR (period_start, id) < ($4, $5::uuid))
+        ORDER BY period_start DESC, id DESC
+        LIMIT $3`,
+      [filter.statuses, filter.companyId, limit, after?.periodStart ?? null, after?.id ?? null],
+    );
+  }
+
+  /** Unpaid invoices (open, past due) of every company, for the ageing report. */
+  unpaid(em: EntityManager): Promise<InvoiceRow[]> {
+    return em.query(`SELECT * FROM invoices WHERE status IN ('open', 'past_due', 'draft')`);
   }
 
   /** The company's invoices past due since before `before` (the grace period's start). */

@@ -2,14 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import { ArrayMaxSize, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
 import { ApiInteger } from '../../common/http/openapi-property';
-
-/** `a,b` → ['a', 'b'] (a repeated parameter counts too); anything else is left to the validators. */
-const commaList = ({ value }: { value: unknown }): unknown => {
-  const parts = Array.isArray(value) ? value : [value];
-  return parts.every((p) => typeof p === 'string')
-    ? (parts as string[]).flatMap((p) => p.split(',')).map((p) => p.trim())
-    : value;
-};
+import { commaList } from '../../common/validation/comma-list';
 
 export const EVENT_TYPE_PATTERN = /^[a-z][a-z_]*(\.[a-z][a-z_]*)+$/;
 

@@ -187,15 +187,18 @@ export class JournalRepository {
     );
   }
 
-  /** Each company's receivable in each currency, where it owes something. */
+  /** Each company's receivable in each currency: where it owes (or, with all, is owed). */
   receivables(
     em: EntityManager,
+    owingOnly: boolean,
   ): Promise<{ owner_id: string; currency: string; balance: string }[]> {
     return em.query(
       `SELECT a.owner_id, a.currency, sum(l.amount_minor) AS balance
          FROM ledger_accounts a JOIN journal_lines l ON l.account_id = a.id
         WHERE a.code = 'company_receivable'
-        GROUP BY a.owner_id, a.currency HAVING sum(l.amount_minor) > 0`,
+        GROUP BY a.owner_id, a.currency
+       HAVING CASE WHEN $1 THEN sum(l.amount_minor) > 0 ELSE sum(l.amount_minor) <> 0 END`,
+      [owingOnly],
     );
   }
 

@@ -150,11 +150,23 @@ export class LedgerService {
   async receivables(
     em: EntityManager,
   ): Promise<{ companyId: string; currency: string; owedMinor: number }[]> {
-    const rows = await this.journal.receivables(em);
+    const rows = await this.journal.receivables(em, true);
     return rows.map((r) => ({
       companyId: r.owner_id,
       currency: r.currency,
       owedMinor: Number(r.balance),
+    }));
+  }
+
+  /** Every company's receivable that is not zero (negative: credit it holds), per currency. */
+  async receivableBalances(
+    em: EntityManager,
+  ): Promise<{ companyId: string; currency: string; balanceMinor: number }[]> {
+    const rows = await this.journal.receivables(em, false);
+    return rows.map((r) => ({
+      companyId: r.owner_id,
+      currency: r.currency,
+      balanceMinor: Number(r.balance),
     }));
   }
 

@@ -9,6 +9,7 @@ import { HandlesJob, JobHandler, JobRateLimitedError } from '../jobs/job-handler
 import { JobPayloads } from '../jobs/job-registry';
 import { BillingService } from '../billing/billing.service';
 import { InvoiceCollectionService } from '../billing/invoice-collection.service';
+import { InvoiceDisputesService } from '../billing/invoice-disputes.service';
 import { LedgerService } from '../ledger/ledger.service';
 import { DomainMetrics } from '../metrics/domain-metrics';
 import { STRIPE } from '../stripe/stripe.module';
@@ -238,7 +239,8 @@ export class PayoutLineHandler implements HandlesJob<'payout.line'> {
  * state (events arrive out of order: an older one never overwrites a newer); `transfer.reversed`
  * books the reversed amount back to the agent's available balance; `checkout.session.completed`
  * saves a company's card (BillingService); `invoice.*` brings an invoice's state at Stripe
- * (paid, past due, uncollectible) and books what it moved (InvoiceCollectionService).
+ * (paid, past due, uncollectible) and books what it moved (InvoiceCollectionService);
+ * `charge.dispute.*` holds and settles a disputed invoice charge (InvoiceDisputesService).
  */
 @Injectable()
 @JobHandler('stripe.event')
@@ -252,6 +254,7 @@ export class StripeEventHandler implements HandlesJob<'stripe.event'> {
     private readonly lines: PayoutLinesRepository,
     private readonly billing: BillingService,
     private readonly invoices: InvoiceCollectionService,
+    private readonly disputes: InvoiceDisputesService,
   ) {}
 
   handle({ eventId }: JobPayloads['stripe.event']): Promise<{ applied: boolean }> {
@@ -266,6 +269,8 @@ export class StripeEventHandler implements HandlesJob<'stripe.event'> {
         await this.accounts.applyStripeState(em, a.id, toStripeAccountState(a), event.created);
       } else if (event.type === 'transfer.reversed') {
         await this.reversed(em, event.data.object as Stripe.Transfer);
+      } else if (event.type.startsWith('charge.dispute.')) {
+        await this.disputes.applyEvent(em, event.data.object as Stripe.Dispute);
       } else if (event.type.startsWith('invoice.')) {
         await this.invoices.applyEvent(em, event.data.object as Stripe.Invoice);
       } else if (event.type === 'checkout.session.completed') {

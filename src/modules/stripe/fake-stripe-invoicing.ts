@@ -44,6 +44,9 @@ export class FakeStripeInvoicing {
   readonly invoices = new Map<string, Invoice>();
   readonly invoiceItems = new Map<string, StripeObject>();
   readonly charges = new Map<string, StripeObject>();
+  readonly paymentIntents = new Map<string, StripeObject>();
+  readonly invoicePayments: StripeObject[] = [];
+  readonly disputes = new Map<string, StripeObject>();
   /** Cards that decline, and with which code (tests, or the dashboard path). */
   readonly declines = new Map<string, DeclineCode>();
   private numbered = 0;
@@ -84,6 +87,21 @@ export class FakeStripeInvoicing {
           'invoice.marked_uncollectible',
         );
       }
+    }
+    if (method === 'GET' && path === '/v1/invoice_payments') {
+      // GET parameters arrive flat: payment[payment_intent]=pi_…
+      const intent =
+        p['payment[payment_intent]'] ?? (p.payment as { payment_intent?: string })?.payment_intent;
+      const data = this.invoicePayments.filter(
+        (ip) =>
+          (!p.invoice || ip.invoice === p.invoice) &&
+          (!intent || (ip.payment as { payment_intent: string }).payment_intent === intent),
+      );
+      return [200, { object: 'list', data, has_more: false, url: '/v1/invoice_payments' }];
+    }
+    if (method === 'GET' && (m = /^\/v1\/disputes\/([^/]+)$/.exec(path))) {
+      const dispute = this.disputes.get(m[1]);
+      return dispute ? [200, dispute] : notFound('dispute');
     }
     if (method === 'GET' && (m = /^\/v1\/charges\/([^/]+)$/.exec(path))) {
       const charge = this.charges.get(m[1]);
@@ -236,12 +254,14 @@ export class FakeStripeInvoicing {
       ];
     }
     if (invoice.total > 0) {
+      const intentId = id('pi');
       const charge: StripeObject = {
         id: id('ch'),
         object: 'charge',
         amount: invoice.total,
         currency: invoice.currency,
         customer: invoice.customer,
+        payment_intent: intentId,
         payment_method: pm,
         status: 'succeeded',
         paid: true,
@@ -250,6 +270,29 @@ export class FakeStripeInvoicing {
         created: now(),
       };
       this.charges.set(charge.id, charge);
+      this.paymentIntents.set(intentId, {
+        id: intentId,
+        object: 'payment_intent',
+        amount: invoice.total,
+        currency: invoice.currency,
+        customer: invoice.customer,
+        status: 'succeeded',
+        latest_charge: charge.id,
+        created: now(),
+      });
+      // How an invoice names what paid it (Stripe's invoice payments).
+      this.invoicePayments.push({
+        id: id('inpay'),
+        object: 'invoice_payment',
+        invoice: invoice.id,
+        amount_paid: invoice.total,
+        amount_requested: invoice.total,
+        currency: invoice.currency,
+        is_default: true,
+        status: 'paid',
+        payment: { type: 'payment_intent', payment_intent: intentId },
+        created: now(),
+      });
       this.credit(invoice.currency, invoice.total);
     }
     Object.assign(invoice, {
@@ -261,6 +304,41 @@ export class FakeStripeInvoicing {
     invoice.status_transitions.paid_at = now();
     this.notify('invoice.paid', invoice);
     return [200, invoice];
+  }
+
+  /**
+   * The cardholder disputes a charge (the dashboard path stands for the bank): Stripe takes the
+   * amount from the platform's balance and says so (charge.dispute.created).
+   */
+  dispute(chargeId: string): StripeObject | null {
+    const charge = this.charges.get(chargeId);
+    if (!charge || charge.disputed) return null;
+    const dispute: StripeObject = {
+      id: id('dp'),
+      object: 'dispute',
+      amount: charge.amount,
+      currency: charge.currency,
+      charge: charge.id,
+      payment_intent: charge.payment_intent,
+      reason: 'fraudulent',
+      status: 'needs_response',
+      created: now(),
+    };
+    charge.disputed = true;
+    this.disputes.set(dispute.id, dispute);
+    this.credit(String(charge.currency), -Number(charge.amount));
+    this.notify('charge.dispute.created', dispute);
+    return dispute;
+  }
+
+  /** The bank decides: won gives the money back to the balance; lost keeps it with the payer. */
+  closeDispute(disputeId: string, outcome: 'won' | 'lost'): StripeObject | null {
+    const dispute = this.disputes.get(disputeId);
+    if (!dispute || dispute.status === 'won' || dispute.status === 'lost') return null;
+    dispute.status = outcome;
+    if (outcome === 'won') this.credit(String(dispute.currency), Number(dispute.amount));
+    this.notify('charge.dispute.closed', dispute);
+    return dispute;
   }
 
   private close(

@@ -272,6 +272,18 @@ export class FakeStripe {
       res.writeHead(known ? 204 : 404).end();
       return;
     }
+    // The bank's side of a dispute: a charge disputed, then the dispute won or lost.
+    const disputed = /^\/_fake\/charges\/([^/]+)\/dispute$/.exec(url.pathname);
+    const closed = /^\/_fake\/disputes\/([^/]+)\/(won|lost)$/.exec(url.pathname);
+    if (req.method === 'POST' && (disputed || closed)) {
+      const dispute = disputed
+        ? this.invoicing.dispute(disputed[1])
+        : this.invoicing.closeDispute(closed![1], closed![2] as 'won' | 'lost');
+      res
+        .writeHead(dispute ? 200 : 404, { 'Content-Type': 'application/json' })
+        .end(JSON.stringify(dispute ?? { error: { message: 'No such charge or open dispute' } }));
+      return;
+    }
     const hosted = /^\/invoices\/([^/]+)$/.exec(url.pathname);
     if (req.method === 'GET' && hosted) {
       const invoice = this.invoicing.invoices.get(hosted[1]);

@@ -5,6 +5,7 @@ import { ApiInteger } from '../../common/http/openapi-property';
 import { PageQueryDto } from '../../common/pagination/page.dto';
 import { DELIVERY_ERROR_KINDS, DeliveryErrorKind } from './webhook-delivery-error';
 import { WEBHOOK_EVENT_TYPES, WebhookEventType } from './webhook-payload';
+import { COMMA_SEPARATED, commaList } from '../../common/validation/comma-list';
 
 export const DELIVERY_STATUSES = ['pending', 'delivered', 'failed'] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
@@ -120,20 +121,6 @@ export class WebhookDeliveryPageDto {
    */
   nextCursor: string | null;
 }
-
-/**
- * OpenAPI's words for `?status=pending,failed`: an array in one parameter, comma-separated.
- * (Parameter-level keys; @nestjs/swagger passes them through from the property to the parameter.)
- */
-const COMMA_SEPARATED = { style: 'form', explode: false } as object;
-
-/** `a,b` → ['a', 'b'] (a repeated parameter counts too); anything else is left to the validators. */
-const commaList = ({ value }: { value: unknown }): unknown => {
-  const parts = Array.isArray(value) ? value : [value];
-  return parts.every((p) => typeof p === 'string')
-    ? (parts as string[]).flatMap((p) => p.split(',')).map((p) => p.trim())
-    : value;
-};
 
 export class ListDeliveriesQueryDto extends PageQueryDto {
   /** Only deliveries in these states, comma-separated: `failed`, `pending,failed`. */

@@ -1,0 +1,82 @@
+import { Inject, Injectable } from '@nestjs/common';
+import Stripe from 'stripe';
+import { EntityManager } from 'typeorm';
+import { LedgerService } from '../ledger/ledger.service';
+import { STRIPE } from '../stripe/stripe.module';
+import { CreditControlService } from './credit-control.service';
+import { InvoicesRepository } from './invoices.repository';
+
+/**
+ * A company disputes the charge that paid an invoice. When Stripe opens the dispute it takes
+ * the amount from the platform's balance: booked as held (platform_disputes, out of
+ * platform_cash). When it closes: won, the money comes back to cash; lost, it stays with the
+ * company, which owes it again (company_receivable), for finance to collect or credit (a
+ * credit note). Each step booked once (keys from the dispute), from Stripe's current state of
+ * the dispute, whichever event brought it.
+ */
+@Injectable()
+export class InvoiceDisputesService {
+  constructor(
+    @Inject(STRIPE) private readonly stripe: Stripe,
+    private readonly invoices: InvoicesRepository,
+    private readonly ledger: LedgerService,
+    private readonly credit: CreditControlService,
+  ) {}
+
+  /** A `charge.dispute.*` event, inside the event job's transaction. */
+  async applyEvent(em: EntityManager, event: Stripe.Dispute): Promise<void> {
+    const dispute = await this.stripe.disputes.retrieve(event.id);
+    const intent =
+      typeof dispute.payment_intent === 'string'
+        ? dispute.payment_intent
+        : dispute.payment_intent?.id;
+    if (!intent) return;
+    const payments = await this.stripe.invoicePayments.list({
+      payment: { type: 'payment_intent', payment_intent: intent },
+    });
+    const paid = payments.data[0];
+    if (!paid) return; // not an invoice's charge: not ours
+    const stripeInvoiceId = typeof paid.invoice === 'string' ? paid.invoice : paid.invoice.id!;
+    const invoice = await this.invoices.lockByStripeId(em, stripeInvoiceId);
+    if (!invoice) return;
+    const amount = dispute.amount;
+    const common = {
+      currency: invoice.currency,
+      companyId: invoice.company_id,
+      memo: `Stripe dispute ${dispute.id} (${dispute.reason}) on invoice ${invoice.number ?? stripeInvoiceId}`,
+    };
+    await this.invoices.setDispute(em, invoice.id, dispute.id, dispute.status, amount);
+    await this.ledger.post(em, {
+      ...common,
+      kind: 'dispute',
+      idempotencyKey: `dispute-held:${dispute.id}`,
+      lines: [
+        { account: 'platform_disputes', ownerId: null, amountMinor: amount },
+        { account: 'platform_cash', ownerId: null, amountMinor: -amount },
+      ],
+    });
+    if (dispute.status === 'won') {
+      await this.ledger.post(em, {
+        ...common,
+        kind: 'dispute_resolution',
+        idempotencyKey: `dispute-closed:${dispute.id}`,
+        lines: [
+          { account: 'platform_cash', ownerId: null, amountMinor: amount },
+          { account: 'platform_disputes', ownerId: null, amountMinor: -amount },
+        ],
+      });
+    } else if (dispute.status === 'lost') {
+      await this.ledger.post(em, {
+        ...common,
+        kind: 'dispute_resolution',
+        idempotencyKey: `dispute-closed:${dispute.id}`,
+        lines: [
+          { account: 'company_receivable', ownerId: invoice.company_id, amountMinor: amount },
+          { account: 'platform_disputes', ownerId: null, amountMinor: -amount },
+        ],
+      });
+      // Owed again: credit control sees it.
+      await this.credit.standing(em, invoice.company_id);
+    }
+  }
+}

@@ -1,0 +1,67 @@
+import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Actor } from '../../common/auth/actor';
+import { CurrentActor, Roles } from '../../common/auth/decorators';
+import { ApiErrors } from '../../common/http/api-errors';
+import { IdParam } from '../../common/http/id-param';
+import { Idempotent } from '../../common/http/idempotent';
+import {
+  CreateCreditNoteDto,
+  FinanceInvoiceDto,
+  FinanceInvoicePageDto,
+  ListAllInvoicesQueryDto,
+  ReceivablesAgeingDto,
+  WriteOffInvoiceDto,
+} from './receivables.dto';
+import { ReceivablesService } from './receivables.service';
+
+/** Finance: every company's invoices, receivables by age, credit notes and write-offs. */
+@ApiTags('billing')
+@Controller('v1')
+@Roles('finance')
+export class ReceivablesController {
+  constructor(private readonly receivables: ReceivablesService) {}
+
+  /** Every company's invoices, the newest period first, by status or company when asked. */
+  @Get('invoices')
+  @ApiOperation({ operationId: 'listAllInvoices', summary: "List every company's invoices" })
+  list(
+    @CurrentActor() actor: Actor,
+    @Query() query: ListAllInvoicesQueryDto,
+  ): Promise<FinanceInvoicePageDto> {
+    return this.receivables.list(actor, query);
+  }
+
+  /** What each company owes by age (current, 1–30, 31–60, over 60 days), and in total. */
+  @Get('receivables/ageing')
+  @ApiOperation({ operationId: 'getReceivablesAgeing', summary: 'Receivables by age' })
+  ageing(@CurrentActor() actor: Actor): Promise<ReceivablesAgeingDto> {
+    return this.receivables.ageing(actor);
+  }
+
+  /** Credits part of an invoice (a lost dispute not re-billed, goodwill): through the ledger. */
+  @Post('invoices/:id/credit-notes')
+  @Idempotent()
+  @ApiOperation({ operationId: 'createCreditNote', summary: 'Credit part of an invoice' })
+  @ApiErrors('NOT_FOUND', 'CREDIT_EXCEEDS_OWED')
+  creditNote(
+    @CurrentActor() actor: Actor,
+    @IdParam() id: string,
+    @Body() body: CreateCreditNoteDto,
+  ): Promise<FinanceInvoiceDto> {
+    return this.receivables.creditNote(actor, id, body);
+  }
+
+  /** Writes an unpaid invoice off: Stripe stops collecting; the receivable goes to bad debt. */
+  @Post('invoices/:id/write-off')
+  @HttpCode(200)
+  @ApiOperation({ operationId: 'writeOffInvoice', summary: 'Write an invoice off' })
+  @ApiErrors('NOT_FOUND', 'INVOICE_STATE', 'CONFLICT')
+  writeOff(
+    @CurrentActor() actor: Actor,
+    @IdParam() id: string,
+    @Body() body: WriteOffInvoiceDto,
+  ): Promise<FinanceInvoiceDto> {
+    return this.receivables.writeOff(actor, id, body);
+  }
+}

@@ -1,0 +1,152 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+} from 'class-validator';
+import { COMMA_SEPARATED, commaList } from '../../common/validation/comma-list';
+import { ApiInteger } from '../../common/http/openapi-property';
+import { PageQueryDto } from '../../common/pagination/page.dto';
+import { InvoiceDto } from './invoice.dto';
+import { INVOICE_STATUSES } from './invoices.repository';
+
+export class ListAllInvoicesQueryDto extends PageQueryDto {
+  /** Only invoices in these states, comma-separated: `past_due`, `open,past_due`. */
+  @ApiPropertyOptional({ enum: INVOICE_STATUSES, isArray: true, ...COMMA_SEPARATED })
+  @IsOptional()
+  @Transform(commaList)
+  @ArrayMaxSize(INVOICE_STATUSES.length * 2)
+  @IsIn(INVOICE_STATUSES, {
+    each: true,
+    message: `status must be one or more of ${INVOICE_STATUSES.join(', ')}, comma-separated`,
+  })
+  status?: string[];
+
+  /** Only this company's invoices. */
+  @IsOptional()
+  @IsUUID()
+  companyId?: string;
+}
+
+/** An invoice as finance sees it: with the company's name, any dispute and credit. */
+export class FinanceInvoiceDto extends InvoiceDto {
+  /** @example 5b0e6c1f-8a2d-4c3b-9e7f-1a2b3c4d5e6f */
+  companyId: string;
+  /** @example "Acme Support" */
+  companyName: string | null;
+  /** @example dp_1Q2w3E4r5T6y */
+  disputeId: string | null;
+  /**
+   * Stripe's dispute status (needs_response, under_review, won, lost…).
+   * @example needs_response
+   */
+  disputeStatus: string | null;
+  /** @example 28800 */
+  @ApiInteger()
+  disputedMinor: number | null;
+  /**
+   * Credit notes issued on this invoice so far.
+   * @example 0
+   */
+  @ApiInteger()
+  creditedMinor: number;
+}
+
+export class FinanceInvoicePageDto {
+  items: FinanceInvoiceDto[];
+  /**
+   * Pass as `cursor` for the next page; null on the last page.
+   * @example WyIyMDI2LTExLTI5VDIzOjAwOjAwLjAwMFoiLCIwYjhjOGE5ZS0zZjUxLTRmNWUtOWEzOS0zZDRmMGY4ZjJhMTAiXQ
+   */
+  nextCursor: string | null;
+}
+
+/** What one company owes in one currency, by age. */
+export class AgeingRowDto {
+  /** @example 5b0e6c1f-8a2d-4c3b-9e7f-1a2b3c4d5e6f */
+  companyId: string;
+  /** @example "Acme Support" */
+  companyName: string | null;
+  /** @example EUR */
+  currency: string;
+  /**
+   * Not yet overdue: booked and not invoiced yet (less credit carried), and unpaid invoices
+   * issued less than a day ago.
+   * @example 12000
+   */
+  @ApiInteger()
+  currentMinor: number;
+  /** Unpaid invoices 1 to 30 days after their period ended. @example 28800 */
+  @ApiInteger()
+  days1To30Minor: number;
+  /** @example 0 */
+  @ApiInteger()
+  days31To60Minor: number;
+  /** @example 0 */
+  @ApiInteger()
+  over60DaysMinor: number;
+  /** Everything the company owes in the currency (the sum of the four). @example 40800 */
+  @ApiInteger()
+  totalMinor: number;
+}
+
+export class AgeingTotalDto {
+  /** @example EUR */
+  currency: string;
+  /** @example 12000 */
+  @ApiInteger()
+  currentMinor: number;
+  /** @example 28800 */
+  @ApiInteger()
+  days1To30Minor: number;
+  /** @example 0 */
+  @ApiInteger()
+  days31To60Minor: number;
+  /** @example 0 */
+  @ApiInteger()
+  over60DaysMinor: number;
+  /** @example 40800 */
+  @ApiInteger()
+  totalMinor: number;
+}
+
+export class ReceivablesAgeingDto {
+  /** @example 2026-12-07T09:00:00.000Z */
+  generatedAt: Date;
+  companies: AgeingRowDto[];
+  /** Per currency, over every company. */
+  totals: AgeingTotalDto[];
+}
+
+export class CreateCreditNoteDto {
+  /**
+   * Minor units credited (it leaves the company's receivable, as bad debt).
+   * @example 2880
+   */
+  @ApiInteger()
+  @IsInt()
+  @Min(1)
+  @Max(10_000_000_000)
+  amountMinor: number;
+  /** @example "Dispute lost: charge refunded to the cardholder; not re-billed" */
+  @IsString()
+  @MinLength(3)
+  @MaxLength(500)
+  reason: string;
+}
+
+export class WriteOffInvoiceDto {
+  /** @example "Company insolvent; collection abandoned" */
+  @IsString()
+  @MinLength(3)
+  @MaxLength(500)
+  reason: string;
+}

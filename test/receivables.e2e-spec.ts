@@ -1,0 +1,212 @@
+import { randomUUID } from 'node:crypto';
+import { InvoiceClosingService } from '../src/modules/billing/invoice-closing.service';
+import { LedgerService } from '../src/modules/ledger/ledger.service';
+import type { FakeStripe } from '../src/modules/stripe/fake-stripe.server';
+import { STRIPE_SETTINGS, type StripeSettings } from '../src/modules/stripe/stripe.module';
+import { deliverBillingEvents, resolveTickets, runJobs, saveCard } from './support/billing';
+import { createApiKey, createStaff, registerCompany, type SignedIn } from './support/factories';
+import { createTestApp, type TestApp } from './support/test-app';
+import { liveAgents } from './support/tickets';
+
+const DAY = 86_400_000;
+const PER_TICKET = 250 + 38;
+
+/**
+ * Finance's receivables (issue 18): disputes held and settled in the ledger, credit notes and
+ * write-offs, every company's invoices, and what is owed by age.
+ */
+describe('receivables', () => {
+  let t: TestApp;
+  let fake: FakeStripe;
+  let finance: SignedIn;
+  beforeAll(async () => {
+    t = await createTestApp({ env: { PLATFORM_FEE_BPS: '1500' } });
+    fake = t.app.get<StripeSettings>(STRIPE_SETTINGS).fake!;
+    fake.platformWebhook = null;
+    finance = await createStaff(t, 'finance');
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  /** A company whose one invoice (n tickets) was issued; `decline` leaves it past due. */
+  async function invoiced(name: string, n: number, decline?: 'card_declined') {
+    const company = await registerCompany(t, name);
+    await saveCard(t, fake, company, decline);
+    const key = await createApiKey(t, company);
+    const { agents } = await liveAgents(t, company.auth, 1);
+    await resolveTickets(t, key, agents[0], n);
+    await t.app.get(InvoiceClosingService).sweep(new Date(Date.now() + 8 * DAY));
+    await runJobs(t, ['billing.invoice-issue']);
+    const [invoice] = (await t.http.get('/v1/companies/me/invoices').set(company.auth).expect(200))
+      .body.items;
+    return { company, invoice };
+  }
+  const owed = async (companyId: string | null) =>
+    (await t.app.get(LedgerService).balances(t.db.manager, companyId!)).find(
+      (b) => b.account === 'company_receivable',
+    )?.balance ?? 0;
+  const platform = async (code: string, currency = 'EUR') => {
+    const [row]: { balance: string | null }[] = await t.db.query(
+      `SELECT sum(l.amount_minor) AS balance FROM journal_lines l
+         JOIN ledger_accounts a ON a.id = l.account_id
+        WHERE a.code = $1 AND a.currency = $2`,
+      [code, currency],
+    );
+    return Number(row.balance ?? 0);
+  };
+  const chargeOf = (invoiceNumber: string) => {
+    const stripeInvoice = [...fake.invoicing.invoices.values()].find(
+      (i) => i.number === invoiceNumber,
+    )!;
+    return [...fake.invoicing.charges.values()].find(
+      (c) => (c.metadata as Record<string, string>).invoice === stripeInvoice.id,
+    )!;
+  };
+  const financeInvoice = async (companyId: string | null) =>
+    (await t.http.get(`/v1/invoices?companyId=${companyId}`).set(finance.auth).expect(200)).body
+      .items[0];
+
+  it('a disputed charge is held; lost, the company owes it again and a credit note clears it, never beyond what it owes', async () => {
+    const { company, invoice } = await invoiced('Disputer SA', 2);
+    expect(invoice.status).toBe('paid');
+    const cashBefore = await platform('platform_cash');
+    const from = fake.billingEvents.length;
+    const dispute = fake.invoicing.dispute(chargeOf(invoice.number).id)!;
+    await deliverBillingEvents(t, fake, from);
+    await deliverBillingEvents(t, fake, from); // twice: booked once
+    expect(await platform('platform_cash')).toBe(cashBefore - 2 * PER_TICKET);
+    expect(await financeInvoice(company.companyId)).toMatchObject({
+      companyName: 'Disputer SA',
+      disputeId: dispute.id,
+      disputeStatus: 'needs_response',
+      disputedMinor: 2 * PER_TICKET,
+    });
+    expect(await owed(company.companyId)).toBe(0);
+
+    const closedFrom = fake.billingEvents.length;
+    fake.invoicing.closeDispute(dispute.id, 'lost');
+    await deliverBillingEvents(t, fake, closedFrom);
+    expect(await owed(company.companyId)).toBe(2 * PER_TICKET);
+    expect((await financeInvoice(company.companyId)).disputeStatus).toBe('lost');
+
+    const tooMuch = await t.http
+      .post(`/v1/invoices/${invoice.id}/credit-notes`)
+      .set(finance.auth)
+      .set('Idempotency-Key', randomUUID())
+      .send({ amountMinor: 2 * PER_TICKET + 1, reason: 'Dispute lost' })
+      .expect(409);
+    expect(tooMuch.body.error).toMatchObject({
+      code: 'CREDIT_EXCEEDS_OWED',
+      details: { creditableMinor: 2 * PER_TICKET },
+    });
+    const key = randomUUID();
+    const note = () =>
+      t.http
+        .post(`/v1/invoices/${invoice.id}/credit-notes`)
+        .set(finance.auth)
+        .set('Idempotency-Key', key)
+        .send({ amountMinor: 2 * PER_TICKET, reason: 'Dispute lost: not re-billed' });
+    const credited = await note().expect(201);
+    await note().expect(201); // the same request again: answered, not credited twice
+    expect(credited.body.creditedMinor).toBe(2 * PER_TICKET);
+    expect(await owed(company.companyId)).toBe(0);
+    const integrity = await t.http.get('/v1/ledger/integrity').set(finance.auth).expect(200);
+    expect(integrity.body.unbalancedCurrencies).toEqual([]);
+  });
+
+  it('a dispute won gives the money back to the platform’s cash', async () => {
+    const { company, invoice } = await invoiced('Winner BV', 1);
+    const cashBefore = await platform('platform_cash');
+    const from = fake.billingEvents.length;
+    const dispute = fake.invoicing.dispute(chargeOf(invoice.number).id)!;
+    fake.invoicing.closeDispute(dispute.id, 'won');
+    await deliverBillingEvents(t, fake, from);
+    expect(await platform('platform_cash')).toBe(cashBefore);
+    expect(await owed(company.companyId)).toBe(0);
+    expect((await financeInvoice(company.companyId)).disputeStatus).toBe('won');
+  });
+
+  it('writes off a past-due invoice (Stripe stops collecting) and refuses a paid one', async () => {
+    const { company, invoice } = await invoiced('Insolvent AG', 1, 'card_declined');
+    expect(invoice.status).toBe('past_due');
+    const bad = await t.http
+      .post(`/v1/invoices/${invoice.id}/write-off`)
+      .set(finance.auth)
+      .send({})
+      .expect(400);
+    expect(bad.body.error.details.fields.map((f: { field: string }) => f.field)).toEqual([
+      'reason',
+    ]);
+    const res = await t.http
+      .post(`/v1/invoices/${invoice.id}/write-off`)
+      .set(finance.auth)
+      .send({ reason: 'Company insolvent' })
+      .expect(200);
+    expect(res.body.status).toBe('uncollectible');
+    expect(await owed(company.companyId)).toBe(0);
+    const [entry]: { memo: string }[] = await t.db.query(
+      `SELECT memo FROM journal_entries WHERE kind = 'write_off' AND company_id = $1`,
+      [company.companyId],
+    );
+    expect(entry.memo).toBe('Written off by finance: Company insolvent');
+    const again = await t.http
+      .post(`/v1/invoices/${invoice.id}/write-off`)
+      .set(finance.auth)
+      .send({ reason: 'twice' })
+      .expect(409);
+    expect(again.body.error).toMatchObject({
+      code: 'INVOICE_STATE',
+      details: { status: 'uncollectible' },
+    });
+    await t.http
+      .post(`/v1/invoices/${randomUUID()}/write-off`)
+      .set(finance.auth)
+      .send({ reason: 'nobody' })
+      .expect(404);
+  });
+
+  it('ages what each company owes, summing to its receivable; lists invoices by status; finance only', async () => {
+    const late = await invoiced('Late Payer Ltd', 2, 'card_declined');
+    // Its period ended 45 days ago (31–60), and it owes a ticket not invoiced yet (current).
+    await t.db.query(
+      `UPDATE invoices SET period_end = now() - interval '45 days',
+              period_start = now() - interval '52 days' WHERE id = $1`,
+      [late.invoice.id],
+    );
+    const key = await createApiKey(t, late.company);
+    const { agents } = await liveAgents(t, late.company.auth, 1);
+    await resolveTickets(t, key, agents[0], 1);
+
+    const ageing = await t.http.get('/v1/receivables/ageing').set(finance.auth).expect(200);
+    const row = ageing.body.companies.find(
+      (r: { companyId: string }) => r.companyId === late.company.companyId,
+    );
+    expect(row).toEqual({
+      companyId: late.company.companyId,
+      companyName: 'Late Payer Ltd',
+      currency: 'EUR',
+      currentMinor: PER_TICKET,
+      days1To30Minor: 0,
+      days31To60Minor: 2 * PER_TICKET,
+      over60DaysMinor: 0,
+      totalMinor: 3 * PER_TICKET,
+    });
+    expect(row.totalMinor).toBe(await owed(late.company.companyId));
+    const eur = ageing.body.totals.find((x: { currency: string }) => x.currency === 'EUR');
+    const rows = ageing.body.companies.filter((r: { currency: string }) => r.currency === 'EUR');
+    expect(eur.totalMinor).toBe(
+      rows.reduce((s: number, r: { totalMinor: number }) => s + r.totalMinor, 0),
+    );
+
+    const pastDue = await t.http.get('/v1/invoices?status=past_due').set(finance.auth).expect(200);
+    expect(pastDue.body.items.map((i: { status: string }) => i.status)).toEqual(
+      pastDue.body.items.map(() => 'past_due'),
+    );
+    expect(pastDue.body.items.map((i: { id: string }) => i.id)).toContain(late.invoice.id);
+    await t.http.get('/v1/invoices?status=overdue').set(finance.auth).expect(400);
+    await t.http.get('/v1/invoices').set(late.company.auth).expect(403);
+    await t.http.get('/v1/receivables/ageing').set(late.company.auth).expect(403);
+    await t.http.get('/v1/receivables/ageing').expect(401);
+  });
+});
