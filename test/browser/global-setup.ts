@@ -27,6 +27,9 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     CHECK_IN_OPENS_MINUTES: '15',
     // The company journey's webhook receiver listens on 127.0.0.1.
     WEBHOOK_ALLOW_PRIVATE_URLS: 'true',
+    // Billing: periods close within a second of being due; a failed charge holds at once.
+    BILLING_SWEEP_MS: '1000',
+    PAST_DUE_GRACE_DAYS: '0',
   });
   process.env.CONSOLE_URL = api.url;
   process.env.CONSOLE_DATABASE_URL = url;

@@ -22,7 +22,13 @@ const PAGES: Record<string, string[]> = {
     '/company/billing',
     '/company/tickets/x',
   ],
-  finance: ['/finance/runs', '/finance/runs/x', '/finance/adjustments', '/finance/ledger'],
+  finance: [
+    '/finance/runs',
+    '/finance/runs/x',
+    '/finance/adjustments',
+    '/finance/receivables',
+    '/finance/ledger',
+  ],
   admin: ['/platform/agents', '/platform/skills', '/platform/staff'],
 };
 

@@ -298,7 +298,16 @@ export class FakeStripe {
     }
     const checkout = /^\/checkout\/setup\/([^/]+)$/.exec(url.pathname);
     if (req.method === 'GET' && checkout) {
-      await this.completeCheckout(checkout[1], res);
+      // `?decline=card_declined` (or insufficient_funds): the card saved is one that declines,
+      // as Stripe's test cards 4000 0000 0000 0002 and 9995 do.
+      const decline = url.searchParams.get('decline');
+      await this.completeCheckout(
+        checkout[1],
+        res,
+        (DECLINE_CODES as readonly string[]).includes(decline ?? '')
+          ? (decline as DeclineCode)
+          : null,
+      );
       return;
     }
     if (req.method === 'GET' && url.pathname.startsWith('/express/onboarding/')) {
@@ -421,11 +430,19 @@ export class FakeStripe {
    * The hosted Checkout page (setup mode): the card is saved, `checkout.session.completed` goes
    * to the platform's endpoint as Stripe sends it, and the browser goes on to the success URL.
    */
-  private async completeCheckout(sessionId: string, res: ServerResponse): Promise<void> {
+  private async completeCheckout(
+    sessionId: string,
+    res: ServerResponse,
+    decline: DeclineCode | null,
+  ): Promise<void> {
     const session = this.billing.completeSetup(sessionId);
     if (!session) {
       res.writeHead(404, { 'Content-Type': 'text/plain' }).end('No open Checkout session');
       return;
+    }
+    if (decline) {
+      const intent = this.billing.setupIntents.get(String(session.setup_intent))!;
+      this.invoicing.declines.set(String(intent.payment_method), decline);
     }
     const delivered = this.platformWebhook
       ? (

@@ -37,6 +37,8 @@ export const keys = {
   payoutRun: (runId: string) => ['finance', 'payout-runs', runId] as const,
   adjustments: ['finance', 'adjustments'] as const,
   ledger: ['finance', 'ledger'] as const,
+  /** Every company's invoices and the ageing of what is owed. */
+  receivables: ['finance', 'receivables'] as const,
   // Staff's (finance and admin).
   agentDirectory: ['staff', 'agents'] as const,
   staffUsers: ['admin', 'staff'] as const,

@@ -40,6 +40,7 @@ export const NAV: Partial<Record<string, { label: string; live: boolean; pages: 
     pages: [
       { to: '/finance/runs', label: 'Payout runs' },
       { to: '/finance/adjustments', label: 'Adjustments' },
+      { to: '/finance/receivables', label: 'Receivables' },
       { to: '/finance/ledger', label: 'Ledger' },
     ],
   },

@@ -28,6 +28,7 @@ const RunsPage = lazy(() => import('../pages/finance/runs-page'));
 const RunPage = lazy(() => import('../pages/finance/run-page'));
 const AdjustmentsPage = lazy(() => import('../pages/finance/adjustments-page'));
 const LedgerPage = lazy(() => import('../pages/finance/ledger-page'));
+const ReceivablesPage = lazy(() => import('../pages/finance/receivables-page'));
 const AdminAgentsPage = lazy(() => import('../pages/admin/agents-page'));
 const SkillsPage = lazy(() => import('../pages/admin/skills-page'));
 const StaffPage = lazy(() => import('../pages/admin/staff-page'));
@@ -92,6 +93,7 @@ const routes = [
               { path: 'runs', element: <RunsPage /> },
               { path: 'runs/:id', element: <RunPage /> },
               { path: 'adjustments', element: <AdjustmentsPage /> },
+              { path: 'receivables', element: <ReceivablesPage /> },
               { path: 'ledger', element: <LedgerPage /> },
             ],
           },

@@ -1,14 +1,16 @@
 import { Alert, Button, Card, Stack, Text, Title } from '@mantine/core';
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { useSearchParams } from 'react-router';
-import { api, unwrap } from '../../api/client';
+import { api, unwrap, type Schemas } from '../../api/client';
 import { newIdempotencyKey } from '../../api/idempotency-key';
 import { keys } from '../../api/query-keys';
 import { ErrorAlert } from '../../ui/error-alert';
 import { Loading } from '../../ui/loading';
 import { formatMoney } from '../../ui/money';
+import { browserZone, formatInstant } from '../../ui/times';
 import { Page } from '../../ui/page';
 import { BillingSettingsForm } from './billing-settings-form';
+import { InvoicesSection } from './invoices-section';
 
 /** Back from Stripe, the card arrives with Stripe's event: look again every 2 s till it has. */
 const CONFIRMING_MS = 2_000;
@@ -44,6 +46,7 @@ export default function BillingPage() {
       <ErrorAlert error={billing.error} title="Your billing could not be loaded" />
       {data && (
         <Stack gap="lg">
+          <CreditHold credit={data.credit} />
           <Card withBorder component="section" aria-labelledby="card-heading">
             <Stack gap="sm">
               <Title order={2} id="card-heading" size="h3">
@@ -97,9 +100,33 @@ export default function BillingPage() {
               ))
             )}
           </Stack>
+          <InvoicesSection />
           <BillingSettingsForm billing={data} />
         </Stack>
       )}
     </Page>
+  );
+}
+
+/** Why billing holds the company (no new or larger shifts), or that finance lifted it. */
+function CreditHold({ credit }: { credit: Schemas['CreditStandingDto'] }) {
+  if (!credit.hold) return null;
+  if (!credit.blocked) {
+    return (
+      <Alert color="yellow" title="Credit hold lifted for now" role="status">
+        <Text size="sm">
+          Finance lifted the hold until {formatInstant(credit.liftEndsAt!, browserZone())}:{' '}
+          {credit.liftReason}. {credit.hold.message}.
+        </Text>
+      </Alert>
+    );
+  }
+  return (
+    <Alert color="red" title="Shifts are on hold" role="alert">
+      <Text size="sm">
+        {credit.hold.message}. Until then you cannot post shifts or add seats; your bot's
+        escalations are still taken.
+      </Text>
+    </Alert>
   );
 }

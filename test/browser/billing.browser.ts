@@ -1,0 +1,135 @@
+import { randomUUID } from 'node:crypto';
+import { expect, test } from '@playwright/test';
+import { unwrap } from '../../src/client/client';
+import { createStaff, postShift, signInPage, signUpAgent, signUpCompany } from './api';
+import { expectAccessible } from './journeys';
+
+/** SQL on the instance's database (the ledger's bookings moved back, a shift started). */
+async function sql(text: string, params: unknown[]): Promise<void> {
+  const { Client } = await import('pg');
+  const db = new Client({ connectionString: process.env.CONSOLE_DATABASE_URL });
+  await db.connect();
+  try {
+    await db.query('BEGIN');
+    // The journal is append-only (triggers): only a test moves a booking in time.
+    await db.query('SET LOCAL session_replication_role = replica');
+    await db.query(text, params);
+    await db.query('COMMIT');
+  } finally {
+    await db.end();
+  }
+}
+
+/**
+ * Money in, in the console: a company whose card declines sees its invoice past due with
+ * Stripe's reason and the hold on new shifts; finance sees what it owes by age, finds the
+ * invoice among the past-due ones and writes it off; the company's hold goes with it.
+ */
+test('a company sees its invoice past due and its hold; finance ages it and writes it off', async ({
+  page,
+  browser,
+}) => {
+  test.setTimeout(120_000);
+  const name = `Slowpay ${Math.random().toString(36).slice(2, 8)}`;
+  const company = await signUpCompany(name);
+  // A card that declines, saved on the fake Stripe's Checkout page.
+  const setup = await unwrap(
+    company.admin.POST('/v1/companies/me/billing/setup', {
+      params: { header: { 'Idempotency-Key': randomUUID() } },
+    }),
+  );
+  await fetch(`${setup.url}?decline=card_declined`, { redirect: 'manual' });
+  await expect
+    .poll(async () => (await unwrap(company.admin.GET('/v1/companies/me/billing'))).paymentMethod)
+    .not.toBeNull();
+
+  // Two tickets resolved on a live shift, booked by the ledger "last week".
+  const shift = await postShift(company, 3600, { title: 'Billing desk' });
+  const agent = await signUpAgent('Ria Bill');
+  await unwrap(
+    agent.api.POST('/v1/shifts/{id}/claims', {
+      params: { path: { id: shift.id }, header: { 'Idempotency-Key': randomUUID() } },
+    }),
+  );
+  await sql(`UPDATE shifts SET starts_at = now() - interval '5 minutes' WHERE id = $1`, [shift.id]);
+  await unwrap(agent.api.POST('/v1/shifts/{id}/check-in', { params: { path: { id: shift.id } } }));
+  for (const n of [1, 2]) {
+    const ticket = await unwrap(
+      company.bot.POST('/v1/escalations', {
+        body: {
+          externalId: `bill-${n}-${randomUUID()}`,
+          subject: `Refund ${n}`,
+          summary: 'Customer wants a refund.',
+          language: 'en',
+          priority: 'normal',
+          requiredSkills: [{ skill: 'refunds', minLevel: 2 }],
+          transcript: [{ role: 'customer', text: 'Refund?', at: new Date().toISOString() }],
+        },
+      }),
+    );
+    await unwrap(agent.api.POST('/v1/tickets/{id}/claim', { params: { path: { id: ticket.id } } }));
+    await unwrap(
+      agent.api.POST('/v1/tickets/{id}/resolve', {
+        params: { path: { id: ticket.id } },
+        body: { resolutionSummary: 'Refunded.' },
+      }),
+    );
+  }
+  await expect
+    .poll(async () => (await unwrap(company.admin.GET('/v1/companies/me/billing'))).outstanding)
+    .toEqual([{ currency: 'EUR', amountMinor: 576 }]);
+  await sql(
+    `UPDATE journal_entries SET created_at = created_at - interval '40 days'
+      WHERE company_id = $1 AND kind = 'earning'`,
+    [company.id],
+  );
+  // The billing sweep closes the period, Stripe declines the charge.
+  await expect
+    .poll(
+      async () => (await unwrap(company.admin.GET('/v1/companies/me/invoices'))).items[0]?.status,
+      { timeout: 30_000 },
+    )
+    .toBe('past_due');
+
+  await signInPage(page, company.email, '/company/billing');
+  await expect(page.getByRole('alert').filter({ hasText: 'Shifts are on hold' })).toBeVisible();
+  const invoices = page.getByRole('region', { name: 'Table of invoices' });
+  await expect(
+    invoices.getByRole('row', { name: /past due.*card_declined: Your card was declined/ }),
+  ).toBeVisible();
+  await expect(invoices.getByText(/Billing desk .*: 2 tickets resolved: €5\.76/)).toBeVisible();
+  await expectAccessible(page, 'billing with an invoice past due');
+
+  // Finance: the ageing, the past-due invoices, a write-off.
+  const other = await browser.newContext();
+  const desk = await other.newPage();
+  await signInPage(desk, await createStaff('finance'), '/finance/receivables');
+  const aged = desk.getByRole('region', { name: 'Table of receivables by age' });
+  await expect(aged.getByRole('row', { name: new RegExp(`^${name} EUR`) })).toBeVisible();
+  await desk
+    .locator('label')
+    .filter({ hasText: /^Past due$/ })
+    .click();
+  const all = desk.getByRole('region', { name: "Table of every company's invoices" });
+  const row = all.getByRole('row', { name: new RegExp(name) });
+  await expect(row).toBeVisible();
+  await expectAccessible(desk, 'receivables');
+  await row.getByRole('button', { name: /^Write off invoice of/ }).click();
+  const dialog = desk.getByRole('dialog', { name: /^Write off the invoice of/ });
+  await dialog.getByRole('textbox', { name: 'Reason' }).fill('Company closed; not collectable');
+  await dialog.getByRole('button', { name: 'Write off' }).click();
+  await expect(dialog).toBeHidden();
+  await expect(row).toBeHidden(); // no longer past due
+  await desk
+    .locator('label')
+    .filter({ hasText: /^Written off$/ })
+    .click();
+  await expect(all.getByRole('row', { name: new RegExp(`${name}.*uncollectible`) })).toBeVisible();
+  await other.close();
+
+  // The company: nothing owed, no hold.
+  await page.reload();
+  await expect(invoices.getByRole('row', { name: /uncollectible/ })).toBeVisible();
+  await expect(page.getByText('Shifts are on hold')).toBeHidden();
+  await expect(page.getByText('Nothing is owed.')).toBeVisible();
+});

@@ -1,0 +1,122 @@
+import { Anchor, Badge, Stack, Table, Text, Title } from '@mantine/core';
+import { useInfiniteQuery } from '@tanstack/react-query';
+import { api, unwrap, type Schemas } from '../../api/client';
+import { keys } from '../../api/query-keys';
+import { ErrorAlert } from '../../ui/error-alert';
+import { LoadMore } from '../../ui/load-more';
+import { Loading } from '../../ui/loading';
+import { formatMoney } from '../../ui/money';
+import { nextCursor, PAGE_SIZE } from '../../ui/paging';
+import { ScrollTable } from '../../ui/scroll-table';
+import { browserZone, formatInstant } from '../../ui/times';
+
+type Invoice = Schemas['InvoiceDto'];
+
+export const INVOICE_STATUS_COLORS: Record<string, string> = {
+  draft: 'gray',
+  open: 'blue',
+  past_due: 'red',
+  paid: 'green',
+  uncollectible: 'dark',
+  void: 'gray',
+  no_charge: 'teal',
+};
+
+/** `30 Nov – 6 Dec 2026`: a period's first and last day in the zone it was cut in. */
+export function periodLabel(
+  invoice: Pick<Invoice, 'periodStartsAt' | 'periodEndsAt' | 'timeZone'>,
+) {
+  const day = new Intl.DateTimeFormat('en-GB', {
+    timeZone: invoice.timeZone,
+    day: 'numeric',
+    month: 'short',
+    year: 'numeric',
+  });
+  const last = new Date(Date.parse(invoice.periodEndsAt) - 1);
+  return `${day.format(new Date(invoice.periodStartsAt))} – ${day.format(last)}`;
+}
+
+/** The company's invoices, newest first: state at Stripe, why a charge failed, the hosted page. */
+export function InvoicesSection() {
+  const invoices = useInfiniteQuery({
+    queryKey: [...keys.billing, 'invoices'],
+    queryFn: ({ pageParam }) =>
+      unwrap(
+        api.GET('/v1/companies/me/invoices', {
+          params: { query: { limit: PAGE_SIZE, cursor: pageParam } },
+        }),
+      ),
+    initialPageParam: undefined as string | undefined,
+    getNextPageParam: nextCursor,
+  });
+  const items = invoices.data?.pages.flatMap((p) => p.items) ?? [];
+  const zone = browserZone();
+  return (
+    <Stack component="section" aria-labelledby="invoices-heading" gap="xs">
+      <Title order={2} id="invoices-heading" size="h3">
+        Invoices
+      </Title>
+      <Text size="sm">
+        Each period closes at midnight in your time zone; its invoice bills the tickets resolved in
+        it (a line per shift) and credits the ones reopened, and is charged to your card.
+      </Text>
+      {invoices.isPending && <Loading label="Loading your invoices" />}
+      <ErrorAlert error={invoices.error} title="Your invoices could not be loaded" />
+      {invoices.isSuccess && items.length === 0 && <Text size="sm">No invoice yet.</Text>}
+      {items.length > 0 && (
+        <ScrollTable label="Table of invoices">
+          <Table miw={640}>
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th>Period</Table.Th>
+                <Table.Th>Status</Table.Th>
+                <Table.Th style={{ textAlign: 'right' }}>Total</Table.Th>
+                <Table.Th>Lines</Table.Th>
+                <Table.Th>Invoice</Table.Th>
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
+              {items.map((i) => (
+                <Table.Tr key={i.id}>
+                  <Table.Td>{periodLabel(i)}</Table.Td>
+                  <Table.Td>
+                    <Badge variant="light" color={INVOICE_STATUS_COLORS[i.status]}>
+                      {i.status.replace('_', ' ')}
+                    </Badge>
+                    {i.lastPaymentError && (
+                      <Text size="xs" c="red">
+                        {i.lastPaymentError}
+                        {i.nextPaymentAttemptAt &&
+                          ` · next try ${formatInstant(i.nextPaymentAttemptAt, zone)}`}
+                      </Text>
+                    )}
+                  </Table.Td>
+                  <Table.Td style={{ textAlign: 'right' }}>
+                    {formatMoney(i.totalMinor, i.currency)}
+                  </Table.Td>
+                  <Table.Td>
+                    {i.lines.map((l, n) => (
+                      <Text size="xs" key={n}>
+                        {l.description}: {formatMoney(l.amountMinor, i.currency)}
+                      </Text>
+                    ))}
+                  </Table.Td>
+                  <Table.Td>
+                    {i.hostedInvoiceUrl ? (
+                      <Anchor href={i.hostedInvoiceUrl} target="_blank" rel="noreferrer" size="sm">
+                        {i.number ?? 'View'} at Stripe
+                      </Anchor>
+                    ) : (
+                      '—'
+                    )}
+                  </Table.Td>
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        </ScrollTable>
+      )}
+      <LoadMore query={invoices} what="invoices" />
+    </Stack>
+  );
+}

@@ -1,0 +1,144 @@
+import { Button, Group, Modal, Stack, Text, Textarea, TextInput } from '@mantine/core';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { api, unwrap, type Schemas } from '../../api/client';
+import { newIdempotencyKey } from '../../api/idempotency-key';
+import { keys } from '../../api/query-keys';
+import { ErrorAlert } from '../../ui/error-alert';
+import { problemOf } from '../../ui/form-errors';
+import { formatMoney, toMinor } from '../../ui/money';
+import { ReasonDialog } from '../../ui/reason-dialog';
+import { periodLabel } from '../company/invoices-section';
+
+type Invoice = Schemas['FinanceInvoiceDto'];
+const INPUTS = ['amountMinor', 'reason'];
+
+/** Write off (unpaid at Stripe) and credit note (what is still owed on it) for one invoice. */
+export function InvoiceActions({ invoice }: { invoice: Invoice }) {
+  const [open, setOpen] = useState<'write-off' | 'credit' | null>(null);
+  const queryClient = useQueryClient();
+  const refresh = () => void queryClient.invalidateQueries({ queryKey: keys.receivables });
+  const label = `${invoice.companyName ?? 'company'} ${periodLabel(invoice)}`;
+  return (
+    <Group gap="xs" wrap="nowrap">
+      {(invoice.status === 'open' || invoice.status === 'past_due') && (
+        <Button
+          size="xs"
+          variant="default"
+          aria-label={`Write off invoice of ${label}`}
+          onClick={() => setOpen('write-off')}
+        >
+          Write off
+        </Button>
+      )}
+      {invoice.totalMinor > invoice.creditedMinor && (
+        <Button
+          size="xs"
+          variant="default"
+          aria-label={`Credit note on invoice of ${label}`}
+          onClick={() => setOpen('credit')}
+        >
+          Credit note
+        </Button>
+      )}
+      {open === 'write-off' && (
+        <ReasonDialog
+          title={`Write off the invoice of ${label}`}
+          reasonDescription="Kept on the ledger entry"
+          confirmLabel="Write off"
+          keepLabel="Keep collecting"
+          errorTitle="Not written off"
+          confirm={(reason) =>
+            unwrap(
+              api.POST('/v1/invoices/{id}/write-off', {
+                params: { path: { id: invoice.id } },
+                body: { reason },
+              }),
+            )
+          }
+          onDone={refresh}
+          onClose={() => setOpen(null)}
+        >
+          <Text size="sm">
+            Stripe stops charging it, and the {formatMoney(invoice.totalMinor, invoice.currency)} it
+            is owed goes to bad debt.
+          </Text>
+        </ReasonDialog>
+      )}
+      {open === 'credit' && (
+        <CreditNoteModal
+          invoice={invoice}
+          label={label}
+          onDone={refresh}
+          onClose={() => setOpen(null)}
+        />
+      )}
+    </Group>
+  );
+}
+
+function CreditNoteModal(props: {
+  invoice: Invoice;
+  label: string;
+  onDone: () => void;
+  onClose: () => void;
+}) {
+  const { invoice } = props;
+  const [amount, setAmount] = useState('');
+  const [reason, setReason] = useState('');
+  const [key] = useState(newIdempotencyKey);
+  const run = useMutation({
+    mutationFn: () =>
+      unwrap(
+        api.POST('/v1/invoices/{id}/credit-notes', {
+          params: { path: { id: invoice.id }, header: { 'Idempotency-Key': key } },
+          // An amount that does not parse is sent as 0: the API names the field.
+          body: { amountMinor: toMinor(amount, invoice.currency) ?? 0, reason },
+        }),
+      ),
+    onSuccess: () => {
+      props.onDone();
+      props.onClose();
+    },
+  });
+  const errors = problemOf(run.error, INPUTS);
+  return (
+    <Modal opened onClose={props.onClose} title={`Credit note on the invoice of ${props.label}`}>
+      <form
+        noValidate
+        onSubmit={(event) => {
+          event.preventDefault();
+          run.mutate();
+        }}
+      >
+        <Stack>
+          <TextInput
+            label={`Amount (${invoice.currency})`}
+            description={`At most ${formatMoney(invoice.totalMinor - invoice.creditedMinor, invoice.currency)}, and no more than the company owes`}
+            inputMode="decimal"
+            value={amount}
+            onChange={(e) => setAmount(e.currentTarget.value)}
+            error={errors?.field('amountMinor')}
+            data-autofocus
+          />
+          <Textarea
+            label="Reason"
+            description="Kept on the ledger entry"
+            value={reason}
+            onChange={(e) => setReason(e.currentTarget.value)}
+            error={errors?.field('reason')}
+          />
+          <ErrorAlert error={run.error} inputs={INPUTS} title="No credit note" />
+          <Group justify="flex-end">
+            <Button variant="default" onClick={props.onClose}>
+              Cancel
+            </Button>
+            <Button type="submit" loading={run.isPending}>
+              Credit
+            </Button>
+          </Group>
+        </Stack>
+      </form>
+    </Modal>
+  );
+}

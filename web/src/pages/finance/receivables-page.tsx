@@ -1,0 +1,197 @@
+import { Badge, SegmentedControl, Stack, Table, Text, Title } from '@mantine/core';
+import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
+import { useState } from 'react';
+import { api, unwrap, type Schemas } from '../../api/client';
+import { keys } from '../../api/query-keys';
+import { ErrorAlert } from '../../ui/error-alert';
+import { LoadMore } from '../../ui/load-more';
+import { Loading } from '../../ui/loading';
+import { formatMoney } from '../../ui/money';
+import { Page } from '../../ui/page';
+import { nextCursor, PAGE_SIZE } from '../../ui/paging';
+import { ScrollTable } from '../../ui/scroll-table';
+import { INVOICE_STATUS_COLORS, periodLabel } from '../company/invoices-section';
+import { InvoiceActions } from './invoice-actions';
+
+type Filter = 'all' | 'past_due' | 'open' | 'paid' | 'uncollectible';
+type Aged = Schemas['AgeingRowDto'] | Schemas['AgeingTotalDto'];
+
+const AGES = [
+  ['currentMinor', 'Current'],
+  ['days1To30Minor', '1–30 days'],
+  ['days31To60Minor', '31–60 days'],
+  ['over60DaysMinor', 'Over 60 days'],
+  ['totalMinor', 'Total'],
+] as const;
+
+/**
+ * Money in, for finance: what each company owes by age (and in total per currency), and every
+ * invoice by status, with write-off and credit note.
+ */
+export default function ReceivablesPage() {
+  return (
+    <Page title="Receivables">
+      <Ageing />
+      <AllInvoices />
+    </Page>
+  );
+}
+
+function Ageing() {
+  const ageing = useQuery({
+    queryKey: [...keys.receivables, 'ageing'],
+    queryFn: () => unwrap(api.GET('/v1/receivables/ageing')),
+  });
+  const cells = (row: Aged) =>
+    AGES.map(([k]) => (
+      <Table.Td key={k} style={{ textAlign: 'right' }}>
+        {formatMoney(row[k], row.currency)}
+      </Table.Td>
+    ));
+  return (
+    <Stack component="section" aria-labelledby="ageing-heading" gap="xs">
+      <Title order={2} id="ageing-heading" size="h3">
+        Owed by age
+      </Title>
+      <Text size="sm">
+        Unpaid invoices by days since their period ended; current is what is booked and not yet
+        invoiced, and invoices issued today.
+      </Text>
+      {ageing.isPending && <Loading label="Loading the ageing" />}
+      <ErrorAlert error={ageing.error} title="The ageing could not be loaded" />
+      {ageing.data && ageing.data.companies.length === 0 && (
+        <Text size="sm">No company owes anything.</Text>
+      )}
+      {ageing.data && ageing.data.companies.length > 0 && (
+        <ScrollTable label="Table of receivables by age">
+          <Table miw={720}>
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th>Company</Table.Th>
+                <Table.Th>Currency</Table.Th>
+                {AGES.map(([k, label]) => (
+                  <Table.Th key={k} style={{ textAlign: 'right' }}>
+                    {label}
+                  </Table.Th>
+                ))}
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
+              {ageing.data.companies.map((r) => (
+                <Table.Tr key={`${r.companyId}-${r.currency}`}>
+                  <Table.Td>{r.companyName ?? r.companyId}</Table.Td>
+                  <Table.Td>{r.currency}</Table.Td>
+                  {cells(r)}
+                </Table.Tr>
+              ))}
+              {ageing.data.totals.map((r) => (
+                <Table.Tr key={`total-${r.currency}`} fw={700}>
+                  <Table.Td>All companies</Table.Td>
+                  <Table.Td>{r.currency}</Table.Td>
+                  {cells(r)}
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        </ScrollTable>
+      )}
+    </Stack>
+  );
+}
+
+function AllInvoices() {
+  const [filter, setFilter] = useState<Filter>('all');
+  const invoices = useInfiniteQuery({
+    queryKey: [...keys.receivables, 'invoices', filter],
+    queryFn: ({ pageParam }) =>
+      unwrap(
+        api.GET('/v1/invoices', {
+          params: {
+            query: {
+              limit: PAGE_SIZE,
+              cursor: pageParam,
+              status: filter === 'all' ? undefined : [filter],
+            },
+          },
+        }),
+      ),
+    initialPageParam: undefined as string | undefined,
+    getNextPageParam: nextCursor,
+  });
+  const items = invoices.data?.pages.flatMap((p) => p.items) ?? [];
+  return (
+    <Stack component="section" aria-labelledby="all-invoices-heading" gap="xs">
+      <Title order={2} id="all-invoices-heading" size="h3">
+        Invoices
+      </Title>
+      <SegmentedControl
+        aria-label="Show invoices"
+        value={filter}
+        onChange={(v) => setFilter(v as Filter)}
+        data={[
+          { value: 'all', label: 'All' },
+          { value: 'past_due', label: 'Past due' },
+          { value: 'open', label: 'Open' },
+          { value: 'paid', label: 'Paid' },
+          { value: 'uncollectible', label: 'Written off' },
+        ]}
+        w="fit-content"
+      />
+      {invoices.isPending && <Loading label="Loading invoices" />}
+      <ErrorAlert error={invoices.error} title="Invoices could not be loaded" />
+      {invoices.isSuccess && items.length === 0 && <Text size="sm">No invoices.</Text>}
+      {items.length > 0 && (
+        <ScrollTable label="Table of every company's invoices">
+          <Table miw={760}>
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th>Company</Table.Th>
+                <Table.Th>Period</Table.Th>
+                <Table.Th>Status</Table.Th>
+                <Table.Th style={{ textAlign: 'right' }}>Total</Table.Th>
+                <Table.Th>Dispute, credit</Table.Th>
+                <Table.Th>Actions</Table.Th>
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
+              {items.map((i) => (
+                <Table.Tr key={i.id}>
+                  <Table.Td>{i.companyName ?? i.companyId}</Table.Td>
+                  <Table.Td>{periodLabel(i)}</Table.Td>
+                  <Table.Td>
+                    <Badge variant="light" color={INVOICE_STATUS_COLORS[i.status]}>
+                      {i.status.replace('_', ' ')}
+                    </Badge>
+                    {i.lastPaymentError && (
+                      <Text size="xs" c="red">
+                        {i.lastPaymentError}
+                      </Text>
+                    )}
+                  </Table.Td>
+                  <Table.Td style={{ textAlign: 'right' }}>
+                    {formatMoney(i.totalMinor, i.currency)}
+                  </Table.Td>
+                  <Table.Td>
+                    {i.disputeStatus && (
+                      <Text size="xs">
+                        Dispute {i.disputeStatus.replace('_', ' ')}:{' '}
+                        {formatMoney(i.disputedMinor ?? 0, i.currency)}
+                      </Text>
+                    )}
+                    {i.creditedMinor > 0 && (
+                      <Text size="xs">Credited {formatMoney(i.creditedMinor, i.currency)}</Text>
+                    )}
+                  </Table.Td>
+                  <Table.Td>
+                    <InvoiceActions invoice={i} />
+                  </Table.Td>
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        </ScrollTable>
+      )}
+      <LoadMore query={invoices} what="invoices" />
+    </Stack>
+  );
+}
