@@ -41,6 +41,7 @@ export const TABLE_OWNERS = {
   invoice_lines: 'billing',
   invoiced_entries: 'ledger',
   credit_controls: 'billing',
+  fake_stripe_state: 'stripe',
 } as const;
 
 export type TableName = keyof typeof TABLE_OWNERS;

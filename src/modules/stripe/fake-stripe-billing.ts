@@ -28,6 +28,27 @@ export class FakeStripeBilling {
 
   constructor(private readonly base: () => string) {}
 
+  /** Everything it holds, as JSON (the fake's state survives a restart of `npm start`). */
+  exportState(): Record<string, unknown> {
+    return {
+      customers: [...this.customers],
+      checkoutSessions: [...this.checkoutSessions],
+      setupIntents: [...this.setupIntents],
+      paymentMethods: [...this.paymentMethods],
+    };
+  }
+
+  importState(state: Record<string, [string, StripeObject][]>): void {
+    for (const key of [
+      'customers',
+      'checkoutSessions',
+      'setupIntents',
+      'paymentMethods',
+    ] as const) {
+      for (const [id, object] of state[key] ?? []) this[key].set(id, object);
+    }
+  }
+
   /** Answers a billing path, or null when the path is not billing's. */
   route(method: string, path: string, p: Record<string, unknown>): Answer | null {
     let m: RegExpExecArray | null;

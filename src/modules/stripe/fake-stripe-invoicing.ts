@@ -60,6 +60,32 @@ export class FakeStripeInvoicing {
     private readonly credit: (currency: string, amount: number) => void,
   ) {}
 
+  /** Everything it holds, as JSON (the fake's state survives a restart of `npm start`). */
+  exportState(): Record<string, unknown> {
+    return {
+      invoices: [...this.invoices],
+      invoiceItems: [...this.invoiceItems],
+      charges: [...this.charges],
+      paymentIntents: [...this.paymentIntents],
+      invoicePayments: this.invoicePayments,
+      disputes: [...this.disputes],
+      declines: [...this.declines],
+      numbered: this.numbered,
+    };
+  }
+
+  importState(state: Record<string, unknown>): void {
+    const entries = (key: string) => (state[key] ?? []) as [string, never][];
+    for (const [k, v] of entries('invoices')) this.invoices.set(k, v);
+    for (const [k, v] of entries('invoiceItems')) this.invoiceItems.set(k, v);
+    for (const [k, v] of entries('charges')) this.charges.set(k, v);
+    for (const [k, v] of entries('paymentIntents')) this.paymentIntents.set(k, v);
+    for (const [k, v] of entries('disputes')) this.disputes.set(k, v);
+    for (const [k, v] of entries('declines')) this.declines.set(k, v);
+    this.invoicePayments.push(...((state.invoicePayments ?? []) as StripeObject[]));
+    this.numbered = Number(state.numbered ?? 0);
+  }
+
   /** Answers an invoicing path, or null when the path is not invoicing's. */
   route(method: string, path: string, p: Record<string, unknown>): Answer | null {
     let m: RegExpExecArray | null;

@@ -130,8 +130,19 @@ export class FakeStripe {
   ) {}
 
   async start(port = 0): Promise<number> {
-    this.server = createServer((req, res) => void this.handle(req, res));
-    await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
+    this.server = createServer((req, res) => {
+      void this.handle(req, res).finally(() => {
+        if (req.method === 'POST' || req.url?.startsWith('/checkout/')) this.onChange?.();
+        else if (req.url?.startsWith('/express/')) this.onChange?.();
+      });
+    });
+    await new Promise<void>((resolve, reject) => {
+      this.server!.once('error', reject);
+      this.server!.listen(port, '127.0.0.1', () => {
+        this.server!.off('error', reject);
+        resolve();
+      });
+    });
     this.port = (this.server.address() as AddressInfo).port;
     return this.port;
   }
@@ -164,6 +175,44 @@ export class FakeStripe {
     if (!account) throw new Error(`no fake account ${accountId}`);
     Object.assign(account, changes);
     return account;
+  }
+
+  /**
+   * Called after each request that may have changed the fake's state (any POST, the hosted
+   * pages): `npm start` saves the state then, so a restart keeps accounts, customers, cards,
+   * invoices and the balance (StripeModule).
+   */
+  onChange: (() => void) | null = null;
+  /** Saves a change not saved yet (before the process stops). */
+  flush: (() => Promise<void>) | null = null;
+
+  /** Everything the fake holds, as JSON. */
+  exportState(): Record<string, unknown> {
+    return {
+      port: this.port,
+      accounts: [...this.accounts],
+      transfers: [...this.transfers],
+      linkReturns: [...this.linkReturns],
+      idempotency: [...this.idempotency],
+      availableBalance: [...this.availableBalance],
+      billingEvents: this.billingEvents,
+      billing: this.billing.exportState(),
+      invoicing: this.invoicing.exportState(),
+    };
+  }
+
+  /** Takes back what exportState gave (before start: the port is reused when free). */
+  importState(state: Record<string, unknown>): void {
+    const entries = (key: string) => (state[key] ?? []) as [string, never][];
+    for (const [k, v] of entries('accounts')) this.accounts.set(k, v);
+    for (const [k, v] of entries('transfers')) this.transfers.set(k, v);
+    for (const [k, v] of entries('linkReturns')) this.linkReturns.set(k, v);
+    for (const [k, v] of entries('idempotency')) this.idempotency.set(k, v);
+    for (const [k, v] of entries('availableBalance')) this.availableBalance.set(k, v);
+    this.billingEvents.push(...((state.billingEvents ?? []) as never[]));
+    this.billing.importState((state.billing ?? {}) as never);
+    this.invoicing.importState((state.invoicing ?? {}) as Record<string, unknown>);
+    this.port = Number(state.port ?? 0);
   }
 
   /** The platform's available balance in a currency (minor units). */

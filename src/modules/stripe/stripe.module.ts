@@ -3,6 +3,8 @@ import { ConfigService } from '@nestjs/config';
 import { randomBytes } from 'node:crypto';
 import Stripe from 'stripe';
 import { Env } from '../../config/env.validation';
+import { DataSource } from 'typeorm';
+import { FakeStripeStateRepository } from './fake-stripe-state.repository';
 import { FakeStripe } from './fake-stripe.server';
 
 export const STRIPE = Symbol('STRIPE');
@@ -29,7 +31,42 @@ const SETUP = Symbol('STRIPE_SETUP');
  * rows), so the SDK's own are off. Without STRIPE_SECRET_KEY outside production, a fake Stripe
  * runs in-process so onboarding and payouts work end to end on a laptop.
  */
-async function setUp(config: ConfigService<Env, true>): Promise<StripeSetup> {
+/**
+ * Starts the fake with the state this database kept (on the port it had, when free, so links
+ * it handed out still work) and saves its state after changes, at most once a second.
+ */
+async function startPersisted(fake: FakeStripe, db: DataSource): Promise<number> {
+  const states = new FakeStripeStateRepository();
+  const log = new Logger('Stripe');
+  const saved = await states.load(db.manager);
+  if (saved) fake.importState(saved);
+  let port: number;
+  try {
+    port = await fake.start(fake.port);
+  } catch {
+    port = await fake.start(0);
+  }
+  let timer: NodeJS.Timeout | null = null;
+  let saving: Promise<void> = Promise.resolve();
+  const save = () =>
+    (saving = saving
+      .then(() => states.save(db.manager, JSON.stringify(fake.exportState())))
+      .catch((e: unknown) => log.warn({ err: e }, 'fake Stripe state not saved')));
+  fake.onChange = () => {
+    timer ??= setTimeout(() => {
+      timer = null;
+      void save();
+    }, 1000);
+  };
+  fake.flush = async () => {
+    if (timer) clearTimeout(timer);
+    timer = null;
+    await save();
+  };
+  return port;
+}
+
+async function setUp(config: ConfigService<Env, true>, db: DataSource): Promise<StripeSetup> {
   const key = config.get('STRIPE_SECRET_KEY', { infer: true });
   const base = config.get('STRIPE_API_BASE', { infer: true });
   const timeout = config.get('STRIPE_TIMEOUT_MS', { infer: true });
@@ -57,7 +94,7 @@ async function setUp(config: ConfigService<Env, true>): Promise<StripeSetup> {
   }
   const fake = new FakeStripe();
   fake.startingBalanceMinor = config.get('FAKE_STRIPE_BALANCE_MINOR', { infer: true });
-  const port = await fake.start();
+  const port = await startPersisted(fake, db);
   new Logger('Stripe').warn(
     `STRIPE_SECRET_KEY is not set: using an in-process FAKE Stripe on 127.0.0.1:${port}. ` +
       'No real money moves. Set STRIPE_SECRET_KEY (and the webhook secrets) to use Stripe.',
@@ -81,7 +118,7 @@ async function setUp(config: ConfigService<Env, true>): Promise<StripeSetup> {
 
 @Module({
   providers: [
-    { provide: SETUP, inject: [ConfigService], useFactory: setUp },
+    { provide: SETUP, inject: [ConfigService, DataSource], useFactory: setUp },
     { provide: STRIPE, inject: [SETUP], useFactory: (s: StripeSetup) => s.client },
     { provide: STRIPE_SETTINGS, inject: [SETUP], useFactory: (s: StripeSetup) => s.settings },
   ],
@@ -91,6 +128,7 @@ export class StripeModule implements OnModuleDestroy {
   constructor(@Inject(STRIPE_SETTINGS) private readonly settings: StripeSettings) {}
 
   async onModuleDestroy(): Promise<void> {
+    await this.settings.fake?.flush?.();
     await this.settings.fake?.stop();
   }
 }
