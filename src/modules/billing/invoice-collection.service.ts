@@ -49,7 +49,14 @@ export class InvoiceCollectionService {
   /** Creates, fills and finalizes the Stripe invoice of a closed period, then charges it. */
   async issue(invoiceId: string): Promise<{ issued: boolean }> {
     const invoice = await this.invoices.find(this.db.manager, invoiceId);
-    if (!invoice || invoice.status !== 'draft') return { issued: false };
+    if (!invoice) return { issued: false };
+    // Finalized by a run of this job that died before charging it: charge it (its first
+    // attempt's key, so a charge Stripe made meanwhile is handed back, not made again).
+    if (invoice.status === 'open' && invoice.attempt_count === 0) {
+      await this.pay(invoiceId, 'first');
+      return { issued: true };
+    }
+    if (invoice.status !== 'draft') return { issued: false };
     const lines = await this.invoices.linesOf(this.db.manager, [invoiceId]);
     const customer = (await this.billing.ensureCustomer(invoice.company_id, null))
       .stripe_customer_id;
