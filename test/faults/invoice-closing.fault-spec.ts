@@ -3,10 +3,9 @@ import { LedgerService } from '../../src/modules/ledger/ledger.service';
 import { FakeStripe } from '../../src/modules/stripe/fake-stripe.server';
 import { saveCard } from '../support/billing';
 import { registerCompany } from '../support/factories';
-import { fakeStripeEnv } from '../support/faults-payouts';
-import { ensureKilled, runBuilt, Spawned } from '../support/processes';
-import { TEST_REDIS_URL } from '../support/services';
-import { createTestApp, TestApp, TEST_JWT_SECRET } from '../support/test-app';
+import { fakeStripeEnv, fakeStripeWorker } from '../support/faults-payouts';
+import { ensureKilled, Spawned } from '../support/processes';
+import { createTestApp, TestApp } from '../support/test-app';
 import { waitUntil } from '../support/wait-for';
 
 /*
@@ -37,17 +36,7 @@ describe('billing periods closed by workers that are killed and race', () => {
   });
 
   const worker = () => {
-    const w = runBuilt('worker.js', {
-      ...fakeStripeEnv(fake),
-      DATABASE_URL: t.env.DATABASE_URL!,
-      REDIS_URL: TEST_REDIS_URL,
-      QUEUE_PREFIX: t.env.QUEUE_PREFIX,
-      JWT_SECRET: TEST_JWT_SECRET,
-      BILLING_SWEEP_MS: '1000',
-      JOB_LOCK_MS: '2000',
-      OUTBOX_POLL_MS: '100',
-      LOG_LEVEL: 'info',
-    });
+    const w = fakeStripeWorker(t, fake, { BILLING_SWEEP_MS: '1000' });
     workers.push(w);
     return w;
   };

@@ -3,15 +3,15 @@ import {
   executedRun,
   expectPaidExactlyOnce,
   fakeStripeEnv,
+  fakeStripeWorker,
   linesByStatus,
   payableAgents,
   transfersByLine,
   watchStripeCalls,
 } from '../support/faults-payouts';
 import { waitUntil } from '../support/wait-for';
-import { ensureKilled, runBuilt, Spawned } from '../support/processes';
-import { TEST_REDIS_URL } from '../support/services';
-import { createTestApp, TestApp, TEST_JWT_SECRET } from '../support/test-app';
+import { ensureKilled, Spawned } from '../support/processes';
+import { createTestApp, TestApp } from '../support/test-app';
 
 /*
  * test/payout-crash.e2e-spec.ts SIGKILLs the worker at a random moment of a run. This drill
@@ -42,17 +42,7 @@ describe('worker SIGKILLed between Stripe making a transfer and our commit', () 
   });
 
   const worker = () => {
-    const w = runBuilt('worker.js', {
-      ...fakeStripeEnv(fake),
-      DATABASE_URL: t.env.DATABASE_URL!,
-      REDIS_URL: TEST_REDIS_URL,
-      QUEUE_PREFIX: t.env.QUEUE_PREFIX,
-      JWT_SECRET: TEST_JWT_SECRET,
-      STRIPE_RATE_PER_SECOND: '20',
-      JOB_LOCK_MS: '2000',
-      OUTBOX_POLL_MS: '100',
-      LOG_LEVEL: 'info',
-    });
+    const w = fakeStripeWorker(t, fake, { STRIPE_RATE_PER_SECOND: '20' });
     workers.push(w);
     return w;
   };

@@ -3,12 +3,36 @@ import type { IncomingMessage } from 'node:http';
 import { FakeStripe } from '../../src/modules/stripe/fake-stripe.server';
 import { createStaff, SignedIn } from './factories';
 import { fund, onboarded } from './money';
-import type { TestApp } from './test-app';
+import { runBuilt, type Spawned } from './processes';
+import { TEST_REDIS_URL } from './services';
+import { TEST_JWT_SECRET, type TestApp } from './test-app';
 
 /*
  * Payout drill helpers (the fault drills share them; test/payout-crash.e2e-spec.ts inlines the
  * same steps and could use them too).
  */
+
+/**
+ * A worker process (the built `worker.js`) on the test app's database and queues, paying
+ * through the fake Stripe: short job locks, so a killed worker's jobs are taken up soon.
+ */
+export function fakeStripeWorker(
+  t: TestApp,
+  fake: FakeStripe,
+  env: Record<string, string> = {},
+): Spawned {
+  return runBuilt('worker.js', {
+    ...fakeStripeEnv(fake),
+    DATABASE_URL: t.env.DATABASE_URL!,
+    REDIS_URL: TEST_REDIS_URL,
+    QUEUE_PREFIX: t.env.QUEUE_PREFIX,
+    JWT_SECRET: TEST_JWT_SECRET,
+    JOB_LOCK_MS: '2000',
+    OUTBOX_POLL_MS: '100',
+    LOG_LEVEL: 'info',
+    ...env,
+  });
+}
 
 /** Env pointing the Stripe SDK at a fake Stripe server. */
 export function fakeStripeEnv(fake: FakeStripe): Record<string, string> {

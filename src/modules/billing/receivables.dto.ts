@@ -69,12 +69,8 @@ export class FinanceInvoicePageDto {
   nextCursor: string | null;
 }
 
-/** What one company owes in one currency, by age. */
-export class AgeingRowDto {
-  /** @example 5b0e6c1f-8a2d-4c3b-9e7f-1a2b3c4d5e6f */
-  companyId: string;
-  /** @example "Acme Support" */
-  companyName: string | null;
+/** What is owed in one currency, by age. */
+export class AgeingTotalDto {
   /** @example EUR */
   currency: string;
   /**
@@ -93,29 +89,17 @@ export class AgeingRowDto {
   /** @example 0 */
   @ApiInteger()
   over60DaysMinor: number;
-  /** Everything the company owes in the currency (the sum of the four). @example 40800 */
+  /** Everything owed in the currency (the sum of the four). @example 40800 */
   @ApiInteger()
   totalMinor: number;
 }
 
-export class AgeingTotalDto {
-  /** @example EUR */
-  currency: string;
-  /** @example 12000 */
-  @ApiInteger()
-  currentMinor: number;
-  /** @example 28800 */
-  @ApiInteger()
-  days1To30Minor: number;
-  /** @example 0 */
-  @ApiInteger()
-  days31To60Minor: number;
-  /** @example 0 */
-  @ApiInteger()
-  over60DaysMinor: number;
-  /** @example 40800 */
-  @ApiInteger()
-  totalMinor: number;
+/** What one company owes in one currency, by age. */
+export class AgeingRowDto extends AgeingTotalDto {
+  /** @example 5b0e6c1f-8a2d-4c3b-9e7f-1a2b3c4d5e6f */
+  companyId: string;
+  /** @example "Acme Support" */
+  companyName: string | null;
 }
 
 export class ReceivablesAgeingDto {

@@ -12,7 +12,7 @@ import { browserZone, formatInstant } from '../../ui/times';
 
 type Invoice = Schemas['InvoiceDto'];
 
-export const INVOICE_STATUS_COLORS: Record<string, string> = {
+const INVOICE_STATUS_COLORS: Record<string, string> = {
   draft: 'gray',
   open: 'blue',
   past_due: 'red',
@@ -34,6 +34,24 @@ export function periodLabel(
   });
   const last = new Date(Date.parse(invoice.periodEndsAt) - 1);
   return `${day.format(new Date(invoice.periodStartsAt))} – ${day.format(last)}`;
+}
+
+/** An invoice's state, and why its last charge failed and when Stripe tries again. */
+export function InvoiceStatus({ invoice, zone }: { invoice: Invoice; zone: string }) {
+  return (
+    <>
+      <Badge variant="light" color={INVOICE_STATUS_COLORS[invoice.status]}>
+        {invoice.status.replace('_', ' ')}
+      </Badge>
+      {invoice.lastPaymentError && (
+        <Text size="xs" c="red">
+          {invoice.lastPaymentError}
+          {invoice.nextPaymentAttemptAt &&
+            ` · next try ${formatInstant(invoice.nextPaymentAttemptAt, zone)}`}
+        </Text>
+      )}
+    </>
+  );
 }
 
 /** The company's invoices, newest first: state at Stripe, why a charge failed, the hosted page. */
@@ -80,16 +98,7 @@ export function InvoicesSection() {
                 <Table.Tr key={i.id}>
                   <Table.Td>{periodLabel(i)}</Table.Td>
                   <Table.Td>
-                    <Badge variant="light" color={INVOICE_STATUS_COLORS[i.status]}>
-                      {i.status.replace('_', ' ')}
-                    </Badge>
-                    {i.lastPaymentError && (
-                      <Text size="xs" c="red">
-                        {i.lastPaymentError}
-                        {i.nextPaymentAttemptAt &&
-                          ` · next try ${formatInstant(i.nextPaymentAttemptAt, zone)}`}
-                      </Text>
-                    )}
+                    <InvoiceStatus invoice={i} zone={zone} />
                   </Table.Td>
                   <Table.Td style={{ textAlign: 'right' }}>
                     {formatMoney(i.totalMinor, i.currency)}

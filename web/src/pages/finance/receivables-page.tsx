@@ -1,4 +1,4 @@
-import { Badge, SegmentedControl, Stack, Table, Text, Title } from '@mantine/core';
+import { SegmentedControl, Stack, Table, Text, Title } from '@mantine/core';
 import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, unwrap, type Schemas } from '../../api/client';
@@ -10,7 +10,8 @@ import { formatMoney } from '../../ui/money';
 import { Page } from '../../ui/page';
 import { nextCursor, PAGE_SIZE } from '../../ui/paging';
 import { ScrollTable } from '../../ui/scroll-table';
-import { INVOICE_STATUS_COLORS, periodLabel } from '../company/invoices-section';
+import { InvoiceStatus, periodLabel } from '../company/invoices-section';
+import { browserZone } from '../../ui/times';
 import { InvoiceActions } from './invoice-actions';
 
 type Filter = 'all' | 'past_due' | 'open' | 'paid' | 'uncollectible';
@@ -119,6 +120,7 @@ function AllInvoices() {
     getNextPageParam: nextCursor,
   });
   const items = invoices.data?.pages.flatMap((p) => p.items) ?? [];
+  const zone = browserZone();
   return (
     <Stack component="section" aria-labelledby="all-invoices-heading" gap="xs">
       <Title order={2} id="all-invoices-heading" size="h3">
@@ -159,14 +161,7 @@ function AllInvoices() {
                   <Table.Td>{i.companyName ?? i.companyId}</Table.Td>
                   <Table.Td>{periodLabel(i)}</Table.Td>
                   <Table.Td>
-                    <Badge variant="light" color={INVOICE_STATUS_COLORS[i.status]}>
-                      {i.status.replace('_', ' ')}
-                    </Badge>
-                    {i.lastPaymentError && (
-                      <Text size="xs" c="red">
-                        {i.lastPaymentError}
-                      </Text>
-                    )}
+                    <InvoiceStatus invoice={i} zone={zone} />
                   </Table.Td>
                   <Table.Td style={{ textAlign: 'right' }}>
                     {formatMoney(i.totalMinor, i.currency)}
