@@ -4860,7 +4860,7 @@ export interface components {
       /** @example 0 */
       over60DaysMinor: number;
       /**
-       * @description Everything the company owes in the currency (the sum of the four).
+       * @description Everything owed in the currency (the sum of the four).
        * @example 40800
        */
       totalMinor: number;
@@ -4872,15 +4872,25 @@ export interface components {
       currency: string;
     };
     AgeingTotalDto: {
-      /** @example 12000 */
+      /**
+       * @description Not yet overdue: booked and not invoiced yet (less credit carried), and unpaid invoices
+       *     issued less than a day ago.
+       * @example 12000
+       */
       currentMinor: number;
-      /** @example 28800 */
+      /**
+       * @description Unpaid invoices 1 to 30 days after their period ended.
+       * @example 28800
+       */
       days1To30Minor: number;
       /** @example 0 */
       days31To60Minor: number;
       /** @example 0 */
       over60DaysMinor: number;
-      /** @example 40800 */
+      /**
+       * @description Everything owed in the currency (the sum of the four).
+       * @example 40800
+       */
       totalMinor: number;
       /** @example EUR */
       currency: string;
