@@ -49,9 +49,11 @@ describe('fake Stripe slower than the SDK timeout, then failing 30 % of calls', 
 
   it('completes the run with no duplicate transfer; the ledger equals Stripe', async () => {
     await payableAgents(t, fake, LINES);
+    // Executing reads the platform's balance at Stripe first (a slow Stripe there is a 503:
+    // nothing starts), so the slowness begins once the run is executing.
+    const { runId, finance } = await executedRun(t, LINES);
     // Every call that arrives now is answered after the SDK has given up on it.
     fake.faults = { rate: 0, latencyMs: SDK_TIMEOUT_MS + 1000 };
-    const { runId, finance } = await executedRun(t, LINES);
     // The payouts worker runs 8 lines at a time: wait until all 8 are stuck in a slow call,
     // each line's transfer call received by the fake (and held past the SDK timeout).
     const slow = await waitFor(async () => {
