@@ -1,9 +1,16 @@
+import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { InvoiceClosingService } from '../src/modules/billing/invoice-closing.service';
 import { LedgerService } from '../src/modules/ledger/ledger.service';
 import type { FakeStripe } from '../src/modules/stripe/fake-stripe.server';
 import { STRIPE_SETTINGS, type StripeSettings } from '../src/modules/stripe/stripe.module';
-import { backdate, resolveTickets, runJobs, saveCard } from './support/billing';
+import {
+  backdate,
+  deliverBillingEvents,
+  resolveTickets,
+  runJobs,
+  saveCard,
+} from './support/billing';
 import { createApiKey, createStaff, registerCompany } from './support/factories';
 import { createTestApp, type TestApp } from './support/test-app';
 import { liveAgents } from './support/tickets';
@@ -17,6 +24,11 @@ interface History {
   tickets: { bookedDaysAgo: number; reopenedAfterDays: number | null }[];
   /** Finance adjustments to the agent (they never reach the company's invoices). */
   adjustments: number[];
+  /**
+   * Disputes of paid invoices' charges (the invoice picked modulo how many were charged):
+   * left open, won, or lost and then either left owed or cleared by finance's credit note.
+   */
+  disputes: { invoice: number; outcome: 'open' | 'won' | 'lost'; creditNote: boolean }[];
 }
 
 const history: fc.Arbitrary<History> = fc.record({
@@ -37,14 +49,24 @@ const history: fc.Arbitrary<History> = fc.record({
       maxLength: 2,
     },
   ),
+  disputes: fc.array(
+    fc.record({
+      invoice: fc.nat({ max: 9 }),
+      outcome: fc.constantFrom('open' as const, 'won' as const, 'lost' as const),
+      creditNote: fc.boolean(),
+    }),
+    { maxLength: 3 },
+  ),
 });
 
 /**
  * Invoices over random histories (issue 18's proof): resolutions and reopens booked at random
  * instants across period boundaries, in several zones and both periods, with adjustments
- * beside them. Every invoice equals what the ledger booked to the company's receivable in its
- * period; charges plus carried credit add up to everything booked; once every invoice is paid
- * the company owes exactly what credit it still carries; the books balance.
+ * beside them, and disputes of the charges that paid. Every invoice equals what the ledger
+ * booked to the company's receivable in its period; charges plus carried credit add up to
+ * everything booked; once every invoice is paid (and every lost dispute collected or credited)
+ * the company owes exactly what credit it still carries; the platform's cash and held disputes
+ * follow the disputes' outcomes; the books balance.
  */
 describe('invoices: random histories', () => {
   let t: TestApp;
@@ -58,9 +80,31 @@ describe('invoices: random histories', () => {
     await t.close();
   });
 
+  /** The fake's charge that paid our invoice. */
+  const chargeOf = (invoiceId: string): string => {
+    const stripeInvoice = [...fake.invoicing.invoices.values()].find(
+      (i) => (i.metadata as Record<string, string>).invoiceId === invoiceId,
+    )!;
+    return [...fake.invoicing.charges.values()].find(
+      (c) => (c.metadata as Record<string, string>).invoice === stripeInvoice.id,
+    )!.id as string;
+  };
+  /** What the company's own entries moved on one of the platform's accounts. */
+  const platform = async (companyId: string, code: string): Promise<number> => {
+    const [row]: { balance: string | null }[] = await t.db.query(
+      `SELECT sum(l.amount_minor) AS balance
+         FROM journal_entries e JOIN journal_lines l ON l.entry_id = e.id
+         JOIN ledger_accounts a ON a.id = l.account_id AND a.code = $2
+        WHERE e.company_id = $1`,
+      [companyId, code],
+    );
+    return Number(row.balance ?? 0);
+  };
+
   it('every invoice equals its period’s receivable, credits carry, the paid company owes nothing more', async () => {
     const finance = await createStaff(t, 'finance');
     let run = 0;
+    const outcomes = { open: 0, won: 0, lost: 0 };
     await fc.assert(
       fc.asyncProperty(history, async (h) => {
         run += 1;
@@ -150,14 +194,50 @@ describe('invoices: random histories', () => {
           [co.companyId],
         );
         expect(charged + carried).toBe(Number(all ?? 0));
+
+        // Disputes of the charges that paid, one per charge at most.
+        const paid = invoices.filter((inv) => inv.status === 'paid');
+        const disputed = new Set<string>();
+        let held = 0;
+        let lostOwed = 0;
+        let lost = 0;
+        for (const d of paid.length ? h.disputes : []) {
+          const inv = paid[d.invoice % paid.length];
+          if (disputed.has(inv.id)) continue;
+          disputed.add(inv.id);
+          outcomes[d.outcome] += 1;
+          const amount = Number(inv.total_minor);
+          const from = fake.billingEvents.length;
+          const dispute = fake.invoicing.dispute(chargeOf(inv.id))!;
+          if (d.outcome !== 'open') fake.invoicing.closeDispute(dispute.id, d.outcome);
+          await deliverBillingEvents(t, fake, from);
+          if (d.outcome === 'open') held += amount;
+          if (d.outcome !== 'lost') continue;
+          lost += amount;
+          if (!d.creditNote) {
+            lostOwed += amount;
+            continue;
+          }
+          await t.http
+            .post(`/v1/invoices/${inv.id}/credit-notes`)
+            .set(finance.auth)
+            .set('Idempotency-Key', randomUUID())
+            .send({ amountMinor: amount, reason: 'Dispute lost: not re-billed' })
+            .expect(201);
+        }
+        expect(await platform(co.companyId!, 'platform_disputes')).toBe(held);
+        expect(await platform(co.companyId!, 'platform_cash')).toBe(charged - held - lost);
+
         const owed =
           (await t.app.get(LedgerService).balances(t.db.manager, co.companyId!)).find(
             (b) => b.account === 'company_receivable',
           )?.balance ?? 0;
-        expect(owed).toBe(carried);
+        expect(owed).toBe(carried + lostOwed);
       }),
       { numRuns: 10 },
     );
+    // The histories did dispute (an empty draw ten times over is about one in a million).
+    expect(outcomes.open + outcomes.won + outcomes.lost).toBeGreaterThan(0);
     const integrity = await t.http.get('/v1/ledger/integrity').set(finance.auth).expect(200);
     expect(integrity.body).toMatchObject({ ok: true, unbalancedCurrencies: [] });
   }, 240_000);
