@@ -157,7 +157,8 @@ describe('credit control', () => {
       amountMinor: PER_TICKET,
       invoiceIds: [invoice.id],
     });
-    expect(refused.body.error.message).toMatch(/past due/);
+    // No grace here: no "for more than 0 days".
+    expect(refused.body.error.message).toMatch(/ has been past due: pay it /);
     await t.app.get(CreditControlService).refreshAll();
     expect(await escalateFlag(s.key)).toBe(true);
 

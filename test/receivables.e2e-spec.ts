@@ -100,6 +100,8 @@ describe('receivables', () => {
       code: 'CREDIT_EXCEEDS_OWED',
       details: { creditableMinor: 2 * PER_TICKET },
     });
+    // Money a person reads, not minor units.
+    expect(tooMuch.body.error.message).toMatch(/^At most €\d+\.\d\d can be credited/);
     const key = randomUUID();
     const note = () =>
       t.http

@@ -1,8 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { expect, test } from '@playwright/test';
 import { unwrap } from '../../src/client/client';
-import { createStaff, postShift, signInPage, signUpAgent, signUpCompany } from './api';
-import { expectAccessible } from './journeys';
+import {
+  createStaff,
+  postShift,
+  signInPage,
+  signUpAgent,
+  signUpCompany,
+  type Company,
+} from './api';
+import { expectAccessible, expectFitsPhone } from './journeys';
 
 /** SQL on the instance's database (the ledger's bookings moved back, a shift started). */
 async function sql(text: string, params: unknown[]): Promise<void> {
@@ -21,24 +28,24 @@ async function sql(text: string, params: unknown[]): Promise<void> {
 }
 
 /**
- * Money in, in the console: a company whose card declines sees its invoice past due with
- * Stripe's reason and the hold on new shifts; finance sees what it owes by age, finds the
- * invoice among the past-due ones and writes it off; the company's hold goes with it.
+ * A company named `<prefix> <random>` whose card (declining, or not) is saved on the fake
+ * Stripe's Checkout page, with two tickets resolved on a live shift and booked by the ledger
+ * "last week": the billing sweep closes the period and Stripe charges the card, which leaves
+ * the invoice `expected` (paid or past due).
  */
-test('a company sees its invoice past due and its hold; finance ages it and writes it off', async ({
-  page,
-  browser,
-}) => {
-  test.setTimeout(120_000);
-  const name = `Slowpay ${Math.random().toString(36).slice(2, 8)}`;
+async function invoicedCompany(
+  prefix: string,
+  expected: 'paid' | 'past_due',
+): Promise<{ company: Company; name: string }> {
+  const name = `${prefix} ${Math.random().toString(36).slice(2, 8)}`;
   const company = await signUpCompany(name);
-  // A card that declines, saved on the fake Stripe's Checkout page.
   const setup = await unwrap(
     company.admin.POST('/v1/companies/me/billing/setup', {
       params: { header: { 'Idempotency-Key': randomUUID() } },
     }),
   );
-  await fetch(`${setup.url}?decline=card_declined`, { redirect: 'manual' });
+  const decline = expected === 'past_due' ? '?decline=card_declined' : '';
+  await fetch(`${setup.url}${decline}`, { redirect: 'manual' });
   await expect
     .poll(async () => (await unwrap(company.admin.GET('/v1/companies/me/billing'))).paymentMethod)
     .not.toBeNull();
@@ -83,22 +90,39 @@ test('a company sees its invoice past due and its hold; finance ages it and writ
       WHERE company_id = $1 AND kind = 'earning'`,
     [company.id],
   );
-  // The billing sweep closes the period, Stripe declines the charge.
   await expect
     .poll(
       async () => (await unwrap(company.admin.GET('/v1/companies/me/invoices'))).items[0]?.status,
       { timeout: 30_000 },
     )
-    .toBe('past_due');
+    .toBe(expected);
+  return { company, name };
+}
+
+/**
+ * Money in, in the console: a company whose card declines sees its invoice past due with
+ * Stripe's reason and the hold on new shifts; finance sees what it owes by age, finds the
+ * invoice among the past-due ones and writes it off; the company's hold goes with it.
+ */
+test('a company sees its invoice past due and its hold; finance ages it and writes it off', async ({
+  page,
+  browser,
+}) => {
+  test.setTimeout(120_000);
+  const { company, name } = await invoicedCompany('Slowpay', 'past_due');
 
   await signInPage(page, company.email, '/company/billing');
-  await expect(page.getByRole('alert').filter({ hasText: 'Shifts are on hold' })).toBeVisible();
+  const hold = page.getByRole('alert').filter({ hasText: 'Shifts are on hold' });
+  await expect(hold).toBeVisible();
+  // This instance gives no grace: the reason reads so, not "for more than 0 days".
+  await expect(hold).toContainText(/has been past due: pay it/);
   const invoices = page.getByRole('region', { name: 'Table of invoices' });
   await expect(
     invoices.getByRole('row', { name: /past due.*card_declined: Your card was declined/ }),
   ).toBeVisible();
   await expect(invoices.getByText(/Billing desk .*: 2 tickets resolved: €5\.76/)).toBeVisible();
   await expectAccessible(page, 'billing with an invoice past due');
+  await expectFitsPhone(page, 'billing with an invoice past due', hold);
 
   // Finance: the ageing, the past-due invoices, a write-off.
   const other = await browser.newContext();
@@ -132,4 +156,58 @@ test('a company sees its invoice past due and its hold; finance ages it and writ
   await expect(invoices.getByRole('row', { name: /uncollectible/ })).toBeVisible();
   await expect(page.getByText('Shifts are on hold')).toBeHidden();
   await expect(page.getByText('Nothing is owed.')).toBeVisible();
+});
+
+/**
+ * A lost dispute, credited: the company's bank disputes the charge that paid its invoice and
+ * wins, so the company owes the amount again; finance finds the invoice with its dispute, tries
+ * to credit more than is owed (refused, the limit said in money), then credits it all; the
+ * company owes nothing.
+ */
+test('finance credits a lost dispute, never beyond what is owed', async ({ page }) => {
+  test.setTimeout(120_000);
+  const { company, name } = await invoicedCompany('Chargeback', 'paid');
+  const [invoice] = (await unwrap(company.admin.GET('/v1/companies/me/invoices'))).items;
+  // The hosted page is the fake Stripe's: its origin and the Stripe invoice's id.
+  const hosted = new URL(invoice.hostedInvoiceUrl!);
+  const stripeInvoice = hosted.pathname.split('/').pop();
+  const opened = await fetch(`${hosted.origin}/_fake/invoices/${stripeInvoice}/dispute`, {
+    method: 'POST',
+  });
+  expect(opened.status).toBe(200);
+  const dispute = (await opened.json()) as { id: string };
+  const lost = await fetch(`${hosted.origin}/_fake/disputes/${dispute.id}/lost`, {
+    method: 'POST',
+  });
+  expect(lost.status).toBe(200);
+  await expect
+    .poll(async () => (await unwrap(company.admin.GET('/v1/companies/me/billing'))).outstanding)
+    .toEqual([{ currency: 'EUR', amountMinor: 576 }]);
+
+  await signInPage(page, await createStaff('finance'), '/finance/receivables');
+  await page
+    .locator('label')
+    .filter({ hasText: /^Paid$/ })
+    .click();
+  const all = page.getByRole('region', { name: "Table of every company's invoices" });
+  const row = all.getByRole('row', { name: new RegExp(`${name}.*Dispute lost: €5\\.76`) });
+  await expect(row).toBeVisible();
+  await row.getByRole('button', { name: /^Credit note on invoice of/ }).click();
+  const dialog = page.getByRole('dialog', { name: /^Credit note on the invoice of/ });
+  await expect(dialog.getByText('At most €5.76, and no more than the company owes')).toBeVisible();
+  await dialog.getByRole('textbox', { name: 'Amount (EUR)' }).fill('6.00');
+  await dialog.getByRole('textbox', { name: 'Reason' }).fill('Dispute lost: not re-billed');
+  await dialog.getByRole('button', { name: 'Credit' }).click();
+  await expect(dialog.getByRole('alert')).toContainText(/At most €5\.76 can be credited/);
+  await expectAccessible(page, 'credit note refused');
+  await dialog.getByRole('textbox', { name: 'Amount (EUR)' }).fill('5.76');
+  await dialog.getByRole('button', { name: 'Credit' }).click();
+  await expect(dialog).toBeHidden();
+  await expect(row).toContainText('Credited €5.76');
+  // Fully credited: nothing more to credit on it.
+  await expect(row.getByRole('button', { name: /^Credit note/ })).toBeHidden();
+  await expectFitsPhone(page, 'receivables', row.getByText('Credited €5.76'));
+  await expect
+    .poll(async () => (await unwrap(company.admin.GET('/v1/companies/me/billing'))).outstanding)
+    .toEqual([]);
 });

@@ -23,6 +23,30 @@ export async function expectAccessible(page: Page, name: string): Promise<void> 
   expect(bad).toEqual([]);
 }
 
+/**
+ * The page at a phone's width (375 px), then back to the laptop's: the document never scrolls
+ * sideways (wide tables scroll inside their own region), `visible` is still on screen, and
+ * axe-core still passes.
+ */
+export async function expectFitsPhone(
+  page: Page,
+  name: string,
+  visible: ReturnType<Page['locator']>,
+): Promise<void> {
+  const laptop = page.viewportSize();
+  await page.setViewportSize({ width: 375, height: 740 });
+  try {
+    await expect
+      .poll(() => page.evaluate(() => document.documentElement.scrollWidth))
+      .toBeLessThanOrEqual(375);
+    await visible.scrollIntoViewIfNeeded();
+    await expect(visible).toBeInViewport();
+    await expectAccessible(page, `${name} on a phone`);
+  } finally {
+    if (laptop) await page.setViewportSize(laptop);
+  }
+}
+
 /** Picks an option of a Mantine Select or MultiSelect by typing part of it. */
 async function choose(page: Page, label: string, typed: string, option: string | RegExp) {
   const input = page.getByRole('combobox', { name: label, exact: true });

@@ -6,6 +6,7 @@ import { requireCompany, requireUser } from '../../common/auth/access';
 import { Actor } from '../../common/auth/actor';
 import type { CreditGate } from '../../common/credit/credit-gate';
 import { DomainError } from '../../common/errors/domain-error';
+import { formatMoney } from '../../common/money/format-money';
 import { Env } from '../../config/env.validation';
 import { CompaniesService } from '../companies/companies.service';
 import { LedgerService } from '../ledger/ledger.service';
@@ -61,17 +62,21 @@ export class CreditControlService implements CreditGate {
       const first = pastDue[0];
       reason = 'past_due';
       amount = { currency: first.currency, amountMinor: Number(first.total_minor) };
+      // With no grace at all (a setting some platforms choose) "for more than 0 days" would
+      // read oddly: the hold then comes with the first failed charge.
+      const since =
+        graceDays > 0 ? ` for more than ${graceDays} day${graceDays === 1 ? '' : 's'}` : '';
       message =
-        `Invoice ${first.number ?? first.id} for ${format(amount)} has been past due for more ` +
-        `than ${graceDays} days: pay it (save a working card) or ask finance to lift the hold`;
+        `Invoice ${first.number ?? first.id} for ${formatMoney(amount)} has been past due${since}: ` +
+        'pay it (save a working card) or ask finance to lift the hold';
     } else {
       const over = owed.find((o) => o.amountMinor > limit);
       if (over) {
         reason = 'credit_limit';
         amount = over;
         message =
-          `Your company owes ${format(over)}, above its credit limit of ` +
-          `${format({ currency: over.currency, amountMinor: limit })}: pay the open invoices ` +
+          `Your company owes ${formatMoney(over)}, above its credit limit of ` +
+          `${formatMoney({ currency: over.currency, amountMinor: limit })}: pay the open invoices ` +
           'or ask finance to lift the hold';
       }
     }
@@ -173,10 +178,4 @@ export class CreditControlService implements CreditGate {
       throw DomainError.notFound('Company');
     }
   }
-}
-
-/** `€5,012.00`: minor units in the currency's own decimals (none for JPY). */
-function format(m: { currency: string; amountMinor: number }): string {
-  const f = new Intl.NumberFormat('en-US', { style: 'currency', currency: m.currency });
-  return f.format(m.amountMinor / 10 ** (f.resolvedOptions().maximumFractionDigits ?? 2));
 }

@@ -5,6 +5,7 @@ import { DataSource } from 'typeorm';
 import { requireUser } from '../../common/auth/access';
 import { Actor } from '../../common/auth/actor';
 import { DomainError } from '../../common/errors/domain-error';
+import { formatMoney } from '../../common/money/format-money';
 import { decodeCursor, toPage } from '../../common/pagination/page';
 import { CompaniesService } from '../companies/companies.service';
 import { LedgerService } from '../ledger/ledger.service';
@@ -183,7 +184,9 @@ export class ReceivablesService {
       if (input.amountMinor > limit) {
         throw new DomainError(
           'CREDIT_EXCEEDS_OWED',
-          `At most ${limit} can be credited on this invoice now`,
+          `At most ${formatMoney({ currency: invoice.currency, amountMinor: Math.max(0, limit) })} ` +
+            'can be credited on this invoice now (what it charged less earlier credits, and no ' +
+            'more than the company owes)',
           { creditableMinor: Math.max(0, limit) },
         );
       }

@@ -357,6 +357,14 @@ export class FakeStripeInvoicing {
     return dispute;
   }
 
+  /** The charge that paid an invoice, disputed (tests that know the invoice, not the charge). */
+  disputeInvoice(invoiceId: string): StripeObject | null {
+    const charge = [...this.charges.values()].find(
+      (c) => (c.metadata as Record<string, unknown>).invoice === invoiceId,
+    );
+    return charge ? this.dispute(String(charge.id)) : null;
+  }
+
   /** The bank decides: won gives the money back to the balance; lost keeps it with the payer. */
   closeDispute(disputeId: string, outcome: 'won' | 'lost'): StripeObject | null {
     const dispute = this.disputes.get(disputeId);

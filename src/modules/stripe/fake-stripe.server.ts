@@ -321,12 +321,15 @@ export class FakeStripe {
       res.writeHead(known ? 204 : 404).end();
       return;
     }
-    // The bank's side of a dispute: a charge disputed, then the dispute won or lost.
-    const disputed = /^\/_fake\/charges\/([^/]+)\/dispute$/.exec(url.pathname);
+    // The bank's side of a dispute: a charge (or the charge that paid an invoice) disputed,
+    // then the dispute won or lost.
+    const disputed = /^\/_fake\/(charges|invoices)\/([^/]+)\/dispute$/.exec(url.pathname);
     const closed = /^\/_fake\/disputes\/([^/]+)\/(won|lost)$/.exec(url.pathname);
     if (req.method === 'POST' && (disputed || closed)) {
       const dispute = disputed
-        ? this.invoicing.dispute(disputed[1])
+        ? disputed[1] === 'charges'
+          ? this.invoicing.dispute(disputed[2])
+          : this.invoicing.disputeInvoice(disputed[2])
         : this.invoicing.closeDispute(closed![1], closed![2] as 'won' | 'lost');
       res
         .writeHead(dispute ? 200 : 404, { 'Content-Type': 'application/json' })

@@ -1,6 +1,6 @@
 import { Button, Group, Modal, Stack, Text, Textarea, TextInput } from '@mantine/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
+import { useRef, useState } from 'react';
 import { api, unwrap, type Schemas } from '../../api/client';
 import { newIdempotencyKey } from '../../api/idempotency-key';
 import { keys } from '../../api/query-keys';
@@ -86,16 +86,23 @@ function CreditNoteModal(props: {
   const { invoice } = props;
   const [amount, setAmount] = useState('');
   const [reason, setReason] = useState('');
-  const [key] = useState(newIdempotencyKey);
+  // One key per body: submitting the same credit again (a lost answer) cannot credit twice,
+  // and a corrected amount is a new request, not a reuse the API refuses.
+  const attempt = useRef<{ body: string; key: string } | null>(null);
   const run = useMutation({
-    mutationFn: () =>
-      unwrap(
+    mutationFn: () => {
+      // An amount that does not parse is sent as 0: the API names the field.
+      const body = { amountMinor: toMinor(amount, invoice.currency) ?? 0, reason };
+      const json = JSON.stringify(body);
+      if (attempt.current?.body !== json)
+        attempt.current = { body: json, key: newIdempotencyKey() };
+      return unwrap(
         api.POST('/v1/invoices/{id}/credit-notes', {
-          params: { path: { id: invoice.id }, header: { 'Idempotency-Key': key } },
-          // An amount that does not parse is sent as 0: the API names the field.
-          body: { amountMinor: toMinor(amount, invoice.currency) ?? 0, reason },
+          params: { path: { id: invoice.id }, header: { 'Idempotency-Key': attempt.current.key } },
+          body,
         }),
-      ),
+      );
+    },
     onSuccess: () => {
       props.onDone();
       props.onClose();
