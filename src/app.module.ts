@@ -22,6 +22,7 @@ import { redisOptionsFromUrl } from './modules/jobs/redis-options';
 import { WorkersModule } from './modules/jobs/workers.module';
 import { InvoiceCloserModule } from './modules/billing/invoice-closer.module';
 import { BillingModule } from './modules/billing/billing.module';
+import { QualityModule } from './modules/quality/quality.module';
 import { CreditGateModule } from './modules/billing/credit-gate.module';
 import { LedgerModule } from './modules/ledger/ledger.module';
 import { ConsoleModule } from './modules/console/console.module';
@@ -111,6 +112,7 @@ export class AppModule {
         WebhooksModule,
         LedgerModule,
         BillingModule,
+        QualityModule,
         CreditGateModule,
         StripeModule,
         PayoutsModule,

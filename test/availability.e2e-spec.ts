@@ -50,10 +50,10 @@ describe('availability and time away', () => {
     for (const a of agents) {
       await t.http.post(`/v1/shifts/${shiftId}/check-out`).set(a.auth).expect(200);
     }
-    expect(await reliability(within)).toMatchObject({ completed: 1, awayOverCap: 0, score: 1 });
-    expect(await reliability(over)).toMatchObject({ completed: 1, awayOverCap: 1, score: 0 });
+    expect(await reliability(within)).toMatchObject({ completed: 1, awayOverCap: 0, raw: 1 });
+    expect(await reliability(over)).toMatchObject({ completed: 1, awayOverCap: 1, raw: 0 });
     // Checked out while still away: the running break counts up to the check-out.
-    expect(await reliability(stillAway)).toMatchObject({ completed: 1, awayOverCap: 1, score: 0 });
+    expect(await reliability(stillAway)).toMatchObject({ completed: 1, awayOverCap: 1, raw: 0 });
   });
 
   it('without a cap, time away never counts against reliability', async () => {
@@ -66,6 +66,6 @@ describe('availability and time away', () => {
       awayOverCapSeconds: 0,
     });
     await t.http.post(`/v1/shifts/${shiftId}/check-out`).set(agents[0].auth).expect(200);
-    expect(await reliability(agents[0])).toMatchObject({ awayOverCap: 0, score: 1 });
+    expect(await reliability(agents[0])).toMatchObject({ awayOverCap: 0, raw: 1 });
   });
 });

@@ -265,6 +265,36 @@ const BODY_ROUTES: Record<string, BodyRoute> = {
     auth: 'finance',
     path: () => `/v1/invoices/${crypto.randomUUID()}/credit-notes`,
   },
+  'POST /v1/escalations/:externalId/rating': {
+    valid: () => ({ csat: 4, comment: 'Helpful' }),
+    required: ['csat'],
+    auth: 'bot',
+    path: (c) => `/v1/escalations/${c.externalId}/rating`,
+  },
+  'POST /v1/tickets/:id/review': {
+    valid: () => ({ score: 4, tags: ['empathy'], note: 'Kind' }),
+    required: ['score', 'tags'],
+    auth: 'company',
+    path: (c) => `/v1/tickets/${c.ticketId}/review`,
+  },
+  'PUT /v1/tickets/:id/review': {
+    valid: () => ({ score: 4, tags: [] }),
+    required: ['score', 'tags'],
+    auth: 'company',
+    path: (c) => `/v1/tickets/${c.ticketId}/review`,
+  },
+  'POST /v1/reviews/:id/dispute': {
+    valid: () => ({ reason: 'Unfair' }),
+    required: ['reason'],
+    auth: 'agent',
+    path: () => `/v1/reviews/${crypto.randomUUID()}/dispute`,
+  },
+  'POST /v1/reviews/:id/decision': {
+    valid: () => ({ decision: 'uphold', note: 'Fair review' }),
+    required: ['decision', 'note'],
+    auth: 'admin',
+    path: () => `/v1/reviews/${crypto.randomUUID()}/decision`,
+  },
   'POST /v1/invoices/:id/write-off': {
     valid: () => ({ reason: 'Company insolvent' }),
     required: ['reason'],

@@ -86,7 +86,18 @@ const typesOf = (schema: Schema): string[] => {
 const INSTANT_NAME = /(At|Deadline)$|^(at|cutoff|from|to)$/;
 
 /** The only numbers that are not integers. Any other `number` fails the test. */
-const FRACTIONS = new Set(['ReliabilityDto.score']);
+const FRACTIONS = new Set([
+  'ReliabilityDto.score',
+  'ReliabilityDto.raw',
+  'ReliabilityDto.platformMean',
+  'HandoffTroubleDto.share',
+  'ReopenRateDto.rate',
+  'CompanyQualityDto.score',
+  'QualityInputDto.value',
+  'QualityScoreDto.platformMean',
+  'QualityScoreDto.sum',
+  'QualityScoreDto.score',
+]);
 
 /**
  * `Class.property` → the names of the class-validator checks on it (`isInt`, `isInstant`…), own

@@ -350,8 +350,12 @@ describe('seats (agent side)', () => {
         lateCancellations: 1,
         noShows: 0,
         completed: 0,
-        score: 0,
+        raw: 0,
       });
+      // Smoothed by the platform's record (weighing as 10 seats), not 0 for one late cancellation.
+      const { platformMean, priorWeight } = rel.body;
+      expect(priorWeight).toBe(10);
+      expect(rel.body.score).toBeCloseTo((0 + 10 * platformMean) / (1 + 10), 3);
     });
 
     it('without a seat: 404', async () => {
@@ -561,7 +565,7 @@ describe('seats (agent side)', () => {
       );
       expect(statuses).toEqual({ [worker.id]: 'completed', [absent.id]: 'no_show' });
       const rel = await t.http.get('/v1/agents/me/reliability').set(worker.auth).expect(200);
-      expect(rel.body).toMatchObject({ completed: 1, score: 1 });
+      expect(rel.body).toMatchObject({ completed: 1, raw: 1 });
     });
   });
 

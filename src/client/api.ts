@@ -1216,6 +1216,28 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/companies/me/handoff-quality': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Get your bot's handoff quality
+     * @description How well your bot hands customers over: the share of your escalations of the last 90 days
+     *     that agents flagged incomplete, or that were reopened, transferred or withdrawn, and what
+     *     agents found missing most often.
+     */
+    get: operations['getHandoffQuality'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/companies/me/webhook': {
     parameters: {
       query?: never;
@@ -1724,6 +1746,194 @@ export interface paths {
      * @description Writes an unpaid invoice off: Stripe stops collecting; the receivable goes to bad debt.
      */
     post: operations['writeOffInvoice'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/escalations/{externalId}/rating': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Post the customer's rating
+     * @description The customer's rating of the resolution (of the agent who last resolved the ticket),
+     *     within 7 days of it. Once per ticket: 201 stored; the same rating again: 200 with the
+     *     stored one; another: 409.
+     */
+    post: operations['rateEscalation'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/tickets/{id}/review': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    /**
+     * Change your review
+     * @description Changes your review, for 7 days after you wrote it and unless the agent disputed it.
+     */
+    put: operations['changeTicketReview'];
+    /**
+     * Review a ticket's resolution
+     * @description Your review of the resolution (of the agent who last resolved the ticket): a score, tags
+     *     from a fixed list, a note. One per ticket: 201 stored; the same review again: 200.
+     */
+    post: operations['reviewTicket'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/tickets/{id}/feedback': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Get a ticket's rating and review
+     * @description The customer's rating and your review of the ticket, as far as they exist.
+     */
+    get: operations['getTicketFeedback'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/reviews/{id}/dispute': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Dispute a review of your work
+     * @description Disputes a review of your work, once, with a reason; an admin upholds or removes it.
+     */
+    post: operations['disputeReview'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/reviews/{id}/decision': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Decide a review's dispute
+     * @description Decides a pending dispute: uphold (the review counts) or remove (it stops counting).
+     */
+    post: operations['decideReviewDispute'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/reviews/disputed': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * List disputed reviews
+     * @description Disputed reviews (pending by default), the oldest dispute first.
+     */
+    get: operations['listDisputedReviews'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/agents/me/quality': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Get your quality score
+     * @description Your quality score, with every rating and review in it and how it is computed.
+     */
+    get: operations['getMyQuality'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/agents/me/feedback': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * List the ratings and reviews of your work
+     * @description Every rating and review of your work, newest first (counted in the score or not).
+     */
+    get: operations['listMyFeedback'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/companies/me/agents/{agentId}/quality': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Get an agent's quality score
+     * @description The quality score of an agent who held a seat on your shifts (others: 404); its breakdown
+     *     and list hold your own ratings and reviews only.
+     */
+    get: operations['getCompanyAgentQuality'];
+    put?: never;
+    post?: never;
     delete?: never;
     options?: never;
     head?: never;
@@ -2861,11 +3071,29 @@ export interface components {
        */
       awayOverCap: number;
       /**
-       * @description (completed − awayOverCap) / (completed + late cancellations + no-shows); null without
-       *     history.
+       * @description How many seats the prior weighs as.
+       * @example 10
+       */
+      priorWeight: number;
+      /**
+       * @description (completed − awayOverCap) ÷ (completed + late cancellations + no-shows), unsmoothed; null
+       *     without history.
        * @example 0.917
        */
-      score: number | null;
+      raw: number | null;
+      /**
+       * @description The platform's reliability over the same window (every agent's seats together; 1 with none
+       *     yet): the prior.
+       * @example 0.95
+       */
+      platformMean: number;
+      /**
+       * @description The raw ratio smoothed by the prior: (completed − awayOverCap + priorWeight ×
+       *     platformMean) ÷ (judged seats + priorWeight), to three decimals. One missed seat of a new
+       *     agent moves it a little, not to 0.
+       * @example 0.929
+       */
+      score: number;
     };
     SetAvailabilityDto: {
       /**
@@ -3902,12 +4130,29 @@ export interface components {
        */
       reason: string;
     };
+    HandoffFlagDto: {
+      /**
+       * @description Whether the bot's summary and transcript had what the ticket needed.
+       * @example false
+       */
+      complete: boolean;
+      /**
+       * @description What was missing (only when incomplete): short items, compared without case.
+       * @example [
+       *       "order id",
+       *       "customer email"
+       *     ]
+       */
+      missing?: string[];
+    };
     ResolveTicketDto: {
       /**
        * @description What you did; the company sees it.
        * @example Refunded the duplicate charge and confirmed with the customer.
        */
       resolutionSummary: string;
+      /** @description Optional: flag the bot's handoff as complete or not, and what was missing. */
+      handoff?: components['schemas']['HandoffFlagDto'];
     };
     PendingOfferDto: {
       /**
@@ -3980,6 +4225,47 @@ export interface components {
       decidedAt: string | null;
       /** @example Not confident with chargebacks in German */
       declineReason: string | null;
+    };
+    HandoffTroubleDto: {
+      /** @example 12 */
+      count: number;
+      /**
+       * @description count ÷ escalations, to three decimals; null with no escalations.
+       * @example 0.08
+       */
+      share: number | null;
+    };
+    MissingItemDto: {
+      /** @example 9 */
+      count: number;
+      /**
+       * @description As agents wrote it, in lower case.
+       * @example order id
+       */
+      item: string;
+    };
+    HandoffQualityDto: {
+      /** @example 90 */
+      windowDays: number;
+      /**
+       * @description Escalations created in the window.
+       * @example 150
+       */
+      escalations: number;
+      /**
+       * @description Of them, resolutions whose agent said whether the handoff was complete.
+       * @example 96
+       */
+      judged: number;
+      /** @description Flagged incomplete by the agent who resolved it. */
+      incomplete: components['schemas']['HandoffTroubleDto'];
+      reopened: components['schemas']['HandoffTroubleDto'];
+      transferred: components['schemas']['HandoffTroubleDto'];
+      withdrawn: components['schemas']['HandoffTroubleDto'];
+      /** @description Any of the four (an escalation counts once). */
+      troubled: components['schemas']['HandoffTroubleDto'];
+      /** @description What agents found missing most often, the most frequent first (ten at most). */
+      mostMissing: components['schemas']['MissingItemDto'][];
     };
     SetWebhookDto: {
       /**
@@ -4918,6 +5204,356 @@ export interface components {
       /** @example Company insolvent; collection abandoned */
       reason: string;
     };
+    CreateRatingDto: {
+      /**
+       * @description The customer's satisfaction, 1 (very unhappy) to 5 (very happy).
+       * @example 5
+       */
+      csat: number;
+      /**
+       * @description What the customer wrote with it, if anything.
+       * @example Quick and kind, thank you.
+       */
+      comment?: string;
+    };
+    RatingDto: {
+      /** @example 5 */
+      csat: number;
+      /** @example 0f8e7d6c-5b4a-4392-8170-6e5d4c3b2a19 */
+      ticketId: string;
+      /**
+       * @description The agent whose resolution it rates (the last one resolved).
+       * @example 9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a
+       */
+      agentId: string;
+      /** @example Quick and kind, thank you. */
+      comment: string | null;
+      /**
+       * Format: date-time
+       * @example 2030-05-04T10:15:00.000Z
+       */
+      createdAt: string;
+    };
+    CreateReviewDto: {
+      /**
+       * @description Your score of the resolution, 1 (poor) to 5 (excellent).
+       * @example 4
+       */
+      score: number;
+      /**
+       * @description What stood out, from a fixed list (none, or each at most once).
+       * @example [
+       *       "empathy",
+       *       "accuracy"
+       *     ]
+       */
+      tags: ('empathy' | 'accuracy' | 'speed' | 'tone' | 'policy')[];
+      /**
+       * @description A note for the agent.
+       * @example Found the duplicate charge fast; a little curt at the end.
+       */
+      note?: string;
+    };
+    ReviewDisputeDto: {
+      /**
+       * @example pending
+       * @enum {string}
+       */
+      status: 'pending' | 'upheld' | 'removed';
+      /** @example The customer had already been refunded by the bot. */
+      reason: string;
+      /**
+       * Format: date-time
+       * @example 2030-05-05T09:00:00.000Z
+       */
+      disputedAt: string;
+      /**
+       * Format: date-time
+       * @example 2030-05-06T11:30:00.000Z
+       */
+      decidedAt: string | null;
+      /** @example The transcript shows the bot refunded first. */
+      decisionNote: string | null;
+    };
+    ReviewDto: {
+      /** @example 4 */
+      score: number;
+      /**
+       * @example [
+       *       "empathy",
+       *       "accuracy"
+       *     ]
+       */
+      tags: ('empathy' | 'accuracy' | 'speed' | 'tone' | 'policy')[];
+      /** @example 3c2b1a09-8f7e-4d6c-9b5a-4f3e2d1c0b9a */
+      id: string;
+      /** @example 0f8e7d6c-5b4a-4392-8170-6e5d4c3b2a19 */
+      ticketId: string;
+      /** @example 9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a */
+      agentId: string;
+      /** @example Found the duplicate charge fast; a little curt at the end. */
+      note: string | null;
+      /**
+       * Format: date-time
+       * @example 2030-05-04T10:15:00.000Z
+       */
+      createdAt: string;
+      /**
+       * Format: date-time
+       * @example 2030-05-04T10:15:00.000Z
+       */
+      updatedAt: string;
+      /**
+       * Format: date-time
+       * @description The company may change it until then, unless the agent disputed it.
+       * @example 2030-05-11T10:15:00.000Z
+       */
+      editableUntilAt: string;
+      /** @description The agent's dispute of it, if any. */
+      dispute: components['schemas']['ReviewDisputeDto'] | null;
+      /**
+       * @description Whether it counts in the agent's quality score (a removed review does not).
+       * @example true
+       */
+      counts: boolean;
+    };
+    TicketFeedbackDto: {
+      rating: components['schemas']['RatingDto'] | null;
+      review: components['schemas']['ReviewDto'] | null;
+    };
+    DisputeReviewDto: {
+      /**
+       * @description Why the review is unfair; an admin reads it with the ticket.
+       * @example The customer had already been refunded by the bot.
+       */
+      reason: string;
+    };
+    DecideDisputeDto: {
+      /**
+       * @description uphold: the review stands and counts; remove: it stops counting.
+       * @example remove
+       * @enum {string}
+       */
+      decision: 'uphold' | 'remove';
+      /**
+       * @description Why, for the agent and the company.
+       * @example The transcript shows the bot refunded first.
+       */
+      note: string;
+    };
+    DisputedReviewDto: {
+      /** @example 4 */
+      score: number;
+      /**
+       * @example [
+       *       "empathy",
+       *       "accuracy"
+       *     ]
+       */
+      tags: ('empathy' | 'accuracy' | 'speed' | 'tone' | 'policy')[];
+      /** @example 3c2b1a09-8f7e-4d6c-9b5a-4f3e2d1c0b9a */
+      id: string;
+      /** @example 0f8e7d6c-5b4a-4392-8170-6e5d4c3b2a19 */
+      ticketId: string;
+      /** @example 9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a */
+      agentId: string;
+      /** @example Found the duplicate charge fast; a little curt at the end. */
+      note: string | null;
+      /**
+       * Format: date-time
+       * @example 2030-05-04T10:15:00.000Z
+       */
+      createdAt: string;
+      /**
+       * Format: date-time
+       * @example 2030-05-04T10:15:00.000Z
+       */
+      updatedAt: string;
+      /**
+       * Format: date-time
+       * @description The company may change it until then, unless the agent disputed it.
+       * @example 2030-05-11T10:15:00.000Z
+       */
+      editableUntilAt: string;
+      /** @description The agent's dispute of it, if any. */
+      dispute: components['schemas']['ReviewDisputeDto'] | null;
+      /**
+       * @description Whether it counts in the agent's quality score (a removed review does not).
+       * @example true
+       */
+      counts: boolean;
+      /** @example 5b0e6c1f-8a2d-4c3b-9e7f-1a2b3c4d5e6f */
+      companyId: string;
+      /** @example Acme Support */
+      companyName: string | null;
+    };
+    DisputedReviewPageDto: {
+      items: components['schemas']['DisputedReviewDto'][];
+      /**
+       * @description Pass as `cursor` for the next page; null on the last page.
+       * @example WyIyMDMwLTA1LTA0VDEwOjE1OjAwLjAwMFoiLCIzYzJiMWEwOS04ZjdlLTRkNmMtOWI1YS00ZjNlMmQxYzBiOWEiXQ
+       */
+      nextCursor: string | null;
+    };
+    ReopenRateDto: {
+      /**
+       * @description Resolutions in the window.
+       * @example 120
+       */
+      resolved: number;
+      /** @example 3 */
+      reopened: number;
+      /**
+       * @description reopened ÷ resolved, to three decimals; null without resolutions.
+       * @example 0.025
+       */
+      rate: number | null;
+    };
+    CompanyQualityDto: {
+      /** @example 14 */
+      inputs: number;
+      /** @example 5b0e6c1f-8a2d-4c3b-9e7f-1a2b3c4d5e6f */
+      companyId: string;
+      /** @example Acme Support */
+      companyName: string | null;
+      /**
+       * @description The same formula over this company's ratings and reviews only.
+       * @example 0.8214
+       */
+      score: number;
+      reopenRate: components['schemas']['ReopenRateDto'];
+    };
+    QualityInputDto: {
+      /**
+       * @example rating
+       * @enum {string}
+       */
+      kind: 'rating' | 'review';
+      /**
+       * @description 1–5 as given.
+       * @example 4
+       */
+      stars: number;
+      /** @example 0f8e7d6c-5b4a-4392-8170-6e5d4c3b2a19 */
+      ticketId: string;
+      /** @example 5b0e6c1f-8a2d-4c3b-9e7f-1a2b3c4d5e6f */
+      companyId: string;
+      /**
+       * @description (stars − 1) ÷ 4.
+       * @example 0.75
+       */
+      value: number;
+      /**
+       * Format: date-time
+       * @example 2030-05-04T10:15:00.000Z
+       */
+      createdAt: string;
+    };
+    QualityScoreDto: {
+      /** @example 90 */
+      windowDays: number;
+      /**
+       * @description How many inputs the prior weighs as.
+       * @example 10
+       */
+      priorWeight: number;
+      /** @example 14 */
+      inputs: number;
+      /**
+       * @description top: the best 20 % of agents with at least `tierMinInputs` inputs; bottom: the lowest 20 %;
+       *     everyone else, and anyone with fewer inputs, middle. Agents tied share a tier.
+       * @example middle
+       * @enum {string}
+       */
+      tier: 'top' | 'middle' | 'bottom';
+      /** @example 10 */
+      tierMinInputs: number;
+      /**
+       * @description Agents with at least tierMinInputs inputs, among whom tiers are cut.
+       * @example 42
+       */
+      rankedAgents: number;
+      /**
+       * @description Ranked agents with a strictly higher score (null when this agent is not ranked).
+       * @example 11
+       */
+      agentsAbove: number | null;
+      /** @example 9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a */
+      agentId: string;
+      /**
+       * @description The mean value of every counted rating and review on the platform in the window (0.5 when
+       *     there are none).
+       * @example 0.78
+       */
+      platformMean: number;
+      /**
+       * @description The sum of the inputs' values.
+       * @example 11.5
+       */
+      sum: number;
+      /**
+       * @description 0–1, to four decimals.
+       * @example 0.8067
+       */
+      score: number;
+      reopenRate: components['schemas']['ReopenRateDto'];
+      /** @description The same per company the agent was rated or reviewed by. */
+      perCompany: components['schemas']['CompanyQualityDto'][];
+      /** @description Every rating and review counted, newest first. */
+      counted: components['schemas']['QualityInputDto'][];
+    };
+    FeedbackItemDto: {
+      /**
+       * @example review
+       * @enum {string}
+       */
+      kind: 'rating' | 'review';
+      /**
+       * @description 1–5: the customer's csat, or the company's score.
+       * @example 4
+       */
+      stars: number;
+      /**
+       * @example [
+       *       "accuracy"
+       *     ]
+       */
+      tags: ('empathy' | 'accuracy' | 'speed' | 'tone' | 'policy')[];
+      /** @example 0f8e7d6c-5b4a-4392-8170-6e5d4c3b2a19 */
+      ticketId: string;
+      /** @example Acme Support */
+      companyName: string | null;
+      /**
+       * @description The customer's comment or the company's note.
+       * @example Found the duplicate charge fast.
+       */
+      text: string | null;
+      /**
+       * Format: date-time
+       * @example 2030-05-04T10:15:00.000Z
+       */
+      createdAt: string;
+      /**
+       * @description The review's id (to dispute it); null for a rating.
+       * @example 3c2b1a09-8f7e-4d6c-9b5a-4f3e2d1c0b9a
+       */
+      reviewId: string | null;
+      /** @description A review's dispute, if any. */
+      dispute: components['schemas']['ReviewDisputeDto'] | null;
+      /**
+       * @description Whether it counts in your score now (inside the window and not removed).
+       * @example true
+       */
+      counts: boolean;
+    };
+    FeedbackPageDto: {
+      items: components['schemas']['FeedbackItemDto'][];
+      /**
+       * @description Pass as `cursor` for the next page; null on the last page.
+       * @example WyIyMDMwLTA1LTA0VDEwOjE1OjAwLjAwMFoiLCIzYzJiMWEwOS04ZjdlLTRkNmMtOWI1YS00ZjNlMmQxYzBiOWEiXQ
+       */
+      nextCursor: string | null;
+    };
     OnboardingView: {
       /**
        * @description A fresh Stripe-hosted onboarding link; it expires within minutes.
@@ -5527,6 +6163,13 @@ export interface components {
       | 'PAYMENT_REQUIRED'
       | 'INVOICE_STATE'
       | 'CREDIT_EXCEEDS_OWED'
+      | 'TICKET_NOT_RESOLVED'
+      | 'FEEDBACK_WINDOW_CLOSED'
+      | 'RATING_CONFLICT'
+      | 'REVIEW_EXISTS'
+      | 'REVIEW_LOCKED'
+      | 'ALREADY_DISPUTED'
+      | 'DISPUTE_NOT_PENDING'
       | 'ADJUSTMENT_REFERENCE_CONFLICT'
       | 'ADJUSTMENT_STATE';
     /** @description Every error the API answers is `{ error: ErrorBody }`. */
@@ -9450,6 +10093,31 @@ export interface operations {
       503: components['responses']['ServiceUnavailable'];
     };
   };
+  getHandoffQuality: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['HandoffQualityDto'];
+        };
+      };
+      400: components['responses']['ValidationFailed'];
+      401: components['responses']['Unauthenticated'];
+      403: components['responses']['Forbidden'];
+      500: components['responses']['Internal'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
   getWebhook: {
     parameters: {
       query?: never;
@@ -10732,6 +11400,525 @@ export interface operations {
       413: components['responses']['PayloadTooLarge'];
       415: components['responses']['UnsupportedMediaType'];
       429: components['responses']['RateLimited'];
+      500: components['responses']['Internal'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  rateEscalation: {
+    parameters: {
+      query?: never;
+      header?: {
+        /**
+         * @description Makes a retry safe: the same key with the same request answers the first answer again (with Idempotent-Replayed: true) instead of doing it twice. Keys are scoped to the caller and kept 24 hours; the same key with another request is 409 IDEMPOTENCY_KEY_REUSED.
+         * @example 5b0e6c1f-shift-2030-05-04
+         */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path: {
+        /** @description Your bot's id for the conversation, as sent in the escalation (URL-encoded) */
+        externalId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['CreateRatingDto'];
+      };
+    };
+    responses: {
+      /** @description The same rating again: the stored one */
+      200: {
+        headers: {
+          'Idempotent-Replayed': components['headers']['IdempotentReplayed'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['RatingDto'];
+        };
+      };
+      /** @description Stored */
+      201: {
+        headers: {
+          'Idempotent-Replayed': components['headers']['IdempotentReplayed'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['RatingDto'];
+        };
+      };
+      400: components['responses']['InvalidBody'];
+      401: components['responses']['Unauthenticated'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      /**
+       * @description Conflict.
+       *
+       *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
+       *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
+       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
+       *     - `TICKET_NOT_RESOLVED`: the ticket has no resolution yet to rate or review
+       *     - `FEEDBACK_WINDOW_CLOSED`: too late: a resolution is rated within 7 days of it and reviewed within 90 (the score’s window)
+       *     - `RATING_CONFLICT`: the ticket is rated already with another rating (`details.rating`)
+       */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "RATING_CONFLICT",
+           *         "message": "The ticket is rated already with another rating (details.rating).",
+           *         "details": null,
+           *         "requestId": "0b5a4e1c-2f7d-4c83-9a1e-6d3f8b2c7e90"
+           *       }
+           *     }
+           */
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code:
+                | 'CONFLICT'
+                | 'IDEMPOTENCY_KEY_REUSED'
+                | 'IDEMPOTENCY_KEY_IN_USE'
+                | 'TICKET_NOT_RESOLVED'
+                | 'FEEDBACK_WINDOW_CLOSED'
+                | 'RATING_CONFLICT';
+            } & WithRequired<components['schemas']['ErrorBody'], 'code'>;
+          };
+        };
+      };
+      413: components['responses']['PayloadTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
+      429: components['responses']['RateLimited'];
+      500: components['responses']['Internal'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  changeTicketReview: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['CreateReviewDto'];
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ReviewDto'];
+        };
+      };
+      400: components['responses']['InvalidBody'];
+      401: components['responses']['Unauthenticated'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      /**
+       * @description Conflict.
+       *
+       *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
+       *     - `TICKET_NOT_RESOLVED`: the ticket has no resolution yet to rate or review
+       *     - `REVIEW_LOCKED`: the review can no longer change: 7 days have passed, or the agent disputed it
+       */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "REVIEW_LOCKED",
+           *         "message": "The review can no longer change: 7 days have passed, or the agent disputed it.",
+           *         "details": null,
+           *         "requestId": "0b5a4e1c-2f7d-4c83-9a1e-6d3f8b2c7e90"
+           *       }
+           *     }
+           */
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'CONFLICT' | 'TICKET_NOT_RESOLVED' | 'REVIEW_LOCKED';
+            } & WithRequired<components['schemas']['ErrorBody'], 'code'>;
+          };
+        };
+      };
+      413: components['responses']['PayloadTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
+      429: components['responses']['RateLimited'];
+      500: components['responses']['Internal'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  reviewTicket: {
+    parameters: {
+      query?: never;
+      header?: {
+        /**
+         * @description Makes a retry safe: the same key with the same request answers the first answer again (with Idempotent-Replayed: true) instead of doing it twice. Keys are scoped to the caller and kept 24 hours; the same key with another request is 409 IDEMPOTENCY_KEY_REUSED.
+         * @example 5b0e6c1f-shift-2030-05-04
+         */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['CreateReviewDto'];
+      };
+    };
+    responses: {
+      /** @description The same review again: the stored one */
+      200: {
+        headers: {
+          'Idempotent-Replayed': components['headers']['IdempotentReplayed'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ReviewDto'];
+        };
+      };
+      /** @description Stored */
+      201: {
+        headers: {
+          'Idempotent-Replayed': components['headers']['IdempotentReplayed'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ReviewDto'];
+        };
+      };
+      400: components['responses']['InvalidBody'];
+      401: components['responses']['Unauthenticated'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      /**
+       * @description Conflict.
+       *
+       *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
+       *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
+       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
+       *     - `TICKET_NOT_RESOLVED`: the ticket has no resolution yet to rate or review
+       *     - `FEEDBACK_WINDOW_CLOSED`: too late: a resolution is rated within 7 days of it and reviewed within 90 (the score’s window)
+       *     - `REVIEW_EXISTS`: the ticket has another review already (`details.review`); PUT changes it
+       */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "REVIEW_EXISTS",
+           *         "message": "The ticket has another review already (details.review); PUT changes it.",
+           *         "details": null,
+           *         "requestId": "0b5a4e1c-2f7d-4c83-9a1e-6d3f8b2c7e90"
+           *       }
+           *     }
+           */
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code:
+                | 'CONFLICT'
+                | 'IDEMPOTENCY_KEY_REUSED'
+                | 'IDEMPOTENCY_KEY_IN_USE'
+                | 'TICKET_NOT_RESOLVED'
+                | 'FEEDBACK_WINDOW_CLOSED'
+                | 'REVIEW_EXISTS';
+            } & WithRequired<components['schemas']['ErrorBody'], 'code'>;
+          };
+        };
+      };
+      413: components['responses']['PayloadTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
+      429: components['responses']['RateLimited'];
+      500: components['responses']['Internal'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  getTicketFeedback: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['TicketFeedbackDto'];
+        };
+      };
+      400: components['responses']['ValidationFailed'];
+      401: components['responses']['Unauthenticated'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      500: components['responses']['Internal'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  disputeReview: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['DisputeReviewDto'];
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ReviewDto'];
+        };
+      };
+      400: components['responses']['InvalidBody'];
+      401: components['responses']['Unauthenticated'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      /**
+       * @description Conflict.
+       *
+       *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
+       *     - `ALREADY_DISPUTED`: the review was disputed already: once per review
+       */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "ALREADY_DISPUTED",
+           *         "message": "The review was disputed already: once per review.",
+           *         "details": null,
+           *         "requestId": "0b5a4e1c-2f7d-4c83-9a1e-6d3f8b2c7e90"
+           *       }
+           *     }
+           */
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'CONFLICT' | 'ALREADY_DISPUTED';
+            } & WithRequired<components['schemas']['ErrorBody'], 'code'>;
+          };
+        };
+      };
+      413: components['responses']['PayloadTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
+      429: components['responses']['RateLimited'];
+      500: components['responses']['Internal'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  decideReviewDispute: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['DecideDisputeDto'];
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ReviewDto'];
+        };
+      };
+      400: components['responses']['InvalidBody'];
+      401: components['responses']['Unauthenticated'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      /**
+       * @description Conflict.
+       *
+       *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
+       *     - `DISPUTE_NOT_PENDING`: the review is not disputed, or its dispute was decided already
+       */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "DISPUTE_NOT_PENDING",
+           *         "message": "The review is not disputed, or its dispute was decided already.",
+           *         "details": null,
+           *         "requestId": "0b5a4e1c-2f7d-4c83-9a1e-6d3f8b2c7e90"
+           *       }
+           *     }
+           */
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'CONFLICT' | 'DISPUTE_NOT_PENDING';
+            } & WithRequired<components['schemas']['ErrorBody'], 'code'>;
+          };
+        };
+      };
+      413: components['responses']['PayloadTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
+      429: components['responses']['RateLimited'];
+      500: components['responses']['Internal'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  listDisputedReviews: {
+    parameters: {
+      query?: {
+        /** @description Items per page, 1–100 (default 20). */
+        limit?: number;
+        /** @description Only disputes in this state (default pending). */
+        status?: 'pending' | 'upheld' | 'removed';
+        /** @description The `nextCursor` of the previous page. */
+        cursor?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['DisputedReviewPageDto'];
+        };
+      };
+      400: components['responses']['ValidationFailed'];
+      401: components['responses']['Unauthenticated'];
+      403: components['responses']['Forbidden'];
+      500: components['responses']['Internal'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  getMyQuality: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['QualityScoreDto'];
+        };
+      };
+      400: components['responses']['ValidationFailed'];
+      401: components['responses']['Unauthenticated'];
+      403: components['responses']['Forbidden'];
+      500: components['responses']['Internal'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  listMyFeedback: {
+    parameters: {
+      query?: {
+        /** @description Items per page, 1–100 (default 20). */
+        limit?: number;
+        /** @description The `nextCursor` of the previous page. */
+        cursor?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['FeedbackPageDto'];
+        };
+      };
+      400: components['responses']['ValidationFailed'];
+      401: components['responses']['Unauthenticated'];
+      403: components['responses']['Forbidden'];
+      500: components['responses']['Internal'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  getCompanyAgentQuality: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        agentId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['QualityScoreDto'];
+        };
+      };
+      400: components['responses']['ValidationFailed'];
+      401: components['responses']['Unauthenticated'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
       500: components['responses']['Internal'];
       503: components['responses']['ServiceUnavailable'];
     };

@@ -42,6 +42,8 @@ export const TABLE_OWNERS = {
   invoiced_entries: 'ledger',
   credit_controls: 'billing',
   fake_stripe_state: 'stripe',
+  ticket_ratings: 'quality',
+  ticket_reviews: 'quality',
 } as const;
 
 export type TableName = keyof typeof TABLE_OWNERS;

@@ -37,7 +37,7 @@ export async function expectFitsPhone(
   await page.setViewportSize({ width: 375, height: 740 });
   try {
     await expect
-      .poll(() => page.evaluate(() => document.documentElement.scrollWidth))
+      .poll(() => page.evaluate<number>('document.documentElement.scrollWidth'))
       .toBeLessThanOrEqual(375);
     await visible.scrollIntoViewIfNeeded();
     await expect(visible).toBeInViewport();

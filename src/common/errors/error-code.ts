@@ -72,6 +72,16 @@ export const ERROR_STATUS = {
   PAYMENT_REQUIRED: 402,
   INVOICE_STATE: 409,
   CREDIT_EXCEEDS_OWED: 409,
+  // quality: ratings, reviews and their disputes
+  TICKET_NOT_RESOLVED: 409,
+  FEEDBACK_WINDOW_CLOSED: 409,
+  // The ticket is rated already, with another rating (the same one answers 200).
+  RATING_CONFLICT: 409,
+  // The ticket has another review already (the same one answers 200; PUT changes it).
+  REVIEW_EXISTS: 409,
+  REVIEW_LOCKED: 409,
+  ALREADY_DISPUTED: 409,
+  DISPUTE_NOT_PENDING: 409,
   // ledger
   ADJUSTMENT_REFERENCE_CONFLICT: 409,
   ADJUSTMENT_STATE: 409,

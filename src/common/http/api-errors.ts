@@ -74,6 +74,14 @@ export const ERROR_DESCRIPTIONS: Record<ErrorCode, string> = {
   INVOICE_STATE: 'the invoice is not in a state that allows this (`details.status` says which)',
   CREDIT_EXCEEDS_OWED:
     'a credit note cannot credit more than the invoice charged less earlier credits, nor more than the company owes',
+  TICKET_NOT_RESOLVED: 'the ticket has no resolution yet to rate or review',
+  FEEDBACK_WINDOW_CLOSED:
+    'too late: a resolution is rated within 7 days of it and reviewed within 90 (the score’s window)',
+  RATING_CONFLICT: 'the ticket is rated already with another rating (`details.rating`)',
+  REVIEW_EXISTS: 'the ticket has another review already (`details.review`); PUT changes it',
+  REVIEW_LOCKED: 'the review can no longer change: 7 days have passed, or the agent disputed it',
+  ALREADY_DISPUTED: 'the review was disputed already: once per review',
+  DISPUTE_NOT_PENDING: 'the review is not disputed, or its dispute was decided already',
   ADJUSTMENT_REFERENCE_CONFLICT: 'this reference was already used for a different adjustment',
   ADJUSTMENT_STATE: "the adjustment's status does not allow this",
 };

@@ -39,6 +39,8 @@ export const API_TAGS: Record<string, string> = {
   money: "Agents' earnings and payouts, company statements, the ledger and adjustments.",
   payouts: 'Payout runs by finance: draft, approve, execute, reconcile.',
   billing: "Money in: a company's Stripe customer, its saved card and what it owes.",
+  quality:
+    "Customers' ratings and companies' reviews of resolutions, agents' disputes of reviews, quality scores.",
   stripe: 'Events Stripe sends (signed; not for API clients).',
   health: 'Liveness and readiness probes.',
   admin: "Operations for the platform's admins.",

@@ -11,6 +11,22 @@ export const CLAIM_VIEW_SQL = `
     FROM shift_claims c
     JOIN shifts s ON s.id = c.shift_id`;
 
+/** The reliability counts of claims `c` (on shifts `s`) since `since`. */
+const RELIABILITY_COUNTS = `
+       count(*) FILTER (WHERE c.status = 'completed' AND c.completed_at > since)::int AS completed,
+       count(*) FILTER (WHERE c.status = 'cancelled' AND c.cancelled_by = 'agent'
+                          AND c.late_cancellation AND c.cancelled_at > since)::int AS late,
+       count(*) FILTER (WHERE c.status = 'cancelled' AND c.cancelled_by = 'agent'
+                          AND NOT c.late_cancellation AND c.cancelled_at > since)::int AS early,
+       count(*) FILTER (WHERE c.status = 'no_show' AND c.no_show_at > since)::int AS no_shows,
+       -- A break still running when the seat completed counts up to the completion.
+       count(*) FILTER (WHERE c.status = 'completed' AND c.completed_at > since
+                          AND s.max_away_minutes IS NOT NULL
+                          AND c.away_seconds + CASE WHEN c.availability = 'away'
+                                THEN extract(epoch FROM c.completed_at - coalesce(
+                                       c.availability_changed_at, c.checked_in_at))
+                                ELSE 0 END > s.max_away_minutes * 60)::int AS away_over_cap`;
+
 export interface ReliabilityRow {
   completed: number;
   late: number;
@@ -61,25 +77,40 @@ export class ShiftClaimViewsRepository {
     windowDays: number,
   ): Promise<ReliabilityRow> {
     const [r]: ReliabilityRow[] = await em.query(
-      `SELECT count(*) FILTER (WHERE c.status = 'completed' AND c.completed_at > since)::int AS completed,
-              count(*) FILTER (WHERE c.status = 'cancelled' AND c.cancelled_by = 'agent'
-                                 AND c.late_cancellation AND c.cancelled_at > since)::int AS late,
-              count(*) FILTER (WHERE c.status = 'cancelled' AND c.cancelled_by = 'agent'
-                                 AND NOT c.late_cancellation AND c.cancelled_at > since)::int AS early,
-              count(*) FILTER (WHERE c.status = 'no_show' AND c.no_show_at > since)::int AS no_shows,
-              -- A break still running when the seat completed counts up to the completion.
-              count(*) FILTER (WHERE c.status = 'completed' AND c.completed_at > since
-                                 AND s.max_away_minutes IS NOT NULL
-                                 AND c.away_seconds + CASE WHEN c.availability = 'away'
-                                       THEN extract(epoch FROM c.completed_at - coalesce(
-                                              c.availability_changed_at, c.checked_in_at))
-                                       ELSE 0 END > s.max_away_minutes * 60)::int AS away_over_cap
+      `SELECT ${RELIABILITY_COUNTS}
          FROM shift_claims c JOIN shifts s ON s.id = c.shift_id,
               (SELECT now() - make_interval(days => $2) AS since) w
         WHERE c.agent_id = $1`,
       [agentId, windowDays],
     );
     return r;
+  }
+
+  /**
+   * Every agent's seats in the last days together: those that count for reliability (completed
+   * within the break cap) and those judged (completed, cancelled late, missed).
+   */
+  async platformReliability(
+    em: EntityManager,
+    windowDays: number,
+  ): Promise<{ good: number; judged: number }> {
+    const [r]: ReliabilityRow[] = await em.query(
+      `SELECT ${RELIABILITY_COUNTS}
+         FROM shift_claims c JOIN shifts s ON s.id = c.shift_id,
+              (SELECT now() - make_interval(days => $1) AS since) w
+        WHERE c.status IN ('completed', 'cancelled', 'no_show')
+          AND greatest(c.completed_at, c.cancelled_at, c.no_show_at) > w.since`,
+      [windowDays],
+    );
+    return { good: r.completed - r.away_over_cap, judged: r.completed + r.late + r.no_shows };
+  }
+
+  async heldSeatWith(em: EntityManager, agentId: string, companyId: string): Promise<boolean> {
+    const [row]: unknown[] = await em.query(
+      'SELECT 1 FROM shift_claims WHERE agent_id = $1 AND company_id = $2 LIMIT 1',
+      [agentId, companyId],
+    );
+    return row !== undefined;
   }
 
   /** Every claim on the shift, current and past, oldest first. */

@@ -18,7 +18,7 @@ import { SeatWindows, toShiftClaimDto } from './shift.mapper';
 import { ShiftClaimViewsRepository } from './shift-claim-views.repository';
 import { ShiftClaimsRepository } from './shift-claims.repository';
 import { releaseTicketsLater } from './shift-end';
-import { RELIABILITY_WINDOW_DAYS } from './shift-rules';
+import { RELIABILITY_PRIOR_WEIGHT, RELIABILITY_WINDOW_DAYS } from './shift-rules';
 import { ShiftWaitlistRepository } from './shift-waitlist.repository';
 import { ShiftWaitlistService } from './shift-waitlist.service';
 import { ShiftsRepository } from './shifts.repository';
@@ -182,8 +182,15 @@ export class ShiftClaimsService {
 
   async reliability(actor: Actor): Promise<ReliabilityDto> {
     const { userId } = requireUser(actor, 'agent');
-    const r = await this.views.reliabilityCounts(this.db.manager, userId, RELIABILITY_WINDOW_DAYS);
+    const [r, platform] = await Promise.all([
+      this.views.reliabilityCounts(this.db.manager, userId, RELIABILITY_WINDOW_DAYS),
+      this.views.platformReliability(this.db.manager, RELIABILITY_WINDOW_DAYS),
+    ]);
     const judged = r.completed + r.late + r.no_shows;
+    // A seat worked but with more time away than the shift allowed is not a reliable one.
+    const good = r.completed - r.away_over_cap;
+    const mean = platform.judged === 0 ? 1 : platform.good / platform.judged;
+    const round = (n: number) => Math.round(n * 1000) / 1000;
     return {
       windowDays: RELIABILITY_WINDOW_DAYS,
       completed: r.completed,
@@ -191,9 +198,10 @@ export class ShiftClaimsService {
       cancellations: r.early,
       noShows: r.no_shows,
       awayOverCap: r.away_over_cap,
-      // A seat worked but with more time away than the shift allowed is not a reliable one.
-      score:
-        judged === 0 ? null : Math.round(((r.completed - r.away_over_cap) / judged) * 1000) / 1000,
+      raw: judged === 0 ? null : round(good / judged),
+      platformMean: round(mean),
+      priorWeight: RELIABILITY_PRIOR_WEIGHT,
+      score: round((good + RELIABILITY_PRIOR_WEIGHT * mean) / (judged + RELIABILITY_PRIOR_WEIGHT)),
     };
   }
 

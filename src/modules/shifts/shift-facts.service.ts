@@ -40,6 +40,11 @@ export class ShiftFacts {
     return this.claims.liveShiftOf(em, agentId, companyId);
   }
 
+  /** Whether the agent ever held a seat on one of the company's shifts. */
+  heldSeatWith(em: EntityManager, agentId: string, companyId: string): Promise<boolean> {
+    return this.claims.heldSeatWith(em, agentId, companyId);
+  }
+
   /** Each shift's title (or null) and start, by id. */
   async labelsOf(
     em: EntityManager,

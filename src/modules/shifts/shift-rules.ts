@@ -39,6 +39,11 @@ export const MIN_CHECK_IN_GRACE_MINUTES = 2;
 export const MAX_SHIFT_MINUTES = 12 * 60;
 export const MAX_WAITLIST = 200;
 export const RELIABILITY_WINDOW_DAYS = 30;
+/**
+ * Reliability is smoothed like quality: the platform's mean weighs as this many seats, so one
+ * missed seat of a new agent does not set its score to 0.
+ */
+export const RELIABILITY_PRIOR_WEIGHT = 10;
 
 /** How a shift's agents get tickets (issue 15): pull stays the API default. */
 export const SHIFT_ROUTINGS = ['pull', 'push'] as const;

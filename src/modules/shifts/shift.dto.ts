@@ -669,11 +669,30 @@ export class ReliabilityDto {
   @ApiInteger()
   awayOverCap: number;
   /**
-   * (completed − awayOverCap) / (completed + late cancellations + no-shows); null without
-   * history.
+   * (completed − awayOverCap) ÷ (completed + late cancellations + no-shows), unsmoothed; null
+   * without history.
    * @example 0.917
    */
-  score: number | null;
+  raw: number | null;
+  /**
+   * The platform's reliability over the same window (every agent's seats together; 1 with none
+   * yet): the prior.
+   * @example 0.95
+   */
+  platformMean: number;
+  /**
+   * How many seats the prior weighs as.
+   * @example 10
+   */
+  @ApiInteger()
+  priorWeight: number;
+  /**
+   * The raw ratio smoothed by the prior: (completed − awayOverCap + priorWeight ×
+   * platformMean) ÷ (judged seats + priorWeight), to three decimals. One missed seat of a new
+   * agent moves it a little, not to 0.
+   * @example 0.929
+   */
+  score: number;
 }
 
 export class SetAvailabilityDto {

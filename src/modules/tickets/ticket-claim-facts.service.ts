@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { TicketClaimsRepository } from './ticket-claims.repository';
+import { TicketMessagesRepository } from './ticket-messages.repository';
+import { TicketQualityRepository } from './ticket-quality.repository';
 import { TicketsRepository } from './tickets.repository';
 
 /** A resolved claim the ledger may book: when, and the pay fixed at resolution. */
@@ -10,8 +12,17 @@ export interface ResolvedClaim {
   currency: string;
 }
 
+/** The resolution a rating or review is about: the claim that last resolved the ticket. */
+export interface LastResolution {
+  ticketId: string;
+  claimId: string;
+  agentId: string;
+  companyId: string;
+  resolvedAt: Date;
+}
+
 /**
- * What other modules (the ledger) may ask about tickets and their claims, in their own
+ * What other modules (the ledger, quality) may ask about tickets and their claims, in their own
  * transactions. The two locks serialise the ledger's earn and reversal jobs with the reopen,
  * which updates the same claim row (docs/adr/0006-ledger.md, "Changed 2026-11-30").
  */
@@ -20,7 +31,48 @@ export class TicketClaimFacts {
   constructor(
     private readonly claims: TicketClaimsRepository,
     private readonly tickets: TicketsRepository,
+    private readonly messages: TicketMessagesRepository,
+    private readonly quality: TicketQualityRepository,
   ) {}
+
+  /**
+   * The company's ticket, by our id or the bot's external id: null when the company has no
+   * such ticket; `resolution` null when it was never resolved.
+   */
+  async lastResolution(
+    em: EntityManager,
+    companyId: string,
+    ref: { ticketId: string } | { externalId: string },
+  ): Promise<{ ticketId: string; resolution: LastResolution | null } | null> {
+    const ticketId =
+      'ticketId' in ref
+        ? (await this.tickets.findScoped(em, ref.ticketId, companyId))?.id
+        : await this.messages.idByExternalId(em, companyId, ref.externalId);
+    if (!ticketId) return null;
+    const row = await this.quality.lastResolution(em, ticketId);
+    return {
+      ticketId,
+      resolution: row
+        ? {
+            ticketId,
+            claimId: row.id,
+            agentId: row.agent_id,
+            companyId: row.company_id,
+            resolvedAt: row.resolved_at,
+          }
+        : null,
+    };
+  }
+
+  /** The agent's resolutions since `since` (of one company, or any), and how many reopened. */
+  resolutionCounts(
+    em: EntityManager,
+    agentId: string,
+    since: Date,
+    companyId: string | null = null,
+  ): Promise<{ resolved: number; reopened: number }> {
+    return this.quality.resolutionCounts(em, agentId, since, companyId);
+  }
 
   /** Locks the claim; returns it only if it is resolved and not reopened (so it earns). */
   async lockIfEarning(em: EntityManager, claimId: string): Promise<ResolvedClaim | null> {

@@ -174,18 +174,30 @@ export class TicketClaimsRepository {
     );
   }
 
-  /** Resolves an active claim, fixing its pay (the rate of its shift now). */
+  /**
+   * Resolves an active claim, fixing its pay (the rate of its shift now), with the agent's flag
+   * on the bot's handoff if given.
+   */
   async markResolved(
     em: EntityManager,
     claimId: string,
     summary: string,
     rate: { amountMinor: number; currency: string },
+    handoff: { complete: boolean; missing: string[] } | null,
   ): Promise<void> {
     await em.query(
       `UPDATE ticket_claims SET status = 'resolved', resolved_at = now(), resolution_summary = $2,
-              rate_amount_minor = $3, rate_currency = $4
+              rate_amount_minor = $3, rate_currency = $4,
+              handoff_complete = $5, handoff_missing = $6
         WHERE id = $1`,
-      [claimId, summary, rate.amountMinor, rate.currency],
+      [
+        claimId,
+        summary,
+        rate.amountMinor,
+        rate.currency,
+        handoff?.complete ?? null,
+        handoff?.missing ?? [],
+      ],
     );
   }
 

@@ -1,26 +1,10 @@
-import {
-  Body,
-  Controller,
-  Get,
-  HttpCode,
-  Param,
-  PipeTransform,
-  Post,
-  Query,
-  Res,
-} from '@nestjs/common';
-import {
-  ApiCreatedResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiParam,
-  ApiTags,
-} from '@nestjs/swagger';
+import { Body, Controller, Get, HttpCode, Post, Query, Res } from '@nestjs/common';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import type { Actor } from '../../common/auth/actor';
 import { CurrentActor, Roles } from '../../common/auth/decorators';
-import { DomainError } from '../../common/errors/domain-error';
 import { ApiErrors } from '../../common/http/api-errors';
+import { EXTERNAL_ID_DOC, ExternalIdParam } from '../../common/http/external-id-param';
 import { IdParam } from '../../common/http/id-param';
 import { Idempotent } from '../../common/http/idempotent';
 import {
@@ -35,30 +19,6 @@ import {
 import { TicketDto } from './ticket.dto';
 import { TicketConversationService } from './ticket-conversation.service';
 import { TicketHandoverService } from './ticket-handover.service';
-
-const EXTERNAL_ID = /^[A-Za-z0-9._:/-]{1,200}$/;
-
-/** The bot's id for a conversation (as sent in the escalation); a 400 naming it otherwise. */
-class ExternalIdPipe implements PipeTransform<string, string> {
-  transform(value: string): string {
-    if (!EXTERNAL_ID.test(value)) {
-      throw DomainError.validation([
-        {
-          field: 'externalId',
-          messages: ['externalId must be 1-200 characters of letters, digits and . _ : / -'],
-        },
-      ]);
-    }
-    return value;
-  }
-}
-
-const ExternalIdParam = () => Param('externalId', new ExternalIdPipe());
-const EXTERNAL_ID_DOC = ApiParam({
-  name: 'externalId',
-  description: "Your bot's id for the conversation, as sent in the escalation (URL-encoded)",
-  example: 'conv-8842',
-});
 
 @ApiTags('tickets')
 @Controller('v1/escalations')

@@ -59,7 +59,7 @@ export class TicketHandoverService {
       let pay: { amountMinor: number; currency: string } | null = null;
       if (claim && (await this.messages.wroteToCustomer(em, claim.id))) {
         pay = await this.shifts.rateOf(em, claim.shift_id);
-        await this.claims.markResolved(em, claim.id, `Withdrawn: ${why}`, pay);
+        await this.claims.markResolved(em, claim.id, `Withdrawn: ${why}`, pay, null);
       } else if (claim) {
         await this.claims.markReleased(em, claim.id, 'withdrawn', why);
       }

@@ -10,7 +10,7 @@ import { AgentsService } from '../agents/agents.service';
 import { DomainMetrics } from '../metrics/domain-metrics';
 import { OutboxService } from '../outbox/outbox.service';
 import { ShiftFacts } from '../shifts/shift-facts.service';
-import { TicketDto } from './ticket.dto';
+import { HandoffFlagDto, TicketDto } from './ticket.dto';
 import { TicketRow } from './ticket.rows';
 import { TicketClaimsRepository } from './ticket-claims.repository';
 import { emitTicketEvent } from './ticket-events';
@@ -57,9 +57,15 @@ export class TicketWorkService {
    * same result and writes nothing; another summary is 409 TICKET_ALREADY_RESOLVED. Only while
    * the ticket still stands on that resolution (not after a reopen).
    */
-  async resolve(actor: Actor, ticketId: string, summary: string): Promise<TicketDto> {
+  async resolve(
+    actor: Actor,
+    ticketId: string,
+    summary: string,
+    handoff?: HandoffFlagDto,
+  ): Promise<TicketDto> {
     const { userId } = requireUser(actor, 'agent');
     const resolutionSummary = summary.trim();
+    const flag = handoff ? handoffFlag(handoff) : null;
     let resolved = false; // not a retry of the agent's own resolve
     await this.db.transaction(async (em) => {
       const ticket = await this.lockForAgent(em, ticketId, userId);
@@ -70,7 +76,7 @@ export class TicketWorkService {
       }
       const claimId = claim.id;
       const pay = await this.shifts.rateOf(em, claim.shift_id);
-      await this.claims.markResolved(em, claimId, resolutionSummary, pay);
+      await this.claims.markResolved(em, claimId, resolutionSummary, pay, flag);
       await this.tickets.markResolved(em, ticketId);
       await emitTicketEvent(
         em,
@@ -190,4 +196,21 @@ export class TicketWorkService {
 
 function notYours(): DomainError {
   return new DomainError('TICKET_NOT_CLAIMED_BY_YOU', 'You do not hold this ticket');
+}
+
+/**
+ * Items missing from a handoff, as stored: trimmed, lower case, each once, and none when the
+ * agent called it complete (a 400 naming the field: missing items contradict "complete").
+ */
+function handoffFlag(h: HandoffFlagDto): { complete: boolean; missing: string[] } {
+  const missing = [...new Set((h.missing ?? []).map((m) => m.trim().toLowerCase()))];
+  if (h.complete && missing.length > 0) {
+    throw DomainError.validation([
+      {
+        field: 'handoff.missing',
+        messages: ['handoff.missing must be empty when the handoff is complete'],
+      },
+    ]);
+  }
+  return { complete: h.complete, missing };
 }

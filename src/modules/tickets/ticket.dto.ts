@@ -3,6 +3,7 @@ import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   IsArray,
+  IsBoolean,
   IsIn,
   IsInt,
   IsISO6391,
@@ -207,6 +208,27 @@ export class ReleaseTicketDto {
   reason: string;
 }
 
+/** The agent's word on what the bot handed over (it feeds the company's handoff quality). */
+export class HandoffFlagDto {
+  /**
+   * Whether the bot's summary and transcript had what the ticket needed.
+   * @example false
+   */
+  @IsBoolean()
+  complete: boolean;
+  /**
+   * What was missing (only when incomplete): short items, compared without case.
+   * @example ["order id", "customer email"]
+   */
+  @IsOmittable()
+  @IsArray()
+  @ArrayMaxSize(10)
+  @IsString({ each: true })
+  @Length(1, 80, { each: true })
+  @Matches(/\S/, { each: true, message: 'each item of missing must not be blank' })
+  missing?: string[];
+}
+
 export class ResolveTicketDto {
   /**
    * What you did; the company sees it.
@@ -216,6 +238,11 @@ export class ResolveTicketDto {
   @Length(1, 5000)
   @Matches(/\S/, { message: 'resolutionSummary must not be blank' })
   resolutionSummary: string;
+  /** Optional: flag the bot's handoff as complete or not, and what was missing. */
+  @IsOmittable()
+  @ValidateNested()
+  @Type(() => HandoffFlagDto)
+  handoff?: HandoffFlagDto;
 }
 
 export class ReopenTicketDto {

@@ -200,6 +200,6 @@ export class AgentTicketsController {
     @IdParam() id: string,
     @Body() body: ResolveTicketDto,
   ): Promise<TicketDto> {
-    return this.work.resolve(actor, id, body.resolutionSummary);
+    return this.work.resolve(actor, id, body.resolutionSummary, body.handoff);
   }
 }

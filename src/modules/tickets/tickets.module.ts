@@ -38,6 +38,9 @@ import { OfferRouter } from './offer-router.service';
 import { OffersController } from './offers.controller';
 import { OffersRepository } from './offers.repository';
 import { OffersService } from './offers.service';
+import { HandoffQualityController } from './handoff-quality.controller';
+import { HandoffQualityService } from './handoff-quality.service';
+import { TicketQualityRepository } from './ticket-quality.repository';
 
 @Module({
   // Live shifts and rates (shifts), agents' locks and suspensions (agent profiles).
@@ -57,6 +60,7 @@ import { OffersService } from './offers.service';
     TicketConversationController,
     AgentTicketsController,
     OffersController,
+    HandoffQualityController,
   ],
   providers: [
     TicketsRepository,
@@ -81,6 +85,8 @@ import { OffersService } from './offers.service';
     OfferRouter,
     OffersRouteHandler,
     OfferExpireHandler,
+    TicketQualityRepository,
+    HandoffQualityService,
   ],
   exports: [TicketWorkService, TicketClaimFacts],
 })

@@ -21,7 +21,14 @@ export function ReliabilityCard() {
         {r && (
           <>
             <Text size="xl" fw={700}>
-              {r.score === null ? 'No score yet' : `${Math.round(r.score * 100)}%`}
+              {Math.round(r.score * 100)}%
+            </Text>
+            <Text size="sm">
+              {r.raw === null
+                ? `No seats judged yet: the platform's ${Math.round(r.platformMean * 100)}%.`
+                : `Your own record is ${Math.round(r.raw * 100)}%, weighed with the platform's ` +
+                  `${Math.round(r.platformMean * 100)}% as if it were ${r.priorWeight} more seats, ` +
+                  'so one missed seat moves it a little.'}
             </Text>
             <Text size="sm">Over the last {r.windowDays} days:</Text>
             <Group gap="lg">

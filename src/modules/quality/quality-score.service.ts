@@ -1,0 +1,164 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { requireCompany, requireUser } from '../../common/auth/access';
+import { Actor } from '../../common/auth/actor';
+import { DomainError } from '../../common/errors/domain-error';
+import { decodeCursor, toPage } from '../../common/pagination/page';
+import { PageQueryDto } from '../../common/pagination/page.dto';
+import { QUALITY_WINDOW_DAYS } from '../../common/quality/quality-window';
+import { CompaniesService } from '../companies/companies.service';
+import { ShiftFacts } from '../shifts/shift-facts.service';
+import { TicketClaimFacts } from '../tickets/ticket-claim-facts.service';
+import { toDisputeDto } from './quality.mapper';
+import { FeedbackPageDto } from './quality.dto';
+import { QualityScoreDto, QualityTier, ReopenRateDto } from './quality-score.dto';
+import { QualityScoresRepository } from './quality-scores.repository';
+
+/** The prior weighs as this many inputs at the platform's mean (three cannot make or break). */
+export const PRIOR_WEIGHT = 10;
+/** Agents with fewer inputs are not ranked: they stay in the middle tier. */
+export const TIER_MIN_INPUTS = 10;
+/** The share of ranked agents in the top tier, and in the bottom one. */
+export const TIER_SHARE = 0.2;
+const DAY = 86_400_000;
+
+/**
+ * The tier from the agent's place among the ranked ones: top when fewer than 20 % of them
+ * score strictly higher, bottom when fewer than 20 % score strictly lower; agents tied share a
+ * tier, and a place that is both (everyone tied, or too few ranked) is the middle.
+ */
+export function tierOf(ranked: number, above: number | null, below: number | null): QualityTier {
+  if (above === null || below === null) return 'middle';
+  const cut = Math.floor(ranked * TIER_SHARE);
+  const top = above < cut;
+  const bottom = below < cut;
+  if (top && !bottom) return 'top';
+  if (bottom && !top) return 'bottom';
+  return 'middle';
+}
+
+const round = (n: number, places: number) => Math.round(n * 10 ** places) / 10 ** places;
+
+/** An agent's quality score with every input, and the agent's feedback. */
+@Injectable()
+export class QualityScoreService {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly scores: QualityScoresRepository,
+    private readonly tickets: TicketClaimFacts,
+    private readonly shifts: ShiftFacts,
+    private readonly companies: CompaniesService,
+  ) {}
+
+  async mine(actor: Actor): Promise<QualityScoreDto> {
+    const { userId } = requireUser(actor, 'agent');
+    return this.compute(this.db.manager, userId, null);
+  }
+
+  /**
+   * The score of an agent who held a seat on the company's shifts (others: 404), with the
+   * company's own ratings and reviews only in its breakdown and list.
+   */
+  async forCompany(actor: Actor, agentId: string): Promise<QualityScoreDto> {
+    const companyId = requireCompany(actor);
+    const em = this.db.manager;
+    if (!(await this.shifts.heldSeatWith(em, agentId, companyId))) {
+      throw DomainError.notFound('Agent');
+    }
+    return this.compute(em, agentId, companyId);
+  }
+
+  /** Every rating and review of the agent's work, newest first, counted or not. */
+  async feedback(actor: Actor, query: PageQueryDto): Promise<FeedbackPageDto> {
+    const { userId } = requireUser(actor, 'agent');
+    const em = this.db.manager;
+    const before = decodeCursor(query.cursor, ['instant', 'uuid']) as [string, string] | null;
+    const rows = await this.scores.feedback(em, userId, before, query.limit);
+    const names = await this.companies.namesOf(
+      em,
+      rows.map((r) => r.company_id),
+    );
+    const since = Date.now() - QUALITY_WINDOW_DAYS * DAY;
+    return toPage(
+      rows,
+      query.limit,
+      (r) => ({
+        kind: r.kind,
+        ticketId: r.ticket_id,
+        companyName: names.get(r.company_id) ?? null,
+        stars: r.stars,
+        text: r.text,
+        tags: r.tags,
+        createdAt: r.created_at,
+        reviewId: r.review_id,
+        dispute: toDisputeDto(r),
+        counts: r.created_at.getTime() > since && r.dispute_status !== 'removed',
+      }),
+      (r) => [r.created_at.toISOString(), r.key],
+    );
+  }
+
+  private async compute(
+    em: EntityManager,
+    agentId: string,
+    onlyCompany: string | null,
+  ): Promise<QualityScoreDto> {
+    const since = new Date(Date.now() - QUALITY_WINDOW_DAYS * DAY);
+    const [score, companies, inputs, reopens] = await Promise.all([
+      this.scores.score(em, agentId, since, PRIOR_WEIGHT, TIER_MIN_INPUTS),
+      this.scores.perCompany(em, agentId, since, PRIOR_WEIGHT),
+      this.scores.inputsOf(em, agentId, since),
+      this.tickets.resolutionCounts(em, agentId, since),
+    ]);
+    const shown = companies.filter((c) => onlyCompany === null || c.company_id === onlyCompany);
+    const names = await this.companies.namesOf(
+      em,
+      shown.map((c) => c.company_id),
+    );
+    const perCompany = await Promise.all(
+      shown.map(async (c) => ({
+        companyId: c.company_id,
+        companyName: names.get(c.company_id) ?? null,
+        inputs: c.inputs,
+        score: round(Number(c.score), 4),
+        reopenRate: reopenRate(
+          await this.tickets.resolutionCounts(em, agentId, since, c.company_id),
+        ),
+      })),
+    );
+    return {
+      agentId,
+      windowDays: QUALITY_WINDOW_DAYS,
+      priorWeight: PRIOR_WEIGHT,
+      platformMean: round(Number(score.platform_mean), 4),
+      inputs: score.inputs,
+      sum: round(Number(score.sum), 4),
+      score: round(Number(score.score), 4),
+      tier: tierOf(score.ranked, score.above, score.below),
+      tierMinInputs: TIER_MIN_INPUTS,
+      rankedAgents: score.ranked,
+      agentsAbove: score.above,
+      reopenRate: reopenRate(reopens),
+      perCompany,
+      counted: inputs
+        .filter((i) => onlyCompany === null || i.company_id === onlyCompany)
+        .map((i) => ({
+          kind: i.kind,
+          ticketId: i.ticket_id,
+          companyId: i.company_id,
+          stars: i.stars,
+          value: Number(i.value),
+          createdAt: i.created_at,
+        })),
+    };
+  }
+}
+
+function reopenRate(c: { resolved: number; reopened: number }): ReopenRateDto {
+  return {
+    resolved: c.resolved,
+    reopened: c.reopened,
+    rate: c.resolved === 0 ? null : round(c.reopened / c.resolved, 3),
+  };
+}

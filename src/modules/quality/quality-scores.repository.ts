@@ -1,0 +1,162 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import type { DisputeStatus, ReviewTag } from './quality.dto';
+
+/**
+ * The inputs of quality scores: every rating, and every review not removed, created since $1,
+ * each mapped to 0–1 ((stars − 1) ÷ 4). One definition for the score, its tiers and its list.
+ */
+const INPUTS = `
+  SELECT 'rating' AS kind, ticket_id, agent_id, company_id, csat AS stars,
+         (csat - 1) / 4.0 AS value, created_at
+    FROM ticket_ratings WHERE created_at > $1
+  UNION ALL
+  SELECT 'review', ticket_id, agent_id, company_id, score, (score - 1) / 4.0, created_at
+    FROM ticket_reviews
+   WHERE created_at > $1 AND dispute_status IS DISTINCT FROM 'removed'`;
+
+export interface ScoreRow {
+  platform_mean: string;
+  inputs: number;
+  sum: string;
+  score: string;
+  ranked: number;
+  above: number | null;
+  below: number | null;
+}
+
+export interface CompanyScoreRow {
+  company_id: string;
+  inputs: number;
+  score: string;
+}
+
+export interface InputRow {
+  kind: 'rating' | 'review';
+  ticket_id: string;
+  company_id: string;
+  stars: number;
+  value: string;
+  created_at: Date;
+}
+
+export interface FeedbackRow {
+  kind: 'rating' | 'review';
+  ticket_id: string;
+  company_id: string;
+  stars: number;
+  text: string | null;
+  tags: ReviewTag[];
+  created_at: Date;
+  review_id: string | null;
+  dispute_status: DisputeStatus | null;
+  dispute_reason: string | null;
+  disputed_at: Date | null;
+  decided_at: Date | null;
+  decision_note: string | null;
+  /** The review's id, or the ticket's for a rating: the page's tie-breaker. */
+  key: string;
+}
+
+/** Reads over ratings and reviews together: scores, their inputs, an agent's feedback. */
+@Injectable()
+export class QualityScoresRepository {
+  /**
+   * The agent's score among all agents': the platform's mean value, the agent's inputs and
+   * their sum, the smoothed score, and the agent's place among the agents with at least
+   * `minInputs` inputs (how many rank strictly above and below it; null when not ranked).
+   */
+  async score(
+    em: EntityManager,
+    agentId: string,
+    since: Date,
+    priorWeight: number,
+    minInputs: number,
+  ): Promise<ScoreRow> {
+    const [row]: ScoreRow[] = await em.query(
+      `WITH inputs AS (${INPUTS}),
+       platform AS (SELECT coalesce(avg(value), 0.5) AS mean FROM inputs),
+       per_agent AS (
+         SELECT agent_id, count(*)::int AS n, sum(value) AS s FROM inputs GROUP BY agent_id
+       ),
+       scored AS (
+         SELECT a.agent_id, a.n, a.s, (a.s + $3::int * p.mean) / (a.n + $3::int) AS score
+           FROM per_agent a, platform p
+       ),
+       ranked AS (
+         SELECT agent_id,
+                (rank() OVER (ORDER BY score DESC) - 1)::int AS above,
+                (rank() OVER (ORDER BY score) - 1)::int AS below
+           FROM scored WHERE n >= $4::int
+       )
+       SELECT p.mean AS platform_mean,
+              coalesce(s.n, 0) AS inputs, coalesce(s.s, 0) AS sum,
+              coalesce(s.score, p.mean) AS score,
+              (SELECT count(*)::int FROM scored WHERE n >= $4::int) AS ranked,
+              r.above, r.below
+         FROM platform p
+         LEFT JOIN scored s ON s.agent_id = $2
+         LEFT JOIN ranked r ON r.agent_id = $2`,
+      [since, agentId, priorWeight, minInputs],
+    );
+    return row;
+  }
+
+  /** The agent's score per company it was rated or reviewed by, with the same prior. */
+  perCompany(
+    em: EntityManager,
+    agentId: string,
+    since: Date,
+    priorWeight: number,
+  ): Promise<CompanyScoreRow[]> {
+    return em.query(
+      `WITH inputs AS (${INPUTS}),
+       platform AS (SELECT coalesce(avg(value), 0.5) AS mean FROM inputs)
+       SELECT i.company_id, count(*)::int AS inputs,
+              (sum(i.value) + $3::int * p.mean) / (count(*) + $3::int) AS score
+         FROM inputs i, platform p
+        WHERE i.agent_id = $2
+        GROUP BY i.company_id, p.mean
+        ORDER BY count(*) DESC, i.company_id`,
+      [since, agentId, priorWeight],
+    );
+  }
+
+  /** Every input of the agent's score, newest first. */
+  inputsOf(em: EntityManager, agentId: string, since: Date): Promise<InputRow[]> {
+    return em.query(
+      `SELECT kind, ticket_id, company_id, stars, value, created_at
+         FROM (${INPUTS}) i WHERE agent_id = $2
+        ORDER BY created_at DESC, ticket_id`,
+      [since, agentId],
+    );
+  }
+
+  /**
+   * Every rating and review of the agent's work, newest first, one keyset page (`limit` + 1
+   * rows), whatever its age or dispute.
+   */
+  feedback(
+    em: EntityManager,
+    agentId: string,
+    before: [string, string] | null,
+    limit: number,
+  ): Promise<FeedbackRow[]> {
+    return em.query(
+      `SELECT * FROM (
+         SELECT 'rating' AS kind, ticket_id, company_id, csat AS stars, comment AS text,
+                '{}'::text[] AS tags, created_at, NULL::uuid AS review_id,
+                NULL AS dispute_status, NULL AS dispute_reason, NULL::timestamptz AS disputed_at,
+                NULL::timestamptz AS decided_at, NULL AS decision_note, ticket_id AS key
+           FROM ticket_ratings WHERE agent_id = $1
+         UNION ALL
+         SELECT 'review', ticket_id, company_id, score, note, tags, created_at, id,
+                dispute_status, dispute_reason, disputed_at, decided_at, decision_note, id
+           FROM ticket_reviews WHERE agent_id = $1
+       ) f
+       WHERE $2::timestamptz IS NULL OR (created_at, key) < ($2::timestamptz, $3::uuid)
+       ORDER BY created_at DESC, key DESC LIMIT $4`,
+      [agentId, before?.[0] ?? null, before?.[1] ?? null, limit + 1],
+    );
+  }
+}

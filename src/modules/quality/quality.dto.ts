@@ -1,0 +1,247 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import {
+  ArrayMaxSize,
+  ArrayUnique,
+  IsArray,
+  IsIn,
+  IsInt,
+  IsString,
+  Length,
+  Matches,
+  Max,
+  Min,
+} from 'class-validator';
+import { ApiInteger } from '../../common/http/openapi-property';
+import { PageQueryDto } from '../../common/pagination/page.dto';
+import { IsOmittable } from '../../common/validation/omittable';
+
+export const REVIEW_TAGS = ['empathy', 'accuracy', 'speed', 'tone', 'policy'] as const;
+export type ReviewTag = (typeof REVIEW_TAGS)[number];
+export const DISPUTE_STATUSES = ['pending', 'upheld', 'removed'] as const;
+export type DisputeStatus = (typeof DISPUTE_STATUSES)[number];
+
+export class CreateRatingDto {
+  /**
+   * The customer's satisfaction, 1 (very unhappy) to 5 (very happy).
+   * @example 5
+   */
+  @ApiInteger({ minimum: 1, maximum: 5 })
+  @IsInt()
+  @Min(1)
+  @Max(5)
+  csat: number;
+  /**
+   * What the customer wrote with it, if anything.
+   * @example "Quick and kind, thank you."
+   */
+  @IsOmittable()
+  @IsString()
+  @Length(1, 2000)
+  comment?: string;
+}
+
+export class RatingDto {
+  /** @example 0f8e7d6c-5b4a-4392-8170-6e5d4c3b2a19 */
+  ticketId: string;
+  /**
+   * The agent whose resolution it rates (the last one resolved).
+   * @example 9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a
+   */
+  agentId: string;
+  /** @example 5 */
+  @ApiInteger()
+  csat: number;
+  /** @example "Quick and kind, thank you." */
+  comment: string | null;
+  /** @example 2030-05-04T10:15:00.000Z */
+  createdAt: Date;
+}
+
+export class CreateReviewDto {
+  /**
+   * Your score of the resolution, 1 (poor) to 5 (excellent).
+   * @example 4
+   */
+  @ApiInteger({ minimum: 1, maximum: 5 })
+  @IsInt()
+  @Min(1)
+  @Max(5)
+  score: number;
+  /**
+   * What stood out, from a fixed list (none, or each at most once).
+   * @example ["empathy", "accuracy"]
+   */
+  @ApiProperty({ enum: REVIEW_TAGS, isArray: true })
+  @IsArray()
+  @ArrayMaxSize(REVIEW_TAGS.length)
+  @ArrayUnique()
+  @IsIn(REVIEW_TAGS, { each: true, message: `each tag must be one of ${REVIEW_TAGS.join(', ')}` })
+  tags: ReviewTag[];
+  /**
+   * A note for the agent.
+   * @example "Found the duplicate charge fast; a little curt at the end."
+   */
+  @IsOmittable()
+  @IsString()
+  @Length(1, 2000)
+  note?: string;
+}
+
+export class ReviewDisputeDto {
+  /** @example pending */
+  @ApiProperty({ enum: DISPUTE_STATUSES })
+  status: DisputeStatus;
+  /** @example "The customer had already been refunded by the bot." */
+  reason: string;
+  /** @example 2030-05-05T09:00:00.000Z */
+  disputedAt: Date;
+  /** @example 2030-05-06T11:30:00.000Z */
+  decidedAt: Date | null;
+  /** @example "The transcript shows the bot refunded first." */
+  decisionNote: string | null;
+}
+
+export class ReviewDto {
+  /** @example 3c2b1a09-8f7e-4d6c-9b5a-4f3e2d1c0b9a */
+  id: string;
+  /** @example 0f8e7d6c-5b4a-4392-8170-6e5d4c3b2a19 */
+  ticketId: string;
+  /** @example 9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a */
+  agentId: string;
+  /** @example 4 */
+  @ApiInteger()
+  score: number;
+  /** @example ["empathy", "accuracy"] */
+  @ApiProperty({ enum: REVIEW_TAGS, isArray: true })
+  tags: ReviewTag[];
+  /** @example "Found the duplicate charge fast; a little curt at the end." */
+  note: string | null;
+  /** @example 2030-05-04T10:15:00.000Z */
+  createdAt: Date;
+  /** @example 2030-05-04T10:15:00.000Z */
+  updatedAt: Date;
+  /**
+   * The company may change it until then, unless the agent disputed it.
+   * @example 2030-05-11T10:15:00.000Z
+   */
+  editableUntilAt: Date;
+  /** The agent's dispute of it, if any. */
+  dispute: ReviewDisputeDto | null;
+  /**
+   * Whether it counts in the agent's quality score (a removed review does not).
+   * @example true
+   */
+  counts: boolean;
+}
+
+/** The customer's rating and the company's review of one ticket, as far as they exist. */
+export class TicketFeedbackDto {
+  rating: RatingDto | null;
+  review: ReviewDto | null;
+}
+
+export class DisputeReviewDto {
+  /**
+   * Why the review is unfair; an admin reads it with the ticket.
+   * @example "The customer had already been refunded by the bot."
+   */
+  @IsString()
+  @Length(1, 2000)
+  @Matches(/\S/, { message: 'reason must not be blank' })
+  reason: string;
+}
+
+export const DISPUTE_DECISIONS = ['uphold', 'remove'] as const;
+
+export class DecideDisputeDto {
+  /**
+   * uphold: the review stands and counts; remove: it stops counting.
+   * @example remove
+   */
+  @ApiProperty({ enum: DISPUTE_DECISIONS })
+  @IsIn(DISPUTE_DECISIONS)
+  decision: (typeof DISPUTE_DECISIONS)[number];
+  /**
+   * Why, for the agent and the company.
+   * @example "The transcript shows the bot refunded first."
+   */
+  @IsString()
+  @Length(1, 2000)
+  @Matches(/\S/, { message: 'note must not be blank' })
+  note: string;
+}
+
+export class ListDisputedReviewsQueryDto extends PageQueryDto {
+  /** Only disputes in this state (default pending). */
+  @ApiPropertyOptional({ enum: DISPUTE_STATUSES, default: 'pending' })
+  @IsOmittable()
+  @IsIn(DISPUTE_STATUSES)
+  status: DisputeStatus = 'pending';
+}
+
+/** A disputed review, as the admin who decides it sees it. */
+export class DisputedReviewDto extends ReviewDto {
+  /** @example 5b0e6c1f-8a2d-4c3b-9e7f-1a2b3c4d5e6f */
+  companyId: string;
+  /** @example "Acme Support" */
+  companyName: string | null;
+}
+
+export class DisputedReviewPageDto {
+  items: DisputedReviewDto[];
+  /**
+   * Pass as `cursor` for the next page; null on the last page.
+   * @example WyIyMDMwLTA1LTA0VDEwOjE1OjAwLjAwMFoiLCIzYzJiMWEwOS04ZjdlLTRkNmMtOWI1YS00ZjNlMmQxYzBiOWEiXQ
+   */
+  nextCursor: string | null;
+}
+
+export const FEEDBACK_KINDS = ['rating', 'review'] as const;
+
+/** One rating or review of the agent's work. */
+export class FeedbackItemDto {
+  /** @example review */
+  @ApiProperty({ enum: FEEDBACK_KINDS })
+  kind: (typeof FEEDBACK_KINDS)[number];
+  /** @example 0f8e7d6c-5b4a-4392-8170-6e5d4c3b2a19 */
+  ticketId: string;
+  /** @example "Acme Support" */
+  companyName: string | null;
+  /**
+   * 1–5: the customer's csat, or the company's score.
+   * @example 4
+   */
+  @ApiInteger()
+  stars: number;
+  /**
+   * The customer's comment or the company's note.
+   * @example "Found the duplicate charge fast."
+   */
+  text: string | null;
+  /** @example ["accuracy"] */
+  @ApiProperty({ enum: REVIEW_TAGS, isArray: true })
+  tags: ReviewTag[];
+  /** @example 2030-05-04T10:15:00.000Z */
+  createdAt: Date;
+  /**
+   * The review's id (to dispute it); null for a rating.
+   * @example 3c2b1a09-8f7e-4d6c-9b5a-4f3e2d1c0b9a
+   */
+  reviewId: string | null;
+  /** A review's dispute, if any. */
+  dispute: ReviewDisputeDto | null;
+  /**
+   * Whether it counts in your score now (inside the window and not removed).
+   * @example true
+   */
+  counts: boolean;
+}
+
+export class FeedbackPageDto {
+  items: FeedbackItemDto[];
+  /**
+   * Pass as `cursor` for the next page; null on the last page.
+   * @example WyIyMDMwLTA1LTA0VDEwOjE1OjAwLjAwMFoiLCIzYzJiMWEwOS04ZjdlLTRkNmMtOWI1YS00ZjNlMmQxYzBiOWEiXQ
+   */
+  nextCursor: string | null;
+}

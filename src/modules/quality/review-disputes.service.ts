@@ -1,0 +1,84 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { requireUser } from '../../common/auth/access';
+import { Actor } from '../../common/auth/actor';
+import { DomainError } from '../../common/errors/domain-error';
+import { decodeCursor, toPage } from '../../common/pagination/page';
+import { CompaniesService } from '../companies/companies.service';
+import { toReviewDto } from './quality.mapper';
+import {
+  DecideDisputeDto,
+  DisputedReviewPageDto,
+  ListDisputedReviewsQueryDto,
+  ReviewDto,
+} from './quality.dto';
+import { ReviewsRepository } from './reviews.repository';
+
+/** The agent disputes a review once; an admin upholds it or removes it from the score. */
+@Injectable()
+export class ReviewDisputesService {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly reviews: ReviewsRepository,
+    private readonly companies: CompaniesService,
+  ) {}
+
+  /** Once per review, by the agent it is about (others: 404). */
+  async dispute(actor: Actor, reviewId: string, reason: string): Promise<ReviewDto> {
+    const { userId } = requireUser(actor, 'agent');
+    return this.db.transaction(async (em) => {
+      const review = await this.reviews.lock(em, reviewId, userId);
+      if (!review) throw DomainError.notFound('Review');
+      if (review.dispute_status) {
+        throw new DomainError('ALREADY_DISPUTED', 'A review can be disputed once', {
+          status: review.dispute_status,
+        });
+      }
+      return toReviewDto(await this.reviews.dispute(em, review.id, reason.trim()));
+    });
+  }
+
+  /** An admin decides a pending dispute: upheld, the review counts; removed, it stops. */
+  async decide(actor: Actor, reviewId: string, input: DecideDisputeDto): Promise<ReviewDto> {
+    const { userId } = requireUser(actor, 'admin');
+    return this.db.transaction(async (em) => {
+      const review = await this.reviews.lock(em, reviewId, null);
+      if (!review) throw DomainError.notFound('Review');
+      if (review.dispute_status !== 'pending') {
+        throw new DomainError(
+          'DISPUTE_NOT_PENDING',
+          review.dispute_status
+            ? `This dispute was decided already (${review.dispute_status})`
+            : 'This review is not disputed',
+          { status: review.dispute_status },
+        );
+      }
+      const status = input.decision === 'uphold' ? 'upheld' : 'removed';
+      return toReviewDto(
+        await this.reviews.decide(em, review.id, status, userId, input.note.trim()),
+      );
+    });
+  }
+
+  /** Disputed reviews in one state (pending by default), oldest dispute first. */
+  async list(actor: Actor, query: ListDisputedReviewsQueryDto): Promise<DisputedReviewPageDto> {
+    requireUser(actor, 'admin');
+    const after = decodeCursor(query.cursor, ['instant', 'uuid']) as [string, string] | null;
+    const rows = await this.reviews.disputed(this.db.manager, query.status, after, query.limit);
+    const names = await this.companies.namesOf(
+      this.db.manager,
+      rows.map((r) => r.company_id),
+    );
+    return toPage(
+      rows,
+      query.limit,
+      (r) => ({
+        ...toReviewDto(r),
+        companyId: r.company_id,
+        companyName: names.get(r.company_id) ?? null,
+      }),
+      (r) => [r.disputed_at!.toISOString(), r.id],
+    );
+  }
+}

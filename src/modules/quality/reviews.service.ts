@@ -1,0 +1,126 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { requireCompany, requireUser } from '../../common/auth/access';
+import { Actor } from '../../common/auth/actor';
+import { DomainError } from '../../common/errors/domain-error';
+import { QUALITY_WINDOW_DAYS } from '../../common/quality/quality-window';
+import { TicketClaimFacts } from '../tickets/ticket-claim-facts.service';
+import { REVIEW_EDIT_DAYS, toRatingDto, toReviewDto } from './quality.mapper';
+import { CreateReviewDto, ReviewDto, TicketFeedbackDto } from './quality.dto';
+import { RatingsRepository } from './ratings.repository';
+import { ReviewContent, ReviewRow, ReviewsRepository } from './reviews.repository';
+
+const DAY = 86_400_000;
+
+/** A company admin's review of a resolution: written once, changed for a week. */
+@Injectable()
+export class ReviewsService {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly tickets: TicketClaimFacts,
+    private readonly reviews: ReviewsRepository,
+    private readonly ratings: RatingsRepository,
+  ) {}
+
+  /**
+   * Reviews the claim that last resolved the company's ticket, within the quality window of
+   * that resolution. One per ticket: the same review again answers the stored one (`created`
+   * false); another is 409 REVIEW_EXISTS (change it with PUT).
+   */
+  async create(
+    actor: Actor,
+    ticketId: string,
+    input: CreateReviewDto,
+  ): Promise<{ review: ReviewDto; created: boolean }> {
+    const { userId } = requireUser(actor, 'company_admin');
+    const companyId = requireCompany(actor);
+    const content = contentOf(input);
+    return this.db.transaction(async (em) => {
+      const resolution = await this.resolutionOf(em, companyId, ticketId);
+      const same = (r: ReviewRow) => {
+        if (sameContent(r, content)) return toReviewDto(r);
+        throw new DomainError(
+          'REVIEW_EXISTS',
+          'This ticket has a review already: change it with PUT /v1/tickets/{id}/review',
+          { review: toReviewDto(r) },
+        );
+      };
+      const existing = await this.reviews.findByTicket(em, ticketId);
+      if (existing) return { review: same(existing), created: false };
+      if (Date.now() > resolution.resolvedAt.getTime() + QUALITY_WINDOW_DAYS * DAY) {
+        throw new DomainError(
+          'FEEDBACK_WINDOW_CLOSED',
+          `A resolution can be reviewed for ${QUALITY_WINDOW_DAYS} days (the score's window)`,
+        );
+      }
+      const inserted = await this.reviews.insert(em, {
+        ticket_id: ticketId,
+        claim_id: resolution.claimId,
+        agent_id: resolution.agentId,
+        company_id: companyId,
+        reviewer_id: userId,
+        ...content,
+      });
+      if (inserted) return { review: toReviewDto(inserted), created: true };
+      return { review: same((await this.reviews.findByTicket(em, ticketId))!), created: false };
+    });
+  }
+
+  /**
+   * Changes the review for REVIEW_EDIT_DAYS after it was written; not once the agent disputed
+   * it (the admin decides on what the agent saw): 409 REVIEW_LOCKED.
+   */
+  async update(actor: Actor, ticketId: string, input: CreateReviewDto): Promise<ReviewDto> {
+    requireUser(actor, 'company_admin');
+    const companyId = requireCompany(actor);
+    return this.db.transaction(async (em) => {
+      await this.resolutionOf(em, companyId, ticketId);
+      const review = await this.reviews.findByTicket(em, ticketId, true);
+      if (!review) throw DomainError.notFound('Review');
+      if (review.dispute_status) {
+        throw new DomainError('REVIEW_LOCKED', 'The agent disputed this review: it stays as is');
+      }
+      if (Date.now() > review.created_at.getTime() + REVIEW_EDIT_DAYS * DAY) {
+        throw new DomainError(
+          'REVIEW_LOCKED',
+          `A review can be changed for ${REVIEW_EDIT_DAYS} days after it is written`,
+        );
+      }
+      return toReviewDto(await this.reviews.update(em, review.id, contentOf(input)));
+    });
+  }
+
+  /** The customer's rating and the company's review of its ticket. */
+  async feedbackOf(actor: Actor, ticketId: string): Promise<TicketFeedbackDto> {
+    const companyId = requireCompany(actor);
+    const em = this.db.manager;
+    const found = await this.tickets.lastResolution(em, companyId, { ticketId });
+    if (!found) throw DomainError.notFound('Ticket');
+    const [rating, review] = await Promise.all([
+      this.ratings.find(em, ticketId),
+      this.reviews.findByTicket(em, ticketId),
+    ]);
+    return {
+      rating: rating ? toRatingDto(rating) : null,
+      review: review ? toReviewDto(review) : null,
+    };
+  }
+
+  private async resolutionOf(em: EntityManager, companyId: string, ticketId: string) {
+    const found = await this.tickets.lastResolution(em, companyId, { ticketId });
+    if (!found) throw DomainError.notFound('Ticket');
+    if (!found.resolution) {
+      throw new DomainError('TICKET_NOT_RESOLVED', 'The ticket has no resolution to review yet');
+    }
+    return found.resolution;
+  }
+}
+
+function contentOf(input: CreateReviewDto): ReviewContent {
+  return { score: input.score, tags: [...input.tags].sort(), note: input.note?.trim() || null };
+}
+
+function sameContent(r: ReviewRow, c: ReviewContent): boolean {
+  return r.score === c.score && r.note === c.note && [...r.tags].sort().join() === c.tags.join();
+}

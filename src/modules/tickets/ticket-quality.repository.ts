@@ -1,0 +1,117 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+
+export interface LastResolutionRow {
+  id: string;
+  agent_id: string;
+  company_id: string;
+  resolved_at: Date;
+}
+
+/** One item agents flagged missing from the company's handoffs, and how often. */
+export interface MissingItemRow {
+  item: string;
+  count: number;
+}
+
+/** The company's escalations since `since`, and how many of each kind of trouble. */
+export interface HandoffCountsRow {
+  escalations: number;
+  judged: number;
+  incomplete: number;
+  reopened: number;
+  transferred: number;
+  withdrawn: number;
+  troubled: number;
+}
+
+/**
+ * What quality asks of tickets and their claims: who last resolved a ticket, an agent's
+ * reopen rate, and how well a company's bot hands over (flags, reopens, transfers, withdrawals).
+ */
+@Injectable()
+export class TicketQualityRepository {
+  /** The claim that last resolved the ticket (reopened since or not). */
+  async lastResolution(
+    em: EntityManager,
+    ticketId: string,
+  ): Promise<LastResolutionRow | undefined> {
+    const [row]: LastResolutionRow[] = await em.query(
+      `SELECT id, agent_id, company_id, resolved_at FROM ticket_claims
+        WHERE ticket_id = $1 AND status = 'resolved'
+        ORDER BY resolved_at DESC LIMIT 1`,
+      [ticketId],
+    );
+    return row;
+  }
+
+  /** The agent's resolutions since `since` (of one company, or any), and how many reopened. */
+  async resolutionCounts(
+    em: EntityManager,
+    agentId: string,
+    since: Date,
+    companyId: string | null,
+  ): Promise<{ resolved: number; reopened: number }> {
+    const [row]: { resolved: number; reopened: number }[] = await em.query(
+      `SELECT count(*)::int AS resolved, count(reopened_at)::int AS reopened
+         FROM ticket_claims
+        WHERE agent_id = $1 AND status = 'resolved' AND resolved_at > $2
+          AND ($3::uuid IS NULL OR company_id = $3)`,
+      [agentId, since, companyId],
+    );
+    return row;
+  }
+
+  /**
+   * The company's escalations created since `since`: how many, how many an agent judged the
+   * handoff of, and how many were flagged incomplete, reopened, transferred or withdrawn (and
+   * any of these: `troubled`).
+   */
+  async handoffCounts(
+    em: EntityManager,
+    companyId: string,
+    since: Date,
+  ): Promise<HandoffCountsRow> {
+    const [row]: HandoffCountsRow[] = await em.query(
+      `WITH t AS (
+         SELECT id, status FROM tickets WHERE company_id = $1 AND created_at > $2
+       ), c AS (
+         SELECT c.ticket_id,
+                bool_or(c.handoff_complete IS NOT NULL) AS judged,
+                bool_or(c.handoff_complete = false) AS incomplete,
+                bool_or(c.reopened_at IS NOT NULL) AS reopened,
+                bool_or(c.released_by = 'transfer') AS transferred
+           FROM ticket_claims c JOIN t ON t.id = c.ticket_id
+          GROUP BY c.ticket_id
+       )
+       SELECT count(*)::int AS escalations,
+              count(*) FILTER (WHERE c.judged)::int AS judged,
+              count(*) FILTER (WHERE c.incomplete)::int AS incomplete,
+              count(*) FILTER (WHERE c.reopened)::int AS reopened,
+              count(*) FILTER (WHERE c.transferred)::int AS transferred,
+              count(*) FILTER (WHERE t.status = 'withdrawn')::int AS withdrawn,
+              count(*) FILTER (WHERE c.incomplete OR c.reopened OR c.transferred
+                                  OR t.status = 'withdrawn')::int AS troubled
+         FROM t LEFT JOIN c ON c.ticket_id = t.id`,
+      [companyId, since],
+    );
+    return row;
+  }
+
+  /** What agents most often found missing from the company's handoffs since `since`. */
+  missingItems(
+    em: EntityManager,
+    companyId: string,
+    since: Date,
+    limit: number,
+  ): Promise<MissingItemRow[]> {
+    return em.query(
+      `SELECT m.item, count(*)::int AS count
+         FROM ticket_claims c JOIN tickets t ON t.id = c.ticket_id,
+              unnest(c.handoff_missing) AS m(item)
+        WHERE t.company_id = $1 AND t.created_at > $2
+        GROUP BY m.item ORDER BY count(*) DESC, m.item LIMIT $3`,
+      [companyId, since, limit],
+    );
+  }
+}

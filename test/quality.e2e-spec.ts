@@ -1,0 +1,435 @@
+import { randomUUID } from 'node:crypto';
+import { createApiKey, createStaff, registerCompany, type SignedIn } from './support/factories';
+import { createTestApp, type TestApp } from './support/test-app';
+import { escalate, liveAgents } from './support/tickets';
+
+const DAY = 86_400_000;
+
+/**
+ * Quality (issue 19): the bot's rating and the company's review of a resolution, the agent's
+ * dispute and the admin's decision, and the score they make, against hand-computed values.
+ */
+describe('quality: ratings, reviews, disputes, scores', () => {
+  let t: TestApp;
+  let company: SignedIn;
+  let key: string;
+  let agents: SignedIn[];
+  let admin: SignedIn;
+  /** Each agent's resolved tickets, in order. */
+  const worked = new Map<string, { id: string; externalId: string }[]>();
+
+  beforeAll(async () => {
+    t = await createTestApp();
+    company = await registerCompany(t, 'Rated Co');
+    key = await createApiKey(t, company);
+    ({ agents } = await liveAgents(t, company.auth, 6));
+    admin = await createStaff(t, 'admin');
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  async function resolveOne(agent: SignedIn, handoff?: unknown) {
+    const ticket = await escalate(t, key);
+    await t.http.post(`/v1/tickets/${ticket.id}/claim`).set(agent.auth).expect(200);
+    await t.http
+      .post(`/v1/tickets/${ticket.id}/resolve`)
+      .set(agent.auth)
+      .send({ resolutionSummary: 'done', ...(handoff ? { handoff } : {}) })
+      .expect(200);
+    const done = { id: ticket.id, externalId: ticket.externalId as string };
+    worked.set(agent.id, [...(worked.get(agent.id) ?? []), done]);
+    return done;
+  }
+  const bot = () => ({ Authorization: `Bearer ${key}` });
+  const rate = (externalId: string, body: Record<string, unknown>) =>
+    t.http
+      .post(`/v1/escalations/${encodeURIComponent(externalId)}/rating`)
+      .set(bot())
+      .send(body);
+  const quality = async (agent: SignedIn) =>
+    (await t.http.get('/v1/agents/me/quality').set(agent.auth).expect(200)).body;
+
+  it('scores equal the hand-computed values: the prior, the tiers, three ratings neither make nor break', async () => {
+    // Five agents with ten ratings each, of 5, 4, 3, 2 and 1 stars; a sixth with three of 1.
+    const stars = [5, 4, 3, 2, 1];
+    for (const [i, agent] of agents.slice(0, 5).entries()) {
+      for (let n = 0; n < 10; n++) {
+        const { externalId } = await resolveOne(agent);
+        await rate(externalId, { csat: stars[i] }).expect(201);
+      }
+    }
+    for (let n = 0; n < 3; n++) {
+      const { externalId } = await resolveOne(agents[5]);
+      await rate(externalId, { csat: 1 }).expect(201);
+    }
+    // Values (stars − 1) ÷ 4: sums 10, 7.5, 5, 2.5, 0 and 0 over 53 inputs.
+    const mean = 25 / 53;
+    const expected = (sum: number, n: number) => (sum + 10 * mean) / (n + 10);
+    const best = await quality(agents[0]);
+    expect(best).toMatchObject({
+      windowDays: 90,
+      priorWeight: 10,
+      platformMean: Number(mean.toFixed(4)),
+      inputs: 10,
+      sum: 10,
+      score: Number(expected(10, 10).toFixed(4)),
+      tier: 'top',
+      tierMinInputs: 10,
+      rankedAgents: 5,
+      agentsAbove: 0,
+      reopenRate: { resolved: 10, reopened: 0, rate: 0 },
+    });
+    expect(best.counted).toHaveLength(10);
+    expect(best.counted[0]).toMatchObject({ kind: 'rating', stars: 5, value: 1 });
+    expect(best.perCompany).toEqual([
+      {
+        companyId: company.companyId,
+        companyName: 'Rated Co',
+        inputs: 10,
+        score: Number(expected(10, 10).toFixed(4)),
+        reopenRate: { resolved: 10, reopened: 0, rate: 0 },
+      },
+    ]);
+    const tiers = await Promise.all(agents.map(async (a) => (await quality(a)).tier));
+    expect(tiers).toEqual(['top', 'middle', 'middle', 'middle', 'bottom', 'middle']);
+    const worst = await quality(agents[4]);
+    const few = await quality(agents[5]);
+    expect(worst.score).toBe(Number(expected(0, 10).toFixed(4)));
+    // Three one-star ratings: above the agent with ten, and not ranked at all.
+    expect(few).toMatchObject({
+      inputs: 3,
+      score: Number(expected(0, 3).toFixed(4)),
+      agentsAbove: null,
+    });
+    expect(few.score).toBeGreaterThan(worst.score);
+  });
+
+  it('a removed review stops counting and the score returns exactly; an upheld one counts', async () => {
+    const [first] = worked.get(agents[0].id)!;
+    const before = await quality(agents[0]);
+    const review = await t.http
+      .post(`/v1/tickets/${first.id}/review`)
+      .set(company.auth)
+      .set('Idempotency-Key', randomUUID())
+      .send({ score: 1, tags: ['tone'], note: 'Curt with the customer' })
+      .expect(201);
+    expect(review.body).toMatchObject({ agentId: agents[0].id, score: 1, counts: true });
+    // 54 inputs now, sum 25: the agent's 11 inputs sum 10.
+    const withReview = await quality(agents[0]);
+    const mean54 = 25 / 54;
+    expect(withReview.score).toBe(Number(((10 + 10 * mean54) / 21).toFixed(4)));
+
+    const feedback = (await t.http.get('/v1/agents/me/feedback').set(agents[0].auth).expect(200))
+      .body.items;
+    expect(feedback[0]).toMatchObject({
+      kind: 'review',
+      reviewId: review.body.id,
+      stars: 1,
+      tags: ['tone'],
+      text: 'Curt with the customer',
+      companyName: 'Rated Co',
+      counts: true,
+      dispute: null,
+    });
+    const dispute = () =>
+      t.http
+        .post(`/v1/reviews/${review.body.id}/dispute`)
+        .set(agents[0].auth)
+        .send({ reason: 'The customer thanked me twice' });
+    // Only the agent it is about may dispute it: 404 for another agent.
+    await t.http
+      .post(`/v1/reviews/${review.body.id}/dispute`)
+      .set(agents[1].auth)
+      .send({ reason: 'Not mine' })
+      .expect(404);
+    expect((await dispute().expect(200)).body.dispute).toMatchObject({ status: 'pending' });
+    expect((await dispute().expect(409)).body.error.code).toBe('ALREADY_DISPUTED');
+    // A disputed review is locked for the company.
+    const locked = await t.http
+      .put(`/v1/tickets/${first.id}/review`)
+      .set(company.auth)
+      .send({ score: 2, tags: [] })
+      .expect(409);
+    expect(locked.body.error.code).toBe('REVIEW_LOCKED');
+
+    const pending = await t.http.get('/v1/reviews/disputed').set(admin.auth).expect(200);
+    expect(pending.body.items).toMatchObject([
+      { id: review.body.id, companyName: 'Rated Co', dispute: { status: 'pending' } },
+    ]);
+    const removed = await t.http
+      .post(`/v1/reviews/${review.body.id}/decision`)
+      .set(admin.auth)
+      .send({ decision: 'remove', note: 'The transcript shows a kind exchange' })
+      .expect(200);
+    expect(removed.body).toMatchObject({ counts: false, dispute: { status: 'removed' } });
+    expect(await quality(agents[0])).toMatchObject({ score: before.score, inputs: 10 });
+    const again = await t.http
+      .post(`/v1/reviews/${review.body.id}/decision`)
+      .set(admin.auth)
+      .send({ decision: 'uphold', note: 'Changed my mind' })
+      .expect(409);
+    expect(again.body.error.code).toBe('DISPUTE_NOT_PENDING');
+
+    // Upheld: the review stands. Agent 1 (ten 4-star ratings) gets a 5-star review.
+    const [second] = worked.get(agents[1].id)!;
+    const praise = await t.http
+      .post(`/v1/tickets/${second.id}/review`)
+      .set(company.auth)
+      .send({ score: 5, tags: ['empathy', 'accuracy'] })
+      .expect(201);
+    await t.http
+      .post(`/v1/reviews/${praise.body.id}/dispute`)
+      .set(agents[1].auth)
+      .send({ reason: 'Testing' })
+      .expect(200);
+    await t.http
+      .post(`/v1/reviews/${praise.body.id}/decision`)
+      .set(admin.auth)
+      .send({ decision: 'uphold', note: 'Deserved' })
+      .expect(200);
+    // 54 inputs counted (the removed review does not), sum 26; agent 1: 11 inputs, sum 8.5.
+    const mean = 26 / 54;
+    expect(await quality(agents[1])).toMatchObject({
+      inputs: 11,
+      sum: 8.5,
+      score: Number(((8.5 + 10 * mean) / 21).toFixed(4)),
+    });
+  });
+
+  it('the bot rates once: the same again answers 200, another 409; a key replays; late, unresolved, bad or foreign refused', async () => {
+    const agent = agents[2];
+    const done = await resolveOne(agent);
+    const body = { csat: 4, comment: 'Helpful' };
+    const first = await rate(done.externalId, body).expect(201);
+    expect(first.body).toMatchObject({ ticketId: done.id, agentId: agent.id, csat: 4 });
+    expect((await rate(done.externalId, body).expect(200)).body).toEqual(first.body);
+    const conflict = await rate(done.externalId, { csat: 2 }).expect(409);
+    expect(conflict.body.error).toMatchObject({
+      code: 'RATING_CONFLICT',
+      details: { rating: { csat: 4 } },
+    });
+
+    // Two at once with the same body: one rating, both answered with it.
+    const racing = await resolveOne(agent);
+    const answers = await Promise.all([
+      rate(racing.externalId, body),
+      rate(racing.externalId, body),
+    ]);
+    expect(answers.map((a) => a.status).sort()).toEqual([200, 201]);
+
+    const idem = randomUUID();
+    const keyed = await resolveOne(agent);
+    const post = () =>
+      t.http
+        .post(`/v1/escalations/${keyed.externalId}/rating`)
+        .set(bot())
+        .set('Idempotency-Key', idem)
+        .send({ csat: 5 });
+    const a = await post().expect(201);
+    const b = await post().expect(201);
+    expect(b.headers['idempotent-replayed']).toBe('true');
+    expect(b.body).toEqual(a.body);
+
+    const bad = await rate(done.externalId, { csat: 6, comment: '' }).expect(400);
+    expect(bad.body.error.details.fields.map((f: { field: string }) => f.field).sort()).toEqual([
+      'comment',
+      'csat',
+    ]);
+
+    const open = await escalate(t, key);
+    expect((await rate(open.externalId as string, { csat: 3 }).expect(409)).body.error.code).toBe(
+      'TICKET_NOT_RESOLVED',
+    );
+    await rate('no-such-conversation', { csat: 3 }).expect(404);
+    const other = await registerCompany(t, 'Other Co');
+    const otherKey = await createApiKey(t, other);
+    await t.http
+      .post(`/v1/escalations/${done.externalId}/rating`)
+      .set('Authorization', `Bearer ${otherKey}`)
+      .send({ csat: 1 })
+      .expect(404);
+
+    const late = await resolveOne(agent);
+    await t.db.query(
+      `UPDATE ticket_claims SET resolved_at = resolved_at - interval '8 days' WHERE ticket_id = $1`,
+      [late.id],
+    );
+    const closed = await rate(late.externalId, { csat: 5 }).expect(409);
+    expect(closed.body.error.code).toBe('FEEDBACK_WINDOW_CLOSED');
+  });
+
+  it('rates the claim that last resolved: after a reopen and another agent’s resolution, theirs', async () => {
+    const done = await resolveOne(agents[3]);
+    await t.http
+      .post(`/v1/tickets/${done.id}/reopen`)
+      .set(company.auth)
+      .send({ reason: 'Still charged' })
+      .expect(200);
+    await t.http.post(`/v1/tickets/${done.id}/claim`).set(agents[2].auth).expect(200);
+    await t.http
+      .post(`/v1/tickets/${done.id}/resolve`)
+      .set(agents[2].auth)
+      .send({ resolutionSummary: 'Really refunded' })
+      .expect(200);
+    const rated = await rate(done.externalId, { csat: 5 }).expect(201);
+    expect(rated.body.agentId).toBe(agents[2].id);
+    // The reopen shows beside agent 3's score, not in it.
+    const q = await quality(agents[3]);
+    expect(q.reopenRate).toMatchObject({ reopened: 1 });
+    expect(q.reopenRate.resolved).toBe(q.reopenRate.reopened + 10);
+  });
+
+  it('a review: once per ticket, changed for 7 days, refused when not resolved, bad or foreign', async () => {
+    const done = await resolveOne(agents[4]);
+    const body = { score: 3, tags: ['speed', 'policy'], note: 'Fine' };
+    const first = await t.http
+      .post(`/v1/tickets/${done.id}/review`)
+      .set(company.auth)
+      .send(body)
+      .expect(201);
+    expect(first.body.tags).toEqual(['policy', 'speed']);
+    expect(Date.parse(first.body.editableUntilAt) - Date.parse(first.body.createdAt)).toBe(7 * DAY);
+    await t.http
+      .post(`/v1/tickets/${done.id}/review`)
+      .set(company.auth)
+      .send({ ...body, tags: ['policy', 'speed'] })
+      .expect(200);
+    const exists = await t.http
+      .post(`/v1/tickets/${done.id}/review`)
+      .set(company.auth)
+      .send({ score: 4, tags: [] })
+      .expect(409);
+    expect(exists.body.error.code).toBe('REVIEW_EXISTS');
+    const changed = await t.http
+      .put(`/v1/tickets/${done.id}/review`)
+      .set(company.auth)
+      .send({ score: 4, tags: ['accuracy'] })
+      .expect(200);
+    expect(changed.body).toMatchObject({ score: 4, tags: ['accuracy'], note: null });
+    const feedback = await t.http
+      .get(`/v1/tickets/${done.id}/feedback`)
+      .set(company.auth)
+      .expect(200);
+    expect(feedback.body).toMatchObject({ rating: null, review: { score: 4 } });
+
+    await t.db.query(
+      `UPDATE ticket_reviews SET created_at = created_at - interval '8 days' WHERE ticket_id = $1`,
+      [done.id],
+    );
+    const locked = await t.http
+      .put(`/v1/tickets/${done.id}/review`)
+      .set(company.auth)
+      .send({ score: 5, tags: [] })
+      .expect(409);
+    expect(locked.body.error.code).toBe('REVIEW_LOCKED');
+
+    const bad = await t.http
+      .post(`/v1/tickets/${done.id}/review`)
+      .set(company.auth)
+      .send({ score: 0, tags: ['rude', 'tone', 'tone'] })
+      .expect(400);
+    expect(bad.body.error.details.fields.map((f: { field: string }) => f.field).sort()).toEqual([
+      'score',
+      'tags',
+    ]);
+    const open = await escalate(t, key);
+    const unresolved = await t.http
+      .post(`/v1/tickets/${open.id}/review`)
+      .set(company.auth)
+      .send({ score: 3, tags: [] })
+      .expect(409);
+    expect(unresolved.body.error.code).toBe('TICKET_NOT_RESOLVED');
+    const other = await registerCompany(t, 'Nosy Co');
+    await t.http
+      .post(`/v1/tickets/${done.id}/review`)
+      .set(other.auth)
+      .send({ score: 1, tags: [] })
+      .expect(404);
+    await t.http.get(`/v1/tickets/${done.id}/feedback`).set(other.auth).expect(404);
+  });
+
+  it('the company sees the score of agents who worked its shifts, with its own inputs only', async () => {
+    const seen = await t.http
+      .get(`/v1/companies/me/agents/${agents[0].id}/quality`)
+      .set(company.auth)
+      .expect(200);
+    expect(seen.body).toMatchObject({ agentId: agents[0].id, tier: 'top' });
+    expect(seen.body.perCompany.map((c: { companyId: string }) => c.companyId)).toEqual([
+      company.companyId,
+    ]);
+    const stranger = await registerCompany(t, 'Stranger Co');
+    await t.http
+      .get(`/v1/companies/me/agents/${agents[0].id}/quality`)
+      .set(stranger.auth)
+      .expect(404);
+  });
+
+  it('handoff quality: what agents flagged missing, and what came back, moved on or went away', async () => {
+    const co = await registerCompany(t, 'Handoff Co');
+    const coKey = await createApiKey(t, co);
+    const {
+      agents: [agent],
+    } = await liveAgents(t, co.auth, 1);
+    const resolveWith = async (handoff?: unknown) => {
+      const ticket = await escalate(t, coKey);
+      await t.http.post(`/v1/tickets/${ticket.id}/claim`).set(agent.auth).expect(200);
+      await t.http
+        .post(`/v1/tickets/${ticket.id}/resolve`)
+        .set(agent.auth)
+        .send({ resolutionSummary: 'done', ...(handoff ? { handoff } : {}) })
+        .expect(200);
+      return ticket;
+    };
+    await resolveWith({ complete: false, missing: ['Order ID', ' customer email '] });
+    await resolveWith({ complete: false, missing: ['order id'] });
+    await resolveWith({ complete: true });
+    const reopened = await resolveWith();
+    await t.http
+      .post(`/v1/tickets/${reopened.id}/reopen`)
+      .set(co.auth)
+      .send({ reason: 'Not fixed' })
+      .expect(200);
+    const gone = await escalate(t, coKey);
+    await t.http
+      .post(`/v1/escalations/${gone.externalId}/withdraw`)
+      .set('Authorization', `Bearer ${coKey}`)
+      .send({ reason: 'Customer left' })
+      .expect(200);
+    // Missing items on a complete handoff contradict it: 400 naming the field.
+    const ticket = await escalate(t, coKey);
+    await t.http.post(`/v1/tickets/${ticket.id}/claim`).set(agent.auth).expect(200);
+    const bad = await t.http
+      .post(`/v1/tickets/${ticket.id}/resolve`)
+      .set(agent.auth)
+      .send({ resolutionSummary: 'done', handoff: { complete: true, missing: ['x'] } })
+      .expect(400);
+    expect(bad.body.error.details.fields[0].field).toBe('handoff.missing');
+    const badType = await t.http
+      .post(`/v1/tickets/${ticket.id}/resolve`)
+      .set(agent.auth)
+      .send({ resolutionSummary: 'done', handoff: { complete: 'no', missing: [''] } })
+      .expect(400);
+    expect(badType.body.error.details.fields.map((f: { field: string }) => f.field).sort()).toEqual(
+      ['handoff.complete', 'handoff.missing'],
+    );
+
+    const report = await t.http.get('/v1/companies/me/handoff-quality').set(co.auth).expect(200);
+    // Six escalations: two flagged incomplete, one reopened, one withdrawn; one still open.
+    expect(report.body).toEqual({
+      windowDays: 90,
+      escalations: 6,
+      judged: 3,
+      incomplete: { count: 2, share: 0.333 },
+      reopened: { count: 1, share: 0.167 },
+      transferred: { count: 0, share: 0 },
+      withdrawn: { count: 1, share: 0.167 },
+      troubled: { count: 4, share: 0.667 },
+      mostMissing: [
+        { item: 'order id', count: 2 },
+        { item: 'customer email', count: 1 },
+      ],
+    });
+    await t.http.get('/v1/companies/me/handoff-quality').set(agent.auth).expect(403);
+  });
+});
