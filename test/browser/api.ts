@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { expect, type Page } from '@playwright/test';
@@ -252,4 +252,68 @@ export async function signInPage(page: Page, email: string, next?: string): Prom
   await page.getByLabel('Email').fill(email);
   await page.getByLabel('Password').fill(PASSWORD);
   await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+/**
+ * SQL on the instance's database, for what a test cannot wait for (a shift started, a booking
+ * moved back). The journal is append-only (triggers): only a test moves a booking in time.
+ */
+export async function sql(text: string, params: unknown[]): Promise<void> {
+  const { Client } = await import('pg');
+  const db = new Client({ connectionString: process.env.CONSOLE_DATABASE_URL });
+  await db.connect();
+  try {
+    await db.query('BEGIN');
+    await db.query('SET LOCAL session_replication_role = replica');
+    await db.query(text, params);
+    await db.query('COMMIT');
+  } finally {
+    await db.end();
+  }
+}
+
+/**
+ * `count` tickets the company's bot escalates and the agent resolves on a shift of the company
+ * (titled `title`) that started five minutes ago, the agent checked in on it.
+ */
+export async function resolvedTickets(
+  company: Company,
+  agent: { api: HandoffClient },
+  count: number,
+  title: string,
+): Promise<{ id: string; externalId: string }[]> {
+  const shift = await postShift(company, 3600, { title });
+  await unwrap(
+    agent.api.POST('/v1/shifts/{id}/claims', {
+      params: { path: { id: shift.id }, header: { 'Idempotency-Key': randomUUID() } },
+    }),
+  );
+  await sql(`UPDATE shifts SET starts_at = now() - interval '5 minutes' WHERE id = $1`, [shift.id]);
+  await unwrap(agent.api.POST('/v1/shifts/{id}/check-in', { params: { path: { id: shift.id } } }));
+  const done: { id: string; externalId: string }[] = [];
+  for (let n = 1; n <= count; n++) {
+    const externalId = `work-${n}-${randomUUID()}`;
+    const ticket = await unwrap(
+      company.bot.POST('/v1/escalations', {
+        body: {
+          externalId,
+          subject: `Refund ${n}`,
+          summary: 'Customer wants a refund.',
+          language: 'en',
+          priority: 'normal',
+          requiredSkills: [{ skill: 'refunds', minLevel: 2 }],
+          transcript: [{ role: 'customer', text: 'Refund?', at: new Date().toISOString() }],
+        },
+      }),
+    );
+    await unwrap(agent.api.POST('/v1/tickets/{id}/claim', { params: { path: { id: ticket.id } } }));
+    await unwrap(
+      agent.api.POST('/v1/tickets/{id}/resolve', {
+        params: { path: { id: ticket.id } },
+        body: { resolutionSummary: 'Refunded.' },
+      }),
+    );
+    done.push({ id: ticket.id, externalId });
+  }
+  return done;
 }

@@ -3,29 +3,14 @@ import { expect, test } from '@playwright/test';
 import { unwrap } from '../../src/client/client';
 import {
   createStaff,
-  postShift,
+  resolvedTickets,
   signInPage,
   signUpAgent,
   signUpCompany,
+  sql,
   type Company,
 } from './api';
 import { expectAccessible, expectFitsPhone } from './journeys';
-
-/** SQL on the instance's database (the ledger's bookings moved back, a shift started). */
-async function sql(text: string, params: unknown[]): Promise<void> {
-  const { Client } = await import('pg');
-  const db = new Client({ connectionString: process.env.CONSOLE_DATABASE_URL });
-  await db.connect();
-  try {
-    await db.query('BEGIN');
-    // The journal is append-only (triggers): only a test moves a booking in time.
-    await db.query('SET LOCAL session_replication_role = replica');
-    await db.query(text, params);
-    await db.query('COMMIT');
-  } finally {
-    await db.end();
-  }
-}
 
 /**
  * A company named `<prefix> <random>` whose card (declining, or not) is saved on the fake
@@ -51,37 +36,7 @@ async function invoicedCompany(
     .not.toBeNull();
 
   // Two tickets resolved on a live shift, booked by the ledger "last week".
-  const shift = await postShift(company, 3600, { title: 'Billing desk' });
-  const agent = await signUpAgent('Ria Bill');
-  await unwrap(
-    agent.api.POST('/v1/shifts/{id}/claims', {
-      params: { path: { id: shift.id }, header: { 'Idempotency-Key': randomUUID() } },
-    }),
-  );
-  await sql(`UPDATE shifts SET starts_at = now() - interval '5 minutes' WHERE id = $1`, [shift.id]);
-  await unwrap(agent.api.POST('/v1/shifts/{id}/check-in', { params: { path: { id: shift.id } } }));
-  for (const n of [1, 2]) {
-    const ticket = await unwrap(
-      company.bot.POST('/v1/escalations', {
-        body: {
-          externalId: `bill-${n}-${randomUUID()}`,
-          subject: `Refund ${n}`,
-          summary: 'Customer wants a refund.',
-          language: 'en',
-          priority: 'normal',
-          requiredSkills: [{ skill: 'refunds', minLevel: 2 }],
-          transcript: [{ role: 'customer', text: 'Refund?', at: new Date().toISOString() }],
-        },
-      }),
-    );
-    await unwrap(agent.api.POST('/v1/tickets/{id}/claim', { params: { path: { id: ticket.id } } }));
-    await unwrap(
-      agent.api.POST('/v1/tickets/{id}/resolve', {
-        params: { path: { id: ticket.id } },
-        body: { resolutionSummary: 'Refunded.' },
-      }),
-    );
-  }
+  await resolvedTickets(company, await signUpAgent('Ria Bill'), 2, 'Billing desk');
   await expect
     .poll(async () => (await unwrap(company.admin.GET('/v1/companies/me/billing'))).outstanding)
     .toEqual([{ currency: 'EUR', amountMinor: 576 }]);

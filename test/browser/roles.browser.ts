@@ -9,6 +9,7 @@ const PAGES: Record<string, string[]> = {
     '/agent/shifts',
     '/agent/seats',
     '/agent/earnings',
+    '/agent/quality',
     '/agent/profile',
     '/agent/payouts',
     '/agent/tickets/x',
@@ -29,7 +30,7 @@ const PAGES: Record<string, string[]> = {
     '/finance/receivables',
     '/finance/ledger',
   ],
-  admin: ['/platform/agents', '/platform/skills', '/platform/staff'],
+  admin: ['/platform/agents', '/platform/skills', '/platform/reviews', '/platform/staff'],
 };
 
 /** Visits every page not of `role`: each says it is not this user's, and shows none of it. */

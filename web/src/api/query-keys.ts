@@ -20,6 +20,9 @@ export const keys = {
   earnings: ['me', 'earnings'] as const,
   payouts: ['me', 'payouts'] as const,
   reliability: ['me', 'reliability'] as const,
+  quality: ['me', 'quality'] as const,
+  /** The ratings and reviews of the agent's work; a dispute changes them and the score. */
+  feedback: ['me', 'quality', 'feedback'] as const,
   // A company admin's.
   apiKeys: ['company', 'api-keys'] as const,
   webhook: ['company', 'webhook'] as const,
@@ -42,4 +45,6 @@ export const keys = {
   // Staff's (finance and admin).
   agentDirectory: ['staff', 'agents'] as const,
   staffUsers: ['admin', 'staff'] as const,
+  /** Disputed reviews, by state. */
+  disputedReviews: ['admin', 'disputed-reviews'] as const,
 };

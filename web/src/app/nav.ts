@@ -19,6 +19,7 @@ export const NAV: Partial<Record<string, { label: string; live: boolean; pages: 
       { to: '/agent/shifts', label: 'Open shifts' },
       { to: '/agent/seats', label: 'My seats' },
       { to: '/agent/earnings', label: 'Earnings' },
+      { to: '/agent/quality', label: 'Quality' },
       { to: '/agent/profile', label: 'Profile' },
     ],
   },
@@ -51,6 +52,7 @@ export const NAV: Partial<Record<string, { label: string; live: boolean; pages: 
     pages: [
       { to: '/platform/agents', label: 'Agents' },
       { to: '/platform/skills', label: 'Skills' },
+      { to: '/platform/reviews', label: 'Review disputes' },
       { to: '/platform/staff', label: 'Staff and queues' },
     ],
   },

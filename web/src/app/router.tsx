@@ -15,6 +15,7 @@ const TicketPage = lazy(() => import('../pages/agent/ticket-page'));
 const ShiftsPage = lazy(() => import('../pages/agent/shifts-page'));
 const SeatsPage = lazy(() => import('../pages/agent/seats-page'));
 const EarningsPage = lazy(() => import('../pages/agent/earnings-page'));
+const QualityPage = lazy(() => import('../pages/agent/quality-page'));
 const ProfilePage = lazy(() => import('../pages/agent/profile-page'));
 const PayoutReturnPage = lazy(() => import('../pages/agent/payout-return-page'));
 const QueuePage = lazy(() => import('../pages/company/queue-page'));
@@ -32,6 +33,7 @@ const ReceivablesPage = lazy(() => import('../pages/finance/receivables-page'));
 const AdminAgentsPage = lazy(() => import('../pages/admin/agents-page'));
 const SkillsPage = lazy(() => import('../pages/admin/skills-page'));
 const StaffPage = lazy(() => import('../pages/admin/staff-page'));
+const ReviewDisputesPage = lazy(() => import('../pages/admin/review-disputes-page'));
 
 const routes = [
   { index: true, element: <HomeRedirect /> },
@@ -65,6 +67,7 @@ const routes = [
               { path: 'shifts', element: <ShiftsPage /> },
               { path: 'seats', element: <SeatsPage /> },
               { path: 'earnings', element: <EarningsPage /> },
+              { path: 'quality', element: <QualityPage /> },
               { path: 'profile', element: <ProfilePage /> },
               // Where Stripe sends the agent back: ?onboarding=return, or =refresh (link expired).
               { path: 'payouts', element: <PayoutReturnPage /> },
@@ -106,6 +109,7 @@ const routes = [
               { path: 'agents', element: <AdminAgentsPage /> },
               { path: 'skills', element: <SkillsPage /> },
               { path: 'staff', element: <StaffPage /> },
+              { path: 'reviews', element: <ReviewDisputesPage /> },
             ],
           },
           { path: '*', element: <NotFoundPage /> },

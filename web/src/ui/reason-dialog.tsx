@@ -4,14 +4,14 @@ import { useState, type ReactNode } from 'react';
 import { ErrorAlert } from './error-alert';
 import { problemOf } from './form-errors';
 
-const INPUTS = ['reason'];
-
 interface Props {
   title: string;
   /** What confirming does, in a sentence or two. */
   children: ReactNode;
   /** Under the reason's label: who reads it. */
   reasonDescription: string;
+  /** The API's name for the reason, whose problems show under the input (default `reason`). */
+  field?: string;
   confirmLabel: string;
   keepLabel: string;
   errorTitle: string;
@@ -34,7 +34,8 @@ export function ReasonDialog(props: Props) {
       props.onClose();
     },
   });
-  const errors = problemOf(run.error, INPUTS);
+  const inputs = [props.field ?? 'reason'];
+  const errors = problemOf(run.error, inputs);
   return (
     <Modal opened onClose={props.onClose} title={props.title}>
       <form
@@ -51,10 +52,10 @@ export function ReasonDialog(props: Props) {
             description={props.reasonDescription}
             value={reason}
             onChange={(event) => setReason(event.currentTarget.value)}
-            error={errors?.field('reason')}
+            error={errors?.field(inputs[0])}
             data-autofocus
           />
-          <ErrorAlert error={run.error} inputs={INPUTS} title={props.errorTitle} />
+          <ErrorAlert error={run.error} inputs={inputs} title={props.errorTitle} />
           <Group justify="flex-end">
             <Button variant="default" onClick={props.onClose}>
               {props.keepLabel}

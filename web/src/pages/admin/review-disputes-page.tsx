@@ -1,0 +1,141 @@
+import { Button, Group, SegmentedControl, Stack, Table, Text } from '@mantine/core';
+import { useInfiniteQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { api, unwrap, type Schemas } from '../../api/client';
+import { keys } from '../../api/query-keys';
+import { ErrorAlert } from '../../ui/error-alert';
+import { LoadMore } from '../../ui/load-more';
+import { Loading } from '../../ui/loading';
+import { Page } from '../../ui/page';
+import { nextCursor, PAGE_SIZE } from '../../ui/paging';
+import { ReasonDialog } from '../../ui/reason-dialog';
+import { ScrollTable } from '../../ui/scroll-table';
+import { browserZone, formatInstant } from '../../ui/times';
+
+type Status = 'pending' | 'upheld' | 'removed';
+type Disputed = Schemas['DisputedReviewDto'];
+type Deciding = { review: Disputed; decision: 'uphold' | 'remove' };
+
+/**
+ * Reviews agents disputed: the review, the agent's reason; uphold it (it keeps counting) or
+ * remove it (it stops counting), with a note both sides read. Decided ones by outcome.
+ */
+export default function ReviewDisputesPage() {
+  const queryClient = useQueryClient();
+  const [status, setStatus] = useState<Status>('pending');
+  const [deciding, setDeciding] = useState<Deciding | null>(null);
+  const disputes = useInfiniteQuery({
+    queryKey: [...keys.disputedReviews, status],
+    queryFn: ({ pageParam }) =>
+      unwrap(
+        api.GET('/v1/reviews/disputed', {
+          params: { query: { status, limit: PAGE_SIZE, cursor: pageParam } },
+        }),
+      ),
+    initialPageParam: undefined as string | undefined,
+    getNextPageParam: nextCursor,
+  });
+  const items = disputes.data?.pages.flatMap((p) => p.items) ?? [];
+  const zone = browserZone();
+  return (
+    <Page title="Review disputes">
+      <Stack gap="xs">
+        <SegmentedControl
+          aria-label="Show disputes"
+          value={status}
+          onChange={(v) => setStatus(v as Status)}
+          data={[
+            { value: 'pending', label: 'Waiting' },
+            { value: 'upheld', label: 'Upheld' },
+            { value: 'removed', label: 'Removed' },
+          ]}
+          w="fit-content"
+        />
+        {disputes.isPending && <Loading label="Loading the disputes" />}
+        <ErrorAlert error={disputes.error} title="The disputes could not be loaded" />
+        {disputes.isSuccess && items.length === 0 && <Text size="sm">No disputes here.</Text>}
+        {items.length > 0 && (
+          <ScrollTable label="Table of disputed reviews">
+            <Table miw={820}>
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th>Disputed</Table.Th>
+                  <Table.Th>Company</Table.Th>
+                  <Table.Th>Review</Table.Th>
+                  <Table.Th>Agent&apos;s reason</Table.Th>
+                  <Table.Th>Decision</Table.Th>
+                </Table.Tr>
+              </Table.Thead>
+              <Table.Tbody>
+                {items.map((r) => (
+                  <Table.Tr key={r.id}>
+                    <Table.Td>{formatInstant(r.dispute!.disputedAt, zone)}</Table.Td>
+                    <Table.Td>{r.companyName ?? r.companyId}</Table.Td>
+                    <Table.Td>
+                      {r.score} of 5{r.tags.length > 0 ? ` (${r.tags.join(', ')})` : ''}
+                      {r.note && <Text size="xs">{r.note}</Text>}
+                    </Table.Td>
+                    <Table.Td>{r.dispute!.reason}</Table.Td>
+                    <Table.Td>
+                      {r.dispute!.status === 'pending' ? (
+                        <Group gap="xs" wrap="nowrap">
+                          <Button
+                            size="xs"
+                            variant="default"
+                            aria-label={`Uphold the review disputed ${formatInstant(r.dispute!.disputedAt, zone)}`}
+                            onClick={() => setDeciding({ review: r, decision: 'uphold' })}
+                          >
+                            Uphold
+                          </Button>
+                          <Button
+                            size="xs"
+                            variant="default"
+                            aria-label={`Remove the review disputed ${formatInstant(r.dispute!.disputedAt, zone)}`}
+                            onClick={() => setDeciding({ review: r, decision: 'remove' })}
+                          >
+                            Remove
+                          </Button>
+                        </Group>
+                      ) : (
+                        <Text size="xs">
+                          {r.dispute!.status}: {r.dispute!.decisionNote}
+                        </Text>
+                      )}
+                    </Table.Td>
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
+          </ScrollTable>
+        )}
+        <LoadMore query={disputes} what="disputes" />
+      </Stack>
+      {deciding && (
+        <ReasonDialog
+          title={deciding.decision === 'uphold' ? 'Uphold the review' : 'Remove the review'}
+          field="note"
+          reasonDescription="The agent and the company read it"
+          confirmLabel={deciding.decision === 'uphold' ? 'Uphold' : 'Remove'}
+          keepLabel="Not now"
+          errorTitle="Not decided"
+          confirm={(note) =>
+            unwrap(
+              api.POST('/v1/reviews/{id}/decision', {
+                params: { path: { id: deciding.review.id } },
+                body: { decision: deciding.decision, note },
+              }),
+            )
+          }
+          onDone={() => void queryClient.invalidateQueries({ queryKey: keys.disputedReviews })}
+          onClose={() => setDeciding(null)}
+        >
+          <Text size="sm">
+            {deciding.decision === 'uphold'
+              ? 'The review stands and keeps counting in the agent’s score.'
+              : 'The review stops counting in the agent’s score at once; both sides still see it.'}
+          </Text>
+        </ReasonDialog>
+      )}
+    </Page>
+  );
+}
