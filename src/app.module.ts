@@ -22,6 +22,7 @@ import { redisOptionsFromUrl } from './modules/jobs/redis-options';
 import { WorkersModule } from './modules/jobs/workers.module';
 import { InvoiceCloserModule } from './modules/billing/invoice-closer.module';
 import { BillingModule } from './modules/billing/billing.module';
+import { QualityGateModule } from './modules/quality/quality-gate.module';
 import { QualityModule } from './modules/quality/quality.module';
 import { CreditGateModule } from './modules/billing/credit-gate.module';
 import { LedgerModule } from './modules/ledger/ledger.module';
@@ -113,6 +114,7 @@ export class AppModule {
         LedgerModule,
         BillingModule,
         QualityModule,
+        QualityGateModule,
         CreditGateModule,
         StripeModule,
         PayoutsModule,

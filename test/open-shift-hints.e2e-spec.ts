@@ -200,6 +200,7 @@ describe('open shifts: hints on an empty first page', () => {
       'MISSING_LANGUAGE',
       'MISSING_SKILL',
       'NOT_CERTIFIED',
+      'QUALITY_TOO_LOW',
       'ALREADY_HELD',
       'ELIGIBLE_FULL',
     ]);

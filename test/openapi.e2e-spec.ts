@@ -86,6 +86,7 @@ const typesOf = (schema: Schema): string[] => {
 const INSTANT_NAME = /(At|Deadline)$|^(at|cutoff|from|to)$/;
 
 /** The only numbers that are not integers. Any other `number` fails the test. */
+/** Numbers that are fractions (and any property named `…Quality`: a 0–1 score). */
 const FRACTIONS = new Set([
   'ReliabilityDto.score',
   'ReliabilityDto.raw',
@@ -330,7 +331,7 @@ describe('OpenAPI document (/docs-json)', () => {
         const integer =
           checks(p.at, 'isInt') ||
           nameOf(p).endsWith('Minor') ||
-          (types.includes('number') && !FRACTIONS.has(p.at));
+          (types.includes('number') && !FRACTIONS.has(p.at) && !/(^q|Q)uality$/.test(nameOf(p)));
         return integer && (!types.includes('integer') || types.includes('number'));
       });
       // Query DTOs have no component schema: a query parameter is checked by its name.

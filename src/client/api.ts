@@ -2810,6 +2810,17 @@ export interface components {
       ratePerTicket: components['schemas']['MoneyDto'];
       /** @example false */
       requiresCertification: boolean;
+      /**
+       * @description The quality score a seat needs (null: none).
+       * @example 0.7
+       */
+      minQuality: number | null;
+      /**
+       * Format: date-time
+       * @description Early access: until then only agents at its score may claim (null: open to all).
+       * @example 2030-05-02T10:00:00.000Z
+       */
+      openToAllAt: string | null;
     };
     ShiftIneligibilityDto: {
       /**
@@ -2821,7 +2832,9 @@ export interface components {
         | 'MISSING_SKILL'
         | 'SKILL_LEVEL_TOO_LOW'
         | 'MISSING_LANGUAGE'
-        | 'NOT_CERTIFIED';
+        | 'NOT_CERTIFIED'
+        | 'QUALITY_TOO_LOW'
+        | 'EARLY_ACCESS';
       /**
        * @description MISSING_SKILL, SKILL_LEVEL_TOO_LOW: the level the shift asks for.
        * @example 3
@@ -2847,6 +2860,22 @@ export interface components {
        * @example 7c9e6679-7425-40de-944b-e07fc1f90ae7
        */
       companyId?: string;
+      /**
+       * @description QUALITY_TOO_LOW, EARLY_ACCESS: the score the shift asks for.
+       * @example 0.8
+       */
+      minQuality?: number;
+      /**
+       * @description QUALITY_TOO_LOW, EARLY_ACCESS: your score.
+       * @example 0.7312
+       */
+      quality?: number;
+      /**
+       * Format: date-time
+       * @description EARLY_ACCESS: when the shift opens to every eligible agent.
+       * @example 2030-05-02T10:00:00.000Z
+       */
+      openToAllAt?: string;
     };
     IneligibleShiftDto: {
       /** @example 3 */
@@ -2890,6 +2919,17 @@ export interface components {
       ratePerTicket: components['schemas']['MoneyDto'];
       /** @example false */
       requiresCertification: boolean;
+      /**
+       * @description The quality score a seat needs (null: none).
+       * @example 0.7
+       */
+      minQuality: number | null;
+      /**
+       * Format: date-time
+       * @description Early access: until then only agents at its score may claim (null: open to all).
+       * @example 2030-05-02T10:00:00.000Z
+       */
+      openToAllAt: string | null;
       reasons: components['schemas']['ShiftIneligibilityDto'][];
     };
     OpenShiftsHintDto: {
@@ -2906,11 +2946,12 @@ export interface components {
         | 'MISSING_LANGUAGE'
         | 'MISSING_SKILL'
         | 'NOT_CERTIFIED'
+        | 'QUALITY_TOO_LOW'
         | 'ALREADY_HELD'
         | 'ELIGIBLE_FULL';
       /**
        * @description How many shifts the hint is about (NOT_ELIGIBLE, MISSING_LANGUAGE, MISSING_SKILL,
-       *     NOT_CERTIFIED, ALREADY_HELD, ELIGIBLE_FULL); null for the others.
+       *     NOT_CERTIFIED, QUALITY_TOO_LOW, ALREADY_HELD, ELIGIBLE_FULL); null for the others.
        * @example 2
        */
       count: number | null;
@@ -2934,8 +2975,9 @@ export interface components {
       nextCursor: string | null;
       /**
        * @description On an empty first page (no cursor), why it is empty, in this order: SUSPENDED (alone),
-       *     NO_LANGUAGES, NO_SKILLS, NO_OPEN_SHIFTS, NOT_ELIGIBLE with MISSING_LANGUAGE, MISSING_SKILL
-       *     and NOT_CERTIFIED (shifts missing only that), ALREADY_HELD, ELIGIBLE_FULL. Empty otherwise.
+       *     NO_LANGUAGES, NO_SKILLS, NO_OPEN_SHIFTS, NOT_ELIGIBLE with MISSING_LANGUAGE, MISSING_SKILL,
+       *     NOT_CERTIFIED and QUALITY_TOO_LOW (shifts missing only that), ALREADY_HELD, ELIGIBLE_FULL.
+       *     Empty otherwise.
        */
       hints: components['schemas']['OpenShiftsHintDto'][];
     };
@@ -3196,6 +3238,12 @@ export interface components {
        * @example 30
        */
       maxAwayMinutes?: number;
+      /**
+       * @description For this many hours after posting (1–168), only agents with a quality score of at least
+       *     earlyAccessMinQuality see and claim the shift; then everyone eligible. Both or neither.
+       * @example 24
+       */
+      earlyAccessHours?: number;
       /** @example Weekend refunds cover */
       title?: string;
       /**
@@ -3228,6 +3276,14 @@ export interface components {
        * @example false
        */
       requiresCertification?: boolean;
+      /**
+       * @description Agents whose quality score (0–1, docs/quality.md) is below it may not take a seat; they
+       *     see the shift among those they cannot take, with the reason.
+       * @example 0.7
+       */
+      minQuality?: number;
+      /** @example 0.85 */
+      earlyAccessMinQuality?: number;
     };
     ShiftDto: {
       /** @example 5 */
@@ -3247,6 +3303,8 @@ export interface components {
       offerSeconds: number;
       /** @example 30 */
       maxAwayMinutes: number | null;
+      /** @example 24 */
+      earlyAccessHours: number | null;
       /**
        * @example scheduled
        * @enum {string}
@@ -3279,6 +3337,16 @@ export interface components {
       ratePerTicket: components['schemas']['MoneyDto'];
       /** @example false */
       requiresCertification: boolean;
+      /** @example 0.7 */
+      minQuality: number | null;
+      /** @example 0.85 */
+      earlyAccessMinQuality: number | null;
+      /**
+       * Format: date-time
+       * @description Until then only agents at earlyAccessMinQuality or above may claim (null: no early access).
+       * @example 2030-04-29T14:05:09.000Z
+       */
+      openToAllAt: string | null;
       /**
        * Format: date-time
        * @example 2030-05-02T16:40:00.000Z
@@ -3383,6 +3451,8 @@ export interface components {
       offerSeconds: number;
       /** @example 30 */
       maxAwayMinutes: number | null;
+      /** @example 24 */
+      earlyAccessHours: number | null;
       /**
        * @example scheduled
        * @enum {string}
@@ -3415,6 +3485,16 @@ export interface components {
       ratePerTicket: components['schemas']['MoneyDto'];
       /** @example false */
       requiresCertification: boolean;
+      /** @example 0.7 */
+      minQuality: number | null;
+      /** @example 0.85 */
+      earlyAccessMinQuality: number | null;
+      /**
+       * Format: date-time
+       * @description Until then only agents at earlyAccessMinQuality or above may claim (null: no early access).
+       * @example 2030-04-29T14:05:09.000Z
+       */
+      openToAllAt: string | null;
       /**
        * Format: date-time
        * @example 2030-05-02T16:40:00.000Z
@@ -3497,6 +3577,12 @@ export interface components {
       ratePerTicket?: components['schemas']['MoneyDto'];
       /** @example false */
       requiresCertification?: boolean;
+      /**
+       * @description 0–1, or null for none; once seats are taken it may only go down (seat holders chose it).
+       *     Early access is set when the shift is posted and cannot change.
+       * @example 0.6
+       */
+      minQuality?: number | null;
     };
     CancelShiftDto: {
       /** @example Demand dropped after the sale ended */

@@ -44,6 +44,7 @@ export const TABLE_OWNERS = {
   fake_stripe_state: 'stripe',
   ticket_ratings: 'quality',
   ticket_reviews: 'quality',
+  agent_quality: 'quality',
 } as const;
 
 export type TableName = keyof typeof TABLE_OWNERS;

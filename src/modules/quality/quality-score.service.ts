@@ -6,6 +6,7 @@ import { Actor } from '../../common/auth/actor';
 import { DomainError } from '../../common/errors/domain-error';
 import { decodeCursor, toPage } from '../../common/pagination/page';
 import { PageQueryDto } from '../../common/pagination/page.dto';
+import type { AgentQualityReader } from '../../common/quality/agent-quality';
 import { QUALITY_WINDOW_DAYS } from '../../common/quality/quality-window';
 import { CompaniesService } from '../companies/companies.service';
 import { ShiftFacts } from '../shifts/shift-facts.service';
@@ -42,7 +43,7 @@ const round = (n: number, places: number) => Math.round(n * 10 ** places) / 10 *
 
 /** An agent's quality score with every input, and the agent's feedback. */
 @Injectable()
-export class QualityScoreService {
+export class QualityScoreService implements AgentQualityReader {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly scores: QualityScoresRepository,
@@ -50,6 +51,13 @@ export class QualityScoreService {
     private readonly shifts: ShiftFacts,
     private readonly companies: CompaniesService,
   ) {}
+
+  /** AgentQualityReader: the score alone, as the quality page shows it. */
+  async scoreOf(em: EntityManager, agentId: string): Promise<number> {
+    const since = new Date(Date.now() - QUALITY_WINDOW_DAYS * DAY);
+    const row = await this.scores.score(em, agentId, since, PRIOR_WEIGHT, TIER_MIN_INPUTS);
+    return round(Number(row.score), 4);
+  }
 
   async mine(actor: Actor): Promise<QualityScoreDto> {
     const { userId } = requireUser(actor, 'agent');

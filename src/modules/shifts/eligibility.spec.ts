@@ -1,6 +1,12 @@
-import { AgentQualifications, ineligibilityReasons, ShiftRequirements } from './eligibility';
+import {
+  AgentQualifications,
+  ineligibilityReasons,
+  QualityGates,
+  seatIneligibilityReasons,
+  ShiftRequirements,
+} from './eligibility';
 
-const shift: ShiftRequirements = {
+const shift: ShiftRequirements & QualityGates = {
   companyId: 'acme',
   requiredSkills: [
     { skill: 'billing', minLevel: 3 },
@@ -8,9 +14,14 @@ const shift: ShiftRequirements = {
   ],
   languages: ['en', 'es'],
   requiresCertification: true,
+  minQuality: null,
+  earlyAccessHours: null,
+  earlyAccessMinQuality: null,
+  createdAt: new Date('2030-05-01T10:00:00Z'),
 };
 
-const qualified = (): AgentQualifications => ({
+const qualified = (): AgentQualifications & { quality: number } => ({
+  quality: 0.7,
   suspended: false,
   languages: ['en', 'es', 'pt'],
   skills: new Map([
@@ -52,5 +63,29 @@ describe('ineligibilityReasons', () => {
     expect(ineligibilityReasons({ ...qualified(), suspended: true }, shift)).toEqual([
       { code: 'SUSPENDED' },
     ]);
+  });
+
+  it('needs the minimum quality, compared at four decimals (equal is enough)', () => {
+    const strict = { ...shift, minQuality: 0.75 };
+    expect(seatIneligibilityReasons({ ...qualified(), quality: 0.74996 }, strict)).toEqual([]);
+    expect(seatIneligibilityReasons({ ...qualified(), quality: 0.7499 }, strict)).toEqual([
+      { code: 'QUALITY_TOO_LOW', minQuality: 0.75, quality: 0.7499 },
+    ]);
+  });
+
+  it('keeps an early-access shift to agents at its score until it opens to all', () => {
+    const early = { ...shift, earlyAccessHours: 24, earlyAccessMinQuality: 0.8 };
+    const during = new Date('2030-05-02T09:59:59Z');
+    const after = new Date('2030-05-02T10:00:00Z');
+    expect(seatIneligibilityReasons(qualified(), early, during)).toEqual([
+      {
+        code: 'EARLY_ACCESS',
+        minQuality: 0.8,
+        quality: 0.7,
+        openToAllAt: new Date('2030-05-02T10:00:00Z'),
+      },
+    ]);
+    expect(seatIneligibilityReasons(qualified(), early, after)).toEqual([]);
+    expect(seatIneligibilityReasons({ ...qualified(), quality: 0.8 }, early, during)).toEqual([]);
   });
 });

@@ -4,7 +4,9 @@ export type IneligibilityReason =
   | { code: 'MISSING_SKILL'; skill: string; minLevel: number }
   | { code: 'SKILL_LEVEL_TOO_LOW'; skill: string; minLevel: number; level: number }
   | { code: 'MISSING_LANGUAGE'; language: string }
-  | { code: 'NOT_CERTIFIED'; companyId: string };
+  | { code: 'NOT_CERTIFIED'; companyId: string }
+  | { code: 'QUALITY_TOO_LOW'; minQuality: number; quality: number }
+  | { code: 'EARLY_ACCESS'; minQuality: number; quality: number; openToAllAt: Date };
 
 export interface AgentQualifications {
   suspended: boolean;
@@ -21,8 +23,25 @@ export interface ShiftRequirements {
   requiresCertification: boolean;
 }
 
+/** A shift's quality gates (issue 19): they apply to seats, not to tickets. */
+export interface QualityGates {
+  /** Agents below this quality score may not take a seat (null: any score). */
+  minQuality: number | null;
+  /** For this many hours after createdAt only agents at earlyAccessMinQuality or above may. */
+  earlyAccessHours: number | null;
+  earlyAccessMinQuality: number | null;
+  createdAt: Date;
+}
+
+/** When a shift with early access opens to every agent (null: it always was). */
+export function openToAllAt(shift: QualityGates): Date | null {
+  return shift.earlyAccessHours === null
+    ? null
+    : new Date(shift.createdAt.getTime() + shift.earlyAccessHours * 3_600_000);
+}
+
 /**
- * The eligibility rule, in one place. The open-shifts query mirrors it in SQL; tests hold the
+ * The eligibility rule, in one place (the agent's quality score from the quality module). The open-shifts query mirrors it in SQL; tests hold the
  * two to the same matrix.
  */
 export function ineligibilityReasons(
@@ -42,6 +61,30 @@ export function ineligibilityReasons(
   }
   if (shift.requiresCertification && !agent.certifiedBy.has(shift.companyId)) {
     reasons.push({ code: 'NOT_CERTIFIED', companyId: shift.companyId });
+  }
+  return reasons;
+}
+
+/** A seat's rule: the requirements above and the shift's quality gates, for a scored agent. */
+export function seatIneligibilityReasons(
+  agent: AgentQualifications & { quality: number },
+  shift: ShiftRequirements & QualityGates,
+  now = new Date(),
+): IneligibilityReason[] {
+  const reasons = ineligibilityReasons(agent, shift);
+  // Scores compare at the four decimals a shift stores.
+  const quality = Math.round(agent.quality * 10_000) / 10_000;
+  if (shift.minQuality !== null && quality < shift.minQuality) {
+    reasons.push({ code: 'QUALITY_TOO_LOW', minQuality: shift.minQuality, quality });
+  }
+  const allAt = openToAllAt(shift);
+  if (allAt && allAt > now && quality < shift.earlyAccessMinQuality!) {
+    reasons.push({
+      code: 'EARLY_ACCESS',
+      minQuality: shift.earlyAccessMinQuality!,
+      quality,
+      openToAllAt: allAt,
+    });
   }
   return reasons;
 }

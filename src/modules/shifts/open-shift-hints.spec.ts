@@ -17,6 +17,7 @@ const none: OpenShiftCountsRow = {
   language_only: 0,
   skill_only: 0,
   certification_only: 0,
+  quality_only: 0,
   eligible_full: 0,
 };
 
@@ -55,5 +56,21 @@ describe('openShiftsHints', () => {
   it('does not point to full shifts when they are listed already', () => {
     const hints = openShiftsHints(agent(), { ...none, open: 1, held: 1, eligible_full: 2 }, true);
     expect(hints.map((h) => h.code)).toEqual(['ALREADY_HELD']);
+  });
+
+  it('names shifts that need only a higher quality score', () => {
+    const hints = openShiftsHints(
+      agent(),
+      { ...none, open: 2, not_eligible: 2, quality_only: 2 },
+      false,
+    );
+    expect(hints.map((h) => [h.code, h.count, h.message])).toEqual([
+      ['NOT_ELIGIBLE', 2, '2 shifts are open for claims, none that you are eligible for'],
+      [
+        'QUALITY_TOO_LOW',
+        2,
+        '2 of them need only a higher quality score (a minimum, or early access for the best-rated agents until it opens to all)',
+      ],
+    ]);
   });
 });

@@ -22,6 +22,8 @@ export const OPEN_SHIFTS_HINT_CODES = [
   'MISSING_SKILL',
   /** Of those, `count` miss only the company's certification. */
   'NOT_CERTIFIED',
+  /** Of those, `count` miss only a higher quality score (the shift's minimum or early access). */
+  'QUALITY_TOO_LOW',
   /** `count` open shifts are left out because the agent already holds a seat on them. */
   'ALREADY_HELD',
   /** `count` shifts the agent is eligible for are full: includeFull=true lists them (waitlist). */
@@ -104,6 +106,14 @@ export function openShiftsHints(
         'NOT_CERTIFIED',
         `${needs(c.certification_only)} only the company's certification`,
         c.certification_only,
+      );
+    }
+    if (c.quality_only > 0) {
+      add(
+        'QUALITY_TOO_LOW',
+        `${needs(c.quality_only)} only a higher quality score (a minimum, or early access ` +
+          'for the best-rated agents until it opens to all)',
+        c.quality_only,
       );
     }
   }

@@ -1,6 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import type { AgentQualifications } from './eligibility';
+
+/** The agent's qualifications and its quality score. */
+export type ScoredAgent = AgentQualifications & { quality: number };
 import { ACTIVE_CLAIM_STATUSES, MAX_SHIFT_MINUTES } from './shift-rules';
 import { OpenShiftRow } from './shift.rows';
 
@@ -28,6 +31,8 @@ export interface OpenShiftCountsRow {
   skill_only: number;
   /** Of those, eligible but for the company's certification (only that). */
   certification_only: number;
+  /** Of those, eligible but for the quality score (the minimum or early access; only that). */
+  quality_only: number;
   /** Full shifts the agent could take but for the seat (left out unless includeFull). */
   eligible_full: number;
 }
@@ -36,7 +41,7 @@ export interface OpenShiftCountsRow {
  * The parts both statements share, over `shifts s`, with the same parameters: $1 the agent, $2
  * its languages, $3 and $4 its skills and levels, $5 the companies that certified it, $6 the
  * active claim statuses, $7 the minutes before the end at which claims close, $8 the longest
- * shift. The eligibility parts are the SQL twin of ineligibilityReasons(); OPEN_FOR_CLAIMS is
+ * shift, $9 its quality score. The eligibility parts are the SQL twin of ineligibilityReasons(); OPEN_FOR_CLAIMS is
  * that of claimsCloseAt() (seat-window.ts); the starts_at bound only lets the index range start
  * late (no shift lasts longer).
  */
@@ -49,6 +54,11 @@ const SKILLS_OK = `NOT EXISTS (
              LEFT JOIN unnest($3::text[], $4::int[]) AS k(skill, level) ON k.skill = r.skill
             WHERE r.shift_id = s.id AND (k.level IS NULL OR k.level < r.min_level))`;
 const CERTIFIED_OK = `(NOT s.requires_certification OR s.company_id = ANY($5::uuid[]))`;
+// $9 is the agent's quality score: a shift's minimum, and its early access while it lasts.
+const QUALITY_OK = `(s.min_quality IS NULL OR s.min_quality <= $9::numeric)
+     AND (s.early_access_hours IS NULL
+          OR s.created_at + make_interval(hours => s.early_access_hours) <= now()
+          OR s.early_access_min_quality <= $9::numeric)`;
 const HELD = `EXISTS (
            SELECT 1 FROM shift_claims h WHERE h.shift_id = s.id AND h.agent_id = $1
               AND h.status = ANY($6))`;
@@ -63,30 +73,32 @@ const OPEN_SHIFTS_SQL = `
   SELECT s.id, s.starts_at, s.company_id
     FROM shifts s
    WHERE ${OPEN_FOR_CLAIMS}
-     AND ($9 OR s.seats_taken < s.seats)
-     AND ${LANGUAGES_OK} AND ${SKILLS_OK} AND ${CERTIFIED_OK}
+     AND ($10 OR s.seats_taken < s.seats)
+     AND ${LANGUAGES_OK} AND ${SKILLS_OK} AND ${CERTIFIED_OK} AND ${QUALITY_OK}
      AND NOT ${HELD}
-     AND ($10::timestamptz IS NULL OR (s.starts_at, s.id) > ($10::timestamptz, $11::uuid))
+     AND ($11::timestamptz IS NULL OR (s.starts_at, s.id) > ($11::timestamptz, $12::uuid))
    ORDER BY s.starts_at, s.id
-   LIMIT $12`;
+   LIMIT $13`;
 
-/** Counts explaining an empty first page (OpenShiftCountsRow); $9 is includeFull. */
+/** Counts explaining an empty first page (OpenShiftCountsRow); $10 is includeFull. */
 const OPEN_SHIFT_COUNTS_SQL = `
   SELECT count(*) FILTER (WHERE listed)::int AS open,
          count(*) FILTER (WHERE listed AND held)::int AS held,
-         count(*) FILTER (WHERE listed AND NOT held AND NOT (lang AND skill AND cert))::int
+         count(*) FILTER (WHERE listed AND NOT held AND NOT (lang AND skill AND cert AND qual))::int
            AS not_eligible,
-         count(*) FILTER (WHERE listed AND NOT held AND NOT lang AND skill AND cert)::int
+         count(*) FILTER (WHERE listed AND NOT held AND NOT lang AND skill AND cert AND qual)::int
            AS language_only,
-         count(*) FILTER (WHERE listed AND NOT held AND lang AND NOT skill AND cert)::int
+         count(*) FILTER (WHERE listed AND NOT held AND lang AND NOT skill AND cert AND qual)::int
            AS skill_only,
-         count(*) FILTER (WHERE listed AND NOT held AND lang AND skill AND NOT cert)::int
+         count(*) FILTER (WHERE listed AND NOT held AND lang AND skill AND NOT cert AND qual)::int
            AS certification_only,
-         count(*) FILTER (WHERE no_seat AND NOT held AND lang AND skill AND cert)::int
+         count(*) FILTER (WHERE listed AND NOT held AND lang AND skill AND cert AND NOT qual)::int
+           AS quality_only,
+         count(*) FILTER (WHERE no_seat AND NOT held AND lang AND skill AND cert AND qual)::int
            AS eligible_full
-    FROM (SELECT $9 OR s.seats_taken < s.seats AS listed, s.seats_taken >= s.seats AS no_seat,
+    FROM (SELECT $10 OR s.seats_taken < s.seats AS listed, s.seats_taken >= s.seats AS no_seat,
                  ${LANGUAGES_OK} AS lang, ${SKILLS_OK} AS skill, ${CERTIFIED_OK} AS cert,
-                 ${HELD} AS held
+                 ${QUALITY_OK} AS qual, ${HELD} AS held
             FROM shifts s
            WHERE ${OPEN_FOR_CLAIMS}) q`;
 
@@ -96,7 +108,7 @@ export class OpenShiftsRepository {
   pageFor(
     em: EntityManager,
     agentId: string,
-    agent: AgentQualifications,
+    agent: ScoredAgent,
     closeMinutes: number,
     page: OpenShiftsPage,
   ): Promise<OpenShiftRow[]> {
@@ -113,7 +125,7 @@ export class OpenShiftsRepository {
   async countsFor(
     em: EntityManager,
     agentId: string,
-    agent: AgentQualifications,
+    agent: ScoredAgent,
     closeMinutes: number,
     includeFull: boolean,
   ): Promise<OpenShiftCountsRow> {
@@ -150,7 +162,7 @@ export class OpenShiftsRepository {
   }
 }
 
-function shared(agentId: string, agent: AgentQualifications, closeMinutes: number): unknown[] {
+function shared(agentId: string, agent: ScoredAgent, closeMinutes: number): unknown[] {
   return [
     agentId,
     agent.languages,
@@ -160,5 +172,6 @@ function shared(agentId: string, agent: AgentQualifications, closeMinutes: numbe
     ACTIVE_CLAIM_STATUSES,
     closeMinutes,
     MAX_SHIFT_MINUTES,
+    agent.quality,
   ];
 }

@@ -6,13 +6,14 @@ import { requireUser } from '../../common/auth/access';
 import { Actor } from '../../common/auth/actor';
 import { decodeCursor, toPage } from '../../common/pagination/page';
 import { Env } from '../../config/env.validation';
-import { AgentsService } from '../agents/agents.service';
 import { CompaniesService } from '../companies/companies.service';
 import { openShiftsHints, OpenShiftsHint, SUSPENDED_HINTS } from './open-shift-hints';
 import { OpenShiftsRepository } from './open-shifts.repository';
 import { claimsCloseAt } from './seat-window';
 import { IneligibleShiftDto, OpenShiftPageDto, OpenShiftsQueryDto } from './shift.dto';
-import { AgentQualifications, ineligibilityReasons } from './eligibility';
+import { seatIneligibilityReasons } from './eligibility';
+import { ScoredAgent } from './open-shifts.repository';
+import { ShiftEligibility } from './shift-eligibility.service';
 import { toOpenShiftDto } from './shift.mapper';
 import { ShiftsRepository } from './shifts.repository';
 
@@ -20,7 +21,7 @@ const INELIGIBLE_DAYS = 7;
 
 /**
  * Shifts an agent may claim now, soonest first: the agent's qualifications from the agents
- * module (one statement), then one shifts statement taking them as parameters. An empty first
+ * module (one statement) and its quality score, then one shifts statement taking them as parameters. An empty first
  * page costs one more statement, counting why (hints).
  */
 @Injectable()
@@ -28,7 +29,7 @@ export class OpenShiftsService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly config: ConfigService<Env, true>,
-    private readonly agents: AgentsService,
+    private readonly eligibility: ShiftEligibility,
     private readonly openShifts: OpenShiftsRepository,
     private readonly shifts: ShiftsRepository,
     private readonly companies: CompaniesService,
@@ -40,7 +41,7 @@ export class OpenShiftsService {
     const firstPage = cursor === null;
     const includeFull = query.includeFull ?? false;
     const closeMinutes = this.config.get('SEAT_CLAIM_CLOSES_MINUTES_BEFORE_END', { infer: true });
-    const agent = await this.agents.qualificationsAnywhereOf(this.db.manager, userId);
+    const agent = await this.eligibility.anywhere(this.db.manager, userId);
     // A suspended agent may claim nothing (ineligibilityReasons: SUSPENDED): no shift is open.
     if (!agent || agent.suspended) {
       // (include=ineligible: a suspension is its own answer, in the hints.)
@@ -95,14 +96,14 @@ export class OpenShiftsService {
    */
   private async ineligible(
     userId: string,
-    agent: AgentQualifications,
+    agent: ScoredAgent,
     closeMinutes: number,
   ): Promise<IneligibleShiftDto[]> {
     const em = this.db.manager;
     const ids = await this.openShifts.upcomingIds(em, userId, closeMinutes, INELIGIBLE_DAYS, 100);
     const shifts = await this.shifts.withSkills(em, ids);
     const refused = shifts
-      .map((s) => ({ s, reasons: ineligibilityReasons(agent, s) }))
+      .map((s) => ({ s, reasons: seatIneligibilityReasons(agent, s) }))
       .filter((x) => x.reasons.length > 0);
     const names = await this.companies.namesOf(
       em,

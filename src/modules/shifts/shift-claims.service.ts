@@ -7,10 +7,8 @@ import { Actor } from '../../common/auth/actor';
 import { DomainError } from '../../common/errors/domain-error';
 import { decodeCursor, Page, toPage } from '../../common/pagination/page';
 import { Env } from '../../config/env.validation';
-import { AgentsService } from '../agents/agents.service';
 import { CompaniesService } from '../companies/companies.service';
 import { OutboxService } from '../outbox/outbox.service';
-import { ineligibilityReasons } from './eligibility';
 import { SeatAllocator } from './seat-allocator.service';
 import { claimsClosed, claimsCloseAt } from './seat-window';
 import { MyClaimsQueryDto, ReliabilityDto, ShiftClaimDto } from './shift.dto';
@@ -22,6 +20,7 @@ import { RELIABILITY_PRIOR_WEIGHT, RELIABILITY_WINDOW_DAYS } from './shift-rules
 import { ShiftWaitlistRepository } from './shift-waitlist.repository';
 import { ShiftWaitlistService } from './shift-waitlist.service';
 import { ShiftsRepository } from './shifts.repository';
+import { ShiftEligibility } from './shift-eligibility.service';
 
 /** An agent's seats: take one, give it back, check in and out, and their record. */
 @Injectable()
@@ -36,7 +35,7 @@ export class ShiftClaimsService {
     private readonly claims: ShiftClaimsRepository,
     private readonly views: ShiftClaimViewsRepository,
     private readonly waitlistEntries: ShiftWaitlistRepository,
-    private readonly agents: AgentsService,
+    private readonly eligibility: ShiftEligibility,
     private readonly companies: CompaniesService,
   ) {}
 
@@ -62,8 +61,7 @@ export class ShiftClaimsService {
       // Open before the start, and after it while enough of the shift remains (seat-window.ts).
       const closesAt = claimsCloseAt(shift, this.closeMinutes());
       if (closesAt.getTime() <= Date.now()) throw claimsClosed(closesAt);
-      const quals = await this.agents.qualificationsOf(em, userId, shift.companyId);
-      const reasons = ineligibilityReasons(quals, shift);
+      const reasons = await this.eligibility.reasonsFor(em, userId, shift);
       if (reasons.length > 0) {
         throw new DomainError('NOT_ELIGIBLE', 'You are not eligible for this shift', { reasons });
       }

@@ -8,7 +8,6 @@ import { domainErrorForConstraint } from '../../common/errors/constraint-errors'
 import { DomainError } from '../../common/errors/domain-error';
 import { Env } from '../../config/env.validation';
 import { AgentsService } from '../agents/agents.service';
-import { ineligibilityReasons } from './eligibility';
 import { SeatAllocator } from './seat-allocator.service';
 import { claimsClosed, claimsCloseAt } from './seat-window';
 import { WaitlistPositionDto } from './shift.dto';
@@ -17,6 +16,7 @@ import { MAX_WAITLIST } from './shift-rules';
 import { ShiftClaimsRepository } from './shift-claims.repository';
 import { ShiftWaitlistRepository } from './shift-waitlist.repository';
 import { ShiftsRepository } from './shifts.repository';
+import { ShiftEligibility } from './shift-eligibility.service';
 
 // Failures that disqualify one waitlisted agent for now without stopping the promotion.
 const SKIPPABLE = new Set(['SHIFT_OVERLAP', 'WEEKLY_HOURS_EXCEEDED']);
@@ -33,6 +33,7 @@ export class ShiftWaitlistService {
     private readonly claims: ShiftClaimsRepository,
     private readonly entries: ShiftWaitlistRepository,
     private readonly agents: AgentsService,
+    private readonly eligibility: ShiftEligibility,
   ) {}
 
   /** Joins a full shift's waitlist; the agent must be eligible now. */
@@ -43,10 +44,7 @@ export class ShiftWaitlistService {
       if (shift.status !== 'scheduled' || shift.endsAt.getTime() <= Date.now()) {
         throw new DomainError('SHIFT_CLOSED', 'The shift is no longer open');
       }
-      const reasons = ineligibilityReasons(
-        await this.agents.qualificationsOf(em, userId, shift.companyId),
-        shift,
-      );
+      const reasons = await this.eligibility.reasonsFor(em, userId, shift);
       if (reasons.length > 0) {
         throw new DomainError('NOT_ELIGIBLE', 'You are not eligible for this shift', { reasons });
       }
@@ -106,8 +104,7 @@ export class ShiftWaitlistService {
   }
 
   private async tryPromote(em: EntityManager, shift: ShiftWithSkills, agentId: string) {
-    const quals = await this.agents.qualificationsOf(em, agentId, shift.companyId);
-    if (ineligibilityReasons(quals, shift).length > 0) return false;
+    if ((await this.eligibility.reasonsFor(em, agentId, shift)).length > 0) return false;
     await em.query('SAVEPOINT waitlist_promotion');
     try {
       await this.seats.allocate(em, shift, agentId, 'waitlist');

@@ -8,6 +8,7 @@ import {
   IsBoolean,
   IsIn,
   IsInt,
+  IsNumber,
   IsISO6391,
   IsObject,
   IsOptional,
@@ -45,6 +46,8 @@ export const SHIFT_INELIGIBILITY_CODES = [
   'SKILL_LEVEL_TOO_LOW',
   'MISSING_LANGUAGE',
   'NOT_CERTIFIED',
+  'QUALITY_TOO_LOW',
+  'EARLY_ACCESS',
 ] as const;
 
 export class RequiredSkillDto {
@@ -177,6 +180,36 @@ export class CreateShiftDto {
   @Min(0)
   @Max(720)
   maxAwayMinutes?: number;
+
+  /**
+   * Agents whose quality score (0–1, docs/quality.md) is below it may not take a seat; they
+   * see the shift among those they cannot take, with the reason.
+   * @example 0.7
+   */
+  @IsOmittable()
+  @IsNumber({ maxDecimalPlaces: 4 })
+  @Min(0)
+  @Max(1)
+  minQuality?: number;
+
+  /**
+   * For this many hours after posting (1–168), only agents with a quality score of at least
+   * earlyAccessMinQuality see and claim the shift; then everyone eligible. Both or neither.
+   * @example 24
+   */
+  @ApiInteger()
+  @IsOmittable()
+  @IsInt()
+  @Min(1)
+  @Max(168)
+  earlyAccessHours?: number;
+
+  /** @example 0.85 */
+  @IsOmittable()
+  @IsNumber({ maxDecimalPlaces: 4 })
+  @Min(0)
+  @Max(1)
+  earlyAccessMinQuality?: number;
 }
 
 /**
@@ -280,6 +313,16 @@ export class UpdateShiftDto {
   @Min(0)
   @Max(720)
   maxAwayMinutes?: number;
+  /**
+   * 0–1, or null for none; once seats are taken it may only go down (seat holders chose it).
+   * Early access is set when the shift is posted and cannot change.
+   * @example 0.6
+   */
+  @IsOptional()
+  @IsNumber({ maxDecimalPlaces: 4 })
+  @Min(0)
+  @Max(1)
+  minQuality?: number | null;
 }
 
 export class CancelShiftDto {
@@ -377,6 +420,18 @@ export class ShiftDto {
   /** @example 30 */
   @ApiInteger()
   maxAwayMinutes: number | null;
+  /** @example 0.7 */
+  minQuality: number | null;
+  /** @example 24 */
+  @ApiInteger()
+  earlyAccessHours: number | null;
+  /** @example 0.85 */
+  earlyAccessMinQuality: number | null;
+  /**
+   * Until then only agents at earlyAccessMinQuality or above may claim (null: no early access).
+   * @example 2030-04-29T14:05:09.000Z
+   */
+  openToAllAt: Date | null;
   /** @example scheduled */
   @ApiProperty({ enum: SHIFT_STATUSES })
   status: string;
@@ -480,6 +535,16 @@ export class OpenShiftDto {
   /** @example 10 */
   @ApiInteger()
   checkInGraceMinutes: number;
+  /**
+   * The quality score a seat needs (null: none).
+   * @example 0.7
+   */
+  minQuality: number | null;
+  /**
+   * Early access: until then only agents at its score may claim (null: open to all).
+   * @example 2030-05-02T10:00:00.000Z
+   */
+  openToAllAt: Date | null;
 }
 
 /** Why the list is empty: what is missing from the profile, or what the open shifts lack. */
@@ -494,7 +559,7 @@ export class OpenShiftsHintDto {
   message: string;
   /**
    * How many shifts the hint is about (NOT_ELIGIBLE, MISSING_LANGUAGE, MISSING_SKILL,
-   * NOT_CERTIFIED, ALREADY_HELD, ELIGIBLE_FULL); null for the others.
+   * NOT_CERTIFIED, QUALITY_TOO_LOW, ALREADY_HELD, ELIGIBLE_FULL); null for the others.
    * @example 2
    */
   @ApiInteger()
@@ -533,6 +598,21 @@ export class ShiftIneligibilityDto {
    * @example 7c9e6679-7425-40de-944b-e07fc1f90ae7
    */
   companyId?: string;
+  /**
+   * QUALITY_TOO_LOW, EARLY_ACCESS: the score the shift asks for.
+   * @example 0.8
+   */
+  minQuality?: number;
+  /**
+   * QUALITY_TOO_LOW, EARLY_ACCESS: your score.
+   * @example 0.7312
+   */
+  quality?: number;
+  /**
+   * EARLY_ACCESS: when the shift opens to every eligible agent.
+   * @example 2030-05-02T10:00:00.000Z
+   */
+  openToAllAt?: Date;
 }
 
 export class IneligibleShiftDto extends OpenShiftDto {
@@ -553,8 +633,9 @@ export class OpenShiftPageDto {
   nextCursor: string | null;
   /**
    * On an empty first page (no cursor), why it is empty, in this order: SUSPENDED (alone),
-   * NO_LANGUAGES, NO_SKILLS, NO_OPEN_SHIFTS, NOT_ELIGIBLE with MISSING_LANGUAGE, MISSING_SKILL
-   * and NOT_CERTIFIED (shifts missing only that), ALREADY_HELD, ELIGIBLE_FULL. Empty otherwise.
+   * NO_LANGUAGES, NO_SKILLS, NO_OPEN_SHIFTS, NOT_ELIGIBLE with MISSING_LANGUAGE, MISSING_SKILL,
+   * NOT_CERTIFIED and QUALITY_TOO_LOW (shifts missing only that), ALREADY_HELD, ELIGIBLE_FULL.
+   * Empty otherwise.
    */
   hints: OpenShiftsHintDto[];
 }

@@ -9,6 +9,12 @@ import {
 import { bigintMoney } from '../../common/money/money.dto';
 import type { ShiftStatus } from './shift-rules';
 
+/** numeric comes back from pg as a string. */
+const nullableNumber = {
+  to: (v: number | null | undefined) => v,
+  from: (v: string | null) => (v === null ? null : Number(v)),
+};
+
 @Entity('shifts')
 export class Shift {
   @PrimaryGeneratedColumn('uuid')
@@ -57,6 +63,17 @@ export class Shift {
 
   @Column('int', { nullable: true })
   maxAwayMinutes: number | null;
+
+  /** Agents below this quality score (0–1) may not take a seat. */
+  @Column('numeric', { nullable: true, transformer: nullableNumber })
+  minQuality: number | null;
+
+  /** For this long after posting, only agents at or above earlyAccessMinQuality see it. */
+  @Column('int', { nullable: true })
+  earlyAccessHours: number | null;
+
+  @Column('numeric', { nullable: true, transformer: nullableNumber })
+  earlyAccessMinQuality: number | null;
 
   @Column('text')
   status: ShiftStatus;

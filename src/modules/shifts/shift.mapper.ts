@@ -1,3 +1,4 @@
+import { openToAllAt } from './eligibility';
 import {
   OpenShiftDto,
   SeatHolderDto,
@@ -25,6 +26,10 @@ export function toShiftDto(s: ShiftWithSkills): ShiftDto {
     routing: s.routing,
     offerSeconds: s.offerSeconds,
     maxAwayMinutes: s.maxAwayMinutes,
+    minQuality: s.minQuality,
+    earlyAccessHours: s.earlyAccessHours,
+    earlyAccessMinQuality: s.earlyAccessMinQuality,
+    openToAllAt: openToAllAt(s),
     status: s.status,
     cancelledAt: s.cancelledAt,
     cancelReason: s.cancelReason,
@@ -52,6 +57,8 @@ export function toOpenShiftDto(
     ratePerTicket: { amountMinor: s.rateAmountMinor, currency: s.rateCurrency },
     requiresCertification: s.requiresCertification,
     checkInGraceMinutes: s.checkInGraceMinutes,
+    minQuality: s.minQuality,
+    openToAllAt: openToAllAt(s),
   };
 }
 

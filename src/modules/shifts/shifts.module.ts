@@ -1,3 +1,4 @@
+import { ShiftEligibility } from './shift-eligibility.service';
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AgentProfilesModule } from '../agents/agent-profiles.module';
@@ -61,6 +62,7 @@ import { ShiftsService } from './shifts.service';
     SeatAvailabilityService,
     NoShowCheckHandler,
     ShiftCompleteHandler,
+    ShiftEligibility,
   ],
   exports: [SeatSuspension, ShiftFacts, SeatAvailabilityService],
 })

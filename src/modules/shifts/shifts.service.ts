@@ -22,7 +22,7 @@ import {
   UpdateShiftDto,
 } from './shift.dto';
 import { toSeatHolderDto, toShiftDto, toWaitlistedAgentDto } from './shift.mapper';
-import { ShiftWithSkills } from './shift.rows';
+import { earlyAccessErrors, enlarges, refuseUnsafeChanges } from './shift-change-rules';
 import { checkWindow } from './shift.validation';
 import { ShiftClaimViewsRepository } from './shift-claim-views.repository';
 import { ShiftClaimsRepository } from './shift-claims.repository';
@@ -32,20 +32,6 @@ import { ShiftWaitlistService } from './shift-waitlist.service';
 import { ShiftsRepository } from './shifts.repository';
 
 /** Changes that cannot hurt anyone already holding a seat. */
-/**
- * Fields that may change once seats are taken, each only in the direction that cannot hurt a
- * seat holder (checked in refuseUnsafeChanges). Not routing: a pull agent's client claims and
- * may not listen for offers, and push to pull would drop pending offers and the fairness rule
- * the agents signed up under; a company that wants the other mode posts another shift.
- */
-const SAFE_WITH_CLAIMS = new Set([
-  'title',
-  'seats',
-  'ratePerTicket',
-  'requiresCertification',
-  'offerSeconds',
-  'maxAwayMinutes',
-]);
 
 /** The company side of shifts: post, list, read, change safely, cancel. */
 @Injectable()
@@ -71,6 +57,7 @@ export class ShiftsService {
     const problems = [
       ...checkWindow(startsAt, endsAt),
       ...duplicateSkillErrors(input.requiredSkills, 'requiredSkills'),
+      ...earlyAccessErrors(input),
     ];
     if (problems.length > 0) throw DomainError.validation(problems);
     const id = await this.db.transaction(async (em) => {
@@ -91,6 +78,9 @@ export class ShiftsService {
         routing: input.routing ?? 'pull',
         offerSeconds: input.offerSeconds ?? 30,
         maxAwayMinutes: input.maxAwayMinutes ?? null,
+        minQuality: input.minQuality ?? null,
+        earlyAccessHours: input.earlyAccessHours ?? null,
+        earlyAccessMinQuality: input.earlyAccessMinQuality ?? null,
         status: 'scheduled',
       });
       await this.shifts.insertRequiredSkills(em, shiftId, input.requiredSkills);
@@ -146,7 +136,7 @@ export class ShiftsService {
       if (shift.status !== 'scheduled') {
         throw new DomainError('SHIFT_CLOSED', 'A cancelled or completed shift cannot change');
       }
-      this.refuseUnsafeChanges(shift, input);
+      refuseUnsafeChanges(shift, input);
       const startsAt = input.startsAt ? new Date(input.startsAt) : shift.startsAt;
       const endsAt = input.endsAt ? new Date(input.endsAt) : shift.endsAt;
       const problems: FieldError[] = [];
@@ -180,6 +170,7 @@ export class ShiftsService {
         ...(input.routing !== undefined && { routing: input.routing }),
         ...(input.offerSeconds !== undefined && { offerSeconds: input.offerSeconds }),
         ...(input.maxAwayMinutes !== undefined && { maxAwayMinutes: input.maxAwayMinutes }),
+        ...(input.minQuality !== undefined && { minQuality: input.minQuality }),
         startsAt,
         endsAt,
       });
@@ -216,53 +207,6 @@ export class ShiftsService {
     return toShiftDto(await this.shifts.oneWithSkills(this.db.manager, id));
   }
 
-  private refuseUnsafeChanges(shift: ShiftWithSkills, input: UpdateShiftDto): void {
-    if (input.seats !== undefined && input.seats < shift.seatsTaken) {
-      throw new DomainError(
-        'SEATS_BELOW_TAKEN',
-        `${shift.seatsTaken} seats are taken; seats cannot go below that`,
-        { seatsTaken: shift.seatsTaken },
-      );
-    }
-    if (shift.seatsTaken === 0) return;
-    const unsafe = Object.keys(input).filter(
-      (k) => input[k as keyof UpdateShiftDto] !== undefined && !SAFE_WITH_CLAIMS.has(k),
-    );
-    if (input.requiresCertification === true && !shift.requiresCertification) {
-      unsafe.push('requiresCertification');
-    }
-    // Shorter offers mean more expiries (three in a row set an agent away); a lower away cap
-    // would count breaks already taken against reliability. No cap (null) is the highest.
-    if (input.offerSeconds !== undefined && input.offerSeconds < shift.offerSeconds) {
-      unsafe.push('offerSeconds');
-    }
-    if (
-      input.maxAwayMinutes !== undefined &&
-      (shift.maxAwayMinutes === null || input.maxAwayMinutes < shift.maxAwayMinutes)
-    ) {
-      unsafe.push('maxAwayMinutes');
-    }
-    const rate = input.ratePerTicket;
-    if (
-      rate &&
-      (rate.currency !== shift.rateCurrency || rate.amountMinor < shift.rateAmountMinor)
-    ) {
-      unsafe.push('ratePerTicket');
-    }
-    if (unsafe.length > 0) {
-      throw new DomainError(
-        'SHIFT_HAS_CLAIMS',
-        'Seats are taken: only the title, seats, a higher rate, dropping the certification requirement, longer offers or a higher away cap can change',
-        {
-          fields: unsafe.map((field) => ({
-            field,
-            messages: [`${field} cannot change once seats are taken`],
-          })),
-        },
-      );
-    }
-  }
-
   /**
    * A push shift's seats may check in before it starts, when no offer can be made yet (the
    * router's trigger only asks while a push shift is live): the router runs again at the start,
@@ -282,18 +226,4 @@ export class ShiftsService {
 
 function skillFields(skills: RequiredSkillDto[]) {
   return skills.map((s, i) => ({ field: `requiredSkills.${i}.skill`, code: s.skill }));
-}
-
-/** More seats, a longer window or a higher rate: more to bill, so credit control decides. */
-function enlarges(
-  shift: { seats: number; startsAt: Date; endsAt: Date; rateAmountMinor: number },
-  input: UpdateShiftDto,
-  startsAt: Date,
-  endsAt: Date,
-): boolean {
-  return (
-    (input.seats !== undefined && input.seats > shift.seats) ||
-    endsAt.getTime() - startsAt.getTime() > shift.endsAt.getTime() - shift.startsAt.getTime() ||
-    (input.ratePerTicket !== undefined && input.ratePerTicket.amountMinor > shift.rateAmountMinor)
-  );
 }

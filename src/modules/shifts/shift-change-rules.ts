@@ -1,0 +1,102 @@
+import { DomainError, FieldError } from '../../common/errors/domain-error';
+import { CreateShiftDto, UpdateShiftDto } from './shift.dto';
+import { ShiftWithSkills } from './shift.rows';
+
+/** Which changes of a shift are safe once seats are taken, and which add demand. */
+
+/**
+ * Fields that may change once seats are taken, each only in the direction that cannot hurt a
+ * seat holder (checked in refuseUnsafeChanges). Not routing: a pull agent's client claims and
+ * may not listen for offers, and push to pull would drop pending offers and the fairness rule
+ * the agents signed up under; a company that wants the other mode posts another shift.
+ */
+const SAFE_WITH_CLAIMS = new Set([
+  'title',
+  'seats',
+  'ratePerTicket',
+  'requiresCertification',
+  'offerSeconds',
+  'maxAwayMinutes',
+  'minQuality',
+]);
+
+export function refuseUnsafeChanges(shift: ShiftWithSkills, input: UpdateShiftDto): void {
+  if (input.seats !== undefined && input.seats < shift.seatsTaken) {
+    throw new DomainError(
+      'SEATS_BELOW_TAKEN',
+      `${shift.seatsTaken} seats are taken; seats cannot go below that`,
+      { seatsTaken: shift.seatsTaken },
+    );
+  }
+  if (shift.seatsTaken === 0) return;
+  const unsafe = Object.keys(input).filter(
+    (k) => input[k as keyof UpdateShiftDto] !== undefined && !SAFE_WITH_CLAIMS.has(k),
+  );
+  if (input.requiresCertification === true && !shift.requiresCertification) {
+    unsafe.push('requiresCertification');
+  }
+  // Shorter offers mean more expiries (three in a row set an agent away); a lower away cap
+  // would count breaks already taken against reliability. No cap (null) is the highest.
+  if (input.offerSeconds !== undefined && input.offerSeconds < shift.offerSeconds) {
+    unsafe.push('offerSeconds');
+  }
+  if (
+    input.maxAwayMinutes !== undefined &&
+    (shift.maxAwayMinutes === null || input.maxAwayMinutes < shift.maxAwayMinutes)
+  ) {
+    unsafe.push('maxAwayMinutes');
+  }
+  const rate = input.ratePerTicket;
+  if (rate && (rate.currency !== shift.rateCurrency || rate.amountMinor < shift.rateAmountMinor)) {
+    unsafe.push('ratePerTicket');
+  }
+  // A higher minimum quality (or one where there was none) could shut out a seat holder.
+  if (
+    input.minQuality !== undefined &&
+    input.minQuality !== null &&
+    (shift.minQuality === null || input.minQuality > shift.minQuality)
+  ) {
+    unsafe.push('minQuality');
+  }
+  if (unsafe.length > 0) {
+    throw new DomainError(
+      'SHIFT_HAS_CLAIMS',
+      'Seats are taken: only the title, seats, a higher rate, dropping the certification requirement, longer offers, a higher away cap or a lower minimum quality can change',
+      {
+        fields: unsafe.map((field) => ({
+          field,
+          messages: [`${field} cannot change once seats are taken`],
+        })),
+      },
+    );
+  }
+}
+/** More seats, a longer window or a higher rate: more to bill, so credit control decides. */
+export function enlarges(
+  shift: { seats: number; startsAt: Date; endsAt: Date; rateAmountMinor: number },
+  input: UpdateShiftDto,
+  startsAt: Date,
+  endsAt: Date,
+): boolean {
+  return (
+    (input.seats !== undefined && input.seats > shift.seats) ||
+    endsAt.getTime() - startsAt.getTime() > shift.endsAt.getTime() - shift.startsAt.getTime() ||
+    (input.ratePerTicket !== undefined && input.ratePerTicket.amountMinor > shift.rateAmountMinor)
+  );
+}
+
+/** Early access takes its hours and its score together: the one given alone is named. */
+export function earlyAccessErrors(input: CreateShiftDto): FieldError[] {
+  const hours = input.earlyAccessHours !== undefined;
+  const score = input.earlyAccessMinQuality !== undefined;
+  if (hours === score) return [];
+  const missing = hours ? 'earlyAccessMinQuality' : 'earlyAccessHours';
+  return [
+    {
+      field: missing,
+      messages: [
+        `${missing} is required with ${hours ? 'earlyAccessHours' : 'earlyAccessMinQuality'}`,
+      ],
+    },
+  ];
+}

@@ -1,0 +1,45 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { AGENT_QUALITY, type AgentQualityReader } from '../../common/quality/agent-quality';
+import { AgentsService } from '../agents/agents.service';
+import {
+  IneligibilityReason,
+  QualityGates,
+  seatIneligibilityReasons,
+  ShiftRequirements,
+} from './eligibility';
+import type { ScoredAgent } from './open-shifts.repository';
+
+/**
+ * The eligibility rule with what it reads: the agent's qualifications (agents) and quality
+ * score (quality), for a claim, a waitlist join or promotion, and the open-shifts list.
+ */
+@Injectable()
+export class ShiftEligibility {
+  constructor(
+    private readonly agents: AgentsService,
+    @Inject(AGENT_QUALITY) private readonly quality: AgentQualityReader,
+  ) {}
+
+  /** Why the agent may not take a seat on the shift (empty: it may). */
+  async reasonsFor(
+    em: EntityManager,
+    agentId: string,
+    shift: ShiftRequirements & QualityGates,
+  ): Promise<IneligibilityReason[]> {
+    const [quals, quality] = await Promise.all([
+      this.agents.qualificationsOf(em, agentId, shift.companyId),
+      this.quality.scoreOf(em, agentId),
+    ]);
+    return seatIneligibilityReasons({ ...quals, quality }, shift);
+  }
+
+  /** The agent's qualifications for any company's work, with its score; null: no agent. */
+  async anywhere(em: EntityManager, agentId: string): Promise<ScoredAgent | null> {
+    const [quals, quality] = await Promise.all([
+      this.agents.qualificationsAnywhereOf(em, agentId),
+      this.quality.scoreOf(em, agentId),
+    ]);
+    return quals && { ...quals, quality };
+  }
+}

@@ -1,0 +1,158 @@
+import { createApiKey, registerCompany, type SignedIn } from './support/factories';
+import { postShift, shiftBody } from './support/shifts';
+import { createTestApp, type TestApp } from './support/test-app';
+import { escalate, liveAgents } from './support/tickets';
+
+/**
+ * A shift's quality gates (issue 19): a minimum score, and early access for the best-rated
+ * agents for some hours after posting. Both hold alike in the open-shifts list and the claim.
+ */
+describe('quality gates on shifts', () => {
+  let t: TestApp;
+  let company: SignedIn;
+  /** Scores, by construction: 0.75, 0.25 and 0.5 (no input: the platform mean, 0.5). */
+  let high: SignedIn;
+  let low: SignedIn;
+  let newcomer: SignedIn;
+
+  beforeAll(async () => {
+    t = await createTestApp();
+    company = await registerCompany(t, 'Gated Co');
+    const key = await createApiKey(t, company);
+    const { agents } = await liveAgents(t, company.auth, 3);
+    [high, low, newcomer] = agents;
+    // Ten 5-star ratings for one, ten 1-star for the other: platform mean 0.5.
+    for (const [agent, csat] of [
+      [high, 5],
+      [low, 1],
+    ] as const) {
+      for (let i = 0; i < 10; i++) {
+        const ticket = await escalate(t, key);
+        await t.http.post(`/v1/tickets/${ticket.id}/claim`).set(agent.auth).expect(200);
+        await t.http
+          .post(`/v1/tickets/${ticket.id}/resolve`)
+          .set(agent.auth)
+          .send({ resolutionSummary: 'done' })
+          .expect(200);
+        await t.http
+          .post(`/v1/escalations/${ticket.externalId}/rating`)
+          .set('Authorization', `Bearer ${key}`)
+          .send({ csat })
+          .expect(201);
+      }
+    }
+    const score = async (a: SignedIn) =>
+      (await t.http.get('/v1/agents/me/quality').set(a.auth).expect(200)).body.score;
+    expect([await score(high), await score(low), await score(newcomer)]).toEqual([0.75, 0.25, 0.5]);
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  const open = async (agent: SignedIn) =>
+    (await t.http.get('/v1/shifts/open?limit=100&include=ineligible').set(agent.auth).expect(200))
+      .body as {
+      items: { id: string; minQuality: number | null; openToAllAt: string | null }[];
+      ineligible: { id: string; reasons: Record<string, unknown>[] }[];
+    };
+  const claim = (agent: SignedIn, shiftId: string) =>
+    t.http.post(`/v1/shifts/${shiftId}/claims`).set(agent.auth);
+
+  it('a minimum score: below it neither listed nor claimable, with the reason; at it, both', async () => {
+    const shift = await postShift(t, company, { title: 'Careful desk', minQuality: 0.5 });
+    expect(shift).toMatchObject({ minQuality: 0.5, earlyAccessHours: null, openToAllAt: null });
+
+    const lows = await open(low);
+    expect(lows.items.map((s) => s.id)).not.toContain(shift.id);
+    expect(lows.ineligible.find((s) => s.id === shift.id)?.reasons).toEqual([
+      { code: 'QUALITY_TOO_LOW', minQuality: 0.5, quality: 0.25 },
+    ]);
+    const refused = await claim(low, shift.id).expect(403);
+    expect(refused.body.error).toMatchObject({
+      code: 'NOT_ELIGIBLE',
+      details: { reasons: [{ code: 'QUALITY_TOO_LOW', minQuality: 0.5, quality: 0.25 }] },
+    });
+
+    expect((await open(newcomer)).items.find((s) => s.id === shift.id)).toMatchObject({
+      minQuality: 0.5,
+    });
+    await claim(newcomer, shift.id).expect(201);
+
+    // Seats taken: the minimum may go down, not up.
+    const raise = await t.http
+      .patch(`/v1/shifts/${shift.id}`)
+      .set(company.auth)
+      .send({ minQuality: 0.6 })
+      .expect(409);
+    expect(raise.body.error.code).toBe('SHIFT_HAS_CLAIMS');
+    await t.http
+      .patch(`/v1/shifts/${shift.id}`)
+      .set(company.auth)
+      .send({ minQuality: null })
+      .expect(200);
+    await claim(low, shift.id).expect(201);
+  });
+
+  it('early access: only the best-rated for its hours, then everyone eligible', async () => {
+    const shift = await postShift(t, company, {
+      title: 'First dibs',
+      startsAt: new Date(Date.now() + 30 * 3_600_000).toISOString(),
+      endsAt: new Date(Date.now() + 32 * 3_600_000).toISOString(),
+      earlyAccessHours: 24,
+      earlyAccessMinQuality: 0.7,
+    });
+    const openToAllAt = Date.parse(shift.openToAllAt as string);
+    expect(openToAllAt - Date.parse(shift.createdAt as string)).toBe(24 * 3_600_000);
+
+    expect((await open(high)).items.map((s) => s.id)).toContain(shift.id);
+    const waiting = await open(newcomer);
+    expect(waiting.items.map((s) => s.id)).not.toContain(shift.id);
+    expect(waiting.ineligible.find((s) => s.id === shift.id)?.reasons).toEqual([
+      {
+        code: 'EARLY_ACCESS',
+        minQuality: 0.7,
+        quality: 0.5,
+        openToAllAt: new Date(openToAllAt).toISOString(),
+      },
+    ]);
+    expect((await claim(newcomer, shift.id).expect(403)).body.error.details.reasons[0].code).toBe(
+      'EARLY_ACCESS',
+    );
+    await claim(high, shift.id).expect(201);
+
+    // A day later it is open to all.
+    await t.db.query(
+      `UPDATE shifts SET created_at = created_at - interval '25 hours' WHERE id = $1`,
+      [shift.id],
+    );
+    expect((await open(newcomer)).items.map((s) => s.id)).toContain(shift.id);
+    await claim(newcomer, shift.id).expect(201);
+  });
+
+  it('refuses early access given by halves, and scores outside 0–1', async () => {
+    const half = await t.http
+      .post('/v1/shifts')
+      .set(company.auth)
+      .send(shiftBody({ earlyAccessHours: 12 }))
+      .expect(400);
+    expect(half.body.error.details.fields.map((f: { field: string }) => f.field)).toEqual([
+      'earlyAccessMinQuality',
+    ]);
+    const bad = await t.http
+      .post('/v1/shifts')
+      .set(company.auth)
+      .send(
+        shiftBody({
+          minQuality: 1.5,
+          earlyAccessHours: 0,
+          earlyAccessMinQuality: -1,
+        }),
+      )
+      .expect(400);
+    expect(bad.body.error.details.fields.map((f: { field: string }) => f.field).sort()).toEqual([
+      'earlyAccessHours',
+      'earlyAccessMinQuality',
+      'minQuality',
+    ]);
+  });
+});
