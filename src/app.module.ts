@@ -24,6 +24,7 @@ import { InvoiceCloserModule } from './modules/billing/invoice-closer.module';
 import { BillingModule } from './modules/billing/billing.module';
 import { QualityGateModule } from './modules/quality/quality-gate.module';
 import { QualityModule } from './modules/quality/quality.module';
+import { QualityRefresherModule } from './modules/quality/quality-refresher.module';
 import { CreditGateModule } from './modules/billing/credit-gate.module';
 import { LedgerModule } from './modules/ledger/ledger.module';
 import { ConsoleModule } from './modules/console/console.module';
@@ -123,7 +124,9 @@ export class AppModule {
         IdempotencyModule,
         MetricsModule,
         EventsModule,
-        ...(workers ? [WorkersModule.register(env), InvoiceCloserModule] : []),
+        ...(workers
+          ? [WorkersModule.register(env), InvoiceCloserModule, QualityRefresherModule]
+          : []),
         // Last: its catch-all GET must not shadow anything registered before it.
         ...(http ? ConsoleModule.register() : []),
       ],

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { QualityTiers } from '../src/modules/quality/quality-tiers.service';
 import { createApiKey, createStaff, registerCompany, type SignedIn } from './support/factories';
 import { createTestApp, type TestApp } from './support/test-app';
 import { escalate, liveAgents } from './support/tickets';
@@ -103,6 +104,19 @@ describe('quality: ratings, reviews, disputes, scores', () => {
       agentsAbove: null,
     });
     expect(few.score).toBeGreaterThan(worst.score);
+
+    // The router's stored tiers (rewritten by the workers' refresh) say the same.
+    expect(await t.app.get(QualityTiers).refresh()).toEqual({ refreshed: true, agents: 6 });
+    const stored: { agent_id: string; tier: string; score: string }[] = await t.db.query(
+      'SELECT agent_id, tier, score FROM agent_quality',
+    );
+    const byAgent = new Map(stored.map((r) => [r.agent_id, r]));
+    for (const [i, agent] of agents.entries()) {
+      expect(byAgent.get(agent.id)!.tier).toBe(tiers[i]);
+      expect(Number(Number(byAgent.get(agent.id)!.score).toFixed(4))).toBe(
+        (await quality(agent)).score,
+      );
+    }
   });
 
   it('a removed review stops counting and the score returns exactly; an upheld one counts', async () => {

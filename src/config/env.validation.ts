@@ -354,6 +354,15 @@ export class Env {
   BILLING_SWEEP_MS = 60000;
 
   /**
+   * How often a worker process rewrites agents' quality tiers (the push router's order) from
+   * ratings and reviews; a new rating reaches routing within this interval.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1000)
+  QUALITY_REFRESH_MS = 60000;
+
+  /**
    * Credit control: a company whose receivable in a currency passes this (minor units), unless
    * finance set its own limit, is held: it cannot post or enlarge shifts until it pays.
    */

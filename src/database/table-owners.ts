@@ -118,10 +118,11 @@ export const DECLARED_EXCEPTIONS: readonly {
   },
   {
     where: 'tickets/offers.repository.ts',
-    names: ['shift_claims', 'shifts', 'agents'],
+    names: ['shift_claims', 'shifts', 'agents', 'agent_quality'],
     reason:
       'The push router reads the candidate agents of a company (live push seat, available, ' +
-      'below the limit) in the fairness order in one statement; each is re-checked under its lock.',
+      'below the limit) in its order (fairness floor, quality tier, longest wait) in one ' +
+      'statement; each is re-checked under its lock.',
   },
   {
     where: 'function offers_route_request',

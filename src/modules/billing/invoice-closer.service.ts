@@ -1,5 +1,6 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
+import { startPeriodicTask } from '../../common/scheduling/periodic-task';
 import { Env } from '../../config/env.validation';
 import { CreditControlService } from './credit-control.service';
 import { InvoiceClosingService } from './invoice-closing.service';
@@ -13,8 +14,7 @@ import { InvoiceClosingService } from './invoice-closing.service';
 @Injectable()
 export class InvoiceCloser implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(InvoiceCloser.name);
-  private interval: NodeJS.Timeout | null = null;
-  private running: Promise<unknown> | null = null;
+  private task: { stop: () => Promise<void> } | null = null;
 
   constructor(
     private readonly closing: InvoiceClosingService,
@@ -23,26 +23,20 @@ export class InvoiceCloser implements OnApplicationBootstrap, OnModuleDestroy {
   ) {}
 
   onApplicationBootstrap(): void {
-    this.interval = setInterval(
-      () => {
-        if (this.running) return;
-        this.running = this.closing
-          .sweep()
-          .then(({ closed }) => {
-            if (closed.length > 0) this.logger.log({ invoices: closed.length }, 'periods closed');
-          })
-          .catch((e: unknown) =>
-            this.logger.warn({ err: e }, 'billing sweep failed; next interval'),
-          )
-          .finally(() => (this.running = null));
+    this.task = startPeriodicTask(
+      async () => {
+        const { closed } = await this.closing.sweep();
+        if (closed.length > 0) this.logger.log({ invoices: closed.length }, 'periods closed');
+        // Holds the bot's escalations are flagged by: kept current even with no shift posted.
+        await this.credit.refreshAll();
       },
       this.config.get('BILLING_SWEEP_MS', { infer: true }),
+      this.logger,
+      'billing sweep',
     );
-    this.interval.unref();
   }
 
   async onModuleDestroy(): Promise<void> {
-    if (this.interval) clearInterval(this.interval);
-    await this.running;
+    await this.task?.stop();
   }
 }

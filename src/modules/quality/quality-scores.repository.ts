@@ -6,7 +6,7 @@ import type { DisputeStatus, ReviewTag } from './quality.dto';
  * The inputs of quality scores: every rating, and every review not removed, created since $1,
  * each mapped to 0–1 ((stars − 1) ÷ 4). One definition for the score, its tiers and its list.
  */
-const INPUTS = `
+export const QUALITY_INPUTS_SQL = `
   SELECT 'rating' AS kind, ticket_id, agent_id, company_id, csat AS stars,
          (csat - 1) / 4.0 AS value, created_at
     FROM ticket_ratings WHERE created_at > $1
@@ -74,7 +74,7 @@ export class QualityScoresRepository {
     minInputs: number,
   ): Promise<ScoreRow> {
     const [row]: ScoreRow[] = await em.query(
-      `WITH inputs AS (${INPUTS}),
+      `WITH inputs AS (${QUALITY_INPUTS_SQL}),
        platform AS (SELECT coalesce(avg(value), 0.5) AS mean FROM inputs),
        per_agent AS (
          SELECT agent_id, count(*)::int AS n, sum(value) AS s FROM inputs GROUP BY agent_id
@@ -110,7 +110,7 @@ export class QualityScoresRepository {
     priorWeight: number,
   ): Promise<CompanyScoreRow[]> {
     return em.query(
-      `WITH inputs AS (${INPUTS}),
+      `WITH inputs AS (${QUALITY_INPUTS_SQL}),
        platform AS (SELECT coalesce(avg(value), 0.5) AS mean FROM inputs)
        SELECT i.company_id, count(*)::int AS inputs,
               (sum(i.value) + $3::int * p.mean) / (count(*) + $3::int) AS score
@@ -126,7 +126,7 @@ export class QualityScoresRepository {
   inputsOf(em: EntityManager, agentId: string, since: Date): Promise<InputRow[]> {
     return em.query(
       `SELECT kind, ticket_id, company_id, stars, value, created_at
-         FROM (${INPUTS}) i WHERE agent_id = $2
+         FROM (${QUALITY_INPUTS_SQL}) i WHERE agent_id = $2
         ORDER BY created_at DESC, ticket_id`,
       [since, agentId],
     );

@@ -3,7 +3,9 @@ import { CompaniesModule } from '../companies/companies.module';
 import { ShiftsModule } from '../shifts/shifts.module';
 import { TicketsModule } from '../tickets/tickets.module';
 import { AgentQualityController, CompanyAgentQualityController } from './quality.controller';
+import { AgentQualityRepository } from './agent-quality.repository';
 import { QualityScoreService } from './quality-score.service';
+import { QualityTiers } from './quality-tiers.service';
 import { QualityScoresRepository } from './quality-scores.repository';
 import { RatingsController } from './ratings.controller';
 import { RatingsRepository } from './ratings.repository';
@@ -35,7 +37,9 @@ import { ReviewsService } from './reviews.service';
     ReviewsService,
     ReviewDisputesService,
     QualityScoreService,
+    AgentQualityRepository,
+    QualityTiers,
   ],
-  exports: [QualityScoreService],
+  exports: [QualityScoreService, QualityTiers],
 })
 export class QualityModule {}

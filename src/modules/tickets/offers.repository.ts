@@ -4,19 +4,31 @@ import { changedRows } from '../../database/sql';
 import { TicketRow } from './ticket.rows';
 
 /**
- * The router's fairness policy (issue 15): among equally eligible available agents, the one idle
- * longest since its last offer or claim (or its check-in, when it had neither) goes first; ties
- * by agent id, so the order is total. One ORDER BY over the candidate agents of
- * OffersRepository.candidateAgents (aliases: `sc` the seat, shift_claims); replace this constant
- * to change the rule (quality joins here in a later issue).
+ * An agent's wait, as the router counts it: since its last offer or claim (or its check-in,
+ * when it had neither). Over OffersRepository.candidateAgents' aliases (`sc` the seat).
  */
-export const LONGEST_IDLE_FIRST = `greatest(
+const WAITING_SINCE = `greatest(
     sc.checked_in_at,
     (SELECT max(o.created_at) FROM offers o WHERE o.agent_id = sc.agent_id),
     (SELECT max(tc.claimed_at) FROM ticket_claims tc WHERE tc.agent_id = sc.agent_id)
-  ) ASC, sc.agent_id ASC`;
+  )`;
 
-export const FAIRNESS_POLICY = LONGEST_IDLE_FIRST;
+/** An agent waiting more than this many times its tier's median wait goes before everyone. */
+export const FLOOR_FACTOR = 3;
+
+/**
+ * The router's order (issues 15 and 19) over the candidates `w` (agent_id, tier, since, wait in
+ * seconds) and their tier's median wait `m.median`:
+ * 1. the fairness floor: an agent waiting more than FLOOR_FACTOR × its tier's median wait goes
+ *    first (the longest waiting of those first), whatever its tier;
+ * 2. then by quality tier (top, middle, bottom; an agent with no score is middle);
+ * 3. within a tier, the longest waiting first; ties by agent id, so the order is total.
+ */
+export const FAIRNESS_POLICY = `
+  w.wait > ${FLOOR_FACTOR} * m.median DESC,
+  CASE WHEN w.wait > ${FLOOR_FACTOR} * m.median THEN 0
+       WHEN w.tier = 'top' THEN 0 WHEN w.tier = 'middle' THEN 1 ELSE 2 END,
+  w.since ASC, w.agent_id ASC`;
 
 export const OFFER_STATUSES = ['pending', 'accepted', 'declined', 'expired', 'withdrawn'] as const;
 export type OfferStatus = (typeof OFFER_STATUSES)[number];
@@ -54,24 +66,36 @@ export class OffersRepository {
   }
 
   /**
-   * Agents of the company that may get an offer now, in the fairness order (FAIRNESS_POLICY above):
-   * checked in on a live push shift, available, not suspended, below their limit counting
-   * pending offers. A declared exception to table ownership (shift_claims, shifts, agents): the
-   * router reads the candidates in one statement; each is re-checked under its row lock.
+   * Agents of the company that may get an offer now, in the router's order (FAIRNESS_POLICY
+   * above): checked in on a live push shift, available, not suspended, below their limit
+   * counting pending offers. A declared exception to table ownership (shift_claims, shifts,
+   * agents, agent_quality): the router reads the candidates in one statement; each is
+   * re-checked under its row lock.
    */
   async candidateAgents(em: EntityManager, companyId: string, limit: number): Promise<string[]> {
     const rows: { agent_id: string }[] = await em.query(
-      `SELECT sc.agent_id FROM shift_claims sc
-         JOIN shifts s ON s.id = sc.shift_id
-         JOIN agents a ON a.user_id = sc.agent_id
-        WHERE s.company_id = $1 AND s.routing = 'push' AND s.status = 'scheduled'
-          AND s.starts_at <= now() AND s.ends_at > now()
-          AND sc.status = 'checked_in' AND sc.availability = 'available'
-          AND a.suspended_at IS NULL
-          AND (SELECT count(*) FROM ticket_claims tc
-                WHERE tc.agent_id = sc.agent_id AND tc.status = 'active')
-            + (SELECT count(*) FROM offers p WHERE p.agent_id = sc.agent_id AND p.status = 'pending')
-            < a.max_concurrent_tickets
+      `WITH w AS (
+         SELECT sc.agent_id, coalesce(q.tier, 'middle') AS tier, ${WAITING_SINCE} AS since,
+                extract(epoch FROM now() - ${WAITING_SINCE}) AS wait
+           FROM shift_claims sc
+           JOIN shifts s ON s.id = sc.shift_id
+           JOIN agents a ON a.user_id = sc.agent_id
+           LEFT JOIN agent_quality q ON q.agent_id = sc.agent_id
+          WHERE s.company_id = $1 AND s.routing = 'push' AND s.status = 'scheduled'
+            AND s.starts_at <= now() AND s.ends_at > now()
+            AND sc.status = 'checked_in' AND sc.availability = 'available'
+            AND a.suspended_at IS NULL
+            AND (SELECT count(*) FROM ticket_claims tc
+                  WHERE tc.agent_id = sc.agent_id AND tc.status = 'active')
+              + (SELECT count(*) FROM offers p
+                  WHERE p.agent_id = sc.agent_id AND p.status = 'pending')
+              < a.max_concurrent_tickets
+       ),
+       m AS (
+         SELECT tier, percentile_cont(0.5) WITHIN GROUP (ORDER BY wait) AS median
+           FROM w GROUP BY tier
+       )
+       SELECT w.agent_id FROM w JOIN m ON m.tier = w.tier
         ORDER BY ${FAIRNESS_POLICY}
         LIMIT $2`,
       [companyId, limit],

@@ -1,0 +1,28 @@
+import { Logger } from '@nestjs/common';
+
+/**
+ * Runs `work` every `ms` in this process, never twice at once: a run still going when the next
+ * tick comes skips that tick. A failure is logged and the next tick tries again. `stop` clears
+ * the timer and waits for a run in progress (for shutdown).
+ */
+export function startPeriodicTask(
+  work: () => Promise<unknown>,
+  ms: number,
+  logger: Logger,
+  what: string,
+): { stop: () => Promise<void> } {
+  let running: Promise<unknown> | null = null;
+  const interval = setInterval(() => {
+    if (running) return;
+    running = work()
+      .catch((e: unknown) => logger.warn({ err: e }, `${what} failed; next interval`))
+      .finally(() => (running = null));
+  }, ms);
+  interval.unref();
+  return {
+    stop: async () => {
+      clearInterval(interval);
+      await running;
+    },
+  };
+}

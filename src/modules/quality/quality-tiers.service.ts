@@ -1,0 +1,25 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { QUALITY_WINDOW_DAYS } from '../../common/quality/quality-window';
+import { AgentQualityRepository } from './agent-quality.repository';
+import { PRIOR_WEIGHT, TIER_MIN_INPUTS, TIER_SHARE } from './quality-score.service';
+
+const DAY = 86_400_000;
+
+/** Keeps `agent_quality` (the router's tiers) in step with ratings and reviews. */
+@Injectable()
+export class QualityTiers {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly stored: AgentQualityRepository,
+  ) {}
+
+  /** One rewrite of every agent's score and tier; false when another process is at it. */
+  refresh(): Promise<{ refreshed: boolean; agents: number }> {
+    const since = new Date(Date.now() - QUALITY_WINDOW_DAYS * DAY);
+    return this.db.transaction((em) =>
+      this.stored.refresh(em, since, PRIOR_WEIGHT, TIER_MIN_INPUTS, TIER_SHARE),
+    );
+  }
+}

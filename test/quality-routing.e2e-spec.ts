@@ -1,0 +1,125 @@
+import { OfferRouter } from '../src/modules/tickets/offer-router.service';
+import { createApiKey, registerCompany, type SignedIn } from './support/factories';
+import { createTestApp, type TestApp } from './support/test-app';
+import { escalate, liveAgents } from './support/tickets';
+
+/**
+ * Push routing with quality (issue 19): equally eligible available agents are offered work by
+ * tier first (top, middle, bottom), the longest waiting first within a tier; an agent waiting
+ * more than three times its tier's median goes before everyone (the fairness floor).
+ */
+describe('push routing by quality tier, with a fairness floor', () => {
+  let t: TestApp;
+  let company: SignedIn;
+  let key: string;
+
+  beforeAll(async () => {
+    t = await createTestApp();
+  });
+  beforeEach(async () => {
+    company = await registerCompany(t, 'Tiered Co');
+    key = await createApiKey(t, company);
+  });
+  afterEach(() =>
+    t.db.query(
+      `UPDATE shifts SET ends_at = now() - interval '1 second', starts_at = now() -
+                interval '2 hours' WHERE company_id = $1 AND ends_at > now()`,
+      [company.companyId],
+    ),
+  );
+  afterAll(async () => {
+    await t.close();
+  });
+
+  const route = () => t.app.get(OfferRouter).route(company.companyId!);
+  const offeredTo = async (ticketId: string): Promise<string> =>
+    (await t.db.query(`SELECT agent_id FROM offers WHERE ticket_id = $1`, [ticketId]))[0]?.agent_id;
+  /** The router's tiers, as the refresh writes them. */
+  const tier = (agent: SignedIn, name: 'top' | 'middle' | 'bottom') =>
+    t.db.query(
+      `INSERT INTO agent_quality (agent_id, inputs, score, tier) VALUES ($1, 10, 0.5, $2)
+       ON CONFLICT (agent_id) DO UPDATE SET tier = EXCLUDED.tier`,
+      [agent.id, name],
+    );
+  /** When the agent checked in, in seconds ago (no offer or claim yet: its wait). */
+  const waiting = (agent: SignedIn, seconds: number) =>
+    t.db.query(
+      `UPDATE shift_claims SET checked_in_at = now() - make_interval(secs => $2)
+        WHERE agent_id = $1 AND status = 'checked_in'`,
+      [agent.id, seconds],
+    );
+
+  it('offers the top tier first, then the middle, then the bottom, whoever waited longest', async () => {
+    const { agents } = await liveAgents(
+      t,
+      company.auth,
+      3,
+      { maxConcurrentTickets: 1 },
+      {
+        routing: 'push',
+      },
+    );
+    const [bottom, middle, top] = agents;
+    await tier(bottom, 'bottom');
+    await tier(top, 'top');
+    // No row: the middle tier.
+    await waiting(bottom, 300);
+    await waiting(middle, 200);
+    await waiting(top, 100);
+    const order: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const ticket = await escalate(t, key);
+      await route();
+      order.push(await offeredTo(ticket.id));
+    }
+    expect(order).toEqual([top.id, middle.id, bottom.id]);
+  });
+
+  it('within a tier, the longest waiting first', async () => {
+    const { agents } = await liveAgents(
+      t,
+      company.auth,
+      3,
+      { maxConcurrentTickets: 1 },
+      {
+        routing: 'push',
+      },
+    );
+    for (const a of agents) await tier(a, 'top');
+    await waiting(agents[0], 50);
+    await waiting(agents[1], 90);
+    await waiting(agents[2], 70);
+    const order: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const ticket = await escalate(t, key);
+      await route();
+      order.push(await offeredTo(ticket.id));
+    }
+    expect(order).toEqual([agents[1].id, agents[2].id, agents[0].id]);
+  });
+
+  it('the floor: an agent waiting over 3× its tier’s median goes before the top tier', async () => {
+    const { agents } = await liveAgents(
+      t,
+      company.auth,
+      5,
+      { maxConcurrentTickets: 1 },
+      {
+        routing: 'push',
+      },
+    );
+    const [top, starved, ...middles] = agents;
+    await tier(top, 'top');
+    await waiting(top, 30);
+    // Middle waits 3600, 60, 60, 60 s: median 60; 3600 > 3 × 60.
+    await waiting(starved, 3600);
+    for (const m of middles) await waiting(m, 60);
+    const first = await escalate(t, key);
+    await route();
+    expect(await offeredTo(first.id)).toBe(starved.id);
+    // The floor met, tiers again: the top agent next.
+    const second = await escalate(t, key);
+    await route();
+    expect(await offeredTo(second.id)).toBe(top.id);
+  });
+});
