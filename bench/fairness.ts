@@ -1,10 +1,18 @@
 /**
  * Fairness: the same agents (identical but for their speed) over a pull shift, then over a push
- * shift, in one run. Tickets arrive at random (Poisson) at 70% of what the agents can handle;
+ * shift, then over a push shift whose agents have quality tiers (issue 19), in one run. Tickets arrive at random (Poisson) at 70% of what the agents can handle;
  * each takes the same time to handle. Pull agents poll claim-next every 1–15 s (agent i of N
  * at 1 + 14·i/(N−1) s); push agents get offers on their event stream and accept after a
  * reaction time drawn up to that same interval. Reported: the Gini coefficient of tickets per
  * available agent-hour (0 = all equal) for each mode. Goal: push ≤ 0.1.
+ *
+ * With tiers (every fifth agent top, every fifth bottom, the rest middle, uncorrelated with
+ * speed): offers per available agent-hour by tier (goal: top > middle > bottom, the top at
+ * least 10 % above the middle), the Gini within each tier (goal ≤ 0.1), and the fairness floor
+ * checked at every offer: no agent idle at that instant waited more than 3× the median wait of
+ * its tier's idle agents while the offer went to one that did not (goal: 0 breaches; waits as
+ * the router counts them, since the last offer or the check-in, with 2 real seconds of slack
+ * for the router's snapshot).
  *
  * Everything real: the built API with its workers (router job, offer timers, outbox relay),
  * Postgres and Redis; claim-next, accept and resolve over HTTP, offers over SSE. Tickets are
@@ -160,10 +168,111 @@ function openStream(
   });
 }
 
-type Mode = LiveShift;
+type Tier = 'top' | 'middle' | 'bottom';
+const TIERS: Tier[] = ['top', 'middle', 'bottom'];
+type Mode = LiveShift & { label: string; tiers: Map<string, Tier> | null };
 
-const seedMode = (db: Client, routing: Mode['routing']) =>
-  seedLiveShift(db, { routing, agents: AGENTS, offerSeconds: 10, maxConcurrentTickets: 1 });
+async function seedMode(db: Client, routing: LiveShift['routing'], tiered = false): Promise<Mode> {
+  const shift = await seedLiveShift(db, {
+    routing,
+    agents: AGENTS,
+    offerSeconds: 10,
+    maxConcurrentTickets: 1,
+  });
+  if (!tiered) return { ...shift, label: routing, tiers: null };
+  // Every fifth agent top, every fifth bottom: tiers uncorrelated with speed (agent i's pace).
+  const tiers = new Map(
+    shift.agents.map((id, i): [string, Tier] => [
+      id,
+      i % 5 === 0 ? 'top' : i % 5 === 4 ? 'bottom' : 'middle',
+    ]),
+  );
+  await db.query(
+    `INSERT INTO agent_quality (agent_id, inputs, score, tier)
+     SELECT id, 10, 0.5, tier FROM unnest($1::uuid[], $2::text[]) AS x(id, tier)`,
+    [[...tiers.keys()], [...tiers.values()]],
+  );
+  return { ...shift, label: 'push tiers', tiers };
+}
+
+/** Offers per available agent-hour by tier, the Gini within each, and floor breaches. */
+async function tierReport(db: Client, mode: Mode, elapsedSim: number) {
+  const offers = await db.query<{ agent_id: string; created_at: Date }>(
+    `SELECT agent_id, created_at FROM offers WHERE company_id = $1 ORDER BY created_at`,
+    [mode.company],
+  );
+  const claims = await db.query<{ agent_id: string; resolved_at: Date | null; claimed_at: Date }>(
+    `SELECT agent_id, claimed_at, resolved_at FROM ticket_claims WHERE company_id = $1`,
+    [mode.company],
+  );
+  const seats = await db.query<{ agent_id: string; checked_in_at: Date; away: number }>(
+    `SELECT agent_id, checked_in_at, away_seconds AS away FROM shift_claims WHERE shift_id = $1`,
+    [mode.shift],
+  );
+  const tiers = mode.tiers!;
+  const offerTimes = new Map<string, number[]>(mode.agents.map((a) => [a, []]));
+  for (const o of offers.rows) offerTimes.get(o.agent_id)!.push(o.created_at.getTime());
+  // Busy from an offer until its claim is resolved: the claims' spans, by agent.
+  const busy = new Map<string, [number, number][]>(mode.agents.map((a) => [a, []]));
+  for (const c of claims.rows) {
+    busy.get(c.agent_id)!.push([c.claimed_at.getTime(), c.resolved_at?.getTime() ?? Infinity]);
+  }
+  const checkedIn = new Map(seats.rows.map((r) => [r.agent_id, r.checked_in_at.getTime()]));
+  const away = new Map(seats.rows.map((r) => [r.agent_id, r.away]));
+  const lastBefore = (xs: number[], t: number) => {
+    let last = -Infinity;
+    for (const x of xs) if (x < t) last = x;
+    return last;
+  };
+  const SLACK = 2_000;
+  let breaches = 0;
+  let worst = 0;
+  for (const o of offers.rows) {
+    const t = o.created_at.getTime();
+    // Idle at t (with slack): not holding a claim, no offer in the last SLACK ms.
+    const idle = mode.agents.filter((a) => {
+      if (a === o.agent_id) return false;
+      const lastOffer = lastBefore(offerTimes.get(a)!, t);
+      if (t - lastOffer < SLACK) return false;
+      return !busy.get(a)!.some(([from, to]) => from <= t && to > t - SLACK);
+    });
+    const wait = (a: string) => t - Math.max(checkedIn.get(a)!, lastBefore(offerTimes.get(a)!, t));
+    const medians = new Map<Tier, number>();
+    for (const tier of TIERS) {
+      const ws = idle
+        .filter((a) => tiers.get(a) === tier)
+        .map(wait)
+        .sort((x, y) => x - y);
+      if (ws.length > 0) medians.set(tier, ws[Math.floor((ws.length - 1) / 2)]);
+    }
+    const starved = (a: string) => wait(a) > 3 * (medians.get(tiers.get(a)!) ?? Infinity) + SLACK;
+    const offeredStarved = wait(o.agent_id) > 3 * (medians.get(tiers.get(o.agent_id)!) ?? Infinity);
+    const left = idle.filter(starved);
+    if (left.length > 0 && !offeredStarved) {
+      breaches += 1;
+      worst = Math.max(worst, ...left.map((a) => wait(a) / medians.get(tiers.get(a)!)!));
+      if (breaches <= 5) {
+        const s = left[0];
+        const freed = Math.max(...busy.get(s)!.map(([, to]) => (to < t ? to : -Infinity)));
+        console.log(
+          `  breach at +${((t - checkedIn.get(s)!) / 1000).toFixed(1)} s: offered a ` +
+            `${tiers.get(o.agent_id)} agent waiting ${(wait(o.agent_id) / 1000).toFixed(1)} s; ` +
+            `a ${tiers.get(s)} agent waited ${(wait(s) / 1000).toFixed(1)} s (median ` +
+            `${(medians.get(tiers.get(s)!)! / 1000).toFixed(1)} s), free for ` +
+            `${((t - freed) / 1000).toFixed(1)} s`,
+        );
+      }
+    }
+  }
+  const perTier = TIERS.map((tier) => {
+    const rates = mode.agents
+      .filter((a) => tiers.get(a) === tier)
+      .map((a) => offerTimes.get(a)!.length / ((elapsedSim - away.get(a)! * SCALE) / 3600));
+    const mean = rates.reduce((x, y) => x + y, 0) / Math.max(1, rates.length);
+    return { tier, agents: rates.length, mean, gini: gini(rates) };
+  });
+  return { perTier, breaches, worst };
+}
 
 interface Tally {
   calls: Map<string, number>;
@@ -293,7 +402,8 @@ async function runMode(db: Client, base: string, mode: Mode) {
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
   const sorted = [...rates].sort((a, b) => a - b);
   return {
-    mode: mode.routing,
+    mode: mode.label,
+    tiers: mode.tiers ? await tierReport(db, mode, elapsedSim) : null,
     gini: gini(rates),
     resolved: tally.resolved,
     realSeconds: (ended - started) / 1000,
@@ -319,6 +429,7 @@ async function main() {
   await db.connect();
   const pull = await seedMode(db, 'pull');
   const push = await seedMode(db, 'push');
+  const tiered = await seedMode(db, 'push', true);
   await db.query('VACUUM ANALYZE');
   const api = await startApi({
     DATABASE_URL: url,
@@ -326,11 +437,13 @@ async function main() {
     QUEUE_PREFIX: `bench-fairness-${process.pid}`,
     OUTBOX_POLL_MS: '50',
     EVENTS_POLL_MS: '50',
+    // The tiers are seeded: the workers' refresh (from ratings, none here) must not rewrite them.
+    QUALITY_REFRESH_MS: '86400000',
   });
   try {
     const results = [];
-    for (const mode of [pull, push]) {
-      console.log(`\n${mode.routing}…`);
+    for (const mode of [pull, push, tiered]) {
+      console.log(`\n${mode.label}…`);
       results.push(await runMode(db, api.url, mode));
     }
     const f = (x: number) => x.toFixed(2);
@@ -363,13 +476,38 @@ async function main() {
         );
       }
     }
-    const [p, q] = results;
+    const [p, q, r] = results;
+    const tr = r.tiers!;
+    console.log('\npush tiers: offers per available agent-hour (simulated hours)\n');
+    table(
+      ['tier', 'agents', 'mean', 'Gini within'],
+      tr.perTier.map((x) => [x.tier, x.agents, f(x.mean), x.gini.toFixed(3)]),
+    );
+    console.log(
+      `floor breaches: ${tr.breaches} (worst wait ${tr.worst.toFixed(1)}× its tier's median)`,
+    );
+    const [top, middle, bottom] = tr.perTier;
+    const ordered = top.mean >= 1.1 * middle.mean && middle.mean > bottom.mean;
+    const tierGini = Math.max(...tr.perTier.map((x) => x.gini));
     console.log(
       `\nRESULT fairness: agents=${AGENTS} tickets=${TICKETS} scale=1:${SCALE} ` +
         `push Gini=${q.gini.toFixed(3)} (goal ≤ 0.1: ${q.gini <= 0.1 ? 'met' : 'MISSED'}) ` +
         `pull Gini=${p.gini.toFixed(3)}`,
     );
-    if (q.gini > 0.1 || q.resolved < TICKETS || p.resolved < TICKETS) process.exitCode = 1;
+    console.log(
+      `RESULT fairness tiers: offers/h top=${f(top.mean)} middle=${f(middle.mean)} ` +
+        `bottom=${f(bottom.mean)} top/middle=${(top.mean / middle.mean).toFixed(2)} ` +
+        `(goal top ≥ 1.1× middle > bottom: ${ordered ? 'met' : 'MISSED'}) ` +
+        `max Gini within a tier=${tierGini.toFixed(3)} (goal ≤ 0.1: ${tierGini <= 0.1 ? 'met' : 'MISSED'}) ` +
+        `floor breaches=${tr.breaches} (goal 0: ${tr.breaches === 0 ? 'met' : 'MISSED'})`,
+    );
+    const missed =
+      q.gini > 0.1 ||
+      !ordered ||
+      tierGini > 0.1 ||
+      tr.breaches > 0 ||
+      [p, q, r].some((x) => x.resolved < TICKETS);
+    if (missed) process.exitCode = 1;
   } finally {
     keepAlive.destroy();
     await api.stop();

@@ -23,6 +23,7 @@ import { WorkersModule } from './modules/jobs/workers.module';
 import { InvoiceCloserModule } from './modules/billing/invoice-closer.module';
 import { BillingModule } from './modules/billing/billing.module';
 import { QualityGateModule } from './modules/quality/quality-gate.module';
+import { WorkFactsModule } from './modules/tickets/work-facts.module';
 import { QualityModule } from './modules/quality/quality.module';
 import { QualityRefresherModule } from './modules/quality/quality-refresher.module';
 import { CreditGateModule } from './modules/billing/credit-gate.module';
@@ -116,6 +117,7 @@ export class AppModule {
         BillingModule,
         QualityModule,
         QualityGateModule,
+        WorkFactsModule,
         CreditGateModule,
         StripeModule,
         PayoutsModule,

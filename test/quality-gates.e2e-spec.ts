@@ -1,7 +1,7 @@
 import { createApiKey, registerCompany, type SignedIn } from './support/factories';
 import { postShift, shiftBody } from './support/shifts';
 import { createTestApp, type TestApp } from './support/test-app';
-import { escalate, liveAgents } from './support/tickets';
+import { liveAgents, resolvedTicket } from './support/tickets';
 
 /**
  * A shift's quality gates (issue 19): a minimum score, and early access for the best-rated
@@ -27,13 +27,7 @@ describe('quality gates on shifts', () => {
       [low, 1],
     ] as const) {
       for (let i = 0; i < 10; i++) {
-        const ticket = await escalate(t, key);
-        await t.http.post(`/v1/tickets/${ticket.id}/claim`).set(agent.auth).expect(200);
-        await t.http
-          .post(`/v1/tickets/${ticket.id}/resolve`)
-          .set(agent.auth)
-          .send({ resolutionSummary: 'done' })
-          .expect(200);
+        const ticket = await resolvedTicket(t, key, agent);
         await t.http
           .post(`/v1/escalations/${ticket.externalId}/rating`)
           .set('Authorization', `Bearer ${key}`)

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { QualityTiers } from '../src/modules/quality/quality-tiers.service';
 import { createApiKey, createStaff, registerCompany, type SignedIn } from './support/factories';
 import { createTestApp, type TestApp } from './support/test-app';
-import { escalate, liveAgents } from './support/tickets';
+import { escalate, liveAgents, resolvedTicket } from './support/tickets';
 
 const DAY = 86_400_000;
 
@@ -30,15 +30,9 @@ describe('quality: ratings, reviews, disputes, scores', () => {
     await t.close();
   });
 
-  async function resolveOne(agent: SignedIn, handoff?: unknown) {
-    const ticket = await escalate(t, key);
-    await t.http.post(`/v1/tickets/${ticket.id}/claim`).set(agent.auth).expect(200);
-    await t.http
-      .post(`/v1/tickets/${ticket.id}/resolve`)
-      .set(agent.auth)
-      .send({ resolutionSummary: 'done', ...(handoff ? { handoff } : {}) })
-      .expect(200);
-    const done = { id: ticket.id, externalId: ticket.externalId as string };
+  async function resolveOne(agent: SignedIn) {
+    const ticket = await resolvedTicket(t, key, agent);
+    const done = { id: ticket.id, externalId: ticket.externalId };
     worked.set(agent.id, [...(worked.get(agent.id) ?? []), done]);
     return done;
   }
@@ -48,6 +42,9 @@ describe('quality: ratings, reviews, disputes, scores', () => {
       .post(`/v1/escalations/${encodeURIComponent(externalId)}/rating`)
       .set(bot())
       .send(body);
+  /** The company's review call: POST writes, PUT changes. */
+  const review = (method: 'post' | 'put', ticketId: string, body: object, as = company) =>
+    t.http[method](`/v1/tickets/${ticketId}/review`).set(as.auth).send(body);
   const quality = async (agent: SignedIn) =>
     (await t.http.get('/v1/agents/me/quality').set(agent.auth).expect(200)).body;
 
@@ -122,13 +119,13 @@ describe('quality: ratings, reviews, disputes, scores', () => {
   it('a removed review stops counting and the score returns exactly; an upheld one counts', async () => {
     const [first] = worked.get(agents[0].id)!;
     const before = await quality(agents[0]);
-    const review = await t.http
+    const written = await t.http
       .post(`/v1/tickets/${first.id}/review`)
       .set(company.auth)
       .set('Idempotency-Key', randomUUID())
       .send({ score: 1, tags: ['tone'], note: 'Curt with the customer' })
       .expect(201);
-    expect(review.body).toMatchObject({ agentId: agents[0].id, score: 1, counts: true });
+    expect(written.body).toMatchObject({ agentId: agents[0].id, score: 1, counts: true });
     // 54 inputs now, sum 25: the agent's 11 inputs sum 10.
     const withReview = await quality(agents[0]);
     const mean54 = 25 / 54;
@@ -138,7 +135,7 @@ describe('quality: ratings, reviews, disputes, scores', () => {
       .body.items;
     expect(feedback[0]).toMatchObject({
       kind: 'review',
-      reviewId: review.body.id,
+      reviewId: written.body.id,
       stars: 1,
       tags: ['tone'],
       text: 'Curt with the customer',
@@ -148,38 +145,34 @@ describe('quality: ratings, reviews, disputes, scores', () => {
     });
     const dispute = () =>
       t.http
-        .post(`/v1/reviews/${review.body.id}/dispute`)
+        .post(`/v1/reviews/${written.body.id}/dispute`)
         .set(agents[0].auth)
         .send({ reason: 'The customer thanked me twice' });
     // Only the agent it is about may dispute it: 404 for another agent.
     await t.http
-      .post(`/v1/reviews/${review.body.id}/dispute`)
+      .post(`/v1/reviews/${written.body.id}/dispute`)
       .set(agents[1].auth)
       .send({ reason: 'Not mine' })
       .expect(404);
     expect((await dispute().expect(200)).body.dispute).toMatchObject({ status: 'pending' });
     expect((await dispute().expect(409)).body.error.code).toBe('ALREADY_DISPUTED');
     // A disputed review is locked for the company.
-    const locked = await t.http
-      .put(`/v1/tickets/${first.id}/review`)
-      .set(company.auth)
-      .send({ score: 2, tags: [] })
-      .expect(409);
+    const locked = await review('put', first.id, { score: 2, tags: [] }).expect(409);
     expect(locked.body.error.code).toBe('REVIEW_LOCKED');
 
     const pending = await t.http.get('/v1/reviews/disputed').set(admin.auth).expect(200);
     expect(pending.body.items).toMatchObject([
-      { id: review.body.id, companyName: 'Rated Co', dispute: { status: 'pending' } },
+      { id: written.body.id, companyName: 'Rated Co', dispute: { status: 'pending' } },
     ]);
     const removed = await t.http
-      .post(`/v1/reviews/${review.body.id}/decision`)
+      .post(`/v1/reviews/${written.body.id}/decision`)
       .set(admin.auth)
       .send({ decision: 'remove', note: 'The transcript shows a kind exchange' })
       .expect(200);
     expect(removed.body).toMatchObject({ counts: false, dispute: { status: 'removed' } });
     expect(await quality(agents[0])).toMatchObject({ score: before.score, inputs: 10 });
     const again = await t.http
-      .post(`/v1/reviews/${review.body.id}/decision`)
+      .post(`/v1/reviews/${written.body.id}/decision`)
       .set(admin.auth)
       .send({ decision: 'uphold', note: 'Changed my mind' })
       .expect(409);
@@ -187,11 +180,10 @@ describe('quality: ratings, reviews, disputes, scores', () => {
 
     // Upheld: the review stands. Agent 1 (ten 4-star ratings) gets a 5-star review.
     const [second] = worked.get(agents[1].id)!;
-    const praise = await t.http
-      .post(`/v1/tickets/${second.id}/review`)
-      .set(company.auth)
-      .send({ score: 5, tags: ['empathy', 'accuracy'] })
-      .expect(201);
+    const praise = await review('post', second.id, {
+      score: 5,
+      tags: ['empathy', 'accuracy'],
+    }).expect(201);
     await t.http
       .post(`/v1/reviews/${praise.body.id}/dispute`)
       .set(agents[1].auth)
@@ -297,29 +289,13 @@ describe('quality: ratings, reviews, disputes, scores', () => {
   it('a review: once per ticket, changed for 7 days, refused when not resolved, bad or foreign', async () => {
     const done = await resolveOne(agents[4]);
     const body = { score: 3, tags: ['speed', 'policy'], note: 'Fine' };
-    const first = await t.http
-      .post(`/v1/tickets/${done.id}/review`)
-      .set(company.auth)
-      .send(body)
-      .expect(201);
+    const first = await review('post', done.id, body).expect(201);
     expect(first.body.tags).toEqual(['policy', 'speed']);
     expect(Date.parse(first.body.editableUntilAt) - Date.parse(first.body.createdAt)).toBe(7 * DAY);
-    await t.http
-      .post(`/v1/tickets/${done.id}/review`)
-      .set(company.auth)
-      .send({ ...body, tags: ['policy', 'speed'] })
-      .expect(200);
-    const exists = await t.http
-      .post(`/v1/tickets/${done.id}/review`)
-      .set(company.auth)
-      .send({ score: 4, tags: [] })
-      .expect(409);
+    await review('post', done.id, { ...body, tags: ['policy', 'speed'] }).expect(200);
+    const exists = await review('post', done.id, { score: 4, tags: [] }).expect(409);
     expect(exists.body.error.code).toBe('REVIEW_EXISTS');
-    const changed = await t.http
-      .put(`/v1/tickets/${done.id}/review`)
-      .set(company.auth)
-      .send({ score: 4, tags: ['accuracy'] })
-      .expect(200);
+    const changed = await review('put', done.id, { score: 4, tags: ['accuracy'] }).expect(200);
     expect(changed.body).toMatchObject({ score: 4, tags: ['accuracy'], note: null });
     const feedback = await t.http
       .get(`/v1/tickets/${done.id}/feedback`)
@@ -331,35 +307,21 @@ describe('quality: ratings, reviews, disputes, scores', () => {
       `UPDATE ticket_reviews SET created_at = created_at - interval '8 days' WHERE ticket_id = $1`,
       [done.id],
     );
-    const locked = await t.http
-      .put(`/v1/tickets/${done.id}/review`)
-      .set(company.auth)
-      .send({ score: 5, tags: [] })
-      .expect(409);
+    const locked = await review('put', done.id, { score: 5, tags: [] }).expect(409);
     expect(locked.body.error.code).toBe('REVIEW_LOCKED');
 
-    const bad = await t.http
-      .post(`/v1/tickets/${done.id}/review`)
-      .set(company.auth)
-      .send({ score: 0, tags: ['rude', 'tone', 'tone'] })
-      .expect(400);
+    const bad = await review('post', done.id, { score: 0, tags: ['rude', 'tone', 'tone'] }).expect(
+      400,
+    );
     expect(bad.body.error.details.fields.map((f: { field: string }) => f.field).sort()).toEqual([
       'score',
       'tags',
     ]);
     const open = await escalate(t, key);
-    const unresolved = await t.http
-      .post(`/v1/tickets/${open.id}/review`)
-      .set(company.auth)
-      .send({ score: 3, tags: [] })
-      .expect(409);
+    const unresolved = await review('post', open.id, { score: 3, tags: [] }).expect(409);
     expect(unresolved.body.error.code).toBe('TICKET_NOT_RESOLVED');
     const other = await registerCompany(t, 'Nosy Co');
-    await t.http
-      .post(`/v1/tickets/${done.id}/review`)
-      .set(other.auth)
-      .send({ score: 1, tags: [] })
-      .expect(404);
+    await review('post', done.id, { score: 1, tags: [] }, other).expect(404);
     await t.http.get(`/v1/tickets/${done.id}/feedback`).set(other.auth).expect(404);
   });
 
@@ -385,16 +347,8 @@ describe('quality: ratings, reviews, disputes, scores', () => {
     const {
       agents: [agent],
     } = await liveAgents(t, co.auth, 1);
-    const resolveWith = async (handoff?: unknown) => {
-      const ticket = await escalate(t, coKey);
-      await t.http.post(`/v1/tickets/${ticket.id}/claim`).set(agent.auth).expect(200);
-      await t.http
-        .post(`/v1/tickets/${ticket.id}/resolve`)
-        .set(agent.auth)
-        .send({ resolutionSummary: 'done', ...(handoff ? { handoff } : {}) })
-        .expect(200);
-      return ticket;
-    };
+    const resolveWith = (handoff?: unknown) =>
+      resolvedTicket(t, coKey, agent, handoff ? { handoff } : {});
     await resolveWith({ complete: false, missing: ['Order ID', ' customer email '] });
     await resolveWith({ complete: false, missing: ['order id'] });
     await resolveWith({ complete: true });

@@ -2768,6 +2768,25 @@ export interface components {
        */
       currency: string;
     };
+    ExpectedHourlyDto: {
+      /**
+       * @description Always true: this is what past seats earned, not a promise.
+       * @example true
+       */
+      estimate: boolean;
+      /** @description rate × resolutionsPerAgentHour (null: no history yet). */
+      amount: components['schemas']['MoneyDto'] | null;
+      /**
+       * @description Standing resolutions per worked agent-hour on the company's completed seats.
+       * @example 4.2
+       */
+      resolutionsPerAgentHour: number | null;
+      /**
+       * @description The worked agent-hours the figure rests on (0: no history yet).
+       * @example 310.5
+       */
+      agentHours: number;
+    };
     OpenShiftDto: {
       /** @example 3 */
       seatsLeft: number;
@@ -2821,6 +2840,8 @@ export interface components {
        * @example 2030-05-02T10:00:00.000Z
        */
       openToAllAt: string | null;
+      /** @description What an hour of this shift may pay, from the company's history: an estimate. */
+      expectedHourly: components['schemas']['ExpectedHourlyDto'];
     };
     ShiftIneligibilityDto: {
       /**
@@ -2930,6 +2951,8 @@ export interface components {
        * @example 2030-05-02T10:00:00.000Z
        */
       openToAllAt: string | null;
+      /** @description What an hour of this shift may pay, from the company's history: an estimate. */
+      expectedHourly: components['schemas']['ExpectedHourlyDto'];
       reasons: components['schemas']['ShiftIneligibilityDto'][];
     };
     OpenShiftsHintDto: {
@@ -2993,6 +3016,11 @@ export interface components {
        * @enum {string}
        */
       source: 'direct' | 'waitlist';
+      /**
+       * @description A completed seat: checked in until it ended, less time away, in seconds (else null).
+       * @example 13500
+       */
+      workedSeconds: number | null;
       /** @example c1a2b3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d */
       id: string;
       /** @example 5b0e6c1f-8a2d-4c3b-9e7f-1a2b3c4d5e6f */
@@ -3067,6 +3095,13 @@ export interface components {
        */
       noShowAt: string | null;
       ratePerTicket: components['schemas']['MoneyDto'];
+      /** @description A completed seat: the pay of its resolutions that still stand (a reopen claws back). */
+      earned: components['schemas']['MoneyDto'] | null;
+      /**
+       * @description A completed seat: earned ÷ worked hours, in minor units per hour (null under a minute
+       *     worked, or not completed).
+       */
+      effectiveHourly: components['schemas']['MoneyDto'] | null;
     };
     WaitlistPositionDto: {
       /**

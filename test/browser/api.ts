@@ -274,13 +274,15 @@ export async function sql(text: string, params: unknown[]): Promise<void> {
 
 /**
  * `count` tickets the company's bot escalates and the agent resolves on a shift of the company
- * (titled `title`) that started five minutes ago, the agent checked in on it.
+ * (titled `title`) that started five minutes ago, the agent checked in on it; each resolution
+ * with the agent's `handoff` flag, if given.
  */
 export async function resolvedTickets(
   company: Company,
   agent: { api: HandoffClient },
   count: number,
   title: string,
+  handoff?: Schemas['HandoffFlagDto'],
 ): Promise<{ id: string; externalId: string }[]> {
   const shift = await postShift(company, 3600, { title });
   await unwrap(
@@ -310,7 +312,7 @@ export async function resolvedTickets(
     await unwrap(
       agent.api.POST('/v1/tickets/{id}/resolve', {
         params: { path: { id: ticket.id } },
-        body: { resolutionSummary: 'Refunded.' },
+        body: { resolutionSummary: 'Refunded.', ...(handoff && { handoff }) },
       }),
     );
     done.push({ id: ticket.id, externalId });

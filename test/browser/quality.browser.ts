@@ -1,7 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { expect, test } from '@playwright/test';
 import { unwrap } from '../../src/client/client';
-import { createStaff, resolvedTickets, signInPage, signUpAgent, signUpCompany } from './api';
+import {
+  createStaff,
+  postShift,
+  resolvedTickets,
+  signInPage,
+  signUpAgent,
+  signUpCompany,
+  sql,
+} from './api';
 import { expectAccessible, expectFitsPhone } from './journeys';
 
 /**
@@ -83,4 +91,88 @@ test('an agent disputes a review, an admin removes it, the score follows', async
   await expect(review).toContainText('Dispute removed: The transcript shows a kind exchange');
   await expect(review.getByRole('cell', { name: 'No', exact: true })).toBeVisible();
   await expect(score).toContainText('1 rating or review in the last 90 days');
+});
+
+/**
+ * Pay per hour in the agent's pages: a seat worked for an hour (two tickets at €2.50) shows
+ * €5.00 an hour once completed, and the company's next shift an estimate from that history.
+ */
+test('a completed seat shows its hourly pay; an open shift its estimate', async ({ page }) => {
+  const company = await signUpCompany(`Hourly ${Math.random().toString(36).slice(2, 8)}`);
+  const agent = await signUpAgent('Pat Hourly');
+  await resolvedTickets(company, agent, 2, 'Hourly desk');
+  const [seat] = (
+    await unwrap(
+      agent.api.GET('/v1/agents/me/claims', { params: { query: { status: 'checked_in' } } }),
+    )
+  ).items;
+  await sql(`UPDATE shift_claims SET checked_in_at = now() - interval '1 hour' WHERE id = $1`, [
+    seat.id,
+  ]);
+  await unwrap(
+    agent.api.POST('/v1/shifts/{id}/check-out', { params: { path: { id: seat.shiftId } } }),
+  );
+  await postShift(company, 30 * 3600, { title: 'Hourly desk again' });
+
+  await signInPage(page, agent.email, '/agent/seats');
+  await expect(
+    page
+      .getByRole('article', { name: /Hourly desk · / })
+      .getByText(/Earned €5\.00 in 1\.0 h worked: €5\.00 an hour/),
+  ).toBeVisible();
+  await page.goto('/agent/shifts');
+  await expect(
+    page
+      .getByRole('article', { name: /Hourly desk again/ })
+      .getByText(/about €5\.00 an hour \(an estimate from this company's last 1 agent-hours\)/),
+  ).toBeVisible();
+});
+
+/**
+ * The company reviews a resolution on the ticket's page: it sees the customer's rating, writes
+ * a score with tags and a note, and can still change it (within 7 days, not disputed).
+ */
+test('a company reads the rating and reviews the resolution on the ticket page', async ({
+  page,
+}) => {
+  const company = await signUpCompany(`Reviewing ${Math.random().toString(36).slice(2, 8)}`);
+  const agent = await signUpAgent('Robin Reviewed');
+  const [ticket] = await resolvedTickets(company, agent, 1, 'Review desk', {
+    complete: false,
+    missing: ['order id'],
+  });
+  await unwrap(
+    company.bot.POST('/v1/escalations/{externalId}/rating', {
+      params: { path: { externalId: ticket.externalId } },
+      body: { csat: 5, comment: 'Great help' },
+    }),
+  );
+  await signInPage(page, company.email, `/company/tickets/${ticket.id}`);
+  const feedback = page.getByRole('region', { name: 'Feedback' });
+  await expect(feedback).toContainText('The customer rated it 5 of 5: “Great help”.');
+  await feedback.locator('label').filter({ hasText: /^4$/ }).click();
+  await feedback.getByRole('checkbox', { name: 'Accuracy' }).check();
+  await feedback.getByRole('textbox', { name: 'Note for the agent' }).fill('Solid fix');
+  await feedback.getByRole('button', { name: 'Save review' }).click();
+  await expect(feedback).toContainText('Your review: 4 of 5 (accuracy): “Solid fix”');
+  await expect(feedback.getByRole('button', { name: 'Change review' })).toBeVisible();
+  await expectAccessible(page, 'ticket feedback');
+
+  // The agent's score, as the company sees it; the bot's handoff, as agents judged it.
+  await page.goto('/company/agents');
+  await page.getByRole('button', { name: 'Quality of Robin Reviewed' }).click();
+  const modal = page.getByRole('dialog', { name: 'Quality of Robin Reviewed' });
+  await expect(modal).toContainText(
+    /Quality score \d+% \(middle tier\), from 2 ratings and reviews/,
+  );
+  await expect(modal).toContainText(/From your customers and reviews: \d+% over 2/);
+  await expectAccessible(page, 'agent quality for a company');
+  await page.keyboard.press('Escape');
+  await page.goto('/company/integration');
+  const handoff = page.getByRole('region', { name: 'Handoff quality' });
+  await expect(handoff).toContainText(
+    "Of your bot's 1 escalations in the last 90 days, 1 (100%) had trouble",
+  );
+  await expect(handoff).toContainText('1 (100%) flagged incomplete by the agent (1 judged)');
+  await expect(handoff).toContainText('Most often missing: order id (1).');
 });

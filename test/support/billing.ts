@@ -6,7 +6,7 @@ import type { FakeStripe } from '../../src/modules/stripe/fake-stripe.server';
 import { STRIPE_SETTINGS, type StripeSettings } from '../../src/modules/stripe/stripe.module';
 import type { SignedIn } from './factories';
 import type { TestApp } from './test-app';
-import { escalate } from './tickets';
+import { resolvedTicket } from './tickets';
 
 /**
  * Runs the outbox's unfinished jobs of these names as a worker would (oldest first, again
@@ -115,16 +115,7 @@ export async function resolveTickets(
   count: number,
 ): Promise<string[]> {
   const ids: string[] = [];
-  for (let i = 0; i < count; i++) {
-    const ticket = await escalate(t, botKey);
-    await t.http.post(`/v1/tickets/${ticket.id}/claim`).set(agent.auth).expect(200);
-    await t.http
-      .post(`/v1/tickets/${ticket.id}/resolve`)
-      .set(agent.auth)
-      .send({ resolutionSummary: 'done' })
-      .expect(200);
-    ids.push(ticket.id);
-  }
+  for (let i = 0; i < count; i++) ids.push((await resolvedTicket(t, botKey, agent)).id);
   await runJobs(t, ['ledger.ticket-event']);
   return ids;
 }

@@ -36,6 +36,26 @@ export async function escalate(
   return res.body;
 }
 
+/**
+ * One escalation from the company's bot, claimed and resolved by the agent (who must be able
+ * to take it): returns the ticket (its id and the bot's externalId among the rest).
+ */
+export async function resolvedTicket(
+  t: TestApp,
+  botKey: string,
+  agent: { auth: Record<string, string> },
+  resolveBody: Record<string, unknown> = {},
+): Promise<{ id: string; externalId: string } & Record<string, unknown>> {
+  const ticket = await escalate(t, botKey);
+  await t.http.post(`/v1/tickets/${ticket.id}/claim`).set(agent.auth).expect(200);
+  await t.http
+    .post(`/v1/tickets/${ticket.id}/resolve`)
+    .set(agent.auth)
+    .send({ resolutionSummary: 'done', ...resolveBody })
+    .expect(200);
+  return ticket as { id: string; externalId: string } & Record<string, unknown>;
+}
+
 export interface LiveAgentOptions {
   languages?: string[];
   skills?: { skill: string; level: number }[];

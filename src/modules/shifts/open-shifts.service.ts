@@ -14,6 +14,7 @@ import { IneligibleShiftDto, OpenShiftPageDto, OpenShiftsQueryDto } from './shif
 import { seatIneligibilityReasons } from './eligibility';
 import { ScoredAgent } from './open-shifts.repository';
 import { ShiftEligibility } from './shift-eligibility.service';
+import { PayPerHour } from './pay-per-hour.service';
 import { toOpenShiftDto } from './shift.mapper';
 import { ShiftsRepository } from './shifts.repository';
 
@@ -30,6 +31,7 @@ export class OpenShiftsService {
     @InjectDataSource() private readonly db: DataSource,
     private readonly config: ConfigService<Env, true>,
     private readonly eligibility: ShiftEligibility,
+    private readonly pay: PayPerHour,
     private readonly openShifts: OpenShiftsRepository,
     private readonly shifts: ShiftsRepository,
     private readonly companies: CompaniesService,
@@ -78,9 +80,15 @@ export class OpenShiftsService {
       this.db.manager,
       page.items.map((r) => r.company_id),
     );
+    const hourly = await this.pay.expected(this.db.manager, shifts);
     return {
       items: shifts.map((s) =>
-        toOpenShiftDto(s, names.get(s.companyId)!, claimsCloseAt(s, closeMinutes)),
+        toOpenShiftDto(
+          s,
+          names.get(s.companyId)!,
+          claimsCloseAt(s, closeMinutes),
+          hourly.get(s.id)!,
+        ),
       ),
       nextCursor: page.nextCursor,
       hints,
@@ -109,8 +117,17 @@ export class OpenShiftsService {
       em,
       refused.map((x) => x.s.companyId),
     );
+    const hourly = await this.pay.expected(
+      em,
+      refused.map((x) => x.s),
+    );
     return refused.map(({ s, reasons }) => ({
-      ...toOpenShiftDto(s, names.get(s.companyId)!, claimsCloseAt(s, closeMinutes)),
+      ...toOpenShiftDto(
+        s,
+        names.get(s.companyId)!,
+        claimsCloseAt(s, closeMinutes),
+        hourly.get(s.id)!,
+      ),
       reasons,
     }));
   }

@@ -2,12 +2,25 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { SeatHolderRow, ShiftClaimViewRow } from './shift.rows';
 
+/**
+ * A completed seat's worked time: checked in until checked out (or the seat completed), less
+ * the time away (a break still running at the end counts up to it); null for other seats.
+ */
+export const WORKED_SECONDS = `CASE WHEN c.status = 'completed' AND c.checked_in_at IS NOT NULL THEN
+    greatest(0, extract(epoch FROM coalesce(c.checked_out_at, c.completed_at) - c.checked_in_at)
+      - c.away_seconds
+      - CASE WHEN c.availability = 'away'
+          THEN extract(epoch FROM coalesce(c.checked_out_at, c.completed_at)
+                 - coalesce(c.availability_changed_at, c.checked_in_at))
+          ELSE 0 END)::int
+  END`;
+
 /** The agent's view of its claims: everything about the seat and the shift it is on. */
 export const CLAIM_VIEW_SQL = `
-  SELECT c.id, c.shift_id, c.company_id, s.title, s.starts_at, s.ends_at,
+  SELECT c.id, c.shift_id, c.agent_id, c.company_id, s.title, s.starts_at, s.ends_at,
          c.status, c.source, c.check_in_deadline, lower(c.period) AS held_from, c.claimed_at, c.checked_in_at, c.checked_out_at,
          c.completed_at, c.cancelled_at, c.late_cancellation, c.no_show_at,
-         s.rate_amount_minor, s.rate_currency
+         s.rate_amount_minor, s.rate_currency, ${WORKED_SECONDS} AS worked_seconds
     FROM shift_claims c
     JOIN shifts s ON s.id = c.shift_id`;
 
@@ -103,6 +116,25 @@ export class ShiftClaimViewsRepository {
       [windowDays],
     );
     return { good: r.completed - r.away_over_cap, judged: r.completed + r.late + r.no_shows };
+  }
+
+  /**
+   * Each company's completed seats since `since`: their worked seconds together and the shifts
+   * they were on (for the expected hourly pay of its open shifts).
+   */
+  companyHistory(
+    em: EntityManager,
+    companyIds: string[],
+    since: Date,
+  ): Promise<{ company_id: string; worked_seconds: number; shift_ids: string[] }[]> {
+    return em.query(
+      `SELECT c.company_id, sum(${WORKED_SECONDS})::int AS worked_seconds,
+              array_agg(DISTINCT c.shift_id) AS shift_ids
+         FROM shift_claims c
+        WHERE c.company_id = ANY($1::uuid[]) AND c.status = 'completed' AND c.completed_at > $2
+        GROUP BY c.company_id`,
+      [companyIds, since],
+    );
   }
 
   async heldSeatWith(em: EntityManager, agentId: string, companyId: string): Promise<boolean> {

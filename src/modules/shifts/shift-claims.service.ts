@@ -21,6 +21,7 @@ import { ShiftWaitlistRepository } from './shift-waitlist.repository';
 import { ShiftWaitlistService } from './shift-waitlist.service';
 import { ShiftsRepository } from './shifts.repository';
 import { ShiftEligibility } from './shift-eligibility.service';
+import { PayPerHour } from './pay-per-hour.service';
 
 /** An agent's seats: take one, give it back, check in and out, and their record. */
 @Injectable()
@@ -36,6 +37,7 @@ export class ShiftClaimsService {
     private readonly views: ShiftClaimViewsRepository,
     private readonly waitlistEntries: ShiftWaitlistRepository,
     private readonly eligibility: ShiftEligibility,
+    private readonly pay: PayPerHour,
     private readonly companies: CompaniesService,
   ) {}
 
@@ -170,10 +172,11 @@ export class ShiftClaimsService {
       this.db.manager,
       rows.map((r) => r.company_id),
     );
+    const pay = await this.pay.ofSeats(this.db.manager, userId, rows);
     return toPage(
       rows,
       query.limit,
-      (r) => toShiftClaimDto(r, names.get(r.company_id)!, this.windows()),
+      (r) => toShiftClaimDto(r, names.get(r.company_id)!, this.windows(), pay.get(r.id)),
       (r) => [r.starts_at.toISOString(), r.id],
     );
   }
@@ -224,7 +227,8 @@ export class ShiftClaimsService {
     const row = await this.views.view(em, claimId);
     if (!row) throw DomainError.notFound('Shift claim');
     const names = await this.companies.namesOf(em, [row.company_id]);
-    return toShiftClaimDto(row, names.get(row.company_id)!, this.windows());
+    const pay = await this.pay.ofSeats(em, row.agent_id, [row]);
+    return toShiftClaimDto(row, names.get(row.company_id)!, this.windows(), pay.get(row.id));
   }
 }
 

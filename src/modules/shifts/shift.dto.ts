@@ -503,6 +503,30 @@ export class ShiftPageDto {
   nextCursor: string | null;
 }
 
+/**
+ * An estimate of an hour's pay on a shift: the company's resolutions per agent-hour over its
+ * completed seats of the last 90 days, times this shift's rate. Null amounts: no history yet.
+ */
+export class ExpectedHourlyDto {
+  /**
+   * Always true: this is what past seats earned, not a promise.
+   * @example true
+   */
+  estimate: boolean;
+  /** rate × resolutionsPerAgentHour (null: no history yet). */
+  amount: MoneyDto | null;
+  /**
+   * Standing resolutions per worked agent-hour on the company's completed seats.
+   * @example 4.2
+   */
+  resolutionsPerAgentHour: number | null;
+  /**
+   * The worked agent-hours the figure rests on (0: no history yet).
+   * @example 310.5
+   */
+  agentHours: number;
+}
+
 export class OpenShiftDto {
   /** @example 5b0e6c1f-8a2d-4c3b-9e7f-1a2b3c4d5e6f */
   id: string;
@@ -545,6 +569,8 @@ export class OpenShiftDto {
    * @example 2030-05-02T10:00:00.000Z
    */
   openToAllAt: Date | null;
+  /** What an hour of this shift may pay, from the company's history: an estimate. */
+  expectedHourly: ExpectedHourlyDto;
 }
 
 /** Why the list is empty: what is missing from the profile, or what the open shifts lack. */
@@ -697,6 +723,21 @@ export class ShiftClaimDto {
   /** @example 2030-05-04T07:10:00.000Z */
   noShowAt: Date | null;
   ratePerTicket: MoneyDto;
+  /**
+   * A completed seat: checked in until it ended, less time away, in seconds (else null).
+   * @example 13500
+   */
+  @ApiInteger()
+  workedSeconds: number | null;
+  /**
+   * A completed seat: the pay of its resolutions that still stand (a reopen claws back).
+   */
+  earned: MoneyDto | null;
+  /**
+   * A completed seat: earned ÷ worked hours, in minor units per hour (null under a minute
+   * worked, or not completed).
+   */
+  effectiveHourly: MoneyDto | null;
 }
 
 export class ShiftClaimPageDto {

@@ -1,5 +1,7 @@
 import { openToAllAt } from './eligibility';
+import type { SeatPay } from './pay-per-hour.service';
 import {
+  ExpectedHourlyDto,
   OpenShiftDto,
   SeatHolderDto,
   ShiftClaimDto,
@@ -42,6 +44,7 @@ export function toOpenShiftDto(
   s: ShiftWithSkills,
   companyName: string,
   claimsCloseAt: Date,
+  expectedHourly: ExpectedHourlyDto,
 ): OpenShiftDto {
   return {
     id: s.id,
@@ -59,6 +62,7 @@ export function toOpenShiftDto(
     checkInGraceMinutes: s.checkInGraceMinutes,
     minQuality: s.minQuality,
     openToAllAt: openToAllAt(s),
+    expectedHourly,
   };
 }
 
@@ -74,6 +78,7 @@ export function toShiftClaimDto(
   r: ShiftClaimViewRow,
   companyName: string,
   windows: SeatWindows,
+  pay: SeatPay | undefined,
 ): ShiftClaimDto {
   return {
     id: r.id,
@@ -96,6 +101,9 @@ export function toShiftClaimDto(
     lateCancellation: r.late_cancellation,
     noShowAt: r.no_show_at,
     ratePerTicket: { amountMinor: Number(r.rate_amount_minor), currency: r.rate_currency },
+    workedSeconds: r.worked_seconds,
+    earned: pay?.earned ?? null,
+    effectiveHourly: pay?.effectiveHourly ?? null,
   };
 }
 

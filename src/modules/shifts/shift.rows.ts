@@ -20,6 +20,7 @@ export interface ShiftWithSkills extends Shift {
 export interface ShiftClaimViewRow {
   id: string;
   shift_id: string;
+  agent_id: string;
   company_id: string;
   title: string | null;
   starts_at: Date;
@@ -38,6 +39,8 @@ export interface ShiftClaimViewRow {
   no_show_at: Date | null;
   rate_amount_minor: string;
   rate_currency: string;
+  /** A completed seat's checked-in time less its time away, in seconds (else null). */
+  worked_seconds: number | null;
 }
 
 /** A claim on a shift as its company sees it (the agent's display name comes from agents). */

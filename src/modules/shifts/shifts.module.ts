@@ -1,4 +1,5 @@
 import { ShiftEligibility } from './shift-eligibility.service';
+import { PayPerHour } from './pay-per-hour.service';
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AgentProfilesModule } from '../agents/agent-profiles.module';
@@ -63,6 +64,7 @@ import { ShiftsService } from './shifts.service';
     NoShowCheckHandler,
     ShiftCompleteHandler,
     ShiftEligibility,
+    PayPerHour,
   ],
   exports: [SeatSuspension, ShiftFacts, SeatAvailabilityService],
 })

@@ -12,6 +12,8 @@ import { OffersRepository } from './offers.repository';
 // Agents looked at per pass, and passes per run: a run stops when a pass offers nothing.
 const AGENTS_PER_PASS = 20;
 const MAX_PASSES = 200;
+// How long a batch's order is trusted while it is being offered.
+const BATCH_FRESH_MS = 250;
 
 /**
  * The push router (issue 15). It runs in a job after commit (`offers.route`, written by the
@@ -92,14 +94,20 @@ export class OfferRouter {
       // instead of a locked transaction per candidate agent.
       if (!(await this.offers.hasUnofferedTicket(this.db.manager, companyId))) break;
       const agents = await this.offers.candidateAgents(this.db.manager, companyId, AGENTS_PER_PASS);
-      // The batch is in fairness order, and offering to one agent changes no other agent's
-      // place in it, so the whole batch is offered in turn before the order is read again.
+      // The batch is in the router's order, and offering to one agent changes no other agent's
+      // place in it, so the batch is offered in turn before the order is read again; but an
+      // agent freed meanwhile is not in it (and may be owed the next offer by the fairness
+      // floor), so a batch older than BATCH_FRESH_MS is read again first.
+      const readAt = Date.now();
       let made = 0;
+      let stale = false;
       for (const agentId of agents) {
+        stale = Date.now() - readAt > BATCH_FRESH_MS;
+        if (stale) break;
         if (await this.offerOne(companyId, agentId)) made++;
       }
       offered += made;
-      if (made === 0) break;
+      if (made === 0 && !stale) break;
     }
     return offered;
   }

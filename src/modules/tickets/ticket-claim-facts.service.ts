@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
+import type { ShiftWork, WorkFacts } from '../../common/pay/work-facts';
 import { TicketClaimsRepository } from './ticket-claims.repository';
 import { TicketMessagesRepository } from './ticket-messages.repository';
 import { TicketQualityRepository } from './ticket-quality.repository';
@@ -27,7 +28,7 @@ export interface LastResolution {
  * which updates the same claim row (docs/adr/0006-ledger.md, "Changed 2026-11-30").
  */
 @Injectable()
-export class TicketClaimFacts {
+export class TicketClaimFacts implements WorkFacts {
   constructor(
     private readonly claims: TicketClaimsRepository,
     private readonly tickets: TicketsRepository,
@@ -105,5 +106,26 @@ export class TicketClaimFacts {
     if (claimIds.length === 0) return new Map();
     const rows = await this.claims.shiftsOf(em, [...new Set(claimIds)]);
     return new Map(rows.map((r) => [r.id, r.shift_id]));
+  }
+
+  async earnedOnShifts(
+    em: EntityManager,
+    agentId: string,
+    shiftIds: string[],
+  ): Promise<Map<string, ShiftWork>> {
+    if (shiftIds.length === 0) return new Map();
+    const rows = await this.quality.earnedOnShifts(em, agentId, [...new Set(shiftIds)]);
+    return new Map(
+      rows.map((r) => [
+        r.shift_id,
+        { resolved: r.resolved, earnedMinor: Number(r.earned), currency: r.currency },
+      ]),
+    );
+  }
+
+  async resolutionsOnShifts(em: EntityManager, shiftIds: string[]): Promise<Map<string, number>> {
+    if (shiftIds.length === 0) return new Map();
+    const rows = await this.quality.resolutionsOnShifts(em, [...new Set(shiftIds)]);
+    return new Map(rows.map((r) => [r.shift_id, r.resolved]));
   }
 }

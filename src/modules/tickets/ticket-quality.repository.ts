@@ -114,4 +114,34 @@ export class TicketQualityRepository {
       [companyId, since, limit],
     );
   }
+
+  /** Per shift: the agent's standing resolutions (not reopened) and their pay. */
+  earnedOnShifts(
+    em: EntityManager,
+    agentId: string,
+    shiftIds: string[],
+  ): Promise<{ shift_id: string; resolved: number; earned: string; currency: string }[]> {
+    return em.query(
+      `SELECT shift_id, count(*)::int AS resolved, sum(rate_amount_minor) AS earned,
+              min(rate_currency) AS currency
+         FROM ticket_claims
+        WHERE agent_id = $1 AND shift_id = ANY($2::uuid[]) AND status = 'resolved'
+          AND reopened_at IS NULL
+        GROUP BY shift_id`,
+      [agentId, shiftIds],
+    );
+  }
+
+  /** Per shift: standing resolutions by every agent. */
+  resolutionsOnShifts(
+    em: EntityManager,
+    shiftIds: string[],
+  ): Promise<{ shift_id: string; resolved: number }[]> {
+    return em.query(
+      `SELECT shift_id, count(*)::int AS resolved FROM ticket_claims
+        WHERE shift_id = ANY($1::uuid[]) AND status = 'resolved' AND reopened_at IS NULL
+        GROUP BY shift_id`,
+      [shiftIds],
+    );
+  }
 }

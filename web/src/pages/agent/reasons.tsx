@@ -1,8 +1,11 @@
 import { List } from '@mantine/core';
 import { languageName } from '../../ui/languages';
+import { browserZone, formatInstant } from '../../ui/times';
 import { useSkillNames } from './use-skill-names';
 
 type Reason = Record<string, unknown>;
+
+const percent = (n: unknown) => `${Math.round(Number(n) * 100)}%`;
 
 /**
  * Why the agent may not take a shift or ticket: the `reasons` of NOT_ELIGIBLE (and of the
@@ -21,6 +24,13 @@ export function Reasons({ reasons, label }: { reasons: unknown[]; label: string 
         return `Needs ${languageName(String(r.language))}`;
       case 'NOT_CERTIFIED':
         return 'Needs the company’s certification';
+      case 'QUALITY_TOO_LOW':
+        return `Needs a quality score of ${percent(r.minQuality)}; yours is ${percent(r.quality)}`;
+      case 'EARLY_ACCESS':
+        return (
+          `Early access for a quality score of ${percent(r.minQuality)} (yours is ` +
+          `${percent(r.quality)}) until ${formatInstant(String(r.openToAllAt), browserZone())}`
+        );
       case 'SUSPENDED':
         return 'Your account is suspended';
       case 'NOT_ON_SHIFT':

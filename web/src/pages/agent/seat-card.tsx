@@ -71,6 +71,12 @@ export function SeatCard({ seat }: { seat: Seat }) {
           {seat.source === 'waitlist' ? ' · seat from the waitlist' : ''}
           {seat.lateCancellation ? ' · late cancellation' : ''}
         </Text>
+        {seat.earned && seat.workedSeconds !== null && (
+          <Text size="sm">
+            Earned {money(seat.earned)} in {(seat.workedSeconds / 3600).toFixed(1)} h worked
+            {seat.effectiveHourly ? `: ${money(seat.effectiveHourly)} an hour` : ''}
+          </Text>
+        )}
         <ErrorAlert error={checkIn.error ?? checkOut.error} />
         <Group>
           {seat.status === 'claimed' && (

@@ -2,7 +2,7 @@ import { Badge, Group, Text } from '@mantine/core';
 import type { Schemas } from '../../api/client';
 import { languageName } from '../../ui/languages';
 import { money } from '../../ui/money';
-import { formatRange } from '../../ui/times';
+import { formatInstant, formatRange } from '../../ui/times';
 import { useSkillNames } from './use-skill-names';
 import { useZone } from './use-profile';
 
@@ -14,8 +14,16 @@ export function ShiftFacts({ shift }: { shift: Schemas['OpenShiftDto'] }) {
     <>
       <Text size="sm">{formatRange(shift.startsAt, shift.endsAt, zone)}</Text>
       <Text size="sm">
-        <strong>{money(shift.ratePerTicket)}</strong> per resolved ticket
+        <strong>{money(shift.ratePerTicket)}</strong> per resolved ticket ·{' '}
+        {shift.expectedHourly.amount
+          ? `about ${money(shift.expectedHourly.amount)} an hour (an estimate from this company's last ${shift.expectedHourly.agentHours} agent-hours)`
+          : 'no history yet for an hourly estimate'}
       </Text>
+      {shift.openToAllAt && new Date(shift.openToAllAt).getTime() > Date.now() && (
+        <Text size="sm">
+          Early access for the best-rated agents until {formatInstant(shift.openToAllAt, zone)}
+        </Text>
+      )}
       <Group gap={6}>
         {shift.requiredSkills.map((s) => (
           <Badge key={s.skill} variant="outline" color="gray.8">
@@ -30,6 +38,11 @@ export function ShiftFacts({ shift }: { shift: Schemas['OpenShiftDto'] }) {
         {shift.requiresCertification && (
           <Badge variant="outline" color="gray.8">
             Certification required
+          </Badge>
+        )}
+        {shift.minQuality !== null && (
+          <Badge variant="outline" color="gray.8">
+            Quality ≥ {Math.round(shift.minQuality * 100)}%
           </Badge>
         )}
       </Group>

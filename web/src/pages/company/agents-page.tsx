@@ -10,14 +10,16 @@ import { Loading } from '../../ui/loading';
 import { Page } from '../../ui/page';
 import { ScrollTable } from '../../ui/scroll-table';
 import { browserZone, formatInstant } from '../../ui/times';
+import { AgentQualityModal } from './agent-quality-modal';
 
 /**
  * The company's program: the agents it certified (a shift can require certification), and the
- * agents who held seats on its shifts, found by name, to certify or revoke.
+ * agents who held seats on its shifts, found by name, to certify or revoke, with their quality.
  */
 export default function CompanyAgentsPage() {
   const queryClient = useQueryClient();
   const [search, setSearch] = useState('');
+  const [viewing, setViewing] = useState<{ agentId: string; displayName: string } | null>(null);
   const [term] = useDebouncedValue(search.trim(), 250);
   const certified = useQuery({
     queryKey: [...keys.companyAgents, 'certified'],
@@ -121,6 +123,7 @@ export default function CompanyAgentsPage() {
                   <Table.Th>Seats completed</Table.Th>
                   <Table.Th>Latest seat</Table.Th>
                   <Table.Th>Program</Table.Th>
+                  <Table.Th>Quality</Table.Th>
                 </Table.Tr>
               </Table.Thead>
               <Table.Tbody>
@@ -145,6 +148,16 @@ export default function CompanyAgentsPage() {
                         </Button>
                       )}
                     </Table.Td>
+                    <Table.Td>
+                      <Button
+                        size="xs"
+                        variant="default"
+                        onClick={() => setViewing(agent)}
+                        aria-label={`Quality of ${agent.displayName}`}
+                      >
+                        Quality
+                      </Button>
+                    </Table.Td>
                   </Table.Tr>
                 ))}
               </Table.Tbody>
@@ -152,6 +165,13 @@ export default function CompanyAgentsPage() {
           </ScrollTable>
         )}
       </Stack>
+      {viewing && (
+        <AgentQualityModal
+          agentId={viewing.agentId}
+          name={viewing.displayName}
+          onClose={() => setViewing(null)}
+        />
+      )}
     </Page>
   );
 }

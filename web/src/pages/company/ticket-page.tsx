@@ -12,6 +12,7 @@ import { nextCursor, PAGE_SIZE } from '../../ui/paging';
 import { browserZone } from '../../ui/times';
 import { useNow } from '../../ui/use-now';
 import { ClaimHistory } from './claim-history';
+import { FeedbackSection } from './feedback-section';
 import { ReopenForm } from './reopen-form';
 import { SlaBadge } from './sla-badge';
 
@@ -25,7 +26,8 @@ const AUTHORS: Record<Message['author'], string> = {
 
 /**
  * One of the company's tickets: its state and SLA, who held it (the claim history), the
- * conversation with internal notes, and reopening a resolution that was not good enough.
+ * conversation with internal notes, reopening a resolution that was not good enough, and the
+ * customer's rating and the company's review of it.
  */
 export default function CompanyTicketPage() {
   const { id = '' } = useParams();
@@ -73,6 +75,7 @@ export default function CompanyTicketPage() {
           <Stack gap="lg">
             <ClaimHistory claims={t.claims} zone={zone} />
             {t.status === 'resolved' && <ReopenForm ticketId={t.id} />}
+            {t.claims.some((c) => c.status === 'resolved') && <FeedbackSection ticketId={t.id} />}
           </Stack>
         </Grid.Col>
         <Grid.Col span={{ base: 12, md: 6 }}>

@@ -1,0 +1,26 @@
+import type { EntityManager } from 'typeorm';
+
+/** What an agent earned on one shift: resolutions that still stand, and their pay. */
+export interface ShiftWork {
+  resolved: number;
+  earnedMinor: number;
+  currency: string;
+}
+
+/**
+ * Work done on shifts, as shifts meet it (issue 19: pay per hour). Tickets own the claims and
+ * provide it (globally, under this token), so shifts need not import tickets, which reads
+ * shifts. "Standing": resolved and not reopened (a reopen claws the pay back).
+ */
+export interface WorkFacts {
+  /** The agent's standing resolutions and their pay, per shift (shifts with none left out). */
+  earnedOnShifts(
+    em: EntityManager,
+    agentId: string,
+    shiftIds: string[],
+  ): Promise<Map<string, ShiftWork>>;
+  /** Standing resolutions by every agent, per shift (shifts with none left out). */
+  resolutionsOnShifts(em: EntityManager, shiftIds: string[]): Promise<Map<string, number>>;
+}
+
+export const WORK_FACTS = Symbol('WORK_FACTS');

@@ -1,0 +1,78 @@
+import { createApiKey, registerAgent, registerCompany } from './support/factories';
+import { postShift, setProfile } from './support/shifts';
+import { createTestApp, type TestApp } from './support/test-app';
+import { liveAgents, resolvedTicket } from './support/tickets';
+
+/**
+ * Pay that shows per hour (issue 19): a completed seat's effective hourly earnings (earned ÷
+ * checked-in time less time away), and an open shift's expected hourly pay from its company's
+ * history, marked as an estimate, or no history yet.
+ */
+describe('pay per hour', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp();
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('a completed seat shows what it earned per worked hour; open shifts an estimate from history', async () => {
+    const company = await registerCompany(t, 'Hourly Co');
+    const key = await createApiKey(t, company);
+    const { shiftId, agents } = await liveAgents(t, company.auth, 1);
+    const [agent] = agents;
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) ids.push((await resolvedTicket(t, key, agent)).id);
+    // One reopened: its pay is clawed back, so it is not earned.
+    await t.http
+      .post(`/v1/tickets/${ids[0]}/reopen`)
+      .set(company.auth)
+      .send({ reason: 'Not fixed' })
+      .expect(200);
+    // Two hours checked in, half an hour of it away.
+    await t.db.query(
+      `UPDATE shift_claims SET checked_in_at = now() - interval '2 hours', away_seconds = 1800
+        WHERE shift_id = $1 AND agent_id = $2`,
+      [shiftId, agent.id],
+    );
+    await t.http.post(`/v1/shifts/${shiftId}/check-out`).set(agent.auth).expect(200);
+
+    const seats = (await t.http.get('/v1/agents/me/claims').set(agent.auth).expect(200)).body
+      .items as Record<string, unknown>[];
+    const seat = seats.find((s) => s.shiftId === shiftId)!;
+    expect(seat.status).toBe('completed');
+    const worked = seat.workedSeconds as number;
+    expect(Math.abs(worked - 5400)).toBeLessThanOrEqual(5);
+    expect(seat.earned).toEqual({ amountMinor: 500, currency: 'EUR' });
+    expect(seat.effectiveHourly).toEqual({
+      amountMinor: Math.round((500 * 3600) / worked),
+      currency: 'EUR',
+    });
+
+    // The next shift of the company, seen by another agent: 2 resolutions over the worked
+    // hours, at this shift's rate.
+    const next = await postShift(t, company, {
+      ratePerTicket: { amountMinor: 300, currency: 'EUR' },
+    });
+    const other = await registerCompany(t, 'New Co');
+    const fresh = await postShift(t, other);
+    const looking = await registerAgent(t);
+    await setProfile(t, looking, {});
+    const open = (await t.http.get('/v1/shifts/open?limit=100').set(looking.auth).expect(200)).body
+      .items as { id: string; expectedHourly: Record<string, unknown> }[];
+    const perHour = 2 / (worked / 3600);
+    expect(open.find((s) => s.id === next.id)!.expectedHourly).toEqual({
+      estimate: true,
+      amount: { amountMinor: Math.round(300 * perHour), currency: 'EUR' },
+      resolutionsPerAgentHour: Math.round(perHour * 100) / 100,
+      agentHours: Math.round((worked / 3600) * 10) / 10,
+    });
+    expect(open.find((s) => s.id === fresh.id)!.expectedHourly).toEqual({
+      estimate: true,
+      amount: null,
+      resolutionsPerAgentHour: null,
+      agentHours: 0,
+    });
+  });
+});

@@ -1,0 +1,146 @@
+import {
+  Button,
+  Checkbox,
+  Group,
+  SegmentedControl,
+  Stack,
+  Text,
+  Textarea,
+  Title,
+} from '@mantine/core';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { api, unwrap, type Schemas } from '../../api/client';
+import { newIdempotencyKey } from '../../api/idempotency-key';
+import { keys } from '../../api/query-keys';
+import { ErrorAlert } from '../../ui/error-alert';
+import { problemOf } from '../../ui/form-errors';
+import { browserZone, formatInstant } from '../../ui/times';
+
+type Review = Schemas['ReviewDto'];
+type Tag = Review['tags'][number];
+const TAGS: { value: Tag; label: string }[] = [
+  { value: 'empathy', label: 'Empathy' },
+  { value: 'accuracy', label: 'Accuracy' },
+  { value: 'speed', label: 'Speed' },
+  { value: 'tone', label: 'Tone' },
+  { value: 'policy', label: 'Policy' },
+];
+const INPUTS = ['score', 'tags', 'note'];
+
+/**
+ * A resolved ticket's feedback, as the company sees it: the customer's rating (posted by the
+ * bot) and the company's own review, written here and changed for 7 days unless disputed.
+ */
+export function FeedbackSection({ ticketId }: { ticketId: string }) {
+  const feedback = useQuery({
+    queryKey: [...keys.companyTickets, 'feedback', ticketId],
+    queryFn: () =>
+      unwrap(api.GET('/v1/tickets/{id}/feedback', { params: { path: { id: ticketId } } })),
+  });
+  const zone = browserZone();
+  const f = feedback.data;
+  const review = f?.review ?? null;
+  const editable =
+    review === null ||
+    (review.dispute === null && new Date(review.editableUntilAt).getTime() > Date.now());
+  return (
+    <Stack component="section" aria-labelledby="feedback-heading" gap="xs">
+      <Title order={2} id="feedback-heading" size="h3">
+        Feedback
+      </Title>
+      <ErrorAlert error={feedback.error} title="The feedback could not be loaded" />
+      {f && (
+        <>
+          <Text size="sm">
+            {f.rating
+              ? `The customer rated it ${f.rating.csat} of 5${f.rating.comment ? `: “${f.rating.comment}”` : ''}.`
+              : 'No rating from the customer yet (your bot posts it).'}
+          </Text>
+          {review && (
+            <Text size="sm">
+              Your review: {review.score} of 5
+              {review.tags.length > 0 ? ` (${review.tags.join(', ')})` : ''}
+              {review.note ? `: “${review.note}”` : ''}
+              {review.dispute
+                ? ` · disputed by the agent: ${review.dispute.status}${review.dispute.decisionNote ? ` (${review.dispute.decisionNote})` : ''}`
+                : editable
+                  ? ` · can be changed until ${formatInstant(review.editableUntilAt, zone)}`
+                  : ''}
+            </Text>
+          )}
+          {editable && <ReviewForm ticketId={ticketId} review={review} />}
+        </>
+      )}
+    </Stack>
+  );
+}
+
+function ReviewForm({ ticketId, review }: { ticketId: string; review: Review | null }) {
+  const queryClient = useQueryClient();
+  const [score, setScore] = useState(String(review?.score ?? 5));
+  const [tags, setTags] = useState<string[]>(review?.tags ?? []);
+  const [note, setNote] = useState(review?.note ?? '');
+  const save = useMutation({
+    mutationFn: () => {
+      const body = { score: Number(score), tags: tags as Tag[], ...(note.trim() && { note }) };
+      return review
+        ? unwrap(api.PUT('/v1/tickets/{id}/review', { params: { path: { id: ticketId } }, body }))
+        : unwrap(
+            api.POST('/v1/tickets/{id}/review', {
+              params: {
+                path: { id: ticketId },
+                header: { 'Idempotency-Key': newIdempotencyKey() },
+              },
+              body,
+            }),
+          );
+    },
+    onSuccess: () => void queryClient.invalidateQueries({ queryKey: keys.companyTickets }),
+  });
+  const errors = problemOf(save.error, INPUTS);
+  return (
+    <form
+      noValidate
+      onSubmit={(event) => {
+        event.preventDefault();
+        save.mutate();
+      }}
+    >
+      <Stack gap="xs">
+        <Text size="sm" fw={500} id="review-score-label">
+          Score (1 poor, 5 excellent)
+        </Text>
+        <SegmentedControl
+          aria-labelledby="review-score-label"
+          value={score}
+          onChange={setScore}
+          data={['1', '2', '3', '4', '5']}
+          w="fit-content"
+        />
+        <Checkbox.Group
+          label="What stood out"
+          value={tags}
+          onChange={setTags}
+          error={errors?.field('tags')}
+        >
+          <Group gap="md" mt={4}>
+            {TAGS.map((t) => (
+              <Checkbox key={t.value} value={t.value} label={t.label} />
+            ))}
+          </Group>
+        </Checkbox.Group>
+        <Textarea
+          label="Note for the agent"
+          value={note}
+          onChange={(event) => setNote(event.currentTarget.value)}
+          error={errors?.field('note')}
+        />
+        <ErrorAlert error={save.error} inputs={INPUTS} title="Review not saved" />
+        <Button type="submit" variant="default" loading={save.isPending} w="fit-content">
+          {review ? 'Change review' : 'Save review'}
+        </Button>
+      </Stack>
+    </form>
+  );
+}
