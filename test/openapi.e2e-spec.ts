@@ -98,6 +98,8 @@ const FRACTIONS = new Set([
   'QualityScoreDto.platformMean',
   'QualityScoreDto.sum',
   'QualityScoreDto.score',
+  'ExpectedHourlyDto.resolutionsPerAgentHour',
+  'ExpectedHourlyDto.agentHours',
 ]);
 
 /**

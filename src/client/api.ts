@@ -2768,6 +2768,15 @@ export interface components {
        */
       currency: string;
     };
+    AmountDto: {
+      /**
+       * @description Minor units: 250 is 2.50 EUR.
+       * @example 250
+       */
+      amountMinor: number;
+      /** @example EUR */
+      currency: string;
+    };
     ExpectedHourlyDto: {
       /**
        * @description Always true: this is what past seats earned, not a promise.
@@ -2775,7 +2784,7 @@ export interface components {
        */
       estimate: boolean;
       /** @description rate × resolutionsPerAgentHour (null: no history yet). */
-      amount: components['schemas']['MoneyDto'] | null;
+      amount: components['schemas']['AmountDto'] | null;
       /**
        * @description Standing resolutions per worked agent-hour on the company's completed seats.
        * @example 4.2
@@ -3096,12 +3105,12 @@ export interface components {
       noShowAt: string | null;
       ratePerTicket: components['schemas']['MoneyDto'];
       /** @description A completed seat: the pay of its resolutions that still stand (a reopen claws back). */
-      earned: components['schemas']['MoneyDto'] | null;
+      earned: components['schemas']['AmountDto'] | null;
       /**
        * @description A completed seat: earned ÷ worked hours, in minor units per hour (null under a minute
        *     worked, or not completed).
        */
-      effectiveHourly: components['schemas']['MoneyDto'] | null;
+      effectiveHourly: components['schemas']['AmountDto'] | null;
     };
     WaitlistPositionDto: {
       /**

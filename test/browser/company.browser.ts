@@ -94,6 +94,15 @@ test('a company signs up, connects its bot, watches its queue live, and reopens 
   await page.getByRole('textbox', { name: 'Seats' }).fill('3');
   await page.getByRole('combobox', { name: 'Required skill', exact: true }).click();
   await page.getByRole('option', { name: 'Refunds' }).click();
+  // Quality gates: early access needs its score too (the API names the one missing).
+  await page.getByRole('textbox', { name: 'Early access (hours)' }).fill('24');
+  await page.getByRole('button', { name: 'Post shift' }).click();
+  await expect(page.getByRole('textbox', { name: 'Early access score (%)' })).toHaveAttribute(
+    'aria-invalid',
+    'true',
+  );
+  await page.getByRole('textbox', { name: 'Early access score (%)' }).fill('80');
+  await page.getByRole('textbox', { name: 'Minimum quality score (%)' }).fill('50');
   await page.getByRole('button', { name: 'Post shift' }).click();
   const posted = page.getByRole('article', { name: 'Weekend refunds cover' });
   await expect(posted.getByText('0 of 3 seats filled')).toBeVisible();

@@ -42,6 +42,18 @@ export class MoneyDto {
   currency: string;
 }
 
+/** An amount in an answer, which may be zero (what was earned, an estimate). */
+export class AmountDto {
+  /**
+   * Minor units: 250 is 2.50 EUR.
+   * @example 250
+   */
+  @ApiInteger()
+  amountMinor: number;
+  /** @example EUR */
+  currency: string;
+}
+
 /**
  * bigint columns come back from pg as strings; minor units stay far below 2^53, so they are
  * safe as JS numbers. Refuses to read anything that would lose precision.

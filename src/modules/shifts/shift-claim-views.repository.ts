@@ -111,8 +111,7 @@ export class ShiftClaimViewsRepository {
       `SELECT ${RELIABILITY_COUNTS}
          FROM shift_claims c JOIN shifts s ON s.id = c.shift_id,
               (SELECT now() - make_interval(days => $1) AS since) w
-        WHERE c.status IN ('completed', 'cancelled', 'no_show')
-          AND greatest(c.completed_at, c.cancelled_at, c.no_show_at) > w.since`,
+        WHERE greatest(c.completed_at, c.cancelled_at, c.no_show_at) > w.since`,
       [windowDays],
     );
     return { good: r.completed - r.away_over_cap, judged: r.completed + r.late + r.no_shows };

@@ -21,7 +21,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { ApiInstant, ApiInteger } from '../../common/http/openapi-property';
-import { MoneyDto } from '../../common/money/money.dto';
+import { AmountDto, MoneyDto } from '../../common/money/money.dto';
 import { IsInstant } from '../../common/validation/is-instant';
 import { PageQueryDto } from '../../common/pagination/page.dto';
 import { OPEN_SHIFTS_HINT_CODES, type OpenShiftsHintCode } from './open-shift-hints';
@@ -514,7 +514,7 @@ export class ExpectedHourlyDto {
    */
   estimate: boolean;
   /** rate × resolutionsPerAgentHour (null: no history yet). */
-  amount: MoneyDto | null;
+  amount: AmountDto | null;
   /**
    * Standing resolutions per worked agent-hour on the company's completed seats.
    * @example 4.2
@@ -732,12 +732,12 @@ export class ShiftClaimDto {
   /**
    * A completed seat: the pay of its resolutions that still stand (a reopen claws back).
    */
-  earned: MoneyDto | null;
+  earned: AmountDto | null;
   /**
    * A completed seat: earned ÷ worked hours, in minor units per hour (null under a minute
    * worked, or not completed).
    */
-  effectiveHourly: MoneyDto | null;
+  effectiveHourly: AmountDto | null;
 }
 
 export class ShiftClaimPageDto {

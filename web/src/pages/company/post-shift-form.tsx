@@ -37,6 +37,9 @@ const INPUTS = [
   'offerSeconds',
   'maxAwayMinutes',
   'checkInGraceMinutes',
+  'minQuality',
+  'earlyAccessHours',
+  'earlyAccessMinQuality',
 ];
 const LEVELS = ['1', '2', '3', '4', '5'];
 
@@ -74,6 +77,10 @@ export function PostShiftForm() {
   const [maxAway, setMaxAway] = useState<number | string>('');
   const [grace, setGrace] = useState<number | string>(10);
   const [certified, setCertified] = useState(false);
+  // Quality gates, in percent of the 0–1 score (docs/quality.md); empty: none.
+  const [minQuality, setMinQuality] = useState<number | string>('');
+  const [earlyHours, setEarlyHours] = useState<number | string>('');
+  const [earlyQuality, setEarlyQuality] = useState<number | string>('');
 
   const cur = currency ?? 'EUR';
   const rateMinor = toMinor(amount, cur);
@@ -105,6 +112,9 @@ export function PostShiftForm() {
       ...(maxAway !== '' && { maxAwayMinutes: Number(maxAway) }),
       checkInGraceMinutes: Number(grace),
       requiresCertification: certified,
+      ...(minQuality !== '' && { minQuality: Number(minQuality) / 100 }),
+      ...(earlyHours !== '' && { earlyAccessHours: Number(earlyHours) }),
+      ...(earlyQuality !== '' && { earlyAccessMinQuality: Number(earlyQuality) / 100 }),
     });
   const bps = pricing.data?.platformFeeBps;
 
@@ -237,6 +247,35 @@ export function PostShiftForm() {
               value={maxAway}
               onChange={setMaxAway}
               error={errors?.field('maxAwayMinutes')}
+            />
+          </SimpleGrid>
+          <SimpleGrid cols={{ base: 1, sm: 3 }}>
+            <NumberInput
+              label="Minimum quality score (%)"
+              description="Agents below it cannot take a seat. Empty: any"
+              min={0}
+              max={100}
+              value={minQuality}
+              onChange={setMinQuality}
+              error={errors?.field('minQuality')}
+            />
+            <NumberInput
+              label="Early access (hours)"
+              description="For this long after posting, only the score below may claim"
+              min={1}
+              max={168}
+              value={earlyHours}
+              onChange={setEarlyHours}
+              error={errors?.field('earlyAccessHours')}
+            />
+            <NumberInput
+              label="Early access score (%)"
+              description="With early access: the score it needs"
+              min={0}
+              max={100}
+              value={earlyQuality}
+              onChange={setEarlyQuality}
+              error={errors?.field('earlyAccessMinQuality')}
             />
           </SimpleGrid>
           <Checkbox
