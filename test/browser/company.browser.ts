@@ -373,14 +373,16 @@ test('a company sees a breach, rotates its secret, redelivers, revokes a key, ca
         .click();
       await expect(page.getByRole('radio', { name: status })).toBeChecked();
     };
-    // The receiver fails: the next ping waits for its retry, with the answer it got.
+    // The receiver fails: the next ping waits for its retry, with the answer it got. (The first
+    // retry comes seconds later: on a loaded machine it may have run by the next look, so any
+    // count of attempts will do.)
     failing = true;
     await page.getByRole('button', { name: 'Send a test event' }).click();
-    await expect(log.getByRole('row', { name: /ping pending 1 500/ })).toBeVisible({
+    await expect(log.getByRole('row', { name: /ping pending \d+ 500/ })).toBeVisible({
       timeout: 30_000,
     });
     await showDeliveries('Pending');
-    await expect(log.getByRole('row', { name: /ping pending 1 500/ })).toBeVisible();
+    await expect(log.getByRole('row', { name: /ping pending \d+ 500/ })).toBeVisible();
     await expect(log.getByRole('row', { name: /delivered/ })).toHaveCount(0);
     await showDeliveries('Delivered');
     await expect(log.getByRole('row', { name: /ping delivered/ })).toBeVisible();
