@@ -440,6 +440,7 @@ describe('OpenAPI document (/docs-json)', () => {
         resolvedAt: null,
         resolutionSummary: null,
         reopenedAt: null,
+        surge: null,
       };
       const validator = new ResponseValidator(doc);
       expect(validator.checkSchema('TicketClaimView', { ...claim, pay: null })).toEqual([]);

@@ -3241,6 +3241,23 @@ export interface components {
        */
       skill: string;
     };
+    SurgeDto: {
+      /**
+       * @description The highest multiplier in basis points: 15000 pays 1.5 × the rate. 10001–30000.
+       * @example 15000
+       */
+      maxMultiplierBps: number;
+      /**
+       * @description Surge starts when open tickets per checked-in agent pass this (1–1000).
+       * @example 3
+       */
+      openTicketsPerAgent: number;
+      /**
+       * @description The most the extras of this shift may add up to, in minor units of the shift's currency.
+       * @example 5000
+       */
+      budgetMinor: number;
+    };
     CreateShiftDto: {
       /**
        * Format: date-time
@@ -3328,6 +3345,8 @@ export interface components {
       minQuality?: number;
       /** @example 0.85 */
       earlyAccessMinQuality?: number;
+      /** @description Surge pay while the company's queue runs long (default none). */
+      surge?: components['schemas']['SurgeDto'];
     };
     ShiftDto: {
       /** @example 5 */
@@ -3391,6 +3410,8 @@ export interface components {
        * @example 2030-04-29T14:05:09.000Z
        */
       openToAllAt: string | null;
+      /** @description Surge pay, or null when the shift has none. */
+      surge: components['schemas']['SurgeDto'] | null;
       /**
        * Format: date-time
        * @example 2030-05-02T16:40:00.000Z
@@ -3502,6 +3523,16 @@ export interface components {
        * @enum {string}
        */
       status: 'scheduled' | 'completed' | 'cancelled';
+      /**
+       * @description What of the surge budget is committed, in minor units: the extras of claims active or
+       *     resolved (not reopened) and of pending offers. Null when the shift has no surge.
+       * @example 1250
+       */
+      surgeCommittedMinor: number | null;
+      /** @description Every claim on the shift, current and past, oldest first. */
+      claims: components['schemas']['SeatHolderDto'][];
+      /** @description Agents waiting for a seat, first in line first. */
+      waitlist: components['schemas']['WaitlistedAgentDto'][];
       /** @example 5b0e6c1f-8a2d-4c3b-9e7f-1a2b3c4d5e6f */
       id: string;
       /** @example 7c9e6679-7425-40de-944b-e07fc1f90ae7 */
@@ -3539,6 +3570,8 @@ export interface components {
        * @example 2030-04-29T14:05:09.000Z
        */
       openToAllAt: string | null;
+      /** @description Surge pay, or null when the shift has none. */
+      surge: components['schemas']['SurgeDto'] | null;
       /**
        * Format: date-time
        * @example 2030-05-02T16:40:00.000Z
@@ -3556,10 +3589,6 @@ export interface components {
        * @example 2030-04-28T14:05:09.000Z
        */
       createdAt: string;
-      /** @description Every claim on the shift, current and past, oldest first. */
-      claims: components['schemas']['SeatHolderDto'][];
-      /** @description Agents waiting for a seat, first in line first. */
-      waitlist: components['schemas']['WaitlistedAgentDto'][];
     };
     UpdateShiftDto: {
       /**
@@ -3627,6 +3656,12 @@ export interface components {
        * @example 0.6
        */
       minQuality?: number | null;
+      /**
+       * @description Surge, or null to stop it (claims already made keep theirs). It may change at any time,
+       *     live shifts too: it applies to claims from then on. The budget cannot go below what is
+       *     committed (SURGE_BUDGET_COMMITTED).
+       */
+      surge?: components['schemas']['SurgeDto'] | null;
     };
     CancelShiftDto: {
       /** @example Demand dropped after the sale ended */
@@ -3747,6 +3782,19 @@ export interface components {
         [key: string]: unknown;
       };
     };
+    SurgePayView: {
+      /**
+       * @description The multiplier on the shift's rate, in basis points: 12500 is 1.25 ×.
+       * @example 12500
+       */
+      multiplierBps: number;
+      /**
+       * @description What it adds to the rate, in minor units of the pay's currency (less than the multiplier
+       *     gives when the shift's surge budget ran out).
+       * @example 62
+       */
+      extraMinor: number;
+    };
     TicketClaimView: {
       /**
        * @example resolved
@@ -3786,8 +3834,10 @@ export interface components {
       resolvedAt: string | null;
       /** @example Refunded the duplicate charge and confirmed with the customer. */
       resolutionSummary: string | null;
-      /** @description What resolving it paid (null unless resolved). */
+      /** @description What resolving it paid, surge included (null unless resolved). */
       pay: components['schemas']['MoneyDto'] | null;
+      /** @description The surge fixed when it was claimed; null when none. */
+      surge: components['schemas']['SurgePayView'] | null;
       /**
        * Format: date-time
        * @description When the company reopened the ticket this claim resolved (the pay was clawed back).
@@ -4125,8 +4175,10 @@ export interface components {
        * @example 2030-05-04T09:12:31.000Z
        */
       createdAt: string;
-      /** @description What resolving it pays you, from your live shift. */
+      /** @description What resolving it pays you, from your live shift, surge included if a claim now gets it. */
       pay: components['schemas']['MoneyDto'];
+      /** @description The surge a claim now would get (fixed when claimed or offered); null when none. */
+      surge: components['schemas']['SurgePayView'] | null;
     };
     LiveShiftView: {
       /** @example 5b0e6c1f-8a2d-4c3b-9e7f-1a2b3c4d5e6f */
@@ -4251,7 +4303,10 @@ export interface components {
       createdAt: string;
       /** @example a7d3e9f1-2b4c-4d6e-8f0a-1c3e5b7d9f2a */
       claimId: string;
+      /** @description What resolving it pays (paid, once resolved): the shift's rate and the claim's surge. */
       pay: components['schemas']['MoneyDto'];
+      /** @description The surge fixed on your claim; null when none. */
+      surge: components['schemas']['SurgePayView'] | null;
     };
     ReleaseTicketDto: {
       /**
@@ -6300,6 +6355,7 @@ export interface components {
       | 'REVIEW_LOCKED'
       | 'ALREADY_DISPUTED'
       | 'DISPUTE_NOT_PENDING'
+      | 'SURGE_BUDGET_COMMITTED'
       | 'ADJUSTMENT_REFERENCE_CONFLICT'
       | 'ADJUSTMENT_STATE';
     /** @description Every error the API answers is `{ error: ErrorBody }`. */
@@ -8722,6 +8778,7 @@ export interface operations {
        *     - `SHIFT_CLOSED`: the shift is cancelled, completed, or no longer takes claims
        *     - `SHIFT_HAS_CLAIMS`: seats are taken: this change would hurt their holders
        *     - `SEATS_BELOW_TAKEN`: seats cannot go below the seats already taken
+       *     - `SURGE_BUDGET_COMMITTED`: the surge budget cannot go below what claims and pending offers have committed (`details.committedMinor`)
        */
       409: {
         headers: {
@@ -8731,8 +8788,8 @@ export interface operations {
           /**
            * @example {
            *       "error": {
-           *         "code": "SEATS_BELOW_TAKEN",
-           *         "message": "Seats cannot go below the seats already taken.",
+           *         "code": "SURGE_BUDGET_COMMITTED",
+           *         "message": "The surge budget cannot go below what claims and pending offers have committed (details.committedMinor).",
            *         "details": null,
            *         "requestId": "0b5a4e1c-2f7d-4c83-9a1e-6d3f8b2c7e90"
            *       }
@@ -8741,7 +8798,12 @@ export interface operations {
           'application/json': {
             error: {
               /** @enum {string} */
-              code: 'CONFLICT' | 'SHIFT_CLOSED' | 'SHIFT_HAS_CLAIMS' | 'SEATS_BELOW_TAKEN';
+              code:
+                | 'CONFLICT'
+                | 'SHIFT_CLOSED'
+                | 'SHIFT_HAS_CLAIMS'
+                | 'SEATS_BELOW_TAKEN'
+                | 'SURGE_BUDGET_COMMITTED';
             } & WithRequired<components['schemas']['ErrorBody'], 'code'>;
           };
         };

@@ -67,6 +67,9 @@ export const FUNCTION_OWNERS = {
   events_from_outbox: 'events',
   events_ticket_escalated: 'events',
   offers_route_request: 'tickets',
+  surge_quote: 'tickets',
+  surge_committed: 'tickets',
+  surge_lock: 'tickets',
 } as const;
 
 /**
@@ -98,6 +101,13 @@ export const DECLARED_EXCEPTIONS: readonly {
     where: 'function agent_context',
     names: ['agents', 'agent_skills', 'certifications', 'shift_claims', 'shifts', 'companies'],
     reason: 'What claim-next knows of the agent and its live shift, in the same call (ADR 0008).',
+  },
+  {
+    where: 'function surge_quote',
+    names: ['shifts', 'shift_claims'],
+    reason:
+      "A claim's surge (its shift's settings, the agents checked in on it) is fixed by the " +
+      'claim write itself, in both claim paths (write_ticket_claim).',
   },
   {
     where: 'function ticket_claim_history',

@@ -82,6 +82,8 @@ export const ERROR_STATUS = {
   REVIEW_LOCKED: 409,
   ALREADY_DISPUTED: 409,
   DISPUTE_NOT_PENDING: 409,
+  // A shift's surge budget below what its claims and offers have committed.
+  SURGE_BUDGET_COMMITTED: 409,
   // ledger
   ADJUSTMENT_REFERENCE_CONFLICT: 409,
   ADJUSTMENT_STATE: 409,

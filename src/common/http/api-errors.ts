@@ -82,6 +82,8 @@ export const ERROR_DESCRIPTIONS: Record<ErrorCode, string> = {
   REVIEW_LOCKED: 'the review can no longer change: 7 days have passed, or the agent disputed it',
   ALREADY_DISPUTED: 'the review was disputed already: once per review',
   DISPUTE_NOT_PENDING: 'the review is not disputed, or its dispute was decided already',
+  SURGE_BUDGET_COMMITTED:
+    'the surge budget cannot go below what claims and pending offers have committed (`details.committedMinor`)',
   ADJUSTMENT_REFERENCE_CONFLICT: 'this reference was already used for a different adjustment',
   ADJUSTMENT_STATE: "the adjustment's status does not allow this",
 };

@@ -21,6 +21,13 @@ export interface WorkFacts {
   ): Promise<Map<string, ShiftWork>>;
   /** Standing resolutions by every agent, per shift (shifts with none left out). */
   resolutionsOnShifts(em: EntityManager, shiftIds: string[]): Promise<Map<string, number>>;
+  /**
+   * The surge extras committed on the shift (claims active or resolved and not reopened, pending
+   * offers), in minor units. With `lock`, first takes the shift's surge lock to the end of the
+   * transaction, so no claim commits more until then: take it before locking the shift's row
+   * (a claim holding the surge lock still needs a key share on that row for its insert).
+   */
+  surgeCommitted(em: EntityManager, shiftId: string, lock: boolean): Promise<number>;
 }
 
 export const WORK_FACTS = Symbol('WORK_FACTS');

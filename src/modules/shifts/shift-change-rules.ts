@@ -18,6 +18,8 @@ const SAFE_WITH_CLAIMS = new Set([
   'offerSeconds',
   'maxAwayMinutes',
   'minQuality',
+  // Surge only ever adds to the pay of claims from now on; what was fixed on claims stays.
+  'surge',
 ]);
 
 export function refuseUnsafeChanges(shift: ShiftWithSkills, input: UpdateShiftDto): void {
@@ -61,7 +63,7 @@ export function refuseUnsafeChanges(shift: ShiftWithSkills, input: UpdateShiftDt
   if (unsafe.length > 0) {
     throw new DomainError(
       'SHIFT_HAS_CLAIMS',
-      'Seats are taken: only the title, seats, a higher rate, dropping the certification requirement, longer offers, a higher away cap or a lower minimum quality can change',
+      'Seats are taken: only the title, seats, a higher rate, dropping the certification requirement, longer offers, a higher away cap, a lower minimum quality or surge can change',
       {
         fields: unsafe.map((field) => ({
           field,
@@ -73,7 +75,13 @@ export function refuseUnsafeChanges(shift: ShiftWithSkills, input: UpdateShiftDt
 }
 /** More seats, a longer window or a higher rate: more to bill, so credit control decides. */
 export function enlarges(
-  shift: { seats: number; startsAt: Date; endsAt: Date; rateAmountMinor: number },
+  shift: {
+    seats: number;
+    startsAt: Date;
+    endsAt: Date;
+    rateAmountMinor: number;
+    surgeBudgetMinor: number | null;
+  },
   input: UpdateShiftDto,
   startsAt: Date,
   endsAt: Date,
@@ -81,7 +89,9 @@ export function enlarges(
   return (
     (input.seats !== undefined && input.seats > shift.seats) ||
     endsAt.getTime() - startsAt.getTime() > shift.endsAt.getTime() - shift.startsAt.getTime() ||
-    (input.ratePerTicket !== undefined && input.ratePerTicket.amountMinor > shift.rateAmountMinor)
+    (input.ratePerTicket !== undefined &&
+      input.ratePerTicket.amountMinor > shift.rateAmountMinor) ||
+    (!!input.surge && input.surge.budgetMinor > (shift.surgeBudgetMinor ?? 0))
   );
 }
 

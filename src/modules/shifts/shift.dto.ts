@@ -70,6 +70,45 @@ export class RequiredSkillDto {
   minLevel: number;
 }
 
+/**
+ * Surge (docs/quality.md, "Surge"): while the company's open tickets per agent checked in on the
+ * shift pass `openTicketsPerAgent`, a newly claimed ticket pays the rate × a multiplier rising
+ * linearly from 1 at the threshold to `maxMultiplierBps` at twice the threshold. The extra is
+ * fixed when the ticket is claimed (or offered) and stops once `budgetMinor` (in the shift's
+ * currency) is committed to claims and pending offers.
+ */
+export class SurgeDto {
+  /**
+   * The highest multiplier in basis points: 15000 pays 1.5 × the rate. 10001–30000.
+   * @example 15000
+   */
+  @ApiInteger()
+  @IsInt()
+  @Min(10_001)
+  @Max(30_000)
+  maxMultiplierBps: number;
+
+  /**
+   * Surge starts when open tickets per checked-in agent pass this (1–1000).
+   * @example 3
+   */
+  @ApiInteger()
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  openTicketsPerAgent: number;
+
+  /**
+   * The most the extras of this shift may add up to, in minor units of the shift's currency.
+   * @example 5000
+   */
+  @ApiInteger()
+  @IsInt()
+  @Min(1)
+  @Max(100_000_000)
+  budgetMinor: number;
+}
+
 export class CreateShiftDto {
   /** @example "Weekend refunds cover" */
   @IsOmittable()
@@ -210,12 +249,18 @@ export class CreateShiftDto {
   @Min(0)
   @Max(1)
   earlyAccessMinQuality?: number;
+  /** Surge pay while the company's queue runs long (default none). */
+  @IsOmittable()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => SurgeDto)
+  surge?: SurgeDto;
 }
 
 /**
  * Every field optional. Once any seat is taken only changes that cannot hurt a seat holder are
  * accepted: title, seats (not below those taken), a higher rate, dropping the certification
- * requirement, a longer offerSeconds, a higher maxAwayMinutes.
+ * requirement, a longer offerSeconds, a higher maxAwayMinutes, a lower minQuality, and surge.
  */
 export class UpdateShiftDto {
   /** @example "Weekend refunds and chargebacks" */
@@ -323,6 +368,16 @@ export class UpdateShiftDto {
   @Min(0)
   @Max(1)
   minQuality?: number | null;
+  /**
+   * Surge, or null to stop it (claims already made keep theirs). It may change at any time,
+   * live shifts too: it applies to claims from then on. The budget cannot go below what is
+   * committed (SURGE_BUDGET_COMMITTED).
+   */
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => SurgeDto)
+  surge?: SurgeDto | null;
 }
 
 export class CancelShiftDto {
@@ -432,6 +487,8 @@ export class ShiftDto {
    * @example 2030-04-29T14:05:09.000Z
    */
   openToAllAt: Date | null;
+  /** Surge pay, or null when the shift has none. */
+  surge: SurgeDto | null;
   /** @example scheduled */
   @ApiProperty({ enum: SHIFT_STATUSES })
   status: string;
@@ -492,6 +549,13 @@ export class ShiftDetailDto extends ShiftDto {
   claims: SeatHolderDto[];
   /** Agents waiting for a seat, first in line first. */
   waitlist: WaitlistedAgentDto[];
+  /**
+   * What of the surge budget is committed, in minor units: the extras of claims active or
+   * resolved (not reopened) and of pending offers. Null when the shift has no surge.
+   * @example 1250
+   */
+  @ApiInteger()
+  surgeCommittedMinor: number | null;
 }
 
 export class ShiftPageDto {

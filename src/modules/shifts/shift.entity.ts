@@ -75,6 +75,16 @@ export class Shift {
   @Column('numeric', { nullable: true, transformer: nullableNumber })
   earlyAccessMinQuality: number | null;
 
+  /** Surge (all three or none, ck_shifts_surge): the highest multiplier in basis points. */
+  @Column('int', { nullable: true })
+  surgeMaxMultiplierBps: number | null;
+
+  @Column('int', { nullable: true })
+  surgeOpenTicketsPerAgent: number | null;
+
+  @Column('bigint', { nullable: true, transformer: bigintMoney })
+  surgeBudgetMinor: number | null;
+
   @Column('text')
   status: ShiftStatus;
 

@@ -6,6 +6,7 @@ import {
   SeatHolderDto,
   ShiftClaimDto,
   ShiftDto,
+  SurgeDto,
   WaitlistedAgentDto,
 } from './shift.dto';
 import { SeatHolderRow, ShiftClaimViewRow, ShiftWithSkills, WaitlistEntryRow } from './shift.rows';
@@ -32,11 +33,22 @@ export function toShiftDto(s: ShiftWithSkills): ShiftDto {
     earlyAccessHours: s.earlyAccessHours,
     earlyAccessMinQuality: s.earlyAccessMinQuality,
     openToAllAt: openToAllAt(s),
+    surge: surgeOf(s),
     status: s.status,
     cancelledAt: s.cancelledAt,
     cancelReason: s.cancelReason,
     completedAt: s.completedAt,
     createdAt: s.createdAt,
+  };
+}
+
+/** The shift's surge settings, or null (ck_shifts_surge: all three columns or none). */
+export function surgeOf(s: ShiftWithSkills): SurgeDto | null {
+  if (s.surgeMaxMultiplierBps === null) return null;
+  return {
+    maxMultiplierBps: s.surgeMaxMultiplierBps,
+    openTicketsPerAgent: s.surgeOpenTicketsPerAgent!,
+    budgetMinor: s.surgeBudgetMinor!,
   };
 }
 

@@ -58,7 +58,13 @@ export class ShiftsController {
    */
   @Patch(':id')
   @ApiOperation({ operationId: 'updateShift', summary: 'Change a shift' })
-  @ApiErrors('SHIFT_CLOSED', 'SEATS_BELOW_TAKEN', 'SHIFT_HAS_CLAIMS', 'PAYMENT_REQUIRED')
+  @ApiErrors(
+    'SHIFT_CLOSED',
+    'SEATS_BELOW_TAKEN',
+    'SHIFT_HAS_CLAIMS',
+    'SURGE_BUDGET_COMMITTED',
+    'PAYMENT_REQUIRED',
+  )
   update(
     @CurrentActor() actor: Actor,
     @IdParam() id: string,

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CREDIT_GATE, type CreditGate } from '../../common/credit/credit-gate';
+import { WORK_FACTS, type WorkFacts } from '../../common/pay/work-facts';
 import { ConfigService } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Env } from '../../config/env.validation';
@@ -8,6 +9,7 @@ import { requireCompany } from '../../common/auth/access';
 import { Actor } from '../../common/auth/actor';
 import { DomainError, FieldError } from '../../common/errors/domain-error';
 import { decodeCursor, Page, toPage } from '../../common/pagination/page';
+import { formatMoney } from '../../common/money/format-money';
 import { duplicateSkillErrors } from '../../common/validation/duplicate-skills';
 import { AgentsService } from '../agents/agents.service';
 import { OutboxService } from '../outbox/outbox.service';
@@ -19,9 +21,10 @@ import {
   RequiredSkillDto,
   ShiftDetailDto,
   ShiftDto,
+  SurgeDto,
   UpdateShiftDto,
 } from './shift.dto';
-import { toSeatHolderDto, toShiftDto, toWaitlistedAgentDto } from './shift.mapper';
+import { surgeOf, toSeatHolderDto, toShiftDto, toWaitlistedAgentDto } from './shift.mapper';
 import { earlyAccessErrors, enlarges, refuseUnsafeChanges } from './shift-change-rules';
 import { checkWindow } from './shift.validation';
 import { ShiftClaimViewsRepository } from './shift-claim-views.repository';
@@ -48,6 +51,7 @@ export class ShiftsService {
     private readonly waitlistEntries: ShiftWaitlistRepository,
     private readonly agents: AgentsService,
     @Inject(CREDIT_GATE) private readonly credit: CreditGate,
+    @Inject(WORK_FACTS) private readonly work: WorkFacts,
   ) {}
 
   async create(actor: Actor, input: CreateShiftDto): Promise<ShiftDto> {
@@ -81,6 +85,7 @@ export class ShiftsService {
         minQuality: input.minQuality ?? null,
         earlyAccessHours: input.earlyAccessHours ?? null,
         earlyAccessMinQuality: input.earlyAccessMinQuality ?? null,
+        ...surgeColumns(input.surge ?? null),
         status: 'scheduled',
       });
       await this.shifts.insertRequiredSkills(em, shiftId, input.requiredSkills);
@@ -126,17 +131,30 @@ export class ShiftsService {
       ...toShiftDto(shift),
       claims: claims.map((c) => toSeatHolderDto(c, names.get(c.agentId)!)),
       waitlist: waitlist.map((w) => toWaitlistedAgentDto(w, names.get(w.agentId)!)),
+      surgeCommittedMinor: surgeOf(shift)
+        ? await this.work.surgeCommitted(this.db.manager, id, false)
+        : null,
     };
   }
 
   async update(actor: Actor, id: string, input: UpdateShiftDto): Promise<ShiftDetailDto> {
     const companyId = requireCompany(actor);
     await this.db.transaction(async (em) => {
+      // The surge lock before the shift's row: a claim holding it still needs a key share on
+      // the row (its insert's foreign key), which the row lock below would refuse it.
+      const committed = input.surge ? await this.work.surgeCommitted(em, id, true) : 0;
       const shift = await this.own(em, companyId, id, true);
       if (shift.status !== 'scheduled') {
         throw new DomainError('SHIFT_CLOSED', 'A cancelled or completed shift cannot change');
       }
       refuseUnsafeChanges(shift, input);
+      if (input.surge && input.surge.budgetMinor < committed) {
+        throw new DomainError(
+          'SURGE_BUDGET_COMMITTED',
+          `${formatMoney({ amountMinor: committed, currency: shift.rateCurrency })} of the surge budget is committed to claims and offers; it cannot go below that`,
+          { committedMinor: committed },
+        );
+      }
       const startsAt = input.startsAt ? new Date(input.startsAt) : shift.startsAt;
       const endsAt = input.endsAt ? new Date(input.endsAt) : shift.endsAt;
       const problems: FieldError[] = [];
@@ -171,6 +189,7 @@ export class ShiftsService {
         ...(input.offerSeconds !== undefined && { offerSeconds: input.offerSeconds }),
         ...(input.maxAwayMinutes !== undefined && { maxAwayMinutes: input.maxAwayMinutes }),
         ...(input.minQuality !== undefined && { minQuality: input.minQuality }),
+        ...(input.surge !== undefined && surgeColumns(input.surge)),
         startsAt,
         endsAt,
       });
@@ -226,4 +245,13 @@ export class ShiftsService {
 
 function skillFields(skills: RequiredSkillDto[]) {
   return skills.map((s, i) => ({ field: `requiredSkills.${i}.skill`, code: s.skill }));
+}
+
+/** A shift's surge as its three columns (all null: none). */
+function surgeColumns(surge: SurgeDto | null) {
+  return {
+    surgeMaxMultiplierBps: surge?.maxMultiplierBps ?? null,
+    surgeOpenTicketsPerAgent: surge?.openTicketsPerAgent ?? null,
+    surgeBudgetMinor: surge?.budgetMinor ?? null,
+  };
 }

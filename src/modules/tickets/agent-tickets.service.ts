@@ -6,6 +6,7 @@ import { Actor } from '../../common/auth/actor';
 import { DomainError } from '../../common/errors/domain-error';
 import { ShiftFacts } from '../shifts/shift-facts.service';
 import { AgentTicketDto } from './ticket.dto';
+import { toAgentTicketDto } from './ticket.mapper';
 import { TicketClaimsRepository } from './ticket-claims.repository';
 import { TicketReadService } from './ticket-read.service';
 
@@ -42,21 +43,15 @@ export class AgentTicketsService {
     const em = this.db.manager;
     const claim = await this.claims.workedBy(em, ticketId, userId);
     if (!claim) throw DomainError.notFound('Ticket');
-    const pay =
-      claim.rate_amount_minor === null
-        ? await this.shifts.rateOf(em, claim.shift_id)
-        : { amountMinor: Number(claim.rate_amount_minor), currency: claim.rate_currency! };
-    return { ...(await this.reads.load(em, ticketId, null)), claimId: claim.id, pay };
+    const ticket = await this.reads.load(em, ticketId, null);
+    return toAgentTicketDto(ticket, claim.id, await this.shifts.rateOf(em, claim.shift_id));
   }
 
   /** The ticket if the agent holds it now, else null. */
   async held(em: EntityManager, ticketId: string, agentId: string): Promise<AgentTicketDto | null> {
     const claim = await this.claims.activeOnTicket(em, ticketId);
     if (!claim || claim.agent_id !== agentId) return null;
-    return {
-      ...(await this.reads.load(em, ticketId, null)),
-      claimId: claim.id,
-      pay: await this.shifts.rateOf(em, claim.shift_id),
-    };
+    const ticket = await this.reads.load(em, ticketId, null);
+    return toAgentTicketDto(ticket, claim.id, await this.shifts.rateOf(em, claim.shift_id));
   }
 }

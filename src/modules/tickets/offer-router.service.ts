@@ -8,6 +8,7 @@ import { loadAgentContext } from './agent-context';
 import { toQueueItemDto } from './ticket.mapper';
 import { TicketMatchingRepository } from './ticket-matching.repository';
 import { OffersRepository } from './offers.repository';
+import { SurgeRepository } from './surge.repository';
 
 // Agents looked at per pass, and passes per run: a run stops when a pass offers nothing.
 const AGENTS_PER_PASS = 20;
@@ -47,6 +48,7 @@ export class OfferRouter {
     private readonly agents: AgentsService,
     private readonly outbox: OutboxService,
     private readonly events: EventsService,
+    private readonly surge: SurgeRepository,
   ) {}
 
   /**
@@ -135,12 +137,16 @@ export class OfferRouter {
         if (ids.length === 0) return false;
         const ticket = await this.offers.lockOfferable(em, ids, agentId, live.shiftId);
         if (!ticket) return false;
+        // Fixed now (under the shift's surge lock, counted against its budget): the accept
+        // claims at it, so the agent is paid what the offer showed.
+        const surge = await this.surge.quote(em, live.shiftId, true);
         const offer = await this.offers.insert(em, {
           ticketId: ticket.id,
           agentId,
           companyId,
           shiftId: live.shiftId,
           seconds: live.offerSeconds,
+          surge,
         });
         await this.outbox.enqueue(
           em,
@@ -148,7 +154,7 @@ export class OfferRouter {
           { offerId: offer.id },
           { runAt: offer.expires_at },
         );
-        const item = toQueueItemDto(ticket, live);
+        const item = toQueueItemDto(ticket, live, surge);
         await this.events.record(em, {
           type: 'offer.created',
           agentId,
@@ -168,6 +174,7 @@ export class OfferRouter {
               companyName: item.companyName,
             },
             pay: item.pay,
+            surge: item.surge,
           },
         });
         return true;

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { changedRows } from '../../database/sql';
+import type { SurgeQuote } from './surge.repository';
 import { TicketRow } from './ticket.rows';
 
 /**
@@ -45,6 +46,9 @@ export interface OfferRow {
   decided_at: Date | null;
   decline_reason: string | null;
   claim_id: string | null;
+  /** The surge fixed when it was offered: the accept claims at it. */
+  surge_multiplier_bps: number;
+  surge_extra_minor: string;
   /** expires_at has passed by the database clock. */
   due: boolean;
 }
@@ -159,13 +163,29 @@ export class OffersRepository {
   /** A pending offer; uq_offers_pending_ticket is the last word on one per ticket. */
   async insert(
     em: EntityManager,
-    o: { ticketId: string; agentId: string; companyId: string; shiftId: string; seconds: number },
+    o: {
+      ticketId: string;
+      agentId: string;
+      companyId: string;
+      shiftId: string;
+      seconds: number;
+      surge: SurgeQuote;
+    },
   ): Promise<OfferRow> {
     const [row]: OfferRow[] = await em.query(
-      `INSERT INTO offers (ticket_id, agent_id, company_id, shift_id, expires_at)
-       VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5))
+      `INSERT INTO offers (ticket_id, agent_id, company_id, shift_id, expires_at,
+                           surge_multiplier_bps, surge_extra_minor)
+       VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5), $6, $7)
        RETURNING *, false AS due`,
-      [o.ticketId, o.agentId, o.companyId, o.shiftId, o.seconds],
+      [
+        o.ticketId,
+        o.agentId,
+        o.companyId,
+        o.shiftId,
+        o.seconds,
+        o.surge.multiplierBps,
+        o.surge.extraMinor,
+      ],
     );
     return row;
   }
@@ -205,4 +225,9 @@ export class OffersRepository {
     );
     return row.n >= 3;
   }
+}
+
+/** The surge an offer fixed. */
+export function offerSurge(o: OfferRow): SurgeQuote {
+  return { multiplierBps: o.surge_multiplier_bps, extraMinor: Number(o.surge_extra_minor) };
 }

@@ -11,9 +11,15 @@ import { DomainMetrics } from '../metrics/domain-metrics';
 import { OutboxService } from '../outbox/outbox.service';
 import { loadAgentContext } from './agent-context';
 import { OfferDto, PendingOffersDto } from './offer.dto';
-import { OfferRow, OffersRepository } from './offers.repository';
+import { OfferRow, offerSurge, OffersRepository } from './offers.repository';
 import { AgentTicketDto } from './ticket.dto';
-import { toAgentContext, toQueueItemDto, toTicketDto } from './ticket.mapper';
+import {
+  liveRate,
+  toAgentContext,
+  toAgentTicketDto,
+  toQueueItemDto,
+  toTicketDto,
+} from './ticket.mapper';
 import { TicketMatchingRepository } from './ticket-matching.repository';
 import { TicketsRepository } from './tickets.repository';
 
@@ -66,13 +72,17 @@ export class OffersService {
         });
       }
       const timeout = this.config.get('HANDLE_TIMEOUT_MINUTES', { infer: true });
-      const w = await this.matching.writeClaim(em, ticket.id, userId, live.shiftId, timeout);
+      // At the surge the offer showed: its budget was counted when the offer was made.
+      const w = await this.matching.writeClaim(
+        em,
+        ticket.id,
+        userId,
+        live.shiftId,
+        timeout,
+        offerSurge(offer),
+      );
       await this.offers.decide(em, offer.id, 'accepted', { claimId: w.claimId });
-      return {
-        ...toTicketDto(w.ticket, w.claims),
-        claimId: w.claimId,
-        pay: { amountMinor: live.rateAmountMinor, currency: live.rateCurrency },
-      };
+      return toAgentTicketDto(toTicketDto(w.ticket, w.claims), w.claimId, liveRate(live));
     });
     this.outbox.poke(); // write_ticket_claim wrote outbox rows
     this.metrics.ticketClaimed('by_id');
@@ -114,7 +124,8 @@ export class OffersService {
     return {
       items: offers.flatMap((o) => {
         const ticket = tickets.get(o.ticket_id);
-        return ticket ? [{ ...toOfferDto(o), ticket: toQueueItemDto(ticket, live) }] : [];
+        const item = ticket && toQueueItemDto(ticket, live, offerSurge(o));
+        return item ? [{ ...toOfferDto(o), ticket: item }] : [];
       }),
     };
   }

@@ -4,6 +4,7 @@ import type { ShiftWork, WorkFacts } from '../../common/pay/work-facts';
 import { TicketClaimsRepository } from './ticket-claims.repository';
 import { TicketMessagesRepository } from './ticket-messages.repository';
 import { TicketQualityRepository } from './ticket-quality.repository';
+import { SurgeRepository } from './surge.repository';
 import { TicketsRepository } from './tickets.repository';
 
 /** A resolved claim the ledger may book: when, and the pay fixed at resolution. */
@@ -34,6 +35,7 @@ export class TicketClaimFacts implements WorkFacts {
     private readonly tickets: TicketsRepository,
     private readonly messages: TicketMessagesRepository,
     private readonly quality: TicketQualityRepository,
+    private readonly surge: SurgeRepository,
   ) {}
 
   /**
@@ -127,5 +129,9 @@ export class TicketClaimFacts implements WorkFacts {
     if (shiftIds.length === 0) return new Map();
     const rows = await this.quality.resolutionsOnShifts(em, [...new Set(shiftIds)]);
     return new Map(rows.map((r) => [r.shift_id, r.resolved]));
+  }
+
+  surgeCommitted(em: EntityManager, shiftId: string, lock: boolean): Promise<number> {
+    return this.surge.committed(em, shiftId, lock);
   }
 }

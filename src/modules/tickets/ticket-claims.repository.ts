@@ -13,6 +13,10 @@ export interface ActiveClaimRow {
   shift_id: string;
 }
 
+export interface HeldClaimRow extends Pick<ActiveClaimRow, 'id' | 'agent_id' | 'shift_id'> {
+  surge_extra_minor: string;
+}
+
 /** A claim its agent may read the ticket by; the rate is set once it is resolved. */
 export interface WorkedClaimRow {
   id: string;
@@ -99,13 +103,14 @@ export class TicketClaimsRepository {
     return row;
   }
 
-  /** The active claim of a ticket, with who holds it and under which shift, if any. */
-  async activeOnTicket(
-    em: EntityManager,
-    ticketId: string,
-  ): Promise<Pick<ActiveClaimRow, 'id' | 'agent_id' | 'shift_id'> | undefined> {
-    const [row]: Pick<ActiveClaimRow, 'id' | 'agent_id' | 'shift_id'>[] = await em.query(
-      `SELECT id, agent_id, shift_id FROM ticket_claims WHERE ticket_id = $1 AND status = 'active'`,
+  /**
+   * The active claim of a ticket, with who holds it, under which shift, and the surge extra fixed
+   * when it was made (minor units), if any.
+   */
+  async activeOnTicket(em: EntityManager, ticketId: string): Promise<HeldClaimRow | undefined> {
+    const [row]: HeldClaimRow[] = await em.query(
+      `SELECT id, agent_id, shift_id, surge_extra_minor FROM ticket_claims
+        WHERE ticket_id = $1 AND status = 'active'`,
       [ticketId],
     );
     return row;
@@ -175,8 +180,8 @@ export class TicketClaimsRepository {
   }
 
   /**
-   * Resolves an active claim, fixing its pay (the rate of its shift now), with the agent's flag
-   * on the bot's handoff if given.
+   * Resolves an active claim, fixing its pay (the rate of its shift now and the claim's surge),
+   * with the agent's flag on the bot's handoff if given.
    */
   async markResolved(
     em: EntityManager,

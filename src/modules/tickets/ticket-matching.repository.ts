@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { currentRequestId } from '../../common/http/request-context';
+import type { SurgeQuote } from './surge.repository';
 import { AgentContextRow, ClaimHistoryJson, ClaimWrittenRow, TicketRow } from './ticket.rows';
 
 /**
@@ -105,7 +106,8 @@ export class TicketMatchingRepository {
   /**
    * The claim write of both claim paths (write_ticket_claim): the ticket claimed, its claim
    * row, the `ticket.claimed` event and the handle timeout. The caller holds the agent's row
-   * lock and the ticket's, and has checked that the agent may take this open ticket.
+   * lock and the ticket's, and has checked that the agent may take this open ticket. `surge`:
+   * a quote fixed before (an offer's); null: write_ticket_claim quotes it now (surge_quote).
    */
   async writeClaim(
     em: EntityManager,
@@ -113,10 +115,19 @@ export class TicketMatchingRepository {
     agentId: string,
     shiftId: string,
     handleTimeoutMinutes: number,
+    surge: SurgeQuote | null = null,
   ): Promise<ClaimWrittenRow> {
     const [row]: ClaimJsonRow[] = await em.query(
-      'SELECT * FROM write_ticket_claim($1, $2, $3, make_interval(mins => $4), $5)',
-      [ticketId, agentId, shiftId, handleTimeoutMinutes, currentRequestId()],
+      'SELECT * FROM write_ticket_claim($1, $2, $3, make_interval(mins => $4), $5, $6, $7)',
+      [
+        ticketId,
+        agentId,
+        shiftId,
+        handleTimeoutMinutes,
+        currentRequestId(),
+        surge?.multiplierBps ?? null,
+        surge?.extraMinor ?? null,
+      ],
     );
     return claimWritten(row)!;
   }

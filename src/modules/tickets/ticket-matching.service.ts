@@ -14,7 +14,15 @@ import { ShiftFacts } from '../shifts/shift-facts.service';
 import { AgentTicketsService } from './agent-tickets.service';
 import { AgentContext, loadAgentContext, LiveShift } from './agent-context';
 import { AgentTicketDto, QueueItemDto } from './ticket.dto';
-import { toAgentContext, toQueueItemDto, toTicketDto, toTicketSkillViews } from './ticket.mapper';
+import {
+  liveRate,
+  toAgentContext,
+  toAgentTicketDto,
+  toQueueItemDto,
+  toTicketDto,
+  toTicketSkillViews,
+} from './ticket.mapper';
+import { NO_SURGE, SurgeRepository } from './surge.repository';
 import { TicketRow } from './ticket.rows';
 import { TicketClaimsRepository } from './ticket-claims.repository';
 import { TicketMatchingRepository } from './ticket-matching.repository';
@@ -50,6 +58,7 @@ export class TicketMatchingService {
     private readonly agents: AgentsService,
     private readonly shifts: ShiftFacts,
     private readonly metrics: DomainMetrics,
+    private readonly surge: SurgeRepository,
   ) {}
 
   /** The agent's view of what it could take now, with the pay of its live shift. */
@@ -62,7 +71,11 @@ export class TicketMatchingService {
       const ids = await this.candidates(this.db.manager, ctx, live, limit);
       const rows = ids.length ? await this.tickets.findByIds(this.db.manager, ids) : [];
       const byId = new Map(rows.map((r) => [r.id, r]));
-      for (const id of ids) items.push(toQueueItemDto(byId.get(id)!, live));
+      // What a claim now would get; each claim fixes its own when it is made.
+      const surge = ids.length
+        ? await this.surge.quote(this.db.manager, live.shiftId, false)
+        : NO_SURGE;
+      for (const id of ids) items.push(toQueueItemDto(byId.get(id)!, live, surge));
     }
     return {
       items,
@@ -91,11 +104,11 @@ export class TicketMatchingService {
     if (!row.claimed) return null;
     this.outbox.poke(); // claim_next_ticket wrote outbox rows
     this.metrics.ticketClaimed('next'); // one statement, committed
-    return {
-      ...toTicketDto(row.claimed.ticket, row.claimed.claims),
-      claimId: row.claimed.claimId,
-      pay: { amountMinor: live.rateAmountMinor, currency: live.rateCurrency },
-    };
+    return toAgentTicketDto(
+      toTicketDto(row.claimed.ticket, row.claimed.claims),
+      row.claimed.claimId,
+      liveRate(live),
+    );
   }
 
   /** Claims one ticket by id, saying precisely why not when it cannot. */
@@ -150,11 +163,11 @@ export class TicketMatchingService {
       timeout,
     );
     this.outbox.poke(); // write_ticket_claim wrote outbox rows
-    return {
-      ...toTicketDto(claimed.ticket, claimed.claims),
-      claimId: claimed.claimId,
-      pay: { amountMinor: live.rateAmountMinor, currency: live.rateCurrency },
-    };
+    return toAgentTicketDto(
+      toTicketDto(claimed.ticket, claimed.claims),
+      claimed.claimId,
+      liveRate(live),
+    );
   }
 
   private candidates(em: EntityManager, ctx: AgentContext, live: LiveShift, limit: number) {

@@ -52,7 +52,8 @@ export class TicketWorkService {
   }
 
   /**
-   * Resolves the ticket; the pay is fixed now from the rate of the shift it was claimed under.
+   * Resolves the ticket; the pay is fixed now: the rate of the shift it was claimed under, and
+   * the surge extra fixed at the claim.
    * A retry (the answer was lost) finds it resolved by the caller: the same summary answers the
    * same result and writes nothing; another summary is 409 TICKET_ALREADY_RESOLVED. Only while
    * the ticket still stands on that resolution (not after a reopen).
@@ -75,7 +76,9 @@ export class TicketWorkService {
         return;
       }
       const claimId = claim.id;
-      const pay = await this.shifts.rateOf(em, claim.shift_id);
+      // The surge was fixed at the claim; the ledger books this pay and the invoice bills it.
+      const rate = await this.shifts.rateOf(em, claim.shift_id);
+      const pay = { ...rate, amountMinor: rate.amountMinor + Number(claim.surge_extra_minor) };
       await this.claims.markResolved(em, claimId, resolutionSummary, pay, flag);
       await this.tickets.markResolved(em, ticketId);
       await emitTicketEvent(

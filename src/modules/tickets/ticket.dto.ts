@@ -270,6 +270,23 @@ export class TicketSkillView {
   requestedLevel: number;
 }
 
+/** Surge on a claim or an offer: fixed when the ticket was claimed (or offered). */
+export class SurgePayView {
+  /**
+   * The multiplier on the shift's rate, in basis points: 12500 is 1.25 ×.
+   * @example 12500
+   */
+  @ApiInteger()
+  multiplierBps: number;
+  /**
+   * What it adds to the rate, in minor units of the pay's currency (less than the multiplier
+   * gives when the shift's surge budget ran out).
+   * @example 62
+   */
+  @ApiInteger()
+  extraMinor: number;
+}
+
 export class TicketClaimView {
   /** @example a7d3e9f1-2b4c-4d6e-8f0a-1c3e5b7d9f2a */
   claimId: string;
@@ -297,8 +314,10 @@ export class TicketClaimView {
   resolvedAt: Date | null;
   /** @example "Refunded the duplicate charge and confirmed with the customer." */
   resolutionSummary: string | null;
-  /** What resolving it paid (null unless resolved). */
+  /** What resolving it paid, surge included (null unless resolved). */
   pay: MoneyDto | null;
+  /** The surge fixed when it was claimed; null when none. */
+  surge: SurgePayView | null;
   /**
    * When the company reopened the ticket this claim resolved (the pay was clawed back).
    * @example 2030-05-05T08:00:00.000Z
@@ -411,8 +430,10 @@ export class QueueItemDto {
   slaDeadline: Date;
   /** @example 2030-05-04T09:12:31.000Z */
   createdAt: Date;
-  /** What resolving it pays you, from your live shift. */
+  /** What resolving it pays you, from your live shift, surge included if a claim now gets it. */
   pay: MoneyDto;
+  /** The surge a claim now would get (fixed when claimed or offered); null when none. */
+  surge: SurgePayView | null;
 }
 
 export class LiveShiftView {
@@ -443,5 +464,8 @@ export class QueueDto {
 export class AgentTicketDto extends TicketDto {
   /** @example a7d3e9f1-2b4c-4d6e-8f0a-1c3e5b7d9f2a */
   claimId: string;
+  /** What resolving it pays (paid, once resolved): the shift's rate and the claim's surge. */
   pay: MoneyDto;
+  /** The surge fixed on your claim; null when none. */
+  surge: SurgePayView | null;
 }

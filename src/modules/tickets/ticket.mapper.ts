@@ -1,13 +1,16 @@
 import type { AgentContext, LiveShift } from './agent-context';
 import {
+  AgentTicketDto,
   PRIORITIES,
   Priority,
   QueueItemDto,
+  SurgePayView,
   TicketClaimView,
   TicketDto,
   TicketSkillView,
   TicketSummaryDto,
 } from './ticket.dto';
+import type { SurgeQuote } from './surge.repository';
 import { AgentContextRow, ClaimHistoryJson, TicketRow } from './ticket.rows';
 
 /** Priorities are stored as their rank: 0 low … 3 urgent (tickets.priority and tickets.rank). */
@@ -48,9 +51,16 @@ export function toTicketSummaryDto(t: TicketRow, claimedByName: string | null): 
   };
 }
 
-export function toTicketClaimView({ amount, currency, ...c }: ClaimHistoryJson): TicketClaimView {
+export function toTicketClaimView({
+  amount,
+  currency,
+  surgeMultiplierBps,
+  surgeExtraMinor,
+  ...c
+}: ClaimHistoryJson): TicketClaimView {
   return {
     ...c,
+    surge: surgeView({ multiplierBps: surgeMultiplierBps, extraMinor: Number(surgeExtraMinor) }),
     claimedAt: new Date(c.claimedAt),
     releasedAt: instant(c.releasedAt),
     resolvedAt: instant(c.resolvedAt),
@@ -77,8 +87,40 @@ export function toTicketDto(t: TicketRow, claims: ClaimHistoryJson[]): TicketDto
   };
 }
 
+/**
+ * A ticket as the agent working it sees it: with its claim, and that claim's pay: once resolved
+ * what it paid, before that the shift's rate now (`rate`) and the surge fixed on the claim.
+ */
+export function toAgentTicketDto(
+  ticket: TicketDto,
+  claimId: string,
+  rate: { amountMinor: number; currency: string },
+): AgentTicketDto {
+  const claim = ticket.claims.find((c) => c.claimId === claimId)!;
+  const pay = claim.pay ?? payWith(rate, claim.surge ?? { multiplierBps: 10_000, extraMinor: 0 });
+  return { ...ticket, claimId, pay, surge: claim.surge };
+}
+
 /** A ticket in an agent's queue, with the pay of the agent's live shift. */
-export function toQueueItemDto(t: TicketRow, live: LiveShift): QueueItemDto {
+/** The pay per ticket of the agent's live shift now. */
+export function liveRate(live: LiveShift): { amountMinor: number; currency: string } {
+  return { amountMinor: live.rateAmountMinor, currency: live.rateCurrency };
+}
+
+/** A surge quote as the API shows it: null when there is no extra. */
+export function surgeView(q: SurgeQuote): SurgePayView | null {
+  return q.extraMinor > 0 ? { multiplierBps: q.multiplierBps, extraMinor: q.extraMinor } : null;
+}
+
+/** The pay of a claim under the live shift's rate with this surge. */
+export function payWith(
+  rate: { amountMinor: number; currency: string },
+  q: SurgeQuote,
+): { amountMinor: number; currency: string } {
+  return { amountMinor: rate.amountMinor + q.extraMinor, currency: rate.currency };
+}
+
+export function toQueueItemDto(t: TicketRow, live: LiveShift, q: SurgeQuote): QueueItemDto {
   return {
     id: t.id,
     companyId: t.company_id,
@@ -90,7 +132,8 @@ export function toQueueItemDto(t: TicketRow, live: LiveShift): QueueItemDto {
     requiredSkills: toTicketSkillViews(t),
     slaDeadline: t.sla_deadline,
     createdAt: t.created_at,
-    pay: { amountMinor: live.rateAmountMinor, currency: live.rateCurrency },
+    pay: payWith(liveRate(live), q),
+    surge: surgeView(q),
   };
 }
 

@@ -47,6 +47,8 @@ export interface ClaimHistoryJson {
   amount: number | null;
   currency: string | null;
   reopenedAt: string | null;
+  surgeMultiplierBps: number;
+  surgeExtraMinor: number;
 }
 
 /** A row of the SQL function agent_context (migration ClaimInOneCall), as pg or as JSON. */

@@ -31,6 +31,7 @@ import {
   EscalationsController,
   TicketsController,
 } from './tickets.controller';
+import { SurgeRepository } from './surge.repository';
 import { TicketsRepository } from './tickets.repository';
 import { TicketsService } from './tickets.service';
 import { OfferExpireHandler, OffersRouteHandler } from './offer-jobs.handlers';
@@ -87,6 +88,7 @@ import { TicketQualityRepository } from './ticket-quality.repository';
     OfferExpireHandler,
     TicketQualityRepository,
     HandoffQualityService,
+    SurgeRepository,
   ],
   exports: [TicketWorkService, TicketClaimFacts],
 })

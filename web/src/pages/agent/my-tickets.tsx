@@ -3,6 +3,7 @@ import { Link } from 'react-router';
 import { ErrorAlert } from '../../ui/error-alert';
 import { Loading } from '../../ui/loading';
 import { money } from '../../ui/money';
+import { surgeText } from './surge';
 import { formatInstant } from '../../ui/times';
 import { PriorityBadge } from './priority';
 import { useMyTickets } from './use-my-tickets';
@@ -29,7 +30,8 @@ export function MyTickets() {
             <PriorityBadge priority={ticket.effectivePriority} />
           </Group>
           <Text size="sm">
-            {money(ticket.pay)} when resolved · taken{' '}
+            {money(ticket.pay)}
+            {surgeText(ticket.surge, ticket.pay.currency)} when resolved · taken{' '}
             {ticket.claimedAt ? formatInstant(ticket.claimedAt, zone) : ''}
           </Text>
         </Card>

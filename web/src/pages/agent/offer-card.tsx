@@ -5,6 +5,7 @@ import { api, unwrap, type Schemas } from '../../api/client';
 import { ErrorAlert } from '../../ui/error-alert';
 import { problemOf } from '../../ui/form-errors';
 import { money } from '../../ui/money';
+import { surgeText } from './surge';
 import { useNow } from '../../ui/use-now';
 import { PriorityBadge } from './priority';
 
@@ -62,7 +63,10 @@ export function OfferCard({ offer, onAccepted, onDeclined }: Props) {
         </Group>
         <Text size="sm">{ticket.companyName}</Text>
         <Text size="sm">{ticket.summary}</Text>
-        <Text size="sm">Pays {money(ticket.pay)} when resolved</Text>
+        <Text size="sm">
+          Pays {money(ticket.pay)}
+          {surgeText(ticket.surge, ticket.pay.currency)} when resolved
+        </Text>
         <Progress
           value={Math.min(100, (left / total) * 100)}
           aria-label="Time left to answer the offer"

@@ -2,6 +2,7 @@ import { Badge, Blockquote, Group, List, Stack, Text, Title } from '@mantine/cor
 import type { Schemas } from '../../api/client';
 import { languageName } from '../../ui/languages';
 import { money } from '../../ui/money';
+import { surgeText } from './surge';
 import { formatInstant } from '../../ui/times';
 import { PriorityBadge } from './priority';
 import { useSkillNames } from './use-skill-names';
@@ -27,7 +28,9 @@ export function TicketBrief({ ticket }: { ticket: Schemas['AgentTicketDto'] }) {
         ))}
       </Group>
       <Text size="sm">
-        Pays {money(ticket.pay)} when resolved · conversation {ticket.externalId}
+        Pays {money(ticket.pay)}
+        {surgeText(ticket.surge, ticket.pay.currency)} when resolved · conversation{' '}
+        {ticket.externalId}
         {ticket.customerRef ? ` · customer ${ticket.customerRef}` : ''}
         {ticket.reopenCount > 0 ? ` · reopened ${ticket.reopenCount}×` : ''}
       </Text>

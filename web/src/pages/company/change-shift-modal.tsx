@@ -6,9 +6,17 @@ import { keys } from '../../api/query-keys';
 import { ErrorAlert } from '../../ui/error-alert';
 import { problemOf } from '../../ui/form-errors';
 import { formatMoney, minorDigits, toMinor } from '../../ui/money';
+import { SURGE_INPUTS, useSurgeFields } from './surge-fields';
 
 type Shift = Schemas['ShiftDto'];
-const INPUTS = ['title', 'seats', 'ratePerTicket', 'requiresCertification', 'maxAwayMinutes'];
+const INPUTS = [
+  'title',
+  'seats',
+  'ratePerTicket',
+  'requiresCertification',
+  'maxAwayMinutes',
+  ...SURGE_INPUTS,
+];
 
 /**
  * Changes a shift. Once a seat is taken the API accepts only what cannot hurt a seat holder
@@ -25,6 +33,7 @@ export function ChangeShiftModal({ shift, onClose }: { shift: Shift; onClose: ()
   );
   const [certification, setCertification] = useState(shift.requiresCertification);
   const [maxAway, setMaxAway] = useState<number | string>(shift.maxAwayMinutes ?? '');
+  const surge = useSurgeFields(shift.surge, currency);
   const change = useMutation({
     mutationFn: () => {
       // Only what changed: an unchanged field is never a "change" the rules could refuse.
@@ -41,6 +50,7 @@ export function ChangeShiftModal({ shift, onClose }: { shift: Shift; onClose: ()
         ...(maxAway !== '' && Number(maxAway) !== shift.maxAwayMinutes
           ? { maxAwayMinutes: Number(maxAway) }
           : {}),
+        ...(surge.changed() ? { surge: surge.body() } : {}),
       };
       return unwrap(api.PATCH('/v1/shifts/{id}', { params: { path: { id: shift.id } }, body }));
     },
@@ -65,7 +75,7 @@ export function ChangeShiftModal({ shift, onClose }: { shift: Shift; onClose: ()
               {shift.seatsTaken} seats are taken, so only changes that cannot hurt their holders are
               accepted: more seats (not fewer than {shift.seatsTaken}), a higher rate than{' '}
               {formatMoney(shift.ratePerTicket.amountMinor, currency)}, no certification, a longer
-              cap on time away.
+              cap on time away, surge (its budget not below what claims have committed).
             </Text>
           )}
           <TextInput
@@ -106,6 +116,7 @@ export function ChangeShiftModal({ shift, onClose }: { shift: Shift; onClose: ()
             onChange={(event) => setCertification(event.currentTarget.checked)}
             error={errors?.field('requiresCertification')}
           />
+          {surge.fields(errors)}
           <ErrorAlert error={change.error} inputs={INPUTS} title="Not changed" />
           <Group justify="flex-end">
             <Button variant="default" onClick={onClose}>

@@ -24,6 +24,7 @@ import { problemOf } from '../../ui/form-errors';
 import { languageOptions } from '../../ui/languages';
 import { CURRENCIES, formatMoney, toMinor } from '../../ui/money';
 import { feeOn } from './shift-cost';
+import { SURGE_INPUTS, useSurgeFields } from './surge-fields';
 
 const INPUTS = [
   'title',
@@ -40,6 +41,7 @@ const INPUTS = [
   'minQuality',
   'earlyAccessHours',
   'earlyAccessMinQuality',
+  ...SURGE_INPUTS,
 ];
 const LEVELS = ['1', '2', '3', '4', '5'];
 
@@ -84,6 +86,7 @@ export function PostShiftForm() {
 
   const cur = currency ?? 'EUR';
   const rateMinor = toMinor(amount, cur);
+  const surge = useSurgeFields(null, cur);
   const post = useMutation({
     mutationFn: (body: Schemas['CreateShiftDto']) =>
       unwrap(
@@ -115,6 +118,7 @@ export function PostShiftForm() {
       ...(minQuality !== '' && { minQuality: Number(minQuality) / 100 }),
       ...(earlyHours !== '' && { earlyAccessHours: Number(earlyHours) }),
       ...(earlyQuality !== '' && { earlyAccessMinQuality: Number(earlyQuality) / 100 }),
+      ...(surge.body() && { surge: surge.body()! }),
     });
   const bps = pricing.data?.platformFeeBps;
 
@@ -278,6 +282,7 @@ export function PostShiftForm() {
               error={errors?.field('earlyAccessMinQuality')}
             />
           </SimpleGrid>
+          {surge.fields(errors)}
           <Checkbox
             label="Only agents we have certified"
             checked={certified}

@@ -6,10 +6,10 @@ import { keys } from '../../api/query-keys';
 import { ErrorAlert } from '../../ui/error-alert';
 import { LoadMore } from '../../ui/load-more';
 import { Loading } from '../../ui/loading';
-import { money } from '../../ui/money';
+import { formatMoney, money } from '../../ui/money';
 import { nextCursor, PAGE_SIZE } from '../../ui/paging';
 import { ReasonDialog } from '../../ui/reason-dialog';
-import { browserZone, formatRange } from '../../ui/times';
+import { browserZone, formatInstant, formatRange } from '../../ui/times';
 import { ChangeShiftModal } from './change-shift-modal';
 
 /** The company's shifts, soonest first, paged: seats filled, and who holds or waits for them. */
@@ -63,6 +63,7 @@ function ShiftCard({ shift }: { shift: Schemas['ShiftDto'] }) {
           per resolved ticket ·{' '}
           {shift.routing === 'push' ? 'offers' : 'agents take the next ticket'}
         </Text>
+        <ShiftTerms shift={shift} />
         <Group>
           <Button variant="default" size="xs" onClick={() => setOpen((o) => !o)}>
             {open ? 'Hide seats' : 'Seats and waitlist'}
@@ -90,6 +91,29 @@ function ShiftCard({ shift }: { shift: Schemas['ShiftDto'] }) {
       </Stack>
     </Card>
   );
+}
+
+/** The quality gates and surge, when the shift has any. */
+function ShiftTerms({ shift }: { shift: Schemas['ShiftDto'] }) {
+  const terms: string[] = [];
+  if (shift.minQuality !== null) {
+    terms.push(`quality score at least ${Math.round(shift.minQuality * 100)} %`);
+  }
+  if (shift.openToAllAt !== null && shift.earlyAccessMinQuality !== null) {
+    terms.push(
+      `until ${formatInstant(shift.openToAllAt, browserZone())} only ${Math.round(shift.earlyAccessMinQuality * 100)} % and above`,
+    );
+  }
+  const surge = shift.surge;
+  if (surge) {
+    const cur = shift.ratePerTicket.currency;
+    terms.push(
+      `surge up to ×${surge.maxMultiplierBps / 10_000} above ${surge.openTicketsPerAgent} open tickets per agent, budget ${formatMoney(surge.budgetMinor, cur)}`,
+    );
+  }
+  if (terms.length === 0) return null;
+  const text = terms.join(' · ');
+  return <Text size="sm">{text.charAt(0).toUpperCase() + text.slice(1)}</Text>;
 }
 
 /** Cancelling asks first: it releases every seat holder and cannot be undone. */
@@ -133,8 +157,15 @@ function SeatHolders({ shiftId }: { shiftId: string }) {
   if (detail.isPending) return <Loading label="Loading the seats" />;
   if (detail.error) return <ErrorAlert error={detail.error} title="Seats could not be loaded" />;
   const active = detail.data.claims.filter((c) => c.status !== 'cancelled');
+  const { surge, surgeCommittedMinor, ratePerTicket } = detail.data;
   return (
     <Stack gap={4}>
+      {surge && surgeCommittedMinor !== null && (
+        <Text size="sm">
+          Surge committed: {formatMoney(surgeCommittedMinor, ratePerTicket.currency)} of{' '}
+          {formatMoney(surge.budgetMinor, ratePerTicket.currency)}
+        </Text>
+      )}
       <Text size="sm" fw={600}>
         Seats
       </Text>

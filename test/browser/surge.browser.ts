@@ -1,0 +1,74 @@
+import { randomUUID } from 'node:crypto';
+import { expect, test } from '@playwright/test';
+import { unwrap } from '../../src/client/client';
+import { escalate, postShift, signInPage, signUpAgent, signUpCompany, sql } from './api';
+import { expectAccessible } from './journeys';
+
+/**
+ * Surge in the console: the company's shift says its surge; an agent who takes a ticket while
+ * the queue runs long sees the surge in what resolving pays; the company sees what of the budget
+ * is committed and cannot set the budget below it; the post form names a bad surge field.
+ */
+test('surge: the agent sees it on the ticket it took, the company its budget', async ({
+  page,
+  browser,
+}) => {
+  test.setTimeout(120_000);
+  const company = await signUpCompany(`Surge ${Math.random().toString(36).slice(2, 8)}`);
+  const agent = await signUpAgent('Sam Surge');
+  const shift = await postShift(company, 3600, {
+    title: 'Surge desk',
+    surge: { maxMultiplierBps: 15_000, openTicketsPerAgent: 2, budgetMinor: 1000 },
+  });
+  await unwrap(
+    agent.api.POST('/v1/shifts/{id}/claims', {
+      params: { path: { id: shift.id }, header: { 'Idempotency-Key': randomUUID() } },
+    }),
+  );
+  await sql(`UPDATE shifts SET starts_at = now() - interval '5 minutes' WHERE id = $1`, [shift.id]);
+  await unwrap(agent.api.POST('/v1/shifts/{id}/check-in', { params: { path: { id: shift.id } } }));
+  // Three open tickets for one agent: half way from the threshold (2) to twice it: ×1.25.
+  for (let n = 1; n <= 3; n++) await escalate(company, `surge-${n}-${randomUUID()}`, `Refund ${n}`);
+
+  await signInPage(page, agent.email, '/agent/desk');
+  await page.getByRole('button', { name: 'Take next ticket' }).click();
+  await expect(page).toHaveURL(/\/agent\/tickets\//);
+  // €2.50 × 1.25 = €3.125: the extra is rounded down to whole cents.
+  await expect(page.getByText('Pays €3.12 (surge ×1.25: +€0.62) when resolved')).toBeVisible();
+  await expectAccessible(page, 'ticket with surge');
+  await page.goto('/agent/desk');
+  await expect(
+    page.getByRole('article', { name: 'Refund 1' }).getByText(/€3\.12 \(surge ×1\.25: \+€0\.62\)/),
+  ).toBeVisible();
+
+  const desk = await (await browser.newContext()).newPage();
+  await signInPage(desk, company.email, '/company/shifts');
+  const card = desk.getByRole('article', { name: 'Surge desk' });
+  await expect(
+    card.getByText('Surge up to ×1.5 above 2 open tickets per agent, budget €10.00'),
+  ).toBeVisible();
+  await card.getByRole('button', { name: 'Seats and waitlist' }).click();
+  await expect(card.getByText('Surge committed: €0.62 of €10.00')).toBeVisible();
+  await card.getByRole('button', { name: 'Change shift Surge desk' }).click();
+  const dialog = desk.getByRole('dialog', { name: 'Change “Surge desk”' });
+  await dialog.getByRole('textbox', { name: 'Surge budget (EUR)' }).fill('0.50');
+  await dialog.getByRole('button', { name: 'Save changes' }).click();
+  await expect(
+    dialog.getByText('€0.62 of the surge budget is committed to claims and offers'),
+  ).toBeVisible();
+  await expectAccessible(desk, 'change a surge shift');
+  await dialog.getByRole('textbox', { name: 'Surge budget (EUR)' }).fill('20');
+  await dialog.getByRole('button', { name: 'Save changes' }).click();
+  await expect(dialog).toBeHidden();
+  await expect(
+    card.getByText('Surge up to ×1.5 above 2 open tickets per agent, budget €20.00'),
+  ).toBeVisible();
+
+  // The post form: surge on with no budget is refused under the budget's input.
+  const form = desk.getByRole('region', { name: 'Post a shift' });
+  await form.getByRole('switch', { name: 'Surge pay when the queue runs long' }).check();
+  await form.getByRole('button', { name: 'Post shift' }).click();
+  await expect(
+    form.getByRole('textbox', { name: 'Surge budget (EUR)' }),
+  ).toHaveAccessibleDescription(/budgetMinor must not be less than 1/);
+});

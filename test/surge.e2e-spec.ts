@@ -1,0 +1,289 @@
+import { TicketEvent } from '../src/modules/jobs/job-registry';
+import { ConfigService } from '@nestjs/config';
+import { feeFor, TicketLedgerHandler } from '../src/modules/ledger/earnings-posting.handlers';
+import { LedgerService } from '../src/modules/ledger/ledger.service';
+import { OfferRouter } from '../src/modules/tickets/offer-router.service';
+import { createApiKey, registerCompany, type SignedIn } from './support/factories';
+import { createTestApp, type TestApp } from './support/test-app';
+import { shiftBody } from './support/shifts';
+import { escalate, liveAgents } from './support/tickets';
+
+/**
+ * Surge pay (issue 19): while a company's open tickets per agent checked in on a surge shift
+ * pass the threshold, a new claim pays the rate × a multiplier rising linearly from 1 at the
+ * threshold to the maximum at twice it. The extra is fixed at the claim (at the offer on a push
+ * shift), shown on the queue and the offer, booked through the ledger once, and never beyond
+ * the shift's budget, however many claims race for it.
+ */
+describe('surge pay', () => {
+  let t: TestApp;
+  let company: SignedIn;
+  let key: string;
+
+  beforeAll(async () => {
+    t = await createTestApp();
+  });
+  beforeEach(async () => {
+    company = await registerCompany(t, 'Surging Co');
+    key = await createApiKey(t, company);
+  });
+  afterEach(() =>
+    t.db.query(
+      `UPDATE shifts SET ends_at = now() - interval '1 second', starts_at = now() -
+                interval '2 hours' WHERE company_id = $1 AND ends_at > now()`,
+      [company.companyId],
+    ),
+  );
+  afterAll(async () => {
+    await t.close();
+  });
+
+  const EUR = (amountMinor: number) => ({ amountMinor, currency: 'EUR' });
+  const rate = (amountMinor: number) => ({ ratePerTicket: EUR(amountMinor) });
+  const surge = (budgetMinor: number) => ({
+    surge: { maxMultiplierBps: 15_000, openTicketsPerAgent: 2, budgetMinor },
+  });
+  const escalateN = async (n: number) => {
+    const out: { id: string }[] = [];
+    for (let i = 0; i < n; i++) out.push(await escalate(t, key));
+    return out;
+  };
+  const queue = async (agent: SignedIn) =>
+    (await t.http.get('/v1/agents/me/queue').set(agent.auth).expect(200)).body.items as {
+      id: string;
+      pay: unknown;
+      surge: unknown;
+    }[];
+  const claimsOf = (shiftId: string): Promise<{ surge_extra_minor: string; status: string }[]> =>
+    t.db.query(`SELECT surge_extra_minor, status FROM ticket_claims WHERE shift_id = $1`, [
+      shiftId,
+    ]);
+
+  it('shows the multiplier on the queue, fixes it at the claim, and books that pay once', async () => {
+    const {
+      shiftId,
+      agents: [agent],
+    } = await liveAgents(
+      t,
+      company.auth,
+      1,
+      { maxConcurrentTickets: 5 },
+      {
+        ...rate(200),
+        ...surge(1000),
+      },
+    );
+    // Three open tickets for one agent: one past the threshold of two, half way to twice it.
+    const [first] = await escalateN(3);
+    const offered = await queue(agent);
+    expect(offered[0].pay).toEqual(EUR(250));
+    expect(offered[0].surge).toEqual({ multiplierBps: 12_500, extraMinor: 50 });
+
+    const claimed = await t.http
+      .post('/v1/agents/me/tickets/claim-next')
+      .set(agent.auth)
+      .expect(200);
+    expect(claimed.body.id).toBe(first.id);
+    expect(claimed.body.pay).toEqual(EUR(250));
+    expect(claimed.body.surge).toEqual({ multiplierBps: 12_500, extraMinor: 50 });
+
+    // Two open for one agent: at the threshold, not past it.
+    expect((await queue(agent))[0]).toMatchObject({ pay: EUR(200), surge: null });
+
+    // Four open: twice the threshold, the maximum; by id this time.
+    const more = await escalateN(2);
+    const byId = await t.http.post(`/v1/tickets/${more[1].id}/claim`).set(agent.auth).expect(200);
+    expect(byId.body).toMatchObject({
+      pay: EUR(300),
+      surge: { multiplierBps: 15_000, extraMinor: 100 },
+    });
+
+    // Five open now (the multiplier a claim would get is the maximum): the first claim still
+    // pays what it was claimed at, and a retried resolve writes nothing more.
+    await escalateN(2);
+    expect((await queue(agent))[0].surge).toEqual({ multiplierBps: 15_000, extraMinor: 100 });
+    for (let i = 0; i < 2; i++) {
+      await t.http
+        .post(`/v1/tickets/${first.id}/resolve`)
+        .set(agent.auth)
+        .send({ resolutionSummary: 'Refunded' })
+        .expect(200);
+    }
+    const mine = await t.http.get(`/v1/agents/me/tickets/${first.id}`).set(agent.auth).expect(200);
+    expect(mine.body.pay).toEqual(EUR(250));
+    expect(mine.body.claims[0]).toMatchObject({
+      pay: EUR(250),
+      surge: { multiplierBps: 12_500, extraMinor: 50 },
+    });
+
+    // The ledger books the claim's pay once, however often its job runs.
+    const jobs: { payload: { type: 'ticket.resolved'; event: TicketEvent } }[] = await t.db.query(
+      `SELECT payload FROM outbox WHERE job_name = 'ledger.ticket-event'
+          AND payload->'event'->>'ticketId' = $1`,
+      [first.id],
+    );
+    expect(jobs).toHaveLength(1);
+    for (let i = 0; i < 3; i++) await t.app.get(TicketLedgerHandler).handle(jobs[0].payload);
+    const [{ n }] = await t.db.query(
+      `SELECT count(*)::int AS n FROM journal_entries WHERE kind = 'earning' AND ticket_id = $1`,
+      [first.id],
+    );
+    expect(n).toBe(1);
+    const earnings = await t.http.get('/v1/agents/me/earnings').set(agent.auth).expect(200);
+    expect(earnings.body.balances).toEqual([
+      { currency: 'EUR', pending: 250, available: 0, paid: 0 },
+    ]);
+    // Billed to the company like any pay: the pay and the platform's fee on it.
+    const fee = feeFor(250, t.app.get(ConfigService).getOrThrow<number>('PLATFORM_FEE_BPS'));
+    expect(await t.app.get(LedgerService).balances(t.db.manager, company.companyId!)).toEqual([
+      { account: 'company_receivable', currency: 'EUR', balance: 250 + fee },
+    ]);
+
+    // The company sees its surge and what of its budget is committed (50 paid, 100 held).
+    const detail = await t.http.get(`/v1/shifts/${shiftId}`).set(company.auth).expect(200);
+    expect(detail.body.surge).toEqual({
+      maxMultiplierBps: 15_000,
+      openTicketsPerAgent: 2,
+      budgetMinor: 1000,
+    });
+    expect(detail.body.surgeCommittedMinor).toBe(150);
+  });
+
+  it('never commits beyond the budget, however many agents claim at once; a release frees its part', async () => {
+    // Ten agents, sixty open tickets: six per agent, past twice the threshold, so 1.5 × 200.
+    const { shiftId, agents } = await liveAgents(
+      t,
+      company.auth,
+      10,
+      {},
+      {
+        ...rate(200),
+        ...surge(330),
+      },
+    );
+    await escalateN(60);
+    const results = await Promise.all(
+      agents.map((a) => t.http.post('/v1/agents/me/tickets/claim-next').set(a.auth)),
+    );
+    expect(results.map((r) => r.status)).toEqual(agents.map(() => 200));
+    const extras = results.map((r) => (r.body.surge?.extraMinor as number | undefined) ?? 0);
+    // 100, 100, 100, then what is left (30), then nothing: 330 exactly.
+    expect([...extras].sort((a, b) => b - a)).toEqual([100, 100, 100, 30, 0, 0, 0, 0, 0, 0]);
+    for (const r of results) {
+      const extra = (r.body.surge?.extraMinor as number | undefined) ?? 0;
+      expect(r.body.pay).toEqual(EUR(200 + extra));
+    }
+    const rows = await claimsOf(shiftId);
+    expect(rows.reduce((sum, r) => sum + Number(r.surge_extra_minor), 0)).toBe(330);
+
+    // A 100 claim given back: its extra is no longer committed, so the next claim may have it.
+    const holder = results.findIndex((r) => r.body.surge?.extraMinor === 100);
+    await t.http
+      .post(`/v1/tickets/${results[holder].body.id}/release`)
+      .set(agents[holder].auth)
+      .send({ reason: 'Needs a specialist' })
+      .expect(200);
+    const again = await t.http
+      .post('/v1/agents/me/tickets/claim-next')
+      .set(agents[holder].auth)
+      .expect(200);
+    expect(again.body.surge).toEqual({ multiplierBps: 15_000, extraMinor: 100 });
+
+    // The budget cannot go below what is committed; stopping surge keeps what claims have.
+    const below = await t.http
+      .patch(`/v1/shifts/${shiftId}`)
+      .set(company.auth)
+      .send({ surge: { maxMultiplierBps: 15_000, openTicketsPerAgent: 2, budgetMinor: 329 } })
+      .expect(409);
+    expect(below.body.error).toMatchObject({
+      code: 'SURGE_BUDGET_COMMITTED',
+      details: { committedMinor: 330 },
+    });
+    await t.http.patch(`/v1/shifts/${shiftId}`).set(company.auth).send({ surge: null }).expect(200);
+    const after = await t.http
+      .post('/v1/agents/me/tickets/claim-next')
+      .set(agents[0].auth)
+      .expect(200);
+    expect(after.body.surge).toBeNull();
+    expect(after.body.pay).toEqual(EUR(200));
+    const detail = await t.http.get(`/v1/shifts/${shiftId}`).set(company.auth).expect(200);
+    expect(detail.body).toMatchObject({ surge: null, surgeCommittedMinor: null });
+  });
+
+  it('an offer shows its surge and its accept claims at it, the budget counting pending offers', async () => {
+    const {
+      shiftId,
+      agents: [agent],
+    } = await liveAgents(
+      t,
+      company.auth,
+      1,
+      { maxConcurrentTickets: 2 },
+      {
+        ...rate(200),
+        ...surge(150),
+        routing: 'push',
+      },
+    );
+    await escalateN(4); // four for one agent: the maximum, 1.5 ×
+    await t.app.get(OfferRouter).route(company.companyId!);
+    const pending = (await t.http.get('/v1/agents/me/offers').set(agent.auth).expect(200)).body
+      .items as { id: string; ticket: { pay: unknown; surge: unknown } }[];
+    // Two offers (the agent's limit): the second gets what is left of the budget.
+    expect(pending.map((o) => o.ticket.surge)).toEqual([
+      { multiplierBps: 15_000, extraMinor: 100 },
+      { multiplierBps: 15_000, extraMinor: 50 },
+    ]);
+    expect(pending.map((o) => o.ticket.pay)).toEqual([EUR(300), EUR(250)]);
+    const events = (await t.http.get('/v1/events?types=offer.created').set(agent.auth).expect(200))
+      .body.items as { data: { offerId: string; pay: unknown; surge: unknown } }[];
+    expect(events.find((e) => e.data.offerId === pending[0].id)!.data).toMatchObject({
+      pay: EUR(300),
+      surge: { multiplierBps: 15_000, extraMinor: 100 },
+    });
+
+    // The budget is all committed to the two offers, so a quote now would be nothing: the
+    // accept claims at the offer's surge.
+    const accepted = await t.http
+      .post(`/v1/offers/${pending[0].id}/accept`)
+      .set(agent.auth)
+      .expect(200);
+    expect(accepted.body).toMatchObject({
+      pay: EUR(300),
+      surge: { multiplierBps: 15_000, extraMinor: 100 },
+    });
+    const detail = await t.http.get(`/v1/shifts/${shiftId}`).set(company.auth).expect(200);
+    expect(detail.body.surgeCommittedMinor).toBe(150);
+  });
+
+  it('refuses a surge out of range or given in part, naming each field, and writes nothing', async () => {
+    const bad = await t.http
+      .post('/v1/shifts')
+      .set(company.auth)
+      .send(
+        shiftBody({
+          surge: { maxMultiplierBps: 10_000, openTicketsPerAgent: 0, budgetMinor: 1.5 },
+        }),
+      )
+      .expect(400);
+    expect(bad.body.error.details.fields.map((f: { field: string }) => f.field).sort()).toEqual([
+      'surge.budgetMinor',
+      'surge.maxMultiplierBps',
+      'surge.openTicketsPerAgent',
+    ]);
+    const part = await t.http
+      .post('/v1/shifts')
+      .set(company.auth)
+      .send(shiftBody({ surge: { maxMultiplierBps: 12_000 } }))
+      .expect(400);
+    expect(part.body.error.details.fields.map((f: { field: string }) => f.field).sort()).toEqual([
+      'surge.budgetMinor',
+      'surge.openTicketsPerAgent',
+    ]);
+    const [{ n }] = await t.db.query(
+      `SELECT count(*)::int AS n FROM shifts WHERE company_id = $1`,
+      [company.companyId],
+    );
+    expect(n).toBe(0);
+  });
+});

@@ -1,0 +1,91 @@
+import { NumberInput, SimpleGrid, Stack, Switch, TextInput } from '@mantine/core';
+import { useState, type ReactNode } from 'react';
+import type { Schemas } from '../../api/client';
+import type { Problem } from '../../ui/form-errors';
+import { minorDigits, toMinor } from '../../ui/money';
+
+type Surge = Schemas['SurgeDto'];
+
+/** The inputs the API's field errors name (`surge.budgetMinor` goes under the budget). */
+export const SURGE_INPUTS = [
+  'surge.maxMultiplierBps',
+  'surge.openTicketsPerAgent',
+  'surge.budgetMinor',
+];
+
+/**
+ * Surge settings of a shift (docs/quality.md, "Surge"), for the post and change forms: off, or
+ * the top multiplier (as ×, sent in basis points), the open tickets per checked-in agent where
+ * it starts, and the budget in the shift's currency. `body()` is what to send: null when off.
+ */
+export function useSurgeFields(
+  initial: Surge | null,
+  currency: string,
+): {
+  body: () => Surge | null;
+  changed: () => boolean;
+  fields: (errors: Problem | null) => ReactNode;
+} {
+  const digits = minorDigits(currency);
+  const [on, setOn] = useState(initial !== null);
+  const [multiplier, setMultiplier] = useState<number | string>(
+    initial ? initial.maxMultiplierBps / 10_000 : 1.5,
+  );
+  const [perAgent, setPerAgent] = useState<number | string>(initial?.openTicketsPerAgent ?? 3);
+  const [budget, setBudget] = useState(
+    initial ? (initial.budgetMinor / 10 ** digits).toFixed(digits) : '',
+  );
+  const body = (): Surge | null =>
+    on
+      ? {
+          maxMultiplierBps: Math.round(Number(multiplier) * 10_000),
+          openTicketsPerAgent: Number(perAgent),
+          budgetMinor: toMinor(budget, currency) ?? Number.NaN,
+        }
+      : null;
+  const changed = () => JSON.stringify(body()) !== JSON.stringify(initial);
+  const fields = (errors: Problem | null) => (
+    <Stack gap="xs">
+      <Switch
+        label="Surge pay when the queue runs long"
+        description="Newly claimed tickets pay more while open tickets per checked-in agent pass a threshold, up to a budget"
+        checked={on}
+        onChange={(event) => setOn(event.currentTarget.checked)}
+      />
+      {on && (
+        <SimpleGrid cols={{ base: 1, sm: 3 }}>
+          <NumberInput
+            label="Top multiplier (×)"
+            description="Reached at twice the threshold (1.01–3)"
+            min={1.01}
+            max={3}
+            step={0.05}
+            decimalScale={2}
+            value={multiplier}
+            onChange={setMultiplier}
+            error={errors?.field('surge.maxMultiplierBps')}
+          />
+          <NumberInput
+            label="Open tickets per agent"
+            description="Surge starts above this many"
+            min={1}
+            max={1000}
+            allowDecimal={false}
+            value={perAgent}
+            onChange={setPerAgent}
+            error={errors?.field('surge.openTicketsPerAgent')}
+          />
+          <TextInput
+            label={`Surge budget (${currency})`}
+            description="The most the extras may add up to"
+            inputMode="decimal"
+            value={budget}
+            onChange={(event) => setBudget(event.currentTarget.value)}
+            error={errors?.field('surge.budgetMinor')}
+          />
+        </SimpleGrid>
+      )}
+    </Stack>
+  );
+  return { body, changed, fields };
+}
