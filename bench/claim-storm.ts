@@ -2,8 +2,13 @@
  * Claim storm: N agents (default 500) on a live shift call claim-next over HTTP, all at once,
  * until each is at its concurrent-ticket limit, against 10,000 open tickets. Then, from the same
  * open tickets, the same number of claims over HTTP with 16 in flight (one claim's latency
- * without the queueing of 500 simultaneous callers), and by raw SQL (SKIP LOCKED claim + claim
- * row, 16 connections) as the baseline, all in the same run.
+ * without the queueing of 500 simultaneous callers), and by raw SQL over 16 connections as the
+ * baseline, all in the same run: (a) the same durable work, the SQL function claim-next runs
+ * (claim_next_ticket: the claim, its events and timer rows, the router's trigger), and (b) a
+ * bare SKIP LOCKED claim + claim row, for contrast. `ratio` is HTTP (16 in flight) vs (a).
+ * CPU per claim of the API process and of the database backends, for each.
+ *
+ * Goals (issue 20): HTTP ≥ 0.5 × (a), database CPU per claim ≤ 1.3 × (a)'s.
  *
  *   npm run bench:claim-storm                  # 500 agents, 10,000 tickets
  *   BENCH_AGENTS=100 npm run bench:claim-storm
@@ -14,6 +19,7 @@ import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { Client } from 'pg';
 import { bearer, type HandoffClient } from '../src/client/client';
+import { CpuMeter, type CpuSpent, findPid } from './cpu-meter';
 import {
   apiClient,
   dropDatabase,
@@ -107,6 +113,9 @@ async function main() {
   const tokens = agents.map((id) => sign(id, 'agent'));
   const http = apiClient(api.url, AGENTS);
 
+  const meter = new CpuMeter(db);
+  meter.apiPid = findPid(`QUEUE_PREFIX=bench-storm-${process.pid}`);
+
   // Warm-up: a few calls so JIT and pools are not in the figures.
   for (let i = 0; i < 20; i++) await http.GET('/health');
 
@@ -114,6 +123,7 @@ async function main() {
   const latencies: number[] = [];
   const statuses = new Map<number, number>();
   let claimed = 0;
+  const before = await meter.snapshot();
   const t0 = performance.now();
   await Promise.all(
     tokens.map(async (token) => {
@@ -127,7 +137,11 @@ async function main() {
       }
     }),
   );
-  const httpSeconds = (performance.now() - t0) / 1000;
+  const storm: Run = {
+    seconds: (performance.now() - t0) / 1000,
+    latencies,
+    cpu: meter.diff(before, await meter.snapshot()),
+  };
   const [{ doubles }] = (
     await db.query(
       `SELECT count(*)::int AS doubles FROM (SELECT ticket_id FROM ticket_claims WHERE status = 'active' GROUP BY ticket_id HAVING count(*) > 1) d`,
@@ -143,105 +157,141 @@ async function main() {
   // 2. The same claims over HTTP with as many in flight as the baseline has connections: the
   // latency of one claim, without the queueing that 500 simultaneous callers add.
   await reset(db);
-  const paced: number[] = [];
   let pacedDone = 0;
-  const t2 = performance.now();
-  await Promise.all(
-    Array.from({ length: BASELINE_CLIENTS }, async () => {
-      // Agents in turn, so none goes past its limit: claimed <= agents x LIMIT.
-      while (pacedDone < claimed) {
-        const k = pacedDone++;
-        const s = performance.now();
-        const res = await claimNext(http, tokens[k % tokens.length]);
-        paced.push(performance.now() - s);
-        if (res.response.status !== 200) {
-          throw new Error(
-            `paced claim answered ${res.response.status}: ${JSON.stringify(res.error)}`,
-          );
+  const paced = await timed(meter, async (lat) => {
+    await Promise.all(
+      Array.from({ length: BASELINE_CLIENTS }, async () => {
+        // Agents in turn, so none goes past its limit: claimed <= agents x LIMIT.
+        while (pacedDone < claimed) {
+          const k = pacedDone++;
+          const s = performance.now();
+          const res = await claimNext(http, tokens[k % tokens.length]);
+          lat.push(performance.now() - s);
+          if (res.response.status !== 200) {
+            throw new Error(
+              `paced claim answered ${res.response.status}: ${JSON.stringify(res.error)}`,
+            );
+          }
         }
-      }
-    }),
-  );
-  const pacedSeconds = (performance.now() - t2) / 1000;
+      }),
+    );
+  });
   await api.stop();
+  meter.apiPid = null;
 
-  // 3. Baseline: the same number of claims by raw SQL, 16 connections, on a reset table.
+  // 3. Baselines: the same number of claims by raw SQL, 16 connections, on a reset table.
   await reset(db);
+  const same = await rawClaims(url, meter, claimed, agents, (c, agent) =>
+    c.query(
+      `SELECT claim_id FROM claim_next_ticket($1, make_interval(mins => 5), '{8,64,512}', NULL)`,
+      [agent],
+    ),
+  );
+  await reset(db);
+  const bare = await rawClaims(url, meter, claimed, agents, (c, agent) =>
+    c.query(
+      `WITH t AS (
+         SELECT id FROM tickets WHERE status = 'open' AND company_id = $1 AND language = 'en'
+            AND primary_skill = 'refunds'
+          ORDER BY rank DESC, sla_deadline, created_at LIMIT 1 FOR UPDATE SKIP LOCKED),
+       u AS (
+         UPDATE tickets SET status = 'claimed', claimed_by = $2, claimed_at = now()
+           FROM t WHERE tickets.id = t.id RETURNING tickets.id)
+       INSERT INTO ticket_claims (ticket_id, agent_id, company_id, shift_id)
+       SELECT id, $2, $1, $3 FROM u`,
+      [company, agent, shift],
+    ),
+  );
+  await db.end();
+  await dropDatabase(DB);
+
+  const rate = (r: Run) => claimed / r.seconds;
+  const perClaim = (ms: number | null) => (ms === null ? '-' : (ms / claimed).toFixed(2));
+  const line = (label: string, r: Run) => [
+    label,
+    claimed,
+    r.seconds.toFixed(1),
+    rate(r).toFixed(0),
+    pct(r.latencies, 50).toFixed(1),
+    pct(r.latencies, 99).toFixed(1),
+    perClaim(r.cpu.api),
+    perClaim(r.cpu.db),
+  ];
+  console.log('');
+  table(
+    ['path', 'claims', 'seconds', 'claims/s', 'p50 ms', 'p99 ms', 'CPU ms/claim: API', 'DB'],
+    [
+      line(`HTTP claim-next, ${AGENTS} agents at once`, storm),
+      line(`HTTP claim-next, ${BASELINE_CLIENTS} in flight`, paced),
+      line(`raw SQL: claim_next_ticket (same work), ${BASELINE_CLIENTS} connections`, same),
+      line(`raw SQL: bare claim, ${BASELINE_CLIENTS} connections`, bare),
+    ],
+  );
+  console.log(`  HTTP answers: ${[...statuses.entries()].map(([s, n]) => `${s}×${n}`).join(', ')}`);
+  const ratio = rate(paced) / rate(same);
+  const stormRatio = rate(storm) / rate(same);
+  const dbRatio = (paced.cpu.db ?? NaN) / (same.cpu.db ?? NaN);
+  const verdict = (ok: boolean) => (ok ? 'met' : 'MISSED');
+  console.log(
+    `\nRESULT claim-storm: agents=${AGENTS} tickets=${TICKETS} claimed=${claimed} http=${rate(storm).toFixed(0)}/s ` +
+      `http_at_${BASELINE_CLIENTS}=${rate(paced).toFixed(0)}/s raw_same_work=${rate(same).toFixed(0)}/s ` +
+      `raw_bare=${rate(bare).toFixed(0)}/s ratio=${ratio.toFixed(2)} (goal ≥ 0.5: ${verdict(ratio >= 0.5)}) ` +
+      `storm_ratio=${stormRatio.toFixed(2)} (goal ≥ 0.5: ${verdict(stormRatio >= 0.5)}) ` +
+      `api_cpu=${perClaim(paced.cpu.api)}ms db_cpu=${perClaim(paced.cpu.db)}ms raw_db_cpu=${perClaim(same.cpu.db)}ms ` +
+      `(db ${dbRatio.toFixed(2)}× raw, goal ≤ 1.3: ${verdict(dbRatio <= 1.3)}) ` +
+      `p50=${pct(latencies, 50).toFixed(1)}ms p99=${pct(latencies, 99).toFixed(1)}ms ` +
+      `p99_at_${BASELINE_CLIENTS}=${pct(paced.latencies, 99).toFixed(1)}ms double_claims=${doubles} over_limit=${over}`,
+  );
+  const missed = [ratio >= 0.5, stormRatio >= 0.5, dbRatio <= 1.3].some((ok) => !ok);
+  if (doubles > 0 || over > 0 || missed) process.exitCode = 1;
+}
+
+interface Run {
+  seconds: number;
+  latencies: number[];
+  cpu: CpuSpent;
+}
+
+async function timed(meter: CpuMeter, fn: (latencies: number[]) => Promise<void>): Promise<Run> {
+  const latencies: number[] = [];
+  const before = await meter.snapshot();
+  const t = performance.now();
+  await fn(latencies);
+  return {
+    seconds: (performance.now() - t) / 1000,
+    latencies,
+    cpu: meter.diff(before, await meter.snapshot()),
+  };
+}
+
+/** `count` claims by raw SQL over BASELINE_CLIENTS connections, agents in turn. */
+async function rawClaims(
+  url: string,
+  meter: CpuMeter,
+  count: number,
+  agents: string[],
+  claim: (c: Client, agent: string) => Promise<unknown>,
+): Promise<Run> {
   const pool = Array.from(
     { length: BASELINE_CLIENTS },
     () => new Client({ connectionString: url }),
   );
   await Promise.all(pool.map((c) => c.connect()));
-  const rawLatencies: number[] = [];
-  let rawDone = 0;
-  const t1 = performance.now();
-  await Promise.all(
-    pool.map(async (c, ci) => {
-      while (rawDone < claimed) {
-        rawDone += 1;
-        const agent = agents[(rawDone + ci) % agents.length];
-        const s = performance.now();
-        await c.query(
-          `WITH t AS (
-             SELECT id FROM tickets WHERE status = 'open' AND company_id = $1 AND language = 'en'
-                AND primary_skill = 'refunds'
-              ORDER BY rank DESC, sla_deadline, created_at LIMIT 1 FOR UPDATE SKIP LOCKED),
-           u AS (
-             UPDATE tickets SET status = 'claimed', claimed_by = $2, claimed_at = now()
-               FROM t WHERE tickets.id = t.id RETURNING tickets.id)
-           INSERT INTO ticket_claims (ticket_id, agent_id, company_id, shift_id)
-           SELECT id, $2, $1, $3 FROM u`,
-          [company, agent, shift],
-        );
-        rawLatencies.push(performance.now() - s);
-      }
-    }),
-  );
-  const rawSeconds = (performance.now() - t1) / 1000;
+  let done = 0;
+  const run = await timed(meter, async (lat) => {
+    await Promise.all(
+      pool.map(async (c, ci) => {
+        while (done < count) {
+          done += 1;
+          const s = performance.now();
+          await claim(c, agents[(done + ci) % agents.length]);
+          lat.push(performance.now() - s);
+        }
+      }),
+    );
+  });
   await Promise.all(pool.map((c) => c.end()));
-  await db.end();
-  await dropDatabase(DB);
-
-  const httpRate = claimed / httpSeconds;
-  const rawRate = claimed / rawSeconds;
-  console.log('');
-  table(
-    ['path', 'claims', 'seconds', 'claims/s', 'p50 ms', 'p99 ms'],
-    [
-      [
-        `HTTP claim-next, ${AGENTS} agents at once`,
-        claimed,
-        httpSeconds.toFixed(1),
-        httpRate.toFixed(0),
-        pct(latencies, 50).toFixed(1),
-        pct(latencies, 99).toFixed(1),
-      ],
-      [
-        `HTTP claim-next, ${BASELINE_CLIENTS} in flight`,
-        claimed,
-        pacedSeconds.toFixed(1),
-        (claimed / pacedSeconds).toFixed(0),
-        pct(paced, 50).toFixed(1),
-        pct(paced, 99).toFixed(1),
-      ],
-      [
-        `raw SQL claim, ${BASELINE_CLIENTS} connections`,
-        claimed,
-        rawSeconds.toFixed(1),
-        rawRate.toFixed(0),
-        pct(rawLatencies, 50).toFixed(1),
-        pct(rawLatencies, 99).toFixed(1),
-      ],
-    ],
-  );
-  console.log(`  HTTP answers: ${[...statuses.entries()].map(([s, n]) => `${s}×${n}`).join(', ')}`);
-  console.log(
-    `\nRESULT claim-storm: agents=${AGENTS} tickets=${TICKETS} claimed=${claimed} http=${httpRate.toFixed(0)}/s ` +
-      `raw=${rawRate.toFixed(0)}/s ratio=${(httpRate / rawRate).toFixed(2)} p50=${pct(latencies, 50).toFixed(1)}ms ` +
-      `p99=${pct(latencies, 99).toFixed(1)}ms p99_at_${BASELINE_CLIENTS}=${pct(paced, 99).toFixed(1)}ms ` +
-      `double_claims=${doubles} over_limit=${over}`,
-  );
-  if (doubles > 0 || over > 0) process.exitCode = 1;
+  return run;
 }
 
 main().catch((e) => {

@@ -1,5 +1,5 @@
 /**
- * Event streams under load (issue 15): BENCH_STREAMS (default 2,000) concurrent
+ * Event streams under load (issues 15, 20): BENCH_STREAMS (default 5,000) concurrent
  * GET /v1/events/stream connections on ONE API process — agents of BENCH_COMPANIES (default 4)
  * companies, plus one company-admin stream per company — while this process commits
  * BENCH_RATE events/s (default 200) for BENCH_SECONDS (default 30), each for one agent and its
@@ -40,7 +40,7 @@ import {
   table,
 } from './support';
 
-const STREAMS = Number(process.env.BENCH_STREAMS ?? 2_000);
+const STREAMS = Number(process.env.BENCH_STREAMS ?? 5_000);
 const COMPANIES = Number(process.env.BENCH_COMPANIES ?? 4);
 const RATE = Number(process.env.BENCH_RATE ?? 200);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 30);

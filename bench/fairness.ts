@@ -224,6 +224,16 @@ async function tierReport(db: Client, mode: Mode, elapsedSim: number) {
     for (const x of xs) if (x < t) last = x;
     return last;
   };
+  // The router's wait: since the last offer or claim, or the check-in (offers.repository).
+  const claimTimes = new Map<string, number[]>(mode.agents.map((a) => [a, []]));
+  for (const c of claims.rows) claimTimes.get(c.agent_id)!.push(c.claimed_at.getTime());
+  const routerWait = (a: string, t: number) =>
+    t -
+    Math.max(
+      checkedIn.get(a)!,
+      lastBefore(offerTimes.get(a)!, t),
+      lastBefore(claimTimes.get(a)!, t),
+    );
   const SLACK = 2_000;
   let breaches = 0;
   let worst = 0;
@@ -254,12 +264,16 @@ async function tierReport(db: Client, mode: Mode, elapsedSim: number) {
       if (breaches <= 5) {
         const s = left[0];
         const freed = Math.max(...busy.get(s)!.map(([, to]) => (to < t ? to : -Infinity)));
+        const next = offerTimes.get(s)!.find((x) => x >= t);
+        const router = routerWait(s, t);
         console.log(
           `  breach at +${((t - checkedIn.get(s)!) / 1000).toFixed(1)} s: offered a ` +
             `${tiers.get(o.agent_id)} agent waiting ${(wait(o.agent_id) / 1000).toFixed(1)} s; ` +
             `a ${tiers.get(s)} agent waited ${(wait(s) / 1000).toFixed(1)} s (median ` +
             `${(medians.get(tiers.get(s)!)! / 1000).toFixed(1)} s), free for ` +
-            `${((t - freed) / 1000).toFixed(1)} s`,
+            `${((t - freed) / 1000).toFixed(1)} s; its next offer ` +
+            `${next === undefined ? 'never' : `+${((next - t) / 1000).toFixed(1)} s`}; router's ` +
+            `wait ${(router / 1000).toFixed(1)} s; ${offerTimes.get(s)!.length} offers in all`,
         );
       }
     }
@@ -444,6 +458,12 @@ async function main() {
     const results = [];
     for (const mode of [pull, push, tiered]) {
       console.log(`\n${mode.label}…`);
+      // Every mode starts with its agents just checked in: a wait counts from then, not from
+      // the seeding before the earlier modes ran (which made the first offers of the last mode
+      // look like the end of a long wait).
+      await db.query(`UPDATE shift_claims SET checked_in_at = now() WHERE shift_id = $1`, [
+        mode.shift,
+      ]);
       results.push(await runMode(db, api.url, mode));
     }
     const f = (x: number) => x.toFixed(2);

@@ -18,14 +18,23 @@
  *   BENCH_SMALL=1 npm run bench:intake                   # N=1,000,  C=16
  *   BENCH_ESCALATIONS=5000 BENCH_CLIENTS=32 npm run bench:intake
  *   BENCH_CPU_PROF=/tmp/prof npm run bench:intake        # API writes /tmp/prof/api-<pid>.cpuprofile
+ *   BENCH_LEVERS=0 npm run bench:intake                  # without the levers below
+ *
+ * Levers (issue 20), same run: after the phases, the API is started again once per variant of
+ * its configuration and sends BENCH_LEVER_N new escalations (default N ÷ 4) from C clients, so
+ * the table says what each costs per request: as benched (API keys cached, request logs off at
+ * LOG_LEVEL=warn), the key read on every request (API_KEY_CACHE_SECONDS=0), request logs on
+ * (LOG_LEVEL=info, the default), and pools of 5 and 40 connections (DB_POOL_SIZE, 20 by default).
  */
 import 'reflect-metadata';
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Client } from 'pg';
-import { bearer, type HandoffClient, type Schemas, unwrap } from '../src/client/client';
+import { bearer, type HandoffClient } from '../src/client/client';
+import { CpuMeter, type CpuSpent, findPid } from './cpu-meter';
+import { botKey, drive, escalation, type Escalation, PRIORITIES } from './escalations';
 import {
   answerLabel,
   apiClient,
@@ -46,53 +55,10 @@ const CONFLICTS = Math.min(N, size('BENCH_CONFLICTS', 500, 50));
 const RACES = size('BENCH_RACES', 200, 20);
 const RACERS = 4; // clients sending the same new externalId at once
 const WARMUP = 200;
+const LEVERS = process.env.BENCH_LEVERS !== '0';
+const LEVER_N = size('BENCH_LEVER_N', Math.floor(N / 4), Math.floor(N / 2));
 const DB = 'handoff_bench_intake';
-const SKILLS = ['refunds', 'billing', 'payments', 'shipping', 'returns', 'technical'];
-const PRIORITIES = ['low', 'normal', 'high', 'urgent'] as const;
 const SLA_SECONDS = { low: 3600, normal: 900, high: 300, urgent: 120 };
-
-type Escalation = Schemas['CreateEscalationDto'];
-
-/** A realistic escalation (≈1 KB): a short transcript, one or two skills, some metadata. */
-function escalation(externalId: string, i: number): Escalation {
-  const t = (s: number) => new Date(Date.UTC(2026, 10, 25, 10, 0, s)).toISOString();
-  return {
-    externalId,
-    subject: `Refund not received for order A-${i}`,
-    summary: `Customer ${i} was promised a refund 10 days ago; the bot cannot see it in the ledger.`,
-    transcript: [
-      { role: 'customer', text: 'Where is my refund? It has been ten days.', at: t(0) },
-      { role: 'bot', text: 'Let me check that for you.', at: t(5) },
-      { role: 'bot', text: 'I cannot find a refund for this order in our system.', at: t(9) },
-      { role: 'customer', text: 'I want to talk to a person, please.', at: t(30) },
-    ],
-    botAttempts: ['Looked up the refund status', 'Checked the payment provider'],
-    requiredSkills: [
-      { skill: SKILLS[i % SKILLS.length], minLevel: 1 + (i % 3) },
-      ...(i % 2 === 0 ? [{ skill: SKILLS[(i + 1) % SKILLS.length], minLevel: 1 }] : []),
-    ],
-    language: 'en',
-    priority: PRIORITIES[i % PRIORITIES.length],
-    customerRef: `cust-${i}`,
-    metadata: { orderId: `A-${i}`, channel: 'chat', botVersion: '2026.11' },
-  };
-}
-
-/** Runs `count` calls of `fn`, at most `concurrency` at a time; returns the elapsed seconds. */
-async function drive(
-  count: number,
-  concurrency: number,
-  fn: (i: number) => Promise<void>,
-): Promise<number> {
-  let next = 0;
-  const t0 = performance.now();
-  await Promise.all(
-    Array.from({ length: Math.min(concurrency, count) }, async () => {
-      while (next < count) await fn(next++);
-    }),
-  );
-  return (performance.now() - t0) / 1000;
-}
 
 // --cpu-prof is refused in NODE_OPTIONS, --require is not: this hook profiles the API process
 // through the inspector and writes the profile when it exits (SIGTERM at the end of the run).
@@ -118,34 +84,12 @@ function profileEnv(): Record<string, string> {
   return { NODE_OPTIONS: `--require ${hook}` };
 }
 
-/** Company sign-up and API key creation, over HTTP as a real customer would do it. */
-async function botKey(http: HandoffClient): Promise<{ key: string; companyId: string }> {
-  const { accessToken, user } = await unwrap(
-    http.POST('/v1/auth/register', {
-      body: {
-        email: `intake-${process.pid}@bench.test`,
-        password: 'correct horse battery staple',
-        role: 'company_admin',
-        companyName: 'Intake Bench Co',
-      },
-    }),
-  );
-  const { key } = await unwrap(
-    http.POST('/v1/companies/me/api-keys', {
-      headers: bearer(accessToken),
-      body: { name: 'bench bot' },
-    }),
-  );
-  return { key, companyId: user.companyId! };
-}
-
 interface Phase {
   name: string;
   count: number;
   seconds: number;
   latencies: number[];
-  /** CPU milliseconds spent in the API process, the database backends and this process. */
-  cpu: { api: number | null; db: number | null; client: number };
+  cpu: CpuSpent;
 }
 
 const perReq = (ms: number | null, p: Phase) => (ms === null ? '-' : (ms / p.count).toFixed(2));
@@ -160,77 +104,6 @@ const phaseRow = (p: Phase) => [
   perReq(p.cpu.db, p),
   perReq(p.cpu.client, p),
 ];
-
-// On a shared 2-core machine wall-clock rates swing with other people's load; CPU time per
-// request does much less, and says where the time goes. Linux /proc only; '-' elsewhere.
-const CLOCK_TICKS_PER_SECOND = 100;
-
-/** utime + stime of a process in ms, or null if it cannot be read. */
-function cpuMsOf(pid: number): number | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // fields from #3 (state) on
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
-  } catch {
-    return null;
-  }
-}
-
-/** The API child process, recognised by the unique QUEUE_PREFIX in its environment. */
-function findPid(envEntry: string): number | null {
-  try {
-    for (const d of readdirSync('/proc')) {
-      if (!/^\d+$/.test(d)) continue;
-      try {
-        if (readFileSync(`/proc/${d}/environ`, 'utf8').split('\0').includes(envEntry)) {
-          return Number(d);
-        }
-      } catch {
-        // not ours, or gone
-      }
-    }
-  } catch {
-    // no /proc
-  }
-  return null;
-}
-
-/** Reads the CPU counters around a phase: the API process and this database's backends. */
-class CpuMeter {
-  apiPid: number | null = null;
-
-  constructor(private readonly db: Client) {}
-
-  async snapshot() {
-    const { rows } = await this.db.query(
-      `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`,
-    );
-    const backends = new Map<number, number | null>(
-      rows.map((r: { pid: number }) => [r.pid, cpuMsOf(r.pid)]),
-    );
-    return {
-      api: this.apiPid === null ? null : cpuMsOf(this.apiPid),
-      backends,
-      client: process.cpuUsage(),
-    };
-  }
-
-  /** Backends that connected during the phase count from zero. */
-  diff(a: Snapshot, b: Snapshot): Phase['cpu'] {
-    let db: number | null = 0;
-    for (const [pid, ms] of b.backends) {
-      if (ms === null || db === null) db = null;
-      else db += ms - (a.backends.get(pid) ?? 0)!;
-    }
-    const client = process.cpuUsage(a.client);
-    return {
-      api: a.api === null || b.api === null ? null : b.api - a.api,
-      db,
-      client: (client.user + client.system) / 1000,
-    };
-  }
-}
-type Snapshot = Awaited<ReturnType<CpuMeter['snapshot']>>;
 
 /** Sends escalations, recording latency, statuses and anything that breaks the contract. */
 class IntakeLoad {
@@ -395,6 +268,7 @@ async function rawPhase(
   name: string,
   sql: string,
   label: string,
+  named = false,
 ): Promise<Phase> {
   const { rows } = await db.query(`INSERT INTO companies (name) VALUES ($1) RETURNING id`, [
     `Raw ${label}`,
@@ -408,7 +282,10 @@ async function rawPhase(
   const phase = await measure(meter, name, N, C, async (i, lat) => {
     const c = free.pop()!;
     const s = performance.now();
-    await c.query(sql, params[i]);
+    // Named: parsed and planned once per connection, then only bound and executed.
+    await c.query(
+      named ? { name: label, text: sql, values: params[i] } : { text: sql, values: params[i] },
+    );
     lat.push(performance.now() - s);
     free.push(c);
   });
@@ -444,21 +321,102 @@ function report(
     `  DB: ${counts.tickets} tickets, ${counts.distinct_ids} distinct externalIds, ` +
       `${counts.timers} SLA timers; expected ${expected} of each`,
   );
-  const [created, , , , same, insert] = phases;
+  const [created, , , , same, insert, named] = phases;
   const rate = (p: Phase) => p.count / p.seconds;
+  const ms = (x: number | null, p: Phase) => (x === null ? NaN : x / p.count);
+  // Issue 20's goals: HTTP at half the raw rate or more, the API's CPU per request at most
+  // 0.5 ms, the database's at most 1.3× the raw path's.
+  const ratio = rate(created) / rate(same);
+  const apiCpu = ms(created.cpu.api, created);
+  const dbRatio = ms(created.cpu.db, created) / ms(same.cpu.db, same);
+  const verdict = (ok: boolean) => (ok ? 'met' : 'MISSED');
+  goalsMissed = [ratio >= 0.5, apiCpu <= 0.5, dbRatio <= 1.3].filter((ok) => !ok).length;
   console.log(
     `\nRESULT intake: n=${N} clients=${C} http=${rate(created).toFixed(0)}/s ` +
       `p50=${pct(created.latencies, 50).toFixed(1)}ms p99=${pct(created.latencies, 99).toFixed(1)}ms ` +
       `raw=${rate(same).toFixed(0)}/s ratio=${(rate(created) / rate(same)).toFixed(2)} ` +
       `raw_insert=${rate(insert).toFixed(0)}/s ratio_insert=${(rate(created) / rate(insert)).toFixed(2)} ` +
       `api_cpu=${perReq(created.cpu.api, created)}ms db_cpu=${perReq(created.cpu.db, created)}ms ` +
-      `raw_db_cpu=${perReq(same.cpu.db, same)}ms target=1500/s replays=${REPLAYS} conflicts=${CONFLICTS} races=${RACES} ` +
+      `raw_db_cpu=${perReq(same.cpu.db, same)}ms raw_prepared_db_cpu=${perReq(named.cpu.db, named)}ms ` +
+      `goals: ratio ≥ 0.5 ${verdict(ratio >= 0.5)}, api_cpu ≤ 0.5ms ${verdict(apiCpu <= 0.5)}, ` +
+      `db_cpu ≤ 1.3× raw (${dbRatio.toFixed(2)}×) ${verdict(dbRatio <= 1.3)} ` +
+      `target=1500/s replays=${REPLAYS} conflicts=${CONFLICTS} races=${RACES} ` +
       `tickets=${counts.tickets} expected=${expected} violations=${load.violations.length}`,
   );
 }
 
+let goalsMissed = 0;
+
 // Set while the API runs, so a failure mid-run does not leave it orphaned.
 let stopApiOnFailure: (() => Promise<void>) | null = null;
+
+/** The configurations compared, each its own API start (issue 20's levers). */
+const VARIANTS: { label: string; env: Record<string, string> }[] = [
+  { label: 'as benched (keys cached, logs at warn)', env: {} },
+  { label: 'key read per request (cache off)', env: { API_KEY_CACHE_SECONDS: '0' } },
+  { label: 'request logs on (LOG_LEVEL=info)', env: { LOG_LEVEL: 'info' } },
+  { label: 'pool of 5 connections', env: { DB_POOL_SIZE: '5' } },
+  { label: 'pool of 40 connections', env: { DB_POOL_SIZE: '40' } },
+];
+
+/** One variant: a fresh API with `env`, warmed up, then LEVER_N new escalations. */
+async function leverPhase(
+  db: Client,
+  meter: CpuMeter,
+  url: string,
+  variant: (typeof VARIANTS)[number],
+  run: number,
+): Promise<Phase> {
+  const prefix = `bench-intake-${process.pid}-${run}`;
+  const api = await startApi({
+    DATABASE_URL: url,
+    WORKERS: 'off',
+    QUEUE_PREFIX: prefix,
+    ...variant.env,
+  });
+  stopApiOnFailure = api.stop;
+  try {
+    meter.apiPid = findPid(`QUEUE_PREFIX=${prefix}`);
+    const http = apiClient(api.url, C);
+    const { key } = await botKey(http);
+    const load = new IntakeLoad(http, key);
+    await drive(WARMUP, C, (i) =>
+      load.send(escalation(`lw${run}-${i}`, i), []).then(() => undefined),
+    );
+    const bodies = Array.from({ length: LEVER_N }, (_, i) => escalation(`l${run}-${i}`, i));
+    const phase = await measure(meter, variant.label, LEVER_N, C, async (i, lat) => {
+      const { status } = await load.send(bodies[i], lat);
+      if (status !== 201) load.violate(`${variant.label} #${i}: ${status}`);
+    });
+    if (load.violations.length > 0) throw new Error(`${variant.label}: ${load.violations[0]}`);
+    return phase;
+  } finally {
+    await api.stop();
+    stopApiOnFailure = null;
+    meter.apiPid = null;
+  }
+}
+
+function reportLevers(levers: Phase[]) {
+  if (levers.length === 0) return;
+  console.log(`\nlevers: ${LEVER_N} new escalations each, ${C} clients, a fresh API per row\n`);
+  table(
+    ['configuration', 'req/s', 'p50 ms', 'p99 ms', 'CPU ms/req: API', 'DB', 'client'],
+    levers.map((p) => phaseRow(p).filter((_, i) => i !== 1 && i !== 2)),
+  );
+  const [base, ...rest] = levers;
+  const api = (p: Phase) => (p.cpu.api ?? NaN) / p.count;
+  const db = (p: Phase) => (p.cpu.db ?? NaN) / p.count;
+  console.log(
+    `\nRESULT intake levers: ` +
+      rest
+        .map(
+          (p, i) =>
+            `${['key_read', 'request_logs', 'pool5', 'pool40'][i]}: api_cpu ${api(p) - api(base) >= 0 ? '+' : ''}${(api(p) - api(base)).toFixed(3)}ms db_cpu ${db(p) - db(base) >= 0 ? '+' : ''}${(db(p) - db(base)).toFixed(3)}ms rate ${(p.count / p.seconds / (base.count / base.seconds)).toFixed(2)}×`,
+        )
+        .join('; '),
+  );
+}
 
 async function main() {
   console.log(
@@ -496,6 +454,14 @@ async function main() {
   }
   if (counts.timers !== expected) load.violate(`SLA timers ${counts.timers}, want ${expected}`);
 
+  const levers: Phase[] = [];
+  if (LEVERS) {
+    for (const [i, variant] of VARIANTS.entries()) {
+      console.log(`  lever: ${variant.label}…`);
+      levers.push(await leverPhase(db, meter, url, variant, i));
+    }
+  }
+
   await db.query('VACUUM ANALYZE tickets, outbox');
   phases.push(
     await rawPhase(db, meter, url, 'raw SQL: ticket + outbox, 1 commit', SAME_WORK_SQL, 'raw'),
@@ -503,11 +469,23 @@ async function main() {
   phases.push(
     await rawPhase(db, meter, url, 'raw SQL: bare ticket INSERT', TICKET_INSERT, 'insert'),
   );
+  phases.push(
+    await rawPhase(
+      db,
+      meter,
+      url,
+      'raw SQL: ticket + outbox, prepared',
+      SAME_WORK_SQL,
+      'named',
+      true,
+    ),
+  );
   await db.end();
   await dropDatabase(DB);
 
   report(phases, load, counts, expected);
-  if (load.violations.length > 0) process.exit(1);
+  reportLevers(levers);
+  if (load.violations.length > 0 || goalsMissed > 0) process.exit(1);
 }
 
 main().catch(async (e) => {

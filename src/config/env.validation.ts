@@ -118,6 +118,17 @@ export class Env {
   @Max(365)
   REFRESH_TOKEN_TTL_DAYS = 30;
 
+  /**
+   * How long an API process trusts a bot key it verified before reading it again (0: never
+   * cache). A revocation evicts it at once in every process (Redis pub/sub); this bounds the
+   * delay when that message is lost.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(300)
+  API_KEY_CACHE_SECONDS = 30;
+
   @Transform(toInt)
   @IsInt()
   @Min(1)

@@ -8,6 +8,7 @@ import { DomainError } from '../../common/errors/domain-error';
 import { EventHub } from '../events/event-hub.service';
 import { ApiKeyDto, BotIdentityDto, CreatedApiKeyDto } from './api-key.dto';
 import { toApiKeyDto, toBotIdentityDto } from './api-key.mapper';
+import { ApiKeyCache } from './api-key-cache';
 import { ApiKeysRepository } from './api-keys.repository';
 import { CompaniesRepository } from './companies.repository';
 
@@ -29,6 +30,7 @@ export class ApiKeysService {
     private readonly keys: ApiKeysRepository,
     private readonly companies: CompaniesRepository,
     private readonly hub: EventHub,
+    private readonly cache: ApiKeyCache,
   ) {}
 
   async create(actor: Actor, name: string): Promise<CreatedApiKeyDto> {
@@ -67,7 +69,9 @@ export class ApiKeysService {
     const key = await this.keys.findOf(this.db.manager, id, companyId);
     if (!key) throw DomainError.notFound('API key');
     await this.keys.revoke(this.db.manager, id, companyId);
-    // After the revocation committed; the bot's reconnect is then refused.
+    // After the revocation committed: no process trusts it any more, and the bot's streams end
+    // (its reconnect is then refused).
+    await this.cache.revoked(id);
     await this.hub.endStreamsOf(id);
   }
 
@@ -75,8 +79,14 @@ export class ApiKeysService {
   async authenticate(presented: string): Promise<BotActor> {
     const invalid = new DomainError('INVALID_API_KEY', 'The API key is invalid or revoked');
     if (!KEY_FORMAT.test(presented)) throw invalid;
-    const found = await this.keys.activeByHash(this.db.manager, sha256Hex(presented));
-    if (!found) throw invalid;
+    const hash = sha256Hex(presented);
+    let found = this.cache.get(hash);
+    if (!found) {
+      const ticket = this.cache.ticket();
+      found = await this.keys.activeByHash(this.db.manager, hash);
+      if (!found) throw invalid;
+      await this.cache.set(hash, found, ticket);
+    }
     const { id, company_id: companyId } = found;
     await this.touch(id);
     return { kind: 'bot', role: 'bot', companyId, apiKeyId: id };

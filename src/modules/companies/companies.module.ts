@@ -4,6 +4,7 @@ import { EventsModule } from '../events/events.module';
 import { ApiKey } from './api-key.entity';
 import { ApiKeysController, BotController, CompanySettingsController } from './api-keys.controller';
 import { CompanySettingsService } from './company-settings.service';
+import { ApiKeyCache } from './api-key-cache';
 import { ApiKeysRepository } from './api-keys.repository';
 import { ApiKeysService } from './api-keys.service';
 import { CompaniesRepository } from './companies.repository';
@@ -20,6 +21,7 @@ import { Company } from './company.entity';
     CompaniesService,
     CompaniesRepository,
     ApiKeysRepository,
+    ApiKeyCache,
   ],
   exports: [ApiKeysService, CompaniesService],
 })

@@ -1,0 +1,80 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { Client } from 'pg';
+
+/** CPU milliseconds spent in the API process, the database backends and this process. */
+export interface CpuSpent {
+  api: number | null;
+  db: number | null;
+  client: number;
+}
+
+// On a shared 2-core machine wall-clock rates swing with other people's load; CPU time per
+// request does much less, and says where the time goes. Linux /proc only; '-' elsewhere.
+const CLOCK_TICKS_PER_SECOND = 100;
+
+/** utime + stime of a process in ms, or null if it cannot be read. */
+export function cpuMsOf(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // fields from #3 (state) on
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return null;
+  }
+}
+
+/** The API child process, recognised by the unique QUEUE_PREFIX in its environment. */
+export function findPid(envEntry: string): number | null {
+  try {
+    for (const d of readdirSync('/proc')) {
+      if (!/^\d+$/.test(d)) continue;
+      try {
+        if (readFileSync(`/proc/${d}/environ`, 'utf8').split('\0').includes(envEntry)) {
+          return Number(d);
+        }
+      } catch {
+        // not ours, or gone
+      }
+    }
+  } catch {
+    // no /proc
+  }
+  return null;
+}
+
+/** Reads the CPU counters around a phase: the API process and this database's backends. */
+export class CpuMeter {
+  apiPid: number | null = null;
+
+  constructor(private readonly db: Client) {}
+
+  async snapshot() {
+    const { rows } = await this.db.query(
+      `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`,
+    );
+    const backends = new Map<number, number | null>(
+      rows.map((r: { pid: number }) => [r.pid, cpuMsOf(r.pid)]),
+    );
+    return {
+      api: this.apiPid === null ? null : cpuMsOf(this.apiPid),
+      backends,
+      client: process.cpuUsage(),
+    };
+  }
+
+  /** Backends that connected during the phase count from zero. */
+  diff(a: Snapshot, b: Snapshot): CpuSpent {
+    let db: number | null = 0;
+    for (const [pid, ms] of b.backends) {
+      if (ms === null || db === null) db = null;
+      else db += ms - (a.backends.get(pid) ?? 0)!;
+    }
+    const client = process.cpuUsage(a.client);
+    return {
+      api: a.api === null || b.api === null ? null : b.api - a.api,
+      db,
+      client: (client.user + client.system) / 1000,
+    };
+  }
+}
+type Snapshot = Awaited<ReturnType<CpuMeter['snapshot']>>;

@@ -1,0 +1,110 @@
+import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import Redis from 'ioredis';
+import { Env } from '../../config/env.validation';
+import { redisOptionsFromUrl } from '../jobs/redis-options';
+import type { ApiKeyOwnerRow } from './api-keys.repository';
+
+/** Revoked key ids, to every API process. */
+const revokedChannel = (prefix: string) => `${prefix}:api-keys-revoked`;
+
+/**
+ * Verified bot keys, by hash, for API_KEY_CACHE_SECONDS: intake is the hottest authenticated
+ * path, and reading the key cost a query per request (issue 20). A revocation evicts the key
+ * here at once and in every other process through Redis pub/sub (subscribed with the first
+ * cached key); if that message is lost (Redis away), the entry's age bounds the delay. Only
+ * verified keys are kept: an unknown key always reads the database.
+ */
+@Injectable()
+export class ApiKeyCache implements OnModuleDestroy {
+  private readonly logger = new Logger(ApiKeyCache.name);
+  private readonly byHash = new Map<string, { owner: ApiKeyOwnerRow; until: number }>();
+  private readonly ttlMs: number;
+  private readonly prefix: string;
+  // Counts revocations heard: a key read before one of them is not cached (it may be that one).
+  private generation = 0;
+  private subscribed: Promise<void> | null = null;
+  private sub: Redis | null = null;
+  private pub: Redis | null = null;
+
+  constructor(private readonly config: ConfigService<Env, true>) {
+    this.ttlMs = config.get('API_KEY_CACHE_SECONDS', { infer: true }) * 1000;
+    this.prefix = config.get('QUEUE_PREFIX', { infer: true });
+  }
+
+  get(hash: string): ApiKeyOwnerRow | undefined {
+    const hit = this.byHash.get(hash);
+    if (!hit) return undefined;
+    if (hit.until > Date.now()) return hit.owner;
+    this.byHash.delete(hash);
+    return undefined;
+  }
+
+  /** Take before reading a key from the database, and hand to `set`. */
+  ticket(): number {
+    return this.generation;
+  }
+
+  /**
+   * Keeps a key just verified, once this process listens for revocations, unless a revocation
+   * was heard since `ticket` (the read may have come just before it committed).
+   */
+  async set(hash: string, owner: ApiKeyOwnerRow, ticket: number): Promise<void> {
+    if (this.ttlMs === 0) return;
+    try {
+      await this.subscribe();
+    } catch (e) {
+      // Not listening: a revocation elsewhere would go unseen, so nothing is cached.
+      this.logger.warn({ err: e }, 'API key revocations unheard: keys are not cached');
+      this.subscribed = null;
+      return;
+    }
+    if (ticket !== this.generation) return;
+    this.byHash.set(hash, { owner, until: Date.now() + this.ttlMs });
+  }
+
+  /**
+   * After a revocation committed: evicts the key here, then in every other process. Never
+   * throws (the revocation has committed); with Redis away the others drop it within the TTL.
+   */
+  async revoked(id: string): Promise<void> {
+    this.evict(id);
+    try {
+      this.pub ??= new Redis({ ...this.redisOptions(), maxRetriesPerRequest: 1 });
+      await this.pub.publish(revokedChannel(this.prefix), id);
+    } catch (e) {
+      this.logger.warn({ err: e, id }, 'could not tell other processes of a revoked API key');
+    }
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.sub?.disconnect();
+    this.pub?.disconnect();
+  }
+
+  private evict(id: string): void {
+    this.generation += 1;
+    for (const [hash, { owner }] of this.byHash) if (owner.id === id) this.byHash.delete(hash);
+  }
+
+  private subscribe(): Promise<void> {
+    this.subscribed ??= (async () => {
+      const sub = new Redis({ ...this.redisOptions(), maxRetriesPerRequest: 1 });
+      this.sub = sub;
+      sub.on('error', (e) => this.logger.warn({ err: e }, 'API key revocations: Redis error'));
+      sub.on('message', (_channel: string, id: string) => this.evict(id));
+      await sub.subscribe(revokedChannel(this.prefix));
+      // From now on, a reconnect (which re-subscribes) may have missed revocations published
+      // meanwhile: start afresh.
+      sub.on('ready', () => {
+        this.generation += 1;
+        this.byHash.clear();
+      });
+    })();
+    return this.subscribed;
+  }
+
+  private redisOptions() {
+    return redisOptionsFromUrl(this.config.get('REDIS_URL', { infer: true }));
+  }
+}
