@@ -51,7 +51,9 @@ export async function drive(
 let registrations = 0;
 
 /** Company sign-up and API key creation, over HTTP as a real customer would do it. */
-export async function botKey(http: HandoffClient): Promise<{ key: string; companyId: string }> {
+export async function botKey(
+  http: HandoffClient,
+): Promise<{ key: string; keyId: string; companyId: string; adminToken: string }> {
   const { accessToken, user } = await unwrap(
     http.POST('/v1/auth/register', {
       body: {
@@ -62,11 +64,11 @@ export async function botKey(http: HandoffClient): Promise<{ key: string; compan
       },
     }),
   );
-  const { key } = await unwrap(
+  const { key, id } = await unwrap(
     http.POST('/v1/companies/me/api-keys', {
       headers: bearer(accessToken),
       body: { name: 'bench bot' },
     }),
   );
-  return { key, companyId: user.companyId! };
+  return { key, keyId: id, companyId: user.companyId!, adminToken: accessToken };
 }

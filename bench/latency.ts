@@ -14,6 +14,9 @@
  *      time. Goal: p99 < 50 ms for each.
  *   3. for contrast, the 500 agents calling claim-next in one instant: they queue behind each
  *      other by arithmetic (500 × the service time), which is not the goal.
+ *   4. API key revocation across processes: a second API process on the same database and
+ *      Redis serves a bot key from its cache; the key is revoked through the first; the time
+ *      until the second refuses it (polled every millisecond), REVOCATIONS times.
  *
  *   npm run bench:latency                        # 500 agents, S=10 s, T=30 s
  *   BENCH_SMALL=1 npm run bench:latency          # S=5 s, T=10 s
@@ -45,6 +48,7 @@ const OPEN_S = num('BENCH_OPEN_SECONDS', 30, 10);
 const THINK_MS = num('BENCH_THINK_MS', 1000, 1000);
 const GOAL_P99_MS = 50;
 const DB = 'handoff_bench_latency';
+const REVOCATIONS = num('BENCH_REVOCATIONS', 20, 10);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -104,7 +108,11 @@ async function closedLoop(
   const start = performance.now();
   await Promise.all(
     Array.from({ length: clients }, async (_, c) => {
-      while (performance.now() < end) requests += await once(c);
+      while (performance.now() < end) {
+        // Not `requests += await …`: that reads `requests` before the await and loses updates.
+        const n = await once(c);
+        requests += n;
+      }
     }),
   );
   return requests / ((performance.now() - start) / 1000);
@@ -234,6 +242,8 @@ async function main() {
     const t0 = performance.now();
     await Promise.all(shift.agents.map(() => burstAgents.cycle(t0, 0, true)));
 
+    const revocation = await revocationDelays(api.url, url);
+
     console.log('');
     table(
       ['requests', 'count', 'offered /s', 'p50 ms', 'p99 ms', 'max ms', 'failed'],
@@ -256,6 +266,9 @@ async function main() {
         `(0.5 of it) agents=${AGENTS} think=${THINK_MS}ms claim p50=${pct(agents.claims.latencies, 50).toFixed(1)}ms ` +
         `p99=${pct(agents.claims.latencies, 99).toFixed(1)}ms resolve p99=${pct(agents.resolves.latencies, 99).toFixed(1)}ms ` +
         `(goal p99 < ${GOAL_P99_MS} ms: ${verdict(claimP99)}) burst_p99=${pct(burstAgents.claims.latencies, 99).toFixed(0)}ms failures=${failures}`,
+      `RESULT latency revocation: keys=${REVOCATIONS} refused by the other process after ` +
+        `p50=${pct(revocation, 50).toFixed(1)}ms max=${Math.max(...revocation).toFixed(1)}ms ` +
+        `(bound without the message: API_KEY_CACHE_SECONDS, 30 s by default)`,
       `RESULT latency intake: saturation=${intakeSat.toFixed(0)}/s offered=${(intakeSat / 2).toFixed(0)}/s ` +
         `p50=${pct(intake.latencies, 50).toFixed(1)}ms p99=${intakeP99.toFixed(1)}ms (goal p99 < ${GOAL_P99_MS} ms: ${verdict(intakeP99)})`,
     );
@@ -268,6 +281,42 @@ async function main() {
   console.log('');
   for (const line of results) console.log(line);
   if (missed > 0) process.exit(1);
+}
+
+/**
+ * Starts a second API process on the same database and Redis prefix (two processes behind a
+ * balancer); for each of REVOCATIONS keys: the second serves it (cached), the first revokes it,
+ * and the second is polled until it refuses the key. The delays, in ms.
+ */
+async function revocationDelays(firstUrl: string, dbUrl: string): Promise<number[]> {
+  const second = await startApi({
+    DATABASE_URL: dbUrl,
+    WORKERS: 'off',
+    QUEUE_PREFIX: `bench-latency-${process.pid}`,
+  });
+  try {
+    const a = apiClient(firstUrl, 4);
+    const b = apiClient(second.url, 4);
+    const delays: number[] = [];
+    for (let i = 0; i < REVOCATIONS; i++) {
+      const { key, keyId, adminToken } = await botKey(a);
+      const me = () => b.GET('/v1/bot/me', { headers: bearer(key) });
+      if ((await me()).response.status !== 200) throw new Error('the key was not served');
+      await a.DELETE('/v1/companies/me/api-keys/{id}', {
+        headers: bearer(adminToken),
+        params: { path: { id: keyId } },
+      });
+      const revoked = performance.now();
+      while ((await me()).response.status === 200) {
+        if (performance.now() - revoked > 60_000) throw new Error('never refused');
+        await sleep(1);
+      }
+      delays.push(performance.now() - revoked);
+    }
+    return delays;
+  } finally {
+    await second.stop();
+  }
 }
 
 const thinkRandom = rng(17);

@@ -40,6 +40,19 @@ function main() {
   const requests = Number(rest[rest.indexOf('--requests') + 1]) || 0;
   const profile = JSON.parse(readFileSync(path, 'utf8')) as Profile;
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parentOf = new Map<number, number>();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parentOf.set(c, n.id);
+  // Native and Node-internal time (socket writes, streams) by the nearest caller that is a
+  // package or ours: who asked for it (pg's query, Express's response…).
+  const callerOf = (id: number): string => {
+    for (let at = parentOf.get(id); at !== undefined; at = parentOf.get(at)) {
+      const f = byId.get(at)!.callFrame;
+      const owner = ownerOf(f.url, f.functionName);
+      if (owner !== 'node internals' && !owner.startsWith('(')) return owner;
+    }
+    return '(no caller)';
+  };
+  const byCaller = new Map<string, number>();
   const totals = new Map<string, number>();
   let all = 0;
   profile.samples.forEach((id, i) => {
@@ -49,6 +62,10 @@ function main() {
     if (owner === '(idle)') return;
     totals.set(owner, (totals.get(owner) ?? 0) + us);
     all += us;
+    if (owner === 'node internals' || owner.startsWith('(native')) {
+      const caller = callerOf(id);
+      byCaller.set(caller, (byCaller.get(caller) ?? 0) + us);
+    }
   });
   const rows = [...totals].sort((a, b) => b[1] - a[1]).slice(0, 25);
   table(
@@ -59,6 +76,19 @@ function main() {
       `${((us / all) * 100).toFixed(1)} %`,
       ...(requests ? [(us / 1000 / requests).toFixed(3)] : []),
     ]),
+  );
+  console.log('\nnative and Node-internal time, by the package that called it\n');
+  table(
+    ['caller', 'CPU ms', 'share of all', ...(requests ? ['ms/req'] : [])],
+    [...byCaller]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 12)
+      .map(([caller, us]) => [
+        caller,
+        (us / 1000).toFixed(0),
+        `${((us / all) * 100).toFixed(1)} %`,
+        ...(requests ? [(us / 1000 / requests).toFixed(3)] : []),
+      ]),
   );
   console.log(
     `\nbusy ${(all / 1000).toFixed(0)} ms${requests ? `, ${(all / 1000 / requests).toFixed(3)} ms/req` : ''}`,

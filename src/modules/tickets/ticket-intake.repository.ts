@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { currentRequestId } from '../../common/http/request-context';
+import { preparedQuery } from '../../database/sql';
 import { TicketRow } from './ticket.rows';
 
 /** A new ticket as intake normalised it (defaults applied, skills sorted by code). */
@@ -55,6 +56,31 @@ const params = (t: NewTicket): unknown[] => [
   t.skillLevels,
 ];
 
+/**
+ * TicketRow's columns, named: a prepared statement's result may not change shape, so `*` would
+ * break it for processes still running when a migration adds a column to tickets.
+ */
+const TICKET_ROW = `id, company_id, external_id, intake_hash, subject, summary, transcript,
+  bot_attempts, language, skill_codes, skill_levels, requested_levels, priority, rank,
+  customer_ref, metadata, claim_sla_seconds, billing_hold, sla_deadline, sla_breached_at, status,
+  claimed_by, claimed_at, last_activity_at, resolved_at, reopen_count, created_at`;
+
+/** Intake's usual case in one statement (TicketIntakeRepository.insertWithSlaTimer). */
+const INTAKE_SQL = `
+  WITH usable AS (
+    SELECT count(*) = cardinality($14::text[]) AS ok FROM skills
+     WHERE code = ANY ($14::text[]) AND retired_at IS NULL),
+  ins AS (
+    INSERT INTO tickets (${TICKET_COLUMNS}) SELECT ${TICKET_VALUES}
+     WHERE (SELECT ok FROM usable)
+    ON CONFLICT ON CONSTRAINT uq_tickets_external_id DO NOTHING
+    RETURNING ${TICKET_ROW}),
+  timer AS (
+    INSERT INTO outbox (job_name, payload, run_at, request_id)
+    SELECT 'ticket.sla-check', jsonb_build_object('ticketId', id), sla_deadline, $16::text
+      FROM ins)
+  SELECT * FROM ins`;
+
 /** Intake's statements on `tickets` (escalations from a company's bot). */
 @Injectable()
 export class TicketIntakeRepository {
@@ -67,23 +93,11 @@ export class TicketIntakeRepository {
    * and writes `outbox` in the same statement, so intake stays one round trip.
    */
   async insertWithSlaTimer(em: EntityManager, t: NewTicket): Promise<TicketRow | undefined> {
-    const [fresh]: TicketRow[] = await em.query(
-      `WITH usable AS (
-         SELECT count(*) = cardinality($14::text[]) AS ok FROM skills
-          WHERE code = ANY ($14::text[]) AND retired_at IS NULL),
-       ins AS (
-         INSERT INTO tickets (${TICKET_COLUMNS}) SELECT ${TICKET_VALUES}
-          WHERE (SELECT ok FROM usable)
-         ON CONFLICT ON CONSTRAINT uq_tickets_external_id DO NOTHING
-         RETURNING *),
-       timer AS (
-         INSERT INTO outbox (job_name, payload, run_at, request_id)
-         SELECT 'ticket.sla-check', jsonb_build_object('ticketId', id), sla_deadline, $16::text
-           FROM ins)
-       SELECT * FROM ins`,
-      // The escalation's request id goes with its timer, as OutboxService.enqueue does.
-      [...params(t), currentRequestId()],
-    );
+    // The escalation's request id goes with its timer, as OutboxService.enqueue does.
+    const [fresh] = await preparedQuery<TicketRow>(em, 'intake_insert_with_sla_timer', INTAKE_SQL, [
+      ...params(t),
+      currentRequestId(),
+    ]);
     return fresh;
   }
 

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { currentRequestId } from '../../common/http/request-context';
+import { preparedQuery } from '../../database/sql';
 import type { SurgeQuote } from './surge.repository';
 import { AgentContextRow, ClaimHistoryJson, ClaimWrittenRow, TicketRow } from './ticket.rows';
 
@@ -96,8 +97,11 @@ export class TicketMatchingRepository {
     handleTimeoutMinutes: number,
     rounds: number[],
   ): Promise<ClaimNextRow | undefined> {
-    const [row]: (ClaimJsonRow & { ctx: AgentContextRow })[] = await em.query(
-      'SELECT * FROM claim_next_ticket($1, make_interval(mins => $2), $3, $4)',
+    // Prepared: the hottest agent call (bench/claim-storm).
+    const [row] = await preparedQuery<ClaimJsonRow & { ctx: AgentContextRow }>(
+      em,
+      'claim_next_ticket',
+      'SELECT ctx, ticket, claims, claim_id FROM claim_next_ticket($1, make_interval(mins => $2), $3, $4)',
       [agentId, handleTimeoutMinutes, rounds, currentRequestId()],
     );
     return row && { ctx: row.ctx, claimed: claimWritten(row) };
