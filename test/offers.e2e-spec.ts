@@ -1,7 +1,7 @@
 import { OfferExpireHandler } from '../src/modules/tickets/offer-jobs.handlers';
 import { OfferRouter } from '../src/modules/tickets/offer-router.service';
 import { createApiKey, registerAgent, registerCompany, SignedIn } from './support/factories';
-import { shiftBody } from './support/shifts';
+import { shiftBody, endShiftsOf } from './support/shifts';
 import { escalate, liveAgents } from './support/tickets';
 import { createTestApp, TestApp } from './support/test-app';
 import { waitFor } from './support/wait-for';
@@ -39,12 +39,7 @@ describe('offers (push routing)', () => {
     return t.app.get(OfferExpireHandler).handle({ offerId });
   };
   /** Closes every live shift of the company so each test starts with its own agents. */
-  const endShifts = () =>
-    t.db.query(
-      `UPDATE shifts SET ends_at = now() - interval '1 second', starts_at = now() -
-                interval '2 hours' WHERE company_id = $1 AND ends_at > now()`,
-      [acme.companyId],
-    );
+  const endShifts = () => endShiftsOf(t, acme.companyId);
   afterEach(endShifts);
 
   it('pull shifts are unchanged: the shift says pull and claim-next works', async () => {
@@ -217,11 +212,7 @@ describe('offers (push routing)', () => {
     expect((await offersOf(ticket.id)).map((o) => [o.agent_id, o.status])).toEqual([
       [agents[0].id, 'pending'],
     ]);
-    await t.db.query(
-      `UPDATE shifts SET ends_at = now() - interval '1 second', starts_at = now() -
-                interval '2 hours' WHERE company_id = $1 AND ends_at > now()`,
-      [rival.companyId],
-    );
+    await endShiftsOf(t, rival.companyId);
   });
 
   it('availability: a bad status changes nothing; not checked in is 409 NOT_CHECKED_IN', async () => {

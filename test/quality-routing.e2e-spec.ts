@@ -1,5 +1,6 @@
 import { OfferRouter } from '../src/modules/tickets/offer-router.service';
 import { createApiKey, registerCompany, type SignedIn } from './support/factories';
+import { endShiftsOf } from './support/shifts';
 import { createTestApp, type TestApp } from './support/test-app';
 import { escalate, liveAgents } from './support/tickets';
 
@@ -20,13 +21,7 @@ describe('push routing by quality tier, with a fairness floor', () => {
     company = await registerCompany(t, 'Tiered Co');
     key = await createApiKey(t, company);
   });
-  afterEach(() =>
-    t.db.query(
-      `UPDATE shifts SET ends_at = now() - interval '1 second', starts_at = now() -
-                interval '2 hours' WHERE company_id = $1 AND ends_at > now()`,
-      [company.companyId],
-    ),
-  );
+  afterEach(() => endShiftsOf(t, company.companyId));
   afterAll(async () => {
     await t.close();
   });

@@ -5,7 +5,7 @@ import { LedgerService } from '../src/modules/ledger/ledger.service';
 import { OfferRouter } from '../src/modules/tickets/offer-router.service';
 import { createApiKey, registerCompany, type SignedIn } from './support/factories';
 import { createTestApp, type TestApp } from './support/test-app';
-import { shiftBody } from './support/shifts';
+import { shiftBody, endShiftsOf } from './support/shifts';
 import { escalate, liveAgents } from './support/tickets';
 
 /**
@@ -27,13 +27,7 @@ describe('surge pay', () => {
     company = await registerCompany(t, 'Surging Co');
     key = await createApiKey(t, company);
   });
-  afterEach(() =>
-    t.db.query(
-      `UPDATE shifts SET ends_at = now() - interval '1 second', starts_at = now() -
-                interval '2 hours' WHERE company_id = $1 AND ends_at > now()`,
-      [company.companyId],
-    ),
-  );
+  afterEach(() => endShiftsOf(t, company.companyId));
   afterAll(async () => {
     await t.close();
   });

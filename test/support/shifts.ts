@@ -66,3 +66,15 @@ export async function moveShift(t: TestApp, shiftId: string, startsAt: Date, end
     [shiftId, startsAt, endsAt],
   );
 }
+
+/**
+ * Ends every live or future shift of the company (moved into the past), so the next test's
+ * agents are the only ones the company's tickets can go to.
+ */
+export async function endShiftsOf(t: TestApp, companyId: string | null | undefined) {
+  await t.db.query(
+    `UPDATE shifts SET ends_at = now() - interval '1 second', starts_at = now() -
+              interval '2 hours' WHERE company_id = $1 AND ends_at > now()`,
+    [companyId],
+  );
+}
