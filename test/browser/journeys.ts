@@ -2,6 +2,14 @@ import AxeBuilder from '@axe-core/playwright';
 import { expect, type Page } from '@playwright/test';
 import { escalate, offerState, PASSWORD, postPushShift, signUpCompany, uniqueEmail } from './api';
 
+/** The DOM's animations, as far as expectAccessible reads them (no DOM types here). */
+interface AnimatedDocument {
+  getAnimations(): {
+    playState: string;
+    effect: { getTiming(): { iterations?: number } } | null;
+  }[];
+}
+
 /**
  * axe-core on the page as it is: no serious or critical violation. With CONSOLE_SCREENSHOTS set
  * (`npm run docs:screenshots`), the page is also saved there as `<name>.png` for docs/console.md.
@@ -13,6 +21,13 @@ export async function expectAccessible(page: Page, name: string): Promise<void> 
     await page.evaluate('window.scrollTo(0, 0)');
     await page.screenshot({ path: `${dir}/${name.replace(/\W+/g, '-')}.png`, fullPage: true });
   }
+  // A dialog still fading in has its text at part opacity, which axe reads as low contrast.
+  // (Endless ones, a loader's spin, never finish: they are not waited for.)
+  await page.waitForFunction(() =>
+    (globalThis as unknown as { document: AnimatedDocument }).document
+      .getAnimations()
+      .every((a) => a.playState !== 'running' || a.effect?.getTiming().iterations === Infinity),
+  );
   const { violations } = await new AxeBuilder({ page }).analyze();
   const bad = violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
