@@ -162,7 +162,12 @@ describe('quality: ratings, reviews, disputes, scores', () => {
 
     const pending = await t.http.get('/v1/reviews/disputed').set(admin.auth).expect(200);
     expect(pending.body.items).toMatchObject([
-      { id: written.body.id, companyName: 'Rated Co', dispute: { status: 'pending' } },
+      {
+        id: written.body.id,
+        companyName: 'Rated Co',
+        agentName: 'Agent',
+        dispute: { status: 'pending' },
+      },
     ]);
     const removed = await t.http
       .post(`/v1/reviews/${written.body.id}/decision`)

@@ -5571,6 +5571,11 @@ export interface components {
       companyId: string;
       /** @example Acme Support */
       companyName: string | null;
+      /**
+       * @description The agent who disputes it.
+       * @example Ana P.
+       */
+      agentName: string;
     };
     DisputedReviewPageDto: {
       items: components['schemas']['DisputedReviewDto'][];

@@ -185,6 +185,11 @@ export class DisputedReviewDto extends ReviewDto {
   companyId: string;
   /** @example "Acme Support" */
   companyName: string | null;
+  /**
+   * The agent who disputes it.
+   * @example "Ana P."
+   */
+  agentName: string;
 }
 
 export class DisputedReviewPageDto {

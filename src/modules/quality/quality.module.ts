@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AgentProfilesModule } from '../agents/agent-profiles.module';
 import { CompaniesModule } from '../companies/companies.module';
 import { ShiftsModule } from '../shifts/shifts.module';
 import { TicketsModule } from '../tickets/tickets.module';
@@ -21,7 +22,7 @@ import { ReviewsService } from './reviews.service';
  * disputes of reviews, and the quality score built from them. Tickets say who resolved what.
  */
 @Module({
-  imports: [TicketsModule, ShiftsModule, CompaniesModule],
+  imports: [TicketsModule, ShiftsModule, CompaniesModule, AgentProfilesModule],
   controllers: [
     RatingsController,
     ReviewsController,

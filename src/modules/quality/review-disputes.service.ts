@@ -5,6 +5,7 @@ import { requireUser } from '../../common/auth/access';
 import { Actor } from '../../common/auth/actor';
 import { DomainError } from '../../common/errors/domain-error';
 import { decodeCursor, toPage } from '../../common/pagination/page';
+import { AgentsService } from '../agents/agents.service';
 import { CompaniesService } from '../companies/companies.service';
 import { toReviewDto } from './quality.mapper';
 import {
@@ -22,6 +23,7 @@ export class ReviewDisputesService {
     @InjectDataSource() private readonly db: DataSource,
     private readonly reviews: ReviewsRepository,
     private readonly companies: CompaniesService,
+    private readonly agents: AgentsService,
   ) {}
 
   /** Once per review, by the agent it is about (others: 404). */
@@ -70,6 +72,11 @@ export class ReviewDisputesService {
       this.db.manager,
       rows.map((r) => r.company_id),
     );
+    // Every review is of an agent's claim (a foreign key): its name is always there.
+    const agents = await this.agents.displayNamesOf(
+      this.db.manager,
+      rows.map((r) => r.agent_id),
+    );
     return toPage(
       rows,
       query.limit,
@@ -77,6 +84,7 @@ export class ReviewDisputesService {
         ...toReviewDto(r),
         companyId: r.company_id,
         companyName: names.get(r.company_id) ?? null,
+        agentName: agents.get(r.agent_id)!,
       }),
       (r) => [r.disputed_at!.toISOString(), r.id],
     );

@@ -60,6 +60,7 @@ export default function ReviewDisputesPage() {
               <Table.Thead>
                 <Table.Tr>
                   <Table.Th>Disputed</Table.Th>
+                  <Table.Th>Agent</Table.Th>
                   <Table.Th>Company</Table.Th>
                   <Table.Th>Review</Table.Th>
                   <Table.Th>Agent&apos;s reason</Table.Th>
@@ -70,6 +71,7 @@ export default function ReviewDisputesPage() {
                 {items.map((r) => (
                   <Table.Tr key={r.id}>
                     <Table.Td>{formatInstant(r.dispute!.disputedAt, zone)}</Table.Td>
+                    <Table.Td>{r.agentName}</Table.Td>
                     <Table.Td>{r.companyName ?? r.companyId}</Table.Td>
                     <Table.Td>
                       {r.score} of 5{r.tags.length > 0 ? ` (${r.tags.join(', ')})` : ''}
@@ -82,7 +84,7 @@ export default function ReviewDisputesPage() {
                           <Button
                             size="xs"
                             variant="default"
-                            aria-label={`Uphold the review disputed ${formatInstant(r.dispute!.disputedAt, zone)}`}
+                            aria-label={`Uphold the review of ${r.agentName} disputed ${formatInstant(r.dispute!.disputedAt, zone)}`}
                             onClick={() => setDeciding({ review: r, decision: 'uphold' })}
                           >
                             Uphold
@@ -90,7 +92,7 @@ export default function ReviewDisputesPage() {
                           <Button
                             size="xs"
                             variant="default"
-                            aria-label={`Remove the review disputed ${formatInstant(r.dispute!.disputedAt, zone)}`}
+                            aria-label={`Remove the review of ${r.agentName} disputed ${formatInstant(r.dispute!.disputedAt, zone)}`}
                             onClick={() => setDeciding({ review: r, decision: 'remove' })}
                           >
                             Remove
