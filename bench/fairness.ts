@@ -31,7 +31,7 @@ import 'reflect-metadata';
 import http from 'node:http';
 import { Client } from 'pg';
 import { insertTickets, LiveShift, seedLiveShift } from './live-shift';
-import { dropDatabase, freshDatabase, startApi, table, tokenSigner } from './support';
+import { dropDatabase, freshDatabase, startApi, table, tokenSigner, seededRandom } from './support';
 
 const SMALL = process.env.BENCH_SMALL === '1';
 const AGENTS = Number(process.env.BENCH_AGENTS ?? (SMALL ? 40 : 200));
@@ -45,16 +45,6 @@ const DB = 'handoff_bench_fairness';
 
 const real = (simSeconds: number) => (simSeconds * 1000) / SCALE; // → real ms
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Seeded (mulberry32): the same arrivals and handling times in both modes. */
-function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let x = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** 0 when everyone has the same, towards 1 when one has everything. */
 export function gini(xs: number[]): number {
@@ -299,7 +289,7 @@ async function runMode(db: Client, base: string, mode: Mode) {
   const intervals = mode.agents.map(
     (_, i) => POLL_MIN_S + ((POLL_MAX_S - POLL_MIN_S) * i) / Math.max(1, AGENTS - 1),
   );
-  const random = rng(42);
+  const random = seededRandom(42);
   const handle = () => real(HANDLE_SIM_S * (0.9 + 0.2 * random()));
   const tally: Tally = { calls: new Map(), resolved: 0 };
   const count = (label: string) => tally.calls.set(label, (tally.calls.get(label) ?? 0) + 1);
@@ -369,7 +359,7 @@ async function runMode(db: Client, base: string, mode: Mode) {
 
   // Poisson arrivals at LOAD × capacity (agents / handling time), as real ms from the start.
   const perRealMs = (LOAD * AGENTS) / real(HANDLE_SIM_S);
-  const arrivals = rng(7);
+  const arrivals = seededRandom(7);
   const at: number[] = [];
   for (let t = 0; at.length < TICKETS;) at.push((t += -Math.log(1 - arrivals()) / perRealMs));
   const started = Date.now();

@@ -38,6 +38,7 @@ import { botKey, drive, escalation, type Escalation, PRIORITIES } from './escala
 import {
   answerLabel,
   apiClient,
+  benchSize,
   dropDatabase,
   freshDatabase,
   pct,
@@ -45,9 +46,7 @@ import {
   table,
 } from './support';
 
-const SMALL = process.env.BENCH_SMALL === '1';
-const size = (name: string, full: number, small: number) =>
-  Number(process.env[name] ?? (SMALL ? small : full));
+const size = benchSize;
 const N = size('BENCH_ESCALATIONS', 20_000, 1_000);
 const C = size('BENCH_CLIENTS', 64, 16);
 const REPLAYS = Math.min(N, size('BENCH_REPLAYS', 2_000, 200));

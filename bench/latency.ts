@@ -36,11 +36,11 @@ import {
   startApi,
   table,
   tokenSigner,
+  benchSize,
+  seededRandom,
 } from './support';
 
-const SMALL = process.env.BENCH_SMALL === '1';
-const num = (name: string, full: number, small: number) =>
-  Number(process.env[name] ?? (SMALL ? small : full));
+const num = benchSize;
 const AGENTS = num('BENCH_AGENTS', 500, 500);
 const CLIENTS = num('BENCH_CLIENTS', 64, 64);
 const SATURATE_S = num('BENCH_SATURATE_SECONDS', 10, 5);
@@ -51,17 +51,6 @@ const DB = 'handoff_bench_latency';
 const REVOCATIONS = num('BENCH_REVOCATIONS', 20, 10);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Seeded (mulberry32), so two runs offer the same arrival pattern. */
-function rng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Latencies (ms) and answers by status, of one kind of request. */
 class Timings {
@@ -83,7 +72,7 @@ async function openLoop(
   seed: number,
   fire: (scheduledAt: number) => Promise<void>,
 ): Promise<void> {
-  const random = rng(seed);
+  const random = seededRandom(seed);
   const start = performance.now();
   const end = start + seconds * 1000;
   const pending: Promise<void>[] = [];
@@ -319,7 +308,7 @@ async function revocationDelays(firstUrl: string, dbUrl: string): Promise<number
   }
 }
 
-const thinkRandom = rng(17);
+const thinkRandom = seededRandom(17);
 /** Exponential, mean THINK_MS: how long an agent works a ticket before resolving it. */
 function thinkTime(): number {
   return -Math.log(1 - thinkRandom()) * THINK_MS;

@@ -252,3 +252,18 @@ export function table(header: string[], rows: (string | number)[][]): void {
   console.log(line(header));
   for (const r of rows) console.log(line(r));
 }
+
+/** A benchmark's size: the variable if set, else its small size under BENCH_SMALL=1, else full. */
+export function benchSize(name: string, full: number, small: number): number {
+  return Number(process.env[name] ?? (process.env.BENCH_SMALL === '1' ? small : full));
+}
+
+/** Seeded uniform [0, 1) (mulberry32): two runs draw the same arrivals and times. */
+export function seededRandom(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let x = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
+    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
+  };
+}

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { expect, test } from '@playwright/test';
 import { unwrap } from '../../src/client/client';
 import { escalate, postShift, signInPage, signUpAgent, signUpCompany, sql } from './api';
-import { expectAccessible } from './journeys';
+import { expectAccessible, expectFitsPhone } from './journeys';
 
 /**
  * Surge in the console: the company's shift says its surge; an agent who takes a ticket while
@@ -36,6 +36,11 @@ test('surge: the agent sees it on the ticket it took, the company its budget', a
   // €2.50 × 1.25 = €3.125: the extra is rounded down to whole cents.
   await expect(page.getByText('Pays €3.12 (surge ×1.25: +€0.62) when resolved')).toBeVisible();
   await expectAccessible(page, 'ticket with surge');
+  await expectFitsPhone(
+    page,
+    'ticket with surge',
+    page.getByText('Pays €3.12 (surge ×1.25: +€0.62) when resolved'),
+  );
   await page.goto('/agent/desk');
   await expect(
     page.getByRole('article', { name: 'Refund 1' }).getByText(/€3\.12 \(surge ×1\.25: \+€0\.62\)/),
@@ -48,7 +53,11 @@ test('surge: the agent sees it on the ticket it took, the company its budget', a
     card.getByText('Surge up to ×1.5 above 2 open tickets per agent, budget €10.00'),
   ).toBeVisible();
   await card.getByRole('button', { name: 'Seats and waitlist' }).click();
-  await expect(card.getByText('Surge committed: €0.62 of €10.00')).toBeVisible();
+  await expect(
+    card.getByText('Surge budget committed to claims and offers: €0.62 of €10.00'),
+  ).toBeVisible();
+  await expectAccessible(desk, 'shifts with surge');
+  await expectFitsPhone(desk, 'shifts with surge', card.getByText(/^Surge budget committed/));
   await card.getByRole('button', { name: 'Change shift Surge desk' }).click();
   const dialog = desk.getByRole('dialog', { name: 'Change “Surge desk”' });
   await dialog.getByRole('textbox', { name: 'Surge budget (EUR)' }).fill('0.50');

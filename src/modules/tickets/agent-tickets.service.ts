@@ -44,7 +44,10 @@ export class AgentTicketsService {
     const claim = await this.claims.workedBy(em, ticketId, userId);
     if (!claim) throw DomainError.notFound('Ticket');
     const ticket = await this.reads.load(em, ticketId, null);
-    return toAgentTicketDto(ticket, claim.id, await this.shifts.rateOf(em, claim.shift_id));
+    // A resolved claim's pay is fixed on it: the shift's rate now is not asked.
+    const rate =
+      claim.rate_amount_minor === null ? await this.shifts.rateOf(em, claim.shift_id) : null;
+    return toAgentTicketDto(ticket, claim.id, rate);
   }
 
   /** The ticket if the agent holds it now, else null. */

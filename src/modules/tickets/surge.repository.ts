@@ -30,6 +30,7 @@ export class SurgeRepository {
 
   /** The extras committed on the shift, after its surge lock when `lock`. */
   async committed(em: EntityManager, shiftId: string, lock: boolean): Promise<number> {
+    // Two statements: one would read with a snapshot taken before the lock was granted.
     if (lock) await em.query('SELECT surge_lock($1)', [shiftId]);
     const [row]: { committed: string }[] = await em.query(
       'SELECT surge_committed($1) AS committed',

@@ -10,7 +10,7 @@ import {
   TicketSkillView,
   TicketSummaryDto,
 } from './ticket.dto';
-import type { SurgeQuote } from './surge.repository';
+import { NO_SURGE, type SurgeQuote } from './surge.repository';
 import { AgentContextRow, ClaimHistoryJson, TicketRow } from './ticket.rows';
 
 /** Priorities are stored as their rank: 0 low … 3 urgent (tickets.priority and tickets.rank). */
@@ -94,10 +94,11 @@ export function toTicketDto(t: TicketRow, claims: ClaimHistoryJson[]): TicketDto
 export function toAgentTicketDto(
   ticket: TicketDto,
   claimId: string,
-  rate: { amountMinor: number; currency: string },
+  rate: { amountMinor: number; currency: string } | null,
 ): AgentTicketDto {
   const claim = ticket.claims.find((c) => c.claimId === claimId)!;
-  const pay = claim.pay ?? payWith(rate, claim.surge ?? { multiplierBps: 10_000, extraMinor: 0 });
+  // `rate` may be null only for a resolved claim, whose pay is fixed.
+  const pay = claim.pay ?? payWith(rate!, claim.surge ?? NO_SURGE);
   return { ...ticket, claimId, pay, surge: claim.surge };
 }
 

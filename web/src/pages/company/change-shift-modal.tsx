@@ -33,7 +33,7 @@ export function ChangeShiftModal({ shift, onClose }: { shift: Shift; onClose: ()
   );
   const [certification, setCertification] = useState(shift.requiresCertification);
   const [maxAway, setMaxAway] = useState<number | string>(shift.maxAwayMinutes ?? '');
-  const surge = useSurgeFields(shift.surge, currency);
+  const surge = useSurgeFields(shift.surge, currency, 'stack');
   const change = useMutation({
     mutationFn: () => {
       // Only what changed: an unchanged field is never a "change" the rules could refuse.

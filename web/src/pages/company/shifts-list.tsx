@@ -162,7 +162,8 @@ function SeatHolders({ shiftId }: { shiftId: string }) {
     <Stack gap={4}>
       {surge && surgeCommittedMinor !== null && (
         <Text size="sm">
-          Surge committed: {formatMoney(surgeCommittedMinor, ratePerTicket.currency)} of{' '}
+          Surge budget committed to claims and offers:{' '}
+          {formatMoney(surgeCommittedMinor, ratePerTicket.currency)} of{' '}
           {formatMoney(surge.budgetMinor, ratePerTicket.currency)}
         </Text>
       )}

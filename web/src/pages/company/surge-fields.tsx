@@ -21,6 +21,8 @@ export const SURGE_INPUTS = [
 export function useSurgeFields(
   initial: Surge | null,
   currency: string,
+  /** Side by side in a page's form; one above the other in a dialog. */
+  layout: 'row' | 'stack' = 'row',
 ): {
   body: () => Surge | null;
   changed: () => boolean;
@@ -53,7 +55,7 @@ export function useSurgeFields(
         onChange={(event) => setOn(event.currentTarget.checked)}
       />
       {on && (
-        <SimpleGrid cols={{ base: 1, sm: 3 }}>
+        <SimpleGrid cols={layout === 'row' ? { base: 1, sm: 3 } : 1}>
           <NumberInput
             label="Top multiplier (×)"
             description="Reached at twice the threshold (1.01–3)"
