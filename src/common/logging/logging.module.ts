@@ -20,6 +20,10 @@ export class LoggingModule {
             customSuccessObject: (req, res, fields: object) => withRequestContext(req, res, fields),
             customErrorObject: (req, res, err, fields: object) =>
               withRequestErrorContext(req, res, err, fields),
+            // Our serializers read the raw req and res themselves. pino-http's wrapping would
+            // first build a full request object (headers, query, remote address) for each
+            // request only for ours to pick three fields: 0.06 ms of CPU a request (issue 20).
+            wrapSerializers: false,
             serializers: {
               req: (req: { id: string; method: string; url: string }) => ({
                 id: req.id,

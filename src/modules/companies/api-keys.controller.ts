@@ -3,7 +3,7 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Actor } from '../../common/auth/actor';
 import { CurrentActor, Roles } from '../../common/auth/decorators';
 import { IdParam } from '../../common/http/id-param';
-import { Idempotent } from '../../common/http/idempotent';
+import { Idempotent } from '../idempotency/idempotent.decorator';
 import { ApiErrors } from '../../common/http/api-errors';
 import { ApiKeyDto, BotIdentityDto, CreateApiKeyDto, CreatedApiKeyDto } from './api-key.dto';
 import { ApiKeysService } from './api-keys.service';

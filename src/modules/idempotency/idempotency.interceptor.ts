@@ -1,10 +1,8 @@
 import { CallHandler, ExecutionContext, Injectable, Logger, NestInterceptor } from '@nestjs/common';
-import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
 import { from, lastValueFrom, Observable } from 'rxjs';
 import type { Actor } from '../../common/auth/actor';
 import { DomainError } from '../../common/errors/domain-error';
-import { IDEMPOTENT_KEY } from '../../common/http/idempotent';
 import { keptHeaders, replay, storableError } from './idempotency-answers';
 import { IdempotencyKeysService, Lease, StoredAnswer } from './idempotency-keys.service';
 import {
@@ -15,7 +13,7 @@ import {
 } from './idempotency-request';
 
 /**
- * Applies Idempotency-Key to the routes marked @Idempotent(). It runs after the guards (the
+ * Applies Idempotency-Key to the routes marked @Idempotent(), which attaches it. It runs after the guards (the
  * caller is known, a replay never skips authentication or roles, and it still counts toward
  * the rate limits) and around the pipes: a 400 from validation is an outcome it sees, and
  * does not keep.
@@ -24,18 +22,10 @@ import {
 export class IdempotencyInterceptor implements NestInterceptor {
   private readonly logger = new Logger(IdempotencyInterceptor.name);
 
-  constructor(
-    private readonly reflector: Reflector,
-    private readonly keys: IdempotencyKeysService,
-  ) {}
+  constructor(private readonly keys: IdempotencyKeysService) {}
 
   intercept(ctx: ExecutionContext, next: CallHandler): Observable<unknown> {
     if (ctx.getType() !== 'http') return next.handle();
-    const marked = this.reflector.getAllAndOverride<boolean>(IDEMPOTENT_KEY, [
-      ctx.getHandler(),
-      ctx.getClass(),
-    ]);
-    if (!marked) return next.handle();
     const req = ctx.switchToHttp().getRequest<Request & { user?: Actor }>();
     const key = readIdempotencyKey(req.headers);
     // No caller, no scope to keep a key in: only a @Public() route could get here.

@@ -1,6 +1,4 @@
-import { Module } from '@nestjs/common';
-import { APP_INTERCEPTOR } from '@nestjs/core';
-import { IdempotencyInterceptor } from './idempotency.interceptor';
+import { Global, Module } from '@nestjs/common';
 import { IdempotencyKeysRepository } from './idempotency-keys.repository';
 import {
   DEFAULT_IDEMPOTENCY_TIMINGS,
@@ -9,15 +7,17 @@ import {
 } from './idempotency-keys.service';
 
 /**
- * Idempotency-Key on the routes marked @Idempotent() (src/common/http/idempotent.ts): a global
- * interceptor that does nothing elsewhere. Owns the idempotency_keys table.
+ * Idempotency-Key on the routes marked @Idempotent() (idempotent.decorator.ts), which attaches
+ * the interceptor to them. Global: the interceptor is built in each controller's module and
+ * needs the keys service there. Owns the idempotency_keys table.
  */
+@Global()
 @Module({
   providers: [
     IdempotencyKeysRepository,
     IdempotencyKeysService,
     { provide: IDEMPOTENCY_TIMINGS, useValue: { ...DEFAULT_IDEMPOTENCY_TIMINGS } },
-    { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
   ],
+  exports: [IdempotencyKeysService],
 })
 export class IdempotencyModule {}

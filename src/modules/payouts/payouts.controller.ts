@@ -4,7 +4,7 @@ import type { Response } from 'express';
 import type { Actor } from '../../common/auth/actor';
 import { CurrentActor, Roles } from '../../common/auth/decorators';
 import { IdParam } from '../../common/http/id-param';
-import { Idempotent } from '../../common/http/idempotent';
+import { Idempotent } from '../idempotency/idempotent.decorator';
 import { PageQueryDto } from '../../common/pagination/page.dto';
 import { ApiErrors } from '../../common/http/api-errors';
 import { AgentPayoutsService } from './agent-payouts.service';

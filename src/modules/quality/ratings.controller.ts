@@ -5,7 +5,7 @@ import type { Actor } from '../../common/auth/actor';
 import { CurrentActor, Roles } from '../../common/auth/decorators';
 import { ApiErrors } from '../../common/http/api-errors';
 import { EXTERNAL_ID_DOC, ExternalIdParam } from '../../common/http/external-id-param';
-import { Idempotent } from '../../common/http/idempotent';
+import { Idempotent } from '../idempotency/idempotent.decorator';
 import { CreateRatingDto, RatingDto } from './quality.dto';
 import { RatingsService } from './ratings.service';
 

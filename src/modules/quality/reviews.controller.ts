@@ -5,7 +5,7 @@ import type { Actor } from '../../common/auth/actor';
 import { CurrentActor, Roles } from '../../common/auth/decorators';
 import { ApiErrors } from '../../common/http/api-errors';
 import { IdParam } from '../../common/http/id-param';
-import { Idempotent } from '../../common/http/idempotent';
+import { Idempotent } from '../idempotency/idempotent.decorator';
 import { CreateReviewDto, ReviewDto, TicketFeedbackDto } from './quality.dto';
 import { ReviewsService } from './reviews.service';
 

@@ -6,7 +6,7 @@ import { CurrentActor, Roles } from '../../common/auth/decorators';
 import { ApiErrors } from '../../common/http/api-errors';
 import { EXTERNAL_ID_DOC, ExternalIdParam } from '../../common/http/external-id-param';
 import { IdParam } from '../../common/http/id-param';
-import { Idempotent } from '../../common/http/idempotent';
+import { Idempotent } from '../idempotency/idempotent.decorator';
 import {
   CreateEscalationMessageDto,
   CreateTicketMessageDto,

@@ -10,7 +10,7 @@ import type { Response } from 'express';
 import type { Actor } from '../../common/auth/actor';
 import { CurrentActor, Roles } from '../../common/auth/decorators';
 import { IdParam } from '../../common/http/id-param';
-import { Idempotent } from '../../common/http/idempotent';
+import { Idempotent } from '../idempotency/idempotent.decorator';
 import { RateLimit } from '../../common/http/rate-limit';
 import { ApiErrors } from '../../common/http/api-errors';
 import {
