@@ -1,19 +1,20 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module';
 import { startProcess } from './bootstrap/start-process';
-import { configureHttpApp } from './common/http/configure-http-app';
+import { configureHttpApp, createHttpAdapter } from './common/http/configure-http-app';
 import { installShutdown } from './bootstrap/shutdown';
 
 /** `npm start`: the HTTP API, plus the workers unless WORKERS=off. */
 async function main(): Promise<void> {
   const { env, log, stop } = await startProcess('api');
-  const app = await NestFactory.create<NestExpressApplication>(
+  const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.register({ env, logger: log, workers: env.WORKERS }),
+    createHttpAdapter(env),
     { bufferLogs: true, bodyParser: false },
   );
-  configureHttpApp(app, env);
+  await configureHttpApp(app, env);
   await app.listen(env.PORT, env.HOST);
   installShutdown(app, stop, log, {
     server: app.getHttpServer(),

@@ -1,3 +1,4 @@
+import type { FastifyInstance } from 'fastify';
 import { sign } from 'jsonwebtoken';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -254,7 +255,8 @@ describe('GET /v1/events/stream', () => {
   // Last: it ends every stream of process a.
   it('on shutdown ends the open streams, so the server can close instead of waiting for them', async () => {
     // A server of its own on a's application: closing it leaves a's for the other tests.
-    const server = http.createServer(a.app.getHttpAdapter().getInstance());
+    const fastify = a.app.getHttpAdapter().getInstance() as FastifyInstance;
+    const server = http.createServer((req, res) => fastify.routing(req, res));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const own = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     const agent = await registerAgent(a);

@@ -13,6 +13,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import pino from 'pino';
 import { AppModule } from '../app.module';
+import { createHttpAdapter } from '../common/http/configure-http-app';
 import { buildOpenApiDocument } from '../common/http/openapi';
 import { validateEnv } from '../config/env.validation';
 import { CLIENT_TYPES_FILE, renderClientTypes } from './render-types';
@@ -47,6 +48,7 @@ async function servedDocument(): Promise<object> {
   const env = validateEnv(PREVIEW_ENV);
   const app = await NestFactory.create(
     AppModule.register({ env, logger: pino({ level: 'silent' }), workers: false }),
+    createHttpAdapter(env),
     { preview: true, logger: false },
   );
   try {

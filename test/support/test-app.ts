@@ -6,7 +6,8 @@ import pino from 'pino';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { AppModule } from '../../src/app.module';
-import { configureHttpApp } from '../../src/common/http/configure-http-app';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { configureHttpApp, createHttpAdapter } from '../../src/common/http/configure-http-app';
 import { buildOpenApiDocument } from '../../src/common/http/openapi';
 import { Env, validateEnv } from '../../src/config/env.validation';
 import { OpenApiDocument, ResponseSample, ResponseValidator } from './openapi-validator';
@@ -88,9 +89,13 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
       builder.overrideProvider(provide).useValue(useValue);
     }
     const moduleRef = await builder.compile();
-    app = moduleRef.createNestApplication({ bodyParser: false, bufferLogs: true });
-    configureHttpApp(app, env);
+    app = moduleRef.createNestApplication<NestFastifyApplication>(createHttpAdapter(env), {
+      bodyParser: false,
+      bufferLogs: true,
+    });
+    await configureHttpApp(app, env);
     await app.init();
+    await (app as NestFastifyApplication).getHttpAdapter().getInstance().ready();
   } catch (e) {
     // A half-started app keeps pool and Redis connections open and Jest would wait forever.
     await app?.close().catch(() => undefined);

@@ -1,46 +1,48 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import { ThrottlerException } from '@nestjs/throttler';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from './domain-error';
 import { unavailableError } from './unavailable-errors';
 import { domainErrorForConstraint } from './constraint-errors';
 import { ErrorCode, ERROR_STATUS } from './error-code';
 import { noteErrorCode } from '../logging/request-log';
 
-/** Errors raised by Express body parsing, before any Nest handler runs (http-errors shape). */
-interface BodyParserError {
-  type?: string;
-  status?: number;
-  expose?: boolean;
+/** Errors Fastify raises while reading a body, before any Nest handler runs. */
+interface BodyReadError {
   code?: string;
+  statusCode?: number;
 }
 
-const BODY_PARSER_ERRORS: Record<string, [ErrorCode, string]> = {
-  'entity.parse.failed': ['MALFORMED_JSON', 'The request body is not valid JSON'],
-  'entity.too.large': ['PAYLOAD_TOO_LARGE', 'The request body is larger than the allowed limit'],
-  'encoding.unsupported': ['UNSUPPORTED_MEDIA_TYPE', 'Unsupported content encoding'],
-  'charset.unsupported': ['UNSUPPORTED_MEDIA_TYPE', 'Unsupported charset'],
-  'request.size.invalid': ['MALFORMED_JSON', 'The request body does not match its Content-Length'],
+const BODY_READ_ERRORS: Record<string, [ErrorCode, string]> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: [
+    'PAYLOAD_TOO_LARGE',
+    'The request body is larger than the allowed limit',
+  ],
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: [
+    'MALFORMED_JSON',
+    'The request body does not match its Content-Length',
+  ],
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: ['UNSUPPORTED_MEDIA_TYPE', 'Unsupported media type'],
 };
 
 /**
- * A compressed body that does not decompress: raw-body hands on zlib's own error (Z_DATA_ERROR,
- * brotli's ERR__ERROR_FORMAT_…), which http-errors marks as an exposed 400 without a type.
+ * A compressed body that does not decompress: zlib's own error (Z_DATA_ERROR, brotli's
+ * ERR__ERROR_FORMAT_…), which Fastify marks as a 400.
  */
-function isUndecodableBody(e: BodyParserError | null): boolean {
-  return e?.status === 400 && e.expose === true && /^(Z_|ERR_)/.test(e.code ?? '');
+function isUndecodableBody(e: BodyReadError | null): boolean {
+  return e?.statusCode === 400 && /^(Z_|ERR__)/.test(e.code ?? '');
 }
 
 /**
- * The client hung up mid-request (body-parser's request.aborted, or a reset while reading): no
- * one is left to answer, and it is not our error, so it is logged at info, never as a 500.
+ * The client hung up mid-request (a reset or an abort while its body was read): no one is left
+ * to answer, and it is not our error, so it is logged at info, never as a 500.
  */
 export function isClientAbort(exception: unknown): boolean {
-  const e = exception as BodyParserError | null;
-  if (e?.type === 'request.aborted') return true;
-  // Only as body-parser reports it (an exposed 400): a database's ECONNRESET is a 503.
+  const e = exception as BodyReadError | null;
+  // Only as Fastify reports it (a 400 while reading): a database's ECONNRESET is a 503.
   return (
-    e?.status === 400 && e.expose === true && ['ECONNRESET', 'ECONNABORTED'].includes(e.code ?? '')
+    e?.statusCode === 400 &&
+    ['ECONNRESET', 'ECONNABORTED', 'ERR_STREAM_PREMATURE_CLOSE'].includes(e.code ?? '')
   );
 }
 
@@ -74,9 +76,9 @@ export function toDomainError(exception: unknown): DomainError | null {
     const code = HTTP_STATUS_CODES[exception.getStatus()];
     return code ? new DomainError(code, exception.message, extraDetails(exception)) : null;
   }
-  const parser = exception as BodyParserError | null;
-  if (parser?.type && BODY_PARSER_ERRORS[parser.type]) {
-    const [code, message] = BODY_PARSER_ERRORS[parser.type];
+  const parser = exception as BodyReadError | null;
+  if (parser?.code && BODY_READ_ERRORS[parser.code]) {
+    const [code, message] = BODY_READ_ERRORS[parser.code];
     return new DomainError(code, message);
   }
   if (isClientAbort(parser)) {
@@ -97,15 +99,15 @@ export class AllExceptionsFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     if (host.getType() !== 'http') throw exception;
-    const req = host.switchToHttp().getRequest<Request & { id?: string }>();
-    const res = host.switchToHttp().getResponse<Response>();
+    const req = host.switchToHttp().getRequest<FastifyRequest>();
+    const res = host.switchToHttp().getResponse<FastifyReply>();
     if (isClientAbort(exception)) {
       this.logger.log(
-        { requestId: req.id, reason: (exception as BodyParserError).type ?? 'connection reset' },
-        `client closed the connection during ${req.method} ${req.originalUrl}`,
+        { requestId: req.id, reason: (exception as BodyReadError).code ?? 'connection reset' },
+        `client closed the connection during ${req.method} ${req.url}`,
       );
       // Writing to the closed socket would only raise a second error.
-      if (res.destroyed || req.socket.destroyed) return;
+      if (res.raw.destroyed || req.raw.socket.destroyed) return;
     }
     const known = toDomainError(exception);
     if (known?.code === 'SERVICE_UNAVAILABLE') {
@@ -114,22 +116,27 @@ export class AllExceptionsFilter implements ExceptionFilter {
     if (!known) {
       this.logger.error(
         { err: exception, requestId: req.id },
-        `unhandled error on ${req.method} ${req.originalUrl}`,
+        `unhandled error on ${req.method} ${req.url}`,
       );
     }
     const error = known ?? new DomainError('INTERNAL', 'Internal server error');
-    noteErrorCode(res, error.code); // for the request's log line (LoggingModule)
-    if (res.headersSent) return;
-    if (error.code === 'SERVICE_UNAVAILABLE') res.setHeader('Retry-After', '1');
+    noteErrorCode(res.raw, error.code); // for the request's log line (LoggingModule)
+    if (res.sent || res.raw.headersSent) return;
+    if (error.code === 'SERVICE_UNAVAILABLE') res.header('Retry-After', '1');
     const retryAfter = (error.details as { retryAfterSeconds?: number } | null)?.retryAfterSeconds;
-    if (error.code === 'RATE_LIMITED' && retryAfter) res.setHeader('Retry-After', `${retryAfter}`);
-    res.status(error.status ?? ERROR_STATUS.INTERNAL).json({
-      error: {
-        code: error.code,
-        message: error.message,
-        details: error.details,
-        requestId: req.id ?? null,
-      },
-    });
+    if (error.code === 'RATE_LIMITED' && retryAfter) res.header('Retry-After', `${retryAfter}`);
+    res.status(error.status ?? ERROR_STATUS.INTERNAL).send(errorBody(error, req.id));
   }
+}
+
+/** The one error shape every refusal is answered in. */
+export function errorBody(error: DomainError, requestId: string | undefined) {
+  return {
+    error: {
+      code: error.code,
+      message: error.message,
+      details: error.details,
+      requestId: requestId ?? null,
+    },
+  };
 }

@@ -32,32 +32,30 @@ describe('error mapping', () => {
       code: 'SERVICE_UNAVAILABLE',
       details: { status: 'error' },
     });
-    expect(toDomainError({ type: 'entity.too.large' })).toMatchObject({
+    expect(toDomainError({ code: 'FST_ERR_CTP_BODY_TOO_LARGE', statusCode: 413 })).toMatchObject({
       code: 'PAYLOAD_TOO_LARGE',
     });
   });
 
-  it("maps body-parser failures that are the caller's to 4xx", () => {
-    // As raw-body and http-errors hand them on: zlib's own error, marked an exposed 400.
+  it("maps body-reading failures that are the caller's to 4xx", () => {
+    // As Fastify hands them on: zlib's own error, marked a 400.
     const zlib = (code: string) =>
-      Object.assign(new Error('Bad Request'), { status: 400, expose: true, code });
+      Object.assign(new Error('Bad Request'), { statusCode: 400, code });
     for (const code of ['Z_DATA_ERROR', 'Z_BUF_ERROR', 'ERR__ERROR_FORMAT_PADDING_2']) {
       expect(toDomainError(zlib(code))).toMatchObject({ code: 'MALFORMED_JSON', status: 400 });
     }
-    expect(toDomainError({ type: 'request.size.invalid', status: 400 })).toMatchObject({
-      code: 'MALFORMED_JSON',
-    });
-    expect(toDomainError({ type: 'encoding.unsupported', status: 415 })).toMatchObject({
-      code: 'UNSUPPORTED_MEDIA_TYPE',
-      status: 415,
-    });
-    // The same codes without body-parser's marks are not a body problem.
+    const shortBody = { code: 'FST_ERR_CTP_INVALID_CONTENT_LENGTH', statusCode: 400 };
+    expect(toDomainError(shortBody)).toMatchObject({ code: 'MALFORMED_JSON' });
+    expect(
+      toDomainError({ code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE', statusCode: 415 }),
+    ).toMatchObject({ code: 'UNSUPPORTED_MEDIA_TYPE', status: 415 });
+    // The same codes without Fastify's mark are not a body problem.
     expect(toDomainError(Object.assign(new Error('x'), { code: 'Z_DATA_ERROR' }))).toBeNull();
   });
 
   it('tells a client that hung up from a backing service that did', () => {
-    const aborted = { type: 'request.aborted', status: 400, expose: true, code: 'ECONNABORTED' };
-    const reset = { status: 400, expose: true, code: 'ECONNRESET', message: 'aborted' };
+    const aborted = { statusCode: 400, code: 'ECONNABORTED' };
+    const reset = { statusCode: 400, code: 'ECONNRESET', message: 'aborted' };
     expect([isClientAbort(aborted), isClientAbort(reset)]).toEqual([true, true]);
     expect(toDomainError(aborted)).toMatchObject({ code: 'MALFORMED_JSON', status: 400 });
     const redis = Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' });

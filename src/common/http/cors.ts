@@ -1,4 +1,4 @@
-import type { CorsOptions } from '@nestjs/common/interfaces/external/cors-options.interface';
+import type { FastifyCorsOptions } from '@fastify/cors';
 import type { Env } from '../../config/env.validation';
 import { IDEMPOTENCY_KEY_HEADER, IDEMPOTENT_REPLAYED_HEADER } from './idempotent';
 import type { RateLimitKind } from './rate-limit';
@@ -20,7 +20,7 @@ export function allowedOrigins(env: Pick<Env, 'CORS_ORIGINS'>): string[] {
  * queue dashboard's cookie is same-origin only). An origin not on the list gets no CORS headers,
  * so the browser refuses it the answer.
  */
-export function corsOptions(origins: string[]): CorsOptions {
+export function corsOptions(origins: string[]): FastifyCorsOptions {
   const allowed = new Set(origins);
   return {
     origin: (origin, done) => done(null, origin !== undefined && allowed.has(origin.toLowerCase())),

@@ -1,16 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 
 export const REQUEST_ID_HEADER = 'X-Request-Id';
 const ACCEPTABLE = /^[A-Za-z0-9._:-]{8,64}$/;
 
 /**
  * Reuses a caller's X-Request-Id when it is a sane token (so a bot can correlate its own logs),
- * otherwise mints one; either way it is echoed back and appears in every log line and error.
+ * otherwise mints one; either way it is echoed back (configure-http-app.ts) and appears in every
+ * log line and error.
  */
-export function requestId(req: IncomingMessage, res: ServerResponse): string {
+export function requestIdOf(req: IncomingMessage): string {
   const incoming = req.headers['x-request-id'];
-  const id = typeof incoming === 'string' && ACCEPTABLE.test(incoming) ? incoming : randomUUID();
-  res.setHeader(REQUEST_ID_HEADER, id);
-  return id;
+  return typeof incoming === 'string' && ACCEPTABLE.test(incoming) ? incoming : randomUUID();
 }

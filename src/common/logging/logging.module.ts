@@ -1,7 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import type { Logger } from 'pino';
-import { requestId } from '../http/request-id';
+import { requestIdOf } from '../http/request-id';
 import { requestLogLevel, withRequestContext, withRequestErrorContext } from './request-log';
 
 @Module({})
@@ -13,8 +13,8 @@ export class LoggingModule {
         LoggerModule.forRoot({
           pinoHttp: {
             logger,
-            // Set by the first middleware (configureHttpApp); minted here only if it did not run.
-            genReqId: (req, res) => (req as { id?: string }).id ?? requestId(req, res),
+            // Set by Fastify's genReqId (configureHttpApp); minted here only if that did not run.
+            genReqId: (req) => (req as { id?: string }).id ?? requestIdOf(req),
             customLogLevel: requestLogLevel,
             // Built when the response finishes, after the guards have put the caller on req.user.
             customSuccessObject: (req, res, fields: object) => withRequestContext(req, res, fields),

@@ -1,7 +1,7 @@
 import { ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import { IS_PUBLIC_KEY } from '../../common/auth/decorators';
 import { DomainError } from '../../common/errors/domain-error';
 import { ApiKeysService, isApiKey } from '../companies/api-keys.service';
@@ -25,14 +25,17 @@ export class AuthenticationGuard extends AuthGuard('jwt') {
       ctx.getClass(),
     ]);
     if (isPublic) return true;
-    const req = ctx.switchToHttp().getRequest<Request & { user?: unknown }>();
+    const req = ctx.switchToHttp().getRequest<FastifyRequest & { user?: unknown }>();
     const header = req.headers.authorization ?? '';
     const bearer = /^Bearer (\S+)$/i.exec(header)?.[1];
     if (bearer && isApiKey(bearer)) {
       req.user = await this.apiKeys.authenticate(bearer);
-      return true;
+    } else if (!((await super.canActivate(ctx)) as boolean)) {
+      return false;
     }
-    return (await super.canActivate(ctx)) as boolean;
+    // The request's log line is written from the raw request (pino-http): it names the caller.
+    (req.raw as { user?: unknown }).user = req.user;
+    return true;
   }
 
   override handleRequest<T>(err: unknown, user: T | false): T {

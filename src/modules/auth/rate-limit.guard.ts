@@ -11,7 +11,7 @@ import {
   type ThrottlerStorage,
 } from '@nestjs/throttler';
 import type { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Actor } from '../../common/auth/actor';
 import { IS_PUBLIC_KEY } from '../../common/auth/decorators';
 import { RATE_LIMIT_KEY, RateLimitKind } from '../../common/http/rate-limit';
@@ -91,7 +91,7 @@ export class RateLimitGuard extends ThrottlerGuard {
   }
 
   /** Retry-After without the throttler's name, which is what clients look for. */
-  protected override setResponseHeader(res: Response, name: string, value: number): void {
+  protected override setResponseHeader(res: FastifyReply, name: string, value: number): void {
     super.setResponseHeader(res, name.startsWith('Retry-After') ? 'Retry-After' : name, value);
   }
 
@@ -104,7 +104,7 @@ export class RateLimitGuard extends ThrottlerGuard {
     );
     if (declared === 'auth' || declared === 'intake') return [declared];
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC_KEY, targets)) return [];
-    const { method } = ctx.switchToHttp().getRequest<Request>();
+    const { method } = ctx.switchToHttp().getRequest<FastifyRequest>();
     const write: RateLimitKind[] = WRITES.has(method) ? ['writes'] : [];
     return declared ? [declared, ...write] : write;
   }

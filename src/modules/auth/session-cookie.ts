@@ -1,5 +1,4 @@
-import cookieParser from 'cookie-parser';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from '../../common/errors/domain-error';
 
 /** The console's refresh-token cookie: httpOnly, SameSite=Strict, sent to /v1/auth only. */
@@ -13,7 +12,7 @@ export const SESSION_COOKIE_PATH = '/v1/auth';
  */
 export const CONSOLE_HEADER = 'x-handoff-console';
 
-export function requireConsoleHeader(req: Request): void {
+export function requireConsoleHeader(req: FastifyRequest): void {
   if (req.headers[CONSOLE_HEADER] !== '1') {
     throw DomainError.validation([
       {
@@ -24,31 +23,26 @@ export function requireConsoleHeader(req: Request): void {
   }
 }
 
-const parseCookies = cookieParser();
-
-/** The session cookie's refresh token, if the browser sent one (parsed here: only these routes read cookies). */
-export function presentedToken(req: Request, res: Response): string | undefined {
-  // cookie-parser is synchronous: `next` runs before it returns.
-  parseCookies(req, res, () => undefined);
-  const cookies = (req as Request & { cookies?: Record<string, string> }).cookies;
-  return cookies?.[SESSION_COOKIE] || undefined;
+/** The session cookie's refresh token, if the browser sent one (@fastify/cookie parses it). */
+export function presentedToken(req: FastifyRequest): string | undefined {
+  return req.cookies[SESSION_COOKIE] || undefined;
 }
 
 export function setSessionCookie(
-  res: Response,
+  res: FastifyReply,
   token: string,
   o: { secure: boolean; maxAgeDays: number },
 ): void {
-  res.cookie(SESSION_COOKIE, token, {
+  res.setCookie(SESSION_COOKIE, token, {
     httpOnly: true,
     sameSite: 'strict',
     secure: o.secure,
     path: SESSION_COOKIE_PATH,
-    maxAge: o.maxAgeDays * 86_400_000,
+    maxAge: o.maxAgeDays * 86_400, // seconds (Max-Age)
   });
 }
 
-export function clearSessionCookie(res: Response, secure: boolean): void {
+export function clearSessionCookie(res: FastifyReply, secure: boolean): void {
   res.clearCookie(SESSION_COOKIE, {
     httpOnly: true,
     sameSite: 'strict',

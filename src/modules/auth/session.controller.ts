@@ -1,7 +1,7 @@
 import { Body, Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Public } from '../../common/auth/decorators';
 import { DomainError } from '../../common/errors/domain-error';
 import { ApiErrors } from '../../common/http/api-errors';
@@ -53,8 +53,8 @@ export class SessionController {
   @ApiOperation({ operationId: 'registerSession', summary: 'Sign up in the console' })
   @ApiErrors('EMAIL_TAKEN')
   async register(
-    @Req() req: Request,
-    @Res({ passthrough: true }) res: Response,
+    @Req() req: FastifyRequest,
+    @Res({ passthrough: true }) res: FastifyReply,
     @Body() body: RegisterDto,
   ): Promise<SessionDto> {
     requireConsoleHeader(req);
@@ -69,8 +69,8 @@ export class SessionController {
   @ApiOperation({ operationId: 'loginSession', summary: 'Sign in to the console' })
   @ApiErrors('INVALID_CREDENTIALS')
   async login(
-    @Req() req: Request,
-    @Res({ passthrough: true }) res: Response,
+    @Req() req: FastifyRequest,
+    @Res({ passthrough: true }) res: FastifyReply,
     @Body() body: LoginDto,
   ): Promise<SessionDto> {
     requireConsoleHeader(req);
@@ -88,11 +88,11 @@ export class SessionController {
   @ApiOperation({ operationId: 'refreshSession', summary: 'Refresh the console session' })
   @ApiErrors('INVALID_REFRESH_TOKEN', 'REFRESH_TOKEN_REUSED')
   async refresh(
-    @Req() req: Request,
-    @Res({ passthrough: true }) res: Response,
+    @Req() req: FastifyRequest,
+    @Res({ passthrough: true }) res: FastifyReply,
   ): Promise<SessionDto> {
     requireConsoleHeader(req);
-    const token = presentedToken(req, res);
+    const token = presentedToken(req);
     if (!token) throw new DomainError('INVALID_REFRESH_TOKEN', 'No console session: sign in');
     try {
       return this.start(res, await this.auth.refresh(token));
@@ -108,14 +108,17 @@ export class SessionController {
   @HttpCode(204)
   @consoleHeader
   @ApiOperation({ operationId: 'logoutSession', summary: 'Sign out of the console' })
-  async logout(@Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<void> {
+  async logout(
+    @Req() req: FastifyRequest,
+    @Res({ passthrough: true }) res: FastifyReply,
+  ): Promise<void> {
     requireConsoleHeader(req);
-    const token = presentedToken(req, res);
+    const token = presentedToken(req);
     if (token) await this.auth.logout(token);
     clearSessionCookie(res, this.secure);
   }
 
-  private start(res: Response, issued: Issued): SessionDto {
+  private start(res: FastifyReply, issued: Issued): SessionDto {
     setSessionCookie(res, issued.tokens.refreshToken, {
       secure: this.secure,
       maxAgeDays: this.maxAgeDays,

@@ -23,8 +23,7 @@ const LAST_USED_RESOLUTION_MS = 60_000;
 
 // Made only when refusing: an Error captures its stack when built, which every bot request
 // paid for when this was built up front (issue 20's profile).
-const invalidApiKey = () =>
-  new DomainError('INVALID_API_KEY', 'The API key is invalid or revoked');
+const invalidApiKey = () => new DomainError('INVALID_API_KEY', 'The API key is invalid or revoked');
 
 @Injectable()
 export class ApiKeysService {

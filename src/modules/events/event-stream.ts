@@ -1,4 +1,4 @@
-import type { Response } from 'express';
+import type { ServerResponse } from 'node:http';
 import { EventRow, EventScope } from './events.repository';
 import { inScope } from './events.service';
 
@@ -36,10 +36,10 @@ export class EventStream {
   private readonly closeListeners: ((reason: StreamEndReason) => void)[] = [];
 
   constructor(
-    private readonly res: Response,
+    private readonly res: ServerResponse,
     readonly options: EventStreamOptions,
   ) {
-    res.status(200);
+    res.statusCode = 200;
     res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
     res.setHeader('Cache-Control', 'no-cache, no-transform');
     res.setHeader('Connection', 'keep-alive');

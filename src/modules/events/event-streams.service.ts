@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { DataSource } from 'typeorm';
 import { Actor } from '../../common/auth/actor';
 import { DomainError } from '../../common/errors/domain-error';
@@ -53,7 +53,7 @@ export class EventStreamsService {
     actor: Actor,
     lastEventId: string | undefined,
     authorization: string | undefined,
-    res: Response,
+    res: FastifyReply,
   ): Promise<void> {
     const scope = scopeOf(actor);
     if (this.shutdown.draining) {
@@ -82,7 +82,13 @@ export class EventStreamsService {
         'This session has ended (signed out or suspended): sign in again',
       );
     }
-    const stream = new EventStream(res, {
+    // From here the stream writes the answer itself: headers set so far (request id, security
+    // headers) go with it.
+    res.hijack();
+    for (const [name, value] of Object.entries(res.getHeaders())) {
+      if (value !== undefined) res.raw.setHeader(name, value);
+    }
+    const stream = new EventStream(res.raw, {
       scope,
       subject: actor.kind === 'bot' ? actor.apiKeyId : actor.userId,
       heartbeatMs: this.config.get('EVENTS_HEARTBEAT_MS', { infer: true }),

@@ -48,7 +48,7 @@ describe('a replayed answer', () => {
       headers,
       status: () => status,
       fake: {
-        setHeader: (n: string, v: string) => (headers[n.toLowerCase()] = v),
+        header: (n: string, v: string) => (headers[n.toLowerCase()] = v),
         status: (s: number) => (status = s),
       } as never,
     };

@@ -1,5 +1,5 @@
 import { IDEMPOTENT_REPLAYED_HEADER } from '../../common/http/idempotent';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { toDomainError } from '../../common/errors/all-exceptions.filter';
 import { DomainError } from '../../common/errors/domain-error';
 import { ErrorCode } from '../../common/errors/error-code';
@@ -25,7 +25,7 @@ export function storableError(err: unknown): StoredAnswer | null {
   };
 }
 
-export function keptHeaders(res: Pick<Response, 'getHeader'>): Record<string, string> {
+export function keptHeaders(res: Pick<FastifyReply, 'getHeader'>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const name of KEPT_HEADERS) {
     const value = res.getHeader(name);
@@ -35,9 +35,12 @@ export function keptHeaders(res: Pick<Response, 'getHeader'>): Record<string, st
 }
 
 /** The stored answer again; an error goes through the one filter (with this request's id). */
-export function replay(res: Pick<Response, 'setHeader' | 'status'>, answer: StoredAnswer): unknown {
-  res.setHeader(IDEMPOTENT_REPLAYED_HEADER, 'true');
-  for (const [name, value] of Object.entries(answer.headers)) res.setHeader(name, value);
+export function replay(
+  res: Pick<FastifyReply, 'header' | 'status'>,
+  answer: StoredAnswer,
+): unknown {
+  res.header(IDEMPOTENT_REPLAYED_HEADER, 'true');
+  for (const [name, value] of Object.entries(answer.headers)) res.header(name, value);
   if (answer.status >= 400) {
     const { code, message, details } = (answer.body as { error: StoredError }).error;
     throw new DomainError(code, message, details);

@@ -30,8 +30,8 @@ describe('the Idempotency-Key header', () => {
 describe('request fingerprints', () => {
   const req = (body: unknown, path = '/v1/shifts/1/claims') => ({
     method: 'POST',
-    path,
-    route: { path: '/v1/shifts/:id/claims' },
+    url: path,
+    routeOptions: { url: '/v1/shifts/:id/claims' },
     query: {},
     body,
   });

@@ -56,17 +56,19 @@ export interface RequestFingerprint {
 
 export function fingerprintOf(req: {
   method: string;
-  path: string;
-  route?: { path?: unknown };
+  url: string;
+  routeOptions?: { url?: string };
   query?: unknown;
   body?: unknown;
 }): RequestFingerprint {
-  const route = typeof req.route?.path === 'string' ? req.route.path : req.path;
+  const q = req.url.indexOf('?');
+  const path = q === -1 ? req.url : req.url.slice(0, q);
+  const route = req.routeOptions?.url ?? path;
   const content = canonicalJson({ query: req.query ?? {}, body: req.body ?? null });
   return {
     method: req.method,
     route,
-    path: req.path,
+    path,
     requestHash: createHash('sha256').update(content).digest('hex'),
   };
 }

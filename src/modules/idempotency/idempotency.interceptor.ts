@@ -1,5 +1,5 @@
 import { CallHandler, ExecutionContext, Injectable, Logger, NestInterceptor } from '@nestjs/common';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { from, lastValueFrom, Observable } from 'rxjs';
 import type { Actor } from '../../common/auth/actor';
 import { DomainError } from '../../common/errors/domain-error';
@@ -26,11 +26,11 @@ export class IdempotencyInterceptor implements NestInterceptor {
 
   intercept(ctx: ExecutionContext, next: CallHandler): Observable<unknown> {
     if (ctx.getType() !== 'http') return next.handle();
-    const req = ctx.switchToHttp().getRequest<Request & { user?: Actor }>();
+    const req = ctx.switchToHttp().getRequest<FastifyRequest & { user?: Actor }>();
     const key = readIdempotencyKey(req.headers);
     // No caller, no scope to keep a key in: only a @Public() route could get here.
     if (key === undefined || !req.user) return next.handle();
-    const res = ctx.switchToHttp().getResponse<Response>();
+    const res = ctx.switchToHttp().getResponse<FastifyReply>();
     // A promise apart from the response's observable: the answer is stored even if the client
     // hangs up meanwhile, which is exactly when it will retry.
     return from(this.keyed(idempotencyScope(req.user), key, fingerprintOf(req), next, res));
@@ -41,12 +41,12 @@ export class IdempotencyInterceptor implements NestInterceptor {
     key: string,
     fp: RequestFingerprint,
     next: CallHandler,
-    res: Response,
+    res: FastifyReply,
   ): Promise<unknown> {
     const claim = await this.keys.claim(scope, key, fp).catch((err: unknown) => {
       // The first request may finish any moment: say when to come back.
       if (err instanceof DomainError && err.code === 'IDEMPOTENCY_KEY_IN_USE') {
-        res.setHeader('Retry-After', '1');
+        res.header('Retry-After', '1');
       }
       throw err;
     });
@@ -54,7 +54,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
     return this.run(next, res, claim.lease);
   }
 
-  private async run(next: CallHandler, res: Response, lease: Lease): Promise<unknown> {
+  private async run(next: CallHandler, res: FastifyReply, lease: Lease): Promise<unknown> {
     let body: unknown;
     try {
       body = await lastValueFrom(next.handle(), { defaultValue: undefined });

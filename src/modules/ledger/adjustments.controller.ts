@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Post, Query, Res } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import type { Actor } from '../../common/auth/actor';
 import { CurrentActor, Roles } from '../../common/auth/decorators';
 import { IdParam } from '../../common/http/id-param';
@@ -41,7 +41,7 @@ export class AdjustmentsController {
   async create(
     @CurrentActor() actor: Actor,
     @Body() body: CreateAdjustmentDto,
-    @Res({ passthrough: true }) res: Response,
+    @Res({ passthrough: true }) res: FastifyReply,
   ): Promise<AdjustmentDto> {
     const { created, adjustment } = await this.adjustments.create(actor, body);
     res.status(created ? 201 : 200);

@@ -1,6 +1,5 @@
-import type { INestApplication } from '@nestjs/common';
 import { Injectable } from '@nestjs/common';
-import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Counter, Histogram } from 'prom-client';
 import { MetricsRegistry } from './metrics-registry';
 
@@ -11,7 +10,7 @@ const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIO
 
 /**
  * HTTP requests by method, route template and status. Labels stay bounded: the route is the
- * template Express matched (`/v1/tickets/:id/resolve`), never the raw path, which holds ids.
+ * template the router matched (`/v1/tickets/:id/resolve`), never the raw path, which holds ids.
  */
 @Injectable()
 export class HttpMetrics {
@@ -35,37 +34,16 @@ export class HttpMetrics {
     });
   }
 
-  /** Express middleware: counts the request once its answer is sent. */
-  readonly middleware: RequestHandler = (req: Request, res: Response, next: NextFunction) => {
-    const start = process.hrtime.bigint();
-    res.once('finish', () => {
-      const method = METHODS.has(req.method) ? req.method : 'OTHER';
-      const route = routeTemplate(req);
-      const status = res.statusCode;
-      this.requests.inc({ method, route, status: String(status) });
-      this.duration.observe(
-        { method, route, status_class: `${Math.floor(status / 100)}xx` },
-        Number(process.hrtime.bigint() - start) / 1e9,
-      );
-    });
-    next();
-  };
-}
-
-/**
- * The template of the route that answered, e.g. `/v1/tickets/:id/resolve`. Express sets
- * `req.route` to the last route a request matched; Nest mounts each controller route with its
- * prefix on the app's router (so baseUrl is empty), and module middleware (the request logger)
- * as a wildcard route (`/{*path}`) that every request matches first: a request that matched only
- * that matched no route.
- */
-function routeTemplate(req: Request): string {
-  const path = (req.route as { path?: unknown } | undefined)?.path;
-  if (typeof path !== 'string' || path.includes('*')) return UNMATCHED_ROUTE;
-  return `${req.baseUrl}${path}`;
-}
-
-/** The app's request-counting middleware (configure-http-app.ts mounts it first). */
-export function httpMetrics(app: INestApplication): RequestHandler {
-  return app.get(HttpMetrics).middleware;
+  /** Counts a request once its answer is sent (configure-http-app.ts: an onResponse hook). */
+  record(request: FastifyRequest, reply: FastifyReply): void {
+    const method = METHODS.has(request.method) ? request.method : 'OTHER';
+    // The template Fastify matched; none when no route did (404, refused before routing).
+    const route = request.is404 ? UNMATCHED_ROUTE : (request.routeOptions.url ?? UNMATCHED_ROUTE);
+    const status = reply.statusCode;
+    this.requests.inc({ method, route, status: String(status) });
+    this.duration.observe(
+      { method, route, status_class: `${Math.floor(status / 100)}xx` },
+      reply.elapsedTime / 1000,
+    );
+  }
 }

@@ -1,7 +1,7 @@
 import { Controller, Get, Headers, NotFoundException, Res } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { ApiExcludeController } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { Public } from '../../common/auth/decorators';
 import { DomainError } from '../../common/errors/domain-error';
 import { Env } from '../../config/env.validation';
@@ -29,18 +29,18 @@ export class MetricsController {
   @Get()
   async scrape(
     @Headers('authorization') authorization: string | undefined,
-    @Res({ passthrough: true }) res: Response,
+    @Res({ passthrough: true }) res: FastifyReply,
   ): Promise<string> {
     const access = metricsAccess(this.token, authorization);
     // Word for word what an unknown path answers.
     if (access === 'absent') throw new NotFoundException('Cannot GET /metrics');
     if (access === 'refused') {
-      res.setHeader('WWW-Authenticate', METRICS_CHALLENGE);
+      res.header('WWW-Authenticate', METRICS_CHALLENGE);
       throw new DomainError('UNAUTHENTICATED', 'A valid metrics token is required');
     }
     const body = await this.metrics.metrics();
-    res.setHeader('Content-Type', this.metrics.contentType);
-    res.setHeader('Cache-Control', 'no-store');
+    res.header('Content-Type', this.metrics.contentType);
+    res.header('Cache-Control', 'no-store');
     return body;
   }
 }

@@ -9,7 +9,7 @@ import {
 } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import Stripe from 'stripe';
 import { DataSource } from 'typeorm';
 import { Public } from '../../common/auth/decorators';
@@ -91,7 +91,7 @@ export class StripeWebhooksController {
   @ApiOperation({ operationId: 'receiveStripeEvent', summary: 'Receive a Stripe event' })
   @StripeEventBody()
   platform(
-    @Req() req: RawBodyRequest<Request>,
+    @Req() req: RawBodyRequest<FastifyRequest>,
     @Headers('stripe-signature') signature?: string,
   ): Promise<StripeEventReceivedDto> {
     return this.receive(req, signature, this.settings.webhookSecret);
@@ -105,14 +105,14 @@ export class StripeWebhooksController {
   })
   @StripeEventBody()
   connect(
-    @Req() req: RawBodyRequest<Request>,
+    @Req() req: RawBodyRequest<FastifyRequest>,
     @Headers('stripe-signature') signature?: string,
   ): Promise<StripeEventReceivedDto> {
     return this.receive(req, signature, this.settings.connectWebhookSecret);
   }
 
   private async receive(
-    req: RawBodyRequest<Request>,
+    req: RawBodyRequest<FastifyRequest>,
     signature: string | undefined,
     secret: string,
   ): Promise<StripeEventReceivedDto> {

@@ -1,6 +1,6 @@
 import { Body, Controller, Post, Res } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import type { Actor } from '../../common/auth/actor';
 import { CurrentActor, Roles } from '../../common/auth/decorators';
 import { ApiErrors } from '../../common/http/api-errors';
@@ -31,7 +31,7 @@ export class RatingsController {
     @CurrentActor() actor: Actor,
     @ExternalIdParam() externalId: string,
     @Body() body: CreateRatingDto,
-    @Res({ passthrough: true }) res: Response,
+    @Res({ passthrough: true }) res: FastifyReply,
   ): Promise<RatingDto> {
     const { rating, created } = await this.ratings.rate(actor, externalId, body);
     res.status(created ? 201 : 200);

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Post, Put, Res } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import type { Actor } from '../../common/auth/actor';
 import { CurrentActor, Roles } from '../../common/auth/decorators';
 import { ApiErrors } from '../../common/http/api-errors';
@@ -29,7 +29,7 @@ export class ReviewsController {
     @CurrentActor() actor: Actor,
     @IdParam() id: string,
     @Body() body: CreateReviewDto,
-    @Res({ passthrough: true }) res: Response,
+    @Res({ passthrough: true }) res: FastifyReply,
   ): Promise<ReviewDto> {
     const { review, created } = await this.reviews.create(actor, id, body);
     res.status(created ? 201 : 200);

@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import cookieParser from 'cookie-parser';
-import type { Request, RequestHandler, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import passport from 'passport';
 import type { Actor, UserActor } from '../../common/auth/actor';
 import { DomainError } from '../../common/errors/domain-error';
@@ -21,35 +20,27 @@ const forbidden = () =>
 /**
  * Who may use the queue dashboard, checked on every request to it (page, assets and its API):
  * admins only, by the API's own bearer token (scripts) or by the session cookie that
- * POST /v1/admin/queue-dashboard/session sets (browsers). The route is an Express router
- * mounted by @bull-board/nestjs as middleware, so the global guards never see it; this does
+ * POST /v1/admin/queue-dashboard/session sets (browsers). The routes are bull-board's Fastify
+ * plugin, mounted by @bull-board/nestjs, so the global guards never see them; this does
  * what they do for a staff route: the JwtStrategy (through passport, as AuthGuard('jwt')),
  * then the user loaded so a deleted or demoted admin loses access at once (ADR 0003).
  */
 @Injectable()
 export class QueueDashboardAccess {
-  private readonly parseCookies = cookieParser();
-
   constructor(
     private readonly users: UsersService,
     private readonly apiKeys: ApiKeysService,
     private readonly sessions: QueueDashboardSessions,
   ) {}
 
-  /** Express middleware for everything under QUEUE_DASHBOARD_PATH. */
-  readonly middleware: RequestHandler = (req, res, next) => {
-    this.parseCookies(req, res, () => {
-      this.authorize(req, res).then(() => next(), next);
-    });
-  };
-
-  private async authorize(req: Request, res: Response): Promise<void> {
+  /** Throws unless the request may reach the dashboard (an onRequest hook calls it). */
+  async authorize(req: FastifyRequest, res: FastifyReply): Promise<void> {
     const header = req.headers.authorization;
     if (header !== undefined) {
       await this.requireAdmin(await this.bearerActor(req, res, header));
       return;
     }
-    const cookie: unknown = req.cookies?.[QUEUE_DASHBOARD_COOKIE];
+    const cookie: unknown = req.cookies[QUEUE_DASHBOARD_COOKIE];
     const userId = typeof cookie === 'string' ? this.sessions.userIdOf(cookie) : null;
     if (!userId) throw unauthenticated();
     // The cookie rides along on any request the browser makes to this path; an unsafe one
@@ -62,14 +53,18 @@ export class QueueDashboardAccess {
   }
 
   /** The caller of a bearer token, as the global AuthenticationGuard would find it. */
-  private async bearerActor(req: Request, res: Response, header: string): Promise<Actor> {
+  private async bearerActor(
+    req: FastifyRequest,
+    res: FastifyReply,
+    header: string,
+  ): Promise<Actor> {
     const bearer = /^Bearer (\S+)$/i.exec(header)?.[1];
     if (!bearer) throw unauthenticated();
     if (isApiKey(bearer)) return this.apiKeys.authenticate(bearer);
     const actor = await new Promise<UserActor | false>((resolve, reject) =>
       passport.authenticate('jwt', { session: false }, (err: unknown, user: UserActor | false) =>
         err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve(user),
-      )(req, res, reject),
+      )(req.raw, res.raw, reject),
     );
     if (!actor) throw unauthenticated();
     return actor;
@@ -87,9 +82,9 @@ export class QueueDashboardAccess {
 /**
  * Whether the browser says the request comes from our own origin: Sec-Fetch-Site when it
  * sends one (every current browser), else Origin against this request's own scheme and host
- * (behind a proxy, as TRUST_PROXY lets Express read them). Neither header: refused.
+ * (behind a proxy, as TRUST_PROXY lets Fastify read them). Neither header: refused.
  */
-export function sameOrigin(req: Request): boolean {
+export function sameOrigin(req: FastifyRequest): boolean {
   const site = req.headers['sec-fetch-site'];
   if (typeof site === 'string') return site === 'same-origin';
   const origin = req.headers.origin;

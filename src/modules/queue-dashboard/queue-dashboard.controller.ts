@@ -1,6 +1,7 @@
 import { Controller, Delete, HttpCode, Post, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { CookieOptions, Request, Response } from 'express';
+import type { CookieSerializeOptions } from '@fastify/cookie';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Actor } from '../../common/auth/actor';
 import { CurrentActor, Roles } from '../../common/auth/decorators';
 import { DomainError } from '../../common/errors/domain-error';
@@ -9,12 +10,12 @@ import { QueueDashboardSessions } from './queue-dashboard-sessions.service';
 import { QueueDashboardSessionDto } from './queue-dashboard.dto';
 
 /** HttpOnly (no script reads it), only sent to the dashboard, never on another site's request. */
-const cookieOptions = (req: Request): CookieOptions => ({
+const cookieOptions = (req: FastifyRequest): CookieSerializeOptions => ({
   httpOnly: true,
   sameSite: 'strict',
   path: QUEUE_DASHBOARD_PATH,
-  // req.secure reads X-Forwarded-Proto when TRUST_PROXY trusts the proxy.
-  secure: req.secure,
+  // req.protocol reads X-Forwarded-Proto when TRUST_PROXY trusts the proxy.
+  secure: req.protocol === 'https',
 });
 
 @ApiTags('admin')
@@ -37,15 +38,15 @@ export class QueueDashboardController {
   })
   create(
     @CurrentActor() actor: Actor,
-    @Req() req: Request,
-    @Res({ passthrough: true }) res: Response,
+    @Req() req: FastifyRequest,
+    @Res({ passthrough: true }) res: FastifyReply,
   ): QueueDashboardSessionDto {
     // @Roles('admin') let only a (freshly loaded) admin user through; never a bot.
     if (actor.kind !== 'user') throw new DomainError('FORBIDDEN', 'Only an admin user may');
     const session = this.sessions.issue(actor.userId);
-    res.cookie(QUEUE_DASHBOARD_COOKIE, session.token, {
+    res.setCookie(QUEUE_DASHBOARD_COOKIE, session.token, {
       ...cookieOptions(req),
-      maxAge: this.sessions.ttlSeconds * 1000,
+      maxAge: this.sessions.ttlSeconds, // seconds (Max-Age)
     });
     return { expiresAt: session.expiresAt, url: QUEUE_DASHBOARD_PATH };
   }
@@ -57,7 +58,7 @@ export class QueueDashboardController {
     operationId: 'deleteQueueDashboardSession',
     summary: 'End the queue dashboard session',
   })
-  remove(@Req() req: Request, @Res({ passthrough: true }) res: Response): void {
+  remove(@Req() req: FastifyRequest, @Res({ passthrough: true }) res: FastifyReply): void {
     res.clearCookie(QUEUE_DASHBOARD_COOKIE, cookieOptions(req));
   }
 }

@@ -1,8 +1,11 @@
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
-import { ExpressAdapter } from '@bull-board/express';
+import { FastifyAdapter } from '@bull-board/fastify';
 import { BullBoardModule } from '@bull-board/nestjs';
-import { Module } from '@nestjs/common';
-import type { Express } from 'express';
+import { Injectable, Module, OnModuleInit } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import type { FastifyInstance } from 'fastify';
+import { errorBody, toDomainError } from '../../common/errors/all-exceptions.filter';
+import { noteErrorCode } from '../../common/logging/request-log';
 import { CompaniesModule } from '../companies/companies.module';
 import { QUEUE_NAMES } from '../jobs/job-registry';
 import { JobsModule } from '../jobs/jobs.module';
@@ -11,11 +14,34 @@ import { QUEUE_DASHBOARD_PATH, QueueDashboardAccess } from './queue-dashboard-ac
 import { QueueDashboardSessions } from './queue-dashboard-sessions.service';
 import { QueueDashboardController } from './queue-dashboard.controller';
 
-/** bull-board's Express sub-app, without the X-Powered-By header the main app also drops. */
-class DashboardExpressAdapter extends ExpressAdapter {
-  constructor() {
-    super();
-    (this.getRouter() as Express).disable('x-powered-by');
+/**
+ * The access check on every request under QUEUE_DASHBOARD_PATH, as a Fastify hook: bull-board's
+ * plugin loads when the server starts, after this, and its routes take the hook with them.
+ */
+@Injectable()
+class QueueDashboardGate implements OnModuleInit {
+  constructor(
+    private readonly adapterHost: HttpAdapterHost,
+    private readonly access: QueueDashboardAccess,
+  ) {}
+
+  onModuleInit(): void {
+    const fastify = this.adapterHost.httpAdapter?.getInstance<FastifyInstance>();
+    if (!fastify) return;
+    fastify.addHook('onRequest', async (request, reply) => {
+      const path = request.url.split('?')[0];
+      if (path !== QUEUE_DASHBOARD_PATH && !path.startsWith(`${QUEUE_DASHBOARD_PATH}/`)) return;
+      try {
+        await this.access.authorize(request, reply);
+      } catch (err) {
+        // Answered here, in the one error shape: bull-board's plugin has an error handler of
+        // its own (a bare 500) that a thrown refusal would reach.
+        const error = toDomainError(err);
+        if (!error) throw err;
+        noteErrorCode(reply.raw, error.code);
+        return reply.status(error.status).send(errorBody(error, request.id));
+      }
+    });
   }
 }
 
@@ -39,18 +65,17 @@ export class QueueDashboardAccessModule {}
     JobsModule,
     BullBoardModule.forRootAsync({
       imports: [QueueDashboardAccessModule],
-      inject: [QueueDashboardAccess],
-      useFactory: (access: QueueDashboardAccess) => ({
+      useFactory: () => ({
         route: QUEUE_DASHBOARD_PATH,
-        // @bull-board/express pins @bull-board/api exactly: package.json pins all three to one
+        // @bull-board/fastify pins @bull-board/api exactly: package.json pins all three to one
         // version so a single copy of the API's classes is installed.
-        adapter: DashboardExpressAdapter,
-        middleware: access.middleware,
+        adapter: FastifyAdapter,
         boardOptions: { uiConfig: { boardTitle: 'Handoff queues' } },
       }),
     }),
     BullBoardModule.forFeature(...QUEUE_NAMES.map((name) => ({ name, adapter: BullMQAdapter }))),
   ],
   controllers: [QueueDashboardController],
+  providers: [QueueDashboardGate],
 })
 export class QueueDashboardModule {}

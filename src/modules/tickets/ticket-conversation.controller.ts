@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Post, Query, Res } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import type { Actor } from '../../common/auth/actor';
 import { CurrentActor, Roles } from '../../common/auth/decorators';
 import { ApiErrors } from '../../common/http/api-errors';
@@ -55,7 +55,7 @@ export class EscalationConversationController {
     @CurrentActor() actor: Actor,
     @ExternalIdParam() externalId: string,
     @Body() body: CreateEscalationMessageDto,
-    @Res({ passthrough: true }) res: Response,
+    @Res({ passthrough: true }) res: FastifyReply,
   ): Promise<TicketMessageDto> {
     const { message, created } = await this.conversation.postAsBot(actor, externalId, body);
     res.status(created ? 201 : 200);

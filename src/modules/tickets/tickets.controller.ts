@@ -6,7 +6,7 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import type { Actor } from '../../common/auth/actor';
 import { CurrentActor, Roles } from '../../common/auth/decorators';
 import { IdParam } from '../../common/http/id-param';
@@ -54,7 +54,7 @@ export class EscalationsController {
   async escalate(
     @CurrentActor() actor: Actor,
     @Body() body: CreateEscalationDto,
-    @Res({ passthrough: true }) res: Response,
+    @Res({ passthrough: true }) res: FastifyReply,
   ): Promise<TicketDto> {
     const { ticket, created } = await this.intake.escalate(actor, body);
     res.status(created ? 201 : 200);
@@ -125,7 +125,7 @@ export class AgentTicketsController {
   @ApiErrors('NOT_FOUND', 'NOT_ELIGIBLE', 'AGENT_AT_CAPACITY', 'WORK_COMES_AS_OFFERS')
   async claimNext(
     @CurrentActor() actor: Actor,
-    @Res({ passthrough: true }) res: Response,
+    @Res({ passthrough: true }) res: FastifyReply,
   ): Promise<AgentTicketDto | undefined> {
     const ticket = await this.matching.claimNext(actor);
     res.status(ticket ? 200 : 204);
