@@ -54,6 +54,19 @@ describe('the conversation on a ticket', () => {
     return ticket as { id: string; externalId: string };
   }
 
+  it('finds a ticket by the longest conversation id, slashes and all, in the path', async () => {
+    // 200 characters with "/" in them (sent as %2F): the router must neither cut a parameter
+    // this long (Fastify's default stops at 100) nor split it at the slashes.
+    const externalId = `thread/${'x'.repeat(100)}/${'y'.repeat(200 - 108)}`;
+    expect(externalId).toHaveLength(200);
+    const ticket = await escalate(t, bot.Authorization.slice(7), { externalId });
+    const res = await t.http
+      .get(`/v1/escalations/${encodeURIComponent(externalId)}`)
+      .set(bot)
+      .expect(200);
+    expect(res.body).toMatchObject({ id: ticket.id, externalId });
+  });
+
   it("sends the holder's customer-visible message to the webhook once; an internal note never", async () => {
     const {
       agents: [agent],
