@@ -248,7 +248,7 @@ export class Env {
   @Min(1000)
   TIMER_SWEEP_MS = 60000;
 
-  /** Express "trust proxy" setting: false, true, a hop count or a subnet list. */
+  /** Fastify's trustProxy: false, true, a hop count, or addresses and subnets (comma-separated). */
   @IsString()
   TRUST_PROXY = 'false';
 
