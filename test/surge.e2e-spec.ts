@@ -7,6 +7,7 @@ import { createApiKey, registerCompany, type SignedIn } from './support/factorie
 import { createTestApp, type TestApp } from './support/test-app';
 import { shiftBody, endShiftsOf } from './support/shifts';
 import { escalate, liveAgents } from './support/tickets';
+import { waitFor } from './support/wait-for';
 
 /**
  * Surge pay (issue 19): while a company's open tickets per agent checked in on a surge shift
@@ -229,9 +230,13 @@ describe('surge pay', () => {
       { multiplierBps: 15_000, extraMinor: 50 },
     ]);
     expect(pending.map((o) => o.ticket.pay)).toEqual([EUR(300), EUR(250)]);
-    const events = (await t.http.get('/v1/events?types=offer.created').set(agent.auth).expect(200))
-      .body.items as { data: { offerId: string; pay: unknown; surge: unknown } }[];
-    expect(events.find((e) => e.data.offerId === pending[0].id)!.data).toMatchObject({
+    // The events store numbers events after their commit: the offer's event may lag its row.
+    const created = await waitFor(async () => {
+      const res = await t.http.get('/v1/events?types=offer.created').set(agent.auth).expect(200);
+      const items = res.body.items as { data: { offerId: string; pay: unknown; surge: unknown } }[];
+      return items.find((e) => e.data.offerId === pending[0].id);
+    }, 'the offer.created event of the first offer');
+    expect(created.data).toMatchObject({
       pay: EUR(300),
       surge: { multiplierBps: 15_000, extraMinor: 100 },
     });
