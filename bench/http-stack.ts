@@ -14,6 +14,7 @@
  *
  *   npm run bench:http-stack
  *   BENCH_REQUESTS=20000 BENCH_CLIENTS=64 npm run bench:http-stack
+ *   BENCH_SMALL=1 npm run bench:http-stack               # 5,000 requests from 16 clients
  */
 import 'reflect-metadata';
 import {
@@ -35,10 +36,10 @@ import { validationExceptionFactory } from '../src/common/errors/validation-erro
 import { CreateEscalationDto } from '../src/modules/tickets/ticket.dto';
 import { cpuMsOf } from './cpu-meter';
 import { drive, escalation } from './escalations';
-import { apiClient, freePort, pct, table } from './support';
+import { apiClient, benchSize, freePort, pct, table } from './support';
 
-const N = Number(process.env.BENCH_REQUESTS ?? 20_000);
-const C = Number(process.env.BENCH_CLIENTS ?? 64);
+const N = benchSize('BENCH_REQUESTS', 20_000, 5_000);
+const C = benchSize('BENCH_CLIENTS', 64, 16);
 const API_CPU_MS = Number(process.env.BENCH_API_CPU_MS ?? 1.23);
 const ROUNDS = 2;
 

@@ -10,7 +10,6 @@ import { DomainError } from '../errors/domain-error';
  * refused rather than left to the runtime). The body limit counts decompressed bytes, so a zip
  * bomb is a 413; a body that does not decompress is a 400 (all-exceptions.filter.ts).
  */
-export const JSON_MEDIA_TYPES = ['application/json', /^application\/[^/;\s]+\+json(\s*;|$)/i];
 const ACCEPTED_ENCODINGS = ['identity', 'gzip', 'deflate', 'br'];
 
 const hasBody = (headers: IncomingHttpHeaders) =>
