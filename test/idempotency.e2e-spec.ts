@@ -225,6 +225,33 @@ describe('Idempotency-Key (Stripe semantics)', () => {
       expect(again.body.id).toBe(retried.body.id);
     });
 
+    it('keeps the answer when the client hangs up while the request runs: the retry replays it', async () => {
+      const key = newKey();
+      const body = shiftBody({ title: `hang-up ${key}` });
+      // Hold the request inside its use case: new shifts wait for this lock.
+      const holder = t.db.createQueryRunner();
+      await holder.connect();
+      await holder.startTransaction();
+      try {
+        await holder.query('LOCK TABLE shifts IN EXCLUSIVE MODE');
+        const pending = postShift(acme, body, key);
+        pending.end(() => undefined);
+        await waitFor(async () => (await keyRows(key)).length === 1, 'the key taken');
+        pending.abort();
+        await holder.commitTransaction();
+      } finally {
+        if (holder.isTransactionActive) await holder.rollbackTransaction();
+        await holder.release();
+      }
+      await waitFor(
+        async () => (await keyRows(key))[0]?.state === 'completed',
+        'the answer stored after the hang-up',
+      );
+      const retried = await postShift(acme, body, key).expect(201);
+      expect(replayed(retried)).toBe(true);
+      expect(await shiftsTitled(body.title as string)).toEqual([retried.body.id]);
+    });
+
     it('ignores the header on routes that create nothing', async () => {
       const key = newKey();
       const shift = await postShift(acme, shiftBody({ title: `cancel ${key}` })).expect(201);

@@ -1,12 +1,34 @@
 import { HttpException } from '@nestjs/common';
+import { errorBody, toDomainError } from '../../common/errors/all-exceptions.filter';
 import { DomainError } from '../../common/errors/domain-error';
-import { keptHeaders, replay, storableError } from './idempotency-answers';
+import { keptHeaders, replayOf, ReplayedAnswer, storableAnswer } from './idempotency-answers';
+
+/** A reply with the given headers, as the onSend hook sees it. */
+const reply = (headers: Record<string, string> = {}) =>
+  ({ getHeader: (n: string) => headers[n] }) as never;
+
+/** What the onSend hook sees of an error: the status and body the exception filter sends. */
+function sentFor(err: unknown): [number, string] {
+  const e = toDomainError(err) ?? new DomainError('INTERNAL', 'Internal server error');
+  return [e.status, JSON.stringify(errorBody(e, 'req-1'))];
+}
 
 describe('which outcomes an Idempotency-Key keeps', () => {
   const pg = (code: string, constraint?: string) =>
     Object.assign(new Error('pg'), { driverError: { code, constraint } });
 
-  it('keeps the errors of a use case that ran: they answer the same on a retry', () => {
+  it('keeps a success with its kept headers, and an empty 204', () => {
+    const created = storableAnswer(201, '{"id":"x"}', reply({ location: '/x', 'x-a': 'b' }));
+    expect(created).toEqual({ status: 201, body: { id: 'x' }, headers: { location: '/x' } });
+    expect(storableAnswer(204, '', reply())).toEqual({ status: 204, body: null, headers: {} });
+    expect(storableAnswer(204, undefined, reply())).toEqual({
+      status: 204,
+      body: null,
+      headers: {},
+    });
+  });
+
+  it('keeps the errors of a use case that ran, without the request id', () => {
     for (const e of [
       new DomainError('SHIFT_FULL', 'full'),
       DomainError.notFound('Shift'),
@@ -14,9 +36,11 @@ describe('which outcomes an Idempotency-Key keeps', () => {
       new DomainError('PAYOUT_RUN_OPEN', 'open'),
       pg('23505', 'uq_payout_runs_open'),
     ]) {
-      expect(storableError(e)).toMatchObject({ status: expect.any(Number), headers: {} });
+      const [status, body] = sentFor(e);
+      expect(storableAnswer(status, body, reply())).toMatchObject({ status, headers: {} });
     }
-    expect(storableError(new DomainError('SHIFT_FULL', 'full', { seats: 5 }))).toEqual({
+    const [status, body] = sentFor(new DomainError('SHIFT_FULL', 'full', { seats: 5 }));
+    expect(storableAnswer(status, body, reply())).toEqual({
       status: 409,
       body: { error: { code: 'SHIFT_FULL', message: 'full', details: { seats: 5 } } },
       headers: {},
@@ -35,40 +59,45 @@ describe('which outcomes an Idempotency-Key keeps', () => {
       pg('40P01'), // deadlock
       pg('40001'), // serialization failure
     ]) {
-      expect(storableError(e)).toBeNull();
+      expect(storableAnswer(...sentFor(e), reply())).toBeNull();
     }
+  });
+
+  it('keeps no body that is not JSON, nor an error without the error shape', () => {
+    expect(storableAnswer(200, 'plain text', reply())).toBeNull();
+    expect(storableAnswer(200, Buffer.from('{}'), reply())).toBeNull();
+    expect(storableAnswer(404, '{"message":"nope"}', reply())).toBeNull();
   });
 });
 
 describe('a replayed answer', () => {
   const res = () => {
     const headers: Record<string, string> = {};
-    let status = 0;
     return {
       headers,
-      status: () => status,
-      fake: {
-        header: (n: string, v: string) => (headers[n.toLowerCase()] = v),
-        status: (s: number) => (status = s),
-      } as never,
+      fake: { header: (n: string, v: string) => (headers[n.toLowerCase()] = v) } as never,
     };
   };
 
-  it('has the stored status, body and kept headers, and says it is a replay', () => {
+  it('is the stored success with its kept headers, marked as a replay', () => {
     const r = res();
-    const body = replay(r.fake, { status: 201, body: { id: 'x' }, headers: { location: '/x' } });
-    expect(body).toEqual({ id: 'x' });
-    expect(r.status()).toBe(201);
+    const stored = { status: 201, body: { id: 'x' }, headers: { location: '/x' } };
+    const thrown = replayOf(r.fake, stored);
+    expect(thrown).toBeInstanceOf(ReplayedAnswer);
+    expect((thrown as ReplayedAnswer).answer).toBe(stored);
     expect(r.headers).toEqual({ 'idempotent-replayed': 'true', location: '/x' });
-    expect(replay(res().fake, { status: 204, body: null, headers: {} })).toBeUndefined();
   });
 
-  it('rethrows a stored error as the same DomainError', () => {
+  it('is a stored error as the same DomainError', () => {
     const r = res();
-    const stored = storableError(new DomainError('SHIFT_FULL', 'full', { a: 1 }))!;
-    expect(() => replay(r.fake, stored)).toThrow(
+    const stored = storableAnswer(
+      ...sentFor(new DomainError('SHIFT_FULL', 'full', { a: 1 })),
+      reply(),
+    )!;
+    expect(replayOf(r.fake, stored)).toEqual(
       expect.objectContaining({ code: 'SHIFT_FULL', message: 'full', details: { a: 1 } }),
     );
+    expect(replayOf(r.fake, stored)).toBeInstanceOf(DomainError);
     expect(r.headers['idempotent-replayed']).toBe('true');
   });
 

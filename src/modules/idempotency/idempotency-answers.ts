@@ -1,28 +1,34 @@
-import { IDEMPOTENT_REPLAYED_HEADER } from '../../common/http/idempotent';
 import type { FastifyReply } from 'fastify';
-import { toDomainError } from '../../common/errors/all-exceptions.filter';
 import { DomainError } from '../../common/errors/domain-error';
 import { ErrorCode } from '../../common/errors/error-code';
+import { IDEMPOTENT_REPLAYED_HEADER } from '../../common/http/idempotent';
 import type { StoredAnswer } from './idempotency-keys.service';
 
 /** Response headers replayed with a stored answer (none of today's routes sets one). */
 const KEPT_HEADERS = ['location'];
 
 /**
- * The errors a key keeps: the outcome of a use case that ran (404, 403, 409 SHIFT_FULL…).
- * Not kept, so the same key can be retried: 400 (nothing ran: fix the body and retry), 401,
- * 429, every 5xx (an outage), and 409 CONFLICT, a collision with a concurrent transaction.
+ * What a key keeps of the response about to be sent (its status and serialized body), or null
+ * to free the key. Kept: a success, and the errors of a use case that ran (404, 403, 409
+ * SHIFT_FULL…). Not kept, so the same key can be retried: 400 (nothing ran: fix the body and
+ * retry), 401, 429, every 5xx (an outage), 409 CONFLICT (a collision with a concurrent
+ * transaction), and a body that is not JSON (no idempotent route answers one).
  */
-export function storableError(err: unknown): StoredAnswer | null {
-  const e = toDomainError(err);
-  if (!e || e.status >= 500 || [400, 401, 429].includes(e.status) || e.code === 'CONFLICT') {
+export function storableAnswer(
+  status: number,
+  payload: unknown,
+  reply: Pick<FastifyReply, 'getHeader'>,
+): StoredAnswer | null {
+  const body = jsonOf(payload);
+  if (body === NOT_JSON) return null;
+  if (status >= 200 && status < 300) return { status, body, headers: keptHeaders(reply) };
+  const error = (body as { error?: StoredError } | null)?.error;
+  if (!error || status >= 500 || [400, 401, 429].includes(status) || error.code === 'CONFLICT') {
     return null;
   }
-  return {
-    status: e.status,
-    body: { error: { code: e.code, message: e.message, details: e.details } },
-    headers: {},
-  };
+  // Without this request's id: a replay gets its own.
+  const { code, message, details } = error;
+  return { status, body: { error: { code, message, details } }, headers: {} };
 }
 
 export function keptHeaders(res: Pick<FastifyReply, 'getHeader'>): Record<string, string> {
@@ -34,23 +40,41 @@ export function keptHeaders(res: Pick<FastifyReply, 'getHeader'>): Record<string
   return out;
 }
 
-/** The stored answer again; an error goes through the one filter (with this request's id). */
-export function replay(
-  res: Pick<FastifyReply, 'header' | 'status'>,
+/** Thrown by the guard to answer with a stored success; ReplayedAnswerFilter sends it. */
+export class ReplayedAnswer {
+  constructor(readonly answer: StoredAnswer) {}
+}
+
+/**
+ * What the guard throws to answer with a stored answer, marked as a replay. A stored error
+ * becomes the same DomainError again and goes through the one filter (with this request's id).
+ */
+export function replayOf(
+  res: Pick<FastifyReply, 'header'>,
   answer: StoredAnswer,
-): unknown {
+): DomainError | ReplayedAnswer {
   res.header(IDEMPOTENT_REPLAYED_HEADER, 'true');
   for (const [name, value] of Object.entries(answer.headers)) res.header(name, value);
-  if (answer.status >= 400) {
-    const { code, message, details } = (answer.body as { error: StoredError }).error;
-    throw new DomainError(code, message, details);
-  }
-  res.status(answer.status);
-  return answer.body ?? undefined;
+  if (answer.status < 400) return new ReplayedAnswer(answer);
+  const { code, message, details } = (answer.body as { error: StoredError }).error;
+  return new DomainError(code, message, details);
 }
 
 interface StoredError {
   code: ErrorCode;
   message: string;
   details: unknown;
+}
+
+const NOT_JSON = Symbol('not JSON');
+
+/** The serialized body Fastify is about to send, read back; an empty one is null (a 204). */
+function jsonOf(payload: unknown): unknown {
+  if (payload === undefined || payload === null || payload === '') return null;
+  if (typeof payload !== 'string') return NOT_JSON;
+  try {
+    return JSON.parse(payload) as unknown;
+  } catch {
+    return NOT_JSON;
+  }
 }

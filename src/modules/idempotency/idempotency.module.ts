@@ -1,5 +1,6 @@
 import { Global, Module } from '@nestjs/common';
 import { IdempotencyKeysRepository } from './idempotency-keys.repository';
+import { IdempotencyOutcomes } from './idempotency-outcomes';
 import {
   DEFAULT_IDEMPOTENCY_TIMINGS,
   IDEMPOTENCY_TIMINGS,
@@ -8,14 +9,15 @@ import {
 
 /**
  * Idempotency-Key on the routes marked @Idempotent() (idempotent.decorator.ts), which attaches
- * the interceptor to them. Global: the interceptor is built in each controller's module and
- * needs the keys service there. Owns the idempotency_keys table.
+ * the guard to them; IdempotencyOutcomes stores their answers. Global: the guard is built in
+ * each controller's module and needs the keys service there. Owns the idempotency_keys table.
  */
 @Global()
 @Module({
   providers: [
     IdempotencyKeysRepository,
     IdempotencyKeysService,
+    IdempotencyOutcomes,
     { provide: IDEMPOTENCY_TIMINGS, useValue: { ...DEFAULT_IDEMPOTENCY_TIMINGS } },
   ],
   exports: [IdempotencyKeysService],

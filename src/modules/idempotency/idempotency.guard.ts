@@ -1,0 +1,50 @@
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Actor } from '../../common/auth/actor';
+import { DomainError } from '../../common/errors/domain-error';
+import { replayOf } from './idempotency-answers';
+import { IdempotencyKeysService } from './idempotency-keys.service';
+import { holdLease } from './idempotency-leases';
+import { fingerprintOf, idempotencyScope, readIdempotencyKey } from './idempotency-request';
+
+/**
+ * Takes the Idempotency-Key of a request to a route marked @Idempotent(). A guard, not an
+ * interceptor: it costs nothing on a request without the header (an interceptor would run
+ * Nest's interceptor pipeline on every request of the route). It runs after the global guards
+ * (the caller is known, a replay never skips authentication or roles, and it still counts
+ * toward the rate limits) and before the pipes: a 400 from validation is an outcome the onSend
+ * hook sees, and does not keep (IdempotencyOutcomes).
+ */
+@Injectable()
+export class IdempotencyGuard implements CanActivate {
+  constructor(private readonly keys: IdempotencyKeysService) {}
+
+  canActivate(ctx: ExecutionContext): boolean | Promise<boolean> {
+    if (ctx.getType() !== 'http') return true;
+    const req = ctx.switchToHttp().getRequest<FastifyRequest & { user?: Actor }>();
+    const key = readIdempotencyKey(req.headers);
+    // No caller, no scope to keep a key in: only a @Public() route could get here.
+    if (key === undefined || !req.user) return true;
+    return this.take(req, req.user, key, ctx.switchToHttp().getResponse<FastifyReply>());
+  }
+
+  private async take(
+    req: FastifyRequest,
+    caller: Actor,
+    key: string,
+    res: FastifyReply,
+  ): Promise<boolean> {
+    const claim = await this.keys
+      .claim(idempotencyScope(caller), key, fingerprintOf(req))
+      .catch((err: unknown) => {
+        // The first request may finish any moment: say when to come back.
+        if (err instanceof DomainError && err.code === 'IDEMPOTENCY_KEY_IN_USE') {
+          res.header('Retry-After', '1');
+        }
+        throw err;
+      });
+    if (claim.kind === 'replay') throw replayOf(res, claim.answer);
+    holdLease(req, claim.lease);
+    return true;
+  }
+}
