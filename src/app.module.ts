@@ -1,6 +1,6 @@
 import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
 import { BullModule } from '@nestjs/bullmq';
-import { DynamicModule, Module, ValidationPipe } from '@nestjs/common';
+import { DynamicModule, Module, ValidationPipe, ValidationPipeOptions } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
@@ -39,6 +39,7 @@ import { SkillsModule } from './modules/skills/skills.module';
 import { TicketsModule } from './modules/tickets/tickets.module';
 import { WebhooksModule } from './modules/webhooks/webhooks.module';
 import { UsersModule } from './modules/users/users.module';
+import { memoizeValidationMetadata } from './common/validation/validation-metadata-cache';
 
 export interface AppOptions {
   /** Validated configuration with DATABASE_URL and JWT_SECRET resolved. */
@@ -135,7 +136,7 @@ export class AppModule {
       providers: [
         {
           provide: APP_PIPE,
-          useValue: new ValidationPipe({
+          useValue: validationPipe({
             whitelist: true,
             forbidNonWhitelisted: true,
             transform: true,
@@ -146,4 +147,10 @@ export class AppModule {
       ],
     };
   }
+}
+
+/** The one ValidationPipe, with class-validator's per-class rule lookup memoized first. */
+function validationPipe(options: ValidationPipeOptions): ValidationPipe {
+  memoizeValidationMetadata();
+  return new ValidationPipe(options);
 }
