@@ -40,6 +40,7 @@ describe('validateEnv', () => {
     ['CORS_ORIGINS', 'app.example.com'],
     ['METRICS_TOKEN', 'short'],
     ['IDEMPOTENCY_KEY_TTL_HOURS', '0'],
+    ['TRUST_PROXY', '1'],
   ])('names %s when it is malformed (%s)', (name, value) => {
     expect(() => validateEnv({ [name]: value })).toThrow(ConfigError);
     try {

@@ -248,8 +248,16 @@ export class Env {
   @Min(1000)
   TIMER_SWEEP_MS = 60000;
 
-  /** Fastify's trustProxy: false, true, a hop count, or addresses and subnets (comma-separated). */
+  /**
+   * Fastify's trustProxy: false, true, or the proxies' addresses and subnets (comma-separated).
+   * Not a hop count: Fastify 5.12 trusts nothing for one, since a count cannot tell the proxy
+   * from a client that forges X-Forwarded-For; refused here rather than silently ignored.
+   */
   @IsString()
+  @Matches(/^(?!\s*\d+\s*$)/, {
+    message:
+      "TRUST_PROXY must be true, false, or the proxies' addresses or subnets (e.g. loopback, 10.0.0.0/8), not a hop count",
+  })
   TRUST_PROXY = 'false';
 
   @Transform(toInt)
