@@ -14,9 +14,9 @@ class Child extends Parent {
 
 describe('memoized class-validator rules', () => {
   const storage = getMetadataStorage();
-  const rules = (target: Function, groups?: string[], strictGroups = false) =>
+  const rules = (target: new () => object, groups?: string[], strictGroups = false) =>
     storage.getTargetValidationMetadatas(target, '', false, strictGroups, groups);
-  const shape = (target: Function, groups?: string[], strictGroups = false) =>
+  const shape = (target: new () => object, groups?: string[], strictGroups = false) =>
     rules(target, groups, strictGroups)
       .map((m) => `${m.propertyName}:${m.name ?? m.type}`)
       .sort();
