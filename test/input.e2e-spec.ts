@@ -1,4 +1,6 @@
+import { getMetadataStorage } from 'class-validator';
 import type { Test } from 'supertest';
+import { CreateEscalationDto } from '../src/modules/tickets/ticket.dto';
 import {
   createApiKey,
   createStaff,
@@ -414,6 +416,14 @@ describe('bad input on every route with a body', () => {
       .filter((r) => ['POST', 'PUT', 'PATCH'].includes(r.method))
       .map((r) => r.key);
     expect(withBody.sort()).toEqual([...Object.keys(BODY_ROUTES), ...BODILESS_ROUTES].sort());
+  });
+
+  it("validates with class-validator's rule lookup memoized: one answer per DTO class", () => {
+    // Every refusal below goes through the memoized lookup (validation-metadata-cache.ts).
+    const lookup = () =>
+      getMetadataStorage().getTargetValidationMetadatas(CreateEscalationDto, '', false, false);
+    expect(lookup().length).toBeGreaterThan(0);
+    expect(lookup()).toBe(lookup());
   });
 
   describe.each(Object.keys(BODY_ROUTES))('%s', (key) => {
