@@ -14,6 +14,7 @@ type LogLine = Record<string, unknown> & {
   context?: string;
   req?: { id?: string; method?: string; url?: string };
   res?: { statusCode?: number };
+  responseTime?: number;
 };
 
 const INFO = 30;
@@ -84,6 +85,26 @@ describe('logs', () => {
         res: { statusCode: 200 },
       });
       expect(line.errorCode).toBeUndefined();
+    });
+
+    it('say which request it was: method and the URL as sent, and how long it took', async () => {
+      const agent = await registerAgent(t);
+      const res = await t.http.get('/v1/skills?includeRetired=true').set(agent.auth).expect(200);
+      const line = await requestLine(res);
+      expect(line.req).toEqual({
+        id: res.headers['x-request-id'],
+        method: 'GET',
+        url: '/v1/skills?includeRetired=true',
+      });
+      expect(line.responseTime).toEqual(expect.any(Number));
+    });
+
+    it('leave out the health probes, which would drown the log', async () => {
+      const health = await t.http.get('/health');
+      expect(health.headers['x-request-id']).toBeTruthy();
+      const after = await t.http.get('/v1/me').set(company.auth).expect(200);
+      await requestLine(after); // logged after the probe finished
+      expect(lines.filter((l) => l.req?.id === health.headers['x-request-id'])).toEqual([]);
     });
 
     it('name an agent, who has no company', async () => {
