@@ -13,7 +13,7 @@
  *   npm run bench:claim-storm                  # 500 agents, 10,000 tickets
  *   BENCH_AGENTS=100 npm run bench:claim-storm
  *   BENCH_SMALL=1 npm run bench:claim-storm    # 100 agents, 2,000 tickets
- *   BENCH_POOL=5 npm run bench:claim-storm     # the API's DB_POOL_SIZE (20 by default)
+ *   BENCH_POOL=5 npm run bench:claim-storm     # the API's DB_POOL_SIZE (its default otherwise)
  */
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
@@ -107,7 +107,7 @@ async function main() {
   const api = await startApi({
     DATABASE_URL: url,
     WORKERS: 'off',
-    DB_POOL_SIZE: process.env.BENCH_POOL ?? '20',
+    ...(process.env.BENCH_POOL ? { DB_POOL_SIZE: process.env.BENCH_POOL } : {}),
     QUEUE_PREFIX: `bench-storm-${process.pid}`,
   });
   const sign = tokenSigner();

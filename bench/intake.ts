@@ -24,7 +24,7 @@
  * its configuration and sends BENCH_LEVER_N new escalations (default N ÷ 4) from C clients, so
  * the table says what each costs per request: as benched (API keys cached, request logs off at
  * LOG_LEVEL=warn), the key read on every request (API_KEY_CACHE_SECONDS=0), request logs on
- * (LOG_LEVEL=info, the default), and pools of 5 and 40 connections (DB_POOL_SIZE, 20 by default).
+ * (LOG_LEVEL=info, the default), and pools of 5 and 20 connections (DB_POOL_SIZE, 8 by default).
  */
 import 'reflect-metadata';
 import { createHash } from 'node:crypto';
@@ -355,7 +355,7 @@ const VARIANTS: { label: string; env: Record<string, string> }[] = [
   { label: 'key read per request (cache off)', env: { API_KEY_CACHE_SECONDS: '0' } },
   { label: 'request logs on (LOG_LEVEL=info)', env: { LOG_LEVEL: 'info' } },
   { label: 'pool of 5 connections', env: { DB_POOL_SIZE: '5' } },
-  { label: 'pool of 40 connections', env: { DB_POOL_SIZE: '40' } },
+  { label: 'pool of 20 connections (the default before 12-02)', env: { DB_POOL_SIZE: '20' } },
 ];
 
 /** One variant: a fresh API with `env`, warmed up, then LEVER_N new escalations. */
@@ -411,7 +411,7 @@ function reportLevers(levers: Phase[]) {
       rest
         .map(
           (p, i) =>
-            `${['key_read', 'request_logs', 'pool5', 'pool40'][i]}: api_cpu ${api(p) - api(base) >= 0 ? '+' : ''}${(api(p) - api(base)).toFixed(3)}ms db_cpu ${db(p) - db(base) >= 0 ? '+' : ''}${(db(p) - db(base)).toFixed(3)}ms rate ${(p.count / p.seconds / (base.count / base.seconds)).toFixed(2)}×`,
+            `${['key_read', 'request_logs', 'pool5', 'pool20'][i]}: api_cpu ${api(p) - api(base) >= 0 ? '+' : ''}${(api(p) - api(base)).toFixed(3)}ms db_cpu ${db(p) - db(base) >= 0 ? '+' : ''}${(db(p) - db(base)).toFixed(3)}ms rate ${(p.count / p.seconds / (base.count / base.seconds)).toFixed(2)}×`,
         )
         .join('; '),
   );

@@ -14,6 +14,7 @@ describe('validateEnv', () => {
       AUTH_THROTTLE_TTL_SECONDS: 60,
       BODY_LIMIT: '256kb',
       JWT_ACCESS_TTL_SECONDS: 900,
+      DB_POOL_SIZE: 8,
     });
   });
 

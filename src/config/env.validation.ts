@@ -66,11 +66,16 @@ export class Env {
   @IsBoolean()
   MIGRATIONS_RUN = true;
 
+  /**
+   * Connections per process (the API and, with WORKERS on, its workers share them). Few: on a
+   * small database host, 8 busy backends queue less than 20 fighting for its cores, and the
+   * pool's FIFO queue is fairer than the scheduler's (docs/performance.md, "12-02").
+   */
   @Transform(toInt)
   @IsInt()
   @Min(1)
   @Max(500)
-  DB_POOL_SIZE = 20;
+  DB_POOL_SIZE = 8;
 
   @Matches(/^rediss?:\/\/.+/, { message: 'REDIS_URL must be a redis:// or rediss:// URL' })
   REDIS_URL = 'redis://127.0.0.1:6379';

@@ -7,7 +7,7 @@ export const MIGRATIONS_GLOB = join(__dirname, '..', '..', 'migrations', '*.{ts,
 export const MIGRATIONS_TABLE = 'typeorm_migrations';
 
 /** One place for connection options, shared by the app, the CLI data source and tests. */
-export function typeormOptions(url: string, poolSize = 20): DataSourceOptions {
+export function typeormOptions(url: string, poolSize = 8): DataSourceOptions {
   return {
     type: 'postgres',
     url,
