@@ -355,7 +355,7 @@ const VARIANTS: { label: string; env: Record<string, string> }[] = [
   { label: 'key read per request (cache off)', env: { API_KEY_CACHE_SECONDS: '0' } },
   { label: 'request logs on (LOG_LEVEL=info)', env: { LOG_LEVEL: 'info' } },
   { label: 'pool of 5 connections', env: { DB_POOL_SIZE: '5' } },
-  { label: 'pool of 20 connections (the default before 12-02)', env: { DB_POOL_SIZE: '20' } },
+  { label: 'pool of 20 connections (the old default)', env: { DB_POOL_SIZE: '20' } },
 ];
 
 /** One variant: a fresh API with `env`, warmed up, then LEVER_N new escalations. */

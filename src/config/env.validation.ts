@@ -69,7 +69,7 @@ export class Env {
   /**
    * Connections per process (the API and, with WORKERS on, its workers share them). Few: on a
    * small database host, 8 busy backends queue less than 20 fighting for its cores, and the
-   * pool's FIFO queue is fairer than the scheduler's (docs/performance.md, "12-02").
+   * pool's FIFO queue is fairer than the scheduler's (docs/performance.md, "A pool of 8").
    */
   @Transform(toInt)
   @IsInt()
