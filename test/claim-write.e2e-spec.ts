@@ -51,7 +51,7 @@ const expectedShape = Object.fromEntries(
   Object.entries(TICKET_EVENT_KEYS).sort(([a], [b]) => (a < b ? -1 : 1)),
 );
 
-describe('one claim write (write_ticket_claim)', () => {
+describe('one claim write (write_ticket_claim) and one resolve (resolve_ticket)', () => {
   let t: TestApp;
   let co: SignedIn;
   let key: string;
@@ -133,6 +133,82 @@ describe('one claim write (write_ticket_claim)', () => {
     // Both paths: the same event shape, the same answer shape.
     expect(shapeOf(payloads[0])).toEqual(shapeOf(payloads[1]));
     expect(Object.keys(byId.body).sort()).toEqual(Object.keys(next.body).sort());
+  });
+
+  it('resolves in one call: the claim, the ticket, the event and its ledger job', async () => {
+    const {
+      shiftId,
+      agents: [agent],
+    } = await liveAgents(t, co.auth, 1);
+    const ticket = await escalate(t, key);
+    const claimed = await t.http.post(`/v1/tickets/${ticket.id}/claim`).set(agent.auth).expect(200);
+    const res = await t.http
+      .post(`/v1/tickets/${ticket.id}/resolve`)
+      .set(agent.auth)
+      .send({
+        resolutionSummary: ' Refund sent ',
+        handoff: { complete: false, missing: [' Order number', 'order number'] },
+      })
+      .expect(200);
+    const rows: { job_name: string; payload: Record<string, unknown> }[] = await t.db.query(
+      `SELECT job_name, payload FROM outbox
+        WHERE job_name IN ('ticket.resolved', 'ledger.ticket-event')
+          AND (payload->>'claimId' = $1 OR payload->'event'->>'claimId' = $1) ORDER BY id`,
+      [claimed.body.claimId],
+    );
+    expect(rows.map((r) => r.job_name)).toEqual(['ticket.resolved', 'ledger.ticket-event']);
+    const [event, ledger] = rows;
+    expect(shapeOf(event.payload)).toEqual(expectedShape);
+    // No surge on this shift: the pay is its rate.
+    const [pay]: { amountMinor: number; currency: string }[] = await t.db.query(
+      `SELECT rate_amount_minor::int AS "amountMinor", rate_currency AS currency
+         FROM shifts WHERE id = $1`,
+      [shiftId],
+    );
+    expect(event.payload).toEqual({
+      eventId: expect.any(String),
+      ticketId: ticket.id,
+      companyId: co.companyId,
+      externalId: ticket.externalId,
+      agentId: agent.id,
+      claimId: claimed.body.claimId,
+      occurredAt: expect.any(String),
+      data: { resolutionSummary: 'Refund sent', pay },
+    });
+    expect(ledger.payload).toEqual({ type: 'ticket.resolved', event: event.payload });
+    // The events store got its copy in the same transaction (trigger on outbox).
+    const [stored]: { data: unknown }[] = await t.db.query(
+      `SELECT data FROM events WHERE type = 'ticket.resolved' AND data->>'claimId' = $1`,
+      [claimed.body.claimId],
+    );
+    expect(stored.data).toEqual(event.payload);
+    const [claim] = await t.db.query(
+      `SELECT status, resolved_at, resolution_summary, rate_amount_minor::int AS amount,
+              rate_currency, handoff_complete, handoff_missing
+         FROM ticket_claims WHERE id = $1`,
+      [claimed.body.claimId],
+    );
+    expect(claim).toMatchObject({
+      status: 'resolved',
+      resolution_summary: 'Refund sent',
+      amount: pay.amountMinor,
+      rate_currency: pay.currency,
+      handoff_complete: false,
+      handoff_missing: ['order number'],
+    });
+    expect(res.body).toMatchObject({
+      status: 'resolved',
+      claimedBy: null,
+      resolvedAt: claim.resolved_at.toISOString(),
+      claims: [
+        expect.objectContaining({
+          claimId: claimed.body.claimId,
+          status: 'resolved',
+          resolutionSummary: 'Refund sent',
+          pay,
+        }),
+      ],
+    });
   });
 
   it('has one text of the claim write: only write_ticket_claim inserts claims', async () => {

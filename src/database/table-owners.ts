@@ -57,6 +57,7 @@ export const FUNCTION_OWNERS = {
   ticket_claim_history: 'tickets',
   claim_next_ticket: 'tickets',
   write_ticket_claim: 'tickets',
+  resolve_ticket: 'tickets',
   tickets_transition: 'tickets',
   ticket_claims_transition: 'tickets',
   shifts_transition: 'shifts',
@@ -118,6 +119,13 @@ export const DECLARED_EXCEPTIONS: readonly {
     where: 'function write_ticket_claim',
     names: ['outbox'],
     reason: 'A claim and its events are written together by both claim paths (ADR 0008).',
+  },
+  {
+    where: 'function resolve_ticket',
+    names: ['agents', 'shifts', 'outbox'],
+    reason:
+      "Resolve is one database call: the suspension check, the rate of the claim's shift, the " +
+      'resolution and its event and ledger job (ADR 0008; bench/latency).',
   },
   {
     where: 'function events_from_outbox',

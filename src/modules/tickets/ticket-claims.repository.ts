@@ -31,14 +31,6 @@ export interface ResolvedClaimRow {
   currency: string;
 }
 
-/** The resolution a ticket stands on: its last resolved claim, not reopened. */
-export interface StandingResolutionRow {
-  id: string;
-  agent_id: string;
-  resolution_summary: string;
-  resolved_at: Date;
-}
-
 export interface ReopenedClaimRow {
   id: string;
   reopened_at: Date;
@@ -130,20 +122,6 @@ export class TicketClaimsRepository {
         WHERE ticket_id = $1 AND agent_id = $2 AND status IN ('active', 'resolved')
         ORDER BY status = 'active' DESC, resolved_at DESC LIMIT 1`,
       [ticketId, agentId],
-    );
-    return row;
-  }
-
-  /** The claim whose resolution the ticket stands on (resolved, not reopened), if any. */
-  async standingResolution(
-    em: EntityManager,
-    ticketId: string,
-  ): Promise<StandingResolutionRow | undefined> {
-    const [row]: StandingResolutionRow[] = await em.query(
-      `SELECT id, agent_id, resolution_summary, resolved_at FROM ticket_claims
-        WHERE ticket_id = $1 AND status = 'resolved' AND reopened_at IS NULL
-        ORDER BY resolved_at DESC LIMIT 1`,
-      [ticketId],
     );
     return row;
   }

@@ -3,7 +3,12 @@ import { EntityManager } from 'typeorm';
 import { currentRequestId } from '../../common/http/request-context';
 import { preparedQuery } from '../../database/sql';
 import type { SurgeQuote } from './surge.repository';
-import { AgentContextRow, ClaimHistoryJson, ClaimWrittenRow, TicketRow } from './ticket.rows';
+import {
+  AgentContextRow,
+  ClaimHistoryJson,
+  ClaimWrittenRow,
+  ticketRowFromJson,
+} from './ticket.rows';
 
 /**
  * The best open tickets an agent may take, best first: rank (priority, raised by SLA breaches),
@@ -25,25 +30,6 @@ interface ClaimJsonRow {
   ticket: Record<string, unknown> | null;
   claims: ClaimHistoryJson[] | null;
   claim_id: string | null;
-}
-
-const TICKET_INSTANTS = [
-  'sla_deadline',
-  'sla_breached_at',
-  'claimed_at',
-  'last_activity_at',
-  'resolved_at',
-  'created_at',
-] as const;
-
-/** A tickets row that came back as JSON (to_jsonb) with its instants as Dates again. */
-function ticketRowFromJson(json: Record<string, unknown>): TicketRow {
-  const row = { ...json } as unknown as TicketRow & Record<string, unknown>;
-  for (const k of TICKET_INSTANTS) {
-    const v = json[k] as string | null;
-    row[k] = (v === null ? null : new Date(v)) as never;
-  }
-  return row;
 }
 
 function claimWritten(row: ClaimJsonRow): ClaimWrittenRow | null {

@@ -9,12 +9,13 @@ import { Env } from '../../config/env.validation';
 import { AgentsService } from '../agents/agents.service';
 import { DomainMetrics } from '../metrics/domain-metrics';
 import { OutboxService } from '../outbox/outbox.service';
-import { ShiftFacts } from '../shifts/shift-facts.service';
 import { HandoffFlagDto, TicketDto } from './ticket.dto';
+import { toTicketDto } from './ticket.mapper';
 import { TicketRow } from './ticket.rows';
 import { TicketClaimsRepository } from './ticket-claims.repository';
 import { emitTicketEvent } from './ticket-events';
 import { TicketReadService } from './ticket-read.service';
+import { StandingResolutionJson, TicketResolveRepository } from './ticket-resolve.repository';
 import { ReleasedBy } from './ticket-rules';
 import { TicketsRepository } from './tickets.repository';
 
@@ -29,7 +30,7 @@ export class TicketWorkService {
     private readonly claims: TicketClaimsRepository,
     private readonly reads: TicketReadService,
     private readonly agents: AgentsService,
-    private readonly shifts: ShiftFacts,
+    private readonly resolves: TicketResolveRepository,
     private readonly metrics: DomainMetrics,
   ) {}
 
@@ -67,32 +68,23 @@ export class TicketWorkService {
     const { userId } = requireUser(actor, 'agent');
     const resolutionSummary = summary.trim();
     const flag = handoff ? handoffFlag(handoff) : null;
-    let resolved = false; // not a retry of the agent's own resolve
-    await this.db.transaction(async (em) => {
-      const ticket = await this.lockForAgent(em, ticketId, userId);
-      const claim = await this.claims.activeOnTicket(em, ticketId);
-      if (!claim || claim.agent_id !== userId) {
-        await this.assertResolvedAlike(em, ticket, userId, resolutionSummary);
-        return;
-      }
-      const claimId = claim.id;
-      // The surge was fixed at the claim; the ledger books this pay and the invoice bills it.
-      const rate = await this.shifts.rateOf(em, claim.shift_id);
-      const pay = { ...rate, amountMinor: rate.amountMinor + Number(claim.surge_extra_minor) };
-      await this.claims.markResolved(em, claimId, resolutionSummary, pay, flag);
-      await this.tickets.markResolved(em, ticketId);
-      await emitTicketEvent(
-        em,
-        this.outbox,
-        'ticket.resolved',
-        ticket,
-        { agentId: userId, claimId },
-        { resolutionSummary, pay },
-      );
-      resolved = true;
-    });
-    if (resolved) this.metrics.ticketResolved(); // after the commit
-    return this.reads.load(this.db.manager, ticketId, null);
+    // One database call (resolve_ticket, ADR 0008): checks and writes under the ticket's lock.
+    const done = await this.resolves.resolve(
+      this.db.manager,
+      ticketId,
+      userId,
+      resolutionSummary,
+      flag,
+    );
+    if (done.outcome === 'not_found') throw DomainError.notFound('Ticket');
+    if (done.outcome === 'suspended') throw suspended();
+    if (done.outcome === 'resolved') {
+      this.outbox.poke(); // resolve_ticket wrote the event and the ledger job
+      this.metrics.ticketResolved(); // one statement, committed
+    } else {
+      assertResolvedAlike(done.ticket, done.standing, userId, resolutionSummary);
+    }
+    return toTicketDto(done.ticket, done.claims);
   }
 
   /**
@@ -163,42 +155,40 @@ export class TicketWorkService {
     const ticket = await this.tickets.lockForUpdate(em, ticketId);
     if (!ticket) throw DomainError.notFound('Ticket');
     // A suspended agent's tickets were released; say why rather than "not yours".
-    if (await this.agents.isSuspended(em, agentId)) {
-      throw new DomainError('AGENT_SUSPENDED', 'Your account is suspended');
-    }
+    if (await this.agents.isSuspended(em, agentId)) throw suspended();
     return ticket;
-  }
-
-  /**
-   * Returns when the ticket stands resolved by this agent with this summary (a retried
-   * resolve); 409 for another summary; else the agent does not hold it.
-   */
-  private async assertResolvedAlike(
-    em: EntityManager,
-    ticket: TicketRow,
-    agentId: string,
-    resolutionSummary: string,
-  ): Promise<void> {
-    if (ticket.status === 'withdrawn') {
-      throw new DomainError('TICKET_WITHDRAWN', "The company's bot withdrew this ticket");
-    }
-    const standing =
-      ticket.status === 'resolved'
-        ? await this.claims.standingResolution(em, ticket.id)
-        : undefined;
-    if (!standing || standing.agent_id !== agentId) throw notYours();
-    if (standing.resolution_summary !== resolutionSummary) {
-      throw new DomainError(
-        'TICKET_ALREADY_RESOLVED',
-        'You resolved this ticket already, with another summary',
-        { resolvedAt: standing.resolved_at, resolutionSummary: standing.resolution_summary },
-      );
-    }
   }
 }
 
 function notYours(): DomainError {
   return new DomainError('TICKET_NOT_CLAIMED_BY_YOU', 'You do not hold this ticket');
+}
+
+function suspended(): DomainError {
+  return new DomainError('AGENT_SUSPENDED', 'Your account is suspended');
+}
+
+/**
+ * Returns when the ticket stands resolved by this agent with this summary (a retried resolve);
+ * 409 for another summary; else the agent does not hold it. Read under the ticket's lock.
+ */
+function assertResolvedAlike(
+  ticket: TicketRow,
+  standing: StandingResolutionJson | null,
+  agentId: string,
+  resolutionSummary: string,
+): void {
+  if (ticket.status === 'withdrawn') {
+    throw new DomainError('TICKET_WITHDRAWN', "The company's bot withdrew this ticket");
+  }
+  if (ticket.status !== 'resolved' || !standing || standing.agentId !== agentId) throw notYours();
+  if (standing.resolutionSummary !== resolutionSummary) {
+    throw new DomainError(
+      'TICKET_ALREADY_RESOLVED',
+      'You resolved this ticket already, with another summary',
+      { resolvedAt: new Date(standing.resolvedAt), resolutionSummary: standing.resolutionSummary },
+    );
+  }
 }
 
 /**

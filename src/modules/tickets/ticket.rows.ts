@@ -79,3 +79,22 @@ export interface ClaimWrittenRow {
   claims: ClaimHistoryJson[];
   claimId: string;
 }
+
+const TICKET_INSTANTS = [
+  'sla_deadline',
+  'sla_breached_at',
+  'claimed_at',
+  'last_activity_at',
+  'resolved_at',
+  'created_at',
+] as const;
+
+/** A tickets row that came back as JSON (to_jsonb) with its instants as Dates again. */
+export function ticketRowFromJson(json: Record<string, unknown>): TicketRow {
+  const row = { ...json } as unknown as TicketRow & Record<string, unknown>;
+  for (const k of TICKET_INSTANTS) {
+    const v = json[k] as string | null;
+    row[k] = (v === null ? null : new Date(v)) as never;
+  }
+  return row;
+}

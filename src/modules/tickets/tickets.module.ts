@@ -22,6 +22,7 @@ import { TicketClaimsRepository } from './ticket-claims.repository';
 import { TicketIntakeRepository } from './ticket-intake.repository';
 import { TicketIntakeService } from './ticket-intake.service';
 import { TicketMatchingRepository } from './ticket-matching.repository';
+import { TicketResolveRepository } from './ticket-resolve.repository';
 import { TicketMatchingService } from './ticket-matching.service';
 import { TicketReadService } from './ticket-read.service';
 import { AgentTicketsService } from './agent-tickets.service';
@@ -68,6 +69,7 @@ import { TicketQualityRepository } from './ticket-quality.repository';
     TicketClaimsRepository,
     TicketIntakeRepository,
     TicketMatchingRepository,
+    TicketResolveRepository,
     TicketReadService,
     AgentTicketsService,
     TicketIntakeService,
