@@ -183,4 +183,17 @@ describe('scripts/launch.js: build only when the sources changed', () => {
     await cli();
     expect(builds()).toHaveLength(2);
   });
+
+  it('`built` builds only when the sources changed (`npm test` starts with it)', async () => {
+    expect((await launch(['built'])).status).toBe(0);
+    expect(builds()).toEqual(['build']);
+    const again = await launch(['built']);
+    expect(again).toMatchObject({ status: 0, stderr: '' });
+    expect(builds()).toHaveLength(1); // a current build is left as it is
+    write('src/cli.ts', 'two');
+    await launch(['built']);
+    expect(builds()).toHaveLength(2);
+    expect((await cli()).stdout).toContain('built from "two"');
+    expect(builds()).toHaveLength(2);
+  });
 });
