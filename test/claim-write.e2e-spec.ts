@@ -80,12 +80,34 @@ describe('one claim write (write_ticket_claim) and one resolve (resolve_ticket)'
     return { rows, claim };
   }
 
-  it('writes the same claim, event and timer by id and by claim-next', async () => {
+  /** A TicketEvent of this company's ticket, as its outbox row must hold it. */
+  const eventOf = (
+    ticket: { id: string } & Record<string, unknown>,
+    agentId: string,
+    claimId: string,
+    data: unknown,
+  ) => ({
+    eventId: expect.any(String),
+    ticketId: ticket.id,
+    companyId: co.companyId,
+    externalId: ticket.externalId,
+    agentId,
+    claimId,
+    occurredAt: expect.any(String),
+    data,
+  });
+
+  /** One agent live on a new shift of the company's, and a new escalation. */
+  async function agentAndTicket() {
     const {
       shiftId,
       agents: [agent],
     } = await liveAgents(t, co.auth, 1);
-    const first = await escalate(t, key);
+    return { shiftId, agent, ticket: await escalate(t, key) };
+  }
+
+  it('writes the same claim, event and timer by id and by claim-next', async () => {
+    const { shiftId, agent, ticket: first } = await agentAndTicket();
     const byId = await t.http.post(`/v1/tickets/${first.id}/claim`).set(agent.auth).expect(200);
     const second = await escalate(t, key);
     const next = await t.http.post('/v1/agents/me/tickets/claim-next').set(agent.auth).expect(200);
@@ -101,16 +123,7 @@ describe('one claim write (write_ticket_claim) and one resolve (resolve_ticket)'
       const [event, timer] = rows;
       // Exactly the keys of TicketEvent, each with the type of its value.
       expect(shapeOf(event.payload)).toEqual(expectedShape);
-      expect(event.payload).toEqual({
-        eventId: expect.any(String),
-        ticketId: ticket.id,
-        companyId: co.companyId,
-        externalId: ticket.externalId,
-        agentId: agent.id,
-        claimId: res.body.claimId,
-        occurredAt: expect.any(String),
-        data: {},
-      });
+      expect(event.payload).toEqual(eventOf(ticket, agent.id, res.body.claimId, {}));
       expect(timer.payload).toEqual({ claimId: res.body.claimId });
       expect(timer.run_at.getTime() - claim.claimed_at.getTime()).toBe(
         t.env.HANDLE_TIMEOUT_MINUTES * 60_000,
@@ -136,11 +149,7 @@ describe('one claim write (write_ticket_claim) and one resolve (resolve_ticket)'
   });
 
   it('resolves in one call: the claim, the ticket, the event and its ledger job', async () => {
-    const {
-      shiftId,
-      agents: [agent],
-    } = await liveAgents(t, co.auth, 1);
-    const ticket = await escalate(t, key);
+    const { shiftId, agent, ticket } = await agentAndTicket();
     const claimed = await t.http.post(`/v1/tickets/${ticket.id}/claim`).set(agent.auth).expect(200);
     const res = await t.http
       .post(`/v1/tickets/${ticket.id}/resolve`)
@@ -165,16 +174,9 @@ describe('one claim write (write_ticket_claim) and one resolve (resolve_ticket)'
          FROM shifts WHERE id = $1`,
       [shiftId],
     );
-    expect(event.payload).toEqual({
-      eventId: expect.any(String),
-      ticketId: ticket.id,
-      companyId: co.companyId,
-      externalId: ticket.externalId,
-      agentId: agent.id,
-      claimId: claimed.body.claimId,
-      occurredAt: expect.any(String),
-      data: { resolutionSummary: 'Refund sent', pay },
-    });
+    expect(event.payload).toEqual(
+      eventOf(ticket, agent.id, claimed.body.claimId, { resolutionSummary: 'Refund sent', pay }),
+    );
     expect(ledger.payload).toEqual({ type: 'ticket.resolved', event: event.payload });
     // The events store got its copy in the same transaction (trigger on outbox).
     const [stored]: { data: unknown }[] = await t.db.query(
