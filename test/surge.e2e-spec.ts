@@ -144,6 +144,61 @@ describe('surge pay', () => {
     expect(detail.body.surgeCommittedMinor).toBe(150);
   });
 
+  it('a paid withdrawal pays the extra fixed at the claim, and the ledger books it', async () => {
+    const {
+      shiftId,
+      agents: [agent],
+    } = await liveAgents(
+      t,
+      company.auth,
+      1,
+      { maxConcurrentTickets: 5 },
+      {
+        ...rate(200),
+        ...surge(1000),
+      },
+    );
+    // Three open tickets for one agent: the claim is fixed at 1.25 ×, +50.
+    const first = await escalate(t, key);
+    await escalateN(2);
+    const claimed = await t.http
+      .post('/v1/agents/me/tickets/claim-next')
+      .set(agent.auth)
+      .expect(200);
+    expect(claimed.body).toMatchObject({ id: first.id, pay: EUR(250) });
+    await t.http
+      .post(`/v1/tickets/${first.id}/messages`)
+      .set(agent.auth)
+      .send({ body: 'Looking into it now', visibility: 'customer' })
+      .expect(201);
+    // The customer left; the agent had worked on it, so the claim is paid what it was claimed at.
+    await t.http
+      .post(`/v1/escalations/${first.externalId as string}/withdraw`)
+      .set('Authorization', `Bearer ${key}`)
+      .send({ reason: 'Customer left' })
+      .expect(200);
+
+    const jobs: { payload: { type: 'ticket.withdrawn'; event: TicketEvent } }[] = await t.db.query(
+      `SELECT payload FROM outbox WHERE job_name = 'ledger.ticket-event'
+          AND payload->'event'->>'ticketId' = $1`,
+      [first.id],
+    );
+    expect(jobs).toHaveLength(1);
+    expect(jobs[0].payload.event.data).toMatchObject({ paid: true, pay: EUR(250) });
+    await t.app.get(TicketLedgerHandler).handle(jobs[0].payload);
+    const earnings = await t.http.get('/v1/agents/me/earnings').set(agent.auth).expect(200);
+    expect(earnings.body.balances).toEqual([
+      { currency: 'EUR', pending: 250, available: 0, paid: 0 },
+    ]);
+    const fee = feeFor(250, t.app.get(ConfigService).getOrThrow<number>('PLATFORM_FEE_BPS'));
+    expect(await t.app.get(LedgerService).balances(t.db.manager, company.companyId!)).toEqual([
+      { account: 'company_receivable', currency: 'EUR', balance: 250 + fee },
+    ]);
+    // What the budget counts as committed is what was paid.
+    const detail = await t.http.get(`/v1/shifts/${shiftId}`).set(company.auth).expect(200);
+    expect(detail.body.surgeCommittedMinor).toBe(50);
+  });
+
   it('never commits beyond the budget, however many agents claim at once; a release frees its part', async () => {
     // Ten agents, sixty open tickets: six per agent, past twice the threshold, so 1.5 × 200.
     const { shiftId, agents } = await liveAgents(

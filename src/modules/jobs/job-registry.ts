@@ -98,7 +98,7 @@ export interface JobPayloads {
   'ticket.transferred': TicketEvent<'ticket.transferred'>;
   /**
    * Books a resolution (earning) or a reopen (its reversal) in the ledger, once per event. A
-   * paid withdrawal books like a resolution (its claim was resolved with the shift's rate).
+   * paid withdrawal books like a resolution (its claim was resolved with its pay fixed).
    */
   'ledger.ticket-event': {
     type: 'ticket.resolved' | 'ticket.reopened' | 'ticket.withdrawn';

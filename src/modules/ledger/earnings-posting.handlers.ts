@@ -32,7 +32,7 @@ export class TicketLedgerHandler implements HandlesJob<'ledger.ticket-event'> {
   ) {}
 
   handle({ type, event }: JobPayloads['ledger.ticket-event']): Promise<{ booked: boolean }> {
-    // A paid withdrawal resolved its claim with the shift's rate: it earns like a resolution.
+    // A paid withdrawal resolved its claim with its pay fixed: it earns like a resolution.
     return this.db.transaction((em) =>
       type === 'ticket.reopened' ? this.reverse(em, event) : this.earn(em, event),
     );

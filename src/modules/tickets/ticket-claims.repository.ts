@@ -158,30 +158,27 @@ export class TicketClaimsRepository {
   }
 
   /**
-   * Resolves an active claim, fixing its pay (the rate of its shift now and the claim's surge),
-   * with the agent's flag on the bot's handoff if given.
+   * Resolves an active claim whose ticket was withdrawn after its agent had worked on it, and
+   * fixes its pay as resolve_ticket does: the shift's rate plus the surge extra fixed when the
+   * claim was made. Returns that pay (what the ledger books and the surge budget counts).
    */
-  async markResolved(
+  async resolveWithdrawn(
     em: EntityManager,
     claimId: string,
     summary: string,
-    rate: { amountMinor: number; currency: string },
-    handoff: { complete: boolean; missing: string[] } | null,
-  ): Promise<void> {
-    await em.query(
+    shiftRate: { amountMinor: number; currency: string },
+  ): Promise<{ amountMinor: number; currency: string }> {
+    const [row] = await changedRows<{ amount: string; currency: string }>(
+      em,
       `UPDATE ticket_claims SET status = 'resolved', resolved_at = now(), resolution_summary = $2,
-              rate_amount_minor = $3, rate_currency = $4,
-              handoff_complete = $5, handoff_missing = $6
-        WHERE id = $1`,
-      [
-        claimId,
-        summary,
-        rate.amountMinor,
-        rate.currency,
-        handoff?.complete ?? null,
-        handoff?.missing ?? [],
-      ],
+              rate_amount_minor = $3 + surge_extra_minor, rate_currency = $4,
+              handoff_complete = NULL, handoff_missing = '{}'
+        WHERE id = $1 AND status = 'active'
+        RETURNING rate_amount_minor AS amount, rate_currency AS currency`,
+      [claimId, summary, shiftRate.amountMinor, shiftRate.currency],
     );
+    if (!row) throw new Error(`claim ${claimId} is not active`);
+    return { amountMinor: Number(row.amount), currency: row.currency };
   }
 
   async isActive(em: EntityManager, claimId: string): Promise<boolean> {

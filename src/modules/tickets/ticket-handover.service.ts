@@ -40,10 +40,10 @@ export class TicketHandoverService {
 
   /**
    * The customer left or was helped: open or claimed → withdrawn, for good. If the holder had
-   * written to the customer, its claim is resolved at the shift's rate and the ledger books
-   * it like any resolution (the agent worked); else the claim ends as `withdrawn`, nothing is
-   * earned or billed, and nothing counts against the agent. Withdrawing a withdrawn ticket
-   * again answers it as it is.
+   * written to the customer, its claim is resolved at what it was claimed at (the shift's rate
+   * and any surge extra) and the ledger books it like any resolution (the agent worked); else
+   * the claim ends as `withdrawn`, nothing is earned or billed, and nothing counts against the
+   * agent. Withdrawing a withdrawn ticket again answers it as it is.
    */
   async withdraw(actor: Actor, externalId: string, reason: string): Promise<TicketDto> {
     const { companyId } = requireBot(actor);
@@ -58,8 +58,8 @@ export class TicketHandoverService {
       const claim = await this.claims.activeOnTicket(em, ticket.id);
       let pay: { amountMinor: number; currency: string } | null = null;
       if (claim && (await this.messages.wroteToCustomer(em, claim.id))) {
-        pay = await this.shifts.rateOf(em, claim.shift_id);
-        await this.claims.markResolved(em, claim.id, `Withdrawn: ${why}`, pay, null);
+        const shiftRate = await this.shifts.rateOf(em, claim.shift_id);
+        pay = await this.claims.resolveWithdrawn(em, claim.id, `Withdrawn: ${why}`, shiftRate);
       } else if (claim) {
         await this.claims.markReleased(em, claim.id, 'withdrawn', why);
       }
