@@ -5,7 +5,8 @@ import { LedgerService } from '../src/modules/ledger/ledger.service';
 import { OfferRouter } from '../src/modules/tickets/offer-router.service';
 import { createApiKey, registerCompany, type SignedIn } from './support/factories';
 import { createTestApp, type TestApp } from './support/test-app';
-import { shiftBody, endShiftsOf } from './support/shifts';
+import { shiftBody, endShiftsOf, inMinutes, moveShift } from './support/shifts';
+import { ShiftEndReleaseHandler } from '../src/modules/tickets/ticket-timers.handlers';
 import { escalate, liveAgents } from './support/tickets';
 import { waitFor } from './support/wait-for';
 
@@ -197,6 +198,61 @@ describe('surge pay', () => {
     // What the budget counts as committed is what was paid.
     const detail = await t.http.get(`/v1/shifts/${shiftId}`).set(company.auth).expect(200);
     expect(detail.body.surgeCommittedMinor).toBe(50);
+  });
+
+  it("a claim carried to the agent's next shift keeps its extra on the budget that reserved it", async () => {
+    const {
+      shiftId: first,
+      agents: [agent],
+    } = await liveAgents(
+      t,
+      company.auth,
+      1,
+      { maxConcurrentTickets: 5 },
+      {
+        ...rate(200),
+        ...surge(1000),
+      },
+    );
+    const held = await escalate(t, key);
+    await escalateN(2);
+    await t.http.post(`/v1/tickets/${held.id}/claim`).set(agent.auth).expect(200);
+    // The agent checks out and is live on the company's next shift, a surge shift too: the
+    // ticket moves with them (ticket-timers.e2e), and so must nothing of either budget.
+    await t.http.post(`/v1/shifts/${first}/check-out`).set(agent.auth).expect(200);
+    const next = await t.http
+      .post('/v1/shifts')
+      .set(company.auth)
+      .send(
+        shiftBody({
+          startsAt: inMinutes(300).toISOString(),
+          endsAt: inMinutes(400).toISOString(),
+          ...rate(300),
+          ...surge(1000),
+        }),
+      )
+      .expect(201);
+    await t.http.post(`/v1/shifts/${next.body.id}/claims`).set(agent.auth).expect(201);
+    await moveShift(t, first, inMinutes(-300), inMinutes(-10));
+    await moveShift(t, next.body.id, inMinutes(-5), inMinutes(100));
+    await t.http.post(`/v1/shifts/${next.body.id}/check-in`).set(agent.auth).expect(200);
+    const dueAt = new Date(Date.now() - 1000).toISOString();
+    expect(
+      await t.app.get(ShiftEndReleaseHandler).handle({ shiftId: first, agentId: agent.id, dueAt }),
+    ).toEqual({ released: 0, carried: 1 });
+    const committed = async (shiftId: string) =>
+      (await t.http.get(`/v1/shifts/${shiftId}`).set(company.auth).expect(200)).body
+        .surgeCommittedMinor as number;
+    expect([await committed(first), await committed(next.body.id)]).toEqual([50, 0]);
+
+    // Resolved under the next shift: its rate, and the extra fixed at the claim.
+    const resolved = await t.http
+      .post(`/v1/tickets/${held.id}/resolve`)
+      .set(agent.auth)
+      .send({ resolutionSummary: 'Refunded' })
+      .expect(200);
+    expect(resolved.body.claims[0].pay).toEqual(EUR(350));
+    expect([await committed(first), await committed(next.body.id)]).toEqual([50, 0]);
   });
 
   it('never commits beyond the budget, however many agents claim at once; a release frees its part', async () => {

@@ -218,7 +218,6 @@ export class TicketClaimsRepository {
     return claim;
   }
 
-  /** The claim carries on under another shift of the same company. */
   /** The shift each of these claims was worked on. */
   shiftsOf(em: EntityManager, claimIds: string[]): Promise<{ id: string; shift_id: string }[]> {
     return em.query('SELECT id, shift_id FROM ticket_claims WHERE id = ANY($1::uuid[])', [
@@ -226,7 +225,19 @@ export class TicketClaimsRepository {
     ]);
   }
 
+  /**
+   * The claim carries on under another shift of the same company. Its surge extra, if any,
+   * stays committed on the budget of the shift that reserved it (surge_shift_id, migration
+   * SurgeBudgetOfCarriedClaims); it is still paid when the claim is resolved.
+   */
   async moveToShift(em: EntityManager, claimId: string, shiftId: string): Promise<void> {
-    await em.query('UPDATE ticket_claims SET shift_id = $2 WHERE id = $1', [claimId, shiftId]);
+    await em.query(
+      `UPDATE ticket_claims
+          SET surge_shift_id = CASE WHEN surge_extra_minor > 0
+                                    THEN coalesce(surge_shift_id, shift_id) END,
+              shift_id = $2
+        WHERE id = $1`,
+      [claimId, shiftId],
+    );
   }
 }
