@@ -8,7 +8,7 @@ import { useTicketExit } from './use-ticket-exit';
 
 const INPUTS = ['resolutionSummary'];
 
-/** Resolve: the summary goes to the company; the ticket pays the shift's rate. */
+/** Resolve: the summary goes to the company; the ticket pays what its claim was made at. */
 export function ResolveForm({ ticketId }: { ticketId: string }) {
   const [summary, setSummary] = useState('');
   const exit = useTicketExit(ticketId);
