@@ -1,5 +1,5 @@
 import { createStaff, registerAgent, registerCompany, SignedIn } from './support/factories';
-import { waitFor } from './support/wait-for';
+import { waitFor, waitUntil } from './support/wait-for';
 import { postShift, setProfile } from './support/shifts';
 import { createApiKey } from './support/factories';
 import { escalate, liveAgents } from './support/tickets';
@@ -105,5 +105,51 @@ describe('suspending an agent ends its work', () => {
     await t.http.post(`/v1/agents/${agent.id}/reinstate`).set(admin.auth).expect(200);
     const again = await postShift(t, company, { seats: 1 });
     await t.http.post(`/v1/shifts/${again.id}/claims`).set(agent.auth).expect(201);
+  });
+
+  it('leaves alone a claim that ended while the suspension waited for its ticket', async () => {
+    const {
+      agents: [agent],
+    } = await liveAgents(t, company.auth, 1);
+    const ticket = await escalate(t, key);
+    await t.http.post(`/v1/tickets/${ticket.id}/claim`).set(agent.auth).expect(200);
+    // Another transaction holds the ticket: the suspension reads the agent's claims, then waits.
+    const other = t.db.createQueryRunner();
+    await other.connect();
+    try {
+      await other.startTransaction();
+      await other.query('SELECT 1 FROM tickets WHERE id = $1 FOR UPDATE', [ticket.id]);
+      const suspending = t.http
+        .post(`/v1/agents/${agent.id}/suspend`)
+        .set(admin.auth)
+        .send({ reason: 'fraud' })
+        .then((r) => r);
+      await waitUntil(
+        async () =>
+          (
+            await t.db.query(
+              `SELECT count(*)::int AS n FROM pg_stat_activity
+                WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+            )
+          )[0].n as number,
+        (n) => n > 0,
+        'the suspension to wait for the ticket',
+        { intervalMs: 20 },
+      );
+      // Meanwhile the agent's resolve commits (the suspension is not committed, so it is not seen).
+      const [{ outcome }] = await other.query(
+        `SELECT outcome FROM resolve_ticket($1, $2, 'Refunded', NULL, NULL, NULL)`,
+        [ticket.id, agent.id],
+      );
+      expect(outcome).toBe('resolved');
+      await other.commitTransaction();
+      expect((await suspending).status).toBe(200);
+    } finally {
+      await other.release();
+    }
+    const now = await t.http.get(`/v1/tickets/${ticket.id}`).set(company.auth).expect(200);
+    expect(now.body).toMatchObject({ status: 'resolved' });
+    expect(now.body.claims).toHaveLength(1);
+    expect(now.body.claims[0]).toMatchObject({ status: 'resolved', releasedBy: null });
   });
 });

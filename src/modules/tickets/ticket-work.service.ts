@@ -126,7 +126,10 @@ export class TicketWorkService {
   /**
    * Every ticket the agent holds goes back to the queue at once (a suspension), each with its
    * `ticket.released` event. The caller holds the agent's row lock; tickets are locked after it,
-   * the order the claim path uses.
+   * the order the claim path uses. The agent's lock stops new claims, not the end of one it
+   * holds (a resolve, a release, a timer), so each claim is checked again under its ticket's
+   * lock, as the timers do: one that ended meanwhile is left as it is (and its ticket, which
+   * may be someone else's by now). The number released.
    */
   async releaseAllOf(
     em: EntityManager,
@@ -134,12 +137,14 @@ export class TicketWorkService {
     by: ReleasedBy,
     reason: string,
   ): Promise<number> {
-    const held = await this.claims.activeOf(em, agentId);
-    for (const claim of held) {
+    let released = 0;
+    for (const claim of await this.claims.activeOf(em, agentId)) {
       const ticket = await this.tickets.lockForUpdate(em, claim.ticket_id);
+      if (!(await this.claims.isActive(em, claim.id))) continue;
       await this.releaseClaim(em, ticket!, claim.id, agentId, by, reason);
+      released += 1;
     }
-    return held.length;
+    return released;
   }
 
   /** Locks the ticket and checks the caller holds its active claim (and is not suspended). */
