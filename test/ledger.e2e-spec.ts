@@ -337,6 +337,46 @@ describe('ledger', () => {
       ]);
     });
 
+    it('does not release the earning of a reopened ticket, however late its reversal runs', async () => {
+      const {
+        agents: [agent],
+      } = await liveAgents(
+        t,
+        co.auth,
+        1,
+        {},
+        { ratePerTicket: { amountMinor: 500, currency: 'EUR' } },
+      );
+      const ticket = await resolved(agent);
+      await runLedgerJobs([ticket.id]);
+      await t.http
+        .post(`/v1/tickets/${ticket.id}/reopen`)
+        .set(co.auth)
+        .send({ reason: 'bad answer' })
+        .expect(200);
+      // The window ends before the reversal job runs (a backlog, a retry): a payout in between
+      // would pay out money the reversal is about to take back.
+      const [{ claim_id: claimId }] = await t.db.query(
+        `SELECT claim_id FROM earnings WHERE ticket_id = $1`,
+        [ticket.id],
+      );
+      await t.db.query(
+        `UPDATE earnings SET available_at = now() - interval '1 second' WHERE claim_id = $1`,
+        [claimId],
+      );
+      expect(await t.app.get(ReleaseEarningHandler).handle({ claimId })).toEqual({
+        released: false,
+      });
+      expect(await owed(agent.id)).toEqual({ pending: 500, available: 0 });
+      await t.app.get(TicketLedgerHandler).handle(await ledgerJob(ticket.id, 'ticket.reopened'));
+      expect(await owed(agent.id)).toEqual({ pending: 0, available: 0 });
+      const kinds = await t.db.query(
+        `SELECT kind FROM journal_entries WHERE claim_id = $1 ORDER BY created_at`,
+        [claimId],
+      );
+      expect(kinds.map((k: { kind: string }) => k.kind)).toEqual(['earning', 'earning_reversal']);
+    });
+
     /** The company's reopen, then the reversal job its event leads to, as one actor. */
     const reopenThenReverse = (ticketId: string) => async () => {
       await t.app.get(TicketsService).reopen(companyActor(co), ticketId, 'bad answer');

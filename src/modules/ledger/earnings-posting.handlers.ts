@@ -125,7 +125,11 @@ export class TicketLedgerHandler implements HandlesJob<'ledger.ticket-event'> {
   }
 }
 
-/** At the end of the reopen window: pending → available, once. Early firings re-arm. */
+/**
+ * At the end of the reopen window: pending → available, once. Early firings re-arm. Never for
+ * a claim whose ticket was reopened: its reversal takes the money back from pending, even when
+ * that job runs after the window (a backlog, retries), so a payout cannot pay it out first.
+ */
 @Injectable()
 @JobHandler('ledger.release-earning')
 export class ReleaseEarningHandler implements HandlesJob<'ledger.release-earning'> {
@@ -134,10 +138,16 @@ export class ReleaseEarningHandler implements HandlesJob<'ledger.release-earning
     private readonly ledger: LedgerService,
     private readonly earnings: EarningsRepository,
     private readonly outbox: OutboxService,
+    private readonly claims: TicketClaimFacts,
   ) {}
 
   handle({ claimId }: JobPayloads['ledger.release-earning']): Promise<{ released: boolean }> {
     return this.db.transaction(async (em) => {
+      // The claim's lock, then the earning's: the order of the reversal, so a reopen either
+      // committed before (seen here) or waits for this release and reverses from available.
+      if ((await this.claims.lockAndCheckReopened(em, claimId)) !== false) {
+        return { released: false };
+      }
       const earning = await this.earnings.lockByClaimWithDue(em, claimId);
       if (!earning || earning.status !== 'pending') return { released: false };
       if (!earning.due) {
