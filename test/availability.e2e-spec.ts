@@ -1,4 +1,6 @@
+import { ShiftCompleteHandler } from '../src/modules/shifts/shift-timers.handlers';
 import { registerCompany, SignedIn } from './support/factories';
+import { inMinutes, moveShift } from './support/shifts';
 import { liveAgents } from './support/tickets';
 import { createTestApp, TestApp } from './support/test-app';
 
@@ -54,6 +56,19 @@ describe('availability and time away', () => {
     expect(await reliability(over)).toMatchObject({ completed: 1, awayOverCap: 1, raw: 0 });
     // Checked out while still away: the running break counts up to the check-out.
     expect(await reliability(stillAway)).toMatchObject({ completed: 1, awayOverCap: 1, raw: 0 });
+  });
+
+  it('counts a break still running at the end of the shift up to the end, however late the shift completes', async () => {
+    const {
+      shiftId,
+      agents: [agent],
+    } = await liveAgents(t, acme.auth, 1, {}, { maxAwayMinutes: 10 });
+    await availability(agent, 'away');
+    // Away 8 minutes before the end; the completion job runs 3 minutes after it (a backlog).
+    await moveShift(t, shiftId, inMinutes(-120), inMinutes(-3));
+    await awayFor(agent, 11);
+    expect(await t.app.get(ShiftCompleteHandler).handle({ shiftId })).toEqual({ completed: true });
+    expect(await reliability(agent)).toMatchObject({ completed: 1, awayOverCap: 0, raw: 1 });
   });
 
   it('without a cap, time away never counts against reliability', async () => {

@@ -32,11 +32,12 @@ const RELIABILITY_COUNTS = `
        count(*) FILTER (WHERE c.status = 'cancelled' AND c.cancelled_by = 'agent'
                           AND NOT c.late_cancellation AND c.cancelled_at > since)::int AS early,
        count(*) FILTER (WHERE c.status = 'no_show' AND c.no_show_at > since)::int AS no_shows,
-       -- A break still running when the seat completed counts up to the completion.
+       -- A break still running when the seat completed counts up to its check-out: the
+       -- agent's, or the shift's end (completeCheckedIn), not when that job happened to run.
        count(*) FILTER (WHERE c.status = 'completed' AND c.completed_at > since
                           AND s.max_away_minutes IS NOT NULL
                           AND c.away_seconds + CASE WHEN c.availability = 'away'
-                                THEN extract(epoch FROM c.completed_at - coalesce(
+                                THEN extract(epoch FROM coalesce(c.checked_out_at, c.completed_at) - coalesce(
                                        c.availability_changed_at, c.checked_in_at))
                                 ELSE 0 END > s.max_away_minutes * 60)::int AS away_over_cap`;
 
