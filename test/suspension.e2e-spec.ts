@@ -152,4 +152,52 @@ describe('suspending an agent ends its work', () => {
     expect(now.body.claims).toHaveLength(1);
     expect(now.body.claims[0]).toMatchObject({ status: 'resolved', releasedBy: null });
   });
+
+  it('cancels a seat the agent claimed while the suspension waited for the agent', async () => {
+    const agent = await registerAgent(t);
+    await setProfile(t, agent, { languages: ['en'], skills: [{ skill: 'refunds', level: 3 }] });
+    const shift = await postShift(t, company, { seats: 2 });
+    const lockWaiters = async () =>
+      (
+        await t.db.query(
+          `SELECT count(*)::int AS n FROM pg_stat_activity
+            WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+        )
+      )[0].n as number;
+    // Another transaction holds the agent: the seat claim queues for it first, then the
+    // suspension (which has read the agent's seats: none yet).
+    const other = t.db.createQueryRunner();
+    await other.connect();
+    let claimed: { status: number };
+    let suspended: { status: number };
+    try {
+      await other.startTransaction();
+      await other.query('SELECT 1 FROM agents WHERE user_id = $1 FOR NO KEY UPDATE', [agent.id]);
+      const claiming = t.http
+        .post(`/v1/shifts/${shift.id}/claims`)
+        .set(agent.auth)
+        .then((r) => r);
+      await waitUntil(lockWaiters, (n) => n === 1, 'the seat claim to wait', { intervalMs: 20 });
+      const suspending = t.http
+        .post(`/v1/agents/${agent.id}/suspend`)
+        .set(admin.auth)
+        .send({ reason: 'fraud' })
+        .then((r) => r);
+      await waitUntil(lockWaiters, (n) => n === 2, 'the suspension to wait', { intervalMs: 20 });
+      await other.commitTransaction();
+      [claimed, suspended] = await Promise.all([claiming, suspending]);
+    } finally {
+      await other.release();
+    }
+    expect(suspended.status).toBe(200);
+    // Whichever got the agent first, a suspended agent holds no seat, and the seat is free.
+    expect([201, 403]).toContain(claimed.status);
+    const seats = await t.db.query(
+      `SELECT status, cancelled_by FROM shift_claims WHERE agent_id = $1`,
+      [agent.id],
+    );
+    expect(seats.filter((c: { status: string }) => c.status !== 'cancelled')).toEqual([]);
+    const detail = await t.http.get(`/v1/shifts/${shift.id}`).set(company.auth).expect(200);
+    expect(detail.body.seatsTaken).toBe(0);
+  });
 });

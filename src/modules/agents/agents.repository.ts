@@ -78,9 +78,8 @@ export class AgentsRepository {
     return row;
   }
 
-  /** Locks the agent's row (after the shift rows: the lock order everywhere). */
   /**
-   * NO KEY UPDATE: the agent's claims queue up behind it, but rows that merely reference the
+   * Locks the agent's row (after the shift rows: the lock order everywhere). NO KEY UPDATE: the agent's claims queue up behind it, but rows that merely reference the
    * agent (cooldowns, claims written by other transactions) can still be inserted, so a release
    * holding a ticket lock never waits on us while we wait on its ticket. Undefined: no agent.
    */

@@ -28,6 +28,16 @@ export class SeatSuspension {
   }
 
   /**
+   * Shifts on which the agent now holds a seat that are not among `locked`: seats claimed by
+   * transactions that committed after lockShiftsOf read (they held the agent's lock before the
+   * caller took it). Read under the agent's lock, which no later seat claim gets past.
+   */
+  async seatsBeyond(em: EntityManager, agentId: string, locked: string[]): Promise<string[]> {
+    const now = await this.shifts.withLiveSeatsOf(em, agentId);
+    return now.filter((id) => !locked.includes(id));
+  }
+
+  /**
    * Cancels the agent's seats on those shifts (claimed or checked in, not ended), frees them and
    * takes the agent off every waitlist. Not a late cancellation: the agent did not choose it.
    */

@@ -257,12 +257,17 @@ export class ShiftsRepository {
    * returns their ids.
    */
   async lockWithLiveSeatsOf(em: EntityManager, agentId: string): Promise<string[]> {
+    return this.withLiveSeatsOf(em, agentId, 'FOR UPDATE');
+  }
+
+  /** The same shifts as lockWithLiveSeatsOf, read without a lock. */
+  async withLiveSeatsOf(em: EntityManager, agentId: string, lock = ''): Promise<string[]> {
     const rows: IdRow[] = await em.query(
       `SELECT s.id FROM shifts s
         WHERE s.id IN (SELECT shift_id FROM shift_claims
                         WHERE agent_id = $1 AND status = ANY($2)
                           AND upper(period) > now())
-        ORDER BY s.id FOR UPDATE`,
+        ORDER BY s.id ${lock}`,
       [agentId, ACTIVE_CLAIM_STATUSES],
     );
     return rows.map((r) => r.id);
