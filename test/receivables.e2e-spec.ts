@@ -129,6 +129,33 @@ describe('receivables', () => {
     expect((await financeInvoice(company.companyId)).disputeStatus).toBe('won');
   });
 
+  it('an inquiry holds nothing until it becomes a dispute; one closed took nothing', async () => {
+    const { company, invoice } = await invoiced('Curious Oy', 1);
+    const cashBefore = await platform('platform_cash');
+    let from = fake.billingEvents.length;
+    const inquiry = fake.invoicing.dispute(chargeOf(invoice.number).id, 'inquiry')!;
+    await deliverBillingEvents(t, fake, from);
+    expect(await platform('platform_cash')).toBe(cashBefore);
+    expect(await financeInvoice(company.companyId)).toMatchObject({
+      disputeId: inquiry.id,
+      disputeStatus: 'warning_needs_response',
+    });
+    from = fake.billingEvents.length;
+    fake.invoicing.escalateInquiry(inquiry.id);
+    await deliverBillingEvents(t, fake, from);
+    expect(await platform('platform_cash')).toBe(cashBefore - PER_TICKET);
+
+    const other = await invoiced('Curious Too Oy', 1);
+    const cash = await platform('platform_cash');
+    from = fake.billingEvents.length;
+    const closed = fake.invoicing.dispute(chargeOf(other.invoice.number).id, 'inquiry')!;
+    fake.invoicing.closeDispute(closed.id, 'won');
+    await deliverBillingEvents(t, fake, from);
+    expect(await platform('platform_cash')).toBe(cash);
+    expect((await financeInvoice(other.company.companyId)).disputeStatus).toBe('warning_closed');
+    expect(await owed(other.company.companyId)).toBe(0);
+  });
+
   it('writes off a past-due invoice (Stripe stops collecting) and refuses a paid one', async () => {
     const { company, invoice } = await invoiced('Insolvent AG', 1, 'card_declined');
     expect(invoice.status).toBe('past_due');

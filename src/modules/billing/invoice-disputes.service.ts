@@ -12,7 +12,8 @@ import { InvoicesRepository } from './invoices.repository';
  * platform_cash). When it closes: won, the money comes back to cash; lost, it stays with the
  * company, which owes it again (company_receivable), for finance to collect or credit (a
  * credit note). Each step booked once (keys from the dispute), from Stripe's current state of
- * the dispute, whichever event brought it.
+ * the dispute, whichever event brought it. An inquiry, which takes nothing, is recorded on the
+ * invoice and booked only if it becomes a dispute.
  */
 @Injectable()
 export class InvoiceDisputesService {
@@ -46,6 +47,9 @@ export class InvoiceDisputesService {
       memo: `Stripe dispute ${dispute.id} (${dispute.reason}) on invoice ${invoice.number ?? stripeInvoiceId}`,
     };
     await this.invoices.setDispute(em, invoice.id, dispute.id, dispute.status, amount);
+    // An inquiry (warning_needs_response, warning_under_review, warning_closed) takes no money:
+    // Stripe withdraws it only if the inquiry becomes a dispute, whose next event books it.
+    if (dispute.status.startsWith('warning_')) return;
     await this.ledger.post(em, {
       ...common,
       kind: 'dispute',

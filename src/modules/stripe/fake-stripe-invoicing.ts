@@ -334,9 +334,11 @@ export class FakeStripeInvoicing {
 
   /**
    * The cardholder disputes a charge (the dashboard path stands for the bank): Stripe takes the
-   * amount from the platform's balance and says so (charge.dispute.created).
+   * amount from the platform's balance and says so (charge.dispute.created). An inquiry (the
+   * bank asks before it decides) takes nothing: `warning_needs_response`, until it is closed
+   * (`warning_closed`) or becomes a dispute (escalateInquiry).
    */
-  dispute(chargeId: string): StripeObject | null {
+  dispute(chargeId: string, kind: 'dispute' | 'inquiry' = 'dispute'): StripeObject | null {
     const charge = this.charges.get(chargeId);
     if (!charge || charge.disputed) return null;
     const dispute: StripeObject = {
@@ -347,13 +349,23 @@ export class FakeStripeInvoicing {
       charge: charge.id,
       payment_intent: charge.payment_intent,
       reason: 'fraudulent',
-      status: 'needs_response',
+      status: kind === 'inquiry' ? 'warning_needs_response' : 'needs_response',
       created: now(),
     };
     charge.disputed = true;
     this.disputes.set(dispute.id, dispute);
-    this.credit(String(charge.currency), -Number(charge.amount));
+    if (kind === 'dispute') this.credit(String(charge.currency), -Number(charge.amount));
     this.notify('charge.dispute.created', dispute);
+    return dispute;
+  }
+
+  /** An inquiry becomes a dispute: now Stripe takes the amount (charge.dispute.funds_withdrawn). */
+  escalateInquiry(disputeId: string): StripeObject | null {
+    const dispute = this.disputes.get(disputeId);
+    if (dispute?.status !== 'warning_needs_response') return null;
+    dispute.status = 'needs_response';
+    this.credit(String(dispute.currency), -Number(dispute.amount));
+    this.notify('charge.dispute.funds_withdrawn', dispute);
     return dispute;
   }
 
@@ -365,10 +377,18 @@ export class FakeStripeInvoicing {
     return charge ? this.dispute(String(charge.id)) : null;
   }
 
-  /** The bank decides: won gives the money back to the balance; lost keeps it with the payer. */
+  /**
+   * The bank decides: won gives the money back to the balance; lost keeps it with the payer; an
+   * inquiry closes as `warning_closed`, having taken nothing.
+   */
   closeDispute(disputeId: string, outcome: 'won' | 'lost'): StripeObject | null {
     const dispute = this.disputes.get(disputeId);
     if (!dispute || dispute.status === 'won' || dispute.status === 'lost') return null;
+    if (dispute.status === 'warning_needs_response') {
+      dispute.status = 'warning_closed';
+      this.notify('charge.dispute.closed', dispute);
+      return dispute;
+    }
     dispute.status = outcome;
     if (outcome === 'won') this.credit(String(dispute.currency), Number(dispute.amount));
     this.notify('charge.dispute.closed', dispute);
