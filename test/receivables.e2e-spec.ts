@@ -156,6 +156,34 @@ describe('receivables', () => {
     expect(await owed(other.company.companyId)).toBe(0);
   });
 
+  it('credits nothing but a lost dispute: not an invoice Stripe still collects, nor a paid one', async () => {
+    const credit = (invoiceId: string) =>
+      t.http
+        .post(`/v1/invoices/${invoiceId}/credit-notes`)
+        .set(finance.auth)
+        .set('Idempotency-Key', randomUUID())
+        .send({ amountMinor: 1, reason: 'Goodwill' })
+        .expect(409);
+    const pastDue = await invoiced('Unpaid Ltd', 1, 'card_declined');
+    const paid = await invoiced('Paid Ltd', 1);
+    for (const { company, invoice } of [pastDue, paid]) {
+      const refused = await credit(invoice.id);
+      expect(refused.body.error).toMatchObject({
+        code: 'CREDIT_EXCEEDS_OWED',
+        details: { creditableMinor: 0 },
+      });
+      expect((await financeInvoice(company.companyId)).creditedMinor).toBe(0);
+    }
+    // The past-due one is written off whole, as nothing was credited on it.
+    const before = await owed(pastDue.company.companyId);
+    await t.http
+      .post(`/v1/invoices/${pastDue.invoice.id}/write-off`)
+      .set(finance.auth)
+      .send({ reason: 'Insolvent' })
+      .expect(200);
+    expect(await owed(pastDue.company.companyId)).toBe(before - pastDue.invoice.totalMinor);
+  });
+
   it('writes off a past-due invoice (Stripe stops collecting) and refuses a paid one', async () => {
     const { company, invoice } = await invoiced('Insolvent AG', 1, 'card_declined');
     expect(invoice.status).toBe('past_due');

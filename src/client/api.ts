@@ -1723,7 +1723,7 @@ export interface paths {
     put?: never;
     /**
      * Credit part of an invoice
-     * @description Credits part of an invoice (a lost dispute not re-billed, goodwill): through the ledger.
+     * @description Credits what a lost dispute made owed again, not to be collected: through the ledger.
      */
     post: operations['createCreditNote'];
     delete?: never;

@@ -149,7 +149,11 @@ test('finance credits a lost dispute, never beyond what is owed', async ({ page 
   await expect(row).toBeVisible();
   await row.getByRole('button', { name: /^Credit note on invoice of/ }).click();
   const dialog = page.getByRole('dialog', { name: /^Credit note on the invoice of/ });
-  await expect(dialog.getByText('At most €5.76, and no more than the company owes')).toBeVisible();
+  await expect(
+    dialog.getByText(
+      'At most €5.76 (what the lost dispute took back, less earlier credits), and no more than the company owes',
+    ),
+  ).toBeVisible();
   await dialog.getByRole('textbox', { name: 'Amount (EUR)' }).fill('6.00');
   await dialog.getByRole('textbox', { name: 'Reason' }).fill('Dispute lost: not re-billed');
   await dialog.getByRole('button', { name: 'Credit' }).click();

@@ -39,7 +39,7 @@ export class ReceivablesController {
     return this.receivables.ageing(actor);
   }
 
-  /** Credits part of an invoice (a lost dispute not re-billed, goodwill): through the ledger. */
+  /** Credits what a lost dispute made owed again, not to be collected: through the ledger. */
   @Post('invoices/:id/credit-notes')
   @Idempotent()
   @ApiOperation({ operationId: 'createCreditNote', summary: 'Credit part of an invoice' })

@@ -161,10 +161,13 @@ export class ReceivablesService {
   }
 
   /**
-   * A credit note: part of an invoice no longer owed (a lost dispute not to be re-billed, a
-   * goodwill gesture). It leaves the company's receivable as bad debt, once per request (the
-   * Idempotency-Key), never more than the invoice charged less earlier credits, nor more than
-   * the company owes.
+   * A credit note: what a lost dispute made owed again, not to be collected (the cardholder's
+   * bank kept it). It leaves the company's receivable as bad debt, once per request (the
+   * Idempotency-Key), never more than the dispute took less earlier credits, nor more than the
+   * company owes. Only that: the ledger is all a credit note changes, so on an invoice Stripe
+   * still collects (open, past due) it would be charged in full anyway, and a write-off after it
+   * would write off the credit twice; on a paid invoice without a lost dispute the company owes
+   * nothing of it, and no later invoice would carry the credit to it.
    */
   async creditNote(
     actor: Actor,
@@ -175,7 +178,8 @@ export class ReceivablesService {
     await this.db.transaction(async (em) => {
       const invoice = await this.invoices.find(em, invoiceId, true);
       if (!invoice) throw DomainError.notFound('Invoice');
-      const creditable = Number(invoice.total_minor) - Number(invoice.credited_minor);
+      const lost = invoice.dispute_status === 'lost' ? Number(invoice.disputed_minor) : 0;
+      const creditable = lost - Number(invoice.credited_minor);
       const owed =
         (await this.ledger.balances(em, invoice.company_id)).find(
           (b) => b.account === 'company_receivable' && b.currency === invoice.currency,
@@ -185,8 +189,8 @@ export class ReceivablesService {
         throw new DomainError(
           'CREDIT_EXCEEDS_OWED',
           `At most ${formatMoney({ currency: invoice.currency, amountMinor: Math.max(0, limit) })} ` +
-            'can be credited on this invoice now (what it charged less earlier credits, and no ' +
-            'more than the company owes)',
+            'can be credited on this invoice now (what a lost dispute took back, less earlier ' +
+            'credits, and no more than the company owes)',
           { creditableMinor: Math.max(0, limit) },
         );
       }

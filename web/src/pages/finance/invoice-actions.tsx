@@ -11,9 +11,13 @@ import { ReasonDialog } from '../../ui/reason-dialog';
 import { periodLabel } from '../company/invoices-section';
 
 type Invoice = Schemas['FinanceInvoiceDto'];
+
+/** What a credit note may still take off: what a lost dispute took back, less credits. */
+const creditable = (invoice: Invoice) =>
+  invoice.disputeStatus === 'lost' ? (invoice.disputedMinor ?? 0) - invoice.creditedMinor : 0;
 const INPUTS = ['amountMinor', 'reason'];
 
-/** Write off (unpaid at Stripe) and credit note (what is still owed on it) for one invoice. */
+/** Write off (unpaid at Stripe) and credit note (a lost dispute's amount) for one invoice. */
 export function InvoiceActions({ invoice }: { invoice: Invoice }) {
   const [open, setOpen] = useState<'write-off' | 'credit' | null>(null);
   const queryClient = useQueryClient();
@@ -31,7 +35,7 @@ export function InvoiceActions({ invoice }: { invoice: Invoice }) {
           Write off
         </Button>
       )}
-      {invoice.totalMinor > invoice.creditedMinor && (
+      {creditable(invoice) > 0 && (
         <Button
           size="xs"
           variant="default"
@@ -121,7 +125,7 @@ function CreditNoteModal(props: {
         <Stack>
           <TextInput
             label={`Amount (${invoice.currency})`}
-            description={`At most ${formatMoney(invoice.totalMinor - invoice.creditedMinor, invoice.currency)}, and no more than the company owes`}
+            description={`At most ${formatMoney(creditable(invoice), invoice.currency)} (what the lost dispute took back, less earlier credits), and no more than the company owes`}
             inputMode="decimal"
             value={amount}
             onChange={(e) => setAmount(e.currentTarget.value)}
