@@ -53,7 +53,9 @@ export interface OfferRow {
   due: boolean;
 }
 
-const OFFER_COLUMNS = `o.*, o.expires_at <= now() AS due`;
+// The clock when read, not the transaction's start (now()): an accept that waited for the
+// agent's lock past the offer's end finds it expired, as surge_committed has stopped counting it.
+const OFFER_COLUMNS = `o.*, o.expires_at <= clock_timestamp() AS due`;
 
 /** `offers` (owned by tickets: an accept is a ticket claim, ADR 0008). */
 @Injectable()
