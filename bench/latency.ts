@@ -29,6 +29,7 @@
  * shared machine, so two configurations are compared at the same offered load.
  */
 import 'reflect-metadata';
+import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { Client } from 'pg';
 import { bearer, type HandoffClient } from '../src/client/client';
@@ -61,7 +62,59 @@ const POOL: Record<string, string> = process.env.BENCH_POOL
 const CLAIM_RATE = Number(process.env.BENCH_CLAIM_RATE) || 0;
 const INTAKE_RATE = Number(process.env.BENCH_INTAKE_RATE) || 0;
 
+const METRICS_TOKEN = `bench-${randomBytes(16).toString('hex')}`;
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * The API's own runtime over a phase, from its /metrics (prom-client's default metrics): the
+ * event loop's delay p99 and max since the previous scrape (the scrape resets them), and its
+ * garbage collection pauses (count, total, and how many took over 10 ms: a request in flight
+ * waits for each). `since` subtracts the GC counters of the phase's start.
+ */
+async function apiRuntime(url: string, since?: GcPauses): Promise<ApiRuntime> {
+  const res = await fetch(`${url}/metrics`, {
+    headers: { Authorization: `Bearer ${METRICS_TOKEN}` },
+  });
+  const text = await res.text();
+  const values = (pattern: string) =>
+    [...text.matchAll(new RegExp(`^${pattern} (\\S+)$`, 'gm'))].map((m) => Number(m[1]));
+  const sum = (pattern: string) => values(pattern).reduce((a, b) => a + b, 0);
+  const gc: GcPauses = {
+    count: sum('nodejs_gc_duration_seconds_count\\{[^}]*\\}'),
+    seconds: sum('nodejs_gc_duration_seconds_sum\\{[^}]*\\}'),
+    upTo10ms: sum('nodejs_gc_duration_seconds_bucket\\{le="0.01"[^}]*\\}'),
+  };
+  const lag = (name: string) => (values(name)[0] ?? NaN) * 1000;
+  return {
+    loopP99Ms: lag('nodejs_eventloop_lag_p99_seconds'),
+    loopMaxMs: lag('nodejs_eventloop_lag_max_seconds'),
+    gcTotal: gc,
+    gc: since
+      ? {
+          count: gc.count - since.count,
+          seconds: gc.seconds - since.seconds,
+          upTo10ms: gc.upTo10ms - since.upTo10ms,
+        }
+      : gc,
+  };
+}
+interface GcPauses {
+  count: number;
+  seconds: number;
+  upTo10ms: number;
+}
+interface ApiRuntime {
+  loopP99Ms: number;
+  loopMaxMs: number;
+  /** Since the process started. */
+  gcTotal: GcPauses;
+  /** Over the phase (since `since`). */
+  gc: GcPauses;
+}
+const runtimeText = (r: ApiRuntime) =>
+  `api_loop_delay p99=${r.loopP99Ms.toFixed(1)}ms max=${r.loopMaxMs.toFixed(0)}ms ` +
+  `gc_pauses=${r.gc.count} (${(r.gc.seconds * 1000).toFixed(0)} ms, ${r.gc.count - r.gc.upTo10ms} over 10 ms)`;
 
 /** Latencies (ms) and answers by status, of one kind of request. */
 class Timings {
@@ -201,6 +254,7 @@ async function main() {
     DATABASE_URL: url,
     WORKERS: 'off',
     QUEUE_PREFIX: `bench-latency-${process.pid}`,
+    METRICS_TOKEN,
     ...POOL,
   });
   const results: string[] = [];
@@ -240,13 +294,16 @@ async function main() {
     // the rate of requests.
     const claimOffered = CLAIM_RATE || claimSat / 2;
     const intakeOffered = INTAKE_RATE || intakeSat / 2;
+    const claimsStart = await apiRuntime(api.url);
     const claimsLate = await openLoop(claimOffered / 2, OPEN_S, 11, (at) =>
       agents.cycle(at, thinkTime(), true).then(() => undefined),
     );
+    const claimsRuntime = await apiRuntime(api.url, claimsStart.gcTotal);
     const intake = new Timings();
     const intakeLate = await openLoop(intakeOffered, OPEN_S, 13, (at) =>
       escalate(at, intake).then(() => undefined),
     );
+    const intakeRuntime = await apiRuntime(api.url, claimsRuntime.gcTotal);
 
     // Contrast: every agent at once.
     const burstAgents = new Agents(
@@ -284,12 +341,12 @@ async function main() {
       `RESULT latency claims: saturation=${claimSat.toFixed(0)}/s ${share(claimOffered, claimSat)} ` +
         `agents=${AGENTS} think=${THINK_MS}ms claim p50=${pct(agents.claims.latencies, 50).toFixed(1)}ms ` +
         `p99=${pct(agents.claims.latencies, 99).toFixed(1)}ms resolve p99=${pct(agents.resolves.latencies, 99).toFixed(1)}ms ` +
-        `(goal p99 < ${GOAL_P99_MS} ms: ${verdict(claimP99)}) ${late(claimsLate)} burst_p99=${pct(burstAgents.claims.latencies, 99).toFixed(0)}ms failures=${failures}`,
+        `(goal p99 < ${GOAL_P99_MS} ms: ${verdict(claimP99)}) ${late(claimsLate)} ${runtimeText(claimsRuntime)} burst_p99=${pct(burstAgents.claims.latencies, 99).toFixed(0)}ms failures=${failures}`,
       `RESULT latency revocation: keys=${REVOCATIONS} refused by the other process after ` +
         `p50=${pct(revocation, 50).toFixed(1)}ms max=${Math.max(...revocation).toFixed(1)}ms ` +
         `(bound without the message: API_KEY_CACHE_SECONDS, 30 s by default)`,
       `RESULT latency intake: saturation=${intakeSat.toFixed(0)}/s ${share(intakeOffered, intakeSat)} ` +
-        `p50=${pct(intake.latencies, 50).toFixed(1)}ms p99=${intakeP99.toFixed(1)}ms (goal p99 < ${GOAL_P99_MS} ms: ${verdict(intakeP99)}) ${late(intakeLate)}`,
+        `p50=${pct(intake.latencies, 50).toFixed(1)}ms p99=${intakeP99.toFixed(1)}ms (goal p99 < ${GOAL_P99_MS} ms: ${verdict(intakeP99)}) ${late(intakeLate)} ${runtimeText(intakeRuntime)}`,
     );
     if (failures > 0) missed += 1;
   } finally {
