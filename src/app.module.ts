@@ -27,6 +27,7 @@ import { WorkFactsModule } from './modules/tickets/work-facts.module';
 import { QualityModule } from './modules/quality/quality.module';
 import { QualityRefresherModule } from './modules/quality/quality-refresher.module';
 import { CreditGateModule } from './modules/billing/credit-gate.module';
+import { ApiKeyLivenessModule } from './modules/companies/api-key-liveness.module';
 import { LedgerModule } from './modules/ledger/ledger.module';
 import { ConsoleModule } from './modules/console/console.module';
 import { MetricsModule } from './modules/metrics/metrics.module';
@@ -120,6 +121,7 @@ export class AppModule {
         QualityGateModule,
         WorkFactsModule,
         CreditGateModule,
+        ApiKeyLivenessModule,
         StripeModule,
         PayoutsModule,
         HealthModule,

@@ -30,6 +30,7 @@ describe('GET /v1/events/stream', () => {
       EVENTS_HEARTBEAT_MS: '200',
       EVENTS_STREAM_MAX_BEHIND: '50',
       EVENTS_STREAM_MAX_BEHIND_BYTES: '65536',
+      API_KEY_CACHE_SECONDS: '1',
     };
     a = await createTestApp({ env });
     b = await createTestApp({ env, shareWith: a });
@@ -134,6 +135,23 @@ describe('GET /v1/events/stream', () => {
     await b.app.get(EventHub).endStreamsOf(agent.id);
     await waitFor(async () => c.ended, 'the stream to end');
     expect(c.frames.find((f) => f.event === 'stream.end')?.data).toBe('{"reason":"session_ended"}');
+  });
+
+  it("ends a revoked key's stream within API_KEY_CACHE_SECONDS when no message says so", async () => {
+    const company = await registerCompany(a);
+    const key = await createApiKey(a, company);
+    const bot = stream(`Bearer ${key}`);
+    await waitFor(async () => bot.frames.length > 0, 'connected');
+    // Revoked with no word to the hub: as if Redis lost the message, or the revocation
+    // committed while the stream was opening.
+    await a.db.query(
+      `UPDATE api_keys SET revoked_at = now() WHERE company_id = $1 AND revoked_at IS NULL`,
+      [company.companyId],
+    );
+    await waitFor(async () => bot.ended, 'the stream to end', 5_000);
+    expect(bot.frames.find((f) => f.event === 'stream.end')?.data).toBe(
+      '{"reason":"session_ended"}',
+    );
   });
 
   it('ends the stream after logout, after suspension, and when the API key is revoked', async () => {

@@ -59,6 +59,14 @@ export class ApiKeysRepository {
     return rows[0];
   }
 
+  async isActive(em: EntityManager, id: string): Promise<boolean> {
+    const rows: unknown[] = await em.query(
+      'SELECT 1 FROM api_keys WHERE id = $1 AND revoked_at IS NULL',
+      [id],
+    );
+    return rows.length > 0;
+  }
+
   async identityOf(em: EntityManager, id: string): Promise<BotIdentityRow> {
     const [row]: BotIdentityRow[] = await em.query(
       `SELECT c.id AS company_id, c.name AS company_name, k.name, k.prefix

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { Actor, BotActor } from '../../common/auth/actor';
 import { requireBot, requireCompany } from '../../common/auth/access';
+import type { ApiKeyLiveness } from '../../common/auth/api-key-liveness';
 import { randomSecret, sha256Hex } from '../../common/crypto/tokens';
 import { DomainError } from '../../common/errors/domain-error';
 import { EventHub } from '../events/event-hub.service';
@@ -26,7 +27,7 @@ const LAST_USED_RESOLUTION_MS = 60_000;
 const invalidApiKey = () => new DomainError('INVALID_API_KEY', 'The API key is invalid or revoked');
 
 @Injectable()
-export class ApiKeysService {
+export class ApiKeysService implements ApiKeyLiveness {
   private readonly lastUsedWritten = new Map<string, number>();
 
   constructor(
@@ -93,6 +94,11 @@ export class ApiKeysService {
     const { id, company_id: companyId } = found;
     await this.touch(id);
     return { kind: 'bot', role: 'bot', companyId, apiKeyId: id };
+  }
+
+  /** Not revoked (read from the database, not the cache: a stream's check, ApiKeyLiveness). */
+  async isActive(keyId: string): Promise<boolean> {
+    return this.keys.isActive(this.db.manager, keyId);
   }
 
   async identity(actor: Actor): Promise<BotIdentityDto> {

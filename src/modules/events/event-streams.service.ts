@@ -1,9 +1,10 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { FastifyReply } from 'fastify';
 import { DataSource } from 'typeorm';
 import { Actor } from '../../common/auth/actor';
+import { API_KEY_LIVENESS, type ApiKeyLiveness } from '../../common/auth/api-key-liveness';
 import { DomainError } from '../../common/errors/domain-error';
 import { Env } from '../../config/env.validation';
 import { ShutdownState } from '../health/shutdown-state';
@@ -47,6 +48,7 @@ export class EventStreamsService {
     private readonly rows: EventsRepository,
     private readonly hub: EventHub,
     private readonly shutdown: ShutdownState,
+    @Inject(API_KEY_LIVENESS) private readonly keys: ApiKeyLiveness,
   ) {}
 
   async open(
@@ -99,6 +101,7 @@ export class EventStreamsService {
     });
     try {
       const head = await this.hub.register(stream);
+      if (actor.kind === 'bot') await this.watchKey(stream, actor.apiKeyId);
       // Replay (after, head] from the database; the hub hands over everything after head.
       while (replay && after < head && !stream.ended) {
         const page = await this.rows.pageOf(this.db.manager, scope, after, head, null, REPLAY_PAGE);
@@ -111,5 +114,26 @@ export class EventStreamsService {
       this.logger.warn({ err: e }, 'event stream failed while opening');
       stream.end('closed');
     }
+  }
+
+  /**
+   * A key's stream has no expiry, and its revocation ends it through the hub (Redis): a message
+   * lost, or a revocation committed between the key's check and the stream's registration,
+   * would leave it open for good. So the key is checked in the database once registered and
+   * then every API_KEY_CACHE_SECONDS (at least a second), the bound a revoked key's requests have
+   * too.
+   */
+  private async watchKey(stream: EventStream, keyId: string): Promise<void> {
+    const check = async () => {
+      if (!stream.ended && !(await this.keys.isActive(keyId))) stream.end('session_ended');
+    };
+    await check();
+    if (stream.ended) return;
+    const everyMs = Math.max(1, this.config.get('API_KEY_CACHE_SECONDS', { infer: true })) * 1000;
+    const timer = setInterval(() => {
+      check().catch((e: unknown) => this.logger.warn({ err: e }, 'API key check failed'));
+    }, everyMs);
+    timer.unref();
+    stream.onEnd(() => clearInterval(timer));
   }
 }
