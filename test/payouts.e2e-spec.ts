@@ -465,6 +465,42 @@ describe('payouts', () => {
         ],
         nextCursor: null,
       });
+
+      // A transfer the line never booked, naming the line in its metadata (reconciliation's
+      // `unexpected_at_stripe`), reversed at Stripe: the ledger never had it, so nothing moves.
+      const stray = { ...transfer, id: `tr_stray_${line.id}`, amount_reversed: 4000, amount: 4000 };
+      const strayPayload = JSON.stringify({
+        id: `evt_rev_stray_${line.id}`,
+        object: 'event',
+        type: 'transfer.reversed',
+        created: Math.floor(Date.now() / 1000),
+        data: { object: stray },
+      });
+      await t.http
+        .post('/v1/stripe/webhooks')
+        .set('Content-Type', 'application/json')
+        .set(
+          'Stripe-Signature',
+          Stripe.webhooks.generateTestHeaderString({
+            payload: strayPayload,
+            secret: settings.webhookSecret,
+          }),
+        )
+        .send(strayPayload)
+        .expect(200);
+      await waitFor(
+        async () =>
+          (
+            await t.db.query(
+              'SELECT 1 FROM stripe_events WHERE id = $1 AND processed_at IS NOT NULL',
+              [`evt_rev_stray_${line.id}`],
+            )
+          ).length > 0,
+        'the stray reversal processed',
+      );
+      expect(await owed(paid2, 'USD')).toMatchObject({ available: 2500, paid: 0 });
+      const after = await t.http.get('/v1/agents/me/payouts').set(paid2.auth).expect(200);
+      expect(after.body.items[0].reversedMinor).toBe(2500);
     });
 
     it('shows an agent its own payouts, newest first, paged; held and failed lines are not payouts', async () => {

@@ -245,6 +245,8 @@ export class PayoutLineHandler implements HandlesJob<'payout.line'> {
 @Injectable()
 @JobHandler('stripe.event')
 export class StripeEventHandler implements HandlesJob<'stripe.event'> {
+  private readonly logger = new Logger(StripeEventHandler.name);
+
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     @Inject(STRIPE) private readonly stripe: Stripe,
@@ -295,6 +297,16 @@ export class StripeEventHandler implements HandlesJob<'stripe.event'> {
     // Reversed before we booked the payout (phase 3 pending): retry once it is booked.
     if (line.status !== 'paid')
       throw new Error(`payout line ${line.id} not booked yet; will retry`);
+    // Found by the line id in its metadata but not the transfer the line booked: a stray one
+    // (reconciliation's `unexpected_at_stripe`). The ledger never booked it going out, so its
+    // reversal coming back books nothing either: that keeps the ledger equal to Stripe.
+    if (line.stripe_transfer_id !== transfer.id) {
+      this.logger.warn(
+        { lineId: line.id, transferId: transfer.id, booked: line.stripe_transfer_id },
+        'reversal of a transfer the payout line did not book; not booked',
+      );
+      return;
+    }
     const delta = transfer.amount_reversed - Number(line.reversed_minor);
     if (delta <= 0) return; // already booked (a duplicate or an older event)
     await this.ledger.post(em, {

@@ -62,7 +62,7 @@ export type AgentPayoutRow = Pick<
 /** What a Stripe transfer reversal books. */
 export type ReversedLineRow = Pick<
   PayoutLineRow,
-  'id' | 'agent_id' | 'currency' | 'reversed_minor' | 'status'
+  'id' | 'agent_id' | 'currency' | 'reversed_minor' | 'status' | 'stripe_transfer_id'
 >;
 
 /** The drafted agents' balances, as columns (one array element per agent). */
@@ -276,7 +276,7 @@ export class PayoutLinesRepository {
     lineId: string,
   ): Promise<ReversedLineRow | undefined> {
     const [line]: ReversedLineRow[] = await em.query(
-      `SELECT id, agent_id, currency, reversed_minor, status FROM payout_lines
+      `SELECT id, agent_id, currency, reversed_minor, status, stripe_transfer_id FROM payout_lines
         WHERE stripe_transfer_id = $1 OR id::text = $2 FOR UPDATE`,
       [transferId, lineId],
     );
