@@ -339,6 +339,14 @@ describe('quality: ratings, reviews, disputes, scores', () => {
     expect(seen.body.perCompany.map((c: { companyId: string }) => c.companyId)).toEqual([
       company.companyId,
     ]);
+    // Nothing from which other companies' feedback could be worked out: with the score and
+    // the platform mean, the overall count and sum would give their average away.
+    expect(seen.body).toMatchObject({ inputs: null, sum: null, reopenRate: null });
+    expect(
+      seen.body.counted.every((c: { companyId: string }) => c.companyId === company.companyId),
+    ).toBe(true);
+    // The agent sees them on its own score.
+    expect(await quality(agents[0])).toMatchObject({ inputs: expect.any(Number) });
     const stranger = await registerCompany(t, 'Stranger Co');
     await t.http
       .get(`/v1/companies/me/agents/${agents[0].id}/quality`)

@@ -5647,8 +5647,18 @@ export interface components {
        * @example 10
        */
       priorWeight: number;
-      /** @example 14 */
-      inputs: number;
+      /**
+       * @description Null in a company's view (GET /v1/companies/me/agents/{id}/quality): beside the score and
+       *     the platform mean, the count and the sum would give away other companies' feedback (its own
+       *     are in perCompany).
+       * @example 14
+       */
+      inputs: number | null;
+      /**
+       * @description The sum of the inputs' values. Null in a company's view (see inputs).
+       * @example 11.5
+       */
+      sum: number | null;
       /**
        * @description top: the best 20 % of agents with at least `tierMinInputs` inputs; bottom: the lowest 20 %;
        *     everyone else, and anyone with fewer inputs, middle. Agents tied share a tier.
@@ -5668,6 +5678,8 @@ export interface components {
        * @example 11
        */
       agentsAbove: number | null;
+      /** @description Over every company; null in a company's view (its own is in perCompany). */
+      reopenRate: components['schemas']['ReopenRateDto'] | null;
       /** @example 9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a */
       agentId: string;
       /**
@@ -5677,16 +5689,10 @@ export interface components {
        */
       platformMean: number;
       /**
-       * @description The sum of the inputs' values.
-       * @example 11.5
-       */
-      sum: number;
-      /**
        * @description 0–1, to four decimals.
        * @example 0.8067
        */
       score: number;
-      reopenRate: components['schemas']['ReopenRateDto'];
       /** @description The same per company the agent was rated or reviewed by. */
       perCompany: components['schemas']['CompanyQualityDto'][];
       /** @description Every rating and review counted, newest first. */

@@ -163,7 +163,7 @@ test('a company reads the rating and reviews the resolution on the ticket page',
   await page.getByRole('button', { name: 'Quality of Robin Reviewed' }).click();
   const modal = page.getByRole('dialog', { name: 'Quality of Robin Reviewed' });
   await expect(modal).toContainText(
-    /Quality score \d+% \(middle tier\), from 2 ratings and reviews/,
+    /Quality score \d+% \(middle tier\), from ratings and reviews in the last 90 days/,
   );
   await expect(modal).toContainText(/From your customers and reviews: \d+% over 2/);
   await expectAccessible(page, 'agent quality for a company');

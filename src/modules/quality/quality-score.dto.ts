@@ -84,14 +84,20 @@ export class QualityScoreDto {
    * @example 0.78
    */
   platformMean: number;
-  /** @example 14 */
-  @ApiInteger()
-  inputs: number;
   /**
-   * The sum of the inputs' values.
+   * Null in a company's view (GET /v1/companies/me/agents/{id}/quality): beside the score and
+   * the platform mean, the count and the sum would give away other companies' feedback (its own
+   * are in perCompany).
+   * @example 14
+   */
+  @ApiInteger({ nullable: true })
+  inputs: number | null;
+  /**
+   * The sum of the inputs' values. Null in a company's view (see inputs).
    * @example 11.5
    */
-  sum: number;
+  @ApiProperty({ type: 'number', nullable: true, example: 11.5 })
+  sum: number | null;
   /**
    * 0–1, to four decimals.
    * @example 0.8067
@@ -119,7 +125,9 @@ export class QualityScoreDto {
    */
   @ApiInteger({ nullable: true })
   agentsAbove: number | null;
-  reopenRate: ReopenRateDto;
+  /** Over every company; null in a company's view (its own is in perCompany). */
+  @ApiProperty({ type: ReopenRateDto, nullable: true })
+  reopenRate: ReopenRateDto | null;
   /** The same per company the agent was rated or reviewed by. */
   perCompany: CompanyQualityDto[];
   /** Every rating and review counted, newest first. */

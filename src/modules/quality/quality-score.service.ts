@@ -66,7 +66,8 @@ export class QualityScoreService implements AgentQualityReader {
 
   /**
    * The score of an agent who held a seat on the company's shifts (others: 404), with the
-   * company's own ratings and reviews only in its breakdown and list.
+   * company's own ratings and reviews only in its breakdown and list, and without the overall
+   * count, sum and reopen rate, from which other companies' feedback could be worked out.
    */
   async forCompany(actor: Actor, agentId: string): Promise<QualityScoreDto> {
     const companyId = requireCompany(actor);
@@ -140,14 +141,15 @@ export class QualityScoreService implements AgentQualityReader {
       windowDays: QUALITY_WINDOW_DAYS,
       priorWeight: PRIOR_WEIGHT,
       platformMean: round(Number(score.platform_mean), 4),
-      inputs: score.inputs,
-      sum: round(Number(score.sum), 4),
+      // What a company may not see: other companies' feedback, in aggregate or not.
+      inputs: onlyCompany === null ? score.inputs : null,
+      sum: onlyCompany === null ? round(Number(score.sum), 4) : null,
       score: round(Number(score.score), 4),
       tier: tierOf(score.ranked, score.above, score.below),
       tierMinInputs: TIER_MIN_INPUTS,
       rankedAgents: score.ranked,
       agentsAbove: score.above,
-      reopenRate: reopenRate(reopens),
+      reopenRate: onlyCompany === null ? reopenRate(reopens) : null,
       perCompany,
       counted: inputs
         .filter((i) => onlyCompany === null || i.company_id === onlyCompany)

@@ -35,12 +35,18 @@ export default function QualityPage() {
   );
 }
 
+/** The agent's own view, which always has its count, sum and reopen rate (a company's has not). */
+function ownView(q: Schemas['QualityScoreDto'] | undefined) {
+  if (!q || q.inputs === null || q.sum === null || q.reopenRate === null) return undefined;
+  return { ...q, inputs: q.inputs, sum: q.sum, reopenRate: q.reopenRate };
+}
+
 function ScoreCard() {
   const quality = useQuery({
     queryKey: keys.quality,
     queryFn: () => unwrap(api.GET('/v1/agents/me/quality')),
   });
-  const q = quality.data;
+  const q = ownView(quality.data);
   return (
     <Card withBorder component="section" aria-labelledby="score-heading">
       <Stack gap="xs">

@@ -28,8 +28,8 @@ export function AgentQualityModal(props: { agentId: string; name: string; onClos
         {q && (
           <>
             <Text size="sm">
-              Quality score {percent(q.score)} ({q.tier} tier), from {q.inputs} ratings and reviews
-              in the last {q.windowDays} days across every company.
+              Quality score {percent(q.score)} ({q.tier} tier), from ratings and reviews in the last{' '}
+              {q.windowDays} days across every company (theirs stay private).
             </Text>
             <Text size="sm">
               {yours
