@@ -296,7 +296,8 @@ describe('ledger', () => {
       await t.http.get(`/v1/companies/me/statement?from=${to}&to=${from}`).set(co.auth).expect(400);
     });
 
-    it('moves an earning to available when the window ends, once; early firings re-arm', async () => {
+    /** An agent on a 500 EUR shift with one ticket resolved, its earning booked (pending). */
+    async function bookedEarning() {
       const {
         agents: [agent],
       } = await liveAgents(
@@ -308,11 +309,23 @@ describe('ledger', () => {
       );
       const ticket = await resolved(agent);
       await runLedgerJobs([ticket.id]);
-      const [earning] = await t.db.query(`SELECT claim_id FROM earnings WHERE ticket_id = $1`, [
-        ticket.id,
-      ]);
+      const [{ claim_id: claimId }]: { claim_id: string }[] = await t.db.query(
+        `SELECT claim_id FROM earnings WHERE ticket_id = $1`,
+        [ticket.id],
+      );
+      return { agent, ticket, claimId };
+    }
+    /** The reopen window of the claim's earning ends now. */
+    const windowEnds = (claimId: string) =>
+      t.db.query(
+        `UPDATE earnings SET available_at = now() - interval '1 second' WHERE claim_id = $1`,
+        [claimId],
+      );
+
+    it('moves an earning to available when the window ends, once; early firings re-arm', async () => {
+      const { agent, claimId } = await bookedEarning();
       const handler = t.app.get(ReleaseEarningHandler);
-      expect(await handler.handle({ claimId: earning.claim_id })).toEqual({ released: false });
+      expect(await handler.handle({ claimId: claimId })).toEqual({ released: false });
       const linesOf = async () =>
         (await t.http.get('/v1/agents/me/earnings').set(agent.auth).expect(200)).body.lines as {
           kind: string;
@@ -322,12 +335,9 @@ describe('ledger', () => {
       expect((await linesOf()).map((l) => [l.kind, l.availableAt !== null])).toEqual([
         ['earning', true],
       ]);
-      await t.db.query(
-        `UPDATE earnings SET available_at = now() - interval '1 second' WHERE claim_id = $1`,
-        [earning.claim_id],
-      );
-      expect(await handler.handle({ claimId: earning.claim_id })).toEqual({ released: true });
-      expect(await handler.handle({ claimId: earning.claim_id })).toEqual({ released: false });
+      await windowEnds(claimId);
+      expect(await handler.handle({ claimId: claimId })).toEqual({ released: true });
+      expect(await handler.handle({ claimId: claimId })).toEqual({ released: false });
       expect(await owed(agent.id)).toEqual({ pending: 0, available: 500 });
       // Available now: no line waits for a date any more (the release's two legs included).
       expect((await linesOf()).map((l) => [l.kind, l.bucket, l.availableAt])).toEqual([
@@ -338,17 +348,7 @@ describe('ledger', () => {
     });
 
     it('does not release the earning of a reopened ticket, however late its reversal runs', async () => {
-      const {
-        agents: [agent],
-      } = await liveAgents(
-        t,
-        co.auth,
-        1,
-        {},
-        { ratePerTicket: { amountMinor: 500, currency: 'EUR' } },
-      );
-      const ticket = await resolved(agent);
-      await runLedgerJobs([ticket.id]);
+      const { agent, ticket, claimId } = await bookedEarning();
       await t.http
         .post(`/v1/tickets/${ticket.id}/reopen`)
         .set(co.auth)
@@ -356,14 +356,7 @@ describe('ledger', () => {
         .expect(200);
       // The window ends before the reversal job runs (a backlog, a retry): a payout in between
       // would pay out money the reversal is about to take back.
-      const [{ claim_id: claimId }] = await t.db.query(
-        `SELECT claim_id FROM earnings WHERE ticket_id = $1`,
-        [ticket.id],
-      );
-      await t.db.query(
-        `UPDATE earnings SET available_at = now() - interval '1 second' WHERE claim_id = $1`,
-        [claimId],
-      );
+      await windowEnds(claimId);
       expect(await t.app.get(ReleaseEarningHandler).handle({ claimId })).toEqual({
         released: false,
       });

@@ -4,7 +4,8 @@ import { createApiKey, registerAgent, registerCompany, SignedIn } from './suppor
 import { shiftBody, endShiftsOf } from './support/shifts';
 import { escalate, liveAgents } from './support/tickets';
 import { createTestApp, TestApp } from './support/test-app';
-import { waitFor, waitUntil } from './support/wait-for';
+import { waitFor } from './support/wait-for';
+import { waitForLockWaiters, withRowsHeld } from './support/row-locks';
 
 interface OfferRow {
   id: string;
@@ -144,41 +145,26 @@ describe('offers (push routing)', () => {
     const ticket = await escalate(t, bot);
     await route();
     const [offer] = await offersOf(ticket.id);
-    const other = t.db.createQueryRunner();
-    await other.connect();
-    let answer: { status: number; body: { error?: { code: string } } };
-    try {
-      await other.startTransaction();
-      await other.query('SELECT 1 FROM agents WHERE user_id = $1 FOR NO KEY UPDATE', [
-        agents[0].id,
-      ]);
-      const accepting = t.http
-        .post(`/v1/offers/${offer.id}/accept`)
-        .set(agents[0].auth)
-        .then((r) => r);
-      await waitUntil(
-        async () =>
-          (
-            await t.db.query(
-              `SELECT count(*)::int AS n FROM pg_stat_activity
-                WHERE datname = current_database() AND wait_event_type = 'Lock'`,
-            )
-          )[0].n as number,
-        (n) => n === 1,
-        'the accept to wait for the agent',
-        { intervalMs: 20 },
-      );
-      // The offer runs out while the accept waits (after its transaction began).
-      await t.db.query('UPDATE offers SET expires_at = clock_timestamp() WHERE id = $1', [
-        offer.id,
-      ]);
-      await other.commitTransaction();
-      answer = await accepting;
-    } finally {
-      await other.release();
-    }
+    const answer = await withRowsHeld(
+      t,
+      'SELECT 1 FROM agents WHERE user_id = $1 FOR NO KEY UPDATE',
+      [agents[0].id],
+      async (held) => {
+        const accepting = t.http
+          .post(`/v1/offers/${offer.id}/accept`)
+          .set(agents[0].auth)
+          .then((r) => r);
+        await waitForLockWaiters(t, 1, 'the accept to wait for the agent');
+        // The offer runs out while the accept waits (after its transaction began).
+        await t.db.query('UPDATE offers SET expires_at = clock_timestamp() WHERE id = $1', [
+          offer.id,
+        ]);
+        await held.commitTransaction();
+        return accepting;
+      },
+    );
     expect(answer.status).toBe(409);
-    expect(answer.body.error?.code).toBe('OFFER_EXPIRED');
+    expect(answer.body.error.code).toBe('OFFER_EXPIRED');
     const claims = await t.db.query('SELECT 1 FROM ticket_claims WHERE ticket_id = $1', [
       ticket.id,
     ]);

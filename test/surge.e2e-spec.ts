@@ -55,7 +55,11 @@ describe('surge pay', () => {
       shiftId,
     ]);
 
-  it('shows the multiplier on the queue, fixes it at the claim, and books that pay once', async () => {
+  /**
+   * One agent on a surge shift (rate 200, budget 1000, past 2 open tickets per agent) with
+   * three open tickets: a claim now is fixed at 1.25 ×, +50. The first ticket escalated.
+   */
+  const oneAgentThreeTickets = async () => {
     const {
       shiftId,
       agents: [agent],
@@ -69,8 +73,38 @@ describe('surge pay', () => {
         ...surge(1000),
       },
     );
+    const first = await escalate(t, key);
+    await escalateN(2);
+    return { shiftId, agent, first };
+  };
+
+  /** The ledger jobs the outbox holds for a ticket. */
+  const ledgerJobs = (
+    ticketId: string,
+  ): Promise<{ payload: { type: 'ticket.resolved' | 'ticket.withdrawn'; event: TicketEvent } }[]> =>
+    t.db.query(
+      `SELECT payload FROM outbox WHERE job_name = 'ledger.ticket-event'
+          AND payload->'event'->>'ticketId' = $1`,
+      [ticketId],
+    );
+  /** Booked as pay: pending to the agent, billed to the company with the platform's fee. */
+  const expectBooked = async (agent: SignedIn, amountMinor: number) => {
+    const earnings = await t.http.get('/v1/agents/me/earnings').set(agent.auth).expect(200);
+    expect(earnings.body.balances).toEqual([
+      { currency: 'EUR', pending: amountMinor, available: 0, paid: 0 },
+    ]);
+    const fee = feeFor(
+      amountMinor,
+      t.app.get(ConfigService).getOrThrow<number>('PLATFORM_FEE_BPS'),
+    );
+    expect(await t.app.get(LedgerService).balances(t.db.manager, company.companyId!)).toEqual([
+      { account: 'company_receivable', currency: 'EUR', balance: amountMinor + fee },
+    ]);
+  };
+
+  it('shows the multiplier on the queue, fixes it at the claim, and books that pay once', async () => {
     // Three open tickets for one agent: one past the threshold of two, half way to twice it.
-    const [first] = await escalateN(3);
+    const { shiftId, agent, first } = await oneAgentThreeTickets();
     const offered = await queue(agent);
     expect(offered[0].pay).toEqual(EUR(250));
     expect(offered[0].surge).toEqual({ multiplierBps: 12_500, extraMinor: 50 });
@@ -113,11 +147,7 @@ describe('surge pay', () => {
     });
 
     // The ledger books the claim's pay once, however often its job runs.
-    const jobs: { payload: { type: 'ticket.resolved'; event: TicketEvent } }[] = await t.db.query(
-      `SELECT payload FROM outbox WHERE job_name = 'ledger.ticket-event'
-          AND payload->'event'->>'ticketId' = $1`,
-      [first.id],
-    );
+    const jobs = await ledgerJobs(first.id);
     expect(jobs).toHaveLength(1);
     for (let i = 0; i < 3; i++) await t.app.get(TicketLedgerHandler).handle(jobs[0].payload);
     const [{ n }] = await t.db.query(
@@ -125,15 +155,8 @@ describe('surge pay', () => {
       [first.id],
     );
     expect(n).toBe(1);
-    const earnings = await t.http.get('/v1/agents/me/earnings').set(agent.auth).expect(200);
-    expect(earnings.body.balances).toEqual([
-      { currency: 'EUR', pending: 250, available: 0, paid: 0 },
-    ]);
     // Billed to the company like any pay: the pay and the platform's fee on it.
-    const fee = feeFor(250, t.app.get(ConfigService).getOrThrow<number>('PLATFORM_FEE_BPS'));
-    expect(await t.app.get(LedgerService).balances(t.db.manager, company.companyId!)).toEqual([
-      { account: 'company_receivable', currency: 'EUR', balance: 250 + fee },
-    ]);
+    await expectBooked(agent, 250);
 
     // The company sees its surge and what of its budget is committed (50 paid, 100 held).
     const detail = await t.http.get(`/v1/shifts/${shiftId}`).set(company.auth).expect(200);
@@ -146,22 +169,7 @@ describe('surge pay', () => {
   });
 
   it('a paid withdrawal pays the extra fixed at the claim, and the ledger books it', async () => {
-    const {
-      shiftId,
-      agents: [agent],
-    } = await liveAgents(
-      t,
-      company.auth,
-      1,
-      { maxConcurrentTickets: 5 },
-      {
-        ...rate(200),
-        ...surge(1000),
-      },
-    );
-    // Three open tickets for one agent: the claim is fixed at 1.25 ×, +50.
-    const first = await escalate(t, key);
-    await escalateN(2);
+    const { shiftId, agent, first } = await oneAgentThreeTickets();
     const claimed = await t.http
       .post('/v1/agents/me/tickets/claim-next')
       .set(agent.auth)
@@ -179,43 +187,18 @@ describe('surge pay', () => {
       .send({ reason: 'Customer left' })
       .expect(200);
 
-    const jobs: { payload: { type: 'ticket.withdrawn'; event: TicketEvent } }[] = await t.db.query(
-      `SELECT payload FROM outbox WHERE job_name = 'ledger.ticket-event'
-          AND payload->'event'->>'ticketId' = $1`,
-      [first.id],
-    );
+    const jobs = await ledgerJobs(first.id);
     expect(jobs).toHaveLength(1);
     expect(jobs[0].payload.event.data).toMatchObject({ paid: true, pay: EUR(250) });
     await t.app.get(TicketLedgerHandler).handle(jobs[0].payload);
-    const earnings = await t.http.get('/v1/agents/me/earnings').set(agent.auth).expect(200);
-    expect(earnings.body.balances).toEqual([
-      { currency: 'EUR', pending: 250, available: 0, paid: 0 },
-    ]);
-    const fee = feeFor(250, t.app.get(ConfigService).getOrThrow<number>('PLATFORM_FEE_BPS'));
-    expect(await t.app.get(LedgerService).balances(t.db.manager, company.companyId!)).toEqual([
-      { account: 'company_receivable', currency: 'EUR', balance: 250 + fee },
-    ]);
+    await expectBooked(agent, 250);
     // What the budget counts as committed is what was paid.
     const detail = await t.http.get(`/v1/shifts/${shiftId}`).set(company.auth).expect(200);
     expect(detail.body.surgeCommittedMinor).toBe(50);
   });
 
   it("a claim carried to the agent's next shift keeps its extra on the budget that reserved it", async () => {
-    const {
-      shiftId: first,
-      agents: [agent],
-    } = await liveAgents(
-      t,
-      company.auth,
-      1,
-      { maxConcurrentTickets: 5 },
-      {
-        ...rate(200),
-        ...surge(1000),
-      },
-    );
-    const held = await escalate(t, key);
-    await escalateN(2);
+    const { shiftId: first, agent, first: held } = await oneAgentThreeTickets();
     await t.http.post(`/v1/tickets/${held.id}/claim`).set(agent.auth).expect(200);
     // The agent checks out and is live on the company's next shift, a surge shift too: the
     // ticket moves with them (ticket-timers.e2e), and so must nothing of either budget.

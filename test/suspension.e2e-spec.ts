@@ -1,5 +1,6 @@
 import { createStaff, registerAgent, registerCompany, SignedIn } from './support/factories';
-import { waitFor, waitUntil } from './support/wait-for';
+import { waitFor } from './support/wait-for';
+import { waitForLockWaiters, withRowsHeld } from './support/row-locks';
 import { postShift, setProfile } from './support/shifts';
 import { createApiKey } from './support/factories';
 import { escalate, liveAgents } from './support/tickets';
@@ -114,39 +115,24 @@ describe('suspending an agent ends its work', () => {
     const ticket = await escalate(t, key);
     await t.http.post(`/v1/tickets/${ticket.id}/claim`).set(agent.auth).expect(200);
     // Another transaction holds the ticket: the suspension reads the agent's claims, then waits.
-    const other = t.db.createQueryRunner();
-    await other.connect();
-    try {
-      await other.startTransaction();
-      await other.query('SELECT 1 FROM tickets WHERE id = $1 FOR UPDATE', [ticket.id]);
-      const suspending = t.http
-        .post(`/v1/agents/${agent.id}/suspend`)
-        .set(admin.auth)
-        .send({ reason: 'fraud' })
-        .then((r) => r);
-      await waitUntil(
-        async () =>
-          (
-            await t.db.query(
-              `SELECT count(*)::int AS n FROM pg_stat_activity
-                WHERE datname = current_database() AND wait_event_type = 'Lock'`,
-            )
-          )[0].n as number,
-        (n) => n > 0,
-        'the suspension to wait for the ticket',
-        { intervalMs: 20 },
-      );
-      // Meanwhile the agent's resolve commits (the suspension is not committed, so it is not seen).
-      const [{ outcome }] = await other.query(
-        `SELECT outcome FROM resolve_ticket($1, $2, 'Refunded', NULL, NULL, NULL)`,
-        [ticket.id, agent.id],
-      );
-      expect(outcome).toBe('resolved');
-      await other.commitTransaction();
-      expect((await suspending).status).toBe(200);
-    } finally {
-      await other.release();
-    }
+    const suspended = await withRowsHeld(
+      t,
+      'SELECT 1 FROM tickets WHERE id = $1 FOR UPDATE',
+      [ticket.id],
+      async (held) => {
+        const suspending = suspend(agent);
+        await waitForLockWaiters(t, 1, 'the suspension to wait for the ticket');
+        // Meanwhile the agent's resolve commits (the suspension, not committed, is not seen).
+        const [{ outcome }] = await held.query(
+          `SELECT outcome FROM resolve_ticket($1, $2, 'Refunded', NULL, NULL, NULL)`,
+          [ticket.id, agent.id],
+        );
+        expect(outcome).toBe('resolved');
+        await held.commitTransaction();
+        return suspending;
+      },
+    );
+    expect(suspended.status).toBe(200);
     const now = await t.http.get(`/v1/tickets/${ticket.id}`).set(company.auth).expect(200);
     expect(now.body).toMatchObject({ status: 'resolved' });
     expect(now.body.claims).toHaveLength(1);
@@ -157,38 +143,24 @@ describe('suspending an agent ends its work', () => {
     const agent = await registerAgent(t);
     await setProfile(t, agent, { languages: ['en'], skills: [{ skill: 'refunds', level: 3 }] });
     const shift = await postShift(t, company, { seats: 2 });
-    const lockWaiters = async () =>
-      (
-        await t.db.query(
-          `SELECT count(*)::int AS n FROM pg_stat_activity
-            WHERE datname = current_database() AND wait_event_type = 'Lock'`,
-        )
-      )[0].n as number;
     // Another transaction holds the agent: the seat claim queues for it first, then the
     // suspension (which has read the agent's seats: none yet).
-    const other = t.db.createQueryRunner();
-    await other.connect();
-    let claimed: { status: number };
-    let suspended: { status: number };
-    try {
-      await other.startTransaction();
-      await other.query('SELECT 1 FROM agents WHERE user_id = $1 FOR NO KEY UPDATE', [agent.id]);
-      const claiming = t.http
-        .post(`/v1/shifts/${shift.id}/claims`)
-        .set(agent.auth)
-        .then((r) => r);
-      await waitUntil(lockWaiters, (n) => n === 1, 'the seat claim to wait', { intervalMs: 20 });
-      const suspending = t.http
-        .post(`/v1/agents/${agent.id}/suspend`)
-        .set(admin.auth)
-        .send({ reason: 'fraud' })
-        .then((r) => r);
-      await waitUntil(lockWaiters, (n) => n === 2, 'the suspension to wait', { intervalMs: 20 });
-      await other.commitTransaction();
-      [claimed, suspended] = await Promise.all([claiming, suspending]);
-    } finally {
-      await other.release();
-    }
+    const [claimed, suspended] = await withRowsHeld(
+      t,
+      'SELECT 1 FROM agents WHERE user_id = $1 FOR NO KEY UPDATE',
+      [agent.id],
+      async (held) => {
+        const claiming = t.http
+          .post(`/v1/shifts/${shift.id}/claims`)
+          .set(agent.auth)
+          .then((r) => r);
+        await waitForLockWaiters(t, 1, 'the seat claim to wait');
+        const suspending = suspend(agent);
+        await waitForLockWaiters(t, 2, 'the suspension to wait');
+        await held.commitTransaction();
+        return Promise.all([claiming, suspending]);
+      },
+    );
     expect(suspended.status).toBe(200);
     // Whichever got the agent first, a suspended agent holds no seat, and the seat is free.
     expect([201, 403]).toContain(claimed.status);
@@ -200,4 +172,12 @@ describe('suspending an agent ends its work', () => {
     const detail = await t.http.get(`/v1/shifts/${shift.id}`).set(company.auth).expect(200);
     expect(detail.body.seatsTaken).toBe(0);
   });
+
+  /** The admin suspends the agent; the answer when it comes. */
+  const suspend = (agent: SignedIn) =>
+    t.http
+      .post(`/v1/agents/${agent.id}/suspend`)
+      .set(admin.auth)
+      .send({ reason: 'fraud' })
+      .then((r) => r);
 });
