@@ -12,6 +12,7 @@ import {
 import { escalate, liveAgents } from './support/tickets';
 import { fund, onboarded } from './support/money';
 import { waitFor } from './support/wait-for';
+import { waitForLockWaiters, withRowsHeld } from './support/row-locks';
 import { createTestApp, TestApp } from './support/test-app';
 import { capturingLogger, LogLine } from './support/logs';
 
@@ -257,6 +258,46 @@ describe('payouts', () => {
         [agent.id],
       );
       expect(Number(state.at)).toBe(now); // the older event was not applied
+    });
+
+    it('reads the account at Stripe under its lock: an event that waited applies the state Stripe has when it runs', async () => {
+      const agent = await registerAgent(t);
+      const { body } = await t.http
+        .post('/v1/agents/me/payout-account')
+        .set(agent.auth)
+        .expect(200);
+      fake.updateAccount(body.stripeAccountId, {
+        payouts_enabled: true,
+        details_submitted: true,
+        requirements: { currently_due: [] },
+      });
+      const event = accountEvent(body.stripeAccountId, Math.floor(Date.now() / 1000), true);
+      // Another event's transaction holds the account while this one arrives; meanwhile the
+      // account changes at Stripe (that other event's news, say). This one must not write what
+      // it would have read before waiting.
+      await withRowsHeld(
+        t,
+        'SELECT 1 FROM payout_accounts WHERE stripe_account_id = $1 FOR UPDATE',
+        [body.stripeAccountId],
+        async () => {
+          await send('/v1/stripe/connect-webhooks', event, settings.connectWebhookSecret).expect(
+            200,
+          );
+          await waitForLockWaiters(t, 1, 'the event to wait for the account');
+          fake.updateAccount(body.stripeAccountId, {
+            payouts_enabled: false,
+            details_submitted: true,
+            requirements: { currently_due: ['external_account'] },
+          });
+        },
+      );
+      await waitFor(async () => {
+        const [row] = await t.db.query('SELECT processed_at FROM stripe_events WHERE id = $1', [
+          event.id,
+        ]);
+        return Boolean(row?.processed_at);
+      }, 'the event processed');
+      expect(await enabled(agent)).toBe(false);
     });
 
     it('refuses a bad signature, the wrong endpoint secret, and a stale timestamp with 400', async () => {

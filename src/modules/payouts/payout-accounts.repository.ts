@@ -56,6 +56,13 @@ export class PayoutAccountsRepository {
     return row?.stripe_account_id ?? null;
   }
 
+  /** Locks the account's row, if we have it, to the end of the transaction. */
+  async lockByStripeId(em: EntityManager, stripeAccountId: string): Promise<void> {
+    await em.query('SELECT 1 FROM payout_accounts WHERE stripe_account_id = $1 FOR UPDATE', [
+      stripeAccountId,
+    ]);
+  }
+
   /**
    * Stores the account's state as of a Stripe event's `created` (Unix seconds), unless a newer
    * event's state is already stored (events arrive out of order).

@@ -266,8 +266,12 @@ export class StripeEventHandler implements HandlesJob<'stripe.event'> {
       const event = row.payload;
       if (event.type === 'account.updated') {
         // Event timestamps have one-second resolution: read the account as Stripe has it now
-        // (the guard below still keeps an older event from winning over a newer one).
-        const a = await this.stripe.accounts.retrieve((event.data.object as Stripe.Account).id);
+        // (the guard below still keeps an older event from winning over a newer one), and read
+        // it under the account's lock, so that of two events of one second the one that writes
+        // last also read last (else an older read could commit after a newer one, and win).
+        const accountId = (event.data.object as Stripe.Account).id;
+        await this.accounts.lockByStripeId(em, accountId);
+        const a = await this.stripe.accounts.retrieve(accountId);
         await this.accounts.applyStripeState(em, a.id, toStripeAccountState(a), event.created);
       } else if (event.type === 'transfer.reversed') {
         await this.reversed(em, event.data.object as Stripe.Transfer);
