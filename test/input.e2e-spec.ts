@@ -28,8 +28,11 @@ interface BodyRoute {
   auth?: 'company' | 'agent' | 'admin' | 'bot' | 'finance';
   /** The concrete path, for routes with parameters. */
   path?: (ctx: Ctx) => string;
-  /** Headers the route requires besides its body (the console's session routes). */
-  headers?: Record<string, string>;
+  /**
+   * Headers the route requires besides its body (the console's session routes; a fresh
+   * Idempotency-Key where one is required).
+   */
+  headers?: Record<string, string> | (() => Record<string, string>);
 }
 
 const CONSOLE = { 'X-Handoff-Console': '1' };
@@ -266,6 +269,7 @@ const BODY_ROUTES: Record<string, BodyRoute> = {
     required: ['amountMinor', 'reason'],
     auth: 'finance',
     path: () => `/v1/invoices/${crypto.randomUUID()}/credit-notes`,
+    headers: () => ({ 'Idempotency-Key': crypto.randomUUID() }),
   },
   'POST /v1/escalations/:externalId/rating': {
     valid: () => ({ csat: 4, comment: 'Helpful' }),
@@ -403,7 +407,9 @@ describe('bad input on every route with a body', () => {
     const route = BODY_ROUTES[key];
     const path = route.path ? route.path(ctx) : pattern;
     const req = t.http[method.toLowerCase() as 'post' | 'put' | 'patch'](path);
-    if (route.headers) req.set(route.headers);
+    if (route.headers) {
+      req.set(typeof route.headers === 'function' ? route.headers() : route.headers);
+    }
     return route.auth ? req.set(as[route.auth].auth) : req;
   };
 

@@ -184,6 +184,18 @@ describe('receivables', () => {
     expect(await owed(pastDue.company.companyId)).toBe(before - pastDue.invoice.totalMinor);
   });
 
+  it('refuses a credit note without an Idempotency-Key, naming the header', async () => {
+    const res = await t.http
+      .post(`/v1/invoices/${randomUUID()}/credit-notes`)
+      .set(finance.auth)
+      .send({ amountMinor: 1, reason: 'Dispute lost' })
+      .expect(400);
+    expect(res.body.error.code).toBe('VALIDATION_FAILED');
+    expect(res.body.error.details.fields.map((f: { field: string }) => f.field)).toEqual([
+      'Idempotency-Key',
+    ]);
+  });
+
   it('writes off a past-due invoice (Stripe stops collecting) and refuses a paid one', async () => {
     const { company, invoice } = await invoiced('Insolvent AG', 1, 'card_declined');
     expect(invoice.status).toBe('past_due');

@@ -6709,6 +6709,11 @@ export interface components {
      * @example 5b0e6c1f-shift-2030-05-04
      */
     IdempotencyKey: string;
+    /**
+     * @description Required here: nothing else tells a retry from a second request. Makes a retry safe: the same key with the same request answers the first answer again (with Idempotent-Replayed: true) instead of doing it twice. Keys are scoped to the caller and kept 24 hours; the same key with another request is 409 IDEMPOTENCY_KEY_REUSED.
+     * @example 5b0e6c1f-shift-2030-05-04
+     */
+    IdempotencyKeyRequired: string;
   };
   requestBodies: never;
   headers: {
@@ -11469,12 +11474,12 @@ export interface operations {
   createCreditNote: {
     parameters: {
       query?: never;
-      header?: {
+      header: {
         /**
-         * @description Makes a retry safe: the same key with the same request answers the first answer again (with Idempotent-Replayed: true) instead of doing it twice. Keys are scoped to the caller and kept 24 hours; the same key with another request is 409 IDEMPOTENCY_KEY_REUSED.
+         * @description Required here: nothing else tells a retry from a second request. Makes a retry safe: the same key with the same request answers the first answer again (with Idempotent-Replayed: true) instead of doing it twice. Keys are scoped to the caller and kept 24 hours; the same key with another request is 409 IDEMPOTENCY_KEY_REUSED.
          * @example 5b0e6c1f-shift-2030-05-04
          */
-        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+        'Idempotency-Key': components['parameters']['IdempotencyKeyRequired'];
       };
       path: {
         id: string;

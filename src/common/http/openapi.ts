@@ -13,7 +13,12 @@ import { Role, USER_ROLES } from '../auth/actor';
 import { IS_PUBLIC_KEY, ROLES_KEY } from '../auth/decorators';
 import { ErrorCode } from '../errors/error-code';
 import { API_ERRORS_KEY } from './api-errors';
-import { IDEMPOTENCY_KEY_HEADER, IDEMPOTENT_KEY, IDEMPOTENT_REPLAYED_HEADER } from './idempotent';
+import {
+  IDEMPOTENCY_KEY_HEADER,
+  IDEMPOTENT_KEY,
+  IDEMPOTENT_REPLAYED_HEADER,
+  type IdempotentMode,
+} from './idempotent';
 import { errorComponents, errorResponses } from './openapi-errors';
 import { toOpenApi31 } from './openapi-31';
 import { RATE_LIMIT_KEY, RateLimitKind } from './rate-limit';
@@ -64,7 +69,7 @@ interface RouteFacts {
   isPublic: boolean;
   roles: Role[] | undefined;
   rateLimit: RateLimitKind | undefined;
-  idempotent: boolean;
+  idempotent: IdempotentMode | undefined;
   errors: ErrorCode[];
   /** Path parameters parsed as UUIDs (IdParam). */
   uuidParams: string[];
@@ -100,7 +105,7 @@ function routeFacts(app: INestApplication): RouteFacts[] {
           isPublic: reflector.getAllAndOverride<boolean>(IS_PUBLIC_KEY, targets) ?? false,
           roles: reflector.getAllAndOverride<Role[] | undefined>(ROLES_KEY, targets),
           rateLimit: reflector.getAllAndOverride<RateLimitKind>(RATE_LIMIT_KEY, targets),
-          idempotent: reflector.getAllAndOverride<boolean>(IDEMPOTENT_KEY, targets) ?? false,
+          idempotent: reflector.getAllAndOverride<IdempotentMode>(IDEMPOTENT_KEY, targets),
           errors: reflector.getAllAndMerge<ErrorCode[]>(API_ERRORS_KEY, targets) ?? [],
           uuidParams: uuidParams(metatype, name),
         };
@@ -181,11 +186,22 @@ function complete(document: OpenAPIObject, route: RouteFacts): void {
     }
   }
   if (route.idempotent) {
-    components.parameters = { ...components.parameters, IdempotencyKey: IDEMPOTENCY_KEY_PARAMETER };
+    const required = route.idempotent === 'required';
+    const name = required ? 'IdempotencyKeyRequired' : 'IdempotencyKey';
+    components.parameters = {
+      ...components.parameters,
+      [name]: required
+        ? {
+            ...IDEMPOTENCY_KEY_PARAMETER,
+            required: true,
+            description: `Required here: nothing else tells a retry from a second request. ${IDEMPOTENCY_KEY_PARAMETER.description}`,
+          }
+        : IDEMPOTENCY_KEY_PARAMETER,
+    };
     components.headers = { ...components.headers, IdempotentReplayed: IDEMPOTENT_REPLAYED };
     operation.parameters = [
       ...(operation.parameters ?? []),
-      { $ref: '#/components/parameters/IdempotencyKey' },
+      { $ref: `#/components/parameters/${name}` },
     ];
     for (const [status, response] of Object.entries(operation.responses)) {
       if (!status.startsWith('2') || !response || '$ref' in response) continue;

@@ -41,7 +41,7 @@ export class ReceivablesController {
 
   /** Credits what a lost dispute made owed again, not to be collected: through the ledger. */
   @Post('invoices/:id/credit-notes')
-  @Idempotent()
+  @Idempotent({ required: true })
   @ApiOperation({ operationId: 'createCreditNote', summary: 'Credit part of an invoice' })
   @ApiErrors('NOT_FOUND', 'CREDIT_EXCEEDS_OWED')
   creditNote(

@@ -1,7 +1,13 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Actor } from '../../common/auth/actor';
 import { DomainError } from '../../common/errors/domain-error';
+import {
+  IDEMPOTENCY_KEY_HEADER,
+  IDEMPOTENT_KEY,
+  type IdempotentMode,
+} from '../../common/http/idempotent';
 import { replayOf } from './idempotency-answers';
 import { IdempotencyKeysService } from './idempotency-keys.service';
 import { holdLease } from './idempotency-leases';
@@ -17,15 +23,32 @@ import { fingerprintOf, idempotencyScope, readIdempotencyKey } from './idempoten
  */
 @Injectable()
 export class IdempotencyGuard implements CanActivate {
-  constructor(private readonly keys: IdempotencyKeysService) {}
+  constructor(
+    private readonly keys: IdempotencyKeysService,
+    private readonly reflector: Reflector,
+  ) {}
 
   canActivate(ctx: ExecutionContext): boolean | Promise<boolean> {
     if (ctx.getType() !== 'http') return true;
     const req = ctx.switchToHttp().getRequest<FastifyRequest & { user?: Actor }>();
     const key = readIdempotencyKey(req.headers);
+    if (key === undefined && this.mode(ctx) === 'required') {
+      throw DomainError.validation([
+        {
+          field: IDEMPOTENCY_KEY_HEADER,
+          messages: [
+            `${IDEMPOTENCY_KEY_HEADER} is required here: a retry without it would do this twice`,
+          ],
+        },
+      ]);
+    }
     // No caller, no scope to keep a key in: only a @Public() route could get here.
     if (key === undefined || !req.user) return true;
     return this.take(req, req.user, key, ctx.switchToHttp().getResponse<FastifyReply>());
+  }
+
+  private mode(ctx: ExecutionContext): IdempotentMode | undefined {
+    return this.reflector.get<IdempotentMode>(IDEMPOTENT_KEY, ctx.getHandler());
   }
 
   private async take(

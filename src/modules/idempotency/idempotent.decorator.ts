@@ -1,5 +1,5 @@
 import { applyDecorators, SetMetadata, UseFilters, UseGuards } from '@nestjs/common';
-import { IDEMPOTENT_KEY } from '../../common/http/idempotent';
+import { IDEMPOTENT_KEY, type IdempotentMode } from '../../common/http/idempotent';
 import { IdempotencyGuard } from './idempotency.guard';
 import { ReplayedAnswerFilter } from './idempotency-outcomes';
 
@@ -8,15 +8,18 @@ import { ReplayedAnswerFilter } from './idempotency-outcomes';
  * semantics (see the idempotency module). The OpenAPI document reads the same metadata to
  * declare the header and its 409 codes.
  *
+ * `required`: for a route where nothing in the body tells a retry from a second request (a
+ * credit note), a request without the key is refused (400 naming the header).
+ *
  * A guard takes the key and a route filter sends a replayed answer; the onSend hook of
  * IdempotencyOutcomes stores the outcome. No interceptor: Nest runs its interceptor pipeline
  * (rxjs, two async-resource bindings, an execution context) on every request of a route that
  * has one, 0.15–0.2 ms of CPU per request on the benchmark machine even when the request
  * carries no key (docs/performance.md, "Levers").
  */
-export const Idempotent = () =>
+export const Idempotent = (options: { required?: boolean } = {}) =>
   applyDecorators(
-    SetMetadata(IDEMPOTENT_KEY, true),
+    SetMetadata(IDEMPOTENT_KEY, (options.required ? 'required' : 'optional') as IdempotentMode),
     UseGuards(IdempotencyGuard),
     UseFilters(ReplayedAnswerFilter),
   );
