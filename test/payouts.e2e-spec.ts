@@ -189,18 +189,26 @@ describe('payouts', () => {
       (await t.http.get('/v1/agents/me/payout-account').set(agent.auth).expect(200)).body
         .payoutsEnabled;
 
-    it('keeps an agent current from account.updated; the same event twice has one effect', async () => {
+    /**
+     * An agent with a Connect account that Stripe has enabled (Stripe's side first: the
+     * handler reads the account as Stripe has it now); nothing applied here yet.
+     */
+    const enabledAtStripe = async () => {
       const agent = await registerAgent(t);
       const { body } = await t.http
         .post('/v1/agents/me/payout-account')
         .set(agent.auth)
         .expect(200);
-      // Stripe's side first: the handler reads the account as Stripe has it now.
       fake.updateAccount(body.stripeAccountId, {
         payouts_enabled: true,
         details_submitted: true,
         requirements: { currently_due: [] },
       });
+      return { agent, body: body as { stripeAccountId: string } };
+    };
+
+    it('keeps an agent current from account.updated; the same event twice has one effect', async () => {
+      const { agent, body } = await enabledAtStripe();
       const event = accountEvent(body.stripeAccountId, Math.floor(Date.now() / 1000), true);
       const first = await send(
         '/v1/stripe/connect-webhooks',
@@ -222,17 +230,7 @@ describe('payouts', () => {
     });
 
     it('leaves the newest state when account.updated events arrive out of order', async () => {
-      const agent = await registerAgent(t);
-      const { body } = await t.http
-        .post('/v1/agents/me/payout-account')
-        .set(agent.auth)
-        .expect(200);
-      // Stripe's side first: the handler reads the account as Stripe has it now.
-      fake.updateAccount(body.stripeAccountId, {
-        payouts_enabled: true,
-        details_submitted: true,
-        requirements: { currently_due: [] },
-      });
+      const { agent, body } = await enabledAtStripe();
       const now = Math.floor(Date.now() / 1000);
       await send(
         '/v1/stripe/connect-webhooks',
@@ -261,16 +259,7 @@ describe('payouts', () => {
     });
 
     it('reads the account at Stripe under its lock: an event that waited applies the state Stripe has when it runs', async () => {
-      const agent = await registerAgent(t);
-      const { body } = await t.http
-        .post('/v1/agents/me/payout-account')
-        .set(agent.auth)
-        .expect(200);
-      fake.updateAccount(body.stripeAccountId, {
-        payouts_enabled: true,
-        details_submitted: true,
-        requirements: { currently_due: [] },
-      });
+      const { agent, body } = await enabledAtStripe();
       const event = accountEvent(body.stripeAccountId, Math.floor(Date.now() / 1000), true);
       // Another event's transaction holds the account while this one arrives; meanwhile the
       // account changes at Stripe (that other event's news, say). This one must not write what
