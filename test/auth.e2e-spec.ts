@@ -5,7 +5,8 @@ import { PASSWORD, registerAgent, registerCompany, uniqueEmail } from './support
 describe('auth: register, login, me, refresh, logout', () => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await createTestApp();
+    // The configuration's own argon2id profile, which the hash below must show.
+    t = await createTestApp({ passwordHashing: 'default' });
   });
   afterAll(async () => {
     await t.close();

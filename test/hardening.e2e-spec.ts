@@ -478,8 +478,14 @@ describe('API_DOCS=false', () => {
     await t.close();
   });
 
-  it('answers 404 for /docs, its assets and /docs-json', async () => {
-    for (const path of ['/docs', '/docs/', '/docs/swagger-ui-init.js', '/docs-json']) {
+  it('answers 404 for /docs, its assets, /docs-json and /docs-yaml (not the console page)', async () => {
+    for (const path of [
+      '/docs',
+      '/docs/',
+      '/docs/swagger-ui-init.js',
+      '/docs-json',
+      '/docs-yaml',
+    ]) {
       const res = await t.http.get(path);
       expect({ path, status: res.status }).toEqual({ path, status: 404 });
       expectRefused(res, 404, 'NOT_FOUND');

@@ -86,11 +86,12 @@ describe('/metrics', () => {
   describe('access', () => {
     it('answers 404 when METRICS_TOKEN is unset, exactly as an unknown path does', async () => {
       const res = await none.http.get('/metrics').set('Authorization', 'Bearer anything-at-all');
-      const unknown = await none.http.get('/no-such-path');
+      // Under /v1: any other unknown GET is the console's page (its router decides).
+      const unknown = await none.http.get('/v1/no-such-path');
       expect(res.status).toBe(404);
       expect(res.body.error.code).toBe(unknown.body.error.code);
       expect(res.body.error.message).toBe('Cannot GET /metrics');
-      expect(unknown.body.error.message).toBe('Cannot GET /no-such-path');
+      expect(unknown.body.error.message).toBe('Cannot GET /v1/no-such-path');
     });
 
     it('answers 401 without the token or with a wrong one, naming the scheme', async () => {
@@ -140,7 +141,7 @@ describe('/metrics', () => {
   describe('HTTP requests', () => {
     it('labels requests with the route template, never the raw path', async () => {
       const id = randomUUID();
-      await t.http.get(`/nothing/here/${id}`).expect(404);
+      await t.http.get(`/v1/nothing/here/${id}`).expect(404);
       await t.http.get(`/v1/tickets/${id}`).expect(401);
       const text = await scrape(t, token);
       expect(text).not.toContain(id);

@@ -30,6 +30,9 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     // Billing: periods close within a second of being due; a failed charge holds at once.
     BILLING_SWEEP_MS: '1000',
     PAST_DUE_GRACE_DAYS: '0',
+    // The cheapest argon2id allowed: every journey registers and signs in users.
+    ARGON2_MEMORY_KIB: '1024',
+    ARGON2_TIME_COST: '1',
   });
   process.env.CONSOLE_URL = api.url;
   process.env.CONSOLE_DATABASE_URL = url;

@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import pino from 'pino';
 import { runMigrations } from '../../src/bootstrap/prepare-database';
 import { adminClient, checkServices, databaseUrl } from './services';
@@ -11,6 +13,7 @@ const STALE_AFTER_SECONDS = 3600;
  * CREATE DATABASE … TEMPLATE refuses a template in use.
  */
 export default async function globalSetup(): Promise<void> {
+  buildIfChanged();
   await checkServices();
   const run = `${Math.floor(Date.now() / 1000)}_${process.pid}`;
   const template = `handoff_test_${run}_template`;
@@ -32,4 +35,20 @@ export default async function globalSetup(): Promise<void> {
   await runMigrations(databaseUrl(template), pino({ level: 'warn' }));
   process.env[TEMPLATE_ENV] = template;
   process.env[RUN_ENV] = run;
+}
+
+/**
+ * The tests load the app from dist/ (test/support/jest-resolver.js): rebuild it first when a
+ * source changed since the last build, so `npx jest` never tests stale code (milliseconds when
+ * nothing did; `npm test` has done it already in `pretest`).
+ */
+function buildIfChanged(): void {
+  const root = join(__dirname, '..', '..');
+  const result = spawnSync(process.execPath, [join(root, 'scripts', 'launch.js'), 'built'], {
+    cwd: root,
+    stdio: 'inherit',
+  });
+  if (result.status !== 0) {
+    throw new Error(`The build failed (exit ${result.status ?? result.signal}): tests need dist/`);
+  }
 }

@@ -7,8 +7,8 @@ import { join, resolve } from 'node:path';
 
 /**
  * The built web console (web/, built by `npm run build` into dist/web). From dist/src/modules/
- * console this is dist/web. Run from the sources (ts-jest) it is web/ itself, which holds no
- * `assets/` until built there, so tests never serve it and unknown paths stay 404.
+ * console this is dist/web, which the tests run too (test/support/jest-resolver.js); an unknown
+ * path outside the API answers the console's page.
  */
 export const CONSOLE_DIR = resolve(__dirname, '..', '..', '..', 'web');
 
@@ -19,7 +19,8 @@ export const CONSOLE_DIR = resolve(__dirname, '..', '..', '..', 'web');
  */
 const NOT_CONSOLE = [
   /^\/v1(\/|$)/,
-  /^\/docs(\/|$)/,
+  // The document and its raw forms: with API_DOCS off they must 404, not answer the page.
+  /^\/docs(-json|-yaml)?(\/|$)/,
   /^\/health(\/|$)/,
   /^\/metrics$/,
   /^\/admin\//,
