@@ -185,7 +185,11 @@ describe('ticket timers (each fired twice)', () => {
       );
     });
 
-    it('releases on check-out too, but carries tickets over to a live shift of the same company', async () => {
+    /**
+     * An agent checks out holding a ticket and is live, when the release is due, on the same
+     * company's next shift, paid in `currency`: what the release does.
+     */
+    async function checkOutIntoNextShift(currency: string) {
       const {
         agents: [agent],
         shiftId,
@@ -198,7 +202,6 @@ describe('ticket timers (each fired twice)', () => {
         [shiftId, agent.id],
       );
       expect(armed).toBeDefined();
-      // Meanwhile the agent is live on the company's next shift: the ticket moves with them.
       const next = await t.http
         .post('/v1/shifts')
         .set(co.auth)
@@ -206,6 +209,7 @@ describe('ticket timers (each fired twice)', () => {
           shiftBody({
             startsAt: inMinutes(300).toISOString(),
             endsAt: inMinutes(400).toISOString(),
+            ratePerTicket: { amountMinor: 250, currency },
           }),
         )
         .expect(201);
@@ -214,11 +218,29 @@ describe('ticket timers (each fired twice)', () => {
       await moveShift(t, next.body.id, inMinutes(-5), inMinutes(100));
       await t.http.post(`/v1/shifts/${next.body.id}/check-in`).set(agent.auth).expect(200);
       const due = new Date(Date.now() - 1000).toISOString();
-      expect(
-        await t.app.get(ShiftEndReleaseHandler).handle({ shiftId, agentId: agent.id, dueAt: due }),
-      ).toEqual({ released: 0, carried: 1 });
+      const outcome = await t.app
+        .get(ShiftEndReleaseHandler)
+        .handle({ shiftId, agentId: agent.id, dueAt: due });
       const mine = await t.http.get('/v1/agents/me/tickets').set(agent.auth).expect(200);
-      expect(mine.body.map((x: { id: string }) => x.id)).toEqual([ticket.id]);
+      return { outcome, ticket, mine: mine.body.map((x: { id: string }) => x.id) };
+    }
+
+    it('releases on check-out too, but carries tickets over to a live shift of the same company', async () => {
+      // The shift before paid in EUR (shiftBody): so does this one, and the ticket moves on.
+      const { outcome, ticket, mine } = await checkOutIntoNextShift('EUR');
+      expect(outcome).toEqual({ released: 0, carried: 1 });
+      expect(mine).toEqual([ticket.id]);
+    });
+
+    it('does not carry a ticket into a shift paid in another currency: it goes back to the queue', async () => {
+      // An earning is in one currency, and a surge extra in the minor units of the shift that
+      // reserved it: carried into USD, a EUR extra would have been paid as cents.
+      const { outcome, ticket, mine } = await checkOutIntoNextShift('USD');
+      expect(outcome).toEqual({ released: 1, carried: 0 });
+      expect(mine).toEqual([]);
+      const res = await t.http.get(`/v1/tickets/${ticket.id}`).set(co.auth).expect(200);
+      expect(res.body.status).toBe('open');
+      expect(res.body.claims[0]).toMatchObject({ status: 'released', releasedBy: 'shift_end' });
     });
   });
 });

@@ -179,13 +179,19 @@ export class ShiftClaimViewsRepository {
     return row;
   }
 
-  /** The company's shift live now on which the agent is checked in (seats cannot overlap). */
-  async liveShiftOf(em: EntityManager, agentId: string, companyId: string): Promise<string | null> {
+  /**
+   * The shift live now on which the agent is checked in (seats cannot overlap), if it is of the
+   * same company as `shiftId` and pays in the same currency.
+   */
+  async liveShiftLike(em: EntityManager, agentId: string, shiftId: string): Promise<string | null> {
     const [live]: ClaimShiftRow[] = await em.query(
-      `SELECT s.id AS shift_id FROM shift_claims sc JOIN shifts s ON s.id = sc.shift_id
-        WHERE sc.agent_id = $1 AND sc.status = 'checked_in' AND s.company_id = $2
+      `SELECT s.id AS shift_id
+         FROM shift_claims sc JOIN shifts s ON s.id = sc.shift_id
+         JOIN shifts was ON was.id = $2
+        WHERE sc.agent_id = $1 AND sc.status = 'checked_in' AND s.company_id = was.company_id
+          AND s.rate_currency = was.rate_currency
           AND s.status = 'scheduled' AND s.starts_at <= now() AND s.ends_at > now()`,
-      [agentId, companyId],
+      [agentId, shiftId],
     );
     return live?.shift_id ?? null;
   }

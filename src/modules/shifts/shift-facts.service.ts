@@ -35,9 +35,13 @@ export class ShiftFacts {
       : null;
   }
 
-  /** The live shift of the company the agent is checked in on now, if any. */
-  liveShiftOf(em: EntityManager, agentId: string, companyId: string): Promise<string | null> {
-    return this.claims.liveShiftOf(em, agentId, companyId);
+  /**
+   * Where a ticket held under `shiftId` can carry on: the shift the agent is checked in on now,
+   * if it is the same company's and pays in the same currency (an earning is in one currency,
+   * and a surge extra is in the minor units of the shift that reserved it).
+   */
+  liveShiftLike(em: EntityManager, agentId: string, shiftId: string): Promise<string | null> {
+    return this.claims.liveShiftLike(em, agentId, shiftId);
   }
 
   /** Whether the agent ever held a seat on one of the company's shifts. */

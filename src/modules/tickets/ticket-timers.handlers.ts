@@ -115,7 +115,7 @@ export class HandleTimeoutHandler implements HandlesJob<'ticket.handle-timeout'>
 /**
  * After a shift ends (or an agent checks out) plus SHIFT_END_TICKET_GRACE_MINUTES, tickets
  * still held under that shift go back to the queue, unless the agent is by then checked in on
- * another live shift of the same company, which carries them on.
+ * another live shift of the same company paying in the same currency, which carries them on.
  */
 @Injectable()
 @JobHandler('ticket.shift-end-release')
@@ -146,7 +146,7 @@ export class ShiftEndReleaseHandler implements HandlesJob<'ticket.shift-end-rele
       for (const c of claims) {
         const t = await this.tickets.lockForUpdate(em, c.ticket_id);
         if (!(await this.claims.isActive(em, c.id))) continue;
-        const next = await this.shifts.liveShiftOf(em, c.agent_id, c.company_id);
+        const next = await this.shifts.liveShiftLike(em, c.agent_id, shiftId);
         if (next) {
           await this.claims.moveToShift(em, c.id, next);
           carried += 1;
