@@ -18,6 +18,8 @@
  *   BENCH_SMALL=1 npm run bench:intake                   # N=1,000,  C=16
  *   BENCH_ESCALATIONS=5000 BENCH_CLIENTS=32 npm run bench:intake
  *   BENCH_CPU_PROF=/tmp/prof npm run bench:intake        # API writes /tmp/prof/api-<pid>.cpuprofile
+ *   BENCH_HEAP_PROF=/tmp/prof npm run bench:intake       # … and api-<pid>.heapprofile: what it
+ *                                                          allocated, garbage included
  *   BENCH_LEVERS=0 npm run bench:intake                  # without the levers below
  *
  * Levers (issue 20), same run: after the phases, the API is started again once per variant of
@@ -73,14 +75,39 @@ process.on('exit', () => session.post('Profiler.stop', (err, res) => {
   if (!err) writeFileSync(__dirname + '/api-' + process.pid + '.cpuprofile', JSON.stringify(res.profile));
 }));`;
 
-/** NODE_OPTIONS for the API process when BENCH_CPU_PROF names a directory for the profile. */
+// The same for allocations: V8's sampling heap profiler, told to keep what the GC collected
+// too (by default it reports only what is still alive), so the profile says where the garbage
+// per request comes from (bench/heap-breakdown.ts).
+const HEAP_HOOK = `
+const { Session } = require('node:inspector');
+const { writeFileSync } = require('node:fs');
+const session = new Session();
+session.connect();
+session.post('HeapProfiler.enable');
+session.post('HeapProfiler.startSampling', {
+  samplingInterval: 16384,
+  includeObjectsCollectedByMajorGC: true,
+  includeObjectsCollectedByMinorGC: true,
+});
+process.on('exit', () => session.post('HeapProfiler.stopSampling', (err, res) => {
+  if (!err) writeFileSync(__dirname + '/api-' + process.pid + '.heapprofile', JSON.stringify(res.profile));
+}));`;
+
+/**
+ * NODE_OPTIONS for the API process when BENCH_CPU_PROF or BENCH_HEAP_PROF names a directory
+ * for the profile.
+ */
 function profileEnv(): Record<string, string> {
-  const dir = process.env.BENCH_CPU_PROF;
-  if (!dir) return {};
-  mkdirSync(dir, { recursive: true });
-  const hook = join(dir, 'cpu-profile-hook.js');
-  writeFileSync(hook, PROFILE_HOOK);
-  return { NODE_OPTIONS: `--require ${hook}` };
+  const hooks = [
+    { dir: process.env.BENCH_CPU_PROF, file: 'cpu-profile-hook.js', source: PROFILE_HOOK },
+    { dir: process.env.BENCH_HEAP_PROF, file: 'heap-profile-hook.js', source: HEAP_HOOK },
+  ].flatMap(({ dir, file, source }) => {
+    if (!dir) return [];
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, file), source);
+    return [`--require ${join(dir, file)}`];
+  });
+  return hooks.length > 0 ? { NODE_OPTIONS: hooks.join(' ') } : {};
 }
 
 interface Phase {

@@ -95,4 +95,4 @@ function main() {
   );
 }
 
-main();
+if (require.main === module) main();
