@@ -987,6 +987,42 @@ describe('payouts', () => {
       expect(rec.body).toMatchObject({ matched: 2, mismatched: 0, missing: 0, unexpected: 0 });
     });
 
+    it("holds a line whose agent's payouts Stripe disabled after the draft: nothing is sent", async () => {
+      const [disabled, paid] = await fundedAgents(2, 2500, 'NZD');
+      const draft = await approvedRun({ currency: 'NZD' });
+      // After approval, Stripe disables one agent's payouts (as account.updated then stores it).
+      const [{ stripe_account_id: account }] = await t.db.query(
+        'SELECT stripe_account_id FROM payout_accounts WHERE agent_id = $1',
+        [disabled.id],
+      );
+      fake.updateAccount(account, { payouts_enabled: false });
+      await t.db.query(
+        'UPDATE payout_accounts SET payouts_enabled = false WHERE stripe_account_id = $1',
+        [account],
+      );
+      await execute(draft.body.id);
+      const done = await finished(draft.body.id);
+      const line = (agent: SignedIn) =>
+        done.lines.find((l: { agentId: string }) => l.agentId === agent.id);
+      expect(line(disabled)).toMatchObject({
+        status: 'held',
+        heldReason: 'payouts_disabled_since_draft',
+        transferMinor: null,
+      });
+      expect(line(paid)).toMatchObject({ status: 'paid', transferMinor: 2500 });
+      expect(done).toMatchObject({
+        status: 'completed',
+        totals: { draftedLines: 2, draftedMinor: 5000, paidLines: 1, heldLines: 1 },
+      });
+      const sent = fake
+        .processed('POST', '/v1/transfers')
+        .filter((r) => (r.params.metadata as { runId?: string })?.runId === draft.body.id);
+      expect(sent.map((r) => r.params.destination)).not.toContain(account);
+      expect(sent).toHaveLength(1);
+      // The money stays available to the agent, for a run once Stripe enables payouts again.
+      expect(await owed(disabled, 'NZD')).toMatchObject({ available: 2500, paid: 0 });
+    });
+
     it('abandons a line Stripe keeps refusing: the agent is free for the next run and keeps the money', async () => {
       const agent = await registerAgent(t);
       const accountId = await onboarded(t, fake, agent.id);

@@ -5868,6 +5868,7 @@ export interface components {
         | 'unsettled_line'
         | 'balance_changed'
         | 'insufficient_platform_balance'
+        | 'payouts_disabled_since_draft'
         | null;
       /**
        * @description Transfers tried for this line.
@@ -6156,6 +6157,7 @@ export interface components {
         | 'unsettled_line'
         | 'balance_changed'
         | 'insufficient_platform_balance'
+        | 'payouts_disabled_since_draft'
         | null;
       /**
        * @description What the transfer at Stripe carries (null when Stripe has none).

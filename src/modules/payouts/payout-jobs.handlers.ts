@@ -37,7 +37,8 @@ function isPermanent(e: unknown): e is Stripe.errors.StripeError {
  * Pays one line in atomic phases (Brandur Leach's recovery points):
  *   1. local: the line becomes `processing`. The first time under its idempotency key, its
  *      amount is fixed: the drafted amount, or less if the agent's available balance fell since
- *      the draft (a clawback); below the payout minimum it is held as `balance_changed` instead;
+ *      the draft (a clawback); below the payout minimum it is held as `balance_changed` instead,
+ *      and as `payouts_disabled_since_draft` if Stripe has disabled the agent's payouts since;
  *   2. Stripe: create the transfer with that key — a retry after any crash sends the same key
  *      and gets the same transfer back, never a second one;
  *   3. local: book the payout in the ledger (idempotent on the line) and mark the line paid.
@@ -61,6 +62,7 @@ export class PayoutLineHandler implements HandlesJob<'payout.line'> {
     private readonly ledger: LedgerService,
     private readonly pacer: StripePacer,
     private readonly sending: PayoutLineSendingRepository,
+    private readonly accounts: PayoutAccountsRepository,
     private readonly runEvents: PayoutRunEvents,
     config: ConfigService<Env, true>,
     private readonly metrics: DomainMetrics,
@@ -147,20 +149,27 @@ export class PayoutLineHandler implements HandlesJob<'payout.line'> {
 
   /**
    * Phase 1: marks the line `processing` and returns it with the amount it is sent for, or
-   * returns it `held` (balance fell below the minimum since the draft), or null when there is
-   * nothing to send (paid, failed, abandoned).
+   * returns it `held` (balance fell below the minimum, or Stripe disabled the agent's payouts,
+   * since the draft), or null when there is nothing to send (paid, failed, abandoned).
    */
   private async startSending(em: EntityManager, lineId: string): Promise<SendingLine | null> {
     const row = await this.sending.lockForSending(em, lineId);
     if (!row || !['pending', 'processing'].includes(row.status)) return null;
     if (row.transfer_minor === null) {
-      // First send under this key: what is available now, never more than was drafted and
-      // approved. (A clawback after drafting would otherwise be paid out and leave the agent
-      // negative.) Fixed before the call, since Stripe refuses a key reused with another amount.
+      // First send under this key, so nothing can be at Stripe yet: the draft held an agent
+      // whose payouts Stripe had disabled, and a line drafted before Stripe did (account.updated
+      // since) is held the same way rather than paid into an account that cannot pay out.
+      if (!(await this.accounts.payoutsEnabled(em, row.stripe_account_id!))) {
+        await this.sending.holdAtSending(em, lineId, 'payouts_disabled_since_draft');
+        return { ...row, status: 'held' } as SendingLine;
+      }
+      // What is available now, never more than was drafted and approved. (A clawback after
+      // drafting would otherwise be paid out and leave the agent negative.) Fixed before the
+      // call, since Stripe refuses a key reused with another amount.
       const available = await this.ledger.availableToAgent(em, row.agent_id, row.currency);
       const pay = Math.min(Number(row.amount_minor), available);
       if (pay < this.minimumMinor) {
-        await this.sending.holdBalanceChanged(em, lineId);
+        await this.sending.holdAtSending(em, lineId, 'balance_changed');
         return { ...row, status: 'held' } as SendingLine;
       }
       row.transfer_minor = String(pay);

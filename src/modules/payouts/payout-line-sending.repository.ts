@@ -14,12 +14,19 @@ export class PayoutLineSendingRepository {
     return row;
   }
 
-  /** Held at sending: the agent's available balance fell below the minimum since the draft. */
-  async holdBalanceChanged(em: EntityManager, lineId: string): Promise<void> {
+  /**
+   * Held at sending: the agent's available balance fell below the minimum since the draft, or
+   * Stripe disabled the agent's payouts since.
+   */
+  async holdAtSending(
+    em: EntityManager,
+    lineId: string,
+    reason: 'balance_changed' | 'payouts_disabled_since_draft',
+  ): Promise<void> {
     await em.query(
-      `UPDATE payout_lines SET status = 'held', held_reason = 'balance_changed',
-              updated_at = now() WHERE id = $1`,
-      [lineId],
+      `UPDATE payout_lines SET status = 'held', held_reason = $2, updated_at = now()
+        WHERE id = $1`,
+      [lineId, reason],
     );
   }
 

@@ -34,18 +34,21 @@ export interface PayoutRunTotalsRow {
   in_flight_lines: number;
 }
 
+/** Reasons a line drafted payable is held at execution: it still counts as drafted. */
+const HELD_AT_EXECUTION = `('balance_changed', 'insufficient_platform_balance', 'payouts_disabled_since_draft')`;
+
 /**
- * Per run: what was drafted payable (including lines held at execution because the balance fell),
+ * Per run: what was drafted payable (including lines held at execution: the balance fell, the
+ * platform could not cover it, or Stripe disabled the agent's payouts),
  * what is still payable, held, paid (the transfers' amounts), failed, abandoned, and in flight.
  * Lines of a run not yet executed wait; they are not in flight.
  */
 export const TOTALS_SQL = `
   SELECT l.run_id,
          count(*) FILTER (WHERE l.status <> 'held'
-           OR l.held_reason IN ('balance_changed', 'insufficient_platform_balance'))::int AS drafted_lines,
+           OR l.held_reason IN ${HELD_AT_EXECUTION})::int AS drafted_lines,
          coalesce(sum(l.amount_minor) FILTER (
-           WHERE l.status <> 'held'
-              OR l.held_reason IN ('balance_changed', 'insufficient_platform_balance')), 0) AS drafted_minor,
+           WHERE l.status <> 'held' OR l.held_reason IN ${HELD_AT_EXECUTION}), 0) AS drafted_minor,
          count(*) FILTER (WHERE l.status <> 'held')::int AS payable_lines,
          coalesce(sum(l.amount_minor) FILTER (WHERE l.status <> 'held'), 0) AS payable_minor,
          count(*) FILTER (WHERE l.status = 'held')::int AS held_lines,

@@ -34,6 +34,8 @@ export const HELD_REASONS = [
   'balance_changed',
   // at execution the platform's Stripe balance could not cover the line (paid in a later run)
   'insufficient_platform_balance',
+  // at execution Stripe had disabled the agent's payouts since the draft (paid in a later run)
+  'payouts_disabled_since_draft',
 ] as const;
 
 export class CreatePayoutRunDto {

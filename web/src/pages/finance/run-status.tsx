@@ -45,4 +45,6 @@ export const HELD_REASONS: Record<string, string> = {
   negative_balance: 'Balance is negative',
   unsettled_line: 'An earlier line is not settled',
   balance_changed: 'Balance fell below the minimum',
+  insufficient_platform_balance: 'Platform balance could not cover it',
+  payouts_disabled_since_draft: 'Stripe disabled payouts since the draft',
 };
