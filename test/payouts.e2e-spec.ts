@@ -48,6 +48,14 @@ describe('payouts', () => {
       const r = (await run(id)).body;
       return ['completed', 'completed_with_failures'].includes(r.status) && r;
     }, `run ${id} to finish`);
+  /** A finished run's line for the agent. */
+  const lineOf = (done: { lines: { agentId: string }[] }, agent: SignedIn) =>
+    done.lines.find((l) => l.agentId === agent.id);
+  /** The transfer requests the fake Stripe processed for the run. */
+  const transfersOf = (runId: string) =>
+    fake
+      .processed('POST', '/v1/transfers')
+      .filter((r) => (r.params.metadata as { runId?: string })?.runId === runId);
   /** n agents onboarded to Stripe, each with amountMinor available in currency. */
   const fundedAgents = async (n: number, amountMinor: number, currency: string) => {
     const agents = await Promise.all(Array.from({ length: n }, () => registerAgent(t)));
@@ -386,9 +394,7 @@ describe('payouts', () => {
         totals: { paidLines: 2, paidMinor: 7500 },
       });
 
-      const transfers = fake
-        .processed('POST', '/v1/transfers')
-        .filter((r) => (r.params.metadata as { runId: string }).runId === draft.body.id);
+      const transfers = transfersOf(draft.body.id);
       expect(transfers.map((r) => Number(r.params.amount)).sort()).toEqual([2500, 5000]);
       expect(await owed(paid1, 'USD')).toMatchObject({ available: 0, paid: 5000 });
       expect(await owed(small, 'USD')).toMatchObject({ available: 500, paid: 0 });
@@ -949,8 +955,7 @@ describe('payouts', () => {
       await fund(t, lowered.id, -1500, 'CZK');
       await execute(draft.body.id);
       const done = await finished(draft.body.id);
-      const line = (agent: SignedIn) =>
-        done.lines.find((l: { agentId: string }) => l.agentId === agent.id);
+      const line = (agent: SignedIn) => lineOf(done, agent);
       expect(line(clawed)).toMatchObject({
         status: 'held',
         heldReason: 'balance_changed',
@@ -976,9 +981,7 @@ describe('payouts', () => {
       });
       expect(await owed(clawed, 'CZK')).toMatchObject({ available: 0, paid: 0 });
       expect(await owed(lowered, 'CZK')).toMatchObject({ available: 0, paid: 3500 });
-      const sent = fake
-        .processed('POST', '/v1/transfers')
-        .filter((r) => (r.params.metadata as { runId?: string })?.runId === draft.body.id);
+      const sent = transfersOf(draft.body.id);
       expect(sent.map((r) => Number(r.params.amount)).sort()).toEqual([2199, 3500]);
       const rec = await t.http
         .get(`/v1/payout-runs/${draft.body.id}/reconciliation`)
@@ -1002,8 +1005,7 @@ describe('payouts', () => {
       );
       await execute(draft.body.id);
       const done = await finished(draft.body.id);
-      const line = (agent: SignedIn) =>
-        done.lines.find((l: { agentId: string }) => l.agentId === agent.id);
+      const line = (agent: SignedIn) => lineOf(done, agent);
       expect(line(disabled)).toMatchObject({
         status: 'held',
         heldReason: 'payouts_disabled_since_draft',
@@ -1014,9 +1016,7 @@ describe('payouts', () => {
         status: 'completed',
         totals: { draftedLines: 2, draftedMinor: 5000, paidLines: 1, heldLines: 1 },
       });
-      const sent = fake
-        .processed('POST', '/v1/transfers')
-        .filter((r) => (r.params.metadata as { runId?: string })?.runId === draft.body.id);
+      const sent = transfersOf(draft.body.id);
       expect(sent.map((r) => r.params.destination)).not.toContain(account);
       expect(sent).toHaveLength(1);
       // The money stays available to the agent, for a run once Stripe enables payouts again.

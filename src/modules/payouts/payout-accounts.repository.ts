@@ -56,15 +56,6 @@ export class PayoutAccountsRepository {
     return row?.stripe_account_id ?? null;
   }
 
-  /** Whether Stripe lets this Connect account pay out, as its last account.updated said. */
-  async payoutsEnabled(em: EntityManager, stripeAccountId: string): Promise<boolean> {
-    const [row]: Pick<PayoutAccountRow, 'payouts_enabled'>[] = await em.query(
-      'SELECT payouts_enabled FROM payout_accounts WHERE stripe_account_id = $1',
-      [stripeAccountId],
-    );
-    return row?.payouts_enabled === true;
-  }
-
   /** Locks the account's row, if we have it, to the end of the transaction. */
   async lockByStripeId(em: EntityManager, stripeAccountId: string): Promise<void> {
     await em.query('SELECT 1 FROM payout_accounts WHERE stripe_account_id = $1 FOR UPDATE', [

@@ -62,7 +62,6 @@ export class PayoutLineHandler implements HandlesJob<'payout.line'> {
     private readonly ledger: LedgerService,
     private readonly pacer: StripePacer,
     private readonly sending: PayoutLineSendingRepository,
-    private readonly accounts: PayoutAccountsRepository,
     private readonly runEvents: PayoutRunEvents,
     config: ConfigService<Env, true>,
     private readonly metrics: DomainMetrics,
@@ -159,7 +158,7 @@ export class PayoutLineHandler implements HandlesJob<'payout.line'> {
       // First send under this key, so nothing can be at Stripe yet: the draft held an agent
       // whose payouts Stripe had disabled, and a line drafted before Stripe did (account.updated
       // since) is held the same way rather than paid into an account that cannot pay out.
-      if (!(await this.accounts.payoutsEnabled(em, row.stripe_account_id!))) {
+      if (row.payouts_enabled !== true) {
         await this.sending.holdAtSending(em, lineId, 'payouts_disabled_since_draft');
         return { ...row, status: 'held' } as SendingLine;
       }

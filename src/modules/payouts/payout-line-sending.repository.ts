@@ -6,9 +6,18 @@ import { PayoutLineRow } from './payout-lines.repository';
 /** payout_lines as the `payout.line` job sends one (PayoutLineHandler's phases). */
 @Injectable()
 export class PayoutLineSendingRepository {
-  async lockForSending(em: EntityManager, lineId: string): Promise<PayoutLineRow | undefined> {
-    const [row]: PayoutLineRow[] = await em.query(
-      'SELECT * FROM payout_lines WHERE id = $1 FOR UPDATE',
+  /**
+   * The line, locked, with whether Stripe lets its Connect account pay out now (as the last
+   * account.updated said): read in the same round trip, since every line of a run passes here.
+   */
+  async lockForSending(
+    em: EntityManager,
+    lineId: string,
+  ): Promise<(PayoutLineRow & { payouts_enabled: boolean | null }) | undefined> {
+    const [row]: (PayoutLineRow & { payouts_enabled: boolean | null })[] = await em.query(
+      `SELECT l.*, (SELECT pa.payouts_enabled FROM payout_accounts pa
+                     WHERE pa.stripe_account_id = l.stripe_account_id) AS payouts_enabled
+         FROM payout_lines l WHERE l.id = $1 FOR UPDATE`,
       [lineId],
     );
     return row;
