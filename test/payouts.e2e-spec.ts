@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import Stripe from 'stripe';
 import { FakeStripe } from '../src/modules/stripe/fake-stripe.server';
-import { STRIPE_SETTINGS, StripeSettings } from '../src/modules/stripe/stripe.module';
+import { STRIPE, STRIPE_SETTINGS, StripeSettings } from '../src/modules/stripe/stripe.module';
 import {
   createApiKey,
   createStaff,
@@ -49,7 +49,7 @@ describe('payouts', () => {
       return ['completed', 'completed_with_failures'].includes(r.status) && r;
     }, `run ${id} to finish`);
   /** A finished run's line for the agent. */
-  const lineOf = (done: { lines: { agentId: string }[] }, agent: SignedIn) =>
+  const lineOf = <L extends { agentId: string }>(done: { lines: L[] }, agent: SignedIn) =>
     done.lines.find((l) => l.agentId === agent.id);
   /** The transfer requests the fake Stripe processed for the run. */
   const transfersOf = (runId: string) =>
@@ -73,6 +73,19 @@ describe('payouts', () => {
   };
   const execute = (id: string) =>
     t.http.post(`/v1/payout-runs/${id}/execute`).set(maker.auth).expect(202);
+  /** Stripe sends this event to our Connect webhook endpoint, signed (answered 200). */
+  const stripeSends = (event: object) => {
+    const payload = JSON.stringify(event);
+    return t.http
+      .post('/v1/stripe/webhooks')
+      .set('Content-Type', 'application/json')
+      .set(
+        'Stripe-Signature',
+        Stripe.webhooks.generateTestHeaderString({ payload, secret: settings.webhookSecret }),
+      )
+      .send(payload)
+      .expect(200);
+  };
   const owed = async (agent: SignedIn, currency: string) => {
     const res = await t.http.get('/v1/agents/me/earnings').set(agent.auth).expect(200);
     return res.body.balances.find((b: { currency: string }) => b.currency === currency);
@@ -460,29 +473,15 @@ describe('payouts', () => {
       const transfer = fake.transfers.get(line.stripeTransferId)!;
       transfer.amount_reversed = 2500;
       transfer.reversed = true;
-      const payload = JSON.stringify({
+      const reversal = {
         id: `evt_rev_${line.id}`,
         object: 'event',
         type: 'transfer.reversed',
         created: Math.floor(Date.now() / 1000),
         data: { object: transfer },
-      });
-      const header = Stripe.webhooks.generateTestHeaderString({
-        payload,
-        secret: settings.webhookSecret,
-      });
-      await t.http
-        .post('/v1/stripe/webhooks')
-        .set('Content-Type', 'application/json')
-        .set('Stripe-Signature', header)
-        .send(payload)
-        .expect(200);
-      await t.http
-        .post('/v1/stripe/webhooks')
-        .set('Content-Type', 'application/json')
-        .set('Stripe-Signature', header)
-        .send(payload)
-        .expect(200);
+      };
+      await stripeSends(reversal);
+      await stripeSends(reversal);
       await waitFor(async () => (await owed(paid2, 'USD')).available === 2500, 'reversal booked');
       expect(await owed(paid2, 'USD')).toMatchObject({ available: 2500, paid: 0 });
       // The agent's payout history keeps the line, with what Stripe took back.
@@ -505,25 +504,13 @@ describe('payouts', () => {
       // A transfer the line never booked, naming the line in its metadata (reconciliation's
       // `unexpected_at_stripe`), reversed at Stripe: the ledger never had it, so nothing moves.
       const stray = { ...transfer, id: `tr_stray_${line.id}`, amount_reversed: 4000, amount: 4000 };
-      const strayPayload = JSON.stringify({
+      await stripeSends({
         id: `evt_rev_stray_${line.id}`,
         object: 'event',
         type: 'transfer.reversed',
         created: Math.floor(Date.now() / 1000),
         data: { object: stray },
       });
-      await t.http
-        .post('/v1/stripe/webhooks')
-        .set('Content-Type', 'application/json')
-        .set(
-          'Stripe-Signature',
-          Stripe.webhooks.generateTestHeaderString({
-            payload: strayPayload,
-            secret: settings.webhookSecret,
-          }),
-        )
-        .send(strayPayload)
-        .expect(200);
       await waitFor(
         async () =>
           (
@@ -705,6 +692,73 @@ describe('payouts', () => {
         totals: { paidLines: 1, paidMinor: 4200 },
       });
       expect(await owed(agent, 'CHF')).toMatchObject({ available: 0, paid: 4200 });
+    });
+
+    it('books a reversal that came before its line was paid once the line is paid, however long that takes', async () => {
+      const agent = await registerAgent(t);
+      const accountId = await onboarded(t, fake, agent.id);
+      await fund(t, agent.id, 3300, 'SEK');
+      const draft = await approvedRun({ currency: 'SEK' });
+      fake.faults = { rate: 1, statuses: [400] };
+      await execute(draft.body.id);
+      const done: { lines: { agentId: string; id: string; status: string }[] } = await finished(
+        draft.body.id,
+      );
+      const line = lineOf(done, agent)!;
+      expect(line.status).toBe('failed');
+      fake.faults = { rate: 0 };
+      // Yet Stripe holds a transfer for the line: a call it made whose answer never came back
+      // (after 5xx retries ran out, the line failed too). Then Stripe reverses it.
+      const transfer = await t.app.get<Stripe>(STRIPE).transfers.create({
+        amount: 3300,
+        currency: 'sek',
+        destination: accountId,
+        transfer_group: `run_${draft.body.id}`,
+        metadata: { payoutLineId: line.id, runId: draft.body.id, agentId: agent.id },
+      });
+      const atStripe = fake.transfers.get(transfer.id)!;
+      atStripe.amount_reversed = 3300;
+      atStripe.reversed = true;
+      const eventId = `evt_rev_early_${line.id}`;
+      await stripeSends({
+        id: eventId,
+        object: 'event',
+        type: 'transfer.reversed',
+        created: Math.floor(Date.now() / 1000),
+        data: { object: atStripe },
+      });
+      // It waits for the line, without spending the event job's retries: those ran out after
+      // ~18 h and the reversal was lost, while the line may stay failed for days.
+      await waitFor(
+        async () =>
+          logs.find(
+            (l) =>
+              l.lineId === line.id &&
+              l.msg ===
+                'transfer reversed before its payout line was booked paid; waits for the booking',
+          ),
+        'the reversal to wait',
+      );
+      const unprocessed = () =>
+        t.db.query('SELECT 1 FROM stripe_events WHERE id = $1 AND processed_at IS NULL', [eventId]);
+      expect(await unprocessed()).toHaveLength(1);
+      expect(await owed(agent, 'SEK')).toMatchObject({ available: 3300, paid: 0 });
+
+      // Finance retries the line: it finds the transfer at Stripe, books it paid, and the
+      // waiting reversal is booked with it: the money is back in the agent's balance.
+      await t.http
+        .post(`/v1/payout-runs/${draft.body.id}/retry-failed`)
+        .set(maker.auth)
+        .expect(202);
+      const paid = lineOf(await finished(draft.body.id), agent);
+      expect(paid).toMatchObject({ status: 'paid', stripeTransferId: transfer.id });
+      expect(transfersOf(draft.body.id)).toHaveLength(1); // the one Stripe made, not a second
+      await waitFor(async () => (await unprocessed()).length === 0, 'the reversal applied');
+      expect(await owed(agent, 'SEK')).toMatchObject({ available: 3300, paid: 0 });
+      const history = await t.http.get('/v1/agents/me/payouts').set(agent.auth).expect(200);
+      expect(history.body.items).toEqual([
+        expect.objectContaining({ lineId: line.id, amountMinor: 3300, reversedMinor: 3300 }),
+      ]);
     });
 
     it('never pays the same money twice: a later run with an earlier cutoff, or while a line is unsettled', async () => {

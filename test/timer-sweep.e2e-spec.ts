@@ -1,6 +1,7 @@
 import { ConfigService } from '@nestjs/config';
 import type { Queue } from 'bullmq';
 import { randomUUID } from 'node:crypto';
+import { JobDispatcher } from '../src/modules/jobs/job-dispatcher.service';
 import { QueuesService } from '../src/modules/jobs/queues.service';
 import { MAX_TIMER_REARMS, TimerSweep } from '../src/modules/jobs/timer-sweep.service';
 import { SlaCheckHandler } from '../src/modules/tickets/ticket-timers.handlers';
@@ -137,10 +138,15 @@ describe('one sweeper at a time across processes', () => {
   it('lets one of several processes sweep per interval', async () => {
     const sweeps = Array.from(
       { length: 4 },
-      () => new TimerSweep(t.app.get(QueuesService), t.app.get(ConfigService)),
+      () =>
+        new TimerSweep(
+          t.app.get(QueuesService),
+          t.app.get(ConfigService),
+          t.app.get(JobDispatcher),
+        ),
     );
     const results = await Promise.all(sweeps.map((s) => s.sweepIfFirst()));
-    expect(results.filter((r) => r !== null)).toEqual([{ rearmed: [], reported: [] }]);
+    expect(results.filter((r) => r !== null)).toEqual([{ rearmed: [], reported: [], settled: [] }]);
     // The lock lasts most of the interval: nobody sweeps again before the next tick.
     expect(await sweeps[0].sweepIfFirst()).toBeNull();
     const queue = t.app.get(QueuesService).get('default');
@@ -149,6 +155,6 @@ describe('one sweeper at a time across processes', () => {
     expect(ttl).toBeLessThan(60_000);
     // Once it lapses, the next tick (of any process) sweeps.
     await t.redis.del(queue.toKey('timer-sweep-lock'));
-    expect(await sweeps[3].sweepIfFirst()).toEqual({ rearmed: [], reported: [] });
+    expect(await sweeps[3].sweepIfFirst()).toEqual({ rearmed: [], reported: [], settled: [] });
   });
 });

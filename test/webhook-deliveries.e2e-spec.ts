@@ -1,4 +1,6 @@
+import { QueuesService } from '../src/modules/jobs/queues.service';
 import { DELIVERY_ERROR_KINDS } from '../src/modules/webhooks/webhook-delivery-error';
+import { WebhookDeliveryHandler } from '../src/modules/webhooks/webhook-jobs.handlers';
 import { WEBHOOK_RESOLVER } from '../src/modules/webhooks/webhook-resolver';
 import { registerCompany, SignedIn } from './support/factories';
 import { createTestApp, TestApp } from './support/test-app';
@@ -42,6 +44,7 @@ describe('the webhook delivery log', () => {
         WEBHOOK_ATTEMPTS: '3',
         WEBHOOK_TIMEOUT_MS: String(TIMEOUT_MS),
         OUTBOX_POLL_MS: '100',
+        TIMER_SWEEP_MS: '1000',
       },
       overrideProviders: [{ provide: WEBHOOK_RESOLVER, useValue: resolver }],
     });
@@ -225,6 +228,82 @@ describe('the webhook delivery log', () => {
         nextAttemptAt: null,
       });
     } finally {
+      await hook.stop();
+    }
+  });
+
+  it('fails a delivery whose job gave up before its last attempt was recorded; a redelivery begun since is left alone', async () => {
+    const co = await registerCompany(t, 'Unrecorded');
+    const hook = webhookReceiver({ then: 503 });
+    // The write that records the third (last) attempt fails: the job fails for good and, before
+    // the sweep settled such jobs, the delivery stayed pending for ever (and a pending delivery
+    // cannot be redelivered).
+    await t.db.query(`
+      CREATE FUNCTION lose_last_record() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF NEW.attempts >= 3 AND NEW.company_id = '${co.companyId}' THEN
+          RAISE EXCEPTION 'injected: the record was lost';
+        END IF;
+        RETURN NEW;
+      END $$`);
+    await t.db.query(`
+      CREATE TRIGGER lose_last_record BEFORE UPDATE ON webhook_deliveries
+        FOR EACH ROW EXECUTE FUNCTION lose_last_record()`);
+    try {
+      await t.http
+        .put('/v1/companies/me/webhook')
+        .set(co.auth)
+        .send({ url: await hook.start() })
+        .expect(200);
+      const { id } = await ping(co);
+      const queue = t.app.get(QueuesService).get('webhooks');
+      const job = await waitFor(async () => {
+        const failed = await queue.getFailed(0, 100);
+        return failed.find((j) => j?.data.deliveryId === id);
+      }, 'the job failed for good');
+      expect(hook.received).toHaveLength(3);
+      const settled = await waitFor(async () => {
+        const d = await logOf(co, id);
+        return d?.status === 'failed' && d;
+      }, 'the sweep to settle the delivery');
+      expect(settled).toMatchObject({
+        attempts: 2, // the third was made but never recorded
+        lastStatusCode: 503,
+        lastErrorKind: 'outcome_unknown',
+        lastError: 'delivery stopped before the outcome of its last attempt was recorded',
+        nextAttemptAt: null,
+      });
+      const events = await t.http
+        .get('/v1/events?types=webhook.failing&limit=500')
+        .set(co.auth)
+        .expect(200);
+      expect(events.body.items).toEqual([
+        expect.objectContaining({
+          type: 'webhook.failing',
+          data: expect.objectContaining({ deliveryId: id, errorKind: 'outcome_unknown' }),
+        }),
+      ]);
+      // Settled once: the job is marked, and later sweeps leave it alone.
+      expect((await queue.getJob(job.id!))!.data._meta.gaveUpSettledAt).toEqual(expect.any(String));
+
+      await t.db.query('DROP TRIGGER lose_last_record ON webhook_deliveries');
+      await t.http
+        .post(`/v1/companies/me/webhook-deliveries/${id}/redeliver`)
+        .set(co.auth)
+        .expect(202);
+      // The old job giving up again (a sweep that read it before it was marked) must not fail
+      // the new retry chain: it began after that job finished.
+      await t.app.get(WebhookDeliveryHandler).gaveUp({ deliveryId: id }, job);
+      expect(await logOf(co, id)).toMatchObject({ status: 'pending' });
+      const redelivered = await waitFor(async () => {
+        const d = await logOf(co, id);
+        return d?.status === 'failed' && d;
+      }, 'the redelivery to fail on its own');
+      expect(redelivered).toMatchObject({ attempts: 5, lastErrorKind: 'http_status' });
+      expect(hook.received).toHaveLength(6);
+    } finally {
+      await t.db.query('DROP TRIGGER IF EXISTS lose_last_record ON webhook_deliveries');
+      await t.db.query('DROP FUNCTION lose_last_record()');
       await hook.stop();
     }
   });

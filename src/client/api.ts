@@ -4548,6 +4548,7 @@ export interface components {
         | 'endpoint_removed'
         | 'secret_unreadable'
         | 'network'
+        | 'outcome_unknown'
         | null;
       /** @example 4a5b6c7d-8e9f-4a0b-9c1d-2e3f4a5b6c7d */
       id: string;

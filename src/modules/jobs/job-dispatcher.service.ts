@@ -55,6 +55,20 @@ export class JobDispatcher implements OnModuleInit {
   }
 
   dispatch(job: Job): Promise<unknown> {
+    return this.run(job, (handler, payload) => handler.handle(payload, job));
+  }
+
+  /** The jobs whose handlers settle a job that failed for good (HandlesJob.gaveUp). */
+  namesWithGaveUp(): JobName[] {
+    return [...this.table].filter(([, h]) => h.gaveUp).map(([name]) => name as JobName);
+  }
+
+  /** Runs the handler's gaveUp for a job that failed for good (none: nothing to settle). */
+  async gaveUp(job: Job): Promise<void> {
+    await this.run(job, (handler, payload) => handler.gaveUp?.(payload, job) ?? Promise.resolve());
+  }
+
+  private run<T>(job: Job, fn: (handler: AnyHandler, payload: never) => Promise<T>): Promise<T> {
     const handler = this.table.get(job.name);
     // Unreachable after onModuleInit's check unless a stale job from an older release remains.
     if (!handler) throw new Error(`No handler for job "${job.name}"`);
@@ -62,7 +76,7 @@ export class JobDispatcher implements OnModuleInit {
     // in job.data for the dashboard and the sweep.
     const { payload, meta } = splitJobData(job.data);
     return runInJobContext(this.log.logger, job, meta.requestId ?? null, () =>
-      handler.handle(payload as never, job),
+      fn(handler, payload as never),
     );
   }
 }

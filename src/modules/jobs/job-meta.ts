@@ -12,6 +12,8 @@ export interface JobMeta {
   timerRearms?: number;
   /** When the timer sweep gave up on it and logged the report (ISO). */
   timerReportedAt?: string;
+  /** When the sweep ran the handler's gaveUp for this job, failed for good (ISO). */
+  gaveUpSettledAt?: string;
 }
 
 /** A payload and its meta, as BullMQ data. No meta → the payload as is. */

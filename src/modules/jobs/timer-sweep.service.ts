@@ -4,8 +4,9 @@ import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { Env } from '../../config/env.validation';
+import { JobDispatcher } from './job-dispatcher.service';
 import { JobMeta, splitJobData, withJobMeta } from './job-meta';
-import { JOB_QUEUES, QueueName, TIMER_JOB_NAMES } from './job-registry';
+import { JOB_QUEUES, JobName, QueueName, TIMER_JOB_NAMES } from './job-registry';
 import { QueuesService } from './queues.service';
 
 /** Re-arms per timer job after its own retries ran out; then it is reported and left alone. */
@@ -17,13 +18,14 @@ const MAX_SCANNED = 20_000;
 const LOCK = 'timer-sweep-lock';
 
 const TIMER_NAMES: ReadonlySet<string> = new Set(TIMER_JOB_NAMES);
-const TIMER_QUEUES: QueueName[] = [...new Set(TIMER_JOB_NAMES.map((n) => JOB_QUEUES[n]))];
 
 export interface TimerSweepResult {
   /** Job ids given one more attempt. */
   rearmed: string[];
   /** Job ids that used up their re-arms, reported (once) and left in the failed set. */
   reported: string[];
+  /** Job ids (not timers) whose handler settled what they left unfinished (HandlesJob.gaveUp). */
+  settled: string[];
 }
 
 /**
@@ -34,6 +36,11 @@ export interface TimerSweepResult {
  * late or repeated run is safe) up to MAX_TIMER_REARMS times, counted in the job's own data
  * (JobMeta). After that it logs one error naming the job, its ids and the last reason, and
  * leaves the job in the failed set, where the queue dashboard shows it and can retry it.
+ *
+ * The same pass settles the other jobs that failed for good whose handler has a `gaveUp` (a
+ * webhook delivery whose last attempt could not be recorded, or whose worker kept dying, would
+ * otherwise stay pending for ever): once it returns, the job is marked in its data
+ * (`gaveUpSettledAt`) and left in the failed set; when it throws, the next sweep tries again.
  */
 @Injectable()
 export class TimerSweep implements OnApplicationBootstrap, OnModuleDestroy {
@@ -45,7 +52,20 @@ export class TimerSweep implements OnApplicationBootstrap, OnModuleDestroy {
   constructor(
     private readonly queues: QueuesService,
     private readonly config: ConfigService<Env, true>,
+    private readonly dispatcher: JobDispatcher,
   ) {}
+
+  /** Jobs (not timers) whose handlers settle a failure for good; read once the table is built. */
+  private get settledNames(): ReadonlySet<JobName> {
+    return (this.settleable ??= new Set(this.dispatcher.namesWithGaveUp()));
+  }
+  private settleable: ReadonlySet<JobName> | null = null;
+
+  /** The queues with jobs to sweep: the timers' and those of the jobs with a gaveUp. */
+  private get sweptQueues(): QueueName[] {
+    const names: JobName[] = [...TIMER_JOB_NAMES, ...this.settledNames];
+    return [...new Set(names.map((n) => JOB_QUEUES[n]))].sort();
+  }
 
   private get everyMs(): number {
     return this.config.get('TIMER_SWEEP_MS', { infer: true });
@@ -73,7 +93,7 @@ export class TimerSweep implements OnApplicationBootstrap, OnModuleDestroy {
    * did not sweep.
    */
   async sweepIfFirst(): Promise<TimerSweepResult | null> {
-    const queue = this.queues.get(TIMER_QUEUES[0]);
+    const queue = this.queues.get('default');
     // BullMQ's client interface has no SET NX; its ioredis client takes ioredis' arguments.
     const redis = (await queue.client) as unknown as Redis;
     const holdMs = Math.floor(this.everyMs * 0.9);
@@ -81,16 +101,18 @@ export class TimerSweep implements OnApplicationBootstrap, OnModuleDestroy {
     return taken === 'OK' ? this.sweepOnce() : null;
   }
 
-  /** One pass over the failed sets of the queues timers run on. */
+  /** One pass over the failed sets of the queues with timers or jobs to settle. */
   async sweepOnce(): Promise<TimerSweepResult> {
-    const result: TimerSweepResult = { rearmed: [], reported: [] };
-    for (const name of TIMER_QUEUES) {
+    const result: TimerSweepResult = { rearmed: [], reported: [], settled: [] };
+    for (const name of this.sweptQueues) {
       // Collected first: re-arming takes jobs out of the set being paged through.
-      for (const job of await this.exhaustedTimers(name)) {
+      for (const job of await this.unsettled(name)) {
         try {
-          await this.handle(job, result);
+          if (TIMER_NAMES.has(job.name)) await this.rearmOrReport(job, result);
+          else await this.settle(job, result);
         } catch (e) {
-          // Retried or removed meanwhile (the dashboard, another sweep): nothing to do.
+          // Retried or removed meanwhile (the dashboard, another sweep), or the settling failed
+          // (the database is down): the next sweep looks again.
           this.logger.warn(
             { err: e, jobId: job.id, jobName: job.name },
             'timer sweep skipped a job',
@@ -101,13 +123,16 @@ export class TimerSweep implements OnApplicationBootstrap, OnModuleDestroy {
     return result;
   }
 
-  private async exhaustedTimers(queueName: QueueName): Promise<Job[]> {
+  /** The failed timers not yet reported, and the failed jobs with a gaveUp not yet settled. */
+  private async unsettled(queueName: QueueName): Promise<Job[]> {
     const queue = this.queues.get(queueName);
     const found: Job[] = [];
     for (let start = 0; start < MAX_SCANNED; start += PAGE) {
       const page = await queue.getFailed(start, start + PAGE - 1);
       for (const job of page) {
-        if (job && TIMER_NAMES.has(job.name) && !splitJobData(job.data).meta.timerReportedAt) {
+        if (!job) continue;
+        const { meta } = splitJobData(job.data);
+        if (TIMER_NAMES.has(job.name) ? !meta.timerReportedAt : this.settles(job, meta)) {
           found.push(job);
         }
       }
@@ -117,7 +142,25 @@ export class TimerSweep implements OnApplicationBootstrap, OnModuleDestroy {
     return found;
   }
 
-  private async handle(job: Job, result: TimerSweepResult): Promise<void> {
+  private settles(job: Job, meta: JobMeta): boolean {
+    return this.settledNames.has(job.name as JobName) && !meta.gaveUpSettledAt;
+  }
+
+  /** Runs the handler's gaveUp, then marks the job so that no later sweep runs it again. */
+  private async settle(job: Job, result: TimerSweepResult): Promise<void> {
+    const { payload, meta } = splitJobData(job.data);
+    await this.dispatcher.gaveUp(job);
+    await job.updateData(
+      withJobMeta(payload, { ...meta, gaveUpSettledAt: new Date().toISOString() }),
+    );
+    result.settled.push(job.id!);
+    this.logger.warn(
+      describe(job, payload, meta),
+      'job failed for good; its handler settled what it left',
+    );
+  }
+
+  private async rearmOrReport(job: Job, result: TimerSweepResult): Promise<void> {
     const { payload, meta } = splitJobData(job.data);
     const rearms = meta.timerRearms ?? 0;
     const seen = describe(job, payload, meta);
@@ -148,7 +191,7 @@ function describe(job: Job, payload: unknown, meta: JobMeta): Record<string, unk
     jobName: job.name,
     jobId: job.id,
     queue: job.queueName,
-    // Timer payloads are ids only (a ticket, a claim, a shift…).
+    // Timer and settled jobs' payloads are ids only (a ticket, a claim, a delivery…).
     ids: payload,
     ...(meta.requestId ? { requestId: meta.requestId } : {}),
     attemptsMade: job.attemptsMade,

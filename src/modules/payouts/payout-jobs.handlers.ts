@@ -11,6 +11,7 @@ import { BillingService } from '../billing/billing.service';
 import { InvoiceCollectionService } from '../billing/invoice-collection.service';
 import { InvoiceDisputesService } from '../billing/invoice-disputes.service';
 import { LedgerService } from '../ledger/ledger.service';
+import { OutboxService } from '../outbox/outbox.service';
 import { DomainMetrics } from '../metrics/domain-metrics';
 import { STRIPE } from '../stripe/stripe.module';
 import { PayoutAccountsRepository } from './payout-accounts.repository';
@@ -65,6 +66,8 @@ export class PayoutLineHandler implements HandlesJob<'payout.line'> {
     private readonly runEvents: PayoutRunEvents,
     config: ConfigService<Env, true>,
     private readonly metrics: DomainMetrics,
+    private readonly stripeEvents: StripeEventsRepository,
+    private readonly outbox: OutboxService,
   ) {
     this.rateLimitedPauseMs = Math.ceil(
       1000 / config.get('STRIPE_RATE_PER_SECOND', { infer: true }),
@@ -140,6 +143,11 @@ export class PayoutLineHandler implements HandlesJob<'payout.line'> {
       });
       // Holding a transfer means the line is paid, whatever a stale duplicate job wrote.
       await this.sending.markPaid(em, line.id, transfer.id);
+      // A reversal Stripe sent before this booking waited for it; it applies now. (One that
+      // arrives while this transaction holds the line waits for its commit and finds it paid.)
+      for (const eventId of await this.stripeEvents.waitingReversalsOf(em, line.id)) {
+        await this.outbox.enqueue(em, 'stripe.event', { eventId });
+      }
     });
     this.metrics.payoutLineFinished('paid');
     await this.completeIfDone(line.run_id);
@@ -282,7 +290,9 @@ export class StripeEventHandler implements HandlesJob<'stripe.event'> {
         const a = await this.stripe.accounts.retrieve(accountId);
         await this.accounts.applyStripeState(em, a.id, toStripeAccountState(a), event.created);
       } else if (event.type === 'transfer.reversed') {
-        await this.reversed(em, event.data.object as Stripe.Transfer);
+        const waits = await this.reversed(em, event.data.object as Stripe.Transfer);
+        // Left unprocessed: booking the line paid sends it again (PayoutLineHandler, phase 3).
+        if (waits) return { applied: false };
       } else if (event.type.startsWith('charge.dispute.')) {
         await this.disputes.applyEvent(em, event.data.object as Stripe.Dispute);
       } else if (event.type.startsWith('invoice.')) {
@@ -299,16 +309,26 @@ export class StripeEventHandler implements HandlesJob<'stripe.event'> {
     });
   }
 
-  private async reversed(em: EntityManager, transfer: Stripe.Transfer): Promise<void> {
+  /**
+   * Books a reversal of one of our transfers; true when it must wait for its line to be booked
+   * paid first. That can take long: the line's transfer call may have reached Stripe although
+   * its answer never came back (retries ran out, the line failed), and only finance retrying the
+   * line books it. Retrying the event on a schedule would lose it when the schedule ran out.
+   */
+  private async reversed(em: EntityManager, transfer: Stripe.Transfer): Promise<boolean> {
     const line = await this.lines.lockByTransfer(
       em,
       transfer.id,
       String(transfer.metadata?.payoutLineId ?? ''),
     );
-    if (!line) return; // not one of ours
-    // Reversed before we booked the payout (phase 3 pending): retry once it is booked.
-    if (line.status !== 'paid')
-      throw new Error(`payout line ${line.id} not booked yet; will retry`);
+    if (!line) return false; // not one of ours
+    if (line.status !== 'paid') {
+      this.logger.warn(
+        { lineId: line.id, transferId: transfer.id, lineStatus: line.status },
+        'transfer reversed before its payout line was booked paid; waits for the booking',
+      );
+      return true;
+    }
     // Found by the line id in its metadata but not the transfer the line booked: a stray one
     // (reconciliation's `unexpected_at_stripe`). The ledger never booked it going out, so its
     // reversal coming back books nothing either: that keeps the ledger equal to Stripe.
@@ -317,10 +337,10 @@ export class StripeEventHandler implements HandlesJob<'stripe.event'> {
         { lineId: line.id, transferId: transfer.id, booked: line.stripe_transfer_id },
         'reversal of a transfer the payout line did not book; not booked',
       );
-      return;
+      return false;
     }
     const delta = transfer.amount_reversed - Number(line.reversed_minor);
-    if (delta <= 0) return; // already booked (a duplicate or an older event)
+    if (delta <= 0) return false; // already booked (a duplicate or an older event)
     await this.ledger.post(em, {
       kind: 'payout_reversal',
       idempotencyKey: `payout-reversal:${transfer.id}:${transfer.amount_reversed}`,
@@ -334,5 +354,6 @@ export class StripeEventHandler implements HandlesJob<'stripe.event'> {
       ],
     });
     await this.lines.setReversed(em, line.id, transfer.amount_reversed);
+    return false;
   }
 }

@@ -36,6 +36,20 @@ export class StripeEventsRepository {
     return row;
   }
 
+  /**
+   * The reversals of a line's transfers that arrived before the line was booked paid and wait
+   * for it (StripeEventHandler leaves them unprocessed); ix_stripe_events_waiting_reversals.
+   */
+  async waitingReversalsOf(em: EntityManager, lineId: string): Promise<string[]> {
+    const rows: { id: string }[] = await em.query(
+      `SELECT id FROM stripe_events
+        WHERE processed_at IS NULL AND type = 'transfer.reversed'
+          AND payload #>> '{data,object,metadata,payoutLineId}' = $1`,
+      [lineId],
+    );
+    return rows.map((r) => r.id);
+  }
+
   async markProcessed(em: EntityManager, id: string): Promise<void> {
     await em.query('UPDATE stripe_events SET processed_at = now() WHERE id = $1', [id]);
   }

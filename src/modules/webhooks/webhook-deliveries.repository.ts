@@ -155,6 +155,29 @@ export class WebhookDeliveriesRepository {
     return row;
   }
 
+  /**
+   * Fails a delivery its job left pending when it failed for good at `finishedAt`, unless a
+   * later retry chain (a redelivery sets next_attempt_at to its start) has begun since; the
+   * attempt count and last answer stay as the last recorded attempt left them.
+   */
+  async failAbandoned(
+    em: EntityManager,
+    id: string,
+    finishedAt: Date,
+    failure: DeliveryFailure,
+  ): Promise<RecordedAttemptRow | undefined> {
+    const [row] = await changedRows<RecordedAttemptRow>(
+      em,
+      `UPDATE webhook_deliveries
+          SET status = 'failed', next_attempt_at = NULL, last_error = $3, last_error_kind = $4
+        WHERE id = $1 AND status = 'pending'
+          AND coalesce(next_attempt_at, '-infinity') <= $2
+        RETURNING company_id, event_id, event_type, status, attempts`,
+      [id, finishedAt, failure.message, failure.kind],
+    );
+    return row;
+  }
+
   /** Up to `limit` of the company's deliveries after `after` that pass `filter`, newest first. */
   pageOf(
     em: EntityManager,

@@ -28,6 +28,11 @@ export const DELIVERY_ERROR_KINDS = [
   'secret_unreadable',
   /** Any other network error. */
   'network',
+  /**
+   * The delivery stopped with its last attempt unrecorded (that write failed, or its worker kept
+   * dying): the receiver may or may not have it. Set by the sweep, never by an attempt.
+   */
+  'outcome_unknown',
 ] as const;
 export type DeliveryErrorKind = (typeof DELIVERY_ERROR_KINDS)[number];
 

@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Backoffs, Job } from 'bullmq';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { SecretBoxError } from '../../common/crypto/secret-box';
 import { currentRequestId } from '../../common/http/request-context';
 import { REQUEST_ID_HEADER } from '../../common/http/request-id';
@@ -20,6 +20,7 @@ import { OutboxService } from '../outbox/outbox.service';
 import {
   AttemptRecord,
   DeliveryAttemptRow,
+  RecordedAttemptRow,
   WebhookDeliveriesRepository,
 } from './webhook-deliveries.repository';
 import { DeliveryFailure, describeNetworkError, statusFailure } from './webhook-delivery-error';
@@ -133,6 +134,27 @@ export class WebhookDeliveryHandler implements HandlesJob<'webhook.deliver'> {
     throw error; // BullMQ schedules the retry
   }
 
+  /**
+   * The job failed for good with the delivery possibly still pending: its last attempt's
+   * outcome was never recorded (that write failed) or its worker kept dying under it, and a
+   * pending delivery cannot be redelivered. It fails now as `outcome_unknown`, with its
+   * `webhook.failing` event, so the company learns of it and can redeliver (receivers dedupe on
+   * the event id). A redelivery begun since is left alone (failAbandoned).
+   */
+  async gaveUp({ deliveryId }: JobPayloads['webhook.deliver'], job: Job): Promise<void> {
+    const failure: DeliveryFailure = {
+      kind: 'outcome_unknown',
+      message: 'delivery stopped before the outcome of its last attempt was recorded',
+    };
+    const finishedAt = new Date(job.finishedOn ?? Date.now());
+    const failed = await this.db.transaction(async (em) => {
+      const row = await this.deliveries.failAbandoned(em, deliveryId, finishedAt, failure);
+      if (row) await this.recordFailing(em, deliveryId, row, null, failure);
+      return !!row;
+    });
+    if (failed) this.metrics.webhookDeliveryFailed(failure.kind, true);
+  }
+
   /** Checks the target, signs with the current secret and POSTs once. Never throws. */
   private async attempt(deliveryId: string, d: DeliveryAttemptRow): Promise<AttemptResult> {
     const url = new URL(d.url!);
@@ -189,19 +211,29 @@ export class WebhookDeliveryHandler implements HandlesJob<'webhook.deliver'> {
     await this.db.transaction(async (em) => {
       const row = await this.deliveries.recordAttempt(em, id, { retryInMs: null, ...a });
       if (row?.status !== 'failed' || a.status !== 'failed') return;
-      await this.events.record(em, {
-        type: 'webhook.failing',
-        companyId: row.company_id,
-        data: {
-          deliveryId: id,
-          eventId: row.event_id,
-          eventType: row.event_type,
-          attempts: row.attempts,
-          lastStatusCode: a.code,
-          errorKind: a.failure?.kind ?? null,
-          error: a.failure?.message ?? null,
-        },
-      });
+      await this.recordFailing(em, id, row, a.code, a.failure);
+    });
+  }
+
+  private recordFailing(
+    em: EntityManager,
+    id: string,
+    row: RecordedAttemptRow,
+    code: number | null,
+    failure: DeliveryFailure | null,
+  ): Promise<void> {
+    return this.events.record(em, {
+      type: 'webhook.failing',
+      companyId: row.company_id,
+      data: {
+        deliveryId: id,
+        eventId: row.event_id,
+        eventType: row.event_type,
+        attempts: row.attempts,
+        lastStatusCode: code,
+        errorKind: failure?.kind ?? null,
+        error: failure?.message ?? null,
+      },
     });
   }
 }
