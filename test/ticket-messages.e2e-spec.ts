@@ -282,6 +282,54 @@ describe('the conversation on a ticket', () => {
     await t.http.get(`/v1/tickets/${ticket.id}/messages`).set(holder.auth).expect(403);
   });
 
+  it('shows an agent whose resolution was reopened the conversation up to it, not what followed', async () => {
+    const {
+      agents: [first, next],
+    } = await liveAgents(t, co.auth, 2);
+    const ticket = await claimed(first);
+    const say = (a: SignedIn, body: string, visibility: 'customer' | 'internal') =>
+      t.http
+        .post(`/v1/tickets/${ticket.id}/messages`)
+        .set(a.auth)
+        .send({ body, visibility })
+        .expect(201);
+    await say(first, 'Refund issued.', 'customer');
+    await say(first, 'Order 1142 checked', 'internal');
+    await t.http
+      .post(`/v1/tickets/${ticket.id}/resolve`)
+      .set(first.auth)
+      .send({ resolutionSummary: 'refunded' })
+      .expect(200);
+    await t.http
+      .post(`/v1/tickets/${ticket.id}/reopen`)
+      .set(co.auth)
+      .send({ reason: 'the refund never came' })
+      .expect(200);
+    await t.http.post(`/v1/tickets/${ticket.id}/claim`).set(next.auth).expect(200);
+    await t.http
+      .post(`/v1/escalations/${ticket.externalId}/messages`)
+      .set(bot)
+      .send({ messageId: 'm-after', body: 'Still nothing', author: 'customer', at: new Date() })
+      .expect(201);
+    await say(next, 'Re-sent it by wire.', 'customer');
+    await say(next, 'First refund bounced: wrong IBAN', 'internal');
+
+    const read = async (a: SignedIn) =>
+      (
+        await t.http.get(`/v1/tickets/${ticket.id}/messages`).set(a.auth).expect(200)
+      ).body.items.map((m: { body: string }) => m.body);
+    expect(await read(first)).toEqual(['Refund issued.', 'Order 1142 checked']);
+    expect(await read(next)).toEqual([
+      'Refund issued.',
+      'Order 1142 checked',
+      'Still nothing',
+      'Re-sent it by wire.',
+      'First refund bounced: wrong IBAN',
+    ]);
+    // The ticket itself stays readable to the first agent: their earning links to it.
+    await t.http.get(`/v1/agents/me/tickets/${ticket.id}`).set(first.auth).expect(200);
+  });
+
   it('refuses control characters and oversized bodies, naming the field, and writes nothing', async () => {
     const {
       agents: [agent],

@@ -23,6 +23,8 @@ export interface WorkedClaimRow {
   shift_id: string;
   rate_amount_minor: string | null;
   rate_currency: string | null;
+  /** Null while the agent holds it. */
+  resolved_at: Date | null;
 }
 
 export interface ResolvedClaimRow {
@@ -118,7 +120,9 @@ export class TicketClaimsRepository {
     agentId: string,
   ): Promise<WorkedClaimRow | undefined> {
     const [row]: WorkedClaimRow[] = await em.query(
-      `SELECT id, shift_id, rate_amount_minor, rate_currency FROM ticket_claims
+      `SELECT id, shift_id, rate_amount_minor, rate_currency,
+              CASE WHEN status = 'resolved' THEN resolved_at END AS resolved_at
+         FROM ticket_claims
         WHERE ticket_id = $1 AND agent_id = $2 AND status IN ('active', 'resolved')
         ORDER BY status = 'active' DESC, resolved_at DESC LIMIT 1`,
       [ticketId, agentId],

@@ -152,7 +152,9 @@ export class TicketConversationService {
   /**
    * A ticket's conversation, oldest first. The holder and company admins see internal notes
    * too; a bot key sees only what the customer sees (it relays to the customer, so it is never
-   * handed a note). Agents who held it earlier do not: the conversation went on without them.
+   * handed a note). An agent who resolved it reads it as it stood at their resolution: after a
+   * reopen, what the next holder and the customer say (notes included) is not theirs to read.
+   * Agents who only released it see nothing: the conversation went on without them.
    */
   async list(
     actor: Actor,
@@ -163,11 +165,14 @@ export class TicketConversationService {
     const after = decodeCursor(cursor, ['int']);
     const em = this.db.manager;
     let internal = true;
+    let until: Date | null = null;
     if (actor.kind === 'user' && actor.role === 'agent') {
       const ticket = await this.tickets.findScoped(em, ticketId, null);
       if (!ticket) throw DomainError.notFound('Ticket');
       // The holder, or the agent who resolved it (reading back, e.g. from their earnings).
-      if (!(await this.claims.workedBy(em, ticketId, actor.userId))) throw notYours();
+      const claim = await this.claims.workedBy(em, ticketId, actor.userId);
+      if (!claim) throw notYours();
+      until = claim.resolved_at;
     } else {
       const companyId = requireCompany(actor, true);
       if (!(await this.tickets.findScoped(em, ticketId, companyId))) {
@@ -175,7 +180,13 @@ export class TicketConversationService {
       }
       internal = actor.kind !== 'bot';
     }
-    const rows = await this.messages.page(em, ticketId, internal, after?.[0] ?? null, limit + 1);
+    const rows = await this.messages.page(
+      em,
+      ticketId,
+      { internal, until },
+      after?.[0] ?? null,
+      limit + 1,
+    );
     return toPage(rows, limit, toTicketMessageDto, (r) => [String(r.seq)]);
   }
 

@@ -75,7 +75,7 @@ export class TicketMessagesRepository {
   page(
     em: EntityManager,
     ticketId: string,
-    internal: boolean,
+    view: { internal: boolean; until: Date | null },
     afterSeq: string | null,
     limit: number,
   ): Promise<TicketMessageRow[]> {
@@ -83,8 +83,9 @@ export class TicketMessagesRepository {
       `SELECT * FROM ticket_messages
         WHERE ticket_id = $1 AND ($2 OR visibility = 'customer')
           AND ($3::bigint IS NULL OR seq > $3::bigint)
+          AND ($5::timestamptz IS NULL OR created_at <= $5::timestamptz)
         ORDER BY seq LIMIT $4`,
-      [ticketId, internal, afterSeq, limit],
+      [ticketId, view.internal, afterSeq, limit, view.until],
     );
   }
 
