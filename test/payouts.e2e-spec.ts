@@ -707,8 +707,10 @@ describe('payouts', () => {
       const line = lineOf(done, agent)!;
       expect(line.status).toBe('failed');
       fake.faults = { rate: 0 };
-      // Yet Stripe holds a transfer for the line: a call it made whose answer never came back
-      // (after 5xx retries ran out, the line failed too). Then Stripe reverses it.
+      // Yet Stripe holds a transfer for the line, as when its call reached Stripe but only 5xx
+      // answers came back until the retries ran out (~1 h of backoff, too long for a test: the
+      // line is failed by a refusal instead; the handler only sees a line not paid). Then
+      // Stripe reverses the transfer.
       const transfer = await t.app.get<Stripe>(STRIPE).transfers.create({
         amount: 3300,
         currency: 'sek',

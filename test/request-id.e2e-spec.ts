@@ -110,6 +110,7 @@ describe('a request id follows its work into jobs, webhooks and logs', () => {
     const deliver = await t.app.get(QueuesService).get('webhooks').getJob(outboxJobId(rows[2].id));
     expect(deliver!.data).toEqual({
       deliveryId: expect.any(String),
+      chain: 0,
       _meta: { requestId },
     });
 

@@ -283,17 +283,19 @@ describe('the webhook delivery log', () => {
           data: expect.objectContaining({ deliveryId: id, errorKind: 'outcome_unknown' }),
         }),
       ]);
-      // Settled once: the job is marked, and later sweeps leave it alone.
-      expect((await queue.getJob(job.id!))!.data._meta.gaveUpSettledAt).toEqual(expect.any(String));
+      // Settled once: the failure is marked on the job, and later sweeps leave it alone.
+      const marked = (await queue.getJob(job.id!))!;
+      expect(marked.data._meta.gaveUpSettled).toBe(marked.finishedOn);
 
       await t.db.query('DROP TRIGGER lose_last_record ON webhook_deliveries');
       await t.http
         .post(`/v1/companies/me/webhook-deliveries/${id}/redeliver`)
         .set(co.auth)
         .expect(202);
-      // The old job giving up again (a sweep that read it before it was marked) must not fail
-      // the new retry chain: it began after that job finished.
-      await t.app.get(WebhookDeliveryHandler).gaveUp({ deliveryId: id }, job);
+      // The old job giving up again (say, a sweep that read it before it was marked) must not
+      // fail the new retry chain, however the clocks stand: the chain number tells them apart.
+      const handler = t.app.get(WebhookDeliveryHandler);
+      expect(await handler.gaveUp({ deliveryId: id, chain: 0 })).toBe(false);
       expect(await logOf(co, id)).toMatchObject({ status: 'pending' });
       const redelivered = await waitFor(async () => {
         const d = await logOf(co, id);
@@ -301,6 +303,21 @@ describe('the webhook delivery log', () => {
       }, 'the redelivery to fail on its own');
       expect(redelivered).toMatchObject({ attempts: 5, lastErrorKind: 'http_status' });
       expect(hook.received).toHaveLength(6);
+      // A failure recorded for good completes its job: the failed set keeps only the
+      // unrecorded one, so the sweep has nothing more to read.
+      const jobs = (await queue.getJobs(['completed', 'failed'])).filter(
+        (j) => j?.data.deliveryId === id,
+      );
+      expect(await Promise.all(jobs.map(async (j) => [j.data.chain, await j.getState()]))).toEqual(
+        expect.arrayContaining([
+          [0, 'failed'],
+          [1, 'completed'],
+        ]),
+      );
+      const kinds = (
+        await t.http.get('/v1/events?types=webhook.failing&limit=500').set(co.auth).expect(200)
+      ).body.items.map((e: { data: { errorKind: string } }) => e.data.errorKind);
+      expect(kinds.sort()).toEqual(['http_status', 'outcome_unknown']);
     } finally {
       await t.db.query('DROP TRIGGER IF EXISTS lose_last_record ON webhook_deliveries');
       await t.db.query('DROP FUNCTION lose_last_record()');

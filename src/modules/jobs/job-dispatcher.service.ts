@@ -63,9 +63,12 @@ export class JobDispatcher implements OnModuleInit {
     return [...this.table].filter(([, h]) => h.gaveUp).map(([name]) => name as JobName);
   }
 
-  /** Runs the handler's gaveUp for a job that failed for good (none: nothing to settle). */
-  async gaveUp(job: Job): Promise<void> {
-    await this.run(job, (handler, payload) => handler.gaveUp?.(payload, job) ?? Promise.resolve());
+  /** Runs the handler's gaveUp for a job that failed for good; true when it settled something. */
+  gaveUp(job: Job): Promise<boolean> {
+    return this.run(
+      job,
+      (handler, payload) => handler.gaveUp?.(payload, job) ?? Promise.resolve(false),
+    );
   }
 
   private run<T>(job: Job, fn: (handler: AnyHandler, payload: never) => Promise<T>): Promise<T> {

@@ -15,12 +15,13 @@ export interface HandlesJob<N extends JobName> {
   handle(payload: JobPayloads[N], job: Job<JobPayloads[N]>): Promise<unknown>;
   /**
    * Settles what a job left unfinished once it failed for good: its retries ran out, or its
-   * worker kept dying under it (BullMQ fails a job that stalls more than maxStalledCount times,
-   * and no worker event tells of it). The worker's TimerSweep calls it for each such job until
-   * it returns, then never again for that job; like `handle`, it must be idempotent and check
-   * that the state it settles is the one the job left (a newer job may have taken over since).
+   * worker kept dying under it (BullMQ fails a job that stalls more than maxStalledCount times).
+   * The worker's TimerSweep calls it for each such job until it returns, then not again for that
+   * failure (a listener on the worker's `failed` event would miss a failure when its process
+   * died first). Like `handle`, it must be idempotent and check that the state it settles is the
+   * one this job left (a newer job may have taken over since). True when it changed something.
    */
-  gaveUp?(payload: JobPayloads[N], job: Job<JobPayloads[N]>): Promise<void>;
+  gaveUp?(payload: JobPayloads[N], job: Job<JobPayloads[N]>): Promise<boolean>;
 }
 
 /**

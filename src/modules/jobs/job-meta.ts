@@ -12,8 +12,11 @@ export interface JobMeta {
   timerRearms?: number;
   /** When the timer sweep gave up on it and logged the report (ISO). */
   timerReportedAt?: string;
-  /** When the sweep ran the handler's gaveUp for this job, failed for good (ISO). */
-  gaveUpSettledAt?: string;
+  /**
+   * The failure (its finishedOn, ms) the sweep ran the handler's gaveUp for: a job retried
+   * from the dashboard that fails for good again is settled again.
+   */
+  gaveUpSettled?: number;
 }
 
 /** A payload and its meta, as BullMQ data. No meta → the payload as is. */

@@ -120,8 +120,11 @@ export interface JobPayloads {
   'stripe.event': { eventId: string };
   /** Pays one payout line through a Stripe transfer, in atomic phases; throttled. */
   'payout.line': { lineId: string };
-  /** One signed POST to a company's webhook; retried with backoff by the queue. */
-  'webhook.deliver': { deliveryId: string };
+  /**
+   * One signed POST to a company's webhook; retried with backoff by the queue. `chain` is the
+   * delivery's redelivery count when this job was written (0: the first).
+   */
+  'webhook.deliver': { deliveryId: string; chain: number };
 }
 
 export type JobName = keyof JobPayloads;

@@ -40,7 +40,7 @@ export interface TimerSweepResult {
  * The same pass settles the other jobs that failed for good whose handler has a `gaveUp` (a
  * webhook delivery whose last attempt could not be recorded, or whose worker kept dying, would
  * otherwise stay pending for ever): once it returns, the job is marked in its data
- * (`gaveUpSettledAt`) and left in the failed set; when it throws, the next sweep tries again.
+ * (`gaveUpSettled`) and left in the failed set; when it throws, the next sweep tries again.
  */
 @Injectable()
 export class TimerSweep implements OnApplicationBootstrap, OnModuleDestroy {
@@ -143,16 +143,15 @@ export class TimerSweep implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   private settles(job: Job, meta: JobMeta): boolean {
-    return this.settledNames.has(job.name as JobName) && !meta.gaveUpSettledAt;
+    return this.settledNames.has(job.name as JobName) && meta.gaveUpSettled !== job.finishedOn;
   }
 
-  /** Runs the handler's gaveUp, then marks the job so that no later sweep runs it again. */
+  /** Runs the handler's gaveUp, then marks the failure so that no later sweep runs it again. */
   private async settle(job: Job, result: TimerSweepResult): Promise<void> {
     const { payload, meta } = splitJobData(job.data);
-    await this.dispatcher.gaveUp(job);
-    await job.updateData(
-      withJobMeta(payload, { ...meta, gaveUpSettledAt: new Date().toISOString() }),
-    );
+    const changed = await this.dispatcher.gaveUp(job);
+    await job.updateData(withJobMeta(payload, { ...meta, gaveUpSettled: job.finishedOn }));
+    if (!changed) return; // it had already been settled (its last failure was recorded)
     result.settled.push(job.id!);
     this.logger.warn(
       describe(job, payload, meta),

@@ -18,6 +18,8 @@ export interface WebhookDeliveryRow {
   delivered_at: Date | null;
   created_at: Date;
   payload: Record<string, unknown>;
+  /** How often it was redelivered: each retry chain's number, carried by its jobs. */
+  chain: number;
 }
 
 /** The outcome of one attempt, as the log records it. */
@@ -156,24 +158,23 @@ export class WebhookDeliveriesRepository {
   }
 
   /**
-   * Fails a delivery its job left pending when it failed for good at `finishedAt`, unless a
-   * later retry chain (a redelivery sets next_attempt_at to its start) has begun since; the
-   * attempt count and last answer stay as the last recorded attempt left them.
+   * Fails a delivery that a job of retry chain `chain` left pending when it failed for good;
+   * not one redelivered since (a later chain is its own jobs' to settle). The attempt count and
+   * last answer stay as the last recorded attempt left them.
    */
   async failAbandoned(
     em: EntityManager,
     id: string,
-    finishedAt: Date,
+    chain: number,
     failure: DeliveryFailure,
   ): Promise<RecordedAttemptRow | undefined> {
     const [row] = await changedRows<RecordedAttemptRow>(
       em,
       `UPDATE webhook_deliveries
           SET status = 'failed', next_attempt_at = NULL, last_error = $3, last_error_kind = $4
-        WHERE id = $1 AND status = 'pending'
-          AND coalesce(next_attempt_at, '-infinity') <= $2
+        WHERE id = $1 AND status = 'pending' AND chain = $2
         RETURNING company_id, event_id, event_type, status, attempts`,
-      [id, finishedAt, failure.message, failure.kind],
+      [id, chain, failure.message, failure.kind],
     );
     return row;
   }
@@ -217,12 +218,13 @@ export class WebhookDeliveriesRepository {
     return current?.status;
   }
 
-  /** Back to pending for a fresh retry chain. */
+  /** Back to pending for a fresh retry chain, numbered one more than the last. */
   async markPending(em: EntityManager, id: string): Promise<WebhookDeliveryRow> {
     const [row] = await changedRows<WebhookDeliveryRow>(
       em,
       `UPDATE webhook_deliveries
-          SET status = 'pending', delivered_at = NULL, next_attempt_at = now()
+          SET status = 'pending', delivered_at = NULL, next_attempt_at = now(),
+              chain = chain + 1
         WHERE id = $1 RETURNING *`,
       [id],
     );

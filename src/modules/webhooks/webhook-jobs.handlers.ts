@@ -55,7 +55,7 @@ export class WebhookFanOutHandler implements HandlesJob<TicketEventType> {
         JSON.stringify(payload),
       );
       if (!deliveryId) return { deliveryId: null };
-      await this.outbox.enqueue(em, 'webhook.deliver', { deliveryId });
+      await this.outbox.enqueue(em, 'webhook.deliver', { deliveryId, chain: 0 });
       return { deliveryId };
     });
   }
@@ -131,6 +131,9 @@ export class WebhookDeliveryHandler implements HandlesJob<'webhook.deliver'> {
       { deliveryId, attempt: job.attemptsMade + 1, error: failure.message, kind: failure.kind },
       'webhook delivery failed',
     );
+    // A failure recorded for good completes the job: the log and the webhook.failing event say
+    // it, and the queue's failed set keeps only jobs that ended unrecorded (see gaveUp).
+    if (last) return { status: 'failed' };
     throw error; // BullMQ schedules the retry
   }
 
@@ -139,20 +142,21 @@ export class WebhookDeliveryHandler implements HandlesJob<'webhook.deliver'> {
    * outcome was never recorded (that write failed) or its worker kept dying under it, and a
    * pending delivery cannot be redelivered. It fails now as `outcome_unknown`, with its
    * `webhook.failing` event, so the company learns of it and can redeliver (receivers dedupe on
-   * the event id). A redelivery begun since is left alone (failAbandoned).
+   * the event id). A redelivery begun since (a later chain) is left alone.
    */
-  async gaveUp({ deliveryId }: JobPayloads['webhook.deliver'], job: Job): Promise<void> {
+  async gaveUp({ deliveryId, chain }: JobPayloads['webhook.deliver']): Promise<boolean> {
     const failure: DeliveryFailure = {
       kind: 'outcome_unknown',
       message: 'delivery stopped before the outcome of its last attempt was recorded',
     };
-    const finishedAt = new Date(job.finishedOn ?? Date.now());
     const failed = await this.db.transaction(async (em) => {
-      const row = await this.deliveries.failAbandoned(em, deliveryId, finishedAt, failure);
+      // Jobs written before chains were numbered carry none: they belong to the first.
+      const row = await this.deliveries.failAbandoned(em, deliveryId, chain ?? 0, failure);
       if (row) await this.recordFailing(em, deliveryId, row, null, failure);
       return !!row;
     });
     if (failed) this.metrics.webhookDeliveryFailed(failure.kind, true);
+    return failed;
   }
 
   /** Checks the target, signs with the current secret and POSTs once. Never throws. */

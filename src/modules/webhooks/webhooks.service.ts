@@ -102,7 +102,7 @@ export class WebhooksService {
         JSON.stringify(payload),
       );
       if (!row) throw notConfigured();
-      await this.outbox.enqueue(em, 'webhook.deliver', { deliveryId: row.id });
+      await this.outbox.enqueue(em, 'webhook.deliver', { deliveryId: row.id, chain: row.chain });
       return toWebhookDeliveryDto(row);
     });
   }
@@ -143,7 +143,7 @@ export class WebhooksService {
         throw new DomainError('DELIVERY_IN_PROGRESS', 'This delivery is still being retried');
       }
       const row = await this.deliveryLog.markPending(em, id);
-      await this.outbox.enqueue(em, 'webhook.deliver', { deliveryId: id });
+      await this.outbox.enqueue(em, 'webhook.deliver', { deliveryId: id, chain: row.chain });
       return toWebhookDeliveryDto(row);
     });
   }
