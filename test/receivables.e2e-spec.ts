@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { InvoiceClosingService } from '../src/modules/billing/invoice-closing.service';
+import { ReceivablesService } from '../src/modules/billing/receivables.service';
 import { LedgerService } from '../src/modules/ledger/ledger.service';
 import type { FakeStripe } from '../src/modules/stripe/fake-stripe.server';
 import { STRIPE_SETTINGS, type StripeSettings } from '../src/modules/stripe/stripe.module';
@@ -115,6 +116,43 @@ describe('receivables', () => {
     expect(await owed(company.companyId)).toBe(0);
     const integrity = await t.http.get('/v1/ledger/integrity').set(finance.auth).expect(200);
     expect(integrity.body.unbalancedCurrencies).toEqual([]);
+  });
+
+  it('a credit note that committed but whose answer was lost is not credited again on retry', async () => {
+    const { company, invoice } = await invoiced('Lost Answer SA', 2);
+    const from = fake.billingEvents.length;
+    const dispute = fake.invoicing.dispute(chargeOf(invoice.number).id)!;
+    await deliverBillingEvents(t, fake, from);
+    const closedFrom = fake.billingEvents.length;
+    fake.invoicing.closeDispute(dispute.id, 'lost');
+    await deliverBillingEvents(t, fake, closedFrom);
+    expect(await owed(company.companyId)).toBe(2 * PER_TICKET);
+
+    // The credit commits, then reading the answer fails: a 500, which frees the key for a retry
+    // (as a crash before the answer was stored lets the key's lease lapse).
+    jest
+      .spyOn(t.app.get(ReceivablesService) as unknown as { one: () => Promise<unknown> }, 'one')
+      .mockRejectedValueOnce(new Error('connection lost'));
+    const key = randomUUID();
+    const note = () =>
+      t.http
+        .post(`/v1/invoices/${invoice.id}/credit-notes`)
+        .set(finance.auth)
+        .set('Idempotency-Key', key)
+        .send({ amountMinor: PER_TICKET, reason: 'Half of the lost dispute' });
+    await note().expect(500);
+    expect(await owed(company.companyId)).toBe(PER_TICKET);
+    const retried = await note().expect(201);
+    expect(retried.body.creditedMinor).toBe(PER_TICKET);
+    expect(await owed(company.companyId)).toBe(PER_TICKET);
+    // Another request (its own key) is another credit note.
+    await t.http
+      .post(`/v1/invoices/${invoice.id}/credit-notes`)
+      .set(finance.auth)
+      .set('Idempotency-Key', randomUUID())
+      .send({ amountMinor: PER_TICKET, reason: 'The other half' })
+      .expect(201);
+    expect(await owed(company.companyId)).toBe(0);
   });
 
   it('a dispute won gives the money back to the platform’s cash', async () => {

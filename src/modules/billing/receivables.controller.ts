@@ -4,7 +4,7 @@ import type { Actor } from '../../common/auth/actor';
 import { CurrentActor, Roles } from '../../common/auth/decorators';
 import { ApiErrors } from '../../common/http/api-errors';
 import { IdParam } from '../../common/http/id-param';
-import { Idempotent } from '../idempotency/idempotent.decorator';
+import { IdempotencyKey, Idempotent } from '../idempotency/idempotent.decorator';
 import {
   CreateCreditNoteDto,
   FinanceInvoiceDto,
@@ -48,8 +48,10 @@ export class ReceivablesController {
     @CurrentActor() actor: Actor,
     @IdParam() id: string,
     @Body() body: CreateCreditNoteDto,
+    // Present: the idempotency guard refuses the request without it.
+    @IdempotencyKey() idempotencyKey: string,
   ): Promise<FinanceInvoiceDto> {
-    return this.receivables.creditNote(actor, id, body);
+    return this.receivables.creditNote(actor, id, body, idempotencyKey);
   }
 
   /** Writes an unpaid invoice off: Stripe stops collecting; the receivable goes to bad debt. */

@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { requireUser } from '../../common/auth/access';
 import { Actor } from '../../common/auth/actor';
@@ -173,11 +172,18 @@ export class ReceivablesService {
     actor: Actor,
     invoiceId: string,
     input: CreateCreditNoteDto,
+    idempotencyKey: string,
   ): Promise<FinanceInvoiceDto> {
     const { userId } = requireUser(actor, 'finance');
+    // Keyed by the request, not at random: when the credit note committed but its answer was
+    // lost (a 5xx after the commit frees the Idempotency-Key; a crash lets its lease lapse),
+    // the retry finds it here instead of crediting a second time.
+    // (Idempotency-Keys are each user's own, as the idempotency module scopes them.)
+    const entryKey = `credit-note:${invoiceId}:${userId}:${idempotencyKey}`;
     await this.db.transaction(async (em) => {
       const invoice = await this.invoices.find(em, invoiceId, true);
       if (!invoice) throw DomainError.notFound('Invoice');
+      if (await this.ledger.posted(em, entryKey)) return; // answered as the invoice stands
       const lost = invoice.dispute_status === 'lost' ? Number(invoice.disputed_minor) : 0;
       const creditable = lost - Number(invoice.credited_minor);
       const owed =
@@ -196,7 +202,7 @@ export class ReceivablesService {
       }
       await this.ledger.post(em, {
         kind: 'write_off',
-        idempotencyKey: `credit-note:${invoiceId}:${randomUUID()}`,
+        idempotencyKey: entryKey,
         currency: invoice.currency,
         companyId: invoice.company_id,
         createdBy: userId,

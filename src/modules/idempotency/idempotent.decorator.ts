@@ -1,7 +1,15 @@
-import { applyDecorators, SetMetadata, UseFilters, UseGuards } from '@nestjs/common';
+import {
+  applyDecorators,
+  createParamDecorator,
+  ExecutionContext,
+  SetMetadata,
+  UseFilters,
+  UseGuards,
+} from '@nestjs/common';
 import { IDEMPOTENT_KEY, type IdempotentMode } from '../../common/http/idempotent';
 import { IdempotencyGuard } from './idempotency.guard';
 import { ReplayedAnswerFilter } from './idempotency-outcomes';
+import { readIdempotencyKey } from './idempotency-request';
 
 /**
  * Marks a POST that creates something: it accepts an Idempotency-Key header with Stripe's
@@ -23,3 +31,17 @@ export const Idempotent = (options: { required?: boolean } = {}) =>
     UseGuards(IdempotencyGuard),
     UseFilters(ReplayedAnswerFilter),
   );
+
+/**
+ * The request's Idempotency-Key, for a use case whose own writes must carry it (a credit note's
+ * ledger entry): on an @Idempotent({ required: true }) route the guard has checked it is there.
+ * A parameter decorator of our own, so the OpenAPI document keeps the one header @Idempotent
+ * declares.
+ */
+export const IdempotencyKey = createParamDecorator(
+  (_: unknown, ctx: ExecutionContext): string | undefined =>
+    readIdempotencyKey(
+      ctx.switchToHttp().getRequest<{ headers: Record<string, string | string[] | undefined> }>()
+        .headers,
+    ),
+);

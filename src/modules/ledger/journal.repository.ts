@@ -118,6 +118,14 @@ export class JournalRepository {
     return entry?.id;
   }
 
+  async hasEntry(em: EntityManager, idempotencyKey: string): Promise<boolean> {
+    const rows: unknown[] = await em.query(
+      'SELECT 1 FROM journal_entries WHERE idempotency_key = $1',
+      [idempotencyKey],
+    );
+    return rows.length > 0;
+  }
+
   async entryIdByKey(em: EntityManager, idempotencyKey: string): Promise<string> {
     const [existing]: { id: string }[] = await em.query(
       'SELECT id FROM journal_entries WHERE idempotency_key = $1',

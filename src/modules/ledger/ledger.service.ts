@@ -111,6 +111,11 @@ export class LedgerService {
     return { entryId, created: true };
   }
 
+  /** Whether an entry was posted under this key (a use case that must not re-check limits). */
+  posted(em: EntityManager, idempotencyKey: string): Promise<boolean> {
+    return this.journal.hasEntry(em, idempotencyKey);
+  }
+
   /** What the agent can be paid now in one currency (negative after a clawback). */
   async availableToAgent(em: EntityManager, agentId: string, currency: string): Promise<number> {
     return Number(await this.journal.availableOf(em, agentId, currency));
