@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import Stripe from 'stripe';
 import { InvoiceClosingService } from '../src/modules/billing/invoice-closing.service';
 import { ReceivablesService } from '../src/modules/billing/receivables.service';
 import { LedgerService } from '../src/modules/ledger/ledger.service';
 import type { FakeStripe } from '../src/modules/stripe/fake-stripe.server';
-import { STRIPE_SETTINGS, type StripeSettings } from '../src/modules/stripe/stripe.module';
+import { STRIPE, STRIPE_SETTINGS, type StripeSettings } from '../src/modules/stripe/stripe.module';
 import { deliverBillingEvents, resolveTickets, runJobs, saveCard } from './support/billing';
 import { createApiKey, createStaff, registerCompany, type SignedIn } from './support/factories';
 import { createTestApp, type TestApp } from './support/test-app';
@@ -271,6 +272,34 @@ describe('receivables', () => {
       .set(finance.auth)
       .send({ reason: 'nobody' })
       .expect(404);
+  });
+
+  it('books a written-off invoice paid later (Stripe still takes payment) as bad debt recovered', async () => {
+    const { company, invoice } = await invoiced('Late Recovery BV', 2, 'card_declined');
+    await t.http
+      .post(`/v1/invoices/${invoice.id}/write-off`)
+      .set(finance.auth)
+      .send({ reason: 'No answer for 90 days' })
+      .expect(200);
+    const cash = await platform('platform_cash');
+    const badDebt = await platform('platform_bad_debt');
+    expect(await owed(company.companyId)).toBe(0);
+
+    // The company pays it anyway, on the invoice's hosted page, with a card that works.
+    const stripeInvoice = [...fake.invoicing.invoices.values()].find(
+      (i) => i.number === invoice.number,
+    )!;
+    const card = await saveCard(t, fake, company);
+    const from = fake.billingEvents.length;
+    await t.app.get<Stripe>(STRIPE).invoices.pay(stripeInvoice.id, { payment_method: card });
+    await deliverBillingEvents(t, fake, from);
+
+    expect((await financeInvoice(company.companyId)).status).toBe('paid');
+    expect(await platform('platform_cash')).toBe(cash + 2 * PER_TICKET);
+    expect(await platform('platform_bad_debt')).toBe(badDebt - 2 * PER_TICKET);
+    expect(await owed(company.companyId)).toBe(0);
+    const integrity = await t.http.get('/v1/ledger/integrity').set(finance.auth).expect(200);
+    expect(integrity.body.unbalancedCurrencies).toEqual([]);
   });
 
   it('ages what each company owes, summing to its receivable; lists invoices by status; finance only', async () => {

@@ -192,14 +192,21 @@ export class InvoiceCollectionService {
       companyId: row.company_id,
     };
     if (status === 'paid') {
+      // Paid after it was written off (through its hosted page, or a charge that raced the
+      // write-off): the money recovers the bad debt; the receivable was settled by the write-off.
+      const recovered = current.status === 'uncollectible';
       await this.ledger.post(em, {
         ...common,
         kind: 'invoice_payment',
         idempotencyKey: `invoice-payment:${row.id}`,
-        memo: `Stripe invoice ${s.id} paid`,
+        memo: recovered
+          ? `Stripe invoice ${s.id} paid after it was written off`
+          : `Stripe invoice ${s.id} paid`,
         lines: [
           { account: 'platform_cash', ownerId: null, amountMinor: amount },
-          { account: 'company_receivable', ownerId: row.company_id, amountMinor: -amount },
+          recovered
+            ? { account: 'platform_bad_debt', ownerId: null, amountMinor: -amount }
+            : { account: 'company_receivable', ownerId: row.company_id, amountMinor: -amount },
         ],
       });
     } else if (status === 'uncollectible') {

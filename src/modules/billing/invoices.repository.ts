@@ -281,7 +281,10 @@ export class InvoicesRepository {
     return rows.map((r) => r.company_id);
   }
 
-  /** Stripe's state of an invoice, unless ours is final (paid, void, uncollectible). */
+  /**
+   * Stripe's state of an invoice, unless ours is final (paid, void, no charge). Uncollectible is
+   * final but for one way out, as at Stripe: a written-off invoice can still be paid.
+   */
   async applyStripeState(
     em: EntityManager,
     id: string,
@@ -295,7 +298,8 @@ export class InvoicesRepository {
               paid_at = $9, updated_at = now(),
               past_due_since = CASE $2 WHEN 'past_due' THEN coalesce(past_due_since, now())
                                        WHEN 'open' THEN past_due_since END
-        WHERE id = $1 AND status NOT IN ('paid', 'void', 'uncollectible', 'no_charge')
+        WHERE id = $1 AND (status NOT IN ('paid', 'void', 'uncollectible', 'no_charge')
+                           OR (status = 'uncollectible' AND $2 = 'paid'))
         RETURNING *`,
       [
         id,

@@ -241,7 +241,8 @@ export class FakeStripeInvoicing {
     if (invoice.status === 'paid') {
       return invalid('Invoice is already paid', undefined, 'invoice_already_paid');
     }
-    if (invoice.status !== 'open') {
+    // An uncollectible invoice can still be paid (its status then becomes paid), as at Stripe.
+    if (invoice.status !== 'open' && invoice.status !== 'uncollectible') {
       return invalid(
         `You cannot pay an invoice that is ${invoice.status}.`,
         undefined,
