@@ -1,8 +1,9 @@
+import Stripe from 'stripe';
 import { InvoiceClosingService } from '../src/modules/billing/invoice-closing.service';
 import { InvoiceCollectionService } from '../src/modules/billing/invoice-collection.service';
 import { LedgerService } from '../src/modules/ledger/ledger.service';
 import type { FakeStripe } from '../src/modules/stripe/fake-stripe.server';
-import { STRIPE_SETTINGS, type StripeSettings } from '../src/modules/stripe/stripe.module';
+import { STRIPE, STRIPE_SETTINGS, type StripeSettings } from '../src/modules/stripe/stripe.module';
 import {
   backdate,
   deliverBillingEvents,
@@ -237,6 +238,48 @@ describe('invoices', () => {
     expect(charges).toHaveLength(1);
     expect((await invoicesOf(s.company))[0].status).toBe('paid');
     expect(await receivable(s.company.companyId)).toBe(0);
+  });
+
+  it('stops before finalizing when Stripe totals the draft otherwise (a coupon set at Stripe), its draft known to our row', async () => {
+    const s = await company('Coupon GmbH');
+    await saveCard(t, fake, s.company);
+    await resolveTickets(t, s.key, s.agent, 2);
+    await closing.sweep(new Date(Date.now() + 8 * DAY));
+    const [invoice] = await invoicesOf(s.company);
+    // Stripe's total of the draft is not ours: say, a coupon someone put on the customer in
+    // Stripe's dashboard. Finalizing would hand Stripe a wrong invoice to collect by itself.
+    const stripeInvoices = t.app.get<Stripe>(STRIPE).invoices;
+    const retrieve = stripeInvoices.retrieve.bind(stripeInvoices);
+    const spy = jest.spyOn(stripeInvoices, 'retrieve').mockImplementation((async (id: string) => {
+      const real = await retrieve(id);
+      return { ...real, total: real.total - 100 };
+    }) as never);
+    try {
+      await expect(collection.issue(invoice.id)).rejects.toThrow(
+        `totals ${2 * PER_TICKET - 100}, ours ${2 * PER_TICKET}`,
+      );
+    } finally {
+      spy.mockRestore();
+    }
+    const [atStripe] = stripeInvoicesOf(invoice.id);
+    expect(atStripe.status).toBe('draft'); // never finalized, so never collected
+    expect(
+      [...fake.invoicing.charges.values()].filter((c) => c.customer === atStripe.customer),
+    ).toEqual([]);
+    const [row]: { status: string; stripe_invoice_id: string | null }[] = await t.db.query(
+      'SELECT status, stripe_invoice_id FROM invoices WHERE id = $1',
+      [invoice.id],
+    );
+    // Known to our row already: an event about this Stripe invoice finds it.
+    expect(row).toEqual({ status: 'draft', stripe_invoice_id: atStripe.id });
+
+    // The totals agree again (the coupon removed): the same job goes on and charges it.
+    await collection.issue(invoice.id);
+    expect((await invoicesOf(s.company))[0]).toMatchObject({
+      status: 'paid',
+      totalMinor: 2 * PER_TICKET,
+    });
+    expect(stripeInvoicesOf(invoice.id)).toHaveLength(1);
   });
 
   it('waits for the ledger to book the ticket events written before the period ended', async () => {

@@ -73,6 +73,9 @@ export class InvoiceCollectionService {
       },
       { idempotencyKey: `invoice-${invoiceId}` },
     );
+    // Stored before anything can charge it: an event about this Stripe invoice (paid once it is
+    // finalized) finds our row even if this job dies before applying Stripe's answer.
+    await this.invoices.setStripeDraft(this.db.manager, invoiceId, draft.id!);
     for (const line of lines) {
       await this.stripe.invoiceItems.create(
         {
@@ -86,17 +89,16 @@ export class InvoiceCollectionService {
         { idempotencyKey: `invoice-${invoiceId}-line-${line.position}` },
       );
     }
+    // Our lines and Stripe's total must agree before it is finalized: finalizing with
+    // auto_advance hands the invoice to Stripe's own collection, so a check after it would stop
+    // nothing (a coupon or tax set on the customer in Stripe's dashboard changes the total).
+    checkTotal(await this.stripe.invoices.retrieve(draft.id!), invoice);
     const finalized = await this.stripe.invoices.finalizeInvoice(
       draft.id!,
       { auto_advance: true },
       { idempotencyKey: `invoice-${invoiceId}-finalize` },
     );
-    if (Number(finalized.total) !== Number(invoice.total_minor)) {
-      // Our lines and Stripe's total disagree: stop before charging anyone.
-      throw new Error(
-        `Stripe invoice ${finalized.id} totals ${finalized.total}, ours ${invoice.total_minor}`,
-      );
-    }
+    checkTotal(finalized, invoice); // what finalizing computes (tax) shows here, too late to stop
     await this.db.transaction((em) => this.apply(em, invoiceId, finalized, null));
     await this.pay(invoiceId, 'first');
     return { issued: true };
@@ -226,6 +228,13 @@ export class InvoiceCollectionService {
     // Paid, or past due long enough: the company's hold may change with it.
     await this.credit.standing(em, row.company_id);
     return row;
+  }
+}
+
+/** Stripe's total of the invoice is ours, or the issue stops (and its job fails, logged). */
+function checkTotal(s: Stripe.Invoice, ours: InvoiceRow): void {
+  if (Number(s.total) !== Number(ours.total_minor)) {
+    throw new Error(`Stripe invoice ${s.id} totals ${s.total}, ours ${ours.total_minor}`);
   }
 }
 

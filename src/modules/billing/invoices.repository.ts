@@ -174,6 +174,15 @@ export class InvoicesRepository {
     return row;
   }
 
+  /** Remembers the Stripe draft of a draft invoice, so that Stripe's events find our row. */
+  async setStripeDraft(em: EntityManager, id: string, stripeId: string): Promise<void> {
+    await em.query(
+      `UPDATE invoices SET stripe_invoice_id = $2, updated_at = now()
+        WHERE id = $1 AND status = 'draft' AND stripe_invoice_id IS DISTINCT FROM $2`,
+      [id, stripeId],
+    );
+  }
+
   async lockByStripeId(em: EntityManager, stripeId: string): Promise<InvoiceRow | undefined> {
     const [row]: InvoiceRow[] = await em.query(
       `SELECT * FROM invoices WHERE stripe_invoice_id = $1 FOR UPDATE`,
