@@ -9,6 +9,7 @@ import { shiftBody, endShiftsOf, inMinutes, moveShift } from './support/shifts';
 import { ShiftEndReleaseHandler } from '../src/modules/tickets/ticket-timers.handlers';
 import { escalate, liveAgents } from './support/tickets';
 import { waitFor } from './support/wait-for';
+import { waitForLockWaiters, withRowsHeld } from './support/row-locks';
 
 /**
  * Surge pay (issue 19): while a company's open tickets per agent checked in on a surge shift
@@ -299,6 +300,23 @@ describe('surge pay', () => {
     expect(detail.body).toMatchObject({ surge: null, surgeCommittedMinor: null });
   });
 
+  it('a claim that waited behind a lowered budget quotes from the new budget, never past it', async () => {
+    const { shiftId, agent } = await oneAgentThreeTickets(); // +50 of a 1000 budget, as it stood
+    // The company lowers the budget to 10 while a claim comes in: the change holds the shift's
+    // surge lock (as the PATCH does) when the claim asks for it.
+    const res = await withRowsHeld(t, 'SELECT surge_lock($1)', [shiftId], async (held) => {
+      await held.query('UPDATE shifts SET surge_budget_minor = 10 WHERE id = $1', [shiftId]);
+      const claim = t.http.post('/v1/agents/me/tickets/claim-next').set(agent.auth).then();
+      await waitForLockWaiters(t, 1, 'the claim to wait on the surge lock');
+      await held.commitTransaction();
+      return claim;
+    });
+    expect(res.status).toBe(200);
+    expect(res.body.surge).toEqual({ multiplierBps: 12_500, extraMinor: 10 });
+    const rows = await claimsOf(shiftId);
+    expect(rows.reduce((sum, r) => sum + Number(r.surge_extra_minor), 0)).toBe(10);
+  });
+
   it('an offer shows its surge and its accept claims at it, the budget counting pending offers', async () => {
     const {
       shiftId,
@@ -347,6 +365,46 @@ describe('surge pay', () => {
     });
     const detail = await t.http.get(`/v1/shifts/${shiftId}`).set(company.auth).expect(200);
     expect(detail.body.surgeCommittedMinor).toBe(150);
+  });
+
+  it('refuses an accept that waited past its offer’s expiry: the budget no longer holds its extra', async () => {
+    const {
+      agents: [agent],
+    } = await liveAgents(
+      t,
+      company.auth,
+      1,
+      { maxConcurrentTickets: 1 },
+      { ...rate(200), ...surge(150), routing: 'push' },
+    );
+    await escalateN(4);
+    await t.app.get(OfferRouter).route(company.companyId!);
+    const [offer] = (await t.http.get('/v1/agents/me/offers').set(agent.auth).expect(200)).body
+      .items as { id: string; ticket: { id: string; surge: unknown } }[];
+    expect(offer.ticket.surge).toEqual({ multiplierBps: 15_000, extraMinor: 100 });
+    // Still pending when the accept looks, then it waits on the ticket (held elsewhere) until
+    // the offer has expired; a claim quoting then would no longer count the offer's extra.
+    await t.db.query(
+      `UPDATE offers SET expires_at = clock_timestamp() + interval '600 milliseconds' WHERE id = $1`,
+      [offer.id],
+    );
+    let accept: Promise<{ status: number; body: { error: { code: string } } }> | undefined;
+    await withRowsHeld(
+      t,
+      'SELECT 1 FROM tickets WHERE id = $1 FOR UPDATE',
+      [offer.ticket.id],
+      async () => {
+        accept = t.http.post(`/v1/offers/${offer.id}/accept`).set(agent.auth).then();
+        await waitForLockWaiters(t, 1, 'the accept to wait on the ticket');
+        await new Promise((r) => setTimeout(r, 800));
+      },
+    );
+    const res = await accept!;
+    expect(res.status).toBe(409);
+    expect(res.body.error.code).toBe('OFFER_EXPIRED');
+    expect(
+      await t.db.query('SELECT 1 FROM ticket_claims WHERE ticket_id = $1', [offer.ticket.id]),
+    ).toEqual([]);
   });
 
   it('refuses a surge out of range or given in part, naming each field, and writes nothing', async () => {

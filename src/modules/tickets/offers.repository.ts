@@ -200,6 +200,15 @@ export class OffersRepository {
     return row;
   }
 
+  /** Whether the offer's time is up by the clock now (not the transaction's start). */
+  async expiredNow(em: EntityManager, id: string): Promise<boolean> {
+    const [row]: { due: boolean }[] = await em.query(
+      'SELECT expires_at <= clock_timestamp() AS due FROM offers WHERE id = $1',
+      [id],
+    );
+    return row?.due ?? true;
+  }
+
   async decide(
     em: EntityManager,
     id: string,

@@ -21,6 +21,7 @@ import {
   toTicketDto,
 } from './ticket.mapper';
 import { TicketMatchingRepository } from './ticket-matching.repository';
+import { SurgeRepository } from './surge.repository';
 import { TicketsRepository } from './tickets.repository';
 
 /** An agent's answers to offers: accept (a claim through write_ticket_claim) or decline. */
@@ -35,6 +36,7 @@ export class OffersService {
     private readonly agents: AgentsService,
     private readonly outbox: OutboxService,
     private readonly metrics: DomainMetrics,
+    private readonly surge: SurgeRepository,
   ) {}
 
   /**
@@ -71,16 +73,21 @@ export class OffersService {
           maxConcurrentTickets: ctx.maxConcurrentTickets,
         });
       }
+      const surge = offerSurge(offer);
+      if (surge.extraMinor > 0) {
+        // The shift's budget counts the offer's extra only until the offer expires. Under the
+        // shift's surge lock (after the ticket's, as every claim path takes them), look at the
+        // clock again: a claim quoting meanwhile either counted this offer, or sees this claim
+        // once the lock is free, or this accept is refused. Else an accept that waited past
+        // the expiry (on the ticket's lock) spent an extra the budget no longer held for it.
+        await this.surge.lock(em, offer.shift_id);
+        if (await this.offers.expiredNow(em, offer.id)) {
+          throw new DomainError('OFFER_EXPIRED', 'The offer has expired');
+        }
+      }
       const timeout = this.config.get('HANDLE_TIMEOUT_MINUTES', { infer: true });
       // At the surge the offer showed: its budget was counted when the offer was made.
-      const w = await this.matching.writeClaim(
-        em,
-        ticket.id,
-        userId,
-        live.shiftId,
-        timeout,
-        offerSurge(offer),
-      );
+      const w = await this.matching.writeClaim(em, ticket.id, userId, live.shiftId, timeout, surge);
       await this.offers.decide(em, offer.id, 'accepted', { claimId: w.claimId });
       return toAgentTicketDto(toTicketDto(w.ticket, w.claims), w.claimId, liveRate(live));
     });

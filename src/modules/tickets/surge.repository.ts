@@ -28,10 +28,15 @@ export class SurgeRepository {
     return { multiplierBps: row.multiplier_bps, extraMinor: Number(row.extra_minor) };
   }
 
+  /** The shift's surge lock, to the end of the transaction. */
+  async lock(em: EntityManager, shiftId: string): Promise<void> {
+    await em.query('SELECT surge_lock($1)', [shiftId]);
+  }
+
   /** The extras committed on the shift, after its surge lock when `lock`. */
   async committed(em: EntityManager, shiftId: string, lock: boolean): Promise<number> {
     // Two statements: one would read with a snapshot taken before the lock was granted.
-    if (lock) await em.query('SELECT surge_lock($1)', [shiftId]);
+    if (lock) await this.lock(em, shiftId);
     const [row]: { committed: string }[] = await em.query(
       'SELECT surge_committed($1) AS committed',
       [shiftId],
