@@ -65,6 +65,13 @@ describe('receivables', () => {
       (c) => (c.metadata as Record<string, string>).invoice === stripeInvoice.id,
     )!;
   };
+  /** Finance's credit note on the invoice, under the Idempotency-Key given. */
+  const creditNote = (invoiceId: string, key: string, amountMinor: number, reason: string) =>
+    t.http
+      .post(`/v1/invoices/${invoiceId}/credit-notes`)
+      .set(finance.auth)
+      .set('Idempotency-Key', key)
+      .send({ amountMinor, reason });
   const financeInvoice = async (companyId: string | null) =>
     (await t.http.get(`/v1/invoices?companyId=${companyId}`).set(finance.auth).expect(200)).body
       .items[0];
@@ -105,12 +112,7 @@ describe('receivables', () => {
     // Money a person reads, not minor units.
     expect(tooMuch.body.error.message).toMatch(/^At most €\d+\.\d\d can be credited/);
     const key = randomUUID();
-    const note = () =>
-      t.http
-        .post(`/v1/invoices/${invoice.id}/credit-notes`)
-        .set(finance.auth)
-        .set('Idempotency-Key', key)
-        .send({ amountMinor: 2 * PER_TICKET, reason: 'Dispute lost: not re-billed' });
+    const note = () => creditNote(invoice.id, key, 2 * PER_TICKET, 'Dispute lost: not re-billed');
     const credited = await note().expect(201);
     await note().expect(201); // the same request again: answered, not credited twice
     expect(credited.body.creditedMinor).toBe(2 * PER_TICKET);
@@ -135,24 +137,14 @@ describe('receivables', () => {
       .spyOn(t.app.get(ReceivablesService) as unknown as { one: () => Promise<unknown> }, 'one')
       .mockRejectedValueOnce(new Error('connection lost'));
     const key = randomUUID();
-    const note = () =>
-      t.http
-        .post(`/v1/invoices/${invoice.id}/credit-notes`)
-        .set(finance.auth)
-        .set('Idempotency-Key', key)
-        .send({ amountMinor: PER_TICKET, reason: 'Half of the lost dispute' });
+    const note = () => creditNote(invoice.id, key, PER_TICKET, 'Half of the lost dispute');
     await note().expect(500);
     expect(await owed(company.companyId)).toBe(PER_TICKET);
     const retried = await note().expect(201);
     expect(retried.body.creditedMinor).toBe(PER_TICKET);
     expect(await owed(company.companyId)).toBe(PER_TICKET);
     // Another request (its own key) is another credit note.
-    await t.http
-      .post(`/v1/invoices/${invoice.id}/credit-notes`)
-      .set(finance.auth)
-      .set('Idempotency-Key', randomUUID())
-      .send({ amountMinor: PER_TICKET, reason: 'The other half' })
-      .expect(201);
+    await creditNote(invoice.id, randomUUID(), PER_TICKET, 'The other half').expect(201);
     expect(await owed(company.companyId)).toBe(0);
   });
 
