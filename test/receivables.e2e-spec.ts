@@ -133,9 +133,11 @@ describe('receivables', () => {
 
     // The credit commits, then reading the answer fails: a 500, which frees the key for a retry
     // (as a crash before the answer was stored lets the key's lease lapse).
-    jest
-      .spyOn(t.app.get(ReceivablesService) as unknown as { one: () => Promise<unknown> }, 'one')
-      .mockRejectedValueOnce(new Error('connection lost'));
+    const loseNextAnswer = () =>
+      jest
+        .spyOn(t.app.get(ReceivablesService) as unknown as { one: () => Promise<unknown> }, 'one')
+        .mockRejectedValueOnce(new Error('connection lost'));
+    loseNextAnswer();
     const key = randomUUID();
     const note = () => creditNote(invoice.id, key, PER_TICKET, 'Half of the lost dispute');
     await note().expect(500);
@@ -143,8 +145,17 @@ describe('receivables', () => {
     const retried = await note().expect(201);
     expect(retried.body.creditedMinor).toBe(PER_TICKET);
     expect(await owed(company.companyId)).toBe(PER_TICKET);
+
+    // The same key with another body after a lost answer is another request: refused, as the
+    // key's own check does while an answer is stored, and nothing more is credited.
+    loseNextAnswer();
+    const key2 = randomUUID();
+    await creditNote(invoice.id, key2, 1, 'One cent more').expect(500);
+    const other = await creditNote(invoice.id, key2, 2, 'One cent more').expect(409);
+    expect(other.body.error).toMatchObject({ code: 'IDEMPOTENCY_KEY_REUSED' });
+    expect(await owed(company.companyId)).toBe(PER_TICKET - 1);
     // Another request (its own key) is another credit note.
-    await creditNote(invoice.id, randomUUID(), PER_TICKET, 'The other half').expect(201);
+    await creditNote(invoice.id, randomUUID(), PER_TICKET - 1, 'The rest').expect(201);
     expect(await owed(company.companyId)).toBe(0);
   });
 

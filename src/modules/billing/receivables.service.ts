@@ -183,7 +183,20 @@ export class ReceivablesService {
     await this.db.transaction(async (em) => {
       const invoice = await this.invoices.find(em, invoiceId, true);
       if (!invoice) throw DomainError.notFound('Invoice');
-      if (await this.ledger.posted(em, entryKey)) return; // answered as the invoice stands
+      const memo = `Credit note on invoice ${invoice.number ?? invoice.id}: ${input.reason.trim()}`;
+      const earlier = await this.ledger.posted(em, entryKey);
+      if (earlier) {
+        // The same request again: answered as the invoice stands. Another under its key (the
+        // stored answer, and its fingerprint, went with the 5xx) is refused, as the key's
+        // check does while the answer is stored.
+        if (earlier.debitMinor === input.amountMinor && earlier.memo === memo) return;
+        throw new DomainError(
+          'IDEMPOTENCY_KEY_REUSED',
+          `Idempotency-Key "${idempotencyKey}" was already used with a different request body; ` +
+            'use a new key for a new request',
+          { idempotencyKey, mismatch: 'body' },
+        );
+      }
       const lost = invoice.dispute_status === 'lost' ? Number(invoice.disputed_minor) : 0;
       const creditable = lost - Number(invoice.credited_minor);
       const owed =
@@ -206,7 +219,7 @@ export class ReceivablesService {
         currency: invoice.currency,
         companyId: invoice.company_id,
         createdBy: userId,
-        memo: `Credit note on invoice ${invoice.number ?? invoice.id}: ${input.reason.trim()}`,
+        memo,
         lines: [
           { account: 'platform_bad_debt', ownerId: null, amountMinor: input.amountMinor },
           {

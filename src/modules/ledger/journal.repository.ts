@@ -118,12 +118,18 @@ export class JournalRepository {
     return entry?.id;
   }
 
-  async hasEntry(em: EntityManager, idempotencyKey: string): Promise<boolean> {
-    const rows: unknown[] = await em.query(
-      'SELECT 1 FROM journal_entries WHERE idempotency_key = $1',
+  /** The entry under this key, with the sum of its debits; undefined when there is none. */
+  async entryByKey(
+    em: EntityManager,
+    idempotencyKey: string,
+  ): Promise<{ memo: string | null; debitMinor: number } | undefined> {
+    const [row]: { memo: string | null; debit: string }[] = await em.query(
+      `SELECT e.memo, coalesce(sum(l.amount_minor) FILTER (WHERE l.amount_minor > 0), 0) AS debit
+         FROM journal_entries e LEFT JOIN journal_lines l ON l.entry_id = e.id
+        WHERE e.idempotency_key = $1 GROUP BY e.id`,
       [idempotencyKey],
     );
-    return rows.length > 0;
+    return row && { memo: row.memo, debitMinor: Number(row.debit) };
   }
 
   async entryIdByKey(em: EntityManager, idempotencyKey: string): Promise<string> {

@@ -111,9 +111,15 @@ export class LedgerService {
     return { entryId, created: true };
   }
 
-  /** Whether an entry was posted under this key (a use case that must not re-check limits). */
-  posted(em: EntityManager, idempotencyKey: string): Promise<boolean> {
-    return this.journal.hasEntry(em, idempotencyKey);
+  /**
+   * The entry posted under this key, if any: its memo and the sum of its debits (a use case
+   * that answers a retry from what it booked, and tells a retry from another request).
+   */
+  posted(
+    em: EntityManager,
+    idempotencyKey: string,
+  ): Promise<{ memo: string | null; debitMinor: number } | undefined> {
+    return this.journal.entryByKey(em, idempotencyKey);
   }
 
   /** What the agent can be paid now in one currency (negative after a clawback). */
