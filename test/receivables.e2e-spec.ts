@@ -37,13 +37,33 @@ describe('receivables', () => {
     await saveCard(t, fake, company, decline);
     const key = await createApiKey(t, company);
     const { agents } = await liveAgents(t, company.auth, 1);
-    await resolveTickets(t, key, agents[0], n);
+    const tickets = await resolveTickets(t, key, agents[0], n);
     await t.app.get(InvoiceClosingService).sweep(new Date(Date.now() + 8 * DAY));
     await runJobs(t, ['billing.invoice-issue']);
     const [invoice] = (await t.http.get('/v1/companies/me/invoices').set(company.auth).expect(200))
       .body.items;
-    return { company, invoice };
+    return { company, invoice, tickets };
   }
+  /** The company's bot sends a resolved ticket back; the ledger books the reversal. */
+  const reopen = async (company: SignedIn, ticketId: string) => {
+    await t.http
+      .post(`/v1/tickets/${ticketId}/reopen`)
+      .set(company.auth)
+      .send({ reason: 'the customer wrote back' })
+      .expect(200);
+    await runJobs(t, ['ledger.ticket-event']);
+  };
+  /** Closes the periods due `days` from now; returns the company's newest invoice. */
+  const closeAt = async (company: SignedIn, days: number) => {
+    await t.app.get(InvoiceClosingService).sweep(new Date(Date.now() + days * DAY));
+    return financeInvoice(company.companyId);
+  };
+  const writeOff = (invoiceId: string) =>
+    t.http
+      .post(`/v1/invoices/${invoiceId}/write-off`)
+      .set(finance.auth)
+      .send({ reason: 'Company insolvent' })
+      .expect(200);
   const owed = async (companyId: string | null) =>
     (await t.app.get(LedgerService).balances(t.db.manager, companyId!)).find(
       (b) => b.account === 'company_receivable',
@@ -301,6 +321,64 @@ describe('receivables', () => {
     expect(await platform('platform_cash')).toBe(cash + 2 * PER_TICKET);
     expect(await platform('platform_bad_debt')).toBe(badDebt - 2 * PER_TICKET);
     expect(await owed(company.companyId)).toBe(0);
+    const integrity = await t.http.get('/v1/ledger/integrity').set(finance.auth).expect(200);
+    expect(integrity.body.unbalancedCurrencies).toEqual([]);
+  });
+
+  it('credits no ticket reopened after the invoice that charged it was written off', async () => {
+    const { company, invoice, tickets } = await invoiced('Gone Bust GmbH', 2, 'card_declined');
+    await writeOff(invoice.id);
+    const badDebt = await platform('platform_bad_debt');
+    await reopen(company, tickets[0]);
+
+    // The next period bills the reversal and withholds it: the company never paid that ticket.
+    const next = await closeAt(company, 15);
+    expect(next.id).not.toBe(invoice.id);
+    expect(
+      next.lines.map((l: { kind: string; amountMinor: number }) => [l.kind, l.amountMinor]),
+    ).toEqual([
+      ['reversals', -PER_TICKET],
+      ['withheld_credits', PER_TICKET],
+    ]);
+    expect(next).toMatchObject({ status: 'no_charge', totalMinor: 0, carriedOutMinor: 0 });
+    expect(await owed(company.companyId)).toBe(0);
+    // What was lost is one ticket, the one it still owed for.
+    expect(await platform('platform_bad_debt')).toBe(badDebt - PER_TICKET);
+  });
+
+  it('bills back a credit given before its charge was written off, and credits it again if paid after all', async () => {
+    const { company, invoice, tickets } = await invoiced('Slow Decline SARL', 2, 'card_declined');
+    await reopen(company, tickets[0]);
+    const credited = await closeAt(company, 15);
+    expect(credited).toMatchObject({ status: 'no_charge', carriedOutMinor: -PER_TICKET });
+    const badDebt = await platform('platform_bad_debt');
+
+    await writeOff(invoice.id);
+    expect(await platform('platform_bad_debt')).toBe(badDebt + PER_TICKET);
+    const billedBack = await closeAt(company, 22);
+    expect(
+      billedBack.lines.map((l: { kind: string; amountMinor: number }) => [l.kind, l.amountMinor]),
+    ).toEqual([
+      ['withheld_credits', PER_TICKET],
+      ['carried_credit', -PER_TICKET],
+    ]);
+    expect(billedBack).toMatchObject({ totalMinor: 0, carriedOutMinor: 0 });
+
+    // Paid after all on its hosted page: the company paid for the reopened ticket, so it is
+    // credited again, and the bad debt is back where it was.
+    const stripeInvoice = [...fake.invoicing.invoices.values()].find(
+      (i) => i.number === invoice.number,
+    )!;
+    const card = await saveCard(t, fake, company);
+    const from = fake.billingEvents.length;
+    await t.app.get<Stripe>(STRIPE).invoices.pay(stripeInvoice.id, { payment_method: card });
+    await deliverBillingEvents(t, fake, from);
+    expect(await platform('platform_bad_debt')).toBe(badDebt);
+    const restored = await closeAt(company, 29);
+    expect(
+      restored.lines.map((l: { kind: string; amountMinor: number }) => [l.kind, l.amountMinor]),
+    ).toEqual([['restored_credits', -PER_TICKET]]);
+    expect(restored).toMatchObject({ totalMinor: 0, carriedOutMinor: -PER_TICKET });
     const integrity = await t.http.get('/v1/ledger/integrity').set(finance.auth).expect(200);
     expect(integrity.body.unbalancedCurrencies).toEqual([]);
   });

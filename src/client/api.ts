@@ -5084,11 +5084,13 @@ export interface components {
     InvoiceLineDto: {
       /**
        * @description `shift`: the shift's resolved tickets; `reversals`: its tickets reopened after an earlier
-       *     invoice (or in this period), credited; `carried_credit`: credit carried from before.
+       *     invoice (or in this period), credited; `carried_credit`: credit carried from before;
+       *     `withheld_credits`: credits of reopened tickets billed back, as the invoice that charged
+       *     them was written off; `restored_credits`: those credited again, as it was paid after all.
        * @example shift
        * @enum {string}
        */
-      kind: 'shift' | 'reversals' | 'carried_credit';
+      kind: 'shift' | 'reversals' | 'carried_credit' | 'withheld_credits' | 'restored_credits';
       /** @example 12 */
       tickets: number;
       /**

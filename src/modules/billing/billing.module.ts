@@ -21,6 +21,7 @@ import { InvoicesService } from './invoices.service';
 import { InvoiceDisputesService } from './invoice-disputes.service';
 import { ReceivablesController } from './receivables.controller';
 import { ReceivablesService } from './receivables.service';
+import { WithheldCreditsService } from './withheld-credits.service';
 
 /**
  * Money in (issue 18): companies' Stripe customers and cards, billing periods closed into
@@ -51,6 +52,7 @@ import { ReceivablesService } from './receivables.service';
     CreditControlsRepository,
     InvoiceDisputesService,
     ReceivablesService,
+    WithheldCreditsService,
   ],
   exports: [
     BillingService,

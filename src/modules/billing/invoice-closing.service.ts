@@ -8,6 +8,7 @@ import { ShiftFacts } from '../shifts/shift-facts.service';
 import { TicketClaimFacts } from '../tickets/ticket-claim-facts.service';
 import { InvoicesRepository, NewInvoiceLine } from './invoices.repository';
 import { localDay } from './local-day';
+import { WithheldCreditsService } from './withheld-credits.service';
 
 /**
  * How far back a sweep looks for entries no invoice billed: a monthly period and its closing,
@@ -41,6 +42,7 @@ export class InvoiceClosingService {
     private readonly claims: TicketClaimFacts,
     private readonly shifts: ShiftFacts,
     private readonly outbox: OutboxService,
+    private readonly withheld: WithheldCreditsService,
   ) {}
 
   /** Closes every period due at `now`, oldest first, one transaction per invoice. */
@@ -107,6 +109,8 @@ export class InvoiceClosingService {
     if (period.end > bookedUpTo) return null;
     const entries = await this.ledger.unbilledEntries(em, companyId, currency, since, period.end);
     if (entries.length === 0) return null; // another worker closed it
+    // Tickets reopened after the invoice that charged them was written off: not credited.
+    entries.push(...(await this.withheld.forClosing(em, entries)));
     const booked = entries.reduce((sum, e) => sum + e.amountMinor, 0);
     const carriedIn = previous ? Number(previous.carried_out_minor) : 0;
     const net = booked + carriedIn;
@@ -140,11 +144,55 @@ export class InvoiceClosingService {
     return invoiceId;
   }
 
-  /** A line per shift for its resolutions, one per shift for reversals, the credit carried. */
+  /**
+   * A line per shift for its resolutions, one per shift for reversals, one for credits withheld
+   * and one for credits restored (see WithheldCreditsService), the credit carried.
+   */
   private async linesFor(
     em: EntityManager,
     entries: BillableEntry[],
     carriedIn: number,
+    timeZone: string,
+  ): Promise<NewInvoiceLine[]> {
+    const tickets = entries.filter((e) => e.kind === 'earning' || e.kind === 'earning_reversal');
+    const lines = await this.shiftLines(em, tickets, timeZone);
+    const credits = [
+      [
+        'credit_withheld',
+        'withheld_credits',
+        'withheld: the invoice that charged them was written off',
+      ],
+      ['credit_restored', 'restored_credits', 'credited again: their written-off invoice was paid'],
+    ] as const;
+    for (const [entryKind, kind, why] of credits) {
+      const of = entries.filter((e) => e.kind === entryKind);
+      if (of.length === 0) continue;
+      lines.push({
+        position: lines.length + 1,
+        kind,
+        shift_id: null,
+        description: `Credits for ${of.length} reopened ticket${of.length === 1 ? '' : 's'} ${why}`,
+        tickets: of.length,
+        amountMinor: of.reduce((s, e) => s + e.amountMinor, 0),
+      });
+    }
+    if (carriedIn < 0) {
+      lines.push({
+        position: lines.length + 1,
+        kind: 'carried_credit',
+        shift_id: null,
+        description: 'Credit carried from earlier periods',
+        tickets: 0,
+        amountMinor: carriedIn,
+      });
+    }
+    return lines;
+  }
+
+  /** A line per shift for its resolutions, then one per shift for its reversals. */
+  private async shiftLines(
+    em: EntityManager,
+    entries: BillableEntry[],
     timeZone: string,
   ): Promise<NewInvoiceLine[]> {
     const shiftOf = await this.claims.shiftsOfClaims(
@@ -171,7 +219,7 @@ export class InvoiceClosingService {
           (labels.get(b.shiftId ?? '')?.startsAt.getTime() ?? 0) ||
         String(a.shiftId).localeCompare(String(b.shiftId)),
     );
-    const lines: NewInvoiceLine[] = ordered.map((g, i) => {
+    return ordered.map((g, i) => {
       const label = g.shiftId ? labels.get(g.shiftId) : undefined;
       const name = label
         ? `${label.title ?? 'Shift'} (${localDay(label.startsAt, timeZone)})`
@@ -189,16 +237,5 @@ export class InvoiceClosingService {
         amountMinor: g.e.reduce((s, a) => s + a, 0),
       };
     });
-    if (carriedIn < 0) {
-      lines.push({
-        position: lines.length + 1,
-        kind: 'carried_credit',
-        shift_id: null,
-        description: 'Credit carried from earlier periods',
-        tickets: 0,
-        amountMinor: carriedIn,
-      });
-    }
-    return lines;
   }
 }

@@ -10,6 +10,7 @@ import { BillingService } from './billing.service';
 import { CreditControlService } from './credit-control.service';
 import { periodDays } from './local-day';
 import { InvoiceRow, InvoicesRepository, InvoiceStatus } from './invoices.repository';
+import { WithheldCreditsService } from './withheld-credits.service';
 
 const seconds = (s: number | null | undefined) => (s ? new Date(s * 1000) : null);
 
@@ -44,6 +45,7 @@ export class InvoiceCollectionService {
     private readonly billing: BillingService,
     private readonly ledger: LedgerService,
     private readonly credit: CreditControlService,
+    private readonly withheld: WithheldCreditsService,
   ) {}
 
   /** Creates, fills and finalizes the Stripe invoice of a closed period, then charges it. */
@@ -211,6 +213,7 @@ export class InvoiceCollectionService {
             : { account: 'company_receivable', ownerId: row.company_id, amountMinor: -amount },
         ],
       });
+      if (recovered) await this.withheld.restore(em, row);
     } else if (status === 'uncollectible') {
       await this.ledger.post(em, {
         ...common,
@@ -224,6 +227,7 @@ export class InvoiceCollectionService {
           { account: 'company_receivable', ownerId: row.company_id, amountMinor: -amount },
         ],
       });
+      await this.withheld.withhold(em, row);
     }
     // Paid, or past due long enough: the company's hold may change with it.
     await this.credit.standing(em, row.company_id);

@@ -2,14 +2,22 @@ import { ApiProperty } from '@nestjs/swagger';
 import { ApiInteger } from '../../common/http/openapi-property';
 import { PageQueryDto } from '../../common/pagination/page.dto';
 import { BILLING_PERIODS } from '../companies/billing-period';
-import { INVOICE_STATUSES } from './invoices.repository';
+import { INVOICE_STATUSES, InvoiceLineKind } from './invoices.repository';
 
-export const INVOICE_LINE_KINDS = ['shift', 'reversals', 'carried_credit'] as const;
+export const INVOICE_LINE_KINDS = [
+  'shift',
+  'reversals',
+  'carried_credit',
+  'withheld_credits',
+  'restored_credits',
+] as const satisfies readonly InvoiceLineKind[];
 
 export class InvoiceLineDto {
   /**
    * `shift`: the shift's resolved tickets; `reversals`: its tickets reopened after an earlier
-   * invoice (or in this period), credited; `carried_credit`: credit carried from before.
+   * invoice (or in this period), credited; `carried_credit`: credit carried from before;
+   * `withheld_credits`: credits of reopened tickets billed back, as the invoice that charged
+   * them was written off; `restored_credits`: those credited again, as it was paid after all.
    * @example shift
    */
   @ApiProperty({ enum: INVOICE_LINE_KINDS })

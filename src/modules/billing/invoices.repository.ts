@@ -42,10 +42,13 @@ export interface InvoiceRow {
   created_at: Date;
 }
 
+export type InvoiceLineKind =
+  'shift' | 'reversals' | 'carried_credit' | 'withheld_credits' | 'restored_credits';
+
 export interface InvoiceLineRow {
   invoice_id: string;
   position: number;
-  kind: 'shift' | 'reversals' | 'carried_credit';
+  kind: InvoiceLineKind;
   shift_id: string | null;
   description: string;
   tickets: number;
@@ -172,6 +175,16 @@ export class InvoicesRepository {
       [id],
     );
     return row;
+  }
+
+  /** Of these invoices, the written-off ones, locked in id order. */
+  lockUncollectible(em: EntityManager, ids: string[]): Promise<InvoiceRow[]> {
+    if (ids.length === 0) return Promise.resolve([]);
+    return em.query(
+      `SELECT * FROM invoices WHERE id = ANY($1::uuid[]) AND status = 'uncollectible'
+        ORDER BY id FOR UPDATE`,
+      [ids],
+    );
   }
 
   /** Remembers the Stripe draft of a draft invoice, so that Stripe's events find our row. */

@@ -1,8 +1,16 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 
-/** The kinds of entry an invoice bills: resolutions and their reversals. */
-export const BILLABLE_KINDS = ['earning', 'earning_reversal'] as const;
+/**
+ * The kinds of entry an invoice bills: resolutions, their reversals, and the credits of
+ * reversals withheld (their charge was written off) or restored (it was paid after all).
+ */
+export const BILLABLE_KINDS = [
+  'earning',
+  'earning_reversal',
+  'credit_withheld',
+  'credit_restored',
+] as const;
 export type BillableKind = (typeof BILLABLE_KINDS)[number];
 
 export interface UnbilledCompanyRow {
@@ -19,6 +27,16 @@ export interface BillableEntryRow {
   amount_minor: string;
 }
 
+export interface ReopenedChargeRow {
+  claim_id: string;
+  ticket_id: string | null;
+  /** What the reversal credited the company (positive). */
+  credit_minor: string;
+  /** What was withheld of it so far, and restored (null: nothing). */
+  withheld_minor: string | null;
+  restored_minor: string | null;
+}
+
 /**
  * journal entries read by invoicing, and `invoiced_entries`: which invoice billed each entry
  * (its primary key bills an entry once). Reads go through ix_journal_entries_billable, bounded
@@ -33,7 +51,8 @@ export class BillableEntriesRepository {
          FROM journal_entries e
          JOIN journal_lines l ON l.entry_id = e.id
          JOIN ledger_accounts a ON a.id = l.account_id AND a.code = 'company_receivable'
-        WHERE e.kind IN ('earning', 'earning_reversal') AND e.created_at >= $1
+        WHERE e.kind IN ('earning', 'earning_reversal', 'credit_withheld', 'credit_restored')
+          AND e.created_at >= $1
           AND NOT EXISTS (SELECT 1 FROM invoiced_entries i WHERE i.entry_id = e.id)
         GROUP BY e.company_id, l.currency`,
       [since],
@@ -54,7 +73,8 @@ export class BillableEntriesRepository {
          JOIN journal_lines l ON l.entry_id = e.id
          JOIN ledger_accounts a ON a.id = l.account_id
           AND a.code = 'company_receivable' AND a.owner_id = $1 AND a.currency = $2
-        WHERE e.company_id = $1 AND e.kind IN ('earning', 'earning_reversal')
+        WHERE e.company_id = $1
+          AND e.kind IN ('earning', 'earning_reversal', 'credit_withheld', 'credit_restored')
           AND e.created_at >= $3 AND e.created_at < $4
           AND NOT EXISTS (SELECT 1 FROM invoiced_entries i WHERE i.entry_id = e.id)
         ORDER BY e.created_at, e.id`,
@@ -72,5 +92,44 @@ export class BillableEntriesRepository {
       [invoiceId, entryIds],
     );
     return rows.length;
+  }
+
+  /** Per claim, the invoice that billed its earning (claims with none are left out). */
+  earningInvoices(
+    em: EntityManager,
+    claimIds: string[],
+  ): Promise<{ claim_id: string; invoice_id: string }[]> {
+    return em.query(
+      `SELECT e.claim_id, i.invoice_id
+         FROM journal_entries e
+         JOIN invoiced_entries i ON i.entry_id = e.id
+        WHERE e.idempotency_key = ANY(SELECT 'earning:' || unnest($1::uuid[]))`,
+      [claimIds],
+    );
+  }
+
+  /**
+   * The claims whose earning this invoice billed and whose ticket was reopened since (their
+   * reversal booked), with what each reversal credited and what was withheld and restored.
+   */
+  reopenedCharges(em: EntityManager, invoiceId: string): Promise<ReopenedChargeRow[]> {
+    const receivable = (key: string) => `(
+      SELECT l.amount_minor FROM journal_entries x
+        JOIN journal_lines l ON l.entry_id = x.id
+        JOIN ledger_accounts a ON a.id = l.account_id AND a.code = 'company_receivable'
+       WHERE x.idempotency_key = ${key} || e.claim_id)`;
+    return em.query(
+      `SELECT e.claim_id, e.ticket_id,
+              -${receivable(`'earning-reversal:'`)} AS credit_minor,
+              ${receivable(`'credit-withheld:'`)} AS withheld_minor,
+              -${receivable(`'credit-restored:'`)} AS restored_minor
+         FROM invoiced_entries i
+         JOIN journal_entries e ON e.id = i.entry_id AND e.kind = 'earning'
+        WHERE i.invoice_id = $1
+          AND EXISTS (SELECT 1 FROM journal_entries r
+                       WHERE r.idempotency_key = 'earning-reversal:' || e.claim_id)
+        ORDER BY e.created_at, e.id`,
+      [invoiceId],
+    );
   }
 }

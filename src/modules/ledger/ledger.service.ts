@@ -24,7 +24,9 @@ export type EntryKind =
   | 'invoice_payment'
   | 'write_off'
   | 'dispute'
-  | 'dispute_resolution';
+  | 'dispute_resolution'
+  | 'credit_withheld'
+  | 'credit_restored';
 
 /** An entry an invoice bills: the company receivable it booked, and the claim behind it. */
 export interface BillableEntry {
@@ -33,6 +35,15 @@ export interface BillableEntry {
   claimId: string | null;
   /** Positive: a charge; negative: a credit (a reversal). */
   amountMinor: number;
+}
+
+/** A ticket an invoice charged, reopened since (see LedgerService.reopenedCharges). */
+export interface ReopenedCharge {
+  claimId: string;
+  ticketId: string | null;
+  creditMinor: number;
+  withheldMinor: number;
+  restoredMinor: number;
 }
 
 export interface PostingLine {
@@ -216,5 +227,27 @@ export class LedgerService {
     if (marked !== entryIds.length) {
       throw new Error(`${entryIds.length - marked} entries were already invoiced`);
     }
+  }
+
+  /** Per claim, the invoice that billed its earning (claims not billed yet are left out). */
+  async earningInvoices(em: EntityManager, claimIds: string[]): Promise<Map<string, string>> {
+    if (claimIds.length === 0) return new Map();
+    const rows = await this.billable.earningInvoices(em, claimIds);
+    return new Map(rows.map((r) => [r.claim_id, r.invoice_id]));
+  }
+
+  /**
+   * The tickets this invoice charged that were reopened since: what each reversal credited
+   * the company, and what of it was withheld and restored so far.
+   */
+  async reopenedCharges(em: EntityManager, invoiceId: string): Promise<ReopenedCharge[]> {
+    const rows = await this.billable.reopenedCharges(em, invoiceId);
+    return rows.map((r) => ({
+      claimId: r.claim_id,
+      ticketId: r.ticket_id,
+      creditMinor: Number(r.credit_minor),
+      withheldMinor: Number(r.withheld_minor ?? 0),
+      restoredMinor: Number(r.restored_minor ?? 0),
+    }));
   }
 }

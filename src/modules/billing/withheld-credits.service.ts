@@ -1,0 +1,93 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { BillableEntry, LedgerService } from '../ledger/ledger.service';
+import { InvoiceRow, InvoicesRepository } from './invoices.repository';
+
+/**
+ * A reopened ticket's credit is the company's only if it paid for the ticket (or still owes
+ * it). When the invoice that charged it is written off, the credit is withheld: billed back to
+ * the company out of the bad debt, since that debt included the ticket's charge. If the invoice
+ * is paid after all, what was withheld is credited again. Both are billable entries, keyed by
+ * claim, so that a write-off and a period's closing that both see a reopened ticket book it once.
+ * Callers hold the charging invoice's row lock (`FOR UPDATE`), so the write-off, its recovery
+ * and a closing never book from a stale view of each other.
+ */
+@Injectable()
+export class WithheldCreditsService {
+  constructor(
+    private readonly ledger: LedgerService,
+    private readonly invoices: InvoicesRepository,
+  ) {}
+
+  /**
+   * The invoice was written off: withholds the credits of its tickets reopened so far, up to
+   * its total (a credit carried into it already lowered what was written off).
+   */
+  async withhold(em: EntityManager, invoice: InvoiceRow): Promise<BillableEntry[]> {
+    const reopened = await this.ledger.reopenedCharges(em, invoice.id);
+    let room = Number(invoice.total_minor) - reopened.reduce((s, r) => s + r.withheldMinor, 0);
+    const booked: BillableEntry[] = [];
+    for (const r of reopened) {
+      if (r.withheldMinor > 0) continue;
+      const amount = Math.min(r.creditMinor, room);
+      if (amount <= 0) break;
+      room -= amount;
+      const { entryId } = await this.ledger.post(em, {
+        kind: 'credit_withheld',
+        idempotencyKey: `credit-withheld:${r.claimId}`,
+        currency: invoice.currency,
+        companyId: invoice.company_id,
+        ticketId: r.ticketId,
+        claimId: r.claimId,
+        memo: `Credit for a reopened ticket withheld: invoice ${invoice.number ?? invoice.id} was written off`,
+        lines: [
+          { account: 'company_receivable', ownerId: invoice.company_id, amountMinor: amount },
+          { account: 'platform_bad_debt', ownerId: null, amountMinor: -amount },
+        ],
+      });
+      booked.push({ entryId, kind: 'credit_withheld', claimId: r.claimId, amountMinor: amount });
+    }
+    return booked;
+  }
+
+  /** The written-off invoice was paid after all: what was withheld is credited again. */
+  async restore(em: EntityManager, invoice: InvoiceRow): Promise<void> {
+    for (const r of await this.ledger.reopenedCharges(em, invoice.id)) {
+      if (r.withheldMinor === 0 || r.restoredMinor > 0) continue;
+      await this.ledger.post(em, {
+        kind: 'credit_restored',
+        idempotencyKey: `credit-restored:${r.claimId}`,
+        currency: invoice.currency,
+        companyId: invoice.company_id,
+        ticketId: r.ticketId,
+        claimId: r.claimId,
+        memo: `Credit for a reopened ticket restored: invoice ${invoice.number ?? invoice.id} was paid`,
+        lines: [
+          {
+            account: 'company_receivable',
+            ownerId: invoice.company_id,
+            amountMinor: -r.withheldMinor,
+          },
+          { account: 'platform_bad_debt', ownerId: null, amountMinor: r.withheldMinor },
+        ],
+      });
+    }
+  }
+
+  /**
+   * A period closes with these entries: the reversals among them whose charge was on an invoice
+   * written off since are withheld now (a ticket reopened after the write-off). Returns the
+   * entries to bill with them. The caller holds the company's invoicing lock; this locks the
+   * written-off invoices, in id order.
+   */
+  async forClosing(em: EntityManager, entries: BillableEntry[]): Promise<BillableEntry[]> {
+    const claims = entries.flatMap((e) =>
+      e.kind === 'earning_reversal' && e.claimId ? [e.claimId] : [],
+    );
+    const charged = await this.ledger.earningInvoices(em, claims);
+    const writtenOff = await this.invoices.lockUncollectible(em, [...new Set(charged.values())]);
+    const booked: BillableEntry[] = [];
+    for (const invoice of writtenOff) booked.push(...(await this.withhold(em, invoice)));
+    return booked;
+  }
+}
