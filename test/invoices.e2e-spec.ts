@@ -240,14 +240,16 @@ describe('invoices', () => {
     expect(await receivable(s.company.companyId)).toBe(0);
   });
 
-  it('stops before finalizing when Stripe totals the draft otherwise (a coupon set at Stripe), its draft known to our row', async () => {
-    const s = await company('Coupon GmbH');
+  /**
+   * A company's invoice of two tickets whose issue stopped at the draft: Stripe's total of it is
+   * not ours (say, a coupon someone put on the customer in Stripe's dashboard).
+   */
+  async function stoppedAtDraft(name: string) {
+    const s = await company(name);
     await saveCard(t, fake, s.company);
     await resolveTickets(t, s.key, s.agent, 2);
     await closing.sweep(new Date(Date.now() + 8 * DAY));
     const [invoice] = await invoicesOf(s.company);
-    // Stripe's total of the draft is not ours: say, a coupon someone put on the customer in
-    // Stripe's dashboard. Finalizing would hand Stripe a wrong invoice to collect by itself.
     const stripeInvoices = t.app.get<Stripe>(STRIPE).invoices;
     const retrieve = stripeInvoices.retrieve.bind(stripeInvoices);
     const spy = jest.spyOn(stripeInvoices, 'retrieve').mockImplementation((async (id: string) => {
@@ -262,6 +264,12 @@ describe('invoices', () => {
       spy.mockRestore();
     }
     const [atStripe] = stripeInvoicesOf(invoice.id);
+    return { s, invoice, atStripe };
+  }
+
+  it('stops before finalizing when Stripe totals the draft otherwise (a coupon set at Stripe), its draft known to our row', async () => {
+    // Finalizing would hand Stripe a wrong invoice to collect by itself.
+    const { s, invoice, atStripe } = await stoppedAtDraft('Coupon GmbH');
     expect(atStripe.status).toBe('draft'); // never finalized, so never collected
     expect(
       [...fake.invoicing.charges.values()].filter((c) => c.customer === atStripe.customer),
@@ -279,6 +287,27 @@ describe('invoices', () => {
       status: 'paid',
       totalMinor: 2 * PER_TICKET,
     });
+    expect(stripeInvoicesOf(invoice.id)).toHaveLength(1);
+  });
+
+  it('issues a new draft when ours was deleted in Stripe’s dashboard', async () => {
+    const { s, invoice, atStripe } = await stoppedAtDraft('Deleted Draft AB');
+    // Finance deletes the wrong draft at Stripe; Stripe says so.
+    const from = fake.billingEvents.length;
+    await t.app.get<Stripe>(STRIPE).invoices.del(atStripe.id);
+    await deliverBillingEvents(t, fake, from);
+    const [event]: { processed: boolean }[] = await t.db.query(
+      `SELECT processed_at IS NOT NULL AS processed FROM stripe_events
+        WHERE type = 'invoice.deleted' AND payload #>> '{data,object,id}' = $1`,
+      [atStripe.id],
+    );
+    expect(event).toEqual({ processed: true });
+    // Our invoice forgot that draft and is issued again, as a new one, and charged.
+    await runJobs(t, ['billing.invoice-issue']);
+    const [issued] = await invoicesOf(s.company);
+    expect(issued).toMatchObject({ id: invoice.id, status: 'paid', totalMinor: 2 * PER_TICKET });
+    const [again] = stripeInvoicesOf(invoice.id);
+    expect(again.id).not.toBe(atStripe.id);
     expect(stripeInvoicesOf(invoice.id)).toHaveLength(1);
   });
 

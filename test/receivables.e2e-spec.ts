@@ -8,6 +8,7 @@ import { STRIPE, STRIPE_SETTINGS, type StripeSettings } from '../src/modules/str
 import { deliverBillingEvents, resolveTickets, runJobs, saveCard } from './support/billing';
 import { createApiKey, createStaff, registerCompany, type SignedIn } from './support/factories';
 import { createTestApp, type TestApp } from './support/test-app';
+import { waitForLockWaiters, withRowsHeld } from './support/row-locks';
 import { liveAgents } from './support/tickets';
 
 const DAY = 86_400_000;
@@ -344,6 +345,59 @@ describe('receivables', () => {
     expect(await owed(company.companyId)).toBe(0);
     // What was lost is one ticket, the one it still owed for.
     expect(await platform('platform_bad_debt')).toBe(badDebt - PER_TICKET);
+  });
+
+  it('bills back nothing for a ticket reopened within the written-off invoice’s own period', async () => {
+    const company = await registerCompany(t, 'Same Week Oy');
+    await saveCard(t, fake, company, 'card_declined');
+    const key = await createApiKey(t, company);
+    const { agents } = await liveAgents(t, company.auth, 1);
+    const tickets = await resolveTickets(t, key, agents[0], 2);
+    await reopen(company, tickets[1]); // credited on the same invoice: it totals one ticket
+    const invoice = await closeAt(company, 8);
+    await runJobs(t, ['billing.invoice-issue']);
+    expect((await financeInvoice(company.companyId)).totalMinor).toBe(PER_TICKET);
+    const badDebt = await platform('platform_bad_debt');
+    await writeOff(invoice.id);
+    expect(await platform('platform_bad_debt')).toBe(badDebt + PER_TICKET);
+    // The other ticket, reopened now, was written off with the invoice: its credit is withheld.
+    await reopen(company, tickets[0]);
+    const next = await closeAt(company, 15);
+    expect(
+      next.lines.map((l: { kind: string; amountMinor: number }) => [l.kind, l.amountMinor]),
+    ).toEqual([
+      ['reversals', -PER_TICKET],
+      ['withheld_credits', PER_TICKET],
+    ]);
+    expect(await platform('platform_bad_debt')).toBe(badDebt);
+    expect(await owed(company.companyId)).toBe(0);
+  });
+
+  it('a closing that meets a write-off still committing waits for it, and withholds', async () => {
+    const { company, invoice, tickets } = await invoiced('Racing Ruin Ltd', 2, 'card_declined');
+    await reopen(company, tickets[0]);
+    // A write-off holds the invoice (it has not seen the reversal); the closing comes meanwhile.
+    const next = await withRowsHeld(
+      t,
+      'SELECT 1 FROM invoices WHERE id = $1 FOR UPDATE',
+      [invoice.id],
+      async (held) => {
+        await held.query(`UPDATE invoices SET status = 'uncollectible' WHERE id = $1`, [
+          invoice.id,
+        ]);
+        const closed = t.app.get(InvoiceClosingService).sweep(new Date(Date.now() + 15 * DAY));
+        await waitForLockWaiters(t, 1, 'the closing to wait for the written-off invoice');
+        await held.commitTransaction();
+        await closed;
+        return financeInvoice(company.companyId);
+      },
+    );
+    expect(
+      next.lines.map((l: { kind: string; amountMinor: number }) => [l.kind, l.amountMinor]),
+    ).toEqual([
+      ['reversals', -PER_TICKET],
+      ['withheld_credits', PER_TICKET],
+    ]);
   });
 
   it('bills back a credit given before its charge was written off, and credits it again if paid after all', async () => {

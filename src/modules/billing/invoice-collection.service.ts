@@ -1,9 +1,10 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import Stripe from 'stripe';
 import { DataSource, EntityManager } from 'typeorm';
 import { DomainError } from '../../common/errors/domain-error';
 import { LedgerService } from '../ledger/ledger.service';
+import { OutboxService } from '../outbox/outbox.service';
 import { callStripe } from '../stripe/stripe-call';
 import { STRIPE } from '../stripe/stripe.module';
 import { BillingService } from './billing.service';
@@ -38,6 +39,8 @@ function isRefusal(
  */
 @Injectable()
 export class InvoiceCollectionService {
+  private readonly logger = new Logger(InvoiceCollectionService.name);
+
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     @Inject(STRIPE) private readonly stripe: Stripe,
@@ -46,6 +49,7 @@ export class InvoiceCollectionService {
     private readonly ledger: LedgerService,
     private readonly credit: CreditControlService,
     private readonly withheld: WithheldCreditsService,
+    private readonly outbox: OutboxService,
   ) {}
 
   /** Creates, fills and finalizes the Stripe invoice of a closed period, then charges it. */
@@ -63,6 +67,9 @@ export class InvoiceCollectionService {
     const customer = (await this.billing.ensureCustomer(invoice.company_id, null))
       .stripe_customer_id;
     const currency = invoice.currency.toLowerCase();
+    // Keys of the first draft, or of the next one after drafts were deleted at Stripe.
+    const deleted = invoice.stripe_drafts_deleted;
+    const key = deleted ? `invoice-${invoiceId}-draft-${deleted + 1}` : `invoice-${invoiceId}`;
     const draft = await this.stripe.invoices.create(
       {
         customer,
@@ -73,7 +80,7 @@ export class InvoiceCollectionService {
         description: `Handoff: resolved tickets, ${periodDays(invoice.period_start, invoice.period_end, invoice.time_zone)}`,
         metadata: { invoiceId, companyId: invoice.company_id },
       },
-      { idempotencyKey: `invoice-${invoiceId}` },
+      { idempotencyKey: key },
     );
     // Stored before anything can charge it: an event about this Stripe invoice (paid once it is
     // finalized) finds our row even if this job dies before applying Stripe's answer.
@@ -88,7 +95,7 @@ export class InvoiceCollectionService {
           description: line.description,
           metadata: { invoiceId, position: String(line.position) },
         },
-        { idempotencyKey: `invoice-${invoiceId}-line-${line.position}` },
+        { idempotencyKey: `${key}-line-${line.position}` },
       );
     }
     // Our lines and Stripe's total must agree before it is finalized: finalizing with
@@ -98,7 +105,7 @@ export class InvoiceCollectionService {
     const finalized = await this.stripe.invoices.finalizeInvoice(
       draft.id!,
       { auto_advance: true },
-      { idempotencyKey: `invoice-${invoiceId}-finalize` },
+      { idempotencyKey: `${key}-finalize` },
     );
     checkTotal(finalized, invoice); // what finalizing computes (tax) shows here, too late to stop
     await this.db.transaction((em) => this.apply(em, invoiceId, finalized, null));
@@ -156,10 +163,23 @@ export class InvoiceCollectionService {
   }
 
   /** A Stripe `invoice.*` event: the invoice as Stripe has it now, under our row's lock. */
-  async applyEvent(em: EntityManager, stripeInvoice: Stripe.Invoice): Promise<void> {
+  async applyEvent(em: EntityManager, type: string, stripeInvoice: Stripe.Invoice): Promise<void> {
     if (!stripeInvoice.id) return;
     const row = await this.invoices.lockByStripeId(em, stripeInvoice.id);
     if (!row) return; // not one of ours (or not yet stored: our issue job applies it)
+    if (type === 'invoice.deleted') {
+      // Someone deleted our draft in Stripe's dashboard (only a draft can be): issue it again,
+      // as a new draft (a retrieve would answer 404, and the issue job would get the deleted
+      // draft back under its old key for a day).
+      if (await this.invoices.forgetDeletedDraft(em, row.id, stripeInvoice.id)) {
+        this.logger.warn(
+          { invoiceId: row.id, stripeInvoiceId: stripeInvoice.id },
+          'the Stripe draft of an invoice was deleted at Stripe; issuing a new one',
+        );
+        await this.outbox.enqueue(em, 'billing.invoice-issue', { invoiceId: row.id });
+      }
+      return;
+    }
     const now = await this.stripe.invoices.retrieve(stripeInvoice.id);
     await this.apply(em, row.id, now, null);
   }

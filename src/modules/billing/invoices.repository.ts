@@ -39,6 +39,8 @@ export interface InvoiceRow {
   dispute_status: string | null;
   disputed_minor: string | null;
   credited_minor: string;
+  /** Stripe drafts of it deleted in Stripe's dashboard before it was finalized. */
+  stripe_drafts_deleted: number;
   created_at: Date;
 }
 
@@ -177,14 +179,18 @@ export class InvoicesRepository {
     return row;
   }
 
-  /** Of these invoices, the written-off ones, locked in id order. */
-  lockUncollectible(em: EntityManager, ids: string[]): Promise<InvoiceRow[]> {
-    if (ids.length === 0) return Promise.resolve([]);
-    return em.query(
-      `SELECT * FROM invoices WHERE id = ANY($1::uuid[]) AND status = 'uncollectible'
-        ORDER BY id FOR UPDATE`,
+  /**
+   * Of these invoices, the written-off ones. All are locked, in id order, and filtered after:
+   * a status filter in the locking query would skip, without waiting, one whose write-off is
+   * committing (its last committed status does not match).
+   */
+  async lockUncollectible(em: EntityManager, ids: string[]): Promise<InvoiceRow[]> {
+    if (ids.length === 0) return [];
+    const rows: InvoiceRow[] = await em.query(
+      `SELECT * FROM invoices WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`,
       [ids],
     );
+    return rows.filter((r) => r.status === 'uncollectible');
   }
 
   /** Remembers the Stripe draft of a draft invoice, so that Stripe's events find our row. */
@@ -194,6 +200,22 @@ export class InvoicesRepository {
         WHERE id = $1 AND status = 'draft' AND stripe_invoice_id IS DISTINCT FROM $2`,
       [id, stripeId],
     );
+  }
+
+  /**
+   * The Stripe draft of a draft invoice was deleted at Stripe: forgotten, and counted (the next
+   * draft's idempotency keys carry the count). False when the row had moved on.
+   */
+  async forgetDeletedDraft(em: EntityManager, id: string, stripeId: string): Promise<boolean> {
+    const rows: unknown[] = await em.query(
+      `UPDATE invoices
+          SET stripe_invoice_id = NULL, stripe_drafts_deleted = stripe_drafts_deleted + 1,
+              updated_at = now()
+        WHERE id = $1 AND status = 'draft' AND stripe_invoice_id = $2
+        RETURNING id`,
+      [id, stripeId],
+    );
+    return rows.length > 0;
   }
 
   async lockByStripeId(em: EntityManager, stripeId: string): Promise<InvoiceRow | undefined> {

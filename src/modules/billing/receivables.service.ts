@@ -7,6 +7,7 @@ import { DomainError } from '../../common/errors/domain-error';
 import { formatMoney } from '../../common/money/format-money';
 import { decodeCursor, toPage } from '../../common/pagination/page';
 import { CompaniesService } from '../companies/companies.service';
+import { keyReused } from '../idempotency/idempotency-keys.service';
 import { LedgerService } from '../ledger/ledger.service';
 import { CreditControlService } from './credit-control.service';
 import { InvoiceCollectionService } from './invoice-collection.service';
@@ -190,12 +191,7 @@ export class ReceivablesService {
         // stored answer, and its fingerprint, went with the 5xx) is refused, as the key's
         // check does while the answer is stored.
         if (earlier.debitMinor === input.amountMinor && earlier.memo === memo) return;
-        throw new DomainError(
-          'IDEMPOTENCY_KEY_REUSED',
-          `Idempotency-Key "${idempotencyKey}" was already used with a different request body; ` +
-            'use a new key for a new request',
-          { idempotencyKey, mismatch: 'body' },
-        );
+        throw keyReused(idempotencyKey);
       }
       const lost = invoice.dispute_status === 'lost' ? Number(invoice.disputed_minor) : 0;
       const creditable = lost - Number(invoice.credited_minor);

@@ -180,11 +180,20 @@ const fingerprintOf = (row: IdempotencyKeyRow): RequestFingerprint => ({
 
 function reused(key: string, fp: RequestFingerprint, row: IdempotencyKeyRow): DomainError {
   const mismatch = mismatchOf(fingerprintOf(row), fp);
-  const what = mismatch === 'route' ? `${row.method} ${row.path}` : 'a different request body';
+  return keyReused(key, mismatch === 'route' ? `${row.method} ${row.path}` : undefined);
+}
+
+/**
+ * IDEMPOTENCY_KEY_REUSED: the key came with another request than its first (`route`, as
+ * "METHOD /path", when that differs; else its body did). Also for use cases that keep their
+ * own record of a key (a ledger entry keyed by it).
+ */
+export function keyReused(key: string, route?: string): DomainError {
+  const what = route ?? 'a different request body';
   return new DomainError(
     'IDEMPOTENCY_KEY_REUSED',
     `${IDEMPOTENCY_KEY_HEADER} "${key}" was already used with ${what}; use a new key for a new request`,
-    { idempotencyKey: key, mismatch },
+    { idempotencyKey: key, mismatch: route ? 'route' : 'body' },
   );
 }
 

@@ -110,7 +110,8 @@ export class BillableEntriesRepository {
 
   /**
    * The claims whose earning this invoice billed and whose ticket was reopened since (their
-   * reversal booked), with what each reversal credited and what was withheld and restored.
+   * reversal booked, and not billed by this invoice too), with what each reversal credited and
+   * what was withheld and restored.
    */
   reopenedCharges(em: EntityManager, invoiceId: string): Promise<ReopenedChargeRow[]> {
     const receivable = (key: string) => `(
@@ -127,7 +128,10 @@ export class BillableEntriesRepository {
          JOIN journal_entries e ON e.id = i.entry_id AND e.kind = 'earning'
         WHERE i.invoice_id = $1
           AND EXISTS (SELECT 1 FROM journal_entries r
-                       WHERE r.idempotency_key = 'earning-reversal:' || e.claim_id)
+                       WHERE r.idempotency_key = 'earning-reversal:' || e.claim_id
+                         -- a reversal this invoice billed itself already lowered its total
+                         AND NOT EXISTS (SELECT 1 FROM invoiced_entries ri
+                                          WHERE ri.entry_id = r.id AND ri.invoice_id = $1))
         ORDER BY e.created_at, e.id`,
       [invoiceId],
     );

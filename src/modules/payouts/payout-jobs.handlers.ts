@@ -296,7 +296,7 @@ export class StripeEventHandler implements HandlesJob<'stripe.event'> {
       } else if (event.type.startsWith('charge.dispute.')) {
         await this.disputes.applyEvent(em, event.data.object as Stripe.Dispute);
       } else if (event.type.startsWith('invoice.')) {
-        await this.invoices.applyEvent(em, event.data.object as Stripe.Invoice);
+        await this.invoices.applyEvent(em, event.type, event.data.object as Stripe.Invoice);
       } else if (event.type === 'checkout.session.completed') {
         await this.billing.applyCheckoutCompleted(
           em,

@@ -101,6 +101,7 @@ export class FakeStripeInvoicing {
       const invoice = this.invoices.get(m[1]);
       if (!invoice) return notFound('invoice');
       if (method === 'GET' && !m[2]) return [200, invoice];
+      if (method === 'DELETE' && !m[2]) return this.remove(invoice);
       if (method !== 'POST') return null;
       if (m[2] === 'finalize') return this.finalize(invoice, p);
       if (m[2] === 'pay') return this.pay(invoice, p);
@@ -394,6 +395,16 @@ export class FakeStripeInvoicing {
     if (outcome === 'won') this.credit(String(dispute.currency), Number(dispute.amount));
     this.notify('charge.dispute.closed', dispute);
     return dispute;
+  }
+
+  /** Only a draft can be deleted (Stripe voids a finalized one instead). */
+  private remove(invoice: Invoice): Answer {
+    if (invoice.status !== 'draft') {
+      return invalid('You can only delete draft invoices.', undefined, 'invoice_not_editable');
+    }
+    this.invoices.delete(invoice.id);
+    this.notify('invoice.deleted', invoice);
+    return [200, { id: invoice.id, object: 'invoice', deleted: true }];
   }
 
   private close(
