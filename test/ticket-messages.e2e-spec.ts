@@ -1,5 +1,6 @@
 import { EventsService, NewEvent } from '../src/modules/events/events.service';
 import { createApiKey, registerCompany, SignedIn } from './support/factories';
+import { waitForLockWaiters, withRowsHeld } from './support/row-locks';
 import { escalate, liveAgents } from './support/tickets';
 import { createTestApp, TestApp } from './support/test-app';
 import { waitFor } from './support/wait-for';
@@ -328,6 +329,42 @@ describe('the conversation on a ticket', () => {
     ]);
     // The ticket itself stays readable to the first agent: their earning links to it.
     await t.http.get(`/v1/agents/me/tickets/${ticket.id}`).set(first.auth).expect(200);
+  });
+
+  it('reads back, after resolving, a message written while the resolution waited for the ticket', async () => {
+    const {
+      agents: [agent],
+    } = await liveAgents(t, co.auth, 1);
+    const ticket = await claimed(agent);
+    const resolved = await withRowsHeld(
+      t,
+      'SELECT 1 FROM tickets WHERE id = $1 FOR NO KEY UPDATE',
+      [ticket.id],
+      async (held) => {
+        const resolve = t.http
+          .post(`/v1/tickets/${ticket.id}/resolve`)
+          .set(agent.auth)
+          .send({ resolutionSummary: 'answered' })
+          .then();
+        await waitForLockWaiters(t, 1, 'the resolution to wait for the ticket');
+        // Written after the resolution began, committed before it takes the ticket: part of
+        // the conversation it resolved. (Through the API it would queue behind the resolution
+        // for the ticket's lock; inserted here, its transaction starts after the resolution's.
+        // The ticket is held FOR NO KEY UPDATE so that the insert's foreign key check passes.)
+        await t.db.query(
+          `INSERT INTO ticket_messages (ticket_id, company_id, author, agent_id, claim_id,
+                                        visibility, body, sent_at)
+           SELECT ticket_id, $2, 'agent', agent_id, id, 'customer', 'Last word', now()
+             FROM ticket_claims WHERE ticket_id = $1 AND status = 'active'`,
+          [ticket.id, co.companyId],
+        );
+        await held.commitTransaction();
+        return resolve;
+      },
+    );
+    expect(resolved.status).toBe(200);
+    const read = await t.http.get(`/v1/tickets/${ticket.id}/messages`).set(agent.auth).expect(200);
+    expect(read.body.items.map((m: { body: string }) => m.body)).toEqual(['Last word']);
   });
 
   it('refuses control characters and oversized bodies, naming the field, and writes nothing', async () => {

@@ -60,6 +60,7 @@ export const FUNCTION_OWNERS = {
   resolve_ticket: 'tickets',
   tickets_transition: 'tickets',
   ticket_claims_transition: 'tickets',
+  ticket_claims_resolved_seq: 'tickets',
   shifts_transition: 'shifts',
   shift_claims_transition: 'shifts',
   journal_entry_balanced: 'ledger',

@@ -25,6 +25,11 @@ export interface WorkedClaimRow {
   rate_currency: string | null;
   /** Null while the agent holds it. */
   resolved_at: Date | null;
+  /**
+   * The conversation's last message when it was resolved (a bigint; "0": none yet). Null while
+   * held, and for claims resolved before it was recorded (then `resolved_at` is the cut-off).
+   */
+  resolved_seq: string | null;
 }
 
 export interface ResolvedClaimRow {
@@ -121,7 +126,8 @@ export class TicketClaimsRepository {
   ): Promise<WorkedClaimRow | undefined> {
     const [row]: WorkedClaimRow[] = await em.query(
       `SELECT id, shift_id, rate_amount_minor, rate_currency,
-              CASE WHEN status = 'resolved' THEN resolved_at END AS resolved_at
+              CASE WHEN status = 'resolved' THEN resolved_at END AS resolved_at,
+              CASE WHEN status = 'resolved' THEN resolved_seq END AS resolved_seq
          FROM ticket_claims
         WHERE ticket_id = $1 AND agent_id = $2 AND status IN ('active', 'resolved')
         ORDER BY status = 'active' DESC, resolved_at DESC LIMIT 1`,

@@ -165,14 +165,14 @@ export class TicketConversationService {
     const after = decodeCursor(cursor, ['int']);
     const em = this.db.manager;
     let internal = true;
-    let until: Date | null = null;
+    let until: { seq: string | null; at: Date | null } = { seq: null, at: null };
     if (actor.kind === 'user' && actor.role === 'agent') {
       const ticket = await this.tickets.findScoped(em, ticketId, null);
       if (!ticket) throw DomainError.notFound('Ticket');
       // The holder, or the agent who resolved it (reading back, e.g. from their earnings).
       const claim = await this.claims.workedBy(em, ticketId, actor.userId);
       if (!claim) throw notYours();
-      until = claim.resolved_at;
+      until = { seq: claim.resolved_seq, at: claim.resolved_seq ? null : claim.resolved_at };
     } else {
       const companyId = requireCompany(actor, true);
       if (!(await this.tickets.findScoped(em, ticketId, companyId))) {

@@ -71,11 +71,14 @@ export class TicketMessagesRepository {
     return row;
   }
 
-  /** One page of a ticket's conversation, oldest first; internal notes only if `internal`. */
+  /**
+   * One page of a ticket's conversation, oldest first; internal notes only if `internal`; up to
+   * a message (`until.seq`) or, for claims resolved before that was recorded, a time.
+   */
   page(
     em: EntityManager,
     ticketId: string,
-    view: { internal: boolean; until: Date | null },
+    view: { internal: boolean; until: { seq: string | null; at: Date | null } },
     afterSeq: string | null,
     limit: number,
   ): Promise<TicketMessageRow[]> {
@@ -83,9 +86,10 @@ export class TicketMessagesRepository {
       `SELECT * FROM ticket_messages
         WHERE ticket_id = $1 AND ($2 OR visibility = 'customer')
           AND ($3::bigint IS NULL OR seq > $3::bigint)
-          AND ($5::timestamptz IS NULL OR created_at <= $5::timestamptz)
+          AND ($5::bigint IS NULL OR seq <= $5::bigint)
+          AND ($6::timestamptz IS NULL OR created_at <= $6::timestamptz)
         ORDER BY seq LIMIT $4`,
-      [ticketId, view.internal, afterSeq, limit, view.until],
+      [ticketId, view.internal, afterSeq, limit, view.until.seq, view.until.at],
     );
   }
 
