@@ -12,6 +12,7 @@ import { toDomainError } from './common/errors/all-exceptions.filter';
 import { QueuesService } from './modules/jobs/queues.service';
 import { redisOptionsFromUrl } from './modules/jobs/redis-options';
 import { OutboxService, outboxJobId } from './modules/outbox/outbox.service';
+import { StripeEventsService } from './modules/payouts/stripe-events.service';
 import { UsersService } from './modules/users/users.service';
 import { WebhookSecrets } from './modules/webhooks/webhook-secrets.service';
 import { StaffUserInput } from './cli/staff-user.input';
@@ -25,6 +26,9 @@ Commands:
       Creates a staff user. The password comes from HANDOFF_PASSWORD, or is asked for.
   jobs:ping [--timeout <seconds>]
       Sends a job through outbox → relay → queue → worker and waits for it (needs a worker).
+  stripe:replay
+      Sends every Stripe event stored and not applied yet to its job again (after fixing what
+      failed it: see the HandoffStripeEventsUnapplied alert). Safe to run again.
   secrets:reencrypt
       Re-encrypts every stored webhook signing secret with SECRETS_ENCRYPTION_KEY (after a key
       rotation; the old key in SECRETS_ENCRYPTION_KEY_PREVIOUS). Safe to run again.
@@ -65,7 +69,7 @@ async function main(): Promise<number> {
   if (
     values.help ||
     !command ||
-    !['users:create', 'jobs:ping', 'secrets:reencrypt'].includes(command)
+    !['users:create', 'jobs:ping', 'stripe:replay', 'secrets:reencrypt'].includes(command)
   ) {
     process.stdout.write(USAGE);
     return values.help ? 0 : 2;
@@ -89,6 +93,9 @@ async function main(): Promise<number> {
         .get(UsersService)
         .createStaff(values.email!, password, values.role as 'finance' | 'admin');
       process.stdout.write(`Created ${user.role} ${user.email} (${user.id})\n`);
+    } else if (command === 'stripe:replay') {
+      const n = await app.get(StripeEventsService).replayUnprocessed();
+      process.stdout.write(`Sent ${n} Stripe event(s) not applied yet to their jobs again\n`);
     } else if (command === 'secrets:reencrypt') {
       const { reencrypted, failed } = await app.get(WebhookSecrets).reencryptAll();
       process.stdout.write(`Re-encrypted ${reencrypted} webhook secret(s) with the current key\n`);

@@ -7,6 +7,7 @@ import request from 'supertest';
 import { QueuesService } from '../src/modules/jobs/queues.service';
 import { redisOptionsFromUrl } from '../src/modules/jobs/redis-options';
 import { PayoutRunsService } from '../src/modules/payouts/payout-runs.service';
+import { StripeEventsService } from '../src/modules/payouts/stripe-events.service';
 import { serveWorkerMetrics } from '../src/modules/metrics/worker-metrics.server';
 import { STRIPE_SETTINGS, StripeSettings } from '../src/modules/stripe/stripe.module';
 import { createApiKey, createStaff, registerCompany, SignedIn } from './support/factories';
@@ -270,6 +271,31 @@ describe('/metrics', () => {
       expect(sample(text, 'handoff_metrics_source_up', { source: 'outbox' })).toBe(1);
       await idle.db.query(`DELETE FROM outbox`);
       expect(sample(await scrape(idle, idleToken), 'handoff_outbox_lag_seconds')).toBe(0);
+    });
+
+    it('reports Stripe events not applied, and stripe:replay sends them to their job again', async () => {
+      const before = await scrape(idle, idleToken);
+      expect(sample(before, 'handoff_stripe_events_unapplied')).toBe(0);
+      expect(sample(before, 'handoff_stripe_events_unapplied_age_seconds')).toBe(0);
+      await idle.db.query(
+        `INSERT INTO stripe_events (id, type, created, payload, received_at, processed_at) VALUES
+           ('evt_gave_up', 'invoice.paid', now(), '{}', now() - interval '2 hours', NULL),
+           ('evt_applied', 'invoice.paid', now(), '{}', now() - interval '3 hours', now())`,
+      );
+      const text = await scrape(idle, idleToken);
+      expect(sample(text, 'handoff_stripe_events_unapplied')).toBe(1);
+      expect(sample(text, 'handoff_stripe_events_unapplied_age_seconds')).toBeGreaterThanOrEqual(
+        7200,
+      );
+      expect(sample(text, 'handoff_stripe_events_unapplied_age_seconds')).toBeLessThan(7300);
+
+      await expect(idle.app.get(StripeEventsService).replayUnprocessed()).resolves.toBe(1);
+      const jobs: { payload: unknown }[] = await idle.db.query(
+        `SELECT payload FROM outbox WHERE job_name = 'stripe.event'`,
+      );
+      expect(jobs).toEqual([{ payload: { eventId: 'evt_gave_up' } }]);
+      await idle.db.query(`DELETE FROM outbox`);
+      await idle.db.query(`DELETE FROM stripe_events`);
     });
 
     it('reports the events sequencer lag: the age of the oldest committed event with no position', async () => {

@@ -5,6 +5,7 @@ import { QUEUE_NAMES, TIMER_JOB_NAMES, TimerJobName } from '../jobs/job-registry
 import { QueuesService } from '../jobs/queues.service';
 import { OutboxService } from '../outbox/outbox.service';
 import { PayoutRunsService } from '../payouts/payout-runs.service';
+import { StripeEventsService } from '../payouts/stripe-events.service';
 import { MetricsRegistry } from './metrics-registry';
 import { scrapeSnapshot } from './scrape-snapshot';
 import { TIMER_GRACE_MS, TIMER_QUEUES, timerJobsIn } from './timer-jobs';
@@ -14,8 +15,8 @@ const SOURCES: Source[] = ['queues', 'outbox', 'payouts', 'events'];
 
 /**
  * State read at scrape time from PostgreSQL and Redis (through the owning modules): queue
- * depths, the outbox relay's lag, overdue and failed timers, payout runs' progress, the events
- * sequencer's lag. Every API or
+ * depths, the outbox relay's lag, overdue and failed timers, payout runs' progress, Stripe
+ * events not applied, the events sequencer's lag. Every API or
  * worker process reports the same values: aggregate with max(), not sum(). A source that cannot
  * be read drops its gauges from the scrape (no stale numbers) and reads 0 in
  * handoff_metrics_source_up; the rest of the scrape still answers.
@@ -48,7 +49,10 @@ export class StateMetrics {
   private readonly outbox = scrapeSnapshot(this.scrape, () =>
     this.outboxService.dueUnsent(TIMER_GRACE_MS / 1000),
   );
-  private readonly payouts = scrapeSnapshot(this.scrape, () => this.payoutRuns.progress());
+  private readonly payouts = scrapeSnapshot(this.scrape, async () => ({
+    lines: await this.payoutRuns.progress(),
+    stripeEvents: await this.stripeEvents.unprocessed(),
+  }));
   private readonly events = scrapeSnapshot(this.scrape, () =>
     this.eventsService.unpositionedAgeSeconds(),
   );
@@ -58,6 +62,7 @@ export class StateMetrics {
     private readonly queueService: QueuesService,
     private readonly outboxService: OutboxService,
     private readonly payoutRuns: PayoutRunsService,
+    private readonly stripeEvents: StripeEventsService,
     private readonly eventsService: EventsService,
   ) {
     const registers = [metrics.registry];
@@ -132,10 +137,29 @@ export class StateMetrics {
       labelNames: ['run_status', 'line_status'],
       registers,
       collect: () =>
-        read(runLines, 'payouts', this.payouts, (rows) => {
-          for (const r of rows)
+        read(runLines, 'payouts', this.payouts, ({ lines }) => {
+          for (const r of lines)
             runLines.set({ run_status: r.run_status, line_status: r.line_status }, r.lines);
         }),
+    });
+
+    const stripeUnapplied: Gauge<string> = new Gauge({
+      name: 'handoff_stripe_events_unapplied',
+      help: 'Stripe events stored and not applied yet (retrying, given up, or a transfer reversal waiting for its line to be booked paid).',
+      registers,
+      collect: () =>
+        read(stripeUnapplied, 'payouts', this.payouts, ({ stripeEvents }) =>
+          stripeUnapplied.set(stripeEvents.count),
+        ),
+    });
+    const stripeUnappliedAge: Gauge<string> = new Gauge({
+      name: 'handoff_stripe_events_unapplied_age_seconds',
+      help: 'Age of the oldest Stripe event stored and not applied yet (0 when none).',
+      registers,
+      collect: () =>
+        read(stripeUnappliedAge, 'payouts', this.payouts, ({ stripeEvents }) =>
+          stripeUnappliedAge.set(stripeEvents.oldestAgeSeconds),
+        ),
     });
 
     const eventsLag: Gauge<string> = new Gauge({

@@ -24,6 +24,7 @@ import { PayoutRunExecutionService } from './payout-run-execution.service';
 import { PayoutRunsRepository } from './payout-runs.repository';
 import { PayoutRunsService } from './payout-runs.service';
 import { StripeEventsRepository } from './stripe-events.repository';
+import { StripeEventsService } from './stripe-events.service';
 import { PlatformBalanceService } from './platform-balance.service';
 import { StripePacer } from './stripe-pacer.service';
 import { StripeWebhooksController } from './stripe-webhooks.controller';
@@ -64,9 +65,10 @@ import { StripeWebhooksController } from './stripe-webhooks.controller';
     PayoutLineSendingRepository,
     PayoutAccountsRepository,
     StripeEventsRepository,
+    StripeEventsService,
     PlatformBalanceService,
   ],
   // Payout runs' progress, for /metrics.
-  exports: [PayoutRunsService],
+  exports: [PayoutRunsService, StripeEventsService],
 })
 export class PayoutsModule {}

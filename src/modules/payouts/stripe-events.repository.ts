@@ -50,6 +50,24 @@ export class StripeEventsRepository {
     return rows.map((r) => r.id);
   }
 
+  /** How many events are not applied yet, and the oldest one's age (ix_stripe_events_unprocessed). */
+  async unprocessed(em: EntityManager): Promise<{ count: number; oldestAgeSeconds: number }> {
+    const [row]: { count: number; oldest: number }[] = await em.query(
+      `SELECT count(*)::int AS count,
+              coalesce(extract(epoch FROM now() - min(received_at)), 0)::float8 AS oldest
+         FROM stripe_events WHERE processed_at IS NULL`,
+    );
+    return { count: row.count, oldestAgeSeconds: row.oldest };
+  }
+
+  /** The ids of the events not applied yet, oldest first. */
+  async unprocessedIds(em: EntityManager): Promise<string[]> {
+    const rows: { id: string }[] = await em.query(
+      `SELECT id FROM stripe_events WHERE processed_at IS NULL ORDER BY received_at, id`,
+    );
+    return rows.map((r) => r.id);
+  }
+
   async markProcessed(em: EntityManager, id: string): Promise<void> {
     await em.query('UPDATE stripe_events SET processed_at = now() WHERE id = $1', [id]);
   }
