@@ -84,7 +84,7 @@ export class InvoiceCollectionService {
     );
     // Stored before anything can charge it: an event about this Stripe invoice (paid once it is
     // finalized) finds our row even if this job dies before applying Stripe's answer.
-    await this.invoices.setStripeDraft(this.db.manager, invoiceId, draft.id!);
+    await this.invoices.setStripeDraft(this.db.manager, invoiceId, draft.id!, deleted);
     for (const line of lines) {
       await this.stripe.invoiceItems.create(
         {

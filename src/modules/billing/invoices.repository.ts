@@ -193,12 +193,21 @@ export class InvoicesRepository {
     return rows.filter((r) => r.status === 'uncollectible');
   }
 
-  /** Remembers the Stripe draft of a draft invoice, so that Stripe's events find our row. */
-  async setStripeDraft(em: EntityManager, id: string, stripeId: string): Promise<void> {
+  /**
+   * Remembers the Stripe draft of a draft invoice, so that Stripe's events find our row; not if
+   * a draft was deleted since the caller read the row (its key may have handed back that one).
+   */
+  async setStripeDraft(
+    em: EntityManager,
+    id: string,
+    stripeId: string,
+    draftsDeleted: number,
+  ): Promise<void> {
     await em.query(
       `UPDATE invoices SET stripe_invoice_id = $2, updated_at = now()
-        WHERE id = $1 AND status = 'draft' AND stripe_invoice_id IS DISTINCT FROM $2`,
-      [id, stripeId],
+        WHERE id = $1 AND status = 'draft' AND stripe_invoice_id IS DISTINCT FROM $2
+          AND stripe_drafts_deleted = $3`,
+      [id, stripeId, draftsDeleted],
     );
   }
 

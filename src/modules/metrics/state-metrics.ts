@@ -145,7 +145,7 @@ export class StateMetrics {
 
     const stripeUnapplied: Gauge<string> = new Gauge({
       name: 'handoff_stripe_events_unapplied',
-      help: 'Stripe events stored and not applied yet (retrying, given up, or a transfer reversal waiting for its line to be booked paid).',
+      help: 'Stripe events stored and not applied yet: retrying, or given up (transfer reversals, which may wait for their payout line, are left out).',
       registers,
       collect: () =>
         read(stripeUnapplied, 'payouts', this.payouts, ({ stripeEvents }) =>

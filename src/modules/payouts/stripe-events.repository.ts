@@ -50,12 +50,16 @@ export class StripeEventsRepository {
     return rows.map((r) => r.id);
   }
 
-  /** How many events are not applied yet, and the oldest one's age (ix_stripe_events_unprocessed). */
+  /**
+   * How many events are not applied yet, and the oldest one's age (ix_stripe_events_unprocessed),
+   * leaving out transfer reversals: one that waits for its line to be booked paid can wait for
+   * days, for finance to retry the line (its failure has its own alert), and would hide others.
+   */
   async unprocessed(em: EntityManager): Promise<{ count: number; oldestAgeSeconds: number }> {
     const [row]: { count: number; oldest: number }[] = await em.query(
       `SELECT count(*)::int AS count,
               coalesce(extract(epoch FROM now() - min(received_at)), 0)::float8 AS oldest
-         FROM stripe_events WHERE processed_at IS NULL`,
+         FROM stripe_events WHERE processed_at IS NULL AND type <> 'transfer.reversed'`,
     );
     return { count: row.count, oldestAgeSeconds: row.oldest };
   }

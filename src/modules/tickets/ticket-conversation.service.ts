@@ -172,7 +172,10 @@ export class TicketConversationService {
       // The holder, or the agent who resolved it (reading back, e.g. from their earnings).
       const claim = await this.claims.workedBy(em, ticketId, actor.userId);
       if (!claim) throw notYours();
-      until = { seq: claim.resolved_seq, at: claim.resolved_seq ? null : claim.resolved_at };
+      until = {
+        seq: claim.resolved_seq,
+        at: claim.resolved_seq !== null ? null : claim.resolved_at,
+      };
     } else {
       const companyId = requireCompany(actor, true);
       if (!(await this.tickets.findScoped(em, ticketId, companyId))) {
