@@ -1,7 +1,11 @@
 import { adminClient } from './services';
 import { RUN_ENV } from './test-database';
 
-/** Drops every database this run created (files drop their own too, unless they crashed). */
+/**
+ * Drops every database this run created. Test apps leave theirs to this (a DROP DATABASE forces
+ * an immediate checkpoint, which stalled the files still running: test-app.ts), so the run's
+ * databases all go here, one after another, once nothing else is writing.
+ */
 export default async function globalTeardown(): Promise<void> {
   const run = process.env[RUN_ENV];
   if (!run) return;

@@ -128,7 +128,9 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
       await app.close();
       if (!shared) await deleteKeys(redis, `${env.QUEUE_PREFIX}:*`);
       redis.disconnect();
-      if (!shared) await dropTestDatabase(database);
+      // The database stays until the run ends (globalTeardown drops the run's databases): each
+      // DROP DATABASE forces an immediate checkpoint, which stalls every other file's writes
+      // for up to seconds on this disk (a connection timed out behind one).
       if (mismatches.length > 0) {
         const counted = [...new Set(mismatches)].map(
           (m) => `- ${m}${count(mismatches, m) > 1 ? ` (×${count(mismatches, m)})` : ''}`,
