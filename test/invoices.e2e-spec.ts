@@ -1,6 +1,7 @@
 import Stripe from 'stripe';
 import { InvoiceClosingService } from '../src/modules/billing/invoice-closing.service';
 import { InvoiceCollectionService } from '../src/modules/billing/invoice-collection.service';
+import { InvoicesRepository } from '../src/modules/billing/invoices.repository';
 import { LedgerService } from '../src/modules/ledger/ledger.service';
 import type { FakeStripe } from '../src/modules/stripe/fake-stripe.server';
 import { STRIPE, STRIPE_SETTINGS, type StripeSettings } from '../src/modules/stripe/stripe.module';
@@ -309,6 +310,34 @@ describe('invoices', () => {
     const [again] = stripeInvoicesOf(invoice.id);
     expect(again.id).not.toBe(atStripe.id);
     expect(stripeInvoicesOf(invoice.id)).toHaveLength(1);
+  });
+
+  it('issues a new draft when ours was deleted at Stripe before our row knew its id', async () => {
+    const s = await company('Lost Draft KG');
+    await saveCard(t, fake, s.company);
+    await resolveTickets(t, s.key, s.agent, 1);
+    await closing.sweep(new Date(Date.now() + 8 * DAY));
+    const [invoice] = await invoicesOf(s.company);
+    // The issue job dies right after Stripe made the draft, before our row stores its id.
+    const rows = t.app.get(InvoicesRepository);
+    const store = jest.spyOn(rows, 'setStripeDraft').mockRejectedValueOnce(new Error('died'));
+    try {
+      await expect(collection.issue(invoice.id)).rejects.toThrow('died');
+    } finally {
+      store.mockRestore();
+    }
+    const [stray] = stripeInvoicesOf(invoice.id);
+    // Finance deletes the stray draft; its event finds no row of ours.
+    const from = fake.billingEvents.length;
+    await t.app.get<Stripe>(STRIPE).invoices.del(stray.id);
+    await deliverBillingEvents(t, fake, from);
+    // The next attempt gets the deleted draft back under its key and finds it gone, the one
+    // after issues a new draft and charges it.
+    await expect(collection.issue(invoice.id)).rejects.toThrow('was deleted at Stripe');
+    await collection.issue(invoice.id);
+    expect((await invoicesOf(s.company))[0]).toMatchObject({ status: 'paid' });
+    const [again] = stripeInvoicesOf(invoice.id);
+    expect(again.id).not.toBe(stray.id);
   });
 
   it('waits for the ledger to book the ticket events written before the period ended', async () => {

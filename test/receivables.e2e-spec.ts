@@ -326,6 +326,29 @@ describe('receivables', () => {
     expect(integrity.body.unbalancedCurrencies).toEqual([]);
   });
 
+  it('writes off an invoice voided in Stripe’s dashboard: Stripe never collects it', async () => {
+    const { company, invoice, tickets } = await invoiced('Voided Oy', 2, 'card_declined');
+    const badDebt = await platform('platform_bad_debt');
+    const stripeInvoice = [...fake.invoicing.invoices.values()].find(
+      (i) => i.number === invoice.number,
+    )!;
+    const from = fake.billingEvents.length;
+    await t.app.get<Stripe>(STRIPE).invoices.voidInvoice(stripeInvoice.id);
+    await deliverBillingEvents(t, fake, from);
+    expect((await financeInvoice(company.companyId)).status).toBe('void');
+    expect(await owed(company.companyId)).toBe(0);
+    expect(await platform('platform_bad_debt')).toBe(badDebt + 2 * PER_TICKET);
+    // As for a write-off, a ticket it charged and reopened since is not credited.
+    await reopen(company, tickets[0]);
+    const next = await closeAt(company, 15);
+    expect(
+      next.lines.map((l: { kind: string; amountMinor: number }) => [l.kind, l.amountMinor]),
+    ).toEqual([
+      ['reversals', -PER_TICKET],
+      ['withheld_credits', PER_TICKET],
+    ]);
+  });
+
   it('credits no ticket reopened after the invoice that charged it was written off', async () => {
     const { company, invoice, tickets } = await invoiced('Gone Bust GmbH', 2, 'card_declined');
     await writeOff(invoice.id);

@@ -14,6 +14,7 @@ import { CreditControlsRepository } from './credit-controls.repository';
 import { CreditController } from './credit.controller';
 import { InvoiceClosingService } from './invoice-closing.service';
 import { InvoiceCollectionService } from './invoice-collection.service';
+import { InvoiceDraftsService } from './invoice-drafts.service';
 import { InvoiceIssueHandler, InvoicePayHandler } from './invoice-jobs.handlers';
 import { InvoicesController } from './invoices.controller';
 import { InvoicesRepository } from './invoices.repository';
@@ -46,6 +47,7 @@ import { WithheldCreditsService } from './withheld-credits.service';
     InvoicesService,
     InvoiceClosingService,
     InvoiceCollectionService,
+    InvoiceDraftsService,
     InvoiceIssueHandler,
     InvoicePayHandler,
     CreditControlService,

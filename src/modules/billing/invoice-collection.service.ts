@@ -9,7 +9,7 @@ import { callStripe } from '../stripe/stripe-call';
 import { STRIPE } from '../stripe/stripe.module';
 import { BillingService } from './billing.service';
 import { CreditControlService } from './credit-control.service';
-import { periodDays } from './local-day';
+import { InvoiceDraftsService } from './invoice-drafts.service';
 import { InvoiceRow, InvoicesRepository, InvoiceStatus } from './invoices.repository';
 import { WithheldCreditsService } from './withheld-credits.service';
 
@@ -50,6 +50,7 @@ export class InvoiceCollectionService {
     private readonly credit: CreditControlService,
     private readonly withheld: WithheldCreditsService,
     private readonly outbox: OutboxService,
+    private readonly drafts: InvoiceDraftsService,
   ) {}
 
   /** Creates, fills and finalizes the Stripe invoice of a closed period, then charges it. */
@@ -63,47 +64,15 @@ export class InvoiceCollectionService {
       return { issued: true };
     }
     if (invoice.status !== 'draft') return { issued: false };
-    const lines = await this.invoices.linesOf(this.db.manager, [invoiceId]);
     const customer = (await this.billing.ensureCustomer(invoice.company_id, null))
       .stripe_customer_id;
-    const currency = invoice.currency.toLowerCase();
-    // Keys of the first draft, or of the next one after drafts were deleted at Stripe.
-    const deleted = invoice.stripe_drafts_deleted;
-    const key = deleted ? `invoice-${invoiceId}-draft-${deleted + 1}` : `invoice-${invoiceId}`;
-    const draft = await this.stripe.invoices.create(
-      {
-        customer,
-        currency,
-        collection_method: 'charge_automatically',
-        auto_advance: false,
-        pending_invoice_items_behavior: 'exclude',
-        description: `Handoff: resolved tickets, ${periodDays(invoice.period_start, invoice.period_end, invoice.time_zone)}`,
-        metadata: { invoiceId, companyId: invoice.company_id },
-      },
-      { idempotencyKey: key },
-    );
-    // Stored before anything can charge it: an event about this Stripe invoice (paid once it is
-    // finalized) finds our row even if this job dies before applying Stripe's answer.
-    await this.invoices.setStripeDraft(this.db.manager, invoiceId, draft.id!, deleted);
-    for (const line of lines) {
-      await this.stripe.invoiceItems.create(
-        {
-          customer,
-          invoice: draft.id,
-          currency,
-          amount: Number(line.amount_minor),
-          description: line.description,
-          metadata: { invoiceId, position: String(line.position) },
-        },
-        { idempotencyKey: `${key}-line-${line.position}` },
-      );
-    }
+    const { draftId, key } = await this.drafts.fill(invoice, customer);
     // Our lines and Stripe's total must agree before it is finalized: finalizing with
     // auto_advance hands the invoice to Stripe's own collection, so a check after it would stop
     // nothing (a coupon or tax set on the customer in Stripe's dashboard changes the total).
-    checkTotal(await this.stripe.invoices.retrieve(draft.id!), invoice);
+    checkTotal(await this.stripe.invoices.retrieve(draftId), invoice);
     const finalized = await this.stripe.invoices.finalizeInvoice(
-      draft.id!,
+      draftId,
       { auto_advance: true },
       { idempotencyKey: `${key}-finalize` },
     );
@@ -234,14 +203,17 @@ export class InvoiceCollectionService {
         ],
       });
       if (recovered) await this.withheld.restore(em, row);
-    } else if (status === 'uncollectible') {
+    } else if (status === 'uncollectible' || status === 'void') {
+      // Voided in Stripe's dashboard: Stripe will never collect it (void is final there), so the
+      // receivable is written off as for an uncollectible one, under the same key (Stripe can
+      // void an invoice already marked uncollectible: booked once).
       await this.ledger.post(em, {
         ...common,
         kind: 'write_off',
         idempotencyKey: `invoice-write-off:${row.id}`,
         memo: writeOffReason
           ? `Written off by finance: ${writeOffReason}`
-          : `Stripe invoice ${s.id} marked uncollectible`,
+          : `Stripe invoice ${s.id} ${status === 'void' ? 'voided' : 'marked uncollectible'}`,
         lines: [
           { account: 'platform_bad_debt', ownerId: null, amountMinor: amount },
           { account: 'company_receivable', ownerId: row.company_id, amountMinor: -amount },

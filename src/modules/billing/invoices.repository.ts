@@ -180,17 +180,17 @@ export class InvoicesRepository {
   }
 
   /**
-   * Of these invoices, the written-off ones. All are locked, in id order, and filtered after:
-   * a status filter in the locking query would skip, without waiting, one whose write-off is
-   * committing (its last committed status does not match).
+   * Of these invoices, the written-off ones (uncollectible, or voided at Stripe). All are locked,
+   * in id order, and filtered after: a status filter in the locking query would skip, without
+   * waiting, one whose write-off is committing (its last committed status does not match).
    */
-  async lockUncollectible(em: EntityManager, ids: string[]): Promise<InvoiceRow[]> {
+  async lockWrittenOff(em: EntityManager, ids: string[]): Promise<InvoiceRow[]> {
     if (ids.length === 0) return [];
     const rows: InvoiceRow[] = await em.query(
       `SELECT * FROM invoices WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`,
       [ids],
     );
-    return rows.filter((r) => r.status === 'uncollectible');
+    return rows.filter((r) => r.status === 'uncollectible' || r.status === 'void');
   }
 
   /**

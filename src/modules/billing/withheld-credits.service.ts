@@ -85,7 +85,7 @@ export class WithheldCreditsService {
       e.kind === 'earning_reversal' && e.claimId ? [e.claimId] : [],
     );
     const charged = await this.ledger.earningInvoices(em, claims);
-    const writtenOff = await this.invoices.lockUncollectible(em, [...new Set(charged.values())]);
+    const writtenOff = await this.invoices.lockWrittenOff(em, [...new Set(charged.values())]);
     const booked: BillableEntry[] = [];
     for (const invoice of writtenOff) booked.push(...(await this.withhold(em, invoice)));
     return booked;

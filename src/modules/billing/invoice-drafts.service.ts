@@ -1,0 +1,97 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import Stripe from 'stripe';
+import { DataSource } from 'typeorm';
+import { STRIPE } from '../stripe/stripe.module';
+import { InvoiceLineRow, InvoiceRow, InvoicesRepository } from './invoices.repository';
+import { periodDays } from './local-day';
+
+/**
+ * The Stripe draft of one of our invoices, made and filled with keyed calls: a run again after
+ * a crash gets the same draft and items back. The keys carry how many drafts were deleted at
+ * Stripe (`stripe_drafts_deleted`): the first keys would hand a deleted one back for a day.
+ */
+@Injectable()
+export class InvoiceDraftsService {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    @Inject(STRIPE) private readonly stripe: Stripe,
+    private readonly invoices: InvoicesRepository,
+  ) {}
+
+  /**
+   * Creates (or gets back) the draft with one item per line of ours; returns its id and the key
+   * its calls went under (finalizing goes under the same).
+   */
+  async fill(invoice: InvoiceRow, customer: string): Promise<{ draftId: string; key: string }> {
+    const invoiceId = invoice.id;
+    const lines = await this.invoices.linesOf(this.db.manager, [invoiceId]);
+    const currency = invoice.currency.toLowerCase();
+    const deleted = invoice.stripe_drafts_deleted;
+    const key = deleted ? `invoice-${invoiceId}-draft-${deleted + 1}` : `invoice-${invoiceId}`;
+    const draft = await this.stripe.invoices.create(
+      {
+        customer,
+        currency,
+        collection_method: 'charge_automatically',
+        auto_advance: false,
+        pending_invoice_items_behavior: 'exclude',
+        description: `Handoff: resolved tickets, ${periodDays(invoice.period_start, invoice.period_end, invoice.time_zone)}`,
+        metadata: { invoiceId, companyId: invoice.company_id },
+      },
+      { idempotencyKey: key },
+    );
+    const draftId = draft.id!;
+    // Stored before anything can charge it: an event about this Stripe invoice (paid once it is
+    // finalized) finds our row even if this job dies before applying Stripe's answer.
+    await this.invoices.setStripeDraft(this.db.manager, invoiceId, draftId, deleted);
+    try {
+      await this.addItems(invoiceId, draftId, customer, currency, key, lines);
+    } catch (e) {
+      // Deleted at Stripe before our row knew its id (so its invoice.deleted event found no
+      // row), and handed back by its key: forgotten, so the next attempt makes a new one.
+      if (!(await this.isGone(e, draftId))) throw e;
+      await this.invoices.forgetDeletedDraft(this.db.manager, invoiceId, draftId);
+      throw new Error(`Stripe draft ${draftId} of invoice ${invoiceId} was deleted at Stripe`);
+    }
+    return { draftId, key };
+  }
+
+  /** One Stripe invoice item per line of ours, each under a key from the draft's key. */
+  private async addItems(
+    invoiceId: string,
+    draftId: string,
+    customer: string,
+    currency: string,
+    key: string,
+    lines: InvoiceLineRow[],
+  ): Promise<void> {
+    for (const line of lines) {
+      await this.stripe.invoiceItems.create(
+        {
+          customer,
+          invoice: draftId,
+          currency,
+          amount: Number(line.amount_minor),
+          description: line.description,
+          metadata: { invoiceId, position: String(line.position) },
+        },
+        { idempotencyKey: `${key}-line-${line.position}` },
+      );
+    }
+  }
+
+  /** Whether a call failed because this Stripe draft no longer exists (deleted at Stripe). */
+  private async isGone(e: unknown, draftId: string): Promise<boolean> {
+    const missing = (x: unknown) =>
+      x instanceof Stripe.errors.StripeInvalidRequestError && x.code === 'resource_missing';
+    if (!missing(e)) return false;
+    try {
+      await this.stripe.invoices.retrieve(draftId);
+      return false;
+    } catch (again) {
+      if (missing(again)) return true;
+      throw again;
+    }
+  }
+}
