@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { FakeStripe } from '../src/modules/stripe/fake-stripe.server';
-import { createStaff, SignedIn } from './support/factories';
+import { PayoutLineHandler } from '../src/modules/payouts/payout-jobs.handlers';
+import { createStaff, registerAgent, SignedIn } from './support/factories';
 import { fund, onboarded } from './support/money';
 import { waitFor } from './support/wait-for';
 import { ensureKilled, runBuilt, Spawned } from './support/processes';
@@ -53,6 +54,44 @@ describe('payout run survives a worker killed mid-run', () => {
         [runId],
       )
     )[0].n as number;
+
+  it('sends again a line still pending when its job gave up; nothing else', async () => {
+    const agent = await registerAgent(t);
+    await onboarded(t, fake, agent.id);
+    await fund(t, agent.id, 2500, 'DKK');
+    const maker: SignedIn = await createStaff(t, 'finance');
+    const checker: SignedIn = await createStaff(t, 'finance');
+    const draft = await t.http
+      .post('/v1/payout-runs')
+      .set(maker.auth)
+      .send({ currency: 'DKK' })
+      .expect(201);
+    const lineId: string = draft.body.lines[0].id;
+    const handler = t.app.get(PayoutLineHandler);
+    const jobsOfLine = async () =>
+      (
+        await t.db.query(
+          `SELECT count(*)::int AS n FROM outbox
+            WHERE job_name = 'payout.line' AND payload ->> 'lineId' = $1`,
+          [lineId],
+        )
+      )[0].n as number;
+    // Not executed yet: nothing to send.
+    await expect(handler.gaveUp({ lineId })).resolves.toBe(false);
+    await t.http.post(`/v1/payout-runs/${draft.body.id}/approve`).set(checker.auth).expect(200);
+    await t.http.post(`/v1/payout-runs/${draft.body.id}/execute`).set(maker.auth).expect(202);
+    expect(await jobsOfLine()).toBe(1);
+    // No worker runs here: the line is pending, as when its job failed for good in phase 1.
+    await expect(handler.gaveUp({ lineId })).resolves.toBe(true);
+    expect(await jobsOfLine()).toBe(2);
+    // Once sent (processing, paid, failed), the hook leaves it to finance's retry.
+    await t.db.query(
+      `UPDATE payout_lines SET status = 'processing', transfer_minor = amount_minor WHERE id = $1`,
+      [lineId],
+    );
+    await expect(handler.gaveUp({ lineId })).resolves.toBe(false);
+    expect(await jobsOfLine()).toBe(2);
+  });
 
   it('pays every line exactly once; the ledger and Stripe agree', async () => {
     const agentIds: string[] = [];

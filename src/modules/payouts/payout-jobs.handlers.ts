@@ -77,6 +77,21 @@ export class PayoutLineHandler implements HandlesJob<'payout.line'> {
 
   private readonly minimumMinor: number;
 
+  /**
+   * The line's job failed for good before phase 1 committed (the database away for half an
+   * hour, a worker dying under it over and over): the line is still pending, which neither
+   * finance's retry (failed and stuck processing lines) nor anything else would send, and its
+   * run could never complete. It is sent again, as a fresh job.
+   */
+  async gaveUp({ lineId }: JobPayloads['payout.line']): Promise<boolean> {
+    return this.db.transaction(async (em) => {
+      if (!(await this.sending.lockIfUnsent(em, lineId))) return false;
+      await this.outbox.enqueue(em, 'payout.line', { lineId });
+      this.logger.warn({ lineId }, 'a payout line job gave up before sending; sent again');
+      return true;
+    });
+  }
+
   async handle({ lineId }: JobPayloads['payout.line'], job: Job): Promise<{ status: string }> {
     // Phase 1.
     const line = await this.db.transaction((em) => this.startSending(em, lineId));

@@ -10,6 +10,17 @@ export class PayoutLineSendingRepository {
    * The line, locked, with whether Stripe lets its Connect account pay out now (as the last
    * account.updated said): read in the same round trip, since every line of a run passes here.
    */
+  /** Locks the line if it is still pending in a run being executed (nothing sent for it yet). */
+  async lockIfUnsent(em: EntityManager, lineId: string): Promise<boolean> {
+    const rows: unknown[] = await em.query(
+      `SELECT l.id FROM payout_lines l JOIN payout_runs r ON r.id = l.run_id
+        WHERE l.id = $1 AND l.status = 'pending' AND r.status = 'executing'
+          FOR UPDATE OF l`,
+      [lineId],
+    );
+    return rows.length > 0;
+  }
+
   async lockForSending(
     em: EntityManager,
     lineId: string,
