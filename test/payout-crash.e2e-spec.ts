@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { FakeStripe } from '../src/modules/stripe/fake-stripe.server';
 import { PayoutLineHandler } from '../src/modules/payouts/payout-jobs.handlers';
+import { PayoutRunEvents } from '../src/modules/payouts/payout-run-events';
 import { createStaff, registerAgent, SignedIn } from './support/factories';
 import { fund, onboarded } from './support/money';
+import { waitForLockWaiters, withRowsHeld } from './support/row-locks';
 import { waitFor } from './support/wait-for';
 import { ensureKilled, runBuilt, Spawned } from './support/processes';
 import { TEST_REDIS_URL } from './support/services';
@@ -91,6 +93,51 @@ describe('payout run survives a worker killed mid-run', () => {
     );
     await expect(handler.gaveUp({ lineId })).resolves.toBe(false);
     expect(await jobsOfLine()).toBe(2);
+  });
+
+  it('does not complete a run whose failed line finance is sending again at that moment', async () => {
+    const agent = await registerAgent(t);
+    await onboarded(t, fake, agent.id);
+    await fund(t, agent.id, 2600, 'NOK');
+    const maker: SignedIn = await createStaff(t, 'finance');
+    const checker: SignedIn = await createStaff(t, 'finance');
+    const draft = await t.http
+      .post('/v1/payout-runs')
+      .set(maker.auth)
+      .send({ currency: 'NOK' })
+      .expect(201);
+    const runId: string = draft.body.id;
+    await t.http.post(`/v1/payout-runs/${runId}/approve`).set(checker.auth).expect(200);
+    await t.http.post(`/v1/payout-runs/${runId}/execute`).set(maker.auth).expect(202);
+    // Its one line failed on retryable errors (no worker here: set as the handler leaves it).
+    await t.db.query(
+      `UPDATE payout_lines SET status = 'processing', transfer_minor = amount_minor WHERE run_id = $1`,
+      [runId],
+    );
+    await t.db.query(
+      `UPDATE payout_lines SET status = 'failed', failure_code = 'api_error',
+              failure_message = 'Stripe answered 500' WHERE run_id = $1`,
+      [runId],
+    );
+    // Finance's retry holds the run and sends the line again, while the line's job, done,
+    // checks whether the run is complete.
+    const status = await withRowsHeld(
+      t,
+      'SELECT 1 FROM payout_runs WHERE id = $1 FOR UPDATE',
+      [runId],
+      async (held) => {
+        await held.query(`UPDATE payout_lines SET status = 'pending' WHERE run_id = $1`, [runId]);
+        const check = t.db.transaction((em) =>
+          t.app.get(PayoutRunEvents).completeIfDone(em, runId),
+        );
+        await waitForLockWaiters(t, 1, 'the completion check to wait for the run');
+        await held.commitTransaction();
+        await check;
+        return (await t.db.query(`SELECT status FROM payout_runs WHERE id = $1`, [runId]))[0]
+          .status as string;
+      },
+    );
+    expect(status).toBe('executing');
   });
 
   it('pays every line exactly once; the ledger and Stripe agree', async () => {

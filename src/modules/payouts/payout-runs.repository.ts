@@ -201,6 +201,11 @@ export class PayoutRunsRepository {
       [runId],
     );
     if (busy) return null;
+    // The run's lock before the update's own look at the lines: finance's retry resets failed
+    // lines to pending under it, and an update that only waited for the lock would still judge
+    // the lines as they were when it began (READ COMMITTED re-reads the run row alone), and
+    // complete a run whose lines were just sent again. Only a run's last lines get here.
+    await em.query(`SELECT 1 FROM payout_runs WHERE id = $1 FOR UPDATE`, [runId]);
     const [rows]: [{ status: 'completed' | 'completed_with_failures' }[], number] = await em.query(
       `WITH next AS (
          SELECT CASE WHEN EXISTS (SELECT 1 FROM payout_lines WHERE run_id = $1 AND status = 'failed')
