@@ -142,6 +142,33 @@ describe('receivables', () => {
     expect(integrity.body.unbalancedCurrencies).toEqual([]);
   });
 
+  it('withholds a reopened ticket’s credit up to what a credit note left uncollected after a lost dispute', async () => {
+    const { company, invoice, tickets } = await invoiced('Chargeback AB', 2);
+    await reopen(company, tickets[0]);
+    expect(await closeAt(company, 15)).toMatchObject({ carriedOutMinor: -PER_TICKET });
+    const from = fake.billingEvents.length;
+    const dispute = fake.invoicing.dispute(chargeOf(invoice.number).id)!;
+    await deliverBillingEvents(t, fake, from);
+    const closedFrom = fake.billingEvents.length;
+    fake.invoicing.closeDispute(dispute.id, 'lost');
+    await deliverBillingEvents(t, fake, closedFrom);
+    // The bank took both tickets' money back; the company owes the one not reopened.
+    expect(await owed(company.companyId)).toBe(PER_TICKET);
+    const badDebt = await platform('platform_bad_debt');
+    await creditNote(invoice.id, randomUUID(), PER_TICKET, 'Chargeback: not re-billed').expect(201);
+    // Neither ticket was paid for: the reopened one's credit, carried to the next invoice, is
+    // billed back, out of the bad debt the credit note made.
+    expect(await platform('platform_bad_debt')).toBe(badDebt);
+    const next = await closeAt(company, 22);
+    expect(
+      next.lines.map((l: { kind: string; amountMinor: number }) => [l.kind, l.amountMinor]),
+    ).toEqual([
+      ['withheld_credits', PER_TICKET],
+      ['carried_credit', -PER_TICKET],
+    ]);
+    expect(next).toMatchObject({ totalMinor: 0, carriedOutMinor: 0 });
+  });
+
   it('a credit note that committed but whose answer was lost is not credited again on retry', async () => {
     const { company, invoice } = await invoiced('Lost Answer SA', 2);
     const from = fake.billingEvents.length;

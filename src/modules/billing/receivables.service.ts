@@ -13,6 +13,7 @@ import { CreditControlService } from './credit-control.service';
 import { InvoiceCollectionService } from './invoice-collection.service';
 import { InvoiceLineRow, InvoiceRow, InvoicesRepository } from './invoices.repository';
 import { toInvoiceDto } from './invoices.service';
+import { WithheldCreditsService } from './withheld-credits.service';
 import {
   AgeingRowDto,
   CreateCreditNoteDto,
@@ -40,6 +41,7 @@ export class ReceivablesService {
     private readonly companies: CompaniesService,
     private readonly collection: InvoiceCollectionService,
     private readonly credit: CreditControlService,
+    private readonly withheld: WithheldCreditsService,
   ) {}
 
   async list(actor: Actor, query: ListAllInvoicesQueryDto): Promise<FinanceInvoicePageDto> {
@@ -226,6 +228,10 @@ export class ReceivablesService {
         ],
       });
       await this.invoices.addCredited(em, invoiceId, input.amountMinor);
+      // What is credited here the company never paid (its bank took it back): the credits of
+      // the invoice's reopened tickets are withheld up to it, as for a write-off.
+      const credited = Number(invoice.credited_minor) + input.amountMinor;
+      await this.withheld.withhold(em, invoice, credited);
       await this.credit.standing(em, invoice.company_id);
     });
     return this.one(invoiceId);

@@ -21,11 +21,17 @@ export class WithheldCreditsService {
 
   /**
    * The invoice was written off: withholds the credits of its tickets reopened so far, up to
-   * its total (a credit carried into it already lowered what was written off).
+   * its total (a credit carried into it already lowered what was written off), or up to
+   * `uncollected` when less of it went uncollected (credit notes after a lost dispute).
    */
-  async withhold(em: EntityManager, invoice: InvoiceRow): Promise<BillableEntry[]> {
+  async withhold(
+    em: EntityManager,
+    invoice: InvoiceRow,
+    uncollected = Number(invoice.total_minor),
+  ): Promise<BillableEntry[]> {
     const reopened = await this.ledger.reopenedCharges(em, invoice.id);
-    let room = Number(invoice.total_minor) - reopened.reduce((s, r) => s + r.withheldMinor, 0);
+    const cap = Math.min(Number(invoice.total_minor), uncollected);
+    let room = cap - reopened.reduce((s, r) => s + r.withheldMinor, 0);
     const booked: BillableEntry[] = [];
     for (const r of reopened) {
       if (r.withheldMinor > 0) continue;
