@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import Stripe from 'stripe';
+import { BillingCustomersRepository } from '../src/modules/billing/billing-customers.repository';
+import { BillingService } from '../src/modules/billing/billing.service';
 import { LedgerService } from '../src/modules/ledger/ledger.service';
 import { FakeStripe } from '../src/modules/stripe/fake-stripe.server';
 import { STRIPE_SETTINGS, StripeSettings } from '../src/modules/stripe/stripe.module';
@@ -107,6 +109,24 @@ describe('billing: customer, card, outstanding', () => {
       cancel_url: `${base}/company/billing?setup=cancelled`,
     });
     expect(Date.parse(answers[0].body.expiresAt)).toBeGreaterThan(Date.now());
+  });
+
+  it('gets the same Stripe customer for the first invoice when the setup that made it lost its answer', async () => {
+    const company = await registerCompany(t, 'Lost Answer GmbH');
+    // Stripe made the customer, then storing it here failed: the admin's setup answers 5xx.
+    const rows = t.app.get(BillingCustomersRepository);
+    const store = jest.spyOn(rows, 'insertIfAbsent').mockRejectedValueOnce(new Error('lost'));
+    try {
+      expect((await setup(company)).status).toBe(500);
+    } finally {
+      store.mockRestore();
+    }
+    // The first invoice's job asks with no admin (so no admin's email): the same customer.
+    const made = await t.app.get(BillingService).ensureCustomer(company.companyId!, null);
+    const customers = customersOf(company.companyId!);
+    expect(customers).toHaveLength(1);
+    expect(made.stripe_customer_id).toBe(customers[0].id);
+    expect(customers[0]).toMatchObject({ name: 'Lost Answer GmbH', email: company.email });
   });
 
   it('answers a repeat with the same Idempotency-Key with the same session', async () => {

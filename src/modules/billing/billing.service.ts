@@ -103,15 +103,19 @@ export class BillingService {
     const admin = adminId ? await this.users.findById(adminId) : null;
     if (!company || (adminId && !admin))
       throw new DomainError('UNAUTHENTICATED', 'This account no longer exists');
-    const customer = await callStripe(() =>
+    // The key's parameters are the company's id alone: a caller whose answer was lost (the
+    // customer made at Stripe, no row here) and the next (another admin, or the invoice job
+    // with none) would otherwise send the key with another email, which Stripe refuses for a
+    // day. Name and email follow in an update, which any caller may repeat.
+    const created = await callStripe(() =>
       this.stripe.customers.create(
-        {
-          name: company.name,
-          email: company.billingEmail ?? admin?.email,
-          metadata: { companyId },
-        },
+        { metadata: { companyId } },
         { idempotencyKey: `company-customer-${companyId}` },
       ),
+    );
+    const email = company.billingEmail ?? admin?.email;
+    const customer = await callStripe(() =>
+      this.stripe.customers.update(created.id, { name: company.name, ...(email ? { email } : {}) }),
     );
     await this.customers.insertIfAbsent(em, companyId, customer.id);
     return (await this.customers.ofCompany(em, companyId))!;
