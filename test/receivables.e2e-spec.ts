@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import Stripe from 'stripe';
 import { InvoiceClosingService } from '../src/modules/billing/invoice-closing.service';
+import { InvoicesRepository } from '../src/modules/billing/invoices.repository';
 import { ReceivablesService } from '../src/modules/billing/receivables.service';
 import { LedgerService } from '../src/modules/ledger/ledger.service';
 import type { FakeStripe } from '../src/modules/stripe/fake-stripe.server';
@@ -217,6 +218,35 @@ describe('receivables', () => {
     expect(await platform('platform_cash')).toBe(cashBefore);
     expect(await owed(company.companyId)).toBe(0);
     expect((await financeInvoice(company.companyId)).disputeStatus).toBe('won');
+  });
+
+  it('reads a dispute at Stripe only under its invoice’s lock, so an older read never commits last', async () => {
+    const { company, invoice } = await invoiced('Ordered Reads AS', 1);
+    const stripe = t.app.get<Stripe>(STRIPE);
+    const rows = t.app.get(InvoicesRepository);
+    const calls: string[] = [];
+    const lock = rows.lockByStripeId.bind(rows);
+    const retrieve = stripe.disputes.retrieve.bind(stripe.disputes);
+    const spies = [
+      jest.spyOn(rows, 'lockByStripeId').mockImplementation(async (em, id) => {
+        calls.push('lock invoice');
+        return lock(em, id);
+      }),
+      jest.spyOn(stripe.disputes, 'retrieve').mockImplementation((async (id: string) => {
+        calls.push('read dispute');
+        return retrieve(id);
+      }) as never),
+    ];
+    try {
+      const from = fake.billingEvents.length;
+      fake.invoicing.dispute(chargeOf(invoice.number).id);
+      await deliverBillingEvents(t, fake, from);
+    } finally {
+      for (const spy of spies) spy.mockRestore();
+    }
+    expect(calls.length).toBeGreaterThanOrEqual(2);
+    expect(calls.slice(0, 2)).toEqual(['lock invoice', 'read dispute']);
+    expect((await financeInvoice(company.companyId)).disputeStatus).toBe('needs_response');
   });
 
   it('an inquiry holds nothing until it becomes a dispute; one closed took nothing', async () => {

@@ -26,11 +26,9 @@ export class InvoiceDisputesService {
 
   /** A `charge.dispute.*` event, inside the event job's transaction. */
   async applyEvent(em: EntityManager, event: Stripe.Dispute): Promise<void> {
-    const dispute = await this.stripe.disputes.retrieve(event.id);
+    // The charge a dispute is about never changes: the event's copy finds the invoice.
     const intent =
-      typeof dispute.payment_intent === 'string'
-        ? dispute.payment_intent
-        : dispute.payment_intent?.id;
+      typeof event.payment_intent === 'string' ? event.payment_intent : event.payment_intent?.id;
     if (!intent) return;
     const payments = await this.stripe.invoicePayments.list({
       payment: { type: 'payment_intent', payment_intent: intent },
@@ -40,6 +38,10 @@ export class InvoiceDisputesService {
     const stripeInvoiceId = typeof paid.invoice === 'string' ? paid.invoice : paid.invoice.id!;
     const invoice = await this.invoices.lockByStripeId(em, stripeInvoiceId);
     if (!invoice) return;
+    // Its state as Stripe has it now, read under the invoice's lock: of two events applied
+    // together, the one that writes last also read last (an older read committing after a
+    // newer one set a lost dispute back to needs_response, and refused its credit note).
+    const dispute = await this.stripe.disputes.retrieve(event.id);
     const amount = dispute.amount;
     const common = {
       currency: invoice.currency,
