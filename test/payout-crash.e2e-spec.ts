@@ -1,3 +1,4 @@
+import type { Job } from 'bullmq';
 import { randomUUID } from 'node:crypto';
 import { FakeStripe } from '../src/modules/stripe/fake-stripe.server';
 import { PayoutLineHandler } from '../src/modules/payouts/payout-jobs.handlers';
@@ -138,6 +139,43 @@ describe('payout run survives a worker killed mid-run', () => {
       },
     );
     expect(status).toBe('executing');
+  });
+
+  it('books what the line’s transfer found at Stripe moved, when it is not the line’s amount', async () => {
+    const agent = await registerAgent(t);
+    const account = await onboarded(t, fake, agent.id);
+    await fund(t, agent.id, 2500, 'SEK');
+    const maker: SignedIn = await createStaff(t, 'finance');
+    const checker: SignedIn = await createStaff(t, 'finance');
+    const draft = await t.http
+      .post('/v1/payout-runs')
+      .set(maker.auth)
+      .send({ currency: 'SEK' })
+      .expect(201);
+    const runId: string = draft.body.id;
+    const lineId: string = draft.body.lines[0].id;
+    await t.http.post(`/v1/payout-runs/${runId}/approve`).set(checker.auth).expect(200);
+    await t.http.post(`/v1/payout-runs/${runId}/execute`).set(maker.auth).expect(202);
+    // A transfer an earlier key made for the line, for another amount; this attempt finds it.
+    await fake.client().transfers.create({
+      amount: 2000,
+      currency: 'sek',
+      destination: account,
+      transfer_group: `run_${runId}`,
+      metadata: { payoutLineId: lineId, runId, agentId: agent.id },
+    });
+    await t.db.query(`UPDATE payout_lines SET attempts = 1 WHERE id = $1`, [lineId]);
+    const job = { attemptsMade: 1, opts: { attempts: 12 } } as unknown as Job;
+    await expect(t.app.get(PayoutLineHandler).handle({ lineId }, job)).resolves.toEqual({
+      status: 'paid',
+    });
+    const [{ booked }] = await t.db.query(
+      `SELECT sum(l.amount_minor)::int AS booked FROM journal_lines l
+         JOIN journal_entries e ON e.id = l.entry_id JOIN ledger_accounts a ON a.id = l.account_id
+        WHERE e.kind = 'payout' AND a.code = 'agent_available' AND e.payout_line_id = $1`,
+      [lineId],
+    );
+    expect(booked).toBe(2000);
   });
 
   it('pays every line exactly once; the ledger and Stripe agree', async () => {

@@ -142,7 +142,16 @@ export class PayoutLineHandler implements HandlesJob<'payout.line'> {
       throw e;
     }
 
-    // Phase 3.
+    // Phase 3. What the transfer moved is booked: a transfer found for the line may have been
+    // made for another amount (under an earlier key, before a retry fixed a new one), and the
+    // agent got what it says. Reconciliation then shows the line as mismatched.
+    const sent = transfer.amount;
+    if (sent !== amount) {
+      this.logger.warn(
+        { lineId, transferId: transfer.id, transferMinor: sent, lineMinor: amount },
+        "the line's transfer at Stripe is for another amount; booking what it moved",
+      );
+    }
     await this.db.transaction(async (em) => {
       await this.ledger.post(em, {
         kind: 'payout',
@@ -152,8 +161,8 @@ export class PayoutLineHandler implements HandlesJob<'payout.line'> {
         payoutLineId: line.id,
         memo: `Stripe transfer ${transfer.id}`,
         lines: [
-          { account: 'agent_available', ownerId: line.agent_id, amountMinor: amount },
-          { account: 'platform_clearing', ownerId: null, amountMinor: -amount },
+          { account: 'agent_available', ownerId: line.agent_id, amountMinor: sent },
+          { account: 'platform_clearing', ownerId: null, amountMinor: -sent },
         ],
       });
       // Holding a transfer means the line is paid, whatever a stale duplicate job wrote.
