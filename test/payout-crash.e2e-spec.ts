@@ -58,18 +58,28 @@ describe('payout run survives a worker killed mid-run', () => {
       )
     )[0].n as number;
 
-  it('sends again a line still pending when its job gave up; nothing else', async () => {
+  /**
+   * A drafted run of one line (an onboarded agent with `amountMinor` available); `execute`
+   * approves and executes it, and no worker runs here, so its line stays pending.
+   */
+  const oneLineRun = async (currency: string, amountMinor: number) => {
     const agent = await registerAgent(t);
-    await onboarded(t, fake, agent.id);
-    await fund(t, agent.id, 2500, 'DKK');
+    const account = await onboarded(t, fake, agent.id);
+    await fund(t, agent.id, amountMinor, currency);
     const maker: SignedIn = await createStaff(t, 'finance');
     const checker: SignedIn = await createStaff(t, 'finance');
-    const draft = await t.http
-      .post('/v1/payout-runs')
-      .set(maker.auth)
-      .send({ currency: 'DKK' })
-      .expect(201);
-    const lineId: string = draft.body.lines[0].id;
+    const draft = await t.http.post('/v1/payout-runs').set(maker.auth).send({ currency });
+    expect(draft.status).toBe(201);
+    const runId: string = draft.body.id;
+    const execute = async () => {
+      await t.http.post(`/v1/payout-runs/${runId}/approve`).set(checker.auth).expect(200);
+      await t.http.post(`/v1/payout-runs/${runId}/execute`).set(maker.auth).expect(202);
+    };
+    return { agent, account, runId, lineId: draft.body.lines[0].id as string, execute };
+  };
+
+  it('sends again a line still pending when its job gave up; nothing else', async () => {
+    const { lineId, execute } = await oneLineRun('DKK', 2500);
     const handler = t.app.get(PayoutLineHandler);
     const jobsOfLine = async () =>
       (
@@ -81,8 +91,7 @@ describe('payout run survives a worker killed mid-run', () => {
       )[0].n as number;
     // Not executed yet: nothing to send.
     await expect(handler.gaveUp({ lineId })).resolves.toBe(false);
-    await t.http.post(`/v1/payout-runs/${draft.body.id}/approve`).set(checker.auth).expect(200);
-    await t.http.post(`/v1/payout-runs/${draft.body.id}/execute`).set(maker.auth).expect(202);
+    await execute();
     expect(await jobsOfLine()).toBe(1);
     // No worker runs here: the line is pending, as when its job failed for good in phase 1.
     await expect(handler.gaveUp({ lineId })).resolves.toBe(true);
@@ -97,19 +106,8 @@ describe('payout run survives a worker killed mid-run', () => {
   });
 
   it('does not complete a run whose failed line finance is sending again at that moment', async () => {
-    const agent = await registerAgent(t);
-    await onboarded(t, fake, agent.id);
-    await fund(t, agent.id, 2600, 'NOK');
-    const maker: SignedIn = await createStaff(t, 'finance');
-    const checker: SignedIn = await createStaff(t, 'finance');
-    const draft = await t.http
-      .post('/v1/payout-runs')
-      .set(maker.auth)
-      .send({ currency: 'NOK' })
-      .expect(201);
-    const runId: string = draft.body.id;
-    await t.http.post(`/v1/payout-runs/${runId}/approve`).set(checker.auth).expect(200);
-    await t.http.post(`/v1/payout-runs/${runId}/execute`).set(maker.auth).expect(202);
+    const { runId, execute } = await oneLineRun('NOK', 2600);
+    await execute();
     // Its one line failed on retryable errors (no worker here: set as the handler leaves it).
     await t.db.query(
       `UPDATE payout_lines SET status = 'processing', transfer_minor = amount_minor WHERE run_id = $1`,
@@ -142,20 +140,8 @@ describe('payout run survives a worker killed mid-run', () => {
   });
 
   it('books what the line’s transfer found at Stripe moved, when it is not the line’s amount', async () => {
-    const agent = await registerAgent(t);
-    const account = await onboarded(t, fake, agent.id);
-    await fund(t, agent.id, 2500, 'SEK');
-    const maker: SignedIn = await createStaff(t, 'finance');
-    const checker: SignedIn = await createStaff(t, 'finance');
-    const draft = await t.http
-      .post('/v1/payout-runs')
-      .set(maker.auth)
-      .send({ currency: 'SEK' })
-      .expect(201);
-    const runId: string = draft.body.id;
-    const lineId: string = draft.body.lines[0].id;
-    await t.http.post(`/v1/payout-runs/${runId}/approve`).set(checker.auth).expect(200);
-    await t.http.post(`/v1/payout-runs/${runId}/execute`).set(maker.auth).expect(202);
+    const { agent, account, runId, lineId, execute } = await oneLineRun('SEK', 2500);
+    await execute();
     // A transfer an earlier key made for the line, for another amount; this attempt finds it.
     await fake.client().transfers.create({
       amount: 2000,

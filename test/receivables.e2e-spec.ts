@@ -60,6 +60,9 @@ describe('receivables', () => {
     await t.app.get(InvoiceClosingService).sweep(new Date(Date.now() + days * DAY));
     return financeInvoice(company.companyId);
   };
+  /** An invoice's lines as [kind, amount] pairs. */
+  const linesOf = (invoice: { lines: { kind: string; amountMinor: number }[] }) =>
+    invoice.lines.map((l) => [l.kind, l.amountMinor]);
   const writeOff = (invoiceId: string) =>
     t.http
       .post(`/v1/invoices/${invoiceId}/write-off`)
@@ -161,9 +164,7 @@ describe('receivables', () => {
     // billed back, out of the bad debt the credit note made.
     expect(await platform('platform_bad_debt')).toBe(badDebt);
     const next = await closeAt(company, 22);
-    expect(
-      next.lines.map((l: { kind: string; amountMinor: number }) => [l.kind, l.amountMinor]),
-    ).toEqual([
+    expect(linesOf(next)).toEqual([
       ['withheld_credits', PER_TICKET],
       ['carried_credit', -PER_TICKET],
     ]);
@@ -398,9 +399,7 @@ describe('receivables', () => {
     // As for a write-off, a ticket it charged and reopened since is not credited.
     await reopen(company, tickets[0]);
     const next = await closeAt(company, 15);
-    expect(
-      next.lines.map((l: { kind: string; amountMinor: number }) => [l.kind, l.amountMinor]),
-    ).toEqual([
+    expect(linesOf(next)).toEqual([
       ['reversals', -PER_TICKET],
       ['withheld_credits', PER_TICKET],
     ]);
@@ -415,9 +414,7 @@ describe('receivables', () => {
     // The next period bills the reversal and withholds it: the company never paid that ticket.
     const next = await closeAt(company, 15);
     expect(next.id).not.toBe(invoice.id);
-    expect(
-      next.lines.map((l: { kind: string; amountMinor: number }) => [l.kind, l.amountMinor]),
-    ).toEqual([
+    expect(linesOf(next)).toEqual([
       ['reversals', -PER_TICKET],
       ['withheld_credits', PER_TICKET],
     ]);
@@ -443,9 +440,7 @@ describe('receivables', () => {
     // The other ticket, reopened now, was written off with the invoice: its credit is withheld.
     await reopen(company, tickets[0]);
     const next = await closeAt(company, 15);
-    expect(
-      next.lines.map((l: { kind: string; amountMinor: number }) => [l.kind, l.amountMinor]),
-    ).toEqual([
+    expect(linesOf(next)).toEqual([
       ['reversals', -PER_TICKET],
       ['withheld_credits', PER_TICKET],
     ]);
@@ -472,9 +467,7 @@ describe('receivables', () => {
         return financeInvoice(company.companyId);
       },
     );
-    expect(
-      next.lines.map((l: { kind: string; amountMinor: number }) => [l.kind, l.amountMinor]),
-    ).toEqual([
+    expect(linesOf(next)).toEqual([
       ['reversals', -PER_TICKET],
       ['withheld_credits', PER_TICKET],
     ]);
@@ -490,9 +483,7 @@ describe('receivables', () => {
     await writeOff(invoice.id);
     expect(await platform('platform_bad_debt')).toBe(badDebt + PER_TICKET);
     const billedBack = await closeAt(company, 22);
-    expect(
-      billedBack.lines.map((l: { kind: string; amountMinor: number }) => [l.kind, l.amountMinor]),
-    ).toEqual([
+    expect(linesOf(billedBack)).toEqual([
       ['withheld_credits', PER_TICKET],
       ['carried_credit', -PER_TICKET],
     ]);
@@ -509,9 +500,7 @@ describe('receivables', () => {
     await deliverBillingEvents(t, fake, from);
     expect(await platform('platform_bad_debt')).toBe(badDebt);
     const restored = await closeAt(company, 29);
-    expect(
-      restored.lines.map((l: { kind: string; amountMinor: number }) => [l.kind, l.amountMinor]),
-    ).toEqual([['restored_credits', -PER_TICKET]]);
+    expect(linesOf(restored)).toEqual([['restored_credits', -PER_TICKET]]);
     expect(restored).toMatchObject({ totalMinor: 0, carriedOutMinor: -PER_TICKET });
     const integrity = await t.http.get('/v1/ledger/integrity').set(finance.auth).expect(200);
     expect(integrity.body.unbalancedCurrencies).toEqual([]);
