@@ -60,6 +60,16 @@ describe('receivables', () => {
     await t.app.get(InvoiceClosingService).sweep(new Date(Date.now() + days * DAY));
     return financeInvoice(company.companyId);
   };
+  /** The company pays a written-off invoice on its hosted page with a card that works. */
+  const paidAfterAll = async (company: SignedIn, invoiceNumber: string) => {
+    const stripeInvoice = [...fake.invoicing.invoices.values()].find(
+      (i) => i.number === invoiceNumber,
+    )!;
+    const card = await saveCard(t, fake, company);
+    const from = fake.billingEvents.length;
+    await t.app.get<Stripe>(STRIPE).invoices.pay(stripeInvoice.id, { payment_method: card });
+    await deliverBillingEvents(t, fake, from);
+  };
   /** An invoice's lines as [kind, amount] pairs. */
   const linesOf = (invoice: { lines: { kind: string; amountMinor: number }[] }) =>
     invoice.lines.map((l) => [l.kind, l.amountMinor]);
@@ -368,13 +378,7 @@ describe('receivables', () => {
     expect(await owed(company.companyId)).toBe(0);
 
     // The company pays it anyway, on the invoice's hosted page, with a card that works.
-    const stripeInvoice = [...fake.invoicing.invoices.values()].find(
-      (i) => i.number === invoice.number,
-    )!;
-    const card = await saveCard(t, fake, company);
-    const from = fake.billingEvents.length;
-    await t.app.get<Stripe>(STRIPE).invoices.pay(stripeInvoice.id, { payment_method: card });
-    await deliverBillingEvents(t, fake, from);
+    await paidAfterAll(company, invoice.number);
 
     expect((await financeInvoice(company.companyId)).status).toBe('paid');
     expect(await platform('platform_cash')).toBe(cash + 2 * PER_TICKET);
@@ -491,13 +495,7 @@ describe('receivables', () => {
 
     // Paid after all on its hosted page: the company paid for the reopened ticket, so it is
     // credited again, and the bad debt is back where it was.
-    const stripeInvoice = [...fake.invoicing.invoices.values()].find(
-      (i) => i.number === invoice.number,
-    )!;
-    const card = await saveCard(t, fake, company);
-    const from = fake.billingEvents.length;
-    await t.app.get<Stripe>(STRIPE).invoices.pay(stripeInvoice.id, { payment_method: card });
-    await deliverBillingEvents(t, fake, from);
+    await paidAfterAll(company, invoice.number);
     expect(await platform('platform_bad_debt')).toBe(badDebt);
     const restored = await closeAt(company, 29);
     expect(linesOf(restored)).toEqual([['restored_credits', -PER_TICKET]]);
