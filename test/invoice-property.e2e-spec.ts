@@ -234,9 +234,19 @@ describe('invoices: random histories', () => {
         expect(await platform(co.companyId!, 'platform_disputes')).toBe(held);
         expect(await platform(co.companyId!, 'platform_cash')).toBe(charged - held - lost);
 
-        expect(await owedNow(co.companyId!)).toBe(carried + lostOwed);
+        // A credit note withholds the credits of the credited invoice's reopened tickets (the
+        // bank took their payment back): billed back, not invoiced yet here.
+        const [{ withheld }]: { withheld: string | null }[] = await t.db.query(
+          `SELECT sum(l.amount_minor) AS withheld
+             FROM journal_entries e JOIN journal_lines l ON l.entry_id = e.id
+             JOIN ledger_accounts a ON a.id = l.account_id AND a.code = 'company_receivable'
+            WHERE e.company_id = $1 AND e.kind IN ('credit_withheld', 'credit_restored')`,
+          [co.companyId],
+        );
+        expect(await owedNow(co.companyId!)).toBe(carried + lostOwed + Number(withheld ?? 0));
       }),
-      { numRuns: 10 },
+      // A failure is reported at once: shrinking re-runs whole histories, past the timeout.
+      { numRuns: Number(process.env.INVOICE_PROPERTY_RUNS ?? 10), endOnFailure: true },
     );
     // The histories did dispute (an empty draw ten times over is about one in a million).
     expect(outcomes.open + outcomes.won + outcomes.lost).toBeGreaterThan(0);
