@@ -94,6 +94,17 @@ describe('invoices: random histories', () => {
     (await t.app.get(LedgerService).balances(t.db.manager, companyId)).find(
       (b) => b.account === 'company_receivable',
     )?.balance ?? 0;
+  /** What the company's entries of these kinds moved on its receivable. */
+  const receivableBy = async (companyId: string, kinds: string[]): Promise<number> => {
+    const [row]: { sum: string | null }[] = await t.db.query(
+      `SELECT sum(l.amount_minor) AS sum
+         FROM journal_entries e JOIN journal_lines l ON l.entry_id = e.id
+         JOIN ledger_accounts a ON a.id = l.account_id AND a.code = 'company_receivable'
+        WHERE e.company_id = $1 AND e.kind = ANY($2)`,
+      [companyId, kinds],
+    );
+    return Number(row.sum ?? 0);
+  };
   /** What the company's own entries moved on one of the platform's accounts. */
   const platform = async (companyId: string, code: string): Promise<number> => {
     const [row]: { balance: string | null }[] = await t.db.query(
@@ -191,14 +202,8 @@ describe('invoices: random histories', () => {
           // In order, never overlapping (a period with nothing booked has no invoice).
           if (i > 0) expect(+inv.period_start).toBeGreaterThanOrEqual(+invoices[i - 1].period_end);
         }
-        const [{ all }]: { all: string | null }[] = await t.db.query(
-          `SELECT sum(l.amount_minor) AS all
-             FROM journal_entries e JOIN journal_lines l ON l.entry_id = e.id
-             JOIN ledger_accounts a ON a.id = l.account_id AND a.code = 'company_receivable'
-            WHERE e.company_id = $1 AND e.kind IN ('earning', 'earning_reversal')`,
-          [co.companyId],
-        );
-        expect(charged + carried).toBe(Number(all ?? 0));
+        const all = await receivableBy(co.companyId!, ['earning', 'earning_reversal']);
+        expect(charged + carried).toBe(all);
 
         // Disputes of the charges that paid, one per charge at most.
         const paid = invoices.filter((inv) => inv.status === 'paid');
@@ -236,14 +241,8 @@ describe('invoices: random histories', () => {
 
         // A credit note withholds the credits of the credited invoice's reopened tickets (the
         // bank took their payment back): billed back, not invoiced yet here.
-        const [{ withheld }]: { withheld: string | null }[] = await t.db.query(
-          `SELECT sum(l.amount_minor) AS withheld
-             FROM journal_entries e JOIN journal_lines l ON l.entry_id = e.id
-             JOIN ledger_accounts a ON a.id = l.account_id AND a.code = 'company_receivable'
-            WHERE e.company_id = $1 AND e.kind IN ('credit_withheld', 'credit_restored')`,
-          [co.companyId],
-        );
-        expect(await owedNow(co.companyId!)).toBe(carried + lostOwed + Number(withheld ?? 0));
+        const withheld = await receivableBy(co.companyId!, ['credit_withheld', 'credit_restored']);
+        expect(await owedNow(co.companyId!)).toBe(carried + lostOwed + withheld);
       }),
       // A failure is reported at once: shrinking re-runs whole histories, past the timeout.
       { numRuns: Number(process.env.INVOICE_PROPERTY_RUNS ?? 10), endOnFailure: true },

@@ -60,6 +60,15 @@ describe('receivables', () => {
     await t.app.get(InvoiceClosingService).sweep(new Date(Date.now() + days * DAY));
     return financeInvoice(company.companyId);
   };
+  /** The company's bank disputes the invoice's charge and wins: each step's events applied. */
+  const disputeLost = async (invoiceNumber: string) => {
+    const from = fake.billingEvents.length;
+    const dispute = fake.invoicing.dispute(chargeOf(invoiceNumber).id)!;
+    await deliverBillingEvents(t, fake, from);
+    const closedFrom = fake.billingEvents.length;
+    fake.invoicing.closeDispute(dispute.id, 'lost');
+    await deliverBillingEvents(t, fake, closedFrom);
+  };
   /** The company pays a written-off invoice on its hosted page with a card that works. */
   const paidAfterAll = async (company: SignedIn, invoiceNumber: string) => {
     const stripeInvoice = [...fake.invoicing.invoices.values()].find(
@@ -160,12 +169,7 @@ describe('receivables', () => {
     const { company, invoice, tickets } = await invoiced('Chargeback AB', 2);
     await reopen(company, tickets[0]);
     expect(await closeAt(company, 15)).toMatchObject({ carriedOutMinor: -PER_TICKET });
-    const from = fake.billingEvents.length;
-    const dispute = fake.invoicing.dispute(chargeOf(invoice.number).id)!;
-    await deliverBillingEvents(t, fake, from);
-    const closedFrom = fake.billingEvents.length;
-    fake.invoicing.closeDispute(dispute.id, 'lost');
-    await deliverBillingEvents(t, fake, closedFrom);
+    await disputeLost(invoice.number);
     // The bank took both tickets' money back; the company owes the one not reopened.
     expect(await owed(company.companyId)).toBe(PER_TICKET);
     const badDebt = await platform('platform_bad_debt');
@@ -183,12 +187,7 @@ describe('receivables', () => {
 
   it('a credit note that committed but whose answer was lost is not credited again on retry', async () => {
     const { company, invoice } = await invoiced('Lost Answer SA', 2);
-    const from = fake.billingEvents.length;
-    const dispute = fake.invoicing.dispute(chargeOf(invoice.number).id)!;
-    await deliverBillingEvents(t, fake, from);
-    const closedFrom = fake.billingEvents.length;
-    fake.invoicing.closeDispute(dispute.id, 'lost');
-    await deliverBillingEvents(t, fake, closedFrom);
+    await disputeLost(invoice.number);
     expect(await owed(company.companyId)).toBe(2 * PER_TICKET);
 
     // The credit commits, then reading the answer fails: a 500, which frees the key for a retry
