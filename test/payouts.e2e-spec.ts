@@ -14,6 +14,8 @@ import { fund, onboarded } from './support/money';
 import { waitFor } from './support/wait-for';
 import { waitForLockWaiters, withRowsHeld } from './support/row-locks';
 import { createTestApp, TestApp } from './support/test-app';
+import { QueuesService } from '../src/modules/jobs/queues.service';
+import { outboxJobId } from '../src/modules/outbox/outbox.service';
 import { capturingLogger, LogLine } from './support/logs';
 
 describe('payouts', () => {
@@ -43,6 +45,7 @@ describe('payouts', () => {
   });
 
   const run = (id: string) => t.http.get(`/v1/payout-runs/${id}`).set(maker.auth).expect(200);
+  const payoutsQueue = () => t.app.get(QueuesService).get('payouts');
   const finished = (id: string) =>
     waitFor(async () => {
       const r = (await run(id)).body;
@@ -51,6 +54,14 @@ describe('payouts', () => {
   /** A finished run's line for the agent. */
   const lineOf = <L extends { agentId: string }>(done: { lines: L[] }, agent: SignedIn) =>
     done.lines.find((l) => l.agentId === agent.id);
+  /** What these tests read of a line being sent. */
+  type SentLine = {
+    id: string;
+    agentId: string;
+    status: string;
+    attempts: number;
+    resendAt: string;
+  };
   /** The transfer requests the fake Stripe processed for the run. */
   const transfersOf = (runId: string) =>
     fake
@@ -1146,6 +1157,109 @@ describe('payouts', () => {
       expect(res.body.error.code).toBe('PAYOUT_LINE_STATE');
       fake.faults = { rate: 0 };
       expect(await finished(draft.body.id)).toMatchObject({ status: 'completed' });
+    });
+
+    it('fails a line Stripe answered with a saved server error until its key expires, then sends it again by itself and pays it once', async () => {
+      const [agent] = await fundedAgents(1, 2700, 'INR');
+      const draft = await approvedRun({ currency: 'INR' });
+      // The call fails inside Stripe after it began, before a transfer was made: Stripe keeps
+      // that 500 under the key and replays it to every retry for a day.
+      fake.failingAfterExecution.push({ path: '/v1/transfers', created: false });
+      await execute(draft.body.id);
+      const done = await finished(draft.body.id);
+      expect(done.status).toBe('completed_with_failures');
+      const line = lineOf<SentLine>(done, agent)!;
+      expect(line).toMatchObject({
+        status: 'failed',
+        failureCode: 'stripe_outcome_unknown',
+        attempts: 1,
+      });
+      // One call, not one replay per queue retry: the key only replays its answer till it expires.
+      const calls = () =>
+        fake.requests.filter(
+          (r) =>
+            r.method === 'POST' &&
+            r.path === '/v1/transfers' &&
+            (r.params.metadata as { payoutLineId?: string } | undefined)?.payoutLineId === line.id,
+        );
+      expect(calls()).toHaveLength(1);
+      const hours = (Date.parse(line.resendAt) - Date.now()) / 3_600_000;
+      expect(hours).toBeGreaterThan(24.9);
+      expect(hours).toBeLessThanOrEqual(25);
+      // Until then finance can neither send it again (Stripe would replay its error) nor abandon
+      // it (the outcome is unknown).
+      await t.http
+        .post(`/v1/payout-runs/${draft.body.id}/retry-failed`)
+        .set(maker.auth)
+        .expect(202);
+      expect(lineOf((await run(draft.body.id)).body, agent)).toMatchObject({
+        status: 'failed',
+        resendAt: line.resendAt,
+      });
+      await t.http
+        .post(`/v1/payout-runs/${draft.body.id}/lines/${line.id}/abandon`)
+        .set(maker.auth)
+        .send({ reason: 'give up' })
+        .expect(409);
+      expect(await owed(agent, 'INR')).toMatchObject({ available: 2700, paid: 0 });
+
+      /** The line's newest delayed resend, its time come (the line's and the queue's). */
+      const resendComesDue = async () => {
+        const [timer] = await t.db.query(
+          `SELECT id, run_at FROM outbox WHERE job_name = 'payout.line-resend'
+              AND payload ->> 'lineId' = $1 ORDER BY id DESC LIMIT 1`,
+          [line.id],
+        );
+        const job = await waitFor(
+          () => payoutsQueue().getJob(outboxJobId(timer.id)),
+          'the resend relayed to the queue',
+        );
+        await t.db.query(`UPDATE payout_lines SET resend_at = now() WHERE id = $1`, [line.id]);
+        await job!.promote();
+        return new Date(timer.run_at).toISOString();
+      };
+      expect(await resendComesDue()).toBe(line.resendAt);
+      // Stripe has not pruned the key yet: it replays its error, and the line waits an hour more.
+      const again = await waitFor(async () => {
+        const l = lineOf<SentLine>((await run(draft.body.id)).body, agent)!;
+        return l.status === 'failed' && l.attempts === 2 && l;
+      }, 'the line failed again');
+      const more = (Date.parse(again.resendAt) - Date.now()) / 3_600_000;
+      expect(more).toBeGreaterThan(0.9);
+      expect(more).toBeLessThanOrEqual(1);
+      // Then Stripe prunes it, and the next resend comes due.
+      fake.expireIdempotencyKeys();
+      expect(await resendComesDue()).toBe(again.resendAt);
+      const paid = await waitFor(async () => {
+        const r = (await run(draft.body.id)).body;
+        return r.status === 'completed' && r;
+      }, 'the resent line paid');
+      expect(lineOf(paid, agent)).toMatchObject({ status: 'paid', transferMinor: 2700 });
+      const made = [...fake.transfers.values()].filter(
+        (tr) => (tr.metadata as { payoutLineId?: string }).payoutLineId === line.id,
+      );
+      expect(made).toHaveLength(1);
+      // Sent again under the same key (looked for first), which Stripe took as a new request.
+      const key = calls()[0].idempotencyKey;
+      expect(calls().map((c) => [c.idempotencyKey, c.status])).toEqual([
+        [key, 500],
+        [key, 299], // the replay
+        [key, 200],
+      ]);
+      expect(await owed(agent, 'INR')).toMatchObject({ available: 0, paid: 2700 });
+    });
+
+    it('pays at once a line whose saved server error came after Stripe made the transfer', async () => {
+      const [agent] = await fundedAgents(1, 2900, 'BRL');
+      const draft = await approvedRun({ currency: 'BRL' });
+      fake.failingAfterExecution.push({ path: '/v1/transfers', created: true });
+      await execute(draft.body.id);
+      const done = await finished(draft.body.id);
+      // Found by the lookup in the same attempt: no retry, no day's wait, one transfer.
+      expect(done.status).toBe('completed');
+      expect(lineOf(done, agent)).toMatchObject({ status: 'paid', attempts: 1, resendAt: null });
+      expect([...fake.transfers.values()].filter((tr) => tr.currency === 'brl')).toHaveLength(1);
+      expect(await owed(agent, 'BRL')).toMatchObject({ available: 0, paid: 2900 });
     });
 
     it("writes the CSV so an agent's display name cannot run as a spreadsheet formula", async () => {

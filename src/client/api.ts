@@ -5912,6 +5912,14 @@ export interface components {
       failureMessage: string | null;
       /**
        * Format: date-time
+       * @description Set when Stripe answered the line's transfer with a server error it keeps under the line's
+       *     key (the outcome is unknown until the key expires, after 24 h): the line is sent again by
+       *     itself at this instant, after a lookup, and a retry before it leaves the line failed.
+       * @example 2030-06-02T09:22:10.000Z
+       */
+      resendAt: string | null;
+      /**
+       * Format: date-time
        * @example 2030-06-01T08:22:10.000Z
        */
       paidAt: string | null;

@@ -121,6 +121,11 @@ export interface JobPayloads {
   /** Pays one payout line through a Stripe transfer, in atomic phases; throttled. */
   'payout.line': { lineId: string };
   /**
+   * A line failed on a server error Stripe saved under its key: once the key has expired, the
+   * line is pending again (same key; the line's job looks for a transfer first) and sent.
+   */
+  'payout.line-resend': { lineId: string };
+  /**
    * One signed POST to a company's webhook; retried with backoff by the queue. `chain` is the
    * delivery's redelivery count when this job was written (0: the first).
    */
@@ -153,6 +158,7 @@ export const JOB_QUEUES: { readonly [N in JobName]: QueueName } = {
   'billing.invoice-issue': 'default',
   'billing.invoice-pay': 'default',
   'payout.line': 'payouts',
+  'payout.line-resend': 'payouts',
   'webhook.deliver': 'webhooks',
 };
 

@@ -35,6 +35,17 @@ function isPermanent(e: unknown): e is Stripe.errors.StripeError {
 }
 
 /**
+ * A server error Stripe saved under the idempotency key (the endpoint had begun): it replays it
+ * to every retry of the key, with `Stripe-Should-Retry: false`, until the key is pruned (24 h).
+ * A 5xx Stripe did not save (a load balancer's, say) carries no such header and is retried.
+ */
+function savedServerError(e: unknown): e is Stripe.errors.StripeError {
+  if (!(e instanceof Stripe.errors.StripeError) || (e.statusCode ?? 0) < 500) return false;
+  const headers = (e.headers ?? {}) as Record<string, string | undefined>;
+  return headers['stripe-should-retry'] === 'false' || headers['idempotent-replayed'] === 'true';
+}
+
+/**
  * Pays one line in atomic phases (Brandur Leach's recovery points):
  *   1. local: the line becomes `processing`. The first time under its idempotency key, its
  *      amount is fixed: the drafted amount, or less if the agent's available balance fell since
@@ -45,7 +56,8 @@ function isPermanent(e: unknown): e is Stripe.errors.StripeError {
  *   3. local: book the payout in the ledger (idempotent on the line) and mark the line paid.
  * A 429 pauses the payouts queue and puts the job back (no attempt spent); 5xx and network
  * errors rethrow, so the queue retries with backoff; a refusal fails the line
- * with Stripe's reason and the money stays available.
+ * with Stripe's reason and the money stays available. A server error Stripe saved under the key
+ * fails the line until the key expires, when `payout.line-resend` sends it again.
  */
 @Injectable()
 @JobHandler('payout.line')
@@ -130,16 +142,27 @@ export class PayoutLineHandler implements HandlesJob<'payout.line'> {
         await this.sending.undoAttempt(this.db.manager, lineId, line.attempts + 1);
         throw new JobRateLimitedError(this.rateLimitedPauseMs);
       }
-      const last = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-      if (isPermanent(e) || last) {
-        await this.fail(line, e as Error, isPermanent(e));
-        return { status: 'failed' };
+      if (savedServerError(e)) {
+        // The call may or may not have made the transfer, and the key will only replay this
+        // answer until Stripe prunes it: look now, else wait for the key to expire.
+        const found = await this.findTransfer(line).catch(() => null);
+        if (!found) {
+          await this.fail(line, e, false, true);
+          return { status: 'failed' };
+        }
+        transfer = found;
+      } else {
+        const last = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+        if (isPermanent(e) || last) {
+          await this.fail(line, e as Error, isPermanent(e));
+          return { status: 'failed' };
+        }
+        this.logger.warn(
+          { lineId, attempt: job.attemptsMade + 1, err: (e as Error).message },
+          'transfer will be retried',
+        );
+        throw e;
       }
-      this.logger.warn(
-        { lineId, attempt: job.attemptsMade + 1, err: (e as Error).message },
-        'transfer will be retried',
-      );
-      throw e;
     }
 
     // Phase 3. What the transfer moved is booked: a transfer found for the line may have been
@@ -231,41 +254,63 @@ export class PayoutLineHandler implements HandlesJob<'payout.line'> {
    * failed for good waits for finance (retry or abandon), so it is logged once, as one warn line
    * naming it, without a stack: Stripe's refusal is an answer, not a bug here.
    */
-  private async fail(line: SendingLine, e: Error, permanent: boolean): Promise<void> {
-    const code =
-      (e as Stripe.errors.StripeError).code ?? (e as Stripe.errors.StripeError).type ?? 'error';
-    const message = e.message.slice(0, 1000);
-    const runId = await this.db.transaction(async (em) => {
-      const failedIn = await this.sending.markFailed(em, line.id, line.idempotency_key, {
+  private async fail(
+    line: SendingLine,
+    e: Error,
+    permanent: boolean,
+    resend = false,
+  ): Promise<void> {
+    // Ours when Stripe's outcome is unknown: the error's own type names no cause.
+    const code = resend
+      ? 'stripe_outcome_unknown'
+      : ((e as Stripe.errors.StripeError).code ?? (e as Stripe.errors.StripeError).type ?? 'error');
+    const message = (
+      resend
+        ? "Stripe answered a server error it keeps under this line's key, so the outcome is " +
+          'unknown until the key expires; the line is sent again then, after a lookup. ' +
+          e.message
+        : e.message
+    ).slice(0, 1000);
+    const failed = await this.db.transaction(async (em) => {
+      const row = await this.sending.markFailed(em, line.id, line.idempotency_key, {
         code,
         message,
         permanent,
+        resend,
       });
-      if (failedIn) {
-        await this.runEvents.record(em, 'payout_run.line_failed', failedIn, {
-          lineId: line.id,
-          agentId: line.agent_id,
-          stripeCode: code,
-          refused: permanent,
-        });
+      if (!row) return undefined;
+      await this.runEvents.record(em, 'payout_run.line_failed', row.run_id, {
+        lineId: line.id,
+        agentId: line.agent_id,
+        stripeCode: code,
+        refused: permanent,
+      });
+      if (resend) {
+        await this.outbox.enqueue(
+          em,
+          'payout.line-resend',
+          { lineId: line.id },
+          { runAt: row.resend_at! },
+        );
       }
-      return failedIn;
+      return row;
     });
-    if (!runId) return; // a stale duplicate: the line's current attempt decides
+    if (!failed) return; // a stale duplicate: the line's current attempt decides
     this.metrics.payoutLineFinished('failed');
     this.logger.warn(
       {
         lineId: line.id,
-        runId,
+        runId: failed.run_id,
         agentId: line.agent_id,
         stripeCode: code,
         stripeMessage: message,
         // false: retries on 429/5xx ran out (a transfer may exist); true: Stripe refused.
         refused: permanent,
+        resendAt: failed.resend_at,
       },
       'payout line failed',
     );
-    await this.completeIfDone(runId);
+    await this.completeIfDone(failed.run_id);
   }
 
   /** After the line's own commit (PayoutRunsRepository.completeIfDone says why). */

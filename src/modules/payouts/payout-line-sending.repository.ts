@@ -81,20 +81,41 @@ export class PayoutLineSendingRepository {
 
   /**
    * Fails a processing line, only under the key the failed attempt used (not for a stale
-   * duplicate); the run id when it did.
+   * duplicate); its run id when it did. `resend`: Stripe saved a server error under the key, so
+   * the line is sent again once the key has expired (`resend_at`, returned): 25 h after the
+   * first such answer (Stripe prunes keys after 24 h), then hourly while it still replays.
    */
   async markFailed(
     em: EntityManager,
     lineId: string,
     key: string,
-    failure: { code: string; message: string; permanent: boolean },
-  ): Promise<string | undefined> {
-    const [row] = await changedRows<Pick<PayoutLineRow, 'run_id'>>(
+    failure: { code: string; message: string; permanent: boolean; resend?: boolean },
+  ): Promise<Pick<PayoutLineRow, 'run_id' | 'resend_at'> | undefined> {
+    const [row] = await changedRows<Pick<PayoutLineRow, 'run_id' | 'resend_at'>>(
       em,
       `UPDATE payout_lines SET status = 'failed', failure_code = $2, failure_message = $3,
-              failure_permanent = $4, updated_at = now()
-        WHERE id = $1 AND status = 'processing' AND idempotency_key = $5 RETURNING run_id`,
-      [lineId, failure.code, failure.message, failure.permanent, key],
+              failure_permanent = $4, updated_at = now(),
+              resend_at = CASE WHEN NOT $6 THEN resend_at
+                               WHEN resend_at IS NULL THEN now() + interval '25 hours'
+                               ELSE now() + interval '1 hour' END
+        WHERE id = $1 AND status = 'processing' AND idempotency_key = $5
+        RETURNING run_id, resend_at`,
+      [lineId, failure.code, failure.message, failure.permanent, key, failure.resend ?? false],
+    );
+    return row;
+  }
+
+  /**
+   * A line failed on a saved server error whose resend time has come: pending again, under the
+   * same key (a transfer may exist: the handler looks first). Its run id when it was.
+   */
+  async resetDue(em: EntityManager, lineId: string): Promise<string | undefined> {
+    const [row] = await changedRows<Pick<PayoutLineRow, 'run_id'>>(
+      em,
+      `UPDATE payout_lines
+          SET status = 'pending', failure_code = NULL, failure_message = NULL, updated_at = now()
+        WHERE id = $1 AND status = 'failed' AND resend_at <= now() RETURNING run_id`,
+      [lineId],
     );
     return row?.run_id;
   }

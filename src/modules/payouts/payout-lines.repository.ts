@@ -19,6 +19,8 @@ export interface PayoutLineRow {
   failure_code: string | null;
   failure_message: string | null;
   failure_permanent: boolean;
+  /** Set when Stripe saved a server error under the key: the line is sent again then. */
+  resend_at: Date | null;
   reversed_minor: string;
   paid_at: Date | null;
   abandoned_reason: string | null;
@@ -137,7 +139,7 @@ export class PayoutLinesRepository {
     return em.query(
       `SELECT id, agent_id, stripe_account_id, amount_minor, transfer_minor, currency, status,
               held_reason, stripe_transfer_id, attempts, failure_code, failure_message,
-              reversed_minor, paid_at, abandoned_reason, abandoned_by, abandoned_at
+              resend_at, reversed_minor, paid_at, abandoned_reason, abandoned_by, abandoned_at
          FROM payout_lines WHERE run_id = $1 ORDER BY status, amount_minor DESC, id`,
       [runId],
     );
@@ -212,7 +214,9 @@ export class PayoutLinesRepository {
    * The run's failed lines back to pending (their ids). After a refusal Stripe holds no transfer
    * for the old key (and would replay the refusal), so that line gets a fresh key, and its amount
    * is fixed again from the balance when it is sent; after exhausted 429/5xx retries it keeps its
-   * key and amount, since Stripe may have made the transfer and must hand the same one back.
+   * key and amount, since Stripe may have made the transfer and must hand the same one back. A
+   * line waiting for its key to expire (`resend_at` ahead) stays failed: until then Stripe would
+   * only replay its saved error.
    */
   async resetFailed(em: EntityManager, runId: string): Promise<{ id: string }[]> {
     return changedRows(
@@ -223,8 +227,10 @@ export class PayoutLinesRepository {
                                      THEN 'payout-line-' || id || '-r' || attempts
                                      ELSE idempotency_key END,
               transfer_minor = CASE WHEN failure_permanent THEN NULL ELSE transfer_minor END,
+              resend_at = CASE WHEN failure_permanent THEN NULL ELSE resend_at END,
               failure_permanent = false, updated_at = now()
-        WHERE run_id = $1 AND status = 'failed' RETURNING id`,
+        WHERE run_id = $1 AND status = 'failed' AND NOT coalesce(resend_at > now(), false)
+        RETURNING id`,
       [runId],
     );
   }

@@ -127,6 +127,13 @@ export class PayoutLineDto {
   /** @example "The destination account is closed." */
   failureMessage: string | null;
   /**
+   * Set when Stripe answered the line's transfer with a server error it keeps under the line's
+   * key (the outcome is unknown until the key expires, after 24 h): the line is sent again by
+   * itself at this instant, after a lookup, and a retry before it leaves the line failed.
+   * @example 2030-06-02T09:22:10.000Z
+   */
+  resendAt: Date | null;
+  /**
    * What Stripe took back from the transfer since (0 for most).
    * @example 0
    */

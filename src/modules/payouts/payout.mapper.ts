@@ -22,6 +22,7 @@ export const toPayoutLineDto = (l: PayoutLineViewRow, who: AgentIdentity): Payou
   attempts: l.attempts,
   failureCode: l.failure_code,
   failureMessage: l.failure_message,
+  resendAt: l.resend_at,
   reversedMinor: Number(l.reversed_minor),
   paidAt: l.paid_at,
   abandonedReason: l.abandoned_reason,

@@ -11,6 +11,7 @@ import { AgentPayoutsService } from './agent-payouts.service';
 import { PayoutAccountService } from './payout-account.service';
 import { PayoutAccountsRepository } from './payout-accounts.repository';
 import { PayoutLineHandler, StripeEventHandler } from './payout-jobs.handlers';
+import { PayoutLineResendHandler } from './payout-line-resend.handler';
 import { PayoutLineSendingRepository } from './payout-line-sending.repository';
 import { PayoutLinesRepository } from './payout-lines.repository';
 import {
@@ -58,6 +59,7 @@ import { StripeWebhooksController } from './stripe-webhooks.controller';
     PayoutRunEvents,
     PayoutReconciliationService,
     PayoutLineHandler,
+    PayoutLineResendHandler,
     StripeEventHandler,
     StripePacer,
     PayoutRunsRepository,

@@ -113,6 +113,13 @@ export class FakeStripe {
   readonly billingEvents: { id: string; type: string; created: number; object: StripeObject }[] =
     [];
   private readonly idempotency = new Map<string, { hash: string; status: number; body: unknown }>();
+  /**
+   * Calls that fail inside Stripe once its endpoint has begun, one entry per call (POSTs with an
+   * idempotency key, by path): Stripe answers 500 and saves it under the key, replaying it with
+   * `Stripe-Should-Retry: false` until the key is pruned. `created`: the object was made first.
+   * (The injected `faults` stand for errors before the endpoint, which Stripe does not save.)
+   */
+  readonly failingAfterExecution: { path: string; created: boolean }[] = [];
   private server: Server | null = null;
   /** The platform's available balance per currency (lower case), once it has moved. */
   private availableBalance = new Map<string, number>();
@@ -165,6 +172,11 @@ export class FakeStripe {
   }
 
   /** Money-moving requests that Stripe processed (not faulted), e.g. transfers. */
+  /** Stripe prunes keys at least 24 h old: a key sent again after that is a new request. */
+  expireIdempotencyKeys(): void {
+    this.idempotency.clear();
+  }
+
   processed(method: string, path: string): RecordedRequest[] {
     return this.requests.filter((r) => r.method === method && r.path === path && r.status < 300);
   }
@@ -286,7 +298,7 @@ export class FakeStripe {
     const url = new URL(req.url ?? '/', 'http://fake');
     const params = req.method === 'GET' ? Object.fromEntries(url.searchParams) : parseForm(body);
     const key = (req.headers['idempotency-key'] as string | undefined) ?? null;
-    const send = (status: number, payload: unknown) => {
+    const send = (status: number, payload: unknown, headers: Record<string, string> = {}) => {
       this.requests.push({
         method: req.method!,
         path: url.pathname,
@@ -294,7 +306,11 @@ export class FakeStripe {
         params,
         status,
       });
-      res.writeHead(status, { 'Content-Type': 'application/json', 'Request-Id': id('req') });
+      res.writeHead(status, {
+        'Content-Type': 'application/json',
+        'Request-Id': id('req'),
+        ...headers,
+      });
       res.end(JSON.stringify(payload));
     };
 
@@ -422,14 +438,24 @@ export class FakeStripe {
         res.writeHead(seen.status, {
           'Content-Type': 'application/json',
           'Idempotent-Replayed': 'true',
+          ...(seen.status >= 500 ? { 'Stripe-Should-Retry': 'false' } : {}),
         });
         res.end(JSON.stringify(seen.body));
         return;
       }
+      const failing = this.failingAfterExecution.findIndex((f) => f.path === url.pathname);
+      if (failing >= 0) {
+        const [{ created }] = this.failingAfterExecution.splice(failing, 1);
+        if (created) this.route(req.method, url.pathname, params);
+        const body = { error: { type: 'api_error', message: 'An unknown error occurred' } };
+        this.idempotency.set(key, { hash, status: 500, body });
+        send(500, body, { 'Stripe-Should-Retry': 'false' });
+        return;
+      }
       const [status, payload] = this.route(req.method, url.pathname, params);
-      // Stripe replays errors too, except 429s and 5xx which may be retried with the same key.
-      if (status < 500 && status !== 429)
-        this.idempotency.set(key, { hash, status, body: payload });
+      // Stripe saves every answer once the endpoint has begun, errors included (a 500 raised
+      // inside it: failingAfterExecution); it does not save its rate limiter's 429s.
+      if (status !== 429) this.idempotency.set(key, { hash, status, body: payload });
       send(status, payload);
       return;
     }

@@ -6,6 +6,7 @@ import { keys } from '../../api/query-keys';
 import { formatMoney } from '../../ui/money';
 import { ReasonDialog } from '../../ui/reason-dialog';
 import { ScrollTable } from '../../ui/scroll-table';
+import { browserZone, formatInstant } from '../../ui/times';
 import { HELD_REASONS, LineStatus, words } from './run-status';
 
 type Run = Schemas['PayoutRunDetailDto'];
@@ -112,6 +113,9 @@ function Reason({ line }: { line: Line }) {
     return (
       <Text size="sm">
         Stripe: {line.failureMessage ?? words(line.failureCode)} ({line.failureCode})
+        {line.resendAt && line.status === 'failed'
+          ? ` Sent again by itself ${formatInstant(line.resendAt, browserZone())}.`
+          : null}
       </Text>
     );
   if (line.reversedMinor > 0)
