@@ -476,7 +476,7 @@ describe('receivables', () => {
     ]);
   });
 
-  it('bills back a credit given before its charge was written off, and credits it again if paid after all', async () => {
+  it('bills back a credit given before its charge was written off, credits it again if paid after all, and withholds it again if that payment is lost', async () => {
     const { company, invoice, tickets } = await invoiced('Slow Decline SARL', 2, 'card_declined');
     await reopen(company, tickets[0]);
     const credited = await closeAt(company, 15);
@@ -499,8 +499,37 @@ describe('receivables', () => {
     const restored = await closeAt(company, 29);
     expect(linesOf(restored)).toEqual([['restored_credits', -PER_TICKET]]);
     expect(restored).toMatchObject({ totalMinor: 0, carriedOutMinor: -PER_TICKET });
+
+    // The company's bank then takes that payment back, and finance credits what it owes: it
+    // never paid for the reopened ticket after all, so its credit is withheld once more.
+    await disputeLost(invoice.number);
+    expect(await owed(company.companyId)).toBe(PER_TICKET);
+    await creditNote(invoice.id, randomUUID(), PER_TICKET, 'Chargeback').expect(201);
+    const withheldAgain = await closeAt(company, 36);
+    expect(linesOf(withheldAgain)).toEqual([
+      ['withheld_credits', PER_TICKET],
+      ['carried_credit', -PER_TICKET],
+    ]);
+    expect(withheldAgain).toMatchObject({ totalMinor: 0, carriedOutMinor: 0 });
     const integrity = await t.http.get('/v1/ledger/integrity').set(finance.auth).expect(200);
     expect(integrity.body.unbalancedCurrencies).toEqual([]);
+  });
+
+  it('withholds the credit of a ticket reopened after a credit note wrote off its charge', async () => {
+    const { company, invoice, tickets } = await invoiced('Late Reopen BV', 2);
+    await disputeLost(invoice.number);
+    await creditNote(invoice.id, randomUUID(), 2 * PER_TICKET, 'Chargeback').expect(201);
+    expect(await owed(company.companyId)).toBe(0);
+    // Neither ticket was paid for (the bank took the money back, finance let it go): the one
+    // reopened now is credited and billed back on the same invoice.
+    await reopen(company, tickets[0]);
+    const next = await closeAt(company, 15);
+    expect(linesOf(next)).toEqual([
+      ['reversals', -PER_TICKET],
+      ['withheld_credits', PER_TICKET],
+    ]);
+    expect(next).toMatchObject({ totalMinor: 0, carriedOutMinor: 0 });
+    expect(await owed(company.companyId)).toBe(0);
   });
 
   it('ages what each company owes, summing to its receivable; lists invoices by status; finance only', async () => {

@@ -180,17 +180,28 @@ export class InvoicesRepository {
   }
 
   /**
-   * Of these invoices, the written-off ones (uncollectible, or voided at Stripe). All are locked,
-   * in id order, and filtered after: a status filter in the locking query would skip, without
-   * waiting, one whose write-off is committing (its last committed status does not match).
+   * Of these invoices, those the company did not pay in full, with what went uncollected: the
+   * whole of one written off (uncollectible, or voided at Stripe), what credit notes wrote off
+   * of one whose payment a lost dispute took back. All are locked, in id order, and filtered
+   * after: a filter in the locking query would skip, without waiting, one whose write-off or
+   * credit note is committing (its last committed row does not match).
    */
-  async lockWrittenOff(em: EntityManager, ids: string[]): Promise<InvoiceRow[]> {
+  async lockUncollected(
+    em: EntityManager,
+    ids: string[],
+  ): Promise<{ invoice: InvoiceRow; uncollectedMinor: number }[]> {
     if (ids.length === 0) return [];
     const rows: InvoiceRow[] = await em.query(
       `SELECT * FROM invoices WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`,
       [ids],
     );
-    return rows.filter((r) => r.status === 'uncollectible' || r.status === 'void');
+    return rows.flatMap((invoice) =>
+      invoice.status === 'uncollectible' || invoice.status === 'void'
+        ? [{ invoice, uncollectedMinor: Number(invoice.total_minor) }]
+        : Number(invoice.credited_minor) > 0
+          ? [{ invoice, uncollectedMinor: Number(invoice.credited_minor) }]
+          : [],
+    );
   }
 
   /**

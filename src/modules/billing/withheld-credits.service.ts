@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { BillableEntry, LedgerService } from '../ledger/ledger.service';
+import { BillableEntry, LedgerService, ReopenedCharge } from '../ledger/ledger.service';
 import { InvoiceRow, InvoicesRepository } from './invoices.repository';
 
 /**
@@ -31,21 +31,28 @@ export class WithheldCreditsService {
   ): Promise<BillableEntry[]> {
     const reopened = await this.ledger.reopenedCharges(em, invoice.id);
     const cap = Math.min(Number(invoice.total_minor), uncollected);
-    let room = cap - reopened.reduce((s, r) => s + r.withheldMinor, 0);
+    let room = cap - reopened.reduce((s, r) => s + stillWithheld(r), 0);
     const booked: BillableEntry[] = [];
     for (const r of reopened) {
-      if (r.withheldMinor > 0) continue;
+      // Withheld now; or withheld, restored and withheld again (a credit is restored only once:
+      // the one payment of its invoice, so this is the last time).
+      if (stillWithheld(r) > 0 || r.withheldAgainMinor > 0) continue;
       const amount = Math.min(r.creditMinor, room);
       if (amount <= 0) break;
       room -= amount;
+      // Again: the payment that restored it was taken back by the company's bank (a credit note
+      // after a lost dispute), so it was not paid after all.
+      const again = r.restoredMinor > 0;
       const { entryId } = await this.ledger.post(em, {
         kind: 'credit_withheld',
-        idempotencyKey: `credit-withheld:${r.claimId}`,
+        idempotencyKey: `${again ? 'credit-withheld-again' : 'credit-withheld'}:${r.claimId}`,
         currency: invoice.currency,
         companyId: invoice.company_id,
         ticketId: r.ticketId,
         claimId: r.claimId,
-        memo: `Credit for a reopened ticket withheld: invoice ${invoice.number ?? invoice.id} was written off`,
+        memo: again
+          ? `Credit for a reopened ticket withheld again: the payment of invoice ${invoice.number ?? invoice.id} was taken back`
+          : `Credit for a reopened ticket withheld: invoice ${invoice.number ?? invoice.id} was written off`,
         lines: [
           { account: 'company_receivable', ownerId: invoice.company_id, amountMinor: amount },
           { account: 'platform_bad_debt', ownerId: null, amountMinor: -amount },
@@ -59,7 +66,7 @@ export class WithheldCreditsService {
   /** The written-off invoice was paid after all: what was withheld is credited again. */
   async restore(em: EntityManager, invoice: InvoiceRow): Promise<void> {
     for (const r of await this.ledger.reopenedCharges(em, invoice.id)) {
-      if (r.withheldMinor === 0 || r.restoredMinor > 0) continue;
+      if (stillWithheld(r) === 0 || r.restoredMinor > 0) continue;
       await this.ledger.post(em, {
         kind: 'credit_restored',
         idempotencyKey: `credit-restored:${r.claimId}`,
@@ -82,18 +89,24 @@ export class WithheldCreditsService {
 
   /**
    * A period closes with these entries: the reversals among them whose charge was on an invoice
-   * written off since are withheld now (a ticket reopened after the write-off). Returns the
-   * entries to bill with them. The caller holds the company's invoicing lock; this locks the
-   * written-off invoices, in id order.
+   * written off since, or credited after a lost dispute, are withheld now (a ticket reopened
+   * after it), up to what that invoice left uncollected. Returns the entries to bill with them.
+   * The caller holds the company's invoicing lock; this locks the charging invoices, in id order.
    */
   async forClosing(em: EntityManager, entries: BillableEntry[]): Promise<BillableEntry[]> {
     const claims = entries.flatMap((e) =>
       e.kind === 'earning_reversal' && e.claimId ? [e.claimId] : [],
     );
     const charged = await this.ledger.earningInvoices(em, claims);
-    const writtenOff = await this.invoices.lockWrittenOff(em, [...new Set(charged.values())]);
+    const uncollected = await this.invoices.lockUncollected(em, [...new Set(charged.values())]);
     const booked: BillableEntry[] = [];
-    for (const invoice of writtenOff) booked.push(...(await this.withhold(em, invoice)));
+    for (const { invoice, uncollectedMinor } of uncollected) {
+      booked.push(...(await this.withhold(em, invoice, uncollectedMinor)));
+    }
     return booked;
   }
 }
+
+/** What is withheld of a reopened ticket's credit now. */
+const stillWithheld = (r: ReopenedCharge) =>
+  r.withheldMinor - r.restoredMinor + r.withheldAgainMinor;

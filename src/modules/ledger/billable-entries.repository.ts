@@ -35,6 +35,8 @@ export interface ReopenedChargeRow {
   /** What was withheld of it so far, and restored (null: nothing). */
   withheld_minor: string | null;
   restored_minor: string | null;
+  /** Withheld again after its restoring (a lost dispute took the payment back; null: not). */
+  withheld_again_minor: string | null;
 }
 
 /**
@@ -123,7 +125,8 @@ export class BillableEntriesRepository {
       `SELECT e.claim_id, e.ticket_id,
               -${receivable(`'earning-reversal:'`)} AS credit_minor,
               ${receivable(`'credit-withheld:'`)} AS withheld_minor,
-              -${receivable(`'credit-restored:'`)} AS restored_minor
+              -${receivable(`'credit-restored:'`)} AS restored_minor,
+              ${receivable(`'credit-withheld-again:'`)} AS withheld_again_minor
          FROM invoiced_entries i
          JOIN journal_entries e ON e.id = i.entry_id AND e.kind = 'earning'
         WHERE i.invoice_id = $1

@@ -44,6 +44,8 @@ export interface ReopenedCharge {
   creditMinor: number;
   withheldMinor: number;
   restoredMinor: number;
+  /** Withheld once more after its restoring: the payment that restored it was taken back. */
+  withheldAgainMinor: number;
 }
 
 export interface PostingLine {
@@ -248,6 +250,7 @@ export class LedgerService {
       creditMinor: Number(r.credit_minor),
       withheldMinor: Number(r.withheld_minor ?? 0),
       restoredMinor: Number(r.restored_minor ?? 0),
+      withheldAgainMinor: Number(r.withheld_again_minor ?? 0),
     }));
   }
 }
