@@ -241,16 +241,74 @@ describe('invoices', () => {
     expect(await receivable(s.company.companyId)).toBe(0);
   });
 
-  /**
-   * A company's invoice of two tickets whose issue stopped at the draft: Stripe's total of it is
-   * not ours (say, a coupon someone put on the customer in Stripe's dashboard).
-   */
-  async function stoppedAtDraft(name: string) {
+  /** A company with a card, and its invoice of two tickets, closed and not issued yet. */
+  async function closedInvoice(name: string) {
     const s = await company(name);
     await saveCard(t, fake, s.company);
     await resolveTickets(t, s.key, s.agent, 2);
     await closing.sweep(new Date(Date.now() + 8 * DAY));
     const [invoice] = await invoicesOf(s.company);
+    return { s, invoice };
+  }
+
+  /**
+   * The invoice's issue meets a server error Stripe saves under the call's key, after the call
+   * made its object: it is issued again once the key has expired (a day later), and paid.
+   */
+  async function issuedAfterSavedError(name: string, path: string | RegExp) {
+    const { s, invoice } = await closedInvoice(name);
+    fake.failingAfterExecution.push({ path, created: true });
+    await runJobs(t, ['billing.invoice-issue']);
+    expect((await invoicesOf(s.company))[0].status).toBe('draft');
+    const [later]: { id: string; run_at: Date }[] = await t.db.query(
+      `SELECT id, run_at FROM outbox WHERE job_name = 'billing.invoice-issue'
+          AND payload ->> 'invoiceId' = $1 AND finished_at IS NULL`,
+      [invoice.id],
+    );
+    const hours = (later.run_at.getTime() - Date.now()) / 3_600_000;
+    expect(hours).toBeGreaterThan(24.9);
+    expect(hours).toBeLessThanOrEqual(25);
+    fake.expireIdempotencyKeys();
+    await t.db.query('UPDATE outbox SET run_at = now() WHERE id = $1', [later.id]);
+    await runJobs(t, ['billing.invoice-issue']);
+    expect((await invoicesOf(s.company))[0]).toMatchObject({
+      status: 'paid',
+      totalMinor: 2 * PER_TICKET,
+    });
+    // What the failed call made is used, not made again: one Stripe invoice, each line once.
+    const made = stripeInvoicesOf(invoice.id);
+    expect(made).toHaveLength(1);
+    const items = [...fake.invoicing.invoiceItems.values()].filter((i) => i.invoice === made[0].id);
+    expect(items.map((i) => i.amount)).toEqual(invoice.lines.map((l) => l.amountMinor));
+    expect(made[0].total).toBe(2 * PER_TICKET);
+  }
+
+  it('issues an invoice a day after Stripe saved a server error for its draft, using the draft that call made', async () => {
+    await issuedAfterSavedError('Saved Draft Error SL', '/v1/invoices');
+  });
+
+  it('issues an invoice a day after Stripe saved a server error for one of its items, adding no line twice', async () => {
+    await issuedAfterSavedError('Saved Item Error SpA', '/v1/invoiceitems');
+  });
+
+  it('issues an invoice a day after Stripe saved a server error for its finalizing, not finalizing it twice', async () => {
+    await issuedAfterSavedError('Saved Finalize Error AS', /^\/v1\/invoices\/[^/]+\/finalize$/);
+  });
+
+  it('reads the invoice at Stripe when its charge answered a saved server error: paid', async () => {
+    const { s } = await closedInvoice('Charged Anyway Oy');
+    fake.failingAfterExecution.push({ path: /^\/v1\/invoices\/[^/]+\/pay$/, created: true });
+    await runJobs(t, ['billing.invoice-issue']);
+    expect((await invoicesOf(s.company))[0]).toMatchObject({ status: 'paid' });
+    expect(await receivable(s.company.companyId)).toBe(0);
+  });
+
+  /**
+   * A company's invoice of two tickets whose issue stopped at the draft: Stripe's total of it is
+   * not ours (say, a coupon someone put on the customer in Stripe's dashboard).
+   */
+  async function stoppedAtDraft(name: string) {
+    const { s, invoice } = await closedInvoice(name);
     const stripeInvoices = t.app.get<Stripe>(STRIPE).invoices;
     const retrieve = stripeInvoices.retrieve.bind(stripeInvoices);
     const spy = jest.spyOn(stripeInvoices, 'retrieve').mockImplementation((async (id: string) => {

@@ -6,6 +6,7 @@ import { DomainError } from '../../common/errors/domain-error';
 import { LedgerService } from '../ledger/ledger.service';
 import { OutboxService } from '../outbox/outbox.service';
 import { callStripe } from '../stripe/stripe-call';
+import { KEY_EXPIRY_MS, savedServerError } from '../stripe/stripe-errors';
 import { STRIPE } from '../stripe/stripe.module';
 import { BillingService } from './billing.service';
 import { CreditControlService } from './credit-control.service';
@@ -64,22 +65,46 @@ export class InvoiceCollectionService {
       return { issued: true };
     }
     if (invoice.status !== 'draft') return { issued: false };
+    try {
+      await this.issueDraft(invoice);
+    } catch (e) {
+      if (!savedServerError(e)) throw e;
+      // Stripe replays that answer to the call's key for a day, whether or not the call did
+      // its work: issued again once the key has expired, each step first finding what an
+      // earlier run made (the draft, its items, a finalized invoice).
+      const runAt = new Date(Date.now() + KEY_EXPIRY_MS);
+      await this.outbox.enqueue(this.db.manager, 'billing.invoice-issue', { invoiceId }, { runAt });
+      this.logger.warn(
+        { invoiceId, runAt, stripeMessage: e.message },
+        "Stripe saved a server error under an invoice call's key; issued again once it expires",
+      );
+      return { issued: false };
+    }
+    await this.pay(invoiceId, 'first');
+    return { issued: true };
+  }
+
+  /** Creates, fills and finalizes the Stripe invoice of a draft of ours. */
+  private async issueDraft(invoice: InvoiceRow): Promise<void> {
     const customer = (await this.billing.ensureCustomer(invoice.company_id, null))
       .stripe_customer_id;
     const { draftId, key } = await this.drafts.fill(invoice, customer);
     // Our lines and Stripe's total must agree before it is finalized: finalizing with
     // auto_advance hands the invoice to Stripe's own collection, so a check after it would stop
     // nothing (a coupon or tax set on the customer in Stripe's dashboard changes the total).
-    checkTotal(await this.stripe.invoices.retrieve(draftId), invoice);
-    const finalized = await this.stripe.invoices.finalizeInvoice(
-      draftId,
-      { auto_advance: true },
-      { idempotencyKey: `${key}-finalize` },
-    );
+    const current = await this.stripe.invoices.retrieve(draftId);
+    checkTotal(current, invoice);
+    // Finalized already by a run whose answer was lost (Stripe refuses to finalize it again).
+    const finalized =
+      current.status === 'draft'
+        ? await this.stripe.invoices.finalizeInvoice(
+            draftId,
+            { auto_advance: true },
+            { idempotencyKey: `${key}-finalize` },
+          )
+        : current;
     checkTotal(finalized, invoice); // what finalizing computes (tax) shows here, too late to stop
-    await this.db.transaction((em) => this.apply(em, invoiceId, finalized, null));
-    await this.pay(invoiceId, 'first');
-    return { issued: true };
+    await this.db.transaction((em) => this.apply(em, invoice.id, finalized, null));
   }
 
   /**
@@ -99,8 +124,10 @@ export class InvoiceCollectionService {
         { idempotencyKey: `invoice-${invoiceId}-pay-${attempt}` },
       );
     } catch (e) {
-      if (!isRefusal(e)) throw e;
-      refusal = `${e.code ?? e.type}: ${e.message}`;
+      // A server error Stripe saved under the key: whether it charged is unknown, and the
+      // invoice as Stripe has it now says (Stripe's own collection goes on retrying it).
+      if (!isRefusal(e) && !savedServerError(e)) throw e;
+      if (isRefusal(e)) refusal = `${e.code ?? e.type}: ${e.message}`;
     }
     const now = await this.stripe.invoices.retrieve(invoice.stripe_invoice_id);
     const applied = await this.db.transaction((em) => this.apply(em, invoiceId, now, refusal));

@@ -29,18 +29,23 @@ export class InvoiceDraftsService {
     const currency = invoice.currency.toLowerCase();
     const deleted = invoice.stripe_drafts_deleted;
     const key = deleted ? `invoice-${invoiceId}-draft-${deleted + 1}` : `invoice-${invoiceId}`;
-    const draft = await this.stripe.invoices.create(
-      {
-        customer,
-        currency,
-        collection_method: 'charge_automatically',
-        auto_advance: false,
-        pending_invoice_items_behavior: 'exclude',
-        description: `Handoff: resolved tickets, ${periodDays(invoice.period_start, invoice.period_end, invoice.time_zone)}`,
-        metadata: { invoiceId, companyId: invoice.company_id },
-      },
-      { idempotencyKey: key },
-    );
+    // Made by an earlier run whose answer was lost past its key's life (a server error Stripe
+    // saved under the key: issued again a day later, when the key would make another).
+    const earlier = await this.madeEarlier(invoice, customer);
+    const draft =
+      earlier ??
+      (await this.stripe.invoices.create(
+        {
+          customer,
+          currency,
+          collection_method: 'charge_automatically',
+          auto_advance: false,
+          pending_invoice_items_behavior: 'exclude',
+          description: `Handoff: resolved tickets, ${periodDays(invoice.period_start, invoice.period_end, invoice.time_zone)}`,
+          metadata: { invoiceId, companyId: invoice.company_id },
+        },
+        { idempotencyKey: key },
+      ));
     const draftId = draft.id!;
     // Stored before anything can charge it: an event about this Stripe invoice (paid once it is
     // finalized) finds our row even if this job dies before applying Stripe's answer.
@@ -57,7 +62,33 @@ export class InvoiceDraftsService {
     return { draftId, key };
   }
 
-  /** One Stripe invoice item per line of ours, each under a key from the draft's key. */
+  /**
+   * The Stripe invoice an earlier run made for ours: the one our row stores, or one of the
+   * customer's drafts carrying our id (made by a call whose answer was a saved server error).
+   */
+  private async madeEarlier(invoice: InvoiceRow, customer: string): Promise<Stripe.Invoice | null> {
+    if (invoice.stripe_invoice_id) {
+      try {
+        return await this.stripe.invoices.retrieve(invoice.stripe_invoice_id);
+      } catch (e) {
+        if (isMissing(e)) return null; // deleted at Stripe: its event makes our row forget it
+        throw e;
+      }
+    }
+    for await (const draft of this.stripe.invoices.list({
+      customer,
+      status: 'draft',
+      limit: 100,
+    })) {
+      if (draft.metadata?.invoiceId === invoice.id) return draft;
+    }
+    return null;
+  }
+
+  /**
+   * One Stripe invoice item per line of ours, each under a key from the draft's key; not the
+   * lines the draft already has (added by a run whose answer was lost past its key's life).
+   */
   private async addItems(
     invoiceId: string,
     draftId: string,
@@ -66,7 +97,12 @@ export class InvoiceDraftsService {
     key: string,
     lines: InvoiceLineRow[],
   ): Promise<void> {
+    const present = new Set<string>();
+    for await (const item of this.stripe.invoiceItems.list({ invoice: draftId, limit: 100 })) {
+      if (item.metadata?.invoiceId === invoiceId) present.add(item.metadata.position);
+    }
     for (const line of lines) {
+      if (present.has(String(line.position))) continue;
       await this.stripe.invoiceItems.create(
         {
           customer,
@@ -83,15 +119,16 @@ export class InvoiceDraftsService {
 
   /** Whether a call failed because this Stripe draft no longer exists (deleted at Stripe). */
   private async isGone(e: unknown, draftId: string): Promise<boolean> {
-    const missing = (x: unknown) =>
-      x instanceof Stripe.errors.StripeInvalidRequestError && x.code === 'resource_missing';
-    if (!missing(e)) return false;
+    if (!isMissing(e)) return false;
     try {
       await this.stripe.invoices.retrieve(draftId);
       return false;
     } catch (again) {
-      if (missing(again)) return true;
+      if (isMissing(again)) return true;
       throw again;
     }
   }
 }
+
+const isMissing = (e: unknown) =>
+  e instanceof Stripe.errors.StripeInvalidRequestError && e.code === 'resource_missing';

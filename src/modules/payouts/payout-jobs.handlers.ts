@@ -13,6 +13,7 @@ import { InvoiceDisputesService } from '../billing/invoice-disputes.service';
 import { LedgerService } from '../ledger/ledger.service';
 import { OutboxService } from '../outbox/outbox.service';
 import { DomainMetrics } from '../metrics/domain-metrics';
+import { savedServerError } from '../stripe/stripe-errors';
 import { STRIPE } from '../stripe/stripe.module';
 import { PayoutAccountsRepository } from './payout-accounts.repository';
 import { PayoutLineSendingRepository } from './payout-line-sending.repository';
@@ -32,17 +33,6 @@ function isPermanent(e: unknown): e is Stripe.errors.StripeError {
     e instanceof Stripe.errors.StripePermissionError ||
     e instanceof Stripe.errors.StripeCardError
   );
-}
-
-/**
- * A server error Stripe saved under the idempotency key (the endpoint had begun): it replays it
- * to every retry of the key, with `Stripe-Should-Retry: false`, until the key is pruned (24 h).
- * A 5xx Stripe did not save (a load balancer's, say) carries no such header and is retried.
- */
-function savedServerError(e: unknown): e is Stripe.errors.StripeError {
-  if (!(e instanceof Stripe.errors.StripeError) || (e.statusCode ?? 0) < 500) return false;
-  const headers = (e.headers ?? {}) as Record<string, string | undefined>;
-  return headers['stripe-should-retry'] === 'false' || headers['idempotent-replayed'] === 'true';
 }
 
 /**

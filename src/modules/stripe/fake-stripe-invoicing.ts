@@ -90,10 +90,17 @@ export class FakeStripeInvoicing {
   route(method: string, path: string, p: Record<string, unknown>): Answer | null {
     let m: RegExpExecArray | null;
     if (method === 'POST' && path === '/v1/invoiceitems') return this.createItem(p);
+    if (method === 'GET' && path === '/v1/invoiceitems') {
+      const data = [...this.invoiceItems.values()]
+        .filter((i) => !p.invoice || i.invoice === p.invoice)
+        .reverse();
+      return [200, { object: 'list', data, has_more: false, url: '/v1/invoiceitems' }];
+    }
     if (method === 'POST' && path === '/v1/invoices') return this.create(p);
     if (method === 'GET' && path === '/v1/invoices') {
       const data = [...this.invoices.values()]
         .filter((i) => !p.customer || i.customer === p.customer)
+        .filter((i) => !p.status || i.status === p.status)
         .reverse();
       return [200, { object: 'list', data, has_more: false, url: '/v1/invoices' }];
     }
@@ -403,6 +410,10 @@ export class FakeStripeInvoicing {
       return invalid('You can only delete draft invoices.', undefined, 'invoice_not_editable');
     }
     this.invoices.delete(invoice.id);
+    // Its items go with it.
+    for (const [itemId, item] of this.invoiceItems) {
+      if (item.invoice === invoice.id) this.invoiceItems.delete(itemId);
+    }
     this.notify('invoice.deleted', invoice);
     return [200, { id: invoice.id, object: 'invoice', deleted: true }];
   }

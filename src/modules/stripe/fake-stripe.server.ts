@@ -119,7 +119,7 @@ export class FakeStripe {
    * `Stripe-Should-Retry: false` until the key is pruned. `created`: the object was made first.
    * (The injected `faults` stand for errors before the endpoint, which Stripe does not save.)
    */
-  readonly failingAfterExecution: { path: string; created: boolean }[] = [];
+  readonly failingAfterExecution: { path: string | RegExp; created: boolean }[] = [];
   private server: Server | null = null;
   /** The platform's available balance per currency (lower case), once it has moved. */
   private availableBalance = new Map<string, number>();
@@ -443,7 +443,9 @@ export class FakeStripe {
         res.end(JSON.stringify(seen.body));
         return;
       }
-      const failing = this.failingAfterExecution.findIndex((f) => f.path === url.pathname);
+      const failing = this.failingAfterExecution.findIndex((f) =>
+        typeof f.path === 'string' ? f.path === url.pathname : f.path.test(url.pathname),
+      );
       if (failing >= 0) {
         const [{ created }] = this.failingAfterExecution.splice(failing, 1);
         if (created) this.route(req.method, url.pathname, params);
