@@ -207,6 +207,20 @@ describe('billing: customer, card, outstanding', () => {
     expect((await billing(other)).outstanding).toEqual([]);
   });
 
+  it('makes the customer under a key of its own when Stripe saved a server error under the company’s', async () => {
+    const company = await registerCompany(t, 'Saved Error Srl');
+    // The first call made a customer and failed after: Stripe replays its 500 for a day.
+    fake.failingAfterExecution.push({ path: '/v1/customers', created: true });
+    await setup(company).expect(201);
+    const stored = (await billing(company)).stripeCustomerId;
+    expect(stored).not.toBeNull();
+    // The customer stored is the one that answered; the failed call's one stays unused.
+    expect(customersOf(company.companyId!).map((c) => c.id)).toContain(stored);
+    expect(customersOf(company.companyId!)).toHaveLength(2);
+    await setup(company).expect(201);
+    expect((await billing(company)).stripeCustomerId).toBe(stored);
+  });
+
   it('answers 503 when Stripe is down, storing no customer', async () => {
     const company = await registerCompany(t, 'Unlucky');
     fake.faults = { rate: 1, statuses: [500] };

@@ -157,6 +157,21 @@ describe('payouts', () => {
       });
     });
 
+    it('onboards under a key of its own when Stripe saved a server error under the agent’s', async () => {
+      const agent = await registerAgent(t);
+      // The first call made an account and failed after: Stripe replays its 500 for a day.
+      fake.failingAfterExecution.push({ path: '/v1/accounts', created: true });
+      const res = await t.http.post('/v1/agents/me/payout-account').set(agent.auth).expect(200);
+      const made = [...fake.accounts.values()].filter(
+        (x) => (x.metadata as { agentId?: string }).agentId === agent.id,
+      );
+      // The one that answered is the agent's; the failed call's stays unused.
+      expect(made).toHaveLength(2);
+      expect(made.map((x) => x.id)).toContain(res.body.stripeAccountId);
+      const again = await t.http.post('/v1/agents/me/payout-account').set(agent.auth).expect(200);
+      expect(again.body.stripeAccountId).toBe(res.body.stripeAccountId);
+    });
+
     it('answers 404 before onboarding', async () => {
       await t.http
         .get('/v1/agents/me/payout-account')

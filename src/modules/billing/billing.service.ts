@@ -11,6 +11,7 @@ import { CompaniesService } from '../companies/companies.service';
 import { LedgerService } from '../ledger/ledger.service';
 import { OutboxService } from '../outbox/outbox.service';
 import { callStripe } from '../stripe/stripe-call';
+import { createHarmlessOnce } from '../stripe/stripe-errors';
 import { STRIPE } from '../stripe/stripe.module';
 import { UsersService } from '../users/users.service';
 import { BillingCustomerRow, BillingCustomersRepository } from './billing-customers.repository';
@@ -108,9 +109,8 @@ export class BillingService {
     // with none) would otherwise send the key with another email, which Stripe refuses for a
     // day. Name and email follow in an update, which any caller may repeat.
     const created = await callStripe(() =>
-      this.stripe.customers.create(
-        { metadata: { companyId } },
-        { idempotencyKey: `company-customer-${companyId}` },
+      createHarmlessOnce(`company-customer-${companyId}`, (idempotencyKey) =>
+        this.stripe.customers.create({ metadata: { companyId } }, { idempotencyKey }),
       ),
     );
     const email = company.billingEmail ?? admin?.email;

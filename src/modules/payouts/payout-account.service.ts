@@ -8,6 +8,7 @@ import { Actor } from '../../common/auth/actor';
 import { DomainError } from '../../common/errors/domain-error';
 import { Env } from '../../config/env.validation';
 import { callStripe } from '../stripe/stripe-call';
+import { createHarmlessOnce } from '../stripe/stripe-errors';
 import { STRIPE } from '../stripe/stripe.module';
 import { UsersService } from '../users/users.service';
 import { PayoutAccountsRepository } from './payout-accounts.repository';
@@ -37,14 +38,16 @@ export class PayoutAccountService {
       // A token outliving its account (access tokens are stateless for 15 minutes).
       if (!user) throw new DomainError('UNAUTHENTICATED', 'This account no longer exists');
       const account = await callStripe(() =>
-        this.stripe.accounts.create(
-          {
-            type: 'express',
-            email: user.email,
-            capabilities: { transfers: { requested: true } },
-            metadata: { agentId: userId },
-          },
-          { idempotencyKey: `agent-account-${userId}` },
+        createHarmlessOnce(`agent-account-${userId}`, (idempotencyKey) =>
+          this.stripe.accounts.create(
+            {
+              type: 'express',
+              email: user.email,
+              capabilities: { transfers: { requested: true } },
+              metadata: { agentId: userId },
+            },
+            { idempotencyKey },
+          ),
         ),
       );
       await this.accounts.insertIfAbsent(

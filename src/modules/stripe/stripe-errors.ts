@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import Stripe from 'stripe';
 
 /**
@@ -14,3 +15,21 @@ export function savedServerError(e: unknown): e is Stripe.errors.StripeError {
 
 /** Stripe prunes idempotency keys at least 24 h old; an hour's margin past that. */
 export const KEY_EXPIRY_MS = 25 * 3_600_000;
+
+/**
+ * Creates an object that moves no money (a customer, a connected account) under `key`; when
+ * Stripe saved a server error under it, which it would replay for a day and so block the user
+ * that long, once more under a key of this attempt. If the failed call made one, it stays
+ * unused at Stripe: callers store the first object that answered.
+ */
+export async function createHarmlessOnce<T>(
+  key: string,
+  create: (idempotencyKey: string) => Promise<T>,
+): Promise<T> {
+  try {
+    return await create(key);
+  } catch (e) {
+    if (!savedServerError(e)) throw e;
+    return create(`${key}-${randomUUID()}`);
+  }
+}
