@@ -365,6 +365,15 @@ describe('receivables', () => {
       .expect(404);
   });
 
+  it('writes off an invoice whose marking at Stripe answered a saved server error, done or not', async () => {
+    for (const created of [true, false]) {
+      const { invoice } = await invoiced(`Saved Error ${created} Kft`, 1, 'card_declined');
+      fake.failingAfterExecution.push({ path: /\/mark_uncollectible$/, created });
+      const res = await writeOff(invoice.id);
+      expect(res.body).toMatchObject({ status: 'uncollectible' });
+    }
+  });
+
   it('books a written-off invoice paid later (Stripe still takes payment) as bad debt recovered', async () => {
     const { company, invoice } = await invoiced('Late Recovery BV', 2, 'card_declined');
     await t.http

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import Stripe from 'stripe';
@@ -149,13 +150,28 @@ export class InvoiceCollectionService {
       );
     }
     const marked = await callStripe(() =>
-      this.stripe.invoices.markUncollectible(
-        invoice.stripe_invoice_id!,
-        {},
-        { idempotencyKey: `invoice-${invoiceId}-uncollectible` },
-      ),
+      this.markUncollectible(invoiceId, invoice.stripe_invoice_id!),
     );
     return (await this.db.transaction((em) => this.apply(em, invoiceId, marked, null, reason)))!;
+  }
+
+  /**
+   * A state at Stripe, not money: after a server error Stripe saved under the key (replayed for
+   * a day), the invoice as Stripe has it says whether the call did it, else it is marked under
+   * a key of this attempt.
+   */
+  private async markUncollectible(invoiceId: string, stripeId: string): Promise<Stripe.Invoice> {
+    const mark = (key: string) =>
+      this.stripe.invoices.markUncollectible(stripeId, {}, { idempotencyKey: key });
+    try {
+      return await mark(`invoice-${invoiceId}-uncollectible`);
+    } catch (e) {
+      if (!savedServerError(e)) throw e;
+      const now = await this.stripe.invoices.retrieve(stripeId);
+      return now.status === 'uncollectible'
+        ? now
+        : mark(`invoice-${invoiceId}-uncollectible-${randomUUID()}`);
+    }
   }
 
   /** A Stripe `invoice.*` event: the invoice as Stripe has it now, under our row's lock. */
