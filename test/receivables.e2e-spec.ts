@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import Stripe from 'stripe';
+import { DataSource } from 'typeorm';
 import { InvoiceClosingService } from '../src/modules/billing/invoice-closing.service';
 import { InvoicesRepository } from '../src/modules/billing/invoices.repository';
 import { ReceivablesService } from '../src/modules/billing/receivables.service';
+import { WithheldCreditsService } from '../src/modules/billing/withheld-credits.service';
 import { LedgerService } from '../src/modules/ledger/ledger.service';
 import type { FakeStripe } from '../src/modules/stripe/fake-stripe.server';
 import { STRIPE, STRIPE_SETTINGS, type StripeSettings } from '../src/modules/stripe/stripe.module';
@@ -458,6 +460,32 @@ describe('receivables', () => {
     ]);
     expect(await platform('platform_bad_debt')).toBe(badDebt);
     expect(await owed(company.companyId)).toBe(0);
+  });
+
+  it('a closing withholds only the reversals it bills, not one booked after its period', async () => {
+    const { company, invoice, tickets } = await invoiced('Early Bill Ltd', 2, 'card_declined');
+    await writeOff(invoice.id);
+    await reopen(company, tickets[0]);
+    await reopen(company, tickets[1]);
+    const reversals: { entry_id: string; claim_id: string }[] = await t.db.query(
+      `SELECT e.id AS entry_id, e.claim_id FROM journal_entries e
+         JOIN ticket_claims c ON c.id = e.claim_id
+        WHERE e.kind = 'earning_reversal' AND c.ticket_id = ANY($1) ORDER BY c.ticket_id = $2 DESC`,
+      [tickets, tickets[0]],
+    );
+    // A period that ended between the two reopens bills the first reversal only.
+    const first = reversals[0];
+    const booked = await t.app.get(DataSource).transaction((em) =>
+      t.app.get(WithheldCreditsService).forClosing(em, [
+        {
+          entryId: first.entry_id,
+          kind: 'earning_reversal',
+          claimId: first.claim_id,
+          amountMinor: -PER_TICKET,
+        },
+      ]),
+    );
+    expect(booked.map((b) => [b.claimId, b.amountMinor])).toEqual([[first.claim_id, PER_TICKET]]);
   });
 
   it('a closing that meets a write-off still committing waits for it, and withholds', async () => {

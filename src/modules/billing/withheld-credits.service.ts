@@ -28,6 +28,7 @@ export class WithheldCreditsService {
     em: EntityManager,
     invoice: InvoiceRow,
     uncollected = Number(invoice.total_minor),
+    onlyClaims?: ReadonlySet<string>,
   ): Promise<BillableEntry[]> {
     const reopened = await this.ledger.reopenedCharges(em, invoice.id);
     const cap = Math.min(Number(invoice.total_minor), uncollected);
@@ -37,6 +38,7 @@ export class WithheldCreditsService {
       // Withheld now; or withheld, restored and withheld again (a credit is restored only once:
       // the one payment of its invoice, so this is the last time).
       if (stillWithheld(r) > 0 || r.withheldAgainMinor > 0) continue;
+      if (onlyClaims && !onlyClaims.has(r.claimId)) continue;
       const amount = Math.min(r.creditMinor, room);
       if (amount <= 0) break;
       room -= amount;
@@ -100,8 +102,11 @@ export class WithheldCreditsService {
     const charged = await this.ledger.earningInvoices(em, claims);
     const uncollected = await this.invoices.lockUncollected(em, [...new Set(charged.values())]);
     const booked: BillableEntry[] = [];
+    // Only the reversals this closing bills: one booked after its period is billed, and
+    // withheld, by the next closing, so the bill-back never comes an invoice before its credit.
+    const billed = new Set(claims);
     for (const { invoice, uncollectedMinor } of uncollected) {
-      booked.push(...(await this.withhold(em, invoice, uncollectedMinor)));
+      booked.push(...(await this.withhold(em, invoice, uncollectedMinor, billed)));
     }
     return booked;
   }
