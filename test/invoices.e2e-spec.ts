@@ -295,12 +295,19 @@ describe('invoices', () => {
     await issuedAfterSavedError('Saved Finalize Error AS', /^\/v1\/invoices\/[^/]+\/finalize$/);
   });
 
-  it('reads the invoice at Stripe when its charge answered a saved server error: paid', async () => {
-    const { s } = await closedInvoice('Charged Anyway Oy');
-    fake.failingAfterExecution.push({ path: /^\/v1\/invoices\/[^/]+\/pay$/, created: true });
-    await runJobs(t, ['billing.invoice-issue']);
-    expect((await invoicesOf(s.company))[0]).toMatchObject({ status: 'paid' });
-    expect(await receivable(s.company.companyId)).toBe(0);
+  it('reads the invoice at Stripe when its charge answered a saved server error: paid, or open for Stripe to collect', async () => {
+    for (const charged of [true, false]) {
+      const { s } = await closedInvoice(`Charged ${charged} Oy`);
+      fake.failingAfterExecution.push({
+        path: /^\/v1\/invoices\/[^/]+\/pay$/,
+        created: charged,
+      });
+      await runJobs(t, ['billing.invoice-issue']);
+      expect((await invoicesOf(s.company))[0]).toMatchObject(
+        charged ? { status: 'paid' } : { status: 'open', lastPaymentError: null }, // Stripe's own collection charges it
+      );
+      expect(await receivable(s.company.companyId)).toBe(charged ? 0 : 2 * PER_TICKET);
+    }
   });
 
   /**

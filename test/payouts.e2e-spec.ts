@@ -1233,18 +1233,29 @@ describe('payouts', () => {
         await job!.promote();
         return new Date(timer.run_at).toISOString();
       };
+      /** The line failed once more after `attempts` tries, and the hours to its next resend. */
+      const failedAgain = async (attempts: number) => {
+        const l = await waitFor(async () => {
+          const x = lineOf<SentLine>((await run(draft.body.id)).body, agent)!;
+          return x.status === 'failed' && x.attempts === attempts && x;
+        }, 'the line failed again');
+        return { l, hours: (Date.parse(l.resendAt) - Date.now()) / 3_600_000 };
+      };
       expect(await resendComesDue()).toBe(line.resendAt);
       // Stripe has not pruned the key yet: it replays its error, and the line waits an hour more.
-      const again = await waitFor(async () => {
-        const l = lineOf<SentLine>((await run(draft.body.id)).body, agent)!;
-        return l.status === 'failed' && l.attempts === 2 && l;
-      }, 'the line failed again');
-      const more = (Date.parse(again.resendAt) - Date.now()) / 3_600_000;
+      const { l: again, hours: more } = await failedAgain(2);
       expect(more).toBeGreaterThan(0.9);
       expect(more).toBeLessThanOrEqual(1);
-      // Then Stripe prunes it, and the next resend comes due.
+      // Then Stripe prunes it, and the resend, a new request now, meets a new saved error: a
+      // whole day's wait again, not an hour.
       fake.expireIdempotencyKeys();
+      fake.failingAfterExecution.push({ path: '/v1/transfers', created: false });
       expect(await resendComesDue()).toBe(again.resendAt);
+      const third = await failedAgain(3);
+      expect(third.hours).toBeGreaterThan(24.9);
+      // Pruned once more, the next resend pays it.
+      fake.expireIdempotencyKeys();
+      expect(await resendComesDue()).toBe(third.l.resendAt);
       const paid = await waitFor(async () => {
         const r = (await run(draft.body.id)).body;
         return r.status === 'completed' && r;
@@ -1259,6 +1270,7 @@ describe('payouts', () => {
       expect(calls().map((c) => [c.idempotencyKey, c.status])).toEqual([
         [key, 500],
         [key, 299], // the replay
+        [key, 500], // a new request, a new saved error
         [key, 200],
       ]);
       expect(await owed(agent, 'INR')).toMatchObject({ available: 0, paid: 2700 });

@@ -371,8 +371,11 @@ describe('receivables', () => {
     for (const created of [true, false]) {
       const { invoice } = await invoiced(`Saved Error ${created} Kft`, 1, 'card_declined');
       fake.failingAfterExecution.push({ path: /\/mark_uncollectible$/, created });
+      const badDebt = await platform('platform_bad_debt');
       const res = await writeOff(invoice.id);
       expect(res.body).toMatchObject({ status: 'uncollectible' });
+      // Booked once, whichever call marked it.
+      expect(await platform('platform_bad_debt')).toBe(badDebt + invoice.totalMinor);
     }
   });
 

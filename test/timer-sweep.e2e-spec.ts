@@ -1,9 +1,11 @@
 import { ConfigService } from '@nestjs/config';
 import type { Queue } from 'bullmq';
 import { randomUUID } from 'node:crypto';
+import { InvoiceIssueHandler } from '../src/modules/billing/invoice-jobs.handlers';
 import { JobDispatcher } from '../src/modules/jobs/job-dispatcher.service';
 import { QueuesService } from '../src/modules/jobs/queues.service';
 import { MAX_TIMER_REARMS, TimerSweep } from '../src/modules/jobs/timer-sweep.service';
+import { PayoutLineResendHandler } from '../src/modules/payouts/payout-line-resend.handler';
 import { SlaCheckHandler } from '../src/modules/tickets/ticket-timers.handlers';
 import { WebhookFanOutHandler } from '../src/modules/webhooks/webhook-jobs.handlers';
 import { createTestApp, TestApp } from './support/test-app';
@@ -104,6 +106,33 @@ describe('the timer sweep (a real worker, sweeping every second)', () => {
       timerRearms: MAX_TIMER_REARMS,
       timerReportedAt: expect.any(String),
     });
+  });
+
+  it('re-arms an invoice issue and a payout line resend that failed for good (a day after a saved Stripe error)', async () => {
+    const qs = t.app.get(QueuesService);
+    const cases = [
+      { handler: t.app.get(InvoiceIssueHandler), name: 'billing.invoice-issue', queue: 'default' },
+      { handler: t.app.get(PayoutLineResendHandler), name: 'payout.line-resend', queue: 'payouts' },
+    ] as const;
+    for (const { handler, name, queue: queueName } of cases) {
+      let calls = 0;
+      const spy = jest.spyOn(handler, 'handle').mockImplementation((async () => {
+        calls += 1;
+        if (calls === 1) throw new Error('database said no');
+        return {};
+      }) as never);
+      const job = await qs
+        .get(queueName)
+        .add(name, { lineId: randomUUID(), invoiceId: randomUUID() } as never, {
+          attempts: 1,
+        });
+      await waitFor(
+        async () => (await qs.get(queueName).getJob(job.id!))?.finishedOn && calls === 2,
+        `${name} re-armed and run`,
+      );
+      expect(logged(REARMED, job.id!).filter((l) => l.jobName === name)).toHaveLength(1);
+      spy.mockRestore();
+    }
   });
 
   it('leaves failed jobs that are not timers alone', async () => {

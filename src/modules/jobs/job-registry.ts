@@ -177,5 +177,10 @@ export const TIMER_JOB_NAMES = [
   'ledger.release-earning',
   'ledger.adjustment-expire',
   'offer.expire',
+  // Run again a day after Stripe saved a server error under a call's key (and, for the
+  // invoice, at each period's close): a line or an invoice whose job failed for good would
+  // otherwise wait for ever. Both re-check their state and act at most once.
+  'payout.line-resend',
+  'billing.invoice-issue',
 ] as const satisfies readonly JobName[];
 export type TimerJobName = (typeof TIMER_JOB_NAMES)[number];

@@ -13,7 +13,7 @@ import { InvoiceDisputesService } from '../billing/invoice-disputes.service';
 import { LedgerService } from '../ledger/ledger.service';
 import { OutboxService } from '../outbox/outbox.service';
 import { DomainMetrics } from '../metrics/domain-metrics';
-import { savedServerError } from '../stripe/stripe-errors';
+import { savedServerError, wasReplayed } from '../stripe/stripe-errors';
 import { STRIPE } from '../stripe/stripe.module';
 import { PayoutAccountsRepository } from './payout-accounts.repository';
 import { PayoutLineSendingRepository } from './payout-line-sending.repository';
@@ -137,7 +137,7 @@ export class PayoutLineHandler implements HandlesJob<'payout.line'> {
         // answer until Stripe prunes it: look now, else wait for the key to expire.
         const found = await this.findTransfer(line).catch(() => null);
         if (!found) {
-          await this.fail(line, e, false, true);
+          await this.fail(line, e, false, wasReplayed(e) ? 'replayed' : 'saved');
           return { status: 'failed' };
         }
         transfer = found;
@@ -248,7 +248,7 @@ export class PayoutLineHandler implements HandlesJob<'payout.line'> {
     line: SendingLine,
     e: Error,
     permanent: boolean,
-    resend = false,
+    resend?: 'saved' | 'replayed',
   ): Promise<void> {
     // Ours when Stripe's outcome is unknown: the error's own type names no cause.
     const code = resend

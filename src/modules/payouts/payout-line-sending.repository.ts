@@ -73,7 +73,7 @@ export class PayoutLineSendingRepository {
   async markPaid(em: EntityManager, lineId: string, transferId: string): Promise<void> {
     await em.query(
       `UPDATE payout_lines SET status = 'paid', stripe_transfer_id = $2, paid_at = now(),
-              failure_code = NULL, failure_message = NULL, updated_at = now()
+              failure_code = NULL, failure_message = NULL, resend_at = NULL, updated_at = now()
         WHERE id = $1 AND status <> 'paid'`,
       [lineId, transferId],
     );
@@ -82,25 +82,32 @@ export class PayoutLineSendingRepository {
   /**
    * Fails a processing line, only under the key the failed attempt used (not for a stale
    * duplicate); its run id when it did. `resend`: Stripe saved a server error under the key, so
-   * the line is sent again once the key has expired (`resend_at`, returned): 25 h after the
-   * first such answer (Stripe prunes keys after 24 h), then hourly while it still replays.
+   * the line is sent again once the key has expired (`resend_at`, returned): 25 h after Stripe
+   * saved it (it prunes keys after 24 h); an hour later when a resend still met the replay (the
+   * key not pruned yet). Any other failure clears `resend_at`.
    */
   async markFailed(
     em: EntityManager,
     lineId: string,
     key: string,
-    failure: { code: string; message: string; permanent: boolean; resend?: boolean },
+    failure: {
+      code: string;
+      message: string;
+      permanent: boolean;
+      resend?: 'saved' | 'replayed';
+    },
   ): Promise<Pick<PayoutLineRow, 'run_id' | 'resend_at'> | undefined> {
     const [row] = await changedRows<Pick<PayoutLineRow, 'run_id' | 'resend_at'>>(
       em,
       `UPDATE payout_lines SET status = 'failed', failure_code = $2, failure_message = $3,
               failure_permanent = $4, updated_at = now(),
-              resend_at = CASE WHEN NOT $6 THEN resend_at
-                               WHEN resend_at IS NULL THEN now() + interval '25 hours'
-                               ELSE now() + interval '1 hour' END
+              resend_at = CASE WHEN $6::text IS NULL THEN NULL
+                               WHEN $6 = 'replayed' AND resend_at IS NOT NULL
+                                 THEN now() + interval '1 hour'
+                               ELSE now() + interval '25 hours' END
         WHERE id = $1 AND status = 'processing' AND idempotency_key = $5
         RETURNING run_id, resend_at`,
-      [lineId, failure.code, failure.message, failure.permanent, key, failure.resend ?? false],
+      [lineId, failure.code, failure.message, failure.permanent, key, failure.resend ?? null],
     );
     return row;
   }
@@ -114,7 +121,9 @@ export class PayoutLineSendingRepository {
       em,
       `UPDATE payout_lines
           SET status = 'pending', failure_code = NULL, failure_message = NULL, updated_at = now()
-        WHERE id = $1 AND status = 'failed' AND resend_at <= now() RETURNING run_id`,
+        WHERE id = $1 AND status = 'failed' AND failure_code = 'stripe_outcome_unknown'
+          AND resend_at <= now()
+        RETURNING run_id`,
       [lineId],
     );
     return row?.run_id;

@@ -13,6 +13,10 @@ export function savedServerError(e: unknown): e is Stripe.errors.StripeError {
   return headers['stripe-should-retry'] === 'false' || headers['idempotent-replayed'] === 'true';
 }
 
+/** Stripe's answer is one it saved earlier under the key (not the call's own). */
+export const wasReplayed = (e: Stripe.errors.StripeError): boolean =>
+  (e.headers as Record<string, string | undefined> | undefined)?.['idempotent-replayed'] === 'true';
+
 /** Stripe prunes idempotency keys at least 24 h old; an hour's margin past that. */
 export const KEY_EXPIRY_MS = 25 * 3_600_000;
 
