@@ -187,6 +187,23 @@ describe('receivables', () => {
     expect(next).toMatchObject({ totalMinor: 0, carriedOutMinor: 0 });
   });
 
+  it('withholds the rest of a reopened ticket’s credit as later credit notes leave more uncollected', async () => {
+    const { company, invoice, tickets } = await invoiced('Two Notes Sp', 2);
+    await reopen(company, tickets[0]);
+    expect(await closeAt(company, 15)).toMatchObject({ carriedOutMinor: -PER_TICKET });
+    await disputeLost(invoice.number);
+    const half = PER_TICKET / 2;
+    await creditNote(invoice.id, randomUUID(), half, 'Chargeback, first part').expect(201);
+    await creditNote(invoice.id, randomUUID(), half, 'Chargeback, the rest').expect(201);
+    // Each note withheld up to what it left uncollected: the whole credit by the second.
+    const next = await closeAt(company, 22);
+    expect(linesOf(next)).toEqual([
+      ['withheld_credits', PER_TICKET],
+      ['carried_credit', -PER_TICKET],
+    ]);
+    expect(next).toMatchObject({ totalMinor: 0, carriedOutMinor: 0 });
+  });
+
   it('a credit note that committed but whose answer was lost is not credited again on retry', async () => {
     const { company, invoice } = await invoiced('Lost Answer SA', 2);
     await disputeLost(invoice.number);

@@ -8,7 +8,8 @@ import { InvoiceRow, InvoicesRepository } from './invoices.repository';
  * it). When the invoice that charged it is written off, the credit is withheld: billed back to
  * the company out of the bad debt, since that debt included the ticket's charge. If the invoice
  * is paid after all, what was withheld is credited again. Both are billable entries, keyed by
- * claim, so that a write-off and a period's closing that both see a reopened ticket book it once.
+ * claim and step, so that a write-off and a period's closing that both see a reopened ticket
+ * book it once.
  * Callers hold the charging invoice's row lock (`FOR UPDATE`), so the write-off, its recovery
  * and a closing never book from a stale view of each other.
  */
@@ -35,26 +36,25 @@ export class WithheldCreditsService {
     let room = cap - reopened.reduce((s, r) => s + stillWithheld(r), 0);
     const booked: BillableEntry[] = [];
     for (const r of reopened) {
-      // Withheld now; or withheld, restored and withheld again (a credit is restored only once:
-      // the one payment of its invoice, so this is the last time).
-      if (stillWithheld(r) > 0 || r.withheldAgainMinor > 0) continue;
+      if (room <= 0) break;
       if (onlyClaims && !onlyClaims.has(r.claimId)) continue;
-      const amount = Math.min(r.creditMinor, room);
-      if (amount <= 0) break;
+      // What is not withheld yet: all of it, the rest of a credit withheld in part (a credit
+      // note leaving less uncollected than the credit), or all again after a restore whose
+      // payment the company's bank then took back.
+      const amount = Math.min(r.creditMinor - stillWithheld(r), room);
+      if (amount <= 0) continue;
       room -= amount;
-      // Again: the payment that restored it was taken back by the company's bank (a credit note
-      // after a lost dispute), so it was not paid after all.
       const again = r.restoredMinor > 0;
       const { entryId } = await this.ledger.post(em, {
         kind: 'credit_withheld',
-        idempotencyKey: `${again ? 'credit-withheld-again' : 'credit-withheld'}:${r.claimId}`,
+        idempotencyKey: stepKey('credit-withheld', r.claimId, r.withheldEntries),
         currency: invoice.currency,
         companyId: invoice.company_id,
         ticketId: r.ticketId,
         claimId: r.claimId,
         memo: again
           ? `Credit for a reopened ticket withheld again: the payment of invoice ${invoice.number ?? invoice.id} was taken back`
-          : `Credit for a reopened ticket withheld: invoice ${invoice.number ?? invoice.id} was written off`,
+          : `Credit for a reopened ticket withheld: invoice ${invoice.number ?? invoice.id} was not paid`,
         lines: [
           { account: 'company_receivable', ownerId: invoice.company_id, amountMinor: amount },
           { account: 'platform_bad_debt', ownerId: null, amountMinor: -amount },
@@ -68,22 +68,19 @@ export class WithheldCreditsService {
   /** The written-off invoice was paid after all: what was withheld is credited again. */
   async restore(em: EntityManager, invoice: InvoiceRow): Promise<void> {
     for (const r of await this.ledger.reopenedCharges(em, invoice.id)) {
-      if (stillWithheld(r) === 0 || r.restoredMinor > 0) continue;
+      const amount = stillWithheld(r);
+      if (amount <= 0) continue;
       await this.ledger.post(em, {
         kind: 'credit_restored',
-        idempotencyKey: `credit-restored:${r.claimId}`,
+        idempotencyKey: stepKey('credit-restored', r.claimId, r.restoredEntries),
         currency: invoice.currency,
         companyId: invoice.company_id,
         ticketId: r.ticketId,
         claimId: r.claimId,
         memo: `Credit for a reopened ticket restored: invoice ${invoice.number ?? invoice.id} was paid`,
         lines: [
-          {
-            account: 'company_receivable',
-            ownerId: invoice.company_id,
-            amountMinor: -r.withheldMinor,
-          },
-          { account: 'platform_bad_debt', ownerId: null, amountMinor: r.withheldMinor },
+          { account: 'company_receivable', ownerId: invoice.company_id, amountMinor: -amount },
+          { account: 'platform_bad_debt', ownerId: null, amountMinor: amount },
         ],
       });
     }
@@ -113,5 +110,12 @@ export class WithheldCreditsService {
 }
 
 /** What is withheld of a reopened ticket's credit now. */
-const stillWithheld = (r: ReopenedCharge) =>
-  r.withheldMinor - r.restoredMinor + r.withheldAgainMinor;
+const stillWithheld = (r: ReopenedCharge) => r.withheldMinor - r.restoredMinor;
+
+/**
+ * The key of a claim's next withheld (or restored) entry, from how many it has: the first keeps
+ * the plain key. Callers hold the charging invoice's lock, so the count cannot move meanwhile,
+ * and two callers that saw the same count book one entry.
+ */
+const stepKey = (prefix: string, claimId: string, entries: number) =>
+  entries === 0 ? `${prefix}:${claimId}` : `${prefix}:${claimId}:${entries + 1}`;

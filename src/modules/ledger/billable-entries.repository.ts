@@ -32,11 +32,11 @@ export interface ReopenedChargeRow {
   ticket_id: string | null;
   /** What the reversal credited the company (positive). */
   credit_minor: string;
-  /** What was withheld of it so far, and restored (null: nothing). */
-  withheld_minor: string | null;
-  restored_minor: string | null;
-  /** Withheld again after its restoring (a lost dispute took the payment back; null: not). */
-  withheld_again_minor: string | null;
+  /** What was withheld of it so far, and restored, in how many entries each. */
+  withheld_minor: string;
+  withheld_entries: number;
+  restored_minor: string;
+  restored_entries: number;
 }
 
 /**
@@ -116,19 +116,28 @@ export class BillableEntriesRepository {
    * what was withheld and restored.
    */
   reopenedCharges(em: EntityManager, invoiceId: string): Promise<ReopenedChargeRow[]> {
-    const receivable = (key: string) => `(
-      SELECT l.amount_minor FROM journal_entries x
-        JOIN journal_lines l ON l.entry_id = x.id
-        JOIN ledger_accounts a ON a.id = l.account_id AND a.code = 'company_receivable'
-       WHERE x.idempotency_key = ${key} || e.claim_id)`;
     return em.query(
       `SELECT e.claim_id, e.ticket_id,
-              -${receivable(`'earning-reversal:'`)} AS credit_minor,
-              ${receivable(`'credit-withheld:'`)} AS withheld_minor,
-              -${receivable(`'credit-restored:'`)} AS restored_minor,
-              ${receivable(`'credit-withheld-again:'`)} AS withheld_again_minor
+              -(SELECT l.amount_minor FROM journal_entries x
+                  JOIN journal_lines l ON l.entry_id = x.id
+                  JOIN ledger_accounts a ON a.id = l.account_id AND a.code = 'company_receivable'
+                 WHERE x.idempotency_key = 'earning-reversal:' || e.claim_id) AS credit_minor,
+              w.withheld_minor, w.withheld_entries, w.restored_minor, w.restored_entries
          FROM invoiced_entries i
          JOIN journal_entries e ON e.id = i.entry_id AND e.kind = 'earning'
+         -- through ix_journal_entries_withheld_by_claim
+         CROSS JOIN LATERAL (
+           SELECT coalesce(sum(l.amount_minor) FILTER (WHERE x.kind = 'credit_withheld'), 0)
+                    AS withheld_minor,
+                  count(*) FILTER (WHERE x.kind = 'credit_withheld')::int AS withheld_entries,
+                  coalesce(-sum(l.amount_minor) FILTER (WHERE x.kind = 'credit_restored'), 0)
+                    AS restored_minor,
+                  count(*) FILTER (WHERE x.kind = 'credit_restored')::int AS restored_entries
+             FROM journal_entries x
+             JOIN journal_lines l ON l.entry_id = x.id
+             JOIN ledger_accounts a ON a.id = l.account_id AND a.code = 'company_receivable'
+            WHERE x.claim_id = e.claim_id AND x.kind IN ('credit_withheld', 'credit_restored')
+         ) w
         WHERE i.invoice_id = $1
           AND EXISTS (SELECT 1 FROM journal_entries r
                        WHERE r.idempotency_key = 'earning-reversal:' || e.claim_id

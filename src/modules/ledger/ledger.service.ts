@@ -42,10 +42,11 @@ export interface ReopenedCharge {
   claimId: string;
   ticketId: string | null;
   creditMinor: number;
+  /** Withheld so far, in how many entries (withheld in steps, or again after a restore). */
   withheldMinor: number;
+  withheldEntries: number;
   restoredMinor: number;
-  /** Withheld once more after its restoring: the payment that restored it was taken back. */
-  withheldAgainMinor: number;
+  restoredEntries: number;
 }
 
 export interface PostingLine {
@@ -248,9 +249,10 @@ export class LedgerService {
       claimId: r.claim_id,
       ticketId: r.ticket_id,
       creditMinor: Number(r.credit_minor),
-      withheldMinor: Number(r.withheld_minor ?? 0),
-      restoredMinor: Number(r.restored_minor ?? 0),
-      withheldAgainMinor: Number(r.withheld_again_minor ?? 0),
+      withheldMinor: Number(r.withheld_minor),
+      withheldEntries: r.withheld_entries,
+      restoredMinor: Number(r.restored_minor),
+      restoredEntries: r.restored_entries,
     }));
   }
 }
