@@ -85,6 +85,15 @@ const GIVEN: Record<string, (ctx: Context) => Promise<void>> = {
       return items.length > 0 && items.every((d) => d.status !== 'pending');
     }, 'every webhook delivery to be attempted');
   },
+  /** The agent disconnected their Stripe account (Stripe sends account.application.deauthorized). */
+  "the agent's Stripe account left the platform": async ({ t, vars }) => {
+    const agent = { Authorization: `Bearer ${need({ t, vars }, 'AGENT_TOKEN')}` };
+    const account = () => t.http.get('/v1/agents/me/payout-account').set(agent).expect(200);
+    await t.app
+      .get<StripeSettings>(STRIPE_SETTINGS)
+      .fake!.deauthorize((await account()).body.stripeAccountId as string);
+    await waitFor(async () => (await account()).body.closedReason !== null, 'the account closed');
+  },
   /** The operator created two finance users with the CLI (its use case, called directly). */
   'finance users ava@ops.example and bo@ops.example': async ({ t }) => {
     for (const email of ['ava@ops.example', 'bo@ops.example']) {

@@ -1955,7 +1955,8 @@ export interface paths {
     put?: never;
     /**
      * Start or resume payout onboarding
-     * @description Creates your Stripe Express account (once) and returns a fresh onboarding link.
+     * @description Creates your Stripe Express account (once, or again in place of one that was closed: see
+     *     `canLinkNew`) and returns a fresh onboarding link.
      */
     post: operations['onboardPayoutAccount'];
     delete?: never;
@@ -5778,6 +5779,28 @@ export interface components {
        *     ]
        */
       requirements: string[];
+      /**
+       * @description Set when this account can never be paid again: `deauthorized` (it left our platform) or
+       *     Stripe's rejection (`rejected.fraud`, `rejected.terms_of_service`, `rejected.listed`,
+       *     `rejected.other`, `rejected.incomplete_verification`, or `rejected.platform_*` when we
+       *     rejected it); null while the account is open. See `canLinkNew`.
+       * @example deauthorized
+       */
+      closedReason: string | null;
+      /**
+       * Format: date-time
+       * @description When we learnt the account was closed (null while open).
+       * @example 2030-04-29T11:05:00.000Z
+       */
+      closedAt: string | null;
+      /**
+       * @description The account is closed and onboarding again links a new one in its place (it left our
+       *     platform, or its verification failed). False for an open account, and for one rejected for
+       *     fraud, terms of service or a sanctions list: onboarding then answers 409
+       *     PAYOUT_ACCOUNT_REJECTED.
+       * @example true
+       */
+      canLinkNew: boolean;
     };
     PayoutAccountView: {
       /** @example acct_1PqR2sT3uV4wX5yZ */
@@ -5794,6 +5817,28 @@ export interface components {
        *     ]
        */
       requirements: string[];
+      /**
+       * @description Set when this account can never be paid again: `deauthorized` (it left our platform) or
+       *     Stripe's rejection (`rejected.fraud`, `rejected.terms_of_service`, `rejected.listed`,
+       *     `rejected.other`, `rejected.incomplete_verification`, or `rejected.platform_*` when we
+       *     rejected it); null while the account is open. See `canLinkNew`.
+       * @example deauthorized
+       */
+      closedReason: string | null;
+      /**
+       * Format: date-time
+       * @description When we learnt the account was closed (null while open).
+       * @example 2030-04-29T11:05:00.000Z
+       */
+      closedAt: string | null;
+      /**
+       * @description The account is closed and onboarding again links a new one in its place (it left our
+       *     platform, or its verification failed). False for an open account, and for one rejected for
+       *     fraud, terms of service or a sanctions list: onboarding then answers 409
+       *     PAYOUT_ACCOUNT_REJECTED.
+       * @example true
+       */
+      canLinkNew: boolean;
     };
     AgentPayoutDto: {
       /**
@@ -6369,6 +6414,7 @@ export interface components {
       | 'PAYOUT_RUN_OPEN'
       | 'RUN_HAS_NOTHING_TO_PAY'
       | 'PAYOUT_LINE_STATE'
+      | 'PAYOUT_ACCOUNT_REJECTED'
       | 'PAYMENT_REQUIRED'
       | 'INVOICE_STATE'
       | 'CREDIT_EXCEEDS_OWED'
@@ -12191,7 +12237,35 @@ export interface operations {
       400: components['responses']['InvalidBody'];
       401: components['responses']['Unauthenticated'];
       403: components['responses']['Forbidden'];
-      409: components['responses']['Conflict'];
+      /**
+       * @description Conflict.
+       *
+       *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
+       *     - `PAYOUT_ACCOUNT_REJECTED`: your payout account was rejected for fraud, terms of service or a sanctions list: a new one needs our support team
+       */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "PAYOUT_ACCOUNT_REJECTED",
+           *         "message": "Your payout account was rejected for fraud, terms of service or a sanctions list: a new one needs our support team.",
+           *         "details": null,
+           *         "requestId": "0b5a4e1c-2f7d-4c83-9a1e-6d3f8b2c7e90"
+           *       }
+           *     }
+           */
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'CONFLICT' | 'PAYOUT_ACCOUNT_REJECTED';
+            } & WithRequired<components['schemas']['ErrorBody'], 'code'>;
+          };
+        };
+      };
       413: components['responses']['PayloadTooLarge'];
       415: components['responses']['UnsupportedMediaType'];
       429: components['responses']['RateLimited'];

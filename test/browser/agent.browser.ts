@@ -1,9 +1,35 @@
 import { expect, test } from '@playwright/test';
-import { PASSWORD, signUpCompany } from './api';
+import { PASSWORD, payableAgent, signInPage, signUpCompany } from './api';
 import { agentJourney, expectAccessible } from './journeys';
 
 test('an agent works a day from sign-up to a pending earning', async ({ page }) => {
   await agentJourney(page);
+});
+
+test('an agent whose Stripe account was closed links a new one; one rejected for fraud is sent to support', async ({
+  page,
+}) => {
+  const agent = await payableAgent('Cleo Closed');
+  await agent.closeAccount('deauthorize');
+  await signInPage(page, agent.email, '/agent/profile');
+  const payouts = page.getByRole('region', { name: 'Payouts' });
+  await expect(
+    payouts.getByText('This Stripe account was disconnected from Handoff.'),
+  ).toBeVisible();
+  await expectAccessible(page, 'profile, payout account closed');
+  // To Stripe's hosted page for the new account, and back: enabled again.
+  await payouts.getByRole('button', { name: 'Link a new Stripe account' }).click();
+  await expect(page).toHaveURL(/\/agent\/payouts\?onboarding=return$/);
+  await expect(page.getByText('Enabled', { exact: true })).toBeVisible({ timeout: 15_000 });
+  const relinked = await agent.api.GET('/v1/agents/me/payout-account');
+  expect(relinked.data).toMatchObject({ payoutsEnabled: true, closedReason: null });
+
+  await agent.closeAccount('reject-fraud');
+  await page.goto('/agent/payouts');
+  await expect(page.getByText('Handoff closed payouts to this Stripe account.')).toBeVisible();
+  await expect(page.getByText('contact our support team')).toBeVisible();
+  await expect(page.getByRole('button', { name: /Stripe/ })).toHaveCount(0);
+  await expectAccessible(page, 'payouts, account rejected');
 });
 
 test('a company admin cannot reach the agent pages; anonymous visitors are sent to sign in', async ({

@@ -210,6 +210,11 @@ export interface PayableAgent {
   api: HandoffClient;
   /** Restricts (or lifts) the account's transfers at the fake Stripe, with no event sent. */
   restrictTransfers(restricted: boolean): Promise<void>;
+  /**
+   * Closes the account at the fake Stripe, which tells the API: its owner disconnects it
+   * (`deauthorized`), or the platform rejects it for fraud.
+   */
+  closeAccount(how: 'deauthorize' | 'reject-fraud'): Promise<void>;
 }
 
 export async function payableAgent(displayName: string): Promise<PayableAgent> {
@@ -243,7 +248,27 @@ export async function payableAgent(displayName: string): Promise<PayableAgent> {
     );
     expect(res.status).toBe(204);
   };
-  return { id: reg.user.id, email, api, restrictTransfers };
+  const closeAccount = async (how: 'deauthorize' | 'reject-fraud') => {
+    // The agent's account now: a new one once the agent linked one in place of a closed one.
+    const { stripeAccountId } = await unwrap(api.GET('/v1/agents/me/payout-account'));
+    const res = await fetch(
+      how === 'deauthorize'
+        ? `${stripe}/_fake/accounts/${stripeAccountId}/deauthorize`
+        : `${stripe}/v1/accounts/${stripeAccountId}/reject`,
+      {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: how === 'deauthorize' ? '' : 'reason=fraud',
+      },
+    );
+    expect(res.ok).toBe(true);
+    await expect
+      .poll(async () => (await api.GET('/v1/agents/me/payout-account')).data?.closedReason, {
+        timeout: 20_000,
+      })
+      .not.toBeNull();
+  };
+  return { id: reg.user.id, email, api, restrictTransfers, closeAccount };
 }
 
 /** Signs in on the console's sign-in page. */

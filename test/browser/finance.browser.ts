@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { expect, test } from '@playwright/test';
 import { unwrap } from '../../src/client/client';
-import { createStaff, payableAgent, signInApi, signInPage } from './api';
+import { createStaff, payableAgent, signInApi, signInPage, sql } from './api';
 import { expectAccessible } from './journeys';
 
 /**
@@ -132,6 +132,28 @@ test('finance adjusts, drafts, approves as a second user, pays, downloads and re
       }),
     ).toBeVisible();
   }
+  // Had Stripe saved a server error under Vic's transfer (its outcome unknown for a day), the
+  // line would say when it is sent again by itself, and offer no abandoning: a day cannot be
+  // waited for here, so the line is put in that state and back.
+  const vicLine = `SELECT id FROM payout_lines WHERE run_id = $1 AND agent_id = $2`;
+  await sql(
+    `UPDATE payout_lines SET failure_code = 'stripe_outcome_unknown', resend_at = now() + interval '25 hours'
+      WHERE id = (${vicLine})`,
+    [runUrl.split('/').pop(), vic.id],
+  );
+  await page.reload();
+  await expect(
+    lines.getByRole('row', { name: new RegExp(`Vic ${tag}.*failed.*Sent again by itself`) }),
+  ).toBeVisible();
+  await expect(lines.getByRole('button', { name: `Abandon the line of Vic ${tag}` })).toHaveCount(
+    0,
+  );
+  await sql(
+    `UPDATE payout_lines SET failure_code = 'insufficient_capabilities_for_transfer', resend_at = NULL
+      WHERE id = (${vicLine})`,
+    [runUrl.split('/').pop(), vic.id],
+  );
+  await page.reload();
   await lines.getByRole('button', { name: `Abandon the line of Vic ${tag}` }).click();
   const dialog = page.getByRole('dialog', { name: 'Abandon this line' });
   await dialog.getByRole('button', { name: 'Abandon the line' }).click();

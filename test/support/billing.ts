@@ -37,10 +37,13 @@ export async function runJobs(t: TestApp, names: JobName[]): Promise<number> {
   }
 }
 
-/** Signs a Stripe event for the platform endpoint and posts it (200 expected). */
+/**
+ * Signs a Stripe event for the platform endpoint, or for the Connect one when it is about a
+ * connected `account`, and posts it (200 expected).
+ */
 export async function postStripeEvent(
   t: TestApp,
-  event: { id: string; type: string; created: number; object: unknown },
+  event: { id: string; type: string; created: number; object: unknown; account?: string },
 ): Promise<void> {
   const settings = t.app.get<StripeSettings>(STRIPE_SETTINGS);
   const payload = JSON.stringify({
@@ -48,14 +51,15 @@ export async function postStripeEvent(
     object: 'event',
     type: event.type,
     created: event.created,
+    ...(event.account ? { account: event.account } : {}),
     data: { object: event.object },
   });
   const header = Stripe.webhooks.generateTestHeaderString({
     payload,
-    secret: settings.webhookSecret,
+    secret: event.account ? settings.connectWebhookSecret : settings.webhookSecret,
   });
   await t.http
-    .post('/v1/stripe/webhooks')
+    .post(event.account ? '/v1/stripe/connect-webhooks' : '/v1/stripe/webhooks')
     .set('Content-Type', 'application/json')
     .set('Stripe-Signature', header)
     .send(payload)

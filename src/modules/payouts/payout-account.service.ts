@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
 import Stripe from 'stripe';
@@ -11,13 +11,15 @@ import { callStripe } from '../stripe/stripe-call';
 import { createHarmlessOnce } from '../stripe/stripe-errors';
 import { STRIPE } from '../stripe/stripe.module';
 import { UsersService } from '../users/users.service';
-import { PayoutAccountsRepository } from './payout-accounts.repository';
+import { canLinkNew, PayoutAccountsRepository } from './payout-accounts.repository';
 import { OnboardingView, PayoutAccountView } from './payout.dto';
 import { toPayoutAccountDto, toStripeAccountState } from './payout.mapper';
 
 /** An agent's Stripe Connect Express account: created once, then onboarded through Stripe. */
 @Injectable()
 export class PayoutAccountService {
+  private readonly logger = new Logger(PayoutAccountService.name);
+
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     @Inject(STRIPE) private readonly stripe: Stripe,
@@ -28,35 +30,43 @@ export class PayoutAccountService {
 
   /**
    * Creates the account on first call (the idempotency key from the agent id makes a retry or
-   * a concurrent call return the same Stripe account) and returns a fresh onboarding link.
+   * a concurrent call return the same Stripe account) and returns a fresh onboarding link. An
+   * agent whose account was closed (rejected, or gone from our platform) gets a new one in its
+   * place, under a key naming the account it replaces: one new account however often it is
+   * asked for, and another if that one is closed in turn.
    */
   async onboard(actor: Actor): Promise<OnboardingView> {
     const { userId } = requireUser(actor, 'agent');
-    let accountId = await this.accountId(userId);
-    if (!accountId) {
-      const user = await this.users.findById(userId);
-      // A token outliving its account (access tokens are stateless for 15 minutes).
-      if (!user) throw new DomainError('UNAUTHENTICATED', 'This account no longer exists');
-      const account = await callStripe(() =>
-        createHarmlessOnce(`agent-account-${userId}`, (idempotencyKey) =>
-          this.stripe.accounts.create(
-            {
-              type: 'express',
-              email: user.email,
-              capabilities: { transfers: { requested: true } },
-              metadata: { agentId: userId },
-            },
-            { idempotencyKey },
-          ),
-        ),
+    const current = await this.accounts.stripeAccountOf(this.db.manager, userId);
+    let accountId = current?.stripe_account_id;
+    if (current?.closed_reason && !canLinkNew(current.closed_reason)) {
+      throw new DomainError(
+        'PAYOUT_ACCOUNT_REJECTED',
+        `Stripe payouts to you were closed (${current.closed_reason}); a new account needs our support team`,
       );
-      await this.accounts.insertIfAbsent(
-        this.db.manager,
+    }
+    if (!current || current.closed_reason) {
+      const replacing = current?.stripe_account_id;
+      const account = await this.createAccount(
         userId,
-        account.id,
-        toStripeAccountState(account),
+        replacing ? `agent-account-${userId}-replacing-${replacing}` : `agent-account-${userId}`,
       );
-      accountId = (await this.accountId(userId))!;
+      const state = toStripeAccountState(account);
+      if (replacing) {
+        await this.accounts.replaceClosed(this.db.manager, userId, replacing, account.id, state);
+        this.logger.log(
+          {
+            agentId: userId,
+            closed: replacing,
+            closedReason: current?.closed_reason,
+            new: account.id,
+          },
+          'payout account replaced',
+        );
+      } else {
+        await this.accounts.insertIfAbsent(this.db.manager, userId, account.id, state);
+      }
+      accountId = (await this.accounts.stripeAccountOf(this.db.manager, userId))!.stripe_account_id;
     }
     // The console's payouts page (web/): it shows the account's state, and a fresh link when
     // Stripe sends the agent to `refresh` because this one expired.
@@ -83,7 +93,22 @@ export class PayoutAccountService {
     return toPayoutAccountDto(row);
   }
 
-  private accountId(agentId: string): Promise<string | null> {
-    return this.accounts.stripeAccountIdOf(this.db.manager, agentId);
+  private async createAccount(userId: string, key: string): Promise<Stripe.Account> {
+    const user = await this.users.findById(userId);
+    // A token outliving its account (access tokens are stateless for 15 minutes).
+    if (!user) throw new DomainError('UNAUTHENTICATED', 'This account no longer exists');
+    return callStripe(() =>
+      createHarmlessOnce(key, (idempotencyKey) =>
+        this.stripe.accounts.create(
+          {
+            type: 'express',
+            email: user.email,
+            capabilities: { transfers: { requested: true } },
+            metadata: { agentId: userId },
+          },
+          { idempotencyKey },
+        ),
+      ),
+    );
   }
 }

@@ -9,6 +9,11 @@ export interface PayoutAccountRow {
   details_submitted: boolean;
   requirements: string[];
   stripe_state_at: Date | null;
+  /** Why the account can never be paid again (`deauthorized`, Stripe's `rejected.*`), or null. */
+  closed_reason: string | null;
+  closed_at: Date | null;
+  /** The agent's earlier accounts, closed, oldest first. */
+  replaced_account_ids: string[];
   created_at: Date;
   updated_at: Date;
 }
@@ -18,7 +23,31 @@ export interface StripeAccountState {
   payoutsEnabled: boolean;
   detailsSubmitted: boolean;
   requirements: string[];
+  /**
+   * Set when the account can never be paid again: Stripe's `requirements.disabled_reason` when
+   * it is a rejection (`rejected.fraud`, `rejected.platform_other`, …). A platform may unreject
+   * its own rejection, which clears it.
+   */
+  closedReason: string | null;
 }
+
+/** The account left our platform (`account.application.deauthorized`): no event undoes it. */
+export const DEAUTHORIZED = 'deauthorized';
+
+/**
+ * Closings after which the agent may link a new account by themselves: the account left the
+ * platform, or its verification was never completed or failed for no named cause. A rejection
+ * for fraud, terms of service or a sanctions list (`listed`), by Stripe or by us, is about the
+ * person, not the account, and a new account would only repeat it.
+ */
+const RELINKABLE = new Set([
+  DEAUTHORIZED,
+  'rejected.incomplete_verification',
+  'rejected.other',
+  'rejected.platform_other',
+]);
+export const canLinkNew = (closedReason: string | null): boolean =>
+  closedReason !== null && RELINKABLE.has(closedReason);
 
 @Injectable()
 export class PayoutAccountsRepository {
@@ -48,12 +77,15 @@ export class PayoutAccountsRepository {
     return row;
   }
 
-  async stripeAccountIdOf(em: EntityManager, agentId: string): Promise<string | null> {
-    const [row]: Pick<PayoutAccountRow, 'stripe_account_id'>[] = await em.query(
-      'SELECT stripe_account_id FROM payout_accounts WHERE agent_id = $1',
+  async stripeAccountOf(
+    em: EntityManager,
+    agentId: string,
+  ): Promise<Pick<PayoutAccountRow, 'stripe_account_id' | 'closed_reason'> | undefined> {
+    const [row]: Pick<PayoutAccountRow, 'stripe_account_id' | 'closed_reason'>[] = await em.query(
+      'SELECT stripe_account_id, closed_reason FROM payout_accounts WHERE agent_id = $1',
       [agentId],
     );
-    return row?.stripe_account_id ?? null;
+    return row;
   }
 
   /** Locks the account's row, if we have it, to the end of the transaction. */
@@ -75,8 +107,13 @@ export class PayoutAccountsRepository {
   ): Promise<void> {
     await em.query(
       `UPDATE payout_accounts
-          SET payouts_enabled = $2, details_submitted = $3, requirements = $4,
-              stripe_state_at = to_timestamp($5), updated_at = now()
+          SET payouts_enabled = $2 AND closed_reason IS DISTINCT FROM $7,
+              details_submitted = $3, requirements = $4,
+              stripe_state_at = to_timestamp($5), updated_at = now(),
+              closed_reason = CASE WHEN closed_reason = $7 THEN closed_reason ELSE $6 END,
+              closed_at = CASE WHEN closed_reason = $7 THEN closed_at
+                               WHEN $6::text IS NULL THEN NULL
+                               ELSE coalesce(closed_at, now()) END
         WHERE stripe_account_id = $1
           AND (stripe_state_at IS NULL OR stripe_state_at <= to_timestamp($5))`,
       [
@@ -85,6 +122,51 @@ export class PayoutAccountsRepository {
         state.detailsSubmitted,
         state.requirements,
         eventCreated,
+        state.closedReason,
+        DEAUTHORIZED,
+      ],
+    );
+  }
+
+  /**
+   * The account left our platform: closed for good, whatever its last state said (Stripe sends
+   * no event that brings it back; the agent links a new one).
+   */
+  async markDeauthorized(em: EntityManager, stripeAccountId: string): Promise<void> {
+    await em.query(
+      `UPDATE payout_accounts
+          SET payouts_enabled = false, closed_reason = $2, updated_at = now(),
+              closed_at = CASE WHEN closed_reason = $2 THEN closed_at ELSE now() END
+        WHERE stripe_account_id = $1`,
+      [stripeAccountId, DEAUTHORIZED],
+    );
+  }
+
+  /**
+   * Puts a new account in place of the agent's closed one (kept in `replaced_account_ids`).
+   * Only while that closed one is still the agent's: of two concurrent calls (both made the
+   * same new account under one idempotency key) the second changes nothing.
+   */
+  async replaceClosed(
+    em: EntityManager,
+    agentId: string,
+    closedAccountId: string,
+    stripeAccountId: string,
+    state: StripeAccountState,
+  ): Promise<void> {
+    await em.query(
+      `UPDATE payout_accounts
+          SET stripe_account_id = $3, payouts_enabled = $4, details_submitted = $5,
+              requirements = $6, stripe_state_at = NULL, closed_reason = NULL, closed_at = NULL,
+              replaced_account_ids = replaced_account_ids || $2::text, updated_at = now()
+        WHERE agent_id = $1 AND stripe_account_id = $2 AND closed_reason IS NOT NULL`,
+      [
+        agentId,
+        closedAccountId,
+        stripeAccountId,
+        state.payoutsEnabled,
+        state.detailsSubmitted,
+        state.requirements,
       ],
     );
   }

@@ -13,7 +13,7 @@ import { InvoiceDisputesService } from '../billing/invoice-disputes.service';
 import { LedgerService } from '../ledger/ledger.service';
 import { OutboxService } from '../outbox/outbox.service';
 import { DomainMetrics } from '../metrics/domain-metrics';
-import { savedServerError, wasReplayed } from '../stripe/stripe-errors';
+import { accountGone, savedServerError, wasReplayed } from '../stripe/stripe-errors';
 import { STRIPE } from '../stripe/stripe.module';
 import { PayoutAccountsRepository } from './payout-accounts.repository';
 import { PayoutLineSendingRepository } from './payout-line-sending.repository';
@@ -346,8 +346,17 @@ export class StripeEventHandler implements HandlesJob<'stripe.event'> {
         // last also read last (else an older read could commit after a newer one, and win).
         const accountId = (event.data.object as Stripe.Account).id;
         await this.accounts.lockByStripeId(em, accountId);
-        const a = await this.stripe.accounts.retrieve(accountId);
-        await this.accounts.applyStripeState(em, a.id, toStripeAccountState(a), event.created);
+        const a = await this.stripe.accounts.retrieve(accountId).catch((e: unknown) => {
+          if (accountGone(e)) return null;
+          throw e;
+        });
+        if (a)
+          await this.accounts.applyStripeState(em, a.id, toStripeAccountState(a), event.created);
+        else await this.closeGone(em, accountId);
+      } else if (event.type === 'account.application.deauthorized' && event.account) {
+        // A Connect event: `account` is the account that left, the object our application.
+        await this.accounts.lockByStripeId(em, event.account);
+        await this.closeGone(em, event.account);
       } else if (event.type === 'transfer.reversed') {
         const waits = await this.reversed(em, event.data.object as Stripe.Transfer);
         // Left unprocessed: booking the line paid sends it again (PayoutLineHandler, phase 3).
@@ -366,6 +375,12 @@ export class StripeEventHandler implements HandlesJob<'stripe.event'> {
       await this.events.markProcessed(em, eventId);
       return { applied: true };
     });
+  }
+
+  /** The account cannot be paid any more; the agent links a new one (PayoutAccountService). */
+  private async closeGone(em: EntityManager, accountId: string): Promise<void> {
+    await this.accounts.markDeauthorized(em, accountId);
+    this.logger.warn({ stripeAccountId: accountId }, 'payout account left the platform; closed');
   }
 
   /**

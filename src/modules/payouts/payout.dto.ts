@@ -421,6 +421,27 @@ export class PayoutAccountView {
    * @example ["external_account", "individual.verification.document"]
    */
   requirements: string[];
+  /**
+   * Set when this account can never be paid again: `deauthorized` (it left our platform) or
+   * Stripe's rejection (`rejected.fraud`, `rejected.terms_of_service`, `rejected.listed`,
+   * `rejected.other`, `rejected.incomplete_verification`, or `rejected.platform_*` when we
+   * rejected it); null while the account is open. See `canLinkNew`.
+   * @example deauthorized
+   */
+  closedReason: string | null;
+  /**
+   * When we learnt the account was closed (null while open).
+   * @example 2030-04-29T11:05:00.000Z
+   */
+  closedAt: Date | null;
+  /**
+   * The account is closed and onboarding again links a new one in its place (it left our
+   * platform, or its verification failed). False for an open account, and for one rejected for
+   * fraud, terms of service or a sanctions list: onboarding then answers 409
+   * PAYOUT_ACCOUNT_REJECTED.
+   * @example true
+   */
+  canLinkNew: boolean;
 }
 
 export class OnboardingView extends PayoutAccountView {

@@ -1,6 +1,6 @@
 import Stripe from 'stripe';
 import { AgentIdentity } from '../ledger/agent-identities.service';
-import { PayoutAccountRow, StripeAccountState } from './payout-accounts.repository';
+import { canLinkNew, PayoutAccountRow, StripeAccountState } from './payout-accounts.repository';
 import { AgentPayoutRow, PayoutLineViewRow } from './payout-lines.repository';
 import { PayoutRunRow, PayoutRunTotalsRow } from './payout-runs.repository';
 import { AgentPayoutDto, PayoutAccountView, PayoutLineDto, PayoutRunDto } from './payout.dto';
@@ -79,6 +79,9 @@ export const toPayoutAccountDto = (row: PayoutAccountRow): PayoutAccountView => 
   payoutsEnabled: row.payouts_enabled,
   detailsSubmitted: row.details_submitted,
   requirements: row.requirements,
+  closedReason: row.closed_reason,
+  closedAt: row.closed_at,
+  canLinkNew: canLinkNew(row.closed_reason),
 });
 
 /** Stripe account state as payouts stores it, from an Account object. */
@@ -86,4 +89,7 @@ export const toStripeAccountState = (a: Stripe.Account): StripeAccountState => (
   payoutsEnabled: !!a.payouts_enabled,
   detailsSubmitted: !!a.details_submitted,
   requirements: a.requirements?.currently_due ?? [],
+  closedReason: a.requirements?.disabled_reason?.startsWith('rejected.')
+    ? a.requirements.disabled_reason
+    : null,
 });

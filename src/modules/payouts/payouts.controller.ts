@@ -32,13 +32,17 @@ import { PayoutRunsService } from './payout-runs.service';
 export class PayoutAccountController {
   constructor(private readonly accounts: PayoutAccountService) {}
 
-  /** Creates your Stripe Express account (once) and returns a fresh onboarding link. */
+  /**
+   * Creates your Stripe Express account (once, or again in place of one that was closed: see
+   * `canLinkNew`) and returns a fresh onboarding link.
+   */
   @Post()
   @HttpCode(200)
   @ApiOperation({
     operationId: 'onboardPayoutAccount',
     summary: 'Start or resume payout onboarding',
   })
+  @ApiErrors('PAYOUT_ACCOUNT_REJECTED')
   onboard(@CurrentActor() actor: Actor): Promise<OnboardingView> {
     return this.accounts.onboard(actor);
   }

@@ -81,6 +81,8 @@ export class FakeStripe {
   readonly requests: RecordedRequest[] = [];
   readonly accounts = new Map<string, StripeObject>();
   readonly transfers = new Map<string, StripeObject>();
+  /** Accounts that left the platform (`deauthorize`). */
+  readonly deauthorized = new Set<string>();
   faults: FaultPolicy = { rate: 0 };
   /**
    * Stripe's rate limit: at most this many API calls per second (a one-second sliding window),
@@ -181,6 +183,21 @@ export class FakeStripe {
     return this.requests.filter((r) => r.method === method && r.path === path && r.status < 300);
   }
 
+  /**
+   * The account leaves the platform (its owner disconnects it): every call about it answers 403
+   * account_invalid from then on, and `account.application.deauthorized` goes to the Connect
+   * endpoint when one is set.
+   */
+  async deauthorize(accountId: string): Promise<void> {
+    this.deauthorized.add(accountId);
+    if (!this.connectWebhook) return;
+    await this.emit(
+      'account.application.deauthorized',
+      { id: id('ca'), object: 'application', name: 'Handoff' },
+      { account: accountId, target: this.connectWebhook },
+    );
+  }
+
   /** Changes what Stripe knows about an account (as the onboarding flow would). */
   updateAccount(accountId: string, changes: Record<string, unknown>): StripeObject {
     const account = this.accounts.get(accountId);
@@ -204,6 +221,7 @@ export class FakeStripe {
       port: this.port,
       accounts: [...this.accounts],
       transfers: [...this.transfers],
+      deauthorized: [...this.deauthorized],
       linkReturns: [...this.linkReturns],
       idempotency: [...this.idempotency],
       availableBalance: [...this.availableBalance],
@@ -218,6 +236,7 @@ export class FakeStripe {
     const entries = (key: string) => (state[key] ?? []) as [string, never][];
     for (const [k, v] of entries('accounts')) this.accounts.set(k, v);
     for (const [k, v] of entries('transfers')) this.transfers.set(k, v);
+    for (const k of (state.deauthorized ?? []) as string[]) this.deauthorized.add(k);
     for (const [k, v] of entries('linkReturns')) this.linkReturns.set(k, v);
     for (const [k, v] of entries('idempotency')) this.idempotency.set(k, v);
     for (const [k, v] of entries('availableBalance')) this.availableBalance.set(k, v);
@@ -314,6 +333,14 @@ export class FakeStripe {
       res.end(JSON.stringify(payload));
     };
 
+    // The account's owner disconnects it from the platform (`deauthorize`).
+    const leaving = /^\/_fake\/accounts\/([^/]+)\/deauthorize$/.exec(url.pathname);
+    if (req.method === 'POST' && leaving) {
+      const known = this.accounts.has(leaving[1]);
+      if (known) await this.deauthorize(leaving[1]).catch(() => undefined);
+      res.writeHead(known ? 204 : 404).end();
+      return;
+    }
     // Stripe's dashboard, where the platform (or Stripe) restricts a connected account: its
     // transfers capability goes inactive (or back to active) with no event sent, as when the
     // account.updated webhook is late. Tests of a refused transfer use it; Stripe has no such API.
@@ -563,9 +590,45 @@ export class FakeStripe {
       this.accounts.set(account.id, account);
       return [200, account];
     }
+    const gone = /^\/v1\/accounts\/([^/]+)/.exec(path)?.[1] ?? String(p.account ?? p.destination);
+    if (path.startsWith('/v1/') && this.deauthorized.has(gone)) {
+      return [
+        403,
+        {
+          error: {
+            type: 'invalid_request_error',
+            code: 'account_invalid',
+            message: `The provided key does not have access to account '${gone}' (or that account does not exist). Application access may have been revoked.`,
+          },
+        },
+      ];
+    }
     if (method === 'GET' && (m = /^\/v1\/accounts\/([^/]+)$/.exec(path))) {
       const account = this.accounts.get(m[1]);
       return account ? [200, account] : notFound('account');
+    }
+    // The platform rejects an account (and may undo its own rejection): payouts off for good.
+    if (method === 'POST' && (m = /^\/v1\/accounts\/([^/]+)\/(reject|unreject)$/.exec(path))) {
+      const account = this.accounts.get(m[1]);
+      if (!account) return notFound('account');
+      const rejected = m[2] === 'reject';
+      Object.assign(account, {
+        payouts_enabled: !rejected,
+        charges_enabled: !rejected,
+        capabilities: { transfers: rejected ? 'inactive' : 'active' },
+        requirements: {
+          ...(account.requirements as object),
+          disabled_reason: rejected ? `rejected.platform_${String(p.reason)}` : null,
+        },
+      });
+      // Stripe tells the Connect endpoint of every change to an account.
+      if (this.connectWebhook) {
+        void this.emit('account.updated', account, {
+          account: m[1],
+          target: this.connectWebhook,
+        }).catch(() => undefined);
+      }
+      return [200, account];
     }
     if (method === 'POST' && path === '/v1/account_links') {
       if (!this.accounts.has(String(p.account))) return notFound('account');

@@ -13,6 +13,14 @@ export function savedServerError(e: unknown): e is Stripe.errors.StripeError {
   return headers['stripe-should-retry'] === 'false' || headers['idempotent-replayed'] === 'true';
 }
 
+/**
+ * A connected account we can no longer reach: it left our platform (Stripe answers 403
+ * `account_invalid`: "application access may have been revoked") or no longer exists.
+ */
+export const accountGone = (e: unknown): boolean =>
+  e instanceof Stripe.errors.StripeError &&
+  (e.code === 'account_invalid' || (e.statusCode === 404 && e.code === 'resource_missing'));
+
 /** Stripe's answer is one it saved earlier under the key (not the call's own). */
 export const wasReplayed = (e: Stripe.errors.StripeError): boolean =>
   (e.headers as Record<string, string | undefined> | undefined)?.['idempotent-replayed'] === 'true';

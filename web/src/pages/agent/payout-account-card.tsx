@@ -11,9 +11,13 @@ export function PayoutAccountCard() {
   const data = account.data;
   const label = !data
     ? 'Set up payouts with Stripe'
-    : data.payoutsEnabled
-      ? 'Update payout details on Stripe'
-      : 'Continue Stripe onboarding';
+    : data.closedReason
+      ? 'Link a new Stripe account'
+      : data.payoutsEnabled
+        ? 'Update payout details on Stripe'
+        : 'Continue Stripe onboarding';
+  // Closed for a reason a new account would repeat: nothing to press.
+  const blocked = !!data?.closedReason && !data.canLinkNew;
 
   return (
     <Card withBorder component="section" aria-labelledby="payouts-heading">
@@ -25,14 +29,16 @@ export function PayoutAccountCard() {
         {account.error ? <ErrorAlert error={account.error} /> : null}
         {data !== undefined && <PayoutStatus account={data} />}
         <ErrorAlert error={onboarding.error} title="Could not open Stripe" />
-        <Group>
-          <Button
-            loading={onboarding.isPending || onboarding.isSuccess}
-            onClick={() => onboarding.mutate()}
-          >
-            {label}
-          </Button>
-        </Group>
+        {!blocked && (
+          <Group>
+            <Button
+              loading={onboarding.isPending || onboarding.isSuccess}
+              onClick={() => onboarding.mutate()}
+            >
+              {label}
+            </Button>
+          </Group>
+        )}
       </Stack>
     </Card>
   );

@@ -26,19 +26,24 @@ export default function PayoutReturnPage() {
       {account.isPending && <Loading label="Checking your payout account" />}
       <ErrorAlert error={account.error} />
       {account.data !== undefined && <PayoutStatus account={account.data} />}
-      {account.data && !account.data.payoutsEnabled && (
+      {account.data && !account.data.payoutsEnabled && !account.data.closedReason && (
         <Text size="sm">This page checks again every few seconds while Stripe reviews.</Text>
       )}
       <ErrorAlert error={onboarding.error} title="Could not open Stripe" />
       <Group>
-        {!account.data?.payoutsEnabled && (
-          <Button
-            loading={onboarding.isPending || onboarding.isSuccess}
-            onClick={() => onboarding.mutate()}
-          >
-            {expired ? 'Get a new Stripe link' : 'Continue on Stripe'}
-          </Button>
-        )}
+        {!account.data?.payoutsEnabled &&
+          (!account.data?.closedReason || account.data.canLinkNew) && (
+            <Button
+              loading={onboarding.isPending || onboarding.isSuccess}
+              onClick={() => onboarding.mutate()}
+            >
+              {account.data?.closedReason
+                ? 'Link a new Stripe account'
+                : expired
+                  ? 'Get a new Stripe link'
+                  : 'Continue on Stripe'}
+            </Button>
+          )}
         <Anchor component={Link} to="/agent/profile">
           Back to your profile
         </Anchor>

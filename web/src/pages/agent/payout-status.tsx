@@ -1,4 +1,4 @@
-import { Badge, List, Stack, Text } from '@mantine/core';
+import { Alert, Badge, List, Stack, Text } from '@mantine/core';
 import type { Schemas } from '../../api/client';
 
 /** Stripe's requirement codes (`individual.dob.day`) in words people read. */
@@ -13,6 +13,7 @@ export function PayoutStatus({ account }: { account: Schemas['PayoutAccountView'
   if (!account) {
     return <Text>You have no payout account yet. Set one up with Stripe to be paid.</Text>;
   }
+  if (account.closedReason) return <ClosedAccount account={account} />;
   return (
     <Stack gap="xs">
       <Text>
@@ -37,5 +38,32 @@ export function PayoutStatus({ account }: { account: Schemas['PayoutAccountView'
         <Text size="sm">Stripe needs nothing more from you.</Text>
       )}
     </Stack>
+  );
+}
+
+/** Why an account was closed, in words the agent reads. */
+const closedText = (reason: string) =>
+  reason === 'deauthorized'
+    ? 'This Stripe account was disconnected from Handoff.'
+    : reason.startsWith('rejected.platform_')
+      ? 'Handoff closed payouts to this Stripe account.'
+      : 'Stripe closed this account.';
+
+/**
+ * A closed account is never paid again. Earnings stay in the balance: they go to a new account
+ * when the agent may link one (`canLinkNew`), else our support team decides.
+ */
+function ClosedAccount({ account }: { account: Schemas['PayoutAccountView'] }) {
+  return (
+    <Alert color="red" title="Payouts: account closed">
+      <Stack gap="xs">
+        <Text size="sm">{closedText(account.closedReason!)}</Text>
+        <Text size="sm">
+          {account.canLinkNew
+            ? 'Link a new Stripe account to be paid again. What you have earned stays in your balance and is paid to the new account.'
+            : 'You cannot link a new account yourself: contact our support team. What you have earned stays in your balance.'}
+        </Text>
+      </Stack>
+    </Alert>
   );
 }

@@ -4,7 +4,8 @@ import { keys } from '../../api/query-keys';
 
 /**
  * The agent's Stripe account, or null before onboarding created one (the API answers 404). With
- * `poll`, asked again every 3 s until payouts are enabled (Stripe reports a moment later).
+ * `poll`, asked again every 3 s until payouts are enabled (Stripe reports a moment later), or
+ * the account is closed (nothing will enable it).
  */
 export function usePayoutAccount(poll = false) {
   return useQuery({
@@ -17,7 +18,8 @@ export function usePayoutAccount(poll = false) {
         throw error;
       }
     },
-    refetchInterval: (query) => (poll && !query.state.data?.payoutsEnabled ? 3_000 : false),
+    refetchInterval: ({ state: { data } }) =>
+      poll && !data?.payoutsEnabled && !data?.closedReason ? 3_000 : false,
   });
 }
 

@@ -74,7 +74,8 @@ export function RunLines({ run }: { run: Run }) {
                   </Table.Td>
                   <Table.Td>{line.attempts}</Table.Td>
                   <Table.Td>
-                    {line.status === 'failed' && (
+                    {/* A line waiting out a saved Stripe error may have a transfer: not abandoned. */}
+                    {line.status === 'failed' && !line.resendAt && (
                       <Button
                         size="xs"
                         variant="default"
