@@ -25,6 +25,7 @@ import { UsersService } from '../src/modules/users/users.service';
 import { WEBHOOK_RESOLVER } from '../src/modules/webhooks/webhook-resolver';
 import { blockScript, DocBlock, readBlocks } from './support/docs-check';
 import { PASSWORD, registerAgent } from './support/factories';
+import { fund, onboarded } from './support/money';
 import { inMinutes, moveShift, shiftBody } from './support/shifts';
 import { createTestApp, TestApp } from './support/test-app';
 import { waitFor } from './support/wait-for';
@@ -44,6 +45,15 @@ const need = (ctx: Context, name: string): string => {
   if (!v) throw new Error(`this situation needs $${name} from an earlier block`);
   return v;
 };
+
+interface PayoutLine {
+  id: string;
+  agentId: string;
+  status: string;
+}
+/** The Stripe account of the line 'a run with a line Stripe refused' made. */
+let refusedAccount: string | undefined;
+let refusedRuns = 0;
 
 /** Situations a block needs that the API alone cannot make in a moment. */
 const GIVEN: Record<string, (ctx: Context) => Promise<void>> = {
@@ -93,6 +103,39 @@ const GIVEN: Record<string, (ctx: Context) => Promise<void>> = {
       .get<StripeSettings>(STRIPE_SETTINGS)
       .fake!.deauthorize((await account()).body.stripeAccountId as string);
     await waitFor(async () => (await account()).body.closedReason !== null, 'the account closed');
+  },
+  /**
+   * A run (drafted by $FINANCE_TOKEN, approved by $CHECKER_TOKEN) has completed with one line
+   * failed: Stripe refused the transfer (the agent's account restricted). Sets $RUN_ID and
+   * $LINE_ID to that run and line. Each time in a currency of its own: the run before may still
+   * be sending its retried line (one open run per currency).
+   */
+  'a run with a line Stripe refused': async (ctx) => {
+    const finance = { Authorization: `Bearer ${need(ctx, 'FINANCE_TOKEN')}` };
+    const checker = { Authorization: `Bearer ${need(ctx, 'CHECKER_TOKEN')}` };
+    const { t } = ctx;
+    const fake = t.app.get<StripeSettings>(STRIPE_SETTINGS).fake!;
+    const agent = await registerAgent(t);
+    const account = await onboarded(t, fake, agent.id);
+    fake.updateAccount(account, { capabilities: { transfers: 'inactive' } });
+    const currency = ['SEK', 'NOK', 'DKK'][refusedRuns++];
+    await fund(t, agent.id, 4000, currency);
+    const run = await t.http.post('/v1/payout-runs').set(finance).send({ currency }).expect(201);
+    await t.http.post(`/v1/payout-runs/${run.body.id}/approve`).set(checker).expect(200);
+    await t.http.post(`/v1/payout-runs/${run.body.id}/execute`).set(finance).expect(202);
+    const lines = await waitFor(async () => {
+      const res = await t.http.get(`/v1/payout-runs/${run.body.id}`).set(finance).expect(200);
+      return res.body.status === 'completed_with_failures' && (res.body.lines as PayoutLine[]);
+    }, 'the run to complete with a failed line');
+    ctx.vars.RUN_ID = run.body.id as string;
+    ctx.vars.LINE_ID = lines.find((l) => l.agentId === agent.id && l.status === 'failed')!.id;
+    refusedAccount = account;
+  },
+  /** Stripe lifted the restriction on that line's account. */
+  'the agent fixed their account': async ({ t }) => {
+    t.app
+      .get<StripeSettings>(STRIPE_SETTINGS)
+      .fake!.updateAccount(refusedAccount!, { capabilities: { transfers: 'active' } });
   },
   /** The operator created two finance users with the CLI (its use case, called directly). */
   'finance users ava@ops.example and bo@ops.example': async ({ t }) => {
