@@ -190,7 +190,8 @@ async function rawDraft(db: Client, maker: string): Promise<{ seconds: number; l
   const t0 = performance.now();
   await db.query('BEGIN');
   const cutoff = new Date();
-  const [run] = (await db.query(DRAFT_RUN_SQL, [CURRENCY, cutoff, maker, 'test'])).rows;
+  const [run] = (await db.query(DRAFT_RUN_SQL, [CURRENCY, cutoff, maker, 'test', MINIMUM_MINOR]))
+    .rows;
   const balances: { agent_id: string; current: string; at_cutoff: string }[] = (
     await db.query(DRAFT_BALANCES_SQL, [CURRENCY, cutoff])
   ).rows;

@@ -6037,6 +6037,13 @@ export interface components {
        */
       platformAvailableMinor: number | null;
       /**
+       * @description The smallest payout of this run (PAYOUT_MINIMUM_MINOR, or the currency's own in
+       *     PAYOUT_MINIMUM_MINOR_BY_CURRENCY), fixed when it was drafted: lines below it are held
+       *     (`below_minimum`, or `balance_changed` when sent). Null for runs drafted before runs kept it.
+       * @example 1000
+       */
+      minimumMinor: number | null;
+      /**
        * @description The platform's Stripe balance available in the run's currency now, beside the run's total
        *     (null once the run executed, or when Stripe cannot be reached).
        * @example 1250000
@@ -6109,6 +6116,13 @@ export interface components {
        * @example 1250000
        */
       platformAvailableMinor: number | null;
+      /**
+       * @description The smallest payout of this run (PAYOUT_MINIMUM_MINOR, or the currency's own in
+       *     PAYOUT_MINIMUM_MINOR_BY_CURRENCY), fixed when it was drafted: lines below it are held
+       *     (`below_minimum`, or `balance_changed` when sent). Null for runs drafted before runs kept it.
+       * @example 1000
+       */
+      minimumMinor: number | null;
       /** @example d4c3b2a1-9f8e-4d7c-b6a5-0e1f2d3c4b5a */
       id: string;
       /** @example EUR */

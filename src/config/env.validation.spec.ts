@@ -1,4 +1,5 @@
 import { ConfigError, Env, validateEnv } from './env.validation';
+import { perCurrency } from './per-currency';
 
 describe('validateEnv', () => {
   it('gives working defaults when nothing is set', () => {
@@ -42,6 +43,11 @@ describe('validateEnv', () => {
     ['METRICS_TOKEN', 'short'],
     ['IDEMPOTENCY_KEY_TTL_HOURS', '0'],
     ['TRUST_PROXY', '1'],
+    ['PAYOUT_MINIMUM_MINOR_BY_CURRENCY', 'sek=10000'],
+    ['PAYOUT_MINIMUM_MINOR_BY_CURRENCY', 'SEK:10000'],
+    ['PAYOUT_MINIMUM_MINOR_BY_CURRENCY', 'SEK=0'],
+    ['PAYOUT_MINIMUM_MINOR_BY_CURRENCY', 'SEK=100,'],
+    ['ADJUSTMENT_APPROVAL_MINOR_BY_CURRENCY', 'JPY=-5'],
   ])('names %s when it is malformed (%s)', (name, value) => {
     expect(() => validateEnv({ [name]: value })).toThrow(ConfigError);
     try {
@@ -79,6 +85,22 @@ describe('validateEnv', () => {
         ...stripe,
       }),
     ).not.toThrow();
+  });
+
+  it('reads amounts per currency, spaces allowed, the default for the others', () => {
+    const env = validateEnv({
+      PAYOUT_MINIMUM_MINOR: '1000',
+      PAYOUT_MINIMUM_MINOR_BY_CURRENCY: 'SEK=10000, JPY=1500',
+      ADJUSTMENT_APPROVAL_MINOR_BY_CURRENCY: 'JPY=0',
+    });
+    const minimum = perCurrency(env.PAYOUT_MINIMUM_MINOR, env.PAYOUT_MINIMUM_MINOR_BY_CURRENCY);
+    expect(['SEK', 'JPY', 'EUR'].map(minimum)).toEqual([10000, 1500, 1000]);
+    const approval = perCurrency(
+      env.ADJUSTMENT_APPROVAL_MINOR,
+      env.ADJUSTMENT_APPROVAL_MINOR_BY_CURRENCY,
+    );
+    expect(['JPY', 'EUR'].map(approval)).toEqual([0, 10000]);
+    expect(perCurrency(1000, validateEnv({}).PAYOUT_MINIMUM_MINOR_BY_CURRENCY)('SEK')).toBe(1000);
   });
 
   it('treats empty strings as unset', () => {

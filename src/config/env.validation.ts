@@ -13,6 +13,7 @@ import {
   ValidateIf,
   validateSync,
 } from 'class-validator';
+import { perCurrencyPattern, withoutSpaces } from './per-currency';
 import { SECRET_KEY_LIST_PATTERN, SECRET_KEY_PATTERN } from '../common/crypto/secret-box';
 import { LOG_FORMATS, type RequestedLogFormat } from '../common/logging/log-format';
 
@@ -468,6 +469,17 @@ export class Env {
   PAYOUT_MINIMUM_MINOR = 1000;
 
   /**
+   * The payout minimum of a currency, where PAYOUT_MINIMUM_MINOR would not fit its money:
+   * `SEK=10000,JPY=1500` (100 kr, ¥1,500). Each run keeps the minimum it was drafted with.
+   */
+  @Transform(withoutSpaces)
+  @Matches(perCurrencyPattern(1), {
+    message:
+      'PAYOUT_MINIMUM_MINOR_BY_CURRENCY must be CUR=minor pairs separated by commas, each at least 1 (e.g. SEK=10000,JPY=1500)',
+  })
+  PAYOUT_MINIMUM_MINOR_BY_CURRENCY = '';
+
+  /**
    * A finance adjustment larger than this (absolute, minor units of its currency) waits as
    * `pending` until a second finance user approves it; smaller ones post at once.
    */
@@ -475,6 +487,14 @@ export class Env {
   @IsInt()
   @Min(0)
   ADJUSTMENT_APPROVAL_MINOR = 10000;
+
+  /** ADJUSTMENT_APPROVAL_MINOR for a currency, as `CUR=minor` pairs (e.g. `SEK=100000,JPY=15000`). */
+  @Transform(withoutSpaces)
+  @Matches(perCurrencyPattern(0), {
+    message:
+      'ADJUSTMENT_APPROVAL_MINOR_BY_CURRENCY must be CUR=minor pairs separated by commas (e.g. SEK=100000,JPY=15000)',
+  })
+  ADJUSTMENT_APPROVAL_MINOR_BY_CURRENCY = '';
 
   /** Where agents come back to after Stripe onboarding. */
   @Matches(/^https?:\/\/.+/, { message: 'PUBLIC_URL must be an http(s) URL' })

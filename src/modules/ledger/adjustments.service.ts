@@ -6,6 +6,7 @@ import { requireUser } from '../../common/auth/access';
 import { Actor } from '../../common/auth/actor';
 import { DomainError } from '../../common/errors/domain-error';
 import { decodeCursor, Page, toPage } from '../../common/pagination/page';
+import { perCurrency } from '../../config/per-currency';
 import { Env } from '../../config/env.validation';
 import { AgentsService } from '../agents/agents.service';
 import { OutboxService } from '../outbox/outbox.service';
@@ -42,7 +43,10 @@ export class AdjustmentsService {
   ): Promise<{ created: boolean; adjustment: AdjustmentDto }> {
     const { userId } = requireUser(actor, 'finance');
     const reason = input.reason.trim();
-    const threshold = this.config.get('ADJUSTMENT_APPROVAL_MINOR', { infer: true });
+    const threshold = perCurrency(
+      this.config.get('ADJUSTMENT_APPROVAL_MINOR', { infer: true }),
+      this.config.get('ADJUSTMENT_APPROVAL_MINOR_BY_CURRENCY', { infer: true }),
+    )(input.currency);
     const needsApproval = Math.abs(input.amountMinor) > threshold;
     const { created, row } = await this.db.transaction(async (em) => {
       if (!(await this.agents.exists(em, input.agentId))) throw DomainError.notFound('Agent');

@@ -19,6 +19,7 @@ import { PayoutAccountsRepository } from './payout-accounts.repository';
 import { PayoutLineSendingRepository } from './payout-line-sending.repository';
 import { PayoutLineRow, PayoutLinesRepository } from './payout-lines.repository';
 import { toStripeAccountState } from './payout.mapper';
+import { payoutMinimum } from './payout-minimum';
 import { PayoutRunEvents } from './payout-run-events';
 import { StripeEventsRepository } from './stripe-events.repository';
 import { StripePacer } from './stripe-pacer.service';
@@ -74,10 +75,11 @@ export class PayoutLineHandler implements HandlesJob<'payout.line'> {
     this.rateLimitedPauseMs = Math.ceil(
       1000 / config.get('STRIPE_RATE_PER_SECOND', { infer: true }),
     );
-    this.minimumMinor = config.get('PAYOUT_MINIMUM_MINOR', { infer: true });
+    this.configuredMinimum = payoutMinimum(config);
   }
 
-  private readonly minimumMinor: number;
+  /** For runs drafted before runs kept their minimum. */
+  private readonly configuredMinimum: (currency: string) => number;
 
   /**
    * The line's job failed for good before phase 1 committed (the database away for half an
@@ -212,7 +214,12 @@ export class PayoutLineHandler implements HandlesJob<'payout.line'> {
       // call, since Stripe refuses a key reused with another amount.
       const available = await this.ledger.availableToAgent(em, row.agent_id, row.currency);
       const pay = Math.min(Number(row.amount_minor), available);
-      if (pay < this.minimumMinor) {
+      // The minimum the run was drafted and approved with, not one configured since.
+      const minimum =
+        row.minimum_minor === null
+          ? this.configuredMinimum(row.currency)
+          : Number(row.minimum_minor);
+      if (pay < minimum) {
         await this.sending.holdAtSending(em, lineId, 'balance_changed');
         return { ...row, status: 'held' } as SendingLine;
       }

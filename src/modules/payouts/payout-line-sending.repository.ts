@@ -3,13 +3,16 @@ import { EntityManager } from 'typeorm';
 import { changedRows } from '../../database/sql';
 import { PayoutLineRow } from './payout-lines.repository';
 
+/** A line as it is sent: its account's state and its run's minimum read with it. */
+export type SendableLine = PayoutLineRow & {
+  payouts_enabled: boolean | null;
+  /** bigint as text; null for runs drafted before runs kept it. */
+  minimum_minor: string | null;
+};
+
 /** payout_lines as the `payout.line` job sends one (PayoutLineHandler's phases). */
 @Injectable()
 export class PayoutLineSendingRepository {
-  /**
-   * The line, locked, with whether Stripe lets its Connect account pay out now (as the last
-   * account.updated said): read in the same round trip, since every line of a run passes here.
-   */
   /** Locks the line if it is still pending in a run being executed (nothing sent for it yet). */
   async lockIfUnsent(em: EntityManager, lineId: string): Promise<boolean> {
     const rows: unknown[] = await em.query(
@@ -21,14 +24,17 @@ export class PayoutLineSendingRepository {
     return rows.length > 0;
   }
 
-  async lockForSending(
-    em: EntityManager,
-    lineId: string,
-  ): Promise<(PayoutLineRow & { payouts_enabled: boolean | null }) | undefined> {
-    const [row]: (PayoutLineRow & { payouts_enabled: boolean | null })[] = await em.query(
+  /**
+   * The line, locked, with whether Stripe lets its Connect account pay out now (as the last
+   * account.updated said; null when the agent has replaced that account) and its run's minimum:
+   * read in the same round trip, since every line of a run passes here.
+   */
+  async lockForSending(em: EntityManager, lineId: string): Promise<SendableLine | undefined> {
+    const [row]: SendableLine[] = await em.query(
       `SELECT l.*, (SELECT pa.payouts_enabled FROM payout_accounts pa
-                     WHERE pa.stripe_account_id = l.stripe_account_id) AS payouts_enabled
-         FROM payout_lines l WHERE l.id = $1 FOR UPDATE`,
+                     WHERE pa.stripe_account_id = l.stripe_account_id) AS payouts_enabled,
+              (SELECT r.minimum_minor FROM payout_runs r WHERE r.id = l.run_id) AS minimum_minor
+         FROM payout_lines l WHERE l.id = $1 FOR UPDATE OF l`,
       [lineId],
     );
     return row;

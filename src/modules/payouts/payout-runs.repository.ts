@@ -16,6 +16,8 @@ export interface PayoutRunRow {
   completed_at: Date | null;
   cancelled_at: Date | null;
   platform_available_minor: string | null;
+  /** Null for runs drafted before runs kept it. */
+  minimum_minor: string | null;
 }
 
 /** A run's line counts and sums (bigint sums as text), by TOTALS_SQL. */
@@ -70,8 +72,8 @@ export interface PayoutRunFilter {
 }
 
 /** A draft run ($1 currency, $2 cutoff, $3 maker, $4 Stripe mode). */
-export const DRAFT_RUN_SQL = `INSERT INTO payout_runs (currency, cutoff, created_by, stripe_mode)
-  VALUES ($1, $2, $3, $4) RETURNING id`;
+export const DRAFT_RUN_SQL = `INSERT INTO payout_runs (currency, cutoff, created_by, stripe_mode, minimum_minor)
+  VALUES ($1, $2, $3, $4, $5) RETURNING id`;
 
 /** Lines of runs still in progress, counted by run status and line status. */
 export interface PayoutProgressRow {
@@ -90,12 +92,14 @@ export class PayoutRunsRepository {
     cutoff: Date,
     createdBy: string,
     stripeMode: string,
+    minimumMinor: number,
   ): Promise<string> {
     const [run]: { id: string }[] = await em.query(DRAFT_RUN_SQL, [
       currency,
       cutoff,
       createdBy,
       stripeMode,
+      minimumMinor,
     ]);
     return run.id;
   }

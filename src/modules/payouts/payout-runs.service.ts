@@ -17,6 +17,7 @@ import {
   PayoutRunsQueryDto,
 } from './payout.dto';
 import { PayoutLinesRepository } from './payout-lines.repository';
+import { payoutMinimum } from './payout-minimum';
 import { PayoutRunEvents } from './payout-run-events';
 import { PlatformBalanceService } from './platform-balance.service';
 import { PAYOUT_LINES_CSV_HEADER, toPayoutLineCsvRow } from './payout-lines.csv';
@@ -51,7 +52,7 @@ export class PayoutRunsService {
         { field: 'cutoff', messages: ['cutoff must not be in the future'] },
       ]);
     }
-    const minimum = this.config.get('PAYOUT_MINIMUM_MINOR', { infer: true });
+    const minimum = payoutMinimum(this.config)(input.currency);
     const id = await this.db.transaction(async (em) => {
       const runId = await this.runs.insertDraft(
         em,
@@ -59,6 +60,7 @@ export class PayoutRunsService {
         cutoff,
         userId,
         this.stripe.mode,
+        minimum,
       );
       // What each agent may be paid: what was available at the cutoff (earnings and
       // adjustments up to the cutoff, minus every payout ever made, whatever its date), but never

@@ -227,6 +227,14 @@ export class PayoutRunDto {
   @ApiInteger()
   platformAvailableMinor: number | null;
   /**
+   * The smallest payout of this run (PAYOUT_MINIMUM_MINOR, or the currency's own in
+   * PAYOUT_MINIMUM_MINOR_BY_CURRENCY), fixed when it was drafted: lines below it are held
+   * (`below_minimum`, or `balance_changed` when sent). Null for runs drafted before runs kept it.
+   * @example 1000
+   */
+  @ApiInteger()
+  minimumMinor: number | null;
+  /**
    * The finance user who drafted it.
    * @example 9b2e4d6f-8a1c-4e3b-a5d7-f9c1e3b5d7a9
    */

@@ -58,6 +58,7 @@ export function toPayoutRunDto(r: PayoutRunRow, totals?: PayoutRunTotalsRow): Pa
     cancelledAt: r.cancelled_at,
     platformAvailableMinor:
       r.platform_available_minor === null ? null : Number(r.platform_available_minor),
+    minimumMinor: r.minimum_minor === null ? null : Number(r.minimum_minor),
     totals: {
       draftedLines: n('drafted_lines'),
       draftedMinor: n('drafted_minor'),

@@ -5,6 +5,7 @@ import { api, unwrap } from '../../api/client';
 import { keys } from '../../api/query-keys';
 import { ErrorAlert } from '../../ui/error-alert';
 import { Loading } from '../../ui/loading';
+import { formatMoney } from '../../ui/money';
 import { Page } from '../../ui/page';
 import { browserZone, formatInstant } from '../../ui/times';
 import { ReconciliationCard } from './reconciliation-card';
@@ -48,6 +49,8 @@ export default function RunPage() {
             <RunStatus status={data.status} />
             <Text size="sm">
               {data.currency} · balances as of {formatInstant(data.cutoff, zone)} ·{' '}
+              {data.minimumMinor !== null &&
+                `minimum payout ${formatMoney(data.minimumMinor, data.currency)} · `}
               {STRIPE_MODES[data.stripeMode] ?? data.stripeMode}
             </Text>
           </Group>
