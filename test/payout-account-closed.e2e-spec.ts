@@ -6,6 +6,7 @@ import { postStripeEvent } from './support/billing';
 import { createStaff, registerAgent, SignedIn } from './support/factories';
 import { fund, onboarded } from './support/money';
 import { createTestApp, TestApp } from './support/test-app';
+import { waitForLockWaiters, withRowsHeld } from './support/row-locks';
 import { waitFor } from './support/wait-for';
 
 /**
@@ -120,7 +121,7 @@ describe('closed payout accounts', () => {
     expect(closed).toMatchObject({
       stripeAccountId: old,
       payoutsEnabled: false,
-      closedReason: 'rejected.incomplete_verification',
+      closedReason: 'rejected_by_stripe', // not Stripe's reason: staff read it in the row
       canLinkNew: true,
     });
     expect(closed.closedAt).not.toBeNull();
@@ -182,24 +183,90 @@ describe('closed payout accounts', () => {
     expect(fresh.closedReason).toBeNull();
   });
 
-  it.each(['fraud', 'terms_of_service'])(
-    'links no new account in place of one rejected for %s (409 PAYOUT_ACCOUNT_REJECTED)',
-    async (reason) => {
+  it.each([
+    ['rejected.fraud', 'rejected_by_stripe'],
+    ['rejected.listed', 'rejected_by_stripe'],
+    ['rejected.other', 'rejected_by_stripe'],
+    ['rejected.platform_fraud', 'rejected_by_handoff'],
+    ['rejected.platform_terms_of_service', 'rejected_by_handoff'],
+    ['rejected.platform_other', 'rejected_by_handoff'],
+  ])(
+    'links no new account in place of one closed as %s (409 PAYOUT_ACCOUNT_REJECTED, shown as %s)',
+    async (reason, shown) => {
       const agent = await registerAgent(t);
       const acct = await onboarded(t, fake, agent.id);
-      await fake.client().accounts.reject(acct, { reason });
-      await applied('account.updated', acct);
-      expect(await account(agent)).toMatchObject({
-        closedReason: `rejected.platform_${reason}`,
-        canLinkNew: false,
+      fake.updateAccount(acct, {
+        payouts_enabled: false,
+        requirements: { currently_due: [], disabled_reason: reason },
       });
+      await applied('account.updated', acct);
+      expect(await account(agent)).toMatchObject({ closedReason: shown, canLinkNew: false });
       const accounts = fake.accounts.size;
       const res = await t.http.post('/v1/agents/me/payout-account').set(agent.auth).expect(409);
       expect(res.body.error.code).toBe('PAYOUT_ACCOUNT_REJECTED');
+      expect(res.body.error.message).not.toContain('rejected.');
       expect(fake.accounts.size).toBe(accounts);
       expect((await account(agent)).stripeAccountId).toBe(acct);
     },
   );
+
+  it('links at most three accounts in all; the third closed, support decides', async () => {
+    const agent = await registerAgent(t);
+    let acct = await onboarded(t, fake, agent.id);
+    for (let n = 0; n < 2; n++) {
+      await fake.deauthorize(acct);
+      await waitFor(async () => (await account(agent)).closedReason !== null, 'closed');
+      acct = (await link(agent)).stripeAccountId;
+    }
+    await fake.deauthorize(acct);
+    await waitFor(async () => (await account(agent)).closedReason !== null, 'closed');
+    expect((await account(agent)).canLinkNew).toBe(false);
+    await t.http.post('/v1/agents/me/payout-account').set(agent.auth).expect(409);
+  });
+
+  it('links no new account when the closing changed to a rejection while the new one was made', async () => {
+    const agent = await registerAgent(t);
+    const acct = await onboarded(t, fake, agent.id);
+    await fake.deauthorize(acct);
+    await waitFor(async () => (await account(agent)).closedReason !== null, 'closed');
+    await withRowsHeld(
+      t,
+      'SELECT 1 FROM payout_accounts WHERE agent_id = $1 FOR UPDATE',
+      [agent.id],
+      async (held) => {
+        // The agent's call made its new account at Stripe and waits to store it; meanwhile
+        // (say) we learn the person was rejected for fraud.
+        const relink = t.http
+          .post('/v1/agents/me/payout-account')
+          .set(agent.auth)
+          .then((r) => r);
+        await waitForLockWaiters(t, 1, 'the relink to wait for the row');
+        await held.query(
+          `UPDATE payout_accounts SET closed_reason = 'rejected.platform_fraud' WHERE agent_id = $1`,
+          [agent.id],
+        );
+        await held.commitTransaction();
+        const res = await relink;
+        expect(res.status).toBe(409);
+        expect(res.body.error.code).toBe('PAYOUT_ACCOUNT_REJECTED');
+      },
+    );
+    expect(await account(agent)).toMatchObject({
+      stripeAccountId: acct,
+      closedReason: 'rejected_by_handoff',
+    });
+  });
+
+  it('leaves an account open when Stripe will not show it but no event said it left (a key of another mode, say)', async () => {
+    const agent = await registerAgent(t);
+    const acct = await onboarded(t, fake, agent.id);
+    fake.deauthorized.add(acct); // 403 account_invalid, and no account.application.deauthorized
+    await applied('account.updated', acct);
+    expect(await account(agent)).toMatchObject({ payoutsEnabled: true, closedReason: null });
+    fake.deauthorized.delete(acct);
+    // News of an account we do not have changes nothing, and is not retried.
+    await applied('account.updated', 'acct_not_ours');
+  });
 
   it('reopens an account whose rejection the platform undid before the agent linked another', async () => {
     const agent = await registerAgent(t);
@@ -207,8 +274,8 @@ describe('closed payout accounts', () => {
     await fake.client().accounts.reject(acct, { reason: 'other' });
     await applied('account.updated', acct);
     expect(await account(agent)).toMatchObject({
-      closedReason: 'rejected.platform_other',
-      canLinkNew: true,
+      closedReason: 'rejected_by_handoff',
+      canLinkNew: false,
     });
     await fake.client().accounts.unreject(acct);
     await applied('account.updated', acct, now() + 1);

@@ -5756,6 +5756,13 @@ export interface components {
     };
     OnboardingView: {
       /**
+       * @description Set when this account can never be paid again: `deauthorized` (it left our platform),
+       *     `rejected_by_stripe` or `rejected_by_handoff`; null while it is open. See `canLinkNew`.
+       * @example deauthorized
+       * @enum {string|null}
+       */
+      closedReason: 'deauthorized' | 'rejected_by_stripe' | 'rejected_by_handoff' | null;
+      /**
        * @description A fresh Stripe-hosted onboarding link; it expires within minutes.
        * @example https://connect.stripe.com/setup/e/acct_1PqR2sT3uV4wX5yZ/Xk3Lp9Qw2ErT
        */
@@ -5780,29 +5787,28 @@ export interface components {
        */
       requirements: string[];
       /**
-       * @description Set when this account can never be paid again: `deauthorized` (it left our platform) or
-       *     Stripe's rejection (`rejected.fraud`, `rejected.terms_of_service`, `rejected.listed`,
-       *     `rejected.other`, `rejected.incomplete_verification`, or `rejected.platform_*` when we
-       *     rejected it); null while the account is open. See `canLinkNew`.
-       * @example deauthorized
-       */
-      closedReason: string | null;
-      /**
        * Format: date-time
        * @description When we learnt the account was closed (null while open).
        * @example 2030-04-29T11:05:00.000Z
        */
       closedAt: string | null;
       /**
-       * @description The account is closed and onboarding again links a new one in its place (it left our
-       *     platform, or its verification failed). False for an open account, and for one rejected for
-       *     fraud, terms of service or a sanctions list: onboarding then answers 409
-       *     PAYOUT_ACCOUNT_REJECTED.
+       * @description The account is closed and onboarding again links a new one in its place: it left our
+       *     platform, or Stripe could not verify the agent in time (at most 3 accounts in all). False
+       *     for an open account, and for any other closing: onboarding then answers 409
+       *     PAYOUT_ACCOUNT_REJECTED, and our support team decides.
        * @example true
        */
       canLinkNew: boolean;
     };
     PayoutAccountView: {
+      /**
+       * @description Set when this account can never be paid again: `deauthorized` (it left our platform),
+       *     `rejected_by_stripe` or `rejected_by_handoff`; null while it is open. See `canLinkNew`.
+       * @example deauthorized
+       * @enum {string|null}
+       */
+      closedReason: 'deauthorized' | 'rejected_by_stripe' | 'rejected_by_handoff' | null;
       /** @example acct_1PqR2sT3uV4wX5yZ */
       stripeAccountId: string;
       /** @example false */
@@ -5818,24 +5824,16 @@ export interface components {
        */
       requirements: string[];
       /**
-       * @description Set when this account can never be paid again: `deauthorized` (it left our platform) or
-       *     Stripe's rejection (`rejected.fraud`, `rejected.terms_of_service`, `rejected.listed`,
-       *     `rejected.other`, `rejected.incomplete_verification`, or `rejected.platform_*` when we
-       *     rejected it); null while the account is open. See `canLinkNew`.
-       * @example deauthorized
-       */
-      closedReason: string | null;
-      /**
        * Format: date-time
        * @description When we learnt the account was closed (null while open).
        * @example 2030-04-29T11:05:00.000Z
        */
       closedAt: string | null;
       /**
-       * @description The account is closed and onboarding again links a new one in its place (it left our
-       *     platform, or its verification failed). False for an open account, and for one rejected for
-       *     fraud, terms of service or a sanctions list: onboarding then answers 409
-       *     PAYOUT_ACCOUNT_REJECTED.
+       * @description The account is closed and onboarding again links a new one in its place: it left our
+       *     platform, or Stripe could not verify the agent in time (at most 3 accounts in all). False
+       *     for an open account, and for any other closing: onboarding then answers 409
+       *     PAYOUT_ACCOUNT_REJECTED, and our support team decides.
        * @example true
        */
       canLinkNew: boolean;
@@ -12255,7 +12253,7 @@ export interface operations {
        * @description Conflict.
        *
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
-       *     - `PAYOUT_ACCOUNT_REJECTED`: your payout account was rejected for fraud, terms of service or a sanctions list: a new one needs our support team
+       *     - `PAYOUT_ACCOUNT_REJECTED`: your payout account was closed for a reason that allows no new one by you (see canLinkNew): our support team decides
        */
       409: {
         headers: {
@@ -12266,7 +12264,7 @@ export interface operations {
            * @example {
            *       "error": {
            *         "code": "PAYOUT_ACCOUNT_REJECTED",
-           *         "message": "Your payout account was rejected for fraud, terms of service or a sanctions list: a new one needs our support team.",
+           *         "message": "Your payout account was closed for a reason that allows no new one by you (see canLinkNew): our support team decides.",
            *         "details": null,
            *         "requestId": "0b5a4e1c-2f7d-4c83-9a1e-6d3f8b2c7e90"
            *       }

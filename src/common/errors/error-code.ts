@@ -68,8 +68,8 @@ export const ERROR_STATUS = {
   PAYOUT_RUN_OPEN: 409,
   RUN_HAS_NOTHING_TO_PAY: 409,
   PAYOUT_LINE_STATE: 409,
-  // The agent's payout account was rejected for fraud, terms of service or a sanctions list:
-  // no new one in its place without our staff (a new account would be the same person's).
+  // The agent's payout account was closed for a reason that allows no new one by the agent
+  // (a rejection other than failed verification, or 3 accounts already): our support decides.
   PAYOUT_ACCOUNT_REJECTED: 409,
   // billing: the company is held (credit limit passed, or an invoice past due)
   PAYMENT_REQUIRED: 402,

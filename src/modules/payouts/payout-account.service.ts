@@ -11,7 +11,7 @@ import { callStripe } from '../stripe/stripe-call';
 import { createHarmlessOnce } from '../stripe/stripe-errors';
 import { STRIPE } from '../stripe/stripe.module';
 import { UsersService } from '../users/users.service';
-import { canLinkNew, PayoutAccountsRepository } from './payout-accounts.repository';
+import { AccountOfAgent, canLinkNew, PayoutAccountsRepository } from './payout-accounts.repository';
 import { OnboardingView, PayoutAccountView } from './payout.dto';
 import { toPayoutAccountDto, toStripeAccountState } from './payout.mapper';
 
@@ -39,12 +39,7 @@ export class PayoutAccountService {
     const { userId } = requireUser(actor, 'agent');
     const current = await this.accounts.stripeAccountOf(this.db.manager, userId);
     let accountId = current?.stripe_account_id;
-    if (current?.closed_reason && !canLinkNew(current.closed_reason)) {
-      throw new DomainError(
-        'PAYOUT_ACCOUNT_REJECTED',
-        `Stripe payouts to you were closed (${current.closed_reason}); a new account needs our support team`,
-      );
-    }
+    if (current?.closed_reason) refuseUnlessRelinkable(current);
     if (!current || current.closed_reason) {
       const replacing = current?.stripe_account_id;
       const account = await this.createAccount(
@@ -52,8 +47,11 @@ export class PayoutAccountService {
         replacing ? `agent-account-${userId}-replacing-${replacing}` : `agent-account-${userId}`,
       );
       const state = toStripeAccountState(account);
-      if (replacing) {
-        await this.accounts.replaceClosed(this.db.manager, userId, replacing, account.id, state);
+      if (!replacing) {
+        await this.accounts.insertIfAbsent(this.db.manager, userId, account.id, state);
+      } else if (
+        await this.accounts.replaceClosed(this.db.manager, userId, replacing, account.id, state)
+      ) {
         this.logger.log(
           {
             agentId: userId,
@@ -63,10 +61,13 @@ export class PayoutAccountService {
           },
           'payout account replaced',
         );
-      } else {
-        await this.accounts.insertIfAbsent(this.db.manager, userId, account.id, state);
       }
-      accountId = (await this.accounts.stripeAccountOf(this.db.manager, userId))!.stripe_account_id;
+      // Another call's doing (the same account, one key), or the closing changed meanwhile: a
+      // rejection that allows no new account, or a rejection undone (the old account is kept,
+      // and the new one stays unused at Stripe).
+      const now = (await this.accounts.stripeAccountOf(this.db.manager, userId))!;
+      if (now.closed_reason) refuseUnlessRelinkable(now);
+      accountId = now.stripe_account_id;
     }
     // The console's payouts page (web/): it shows the account's state, and a fresh link when
     // Stripe sends the agent to `refresh` because this one expired.
@@ -111,4 +112,16 @@ export class PayoutAccountService {
       ),
     );
   }
+}
+
+/**
+ * A closed account the agent may not replace by themselves. The message names no reason: a
+ * rejection for fraud or a sanctions list is not the console's to tell.
+ */
+function refuseUnlessRelinkable(account: AccountOfAgent): void {
+  if (canLinkNew(account)) return;
+  throw new DomainError(
+    'PAYOUT_ACCOUNT_REJECTED',
+    'Payouts to you are closed, and a new Stripe account needs our support team',
+  );
 }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
+import { changedRows } from '../../database/sql';
 
 /** A `payout_accounts` row: an agent's Stripe Connect account and its state as Stripe sent it. */
 export interface PayoutAccountRow {
@@ -17,6 +18,11 @@ export interface PayoutAccountRow {
   created_at: Date;
   updated_at: Date;
 }
+
+export type AccountOfAgent = Pick<
+  PayoutAccountRow,
+  'stripe_account_id' | 'closed_reason' | 'replaced_account_ids'
+>;
 
 /** An account's state as Stripe reports it. */
 export interface StripeAccountState {
@@ -36,18 +42,20 @@ export const DEAUTHORIZED = 'deauthorized';
 
 /**
  * Closings after which the agent may link a new account by themselves: the account left the
- * platform, or its verification was never completed or failed for no named cause. A rejection
- * for fraud, terms of service or a sanctions list (`listed`), by Stripe or by us, is about the
- * person, not the account, and a new account would only repeat it.
+ * platform, or Stripe could not verify the agent in time. Any other rejection, by Stripe or by
+ * us (fraud, terms of service, a sanctions list, `other`), is a decision about the person that a
+ * new account would only get round: our support team decides.
  */
-const RELINKABLE = new Set([
-  DEAUTHORIZED,
-  'rejected.incomplete_verification',
-  'rejected.other',
-  'rejected.platform_other',
-]);
-export const canLinkNew = (closedReason: string | null): boolean =>
-  closedReason !== null && RELINKABLE.has(closedReason);
+const RELINKABLE = [DEAUTHORIZED, 'rejected.incomplete_verification'];
+/** Accounts an agent may have had in all, the first included. */
+export const MAX_ACCOUNTS = 3;
+
+export const canLinkNew = (
+  row: Pick<PayoutAccountRow, 'closed_reason' | 'replaced_account_ids'>,
+): boolean =>
+  row.closed_reason !== null &&
+  RELINKABLE.includes(row.closed_reason) &&
+  row.replaced_account_ids.length + 1 < MAX_ACCOUNTS;
 
 @Injectable()
 export class PayoutAccountsRepository {
@@ -77,12 +85,10 @@ export class PayoutAccountsRepository {
     return row;
   }
 
-  async stripeAccountOf(
-    em: EntityManager,
-    agentId: string,
-  ): Promise<Pick<PayoutAccountRow, 'stripe_account_id' | 'closed_reason'> | undefined> {
-    const [row]: Pick<PayoutAccountRow, 'stripe_account_id' | 'closed_reason'>[] = await em.query(
-      'SELECT stripe_account_id, closed_reason FROM payout_accounts WHERE agent_id = $1',
+  async stripeAccountOf(em: EntityManager, agentId: string): Promise<AccountOfAgent | undefined> {
+    const [row]: AccountOfAgent[] = await em.query(
+      `SELECT stripe_account_id, closed_reason, replaced_account_ids
+         FROM payout_accounts WHERE agent_id = $1`,
       [agentId],
     );
     return row;
@@ -107,7 +113,7 @@ export class PayoutAccountsRepository {
   ): Promise<void> {
     await em.query(
       `UPDATE payout_accounts
-          SET payouts_enabled = $2 AND closed_reason IS DISTINCT FROM $7,
+          SET payouts_enabled = $2 AND $6::text IS NULL AND closed_reason IS DISTINCT FROM $7,
               details_submitted = $3, requirements = $4,
               stripe_state_at = to_timestamp($5), updated_at = now(),
               closed_reason = CASE WHEN closed_reason = $7 THEN closed_reason ELSE $6 END,
@@ -132,20 +138,23 @@ export class PayoutAccountsRepository {
    * The account left our platform: closed for good, whatever its last state said (Stripe sends
    * no event that brings it back; the agent links a new one).
    */
-  async markDeauthorized(em: EntityManager, stripeAccountId: string): Promise<void> {
-    await em.query(
+  async markDeauthorized(em: EntityManager, stripeAccountId: string): Promise<boolean> {
+    const changed = await changedRows(
+      em,
       `UPDATE payout_accounts
-          SET payouts_enabled = false, closed_reason = $2, updated_at = now(),
-              closed_at = CASE WHEN closed_reason = $2 THEN closed_at ELSE now() END
-        WHERE stripe_account_id = $1`,
+          SET payouts_enabled = false, closed_reason = $2, closed_at = now(), updated_at = now()
+        WHERE stripe_account_id = $1 AND closed_reason IS DISTINCT FROM $2
+        RETURNING agent_id`,
       [stripeAccountId, DEAUTHORIZED],
     );
+    return changed.length > 0;
   }
 
   /**
-   * Puts a new account in place of the agent's closed one (kept in `replaced_account_ids`).
-   * Only while that closed one is still the agent's: of two concurrent calls (both made the
-   * same new account under one idempotency key) the second changes nothing.
+   * Puts a new account in place of the agent's closed one (kept in `replaced_account_ids`), if
+   * that one is still the agent's and still closed for a reason the agent may link a new account
+   * after (an event may have changed it meanwhile). Of two concurrent calls (both made the same
+   * new account under one idempotency key) the second changes nothing. True when it changed.
    */
   async replaceClosed(
     em: EntityManager,
@@ -153,13 +162,16 @@ export class PayoutAccountsRepository {
     closedAccountId: string,
     stripeAccountId: string,
     state: StripeAccountState,
-  ): Promise<void> {
-    await em.query(
+  ): Promise<boolean> {
+    const changed = await changedRows(
+      em,
       `UPDATE payout_accounts
           SET stripe_account_id = $3, payouts_enabled = $4, details_submitted = $5,
               requirements = $6, stripe_state_at = NULL, closed_reason = NULL, closed_at = NULL,
               replaced_account_ids = replaced_account_ids || $2::text, updated_at = now()
-        WHERE agent_id = $1 AND stripe_account_id = $2 AND closed_reason IS NOT NULL`,
+        WHERE agent_id = $1 AND stripe_account_id = $2 AND closed_reason = ANY($7::text[])
+          AND cardinality(replaced_account_ids) + 1 < $8
+        RETURNING agent_id`,
       [
         agentId,
         closedAccountId,
@@ -167,7 +179,10 @@ export class PayoutAccountsRepository {
         state.payoutsEnabled,
         state.detailsSubmitted,
         state.requirements,
+        RELINKABLE,
+        MAX_ACCOUNTS,
       ],
     );
+    return changed.length > 0;
   }
 }

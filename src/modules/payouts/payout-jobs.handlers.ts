@@ -13,7 +13,7 @@ import { InvoiceDisputesService } from '../billing/invoice-disputes.service';
 import { LedgerService } from '../ledger/ledger.service';
 import { OutboxService } from '../outbox/outbox.service';
 import { DomainMetrics } from '../metrics/domain-metrics';
-import { accountGone, savedServerError, wasReplayed } from '../stripe/stripe-errors';
+import { accountUnreadable, savedServerError, wasReplayed } from '../stripe/stripe-errors';
 import { STRIPE } from '../stripe/stripe.module';
 import { PayoutAccountsRepository } from './payout-accounts.repository';
 import { PayoutLineSendingRepository } from './payout-line-sending.repository';
@@ -354,16 +354,28 @@ export class StripeEventHandler implements HandlesJob<'stripe.event'> {
         const accountId = (event.data.object as Stripe.Account).id;
         await this.accounts.lockByStripeId(em, accountId);
         const a = await this.stripe.accounts.retrieve(accountId).catch((e: unknown) => {
-          if (accountGone(e)) return null;
+          // Left the platform (its own event closes it), or our key cannot see it: not an
+          // error to retry for a day, and not a reason to close the account either.
+          if (accountUnreadable(e)) return null;
           throw e;
         });
-        if (a)
+        if (a) {
           await this.accounts.applyStripeState(em, a.id, toStripeAccountState(a), event.created);
-        else await this.closeGone(em, accountId);
+        } else {
+          this.logger.warn(
+            { stripeAccountId: accountId, eventId },
+            'account.updated for an account Stripe will not show (it left the platform, or the key is of another platform or mode); not applied',
+          );
+        }
       } else if (event.type === 'account.application.deauthorized' && event.account) {
         // A Connect event: `account` is the account that left, the object our application.
         await this.accounts.lockByStripeId(em, event.account);
-        await this.closeGone(em, event.account);
+        if (await this.accounts.markDeauthorized(em, event.account)) {
+          this.logger.warn(
+            { stripeAccountId: event.account },
+            'payout account left the platform; closed',
+          );
+        }
       } else if (event.type === 'transfer.reversed') {
         const waits = await this.reversed(em, event.data.object as Stripe.Transfer);
         // Left unprocessed: booking the line paid sends it again (PayoutLineHandler, phase 3).
@@ -382,12 +394,6 @@ export class StripeEventHandler implements HandlesJob<'stripe.event'> {
       await this.events.markProcessed(em, eventId);
       return { applied: true };
     });
-  }
-
-  /** The account cannot be paid any more; the agent links a new one (PayoutAccountService). */
-  private async closeGone(em: EntityManager, accountId: string): Promise<void> {
-    await this.accounts.markDeauthorized(em, accountId);
-    this.logger.warn({ stripeAccountId: accountId }, 'payout account left the platform; closed');
   }
 
   /**

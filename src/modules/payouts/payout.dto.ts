@@ -430,23 +430,25 @@ export class PayoutAccountView {
    */
   requirements: string[];
   /**
-   * Set when this account can never be paid again: `deauthorized` (it left our platform) or
-   * Stripe's rejection (`rejected.fraud`, `rejected.terms_of_service`, `rejected.listed`,
-   * `rejected.other`, `rejected.incomplete_verification`, or `rejected.platform_*` when we
-   * rejected it); null while the account is open. See `canLinkNew`.
+   * Set when this account can never be paid again: `deauthorized` (it left our platform),
+   * `rejected_by_stripe` or `rejected_by_handoff`; null while it is open. See `canLinkNew`.
    * @example deauthorized
    */
-  closedReason: string | null;
+  @ApiProperty({
+    enum: ['deauthorized', 'rejected_by_stripe', 'rejected_by_handoff'],
+    nullable: true,
+  })
+  closedReason: 'deauthorized' | 'rejected_by_stripe' | 'rejected_by_handoff' | null;
   /**
    * When we learnt the account was closed (null while open).
    * @example 2030-04-29T11:05:00.000Z
    */
   closedAt: Date | null;
   /**
-   * The account is closed and onboarding again links a new one in its place (it left our
-   * platform, or its verification failed). False for an open account, and for one rejected for
-   * fraud, terms of service or a sanctions list: onboarding then answers 409
-   * PAYOUT_ACCOUNT_REJECTED.
+   * The account is closed and onboarding again links a new one in its place: it left our
+   * platform, or Stripe could not verify the agent in time (at most 3 accounts in all). False
+   * for an open account, and for any other closing: onboarding then answers 409
+   * PAYOUT_ACCOUNT_REJECTED, and our support team decides.
    * @example true
    */
   canLinkNew: boolean;

@@ -1,6 +1,11 @@
 import Stripe from 'stripe';
 import { AgentIdentity } from '../ledger/agent-identities.service';
-import { canLinkNew, PayoutAccountRow, StripeAccountState } from './payout-accounts.repository';
+import {
+  canLinkNew,
+  DEAUTHORIZED,
+  PayoutAccountRow,
+  StripeAccountState,
+} from './payout-accounts.repository';
 import { AgentPayoutRow, PayoutLineViewRow } from './payout-lines.repository';
 import { PayoutRunRow, PayoutRunTotalsRow } from './payout-runs.repository';
 import { AgentPayoutDto, PayoutAccountView, PayoutLineDto, PayoutRunDto } from './payout.dto';
@@ -80,10 +85,23 @@ export const toPayoutAccountDto = (row: PayoutAccountRow): PayoutAccountView => 
   payoutsEnabled: row.payouts_enabled,
   detailsSubmitted: row.details_submitted,
   requirements: row.requirements,
-  closedReason: row.closed_reason,
+  closedReason: agentFacingReason(row.closed_reason),
   closedAt: row.closed_at,
-  canLinkNew: canLinkNew(row.closed_reason),
+  canLinkNew: canLinkNew(row),
 });
+
+/**
+ * Why an account is closed, as the agent is told: who closed it, not Stripe's reason (a
+ * rejection for fraud or a sanctions list is not the console's to tell; staff read the row).
+ */
+const agentFacingReason = (reason: string | null): PayoutAccountView['closedReason'] =>
+  reason === null
+    ? null
+    : reason === DEAUTHORIZED
+      ? 'deauthorized'
+      : reason.startsWith('rejected.platform_')
+        ? 'rejected_by_handoff'
+        : 'rejected_by_stripe';
 
 /** Stripe account state as payouts stores it, from an Account object. */
 export const toStripeAccountState = (a: Stripe.Account): StripeAccountState => ({

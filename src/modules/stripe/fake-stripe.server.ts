@@ -590,8 +590,13 @@ export class FakeStripe {
       this.accounts.set(account.id, account);
       return [200, account];
     }
-    const gone = /^\/v1\/accounts\/([^/]+)/.exec(path)?.[1] ?? String(p.account ?? p.destination);
-    if (path.startsWith('/v1/') && this.deauthorized.has(gone)) {
+    // Calls about an account that left: the account itself, links to it, transfers to it (the
+    // platform's own lists, of transfers say, still answer).
+    const gone =
+      /^\/v1\/accounts\/([^/]+)/.exec(path)?.[1] ??
+      (method === 'POST' && path === '/v1/account_links' ? String(p.account) : undefined) ??
+      (method === 'POST' && path === '/v1/transfers' ? String(p.destination) : undefined);
+    if (gone !== undefined && this.deauthorized.has(gone)) {
       return [
         403,
         {

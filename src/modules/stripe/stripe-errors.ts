@@ -14,10 +14,11 @@ export function savedServerError(e: unknown): e is Stripe.errors.StripeError {
 }
 
 /**
- * A connected account we can no longer reach: it left our platform (Stripe answers 403
- * `account_invalid`: "application access may have been revoked") or no longer exists.
+ * Stripe will not show us this connected account: it left our platform, or was deleted, or the
+ * key is of another platform or mode (a misconfiguration answers the same 403). So it proves
+ * nothing about the account by itself.
  */
-export const accountGone = (e: unknown): boolean =>
+export const accountUnreadable = (e: unknown): boolean =>
   e instanceof Stripe.errors.StripeError &&
   (e.code === 'account_invalid' || (e.statusCode === 404 && e.code === 'resource_missing'));
 

@@ -42,12 +42,11 @@ export function PayoutStatus({ account }: { account: Schemas['PayoutAccountView'
 }
 
 /** Why an account was closed, in words the agent reads. */
-const closedText = (reason: string) =>
-  reason === 'deauthorized'
-    ? 'This Stripe account was disconnected from Handoff.'
-    : reason.startsWith('rejected.platform_')
-      ? 'Handoff closed payouts to this Stripe account.'
-      : 'Stripe closed this account.';
+const CLOSED_TEXT: Record<NonNullable<Schemas['PayoutAccountView']['closedReason']>, string> = {
+  deauthorized: 'This Stripe account was disconnected from Handoff.',
+  rejected_by_handoff: 'Handoff closed payouts to this Stripe account.',
+  rejected_by_stripe: 'Stripe closed this account.',
+};
 
 /**
  * A closed account is never paid again. Earnings stay in the balance: they go to a new account
@@ -57,7 +56,7 @@ function ClosedAccount({ account }: { account: Schemas['PayoutAccountView'] }) {
   return (
     <Alert color="red" title="Payouts: account closed">
       <Stack gap="xs">
-        <Text size="sm">{closedText(account.closedReason!)}</Text>
+        <Text size="sm">{CLOSED_TEXT[account.closedReason!]}</Text>
         <Text size="sm">
           {account.canLinkNew
             ? 'Link a new Stripe account to be paid again. What you have earned stays in your balance and is paid to the new account.'
