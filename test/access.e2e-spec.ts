@@ -63,6 +63,8 @@ const ACCESS: Record<string, Role[]> = {
   'GET /v1/companies/me/agents': ['company_admin'],
   'POST /v1/agents/:id/suspend': ['admin'],
   'POST /v1/agents/:id/reinstate': ['admin'],
+  'GET /v1/agents/:id/payout-account': ['admin', 'finance'],
+  'POST /v1/agents/:id/payout-account/allow-new-account': ['admin'],
   'GET /v1/companies/me/certified-agents': ['company_admin'],
   'PUT /v1/companies/me/certified-agents/:agentId': ['company_admin'],
   'DELETE /v1/companies/me/certified-agents/:agentId': ['company_admin'],

@@ -124,6 +124,12 @@ const BODY_ROUTES: Record<string, BodyRoute> = {
     auth: 'admin',
     path: (c) => `/v1/agents/${c.agentId}/suspend`,
   },
+  'POST /v1/agents/:id/payout-account/allow-new-account': {
+    valid: () => ({ reason: 'Identity checked by phone' }),
+    required: ['reason'],
+    auth: 'admin',
+    path: (c) => `/v1/agents/${c.agentId}/payout-account/allow-new-account`,
+  },
   'POST /v1/shifts': {
     valid: () => shiftBody({ checkInGraceMinutes: 10, requiresCertification: false }),
     required: ['startsAt', 'endsAt', 'seats', 'requiredSkills', 'languages', 'ratePerTicket'],

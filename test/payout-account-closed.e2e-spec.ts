@@ -268,6 +268,75 @@ describe('closed payout accounts', () => {
     await applied('account.updated', 'acct_not_ours');
   });
 
+  it('lets an admin allow a new account after a rejection; finance reads Stripe’s reason but allows nothing', async () => {
+    const admin = await createStaff(t, 'admin');
+    const agent = await registerAgent(t);
+    const acct = await onboarded(t, fake, agent.id);
+    const staffView = `/v1/agents/${agent.id}/payout-account`;
+    const allow = `${staffView}/allow-new-account`;
+    const reason = { reason: 'Identity checked by phone; the flag was a shared card' };
+    // Open: nothing to replace.
+    const open = await t.http.post(allow).set(admin.auth).send(reason).expect(409);
+    expect(open.body.error.code).toBe('PAYOUT_ACCOUNT_STATE');
+    await fake.client().accounts.reject(acct, { reason: 'fraud' });
+    await applied('account.updated', acct);
+    await t.http.post('/v1/agents/me/payout-account').set(agent.auth).expect(409);
+
+    const read = await t.http.get(staffView).set(maker.auth).expect(200);
+    expect(read.body).toMatchObject({
+      stripeAccountId: acct,
+      closedReason: 'rejected_by_handoff',
+      stripeClosedReason: 'rejected.platform_fraud',
+      canLinkNew: false,
+      replacedAccountIds: [],
+      newAccountAllowed: null,
+    });
+    await t.http.post(allow).set(maker.auth).send(reason).expect(403);
+    await t.http
+      .post(`/v1/agents/${agent.id}/payout-account/allow-new-account`)
+      .set(admin.auth)
+      .send({ reason: '   ' })
+      .expect(400);
+    const allowed = await t.http.post(allow).set(admin.auth).send(reason).expect(200);
+    expect(allowed.body).toMatchObject({
+      canLinkNew: true,
+      newAccountAllowed: { by: admin.id, reason: reason.reason },
+    });
+    expect((await account(agent)).canLinkNew).toBe(true);
+
+    const fresh = await link(agent);
+    expect(fresh.stripeAccountId).not.toBe(acct);
+    expect((await t.http.get(staffView).set(admin.auth).expect(200)).body).toMatchObject({
+      stripeAccountId: fresh.stripeAccountId,
+      stripeClosedReason: null,
+      replacedAccountIds: [acct],
+      newAccountAllowed: null, // used: the next closing needs its own
+    });
+    await t.http.get(`/v1/agents/${randomUUID()}/payout-account`).set(admin.auth).expect(404);
+  });
+
+  it('drops an allowance when the account reopens: a later closing needs its own', async () => {
+    const admin = await createStaff(t, 'admin');
+    const agent = await registerAgent(t);
+    const acct = await onboarded(t, fake, agent.id);
+    await fake.client().accounts.reject(acct, { reason: 'other' });
+    await applied('account.updated', acct);
+    await t.http
+      .post(`/v1/agents/${agent.id}/payout-account/allow-new-account`)
+      .set(admin.auth)
+      .send({ reason: 'Reviewed' })
+      .expect(200);
+    await fake.client().accounts.unreject(acct);
+    await applied('account.updated', acct, now() + 1);
+    expect(await account(agent)).toMatchObject({ closedReason: null, canLinkNew: false });
+    await fake.client().accounts.reject(acct, { reason: 'other' });
+    await applied('account.updated', acct, now() + 2);
+    expect(await account(agent)).toMatchObject({
+      closedReason: 'rejected_by_handoff',
+      canLinkNew: false,
+    });
+  });
+
   it('reopens an account whose rejection the platform undid before the agent linked another', async () => {
     const agent = await registerAgent(t);
     const acct = await onboarded(t, fake, agent.id);

@@ -1965,6 +1965,48 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/agents/{id}/payout-account': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Get an agent's payout account
+     * @description The agent's account as staff see it: Stripe's own reason for a closing, earlier accounts.
+     */
+    get: operations['getAgentPayoutAccount'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/agents/{id}/payout-account/allow-new-account': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Allow an agent a new payout account
+     * @description Lets the agent link a new Stripe account in place of their closed one, after a closing that
+     *     allows none by the agent (a rejection, or three accounts already). Holds for this closing
+     *     only: used by the agent's next onboarding, lost if the account reopens.
+     */
+    post: operations['allowNewPayoutAccount'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/agents/me/payouts': {
     parameters: {
       query?: never;
@@ -5838,6 +5880,76 @@ export interface components {
        */
       canLinkNew: boolean;
     };
+    NewAccountAllowanceDto: {
+      /** @example 6e8a0c2e-4b6d-4f8a-b0c2-e4f6a8b0c2d4 */
+      by: string;
+      /**
+       * Format: date-time
+       * @example 2030-04-29T11:05:00.000Z
+       */
+      at: string;
+      /** @example Identity checked by phone; the fraud flag was a shared card */
+      reason: string;
+    };
+    StaffPayoutAccountView: {
+      /**
+       * @description Set when this account can never be paid again: `deauthorized` (it left our platform),
+       *     `rejected_by_stripe` or `rejected_by_handoff`; null while it is open. See `canLinkNew`.
+       * @example deauthorized
+       * @enum {string|null}
+       */
+      closedReason: 'deauthorized' | 'rejected_by_stripe' | 'rejected_by_handoff' | null;
+      /** @example acct_1PqR2sT3uV4wX5yZ */
+      stripeAccountId: string;
+      /** @example false */
+      payoutsEnabled: boolean;
+      /** @example false */
+      detailsSubmitted: boolean;
+      /**
+       * @description What Stripe still needs from the agent before it pays out.
+       * @example [
+       *       "external_account",
+       *       "individual.verification.document"
+       *     ]
+       */
+      requirements: string[];
+      /**
+       * Format: date-time
+       * @description When we learnt the account was closed (null while open).
+       * @example 2030-04-29T11:05:00.000Z
+       */
+      closedAt: string | null;
+      /**
+       * @description The account is closed and onboarding again links a new one in its place: it left our
+       *     platform, or Stripe could not verify the agent in time (at most 3 accounts in all). False
+       *     for an open account, and for any other closing: onboarding then answers 409
+       *     PAYOUT_ACCOUNT_REJECTED, and our support team decides.
+       * @example true
+       */
+      canLinkNew: boolean;
+      /**
+       * @description Stripe's reason for the closing as it sent it (`rejected.fraud`, `rejected.listed`,
+       *     `rejected.platform_other`, …) or `deauthorized`; null while open.
+       * @example rejected.platform_fraud
+       */
+      stripeClosedReason: string | null;
+      /**
+       * @description The agent's earlier accounts, closed, oldest first.
+       * @example [
+       *       "acct_1Oa2bC3dE4fG5hI6"
+       *     ]
+       */
+      replacedAccountIds: string[];
+      /** @description Set while the agent may link a new account because an admin allowed it. */
+      newAccountAllowed: components['schemas']['NewAccountAllowanceDto'] | null;
+    };
+    AllowNewPayoutAccountDto: {
+      /**
+       * @description Why, for the record.
+       * @example Identity checked by phone; the fraud flag was a shared card
+       */
+      reason: string;
+    };
     AgentPayoutDto: {
       /**
        * @description What the transfer carried.
@@ -6427,6 +6539,7 @@ export interface components {
       | 'RUN_HAS_NOTHING_TO_PAY'
       | 'PAYOUT_LINE_STATE'
       | 'PAYOUT_ACCOUNT_REJECTED'
+      | 'PAYOUT_ACCOUNT_STATE'
       | 'PAYMENT_REQUIRED'
       | 'INVOICE_STATE'
       | 'CREDIT_EXCEEDS_OWED'
@@ -12274,6 +12387,98 @@ export interface operations {
             error: {
               /** @enum {string} */
               code: 'CONFLICT' | 'PAYOUT_ACCOUNT_REJECTED';
+            } & WithRequired<components['schemas']['ErrorBody'], 'code'>;
+          };
+        };
+      };
+      413: components['responses']['PayloadTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
+      429: components['responses']['RateLimited'];
+      500: components['responses']['Internal'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  getAgentPayoutAccount: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['StaffPayoutAccountView'];
+        };
+      };
+      400: components['responses']['ValidationFailed'];
+      401: components['responses']['Unauthenticated'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      500: components['responses']['Internal'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  allowNewPayoutAccount: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['AllowNewPayoutAccountDto'];
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['StaffPayoutAccountView'];
+        };
+      };
+      400: components['responses']['InvalidBody'];
+      401: components['responses']['Unauthenticated'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      /**
+       * @description Conflict.
+       *
+       *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
+       *     - `PAYOUT_ACCOUNT_STATE`: the payout account's state does not allow this (e.g. it is open)
+       */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "PAYOUT_ACCOUNT_STATE",
+           *         "message": "The payout account's state does not allow this (e.g. it is open).",
+           *         "details": null,
+           *         "requestId": "0b5a4e1c-2f7d-4c83-9a1e-6d3f8b2c7e90"
+           *       }
+           *     }
+           */
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'CONFLICT' | 'PAYOUT_ACCOUNT_STATE';
             } & WithRequired<components['schemas']['ErrorBody'], 'code'>;
           };
         };

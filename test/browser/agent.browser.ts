@@ -1,15 +1,17 @@
 import { expect, test } from '@playwright/test';
-import { PASSWORD, payableAgent, signInPage, signUpCompany } from './api';
+import { createStaff, PASSWORD, payableAgent, signInPage, signUpCompany } from './api';
 import { agentJourney, expectAccessible } from './journeys';
 
 test('an agent works a day from sign-up to a pending earning', async ({ page }) => {
   await agentJourney(page);
 });
 
-test('an agent whose Stripe account was closed links a new one; one rejected for fraud is sent to support', async ({
+test('an agent whose Stripe account was closed links a new one; one rejected for fraud is sent to support, until an admin allows a new one', async ({
   page,
+  browser,
 }) => {
-  const agent = await payableAgent('Cleo Closed');
+  const tag = Math.random().toString(36).slice(2, 7);
+  const agent = await payableAgent(`Cleo ${tag}`);
   await agent.closeAccount('deauthorize');
   await signInPage(page, agent.email, '/agent/profile');
   const payouts = page.getByRole('region', { name: 'Payouts' });
@@ -30,6 +32,31 @@ test('an agent whose Stripe account was closed links a new one; one rejected for
   await expect(page.getByText('contact our support team')).toBeVisible();
   await expect(page.getByRole('button', { name: /Stripe/ })).toHaveCount(0);
   await expectAccessible(page, 'payouts, account rejected');
+
+  // Support checks the person; an admin allows a new account, with a reason on record.
+  const adminContext = await browser.newContext();
+  const admin = await adminContext.newPage();
+  await signInPage(admin, await createStaff('admin'));
+  await admin.getByRole('searchbox', { name: 'Search' }).fill(`cleo ${tag}`);
+  await admin.getByRole('button', { name: `Payouts of Cleo ${tag}` }).click();
+  const dialog = admin.getByRole('dialog', { name: `Payout account of Cleo ${tag}` });
+  await expect(dialog.getByText(/rejected\.platform_fraud\. The agent cannot link/)).toBeVisible();
+  await expect(dialog.getByRole('list', { name: 'Earlier accounts' })).toBeVisible();
+  await dialog.getByRole('button', { name: 'Allow a new account' }).click();
+  await expect(dialog.getByRole('textbox', { name: 'Reason' })).toHaveAttribute(
+    'aria-invalid',
+    'true',
+  );
+  await dialog.getByRole('textbox', { name: 'Reason' }).fill('Identity checked by phone');
+  await expectAccessible(admin, 'admin, payout account');
+  await dialog.getByRole('button', { name: 'Allow a new account' }).click();
+  await expect(
+    dialog.getByText(/A new account allowed .*: Identity checked by phone/),
+  ).toBeVisible();
+  await adminContext.close();
+
+  await page.reload();
+  await expect(page.getByRole('button', { name: 'Link a new Stripe account' })).toBeVisible();
 });
 
 test('a company admin cannot reach the agent pages; anonymous visitors are sent to sign in', async ({

@@ -71,6 +71,8 @@ export const ERROR_STATUS = {
   // The agent's payout account was closed for a reason that allows no new one by the agent
   // (a rejection other than failed verification, or 3 accounts already): our support decides.
   PAYOUT_ACCOUNT_REJECTED: 409,
+  // An action on a payout account in the wrong state (allowing a new one in place of an open one).
+  PAYOUT_ACCOUNT_STATE: 409,
   // billing: the company is held (credit limit passed, or an invoice past due)
   PAYMENT_REQUIRED: 402,
   INVOICE_STATE: 409,

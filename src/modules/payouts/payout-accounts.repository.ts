@@ -15,13 +15,18 @@ export interface PayoutAccountRow {
   closed_at: Date | null;
   /** The agent's earlier accounts, closed, oldest first. */
   replaced_account_ids: string[];
+  /** The closing (its reason) an admin allowed a new account after; null unless allowed. */
+  new_account_allowed_for: string | null;
+  new_account_allowed_by: string | null;
+  new_account_allowed_at: Date | null;
+  new_account_allowed_reason: string | null;
   created_at: Date;
   updated_at: Date;
 }
 
 export type AccountOfAgent = Pick<
   PayoutAccountRow,
-  'stripe_account_id' | 'closed_reason' | 'replaced_account_ids'
+  'stripe_account_id' | 'closed_reason' | 'replaced_account_ids' | 'new_account_allowed_for'
 >;
 
 /** An account's state as Stripe reports it. */
@@ -51,11 +56,11 @@ const RELINKABLE = [DEAUTHORIZED, 'rejected.incomplete_verification'];
 export const MAX_ACCOUNTS = 3;
 
 export const canLinkNew = (
-  row: Pick<PayoutAccountRow, 'closed_reason' | 'replaced_account_ids'>,
+  row: Pick<PayoutAccountRow, 'closed_reason' | 'replaced_account_ids' | 'new_account_allowed_for'>,
 ): boolean =>
   row.closed_reason !== null &&
-  RELINKABLE.includes(row.closed_reason) &&
-  row.replaced_account_ids.length + 1 < MAX_ACCOUNTS;
+  (row.new_account_allowed_for === row.closed_reason ||
+    (RELINKABLE.includes(row.closed_reason) && row.replaced_account_ids.length + 1 < MAX_ACCOUNTS));
 
 @Injectable()
 export class PayoutAccountsRepository {
@@ -87,7 +92,7 @@ export class PayoutAccountsRepository {
 
   async stripeAccountOf(em: EntityManager, agentId: string): Promise<AccountOfAgent | undefined> {
     const [row]: AccountOfAgent[] = await em.query(
-      `SELECT stripe_account_id, closed_reason, replaced_account_ids
+      `SELECT stripe_account_id, closed_reason, replaced_account_ids, new_account_allowed_for
          FROM payout_accounts WHERE agent_id = $1`,
       [agentId],
     );
@@ -132,6 +137,15 @@ export class PayoutAccountsRepository {
         DEAUTHORIZED,
       ],
     );
+    // An allowance is for the closing an admin looked at: a reopened account loses it.
+    await em.query(
+      `UPDATE payout_accounts
+          SET new_account_allowed_for = NULL, new_account_allowed_by = NULL,
+              new_account_allowed_at = NULL, new_account_allowed_reason = NULL
+        WHERE stripe_account_id = $1 AND closed_reason IS NULL
+          AND new_account_allowed_for IS NOT NULL`,
+      [stripeAccountId],
+    );
   }
 
   /**
@@ -168,9 +182,13 @@ export class PayoutAccountsRepository {
       `UPDATE payout_accounts
           SET stripe_account_id = $3, payouts_enabled = $4, details_submitted = $5,
               requirements = $6, stripe_state_at = NULL, closed_reason = NULL, closed_at = NULL,
-              replaced_account_ids = replaced_account_ids || $2::text, updated_at = now()
-        WHERE agent_id = $1 AND stripe_account_id = $2 AND closed_reason = ANY($7::text[])
-          AND cardinality(replaced_account_ids) + 1 < $8
+              replaced_account_ids = replaced_account_ids || $2::text, updated_at = now(),
+              new_account_allowed_for = NULL, new_account_allowed_by = NULL,
+              new_account_allowed_at = NULL, new_account_allowed_reason = NULL
+        WHERE agent_id = $1 AND stripe_account_id = $2 AND closed_reason IS NOT NULL
+          AND (new_account_allowed_for = closed_reason
+               OR (closed_reason = ANY($7::text[])
+                   AND cardinality(replaced_account_ids) + 1 < $8))
         RETURNING agent_id`,
       [
         agentId,
@@ -182,6 +200,28 @@ export class PayoutAccountsRepository {
         RELINKABLE,
         MAX_ACCOUNTS,
       ],
+    );
+    return changed.length > 0;
+  }
+
+  /**
+   * An admin allows the agent a new account after this closing of theirs (its reason, so a
+   * later closing needs its own); false when the agent's account is not closed.
+   */
+  async allowNewAccount(
+    em: EntityManager,
+    agentId: string,
+    by: string,
+    reason: string,
+  ): Promise<boolean> {
+    const changed = await changedRows(
+      em,
+      `UPDATE payout_accounts
+          SET new_account_allowed_for = closed_reason, new_account_allowed_by = $2,
+              new_account_allowed_at = now(), new_account_allowed_reason = $3, updated_at = now()
+        WHERE agent_id = $1 AND closed_reason IS NOT NULL
+        RETURNING agent_id`,
+      [agentId, by, reason],
     );
     return changed.length > 0;
   }

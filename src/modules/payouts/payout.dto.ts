@@ -454,6 +454,44 @@ export class PayoutAccountView {
   canLinkNew: boolean;
 }
 
+/** An admin's allowance of a new account after the closing it looked at. */
+export class NewAccountAllowanceDto {
+  /** @example 6e8a0c2e-4b6d-4f8a-b0c2-e4f6a8b0c2d4 */
+  by: string;
+  /** @example 2030-04-29T11:05:00.000Z */
+  at: Date;
+  /** @example "Identity checked by phone; the fraud flag was a shared card" */
+  reason: string;
+}
+
+/** An agent's payout account as staff see it: Stripe's own reason and the account history. */
+export class StaffPayoutAccountView extends PayoutAccountView {
+  /**
+   * Stripe's reason for the closing as it sent it (`rejected.fraud`, `rejected.listed`,
+   * `rejected.platform_other`, …) or `deauthorized`; null while open.
+   * @example rejected.platform_fraud
+   */
+  stripeClosedReason: string | null;
+  /**
+   * The agent's earlier accounts, closed, oldest first.
+   * @example ["acct_1Oa2bC3dE4fG5hI6"]
+   */
+  replacedAccountIds: string[];
+  /** Set while the agent may link a new account because an admin allowed it. */
+  newAccountAllowed: NewAccountAllowanceDto | null;
+}
+
+export class AllowNewPayoutAccountDto {
+  /**
+   * Why, for the record.
+   * @example "Identity checked by phone; the fraud flag was a shared card"
+   */
+  @IsString()
+  @Length(1, 500)
+  @Matches(/\S/, { message: 'reason must not be blank' })
+  reason: string;
+}
+
 export class OnboardingView extends PayoutAccountView {
   /**
    * A fresh Stripe-hosted onboarding link; it expires within minutes.

@@ -8,7 +8,13 @@ import {
 } from './payout-accounts.repository';
 import { AgentPayoutRow, PayoutLineViewRow } from './payout-lines.repository';
 import { PayoutRunRow, PayoutRunTotalsRow } from './payout-runs.repository';
-import { AgentPayoutDto, PayoutAccountView, PayoutLineDto, PayoutRunDto } from './payout.dto';
+import {
+  AgentPayoutDto,
+  PayoutAccountView,
+  PayoutLineDto,
+  PayoutRunDto,
+  StaffPayoutAccountView,
+} from './payout.dto';
 
 const orNull = (v: string | null) => (v === null ? null : Number(v));
 
@@ -88,6 +94,20 @@ export const toPayoutAccountDto = (row: PayoutAccountRow): PayoutAccountView => 
   closedReason: agentFacingReason(row.closed_reason),
   closedAt: row.closed_at,
   canLinkNew: canLinkNew(row),
+});
+
+export const toStaffPayoutAccountDto = (row: PayoutAccountRow): StaffPayoutAccountView => ({
+  ...toPayoutAccountDto(row),
+  stripeClosedReason: row.closed_reason,
+  replacedAccountIds: row.replaced_account_ids,
+  newAccountAllowed:
+    row.new_account_allowed_for === null || row.new_account_allowed_for !== row.closed_reason
+      ? null
+      : {
+          by: row.new_account_allowed_by!,
+          at: row.new_account_allowed_at!,
+          reason: row.new_account_allowed_reason!,
+        },
 });
 
 /**

@@ -9,9 +9,11 @@ import { PageQueryDto } from '../../common/pagination/page.dto';
 import { ApiErrors } from '../../common/http/api-errors';
 import { AgentPayoutsService } from './agent-payouts.service';
 import { PayoutAccountService } from './payout-account.service';
+import { PayoutAccountStaffService } from './payout-account-staff.service';
 import {
   AbandonPayoutLineDto,
   AgentPayoutPageDto,
+  AllowNewPayoutAccountDto,
   CreatePayoutRunDto,
   OnboardingView,
   PayoutAccountView,
@@ -21,6 +23,7 @@ import {
   PayoutRunPageDto,
   PayoutRunsQueryDto,
   ReconciliationDto,
+  StaffPayoutAccountView,
 } from './payout.dto';
 import { PayoutReconciliationService } from './payout-reconciliation.service';
 import { PayoutRunExecutionService } from './payout-run-execution.service';
@@ -53,6 +56,42 @@ export class PayoutAccountController {
   @ApiErrors('NOT_FOUND')
   get(@CurrentActor() actor: Actor): Promise<PayoutAccountView> {
     return this.accounts.get(actor);
+  }
+}
+
+@ApiTags('money')
+@Controller('v1/agents/:id/payout-account')
+export class StaffPayoutAccountController {
+  constructor(private readonly accounts: PayoutAccountStaffService) {}
+
+  /** The agent's account as staff see it: Stripe's own reason for a closing, earlier accounts. */
+  @Get()
+  @Roles('admin', 'finance')
+  @ApiOperation({ operationId: 'getAgentPayoutAccount', summary: "Get an agent's payout account" })
+  @ApiErrors('NOT_FOUND')
+  get(@CurrentActor() actor: Actor, @IdParam() id: string): Promise<StaffPayoutAccountView> {
+    return this.accounts.get(actor, id);
+  }
+
+  /**
+   * Lets the agent link a new Stripe account in place of their closed one, after a closing that
+   * allows none by the agent (a rejection, or three accounts already). Holds for this closing
+   * only: used by the agent's next onboarding, lost if the account reopens.
+   */
+  @Post('allow-new-account')
+  @HttpCode(200)
+  @Roles('admin')
+  @ApiOperation({
+    operationId: 'allowNewPayoutAccount',
+    summary: 'Allow an agent a new payout account',
+  })
+  @ApiErrors('NOT_FOUND', 'PAYOUT_ACCOUNT_STATE')
+  allowNewAccount(
+    @CurrentActor() actor: Actor,
+    @IdParam() id: string,
+    @Body() body: AllowNewPayoutAccountDto,
+  ): Promise<StaffPayoutAccountView> {
+    return this.accounts.allowNewAccount(actor, id, body.reason);
   }
 }
 

@@ -9,6 +9,7 @@ import { StripeModule } from '../stripe/stripe.module';
 import { UsersModule } from '../users/users.module';
 import { AgentPayoutsService } from './agent-payouts.service';
 import { PayoutAccountService } from './payout-account.service';
+import { PayoutAccountStaffService } from './payout-account-staff.service';
 import { PayoutAccountsRepository } from './payout-accounts.repository';
 import { PayoutLineHandler, StripeEventHandler } from './payout-jobs.handlers';
 import { PayoutLineResendHandler } from './payout-line-resend.handler';
@@ -17,6 +18,7 @@ import { PayoutLinesRepository } from './payout-lines.repository';
 import {
   AgentPayoutsController,
   PayoutAccountController,
+  StaffPayoutAccountController,
   PayoutRunsController,
 } from './payouts.controller';
 import { PayoutReconciliationService } from './payout-reconciliation.service';
@@ -47,12 +49,14 @@ import { StripeWebhooksController } from './stripe-webhooks.controller';
   ],
   controllers: [
     PayoutAccountController,
+    StaffPayoutAccountController,
     AgentPayoutsController,
     PayoutRunsController,
     StripeWebhooksController,
   ],
   providers: [
     PayoutAccountService,
+    PayoutAccountStaffService,
     AgentPayoutsService,
     PayoutRunsService,
     PayoutRunExecutionService,

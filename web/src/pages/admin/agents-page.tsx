@@ -9,6 +9,7 @@ import { LoadMore } from '../../ui/load-more';
 import { Loading } from '../../ui/loading';
 import { Page } from '../../ui/page';
 import { ReasonDialog } from '../../ui/reason-dialog';
+import { PayoutAccountModal } from './payout-account-modal';
 import { nextCursor, PAGE_SIZE } from '../../ui/paging';
 import { ScrollTable } from '../../ui/scroll-table';
 import { browserZone, formatInstant } from '../../ui/times';
@@ -18,13 +19,14 @@ type Status = 'active' | 'suspended';
 
 /**
  * The agents: find one by name or the start of the email, suspend it with a reason (its seats
- * and tickets are released) or reinstate it.
+ * and tickets are released) or reinstate it, see its payout account (and allow a new one).
  */
 export default function AgentsPage() {
   const [search, setSearch] = useState('');
   const [term] = useDebouncedValue(search.trim(), 250);
   const [status, setStatus] = useState<string | null>(null);
   const [suspending, setSuspending] = useState<Agent | null>(null);
+  const [payouts, setPayouts] = useState<Agent | null>(null);
   const queryClient = useQueryClient();
   const agents = useInfiniteQuery({
     queryKey: [...keys.agentDirectory, 'admin', term, status],
@@ -115,26 +117,36 @@ export default function AgentsPage() {
                     )}
                   </Table.Td>
                   <Table.Td>
-                    {agent.suspendedAt ? (
+                    <Group gap="xs" wrap="nowrap">
+                      {agent.suspendedAt ? (
+                        <Button
+                          size="xs"
+                          variant="default"
+                          loading={reinstate.isPending && reinstate.variables === agent.agentId}
+                          onClick={() => reinstate.mutate(agent.agentId)}
+                          aria-label={`Reinstate ${agent.displayName}`}
+                        >
+                          Reinstate
+                        </Button>
+                      ) : (
+                        <Button
+                          size="xs"
+                          variant="default"
+                          onClick={() => setSuspending(agent)}
+                          aria-label={`Suspend ${agent.displayName}`}
+                        >
+                          Suspend
+                        </Button>
+                      )}
                       <Button
                         size="xs"
                         variant="default"
-                        loading={reinstate.isPending && reinstate.variables === agent.agentId}
-                        onClick={() => reinstate.mutate(agent.agentId)}
-                        aria-label={`Reinstate ${agent.displayName}`}
+                        onClick={() => setPayouts(agent)}
+                        aria-label={`Payouts of ${agent.displayName}`}
                       >
-                        Reinstate
+                        Payouts
                       </Button>
-                    ) : (
-                      <Button
-                        size="xs"
-                        variant="default"
-                        onClick={() => setSuspending(agent)}
-                        aria-label={`Suspend ${agent.displayName}`}
-                      >
-                        Suspend
-                      </Button>
-                    )}
+                    </Group>
                   </Table.Td>
                 </Table.Tr>
               ))}
@@ -144,6 +156,7 @@ export default function AgentsPage() {
       )}
       <LoadMore query={agents} what="agents" />
       {suspending && <SuspendModal agent={suspending} onClose={() => setSuspending(null)} />}
+      {payouts && <PayoutAccountModal agent={payouts} onClose={() => setPayouts(null)} />}
     </Page>
   );
 }
