@@ -143,6 +143,10 @@ const GIVEN: Record<string, (ctx: Context) => Promise<void>> = {
       await t.app.get(UsersService).createStaff(email, PASSWORD, 'finance');
     }
   },
+  /** The operator created a support admin with the CLI (its use case, called directly). */
+  'an admin user support@ops.example': async ({ t }) => {
+    await t.app.get(UsersService).createStaff('support@ops.example', PASSWORD, 'admin');
+  },
   /** The operator created an admin with the CLI (its use case, called directly). */
   'an admin user ops@ops.example': async ({ t }) => {
     await t.app.get(UsersService).createStaff('ops@ops.example', PASSWORD, 'admin');
