@@ -5,6 +5,7 @@ import { InvoiceIssueHandler } from '../src/modules/billing/invoice-jobs.handler
 import { JobDispatcher } from '../src/modules/jobs/job-dispatcher.service';
 import { QueuesService } from '../src/modules/jobs/queues.service';
 import { MAX_TIMER_REARMS, TimerSweep } from '../src/modules/jobs/timer-sweep.service';
+import { TicketLedgerHandler } from '../src/modules/ledger/earnings-posting.handlers';
 import { PayoutLineResendHandler } from '../src/modules/payouts/payout-line-resend.handler';
 import { SlaCheckHandler } from '../src/modules/tickets/ticket-timers.handlers';
 import { WebhookFanOutHandler } from '../src/modules/webhooks/webhook-jobs.handlers';
@@ -108,11 +109,12 @@ describe('the timer sweep (a real worker, sweeping every second)', () => {
     });
   });
 
-  it('re-arms an invoice issue and a payout line resend that failed for good (a day after a saved Stripe error)', async () => {
+  it('re-arms an invoice issue, a payout line resend and a ledger booking that failed for good', async () => {
     const qs = t.app.get(QueuesService);
     const cases = [
       { handler: t.app.get(InvoiceIssueHandler), name: 'billing.invoice-issue', queue: 'default' },
       { handler: t.app.get(PayoutLineResendHandler), name: 'payout.line-resend', queue: 'payouts' },
+      { handler: t.app.get(TicketLedgerHandler), name: 'ledger.ticket-event', queue: 'default' },
     ] as const;
     for (const { handler, name, queue: queueName } of cases) {
       let calls = 0;
