@@ -318,7 +318,8 @@ describe('ledger', () => {
     /** The reopen window of the claim's earning ends now. */
     const windowEnds = (claimId: string) =>
       t.db.query(
-        `UPDATE earnings SET available_at = now() - interval '1 second' WHERE claim_id = $1`,
+        `UPDATE earnings SET available_at = now() - interval '1 second',
+          earned_at = now() - interval '73 hours' WHERE claim_id = $1`,
         [claimId],
       );
 
@@ -345,6 +346,36 @@ describe('ledger', () => {
         ['earning_release', 'pending', null],
         ['earning', 'pending', null],
       ]);
+    });
+
+    it('waits for the reopen window as configured now when it was lengthened since the booking', async () => {
+      const { agent, ticket, claimId } = await bookedEarning();
+      // Booked when the window was an hour (or by a process with that value, mid-deploy); it is
+      // 72 h now, and the tickets service allows a reopen for 72 h.
+      await t.db.query(
+        `UPDATE earnings SET available_at = earned_at + interval '1 hour' - interval '2 hours'
+          WHERE claim_id = $1`,
+        [claimId],
+      );
+      expect(await t.app.get(ReleaseEarningHandler).handle({ claimId })).toEqual({
+        released: false,
+      });
+      const [rearmed] = await t.db.query(
+        `SELECT (run_at - e.earned_at) > interval '71 hours 59 minutes' AS at_window_end
+           FROM outbox o JOIN earnings e ON e.claim_id = $1::uuid
+          WHERE o.job_name = 'ledger.release-earning' AND o.payload->>'claimId' = $1::text
+          ORDER BY o.id DESC LIMIT 1`,
+        [claimId],
+      );
+      expect(rearmed.at_window_end).toBe(true);
+      await t.http
+        .post(`/v1/tickets/${ticket.id}/reopen`)
+        .set(co.auth)
+        .send({ reason: 'wrong refund amount' })
+        .expect(200);
+      await t.app.get(TicketLedgerHandler).handle(await ledgerJob(ticket.id, 'ticket.reopened'));
+      // Taken back from pending: nothing had been released to be paid out.
+      expect(await owed(agent.id)).toEqual({ pending: 0, available: 0 });
     });
 
     it('does not release the earning of a reopened ticket, however late its reversal runs', async () => {
@@ -748,7 +779,8 @@ describe('ledger', () => {
                       .handle({ type: 'ticket.resolved', event: event(c) });
                     if (!o.release) return;
                     await t.db.query(
-                      `UPDATE earnings SET available_at = now() - interval '1 second' WHERE claim_id = $1`,
+                      `UPDATE earnings SET available_at = now() - interval '1 second',
+          earned_at = now() - interval '73 hours' WHERE claim_id = $1`,
                       [c.claimId],
                     );
                     await t.app.get(ReleaseEarningHandler).handle({ claimId: c.claimId });
@@ -776,7 +808,8 @@ describe('ledger', () => {
               state.set(c.claimId, 'reversed');
             } else {
               await t.db.query(
-                `UPDATE earnings SET available_at = now() - interval '1 second' WHERE claim_id = $1`,
+                `UPDATE earnings SET available_at = now() - interval '1 second',
+          earned_at = now() - interval '73 hours' WHERE claim_id = $1`,
                 [c.claimId],
               );
               await t.app.get(ReleaseEarningHandler).handle({ claimId: c.claimId });

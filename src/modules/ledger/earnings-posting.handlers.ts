@@ -126,7 +126,8 @@ export class TicketLedgerHandler implements HandlesJob<'ledger.ticket-event'> {
 }
 
 /**
- * At the end of the reopen window: pending → available, once. Early firings re-arm. Never for
+ * At the end of the reopen window: pending → available, once. Early firings re-arm (also when
+ * the window was lengthened since the earning was booked: see lockByClaimWithDue). Never for
  * a claim whose ticket was reopened: its reversal takes the money back from pending, even when
  * that job runs after the window (a backlog, retries), so a payout cannot pay it out first.
  */
@@ -139,6 +140,7 @@ export class ReleaseEarningHandler implements HandlesJob<'ledger.release-earning
     private readonly earnings: EarningsRepository,
     private readonly outbox: OutboxService,
     private readonly claims: TicketClaimFacts,
+    private readonly config: ConfigService<Env, true>,
   ) {}
 
   handle({ claimId }: JobPayloads['ledger.release-earning']): Promise<{ released: boolean }> {
@@ -148,14 +150,18 @@ export class ReleaseEarningHandler implements HandlesJob<'ledger.release-earning
       if ((await this.claims.lockAndCheckReopened(em, claimId)) !== false) {
         return { released: false };
       }
-      const earning = await this.earnings.lockByClaimWithDue(em, claimId);
+      const earning = await this.earnings.lockByClaimWithDue(
+        em,
+        claimId,
+        this.config.get('REOPEN_WINDOW_HOURS', { infer: true }),
+      );
       if (!earning || earning.status !== 'pending') return { released: false };
       if (!earning.due) {
         await this.outbox.enqueue(
           em,
           'ledger.release-earning',
           { claimId },
-          { runAt: earning.available_at },
+          { runAt: earning.due_at },
         );
         return { released: false };
       }

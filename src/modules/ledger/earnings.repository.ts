@@ -107,13 +107,25 @@ export class EarningsRepository {
   }
 
   /** The earning, locked, and whether its reopen window has ended (by the database's clock). */
+  /**
+   * The earning, locked, with when it may be released: its `available_at`, or later if the reopen
+   * window is longer now than when it was booked (REOPEN_WINDOW_HOURS raised since, or another
+   * process's value during a deploy): the tickets service allows a reopen by the window as it is
+   * now, and that reopen must find the money still pending. `earned_at` came from a JavaScript
+   * Date (milliseconds) while the ticket's `resolved_at` has microseconds: one millisecond more
+   * keeps the release from landing inside the window's last millisecond.
+   */
   async lockByClaimWithDue(
     em: EntityManager,
     claimId: string,
-  ): Promise<(EarningRow & { due: boolean }) | undefined> {
-    const [earning]: (EarningRow & { due: boolean })[] = await em.query(
-      'SELECT *, available_at <= now() AS due FROM earnings WHERE claim_id = $1 FOR UPDATE',
-      [claimId],
+    windowHours: number,
+  ): Promise<(EarningRow & { due: boolean; due_at: Date }) | undefined> {
+    const [earning]: (EarningRow & { due: boolean; due_at: Date })[] = await em.query(
+      `SELECT *, due_at <= now() AS due
+         FROM (SELECT *, greatest(available_at, earned_at + make_interval(secs => $2::float8 * 3600)
+                                               + interval '1 millisecond') AS due_at
+                 FROM earnings WHERE claim_id = $1 FOR UPDATE) e`,
+      [claimId, windowHours],
     );
     return earning;
   }
