@@ -53,8 +53,9 @@ export class TicketWorkService {
   }
 
   /**
-   * Resolves the ticket; the pay is fixed now: the rate of the shift it was claimed under, and
-   * the surge extra fixed at the claim.
+   * Resolves the ticket; the pay is fixed now: the rate of the shift the claim is on (the next
+   * shift's, for a claim carried over at a shift's end: ADR 0016), and the surge extra fixed at
+   * the claim.
    * A retry (the answer was lost) finds it resolved by the caller: the same summary answers the
    * same result and writes nothing; another summary is 409 TICKET_ALREADY_RESOLVED. Only while
    * the ticket still stands on that resolution (not after a reopen).
