@@ -24,9 +24,10 @@ import { STRIPE_SETTINGS, StripeSettings } from '../src/modules/stripe/stripe.mo
 import { UsersService } from '../src/modules/users/users.service';
 import { WEBHOOK_RESOLVER } from '../src/modules/webhooks/webhook-resolver';
 import { blockScript, DocBlock, readBlocks } from './support/docs-check';
-import { PASSWORD, registerAgent } from './support/factories';
+import { createApiKey, PASSWORD, registerAgent, registerCompany } from './support/factories';
 import { fund, onboarded } from './support/money';
 import { inMinutes, moveShift, shiftBody } from './support/shifts';
+import { escalate, liveAgents } from './support/tickets';
 import { createTestApp, TestApp } from './support/test-app';
 import { waitFor } from './support/wait-for';
 import { fakeResolver } from './support/webhooks';
@@ -136,6 +137,24 @@ const GIVEN: Record<string, (ctx: Context) => Promise<void>> = {
     t.app
       .get<StripeSettings>(STRIPE_SETTINGS)
       .fake!.updateAccount(refusedAccount!, { capabilities: { transfers: 'active' } });
+  },
+  /**
+   * Another company's push shift (offers held 2 minutes), live, with one agent checked in and
+   * two of its bot's escalations offered to her. Sets $TOKEN to her bearer token.
+   */
+  'an agent checked in on a push shift with two tickets offered': async (ctx) => {
+    const { t } = ctx;
+    const company = await registerCompany(t, 'Push Desk Ltd');
+    const bot = await createApiKey(t, company);
+    const {
+      agents: [agent],
+    } = await liveAgents(t, company.auth, 1, {}, { routing: 'push', offerSeconds: 120 });
+    for (let i = 0; i < 2; i++) await escalate(t, bot);
+    await waitFor(async () => {
+      const res = await t.http.get('/v1/agents/me/offers').set(agent.auth).expect(200);
+      return (res.body.items as unknown[]).length === 2;
+    }, 'two offers');
+    ctx.vars.TOKEN = agent.auth.Authorization.replace(/^Bearer /, '');
   },
   /** The operator created two finance users with the CLI (its use case, called directly). */
   'finance users ava@ops.example and bo@ops.example': async ({ t }) => {
