@@ -170,6 +170,45 @@ describe('credit control', () => {
     expect(await escalateFlag(s.key)).toBe(false);
   });
 
+  it('an invoice written off unpaid keeps the company held (not only while past due) until finance lifts it', async () => {
+    const s = await setup('Insolvent BV');
+    await t.http
+      .put(`/v1/companies/${s.company.companyId}/credit/limit`)
+      .set(finance.auth)
+      .send({ creditLimitMinor: 100_000 })
+      .expect(200);
+    await saveCard(t, fake, s.company, 'card_declined');
+    await resolveTickets(t, s.key, s.agent, 1);
+    await t.app.get(InvoiceClosingService).sweep(new Date(Date.now() + 32 * DAY));
+    await runJobs(t, ['billing.invoice-issue']);
+    const [invoice] = (
+      await t.http.get('/v1/companies/me/invoices').set(s.company.auth).expect(200)
+    ).body.items;
+    expect(invoice.status).toBe('past_due');
+    await t.http
+      .post(`/v1/invoices/${invoice.id}/write-off`)
+      .set(finance.auth)
+      .send({ reason: 'Company insolvent' })
+      .expect(200);
+
+    // The receivable went to bad debt and nothing is past due any more: still held.
+    const refused = await postShift(s.company).expect(402);
+    expect(refused.body.error.details).toMatchObject({
+      reason: 'written_off',
+      amountMinor: PER_TICKET,
+      invoiceIds: [invoice.id],
+    });
+    expect(refused.body.error.message).toMatch(/ was written off unpaid: pay it /);
+    await t.app.get(CreditControlService).refreshAll();
+    expect(await escalateFlag(s.key)).toBe(true);
+    await t.http
+      .post(`/v1/companies/${s.company.companyId}/credit/lift`)
+      .set(finance.auth)
+      .send({ hours: 24, reason: 'Paying by bank transfer' })
+      .expect(200);
+    await postShift(s.company).expect(201);
+  });
+
   it('finance only; a company id that is not one is 404; bad bodies name the field', async () => {
     const s = await setup('Guarded Co');
     const agent = await registerAgent(t);

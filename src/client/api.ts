@@ -5036,13 +5036,15 @@ export interface components {
     CreditHoldDto: {
       /**
        * @description `credit_limit`: what the company owes passed its limit; `past_due`: an invoice stayed past
-       *     due longer than the grace period.
+       *     due longer than the grace period; `written_off`: an invoice was written off unpaid (until it
+       *     is paid, or finance lifts the hold).
        * @example credit_limit
        * @enum {string}
        */
-      reason: 'credit_limit' | 'past_due';
+      reason: 'credit_limit' | 'past_due' | 'written_off';
       /**
-       * @description What is owed (credit_limit) or the invoice's total (past_due), in minor units.
+       * @description What is owed (credit_limit), the invoice's total (past_due) or what it still owes after
+       *     credit notes (written_off), in minor units.
        * @example 501200
        */
       amountMinor: number;
@@ -5062,6 +5064,13 @@ export interface components {
        *     ]
        */
       pastDueInvoiceIds: string[];
+      /**
+       * @description The invoices the hold is about: past due, or written off unpaid.
+       * @example [
+       *       "0b8c8a9e-3f51-4f5e-9a39-3d4f0f8f2a10"
+       *     ]
+       */
+      invoiceIds: string[];
     };
     CreditStandingDto: {
       /**

@@ -12,7 +12,7 @@ import { CompaniesService } from '../companies/companies.service';
 import { LedgerService } from '../ledger/ledger.service';
 import { CreditControlsRepository, HoldReason } from './credit-controls.repository';
 import { CreditStandingDto, LiftHoldDto, SetCreditLimitDto } from './credit.dto';
-import { InvoicesRepository } from './invoices.repository';
+import { InvoiceRow, InvoicesRepository } from './invoices.repository';
 
 const DAY = 86_400_000;
 
@@ -58,6 +58,7 @@ export class CreditControlService implements CreditGate {
     let reason: HoldReason | null = null;
     let message: string | null = null;
     let amount: { currency: string; amountMinor: number } | null = null;
+    let writtenOff: InvoiceRow[] = [];
     if (pastDue.length > 0) {
       const first = pastDue[0];
       reason = 'past_due';
@@ -69,6 +70,18 @@ export class CreditControlService implements CreditGate {
       message =
         `Invoice ${first.number ?? first.id} for ${formatMoney(amount)} has been past due${since}: ` +
         'pay it (save a working card) or ask finance to lift the hold';
+    } else if ((writtenOff = await this.invoices.writtenOffUnpaid(em, companyId)).length > 0) {
+      // Written off unpaid: the books moved the debt to bad debt, and the receivable (and a
+      // past-due status) no longer show it; the company is held as if it were past due.
+      const first = writtenOff[0];
+      reason = 'written_off';
+      amount = {
+        currency: first.currency,
+        amountMinor: Number(first.total_minor) - Number(first.credited_minor),
+      };
+      message =
+        `Invoice ${first.number ?? first.id} for ${formatMoney(amount)} was written off unpaid: ` +
+        'pay it or ask finance to lift the hold';
     } else {
       const over = owed.find((o) => o.amountMinor > limit);
       if (over) {
@@ -81,7 +94,12 @@ export class CreditControlService implements CreditGate {
       }
     }
     const details = reason
-      ? { reason, ...amount!, creditLimitMinor: limit, invoiceIds: pastDue.map((i) => i.id) }
+      ? {
+          reason,
+          ...amount!,
+          creditLimitMinor: limit,
+          invoiceIds: [...pastDue, ...writtenOff].map((i) => i.id),
+        }
       : null;
     await this.controls.setHold(em, companyId, reason, details);
     const liftedUntil =
@@ -97,6 +115,7 @@ export class CreditControlService implements CreditGate {
             currency: amount!.currency,
             startedAt: (await this.controls.find(em, companyId))!.hold_since!,
             pastDueInvoiceIds: pastDue.map((i) => i.id),
+            invoiceIds: [...pastDue, ...writtenOff].map((i) => i.id),
           }
         : null,
       liftEndsAt: liftedUntil,
@@ -115,7 +134,7 @@ export class CreditControlService implements CreditGate {
       amountMinor: hold.amountMinor,
       currency: hold.currency,
       creditLimitMinor: standing.creditLimitMinor,
-      invoiceIds: hold.pastDueInvoiceIds,
+      invoiceIds: hold.invoiceIds,
     });
   }
 

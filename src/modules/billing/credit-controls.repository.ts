@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 
-export type HoldReason = 'credit_limit' | 'past_due';
+export type HoldReason = 'credit_limit' | 'past_due' | 'written_off';
 
 export interface CreditControlRow {
   company_id: string;

@@ -14,12 +14,13 @@ export class OutstandingDto {
   amountMinor: number;
 }
 
-export const HOLD_REASONS = ['credit_limit', 'past_due'] as const;
+export const HOLD_REASONS = ['credit_limit', 'past_due', 'written_off'] as const;
 
 export class CreditHoldDto {
   /**
    * `credit_limit`: what the company owes passed its limit; `past_due`: an invoice stayed past
-   * due longer than the grace period.
+   * due longer than the grace period; `written_off`: an invoice was written off unpaid (until it
+   * is paid, or finance lifts the hold).
    * @example credit_limit
    */
   @ApiProperty({ enum: HOLD_REASONS })
@@ -27,7 +28,8 @@ export class CreditHoldDto {
   /** @example "Your company owes €5,012.00, above its credit limit of €5,000.00: pay the open invoices or ask finance to lift the hold" */
   message: string;
   /**
-   * What is owed (credit_limit) or the invoice's total (past_due), in minor units.
+   * What is owed (credit_limit), the invoice's total (past_due) or what it still owes after
+   * credit notes (written_off), in minor units.
    * @example 501200
    */
   @ApiInteger()
@@ -41,6 +43,11 @@ export class CreditHoldDto {
   startedAt: Date;
   /** @example ["0b8c8a9e-3f51-4f5e-9a39-3d4f0f8f2a10"] */
   pastDueInvoiceIds: string[];
+  /**
+   * The invoices the hold is about: past due, or written off unpaid.
+   * @example ["0b8c8a9e-3f51-4f5e-9a39-3d4f0f8f2a10"]
+   */
+  invoiceIds: string[];
 }
 
 /** Where a company stands with credit control. */

@@ -337,6 +337,19 @@ export class InvoicesRepository {
     );
   }
 
+  /**
+   * Invoices written off unpaid: uncollectible with something still owed after credit notes
+   * (a written-off invoice can still be paid, and is then `paid`).
+   */
+  writtenOffUnpaid(em: EntityManager, companyId: string): Promise<InvoiceRow[]> {
+    return em.query(
+      `SELECT * FROM invoices
+        WHERE company_id = $1 AND status = 'uncollectible' AND total_minor > credited_minor
+        ORDER BY updated_at`,
+      [companyId],
+    );
+  }
+
   /** Companies with an invoice past due (the sweep refreshes their holds). */
   async pastDueCompanyIds(em: EntityManager): Promise<string[]> {
     const rows: { company_id: string }[] = await em.query(
