@@ -305,6 +305,49 @@ describe('receivables', () => {
     expect(await owed(other.company.companyId)).toBe(0);
   });
 
+  it('two credit notes at once on two invoices of a company never credit more than it owes', async () => {
+    const company = await registerCompany(t, 'Twice Lost SA');
+    await saveCard(t, fake, company);
+    const key = await createApiKey(t, company);
+    const { agents } = await liveAgents(t, company.auth, 1);
+    await resolveTickets(t, key, agents[0], 1);
+    await closeAt(company, 8);
+    await runJobs(t, ['billing.invoice-issue']);
+    const first = await financeInvoice(company.companyId);
+    const [late] = await resolveTickets(t, key, agents[0], 1);
+    await closeAt(company, 40);
+    await runJobs(t, ['billing.invoice-issue']);
+    const second = await financeInvoice(company.companyId);
+    expect(second.id).not.toBe(first.id);
+    await disputeLost(first.number);
+    await disputeLost(second.number);
+    // Each invoice may be credited its lost dispute, but the company owes one ticket less: the
+    // second invoice's ticket came back (its reversal is a credit for the next invoice).
+    await reopen(company, late);
+    expect(await owed(company.companyId)).toBe(PER_TICKET);
+
+    const notes = await withRowsHeld(
+      t,
+      'SELECT pg_advisory_xact_lock(hashtextextended($1, 0))',
+      [`invoices:${company.companyId}:EUR`],
+      async () => {
+        const both = [first, second].map((invoice) =>
+          creditNote(invoice.id, randomUUID(), PER_TICKET, 'Dispute lost').then((r) => r),
+        );
+        // Both wait for the company: neither reads what it owes before the other books.
+        await waitForLockWaiters(t, 2, 'both credit notes to wait for the company');
+        return both;
+      },
+    );
+    // Whichever goes first books; the other reads what is owed after it. (On the second
+    // invoice first, its credit note withholds the reopened ticket's credit, and the first
+    // invoice's may then be credited too.) Never below zero.
+    const statuses = (await Promise.all(notes)).map((r) => r.status);
+    expect(statuses).toContain(201);
+    expect(statuses.every((s) => s === 201 || s === 409)).toBe(true);
+    expect(await owed(company.companyId)).toBe(0);
+  });
+
   it('credits nothing but a lost dispute: not an invoice Stripe still collects, nor a paid one', async () => {
     const credit = (invoiceId: string) =>
       t.http

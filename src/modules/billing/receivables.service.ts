@@ -184,8 +184,13 @@ export class ReceivablesService {
     // (Idempotency-Keys are each user's own, as the idempotency module scopes them.)
     const entryKey = `credit-note:${invoiceId}:${userId}:${idempotencyKey}`;
     await this.db.transaction(async (em) => {
-      const invoice = await this.invoices.find(em, invoiceId, true);
-      if (!invoice) throw DomainError.notFound('Invoice');
+      // The company's lock in the invoice's currency before the invoice's (a closing's order):
+      // the receivable read below caps the credit, and two credit notes on two invoices of the
+      // company must not both read it before either books.
+      const unlocked = await this.invoices.find(em, invoiceId);
+      if (!unlocked) throw DomainError.notFound('Invoice');
+      await this.invoices.lockCompanyCurrency(em, unlocked.company_id, unlocked.currency);
+      const invoice = (await this.invoices.find(em, invoiceId, true))!;
       const memo = `Credit note on invoice ${invoice.number ?? invoice.id}: ${input.reason.trim()}`;
       const earlier = await this.ledger.posted(em, entryKey);
       if (earlier) {
