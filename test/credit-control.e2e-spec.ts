@@ -68,6 +68,7 @@ describe('credit control', () => {
 
   it('refuses new and larger shifts above the credit limit, naming the amount; takes and flags escalations; finance lifts or raises', async () => {
     const s = await setup('Overdrawn Ltd');
+    const spare = (await postShift(s.company).expect(201)).body.id as string; // no seat taken
     await resolveTickets(t, s.key, s.agent, 2);
     const before = await shiftCount(s.company.companyId);
     const refused = await postShift(s.company).expect(402);
@@ -88,6 +89,12 @@ describe('credit control', () => {
       .patch(`/v1/shifts/${s.shiftId}`)
       .set(s.company.auth)
       .send({ seats: 9 })
+      .expect(402);
+    // A rate in another currency is not "smaller" for a smaller number (€2.50 → ¥100 is more).
+    await t.http
+      .patch(`/v1/shifts/${spare}`)
+      .set(s.company.auth)
+      .send({ ratePerTicket: { amountMinor: 100, currency: 'JPY' } })
       .expect(402);
     await t.http
       .patch(`/v1/shifts/${s.shiftId}`)

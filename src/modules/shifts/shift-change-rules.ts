@@ -80,6 +80,8 @@ export function enlarges(
     startsAt: Date;
     endsAt: Date;
     rateAmountMinor: number;
+    /** Another currency's amount cannot be compared: any change of currency counts as larger. */
+    rateCurrency: string;
     surgeBudgetMinor: number | null;
   },
   input: UpdateShiftDto,
@@ -90,7 +92,8 @@ export function enlarges(
     (input.seats !== undefined && input.seats > shift.seats) ||
     endsAt.getTime() - startsAt.getTime() > shift.endsAt.getTime() - shift.startsAt.getTime() ||
     (input.ratePerTicket !== undefined &&
-      input.ratePerTicket.amountMinor > shift.rateAmountMinor) ||
+      (input.ratePerTicket.currency !== shift.rateCurrency ||
+        input.ratePerTicket.amountMinor > shift.rateAmountMinor)) ||
     (!!input.surge && input.surge.budgetMinor > (shift.surgeBudgetMinor ?? 0))
   );
 }
