@@ -116,6 +116,15 @@ describe('the timer sweep (a real worker, sweeping every second)', () => {
       { handler: t.app.get(PayoutLineResendHandler), name: 'payout.line-resend', queue: 'payouts' },
       { handler: t.app.get(TicketLedgerHandler), name: 'ledger.ticket-event', queue: 'default' },
     ] as const;
+    // A booking's payload carries its event, free text included: the log names its ids only.
+    const ledgerPayload = {
+      type: 'ticket.resolved',
+      event: {
+        ticketId: randomUUID(),
+        claimId: randomUUID(),
+        data: { resolutionSummary: 'Refunded to card ending 4242' },
+      },
+    };
     for (const { handler, name, queue: queueName } of cases) {
       let calls = 0;
       const spy = jest.spyOn(handler, 'handle').mockImplementation((async () => {
@@ -125,14 +134,25 @@ describe('the timer sweep (a real worker, sweeping every second)', () => {
       }) as never);
       const job = await qs
         .get(queueName)
-        .add(name, { lineId: randomUUID(), invoiceId: randomUUID() } as never, {
-          attempts: 1,
-        });
+        .add(
+          name,
+          (name === 'ledger.ticket-event'
+            ? ledgerPayload
+            : { lineId: randomUUID(), invoiceId: randomUUID() }) as never,
+          { attempts: 1 },
+        );
       await waitFor(
         async () => (await qs.get(queueName).getJob(job.id!))?.finishedOn && calls === 2,
         `${name} re-armed and run`,
       );
       expect(logged(REARMED, job.id!).filter((l) => l.jobName === name)).toHaveLength(1);
+      if (name === 'ledger.ticket-event') {
+        expect(logged(REARMED, job.id!)[0].ids).toEqual({
+          type: 'ticket.resolved',
+          ticketId: ledgerPayload.event.ticketId,
+          claimId: ledgerPayload.event.claimId,
+        });
+      }
       spy.mockRestore();
     }
   });

@@ -190,10 +190,26 @@ function describe(job: Job, payload: unknown, meta: JobMeta): Record<string, unk
     jobName: job.name,
     jobId: job.id,
     queue: job.queueName,
-    // Timer and settled jobs' payloads are ids only (a ticket, a claim, a delivery…).
-    ids: payload,
+    // The ids it acts on (a ticket, a claim, a delivery…), never free text: a ledger booking's
+    // payload carries its event, with the resolution summary or a reopen's reason in it.
+    ids: idsOf(payload),
     ...(meta.requestId ? { requestId: meta.requestId } : {}),
     attemptsMade: job.attemptsMade,
     lastReason: job.failedReason,
   };
+}
+
+/** The `…Id` fields of a payload, nested ones included (an event's), and its `type`. */
+function idsOf(payload: unknown): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const walk = (value: unknown): void => {
+    if (typeof value !== 'object' || value === null) return;
+    for (const [key, v] of Object.entries(value)) {
+      if (typeof v === 'string' && (key === 'type' || /Id$/.test(key)) && !(key in out)) {
+        out[key] = v;
+      } else if (typeof v === 'object' && key !== 'data') walk(v);
+    }
+  };
+  walk(payload);
+  return out;
 }

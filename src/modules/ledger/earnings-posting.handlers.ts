@@ -47,7 +47,11 @@ export class TicketLedgerHandler implements HandlesJob<'ledger.ticket-event'> {
     const amount = claim.amountMinor;
     const fee = feeFor(amount, this.config.get('PLATFORM_FEE_BPS', { infer: true }));
     const windowHours = this.config.get('REOPEN_WINDOW_HOURS', { infer: true });
-    const availableAt = new Date(claim.resolvedAt.getTime() + Math.round(windowHours * 3_600_000));
+    // One millisecond past the window's end: resolvedAt lost its microseconds in a Date, and
+    // the release must not land inside the window a reopen is still allowed in.
+    const availableAt = new Date(
+      claim.resolvedAt.getTime() + Math.round(windowHours * 3_600_000) + 1,
+    );
     const created = await this.earnings.insertIfNew(em, {
       claimId: e.claimId!,
       ticketId: e.ticketId,
