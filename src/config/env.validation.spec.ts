@@ -48,6 +48,8 @@ describe('validateEnv', () => {
     ['PAYOUT_MINIMUM_MINOR_BY_CURRENCY', 'SEK=0'],
     ['PAYOUT_MINIMUM_MINOR_BY_CURRENCY', 'SEK=100,'],
     ['ADJUSTMENT_APPROVAL_MINOR_BY_CURRENCY', 'JPY=-5'],
+    ['PAYOUT_MINIMUM_MINOR_BY_CURRENCY', 'SEK=10000,SEK=100'],
+    ['PAYOUT_MINIMUM_MINOR_BY_CURRENCY', 'SKE=10000'],
   ])('names %s when it is malformed (%s)', (name, value) => {
     expect(() => validateEnv({ [name]: value })).toThrow(ConfigError);
     try {

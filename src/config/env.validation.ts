@@ -7,13 +7,14 @@ import {
   IsOptional,
   IsString,
   Matches,
+  Validate,
   Max,
   Min,
   MinLength,
   ValidateIf,
   validateSync,
 } from 'class-validator';
-import { perCurrencyPattern, withoutSpaces } from './per-currency';
+import { MinorByCurrency, withoutSpaces } from './per-currency';
 import { SECRET_KEY_LIST_PATTERN, SECRET_KEY_PATTERN } from '../common/crypto/secret-box';
 import { LOG_FORMATS, type RequestedLogFormat } from '../common/logging/log-format';
 
@@ -473,10 +474,7 @@ export class Env {
    * `SEK=10000,JPY=1500` (100 kr, ¥1,500). Each run keeps the minimum it was drafted with.
    */
   @Transform(withoutSpaces)
-  @Matches(perCurrencyPattern(1), {
-    message:
-      'PAYOUT_MINIMUM_MINOR_BY_CURRENCY must be CUR=minor pairs separated by commas, each at least 1 (e.g. SEK=10000,JPY=1500)',
-  })
+  @Validate(MinorByCurrency, [1])
   PAYOUT_MINIMUM_MINOR_BY_CURRENCY = '';
 
   /**
@@ -490,10 +488,7 @@ export class Env {
 
   /** ADJUSTMENT_APPROVAL_MINOR for a currency, as `CUR=minor` pairs (e.g. `SEK=100000,JPY=15000`). */
   @Transform(withoutSpaces)
-  @Matches(perCurrencyPattern(0), {
-    message:
-      'ADJUSTMENT_APPROVAL_MINOR_BY_CURRENCY must be CUR=minor pairs separated by commas (e.g. SEK=100000,JPY=15000)',
-  })
+  @Validate(MinorByCurrency, [0])
   ADJUSTMENT_APPROVAL_MINOR_BY_CURRENCY = '';
 
   /** Where agents come back to after Stripe onboarding. */
