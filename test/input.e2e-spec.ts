@@ -125,8 +125,12 @@ const BODY_ROUTES: Record<string, BodyRoute> = {
     path: (c) => `/v1/agents/${c.agentId}/suspend`,
   },
   'POST /v1/agents/:id/payout-account/allow-new-account': {
-    valid: () => ({ reason: 'Identity checked by phone' }),
-    required: ['reason'],
+    valid: () => ({
+      reason: 'Identity checked by phone',
+      stripeAccountId: 'acct_1Oa2bC3dE4fG5hI6',
+      stripeClosedReason: 'rejected.platform_fraud',
+    }),
+    required: ['reason', 'stripeAccountId', 'stripeClosedReason'],
     auth: 'admin',
     path: (c) => `/v1/agents/${c.agentId}/payout-account/allow-new-account`,
   },

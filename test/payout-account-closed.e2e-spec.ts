@@ -274,7 +274,12 @@ describe('closed payout accounts', () => {
     const acct = await onboarded(t, fake, agent.id);
     const staffView = `/v1/agents/${agent.id}/payout-account`;
     const allow = `${staffView}/allow-new-account`;
-    const reason = { reason: 'Identity checked by phone; the flag was a shared card' };
+    const why = 'Identity checked by phone; the flag was a shared card';
+    const reason = {
+      reason: why,
+      stripeAccountId: acct,
+      stripeClosedReason: 'rejected.platform_fraud',
+    };
     // Open: nothing to replace.
     const open = await t.http.post(allow).set(admin.auth).send(reason).expect(409);
     expect(open.body.error.code).toBe('PAYOUT_ACCOUNT_STATE');
@@ -293,14 +298,28 @@ describe('closed payout accounts', () => {
     });
     await t.http.post(allow).set(maker.auth).send(reason).expect(403);
     await t.http
-      .post(`/v1/agents/${agent.id}/payout-account/allow-new-account`)
+      .post(allow)
       .set(admin.auth)
-      .send({ reason: '   ' })
+      .send({ ...reason, reason: '   ' })
       .expect(400);
+    // Read before the closing changed (the admin looked at another reason): read it again.
+    const stale = await t.http
+      .post(allow)
+      .set(admin.auth)
+      .send({ ...reason, stripeClosedReason: 'rejected.platform_other' })
+      .expect(409);
+    expect(stale.body.error.code).toBe('PAYOUT_ACCOUNT_STATE');
     const allowed = await t.http.post(allow).set(admin.auth).send(reason).expect(200);
+    const allowance = {
+      stripeAccountId: acct,
+      closedReason: 'rejected.platform_fraud',
+      by: admin.id,
+      reason: why,
+    };
     expect(allowed.body).toMatchObject({
       canLinkNew: true,
-      newAccountAllowed: { by: admin.id, reason: reason.reason },
+      newAccountAllowed: allowance,
+      allowances: [allowance],
     });
     expect((await account(agent)).canLinkNew).toBe(true);
 
@@ -311,6 +330,7 @@ describe('closed payout accounts', () => {
       stripeClosedReason: null,
       replacedAccountIds: [acct],
       newAccountAllowed: null, // used: the next closing needs its own
+      allowances: [allowance], // kept on record
     });
     await t.http.get(`/v1/agents/${randomUUID()}/payout-account`).set(admin.auth).expect(404);
   });
@@ -324,8 +344,13 @@ describe('closed payout accounts', () => {
     await t.http
       .post(`/v1/agents/${agent.id}/payout-account/allow-new-account`)
       .set(admin.auth)
-      .send({ reason: 'Reviewed' })
+      .send({
+        reason: 'Reviewed',
+        stripeAccountId: acct,
+        stripeClosedReason: 'rejected.platform_other',
+      })
       .expect(200);
+    expect((await account(agent)).canLinkNew).toBe(true);
     await fake.client().accounts.unreject(acct);
     await applied('account.updated', acct, now() + 1);
     expect(await account(agent)).toMatchObject({ closedReason: null, canLinkNew: false });

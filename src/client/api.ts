@@ -1997,8 +1997,9 @@ export interface paths {
     /**
      * Allow an agent a new payout account
      * @description Lets the agent link a new Stripe account in place of their closed one, after a closing that
-     *     allows none by the agent (a rejection, or three accounts already). Holds for this closing
-     *     only: used by the agent's next onboarding, lost if the account reopens.
+     *     allows none by the agent (a rejection, or three accounts already). It answers the closing
+     *     the admin read (`stripeAccountId`, `stripeClosedReason`): 409 PAYOUT_ACCOUNT_STATE when that
+     *     changed since; it holds for that closing only and is kept on record.
      */
     post: operations['allowNewPayoutAccount'];
     delete?: never;
@@ -5890,6 +5891,13 @@ export interface components {
       canLinkNew: boolean;
     };
     NewAccountAllowanceDto: {
+      /**
+       * @description The account it was given for, and the closing's reason then.
+       * @example acct_1Oa2bC3dE4fG5hI6
+       */
+      stripeAccountId: string;
+      /** @example rejected.platform_fraud */
+      closedReason: string;
       /** @example 6e8a0c2e-4b6d-4f8a-b0c2-e4f6a8b0c2d4 */
       by: string;
       /**
@@ -5949,8 +5957,10 @@ export interface components {
        *     ]
        */
       replacedAccountIds: string[];
-      /** @description Set while the agent may link a new account because an admin allowed it. */
+      /** @description The allowance that answers this closing, if an admin gave one (the agent may link anew). */
       newAccountAllowed: components['schemas']['NewAccountAllowanceDto'] | null;
+      /** @description Every allowance given for the agent's accounts, newest first: the record. */
+      allowances: components['schemas']['NewAccountAllowanceDto'][];
     };
     AllowNewPayoutAccountDto: {
       /**
@@ -5958,6 +5968,16 @@ export interface components {
        * @example Identity checked by phone; the fraud flag was a shared card
        */
       reason: string;
+      /**
+       * @description The account as read (`stripeAccountId` of the staff view).
+       * @example acct_1Oa2bC3dE4fG5hI6
+       */
+      stripeAccountId: string;
+      /**
+       * @description The closing's reason as read (`stripeClosedReason` of the staff view).
+       * @example rejected.platform_fraud
+       */
+      stripeClosedReason: string;
     };
     AgentPayoutDto: {
       /**

@@ -27,6 +27,7 @@ export const TABLE_OWNERS = {
   earnings: 'ledger',
   ledger_adjustments: 'ledger',
   payout_accounts: 'payouts',
+  payout_account_allowances: 'payouts',
   payout_runs: 'payouts',
   payout_lines: 'payouts',
   stripe_events: 'payouts',

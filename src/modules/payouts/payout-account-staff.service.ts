@@ -1,11 +1,11 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { requireUser } from '../../common/auth/access';
 import { Actor } from '../../common/auth/actor';
 import { DomainError } from '../../common/errors/domain-error';
 import { PayoutAccountsRepository } from './payout-accounts.repository';
-import { StaffPayoutAccountView } from './payout.dto';
+import { AllowNewPayoutAccountDto, StaffPayoutAccountView } from './payout.dto';
 import { toStaffPayoutAccountDto } from './payout.mapper';
 
 /**
@@ -24,34 +24,58 @@ export class PayoutAccountStaffService {
 
   async get(actor: Actor, agentId: string): Promise<StaffPayoutAccountView> {
     requireUser(actor, 'admin', 'finance');
-    const row = await this.accounts.ofAgent(this.db.manager, agentId);
-    if (!row) throw DomainError.notFound('Payout account');
-    return toStaffPayoutAccountDto(row);
+    return this.view(this.db.manager, agentId);
   }
 
-  /** 409 PAYOUT_ACCOUNT_STATE when the account is open: there is nothing to replace. */
+  /**
+   * Allows a new account after the closing the admin read (its account and reason): 409
+   * PAYOUT_ACCOUNT_STATE when the account is open, or its closing changed since (another
+   * account, another reason: read it again). Each allowance is kept, with who gave it and why.
+   */
   async allowNewAccount(
     actor: Actor,
     agentId: string,
-    reason: string,
+    input: AllowNewPayoutAccountDto,
   ): Promise<StaffPayoutAccountView> {
     const { userId } = requireUser(actor, 'admin');
-    const allowed = await this.accounts.allowNewAccount(
-      this.db.manager,
-      agentId,
-      userId,
-      reason.trim(),
-    );
-    if (!allowed) {
-      if (!(await this.accounts.ofAgent(this.db.manager, agentId))) {
-        throw DomainError.notFound('Payout account');
+    return this.db.transaction(async (em) => {
+      // The agent's row locked: a relink or an account.updated waits, or went first.
+      await this.accounts.lockOfAgent(em, agentId);
+      const row = await this.accounts.ofAgent(em, agentId);
+      if (!row) throw DomainError.notFound('Payout account');
+      if (row.closed_reason === null) {
+        throw new DomainError(
+          'PAYOUT_ACCOUNT_STATE',
+          'The payout account is open: a new one is allowed only in place of a closed one',
+        );
       }
-      throw new DomainError(
-        'PAYOUT_ACCOUNT_STATE',
-        'The payout account is open: a new one is allowed only in place of a closed one',
+      if (
+        row.stripe_account_id !== input.stripeAccountId ||
+        row.closed_reason !== input.stripeClosedReason
+      ) {
+        throw new DomainError(
+          'PAYOUT_ACCOUNT_STATE',
+          `The payout account changed since it was read (now ${row.stripe_account_id}, closed as ${row.closed_reason}): read it again`,
+        );
+      }
+      await this.accounts.insertAllowance(em, agentId, userId, input.reason.trim());
+      this.logger.log(
+        {
+          agentId,
+          by: userId,
+          stripeAccountId: row.stripe_account_id,
+          closedReason: row.closed_reason,
+          reason: input.reason.trim(),
+        },
+        'new payout account allowed',
       );
-    }
-    this.logger.log({ agentId, by: userId }, 'new payout account allowed');
-    return this.get(actor, agentId);
+      return this.view(em, agentId);
+    });
+  }
+
+  private async view(em: EntityManager, agentId: string): Promise<StaffPayoutAccountView> {
+    const row = await this.accounts.ofAgent(em, agentId);
+    if (!row) throw DomainError.notFound('Payout account');
+    return toStaffPayoutAccountDto(row, await this.accounts.allowancesOf(em, agentId));
   }
 }

@@ -15,19 +15,35 @@ export interface PayoutAccountRow {
   closed_at: Date | null;
   /** The agent's earlier accounts, closed, oldest first. */
   replaced_account_ids: string[];
-  /** The closing (its reason) an admin allowed a new account after; null unless allowed. */
-  new_account_allowed_for: string | null;
-  new_account_allowed_by: string | null;
-  new_account_allowed_at: Date | null;
-  new_account_allowed_reason: string | null;
+  /** An admin's allowance answers this closing (PayoutAccountsRepository, ALLOWED_SQL). */
+  new_account_allowed: boolean;
   created_at: Date;
   updated_at: Date;
 }
 
 export type AccountOfAgent = Pick<
   PayoutAccountRow,
-  'stripe_account_id' | 'closed_reason' | 'replaced_account_ids' | 'new_account_allowed_for'
+  'stripe_account_id' | 'closed_reason' | 'replaced_account_ids' | 'new_account_allowed'
 >;
+
+/**
+ * An admin allowed a new account after this very closing: the account, the reason, and since
+ * it closed for that reason (`closed_at` moves whenever the reason does), so an allowance never
+ * carries over to a later closing or to the next account.
+ */
+const ALLOWED_SQL = `EXISTS (
+  SELECT 1 FROM payout_account_allowances a
+   WHERE a.agent_id = pa.agent_id AND a.stripe_account_id = pa.stripe_account_id
+     AND a.closed_reason = pa.closed_reason AND a.created_at >= pa.closed_at)`;
+
+/** An allowance as kept. */
+export interface AllowanceRow {
+  stripe_account_id: string;
+  closed_reason: string;
+  allowed_by: string;
+  reason: string;
+  created_at: Date;
+}
 
 /** An account's state as Stripe reports it. */
 export interface StripeAccountState {
@@ -56,10 +72,10 @@ const RELINKABLE = [DEAUTHORIZED, 'rejected.incomplete_verification'];
 export const MAX_ACCOUNTS = 3;
 
 export const canLinkNew = (
-  row: Pick<PayoutAccountRow, 'closed_reason' | 'replaced_account_ids' | 'new_account_allowed_for'>,
+  row: Pick<PayoutAccountRow, 'closed_reason' | 'replaced_account_ids' | 'new_account_allowed'>,
 ): boolean =>
   row.closed_reason !== null &&
-  (row.new_account_allowed_for === row.closed_reason ||
+  (row.new_account_allowed ||
     (RELINKABLE.includes(row.closed_reason) && row.replaced_account_ids.length + 1 < MAX_ACCOUNTS));
 
 @Injectable()
@@ -84,7 +100,8 @@ export class PayoutAccountsRepository {
 
   async ofAgent(em: EntityManager, agentId: string): Promise<PayoutAccountRow | undefined> {
     const [row]: PayoutAccountRow[] = await em.query(
-      'SELECT * FROM payout_accounts WHERE agent_id = $1',
+      `SELECT pa.*, ${ALLOWED_SQL} AS new_account_allowed
+         FROM payout_accounts pa WHERE agent_id = $1`,
       [agentId],
     );
     return row;
@@ -92,8 +109,9 @@ export class PayoutAccountsRepository {
 
   async stripeAccountOf(em: EntityManager, agentId: string): Promise<AccountOfAgent | undefined> {
     const [row]: AccountOfAgent[] = await em.query(
-      `SELECT stripe_account_id, closed_reason, replaced_account_ids, new_account_allowed_for
-         FROM payout_accounts WHERE agent_id = $1`,
+      `SELECT stripe_account_id, closed_reason, replaced_account_ids,
+              ${ALLOWED_SQL} AS new_account_allowed
+         FROM payout_accounts pa WHERE agent_id = $1`,
       [agentId],
     );
     return row;
@@ -124,7 +142,8 @@ export class PayoutAccountsRepository {
               closed_reason = CASE WHEN closed_reason = $7 THEN closed_reason ELSE $6 END,
               closed_at = CASE WHEN closed_reason = $7 THEN closed_at
                                WHEN $6::text IS NULL THEN NULL
-                               ELSE coalesce(closed_at, now()) END
+                               WHEN closed_reason IS DISTINCT FROM $6 THEN now()
+                               ELSE closed_at END
         WHERE stripe_account_id = $1
           AND (stripe_state_at IS NULL OR stripe_state_at <= to_timestamp($5))`,
       [
@@ -136,15 +155,6 @@ export class PayoutAccountsRepository {
         state.closedReason,
         DEAUTHORIZED,
       ],
-    );
-    // An allowance is for the closing an admin looked at: a reopened account loses it.
-    await em.query(
-      `UPDATE payout_accounts
-          SET new_account_allowed_for = NULL, new_account_allowed_by = NULL,
-              new_account_allowed_at = NULL, new_account_allowed_reason = NULL
-        WHERE stripe_account_id = $1 AND closed_reason IS NULL
-          AND new_account_allowed_for IS NOT NULL`,
-      [stripeAccountId],
     );
   }
 
@@ -179,14 +189,12 @@ export class PayoutAccountsRepository {
   ): Promise<boolean> {
     const changed = await changedRows(
       em,
-      `UPDATE payout_accounts
+      `UPDATE payout_accounts pa
           SET stripe_account_id = $3, payouts_enabled = $4, details_submitted = $5,
               requirements = $6, stripe_state_at = NULL, closed_reason = NULL, closed_at = NULL,
-              replaced_account_ids = replaced_account_ids || $2::text, updated_at = now(),
-              new_account_allowed_for = NULL, new_account_allowed_by = NULL,
-              new_account_allowed_at = NULL, new_account_allowed_reason = NULL
+              replaced_account_ids = replaced_account_ids || $2::text, updated_at = now()
         WHERE agent_id = $1 AND stripe_account_id = $2 AND closed_reason IS NOT NULL
-          AND (new_account_allowed_for = closed_reason
+          AND (${ALLOWED_SQL}
                OR (closed_reason = ANY($7::text[])
                    AND cardinality(replaced_account_ids) + 1 < $8))
         RETURNING agent_id`,
@@ -204,25 +212,33 @@ export class PayoutAccountsRepository {
     return changed.length > 0;
   }
 
-  /**
-   * An admin allows the agent a new account after this closing of theirs (its reason, so a
-   * later closing needs its own); false when the agent's account is not closed.
-   */
-  async allowNewAccount(
+  /** Locks the agent's account row, if any, to the end of the transaction. */
+  async lockOfAgent(em: EntityManager, agentId: string): Promise<void> {
+    await em.query('SELECT 1 FROM payout_accounts WHERE agent_id = $1 FOR UPDATE', [agentId]);
+  }
+
+  /** Keeps an admin's allowance of a new account after the account's closing as it is now. */
+  async insertAllowance(
     em: EntityManager,
     agentId: string,
     by: string,
     reason: string,
-  ): Promise<boolean> {
-    const changed = await changedRows(
-      em,
-      `UPDATE payout_accounts
-          SET new_account_allowed_for = closed_reason, new_account_allowed_by = $2,
-              new_account_allowed_at = now(), new_account_allowed_reason = $3, updated_at = now()
-        WHERE agent_id = $1 AND closed_reason IS NOT NULL
-        RETURNING agent_id`,
+  ): Promise<void> {
+    await em.query(
+      `INSERT INTO payout_account_allowances
+              (agent_id, stripe_account_id, closed_reason, allowed_by, reason)
+       SELECT agent_id, stripe_account_id, closed_reason, $2, $3
+         FROM payout_accounts WHERE agent_id = $1 AND closed_reason IS NOT NULL`,
       [agentId, by, reason],
     );
-    return changed.length > 0;
+  }
+
+  /** Every allowance given for the agent's accounts, newest first. */
+  allowancesOf(em: EntityManager, agentId: string): Promise<AllowanceRow[]> {
+    return em.query(
+      `SELECT stripe_account_id, closed_reason, allowed_by, reason, created_at
+         FROM payout_account_allowances WHERE agent_id = $1 ORDER BY created_at DESC`,
+      [agentId],
+    );
   }
 }

@@ -454,8 +454,15 @@ export class PayoutAccountView {
   canLinkNew: boolean;
 }
 
-/** An admin's allowance of a new account after the closing it looked at. */
+/** An admin's allowance of a new account after a closing. */
 export class NewAccountAllowanceDto {
+  /**
+   * The account it was given for, and the closing's reason then.
+   * @example acct_1Oa2bC3dE4fG5hI6
+   */
+  stripeAccountId: string;
+  /** @example rejected.platform_fraud */
+  closedReason: string;
   /** @example 6e8a0c2e-4b6d-4f8a-b0c2-e4f6a8b0c2d4 */
   by: string;
   /** @example 2030-04-29T11:05:00.000Z */
@@ -477,10 +484,16 @@ export class StaffPayoutAccountView extends PayoutAccountView {
    * @example ["acct_1Oa2bC3dE4fG5hI6"]
    */
   replacedAccountIds: string[];
-  /** Set while the agent may link a new account because an admin allowed it. */
+  /** The allowance that answers this closing, if an admin gave one (the agent may link anew). */
   newAccountAllowed: NewAccountAllowanceDto | null;
+  /** Every allowance given for the agent's accounts, newest first: the record. */
+  allowances: NewAccountAllowanceDto[];
 }
 
+/**
+ * Allows a new account after the closing the admin looked at: the account and the reason it
+ * read must still be the agent's (409 PAYOUT_ACCOUNT_STATE when the closing changed since).
+ */
 export class AllowNewPayoutAccountDto {
   /**
    * Why, for the record.
@@ -490,6 +503,20 @@ export class AllowNewPayoutAccountDto {
   @Length(1, 500)
   @Matches(/\S/, { message: 'reason must not be blank' })
   reason: string;
+  /**
+   * The account as read (`stripeAccountId` of the staff view).
+   * @example acct_1Oa2bC3dE4fG5hI6
+   */
+  @IsString()
+  @Length(1, 255)
+  stripeAccountId: string;
+  /**
+   * The closing's reason as read (`stripeClosedReason` of the staff view).
+   * @example rejected.platform_fraud
+   */
+  @IsString()
+  @Length(1, 255)
+  stripeClosedReason: string;
 }
 
 export class OnboardingView extends PayoutAccountView {

@@ -1,6 +1,7 @@
 import Stripe from 'stripe';
 import { AgentIdentity } from '../ledger/agent-identities.service';
 import {
+  AllowanceRow,
   canLinkNew,
   DEAUTHORIZED,
   PayoutAccountRow,
@@ -10,6 +11,7 @@ import { AgentPayoutRow, PayoutLineViewRow } from './payout-lines.repository';
 import { PayoutRunRow, PayoutRunTotalsRow } from './payout-runs.repository';
 import {
   AgentPayoutDto,
+  NewAccountAllowanceDto,
   PayoutAccountView,
   PayoutLineDto,
   PayoutRunDto,
@@ -96,19 +98,34 @@ export const toPayoutAccountDto = (row: PayoutAccountRow): PayoutAccountView => 
   canLinkNew: canLinkNew(row),
 });
 
-export const toStaffPayoutAccountDto = (row: PayoutAccountRow): StaffPayoutAccountView => ({
-  ...toPayoutAccountDto(row),
-  stripeClosedReason: row.closed_reason,
-  replacedAccountIds: row.replaced_account_ids,
-  newAccountAllowed:
-    row.new_account_allowed_for === null || row.new_account_allowed_for !== row.closed_reason
-      ? null
-      : {
-          by: row.new_account_allowed_by!,
-          at: row.new_account_allowed_at!,
-          reason: row.new_account_allowed_reason!,
-        },
+const toAllowanceDto = (a: AllowanceRow): NewAccountAllowanceDto => ({
+  stripeAccountId: a.stripe_account_id,
+  closedReason: a.closed_reason,
+  by: a.allowed_by,
+  at: a.created_at,
+  reason: a.reason,
 });
+
+/** The account with every allowance given for the agent (newest first). */
+export function toStaffPayoutAccountDto(
+  row: PayoutAccountRow,
+  allowances: AllowanceRow[],
+): StaffPayoutAccountView {
+  // The newest allowance of this closing, when one answers it (the row says whether).
+  const inForce = row.new_account_allowed
+    ? allowances.find(
+        (a) =>
+          a.stripe_account_id === row.stripe_account_id && a.closed_reason === row.closed_reason,
+      )
+    : undefined;
+  return {
+    ...toPayoutAccountDto(row),
+    stripeClosedReason: row.closed_reason,
+    replacedAccountIds: row.replaced_account_ids,
+    newAccountAllowed: inForce ? toAllowanceDto(inForce) : null,
+    allowances: allowances.map(toAllowanceDto),
+  };
+}
 
 /**
  * Why an account is closed, as the agent is told: who closed it, not Stripe's reason (a

@@ -75,8 +75,9 @@ export class StaffPayoutAccountController {
 
   /**
    * Lets the agent link a new Stripe account in place of their closed one, after a closing that
-   * allows none by the agent (a rejection, or three accounts already). Holds for this closing
-   * only: used by the agent's next onboarding, lost if the account reopens.
+   * allows none by the agent (a rejection, or three accounts already). It answers the closing
+   * the admin read (`stripeAccountId`, `stripeClosedReason`): 409 PAYOUT_ACCOUNT_STATE when that
+   * changed since; it holds for that closing only and is kept on record.
    */
   @Post('allow-new-account')
   @HttpCode(200)
@@ -91,7 +92,7 @@ export class StaffPayoutAccountController {
     @IdParam() id: string,
     @Body() body: AllowNewPayoutAccountDto,
   ): Promise<StaffPayoutAccountView> {
-    return this.accounts.allowNewAccount(actor, id, body.reason);
+    return this.accounts.allowNewAccount(actor, id, body);
   }
 }
 

@@ -39,7 +39,7 @@ export function PayoutAccountModal({ agent, onClose }: { agent: Agent; onClose: 
         {account.data === null && <Text size="sm">No payout account yet.</Text>}
         {account.data && <Facts account={account.data} />}
         {account.data?.closedReason && !account.data.canLinkNew && (
-          <AllowNewAccount agentId={agent.agentId} />
+          <AllowNewAccount agentId={agent.agentId} account={account.data} />
         )}
         <Group justify="flex-end">
           <Button variant="default" onClick={onClose}>
@@ -95,7 +95,8 @@ function Facts({ account }: { account: Account }) {
   );
 }
 
-function AllowNewAccount({ agentId }: { agentId: string }) {
+/** Names the closing read, so one that changed meanwhile is refused (read it again). */
+function AllowNewAccount({ agentId, account }: { agentId: string; account: Account }) {
   const [reason, setReason] = useState('');
   const queryClient = useQueryClient();
   const allow = useMutation({
@@ -103,7 +104,11 @@ function AllowNewAccount({ agentId }: { agentId: string }) {
       unwrap(
         api.POST('/v1/agents/{id}/payout-account/allow-new-account', {
           params: { path: { id: agentId } },
-          body: { reason },
+          body: {
+            reason,
+            stripeAccountId: account.stripeAccountId,
+            stripeClosedReason: account.stripeClosedReason!,
+          },
         }),
       ),
     onSuccess: (view) => queryClient.setQueryData(queryKey(agentId), view),
