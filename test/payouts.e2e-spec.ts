@@ -601,9 +601,10 @@ describe('payouts', () => {
       expect(bad.body.error.details.fields[0].field).toBe('cursor');
     });
 
-    it('completes with no duplicates while Stripe answers 20% of calls 429/500', async () => {
+    it('completes with no duplicates while Stripe answers 30% of calls 429/500', async () => {
       await fundedAgents(20, 1500, 'GBP');
-      fake.faults = { rate: 0.2, statuses: [429, 500] };
+      // 30 %: at 20 % no transfer of the 20 met a fault about once in 90 runs.
+      fake.faults = { rate: 0.3, statuses: [429, 500] };
       const draft = await approvedRun({ currency: 'GBP' });
       await execute(draft.body.id);
       const done = await finished(draft.body.id);
