@@ -47,6 +47,24 @@ describe('credit control', () => {
     const { shiftId, agents } = await liveAgents(t, company.auth, 1);
     return { company, key, agent: agents[0], shiftId };
   }
+  /** A company under a high limit whose one invoice (a ticket) is past due: its card declines. */
+  async function pastDue(name: string) {
+    const s = await setup(name);
+    await t.http
+      .put(`/v1/companies/${s.company.companyId}/credit/limit`)
+      .set(finance.auth)
+      .send({ creditLimitMinor: 100_000 })
+      .expect(200);
+    await saveCard(t, fake, s.company, 'card_declined');
+    await resolveTickets(t, s.key, s.agent, 1);
+    await t.app.get(InvoiceClosingService).sweep(new Date(Date.now() + 32 * DAY));
+    await runJobs(t, ['billing.invoice-issue']);
+    const [invoice] = (
+      await t.http.get('/v1/companies/me/invoices').set(s.company.auth).expect(200)
+    ).body.items;
+    expect(invoice.status).toBe('past_due');
+    return { s, invoice: invoice as { id: string } };
+  }
   const postShift = (co: SignedIn) =>
     t.http
       .post('/v1/shifts')
@@ -143,20 +161,7 @@ describe('credit control', () => {
   });
 
   it('a declined card: past due, shifts refused with 402 while escalations land; the card fixed, the retry pays, the hold lifts', async () => {
-    const s = await setup('Declines GmbH');
-    await t.http
-      .put(`/v1/companies/${s.company.companyId}/credit/limit`)
-      .set(finance.auth)
-      .send({ creditLimitMinor: 100_000 })
-      .expect(200);
-    await saveCard(t, fake, s.company, 'card_declined');
-    await resolveTickets(t, s.key, s.agent, 1);
-    await t.app.get(InvoiceClosingService).sweep(new Date(Date.now() + 32 * DAY));
-    await runJobs(t, ['billing.invoice-issue']);
-    const [invoice] = (
-      await t.http.get('/v1/companies/me/invoices').set(s.company.auth).expect(200)
-    ).body.items;
-    expect(invoice.status).toBe('past_due');
+    const { s, invoice } = await pastDue('Declines GmbH');
 
     const refused = await postShift(s.company).expect(402);
     expect(refused.body.error.details).toMatchObject({
@@ -178,20 +183,7 @@ describe('credit control', () => {
   });
 
   it('an invoice written off unpaid keeps the company held (not only while past due) until finance lifts it', async () => {
-    const s = await setup('Insolvent BV');
-    await t.http
-      .put(`/v1/companies/${s.company.companyId}/credit/limit`)
-      .set(finance.auth)
-      .send({ creditLimitMinor: 100_000 })
-      .expect(200);
-    await saveCard(t, fake, s.company, 'card_declined');
-    await resolveTickets(t, s.key, s.agent, 1);
-    await t.app.get(InvoiceClosingService).sweep(new Date(Date.now() + 32 * DAY));
-    await runJobs(t, ['billing.invoice-issue']);
-    const [invoice] = (
-      await t.http.get('/v1/companies/me/invoices').set(s.company.auth).expect(200)
-    ).body.items;
-    expect(invoice.status).toBe('past_due');
+    const { s, invoice } = await pastDue('Insolvent BV');
     await t.http
       .post(`/v1/invoices/${invoice.id}/write-off`)
       .set(finance.auth)

@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { AddressInfo } from 'node:net';
 import { FakeStripe } from '../src/modules/stripe/fake-stripe.server';
-import { STRIPE_SETTINGS, StripeSettings } from '../src/modules/stripe/stripe.module';
 import { postStripeEvent } from './support/billing';
 import { createStaff, registerAgent, SignedIn } from './support/factories';
-import { fund, onboarded } from './support/money';
-import { createTestApp, TestApp } from './support/test-app';
+import { fund, onboarded, payoutsApp } from './support/money';
+import { TestApp } from './support/test-app';
 import { waitForLockWaiters, withRowsHeld } from './support/row-locks';
 import { waitFor } from './support/wait-for';
 
@@ -20,11 +19,7 @@ describe('closed payout accounts', () => {
   let checker: SignedIn;
 
   beforeAll(async () => {
-    t = await createTestApp({
-      workers: true,
-      env: { PAYOUT_MINIMUM_MINOR: '1000', STRIPE_RATE_PER_SECOND: '50', OUTBOX_POLL_MS: '100' },
-    });
-    fake = t.app.get<StripeSettings>(STRIPE_SETTINGS).fake!;
+    ({ t, fake, maker, checker } = await payoutsApp());
     // The fake sends Connect events to PORT; the app listens elsewhere here.
     const server = t.app.getHttpServer();
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -32,8 +27,6 @@ describe('closed payout accounts', () => {
       url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/stripe/connect-webhooks`,
       secret: fake.connectWebhook!.secret,
     };
-    maker = await createStaff(t, 'finance');
-    checker = await createStaff(t, 'finance');
   });
   afterAll(() => t.close());
 

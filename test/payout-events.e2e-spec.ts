@@ -1,14 +1,7 @@
 import { FakeStripe } from '../src/modules/stripe/fake-stripe.server';
-import { STRIPE_SETTINGS, StripeSettings } from '../src/modules/stripe/stripe.module';
-import {
-  createApiKey,
-  createStaff,
-  registerAgent,
-  registerCompany,
-  SignedIn,
-} from './support/factories';
-import { fund, onboarded } from './support/money';
-import { createTestApp, TestApp } from './support/test-app';
+import { createApiKey, registerAgent, registerCompany, SignedIn } from './support/factories';
+import { fund, onboarded, payoutsApp } from './support/money';
+import { TestApp } from './support/test-app';
 import { waitFor } from './support/wait-for';
 
 interface EventBody {
@@ -26,13 +19,7 @@ describe('payout run events', () => {
   let checker: SignedIn;
 
   beforeAll(async () => {
-    t = await createTestApp({
-      workers: true,
-      env: { PAYOUT_MINIMUM_MINOR: '1000', STRIPE_RATE_PER_SECOND: '50', OUTBOX_POLL_MS: '100' },
-    });
-    fake = t.app.get<StripeSettings>(STRIPE_SETTINGS).fake!;
-    maker = await createStaff(t, 'finance');
-    checker = await createStaff(t, 'finance');
+    ({ t, fake, maker, checker } = await payoutsApp());
   });
   afterAll(() => t.close());
 

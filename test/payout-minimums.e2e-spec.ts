@@ -1,8 +1,7 @@
 import { FakeStripe } from '../src/modules/stripe/fake-stripe.server';
-import { STRIPE_SETTINGS, StripeSettings } from '../src/modules/stripe/stripe.module';
-import { createStaff, registerAgent, SignedIn } from './support/factories';
-import { fund, onboarded } from './support/money';
-import { createTestApp, TestApp } from './support/test-app';
+import { registerAgent, SignedIn } from './support/factories';
+import { fund, onboarded, payoutsApp } from './support/money';
+import { TestApp } from './support/test-app';
 import { waitFor } from './support/wait-for';
 
 /**
@@ -17,20 +16,11 @@ describe('amounts per currency', () => {
   let checker: SignedIn;
 
   beforeAll(async () => {
-    t = await createTestApp({
-      workers: true,
-      env: {
-        PAYOUT_MINIMUM_MINOR: '1000',
-        PAYOUT_MINIMUM_MINOR_BY_CURRENCY: 'SEK=10000, JPY=1500',
-        ADJUSTMENT_APPROVAL_MINOR: '10000',
-        ADJUSTMENT_APPROVAL_MINOR_BY_CURRENCY: 'SEK=100000',
-        STRIPE_RATE_PER_SECOND: '50',
-        OUTBOX_POLL_MS: '100',
-      },
-    });
-    fake = t.app.get<StripeSettings>(STRIPE_SETTINGS).fake!;
-    maker = await createStaff(t, 'finance');
-    checker = await createStaff(t, 'finance');
+    ({ t, fake, maker, checker } = await payoutsApp({
+      PAYOUT_MINIMUM_MINOR_BY_CURRENCY: 'SEK=10000, JPY=1500',
+      ADJUSTMENT_APPROVAL_MINOR: '10000',
+      ADJUSTMENT_APPROVAL_MINOR_BY_CURRENCY: 'SEK=100000',
+    }));
   });
   afterAll(() => t.close());
 

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { LedgerService } from '../../src/modules/ledger/ledger.service';
 import { FakeStripe } from '../../src/modules/stripe/fake-stripe.server';
-import type { TestApp } from './test-app';
+import { STRIPE_SETTINGS, type StripeSettings } from '../../src/modules/stripe/stripe.module';
+import { createStaff, type SignedIn } from './factories';
+import { createTestApp, type TestApp } from './test-app';
 
 /** Puts money in an agent's available balance (as released earnings would). */
 export async function fund(t: TestApp, agentId: string, amountMinor: number, currency = 'EUR') {
@@ -35,4 +37,29 @@ export async function onboarded(t: TestApp, fake: FakeStripe, agentId: string): 
     [agentId, account.id],
   );
   return account.id;
+}
+
+/**
+ * An app whose workers execute payout runs (minimum 10.00, 50 Stripe calls a second), with its
+ * fake Stripe and two finance users: the run's maker and its checker.
+ */
+export async function payoutsApp(
+  env: Record<string, string> = {},
+): Promise<{ t: TestApp; fake: FakeStripe; maker: SignedIn; checker: SignedIn }> {
+  const t = await createTestApp({
+    workers: true,
+    env: {
+      PAYOUT_MINIMUM_MINOR: '1000',
+      STRIPE_RATE_PER_SECOND: '50',
+      OUTBOX_POLL_MS: '100',
+      ...env,
+    },
+  });
+  const fake = t.app.get<StripeSettings>(STRIPE_SETTINGS).fake!;
+  return {
+    t,
+    fake,
+    maker: await createStaff(t, 'finance'),
+    checker: await createStaff(t, 'finance'),
+  };
 }
