@@ -208,6 +208,36 @@ describe('credit control', () => {
     await postShift(s.company).expect(201);
   });
 
+  it('a lift answers the hold it was given for: an invoice going past due under it blocks again', async () => {
+    const s = await setup('Stretched AB');
+    const lift = () =>
+      t.http
+        .post(`/v1/companies/${s.company.companyId}/credit/lift`)
+        .set(finance.auth)
+        .send({ reason: 'Transfer on its way', hours: 48 });
+    // Nothing to lift yet.
+    expect((await lift().expect(409)).body.error.code).toBe('NOT_HELD');
+    await saveCard(t, fake, s.company, 'card_declined');
+    await resolveTickets(t, s.key, s.agent, 2); // past the 500 limit
+    await postShift(s.company).expect(402);
+    await lift().expect(200);
+    await postShift(s.company).expect(201);
+    expect(await escalateFlag(s.key)).toBe(false);
+
+    // The period closes and its invoice's charge is declined: past due, a hold of its own.
+    await t.app.get(InvoiceClosingService).sweep(new Date(Date.now() + 32 * DAY));
+    await runJobs(t, ['billing.invoice-issue']);
+    const refused = await postShift(s.company).expect(402);
+    expect(refused.body.error.details.reason).toBe('past_due');
+    await t.app.get(CreditControlService).refreshAll();
+    expect(await escalateFlag(s.key)).toBe(true);
+    const standing = await t.http
+      .get(`/v1/companies/${s.company.companyId}/credit`)
+      .set(finance.auth)
+      .expect(200);
+    expect(standing.body).toMatchObject({ blocked: true, liftEndsAt: null });
+  });
+
   it('finance only; a company id that is not one is 404; bad bodies name the field', async () => {
     const s = await setup('Guarded Co');
     const agent = await registerAgent(t);

@@ -1662,8 +1662,10 @@ export interface paths {
     put?: never;
     /**
      * Lift a company's credit hold
-     * @description Lifts the hold for a number of hours (a payment on its way, an agreed plan): the company
-     *     may post shifts again meanwhile; the reason is kept.
+     * @description Lifts the hold as it is now for a number of hours (a payment on its way, an agreed plan):
+     *     the company may post shifts again meanwhile; the reason is kept. A hold that starts or
+     *     changes reason during the lift (an invoice going past due) is not lifted by it. 409 NOT_HELD
+     *     when the company is not held.
      */
     post: operations['liftCompanyCreditHold'];
     delete?: never;
@@ -6570,6 +6572,7 @@ export interface components {
       | 'PAYOUT_ACCOUNT_REJECTED'
       | 'PAYOUT_ACCOUNT_STATE'
       | 'PAYMENT_REQUIRED'
+      | 'NOT_HELD'
       | 'INVOICE_STATE'
       | 'CREDIT_EXCEEDS_OWED'
       | 'TICKET_NOT_RESOLVED'
@@ -11615,7 +11618,35 @@ export interface operations {
       401: components['responses']['Unauthenticated'];
       403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
-      409: components['responses']['Conflict'];
+      /**
+       * @description Conflict.
+       *
+       *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
+       *     - `NOT_HELD`: the company is not held: a lift answers a hold as it is, so there is nothing to lift
+       */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "NOT_HELD",
+           *         "message": "The company is not held: a lift answers a hold as it is, so there is nothing to lift.",
+           *         "details": null,
+           *         "requestId": "0b5a4e1c-2f7d-4c83-9a1e-6d3f8b2c7e90"
+           *       }
+           *     }
+           */
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'CONFLICT' | 'NOT_HELD';
+            } & WithRequired<components['schemas']['ErrorBody'], 'code'>;
+          };
+        };
+      };
       413: components['responses']['PayloadTooLarge'];
       415: components['responses']['UnsupportedMediaType'];
       429: components['responses']['RateLimited'];

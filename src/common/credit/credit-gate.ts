@@ -13,3 +13,13 @@ export interface CreditGate {
 }
 
 export const CREDIT_GATE = Symbol('CREDIT_GATE');
+
+/**
+ * Whether finance's lift answers the company's hold as it is, over `credit_controls c`: running,
+ * and given for this hold (its reason and since when; null for lifts given before lifts named
+ * theirs). For intake's escalation flag, read in its own statement (a declared exception to
+ * table ownership); billing's CreditControlsRepository has its TypeScript twin.
+ */
+export const LIFT_ANSWERS_HOLD_SQL = `(c.lifted_until > now()
+  AND (c.lifted_hold_since IS NULL
+       OR (c.lifted_hold_reason = c.hold_reason AND c.lifted_hold_since = c.hold_since)))`;

@@ -75,6 +75,8 @@ export const ERROR_STATUS = {
   PAYOUT_ACCOUNT_STATE: 409,
   // billing: the company is held (credit limit passed, or an invoice past due)
   PAYMENT_REQUIRED: 402,
+  // A lift asked for a company that is not held: a lift answers a hold as it is.
+  NOT_HELD: 409,
   INVOICE_STATE: 409,
   CREDIT_EXCEEDS_OWED: 409,
   // quality: ratings, reviews and their disputes

@@ -10,7 +10,11 @@ import { formatMoney } from '../../common/money/format-money';
 import { Env } from '../../config/env.validation';
 import { CompaniesService } from '../companies/companies.service';
 import { LedgerService } from '../ledger/ledger.service';
-import { CreditControlsRepository, HoldReason } from './credit-controls.repository';
+import {
+  CreditControlsRepository,
+  HoldReason,
+  liftAnswersHold,
+} from './credit-controls.repository';
 import { CreditStandingDto, LiftHoldDto, SetCreditLimitDto } from './credit.dto';
 import { InvoiceRow, InvoicesRepository } from './invoices.repository';
 
@@ -102,8 +106,9 @@ export class CreditControlService implements CreditGate {
         }
       : null;
     await this.controls.setHold(em, companyId, reason, details);
-    const liftedUntil =
-      row?.lifted_until && row.lifted_until > new Date() ? row.lifted_until : null;
+    const stored = await this.controls.find(em, companyId);
+    // A lift answers the hold it was given for: one that started or changed since blocks again.
+    const liftedUntil = stored && liftAnswersHold(stored) ? stored.lifted_until : null;
     return {
       creditLimitMinor: limit,
       owed,
@@ -113,13 +118,13 @@ export class CreditControlService implements CreditGate {
             message: message!,
             amountMinor: amount!.amountMinor,
             currency: amount!.currency,
-            startedAt: (await this.controls.find(em, companyId))!.hold_since!,
+            startedAt: stored!.hold_since!,
             pastDueInvoiceIds: pastDue.map((i) => i.id),
             invoiceIds: [...pastDue, ...writtenOff].map((i) => i.id),
           }
         : null,
       liftEndsAt: liftedUntil,
-      liftReason: liftedUntil ? row!.lift_reason : null,
+      liftReason: liftedUntil ? stored!.lift_reason : null,
       blocked: reason !== null && liftedUntil === null,
     };
   }
@@ -181,12 +186,19 @@ export class CreditControlService implements CreditGate {
     });
   }
 
-  /** Finance: lifts the hold for `hours`, with a reason kept on record. */
+  /**
+   * Finance: lifts the hold as it is now for `hours`, with a reason kept on record; a hold that
+   * starts or changes reason meanwhile is not lifted by it. 409 NOT_HELD when there is none.
+   */
   async lift(actor: Actor, companyId: string, input: LiftHoldDto): Promise<CreditStandingDto> {
     const { userId } = requireUser(actor, 'finance');
     await this.assertCompany(companyId);
     return this.db.transaction(async (em) => {
       const until = new Date(Date.now() + input.hours * 3_600_000);
+      // The hold as it is now, stored, for the lift to answer; nothing to lift when not held.
+      if (!(await this.standing(em, companyId)).hold) {
+        throw new DomainError('NOT_HELD', 'The company is not held: there is nothing to lift');
+      }
       await this.controls.lift(em, companyId, until, userId, input.reason.trim());
       return this.standing(em, companyId);
     });

@@ -12,7 +12,21 @@ export interface CreditControlRow {
   lifted_until: Date | null;
   lifted_by: string | null;
   lift_reason: string | null;
+  /** The hold the lift answers (null for lifts given before lifts named theirs: any). */
+  lifted_hold_reason: HoldReason | null;
+  lifted_hold_since: Date | null;
 }
+
+/**
+ * Whether the lift answers the company's hold as it is: a lift still running, given for this
+ * hold (its reason and since when). SQL twin: LIFT_ANSWERS_HOLD_SQL (common/credit).
+ */
+export const liftAnswersHold = (r: CreditControlRow, now = new Date()): boolean =>
+  r.lifted_until !== null &&
+  r.lifted_until > now &&
+  (r.lifted_hold_since === null ||
+    (r.lifted_hold_reason === r.hold_reason &&
+      r.lifted_hold_since.getTime() === r.hold_since?.getTime()));
 
 /** `credit_controls`: each company's credit limit, its current hold, and finance's lift. */
 @Injectable()
@@ -70,11 +84,12 @@ export class CreditControlsRepository {
     by: string,
     reason: string,
   ): Promise<void> {
+    // The hold as stored now (standing() refreshed it in this transaction): the lift answers it.
     await em.query(
-      `INSERT INTO credit_controls (company_id, lifted_until, lifted_by, lift_reason)
-       VALUES ($1, $2, $3, $4)
-       ON CONFLICT (company_id) DO UPDATE
-         SET lifted_until = $2, lifted_by = $3, lift_reason = $4, updated_at = now()`,
+      `UPDATE credit_controls
+          SET lifted_until = $2, lifted_by = $3, lift_reason = $4,
+              lifted_hold_reason = hold_reason, lifted_hold_since = hold_since, updated_at = now()
+        WHERE company_id = $1`,
       [companyId, until, by, reason],
     );
   }

@@ -38,13 +38,15 @@ export class CreditController {
   }
 
   /**
-   * Lifts the hold for a number of hours (a payment on its way, an agreed plan): the company
-   * may post shifts again meanwhile; the reason is kept.
+   * Lifts the hold as it is now for a number of hours (a payment on its way, an agreed plan):
+   * the company may post shifts again meanwhile; the reason is kept. A hold that starts or
+   * changes reason during the lift (an invoice going past due) is not lifted by it. 409 NOT_HELD
+   * when the company is not held.
    */
   @Post('lift')
   @HttpCode(200)
   @ApiOperation({ operationId: 'liftCompanyCreditHold', summary: "Lift a company's credit hold" })
-  @ApiErrors('NOT_FOUND')
+  @ApiErrors('NOT_FOUND', 'NOT_HELD')
   lift(
     @CurrentActor() actor: Actor,
     @IdParam('companyId') companyId: string,

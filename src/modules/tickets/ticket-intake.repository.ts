@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
+import { LIFT_ANSWERS_HOLD_SQL } from '../../common/credit/credit-gate';
 import { currentRequestId } from '../../common/http/request-context';
 import { preparedQuery } from '../../database/sql';
 import { TicketRow } from './ticket.rows';
@@ -36,7 +37,7 @@ const TICKET_VALUES = `$1, $2, $3, $4, $5, $6::jsonb, $7::jsonb, $8, $9::smallin
   $10, $11::jsonb, $12::int, now() + make_interval(secs => $12::int), $13, $14::text[],
   $15::smallint[], $15::smallint[],
   EXISTS (SELECT 1 FROM credit_controls c WHERE c.company_id = $1 AND c.hold_since IS NOT NULL
-             AND (c.lifted_until IS NULL OR c.lifted_until <= now()))`;
+             AND NOT coalesce(${LIFT_ANSWERS_HOLD_SQL}, false))`;
 
 const params = (t: NewTicket): unknown[] => [
   t.companyId,
