@@ -238,6 +238,61 @@ describe('credit control', () => {
     expect(standing.body).toMatchObject({ blocked: true, liftEndsAt: null });
   });
 
+  it("holds a company by each currency's own limit when the configuration gives one", async () => {
+    const other = await createTestApp({
+      env: {
+        PLATFORM_FEE_BPS: '1500',
+        CREDIT_LIMIT_MINOR: '500',
+        CREDIT_LIMIT_MINOR_BY_CURRENCY: 'SEK=5000',
+        PAST_DUE_GRACE_DAYS: '0',
+      },
+    });
+    try {
+      const company = await registerCompany(other, 'Kronor AB');
+      const key = await createApiKey(other, company);
+      const { agents } = await liveAgents(
+        other,
+        company.auth,
+        1,
+        {},
+        {
+          ratePerTicket: { amountMinor: 250, currency: 'SEK' },
+        },
+      );
+      await resolveTickets(other, key, agents[0], 2); // 5.76 kr: past 500 minor, not SEK's 5000
+      const post = () =>
+        other.http
+          .post('/v1/shifts')
+          .set(company.auth)
+          .send(shiftBody({ title: 'More' }));
+      await post().expect(201);
+      const finance2 = await createStaff(other, 'finance');
+      const standing = await other.http
+        .get(`/v1/companies/${company.companyId}/credit`)
+        .set(finance2.auth)
+        .expect(200);
+      expect(standing.body).toMatchObject({
+        creditLimitMinor: 500,
+        creditLimits: [{ currency: 'SEK', limitMinor: 5000 }],
+        hold: null,
+      });
+      // The company's own limit, set by finance, applies to every currency.
+      await other.http
+        .put(`/v1/companies/${company.companyId}/credit/limit`)
+        .set(finance2.auth)
+        .send({ creditLimitMinor: 500 })
+        .expect(200);
+      const refused = await post().expect(402);
+      expect(refused.body.error.details).toMatchObject({
+        reason: 'credit_limit',
+        currency: 'SEK',
+        creditLimitMinor: 500,
+      });
+    } finally {
+      await other.close();
+    }
+  });
+
   it('finance only; a company id that is not one is 404; bad bodies name the field', async () => {
     const s = await setup('Guarded Co');
     const agent = await registerAgent(t);

@@ -5036,6 +5036,12 @@ export interface components {
       /** @example EUR */
       currency: string;
     };
+    CreditLimitDto: {
+      /** @example 750000 */
+      limitMinor: number;
+      /** @example JPY */
+      currency: string;
+    };
     CreditHoldDto: {
       /**
        * @description `credit_limit`: what the company owes passed its limit; `past_due`: an invoice stayed past
@@ -5077,10 +5083,14 @@ export interface components {
     };
     CreditStandingDto: {
       /**
-       * @description What it may owe in each currency before it is held (minor units).
+       * @description Its own limit (set by finance, in every currency), else CREDIT_LIMIT_MINOR: what it may owe
+       *     before it is held, in minor units. A currency in CREDIT_LIMIT_MINOR_BY_CURRENCY has its
+       *     own when the company has none: see `creditLimits`.
        * @example 500000
        */
       creditLimitMinor: number;
+      /** @description The limit of each currency it owes in, as applied. */
+      creditLimits: components['schemas']['CreditLimitDto'][];
       /** @description What it owes per currency (booked, not yet paid; invoiced or not). */
       owed: components['schemas']['OutstandingDto'][];
       /** @description Why billing holds the company, or null. */

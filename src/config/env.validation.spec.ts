@@ -50,6 +50,7 @@ describe('validateEnv', () => {
     ['ADJUSTMENT_APPROVAL_MINOR_BY_CURRENCY', 'JPY=-5'],
     ['PAYOUT_MINIMUM_MINOR_BY_CURRENCY', 'SEK=10000,SEK=100'],
     ['PAYOUT_MINIMUM_MINOR_BY_CURRENCY', 'SKE=10000'],
+    ['CREDIT_LIMIT_MINOR_BY_CURRENCY', 'JPY=1.5'],
   ])('names %s when it is malformed (%s)', (name, value) => {
     expect(() => validateEnv({ [name]: value })).toThrow(ConfigError);
     try {

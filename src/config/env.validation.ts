@@ -397,6 +397,15 @@ export class Env {
   @Min(0)
   CREDIT_LIMIT_MINOR = 500000;
 
+  /**
+   * CREDIT_LIMIT_MINOR for a currency whose minor unit is worth another amount, as `CUR=minor`
+   * pairs (e.g. `JPY=750000,IDR=8000000000`); a company's own limit, set by finance, still
+   * applies to every currency.
+   */
+  @Transform(withoutSpaces)
+  @Validate(MinorByCurrency, [0])
+  CREDIT_LIMIT_MINOR_BY_CURRENCY = '';
+
   /** Days an invoice may stay past due (its charge failed) before the company is held. */
   @Transform(toDecimal)
   @IsNumber()

@@ -8,6 +8,7 @@ import type { CreditGate } from '../../common/credit/credit-gate';
 import { DomainError } from '../../common/errors/domain-error';
 import { formatMoney } from '../../common/money/format-money';
 import { Env } from '../../config/env.validation';
+import { perCurrency } from '../../config/per-currency';
 import { CompaniesService } from '../companies/companies.service';
 import { LedgerService } from '../ledger/ledger.service';
 import {
@@ -45,10 +46,16 @@ export class CreditControlService implements CreditGate {
   /** The company's standing, computed now (and stored, for the escalation flag). */
   async standing(em: EntityManager, companyId: string): Promise<CreditStandingDto> {
     const row = await this.controls.find(em, companyId);
-    const limit =
+    const defaultLimit = this.config.get('CREDIT_LIMIT_MINOR', { infer: true });
+    // The company's own limit in every currency, else the configured one of each currency.
+    const limitIn = (currency: string) =>
       row?.credit_limit_minor != null
         ? Number(row.credit_limit_minor)
-        : this.config.get('CREDIT_LIMIT_MINOR', { infer: true });
+        : perCurrency(
+            defaultLimit,
+            this.config.get('CREDIT_LIMIT_MINOR_BY_CURRENCY', { infer: true }),
+          )(currency);
+    const limit = row?.credit_limit_minor != null ? Number(row.credit_limit_minor) : defaultLimit;
     const owed = (await this.ledger.balances(em, companyId))
       .filter((b) => b.account === 'company_receivable' && b.balance > 0)
       .map((b) => ({ currency: b.currency, amountMinor: b.balance }))
@@ -87,21 +94,21 @@ export class CreditControlService implements CreditGate {
         `Invoice ${first.number ?? first.id} for ${formatMoney(amount)} was written off unpaid: ` +
         'pay it or ask finance to lift the hold';
     } else {
-      const over = owed.find((o) => o.amountMinor > limit);
+      const over = owed.find((o) => o.amountMinor > limitIn(o.currency));
       if (over) {
         reason = 'credit_limit';
         amount = over;
         message =
           `Your company owes ${formatMoney(over)}, above its credit limit of ` +
-          `${formatMoney({ currency: over.currency, amountMinor: limit })}: pay the open invoices ` +
-          'or ask finance to lift the hold';
+          `${formatMoney({ currency: over.currency, amountMinor: limitIn(over.currency) })}: ` +
+          'pay the open invoices or ask finance to lift the hold';
       }
     }
     const details = reason
       ? {
           reason,
           ...amount!,
-          creditLimitMinor: limit,
+          creditLimitMinor: limitIn(amount!.currency),
           invoiceIds: [...pastDue, ...writtenOff].map((i) => i.id),
         }
       : null;
@@ -111,6 +118,7 @@ export class CreditControlService implements CreditGate {
     const liftedUntil = stored && liftAnswersHold(stored) ? stored.lifted_until : null;
     return {
       creditLimitMinor: limit,
+      creditLimits: owed.map((o) => ({ currency: o.currency, limitMinor: limitIn(o.currency) })),
       owed,
       hold: reason
         ? {
@@ -138,7 +146,10 @@ export class CreditControlService implements CreditGate {
       reason: hold.reason,
       amountMinor: hold.amountMinor,
       currency: hold.currency,
-      creditLimitMinor: standing.creditLimitMinor,
+      // The limit of the hold's currency (a currency of its own may have another).
+      creditLimitMinor:
+        standing.creditLimits.find((l) => l.currency === hold.currency)?.limitMinor ??
+        standing.creditLimitMinor,
       invoiceIds: hold.invoiceIds,
     });
   }

@@ -50,14 +50,26 @@ export class CreditHoldDto {
   invoiceIds: string[];
 }
 
+export class CreditLimitDto {
+  /** @example JPY */
+  currency: string;
+  /** @example 750000 */
+  @ApiInteger()
+  limitMinor: number;
+}
+
 /** Where a company stands with credit control. */
 export class CreditStandingDto {
   /**
-   * What it may owe in each currency before it is held (minor units).
+   * Its own limit (set by finance, in every currency), else CREDIT_LIMIT_MINOR: what it may owe
+   * before it is held, in minor units. A currency in CREDIT_LIMIT_MINOR_BY_CURRENCY has its
+   * own when the company has none: see `creditLimits`.
    * @example 500000
    */
   @ApiInteger()
   creditLimitMinor: number;
+  /** The limit of each currency it owes in, as applied. */
+  creditLimits: CreditLimitDto[];
   /** What it owes per currency (booked, not yet paid; invoiced or not). */
   owed: OutstandingDto[];
   /** Why billing holds the company, or null. */
