@@ -73,6 +73,7 @@ describe('billing: customer, card, outstanding', () => {
       outstanding: [],
       credit: {
         creditLimitMinor: 500000,
+        creditLimits: [],
         owed: [],
         hold: null,
         liftEndsAt: null,

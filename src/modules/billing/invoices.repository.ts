@@ -36,6 +36,8 @@ export interface InvoiceRow {
   paid_at: Date | null;
   past_due_since: Date | null;
   dispute_id: string | null;
+  /** Set for an invoice written off before written-off holds existed: it holds nothing. */
+  hold_waived_at: Date | null;
   dispute_status: string | null;
   disputed_minor: string | null;
   credited_minor: string;
@@ -339,12 +341,14 @@ export class InvoicesRepository {
 
   /**
    * Invoices written off unpaid: uncollectible with something still owed after credit notes
-   * (a written-off invoice can still be paid, and is then `paid`).
+   * (a written-off invoice can still be paid, and is then `paid`), and not waived (those
+   * written off before the hold existed).
    */
   writtenOffUnpaid(em: EntityManager, companyId: string): Promise<InvoiceRow[]> {
     return em.query(
       `SELECT * FROM invoices
         WHERE company_id = $1 AND status = 'uncollectible' AND total_minor > credited_minor
+          AND hold_waived_at IS NULL
         ORDER BY updated_at`,
       [companyId],
     );
