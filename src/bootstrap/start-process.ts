@@ -31,8 +31,10 @@ export async function startProcess(role: string): Promise<StartedProcess> {
     const prepared = await prepareInfrastructure(env, log);
     return { ...prepared, log };
   } catch (e) {
-    log.fatal({ err: e }, (e as Error).message);
-    process.stderr.write(`\n${(e as Error).message}\n`);
+    // A library may reject with nothing at all: still say something.
+    const message = e instanceof Error ? e.message : `start-up failed: ${String(e)}`;
+    log.fatal({ err: e }, message);
+    process.stderr.write(`\n${message}\n`);
     process.exit(1);
   }
 }
