@@ -47,6 +47,7 @@ test('an agent whose Stripe account was closed links a new one; one rejected for
     'aria-invalid',
     'true',
   );
+  await expect(dialog.getByText('reason must not be blank', { exact: true })).toBeVisible();
   await dialog.getByRole('textbox', { name: 'Reason' }).fill('Identity checked by phone');
   await expectAccessible(admin, 'admin, payout account');
   await dialog.getByRole('button', { name: 'Allow a new account' }).click();

@@ -13,6 +13,7 @@ import {
   Length,
   Matches,
   Max,
+  MaxLength,
   Min,
   ValidateNested,
 } from 'class-validator';
@@ -23,7 +24,7 @@ import { PageQueryDto } from '../../common/pagination/page.dto';
 export class UpdateAgentProfileDto {
   /** @example "Ana P." */
   @IsString()
-  @Length(1, 100)
+  @MaxLength(100)
   @Matches(/\S/, { message: 'displayName must not be blank' })
   displayName: string;
 
@@ -64,7 +65,7 @@ export class PatchAgentProfileDto {
   /** @example "Ana Pereira" */
   @IsOmittable()
   @IsString()
-  @Length(1, 100)
+  @MaxLength(100)
   @Matches(/\S/, { message: 'displayName must not be blank' })
   displayName?: string;
 
@@ -159,7 +160,7 @@ export class SuspendAgentDto {
    * @example "Repeated no-shows this month"
    */
   @IsString()
-  @Length(1, 500)
+  @MaxLength(500)
   @Matches(/\S/, { message: 'reason must not be blank' })
   reason: string;
 }
@@ -189,7 +190,7 @@ export class AgentDirectoryQueryDto extends PageQueryDto {
    */
   @IsOptional()
   @IsString()
-  @Length(1, 100)
+  @MaxLength(100)
   @Matches(/\S/, { message: 'q must not be blank' })
   q?: string;
 

@@ -34,7 +34,7 @@ export class RegisterDto {
    */
   @ValidateIf((o: RegisterDto) => o.role === 'company_admin' || o.companyName !== undefined)
   @IsString()
-  @Length(1, 200)
+  @MaxLength(200)
   @Matches(/\S/, { message: 'companyName must not be blank' })
   companyName?: string;
 }

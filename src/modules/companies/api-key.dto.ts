@@ -1,4 +1,4 @@
-import { IsString, Length, Matches } from 'class-validator';
+import { IsString, Matches, MaxLength } from 'class-validator';
 
 export class CreateApiKeyDto {
   /**
@@ -6,7 +6,7 @@ export class CreateApiKeyDto {
    * @example "production bot"
    */
   @IsString()
-  @Length(1, 100)
+  @MaxLength(100)
   @Matches(/\S/, { message: 'name must not be blank' })
   name: string;
 }

@@ -6,7 +6,6 @@ import {
   IsOptional,
   IsString,
   IsTimeZone,
-  Length,
   Matches,
   MaxLength,
 } from 'class-validator';
@@ -18,7 +17,7 @@ export class UpdateCompanyDto {
   /** @example "Acme Support" */
   @IsOmittable()
   @IsString()
-  @Length(1, 200)
+  @MaxLength(200)
   @Matches(/\S/, { message: 'name must not be blank' })
   name?: string;
 

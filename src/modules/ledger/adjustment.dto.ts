@@ -8,6 +8,7 @@ import {
   Length,
   Matches,
   Max,
+  MaxLength,
   Min,
   NotEquals,
   Validate,
@@ -76,7 +77,7 @@ export class DecideAdjustmentDto {
    */
   @IsOmittable()
   @IsString()
-  @Length(1, 500)
+  @MaxLength(500)
   @Matches(/\S/, { message: 'note must not be blank' })
   note?: string;
 }

@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsString, Length, Matches, Validate } from 'class-validator';
+import { IsIn, IsOptional, IsString, Length, Matches, MaxLength, Validate } from 'class-validator';
 import { ApiInstant, ApiInteger } from '../../common/http/openapi-property';
 import { IsCurrencyCode } from '../../common/money/money.dto';
 import { PageQueryDto } from '../../common/pagination/page.dto';
@@ -500,7 +500,7 @@ export class AllowNewPayoutAccountDto {
    * @example "Identity checked by phone; the fraud flag was a shared card"
    */
   @IsString()
-  @Length(1, 500)
+  @MaxLength(500)
   @Matches(/\S/, { message: 'reason must not be blank' })
   reason: string;
   /**

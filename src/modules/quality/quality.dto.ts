@@ -9,6 +9,7 @@ import {
   Length,
   Matches,
   Max,
+  MaxLength,
   Min,
 } from 'class-validator';
 import { ApiInteger } from '../../common/http/openapi-property';
@@ -146,7 +147,7 @@ export class DisputeReviewDto {
    * @example "The customer had already been refunded by the bot."
    */
   @IsString()
-  @Length(1, 2000)
+  @MaxLength(2000)
   @Matches(/\S/, { message: 'reason must not be blank' })
   reason: string;
 }
@@ -166,7 +167,7 @@ export class DecideDisputeDto {
    * @example "The transcript shows the bot refunded first."
    */
   @IsString()
-  @Length(1, 2000)
+  @MaxLength(2000)
   @Matches(/\S/, { message: 'note must not be blank' })
   note: string;
 }

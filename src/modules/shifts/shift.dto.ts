@@ -8,8 +8,8 @@ import {
   IsBoolean,
   IsIn,
   IsInt,
-  IsNumber,
   IsISO6391,
+  IsNumber,
   IsObject,
   IsOptional,
   IsString,
@@ -939,7 +939,7 @@ export class CompanyAgentsQueryDto {
    */
   @IsOptional()
   @IsString()
-  @Length(1, 100)
+  @MaxLength(100)
   @Matches(/\S/, { message: 'q must not be blank' })
   q?: string;
 

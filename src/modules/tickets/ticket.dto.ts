@@ -82,7 +82,7 @@ export class CreateEscalationDto {
 
   /** @example "Charged twice for order 1182" */
   @IsString()
-  @Length(1, 300)
+  @MaxLength(300)
   @Matches(/\S/, { message: 'subject must not be blank' })
   subject: string;
 
@@ -203,7 +203,7 @@ export class ReleaseTicketDto {
    * @example "Needs a German speaker"
    */
   @IsString()
-  @Length(1, 1000)
+  @MaxLength(1000)
   @Matches(/\S/, { message: 'reason must not be blank' })
   reason: string;
 }
@@ -235,7 +235,7 @@ export class ResolveTicketDto {
    * @example "Refunded the duplicate charge and confirmed with the customer."
    */
   @IsString()
-  @Length(1, 5000)
+  @MaxLength(5000)
   @Matches(/\S/, { message: 'resolutionSummary must not be blank' })
   resolutionSummary: string;
   /** Optional: flag the bot's handoff as complete or not, and what was missing. */
@@ -248,7 +248,7 @@ export class ResolveTicketDto {
 export class ReopenTicketDto {
   /** @example "The customer is still charged twice" */
   @IsString()
-  @Length(1, 1000)
+  @MaxLength(1000)
   @Matches(/\S/, { message: 'reason must not be blank' })
   reason: string;
 }
