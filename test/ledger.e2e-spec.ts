@@ -226,6 +226,70 @@ describe('ledger', () => {
       expect(earning.available_at.getTime() - earning.earned_at.getTime()).toBe(72 * 3_600_000 + 1);
     });
 
+    it('reports a resolution whose booking never happened, after the grace, and finance books it once; a reopened one never', async () => {
+      const {
+        agents: [agent],
+      } = await liveAgents(
+        t,
+        co.auth,
+        1,
+        {},
+        { ratePerTicket: { amountMinor: 800, currency: 'EUR' } },
+      );
+      const lost = await resolved(agent);
+      const reopened = await resolved(agent);
+      await t.http
+        .post(`/v1/tickets/${reopened.id}/reopen`)
+        .set(co.auth)
+        .send({ reason: 'not solved' })
+        .expect(200);
+      const ours = (body: { resolvedClaimsNotBooked: { agentId: string }[] }) =>
+        body.resolvedClaimsNotBooked.filter((r) => r.agentId === agent.id);
+      const check = async () =>
+        (await t.http.get('/v1/ledger/integrity').set(finance.auth).expect(200)).body;
+      // Within the grace its job may simply not have run yet (here nothing runs it).
+      expect(ours(await check())).toEqual([]);
+      // Resolved 20 minutes ago, and its job never booked it (failed for good, left the queue).
+      await t.db.query(
+        `UPDATE ticket_claims SET resolved_at = resolved_at - interval '20 minutes'
+          WHERE ticket_id = ANY($1)`,
+        [[lost.id, reopened.id]],
+      );
+      const [claim] = await t.db.query(
+        `SELECT id, resolved_at FROM ticket_claims WHERE ticket_id = $1`,
+        [lost.id],
+      );
+      const late = await check();
+      expect(late.ok).toBe(false);
+      expect(ours(late)).toEqual([
+        {
+          claimId: claim.id,
+          ticketId: lost.id,
+          agentId: agent.id,
+          companyId: co.companyId,
+          amountMinor: 800,
+          currency: 'EUR',
+          resolvedAt: claim.resolved_at.toISOString(),
+        },
+      ]);
+      // Finance books it, twice at once: one earning.
+      const [first, second] = await Promise.all([
+        t.http.post('/v1/ledger/integrity/book-missing').set(finance.auth).expect(200),
+        t.http.post('/v1/ledger/integrity/book-missing').set(finance.auth).expect(200),
+      ]);
+      expect(ours(first.body)).toEqual([]);
+      expect(ours(second.body)).toEqual([]);
+      expect(await owed(agent.id)).toEqual({ pending: 800, available: 0 });
+      // Its job, retried late from the queue dashboard, books nothing more.
+      await runLedgerJobs([lost.id]);
+      expect(await owed(agent.id)).toEqual({ pending: 800, available: 0 });
+      const [{ n }] = await t.db.query(
+        `SELECT count(*)::int AS n FROM journal_entries WHERE kind = 'earning' AND agent_id = $1`,
+        [agent.id],
+      );
+      expect(n).toBe(1);
+    });
+
     it("shows the company the display name of the agent who worked each ticket, never the agent's email", async () => {
       const {
         agents: [agent],

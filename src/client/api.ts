@@ -1446,6 +1446,27 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/ledger/integrity/book-missing': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Book the resolutions the ledger check found unbooked
+     * @description Books the resolutions the check lists as not booked (their job failed for good and left
+     *     the queue), each once; answers the check as it then stands.
+     */
+    post: operations['bookMissingEarnings'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/ledger/adjustments': {
     parameters: {
       query?: never;
@@ -4891,6 +4912,28 @@ export interface components {
        */
       reopenedAt: string;
     };
+    UnbookedResolutionDto: {
+      /**
+       * @description The pay fixed at resolution, not yet earned by the agent nor owed by the company.
+       * @example 250
+       */
+      amountMinor: number;
+      /** @example a7d3e9f1-2b4c-4d6e-8f0a-1c3e5b7d9f2a */
+      claimId: string;
+      /** @example e410f6b2-3c7d-4e8a-9b1f-6d2c5a8e7f30 */
+      ticketId: string;
+      /** @example 3f2b8c1e-5d4a-4e7f-9b6c-2a1d0e9f8c7b */
+      agentId: string;
+      /** @example 7c9e6679-7425-40de-944b-e07fc1f90ae7 */
+      companyId: string;
+      /** @example EUR */
+      currency: string;
+      /**
+       * Format: date-time
+       * @example 2030-05-05T08:00:00.000Z
+       */
+      resolvedAt: string;
+    };
     LedgerIntegrityDto: {
       /**
        * @description True when every check below is empty.
@@ -4905,7 +4948,13 @@ export interface components {
       /** @description Reopened claims whose earning was booked and never reversed (should be empty). */
       reopenedClaimsNotReversed: components['schemas']['UnreversedReopenedClaimDto'][];
       /**
-       * @description More findings than listed (500 at most).
+       * @description Resolutions older than 15 minutes with no earning booked (should be empty): the agent is
+       *     not paid and the company not billed for them. Their `ledger.ticket-event` job failed for
+       *     good, or is still retrying through an outage; the operations runbook says what to do.
+       */
+      resolvedClaimsNotBooked: components['schemas']['UnbookedResolutionDto'][];
+      /**
+       * @description More findings than listed in a check (500 at most each).
        * @example false
        */
       truncated: boolean;
@@ -11078,6 +11127,35 @@ export interface operations {
       400: components['responses']['ValidationFailed'];
       401: components['responses']['Unauthenticated'];
       403: components['responses']['Forbidden'];
+      500: components['responses']['Internal'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  bookMissingEarnings: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['LedgerIntegrityDto'];
+        };
+      };
+      400: components['responses']['InvalidBody'];
+      401: components['responses']['Unauthenticated'];
+      403: components['responses']['Forbidden'];
+      409: components['responses']['Conflict'];
+      413: components['responses']['PayloadTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
+      429: components['responses']['RateLimited'];
       500: components['responses']['Internal'];
       503: components['responses']['ServiceUnavailable'];
     };

@@ -10,6 +10,14 @@ import { TicketClaimFacts } from '../tickets/ticket-claim-facts.service';
 import { EarningsRepository } from './earnings.repository';
 import { LedgerService } from './ledger.service';
 
+/** The ids a resolution's earning is booked under. */
+export interface ResolutionIds {
+  claimId: string;
+  ticketId: string;
+  agentId: string;
+  companyId: string;
+}
+
 /** The platform fee on a rate, rounded half up to a whole minor unit. */
 export const feeFor = (amountMinor: number, bps: number) =>
   Math.round((amountMinor * bps) / 10_000);
@@ -34,15 +42,21 @@ export class TicketLedgerHandler implements HandlesJob<'ledger.ticket-event'> {
   handle({ type, event }: JobPayloads['ledger.ticket-event']): Promise<{ booked: boolean }> {
     // A paid withdrawal resolved its claim with its pay fixed: it earns like a resolution.
     return this.db.transaction((em) =>
-      type === 'ticket.reopened' ? this.reverse(em, event) : this.earn(em, event),
+      type === 'ticket.reopened'
+        ? this.reverse(em, event)
+        : this.earn(em, { ...event, claimId: event.claimId!, agentId: event.agentId! }),
     );
   }
 
-  private async earn(em: EntityManager, e: TicketEvent): Promise<{ booked: boolean }> {
+  /**
+   * Books one resolution's earning, once: what the job does for a `ticket.resolved` event, and
+   * what finance's repair does for a resolution the integrity report found unbooked.
+   */
+  async earn(em: EntityManager, e: ResolutionIds): Promise<{ booked: boolean }> {
     // Locked, so a reopen cannot commit between this read and the booking: either the reopen
     // committed first (and this sees it and books nothing) or it waits for this commit (and its
     // reversal, which takes the same lock, then finds the earning). See reverse().
-    const claim = await this.claims.lockIfEarning(em, e.claimId!);
+    const claim = await this.claims.lockIfEarning(em, e.claimId);
     if (!claim) return { booked: false };
     const amount = claim.amountMinor;
     const fee = feeFor(amount, this.config.get('PLATFORM_FEE_BPS', { infer: true }));
@@ -53,9 +67,9 @@ export class TicketLedgerHandler implements HandlesJob<'ledger.ticket-event'> {
       claim.resolvedAt.getTime() + Math.round(windowHours * 3_600_000) + 1,
     );
     const created = await this.earnings.insertIfNew(em, {
-      claimId: e.claimId!,
+      claimId: e.claimId,
       ticketId: e.ticketId,
-      agentId: e.agentId!,
+      agentId: e.agentId,
       companyId: e.companyId,
       amountMinor: amount,
       feeMinor: fee,
@@ -81,7 +95,7 @@ export class TicketLedgerHandler implements HandlesJob<'ledger.ticket-event'> {
     await this.outbox.enqueue(
       em,
       'ledger.release-earning',
-      { claimId: e.claimId! },
+      { claimId: e.claimId },
       { runAt: availableAt },
     );
     return { booked: true };

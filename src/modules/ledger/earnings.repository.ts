@@ -98,6 +98,15 @@ export class EarningsRepository {
     );
   }
 
+  /** Which of these claims have an earning (in any state). */
+  async bookedAmong(em: EntityManager, claimIds: string[]): Promise<Set<string>> {
+    const rows: { claim_id: string }[] = await em.query(
+      `SELECT claim_id FROM earnings WHERE claim_id = ANY($1)`,
+      [claimIds],
+    );
+    return new Set(rows.map((r) => r.claim_id));
+  }
+
   async lockByClaim(em: EntityManager, claimId: string): Promise<EarningRow | undefined> {
     const [earning]: EarningRow[] = await em.query(
       'SELECT * FROM earnings WHERE claim_id = $1 FOR UPDATE',

@@ -1,64 +1,138 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { requireUser } from '../../common/auth/access';
 import { Actor } from '../../common/auth/actor';
 import { TicketClaimFacts } from '../tickets/ticket-claim-facts.service';
+import { TicketLedgerHandler } from './earnings-posting.handlers';
 import { EarningsRepository } from './earnings.repository';
 import { JournalRepository } from './journal.repository';
-import { LedgerIntegrityDto, UnreversedReopenedClaimDto } from './ledger.dto';
+import {
+  LedgerIntegrityDto,
+  UnbookedResolutionDto,
+  UnreversedReopenedClaimDto,
+} from './ledger.dto';
 import { toUnreversedReopenedClaimDto } from './ledger.mapper';
 
 /** At most this many findings per check in one report; `truncated` says there were more. */
 const MAX_FINDINGS = 500;
-/** Reopened claims looked up per query. */
+/** Claims looked up per query. */
 const CHUNK = 5000;
+/**
+ * A resolution is booked within seconds (the outbox relays its ledger job at once); one not
+ * booked after this long is reported. Its job may still be retrying through an outage: the
+ * finding is true all the same (the agent is not paid yet), and goes once it is booked.
+ */
+export const BOOKING_GRACE_MS = 15 * 60_000;
 
 /**
  * Invariants the ledger must hold whatever order or concurrency its jobs ran in, checked
  * against the books themselves, for finance to watch (and for tests to assert):
  * - a reopened claim keeps no earning: each one is reversed or was never booked;
+ * - a resolution not reopened has its earning (a booking job that failed for good would
+ *   otherwise leave the agent unpaid and the company unbilled, with nothing else to show it);
  * - every currency's lines sum to zero (the database refuses unbalanced entries; this proves it).
  */
 @Injectable()
 export class LedgerIntegrityService {
+  private readonly logger = new Logger(LedgerIntegrityService.name);
+
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly journal: JournalRepository,
     private readonly earnings: EarningsRepository,
     private readonly claims: TicketClaimFacts,
+    private readonly booking: TicketLedgerHandler,
   ) {}
 
-  async report(actor: Actor): Promise<LedgerIntegrityDto> {
+  async report(actor: Actor, now = new Date()): Promise<LedgerIntegrityDto> {
     requireUser(actor, 'finance');
     const em = this.db.manager;
-    const [reopened, totals] = await Promise.all([
-      this.claims.reopenedClaims(em),
+    const [unreversed, unbooked, totals] = await Promise.all([
+      this.unreversed(em),
+      this.unbooked(em, new Date(now.getTime() - BOOKING_GRACE_MS)),
       this.journal.unbalancedCurrencies(em),
     ]);
+    const unbalanced = totals.map((r) => ({ currency: r.currency, balanceMinor: Number(r.total) }));
+    return {
+      ok: unreversed.length === 0 && unbooked.length === 0 && unbalanced.length === 0,
+      checkedAt: now,
+      reopenedClaimsNotReversed: unreversed.slice(0, MAX_FINDINGS),
+      resolvedClaimsNotBooked: unbooked.slice(0, MAX_FINDINGS),
+      truncated: unreversed.length > MAX_FINDINGS || unbooked.length > MAX_FINDINGS,
+      unbalancedCurrencies: unbalanced,
+    };
+  }
+
+  /**
+   * Books what the report lists in `resolvedClaimsNotBooked` (500 at a time), each in its own
+   * transaction through the booking job's own path: once, whatever else runs (a job still
+   * retrying books nothing after it, nor it after the job), and never for a claim reopened
+   * meanwhile (the claim's lock and state decide). For a booking whose failed job has left the
+   * queue (the failed set keeps 14 days). Answers the report as it then stands.
+   */
+  async bookMissing(actor: Actor, now = new Date()): Promise<LedgerIntegrityDto> {
+    const { userId } = requireUser(actor, 'finance');
+    const missing = await this.unbooked(
+      this.db.manager,
+      new Date(now.getTime() - BOOKING_GRACE_MS),
+    );
+    let booked = 0;
+    for (const c of missing.slice(0, MAX_FINDINGS)) {
+      const done = await this.db.transaction((em) => this.booking.earn(em, c));
+      if (done.booked) booked++;
+    }
+    if (missing.length > 0) {
+      this.logger.warn(
+        { userId, booked, claimIds: missing.slice(0, MAX_FINDINGS).map((c) => c.claimId) },
+        'unbooked resolutions booked by finance',
+      );
+    }
+    return this.report(actor, now);
+  }
+
+  private async unreversed(em: EntityManager): Promise<UnreversedReopenedClaimDto[]> {
+    const reopened = await this.claims.reopenedClaims(em);
     // Reopened claims are few next to earnings: ask for theirs, a chunk at a time.
-    const unreversed: UnreversedReopenedClaimDto[] = [];
-    for (let i = 0; i < reopened.length && unreversed.length <= MAX_FINDINGS; i += CHUNK) {
+    const found: UnreversedReopenedClaimDto[] = [];
+    for (let i = 0; i < reopened.length && found.length <= MAX_FINDINGS; i += CHUNK) {
       const chunk = reopened.slice(i, i + CHUNK);
       const when = new Map(chunk.map((c) => [c.claimId, c.reopenedAt]));
-      const found = await this.earnings.notReversedAmong(
+      const rows = await this.earnings.notReversedAmong(
         em,
         chunk.map((c) => c.claimId),
       );
-      for (const row of found)
-        unreversed.push(toUnreversedReopenedClaimDto(row, when.get(row.claim_id)!));
+      for (const row of rows)
+        found.push(toUnreversedReopenedClaimDto(row, when.get(row.claim_id)!));
     }
-    unreversed.sort(
+    return found.sort(
       (a, b) =>
         a.reopenedAt.getTime() - b.reopenedAt.getTime() || a.claimId.localeCompare(b.claimId),
     );
-    const unbalanced = totals.map((r) => ({ currency: r.currency, balanceMinor: Number(r.total) }));
-    return {
-      ok: unreversed.length === 0 && unbalanced.length === 0,
-      checkedAt: new Date(),
-      reopenedClaimsNotReversed: unreversed.slice(0, MAX_FINDINGS),
-      truncated: unreversed.length > MAX_FINDINGS,
-      unbalancedCurrencies: unbalanced,
-    };
+  }
+
+  /**
+   * Every resolution (not reopened) before `before` is paged through, and its page's earnings
+   * looked up: two indexed reads per 5,000 claims, on their own connection each time (this is
+   * a report, not a transaction), so the check never holds anything the booking jobs need.
+   */
+  private async unbooked(em: EntityManager, before: Date): Promise<UnbookedResolutionDto[]> {
+    const found: UnbookedResolutionDto[] = [];
+    let after: string | null = null;
+    while (found.length <= MAX_FINDINGS) {
+      const page = await this.claims.earningClaimsPage(em, before, after, CHUNK);
+      if (page.length === 0) break;
+      after = page[page.length - 1].claimId;
+      const booked = await this.earnings.bookedAmong(
+        em,
+        page.map((c) => c.claimId),
+      );
+      for (const c of page) if (!booked.has(c.claimId)) found.push(c);
+      if (page.length < CHUNK) break;
+    }
+    return found.sort(
+      (a, b) =>
+        a.resolvedAt.getTime() - b.resolvedAt.getTime() || a.claimId.localeCompare(b.claimId),
+    );
   }
 }

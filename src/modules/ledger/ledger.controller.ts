@@ -1,4 +1,4 @@
-import { Controller, Get, Query } from '@nestjs/common';
+import { Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Actor } from '../../common/auth/actor';
 import { CurrentActor, Roles } from '../../common/auth/decorators';
@@ -69,5 +69,20 @@ export class LedgerController {
   @ApiOperation({ operationId: 'getLedgerIntegrity', summary: "Check the ledger's invariants" })
   integrityReport(@CurrentActor() actor: Actor): Promise<LedgerIntegrityDto> {
     return this.integrity.report(actor);
+  }
+
+  /**
+   * Books the resolutions the check lists as not booked (their job failed for good and left
+   * the queue), each once; answers the check as it then stands.
+   */
+  @Post('ledger/integrity/book-missing')
+  @HttpCode(200)
+  @Roles('finance')
+  @ApiOperation({
+    operationId: 'bookMissingEarnings',
+    summary: 'Book the resolutions the ledger check found unbooked',
+  })
+  bookMissing(@CurrentActor() actor: Actor): Promise<LedgerIntegrityDto> {
+    return this.integrity.bookMissing(actor);
   }
 }

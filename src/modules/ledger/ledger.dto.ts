@@ -228,6 +228,27 @@ export class UnreversedReopenedClaimDto {
   reopenedAt: Date;
 }
 
+export class UnbookedResolutionDto {
+  /** @example a7d3e9f1-2b4c-4d6e-8f0a-1c3e5b7d9f2a */
+  claimId: string;
+  /** @example e410f6b2-3c7d-4e8a-9b1f-6d2c5a8e7f30 */
+  ticketId: string;
+  /** @example 3f2b8c1e-5d4a-4e7f-9b6c-2a1d0e9f8c7b */
+  agentId: string;
+  /** @example 7c9e6679-7425-40de-944b-e07fc1f90ae7 */
+  companyId: string;
+  /**
+   * The pay fixed at resolution, not yet earned by the agent nor owed by the company.
+   * @example 250
+   */
+  @ApiInteger()
+  amountMinor: number;
+  /** @example EUR */
+  currency: string;
+  /** @example 2030-05-05T08:00:00.000Z */
+  resolvedAt: Date;
+}
+
 export class LedgerIntegrityDto {
   /**
    * True when every check below is empty.
@@ -239,7 +260,13 @@ export class LedgerIntegrityDto {
   /** Reopened claims whose earning was booked and never reversed (should be empty). */
   reopenedClaimsNotReversed: UnreversedReopenedClaimDto[];
   /**
-   * More findings than listed (500 at most).
+   * Resolutions older than 15 minutes with no earning booked (should be empty): the agent is
+   * not paid and the company not billed for them. Their `ledger.ticket-event` job failed for
+   * good, or is still retrying through an outage; the operations runbook says what to do.
+   */
+  resolvedClaimsNotBooked: UnbookedResolutionDto[];
+  /**
+   * More findings than listed in a check (500 at most each).
    * @example false
    */
   truncated: boolean;

@@ -12,7 +12,8 @@ import { words } from './run-status';
 
 /**
  * The books: the trial balance (every account per currency; each currency sums to zero) and,
- * on request, the integrity check (reopened claims never reversed, unbalanced currencies).
+ * on request, the integrity check (reopened claims never reversed, resolutions never booked,
+ * unbalanced currencies).
  */
 export default function LedgerPage() {
   const balance = useQuery({
@@ -106,6 +107,14 @@ export default function LedgerPage() {
                       {integrity.data.reopenedClaimsNotReversed.length}
                       {integrity.data.truncated ? '+' : ''} reopened claims keep an earning that was
                       never reversed.
+                    </Text>
+                  )}
+                  {integrity.data.resolvedClaimsNotBooked.length > 0 && (
+                    <Text size="sm">
+                      {integrity.data.resolvedClaimsNotBooked.length}
+                      {integrity.data.truncated ? '+' : ''} resolved tickets were never booked:
+                      their agents are not paid and their companies not billed for them. The
+                      operations runbook (payouts, checks) says how to book them.
                     </Text>
                   )}
                 </Stack>
