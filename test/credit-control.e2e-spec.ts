@@ -245,6 +245,109 @@ describe('credit control', () => {
     expect(standing.body).toMatchObject({ blocked: true, liftEndsAt: null });
   });
 
+  it('a credit-limit lift outlasts the hold clearing for a moment (a reopen) and the company going over again', async () => {
+    const s = await setup('Hovering GmbH');
+    const [first] = await resolveTickets(t, s.key, s.agent, 2); // past the 500 limit
+    await t.http
+      .post(`/v1/companies/${s.company.companyId}/credit/lift`)
+      .set(finance.auth)
+      .send({ reason: 'Large transfer announced', hours: 48 })
+      .expect(200);
+    // A reopen takes one ticket's charge back: below the limit, the hold clears.
+    await t.http
+      .post(`/v1/tickets/${first}/reopen`)
+      .set(s.company.auth)
+      .send({ reason: 'not solved' })
+      .expect(200);
+    await runJobs(t, ['ledger.ticket-event']);
+    const cleared = await t.http.get('/v1/companies/me/billing').set(s.company.auth).expect(200);
+    expect(cleared.body.credit.hold).toBeNull();
+    // Over it again, with a hold that began anew: the lift finance gave still answers it.
+    await resolveTickets(t, s.key, s.agent, 1);
+    await postShift(s.company).expect(201);
+    expect(await escalateFlag(s.key)).toBe(false);
+    const standing = await t.http
+      .get(`/v1/companies/${s.company.companyId}/credit`)
+      .set(finance.auth)
+      .expect(200);
+    expect(standing.body).toMatchObject({
+      hold: { reason: 'credit_limit' },
+      blocked: false,
+      liftReason: 'Large transfer announced',
+    });
+  });
+
+  it('an invoice lift answers its invoices: the same invoice written off stays lifted, another one past due blocks again', async () => {
+    const { s, invoice } = await pastDue('Slow Payer SA');
+    await t.http
+      .post(`/v1/companies/${s.company.companyId}/credit/lift`)
+      .set(finance.auth)
+      .send({ reason: 'Disputing the invoice by mail', hours: 720 })
+      .expect(200);
+    await postShift(s.company).expect(201);
+    // Finance gives up on collecting it: held for it, written off, and still lifted for it.
+    await t.http
+      .post(`/v1/invoices/${invoice.id}/write-off`)
+      .set(finance.auth)
+      .send({ reason: 'Settled out of court' })
+      .expect(200);
+    await postShift(s.company).expect(201);
+    await t.app.get(CreditControlService).refreshAll();
+    expect(await escalateFlag(s.key)).toBe(false);
+    // The next period's invoice is declined too: a hold finance has not looked at.
+    await resolveTickets(t, s.key, s.agent, 1);
+    await t.app.get(InvoiceClosingService).sweep(new Date(Date.now() + 64 * DAY));
+    await runJobs(t, ['billing.invoice-issue']);
+    const refused = await postShift(s.company).expect(402);
+    expect(refused.body.error.details.reason).toBe('past_due');
+    expect(refused.body.error.details.invoiceIds).not.toContain(invoice.id);
+    await t.app.get(CreditControlService).refreshAll();
+    expect(await escalateFlag(s.key)).toBe(true);
+  });
+
+  it('a 402 for a written-off invoice names the limit of its currency, though nothing is owed in it any more', async () => {
+    const other = await createTestApp({
+      env: {
+        PLATFORM_FEE_BPS: '1500',
+        CREDIT_LIMIT_MINOR: '500',
+        CREDIT_LIMIT_MINOR_BY_CURRENCY: 'EUR=700',
+        PAST_DUE_GRACE_DAYS: '0',
+      },
+    });
+    try {
+      const otherFake = other.app.get<StripeSettings>(STRIPE_SETTINGS).fake!;
+      otherFake.platformWebhook = null;
+      const otherFinance = await createStaff(other, 'finance');
+      const company = await registerCompany(other, 'Gone Bust Oy');
+      const key = await createApiKey(other, company);
+      const { agents } = await liveAgents(other, company.auth, 1);
+      await saveCard(other, otherFake, company, 'card_declined');
+      await resolveTickets(other, key, agents[0], 1);
+      await other.app.get(InvoiceClosingService).sweep(new Date(Date.now() + 32 * DAY));
+      await runJobs(other, ['billing.invoice-issue']);
+      const [invoice] = (
+        await other.http.get('/v1/companies/me/invoices').set(company.auth).expect(200)
+      ).body.items;
+      await other.http
+        .post(`/v1/invoices/${invoice.id}/write-off`)
+        .set(otherFinance.auth)
+        .send({ reason: 'Bankrupt' })
+        .expect(200);
+      const refused = await other.http
+        .post('/v1/shifts')
+        .set(company.auth)
+        .send(shiftBody({ title: 'More cover' }))
+        .expect(402);
+      expect(refused.body.error.details).toMatchObject({
+        reason: 'written_off',
+        currency: 'EUR',
+        creditLimitMinor: 700,
+      });
+    } finally {
+      await other.close();
+    }
+  });
+
   it("holds a company by each currency's own limit when the configuration gives one", async () => {
     const other = await createTestApp({
       env: {

@@ -1483,7 +1483,9 @@ export interface paths {
     /**
      * Adjust an agent's available balance
      * @description Corrects an agent's available balance (audited, with a reason and your unique reference).
-     *     201 posted, or pending when above ADJUSTMENT_APPROVAL_MINOR (a second finance user approves);
+     *     201 posted, or pending when above the approval threshold of its currency
+     *     (ADJUSTMENT_APPROVAL_MINOR_BY_CURRENCY, else ADJUSTMENT_APPROVAL_MINOR: a second finance
+     *     user approves);
      *     the same reference and body again: 200 with the same adjustment; another body: 409.
      */
     post: operations['createAdjustment'];
@@ -5138,7 +5140,7 @@ export interface components {
        * @example 500000
        */
       creditLimitMinor: number;
-      /** @description The limit of each currency it owes in, as applied. */
+      /** @description The limit of each currency it owes in (and of its hold's), as applied. */
       creditLimits: components['schemas']['CreditLimitDto'][];
       /** @description What it owes per currency (booked, not yet paid; invoiced or not). */
       owed: components['schemas']['OutstandingDto'][];
@@ -5907,9 +5909,9 @@ export interface components {
       closedAt: string | null;
       /**
        * @description The account is closed and onboarding again links a new one in its place: it left our
-       *     platform, or Stripe could not verify the agent in time (at most 3 accounts in all). False
-       *     for an open account, and for any other closing: onboarding then answers 409
-       *     PAYOUT_ACCOUNT_REJECTED, and our support team decides.
+       *     platform, or Stripe could not verify the agent in time (at most 3 accounts in all), or an
+       *     admin allowed a new one after this closing. False for an open account, and for any other
+       *     closing: onboarding then answers 409 PAYOUT_ACCOUNT_REJECTED, and our support team decides.
        * @example true
        */
       canLinkNew: boolean;
@@ -5944,9 +5946,9 @@ export interface components {
       closedAt: string | null;
       /**
        * @description The account is closed and onboarding again links a new one in its place: it left our
-       *     platform, or Stripe could not verify the agent in time (at most 3 accounts in all). False
-       *     for an open account, and for any other closing: onboarding then answers 409
-       *     PAYOUT_ACCOUNT_REJECTED, and our support team decides.
+       *     platform, or Stripe could not verify the agent in time (at most 3 accounts in all), or an
+       *     admin allowed a new one after this closing. False for an open account, and for any other
+       *     closing: onboarding then answers 409 PAYOUT_ACCOUNT_REJECTED, and our support team decides.
        * @example true
        */
       canLinkNew: boolean;
@@ -5999,9 +6001,9 @@ export interface components {
       closedAt: string | null;
       /**
        * @description The account is closed and onboarding again links a new one in its place: it left our
-       *     platform, or Stripe could not verify the agent in time (at most 3 accounts in all). False
-       *     for an open account, and for any other closing: onboarding then answers 409
-       *     PAYOUT_ACCOUNT_REJECTED, and our support team decides.
+       *     platform, or Stripe could not verify the agent in time (at most 3 accounts in all), or an
+       *     admin allowed a new one after this closing. False for an open account, and for any other
+       *     closing: onboarding then answers 409 PAYOUT_ACCOUNT_REJECTED, and our support team decides.
        * @example true
        */
       canLinkNew: boolean;
@@ -8915,7 +8917,7 @@ export interface operations {
       /**
        * @description Payment required.
        *
-       *     - `PAYMENT_REQUIRED`: billing holds the company (what it owes passed its credit limit, or an invoice is past due): `details` names the amount; pay, or ask finance to lift the hold
+       *     - `PAYMENT_REQUIRED`: billing holds the company (what it owes passed its credit limit, or an invoice is past due or was written off unpaid): `details` names the amount; pay, or ask finance to lift the hold
        */
       402: {
         headers: {
@@ -8926,7 +8928,7 @@ export interface operations {
            * @example {
            *       "error": {
            *         "code": "PAYMENT_REQUIRED",
-           *         "message": "Billing holds the company (what it owes passed its credit limit, or an invoice is past due): details names the amount; pay, or ask finance to lift the hold.",
+           *         "message": "Billing holds the company (what it owes passed its credit limit, or an invoice is past due or was written off unpaid): details names the amount; pay, or ask finance to lift the hold.",
            *         "details": null,
            *         "requestId": "0b5a4e1c-2f7d-4c83-9a1e-6d3f8b2c7e90"
            *       }
@@ -9035,7 +9037,7 @@ export interface operations {
       /**
        * @description Payment required.
        *
-       *     - `PAYMENT_REQUIRED`: billing holds the company (what it owes passed its credit limit, or an invoice is past due): `details` names the amount; pay, or ask finance to lift the hold
+       *     - `PAYMENT_REQUIRED`: billing holds the company (what it owes passed its credit limit, or an invoice is past due or was written off unpaid): `details` names the amount; pay, or ask finance to lift the hold
        */
       402: {
         headers: {
@@ -9046,7 +9048,7 @@ export interface operations {
            * @example {
            *       "error": {
            *         "code": "PAYMENT_REQUIRED",
-           *         "message": "Billing holds the company (what it owes passed its credit limit, or an invoice is past due): details names the amount; pay, or ask finance to lift the hold.",
+           *         "message": "Billing holds the company (what it owes passed its credit limit, or an invoice is past due or was written off unpaid): details names the amount; pay, or ask finance to lift the hold.",
            *         "details": null,
            *         "requestId": "0b5a4e1c-2f7d-4c83-9a1e-6d3f8b2c7e90"
            *       }

@@ -15,11 +15,14 @@ export interface CreditGate {
 export const CREDIT_GATE = Symbol('CREDIT_GATE');
 
 /**
- * Whether finance's lift answers the company's hold as it is, over `credit_controls c`: running,
- * and given for this hold (its reason and since when; null for lifts given before lifts named
- * theirs). For intake's escalation flag, read in its own statement (a declared exception to
- * table ownership); billing's CreditControlsRepository has its TypeScript twin.
+ * Whether finance's lift answers the company's hold as it is, over `credit_controls c` (held):
+ * running, and given for a hold of the same kind, and for an invoice hold, for every invoice
+ * the hold is now about (null reason: a lift given before lifts named their hold answers any).
+ * For intake's escalation flag, read in its own statement (a declared exception to table
+ * ownership); billing's CreditControlsRepository has its TypeScript twin, liftAnswersHold.
  */
 export const LIFT_ANSWERS_HOLD_SQL = `(c.lifted_until > now()
-  AND (c.lifted_hold_since IS NULL
-       OR (c.lifted_hold_reason = c.hold_reason AND c.lifted_hold_since = c.hold_since)))`;
+  AND (c.lifted_hold_reason IS NULL
+       OR CASE WHEN c.hold_reason = 'credit_limit' THEN c.lifted_hold_reason = 'credit_limit'
+               ELSE c.lifted_hold_reason <> 'credit_limit'
+                    AND c.hold_invoice_ids <@ c.lifted_invoice_ids END))`;

@@ -73,9 +73,9 @@ export const ERROR_STATUS = {
   PAYOUT_ACCOUNT_REJECTED: 409,
   // An action on a payout account in the wrong state (allowing a new one in place of an open one).
   PAYOUT_ACCOUNT_STATE: 409,
-  // billing: the company is held (credit limit passed, or an invoice past due)
+  // billing: the company is held (credit limit passed, an invoice past due or written off unpaid)
   PAYMENT_REQUIRED: 402,
-  // A lift asked for a company that is not held: a lift answers a hold as it is.
+  // A lift asked for a company that is not held: a lift answers holds, of its kind and invoices.
   NOT_HELD: 409,
   INVOICE_STATE: 409,
   CREDIT_EXCEEDS_OWED: 409,

@@ -73,7 +73,7 @@ export const ERROR_DESCRIPTIONS: Record<ErrorCode, string> = {
     'your payout account was closed for a reason that allows no new one by you (see canLinkNew): our support team decides',
   PAYOUT_ACCOUNT_STATE: "the payout account's state does not allow this (e.g. it is open)",
   PAYMENT_REQUIRED:
-    'billing holds the company (what it owes passed its credit limit, or an invoice is past due): `details` names the amount; pay, or ask finance to lift the hold',
+    'billing holds the company (what it owes passed its credit limit, or an invoice is past due or was written off unpaid): `details` names the amount; pay, or ask finance to lift the hold',
   NOT_HELD: 'the company is not held: a lift answers a hold as it is, so there is nothing to lift',
   INVOICE_STATE: 'the invoice is not in a state that allows this (`details.status` says which)',
   CREDIT_EXCEEDS_OWED:

@@ -22,11 +22,13 @@ import { InvoiceRow, InvoicesRepository } from './invoices.repository';
 const DAY = 86_400_000;
 
 /**
- * Credit control. A company is held when what it owes in a currency (its receivable: booked and
- * not yet paid, invoiced or not) passes its credit limit, or when an invoice has stayed past
- * due longer than the grace period. Held, it cannot post or enlarge shifts (402
- * PAYMENT_REQUIRED naming the amount); its bot's escalations are still taken, and flagged.
- * Finance sets a company's limit and can lift a hold for a while. The hold is computed fresh
+ * Credit control. A company is held when an invoice has stayed past due longer than the grace
+ * period, when an invoice was written off unpaid, or when what it owes in a currency (its
+ * receivable: booked and not yet paid, invoiced or not) passes that currency's credit limit.
+ * Held, it cannot post or enlarge shifts (402 PAYMENT_REQUIRED naming the amount); its bot's
+ * escalations are still taken, and flagged. Finance sets a company's limit and can lift a hold
+ * for a while: the lift answers holds of its kind, and of its invoices (liftAnswersHold). The
+ * hold is computed fresh
  * where it decides something (a shift) and stored for the escalation flag, refreshed by those
  * checks, by invoice changes and by every billing sweep.
  */
@@ -41,21 +43,24 @@ export class CreditControlService implements CreditGate {
     private readonly invoices: InvoicesRepository,
     private readonly ledger: LedgerService,
     private readonly companies: CompaniesService,
-  ) {}
+  ) {
+    this.defaultLimit = config.get('CREDIT_LIMIT_MINOR', { infer: true });
+    this.configuredLimit = perCurrency(
+      this.defaultLimit,
+      config.get('CREDIT_LIMIT_MINOR_BY_CURRENCY', { infer: true }),
+    );
+  }
+
+  private readonly defaultLimit: number;
+  /** The configured limit of each currency (CREDIT_LIMIT_MINOR_BY_CURRENCY, else the default). */
+  private readonly configuredLimit: (currency: string) => number;
 
   /** The company's standing, computed now (and stored, for the escalation flag). */
   async standing(em: EntityManager, companyId: string): Promise<CreditStandingDto> {
     const row = await this.controls.find(em, companyId);
-    const defaultLimit = this.config.get('CREDIT_LIMIT_MINOR', { infer: true });
     // The company's own limit in every currency, else the configured one of each currency.
-    const limitIn = (currency: string) =>
-      row?.credit_limit_minor != null
-        ? Number(row.credit_limit_minor)
-        : perCurrency(
-            defaultLimit,
-            this.config.get('CREDIT_LIMIT_MINOR_BY_CURRENCY', { infer: true }),
-          )(currency);
-    const limit = row?.credit_limit_minor != null ? Number(row.credit_limit_minor) : defaultLimit;
+    const own = row?.credit_limit_minor != null ? Number(row.credit_limit_minor) : null;
+    const limitIn = (currency: string) => own ?? this.configuredLimit(currency);
     const owed = (await this.ledger.balances(em, companyId))
       .filter((b) => b.account === 'company_receivable' && b.balance > 0)
       .map((b) => ({ currency: b.currency, amountMinor: b.balance }))
@@ -112,13 +117,19 @@ export class CreditControlService implements CreditGate {
           invoiceIds: [...pastDue, ...writtenOff].map((i) => i.id),
         }
       : null;
-    await this.controls.setHold(em, companyId, reason, details);
+    await this.controls.setHold(em, companyId, reason, details, details ? details.invoiceIds : []);
     const stored = await this.controls.find(em, companyId);
     // A lift answers the hold it was given for: one that started or changed since blocks again.
     const liftedUntil = stored && liftAnswersHold(stored) ? stored.lifted_until : null;
+    // Each currency owed in, and the hold's (a write-off may have left nothing owed in it).
+    const currencies = [
+      ...new Set([...owed.map((o) => o.currency), ...(amount ? [amount.currency] : [])]),
+    ];
     return {
-      creditLimitMinor: limit,
-      creditLimits: owed.map((o) => ({ currency: o.currency, limitMinor: limitIn(o.currency) })),
+      creditLimitMinor: own ?? this.defaultLimit,
+      creditLimits: currencies
+        .sort()
+        .map((currency) => ({ currency, limitMinor: limitIn(currency) })),
       owed,
       hold: reason
         ? {

@@ -9,24 +9,34 @@ export interface CreditControlRow {
   hold_reason: HoldReason | null;
   hold_since: Date | null;
   hold_details: Record<string, unknown> | null;
+  /** The invoices the hold is for (past due, or written off unpaid); none for a credit limit. */
+  hold_invoice_ids: string[];
   lifted_until: Date | null;
   lifted_by: string | null;
   lift_reason: string | null;
   /** The hold the lift answers (null for lifts given before lifts named theirs: any). */
   lifted_hold_reason: HoldReason | null;
   lifted_hold_since: Date | null;
+  /** The invoices the lift was given for: it answers a hold on these, and no other. */
+  lifted_invoice_ids: string[];
 }
 
 /**
- * Whether the lift answers the company's hold as it is: a lift still running, given for this
- * hold (its reason and since when). SQL twin: LIFT_ANSWERS_HOLD_SQL (common/credit).
+ * Whether the lift answers the company's hold as it is: a lift still running, given for a hold
+ * of the same kind, and for an invoice hold, for every invoice it is now about (so a second
+ * invoice going past due blocks again, while the same invoice written off does not; a payment
+ * that clears a credit-limit hold for a moment does not end its lift either). SQL twin:
+ * LIFT_ANSWERS_HOLD_SQL (common/credit).
  */
-export const liftAnswersHold = (r: CreditControlRow, now = new Date()): boolean =>
-  r.lifted_until !== null &&
-  r.lifted_until > now &&
-  (r.lifted_hold_since === null ||
-    (r.lifted_hold_reason === r.hold_reason &&
-      r.lifted_hold_since.getTime() === r.hold_since?.getTime()));
+export const liftAnswersHold = (r: CreditControlRow, now = new Date()): boolean => {
+  if (r.hold_reason === null || r.lifted_until === null || r.lifted_until <= now) return false;
+  if (r.lifted_hold_reason === null) return true; // given before lifts named their hold
+  if (r.hold_reason === 'credit_limit') return r.lifted_hold_reason === 'credit_limit';
+  return (
+    r.lifted_hold_reason !== 'credit_limit' &&
+    r.hold_invoice_ids.every((id) => r.lifted_invoice_ids.includes(id))
+  );
+};
 
 /** `credit_controls`: each company's credit limit, its current hold, and finance's lift. */
 @Injectable()
@@ -61,19 +71,22 @@ export class CreditControlsRepository {
     companyId: string,
     reason: HoldReason | null,
     details: Record<string, unknown> | null,
+    invoiceIds: string[],
   ): Promise<void> {
     await em.query(
-      `INSERT INTO credit_controls (company_id, hold_reason, hold_since, hold_details)
-       VALUES ($1, $2, CASE WHEN $2::text IS NULL THEN NULL ELSE now() END, $3)
+      `INSERT INTO credit_controls (company_id, hold_reason, hold_since, hold_details,
+                                    hold_invoice_ids)
+       VALUES ($1, $2, CASE WHEN $2::text IS NULL THEN NULL ELSE now() END, $3, $4::uuid[])
        ON CONFLICT (company_id) DO UPDATE
          SET hold_reason = $2,
              hold_since = CASE WHEN $2::text IS NULL THEN NULL
                                ELSE coalesce(credit_controls.hold_since, now()) END,
              hold_details = $3,
+             hold_invoice_ids = $4::uuid[],
              updated_at = now()
          WHERE credit_controls.hold_reason IS DISTINCT FROM $2
             OR credit_controls.hold_details IS DISTINCT FROM $3::jsonb`,
-      [companyId, reason, details === null ? null : JSON.stringify(details)],
+      [companyId, reason, details === null ? null : JSON.stringify(details), invoiceIds],
     );
   }
 
@@ -88,7 +101,8 @@ export class CreditControlsRepository {
     await em.query(
       `UPDATE credit_controls
           SET lifted_until = $2, lifted_by = $3, lift_reason = $4,
-              lifted_hold_reason = hold_reason, lifted_hold_since = hold_since, updated_at = now()
+              lifted_hold_reason = hold_reason, lifted_hold_since = hold_since,
+              lifted_invoice_ids = hold_invoice_ids, updated_at = now()
         WHERE company_id = $1`,
       [companyId, until, by, reason],
     );

@@ -68,7 +68,7 @@ export class CreditStandingDto {
    */
   @ApiInteger()
   creditLimitMinor: number;
-  /** The limit of each currency it owes in, as applied. */
+  /** The limit of each currency it owes in (and of its hold's), as applied. */
   creditLimits: CreditLimitDto[];
   /** What it owes per currency (booked, not yet paid; invoiced or not). */
   owed: OutstandingDto[];
