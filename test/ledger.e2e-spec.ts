@@ -433,6 +433,13 @@ describe('ledger', () => {
         [claimId],
       );
       expect(rearmed.at_window_end).toBe(true);
+      // The agent is shown the new date, not the one booked.
+      const [earning] = await t.db.query(
+        `SELECT (extract(epoch FROM available_at - earned_at) * 1000)::bigint AS held_ms
+           FROM earnings WHERE claim_id = $1`,
+        [claimId],
+      );
+      expect(Number(earning.held_ms)).toBe(72 * 3_600_000 + 1);
       await t.http
         .post(`/v1/tickets/${ticket.id}/reopen`)
         .set(co.auth)

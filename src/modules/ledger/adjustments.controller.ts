@@ -23,7 +23,9 @@ export class AdjustmentsController {
 
   /**
    * Corrects an agent's available balance (audited, with a reason and your unique reference).
-   * 201 posted, or pending when above ADJUSTMENT_APPROVAL_MINOR (a second finance user approves);
+   * 201 posted, or pending when above the approval threshold of its currency
+   * (ADJUSTMENT_APPROVAL_MINOR_BY_CURRENCY, else ADJUSTMENT_APPROVAL_MINOR: a second finance
+   * user approves);
    * the same reference and body again: 200 with the same adjustment; another body: 409.
    */
   @Post()

@@ -115,11 +115,11 @@ export class EarningsRepository {
     return earning;
   }
 
-  /** The earning, locked, and whether its reopen window has ended (by the database's clock). */
   /**
    * The earning, locked, with when it may be released: its `available_at`, or later if the reopen
-   * window is longer now than when it was booked (REOPEN_WINDOW_HOURS raised since, or another
-   * process's value during a deploy): the tickets service allows a reopen by the window as it is
+   * window is longer now than when it was booked (REOPEN_WINDOW_HOURS raised since, or booked
+   * by a process that still had the shorter value during a deploy; a releasing process that
+   * still has it releases early): the tickets service allows a reopen by the window as it is
    * now, and that reopen must find the money still pending. `earned_at` came from a JavaScript
    * Date (milliseconds) while the ticket's `resolved_at` has microseconds: one millisecond more
    * keeps the release from landing inside the window's last millisecond.
@@ -137,6 +137,14 @@ export class EarningsRepository {
       [claimId, windowHours],
     );
     return earning;
+  }
+
+  /** A later release than booked (the window lengthened since): the agent is shown this date. */
+  async deferRelease(em: EntityManager, claimId: string, availableAt: Date): Promise<void> {
+    await em.query(
+      `UPDATE earnings SET available_at = $2 WHERE claim_id = $1 AND available_at < $2`,
+      [claimId, availableAt],
+    );
   }
 
   async markReversed(em: EntityManager, claimId: string): Promise<void> {

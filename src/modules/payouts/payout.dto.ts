@@ -446,9 +446,9 @@ export class PayoutAccountView {
   closedAt: Date | null;
   /**
    * The account is closed and onboarding again links a new one in its place: it left our
-   * platform, or Stripe could not verify the agent in time (at most 3 accounts in all). False
-   * for an open account, and for any other closing: onboarding then answers 409
-   * PAYOUT_ACCOUNT_REJECTED, and our support team decides.
+   * platform, or Stripe could not verify the agent in time (at most 3 accounts in all), or an
+   * admin allowed a new one after this closing. False for an open account, and for any other
+   * closing: onboarding then answers 409 PAYOUT_ACCOUNT_REJECTED, and our support team decides.
    * @example true
    */
   canLinkNew: boolean;
