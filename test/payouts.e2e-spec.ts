@@ -1115,7 +1115,25 @@ describe('payouts', () => {
       await execute(draft.body.id);
       expect((await finished(draft.body.id)).status).toBe('completed_with_failures');
       const [line] = (await run(draft.body.id)).body.lines;
+      expect(line).toMatchObject({ status: 'failed', refused: true });
       const abandonUrl = `/v1/payout-runs/${draft.body.id}/lines/${line.id}/abandon`;
+
+      // Had it failed on errors a retry may clear (its 5xx retries used up, ~1 h: put in that
+      // state here), the line says so, and abandoning it is refused: a transfer may exist.
+      const refusedFlag = (on: boolean) =>
+        t.db.query('UPDATE payout_lines SET failure_permanent = $2 WHERE id = $1', [line.id, on]);
+      await refusedFlag(false);
+      expect((await run(draft.body.id)).body.lines[0]).toMatchObject({
+        status: 'failed',
+        refused: false,
+      });
+      const retryable = await t.http
+        .post(abandonUrl)
+        .set(maker.auth)
+        .send({ reason: 'give up' })
+        .expect(409);
+      expect(retryable.body.error.message).toMatch(/retry it instead/);
+      await refusedFlag(true);
 
       const blank = await t.http
         .post(abandonUrl)

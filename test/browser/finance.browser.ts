@@ -137,7 +137,8 @@ test('finance adjusts, drafts, approves as a second user, pays, downloads and re
   // waited for here, so the line is put in that state and back.
   const vicLine = `SELECT id FROM payout_lines WHERE run_id = $1 AND agent_id = $2`;
   await sql(
-    `UPDATE payout_lines SET failure_code = 'stripe_outcome_unknown', resend_at = now() + interval '25 hours'
+    `UPDATE payout_lines SET failure_code = 'stripe_outcome_unknown', failure_permanent = false,
+            resend_at = now() + interval '25 hours'
       WHERE id = (${vicLine})`,
     [runUrl.split('/').pop(), vic.id],
   );
@@ -148,8 +149,21 @@ test('finance adjusts, drafts, approves as a second user, pays, downloads and re
   await expect(lines.getByRole('button', { name: `Abandon the line of Vic ${tag}` })).toHaveCount(
     0,
   );
+  // Nor had its retries of Stripe's server errors run out: a transfer may exist; retry it.
   await sql(
-    `UPDATE payout_lines SET failure_code = 'insufficient_capabilities_for_transfer', resend_at = NULL
+    `UPDATE payout_lines SET failure_code = 'api_error', resend_at = NULL WHERE id = (${vicLine})`,
+    [runUrl.split('/').pop(), vic.id],
+  );
+  await page.reload();
+  await expect(
+    lines.getByRole('row', { name: new RegExp(`Vic ${tag}.*failed.*retry the failed lines`) }),
+  ).toBeVisible();
+  await expect(lines.getByRole('button', { name: `Abandon the line of Vic ${tag}` })).toHaveCount(
+    0,
+  );
+  await sql(
+    `UPDATE payout_lines SET failure_code = 'insufficient_capabilities_for_transfer',
+            failure_permanent = true, resend_at = NULL
       WHERE id = (${vicLine})`,
     [runUrl.split('/').pop(), vic.id],
   );

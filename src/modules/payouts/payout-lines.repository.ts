@@ -33,7 +33,7 @@ export interface PayoutLineRow {
 /** A line as finance reads it (GET /v1/payout-runs/{id}, its CSV, an abandoned line). */
 export type PayoutLineViewRow = Omit<
   PayoutLineRow,
-  'run_id' | 'idempotency_key' | 'failure_permanent' | 'created_at' | 'updated_at'
+  'run_id' | 'idempotency_key' | 'created_at' | 'updated_at'
 >;
 
 /** What reconciliation compares with Stripe (every line of the run, held ones included). */
@@ -139,7 +139,8 @@ export class PayoutLinesRepository {
     return em.query(
       `SELECT id, agent_id, stripe_account_id, amount_minor, transfer_minor, currency, status,
               held_reason, stripe_transfer_id, attempts, failure_code, failure_message,
-              resend_at, reversed_minor, paid_at, abandoned_reason, abandoned_by, abandoned_at
+              failure_permanent, resend_at, reversed_minor, paid_at, abandoned_reason,
+              abandoned_by, abandoned_at
          FROM payout_lines WHERE run_id = $1 ORDER BY status, amount_minor DESC, id`,
       [runId],
     );

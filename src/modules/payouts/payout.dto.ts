@@ -127,6 +127,13 @@ export class PayoutLineDto {
   /** @example "The destination account is closed." */
   failureMessage: string | null;
   /**
+   * Stripe refused the line's last transfer for good (a 4xx, such as a closed account): a failed
+   * line like this may be abandoned. A line failed otherwise (its retries of 429s or 5xx used
+   * up) may have a transfer at Stripe: retry it, never abandon it.
+   * @example true
+   */
+  refused: boolean;
+  /**
    * Set when Stripe answered the line's transfer with a server error it keeps under the line's
    * key (the outcome is unknown until the key expires, after 24 h): the line is sent again by
    * itself at this instant, after a lookup, and a retry before it leaves the line failed.

@@ -35,6 +35,7 @@ export const toPayoutLineDto = (l: PayoutLineViewRow, who: AgentIdentity): Payou
   attempts: l.attempts,
   failureCode: l.failure_code,
   failureMessage: l.failure_message,
+  refused: l.failure_permanent,
   resendAt: l.resend_at,
   reversedMinor: Number(l.reversed_minor),
   paidAt: l.paid_at,

@@ -74,8 +74,8 @@ export function RunLines({ run }: { run: Run }) {
                   </Table.Td>
                   <Table.Td>{line.attempts}</Table.Td>
                   <Table.Td>
-                    {/* A line waiting out a saved Stripe error may have a transfer: not abandoned. */}
-                    {line.status === 'failed' && !line.resendAt && (
+                    {/* Only a refused line: one whose retries ran out may have a transfer. */}
+                    {line.status === 'failed' && line.refused && (
                       <Button
                         size="xs"
                         variant="default"
@@ -114,9 +114,11 @@ function Reason({ line }: { line: Line }) {
     return (
       <Text size="sm">
         Stripe: {line.failureMessage ?? words(line.failureCode)} ({line.failureCode})
-        {line.resendAt && line.status === 'failed'
-          ? ` Sent again by itself ${formatInstant(line.resendAt, browserZone())}.`
-          : null}
+        {line.status !== 'failed' || line.refused
+          ? null
+          : line.resendAt
+            ? ` Sent again by itself ${formatInstant(line.resendAt, browserZone())}.`
+            : ' Its retries ran out and a transfer may exist: retry the failed lines.'}
       </Text>
     );
   if (line.reversedMinor > 0)
