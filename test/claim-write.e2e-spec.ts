@@ -213,6 +213,22 @@ describe('one claim write (write_ticket_claim) and one resolve (resolve_ticket)'
     });
   });
 
+  it("still resolves through the previous release's six-parameter call (a rolling deploy), with no fee fixed", async () => {
+    const { agent, ticket } = await agentAndTicket();
+    await t.http.post(`/v1/tickets/${ticket.id}/claim`).set(agent.auth).expect(200);
+    const [row] = await t.db.query(
+      `SELECT outcome FROM resolve_ticket($1, $2, 'Refunded', NULL, NULL, NULL)`,
+      [ticket.id, agent.id],
+    );
+    expect(row.outcome).toBe('resolved');
+    const [claim] = await t.db.query(
+      `SELECT status, fee_bps FROM ticket_claims WHERE ticket_id = $1`,
+      [ticket.id],
+    );
+    // The ledger books such a claim at the configured fee (test/ledger.e2e-spec.ts).
+    expect(claim).toEqual({ status: 'resolved', fee_bps: null });
+  });
+
   it('has one text of the claim write: only write_ticket_claim inserts claims', async () => {
     const writers: { proname: string }[] = await t.db.query(
       `SELECT p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace

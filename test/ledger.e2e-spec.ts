@@ -290,6 +290,42 @@ describe('ledger', () => {
       expect(n).toBe(1);
     });
 
+    it('charges the platform fee fixed when the ticket was resolved, not the one configured when its booking runs', async () => {
+      const {
+        agents: [agent],
+      } = await liveAgents(
+        t,
+        co.auth,
+        1,
+        {},
+        { ratePerTicket: { amountMinor: 1000, currency: 'EUR' } },
+      );
+      const [before, after, legacy] = [
+        await resolved(agent),
+        await resolved(agent),
+        await resolved(agent),
+      ];
+      const feeOf = async (ticketId: string) =>
+        (await t.db.query(`SELECT fee_bps FROM ticket_claims WHERE ticket_id = $1`, [ticketId]))[0]
+          .fee_bps as number | null;
+      expect(await feeOf(before.id)).toBe(1500); // this process's PLATFORM_FEE_BPS
+      // Resolved when the fee was 10 % and 20 % (by a process configured so, before a change):
+      // their bookings run now, under 15 %. One resolved before fees were fixed has none.
+      const fix = (ticketId: string, bps: number | null) =>
+        t.db.query(`UPDATE ticket_claims SET fee_bps = $2 WHERE ticket_id = $1`, [ticketId, bps]);
+      await fix(before.id, 1000);
+      await fix(after.id, 2000);
+      await fix(legacy.id, null);
+      await runLedgerJobs([before.id, after.id, legacy.id]);
+      const fees = await t.db.query(
+        `SELECT ticket_id, fee_minor::int AS fee FROM earnings WHERE ticket_id = ANY($1::uuid[])`,
+        [[before.id, after.id, legacy.id]],
+      );
+      const feeFor = (ticketId: string) =>
+        fees.find((f: { ticket_id: string }) => f.ticket_id === ticketId)?.fee;
+      expect([feeFor(before.id), feeFor(after.id), feeFor(legacy.id)]).toEqual([100, 200, 150]);
+    });
+
     it("shows the company the display name of the agent who worked each ticket, never the agent's email", async () => {
       const {
         agents: [agent],

@@ -92,6 +92,12 @@ describe('withdrawing an escalation', () => {
       .expect(201);
     const res = await withdraw(ticket.externalId as string).expect(200);
     expect(res.body).toMatchObject({ id: ticket.id, status: 'withdrawn' });
+    // Both claims carry the platform fee in force when they were resolved.
+    const fees = await t.db.query(
+      `SELECT fee_bps FROM ticket_claims WHERE ticket_id = ANY($1::uuid[])`,
+      [[ticket.id, resolvedTicket.id]],
+    );
+    expect(fees).toEqual([{ fee_bps: 1500 }, { fee_bps: 1500 }]);
     expect(await runLedgerJobs(ticket.id)).toBe(1);
 
     const resolvedEarning = await earningOf(resolvedTicket.id);

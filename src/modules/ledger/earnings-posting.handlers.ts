@@ -59,7 +59,11 @@ export class TicketLedgerHandler implements HandlesJob<'ledger.ticket-event'> {
     const claim = await this.claims.lockIfEarning(em, e.claimId);
     if (!claim) return { booked: false };
     const amount = claim.amountMinor;
-    const fee = feeFor(amount, this.config.get('PLATFORM_FEE_BPS', { infer: true }));
+    // The fee fixed at resolution; claims resolved before fees were fixed there have none.
+    const fee = feeFor(
+      amount,
+      claim.feeBps ?? this.config.get('PLATFORM_FEE_BPS', { infer: true }),
+    );
     const windowHours = this.config.get('REOPEN_WINDOW_HOURS', { infer: true });
     // One millisecond past the window's end: resolvedAt lost its microseconds in a Date, and
     // the release must not land inside the window a reopen is still allowed in.

@@ -127,7 +127,11 @@ export class LedgerIntegrityService {
         em,
         page.map((c) => c.claimId),
       );
-      for (const c of page) if (!booked.has(c.claimId)) found.push(c);
+      for (const c of page) {
+        if (booked.has(c.claimId)) continue;
+        const { claimId, ticketId, agentId, companyId, amountMinor, currency, resolvedAt } = c;
+        found.push({ claimId, ticketId, agentId, companyId, amountMinor, currency, resolvedAt });
+      }
       if (page.length < CHUNK) break;
     }
     return found.sort(

@@ -7,11 +7,13 @@ import { TicketQualityRepository } from './ticket-quality.repository';
 import { SurgeRepository } from './surge.repository';
 import { TicketsRepository } from './tickets.repository';
 
-/** A resolved claim the ledger may book: when, and the pay fixed at resolution. */
+/** A resolved claim the ledger may book: when, and the pay and fee fixed at resolution. */
 export interface ResolvedClaim {
   resolvedAt: Date;
   amountMinor: number;
   currency: string;
+  /** Basis points of the pay (null: resolved before fees were fixed on claims). */
+  feeBps: number | null;
 }
 
 /** A resolution that should have earned, for the ledger's integrity report. */
@@ -89,7 +91,12 @@ export class TicketClaimFacts implements WorkFacts {
   async lockIfEarning(em: EntityManager, claimId: string): Promise<ResolvedClaim | null> {
     const row = await this.claims.lockIfResolvedNotReopened(em, claimId);
     return row
-      ? { resolvedAt: row.resolved_at, amountMinor: Number(row.amount), currency: row.currency }
+      ? {
+          resolvedAt: row.resolved_at,
+          amountMinor: Number(row.amount),
+          currency: row.currency,
+          feeBps: row.fee_bps,
+        }
       : null;
   }
 
@@ -117,6 +124,7 @@ export class TicketClaimFacts implements WorkFacts {
       resolvedAt: r.resolved_at,
       amountMinor: Number(r.amount),
       currency: r.currency,
+      feeBps: r.fee_bps,
     }));
   }
 

@@ -36,6 +36,8 @@ export interface ResolvedClaimRow {
   resolved_at: Date;
   amount: string;
   currency: string;
+  /** The platform fee fixed at resolution (null: resolved before fees were fixed on claims). */
+  fee_bps: number | null;
 }
 
 /** A resolution that should have earned (the ledger's integrity report pages through them). */
@@ -150,7 +152,7 @@ export class TicketClaimsRepository {
     claimId: string,
   ): Promise<ResolvedClaimRow | undefined> {
     const [row]: ResolvedClaimRow[] = await em.query(
-      `SELECT resolved_at, rate_amount_minor AS amount, rate_currency AS currency
+      `SELECT resolved_at, rate_amount_minor AS amount, rate_currency AS currency, fee_bps
          FROM ticket_claims WHERE id = $1 AND status = 'resolved' AND reopened_at IS NULL
          FOR NO KEY UPDATE`,
       [claimId],
@@ -180,7 +182,7 @@ export class TicketClaimsRepository {
   ): Promise<EarningClaimRow[]> {
     return em.query(
       `SELECT id, ticket_id, agent_id, company_id, resolved_at,
-              rate_amount_minor AS amount, rate_currency AS currency
+              rate_amount_minor AS amount, rate_currency AS currency, fee_bps
          FROM ticket_claims
         WHERE status = 'resolved' AND reopened_at IS NULL AND resolved_at < $1
           AND ($2::uuid IS NULL OR id > $2)
@@ -198,23 +200,24 @@ export class TicketClaimsRepository {
 
   /**
    * Resolves an active claim whose ticket was withdrawn after its agent had worked on it, and
-   * fixes its pay as resolve_ticket does: the shift's rate plus the surge extra fixed when the
-   * claim was made. Returns that pay (what the ledger books and the surge budget counts).
+   * fixes its pay and fee as resolve_ticket does: the shift's rate plus the surge extra fixed
+   * when the claim was made, and the platform fee in force. Returns that pay (what the ledger books and the surge budget counts).
    */
   async resolveWithdrawn(
     em: EntityManager,
     claimId: string,
     summary: string,
     shiftRate: { amountMinor: number; currency: string },
+    feeBps: number,
   ): Promise<{ amountMinor: number; currency: string }> {
     const [row] = await changedRows<{ amount: string; currency: string }>(
       em,
       `UPDATE ticket_claims SET status = 'resolved', resolved_at = now(), resolution_summary = $2,
-              rate_amount_minor = $3 + surge_extra_minor, rate_currency = $4,
+              rate_amount_minor = $3 + surge_extra_minor, rate_currency = $4, fee_bps = $5,
               handoff_complete = NULL, handoff_missing = '{}'
         WHERE id = $1 AND status = 'active'
         RETURNING rate_amount_minor AS amount, rate_currency AS currency`,
-      [claimId, summary, shiftRate.amountMinor, shiftRate.currency],
+      [claimId, summary, shiftRate.amountMinor, shiftRate.currency, feeBps],
     );
     if (!row) throw new Error(`claim ${claimId} is not active`);
     return { amountMinor: Number(row.amount), currency: row.currency };

@@ -59,7 +59,13 @@ export class TicketHandoverService {
       let pay: { amountMinor: number; currency: string } | null = null;
       if (claim && (await this.messages.wroteToCustomer(em, claim.id))) {
         const shiftRate = await this.shifts.rateOf(em, claim.shift_id);
-        pay = await this.claims.resolveWithdrawn(em, claim.id, `Withdrawn: ${why}`, shiftRate);
+        pay = await this.claims.resolveWithdrawn(
+          em,
+          claim.id,
+          `Withdrawn: ${why}`,
+          shiftRate,
+          this.config.get('PLATFORM_FEE_BPS', { infer: true }),
+        );
       } else if (claim) {
         await this.claims.markReleased(em, claim.id, 'withdrawn', why);
       }

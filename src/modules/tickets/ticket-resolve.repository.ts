@@ -31,8 +31,9 @@ interface ResolveJsonRow {
 }
 
 /**
- * Resolve in one database call (SQL function resolve_ticket, migration ResolveInOneCall, ADR
- * 0008): the ticket lock, the checks, the pay, both updates, the `ticket.resolved` event and its
+ * Resolve in one database call (SQL function resolve_ticket, migrations ResolveInOneCall and
+ * FeeFixedAtResolution, ADR 0008): the ticket lock, the checks, the pay and the platform fee
+ * fixed on the claim, both updates, the `ticket.resolved` event and its
  * ledger job, and the answer. It reads agents' and shifts' tables and writes outbox rows: a
  * declared exception to table ownership (src/database/table-owners.ts).
  */
@@ -44,12 +45,13 @@ export class TicketResolveRepository {
     agentId: string,
     summary: string,
     handoff: { complete: boolean; missing: string[] } | null,
+    feeBps: number,
   ): Promise<ResolveOutcome> {
     // Prepared: the agents' hottest write after claim-next (bench/latency).
     const [row] = await preparedQuery<ResolveJsonRow>(
       em,
       'resolve_ticket',
-      'SELECT outcome, ticket, claims, standing FROM resolve_ticket($1, $2, $3, $4, $5, $6)',
+      'SELECT outcome, ticket, claims, standing FROM resolve_ticket($1, $2, $3, $4, $5, $6, $7)',
       [
         ticketId,
         agentId,
@@ -57,6 +59,7 @@ export class TicketResolveRepository {
         handoff?.complete ?? null,
         handoff?.missing ?? [],
         currentRequestId(),
+        feeBps,
       ],
     );
     if (row.outcome === 'not_found' || row.outcome === 'suspended') {

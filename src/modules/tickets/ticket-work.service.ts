@@ -76,6 +76,8 @@ export class TicketWorkService {
       userId,
       resolutionSummary,
       flag,
+      // Fixed on the claim with its pay: the ledger books this fee, whenever its job runs.
+      this.config.get('PLATFORM_FEE_BPS', { infer: true }),
     );
     if (done.outcome === 'not_found') throw DomainError.notFound('Ticket');
     if (done.outcome === 'suspended') throw suspended();
