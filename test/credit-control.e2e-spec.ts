@@ -206,13 +206,32 @@ describe('credit control', () => {
       .send({ hours: 24, reason: 'Paying by bank transfer' })
       .expect(200);
     await postShift(s.company).expect(201);
-    // One written off before these holds existed (the migration waived them) holds nothing.
-    await t.db.query('UPDATE invoices SET hold_waived_at = now() WHERE id = $1', [invoice.id]);
+
+    // A lift lasts 30 days at most; a debt forgiven is waived for good, with a reason.
+    const waive = (id: string, reason = 'Settled for less; the rest forgiven') =>
+      t.http.post(`/v1/invoices/${id}/waive-hold`).set(finance.auth).send({ reason });
+    const blank = await waive(invoice.id, '  ').expect(400);
+    expect(blank.body.error.details.fields[0].field).toBe('reason');
+    const waived = await waive(invoice.id).expect(200);
+    expect(waived.body).toMatchObject({
+      id: invoice.id,
+      status: 'uncollectible',
+      holdWaivedAt: expect.any(String),
+      holdWaivedReason: 'Settled for less; the rest forgiven',
+    });
     const standing = await t.http
       .get(`/v1/companies/${s.company.companyId}/credit`)
       .set(finance.auth)
       .expect(200);
     expect(standing.body.hold).toBeNull();
+    // Again: answered as it is, the first reason kept.
+    const again = await waive(invoice.id, 'Another reason').expect(200);
+    expect(again.body.holdWaivedReason).toBe('Settled for less; the rest forgiven');
+    // Only a written-off invoice: a past-due one is paid, written off or its hold lifted.
+    const { invoice: due } = await pastDue('Still Due BV');
+    const notWrittenOff = await waive(due.id).expect(409);
+    expect(notWrittenOff.body.error.code).toBe('INVOICE_STATE');
+    await waive(randomUUID()).expect(404);
   });
 
   it('a lift answers the hold it was given for: an invoice going past due under it blocks again', async () => {

@@ -317,6 +317,12 @@ const BODY_ROUTES: Record<string, BodyRoute> = {
     auth: 'finance',
     path: () => `/v1/invoices/${crypto.randomUUID()}/write-off`,
   },
+  'POST /v1/invoices/:id/waive-hold': {
+    valid: () => ({ reason: 'Debt forgiven' }),
+    required: ['reason'],
+    auth: 'finance',
+    path: () => `/v1/invoices/${crypto.randomUUID()}/waive-hold`,
+  },
   'PUT /v1/companies/me/webhook': {
     valid: () => ({ url: 'https://hooks.example.test/handoff' }),
     required: ['url'],
@@ -335,6 +341,7 @@ const BODILESS_ROUTES = [
   'POST /v1/payout-runs/:id/execute',
   'POST /v1/payout-runs/:id/retry-failed',
   'POST /v1/ledger/adjustments/:id/cancel',
+  'POST /v1/ledger/integrity/book-missing',
   // Stripe's own JSON, verified by signature (see test/stripe.e2e-spec.ts).
   'POST /v1/stripe/connect-webhooks',
   'POST /v1/stripe/webhooks',

@@ -1777,6 +1777,26 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/invoices/{id}/waive-hold': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Waive the hold of a written-off invoice
+     * @description Lets the company of an invoice written off unpaid post shifts again, for good.
+     */
+    post: operations['waiveInvoiceHold'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/escalations/{externalId}/rating': {
     parameters: {
       query?: never;
@@ -5379,6 +5399,16 @@ export interface components {
        * @example needs_response
        */
       disputeStatus: string | null;
+      /**
+       * Format: date-time
+       * @description Written off unpaid, yet not holding the company: when finance waived the hold (or null).
+       */
+      holdWaivedAt: string | null;
+      /**
+       * @description Finance's reason for the waiver (null when none, or for an invoice written off before
+       *     written-off invoices held companies).
+       */
+      holdWaivedReason: string | null;
       /** @example 0b8c8a9e-3f51-4f5e-9a39-3d4f0f8f2a10 */
       id: string;
       /** @example EUR */
@@ -5506,6 +5536,10 @@ export interface components {
     };
     WriteOffInvoiceDto: {
       /** @example Company insolvent; collection abandoned */
+      reason: string;
+    };
+    WaiveInvoiceHoldDto: {
+      /** @example Settled for less by bank transfer; the rest forgiven */
       reason: string;
     };
     CreateRatingDto: {
@@ -11901,6 +11935,70 @@ export interface operations {
     requestBody: {
       content: {
         'application/json': components['schemas']['WriteOffInvoiceDto'];
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['FinanceInvoiceDto'];
+        };
+      };
+      400: components['responses']['InvalidBody'];
+      401: components['responses']['Unauthenticated'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      /**
+       * @description Conflict.
+       *
+       *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
+       *     - `INVOICE_STATE`: the invoice is not in a state that allows this (`details.status` says which)
+       */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "INVOICE_STATE",
+           *         "message": "The invoice is not in a state that allows this (details.status says which).",
+           *         "details": null,
+           *         "requestId": "0b5a4e1c-2f7d-4c83-9a1e-6d3f8b2c7e90"
+           *       }
+           *     }
+           */
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'CONFLICT' | 'INVOICE_STATE';
+            } & WithRequired<components['schemas']['ErrorBody'], 'code'>;
+          };
+        };
+      };
+      413: components['responses']['PayloadTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
+      429: components['responses']['RateLimited'];
+      500: components['responses']['Internal'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  waiveInvoiceHold: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['WaiveInvoiceHoldDto'];
       };
     };
     responses: {

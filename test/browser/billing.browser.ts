@@ -104,8 +104,8 @@ test('a company sees its invoice past due and its hold; finance ages it and writ
     .locator('label')
     .filter({ hasText: /^Written off$/ })
     .click();
-  await expect(all.getByRole('row', { name: new RegExp(`${name}.*uncollectible`) })).toBeVisible();
-  await other.close();
+  const writtenOff = all.getByRole('row', { name: new RegExp(`${name}.*uncollectible`) });
+  await expect(writtenOff).toBeVisible();
 
   // The company: nothing owed in the books (bad debt now), still held until it pays or
   // finance lifts the hold: a write-off does not let it run up more.
@@ -114,6 +114,20 @@ test('a company sees its invoice past due and its hold; finance ages it and writ
   await expect(hold).toContainText(/was written off unpaid: pay it/);
   await expect(page.getByText('Nothing is owed.')).toBeVisible();
   await expectAccessible(page, 'billing with an invoice written off');
+
+  // Finance forgives the debt: the hold is waived for good, with the reason on the invoice.
+  await writtenOff.getByRole('button', { name: /^Waive the hold of invoice of/ }).click();
+  const waiver = desk.getByRole('dialog', { name: /^Waive the hold of the invoice of/ });
+  await waiver.getByRole('textbox', { name: 'Reason' }).fill('Settled for less by transfer');
+  await expectAccessible(desk, 'waive a hold');
+  await waiver.getByRole('button', { name: 'Waive the hold' }).click();
+  await expect(waiver).toBeHidden();
+  await expect(writtenOff).toContainText(/Hold waived .*: Settled for less by transfer/);
+  await expect(writtenOff.getByRole('button', { name: /^Waive the hold/ })).toHaveCount(0);
+  await other.close();
+  await page.reload();
+  await expect(page.getByText('Nothing is owed.')).toBeVisible(); // the standing has loaded
+  await expect(hold).toBeHidden();
 });
 
 /**

@@ -38,6 +38,9 @@ export interface InvoiceRow {
   dispute_id: string | null;
   /** Set for an invoice written off before written-off holds existed: it holds nothing. */
   hold_waived_at: Date | null;
+  /** Finance's waiver (null when none, or waived by the migration that added these holds). */
+  hold_waived_by: string | null;
+  hold_waived_reason: string | null;
   dispute_status: string | null;
   disputed_minor: string | null;
   credited_minor: string;
@@ -344,6 +347,24 @@ export class InvoicesRepository {
    * (a written-off invoice can still be paid, and is then `paid`), and not waived (those
    * written off before the hold existed).
    */
+  /** Waives the hold of an invoice written off; false when it is not one, or waived already. */
+  async waiveHold(
+    em: EntityManager,
+    invoiceId: string,
+    by: string,
+    reason: string,
+  ): Promise<boolean> {
+    const rows: unknown[] = await em.query(
+      `UPDATE invoices
+          SET hold_waived_at = now(), hold_waived_by = $2, hold_waived_reason = $3,
+              updated_at = now()
+        WHERE id = $1 AND status = 'uncollectible' AND hold_waived_at IS NULL
+        RETURNING id`,
+      [invoiceId, by, reason],
+    );
+    return rows.length > 0;
+  }
+
   writtenOffUnpaid(em: EntityManager, companyId: string): Promise<InvoiceRow[]> {
     return em.query(
       `SELECT * FROM invoices

@@ -11,6 +11,7 @@ import {
   FinanceInvoicePageDto,
   ListAllInvoicesQueryDto,
   ReceivablesAgeingDto,
+  WaiveInvoiceHoldDto,
   WriteOffInvoiceDto,
 } from './receivables.dto';
 import { ReceivablesService } from './receivables.service';
@@ -65,5 +66,21 @@ export class ReceivablesController {
     @Body() body: WriteOffInvoiceDto,
   ): Promise<FinanceInvoiceDto> {
     return this.receivables.writeOff(actor, id, body);
+  }
+
+  /** Lets the company of an invoice written off unpaid post shifts again, for good. */
+  @Post('invoices/:id/waive-hold')
+  @HttpCode(200)
+  @ApiOperation({
+    operationId: 'waiveInvoiceHold',
+    summary: 'Waive the hold of a written-off invoice',
+  })
+  @ApiErrors('NOT_FOUND', 'INVOICE_STATE')
+  waiveHold(
+    @CurrentActor() actor: Actor,
+    @IdParam() id: string,
+    @Body() body: WaiveInvoiceHoldDto,
+  ): Promise<FinanceInvoiceDto> {
+    return this.receivables.waiveHold(actor, id, body);
   }
 }

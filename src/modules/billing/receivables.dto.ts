@@ -58,6 +58,17 @@ export class FinanceInvoiceDto extends InvoiceDto {
    */
   @ApiInteger()
   creditedMinor: number;
+  /**
+   * Written off unpaid, yet not holding the company: when finance waived the hold (or null).
+   * @example null
+   */
+  holdWaivedAt: Date | null;
+  /**
+   * Finance's reason for the waiver (null when none, or for an invoice written off before
+   * written-off invoices held companies).
+   * @example null
+   */
+  holdWaivedReason: string | null;
 }
 
 export class FinanceInvoicePageDto {
@@ -121,6 +132,14 @@ export class CreateCreditNoteDto {
   @Max(10_000_000_000)
   amountMinor: number;
   /** @example "Dispute lost: charge refunded to the cardholder; not re-billed" */
+  @IsString()
+  @MinLength(3)
+  @MaxLength(500)
+  reason: string;
+}
+
+export class WaiveInvoiceHoldDto {
+  /** @example "Settled for less by bank transfer; the rest forgiven" */
   @IsString()
   @MinLength(3)
   @MaxLength(500)

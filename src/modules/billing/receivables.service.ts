@@ -21,6 +21,7 @@ import {
   FinanceInvoicePageDto,
   ListAllInvoicesQueryDto,
   ReceivablesAgeingDto,
+  WaiveInvoiceHoldDto,
   WriteOffInvoiceDto,
 } from './receivables.dto';
 
@@ -253,6 +254,35 @@ export class ReceivablesService {
     return this.one(invoiceId);
   }
 
+  /**
+   * Waives the hold of an invoice written off unpaid: the company may post shifts again for
+   * good (a lift lasts 30 days at most); the invoice stays written off, and a payment still
+   * recovers it. Waived already: answered as it is. 409 INVOICE_STATE for any other invoice.
+   */
+  async waiveHold(
+    actor: Actor,
+    invoiceId: string,
+    input: WaiveInvoiceHoldDto,
+  ): Promise<FinanceInvoiceDto> {
+    const { userId } = requireUser(actor, 'finance');
+    await this.db.transaction(async (em) => {
+      const invoice = await this.invoices.find(em, invoiceId, true);
+      if (!invoice) throw DomainError.notFound('Invoice');
+      if (invoice.status !== 'uncollectible') {
+        throw new DomainError(
+          'INVOICE_STATE',
+          'Only an invoice written off holds its company until waived; a past-due one is ' +
+            "paid, written off, or the company's hold lifted",
+          { status: invoice.status },
+        );
+      }
+      if (await this.invoices.waiveHold(em, invoiceId, userId, input.reason.trim())) {
+        await this.credit.standing(em, invoice.company_id);
+      }
+    });
+    return this.one(invoiceId);
+  }
+
   private async one(invoiceId: string): Promise<FinanceInvoiceDto> {
     const em = this.db.manager;
     const row = (await this.invoices.find(em, invoiceId))!;
@@ -280,5 +310,7 @@ function toFinanceInvoiceDto(
     disputeStatus: r.dispute_status,
     disputedMinor: r.disputed_minor === null ? null : Number(r.disputed_minor),
     creditedMinor: Number(r.credited_minor),
+    holdWaivedAt: r.hold_waived_at,
+    holdWaivedReason: r.hold_waived_reason,
   };
 }

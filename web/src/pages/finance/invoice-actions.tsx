@@ -17,9 +17,12 @@ const creditable = (invoice: Invoice) =>
   invoice.disputeStatus === 'lost' ? (invoice.disputedMinor ?? 0) - invoice.creditedMinor : 0;
 const INPUTS = ['amountMinor', 'reason'];
 
-/** Write off (unpaid at Stripe) and credit note (a lost dispute's amount) for one invoice. */
+/**
+ * Write off (unpaid at Stripe), waive the hold a written-off invoice puts on its company, and
+ * credit note (a lost dispute's amount), for one invoice.
+ */
 export function InvoiceActions({ invoice }: { invoice: Invoice }) {
-  const [open, setOpen] = useState<'write-off' | 'credit' | null>(null);
+  const [open, setOpen] = useState<'write-off' | 'waive' | 'credit' | null>(null);
   const queryClient = useQueryClient();
   const refresh = () => void queryClient.invalidateQueries({ queryKey: keys.receivables });
   const label = `${invoice.companyName ?? 'company'} ${periodLabel(invoice)}`;
@@ -33,6 +36,16 @@ export function InvoiceActions({ invoice }: { invoice: Invoice }) {
           onClick={() => setOpen('write-off')}
         >
           Write off
+        </Button>
+      )}
+      {invoice.status === 'uncollectible' && !invoice.holdWaivedAt && (
+        <Button
+          size="xs"
+          variant="default"
+          aria-label={`Waive the hold of invoice of ${label}`}
+          onClick={() => setOpen('waive')}
+        >
+          Waive the hold
         </Button>
       )}
       {creditable(invoice) > 0 && (
@@ -66,6 +79,30 @@ export function InvoiceActions({ invoice }: { invoice: Invoice }) {
           <Text size="sm">
             Stripe stops charging it, and the {formatMoney(invoice.totalMinor, invoice.currency)} it
             is owed goes to bad debt.
+          </Text>
+        </ReasonDialog>
+      )}
+      {open === 'waive' && (
+        <ReasonDialog
+          title={`Waive the hold of the invoice of ${label}`}
+          reasonDescription="Kept on the invoice"
+          confirmLabel="Waive the hold"
+          keepLabel="Keep the hold"
+          errorTitle="Not waived"
+          confirm={(reason) =>
+            unwrap(
+              api.POST('/v1/invoices/{id}/waive-hold', {
+                params: { path: { id: invoice.id } },
+                body: { reason },
+              }),
+            )
+          }
+          onDone={refresh}
+          onClose={() => setOpen(null)}
+        >
+          <Text size="sm">
+            The company may post shifts again for good, though this invoice stays unpaid and written
+            off (a lift lasts 30 days at most). A later payment still recovers it.
           </Text>
         </ReasonDialog>
       )}

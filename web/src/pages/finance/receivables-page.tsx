@@ -11,7 +11,7 @@ import { Page } from '../../ui/page';
 import { nextCursor, PAGE_SIZE } from '../../ui/paging';
 import { ScrollTable } from '../../ui/scroll-table';
 import { InvoiceStatus, periodLabel } from '../company/invoices-section';
-import { browserZone } from '../../ui/times';
+import { browserZone, formatInstant } from '../../ui/times';
 import { InvoiceActions } from './invoice-actions';
 
 type Filter = 'all' | 'past_due' | 'open' | 'paid' | 'uncollectible';
@@ -162,6 +162,12 @@ function AllInvoices() {
                   <Table.Td>{periodLabel(i)}</Table.Td>
                   <Table.Td>
                     <InvoiceStatus invoice={i} zone={zone} />
+                    {i.holdWaivedAt && (
+                      <Text size="xs">
+                        Hold waived {formatInstant(i.holdWaivedAt, zone)}
+                        {i.holdWaivedReason ? `: ${i.holdWaivedReason}` : ''}
+                      </Text>
+                    )}
                   </Table.Td>
                   <Table.Td style={{ textAlign: 'right' }}>
                     {formatMoney(i.totalMinor, i.currency)}
