@@ -16,7 +16,8 @@ export class HoldWaivers1796240000000 implements MigrationInterface {
         ADD COLUMN hold_waived_reason text,
         ADD CONSTRAINT ck_invoices_hold_waiver
           CHECK ((hold_waived_by IS NULL) = (hold_waived_reason IS NULL)
-                 AND (hold_waived_by IS NULL OR hold_waived_at IS NOT NULL))`);
+                 AND (hold_waived_by IS NULL OR hold_waived_at IS NOT NULL)
+                 AND btrim(hold_waived_reason) <> '')`);
   }
 
   async down(q: QueryRunner): Promise<void> {

@@ -469,13 +469,15 @@ describe('ledger', () => {
         [claimId],
       );
       expect(rearmed.at_window_end).toBe(true);
-      // The agent is shown the new date, not the one booked.
-      const [earning] = await t.db.query(
-        `SELECT (extract(epoch FROM available_at - earned_at) * 1000)::bigint AS held_ms
-           FROM earnings WHERE claim_id = $1`,
-        [claimId],
+      // The agent is shown the date the release waits for, not the one booked.
+      const [earning] = await t.db.query(`SELECT earned_at FROM earnings WHERE claim_id = $1`, [
+        claimId,
+      ]);
+      const lines = (await t.http.get('/v1/agents/me/earnings').set(agent.auth).expect(200)).body
+        .lines as { kind: string; availableAt: string | null }[];
+      expect(lines.find((l) => l.kind === 'earning')?.availableAt).toBe(
+        new Date(earning.earned_at.getTime() + 72 * 3_600_000 + 1).toISOString(),
       );
-      expect(Number(earning.held_ms)).toBe(72 * 3_600_000 + 1);
       await t.http
         .post(`/v1/tickets/${ticket.id}/reopen`)
         .set(co.auth)

@@ -88,7 +88,10 @@ describe('each module owns its tables (src/database/table-owners.ts)', () => {
                            WHERE d.objid = p.oid AND d.deptype = 'e')
         ORDER BY 1`,
     );
-    expect(rows.map((r) => r.name).sort()).toEqual(Object.keys(FUNCTION_OWNERS).sort());
-    expect(show(checkFunctions(Object.fromEntries(rows.map((r) => [r.name, r.body]))))).toEqual([]);
+    // Overloads (a previous release's form kept for a rolling deploy) are checked together.
+    const bodies: Record<string, string> = {};
+    for (const r of rows) bodies[r.name] = `${bodies[r.name] ?? ''}\n${r.body}`;
+    expect(Object.keys(bodies).sort()).toEqual(Object.keys(FUNCTION_OWNERS).sort());
+    expect(show(checkFunctions(bodies))).toEqual([]);
   });
 });

@@ -1686,9 +1686,11 @@ export interface paths {
     /**
      * Lift a company's credit hold
      * @description Lifts the hold as it is now for a number of hours (a payment on its way, an agreed plan):
-     *     the company may post shifts again meanwhile; the reason is kept. A hold that starts or
-     *     changes reason during the lift (an invoice going past due) is not lifted by it. 409 NOT_HELD
-     *     when the company is not held.
+     *     the company may post shifts again meanwhile; the reason is kept. It answers holds of its
+     *     kind during the lift: a credit-limit lift any credit-limit hold, an invoice lift a hold on
+     *     the same invoices (past due, then written off). Another kind (an invoice going past due
+     *     under a lifted credit limit) or another invoice is not lifted by it. 409 NOT_HELD when the
+     *     company is not held.
      */
     post: operations['liftCompanyCreditHold'];
     delete?: never;
@@ -11753,7 +11755,7 @@ export interface operations {
        * @description Conflict.
        *
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
-       *     - `NOT_HELD`: the company is not held: a lift answers a hold as it is, so there is nothing to lift
+       *     - `NOT_HELD`: the company is not held: a lift answers a hold, so there is nothing to lift
        */
       409: {
         headers: {
@@ -11764,7 +11766,7 @@ export interface operations {
            * @example {
            *       "error": {
            *         "code": "NOT_HELD",
-           *         "message": "The company is not held: a lift answers a hold as it is, so there is nothing to lift.",
+           *         "message": "The company is not held: a lift answers a hold, so there is nothing to lift.",
            *         "details": null,
            *         "requestId": "0b5a4e1c-2f7d-4c83-9a1e-6d3f8b2c7e90"
            *       }

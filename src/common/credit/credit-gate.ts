@@ -24,5 +24,5 @@ export const CREDIT_GATE = Symbol('CREDIT_GATE');
 export const LIFT_ANSWERS_HOLD_SQL = `(c.lifted_until > now()
   AND (c.lifted_hold_reason IS NULL
        OR CASE WHEN c.hold_reason = 'credit_limit' THEN c.lifted_hold_reason = 'credit_limit'
-               ELSE c.lifted_hold_reason <> 'credit_limit'
+               ELSE c.lifted_hold_reason <> 'credit_limit' AND cardinality(c.hold_invoice_ids) > 0
                     AND c.hold_invoice_ids <@ c.lifted_invoice_ids END))`;

@@ -74,7 +74,7 @@ export const ERROR_DESCRIPTIONS: Record<ErrorCode, string> = {
   PAYOUT_ACCOUNT_STATE: "the payout account's state does not allow this (e.g. it is open)",
   PAYMENT_REQUIRED:
     'billing holds the company (what it owes passed its credit limit, or an invoice is past due or was written off unpaid): `details` names the amount; pay, or ask finance to lift the hold',
-  NOT_HELD: 'the company is not held: a lift answers a hold as it is, so there is nothing to lift',
+  NOT_HELD: 'the company is not held: a lift answers a hold, so there is nothing to lift',
   INVOICE_STATE: 'the invoice is not in a state that allows this (`details.status` says which)',
   CREDIT_EXCEEDS_OWED:
     'a credit note cannot credit more than the invoice charged less earlier credits, nor more than the company owes',

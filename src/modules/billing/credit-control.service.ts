@@ -119,7 +119,7 @@ export class CreditControlService implements CreditGate {
       : null;
     await this.controls.setHold(em, companyId, reason, details, details ? details.invoiceIds : []);
     const stored = await this.controls.find(em, companyId);
-    // A lift answers the hold it was given for: one that started or changed since blocks again.
+    // A lift answers holds of its kind, and of its invoices: another invoice's blocks again.
     const liftedUntil = stored && liftAnswersHold(stored) ? stored.lifted_until : null;
     // Each currency owed in, and the hold's (a write-off may have left nothing owed in it).
     const currencies = [
@@ -209,8 +209,9 @@ export class CreditControlService implements CreditGate {
   }
 
   /**
-   * Finance: lifts the hold as it is now for `hours`, with a reason kept on record; a hold that
-   * starts or changes reason meanwhile is not lifted by it. 409 NOT_HELD when there is none.
+   * Finance: lifts the hold as it is now for `hours`, with a reason kept on record. It answers
+   * holds of that kind meanwhile (a credit limit's, or one on the same invoices: see
+   * liftAnswersHold), not another kind's nor another invoice's. 409 NOT_HELD when not held.
    */
   async lift(actor: Actor, companyId: string, input: LiftHoldDto): Promise<CreditStandingDto> {
     const { userId } = requireUser(actor, 'finance');

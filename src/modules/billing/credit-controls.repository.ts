@@ -32,8 +32,11 @@ export const liftAnswersHold = (r: CreditControlRow, now = new Date()): boolean 
   if (r.hold_reason === null || r.lifted_until === null || r.lifted_until <= now) return false;
   if (r.lifted_hold_reason === null) return true; // given before lifts named their hold
   if (r.hold_reason === 'credit_limit') return r.lifted_hold_reason === 'credit_limit';
+  // An invoice hold names its invoices (one that names none was written by a process of the
+  // previous release, which kept them in hold_details only: not answered until refreshed).
   return (
     r.lifted_hold_reason !== 'credit_limit' &&
+    r.hold_invoice_ids.length > 0 &&
     r.hold_invoice_ids.every((id) => r.lifted_invoice_ids.includes(id))
   );
 };
@@ -85,7 +88,8 @@ export class CreditControlsRepository {
              hold_invoice_ids = $4::uuid[],
              updated_at = now()
          WHERE credit_controls.hold_reason IS DISTINCT FROM $2
-            OR credit_controls.hold_details IS DISTINCT FROM $3::jsonb`,
+            OR credit_controls.hold_details IS DISTINCT FROM $3::jsonb
+            OR credit_controls.hold_invoice_ids IS DISTINCT FROM $4::uuid[]`,
       [companyId, reason, details === null ? null : JSON.stringify(details), invoiceIds],
     );
   }

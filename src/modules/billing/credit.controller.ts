@@ -39,9 +39,11 @@ export class CreditController {
 
   /**
    * Lifts the hold as it is now for a number of hours (a payment on its way, an agreed plan):
-   * the company may post shifts again meanwhile; the reason is kept. A hold that starts or
-   * changes reason during the lift (an invoice going past due) is not lifted by it. 409 NOT_HELD
-   * when the company is not held.
+   * the company may post shifts again meanwhile; the reason is kept. It answers holds of its
+   * kind during the lift: a credit-limit lift any credit-limit hold, an invoice lift a hold on
+   * the same invoices (past due, then written off). Another kind (an invoice going past due
+   * under a lifted credit limit) or another invoice is not lifted by it. 409 NOT_HELD when the
+   * company is not held.
    */
   @Post('lift')
   @HttpCode(200)

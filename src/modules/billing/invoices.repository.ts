@@ -342,11 +342,6 @@ export class InvoicesRepository {
     );
   }
 
-  /**
-   * Invoices written off unpaid: uncollectible with something still owed after credit notes
-   * (a written-off invoice can still be paid, and is then `paid`), and not waived (those
-   * written off before the hold existed).
-   */
   /** Waives the hold of an invoice written off; false when it is not one, or waived already. */
   async waiveHold(
     em: EntityManager,
@@ -365,6 +360,11 @@ export class InvoicesRepository {
     return rows.length > 0;
   }
 
+  /**
+   * Invoices written off unpaid: uncollectible with something still owed after credit notes
+   * (a written-off invoice can still be paid, and is then `paid`), and not waived (by finance,
+   * or by the migration for those written off before the hold existed).
+   */
   writtenOffUnpaid(em: EntityManager, companyId: string): Promise<InvoiceRow[]> {
     return em.query(
       `SELECT * FROM invoices

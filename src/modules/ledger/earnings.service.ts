@@ -47,6 +47,7 @@ export class EarningsService {
       userId,
       after?.[0] ?? null,
       limit + 1,
+      this.config.get('REOPEN_WINDOW_HOURS', { infer: true }),
     );
     const page = toPage(rows, limit, toEarningsLineDto, (r) => [String(r.line_id)]);
     return {

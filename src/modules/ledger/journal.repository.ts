@@ -249,18 +249,23 @@ export class JournalRepository {
   /**
    * Lines on the agent's pending and available accounts, newest first, before a line id; an
    * earning's line still pending carries the end of its reopen window (its `earnings` row, by
-   * the claim: one primary-key probe per line of the page).
+   * the claim: one primary-key probe per line of the page), as the release will wait for it:
+   * by the window configured now when that is longer than the one it was booked with
+   * (EarningsRepository.lockByClaimWithDue).
    */
   async agentLines(
     em: EntityManager,
     agentId: string,
     beforeLineId: string | null,
     limit: number,
+    windowHours: number,
   ): Promise<AgentLineRow[]> {
     return em.query(
       `SELECT l.id AS line_id, e.id AS entry_id, e.kind, a.code, l.amount_minor, l.currency,
               e.ticket_id, e.claim_id, e.payout_line_id, e.memo, e.created_at,
-              e.id::text AS entry_key, ern.available_at
+              e.id::text AS entry_key,
+              greatest(ern.available_at, ern.earned_at + make_interval(secs => $4::float8 * 3600)
+                                         + interval '1 millisecond') AS available_at
          FROM journal_lines l
          JOIN ledger_accounts a ON a.id = l.account_id
          JOIN journal_entries e ON e.id = l.entry_id
@@ -270,7 +275,7 @@ export class JournalRepository {
           AND ($2::bigint IS NULL OR l.id < $2::bigint)
         ORDER BY l.id DESC
         LIMIT $3`,
-      [agentId, beforeLineId, limit],
+      [agentId, beforeLineId, limit, windowHours],
     );
   }
 }

@@ -16,7 +16,7 @@ import { toUnreversedReopenedClaimDto } from './ledger.mapper';
 
 /** At most this many findings per check in one report; `truncated` says there were more. */
 const MAX_FINDINGS = 500;
-/** Claims looked up per query. */
+/** Reopened claims looked up per query. */
 const CHUNK = 5000;
 /**
  * A resolution is booked within seconds (the outbox relays its ledger job at once); one not
@@ -50,7 +50,7 @@ export class LedgerIntegrityService {
     const em = this.db.manager;
     const [unreversed, unbooked, totals] = await Promise.all([
       this.unreversed(em),
-      this.unbooked(em, new Date(now.getTime() - BOOKING_GRACE_MS)),
+      this.unbooked(em, now),
       this.journal.unbalancedCurrencies(em),
     ]);
     const unbalanced = totals.map((r) => ({ currency: r.currency, balanceMinor: Number(r.total) }));
@@ -73,18 +73,15 @@ export class LedgerIntegrityService {
    */
   async bookMissing(actor: Actor, now = new Date()): Promise<LedgerIntegrityDto> {
     const { userId } = requireUser(actor, 'finance');
-    const missing = await this.unbooked(
-      this.db.manager,
-      new Date(now.getTime() - BOOKING_GRACE_MS),
-    );
+    const missing = (await this.unbooked(this.db.manager, now)).slice(0, MAX_FINDINGS);
     let booked = 0;
-    for (const c of missing.slice(0, MAX_FINDINGS)) {
+    for (const c of missing) {
       const done = await this.db.transaction((em) => this.booking.earn(em, c));
       if (done.booked) booked++;
     }
     if (missing.length > 0) {
       this.logger.warn(
-        { userId, booked, claimIds: missing.slice(0, MAX_FINDINGS).map((c) => c.claimId) },
+        { userId, booked, claimIds: missing.map((c) => c.claimId) },
         'unbooked resolutions booked by finance',
       );
     }
@@ -111,32 +108,18 @@ export class LedgerIntegrityService {
     );
   }
 
-  /**
-   * Every resolution (not reopened) before `before` is paged through, and its page's earnings
-   * looked up: two indexed reads per 5,000 claims, on their own connection each time (this is
-   * a report, not a transaction), so the check never holds anything the booking jobs need.
-   */
-  private async unbooked(em: EntityManager, before: Date): Promise<UnbookedResolutionDto[]> {
-    const found: UnbookedResolutionDto[] = [];
-    let after: string | null = null;
-    while (found.length <= MAX_FINDINGS) {
-      const page = await this.claims.earningClaimsPage(em, before, after, CHUNK);
-      if (page.length === 0) break;
-      after = page[page.length - 1].claimId;
-      const booked = await this.earnings.bookedAmong(
-        em,
-        page.map((c) => c.claimId),
-      );
-      for (const c of page) {
-        if (booked.has(c.claimId)) continue;
-        const { claimId, ticketId, agentId, companyId, amountMinor, currency, resolvedAt } = c;
-        found.push({ claimId, ticketId, agentId, companyId, amountMinor, currency, resolvedAt });
-      }
-      if (page.length < CHUNK) break;
-    }
-    return found.sort(
-      (a, b) =>
-        a.resolvedAt.getTime() - b.resolvedAt.getTime() || a.claimId.localeCompare(b.claimId),
-    );
+  /** Resolutions older than the grace with no earning, oldest first (one more than listed). */
+  private async unbooked(em: EntityManager, now: Date): Promise<UnbookedResolutionDto[]> {
+    const before = new Date(now.getTime() - BOOKING_GRACE_MS);
+    const rows = await this.earnings.unbookedResolutions(em, before, MAX_FINDINGS + 1);
+    return rows.map((r) => ({
+      claimId: r.claim_id,
+      ticketId: r.ticket_id,
+      agentId: r.agent_id,
+      companyId: r.company_id,
+      amountMinor: Number(r.amount_minor),
+      currency: r.currency,
+      resolvedAt: r.resolved_at,
+    }));
   }
 }

@@ -16,14 +16,6 @@ export interface ResolvedClaim {
   feeBps: number | null;
 }
 
-/** A resolution that should have earned, for the ledger's integrity report. */
-export interface EarningClaim extends ResolvedClaim {
-  claimId: string;
-  ticketId: string;
-  agentId: string;
-  companyId: string;
-}
-
 /** The resolution a rating or review is about: the claim that last resolved the ticket. */
 export interface LastResolution {
   ticketId: string;
@@ -103,29 +95,6 @@ export class TicketClaimFacts implements WorkFacts {
   /** Locks the claim and says whether it was reopened (null: no such claim). */
   async lockAndCheckReopened(em: EntityManager, claimId: string): Promise<boolean | null> {
     return (await this.claims.lockReopenedFlag(em, claimId)) ?? null;
-  }
-
-  /**
-   * Resolved claims not reopened, resolved before `before`: the next page after `afterId`, in
-   * the claims' id order (the ledger's integrity report; each one should have its earning).
-   */
-  async earningClaimsPage(
-    em: EntityManager,
-    before: Date,
-    afterId: string | null,
-    limit: number,
-  ): Promise<EarningClaim[]> {
-    const rows = await this.claims.earningClaimsPage(em, before, afterId, limit);
-    return rows.map((r) => ({
-      claimId: r.id,
-      ticketId: r.ticket_id,
-      agentId: r.agent_id,
-      companyId: r.company_id,
-      resolvedAt: r.resolved_at,
-      amountMinor: Number(r.amount),
-      currency: r.currency,
-      feeBps: r.fee_bps,
-    }));
   }
 
   /** Every reopened claim and when, oldest first (the ledger's integrity report). */

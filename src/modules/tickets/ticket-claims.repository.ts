@@ -40,14 +40,6 @@ export interface ResolvedClaimRow {
   fee_bps: number | null;
 }
 
-/** A resolution that should have earned (the ledger's integrity report pages through them). */
-export interface EarningClaimRow extends ResolvedClaimRow {
-  id: string;
-  ticket_id: string;
-  agent_id: string;
-  company_id: string;
-}
-
 export interface ReopenedClaimRow {
   id: string;
   reopened_at: Date;
@@ -168,27 +160,6 @@ export class TicketClaimsRepository {
       [claimId],
     );
     return row?.reopened;
-  }
-
-  /**
-   * Resolved claims not reopened (each should have its earning), resolved before `before`, in
-   * id order after `afterId`: a page at a time, so the report's cost stays flat per page.
-   */
-  earningClaimsPage(
-    em: EntityManager,
-    before: Date,
-    afterId: string | null,
-    limit: number,
-  ): Promise<EarningClaimRow[]> {
-    return em.query(
-      `SELECT id, ticket_id, agent_id, company_id, resolved_at,
-              rate_amount_minor AS amount, rate_currency AS currency, fee_bps
-         FROM ticket_claims
-        WHERE status = 'resolved' AND reopened_at IS NULL AND resolved_at < $1
-          AND ($2::uuid IS NULL OR id > $2)
-        ORDER BY id LIMIT $3`,
-      [before, afterId, limit],
-    );
   }
 
   reopened(em: EntityManager): Promise<ReopenedClaimRow[]> {

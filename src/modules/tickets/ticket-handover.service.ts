@@ -41,7 +41,8 @@ export class TicketHandoverService {
   /**
    * The customer left or was helped: open or claimed → withdrawn, for good. If the holder had
    * written to the customer, its claim is resolved as a resolution would be (the rate of the
-   * shift the claim is on and the surge extra fixed at the claim) and the ledger books it like any resolution (the agent worked); else
+   * shift the claim is on and the surge extra fixed at the claim, and the platform fee in
+   * force) and the ledger books it like any resolution (the agent worked); else
    * the claim ends as `withdrawn`, nothing is earned or billed, and nothing counts against the
    * agent. Withdrawing a withdrawn ticket again answers it as it is.
    */
