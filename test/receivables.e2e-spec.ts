@@ -144,6 +144,21 @@ describe('receivables', () => {
     await deliverBillingEvents(t, fake, closedFrom);
     expect(await owed(company.companyId)).toBe(2 * PER_TICKET);
     expect((await financeInvoice(company.companyId)).disputeStatus).toBe('lost');
+    // Owed again since the invoice's period, not "current": aged by its days (40 here).
+    await t.db.query(
+      `UPDATE invoices SET period_start = now() - interval '70 days',
+                           period_end = now() - interval '40 days' WHERE id = $1`,
+      [invoice.id],
+    );
+    const ageingRow = async () =>
+      (
+        await t.http.get('/v1/receivables/ageing').set(finance.auth).expect(200)
+      ).body.companies.find((r: { companyId: string }) => r.companyId === company.companyId);
+    expect(await ageingRow()).toMatchObject({
+      currentMinor: 0,
+      days31To60Minor: 2 * PER_TICKET,
+      totalMinor: 2 * PER_TICKET,
+    });
 
     const tooMuch = await t.http
       .post(`/v1/invoices/${invoice.id}/credit-notes`)
@@ -163,6 +178,7 @@ describe('receivables', () => {
     await note().expect(201); // the same request again: answered, not credited twice
     expect(credited.body.creditedMinor).toBe(2 * PER_TICKET);
     expect(await owed(company.companyId)).toBe(0);
+    expect(await ageingRow()).toBeUndefined();
     const integrity = await t.http.get('/v1/ledger/integrity').set(finance.auth).expect(200);
     expect(integrity.body.unbalancedCurrencies).toEqual([]);
   });

@@ -5404,11 +5404,13 @@ export interface components {
       /**
        * Format: date-time
        * @description Written off unpaid, yet not holding the company: when finance waived the hold (or null).
+       * @example 2030-06-10T09:00:00.000Z
        */
       holdWaivedAt: string | null;
       /**
        * @description Finance's reason for the waiver (null when none, or for an invoice written off before
        *     written-off invoices held companies).
+       * @example Settled for less by bank transfer; the rest forgiven
        */
       holdWaivedReason: string | null;
       /** @example 0b8c8a9e-3f51-4f5e-9a39-3d4f0f8f2a10 */

@@ -327,9 +327,19 @@ export class InvoicesRepository {
     );
   }
 
-  /** Unpaid invoices (open, past due) of every company, for the ageing report. */
-  unpaid(em: EntityManager): Promise<InvoiceRow[]> {
-    return em.query(`SELECT * FROM invoices WHERE status IN ('open', 'past_due', 'draft')`);
+  /**
+   * What invoices of every company leave owed, for the ageing report: an unpaid one its total
+   * less credit notes; a paid one whose payment the company's bank took back (a lost dispute)
+   * what the dispute took less credit notes, owed again since the invoice's period.
+   */
+  owing(em: EntityManager): Promise<(InvoiceRow & { owed_minor: string })[]> {
+    return em.query(
+      `SELECT *, CASE WHEN status = 'paid' THEN disputed_minor - credited_minor
+                      ELSE total_minor - credited_minor END AS owed_minor
+         FROM invoices
+        WHERE status IN ('open', 'past_due', 'draft')
+           OR (status = 'paid' AND dispute_status = 'lost' AND disputed_minor > credited_minor)`,
+    );
   }
 
   /** The company's invoices past due since before `before` (the grace period's start). */

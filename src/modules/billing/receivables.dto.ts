@@ -61,13 +61,13 @@ export class FinanceInvoiceDto extends InvoiceDto {
   creditedMinor: number;
   /**
    * Written off unpaid, yet not holding the company: when finance waived the hold (or null).
-   * @example null
+   * @example 2030-06-10T09:00:00.000Z
    */
   holdWaivedAt: Date | null;
   /**
    * Finance's reason for the waiver (null when none, or for an invoice written off before
    * written-off invoices held companies).
-   * @example null
+   * @example "Settled for less by bank transfer; the rest forgiven"
    */
   holdWaivedReason: string | null;
 }

@@ -75,9 +75,10 @@ export class ReceivablesService {
   }
 
   /**
-   * What each company owes, by age: the unpaid invoices by days since their period ended, and
-   * what is booked but not invoiced yet (less credit carried) as current. Sums to the ledger's
-   * receivable of each company and currency.
+   * What each company owes, by age: the unpaid invoices by days since their period ended (and
+   * what a lost dispute made owed again on a paid one, by the same days), and what is booked
+   * but not invoiced yet (less credit carried) as current. Sums to the ledger's receivable of
+   * each company and currency.
    */
   async ageing(actor: Actor): Promise<ReceivablesAgeingDto> {
     requireUser(actor, 'finance');
@@ -85,7 +86,7 @@ export class ReceivablesService {
     const now = Date.now();
     const [owed, unpaid] = await Promise.all([
       this.ledger.receivableBalances(em),
-      this.invoices.unpaid(em),
+      this.invoices.owing(em),
     ]);
     const rows = new Map<string, AgeingRowDto>();
     const rowOf = (companyId: string, currency: string) => {
@@ -113,7 +114,7 @@ export class ReceivablesService {
     }
     for (const invoice of unpaid) {
       const row = rowOf(invoice.company_id, invoice.currency);
-      const amount = Number(invoice.total_minor) - Number(invoice.credited_minor);
+      const amount = Number(invoice.owed_minor);
       const days = Math.floor((now - invoice.period_end.getTime()) / DAY);
       const bucket: Bucket =
         days < 1
