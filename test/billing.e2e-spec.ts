@@ -73,6 +73,7 @@ describe('billing: customer, card, outstanding', () => {
       outstanding: [],
       credit: {
         creditLimitMinor: 500000,
+        ownCreditLimits: [],
         creditLimits: [],
         owed: [],
         hold: null,

@@ -380,6 +380,42 @@ describe('credit control', () => {
     }
   });
 
+  it("finance sets a company's own limit of one currency, which comes before its limit for every currency", async () => {
+    const s = await setup('Two Limits BV');
+    const limit = (body: Record<string, unknown>) =>
+      t.http.put(`/v1/companies/${s.company.companyId}/credit/limit`).set(finance.auth).send(body);
+    const set = await limit({ creditLimitMinor: 1000, currency: 'EUR' }).expect(200);
+    expect(set.body).toMatchObject({
+      creditLimitMinor: 500,
+      ownCreditLimits: [{ currency: 'EUR', limitMinor: 1000 }],
+    });
+    await resolveTickets(t, s.key, s.agent, 2); // 5.76 owed: above 5.00, below EUR's 10.00
+    await postShift(s.company).expect(201);
+    // A limit for every currency leaves EUR's own in place.
+    const all = await limit({ creditLimitMinor: 100_000 }).expect(200);
+    expect(all.body).toMatchObject({
+      creditLimitMinor: 100_000,
+      creditLimits: [{ currency: 'EUR', limitMinor: 1000 }],
+    });
+    await resolveTickets(t, s.key, s.agent, 2); // 11.52 owed
+    const refused = await postShift(s.company).expect(402);
+    expect(refused.body.error.details).toMatchObject({
+      reason: 'credit_limit',
+      currency: 'EUR',
+      creditLimitMinor: 1000,
+    });
+    // Removed: the limit for every currency applies again.
+    const removed = await limit({ creditLimitMinor: null, currency: 'EUR' }).expect(200);
+    expect(removed.body).toMatchObject({ ownCreditLimits: [], hold: null });
+    await postShift(s.company).expect(201);
+    for (const currency of ['eur', 'XXY', null, 3]) {
+      const bad = await limit({ creditLimitMinor: 1000, currency }).expect(400);
+      expect(bad.body.error.details.fields.map((f: { field: string }) => f.field)).toEqual([
+        'currency',
+      ]);
+    }
+  });
+
   it("holds a company by each currency's own limit when the configuration gives one", async () => {
     const other = await createTestApp({
       env: {

@@ -5162,6 +5162,8 @@ export interface components {
        * @example 500000
        */
       creditLimitMinor: number;
+      /** @description Finance's own limits of single currencies (each before `creditLimitMinor`). */
+      ownCreditLimits: components['schemas']['CreditLimitDto'][];
       /** @description The limit of each currency it owes in (and of its hold's), as applied. */
       creditLimits: components['schemas']['CreditLimitDto'][];
       /** @description What it owes per currency (booked, not yet paid; invoiced or not). */
@@ -5333,10 +5335,17 @@ export interface components {
     };
     SetCreditLimitDto: {
       /**
-       * @description The company's own limit per currency, in minor units; null returns it to the default.
+       * @description The company's own limit, in minor units: of `currency` when given, else of every currency
+       *     that has none of its own. Null removes it (back to the company's limit for every currency,
+       *     or to the configured one).
        * @example 1000000
        */
       creditLimitMinor: number | null;
+      /**
+       * @description The currency the limit is for (ISO 4217); omitted: every currency without its own.
+       * @example JPY
+       */
+      currency?: string;
     };
     LiftHoldDto: {
       /**

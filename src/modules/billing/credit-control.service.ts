@@ -58,9 +58,12 @@ export class CreditControlService implements CreditGate {
   /** The company's standing, computed now (and stored, for the escalation flag). */
   async standing(em: EntityManager, companyId: string): Promise<CreditStandingDto> {
     const row = await this.controls.find(em, companyId);
-    // The company's own limit in every currency, else the configured one of each currency.
+    // The company's own limit of the currency, else its own in every currency, else the
+    // configured one of the currency.
     const own = row?.credit_limit_minor != null ? Number(row.credit_limit_minor) : null;
-    const limitIn = (currency: string) => own ?? this.configuredLimit(currency);
+    const ownByCurrency = row?.credit_limits_by_currency ?? {};
+    const limitIn = (currency: string) =>
+      ownByCurrency[currency] ?? own ?? this.configuredLimit(currency);
     const owed = (await this.ledger.balances(em, companyId))
       .filter((b) => b.account === 'company_receivable' && b.balance > 0)
       .map((b) => ({ currency: b.currency, amountMinor: b.balance }))
@@ -127,6 +130,9 @@ export class CreditControlService implements CreditGate {
     ];
     return {
       creditLimitMinor: own ?? this.defaultLimit,
+      ownCreditLimits: Object.entries(ownByCurrency)
+        .map(([currency, limitMinor]) => ({ currency, limitMinor }))
+        .sort((a, b) => a.currency.localeCompare(b.currency)),
       creditLimits: currencies
         .sort()
         .map((currency) => ({ currency, limitMinor: limitIn(currency) })),
@@ -203,7 +209,11 @@ export class CreditControlService implements CreditGate {
     requireUser(actor, 'finance');
     await this.assertCompany(companyId);
     return this.db.transaction(async (em) => {
-      await this.controls.setLimit(em, companyId, input.creditLimitMinor);
+      if (input.currency === undefined) {
+        await this.controls.setLimit(em, companyId, input.creditLimitMinor);
+      } else {
+        await this.controls.setCurrencyLimit(em, companyId, input.currency, input.creditLimitMinor);
+      }
       return this.standing(em, companyId);
     });
   }

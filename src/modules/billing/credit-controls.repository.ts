@@ -6,6 +6,8 @@ export type HoldReason = 'credit_limit' | 'past_due' | 'written_off';
 export interface CreditControlRow {
   company_id: string;
   credit_limit_minor: string | null;
+  /** Finance's own limit of a currency (code → minor units), before `credit_limit_minor`. */
+  credit_limits_by_currency: Record<string, number>;
   hold_reason: HoldReason | null;
   hold_since: Date | null;
   hold_details: Record<string, unknown> | null;
@@ -65,6 +67,24 @@ export class CreditControlsRepository {
       `INSERT INTO credit_controls (company_id, credit_limit_minor) VALUES ($1, $2)
        ON CONFLICT (company_id) DO UPDATE SET credit_limit_minor = $2, updated_at = now()`,
       [companyId, limitMinor],
+    );
+  }
+
+  /** The company's own limit of one currency; null removes it. */
+  async setCurrencyLimit(
+    em: EntityManager,
+    companyId: string,
+    currency: string,
+    limitMinor: number | null,
+  ): Promise<void> {
+    const limits = limitMinor === null ? {} : { [currency]: limitMinor };
+    await em.query(
+      `INSERT INTO credit_controls (company_id, credit_limits_by_currency) VALUES ($1, $2::jsonb)
+       ON CONFLICT (company_id) DO UPDATE
+         SET credit_limits_by_currency = (credit_controls.credit_limits_by_currency - $3::text)
+                                         || $2::jsonb,
+             updated_at = now()`,
+      [companyId, JSON.stringify(limits), currency],
     );
   }
 

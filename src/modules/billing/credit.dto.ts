@@ -1,5 +1,16 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsInt, IsString, Max, MaxLength, Min, MinLength, ValidateIf } from 'class-validator';
+import {
+  IsInt,
+  IsString,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  Validate,
+  ValidateIf,
+} from 'class-validator';
+import { IsCurrencyCode } from '../../common/money/money.dto';
+import { IsOmittable } from '../../common/validation/omittable';
 import { ApiInteger } from '../../common/http/openapi-property';
 
 /** What the company owes in one currency and has not paid yet. */
@@ -68,6 +79,8 @@ export class CreditStandingDto {
    */
   @ApiInteger()
   creditLimitMinor: number;
+  /** Finance's own limits of single currencies (each before `creditLimitMinor`). */
+  ownCreditLimits: CreditLimitDto[];
   /** The limit of each currency it owes in (and of its hold's), as applied. */
   creditLimits: CreditLimitDto[];
   /** What it owes per currency (booked, not yet paid; invoiced or not). */
@@ -90,7 +103,9 @@ export class CreditStandingDto {
 
 export class SetCreditLimitDto {
   /**
-   * The company's own limit per currency, in minor units; null returns it to the default.
+   * The company's own limit, in minor units: of `currency` when given, else of every currency
+   * that has none of its own. Null removes it (back to the company's limit for every currency,
+   * or to the configured one).
    */
   // Required; null is a value (the default), anything else must be a whole amount.
   @ValidateIf((_object, value) => value !== null)
@@ -99,6 +114,13 @@ export class SetCreditLimitDto {
   @Min(0)
   @Max(1_000_000_000_000)
   creditLimitMinor: number | null;
+  /**
+   * The currency the limit is for (ISO 4217); omitted: every currency without its own.
+   * @example JPY
+   */
+  @IsOmittable()
+  @Validate(IsCurrencyCode)
+  currency?: string;
 }
 
 export class LiftHoldDto {
