@@ -416,6 +416,28 @@ describe('credit control', () => {
     }
   });
 
+  it('posts and enlarges as many shifts at once as the pool has connections, and more (credit is asked outside their transactions)', async () => {
+    const small = await createTestApp({ env: { DB_POOL_SIZE: '2', PAST_DUE_GRACE_DAYS: '0' } });
+    try {
+      const company = await registerCompany(small, 'Busy Desk');
+      const post = () =>
+        small.http
+          .post('/v1/shifts')
+          .set(company.auth)
+          .send(shiftBody({ title: 'Cover' }));
+      const posted = await Promise.all(Array.from({ length: 6 }, post));
+      expect(posted.map((r) => r.status)).toEqual(Array(6).fill(201));
+      const enlarged = await Promise.all(
+        posted.map((r) =>
+          small.http.patch(`/v1/shifts/${r.body.id}`).set(company.auth).send({ seats: 9 }),
+        ),
+      );
+      expect(enlarged.map((r) => r.status)).toEqual(Array(6).fill(200));
+    } finally {
+      await small.close();
+    }
+  });
+
   it("holds a company by each currency's own limit when the configuration gives one", async () => {
     const other = await createTestApp({
       env: {

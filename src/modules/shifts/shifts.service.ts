@@ -64,9 +64,12 @@ export class ShiftsService {
       ...earlyAccessErrors(input),
     ];
     if (problems.length > 0) throw DomainError.validation(problems);
+    // Before the transaction: the check runs on a connection of its own (the hold it finds is
+    // stored even when this refuses), and transactions each waiting for a second connection
+    // starved the pool (as many shift posts at once as connections: all stuck until timeout).
+    await this.credit.assertMayAddDemand(companyId);
     const id = await this.db.transaction(async (em) => {
       await this.skills.assertUsable(em, skillFields(input.requiredSkills));
-      await this.credit.assertMayAddDemand(companyId);
       const shiftId = await this.shifts.insert(em, {
         companyId,
         title: input.title?.trim() || null,
@@ -139,6 +142,10 @@ export class ShiftsService {
 
   async update(actor: Actor, id: string, input: UpdateShiftDto): Promise<ShiftDetailDto> {
     const companyId = requireCompany(actor);
+    // A change that enlarges the shift asks credit control before the transaction, as create
+    // does (see there); the locked row below asks again only if it enlarges and this did not.
+    const checked = enlargesNow(await this.own(this.db.manager, companyId, id), input);
+    if (checked) await this.credit.assertMayAddDemand(companyId);
     await this.db.transaction(async (em) => {
       // The surge lock before the shift's row: a claim holding it still needs a key share on
       // the row (its insert's foreign key), which the row lock below would refuse it.
@@ -163,8 +170,8 @@ export class ShiftsService {
         problems.push(...duplicateSkillErrors(input.requiredSkills, 'requiredSkills'));
       }
       if (problems.length > 0) throw DomainError.validation(problems);
-      if (enlarges(shift, input, startsAt, endsAt)) {
-        await this.credit.assertMayAddDemand(companyId);
+      if (!checked && enlarges(shift, input, startsAt, endsAt)) {
+        await this.credit.assertMayAddDemand(companyId); // changed since the read above
       }
       if (input.requiredSkills) {
         await this.skills.assertUsable(em, skillFields(input.requiredSkills));
@@ -241,6 +248,23 @@ export class ShiftsService {
     if (shift.companyId !== companyId) throw DomainError.notFound('Shift');
     return shift;
   }
+}
+
+/**
+ * Whether the change enlarges the shift as read: a scheduled one, with a valid window (else the
+ * transaction refuses it first, as it did before credit was asked ahead of it).
+ */
+function enlargesNow(
+  shift: Parameters<typeof enlarges>[0] & { status: string },
+  input: UpdateShiftDto,
+): boolean {
+  const startsAt = input.startsAt ? new Date(input.startsAt) : shift.startsAt;
+  const endsAt = input.endsAt ? new Date(input.endsAt) : shift.endsAt;
+  return (
+    shift.status === 'scheduled' &&
+    checkWindow(startsAt, endsAt).length === 0 &&
+    enlarges(shift, input, startsAt, endsAt)
+  );
 }
 
 function skillFields(skills: RequiredSkillDto[]) {
