@@ -7,7 +7,9 @@ export interface CreditGate {
   /**
    * Throws PAYMENT_REQUIRED (402) naming the amount when billing holds the company. It reads
    * and stores the hold in its own statements, so the hold it found stays recorded (for the
-   * escalation flag) when the caller's transaction rolls back on its refusal.
+   * escalation flag) whatever the caller does after its refusal. Call it before opening a
+   * transaction, never from inside one: it takes a connection of its own, and transactions
+   * each waiting for a second connection can starve the pool.
    */
   assertMayAddDemand(companyId: string): Promise<void>;
 }
