@@ -433,6 +433,18 @@ describe('credit control', () => {
         ),
       );
       expect(enlarged.map((r) => r.status)).toEqual(Array(6).fill(200));
+      // Running (started a minute ago): more seats mid-shift, all at once.
+      await small.db.query(
+        `UPDATE shifts SET starts_at = now() - interval '1 minute', ends_at = now() + interval '4 hours'
+          WHERE id = ANY($1::uuid[])`,
+        [posted.map((r) => r.body.id as string)],
+      );
+      const raised = await Promise.all(
+        posted.map((r) =>
+          small.http.patch(`/v1/shifts/${r.body.id}`).set(company.auth).send({ seats: 12 }),
+        ),
+      );
+      expect(raised.map((r) => r.status)).toEqual(Array(6).fill(200));
     } finally {
       await small.close();
     }

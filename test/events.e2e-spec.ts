@@ -212,4 +212,28 @@ describe('events store and GET /v1/events', () => {
     expect(await sequencer.prune()).toBeGreaterThanOrEqual(1);
     expect((await list(agent)).map((e) => e.type)).toEqual(['test.new']);
   });
+
+  it("prunes after the sequencer's transaction, not on a second connection inside it", async () => {
+    // One connection: a prune inside the transaction would wait for a second one until the
+    // pool's timeout, and fail the pass.
+    const one = await createTestApp({ env: { DB_POOL_SIZE: '1', EVENTS_POLL_MS: '60000' } });
+    try {
+      const agent = await registerAgent(one);
+      await one.db.query(
+        `INSERT INTO events (type, agent_id, occurred_at, data)
+         VALUES ('test.old', $1, now() - interval '31 days', '{}')`,
+        [agent.id],
+      );
+      const sequencerOfOne = one.app.get(EventSequencer);
+      // Its first pass at start-up pruned already: the hour is made to have passed.
+      (sequencerOfOne as unknown as { lastPrune: number }).lastPrune = 0;
+      await sequencerOfOne.sequenceOnce();
+      const [{ n }] = await one.db.query(
+        `SELECT count(*)::int AS n FROM events WHERE type = 'test.old'`,
+      );
+      expect(n).toBe(0);
+    } finally {
+      await one.close();
+    }
+  });
 });

@@ -56,15 +56,19 @@ export class EventSequencer implements OnApplicationBootstrap, OnModuleDestroy {
    * (empty when there were none or another process holds the sequencer lock).
    */
   async sequenceOnce(): Promise<EventRow[]> {
-    const rows = await this.db.transaction(async (em) => {
-      if (!(await this.rows.tryLockSequencer(em))) return [];
-      if (Date.now() - this.lastPrune > PRUNE_EVERY_MS) {
-        this.lastPrune = Date.now();
-        await this.prune();
-      }
-      return this.rows.assignPositions(em, BATCH_SIZE);
+    const { sequencer, rows } = await this.db.transaction(async (em) => {
+      if (!(await this.rows.tryLockSequencer(em))) return { sequencer: false, rows: [] };
+      return { sequencer: true, rows: await this.rows.assignPositions(em, BATCH_SIZE) };
     });
     if (rows.length > 0) await this.publish(rows);
+    // The sequencer's process prunes, after its transaction: inside it the delete took a second
+    // connection while the first was held (a full pool then failed the pass).
+    if (sequencer && Date.now() - this.lastPrune > PRUNE_EVERY_MS) {
+      this.lastPrune = Date.now();
+      await this.prune().catch((e: unknown) =>
+        this.logger.warn({ err: e }, 'old events not pruned; next hour'),
+      );
+    }
     return rows;
   }
 

@@ -251,8 +251,10 @@ export class ShiftsService {
 }
 
 /**
- * Whether the change enlarges the shift as read: a scheduled one, with a valid window (else the
- * transaction refuses it first, as it did before credit was asked ahead of it).
+ * Whether the change enlarges the shift as read: a scheduled one (running ones too), with a
+ * valid window when the change moves it (else the transaction refuses it first, as it did
+ * before credit was asked ahead of it; the window of a shift left as it is is not checked,
+ * as the transaction does not: a running one starts in the past).
  */
 function enlargesNow(
   shift: Parameters<typeof enlarges>[0] & { status: string },
@@ -262,7 +264,7 @@ function enlargesNow(
   const endsAt = input.endsAt ? new Date(input.endsAt) : shift.endsAt;
   return (
     shift.status === 'scheduled' &&
-    checkWindow(startsAt, endsAt).length === 0 &&
+    (!(input.startsAt || input.endsAt) || checkWindow(startsAt, endsAt).length === 0) &&
     enlarges(shift, input, startsAt, endsAt)
   );
 }
