@@ -254,6 +254,32 @@ describe('payouts', () => {
       return { agent, body: body as { stripeAccountId: string } };
     };
 
+    it('applies Stripe events two at a time (each holds a connection through a Stripe call), however many arrive', async () => {
+      const agents = await Promise.all(Array.from({ length: 6 }, enabledAtStripe));
+      const queue = t.app.get(QueuesService).get('stripe-events');
+      fake.faults = { rate: 0, latencyMs: 300 }; // a slow Stripe: each retrieve takes 300 ms
+      try {
+        const now = Math.floor(Date.now() / 1000);
+        for (const { body } of agents) {
+          await send(
+            '/v1/stripe/connect-webhooks',
+            accountEvent(body.stripeAccountId, now, true),
+            settings.connectWebhookSecret,
+          ).expect(200);
+        }
+        let most = 0;
+        await waitFor(async () => {
+          most = Math.max(most, (await queue.getJobCounts('active')).active);
+          const done = await Promise.all(agents.map(({ agent }) => enabled(agent)));
+          return done.every(Boolean);
+        }, 'all six applied');
+        expect(most).toBeGreaterThan(0);
+        expect(most).toBeLessThanOrEqual(2);
+      } finally {
+        fake.faults = { rate: 0 };
+      }
+    });
+
     it('keeps an agent current from account.updated; the same event twice has one effect', async () => {
       const { agent, body } = await enabledAtStripe();
       const event = accountEvent(body.stripeAccountId, Math.floor(Date.now() / 1000), true);

@@ -1,5 +1,6 @@
 import { Queue, Worker } from 'bullmq';
 import { QueuesService } from '../src/modules/jobs/queues.service';
+import { QUEUE_NAMES } from '../src/modules/jobs/job-registry';
 import { redisOptionsFromUrl } from '../src/modules/jobs/redis-options';
 import { QUEUE_DASHBOARD_COOKIE } from '../src/modules/queue-dashboard/queue-dashboard-access.service';
 import { QueueDashboardSessions } from '../src/modules/queue-dashboard/queue-dashboard-sessions.service';
@@ -94,7 +95,7 @@ describe('queue dashboard at /admin/queues (API process, workers off)', () => {
       expect(page.headers['x-request-id']).toBeDefined();
       const res = await t.http.get('/admin/queues/api/queues').set(admin.auth).expect(200);
       const names = (res.body.queues as { name: string }[]).map((q) => q.name).sort();
-      expect(names).toEqual(['default', 'payouts', 'webhooks']);
+      expect(names).toEqual(['default', 'payouts', 'stripe-events', 'webhooks']);
     });
 
     it('checks the account on each call: a demoted admin loses it at once', async () => {
@@ -156,7 +157,7 @@ describe('queue dashboard at /admin/queues (API process, workers off)', () => {
       const cookie = cookieOf(await session());
       await t.http.get('/admin/queues').set('Cookie', cookie).expect(200);
       const res = await t.http.get('/admin/queues/api/queues').set('Cookie', cookie).expect(200);
-      expect(res.body.queues).toHaveLength(3);
+      expect(res.body.queues).toHaveLength(QUEUE_NAMES.length);
     });
 
     it('is not an API credential, and an access token is not a dashboard cookie', async () => {

@@ -7,7 +7,7 @@ import type { Priority } from '../tickets/ticket.dto';
  * Adding a job: add it to JobPayloads and JOB_QUEUES, then write a provider decorated with
  * @JobHandler(name). Start-up fails if a job here has no handler.
  */
-export const QUEUE_NAMES = ['default', 'webhooks', 'payouts'] as const;
+export const QUEUE_NAMES = ['default', 'webhooks', 'payouts', 'stripe-events'] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
 export const TICKET_EVENT_TYPES = [
@@ -154,7 +154,7 @@ export const JOB_QUEUES: { readonly [N in JobName]: QueueName } = {
   'ledger.adjustment-expire': 'default',
   'offers.route': 'default',
   'offer.expire': 'default',
-  'stripe.event': 'default',
+  'stripe.event': 'stripe-events',
   'billing.invoice-issue': 'default',
   'billing.invoice-pay': 'default',
   'payout.line': 'payouts',

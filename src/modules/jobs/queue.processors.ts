@@ -68,6 +68,11 @@ export function queueProcessors(env: Env): Type<WorkerHost>[] {
   return [
     queueProcessor('default', { concurrency: 8, ...locks }),
     queueProcessor('webhooks', { concurrency: 32, ...locks }),
+    // A stored Stripe event is applied under its row's lock with Stripe's current state read
+    // inside the transaction (so the last writer read last): each holds a pool connection for
+    // a Stripe call (up to STRIPE_TIMEOUT_MS). Two at a time: a burst (a billing sweep's
+    // invoice events, `cli stripe:replay`) cannot take the pool (8) from the API beside them.
+    queueProcessor('stripe-events', { concurrency: 2, ...locks }),
     // Stripe's rate is held at each call by StripePacer (payouts module), not by a queue
     // limiter (its fixed windows gate job starts, not calls: see the pacer). Jobs in flight
     // must cover the rate times a job's duration (two transactions and a Stripe call, ~75 ms at
