@@ -43,6 +43,7 @@ const ACCESS: Record<string, Role[]> = {
   'POST /v1/invoices/:id/credit-notes': ['finance'],
   'POST /v1/invoices/:id/write-off': ['finance'],
   'POST /v1/invoices/:id/waive-hold': ['finance'],
+  'POST /v1/invoices/:id/bill-dispute-again': ['finance'],
   'GET /v1/companies/me/api-keys': ['company_admin'],
   'POST /v1/companies/me/api-keys': ['company_admin'],
   'DELETE /v1/companies/me/api-keys/:id': ['company_admin'],

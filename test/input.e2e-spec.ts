@@ -342,6 +342,7 @@ const BODILESS_ROUTES = [
   'POST /v1/payout-runs/:id/retry-failed',
   'POST /v1/ledger/adjustments/:id/cancel',
   'POST /v1/ledger/integrity/book-missing',
+  'POST /v1/invoices/:id/bill-dispute-again',
   // Stripe's own JSON, verified by signature (see test/stripe.e2e-spec.ts).
   'POST /v1/stripe/connect-webhooks',
   'POST /v1/stripe/webhooks',

@@ -183,6 +183,59 @@ describe('receivables', () => {
     expect(integrity.body.unbalancedCurrencies).toEqual([]);
   });
 
+  it('bills the rest of a lost dispute again on the next invoice, where Stripe collects it, never with a credit note on the same amount', async () => {
+    const { company, invoice } = await invoiced('Rebilled SA', 2);
+    const undisputed = await invoiced('Undisputed SA', 1);
+    const billAgain = (invoiceId: string) =>
+      t.http.post(`/v1/invoices/${invoiceId}/bill-dispute-again`).set(finance.auth);
+    // Nothing a lost dispute took back: nothing to bill again.
+    const refused = await billAgain(undisputed.invoice.id).expect(409);
+    expect(refused.body.error).toMatchObject({ code: 'INVOICE_STATE' });
+    await disputeLost(invoice.number);
+    expect(await owed(company.companyId)).toBe(2 * PER_TICKET);
+    // Finance lets half go, and bills the rest again.
+    await creditNote(invoice.id, randomUUID(), PER_TICKET, 'Half forgiven').expect(201);
+    const billed = await billAgain(invoice.id).expect(200);
+    expect(billed.body).toMatchObject({ rebilledMinor: PER_TICKET, creditedMinor: PER_TICKET });
+    expect(billed.body.rebilledAt).not.toBeNull();
+    await billAgain(invoice.id).expect(200); // again: answered as it is, booked once
+    const [{ count }]: { count: string }[] = await t.db.query(
+      `SELECT count(*) FROM journal_entries WHERE idempotency_key LIKE 'dispute-rebill%'`,
+    );
+    expect(Number(count)).toBe(2); // moved out of the owed-again receivable, and in as billable
+    // The receivable is what it was: only when it is owed moved. No credit note on it now.
+    expect(await owed(company.companyId)).toBe(PER_TICKET);
+    const late = await creditNote(invoice.id, randomUUID(), 1, 'And one cent').expect(409);
+    expect(late.body.error).toMatchObject({
+      code: 'CREDIT_EXCEEDS_OWED',
+      details: { creditableMinor: 0 },
+    });
+    // Not aged on the disputed invoice any more (its period ended 40 days ago): booked, to be
+    // invoiced (current).
+    await t.db.query(
+      `UPDATE invoices SET period_start = now() - interval '70 days',
+                           period_end = now() - interval '40 days' WHERE id = $1`,
+      [invoice.id],
+    );
+    const ageing = await t.http.get('/v1/receivables/ageing').set(finance.auth).expect(200);
+    expect(
+      ageing.body.companies.find((r: { companyId: string }) => r.companyId === company.companyId),
+    ).toMatchObject({ currentMinor: PER_TICKET, days31To60Minor: 0, totalMinor: PER_TICKET });
+
+    const next = await closeAt(company, 40);
+    expect(next.id).not.toBe(invoice.id);
+    expect(linesOf(next)).toEqual([['rebilled_disputes', PER_TICKET]]);
+    expect(next.lines[0].description).toMatch(/bank took back.*billed again/);
+    expect(next.totalMinor).toBe(PER_TICKET);
+    await runJobs(t, ['billing.invoice-issue']);
+    expect((await financeInvoice(company.companyId)).status).toBe('paid');
+    expect(await owed(company.companyId)).toBe(0);
+    // Billed once: a later closing finds nothing more of it.
+    expect((await closeAt(company, 80)).id).toBe(next.id);
+    const integrity = await t.http.get('/v1/ledger/integrity').set(finance.auth).expect(200);
+    expect(integrity.body.unbalancedCurrencies).toEqual([]);
+  });
+
   it('withholds a reopened ticket’s credit up to what a credit note left uncollected after a lost dispute', async () => {
     const { company, invoice, tickets } = await invoiced('Chargeback AB', 2);
     await reopen(company, tickets[0]);

@@ -1759,6 +1759,26 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/invoices/{id}/bill-dispute-again': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Bill a lost dispute again on the company's next invoice
+     * @description Puts what a lost dispute took back (less credit notes) on the company's next invoice.
+     */
+    post: operations['billDisputeAgain'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/invoices/{id}/write-off': {
     parameters: {
       query?: never;
@@ -5226,11 +5246,18 @@ export interface components {
        * @description `shift`: the shift's resolved tickets; `reversals`: its tickets reopened after an earlier
        *     invoice (or in this period), credited; `carried_credit`: credit carried from before;
        *     `withheld_credits`: credits of reopened tickets billed back, as the invoice that charged
-       *     them was written off; `restored_credits`: those credited again, as it was paid after all.
+       *     them was written off; `restored_credits`: those credited again, as it was paid after all;
+       *     `rebilled_disputes`: charges the company's bank took back (disputes lost), billed again.
        * @example shift
        * @enum {string}
        */
-      kind: 'shift' | 'reversals' | 'carried_credit' | 'withheld_credits' | 'restored_credits';
+      kind:
+        | 'shift'
+        | 'reversals'
+        | 'carried_credit'
+        | 'withheld_credits'
+        | 'restored_credits'
+        | 'rebilled_disputes';
       /** @example 12 */
       tickets: number;
       /**
@@ -5399,6 +5426,11 @@ export interface components {
        * @example 0
        */
       creditedMinor: number;
+      /**
+       * @description What finance billed again of a lost dispute, on the company's next invoice (0 when not).
+       * @example 0
+       */
+      rebilledMinor: number;
       /** @example 5b0e6c1f-8a2d-4c3b-9e7f-1a2b3c4d5e6f */
       companyId: string;
       /** @example Acme Support */
@@ -5410,6 +5442,12 @@ export interface components {
        * @example needs_response
        */
       disputeStatus: string | null;
+      /**
+       * Format: date-time
+       * @description When it was billed again (null when not).
+       * @example 2030-06-10T09:00:00.000Z
+       */
+      rebilledAt: string | null;
       /**
        * Format: date-time
        * @description Written off unpaid, yet not holding the company: when finance waived the hold (or null).
@@ -11925,6 +11963,66 @@ export interface operations {
                 | 'IDEMPOTENCY_KEY_REUSED'
                 | 'IDEMPOTENCY_KEY_IN_USE'
                 | 'CREDIT_EXCEEDS_OWED';
+            } & WithRequired<components['schemas']['ErrorBody'], 'code'>;
+          };
+        };
+      };
+      413: components['responses']['PayloadTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
+      429: components['responses']['RateLimited'];
+      500: components['responses']['Internal'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  billDisputeAgain: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['FinanceInvoiceDto'];
+        };
+      };
+      400: components['responses']['InvalidBody'];
+      401: components['responses']['Unauthenticated'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      /**
+       * @description Conflict.
+       *
+       *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
+       *     - `INVOICE_STATE`: the invoice is not in a state that allows this (`details.status` says which)
+       */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "INVOICE_STATE",
+           *         "message": "The invoice is not in a state that allows this (details.status says which).",
+           *         "details": null,
+           *         "requestId": "0b5a4e1c-2f7d-4c83-9a1e-6d3f8b2c7e90"
+           *       }
+           *     }
+           */
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'CONFLICT' | 'INVOICE_STATE';
             } & WithRequired<components['schemas']['ErrorBody'], 'code'>;
           };
         };

@@ -131,12 +131,14 @@ test('a company sees its invoice past due and its hold; finance ages it and writ
 });
 
 /**
- * A lost dispute, credited: the company's bank disputes the charge that paid its invoice and
- * wins, so the company owes the amount again; finance finds the invoice with its dispute, tries
- * to credit more than is owed (refused, the limit said in money), then credits it all; the
- * company owes nothing.
+ * A lost dispute, credited in part and billed again: the company's bank disputes the charge
+ * that paid its invoice and wins, so the company owes the amount again; finance finds the
+ * invoice with its dispute, tries to credit more than is owed (refused, the limit said in money),
+ * credits part of it, and bills the rest on the company's next invoice.
  */
-test('finance credits a lost dispute, never beyond what is owed', async ({ page }) => {
+test('finance credits part of a lost dispute, never beyond what is owed, and bills the rest again', async ({
+  page,
+}) => {
   test.setTimeout(120_000);
   const { company, name } = await invoicedCompany('Chargeback', 'paid');
   const [invoice] = (await unwrap(company.admin.GET('/v1/companies/me/invoices'))).items;
@@ -176,14 +178,26 @@ test('finance credits a lost dispute, never beyond what is owed', async ({ page 
   await dialog.getByRole('button', { name: 'Credit' }).click();
   await expect(dialog.getByRole('alert')).toContainText(/At most €5\.76 can be credited/);
   await expectAccessible(page, 'credit note refused');
-  await dialog.getByRole('textbox', { name: 'Amount (EUR)' }).fill('5.76');
+  await dialog.getByRole('textbox', { name: 'Amount (EUR)' }).fill('2.76');
   await dialog.getByRole('button', { name: 'Credit' }).click();
   await expect(dialog).toBeHidden();
-  await expect(row).toContainText('Credited €5.76');
-  // Fully credited: nothing more to credit on it.
+  await expect(row).toContainText('Credited €2.76');
+
+  await row.getByRole('button', { name: /^Bill again the dispute lost/ }).click();
+  const again = page.getByRole('dialog', { name: /^Bill again the dispute lost/ });
+  await expect(again).toContainText(
+    "The €3.00 the company's bank took back (less what was credited) goes on its next invoice",
+  );
+  await expectAccessible(page, 'bill a lost dispute again');
+  await again.getByRole('button', { name: 'Bill again' }).click();
+  await expect(again).toBeHidden();
+  await expect(row).toContainText(/Billed again €3\.00 on /);
+  // Settled: nothing more to credit or bill on it.
   await expect(row.getByRole('button', { name: /^Credit note/ })).toBeHidden();
-  await expectFitsPhone(page, 'receivables', row.getByText('Credited €5.76'));
-  await expect
-    .poll(async () => (await unwrap(company.admin.GET('/v1/companies/me/billing'))).outstanding)
-    .toEqual([]);
+  await expect(row.getByRole('button', { name: /^Bill again the dispute lost/ })).toBeHidden();
+  await expectFitsPhone(page, 'receivables', row.getByText('Credited €2.76'));
+  // Still owed, now by the company's next invoice.
+  expect((await unwrap(company.admin.GET('/v1/companies/me/billing'))).outstanding).toEqual([
+    { currency: 'EUR', amountMinor: 300 },
+  ]);
 });

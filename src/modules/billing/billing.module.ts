@@ -21,6 +21,7 @@ import { InvoicesRepository } from './invoices.repository';
 import { InvoicesService } from './invoices.service';
 import { InvoiceDisputesService } from './invoice-disputes.service';
 import { ReceivablesController } from './receivables.controller';
+import { LostDisputesService } from './lost-disputes.service';
 import { ReceivablesService } from './receivables.service';
 import { WithheldCreditsService } from './withheld-credits.service';
 
@@ -54,6 +55,7 @@ import { WithheldCreditsService } from './withheld-credits.service';
     CreditControlsRepository,
     InvoiceDisputesService,
     ReceivablesService,
+    LostDisputesService,
     WithheldCreditsService,
   ],
   exports: [

@@ -146,7 +146,8 @@ export class InvoiceClosingService {
 
   /**
    * A line per shift for its resolutions, one per shift for reversals, one for credits withheld
-   * and one for credits restored (see WithheldCreditsService), the credit carried.
+   * and one for credits restored (see WithheldCreditsService), one for lost disputes billed
+   * again (see LostDisputesService), the credit carried.
    */
   private async linesFor(
     em: EntityManager,
@@ -174,6 +175,20 @@ export class InvoiceClosingService {
         description: `Credits for ${of.length} reopened ticket${of.length === 1 ? '' : 's'} ${why}`,
         tickets: of.length,
         amountMinor: of.reduce((s, e) => s + e.amountMinor, 0),
+      });
+    }
+    const rebilled = entries.filter((e) => e.kind === 'dispute_rebilled');
+    if (rebilled.length > 0) {
+      lines.push({
+        position: lines.length + 1,
+        kind: 'rebilled_disputes',
+        shift_id: null,
+        description:
+          rebilled.length === 1
+            ? 'A charge your bank took back (a lost dispute), billed again'
+            : `${rebilled.length} charges your bank took back (lost disputes), billed again`,
+        tickets: 0,
+        amountMinor: rebilled.reduce((s, e) => s + e.amountMinor, 0),
       });
     }
     if (carriedIn < 0) {

@@ -10,6 +10,7 @@ export const INVOICE_LINE_KINDS = [
   'carried_credit',
   'withheld_credits',
   'restored_credits',
+  'rebilled_disputes',
 ] as const satisfies readonly InvoiceLineKind[];
 
 export class InvoiceLineDto {
@@ -17,7 +18,8 @@ export class InvoiceLineDto {
    * `shift`: the shift's resolved tickets; `reversals`: its tickets reopened after an earlier
    * invoice (or in this period), credited; `carried_credit`: credit carried from before;
    * `withheld_credits`: credits of reopened tickets billed back, as the invoice that charged
-   * them was written off; `restored_credits`: those credited again, as it was paid after all.
+   * them was written off; `restored_credits`: those credited again, as it was paid after all;
+   * `rebilled_disputes`: charges the company's bank took back (disputes lost), billed again.
    * @example shift
    */
   @ApiProperty({ enum: INVOICE_LINE_KINDS })

@@ -44,13 +44,22 @@ export interface InvoiceRow {
   dispute_status: string | null;
   disputed_minor: string | null;
   credited_minor: string;
+  /** What a lost dispute made owed that finance billed again on a later invoice. */
+  rebilled_minor: string;
+  rebilled_at: Date | null;
+  rebilled_by: string | null;
   /** Stripe drafts of it deleted in Stripe's dashboard before it was finalized. */
   stripe_drafts_deleted: number;
   created_at: Date;
 }
 
 export type InvoiceLineKind =
-  'shift' | 'reversals' | 'carried_credit' | 'withheld_credits' | 'restored_credits';
+  | 'shift'
+  | 'reversals'
+  | 'carried_credit'
+  | 'withheld_credits'
+  | 'restored_credits'
+  | 'rebilled_disputes';
 
 export interface InvoiceLineRow {
   invoice_id: string;
@@ -306,6 +315,16 @@ export class InvoicesRepository {
     );
   }
 
+  /** Finance billed the rest of the invoice's lost dispute again (the caller locked the row). */
+  async setRebilled(em: EntityManager, id: string, amountMinor: number, by: string): Promise<void> {
+    await em.query(
+      `UPDATE invoices SET rebilled_minor = $2, rebilled_at = now(), rebilled_by = $3,
+              updated_at = now()
+        WHERE id = $1`,
+      [id, amountMinor, by],
+    );
+  }
+
   /**
    * Every company's invoices (finance), newest period first, keyset-paged; by status and
    * company when given.
@@ -330,15 +349,17 @@ export class InvoicesRepository {
   /**
    * What invoices of every company leave owed, for the ageing report: an unpaid one its total
    * less credit notes; a paid one whose payment the company's bank took back (a lost dispute)
-   * what the dispute took less credit notes, owed again since the invoice's period.
+   * what the dispute took less credit notes, owed again since the invoice's period, unless it
+   * was billed again (a later invoice owes that).
    */
   owing(em: EntityManager): Promise<(InvoiceRow & { owed_minor: string })[]> {
     return em.query(
-      `SELECT *, CASE WHEN status = 'paid' THEN disputed_minor - credited_minor
+      `SELECT *, CASE WHEN status = 'paid' THEN disputed_minor - credited_minor - rebilled_minor
                       ELSE total_minor - credited_minor END AS owed_minor
          FROM invoices
         WHERE status IN ('open', 'past_due', 'draft')
-           OR (status = 'paid' AND dispute_status = 'lost' AND disputed_minor > credited_minor)`,
+           OR (status = 'paid' AND dispute_status = 'lost'
+               AND disputed_minor > credited_minor + rebilled_minor)`,
     );
   }
 

@@ -14,14 +14,21 @@ import {
   WaiveInvoiceHoldDto,
   WriteOffInvoiceDto,
 } from './receivables.dto';
+import { LostDisputesService } from './lost-disputes.service';
 import { ReceivablesService } from './receivables.service';
 
-/** Finance: every company's invoices, receivables by age, credit notes and write-offs. */
+/**
+ * Finance: every company's invoices, receivables by age, write-offs, and lost disputes credited
+ * or billed again.
+ */
 @ApiTags('billing')
 @Controller('v1')
 @Roles('finance')
 export class ReceivablesController {
-  constructor(private readonly receivables: ReceivablesService) {}
+  constructor(
+    private readonly receivables: ReceivablesService,
+    private readonly lostDisputes: LostDisputesService,
+  ) {}
 
   /** Every company's invoices, the newest period first, by status or company when asked. */
   @Get('invoices')
@@ -52,7 +59,22 @@ export class ReceivablesController {
     // Present: the idempotency guard refuses the request without it.
     @IdempotencyKey() idempotencyKey: string,
   ): Promise<FinanceInvoiceDto> {
-    return this.receivables.creditNote(actor, id, body, idempotencyKey);
+    return this.lostDisputes.creditNote(actor, id, body, idempotencyKey);
+  }
+
+  /** Puts what a lost dispute took back (less credit notes) on the company's next invoice. */
+  @Post('invoices/:id/bill-dispute-again')
+  @HttpCode(200)
+  @ApiOperation({
+    operationId: 'billDisputeAgain',
+    summary: "Bill a lost dispute again on the company's next invoice",
+  })
+  @ApiErrors('NOT_FOUND', 'INVOICE_STATE')
+  billDisputeAgain(
+    @CurrentActor() actor: Actor,
+    @IdParam() id: string,
+  ): Promise<FinanceInvoiceDto> {
+    return this.lostDisputes.billAgain(actor, id);
   }
 
   /** Writes an unpaid invoice off: Stripe stops collecting; the receivable goes to bad debt. */

@@ -60,6 +60,17 @@ export class FinanceInvoiceDto extends InvoiceDto {
   @ApiInteger()
   creditedMinor: number;
   /**
+   * What finance billed again of a lost dispute, on the company's next invoice (0 when not).
+   * @example 0
+   */
+  @ApiInteger()
+  rebilledMinor: number;
+  /**
+   * When it was billed again (null when not).
+   * @example 2030-06-10T09:00:00.000Z
+   */
+  rebilledAt: Date | null;
+  /**
    * Written off unpaid, yet not holding the company: when finance waived the hold (or null).
    * @example 2030-06-10T09:00:00.000Z
    */

@@ -4,19 +4,15 @@ import { DataSource } from 'typeorm';
 import { requireUser } from '../../common/auth/access';
 import { Actor } from '../../common/auth/actor';
 import { DomainError } from '../../common/errors/domain-error';
-import { formatMoney } from '../../common/money/format-money';
 import { decodeCursor, toPage } from '../../common/pagination/page';
 import { CompaniesService } from '../companies/companies.service';
-import { keyReused } from '../idempotency/idempotency-keys.service';
 import { LedgerService } from '../ledger/ledger.service';
 import { CreditControlService } from './credit-control.service';
 import { InvoiceCollectionService } from './invoice-collection.service';
 import { InvoiceLineRow, InvoiceRow, InvoicesRepository } from './invoices.repository';
 import { toInvoiceDto } from './invoices.service';
-import { WithheldCreditsService } from './withheld-credits.service';
 import {
   AgeingRowDto,
-  CreateCreditNoteDto,
   FinanceInvoiceDto,
   FinanceInvoicePageDto,
   ListAllInvoicesQueryDto,
@@ -29,9 +25,8 @@ const DAY = 86_400_000;
 type Bucket = 'currentMinor' | 'days1To30Minor' | 'days31To60Minor' | 'over60DaysMinor';
 
 /**
- * Finance's side of money in: every company's invoices, what is owed by age, and the two ways
- * an amount leaves a receivable without being paid: a credit note (after a dispute, say) and a
- * write-off (Stripe stops collecting). All of it through the ledger.
+ * Finance's side of money in: every company's invoices, what is owed by age, write-offs (Stripe
+ * stops collecting) and their holds waived. Lost disputes are LostDisputesService's.
  */
 @Injectable()
 export class ReceivablesService {
@@ -42,7 +37,6 @@ export class ReceivablesService {
     private readonly companies: CompaniesService,
     private readonly collection: InvoiceCollectionService,
     private readonly credit: CreditControlService,
-    private readonly withheld: WithheldCreditsService,
   ) {}
 
   async list(actor: Actor, query: ListAllInvoicesQueryDto): Promise<FinanceInvoicePageDto> {
@@ -164,86 +158,6 @@ export class ReceivablesService {
     return { generatedAt: new Date(now), companies, totals: [...totals.values()] };
   }
 
-  /**
-   * A credit note: what a lost dispute made owed again, not to be collected (the cardholder's
-   * bank kept it). It leaves the company's receivable as bad debt, once per request (the
-   * Idempotency-Key), never more than the dispute took less earlier credits, nor more than the
-   * company owes. Only that: the ledger is all a credit note changes, so on an invoice Stripe
-   * still collects (open, past due) it would be charged in full anyway, and a write-off after it
-   * would write off the credit twice; on a paid invoice without a lost dispute the company owes
-   * nothing of it, and no later invoice would carry the credit to it.
-   */
-  async creditNote(
-    actor: Actor,
-    invoiceId: string,
-    input: CreateCreditNoteDto,
-    idempotencyKey: string,
-  ): Promise<FinanceInvoiceDto> {
-    const { userId } = requireUser(actor, 'finance');
-    // Keyed by the request, not at random: when the credit note committed but its answer was
-    // lost (a 5xx after the commit frees the Idempotency-Key; a crash lets its lease lapse),
-    // the retry finds it here instead of crediting a second time.
-    // (Idempotency-Keys are each user's own, as the idempotency module scopes them.)
-    const entryKey = `credit-note:${invoiceId}:${userId}:${idempotencyKey}`;
-    await this.db.transaction(async (em) => {
-      // The company's lock in the invoice's currency before the invoice's (a closing's order):
-      // the receivable read below caps the credit, and two credit notes on two invoices of the
-      // company must not both read it before either books.
-      const unlocked = await this.invoices.find(em, invoiceId);
-      if (!unlocked) throw DomainError.notFound('Invoice');
-      await this.invoices.lockCompanyCurrency(em, unlocked.company_id, unlocked.currency);
-      const invoice = (await this.invoices.find(em, invoiceId, true))!;
-      const memo = `Credit note on invoice ${invoice.number ?? invoice.id}: ${input.reason.trim()}`;
-      const earlier = await this.ledger.posted(em, entryKey);
-      if (earlier) {
-        // The same request again: answered as the invoice stands. Another under its key (the
-        // stored answer, and its fingerprint, went with the 5xx) is refused, as the key's
-        // check does while the answer is stored.
-        if (earlier.debitMinor === input.amountMinor && earlier.memo === memo) return;
-        throw keyReused(idempotencyKey);
-      }
-      const lost = invoice.dispute_status === 'lost' ? Number(invoice.disputed_minor) : 0;
-      const creditable = lost - Number(invoice.credited_minor);
-      const owed =
-        (await this.ledger.balances(em, invoice.company_id)).find(
-          (b) => b.account === 'company_receivable' && b.currency === invoice.currency,
-        )?.balance ?? 0;
-      const limit = Math.min(creditable, owed);
-      if (input.amountMinor > limit) {
-        throw new DomainError(
-          'CREDIT_EXCEEDS_OWED',
-          `At most ${formatMoney({ currency: invoice.currency, amountMinor: Math.max(0, limit) })} ` +
-            'can be credited on this invoice now (what a lost dispute took back, less earlier ' +
-            'credits, and no more than the company owes)',
-          { creditableMinor: Math.max(0, limit) },
-        );
-      }
-      await this.ledger.post(em, {
-        kind: 'write_off',
-        idempotencyKey: entryKey,
-        currency: invoice.currency,
-        companyId: invoice.company_id,
-        createdBy: userId,
-        memo,
-        lines: [
-          { account: 'platform_bad_debt', ownerId: null, amountMinor: input.amountMinor },
-          {
-            account: 'company_receivable',
-            ownerId: invoice.company_id,
-            amountMinor: -input.amountMinor,
-          },
-        ],
-      });
-      await this.invoices.addCredited(em, invoiceId, input.amountMinor);
-      // What is credited here the company never paid (its bank took it back): the credits of
-      // the invoice's reopened tickets are withheld up to it, as for a write-off.
-      const credited = Number(invoice.credited_minor) + input.amountMinor;
-      await this.withheld.withhold(em, invoice, credited);
-      await this.credit.standing(em, invoice.company_id);
-    });
-    return this.one(invoiceId);
-  }
-
   /** Writes an unpaid invoice off: Stripe stops collecting, the receivable goes to bad debt. */
   async writeOff(
     actor: Actor,
@@ -284,7 +198,7 @@ export class ReceivablesService {
     return this.one(invoiceId);
   }
 
-  private async one(invoiceId: string): Promise<FinanceInvoiceDto> {
+  async one(invoiceId: string): Promise<FinanceInvoiceDto> {
     const em = this.db.manager;
     const row = (await this.invoices.find(em, invoiceId))!;
     const [lines, names] = await Promise.all([
@@ -311,6 +225,8 @@ function toFinanceInvoiceDto(
     disputeStatus: r.dispute_status,
     disputedMinor: r.disputed_minor === null ? null : Number(r.disputed_minor),
     creditedMinor: Number(r.credited_minor),
+    rebilledMinor: Number(r.rebilled_minor),
+    rebilledAt: r.rebilled_at,
     holdWaivedAt: r.hold_waived_at,
     holdWaivedReason: r.hold_waived_reason,
   };

@@ -2,14 +2,17 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 
 /**
- * The kinds of entry an invoice bills: resolutions, their reversals, and the credits of
- * reversals withheld (their charge was written off) or restored (it was paid after all).
+ * The kinds of entry an invoice bills: resolutions, their reversals, the credits of reversals
+ * withheld (their charge was written off) or restored (it was paid after all), and what lost
+ * disputes took back when finance bills it again. (The queries below list them as literals, as
+ * ix_journal_entries_billable's predicate does, so that the planner can use that index.)
  */
 export const BILLABLE_KINDS = [
   'earning',
   'earning_reversal',
   'credit_withheld',
   'credit_restored',
+  'dispute_rebilled',
 ] as const;
 export type BillableKind = (typeof BILLABLE_KINDS)[number];
 
@@ -53,7 +56,8 @@ export class BillableEntriesRepository {
          FROM journal_entries e
          JOIN journal_lines l ON l.entry_id = e.id
          JOIN ledger_accounts a ON a.id = l.account_id AND a.code = 'company_receivable'
-        WHERE e.kind IN ('earning', 'earning_reversal', 'credit_withheld', 'credit_restored')
+        WHERE e.kind IN ('earning', 'earning_reversal', 'credit_withheld', 'credit_restored',
+                         'dispute_rebilled')
           AND e.created_at >= $1
           AND NOT EXISTS (SELECT 1 FROM invoiced_entries i WHERE i.entry_id = e.id)
         GROUP BY e.company_id, l.currency`,
@@ -76,7 +80,8 @@ export class BillableEntriesRepository {
          JOIN ledger_accounts a ON a.id = l.account_id
           AND a.code = 'company_receivable' AND a.owner_id = $1 AND a.currency = $2
         WHERE e.company_id = $1
-          AND e.kind IN ('earning', 'earning_reversal', 'credit_withheld', 'credit_restored')
+          AND e.kind IN ('earning', 'earning_reversal', 'credit_withheld', 'credit_restored',
+                         'dispute_rebilled')
           AND e.created_at >= $3 AND e.created_at < $4
           AND NOT EXISTS (SELECT 1 FROM invoiced_entries i WHERE i.entry_id = e.id)
         ORDER BY e.created_at, e.id`,

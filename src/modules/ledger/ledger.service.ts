@@ -26,7 +26,8 @@ export type EntryKind =
   | 'dispute'
   | 'dispute_resolution'
   | 'credit_withheld'
-  | 'credit_restored';
+  | 'credit_restored'
+  | 'dispute_rebilled';
 
 /** An entry an invoice bills: the company receivable it booked, and the claim behind it. */
 export interface BillableEntry {

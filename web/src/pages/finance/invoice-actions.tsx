@@ -12,17 +12,22 @@ import { periodLabel } from '../company/invoices-section';
 
 type Invoice = Schemas['FinanceInvoiceDto'];
 
-/** What a credit note may still take off: what a lost dispute took back, less credits. */
+/**
+ * What is left of a lost dispute to settle, by a credit note or by billing it again: what the
+ * company's bank took back, less credits and what was billed again.
+ */
 const creditable = (invoice: Invoice) =>
-  invoice.disputeStatus === 'lost' ? (invoice.disputedMinor ?? 0) - invoice.creditedMinor : 0;
+  invoice.disputeStatus === 'lost'
+    ? (invoice.disputedMinor ?? 0) - invoice.creditedMinor - invoice.rebilledMinor
+    : 0;
 const INPUTS = ['amountMinor', 'reason'];
 
 /**
  * Write off (unpaid at Stripe), waive the hold a written-off invoice puts on its company, and
- * credit note (a lost dispute's amount), for one invoice.
+ * settle a lost dispute's amount (credit note, or bill it again), for one invoice.
  */
 export function InvoiceActions({ invoice }: { invoice: Invoice }) {
-  const [open, setOpen] = useState<'write-off' | 'waive' | 'credit' | null>(null);
+  const [open, setOpen] = useState<'write-off' | 'waive' | 'credit' | 'bill-again' | null>(null);
   const queryClient = useQueryClient();
   const refresh = () => void queryClient.invalidateQueries({ queryKey: keys.receivables });
   const label = `${invoice.companyName ?? 'company'} ${periodLabel(invoice)}`;
@@ -57,6 +62,24 @@ export function InvoiceActions({ invoice }: { invoice: Invoice }) {
         >
           Credit note
         </Button>
+      )}
+      {creditable(invoice) > 0 && (
+        <Button
+          size="xs"
+          variant="default"
+          aria-label={`Bill again the dispute lost on invoice of ${label}`}
+          onClick={() => setOpen('bill-again')}
+        >
+          Bill again
+        </Button>
+      )}
+      {open === 'bill-again' && (
+        <BillAgainModal
+          invoice={invoice}
+          label={label}
+          onDone={refresh}
+          onClose={() => setOpen(null)}
+        />
       )}
       {open === 'write-off' && (
         <ReasonDialog
@@ -187,6 +210,51 @@ function CreditNoteModal(props: {
           </Group>
         </Stack>
       </form>
+    </Modal>
+  );
+}
+
+function BillAgainModal(props: {
+  invoice: Invoice;
+  label: string;
+  onDone: () => void;
+  onClose: () => void;
+}) {
+  const { invoice } = props;
+  const run = useMutation({
+    mutationFn: () =>
+      unwrap(
+        api.POST('/v1/invoices/{id}/bill-dispute-again', {
+          params: { path: { id: invoice.id } },
+        }),
+      ),
+    onSuccess: () => {
+      props.onDone();
+      props.onClose();
+    },
+  });
+  return (
+    <Modal
+      opened
+      onClose={props.onClose}
+      title={`Bill again the dispute lost on the invoice of ${props.label}`}
+    >
+      <Stack>
+        <Text size="sm">
+          The {formatMoney(creditable(invoice), invoice.currency)} the company's bank took back
+          {invoice.creditedMinor > 0 ? ' (less what was credited)' : ''} goes on its next invoice,
+          which Stripe collects like any other. No credit note can be made on it after.
+        </Text>
+        <ErrorAlert error={run.error} title="Not billed again" />
+        <Group justify="flex-end">
+          <Button variant="default" onClick={props.onClose}>
+            Cancel
+          </Button>
+          <Button loading={run.isPending} onClick={() => run.mutate()} data-autofocus>
+            Bill again
+          </Button>
+        </Group>
+      </Stack>
     </Modal>
   );
 }

@@ -182,6 +182,12 @@ function AllInvoices() {
                     {i.creditedMinor > 0 && (
                       <Text size="xs">Credited {formatMoney(i.creditedMinor, i.currency)}</Text>
                     )}
+                    {i.rebilledAt && (
+                      <Text size="xs">
+                        Billed again {formatMoney(i.rebilledMinor, i.currency)} on{' '}
+                        {formatInstant(i.rebilledAt, zone)}
+                      </Text>
+                    )}
                   </Table.Td>
                   <Table.Td>
                     <InvoiceActions invoice={i} />
