@@ -26,9 +26,15 @@ interface History {
   adjustments: number[];
   /**
    * Disputes of paid invoices' charges (the invoice picked modulo how many were charged):
-   * left open, won, or lost and then either left owed or cleared by finance's credit note.
+   * left open, won, or lost and then left owed, credited by finance's credit note, billed again
+   * on the next invoice, or credited in part and the rest billed again.
    */
-  disputes: { invoice: number; outcome: 'open' | 'won' | 'lost'; creditNote: boolean }[];
+  disputes: {
+    invoice: number;
+    outcome: 'open' | 'won' | 'lost';
+    creditNote: boolean;
+    billAgain: boolean;
+  }[];
 }
 
 const history: fc.Arbitrary<History> = fc.record({
@@ -54,6 +60,7 @@ const history: fc.Arbitrary<History> = fc.record({
       invoice: fc.nat({ max: 9 }),
       outcome: fc.constantFrom('open' as const, 'won' as const, 'lost' as const),
       creditNote: fc.boolean(),
+      billAgain: fc.boolean(),
     }),
     { maxLength: 3 },
   ),
@@ -64,7 +71,7 @@ const history: fc.Arbitrary<History> = fc.record({
  * instants across period boundaries, in several zones and both periods, with adjustments
  * beside them, and disputes of the charges that paid. Every invoice equals what the ledger
  * booked to the company's receivable in its period; charges plus carried credit add up to
- * everything booked; once every invoice is paid (and every lost dispute collected or credited)
+ * everything booked; once every invoice is paid (and every lost dispute credited or billed again)
  * the company owes exactly what credit it still carries; the platform's cash and held disputes
  * follow the disputes' outcomes; the books balance.
  */
@@ -211,6 +218,7 @@ describe('invoices: random histories', () => {
         let held = 0;
         let lostOwed = 0;
         let lost = 0;
+        let rebilled = 0;
         for (const d of paid.length ? h.disputes : []) {
           const inv = paid[d.invoice % paid.length];
           if (disputed.has(inv.id)) continue;
@@ -228,14 +236,24 @@ describe('invoices: random histories', () => {
           // offsets a lost dispute, and a credit note never goes beyond what is owed.
           const credit = d.creditNote ? Math.min(amount, await owedNow(co.companyId!)) : 0;
           lostOwed += amount - credit;
-          if (credit <= 0) continue;
-          await t.http
-            .post(`/v1/invoices/${inv.id}/credit-notes`)
+          if (credit > 0) {
+            await t.http
+              .post(`/v1/invoices/${inv.id}/credit-notes`)
+              .set(finance.auth)
+              .set('Idempotency-Key', randomUUID())
+              .send({ amountMinor: credit, reason: 'Dispute lost: not re-billed' })
+              .expect(201);
+          }
+          if (!d.billAgain) continue;
+          // The rest goes on the next invoice: owed still, as billable, never credited after.
+          const again = await t.http
+            .post(`/v1/invoices/${inv.id}/bill-dispute-again`)
             .set(finance.auth)
-            .set('Idempotency-Key', randomUUID())
-            .send({ amountMinor: credit, reason: 'Dispute lost: not re-billed' })
-            .expect(201);
+            .expect(amount > credit ? 200 : 409);
+          if (amount > credit) expect(again.body.rebilledMinor).toBe(amount - credit);
+          rebilled += Math.max(0, amount - credit);
         }
+        expect(await receivableBy(co.companyId!, ['dispute_rebilled'])).toBe(rebilled);
         expect(await platform(co.companyId!, 'platform_disputes')).toBe(held);
         expect(await platform(co.companyId!, 'platform_cash')).toBe(charged - held - lost);
 
@@ -243,6 +261,15 @@ describe('invoices: random histories', () => {
         // bank took their payment back): billed back, not invoiced yet here.
         const withheld = await receivableBy(co.companyId!, ['credit_withheld', 'credit_restored']);
         expect(await owedNow(co.companyId!)).toBe(carried + lostOwed + withheld);
+        // What was billed again is on the next invoice, all of it, once.
+        await t.app.get(InvoiceClosingService).sweep(new Date(now + 80 * DAY));
+        const [{ again }]: { again: string | null }[] = await t.db.query(
+          `SELECT sum(l.amount_minor) AS again FROM invoice_lines l
+             JOIN invoices i ON i.id = l.invoice_id
+            WHERE i.company_id = $1 AND l.kind = 'rebilled_disputes'`,
+          [co.companyId],
+        );
+        expect(Number(again ?? 0)).toBe(rebilled);
       }),
       // A failure is reported at once: shrinking re-runs whole histories, past the timeout.
       { numRuns: Number(process.env.INVOICE_PROPERTY_RUNS ?? 10), endOnFailure: true },
