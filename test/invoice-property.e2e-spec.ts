@@ -234,7 +234,9 @@ describe('invoices: random histories', () => {
           lost += amount;
           // Finance credits what the company owes of it: a credit the company carries already
           // offsets a lost dispute, and a credit note never goes beyond what is owed.
-          const credit = d.creditNote ? Math.min(amount, await owedNow(co.companyId!)) : 0;
+          const credit = d.creditNote
+            ? Math.max(0, Math.min(amount, await owedNow(co.companyId!)))
+            : 0;
           lostOwed += amount - credit;
           if (credit > 0) {
             await t.http
