@@ -75,6 +75,32 @@ describe('queue dashboard at /admin/queues (API process, workers off)', () => {
         .expect(401);
     });
 
+    it('refuses anonymous callers however the path is spelt: the router ignores case and decodes %xx', async () => {
+      const spellings = [
+        ['GET', '/ADMIN/QUEUES/api/queues'],
+        ['GET', '/Admin/Queues'],
+        ['GET', '/%61dmin/queues/api/queues'],
+        ['GET', '/admin/%71ueues/api/queues?activeQueue=default&status=completed'],
+        ['GET', '/admin/queues/'],
+        ['GET', '/admin//queues/api/queues'],
+        ['PUT', '/ADMIN/QUEUES/api/queues/default/pause'],
+        ['PUT', '/Admin/Queues/api/queues/webhooks/clean/failed'],
+        ['POST', '/ADMIN/QUEUES/api/queues/default/add'],
+      ] as const;
+      for (const [method, path] of spellings) {
+        const res = await t.http[method === 'GET' ? 'get' : method === 'PUT' ? 'put' : 'post'](
+          path,
+        ).send(method === 'GET' ? undefined : { name: 'system.ping', data: {} });
+        // Refused, or not a route at all: never the dashboard's answer.
+        expect({ method, path, status: [401, 404].includes(res.status) }).toEqual({
+          method,
+          path,
+          status: true,
+        });
+      }
+      expect(await t.app.get(QueuesService).get('default').isPaused()).toBe(false);
+    });
+
     it('refuses every other role with 403: agent, company admin, finance, bot key', async () => {
       for (const auth of [
         agent.auth,

@@ -29,8 +29,13 @@ class QueueDashboardGate implements OnModuleInit {
     const fastify = this.adapterHost.httpAdapter?.getInstance<FastifyInstance>();
     if (!fastify) return;
     fastify.addHook('onRequest', async (request, reply) => {
-      const path = request.url.split('?')[0];
-      if (path !== QUEUE_DASHBOARD_PATH && !path.startsWith(`${QUEUE_DASHBOARD_PATH}/`)) return;
+      // By the route the router matched, not the URL as sent: the router ignores letter case
+      // and decodes %xx, so "/ADMIN/QUEUES/api/queues" or "/%61dmin/queues" reach bull-board's
+      // routes too (they are plain Fastify routes: no Nest guard stands in front of them). The
+      // URL, normalised the same way, covers what matched no route.
+      if (!underDashboard(request.routeOptions.url) && !underDashboard(normalised(request.url))) {
+        return;
+      }
       try {
         await this.access.authorize(request, reply);
       } catch (err) {
@@ -43,6 +48,22 @@ class QueueDashboardGate implements OnModuleInit {
       }
     });
   }
+}
+
+const underDashboard = (path: string | undefined) =>
+  path !== undefined &&
+  (path === QUEUE_DASHBOARD_PATH || path.startsWith(`${QUEUE_DASHBOARD_PATH}/`));
+
+/** The URL's path as the router reads it: decoded, in lower case, without repeated slashes. */
+function normalised(url: string): string {
+  const path = url.split('?')[0];
+  let decoded = path;
+  try {
+    decoded = decodeURIComponent(path);
+  } catch {
+    // Not decodable: the router refuses it before any hook (frameworkErrors).
+  }
+  return decoded.toLowerCase().replace(/\/{2,}/g, '/');
 }
 
 /** Who may open the dashboard; its own module so bull-board's root module can inject it. */
