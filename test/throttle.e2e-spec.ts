@@ -218,6 +218,16 @@ describe('sign-in slowdown per account', () => {
     for (let i = 0; i < 5; i++) expect((await login(agent.email, 'wrong')).status).toBe(401);
   });
 
+  it('gives a burst of guesses sent at once no more password checks than spread out', async () => {
+    const agent = await registerAgent(t);
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => login(agent.email, `guess ${i}`)),
+    );
+    const statuses = answers.map((r) => r.status).sort();
+    // The 5 free failures, the 5th setting the first wait; the others refused unchecked.
+    expect(statuses).toEqual([...Array(5).fill(401), ...Array(15).fill(429)]);
+  });
+
   it('doubles the wait with each further failure', async () => {
     const agent = await registerAgent(t);
     const key = await failuresKey(t, agent.email);

@@ -67,7 +67,8 @@ export class AuthService {
   }
 
   async login(input: LoginDto): Promise<Issued> {
-    const waitMs = await this.slowdown.waitMs(input.email);
+    // Taken before the password is checked, and counted as a failure until it succeeds.
+    const waitMs = await this.slowdown.takeTurn(input.email);
     if (waitMs > 0) {
       const retryAfterSeconds = Math.ceil(waitMs / 1000);
       throw new DomainError(
@@ -79,7 +80,6 @@ export class AuthService {
     const found = await this.users.findCredentials(input.email);
     const ok = await this.hasher.verify(found?.passwordHash ?? null, input.password);
     if (!found || !ok) {
-      await this.slowdown.failed(input.email);
       throw new DomainError('INVALID_CREDENTIALS', 'Email or password is incorrect');
     }
     await this.slowdown.succeeded(input.email);

@@ -11,16 +11,17 @@ const MAX_DELAY_MS = 15 * 60_000;
 /** Redis slower than this (down, reconnecting) does not hold sign-ins up: see fallback(). */
 const REDIS_TIMEOUT_MS = 1000;
 
-const CHECK = 'handoffLoginWait';
-const FAIL = 'handoffLoginFailed';
+const TURN = 'handoffLoginTurn';
 // Redis's clock, so every API process agrees on "now".
 const NOW = `local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
-const CHECK_LUA = `${NOW}
+// One step, so that attempts arriving together cannot all read "no wait" before any of them
+// has failed: an attempt that may go ahead is counted at once, as if it will fail (a success
+// deletes the count). From the FREE_FAILURES-th on, it also sets when the next may come: 1 s
+// later, then 2 s, 4 s … up to the cap. Returns the wait left (0: this attempt goes ahead).
+const TURN_LUA = `${NOW}
 local nextAt = tonumber(redis.call('HGET', KEYS[1], 'next') or '0')
-return math.max(0, nextAt - now)`;
-// From the FREE_FAILURES-th failure on, the next attempt waits 1 s, then 2 s, 4 s … up to the cap.
-const FAIL_LUA = `${NOW}
+if nextAt > now then return nextAt - now end
 local n = redis.call('HINCRBY', KEYS[1], 'count', 1)
 local delay = 0
 if n >= tonumber(ARGV[2]) then
@@ -28,14 +29,15 @@ if n >= tonumber(ARGV[2]) then
   redis.call('HSET', KEYS[1], 'next', now + delay)
 end
 redis.call('PEXPIRE', KEYS[1], math.max(tonumber(ARGV[1]), delay))
-return delay`;
+return 0`;
 
 /**
  * Slows down password guessing against one account, whatever addresses the guesses come from
  * (the per-address limit cannot see a botnet): after 5 failed sign-ins within 15 minutes, each
  * further attempt must wait 1 s, 2 s, 4 s … (at most 15 minutes) after the last failure; a
  * success resets it. Attempts that come too early are refused before the password is checked,
- * so they cost no hashing. Unknown emails count the same way (no hint of which exist).
+ * so they cost no hashing; a burst sent at once gets no more checks than attempts spread out.
+ * Unknown emails count the same way (no hint of which exist).
  */
 @Injectable()
 export class LoginSlowdown {
@@ -44,18 +46,14 @@ export class LoginSlowdown {
 
   constructor(private readonly queues: QueuesService) {}
 
-  /** Milliseconds this account must still wait before its next attempt (0: go ahead). */
-  waitMs(email: string): Promise<number> {
+  /**
+   * Takes this account's next attempt: 0 when it may go ahead (counted already as a failure
+   * until `succeeded`), else the milliseconds it must still wait.
+   */
+  takeTurn(email: string): Promise<number> {
     return this.fallback(0, async () => {
       const { redis, key } = await this.target(email);
-      return Number(await redis.runCommand(CHECK, [key]));
-    });
-  }
-
-  failed(email: string): Promise<void> {
-    return this.fallback(undefined, async () => {
-      const { redis, key } = await this.target(email);
-      await redis.runCommand(FAIL, [key, WINDOW_MS, FREE_FAILURES, MAX_DELAY_MS]);
+      return Number(await redis.runCommand(TURN, [key, WINDOW_MS, FREE_FAILURES, MAX_DELAY_MS]));
     });
   }
 
@@ -92,8 +90,7 @@ export class LoginSlowdown {
     const queue = this.queues.get('default');
     const redis = await queue.client;
     if (!this.defined.has(redis)) {
-      redis.defineCommand(CHECK, { numberOfKeys: 1, lua: CHECK_LUA });
-      redis.defineCommand(FAIL, { numberOfKeys: 1, lua: FAIL_LUA });
+      redis.defineCommand(TURN, { numberOfKeys: 1, lua: TURN_LUA });
       this.defined.add(redis);
     }
     // Hashed: the key names no email.
