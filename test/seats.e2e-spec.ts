@@ -5,6 +5,7 @@ import {
 import { createStaff, registerAgent, registerCompany, SignedIn } from './support/factories';
 import { inMinutes, moveShift, postShift, setProfile } from './support/shifts';
 import { createTestApp, TestApp } from './support/test-app';
+import { waitForLockWaiters, withRowsHeld } from './support/row-locks';
 import { waitUntil } from './support/wait-for';
 
 const window = (startMin: number, hours: number) => {
@@ -535,6 +536,41 @@ describe('seats (agent side)', () => {
         detail.body.claims.find((c: { status: string }) => c.status === 'claimed').agentId,
       ).toBe(next.id);
       expect(detail.body.waitlist.map((w: { agentId: string }) => w.agentId)).toEqual([lapsed.id]);
+    });
+
+    it('never promotes an agent who left the waitlist while the seat was being given', async () => {
+      const shift = await postShift(t, company, { seats: 1, ...window(320, 1) });
+      const holder = await registerAgent(t);
+      await claim(holder, shift.id).expect(201);
+      const leaver = await registerAgent(t);
+      await t.http.post(`/v1/shifts/${shift.id}/waitlist`).set(leaver.auth).expect(201);
+      // The promotion reads the waitlist, then waits for the agent's lock; the agent's leaving
+      // commits meanwhile (its DELETE, run here: the route's own sign-in check reads the agent
+      // row, which this test holds).
+      const { cancelled } = await withRowsHeld(
+        t,
+        'SELECT 1 FROM agents WHERE user_id = $1 FOR NO KEY UPDATE',
+        [leaver.id],
+        async () => {
+          // Not awaited in here: it waits for the row this transaction holds.
+          const done = t.http
+            .delete(`/v1/shifts/${shift.id}/claims/me`)
+            .set(holder.auth)
+            .then((r) => r);
+          await waitForLockWaiters(t, 1, 'the promotion to wait for the agent');
+          await t.db.query('DELETE FROM shift_waitlist WHERE shift_id = $1 AND agent_id = $2', [
+            shift.id,
+            leaver.id,
+          ]);
+          return { cancelled: done };
+        },
+      );
+      expect((await cancelled).status).toBe(200);
+      const detail = await t.http.get(`/v1/shifts/${shift.id}`).set(company.auth).expect(200);
+      expect(detail.body.claims.filter((c: { status: string }) => c.status === 'claimed')).toEqual(
+        [],
+      );
+      expect(await seatsTaken(shift.id)).toBe(0);
     });
 
     it('refuses to waitlist a shift with free seats', async () => {

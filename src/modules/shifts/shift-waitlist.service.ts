@@ -107,6 +107,13 @@ export class ShiftWaitlistService {
     if ((await this.eligibility.reasonsFor(em, agentId, shift)).length > 0) return false;
     await em.query('SAVEPOINT waitlist_promotion');
     try {
+      // Out of line first: an agent who left since the waitlist was read (leaving takes no
+      // lock this promotion holds) is not given a seat it gave up. A leave still committing
+      // holds the row: this waits for it, then finds nothing.
+      if ((await this.entries.remove(em, shift.id, agentId)) === 0) {
+        await em.query('ROLLBACK TO SAVEPOINT waitlist_promotion');
+        return false;
+      }
       await this.seats.allocate(em, shift, agentId, 'waitlist');
       await em.query('RELEASE SAVEPOINT waitlist_promotion');
     } catch (e) {
@@ -116,7 +123,6 @@ export class ShiftWaitlistService {
       this.logger.debug({ shiftId: shift.id, agentId, reason: known.code }, 'waitlist skip');
       return false;
     }
-    await this.entries.remove(em, shift.id, agentId);
     return true;
   }
 }
