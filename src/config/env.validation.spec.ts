@@ -42,6 +42,7 @@ describe('validateEnv', () => {
     ['CORS_ORIGINS', 'app.example.com'],
     ['METRICS_TOKEN', 'short'],
     ['IDEMPOTENCY_KEY_TTL_HOURS', '0'],
+    ['SHIFT_END_TICKET_GRACE_MINUTES', '0'],
     ['TRUST_PROXY', '1'],
     ['PAYOUT_MINIMUM_MINOR_BY_CURRENCY', 'sek=10000'],
     ['PAYOUT_MINIMUM_MINOR_BY_CURRENCY', 'SEK:10000'],

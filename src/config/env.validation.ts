@@ -355,10 +355,14 @@ export class Env {
   @Min(0)
   RELEASE_COOLDOWN_MINUTES = 30;
 
-  /** After an agent's shift ends (or they check out), unresolved tickets wait this long. */
+  /**
+   * After an agent's shift ends (or they check out), unresolved tickets wait this long. At least
+   * a minute: the release looks for the agent's claims when it runs, and a claim still
+   * committing beside the check-out (which takes no lock of the agent) must have landed by then.
+   */
   @Transform(toInt)
   @IsInt()
-  @Min(0)
+  @Min(1)
   SHIFT_END_TICKET_GRACE_MINUTES = 10;
 
   /**
