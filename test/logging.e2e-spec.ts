@@ -1,3 +1,4 @@
+import { QueryFailedError } from 'typeorm';
 import { DiscoveryService } from '@nestjs/core';
 import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
@@ -174,6 +175,28 @@ describe('logs', () => {
         (l) => l.context === 'Errors' && l.requestId === res.headers['x-request-id'],
       );
       expect(cause).toMatchObject({ level: ERROR, err: { message: 'the disk is on fire' } });
+    });
+
+    it('log a failed query without its values (emails, customers’ messages), keeping the query', async () => {
+      const agent = await registerAgent(t);
+      const failed = new QueryFailedError(
+        'SELECT $1::text',
+        ['customer@example.com', 'my card number is 4242'],
+        Object.assign(new Error('deadlock detected'), {
+          detail: 'Key (email)=(customer@example.com) already exists.',
+        }),
+      );
+      jest.spyOn(t.app.get(SkillsService), 'list').mockRejectedValueOnce(failed);
+      const res = await t.http.get('/v1/skills').set(agent.auth).expect(500);
+      await requestLine(res);
+      const cause = lines.find(
+        (l) => l.context === 'Errors' && l.requestId === res.headers['x-request-id'],
+      );
+      expect(cause).toMatchObject({
+        err: { query: 'SELECT $1::text', parameters: '[redacted]', message: 'deadlock detected' },
+      });
+      expect(JSON.stringify(cause)).not.toContain('customer@example.com');
+      expect(JSON.stringify(cause)).not.toContain('4242');
     });
   });
 });

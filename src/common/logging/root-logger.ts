@@ -27,6 +27,11 @@ export function createRootLogger(
           'req.headers["stripe-signature"]',
           '*.password',
           '*.refreshToken',
+          // A failed query's values (TypeORM's QueryFailedError): emails, customers' messages,
+          // transcripts. The query itself and the database's message stay.
+          'err.parameters',
+          'err.detail',
+          'err.driverError.detail',
         ],
         censor: '[redacted]',
       },
