@@ -41,9 +41,22 @@ export function minorDigits(currency: string): number {
   }
 }
 
-/** A typed amount ("2.5") in integer minor units (250), or null when it is not a number. */
+/**
+ * A typed amount ("2.5", "2,50") in integer minor units (250), or null when it is not a plain
+ * positive amount with at most the currency's decimals. Worked out from the digits, not through
+ * a float ("1.005" is not 100.5 cents rounded), and strict rather than clever: "1,000" (a
+ * thousands separator, or three decimals?), "-5", "1e3" and a third decimal in euros are refused,
+ * never read as something else.
+ */
 export function toMinor(amount: string | number, currency: string): number | null {
-  const value = typeof amount === 'number' ? amount : Number(amount.replace(',', '.'));
-  if (!Number.isFinite(value)) return null;
-  return Math.round(value * 10 ** minorDigits(currency));
+  const digits = minorDigits(currency);
+  if (typeof amount === 'number') {
+    return Number.isFinite(amount) ? Math.round(amount * 10 ** digits) : null;
+  }
+  const match = /^(\d+)(?:[.,](\d*))?$/.exec(amount.trim());
+  if (!match) return null;
+  const [, whole, fraction = ''] = match;
+  if (fraction.length > digits) return null;
+  const minor = Number(whole) * 10 ** digits + Number(fraction.padEnd(digits, '0') || '0');
+  return Number.isSafeInteger(minor) ? minor : null;
 }

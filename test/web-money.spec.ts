@@ -1,0 +1,37 @@
+import { formatMoney, toMinor } from '../web/src/ui/money';
+
+/** The console's money input (finance adjustments, credit notes, shift rates, surge budgets). */
+describe('the console reads typed amounts', () => {
+  it.each([
+    ['2.5', 'EUR', 250],
+    ['2,50', 'EUR', 250],
+    [' 3.10 ', 'EUR', 310],
+    ['12', 'EUR', 1200],
+    ['12.', 'EUR', 1200],
+    ['0.07', 'EUR', 7],
+    ['1500', 'JPY', 1500],
+    ['1.005', 'KWD', 1005],
+  ])('%s %s as %d minor units', (typed, currency, minor) => {
+    expect(toMinor(typed, currency)).toBe(minor);
+  });
+
+  it.each([
+    ['1,000', 'EUR'], // a thousands separator, or three decimals: never guessed
+    ['1.005', 'EUR'], // a third decimal in euros is not rounded away
+    ['1.5', 'JPY'], // yen have no decimals
+    ['-50', 'EUR'], // the direction is chosen apart; a sign would flip it
+    ['1e3', 'EUR'],
+    ['0x10', 'EUR'],
+    ['', 'EUR'],
+    ['1.2.3', 'EUR'],
+    ['€5', 'EUR'],
+    ['99999999999999999', 'EUR'],
+  ])('refuses %s in %s', (typed, currency) => {
+    expect(toMinor(typed, currency)).toBeNull();
+  });
+
+  it('formats minor units with the currency’s own decimals', () => {
+    expect(formatMoney(250, 'EUR')).toBe('€2.50');
+    expect(formatMoney(1500, 'JPY')).toBe('JP¥1,500');
+  });
+});
