@@ -450,6 +450,106 @@ describe('bad input on every route with a body', () => {
     expect(lookup()).toBe(lookup());
   });
 
+  describe('values PostgreSQL would refuse, which validation catches first', () => {
+    let before: Record<string, number>;
+    beforeAll(async () => {
+      before = await rowCounts(t);
+    });
+    afterAll(async () => {
+      expect(await rowCounts(t)).toEqual(before);
+    });
+    /** 400, naming the field. */
+    const refused = async (req: Test, field: string) => {
+      const res = await req;
+      expect({ status: res.status, fields: fieldsOf(res) }).toEqual({
+        status: 400,
+        fields: [field],
+      });
+    };
+    const cursorOf = (parts: unknown[]) => Buffer.from(JSON.stringify(parts)).toString('base64url');
+
+    it('a number with more decimals than the rule allows, written as 1e-7', async () => {
+      await refused(
+        t.http
+          .post('/v1/shifts')
+          .set(as.company.auth)
+          .send(shiftBody({ minQuality: 0.0000001 })),
+        'minQuality',
+      );
+    });
+
+    it('a time offset past ±15:59, which Date takes and timestamptz does not', async () => {
+      await refused(
+        t.http.get('/v1/shifts?from=2026-01-01T00:00:00%2B16:00').set(as.company.auth),
+        'from',
+      );
+      await refused(
+        t.http
+          .get(
+            `/v1/invoices?cursor=${cursorOf(['2026-01-01T00:00:00+20:00', crypto.randomUUID()])}`,
+          )
+          .set(as.finance.auth),
+        'cursor',
+      );
+    });
+
+    it('text over a limit as PostgreSQL counts it (variation selectors are characters)', async () => {
+      await refused(
+        t.http
+          .patch('/v1/companies/me')
+          .set(as.company.auth)
+          .send({ name: '❤️'.repeat(101) }),
+        'name',
+      );
+      await refused(
+        t.http
+          .post('/v1/escalations')
+          .set(as.bot.auth)
+          .send(escalationBody({ subject: '❤️'.repeat(151) })),
+        'subject',
+      );
+    });
+
+    it('half of a surrogate pair, which jsonb refuses', async () => {
+      await refused(
+        t.http
+          .post('/v1/escalations')
+          .set(as.bot.auth)
+          .send(escalationBody({ metadata: { k: 'x\ud800' } })),
+        'metadata.k',
+      );
+    });
+
+    it('a webhook URL the URL standard refuses', async () => {
+      await refused(
+        t.http
+          .put('/v1/companies/me/webhook')
+          .set(as.company.auth)
+          .send({ url: 'http://\ufdd0zyx.com' }),
+        'url',
+      );
+    });
+
+    it('a NUL inside a page cursor', async () => {
+      await refused(
+        t.http
+          .get(`/v1/agents?cursor=${cursorOf(['a\u0000', crypto.randomUUID()])}`)
+          .set(as.admin.auth),
+        'cursor',
+      );
+    });
+
+    it('a list where one object is expected', async () => {
+      await refused(
+        t.http
+          .post(`/v1/tickets/${ctx.ticketId}/resolve`)
+          .set(as.agent.auth)
+          .send({ resolutionSummary: 'Refunded', handoff: [] }),
+        'handoff',
+      );
+    });
+  });
+
   describe.each(Object.keys(BODY_ROUTES))('%s', (key) => {
     let before: Record<string, number>;
     beforeAll(async () => {

@@ -1,4 +1,4 @@
-import { formatMoney, toMinor } from '../web/src/ui/money';
+import { formatMoney, toMinor } from '../web/src/ui/amounts';
 
 /** The console's money input (finance adjustments, credit notes, shift rates, surge budgets). */
 describe('the console reads typed amounts', () => {

@@ -1,4 +1,5 @@
-import { IsEmail, IsIn, MaxLength } from 'class-validator';
+import { IsEmail, IsIn } from 'class-validator';
+import { MaxLength } from '../common/validation/text-and-numbers';
 
 /** Arguments of `users:create`, validated like an HTTP body. */
 export class StaffUserInput {

@@ -1,3 +1,4 @@
+import { QueryFailedError } from 'typeorm';
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import { ThrottlerException } from '@nestjs/throttler';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -112,6 +113,13 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const known = toDomainError(exception);
     if (known?.code === 'SERVICE_UNAVAILABLE') {
       this.logger.warn({ err: exception, requestId: req.id }, 'backing service unavailable');
+    }
+    if (known?.code === 'VALIDATION_FAILED' && exception instanceof QueryFailedError) {
+      // Refused by the database, not by validation: a rule the DTO is missing.
+      this.logger.warn(
+        { err: exception, requestId: req.id },
+        `the database refused a value on ${req.method} ${req.url}: a validation rule is missing`,
+      );
     }
     if (!known) {
       this.logger.error(

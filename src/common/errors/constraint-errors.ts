@@ -76,6 +76,16 @@ export function domainErrorForConstraint(error: unknown): DomainError | null {
   if (pg?.code === '40P01' || pg?.code === '40001') {
     return new DomainError('CONFLICT', 'The request collided with a concurrent one; retry it');
   }
+  // A data exception (class 22: a value out of range, malformed, or not storable): the
+  // validation missed one of the request's values. The safety net behind it, so that the
+  // caller learns it was its input, not a 500; the filter logs it as a warning to be fixed.
+  if (pg?.code?.startsWith('22')) {
+    return new DomainError(
+      'VALIDATION_FAILED',
+      'A value in the request is malformed or out of range for this field',
+      { sqlState: pg.code },
+    );
+  }
   if (!pg?.constraint || !pg.code || !['23505', '23P01', '23514', '23503'].includes(pg.code)) {
     return null;
   }

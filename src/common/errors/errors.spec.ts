@@ -19,6 +19,17 @@ describe('error mapping', () => {
     expect(toDomainError(new Error('boom'))).toBeNull();
   });
 
+  it('answers a value the database refused as data (class 22) with 400, not 500', () => {
+    const refused = new QueryFailedError('SELECT $1::timestamptz', ['…'], {
+      code: '22009',
+    } as unknown as Error);
+    expect(domainErrorForConstraint(refused)).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      status: 400,
+      details: { sqlState: '22009' },
+    });
+  });
+
   it('maps framework exceptions to stable codes', () => {
     expect(toDomainError(new ThrottlerException())).toMatchObject({
       code: 'RATE_LIMITED',
@@ -77,7 +88,10 @@ describe('error mapping', () => {
     for (const e of unavailable) {
       expect(toDomainError(e)).toMatchObject({ code: 'SERVICE_UNAVAILABLE', status: 503 });
     }
-    expect(toDomainError({ code: '22P02', message: 'invalid input syntax' })).toBeNull();
+    // A data exception is the request's value, refused by the database: 400 (see below).
+    expect(toDomainError({ code: '22P02', message: 'invalid input syntax' })).toMatchObject({
+      code: 'VALIDATION_FAILED',
+    });
     expect(toDomainError(new Error('something else'))).toBeNull();
   });
 

@@ -9,21 +9,33 @@ export const MAX_BODY_DEPTH = 32;
 /** A name as it appears in an error: a NUL shown as the text `\u0000`, never as the byte. */
 export const showNul = (name: string) => name.replaceAll('\u0000', '\\u0000');
 
+/** Half of a surrogate pair without the other half: not a character (JSON's "\ud800"). */
+const UNPAIRED = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** What is wrong with a string or key as PostgreSQL would store it, if anything. */
+function textProblem(value: string): 'nul' | 'unpaired' | null {
+  if (value.includes('\u0000')) return 'nul';
+  return UNPAIRED.test(value) ? 'unpaired' : null;
+}
+
 /**
  * Problems that would otherwise surface later as a 500: nesting past MAX_BODY_DEPTH (class-
- * transformer and class-validator recurse and overflow the stack) and NUL characters in keys or
- * strings (PostgreSQL text and jsonb cannot hold them). Walks with an explicit stack, never
- * recursion, so no body can overflow it; NUL paths come in document order.
+ * transformer and class-validator recurse and overflow the stack), NUL characters in keys or
+ * strings (PostgreSQL text and jsonb cannot hold them) and unpaired surrogates (jsonb refuses
+ * the escape JSON.stringify writes for one). Walks with an explicit stack, never recursion, so
+ * no body can overflow it; the paths come in document order.
  */
 export function bodyProblems(body: unknown): FieldError[] {
-  const nul: string[] = [];
+  const bad = new Map<string, 'nul' | 'unpaired'>();
   const stack: { value: unknown; path: string; depth: number }[] = [
     { value: body, path: '', depth: 1 },
   ];
   while (stack.length > 0) {
     const { value, path, depth } = stack.pop()!;
     if (typeof value === 'string') {
-      if (value.includes('\u0000')) nul.push(path || '(body)');
+      const problem = textProblem(value);
+      // A bad key holding a bad string is named once, for the first found (the key).
+      if (problem && !bad.has(path || '(body)')) bad.set(path || '(body)', problem);
       continue;
     }
     if (value === null || typeof value !== 'object') continue;
@@ -41,12 +53,15 @@ export function bodyProblems(body: unknown): FieldError[] {
       const childPath = path ? `${path}.${showNul(key)}` : showNul(key);
       // A key is reported where it stands, before anything beneath it (pushed last, popped first).
       stack.push({ value: child, path: childPath, depth: depth + 1 });
-      if (key.includes('\u0000')) stack.push({ value: '\u0000', path: childPath, depth });
+      if (textProblem(key)) stack.push({ value: key, path: childPath, depth });
     }
   }
-  // A NUL key holding a NUL string would be named twice.
-  return [...new Set(nul)].map((field) => ({
+  return [...bad].map(([field, problem]) => ({
     field,
-    messages: [`${field} must not contain NUL characters`],
+    messages: [
+      problem === 'nul'
+        ? `${field} must not contain NUL characters`
+        : `${field} must not contain unpaired surrogates (half of a character)`,
+    ],
   }));
 }

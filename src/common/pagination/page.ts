@@ -17,8 +17,9 @@ const CURSOR_PARTS = {
   instant: isInstant,
   uuid: (v: unknown) => typeof v === 'string' && UUID.test(v),
   int: (v: unknown) => typeof v === 'string' && /^\d{1,18}$/.test(v),
-  // A sort key that is a name (a display name): any string a row could hold.
-  text: (v: unknown) => typeof v === 'string' && v.length <= 200,
+  // A sort key that is a name (a display name): any string a row could hold (no NUL: text
+  // cannot hold one, and PostgreSQL refuses it as a parameter).
+  text: (v: unknown) => typeof v === 'string' && v.length <= 200 && !v.includes('\u0000'),
 };
 
 /** Decodes a cursor made by encodeCursor, checking each part's type (it comes from a client). */

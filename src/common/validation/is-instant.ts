@@ -4,7 +4,8 @@ import { registerDecorator, ValidationOptions } from 'class-validator';
 // (class-validator's IsISO8601 also admits week dates, ordinal dates and basic format, which
 // Date cannot parse.) Seconds are required, as RFC 3339 and the document's `format: date-time`
 // say: a value the API echoes back (a statement's from/to, a transcript's `at`) must match it.
-const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
+// The offset at most ±15:59, as PostgreSQL's timestamptz takes (Date takes up to ±23:59).
+const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-](0\d|1[0-5]):[0-5]\d)$/;
 
 export function isInstant(value: unknown): value is string {
   if (typeof value !== 'string' || !RFC3339.test(value) || Number.isNaN(Date.parse(value))) {

@@ -1,14 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
-import {
-  IsInt,
-  IsString,
-  Max,
-  MaxLength,
-  Min,
-  MinLength,
-  Validate,
-  ValidateIf,
-} from 'class-validator';
+import { IsInt, IsString, Max, Min, MinLength, Validate, ValidateIf } from 'class-validator';
+import { MaxLength } from '../../common/validation/text-and-numbers';
 import { IsCurrencyCode } from '../../common/money/money.dto';
 import { IsOmittable } from '../../common/validation/omittable';
 import { ApiInteger } from '../../common/http/openapi-property';

@@ -9,10 +9,10 @@ import {
   IsUUID,
   Matches,
   Max,
-  MaxLength,
   Min,
   MinLength,
 } from 'class-validator';
+import { MaxLength } from '../../common/validation/text-and-numbers';
 import { COMMA_SEPARATED, commaList } from '../../common/validation/comma-list';
 import { ApiInteger } from '../../common/http/openapi-property';
 import { PageQueryDto } from '../../common/pagination/page.dto';

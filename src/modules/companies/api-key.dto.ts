@@ -1,4 +1,5 @@
-import { IsString, Matches, MaxLength } from 'class-validator';
+import { IsString, Matches } from 'class-validator';
+import { MaxLength } from '../../common/validation/text-and-numbers';
 
 export class CreateApiKeyDto {
   /**

@@ -1,14 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import {
-  IsEmail,
-  IsIn,
-  IsOptional,
-  IsString,
-  IsTimeZone,
-  Matches,
-  MaxLength,
-} from 'class-validator';
+import { IsEmail, IsIn, IsOptional, IsString, IsTimeZone, Matches } from 'class-validator';
+import { MaxLength } from '../../common/validation/text-and-numbers';
 import { IsOmittable } from '../../common/validation/omittable';
 import { BILLING_PERIODS, type BillingPeriod } from './billing-period';
 

@@ -8,11 +8,11 @@ import {
   Length,
   Matches,
   Max,
-  MaxLength,
   Min,
   NotEquals,
   Validate,
 } from 'class-validator';
+import { MaxLength } from '../../common/validation/text-and-numbers';
 import { ApiInteger } from '../../common/http/openapi-property';
 import { IsCurrencyCode } from '../../common/money/money.dto';
 import { PageQueryDto } from '../../common/pagination/page.dto';

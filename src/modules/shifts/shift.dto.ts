@@ -9,17 +9,16 @@ import {
   IsIn,
   IsInt,
   IsISO6391,
-  IsNumber,
   IsObject,
   IsOptional,
   IsString,
   Length,
   Matches,
   Max,
-  MaxLength,
   Min,
   ValidateNested,
 } from 'class-validator';
+import { IsDecimal, MaxLength } from '../../common/validation/text-and-numbers';
 import { ApiInstant, ApiInteger } from '../../common/http/openapi-property';
 import { AmountDto, MoneyDto } from '../../common/money/money.dto';
 import { IsInstant } from '../../common/validation/is-instant';
@@ -226,7 +225,7 @@ export class CreateShiftDto {
    * @example 0.7
    */
   @IsOmittable()
-  @IsNumber({ maxDecimalPlaces: 4 })
+  @IsDecimal(4)
   @Min(0)
   @Max(1)
   minQuality?: number;
@@ -245,7 +244,7 @@ export class CreateShiftDto {
 
   /** @example 0.85 */
   @IsOmittable()
-  @IsNumber({ maxDecimalPlaces: 4 })
+  @IsDecimal(4)
   @Min(0)
   @Max(1)
   earlyAccessMinQuality?: number;
@@ -364,7 +363,7 @@ export class UpdateShiftDto {
    * @example 0.6
    */
   @IsOptional()
-  @IsNumber({ maxDecimalPlaces: 4 })
+  @IsDecimal(4)
   @Min(0)
   @Max(1)
   minQuality?: number | null;

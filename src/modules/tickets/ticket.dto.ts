@@ -7,18 +7,19 @@ import {
   IsIn,
   IsInt,
   IsISO6391,
+  IsObject,
   IsOptional,
   IsString,
   Length,
   Matches,
   Max,
-  MaxLength,
   Min,
   Validate,
   ValidateNested,
   ValidatorConstraint,
   ValidatorConstraintInterface,
 } from 'class-validator';
+import { MaxLength } from '../../common/validation/text-and-numbers';
 import { ApiInstant, ApiInteger } from '../../common/http/openapi-property';
 import { MoneyDto } from '../../common/money/money.dto';
 import { PageQueryDto } from '../../common/pagination/page.dto';
@@ -240,6 +241,7 @@ export class ResolveTicketDto {
   resolutionSummary: string;
   /** Optional: flag the bot's handoff as complete or not, and what was missing. */
   @IsOmittable()
+  @IsObject()
   @ValidateNested()
   @Type(() => HandoffFlagDto)
   handoff?: HandoffFlagDto;

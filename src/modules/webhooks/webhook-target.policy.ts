@@ -58,7 +58,10 @@ export class WebhookTargetPolicy {
   async checkOnSet(text: string): Promise<void> {
     const refuse = (message: string) =>
       DomainError.validation([{ field: 'url', messages: [message] }]);
-    const url = new URL(text); // the DTO checked it is an http(s) URL
+    // The DTO checked it is an http(s) URL by its own rules; WHATWG's parser, which every
+    // delivery uses, refuses a few hosts those allow (noncharacters such as U+FDD0).
+    if (!URL.canParse(text)) throw refuse('url must be a URL this server can parse');
+    const url = new URL(text);
     const problem = this.staticProblem(url);
     if (problem) throw refuse(`url ${problem}`);
     if (this.allowPrivate || isIP(hostOf(url))) return;

@@ -1,62 +1,8 @@
 import type { Schemas } from '../api/client';
-import { LOCALE } from './times';
+import { formatMoney } from './amounts';
 
-/** The currencies the console offers in its forms (the API takes any ISO 4217 code). */
-export const CURRENCIES = ['EUR', 'USD', 'GBP', 'SEK', 'NOK', 'DKK', 'CHF', 'PLN'];
-
-const formats = new Map<string, Intl.NumberFormat>();
-
-function formatFor(currency: string): Intl.NumberFormat {
-  let format = formats.get(currency);
-  if (!format) {
-    format = new Intl.NumberFormat(LOCALE, { style: 'currency', currency });
-    formats.set(currency, format);
-  }
-  return format;
-}
-
-/**
- * Integer minor units (250 EUR is 2.50 EUR) as money. The currency's own number of decimals
- * (JPY has none, KWD three) comes from Intl, so no amount is divided by a guessed 100.
- */
-export function formatMoney(amountMinor: number, currency: string): string {
-  const format = formatFor(currency);
-  const digits = format.resolvedOptions().maximumFractionDigits ?? 2;
-  return format.format(amountMinor / 10 ** digits);
-}
+export { CURRENCIES, formatMoney, minorDigits, toMinor } from './amounts';
 
 export function money(value: Schemas['MoneyDto']): string {
   return formatMoney(value.amountMinor, value.currency);
-}
-
-/** Decimal places of a currency's minor unit (EUR 2, JPY 0, KWD 3), from Intl. */
-export function minorDigits(currency: string): number {
-  try {
-    return (
-      new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions()
-        .maximumFractionDigits ?? 2
-    );
-  } catch {
-    return 2;
-  }
-}
-
-/**
- * A typed amount ("2.5", "2,50") in integer minor units (250), or null when it is not a plain
- * positive amount with at most the currency's decimals. Worked out from the digits, not through
- * a float ("1.005" is not 100.5 cents rounded), and strict rather than clever: "1,000" (a
- * thousands separator, or three decimals?), "-5", "1e3" and a third decimal in euros are refused,
- * never read as something else.
- */
-export function toMinor(amount: string | number, currency: string): number | null {
-  const digits = minorDigits(currency);
-  if (typeof amount === 'number') {
-    return Number.isFinite(amount) ? Math.round(amount * 10 ** digits) : null;
-  }
-  const match = /^(\d+)(?:[.,](\d*))?$/.exec(amount.trim());
-  if (!match) return null;
-  const [, whole, fraction = ''] = match;
-  if (fraction.length > digits) return null;
-  const minor = Number(whole) * 10 ** digits + Number(fraction.padEnd(digits, '0') || '0');
-  return Number.isSafeInteger(minor) ? minor : null;
 }

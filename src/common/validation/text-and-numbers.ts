@@ -1,0 +1,53 @@
+import { registerDecorator, ValidationOptions } from 'class-validator';
+
+/**
+ * Rules class-validator has, counted or computed the way PostgreSQL sees the value, so that what
+ * passes validation is never refused by a column's constraint (a 500) afterwards.
+ */
+
+/**
+ * At most `max` characters as PostgreSQL's length() counts them (code points). class-validator's
+ * MaxLength does not count variation selectors (U+FE0F: "❤️" is one there, two here), so 101
+ * such hearts passed a 200-character limit and broke the column's check.
+ */
+export function MaxLength(max: number, options?: ValidationOptions): PropertyDecorator {
+  return (target, propertyName) =>
+    registerDecorator({
+      name: 'maxLength',
+      target: target.constructor,
+      propertyName: propertyName as string,
+      constraints: [max],
+      options: {
+        message: `$property must be shorter than or equal to ${max} characters`,
+        ...options,
+      },
+      validator: {
+        validate: (value: unknown) => typeof value === 'string' && [...value].length <= max,
+      },
+    });
+}
+
+/**
+ * A finite number with at most `places` decimals. class-validator's IsNumber({maxDecimalPlaces})
+ * reads the decimals from the number's string, and 1e-7 has none there: it threw (a 500).
+ */
+export function IsDecimal(places: number, options?: ValidationOptions): PropertyDecorator {
+  const scale = 10 ** places;
+  return (target, propertyName) =>
+    registerDecorator({
+      name: 'isDecimal',
+      target: target.constructor,
+      propertyName: propertyName as string,
+      constraints: [places],
+      options: {
+        message: `$property must be a number with at most ${places} decimal places`,
+        ...options,
+      },
+      validator: {
+        validate: (value: unknown) =>
+          typeof value === 'number' &&
+          Number.isFinite(value) &&
+          Math.round(value * scale) / scale === value,
+      },
+    });
+}
