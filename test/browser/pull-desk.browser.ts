@@ -94,6 +94,18 @@ test('an agent on a pull shift: waitlist, countdown, claim-next, a break, a with
   await page.getByRole('switch', { name: 'Away (on a break: no offers)' }).click();
   await expect(page.getByRole('switch', { name: 'Available for offers' })).toBeVisible();
 
+  // A sign-out the API did not take (a deploy, offline) leaves the login in the cookie: the
+  // agent is told and stays signed in here, not shown a sign-in page that a reload undoes.
+  await page.route('**/v1/auth/session/logout', (route) =>
+    route.fulfill({ status: 503, contentType: 'application/json', body: '{}' }),
+  );
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await expect(page.getByText('Not signed out')).toBeVisible();
+  await expect(page.getByText(/this browser is still signed in: try again/)).toBeVisible();
+  await expect(page).toHaveURL(/\/agent\/desk/);
+  await page.unroute('**/v1/auth/session/logout');
+  await page.getByRole('alert').getByRole('button', { name: 'Dismiss' }).click();
+
   // Signing out ends the session: a reload does not bring it back.
   await page.getByRole('button', { name: 'Sign out' }).click();
   await expect(page).toHaveURL(/\/sign-in/);

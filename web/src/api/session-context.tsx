@@ -22,16 +22,19 @@ const actions = { signIn, signUp, signOut };
 export function SessionProvider({ children }: { children: ReactNode }) {
   const state = useSyncExternalStore(subscribeSession, getSessionState);
   const queryClient = useQueryClient();
-  const previous = useRef(state.status);
+  const previous = useRef<string | null>(null);
 
   useEffect(() => {
     if (getSessionState().status === 'loading') void refreshSession();
   }, []);
 
+  // Emptied when the user changes, signed out or in as someone else (another tab's sign-in
+  // reaching this one through the shared cookie).
+  const userId = state.user?.id ?? null;
   useEffect(() => {
-    if (previous.current === 'signed-in' && state.status === 'signed-out') queryClient.clear();
-    previous.current = state.status;
-  }, [state.status, queryClient]);
+    if (previous.current !== null && previous.current !== userId) queryClient.clear();
+    previous.current = userId;
+  }, [userId, queryClient]);
 
   return <SessionContext value={{ ...state, ...actions }}>{children}</SessionContext>;
 }

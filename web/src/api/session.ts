@@ -1,3 +1,4 @@
+import { notifications } from '@mantine/notifications';
 import { createHandoffClient, unwrap, type Schemas } from '../../../src/client/client';
 import { getSessionState, setSessionState } from './session-store';
 
@@ -33,6 +34,11 @@ const RETRY_MS = 15_000;
 
 let timer: ReturnType<typeof setTimeout> | undefined;
 let inflight: Promise<boolean> | null = null;
+/**
+ * Counts sign-ins and sign-outs: a refresh answer that arrives after one of them is about the
+ * session before it, and must not bring that session back.
+ */
+let epoch = 0;
 
 function begin(answer: Session): void {
   const expiresAt = Date.now() + answer.expiresIn * 1000;
@@ -47,7 +53,10 @@ function begin(answer: Session): void {
 }
 
 function end(problem: string | null = null): void {
+  epoch += 1;
   clearTimeout(timer);
+  // What the last user was told (a withdrawn ticket's subject, say) is not the next one's.
+  notifications.clean();
   setSessionState({
     status: 'signed-out',
     user: null,
@@ -63,21 +72,41 @@ function schedule(delayMs: number): void {
 }
 
 export async function signIn(body: Schemas['LoginDto']): Promise<void> {
-  begin(await unwrap(sessionApi.POST(LOGIN, { params: CONSOLE, body })));
+  const answer = await unwrap(sessionApi.POST(LOGIN, { params: CONSOLE, body }));
+  epoch += 1;
+  begin(answer);
 }
 
 /** Sign-up as an agent, or as a company's admin (with the company's name). */
 export async function signUp(body: Schemas['RegisterDto']): Promise<void> {
-  begin(await unwrap(sessionApi.POST(REGISTER, { params: CONSOLE, body })));
+  const answer = await unwrap(sessionApi.POST(REGISTER, { params: CONSOLE, body }));
+  epoch += 1;
+  begin(answer);
 }
 
-/** Revokes the cookie's login (which also ends this user's event streams), then forgets. */
+/**
+ * Revokes the cookie's login (which also ends this user's event streams), then forgets. After
+ * a refresh under way (it would sign the user back in) and under the same lock (another tab's
+ * refresh rotating the cookie meanwhile). When the API did not take the sign-out (offline, a
+ * 5xx), the login still lives in the cookie and the next visitor of this browser would be let
+ * in: the user stays signed in here and is told, rather than shown a sign-in page that lies.
+ */
 export async function signOut(): Promise<void> {
-  try {
-    await sessionApi.POST(LOGOUT, { params: CONSOLE });
-  } finally {
+  await inflight;
+  clearTimeout(timer);
+  const answer = await withLock(() => sessionApi.POST(LOGOUT, { params: CONSOLE })).catch(
+    () => null,
+  );
+  // 401: the cookie's login had ended already.
+  if (answer && (answer.response.ok || answer.response.status === 401)) {
     end();
+    return;
   }
+  const { expiresAt } = getSessionState();
+  if (expiresAt !== null) schedule(Math.max(5_000, expiresAt - Date.now() - REFRESH_AHEAD_MS));
+  throw new Error(
+    'Signing out did not reach the server, so this browser is still signed in: try again',
+  );
 }
 
 /**
@@ -92,8 +121,11 @@ export function refreshSession(): Promise<boolean> {
 }
 
 async function attemptRefresh(): Promise<boolean> {
+  const started = epoch;
   try {
     const answer = await sessionApi.POST(REFRESH, { params: CONSOLE });
+    // Signed out (or in as someone else) meanwhile: this answer is about the session before.
+    if (epoch !== started) return getSessionState().status === 'signed-in';
     if (answer.response.status === 401) {
       end();
       return false;

@@ -1,5 +1,6 @@
 import { Anchor, AppShell, Burger, Button, Group, NavLink, Text } from '@mantine/core';
 import { useDisclosure, useMediaQuery } from '@mantine/hooks';
+import { notifications } from '@mantine/notifications';
 import { Suspense, useState } from 'react';
 import { Link, Outlet, useLocation } from 'react-router';
 import { useSession } from '../api/session-context';
@@ -24,6 +25,13 @@ export function AppLayout() {
     setSigningOut(true);
     try {
       await signOut();
+    } catch (err) {
+      notifications.show({
+        color: 'red',
+        title: 'Not signed out',
+        message: err instanceof Error ? err.message : String(err),
+        closeButtonProps: { 'aria-label': 'Dismiss' },
+      });
     } finally {
       setSigningOut(false);
     }
