@@ -1,3 +1,6 @@
+import { useRef } from 'react';
+import { ApiError } from './client';
+
 /**
  * A fresh Idempotency-Key for one attempt (a UUID v4). crypto.randomUUID exists only in secure
  * contexts (https, localhost); getRandomValues everywhere, so a console opened over plain http
@@ -10,4 +13,28 @@ export function newIdempotencyKey(): string {
   bytes[8] = (bytes[8] & 0x3f) | 0x80;
   const hex = [...bytes].map((b) => b.toString(16).padStart(2, '0')).join('');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/**
+ * One Idempotency-Key per submission, for a form or button that creates something: sent again
+ * while the same request is retried after no answer came (offline, a dropped connection), so the
+ * API answers the first attempt's result instead of creating a second shift, key or ticket
+ * claim. A changed request gets a new key, and so does the next one once the API answered
+ * (any answer: a success, or a refusal the user may now correct or simply retry).
+ */
+export function useSubmissionKey() {
+  const attempt = useRef<{ request: string; key: string } | null>(null);
+  return {
+    keyFor(request: unknown = null): string {
+      const text = JSON.stringify(request);
+      if (attempt.current?.request !== text) {
+        attempt.current = { request: text, key: newIdempotencyKey() };
+      }
+      return attempt.current.key;
+    },
+    /** After the mutation settled: forget the key unless no answer came at all. */
+    settled(error: unknown): void {
+      if (error === null || error instanceof ApiError) attempt.current = null;
+    },
+  };
 }

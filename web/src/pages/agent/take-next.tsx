@@ -3,7 +3,7 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useNavigate } from 'react-router';
 import { api, ApiError, unwrap } from '../../api/client';
-import { newIdempotencyKey } from '../../api/idempotency-key';
+import { useSubmissionKey } from '../../api/idempotency-key';
 import { keys } from '../../api/query-keys';
 import { ErrorAlert } from '../../ui/error-alert';
 import { Reasons, reasonsOf } from './reasons';
@@ -13,14 +13,16 @@ export function TakeNext() {
   const queryClient = useQueryClient();
   const navigate = useNavigate();
   const [none, setNone] = useState(false);
+  const submission = useSubmissionKey();
   const take = useMutation({
     mutationFn: () =>
       unwrap(
         api.POST('/v1/agents/me/tickets/claim-next', {
-          params: { header: { 'Idempotency-Key': newIdempotencyKey() } },
+          params: { header: { 'Idempotency-Key': submission.keyFor() } },
         }),
       ),
     onMutate: () => setNone(false),
+    onSettled: (_data, error) => submission.settled(error),
     onSuccess: (ticket) => {
       if (!ticket) return setNone(true); // 204: nothing waiting for this agent now
       void queryClient.invalidateQueries({ queryKey: keys.myTickets });

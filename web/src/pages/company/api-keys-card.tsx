@@ -13,7 +13,7 @@ import {
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, unwrap, type Schemas } from '../../api/client';
-import { newIdempotencyKey } from '../../api/idempotency-key';
+import { useSubmissionKey } from '../../api/idempotency-key';
 import { keys } from '../../api/query-keys';
 import { ErrorAlert } from '../../ui/error-alert';
 import { ShownOnce } from '../../ui/shown-once';
@@ -36,14 +36,16 @@ export function ApiKeysCard() {
   });
   const [name, setName] = useState('');
   const [created, setCreated] = useState<Schemas['CreatedApiKeyDto'] | null>(null);
+  const submission = useSubmissionKey();
   const create = useMutation({
     mutationFn: () =>
       unwrap(
         api.POST('/v1/companies/me/api-keys', {
-          params: { header: { 'Idempotency-Key': newIdempotencyKey() } },
+          params: { header: { 'Idempotency-Key': submission.keyFor({ name }) } },
           body: { name },
         }),
       ),
+    onSettled: (_data, error) => submission.settled(error),
     onSuccess: (key) => {
       setCreated(key);
       setName('');

@@ -17,7 +17,7 @@ import { notifications } from '@mantine/notifications';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
 import { api, unwrap, type Schemas } from '../../api/client';
-import { newIdempotencyKey } from '../../api/idempotency-key';
+import { useSubmissionKey } from '../../api/idempotency-key';
 import { keys } from '../../api/query-keys';
 import { ErrorAlert } from '../../ui/error-alert';
 import { problemOf } from '../../ui/form-errors';
@@ -87,14 +87,16 @@ export function PostShiftForm() {
   const cur = currency ?? 'EUR';
   const rateMinor = toMinor(amount, cur);
   const surge = useSurgeFields(null, cur);
+  const submission = useSubmissionKey();
   const post = useMutation({
     mutationFn: (body: Schemas['CreateShiftDto']) =>
       unwrap(
         api.POST('/v1/shifts', {
-          params: { header: { 'Idempotency-Key': newIdempotencyKey() } },
+          params: { header: { 'Idempotency-Key': submission.keyFor(body) } },
           body,
         }),
       ),
+    onSettled: (_data, error) => submission.settled(error),
     onSuccess: (shift) => {
       notifications.show({ color: 'green', message: `Shift posted: ${shift.title ?? 'Shift'}` });
       void queryClient.invalidateQueries({ queryKey: keys.companyShifts });

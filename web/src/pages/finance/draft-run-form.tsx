@@ -3,7 +3,7 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useNavigate } from 'react-router';
 import { api, unwrap } from '../../api/client';
-import { newIdempotencyKey } from '../../api/idempotency-key';
+import { useSubmissionKey } from '../../api/idempotency-key';
 import { keys } from '../../api/query-keys';
 import { ErrorAlert } from '../../ui/error-alert';
 import { problemOf } from '../../ui/form-errors';
@@ -21,17 +21,21 @@ export function DraftRunForm() {
   const navigate = useNavigate();
   const [currency, setCurrency] = useState<string | null>('EUR');
   const [cutoff, setCutoff] = useState('');
+  const submission = useSubmissionKey();
   const draft = useMutation({
-    mutationFn: () =>
-      unwrap(
+    mutationFn: () => {
+      const body = {
+        currency: currency ?? '',
+        ...(cutoff ? { cutoff: new Date(cutoff).toISOString() } : {}),
+      };
+      return unwrap(
         api.POST('/v1/payout-runs', {
-          params: { header: { 'Idempotency-Key': newIdempotencyKey() } },
-          body: {
-            currency: currency ?? '',
-            ...(cutoff ? { cutoff: new Date(cutoff).toISOString() } : {}),
-          },
+          params: { header: { 'Idempotency-Key': submission.keyFor(body) } },
+          body,
         }),
-      ),
+      );
+    },
+    onSettled: (_data, error) => submission.settled(error),
     onSuccess: (run) => {
       void queryClient.invalidateQueries({ queryKey: keys.payoutRuns });
       void navigate(`/finance/runs/${run.id}`);
