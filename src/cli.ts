@@ -143,6 +143,9 @@ main()
   .catch((e: unknown) => {
     const known = e instanceof DomainError ? e : toDomainError(e);
     process.stderr.write(`Error: ${(known ?? (e as Error)).message}\n`);
+    // The cause's own words when it was mapped (a database's refusal, say): the operator's
+    // diagnosis, not only the API's answer.
+    if (known && known !== e && e instanceof Error) process.stderr.write(`Cause: ${e.message}\n`);
     if (known?.details) process.stderr.write(`${JSON.stringify(known.details, null, 2)}\n`);
     process.exit(1);
   });

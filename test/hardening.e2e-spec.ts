@@ -174,6 +174,23 @@ describe('hardening (security test findings, issue 11)', () => {
       expect(await rowCounts(t)).toEqual(before);
     });
 
+    it('takes a message cut in the middle of an emoji, half a character mended as U+FFFD', async () => {
+      const company = await registerCompany(t);
+      const key = await createApiKey(t, company);
+      const cut = 'Thanks \ud83d'; // "😀" sliced in two by the bot
+      const res = await t.http
+        .post('/v1/escalations')
+        .set('Authorization', `Bearer ${key}`)
+        .send(escalationBody({ subject: cut, metadata: { note: cut, list: [cut] } }))
+        .expect(201);
+      expect(res.body.subject).toBe('Thanks \ufffd');
+      const [row]: { metadata: unknown }[] = await t.db.query(
+        'SELECT metadata FROM tickets WHERE id = $1',
+        [res.body.id],
+      );
+      expect(row.metadata).toEqual({ note: 'Thanks \ufffd', list: ['Thanks \ufffd'] });
+    });
+
     it('refuses a NUL in the path with 400 naming "path", signed in or not', async () => {
       const admin = await createStaff(t, 'admin');
       expectRefused(

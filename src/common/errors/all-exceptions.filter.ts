@@ -1,4 +1,3 @@
-import { QueryFailedError } from 'typeorm';
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import { ThrottlerException } from '@nestjs/throttler';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -114,10 +113,13 @@ export class AllExceptionsFilter implements ExceptionFilter {
     if (known?.code === 'SERVICE_UNAVAILABLE') {
       this.logger.warn({ err: exception, requestId: req.id }, 'backing service unavailable');
     }
-    if (known?.code === 'VALIDATION_FAILED' && exception instanceof QueryFailedError) {
-      // Refused by the database, not by validation: a rule the DTO is missing.
-      this.logger.warn(
-        { err: exception, requestId: req.id },
+    const sqlState = (known?.details as { sqlState?: string } | null)?.sqlState;
+    if (sqlState) {
+      // Refused by the database, not by validation: a rule the DTO is missing. Logged without
+      // the error itself, whose message, detail and context quote the value.
+      const pg = exception as { table?: string; column?: string; routine?: string };
+      this.logger.error(
+        { sqlState, table: pg.table, column: pg.column, routine: pg.routine, requestId: req.id },
         `the database refused a value on ${req.method} ${req.url}: a validation rule is missing`,
       );
     }

@@ -68,6 +68,22 @@ interface PgError {
   driverError?: PgError;
 }
 
+/**
+ * Data exceptions a request's value causes: string too long (22001), datetime format, overflow
+ * and offset (22007, 22008, 22009), a character PostgreSQL refuses (22021, 22P05), a bad escape
+ * (22025, jsonb's "\ud800"), invalid text for the type (22P02).
+ */
+const INPUT_DATA_EXCEPTIONS = new Set([
+  '22001',
+  '22007',
+  '22008',
+  '22009',
+  '22021',
+  '22025',
+  '22P02',
+  '22P05',
+]);
+
 /** The DomainError for a unique/exclusion/check violation we know by name, else null. */
 export function domainErrorForConstraint(error: unknown): DomainError | null {
   const e = error as PgError | null;
@@ -76,10 +92,11 @@ export function domainErrorForConstraint(error: unknown): DomainError | null {
   if (pg?.code === '40P01' || pg?.code === '40001') {
     return new DomainError('CONFLICT', 'The request collided with a concurrent one; retry it');
   }
-  // A data exception (class 22: a value out of range, malformed, or not storable): the
-  // validation missed one of the request's values. The safety net behind it, so that the
-  // caller learns it was its input, not a 500; the filter logs it as a warning to be fixed.
-  if (pg?.code?.startsWith('22')) {
+  // A value of the request PostgreSQL could not take (malformed text for its type, a date out
+  // of range, a character it cannot store): validation missed a rule. The safety net behind
+  // it, so that the caller learns it was its input, not a 500; the filter logs it at error, a
+  // rule to add. Other data exceptions (division by zero, numeric overflow) are our SQL's: 500.
+  if (pg?.code && INPUT_DATA_EXCEPTIONS.has(pg.code)) {
     return new DomainError(
       'VALIDATION_FAILED',
       'A value in the request is malformed or out of range for this field',

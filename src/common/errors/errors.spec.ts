@@ -28,6 +28,9 @@ describe('error mapping', () => {
       status: 400,
       details: { sqlState: '22009' },
     });
+    // Our SQL's own data exceptions stay 500s: division by zero, a number too big for its type.
+    expect(domainErrorForConstraint({ code: '22012' })).toBeNull();
+    expect(domainErrorForConstraint({ code: '22003' })).toBeNull();
   });
 
   it('maps framework exceptions to stable codes', () => {

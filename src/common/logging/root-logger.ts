@@ -31,7 +31,9 @@ export function createRootLogger(
           // transcripts. The query itself and the database's message stay.
           'err.parameters',
           'err.detail',
+          'err.where',
           'err.driverError.detail',
+          'err.driverError.where',
         ],
         censor: '[redacted]',
       },

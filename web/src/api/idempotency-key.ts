@@ -32,9 +32,22 @@ export function useSubmissionKey() {
       }
       return attempt.current.key;
     },
-    /** After the mutation settled: forget the key unless no answer came at all. */
+    /**
+     * After the mutation settled: forget the key once the API has answered for good, and keep
+     * it when the answer may have been lost or the first attempt still runs: no answer at all,
+     * a 5xx (a proxy's 502/504 too; the API frees the key after one), 408, 429, or 409
+     * IDEMPOTENCY_KEY_IN_USE.
+     */
     settled(error: unknown): void {
-      if (error === null || error instanceof ApiError) attempt.current = null;
+      if (error === null || (error instanceof ApiError && !answerMayBeLost(error))) {
+        attempt.current = null;
+      }
     },
   };
 }
+
+const answerMayBeLost = (error: ApiError) =>
+  error.status >= 500 ||
+  error.status === 408 ||
+  error.status === 429 ||
+  error.code === 'IDEMPOTENCY_KEY_IN_USE';

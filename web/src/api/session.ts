@@ -31,6 +31,11 @@ type Session = Schemas['SessionDto'];
 const REFRESH_AHEAD_MS = 60_000;
 /** After a refresh failed for a reason other than 401 (offline, 429, 5xx), try again in: */
 const RETRY_MS = 15_000;
+/**
+ * A refresh or sign-out that has not answered by then is given up (and counts as offline):
+ * either holds the refresh lock, which a sign-out here or a refresh in another tab waits for.
+ */
+const CALL_TIMEOUT_MS = 15_000;
 
 let timer: ReturnType<typeof setTimeout> | undefined;
 let inflight: Promise<boolean> | null = null;
@@ -94,9 +99,9 @@ export async function signUp(body: Schemas['RegisterDto']): Promise<void> {
 export async function signOut(): Promise<void> {
   await inflight;
   clearTimeout(timer);
-  const answer = await withLock(() => sessionApi.POST(LOGOUT, { params: CONSOLE })).catch(
-    () => null,
-  );
+  const answer = await withLock(() =>
+    sessionApi.POST(LOGOUT, { params: CONSOLE, signal: AbortSignal.timeout(CALL_TIMEOUT_MS) }),
+  ).catch(() => null);
   // 401: the cookie's login had ended already.
   if (answer && (answer.response.ok || answer.response.status === 401)) {
     end();
@@ -123,7 +128,10 @@ export function refreshSession(): Promise<boolean> {
 async function attemptRefresh(): Promise<boolean> {
   const started = epoch;
   try {
-    const answer = await sessionApi.POST(REFRESH, { params: CONSOLE });
+    const answer = await sessionApi.POST(REFRESH, {
+      params: CONSOLE,
+      signal: AbortSignal.timeout(CALL_TIMEOUT_MS),
+    });
     // Signed out (or in as someone else) meanwhile: this answer is about the session before.
     if (epoch !== started) return getSessionState().status === 'signed-in';
     if (answer.response.status === 401) {
