@@ -18,7 +18,7 @@ export function MaxLength(max: number, options?: ValidationOptions): PropertyDec
       propertyName: propertyName as string,
       constraints: [max],
       options: {
-        message: `$property must be shorter than or equal to ${max} characters`,
+        message: `${options?.each ? 'each value in ' : ''}$property must be shorter than or equal to ${max} characters`,
         ...options,
       },
       validator: {
