@@ -32,10 +32,11 @@ class QueueDashboardGate implements OnModuleInit {
       // By the route the router matched, not the URL as sent: the router ignores letter case
       // and decodes %xx, so "/ADMIN/QUEUES/api/queues" or "/%61dmin/queues" reach bull-board's
       // routes too (they are plain Fastify routes: no Nest guard stands in front of them). The
-      // URL, normalised the same way, covers what matched no route.
-      if (!underDashboard(request.routeOptions.url) && !underDashboard(normalised(request.url))) {
-        return;
-      }
+      // URL, normalised the same way, covers what matched no route or only the console's
+      // catch-all; any other route (every API call) is decided without decoding its URL.
+      const route = request.routeOptions.url;
+      const matched = route !== undefined && route !== CATCH_ALL;
+      if (matched ? !underDashboard(route) : !underDashboard(normalised(request.url))) return;
       try {
         await this.access.authorize(request, reply);
       } catch (err) {
@@ -49,6 +50,9 @@ class QueueDashboardGate implements OnModuleInit {
     });
   }
 }
+
+/** The console's page fallback (ConsoleModule): it matches any path no other route does. */
+const CATCH_ALL = '/*';
 
 const underDashboard = (path: string | undefined) =>
   path !== undefined &&
