@@ -321,6 +321,62 @@ describe('offers (push routing)', () => {
     expect(taken.body.id).toBe(second.id);
   });
 
+  it('claim-next passes over a ticket offered after it read its candidates', async () => {
+    const push = await liveAgents(t, acme.auth, 1, {}, { routing: 'push' });
+    const pusher = push.agents[0];
+    // Away, so the ticket waits unoffered until claim-next has read its candidates.
+    await t.http.put('/v1/agents/me/availability').set(pusher.auth).send({ status: 'away' });
+    const ticket = await escalate(t, bot);
+    const pull = (await liveAgents(t, acme.auth, 1)).agents[0];
+    // Fault injection: the pull agent's candidate read waits on a lock this test holds, after
+    // it has read, so the offer commits between claim-next's two statements.
+    const gate = 7_311_001;
+    await t.db.query(
+      `ALTER FUNCTION ticket_candidates(uuid, uuid, text[], text[], int[], int)
+         RENAME TO ticket_candidates_real`,
+    );
+    await t.db.query(`
+      CREATE FUNCTION ticket_candidates(p_company uuid, p_agent uuid, p_languages text[],
+                                        p_skills text[], p_levels int[], p_limit int)
+      RETURNS SETOF uuid LANGUAGE plpgsql VOLATILE AS $$
+      BEGIN
+        RETURN QUERY SELECT * FROM ticket_candidates_real(p_company, p_agent, p_languages,
+                                                          p_skills, p_levels, p_limit);
+        IF p_agent = '${pull.id}' THEN
+          PERFORM pg_advisory_xact_lock_shared(${gate});
+        END IF;
+      END
+      $$`);
+    const holder = t.db.createQueryRunner();
+    await holder.connect();
+    try {
+      await holder.startTransaction();
+      await holder.query('SELECT pg_advisory_xact_lock($1)', [gate]);
+      const next = t.http.post('/v1/agents/me/tickets/claim-next').set(pull.auth).then((r) => r);
+      await waitForLockWaiters(t, 1, "claim-next's candidate read");
+      await t.http
+        .put('/v1/agents/me/availability')
+        .set(pusher.auth)
+        .send({ status: 'available' })
+        .expect(200);
+      expect(await route()).toEqual({ offered: 1 });
+      await holder.commitTransaction();
+      // Nothing else to claim: the offered ticket is not taken from under the offer.
+      expect((await next).status).toBe(204);
+    } finally {
+      if (holder.isTransactionActive) await holder.rollbackTransaction();
+      await holder.release();
+      await t.db.query(
+        `DROP FUNCTION ticket_candidates(uuid, uuid, text[], text[], int[], int);
+         ALTER FUNCTION ticket_candidates_real(uuid, uuid, text[], text[], int[], int)
+           RENAME TO ticket_candidates`,
+      );
+    }
+    const [offer] = await offersOf(ticket.id);
+    expect(offer).toMatchObject({ agent_id: pusher.id, status: 'pending' });
+    await t.http.post(`/v1/offers/${offer.id}/accept`).set(pusher.auth).expect(200);
+  });
+
   it('concurrent router runs for a company join one run: each ticket offered once', async () => {
     const { agents } = await liveAgents(t, acme.auth, 4, {}, { routing: 'push' });
     for (let i = 0; i < 3; i++) await escalate(t, bot);

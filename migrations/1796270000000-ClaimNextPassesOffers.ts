@@ -1,0 +1,90 @@
+import { MigrationInterface, QueryRunner } from 'typeorm';
+
+/**
+ * claim_next_ticket (Offers' text), with or without passing over tickets offered after its
+ * candidates were read.
+ *
+ * ticket_candidates skips tickets with a pending offer, but it is one statement and the pick
+ * (`FOR UPDATE SKIP LOCKED`) is the next: a router that offered a candidate and committed in
+ * between left it open and unlocked, so a pull-shift agent's claim-next took a ticket reserved
+ * for a push-shift agent, whose accept then answered 409. An offer does not update its ticket,
+ * so the pick's lock does not re-read it; the pick now skips tickets with a pending offer (an
+ * offer committed before it began), and, once the ticket is locked, a fresh statement looks
+ * again (an offer committed between the pick's snapshot and its lock) and passes over it to the
+ * next candidate. A router offering after
+ * that finds the ticket locked (SKIP LOCKED) and then claimed. A claim by id already read the
+ * offer after locking its ticket.
+ */
+function claimNext(passOffers: boolean): string {
+  const pick = `SELECT tk.id INTO picked FROM tickets tk
+         WHERE tk.id = ANY (ids) AND tk.status = 'open'${
+           passOffers
+             ? ` AND tk.id <> ALL (passed)
+           AND NOT EXISTS (SELECT 1 FROM offers o
+                            WHERE o.ticket_id = tk.id AND o.status = 'pending')`
+             : ''
+         }
+         ORDER BY tk.rank DESC, tk.sla_deadline, tk.created_at
+         LIMIT 1 FOR UPDATE SKIP LOCKED;`;
+  const choose = passOffers
+    ? `LOOP
+          ${pick}
+          EXIT WHEN picked IS NULL OR NOT EXISTS (
+            SELECT 1 FROM offers o WHERE o.ticket_id = picked AND o.status = 'pending');
+          passed := passed || picked;
+        END LOOP;`
+    : pick;
+  return `
+    CREATE OR REPLACE FUNCTION claim_next_ticket(p_agent uuid, p_handle_timeout interval,
+                                                 p_rounds int[], p_request_id text)
+    RETURNS TABLE (ctx jsonb, ticket jsonb, claims jsonb, claim_id uuid)
+    LANGUAGE plpgsql VOLATILE AS $$
+    DECLARE
+      c record;
+      lim int;
+      ids uuid[];
+      picked uuid;
+      w record;${passOffers ? `
+      passed uuid[] := '{}';` : ''}
+    BEGIN
+      -- NO KEY UPDATE: one agent's claims queue up; rows referencing the agent still insert.
+      PERFORM 1 FROM agents WHERE user_id = p_agent FOR NO KEY UPDATE;
+      IF NOT FOUND THEN RETURN; END IF;
+      SELECT * INTO c FROM agent_context(p_agent);
+      ctx := to_jsonb(c);
+      IF c.suspended OR c.shift_id IS NULL OR (c.requires_certification AND NOT c.certified)
+         OR c.active >= c.max_concurrent_tickets OR c.routing = 'push' THEN
+        RETURN NEXT;
+        RETURN;
+      END IF;
+      FOREACH lim IN ARRAY p_rounds LOOP
+        ids := ARRAY(SELECT id FROM ticket_candidates(c.company_id, p_agent, c.languages,
+                                                      c.skill_codes, c.skill_levels, lim) id);
+        EXIT WHEN cardinality(ids) = 0;
+        ${choose}
+        IF picked IS NOT NULL THEN
+          w := write_ticket_claim(picked, p_agent, c.shift_id, p_handle_timeout, p_request_id);
+          ticket := w.ticket;
+          claims := w.claims;
+          claim_id := w.claim_id;
+          RETURN NEXT;
+          RETURN;
+        END IF;
+        EXIT WHEN cardinality(ids) < lim;
+      END LOOP;
+      RETURN NEXT;
+    END
+    $$`;
+}
+
+export class ClaimNextPassesOffers1796270000000 implements MigrationInterface {
+  name = 'ClaimNextPassesOffers1796270000000';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(claimNext(true));
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query(claimNext(false));
+  }
+}
