@@ -44,8 +44,12 @@ function claimNext(passOffers: boolean): string {
       lim int;
       ids uuid[];
       picked uuid;
-      w record;${passOffers ? `
-      passed uuid[] := '{}';` : ''}
+      w record;${
+        passOffers
+          ? `
+      passed uuid[] := '{}';`
+          : ''
+      }
     BEGIN
       -- NO KEY UPDATE: one agent's claims queue up; rows referencing the agent still insert.
       PERFORM 1 FROM agents WHERE user_id = p_agent FOR NO KEY UPDATE;

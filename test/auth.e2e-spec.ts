@@ -157,34 +157,92 @@ describe('auth: register, login, me, refresh, logout', () => {
       expect(second.body.refreshToken).not.toBe(first.body.refreshToken);
     });
 
-    it('detects reuse of a spent token and revokes the whole family', async () => {
+    const refresh = (refreshToken: string, app: TestApp = t) =>
+      app.http.post('/v1/auth/refresh').send({ refreshToken });
+
+    it('detects reuse of a spent token once its successor was used: the whole family is revoked', async () => {
       const agent = await registerAgent(t);
-      const rotated = await t.http
-        .post('/v1/auth/refresh')
-        .send({ refreshToken: agent.refreshToken })
-        .expect(200);
-      const reuse = await t.http
-        .post('/v1/auth/refresh')
-        .send({ refreshToken: agent.refreshToken })
-        .expect(401);
+      const first = await refresh(agent.refreshToken).expect(200);
+      const second = await refresh(first.body.refreshToken).expect(200);
+      const reuse = await refresh(agent.refreshToken).expect(401);
       expect(reuse.body.error.code).toBe('REFRESH_TOKEN_REUSED');
-      // The legitimate successor dies with the family.
-      const successor = await t.http
-        .post('/v1/auth/refresh')
-        .send({ refreshToken: rotated.body.refreshToken })
-        .expect(401);
+      // The legitimate newest token dies with the family.
+      const newest = await refresh(second.body.refreshToken).expect(401);
+      expect(newest.body.error.code).toBe('INVALID_REFRESH_TOKEN');
+    });
+
+    it('detects reuse after the grace period, even with the successor unused', async () => {
+      const agent = await registerAgent(t);
+      const rotated = await refresh(agent.refreshToken).expect(200);
+      const [id] = agent.refreshToken.split('.');
+      const grace = t.env.REFRESH_TOKEN_REUSE_GRACE_SECONDS;
+      await t.db.query(
+        `UPDATE refresh_tokens SET used_at = now() - make_interval(secs => $2 + 1) WHERE id = $1`,
+        [id, grace],
+      );
+      const reuse = await refresh(agent.refreshToken).expect(401);
+      expect(reuse.body.error.code).toBe('REFRESH_TOKEN_REUSED');
+      const successor = await refresh(rotated.body.refreshToken).expect(401);
       expect(successor.body.error.code).toBe('INVALID_REFRESH_TOKEN');
     });
 
-    it('lets exactly one of two concurrent refreshes with one token win', async () => {
+    it('a reuse within the grace, before the successor was used, gets a token: the answer was lost', async () => {
+      const agent = await registerAgent(t);
+      const lost = await refresh(agent.refreshToken).expect(200);
+      const retried = await refresh(agent.refreshToken).expect(200);
+      expect(retried.body.refreshToken).not.toBe(lost.body.refreshToken);
+      await t.http
+        .get('/v1/me')
+        .set('Authorization', `Bearer ${retried.body.accessToken}`)
+        .expect(200);
+      // Both successors stay valid (a browser may store either cookie), each once, in one login.
+      const viaLost = await refresh(lost.body.refreshToken).expect(200);
+      const viaRetried = await refresh(retried.body.refreshToken).expect(200);
+      const [{ families }] = await t.db.query(
+        `SELECT count(DISTINCT family_id)::int AS families FROM refresh_tokens WHERE user_id = $1`,
+        [agent.id],
+      );
+      expect(families).toBe(1);
+      // The chain has moved on: the first token again is reuse, and ends the login.
+      const reuse = await refresh(agent.refreshToken).expect(401);
+      expect(reuse.body.error.code).toBe('REFRESH_TOKEN_REUSED');
+      for (const token of [viaLost.body.refreshToken, viaRetried.body.refreshToken]) {
+        expect((await refresh(token).expect(401)).body.error.code).toBe('INVALID_REFRESH_TOKEN');
+      }
+    });
+
+    it('concurrent refreshes with one token within the grace each get their own successor', async () => {
       const agent = await registerAgent(t);
       const results = await Promise.all(
-        Array.from({ length: 5 }, () =>
-          t.http.post('/v1/auth/refresh').send({ refreshToken: agent.refreshToken }),
-        ),
+        Array.from({ length: 5 }, () => refresh(agent.refreshToken)),
       );
-      expect(results.filter((r) => r.status === 200)).toHaveLength(1);
-      expect(results.filter((r) => r.status === 401)).toHaveLength(4);
+      expect(results.map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
+      const tokens = new Set(results.map((r) => r.body.refreshToken as string));
+      expect(tokens.size).toBe(5);
+      const [{ used }] = await t.db.query(
+        `SELECT count(*)::int AS used FROM refresh_tokens WHERE user_id = $1 AND used_at IS NOT NULL`,
+        [agent.id],
+      );
+      expect(used).toBe(1); // the presented token, spent once
+    });
+
+    it('with REFRESH_TOKEN_REUSE_GRACE_SECONDS=0 any second use revokes the family', async () => {
+      const strict = await createTestApp({
+        shareWith: t,
+        env: { REFRESH_TOKEN_REUSE_GRACE_SECONDS: '0' },
+      });
+      try {
+        const agent = await registerAgent(strict);
+        const results = await Promise.all(
+          Array.from({ length: 5 }, () => refresh(agent.refreshToken, strict)),
+        );
+        expect(results.filter((r) => r.status === 200)).toHaveLength(1);
+        expect(results.filter((r) => r.status === 401)).toHaveLength(4);
+        const winner = results.find((r) => r.status === 200)!;
+        await refresh(winner.body.refreshToken, strict).expect(401);
+      } finally {
+        await strict.close();
+      }
     });
 
     it('keeps other logins of the same user alive when one family is revoked', async () => {

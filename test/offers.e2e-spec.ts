@@ -352,7 +352,10 @@ describe('offers (push routing)', () => {
     try {
       await holder.startTransaction();
       await holder.query('SELECT pg_advisory_xact_lock($1)', [gate]);
-      const next = t.http.post('/v1/agents/me/tickets/claim-next').set(pull.auth).then((r) => r);
+      const next = t.http
+        .post('/v1/agents/me/tickets/claim-next')
+        .set(pull.auth)
+        .then((r) => r);
       await waitForLockWaiters(t, 1, "claim-next's candidate read");
       await t.http
         .put('/v1/agents/me/availability')

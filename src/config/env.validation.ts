@@ -126,6 +126,17 @@ export class Env {
   REFRESH_TOKEN_TTL_DAYS = 30;
 
   /**
+   * A used refresh token presented again this soon, while its chain has not moved on, gets a new
+   * token instead of signing the login out (0: never). It covers an answer lost on the way: a
+   * reload during a refresh, or the console's 15 s timeout and 15 s retry.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(300)
+  REFRESH_TOKEN_REUSE_GRACE_SECONDS = 60;
+
+  /**
    * How long an API process trusts a bot key it verified before reading it again (0: never
    * cache). A revocation evicts it at once in every process (Redis pub/sub); this bounds the
    * delay when that message is lost.

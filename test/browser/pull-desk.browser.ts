@@ -94,6 +94,27 @@ test('an agent on a pull shift: waitlist, countdown, claim-next, a break, a with
   await page.getByRole('switch', { name: 'Away (on a break: no offers)' }).click();
   await expect(page.getByRole('switch', { name: 'Available for offers' })).toBeVisible();
 
+  // A reload whose refresh the API took but whose answer was lost (the page left, the network
+  // dropped): the browser still holds the spent cookie, and the next load is let in with it
+  // (REFRESH_TOKEN_REUSE_GRACE_SECONDS), not signed out as if the cookie had been stolen.
+  const context = page.context();
+  const spent = await context.cookies();
+  await page.route(
+    '**/v1/auth/session/refresh',
+    async (route) => {
+      await route.fetch(); // rotated by the API
+      await context.clearCookies();
+      await context.addCookies(spent); // the new cookie never reached the browser
+      await route.abort('connectionreset');
+    },
+    { times: 1 },
+  );
+  await page.reload();
+  await expect(page.getByText(/Your session could not be restored/)).toBeVisible();
+  await page.goto('/agent/desk');
+  await expect(page).toHaveURL(/\/agent\/desk$/);
+  await expect(page.getByRole('switch', { name: 'Available for offers' })).toBeVisible();
+
   // A sign-out the API did not take (a deploy, offline) leaves the login in the cookie: the
   // agent is told and stays signed in here, not shown a sign-in page that a reload undoes.
   await page.route('**/v1/auth/session/logout', (route) =>

@@ -27,6 +27,18 @@ export class RefreshTokensRepository {
     await em.update(RefreshToken, { id }, { usedAt: () => 'now()' });
   }
 
+  /** Whether a token of the family was used after `id` was (its chain has moved on). */
+  async usedSince(em: EntityManager, familyId: string, id: string): Promise<boolean> {
+    const rows: unknown[] = await em.query(
+      `SELECT 1 FROM refresh_tokens
+        WHERE family_id = $1
+          AND used_at > (SELECT used_at FROM refresh_tokens WHERE id = $2)
+        LIMIT 1`,
+      [familyId, id],
+    );
+    return rows.length > 0;
+  }
+
   /** Revokes every still-valid token of the family. */
   async revokeFamily(em: EntityManager, familyId: string): Promise<void> {
     await em.update(RefreshToken, { familyId, revokedAt: IsNull() }, { revokedAt: () => 'now()' });

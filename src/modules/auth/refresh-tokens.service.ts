@@ -6,6 +6,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { randomSecret, safeEqualHex, sha256Hex } from '../../common/crypto/tokens';
 import { DomainError } from '../../common/errors/domain-error';
 import { Env } from '../../config/env.validation';
+import { RefreshToken } from './refresh-token.entity';
 import { RefreshTokensRepository } from './refresh-tokens.repository';
 
 const TOKEN_FORMAT =
@@ -16,7 +17,8 @@ export type Rotation =
 
 /**
  * Refresh tokens are `<row id>.<secret>`: the id finds the row, the secret (stored as SHA-256)
- * proves possession. Each token works once; a second use revokes its whole family.
+ * proves possession. Each token works once; a second use revokes its whole family, unless it
+ * comes within REFRESH_TOKEN_REUSE_GRACE_SECONDS and before the chain moved on (`inGrace`).
  */
 @Injectable()
 export class RefreshTokensService {
@@ -43,15 +45,31 @@ export class RefreshTokensService {
       if (!row || !safeEqualHex(row.tokenHash, sha256Hex(secret)) || row.revokedAt) {
         return { outcome: 'invalid' };
       }
-      if (row.usedAt) {
-        await this.tokens.revokeFamily(em, row.familyId);
-        return { outcome: 'reused' };
-      }
       if (row.expiresAt.getTime() <= Date.now()) return { outcome: 'invalid' };
-      await this.tokens.markUsed(em, id);
+      if (row.usedAt) {
+        if (!(await this.inGrace(em, row))) {
+          await this.tokens.revokeFamily(em, row.familyId);
+          return { outcome: 'reused' };
+        }
+        // Its answer was lost (a reload mid-refresh): a sibling of the successor, which stays
+        // valid too, since the browser may yet store either cookie.
+      } else {
+        await this.tokens.markUsed(em, id);
+      }
       const token = await this.insert(em, row.userId, row.familyId);
       return { outcome: 'rotated', userId: row.userId, token };
     });
+  }
+
+  /**
+   * A second use soon after the first, while no later token of the login was used: the client
+   * that used it never got the answer. Past that, the token was copied, or the client is
+   * confused, and the login is signed out.
+   */
+  private async inGrace(em: EntityManager, row: RefreshToken): Promise<boolean> {
+    const grace = this.config.get('REFRESH_TOKEN_REUSE_GRACE_SECONDS', { infer: true });
+    if (Date.now() - row.usedAt!.getTime() > grace * 1000) return false;
+    return !(await this.tokens.usedSince(em, row.familyId, row.id));
   }
 
   /**
