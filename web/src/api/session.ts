@@ -117,8 +117,10 @@ export async function signOut(): Promise<void> {
 /**
  * A new access token from the cookie: on load, ahead of expiry, and after a 401. Resolves true
  * when signed in. One at a time, in this tab and across tabs (Web Locks): each refresh rotates
- * the cookie, and two tabs presenting the same one would look like a stolen token to the API,
- * which then revokes the whole login.
+ * the cookie, and a spent one presented again looks like a stolen token to the API, which then
+ * revokes the whole login. (The API lets it pass for a minute, while the cookie it was traded for
+ * is unused, REFRESH_TOKEN_REUSE_GRACE_SECONDS: that covers a reload during a refresh and tabs
+ * without Web Locks, on plain http away from localhost.)
  */
 export function refreshSession(): Promise<boolean> {
   inflight ??= withLock(attemptRefresh).finally(() => (inflight = null));
