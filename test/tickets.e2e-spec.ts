@@ -7,6 +7,7 @@ import {
   SignedIn,
 } from './support/factories';
 import { escalate, escalationBody, goLive, insertTickets, liveAgents } from './support/tickets';
+import { pageAll } from './support/pages';
 import { inMinutes, setProfile, shiftBody } from './support/shifts';
 import { createTestApp, TestApp } from './support/test-app';
 
@@ -218,6 +219,23 @@ describe('tickets', () => {
         .expect(200);
       expect(future.body.items).toEqual([]);
       await t.http.get('/v1/tickets?status=lost').set(co.auth).expect(400);
+    });
+
+    it('pages through tickets written in one millisecond without skipping any', async () => {
+      const co = await registerCompany(t, 'Burst');
+      const bot = await createApiKey(t, co);
+      const made = [];
+      for (let i = 0; i < 3; i++) made.push(await escalate(t, bot));
+      // As intake at hundreds a second writes them: one millisecond, apart in microseconds.
+      const micros = ['123789', '123456', '123001'];
+      for (const [i, ticket] of made.entries()) {
+        await t.db.query('UPDATE tickets SET created_at = $2::timestamptz WHERE id = $1', [
+          ticket.id,
+          `2026-12-03T10:00:00.${micros[i]}Z`,
+        ]);
+      }
+      const seen = await pageAll(t, '/v1/tickets', co.auth);
+      expect(seen).toEqual(made.map((x) => x.id));
     });
 
     it("keeps tickets to their company: B (admin or bot) cannot read or reopen A's", async () => {

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { changedRows } from '../../database/sql';
+import { changedRows, cursorInstant, KeyedRow } from '../../database/sql';
 
 /** A `ledger_adjustments` row: finance's correction of an agent's available balance. */
 export interface AdjustmentRow {
@@ -59,9 +59,9 @@ export class AdjustmentsRepository {
   }
 
   /** Newest first, limit rows (ask for one more than the page to know if another follows). */
-  async page(em: EntityManager, f: AdjustmentFilter): Promise<AdjustmentRow[]> {
+  async page(em: EntityManager, f: AdjustmentFilter): Promise<KeyedRow<AdjustmentRow>[]> {
     return em.query(
-      `SELECT * FROM ledger_adjustments
+      `SELECT *, ${cursorInstant('created_at')} FROM ledger_adjustments
         WHERE ($1::uuid IS NULL OR agent_id = $1) AND ($2::text IS NULL OR status = $2)
           AND ($3::timestamptz IS NULL OR (created_at, id) < ($3::timestamptz, $4::uuid))
         ORDER BY created_at DESC, id DESC LIMIT $5`,

@@ -93,7 +93,7 @@ export class AdjustmentsService {
       rows,
       query.limit,
       (r) => toAdjustmentDto(r, who(r.agent_id)),
-      (r) => [r.created_at.toISOString(), r.id],
+      (r) => [r.cursor_at, r.id],
     );
   }
 

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
+import { cursorInstant, KeyedRow } from '../../database/sql';
 
 /** A `payout_runs` row. */
 export interface PayoutRunRow {
@@ -120,9 +121,9 @@ export class PayoutRunsRepository {
   }
 
   /** Newest first, limit rows (ask for one more than the page to know if another follows). */
-  async page(em: EntityManager, f: PayoutRunFilter): Promise<PayoutRunRow[]> {
+  async page(em: EntityManager, f: PayoutRunFilter): Promise<KeyedRow<PayoutRunRow>[]> {
     return em.query(
-      `SELECT * FROM payout_runs
+      `SELECT *, ${cursorInstant('created_at')} FROM payout_runs
         WHERE ($1::text IS NULL OR status = $1)
           AND ($2::timestamptz IS NULL OR (created_at, id) < ($2::timestamptz, $3::uuid))
         ORDER BY created_at DESC, id DESC LIMIT $4`,

@@ -93,7 +93,7 @@ export class PayoutRunsService {
       rows,
       query.limit,
       (r) => r,
-      (r) => [r.created_at.toISOString(), r.id],
+      (r) => [r.cursor_at, r.id],
     );
     const totals = await this.runs.totals(
       this.db.manager,

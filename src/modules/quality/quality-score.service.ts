@@ -104,7 +104,7 @@ export class QualityScoreService implements AgentQualityReader {
         dispute: toDisputeDto(r),
         counts: r.created_at.getTime() > since && r.dispute_status !== 'removed',
       }),
-      (r) => [r.created_at.toISOString(), r.key],
+      (r) => [r.cursor_at, r.key],
     );
   }
 

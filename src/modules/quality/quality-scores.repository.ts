@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
+import { cursorInstant, KeyedRow } from '../../database/sql';
 import type { DisputeStatus, ReviewTag } from './quality.dto';
 
 /**
@@ -141,9 +142,9 @@ export class QualityScoresRepository {
     agentId: string,
     before: [string, string] | null,
     limit: number,
-  ): Promise<FeedbackRow[]> {
+  ): Promise<KeyedRow<FeedbackRow>[]> {
     return em.query(
-      `SELECT * FROM (
+      `SELECT *, ${cursorInstant('created_at')} FROM (
          SELECT 'rating' AS kind, ticket_id, company_id, csat AS stars, comment AS text,
                 '{}'::text[] AS tags, created_at, NULL::uuid AS review_id,
                 NULL AS dispute_status, NULL AS dispute_reason, NULL::timestamptz AS disputed_at,

@@ -86,7 +86,7 @@ export class ReviewDisputesService {
         companyName: names.get(r.company_id) ?? null,
         agentName: agents.get(r.agent_id)!,
       }),
-      (r) => [r.disputed_at!.toISOString(), r.id],
+      (r) => [r.cursor_at, r.id],
     );
   }
 }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
+import { cursorInstant, KeyedRow } from '../../database/sql';
 import type { DisputeStatus, ReviewTag } from './quality.dto';
 
 export interface ReviewRow {
@@ -122,9 +123,9 @@ export class ReviewsRepository {
     status: DisputeStatus,
     after: [string, string] | null,
     limit: number,
-  ): Promise<ReviewRow[]> {
+  ): Promise<KeyedRow<ReviewRow>[]> {
     return em.query(
-      `SELECT * FROM ticket_reviews
+      `SELECT *, ${cursorInstant('disputed_at')} FROM ticket_reviews
         WHERE dispute_status = $1
           AND ($2::timestamptz IS NULL OR (disputed_at, id) > ($2::timestamptz, $3::uuid))
         ORDER BY disputed_at, id LIMIT $4`,

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
+import { cursorInstant, KeyedRow } from '../../database/sql';
 import type { AgentQualifications } from './eligibility';
 
 /** The agent's qualifications and its quality score. */
@@ -70,7 +71,7 @@ const HELD = `EXISTS (
  * are left out.
  */
 const OPEN_SHIFTS_SQL = `
-  SELECT s.id, s.starts_at, s.company_id
+  SELECT s.id, s.starts_at, s.company_id, ${cursorInstant('s.starts_at')}
     FROM shifts s
    WHERE ${OPEN_FOR_CLAIMS}
      AND ($10 OR s.seats_taken < s.seats)
@@ -111,7 +112,7 @@ export class OpenShiftsRepository {
     agent: ScoredAgent,
     closeMinutes: number,
     page: OpenShiftsPage,
-  ): Promise<OpenShiftRow[]> {
+  ): Promise<KeyedRow<OpenShiftRow>[]> {
     return em.query(OPEN_SHIFTS_SQL, [
       ...shared(agentId, agent, closeMinutes),
       page.includeFull,

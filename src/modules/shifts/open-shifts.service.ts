@@ -59,7 +59,7 @@ export class OpenShiftsService {
       rows,
       query.limit,
       (r) => r,
-      (r) => [r.starts_at.toISOString(), r.id],
+      (r) => [r.cursor_at, r.id],
     );
     let hints: OpenShiftsHint[] = [];
     if (page.items.length === 0 && firstPage) {

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
+import { cursorInstant, KeyedRow } from '../../database/sql';
 import { SeatHolderRow, ShiftClaimViewRow } from './shift.rows';
 
 /**
@@ -74,12 +75,14 @@ export class ShiftClaimViewsRepository {
     status: string | null,
     before: string[] | null,
     limit: number,
-  ): Promise<ShiftClaimViewRow[]> {
+  ): Promise<KeyedRow<ShiftClaimViewRow>[]> {
+    // The view's rows with the cursor's key: its own select list is shared by other reads.
     return em.query(
-      `${CLAIM_VIEW_SQL}
+      `SELECT v.*, ${cursorInstant('v.starts_at')} FROM (${CLAIM_VIEW_SQL}
         WHERE c.agent_id = $1 AND ($2::text IS NULL OR c.status = $2)
           AND ($3::timestamptz IS NULL OR (s.starts_at, c.id) < ($3::timestamptz, $4::uuid))
-        ORDER BY s.starts_at DESC, c.id DESC LIMIT $5`,
+        ORDER BY s.starts_at DESC, c.id DESC LIMIT $5) v
+        ORDER BY v.starts_at DESC, v.id DESC`,
       [agentId, status, before?.[0] ?? null, before?.[1] ?? null, limit],
     );
   }

@@ -177,7 +177,7 @@ export class ShiftClaimsService {
       rows,
       query.limit,
       (r) => toShiftClaimDto(r, names.get(r.company_id)!, this.windows(), pay.get(r.id)),
-      (r) => [r.starts_at.toISOString(), r.id],
+      (r) => [r.cursor_at, r.id],
     );
   }
 

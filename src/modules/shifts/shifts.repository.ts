@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { DomainError } from '../../common/errors/domain-error';
-import { changedRows } from '../../database/sql';
+import { changedRows, cursorInstant, KeyedRow } from '../../database/sql';
 import { Shift, ShiftRequiredSkill } from './shift.entity';
 import { ACTIVE_CLAIM_STATUSES } from './shift-rules';
 import { IdRow, RequiredSkillRow, ShiftKeyRow, ShiftWithSkills } from './shift.rows';
@@ -108,9 +108,9 @@ export class ShiftsRepository {
   }
 
   /** A company's shifts, soonest first, one page (keyset on starts_at, id). */
-  pageOfCompany(em: EntityManager, companyId: string, f: ShiftListFilter): Promise<ShiftKeyRow[]> {
+  pageOfCompany(em: EntityManager, companyId: string, f: ShiftListFilter): Promise<KeyedRow<ShiftKeyRow>[]> {
     return em.query(
-      `SELECT id, starts_at FROM shifts
+      `SELECT id, starts_at, ${cursorInstant('starts_at')} FROM shifts
         WHERE company_id = $1
           AND ($2::text IS NULL OR status = $2)
           AND ($3::timestamptz IS NULL OR starts_at >= $3)

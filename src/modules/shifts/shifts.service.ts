@@ -113,7 +113,7 @@ export class ShiftsService {
       rows,
       query.limit,
       (r) => r.id,
-      (r) => [r.starts_at.toISOString(), r.id],
+      (r) => [r.cursor_at, r.id],
     );
     const shifts = await this.shifts.withSkills(this.db.manager, page.items);
     return { items: shifts.map(toShiftDto), nextCursor: page.nextCursor };

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { changedRows } from '../../database/sql';
+import { changedRows, cursorInstant, KeyedRow } from '../../database/sql';
 import { TicketRow } from './ticket.rows';
 
 /** A resolved ticket read for a reopen, with whether it is still inside the reopen window. */
@@ -53,9 +53,9 @@ export class TicketsRepository {
   }
 
   /** A company's tickets, newest first, one keyset page (`limit` rows). */
-  pageOfCompany(em: EntityManager, f: TicketListFilter): Promise<TicketRow[]> {
+  pageOfCompany(em: EntityManager, f: TicketListFilter): Promise<KeyedRow<TicketRow>[]> {
     return em.query(
-      `SELECT * FROM tickets
+      `SELECT *, ${cursorInstant('created_at')} FROM tickets
         WHERE company_id = $1
           AND ($2::text IS NULL OR status = $2)
           AND ($3::smallint IS NULL OR priority = $3)

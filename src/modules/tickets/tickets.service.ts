@@ -48,7 +48,7 @@ export class TicketsService {
       rows,
       query.limit,
       (r) => toTicketSummaryDto(r, r.claimed_by ? (names.get(r.claimed_by) ?? null) : null),
-      (r) => [r.created_at.toISOString(), r.id],
+      (r) => [r.cursor_at, r.id],
     );
   }
 

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { changedRows } from '../../database/sql';
+import { changedRows, cursorInstant, KeyedRow } from '../../database/sql';
 import { DeliveryErrorKind, DeliveryFailure } from './webhook-delivery-error';
 
 /** A whole `webhook_deliveries` row: the delivery log's entry. */
@@ -186,9 +186,9 @@ export class WebhookDeliveriesRepository {
     filter: DeliveryFilter,
     after: DeliveryCursor | null,
     limit: number,
-  ): Promise<WebhookDeliveryRow[]> {
+  ): Promise<KeyedRow<WebhookDeliveryRow>[]> {
     return em.query(
-      `SELECT * FROM webhook_deliveries
+      `SELECT *, ${cursorInstant('created_at')} FROM webhook_deliveries
         WHERE company_id = $1
           AND ($2::text[] IS NULL OR status = ANY ($2::text[]))
           AND ($3::text[] IS NULL OR event_type = ANY ($3::text[]))

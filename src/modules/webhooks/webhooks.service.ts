@@ -126,10 +126,7 @@ export class WebhooksService {
       after && { createdAt: after[0], id: after[1] },
       query.limit + 1,
     );
-    return toPage(rows, query.limit, toWebhookDeliveryDto, (r) => [
-      r.created_at.toISOString(),
-      r.id,
-    ]);
+    return toPage(rows, query.limit, toWebhookDeliveryDto, (r) => [r.cursor_at, r.id]);
   }
 
   /** Sends a delivery again (whatever its state), with a fresh retry schedule. */
