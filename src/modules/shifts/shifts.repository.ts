@@ -108,7 +108,11 @@ export class ShiftsRepository {
   }
 
   /** A company's shifts, soonest first, one page (keyset on starts_at, id). */
-  pageOfCompany(em: EntityManager, companyId: string, f: ShiftListFilter): Promise<KeyedRow<ShiftKeyRow>[]> {
+  pageOfCompany(
+    em: EntityManager,
+    companyId: string,
+    f: ShiftListFilter,
+  ): Promise<KeyedRow<ShiftKeyRow>[]> {
     return em.query(
       `SELECT id, starts_at, ${cursorInstant('starts_at')} FROM shifts
         WHERE company_id = $1
