@@ -380,6 +380,26 @@ describe('offers (push routing)', () => {
     await t.http.post(`/v1/offers/${offer.id}/accept`).set(pusher.auth).expect(200);
   });
 
+  it('a ticket the first agents in the order cannot take goes to one further down', async () => {
+    // More generalists than the router reads at a time, idle longer than the one specialist.
+    await liveAgents(t, acme.auth, 25, {}, { routing: 'push' });
+    const specialist = (
+      await liveAgents(
+        t,
+        acme.auth,
+        1,
+        { skills: [{ skill: 'fraud', level: 3 }] },
+        {
+          routing: 'push',
+        },
+      )
+    ).agents[0];
+    const ticket = await escalate(t, bot, { requiredSkills: [{ skill: 'fraud', minLevel: 2 }] });
+    expect(await route()).toEqual({ offered: 1 });
+    const [offer] = await offersOf(ticket.id);
+    expect(offer).toMatchObject({ agent_id: specialist.id, status: 'pending' });
+  });
+
   it('concurrent router runs for a company join one run: each ticket offered once', async () => {
     const { agents } = await liveAgents(t, acme.auth, 4, {}, { routing: 'push' });
     for (let i = 0; i < 3; i++) await escalate(t, bot);

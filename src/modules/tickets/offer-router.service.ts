@@ -10,7 +10,7 @@ import { TicketMatchingRepository } from './ticket-matching.repository';
 import { OffersRepository } from './offers.repository';
 import { SurgeRepository } from './surge.repository';
 
-// Agents looked at per pass, and passes per run: a run stops when a pass offers nothing.
+// Agents read at a time, and passes per run: a run stops when a pass offers nothing.
 const AGENTS_PER_PASS = 20;
 const MAX_PASSES = 200;
 // How long a batch's order is trusted while it is being offered.
@@ -95,23 +95,39 @@ export class OfferRouter {
       // Most runs (a claim ended, a seat came back) find no ticket waiting: one cheap read
       // instead of a locked transaction per candidate agent.
       if (!(await this.offers.hasUnofferedTicket(this.db.manager, companyId))) break;
-      const agents = await this.offers.candidateAgents(this.db.manager, companyId, AGENTS_PER_PASS);
-      // The batch is in the router's order, and offering to one agent changes no other agent's
-      // place in it, so the batch is offered in turn before the order is read again; but an
-      // agent freed meanwhile is not in it (and may be owed the next offer by the fairness
-      // floor), so a batch older than BATCH_FRESH_MS is read again first.
-      const readAt = Date.now();
-      let made = 0;
-      let stale = false;
-      for (const agentId of agents) {
-        stale = Date.now() - readAt > BATCH_FRESH_MS;
-        if (stale) break;
-        if (await this.offerOne(companyId, agentId)) made++;
-      }
+      const { made, stale } = await this.pass(companyId);
       offered += made;
       if (made === 0 && !stale) break;
     }
     return offered;
+  }
+
+  /**
+   * Offers to the agents in the router's order, a batch at a time. The batch is offered in turn
+   * before the order is read again (offering to one agent changes no other agent's place in
+   * it); but an agent freed meanwhile is not in it (and may be owed the next offer by the
+   * fairness floor), so a batch older than BATCH_FRESH_MS ends the pass, to be read again. A
+   * batch in which nobody could take a waiting ticket (other skills, languages, cooldowns) goes
+   * on to the next: the first agents in the order are the ones that waiting tickets passed
+   * over, and they stay first, so stopping there left a ticket unoffered while an agent further
+   * down could take it.
+   */
+  private async pass(companyId: string): Promise<{ made: number; stale: boolean }> {
+    for (let skip = 0; ; skip += AGENTS_PER_PASS) {
+      const agents = await this.offers.candidateAgents(
+        this.db.manager,
+        companyId,
+        AGENTS_PER_PASS,
+        skip,
+      );
+      const readAt = Date.now();
+      let made = 0;
+      for (const agentId of agents) {
+        if (Date.now() - readAt > BATCH_FRESH_MS) return { made, stale: true };
+        if (await this.offerOne(companyId, agentId)) made++;
+      }
+      if (made > 0 || agents.length < AGENTS_PER_PASS) return { made, stale: false };
+    }
   }
 
   private async offerOne(companyId: string, agentId: string): Promise<boolean> {

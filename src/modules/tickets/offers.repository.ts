@@ -78,7 +78,12 @@ export class OffersRepository {
    * agents, agent_quality): the router reads the candidates in one statement; each is
    * re-checked under its row lock.
    */
-  async candidateAgents(em: EntityManager, companyId: string, limit: number): Promise<string[]> {
+  async candidateAgents(
+    em: EntityManager,
+    companyId: string,
+    limit: number,
+    skip = 0,
+  ): Promise<string[]> {
     const rows: { agent_id: string }[] = await em.query(
       `WITH w AS (
          SELECT sc.agent_id, coalesce(q.tier, 'middle') AS tier, ${WAITING_SINCE} AS since,
@@ -103,8 +108,8 @@ export class OffersRepository {
        )
        SELECT w.agent_id FROM w JOIN m ON m.tier = w.tier
         ORDER BY ${FAIRNESS_POLICY}
-        LIMIT $2`,
-      [companyId, limit],
+        LIMIT $2 OFFSET $3`,
+      [companyId, limit, skip],
     );
     return rows.map((r) => r.agent_id);
   }
