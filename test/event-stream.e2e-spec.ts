@@ -4,6 +4,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { closeStreamsAndServer } from '../src/bootstrap/shutdown';
 import { EventHub } from '../src/modules/events/event-hub.service';
+import { EventsRepository } from '../src/modules/events/events.repository';
 import { ShutdownState } from '../src/modules/health/shutdown-state';
 import { EventsService, NewEvent } from '../src/modules/events/events.service';
 import {
@@ -271,6 +272,32 @@ describe('GET /v1/events/stream', () => {
   });
 
   // Last: it ends every stream of process a.
+  it('a process whose hub failed to start (the database away) starts it with the next stream', async () => {
+    const c = await createTestApp({ shareWith: a });
+    try {
+      await c.app.listen(0, '127.0.0.1');
+      const own = `http://127.0.0.1:${(c.app.getHttpServer().address() as AddressInfo).port}`;
+      const head = jest
+        .spyOn(c.app.get(EventsRepository), 'maxPosition')
+        .mockRejectedValueOnce(new Error('Connection terminated unexpectedly'));
+      const agent = await registerAgent(a);
+      const failed = new SseClient(own, agent.auth);
+      clients.push(failed);
+      await waitFor(async () => failed.ended, 'the first stream to end');
+      const next = new SseClient(own, agent.auth);
+      clients.push(next);
+      await waitFor(async () => next.frames.some((f) => f.comment === 'connected'), 'connected');
+      await waitFor(async () => c.app.get(EventHub).openStreams === 1, 'registered');
+      await recordOnB({ type: 'test.restarted', agentId: agent.id, data: { n: 1 } });
+      const [event] = await eventsOf(next, 1, 'an event on the second stream');
+      expect(event).toMatchObject({ type: 'test.restarted' });
+      expect(head).toHaveBeenCalledTimes(2);
+      next.close();
+    } finally {
+      await c.close();
+    }
+  });
+
   it('on shutdown ends the open streams, so the server can close instead of waiting for them', async () => {
     // A server of its own on a's application: closing it leaves a's for the other tests.
     const fastify = a.app.getHttpAdapter().getInstance() as FastifyInstance;

@@ -123,26 +123,48 @@ export class EventHub implements OnModuleDestroy {
     return redisOptionsFromUrl(this.config.get('REDIS_URL', { infer: true }));
   }
 
+  /**
+   * Subscribes and reads the head, once per process; a start that failed (Redis or PostgreSQL
+   * away at that moment) is undone, so the next stream tries again instead of every stream of
+   * this process failing until it restarts.
+   */
   private start(): Promise<void> {
-    this.started ??= (async () => {
-      const prefix = this.config.get('QUEUE_PREFIX', { infer: true });
-      const sub = new Redis({ ...this.redisOptions(), maxRetriesPerRequest: null });
-      this.sub = sub;
-      sub.on('error', (e) => this.logger.warn({ err: e }, 'events subscription error'));
-      sub.on('message', (channel: string, message: string) => {
-        if (channel === controlChannel(prefix)) return this.onControl(message);
-        const batch = JSON.parse(message) as EventRow[];
-        this.enqueue(() => this.accept(batch));
-      });
-      await sub.subscribe(eventsChannel(prefix), controlChannel(prefix));
-      // After subscribing: anything published from now on arrives, anything before is in the
-      // database (a message older than head is ignored, one past it fills the gap first).
-      this.head = await this.rows.maxPosition(this.db.manager);
-      const pollMs = this.config.get('EVENTS_POLL_MS', { infer: true });
-      this.poll = setInterval(() => this.enqueue(() => this.catchUp()), pollMs);
-      this.poll.unref();
-    })();
+    this.started ??= this.subscribe().catch((e: unknown) => {
+      this.started = null;
+      this.sub?.disconnect();
+      this.sub = null;
+      throw e;
+    });
     return this.started;
+  }
+
+  private async subscribe(): Promise<void> {
+    const prefix = this.config.get('QUEUE_PREFIX', { infer: true });
+    const sub = new Redis({ ...this.redisOptions(), maxRetriesPerRequest: null });
+    this.sub = sub;
+    let listening = false;
+    sub.on('error', (e) => this.logger.warn({ err: e }, 'events subscription error'));
+    sub.on('message', (channel: string, message: string) => {
+      if (channel === controlChannel(prefix)) return this.onControl(message);
+      // Published before the head is read below: its events are within the head. (Handled with
+      // no head yet, it would make the hub read the whole table to fill the gap from 0.)
+      if (!listening) return;
+      const batch = JSON.parse(message) as EventRow[];
+      this.enqueue(() => this.accept(batch));
+    });
+    await sub.subscribe(eventsChannel(prefix), controlChannel(prefix));
+    // After subscribing: anything published from now on arrives, anything before is in the
+    // database (a message older than head is ignored, one past it fills the gap first). The read
+    // is the chain's next step, so every message from now on is handled after it.
+    listening = true;
+    const read = this.chain.then(async () => {
+      this.head = await this.rows.maxPosition(this.db.manager);
+    });
+    this.chain = read.catch(() => undefined);
+    await read;
+    const pollMs = this.config.get('EVENTS_POLL_MS', { infer: true });
+    this.poll = setInterval(() => this.enqueue(() => this.catchUp()), pollMs);
+    this.poll.unref();
   }
 
   private enqueue(step: () => Promise<void>): void {
