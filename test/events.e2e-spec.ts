@@ -213,15 +213,35 @@ describe('events store and GET /v1/events', () => {
     expect((await list(agent)).map((e) => e.type)).toEqual(['test.new']);
   });
 
+  it('keeps the event holding the last position: positions never start again', async () => {
+    const agent = await registerAgent(t);
+    await record({ type: 'test.quiet', agentId: agent.id, data: {} });
+    await waitFor(async () => (await list(agent)).length === 1, 'the event');
+    // A spell quieter than the retention: every event is old.
+    await t.db.query(`UPDATE events SET occurred_at = now() - interval '31 days'`);
+    await sequencer.prune();
+    const [{ last }] = await t.db.query(`SELECT max(position)::int AS last FROM events`);
+    const [{ n }] = await t.db.query(`SELECT count(*)::int AS n FROM events`);
+    expect(n).toBe(1);
+    await record({ type: 'test.after', agentId: agent.id, data: {} });
+    const after = await waitFor(async () => {
+      const events = await list(agent);
+      return events.find((e) => e.type === 'test.after');
+    }, 'the next event');
+    expect(after.id).toBe(last + 1);
+  });
+
   it("prunes after the sequencer's transaction, not on a second connection inside it", async () => {
     // One connection: a prune inside the transaction would wait for a second one until the
     // pool's timeout, and fail the pass.
     const one = await createTestApp({ env: { DB_POOL_SIZE: '1', EVENTS_POLL_MS: '60000' } });
     try {
       const agent = await registerAgent(one);
+      // Two: the one that takes the last position is kept (see the test above).
       await one.db.query(
         `INSERT INTO events (type, agent_id, occurred_at, data)
-         VALUES ('test.old', $1, now() - interval '31 days', '{}')`,
+         VALUES ('test.old', $1, now() - interval '31 days', '{}'),
+                ('test.old', $1, now() - interval '31 days', '{}')`,
         [agent.id],
       );
       const sequencerOfOne = one.app.get(EventSequencer);
@@ -231,7 +251,7 @@ describe('events store and GET /v1/events', () => {
       const [{ n }] = await one.db.query(
         `SELECT count(*)::int AS n FROM events WHERE type = 'test.old'`,
       );
-      expect(n).toBe(0);
+      expect(n).toBe(1);
     } finally {
       await one.close();
     }
