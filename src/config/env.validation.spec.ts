@@ -107,6 +107,35 @@ describe('validateEnv', () => {
     expect(perCurrency(1000, validateEnv({}).PAYOUT_MINIMUM_MINOR_BY_CURRENCY)('SEK')).toBe(1000);
   });
 
+  it('names a bad secret by its length and masks a password in a bad URL, never echoing them', () => {
+    const problems = (raw: Record<string, string>) => {
+      try {
+        validateEnv(raw);
+      } catch (e) {
+        return (e as ConfigError).problems;
+      }
+      throw new Error('expected a ConfigError');
+    };
+    const secret = 'short-but-secret';
+    expect(problems({ JWT_SECRET: secret })).toEqual([
+      expect.stringMatching(/^JWT_SECRET: .* \(got 16 characters\)$/),
+    ]);
+    const good = Buffer.alloc(32, 7).toString('base64url');
+    const [previous] = problems({ SECRETS_ENCRYPTION_KEY_PREVIOUS: `${good},oops` });
+    expect(previous).not.toContain(good);
+    const [url] = problems({ DATABASE_URL: 'mysql://app:hunter2@db.internal:3306/handoff' });
+    expect(url).toContain('"mysql://app:***@db.internal:3306/handoff"');
+    expect(url).not.toContain('hunter2');
+    for (const [name, value] of Object.entries({
+      METRICS_TOKEN: 'tiny',
+      STRIPE_SECRET_KEY: 'pk_live_wrong_kind_of_key',
+    })) {
+      expect(problems({ [name]: value }).join(' ')).not.toContain(value);
+    }
+    // Plain settings still show what was given.
+    expect(problems({ PORT: 'eighty' })).toEqual([expect.stringContaining('(got "eighty")')]);
+  });
+
   it('treats empty strings as unset', () => {
     expect(validateEnv({ PORT: '', DATABASE_URL: '' })).toMatchObject({
       PORT: 3000,

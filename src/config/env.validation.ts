@@ -581,9 +581,37 @@ export function validateEnv(raw: Record<string, unknown>): Env {
     throw new ConfigError(
       errors.map((e) => {
         const messages = Object.values(e.constraints ?? {});
-        return `${e.property}: ${messages[0] ?? 'invalid'} (got ${JSON.stringify(e.value)})`;
+        return `${e.property}: ${messages[0] ?? 'invalid'} (got ${shown(e.property, e.value)})`;
       }),
     );
   }
   return env;
+}
+
+/** Variables whose value is a secret: an error names their length, never their value. */
+const SECRETS = new Set([
+  'JWT_SECRET',
+  'SECRETS_ENCRYPTION_KEY',
+  'SECRETS_ENCRYPTION_KEY_PREVIOUS',
+  'METRICS_TOKEN',
+  'STRIPE_SECRET_KEY',
+  'STRIPE_WEBHOOK_SECRET',
+  'STRIPE_CONNECT_WEBHOOK_SECRET',
+]);
+/** Variables that are URLs and may carry a password. */
+const URLS = new Set(['DATABASE_URL', 'REDIS_URL']);
+
+/**
+ * A bad value as the error shows it: start-up errors go to the log pipeline, which must not
+ * collect a secret (or the other keys of a list with one bad entry) or a database password.
+ */
+function shown(variable: string, value: unknown): string {
+  if (typeof value === 'string' && SECRETS.has(variable)) return `${value.length} characters`;
+  if (typeof value === 'string' && URLS.has(variable)) {
+    if (!URL.canParse(value)) return `${value.length} characters, not a URL`;
+    const url = new URL(value);
+    if (url.password) url.password = '***';
+    return JSON.stringify(url.toString());
+  }
+  return JSON.stringify(value);
 }
