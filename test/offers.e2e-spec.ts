@@ -458,6 +458,25 @@ describe('offers (push routing)', () => {
     expect(away.data.reason).toBe('three_offers_expired');
   });
 
+  it('an offer that ran out cannot be declined before its expiry job: it counts as expired', async () => {
+    const { agents } = await liveAgents(t, acme.auth, 1, {}, { routing: 'push' });
+    const ticket = await escalate(t, bot);
+    await route();
+    const [offer] = await offersOf(ticket.id);
+    await t.db.query(`UPDATE offers SET expires_at = now() - interval '1 second' WHERE id = $1`, [
+      offer.id,
+    ]);
+    const late = await t.http
+      .post(`/v1/offers/${offer.id}/decline`)
+      .set(agents[0].auth)
+      .send({ reason: 'Too late to say' })
+      .expect(409);
+    expect(late.body.error.code).toBe('OFFER_EXPIRED');
+    expect((await offersOf(ticket.id))[0].status).toBe('pending');
+    await expect(expire(offer.id)).resolves.toMatchObject({ expired: true });
+    expect((await offersOf(ticket.id))[0].status).toBe('expired');
+  });
+
   it('an agent never holds pending offers plus active tickets beyond its limit', async () => {
     const { agents } = await liveAgents(
       t,

@@ -10639,6 +10639,7 @@ export interface operations {
        *
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `OFFER_NOT_PENDING`: the offer was already accepted, declined, expired or withdrawn
+       *     - `OFFER_EXPIRED`: the offer reservation ran out; the ticket goes to the next agent
        */
       409: {
         headers: {
@@ -10648,8 +10649,8 @@ export interface operations {
           /**
            * @example {
            *       "error": {
-           *         "code": "OFFER_NOT_PENDING",
-           *         "message": "The offer was already accepted, declined, expired or withdrawn.",
+           *         "code": "OFFER_EXPIRED",
+           *         "message": "The offer reservation ran out; the ticket goes to the next agent.",
            *         "details": null,
            *         "requestId": "0b5a4e1c-2f7d-4c83-9a1e-6d3f8b2c7e90"
            *       }
@@ -10658,7 +10659,7 @@ export interface operations {
           'application/json': {
             error: {
               /** @enum {string} */
-              code: 'CONFLICT' | 'OFFER_NOT_PENDING';
+              code: 'CONFLICT' | 'OFFER_NOT_PENDING' | 'OFFER_EXPIRED';
             } & WithRequired<components['schemas']['ErrorBody'], 'code'>;
           };
         };

@@ -46,7 +46,7 @@ export class OffersController {
   @Post('offers/:id/decline')
   @HttpCode(200)
   @ApiOperation({ operationId: 'declineOffer', summary: 'Decline an offer' })
-  @ApiErrors('OFFER_NOT_PENDING')
+  @ApiErrors('OFFER_NOT_PENDING', 'OFFER_EXPIRED')
   decline(
     @CurrentActor() actor: Actor,
     @IdParam() id: string,

@@ -102,6 +102,9 @@ export class OffersService {
     return this.db.transaction(async (em) => {
       const offer = await this.ownOffer(em, offerId, userId);
       assertPending(offer);
+      // Run out, its expiry job not yet run: it is an expiry (which three in a row make the
+      // agent away), not a decline, whatever the agent sends afterwards.
+      if (offer.due) throw new DomainError('OFFER_EXPIRED', 'The offer has expired');
       await this.offers.decide(em, offer.id, 'declined', { reason });
       await this.outbox.enqueue(em, 'offers.route', { companyId: offer.company_id });
       return toOfferDto((await this.offers.lock(em, offer.id))!);
