@@ -272,6 +272,20 @@ describe('GET /v1/events/stream', () => {
   });
 
   // Last: it ends every stream of process a.
+  it('replays a backlog of large events whole: the byte limit is for live events', async () => {
+    const agent = await registerAgent(a);
+    const text = 'ü'.repeat(4_000); // 8 KB of UTF-8, as a long ticket message
+    for (let n = 1; n <= 150; n++) {
+      await recordOnB({ type: 'test.large', agentId: agent.id, data: { n, text } });
+    }
+    // 1.2 MB in the first page against a 64 KB limit (EVENTS_STREAM_MAX_BEHIND_BYTES here).
+    const c = stream(agent.auth.Authorization, '0');
+    const all = await eventsOf(c, 150, 'the whole backlog');
+    expect(all.map((e) => e.data.n)).toEqual(Array.from({ length: 150 }, (_, i) => i + 1));
+    expect(c.ended).toBe(false);
+    c.close();
+  });
+
   it('a process whose hub failed to start (the database away) starts it with the next stream', async () => {
     const c = await createTestApp({ shareWith: a });
     try {

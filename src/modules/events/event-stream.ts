@@ -125,8 +125,10 @@ export class EventStream {
         data: row.data,
       })}\n\n`;
     const taken = this.res.write(frame);
-    // A replay waits for the socket between pages; only live events count as falling behind.
-    if (!taken && !replaying) this.behind += 1;
+    // A replay waits for the socket between pages (a page of large messages is more than the
+    // byte limit at once); only live events count as falling behind.
+    if (replaying) return;
+    if (!taken) this.behind += 1;
     if (
       this.behind > this.options.maxBehind ||
       this.res.writableLength > this.options.maxBehindBytes
