@@ -70,18 +70,60 @@ describe('ticket timers (each fired twice)', () => {
       });
     });
 
-    it('leaves a claimed ticket alone', async () => {
+    it('leaves a ticket claimed before its deadline alone', async () => {
       const {
         agents: [agent],
       } = await liveAgents(t, co.auth, 1);
       const ticket = await escalate(t, key);
       await t.http.post(`/v1/tickets/${ticket.id}/claim`).set(agent.auth).expect(200);
       await t.db.query(
+        `UPDATE ticket_claims SET claimed_at = now() - interval '1 minute' WHERE ticket_id = $1`,
+        [ticket.id],
+      );
+      await t.db.query(
         `UPDATE tickets SET sla_deadline = now() - interval '1 second' WHERE id = $1`,
         [ticket.id],
       );
       expect(await t.app.get(SlaCheckHandler).handle({ ticketId: ticket.id })).toEqual({
         breached: false,
+      });
+    });
+
+    it('breaches a ticket claimed (or resolved) after its deadline, before its timer ran', async () => {
+      const {
+        agents: [agent],
+      } = await liveAgents(t, co.auth, 1);
+      const breached = [];
+      for (const resolve of [false, true]) {
+        const ticket = await escalate(t, key, { priority: 'low' });
+        // The deadline passed a minute ago with the ticket open; the timer is late.
+        await t.db.query(
+          `UPDATE tickets SET sla_deadline = now() - interval '1 minute' WHERE id = $1`,
+          [ticket.id],
+        );
+        await t.http.post(`/v1/tickets/${ticket.id}/claim`).set(agent.auth).expect(200);
+        if (resolve) {
+          await t.http
+            .post(`/v1/tickets/${ticket.id}/resolve`)
+            .set(agent.auth)
+            .send({ resolutionSummary: 'Refunded' })
+            .expect(200);
+        }
+        const handler = t.app.get(SlaCheckHandler);
+        expect(await handler.handle({ ticketId: ticket.id })).toEqual({ breached: true });
+        expect(await handler.handle({ ticketId: ticket.id })).toEqual({ breached: false });
+        breached.push(ticket.id);
+      }
+      const events = await t.db.query(
+        `SELECT payload FROM outbox WHERE job_name = 'ticket.sla_breached'
+            AND payload->>'ticketId' = ANY($1)`,
+        [breached],
+      );
+      expect(events).toHaveLength(2);
+      const res = await t.http.get(`/v1/tickets/${breached[0]}`).set(co.auth).expect(200);
+      expect(res.body).toMatchObject({
+        effectivePriority: 'normal',
+        slaBreachedAt: expect.any(String),
       });
     });
   });

@@ -194,6 +194,21 @@ export class TicketClaimsRepository {
     return { amountMinor: Number(row.amount), currency: row.currency };
   }
 
+  /**
+   * Whether the ticket was open at `at`: no claim of its current life (none from before a
+   * reopen) held it or had resolved it by then.
+   */
+  async openAt(em: EntityManager, ticketId: string, at: Date): Promise<boolean> {
+    const [held]: unknown[] = await em.query(
+      `SELECT 1 FROM ticket_claims
+        WHERE ticket_id = $1 AND claimed_at <= $2 AND reopened_at IS NULL
+          AND NOT (status = 'released' AND released_at <= $2)
+        LIMIT 1`,
+      [ticketId, at],
+    );
+    return held === undefined;
+  }
+
   async isActive(em: EntityManager, claimId: string): Promise<boolean> {
     const [still]: unknown[] = await em.query(
       `SELECT 1 FROM ticket_claims WHERE id = $1 AND status = 'active'`,

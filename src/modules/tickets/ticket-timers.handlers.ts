@@ -21,7 +21,8 @@ import { TicketsRepository } from './tickets.repository';
  */
 
 /** Claim SLA: an open ticket past its deadline is breached, raised one priority step, and has
- * its skill levels relaxed by one (never below 1; the requested level stays on record). */
+ * its skill levels relaxed by one (never below 1; the requested level stays on record). So is
+ * one claimed after its deadline before the timer ran. */
 @Injectable()
 @JobHandler('ticket.sla-check')
 export class SlaCheckHandler implements HandlesJob<'ticket.sla-check'> {
@@ -29,6 +30,7 @@ export class SlaCheckHandler implements HandlesJob<'ticket.sla-check'> {
     @InjectDataSource() private readonly db: DataSource,
     private readonly outbox: OutboxService,
     private readonly tickets: TicketsRepository,
+    private readonly claims: TicketClaimsRepository,
     private readonly metrics: DomainMetrics,
   ) {}
 
@@ -41,11 +43,19 @@ export class SlaCheckHandler implements HandlesJob<'ticket.sla-check'> {
   private breachIfDue(ticketId: string): Promise<{ breached: boolean }> {
     return this.db.transaction(async (em) => {
       const t = await this.tickets.lockForSlaCheck(em, ticketId);
-      if (!t || t.status !== 'open' || t.sla_breached_at) return { breached: false };
-      if (!t.due) {
+      if (!t || t.sla_breached_at) return { breached: false };
+      if (t.status === 'open' && !t.due) {
         await this.outbox.enqueue(em, 'ticket.sla-check', { ticketId }, { runAt: t.sla_deadline });
         return { breached: false };
       }
+      // Claimed after its deadline, before this ran late (a backlog, workers down): it was open
+      // past the deadline all the same, and is breached as if the timer had been on time, so
+      // that the count does not depend on how late timers run.
+      const lateClaimed =
+        (t.status === 'claimed' || t.status === 'resolved') &&
+        t.due &&
+        (await this.claims.openAt(em, ticketId, t.sla_deadline));
+      if (t.status !== 'open' && !lateClaimed) return { breached: false };
       const levels = t.skill_levels.map((l) => Math.max(1, l - 1));
       await this.tickets.markSlaBreached(em, ticketId, levels);
       const relaxed = t.skill_codes
