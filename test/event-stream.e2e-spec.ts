@@ -312,6 +312,40 @@ describe('GET /v1/events/stream', () => {
     }
   });
 
+  it('a stream that registers after shutdown ended the streams is ended too', async () => {
+    // Its own process: this one is shut down.
+    const c = await createTestApp({ shareWith: a });
+    try {
+      await c.app.listen(0, '127.0.0.1');
+      const own = `http://127.0.0.1:${(c.app.getHttpServer().address() as AddressInfo).port}`;
+      const agent = await registerAgent(a);
+      const hub = c.app.get(EventHub);
+      const warm = new SseClient(own, agent.auth); // the hub started
+      clients.push(warm);
+      await waitFor(async () => hub.openStreams === 1, 'the first stream');
+      // The second passed the draining check before shutdown began, and reaches the hub after
+      // the streams were ended.
+      const register = hub.register.bind(hub);
+      let late: Promise<void> | undefined;
+      jest.spyOn(hub, 'register').mockImplementationOnce((stream) => {
+        hub.closeAll('shutdown');
+        const head = register(stream);
+        late = head.then(() => undefined);
+        return head;
+      });
+      const second = new SseClient(own, agent.auth);
+      clients.push(second);
+      await waitFor(async () => second.ended && warm.ended, 'both streams to end', 5000);
+      await late;
+      expect(second.frames.find((f) => f.event === 'stream.end')?.data).toBe(
+        '{"reason":"shutdown"}',
+      );
+      expect(hub.openStreams).toBe(0);
+    } finally {
+      await c.close();
+    }
+  });
+
   it('on shutdown ends the open streams, so the server can close instead of waiting for them', async () => {
     // A server of its own on a's application: closing it leaves a's for the other tests.
     const fastify = a.app.getHttpAdapter().getInstance() as FastifyInstance;

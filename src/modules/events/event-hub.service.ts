@@ -30,6 +30,8 @@ export class EventHub implements OnModuleDestroy {
   private readonly streams = new Set<EventStream>();
   private head = 0;
   private started: Promise<void> | null = null;
+  /** Set when the process began shutting down: streams registering from then on end at once. */
+  private shuttingDown = false;
   private sub: Redis | null = null;
   private pub: Redis | null = null;
   private poll: NodeJS.Timeout | null = null;
@@ -58,6 +60,12 @@ export class EventHub implements OnModuleDestroy {
    */
   async register(stream: EventStream): Promise<number> {
     await this.start();
+    // A stream that passed the draining check before shutdown began, and registers after the
+    // streams were ended, would keep the server open until the shutdown timeout.
+    if (this.shuttingDown) {
+      stream.end('shutdown');
+      return this.head;
+    }
     // Synchronously with reading head: no dispatch can fall between the two.
     this.streams.add(stream);
     this.metrics.eventStreamOpened();
@@ -108,6 +116,7 @@ export class EventHub implements OnModuleDestroy {
 
   /** Ends every open stream here (SIGTERM: before the HTTP server waits for requests to end). */
   closeAll(reason: StreamEndReason = 'shutdown'): void {
+    if (reason === 'shutdown') this.shuttingDown = true;
     for (const stream of [...this.streams]) stream.end(reason);
   }
 

@@ -15,6 +15,9 @@ export interface EventStreamOptions {
   afterId: number;
 }
 
+/** How long a stream ended by a shutdown may take to flush before its socket is destroyed. */
+const SHUTDOWN_FLUSH_MS = 2_000;
+
 export type StreamEndReason =
   'token_expired' | 'too_slow' | 'shutdown' | 'session_ended' | 'closed';
 
@@ -110,6 +113,11 @@ export class EventStream {
     }
     if (reason === 'too_slow') this.res.destroy();
     else this.res.end();
+    // A client that stopped reading keeps an ended answer (and the server's shutdown) open
+    // until its buffer drains: past a grace, the socket goes.
+    if (reason === 'shutdown' && !this.res.writableFinished) {
+      setTimeout(() => this.res.destroy(), SHUTDOWN_FLUSH_MS).unref();
+    }
     for (const listener of this.closeListeners) listener(reason);
   }
 

@@ -1,0 +1,61 @@
+import { EventEmitter } from 'node:events';
+import type { ServerResponse } from 'node:http';
+import { EventStream } from './event-stream';
+
+/** An answer whose client stopped reading: what is written stays in its buffer. */
+function stuckAnswer() {
+  const res = Object.assign(new EventEmitter(), {
+    statusCode: 0,
+    writableEnded: false,
+    writableFinished: false,
+    writableLength: 0,
+    setHeader: jest.fn(),
+    flushHeaders: jest.fn(),
+    socket: null,
+    write: jest.fn(() => false),
+    end: jest.fn(() => {
+      res.writableEnded = true;
+    }),
+    destroy: jest.fn(),
+  });
+  return res;
+}
+
+describe('EventStream', () => {
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
+
+  const open = (res: ReturnType<typeof stuckAnswer>) =>
+    new EventStream(res as unknown as ServerResponse, {
+      scope: { kind: 'agent', agentId: 'a' } as never,
+      subject: 'a',
+      heartbeatMs: 60_000,
+      maxBehind: 10,
+      maxBehindBytes: 1 << 20,
+      expiresAt: null,
+      afterId: 0,
+    });
+
+  it('destroys the socket of a shutdown-ended stream its client does not drain', () => {
+    const res = stuckAnswer();
+    open(res).end('shutdown');
+    expect(res.end).toHaveBeenCalled();
+    expect(res.destroy).not.toHaveBeenCalled();
+    jest.advanceTimersByTime(2_000);
+    expect(res.destroy).toHaveBeenCalled();
+  });
+
+  it('leaves one that flushed, and other ends, to close by themselves', () => {
+    const flushed = stuckAnswer();
+    flushed.end.mockImplementation(() => {
+      flushed.writableEnded = true;
+      flushed.writableFinished = true;
+    });
+    open(flushed).end('shutdown');
+    const expired = stuckAnswer();
+    open(expired).end('token_expired');
+    jest.advanceTimersByTime(10_000);
+    expect(flushed.destroy).not.toHaveBeenCalled();
+    expect(expired.destroy).not.toHaveBeenCalled();
+  });
+});
