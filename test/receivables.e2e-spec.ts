@@ -46,7 +46,7 @@ describe('receivables', () => {
     await runJobs(t, ['billing.invoice-issue']);
     const [invoice] = (await t.http.get('/v1/companies/me/invoices').set(company.auth).expect(200))
       .body.items;
-    return { company, invoice, tickets };
+    return { company, invoice, tickets, key, agent: agents[0] };
   }
   /** The company's bot sends a resolved ticket back; the ledger books the reversal. */
   const reopen = async (company: SignedIn, ticketId: string) => {
@@ -680,6 +680,57 @@ describe('receivables', () => {
       ['carried_credit', -PER_TICKET],
     ]);
     expect(withheldAgain).toMatchObject({ totalMinor: 0, carriedOutMinor: 0 });
+    const integrity = await t.http.get('/v1/ledger/integrity').set(finance.auth).expect(200);
+    expect(integrity.body.unbalancedCurrencies).toEqual([]);
+  });
+
+  it('restores a withheld credit only once its bill-back is collected: not while that is written off', async () => {
+    const { company, invoice, tickets, key, agent } = await invoiced(
+      'Twice Declined GmbH',
+      2,
+      'card_declined',
+    );
+    const badDebt = await platform('platform_bad_debt');
+    // The reopened ticket's credit is spent on the next invoice, against a new ticket.
+    await reopen(company, tickets[0]);
+    await resolveTickets(t, key, agent, 1);
+    const credited = await closeAt(company, 15);
+    expect(linesOf(credited)).toEqual([
+      ['shift', PER_TICKET],
+      ['reversals', -PER_TICKET],
+    ]);
+    // The charging invoice is written off: the credit is billed back, and that bill-back is
+    // declined too and written off.
+    await writeOff(invoice.id);
+    const billedBack = await closeAt(company, 22);
+    expect(linesOf(billedBack)).toEqual([['withheld_credits', PER_TICKET]]);
+    await runJobs(t, ['billing.invoice-issue']);
+    const declined = await financeInvoice(company.companyId);
+    expect(declined).toMatchObject({ id: billedBack.id, status: 'past_due' });
+    await writeOff(billedBack.id);
+    expect(await platform('platform_bad_debt')).toBe(
+      badDebt + 2 * PER_TICKET + PER_TICKET - PER_TICKET,
+    );
+
+    // The charging invoice is paid after all. The company has had the credit (on the second
+    // invoice) and never paid the bill-back: crediting it again would give it twice.
+    await paidAfterAll(company, invoice.number);
+    // Its write-off, the bill-back, the bill-back's write-off and this payment: no loss left.
+    expect(await platform('platform_bad_debt')).toBe(badDebt);
+    expect(await owed(company.companyId)).toBe(0);
+    const [restoredYet] = await t.db.query(
+      `SELECT count(*)::int AS n FROM journal_entries WHERE company_id = $1 AND kind = 'credit_restored'`,
+      [company.companyId],
+    );
+    expect(restoredYet.n).toBe(0);
+
+    // The bill-back is paid after all too: now the company paid for the ticket twice over, and
+    // the credit is restored.
+    await paidAfterAll(company, declined.number);
+    expect(await platform('platform_bad_debt')).toBe(badDebt);
+    const restored = await closeAt(company, 29);
+    expect(linesOf(restored)).toEqual([['restored_credits', -PER_TICKET]]);
+    expect(restored).toMatchObject({ totalMinor: 0, carriedOutMinor: -PER_TICKET });
     const integrity = await t.http.get('/v1/ledger/integrity').set(finance.auth).expect(200);
     expect(integrity.body.unbalancedCurrencies).toEqual([]);
   });

@@ -246,6 +246,8 @@ export class InvoiceCollectionService {
         ],
       });
       if (recovered) await this.withheld.restore(em, row);
+      // Whether or not late: a paid bill-back completes a restore left for it.
+      await this.withheld.restoreBilledBackOn(em, row);
     } else if (status === 'uncollectible' || status === 'void') {
       // Voided in Stripe's dashboard: Stripe will never collect it (void is final there), so the
       // receivable is written off as for an uncollectible one, under the same key (Stripe can

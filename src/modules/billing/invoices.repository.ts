@@ -200,6 +200,24 @@ export class InvoicesRepository {
    * after: a filter in the locking query would skip, without waiting, one whose write-off or
    * credit note is committing (its last committed row does not match).
    */
+  /** The invoices' statuses, by id. */
+  async statusesOf(em: EntityManager, ids: string[]): Promise<Map<string, InvoiceStatus>> {
+    if (ids.length === 0) return new Map();
+    const rows: { id: string; status: InvoiceStatus }[] = await em.query(
+      `SELECT id, status FROM invoices WHERE id = ANY($1::uuid[])`,
+      [ids],
+    );
+    return new Map(rows.map((r) => [r.id, r.status]));
+  }
+
+  /** The invoices, locked in id order (the order every path that locks several takes). */
+  lockByIds(em: EntityManager, ids: string[]): Promise<InvoiceRow[]> {
+    if (ids.length === 0) return Promise.resolve([]);
+    return em.query(`SELECT * FROM invoices WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`, [
+      ids,
+    ]);
+  }
+
   async lockUncollected(
     em: EntityManager,
     ids: string[],

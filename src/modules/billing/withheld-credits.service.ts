@@ -65,10 +65,27 @@ export class WithheldCreditsService {
     return booked;
   }
 
-  /** The written-off invoice was paid after all: what was withheld is credited again. */
-  async restore(em: EntityManager, invoice: InvoiceRow): Promise<void> {
-    for (const r of await this.ledger.reopenedCharges(em, invoice.id)) {
-      const amount = stillWithheld(r);
+  /**
+   * The written-off invoice was paid after all: what was withheld is credited again, as far as
+   * its bill-back was collected (or is still to be). A bill-back on an invoice that was itself
+   * written off or voided took nothing from the company: crediting it would give the reopened
+   * ticket's credit twice. It is credited if that invoice is paid after all
+   * (`restoreBilledBackOn`).
+   */
+  async restore(
+    em: EntityManager,
+    invoice: InvoiceRow,
+    onlyClaims?: ReadonlySet<string>,
+  ): Promise<void> {
+    const reopened = (await this.ledger.reopenedCharges(em, invoice.id)).filter(
+      (r) => !onlyClaims || onlyClaims.has(r.claimId),
+    );
+    const uncollected = await this.uncollectedBillBacks(
+      em,
+      reopened.map((r) => r.claimId),
+    );
+    for (const r of reopened) {
+      const amount = stillWithheld(r) - (uncollected.get(r.claimId) ?? 0);
       if (amount <= 0) continue;
       await this.ledger.post(em, {
         kind: 'credit_restored',
@@ -84,6 +101,41 @@ export class WithheldCreditsService {
         ],
       });
     }
+  }
+
+  /**
+   * An invoice written off (or paid late) is paid: the credits it billed back, withheld because
+   * their tickets' charging invoice went unpaid, are credited again where that invoice has been
+   * paid since (`restore` left them, the bill-back being uncollected then). Locks the charging
+   * invoices, in id order, after the caller's lock of this one.
+   */
+  async restoreBilledBackOn(em: EntityManager, invoice: InvoiceRow): Promise<void> {
+    const claims = await this.ledger.withheldBilledOn(em, invoice.id);
+    if (claims.length === 0) return;
+    const charged = await this.ledger.earningInvoices(em, claims);
+    for (const charging of await this.invoices.lockByIds(em, [...new Set(charged.values())])) {
+      if (charging.status !== 'paid') continue;
+      const mine = new Set(claims.filter((c) => charged.get(c) === charging.id));
+      await this.restore(em, charging, mine);
+    }
+  }
+
+  /** Per claim, what of its withheld credit was billed on invoices written off or voided. */
+  private async uncollectedBillBacks(
+    em: EntityManager,
+    claimIds: string[],
+  ): Promise<Map<string, number>> {
+    const billings = await this.ledger.withheldBillings(em, claimIds);
+    const statuses = await this.invoices.statusesOf(em, [
+      ...new Set(billings.map((b) => b.invoiceId)),
+    ]);
+    const uncollected = new Map<string, number>();
+    for (const b of billings) {
+      const status = statuses.get(b.invoiceId);
+      if (status !== 'uncollectible' && status !== 'void') continue;
+      uncollected.set(b.claimId, (uncollected.get(b.claimId) ?? 0) + b.amountMinor);
+    }
+    return uncollected;
   }
 
   /**

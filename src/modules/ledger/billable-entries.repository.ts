@@ -115,6 +115,34 @@ export class BillableEntriesRepository {
     );
   }
 
+  /** Where the claims' withheld credits were billed back: per entry, its invoice and amount. */
+  withheldBillings(
+    em: EntityManager,
+    claimIds: string[],
+  ): Promise<{ claim_id: string; invoice_id: string; amount_minor: string }[]> {
+    return em.query(
+      `SELECT x.claim_id, i.invoice_id, l.amount_minor
+         FROM journal_entries x
+         JOIN invoiced_entries i ON i.entry_id = x.id
+         JOIN journal_lines l ON l.entry_id = x.id
+         JOIN ledger_accounts a ON a.id = l.account_id AND a.code = 'company_receivable'
+        WHERE x.claim_id = ANY($1::uuid[]) AND x.kind = 'credit_withheld'`,
+      [claimIds],
+    );
+  }
+
+  /** The claims whose withheld credit this invoice billed back. */
+  async withheldBilledOn(em: EntityManager, invoiceId: string): Promise<string[]> {
+    const rows: { claim_id: string }[] = await em.query(
+      `SELECT DISTINCT x.claim_id
+         FROM invoiced_entries i
+         JOIN journal_entries x ON x.id = i.entry_id AND x.kind = 'credit_withheld'
+        WHERE i.invoice_id = $1`,
+      [invoiceId],
+    );
+    return rows.map((r) => r.claim_id);
+  }
+
   /**
    * The claims whose earning this invoice billed and whose ticket was reopened since (their
    * reversal booked, and not billed by this invoice too), with what each reversal credited and

@@ -240,6 +240,25 @@ export class LedgerService {
     return new Map(rows.map((r) => [r.claim_id, r.invoice_id]));
   }
 
+  /** Per claim, the invoices that billed its withheld credit back, with the amount each. */
+  async withheldBillings(
+    em: EntityManager,
+    claimIds: string[],
+  ): Promise<{ claimId: string; invoiceId: string; amountMinor: number }[]> {
+    if (claimIds.length === 0) return [];
+    const rows = await this.billable.withheldBillings(em, claimIds);
+    return rows.map((r) => ({
+      claimId: r.claim_id,
+      invoiceId: r.invoice_id,
+      amountMinor: Number(r.amount_minor),
+    }));
+  }
+
+  /** The claims whose withheld credit this invoice billed back. */
+  withheldBilledOn(em: EntityManager, invoiceId: string): Promise<string[]> {
+    return this.billable.withheldBilledOn(em, invoiceId);
+  }
+
   /**
    * The tickets this invoice charged that were reopened since: what each reversal credited
    * the company, and what of it was withheld and restored so far.
