@@ -5,6 +5,11 @@ import { Env } from '../../config/env.validation';
 import { redisOptionsFromUrl } from '../jobs/redis-options';
 import type { ApiKeyOwnerRow } from './api-keys.repository';
 
+/** How long after a failed subscription bot requests go uncached without trying again. */
+const RESUBSCRIBE_MS = 5_000;
+/** A subscription's connect timeout: the request that tries it waits at most about this. */
+const SUBSCRIBE_CONNECT_TIMEOUT_MS = 2_000;
+
 /** Revoked key ids, to every API process. */
 const revokedChannel = (prefix: string) => `${prefix}:api-keys-revoked`;
 
@@ -24,6 +29,8 @@ export class ApiKeyCache implements OnModuleDestroy {
   // Counts revocations heard: a key read before one of them is not cached (it may be that one).
   private generation = 0;
   private subscribed: Promise<void> | null = null;
+  /** After a failed subscription, when the next may be tried. */
+  private retryAt = 0;
   private sub: Redis | null = null;
   private pub: Redis | null = null;
 
@@ -51,12 +58,13 @@ export class ApiKeyCache implements OnModuleDestroy {
    */
   async set(hash: string, owner: ApiKeyOwnerRow, ticket: number): Promise<void> {
     if (this.ttlMs === 0) return;
+    // Not listening: a revocation elsewhere would go unseen, so nothing is cached. After a
+    // failed attempt, requests neither wait for another nor start one until RESUBSCRIBE_MS.
+    if (!this.subscribed && Date.now() < this.retryAt) return;
     try {
       await this.subscribe();
     } catch (e) {
-      // Not listening: a revocation elsewhere would go unseen, so nothing is cached.
       this.logger.warn({ err: e }, 'API key revocations unheard: keys are not cached');
-      this.subscribed = null;
       return;
     }
     if (ticket !== this.generation) return;
@@ -88,20 +96,33 @@ export class ApiKeyCache implements OnModuleDestroy {
   }
 
   private subscribe(): Promise<void> {
-    this.subscribed ??= (async () => {
-      const sub = new Redis({ ...this.redisOptions(), maxRetriesPerRequest: 1 });
-      this.sub = sub;
-      sub.on('error', (e) => this.logger.warn({ err: e }, 'API key revocations: Redis error'));
-      sub.on('message', (_channel: string, id: string) => this.evict(id));
-      await sub.subscribe(revokedChannel(this.prefix));
-      // From now on, a reconnect (which re-subscribes) may have missed revocations published
-      // meanwhile: start afresh.
-      sub.on('ready', () => {
-        this.generation += 1;
-        this.byHash.clear();
-      });
-    })();
+    this.subscribed ??= this.listen().catch((e: unknown) => {
+      // The failed client goes (ioredis would reconnect it for ever, one more per attempt).
+      this.sub?.disconnect();
+      this.sub = null;
+      this.subscribed = null;
+      this.retryAt = Date.now() + RESUBSCRIBE_MS;
+      throw e;
+    });
     return this.subscribed;
+  }
+
+  private async listen(): Promise<void> {
+    const sub = new Redis({
+      ...this.redisOptions(),
+      maxRetriesPerRequest: 1,
+      connectTimeout: SUBSCRIBE_CONNECT_TIMEOUT_MS,
+    });
+    this.sub = sub;
+    sub.on('error', (e) => this.logger.warn({ err: e }, 'API key revocations: Redis error'));
+    sub.on('message', (_channel: string, id: string) => this.evict(id));
+    await sub.subscribe(revokedChannel(this.prefix));
+    // From now on, a reconnect (which re-subscribes) may have missed revocations published
+    // meanwhile: start afresh.
+    sub.on('ready', () => {
+      this.generation += 1;
+      this.byHash.clear();
+    });
   }
 
   private redisOptions() {
