@@ -211,6 +211,35 @@ describe('skills, agent profiles, certifications', () => {
       ).toHaveLength(2);
     });
 
+    it('concurrent replacements of skills: one wins whole, none merges or fails', async () => {
+      const sets = [
+        [{ skill: 'billing', level: 2 }],
+        [{ skill: 'refunds', level: 3 }],
+        [{ skill: 'refunds', level: 4 }],
+        [
+          { skill: 'billing', level: 1 },
+          { skill: 'fraud', level: 2 },
+        ],
+      ];
+      for (let round = 0; round < 5; round++) {
+        const agent = await registerAgent(t);
+        await t.http
+          .put('/v1/agents/me/skills')
+          .set(agent.auth)
+          .send({ skills: [{ skill: 'shipping', level: 1 }] })
+          .expect(200);
+        const answers = await Promise.all(
+          sets.map((skills) => t.http.put('/v1/agents/me/skills').set(agent.auth).send({ skills })),
+        );
+        expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200]);
+        const now = (await t.http.get('/v1/agents/me/skills').set(agent.auth).expect(200)).body
+          .skills as { skill: string; level: number }[];
+        const sorted = (x: { skill: string; level: number }[]) =>
+          [...x].sort((a, b) => a.skill.localeCompare(b.skill));
+        expect(sets.map(sorted)).toContainEqual(sorted(now));
+      }
+    });
+
     it('lets a held skill stay after it is retired, but not be newly added', async () => {
       await t.http
         .post('/v1/skills')

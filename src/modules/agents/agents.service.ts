@@ -89,6 +89,9 @@ export class AgentsService {
     const duplicates = duplicateSkillErrors(input.skills, 'skills');
     if (duplicates.length > 0) throw DomainError.validation(duplicates);
     await this.db.transaction(async (em) => {
+      // One replacement at a time: two at once would merge (the second's delete does not see
+      // the first's rows) or collide on the same skill (a 500).
+      await this.agents.lock(em, userId);
       // A retired skill the agent already holds may stay; a new one must be current.
       const held = await this.agentSkills.heldCodes(em, userId);
       await this.skills.assertUsable(
