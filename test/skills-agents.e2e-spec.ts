@@ -1,4 +1,5 @@
 import { createStaff, registerAgent, registerCompany, SignedIn } from './support/factories';
+import { postShift } from './support/shifts';
 import { createTestApp, TestApp } from './support/test-app';
 
 describe('skills, agent profiles, certifications', () => {
@@ -264,6 +265,41 @@ describe('skills, agent profiles, certifications', () => {
         .set(newcomer.auth)
         .send({ skills: [{ skill: 'legacy_orders', level: 1 }] })
         .expect(400);
+    });
+
+    it('lets a shift keep a skill retired since it was required, but not newly require one', async () => {
+      for (const code of ['old_desk', 'gone_desk']) {
+        await t.http.post('/v1/skills').set(admin.auth).send({ code, name: code }).expect(201);
+      }
+      const company = await registerCompany(t, 'Retirees');
+      const shift = await postShift(t, company, {
+        requiredSkills: [{ skill: 'old_desk', minLevel: 2 }],
+      });
+      for (const code of ['old_desk', 'gone_desk']) {
+        await t.http.delete(`/v1/skills/${code}`).set(admin.auth).expect(200);
+      }
+      const kept = await t.http
+        .patch(`/v1/shifts/${shift.id}`)
+        .set(company.auth)
+        .send({
+          requiredSkills: [
+            { skill: 'old_desk', minLevel: 3 },
+            { skill: 'billing', minLevel: 1 },
+          ],
+        })
+        .expect(200);
+      expect(kept.body.requiredSkills).toEqual([
+        { skill: 'billing', minLevel: 1 },
+        { skill: 'old_desk', minLevel: 3 },
+      ]);
+      const added = await t.http
+        .patch(`/v1/shifts/${shift.id}`)
+        .set(company.auth)
+        .send({ requiredSkills: [{ skill: 'gone_desk', minLevel: 1 }] })
+        .expect(400);
+      expect(added.body.error.details.fields.map((f: { field: string }) => f.field)).toEqual([
+        'requiredSkills.0.skill',
+      ]);
     });
   });
 

@@ -174,7 +174,13 @@ export class ShiftsService {
         await this.credit.assertMayAddDemand(companyId); // changed since the read above
       }
       if (input.requiredSkills) {
-        await this.skills.assertUsable(em, skillFields(input.requiredSkills));
+        // A skill retired since the shift required it may stay (at any level), as an agent's
+        // held skill does; a newly required one must be current.
+        const required = new Set(shift.requiredSkills.map((r) => r.skill));
+        await this.skills.assertUsable(
+          em,
+          skillFields(input.requiredSkills).filter((f) => !required.has(f.code)),
+        );
         await this.shifts.deleteRequiredSkills(em, id);
         await this.shifts.insertRequiredSkills(em, id, input.requiredSkills);
       }
