@@ -1,6 +1,12 @@
 import { OfferExpireHandler } from '../src/modules/tickets/offer-jobs.handlers';
 import { OfferRouter } from '../src/modules/tickets/offer-router.service';
-import { createApiKey, registerAgent, registerCompany, SignedIn } from './support/factories';
+import {
+  createApiKey,
+  createStaff,
+  registerAgent,
+  registerCompany,
+  SignedIn,
+} from './support/factories';
 import { shiftBody, endShiftsOf } from './support/shifts';
 import { escalate, liveAgents } from './support/tickets';
 import { createTestApp, TestApp } from './support/test-app';
@@ -398,6 +404,31 @@ describe('offers (push routing)', () => {
     expect(await route()).toEqual({ offered: 1 });
     const [offer] = await offersOf(ticket.id);
     expect(offer).toMatchObject({ agent_id: specialist.id, status: 'pending' });
+  });
+
+  it("a suspension withdraws the agent's pending offer, and the ticket goes to another agent", async () => {
+    const { agents } = await liveAgents(t, acme.auth, 2, {}, { routing: 'push' });
+    const ticket = await escalate(t, bot);
+    await route();
+    const [offer] = await offersOf(ticket.id);
+    const held = agents.find((a) => a.id === offer.agent_id)!;
+    const other = agents.find((a) => a.id !== offer.agent_id)!;
+    const admin = await createStaff(t, 'admin');
+    await t.http
+      .post(`/v1/agents/${held.id}/suspend`)
+      .set(admin.auth)
+      .send({ reason: 'Fraud investigation' })
+      .expect(200);
+    expect((await offersOf(ticket.id))[0].status).toBe('withdrawn');
+    const [job] = await t.db.query(
+      `SELECT 1 FROM outbox WHERE job_name = 'offers.route' AND payload->>'companyId' = $1
+          AND created_at >= (SELECT decided_at FROM offers WHERE id = $2)`,
+      [acme.companyId, offer.id],
+    );
+    expect(job).toBeDefined();
+    expect(await route()).toEqual({ offered: 1 });
+    const chain = await offersOf(ticket.id);
+    expect(chain[1]).toMatchObject({ agent_id: other.id, status: 'pending' });
   });
 
   it('concurrent router runs for a company join one run: each ticket offered once', async () => {

@@ -62,6 +62,7 @@ export class AgentSuspensionService {
         }
         const cancelledOn = await this.seats.cancelSeats(em, agentId, shiftIds);
         await this.tickets.releaseAllOf(em, agentId, 'suspension', 'the agent was suspended');
+        await this.tickets.withdrawOffersOf(em, agentId);
         return cancelledOn;
       });
     } catch (e) {

@@ -228,6 +228,17 @@ export class OffersRepository {
     );
   }
 
+  /** Withdraws the agent's pending offers (a suspension); their companies, once each. */
+  async withdrawPendingOf(em: EntityManager, agentId: string): Promise<string[]> {
+    const rows = await changedRows<{ company_id: string }>(
+      em,
+      `UPDATE offers SET status = 'withdrawn', decided_at = now()
+        WHERE agent_id = $1 AND status = 'pending' RETURNING company_id`,
+      [agentId],
+    );
+    return [...new Set(rows.map((r) => r.company_id))];
+  }
+
   /** Whether the agent's last three decided offers since `since` all expired. */
   async threeExpiredInARow(em: EntityManager, agentId: string, since: Date): Promise<boolean> {
     const [row]: { n: number }[] = await em.query(

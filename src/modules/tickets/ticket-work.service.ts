@@ -17,6 +17,7 @@ import { emitTicketEvent } from './ticket-events';
 import { TicketReadService } from './ticket-read.service';
 import { StandingResolutionJson, TicketResolveRepository } from './ticket-resolve.repository';
 import { ReleasedBy } from './ticket-rules';
+import { OffersRepository } from './offers.repository';
 import { TicketsRepository } from './tickets.repository';
 
 /** What the claiming agent does with a ticket: keep it alive, give it back, resolve it. */
@@ -32,6 +33,7 @@ export class TicketWorkService {
     private readonly agents: AgentsService,
     private readonly resolves: TicketResolveRepository,
     private readonly metrics: DomainMetrics,
+    private readonly offers: OffersRepository,
   ) {}
 
   /** "Still working on it": postpones the handle timeout. */
@@ -148,6 +150,17 @@ export class TicketWorkService {
       released += 1;
     }
     return released;
+  }
+
+  /**
+   * The agent's pending offers are withdrawn (a suspension: it could not accept them), so their
+   * tickets go to the router again now rather than when the offers run out. The caller holds the
+   * agent's row lock, which an accept takes first.
+   */
+  async withdrawOffersOf(em: EntityManager, agentId: string): Promise<void> {
+    for (const companyId of await this.offers.withdrawPendingOf(em, agentId)) {
+      await this.outbox.enqueue(em, 'offers.route', { companyId });
+    }
   }
 
   /** Locks the ticket and checks the caller holds its active claim (and is not suspended). */
