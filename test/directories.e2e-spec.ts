@@ -1,4 +1,5 @@
 import { createStaff, registerAgent, registerCompany, SignedIn } from './support/factories';
+import { pageAll } from './support/pages';
 import { postShift } from './support/shifts';
 import { createTestApp, TestApp } from './support/test-app';
 
@@ -93,6 +94,18 @@ describe('directories', () => {
       } while (cursor);
       expect(new Set(seen).size).toBe(seen.length);
       expect(seen).toEqual(expect.arrayContaining([zed.id, zoe.id, other.id]));
+    });
+
+    it('pages past agents with the longest names the profile allows', async () => {
+      // 100 characters each, 3 and 4 bytes of UTF-8 and escaped in JSON: the longest cursors.
+      const longest = [
+        await named('名'.repeat(100)),
+        await named('😀'.repeat(100)),
+        await named('"\\'.repeat(50)),
+      ];
+      const seen = await pageAll(t, '/v1/agents', admin.auth, 500, 'agentId');
+      expect(seen).toEqual(expect.arrayContaining(longest.map((a) => a.id)));
+      expect(new Set(seen).size).toBe(seen.length);
     });
 
     it('refuses a blank term, a bad status and a forged cursor, naming the field', async () => {

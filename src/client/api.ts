@@ -7946,7 +7946,11 @@ export interface operations {
         status?: 'active' | 'suspended';
         /** @description Agents whose display name contains this (any case) or whose email starts with it. */
         q?: string;
-        /** @description The `nextCursor` of the previous page. */
+        /**
+         * @description The `nextCursor` of the previous page. Room for the longest the API makes: the agent
+         *     directory's holds a display name (100 characters, up to 4 bytes each, some escaped in its
+         *     JSON), base64url-encoded.
+         */
         cursor?: string;
       };
       header?: never;
@@ -8315,7 +8319,11 @@ export interface operations {
          *     the reasons (what to add to your profile, or the certification they need).
          */
         include?: 'ineligible';
-        /** @description The `nextCursor` of the previous page. */
+        /**
+         * @description The `nextCursor` of the previous page. Room for the longest the API makes: the agent
+         *     directory's holds a display name (100 characters, up to 4 bytes each, some escaped in its
+         *     JSON), base64url-encoded.
+         */
         cursor?: string;
       };
       header?: never;
@@ -8776,7 +8784,11 @@ export interface operations {
         /** @description Items per page, 1–100 (default 20). */
         limit?: number;
         status?: 'claimed' | 'checked_in' | 'completed' | 'cancelled' | 'no_show';
-        /** @description The `nextCursor` of the previous page. */
+        /**
+         * @description The `nextCursor` of the previous page. Room for the longest the API makes: the agent
+         *     directory's holds a display name (100 characters, up to 4 bytes each, some escaped in its
+         *     JSON), base64url-encoded.
+         */
         cursor?: string;
       };
       header?: never;
@@ -8950,7 +8962,11 @@ export interface operations {
         /** @description Shifts starting before this instant. */
         to?: string;
         status?: 'scheduled' | 'completed' | 'cancelled';
-        /** @description The `nextCursor` of the previous page. */
+        /**
+         * @description The `nextCursor` of the previous page. Room for the longest the API makes: the agent
+         *     directory's holds a display name (100 characters, up to 4 bytes each, some escaped in its
+         *     JSON), base64url-encoded.
+         */
         cursor?: string;
       };
       header?: never;
@@ -9588,7 +9604,11 @@ export interface operations {
         to?: string;
         status?: 'open' | 'claimed' | 'resolved' | 'withdrawn';
         priority?: 'low' | 'normal' | 'high' | 'urgent';
-        /** @description The `nextCursor` of the previous page. */
+        /**
+         * @description The `nextCursor` of the previous page. Room for the longest the API makes: the agent
+         *     directory's holds a display name (100 characters, up to 4 bytes each, some escaped in its
+         *     JSON), base64url-encoded.
+         */
         cursor?: string;
       };
       header?: never;
@@ -9711,7 +9731,11 @@ export interface operations {
       query?: {
         /** @description Items per page, 1–100 (default 20). */
         limit?: number;
-        /** @description The `nextCursor` of the previous page. */
+        /**
+         * @description The `nextCursor` of the previous page. Room for the longest the API makes: the agent
+         *     directory's holds a display name (100 characters, up to 4 bytes each, some escaped in its
+         *     JSON), base64url-encoded.
+         */
         cursor?: string;
       };
       header?: never;
@@ -11006,7 +11030,11 @@ export interface operations {
           | 'ticket.transferred'
           | 'ping'
         )[];
-        /** @description The `nextCursor` of the previous page. */
+        /**
+         * @description The `nextCursor` of the previous page. Room for the longest the API makes: the agent
+         *     directory's holds a display name (100 characters, up to 4 bytes each, some escaped in its
+         *     JSON), base64url-encoded.
+         */
         cursor?: string;
       };
       header?: never;
@@ -11096,7 +11124,11 @@ export interface operations {
       query?: {
         /** @description Items per page, 1–100 (default 20). */
         limit?: number;
-        /** @description The `nextCursor` of the previous page. */
+        /**
+         * @description The `nextCursor` of the previous page. Room for the longest the API makes: the agent
+         *     directory's holds a display name (100 characters, up to 4 bytes each, some escaped in its
+         *     JSON), base64url-encoded.
+         */
         cursor?: string;
       };
       header?: never;
@@ -11262,7 +11294,11 @@ export interface operations {
         limit?: number;
         agentId?: string;
         status?: 'pending' | 'posted' | 'rejected' | 'cancelled' | 'expired';
-        /** @description The `nextCursor` of the previous page. */
+        /**
+         * @description The `nextCursor` of the previous page. Room for the longest the API makes: the agent
+         *     directory's holds a display name (100 characters, up to 4 bytes each, some escaped in its
+         *     JSON), base64url-encoded.
+         */
         cursor?: string;
       };
       header?: never;
@@ -11684,7 +11720,11 @@ export interface operations {
       query?: {
         /** @description Items per page, 1–100 (default 20). */
         limit?: number;
-        /** @description The `nextCursor` of the previous page. */
+        /**
+         * @description The `nextCursor` of the previous page. Room for the longest the API makes: the agent
+         *     directory's holds a display name (100 characters, up to 4 bytes each, some escaped in its
+         *     JSON), base64url-encoded.
+         */
         cursor?: string;
       };
       header?: never;
@@ -11848,7 +11888,11 @@ export interface operations {
         )[];
         /** @description Only this company's invoices. */
         companyId?: string;
-        /** @description The `nextCursor` of the previous page. */
+        /**
+         * @description The `nextCursor` of the previous page. Room for the longest the API makes: the agent
+         *     directory's holds a display name (100 characters, up to 4 bytes each, some escaped in its
+         *     JSON), base64url-encoded.
+         */
         cursor?: string;
       };
       header?: never;
@@ -12574,7 +12618,11 @@ export interface operations {
         limit?: number;
         /** @description Only disputes in this state (default pending). */
         status?: 'pending' | 'upheld' | 'removed';
-        /** @description The `nextCursor` of the previous page. */
+        /**
+         * @description The `nextCursor` of the previous page. Room for the longest the API makes: the agent
+         *     directory's holds a display name (100 characters, up to 4 bytes each, some escaped in its
+         *     JSON), base64url-encoded.
+         */
         cursor?: string;
       };
       header?: never;
@@ -12629,7 +12677,11 @@ export interface operations {
       query?: {
         /** @description Items per page, 1–100 (default 20). */
         limit?: number;
-        /** @description The `nextCursor` of the previous page. */
+        /**
+         * @description The `nextCursor` of the previous page. Room for the longest the API makes: the agent
+         *     directory's holds a display name (100 characters, up to 4 bytes each, some escaped in its
+         *     JSON), base64url-encoded.
+         */
         cursor?: string;
       };
       header?: never;
@@ -12862,7 +12914,11 @@ export interface operations {
       query?: {
         /** @description Items per page, 1–100 (default 20). */
         limit?: number;
-        /** @description The `nextCursor` of the previous page. */
+        /**
+         * @description The `nextCursor` of the previous page. Room for the longest the API makes: the agent
+         *     directory's holds a display name (100 characters, up to 4 bytes each, some escaped in its
+         *     JSON), base64url-encoded.
+         */
         cursor?: string;
       };
       header?: never;
@@ -12892,7 +12948,11 @@ export interface operations {
       query?: {
         /** @description Items per page, 1–100 (default 20). */
         limit?: number;
-        /** @description The `nextCursor` of the previous page. */
+        /**
+         * @description The `nextCursor` of the previous page. Room for the longest the API makes: the agent
+         *     directory's holds a display name (100 characters, up to 4 bytes each, some escaped in its
+         *     JSON), base64url-encoded.
+         */
         cursor?: string;
         status?:
           | 'draft'

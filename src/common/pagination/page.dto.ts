@@ -18,9 +18,13 @@ export class PageQueryDto {
   @Max(100)
   limit: number = 20;
 
-  /** The `nextCursor` of the previous page. */
+  /**
+   * The `nextCursor` of the previous page. Room for the longest the API makes: the agent
+   * directory's holds a display name (100 characters, up to 4 bytes each, some escaped in its
+   * JSON), base64url-encoded.
+   */
   @IsOptional()
   @IsString()
-  @MaxLength(200)
+  @MaxLength(1000)
   cursor?: string;
 }
