@@ -121,6 +121,20 @@ describe('withdrawing an escalation', () => {
     expect(n).toBe(1);
     const integrity = await t.http.get('/v1/ledger/integrity').set(finance.auth).expect(200);
     expect(integrity.body.ok).toBe(true);
+
+    // Paid, but final: the customer left, so there is nothing to rate or review.
+    const rating = await t.http
+      .post(`/v1/escalations/${ticket.externalId as string}/rating`)
+      .set(bot)
+      .send({ csat: 1 })
+      .expect(409);
+    expect(rating.body.error.code).toBe('TICKET_NOT_RESOLVED');
+    const review = await t.http
+      .post(`/v1/tickets/${ticket.id}/review`)
+      .set(co.auth)
+      .send({ score: 1, tags: [], note: 'Left the customer' })
+      .expect(409);
+    expect(review.body.error.code).toBe('TICKET_NOT_RESOLVED');
   });
 
   it('pays nothing, bills nothing and marks nothing when the holder had not written to the customer', async () => {

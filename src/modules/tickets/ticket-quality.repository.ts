@@ -31,15 +31,20 @@ export interface HandoffCountsRow {
  */
 @Injectable()
 export class TicketQualityRepository {
-  /** The claim that last resolved the ticket (reopened since or not). */
+  /**
+   * The claim that last resolved the ticket (reopened since or not). None for a withdrawn
+   * ticket: a paid withdrawal resolves its claim, but the customer left, and a withdrawn ticket
+   * is final (no rating, no review).
+   */
   async lastResolution(
     em: EntityManager,
     ticketId: string,
   ): Promise<LastResolutionRow | undefined> {
     const [row]: LastResolutionRow[] = await em.query(
-      `SELECT id, agent_id, company_id, resolved_at FROM ticket_claims
-        WHERE ticket_id = $1 AND status = 'resolved'
-        ORDER BY resolved_at DESC LIMIT 1`,
+      `SELECT c.id, c.agent_id, c.company_id, c.resolved_at
+         FROM ticket_claims c JOIN tickets t ON t.id = c.ticket_id
+        WHERE c.ticket_id = $1 AND c.status = 'resolved' AND t.status <> 'withdrawn'
+        ORDER BY c.resolved_at DESC LIMIT 1`,
       [ticketId],
     );
     return row;
