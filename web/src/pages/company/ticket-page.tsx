@@ -75,7 +75,10 @@ export default function CompanyTicketPage() {
           <Stack gap="lg">
             <ClaimHistory claims={t.claims} zone={zone} />
             {t.status === 'resolved' && <ReopenForm ticketId={t.id} />}
-            {t.claims.some((c) => c.status === 'resolved') && <FeedbackSection ticketId={t.id} />}
+            {/* A withdrawn ticket is final, paid withdrawal or not: nothing to review. */}
+            {t.status !== 'withdrawn' && t.claims.some((c) => c.status === 'resolved') && (
+              <FeedbackSection ticketId={t.id} />
+            )}
           </Stack>
         </Grid.Col>
         <Grid.Col span={{ base: 12, md: 6 }}>
