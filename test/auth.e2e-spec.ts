@@ -195,9 +195,8 @@ describe('auth: register, login, me, refresh, logout', () => {
         .get('/v1/me')
         .set('Authorization', `Bearer ${retried.body.accessToken}`)
         .expect(200);
-      // Both successors stay valid (a browser may store either cookie), each once, in one login.
-      const viaLost = await refresh(lost.body.refreshToken).expect(200);
-      const viaRetried = await refresh(retried.body.refreshToken).expect(200);
+      // The login goes on from the one the client kept; the other is revoked by that use.
+      const next = await refresh(retried.body.refreshToken).expect(200);
       const [{ families }] = await t.db.query(
         `SELECT count(DISTINCT family_id)::int AS families FROM refresh_tokens WHERE user_id = $1`,
         [agent.id],
@@ -206,8 +205,23 @@ describe('auth: register, login, me, refresh, logout', () => {
       // The chain has moved on: the first token again is reuse, and ends the login.
       const reuse = await refresh(agent.refreshToken).expect(401);
       expect(reuse.body.error.code).toBe('REFRESH_TOKEN_REUSED');
-      for (const token of [viaLost.body.refreshToken, viaRetried.body.refreshToken]) {
+      for (const token of [lost.body.refreshToken, next.body.refreshToken]) {
         expect((await refresh(token).expect(401)).body.error.code).toBe('INVALID_REFRESH_TOKEN');
+      }
+    });
+
+    it('a copy replayed within the grace leaves no second login: whichever sibling is used second ends it', async () => {
+      for (const firstUser of ['owner', 'copy'] as const) {
+        const agent = await registerAgent(t);
+        const owner = await refresh(agent.refreshToken).expect(200); // the owner's refresh
+        const copy = await refresh(agent.refreshToken).expect(200); // a stolen copy, replayed
+        const [first, second] = firstUser === 'owner' ? [owner, copy] : [copy, owner];
+        const onward = await refresh(first.body.refreshToken).expect(200);
+        // The other sibling, presented later, is the second use of the token the two share.
+        const caught = await refresh(second.body.refreshToken).expect(401);
+        expect(caught.body.error.code).toBe('REFRESH_TOKEN_REUSED');
+        const ended = await refresh(onward.body.refreshToken).expect(401);
+        expect(ended.body.error.code).toBe('INVALID_REFRESH_TOKEN');
       }
     });
 

@@ -256,6 +256,31 @@ describe('receivables', () => {
     expect(next).toMatchObject({ totalMinor: 0, carriedOutMinor: 0 });
   });
 
+  it('keeps a credit withheld after a lost dispute withheld when its bill-back is paid', async () => {
+    const { company, invoice, tickets, key, agent } = await invoiced('Paid Back Oy', 2);
+    await reopen(company, tickets[0]);
+    await resolveTickets(t, key, agent, 1);
+    expect(linesOf(await closeAt(company, 15))).toEqual([
+      ['shift', PER_TICKET],
+      ['reversals', -PER_TICKET],
+    ]);
+    await disputeLost(invoice.number);
+    await creditNote(invoice.id, randomUUID(), PER_TICKET, 'Chargeback: not re-billed').expect(201);
+    const billedBack = await closeAt(company, 22);
+    expect(linesOf(billedBack)).toEqual([['withheld_credits', PER_TICKET]]);
+    await runJobs(t, ['billing.invoice-issue']);
+    expect(await financeInvoice(company.companyId)).toMatchObject({
+      id: billedBack.id,
+      status: 'paid',
+    });
+    const [restored] = await t.db.query(
+      `SELECT count(*)::int AS n FROM journal_entries
+        WHERE company_id = $1 AND kind = 'credit_restored'`,
+      [company.companyId],
+    );
+    expect(restored.n).toBe(0);
+  });
+
   it('withholds the rest of a reopened ticket’s credit as later credit notes leave more uncollected', async () => {
     const { company, invoice, tickets } = await invoiced('Two Notes Sp', 2);
     await reopen(company, tickets[0]);

@@ -39,6 +39,30 @@ export class RefreshTokensRepository {
     return rows.length > 0;
   }
 
+  /** Serialises the rotations of one login (an advisory lock, released at commit). */
+  async lockFamily(em: EntityManager, familyId: string): Promise<void> {
+    await em.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 7))`, [familyId]);
+  }
+
+  /** Whether the login still has a token that works (not revoked, not expired). */
+  async familyAlive(em: EntityManager, familyId: string): Promise<boolean> {
+    const rows: unknown[] = await em.query(
+      `SELECT 1 FROM refresh_tokens
+        WHERE family_id = $1 AND revoked_at IS NULL AND expires_at > now() LIMIT 1`,
+      [familyId],
+    );
+    return rows.length > 0;
+  }
+
+  /** Revokes the family's unused tokens but `keep`. */
+  async revokeUnusedExcept(em: EntityManager, familyId: string, keep: string[]): Promise<void> {
+    await em.query(
+      `UPDATE refresh_tokens SET revoked_at = now()
+        WHERE family_id = $1 AND used_at IS NULL AND revoked_at IS NULL AND id <> ALL($2::uuid[])`,
+      [familyId, keep],
+    );
+  }
+
   /** Revokes every still-valid token of the family. */
   async revokeFamily(em: EntityManager, familyId: string): Promise<void> {
     await em.update(RefreshToken, { familyId, revokedAt: IsNull() }, { revokedAt: () => 'now()' });

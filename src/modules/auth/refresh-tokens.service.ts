@@ -39,24 +39,38 @@ export class RefreshTokensService {
     if (!parsed) return Promise.resolve({ outcome: 'invalid' });
     const [, id, secret] = parsed;
     return this.db.transaction(async (em): Promise<Rotation> => {
-      // The row lock makes two concurrent uses of one token see each other: one rotates, the
-      // other finds it used and revokes the family.
-      const row = await this.tokens.withHash(em, id, true);
-      if (!row || !safeEqualHex(row.tokenHash, sha256Hex(secret)) || row.revokedAt) {
+      const found = await this.tokens.withHash(em, id, false);
+      if (!found || !safeEqualHex(found.tokenHash, sha256Hex(secret)))
         return { outcome: 'invalid' };
+      // One rotation of a login at a time (the family's lock, then the row's): two uses of one
+      // token see each other, and so do two siblings of the reuse grace.
+      await this.tokens.lockFamily(em, found.familyId);
+      const row = (await this.tokens.withHash(em, id, true))!;
+      if (row.revokedAt) {
+        // Revoked while its login lives on: a sibling from the reuse grace was used instead,
+        // so this is the other copy of a token used twice. Else (a logout): just invalid.
+        if (!(await this.tokens.familyAlive(em, row.familyId))) return { outcome: 'invalid' };
+        await this.tokens.revokeFamily(em, row.familyId);
+        return { outcome: 'reused' };
       }
-      if (row.expiresAt.getTime() <= Date.now()) return { outcome: 'invalid' };
+      const expired = row.expiresAt.getTime() <= Date.now();
       if (row.usedAt) {
-        if (!(await this.inGrace(em, row))) {
+        if (expired || !(await this.inGrace(em, row))) {
           await this.tokens.revokeFamily(em, row.familyId);
           return { outcome: 'reused' };
         }
         // Its answer was lost (a reload mid-refresh): a sibling of the successor, which stays
-        // valid too, since the browser may yet store either cookie.
-      } else {
-        await this.tokens.markUsed(em, id);
+        // valid too, since the browser may yet store either cookie. The first of them used
+        // revokes the others.
+        const token = await this.insert(em, row.userId, row.familyId);
+        return { outcome: 'rotated', userId: row.userId, token };
       }
+      if (expired) return { outcome: 'invalid' };
+      await this.tokens.markUsed(em, id);
       const token = await this.insert(em, row.userId, row.familyId);
+      // The login goes on from this token alone: siblings the grace gave out are revoked, and
+      // whoever presents one later is taken for the copy (above).
+      await this.tokens.revokeUnusedExcept(em, row.familyId, [id, idOf(token)]);
       return { outcome: 'rotated', userId: row.userId, token };
     });
   }
@@ -109,3 +123,6 @@ export function refreshError(outcome: 'reused' | 'invalid'): DomainError {
       )
     : new DomainError('INVALID_REFRESH_TOKEN', 'The refresh token is invalid, expired or revoked');
 }
+
+/** The row id of a token made by `insert`. */
+const idOf = (token: string) => token.slice(0, token.indexOf('.'));

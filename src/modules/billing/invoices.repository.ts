@@ -193,13 +193,6 @@ export class InvoicesRepository {
     return row;
   }
 
-  /**
-   * Of these invoices, those the company did not pay in full, with what went uncollected: the
-   * whole of one written off (uncollectible, or voided at Stripe), what credit notes wrote off
-   * of one whose payment a lost dispute took back. All are locked, in id order, and filtered
-   * after: a filter in the locking query would skip, without waiting, one whose write-off or
-   * credit note is committing (its last committed row does not match).
-   */
   /** The invoices' statuses, by id. */
   async statusesOf(em: EntityManager, ids: string[]): Promise<Map<string, InvoiceStatus>> {
     if (ids.length === 0) return new Map();
@@ -218,6 +211,13 @@ export class InvoicesRepository {
     ]);
   }
 
+  /**
+   * Of these invoices, those the company did not pay in full, with what went uncollected: the
+   * whole of one written off (uncollectible, or voided at Stripe), what credit notes wrote off
+   * of one whose payment a lost dispute took back. All are locked, in id order, and filtered
+   * after: a filter in the locking query would skip, without waiting, one whose write-off or
+   * credit note is committing (its last committed row does not match).
+   */
   async lockUncollected(
     em: EntityManager,
     ids: string[],

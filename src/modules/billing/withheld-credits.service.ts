@@ -114,7 +114,9 @@ export class WithheldCreditsService {
     if (claims.length === 0) return;
     const charged = await this.ledger.earningInvoices(em, claims);
     for (const charging of await this.invoices.lockByIds(em, [...new Set(charged.values())])) {
-      if (charging.status !== 'paid') continue;
+      // Only a charging invoice written off and paid since: one credited after a lost dispute
+      // is paid too, and what its credit notes withheld stays withheld.
+      if (charging.status !== 'paid' || Number(charging.credited_minor) > 0) continue;
       const mine = new Set(claims.filter((c) => charged.get(c) === charging.id));
       await this.restore(em, charging, mine);
     }
