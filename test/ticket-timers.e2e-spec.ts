@@ -89,6 +89,30 @@ describe('ticket timers (each fired twice)', () => {
       });
     });
 
+    it('breaches a ticket released after its deadline and claimed again before its timer ran', async () => {
+      const { agents } = await liveAgents(t, co.auth, 2);
+      const ticket = await escalate(t, key);
+      await t.http.post(`/v1/tickets/${ticket.id}/claim`).set(agents[0].auth).expect(200);
+      // Held across its deadline…
+      await t.db.query(
+        `UPDATE ticket_claims SET claimed_at = now() - interval '1 minute' WHERE ticket_id = $1`,
+        [ticket.id],
+      );
+      await t.db.query(
+        `UPDATE tickets SET sla_deadline = now() - interval '30 seconds' WHERE id = $1`,
+        [ticket.id],
+      );
+      // …then back in the queue after it, and taken again before the timer's job ran.
+      await t.http
+        .post(`/v1/tickets/${ticket.id}/release`)
+        .set(agents[0].auth)
+        .send({ reason: 'Needs billing access' })
+        .expect(200);
+      await t.http.post(`/v1/tickets/${ticket.id}/claim`).set(agents[1].auth).expect(200);
+      const handler = t.app.get(SlaCheckHandler);
+      expect(await handler.handle({ ticketId: ticket.id })).toEqual({ breached: true });
+    });
+
     it('breaches a ticket claimed (or resolved) after its deadline, before its timer ran', async () => {
       const {
         agents: [agent],

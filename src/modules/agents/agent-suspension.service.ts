@@ -60,9 +60,10 @@ export class AgentSuspensionService {
         if ((await this.seats.seatsBeyond(em, agentId, shiftIds)).length > 0) {
           throw new SeatClaimedMeanwhile();
         }
+        // Offers before seats: an offer's expiry locks the offer, then the ticket, then the seat.
+        await this.tickets.withdrawOffersOf(em, agentId);
         const cancelledOn = await this.seats.cancelSeats(em, agentId, shiftIds);
         await this.tickets.releaseAllOf(em, agentId, 'suspension', 'the agent was suspended');
-        await this.tickets.withdrawOffersOf(em, agentId);
         return cancelledOn;
       });
     } catch (e) {

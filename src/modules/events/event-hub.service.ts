@@ -30,6 +30,8 @@ export class EventHub implements OnModuleDestroy {
   private readonly streams = new Set<EventStream>();
   private head = 0;
   private started: Promise<void> | null = null;
+  /** Whether the head was read: the hub hands out nothing before (a failed start, say). */
+  private ready = false;
   /** Set when the process began shutting down: streams registering from then on end at once. */
   private shuttingDown = false;
   private sub: Redis | null = null;
@@ -168,6 +170,7 @@ export class EventHub implements OnModuleDestroy {
     listening = true;
     const read = this.chain.then(async () => {
       this.head = await this.rows.maxPosition(this.db.manager);
+      this.ready = true;
     });
     this.chain = read.catch(() => undefined);
     await read;
@@ -183,6 +186,8 @@ export class EventHub implements OnModuleDestroy {
   }
 
   private async accept(batch: EventRow[]): Promise<void> {
+    // Queued behind a head read that failed: without a head it would fill from position 0.
+    if (!this.ready) return;
     const fresh = batch.filter((r) => Number(r.id) > this.head);
     if (fresh.length === 0) return;
     const first = Number(fresh[0].id);

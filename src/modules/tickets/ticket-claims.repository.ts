@@ -195,18 +195,25 @@ export class TicketClaimsRepository {
   }
 
   /**
-   * Whether the ticket was open at `at`: no claim of its current life (none from before a
-   * reopen) held it or had resolved it by then.
+   * Whether the ticket was open at some moment since its claim deadline: at the deadline itself
+   * (no claim of its current life held or had resolved it then), or when a claim held across it
+   * was released. Compared in SQL with the ticket's own column, to the microsecond.
    */
-  async openAt(em: EntityManager, ticketId: string, at: Date): Promise<boolean> {
-    const [held]: unknown[] = await em.query(
-      `SELECT 1 FROM ticket_claims
-        WHERE ticket_id = $1 AND claimed_at <= $2 AND reopened_at IS NULL
-          AND NOT (status = 'released' AND released_at <= $2)
-        LIMIT 1`,
-      [ticketId, at],
+  async openSinceDeadline(em: EntityManager, ticketId: string): Promise<boolean> {
+    const [row]: { open: boolean }[] = await em.query(
+      `SELECT NOT EXISTS (
+                SELECT 1 FROM ticket_claims c
+                 WHERE c.ticket_id = t.id AND c.claimed_at <= t.sla_deadline
+                   AND c.reopened_at IS NULL
+                   AND NOT (c.status = 'released' AND c.released_at <= t.sla_deadline))
+           OR EXISTS (
+                SELECT 1 FROM ticket_claims c
+                 WHERE c.ticket_id = t.id AND c.status = 'released'
+                   AND c.released_at > t.sla_deadline) AS open
+         FROM tickets t WHERE t.id = $1`,
+      [ticketId],
     );
-    return held === undefined;
+    return row?.open ?? false;
   }
 
   async isActive(em: EntityManager, claimId: string): Promise<boolean> {

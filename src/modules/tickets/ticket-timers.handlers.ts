@@ -48,13 +48,13 @@ export class SlaCheckHandler implements HandlesJob<'ticket.sla-check'> {
         await this.outbox.enqueue(em, 'ticket.sla-check', { ticketId }, { runAt: t.sla_deadline });
         return { breached: false };
       }
-      // Claimed after its deadline, before this ran late (a backlog, workers down): it was open
-      // past the deadline all the same, and is breached as if the timer had been on time, so
-      // that the count does not depend on how late timers run.
+      // Claimed after its deadline (or released after it and claimed again) before this ran
+      // late (a backlog, workers down): it was open past the deadline all the same, and is
+      // breached as an on-time run would have, so the count does not depend on timer lateness.
       const lateClaimed =
         (t.status === 'claimed' || t.status === 'resolved') &&
         t.due &&
-        (await this.claims.openAt(em, ticketId, t.sla_deadline));
+        (await this.claims.openSinceDeadline(em, ticketId));
       if (t.status !== 'open' && !lateClaimed) return { breached: false };
       const levels = t.skill_levels.map((l) => Math.max(1, l - 1));
       await this.tickets.markSlaBreached(em, ticketId, levels);
