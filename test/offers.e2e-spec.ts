@@ -401,7 +401,18 @@ describe('offers (push routing)', () => {
       )
     ).agents[0];
     const ticket = await escalate(t, bot, { requiredSkills: [{ skill: 'fraud', minLevel: 2 }] });
-    expect(await route()).toEqual({ offered: 1 });
+    const router = t.app.get(OfferRouter) as unknown as { offerOne: () => Promise<boolean> };
+    const tried = jest.spyOn(router, 'offerOne');
+    try {
+      expect(await route()).toEqual({ offered: 1 });
+      // One statement per batch said who could take it: no locked attempt for each of the 25.
+      expect(tried).toHaveBeenCalledTimes(1);
+      // Offered, and nothing else waits: the next run tries nobody.
+      expect(await route()).toEqual({ offered: 0 });
+      expect(tried).toHaveBeenCalledTimes(1);
+    } finally {
+      tried.mockRestore();
+    }
     const [offer] = await offersOf(ticket.id);
     expect(offer).toMatchObject({ agent_id: specialist.id, status: 'pending' });
   });

@@ -138,11 +138,12 @@ export const DECLARED_EXCEPTIONS: readonly {
   },
   {
     where: 'tickets/offers.repository.ts',
-    names: ['shift_claims', 'shifts', 'agents', 'agent_quality'],
+    names: ['shift_claims', 'shifts', 'agents', 'agent_quality', 'agent_skills'],
     reason:
       'The push router reads the candidate agents of a company (live push seat, available, ' +
       'below the limit) in its order (fairness floor, quality tier, longest wait) in one ' +
-      'statement; each is re-checked under its lock.',
+      'statement, and which of a batch could take a waiting ticket in another; each is ' +
+      're-checked under its lock.',
   },
   {
     where: 'ledger/earnings.repository.ts',

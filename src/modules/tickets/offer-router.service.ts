@@ -107,8 +107,8 @@ export class OfferRouter {
    * before the order is read again (offering to one agent changes no other agent's place in
    * it); but an agent freed meanwhile is not in it (and may be owed the next offer by the
    * fairness floor), so a batch older than BATCH_FRESH_MS ends the pass, to be read again. A
-   * batch in which nobody could take a waiting ticket (other skills, languages, cooldowns) goes
-   * on to the next: the first agents in the order are the ones that waiting tickets passed
+   * batch in which nobody could take a waiting ticket (other skills, languages, cooldowns; one
+   * statement says which could) goes on to the next: the first agents in the order are the ones that waiting tickets passed
    * over, and they stay first, so stopping there left a ticket unoffered while an agent further
    * down could take it.
    */
@@ -121,8 +121,10 @@ export class OfferRouter {
         skip,
       );
       const readAt = Date.now();
+      const able = await this.offers.withOfferableTicket(this.db.manager, companyId, agents);
       let made = 0;
       for (const agentId of agents) {
+        if (!able.has(agentId)) continue;
         if (Date.now() - readAt > BATCH_FRESH_MS) return { made, stale: true };
         if (await this.offerOne(companyId, agentId)) made++;
       }

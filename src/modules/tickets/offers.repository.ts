@@ -114,6 +114,42 @@ export class OffersRepository {
     return rows.map((r) => r.agent_id);
   }
 
+  /**
+   * Of these agents, those with a ticket the router could offer them now: a candidate by
+   * ticket_candidates (skills, languages, cooldowns; not on offer) that they have not declined
+   * or let expire on their live push shift, the same test as offerOne's (which still decides,
+   * under the agent's lock). One statement for a batch, instead of a locked transaction for
+   * each agent that then finds nothing.
+   */
+  async withOfferableTicket(
+    em: EntityManager,
+    companyId: string,
+    agentIds: string[],
+  ): Promise<Set<string>> {
+    const rows: { agent_id: string }[] = await em.query(
+      `SELECT a.user_id AS agent_id
+         FROM agents a
+         JOIN shift_claims sc ON sc.agent_id = a.user_id AND sc.status = 'checked_in'
+         JOIN shifts s ON s.id = sc.shift_id AND s.company_id = $1 AND s.routing = 'push'
+                      AND s.status = 'scheduled' AND s.starts_at <= now() AND s.ends_at > now()
+         LEFT JOIN LATERAL (
+           SELECT array_agg(k.skill ORDER BY k.skill) AS codes,
+                  array_agg(k.level::int ORDER BY k.skill) AS levels
+             FROM agent_skills k WHERE k.agent_id = a.user_id) sk ON true
+        WHERE a.user_id = ANY ($2::uuid[])
+          AND EXISTS (
+                SELECT 1 FROM ticket_candidates($1, a.user_id, a.languages,
+                                                coalesce(sk.codes, '{}'), coalesce(sk.levels, '{}'),
+                                                64) c(id)
+                 WHERE NOT EXISTS (SELECT 1 FROM offers o
+                                    WHERE o.ticket_id = c.id AND o.agent_id = a.user_id
+                                      AND o.shift_id = s.id
+                                      AND o.status IN ('declined', 'expired')))`,
+      [companyId, agentIds],
+    );
+    return new Set(rows.map((r) => r.agent_id));
+  }
+
   /** Until when the ticket is reserved by a pending offer, if it is. */
   async pendingUntil(em: EntityManager, ticketId: string): Promise<Date | null> {
     const [row]: { expires_at: Date }[] = await em.query(
