@@ -278,6 +278,15 @@ describe('GET /v1/events/stream', () => {
     for (let n = 1; n <= 150; n++) {
       await recordOnB({ type: 'test.large', agentId: agent.id, data: { n, text } });
     }
+    // All positioned first, so that all come in the replay (live ones would queue behind it,
+    // and more than EVENTS_STREAM_MAX_BEHIND of those cut the stream: another rule).
+    await waitFor(async () => {
+      const [{ n }] = await a.db.query(
+        `SELECT count(*)::int AS n FROM events WHERE agent_id = $1 AND position IS NOT NULL`,
+        [agent.id],
+      );
+      return n === 150;
+    }, 'the backlog positioned');
     // 1.2 MB in the first page against a 64 KB limit (EVENTS_STREAM_MAX_BEHIND_BYTES here).
     const c = stream(agent.auth.Authorization, '0');
     const all = await eventsOf(c, 150, 'the whole backlog');
