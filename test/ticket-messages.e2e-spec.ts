@@ -85,12 +85,14 @@ describe('the conversation on a ticket', () => {
       visibility: 'customer',
       body: 'Refund re-issued.\nIt takes 3 days.',
       messageId: null,
+      number: 1,
     });
-    await t.http
+    const note = await t.http
       .post(`/v1/tickets/${ticket.id}/messages`)
       .set(agent.auth)
       .send({ body: 'Customer seems upset, be gentle', visibility: 'internal' })
       .expect(201);
+    expect(note.body.number).toBe(2);
     // The resolution comes after both messages: once it is at the hook, so is all before it.
     await t.http
       .post(`/v1/tickets/${ticket.id}/resolve`)
@@ -111,6 +113,7 @@ describe('the conversation on a ticket', () => {
       externalId: ticket.externalId,
       data: {
         messageId: sent.body.id,
+        number: 1, // the bot orders deliveries by it
         author: 'agent',
         body: 'Refund re-issued.\nIt takes 3 days.',
       },
@@ -327,8 +330,22 @@ describe('the conversation on a ticket', () => {
       'Re-sent it by wire.',
       'First refund bounced: wrong IBAN',
     ]);
-    // The ticket itself stays readable to the first agent: their earning links to it.
-    await t.http.get(`/v1/agents/me/tickets/${ticket.id}`).set(first.auth).expect(200);
+    // The ticket itself stays readable to the first agent: their earning links to it. Its
+    // claims are only theirs: the next holder's pay and notes are not (nor are the first's to
+    // the next holder).
+    const asFirst = await t.http
+      .get(`/v1/agents/me/tickets/${ticket.id}`)
+      .set(first.auth)
+      .expect(200);
+    expect(asFirst.body.claims.map((c: { agentId: string }) => c.agentId)).toEqual([first.id]);
+    const asNext = await t.http
+      .get(`/v1/agents/me/tickets/${ticket.id}`)
+      .set(next.auth)
+      .expect(200);
+    expect(asNext.body.claims.map((c: { agentId: string }) => c.agentId)).toEqual([next.id]);
+    // The company sees the whole history.
+    const asCompany = await t.http.get(`/v1/tickets/${ticket.id}`).set(co.auth).expect(200);
+    expect(asCompany.body.claims).toHaveLength(2);
   });
 
   it('reads back, after resolving, a message written while the resolution waited for the ticket', async () => {

@@ -463,6 +463,7 @@ export class QueueDto {
   maxConcurrentTickets: number;
 }
 
+/** A ticket as its agent sees it: `claims` lists only your own claims on it. */
 export class AgentTicketDto extends TicketDto {
   /** @example a7d3e9f1-2b4c-4d6e-8f0a-1c3e5b7d9f2a */
   claimId: string;

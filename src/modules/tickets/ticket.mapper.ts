@@ -99,7 +99,11 @@ export function toAgentTicketDto(
   const claim = ticket.claims.find((c) => c.claimId === claimId)!;
   // `rate` may be null only for a resolved claim, whose pay is fixed.
   const pay = claim.pay ?? payWith(rate!, claim.surge ?? NO_SURGE);
-  return { ...ticket, claimId, pay, surge: claim.surge };
+  // Only the agent's own claims: another agent's pay, surge, summary and release reason (a
+  // transfer's note) are theirs and the company's, and what came after the agent resolved is
+  // not theirs to read (the conversation stops there too).
+  const claims = ticket.claims.filter((c) => c.agentId === claim.agentId);
+  return { ...ticket, claims, claimId, pay, surge: claim.surge };
 }
 
 /** A ticket in an agent's queue, with the pay of the agent's live shift. */
