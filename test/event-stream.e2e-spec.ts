@@ -129,6 +129,21 @@ describe('GET /v1/events/stream', () => {
     expect(c.frames.find((f) => f.event === 'stream.end')?.data).toBe('{"reason":"token_expired"}');
   });
 
+  it('ends the stream at expiry whatever the spacing of the Authorization header', async () => {
+    // passport takes "Bearer" and the token split on any whitespace; the stream read the
+    // expiry with its own stricter pattern, found none, and never ended.
+    const agent = await registerAgent(a);
+    const token = sign(
+      { sub: agent.id, role: 'agent', cid: null, exp: Math.floor(Date.now() / 1000) + 2 },
+      TEST_JWT_SECRET,
+      { algorithm: 'HS256' },
+    );
+    const c = stream(`Bearer \t ${token}`);
+    await waitFor(async () => c.ended, 'the stream to end at expiry', 6000);
+    expect(c.status).toBe(200);
+    expect(c.frames.find((f) => f.event === 'stream.end')?.data).toBe('{"reason":"token_expired"}');
+  });
+
   it('ends a user’s streams in every process on request (logout, suspension)', async () => {
     const agent = await registerAgent(a);
     const c = stream(agent.auth.Authorization);

@@ -8,6 +8,12 @@ export interface UserActor {
   role: UserRole;
   userId: string;
   companyId: string | null;
+  /**
+   * The verified access token's expiry (ms since the epoch) and issue time (epoch seconds), as
+   * the JWT strategy read them: an event stream ends at the expiry. Absent on an actor made in
+   * code.
+   */
+  token?: { expiresAt: number; issuedAt: number | null };
 }
 
 export interface BotActor {

@@ -43,11 +43,19 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
    * token without them was not made here (a leaked secret, a tool), and an odd sub or cid would
    * reach SQL as a 500. Refused: 401.
    */
-  validate(claims: Partial<Record<keyof AccessTokenClaims | 'exp', unknown>>): UserActor | false {
-    const { sub, role, cid, exp } = claims;
+  validate(
+    claims: Partial<Record<keyof AccessTokenClaims | 'exp' | 'iat', unknown>>,
+  ): UserActor | false {
+    const { sub, role, cid, exp, iat } = claims;
     if (typeof exp !== 'number' || exp - Date.now() / 1000 > this.maxRemainingSeconds) return false;
     if (!isUuid(sub) || !USER_ROLES.includes(role as UserRole)) return false;
     if (cid !== null && cid !== undefined && !isUuid(cid)) return false;
-    return { kind: 'user', userId: sub, role: role as UserRole, companyId: cid ?? null };
+    return {
+      kind: 'user',
+      userId: sub,
+      role: role as UserRole,
+      companyId: cid ?? null,
+      token: { expiresAt: exp * 1000, issuedAt: typeof iat === 'number' ? iat : null },
+    };
   }
 }

@@ -16,25 +16,14 @@ import { scopeOf } from './events.service';
 const REPLAY_PAGE = 200;
 
 /**
- * When a bearer JWT expires (ms since the epoch) and when it was issued (epoch seconds); nulls
- * for an API key (it does not expire).
+ * When the caller's access token expires (ms since the epoch) and when it was issued (epoch
+ * seconds), as the guard verified them; nulls for an API key (it does not expire). A user
+ * without them (not possible through the guard) opens no stream: one would never end.
  */
-function timesOf(authorization: string | undefined): {
-  expiresAt: number | null;
-  iat: number | null;
-} {
-  const token = /^Bearer (\S+)$/i.exec(authorization ?? '')?.[1];
-  const payload = token?.split('.')[1];
-  if (!payload) return { expiresAt: null, iat: null };
-  // The guard verified the token already; this only reads its exp and iat.
-  const { exp, iat } = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as {
-    exp?: unknown;
-    iat?: unknown;
-  };
-  return {
-    expiresAt: typeof exp === 'number' ? exp * 1000 : null,
-    iat: typeof iat === 'number' ? iat : null,
-  };
+function timesOf(actor: Actor): { expiresAt: number | null; iat: number | null } {
+  if (actor.kind === 'bot') return { expiresAt: null, iat: null };
+  if (!actor.token) throw new DomainError('UNAUTHENTICATED', 'Sign in to open a stream');
+  return { expiresAt: actor.token.expiresAt, iat: actor.token.issuedAt };
 }
 
 /** Opens GET /v1/events/stream answers: checks, replay after Last-Event-ID, then live. */
@@ -54,7 +43,6 @@ export class EventStreamsService {
   async open(
     actor: Actor,
     lastEventId: string | undefined,
-    authorization: string | undefined,
     res: FastifyReply,
   ): Promise<void> {
     const scope = scopeOf(actor);
@@ -76,7 +64,7 @@ export class EventStreamsService {
       after = Number(lastEventId.trim());
     }
     const replay = lastEventId !== undefined && lastEventId.trim() !== '';
-    const token = actor.kind === 'user' ? timesOf(authorization) : { expiresAt: null, iat: null };
+    const token = timesOf(actor);
     // A token from before a logout or suspension ended this user's streams opens none.
     if (actor.kind === 'user' && (await this.hub.endedSince(actor.userId, token.iat ?? 0))) {
       throw new DomainError(
