@@ -4094,6 +4094,13 @@ export interface components {
     };
     TicketMessageDto: {
       /**
+       * @description Its place in the ticket's conversation: 1, 2, 3… The conversation is listed in this order.
+       *     Webhooks can arrive out of order (deliveries retry on their own): order by it. A gap is a
+       *     message not shown to you (an internal note, to a bot).
+       * @example 4
+       */
+      number: number;
+      /**
        * @example agent
        * @enum {string}
        */
@@ -4127,7 +4134,7 @@ export interface components {
       sentAt: string;
       /**
        * Format: date-time
-       * @description When Handoff stored it; the conversation is listed in this order.
+       * @description When Handoff stored it.
        * @example 2030-05-04T09:20:00.412Z
        */
       createdAt: string;

@@ -62,6 +62,7 @@ export const FUNCTION_OWNERS = {
   tickets_transition: 'tickets',
   ticket_claims_transition: 'tickets',
   ticket_claims_resolved_seq: 'tickets',
+  ticket_messages_number: 'tickets',
   shifts_transition: 'shifts',
   shift_claims_transition: 'shifts',
   journal_entry_balanced: 'ledger',

@@ -46,6 +46,8 @@ export interface TicketEventData {
   /** A message to the customer (webhook: the holder's, for the bot to relay). */
   'ticket.message': {
     messageId: string;
+    /** Its place in the ticket's conversation (1, 2, 3…): deliveries can arrive out of order. */
+    number: number;
     author: 'agent' | 'customer' | 'bot';
     body: string;
     sentAt: string;

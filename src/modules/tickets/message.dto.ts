@@ -1,7 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsIn, IsString, Matches, ValidateNested } from 'class-validator';
-import { ApiInstant } from '../../common/http/openapi-property';
+import { ApiInstant, ApiInteger } from '../../common/http/openapi-property';
 import { PageQueryDto } from '../../common/pagination/page.dto';
 import { IsInstant } from '../../common/validation/is-instant';
 import { RequiredSkillDto } from '../shifts/shift.dto';
@@ -104,6 +104,15 @@ export class TicketMessageDto {
   /** @example 5b0c2a4e-8f0e-4c61-9a43-2f1d7c9b6e10 */
   ticketId: string;
 
+  /**
+   * Its place in the ticket's conversation: 1, 2, 3… The conversation is listed in this order.
+   * Webhooks can arrive out of order (deliveries retry on their own): order by it. A gap is a
+   * message not shown to you (an internal note, to a bot).
+   * @example 4
+   */
+  @ApiInteger()
+  number: number;
+
   /** @example agent */
   @ApiProperty({ enum: MESSAGE_AUTHORS })
   author: MessageAuthor;
@@ -134,7 +143,7 @@ export class TicketMessageDto {
   sentAt: Date;
 
   /**
-   * When Handoff stored it; the conversation is listed in this order.
+   * When Handoff stored it.
    * @example 2030-05-04T09:20:00.412Z
    */
   createdAt: Date;

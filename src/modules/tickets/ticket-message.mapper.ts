@@ -5,6 +5,7 @@ export function toTicketMessageDto(r: TicketMessageRow): TicketMessageDto {
   return {
     id: r.id,
     ticketId: r.ticket_id,
+    number: r.number,
     author: r.author,
     agentId: r.agent_id,
     visibility: r.visibility,
@@ -19,6 +20,7 @@ export function toTicketMessageDto(r: TicketMessageRow): TicketMessageDto {
 export function messageEventData(r: TicketMessageRow) {
   return {
     messageId: r.id,
+    number: r.number,
     author: r.author,
     body: r.body,
     sentAt: r.sent_at.toISOString(),

@@ -6,6 +6,8 @@ import { TicketRow } from './ticket.rows';
 export interface TicketMessageRow {
   id: string;
   seq: string;
+  /** Its place in the ticket's conversation, from 1 (a trigger gives it). */
+  number: number;
   ticket_id: string;
   company_id: string;
   author: 'agent' | 'customer' | 'bot';

@@ -76,6 +76,7 @@ export const WEBHOOK_EXAMPLES: { [T in WebhookEventType]: WebhookPayload<T> } = 
       claimId,
       data: {
         messageId: '7a2c4e91-5b8d-4f36-a1e0-9d3b6c8f2e45',
+        number: 4,
         author: 'agent',
         body: 'I have re-issued the refund; it should reach your card within 3 days.',
         sentAt: '2026-11-26T09:06:12.331Z',
