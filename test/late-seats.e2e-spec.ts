@@ -72,6 +72,19 @@ describe('joining a started shift', () => {
     await t.http.post(`/v1/shifts/${shift.id}/check-in`).set(agent.auth).expect(200);
   });
 
+  it('never gives a late seat a check-in deadline past the shift end (grace 60, 40 left)', async () => {
+    const shift = await startedShift(t, company, 60, 40, { checkInGraceMinutes: 60 });
+    const agent = await registerAgent(t);
+    const res = await claim(t, agent, shift.id).expect(201);
+    // It was claim + 60 minutes: the no-show at the end came before the deadline shown.
+    expect(res.body.checkInDeadline).toBe(new Date(res.body.endsAt).toISOString());
+    const [timer] = await t.db.query(
+      `SELECT run_at FROM outbox WHERE job_name = 'shift-claim.no-show-check' AND payload->>'claimId' = $1`,
+      [res.body.id],
+    );
+    expect(new Date(timer.run_at).toISOString()).toBe(res.body.checkInDeadline);
+  });
+
   it('closes claims 30 minutes before the end: 409 SHIFT_CLOSED saying when they closed', async () => {
     const shift = await startedShift(t, company, 60, 29);
     const agent = await registerAgent(t);

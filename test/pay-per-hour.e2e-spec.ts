@@ -30,9 +30,11 @@ describe('pay per hour', () => {
       .set(company.auth)
       .send({ reason: 'Not fixed' })
       .expect(200);
-    // Two hours checked in, half an hour of it away.
+    // Two hours into the seat, checked in 10 minutes before it began (not worked time), half
+    // an hour of it away.
     await t.db.query(
-      `UPDATE shift_claims SET checked_in_at = now() - interval '2 hours', away_seconds = 1800
+      `UPDATE shift_claims SET checked_in_at = now() - interval '130 minutes', away_seconds = 1800,
+              period = tstzrange(now() - interval '2 hours', upper(period), '[)')
         WHERE shift_id = $1 AND agent_id = $2`,
       [shiftId, agent.id],
     );
@@ -74,5 +76,25 @@ describe('pay per hour', () => {
       resolutionsPerAgentHour: null,
       agentHours: 0,
     });
+  });
+
+  it("sums a company's worked time past an int's range without failing the open shifts", async () => {
+    const company = await registerCompany(t, 'Vast Co');
+    const { shiftId, agents } = await liveAgents(t, company.auth, 2);
+    for (const a of agents) {
+      await t.http.post(`/v1/shifts/${shiftId}/check-out`).set(a.auth).expect(200);
+    }
+    // Two seats of 40 years each: 2.5 billion seconds together (an int holds 2.1 billion). A
+    // large company's 90 days of seats reach it too, only with more rows.
+    await t.db.query(
+      `UPDATE shift_claims SET checked_in_at = checked_out_at - interval '40 years',
+              period = tstzrange(checked_out_at - interval '40 years', upper(period), '[)')
+        WHERE shift_id = $1`,
+      [shiftId],
+    );
+    await postShift(t, company);
+    const looking = await registerAgent(t);
+    await setProfile(t, looking, {});
+    await t.http.get('/v1/shifts/open?limit=100').set(looking.auth).expect(200);
   });
 });

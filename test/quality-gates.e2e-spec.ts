@@ -1,5 +1,6 @@
+import { AGENT_QUALITY, type AgentQualityReader } from '../src/common/quality/agent-quality';
 import { createApiKey, registerCompany, type SignedIn } from './support/factories';
-import { postShift, shiftBody } from './support/shifts';
+import { inMinutes, postShift, shiftBody } from './support/shifts';
 import { createTestApp, type TestApp } from './support/test-app';
 import { liveAgents, resolvedTicket } from './support/tickets';
 
@@ -85,6 +86,31 @@ describe('quality gates on shifts', () => {
       .send({ minQuality: null })
       .expect(200);
     await claim(low, shift.id).expect(201);
+  });
+
+  it('compares a score at four decimals in the list as in the claim (0.74996 meets 0.75)', async () => {
+    const startsAt = inMinutes(5 * 24 * 60); // clear of the other tests' seats
+    const shift = await postShift(t, company, {
+      title: 'Rounded desk',
+      minQuality: 0.75,
+      startsAt: startsAt.toISOString(),
+      endsAt: new Date(startsAt.getTime() + 3_600_000).toISOString(),
+    });
+    const reader = t.app.get<AgentQualityReader>(AGENT_QUALITY);
+    const real = reader.scoreOf.bind(reader);
+    const spy = jest
+      .spyOn(reader, 'scoreOf')
+      .mockImplementation(async (em, agentId) =>
+        agentId === newcomer.id ? 0.74996 : real(em, agentId),
+      );
+    try {
+      const listed = await open(newcomer);
+      expect(listed.items.map((s) => s.id)).toContain(shift.id);
+      expect(listed.ineligible.map((s) => s.id)).not.toContain(shift.id);
+      await claim(newcomer, shift.id).expect(201);
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it('early access: only the best-rated for its hours, then everyone eligible', async () => {

@@ -382,6 +382,7 @@ describe('seats (agent side)', () => {
       const res = await t.http.post(`/v1/shifts/${shift.id}/check-in`).set(agent.auth).expect(200);
       expect(res.body).toMatchObject({ status: 'checked_in', checkedInAt: expect.any(String) });
       await t.http.post(`/v1/shifts/${shift.id}/check-in`).set(agent.auth).expect(200); // harmless twice
+      await moveShift(t, shift.id, inMinutes(-5), inMinutes(115)); // started 5 minutes ago
       const cancel = await t.http
         .delete(`/v1/shifts/${shift.id}/claims/me`)
         .set(agent.auth)
@@ -398,6 +399,48 @@ describe('seats (agent side)', () => {
         details: { status: 'completed' },
       });
       expect(await seatsTaken(shift.id)).toBe(1); // a completed seat stays used
+    });
+
+    it('before the start, a checked-in seat is cancelled, not checked out (nothing was worked)', async () => {
+      const shift = await postShift(t, company, { ...window(120, 2), seats: 1 });
+      const [agent, next] = [await registerAgent(t), await registerAgent(t)];
+      await claim(agent, shift.id).expect(201);
+      await t.http.post(`/v1/shifts/${shift.id}/waitlist`).set(next.auth).expect(201);
+      await moveShift(t, shift.id, inMinutes(10), inMinutes(130));
+      await t.http.post(`/v1/shifts/${shift.id}/check-in`).set(agent.auth).expect(200);
+      const out = await t.http.post(`/v1/shifts/${shift.id}/check-out`).set(agent.auth).expect(409);
+      expect(out.body.error).toMatchObject({
+        code: 'CLAIM_STATE_CONFLICT',
+        details: { status: 'checked_in' },
+      });
+      const cancelled = await t.http
+        .delete(`/v1/shifts/${shift.id}/claims/me`)
+        .set(agent.auth)
+        .expect(200);
+      expect(cancelled.body).toMatchObject({ status: 'cancelled', lateCancellation: true });
+      // The seat went to the waitlist: the company keeps its agent.
+      const seats = await t.http.get('/v1/agents/me/claims').set(next.auth).expect(200);
+      expect(seats.body.items).toEqual([
+        expect.objectContaining({ shiftId: shift.id, status: 'claimed', source: 'waitlist' }),
+      ]);
+      expect(await seatsTaken(shift.id)).toBe(1);
+    });
+
+    it('one seat per agent and shift: after checking out, neither a second seat nor the waitlist', async () => {
+      const shift = await postShift(t, company, window(120, 4));
+      const agent = await registerAgent(t);
+      await claim(agent, shift.id).expect(201);
+      await moveShift(t, shift.id, inMinutes(-5), inMinutes(235));
+      await t.http.post(`/v1/shifts/${shift.id}/check-in`).set(agent.auth).expect(200);
+      await t.http.post(`/v1/shifts/${shift.id}/check-out`).set(agent.auth).expect(200);
+      const again = await claim(agent, shift.id).expect(409);
+      expect(again.body.error.code).toBe('ALREADY_CLAIMED');
+      const open = await t.http.get('/v1/shifts/open').set(agent.auth).expect(200);
+      expect(open.body.items.map((s: { id: string }) => s.id)).not.toContain(shift.id);
+      await t.db.query('UPDATE shifts SET seats = seats_taken WHERE id = $1', [shift.id]);
+      const wait = await t.http.post(`/v1/shifts/${shift.id}/waitlist`).set(agent.auth).expect(409);
+      expect(wait.body.error.code).toBe('ALREADY_CLAIMED');
+      expect(await seatsTaken(shift.id)).toBe(1);
     });
 
     it('refuses check-out without check-in, and check-in without a seat', async () => {

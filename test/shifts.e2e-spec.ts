@@ -1,5 +1,5 @@
 import { registerAgent, registerCompany, rowCounts, SignedIn } from './support/factories';
-import { inMinutes, postShift, setProfile, shiftBody } from './support/shifts';
+import { inMinutes, moveShift, postShift, setProfile, shiftBody } from './support/shifts';
 import { createTestApp, TestApp } from './support/test-app';
 
 const fields = (res: { body: { error: { details: { fields: { field: string }[] } } } }) =>
@@ -371,5 +371,43 @@ describe('shifts (company side)', () => {
     expect(again.body.error.code).toBe('SHIFT_CLOSED');
     await t.http.patch(`/v1/shifts/${shift.id}`).set(acme.auth).send({ title: 'x' }).expect(409);
     await t.http.post(`/v1/shifts/${shift.id}/claims`).set(agent.auth).expect(409);
+  });
+
+  it('cancelling a running shift keeps what was worked; an ended one cannot be cancelled', async () => {
+    const shift = await postShift(t, acme, {
+      seats: 2,
+      startsAt: inMinutes(10).toISOString(),
+      endsAt: inMinutes(130).toISOString(),
+    });
+    const [worker, absent] = [await registerAgent(t), await registerAgent(t)];
+    for (const a of [worker, absent]) {
+      await t.http.post(`/v1/shifts/${shift.id}/claims`).set(a.auth).expect(201);
+    }
+    await t.http.post(`/v1/shifts/${shift.id}/check-in`).set(worker.auth).expect(200);
+    await moveShift(t, shift.id, inMinutes(-60), inMinutes(60)); // an hour in
+    const res = await t.http
+      .post(`/v1/shifts/${shift.id}/cancel`)
+      .set(acme.auth)
+      .send({ reason: 'volume dropped' })
+      .expect(200);
+    expect(res.body).toMatchObject({ status: 'cancelled', seatsTaken: 1 });
+    const seat = async (a: SignedIn) =>
+      (await t.http.get('/v1/agents/me/claims').set(a.auth).expect(200)).body.items[0];
+    const worked = await seat(worker);
+    expect(worked).toMatchObject({ status: 'completed', checkedOutAt: expect.any(String) });
+    expect(Math.abs(Date.parse(worked.checkedOutAt) - Date.now())).toBeLessThan(60_000);
+    expect(await seat(absent)).toMatchObject({ status: 'cancelled', lateCancellation: false });
+
+    const ended = await postShift(t, acme, {
+      startsAt: inMinutes(10).toISOString(),
+      endsAt: inMinutes(70).toISOString(),
+    });
+    await moveShift(t, ended.id, inMinutes(-90), inMinutes(-30)); // its completion not run yet
+    const late = await t.http
+      .post(`/v1/shifts/${ended.id}/cancel`)
+      .set(acme.auth)
+      .send({})
+      .expect(409);
+    expect(late.body.error.code).toBe('SHIFT_CLOSED');
   });
 });

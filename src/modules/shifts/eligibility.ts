@@ -65,6 +65,12 @@ export function ineligibilityReasons(
   return reasons;
 }
 
+/**
+ * A score as the quality gates compare it: at the four decimals a shift stores. The open-shifts
+ * list (SQL) takes it so, or a score of 0.69996 would claim a 0.7 shift the list hides.
+ */
+export const comparableQuality = (score: number): number => Math.round(score * 10_000) / 10_000;
+
 /** A seat's rule: the requirements above and the shift's quality gates, for a scored agent. */
 export function seatIneligibilityReasons(
   agent: AgentQualifications & { quality: number },
@@ -72,8 +78,7 @@ export function seatIneligibilityReasons(
   now = new Date(),
 ): IneligibilityReason[] {
   const reasons = ineligibilityReasons(agent, shift);
-  // Scores compare at the four decimals a shift stores.
-  const quality = Math.round(agent.quality * 10_000) / 10_000;
+  const quality = comparableQuality(agent.quality);
   if (shift.minQuality !== null && quality < shift.minQuality) {
     reasons.push({ code: 'QUALITY_TOO_LOW', minQuality: shift.minQuality, quality });
   }

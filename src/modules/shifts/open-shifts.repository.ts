@@ -5,7 +5,8 @@ import type { AgentQualifications } from './eligibility';
 
 /** The agent's qualifications and its quality score. */
 export type ScoredAgent = AgentQualifications & { quality: number };
-import { ACTIVE_CLAIM_STATUSES, MAX_SHIFT_MINUTES } from './shift-rules';
+import { comparableQuality } from './eligibility';
+import { MAX_SHIFT_MINUTES, SEAT_USING_STATUSES } from './shift-rules';
 import { OpenShiftRow } from './shift.rows';
 
 export interface OpenShiftsPage {
@@ -41,7 +42,7 @@ export interface OpenShiftCountsRow {
 /*
  * The parts both statements share, over `shifts s`, with the same parameters: $1 the agent, $2
  * its languages, $3 and $4 its skills and levels, $5 the companies that certified it, $6 the
- * active claim statuses, $7 the minutes before the end at which claims close, $8 the longest
+ * statuses of a seat held or worked (one seat per agent and shift), $7 the minutes before the end at which claims close, $8 the longest
  * shift, $9 its quality score. The eligibility parts are the SQL twin of ineligibilityReasons(); OPEN_FOR_CLAIMS is
  * that of claimsCloseAt() (seat-window.ts); the starts_at bound only lets the index range start
  * late (no shift lasts longer).
@@ -139,7 +140,7 @@ export class OpenShiftsRepository {
 
   /**
    * Scheduled shifts starting within `days` whose seats can still be claimed, where the agent
-   * holds no seat, soonest first: the candidates for "shifts you cannot take" (the service
+   * holds (or worked) no seat, soonest first: the candidates for "shifts you cannot take" (the service
    * keeps those the eligibility rule refuses).
    */
   async upcomingIds(
@@ -157,7 +158,7 @@ export class OpenShiftsRepository {
                              AND c.agent_id = $1 AND c.status = ANY ($5::text[]))
         ORDER BY s.starts_at, s.id
         LIMIT $4`,
-      [agentId, closeMinutes, days, limit, ACTIVE_CLAIM_STATUSES],
+      [agentId, closeMinutes, days, limit, SEAT_USING_STATUSES],
     );
     return rows.map((r) => r.id);
   }
@@ -170,9 +171,9 @@ function shared(agentId: string, agent: ScoredAgent, closeMinutes: number): unkn
     [...agent.skills.keys()],
     [...agent.skills.values()],
     [...agent.certifiedBy],
-    ACTIVE_CLAIM_STATUSES,
+    SEAT_USING_STATUSES,
     closeMinutes,
     MAX_SHIFT_MINUTES,
-    agent.quality,
+    comparableQuality(agent.quality),
   ];
 }

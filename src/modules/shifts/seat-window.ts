@@ -26,3 +26,11 @@ export function claimsClosed(closedAt: Date): DomainError {
     },
   );
 }
+
+/** ALREADY_CLAIMED: the agent holds, or has worked, a seat on the shift (one each). */
+export function alreadyClaimed(): DomainError {
+  return new DomainError(
+    'ALREADY_CLAIMED',
+    'You already hold (or have worked) a seat on this shift',
+  );
+}

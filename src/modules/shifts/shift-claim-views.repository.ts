@@ -4,11 +4,13 @@ import { cursorInstant, KeyedRow } from '../../database/sql';
 import { SeatHolderRow, ShiftClaimViewRow } from './shift.rows';
 
 /**
- * A completed seat's worked time: checked in until checked out (or the seat completed), less
- * the time away (a break still running at the end counts up to it); null for other seats.
+ * A completed seat's worked time: from check-in (or the seat's start, for one checked in early,
+ * when no ticket can be taken yet) until checked out (or the seat completed), less the time
+ * away (a break still running at the end counts up to it); null for other seats.
  */
 export const WORKED_SECONDS = `CASE WHEN c.status = 'completed' AND c.checked_in_at IS NOT NULL THEN
-    greatest(0, extract(epoch FROM coalesce(c.checked_out_at, c.completed_at) - c.checked_in_at)
+    greatest(0, extract(epoch FROM coalesce(c.checked_out_at, c.completed_at)
+                                   - greatest(c.checked_in_at, lower(c.period)))
       - c.away_seconds
       - CASE WHEN c.availability = 'away'
           THEN extract(epoch FROM coalesce(c.checked_out_at, c.completed_at)
@@ -131,7 +133,8 @@ export class ShiftClaimViewsRepository {
     since: Date,
   ): Promise<{ company_id: string; worked_seconds: number; shift_ids: string[] }[]> {
     return em.query(
-      `SELECT c.company_id, sum(${WORKED_SECONDS})::int AS worked_seconds,
+      // float8: a large company's seats over the window pass an int's 68 years of seconds.
+      `SELECT c.company_id, sum(${WORKED_SECONDS})::float8 AS worked_seconds,
               array_agg(DISTINCT c.shift_id) AS shift_ids
          FROM shift_claims c
         WHERE c.company_id = ANY($1::uuid[]) AND c.status = 'completed' AND c.completed_at > $2

@@ -27,12 +27,15 @@ export interface WeekWindowRow {
 export interface CancelStateRow {
   status: string;
   missed: boolean;
+  /** The seat's time has begun (the shift's start, or the claim for a seat taken after it). */
+  started: boolean;
 }
 
 export interface LatestClaimRow {
   id: string;
   status: string;
   check_in_deadline: Date;
+  started: boolean;
 }
 
 export interface NoShowStateRow {
@@ -48,6 +51,20 @@ interface ClaimShiftRow {
 /** The shift_claims table: seats taken, given back, checked into and out of. */
 @Injectable()
 export class ShiftClaimsRepository {
+  /**
+   * The agent's seat on the shift that counts against taking another: claimed, checked in, or
+   * worked (completed). One seat per agent and shift: a second after checking out would take a
+   * seat from another agent and count as a second completed seat. Callers hold the shift's lock.
+   */
+  async seatTakenId(em: EntityManager, shiftId: string, agentId: string) {
+    const [row]: IdRow[] = await em.query(
+      `SELECT id FROM shift_claims WHERE shift_id = $1 AND agent_id = $2
+          AND status IN ${SEAT_USING}`,
+      [shiftId, agentId],
+    );
+    return row?.id ?? null;
+  }
+
   /** The agent's seat on the shift, claimed or checked in, if any. */
   async activeClaimId(em: EntityManager, shiftId: string, agentId: string) {
     const [row]: IdRow[] = await em.query(
@@ -72,7 +89,9 @@ export class ShiftClaimsRepository {
     const [claim]: NewClaimRow[] = await em.query(
       `INSERT INTO shift_claims (shift_id, agent_id, company_id, period, source, check_in_deadline)
        VALUES ($1, $2, $3, tstzrange($4, $5, '[)'), $6,
-               $4::timestamptz + make_interval(mins => $7))
+               -- A seat taken late in the shift: its grace cannot outlast the shift, whose end
+               -- is when check-in closes and the no-show is recorded.
+               least($4::timestamptz + make_interval(mins => $7), $5::timestamptz))
        RETURNING id, check_in_deadline`,
       [
         shift.id,
@@ -129,7 +148,8 @@ export class ShiftClaimsRepository {
 
   async cancelState(em: EntityManager, claimId: string): Promise<CancelStateRow> {
     const [claim]: CancelStateRow[] = await em.query(
-      'SELECT status, check_in_deadline <= now() AS missed FROM shift_claims WHERE id = $1',
+      `SELECT status, check_in_deadline <= now() AS missed, now() >= lower(period) AS started
+         FROM shift_claims WHERE id = $1`,
       [claimId],
     );
     return claim;
@@ -157,12 +177,12 @@ export class ShiftClaimsRepository {
     return updated.length > 0;
   }
 
-  /** Checks out of a checked-in seat; false when it was not checked in. */
+  /** Checks out of a checked-in seat once its time began; false when it was not. */
   async markCheckedOut(em: EntityManager, claimId: string): Promise<boolean> {
     const updated = await changedRows(
       em,
       `UPDATE shift_claims SET status = 'completed', checked_out_at = now(), completed_at = now()
-        WHERE id = $1 AND status = 'checked_in' RETURNING id`,
+        WHERE id = $1 AND status = 'checked_in' AND now() >= lower(period) RETURNING id`,
       [claimId],
     );
     return updated.length > 0;
@@ -175,7 +195,8 @@ export class ShiftClaimsRepository {
     agentId: string,
   ): Promise<LatestClaimRow | undefined> {
     const [row]: LatestClaimRow[] = await em.query(
-      `SELECT id, status, check_in_deadline FROM shift_claims WHERE shift_id = $1 AND agent_id = $2
+      `SELECT id, status, check_in_deadline, now() >= lower(period) AS started
+         FROM shift_claims WHERE shift_id = $1 AND agent_id = $2
         ORDER BY claimed_at DESC LIMIT 1`,
       [shiftId, agentId],
     );
@@ -205,11 +226,14 @@ export class ShiftClaimsRepository {
     ]);
   }
 
-  /** At the shift's end: checked-in seats complete, checked out at the end if not before. */
+  /**
+   * At the shift's end, or its cancellation while running: checked-in seats complete, checked
+   * out at the end (or now, for a cancellation) if not before.
+   */
   async completeCheckedIn(em: EntityManager, shiftId: string): Promise<void> {
     await em.query(
       `UPDATE shift_claims c SET status = 'completed', completed_at = now(),
-              checked_out_at = coalesce(c.checked_out_at, upper(c.period))
+              checked_out_at = coalesce(c.checked_out_at, least(now(), upper(c.period)))
         WHERE c.shift_id = $1 AND c.status = 'checked_in'`,
       [shiftId],
     );

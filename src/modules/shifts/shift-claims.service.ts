@@ -10,7 +10,7 @@ import { Env } from '../../config/env.validation';
 import { CompaniesService } from '../companies/companies.service';
 import { OutboxService } from '../outbox/outbox.service';
 import { SeatAllocator } from './seat-allocator.service';
-import { claimsClosed, claimsCloseAt } from './seat-window';
+import { alreadyClaimed, claimsClosed, claimsCloseAt } from './seat-window';
 import { MyClaimsQueryDto, ReliabilityDto, ShiftClaimDto } from './shift.dto';
 import { SeatWindows, toShiftClaimDto } from './shift.mapper';
 import { ShiftClaimViewsRepository } from './shift-claim-views.repository';
@@ -48,8 +48,8 @@ export class ShiftClaimsService {
     // is full when read, and only a cancellation can change that, which a retry will see.
     const seen = await this.shifts.fullness(this.db.manager, shiftId);
     if (seen?.full) {
-      if (await this.claims.activeClaimId(this.db.manager, shiftId, userId)) {
-        throw new DomainError('ALREADY_CLAIMED', 'You already hold a seat on this shift');
+      if (await this.claims.seatTakenId(this.db.manager, shiftId, userId)) {
+        throw alreadyClaimed();
       }
       throw new DomainError('SHIFT_FULL', 'Every seat on this shift is taken');
     }
@@ -67,9 +67,7 @@ export class ShiftClaimsService {
       if (reasons.length > 0) {
         throw new DomainError('NOT_ELIGIBLE', 'You are not eligible for this shift', { reasons });
       }
-      if (await this.claims.activeClaimId(em, shiftId, userId)) {
-        throw new DomainError('ALREADY_CLAIMED', 'You already hold a seat on this shift');
-      }
+      if (await this.claims.seatTakenId(em, shiftId, userId)) throw alreadyClaimed();
       const claimId = await this.seats.allocate(em, shift, userId, 'direct');
       await this.waitlistEntries.remove(em, shiftId, userId);
       return this.loadClaim(em, claimId);
@@ -89,7 +87,9 @@ export class ShiftClaimsService {
       const claimId = await this.claims.activeClaimId(em, shiftId, userId);
       if (!claimId) throw new DomainError('NOT_FOUND', 'You hold no seat on this shift');
       const claim = await this.claims.cancelState(em, claimId);
-      if (claim.status === 'checked_in') {
+      // Checked in early, before the seat's time began: nothing was worked, so leaving is a
+      // cancellation (late, by now), which frees the seat for the waitlist.
+      if (claim.status === 'checked_in' && claim.started) {
         throw new DomainError(
           'CLAIM_STATE_CONFLICT',
           'You are checked in: check out instead of cancelling',
@@ -149,6 +149,15 @@ export class ShiftClaimsService {
     const { userId } = requireUser(actor, 'agent');
     return this.db.transaction(async (em) => {
       const claim = await this.latestClaim(em, shiftId, userId);
+      // Before its time began a check-out would count a seat nobody worked as completed, and
+      // keep it from the waitlist.
+      if (claim.status === 'checked_in' && !claim.started) {
+        throw new DomainError(
+          'CLAIM_STATE_CONFLICT',
+          'The shift has not started: cancel the seat instead of checking out',
+          { status: 'checked_in' },
+        );
+      }
       if (!(await this.claims.markCheckedOut(em, claim.id))) {
         throw stateConflict(claim.status, 'check out');
       }

@@ -9,7 +9,7 @@ import { DomainError } from '../../common/errors/domain-error';
 import { Env } from '../../config/env.validation';
 import { AgentsService } from '../agents/agents.service';
 import { SeatAllocator } from './seat-allocator.service';
-import { claimsClosed, claimsCloseAt } from './seat-window';
+import { alreadyClaimed, claimsClosed, claimsCloseAt } from './seat-window';
 import { WaitlistPositionDto } from './shift.dto';
 import { ShiftWithSkills } from './shift.rows';
 import { MAX_WAITLIST } from './shift-rules';
@@ -48,9 +48,7 @@ export class ShiftWaitlistService {
       if (reasons.length > 0) {
         throw new DomainError('NOT_ELIGIBLE', 'You are not eligible for this shift', { reasons });
       }
-      if (await this.claims.activeClaimId(em, shiftId, userId)) {
-        throw new DomainError('ALREADY_CLAIMED', 'You already hold a seat here');
-      }
+      if (await this.claims.seatTakenId(em, shiftId, userId)) throw alreadyClaimed();
       if (shift.seatsTaken < shift.seats) {
         // A free seat on a started shift whose claims have closed cannot be claimed directly.
         const closesAt = claimsCloseAt(

@@ -223,7 +223,11 @@ export class ShiftsService {
     return this.get(actor, id);
   }
 
-  /** Cancels the shift; its seat holders are released without any mark on their record. */
+  /**
+   * Cancels the shift; its seat holders are released without any mark on their record. A shift
+   * already running keeps what was worked: its checked-in seats complete now (their time and
+   * tickets count as on any completed seat). One past its end completes on its own: 409.
+   */
   async cancel(actor: Actor, id: string, input: CancelShiftDto): Promise<ShiftDto> {
     const companyId = requireCompany(actor);
     await this.db.transaction(async (em) => {
@@ -231,6 +235,10 @@ export class ShiftsService {
       if (shift.status !== 'scheduled') {
         throw new DomainError('SHIFT_CLOSED', 'The shift is already cancelled or completed');
       }
+      if (shift.endsAt.getTime() <= Date.now()) {
+        throw new DomainError('SHIFT_CLOSED', 'The shift has ended: it completes on its own');
+      }
+      if (shift.startsAt.getTime() <= Date.now()) await this.claims.completeCheckedIn(em, id);
       const released = await this.claims.cancelAllOnShift(em, id);
       await this.waitlistEntries.clear(em, id);
       await this.shifts.markCancelled(em, id, input.reason?.trim() || null, released);

@@ -8,6 +8,7 @@ import { keys } from '../../api/query-keys';
 import { ErrorAlert } from '../../ui/error-alert';
 import { money } from '../../ui/money';
 import { formatRange } from '../../ui/times';
+import { useNow } from '../../ui/use-now';
 import { CancelSeatModal } from './cancel-seat-modal';
 import { CheckInButton } from './check-in-button';
 import { STATUS_COLORS, STATUS_LABELS } from './seat-rules';
@@ -21,6 +22,9 @@ export function SeatCard({ seat }: { seat: Seat }) {
   const headingId = useId();
   const queryClient = useQueryClient();
   const [cancelling, setCancelling] = useState(false);
+  // Checked in early, before the start: nothing is worked yet, so leaving is cancelling the
+  // seat (the API refuses a check-out then).
+  const started = useNow() >= Date.parse(seat.startsAt);
   const path = { params: { path: { id: seat.shiftId } } };
   const done = () => {
     void queryClient.invalidateQueries({ queryKey: keys.seats });
@@ -96,13 +100,19 @@ export function SeatCard({ seat }: { seat: Seat }) {
               <Anchor component={Link} to="/agent/desk">
                 Go to the desk
               </Anchor>
-              <Button
-                variant="default"
-                loading={checkOut.isPending}
-                onClick={() => checkOut.mutate()}
-              >
-                Check out
-              </Button>
+              {started ? (
+                <Button
+                  variant="default"
+                  loading={checkOut.isPending}
+                  onClick={() => checkOut.mutate()}
+                >
+                  Check out
+                </Button>
+              ) : (
+                <Button variant="default" onClick={() => setCancelling(true)}>
+                  Cancel seat
+                </Button>
+              )}
             </>
           )}
         </Group>
