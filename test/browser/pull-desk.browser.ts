@@ -63,6 +63,44 @@ test('an agent on a pull shift: waitlist, countdown, claim-next, a break, a with
   await page.getByRole('button', { name: 'Take next ticket' }).click();
   await expect(page.getByRole('heading', { name: 'Refund for a cancelled order' })).toBeVisible();
 
+  // A long conversation: the newest messages show without asking (the API pages it oldest
+  // first; the page showed the first 20 and hid the rest, live ones included).
+  for (let n = 1; n <= 25; n += 1) {
+    await company.bot.POST('/v1/escalations/{externalId}/messages', {
+      params: { path: { externalId: first } },
+      body: {
+        messageId: `c-${n}`,
+        body: `Customer line ${n}`,
+        author: 'customer',
+        at: new Date().toISOString(),
+      },
+    });
+  }
+  await expect(page.getByText('Customer line 25', { exact: true })).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Load more messages' })).toHaveCount(0);
+
+  // A message whose answer was lost, sent again: the customer gets it once (same key).
+  let lost = false;
+  await page.route('**/v1/tickets/*/messages', async (route) => {
+    if (route.request().method() !== 'POST' || lost) return route.fallback();
+    lost = true;
+    await route.fetch(); // written by the API
+    await route.abort('connectionreset');
+  });
+  await page.getByLabel('Message', { exact: true }).fill('Checking your order now.');
+  await page.getByRole('button', { name: 'Send message' }).click();
+  await expect(page.getByText(/Handoff could not be reached/)).toBeVisible();
+  await page.getByRole('button', { name: 'Send message' }).click();
+  await expect(page.getByText('Checking your order now.', { exact: true })).toBeVisible();
+  await page.unroute('**/v1/tickets/*/messages');
+  const { data: held } = await company.bot.GET('/v1/escalations/{externalId}', {
+    params: { path: { externalId: first } },
+  });
+  const sent = await company.bot.GET('/v1/tickets/{id}/messages', {
+    params: { path: { id: held!.id }, query: { limit: 100 } },
+  });
+  expect(sent.data!.items.filter((m) => m.body === 'Checking your order now.')).toHaveLength(1);
+
   // Released without a reason: the API's 400 shows under the field it names.
   await page.getByRole('tab', { name: 'Release' }).click();
   await page.getByRole('button', { name: 'Release ticket' }).click();

@@ -1,12 +1,9 @@
 import { Stack, Text, Title } from '@mantine/core';
-import { useInfiniteQuery } from '@tanstack/react-query';
-import { api, unwrap, type Schemas } from '../../api/client';
-import { keys } from '../../api/query-keys';
+import { type Schemas } from '../../api/client';
 import { ErrorAlert } from '../../ui/error-alert';
-import { LoadMore } from '../../ui/load-more';
 import { Loading } from '../../ui/loading';
-import { nextCursor, PAGE_SIZE } from '../../ui/paging';
 import { MessageList } from '../../ui/message-list';
+import { useConversation } from '../../ui/use-conversation';
 import { MessageComposer } from './message-composer';
 import { useZone } from './use-profile';
 
@@ -31,18 +28,7 @@ export function Conversation({
   readOnly?: boolean;
 }) {
   const zone = useZone();
-  const messages = useInfiniteQuery({
-    queryKey: keys.messages(ticketId),
-    queryFn: ({ pageParam }) =>
-      unwrap(
-        api.GET('/v1/tickets/{id}/messages', {
-          params: { path: { id: ticketId }, query: { limit: PAGE_SIZE, cursor: pageParam } },
-        }),
-      ),
-    initialPageParam: undefined as string | undefined,
-    getNextPageParam: nextCursor,
-  });
-  const items = messages.data?.pages.flatMap((page) => page.items) ?? [];
+  const { query: messages, items } = useConversation(ticketId);
 
   return (
     <Stack component="section" aria-labelledby="conversation-heading" gap="sm">
@@ -59,7 +45,6 @@ export function Conversation({
         </Text>
       )}
       <MessageList messages={items} zone={zone} authorOf={author} />
-      <LoadMore query={messages} what="messages" />
       {!readOnly && <MessageComposer ticketId={ticketId} />}
     </Stack>
   );

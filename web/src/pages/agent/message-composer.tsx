@@ -2,6 +2,7 @@ import { Button, Group, SegmentedControl, Stack, Text, Textarea } from '@mantine
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useId, useState } from 'react';
 import { api, unwrap, type Schemas } from '../../api/client';
+import { useSubmissionKey } from '../../api/idempotency-key';
 import { keys } from '../../api/query-keys';
 import { ErrorAlert } from '../../ui/error-alert';
 import { problemOf } from '../../ui/form-errors';
@@ -15,11 +16,17 @@ export function MessageComposer({ ticketId }: { ticketId: string }) {
   const labelId = useId();
   const [body, setBody] = useState('');
   const [visibility, setVisibility] = useState<Visibility>('customer');
+  // Sending again after an answer was lost (a timeout, a 502) must not tell the customer twice:
+  // the same message keeps its key until the API has answered for good.
+  const submission = useSubmissionKey();
   const send = useMutation({
     mutationFn: () =>
       unwrap(
         api.POST('/v1/tickets/{id}/messages', {
-          params: { path: { id: ticketId } },
+          params: {
+            path: { id: ticketId },
+            header: { 'Idempotency-Key': submission.keyFor({ ticketId, body, visibility }) },
+          },
           body: { body, visibility },
         }),
       ),
@@ -27,6 +34,7 @@ export function MessageComposer({ ticketId }: { ticketId: string }) {
       setBody('');
       void queryClient.invalidateQueries({ queryKey: keys.messages(ticketId) });
     },
+    onSettled: (_data, error) => submission.settled(error),
   });
   const errors = problemOf(send.error, INPUTS);
 

@@ -1,14 +1,13 @@
 import { Badge, Grid, Group, Stack, Text, Title } from '@mantine/core';
-import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
+import { useQuery } from '@tanstack/react-query';
 import { useParams } from 'react-router';
 import { api, unwrap, type Schemas } from '../../api/client';
 import { keys } from '../../api/query-keys';
 import { ErrorAlert } from '../../ui/error-alert';
-import { LoadMore } from '../../ui/load-more';
 import { Loading } from '../../ui/loading';
 import { MessageList } from '../../ui/message-list';
 import { Page } from '../../ui/page';
-import { nextCursor, PAGE_SIZE } from '../../ui/paging';
+import { useConversation } from '../../ui/use-conversation';
 import { browserZone } from '../../ui/times';
 import { useNow } from '../../ui/use-now';
 import { ClaimHistory } from './claim-history';
@@ -37,23 +36,12 @@ export default function CompanyTicketPage() {
     queryKey: [...keys.companyTickets, 'one', id],
     queryFn: () => unwrap(api.GET('/v1/tickets/{id}', { params: { path: { id } } })),
   });
-  const messages = useInfiniteQuery({
-    queryKey: keys.messages(id),
-    queryFn: ({ pageParam }) =>
-      unwrap(
-        api.GET('/v1/tickets/{id}/messages', {
-          params: { path: { id }, query: { limit: PAGE_SIZE, cursor: pageParam } },
-        }),
-      ),
-    initialPageParam: undefined as string | undefined,
-    getNextPageParam: nextCursor,
-  });
+  const { query: messages, items } = useConversation(id);
 
   if (ticket.isPending) return <Loading label="Loading the ticket" />;
   if (ticket.error)
     return <ErrorAlert error={ticket.error} title="The ticket could not be loaded" />;
   const t = ticket.data;
-  const items = messages.data?.pages.flatMap((page) => page.items) ?? [];
   const author = (m: Message) =>
     m.visibility === 'internal' ? 'Internal note' : AUTHORS[m.author];
   return (
@@ -92,7 +80,6 @@ export default function CompanyTicketPage() {
               <Text size="sm">No messages since the handoff.</Text>
             )}
             <MessageList messages={items} zone={zone} authorOf={author} />
-            <LoadMore query={messages} what="messages" />
           </Stack>
         </Grid.Col>
       </Grid>
