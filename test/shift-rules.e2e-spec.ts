@@ -282,6 +282,7 @@ describe('shift and claim status lists: one source (shift-rules.ts) the database
     for (const a of [completed, checkedIn]) {
       await t.http.post(`/v1/shifts/${shift.id}/check-in`).set(a.auth).expect(200);
     }
+    await moveShift(t, shift.id, inMinutes(-5), inMinutes(115)); // begun: a check-out counts
     await t.http.post(`/v1/shifts/${shift.id}/check-out`).set(completed.auth).expect(200);
     const [{ id: noShowClaim }] = await changedRows(
       t.db,

@@ -316,6 +316,12 @@ export async function resolvedTickets(
     }),
   );
   await sql(`UPDATE shifts SET starts_at = now() - interval '5 minutes' WHERE id = $1`, [shift.id]);
+  // The seat's own time begins with the shift (a check-out counts only after it).
+  await sql(
+    `UPDATE shift_claims SET period = tstzrange(now() - interval '5 minutes', upper(period), '[)')
+      WHERE shift_id = $1`,
+    [shift.id],
+  );
   await unwrap(agent.api.POST('/v1/shifts/{id}/check-in', { params: { path: { id: shift.id } } }));
   const done: { id: string; externalId: string }[] = [];
   for (let n = 1; n <= count; n++) {

@@ -107,9 +107,13 @@ test('a completed seat shows its hourly pay; an open shift its estimate', async 
       agent.api.GET('/v1/agents/me/claims', { params: { query: { status: 'checked_in' } } }),
     )
   ).items;
-  await sql(`UPDATE shift_claims SET checked_in_at = now() - interval '1 hour' WHERE id = $1`, [
-    seat.id,
-  ]);
+  // An hour worked: checked in when the seat began an hour ago.
+  await sql(
+    `UPDATE shift_claims SET checked_in_at = now() - interval '1 hour',
+            period = tstzrange(now() - interval '1 hour', upper(period), '[)')
+      WHERE id = $1`,
+    [seat.id],
+  );
   await unwrap(
     agent.api.POST('/v1/shifts/{id}/check-out', { params: { path: { id: seat.shiftId } } }),
   );

@@ -40,11 +40,7 @@ export class EventStreamsService {
     @Inject(API_KEY_LIVENESS) private readonly keys: ApiKeyLiveness,
   ) {}
 
-  async open(
-    actor: Actor,
-    lastEventId: string | undefined,
-    res: FastifyReply,
-  ): Promise<void> {
+  async open(actor: Actor, lastEventId: string | undefined, res: FastifyReply): Promise<void> {
     const scope = scopeOf(actor);
     if (this.shutdown.draining) {
       // The stream would be cut at once: the client retries (Retry-After) and, the balancer
