@@ -372,8 +372,18 @@ test('a company sees a breach, rotates its secret, redelivers, revokes a key, ca
     await page.getByRole('button', { name: 'Send a test event' }).click();
     const log = page.getByRole('region', { name: 'Webhook deliveries' });
     await expect(log.getByRole('row', { name: /ping delivered/ })).toBeVisible({ timeout: 30_000 });
+    // Asked first: a stray click would break the receiver's signature checks at once.
     await page.getByRole('button', { name: 'Rotate the secret' }).click();
-    const secret = (await page.getByLabel('The signing secret').textContent())!.trim();
+    const rotation = page.getByRole('dialog', { name: 'Rotate the signing secret?' });
+    await expectAccessible(page, 'rotate the secret?');
+    await rotation.getByRole('button', { name: 'Keep the current secret' }).click();
+    await expect(rotation).toBeHidden();
+    await expect(page.getByLabel('The signing secret')).toHaveCount(0);
+    await page.getByRole('button', { name: 'Rotate the secret' }).click();
+    await rotation.getByRole('button', { name: 'Rotate the secret' }).click();
+    const secret = (await page
+      .getByLabel('The signing secret', { exact: true })
+      .textContent())!.trim();
     expect(secret).not.toBe(first.secret);
     const ping = received.find((r) => r.body.includes('"ping"'))!;
     expect(verifySignature(first.secret!, ping.body, ping.signature)).toBe(true);
@@ -409,6 +419,10 @@ test('a company sees a breach, rotates its secret, redelivers, revokes a key, ca
 
     // The bot's key revoked: the bot is refused from then on.
     await page.getByRole('button', { name: 'Revoke key bot' }).click();
+    await page
+      .getByRole('dialog', { name: 'Revoke key bot?' })
+      .getByRole('button', { name: 'Revoke the key' })
+      .click();
     await expect(page.getByRole('button', { name: 'Revoke key bot' })).toBeHidden();
     const refused = await company.bot.GET('/v1/escalations/{externalId}', {
       params: { path: { externalId: 'anything' } },

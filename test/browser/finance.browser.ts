@@ -113,6 +113,13 @@ test('finance adjusts, drafts, approves as a second user, pays, downloads and re
   await bobPage.goto(runUrl);
   await bobPage.getByRole('button', { name: 'Approve' }).click();
   await expect(page.getByText('approved', { exact: true })).toBeVisible();
+  // Cancelling asks first (it would throw the approval away); kept, the run stays approved.
+  await bobPage.getByRole('button', { name: 'Cancel run' }).click();
+  await bobPage
+    .getByRole('dialog', { name: 'Cancel this payout run?' })
+    .getByRole('button', { name: 'Keep the run' })
+    .click();
+  await expect(bobPage.getByRole('dialog')).toHaveCount(0);
   await bobPage.getByRole('button', { name: /^Execute: pay \d+ lines$/ }).click();
   await expect(bobPage.getByText(/^(\d+) of \1 lines settled \(100 %\)\.$/)).toBeVisible({
     timeout: 60_000,

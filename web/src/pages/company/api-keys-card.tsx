@@ -21,6 +21,7 @@ import { problemOf } from '../../ui/form-errors';
 import { Loading } from '../../ui/loading';
 import { ScrollTable } from '../../ui/scroll-table';
 import { browserZone, formatInstant } from '../../ui/times';
+import { ConfirmButton } from '../../ui/confirm-button';
 
 const INPUTS = ['name'];
 
@@ -140,15 +141,19 @@ function KeysTable({
                 {key.lastUsedAt ? formatInstant(key.lastUsedAt, browserZone()) : 'Never'}
               </Table.Td>
               <Table.Td>
-                <Button
+                <ConfirmButton
                   size="xs"
                   variant="default"
                   loading={revoke.isPending && revoke.variables === key.id}
-                  onClick={() => revoke.mutate(key.id)}
                   aria-label={`Revoke key ${key.name}`}
+                  title={`Revoke key ${key.name}?`}
+                  consequence="Your bot's calls with this key are refused from now on: escalations sent with it will fail. This cannot be undone."
+                  confirmLabel="Revoke the key"
+                  keepLabel="Keep it"
+                  onConfirm={() => revoke.mutate(key.id)}
                 >
                   Revoke
-                </Button>
+                </ConfirmButton>
               </Table.Td>
             </Table.Tr>
           ))}

@@ -8,6 +8,7 @@ import { ErrorAlert } from '../../ui/error-alert';
 import { ShownOnce } from '../../ui/shown-once';
 import { problemOf } from '../../ui/form-errors';
 import { Loading } from '../../ui/loading';
+import { ConfirmButton } from '../../ui/confirm-button';
 
 const INPUTS = ['url'];
 
@@ -100,9 +101,17 @@ export function WebhookCard() {
             <Button variant="default" loading={test.isPending} onClick={() => test.mutate()}>
               Send a test event
             </Button>
-            <Button variant="default" loading={rotate.isPending} onClick={() => rotate.mutate()}>
+            <ConfirmButton
+              variant="default"
+              loading={rotate.isPending}
+              title="Rotate the signing secret?"
+              consequence="Every delivery from now on is signed with a new secret, shown once. Until your receiver has it, it will refuse them (they are retried, and can be redelivered)."
+              confirmLabel="Rotate the secret"
+              keepLabel="Keep the current secret"
+              onConfirm={() => rotate.mutate()}
+            >
               Rotate the secret
-            </Button>
+            </ConfirmButton>
           </Group>
         )}
         {test.isSuccess && (

@@ -5,6 +5,7 @@ import { api, unwrap, type Schemas } from '../../api/client';
 import { useSession } from '../../api/session-context';
 import { keys } from '../../api/query-keys';
 import { ErrorAlert } from '../../ui/error-alert';
+import { ConfirmButton } from '../../ui/confirm-button';
 
 type Run = Schemas['PayoutRunDetailDto'];
 
@@ -70,9 +71,17 @@ export function RunActions({ run }: { run: Run }) {
         </Button>
       )}
       {(run.status === 'draft' || run.status === 'approved') && (
-        <Button variant="default" onClick={() => act.mutate('cancel')} loading={busy('cancel')}>
+        <ConfirmButton
+          variant="default"
+          loading={busy('cancel')}
+          title="Cancel this payout run?"
+          consequence="Nothing in it is paid, and its approval is lost: the earnings go back to be drafted in a new run."
+          confirmLabel="Cancel the run"
+          keepLabel="Keep the run"
+          onConfirm={() => act.mutate('cancel')}
+        >
           Cancel run
-        </Button>
+        </ConfirmButton>
       )}
       <Button
         variant="default"
