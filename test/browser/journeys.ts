@@ -118,6 +118,17 @@ export async function agentJourney(page: Page): Promise<void> {
   await choose(page, 'Skill 1', 'Refu', 'Refunds');
   await page.getByRole('button', { name: 'Save skills' }).click();
   await expect(page.getByText('No shift can match you yet')).toBeHidden();
+  // An edit in progress survives a refetch that brings the same data (back to the tab once the
+  // profile is stale, 15 s): the forms were remounted on every refetch, dropping it.
+  await page.getByLabel('Display name').fill('Sam R.');
+  await page.waitForTimeout(15_500);
+  const refetched = page.waitForResponse(
+    (r) => r.url().endsWith('/v1/agents/me/profile') && r.request().method() === 'GET',
+  );
+  await page.evaluate("window.dispatchEvent(new Event('visibilitychange'))");
+  await refetched;
+  await expect(page.getByLabel('Display name')).toHaveValue('Sam R.');
+  await page.getByLabel('Display name').fill('Sam Rivera');
 
   // Stripe onboarding: to Stripe's hosted page and back to the console's payouts page, which
   // shows the account once Stripe's account.updated has arrived.

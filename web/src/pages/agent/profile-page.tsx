@@ -37,8 +37,10 @@ export default function ProfilePage() {
           skills at a level.
         </Alert>
       )}
-      <ProfileForm key={profile.dataUpdatedAt} profile={profile.data} />
-      <SkillsForm key={skills.dataUpdatedAt} skills={skills.data.skills} />
+      {/* Remounted (its edits dropped) only when what the API holds changed, as after a save: a
+          refetch on focus that brings the same data must not wipe an edit in progress. */}
+      <ProfileForm key={JSON.stringify(profile.data)} profile={profile.data} />
+      <SkillsForm key={JSON.stringify(skills.data.skills)} skills={skills.data.skills} />
       <PayoutAccountCard />
     </Page>
   );
