@@ -178,3 +178,32 @@ async function waitForStart(page: Page) {
     timeout: 60_000,
   });
 }
+
+/**
+ * A computer whose clock is half an hour slow: the seat's check-in is open by the API's clock,
+ * and the console says so (it compared the API's instants with the browser's clock, and kept
+ * Check in disabled; offers ran out early the same way with a fast clock).
+ */
+test("a browser clock half an hour slow checks in by the API's clock", async ({ page }) => {
+  const company = await signUpCompany(`Slowclock ${Math.random().toString(36).slice(2, 8)}`);
+  // Starts in 10 minutes: check-in is open (15 minutes before in the test instance).
+  const shift = await postShift(company, 600, { title: 'Early desk' });
+  const agent = await signUpAgent();
+  await agent.api.POST('/v1/shifts/{id}/claims', {
+    params: { path: { id: shift.id }, header: { 'Idempotency-Key': `k-${shift.id}` } },
+  });
+  await page.clock.install({ time: Date.now() - 30 * 60_000 });
+  await page.goto('/sign-in');
+  await page.getByLabel('Email').fill(agent.email);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page).toHaveURL(/\/agent\/desk$/);
+  await page.goto('/agent/seats');
+  const seat = page.getByRole('article', { name: /^Early desk · / });
+  await expect(seat.getByRole('button', { name: 'Check in' })).toBeEnabled();
+  await seat.getByRole('button', { name: 'Check in' }).click();
+  await expect(seat.getByRole('button', { name: 'Check in' })).toBeHidden();
+  // Checked in before the start: leaving is cancelling the seat, not checking out.
+  await expect(seat.getByRole('button', { name: 'Check out' })).toHaveCount(0);
+  await expect(seat.getByRole('button', { name: 'Cancel seat' })).toBeVisible();
+});

@@ -1,4 +1,5 @@
 import { createHandoffClient } from '../../../src/client/client';
+import { observeServerDate } from './server-clock';
 import { refreshSession } from './session';
 import { session } from './session-store';
 
@@ -12,7 +13,9 @@ export { ApiError, unwrap, type Schemas } from '../../../src/client/client';
  */
 async function fetchWithRefresh(request: Request): Promise<Response> {
   const retry = request.clone();
+  const sentAt = Date.now();
   const response = await fetch(request);
+  observeServerDate(response.headers.get('Date'), sentAt, Date.now());
   if (response.status !== 401) return response;
   const sent = request.headers.get('Authorization');
   const current = session.accessToken;

@@ -4,6 +4,7 @@ import { ErrorAlert } from '../../ui/error-alert';
 import { formatInstant } from '../../ui/times';
 import { cancellingIsLate } from './seat-rules';
 import { useZone } from './use-profile';
+import { serverNow } from '../../api/server-clock';
 
 interface Props {
   seat: Schemas['ShiftClaimDto'];
@@ -17,7 +18,7 @@ interface Props {
 /** Giving a seat back, confirmed; warned when it is late (it lowers the reliability score). */
 export function CancelSeatModal({ seat, opened, onClose, onConfirm, pending, error }: Props) {
   const zone = useZone();
-  const late = cancellingIsLate(seat, Date.now());
+  const late = cancellingIsLate(seat, serverNow());
   return (
     <Modal opened={opened} onClose={onClose} title="Cancel this seat?">
       <Stack>

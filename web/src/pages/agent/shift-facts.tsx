@@ -5,6 +5,7 @@ import { money } from '../../ui/money';
 import { formatInstant, formatRange } from '../../ui/times';
 import { useSkillNames } from './use-skill-names';
 import { useZone } from './use-profile';
+import { serverNow } from '../../api/server-clock';
 
 /** What an agent weighs about a shift: when, pay, and what it asks for. */
 export function ShiftFacts({ shift }: { shift: Schemas['OpenShiftDto'] }) {
@@ -19,7 +20,7 @@ export function ShiftFacts({ shift }: { shift: Schemas['OpenShiftDto'] }) {
           ? `about ${money(shift.expectedHourly.amount)} an hour (an estimate from this company's last ${shift.expectedHourly.agentHours} agent-hours)`
           : 'no history yet for an hourly estimate'}
       </Text>
-      {shift.openToAllAt && new Date(shift.openToAllAt).getTime() > Date.now() && (
+      {shift.openToAllAt && new Date(shift.openToAllAt).getTime() > serverNow() && (
         <Text size="sm">
           Early access for the best-rated agents until {formatInstant(shift.openToAllAt, zone)}
         </Text>

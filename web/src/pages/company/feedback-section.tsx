@@ -16,6 +16,7 @@ import { keys } from '../../api/query-keys';
 import { ErrorAlert } from '../../ui/error-alert';
 import { problemOf } from '../../ui/form-errors';
 import { browserZone, formatInstant } from '../../ui/times';
+import { serverNow } from '../../api/server-clock';
 
 type Review = Schemas['ReviewDto'];
 type Tag = Review['tags'][number];
@@ -43,7 +44,7 @@ export function FeedbackSection({ ticketId }: { ticketId: string }) {
   const review = f?.review ?? null;
   const editable =
     review === null ||
-    (review.dispute === null && new Date(review.editableUntilAt).getTime() > Date.now());
+    (review.dispute === null && new Date(review.editableUntilAt).getTime() > serverNow());
   return (
     <Stack component="section" aria-labelledby="feedback-heading" gap="xs">
       <Title order={2} id="feedback-heading" size="h3">
