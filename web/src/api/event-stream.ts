@@ -1,12 +1,11 @@
 import { api, type Schemas } from './client';
 import { refreshSession } from './session';
 import { session } from './session-store';
+import { failuresAfter, reconnectDelay, retryAfterMs } from './reconnect';
 import { readFrames } from './sse-frames';
 
 export type LiveEvent = Schemas['EventDto'];
 export type StreamState = 'connecting' | 'live' | 'reconnecting' | 'stopped';
-
-const MAX_BACKOFF_MS = 30_000;
 
 /**
  * Keeps GET /v1/events/stream open for the signed-in user until the returned function is called:
@@ -34,6 +33,7 @@ async function run(
   while (!signal.aborted) {
     let ended: string | undefined;
     let waitMs = 0;
+    const attempt = { openedAt: null as number | null, sawFrame: false };
     const token = session.accessToken;
     try {
       const { data, response } = await api.GET('/v1/events/stream', {
@@ -42,9 +42,9 @@ async function run(
         params: { header: lastId === undefined ? {} : { 'Last-Event-ID': lastId } },
       });
       if (response.status === 401) return;
-      waitMs = Number(response.headers.get('Retry-After') ?? 0) * 1000;
+      waitMs = retryAfterMs(response.headers.get('Retry-After'));
       if (response.ok && data) {
-        failures = 0;
+        attempt.openedAt = Date.now();
         onState('live');
         for await (const frame of readFrames(data)) {
           lastId = frame.lastId ?? lastId;
@@ -52,6 +52,7 @@ async function run(
             ended = reasonOf(frame.data);
             break;
           }
+          attempt.sawFrame = true;
           const event = parse(frame.data);
           if (event) onEvent(event);
         }
@@ -64,10 +65,9 @@ async function run(
     // already (a minute ahead); then the newer token is used as it is.
     const stale = ended === 'token_expired' && session.accessToken === token;
     if ((ended === 'session_ended' || stale) && !(await refreshSession())) return;
-    failures += 1;
+    failures = failuresAfter(failures, attempt);
     onState('reconnecting');
-    const backoff = Math.min(MAX_BACKOFF_MS, 500 * 2 ** Math.min(failures, 6));
-    await sleep(Math.max(waitMs, backoff * (0.75 + Math.random() * 0.5)), signal);
+    await sleep(reconnectDelay(failures, waitMs), signal);
   }
 }
 
