@@ -1,4 +1,4 @@
-import { ApiError } from '../api/client';
+import { ApiError } from '../../../src/client/client';
 
 /** One `details.fields` entry of a VALIDATION_FAILED answer. */
 type FieldProblem = { field: string; messages: string[] };
@@ -49,7 +49,7 @@ export function problemOf(error: unknown, inputs: readonly string[] = []): Probl
   const shown = problems.filter((p) => inputs.some((input) => covers(input, p.field)));
   const unshown = problems.filter((p) => !shown.includes(p));
   const bodyMessage = (error.body as { error?: { message?: string } } | null)?.error?.message;
-  let message: string | null = bodyMessage ?? error.message;
+  let message: string | null = bodyMessage ?? notTheApi(error.status);
   if (problems.length > 0) {
     message = unshown.length > 0 ? unshown.flatMap((p) => p.messages).join(' ') : null;
   }
@@ -62,4 +62,13 @@ export function problemOf(error: unknown, inputs: readonly string[] = []): Probl
       return messages.length > 0 ? messages.join(' ') : undefined;
     },
   };
+}
+
+/**
+ * An answer without the API's error body: a proxy's or balancer's page (502, 504 during a
+ * deploy), whose HTML means nothing to the reader.
+ */
+function notTheApi(status: number): string {
+  const passing = status >= 500 || status === 429 || status === 408;
+  return `Handoff answered HTTP ${status} without saying why${passing ? ': try again in a moment' : ''}.`;
 }
