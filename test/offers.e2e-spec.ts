@@ -442,6 +442,39 @@ describe('offers (push routing)', () => {
     expect(chain[1]).toMatchObject({ agent_id: other.id, status: 'pending' });
   });
 
+  it("the bot's withdrawal withdraws the ticket's pending offer: the agent is told and free for the next", async () => {
+    const { agents } = await liveAgents(
+      t,
+      acme.auth,
+      1,
+      { maxConcurrentTickets: 1 },
+      { routing: 'push', offerSeconds: 120 },
+    );
+    const ticket = await escalate(t, bot);
+    await route();
+    const [offer] = await offersOf(ticket.id);
+    expect(offer).toMatchObject({ agent_id: agents[0].id, status: 'pending' });
+    await t.http
+      .post(`/v1/escalations/${ticket.externalId}/withdraw`)
+      .set('Authorization', `Bearer ${bot}`)
+      .send({ reason: 'The customer left' })
+      .expect(200);
+    expect((await offersOf(ticket.id))[0].status).toBe('withdrawn');
+    await waitFor(async () => {
+      const res = await t.http.get('/v1/events?types=offer.withdrawn').set(agents[0].auth);
+      return res.body.items?.find(
+        (e: { data: { offerId: string } }) => e.data.offerId === offer.id,
+      );
+    }, 'the offer.withdrawn event');
+    // Its one place is free at once, not when the offer would have run out (2 minutes).
+    const next = await escalate(t, bot);
+    expect(await route()).toEqual({ offered: 1 });
+    expect((await offersOf(next.id))[0]).toMatchObject({
+      agent_id: agents[0].id,
+      status: 'pending',
+    });
+  });
+
   it('concurrent router runs for a company join one run: each ticket offered once', async () => {
     const { agents } = await liveAgents(t, acme.auth, 4, {}, { routing: 'push' });
     for (let i = 0; i < 3; i++) await escalate(t, bot);

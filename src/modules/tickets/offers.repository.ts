@@ -264,6 +264,32 @@ export class OffersRepository {
     );
   }
 
+  /**
+   * Locks the pending offers on the company's ticket of that external id, before the ticket
+   * itself: the order of an offer's expiry and accept (offer, then ticket).
+   */
+  async lockPendingOnTicket(em: EntityManager, companyId: string, externalId: string) {
+    await em.query(
+      `SELECT o.id FROM offers o JOIN tickets t ON t.id = o.ticket_id
+        WHERE t.company_id = $1 AND t.external_id = $2 AND o.status = 'pending'
+          FOR UPDATE OF o`,
+      [companyId, externalId],
+    );
+  }
+
+  /** Withdraws the pending offers on a ticket the bot withdrew; who they were for. */
+  async withdrawPendingOn(
+    em: EntityManager,
+    ticketId: string,
+  ): Promise<{ id: string; agent_id: string }[]> {
+    return changedRows(
+      em,
+      `UPDATE offers SET status = 'withdrawn', decided_at = now()
+        WHERE ticket_id = $1 AND status = 'pending' RETURNING id, agent_id`,
+      [ticketId],
+    );
+  }
+
   /** Withdraws the agent's pending offers (a suspension); their companies, once each. */
   async withdrawPendingOf(em: EntityManager, agentId: string): Promise<string[]> {
     const rows = await changedRows<{ company_id: string }>(

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { requireBot, requireUser } from '../../common/auth/access';
 import { Actor } from '../../common/auth/actor';
 import { DomainError } from '../../common/errors/domain-error';
@@ -19,6 +19,7 @@ import { TicketConversationService } from './ticket-conversation.service';
 import { ticketEvent } from './ticket-events';
 import { TicketMessagesRepository } from './ticket-messages.repository';
 import { TicketReadService } from './ticket-read.service';
+import { OffersRepository } from './offers.repository';
 import { TicketsRepository } from './tickets.repository';
 
 /** A ticket leaves its holder without a resolution: the bot withdraws it, or the holder transfers it. */
@@ -36,6 +37,7 @@ export class TicketHandoverService {
     private readonly reads: TicketReadService,
     private readonly shifts: ShiftFacts,
     private readonly skills: SkillsService,
+    private readonly offers: OffersRepository,
   ) {}
 
   /**
@@ -50,6 +52,7 @@ export class TicketHandoverService {
     const { companyId } = requireBot(actor);
     const why = reason.trim();
     const id = await this.db.transaction(async (em) => {
+      await this.offers.lockPendingOnTicket(em, companyId, externalId);
       const ticket = await this.messages.lockByExternalId(em, companyId, externalId);
       if (!ticket) throw DomainError.notFound('Ticket');
       if (ticket.status === 'withdrawn') return ticket.id;
@@ -71,6 +74,7 @@ export class TicketHandoverService {
         await this.claims.markReleased(em, claim.id, 'withdrawn', why);
       }
       await this.messages.markWithdrawn(em, ticket.id, why);
+      await this.withdrawOffersOn(em, companyId, ticket.id);
       const job = ticketEvent(
         'ticket.withdrawn',
         ticket,
@@ -153,5 +157,22 @@ export class TicketHandoverService {
       }
     });
     return this.reads.load(this.db.manager, ticketId, null);
+  }
+
+  /**
+   * A withdrawn ticket's pending offers are withdrawn with it: each held a place in its agent's
+   * ticket limit until it ran out (up to the shift's offer time), so the agent got no other
+   * work meanwhile. The agent's desk drops the offer (`offer.withdrawn`) and the router runs.
+   */
+  private async withdrawOffersOn(em: EntityManager, companyId: string, ticketId: string) {
+    const withdrawn = await this.offers.withdrawPendingOn(em, ticketId);
+    for (const offer of withdrawn) {
+      await this.events.record(em, {
+        type: 'offer.withdrawn',
+        agentId: offer.agent_id,
+        data: { offerId: offer.id, ticketId, reason: 'ticket_withdrawn' },
+      });
+    }
+    if (withdrawn.length > 0) await this.outbox.enqueue(em, 'offers.route', { companyId });
   }
 }

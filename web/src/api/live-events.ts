@@ -60,7 +60,7 @@ function apply(queryClient: QueryClient, event: LiveEvent): void {
   const data = event.data;
   const ticketId = typeof data.ticketId === 'string' ? data.ticketId : undefined;
   if (event.type.startsWith('offer.')) {
-    // offer.created, offer.expired: the list answers each pending offer with its ticket and pay,
+    // offer.created, offer.expired, offer.withdrawn: the list answers each pending offer with its ticket and pay,
     // so the desk shows a live offer just as it does after a reload.
     void queryClient.invalidateQueries({ queryKey: keys.offers });
     // An offer comes only on a live shift: a desk that last saw "not checked in" (the shift had
