@@ -7,7 +7,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * message volume), and `sent_at` is the transaction's start, which a writer queued behind the
  * ticket's lock can hold for a while. The number is given by a trigger from the ticket's last
  * one: writers hold the ticket's lock (TicketMessagesRepository), and the unique constraint
- * refuses a writer that did not.
+ * refuses a writer that did not. The backfill runs under the table's lock (the new column's):
+ * conversations wait for it; on a large table, run it in a quiet hour.
  */
 export class MessageNumbers1796280000000 implements MigrationInterface {
   name = 'MessageNumbers1796280000000';

@@ -443,6 +443,38 @@ describe('seats (agent side)', () => {
       expect(await seatsTaken(shift.id)).toBe(1);
     });
 
+    it('a waitlist promotion passes over an agent who has worked a seat on the shift', async () => {
+      const shift = await postShift(t, company, { seats: 2, ...window(120, 4) });
+      const [worked, holder, next] = [
+        await registerAgent(t),
+        await registerAgent(t),
+        await registerAgent(t),
+      ];
+      await claim(worked, shift.id).expect(201);
+      await claim(holder, shift.id).expect(201);
+      await moveShift(t, shift.id, inMinutes(-5), inMinutes(235));
+      await t.http.post(`/v1/shifts/${shift.id}/check-in`).set(worked.auth).expect(200);
+      await t.http.post(`/v1/shifts/${shift.id}/check-out`).set(worked.auth).expect(200);
+      // In line from before one seat per agent was the rule, ahead of the next agent.
+      await t.db.query(
+        `INSERT INTO shift_waitlist (shift_id, agent_id, joined_at) VALUES ($1, $2, now() - interval '1 minute')`,
+        [shift.id, worked.id],
+      );
+      await t.http.post(`/v1/shifts/${shift.id}/waitlist`).set(next.auth).expect(201);
+      await t.http.delete(`/v1/shifts/${shift.id}/claims/me`).set(holder.auth).expect(200);
+      const mine = async (a: SignedIn) =>
+        (await t.http.get('/v1/agents/me/claims').set(a.auth).expect(200)).body.items.map(
+          (c: { status: string; source: string }) => `${c.status}/${c.source}`,
+        );
+      expect(await mine(worked)).toEqual(['completed/direct']);
+      expect(await mine(next)).toEqual(['claimed/waitlist']);
+      const [{ n }] = await t.db.query(
+        'SELECT count(*)::int AS n FROM shift_waitlist WHERE shift_id = $1',
+        [shift.id],
+      );
+      expect(n).toBe(0);
+    });
+
     it('refuses check-out without check-in, and check-in without a seat', async () => {
       const shift = await postShift(t, company, window(5, 2));
       const agent = await registerAgent(t);
@@ -614,6 +646,22 @@ describe('seats (agent side)', () => {
         [],
       );
       expect(await seatsTaken(shift.id)).toBe(0);
+    });
+
+    it('shows each agent its own place in line on the open shifts, until it leaves', async () => {
+      const shift = await postShift(t, company, { seats: 1, ...window(3 * 24 * 60, 1) });
+      await claim(await registerAgent(t), shift.id).expect(201);
+      const [first, second] = [await registerAgent(t), await registerAgent(t)];
+      for (const a of [first, second]) {
+        await t.http.post(`/v1/shifts/${shift.id}/waitlist`).set(a.auth).expect(201);
+      }
+      const placeOf = async (a: SignedIn) =>
+        (
+          await t.http.get('/v1/shifts/open?includeFull=true&limit=100').set(a.auth).expect(200)
+        ).body.items.find((s: { id: string }) => s.id === shift.id)?.waitlistPosition;
+      expect([await placeOf(first), await placeOf(second)]).toEqual([1, 2]);
+      await t.http.delete(`/v1/shifts/${shift.id}/waitlist`).set(first.auth).expect(204);
+      expect([await placeOf(first), await placeOf(second)]).toEqual([null, 1]);
     });
 
     it('refuses to waitlist a shift with free seats', async () => {

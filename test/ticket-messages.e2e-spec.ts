@@ -338,11 +338,13 @@ describe('the conversation on a ticket', () => {
       .set(first.auth)
       .expect(200);
     expect(asFirst.body.claims.map((c: { agentId: string }) => c.agentId)).toEqual([first.id]);
+    expect(asFirst.body).toMatchObject({ claimedBy: null, claimedByName: null, claimedAt: null });
     const asNext = await t.http
       .get(`/v1/agents/me/tickets/${ticket.id}`)
       .set(next.auth)
       .expect(200);
     expect(asNext.body.claims.map((c: { agentId: string }) => c.agentId)).toEqual([next.id]);
+    expect(asNext.body.claimedBy).toBe(next.id);
     // The company sees the whole history.
     const asCompany = await t.http.get(`/v1/tickets/${ticket.id}`).set(co.auth).expect(200);
     expect(asCompany.body.claims).toHaveLength(2);

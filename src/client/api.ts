@@ -2912,6 +2912,11 @@ export interface components {
       seatsLeft: number;
       /** @example 10 */
       checkInGraceMinutes: number;
+      /**
+       * @description Your place in its waitlist (1 is next); null when you are not in line.
+       * @example 2
+       */
+      waitlistPosition: number | null;
       /** @example 5b0e6c1f-8a2d-4c3b-9e7f-1a2b3c4d5e6f */
       id: string;
       /** @example 7c9e6679-7425-40de-944b-e07fc1f90ae7 */
@@ -3023,6 +3028,11 @@ export interface components {
       seatsLeft: number;
       /** @example 10 */
       checkInGraceMinutes: number;
+      /**
+       * @description Your place in its waitlist (1 is next); null when you are not in line.
+       * @example 2
+       */
+      waitlistPosition: number | null;
       /** @example 5b0e6c1f-8a2d-4c3b-9e7f-1a2b3c4d5e6f */
       id: string;
       /** @example 7c9e6679-7425-40de-944b-e07fc1f90ae7 */

@@ -37,6 +37,13 @@ test('an agent on a pull shift: waitlist, countdown, claim-next, a break, a with
   await card('Night desk').getByRole('button', { name: 'Join the waitlist' }).click();
   await expect(card('Night desk').getByText('You are number 1 in line.')).toBeVisible();
   await expectAccessible(page, 'shifts with a waitlist');
+  // The place in line stays after a reload, and the agent can leave (and join again).
+  await page.reload();
+  await expect(card('Night desk').getByText('You are number 1 in line.')).toBeVisible();
+  await card('Night desk').getByRole('button', { name: 'Leave the waitlist' }).click();
+  await expect(card('Night desk').getByText(/in line/)).toBeHidden();
+  await card('Night desk').getByRole('button', { name: 'Join the waitlist' }).click();
+  await expect(card('Night desk').getByText('You are number 1 in line.')).toBeVisible();
   await card('Pull desk').getByRole('button', { name: 'Claim a seat' }).click();
   await expect(card('Pull desk')).toBeHidden();
   await card('Evening desk').getByRole('button', { name: 'Claim a seat' }).click();
@@ -64,8 +71,8 @@ test('an agent on a pull shift: waitlist, countdown, claim-next, a break, a with
   await expect(page.getByRole('heading', { name: 'Refund for a cancelled order' })).toBeVisible();
 
   // A long conversation: the newest messages show without asking (the API pages it oldest
-  // first; the page showed the first 20 and hid the rest, live ones included).
-  for (let n = 1; n <= 25; n += 1) {
+  // first, 100 at most a page; the page showed the first 20 and hid the rest, live ones too).
+  for (let n = 1; n <= 105; n += 1) {
     await company.bot.POST('/v1/escalations/{externalId}/messages', {
       params: { path: { externalId: first } },
       body: {
@@ -76,7 +83,7 @@ test('an agent on a pull shift: waitlist, countdown, claim-next, a break, a with
       },
     });
   }
-  await expect(page.getByText('Customer line 25', { exact: true })).toBeVisible();
+  await expect(page.getByText('Customer line 105', { exact: true })).toBeVisible();
   await expect(page.getByRole('button', { name: 'Load more messages' })).toHaveCount(0);
 
   // A message whose answer was lost, sent again: the customer gets it once (same key).
@@ -91,15 +98,23 @@ test('an agent on a pull shift: waitlist, countdown, claim-next, a break, a with
   await page.getByRole('button', { name: 'Send message' }).click();
   await expect(page.getByText(/Handoff could not be reached/)).toBeVisible();
   await page.getByRole('button', { name: 'Send message' }).click();
-  await expect(page.getByText('Checking your order now.', { exact: true })).toBeVisible();
+  const conversation = page.getByRole('list', { name: 'Messages' });
+  await expect(conversation.getByText('Checking your order now.', { exact: true })).toBeVisible();
+  await expect(page.getByLabel('Message', { exact: true })).toHaveValue('');
   await page.unroute('**/v1/tickets/*/messages');
   const { data: held } = await company.bot.GET('/v1/escalations/{externalId}', {
     params: { path: { externalId: first } },
   });
-  const sent = await company.bot.GET('/v1/tickets/{id}/messages', {
-    params: { path: { id: held!.id }, query: { limit: 100 } },
-  });
-  expect(sent.data!.items.filter((m) => m.body === 'Checking your order now.')).toHaveLength(1);
+  const bodies: string[] = [];
+  let cursor: string | undefined;
+  do {
+    const read = await company.bot.GET('/v1/tickets/{id}/messages', {
+      params: { path: { id: held!.id }, query: { limit: 100, cursor } },
+    });
+    bodies.push(...read.data!.items.map((m) => m.body));
+    cursor = read.data!.nextCursor ?? undefined;
+  } while (cursor);
+  expect(bodies.filter((b) => b === 'Checking your order now.')).toHaveLength(1);
 
   // Released without a reason: the API's 400 shows under the field it names.
   await page.getByRole('tab', { name: 'Release' }).click();

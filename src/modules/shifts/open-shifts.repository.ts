@@ -72,7 +72,11 @@ const HELD = `EXISTS (
  * are left out.
  */
 const OPEN_SHIFTS_SQL = `
-  SELECT s.id, s.starts_at, s.company_id, ${cursorInstant('s.starts_at')}
+  SELECT s.id, s.starts_at, s.company_id, ${cursorInstant('s.starts_at')},
+         (SELECT w.position
+            FROM (SELECT agent_id, row_number() OVER (ORDER BY joined_at, agent_id)::int AS position
+                    FROM shift_waitlist WHERE shift_id = s.id) w
+           WHERE w.agent_id = $1) AS waitlist_position
     FROM shifts s
    WHERE ${OPEN_FOR_CLAIMS}
      AND ($10 OR s.seats_taken < s.seats)

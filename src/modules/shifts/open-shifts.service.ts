@@ -81,6 +81,7 @@ export class OpenShiftsService {
       page.items.map((r) => r.company_id),
     );
     const hourly = await this.pay.expected(this.db.manager, shifts);
+    const inLine = new Map(page.items.map((r) => [r.id, r.waitlist_position]));
     return {
       items: shifts.map((s) =>
         toOpenShiftDto(
@@ -88,6 +89,7 @@ export class OpenShiftsService {
           names.get(s.companyId)!,
           claimsCloseAt(s, closeMinutes),
           hourly.get(s.id)!,
+          inLine.get(s.id) ?? null,
         ),
       ),
       nextCursor: page.nextCursor,

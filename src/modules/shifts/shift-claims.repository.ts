@@ -227,14 +227,15 @@ export class ShiftClaimsRepository {
   }
 
   /**
-   * At the shift's end, or its cancellation while running: checked-in seats complete, checked
-   * out at the end (or now, for a cancellation) if not before.
+   * At the shift's end, or its cancellation: checked-in seats whose time has begun complete,
+   * checked out at the end (or now, for a cancellation) if not before. (Before its start a seat
+   * worked nothing: a cancellation cancels it.) The database's clock decides, per seat.
    */
   async completeCheckedIn(em: EntityManager, shiftId: string): Promise<void> {
     await em.query(
       `UPDATE shift_claims c SET status = 'completed', completed_at = now(),
               checked_out_at = coalesce(c.checked_out_at, least(now(), upper(c.period)))
-        WHERE c.shift_id = $1 AND c.status = 'checked_in'`,
+        WHERE c.shift_id = $1 AND c.status = 'checked_in' AND lower(c.period) <= now()`,
       [shiftId],
     );
   }

@@ -102,6 +102,12 @@ export class ShiftWaitlistService {
   }
 
   private async tryPromote(em: EntityManager, shift: ShiftWithSkills, agentId: string) {
+    // One seat per agent and shift: one who has worked a seat here (in line from before that
+    // rule) leaves the line instead of taking a second.
+    if (await this.claims.seatTakenId(em, shift.id, agentId)) {
+      await this.entries.remove(em, shift.id, agentId);
+      return false;
+    }
     if ((await this.eligibility.reasonsFor(em, agentId, shift)).length > 0) return false;
     await em.query('SAVEPOINT waitlist_promotion');
     try {

@@ -634,6 +634,12 @@ export class OpenShiftDto {
   openToAllAt: Date | null;
   /** What an hour of this shift may pay, from the company's history: an estimate. */
   expectedHourly: ExpectedHourlyDto;
+  /**
+   * Your place in its waitlist (1 is next); null when you are not in line.
+   * @example 2
+   */
+  @ApiInteger({ nullable: true, minimum: 1 })
+  waitlistPosition: number | null;
 }
 
 /** Why the list is empty: what is missing from the profile, or what the open shifts lack. */

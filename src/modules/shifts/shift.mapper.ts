@@ -57,6 +57,7 @@ export function toOpenShiftDto(
   companyName: string,
   claimsCloseAt: Date,
   expectedHourly: ExpectedHourlyDto,
+  waitlistPosition: number | null = null,
 ): OpenShiftDto {
   return {
     id: s.id,
@@ -75,6 +76,7 @@ export function toOpenShiftDto(
     minQuality: s.minQuality,
     openToAllAt: openToAllAt(s),
     expectedHourly,
+    waitlistPosition,
   };
 }
 

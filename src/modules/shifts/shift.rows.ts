@@ -70,4 +70,6 @@ export interface ShiftKeyRow {
 
 export interface OpenShiftRow extends ShiftKeyRow {
   company_id: string;
+  /** The agent's place in the shift's waitlist; null when not in line. */
+  waitlist_position: number | null;
 }

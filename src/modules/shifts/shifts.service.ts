@@ -238,7 +238,7 @@ export class ShiftsService {
       if (shift.endsAt.getTime() <= Date.now()) {
         throw new DomainError('SHIFT_CLOSED', 'The shift has ended: it completes on its own');
       }
-      if (shift.startsAt.getTime() <= Date.now()) await this.claims.completeCheckedIn(em, id);
+      await this.claims.completeCheckedIn(em, id);
       const released = await this.claims.cancelAllOnShift(em, id);
       await this.waitlistEntries.clear(em, id);
       await this.shifts.markCancelled(em, id, input.reason?.trim() || null, released);

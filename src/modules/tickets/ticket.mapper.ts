@@ -103,7 +103,10 @@ export function toAgentTicketDto(
   // transfer's note) are theirs and the company's, and what came after the agent resolved is
   // not theirs to read (the conversation stops there too).
   const claims = ticket.claims.filter((c) => c.agentId === claim.agentId);
-  return { ...ticket, claims, claimId, pay, surge: claim.surge };
+  // Nor who holds it now, when that is another agent (a reopened ticket, taken by the next).
+  const held = ticket.claimedBy === null || ticket.claimedBy === claim.agentId;
+  const holder = held ? {} : { claimedBy: null, claimedByName: null, claimedAt: null };
+  return { ...ticket, ...holder, claims, claimId, pay, surge: claim.surge };
 }
 
 /** A ticket in an agent's queue, with the pay of the agent's live shift. */

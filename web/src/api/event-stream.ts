@@ -2,6 +2,7 @@ import { api, type Schemas } from './client';
 import { refreshSession } from './session';
 import { session } from './session-store';
 import { failuresAfter, reconnectDelay, retryAfterMs } from './reconnect';
+import { serverNow } from './server-clock';
 import { readFrames } from './sse-frames';
 
 export type LiveEvent = Schemas['EventDto'];
@@ -42,7 +43,7 @@ async function run(
         params: { header: lastId === undefined ? {} : { 'Last-Event-ID': lastId } },
       });
       if (response.status === 401) return;
-      waitMs = retryAfterMs(response.headers.get('Retry-After'));
+      waitMs = retryAfterMs(response.headers.get('Retry-After'), serverNow());
       if (response.ok && data) {
         attempt.openedAt = Date.now();
         onState('live');

@@ -35,5 +35,7 @@ export function useConversation(ticketId: string) {
   return {
     query: messages,
     items: messages.data?.pages.flatMap((page) => page.items) ?? [],
+    /** Newer pages are still to come: the list shown is not the whole conversation yet. */
+    loadingMore: hasNextPage && !isError,
   };
 }

@@ -28,7 +28,7 @@ export function Conversation({
   readOnly?: boolean;
 }) {
   const zone = useZone();
-  const { query: messages, items } = useConversation(ticketId);
+  const { query: messages, items, loadingMore } = useConversation(ticketId);
 
   return (
     <Stack component="section" aria-labelledby="conversation-heading" gap="sm">
@@ -45,6 +45,7 @@ export function Conversation({
         </Text>
       )}
       <MessageList messages={items} zone={zone} authorOf={author} />
+      {loadingMore && <Loading label="Loading the newer messages" />}
       {!readOnly && <MessageComposer ticketId={ticketId} />}
     </Stack>
   );

@@ -12,13 +12,15 @@ import { ShiftFacts } from './shift-facts';
 type Shift = Schemas['OpenShiftDto'];
 
 /**
- * One open shift: claim a seat, or join the waitlist when it is full. Each attempt carries its
- * own Idempotency-Key, so a retried request (a timeout) cannot take two seats.
+ * One open shift: claim a seat, or join the waitlist when it is full (and see your place in line,
+ * or leave it, after a reload too). Each attempt carries its own Idempotency-Key, so a retried
+ * request (a timeout) cannot take two seats.
  */
 export function OpenShiftCard({ shift }: { shift: Shift }) {
   const queryClient = useQueryClient();
   const headingId = useId();
-  const [position, setPosition] = useState<number | null>(null);
+  const [joined, setJoined] = useState<number | null>(null);
+  const position = joined ?? shift.waitlistPosition;
   const params = () => ({
     path: { id: shift.id },
     header: { 'Idempotency-Key': newIdempotencyKey() },
@@ -39,9 +41,21 @@ export function OpenShiftCard({ shift }: { shift: Shift }) {
   });
   const waitlist = useMutation({
     mutationFn: () => unwrap(api.POST('/v1/shifts/{id}/waitlist', { params: params() })),
-    onSuccess: (answer) => setPosition(answer.position),
+    onSuccess: (answer) => {
+      setJoined(answer.position);
+      refresh();
+    },
   });
-  const error = claim.error ?? waitlist.error;
+  const leave = useMutation({
+    mutationFn: () =>
+      unwrap(api.DELETE('/v1/shifts/{id}/waitlist', { params: { path: { id: shift.id } } })),
+    onSuccess: () => {
+      setJoined(null);
+      notifications.show({ message: `You left the waitlist: ${shift.title ?? shift.companyName}` });
+      refresh();
+    },
+  });
+  const error = claim.error ?? waitlist.error ?? leave.error;
   const reasons = error instanceof ApiError ? reasonsOf(error.details) : [];
   const full = shift.seatsLeft === 0;
 
@@ -68,11 +82,14 @@ export function OpenShiftCard({ shift }: { shift: Shift }) {
         />
         {reasons.length > 0 && <Reasons reasons={reasons} label="Why you cannot take this shift" />}
         <Group>
-          {full ? (
+          {position !== null ? (
+            <Button variant="default" loading={leave.isPending} onClick={() => leave.mutate()}>
+              Leave the waitlist
+            </Button>
+          ) : full ? (
             <Button
               variant="default"
               loading={waitlist.isPending}
-              disabled={position !== null}
               onClick={() => waitlist.mutate()}
             >
               Join the waitlist

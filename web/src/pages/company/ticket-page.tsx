@@ -36,7 +36,7 @@ export default function CompanyTicketPage() {
     queryKey: [...keys.companyTickets, 'one', id],
     queryFn: () => unwrap(api.GET('/v1/tickets/{id}', { params: { path: { id } } })),
   });
-  const { query: messages, items } = useConversation(id);
+  const { query: messages, items, loadingMore } = useConversation(id);
 
   if (ticket.isPending) return <Loading label="Loading the ticket" />;
   if (ticket.error)
@@ -80,6 +80,7 @@ export default function CompanyTicketPage() {
               <Text size="sm">No messages since the handoff.</Text>
             )}
             <MessageList messages={items} zone={zone} authorOf={author} />
+            {loadingMore && <Loading label="Loading the newer messages" />}
           </Stack>
         </Grid.Col>
       </Grid>
