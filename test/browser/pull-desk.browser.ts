@@ -69,6 +69,8 @@ test('an agent on a pull shift: waitlist, countdown, claim-next, a break, a with
   await escalate(company, externalId, 'Wrong size delivered');
   await page.getByRole('button', { name: 'Take next ticket' }).click();
   await expect(page.getByRole('heading', { name: 'Refund for a cancelled order' })).toBeVisible();
+  // The button went with the desk: focus is on the ticket's heading, not lost to the page.
+  await expect(page.getByRole('heading', { level: 1 })).toBeFocused();
 
   // A long conversation: the newest messages show without asking (the API pages it oldest
   // first, 100 at most a page; the page showed the first 20 and hid the rest, live ones too).

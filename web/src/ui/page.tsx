@@ -1,19 +1,32 @@
 import { Stack, Title } from '@mantine/core';
-import { useEffect, type ReactNode } from 'react';
+import { useEffect, useRef, type ReactNode } from 'react';
 
 interface Props {
   title: string;
   children: ReactNode;
 }
 
-/** A page: its h1 (sections under it use h2, cards h3), and the tab's title to match. */
+/**
+ * A page: its h1 (sections under it use h2, cards h3), and the tab's title to match. A page
+ * reached by an action whose button went with the page before (Take next ticket, Accept, a
+ * resolve) would leave focus on nothing, and keyboard and screen-reader users back at the top:
+ * its heading takes the focus then, and is read out. Focus that is somewhere (a field's
+ * autofocus) stays.
+ */
 export function Page({ title, children }: Props) {
+  const heading = useRef<HTMLHeadingElement>(null);
   useEffect(() => {
     document.title = `${title} · Handoff`;
   }, [title]);
+  useEffect(() => {
+    const active = document.activeElement;
+    if (active === null || active === document.body) heading.current?.focus();
+  }, []);
   return (
     <Stack gap="lg">
-      <Title order={1}>{title}</Title>
+      <Title order={1} ref={heading} tabIndex={-1} style={{ outline: 'none' }}>
+        {title}
+      </Title>
       {children}
     </Stack>
   );
