@@ -1,4 +1,8 @@
-import { OfferExpireHandler } from '../src/modules/tickets/offer-jobs.handlers';
+import { JobPayloads } from '../src/modules/jobs/job-registry';
+import {
+  OfferExpireHandler,
+  OffersWithdrawHandler,
+} from '../src/modules/tickets/offer-jobs.handlers';
 import { OfferRouter } from '../src/modules/tickets/offer-router.service';
 import {
   createApiKey,
@@ -473,6 +477,51 @@ describe('offers (push routing)', () => {
       agent_id: agents[0].id,
       status: 'pending',
     });
+  });
+
+  it('checking out withdraws the pending offers made on that seat; so does cancelling the shift', async () => {
+    const { shiftId, agents } = await liveAgents(
+      t,
+      acme.auth,
+      2,
+      {},
+      { routing: 'push', offerSeconds: 120 },
+    );
+    const first = await escalate(t, bot);
+    const second = await escalate(t, bot);
+    await route();
+    const offered = async () =>
+      [...(await offersOf(first.id)), ...(await offersOf(second.id))].filter(
+        (o) => o.status === 'pending',
+      );
+    expect(await offered()).toHaveLength(2);
+    const leaving = (await offered())[0].agent_id;
+    const leaver = agents.find((a) => a.id === leaving)!;
+    await t.http.post(`/v1/shifts/${shiftId}/check-out`).set(leaver.auth).expect(200);
+    const withdraw = async () => {
+      // (TypeORM answers a DELETE … RETURNING with its rows and their count.)
+      const [jobs]: [{ payload: JobPayloads['offers.withdraw'] }[], number] = await t.db.query(
+        `DELETE FROM outbox WHERE job_name = 'offers.withdraw' AND payload->>'shiftId' = $1
+         RETURNING payload`,
+        [shiftId],
+      );
+      expect(jobs).toHaveLength(1);
+      return t.app.get(OffersWithdrawHandler).handle(jobs[0].payload);
+    };
+    expect(await withdraw()).toEqual({ withdrawn: 1 });
+    expect((await offered()).map((o) => o.agent_id)).toEqual([
+      agents.find((a) => a !== leaver)!.id,
+    ]);
+    await waitFor(async () => {
+      const res = await t.http.get('/v1/events?types=offer.withdrawn').set(leaver.auth);
+      return res.body.items?.find(
+        (e: { data: { reason: string } }) => e.data.reason === 'left_shift',
+      );
+    }, 'the offer.withdrawn event');
+
+    await t.http.post(`/v1/shifts/${shiftId}/cancel`).set(acme.auth).send({}).expect(200);
+    expect(await withdraw()).toEqual({ withdrawn: 1 });
+    expect(await offered()).toEqual([]);
   });
 
   it('concurrent router runs for a company join one run: each ticket offered once', async () => {

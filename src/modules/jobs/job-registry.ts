@@ -114,6 +114,11 @@ export interface JobPayloads {
   'offers.route': { companyId: string };
   /** An offer's reservation ends: expire it (three in a row set the agent away), route again. */
   'offer.expire': { offerId: string };
+  /**
+   * An agent checked out of a shift, or the company cancelled it (`agentId` null: every seat):
+   * the pending offers made on that shift are withdrawn, and the router runs again.
+   */
+  'offers.withdraw': { shiftId: string; agentId: string | null };
   /** A closed billing period's invoice: created, filled and finalized at Stripe, then charged. */
   'billing.invoice-issue': { invoiceId: string };
   /** Charges an unpaid invoice again (the company saved a new card); `attempt` keys the call. */
@@ -156,6 +161,7 @@ export const JOB_QUEUES: { readonly [N in JobName]: QueueName } = {
   'ledger.adjustment-expire': 'default',
   'offers.route': 'default',
   'offer.expire': 'default',
+  'offers.withdraw': 'default',
   'stripe.event': 'stripe-events',
   'billing.invoice-issue': 'default',
   'billing.invoice-pay': 'default',

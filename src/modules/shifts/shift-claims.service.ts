@@ -162,6 +162,7 @@ export class ShiftClaimsService {
         throw stateConflict(claim.status, 'check out');
       }
       await releaseTicketsLater(em, this.outbox, this.config, shiftId, userId);
+      await this.outbox.enqueue(em, 'offers.withdraw', { shiftId, agentId: userId });
       return this.loadClaim(em, claim.id);
     });
   }

@@ -243,6 +243,7 @@ export class ShiftsService {
       await this.waitlistEntries.clear(em, id);
       await this.shifts.markCancelled(em, id, input.reason?.trim() || null, released);
       await releaseTicketsLater(em, this.outbox, this.config, id, null);
+      await this.outbox.enqueue(em, 'offers.withdraw', { shiftId: id, agentId: null });
     });
     return toShiftDto(await this.shifts.oneWithSkills(this.db.manager, id));
   }

@@ -81,3 +81,37 @@ export class OfferExpireHandler implements HandlesJob<'offer.expire'> {
     });
   }
 }
+
+/**
+ * An agent left the shift an offer was made on (checked out), or the company cancelled it:
+ * accepting would be refused (not on the shift), yet each pending offer kept its ticket from
+ * everyone else until it ran out. Withdrawn now (`offer.withdrawn` to the agent, which does not
+ * count as an expiry), and the router offers the tickets again.
+ */
+@Injectable()
+@JobHandler('offers.withdraw')
+export class OffersWithdrawHandler implements HandlesJob<'offers.withdraw'> {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly offers: OffersRepository,
+    private readonly outbox: OutboxService,
+    private readonly events: EventsService,
+  ) {}
+
+  handle({ shiftId, agentId }: JobPayloads['offers.withdraw']): Promise<{ withdrawn: number }> {
+    return this.db.transaction(async (em) => {
+      const withdrawn = await this.offers.withdrawPendingOnShift(em, shiftId, agentId);
+      for (const offer of withdrawn) {
+        await this.events.record(em, {
+          type: 'offer.withdrawn',
+          agentId: offer.agent_id,
+          data: { offerId: offer.id, ticketId: offer.ticket_id, reason: 'left_shift' },
+        });
+      }
+      for (const companyId of new Set(withdrawn.map((o) => o.company_id))) {
+        await this.outbox.enqueue(em, 'offers.route', { companyId });
+      }
+      return { withdrawn: withdrawn.length };
+    });
+  }
+}

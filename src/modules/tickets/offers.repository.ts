@@ -290,6 +290,21 @@ export class OffersRepository {
     );
   }
 
+  /** Withdraws the pending offers made on a shift (to one agent, or every one). */
+  async withdrawPendingOnShift(
+    em: EntityManager,
+    shiftId: string,
+    agentId: string | null,
+  ): Promise<{ id: string; agent_id: string; ticket_id: string; company_id: string }[]> {
+    return changedRows(
+      em,
+      `UPDATE offers SET status = 'withdrawn', decided_at = now()
+        WHERE shift_id = $1 AND ($2::uuid IS NULL OR agent_id = $2) AND status = 'pending'
+        RETURNING id, agent_id, ticket_id, company_id`,
+      [shiftId, agentId],
+    );
+  }
+
   /** Withdraws the agent's pending offers (a suspension); their companies, once each. */
   async withdrawPendingOf(em: EntityManager, agentId: string): Promise<string[]> {
     const rows = await changedRows<{ company_id: string }>(

@@ -35,7 +35,11 @@ import {
 import { SurgeRepository } from './surge.repository';
 import { TicketsRepository } from './tickets.repository';
 import { TicketsService } from './tickets.service';
-import { OfferExpireHandler, OffersRouteHandler } from './offer-jobs.handlers';
+import {
+  OfferExpireHandler,
+  OffersRouteHandler,
+  OffersWithdrawHandler,
+} from './offer-jobs.handlers';
 import { OfferRouter } from './offer-router.service';
 import { OffersController } from './offers.controller';
 import { OffersRepository } from './offers.repository';
@@ -88,6 +92,7 @@ import { TicketQualityRepository } from './ticket-quality.repository';
     OfferRouter,
     OffersRouteHandler,
     OfferExpireHandler,
+    OffersWithdrawHandler,
     TicketQualityRepository,
     HandoffQualityService,
     SurgeRepository,
