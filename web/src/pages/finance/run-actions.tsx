@@ -41,7 +41,9 @@ export function RunActions({ run }: { run: Run }) {
       if (action === 'execute') return unwrap(api.POST('/v1/payout-runs/{id}/execute', params));
       return unwrap(api.POST('/v1/payout-runs/{id}/retry-failed', params));
     },
-    onSettled: () => void queryClient.invalidateQueries({ queryKey: keys.payoutRuns }),
+    // Pending until the run is read again: its buttons follow its new state, so a second click
+    // on Execute cannot land between the answer and the refetch (a 409 just after a success).
+    onSettled: () => queryClient.invalidateQueries({ queryKey: keys.payoutRuns }),
   });
   const busy = (action: string) => act.isPending && act.variables === action;
   const mine = user?.id === run.createdBy;
