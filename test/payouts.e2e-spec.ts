@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import Stripe from 'stripe';
+import type { Job } from 'bullmq';
+import { PayoutLineHandler } from '../src/modules/payouts/payout-jobs.handlers';
 import { FakeStripe } from '../src/modules/stripe/fake-stripe.server';
 import { STRIPE, STRIPE_SETTINGS, StripeSettings } from '../src/modules/stripe/stripe.module';
 import {
@@ -1319,6 +1321,57 @@ describe('payouts', () => {
         [key, 200],
       ]);
       expect(await owed(agent, 'INR')).toMatchObject({ available: 0, paid: 2700 });
+    });
+
+    it("sends a line again after its saved error while the currency's next run is open", async () => {
+      // One open run per currency: moving the finished run back to executing for the resend
+      // broke that rule, so the resend failed (and finance's retry answered 409) for as long as
+      // the next run was open, and the line was never paid.
+      const [agent] = await fundedAgents(1, 3100, 'CAD');
+      const first = await approvedRun({ currency: 'CAD' });
+      fake.failingAfterExecution.push({ path: '/v1/transfers', created: false });
+      await execute(first.body.id);
+      const done = await finished(first.body.id);
+      expect(done.status).toBe('completed_with_failures');
+      const line = lineOf<SentLine>(done, agent)!;
+      expect(line).toMatchObject({ failureCode: 'stripe_outcome_unknown' });
+      await fundedAgents(1, 1500, 'CAD');
+      const next = await approvedRun({ currency: 'CAD' }); // open: approved, not executed
+      fake.expireIdempotencyKeys();
+      const [timer] = await t.db.query(
+        `SELECT id FROM outbox WHERE job_name = 'payout.line-resend' AND payload ->> 'lineId' = $1`,
+        [line.id],
+      );
+      const job = await waitFor(
+        () => payoutsQueue().getJob(outboxJobId(timer.id)),
+        'the resend relayed to the queue',
+      );
+      await t.db.query(`UPDATE payout_lines SET resend_at = now() WHERE id = $1`, [line.id]);
+      await job!.promote();
+      const paid = await waitFor(async () => {
+        const r = (await run(first.body.id)).body;
+        return r.status === 'completed' && r;
+      }, 'the resent line paid');
+      expect(lineOf(paid, agent)).toMatchObject({ status: 'paid', transferMinor: 3100 });
+      expect(await owed(agent, 'CAD')).toMatchObject({ available: 0, paid: 3100 });
+      expect((await run(next.body.id)).body.status).toBe('approved');
+      await t.http.post(`/v1/payout-runs/${next.body.id}/cancel`).set(maker.auth).expect(200);
+    });
+
+    it('sends no line of a run that was never executed, whatever job asks', async () => {
+      const [agent] = await fundedAgents(1, 1700, 'CAD');
+      const draft = await t.http
+        .post('/v1/payout-runs')
+        .set(maker.auth)
+        .send({ currency: 'CAD' })
+        .expect(201);
+      const line = lineOf<SentLine>((await run(draft.body.id)).body, agent)!;
+      // As if added by hand on the queue dashboard: no approval, no execution.
+      const job = { attemptsMade: 0, opts: { attempts: 12 } } as unknown as Job;
+      await t.app.get(PayoutLineHandler).handle({ lineId: line.id }, job);
+      expect(lineOf((await run(draft.body.id)).body, agent)).toMatchObject({ status: 'pending' });
+      expect(await owed(agent, 'CAD')).toMatchObject({ available: 1700, paid: 0 });
+      await t.http.post(`/v1/payout-runs/${draft.body.id}/cancel`).set(maker.auth).expect(200);
     });
 
     it('pays at once a line whose saved server error came after Stripe made the transfer', async () => {

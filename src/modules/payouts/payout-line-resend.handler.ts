@@ -35,11 +35,8 @@ export class PayoutLineResendHandler implements HandlesJob<'payout.line-resend'>
       // The run first, then its line: the order finance's retry takes them in.
       await this.runs.find(em, runId, true);
       if (!(await this.sending.resetDue(em, lineId))) return false;
-      await this.runs.markExecutingAgain(em, runId);
-      await this.runEvents.record(em, 'payout_run.executing', runId, {
-        status: 'executing',
-        lines: 1,
-      });
+      const status = await this.runs.markExecutingAgain(em, runId);
+      await this.runEvents.record(em, 'payout_run.executing', runId, { status, lines: 1 });
       await this.outbox.enqueue(em, 'payout.line', { lineId });
       return true;
     });

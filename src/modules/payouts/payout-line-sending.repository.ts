@@ -13,11 +13,15 @@ export type SendableLine = PayoutLineRow & {
 /** payout_lines as the `payout.line` job sends one (PayoutLineHandler's phases). */
 @Injectable()
 export class PayoutLineSendingRepository {
-  /** Locks the line if it is still pending in a run being executed (nothing sent for it yet). */
+  /**
+   * Locks the line if it is still pending in a run being executed, or completed with failures
+   * and sending some again (PayoutRunsRepository.markExecutingAgain): nothing sent for it yet.
+   */
   async lockIfUnsent(em: EntityManager, lineId: string): Promise<boolean> {
     const rows: unknown[] = await em.query(
       `SELECT l.id FROM payout_lines l JOIN payout_runs r ON r.id = l.run_id
-        WHERE l.id = $1 AND l.status = 'pending' AND r.status = 'executing'
+        WHERE l.id = $1 AND l.status = 'pending'
+          AND r.status IN ('executing', 'completed_with_failures')
           FOR UPDATE OF l`,
       [lineId],
     );
@@ -27,14 +31,18 @@ export class PayoutLineSendingRepository {
   /**
    * The line, locked, with whether Stripe lets its Connect account pay out now (as the last
    * account.updated said; null when the agent has replaced that account) and its run's minimum:
-   * read in the same round trip, since every line of a run passes here.
+   * read in the same round trip, since every line of a run passes here. Only a line of a run
+   * that was executed (approved by a second user): a job for a draft's or a cancelled run's
+   * line (added by hand on the queue dashboard) finds nothing to send.
    */
   async lockForSending(em: EntityManager, lineId: string): Promise<SendableLine | undefined> {
     const [row]: SendableLine[] = await em.query(
       `SELECT l.*, (SELECT pa.payouts_enabled FROM payout_accounts pa
                      WHERE pa.stripe_account_id = l.stripe_account_id) AS payouts_enabled,
-              (SELECT r.minimum_minor FROM payout_runs r WHERE r.id = l.run_id) AS minimum_minor
-         FROM payout_lines l WHERE l.id = $1 FOR UPDATE OF l`,
+              r.minimum_minor
+         FROM payout_lines l JOIN payout_runs r ON r.id = l.run_id
+        WHERE l.id = $1 AND r.status IN ('executing', 'completed_with_failures')
+          FOR UPDATE OF l`,
       [lineId],
     );
     return row;

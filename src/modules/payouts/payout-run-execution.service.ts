@@ -81,9 +81,9 @@ export class PayoutRunExecutionService {
       const stuck = await this.lines.touchStuck(em, id);
       retried.push(...stuck);
       if (retried.length === 0) return;
-      await this.runs.markExecutingAgain(em, id);
+      const status = await this.runs.markExecutingAgain(em, id);
       await this.runEvents.record(em, 'payout_run.executing', id, {
-        status: 'executing',
+        status,
         lines: retried.length,
       });
       await this.outbox.enqueueMany(

@@ -141,7 +141,8 @@ export class PayoutRunsRepository {
       `SELECT r.status AS run_status, l.status AS line_status, count(*)::int AS lines
          FROM payout_runs r JOIN payout_lines l ON l.run_id = r.id
         WHERE r.status IN ('draft', 'approved', 'executing')
-           OR (r.status = 'completed_with_failures' AND l.status = 'failed')
+           OR (r.status = 'completed_with_failures'
+               AND l.status IN ('failed', 'pending', 'processing'))
         GROUP BY r.status, l.status`,
     );
   }
@@ -179,12 +180,33 @@ export class PayoutRunsRepository {
     );
   }
 
-  /** Back to executing (some of its lines are being sent again). */
-  async markExecutingAgain(em: EntityManager, id: string): Promise<void> {
-    await em.query(
-      `UPDATE payout_runs SET status = 'executing', completed_at = NULL WHERE id = $1`,
+  /**
+   * Some of its lines are being sent again: back to executing, unless another run of its
+   * currency is open (one open run per currency, `uq_payout_runs_open`), when a run completed
+   * with failures stays so while they are sent (its lines go out all the same, and
+   * completeIfDone completes it). Before, the move broke the constraint: a line whose saved
+   * Stripe error had expired was never sent again, and finance's retry answered 409, for as
+   * long as the next run was open. Returns the run's status.
+   */
+  async markExecutingAgain(
+    em: EntityManager,
+    id: string,
+  ): Promise<'executing' | 'completed_with_failures'> {
+    const [moved]: [unknown[], number] = await em.query(
+      `UPDATE payout_runs r SET status = 'executing', completed_at = NULL
+        WHERE r.id = $1
+          AND NOT EXISTS (SELECT 1 FROM payout_runs o
+                           WHERE o.currency = r.currency AND o.id <> r.id
+                             AND o.status IN ('draft', 'approved', 'executing'))
+        RETURNING r.id`,
       [id],
     );
+    if (moved.length > 0) return 'executing';
+    const [run]: { status: 'executing' | 'completed_with_failures' }[] = await em.query(
+      'SELECT status FROM payout_runs WHERE id = $1',
+      [id],
+    );
+    return run.status;
   }
 
   /**
