@@ -84,6 +84,21 @@ describe('payouts', () => {
     await t.http.post(`/v1/payout-runs/${draft.body.id}/approve`).set(checker.auth).expect(200);
     return draft;
   };
+  /** The line's newest delayed resend, its time come (the line's and the queue's). */
+  const resendComesDue = async (lineId: string) => {
+    const [timer] = await t.db.query(
+      `SELECT id, run_at FROM outbox WHERE job_name = 'payout.line-resend'
+          AND payload ->> 'lineId' = $1 ORDER BY id DESC LIMIT 1`,
+      [lineId],
+    );
+    const job = await waitFor(
+      () => payoutsQueue().getJob(outboxJobId(timer.id)),
+      'the resend relayed to the queue',
+    );
+    await t.db.query(`UPDATE payout_lines SET resend_at = now() WHERE id = $1`, [lineId]);
+    await job!.promote();
+    return new Date(timer.run_at).toISOString();
+  };
   const execute = (id: string) =>
     t.http.post(`/v1/payout-runs/${id}/execute`).set(maker.auth).expect(202);
   /** Stripe sends this event to our Connect webhook endpoint, signed (answered 200). */
@@ -1265,21 +1280,6 @@ describe('payouts', () => {
         .expect(409);
       expect(await owed(agent, 'INR')).toMatchObject({ available: 2700, paid: 0 });
 
-      /** The line's newest delayed resend, its time come (the line's and the queue's). */
-      const resendComesDue = async () => {
-        const [timer] = await t.db.query(
-          `SELECT id, run_at FROM outbox WHERE job_name = 'payout.line-resend'
-              AND payload ->> 'lineId' = $1 ORDER BY id DESC LIMIT 1`,
-          [line.id],
-        );
-        const job = await waitFor(
-          () => payoutsQueue().getJob(outboxJobId(timer.id)),
-          'the resend relayed to the queue',
-        );
-        await t.db.query(`UPDATE payout_lines SET resend_at = now() WHERE id = $1`, [line.id]);
-        await job!.promote();
-        return new Date(timer.run_at).toISOString();
-      };
       /** The line failed once more after `attempts` tries, and the hours to its next resend. */
       const failedAgain = async (attempts: number) => {
         const l = await waitFor(async () => {
@@ -1288,7 +1288,7 @@ describe('payouts', () => {
         }, 'the line failed again');
         return { l, hours: (Date.parse(l.resendAt) - Date.now()) / 3_600_000 };
       };
-      expect(await resendComesDue()).toBe(line.resendAt);
+      expect(await resendComesDue(line.id)).toBe(line.resendAt);
       // Stripe has not pruned the key yet: it replays its error, and the line waits an hour more.
       const { l: again, hours: more } = await failedAgain(2);
       expect(more).toBeGreaterThan(0.9);
@@ -1297,12 +1297,12 @@ describe('payouts', () => {
       // whole day's wait again, not an hour.
       fake.expireIdempotencyKeys();
       fake.failingAfterExecution.push({ path: '/v1/transfers', created: false });
-      expect(await resendComesDue()).toBe(again.resendAt);
+      expect(await resendComesDue(line.id)).toBe(again.resendAt);
       const third = await failedAgain(3);
       expect(third.hours).toBeGreaterThan(24.9);
       // Pruned once more, the next resend pays it.
       fake.expireIdempotencyKeys();
-      expect(await resendComesDue()).toBe(third.l.resendAt);
+      expect(await resendComesDue(line.id)).toBe(third.l.resendAt);
       const paid = await waitFor(async () => {
         const r = (await run(draft.body.id)).body;
         return r.status === 'completed' && r;
@@ -1338,16 +1338,7 @@ describe('payouts', () => {
       await fundedAgents(1, 1500, 'CAD');
       const next = await approvedRun({ currency: 'CAD' }); // open: approved, not executed
       fake.expireIdempotencyKeys();
-      const [timer] = await t.db.query(
-        `SELECT id FROM outbox WHERE job_name = 'payout.line-resend' AND payload ->> 'lineId' = $1`,
-        [line.id],
-      );
-      const job = await waitFor(
-        () => payoutsQueue().getJob(outboxJobId(timer.id)),
-        'the resend relayed to the queue',
-      );
-      await t.db.query(`UPDATE payout_lines SET resend_at = now() WHERE id = $1`, [line.id]);
-      await job!.promote();
+      await resendComesDue(line.id);
       const paid = await waitFor(async () => {
         const r = (await run(first.body.id)).body;
         return r.status === 'completed' && r;

@@ -56,20 +56,18 @@ export class ShiftClaimsRepository {
    * worked (completed). One seat per agent and shift: a second after checking out would take a
    * seat from another agent and count as a second completed seat. Callers hold the shift's lock.
    */
-  async seatTakenId(em: EntityManager, shiftId: string, agentId: string) {
-    const [row]: IdRow[] = await em.query(
-      `SELECT id FROM shift_claims WHERE shift_id = $1 AND agent_id = $2
-          AND status IN ${SEAT_USING}`,
-      [shiftId, agentId],
-    );
-    return row?.id ?? null;
+  seatTakenId(em: EntityManager, shiftId: string, agentId: string) {
+    return this.claimIn(em, shiftId, agentId, SEAT_USING);
   }
 
   /** The agent's seat on the shift, claimed or checked in, if any. */
-  async activeClaimId(em: EntityManager, shiftId: string, agentId: string) {
+  activeClaimId(em: EntityManager, shiftId: string, agentId: string) {
+    return this.claimIn(em, shiftId, agentId, ACTIVE);
+  }
+
+  private async claimIn(em: EntityManager, shiftId: string, agentId: string, statuses: string) {
     const [row]: IdRow[] = await em.query(
-      `SELECT id FROM shift_claims WHERE shift_id = $1 AND agent_id = $2
-          AND status IN ${ACTIVE}`,
+      `SELECT id FROM shift_claims WHERE shift_id = $1 AND agent_id = $2 AND status IN ${statuses}`,
       [shiftId, agentId],
     );
     return row?.id ?? null;
