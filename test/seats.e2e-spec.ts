@@ -684,6 +684,12 @@ describe('seats (agent side)', () => {
       expect(await handler.handle({ shiftId: shift.id })).toEqual({ completed: false }); // not due
       await moveShift(t, shift.id, inMinutes(-70), inMinutes(-10));
       expect(await handler.handle({ shiftId: shift.id })).toEqual({ completed: true });
+      // Offers made on it just before the end are withdrawn, not left to hold their tickets.
+      const [withdraw] = await t.db.query(
+        `SELECT payload FROM outbox WHERE job_name = 'offers.withdraw' AND payload->>'shiftId' = $1`,
+        [shift.id],
+      );
+      expect(withdraw.payload).toEqual({ shiftId: shift.id, agentId: null });
       expect(await handler.handle({ shiftId: shift.id })).toEqual({ completed: false });
       const detail = await t.http.get(`/v1/shifts/${shift.id}`).set(company.auth).expect(200);
       expect(detail.body).toMatchObject({ status: 'completed', seatsTaken: 1 });

@@ -40,7 +40,8 @@ export class PayoutRunExecutionService {
     requireUser(actor, 'finance');
     const first = foundRun(await this.runs.find(this.db.manager, id));
     if (first.status !== 'approved') throw wrongState(first, 'execute');
-    // Read before the transaction (a network call): one open run per currency spends it. The
+    // Read before the transaction (a network call): one open run per currency spends it (and,
+    // rarely, the failed lines of the one before it being sent again: ADR 0007). The
     // read takes a Stripe slot like the transfers, which start right after it and would
     // otherwise make it one call too many in their first second (a 429, then a retry). Best
     // effort: without Redis the read goes ahead unpaced.

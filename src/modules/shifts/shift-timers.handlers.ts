@@ -90,6 +90,8 @@ export class ShiftCompleteHandler implements HandlesJob<'shift.complete'> {
       await this.waitlistEntries.clear(em, shiftId);
       await this.shifts.markCompleted(em, shiftId, noShows);
       await releaseTicketsLater(em, this.outbox, this.config, shiftId, null);
+      // An offer made just before the end would hold its ticket till it ran out.
+      await this.outbox.enqueue(em, 'offers.withdraw', { shiftId, agentId: null });
       return { completed: true };
     });
   }

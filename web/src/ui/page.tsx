@@ -13,14 +13,19 @@ interface Props {
  * its heading takes the focus then, and is read out. Focus that is somewhere (a field's
  * autofocus) stays.
  */
+/** Whether a page was shown already: the first (a fresh load) leaves focus where it is. */
+let shownBefore = false;
+
 export function Page({ title, children }: Props) {
   const heading = useRef<HTMLHeadingElement>(null);
   useEffect(() => {
     document.title = `${title} · Handoff`;
   }, [title]);
   useEffect(() => {
+    const first = !shownBefore;
+    shownBefore = true;
     const active = document.activeElement;
-    if (active === null || active === document.body) heading.current?.focus();
+    if (!first && (active === null || active === document.body)) heading.current?.focus();
   }, []);
   return (
     <Stack gap="lg">

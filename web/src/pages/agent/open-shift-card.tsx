@@ -1,7 +1,7 @@
 import { Alert, Badge, Button, Card, Group, Stack, Title } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { useId, useState } from 'react';
+import { useEffect, useId, useState } from 'react';
 import { api, ApiError, unwrap, type Schemas } from '../../api/client';
 import { newIdempotencyKey } from '../../api/idempotency-key';
 import { keys } from '../../api/query-keys';
@@ -19,8 +19,10 @@ type Shift = Schemas['OpenShiftDto'];
 export function OpenShiftCard({ shift }: { shift: Shift }) {
   const queryClient = useQueryClient();
   const headingId = useId();
-  const [joined, setJoined] = useState<number | null>(null);
-  const position = joined ?? shift.waitlistPosition;
+  // What the last join or leave answered, until the list is read again (then the API's word).
+  const [answered, setAnswered] = useState<{ position: number | null } | null>(null);
+  useEffect(() => setAnswered(null), [shift.waitlistPosition]);
+  const position = answered ? answered.position : shift.waitlistPosition;
   const params = () => ({
     path: { id: shift.id },
     header: { 'Idempotency-Key': newIdempotencyKey() },
@@ -42,7 +44,7 @@ export function OpenShiftCard({ shift }: { shift: Shift }) {
   const waitlist = useMutation({
     mutationFn: () => unwrap(api.POST('/v1/shifts/{id}/waitlist', { params: params() })),
     onSuccess: (answer) => {
-      setJoined(answer.position);
+      setAnswered({ position: answer.position });
       refresh();
     },
   });
@@ -50,7 +52,7 @@ export function OpenShiftCard({ shift }: { shift: Shift }) {
     mutationFn: () =>
       unwrap(api.DELETE('/v1/shifts/{id}/waitlist', { params: { path: { id: shift.id } } })),
     onSuccess: () => {
-      setJoined(null);
+      setAnswered({ position: null });
       notifications.show({ message: `You left the waitlist: ${shift.title ?? shift.companyName}` });
       refresh();
     },
@@ -78,7 +80,13 @@ export function OpenShiftCard({ shift }: { shift: Shift }) {
         )}
         <ErrorAlert
           error={error}
-          title={full ? 'Could not join the waitlist' : 'Could not claim'}
+          title={
+            leave.error
+              ? 'Could not leave the waitlist'
+              : full
+                ? 'Could not join the waitlist'
+                : 'Could not claim'
+          }
         />
         {reasons.length > 0 && <Reasons reasons={reasons} label="Why you cannot take this shift" />}
         <Group>

@@ -32,7 +32,11 @@ export default function RunPage() {
   const run = useQuery({
     queryKey: keys.payoutRun(id),
     queryFn: () => unwrap(api.GET('/v1/payout-runs/{id}', { params: { path: { id } } })),
-    refetchInterval: (query) => (query.state.data?.status === 'executing' ? PROGRESS_MS : false),
+    // While lines are in flight: executing, or completed with failures and sending some again.
+    refetchInterval: (query) =>
+      query.state.data?.status === 'executing' || (query.state.data?.totals.inFlightLines ?? 0) > 0
+        ? PROGRESS_MS
+        : false,
   });
   const zone = browserZone();
   const data = run.data;
