@@ -1,5 +1,5 @@
 import { notifications } from '@mantine/notifications';
-import { createHandoffClient, unwrap, type Schemas } from '../../../src/client/client';
+import { ApiError, createHandoffClient, unwrap, type Schemas } from '../../../src/client/client';
 import { getSessionState, setSessionState } from './session-store';
 
 /**
@@ -127,7 +127,28 @@ export function refreshSession(): Promise<boolean> {
   return inflight;
 }
 
+/**
+ * Waits before trying a page load's refresh again: a deploy's 502, a 429 or a dropped answer
+ * would otherwise show the sign-in page while the cookie's login is fine (a reload then
+ * restored it). Three tries in all.
+ */
+const LOAD_RETRIES_MS = [1_000, 3_000];
+
 async function attemptRefresh(): Promise<boolean> {
+  for (const waitMs of LOAD_RETRIES_MS) {
+    const outcome = await refreshOnce(false);
+    if (outcome !== 'again') return outcome;
+    await new Promise((resolve) => setTimeout(resolve, waitMs));
+  }
+  return (await refreshOnce(true)) === true;
+}
+
+/** No answer at all (a network error), or one saying to come back: worth another try. */
+const passing = (err: unknown) =>
+  (err instanceof TypeError && !(err instanceof DOMException)) ||
+  (err instanceof ApiError && (err.status >= 500 || err.status === 429 || err.status === 408));
+
+async function refreshOnce(last: boolean): Promise<boolean | 'again'> {
   const started = epoch;
   try {
     const answer = await sessionApi.POST(REFRESH, {
@@ -145,6 +166,7 @@ async function attemptRefresh(): Promise<boolean> {
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     const { status, expiresAt } = getSessionState();
+    if (status === 'loading' && !last && epoch === started && passing(err)) return 'again';
     if (status === 'loading') {
       end(`Your session could not be restored: ${message}`);
     } else if (expiresAt !== null && expiresAt > Date.now()) {
