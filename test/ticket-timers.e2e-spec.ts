@@ -70,20 +70,25 @@ describe('ticket timers (each fired twice)', () => {
       });
     });
 
+    /** Claimed a minute ago, and its deadline `ago` past: the claim came before the deadline. */
+    const claimedBeforeDeadline = async (ticketId: string, agent: SignedIn, ago: string) => {
+      await t.http.post(`/v1/tickets/${ticketId}/claim`).set(agent.auth).expect(200);
+      await t.db.query(
+        `UPDATE ticket_claims SET claimed_at = now() - interval '1 minute' WHERE ticket_id = $1`,
+        [ticketId],
+      );
+      await t.db.query(`UPDATE tickets SET sla_deadline = now() - $2::interval WHERE id = $1`, [
+        ticketId,
+        ago,
+      ]);
+    };
+
     it('leaves a ticket claimed before its deadline alone', async () => {
       const {
         agents: [agent],
       } = await liveAgents(t, co.auth, 1);
       const ticket = await escalate(t, key);
-      await t.http.post(`/v1/tickets/${ticket.id}/claim`).set(agent.auth).expect(200);
-      await t.db.query(
-        `UPDATE ticket_claims SET claimed_at = now() - interval '1 minute' WHERE ticket_id = $1`,
-        [ticket.id],
-      );
-      await t.db.query(
-        `UPDATE tickets SET sla_deadline = now() - interval '1 second' WHERE id = $1`,
-        [ticket.id],
-      );
+      await claimedBeforeDeadline(ticket.id, agent, '1 second');
       expect(await t.app.get(SlaCheckHandler).handle({ ticketId: ticket.id })).toEqual({
         breached: false,
       });
@@ -92,16 +97,8 @@ describe('ticket timers (each fired twice)', () => {
     it('breaches a ticket released after its deadline and claimed again before its timer ran', async () => {
       const { agents } = await liveAgents(t, co.auth, 2);
       const ticket = await escalate(t, key);
-      await t.http.post(`/v1/tickets/${ticket.id}/claim`).set(agents[0].auth).expect(200);
       // Held across its deadline…
-      await t.db.query(
-        `UPDATE ticket_claims SET claimed_at = now() - interval '1 minute' WHERE ticket_id = $1`,
-        [ticket.id],
-      );
-      await t.db.query(
-        `UPDATE tickets SET sla_deadline = now() - interval '30 seconds' WHERE id = $1`,
-        [ticket.id],
-      );
+      await claimedBeforeDeadline(ticket.id, agents[0], '30 seconds');
       // …then back in the queue after it, and taken again before the timer's job ran.
       await t.http
         .post(`/v1/tickets/${ticket.id}/release`)
