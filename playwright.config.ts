@@ -40,6 +40,9 @@ export default defineConfig({
     // trace records no screencast: encoding it cost a third of the suite's CPU on two cores
     // (CI's browser step went from 8.4 to 6.0 min with both changes).
     trace: { mode: 'retain-on-failure', screenshots: false },
+    // The console then skips its transitions (see respectReducedMotion in web/src/app): a
+    // dialog is read by axe at full opacity, not mid-fade (a flake of the rotate-secret check).
+    reducedMotion: 'reduce',
     screenshot: 'only-on-failure',
   },
   projects: [

@@ -238,6 +238,48 @@ describe('tickets', () => {
       expect(seen).toEqual(made.map((x) => x.id));
     });
 
+    it('lists the waiting tickets nearest their SLA deadline first, breached ones at the top', async () => {
+      const co = await registerCompany(t, 'Deadlines');
+      const bot = await createApiKey(t, co);
+      const late = await escalate(t, bot, { claimSlaSeconds: 3000 });
+      const soon = await escalate(t, bot, { claimSlaSeconds: 600 });
+      const breached = await escalate(t, bot, { claimSlaSeconds: 2000 });
+      // Two with one deadline: the id decides, and a cursor between them skips neither.
+      const twinA = await escalate(t, bot, { claimSlaSeconds: 1000 });
+      const twinB = await escalate(t, bot, { claimSlaSeconds: 1000 });
+      await t.db.query(
+        `UPDATE tickets SET sla_deadline = now() - interval '5 minutes' WHERE id = $1`,
+        [breached.id],
+      );
+      await t.db.query(`UPDATE tickets SET sla_deadline = $2 WHERE id = ANY($1)`, [
+        [twinA.id, twinB.id],
+        '2099-01-01T00:00:00.123456Z',
+      ]);
+      const twins = [twinA.id, twinB.id].sort();
+      const order = await pageAll(t, '/v1/tickets?status=open&sort=sla_deadline', co.auth);
+      expect(order).toEqual([breached.id, soon.id, late.id, ...twins]);
+      // The default stays newest first.
+      expect(await pageAll(t, '/v1/tickets?status=open', co.auth)).toEqual(
+        [late, soon, breached, twinA, twinB].map((x) => x.id).reverse(),
+      );
+      // Neither order continues from the other's cursor (it would skip or repeat a page).
+      const sla = await t.http
+        .get('/v1/tickets?status=open&sort=sla_deadline&limit=1')
+        .set(co.auth);
+      const newest = await t.http.get('/v1/tickets?status=open&limit=1').set(co.auth);
+      for (const url of [
+        `/v1/tickets?status=open&cursor=${sla.body.nextCursor}`,
+        `/v1/tickets?status=open&sort=sla_deadline&cursor=${newest.body.nextCursor}`,
+      ]) {
+        expect(fields(await t.http.get(url).set(co.auth).expect(400))).toEqual(['cursor']);
+      }
+      // A claimed ticket's SLA is settled: the order is for the waiting ones.
+      for (const query of ['sort=sla_deadline', 'sort=sla_deadline&status=claimed', 'sort=age']) {
+        const res = await t.http.get(`/v1/tickets?${query}`).set(bearer(bot)).expect(400);
+        expect(fields(res)).toEqual(['sort']);
+      }
+    });
+
     it("keeps tickets to their company: B (admin or bot) cannot read or reopen A's", async () => {
       const ticket = await escalate(t, acmeKey);
       const b = await registerCompany(t, 'B');

@@ -9620,6 +9620,12 @@ export interface operations {
         /** @description Created before. */
         to?: string;
         status?: 'open' | 'claimed' | 'resolved' | 'withdrawn';
+        /**
+         * @description `newest` (the default): the latest escalated first. `sla_deadline`: the nearest claim
+         *     deadline first, breached ones at the top; only with `status=open` (a claimed ticket's SLA is
+         *     settled). A cursor continues the order it was made in.
+         */
+        sort?: 'newest' | 'sla_deadline';
         priority?: 'low' | 'normal' | 'high' | 'urgent';
         /**
          * @description The `nextCursor` of the previous page. Room for the longest the API makes: the agent

@@ -358,13 +358,19 @@ test('a company sees a breach, rotates its secret, redelivers, revokes a key, ca
     );
     const late = await escalate(company, `late-${Date.now()}`, 'Refund never arrived');
     await expireSla(late.id, 125);
+    await escalate(company, `fresh-${Date.now()}`, 'Parcel tracking is stuck');
 
-    // The breach, in red on the live queue.
+    // The breach, in red on the live queue, above the newer ticket: the waiting ones come
+    // nearest their deadline first.
     await signInPage(page, company.email, '/company/queue');
     const waiting = page.getByRole('region', { name: 'Table: Waiting for an agent' });
     await expect(
       waiting.getByRole('row', { name: /Refund never arrived.*SLA breached 2 min/ }),
     ).toBeVisible();
+    const rows = waiting.getByRole('row');
+    await expect(rows).toHaveCount(3);
+    await expect(rows.nth(1)).toContainText('Refund never arrived');
+    await expect(rows.nth(2)).toContainText('Parcel tracking is stuck');
     await expectAccessible(page, 'live queue with a breach');
 
     // A test event delivered; the secret rotated; the ping sent again, signed with the new one.

@@ -40,7 +40,12 @@ export function decodeCursor(
   } catch {
     // fall through
   }
-  throw DomainError.validation([
+  throw invalidCursor();
+}
+
+/** The 400 for a cursor a list cannot continue from. */
+export function invalidCursor(): DomainError {
+  return DomainError.validation([
     { field: 'cursor', messages: ['cursor is not a valid page cursor'] },
   ]);
 }

@@ -164,10 +164,23 @@ export class CreateEscalationDto {
   metadata?: Record<string, unknown>;
 }
 
+/** The orders of GET /v1/tickets. */
+export const TICKET_SORTS = ['newest', 'sla_deadline'] as const;
+export type TicketSort = (typeof TICKET_SORTS)[number];
+
 export class ListTicketsQueryDto extends PageQueryDto {
   @IsOptional()
   @IsIn(TICKET_STATUSES)
   status?: TicketStatus;
+
+  /**
+   * `newest` (the default): the latest escalated first. `sla_deadline`: the nearest claim
+   * deadline first, breached ones at the top; only with `status=open` (a claimed ticket's SLA is
+   * settled). A cursor continues the order it was made in.
+   */
+  @IsOptional()
+  @IsIn(TICKET_SORTS)
+  sort?: TicketSort;
 
   @IsOptional()
   @IsIn(PRIORITIES)

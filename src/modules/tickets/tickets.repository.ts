@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { changedRows, cursorInstant, KeyedRow } from '../../database/sql';
+import { TicketSort } from './ticket.dto';
 import { TicketRow } from './ticket.rows';
 
 /** A resolved ticket read for a reopen, with whether it is still inside the reopen window. */
@@ -26,11 +27,23 @@ export interface TicketListFilter {
   priority: number | null;
   from: string | null;
   to: string | null;
-  /** The keyset cursor: created_at and id of the last row of the previous page. */
-  afterCreatedAt: string | null;
+  /** The order; `sla_deadline` is for open tickets (the service checks it). */
+  sort: TicketSort;
+  /** The keyset cursor: the sort instant and id of the last row of the previous page. */
+  afterAt: string | null;
   afterId: string | null;
   limit: number;
 }
+
+/**
+ * The keyset of each order; constants only go into the SQL. The open tickets' order walks the
+ * company's part of ix_tickets_open_match and sorts it: a waiting queue is small next to the
+ * company's history, and no further index on every intake is worth it.
+ */
+const LIST_ORDERS: Record<TicketSort, { key: string; after: '<' | '>'; dir: 'ASC' | 'DESC' }> = {
+  newest: { key: 'created_at', after: '<', dir: 'DESC' },
+  sla_deadline: { key: 'sla_deadline', after: '>', dir: 'ASC' },
+};
 
 /** The `tickets` and `ticket_cooldowns` tables (intake's inserts: TicketIntakeRepository). */
 @Injectable()
@@ -52,18 +65,19 @@ export class TicketsRepository {
     return em.query('SELECT * FROM tickets WHERE id = ANY($1)', [ids]);
   }
 
-  /** A company's tickets, newest first, one keyset page (`limit` rows). */
+  /** A company's tickets in the order asked for, one keyset page (`limit` rows). */
   pageOfCompany(em: EntityManager, f: TicketListFilter): Promise<KeyedRow<TicketRow>[]> {
+    const { key, after, dir } = LIST_ORDERS[f.sort];
     return em.query(
-      `SELECT *, ${cursorInstant('created_at')} FROM tickets
+      `SELECT *, ${cursorInstant(key)} FROM tickets
         WHERE company_id = $1
           AND ($2::text IS NULL OR status = $2)
           AND ($3::smallint IS NULL OR priority = $3)
           AND ($4::timestamptz IS NULL OR created_at >= $4)
           AND ($5::timestamptz IS NULL OR created_at < $5)
-          AND ($6::timestamptz IS NULL OR (created_at, id) < ($6::timestamptz, $7::uuid))
-        ORDER BY created_at DESC, id DESC LIMIT $8`,
-      [f.companyId, f.status, f.priority, f.from, f.to, f.afterCreatedAt, f.afterId, f.limit],
+          AND ($6::timestamptz IS NULL OR (${key}, id) ${after} ($6::timestamptz, $7::uuid))
+        ORDER BY ${key} ${dir}, id ${dir} LIMIT $8`,
+      [f.companyId, f.status, f.priority, f.from, f.to, f.afterAt, f.afterId, f.limit],
     );
   }
 

@@ -6,15 +6,27 @@ import { requireCompany } from '../../common/auth/access';
 import { AgentsService } from '../agents/agents.service';
 import { Actor } from '../../common/auth/actor';
 import { DomainError } from '../../common/errors/domain-error';
-import { decodeCursor, Page, toPage } from '../../common/pagination/page';
+import { decodeCursor, invalidCursor, Page, toPage } from '../../common/pagination/page';
 import { Env } from '../../config/env.validation';
 import { OutboxService } from '../outbox/outbox.service';
-import { ListTicketsQueryDto, TicketDto, TicketSummaryDto } from './ticket.dto';
+import { ListTicketsQueryDto, TicketDto, TicketSort, TicketSummaryDto } from './ticket.dto';
 import { emitTicketEvent } from './ticket-events';
 import { priorityToRank, toTicketSummaryDto } from './ticket.mapper';
 import { TicketClaimsRepository } from './ticket-claims.repository';
 import { TicketReadService } from './ticket-read.service';
 import { TicketsRepository } from './tickets.repository';
+
+/**
+ * A list cursor, checked against its order: the SLA order's names itself, so that neither order
+ * reads the other's cursor as its own (a page would be skipped or repeated, silently). The
+ * newest-first one keeps the form cursors had before the SLA order.
+ */
+function decodeListCursor(cursor: string | undefined, sort: TicketSort): string[] | null {
+  if (sort === 'newest') return decodeCursor(cursor, ['instant', 'uuid']);
+  const values = decodeCursor(cursor, ['instant', 'uuid', 'text']);
+  if (values && values[2] !== sort) throw invalidCursor();
+  return values;
+}
 
 /** The company side of tickets (its admins and its bot): read them, reopen a bad resolution. */
 @Injectable()
@@ -31,14 +43,24 @@ export class TicketsService {
 
   async list(actor: Actor, query: ListTicketsQueryDto): Promise<Page<TicketSummaryDto>> {
     const companyId = requireCompany(actor, true);
-    const cursor = decodeCursor(query.cursor, ['instant', 'uuid']);
+    const sort = query.sort ?? 'newest';
+    if (sort === 'sla_deadline' && query.status !== 'open') {
+      throw DomainError.validation([
+        {
+          field: 'sort',
+          messages: ["sort=sla_deadline needs status=open: a claimed ticket's SLA is settled"],
+        },
+      ]);
+    }
+    const cursor = decodeListCursor(query.cursor, sort);
     const rows = await this.tickets.pageOfCompany(this.db.manager, {
       companyId,
       status: query.status ?? null,
       priority: query.priority ? priorityToRank(query.priority) : null,
       from: query.from ?? null,
       to: query.to ?? null,
-      afterCreatedAt: cursor?.[0] ?? null,
+      sort,
+      afterAt: cursor?.[0] ?? null,
       afterId: cursor?.[1] ?? null,
       limit: query.limit + 1,
     });
@@ -48,7 +70,7 @@ export class TicketsService {
       rows,
       query.limit,
       (r) => toTicketSummaryDto(r, r.claimed_by ? (names.get(r.claimed_by) ?? null) : null),
-      (r) => [r.cursor_at, r.id],
+      (r) => (sort === 'newest' ? [r.cursor_at, r.id] : [r.cursor_at, r.id, sort]),
     );
   }
 

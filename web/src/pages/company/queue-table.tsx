@@ -18,7 +18,11 @@ interface Props {
   empty: string;
 }
 
-/** One status of the company's tickets, newest first, paged; ticket events refresh it. */
+/**
+ * One status of the company's tickets, paged; ticket events refresh it. The waiting ones come
+ * nearest their SLA deadline first (breached at the top), so that a page shows those about to
+ * breach; the handled ones newest first.
+ */
 export function QueueTable({ status, title, empty }: Props) {
   const now = useNow();
   const zone = browserZone();
@@ -27,7 +31,14 @@ export function QueueTable({ status, title, empty }: Props) {
     queryFn: ({ pageParam }) =>
       unwrap(
         api.GET('/v1/tickets', {
-          params: { query: { status, limit: PAGE_SIZE, cursor: pageParam } },
+          params: {
+            query: {
+              status,
+              sort: status === 'open' ? 'sla_deadline' : 'newest',
+              limit: PAGE_SIZE,
+              cursor: pageParam,
+            },
+          },
         }),
       ),
     initialPageParam: undefined as string | undefined,
@@ -39,7 +50,14 @@ export function QueueTable({ status, title, empty }: Props) {
   return (
     <Stack component="section" aria-labelledby={headingId} gap="sm">
       <Title order={2} id={headingId} size="h3">
-        {title} {tickets.isSuccess && <Badge variant="light">{items.length}</Badge>}
+        {title}{' '}
+        {tickets.isSuccess && (
+          // "20+": the count of the pages read, and more to load.
+          <Badge variant="light">
+            {items.length}
+            {tickets.hasNextPage && '+'}
+          </Badge>
+        )}
       </Title>
       {tickets.isPending && <Loading label={`Loading ${title.toLowerCase()}`} />}
       <ErrorAlert error={tickets.error} title="The queue could not be loaded" />
