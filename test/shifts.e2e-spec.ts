@@ -266,7 +266,7 @@ describe('shifts (company side)', () => {
       expect(safe.body.claims).toHaveLength(1);
     });
 
-    it('routing changes only while no seat is taken; offer time and away cap only go up after', async () => {
+    it('routing changes only while no seat is taken; offer time and away cap only go up after, to no cap too', async () => {
       const shift = await postShift(t, acme, { seats: 2, offerSeconds: 30, maxAwayMinutes: 20 });
       const patch = (body: Record<string, unknown>) =>
         t.http.patch(`/v1/shifts/${shift.id}`).set(acme.auth).send(body);
@@ -288,9 +288,19 @@ describe('shifts (company side)', () => {
       expect(fields(unsafe).sort()).toEqual(['maxAwayMinutes', 'offerSeconds', 'routing']);
       const up = await patch({ offerSeconds: 60, maxAwayMinutes: 30 }).expect(200);
       expect(up.body).toMatchObject({ routing: 'push', offerSeconds: 60, maxAwayMinutes: 30 });
-      // No cap is the highest: a shift without one cannot get one once seats are taken.
-      await t.db.query('UPDATE shifts SET max_away_minutes = NULL WHERE id = $1', [shift.id]);
+      // No cap (null) is the highest: it may be set with seats taken, and a shift without one
+      // cannot get one back.
+      const uncapped = await patch({ maxAwayMinutes: null }).expect(200);
+      expect(uncapped.body.maxAwayMinutes).toBeNull();
+      const [{ cap }] = await t.db.query(
+        'SELECT max_away_minutes AS cap FROM shifts WHERE id = $1',
+        [shift.id],
+      );
+      expect(cap).toBeNull();
       expect(fields(await patch({ maxAwayMinutes: 720 }).expect(409))).toEqual(['maxAwayMinutes']);
+      expect(fields(await patch({ maxAwayMinutes: 'none' }).expect(400))).toEqual([
+        'maxAwayMinutes',
+      ]);
       const [row] = await t.db.query('SELECT routing, offer_seconds FROM shifts WHERE id = $1', [
         shift.id,
       ]);

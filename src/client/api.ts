@@ -3741,10 +3741,11 @@ export interface components {
        */
       offerSeconds?: number;
       /**
-       * @description 0–720; once seats are taken it may only go up (a lower cap would count past breaks).
+       * @description 0–720, or null for no cap; once seats are taken it may only go up (a lower cap would count
+       *     past breaks), and no cap is the highest.
        * @example 45
        */
-      maxAwayMinutes?: number;
+      maxAwayMinutes?: number | null;
       /** @example Weekend refunds and chargebacks */
       title?: string;
       /**

@@ -222,7 +222,10 @@ test('a company certifies an agent who worked its shift, reads its week, changes
   page,
 }) => {
   const company = await signUpCompany(`Hooli ${Math.random().toString(36).slice(2, 8)}`);
-  const shift = await postShift(company, 3 * 3600, { title: 'Evening refunds' });
+  const shift = await postShift(company, 3 * 3600, {
+    title: 'Evening refunds',
+    maxAwayMinutes: 20,
+  });
   const agent = await signUpAgent();
   await unwrap(
     agent.api.POST('/v1/shifts/{id}/claims', {
@@ -270,10 +273,16 @@ test('a company certifies an agent who worked its shift, reads its week, changes
   await expectAccessible(page, 'change shift dialog');
   await rate.fill('3.00');
   await dialog.getByRole('textbox', { name: 'Seats' }).fill('8');
+  // Emptied, the cap on time away is lifted (no cap is the highest, so seats may be taken).
+  await dialog.getByRole('textbox', { name: 'Most minutes away per seat' }).fill('');
   await dialog.getByRole('button', { name: 'Save changes' }).click();
   await expect(dialog).toBeHidden();
   await expect(card.getByText('1 of 8 seats filled')).toBeVisible();
   await expect(card.getByText(/€3\.00 per resolved ticket/)).toBeVisible();
+  const changed = await unwrap(
+    company.admin.GET('/v1/shifts/{id}', { params: { path: { id: shift.id } } }),
+  );
+  expect(changed.maxAwayMinutes).toBeNull();
 });
 
 /**

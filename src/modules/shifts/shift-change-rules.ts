@@ -44,6 +44,7 @@ export function refuseUnsafeChanges(shift: ShiftWithSkills, input: UpdateShiftDt
   }
   if (
     input.maxAwayMinutes !== undefined &&
+    input.maxAwayMinutes !== null &&
     (shift.maxAwayMinutes === null || input.maxAwayMinutes < shift.maxAwayMinutes)
   ) {
     unsafe.push('maxAwayMinutes');

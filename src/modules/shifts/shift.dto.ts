@@ -348,15 +348,16 @@ export class UpdateShiftDto {
   offerSeconds?: number;
 
   /**
-   * 0–720; once seats are taken it may only go up (a lower cap would count past breaks).
+   * 0–720, or null for no cap; once seats are taken it may only go up (a lower cap would count
+   * past breaks), and no cap is the highest.
    * @example 45
    */
-  @ApiInteger()
-  @IsOmittable()
+  @ApiInteger({ nullable: true })
+  @IsOptional()
   @IsInt()
   @Min(0)
   @Max(720)
-  maxAwayMinutes?: number;
+  maxAwayMinutes?: number | null;
   /**
    * 0–1, or null for none; once seats are taken it may only go down (seat holders chose it).
    * Early access is set when the shift is posted and cannot change.

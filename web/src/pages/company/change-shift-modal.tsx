@@ -38,6 +38,8 @@ export function ChangeShiftModal({ shift, onClose }: { shift: Shift; onClose: ()
     mutationFn: () => {
       // Only what changed: an unchanged field is never a "change" the rules could refuse.
       const rateMinor = toMinor(rate, currency);
+      // Emptied: no cap (null), the highest there is.
+      const awayCap = maxAway === '' ? null : Number(maxAway);
       const body: Schemas['UpdateShiftDto'] = {
         ...(title !== (shift.title ?? '') ? { title } : {}),
         ...(Number(seats) !== shift.seats ? { seats: Number(seats) } : {}),
@@ -47,9 +49,7 @@ export function ChangeShiftModal({ shift, onClose }: { shift: Shift; onClose: ()
         ...(certification !== shift.requiresCertification
           ? { requiresCertification: certification }
           : {}),
-        ...(maxAway !== '' && Number(maxAway) !== shift.maxAwayMinutes
-          ? { maxAwayMinutes: Number(maxAway) }
-          : {}),
+        ...(awayCap !== shift.maxAwayMinutes ? { maxAwayMinutes: awayCap } : {}),
         ...(surge.changed() ? { surge: surge.body() } : {}),
       };
       return unwrap(api.PATCH('/v1/shifts/{id}', { params: { path: { id: shift.id } }, body }));
@@ -103,6 +103,7 @@ export function ChangeShiftModal({ shift, onClose }: { shift: Shift; onClose: ()
           />
           <NumberInput
             label="Most minutes away per seat"
+            description="Empty: no cap"
             min={0}
             max={720}
             allowDecimal={false}
