@@ -15,6 +15,7 @@ import { createApiKey, createStaff, registerCompany, SignedIn } from './support/
 import { interleave } from './support/interleave';
 import { escalate, liveAgents } from './support/tickets';
 import { createTestApp, TestApp } from './support/test-app';
+import { waitFor } from './support/wait-for';
 
 describe('ledger', () => {
   let t: TestApp;
@@ -447,6 +448,39 @@ describe('ledger', () => {
         ['earning_release', 'pending', null],
         ['earning', 'pending', null],
       ]);
+    });
+
+    it('tells the agent each time its earning moves (booked, available, reversed), once each', async () => {
+      const { agent, ticket, claimId } = await bookedEarning();
+      await runLedgerJobs([ticket.id]); // a duplicate: booked already, no second event
+      await windowEnds(claimId);
+      const release = t.app.get(ReleaseEarningHandler);
+      expect(await release.handle({ claimId })).toEqual({ released: true });
+      await release.handle({ claimId });
+      await t.http
+        .post(`/v1/tickets/${ticket.id}/reopen`)
+        .set(co.auth)
+        .send({ reason: 'bad answer' })
+        .expect(200);
+      await runLedgerJobs([ticket.id], 2);
+      const amount = { amountMinor: 500, currency: 'EUR' };
+      const seen = await waitFor(async () => {
+        const res = await t.http.get('/v1/events?limit=100').set(agent.auth).expect(200);
+        const moves = (res.body.items as { type: string; data: unknown }[]).filter((e) =>
+          e.type.startsWith('earning.'),
+        );
+        return moves.length >= 3 && moves;
+      }, "the earning's three events");
+      expect(seen).toEqual(
+        ['earning.booked', 'earning.available', 'earning.reversed'].map((type) =>
+          expect.objectContaining({ type, data: { claimId, ticketId: ticket.id, amount } }),
+        ),
+      );
+      // The company and finance are not told: it is the agent's money.
+      const companies = await t.http.get('/v1/events?limit=100').set(co.auth).expect(200);
+      expect(companies.body.items.map((e: { type: string }) => e.type)).not.toContain(
+        'earning.booked',
+      );
     });
 
     it('waits for the reopen window as configured now when it was lengthened since the booking', async () => {

@@ -1,6 +1,7 @@
 import AxeBuilder from '@axe-core/playwright';
 import { expect, type Page } from '@playwright/test';
 import { readFileSync } from 'node:fs';
+import { unwrap } from '../../src/client/client';
 import { escalate, offerState, PASSWORD, postPushShift, signUpCompany, uniqueEmail } from './api';
 
 /**
@@ -87,8 +88,8 @@ async function choose(page: Page, label: string, typed: string, option: string |
  * The agent's whole day in the console: sign up, profile and skills, Stripe onboarding (the
  * fake's hosted page sends the browser back, as Stripe does), claim a seat on a push shift,
  * check in, receive the offer a bot's escalation makes, accept, talk with the customer (through
- * the bot), survive a reload, resolve, see the pending earning and read the ticket back from
- * it. Every page, tab and dialog it opens is scanned with axe-core.
+ * the bot), survive a reload, resolve, see the pending earning, read the ticket back from
+ * it, and see the earning reversed live when the company reopens the ticket. Every page, tab and dialog it opens is scanned with axe-core.
  */
 export async function agentJourney(page: Page): Promise<void> {
   // Journeys run side by side on one instance: each company's name is its own.
@@ -167,7 +168,7 @@ export async function agentJourney(page: Page): Promise<void> {
     .poll(() => Date.parse(shift.startsAt) - Date.now(), { timeout: 60_000, intervals: [1000] })
     .toBeLessThan(0);
   const externalId = `conv-${Date.now()}`;
-  await escalate(company, externalId, 'Charged twice for order 1042');
+  const ticket = await escalate(company, externalId, 'Charged twice for order 1042');
   const offer = page.getByRole('article', { name: /Charged twice for order 1042/ });
   await expect(offer)
     .toBeVisible({ timeout: 30_000 })
@@ -236,4 +237,16 @@ export async function agentJourney(page: Page): Promise<void> {
   await expect(page.getByText('Thank you, that was quick!')).toBeVisible();
   await expect(page.getByRole('button', { name: 'Send message' })).toHaveCount(0);
   await expectAccessible(page, 'resolved ticket');
+
+  // The company reopens it: the earnings page shows the reversal without a reload (the ledger's
+  // job books it after the ticket's own event, and tells the agent with earning.reversed).
+  await page.goto('/agent/earnings');
+  await expect(page.getByText('€2.50').first()).toBeVisible();
+  await unwrap(
+    company.admin.POST('/v1/tickets/{id}/reopen', {
+      params: { path: { id: ticket.id } },
+      body: { reason: 'The customer was charged a third time' },
+    }),
+  );
+  await expect(page.getByText('Reversed (ticket reopened)')).toBeVisible({ timeout: 15_000 });
 }

@@ -3,6 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { Env } from '../../config/env.validation';
+import { EventsService } from '../events/events.service';
 import { HandlesJob, JobHandler } from '../jobs/job-handler';
 import { JobPayloads, TicketEvent } from '../jobs/job-registry';
 import { OutboxService } from '../outbox/outbox.service';
@@ -16,6 +17,28 @@ export interface ResolutionIds {
   ticketId: string;
   agentId: string;
   companyId: string;
+}
+
+/**
+ * Tells the agent that an earning moved its balances (booked as pending, released as available,
+ * reversed by a reopen), in the booking's transaction: its console refreshes the earnings then,
+ * not on the ticket's event, which comes before this job has booked anything.
+ */
+function recordEarningEvent(
+  events: EventsService,
+  em: EntityManager,
+  type: 'earning.booked' | 'earning.available' | 'earning.reversed',
+  e: { agentId: string; claimId: string; ticketId: string; amountMinor: number; currency: string },
+): Promise<void> {
+  return events.record(em, {
+    type,
+    agentId: e.agentId,
+    data: {
+      claimId: e.claimId,
+      ticketId: e.ticketId,
+      amount: { amountMinor: e.amountMinor, currency: e.currency },
+    },
+  });
 }
 
 /** The platform fee on a rate, rounded half up to a whole minor unit. */
@@ -37,6 +60,7 @@ export class TicketLedgerHandler implements HandlesJob<'ledger.ticket-event'> {
     private readonly outbox: OutboxService,
     private readonly config: ConfigService<Env, true>,
     private readonly claims: TicketClaimFacts,
+    private readonly events: EventsService,
   ) {}
 
   handle({ type, event }: JobPayloads['ledger.ticket-event']): Promise<{ booked: boolean }> {
@@ -102,6 +126,11 @@ export class TicketLedgerHandler implements HandlesJob<'ledger.ticket-event'> {
       { claimId: e.claimId },
       { runAt: availableAt },
     );
+    await recordEarningEvent(this.events, em, 'earning.booked', {
+      ...e,
+      amountMinor: amount,
+      currency: claim.currency,
+    });
     return { booked: true };
   }
 
@@ -143,6 +172,13 @@ export class TicketLedgerHandler implements HandlesJob<'ledger.ticket-event'> {
       ],
     });
     await this.earnings.markReversed(em, e.claimId!);
+    await recordEarningEvent(this.events, em, 'earning.reversed', {
+      agentId: earning.agent_id,
+      claimId: earning.claim_id,
+      ticketId: earning.ticket_id,
+      amountMinor: amount,
+      currency: earning.currency,
+    });
     return { booked: true };
   }
 }
@@ -163,6 +199,7 @@ export class ReleaseEarningHandler implements HandlesJob<'ledger.release-earning
     private readonly outbox: OutboxService,
     private readonly claims: TicketClaimFacts,
     private readonly config: ConfigService<Env, true>,
+    private readonly events: EventsService,
   ) {}
 
   handle({ claimId }: JobPayloads['ledger.release-earning']): Promise<{ released: boolean }> {
@@ -201,6 +238,13 @@ export class ReleaseEarningHandler implements HandlesJob<'ledger.release-earning
         ],
       });
       await this.earnings.markAvailable(em, claimId);
+      await recordEarningEvent(this.events, em, 'earning.available', {
+        agentId: earning.agent_id,
+        claimId,
+        ticketId: earning.ticket_id,
+        amountMinor: amount,
+        currency: earning.currency,
+      });
       return { released: true };
     });
   }

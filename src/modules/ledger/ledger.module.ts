@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AgentProfilesModule } from '../agents/agent-profiles.module';
+import { EventsModule } from '../events/events.module';
 import { OutboxModule } from '../outbox/outbox.module';
 import { TicketsModule } from '../tickets/tickets.module';
 import { UsersModule } from '../users/users.module';
@@ -19,8 +20,9 @@ import { LedgerService } from './ledger.service';
 
 @Module({
   // Earnings are booked from tickets' claims; adjustments are made to agents, and finance sees
-  // agents' names (agent profiles) and emails (users) beside their ids.
-  imports: [OutboxModule, TicketsModule, AgentProfilesModule, UsersModule],
+  // agents' names (agent profiles) and emails (users) beside their ids; the agent hears of its
+  // earnings' moves (events).
+  imports: [OutboxModule, TicketsModule, AgentProfilesModule, UsersModule, EventsModule],
   controllers: [LedgerController, AdjustmentsController],
   providers: [
     LedgerService,

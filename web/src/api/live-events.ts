@@ -78,15 +78,18 @@ function apply(queryClient: QueryClient, event: LiveEvent): void {
     });
     return;
   }
+  if (event.type.startsWith('earning.')) {
+    // Booked, available or reversed (a reopen): the ledger's job has moved the balances. The
+    // ticket's own event comes before that job, so it is not the moment to read them again.
+    void queryClient.invalidateQueries({ queryKey: keys.earnings });
+    return;
+  }
   if (!event.type.startsWith('ticket.')) return;
   if (event.type === 'ticket.withdrawn' && ticketId) withdrawn(queryClient, ticketId, data);
   void queryClient.invalidateQueries({ queryKey: keys.myTickets });
   void queryClient.invalidateQueries({ queryKey: keys.queue });
   if (ticketId && event.type !== 'ticket.withdrawn') {
     void queryClient.invalidateQueries({ queryKey: keys.messages(ticketId) });
-  }
-  if (event.type === 'ticket.resolved' || event.type === 'ticket.withdrawn') {
-    void queryClient.invalidateQueries({ queryKey: keys.earnings });
   }
 }
 
