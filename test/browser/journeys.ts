@@ -89,7 +89,8 @@ async function choose(page: Page, label: string, typed: string, option: string |
  * fake's hosted page sends the browser back, as Stripe does), claim a seat on a push shift,
  * check in, receive the offer a bot's escalation makes, accept, talk with the customer (through
  * the bot), survive a reload, resolve, see the pending earning, read the ticket back from
- * it, and see the earning reversed live when the company reopens the ticket. Every page, tab and dialog it opens is scanned with axe-core.
+ * it, and see the earning reversed live when the company reopens the ticket. Every page, tab
+ * and dialog it opens is scanned with axe-core.
  */
 export async function agentJourney(page: Page): Promise<void> {
   // Journeys run side by side on one instance: each company's name is its own.
