@@ -524,6 +524,33 @@ describe('offers (push routing)', () => {
     expect(await offered()).toEqual([]);
   });
 
+  it("a check-out waits for a router pass holding the agent, so the pass's offer is withdrawn, never left standing", async () => {
+    const {
+      shiftId,
+      agents: [agent],
+    } = await liveAgents(t, acme.auth, 1, {}, { routing: 'push' });
+    // A router pass between reading the agent's live seat and committing its offer holds this.
+    const router = t.db.createQueryRunner();
+    await router.connect();
+    await router.startTransaction();
+    await router.query('SELECT 1 FROM agents WHERE user_id = $1 FOR NO KEY UPDATE', [agent.id]);
+    let answered = false;
+    const checkOut = t.http
+      .post(`/v1/shifts/${shiftId}/check-out`)
+      .set(agent.auth)
+      .then((res) => {
+        answered = true;
+        return res;
+      });
+    // Without the lock the check-out commits at once and its withdraw job can run before the
+    // pass's offer exists.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(answered).toBe(false);
+    await router.commitTransaction();
+    await router.release();
+    expect((await checkOut).status).toBe(200);
+  });
+
   it('concurrent router runs for a company join one run: each ticket offered once', async () => {
     const { agents } = await liveAgents(t, acme.auth, 4, {}, { routing: 'push' });
     for (let i = 0; i < 3; i++) await escalate(t, bot);

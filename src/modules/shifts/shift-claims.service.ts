@@ -7,6 +7,7 @@ import { Actor } from '../../common/auth/actor';
 import { DomainError } from '../../common/errors/domain-error';
 import { decodeCursor, Page, toPage } from '../../common/pagination/page';
 import { Env } from '../../config/env.validation';
+import { AgentsService } from '../agents/agents.service';
 import { CompaniesService } from '../companies/companies.service';
 import { OutboxService } from '../outbox/outbox.service';
 import { SeatAllocator } from './seat-allocator.service';
@@ -39,6 +40,7 @@ export class ShiftClaimsService {
     private readonly eligibility: ShiftEligibility,
     private readonly pay: PayPerHour,
     private readonly companies: CompaniesService,
+    private readonly agents: AgentsService,
   ) {}
 
   async claim(actor: Actor, shiftId: string): Promise<ShiftClaimDto> {
@@ -148,6 +150,10 @@ export class ShiftClaimsService {
   async checkOut(actor: Actor, shiftId: string): Promise<ShiftClaimDto> {
     const { userId } = requireUser(actor, 'agent');
     return this.db.transaction(async (em) => {
+      // The agent's lock, which the offer router holds from reading the agent's live seat to
+      // making its offer: a router pass either commits its offer before this (and the
+      // offers.withdraw job below finds it) or reads the seat checked out (and offers nothing).
+      await this.agents.lock(em, userId);
       const claim = await this.latestClaim(em, shiftId, userId);
       // Before its time began a check-out would count a seat nobody worked as completed, and
       // keep it from the waitlist.
