@@ -58,6 +58,14 @@ export interface OfferRow {
 const OFFER_COLUMNS = `o.*, o.expires_at <= clock_timestamp() AS due`;
 
 /** `offers` (owned by tickets: an accept is a ticket claim, ADR 0008). */
+/**
+ * Locks the pending offers `where` picks, by id: the shift's withdrawal (every agent on it) and
+ * a suspension (every shift of one agent) share rows, and an UPDATE alone locks in its scan's
+ * order (the table's, or the agent index's newest first), so two of them could deadlock.
+ */
+const PENDING_IN_LOCK_ORDER = (where: string) =>
+  `SELECT id FROM offers WHERE ${where} AND status = 'pending' ORDER BY id FOR UPDATE`;
+
 @Injectable()
 export class OffersRepository {
   /** Whether the company has an open ticket with no pending offer (else there is nothing to route). */
@@ -299,7 +307,7 @@ export class OffersRepository {
     return changedRows(
       em,
       `UPDATE offers SET status = 'withdrawn', decided_at = now()
-        WHERE shift_id = $1 AND ($2::uuid IS NULL OR agent_id = $2) AND status = 'pending'
+        WHERE id IN (${PENDING_IN_LOCK_ORDER('shift_id = $1 AND ($2::uuid IS NULL OR agent_id = $2)')})
         RETURNING id, agent_id, ticket_id, company_id`,
       [shiftId, agentId],
     );
@@ -310,7 +318,7 @@ export class OffersRepository {
     const rows = await changedRows<{ company_id: string }>(
       em,
       `UPDATE offers SET status = 'withdrawn', decided_at = now()
-        WHERE agent_id = $1 AND status = 'pending' RETURNING company_id`,
+        WHERE id IN (${PENDING_IN_LOCK_ORDER('agent_id = $1')}) RETURNING company_id`,
       [agentId],
     );
     return [...new Set(rows.map((r) => r.company_id))];
