@@ -258,6 +258,8 @@ test('a company certifies an agent who worked its shift, reads its week, changes
     await page.getByRole('button', { name: 'Next week' }).click();
   }
   await expect(region.getByText('Evening refunds')).toBeVisible();
+  // The zone its days and times are in is named.
+  await expect(page.getByText(/^Week of .+, times in \S+$/)).toBeVisible();
   await expect(region.getByText('1/5 seats')).toBeVisible();
   await expectAccessible(page, 'company shifts week');
 

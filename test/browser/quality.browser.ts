@@ -52,7 +52,9 @@ test('an agent disputes a review, an admin removes it, the score follows', async
   await expectAccessible(page, 'quality');
   await expectFitsPhone(page, 'quality', review);
 
-  await review.getByRole('button', { name: /^Dispute the review of/ }).click();
+  // Times in the agent's profile zone, as on every agent page (not the browser's).
+  await expect(review).toContainText('Europe/Lisbon');
+  await review.getByRole('button', { name: /^Dispute the review of .* Europe\/Lisbon$/ }).click();
   const dialog = page.getByRole('dialog', { name: /^Dispute the review of/ });
   await dialog.getByRole('button', { name: 'Dispute' }).click();
   // One message for a blank reason, not one per rule it breaks.

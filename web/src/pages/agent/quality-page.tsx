@@ -10,7 +10,8 @@ import { Page } from '../../ui/page';
 import { nextCursor, PAGE_SIZE } from '../../ui/paging';
 import { ReasonDialog } from '../../ui/reason-dialog';
 import { ScrollTable } from '../../ui/scroll-table';
-import { browserZone, formatInstant } from '../../ui/times';
+import { formatInstant } from '../../ui/times';
+import { useZone } from './use-profile';
 
 type Feedback = Schemas['FeedbackItemDto'];
 
@@ -135,7 +136,7 @@ function FeedbackList() {
     getNextPageParam: nextCursor,
   });
   const items = feedback.data?.pages.flatMap((p) => p.items) ?? [];
-  const zone = browserZone();
+  const zone = useZone();
   return (
     <Stack component="section" aria-labelledby="feedback-heading" gap="xs">
       <Title order={2} id="feedback-heading" size="h3">

@@ -1,6 +1,7 @@
 import { List } from '@mantine/core';
 import { languageName } from '../../ui/languages';
-import { browserZone, formatInstant } from '../../ui/times';
+import { formatInstant } from '../../ui/times';
+import { useZone } from './use-profile';
 import { useSkillNames } from './use-skill-names';
 
 type Reason = Record<string, unknown>;
@@ -13,6 +14,7 @@ const percent = (n: unknown) => `${Math.round(Number(n) * 100)}%`;
  */
 export function Reasons({ reasons, label }: { reasons: unknown[]; label: string }) {
   const skillName = useSkillNames();
+  const zone = useZone();
   const text = (r: Reason): string => {
     const skill = skillName(String(r.skill ?? ''));
     switch (r.code) {
@@ -29,7 +31,7 @@ export function Reasons({ reasons, label }: { reasons: unknown[]; label: string 
       case 'EARLY_ACCESS':
         return (
           `Early access for a quality score of ${percent(r.minQuality)} (yours is ` +
-          `${percent(r.quality)}) until ${formatInstant(String(r.openToAllAt), browserZone())}`
+          `${percent(r.quality)}) until ${formatInstant(String(r.openToAllAt), zone)}`
         );
       case 'SUSPENDED':
         return 'Your account is suspended';

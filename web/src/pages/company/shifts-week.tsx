@@ -5,7 +5,7 @@ import { api, unwrap, type Schemas } from '../../api/client';
 import { keys } from '../../api/query-keys';
 import { ErrorAlert } from '../../ui/error-alert';
 import { Loading } from '../../ui/loading';
-import { LOCALE } from '../../ui/times';
+import { browserZone, LOCALE } from '../../ui/times';
 
 /** Monday 00:00 of the week holding `date`, in the browser's zone, plus `weeks` weeks. */
 function mondayOf(date: Date, weeks = 0): Date {
@@ -22,7 +22,7 @@ const dayName = new Intl.DateTimeFormat(LOCALE, {
 const hourMinute = new Intl.DateTimeFormat(LOCALE, { hour: '2-digit', minute: '2-digit' });
 
 /**
- * A week of shifts, Monday to Sunday in the browser's zone, each day with the shifts starting
+ * A week of shifts, Monday to Sunday in the browser's zone (named), each day with the shifts starting
  * on it (time, title, seats filled, state); the previous and next weeks a click away.
  */
 export function ShiftsWeek() {
@@ -36,16 +36,27 @@ export function ShiftsWeek() {
   const end = new Date(monday.getFullYear(), monday.getMonth(), monday.getDate() + 7);
   const shifts = useQuery({
     queryKey: [...keys.companyShifts, 'week', monday.toISOString()],
-    queryFn: () =>
-      unwrap(
-        api.GET('/v1/shifts', {
-          params: { query: { from: monday.toISOString(), to: end.toISOString(), limit: 100 } },
-        }),
-      ),
+    // Every shift of the week, page after page: a busy week has more than one page holds.
+    queryFn: async () => {
+      const all: Schemas['ShiftDto'][] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await unwrap(
+          api.GET('/v1/shifts', {
+            params: {
+              query: { from: monday.toISOString(), to: end.toISOString(), limit: 100, cursor },
+            },
+          }),
+        );
+        all.push(...page.items);
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor);
+      return all;
+    },
   });
   const onDay = (day: Date) => {
     const next = new Date(day.getFullYear(), day.getMonth(), day.getDate() + 1);
-    return (shifts.data?.items ?? []).filter((s) => {
+    return (shifts.data ?? []).filter((s) => {
       const t = new Date(s.startsAt).getTime();
       return t >= day.getTime() && t < next.getTime();
     });
@@ -53,7 +64,9 @@ export function ShiftsWeek() {
   return (
     <Stack gap="sm">
       <Group justify="space-between">
-        <Text fw={600}>Week of {dayName.format(monday)}</Text>
+        <Text fw={600}>
+          Week of {dayName.format(monday)}, times in {browserZone()}
+        </Text>
         <Group gap="xs">
           <Button variant="default" size="xs" onClick={() => setWeeks((w) => w - 1)}>
             Previous week
@@ -68,9 +81,6 @@ export function ShiftsWeek() {
       </Group>
       {shifts.isPending && <Loading label="Loading the week" />}
       <ErrorAlert error={shifts.error} title="The week could not be loaded" />
-      {shifts.data?.nextCursor && (
-        <Text size="sm">More than 100 shifts start this week: the list shows them all.</Text>
-      )}
       {shifts.data && (
         <SimpleGrid cols={{ base: 1, md: 7 }} spacing="xs">
           {days.map((day) => (
