@@ -398,6 +398,62 @@ describe('ledger', () => {
       await t.http.get(`/v1/companies/me/statement?from=${to}&to=${from}`).set(co.auth).expect(400);
     });
 
+    it("reads a month's statement in the company's time zone, the one its invoices close in", async () => {
+      const { agent, ticket } = await bookedEarning();
+      const before = await t.http.get('/v1/companies/me').set(co.auth).expect(200);
+      await t.http
+        .patch('/v1/companies/me')
+        .set(co.auth)
+        .send({ timeZone: 'America/New_York' })
+        .expect(200);
+      try {
+        // 23:00 on 30 April in New York, 1 May in UTC.
+        await t.db.query(`UPDATE earnings SET earned_at = $2 WHERE ticket_id = $1`, [
+          ticket.id,
+          '2030-05-01T03:00:00Z',
+        ]);
+        const month = async (m: string) =>
+          (await t.http.get(`/v1/companies/me/statement?month=${m}`).set(co.auth).expect(200)).body;
+        const april = await month('2030-04');
+        // Midnight in New York, summer time (UTC-4).
+        expect([april.from, april.to, april.timeZone]).toEqual([
+          '2030-04-01T04:00:00.000Z',
+          '2030-05-01T04:00:00.000Z',
+          'America/New_York',
+        ]);
+        expect(april.lines.map((l: { ticketId: string }) => l.ticketId)).toContain(ticket.id);
+        expect(april.totals).toEqual([
+          expect.objectContaining({ currency: 'EUR', tickets: 1, rateMinor: 500 }),
+        ]);
+        const may = await month('2030-05');
+        expect(may.lines.map((l: { agentId: string }) => l.agentId)).not.toContain(agent.id);
+        // Winter: UTC-5.
+        const january = await month('2030-01');
+        expect(january.from).toBe('2030-01-01T05:00:00.000Z');
+        for (const [query, fields] of [
+          ['month=2030-13', ['month']],
+          ['month=2030-4', ['month']],
+          ['month=2030-04&from=2030-04-01T00:00:00Z', ['month']],
+          ['', ['from', 'to']],
+          ['from=2030-04-01T00:00:00Z', ['to']],
+        ] as const) {
+          const res = await t.http
+            .get(`/v1/companies/me/statement?${query}`)
+            .set(co.auth)
+            .expect(400);
+          expect(res.body.error.details.fields.map((f: { field: string }) => f.field)).toEqual(
+            fields,
+          );
+        }
+      } finally {
+        await t.http
+          .patch('/v1/companies/me')
+          .set(co.auth)
+          .send({ timeZone: before.body.timeZone })
+          .expect(200);
+      }
+    });
+
     /** An agent on a 500 EUR shift with one ticket resolved, its earning booked (pending). */
     async function bookedEarning() {
       const {

@@ -4912,7 +4912,7 @@ export interface components {
     StatementDto: {
       /**
        * Format: date-time
-       * @description The period asked for, as given.
+       * @description The period: `from` and `to` as given, or the month's bounds in the company's zone.
        * @example 2030-05-01T00:00:00Z
        */
       from: string;
@@ -4921,6 +4921,11 @@ export interface components {
        * @example 2030-06-01T00:00:00Z
        */
       to: string;
+      /**
+       * @description The zone a `month` was read in (the company's); null for `from` and `to`.
+       * @example Europe/Berlin
+       */
+      timeZone: string | null;
       totals: components['schemas']['StatementTotalDto'][];
       lines: components['schemas']['StatementLineDto'][];
     };
@@ -11204,11 +11209,16 @@ export interface operations {
   };
   getCompanyStatement: {
     parameters: {
-      query: {
-        /** @description Tickets resolved at or after (RFC 3339). */
-        from: string;
+      query?: {
+        /** @description Tickets resolved at or after (RFC 3339); with `to`, instead of `month`. */
+        from?: string;
         /** @description Tickets resolved before. At most 366 days after `from`. */
-        to: string;
+        to?: string;
+        /**
+         * @description A calendar month, from midnight of its 1st to the next month's, in the company's time zone
+         *     (the one its invoices close in). Give it, or `from` and `to`.
+         */
+        month?: string;
       };
       header?: never;
       path?: never;

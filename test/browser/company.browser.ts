@@ -194,6 +194,10 @@ test('a company signs up, connects its bot, watches its queue live, and reopens 
   const lines = page.getByRole('region', { name: 'Statement lines' });
   await expect(lines.getByRole('row', { name: /Jo Park.*reversed/ })).toBeVisible();
   await expect(page.getByRole('heading', { name: 'Totals' })).toBeVisible();
+  // The month is the API's, in the company's zone, as its invoices' periods are.
+  await expect(
+    page.getByText(/^Resolved in this month, \S+ time \(your invoices' zone\)$/),
+  ).toBeVisible();
   await expectAccessible(page, 'statement');
 
   // Another company, in its own browser context, sees nothing of it.

@@ -84,6 +84,19 @@ export class EarningsRepository {
     return !!created;
   }
 
+  /**
+   * A calendar month (`YYYY-MM`) as the instants of midnight of its 1st and of the next
+   * month's in a zone, by PostgreSQL (summer time included), as the invoices' periods are.
+   */
+  async monthIn(em: EntityManager, month: string, timeZone: string): Promise<[string, string]> {
+    const [row]: { start: Date; end: Date }[] = await em.query(
+      `SELECT to_date($1, 'YYYY-MM')::timestamp AT TIME ZONE $2 AS start,
+              (to_date($1, 'YYYY-MM') + interval '1 month') AT TIME ZONE $2 AS "end"`,
+      [month, timeZone],
+    );
+    return [row.start.toISOString(), row.end.toISOString()];
+  }
+
   /** A company's earnings in [from, to), by time of resolution. */
   ofCompany(
     em: EntityManager,

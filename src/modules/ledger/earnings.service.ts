@@ -8,10 +8,17 @@ import { DomainError } from '../../common/errors/domain-error';
 import { Env } from '../../config/env.validation';
 import { decodeCursor, toPage } from '../../common/pagination/page';
 import { AgentsService } from '../agents/agents.service';
+import { CompaniesService } from '../companies/companies.service';
 import { TicketClaimFacts } from '../tickets/ticket-claim-facts.service';
 import { EarningsRepository } from './earnings.repository';
 import { JournalRepository } from './journal.repository';
-import { EarningsDto, PricingDto, StatementDto, TrialBalanceDto } from './ledger.dto';
+import {
+  EarningsDto,
+  PricingDto,
+  StatementDto,
+  StatementQueryDto,
+  TrialBalanceDto,
+} from './ledger.dto';
 import { toEarningsLineDto, toStatementLineDto, toTrialBalanceRowDto } from './ledger.mapper';
 import { LedgerService } from './ledger.service';
 
@@ -28,6 +35,7 @@ export class EarningsService {
     private readonly tickets: TicketClaimFacts,
     private readonly agents: AgentsService,
     private readonly config: ConfigService<Env, true>,
+    private readonly companies: CompaniesService,
   ) {}
 
   /** The agent's balances and every ledger line on its accounts, newest first. */
@@ -62,6 +70,36 @@ export class EarningsService {
     };
   }
 
+  /** The statement's period: a month in the company's zone, or `from` and `to` as given. */
+  private async period(
+    companyId: string,
+    query: StatementQueryDto,
+  ): Promise<{ from: string; to: string; timeZone: string | null }> {
+    const { month, from, to } = query;
+    if (month !== undefined) {
+      if (from !== undefined || to !== undefined) {
+        throw DomainError.validation([
+          { field: 'month', messages: ['give month, or from and to, not both'] },
+        ]);
+      }
+      const { timeZone } = (await this.companies.settingsOf(this.db.manager, companyId))!;
+      const [start, end] = await this.earnings.monthIn(this.db.manager, month, timeZone);
+      return { from: start, to: end, timeZone };
+    }
+    const missing = (['from', 'to'] as const).filter((f) => query[f] === undefined);
+    if (missing.length > 0) {
+      throw DomainError.validation(
+        missing.map((field) => ({
+          field,
+          messages: [
+            `${field} is required without month (an instant such as 2030-05-01T00:00:00Z)`,
+          ],
+        })),
+      );
+    }
+    return { from: from!, to: to!, timeZone: null };
+  }
+
   /** What the company owes for tickets resolved in [from, to): rate + fee per ticket. */
   pricing(actor: Actor): PricingDto {
     requireCompany(actor);
@@ -71,8 +109,9 @@ export class EarningsService {
     };
   }
 
-  async companyStatement(actor: Actor, from: string, to: string): Promise<StatementDto> {
+  async companyStatement(actor: Actor, query: StatementQueryDto): Promise<StatementDto> {
     const companyId = requireCompany(actor);
+    const { from, to, timeZone } = await this.period(companyId, query);
     const days = (Date.parse(to) - Date.parse(from)) / 86_400_000;
     if (days <= 0 || days > MAX_STATEMENT_DAYS) {
       throw DomainError.validation([
@@ -106,6 +145,7 @@ export class EarningsService {
     return {
       from,
       to,
+      timeZone,
       totals: [...totals.entries()].map(([currency, t]) => ({
         currency,
         ...t,

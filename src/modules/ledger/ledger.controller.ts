@@ -52,7 +52,7 @@ export class LedgerController {
     @CurrentActor() actor: Actor,
     @Query() query: StatementQueryDto,
   ): Promise<StatementDto> {
-    return this.earnings.companyStatement(actor, query.from, query.to);
+    return this.earnings.companyStatement(actor, query);
   }
 
   /** Every ledger account's balance; each currency sums to zero. */

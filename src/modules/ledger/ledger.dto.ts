@@ -1,4 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { IsOptional, Matches } from 'class-validator';
 import { ApiInstant, ApiInteger } from '../../common/http/openapi-property';
 import { PageQueryDto } from '../../common/pagination/page.dto';
 import { IsInstant } from '../../common/validation/is-instant';
@@ -86,15 +87,26 @@ export class EarningsDto {
 export class EarningsQueryDto extends PageQueryDto {}
 
 export class StatementQueryDto {
-  /** Tickets resolved at or after (RFC 3339). */
-  @ApiInstant()
+  /**
+   * A calendar month, from midnight of its 1st to the next month's, in the company's time zone
+   * (the one its invoices close in). Give it, or `from` and `to`.
+   * @example 2030-05
+   */
+  @IsOptional()
+  @Matches(/^\d{4}-(0[1-9]|1[0-2])$/, { message: 'month must be a month such as 2030-05' })
+  month?: string;
+
+  /** Tickets resolved at or after (RFC 3339); with `to`, instead of `month`. */
+  @ApiInstant({ required: false })
+  @IsOptional()
   @IsInstant()
-  from: string;
+  from?: string;
 
   /** Tickets resolved before. At most 366 days after `from`. */
-  @ApiInstant()
+  @ApiInstant({ required: false })
+  @IsOptional()
   @IsInstant()
-  to: string;
+  to?: string;
 }
 
 export class StatementLineDto {
@@ -161,7 +173,7 @@ export class StatementTotalDto {
 
 export class StatementDto {
   /**
-   * The period asked for, as given.
+   * The period: `from` and `to` as given, or the month's bounds in the company's zone.
    * @example 2030-05-01T00:00:00Z
    */
   @ApiInstant()
@@ -169,6 +181,11 @@ export class StatementDto {
   /** @example 2030-06-01T00:00:00Z */
   @ApiInstant()
   to: string;
+  /**
+   * The zone a `month` was read in (the company's); null for `from` and `to`.
+   * @example Europe/Berlin
+   */
+  timeZone: string | null;
   totals: StatementTotalDto[];
   lines: StatementLineDto[];
 }

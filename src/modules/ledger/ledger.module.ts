@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AgentProfilesModule } from '../agents/agent-profiles.module';
+import { CompaniesModule } from '../companies/companies.module';
 import { EventsModule } from '../events/events.module';
 import { OutboxModule } from '../outbox/outbox.module';
 import { TicketsModule } from '../tickets/tickets.module';
@@ -21,8 +22,15 @@ import { LedgerService } from './ledger.service';
 @Module({
   // Earnings are booked from tickets' claims; adjustments are made to agents, and finance sees
   // agents' names (agent profiles) and emails (users) beside their ids; the agent hears of its
-  // earnings' moves (events).
-  imports: [OutboxModule, TicketsModule, AgentProfilesModule, UsersModule, EventsModule],
+  // earnings' moves (events); a statement's month is in the company's zone (companies).
+  imports: [
+    OutboxModule,
+    TicketsModule,
+    AgentProfilesModule,
+    UsersModule,
+    EventsModule,
+    CompaniesModule,
+  ],
   controllers: [LedgerController, AdjustmentsController],
   providers: [
     LedgerService,

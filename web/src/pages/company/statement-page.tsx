@@ -12,18 +12,13 @@ import { Page } from '../../ui/page';
 import { ScrollTable } from '../../ui/scroll-table';
 import { browserZone, formatInstant } from '../../ui/times';
 
-const INPUTS = ['from', 'to'];
+const INPUTS = ['month'];
 const pad = (n: number) => String(n).padStart(2, '0');
-/** `YYYY-MM` of this month, in the browser's zone. */
+/** `YYYY-MM` of this month, in the browser's zone (only the month offered first). */
 const thisMonth = () => {
   const d = new Date();
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}`;
 };
-/** A month (`YYYY-MM`) as the instants of its first and the next month's first, local time. */
-function monthRange(month: string): { from: string; to: string } {
-  const [y, m] = month.split('-').map(Number);
-  return { from: new Date(y, m - 1, 1).toISOString(), to: new Date(y, m, 1).toISOString() };
-}
 
 /**
  * What the company owes for a month's resolved tickets: per currency the rate, the platform fee
@@ -31,23 +26,30 @@ function monthRange(month: string): { from: string; to: string } {
  */
 export default function StatementPage() {
   const [month, setMonth] = useState(thisMonth);
-  const range = month ? monthRange(month) : { from: '', to: '' };
+  // The API reads the month in the company's zone, the one its invoices close in, so the two
+  // agree on which tickets a month holds.
   const statement = useQuery({
-    queryKey: [...keys.companyTickets, 'statement', range.from, range.to],
-    queryFn: () => unwrap(api.GET('/v1/companies/me/statement', { params: { query: range } })),
+    queryKey: [...keys.companyTickets, 'statement', month],
+    queryFn: () => unwrap(api.GET('/v1/companies/me/statement', { params: { query: { month } } })),
     enabled: month !== '',
   });
-  const zone = browserZone();
+  const monthZone = statement.data?.timeZone;
+  // Its times in the same zone, named beside each.
+  const zone = monthZone ?? browserZone();
   const errors = problemOf(statement.error, INPUTS);
   return (
     <Page title="Statement">
       <TextInput
         type="month"
         label="Month"
-        description={`Resolved in this month, ${zone} time`}
+        description={
+          monthZone
+            ? `Resolved in this month, ${monthZone} time (your invoices' zone)`
+            : "Resolved in this month, in your invoices' time zone"
+        }
         value={month}
         onChange={(e) => setMonth(e.currentTarget.value)}
-        error={errors?.field('from') ?? errors?.field('to')}
+        error={errors?.field('month')}
         w="fit-content"
       />
       {statement.isPending && month !== '' && <Loading label="Loading the statement" />}
