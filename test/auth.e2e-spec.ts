@@ -1,6 +1,7 @@
 import { JwtService } from '@nestjs/jwt';
 import { createTestApp, TEST_JWT_SECRET, TestApp } from './support/test-app';
 import { PASSWORD, registerAgent, registerCompany, uniqueEmail } from './support/factories';
+import { waitForLockWaiters, withRowsHeld } from './support/row-locks';
 
 describe('auth: register, login, me, refresh, logout', () => {
   let t: TestApp;
@@ -313,6 +314,39 @@ describe('auth: register, login, me, refresh, logout', () => {
         [agent.id],
       );
       expect(open).toBe(0);
+    });
+
+    it('revokes a successor a refresh was committing meanwhile: the logout waits for it', async () => {
+      const agent = await registerAgent(t);
+      const [{ family_id: family }] = await t.db.query(
+        'SELECT family_id FROM refresh_tokens WHERE user_id = $1',
+        [agent.id],
+      );
+      // A rotation holds the family's lock and has inserted the successor, not yet committed.
+      await withRowsHeld(
+        t,
+        'SELECT pg_advisory_xact_lock(hashtextextended($1, 7))',
+        [family],
+        async (held) => {
+          await held.query(
+            `INSERT INTO refresh_tokens (user_id, family_id, token_hash, expires_at)
+             VALUES ($1, $2, 'successor', now() + interval '30 days')`,
+            [agent.id, family],
+          );
+          const loggingOut = t.http
+            .post('/v1/auth/logout')
+            .send({ refreshToken: agent.refreshToken })
+            .then((r) => r);
+          await waitForLockWaiters(t, 1, 'the logout to wait for the rotation');
+          await held.commitTransaction();
+          expect((await loggingOut).status).toBe(204);
+        },
+      );
+      const alive = await t.db.query(
+        'SELECT token_hash FROM refresh_tokens WHERE family_id = $1 AND revoked_at IS NULL',
+        [family],
+      );
+      expect(alive).toEqual([]);
     });
 
     it('answers 204 for an unknown or malformed token, revealing nothing', async () => {

@@ -3,6 +3,7 @@ import { registerCompany, SignedIn } from './support/factories';
 import { inMinutes, moveShift } from './support/shifts';
 import { liveAgents } from './support/tickets';
 import { createTestApp, TestApp } from './support/test-app';
+import { waitForLockWaiters, withRowsHeld } from './support/row-locks';
 
 /** Availability on a checked-in seat, time away, and time away past the cap in reliability. */
 describe('availability and time away', () => {
@@ -82,5 +83,27 @@ describe('availability and time away', () => {
     });
     await t.http.post(`/v1/shifts/${shiftId}/check-out`).set(agents[0].auth).expect(200);
     expect(await reliability(agents[0])).toMatchObject({ awayOverCap: 0, raw: 1 });
+  });
+  it('going away waits for a router pass holding the agent, so no offer lands on an agent away', async () => {
+    const {
+      agents: [agent],
+    } = await liveAgents(t, acme.auth, 1, {}, { routing: 'push' });
+    const answer = await withRowsHeld(
+      t,
+      'SELECT 1 FROM agents WHERE user_id = $1 FOR NO KEY UPDATE',
+      [agent.id],
+      async (held) => {
+        const going = t.http
+          .put('/v1/agents/me/availability')
+          .set(agent.auth)
+          .send({ status: 'away' })
+          .then((r) => r);
+        await waitForLockWaiters(t, 1, 'going away to wait for the agent');
+        await held.commitTransaction();
+        return going;
+      },
+    );
+    expect(answer.status).toBe(200);
+    expect(answer.body.status).toBe('away');
   });
 });

@@ -319,7 +319,9 @@ describe('credit control', () => {
     await runJobs(t, ['billing.invoice-issue']);
     const refused = await postShift(s.company).expect(402);
     expect(refused.body.error.details.reason).toBe('past_due');
-    expect(refused.body.error.details.invoiceIds).not.toContain(invoice.id);
+    // Both hold it: the new one past due first, and the one written off unpaid.
+    expect(refused.body.error.details.invoiceIds).toHaveLength(2);
+    expect(refused.body.error.details.invoiceIds[1]).toBe(invoice.id);
     // Stored by a process of the previous release (the invoices in hold_details only): not
     // answered by the lift either, and the next check stores them.
     const stored = () =>
@@ -332,9 +334,48 @@ describe('credit control', () => {
     ]);
     expect(await escalateFlag(s.key)).toBe(true);
     await postShift(s.company).expect(402);
-    expect(await stored()).toEqual([{ n: 1 }]);
+    expect(await stored()).toEqual([{ n: 2 }]);
     await t.app.get(CreditControlService).refreshAll();
     expect(await escalateFlag(s.key)).toBe(true);
+  });
+
+  it('a lift for a past-due invoice does not cover another written off since, nor owing past the limit', async () => {
+    const { s, invoice } = await pastDue('Juggling Payer SA');
+    await t.http
+      .post(`/v1/companies/${s.company.companyId}/credit/lift`)
+      .set(finance.auth)
+      .send({ reason: 'Paying by transfer next week', hours: 720 })
+      .expect(200);
+    await postShift(s.company).expect(201);
+    // Over its limit while the lifted invoice is still past due: the lift was not for that.
+    await t.http
+      .put(`/v1/companies/${s.company.companyId}/credit/limit`)
+      .set(finance.auth)
+      .send({ creditLimitMinor: 100 })
+      .expect(200);
+    const over = await postShift(s.company).expect(402);
+    expect(over.body.error.details.reason).toBe('credit_limit');
+    await t.http
+      .put(`/v1/companies/${s.company.companyId}/credit/limit`)
+      .set(finance.auth)
+      .send({ creditLimitMinor: 100_000 })
+      .expect(200);
+    await postShift(s.company).expect(201);
+    // The next period's invoice is declined and written off unpaid, the first still past due.
+    await resolveTickets(t, s.key, s.agent, 1);
+    await t.app.get(InvoiceClosingService).sweep(new Date(Date.now() + 64 * DAY));
+    await runJobs(t, ['billing.invoice-issue']);
+    const invoices = (await t.http.get('/v1/companies/me/invoices').set(s.company.auth).expect(200))
+      .body.items as { id: string; status: string }[];
+    const second = invoices.find((i) => i.id !== invoice.id)!;
+    await t.http
+      .post(`/v1/invoices/${second.id}/write-off`)
+      .set(finance.auth)
+      .send({ reason: 'Customer insolvent' })
+      .expect(200);
+    const refused = await postShift(s.company).expect(402);
+    expect(refused.body.error.details.reason).toBe('past_due');
+    expect(refused.body.error.details.invoiceIds).toEqual([invoice.id, second.id]);
   });
 
   it('a 402 for a written-off invoice names the limit of its currency, though nothing is owed in it any more', async () => {

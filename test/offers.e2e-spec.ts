@@ -4,6 +4,7 @@ import {
   OffersWithdrawHandler,
 } from '../src/modules/tickets/offer-jobs.handlers';
 import { OfferRouter } from '../src/modules/tickets/offer-router.service';
+import { OffersRepository } from '../src/modules/tickets/offers.repository';
 import {
   createApiKey,
   createStaff,
@@ -421,6 +422,25 @@ describe('offers (push routing)', () => {
     expect(offer).toMatchObject({ agent_id: specialist.id, status: 'pending' });
   });
 
+  it('offers on a database slower than the batch freshness bound: the first able agent is always tried', async () => {
+    await liveAgents(t, acme.auth, 1, {}, { routing: 'push' });
+    const ticket = await escalate(t, bot);
+    const offers = t.app.get(OffersRepository);
+    const read = offers.withOfferableTicket.bind(offers);
+    // The read of who can take a ticket outlasts the bound (250 ms), as under load.
+    const slow = jest.spyOn(offers, 'withOfferableTicket').mockImplementation(async (...args) => {
+      const able = await read(...args);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      return able;
+    });
+    try {
+      expect(await route()).toEqual({ offered: 1 });
+    } finally {
+      slow.mockRestore();
+    }
+    expect((await offersOf(ticket.id))[0].status).toBe('pending');
+  });
+
   it("a suspension withdraws the agent's pending offer, and the ticket goes to another agent", async () => {
     const { agents } = await liveAgents(t, acme.auth, 2, {}, { routing: 'push' });
     const ticket = await escalate(t, bot);
@@ -444,6 +464,34 @@ describe('offers (push routing)', () => {
     expect(await route()).toEqual({ offered: 1 });
     const chain = await offersOf(ticket.id);
     expect(chain[1]).toMatchObject({ agent_id: other.id, status: 'pending' });
+  });
+
+  it("a suspension waiting for the agent's row lets that agent's own transaction insert on the shift (no deadlock)", async () => {
+    const {
+      shiftId,
+      agents: [agent],
+    } = await liveAgents(t, acme.auth, 1, {}, { routing: 'push' });
+    const admin = await createStaff(t, 'admin');
+    // The agent's accept (or a router pass) holds its row, and next inserts a claim or an offer
+    // on the shift: the foreign key's check takes a key-share lock on the shift's row.
+    const suspended = await withRowsHeld(
+      t,
+      'SELECT 1 FROM agents WHERE user_id = $1 FOR NO KEY UPDATE',
+      [agent.id],
+      async (held) => {
+        const suspending = t.http
+          .post(`/v1/agents/${agent.id}/suspend`)
+          .set(admin.auth)
+          .send({ reason: 'Fraud investigation' })
+          .then((r) => r);
+        await waitForLockWaiters(t, 1, 'the suspension to wait for the agent');
+        // FOR UPDATE on the shift made this wait for the suspension: a deadlock (40P01).
+        await held.query('SELECT 1 FROM shifts WHERE id = $1 FOR KEY SHARE', [shiftId]);
+        await held.commitTransaction();
+        return suspending;
+      },
+    );
+    expect(suspended.status).toBe(200);
   });
 
   it("the bot's withdrawal withdraws the ticket's pending offer: the agent is told and free for the next", async () => {

@@ -46,6 +46,12 @@ describe('auth throttling (Redis-backed)', () => {
         requestId: limited.headers['x-request-id'],
       },
     });
+    // The console's cookie login is the same action: it does not give the address more guesses.
+    const byCookie = await a.http
+      .post('/v1/auth/session/login')
+      .set('X-Handoff-Console', '1')
+      .send({ email: uniqueEmail(), password: PASSWORD });
+    expect(byCookie.status).toBe(429);
   });
 
   it('throttles register and refresh too', async () => {

@@ -61,6 +61,29 @@ describe('validateEnv', () => {
     }
   });
 
+  it('refuses TRUST_PROXY=true in production (any client could forge its address), not elsewhere', () => {
+    const production = {
+      NODE_ENV: 'production',
+      JWT_SECRET: 'x'.repeat(64),
+      STRIPE_SECRET_KEY: 'sk_live_abc123',
+      STRIPE_WEBHOOK_SECRET: 'whsec_abc',
+      STRIPE_CONNECT_WEBHOOK_SECRET: 'whsec_def',
+    };
+    const problems = (env: Record<string, string>) => {
+      try {
+        validateEnv(env);
+        return [];
+      } catch (e) {
+        return (e as ConfigError).problems.filter((p) => p.startsWith('TRUST_PROXY'));
+      }
+    };
+    expect(problems({ ...production, TRUST_PROXY: 'true' })).toEqual([
+      expect.stringContaining('name the proxies'),
+    ]);
+    expect(problems({ ...production, TRUST_PROXY: '10.0.0.0/8' })).toEqual([]);
+    expect(problems({ TRUST_PROXY: 'true' })).toEqual([]);
+  });
+
   it('requires a strong JWT_SECRET and a real Stripe key with its webhook secrets in production', () => {
     const stripe = {
       STRIPE_SECRET_KEY: 'sk_live_abc123',

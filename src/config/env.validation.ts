@@ -12,6 +12,9 @@ import {
   Min,
   MinLength,
   ValidateIf,
+  ValidationArguments,
+  ValidatorConstraint,
+  ValidatorConstraintInterface,
   validateSync,
 } from 'class-validator';
 import { MinorByCurrency, withoutSpaces } from './per-currency';
@@ -29,6 +32,23 @@ const toInt = ({ value }: { value: unknown }) =>
   typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
 const toDecimal = ({ value }: { value: unknown }) =>
   typeof value === 'string' && /^-?\d+(\.\d+)?$/.test(value.trim()) ? Number(value) : value;
+
+/**
+ * TRUST_PROXY=true believes every hop's X-Forwarded-For, so any client could name its own
+ * address (and pass the per-address sign-in limit with a new one each time) and its own
+ * X-Forwarded-Proto; production must name its proxies instead.
+ */
+@ValidatorConstraint({ name: 'namedProxiesInProduction' })
+class NamedProxiesInProduction implements ValidatorConstraintInterface {
+  validate(value: unknown, args: ValidationArguments): boolean {
+    const env = args.object as Partial<Env>;
+    return env.NODE_ENV !== 'production' || String(value).trim().toLowerCase() !== 'true';
+  }
+
+  defaultMessage(): string {
+    return "TRUST_PROXY must name the proxies' addresses or subnets in production (e.g. 10.0.0.0/8), not true: with true any client can forge its address";
+  }
+}
 
 /**
  * Every variable the process reads. Defaults make `npm start` work on a laptop with nothing set;
@@ -276,6 +296,7 @@ export class Env {
     message:
       "TRUST_PROXY must be true, false, or the proxies' addresses or subnets (e.g. loopback, 10.0.0.0/8), not a hop count",
   })
+  @Validate(NamedProxiesInProduction)
   TRUST_PROXY = 'false';
 
   @Transform(toInt)

@@ -21,10 +21,10 @@ const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 /**
  * Global, after authentication (it counts per caller): the named throttlers of AppModule, counted
- * in Redis so the limits hold across API processes. `auth` counts per client address and route,
- * as before; `intake` per API key; `writes` per user or key over all routes together;
- * `redeliver` per company (a redelivery is a write too). A refused call gets 429 RATE_LIMITED
- * with a plain Retry-After header. Reads are not limited here.
+ * in Redis so the limits hold across API processes. `auth` counts per client address and action
+ * (a login by token or by cookie alike); `intake` per API key; `writes` per user or key over all
+ * routes together; `redeliver` per company (a redelivery is a write too). A refused call gets
+ * 429 RATE_LIMITED with a plain Retry-After header. Reads are not limited here.
  */
 @Injectable()
 export class RateLimitGuard extends ThrottlerGuard {
@@ -73,7 +73,15 @@ export class RateLimitGuard extends ThrottlerGuard {
   private async count(props: ThrottlerRequest): Promise<boolean> {
     const kind = props.throttler.name as RateLimitKind;
     if (!this.kindsOf(props.context).includes(kind)) return true;
-    if (kind === 'auth') return super.handleRequest(props); // per address and route
+    if (kind === 'auth') {
+      // Per address and action: the token and the console's cookie form of one action (their
+      // handlers share its name: login, register, refresh) count together, so that using both
+      // does not double an address's guesses.
+      return super.handleRequest({
+        ...props,
+        generateKey: (ctx, tracker, name) => `${name}:${ctx.getHandler().name}:${tracker}`,
+      });
+    }
     const actor = props.context.switchToHttp().getRequest<{ user?: Actor }>().user;
     if (!actor) return true;
     const caller =

@@ -97,6 +97,10 @@ export class RefreshTokensService {
     return this.db.transaction(async (em) => {
       const row = await this.tokens.withHash(em, id, false);
       if (!row || !safeEqualHex(row.tokenHash, sha256Hex(secret))) return null;
+      // The family's lock, as a rotation takes it: a refresh committing meanwhile has inserted
+      // a successor this UPDATE would not see (it re-checks only the rows it found), which
+      // then outlived the logout for its whole life.
+      await this.tokens.lockFamily(em, row.familyId);
       await this.tokens.revokeFamily(em, row.familyId);
       return row.userId;
     });

@@ -21,6 +21,42 @@ import { InvoiceRow, InvoicesRepository } from './invoices.repository';
 
 const DAY = 86_400_000;
 
+/** The words and amount of an invoice hold: the first invoice past due, else written off. */
+function invoiceHold(
+  reason: 'past_due' | 'written_off',
+  pastDue: InvoiceRow[],
+  writtenOff: InvoiceRow[],
+  graceDays: number,
+): { message: string; amount: { currency: string; amountMinor: number } } {
+  if (reason === 'past_due') {
+    const first = pastDue[0];
+    const amount = { currency: first.currency, amountMinor: Number(first.total_minor) };
+    // With no grace at all (a setting some platforms choose) "for more than 0 days" would read
+    // oddly: the hold then comes with the first failed charge.
+    const since =
+      graceDays > 0 ? ` for more than ${graceDays} day${graceDays === 1 ? '' : 's'}` : '';
+    return {
+      amount,
+      message:
+        `Invoice ${first.number ?? first.id} for ${formatMoney(amount)} has been past due${since}: ` +
+        'pay it (save a working card) or ask finance to lift the hold',
+    };
+  }
+  // Written off unpaid: the books moved the debt to bad debt, and the receivable (and a
+  // past-due status) no longer show it; the company is held as if it were past due.
+  const first = writtenOff[0];
+  const amount = {
+    currency: first.currency,
+    amountMinor: Number(first.total_minor) - Number(first.credited_minor),
+  };
+  return {
+    amount,
+    message:
+      `Invoice ${first.number ?? first.id} for ${formatMoney(amount)} was written off unpaid: ` +
+      'pay it or ask finance to lift the hold',
+  };
+}
+
 /**
  * Credit control. A company is held when an invoice has stayed past due longer than the grace
  * period, when an invoice was written off unpaid, or when what it owes in a currency (its
@@ -74,53 +110,40 @@ export class CreditControlService implements CreditGate {
       companyId,
       new Date(Date.now() - graceDays * DAY),
     );
-    let reason: HoldReason | null = null;
-    let message: string | null = null;
-    let amount: { currency: string; amountMinor: number } | null = null;
-    let writtenOff: InvoiceRow[] = [];
-    if (pastDue.length > 0) {
-      const first = pastDue[0];
-      reason = 'past_due';
-      amount = { currency: first.currency, amountMinor: Number(first.total_minor) };
-      // With no grace at all (a setting some platforms choose) "for more than 0 days" would
-      // read oddly: the hold then comes with the first failed charge.
-      const since =
-        graceDays > 0 ? ` for more than ${graceDays} day${graceDays === 1 ? '' : 's'}` : '';
-      message =
-        `Invoice ${first.number ?? first.id} for ${formatMoney(amount)} has been past due${since}: ` +
-        'pay it (save a working card) or ask finance to lift the hold';
-    } else if ((writtenOff = await this.invoices.writtenOffUnpaid(em, companyId)).length > 0) {
-      // Written off unpaid: the books moved the debt to bad debt, and the receivable (and a
-      // past-due status) no longer show it; the company is held as if it were past due.
-      const first = writtenOff[0];
-      reason = 'written_off';
-      amount = {
-        currency: first.currency,
-        amountMinor: Number(first.total_minor) - Number(first.credited_minor),
-      };
-      message =
-        `Invoice ${first.number ?? first.id} for ${formatMoney(amount)} was written off unpaid: ` +
-        'pay it or ask finance to lift the hold';
-    } else {
-      const over = owed.find((o) => o.amountMinor > limitIn(o.currency));
-      if (over) {
-        reason = 'credit_limit';
-        amount = over;
-        message =
-          `Your company owes ${formatMoney(over)}, above its credit limit of ` +
-          `${formatMoney({ currency: over.currency, amountMinor: limitIn(over.currency) })}: ` +
-          'pay the open invoices or ask finance to lift the hold';
-      }
-    }
+    // Every condition, every time: an invoice hold finance lifted must not hide an invoice
+    // written off since, nor owing past the limit (the lift was for those invoices).
+    const writtenOff = await this.invoices.writtenOffUnpaid(em, companyId);
+    const invoiceReason: HoldReason | null =
+      pastDue.length > 0 ? 'past_due' : writtenOff.length > 0 ? 'written_off' : null;
+    const invoiceIds = [...pastDue, ...writtenOff].map((i) => i.id);
+    const over = owed.find((o) => o.amountMinor > limitIn(o.currency));
+    const invoiceHoldLifted =
+      invoiceReason !== null &&
+      row !== undefined &&
+      liftAnswersHold({ ...row, hold_reason: invoiceReason, hold_invoice_ids: invoiceIds });
+    const reason: HoldReason | null =
+      invoiceReason !== null && !(invoiceHoldLifted && over)
+        ? invoiceReason
+        : over
+          ? 'credit_limit'
+          : null;
+    const { message, amount } =
+      reason === 'credit_limit'
+        ? this.overLimit(over!, limitIn(over!.currency))
+        : reason !== null
+          ? invoiceHold(reason, pastDue, writtenOff, graceDays)
+          : { message: null, amount: null };
     const details = reason
       ? {
           reason,
           ...amount!,
           creditLimitMinor: limitIn(amount!.currency),
-          invoiceIds: [...pastDue, ...writtenOff].map((i) => i.id),
+          invoiceIds,
         }
       : null;
-    await this.controls.setHold(em, companyId, reason, details, details ? details.invoiceIds : []);
+    // A credit-limit hold is about no invoice: its lift answers it whatever they do.
+    const heldInvoices = reason === null || reason === 'credit_limit' ? [] : invoiceIds;
+    await this.controls.setHold(em, companyId, reason, details, heldInvoices);
     const stored = await this.controls.find(em, companyId);
     // A lift answers holds of its kind, and of its invoices: another invoice's blocks again.
     const liftedUntil = stored && liftAnswersHold(stored) ? stored.lifted_until : null;
@@ -145,12 +168,22 @@ export class CreditControlService implements CreditGate {
             currency: amount!.currency,
             startedAt: stored!.hold_since!,
             pastDueInvoiceIds: pastDue.map((i) => i.id),
-            invoiceIds: [...pastDue, ...writtenOff].map((i) => i.id),
+            invoiceIds,
           }
         : null,
       liftEndsAt: liftedUntil,
       liftReason: liftedUntil ? stored!.lift_reason : null,
       blocked: reason !== null && liftedUntil === null,
+    };
+  }
+
+  private overLimit(over: { currency: string; amountMinor: number }, limitMinor: number) {
+    return {
+      amount: over,
+      message:
+        `Your company owes ${formatMoney(over)}, above its credit limit of ` +
+        `${formatMoney({ currency: over.currency, amountMinor: limitMinor })}: ` +
+        'pay the open invoices or ask finance to lift the hold',
     };
   }
 

@@ -13,6 +13,18 @@ export class CompaniesRepository {
     return em.getRepository(Company).findOneBy({ id });
   }
 
+  /**
+   * Whether PostgreSQL knows the zone: its billing periods and statements are computed there,
+   * and its tz data (the system's) can lack names Node's ICU still takes (US/Pacific-New).
+   */
+  async knowsZone(em: EntityManager, zone: string): Promise<boolean> {
+    const [row]: { known: boolean }[] = await em.query(
+      'SELECT EXISTS (SELECT 1 FROM pg_timezone_names WHERE name = $1) AS known',
+      [zone],
+    );
+    return row.known;
+  }
+
   async update(em: EntityManager, id: string, changes: Partial<Company>): Promise<void> {
     await em.getRepository(Company).update({ id }, changes);
   }

@@ -35,6 +35,21 @@ export class CompanySettingsService {
   /** Only the fields sent change; `billingEmail: null` clears it. */
   async update(actor: Actor, input: UpdateCompanyDto): Promise<CompanyDto> {
     const id = requireCompany(actor);
+    // A zone the database cannot use would stop the company's invoicing for good (every period
+    // computation fails), so it is refused here, naming the field.
+    if (
+      input.timeZone !== undefined &&
+      !(await this.companies.knowsZone(this.db.manager, input.timeZone))
+    ) {
+      throw DomainError.validation([
+        {
+          field: 'timeZone',
+          messages: [
+            `timeZone ${input.timeZone} is not one the billing can use; try its current name, such as America/Los_Angeles`,
+          ],
+        },
+      ]);
+    }
     const changes: Partial<Company> = {
       ...(input.name !== undefined ? { name: input.name.trim() } : {}),
       ...(input.timeZone !== undefined ? { timeZone: input.timeZone } : {}),

@@ -4,6 +4,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { requireUser } from '../../common/auth/access';
 import { Actor } from '../../common/auth/actor';
 import { DomainError } from '../../common/errors/domain-error';
+import { AgentsService } from '../agents/agents.service';
 import { OutboxService } from '../outbox/outbox.service';
 import { AvailabilityDto } from './shift.dto';
 import type { SeatAvailability } from './shift-rules';
@@ -23,11 +24,16 @@ export class SeatAvailabilityService {
     @InjectDataSource() private readonly db: DataSource,
     private readonly seats: SeatAvailabilityRepository,
     private readonly outbox: OutboxService,
+    private readonly agents: AgentsService,
   ) {}
 
   async set(actor: Actor, status: SeatAvailability): Promise<AvailabilityDto> {
     const { userId } = requireUser(actor, 'agent');
     const answer = await this.db.transaction(async (em) => {
+      // The agent's lock, which a router pass holds from reading the seat available to
+      // committing its offer: going away then comes after that offer (the agent sees it) or
+      // before the pass reads the seat (no offer), never an offer made to an agent away.
+      await this.agents.lock(em, userId);
       const seat = await this.requireLiveSeat(em, userId);
       await this.seats.set(em, seat.id, status, null);
       return toAvailabilityDto(await this.seats.seat(em, seat.id));

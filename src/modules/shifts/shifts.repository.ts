@@ -261,7 +261,10 @@ export class ShiftsRepository {
    * returns their ids.
    */
   async lockWithLiveSeatsOf(em: EntityManager, agentId: string): Promise<string[]> {
-    return this.withLiveSeatsOf(em, agentId, 'FOR UPDATE');
+    // NO KEY UPDATE: it still keeps out seat claims and check-ins (FOR UPDATE there), but not the
+    // foreign-key checks of an offer or claim the agent's own transaction inserts while it holds
+    // the agent row this suspension waits for next (FOR UPDATE here deadlocked with those).
+    return this.withLiveSeatsOf(em, agentId, 'FOR NO KEY UPDATE');
   }
 
   /** The same shifts as lockWithLiveSeatsOf, read without a lock. */

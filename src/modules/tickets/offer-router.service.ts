@@ -123,9 +123,13 @@ export class OfferRouter {
       const readAt = Date.now();
       const able = await this.offers.withOfferableTicket(this.db.manager, companyId, agents);
       let made = 0;
+      let tried = 0;
       for (const agentId of agents) {
         if (!able.has(agentId)) continue;
-        if (Date.now() - readAt > BATCH_FRESH_MS) return { made, stale: true };
+        // The first able agent is always tried: on a slow database the statements above alone
+        // can outlast the freshness bound, and every pass then ended before offering anything.
+        if (tried > 0 && Date.now() - readAt > BATCH_FRESH_MS) return { made, stale: true };
+        tried++;
         if (await this.offerOne(companyId, agentId)) made++;
       }
       if (made > 0 || agents.length < AGENTS_PER_PASS) return { made, stale: false };
