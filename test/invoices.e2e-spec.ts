@@ -162,6 +162,38 @@ describe('invoices', () => {
     expect(payments[0].n).toBe(1);
   });
 
+  it("issues an invoice of more lines than Stripe's item limit: the lines past it summed into its last item", async () => {
+    // No card: it is issued and waits open (what is paid is not this test's matter).
+    const s = await company('Round The Clock BV');
+    await resolveTickets(t, s.key, s.agent, 2);
+    await closing.sweep(new Date(Date.now() + 8 * DAY));
+    const [invoice] = await invoicesOf(s.company);
+    // 300 shifts more, as hourly shifts round the clock make in a fortnight: 150 of a cent and
+    // 150 of a cent back, so that the invoice's total (and its books) stay as they are.
+    await t.db.query(
+      `INSERT INTO invoice_lines (invoice_id, position, kind, description, tickets, amount_minor)
+       SELECT $1, 100 + n, 'shift', 'Hourly desk #' || n, 1, CASE WHEN n <= 150 THEN 1 ELSE -1 END
+         FROM generate_series(1, 300) n`,
+      [invoice.id],
+    );
+    await runJobs(t, ['billing.invoice-issue']);
+    const [atStripe] = stripeInvoicesOf(invoice.id);
+    const lines = (atStripe.lines as { data: { amount: number; description: string }[] }).data;
+    expect(lines).toHaveLength(250);
+    expect(atStripe.total).toBe(invoice.totalMinor);
+    // 301 lines (the desk's and the 300): 249 as they are (the desk's, 150 cents, 98 back), the
+    // other 52 (all cents back) in the last item.
+    expect(lines[249]).toEqual(
+      expect.objectContaining({
+        amount: -52,
+        description: expect.stringMatching(/^52 more lines/),
+      }),
+    );
+    const [after] = await invoicesOf(s.company);
+    expect(after.status).toBe('open');
+    expect(after.lines).toHaveLength(301);
+  });
+
   it('credits a ticket reopened after its period was invoiced on the next invoice, and carries a larger credit forward', async () => {
     const s = await company('Credit AG');
     await saveCard(t, fake, s.company);

@@ -210,6 +210,15 @@ describe('queue dashboard at /admin/queues (API process, workers off)', () => {
       await t.http.get('/admin/queues/api/queues').set('Cookie', cookieOf(tampered)).expect(401);
     });
 
+    it("ends with its admin's sign-out, not at its own expiry (a shared machine's next user)", async () => {
+      const leaving = await createStaff(t, 'admin');
+      const cookie = cookieOf(await session(leaving));
+      await t.http.get('/admin/queues/api/queues').set('Cookie', cookie).expect(200);
+      await t.http.post('/v1/auth/logout').send({ refreshToken: leaving.refreshToken }).expect(204);
+      await t.http.get('/admin/queues/api/queues').set('Cookie', cookie).expect(401);
+      await t.http.get('/admin/queues').set('Cookie', cookie).expect(401);
+    });
+
     it('stops working once its admin is no longer an admin', async () => {
       const demoted = await createStaff(t, 'admin');
       const cookie = cookieOf(await session(demoted));

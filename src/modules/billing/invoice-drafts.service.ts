@@ -6,6 +6,36 @@ import { STRIPE } from '../stripe/stripe.module';
 import { InvoiceLineRow, InvoiceRow, InvoicesRepository } from './invoices.repository';
 import { periodDays } from './local-day';
 
+/** Stripe takes at most 250 items on one invoice. */
+export const STRIPE_INVOICE_ITEM_LIMIT = 250;
+
+/**
+ * The Stripe items of our lines: one each, up to Stripe's limit; past it, the lines beyond the
+ * limit's last item are summed into that item, which says how many it holds (our invoice keeps
+ * every line, and its page lists them). A company on hourly shifts round the clock has ~744 a
+ * month, and an invoice Stripe refuses could never be issued.
+ */
+export function stripeItemsOf(
+  lines: InvoiceLineRow[],
+): { position: string; amountMinor: number; description: string }[] {
+  const one = (l: InvoiceLineRow) => ({
+    position: String(l.position),
+    amountMinor: Number(l.amount_minor),
+    description: l.description,
+  });
+  if (lines.length <= STRIPE_INVOICE_ITEM_LIMIT) return lines.map(one);
+  const kept = lines.slice(0, STRIPE_INVOICE_ITEM_LIMIT - 1);
+  const rest = lines.slice(STRIPE_INVOICE_ITEM_LIMIT - 1);
+  return [
+    ...kept.map(one),
+    {
+      position: `${rest[0].position}+`,
+      amountMinor: rest.reduce((sum, l) => sum + Number(l.amount_minor), 0),
+      description: `${rest.length} more lines (${rest[0].position}–${rest[rest.length - 1].position}), each on the invoice's page`,
+    },
+  ];
+}
+
 /**
  * The Stripe draft of one of our invoices, made and filled with keyed calls: a run again after
  * a crash gets the same draft and items back. The keys carry how many drafts were deleted at
@@ -101,18 +131,18 @@ export class InvoiceDraftsService {
     for await (const item of this.stripe.invoiceItems.list({ invoice: draftId, limit: 100 })) {
       if (item.metadata?.invoiceId === invoiceId) present.add(item.metadata.position);
     }
-    for (const line of lines) {
-      if (present.has(String(line.position))) continue;
+    for (const item of stripeItemsOf(lines)) {
+      if (present.has(item.position)) continue;
       await this.stripe.invoiceItems.create(
         {
           customer,
           invoice: draftId,
           currency,
-          amount: Number(line.amount_minor),
-          description: line.description,
-          metadata: { invoiceId, position: String(line.position) },
+          amount: item.amountMinor,
+          description: item.description,
+          metadata: { invoiceId, position: item.position },
         },
-        { idempotencyKey: `${key}-line-${line.position}` },
+        { idempotencyKey: `${key}-line-${item.position}` },
       );
     }
   }

@@ -87,7 +87,13 @@ export class EventHub implements OnModuleDestroy {
     this.onControl(JSON.stringify({ subject }));
     try {
       const prefix = this.config.get('QUEUE_PREFIX', { infer: true });
-      const ttl = this.config.get('JWT_ACCESS_TTL_SECONDS', { infer: true }) + 60;
+      // As long as anything issued before now may live: an access token, or the queue
+      // dashboard's session cookie (which QueueDashboardAccess checks against this mark too).
+      const ttl =
+        Math.max(
+          this.config.get('JWT_ACCESS_TTL_SECONDS', { infer: true }),
+          this.config.get('QUEUE_DASHBOARD_SESSION_MINUTES', { infer: true }) * 60,
+        ) + 60;
       this.pub ??= new Redis({ ...this.redisOptions(), maxRetriesPerRequest: 1 });
       // Access tokens are stateless: without this mark, the token of a session that just ended
       // (or of an agent just suspended) could open a new stream until it expires.

@@ -51,15 +51,6 @@ export class RatingsService {
       if (!resolution) {
         throw new DomainError('TICKET_NOT_RESOLVED', 'The ticket has no resolution to rate yet');
       }
-      // The rating is the last resolution's: while a reopened ticket waits for its next one, a
-      // rating would land on the agent whose resolution was rejected, and leave none for the
-      // agent who resolves it next.
-      if (resolution.reopened) {
-        throw new DomainError(
-          'TICKET_NOT_RESOLVED',
-          'The ticket was reopened: rate it once it is resolved again',
-        );
-      }
       if (Date.now() > resolution.resolvedAt.getTime() + RATING_WINDOW_DAYS * DAY) {
         throw new DomainError(
           'FEEDBACK_WINDOW_CLOSED',

@@ -4,6 +4,7 @@ import passport from 'passport';
 import type { Actor, UserActor } from '../../common/auth/actor';
 import { DomainError } from '../../common/errors/domain-error';
 import { ApiKeysService, isApiKey } from '../companies/api-keys.service';
+import { EventHub } from '../events/event-hub.service';
 import { UsersService } from '../users/users.service';
 import { QueueDashboardSessions } from './queue-dashboard-sessions.service';
 
@@ -31,6 +32,7 @@ export class QueueDashboardAccess {
     private readonly users: UsersService,
     private readonly apiKeys: ApiKeysService,
     private readonly sessions: QueueDashboardSessions,
+    private readonly hub: EventHub,
   ) {}
 
   /** Throws unless the request may reach the dashboard (an onRequest hook calls it). */
@@ -41,8 +43,12 @@ export class QueueDashboardAccess {
       return;
     }
     const cookie: unknown = req.cookies[QUEUE_DASHBOARD_COOKIE];
-    const userId = typeof cookie === 'string' ? this.sessions.userIdOf(cookie) : null;
-    if (!userId) throw unauthenticated();
+    const session = typeof cookie === 'string' ? this.sessions.sessionOf(cookie) : null;
+    if (!session) throw unauthenticated();
+    const { userId } = session;
+    // Signing out (or a suspension) ends the admin's sessions: a dashboard cookie from before
+    // it stops too, not at its own expiry (a shared machine's next user kept the dashboard).
+    if (await this.hub.endedSince(userId, session.issuedAt)) throw unauthenticated();
     // The cookie rides along on any request the browser makes to this path; an unsafe one
     // must come from the dashboard's own pages (SameSite=Strict already keeps other sites'
     // requests from carrying it; this also refuses same-site neighbours).

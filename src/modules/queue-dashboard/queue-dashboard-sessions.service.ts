@@ -47,11 +47,13 @@ export class QueueDashboardSessions {
     return { token, expiresAt: new Date(exp * 1000) };
   }
 
-  /** The user id of a valid, unexpired session; null for anything else. */
-  userIdOf(token: string): string | null {
+  /** The user and issue time (epoch seconds) of a valid, unexpired session; null otherwise. */
+  sessionOf(token: string): { userId: string; issuedAt: number } | null {
     try {
-      const { sub } = this.jwt.verify<{ sub?: unknown }>(token);
-      return typeof sub === 'string' ? sub : null;
+      const { sub, iat } = this.jwt.verify<{ sub?: unknown; iat?: unknown }>(token);
+      return typeof sub === 'string' && typeof iat === 'number'
+        ? { userId: sub, issuedAt: iat }
+        : null;
     } catch {
       return null;
     }

@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import { errorBody, toDomainError } from '../../common/errors/all-exceptions.filter';
 import { noteErrorCode } from '../../common/logging/request-log';
 import { CompaniesModule } from '../companies/companies.module';
+import { EventsModule } from '../events/events.module';
 import { QUEUE_NAMES } from '../jobs/job-registry';
 import { JobsModule } from '../jobs/jobs.module';
 import { UsersModule } from '../users/users.module';
@@ -72,7 +73,8 @@ function normalised(url: string): string {
 
 /** Who may open the dashboard; its own module so bull-board's root module can inject it. */
 @Module({
-  imports: [UsersModule, CompaniesModule],
+  // EventHub: when the admin's sessions were last ended (a sign-out ends its dashboard's too).
+  imports: [UsersModule, CompaniesModule, EventsModule],
   providers: [QueueDashboardAccess, QueueDashboardSessions],
   exports: [QueueDashboardAccess, QueueDashboardSessions],
 })

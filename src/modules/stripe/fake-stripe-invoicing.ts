@@ -12,6 +12,9 @@ import {
 
 const id = (prefix: string) => `${prefix}_${randomBytes(10).toString('hex')}`;
 const now = () => Math.floor(Date.now() / 1000);
+
+/** How many invoice items Stripe lets one invoice have. */
+export const FAKE_INVOICE_ITEM_LIMIT = 250;
 /** Stripe's Smart Retries try again days later; the fake says when, and retries on `pay`. */
 const RETRY_AFTER_SECONDS = 3 * 24 * 3600;
 
@@ -194,6 +197,13 @@ export class FakeStripeInvoicing {
     if (p.invoice && !invoice) return notFound('invoice');
     if (invoice && (invoice.status !== 'draft' || invoice.customer !== customer)) {
       return invalid('Items can be added only to a draft invoice of the same customer', 'invoice');
+    }
+    // Stripe's own limit on an invoice's items.
+    if (invoice && invoice.lines.data.length >= FAKE_INVOICE_ITEM_LIMIT) {
+      return invalid(
+        `An invoice can have at most ${FAKE_INVOICE_ITEM_LIMIT} invoice items`,
+        'invoice',
+      );
     }
     const item: StripeObject = {
       id: id('ii'),

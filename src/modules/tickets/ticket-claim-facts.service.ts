@@ -23,8 +23,6 @@ export interface LastResolution {
   agentId: string;
   companyId: string;
   resolvedAt: Date;
-  /** Reopened since: the ticket waits for, or is with, another resolution. */
-  reopened: boolean;
 }
 
 /**
@@ -66,7 +64,6 @@ export class TicketClaimFacts implements WorkFacts {
             agentId: row.agent_id,
             companyId: row.company_id,
             resolvedAt: row.resolved_at,
-            reopened: row.reopened,
           }
         : null,
     };

@@ -6,8 +6,6 @@ export interface LastResolutionRow {
   agent_id: string;
   company_id: string;
   resolved_at: Date;
-  /** The company reopened it since (the ticket waits for, or is with, another resolution). */
-  reopened: boolean;
 }
 
 /** One item agents flagged missing from the company's handoffs, and how often. */
@@ -43,7 +41,7 @@ export class TicketQualityRepository {
     ticketId: string,
   ): Promise<LastResolutionRow | undefined> {
     const [row]: LastResolutionRow[] = await em.query(
-      `SELECT c.id, c.agent_id, c.company_id, c.resolved_at, c.reopened_at IS NOT NULL AS reopened
+      `SELECT c.id, c.agent_id, c.company_id, c.resolved_at
          FROM ticket_claims c JOIN tickets t ON t.id = c.ticket_id
         WHERE c.ticket_id = $1 AND c.status = 'resolved' AND t.status <> 'withdrawn'
         ORDER BY c.resolved_at DESC LIMIT 1`,
