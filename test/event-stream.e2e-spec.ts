@@ -32,6 +32,7 @@ describe('GET /v1/events/stream', () => {
       EVENTS_STREAM_MAX_BEHIND: '50',
       EVENTS_STREAM_MAX_BEHIND_BYTES: '65536',
       API_KEY_CACHE_SECONDS: '1',
+      EVENTS_STREAMS_PER_SUBJECT: '3',
     };
     a = await createTestApp({ env });
     b = await createTestApp({ env, shareWith: a });
@@ -227,6 +228,24 @@ describe('GET /v1/events/stream', () => {
     expect(s.company.ended).toBe(false);
     expect(a.app.get(EventHub).openStreamsOf(company.id)).toBe(true);
     s.company.close();
+  });
+
+  it('gives one user at most EVENTS_STREAMS_PER_SUBJECT streams on a process; a closed one frees its place', async () => {
+    const agent = await registerAgent(a);
+    const open = [0, 1, 2].map(() => stream(agent.auth.Authorization));
+    await waitFor(async () => open.every((c) => c.frames.length > 0), 'three streams connected');
+    const fourth = await a.http.get('/v1/events/stream').set(agent.auth).expect(429);
+    expect(fourth.body.error).toMatchObject({
+      code: 'RATE_LIMITED',
+      details: { openStreams: 3 },
+    });
+    // Another user is not counted with it.
+    const other = stream((await registerAgent(a)).auth.Authorization);
+    await waitFor(async () => other.frames.length > 0, 'another user connected');
+    open[0].close();
+    const hub = a.app.get(EventHub);
+    const place = await waitFor(async () => hub.reserve(agent.id, 3), 'the place freed');
+    place();
   });
 
   it('refuses new streams with 503 and Retry-After while the process drains', async () => {

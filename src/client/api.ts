@@ -2412,7 +2412,8 @@ export interface paths {
      *     your access token expires, on logout or suspension, on a server's shutdown (an
      *     `event: stream.end` says why), or at once when you read too slowly (1,000 events or 1 MB
      *     behind): reconnect with a fresh token and `Last-Event-ID`. A server that is shutting down
-     *     refuses new streams with 503 and `Retry-After`: retry then (another server answers).
+     *     refuses new streams with 503 and `Retry-After`: retry then (another server answers). A user
+     *     or key with EVENTS_STREAMS_PER_SUBJECT (10) streams open on the server gets 429 for more.
      */
     get: operations['streamEvents'];
     put?: never;
@@ -13788,6 +13789,7 @@ export interface operations {
       400: components['responses']['ValidationFailed'];
       401: components['responses']['Unauthenticated'];
       403: components['responses']['Forbidden'];
+      429: components['responses']['RateLimited'];
       500: components['responses']['Internal'];
       503: components['responses']['ServiceUnavailable'];
     };

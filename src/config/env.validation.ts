@@ -338,6 +338,16 @@ export class Env {
   @Min(1024)
   EVENTS_STREAM_MAX_BEHIND_BYTES = 1_048_576;
 
+  /**
+   * Open streams one user or API key may have on one API process: a console in a few tabs, a
+   * bot's few readers. Each stream costs a socket and a look at every event, so an account
+   * opening thousands would tax every tenant's.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  EVENTS_STREAMS_PER_SUBJECT = 10;
+
   /** Events are kept (listed, replayed) this many days, then pruned. */
   @Transform(toInt)
   @IsInt()

@@ -28,6 +28,8 @@ const endedKey = (prefix: string, subject: string) => `${prefix}:streams-ended:$
 export class EventHub implements OnModuleDestroy {
   private readonly logger = new Logger(EventHub.name);
   private readonly streams = new Set<EventStream>();
+  /** Open (or opening) streams per user or API key, for EVENTS_STREAMS_PER_SUBJECT. */
+  private readonly perSubject = new Map<string, number>();
   private head = 0;
   private started: Promise<void> | null = null;
   /** Whether the head was read: the hub hands out nothing before (a failed start, say). */
@@ -54,6 +56,24 @@ export class EventHub implements OnModuleDestroy {
   /** Whether a user or API key has a stream open here. */
   openStreamsOf(subject: string): boolean {
     return [...this.streams].some((s) => s.options.subject === subject);
+  }
+
+  /**
+   * Takes one of the subject's stream places, synchronously (concurrent opens cannot all pass);
+   * returns its release, or null when the subject has `limit` streams open here.
+   */
+  reserve(subject: string, limit: number): (() => void) | null {
+    const open = this.perSubject.get(subject) ?? 0;
+    if (open >= limit) return null;
+    this.perSubject.set(subject, open + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const left = (this.perSubject.get(subject) ?? 1) - 1;
+      if (left > 0) this.perSubject.set(subject, left);
+      else this.perSubject.delete(subject);
+    };
   }
 
   /**

@@ -68,6 +68,16 @@ export class EventStreamsService {
         'This session has ended (signed out or suspended): sign in again',
       );
     }
+    const subject = actor.kind === 'bot' ? actor.apiKeyId : actor.userId;
+    const limit = this.config.get('EVENTS_STREAMS_PER_SUBJECT', { infer: true });
+    const release = this.hub.reserve(subject, limit);
+    if (!release) {
+      throw new DomainError(
+        'RATE_LIMITED',
+        `You have ${limit} event streams open on this server already: close one (or reuse it)`,
+        { openStreams: limit },
+      );
+    }
     // From here the stream writes the answer itself: headers set so far (request id, security
     // headers) go with it.
     res.hijack();
@@ -76,13 +86,14 @@ export class EventStreamsService {
     }
     const stream = new EventStream(res.raw, {
       scope,
-      subject: actor.kind === 'bot' ? actor.apiKeyId : actor.userId,
+      subject,
       heartbeatMs: this.config.get('EVENTS_HEARTBEAT_MS', { infer: true }),
       maxBehind: this.config.get('EVENTS_STREAM_MAX_BEHIND', { infer: true }),
       maxBehindBytes: this.config.get('EVENTS_STREAM_MAX_BEHIND_BYTES', { infer: true }),
       expiresAt: token.expiresAt,
       afterId: after,
     });
+    stream.onEnd(release);
     try {
       const head = await this.hub.register(stream);
       if (actor.kind === 'bot') await this.watchKey(stream, actor.apiKeyId);

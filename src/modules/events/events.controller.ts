@@ -1,4 +1,5 @@
 import { Controller, Get, Headers, Query, Res } from '@nestjs/common';
+import { ApiErrors } from '../../common/http/api-errors';
 import { ApiHeader, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import type { Actor } from '../../common/auth/actor';
@@ -34,7 +35,8 @@ export class EventsController {
    * your access token expires, on logout or suspension, on a server's shutdown (an
    * `event: stream.end` says why), or at once when you read too slowly (1,000 events or 1 MB
    * behind): reconnect with a fresh token and `Last-Event-ID`. A server that is shutting down
-   * refuses new streams with 503 and `Retry-After`: retry then (another server answers).
+   * refuses new streams with 503 and `Retry-After`: retry then (another server answers). A user
+   * or key with EVENTS_STREAMS_PER_SUBJECT (10) streams open on the server gets 429 for more.
    */
   @Get('stream')
   @ApiProduces('text/event-stream')
@@ -49,6 +51,8 @@ export class EventsController {
     content: { 'text/event-stream': { schema: { type: 'string' } } },
   })
   @ApiOperation({ operationId: 'streamEvents', summary: 'Stream your events (SSE)' })
+  // More than EVENTS_STREAMS_PER_SUBJECT open on the server for this user or key.
+  @ApiErrors('RATE_LIMITED')
   async stream(
     @CurrentActor() actor: Actor,
     @Headers('last-event-id') lastEventId: string | undefined,
