@@ -441,6 +441,26 @@ describe('offers (push routing)', () => {
     expect((await offersOf(ticket.id))[0].status).toBe('pending');
   });
 
+  it('refuses an accept when a skill the ticket needs was dropped while the offer stood', async () => {
+    const {
+      agents: [agent],
+    } = await liveAgents(t, acme.auth, 1, {}, { routing: 'push' });
+    const ticket = await escalate(t, bot);
+    await route();
+    const [offer] = await offersOf(ticket.id);
+    expect(offer.agent_id).toBe(agent.id);
+    await t.db.query('DELETE FROM agent_skills WHERE agent_id = $1', [agent.id]);
+    const refused = await t.http.post(`/v1/offers/${offer.id}/accept`).set(agent.auth).expect(403);
+    expect(refused.body.error.code).toBe('NOT_ELIGIBLE');
+    expect(refused.body.error.details.reasons).toEqual([
+      expect.objectContaining({ code: 'MISSING_SKILL' }),
+    ]);
+    const claims = await t.db.query('SELECT 1 FROM ticket_claims WHERE ticket_id = $1', [
+      ticket.id,
+    ]);
+    expect(claims).toEqual([]);
+  });
+
   it("a suspension withdraws the agent's pending offer, and the ticket goes to another agent", async () => {
     const { agents } = await liveAgents(t, acme.auth, 2, {}, { routing: 'push' });
     const ticket = await escalate(t, bot);

@@ -8,6 +8,7 @@ import { DomainError } from '../../common/errors/domain-error';
 import { Env } from '../../config/env.validation';
 import { AgentsService } from '../agents/agents.service';
 import { DomainMetrics } from '../metrics/domain-metrics';
+import { ineligibilityReasons } from '../shifts/eligibility';
 import { OutboxService } from '../outbox/outbox.service';
 import { loadAgentContext } from './agent-context';
 import { OfferDto, PendingOffersDto } from './offer.dto';
@@ -19,6 +20,7 @@ import {
   toAgentTicketDto,
   toQueueItemDto,
   toTicketDto,
+  toTicketSkillViews,
 } from './ticket.mapper';
 import { TicketMatchingRepository } from './ticket-matching.repository';
 import { SurgeRepository } from './surge.repository';
@@ -65,6 +67,17 @@ export class OffersService {
         throw new DomainError('NOT_ELIGIBLE', 'You are not eligible for this ticket', {
           reasons: [ctx.suspended ? { code: 'SUSPENDED' } : { code: 'NOT_ON_SHIFT' }],
         });
+      }
+      // As a claim by id checks: a certification revoked, or a skill dropped, while the offer
+      // stood (up to two minutes) must not let the ticket through.
+      const reasons = ineligibilityReasons(ctx, {
+        companyId: ticket.company_id,
+        requiredSkills: toTicketSkillViews(ticket),
+        languages: [ticket.language],
+        requiresCertification: live.requiresCertification,
+      });
+      if (reasons.length > 0) {
+        throw new DomainError('NOT_ELIGIBLE', 'You are not eligible for this ticket', { reasons });
       }
       // The pending offer was counted in the limit when it was made: it becomes this claim.
       if (ctx.activeTickets >= ctx.maxConcurrentTickets) {
