@@ -3,7 +3,7 @@ import { registerCompany, SignedIn } from './support/factories';
 import { inMinutes, moveShift } from './support/shifts';
 import { liveAgents } from './support/tickets';
 import { createTestApp, TestApp } from './support/test-app';
-import { waitForLockWaiters, withRowsHeld } from './support/row-locks';
+import { whileAgentHeld } from './support/row-locks';
 
 /** Availability on a checked-in seat, time away, and time away past the cap in reliability. */
 describe('availability and time away', () => {
@@ -88,20 +88,11 @@ describe('availability and time away', () => {
     const {
       agents: [agent],
     } = await liveAgents(t, acme.auth, 1, {}, { routing: 'push' });
-    const answer = await withRowsHeld(
+    const answer = await whileAgentHeld(
       t,
-      'SELECT 1 FROM agents WHERE user_id = $1 FOR NO KEY UPDATE',
-      [agent.id],
-      async (held) => {
-        const going = t.http
-          .put('/v1/agents/me/availability')
-          .set(agent.auth)
-          .send({ status: 'away' })
-          .then((r) => r);
-        await waitForLockWaiters(t, 1, 'going away to wait for the agent');
-        await held.commitTransaction();
-        return going;
-      },
+      agent.id,
+      () => t.http.put('/v1/agents/me/availability').set(agent.auth).send({ status: 'away' }),
+      'going away to wait for the agent',
     );
     expect(answer.status).toBe(200);
     expect(answer.body.status).toBe('away');

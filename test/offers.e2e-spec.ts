@@ -16,7 +16,7 @@ import { shiftBody, endShiftsOf } from './support/shifts';
 import { escalate, liveAgents } from './support/tickets';
 import { createTestApp, TestApp } from './support/test-app';
 import { waitFor } from './support/wait-for';
-import { waitForLockWaiters, withRowsHeld } from './support/row-locks';
+import { waitForLockWaiters, whileAgentHeld, withRowsHeld } from './support/row-locks';
 
 interface OfferRow {
   id: string;
@@ -156,23 +156,14 @@ describe('offers (push routing)', () => {
     const ticket = await escalate(t, bot);
     await route();
     const [offer] = await offersOf(ticket.id);
-    const answer = await withRowsHeld(
+    const answer = await whileAgentHeld(
       t,
-      'SELECT 1 FROM agents WHERE user_id = $1 FOR NO KEY UPDATE',
-      [agents[0].id],
-      async (held) => {
-        const accepting = t.http
-          .post(`/v1/offers/${offer.id}/accept`)
-          .set(agents[0].auth)
-          .then((r) => r);
-        await waitForLockWaiters(t, 1, 'the accept to wait for the agent');
-        // The offer runs out while the accept waits (after its transaction began).
-        await t.db.query('UPDATE offers SET expires_at = clock_timestamp() WHERE id = $1', [
-          offer.id,
-        ]);
-        await held.commitTransaction();
-        return accepting;
-      },
+      agents[0].id,
+      () => t.http.post(`/v1/offers/${offer.id}/accept`).set(agents[0].auth),
+      'the accept to wait for the agent',
+      // The offer runs out while the accept waits (after its transaction began).
+      (held) =>
+        held.query('UPDATE offers SET expires_at = clock_timestamp() WHERE id = $1', [offer.id]),
     );
     expect(answer.status).toBe(409);
     expect(answer.body.error.code).toBe('OFFER_EXPIRED');
@@ -494,22 +485,17 @@ describe('offers (push routing)', () => {
     const admin = await createStaff(t, 'admin');
     // The agent's accept (or a router pass) holds its row, and next inserts a claim or an offer
     // on the shift: the foreign key's check takes a key-share lock on the shift's row.
-    const suspended = await withRowsHeld(
+    const suspended = await whileAgentHeld(
       t,
-      'SELECT 1 FROM agents WHERE user_id = $1 FOR NO KEY UPDATE',
-      [agent.id],
-      async (held) => {
-        const suspending = t.http
+      agent.id,
+      () =>
+        t.http
           .post(`/v1/agents/${agent.id}/suspend`)
           .set(admin.auth)
-          .send({ reason: 'Fraud investigation' })
-          .then((r) => r);
-        await waitForLockWaiters(t, 1, 'the suspension to wait for the agent');
-        // FOR UPDATE on the shift made this wait for the suspension: a deadlock (40P01).
-        await held.query('SELECT 1 FROM shifts WHERE id = $1 FOR KEY SHARE', [shiftId]);
-        await held.commitTransaction();
-        return suspending;
-      },
+          .send({ reason: 'Fraud investigation' }),
+      'the suspension to wait for the agent',
+      // FOR UPDATE on the shift made this wait for the suspension: a deadlock (40P01).
+      (held) => held.query('SELECT 1 FROM shifts WHERE id = $1 FOR KEY SHARE', [shiftId]),
     );
     expect(suspended.status).toBe(200);
   });
@@ -600,19 +586,11 @@ describe('offers (push routing)', () => {
     // A router pass between reading the agent's live seat and committing its offer holds this.
     // Without it the check-out committed at once, and its withdraw job could run before the
     // pass's offer existed.
-    const answer = await withRowsHeld(
+    const answer = await whileAgentHeld(
       t,
-      'SELECT 1 FROM agents WHERE user_id = $1 FOR NO KEY UPDATE',
-      [agent.id],
-      async (held) => {
-        const checkingOut = t.http
-          .post(`/v1/shifts/${shiftId}/check-out`)
-          .set(agent.auth)
-          .then((r) => r);
-        await waitForLockWaiters(t, 1, 'the check-out to wait for the agent');
-        await held.commitTransaction();
-        return checkingOut;
-      },
+      agent.id,
+      () => t.http.post(`/v1/shifts/${shiftId}/check-out`).set(agent.auth),
+      'the check-out to wait for the agent',
     );
     expect(answer.status).toBe(200);
   });

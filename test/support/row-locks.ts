@@ -48,3 +48,29 @@ export async function withRowsHeld<T>(
     await held.release();
   }
 }
+
+/**
+ * Fires `request` while another transaction holds the agent's row (as a router pass, an accept
+ * or a claim does), waits until it queues behind the row, runs `meanwhile` in that transaction,
+ * commits it, and returns the request's answer.
+ */
+export function whileAgentHeld<T>(
+  t: TestApp,
+  agentId: string,
+  request: () => PromiseLike<T>,
+  what: string,
+  meanwhile?: (held: QueryRunner) => Promise<unknown>,
+): Promise<T> {
+  return withRowsHeld(
+    t,
+    'SELECT 1 FROM agents WHERE user_id = $1 FOR NO KEY UPDATE',
+    [agentId],
+    async (held) => {
+      const answer = Promise.resolve(request());
+      await waitForLockWaiters(t, 1, what);
+      await meanwhile?.(held);
+      await held.commitTransaction();
+      return answer;
+    },
+  );
+}
