@@ -13,7 +13,7 @@ import {
   SignedIn,
 } from './support/factories';
 import { shiftBody, endShiftsOf } from './support/shifts';
-import { escalate, liveAgents } from './support/tickets';
+import { escalate, escalationBody, insertTickets, liveAgents } from './support/tickets';
 import { createTestApp, TestApp } from './support/test-app';
 import { waitFor } from './support/wait-for';
 import { waitForLockWaiters, whileAgentHeld, withRowsHeld } from './support/row-locks';
@@ -430,6 +430,38 @@ describe('offers (push routing)', () => {
       slow.mockRestore();
     }
     expect((await offersOf(ticket.id))[0].status).toBe('pending');
+  });
+
+  it('offers the tickets below the 64 best when the agent passed on all of those', async () => {
+    // A company of its own: the 64 tickets it leaves open would come first in the others.
+    const co = await registerCompany(t, 'Hard Queue');
+    const coBot = { Authorization: `Bearer ${await createApiKey(t, co)}` };
+    const {
+      shiftId,
+      agents: [agent],
+    } = await liveAgents(t, co.auth, 1, {}, { routing: 'push' });
+    // 64 urgent tickets the agent declined on this shift (hard ones stay open, and on top).
+    await insertTickets(t, co.companyId!, 64);
+    await t.db.query(`UPDATE tickets SET priority = 3, rank = 3 WHERE company_id = $1`, [
+      co.companyId,
+    ]);
+    await t.db.query(
+      `INSERT INTO offers (ticket_id, agent_id, company_id, shift_id, status, expires_at,
+                           decided_at, decline_reason)
+       SELECT id, $2, company_id, $3, 'declined', now(), now(), 'too hard'
+         FROM tickets WHERE company_id = $1`,
+      [co.companyId, agent.id, shiftId],
+    );
+    const below = await t.http
+      .post('/v1/escalations')
+      .set(coBot)
+      .send(escalationBody({ priority: 'low' }))
+      .expect(201);
+    expect(await t.app.get(OfferRouter).route(co.companyId!)).toEqual({ offered: 1 });
+    expect((await offersOf(below.body.id))[0]).toMatchObject({
+      agent_id: agent.id,
+      status: 'pending',
+    });
   });
 
   it('refuses an accept when a skill the ticket needs was dropped while the offer stood', async () => {

@@ -7,7 +7,7 @@ import { OutboxService } from '../outbox/outbox.service';
 import { loadAgentContext } from './agent-context';
 import { toQueueItemDto } from './ticket.mapper';
 import { TicketMatchingRepository } from './ticket-matching.repository';
-import { OffersRepository } from './offers.repository';
+import { CANDIDATES, OffersRepository } from './offers.repository';
 import { SurgeRepository } from './surge.repository';
 
 // Agents read at a time, and passes per run: a run stops when a pass offers nothing.
@@ -154,7 +154,7 @@ export class OfferRouter {
           ctx.languages,
           ctx.skillCodes,
           ctx.skillLevels,
-          64,
+          CANDIDATES + (await this.offers.passedOnShift(em, agentId, live.shiftId)),
         );
         if (ids.length === 0) return false;
         const ticket = await this.offers.lockOfferable(em, ids, agentId, live.shiftId);

@@ -58,6 +58,20 @@ export interface OfferRow {
 const OFFER_COLUMNS = `o.*, o.expires_at <= clock_timestamp() AS due`;
 
 /** `offers` (owned by tickets: an accept is a ticket claim, ADR 0008). */
+/** The best candidates the router looks at for an agent, besides those it passed on. */
+export const CANDIDATES = 64;
+
+/**
+ * The tickets an agent declined or let expire on a shift, counted: ticket_candidates cannot
+ * leave them out, so the router's window over it is widened by as many, else an agent who had
+ * passed on the 64 best (hard tickets that stay open and rise with their breaches) was never
+ * offered the ones below them.
+ */
+const PASSED_ON_SHIFT = (agent: string, shift: string) =>
+  `(SELECT count(*)::int FROM offers p
+     WHERE p.agent_id = ${agent} AND p.shift_id = ${shift}
+       AND p.status IN ('declined', 'expired'))`;
+
 /**
  * Locks the pending offers `where` picks, by id: the shift's withdrawal (every agent on it) and
  * a suspension (every shift of one agent) share rows, and an UPDATE alone locks in its scan's
@@ -148,7 +162,7 @@ export class OffersRepository {
           AND EXISTS (
                 SELECT 1 FROM ticket_candidates($1, a.user_id, a.languages,
                                                 coalesce(sk.codes, '{}'), coalesce(sk.levels, '{}'),
-                                                64) c(id)
+                                                ${CANDIDATES} + ${PASSED_ON_SHIFT('a.user_id', 's.id')}) c(id)
                  WHERE NOT EXISTS (SELECT 1 FROM offers o
                                     WHERE o.ticket_id = c.id AND o.agent_id = a.user_id
                                       AND o.shift_id = s.id
@@ -156,6 +170,15 @@ export class OffersRepository {
       [companyId, agentIds],
     );
     return new Set(rows.map((r) => r.agent_id));
+  }
+
+  /** How many tickets the agent declined or let expire on the shift (offerOne's window). */
+  async passedOnShift(em: EntityManager, agentId: string, shiftId: string): Promise<number> {
+    const [row]: { n: number }[] = await em.query(
+      `SELECT ${PASSED_ON_SHIFT('$1::uuid', '$2::uuid')} AS n`,
+      [agentId, shiftId],
+    );
+    return row.n;
   }
 
   /** Until when the ticket is reserved by a pending offer, if it is. */
