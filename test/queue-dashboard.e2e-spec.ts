@@ -169,6 +169,17 @@ describe('queue dashboard at /admin/queues (API process, workers off)', () => {
       expect(parseSetCookie(res.headers['set-cookie']).attributes.get('secure')).toBe(true);
     });
 
+    it('marks the cookie Secure when the console is served over https (PUBLIC_URL), whatever the proxy says', async () => {
+      const https = await createTestApp({ env: { PUBLIC_URL: 'https://handoff.example' } });
+      try {
+        const other = await createStaff(https, 'admin');
+        const res = await https.http.post(SESSION).set(other.auth).expect(200);
+        expect(parseSetCookie(res.headers['set-cookie']).attributes.get('secure')).toBe(true);
+      } finally {
+        await https.close();
+      }
+    });
+
     it('DELETE clears the cookie', async () => {
       const res = await t.http.delete(SESSION).set(admin.auth).expect(204);
       const { value, attributes } = parseSetCookie(res.headers['set-cookie']);

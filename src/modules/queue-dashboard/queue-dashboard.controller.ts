@@ -1,21 +1,25 @@
 import { Controller, Delete, HttpCode, Post, Req, Res } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { CookieSerializeOptions } from '@fastify/cookie';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Actor } from '../../common/auth/actor';
 import { CurrentActor, Roles } from '../../common/auth/decorators';
 import { DomainError } from '../../common/errors/domain-error';
+import { Env } from '../../config/env.validation';
 import { QUEUE_DASHBOARD_COOKIE, QUEUE_DASHBOARD_PATH } from './queue-dashboard-access.service';
 import { QueueDashboardSessions } from './queue-dashboard-sessions.service';
 import { QueueDashboardSessionDto } from './queue-dashboard.dto';
 
 /** HttpOnly (no script reads it), only sent to the dashboard, never on another site's request. */
-const cookieOptions = (req: FastifyRequest): CookieSerializeOptions => ({
+const cookieOptions = (req: FastifyRequest, publicUrl: string): CookieSerializeOptions => ({
   httpOnly: true,
   sameSite: 'strict',
   path: QUEUE_DASHBOARD_PATH,
-  // req.protocol reads X-Forwarded-Proto when TRUST_PROXY trusts the proxy.
-  secure: req.protocol === 'https',
+  // Secure when the console is served over https (PUBLIC_URL, as the session cookie), or when
+  // this request came so (req.protocol reads X-Forwarded-Proto from a trusted proxy): behind a
+  // TLS-terminating balancer with TRUST_PROXY unset, the admin's cookie still goes out Secure.
+  secure: publicUrl.startsWith('https:') || req.protocol === 'https',
 });
 
 @ApiTags('admin')
@@ -23,7 +27,14 @@ const cookieOptions = (req: FastifyRequest): CookieSerializeOptions => ({
 @Controller('v1/admin/queue-dashboard')
 @Roles('admin')
 export class QueueDashboardController {
-  constructor(private readonly sessions: QueueDashboardSessions) {}
+  private readonly publicUrl: string;
+
+  constructor(
+    private readonly sessions: QueueDashboardSessions,
+    config: ConfigService<Env, true>,
+  ) {
+    this.publicUrl = config.get('PUBLIC_URL', { infer: true });
+  }
 
   /**
    * Sets the short-lived cookie the queue dashboard (/admin/queues) accepts, so a browser can
@@ -45,7 +56,7 @@ export class QueueDashboardController {
     if (actor.kind !== 'user') throw new DomainError('FORBIDDEN', 'Only an admin user may');
     const session = this.sessions.issue(actor.userId);
     res.setCookie(QUEUE_DASHBOARD_COOKIE, session.token, {
-      ...cookieOptions(req),
+      ...cookieOptions(req, this.publicUrl),
       maxAge: this.sessions.ttlSeconds, // seconds (Max-Age)
     });
     return { expiresAt: session.expiresAt, url: QUEUE_DASHBOARD_PATH };
@@ -59,6 +70,6 @@ export class QueueDashboardController {
     summary: 'End the queue dashboard session',
   })
   remove(@Req() req: FastifyRequest, @Res({ passthrough: true }) res: FastifyReply): void {
-    res.clearCookie(QUEUE_DASHBOARD_COOKIE, cookieOptions(req));
+    res.clearCookie(QUEUE_DASHBOARD_COOKIE, cookieOptions(req, this.publicUrl));
   }
 }
