@@ -75,7 +75,7 @@ export function ChangeShiftModal({ shift, onClose }: { shift: Shift; onClose: ()
               {shift.seatsTaken} seats are taken, so only changes that cannot hurt their holders are
               accepted: more seats (not fewer than {shift.seatsTaken}), a higher rate than{' '}
               {formatMoney(shift.ratePerTicket.amountMinor, currency)}, no certification, a longer
-              cap on time away, surge (its budget not below what claims have committed).
+              cap on time away (or none), surge (its budget not below what claims have committed).
             </Text>
           )}
           <TextInput
