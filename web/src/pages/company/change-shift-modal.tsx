@@ -72,8 +72,9 @@ export function ChangeShiftModal({ shift, onClose }: { shift: Shift; onClose: ()
         <Stack>
           {shift.seatsTaken > 0 && (
             <Text size="sm">
-              {shift.seatsTaken} seats are taken, so only changes that cannot hurt their holders are
-              accepted: more seats (not fewer than {shift.seatsTaken}), a higher rate than{' '}
+              {shift.seatsTaken} {shift.seatsTaken === 1 ? 'seat is' : 'seats are'} taken, so only
+              changes that cannot hurt their holders are accepted: more seats (not fewer than{' '}
+              {shift.seatsTaken}), a higher rate than{' '}
               {formatMoney(shift.ratePerTicket.amountMinor, currency)}, no certification, a longer
               cap on time away (or none), surge (its budget not below what claims have committed).
             </Text>
