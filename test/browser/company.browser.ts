@@ -386,6 +386,12 @@ test('a company sees a breach, rotates its secret, redelivers, revokes a key, ca
     await expect(rows).toHaveCount(3);
     await expect(rows.nth(1)).toContainText('Refund never arrived');
     await expect(rows.nth(2)).toContainText('Parcel tracking is stuck');
+    // At a phone's width the SLA badge wraps instead of ending in "…": the time is its point.
+    await page.setViewportSize({ width: 375, height: 740 });
+    const label = waiting.getByText(/^SLA breached .* ago$/);
+    await expect(label).toBeVisible();
+    expect(await label.evaluate((el) => el.scrollWidth <= el.clientWidth)).toBe(true);
+    await page.setViewportSize({ width: 1280, height: 720 });
     await expectAccessible(page, 'live queue with a breach');
 
     // A test event delivered; the secret rotated; the ping sent again, signed with the new one.
