@@ -36,6 +36,15 @@ describe('EventStream', () => {
       afterId: 0,
     });
 
+  it('ends at once on an answer whose client left while it was being opened, and tells a late listener', () => {
+    const res = Object.assign(stuckAnswer(), { destroyed: true });
+    const stream = open(res);
+    expect(stream.ended).toBe('closed');
+    const heard = jest.fn();
+    stream.onEnd(heard);
+    expect(heard).toHaveBeenCalledWith('closed');
+  });
+
   it('destroys the socket of a shutdown-ended stream its client does not drain', () => {
     const res = stuckAnswer();
     open(res).end('shutdown');

@@ -61,10 +61,16 @@ export class EventStream {
       );
       this.expiry.unref();
     }
+    // Its client left while the stream was being opened (the checks before it await): 'close'
+    // has fired already and would never end it, so it would stay in the hub, and hold one of
+    // its subject's places, for good.
+    if ((res as { destroyed?: boolean }).destroyed) this.end('closed');
   }
 
+  /** Called when the stream ends; at once if it has ended already. */
   onEnd(listener: (reason: StreamEndReason) => void): void {
-    this.closeListeners.push(listener);
+    if (this.ended) listener(this.ended);
+    else this.closeListeners.push(listener);
   }
 
   /** A live event from the hub (any audience; this stream keeps its own). */
