@@ -482,6 +482,9 @@ describe('offers (push routing)', () => {
       ticket.id,
     ]);
     expect(claims).toEqual([]);
+    // The offer is withdrawn, not left to hold the ticket until it runs out (and then count as
+    // the agent's expiry).
+    expect((await offersOf(ticket.id))[0].status).toBe('withdrawn');
   });
 
   it("a suspension withdraws the agent's pending offer, and the ticket goes to another agent", async () => {

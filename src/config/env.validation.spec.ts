@@ -80,6 +80,9 @@ describe('validateEnv', () => {
     expect(problems({ ...production, TRUST_PROXY: 'true' })).toEqual([
       expect.stringContaining('name the proxies'),
     ]);
+    for (const everyone of ['0.0.0.0/0', 'loopback, ::/0']) {
+      expect(problems({ ...production, TRUST_PROXY: everyone })).toHaveLength(1);
+    }
     expect(problems({ ...production, TRUST_PROXY: '10.0.0.0/8' })).toEqual([]);
     expect(problems({ TRUST_PROXY: 'true' })).toEqual([]);
   });

@@ -42,11 +42,16 @@ const toDecimal = ({ value }: { value: unknown }) =>
 class NamedProxiesInProduction implements ValidatorConstraintInterface {
   validate(value: unknown, args: ValidationArguments): boolean {
     const env = args.object as Partial<Env>;
-    return env.NODE_ENV !== 'production' || String(value).trim().toLowerCase() !== 'true';
+    if (env.NODE_ENV !== 'production') return true;
+    // `true`, or a subnet holding every address (which trusts every client just the same).
+    const entries = String(value)
+      .split(',')
+      .map((e) => e.trim().toLowerCase());
+    return !entries.some((e) => e === 'true' || e === '0.0.0.0/0' || e === '::/0');
   }
 
   defaultMessage(): string {
-    return "TRUST_PROXY must name the proxies' addresses or subnets in production (e.g. 10.0.0.0/8), not true: with true any client can forge its address";
+    return "TRUST_PROXY must name the proxies' addresses or subnets in production (e.g. 10.0.0.0/8), not true or every address: then any client can forge its own";
   }
 }
 

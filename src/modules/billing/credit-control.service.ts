@@ -110,23 +110,16 @@ export class CreditControlService implements CreditGate {
       companyId,
       new Date(Date.now() - graceDays * DAY),
     );
-    // Every condition, every time: an invoice hold finance lifted must not hide an invoice
-    // written off since, nor owing past the limit (the lift was for those invoices).
+    // Every unpaid invoice, past due or written off, every time: a lift for one past-due
+    // invoice must not hide another written off since. (An invoice hold comes before the credit
+    // limit: a lift has one slot, and alternating the two kinds made every lift replace the
+    // other's, so the company stayed blocked whatever finance did.)
     const writtenOff = await this.invoices.writtenOffUnpaid(em, companyId);
     const invoiceReason: HoldReason | null =
       pastDue.length > 0 ? 'past_due' : writtenOff.length > 0 ? 'written_off' : null;
     const invoiceIds = [...pastDue, ...writtenOff].map((i) => i.id);
     const over = owed.find((o) => o.amountMinor > limitIn(o.currency));
-    const invoiceHoldLifted =
-      invoiceReason !== null &&
-      row !== undefined &&
-      liftAnswersHold({ ...row, hold_reason: invoiceReason, hold_invoice_ids: invoiceIds });
-    const reason: HoldReason | null =
-      invoiceReason !== null && !(invoiceHoldLifted && over)
-        ? invoiceReason
-        : over
-          ? 'credit_limit'
-          : null;
+    const reason: HoldReason | null = invoiceReason ?? (over ? 'credit_limit' : null);
     const { message, amount } =
       reason === 'credit_limit'
         ? this.overLimit(over!, limitIn(over!.currency))

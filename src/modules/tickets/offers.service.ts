@@ -8,7 +8,7 @@ import { DomainError } from '../../common/errors/domain-error';
 import { Env } from '../../config/env.validation';
 import { AgentsService } from '../agents/agents.service';
 import { DomainMetrics } from '../metrics/domain-metrics';
-import { ineligibilityReasons } from '../shifts/eligibility';
+import { IneligibilityReason, ineligibilityReasons } from '../shifts/eligibility';
 import { OutboxService } from '../outbox/outbox.service';
 import { loadAgentContext } from './agent-context';
 import { OfferDto, PendingOffersDto } from './offer.dto';
@@ -25,6 +25,11 @@ import {
 import { TicketMatchingRepository } from './ticket-matching.repository';
 import { SurgeRepository } from './surge.repository';
 import { TicketsRepository } from './tickets.repository';
+
+/** An accept refused after its offer was withdrawn (the refusal is answered after the commit). */
+interface Refusal {
+  refused: IneligibilityReason[];
+}
 
 /** An agent's answers to offers: accept (a claim through write_ticket_claim) or decline. */
 @Injectable()
@@ -48,7 +53,7 @@ export class OffersService {
    */
   async accept(actor: Actor, offerId: string): Promise<AgentTicketDto> {
     const { userId } = requireUser(actor, 'agent');
-    const claimed = await this.db.transaction(async (em) => {
+    const claimed = await this.db.transaction(async (em): Promise<AgentTicketDto | Refusal> => {
       await this.agents.lock(em, userId);
       const offer = await this.ownOffer(em, offerId, userId);
       assertPending(offer);
@@ -77,7 +82,11 @@ export class OffersService {
         requiresCertification: live.requiresCertification,
       });
       if (reasons.length > 0) {
-        throw new DomainError('NOT_ELIGIBLE', 'You are not eligible for this ticket', { reasons });
+        // Withdrawn, not left standing: it would keep the ticket from every other agent until
+        // it ran out, and then count as this agent's expiry (three set the agent away).
+        await this.offers.decide(em, offer.id, 'withdrawn', { reason: 'no longer eligible' });
+        await this.outbox.enqueue(em, 'offers.route', { companyId: offer.company_id });
+        return { refused: reasons };
       }
       // The pending offer was counted in the limit when it was made: it becomes this claim.
       if (ctx.activeTickets >= ctx.maxConcurrentTickets) {
@@ -104,7 +113,12 @@ export class OffersService {
       await this.offers.decide(em, offer.id, 'accepted', { claimId: w.claimId });
       return toAgentTicketDto(toTicketDto(w.ticket, w.claims), w.claimId, liveRate(live));
     });
-    this.outbox.poke(); // write_ticket_claim wrote outbox rows
+    this.outbox.poke(); // write_ticket_claim (or the withdrawal) wrote outbox rows
+    if ('refused' in claimed) {
+      throw new DomainError('NOT_ELIGIBLE', 'You are not eligible for this ticket', {
+        reasons: claimed.refused,
+      });
+    }
     this.metrics.ticketClaimed('by_id');
     return claimed;
   }
