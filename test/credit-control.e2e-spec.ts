@@ -65,6 +65,17 @@ describe('credit control', () => {
     expect(invoice.status).toBe('past_due');
     return { s, invoice: invoice as { id: string } };
   }
+  /** A past-due company (pastDue) whose hold finance lifted for 30 days: it posts again. */
+  async function liftedPastDue(name: string, reason: string) {
+    const held = await pastDue(name);
+    await t.http
+      .post(`/v1/companies/${held.s.company.companyId}/credit/lift`)
+      .set(finance.auth)
+      .send({ reason, hours: 720 })
+      .expect(200);
+    await postShift(held.s.company).expect(201);
+    return held;
+  }
   const postShift = (co: SignedIn) =>
     t.http
       .post('/v1/shifts')
@@ -297,13 +308,7 @@ describe('credit control', () => {
   });
 
   it('an invoice lift answers its invoices: the same invoice written off stays lifted, another one past due blocks again', async () => {
-    const { s, invoice } = await pastDue('Slow Payer SA');
-    await t.http
-      .post(`/v1/companies/${s.company.companyId}/credit/lift`)
-      .set(finance.auth)
-      .send({ reason: 'Disputing the invoice by mail', hours: 720 })
-      .expect(200);
-    await postShift(s.company).expect(201);
+    const { s, invoice } = await liftedPastDue('Slow Payer SA', 'Disputing the invoice by mail');
     // Finance gives up on collecting it: held for it, written off, and still lifted for it.
     await t.http
       .post(`/v1/invoices/${invoice.id}/write-off`)
@@ -340,13 +345,7 @@ describe('credit control', () => {
   });
 
   it('a lift for a past-due invoice does not cover another written off since', async () => {
-    const { s, invoice } = await pastDue('Juggling Payer SA');
-    await t.http
-      .post(`/v1/companies/${s.company.companyId}/credit/lift`)
-      .set(finance.auth)
-      .send({ reason: 'Paying by transfer next week', hours: 720 })
-      .expect(200);
-    await postShift(s.company).expect(201);
+    const { s, invoice } = await liftedPastDue('Juggling Payer SA', 'Paying by transfer next week');
     // The next period's invoice is declined and written off unpaid, the first still past due.
     await resolveTickets(t, s.key, s.agent, 1);
     await t.app.get(InvoiceClosingService).sweep(new Date(Date.now() + 64 * DAY));

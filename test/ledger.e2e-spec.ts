@@ -41,6 +41,16 @@ describe('ledger', () => {
     }
   }
 
+  /** The company reopens the ticket, and the ledger books the reversal (its jobs run twice). */
+  async function reopenAndBook(co: SignedIn, ticketId: string): Promise<void> {
+    await t.http
+      .post(`/v1/tickets/${ticketId}/reopen`)
+      .set(co.auth)
+      .send({ reason: 'bad answer' })
+      .expect(200);
+    await runLedgerJobs([ticketId], 2);
+  }
+
   /** The ledger job the outbox holds for a ticket's latest event of this type. */
   async function ledgerJob(ticketId: string, type: 'ticket.resolved' | 'ticket.reopened') {
     const [row]: { payload: { type: typeof type; event: TicketEvent } }[] = await t.db.query(
@@ -369,12 +379,7 @@ describe('ledger', () => {
       const kept = await resolved(agent);
       const reopened = await resolved(agent);
       await runLedgerJobs([kept.id, reopened.id]);
-      await t.http
-        .post(`/v1/tickets/${reopened.id}/reopen`)
-        .set(co.auth)
-        .send({ reason: 'bad answer' })
-        .expect(200);
-      await runLedgerJobs([reopened.id], 2);
+      await reopenAndBook(co, reopened.id);
       expect(await owed(agent.id)).toEqual({ pending: 800, available: 0 });
       const from = new Date(Date.now() - 3_600_000).toISOString();
       const to = new Date(Date.now() + 60_000).toISOString();
@@ -513,12 +518,7 @@ describe('ledger', () => {
       const release = t.app.get(ReleaseEarningHandler);
       expect(await release.handle({ claimId })).toEqual({ released: true });
       await release.handle({ claimId });
-      await t.http
-        .post(`/v1/tickets/${ticket.id}/reopen`)
-        .set(co.auth)
-        .send({ reason: 'bad answer' })
-        .expect(200);
-      await runLedgerJobs([ticket.id], 2);
+      await reopenAndBook(co, ticket.id);
       const amount = { amountMinor: 500, currency: 'EUR' };
       const seen = await waitFor(async () => {
         const res = await t.http.get('/v1/events?limit=100').set(agent.auth).expect(200);

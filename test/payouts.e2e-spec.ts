@@ -1236,16 +1236,23 @@ describe('payouts', () => {
       expect(await finished(draft.body.id)).toMatchObject({ status: 'completed' });
     });
 
-    it('fails a line Stripe answered with a saved server error until its key expires, then sends it again by itself and pays it once', async () => {
-      const [agent] = await fundedAgents(1, 2700, 'INR');
-      const draft = await approvedRun({ currency: 'INR' });
-      // The call fails inside Stripe after it began, before a transfer was made: Stripe keeps
-      // that 500 under the key and replays it to every retry for a day.
+    /**
+     * A funded agent's run whose transfer call failed inside Stripe after it began, before a
+     * transfer was made: Stripe keeps that 500 under the key and replays it to every retry for
+     * a day. The run completes with that line failed.
+     */
+    async function runWithSavedError(amountMinor: number, currency: string) {
+      const [agent] = await fundedAgents(1, amountMinor, currency);
+      const draft = await approvedRun({ currency });
       fake.failingAfterExecution.push({ path: '/v1/transfers', created: false });
       await execute(draft.body.id);
       const done = await finished(draft.body.id);
       expect(done.status).toBe('completed_with_failures');
-      const line = lineOf<SentLine>(done, agent)!;
+      return { agent, runId: draft.body.id as string, line: lineOf<SentLine>(done, agent)! };
+    }
+
+    it('fails a line Stripe answered with a saved server error until its key expires, then sends it again by itself and pays it once', async () => {
+      const { agent, runId, line } = await runWithSavedError(2700, 'INR');
       expect(line).toMatchObject({
         status: 'failed',
         failureCode: 'stripe_outcome_unknown',
@@ -1265,16 +1272,13 @@ describe('payouts', () => {
       expect(hours).toBeLessThanOrEqual(25);
       // Until then finance can neither send it again (Stripe would replay its error) nor abandon
       // it (the outcome is unknown).
-      await t.http
-        .post(`/v1/payout-runs/${draft.body.id}/retry-failed`)
-        .set(maker.auth)
-        .expect(202);
-      expect(lineOf((await run(draft.body.id)).body, agent)).toMatchObject({
+      await t.http.post(`/v1/payout-runs/${runId}/retry-failed`).set(maker.auth).expect(202);
+      expect(lineOf((await run(runId)).body, agent)).toMatchObject({
         status: 'failed',
         resendAt: line.resendAt,
       });
       await t.http
-        .post(`/v1/payout-runs/${draft.body.id}/lines/${line.id}/abandon`)
+        .post(`/v1/payout-runs/${runId}/lines/${line.id}/abandon`)
         .set(maker.auth)
         .send({ reason: 'give up' })
         .expect(409);
@@ -1283,7 +1287,7 @@ describe('payouts', () => {
       /** The line failed once more after `attempts` tries, and the hours to its next resend. */
       const failedAgain = async (attempts: number) => {
         const l = await waitFor(async () => {
-          const x = lineOf<SentLine>((await run(draft.body.id)).body, agent)!;
+          const x = lineOf<SentLine>((await run(runId)).body, agent)!;
           return x.status === 'failed' && x.attempts === attempts && x;
         }, 'the line failed again');
         return { l, hours: (Date.parse(l.resendAt) - Date.now()) / 3_600_000 };
@@ -1304,7 +1308,7 @@ describe('payouts', () => {
       fake.expireIdempotencyKeys();
       expect(await resendComesDue(line.id)).toBe(third.l.resendAt);
       const paid = await waitFor(async () => {
-        const r = (await run(draft.body.id)).body;
+        const r = (await run(runId)).body;
         return r.status === 'completed' && r;
       }, 'the resent line paid');
       expect(lineOf(paid, agent)).toMatchObject({ status: 'paid', transferMinor: 2700 });
@@ -1327,20 +1331,14 @@ describe('payouts', () => {
       // One open run per currency: moving the finished run back to executing for the resend
       // broke that rule, so the resend failed (and finance's retry answered 409) for as long as
       // the next run was open, and the line was never paid.
-      const [agent] = await fundedAgents(1, 3100, 'CAD');
-      const first = await approvedRun({ currency: 'CAD' });
-      fake.failingAfterExecution.push({ path: '/v1/transfers', created: false });
-      await execute(first.body.id);
-      const done = await finished(first.body.id);
-      expect(done.status).toBe('completed_with_failures');
-      const line = lineOf<SentLine>(done, agent)!;
+      const { agent, runId, line } = await runWithSavedError(3100, 'CAD');
       expect(line).toMatchObject({ failureCode: 'stripe_outcome_unknown' });
       await fundedAgents(1, 1500, 'CAD');
       const next = await approvedRun({ currency: 'CAD' }); // open: approved, not executed
       fake.expireIdempotencyKeys();
       await resendComesDue(line.id);
       const paid = await waitFor(async () => {
-        const r = (await run(first.body.id)).body;
+        const r = (await run(runId)).body;
         return r.status === 'completed' && r;
       }, 'the resent line paid');
       expect(lineOf(paid, agent)).toMatchObject({ status: 'paid', transferMinor: 3100 });
