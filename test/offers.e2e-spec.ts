@@ -727,6 +727,26 @@ describe('offers (push routing)', () => {
     expect(away.data.reason).toBe('three_offers_expired');
   });
 
+  it("the expiry job waits for the agent's lock, as a router pass holds it until its offer commits", async () => {
+    const { agents } = await liveAgents(t, acme.auth, 1, {}, { routing: 'push' });
+    const ticket = await escalate(t, bot);
+    await route();
+    const [offer] = await offersOf(ticket.id);
+    // Held as a router pass or an accept holds it: the expiry queues behind, and sees what the
+    // holder committed (here the offer decided) instead of expiring it.
+    const answer = await whileAgentHeld(
+      t,
+      agents[0].id,
+      () => expire(offer.id),
+      'the expiry job to wait for the agent',
+      (held) =>
+        held.query(`UPDATE offers SET status = 'declined', decided_at = now() WHERE id = $1`, [
+          offer.id,
+        ]),
+    );
+    expect(answer).toEqual({ expired: false, away: false });
+  });
+
   it('an offer that ran out cannot be declined before its expiry job: it counts as expired', async () => {
     const { agents } = await liveAgents(t, acme.auth, 1, {}, { routing: 'push' });
     const ticket = await escalate(t, bot);

@@ -32,8 +32,8 @@ export class SeatAvailabilityService {
     const answer = await this.db.transaction(async (em) => {
       // The agent's lock, which a router pass holds from reading the seat available to
       // committing its offer: going away then comes after that offer (the agent sees it) or
-      // before the pass reads the seat (no offer). (Being set away by three expiries, in the
-      // expiry job, takes no agent lock: an offer can still land just after that.)
+      // before the pass reads the seat (no offer). Being set away by three expiries takes it
+      // too (the expiry job).
       await this.agents.lock(em, userId);
       const seat = await this.requireLiveSeat(em, userId);
       await this.seats.set(em, seat.id, status, null);

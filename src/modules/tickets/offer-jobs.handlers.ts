@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { AgentsService } from '../agents/agents.service';
 import { EventsService } from '../events/events.service';
 import { HandlesJob, JobHandler } from '../jobs/job-handler';
 import { JobPayloads } from '../jobs/job-registry';
@@ -26,6 +27,9 @@ export class OffersRouteHandler implements HandlesJob<'offers.route'> {
  * An offer's reservation ran out: it expires (or is withdrawn when the ticket was taken
  * meanwhile, which is not the agent's doing) and the router runs again. Three expiries in a row
  * since the agent last became available set it away, with an `agent.away` event saying why.
+ * The agent's row is locked first, as an accept and a router pass take it (agent, offer, ticket):
+ * a pass that read the seat available commits its offer before the agent is set away, or reads
+ * the seat away and offers nothing; and an accept racing the expiry queues in the same order.
  */
 @Injectable()
 @JobHandler('offer.expire')
@@ -37,10 +41,14 @@ export class OfferExpireHandler implements HandlesJob<'offer.expire'> {
     private readonly seats: SeatAvailabilityService,
     private readonly outbox: OutboxService,
     private readonly events: EventsService,
+    private readonly agents: AgentsService,
   ) {}
 
   handle({ offerId }: JobPayloads['offer.expire']): Promise<{ expired: boolean; away: boolean }> {
     return this.db.transaction(async (em) => {
+      const agentId = await this.offers.agentOf(em, offerId);
+      if (!agentId) return { expired: false, away: false };
+      await this.agents.lock(em, agentId);
       const offer = await this.offers.lock(em, offerId);
       if (!offer || offer.status !== 'pending') return { expired: false, away: false };
       if (!offer.due) {

@@ -264,6 +264,15 @@ export class OffersRepository {
     return row;
   }
 
+  /** Whose offer it is (never changes), read without a lock to take the agent's first. */
+  async agentOf(em: EntityManager, id: string): Promise<string | undefined> {
+    const [row]: { agent_id: string }[] = await em.query(
+      'SELECT agent_id FROM offers WHERE id = $1',
+      [id],
+    );
+    return row?.agent_id;
+  }
+
   async lock(em: EntityManager, id: string): Promise<OfferRow | undefined> {
     const [row]: OfferRow[] = await em.query(
       `SELECT ${OFFER_COLUMNS} FROM offers o WHERE o.id = $1 FOR UPDATE`,
