@@ -250,6 +250,51 @@ describe('invoices', () => {
     expect(await receivable(s.company.companyId)).toBe(0);
   });
 
+  it("carries a total below Stripe's smallest charge to the next invoice instead of sending it to Stripe", async () => {
+    const s = await company('Small Change GmbH');
+    await saveCard(t, fake, s.company);
+    const penny = await liveAgents(
+      t,
+      s.company.auth,
+      1,
+      {},
+      { title: 'Penny desk', ratePerTicket: { amountMinor: 20, currency: 'EUR' } },
+    );
+    const now = Date.now();
+    const first = await resolveTickets(t, s.key, penny.agents[0], 1);
+    await backdate(t, first, 'earning', new Date(now - 7 * DAY));
+    await resolveTickets(t, s.key, penny.agents[0], 2);
+
+    await closing.sweep(new Date(now + 8 * DAY));
+    const [small, next] = (await invoicesOf(s.company)).reverse(); // oldest first
+    const one = small.bookedMinor;
+    expect(one).toBeGreaterThan(0);
+    expect(one).toBeLessThan(50); // EUR 0.50, Stripe's smallest charge in euros
+    expect(small).toMatchObject({ status: 'no_charge', totalMinor: 0, carriedOutMinor: one });
+    expect(next).toMatchObject({
+      status: 'draft',
+      bookedMinor: 2 * one,
+      carriedInMinor: one,
+      totalMinor: 3 * one,
+      carriedOutMinor: 0,
+    });
+    expect(next.lines.map((l) => [l.kind, l.amountMinor])).toEqual([
+      ['shift', 2 * one],
+      ['carried_balance', one],
+    ]);
+
+    await runJobs(t, ['billing.invoice-issue']);
+    // Stripe saw only the invoice it charges, for what our books say.
+    expect(stripeInvoicesOf(small.id)).toEqual([]);
+    const [atStripe] = stripeInvoicesOf(next.id);
+    expect(atStripe).toMatchObject({ status: 'paid', total: 3 * one, amount_paid: 3 * one });
+    const [customer] = [...fake.billing.customers.values()].filter(
+      (c) => c.id === atStripe.customer,
+    );
+    expect(customer.balance).toBe(0);
+    expect(await receivable(s.company.companyId)).toBe(0);
+  });
+
   it('closes each period once and issues each invoice once, however many sweeps and issuers race', async () => {
     const s = await company('Race Ltd');
     await saveCard(t, fake, s.company);

@@ -5269,6 +5269,7 @@ export interface components {
       /**
        * @description `shift`: the shift's resolved tickets; `reversals`: its tickets reopened after an earlier
        *     invoice (or in this period), credited; `carried_credit`: credit carried from before;
+       *     `carried_balance`: an earlier total below the smallest charge for the currency, carried;
        *     `withheld_credits`: credits of reopened tickets billed back, as the invoice that charged
        *     them was written off; `restored_credits`: those credited again, as it was paid after all;
        *     `rebilled_disputes`: charges the company's bank took back (disputes lost), billed again.
@@ -5279,6 +5280,7 @@ export interface components {
         | 'shift'
         | 'reversals'
         | 'carried_credit'
+        | 'carried_balance'
         | 'withheld_credits'
         | 'restored_credits'
         | 'rebilled_disputes';
@@ -5303,7 +5305,8 @@ export interface components {
       /**
        * @description `draft`: closed, not yet at Stripe; `open`: finalized, being charged; `past_due`: a charge
        *     failed (see `nextPaymentAttempt`, `lastPaymentError`); `paid`; `uncollectible`: written
-       *     off; `void`; `no_charge`: credits covered the period (nothing to charge).
+       *     off; `void`; `no_charge`: nothing to charge: credits covered the period, or its total is
+       *     below the smallest amount Stripe charges in the currency (carried to the next invoice).
        * @example paid
        * @enum {string}
        */
@@ -5314,17 +5317,20 @@ export interface components {
        */
       bookedMinor: number;
       /**
-       * @description Credit carried in from earlier periods (zero or negative).
+       * @description Carried in from earlier periods: a credit (negative), or a total below the smallest charge
+       *     (positive).
        * @example 0
        */
       carriedInMinor: number;
       /**
-       * @description Charged: booked plus carried credit, never below zero.
+       * @description Charged: booked plus what was carried in; zero when that is negative or below the smallest
+       *     amount Stripe charges in the currency (EUR 0.50, GBP 0.30…).
        * @example 34500
        */
       totalMinor: number;
       /**
-       * @description Credit left over for the next period (zero or negative).
+       * @description Carried to the next period: a credit left over (negative), or a total too small to charge
+       *     (positive, with `totalMinor` zero).
        * @example 0
        */
       carriedOutMinor: number;
@@ -5416,7 +5422,8 @@ export interface components {
       /**
        * @description `draft`: closed, not yet at Stripe; `open`: finalized, being charged; `past_due`: a charge
        *     failed (see `nextPaymentAttempt`, `lastPaymentError`); `paid`; `uncollectible`: written
-       *     off; `void`; `no_charge`: credits covered the period (nothing to charge).
+       *     off; `void`; `no_charge`: nothing to charge: credits covered the period, or its total is
+       *     below the smallest amount Stripe charges in the currency (carried to the next invoice).
        * @example paid
        * @enum {string}
        */
@@ -5427,17 +5434,20 @@ export interface components {
        */
       bookedMinor: number;
       /**
-       * @description Credit carried in from earlier periods (zero or negative).
+       * @description Carried in from earlier periods: a credit (negative), or a total below the smallest charge
+       *     (positive).
        * @example 0
        */
       carriedInMinor: number;
       /**
-       * @description Charged: booked plus carried credit, never below zero.
+       * @description Charged: booked plus what was carried in; zero when that is negative or below the smallest
+       *     amount Stripe charges in the currency (EUR 0.50, GBP 0.30…).
        * @example 34500
        */
       totalMinor: number;
       /**
-       * @description Credit left over for the next period (zero or negative).
+       * @description Carried to the next period: a credit left over (negative), or a total too small to charge
+       *     (positive, with `totalMinor` zero).
        * @example 0
        */
       carriedOutMinor: number;

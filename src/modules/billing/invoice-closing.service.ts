@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import { minimumChargeMinor } from '../../common/money/minimum-charge';
 import { CompaniesService } from '../companies/companies.service';
 import { BillableEntry, LedgerService } from '../ledger/ledger.service';
 import { OutboxService } from '../outbox/outbox.service';
@@ -27,8 +28,10 @@ export interface SweepResult {
  * entry's time); a period closes once it has ended in the company's zone and every ticket event
  * written before its end has been booked (no `ledger.ticket-event` job older than the end is
  * still to finish). Closing writes one invoice per company and currency: a line per shift for
- * its resolutions, a line per shift for reversals, and the credit carried in; the entries it
+ * its resolutions, a line per shift for reversals, and what is carried in; the entries it
  * bills are marked in the same transaction (once: their key), and a job issues it at Stripe.
+ * What is carried: a credit larger than the period's charges, or a total below Stripe's
+ * smallest charge for the currency (minimum-charge.ts), which charges nothing this period.
  */
 @Injectable()
 export class InvoiceClosingService {
@@ -114,6 +117,10 @@ export class InvoiceClosingService {
     const booked = entries.reduce((sum, e) => sum + e.amountMinor, 0);
     const carriedIn = previous ? Number(previous.carried_out_minor) : 0;
     const net = booked + carriedIn;
+    // Charged only from Stripe's smallest charge up: below it, Stripe would mark the invoice
+    // paid without charging and keep the amount on its own customer balance, adding it to the
+    // next invoice behind our books. Carried to the next period instead, as a credit is.
+    const charged = net >= minimumChargeMinor(currency) ? net : 0;
     const invoiceId = await this.invoices.insert(
       em,
       {
@@ -125,10 +132,10 @@ export class InvoiceClosingService {
         billing_period: company.billingPeriod,
         bookedMinor: booked,
         carriedInMinor: carriedIn,
-        totalMinor: Math.max(0, net),
-        carriedOutMinor: Math.min(0, net),
+        totalMinor: charged,
+        carriedOutMinor: net - charged,
       },
-      net > 0 ? 'draft' : 'no_charge',
+      charged > 0 ? 'draft' : 'no_charge',
     );
     await this.invoices.insertLines(
       em,
@@ -140,7 +147,7 @@ export class InvoiceClosingService {
       invoiceId,
       entries.map((e) => e.entryId),
     );
-    if (net > 0) await this.outbox.enqueue(em, 'billing.invoice-issue', { invoiceId });
+    if (charged > 0) await this.outbox.enqueue(em, 'billing.invoice-issue', { invoiceId });
     return invoiceId;
   }
 
@@ -197,6 +204,15 @@ export class InvoiceClosingService {
         kind: 'carried_credit',
         shift_id: null,
         description: 'Credit carried from earlier periods',
+        tickets: 0,
+        amountMinor: carriedIn,
+      });
+    } else if (carriedIn > 0) {
+      lines.push({
+        position: lines.length + 1,
+        kind: 'carried_balance',
+        shift_id: null,
+        description: 'Carried from earlier periods, below the smallest amount a card is charged',
         tickets: 0,
         amountMinor: carriedIn,
       });

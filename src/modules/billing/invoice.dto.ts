@@ -8,6 +8,7 @@ export const INVOICE_LINE_KINDS = [
   'shift',
   'reversals',
   'carried_credit',
+  'carried_balance',
   'withheld_credits',
   'restored_credits',
   'rebilled_disputes',
@@ -17,6 +18,7 @@ export class InvoiceLineDto {
   /**
    * `shift`: the shift's resolved tickets; `reversals`: its tickets reopened after an earlier
    * invoice (or in this period), credited; `carried_credit`: credit carried from before;
+   * `carried_balance`: an earlier total below the smallest charge for the currency, carried;
    * `withheld_credits`: credits of reopened tickets billed back, as the invoice that charged
    * them was written off; `restored_credits`: those credited again, as it was paid after all;
    * `rebilled_disputes`: charges the company's bank took back (disputes lost), billed again.
@@ -62,7 +64,8 @@ export class InvoiceDto {
   /**
    * `draft`: closed, not yet at Stripe; `open`: finalized, being charged; `past_due`: a charge
    * failed (see `nextPaymentAttempt`, `lastPaymentError`); `paid`; `uncollectible`: written
-   * off; `void`; `no_charge`: credits covered the period (nothing to charge).
+   * off; `void`; `no_charge`: nothing to charge: credits covered the period, or its total is
+   * below the smallest amount Stripe charges in the currency (carried to the next invoice).
    * @example paid
    */
   @ApiProperty({ enum: INVOICE_STATUSES })
@@ -73,13 +76,22 @@ export class InvoiceDto {
    */
   @ApiInteger()
   bookedMinor: number;
-  /** Credit carried in from earlier periods (zero or negative). @example 0 */
+  /**
+   * Carried in from earlier periods: a credit (negative), or a total below the smallest charge
+   * (positive). @example 0
+   */
   @ApiInteger()
   carriedInMinor: number;
-  /** Charged: booked plus carried credit, never below zero. @example 34500 */
+  /**
+   * Charged: booked plus what was carried in; zero when that is negative or below the smallest
+   * amount Stripe charges in the currency (EUR 0.50, GBP 0.30…). @example 34500
+   */
   @ApiInteger()
   totalMinor: number;
-  /** Credit left over for the next period (zero or negative). @example 0 */
+  /**
+   * Carried to the next period: a credit left over (negative), or a total too small to charge
+   * (positive, with `totalMinor` zero). @example 0
+   */
   @ApiInteger()
   carriedOutMinor: number;
   /** Stripe's invoice number, once finalized. @example HND-0042 */

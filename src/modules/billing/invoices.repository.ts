@@ -57,6 +57,7 @@ export type InvoiceLineKind =
   | 'shift'
   | 'reversals'
   | 'carried_credit'
+  | 'carried_balance'
   | 'withheld_credits'
   | 'restored_credits'
   | 'rebilled_disputes';

@@ -60,6 +60,8 @@ export class FakeStripeBilling {
         email: p.email ?? null,
         metadata: p.metadata ?? {},
         invoice_settings: { default_payment_method: null },
+        // What Stripe adds to (positive) or takes off (negative) the customer's next invoice.
+        balance: 0,
         created: now(),
       };
       this.customers.set(customer.id, customer);

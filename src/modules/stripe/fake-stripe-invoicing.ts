@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { minimumChargeMinor } from '../../common/money/minimum-charge';
 import {
   type Answer,
   type FakeStripeBilling,
@@ -246,7 +247,25 @@ export class FakeStripeInvoicing {
       auto_advance: p.auto_advance === undefined ? invoice.auto_advance : p.auto_advance === 'true',
     });
     invoice.status_transitions.finalized_at = now();
+    // The customer's balance is applied to what is due (a debit left by an earlier invoice
+    // below the smallest charge is added to this one).
+    const customer = this.billing.customers.get(invoice.customer)!;
+    const due = invoice.total + Number(customer.balance ?? 0);
+    Object.assign(invoice, {
+      starting_balance: customer.balance ?? 0,
+      amount_due: due,
+      amount_remaining: due,
+    });
+    customer.balance = 0;
     this.notify('invoice.finalized', invoice);
+    if (due > 0 && due < minimumChargeMinor(invoice.currency)) {
+      // Below the smallest charge: paid at once with nothing charged, the amount moved onto the
+      // customer's balance (which Stripe adds to its next invoice).
+      customer.balance = due;
+      Object.assign(invoice, { status: 'paid', amount_paid: 0, amount_remaining: 0 });
+      invoice.status_transitions.paid_at = now();
+      this.notify('invoice.paid', invoice);
+    }
     return [200, invoice];
   }
 
@@ -270,7 +289,8 @@ export class FakeStripeInvoicing {
     const customer = this.billing.customers.get(invoice.customer)!;
     const settings = customer.invoice_settings as { default_payment_method: string | null };
     const pm = (p.payment_method as string | undefined) ?? settings.default_payment_method;
-    if (invoice.total > 0 && !pm) {
+    const due = invoice.amount_due as number;
+    if (due > 0 && !pm) {
       return invalid(
         'This customer has no attached payment source or default payment method.',
         undefined,
@@ -298,12 +318,12 @@ export class FakeStripeInvoicing {
         },
       ];
     }
-    if (invoice.total > 0) {
+    if (due > 0) {
       const intentId = id('pi');
       const charge: StripeObject = {
         id: id('ch'),
         object: 'charge',
-        amount: invoice.total,
+        amount: due,
         currency: invoice.currency,
         customer: invoice.customer,
         payment_intent: intentId,
@@ -318,7 +338,7 @@ export class FakeStripeInvoicing {
       this.paymentIntents.set(intentId, {
         id: intentId,
         object: 'payment_intent',
-        amount: invoice.total,
+        amount: due,
         currency: invoice.currency,
         customer: invoice.customer,
         status: 'succeeded',
@@ -330,19 +350,19 @@ export class FakeStripeInvoicing {
         id: id('inpay'),
         object: 'invoice_payment',
         invoice: invoice.id,
-        amount_paid: invoice.total,
-        amount_requested: invoice.total,
+        amount_paid: due,
+        amount_requested: due,
         currency: invoice.currency,
         is_default: true,
         status: 'paid',
         payment: { type: 'payment_intent', payment_intent: intentId },
         created: now(),
       });
-      this.credit(invoice.currency, invoice.total);
+      this.credit(invoice.currency, due);
     }
     Object.assign(invoice, {
       status: 'paid',
-      amount_paid: invoice.total,
+      amount_paid: due,
       amount_remaining: 0,
       next_payment_attempt: null,
     });

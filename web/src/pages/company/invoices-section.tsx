@@ -43,6 +43,17 @@ export function InvoiceStatus({ invoice, zone }: { invoice: Invoice; zone: strin
       <Badge variant="light" color={INVOICE_STATUS_COLORS[invoice.status]}>
         {invoice.status.replace('_', ' ')}
       </Badge>
+      {invoice.carriedOutMinor > 0 && (
+        <Text size="xs">
+          Below the smallest amount a card is charged: carried to the next invoice
+        </Text>
+      )}
+      {invoice.carriedOutMinor < 0 && (
+        <Text size="xs">
+          {formatMoney(-invoice.carriedOutMinor, invoice.currency)} of credit carried to the next
+          invoice
+        </Text>
+      )}
       {invoice.lastPaymentError && (
         <Text size="xs" c="red">
           {invoice.lastPaymentError}
