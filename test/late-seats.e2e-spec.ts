@@ -85,6 +85,19 @@ describe('joining a started shift', () => {
     expect(new Date(timer.run_at).toISOString()).toBe(res.body.checkInDeadline);
   });
 
+  it('gives a late seat of a shift stored with a 0 grace (older rows) the 2 minutes, not an instant no-show', async () => {
+    const shift = await startedShift(t, company, 60, 60);
+    await t.db.query('UPDATE shifts SET check_in_grace_minutes = 0 WHERE id = $1', [shift.id]);
+    const agent = await registerAgent(t);
+    const res = await claim(t, agent, shift.id).expect(201);
+    expect(Date.parse(res.body.checkInDeadline) - Date.parse(res.body.claimedAt)).toBe(2 * 60_000);
+    // Its no-show check finds it not due; the agent checks in.
+    await expect(t.app.get(NoShowCheckHandler).handle({ claimId: res.body.id })).resolves.toEqual({
+      noShow: false,
+    });
+    await t.http.post(`/v1/shifts/${shift.id}/check-in`).set(agent.auth).expect(200);
+  });
+
   it('closes claims 30 minutes before the end: 409 SHIFT_CLOSED saying when they closed', async () => {
     const shift = await startedShift(t, company, 60, 29);
     const agent = await registerAgent(t);

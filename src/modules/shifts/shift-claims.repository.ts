@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { changedRows } from '../../database/sql';
 import { Shift } from './shift.entity';
-import { ACTIVE_CLAIM_STATUSES, SEAT_USING_STATUSES } from './shift-rules';
+import { ACTIVE_CLAIM_STATUSES, SEAT_USING_STATUSES, seatGraceMinutes } from './shift-rules';
 import { IdRow } from './shift.rows';
 import { sqlList } from './status-sql';
 
@@ -98,7 +98,7 @@ export class ShiftClaimsRepository {
         heldFrom,
         shift.endsAt,
         source,
-        shift.checkInGraceMinutes,
+        seatGraceMinutes(shift),
       ],
     );
     return claim;

@@ -12,7 +12,7 @@ import { SeatAllocator } from './seat-allocator.service';
 import { alreadyClaimed, claimsClosed, claimsCloseAt } from './seat-window';
 import { WaitlistPositionDto } from './shift.dto';
 import { ShiftWithSkills } from './shift.rows';
-import { MAX_WAITLIST } from './shift-rules';
+import { MAX_WAITLIST, seatGraceMinutes } from './shift-rules';
 import { ShiftClaimsRepository } from './shift-claims.repository';
 import { ShiftWaitlistRepository } from './shift-waitlist.repository';
 import { ShiftsRepository } from './shifts.repository';
@@ -82,7 +82,7 @@ export class ShiftWaitlistService {
   async promote(em: EntityManager, shiftId: string): Promise<string[]> {
     const shift = await this.shifts.oneWithSkills(em, shiftId, true);
     // A seat nobody could reach before the end (start + grace) is not worth giving.
-    const lastUseful = shift.endsAt.getTime() - shift.checkInGraceMinutes * 60_000;
+    const lastUseful = shift.endsAt.getTime() - seatGraceMinutes(shift) * 60_000;
     if (shift.status !== 'scheduled' || lastUseful <= Date.now()) return [];
     const waiting = await this.entries.waiting(em, shiftId);
     if (waiting.length === 0 || shift.seatsTaken >= shift.seats) return [];
