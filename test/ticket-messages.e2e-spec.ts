@@ -347,9 +347,40 @@ describe('the conversation on a ticket', () => {
       .expect(200);
     expect(asNext.body.claims.map((c: { agentId: string }) => c.agentId)).toEqual([next.id]);
     expect(asNext.body.claimedBy).toBe(next.id);
+    // So are the answers to their work: a resolve, a release, a transfer show only the
+    // answering agent's claims, never the other's summary, pay or notes.
+    const agentsIn = (res: { body: { claims: { agentId: string }[] } }) =>
+      res.body.claims.map((c) => c.agentId);
+    const resolved = await t.http
+      .post(`/v1/tickets/${ticket.id}/resolve`)
+      .set(next.auth)
+      .send({ resolutionSummary: 'wired' })
+      .expect(200);
+    expect(agentsIn(resolved)).toEqual([next.id]);
+    expect(resolved.body.pay).toEqual({ amountMinor: 250, currency: 'EUR' });
+    await t.http
+      .post(`/v1/tickets/${ticket.id}/reopen`)
+      .set(co.auth)
+      .send({ reason: 'the wire bounced too' })
+      .expect(200);
+    await t.http.post(`/v1/tickets/${ticket.id}/claim`).set(first.auth).expect(200);
+    const released = await t.http
+      .post(`/v1/tickets/${ticket.id}/release`)
+      .set(first.auth)
+      .send({ reason: 'needs finance' })
+      .expect(200);
+    expect(agentsIn(released)).toEqual([first.id, first.id]);
+    expect(released.body).toMatchObject({ claimedBy: null, status: 'open' });
+    await t.http.post(`/v1/tickets/${ticket.id}/claim`).set(next.auth).expect(200);
+    const transferred = await t.http
+      .post(`/v1/tickets/${ticket.id}/transfer`)
+      .set(next.auth)
+      .send({ requiredSkills: [{ skill: 'refunds', minLevel: 2 }], note: 'for finance' })
+      .expect(200);
+    expect(agentsIn(transferred)).toEqual([next.id, next.id]);
     // The company sees the whole history.
     const asCompany = await t.http.get(`/v1/tickets/${ticket.id}`).set(co.auth).expect(200);
-    expect(asCompany.body.claims).toHaveLength(2);
+    expect(asCompany.body.claims).toHaveLength(4);
   });
 
   it('reads back, after resolving, a message written while the resolution waited for the ticket', async () => {

@@ -4276,64 +4276,6 @@ export interface components {
        */
       note: string;
     };
-    QueueItemDto: {
-      /**
-       * @example urgent
-       * @enum {string}
-       */
-      effectivePriority: 'low' | 'normal' | 'high' | 'urgent';
-      /** @example e410f6b2-3c7d-4e8a-9b1f-6d2c5a8e7f30 */
-      id: string;
-      /** @example 7c9e6679-7425-40de-944b-e07fc1f90ae7 */
-      companyId: string;
-      /** @example Acme Support */
-      companyName: string;
-      /** @example Charged twice for order 1182 */
-      subject: string;
-      /** @example The customer was charged twice; the refund needs a human decision. */
-      summary: string;
-      /** @example en */
-      language: string;
-      requiredSkills: components['schemas']['TicketSkillView'][];
-      /**
-       * Format: date-time
-       * @example 2030-05-04T09:17:31.000Z
-       */
-      slaDeadline: string;
-      /**
-       * Format: date-time
-       * @example 2030-05-04T09:12:31.000Z
-       */
-      createdAt: string;
-      /** @description What resolving it pays you, from your live shift, surge included if a claim now gets it. */
-      pay: components['schemas']['MoneyDto'];
-      /** @description The surge a claim now would get (fixed when claimed or offered); null when none. */
-      surge: components['schemas']['SurgePayView'] | null;
-    };
-    LiveShiftView: {
-      /** @example 5b0e6c1f-8a2d-4c3b-9e7f-1a2b3c4d5e6f */
-      shiftId: string;
-      /** @example 7c9e6679-7425-40de-944b-e07fc1f90ae7 */
-      companyId: string;
-      /**
-       * Format: date-time
-       * @example 2030-05-04T11:00:00.000Z
-       */
-      endsAt: string;
-    };
-    QueueDto: {
-      /**
-       * @description Tickets you hold now.
-       * @example 1
-       */
-      activeTickets: number;
-      /** @example 3 */
-      maxConcurrentTickets: number;
-      /** @description Best first: priority (raised by SLA breaches), then claim deadline, then age. */
-      items: components['schemas']['QueueItemDto'][];
-      /** @description The shift you are checked in on now; null when none (then the queue is empty). */
-      liveShift: components['schemas']['LiveShiftView'] | null;
-    };
     AgentTicketDto: {
       /**
        * @example high
@@ -4437,6 +4379,64 @@ export interface components {
       pay: components['schemas']['MoneyDto'];
       /** @description The surge fixed on your claim; null when none. */
       surge: components['schemas']['SurgePayView'] | null;
+    };
+    QueueItemDto: {
+      /**
+       * @example urgent
+       * @enum {string}
+       */
+      effectivePriority: 'low' | 'normal' | 'high' | 'urgent';
+      /** @example e410f6b2-3c7d-4e8a-9b1f-6d2c5a8e7f30 */
+      id: string;
+      /** @example 7c9e6679-7425-40de-944b-e07fc1f90ae7 */
+      companyId: string;
+      /** @example Acme Support */
+      companyName: string;
+      /** @example Charged twice for order 1182 */
+      subject: string;
+      /** @example The customer was charged twice; the refund needs a human decision. */
+      summary: string;
+      /** @example en */
+      language: string;
+      requiredSkills: components['schemas']['TicketSkillView'][];
+      /**
+       * Format: date-time
+       * @example 2030-05-04T09:17:31.000Z
+       */
+      slaDeadline: string;
+      /**
+       * Format: date-time
+       * @example 2030-05-04T09:12:31.000Z
+       */
+      createdAt: string;
+      /** @description What resolving it pays you, from your live shift, surge included if a claim now gets it. */
+      pay: components['schemas']['MoneyDto'];
+      /** @description The surge a claim now would get (fixed when claimed or offered); null when none. */
+      surge: components['schemas']['SurgePayView'] | null;
+    };
+    LiveShiftView: {
+      /** @example 5b0e6c1f-8a2d-4c3b-9e7f-1a2b3c4d5e6f */
+      shiftId: string;
+      /** @example 7c9e6679-7425-40de-944b-e07fc1f90ae7 */
+      companyId: string;
+      /**
+       * Format: date-time
+       * @example 2030-05-04T11:00:00.000Z
+       */
+      endsAt: string;
+    };
+    QueueDto: {
+      /**
+       * @description Tickets you hold now.
+       * @example 1
+       */
+      activeTickets: number;
+      /** @example 3 */
+      maxConcurrentTickets: number;
+      /** @description Best first: priority (raised by SLA breaches), then claim deadline, then age. */
+      items: components['schemas']['QueueItemDto'][];
+      /** @description The shift you are checked in on now; null when none (then the queue is empty). */
+      liveShift: components['schemas']['LiveShiftView'] | null;
     };
     ReleaseTicketDto: {
       /**
@@ -9958,7 +9958,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['TicketDto'];
+          'application/json': components['schemas']['AgentTicketDto'];
         };
       };
       400: components['responses']['InvalidBody'];
@@ -10397,7 +10397,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['TicketDto'];
+          'application/json': components['schemas']['AgentTicketDto'];
         };
       };
       400: components['responses']['InvalidBody'];
@@ -10462,7 +10462,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['TicketDto'];
+          'application/json': components['schemas']['AgentTicketDto'];
         };
       };
       400: components['responses']['InvalidBody'];

@@ -50,6 +50,20 @@ export class AgentTicketsService {
     return toAgentTicketDto(ticket, claim.id, rate);
   }
 
+  /**
+   * The ticket as the agent who just released, transferred or resolved it (claim `claimId`)
+   * sees it: that agent's claims only, as every agent view of a ticket (toAgentTicketDto).
+   */
+  async asWorkedOn(em: EntityManager, ticketId: string, claimId: string): Promise<AgentTicketDto> {
+    const ticket = await this.reads.load(em, ticketId, null);
+    const claim = ticket.claims.find((c) => c.claimId === claimId)!;
+    // A resolved claim's pay is fixed on it; one given up is shown at its shift's rate.
+    const rate = claim.pay
+      ? null
+      : await this.shifts.rateOf(em, await this.claims.shiftOf(em, claimId));
+    return toAgentTicketDto(ticket, claimId, rate);
+  }
+
   /** The ticket if the agent holds it now, else null. */
   async held(em: EntityManager, ticketId: string, agentId: string): Promise<AgentTicketDto | null> {
     const claim = await this.claims.activeOnTicket(em, ticketId);

@@ -138,6 +138,15 @@ export class TicketClaimsRepository {
     return row;
   }
 
+  /** The shift a claim was made on. */
+  async shiftOf(em: EntityManager, claimId: string): Promise<string> {
+    const [row]: { shift_id: string }[] = await em.query(
+      'SELECT shift_id FROM ticket_claims WHERE id = $1',
+      [claimId],
+    );
+    return row.shift_id;
+  }
+
   /** Locks a claim (NO KEY UPDATE) and reads it if it is resolved and not reopened. */
   async lockIfResolvedNotReopened(
     em: EntityManager,

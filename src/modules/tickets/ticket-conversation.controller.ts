@@ -16,7 +16,7 @@ import {
   TransferTicketDto,
   WithdrawEscalationDto,
 } from './message.dto';
-import { TicketDto } from './ticket.dto';
+import { AgentTicketDto, TicketDto } from './ticket.dto';
 import { TicketConversationService } from './ticket-conversation.service';
 import { TicketHandoverService } from './ticket-handover.service';
 
@@ -127,12 +127,12 @@ export class TicketConversationController {
   @Roles('agent')
   @ApiOperation({ operationId: 'transferTicket', summary: 'Transfer your ticket to other skills' })
   @ApiErrors('AGENT_SUSPENDED', 'TICKET_NOT_CLAIMED_BY_YOU', 'TICKET_WITHDRAWN')
-  @ApiOkResponse({ type: TicketDto })
+  @ApiOkResponse({ type: AgentTicketDto })
   transfer(
     @CurrentActor() actor: Actor,
     @IdParam() id: string,
     @Body() body: TransferTicketDto,
-  ): Promise<TicketDto> {
+  ): Promise<AgentTicketDto> {
     return this.handover.transfer(actor, id, body);
   }
 }

@@ -13,12 +13,13 @@ import { OutboxJob, OutboxService } from '../outbox/outbox.service';
 import { ShiftFacts } from '../shifts/shift-facts.service';
 import { SkillsService } from '../skills/skills.service';
 import { TransferTicketDto } from './message.dto';
-import { TicketDto } from './ticket.dto';
+import { AgentTicketDto, TicketDto } from './ticket.dto';
 import { TicketClaimsRepository } from './ticket-claims.repository';
 import { TicketConversationService } from './ticket-conversation.service';
 import { ticketEvent } from './ticket-events';
 import { TicketMessagesRepository } from './ticket-messages.repository';
 import { TicketReadService } from './ticket-read.service';
+import { AgentTicketsService } from './agent-tickets.service';
 import { OffersRepository } from './offers.repository';
 import { TicketsRepository } from './tickets.repository';
 
@@ -38,6 +39,7 @@ export class TicketHandoverService {
     private readonly shifts: ShiftFacts,
     private readonly skills: SkillsService,
     private readonly offers: OffersRepository,
+    private readonly agentTickets: AgentTicketsService,
   ) {}
 
   /**
@@ -104,12 +106,16 @@ export class TicketHandoverService {
    * against the agent (no reliability mark), but, as after a release, the agent is not offered
    * this ticket again for RELEASE_COOLDOWN_MINUTES: they just said someone else should take it.
    */
-  async transfer(actor: Actor, ticketId: string, input: TransferTicketDto): Promise<TicketDto> {
+  async transfer(
+    actor: Actor,
+    ticketId: string,
+    input: TransferTicketDto,
+  ): Promise<AgentTicketDto> {
     const { userId } = requireUser(actor, 'agent');
     const problems = duplicateSkillErrors(input.requiredSkills, 'requiredSkills');
     if (problems.length > 0) throw DomainError.validation(problems);
     const skills = [...input.requiredSkills].sort((a, b) => (a.skill < b.skill ? -1 : 1));
-    await this.db.transaction(async (em) => {
+    const given = await this.db.transaction(async (em) => {
       const { ticket, claimId } = await this.conversation.holdersTicket(em, ticketId, userId);
       await this.skills.assertUsable(
         em,
@@ -155,8 +161,9 @@ export class TicketHandoverService {
         const runAt = new Date(Math.max(ticket.sla_deadline.getTime(), Date.now()));
         await this.outbox.enqueue(em, 'ticket.sla-check', { ticketId }, { runAt });
       }
+      return claimId;
     });
-    return this.reads.load(this.db.manager, ticketId, null);
+    return this.agentTickets.asWorkedOn(this.db.manager, ticketId, given);
   }
 
   /**

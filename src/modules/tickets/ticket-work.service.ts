@@ -7,10 +7,11 @@ import { Actor } from '../../common/auth/actor';
 import { DomainError } from '../../common/errors/domain-error';
 import { Env } from '../../config/env.validation';
 import { AgentsService } from '../agents/agents.service';
+import { AgentTicketsService } from './agent-tickets.service';
 import { DomainMetrics } from '../metrics/domain-metrics';
 import { OutboxService } from '../outbox/outbox.service';
-import { HandoffFlagDto, TicketDto } from './ticket.dto';
-import { toTicketDto } from './ticket.mapper';
+import { AgentTicketDto, HandoffFlagDto } from './ticket.dto';
+import { toAgentTicketDto, toTicketDto } from './ticket.mapper';
 import { TicketRow } from './ticket.rows';
 import { TicketClaimsRepository } from './ticket-claims.repository';
 import { emitTicketEvent } from './ticket-events';
@@ -34,6 +35,7 @@ export class TicketWorkService {
     private readonly resolves: TicketResolveRepository,
     private readonly metrics: DomainMetrics,
     private readonly offers: OffersRepository,
+    private readonly agentTickets: AgentTicketsService,
   ) {}
 
   /** "Still working on it": postpones the handle timeout. */
@@ -45,13 +47,14 @@ export class TicketWorkService {
     });
   }
 
-  async release(actor: Actor, ticketId: string, reason: string): Promise<TicketDto> {
+  async release(actor: Actor, ticketId: string, reason: string): Promise<AgentTicketDto> {
     const { userId } = requireUser(actor, 'agent');
-    await this.db.transaction(async (em) => {
+    const claimId = await this.db.transaction(async (em) => {
       const { ticket, claim } = await this.ownActiveClaim(em, ticketId, userId);
       await this.releaseClaim(em, ticket, claim.id, userId, 'agent', reason.trim());
+      return claim.id;
     });
-    return this.reads.load(this.db.manager, ticketId, null);
+    return this.agentTickets.asWorkedOn(this.db.manager, ticketId, claimId);
   }
 
   /**
@@ -67,7 +70,7 @@ export class TicketWorkService {
     ticketId: string,
     summary: string,
     handoff?: HandoffFlagDto,
-  ): Promise<TicketDto> {
+  ): Promise<AgentTicketDto> {
     const { userId } = requireUser(actor, 'agent');
     const resolutionSummary = summary.trim();
     const flag = handoff ? handoffFlag(handoff) : null;
@@ -89,7 +92,11 @@ export class TicketWorkService {
     } else {
       assertResolvedAlike(done.ticket, done.standing, userId, resolutionSummary);
     }
-    return toTicketDto(done.ticket, done.claims);
+    const ticket = toTicketDto(done.ticket, done.claims);
+    // The agent's view (their claims only, as every agent answer): the resolution standing is
+    // theirs, its pay fixed. Not another agent's earlier claims (a reopened ticket's).
+    const mine = ticket.claims.findLast((c) => c.agentId === userId && c.status === 'resolved')!;
+    return toAgentTicketDto(ticket, mine.claimId, null);
   }
 
   /**

@@ -175,12 +175,13 @@ export class AgentTicketsController {
   @Post('tickets/:id/release')
   @HttpCode(200)
   @ApiOperation({ operationId: 'releaseTicket', summary: 'Give a ticket back to the queue' })
+  @ApiOkResponse({ type: AgentTicketDto })
   @ApiErrors('AGENT_SUSPENDED', 'TICKET_NOT_CLAIMED_BY_YOU')
   release(
     @CurrentActor() actor: Actor,
     @IdParam() id: string,
     @Body() body: ReleaseTicketDto,
-  ): Promise<TicketDto> {
+  ): Promise<AgentTicketDto> {
     return this.work.release(actor, id, body.reason);
   }
 
@@ -188,6 +189,7 @@ export class AgentTicketsController {
   @Post('tickets/:id/resolve')
   @HttpCode(200)
   @ApiOperation({ operationId: 'resolveTicket', summary: 'Resolve your ticket' })
+  @ApiOkResponse({ type: AgentTicketDto })
   @ApiErrors(
     'AGENT_SUSPENDED',
     'TICKET_NOT_CLAIMED_BY_YOU',
@@ -199,7 +201,7 @@ export class AgentTicketsController {
     @CurrentActor() actor: Actor,
     @IdParam() id: string,
     @Body() body: ResolveTicketDto,
-  ): Promise<TicketDto> {
+  ): Promise<AgentTicketDto> {
     return this.work.resolve(actor, id, body.resolutionSummary, body.handoff);
   }
 }
