@@ -1,8 +1,10 @@
 import { ConfigService } from '@nestjs/config';
-import type { Job, Queue } from 'bullmq';
+import { type Job, type Queue, Worker } from 'bullmq';
 import { QueuesService } from '../src/modules/jobs/queues.service';
+import { redisOptionsFromUrl } from '../src/modules/jobs/redis-options';
 import { OutboxFinishedMarks } from '../src/modules/outbox/outbox-finished.service';
 import { OutboxRepository } from '../src/modules/outbox/outbox.repository';
+import { OutboxReconciler } from '../src/modules/outbox/outbox-reconciler.service';
 import { OutboxRelay } from '../src/modules/outbox/outbox-relay.service';
 import { outboxJobId, OutboxService } from '../src/modules/outbox/outbox.service';
 import { createTestApp, TestApp } from './support/test-app';
@@ -177,6 +179,50 @@ describe('transactional outbox', () => {
     await newRelay(t).relayOnce();
     expect(await jobsInQueue(queue)).toBe(50);
     expect(await unsent(t)).toBe(0);
+  });
+
+  it('Redis lost only its last writes (the marker kept), or a finish mark was lost: the reconciler puts each row right', async () => {
+    const [lost, done, waiting, old] = await t.db.transaction(async (em) => [
+      await outbox.enqueue(em, 'system.ping', ping()),
+      await outbox.enqueue(em, 'system.ping', ping()),
+      await outbox.enqueue(em, 'system.ping', ping()),
+      await outbox.enqueue(em, 'system.ping', ping()),
+    ]);
+    const relay = newRelay(t);
+    expect(await relay.relayOnce()).toBe(4);
+    // Redis keeps its marker but not `lost`'s job (nor `old`'s, due two days ago); `done` ran
+    // and completed, its worker dying before its finish mark was written.
+    await (await queue.getJob(outboxJobId(lost)))!.remove();
+    await (await queue.getJob(outboxJobId(old)))!.remove();
+    const worker = new Worker('default', null, {
+      connection: redisOptionsFromUrl(t.env.REDIS_URL),
+      prefix: t.env.QUEUE_PREFIX,
+    });
+    try {
+      const job = (await worker.getNextJob('token'))!;
+      expect(job.id).toBe(outboxJobId(done));
+      await job.moveToCompleted('ok', 'token', false);
+    } finally {
+      await worker.close();
+    }
+    await t.db.query(
+      `UPDATE outbox SET sent_at = now() - interval '10 minutes',
+                         run_at = now() - interval '10 minutes'`,
+    );
+    await t.db.query(`UPDATE outbox SET run_at = now() - interval '2 days' WHERE id = $1`, [old]);
+    const reconciler = new OutboxReconciler(t.db, t.app.get(QueuesService), new OutboxRepository());
+    expect(await reconciler.reconcileOnce()).toEqual({ finished: 1, resent: 1 });
+    expect(await finishedAt(t, done)).toBeInstanceOf(Date);
+    const sentAt = async (id: string) =>
+      (await t.db.query('SELECT sent_at FROM outbox WHERE id = $1', [id]))[0].sent_at;
+    expect(await sentAt(lost)).toBeNull();
+    // Still waiting in Redis: left as it is; too old to tell lost from run and let go: left.
+    expect(await sentAt(waiting)).toBeInstanceOf(Date);
+    expect(await sentAt(old)).toBeInstanceOf(Date);
+    expect(await relay.relayOnce()).toBe(1);
+    expect(await queue.getJob(outboxJobId(lost))).toBeDefined();
+    // Nothing left to put right.
+    expect(await reconciler.reconcileOnce()).toEqual({ finished: 0, resent: 0 });
   });
 
   it('marks a row finished when its job completes or fails for good, not while it retries', async () => {

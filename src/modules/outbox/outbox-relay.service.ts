@@ -1,4 +1,10 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import {
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  OnModuleDestroy,
+  Optional,
+} from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Client } from 'pg';
@@ -8,10 +14,12 @@ import { withJobMeta } from '../jobs/job-meta';
 import { JOB_NAMES, JOB_QUEUES, QueueName } from '../jobs/job-registry';
 import { QueuesService } from '../jobs/queues.service';
 import { OutboxRelayRow, OutboxRepository } from './outbox.repository';
+import { OutboxReconciler } from './outbox-reconciler.service';
 import { outboxJobId } from './outbox.service';
 
 const BATCH_SIZE = 500;
 const PRUNE_EVERY_MS = 3_600_000;
+const RECONCILE_EVERY_MS = 60_000;
 const KEEP_SENT_DAYS = 7;
 // A key the relay keeps in Redis beside the queues. Gone means Redis lost its data.
 const MARKER = 'outbox-relay-marker';
@@ -23,7 +31,8 @@ const MARKER = 'outbox-relay-marker';
  * BullMQ ignores the duplicate job ids. Woken by LISTEN/NOTIFY, with polling as a fallback.
  *
  * A Redis that restarts without its data (no AOF, a failover to an empty replica) has lost every
- * job handed over and not yet finished; recoverLostJobs sends those rows again.
+ * job handed over and not yet finished; recoverLostJobs sends those rows again. A Redis that
+ * lost only its last writes keeps the marker: OutboxReconciler finds those jobs (every minute).
  */
 @Injectable()
 export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
@@ -33,12 +42,15 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
   private listener: Client | null = null;
   private wake: (() => void) | null = null;
   private lastPrune = 0;
+  private lastReconcile = 0;
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly queues: QueuesService,
     private readonly config: ConfigService<Env, true>,
     private readonly rows: OutboxRepository,
+    // Optional so a relay built by hand (tests) runs without it.
+    @Optional() private readonly reconciler?: OutboxReconciler,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -116,6 +128,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
       try {
         relayed = await this.relayOnce();
         await this.pruneSent();
+        await this.reconcile();
       } catch (e) {
         this.logger.error({ err: e }, 'outbox relay pass failed; retrying');
       }
@@ -157,6 +170,12 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
       this.logger.warn({ err: e }, 'outbox listener could not connect; polling only');
       await client.end().catch(() => undefined);
     }
+  }
+
+  private async reconcile(): Promise<void> {
+    if (!this.reconciler || Date.now() - this.lastReconcile < RECONCILE_EVERY_MS) return;
+    this.lastReconcile = Date.now();
+    await this.reconciler.reconcileOnce();
   }
 
   private async pruneSent(): Promise<void> {

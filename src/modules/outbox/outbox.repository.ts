@@ -123,6 +123,37 @@ export class OutboxRepository {
     return resent;
   }
 
+  /**
+   * Sent rows not finished, after `after` by id: relayed and due at least `afterMinutes` ago,
+   * and due within the last `withinHours`. Reads the partial ix_outbox_unfinished (migration OutboxUnfinished).
+   */
+  sentUnfinished(
+    em: EntityManager,
+    after: string,
+    limit: number,
+    window: { afterMinutes: number; withinHours: number },
+  ): Promise<{ id: string; job_name: JobName }[]> {
+    return em.query(
+      `SELECT id, job_name FROM outbox
+        WHERE finished_at IS NULL AND id > $1
+          AND sent_at < now() - make_interval(mins => $3)
+          AND run_at < now() - make_interval(mins => $3)
+          AND run_at > now() - make_interval(hours => $4)
+        ORDER BY id LIMIT $2`,
+      [after, limit, window.afterMinutes, window.withinHours],
+    );
+  }
+
+  /** Marks these rows unsent again if they are still sent and unfinished; returns how many. */
+  async markUnsentIfUnfinished(em: EntityManager, ids: string[]): Promise<number> {
+    const [, resent]: [unknown, number] = await em.query(
+      `UPDATE outbox SET sent_at = NULL
+        WHERE id = ANY($1::bigint[]) AND sent_at IS NOT NULL AND finished_at IS NULL`,
+      [ids],
+    );
+    return resent;
+  }
+
   async markFinished(em: EntityManager, ids: string[]): Promise<void> {
     await em.query(
       `UPDATE outbox SET finished_at = now() WHERE id = ANY($1::bigint[]) AND finished_at IS NULL`,
