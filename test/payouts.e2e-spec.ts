@@ -1327,6 +1327,42 @@ describe('payouts', () => {
       expect(await owed(agent, 'INR')).toMatchObject({ available: 0, paid: 2700 });
     });
 
+    const transfersForLine = (lineId: string) =>
+      [...fake.transfers.values()].filter(
+        (tr) => (tr.metadata as { payoutLineId?: string }).payoutLineId === lineId,
+      );
+
+    it('a saved server error whose transfer was made, then a failed lookup: looked for again and paid once, not failed for a day', async () => {
+      const [agent] = await fundedAgents(1, 5200, 'HKD');
+      const draft = await approvedRun({ currency: 'HKD' });
+      fake.failingAfterExecution.push({ path: '/v1/transfers', created: true });
+      fake.failingBefore.push({ method: 'GET', path: '/v1/transfers', status: 500 });
+      await execute(draft.body.id);
+      const done = await finished(draft.body.id);
+      expect(done.status).toBe('completed');
+      const line = lineOf<SentLine>(done, agent)!;
+      expect(line).toMatchObject({ status: 'paid', transferMinor: 5200 });
+      expect(transfersForLine(line.id)).toHaveLength(1);
+      expect(await owed(agent, 'HKD')).toMatchObject({ available: 0, paid: 5200 });
+    });
+
+    it('a refused lookup (403 on the list) is no refusal of the transfer: tried again and paid, never abandonable', async () => {
+      const [agent] = await fundedAgents(1, 4700, 'EUR');
+      const draft = await approvedRun({ currency: 'EUR' });
+      // The first send dies before Stripe's endpoint; the retry's lookup is refused.
+      fake.failingBefore.push(
+        { method: 'POST', path: '/v1/transfers', status: 500 },
+        { method: 'GET', path: '/v1/transfers', status: 403 },
+      );
+      await execute(draft.body.id);
+      const done = await finished(draft.body.id);
+      expect(done.status).toBe('completed');
+      const line = lineOf<SentLine>(done, agent)!;
+      expect(line).toMatchObject({ status: 'paid', transferMinor: 4700 });
+      expect(transfersForLine(line.id)).toHaveLength(1);
+      expect(fake.failingBefore).toEqual([]); // both faults were met
+    });
+
     it("sends a line again after its saved error while the currency's next run is open", async () => {
       // One open run per currency: moving the finished run back to executing for the resend
       // broke that rule, so the resend failed (and finance's retry answered 409) for as long as

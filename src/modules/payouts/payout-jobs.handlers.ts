@@ -27,6 +27,20 @@ import { StripePacer } from './stripe-pacer.service';
 /** A line being sent: its amount is fixed for the key it goes under. */
 type SendingLine = PayoutLineRow & { transfer_minor: string; stripe_account_id: string };
 
+/**
+ * Looking for the line's transfer failed: no answer about the transfer, whatever the status
+ * (a 403 or 404 on the list, a 5xx, a timeout). Never a refusal of the transfer itself: one may
+ * exist, so the line is tried again (a lookup first), never failed as refused, which would let
+ * finance abandon it or send it under a fresh key.
+ */
+class TransferLookupFailed extends Error {
+  constructor(cause: unknown) {
+    super(`Looking for the line's transfer at Stripe failed: ${(cause as Error).message}`, {
+      cause,
+    });
+  }
+}
+
 /** Stripe said no for a reason a retry will not change (restricted account, bad request). */
 function isPermanent(e: unknown): e is Stripe.errors.StripeError {
   return (
@@ -109,11 +123,12 @@ export class PayoutLineHandler implements HandlesJob<'payout.line'> {
     const amount = Number(line.transfer_minor);
 
     // Phase 2.
+    const last = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
     let transfer: Stripe.Transfer;
     try {
       // Not the first attempt: a transfer may exist from an earlier one (its key may even have
       // expired at Stripe after 24 h), so look before sending.
-      const existing = line.attempts > 0 ? await this.findTransfer(line) : null;
+      const existing = line.attempts > 0 ? await this.lookUp(line) : null;
       if (!existing) await this.pacer.slot();
       transfer =
         existing ??
@@ -137,14 +152,23 @@ export class PayoutLineHandler implements HandlesJob<'payout.line'> {
       if (savedServerError(e)) {
         // The call may or may not have made the transfer, and the key will only replay this
         // answer until Stripe prunes it: look now, else wait for the key to expire.
-        const found = await this.findTransfer(line).catch(() => null);
+        // A lookup that fails is no answer: the next try looks again first (on the last, the
+        // line waits for its key to expire, as when nothing was found).
+        const found = await this.lookUp(line).catch((lookupError: unknown) => {
+          if (last) return null;
+          throw lookupError;
+        });
         if (!found) {
           await this.fail(line, e, false, wasReplayed(e) ? 'replayed' : 'saved');
           return { status: 'failed' };
         }
         transfer = found;
       } else {
-        const last = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+        if (e instanceof TransferLookupFailed && last) {
+          // Whether a transfer exists is unknown: sent again later, after a lookup.
+          await this.fail(line, e, false, 'saved');
+          return { status: 'failed' };
+        }
         if (isPermanent(e) || last) {
           await this.fail(line, e as Error, isPermanent(e));
           return { status: 'failed' };
@@ -231,6 +255,17 @@ export class PayoutLineHandler implements HandlesJob<'payout.line'> {
   }
 
   /** A transfer Stripe already holds for this line, found by its metadata in the run's group. */
+  /** findTransfer, its failures told apart from Stripe's answers to the transfer itself. */
+  private async lookUp(line: SendingLine): Promise<Stripe.Transfer | null> {
+    try {
+      return await this.findTransfer(line);
+    } catch (e) {
+      // A 429 stays one: nothing was sent, the queue pauses and tries again (no attempt spent).
+      if (e instanceof Stripe.errors.StripeRateLimitError) throw e;
+      throw new TransferLookupFailed(e);
+    }
+  }
+
   private async findTransfer(line: SendingLine): Promise<Stripe.Transfer | null> {
     await this.pacer.slot(); // one page is one call
     // Filtered by destination too: one short page, not the whole run's transfers (50k lines
@@ -262,11 +297,14 @@ export class PayoutLineHandler implements HandlesJob<'payout.line'> {
       ? 'stripe_outcome_unknown'
       : ((e as Stripe.errors.StripeError).code ?? (e as Stripe.errors.StripeError).type ?? 'error');
     const message = (
-      resend
-        ? "Stripe answered a server error it keeps under this line's key, so the outcome is " +
-          'unknown until the key expires; the line is sent again then, after a lookup. ' +
-          e.message
-        : e.message
+      e instanceof TransferLookupFailed
+        ? `${e.message}. Whether the transfer was made is unknown; the line is sent again ` +
+          'when its key has expired, after a lookup.'
+        : resend
+          ? "Stripe answered a server error it keeps under this line's key, so the outcome is " +
+            'unknown until the key expires; the line is sent again then, after a lookup. ' +
+            e.message
+          : e.message
     ).slice(0, 1000);
     const failed = await this.db.transaction(async (em) => {
       const row = await this.sending.markFailed(em, line.id, line.idempotency_key, {

@@ -122,6 +122,12 @@ export class FakeStripe {
    * (The injected `faults` stand for errors before the endpoint, which Stripe does not save.)
    */
   readonly failingAfterExecution: { path: string | RegExp; created: boolean }[] = [];
+  /**
+   * Calls answered with an error before they reach the endpoint, one entry per call (any
+   * method, reads included; nothing saved under a key): a 500 the next try gets past, a 403 on
+   * a list of an account's transfers…
+   */
+  readonly failingBefore: { method: string; path: string | RegExp; status: number }[] = [];
   private server: Server | null = null;
   /** The platform's available balance per currency (lower case), once it has moved. */
   private availableBalance = new Map<string, number>();
@@ -424,6 +430,18 @@ export class FakeStripe {
         return;
       }
       this.recentCalls.push(now);
+    }
+    const before = this.failingBefore.findIndex(
+      (f) =>
+        f.method === req.method &&
+        (typeof f.path === 'string' ? f.path === url.pathname : f.path.test(url.pathname)),
+    );
+    if (before >= 0) {
+      const [{ status }] = this.failingBefore.splice(before, 1);
+      const type =
+        status === 429 ? 'rate_limit_error' : status >= 500 ? 'api_error' : 'invalid_request_error';
+      send(status, { error: { type, message: `Injected ${status}` } });
+      return;
     }
     if (req.method === 'POST' && this.faults.rate > 0 && Math.random() < this.faults.rate) {
       if (this.faults.hangMs) {
