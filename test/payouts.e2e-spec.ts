@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import Stripe from 'stripe';
 import type { Job } from 'bullmq';
 import { PayoutLineHandler } from '../src/modules/payouts/payout-jobs.handlers';
+import { PayoutLineResendHandler } from '../src/modules/payouts/payout-line-resend.handler';
 import { FakeStripe } from '../src/modules/stripe/fake-stripe.server';
 import { STRIPE, STRIPE_SETTINGS, StripeSettings } from '../src/modules/stripe/stripe.module';
 import {
@@ -1325,6 +1326,24 @@ describe('payouts', () => {
         [key, 200],
       ]);
       expect(await owed(agent, 'INR')).toMatchObject({ available: 0, paid: 2700 });
+    });
+
+    it('arms a resend that fired before its time again for that time, not leaving the line failed', async () => {
+      const { line } = await runWithSavedError(3900, 'JPY');
+      const timers = async () =>
+        (
+          await t.db.query(
+            `SELECT run_at FROM outbox WHERE job_name = 'payout.line-resend'
+                AND payload ->> 'lineId' = $1 ORDER BY id`,
+            [line.id],
+          )
+        ).map((r: { run_at: Date }) => r.run_at.toISOString());
+      expect(await timers()).toEqual([line.resendAt]);
+      // Its job runs early (clocks a little apart): nothing is sent, and it is due again.
+      await expect(t.app.get(PayoutLineResendHandler).handle({ lineId: line.id })).resolves.toEqual(
+        { resent: false },
+      );
+      expect(await timers()).toEqual([line.resendAt, line.resendAt]);
     });
 
     const transfersForLine = (lineId: string) =>

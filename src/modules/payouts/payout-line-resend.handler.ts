@@ -34,7 +34,15 @@ export class PayoutLineResendHandler implements HandlesJob<'payout.line-resend'>
     const resent = await this.db.transaction(async (em) => {
       // The run first, then its line: the order finance's retry takes them in.
       await this.runs.find(em, runId, true);
-      if (!(await this.sending.resetDue(em, lineId))) return false;
+      if (!(await this.sending.resetDue(em, lineId))) {
+        // Fired before its time (the job's time is cut to the millisecond, the row's is not;
+        // or the relay's clock runs ahead of the database's): armed again for it, else the
+        // line stayed failed, and its agent held, until finance retried it.
+        const later = await this.sending.resendLater(em, lineId);
+        if (later)
+          await this.outbox.enqueue(em, 'payout.line-resend', { lineId }, { runAt: later });
+        return false;
+      }
       const status = await this.runs.markExecutingAgain(em, runId);
       await this.runEvents.record(em, 'payout_run.executing', runId, { status, lines: 1 });
       await this.outbox.enqueue(em, 'payout.line', { lineId });

@@ -143,6 +143,17 @@ export class PayoutLineSendingRepository {
     return row?.run_id;
   }
 
+  /** When a line failed on a saved server error is due to be sent again, if not yet. */
+  async resendLater(em: EntityManager, lineId: string): Promise<Date | undefined> {
+    const [row]: Pick<PayoutLineRow, 'resend_at'>[] = await em.query(
+      `SELECT resend_at FROM payout_lines
+        WHERE id = $1 AND status = 'failed' AND failure_code = 'stripe_outcome_unknown'
+          AND resend_at > now()`,
+      [lineId],
+    );
+    return row?.resend_at ?? undefined;
+  }
+
   async runOf(em: EntityManager, lineId: string): Promise<string | undefined> {
     const [run]: Pick<PayoutLineRow, 'run_id'>[] = await em.query(
       'SELECT run_id FROM payout_lines WHERE id = $1',
