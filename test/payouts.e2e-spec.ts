@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import Stripe from 'stripe';
 import type { Job } from 'bullmq';
 import { PayoutLineHandler } from '../src/modules/payouts/payout-jobs.handlers';
+import { StripeEventsRepository } from '../src/modules/payouts/stripe-events.repository';
 import { PayoutLineResendHandler } from '../src/modules/payouts/payout-line-resend.handler';
 import { FakeStripe } from '../src/modules/stripe/fake-stripe.server';
 import { STRIPE, STRIPE_SETTINGS, StripeSettings } from '../src/modules/stripe/stripe.module';
@@ -873,14 +874,28 @@ describe('payouts', () => {
       await t.http.post(`/v1/payout-runs/${fourth.body.id}/cancel`).set(maker.auth).expect(200);
     });
 
-    it('reconciliation reports mismatched, missing and unexpected transfers', async () => {
-      await fundedAgents(3, 2000, 'HUF');
+    it('reconciliation reports mismatched, missing, unexpected and unbooked reversed transfers', async () => {
+      await fundedAgents(4, 2000, 'HUF');
       const draft = await approvedRun({ currency: 'HUF' });
       await execute(draft.body.id);
       const done = (await finished(draft.body.id)) as { id: string };
       const lines = (await run(done.id)).body.lines as { stripeTransferId: string }[];
       fake.transfers.get(lines[0].stripeTransferId)!.amount = 1999; // Stripe disagrees on the amount
       fake.transfers.delete(lines[1].stripeTransferId); // Stripe has no such transfer
+      // Reversed in part at Stripe, its transfer.reversed event never applied (its job gave up).
+      const reversed = fake.transfers.get(lines[3].stripeTransferId)!;
+      reversed.amount_reversed = 700;
+      const events = t.app.get(StripeEventsRepository);
+      const unapplied = async () => (await events.unprocessed(t.db.manager)).count;
+      const before = await unapplied();
+      await t.db.query(
+        `INSERT INTO stripe_events (id, type, created, payload, received_at, processed_at)
+         VALUES ($1, 'transfer.reversed', now(), $2, now(), NULL)`,
+        [`evt_rev_${reversed.id}`, { data: { object: reversed } }],
+      );
+      // Not one waiting for its line (left out): its line is paid, so the gauge counts it.
+      expect(await unapplied()).toBe(before + 1);
+      await t.db.query(`DELETE FROM stripe_events WHERE id = $1`, [`evt_rev_${reversed.id}`]);
       await fake.client().transfers.create({
         amount: 50,
         currency: 'huf',
@@ -895,12 +910,13 @@ describe('payouts', () => {
         counts: {
           matched: 1,
           amount_mismatch: 1,
+          reversal_mismatch: 1,
           missing_at_stripe: 1,
           unexpected_at_stripe: 1,
           not_sent: 0,
         },
         matched: 1,
-        mismatched: 1,
+        mismatched: 2,
         missing: 1,
         unexpected: 1,
       });
@@ -910,6 +926,15 @@ describe('payouts', () => {
         expect.objectContaining({
           amountMinor: 2000,
           stripeAmountMinor: 1999,
+          result: 'amount_mismatch',
+        }),
+      ]);
+      expect(of('reversal_mismatch')).toEqual([
+        expect.objectContaining({
+          amountMinor: 2000,
+          stripeAmountMinor: 2000,
+          reversedMinor: 0,
+          stripeReversedMinor: 700,
           result: 'amount_mismatch',
         }),
       ]);
@@ -1017,6 +1042,7 @@ describe('payouts', () => {
       expect(after.counts).toEqual({
         matched: 2,
         amount_mismatch: 0,
+        reversal_mismatch: 0,
         missing_at_stripe: 0,
         unexpected_at_stripe: 1,
         not_sent: 2,

@@ -6519,6 +6519,8 @@ export interface components {
       /** @example 0 */
       amount_mismatch: number;
       /** @example 0 */
+      reversal_mismatch: number;
+      /** @example 0 */
       missing_at_stripe: number;
       /** @example 0 */
       unexpected_at_stripe: number;
@@ -6536,7 +6538,12 @@ export interface components {
        * @enum {string}
        */
       category:
-        'matched' | 'amount_mismatch' | 'missing_at_stripe' | 'unexpected_at_stripe' | 'not_sent';
+        | 'matched'
+        | 'amount_mismatch'
+        | 'reversal_mismatch'
+        | 'missing_at_stripe'
+        | 'unexpected_at_stripe'
+        | 'not_sent';
       /**
        * @description The line's state (null without a line); `heldReason` and `failureCode` say more.
        * @example paid
@@ -6562,6 +6569,17 @@ export interface components {
        * @example 14300
        */
       stripeAmountMinor: number | null;
+      /**
+       * @description What the ledger booked back to the agent of the line's transfer (null for a line not paid).
+       * @example 0
+       */
+      reversedMinor: number | null;
+      /**
+       * @description What Stripe reversed of that transfer (null when Stripe has none): another amount than
+       *     `reversedMinor` is a `reversal_mismatch`.
+       * @example 0
+       */
+      stripeReversedMinor: number | null;
       /**
        * @deprecated
        * @description Deprecated (removed in the next release): `category` in the old words (`missing` for
@@ -6595,7 +6613,8 @@ export interface components {
       matched: number;
       /**
        * @deprecated
-       * @description Deprecated (removed in the next release): counts.amount_mismatch.
+       * @description Deprecated (removed in the next release): counts.amount_mismatch plus
+       *     counts.reversal_mismatch.
        * @example 0
        */
       mismatched: number;

@@ -204,7 +204,12 @@ test('finance adjusts, drafts, approves as a second user, pays, downloads and re
   // Reconciled with Stripe: every category counted, no difference.
   await page.getByRole('button', { name: 'Reconcile' }).click();
   await expect(page.getByRole('status').filter({ hasText: 'No differences.' })).toBeVisible();
-  for (const category of ['Amount differs: 0', 'Missing at Stripe: 0', 'Unexpected at Stripe: 0']) {
+  for (const category of [
+    'Amount differs: 0',
+    'Reversal not booked: 0',
+    'Missing at Stripe: 0',
+    'Unexpected at Stripe: 0',
+  ]) {
     await expect(page.getByText(category)).toBeVisible();
   }
   await expect(page.getByText(/^Matched: [1-9]\d*$/)).toBeVisible();

@@ -1,5 +1,6 @@
 import { DomainError } from '../errors/domain-error';
 import { isInstant } from '../validation/is-instant';
+import { isUuid } from '../validation/uuid';
 
 export interface Page<T> {
   items: T[];
@@ -12,10 +13,9 @@ export function encodeCursor(values: (string | number)[]): string {
   return Buffer.from(JSON.stringify(values)).toString('base64url');
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const CURSOR_PARTS = {
   instant: isInstant,
-  uuid: (v: unknown) => typeof v === 'string' && UUID.test(v),
+  uuid: isUuid,
   int: (v: unknown) => typeof v === 'string' && /^\d{1,18}$/.test(v),
   // A sort key that is a name (a display name): any string a row could hold (no NUL: text
   // cannot hold one, and PostgreSQL refuses it as a parameter).

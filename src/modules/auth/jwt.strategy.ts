@@ -6,9 +6,7 @@ import { ExtractJwt, Strategy } from 'passport-jwt';
 import { USER_ROLES, UserActor, UserRole } from '../../common/auth/actor';
 import { Env } from '../../config/env.validation';
 import { AccessTokenClaims } from './access-token.service';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const isUuid = (v: unknown): v is string => typeof v === 'string' && UUID.test(v);
+import { isUuid } from '../../common/validation/uuid';
 
 /** Clock skew allowed between the process that signed a token and the one reading it. */
 const SKEW_SECONDS = 60;

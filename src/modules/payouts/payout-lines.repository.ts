@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { changedRows } from '../../database/sql';
+import { isUuid } from '../../common/validation/uuid';
 
 /** A `payout_lines` row: one agent's payment in a run. The one type for this table's rows. */
 export interface PayoutLineRow {
@@ -47,6 +48,7 @@ export type ReconciledLineRow = Pick<
   | 'held_reason'
   | 'failure_code'
   | 'stripe_transfer_id'
+  | 'reversed_minor'
 >;
 
 /** A line paid to an agent (its payout history), with its keyset key. */
@@ -150,7 +152,7 @@ export class PayoutLinesRepository {
   async toReconcile(em: EntityManager, runId: string): Promise<ReconciledLineRow[]> {
     return em.query(
       `SELECT id, agent_id, amount_minor, transfer_minor, status, held_reason, failure_code,
-              stripe_transfer_id
+              stripe_transfer_id, reversed_minor
          FROM payout_lines WHERE run_id = $1 ORDER BY id`,
       [runId],
     );
@@ -283,9 +285,11 @@ export class PayoutLinesRepository {
     lineId: string,
   ): Promise<ReversedLineRow | undefined> {
     const [line]: ReversedLineRow[] = await em.query(
+      // By id through the primary key (id::text scanned every line); metadata is free text at
+      // Stripe, so a value not shaped like our ids looks up nothing.
       `SELECT id, agent_id, currency, reversed_minor, status, stripe_transfer_id FROM payout_lines
-        WHERE stripe_transfer_id = $1 OR id::text = $2 FOR UPDATE`,
-      [transferId, lineId],
+        WHERE stripe_transfer_id = $1 OR id = $2::uuid FOR UPDATE`,
+      [transferId, isUuid(lineId) ? lineId : null],
     );
     return line;
   }

@@ -16,14 +16,15 @@ import { ReconciliationDto } from './payout.dto';
 import { PayoutLinesRepository } from './payout-lines.repository';
 import { PayoutRunsRepository } from './payout-runs.repository';
 import { StripePacer } from './stripe-pacer.service';
+import { isUuid } from '../../common/validation/uuid';
 
 // Stripe's largest page.
 const PAGE = 100;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** The deprecated `result` field's words, where they differ from the category's. */
 const OLD_NAMES: Partial<Record<ReconciliationCategory, string>> = {
   missing_at_stripe: 'missing',
   unexpected_at_stripe: 'unexpected',
+  reversal_mismatch: 'amount_mismatch',
 };
 
 /**
@@ -56,7 +57,7 @@ export class PayoutReconciliationService {
     // shaped like ours: metadata is free text at Stripe), one query to each owner.
     const who = await this.identities.of(
       this.db.manager,
-      found.map((f) => f.agentId).filter((id): id is string => id !== null && UUID.test(id)),
+      found.map((f) => f.agentId).filter((id): id is string => id !== null && isUuid(id)),
     );
     const out = found.map(({ agentId, ...rest }) => ({
       ...rest,
@@ -73,7 +74,7 @@ export class PayoutReconciliationService {
       counts,
       // The counts' names until this release (kept one more release for existing clients).
       matched: counts.matched,
-      mismatched: counts.amount_mismatch,
+      mismatched: counts.amount_mismatch + counts.reversal_mismatch,
       missing: counts.missing_at_stripe,
       unexpected: counts.unexpected_at_stripe,
       lines: out,

@@ -11,11 +11,16 @@ const line = (id: string, over: Partial<ReconciledLineRow> = {}): ReconciledLine
   held_reason: null,
   failure_code: null,
   stripe_transfer_id: `tr_${id}`,
+  reversed_minor: '0',
   ...over,
 });
 
-const transfer = (id: string, amount: number, metadata: Record<string, string> = {}) =>
-  ({ id, amount, metadata }) as unknown as Stripe.Transfer;
+const transfer = (
+  id: string,
+  amount: number,
+  metadata: Record<string, string> = {},
+  amountReversed = 0,
+) => ({ id, amount, metadata, amount_reversed: amountReversed }) as unknown as Stripe.Transfer;
 
 const stripeHolds = (...ts: Stripe.Transfer[]) => new Map(ts.map((t) => [t.id, t]));
 
@@ -73,5 +78,21 @@ describe('reconcileLines', () => {
       stripeHolds(transfer('tr_a', 3500)),
     );
     expect(out).toEqual([expect.objectContaining({ category: 'matched', amountMinor: 3500 })]);
+  });
+
+  it('tells a reversal the ledger did not book (or booked otherwise) from a matched line', () => {
+    const out = reconcileLines(
+      [line('a'), line('b', { reversed_minor: '400' }), line('c', { reversed_minor: '400' })],
+      stripeHolds(
+        transfer('tr_a', 1000, {}, 400), // reversed at Stripe, its event never applied
+        transfer('tr_b', 1000, {}, 400), // reversed and booked
+        transfer('tr_c', 1000, {}, 1000), // reversed again at Stripe since
+      ),
+    );
+    expect(out.map((r) => [r.lineId, r.category, r.reversedMinor, r.stripeReversedMinor])).toEqual([
+      ['a', 'reversal_mismatch', 0, 400],
+      ['b', 'matched', 400, 400],
+      ['c', 'reversal_mismatch', 400, 1000],
+    ]);
   });
 });

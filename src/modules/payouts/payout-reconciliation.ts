@@ -6,6 +6,9 @@ export const RECONCILIATION_CATEGORIES = [
   'matched',
   // paid, and Stripe's transfer carries another amount
   'amount_mismatch',
+  // paid, the amount agrees, but Stripe reversed another amount of it than the ledger booked
+  // back to the agent (a `transfer.reversed` event not applied)
+  'reversal_mismatch',
   // paid here, but the run's group at Stripe has no such transfer
   'missing_at_stripe',
   // Stripe holds a transfer that no paid line accounts for: one made for a line not marked
@@ -28,6 +31,10 @@ export interface ReconciledLine {
   failureCode: string | null;
   stripeTransferId: string | null;
   stripeAmountMinor: number | null;
+  /** What the ledger booked back of the line's transfer (null for a line not paid). */
+  reversedMinor: number | null;
+  /** What Stripe reversed of it (null when Stripe has no transfer). */
+  stripeReversedMinor: number | null;
 }
 
 const metadata = (t: Stripe.Transfer, key: string): string | null => {
@@ -65,15 +72,21 @@ export function reconcileLines(
     if (line.status === 'paid') {
       const transfer = line.stripe_transfer_id ? left.get(line.stripe_transfer_id) : undefined;
       if (transfer) left.delete(transfer.id);
+      const reversed = Number(line.reversed_minor);
+      const stripeReversed = transfer ? Number(transfer.amount_reversed ?? 0) : null;
       out.push({
         ...base,
         category: !transfer
           ? 'missing_at_stripe'
-          : transfer.amount === amount
-            ? 'matched'
-            : 'amount_mismatch',
+          : transfer.amount !== amount
+            ? 'amount_mismatch'
+            : stripeReversed !== reversed
+              ? 'reversal_mismatch'
+              : 'matched',
         stripeTransferId: line.stripe_transfer_id,
         stripeAmountMinor: transfer?.amount ?? null,
+        reversedMinor: reversed,
+        stripeReversedMinor: stripeReversed,
       });
       continue;
     }
@@ -85,10 +98,19 @@ export function reconcileLines(
         category: 'unexpected_at_stripe',
         stripeTransferId: sent.id,
         stripeAmountMinor: sent.amount,
+        reversedMinor: null,
+        stripeReversedMinor: Number(sent.amount_reversed ?? 0),
       });
       continue;
     }
-    out.push({ ...base, category: 'not_sent', stripeTransferId: null, stripeAmountMinor: null });
+    out.push({
+      ...base,
+      category: 'not_sent',
+      stripeTransferId: null,
+      stripeAmountMinor: null,
+      reversedMinor: null,
+      stripeReversedMinor: null,
+    });
   }
   // What is left at Stripe, no line accounts for (its metadata says what it claims to be).
   for (const transfer of left.values()) {
@@ -102,6 +124,8 @@ export function reconcileLines(
       failureCode: null,
       stripeTransferId: transfer.id,
       stripeAmountMinor: transfer.amount,
+      reversedMinor: null,
+      stripeReversedMinor: Number(transfer.amount_reversed ?? 0),
     });
   }
   return out;

@@ -326,6 +326,19 @@ export class ReconciliationLineDto {
   @ApiInteger()
   stripeAmountMinor: number | null;
   /**
+   * What the ledger booked back to the agent of the line's transfer (null for a line not paid).
+   * @example 0
+   */
+  @ApiInteger()
+  reversedMinor: number | null;
+  /**
+   * What Stripe reversed of that transfer (null when Stripe has none): another amount than
+   * `reversedMinor` is a `reversal_mismatch`.
+   * @example 0
+   */
+  @ApiInteger()
+  stripeReversedMinor: number | null;
+  /**
    * Deprecated (removed in the next release): `category` in the old words (`missing` for
    * missing_at_stripe, `unexpected` for unexpected_at_stripe).
    * @example matched
@@ -344,6 +357,9 @@ export class ReconciliationCountsDto {
   /** @example 0 */
   @ApiInteger()
   amount_mismatch: number;
+  /** @example 0 */
+  @ApiInteger()
+  reversal_mismatch: number;
   /** @example 0 */
   @ApiInteger()
   missing_at_stripe: number;
@@ -367,7 +383,8 @@ export class ReconciliationDto {
   @ApiInteger({ deprecated: true })
   matched: number;
   /**
-   * Deprecated (removed in the next release): counts.amount_mismatch.
+   * Deprecated (removed in the next release): counts.amount_mismatch plus
+   * counts.reversal_mismatch.
    * @example 0
    */
   @ApiInteger({ deprecated: true })

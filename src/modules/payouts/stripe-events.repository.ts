@@ -52,14 +52,21 @@ export class StripeEventsRepository {
 
   /**
    * How many events are not applied yet, and the oldest one's age (ix_stripe_events_unprocessed),
-   * leaving out transfer reversals: one that waits for its line to be booked paid can wait for
-   * days, for finance to retry the line (its failure has its own alert), and would hide others.
+   * leaving out the transfer reversals that wait for their line to be booked paid: those can
+   * wait for days, for finance to retry the line (its failure has its own alert), and would hide
+   * others. A reversal of a line booked paid is counted: it should have been applied, and
+   * unapplied it leaves the agent's money at the platform, owed and never paid.
    */
   async unprocessed(em: EntityManager): Promise<{ count: number; oldestAgeSeconds: number }> {
     const [row]: { count: number; oldest: number }[] = await em.query(
       `SELECT count(*)::int AS count,
               coalesce(extract(epoch FROM now() - min(received_at)), 0)::float8 AS oldest
-         FROM stripe_events WHERE processed_at IS NULL AND type <> 'transfer.reversed'`,
+         FROM stripe_events e
+        WHERE processed_at IS NULL
+          AND (type <> 'transfer.reversed' OR EXISTS (
+                SELECT 1 FROM payout_lines l
+                 WHERE l.status = 'paid'
+                   AND l.stripe_transfer_id = e.payload #>> '{data,object,id}'))`,
     );
     return { count: row.count, oldestAgeSeconds: row.oldest };
   }

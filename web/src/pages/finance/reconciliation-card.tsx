@@ -12,6 +12,7 @@ type Category = keyof Schemas['ReconciliationCountsDto'];
 const CATEGORIES: { key: Category; label: string; fine: boolean }[] = [
   { key: 'matched', label: 'Matched', fine: true },
   { key: 'amount_mismatch', label: 'Amount differs', fine: false },
+  { key: 'reversal_mismatch', label: 'Reversal not booked', fine: false },
   { key: 'missing_at_stripe', label: 'Missing at Stripe', fine: false },
   { key: 'unexpected_at_stripe', label: 'Unexpected at Stripe', fine: false },
   { key: 'not_sent', label: 'Not sent', fine: true },
@@ -19,7 +20,7 @@ const CATEGORIES: { key: Category; label: string; fine: boolean }[] = [
 
 /**
  * The run against Stripe's transfers, on request (it asks Stripe): a count per category and
- * every line that is not simply matched. Differences are the three middle categories.
+ * every line that is not simply matched. Differences are the four middle categories.
  */
 export function ReconciliationCard({ run }: { run: Schemas['PayoutRunDetailDto'] }) {
   const report = useQuery({
@@ -30,6 +31,7 @@ export function ReconciliationCard({ run }: { run: Schemas['PayoutRunDetailDto']
   });
   const differences = report.data
     ? report.data.counts.amount_mismatch +
+      report.data.counts.reversal_mismatch +
       report.data.counts.missing_at_stripe +
       report.data.counts.unexpected_at_stripe
     : 0;
@@ -86,11 +88,15 @@ export function ReconciliationCard({ run }: { run: Schemas['PayoutRunDetailDto']
                         <Table.Td>{words(l.category)}</Table.Td>
                         <Table.Td>
                           {l.amountMinor === null ? '—' : formatMoney(l.amountMinor, run.currency)}
+                          {l.category === 'reversal_mismatch' &&
+                            ` (${formatMoney(l.reversedMinor ?? 0, run.currency)} reversed)`}
                         </Table.Td>
                         <Table.Td>
                           {l.stripeAmountMinor === null
                             ? '—'
                             : formatMoney(l.stripeAmountMinor, run.currency)}
+                          {l.category === 'reversal_mismatch' &&
+                            ` (${formatMoney(l.stripeReversedMinor ?? 0, run.currency)} reversed)`}
                         </Table.Td>
                         <Table.Td>
                           {[l.lineStatus, l.heldReason, l.failureCode]
