@@ -256,6 +256,13 @@ describe('closed payout accounts', () => {
     fake.deauthorized.add(acct); // 403 account_invalid, and no account.application.deauthorized
     await applied('account.updated', acct);
     expect(await account(agent)).toMatchObject({ payoutsEnabled: true, closedReason: null });
+    // Onboarding again meets the same refusal: a 409 saying so, not a 503 to retry for ever.
+    const again = await t.http.post('/v1/agents/me/payout-account').set(agent.auth).expect(409);
+    expect(again.body.error).toMatchObject({
+      code: 'CONFLICT',
+      message: expect.stringContaining('disconnected from the platform'),
+      details: { stripeCode: 'account_invalid' },
+    });
     fake.deauthorized.delete(acct);
     // News of an account we do not have changes nothing, and is not retried.
     await applied('account.updated', 'acct_not_ours');

@@ -45,7 +45,7 @@ export class PayoutAccountController {
     operationId: 'onboardPayoutAccount',
     summary: 'Start or resume payout onboarding',
   })
-  @ApiErrors('PAYOUT_ACCOUNT_REJECTED')
+  @ApiErrors('PAYOUT_ACCOUNT_REJECTED', 'CONFLICT')
   onboard(@CurrentActor() actor: Actor): Promise<OnboardingView> {
     return this.accounts.onboard(actor);
   }
