@@ -72,6 +72,18 @@ describe('availability and time away', () => {
     expect(await reliability(agent)).toMatchObject({ completed: 1, awayOverCap: 0, raw: 1 });
   });
 
+  it('counts a break running at a check-out after the end only up to the end, as the completion job does', async () => {
+    const {
+      shiftId,
+      agents: [agent],
+    } = await liveAgents(t, acme.auth, 1, {}, { maxAwayMinutes: 10 });
+    await availability(agent, 'away');
+    await moveShift(t, shiftId, inMinutes(-120), inMinutes(-3));
+    await awayFor(agent, 11); // away 8 minutes before the end; checks out 3 minutes after it
+    await t.http.post(`/v1/shifts/${shiftId}/check-out`).set(agent.auth).expect(200);
+    expect(await reliability(agent)).toMatchObject({ completed: 1, awayOverCap: 0, raw: 1 });
+  });
+
   it('without a cap, time away never counts against reliability', async () => {
     const { shiftId, agents } = await liveAgents(t, acme.auth, 1);
     await availability(agents[0], 'away');

@@ -175,11 +175,16 @@ export class ShiftClaimsRepository {
     return updated.length > 0;
   }
 
-  /** Checks out of a checked-in seat once its time began; false when it was not. */
+  /**
+   * Checks out of a checked-in seat once its time began; false when it was not. A check-out
+   * after the end (the completion job behind) counts to the end, as the job would: worked time
+   * and a running break stop there.
+   */
   async markCheckedOut(em: EntityManager, claimId: string): Promise<boolean> {
     const updated = await changedRows(
       em,
-      `UPDATE shift_claims SET status = 'completed', checked_out_at = now(), completed_at = now()
+      `UPDATE shift_claims SET status = 'completed', checked_out_at = least(now(), upper(period)),
+              completed_at = now()
         WHERE id = $1 AND status = 'checked_in' AND now() >= lower(period) RETURNING id`,
       [claimId],
     );
