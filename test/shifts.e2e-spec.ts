@@ -307,6 +307,19 @@ describe('shifts (company side)', () => {
       expect(row).toEqual({ routing: 'push', offer_seconds: 60 });
     });
 
+    it('refuses a new end for a started shift naming endsAt, not the startsAt it was not sent', async () => {
+      const shift = await postShift(t, acme);
+      await moveShift(t, shift.id, inMinutes(-30), inMinutes(60));
+      const res = await t.http
+        .patch(`/v1/shifts/${shift.id}`)
+        .set(acme.auth)
+        .send({ endsAt: inMinutes(90).toISOString() })
+        .expect(400);
+      expect(res.body.error.details.fields).toEqual([
+        { field: 'endsAt', messages: ['endsAt cannot change once the shift has started'] },
+      ]);
+    });
+
     it('refuses a check-in grace under 2 minutes, and leaves older shifts below it alone', async () => {
       const shift = await postShift(t, acme, { checkInGraceMinutes: 2 });
       expect(shift.checkInGraceMinutes).toBe(2);

@@ -165,7 +165,15 @@ export class ShiftsService {
       const startsAt = input.startsAt ? new Date(input.startsAt) : shift.startsAt;
       const endsAt = input.endsAt ? new Date(input.endsAt) : shift.endsAt;
       const problems: FieldError[] = [];
-      if (input.startsAt || input.endsAt) problems.push(...checkWindow(startsAt, endsAt));
+      if (input.endsAt && !input.startsAt && shift.startsAt.getTime() <= Date.now()) {
+        // Not "startsAt must be in the future" about a field the caller did not send.
+        problems.push({
+          field: 'endsAt',
+          messages: ['endsAt cannot change once the shift has started'],
+        });
+      } else if (input.startsAt || input.endsAt) {
+        problems.push(...checkWindow(startsAt, endsAt));
+      }
       if (input.requiredSkills) {
         problems.push(...duplicateSkillErrors(input.requiredSkills, 'requiredSkills'));
       }
