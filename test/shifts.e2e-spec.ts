@@ -396,18 +396,29 @@ describe('shifts (company side)', () => {
     await t.http.post(`/v1/shifts/${shift.id}/claims`).set(agent.auth).expect(409);
   });
 
-  it('cancelling a running shift keeps what was worked; an ended one cannot be cancelled', async () => {
+  it('cancelling a running shift keeps what was worked, and a missed check-in its no-show; an ended one cannot be cancelled', async () => {
     const shift = await postShift(t, acme, {
-      seats: 2,
+      seats: 3,
       startsAt: inMinutes(10).toISOString(),
       endsAt: inMinutes(130).toISOString(),
     });
-    const [worker, absent] = [await registerAgent(t), await registerAgent(t)];
-    for (const a of [worker, absent]) {
+    const [worker, absent, missed] = [
+      await registerAgent(t),
+      await registerAgent(t),
+      await registerAgent(t),
+    ];
+    for (const a of [worker, absent, missed]) {
       await t.http.post(`/v1/shifts/${shift.id}/claims`).set(a.auth).expect(201);
     }
     await t.http.post(`/v1/shifts/${shift.id}/check-in`).set(worker.auth).expect(200);
     await moveShift(t, shift.id, inMinutes(-60), inMinutes(60)); // an hour in
+    // `absent` missed its check-in (the deadline passed 50 minutes ago; its no-show job has not
+    // run, the workers behind); `missed`'s deadline is still to come (a seat taken late).
+    await t.db.query(
+      `UPDATE shift_claims SET check_in_deadline = now() + interval '5 minutes'
+        WHERE shift_id = $1 AND agent_id = $2`,
+      [shift.id, missed.id],
+    );
     const res = await t.http
       .post(`/v1/shifts/${shift.id}/cancel`)
       .set(acme.auth)
@@ -419,7 +430,11 @@ describe('shifts (company side)', () => {
     const worked = await seat(worker);
     expect(worked).toMatchObject({ status: 'completed', checkedOutAt: expect.any(String) });
     expect(Math.abs(Date.parse(worked.checkedOutAt) - Date.now())).toBeLessThan(60_000);
-    expect(await seat(absent)).toMatchObject({ status: 'cancelled', lateCancellation: false });
+    // The missed check-in stays the no-show it was; the seat still in time is released clean.
+    expect(await seat(absent)).toMatchObject({ status: 'no_show' });
+    const record = await t.http.get('/v1/agents/me/reliability').set(absent.auth).expect(200);
+    expect(record.body).toMatchObject({ noShows: 1 });
+    expect(await seat(missed)).toMatchObject({ status: 'cancelled', lateCancellation: false });
 
     const ended = await postShift(t, acme, {
       startsAt: inMinutes(10).toISOString(),

@@ -255,6 +255,20 @@ export class ShiftClaimsRepository {
   }
 
   /** The company cancelled the shift: every held seat is released. Returns how many. */
+  /**
+   * Seats whose check-in deadline passed unchecked, their no-show job not run yet (it runs
+   * behind, or the workers were down): no-shows, as that job would record. Returns how many.
+   */
+  async markOverdueNoShows(em: EntityManager, shiftId: string): Promise<number> {
+    const overdue = await changedRows(
+      em,
+      `UPDATE shift_claims SET status = 'no_show', no_show_at = now()
+        WHERE shift_id = $1 AND status = 'claimed' AND check_in_deadline <= now() RETURNING id`,
+      [shiftId],
+    );
+    return overdue.length;
+  }
+
   async cancelAllOnShift(em: EntityManager, shiftId: string): Promise<number> {
     const released = await changedRows(
       em,

@@ -234,7 +234,8 @@ export class ShiftsService {
   /**
    * Cancels the shift; its seat holders are released without any mark on their record. A shift
    * already running keeps what was worked: its checked-in seats complete now (their time and
-   * tickets count as on any completed seat). One past its end completes on its own: 409.
+   * tickets count as on any completed seat), and a seat whose check-in deadline passed is the
+   * no-show it already was. One past its end completes on its own: 409.
    */
   async cancel(actor: Actor, id: string, input: CancelShiftDto): Promise<ShiftDto> {
     const companyId = requireCompany(actor);
@@ -247,9 +248,11 @@ export class ShiftsService {
         throw new DomainError('SHIFT_CLOSED', 'The shift has ended: it completes on its own');
       }
       await this.claims.completeCheckedIn(em, id);
+      // A missed check-in stays a no-show: the cancellation must not wipe it off the record.
+      const noShows = await this.claims.markOverdueNoShows(em, id);
       const released = await this.claims.cancelAllOnShift(em, id);
       await this.waitlistEntries.clear(em, id);
-      await this.shifts.markCancelled(em, id, input.reason?.trim() || null, released);
+      await this.shifts.markCancelled(em, id, input.reason?.trim() || null, released + noShows);
       await releaseTicketsLater(em, this.outbox, this.config, id, null);
       await this.outbox.enqueue(em, 'offers.withdraw', { shiftId: id, agentId: null });
     });
