@@ -79,7 +79,7 @@ export class ShiftClaimsRepository {
    */
   async insert(
     em: EntityManager,
-    shift: Pick<Shift, 'id' | 'companyId' | 'endsAt' | 'checkInGraceMinutes'>,
+    shift: Pick<Shift, 'id' | 'companyId' | 'startsAt' | 'endsAt' | 'checkInGraceMinutes'>,
     agentId: string,
     source: SeatSource,
     heldFrom: Date,
@@ -98,7 +98,7 @@ export class ShiftClaimsRepository {
         heldFrom,
         shift.endsAt,
         source,
-        seatGraceMinutes(shift),
+        seatGraceMinutes(shift, heldFrom),
       ],
     );
     return claim;

@@ -37,12 +37,18 @@ export const MIN_SHIFT_MINUTES = 15;
 /** Below this a few seconds late is a no-show; validated on input only (older rows may be less). */
 export const MIN_CHECK_IN_GRACE_MINUTES = 2;
 /**
- * The grace a new seat gets: the shift's, but never under the minimum, whatever an older row
- * holds. A seat taken (or given from the waitlist) after the start of a shift stored with a 0
- * grace would otherwise be due at the instant it was made: a no-show its agent could not avoid.
+ * The grace a new seat gets: the shift's; for a seat held from after the start (taken late, or
+ * given from the waitlist), never under the minimum, whatever an older row holds. Such a seat
+ * of a shift stored with a 0 grace was due at the instant it was made: a no-show its agent
+ * could not avoid. (A seat held from the start can check in before it.)
  */
-export const seatGraceMinutes = (shift: { checkInGraceMinutes: number }) =>
-  Math.max(shift.checkInGraceMinutes, MIN_CHECK_IN_GRACE_MINUTES);
+export const seatGraceMinutes = (
+  shift: { checkInGraceMinutes: number; startsAt: Date },
+  heldFrom: Date = new Date(),
+) =>
+  heldFrom.getTime() > shift.startsAt.getTime()
+    ? Math.max(shift.checkInGraceMinutes, MIN_CHECK_IN_GRACE_MINUTES)
+    : shift.checkInGraceMinutes;
 export const MAX_SHIFT_MINUTES = 12 * 60;
 export const MAX_WAITLIST = 200;
 export const RELIABILITY_WINDOW_DAYS = 30;
