@@ -3,6 +3,7 @@ import { NoShowCheckHandler } from '../src/modules/shifts/shift-timers.handlers'
 import { registerAgent, registerCompany, SignedIn } from './support/factories';
 import { inMinutes, moveShift, postShift, setProfile } from './support/shifts';
 import { createTestApp, TestApp } from './support/test-app';
+import { waitFor } from './support/wait-for';
 
 /*
  * A started shift with free seats can be joined while at least SEAT_CLAIM_CLOSES_MINUTES_BEFORE_END
@@ -196,6 +197,66 @@ describe('joining a started shift', () => {
     );
     const held = await seat(given.id);
     expect(held.held_from.toISOString()).toBe(held.claimed_at.toISOString());
+  });
+
+  it('tells the agent a seat the waitlist gave late; giving it back is clean, and missing it is no mark', async () => {
+    const shift = await postShift(t, company, { seats: 1, languages: ['en'] });
+    const [holder, first, second] = [
+      await registerAgent(t),
+      await registerAgent(t),
+      await registerAgent(t),
+    ];
+    for (const a of [holder, first, second]) await setProfile(t, a, { languages: ['en'] });
+    const held = await claim(t, holder, shift.id).expect(201);
+    for (const a of [first, second]) {
+      await t.http.post(`/v1/shifts/${shift.id}/waitlist`).set(a.auth).expect(201);
+    }
+    await moveShift(t, shift.id, inMinutes(-15), inMinutes(105)); // the holder missed check-in
+    const noShow = t.app.get(NoShowCheckHandler);
+    await noShow.handle({ claimId: held.body.id });
+    const seatOf = async (a: SignedIn) =>
+      (await t.http.get('/v1/agents/me/claims').set(a.auth).expect(200)).body.items[0];
+    // Events are numbered just after their commit: waited for.
+    const given = (a: SignedIn) =>
+      waitFor(async () => {
+        const res = await t.http.get('/v1/events?types=shift.seat_given').set(a.auth).expect(200);
+        const items = res.body.items as { data: Record<string, unknown> }[];
+        return items.length > 0 && items;
+      }, 'the shift.seat_given event');
+    // Told at once, with the deadline; never a late cancellation (it was given inside the window).
+    const mine = await seatOf(first);
+    expect(mine).toMatchObject({
+      source: 'waitlist',
+      status: 'claimed',
+      lateCancelStartsAt: mine.endsAt,
+    });
+    expect((await given(first)).map((e) => e.data)).toEqual([
+      expect.objectContaining({
+        shiftId: shift.id,
+        claimId: mine.id,
+        checkInDeadline: mine.checkInDeadline,
+      }),
+    ]);
+    const back = await t.http
+      .delete(`/v1/shifts/${shift.id}/claims/me`)
+      .set(first.auth)
+      .expect(200);
+    expect(back.body).toMatchObject({ status: 'cancelled', lateCancellation: false });
+    // The next in line gets it, is told, and misses its check-in: a no-show, not counted.
+    const next = await seatOf(second);
+    expect(await given(second)).toHaveLength(1);
+    await t.db.query(
+      `UPDATE shift_claims SET check_in_deadline = now() - interval '1 second' WHERE id = $1`,
+      [next.id],
+    );
+    await expect(noShow.handle({ claimId: next.id })).resolves.toEqual({ noShow: true });
+    for (const a of [first, second]) {
+      const r = await t.http.get('/v1/agents/me/reliability').set(a.auth).expect(200);
+      expect(r.body).toMatchObject({ lateCancellations: 0, noShows: 0 });
+    }
+    // The holder's own miss counts.
+    const own = await t.http.get('/v1/agents/me/reliability').set(holder.auth).expect(200);
+    expect(own.body).toMatchObject({ noShows: 1 });
   });
 });
 

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
+import { GIVEN_LATE } from './shift-claims.repository';
 import { cursorInstant, KeyedRow } from '../../database/sql';
 import { SeatHolderRow, ShiftClaimViewRow } from './shift.rows';
 
@@ -34,7 +35,9 @@ const RELIABILITY_COUNTS = `
                           AND c.late_cancellation AND c.cancelled_at > since)::int AS late,
        count(*) FILTER (WHERE c.status = 'cancelled' AND c.cancelled_by = 'agent'
                           AND NOT c.late_cancellation AND c.cancelled_at > since)::int AS early,
-       count(*) FILTER (WHERE c.status = 'no_show' AND c.no_show_at > since)::int AS no_shows,
+       -- Not a seat the waitlist gave inside the late window: the agent did not pick that time.
+       count(*) FILTER (WHERE c.status = 'no_show' AND c.no_show_at > since
+                          AND NOT ${GIVEN_LATE('c', 'w.late_minutes')})::int AS no_shows,
        -- A break still running when the seat completed counts up to its check-out: the
        -- agent's, or the shift's end (completeCheckedIn), not when that job happened to run.
        count(*) FILTER (WHERE c.status = 'completed' AND c.completed_at > since
@@ -94,13 +97,14 @@ export class ShiftClaimViewsRepository {
     em: EntityManager,
     agentId: string,
     windowDays: number,
+    lateMinutes: number,
   ): Promise<ReliabilityRow> {
     const [r]: ReliabilityRow[] = await em.query(
       `SELECT ${RELIABILITY_COUNTS}
          FROM shift_claims c JOIN shifts s ON s.id = c.shift_id,
-              (SELECT now() - make_interval(days => $2) AS since) w
+              (SELECT now() - make_interval(days => $2) AS since, $3::int AS late_minutes) w
         WHERE c.agent_id = $1`,
-      [agentId, windowDays],
+      [agentId, windowDays, lateMinutes],
     );
     return r;
   }
@@ -112,13 +116,14 @@ export class ShiftClaimViewsRepository {
   async platformReliability(
     em: EntityManager,
     windowDays: number,
+    lateMinutes: number,
   ): Promise<{ good: number; judged: number }> {
     const [r]: ReliabilityRow[] = await em.query(
       `SELECT ${RELIABILITY_COUNTS}
          FROM shift_claims c JOIN shifts s ON s.id = c.shift_id,
-              (SELECT now() - make_interval(days => $1) AS since) w
+              (SELECT now() - make_interval(days => $1) AS since, $2::int AS late_minutes) w
         WHERE greatest(c.completed_at, c.cancelled_at, c.no_show_at) > w.since`,
-      [windowDays],
+      [windowDays, lateMinutes],
     );
     return { good: r.completed - r.away_over_cap, judged: r.completed + r.late + r.no_shows };
   }

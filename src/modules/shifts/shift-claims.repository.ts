@@ -6,6 +6,14 @@ import { ACTIVE_CLAIM_STATUSES, SEAT_USING_STATUSES, seatGraceMinutes } from './
 import { IdRow } from './shift.rows';
 import { sqlList } from './status-sql';
 
+/**
+ * SQL: claim `c` is a seat the waitlist gave inside the late window (`lateMinutes` before its
+ * start, or after it). Its agent did not pick that moment, so giving it back is never late and
+ * missing its check-in does not count against reliability.
+ */
+export const GIVEN_LATE = (c: string, lateMinutes: string) =>
+  `(${c}.source = 'waitlist' AND ${c}.claimed_at > lower(${c}.period) - make_interval(mins => ${lateMinutes}))`;
+
 // The seat-claim path (shift-race benchmark) keeps literal lists, rendered from shift-rules.ts.
 const ACTIVE = sqlList(ACTIVE_CLAIM_STATUSES);
 const SEAT_USING = sqlList(SEAT_USING_STATUSES);
@@ -153,12 +161,26 @@ export class ShiftClaimsRepository {
     return claim;
   }
 
-  /** The agent gives the seat back; inside the late window it counts as a late cancellation. */
+  /** The seat's check-in deadline. */
+  async deadlineOf(em: EntityManager, claimId: string): Promise<Date> {
+    const [row]: { check_in_deadline: Date }[] = await em.query(
+      'SELECT check_in_deadline FROM shift_claims WHERE id = $1',
+      [claimId],
+    );
+    return row.check_in_deadline;
+  }
+
+  /**
+   * The agent gives the seat back; inside the late window it counts as a late cancellation,
+   * unless the waitlist gave the seat inside that window (GIVEN_LATE: the agent never had the
+   * chance to give it back in time).
+   */
   async markCancelledByAgent(em: EntityManager, claimId: string, lateMinutes: number) {
     await em.query(
       `UPDATE shift_claims c
           SET status = 'cancelled', cancelled_at = now(), cancelled_by = 'agent',
               late_cancellation = now() > lower(c.period) - make_interval(mins => $2)
+                                  AND NOT ${GIVEN_LATE('c', '$2')}
         WHERE c.id = $1`,
       [claimId, lateMinutes],
     );

@@ -199,9 +199,10 @@ export class ShiftClaimsService {
 
   async reliability(actor: Actor): Promise<ReliabilityDto> {
     const { userId } = requireUser(actor, 'agent');
+    const late = this.config.get('LATE_CANCEL_WINDOW_MINUTES', { infer: true });
     const [r, platform] = await Promise.all([
-      this.views.reliabilityCounts(this.db.manager, userId, RELIABILITY_WINDOW_DAYS),
-      this.views.platformReliability(this.db.manager, RELIABILITY_WINDOW_DAYS),
+      this.views.reliabilityCounts(this.db.manager, userId, RELIABILITY_WINDOW_DAYS, late),
+      this.views.platformReliability(this.db.manager, RELIABILITY_WINDOW_DAYS, late),
     ]);
     const judged = r.completed + r.late + r.no_shows;
     // A seat worked but with more time away than the shift allowed is not a reliable one.

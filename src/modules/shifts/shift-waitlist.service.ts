@@ -8,6 +8,7 @@ import { domainErrorForConstraint } from '../../common/errors/constraint-errors'
 import { DomainError } from '../../common/errors/domain-error';
 import { Env } from '../../config/env.validation';
 import { AgentsService } from '../agents/agents.service';
+import { EventsService } from '../events/events.service';
 import { SeatAllocator } from './seat-allocator.service';
 import { alreadyClaimed, claimsClosed, claimsCloseAt } from './seat-window';
 import { WaitlistPositionDto } from './shift.dto';
@@ -34,6 +35,7 @@ export class ShiftWaitlistService {
     private readonly entries: ShiftWaitlistRepository,
     private readonly agents: AgentsService,
     private readonly eligibility: ShiftEligibility,
+    private readonly events: EventsService,
   ) {}
 
   /** Joins a full shift's waitlist; the agent must be eligible now. */
@@ -118,8 +120,24 @@ export class ShiftWaitlistService {
         await em.query('ROLLBACK TO SAVEPOINT waitlist_promotion');
         return false;
       }
-      await this.seats.allocate(em, shift, agentId, 'waitlist');
+      const claimId = await this.seats.allocate(em, shift, agentId, 'waitlist');
       await em.query('RELEASE SAVEPOINT waitlist_promotion');
+      // The agent did not pick this moment: told at once (the console shows it live), with
+      // the deadline to check in by, or to give the seat back (a clean cancel: see
+      // markCancelledByAgent).
+      const seat = await this.claims.deadlineOf(em, claimId);
+      await this.events.record(em, {
+        type: 'shift.seat_given',
+        agentId,
+        data: {
+          shiftId: shift.id,
+          claimId,
+          title: shift.title,
+          startsAt: shift.startsAt,
+          endsAt: shift.endsAt,
+          checkInDeadline: seat,
+        },
+      });
     } catch (e) {
       const known = e instanceof DomainError ? e : domainErrorForConstraint(e);
       if (!known || !SKIPPABLE.has(known.code)) throw e;

@@ -774,7 +774,8 @@ export class ShiftClaimDto {
   /**
    * Cancelling from then on is a late cancellation, which counts against reliability
    * (LATE_CANCEL_WINDOW_MINUTES before the seat's start; a seat taken after the start is
-   * inside it from the claim).
+   * inside it from the claim). A seat the waitlist gave inside that window: the shift's end
+   * (giving it back is never late, and missing its check-in does not count either).
    * @example 2030-05-04T05:00:00.000Z
    */
   lateCancelStartsAt: Date;

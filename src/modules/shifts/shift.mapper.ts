@@ -106,7 +106,9 @@ export function toShiftClaimDto(
     source: r.source,
     checkInDeadline: r.check_in_deadline,
     checkInOpensAt: minutesBefore(r.starts_at, windows.checkInOpensMinutes),
-    lateCancelStartsAt: minutesBefore(r.held_from, windows.lateCancelMinutes),
+    lateCancelStartsAt: givenLate(r, windows.lateCancelMinutes)
+      ? r.ends_at // given by the waitlist inside the late window: never a late cancellation
+      : minutesBefore(r.held_from, windows.lateCancelMinutes),
     claimedAt: r.claimed_at,
     checkedInAt: r.checked_in_at,
     checkedOutAt: r.checked_out_at,
@@ -139,4 +141,15 @@ export function toSeatHolderDto(r: SeatHolderRow, displayName: string): SeatHold
 
 export function toWaitlistedAgentDto(r: WaitlistEntryRow, displayName: string): WaitlistedAgentDto {
   return { agentId: r.agentId, displayName, joinedAt: r.joinedAt };
+}
+
+/** A seat the waitlist gave inside the late window (GIVEN_LATE in shift-claims.repository). */
+function givenLate(
+  r: { source: string; claimed_at: Date; held_from: Date },
+  lateCancelMinutes: number,
+): boolean {
+  return (
+    r.source === 'waitlist' &&
+    r.claimed_at.getTime() > r.held_from.getTime() - lateCancelMinutes * 60_000
+  );
 }

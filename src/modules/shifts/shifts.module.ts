@@ -4,6 +4,7 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AgentProfilesModule } from '../agents/agent-profiles.module';
 import { CompaniesModule } from '../companies/companies.module';
+import { EventsModule } from '../events/events.module';
 import { OutboxModule } from '../outbox/outbox.module';
 import { SkillsModule } from '../skills/skills.module';
 import { OpenShiftsRepository } from './open-shifts.repository';
@@ -31,6 +32,7 @@ import { ShiftsService } from './shifts.service';
   imports: [
     TypeOrmModule.forFeature([Shift, ShiftRequiredSkill]),
     OutboxModule,
+    EventsModule,
     SkillsModule,
     CompaniesModule,
     // Agents' qualifications, seat locks and names (AgentsModule, which suspends through this

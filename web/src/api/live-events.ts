@@ -78,6 +78,23 @@ function apply(queryClient: QueryClient, event: LiveEvent): void {
     });
     return;
   }
+  if (event.type === 'shift.seat_given') {
+    // A seat the waitlist gave: the agent did not pick this moment, so it must not pass unseen.
+    void queryClient.invalidateQueries({ queryKey: keys.seats });
+    void queryClient.invalidateQueries({ queryKey: keys.openShifts });
+    const deadline = Date.parse(String(data.checkInDeadline));
+    const minutes = Math.max(0, Math.round((deadline - Date.now()) / 60_000));
+    notifications.show({
+      color: 'blue',
+      autoClose: false,
+      title: 'A seat from the waitlist is yours',
+      message:
+        `${typeof data.title === 'string' && data.title ? `“${data.title}”: c` : 'C'}heck in ` +
+        `within ${minutes} minute${minutes === 1 ? '' : 's'} (My seats). If you cannot, give it ` +
+        'back: a seat given this late never counts against your reliability.',
+    });
+    return;
+  }
   if (event.type.startsWith('earning.')) {
     // Booked, available or reversed (a reopen): the ledger's job has moved the balances. The
     // ticket's own event comes before that job, so it is not the moment to read them again.
