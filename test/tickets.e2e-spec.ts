@@ -693,6 +693,37 @@ describe('tickets', () => {
         expect(afterReopen.body.error.code).toBe('TICKET_NOT_CLAIMED_BY_YOU');
       });
 
+      it("a reopen retried with its Idempotency-Key gets its first answer, never reopening the next agent's resolution", async () => {
+        const {
+          agents: [a, b],
+        } = await liveAgents(t, co.auth, 2);
+        const ticket = await escalate(t, coKey);
+        const work = async (agent: SignedIn, summary: string) => {
+          await t.http.post(`/v1/tickets/${ticket.id}/claim`).set(agent.auth).expect(200);
+          await t.http
+            .post(`/v1/tickets/${ticket.id}/resolve`)
+            .set(agent.auth)
+            .send({ resolutionSummary: summary })
+            .expect(200);
+        };
+        await work(a, 'done');
+        const reopen = () =>
+          t.http
+            .post(`/v1/tickets/${ticket.id}/reopen`)
+            .set(bearer(coKey))
+            .set('Idempotency-Key', `reopen-${ticket.id}`)
+            .send({ reason: 'customer wrote back' })
+            .expect(200);
+        const first = await reopen();
+        // The answer was lost; meanwhile another agent took the ticket and resolved it.
+        await work(b, 'done properly');
+        const again = await reopen();
+        expect(again.headers['idempotent-replayed']).toBe('true');
+        expect(again.body).toEqual(first.body);
+        const now = await t.http.get(`/v1/tickets/${ticket.id}`).set(co.auth).expect(200);
+        expect(now.body).toMatchObject({ status: 'resolved', reopenCount: 1 });
+      });
+
       it('reopen inside the window sends it back to the queue; after the window, 409', async () => {
         const {
           agents: [a],

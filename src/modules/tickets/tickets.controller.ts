@@ -87,6 +87,9 @@ export class TicketsController {
   @Post(':id/reopen')
   @HttpCode(200)
   @Roles('company_admin', 'bot')
+  // A retry of a lost answer with the same key gets that answer; without one it would reopen
+  // whatever resolution stands by then (another agent's, since), clawing back their pay.
+  @Idempotent()
   @ApiOperation({ operationId: 'reopenTicket', summary: 'Reopen a resolved ticket' })
   @ApiErrors('TICKET_NOT_OPEN', 'REOPEN_WINDOW_CLOSED')
   reopen(
@@ -174,6 +177,7 @@ export class AgentTicketsController {
   /** Gives the ticket back to the queue; you are not offered it again for a while. */
   @Post('tickets/:id/release')
   @HttpCode(200)
+  @Idempotent()
   @ApiOperation({ operationId: 'releaseTicket', summary: 'Give a ticket back to the queue' })
   @ApiOkResponse({ type: AgentTicketDto })
   @ApiErrors('AGENT_SUSPENDED', 'TICKET_NOT_CLAIMED_BY_YOU')

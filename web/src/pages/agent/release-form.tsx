@@ -2,6 +2,7 @@ import { Button, Stack, Text, TextInput } from '@mantine/core';
 import { useMutation } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, unwrap } from '../../api/client';
+import { useSubmissionKey } from '../../api/idempotency-key';
 import { ErrorAlert } from '../../ui/error-alert';
 import { problemOf } from '../../ui/form-errors';
 import { useTicketExit } from './use-ticket-exit';
@@ -12,14 +13,20 @@ const INPUTS = ['reason'];
 export function ReleaseForm({ ticketId }: { ticketId: string }) {
   const [reason, setReason] = useState('');
   const exit = useTicketExit(ticketId);
+  // A retry after a lost answer gets that answer, not "not yours" for a ticket it released.
+  const submission = useSubmissionKey();
   const release = useMutation({
     mutationFn: () =>
       unwrap(
         api.POST('/v1/tickets/{id}/release', {
-          params: { path: { id: ticketId } },
+          params: {
+            path: { id: ticketId },
+            header: { 'Idempotency-Key': submission.keyFor({ ticketId, reason }) },
+          },
           body: { reason },
         }),
       ),
+    onSettled: (_data, error) => submission.settled(error),
     onSuccess: () => exit('Ticket released back to the queue.'),
   });
   const errors = problemOf(release.error, INPUTS);
