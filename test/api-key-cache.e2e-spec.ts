@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { ConfigService } from '@nestjs/config';
 import { ApiKeyCache } from '../src/modules/companies/api-key-cache';
 import { ApiKeysRepository } from '../src/modules/companies/api-keys.repository';
 import { createApiKey, registerCompany, type SignedIn } from './support/factories';
@@ -65,6 +66,25 @@ describe('API key cache across processes', () => {
     await waitFor(async () => cache.ticket() !== ticket, 'process b to hear of it', 1000);
     await cache.set('some-hash', row, ticket);
     expect(cache.get('some-hash')).toBeUndefined();
+  });
+
+  it('does not cache a key read before the process listened for revocations (one it may have missed)', async () => {
+    const key = await createApiKey(a, company, 'early');
+    const [row] = await a.db.query(`SELECT id, company_id FROM api_keys WHERE prefix = $1`, [
+      key.slice(0, 12),
+    ]);
+    // A process whose subscription at start failed (Redis away): it listens from the first key
+    // it would cache. A revocation published before that was never heard.
+    const late = new ApiKeyCache(b.app.get(ConfigService));
+    try {
+      await late.set('read-before', row, late.ticket());
+      expect(late.get('read-before')).toBeUndefined();
+      // Listening now: the next read is kept.
+      await late.set('read-after', row, late.ticket());
+      expect(late.get('read-after')).toEqual(row);
+    } finally {
+      await late.onModuleDestroy();
+    }
   });
 
   it('bounds the delay by API_KEY_CACHE_SECONDS when the revocation message is lost', async () => {

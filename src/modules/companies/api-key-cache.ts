@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import Redis from 'ioredis';
 import { Env } from '../../config/env.validation';
@@ -16,12 +16,12 @@ const revokedChannel = (prefix: string) => `${prefix}:api-keys-revoked`;
 /**
  * Verified bot keys, by hash, for API_KEY_CACHE_SECONDS: intake is the hottest authenticated
  * path, and reading the key cost a query per request (issue 20). A revocation evicts the key
- * here at once and in every other process through Redis pub/sub (subscribed with the first
- * cached key); if that message is lost (Redis away), the entry's age bounds the delay. Only
+ * here at once and in every other process through Redis pub/sub (subscribed at start, or with
+ * the first key to cache if Redis was away then); if that message is lost (Redis away), the entry's age bounds the delay. Only
  * verified keys are kept: an unknown key always reads the database.
  */
 @Injectable()
-export class ApiKeyCache implements OnModuleDestroy {
+export class ApiKeyCache implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(ApiKeyCache.name);
   private readonly byHash = new Map<string, { owner: ApiKeyOwnerRow; until: number }>();
   private readonly ttlMs: number;
@@ -37,6 +37,17 @@ export class ApiKeyCache implements OnModuleDestroy {
   constructor(private readonly config: ConfigService<Env, true>) {
     this.ttlMs = config.get('API_KEY_CACHE_SECONDS', { infer: true }) * 1000;
     this.prefix = config.get('QUEUE_PREFIX', { infer: true });
+  }
+
+  /**
+   * Listens from the start, so that the first keys read are cached (a read before the process
+   * listens is not: see listen). Redis away at boot: the first request to cache tries again.
+   */
+  async onApplicationBootstrap(): Promise<void> {
+    if (this.ttlMs === 0) return;
+    await this.subscribe().catch((e: unknown) =>
+      this.logger.warn({ err: e }, 'API key revocations unheard for now: keys are not cached'),
+    );
   }
 
   get(hash: string): ApiKeyOwnerRow | undefined {
@@ -117,6 +128,9 @@ export class ApiKeyCache implements OnModuleDestroy {
     sub.on('error', (e) => this.logger.warn({ err: e }, 'API key revocations: Redis error'));
     sub.on('message', (_channel: string, id: string) => this.evict(id));
     await sub.subscribe(revokedChannel(this.prefix));
+    // Listening from now: a key read before (its ticket taken) may have been revoked while no
+    // one here listened, so it is not cached; the next read is.
+    this.generation += 1;
     // From now on, a reconnect (which re-subscribes) may have missed revocations published
     // meanwhile: start afresh.
     sub.on('ready', () => {
