@@ -112,7 +112,10 @@ describe('the conversation on a ticket', () => {
       agentId: agent.id,
       externalId: ticket.externalId,
       data: {
+        // Joined to the REST answers on `id` (there `messageId` is the bot's own id).
+        id: sent.body.id,
         messageId: sent.body.id,
+        botMessageId: null,
         number: 1, // the bot orders deliveries by it
         author: 'agent',
         body: 'Refund re-issued.\nIt takes 3 days.',

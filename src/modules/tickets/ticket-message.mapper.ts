@@ -16,10 +16,17 @@ export function toTicketMessageDto(r: TicketMessageRow): TicketMessageDto {
   };
 }
 
-/** A message as the `ticket.message` event and webhook carry it. */
+/**
+ * A message as the `ticket.message` event and webhook carry it. `id` is its id as the REST
+ * answers name it; `messageId` is the same (the field receivers had first: in the REST answers
+ * `messageId` is the bot's own id instead, so join on `id`). `botMessageId`: the bot's id for a
+ * message it relayed (null for an agent's).
+ */
 export function messageEventData(r: TicketMessageRow) {
   return {
+    id: r.id,
     messageId: r.id,
+    botMessageId: r.external_message_id,
     number: r.number,
     author: r.author,
     body: r.body,
