@@ -45,7 +45,12 @@ export interface TicketEventData {
   };
   /** A message to the customer (webhook: the holder's, for the bot to relay). */
   'ticket.message': {
+    /** The message's id, as `id` in the REST answers. */
+    id: string;
+    /** The same id (the first field receivers had; the REST `messageId` is the bot's own). */
     messageId: string;
+    /** The bot's own id for a message it relayed; null for an agent's. */
+    botMessageId: string | null;
     /** Its place in the ticket's conversation (1, 2, 3…): deliveries can arrive out of order. */
     number: number;
     author: 'agent' | 'customer' | 'bot';

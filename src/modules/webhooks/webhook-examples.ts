@@ -75,7 +75,9 @@ export const WEBHOOK_EXAMPLES: { [T in WebhookEventType]: WebhookPayload<T> } = 
       agentId,
       claimId,
       data: {
+        id: '7a2c4e91-5b8d-4f36-a1e0-9d3b6c8f2e45',
         messageId: '7a2c4e91-5b8d-4f36-a1e0-9d3b6c8f2e45',
+        botMessageId: null,
         number: 4,
         author: 'agent',
         body: 'I have re-issued the refund; it should reach your card within 3 days.',
