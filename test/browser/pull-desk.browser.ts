@@ -234,3 +234,41 @@ test("a browser clock half an hour slow checks in by the API's clock", async ({ 
   await expect(seat.getByRole('button', { name: 'Check out' })).toHaveCount(0);
   await expect(seat.getByRole('button', { name: 'Cancel seat' })).toBeVisible();
 });
+
+/**
+ * The access token runs out while the API cannot answer its renewal (a deploy's 502): the
+ * console stays signed in and tries again, rather than showing a sign-in page that a reload
+ * undoes (the cookie's login was fine all along), with the server's error page as the reason.
+ */
+test('a renewal the server could not answer keeps the user signed in until it renews', async ({
+  page,
+}) => {
+  const agent = await signUpAgent();
+  await page.clock.install();
+  await page.goto('/sign-in');
+  await page.getByLabel('Email').fill(agent.email);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page).toHaveURL(/\/agent\/desk$/);
+  let refused = 0;
+  await page.route('**/v1/auth/session/refresh', (route) => {
+    refused += 1;
+    return route.fulfill({ status: 502, contentType: 'text/html', body: '<html>502</html>' });
+  });
+  // The token's hour (the test instance's; 15 minutes by default) runs out: its renewal, a
+  // minute ahead of the end, meets the 502; so does the retry after the end.
+  await page.clock.runFor('01:01:00');
+  await expect.poll(() => refused).toBe(1);
+  await page.clock.runFor('00:20');
+  await expect.poll(() => refused).toBe(2);
+  await expect(page).toHaveURL(/\/agent\/desk$/);
+  await expect(page.getByText(/could not be renewed/)).toHaveCount(0);
+  await page.unroute('**/v1/auth/session/refresh');
+  const renewed = page.waitForResponse(
+    (r) => r.url().endsWith('/v1/auth/session/refresh') && r.status() === 200,
+  );
+  await page.clock.runFor('00:20');
+  await renewed;
+  await expect(page.getByRole('button', { name: 'Sign out' })).toBeVisible();
+  await expect(page).toHaveURL(/\/agent\/desk$/);
+});

@@ -169,10 +169,14 @@ async function refreshOnce(last: boolean): Promise<boolean | 'again'> {
     if (status === 'loading' && !last && epoch === started && passing(err)) return 'again';
     if (status === 'loading') {
       end(`Your session could not be restored: ${message}`);
-    } else if (expiresAt !== null && expiresAt > Date.now()) {
-      schedule(RETRY_MS); // still signed in for now: try again before the token runs out
+    } else if ((expiresAt !== null && expiresAt > Date.now()) || passing(err)) {
+      // Still signed in for now, or no answer about the login (a deploy's 502, offline): the
+      // cookie's login may be fine, and ending here would show a sign-in page that a reload
+      // undoes (and leave that login in the cookie for the next person). Try again shortly;
+      // calls fail meanwhile and say so.
+      schedule(RETRY_MS);
     } else {
-      end(`Your session could not be renewed: ${message}`);
+      end('Your session could not be renewed: sign in again');
     }
     return false;
   }
