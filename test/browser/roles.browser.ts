@@ -77,3 +77,39 @@ test.describe('no role reaches another role’s pages', () => {
     await refusedEverywhereElse(page, 'admin');
   });
 });
+
+/**
+ * One browser, two tabs: the agent signs out in one and another agent signs in there. The
+ * first tab follows the cookie to the new user, and shows none of the last one's data: its
+ * profile form is the new agent's, so saving it cannot write the last one's name over it.
+ */
+test('a tab that follows the cookie to another user shows that user, not the last one', async ({
+  page,
+  context,
+}) => {
+  const first = await signUpAgent('Ana First');
+  const second = await signUpAgent('Bo Second');
+  await signInPage(page, first.email);
+  await expect(page).toHaveURL(/\/agent\/desk$/);
+  await page.goto('/agent/profile');
+  await expect(page.getByLabel('Display name')).toHaveValue('Ana First');
+
+  // The first tab's renewal reaches the API only after the second sign-in (a slow network).
+  let open!: () => void;
+  const later = new Promise<void>((resolve) => (open = resolve));
+  await page.route('**/v1/auth/session/refresh', async (route) => {
+    await later;
+    await route.continue();
+  });
+  const other = await context.newPage();
+  await other.goto('/agent/desk');
+  await other.getByRole('button', { name: 'Sign out' }).click();
+  await expect(other).toHaveURL(/\/sign-in/);
+  await signInPage(other, second.email);
+  await expect(other).toHaveURL(/\/agent\/desk$/);
+  open();
+
+  // The first tab's stream ended with the first login; it follows the cookie to the second.
+  await expect(page.getByLabel('Display name')).toHaveValue('Bo Second', { timeout: 15_000 });
+  await expect(page.getByText('Ana First')).toHaveCount(0);
+});

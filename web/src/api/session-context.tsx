@@ -1,5 +1,12 @@
 import { useQueryClient } from '@tanstack/react-query';
-import { createContext, useContext, useEffect, useRef, useSyncExternalStore } from 'react';
+import {
+  createContext,
+  Fragment,
+  useContext,
+  useEffect,
+  useRef,
+  useSyncExternalStore,
+} from 'react';
 import type { ReactNode } from 'react';
 import { refreshSession, signIn, signOut, signUp } from './session';
 import { getSessionState, subscribeSession, type SessionState } from './session-store';
@@ -22,21 +29,32 @@ const actions = { signIn, signUp, signOut };
 export function SessionProvider({ children }: { children: ReactNode }) {
   const state = useSyncExternalStore(subscribeSession, getSessionState);
   const queryClient = useQueryClient();
-  const previous = useRef<string | null>(null);
+  const previous = useRef({ userId: null as string | null, generation: 0 });
 
   useEffect(() => {
     if (getSessionState().status === 'loading') void refreshSession();
   }, []);
 
   // Emptied when the user changes, signed out or in as someone else (another tab's sign-in
-  // reaching this one through the shared cookie).
+  // reaching this one through the shared cookie): before anything renders for the new user, so
+  // no page reads the last one's cached data (an effect came after the first render, and an
+  // emptied cache does not tell the pages still showing it). A change from one user straight to
+  // another also mounts the pages afresh: a form filled from the last user's profile would
+  // otherwise save it into the new user's.
   const userId = state.user?.id ?? null;
-  useEffect(() => {
-    if (previous.current !== null && previous.current !== userId) queryClient.clear();
-    previous.current = userId;
-  }, [userId, queryClient]);
+  if (previous.current.userId !== userId) {
+    if (previous.current.userId !== null) {
+      queryClient.clear();
+      if (userId !== null) previous.current.generation += 1;
+    }
+    previous.current.userId = userId;
+  }
 
-  return <SessionContext value={{ ...state, ...actions }}>{children}</SessionContext>;
+  return (
+    <SessionContext value={{ ...state, ...actions }}>
+      <Fragment key={previous.current.generation}>{children}</Fragment>
+    </SessionContext>
+  );
 }
 
 export function useSession(): SessionContextValue {
