@@ -325,10 +325,14 @@ export class Env {
   @Min(20)
   EVENTS_POLL_MS = 500;
 
-  /** A comment line on every event stream this often, so proxies keep it open. */
+  /**
+   * A comment line on every event stream this often, so proxies keep it open. At most 20 s:
+   * the console takes a stream silent for 45 s as dead and opens another.
+   */
   @Transform(toInt)
   @IsInt()
   @Min(10)
+  @Max(20_000)
   EVENTS_HEARTBEAT_MS = 15_000;
 
   /** A stream reader this many events behind (written, not yet taken by its socket) is cut off. */

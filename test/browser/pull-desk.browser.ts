@@ -1,5 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
-import { escalate, PASSWORD, postShift, signUpAgent, signUpCompany } from './api';
+import { escalate, PASSWORD, postShift, signInPage, signUpAgent, signUpCompany } from './api';
 import { expectAccessible } from './journeys';
 
 /**
@@ -271,4 +271,25 @@ test('a renewal the server could not answer keeps the user signed in until it re
   await renewed;
   await expect(page.getByRole('button', { name: 'Sign out' })).toBeVisible();
   await expect(page).toHaveURL(/\/agent\/desk$/);
+});
+
+/**
+ * A stream whose connection died without closing (a NAT dropped it, the laptop slept) sends
+ * nothing more, not even the API's heartbeat: after 45 silent seconds the console gives it up
+ * and opens another, rather than waiting on it for good while offers go unseen.
+ */
+test('an event stream silent past its heartbeats is opened again', async ({ page }) => {
+  const agent = await signUpAgent();
+  let opened = 0;
+  await page.route('**/v1/events/stream', () => {
+    opened += 1; // never answered: a connection that died on the way
+  });
+  await page.clock.install();
+  await signInPage(page, agent.email);
+  await expect(page).toHaveURL(/\/agent\/desk$/);
+  await expect.poll(() => opened).toBe(1);
+  await page.clock.runFor('00:30');
+  expect(opened).toBe(1); // within the heartbeats' allowance: left alone
+  await page.clock.runFor('00:20');
+  await expect.poll(() => opened).toBe(2);
 });

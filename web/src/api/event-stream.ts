@@ -6,6 +6,14 @@ import { serverNow } from './server-clock';
 import { readFrames } from './sse-frames';
 
 export type LiveEvent = Schemas['EventDto'];
+
+/**
+ * The API writes a heartbeat every EVENTS_HEARTBEAT_MS (15 s; at most 20 s, env.validation): a
+ * stream silent this long is dead though its socket looks open (a NAT or proxy dropped it, the
+ * laptop slept, the Wi-Fi changed). It is given up and opened again, or the desk would say
+ * "Live" while no offer reached it, and three unseen offers set the agent away.
+ */
+export const SILENT_STREAM_MS = 45_000;
 export type StreamState = 'connecting' | 'live' | 'reconnecting' | 'stopped';
 
 /**
@@ -36,10 +44,22 @@ async function run(
     let waitMs = 0;
     const attempt = { openedAt: null as number | null, sawFrame: false };
     const token = session.accessToken;
+    // This attempt's own signal: the caller's stop, a silence past SILENT_STREAM_MS, or the
+    // browser coming back online (the old socket is likely dead) end it, and the loop opens
+    // another at once.
+    const cut = new AbortController();
+    const stop = () => cut.abort();
+    signal.addEventListener('abort', stop, { once: true });
+    let silence = setTimeout(stop, SILENT_STREAM_MS);
+    const alive = () => {
+      clearTimeout(silence);
+      silence = setTimeout(stop, SILENT_STREAM_MS);
+    };
+    window.addEventListener('online', stop);
     try {
       const { data, response } = await api.GET('/v1/events/stream', {
         parseAs: 'stream',
-        signal,
+        signal: cut.signal,
         params: { header: lastId === undefined ? {} : { 'Last-Event-ID': lastId } },
       });
       if (response.status === 401) return;
@@ -47,7 +67,7 @@ async function run(
       if (response.ok && data) {
         attempt.openedAt = Date.now();
         onState('live');
-        for await (const frame of readFrames(data)) {
+        for await (const frame of readFrames(data, alive)) {
           lastId = frame.lastId ?? lastId;
           if (frame.event === 'stream.end') {
             ended = reasonOf(frame.data);
@@ -60,6 +80,10 @@ async function run(
       }
     } catch {
       if (signal.aborted) return;
+    } finally {
+      clearTimeout(silence);
+      signal.removeEventListener('abort', stop);
+      window.removeEventListener('online', stop);
     }
     // The stream outlived its token, or the session ended elsewhere (a sign-out in another tab,
     // a suspension): get a token first. After token_expired the console has usually refreshed

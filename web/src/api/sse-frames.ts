@@ -14,7 +14,10 @@ const LINE_END = /\r\n|\r|\n/;
  * `retry:` ignored: the reconnect delay is ours). EventSource cannot be used: it sends no
  * Authorization header, and the token must never go in the URL.
  */
-export async function* readFrames(body: ReadableStream<Uint8Array>): AsyncGenerator<SseFrame> {
+export async function* readFrames(
+  body: ReadableStream<Uint8Array>,
+  onBytes: () => void = () => undefined,
+): AsyncGenerator<SseFrame> {
   const reader = body.getReader();
   const decoder = new TextDecoder();
   let buffer = '';
@@ -25,6 +28,7 @@ export async function* readFrames(body: ReadableStream<Uint8Array>): AsyncGenera
     for (;;) {
       const { value, done } = await reader.read();
       if (done) return;
+      onBytes(); // anything, a heartbeat comment too: the connection is alive
       buffer += decoder.decode(value, { stream: true });
       for (;;) {
         const match = LINE_END.exec(buffer);
