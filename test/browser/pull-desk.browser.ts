@@ -293,3 +293,30 @@ test('an event stream silent past its heartbeats is opened again', async ({ page
   await page.clock.runFor('00:20');
   await expect.poll(() => opened).toBe(2);
 });
+
+/**
+ * A seat claim whose answer was lost (the network dropped it after the API took the seat):
+ * claiming again sends the same Idempotency-Key and is answered with that seat, not refused as
+ * already claimed and reported as "Could not claim".
+ */
+test('a claim retried after a lost answer gets its seat, not an error', async ({ page }) => {
+  const company = await signUpCompany(`Lost answer ${Math.random().toString(36).slice(2, 8)}`);
+  await postShift(company, 3600, { title: 'Lost answer desk' });
+  const agent = await signUpAgent();
+  await signInPage(page, agent.email);
+  await expect(page).toHaveURL(/\/agent\/desk$/);
+  await page.goto('/agent/shifts');
+  const card = page.getByRole('article', { name: /Lost answer desk/ });
+  await page.route(
+    '**/v1/shifts/*/claims',
+    async (route) => {
+      await route.fetch(); // the API takes the seat
+      await route.abort('connectionreset'); // its answer never arrives
+    },
+    { times: 1 },
+  );
+  await card.getByRole('button', { name: 'Claim a seat' }).click();
+  await expect(card.getByText('Could not claim')).toBeVisible();
+  await card.getByRole('button', { name: 'Claim a seat' }).click();
+  await expect(page.getByText('Seat claimed: Lost answer desk')).toBeVisible();
+});

@@ -3,7 +3,7 @@ import { notifications } from '@mantine/notifications';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useId, useState } from 'react';
 import { api, ApiError, unwrap, type Schemas } from '../../api/client';
-import { newIdempotencyKey } from '../../api/idempotency-key';
+import { useSubmissionKey } from '../../api/idempotency-key';
 import { keys } from '../../api/query-keys';
 import { ErrorAlert } from '../../ui/error-alert';
 import { Reasons, reasonsOf } from './reasons';
@@ -23,29 +23,42 @@ export function OpenShiftCard({ shift }: { shift: Shift }) {
   const [answered, setAnswered] = useState<{ position: number | null } | null>(null);
   useEffect(() => setAnswered(null), [shift.waitlistPosition]);
   const position = answered ? answered.position : shift.waitlistPosition;
-  const params = () => ({
+  // One key per submission, kept while a retry may follow a lost answer: the retry gets the
+  // first answer (the seat), not 409 ALREADY_CLAIMED reported as "could not claim".
+  const claimKey = useSubmissionKey();
+  const waitlistKey = useSubmissionKey();
+  const params = (key: string) => ({
     path: { id: shift.id },
-    header: { 'Idempotency-Key': newIdempotencyKey() },
+    header: { 'Idempotency-Key': key },
   });
-  const refresh = () => {
-    void queryClient.invalidateQueries({ queryKey: keys.openShifts });
-    void queryClient.invalidateQueries({ queryKey: keys.seats });
-  };
+  // Returned to the mutation, so that its button stays busy until the lists are read again:
+  // enabled in between, a second click met the seat just taken.
+  const refresh = () =>
+    Promise.all([
+      queryClient.invalidateQueries({ queryKey: keys.openShifts }),
+      queryClient.invalidateQueries({ queryKey: keys.seats }),
+    ]);
   const claim = useMutation({
-    mutationFn: () => unwrap(api.POST('/v1/shifts/{id}/claims', { params: params() })),
+    mutationFn: () =>
+      unwrap(api.POST('/v1/shifts/{id}/claims', { params: params(claimKey.keyFor(shift.id)) })),
+    onSettled: (_data, error) => claimKey.settled(error),
     onSuccess: () => {
       notifications.show({
         color: 'green',
         message: `Seat claimed: ${shift.title ?? shift.companyName}`,
       });
-      refresh();
+      return refresh();
     },
   });
   const waitlist = useMutation({
-    mutationFn: () => unwrap(api.POST('/v1/shifts/{id}/waitlist', { params: params() })),
+    mutationFn: () =>
+      unwrap(
+        api.POST('/v1/shifts/{id}/waitlist', { params: params(waitlistKey.keyFor(shift.id)) }),
+      ),
+    onSettled: (_data, error) => waitlistKey.settled(error),
     onSuccess: (answer) => {
       setAnswered({ position: answer.position });
-      refresh();
+      return refresh();
     },
   });
   const leave = useMutation({
@@ -54,7 +67,7 @@ export function OpenShiftCard({ shift }: { shift: Shift }) {
     onSuccess: () => {
       setAnswered({ position: null });
       notifications.show({ message: `You left the waitlist: ${shift.title ?? shift.companyName}` });
-      refresh();
+      return refresh();
     },
   });
   const error = claim.error ?? waitlist.error ?? leave.error;
