@@ -235,6 +235,7 @@ describe('joining a started shift', () => {
         shiftId: shift.id,
         claimId: mine.id,
         checkInDeadline: mine.checkInDeadline,
+        givenLate: true,
       }),
     ]);
     const back = await t.http

@@ -126,6 +126,7 @@ export class ShiftWaitlistService {
       // the deadline to check in by, or to give the seat back (a clean cancel: see
       // markCancelledByAgent).
       const seat = await this.claims.deadlineOf(em, claimId);
+      const late = this.config.get('LATE_CANCEL_WINDOW_MINUTES', { infer: true }) * 60_000;
       await this.events.record(em, {
         type: 'shift.seat_given',
         agentId,
@@ -136,6 +137,8 @@ export class ShiftWaitlistService {
           startsAt: shift.startsAt,
           endsAt: shift.endsAt,
           checkInDeadline: seat,
+          // GIVEN_LATE (shift-claims.repository): inside the late window, or after the start.
+          givenLate: shift.startsAt.getTime() - Date.now() < late,
         },
       });
     } catch (e) {

@@ -73,7 +73,10 @@ export class ShiftsController {
     return this.shifts.update(actor, id, body);
   }
 
-  /** Cancels the shift; seat holders are released with no mark on their reliability. */
+  /**
+   * Cancels the shift; seat holders are released with no mark on their reliability (a seat past
+   * its check-in deadline stays the no-show it is).
+   */
   @Post(':id/cancel')
   @HttpCode(200)
   @ApiOperation({ operationId: 'cancelShift', summary: 'Cancel a shift' })

@@ -1,6 +1,5 @@
 import Stripe from 'stripe';
 import { DomainError } from '../../common/errors/domain-error';
-import { accountUnreadable } from './stripe-errors';
 
 /**
  * A Stripe call made for a user's request: Stripe refusing (400, 403, 404) is a 409 with its reason (a retry
@@ -17,9 +16,10 @@ export async function callStripe<T>(fn: () => Promise<T>): Promise<T> {
       e instanceof Stripe.errors.StripeInvalidRequestError ||
       e instanceof Stripe.errors.StripePermissionError
     ) {
-      const message = accountUnreadable(e)
-        ? 'Stripe will not let us reach this account: it was disconnected from the platform or deleted'
-        : `Stripe refused: ${e.message}`;
+      const message =
+        e.code === 'account_invalid'
+          ? 'Stripe will not let us reach this account: it was disconnected from the platform or deleted'
+          : `Stripe refused: ${e.message}`;
       throw new DomainError('CONFLICT', message, { stripeCode: e.code ?? null });
     }
     throw new DomainError('SERVICE_UNAVAILABLE', 'Stripe could not be reached; try again shortly', {

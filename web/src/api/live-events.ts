@@ -4,6 +4,7 @@ import { useEffect, useState } from 'react';
 import type { Schemas } from './client';
 import { openEventStream, type LiveEvent, type StreamState } from './event-stream';
 import { keys } from './query-keys';
+import { serverNow } from './server-clock';
 
 type Ticket = Schemas['AgentTicketDto'];
 
@@ -82,16 +83,22 @@ function apply(queryClient: QueryClient, event: LiveEvent): void {
     // A seat the waitlist gave: the agent did not pick this moment, so it must not pass unseen.
     void queryClient.invalidateQueries({ queryKey: keys.seats });
     void queryClient.invalidateQueries({ queryKey: keys.openShifts });
-    const deadline = Date.parse(String(data.checkInDeadline));
-    const minutes = Math.max(0, Math.round((deadline - Date.now()) / 60_000));
+    const name = typeof data.title === 'string' && data.title ? `“${data.title}”` : 'A shift';
+    const minutes = Math.max(
+      0,
+      Math.round((Date.parse(String(data.checkInDeadline)) - serverNow()) / 60_000),
+    );
     notifications.show({
       color: 'blue',
       autoClose: false,
       title: 'A seat from the waitlist is yours',
       message:
-        `${typeof data.title === 'string' && data.title ? `“${data.title}”: c` : 'C'}heck in ` +
-        `within ${minutes} minute${minutes === 1 ? '' : 's'} (My seats). If you cannot, give it ` +
-        'back: a seat given this late never counts against your reliability.',
+        data.givenLate === true
+          ? `${name}: check in within ${minutes} minute${minutes === 1 ? '' : 's'} (My seats). ` +
+            'If you cannot, give it back: a seat given this late never counts against your ' +
+            'reliability.'
+          : `${name}: see it in My seats. Check in when it opens, or give it back in time if ` +
+            'you cannot work it.',
     });
     return;
   }

@@ -146,6 +146,8 @@ async function attemptRefresh(): Promise<boolean> {
 /** No answer at all (a network error), or one saying to come back: worth another try. */
 const passing = (err: unknown) =>
   (err instanceof TypeError && !(err instanceof DOMException)) ||
+  // No answer in CALL_TIMEOUT_MS (a proxy that hangs rather than answering 502).
+  (err instanceof DOMException && err.name === 'TimeoutError') ||
   (err instanceof ApiError && (err.status >= 500 || err.status === 429 || err.status === 408));
 
 async function refreshOnce(last: boolean): Promise<boolean | 'again'> {

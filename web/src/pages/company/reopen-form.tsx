@@ -2,6 +2,7 @@ import { Button, Stack, Text, TextInput, Title } from '@mantine/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, unwrap } from '../../api/client';
+import { useSubmissionKey } from '../../api/idempotency-key';
 import { keys } from '../../api/query-keys';
 import { ErrorAlert } from '../../ui/error-alert';
 import { problemOf } from '../../ui/form-errors';
@@ -12,14 +13,21 @@ const INPUTS = ['reason'];
 export function ReopenForm({ ticketId }: { ticketId: string }) {
   const queryClient = useQueryClient();
   const [reason, setReason] = useState('');
+  // A retry after a lost answer gets that answer: without the key it would reopen whatever
+  // resolution stands by then, perhaps the next agent's, clawing back their pay.
+  const submission = useSubmissionKey();
   const reopen = useMutation({
     mutationFn: () =>
       unwrap(
         api.POST('/v1/tickets/{id}/reopen', {
-          params: { path: { id: ticketId } },
+          params: {
+            path: { id: ticketId },
+            header: { 'Idempotency-Key': submission.keyFor({ ticketId, reason }) },
+          },
           body: { reason },
         }),
       ),
+    onSettled: (_data, error) => submission.settled(error),
     onSuccess: () => {
       setReason('');
       void queryClient.invalidateQueries({ queryKey: keys.companyTickets });

@@ -146,7 +146,7 @@ function released(seatsTaken: number): string {
   if (seatsTaken === 0) return 'Nobody holds a seat yet; the waitlist is cleared.';
   const who =
     seatsTaken === 1 ? 'The agent holding a seat is' : `The ${seatsTaken} agents holding seats are`;
-  return `${who} released, with no mark on their reliability, and the waitlist is cleared.`;
+  return `${who} released, with no mark on their reliability (one who missed the check-in stays a no-show), and the waitlist is cleared.`;
 }
 
 function SeatHolders({ shiftId }: { shiftId: string }) {
