@@ -777,7 +777,8 @@ export interface paths {
     put?: never;
     /**
      * Cancel a shift
-     * @description Cancels the shift; seat holders are released with no mark on their reliability.
+     * @description Cancels the shift; seat holders are released with no mark on their reliability (a seat past
+     *     its check-in deadline stays the no-show it is).
      */
     post: operations['cancelShift'];
     delete?: never;

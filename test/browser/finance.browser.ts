@@ -64,7 +64,15 @@ test('finance adjusts, drafts, approves as a second user, pays, downloads and re
     await page.getByRole('textbox', { name: 'Reason' }).fill(reason);
     await page.getByRole('button', { name: 'Make the adjustment' }).click();
   };
-  await adjust(`Rita ${tag}`, '20', 'Weekend cover bonus');
+  // An amount the console cannot read is said under it, in its words (not the API's
+  // "amountMinor must be an integer number"), and nothing is sent.
+  await adjust(`Rita ${tag}`, '1,000', 'Weekend cover bonus');
+  await expect(
+    page.getByText('Digits with at most 2 decimals: 1000 or 2.50, not 1,000'),
+  ).toBeVisible();
+  await expect(page.getByText(/amountMinor/)).toHaveCount(0);
+  await page.getByRole('textbox', { name: 'Amount' }).fill('20');
+  await page.getByRole('button', { name: 'Make the adjustment' }).click();
   await expect(page.getByRole('status').filter({ hasText: 'Posted' })).toBeVisible();
   await adjust(`Sam ${tag}`, '150', 'Missed pay for the 2 May shift');
   await expect(page.getByRole('status').filter({ hasText: 'Waiting for approval' })).toBeVisible();

@@ -56,3 +56,16 @@ export function toMinor(amount: string | number, currency: string): number | nul
   const minor = Number(whole) * 10 ** digits + Number(fraction.padEnd(digits, '0') || '0');
   return Number.isSafeInteger(minor) ? minor : null;
 }
+
+/**
+ * Why a typed amount cannot be read, in the words of the field ("Amount"), or null when it can
+ * (or is empty: the API names a missing one). Said before sending: the API would answer for
+ * `amountMinor`, a field the user never saw.
+ */
+export function amountProblem(amount: string, currency: string): string | null {
+  if (amount.trim() === '' || toMinor(amount, currency) !== null) return null;
+  const digits = minorDigits(currency);
+  return digits === 0
+    ? `Whole ${currency} only, digits alone: 1000, not 1,000`
+    : `Digits with at most ${digits} decimal${digits === 1 ? '' : 's'}: 1000 or 2.50, not 1,000`;
+}

@@ -1,7 +1,7 @@
 import type { Schemas } from '../api/client';
 import { formatMoney } from './amounts';
 
-export { CURRENCIES, formatMoney, minorDigits, toMinor } from './amounts';
+export { amountProblem, CURRENCIES, formatMoney, minorDigits, toMinor } from './amounts';
 
 export function money(value: Schemas['MoneyDto']): string {
   return formatMoney(value.amountMinor, value.currency);

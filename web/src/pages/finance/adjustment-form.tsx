@@ -16,7 +16,7 @@ import { newIdempotencyKey } from '../../api/idempotency-key';
 import { keys } from '../../api/query-keys';
 import { ErrorAlert } from '../../ui/error-alert';
 import { problemOf } from '../../ui/form-errors';
-import { CURRENCIES, formatMoney, toMinor } from '../../ui/money';
+import { amountProblem, CURRENCIES, formatMoney, toMinor } from '../../ui/money';
 import { AgentPicker } from './agent-picker';
 
 const INPUTS = ['agentId', 'amountMinor', 'currency', 'reason', 'reference'];
@@ -40,6 +40,8 @@ export function AdjustmentForm() {
   const [made, setMade] = useState<Schemas['AdjustmentDto'] | null>(null);
   const cur = currency ?? 'EUR';
   const minor = toMinor(amount, cur);
+  // Said under the field, before sending (the API would name `amountMinor`).
+  const [amountError, setAmountError] = useState<string | null>(null);
   const create = useMutation({
     mutationFn: () =>
       unwrap(
@@ -76,7 +78,9 @@ export function AdjustmentForm() {
       onSubmit={(event) => {
         event.preventDefault();
         setMade(null);
-        create.mutate();
+        const problem = amountProblem(amount, cur);
+        setAmountError(problem);
+        if (problem === null) create.mutate();
       }}
     >
       <Stack gap="sm" maw={560}>
@@ -92,8 +96,11 @@ export function AdjustmentForm() {
             label="Amount"
             inputMode="decimal"
             value={amount}
-            onChange={(event) => setAmount(event.currentTarget.value)}
-            error={errors?.field('amountMinor')}
+            onChange={(event) => {
+              setAmount(event.currentTarget.value);
+              setAmountError(null);
+            }}
+            error={amountError ?? errors?.field('amountMinor')}
           />
           <Select
             label="Currency"
