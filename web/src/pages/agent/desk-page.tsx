@@ -1,5 +1,6 @@
 import { Alert, Anchor, SimpleGrid, Stack, Text } from '@mantine/core';
 import { Link } from 'react-router';
+import { serverNow } from '../../api/server-clock';
 import { ErrorAlert } from '../../ui/error-alert';
 import { Loading } from '../../ui/loading';
 import { Page } from '../../ui/page';
@@ -36,7 +37,8 @@ export default function DeskPage() {
           {availability.data && (
             <AvailabilityCard
               availability={availability.data}
-              fetchedAt={availability.dataUpdatedAt}
+              // On the API's clock, as the card's `now` is (dataUpdatedAt is the computer's).
+              fetchedAt={availability.dataUpdatedAt + serverNow() - Date.now()}
             />
           )}
           {availability.data?.routing === 'pull' && <TakeNext />}
