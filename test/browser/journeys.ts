@@ -176,6 +176,11 @@ export async function agentJourney(page: Page): Promise<void> {
     .catch(async (e: Error) => {
       throw new Error(`${e.message}\nticket and offers: ${await offerState(externalId)}`);
     });
+  // Said to a screen reader as it comes (a live region), with the time left to answer.
+  await expect(page.getByTestId('offer-announcement')).toHaveText(
+    /^New offer: Charged twice for order 1042\. \d+ seconds to answer\.$/,
+  );
+  await expect(page.getByTestId('offer-announcement')).toHaveAttribute('aria-live', 'assertive');
   // The desk opened before the start knows the shift is live now (no reload).
   await expect(page.getByText('You are not checked in')).toBeHidden();
   // A push shift: work comes as offers, so there is no claim-next.

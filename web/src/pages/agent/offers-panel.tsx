@@ -1,5 +1,6 @@
-import { Stack, Text, Title } from '@mantine/core';
+import { Stack, Text, Title, VisuallyHidden } from '@mantine/core';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useEffect, useState } from 'react';
 import { useNavigate } from 'react-router';
 import { api, unwrap, type Schemas } from '../../api/client';
 import { keys } from '../../api/query-keys';
@@ -26,6 +27,16 @@ export function OffersPanel() {
     (o) => o.status === 'pending' && new Date(o.expiresAt).getTime() > now - 2000,
   );
 
+  // Said aloud as it comes (a screen reader does not see a card appear): an offer runs out in
+  // seconds, and three unanswered set the agent away. Once per offer, not each second.
+  const newest = open.at(-1);
+  const [said, setSaid] = useState('');
+  useEffect(() => {
+    if (!newest) return;
+    const seconds = Math.max(0, Math.round((new Date(newest.expiresAt).getTime() - now) / 1000));
+    setSaid(`New offer: ${newest.ticket.subject}. ${seconds} seconds to answer.`);
+  }, [newest?.id]);
+
   const forget = (id: string) => {
     queryClient.setQueryData<Offer[]>(keys.offers, (all) => all?.filter((o) => o.id !== id));
     void queryClient.invalidateQueries({ queryKey: keys.offers });
@@ -36,6 +47,9 @@ export function OffersPanel() {
       <Title order={2} id="offers-heading" size="h3">
         Offers
       </Title>
+      <VisuallyHidden aria-live="assertive" aria-atomic="true" data-testid="offer-announcement">
+        {said}
+      </VisuallyHidden>
       <ErrorAlert error={listed.error} title="Offers could not be loaded" />
       {listed.isSuccess && open.length === 0 && (
         <Text size="sm">No offer right now. While you are available, offers appear here live.</Text>
