@@ -250,6 +250,7 @@ describe('payout run survives a worker killed mid-run', () => {
     expect(rec.body.counts).toEqual({
       matched: LINES,
       amount_mismatch: 0,
+      reversal_mismatch: 0,
       missing_at_stripe: 0,
       unexpected_at_stripe: 0,
       not_sent: 0,

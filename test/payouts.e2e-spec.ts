@@ -492,6 +492,7 @@ describe('payouts', () => {
         counts: {
           matched: 2,
           amount_mismatch: 0,
+          reversal_mismatch: 0,
           missing_at_stripe: 0,
           unexpected_at_stripe: 0,
           not_sent: 4,

@@ -108,6 +108,7 @@ export async function runPayouts(
     detail(
       `reconciliation with Stripe: ${reconciliation.counts.matched} matched, ` +
         `${reconciliation.counts.amount_mismatch} mismatched, ` +
+        `${reconciliation.counts.reversal_mismatch} with an unbooked reversal, ` +
         `${reconciliation.counts.missing_at_stripe} missing at Stripe, ` +
         `${reconciliation.counts.unexpected_at_stripe} unexpected at Stripe, ` +
         `${reconciliation.counts.not_sent} not sent; trial balance ` +

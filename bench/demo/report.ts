@@ -158,7 +158,7 @@ export function payouts(outcome: PayoutOutcome): void {
     ],
   );
   console.log(
-    `  reconciliation: ${reconciliation ? `${reconciliation.counts.matched} matched, ${reconciliation.counts.amount_mismatch + reconciliation.counts.missing_at_stripe + reconciliation.counts.unexpected_at_stripe} off` : 'nothing paid'}` +
+    `  reconciliation: ${reconciliation ? `${reconciliation.counts.matched} matched, ${reconciliation.counts.amount_mismatch + reconciliation.counts.reversal_mismatch + reconciliation.counts.missing_at_stripe + reconciliation.counts.unexpected_at_stripe} off` : 'nothing paid'}` +
       `; trial balance ${trialBalanceZero ? 'sums to zero' : 'DOES NOT sum to zero'}`,
   );
 }

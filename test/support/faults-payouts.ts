@@ -197,6 +197,7 @@ export async function expectPaidExactlyOnce(
   expect(rec.body.counts).toMatchObject({
     matched: lines,
     amount_mismatch: 0,
+    reversal_mismatch: 0,
     missing_at_stripe: 0,
     unexpected_at_stripe: 0,
   });
