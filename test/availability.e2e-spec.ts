@@ -59,27 +59,29 @@ describe('availability and time away', () => {
     expect(await reliability(stillAway)).toMatchObject({ completed: 1, awayOverCap: 1, raw: 0 });
   });
 
-  it('counts a break still running at the end of the shift up to the end, however late the shift completes', async () => {
+  /**
+   * An agent on a break since 8 minutes before the end of a shift (cap 10) that ended 3 minutes
+   * ago, its seat not completed yet (the completion job behind).
+   */
+  const awayAcrossTheEnd = async () => {
     const {
       shiftId,
       agents: [agent],
     } = await liveAgents(t, acme.auth, 1, {}, { maxAwayMinutes: 10 });
     await availability(agent, 'away');
-    // Away 8 minutes before the end; the completion job runs 3 minutes after it (a backlog).
     await moveShift(t, shiftId, inMinutes(-120), inMinutes(-3));
     await awayFor(agent, 11);
+    return { shiftId, agent };
+  };
+
+  it('counts a break still running at the end of the shift up to the end, however late the shift completes', async () => {
+    const { shiftId, agent } = await awayAcrossTheEnd();
     expect(await t.app.get(ShiftCompleteHandler).handle({ shiftId })).toEqual({ completed: true });
     expect(await reliability(agent)).toMatchObject({ completed: 1, awayOverCap: 0, raw: 1 });
   });
 
   it('counts a break running at a check-out after the end only up to the end, as the completion job does', async () => {
-    const {
-      shiftId,
-      agents: [agent],
-    } = await liveAgents(t, acme.auth, 1, {}, { maxAwayMinutes: 10 });
-    await availability(agent, 'away');
-    await moveShift(t, shiftId, inMinutes(-120), inMinutes(-3));
-    await awayFor(agent, 11); // away 8 minutes before the end; checks out 3 minutes after it
+    const { shiftId, agent } = await awayAcrossTheEnd();
     await t.http.post(`/v1/shifts/${shiftId}/check-out`).set(agent.auth).expect(200);
     expect(await reliability(agent)).toMatchObject({ completed: 1, awayOverCap: 0, raw: 1 });
   });
