@@ -104,10 +104,13 @@ describe('billing: customer, card, outstanding', () => {
     expect((await billing(company)).stripeCustomerId).toBe(customers[0].id);
     const session = fake.billing.checkoutSessions.get(sessionIdOf(answers[0].body.url))!;
     const base = t.env.PUBLIC_URL;
+    // `since`: the second the setup began, so the console waits for a card saved from then on.
+    const since = Number(/[?&]since=(\d+)$/.exec(String(session.success_url))?.[1]);
+    expect(Math.abs(since - Date.now() / 1000)).toBeLessThan(60);
     expect(session).toMatchObject({
       mode: 'setup',
       customer: customers[0].id,
-      success_url: `${base}/company/billing?setup=done`,
+      success_url: `${base}/company/billing?setup=done&since=${since}`,
       cancel_url: `${base}/company/billing?setup=cancelled`,
     });
     expect(Date.parse(answers[0].body.expiresAt)).toBeGreaterThan(Date.now());
@@ -148,14 +151,22 @@ describe('billing: customer, card, outstanding', () => {
       redirect: 'manual',
     });
     expect(hosted.status).toBe(302);
-    expect(hosted.headers.get('location')).toBe(`${t.env.PUBLIC_URL}/company/billing?setup=done`);
+    expect(hosted.headers.get('location')).toMatch(
+      new RegExp(`^${t.env.PUBLIC_URL}/company/billing\\?setup=done&since=\\d+$`),
+    );
     const at = Math.floor(Date.now() / 1000);
     await completed(first, at);
     const saved = await waitFor(
       async () => (await billing(company)).paymentMethod,
       'the card to be saved',
     );
-    expect(saved).toMatchObject({ brand: 'visa', last4: '4242', expMonth: 12 });
+    // Saved at the event's time (a console back from Checkout waits for a card this recent).
+    expect(saved).toMatchObject({
+      brand: 'visa',
+      last4: '4242',
+      expMonth: 12,
+      savedAt: new Date(at * 1000).toISOString(),
+    });
     const customerId = (await billing(company)).stripeCustomerId;
     const intent = fake.billing.setupIntents.get(
       fake.billing.checkoutSessions.get(first)!.setup_intent as string,

@@ -5145,6 +5145,13 @@ export interface components {
       brand: string;
       /** @example 4242 */
       last4: string;
+      /**
+       * Format: date-time
+       * @description When Stripe saved it (its `checkout.session.completed` event's time). Back from Checkout
+       *     with `since`, the console waits for a card saved at or after it, not just any card.
+       * @example 2026-12-03T09:00:00.000Z
+       */
+      savedAt: string;
     };
     OutstandingDto: {
       /**

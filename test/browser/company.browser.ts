@@ -321,10 +321,30 @@ test('a company sets its invoicing and saves a card through Stripe Checkout', as
   await expectAccessible(page, 'billing');
 
   await page.getByRole('button', { name: 'Save a card with Stripe' }).click();
-  await expect(page).toHaveURL(/\/company\/billing\?setup=done$/);
+  await expect(page).toHaveURL(/\/company\/billing\?setup=done&since=\d+$/);
   await expect(page.getByText('Visa ending 4242')).toBeVisible({ timeout: 20_000 });
   await expect(page.getByRole('button', { name: 'Replace the card with Stripe' })).toBeVisible();
   await expectAccessible(page, 'billing with a card');
+
+  // Replacing it: back from Stripe before Stripe's event has saved the new card (held here by
+  // answering the first read with the billing as it was), the page says the card is being
+  // confirmed and looks again until the new one shows; it used to show the old one as if done.
+  const asItWas = await unwrap(company.admin.GET('/v1/companies/me/billing'));
+  let replacing = false;
+  await page.route('**/checkout/setup/*', (route) =>
+    route.continue({ url: `${route.request().url()}?card=mastercard-4444` }),
+  );
+  await page.route('**/v1/companies/me/billing', async (route) => {
+    if (!replacing || route.request().method() !== 'GET') return route.fallback();
+    replacing = false;
+    await route.fulfill({ json: asItWas });
+  });
+  replacing = true;
+  await page.getByRole('button', { name: 'Replace the card with Stripe' }).click();
+  await expect(page).toHaveURL(/\/company\/billing\?setup=done&since=\d+$/);
+  await expect(page.getByText('Until then invoices are charged to the card below.')).toBeVisible();
+  await expect(page.getByText('Mastercard ending 4444')).toBeVisible({ timeout: 20_000 });
+  await expect(page.getByText('Stripe is confirming your card')).toBeHidden();
 });
 
 /**

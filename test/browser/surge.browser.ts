@@ -60,7 +60,22 @@ test('surge: the agent sees it on the ticket it took, the company its budget', a
   await expectFitsPhone(desk, 'shifts with surge', card.getByText(/^Surge budget committed/));
   await card.getByRole('button', { name: 'Change shift Surge desk' }).click();
   const dialog = desk.getByRole('dialog', { name: 'Change “Surge desk”' });
-  await dialog.getByRole('textbox', { name: 'Surge budget (EUR)' }).fill('0.50');
+  // Amounts it cannot read are said in the form's words, and nothing is sent: "1,000" is
+  // neither a thousand nor a price (the API would have answered for `amountMinor`).
+  const budgetInput = dialog.getByRole('textbox', { name: 'Surge budget (EUR)' });
+  const rateInput = dialog.getByRole('textbox', { name: 'Pay per resolved ticket (EUR)' });
+  const rateBefore = await rateInput.inputValue();
+  await budgetInput.fill('1,000');
+  await rateInput.fill('');
+  await dialog.getByRole('button', { name: 'Save changes' }).click();
+  await expect(budgetInput).toHaveAccessibleDescription(
+    /at most 2 decimals: 1000 or 2.50, not 1,000/,
+  );
+  await expect(rateInput).toHaveAccessibleDescription(/Enter the pay per resolved ticket/);
+  await expect(dialog.getByText('Not changed')).toBeHidden();
+  await rateInput.fill(rateBefore);
+  await expect(rateInput).not.toHaveAccessibleDescription(/Enter the pay/);
+  await budgetInput.fill('0.50');
   await dialog.getByRole('button', { name: 'Save changes' }).click();
   await expect(
     dialog.getByText('€0.62 of the surge budget is committed to claims and offers'),
@@ -73,11 +88,14 @@ test('surge: the agent sees it on the ticket it took, the company its budget', a
     card.getByText('Surge up to ×1.5 above 2 open tickets per agent, budget €20.00'),
   ).toBeVisible();
 
-  // The post form: surge on with no budget is refused under the budget's input.
+  // The post form: surge on with no budget is refused under the budget's input, before sending;
+  // a budget the API refuses (zero) gets the API's reason under the same input.
   const form = desk.getByRole('region', { name: 'Post a shift' });
+  const postBudget = form.getByRole('textbox', { name: 'Surge budget (EUR)' });
   await form.getByRole('switch', { name: 'Surge pay when the queue runs long' }).check();
   await form.getByRole('button', { name: 'Post shift' }).click();
-  await expect(
-    form.getByRole('textbox', { name: 'Surge budget (EUR)' }),
-  ).toHaveAccessibleDescription(/budgetMinor must not be less than 1/);
+  await expect(postBudget).toHaveAccessibleDescription(/Enter the most the extras may add up to/);
+  await postBudget.fill('0');
+  await form.getByRole('button', { name: 'Post shift' }).click();
+  await expect(postBudget).toHaveAccessibleDescription(/budgetMinor must not be less than 1/);
 });

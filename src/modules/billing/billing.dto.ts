@@ -14,6 +14,12 @@ export class SavedCardDto {
   /** @example 2029 */
   @ApiInteger()
   expYear: number;
+  /**
+   * When Stripe saved it (its `checkout.session.completed` event's time). Back from Checkout
+   * with `since`, the console waits for a card saved at or after it, not just any card.
+   * @example 2026-12-03T09:00:00.000Z
+   */
+  savedAt: Date;
 }
 
 export class BillingDto {

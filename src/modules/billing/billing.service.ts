@@ -55,6 +55,7 @@ export class BillingService {
               last4: row.card_last4!,
               expMonth: row.card_exp_month!,
               expYear: row.card_exp_year!,
+              savedAt: row.payment_method_set_at!,
             }
           : null,
       billingPeriod: company.billingPeriod,
@@ -78,12 +79,15 @@ export class BillingService {
     const { userId } = requireUser(actor, 'company_admin');
     const row = await this.ensureCustomer(companyId, userId);
     const base = this.config.get('PUBLIC_URL', { infer: true });
+    // `since`: a card saved for this session is saved after now. The console, back on the
+    // billing page, waits for one (a replaced card would otherwise show the old one as if done).
+    const since = Math.floor(Date.now() / 1000);
     const session = await callStripe(() =>
       this.stripe.checkout.sessions.create({
         mode: 'setup',
         customer: row.stripe_customer_id,
         allowed_payment_method_types: ['card'],
-        success_url: `${base}/company/billing?setup=done`,
+        success_url: `${base}/company/billing?setup=done&since=${since}`,
         cancel_url: `${base}/company/billing?setup=cancelled`,
         metadata: { companyId },
       }),

@@ -401,13 +401,16 @@ export class FakeStripe {
     if (req.method === 'GET' && checkout) {
       // `?decline=card_declined` (or insufficient_funds): the card saved is one that declines,
       // as Stripe's test cards 4000 0000 0000 0002 and 9995 do.
+      // `?card=mastercard-4444`: the brand and last digits of the card the customer enters.
       const decline = url.searchParams.get('decline');
+      const card = /^([a-z]+)-(\d{4})$/.exec(url.searchParams.get('card') ?? '');
       await this.completeCheckout(
         checkout[1],
         res,
         (DECLINE_CODES as readonly string[]).includes(decline ?? '')
           ? (decline as DeclineCode)
           : null,
+        card ? { brand: card[1], last4: card[2] } : undefined,
       );
       return;
     }
@@ -559,8 +562,9 @@ export class FakeStripe {
     sessionId: string,
     res: ServerResponse,
     decline: DeclineCode | null,
+    card?: { brand: string; last4: string },
   ): Promise<void> {
-    const session = this.billing.completeSetup(sessionId);
+    const session = this.billing.completeSetup(sessionId, card);
     if (!session) {
       res.writeHead(404, { 'Content-Type': 'text/plain' }).end('No open Checkout session');
       return;

@@ -23,11 +23,15 @@ const CONFIRMING_MS = 2_000;
 export default function BillingPage() {
   const [params] = useSearchParams();
   const back = params.get('setup');
+  // The second the setup began (the API puts it in the return address): a card saved before it
+  // is the one being replaced, still shown while Stripe's event is on its way.
+  const sinceMs = Number(params.get('since') ?? 0) * 1000;
+  const awaited = (card: Schemas['SavedCardDto'] | null | undefined) =>
+    back === 'done' && (!card || Date.parse(card.savedAt) < sinceMs);
   const billing = useQuery({
     queryKey: keys.billing,
     queryFn: () => unwrap(api.GET('/v1/companies/me/billing')),
-    refetchInterval: (query) =>
-      back === 'done' && !query.state.data?.paymentMethod ? CONFIRMING_MS : false,
+    refetchInterval: (query) => (awaited(query.state.data?.paymentMethod) ? CONFIRMING_MS : false),
   });
   const setup = useMutation({
     mutationFn: () =>
@@ -52,10 +56,11 @@ export default function BillingPage() {
               <Title order={2} id="card-heading" size="h3">
                 Payment method
               </Title>
-              {back === 'done' && !card && (
+              {awaited(card) && (
                 <Alert color="yellow" title="Stripe is confirming your card" role="status">
                   <Text size="sm">
                     It shows here as soon as Stripe tells us, usually in seconds.
+                    {card && ' Until then invoices are charged to the card below.'}
                   </Text>
                 </Alert>
               )}

@@ -5,7 +5,7 @@ import { api, unwrap, type Schemas } from '../../api/client';
 import { keys } from '../../api/query-keys';
 import { ErrorAlert } from '../../ui/error-alert';
 import { problemOf } from '../../ui/form-errors';
-import { formatMoney, minorDigits, toMinor } from '../../ui/money';
+import { amountProblem, formatMoney, minorDigits, toMinor } from '../../ui/money';
 import { SURGE_INPUTS, useSurgeFields } from './surge-fields';
 
 type Shift = Schemas['ShiftDto'];
@@ -31,6 +31,8 @@ export function ChangeShiftModal({ shift, onClose }: { shift: Shift; onClose: ()
   const [rate, setRate] = useState(
     (shift.ratePerTicket.amountMinor / 10 ** minorDigits(currency)).toFixed(minorDigits(currency)),
   );
+  // Said under the field before sending: the API would name `ratePerTicket.amountMinor`.
+  const [rateError, setRateError] = useState<string | null>(null);
   const [certification, setCertification] = useState(shift.requiresCertification);
   const [maxAway, setMaxAway] = useState<number | string>(shift.maxAwayMinutes ?? '');
   const surge = useSurgeFields(shift.surge, currency, 'stack');
@@ -44,7 +46,7 @@ export function ChangeShiftModal({ shift, onClose }: { shift: Shift; onClose: ()
         ...(title !== (shift.title ?? '') ? { title } : {}),
         ...(Number(seats) !== shift.seats ? { seats: Number(seats) } : {}),
         ...(rateMinor !== shift.ratePerTicket.amountMinor
-          ? { ratePerTicket: { amountMinor: rateMinor ?? Number.NaN, currency } }
+          ? { ratePerTicket: { amountMinor: rateMinor ?? 0, currency } }
           : {}),
         ...(certification !== shift.requiresCertification
           ? { requiresCertification: certification }
@@ -66,7 +68,14 @@ export function ChangeShiftModal({ shift, onClose }: { shift: Shift; onClose: ()
         noValidate
         onSubmit={(event) => {
           event.preventDefault();
-          change.mutate();
+          const rateProblem =
+            rate.trim() === ''
+              ? 'Enter the pay per resolved ticket'
+              : amountProblem(rate, currency);
+          setRateError(rateProblem);
+          // Both checked (each shows its own message), then sent only when both can be read.
+          const surgeReadable = surge.check();
+          if (rateProblem === null && surgeReadable) change.mutate();
         }}
       >
         <Stack>
@@ -99,8 +108,11 @@ export function ChangeShiftModal({ shift, onClose }: { shift: Shift; onClose: ()
             label={`Pay per resolved ticket (${currency})`}
             inputMode="decimal"
             value={rate}
-            onChange={(event) => setRate(event.currentTarget.value)}
-            error={errors?.field('ratePerTicket')}
+            onChange={(event) => {
+              setRate(event.currentTarget.value);
+              setRateError(null);
+            }}
+            error={rateError ?? errors?.field('ratePerTicket')}
           />
           <NumberInput
             label="Most minutes away per seat"

@@ -22,7 +22,7 @@ import { keys } from '../../api/query-keys';
 import { ErrorAlert } from '../../ui/error-alert';
 import { problemOf } from '../../ui/form-errors';
 import { languageOptions } from '../../ui/languages';
-import { CURRENCIES, formatMoney, toMinor } from '../../ui/money';
+import { CURRENCIES, formatMoney, minorDigits, toMinor } from '../../ui/money';
 import { feeOn } from './shift-cost';
 import { SURGE_INPUTS, useSurgeFields } from './surge-fields';
 
@@ -74,6 +74,7 @@ export function PostShiftForm() {
   const [languages, setLanguages] = useState<string[]>(['en']);
   const [amount, setAmount] = useState<number | string>('2.50');
   const [currency, setCurrency] = useState<string | null>('EUR');
+  const [amountError, setAmountError] = useState<string | null>(null);
   const [routing, setRouting] = useState<'pull' | 'push'>('pull');
   const [offerSeconds, setOfferSeconds] = useState<number | string>(30);
   const [maxAway, setMaxAway] = useState<number | string>('');
@@ -111,7 +112,8 @@ export function PostShiftForm() {
       seats: Number(seats),
       requiredSkills: skill ? [{ skill, minLevel: Number(minLevel ?? 1) }] : [],
       languages,
-      ratePerTicket: { amountMinor: rateMinor ?? Number.NaN, currency: cur },
+      // An empty pay never gets here (the submit handler says so under the field first).
+      ratePerTicket: { amountMinor: rateMinor ?? 0, currency: cur },
       routing,
       ...(routing === 'push' && { offerSeconds: Number(offerSeconds) }),
       ...(maxAway !== '' && { maxAwayMinutes: Number(maxAway) }),
@@ -130,7 +132,11 @@ export function PostShiftForm() {
         noValidate
         onSubmit={(event) => {
           event.preventDefault();
-          submit();
+          // Said in the form's words before sending (the API would name `amountMinor`).
+          const payProblem = rateMinor === null ? 'Enter the pay per resolved ticket' : null;
+          setAmountError(payProblem);
+          const surgeReadable = surge.check();
+          if (payProblem === null && surgeReadable) submit();
         }}
       >
         <Stack>
@@ -196,11 +202,14 @@ export function PostShiftForm() {
             <NumberInput
               label="Pay per resolved ticket"
               description="What the agent earns for each ticket resolved"
-              decimalScale={2}
+              decimalScale={minorDigits(cur)}
               min={0}
               value={amount}
-              onChange={setAmount}
-              error={errors?.field('ratePerTicket')}
+              onChange={(value) => {
+                setAmount(value);
+                setAmountError(null);
+              }}
+              error={amountError ?? errors?.field('ratePerTicket')}
             />
             <Select
               label="Currency"

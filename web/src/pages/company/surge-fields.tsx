@@ -2,7 +2,7 @@ import { NumberInput, SimpleGrid, Stack, Switch, TextInput } from '@mantine/core
 import { useState, type ReactNode } from 'react';
 import type { Schemas } from '../../api/client';
 import type { Problem } from '../../ui/form-errors';
-import { minorDigits, toMinor } from '../../ui/money';
+import { amountProblem, minorDigits, toMinor } from '../../ui/money';
 
 type Surge = Schemas['SurgeDto'];
 
@@ -26,6 +26,8 @@ export function useSurgeFields(
 ): {
   body: () => Surge | null;
   changed: () => boolean;
+  /** Says under the budget why it cannot be read, before anything is sent; true when it can. */
+  check: () => boolean;
   fields: (errors: Problem | null) => ReactNode;
 } {
   const digits = minorDigits(currency);
@@ -37,12 +39,24 @@ export function useSurgeFields(
   const [budget, setBudget] = useState(
     initial ? (initial.budgetMinor / 10 ** digits).toFixed(digits) : '',
   );
+  // A budget such as "1,000" is said in the field's words, not as the API's `budgetMinor`.
+  const [budgetError, setBudgetError] = useState<string | null>(null);
+  const check = () => {
+    const problem = on
+      ? budget.trim() === ''
+        ? 'Enter the most the extras may add up to'
+        : amountProblem(budget, currency)
+      : null;
+    setBudgetError(problem);
+    return problem === null;
+  };
   const body = (): Surge | null =>
     on
       ? {
           maxMultiplierBps: Math.round(Number(multiplier) * 10_000),
           openTicketsPerAgent: Number(perAgent),
-          budgetMinor: toMinor(budget, currency) ?? Number.NaN,
+          // Unreadable budgets never get here (check() stops the form first).
+          budgetMinor: toMinor(budget, currency) ?? 0,
         }
       : null;
   const changed = () => JSON.stringify(body()) !== JSON.stringify(initial);
@@ -82,12 +96,15 @@ export function useSurgeFields(
             description="The most the extras may add up to"
             inputMode="decimal"
             value={budget}
-            onChange={(event) => setBudget(event.currentTarget.value)}
-            error={errors?.field('surge.budgetMinor')}
+            onChange={(event) => {
+              setBudget(event.currentTarget.value);
+              setBudgetError(null);
+            }}
+            error={budgetError ?? errors?.field('surge.budgetMinor')}
           />
         </SimpleGrid>
       )}
     </Stack>
   );
-  return { body, changed, fields };
+  return { body, changed, check, fields };
 }
