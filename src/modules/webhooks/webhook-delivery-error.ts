@@ -96,7 +96,11 @@ function dnsProblem(host: string, cause: unknown): string {
   const code = codeOf(cause);
   if (code === 'ENOTFOUND') return `${host} not found (${code})`;
   if (code === 'ENODATA') return `${host} has no address (${code})`;
-  if (code === 'EAI_AGAIN') return `looking up ${host} failed for now (${code})`;
+  // EAI_AGAIN is getaddrinfo's; our c-ares resolver (webhook-resolver.ts) says ESERVFAIL (the
+  // name server failed) or ECONNREFUSED (no name server could be reached) instead.
+  if (code === 'EAI_AGAIN' || code === 'ESERVFAIL' || code === 'ECONNREFUSED') {
+    return `looking up ${host} failed for now (${code})`;
+  }
   if (code === 'ETIMEOUT') return `looking up ${host} timed out (${code})`;
   return `looking up ${host} failed: ${messageOf(cause)}`;
 }

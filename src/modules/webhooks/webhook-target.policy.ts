@@ -22,7 +22,8 @@ export class RefusedTargetError extends Error {
 }
 
 // Names that mean "this machine" or "the cloud's metadata service" whatever DNS says, and
-// names without a dot, which the system resolver completes with the local search domains.
+// names without a dot, which a system resolver would complete with the local search domains (ours,
+// c-ares, does not; they are refused all the same: no public service is reached by one).
 function refusedName(host: string): string | null {
   if (host === 'localhost' || host.endsWith('.localhost')) return 'a loopback name';
   // .internal is reserved for private use (ICANN, 2024): metadata.google.internal and the like
