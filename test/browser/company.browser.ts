@@ -246,6 +246,13 @@ test('a company certifies an agent who worked its shift, reads its week, changes
   await page.getByRole('searchbox', { name: 'Find by name' }).fill('nobody here');
   await expect(page.getByText('No agent by that name held a seat on your shifts.')).toBeVisible();
   await expectAccessible(page, 'company agents');
+  // Revoking ends seats on certified-only shifts: it asks first, saying so.
+  await certified.getByRole('button', { name: 'Revoke Jo Park' }).click();
+  const confirm = page.getByRole('dialog', { name: "Revoke Jo Park's certification?" });
+  await expect(confirm.getByText(/a seat being worked ends as a check-out/)).toBeVisible();
+  await expectAccessible(page, 'revoke a certification');
+  await confirm.getByRole('button', { name: 'Revoke the certification' }).click();
+  await expect(page.getByText('No agent is certified yet.')).toBeVisible();
 
   await page.getByRole('link', { name: 'Shifts' }).click();
   await page.getByRole('tab', { name: 'Week' }).click();

@@ -19,6 +19,7 @@ import {
 import { AgentDirectory } from './agent-directory.service';
 import { AgentSuspensionService } from './agent-suspension.service';
 import { AgentsService } from './agents.service';
+import { CertificationRevocationService } from './certification-revocation.service';
 import { CertificationsService } from './certifications.service';
 
 @ApiTags('agents')
@@ -139,7 +140,10 @@ export class AgentsController {
 @Controller('v1/companies/me/certified-agents')
 @Roles('company_admin')
 export class CertifiedAgentsController {
-  constructor(private readonly certifications: CertificationsService) {}
+  constructor(
+    private readonly certifications: CertificationsService,
+    private readonly revocation: CertificationRevocationService,
+  ) {}
 
   @Get()
   @ApiOperation({
@@ -160,11 +164,17 @@ export class CertifiedAgentsController {
     return this.certifications.certify(actor, agentId);
   }
 
-  /** Revokes the certification; shifts requiring it are no longer open to the agent. */
+  /**
+   * Revokes the certification: shifts requiring it are no longer open to the agent, and the
+   * agent's seats and waitlist places on them end at once. A seat being worked ends as a
+   * check-out does (tickets in hand go back to the queue after the shift-end grace); a seat not
+   * yet worked is cancelled by the company, never counted against the agent, and offered to the
+   * waitlist. A seat whose check-in deadline has passed stays a no-show.
+   */
   @Delete(':agentId')
   @HttpCode(204)
   @ApiOperation({ operationId: 'revokeCertification', summary: "Revoke an agent's certification" })
   async revoke(@CurrentActor() actor: Actor, @IdParam('agentId') agentId: string): Promise<void> {
-    await this.certifications.revoke(actor, agentId);
+    await this.revocation.revoke(actor, agentId);
   }
 }

@@ -6,6 +6,7 @@ import { UsersModule } from '../users/users.module';
 import { AgentDirectory } from './agent-directory.service';
 import { AgentProfilesModule } from './agent-profiles.module';
 import { AgentSuspensionService } from './agent-suspension.service';
+import { CertificationRevocationService } from './certification-revocation.service';
 import { AgentsController, CertifiedAgentsController } from './agents.controller';
 
 @Module({
@@ -20,7 +21,7 @@ import { AgentsController, CertifiedAgentsController } from './agents.controller
     UsersModule,
   ],
   controllers: [AgentsController, CertifiedAgentsController],
-  providers: [AgentSuspensionService, AgentDirectory],
+  providers: [AgentSuspensionService, CertificationRevocationService, AgentDirectory],
   // AgentsService (profiles), as before, for the modules importing this one (auth).
   exports: [AgentProfilesModule],
 })

@@ -168,6 +168,10 @@ export class AgentsService {
     return agent;
   }
 
+  isCertifiedBy(em: EntityManager, agentId: string, companyId: string): Promise<boolean> {
+    return this.certifications.exists(em, agentId, companyId);
+  }
+
   isSuspended(em: EntityManager, agentId: string): Promise<boolean> {
     return this.agents.isSuspended(em, agentId);
   }

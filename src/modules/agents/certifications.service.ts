@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { CompaniesService } from '../companies/companies.service';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { requireCompany, requireUser } from '../../common/auth/access';
 import { Actor } from '../../common/auth/actor';
 import { DomainError } from '../../common/errors/domain-error';
@@ -36,10 +36,12 @@ export class CertificationsService {
     return row;
   }
 
-  async revoke(actor: Actor, agentId: string): Promise<void> {
-    const companyId = requireCompany(actor);
-    const removed = await this.certifications.remove(this.db.manager, companyId, agentId);
-    if (removed === 0) throw DomainError.notFound('Certification');
+  /**
+   * Deletes the certification inside the caller's transaction; false when there was none. The
+   * use case, with what it does to seats, is CertificationRevocationService.
+   */
+  async remove(em: EntityManager, companyId: string, agentId: string): Promise<boolean> {
+    return (await this.certifications.remove(em, companyId, agentId)) > 0;
   }
 
   async listForCompany(actor: Actor, agentId?: string): Promise<CertifiedAgentDto[]> {

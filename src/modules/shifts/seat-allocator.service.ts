@@ -51,6 +51,16 @@ export class SeatAllocator {
         reasons: [{ code: 'SUSPENDED' }],
       });
     }
+    // So is a certification revoked since then: the revocation holds this lock while it ends
+    // the agent's seats, so a seat taken after it would be one it never saw.
+    if (
+      shift.requiresCertification &&
+      !(await this.agents.isCertifiedBy(em, agentId, shift.companyId))
+    ) {
+      throw new DomainError('NOT_ELIGIBLE', 'You are not eligible for this shift', {
+        reasons: [{ code: 'NOT_CERTIFIED', companyId: shift.companyId }],
+      });
+    }
     await this.checkWeeklyHours(em, agentId, heldFrom, shift.endsAt);
 
     const claim = await this.claims.insert(em, shift, agentId, source, heldFrom);

@@ -301,6 +301,42 @@ export class ShiftClaimsRepository {
     return released.length;
   }
 
+  /**
+   * The company revoked the agent's certification: its seats on those (certified-only) shifts
+   * end as a company's cancellation of the shift would end them. A seat worked since its time
+   * began completes, as a check-out now would; one checked in early, or claimed and not yet
+   * due, is cancelled by the company (never late). A claimed seat past its check-in deadline is
+   * left to the no-show job: the revocation must not wipe a missed check-in off the record.
+   * Returns the shifts of the seats completed and of those cancelled (their seats are free).
+   */
+  async endForRevocation(
+    em: EntityManager,
+    agentId: string,
+    shiftIds: string[],
+  ): Promise<{ completed: string[]; cancelled: string[] }> {
+    const completed = await changedRows<ClaimShiftRow>(
+      em,
+      `UPDATE shift_claims SET status = 'completed', checked_out_at = least(now(), upper(period)),
+              completed_at = now()
+        WHERE agent_id = $1 AND shift_id = ANY($2) AND status = 'checked_in'
+          AND now() >= lower(period) AND upper(period) > now()
+        RETURNING shift_id`,
+      [agentId, shiftIds],
+    );
+    const cancelled = await changedRows<ClaimShiftRow>(
+      em,
+      `UPDATE shift_claims SET status = 'cancelled', cancelled_at = now(), cancelled_by = 'company'
+        WHERE agent_id = $1 AND shift_id = ANY($2) AND upper(period) > now()
+          AND (status = 'checked_in' OR (status = 'claimed' AND check_in_deadline > now()))
+        RETURNING shift_id`,
+      [agentId, shiftIds],
+    );
+    return {
+      completed: completed.map((c) => c.shift_id),
+      cancelled: cancelled.map((c) => c.shift_id),
+    };
+  }
+
   /** The agent was suspended: its held seats on those shifts are cancelled. Returns the shifts. */
   async cancelForSuspension(
     em: EntityManager,

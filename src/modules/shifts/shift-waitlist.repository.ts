@@ -39,6 +39,20 @@ export class ShiftWaitlistRepository {
   }
 
   /** Takes the agent off every waitlist. */
+  /** Out of every waitlist of the company's shifts that require its certification. */
+  async removeFromCertifiedOnlyOf(
+    em: EntityManager,
+    agentId: string,
+    companyId: string,
+  ): Promise<void> {
+    await em.query(
+      `DELETE FROM shift_waitlist w USING shifts s
+        WHERE w.agent_id = $1 AND s.id = w.shift_id AND s.company_id = $2
+          AND s.requires_certification`,
+      [agentId, companyId],
+    );
+  }
+
   async removeEverywhere(em: EntityManager, agentId: string): Promise<void> {
     await em.query('DELETE FROM shift_waitlist WHERE agent_id = $1', [agentId]);
   }

@@ -14,6 +14,7 @@ import { SeatAllocator } from './seat-allocator.service';
 import { SeatAvailabilityController } from './seat-availability.controller';
 import { SeatAvailabilityRepository } from './seat-availability.repository';
 import { SeatAvailabilityService } from './seat-availability.service';
+import { SeatRevocation } from './seat-revocation.service';
 import { SeatSuspension } from './seat-suspension.service';
 import { ShiftFacts } from './shift-facts.service';
 import { Shift, ShiftRequiredSkill } from './shift.entity';
@@ -60,6 +61,7 @@ import { ShiftsService } from './shifts.service';
     ShiftWaitlistService,
     SeatAllocator,
     SeatSuspension,
+    SeatRevocation,
     ShiftFacts,
     SeatAvailabilityRepository,
     SeatAvailabilityService,
@@ -68,6 +70,6 @@ import { ShiftsService } from './shifts.service';
     ShiftEligibility,
     PayPerHour,
   ],
-  exports: [SeatSuspension, ShiftFacts, SeatAvailabilityService],
+  exports: [SeatSuspension, SeatRevocation, ShiftFacts, SeatAvailabilityService],
 })
 export class ShiftsModule {}

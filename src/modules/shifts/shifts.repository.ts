@@ -267,16 +267,37 @@ export class ShiftsRepository {
     return this.withLiveSeatsOf(em, agentId, 'FOR NO KEY UPDATE');
   }
 
-  /** The same shifts as lockWithLiveSeatsOf, read without a lock. */
-  async withLiveSeatsOf(em: EntityManager, agentId: string, lock = ''): Promise<string[]> {
+  /**
+   * The same shifts as lockWithLiveSeatsOf, read without a lock; with `certifiedOnlyOf`, only
+   * that company's shifts that require its certification (what a revocation ends).
+   */
+  async withLiveSeatsOf(
+    em: EntityManager,
+    agentId: string,
+    lock = '',
+    certifiedOnlyOf: string | null = null,
+  ): Promise<string[]> {
     const rows: IdRow[] = await em.query(
       `SELECT s.id FROM shifts s
         WHERE s.id IN (SELECT shift_id FROM shift_claims
                         WHERE agent_id = $1 AND status = ANY($2)
                           AND upper(period) > now())
+          AND ($3::uuid IS NULL OR (s.company_id = $3 AND s.requires_certification))
         ORDER BY s.id ${lock}`,
-      [agentId, ACTIVE_CLAIM_STATUSES],
+      [agentId, ACTIVE_CLAIM_STATUSES, certifiedOnlyOf],
     );
     return rows.map((r) => r.id);
+  }
+
+  /**
+   * Locks the company's certified-only shifts on which the agent holds a seat that has not
+   * ended, in id order (the lock order of lockWithLiveSeatsOf, and for its reason).
+   */
+  lockCertifiedWithLiveSeatsOf(
+    em: EntityManager,
+    agentId: string,
+    companyId: string,
+  ): Promise<string[]> {
+    return this.withLiveSeatsOf(em, agentId, 'FOR NO KEY UPDATE', companyId);
   }
 }

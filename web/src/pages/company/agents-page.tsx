@@ -4,6 +4,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, unwrap } from '../../api/client';
 import { keys } from '../../api/query-keys';
+import { ConfirmButton } from '../../ui/confirm-button';
 import { ErrorAlert } from '../../ui/error-alert';
 import { problemOf } from '../../ui/form-errors';
 import { Loading } from '../../ui/loading';
@@ -55,7 +56,7 @@ export default function CompanyAgentsPage() {
         </Title>
         <Text size="sm">
           A shift that requires certification is open to these agents only. Revoking closes those
-          shifts to the agent; seats already taken stay.
+          shifts to the agent and ends the seats the agent holds on them.
         </Text>
         {certified.isPending && <Loading label="Loading your certified agents" />}
         <ErrorAlert error={certified.error} title="Your certified agents could not be loaded" />
@@ -76,15 +77,19 @@ export default function CompanyAgentsPage() {
                     <Table.Td>{agent.displayName}</Table.Td>
                     <Table.Td>{formatInstant(agent.certifiedAt, zone)}</Table.Td>
                     <Table.Td>
-                      <Button
+                      <ConfirmButton
                         size="xs"
                         variant="default"
                         loading={busy(agent.agentId)}
-                        onClick={() => change.mutate({ agentId: agent.agentId, certify: false })}
                         aria-label={`Revoke ${agent.displayName}`}
+                        title={`Revoke ${agent.displayName}'s certification?`}
+                        consequence="Their seats and places in line on your shifts that require certification end now: a seat being worked ends as a check-out (tickets in hand return to your queue shortly), the others are cancelled, with nothing against the agent, and offered to your waitlist."
+                        confirmLabel="Revoke the certification"
+                        keepLabel="Keep certified"
+                        onConfirm={() => change.mutate({ agentId: agent.agentId, certify: false })}
                       >
                         Revoke
-                      </Button>
+                      </ConfirmButton>
                     </Table.Td>
                   </Table.Tr>
                 ))}

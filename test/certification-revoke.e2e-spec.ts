@@ -1,0 +1,200 @@
+import { randomUUID } from 'node:crypto';
+import { createApiKey, registerAgent, registerCompany, SignedIn } from './support/factories';
+import { whileAgentHeld } from './support/row-locks';
+import { inMinutes, moveShift, postShift, setProfile } from './support/shifts';
+import { escalate } from './support/tickets';
+import { createTestApp, TestApp } from './support/test-app';
+
+/**
+ * Revoking a certification ends the agent's seats on the company's shifts that require it: it
+ * used to leave them held, by an agent matching then gave no ticket, a seat nobody could work
+ * or refill.
+ */
+describe('revoking a certification', () => {
+  let t: TestApp;
+  let company: SignedIn;
+  let other: SignedIn;
+  beforeAll(async () => {
+    t = await createTestApp();
+    company = await registerCompany(t, 'Certifying Co');
+    other = await registerCompany(t, 'Other Co');
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  const hours = (fromMinutes: number, length: number) => ({
+    startsAt: inMinutes(fromMinutes).toISOString(),
+    endsAt: inMinutes(fromMinutes + length * 60).toISOString(),
+  });
+  const certify = (by: SignedIn, agent: SignedIn) =>
+    t.http.put(`/v1/companies/me/certified-agents/${agent.id}`).set(by.auth).expect(200);
+  const revoke = (agent: SignedIn) =>
+    t.http.delete(`/v1/companies/me/certified-agents/${agent.id}`).set(company.auth);
+  const claim = (agent: SignedIn, shiftId: string) =>
+    t.http.post(`/v1/shifts/${shiftId}/claims`).set(agent.auth);
+  const agentWithProfile = async () => {
+    const agent = await registerAgent(t);
+    await setProfile(t, agent, { languages: ['en'], skills: [{ skill: 'refunds', level: 3 }] });
+    return agent;
+  };
+  const seatsOf = async (agentId: string) =>
+    Object.fromEntries(
+      (
+        (await t.db.query(
+          `SELECT shift_id, status, cancelled_by, late_cancellation, checked_out_at IS NOT NULL AS out
+             FROM shift_claims WHERE agent_id = $1`,
+          [agentId],
+        )) as {
+          shift_id: string;
+          status: string;
+          cancelled_by: string | null;
+          late_cancellation: boolean;
+          out: boolean;
+        }[]
+      ).map((r) => [r.shift_id, [r.status, r.cancelled_by, r.late_cancellation, r.out]]),
+    );
+
+  it("ends the agent's seats and waitlist places on the company's certified-only shifts, and nothing else", async () => {
+    const agent = await agentWithProfile();
+    await certify(company, agent);
+    await certify(other, agent);
+    const certified = { requiresCertification: true };
+    // Worked now: checked in on a running certified-only shift, with a ticket in hand.
+    const running = await postShift(t, company, { ...certified, ...hours(24 * 60, 4) });
+    await claim(agent, running.id).expect(201);
+    await moveShift(t, running.id, inMinutes(-5), inMinutes(120));
+    await t.http.post(`/v1/shifts/${running.id}/check-in`).set(agent.auth).expect(200);
+    const key = await createApiKey(t, company);
+    const ticket = await escalate(t, key);
+    await t.http.post(`/v1/tickets/${ticket.id}/claim`).set(agent.auth).expect(200);
+    // Tomorrow: a one-seat certified-only shift held, with a certified agent waiting for it.
+    const tomorrow = await postShift(t, company, { ...certified, seats: 1, ...hours(26 * 60, 2) });
+    await claim(agent, tomorrow.id).expect(201);
+    const waiting = await agentWithProfile();
+    await certify(company, waiting);
+    await t.http.post(`/v1/shifts/${tomorrow.id}/waitlist`).set(waiting.auth).expect(201);
+    // Waiting in line on a full certified-only shift.
+    const full = await postShift(t, company, { ...certified, seats: 1, ...hours(30 * 60, 2) });
+    await claim(await certifiedAgent(), full.id).expect(201);
+    await t.http.post(`/v1/shifts/${full.id}/waitlist`).set(agent.auth).expect(201);
+    // Untouched: the company's open shift, and another company's certified-only shift.
+    const open = await postShift(t, company, hours(34 * 60, 2));
+    await claim(agent, open.id).expect(201);
+    const elsewhere = await postShift(t, other, { ...certified, ...hours(38 * 60, 2) });
+    await claim(agent, elsewhere.id).expect(201);
+
+    await revoke(agent).expect(204);
+
+    expect(await seatsOf(agent.id)).toEqual({
+      // Worked since it began: ended as a check-out, now.
+      [running.id]: ['completed', null, false, true],
+      // Not yet worked: cancelled by the company, not late.
+      [tomorrow.id]: ['cancelled', 'company', false, false],
+      [open.id]: ['claimed', null, false, false],
+      [elsewhere.id]: ['claimed', null, false, false],
+    });
+    const line: { shift_id: string }[] = await t.db.query(
+      'SELECT shift_id FROM shift_waitlist WHERE agent_id = $1',
+      [agent.id],
+    );
+    expect(line).toEqual([]);
+    // The freed seat went to the certified agent waiting for it.
+    const promoted = await t.http.get('/v1/agents/me/claims').set(waiting.auth).expect(200);
+    expect(promoted.body.items).toMatchObject([{ shiftId: tomorrow.id, source: 'waitlist' }]);
+    // The ticket in hand goes back after the shift-end grace, as at a check-out.
+    const release: { payload: { shiftId: string; agentId: string } }[] = await t.db.query(
+      `SELECT payload FROM outbox WHERE job_name = 'ticket.shift-end-release'
+          AND payload->>'agentId' = $1`,
+      [agent.id],
+    );
+    expect(release.map((r) => r.payload.shiftId)).toEqual([running.id]);
+    // The company's choice: nothing against the agent's reliability.
+    const reliability = await t.http.get('/v1/agents/me/reliability').set(agent.auth).expect(200);
+    expect(reliability.body).toMatchObject({ lateCancellations: 0, noShows: 0 });
+    // And the agent may not take such a seat again.
+    const again = await postShift(t, company, { ...certified, ...hours(42 * 60, 2) });
+    const refused = await claim(agent, again.id).expect(403);
+    expect(refused.body.error.details.reasons).toEqual([
+      { code: 'NOT_CERTIFIED', companyId: company.companyId },
+    ]);
+  });
+
+  it('leaves a seat whose check-in deadline passed to the no-show job', async () => {
+    const agent = await certifiedAgent();
+    const missed = await postShift(t, company, { requiresCertification: true });
+    await claim(agent, missed.id).expect(201);
+    await moveShift(t, missed.id, inMinutes(-20), inMinutes(100));
+    await revoke(agent).expect(204);
+    expect(await seatsOf(agent.id)).toEqual({ [missed.id]: ['claimed', null, false, false] });
+  });
+
+  it('refuses a seat claim that read the certification before a revocation committed', async () => {
+    const agent = await certifiedAgent();
+    const shift = await postShift(t, company, { requiresCertification: true });
+    // The claim reads the certification, takes the seat, then waits for the agent's row; the
+    // revocation commits meanwhile.
+    const res = await whileAgentHeld(
+      t,
+      agent.id,
+      () => claim(agent, shift.id),
+      'the claim waiting for the agent',
+      (held) =>
+        held.query('DELETE FROM certifications WHERE company_id = $1 AND agent_id = $2', [
+          company.companyId,
+          agent.id,
+        ]),
+    );
+    expect(res.status).toBe(403);
+    expect(res.body.error.details.reasons).toEqual([
+      { code: 'NOT_CERTIFIED', companyId: company.companyId },
+    ]);
+    expect(await seatsOf(agent.id)).toEqual({});
+    const [{ seats_taken }] = await t.db.query('SELECT seats_taken FROM shifts WHERE id = $1', [
+      shift.id,
+    ]);
+    expect(seats_taken).toBe(0);
+  });
+
+  it('never leaves a seat behind when claims and the revocation race', async () => {
+    const shifts = await Promise.all(
+      Array.from({ length: 4 }, (_, i) =>
+        postShift(t, company, { requiresCertification: true, ...hours(50 * 60 + i * 180, 2) }),
+      ),
+    );
+    for (let round = 0; round < 5; round++) {
+      const agent = await certifiedAgent();
+      const answers = await Promise.all([...shifts.map((s) => claim(agent, s.id)), revoke(agent)]);
+      expect(answers.at(-1)!.status).toBe(204);
+      const held: unknown[] = await t.db.query(
+        `SELECT 1 FROM shift_claims WHERE agent_id = $1 AND status IN ('claimed', 'checked_in')`,
+        [agent.id],
+      );
+      expect(held).toEqual([]);
+    }
+    // Every seat freed again: taken counts match the seats held.
+    const counts: { seats_taken: number; held: number }[] = await t.db.query(
+      `SELECT s.seats_taken, (SELECT count(*)::int FROM shift_claims c WHERE c.shift_id = s.id
+                                AND c.status IN ('claimed', 'checked_in')) AS held
+         FROM shifts s WHERE s.id = ANY($1)`,
+      [shifts.map((s) => s.id)],
+    );
+    for (const c of counts) expect(c.seats_taken).toBe(c.held);
+  });
+
+  it('answers 404 for an agent the company never certified, changing nothing', async () => {
+    const agent = await agentWithProfile();
+    const res = await revoke(agent).expect(404);
+    expect(res.body.error.code).toBe('NOT_FOUND');
+    await t.http
+      .delete(`/v1/companies/me/certified-agents/${randomUUID()}`)
+      .set(company.auth)
+      .expect(404);
+  });
+
+  async function certifiedAgent(): Promise<SignedIn> {
+    const agent = await agentWithProfile();
+    await certify(company, agent);
+    return agent;
+  }
+});
