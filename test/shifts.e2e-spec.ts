@@ -196,6 +196,38 @@ describe('shifts (company side)', () => {
   });
 
   describe('changes', () => {
+    it('empties the waitlist when no seat is taken and the change would be refused with one (another window), not for a safe one', async () => {
+      const shift = await postShift(t, acme, { seats: 1, languages: ['en'] });
+      const [holder, waiting] = [await registerAgent(t), await registerAgent(t)];
+      for (const a of [holder, waiting]) await setProfile(t, a, { languages: ['en'] });
+      await t.http.post(`/v1/shifts/${shift.id}/claims`).set(holder.auth).expect(201);
+      await t.http.post(`/v1/shifts/${shift.id}/waitlist`).set(waiting.auth).expect(201);
+      // No longer eligible, so the freed seat passes it over: it stays in line, no seat taken.
+      await setProfile(t, waiting, { languages: ['fr'] });
+      await t.http.delete(`/v1/shifts/${shift.id}/claims/me`).set(holder.auth).expect(200);
+      const line = async () =>
+        (await t.http.get(`/v1/shifts/${shift.id}`).set(acme.auth).expect(200)).body;
+      expect(await line()).toMatchObject({ seatsTaken: 0, waitlist: [{ agentId: waiting.id }] });
+      // A safe change (a title, more seats) keeps the line.
+      await t.http
+        .patch(`/v1/shifts/${shift.id}`)
+        .set(acme.auth)
+        .send({ title: 'Renamed', seats: 2 })
+        .expect(200);
+      expect((await line()).waitlist).toHaveLength(1);
+      // Another window: the agent joined for other hours.
+      const start = inMinutes(72 * 60);
+      await t.http
+        .patch(`/v1/shifts/${shift.id}`)
+        .set(acme.auth)
+        .send({
+          startsAt: start.toISOString(),
+          endsAt: new Date(start.getTime() + 3_600_000).toISOString(),
+        })
+        .expect(200);
+      expect((await line()).waitlist).toEqual([]);
+    });
+
     it('accepts any change before a seat is taken, and re-arms the completion timer', async () => {
       const shift = await postShift(t, acme);
       const start = inMinutes(48 * 60);

@@ -31,6 +31,26 @@ export function refuseUnsafeChanges(shift: ShiftWithSkills, input: UpdateShiftDt
     );
   }
   if (shift.seatsTaken === 0) return;
+  const unsafe = unsafeChanges(shift, input);
+  if (unsafe.length > 0) {
+    throw new DomainError(
+      'SHIFT_HAS_CLAIMS',
+      'Seats are taken: only the title, seats, a higher rate, dropping the certification requirement, longer offers, a higher away cap, a lower minimum quality or surge can change',
+      {
+        fields: unsafe.map((field) => ({
+          field,
+          messages: [`${field} cannot change once seats are taken`],
+        })),
+      },
+    );
+  }
+}
+
+/**
+ * The fields of the change that could hurt an agent who took a seat (or waits for one) under
+ * the shift as it is: any field not in SAFE_WITH_CLAIMS, and those in it moved the wrong way.
+ */
+export function unsafeChanges(shift: ShiftWithSkills, input: UpdateShiftDto): string[] {
   const unsafe = Object.keys(input).filter(
     (k) => input[k as keyof UpdateShiftDto] !== undefined && !SAFE_WITH_CLAIMS.has(k),
   );
@@ -61,18 +81,7 @@ export function refuseUnsafeChanges(shift: ShiftWithSkills, input: UpdateShiftDt
   ) {
     unsafe.push('minQuality');
   }
-  if (unsafe.length > 0) {
-    throw new DomainError(
-      'SHIFT_HAS_CLAIMS',
-      'Seats are taken: only the title, seats, a higher rate, dropping the certification requirement, longer offers, a higher away cap, a lower minimum quality or surge can change',
-      {
-        fields: unsafe.map((field) => ({
-          field,
-          messages: [`${field} cannot change once seats are taken`],
-        })),
-      },
-    );
-  }
+  return unsafe;
 }
 /** More seats, a longer window or a higher rate: more to bill, so credit control decides. */
 export function enlarges(

@@ -25,7 +25,12 @@ import {
   UpdateShiftDto,
 } from './shift.dto';
 import { surgeOf, toSeatHolderDto, toShiftDto, toWaitlistedAgentDto } from './shift.mapper';
-import { earlyAccessErrors, enlarges, refuseUnsafeChanges } from './shift-change-rules';
+import {
+  earlyAccessErrors,
+  enlarges,
+  refuseUnsafeChanges,
+  unsafeChanges,
+} from './shift-change-rules';
 import { checkWindow } from './shift.validation';
 import { ShiftClaimViewsRepository } from './shift-claim-views.repository';
 import { ShiftClaimsRepository } from './shift-claims.repository';
@@ -225,8 +230,15 @@ export class ShiftsService {
       ) {
         await this.routeAtStart(em, companyId, startsAt);
       }
-      if (input.seats !== undefined && input.seats > shift.seats)
+      // No seat is taken, so anything may change; but agents still in line (none could be given
+      // a seat: not eligible, or in line for a later vacancy) joined for the shift as it was: a
+      // change that would be refused with seats taken (another window, a lower rate…) empties
+      // the line rather than holding them to terms they never saw.
+      if (shift.seatsTaken === 0 && unsafeChanges(shift, input).length > 0) {
+        await this.waitlistEntries.clear(em, id);
+      } else if (input.seats !== undefined && input.seats > shift.seats) {
         await this.waitlist.promote(em, id);
+      }
     });
     return this.get(actor, id);
   }
