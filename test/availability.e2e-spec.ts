@@ -1,6 +1,6 @@
 import { ShiftCompleteHandler } from '../src/modules/shifts/shift-timers.handlers';
 import { registerCompany, SignedIn } from './support/factories';
-import { inMinutes, moveShift } from './support/shifts';
+import { inMinutes, moveShift, nearItsEnd } from './support/shifts';
 import { liveAgents } from './support/tickets';
 import { createTestApp, TestApp } from './support/test-app';
 import { whileAgentHeld } from './support/row-locks';
@@ -50,6 +50,7 @@ describe('availability and time away', () => {
     await availability(within, 'available');
     expect((await availability(within)).body.awaySeconds).toBeLessThan(600);
 
+    await nearItsEnd(t, shiftId);
     for (const a of agents) {
       await t.http.post(`/v1/shifts/${shiftId}/check-out`).set(a.auth).expect(200);
     }
@@ -95,6 +96,7 @@ describe('availability and time away', () => {
       maxAwayMinutes: null,
       awayOverCapSeconds: 0,
     });
+    await nearItsEnd(t, shiftId);
     await t.http.post(`/v1/shifts/${shiftId}/check-out`).set(agents[0].auth).expect(200);
     expect(await reliability(agents[0])).toMatchObject({ awayOverCap: 0, raw: 1 });
   });

@@ -1,5 +1,5 @@
 import { createApiKey, registerAgent, registerCompany } from './support/factories';
-import { postShift, setProfile } from './support/shifts';
+import { nearItsEnd, postShift, setProfile } from './support/shifts';
 import { createTestApp, type TestApp } from './support/test-app';
 import { liveAgents, resolvedTicket } from './support/tickets';
 
@@ -38,6 +38,7 @@ describe('pay per hour', () => {
         WHERE shift_id = $1 AND agent_id = $2`,
       [shiftId, agent.id],
     );
+    await nearItsEnd(t, shiftId);
     await t.http.post(`/v1/shifts/${shiftId}/check-out`).set(agent.auth).expect(200);
 
     const seats = (await t.http.get('/v1/agents/me/claims').set(agent.auth).expect(200)).body
@@ -81,6 +82,7 @@ describe('pay per hour', () => {
   it("sums a company's worked time past an int's range without failing the open shifts", async () => {
     const company = await registerCompany(t, 'Vast Co');
     const { shiftId, agents } = await liveAgents(t, company.auth, 2);
+    await nearItsEnd(t, shiftId);
     for (const a of agents) {
       await t.http.post(`/v1/shifts/${shiftId}/check-out`).set(a.auth).expect(200);
     }

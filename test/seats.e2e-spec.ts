@@ -3,7 +3,7 @@ import {
   ShiftCompleteHandler,
 } from '../src/modules/shifts/shift-timers.handlers';
 import { createStaff, registerAgent, registerCompany, SignedIn } from './support/factories';
-import { inMinutes, moveShift, postShift, setProfile } from './support/shifts';
+import { inMinutes, moveShift, nearItsEnd, postShift, setProfile } from './support/shifts';
 import { createTestApp, TestApp } from './support/test-app';
 import { waitForLockWaiters, withRowsHeld } from './support/row-locks';
 import { waitUntil } from './support/wait-for';
@@ -388,6 +388,7 @@ describe('seats (agent side)', () => {
         .set(agent.auth)
         .expect(409);
       expect(cancel.body.error.code).toBe('CLAIM_STATE_CONFLICT');
+      await nearItsEnd(t, shift.id); // past the close of claims: a check-out completes the seat
       const out = await t.http.post(`/v1/shifts/${shift.id}/check-out`).set(agent.auth).expect(200);
       expect(out.body).toMatchObject({ status: 'completed', checkedOutAt: expect.any(String) });
       const again = await t.http
@@ -427,20 +428,56 @@ describe('seats (agent side)', () => {
     });
 
     it('one seat per agent and shift: after checking out, neither a second seat nor the waitlist', async () => {
-      const shift = await postShift(t, company, window(120, 4));
+      const shift = await postShift(t, company, { ...window(120, 4), seats: 1 });
       const agent = await registerAgent(t);
       await claim(agent, shift.id).expect(201);
       await moveShift(t, shift.id, inMinutes(-5), inMinutes(235));
       await t.http.post(`/v1/shifts/${shift.id}/check-in`).set(agent.auth).expect(200);
-      await t.http.post(`/v1/shifts/${shift.id}/check-out`).set(agent.auth).expect(200);
+      // Left early: the seat is free again, but not for the agent who left it.
+      const out = await t.http.post(`/v1/shifts/${shift.id}/check-out`).set(agent.auth).expect(200);
+      expect(out.body.status).toBe('left_early');
       const again = await claim(agent, shift.id).expect(409);
       expect(again.body.error.code).toBe('ALREADY_CLAIMED');
       const open = await t.http.get('/v1/shifts/open').set(agent.auth).expect(200);
       expect(open.body.items.map((s: { id: string }) => s.id)).not.toContain(shift.id);
-      await t.db.query('UPDATE shifts SET seats = seats_taken WHERE id = $1', [shift.id]);
+      await claim(await registerAgent(t), shift.id).expect(201); // full again
       const wait = await t.http.post(`/v1/shifts/${shift.id}/waitlist`).set(agent.auth).expect(409);
       expect(wait.body.error.code).toBe('ALREADY_CLAIMED');
       expect(await seatsTaken(shift.id)).toBe(1);
+    });
+
+    it('a check-out while the seat could still be claimed is leaving early: the seat goes to the waitlist, and it counts as a late cancellation does', async () => {
+      const shift = await postShift(t, company, { ...window(120, 4), seats: 1 });
+      const [agent, waiting] = [await registerAgent(t), await registerAgent(t)];
+      await claim(agent, shift.id).expect(201);
+      await t.http.post(`/v1/shifts/${shift.id}/waitlist`).set(waiting.auth).expect(201);
+      await moveShift(t, shift.id, inMinutes(-5), inMinutes(235));
+      const seat = await t.http.post(`/v1/shifts/${shift.id}/check-in`).set(agent.auth).expect(200);
+      // From then on a check-out completes the seat: when claims close, 30 minutes before the end.
+      expect(Date.parse(seat.body.checkOutCompletesAt)).toBe(
+        Date.parse(seat.body.endsAt) - 30 * 60_000,
+      );
+      // Checked in and straight out again: no longer a seat worked.
+      const out = await t.http.post(`/v1/shifts/${shift.id}/check-out`).set(agent.auth).expect(200);
+      expect(out.body).toMatchObject({
+        status: 'left_early',
+        checkedOutAt: expect.any(String),
+        completedAt: null,
+      });
+      const given = await t.http.get('/v1/agents/me/claims').set(waiting.auth).expect(200);
+      expect(given.body.items).toMatchObject([
+        { shiftId: shift.id, status: 'claimed', source: 'waitlist' },
+      ]);
+      expect(await seatsTaken(shift.id)).toBe(1);
+      const record = await t.http.get('/v1/agents/me/reliability').set(agent.auth).expect(200);
+      expect(record.body).toMatchObject({ completed: 0, leftEarly: 1, raw: 0 });
+      // The company sees who left.
+      const holders = await t.http.get(`/v1/shifts/${shift.id}`).set(company.auth).expect(200);
+      expect(holders.body.claims).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ agentId: agent.id, status: 'left_early' }),
+        ]),
+      );
     });
 
     it('a waitlist promotion passes over an agent who has worked a seat on the shift', async () => {
@@ -455,6 +492,8 @@ describe('seats (agent side)', () => {
       await moveShift(t, shift.id, inMinutes(-5), inMinutes(235));
       await t.http.post(`/v1/shifts/${shift.id}/check-in`).set(worked.auth).expect(200);
       await t.http.post(`/v1/shifts/${shift.id}/check-out`).set(worked.auth).expect(200);
+      // Left early, so its seat is free: someone takes it, and the shift is full again.
+      await claim(await registerAgent(t), shift.id).expect(201);
       // In line from before one seat per agent was the rule, ahead of the next agent.
       await t.db.query(
         `INSERT INTO shift_waitlist (shift_id, agent_id, joined_at) VALUES ($1, $2, now() - interval '1 minute')`,
@@ -466,7 +505,7 @@ describe('seats (agent side)', () => {
         (await t.http.get('/v1/agents/me/claims').set(a.auth).expect(200)).body.items.map(
           (c: { status: string; source: string }) => `${c.status}/${c.source}`,
         );
-      expect(await mine(worked)).toEqual(['completed/direct']);
+      expect(await mine(worked)).toEqual(['left_early/direct']);
       expect(await mine(next)).toEqual(['claimed/waitlist']);
       const [{ n }] = await t.db.query(
         'SELECT count(*)::int AS n FROM shift_waitlist WHERE shift_id = $1',

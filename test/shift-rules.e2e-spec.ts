@@ -196,7 +196,14 @@ describe('shift and claim status lists: one source (shift-rules.ts) the database
 
   it('reads the rules the database enforces', () => {
     const claimStatuses = statusesIn(db.claimsStatusCheck);
-    expect(claimStatuses).toEqual(['cancelled', 'checked_in', 'claimed', 'completed', 'no_show']);
+    expect(claimStatuses).toEqual([
+      'cancelled',
+      'checked_in',
+      'claimed',
+      'completed',
+      'left_early',
+      'no_show',
+    ]);
     expect(transitionsIn(db.claimsTrigger, claimStatuses).claimed).toEqual([
       'cancelled',
       'checked_in',
@@ -219,11 +226,14 @@ describe('shift and claim status lists: one source (shift-rules.ts) the database
   it('fails when the TypeScript side changes alone (altered copies of the tables)', () => {
     const claimNoShowAfterCheckIn = {
       ...TS,
-      claimTransitions: { ...CLAIM_TRANSITIONS, checked_in: ['completed', 'cancelled', 'no_show'] },
+      claimTransitions: {
+        ...CLAIM_TRANSITIONS,
+        checked_in: ['completed', 'left_early', 'cancelled', 'no_show'],
+      },
     };
     expect(mismatches(db, claimNoShowAfterCheckIn)).toEqual([
       expect.stringMatching(
-        /^claim transitions \(shift_claims_transition\): database .*"checked_in":\["cancelled","completed"\]/,
+        /^claim transitions \(shift_claims_transition\): database .*"checked_in":\["cancelled","completed","left_early"\]/,
       ),
     ]);
     const newStatus = { ...TS, claimTransitions: { ...CLAIM_TRANSITIONS, paused: [] } };
@@ -252,8 +262,8 @@ describe('shift and claim status lists: one source (shift-rules.ts) the database
     const widerTrigger = {
       ...db,
       claimsTrigger: db.claimsTrigger.replace(
-        "NEW.status IN ('completed', 'cancelled')",
-        "NEW.status IN ('completed', 'cancelled', 'no_show')",
+        "NEW.status IN ('completed', 'left_early', 'cancelled')",
+        "NEW.status IN ('completed', 'left_early', 'cancelled', 'no_show')",
       ),
     };
     expect(widerTrigger.claimsTrigger).not.toBe(db.claimsTrigger);
@@ -270,19 +280,23 @@ describe('shift and claim status lists: one source (shift-rules.ts) the database
 
   it('counts in seats_taken exactly the claims in SEAT_USING_STATUSES', async () => {
     const company = await registerCompany(t, 'Seat Co');
-    const shift = await postShift(t, company, { seats: 5 });
-    const agents = await Promise.all(Array.from({ length: 5 }, () => registerAgent(t)));
+    const shift = await postShift(t, company, { seats: 6 });
+    const agents = await Promise.all(Array.from({ length: 6 }, () => registerAgent(t)));
     for (const a of agents) {
       await t.http.post(`/v1/shifts/${shift.id}/claims`).set(a.auth).expect(201);
     }
-    // One seat ends in each status: claimed, completed, cancelled, checked in, no-show.
-    const [, completed, cancelled, checkedIn, noShow] = agents;
+    // One seat ends in each status: claimed, completed, cancelled, checked in, no-show, left early.
+    const [, completed, cancelled, checkedIn, noShow, leftEarly] = agents;
     await t.http.delete(`/v1/shifts/${shift.id}/claims/me`).set(cancelled.auth).expect(200);
     await moveShift(t, shift.id, inMinutes(5), inMinutes(125));
-    for (const a of [completed, checkedIn]) {
+    for (const a of [completed, checkedIn, leftEarly]) {
       await t.http.post(`/v1/shifts/${shift.id}/check-in`).set(a.auth).expect(200);
     }
-    await moveShift(t, shift.id, inMinutes(-5), inMinutes(115)); // begun: a check-out counts
+    // Begun, with its seats still open to claims: a check-out is leaving early.
+    await moveShift(t, shift.id, inMinutes(-5), inMinutes(115));
+    await t.http.post(`/v1/shifts/${shift.id}/check-out`).set(leftEarly.auth).expect(200);
+    // Past the close of claims: a check-out completes the seat.
+    await moveShift(t, shift.id, inMinutes(-100), inMinutes(20));
     await t.http.post(`/v1/shifts/${shift.id}/check-out`).set(completed.auth).expect(200);
     const [{ id: noShowClaim }] = await changedRows(
       t.db,
@@ -312,6 +326,7 @@ describe('shift and claim status lists: one source (shift-rules.ts) the database
       'checked_in',
       'claimed',
       'completed',
+      'left_early',
       'no_show',
     ]);
     const ok = await counted(SEAT_USING_STATUSES);

@@ -526,7 +526,7 @@ describe('tickets', () => {
         await refusal(agent, [{ code: 'MISSING_LANGUAGE', language: 'pt' }]);
       });
 
-      it('refuses when the shift requires a certification the agent lost', async () => {
+      it('refuses when the shift requires a certification the agent lost (its seat ended with it)', async () => {
         const agent = await registerAgent(t);
         await setProfile(t, agent, { languages: ['pt'], skills: skilled.skills });
         await t.http.put(`/v1/companies/me/certified-agents/${agent.id}`).set(co.auth).expect(200);
@@ -540,6 +540,23 @@ describe('tickets', () => {
           .delete(`/v1/companies/me/certified-agents/${agent.id}`)
           .set(co.auth)
           .expect(204);
+        // The revocation ended the seat (a check-out): off shift, whatever the ticket.
+        await refusal(agent, [{ code: 'NOT_ON_SHIFT' }]);
+      });
+
+      it('refuses when the live shift requires a certification the agent does not hold', async () => {
+        const agent = await registerAgent(t);
+        await setProfile(t, agent, { languages: ['pt'], skills: skilled.skills });
+        await t.http.put(`/v1/companies/me/certified-agents/${agent.id}`).set(co.auth).expect(200);
+        const shift = await t.http
+          .post('/v1/shifts')
+          .set(co.auth)
+          .send(shiftBody({ requiresCertification: true }))
+          .expect(201);
+        await goLive(t, shift.body.id, [agent]);
+        // The row gone by other means than a revocation (an operator's repair): the matcher's
+        // own check still refuses.
+        await t.db.query('DELETE FROM certifications WHERE agent_id = $1', [agent.id]);
         await refusal(agent, [{ code: 'NOT_CERTIFIED', companyId: co.companyId }]);
       });
 

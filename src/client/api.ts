@@ -3145,7 +3145,7 @@ export interface components {
        * @example checked_in
        * @enum {string}
        */
-      status: 'claimed' | 'checked_in' | 'completed' | 'cancelled' | 'no_show';
+      status: 'claimed' | 'checked_in' | 'completed' | 'left_early' | 'cancelled' | 'no_show';
       /**
        * @description `waitlist` when the seat was given from the waitlist: check in before checkInDeadline.
        * @example direct
@@ -3199,6 +3199,15 @@ export interface components {
        * @example 2030-05-04T05:00:00.000Z
        */
       lateCancelStartsAt: string;
+      /**
+       * Format: date-time
+       * @description A check-out from then on completes the seat. Before, while the shift's seats can still be
+       *     claimed (SEAT_CLAIM_CLOSES_MINUTES_BEFORE_END before the end), it is leaving early
+       *     (`left_early`): the seat goes back to the shift for someone else, and it counts against
+       *     reliability as a late cancellation does.
+       * @example 2030-05-04T10:30:00.000Z
+       */
+      checkOutCompletesAt: string;
       /**
        * Format: date-time
        * @example 2030-04-29T08:30:00.000Z
@@ -3285,13 +3294,19 @@ export interface components {
        */
       awayOverCap: number;
       /**
+       * @description Seats checked out while the shift's seats could still be claimed (`left_early`): judged as
+       *     late cancellations are.
+       * @example 0
+       */
+      leftEarly: number;
+      /**
        * @description How many seats the prior weighs as.
        * @example 10
        */
       priorWeight: number;
       /**
-       * @description (completed − awayOverCap) ÷ (completed + late cancellations + no-shows), unsmoothed; null
-       *     without history.
+       * @description (completed − awayOverCap) ÷ (completed + late cancellations + no-shows + left early),
+       *     unsmoothed; null without history.
        * @example 0.917
        */
       raw: number | null;
@@ -3571,7 +3586,7 @@ export interface components {
        * @example checked_in
        * @enum {string}
        */
-      status: 'claimed' | 'checked_in' | 'completed' | 'cancelled' | 'no_show';
+      status: 'claimed' | 'checked_in' | 'completed' | 'left_early' | 'cancelled' | 'no_show';
       /**
        * @description `waitlist` when the seat came from the waitlist.
        * @example direct
@@ -8849,7 +8864,7 @@ export interface operations {
       query?: {
         /** @description Items per page, 1–100 (default 20). */
         limit?: number;
-        status?: 'claimed' | 'checked_in' | 'completed' | 'cancelled' | 'no_show';
+        status?: 'claimed' | 'checked_in' | 'completed' | 'left_early' | 'cancelled' | 'no_show';
         /**
          * @description The `nextCursor` of the previous page. Room for the longest the API makes: the agent
          *     directory's holds a display name (100 characters, up to 4 bytes each, some escaped in its

@@ -1,5 +1,6 @@
 import { expect, test, type Page } from '@playwright/test';
-import { escalate, PASSWORD, postShift, signInPage, signUpAgent, signUpCompany } from './api';
+import { unwrap } from '../../src/client/client';
+import { escalate, PASSWORD, postShift, signInPage, signUpAgent, signUpCompany, sql } from './api';
 import { expectAccessible } from './journeys';
 
 /**
@@ -233,6 +234,49 @@ test("a browser clock half an hour slow checks in by the API's clock", async ({ 
   // Checked in before the start: leaving is cancelling the seat, not checking out.
   await expect(seat.getByRole('button', { name: 'Check out' })).toHaveCount(0);
   await expect(seat.getByRole('button', { name: 'Cancel seat' })).toBeVisible();
+});
+
+/**
+ * Checking out while the shift's seats can still be claimed is leaving early: the console asks
+ * first, saying until when and what it costs, and the seat then shows as left early (it used to
+ * count as a seat worked, however soon after the check-in).
+ */
+test('checking out early asks first and shows the seat left early', async ({ page }) => {
+  const company = await signUpCompany(`Early out ${Math.random().toString(36).slice(2, 8)}`);
+  const shift = await postShift(company, 3600, { title: 'Leaving desk' });
+  const agent = await signUpAgent();
+  await unwrap(
+    agent.api.POST('/v1/shifts/{id}/claims', {
+      params: { path: { id: shift.id }, header: { 'Idempotency-Key': `k-${shift.id}` } },
+    }),
+  );
+  // Begun five minutes ago, hours to go.
+  await sql(`UPDATE shifts SET starts_at = now() - interval '5 minutes' WHERE id = $1`, [shift.id]);
+  await sql(
+    `UPDATE shift_claims SET period = tstzrange(now() - interval '5 minutes', upper(period), '[)'),
+            check_in_deadline = now() + interval '5 minutes'
+      WHERE shift_id = $1`,
+    [shift.id],
+  );
+  await unwrap(agent.api.POST('/v1/shifts/{id}/check-in', { params: { path: { id: shift.id } } }));
+  await signInPage(page, agent.email, '/agent/seats');
+  const seat = page.getByRole('article', { name: /^Leaving desk · / });
+  await seat.getByRole('button', { name: 'Check out' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Leave the shift early?' });
+  await expect(dialog.getByText(/checking out is leaving early/)).toBeVisible();
+  await expectAccessible(page, 'leave a shift early');
+  // Staying changes nothing.
+  await dialog.getByRole('button', { name: 'Stay on shift' }).click();
+  await expect(dialog).toBeHidden();
+  await expect(seat.getByText('Checked in', { exact: true })).toBeVisible();
+  await seat.getByRole('button', { name: 'Check out' }).click();
+  await dialog.getByRole('button', { name: 'Leave early' }).click();
+  await expect(
+    page.getByText('Checked out early. Your seat went back to the shift.'),
+  ).toBeVisible();
+  await expect(seat.getByText('Left early', { exact: true })).toBeVisible();
+  await page.getByRole('link', { name: 'Earnings' }).click();
+  await expect(page.getByText('1 left early')).toBeVisible();
 });
 
 /**

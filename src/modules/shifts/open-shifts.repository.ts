@@ -6,7 +6,7 @@ import type { AgentQualifications } from './eligibility';
 /** The agent's qualifications and its quality score. */
 export type ScoredAgent = AgentQualifications & { quality: number };
 import { comparableQuality } from './eligibility';
-import { MAX_SHIFT_MINUTES, SEAT_USING_STATUSES } from './shift-rules';
+import { MAX_SHIFT_MINUTES, ONCE_PER_SHIFT_STATUSES } from './shift-rules';
 import { OpenShiftRow } from './shift.rows';
 
 export interface OpenShiftsPage {
@@ -162,7 +162,7 @@ export class OpenShiftsRepository {
                              AND c.agent_id = $1 AND c.status = ANY ($5::text[]))
         ORDER BY s.starts_at, s.id
         LIMIT $4`,
-      [agentId, closeMinutes, days, limit, SEAT_USING_STATUSES],
+      [agentId, closeMinutes, days, limit, ONCE_PER_SHIFT_STATUSES],
     );
     return rows.map((r) => r.id);
   }
@@ -175,7 +175,7 @@ function shared(agentId: string, agent: ScoredAgent, closeMinutes: number): unkn
     [...agent.skills.keys()],
     [...agent.skills.values()],
     [...agent.certifiedBy],
-    SEAT_USING_STATUSES,
+    ONCE_PER_SHIFT_STATUSES,
     closeMinutes,
     MAX_SHIFT_MINUTES,
     comparableQuality(agent.quality),

@@ -5,11 +5,12 @@ import { cursorInstant, KeyedRow } from '../../database/sql';
 import { SeatHolderRow, ShiftClaimViewRow } from './shift.rows';
 
 /**
- * A completed seat's worked time: from check-in (or the seat's start, for one checked in early,
- * when no ticket can be taken yet) until checked out (or the seat completed), less the time
- * away (a break still running at the end counts up to it); null for other seats.
+ * A worked seat's time (completed, or left early): from check-in (or the seat's start, for one
+ * checked in early, when no ticket can be taken yet) until checked out (or the seat completed),
+ * less the time away (a break still running at the end counts up to it); null for other seats.
  */
-export const WORKED_SECONDS = `CASE WHEN c.status = 'completed' AND c.checked_in_at IS NOT NULL THEN
+export const WORKED_SECONDS = `CASE WHEN (c.status = 'completed' OR c.status = 'left_early')
+                                    AND c.checked_in_at IS NOT NULL THEN
     greatest(0, extract(epoch FROM coalesce(c.checked_out_at, c.completed_at)
                                    - greatest(c.checked_in_at, lower(c.period)))
       - c.away_seconds
@@ -36,6 +37,9 @@ const RELIABILITY_COUNTS = `
        count(*) FILTER (WHERE c.status = 'cancelled' AND c.cancelled_by = 'agent'
                           AND NOT c.late_cancellation AND c.cancelled_at > since)::int AS early,
        -- Not a seat the waitlist gave inside the late window: the agent did not pick that time.
+       -- Checked out while the seat could still go to someone else: judged as a late cancel.
+       count(*) FILTER (WHERE c.status = 'left_early' AND c.checked_out_at > since)::int
+         AS left_early,
        count(*) FILTER (WHERE c.status = 'no_show' AND c.no_show_at > since
                           AND NOT ${GIVEN_LATE('c', 'w.late_minutes')})::int AS no_shows,
        -- A break still running when the seat completed counts up to its check-out: the
@@ -54,6 +58,7 @@ export interface ReliabilityRow {
   no_shows: number;
   /** Completed seats whose time away went past the shift's maxAwayMinutes. */
   away_over_cap: number;
+  left_early: number;
 }
 
 /** The agent's next seat that can still be worked: checked in, or claimed and not yet missed. */
@@ -122,15 +127,18 @@ export class ShiftClaimViewsRepository {
       `SELECT ${RELIABILITY_COUNTS}
          FROM shift_claims c JOIN shifts s ON s.id = c.shift_id,
               (SELECT now() - make_interval(days => $1) AS since, $2::int AS late_minutes) w
-        WHERE greatest(c.completed_at, c.cancelled_at, c.no_show_at) > w.since`,
+        WHERE greatest(c.completed_at, c.cancelled_at, c.no_show_at, c.checked_out_at) > w.since`,
       [windowDays, lateMinutes],
     );
-    return { good: r.completed - r.away_over_cap, judged: r.completed + r.late + r.no_shows };
+    return {
+      good: r.completed - r.away_over_cap,
+      judged: r.completed + r.late + r.no_shows + r.left_early,
+    };
   }
 
   /**
-   * Each company's completed seats since `since`: their worked seconds together and the shifts
-   * they were on (for the expected hourly pay of its open shifts).
+   * Each company's worked seats (completed, or left early) since `since`: their worked seconds
+   * together and the shifts they were on (for the expected hourly pay of its open shifts).
    */
   companyHistory(
     em: EntityManager,
@@ -142,7 +150,9 @@ export class ShiftClaimViewsRepository {
       `SELECT c.company_id, sum(${WORKED_SECONDS})::float8 AS worked_seconds,
               array_agg(DISTINCT c.shift_id) AS shift_ids
          FROM shift_claims c
-        WHERE c.company_id = ANY($1::uuid[]) AND c.status = 'completed' AND c.completed_at > $2
+        WHERE c.company_id = ANY($1::uuid[])
+          AND ((c.status = 'completed' AND c.completed_at > $2)
+               OR (c.status = 'left_early' AND c.checked_out_at > $2))
         GROUP BY c.company_id`,
       [companyIds, since],
     );

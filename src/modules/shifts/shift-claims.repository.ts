@@ -2,7 +2,12 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { changedRows } from '../../database/sql';
 import { Shift } from './shift.entity';
-import { ACTIVE_CLAIM_STATUSES, SEAT_USING_STATUSES, seatGraceMinutes } from './shift-rules';
+import {
+  ACTIVE_CLAIM_STATUSES,
+  ONCE_PER_SHIFT_STATUSES,
+  SEAT_USING_STATUSES,
+  seatGraceMinutes,
+} from './shift-rules';
 import { IdRow } from './shift.rows';
 import { sqlList } from './status-sql';
 
@@ -17,6 +22,7 @@ export const GIVEN_LATE = (c: string, lateMinutes: string) =>
 // The seat-claim path (shift-race benchmark) keeps literal lists, rendered from shift-rules.ts.
 const ACTIVE = sqlList(ACTIVE_CLAIM_STATUSES);
 const SEAT_USING = sqlList(SEAT_USING_STATUSES);
+const ONCE_PER_SHIFT = sqlList(ONCE_PER_SHIFT_STATUSES);
 
 export type SeatSource = 'direct' | 'waitlist';
 
@@ -61,11 +67,12 @@ interface ClaimShiftRow {
 export class ShiftClaimsRepository {
   /**
    * The agent's seat on the shift that counts against taking another: claimed, checked in, or
-   * worked (completed). One seat per agent and shift: a second after checking out would take a
-   * seat from another agent and count as a second completed seat. Callers hold the shift's lock.
+   * worked (completed, or left early). One seat per agent and shift: a second after checking out
+   * would take a seat from another agent and count as a second completed seat. Callers hold the
+   * shift's lock.
    */
   seatTakenId(em: EntityManager, shiftId: string, agentId: string) {
-    return this.claimIn(em, shiftId, agentId, SEAT_USING);
+    return this.claimIn(em, shiftId, agentId, ONCE_PER_SHIFT);
   }
 
   /** The agent's seat on the shift, claimed or checked in, if any. */
@@ -202,15 +209,26 @@ export class ShiftClaimsRepository {
    * after the end (the completion job behind) counts to the end, as the job would: worked time
    * and a running break stop there.
    */
-  async markCheckedOut(em: EntityManager, claimId: string): Promise<boolean> {
-    const updated = await changedRows(
+  /**
+   * Checks the seat out: `completed`, or `left_early` when it is before `leftEarlyBefore` (the
+   * shift's claims still open: the seat can go to someone else). Returns the new status, or null
+   * when the seat was not checked in or its time had not begun.
+   */
+  async markCheckedOut(
+    em: EntityManager,
+    claimId: string,
+    leftEarlyBefore: Date,
+  ): Promise<'completed' | 'left_early' | null> {
+    const [updated] = await changedRows<{ status: 'completed' | 'left_early' }>(
       em,
-      `UPDATE shift_claims SET status = 'completed', checked_out_at = least(now(), upper(period)),
-              completed_at = now()
-        WHERE id = $1 AND status = 'checked_in' AND now() >= lower(period) RETURNING id`,
-      [claimId],
+      `UPDATE shift_claims
+          SET status = CASE WHEN now() < $2 THEN 'left_early' ELSE 'completed' END,
+              checked_out_at = least(now(), upper(period)),
+              completed_at = CASE WHEN now() < $2 THEN NULL ELSE now() END
+        WHERE id = $1 AND status = 'checked_in' AND now() >= lower(period) RETURNING status`,
+      [claimId, leftEarlyBefore],
     );
-    return updated.length > 0;
+    return updated?.status ?? null;
   }
 
   /** The agent's latest claim on the shift, whatever its status. */

@@ -147,9 +147,17 @@ export class ShiftClaimsService {
     return seat;
   }
 
+  /**
+   * Ends the agent's work on the shift: `completed`, or `left_early` while the shift's seats can
+   * still be claimed (checkOutCompletesAt): checking in and out at once used to count as a seat
+   * worked, and kept the seat from everyone else to the end. A seat left early goes back to the
+   * shift (the waitlist first) and counts against reliability as a late cancellation does.
+   */
   async checkOut(actor: Actor, shiftId: string): Promise<ShiftClaimDto> {
     const { userId } = requireUser(actor, 'agent');
     return this.db.transaction(async (em) => {
+      // The shift row first (the lock order everywhere): a seat left early is given back to it.
+      const shift = await this.shifts.oneWithSkills(em, shiftId, true);
       // The agent's lock, which the offer router holds from reading the agent's live seat to
       // making its offer: a router pass either commits its offer before this (and the
       // offers.withdraw job below finds it) or reads the seat checked out (and offers nothing).
@@ -164,8 +172,15 @@ export class ShiftClaimsService {
           { status: 'checked_in' },
         );
       }
-      if (!(await this.claims.markCheckedOut(em, claim.id))) {
-        throw stateConflict(claim.status, 'check out');
+      const ended = await this.claims.markCheckedOut(
+        em,
+        claim.id,
+        claimsCloseAt(shift, this.closeMinutes()),
+      );
+      if (!ended) throw stateConflict(claim.status, 'check out');
+      if (ended === 'left_early') {
+        await this.shifts.freeSeat(em, shiftId);
+        await this.waitlist.promote(em, shiftId);
       }
       await releaseTicketsLater(em, this.outbox, this.config, shiftId, userId);
       await this.outbox.enqueue(em, 'offers.withdraw', { shiftId, agentId: userId });
@@ -204,7 +219,7 @@ export class ShiftClaimsService {
       this.views.reliabilityCounts(this.db.manager, userId, RELIABILITY_WINDOW_DAYS, late),
       this.views.platformReliability(this.db.manager, RELIABILITY_WINDOW_DAYS, late),
     ]);
-    const judged = r.completed + r.late + r.no_shows;
+    const judged = r.completed + r.late + r.no_shows + r.left_early;
     // A seat worked but with more time away than the shift allowed is not a reliable one.
     const good = r.completed - r.away_over_cap;
     const mean = platform.judged === 0 ? 1 : platform.good / platform.judged;
@@ -216,6 +231,7 @@ export class ShiftClaimsService {
       cancellations: r.early,
       noShows: r.no_shows,
       awayOverCap: r.away_over_cap,
+      leftEarly: r.left_early,
       raw: judged === 0 ? null : round(good / judged),
       platformMean: round(mean),
       priorWeight: RELIABILITY_PRIOR_WEIGHT,
@@ -227,6 +243,7 @@ export class ShiftClaimsService {
     return {
       checkInOpensMinutes: this.config.get('CHECK_IN_OPENS_MINUTES', { infer: true }),
       lateCancelMinutes: this.config.get('LATE_CANCEL_WINDOW_MINUTES', { infer: true }),
+      claimCloseMinutes: this.closeMinutes(),
     };
   }
 

@@ -20,8 +20,10 @@ export const SHIFT_STATUSES = Object.keys(SHIFT_TRANSITIONS) as ShiftStatus[];
 /** Claim states and the moves between them. */
 export const CLAIM_TRANSITIONS = {
   claimed: ['checked_in', 'cancelled', 'no_show'],
-  checked_in: ['completed', 'cancelled'],
+  // left_early: checked out while the seat could still go to someone else (ShiftClaimsService).
+  checked_in: ['completed', 'left_early', 'cancelled'],
   completed: [],
+  left_early: [],
   cancelled: [],
   no_show: [],
 } as const satisfies Record<string, readonly string[]>;
@@ -32,6 +34,14 @@ export const CLAIM_STATUSES = Object.keys(CLAIM_TRANSITIONS) as ClaimStatus[];
 export const ACTIVE_CLAIM_STATUSES: readonly ClaimStatus[] = ['claimed', 'checked_in'];
 /** Claims that use a seat (counted in shifts.seats_taken). */
 export const SEAT_USING_STATUSES: readonly ClaimStatus[] = ['claimed', 'checked_in', 'completed'];
+/**
+ * Claims after which the agent may not take a seat on the same shift again: one seat per agent
+ * and shift, so a seat left early is not taken back (it went to the waitlist) nor counted twice.
+ */
+export const ONCE_PER_SHIFT_STATUSES: readonly ClaimStatus[] = [
+  ...SEAT_USING_STATUSES,
+  'left_early',
+];
 
 export const MIN_SHIFT_MINUTES = 15;
 /** Below this a few seconds late is a no-show; validated on input only (older rows may be less). */

@@ -779,6 +779,14 @@ export class ShiftClaimDto {
    * @example 2030-05-04T05:00:00.000Z
    */
   lateCancelStartsAt: Date;
+  /**
+   * A check-out from then on completes the seat. Before, while the shift's seats can still be
+   * claimed (SEAT_CLAIM_CLOSES_MINUTES_BEFORE_END before the end), it is leaving early
+   * (`left_early`): the seat goes back to the shift for someone else, and it counts against
+   * reliability as a late cancellation does.
+   * @example 2030-05-04T10:30:00.000Z
+   */
+  checkOutCompletesAt: Date;
   /** @example 2030-04-29T08:30:00.000Z */
   claimedAt: Date;
   /** @example 2030-05-04T06:58:12.000Z */
@@ -862,8 +870,15 @@ export class ReliabilityDto {
   @ApiInteger()
   awayOverCap: number;
   /**
-   * (completed − awayOverCap) ÷ (completed + late cancellations + no-shows), unsmoothed; null
-   * without history.
+   * Seats checked out while the shift's seats could still be claimed (`left_early`): judged as
+   * late cancellations are.
+   * @example 0
+   */
+  @ApiInteger()
+  leftEarly: number;
+  /**
+   * (completed − awayOverCap) ÷ (completed + late cancellations + no-shows + left early),
+   * unsmoothed; null without history.
    * @example 0.917
    */
   raw: number | null;

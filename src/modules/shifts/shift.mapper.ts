@@ -1,5 +1,6 @@
 import { openToAllAt } from './eligibility';
 import type { SeatPay } from './pay-per-hour.service';
+import { claimsCloseAt } from './seat-window';
 import {
   ExpectedHourlyDto,
   OpenShiftDto,
@@ -84,6 +85,8 @@ export function toOpenShiftDto(
 export interface SeatWindows {
   checkInOpensMinutes: number;
   lateCancelMinutes: number;
+  /** SEAT_CLAIM_CLOSES_MINUTES_BEFORE_END: until then a check-out is leaving early. */
+  claimCloseMinutes: number;
 }
 
 const minutesBefore = (at: Date, minutes: number) => new Date(at.getTime() - minutes * 60_000);
@@ -109,6 +112,10 @@ export function toShiftClaimDto(
     lateCancelStartsAt: givenLate(r, windows.lateCancelMinutes)
       ? r.ends_at // given by the waitlist inside the late window: never a late cancellation
       : minutesBefore(r.held_from, windows.lateCancelMinutes),
+    checkOutCompletesAt: claimsCloseAt(
+      { startsAt: r.starts_at, endsAt: r.ends_at },
+      windows.claimCloseMinutes,
+    ),
     claimedAt: r.claimed_at,
     checkedInAt: r.checked_in_at,
     checkedOutAt: r.checked_out_at,

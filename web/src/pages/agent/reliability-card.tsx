@@ -36,6 +36,7 @@ export function ReliabilityCard() {
               <Text size="sm">{r.lateCancellations} late cancellations</Text>
               <Text size="sm">{r.cancellations} early cancellations</Text>
               <Text size="sm">{r.noShows} no-shows</Text>
+              <Text size="sm">{r.leftEarly} left early</Text>
               <Text size="sm">{r.awayOverCap} shifts over the break cap</Text>
             </Group>
           </>

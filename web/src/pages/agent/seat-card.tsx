@@ -5,13 +5,14 @@ import { useId, useState } from 'react';
 import { Link } from 'react-router';
 import { api, unwrap, type Schemas } from '../../api/client';
 import { keys } from '../../api/query-keys';
+import { ConfirmButton } from '../../ui/confirm-button';
 import { ErrorAlert } from '../../ui/error-alert';
 import { money } from '../../ui/money';
-import { formatRange } from '../../ui/times';
+import { formatInstant, formatRange } from '../../ui/times';
 import { useNow } from '../../ui/use-now';
 import { CancelSeatModal } from './cancel-seat-modal';
 import { CheckInButton } from './check-in-button';
-import { STATUS_COLORS, STATUS_LABELS } from './seat-rules';
+import { checkingOutIsEarly, STATUS_COLORS, STATUS_LABELS } from './seat-rules';
 import { useZone } from './use-profile';
 
 type Seat = Schemas['ShiftClaimDto'];
@@ -24,7 +25,9 @@ export function SeatCard({ seat }: { seat: Seat }) {
   const [cancelling, setCancelling] = useState(false);
   // Checked in early, before the start: nothing is worked yet, so leaving is cancelling the
   // seat (the API refuses a check-out then).
-  const started = useNow() >= Date.parse(seat.startsAt);
+  const now = useNow();
+  const started = now >= Date.parse(seat.startsAt);
+  const early = checkingOutIsEarly(seat, now);
   const path = { params: { path: { id: seat.shiftId } } };
   const done = () => {
     void queryClient.invalidateQueries({ queryKey: keys.seats });
@@ -37,9 +40,14 @@ export function SeatCard({ seat }: { seat: Seat }) {
   });
   const checkOut = useMutation({
     mutationFn: () => unwrap(api.POST('/v1/shifts/{id}/check-out', path)),
-    onSuccess: () => {
-      notifications.show({ message: 'Checked out. Thanks for your shift.' });
+    onSuccess: (answer) => {
+      notifications.show(
+        answer.status === 'left_early'
+          ? { color: 'orange', message: 'Checked out early. Your seat went back to the shift.' }
+          : { message: 'Checked out. Thanks for your shift.' },
+      );
       done();
+      void queryClient.invalidateQueries({ queryKey: keys.reliability });
     },
   });
   const cancel = useMutation({
@@ -100,7 +108,20 @@ export function SeatCard({ seat }: { seat: Seat }) {
               <Anchor component={Link} to="/agent/desk">
                 Go to the desk
               </Anchor>
-              {started ? (
+              {started && early && (
+                <ConfirmButton
+                  variant="default"
+                  loading={checkOut.isPending}
+                  title="Leave the shift early?"
+                  consequence={`Until ${formatInstant(seat.checkOutCompletesAt, zone)} checking out is leaving early: your seat goes back to the shift for someone else, and it counts against your reliability as a late cancellation does. Tickets in hand go back to the queue shortly.`}
+                  confirmLabel="Leave early"
+                  keepLabel="Stay on shift"
+                  onConfirm={() => checkOut.mutate()}
+                >
+                  Check out
+                </ConfirmButton>
+              )}
+              {started && !early && (
                 <Button
                   variant="default"
                   loading={checkOut.isPending}
@@ -108,7 +129,8 @@ export function SeatCard({ seat }: { seat: Seat }) {
                 >
                   Check out
                 </Button>
-              ) : (
+              )}
+              {!started && (
                 <Button variant="default" onClick={() => setCancelling(true)}>
                   Cancel seat
                 </Button>

@@ -16,6 +16,7 @@ export const STATUS_LABELS: Record<Seat['status'], string> = {
   claimed: 'Claimed',
   checked_in: 'Checked in',
   completed: 'Completed',
+  left_early: 'Left early',
   cancelled: 'Cancelled',
   no_show: 'No-show',
 };
@@ -24,6 +25,12 @@ export const STATUS_COLORS: Record<Seat['status'], string> = {
   claimed: 'blue',
   checked_in: 'green',
   completed: 'gray',
+  left_early: 'orange',
   cancelled: 'gray',
   no_show: 'red',
 };
+
+/** Whether checking out now is leaving early (the API's checkOutCompletesAt has not come). */
+export function checkingOutIsEarly(seat: Seat, now: number): boolean {
+  return now < new Date(seat.checkOutCompletesAt).getTime();
+}

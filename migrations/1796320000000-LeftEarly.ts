@@ -1,0 +1,58 @@
+import { MigrationInterface, QueryRunner } from 'typeorm';
+
+const STATUS_CHECK = (withLeftEarly: boolean) => `
+  (status = 'claimed')
+  OR (status = 'checked_in' AND checked_in_at IS NOT NULL)
+  OR (status = 'completed' AND completed_at IS NOT NULL)${
+    withLeftEarly
+      ? `
+  OR (status = 'left_early' AND checked_out_at IS NOT NULL)`
+      : ''
+  }
+  OR (status = 'cancelled' AND cancelled_at IS NOT NULL AND cancelled_by IS NOT NULL)
+  OR (status = 'no_show' AND no_show_at IS NOT NULL)`;
+
+const TRANSITION = (withLeftEarly: boolean) => `
+  CREATE OR REPLACE FUNCTION shift_claims_transition() RETURNS trigger LANGUAGE plpgsql AS $$
+  BEGIN
+    IF NEW.status IS DISTINCT FROM OLD.status AND NOT (
+         (OLD.status = 'claimed' AND NEW.status IN ('checked_in', 'cancelled', 'no_show'))
+      OR (OLD.status = 'checked_in' AND NEW.status IN ('completed', ${withLeftEarly ? "'left_early', " : ''}'cancelled'))
+    ) THEN
+      RAISE EXCEPTION 'shift claim cannot go from % to %', OLD.status, NEW.status
+        USING ERRCODE = '23514', CONSTRAINT = 'ck_shift_claims_transition';
+    END IF;
+    RETURN NEW;
+  END $$`;
+
+/**
+ * A seat whose agent checked out while it could still be given to someone else (before direct
+ * claims close) ends `left_early`: its seat is free again, and it counts against reliability as
+ * a late cancellation does. It was `completed`, a seat worked, however little: checking in and
+ * out at once counted as a reliable shift, and the seat stayed taken to the end.
+ * The CHECK is added NOT VALID, then validated: no long exclusive lock on a large table.
+ */
+export class LeftEarly1796320000000 implements MigrationInterface {
+  name = 'LeftEarly1796320000000';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`ALTER TABLE shift_claims DROP CONSTRAINT ck_shift_claims_status,
+      ADD CONSTRAINT ck_shift_claims_status CHECK (${STATUS_CHECK(true)}) NOT VALID`);
+    await q.query(`ALTER TABLE shift_claims VALIDATE CONSTRAINT ck_shift_claims_status`);
+    await q.query(TRANSITION(true));
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    // The nearest earlier state that keeps both meanings: no seat used (seats_taken already
+    // gave it back, perhaps to someone else) and a late mark: a late cancellation by the agent.
+    await q.query(`ALTER TABLE shift_claims DISABLE TRIGGER trg_shift_claims_transition`);
+    await q.query(`UPDATE shift_claims SET status = 'cancelled', cancelled_at = checked_out_at,
+                          cancelled_by = 'agent', late_cancellation = true
+                    WHERE status = 'left_early'`);
+    await q.query(`ALTER TABLE shift_claims ENABLE TRIGGER trg_shift_claims_transition`);
+    await q.query(TRANSITION(false));
+    await q.query(`ALTER TABLE shift_claims DROP CONSTRAINT ck_shift_claims_status,
+      ADD CONSTRAINT ck_shift_claims_status CHECK (${STATUS_CHECK(false)}) NOT VALID`);
+    await q.query(`ALTER TABLE shift_claims VALIDATE CONSTRAINT ck_shift_claims_status`);
+  }
+}
