@@ -14,7 +14,8 @@ import { sqlList } from './status-sql';
 /**
  * SQL: claim `c` is a seat the waitlist gave inside the late window (`lateMinutes` before its
  * start, or after it). Its agent did not pick that moment, so giving it back is never late and
- * missing its check-in does not count against reliability.
+ * missing its check-in does not count against reliability. The SQL twin of givenLate()
+ * (shift-rules.ts): change both or neither.
  */
 export const GIVEN_LATE = (c: string, lateMinutes: string) =>
   `(${c}.source = 'waitlist' AND ${c}.claimed_at > lower(${c}.period) - make_interval(mins => ${lateMinutes}))`;

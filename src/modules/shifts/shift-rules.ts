@@ -59,6 +59,21 @@ export const seatGraceMinutes = (
   heldFrom.getTime() > shift.startsAt.getTime()
     ? Math.max(shift.checkInGraceMinutes, MIN_CHECK_IN_GRACE_MINUTES)
     : shift.checkInGraceMinutes;
+/**
+ * A seat the waitlist gave inside the late-cancel window (`lateMinutes` before the seat's start,
+ * or after it): its agent did not pick that moment, so giving it back is never late and missing
+ * its check-in does not count against reliability. The one rule in TypeScript (the seat's view,
+ * the `shift.seat_given` event); GIVEN_LATE (shift-claims.repository) is its SQL twin.
+ */
+export function givenLate(
+  seat: { source: string; claimedAt: Date; heldFrom: Date },
+  lateMinutes: number,
+): boolean {
+  return (
+    seat.source === 'waitlist' &&
+    seat.claimedAt.getTime() > seat.heldFrom.getTime() - lateMinutes * 60_000
+  );
+}
 export const MAX_SHIFT_MINUTES = 12 * 60;
 export const MAX_WAITLIST = 200;
 export const RELIABILITY_WINDOW_DAYS = 30;

@@ -13,7 +13,7 @@ import { SeatAllocator } from './seat-allocator.service';
 import { alreadyClaimed, claimsClosed, claimsCloseAt } from './seat-window';
 import { WaitlistPositionDto } from './shift.dto';
 import { ShiftWithSkills } from './shift.rows';
-import { MAX_WAITLIST, seatGraceMinutes } from './shift-rules';
+import { givenLate, MAX_WAITLIST, seatGraceMinutes } from './shift-rules';
 import { ShiftClaimsRepository } from './shift-claims.repository';
 import { ShiftWaitlistRepository } from './shift-waitlist.repository';
 import { ShiftsRepository } from './shifts.repository';
@@ -126,7 +126,10 @@ export class ShiftWaitlistService {
       // the deadline to check in by, or to give the seat back (a clean cancel: see
       // markCancelledByAgent).
       const seat = await this.claims.deadlineOf(em, claimId);
-      const late = this.config.get('LATE_CANCEL_WINDOW_MINUTES', { infer: true }) * 60_000;
+      const lateMinutes = this.config.get('LATE_CANCEL_WINDOW_MINUTES', { infer: true });
+      // Given now, held from now or from the start (SeatAllocator): the seat's view says the same.
+      const now = new Date();
+      const heldFrom = now > shift.startsAt ? now : shift.startsAt;
       await this.events.record(em, {
         type: 'shift.seat_given',
         agentId,
@@ -137,8 +140,7 @@ export class ShiftWaitlistService {
           startsAt: shift.startsAt,
           endsAt: shift.endsAt,
           checkInDeadline: seat,
-          // GIVEN_LATE (shift-claims.repository): inside the late window, or after the start.
-          givenLate: shift.startsAt.getTime() - Date.now() < late,
+          givenLate: givenLate({ source: 'waitlist', claimedAt: now, heldFrom }, lateMinutes),
         },
       });
     } catch (e) {

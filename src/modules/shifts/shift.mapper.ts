@@ -1,6 +1,7 @@
 import { openToAllAt } from './eligibility';
 import type { SeatPay } from './pay-per-hour.service';
 import { claimsCloseAt } from './seat-window';
+import { givenLate } from './shift-rules';
 import {
   ExpectedHourlyDto,
   OpenShiftDto,
@@ -109,7 +110,10 @@ export function toShiftClaimDto(
     source: r.source,
     checkInDeadline: r.check_in_deadline,
     checkInOpensAt: minutesBefore(r.starts_at, windows.checkInOpensMinutes),
-    lateCancelStartsAt: givenLate(r, windows.lateCancelMinutes)
+    lateCancelStartsAt: givenLate(
+      { source: r.source, claimedAt: r.claimed_at, heldFrom: r.held_from },
+      windows.lateCancelMinutes,
+    )
       ? r.ends_at // given by the waitlist inside the late window: never a late cancellation
       : minutesBefore(r.held_from, windows.lateCancelMinutes),
     checkOutCompletesAt: claimsCloseAt(
@@ -148,15 +152,4 @@ export function toSeatHolderDto(r: SeatHolderRow, displayName: string): SeatHold
 
 export function toWaitlistedAgentDto(r: WaitlistEntryRow, displayName: string): WaitlistedAgentDto {
   return { agentId: r.agentId, displayName, joinedAt: r.joinedAt };
-}
-
-/** A seat the waitlist gave inside the late window (GIVEN_LATE in shift-claims.repository). */
-function givenLate(
-  r: { source: string; claimed_at: Date; held_from: Date },
-  lateCancelMinutes: number,
-): boolean {
-  return (
-    r.source === 'waitlist' &&
-    r.claimed_at.getTime() > r.held_from.getTime() - lateCancelMinutes * 60_000
-  );
 }
