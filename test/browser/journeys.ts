@@ -229,7 +229,19 @@ export async function agentJourney(page: Page): Promise<void> {
   await expect(page.getByText('Thank you, that was quick!')).toBeVisible();
 
   await page.getByLabel('Resolution summary').fill('Refunded the duplicate charge.');
+  // The bot's handoff lacked the order id: said on the way out, it reaches the company.
+  await page.getByRole('radio', { name: 'No, something was missing' }).check();
+  const missing = page.getByRole('combobox', { name: 'What was missing' });
+  await missing.fill('order id');
+  await missing.press('Enter');
+  await expectAccessible(page, 'resolve with a handoff flag');
   await page.getByRole('button', { name: 'Resolve ticket' }).click();
+  await expect
+    .poll(async () => {
+      const quality = await unwrap(company.admin.GET('/v1/companies/me/handoff-quality'));
+      return quality.mostMissing.map((m) => m.item);
+    })
+    .toContain('order id');
   await page.goto('/agent/earnings');
   await expect(page.getByText('€2.50').first()).toBeVisible();
   await expectAccessible(page, 'earnings');

@@ -1,25 +1,43 @@
-import { Button, Stack, Textarea } from '@mantine/core';
+import { Button, Group, Radio, Stack, TagsInput, Textarea } from '@mantine/core';
 import { useMutation } from '@tanstack/react-query';
 import { useState } from 'react';
-import { api, unwrap } from '../../api/client';
+import { api, unwrap, type Schemas } from '../../api/client';
 import { ErrorAlert } from '../../ui/error-alert';
 import { problemOf } from '../../ui/form-errors';
 import { useTicketExit } from './use-ticket-exit';
 
-const INPUTS = ['resolutionSummary'];
+const INPUTS = ['resolutionSummary', 'handoff', 'handoff.missing'];
+/** The API's limits on what was missing (HandoffFlagDto): 10 items of 1–80 characters. */
+const MOST_MISSING = 10;
+const LONGEST_ITEM = 80;
 
-/** Resolve: the summary goes to the company; the ticket pays what its claim was made at. */
+type Handoff = '' | 'complete' | 'incomplete';
+
+/**
+ * Resolve: the summary goes to the company; the ticket pays what its claim was made at. The
+ * agent may also say whether the bot's handoff had what the ticket needed, and what was
+ * missing: it feeds the company's handoff quality. Not saying is fine (nothing is sent).
+ */
 export function ResolveForm({ ticketId }: { ticketId: string }) {
   const [summary, setSummary] = useState('');
+  const [handoff, setHandoff] = useState<Handoff>('');
+  const [missing, setMissing] = useState<string[]>([]);
   const exit = useTicketExit(ticketId);
   const resolve = useMutation({
-    mutationFn: () =>
-      unwrap(
+    mutationFn: () => {
+      const flag: Schemas['HandoffFlagDto'] | undefined =
+        handoff === ''
+          ? undefined
+          : handoff === 'complete'
+            ? { complete: true }
+            : { complete: false, ...(missing.length > 0 && { missing }) };
+      return unwrap(
         api.POST('/v1/tickets/{id}/resolve', {
           params: { path: { id: ticketId } },
-          body: { resolutionSummary: summary },
+          body: { resolutionSummary: summary, ...(flag && { handoff: flag }) },
         }),
-      ),
+      );
+    },
     onSuccess: () => exit('Ticket resolved. Its pay is pending in your earnings.'),
   });
   const errors = problemOf(resolve.error, INPUTS);
@@ -41,6 +59,30 @@ export function ResolveForm({ ticketId }: { ticketId: string }) {
           onChange={(event) => setSummary(event.currentTarget.value)}
           error={errors?.field('resolutionSummary')}
         />
+        <Radio.Group
+          label="Did the bot hand over what you needed?"
+          description="Optional: it tells the company how well its bot hands customers over"
+          value={handoff}
+          onChange={(value) => setHandoff(value as Handoff)}
+          error={errors?.field('handoff')}
+        >
+          <Group mt={4}>
+            <Radio value="complete" label="Yes" />
+            <Radio value="incomplete" label="No, something was missing" />
+          </Group>
+        </Radio.Group>
+        {handoff === 'incomplete' && (
+          <TagsInput
+            label="What was missing"
+            description={`Press Enter after each, up to ${MOST_MISSING} (for example “order id”)`}
+            value={missing}
+            onChange={setMissing}
+            maxTags={MOST_MISSING}
+            maxLength={LONGEST_ITEM}
+            clearable
+            error={errors?.field('handoff.missing')}
+          />
+        )}
         <ErrorAlert error={resolve.error} inputs={INPUTS} title="Not resolved" />
         <Button type="submit" color="teal.9" loading={resolve.isPending} w="fit-content">
           Resolve ticket
