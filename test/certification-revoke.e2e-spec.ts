@@ -87,8 +87,9 @@ describe('revoking a certification', () => {
     await revoke(agent).expect(204);
 
     expect(await seatsOf(agent.id)).toEqual({
-      // Worked since it began: ended as a check-out, now.
-      [running.id]: ['completed', null, false, true],
+      // Worked since it began: ended as a check-out, now, with its seat free again (claims are
+      // still open), marked as the company's doing.
+      [running.id]: ['left_early', 'company', false, true],
       // Not yet worked: cancelled by the company, not late.
       [tomorrow.id]: ['cancelled', 'company', false, false],
       [open.id]: ['claimed', null, false, false],
@@ -111,13 +112,27 @@ describe('revoking a certification', () => {
     expect(release.map((r) => r.payload.shiftId)).toEqual([running.id]);
     // The company's choice: nothing against the agent's reliability.
     const reliability = await t.http.get('/v1/agents/me/reliability').set(agent.auth).expect(200);
-    expect(reliability.body).toMatchObject({ lateCancellations: 0, noShows: 0 });
+    expect(reliability.body).toMatchObject({ lateCancellations: 0, noShows: 0, leftEarly: 0 });
+    const [{ seats_taken }] = await t.db.query('SELECT seats_taken FROM shifts WHERE id = $1', [
+      running.id,
+    ]);
+    expect(seats_taken).toBe(0);
     // And the agent may not take such a seat again.
     const again = await postShift(t, company, { ...certified, ...hours(42 * 60, 2) });
     const refused = await claim(agent, again.id).expect(403);
     expect(refused.body.error.details.reasons).toEqual([
       { code: 'NOT_CERTIFIED', companyId: company.companyId },
     ]);
+  });
+
+  it('completes a worked seat once the shift’s claims have closed (nobody could take it)', async () => {
+    const agent = await certifiedAgent();
+    const shift = await postShift(t, company, { requiresCertification: true });
+    await claim(agent, shift.id).expect(201);
+    await moveShift(t, shift.id, inMinutes(-5), inMinutes(20));
+    await t.http.post(`/v1/shifts/${shift.id}/check-in`).set(agent.auth).expect(200);
+    await revoke(agent).expect(204);
+    expect(await seatsOf(agent.id)).toEqual({ [shift.id]: ['completed', null, false, true] });
   });
 
   it('leaves a seat whose check-in deadline passed to the no-show job', async () => {

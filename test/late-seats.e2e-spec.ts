@@ -259,6 +259,22 @@ describe('joining a started shift', () => {
     const own = await t.http.get('/v1/agents/me/reliability').set(holder.auth).expect(200);
     expect(own.body).toMatchObject({ noShows: 1 });
   });
+
+  it('does not count leaving early a seat the waitlist gave late, as a no-show there would not be', async () => {
+    const shift = await postShift(t, company, { seats: 1, languages: ['en'] });
+    const [holder, waiting] = [await registerAgent(t), await registerAgent(t)];
+    for (const a of [holder, waiting]) await setProfile(t, a, { languages: ['en'] });
+    const held = await claim(t, holder, shift.id).expect(201);
+    await t.http.post(`/v1/shifts/${shift.id}/waitlist`).set(waiting.auth).expect(201);
+    await moveShift(t, shift.id, inMinutes(-15), inMinutes(105)); // the holder missed check-in
+    await t.app.get(NoShowCheckHandler).handle({ claimId: held.body.id });
+    // Given after the start: checked in, the agent can no longer cancel it; it leaves early.
+    await t.http.post(`/v1/shifts/${shift.id}/check-in`).set(waiting.auth).expect(200);
+    const out = await t.http.post(`/v1/shifts/${shift.id}/check-out`).set(waiting.auth);
+    expect(out.body.status).toBe('left_early');
+    const record = await t.http.get('/v1/agents/me/reliability').set(waiting.auth).expect(200);
+    expect(record.body).toMatchObject({ leftEarly: 0, raw: null });
+  });
 });
 
 describe('SEAT_CLAIM_CLOSES_MINUTES_BEFORE_END', () => {

@@ -514,6 +514,54 @@ describe('seats (agent side)', () => {
       expect(n).toBe(0);
     });
 
+    it('counts a seat left early toward the weekly cap up to its check-out', async () => {
+      const agent = await registerAgent(t);
+      const first = await postShift(t, company, window(60, 8));
+      await claim(agent, first.id).expect(201);
+      await moveShift(t, first.id, inMinutes(-5), inMinutes(475));
+      await t.http.post(`/v1/shifts/${first.id}/check-in`).set(agent.auth).expect(200);
+      // Worked for 6 hours, then left with 2 hours to go (claims still open): 6 hours held.
+      await t.db.query(
+        `UPDATE shift_claims SET period = tstzrange(now() - interval '6 hours', upper(period), '[)')
+          WHERE shift_id = $1`,
+        [first.id],
+      );
+      const out = await t.http.post(`/v1/shifts/${first.id}/check-out`).set(agent.auth);
+      expect(out.body.status).toBe('left_early');
+      // 6 held + 5 > 10: refused (before, a seat left early held no hours at all).
+      const next = await postShift(t, company, window(24 * 60, 5));
+      const refused = await claim(agent, next.id).expect(409);
+      expect(refused.body.error).toMatchObject({ code: 'WEEKLY_HOURS_EXCEEDED' });
+      expect(Math.round(refused.body.error.details.weekHours)).toBe(6);
+      await claim(agent, (await postShift(t, company, window(24 * 60 + 600, 4))).id).expect(201);
+    });
+
+    it('checks out past the key-share lock an offer or ticket claim holds on the shift', async () => {
+      const shift = await postShift(t, company, window(120, 4));
+      const agent = await registerAgent(t);
+      await claim(agent, shift.id).expect(201);
+      await moveShift(t, shift.id, inMinutes(-5), inMinutes(235));
+      await t.http.post(`/v1/shifts/${shift.id}/check-in`).set(agent.auth).expect(200);
+      const status = async () =>
+        (await t.db.query('SELECT status FROM shift_claims WHERE shift_id = $1', [shift.id]))[0]
+          .status as string;
+      // As the router inserting an offer on the shift holds it (its foreign key), while it holds
+      // the agent's row the check-out asks for next: the check-out's own transaction must commit
+      // with that lock still held (a FOR UPDATE of the shift deadlocked there). Only the
+      // waitlist's promotion, after that commit, waits for it.
+      const { pending } = await withRowsHeld(
+        t,
+        'SELECT 1 FROM shifts WHERE id = $1 FOR KEY SHARE',
+        [shift.id],
+        async () => {
+          const out = t.http.post(`/v1/shifts/${shift.id}/check-out`).set(agent.auth).then();
+          await waitUntil(status, (s) => s === 'left_early', 'the check-out committed');
+          return { pending: out }; // its answer waits for the promotion, after the release
+        },
+      );
+      expect(await pending).toMatchObject({ status: 200, body: { status: 'left_early' } });
+    });
+
     it('refuses check-out without check-in, and check-in without a seat', async () => {
       const shift = await postShift(t, company, window(5, 2));
       const agent = await registerAgent(t);

@@ -215,6 +215,21 @@ describe('shifts (company side)', () => {
         .send({ title: 'Renamed', seats: 2 })
         .expect(200);
       expect((await line()).waitlist).toHaveLength(1);
+      // The whole shift sent back as it is (a client that PUTs what it read) changes nothing.
+      const current = await line();
+      await t.http
+        .patch(`/v1/shifts/${shift.id}`)
+        .set(acme.auth)
+        .send({
+          startsAt: current.startsAt,
+          endsAt: current.endsAt,
+          languages: ['en'],
+          requiredSkills: [],
+          checkInGraceMinutes: current.checkInGraceMinutes,
+          routing: current.routing,
+        })
+        .expect(200);
+      expect((await line()).waitlist).toHaveLength(1);
       // Another window: the agent joined for other hours.
       const start = inMinutes(72 * 60);
       await t.http
@@ -272,6 +287,12 @@ describe('shifts (company side)', () => {
         .expect(409);
       expect(unsafe.body.error.code).toBe('SHIFT_HAS_CLAIMS');
       expect(fields(unsafe).sort()).toEqual(['languages', 'ratePerTicket', 'startsAt']);
+      // The same values sent back are no change: a client resending the shift as read.
+      await t.http
+        .patch(`/v1/shifts/${shift.id}`)
+        .set(acme.auth)
+        .send({ languages: [], requiredSkills: [], routing: 'pull', title: 'Same again' })
+        .expect(200);
       const below = await t.http
         .patch(`/v1/shifts/${shift.id}`)
         .set(acme.auth)

@@ -167,9 +167,10 @@ export class CertifiedAgentsController {
   /**
    * Revokes the certification: shifts requiring it are no longer open to the agent, and the
    * agent's seats and waitlist places on them end at once. A seat being worked ends as a
-   * check-out does (tickets in hand go back to the queue after the shift-end grace); a seat not
-   * yet worked is cancelled by the company, never counted against the agent, and offered to the
-   * waitlist. A seat whose check-in deadline has passed stays a no-show.
+   * check-out does (tickets in hand go back to the queue after the shift-end grace; freed while
+   * the shift's claims are open); a seat not yet worked is cancelled by the company. None
+   * counts against the agent; each freed seat is offered to the waitlist. A seat whose check-in
+   * deadline has passed stays a no-show.
    */
   @Delete(':agentId')
   @HttpCode(204)

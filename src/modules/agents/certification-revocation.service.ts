@@ -5,7 +5,6 @@ import { requireCompany } from '../../common/auth/access';
 import { Actor } from '../../common/auth/actor';
 import { DomainError } from '../../common/errors/domain-error';
 import { SeatRevocation } from '../shifts/seat-revocation.service';
-import { SeatSuspension } from '../shifts/seat-suspension.service';
 import { AgentsService } from './agents.service';
 import { CertificationsService } from './certifications.service';
 
@@ -18,8 +17,8 @@ class SeatClaimedMeanwhile extends Error {}
 /**
  * A company revokes an agent's certification, in one transaction: the certification goes, and
  * with it the agent's seats and waitlist places on the company's shifts that require it
- * (SeatRevocation.endSeats: a seat being worked ends as a check-out, the others are cancelled by
- * the company, never late). Other companies' shifts, and this company's open ones, are not
+ * (SeatRevocation.endSeats: a seat being worked ends as a check-out, freed while the shift's
+ * claims are open; the others are cancelled by the company; none counts against the agent). Other companies' shifts, and this company's open ones, are not
  * touched. The freed seats go to their waitlists after the commit.
  */
 @Injectable()
@@ -29,13 +28,12 @@ export class CertificationRevocationService {
     private readonly certifications: CertificationsService,
     private readonly agents: AgentsService,
     private readonly seats: SeatRevocation,
-    private readonly freed: SeatSuspension,
   ) {}
 
   async revoke(actor: Actor, agentId: string): Promise<void> {
     const companyId = requireCompany(actor);
     const freed = await this.revokeOnce(companyId, agentId);
-    await this.freed.offerFreedSeats(freed);
+    await this.seats.offerFreedSeats(freed);
   }
 
   /**

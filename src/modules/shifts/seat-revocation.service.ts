@@ -6,6 +6,7 @@ import { OutboxService } from '../outbox/outbox.service';
 import { releaseTicketsLater } from './shift-end';
 import { ShiftClaimsRepository } from './shift-claims.repository';
 import { ShiftWaitlistRepository } from './shift-waitlist.repository';
+import { ShiftWaitlistService } from './shift-waitlist.service';
 import { ShiftsRepository } from './shifts.repository';
 
 /**
@@ -22,6 +23,7 @@ export class SeatRevocation {
     private readonly shifts: ShiftsRepository,
     private readonly claims: ShiftClaimsRepository,
     private readonly waitlist: ShiftWaitlistRepository,
+    private readonly waitingLines: ShiftWaitlistService,
   ) {}
 
   /** Locks those shifts (with a seat of the agent that has not ended) in id order; their ids. */
@@ -42,10 +44,10 @@ export class SeatRevocation {
 
   /**
    * Ends the agent's seats on those shifts (ShiftClaimsRepository.endForRevocation says how),
-   * frees the cancelled ones and takes the agent off the company's certified-only waitlists.
-   * A seat that was being worked ends as a check-out does: the tickets in hand go back to the
-   * queue after SHIFT_END_TICKET_GRACE_MINUTES (time to close a conversation), and pending
-   * offers are withdrawn. Returns the shifts whose seat is free now, for the waitlist.
+   * frees those that can be given again and takes the agent off the company's certified-only
+   * waitlists. A seat that was being worked ends as a check-out does: the tickets in hand go
+   * back to the queue after SHIFT_END_TICKET_GRACE_MINUTES (time to close a conversation), and
+   * pending offers are withdrawn. Returns the shifts whose seat is free now, for the waitlist.
    */
   async endSeats(
     em: EntityManager,
@@ -53,16 +55,27 @@ export class SeatRevocation {
     companyId: string,
     shiftIds: string[],
   ): Promise<string[]> {
-    const { completed, cancelled } = await this.claims.endForRevocation(em, agentId, shiftIds);
-    await this.shifts.freeOneSeatEach(em, cancelled);
+    const closeMinutes = this.config.get('SEAT_CLAIM_CLOSES_MINUTES_BEFORE_END', { infer: true });
+    const { worked, freed } = await this.claims.endForRevocation(
+      em,
+      agentId,
+      shiftIds,
+      closeMinutes,
+    );
+    await this.shifts.freeOneSeatEach(em, freed);
     await this.waitlist.removeFromCertifiedOnlyOf(em, agentId, companyId);
-    for (const shiftId of completed) {
+    for (const shiftId of worked) {
       await releaseTicketsLater(em, this.outbox, this.config, shiftId, agentId);
     }
     // A seat checked in early may have had an offer too (a push shift's router runs at the start).
-    for (const shiftId of [...completed, ...cancelled]) {
+    for (const shiftId of new Set([...worked, ...freed])) {
       await this.outbox.enqueue(em, 'offers.withdraw', { shiftId, agentId });
     }
-    return cancelled;
+    return freed;
+  }
+
+  /** Offers the freed seats to their waitlists, after the revocation committed. */
+  offerFreedSeats(shiftIds: string[]): Promise<void> {
+    return this.waitingLines.offerFreedSeats(shiftIds);
   }
 }

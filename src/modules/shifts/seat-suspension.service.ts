@@ -1,6 +1,5 @@
-import { Injectable, Logger } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager } from 'typeorm';
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
 import { ShiftClaimsRepository } from './shift-claims.repository';
 import { ShiftWaitlistRepository } from './shift-waitlist.repository';
 import { ShiftWaitlistService } from './shift-waitlist.service';
@@ -9,10 +8,7 @@ import { ShiftsRepository } from './shifts.repository';
 /** What a suspension does to an agent's seats (the agents module drives the use case). */
 @Injectable()
 export class SeatSuspension {
-  private readonly logger = new Logger(SeatSuspension.name);
-
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
     private readonly waitlist: ShiftWaitlistService,
     private readonly shifts: ShiftsRepository,
     private readonly claims: ShiftClaimsRepository,
@@ -48,18 +44,8 @@ export class SeatSuspension {
     return freed;
   }
 
-  /**
-   * Offers freed seats to the waitlists, each shift in its own transaction after the suspension
-   * committed (a promotion locks waiting agents' rows, which must not wait behind the suspended
-   * agent's). Best effort: a seat left free stays open to direct claims.
-   */
-  async offerFreedSeats(shiftIds: string[]): Promise<void> {
-    for (const shiftId of shiftIds) {
-      await this.db
-        .transaction((em) => this.waitlist.promote(em, shiftId))
-        .catch((e: unknown) =>
-          this.logger.warn({ shiftId, err: (e as Error).message }, 'waitlist promotion failed'),
-        );
-    }
+  /** Offers the freed seats to their waitlists, after the suspension committed. */
+  offerFreedSeats(shiftIds: string[]): Promise<void> {
+    return this.waitlist.offerFreedSeats(shiftIds);
   }
 }

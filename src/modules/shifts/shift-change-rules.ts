@@ -51,8 +51,12 @@ export function refuseUnsafeChanges(shift: ShiftWithSkills, input: UpdateShiftDt
  * the shift as it is: any field not in SAFE_WITH_CLAIMS, and those in it moved the wrong way.
  */
 export function unsafeChanges(shift: ShiftWithSkills, input: UpdateShiftDto): string[] {
+  const unchanged = unchangedFields(shift, input);
   const unsafe = Object.keys(input).filter(
-    (k) => input[k as keyof UpdateShiftDto] !== undefined && !SAFE_WITH_CLAIMS.has(k),
+    (k) =>
+      input[k as keyof UpdateShiftDto] !== undefined &&
+      !SAFE_WITH_CLAIMS.has(k) &&
+      !unchanged.has(k),
   );
   if (input.requiresCertification === true && !shift.requiresCertification) {
     unsafe.push('requiresCertification');
@@ -83,6 +87,34 @@ export function unsafeChanges(shift: ShiftWithSkills, input: UpdateShiftDto): st
   }
   return unsafe;
 }
+/**
+ * The fields outside SAFE_WITH_CLAIMS sent with the value they already have: a client that
+ * sends the whole shift back changes nothing there (it was refused with seats taken, and it
+ * emptied the waitlist without).
+ */
+function unchangedFields(shift: ShiftWithSkills, input: UpdateShiftDto): Set<string> {
+  const sameSet = (a: string[], b: string[]) =>
+    a.length === b.length && [...a].sort().join('\n') === [...b].sort().join('\n');
+  const skills = (list: { skill: string; minLevel: number }[]) =>
+    list.map((r) => `${r.skill}:${r.minLevel}`);
+  const same: Record<string, boolean> = {
+    startsAt: input.startsAt !== undefined && Date.parse(input.startsAt) === +shift.startsAt,
+    endsAt: input.endsAt !== undefined && Date.parse(input.endsAt) === +shift.endsAt,
+    languages:
+      input.languages !== undefined &&
+      sameSet(
+        input.languages.map((l) => l.toLowerCase()),
+        shift.languages,
+      ),
+    requiredSkills:
+      input.requiredSkills !== undefined &&
+      sameSet(skills(input.requiredSkills), skills(shift.requiredSkills)),
+    checkInGraceMinutes: input.checkInGraceMinutes === shift.checkInGraceMinutes,
+    routing: input.routing === shift.routing,
+  };
+  return new Set(Object.keys(same).filter((k) => same[k]));
+}
+
 /** More seats, a longer window or a higher rate: more to bill, so credit control decides. */
 export function enlarges(
   shift: {

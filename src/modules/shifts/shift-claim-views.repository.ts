@@ -37,9 +37,12 @@ const RELIABILITY_COUNTS = `
        count(*) FILTER (WHERE c.status = 'cancelled' AND c.cancelled_by = 'agent'
                           AND NOT c.late_cancellation AND c.cancelled_at > since)::int AS early,
        -- Not a seat the waitlist gave inside the late window: the agent did not pick that time.
-       -- Checked out while the seat could still go to someone else: judged as a late cancel.
-       count(*) FILTER (WHERE c.status = 'left_early' AND c.checked_out_at > since)::int
-         AS left_early,
+       -- Checked out while the seat could still go to someone else: judged as a late cancel,
+       -- unless the company ended it (a revocation) or the waitlist gave it inside the late
+       -- window (the agent could not cancel it once checked in; a no-show would not count).
+       count(*) FILTER (WHERE c.status = 'left_early' AND c.checked_out_at > since
+                          AND c.cancelled_by IS NULL
+                          AND NOT ${GIVEN_LATE('c', 'w.late_minutes')})::int AS left_early,
        count(*) FILTER (WHERE c.status = 'no_show' AND c.no_show_at > since
                           AND NOT ${GIVEN_LATE('c', 'w.late_minutes')})::int AS no_shows,
        -- A break still running when the seat completed counts up to its check-out: the

@@ -2,12 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { changedRows } from '../../database/sql';
 import { Shift } from './shift.entity';
-import {
-  ACTIVE_CLAIM_STATUSES,
-  ONCE_PER_SHIFT_STATUSES,
-  SEAT_USING_STATUSES,
-  seatGraceMinutes,
-} from './shift-rules';
+import { ACTIVE_CLAIM_STATUSES, ONCE_PER_SHIFT_STATUSES, seatGraceMinutes } from './shift-rules';
 import { IdRow } from './shift.rows';
 import { sqlList } from './status-sql';
 
@@ -22,7 +17,6 @@ export const GIVEN_LATE = (c: string, lateMinutes: string) =>
 
 // The seat-claim path (shift-race benchmark) keeps literal lists, rendered from shift-rules.ts.
 const ACTIVE = sqlList(ACTIVE_CLAIM_STATUSES);
-const SEAT_USING = sqlList(SEAT_USING_STATUSES);
 const ONCE_PER_SHIFT = sqlList(ONCE_PER_SHIFT_STATUSES);
 
 export type SeatSource = 'direct' | 'waitlist';
@@ -133,9 +127,14 @@ export class ShiftClaimsRepository {
     endsAt: Date,
   ): Promise<WeekWindowRow> {
     const [worst]: WeekWindowRow[] = await em.query(
+      // A seat left early counts to its check-out: leaving 31 minutes before each end must not
+      // free a week's cap for more seats than the hours it held.
       `WITH held AS (
-         SELECT lower(period) AS s, upper(period) AS e FROM shift_claims
-          WHERE agent_id = $1 AND status IN ${SEAT_USING}
+         SELECT lower(period) AS s,
+                CASE WHEN status = 'left_early' THEN least(checked_out_at, upper(period))
+                     ELSE upper(period) END AS e
+           FROM shift_claims
+          WHERE agent_id = $1 AND status IN ${ONCE_PER_SHIFT}
             AND period && tstzrange($2::timestamptz - interval '168 hours',
                                     $3::timestamptz + interval '168 hours')),
        seats AS (SELECT s, e FROM held UNION ALL SELECT $2::timestamptz, $3::timestamptz),
@@ -322,17 +321,32 @@ export class ShiftClaimsRepository {
 
   /**
    * The company revoked the agent's certification: its seats on those (certified-only) shifts
-   * end as a company's cancellation of the shift would end them. A seat worked since its time
-   * began completes, as a check-out now would; one checked in early, or claimed and not yet
-   * due, is cancelled by the company (never late). A claimed seat past its check-in deadline is
-   * left to the no-show job: the revocation must not wipe a missed check-in off the record.
-   * Returns the shifts of the seats completed and of those cancelled (their seats are free).
+   * end at once. A seat worked since its time began ends as a check-out now would: `left_early`
+   * while the shift's claims are open (closing `closeMinutes` before the end), so the seat can
+   * be given again, marked `cancelled_by = 'company'` (the company ended it: not counted
+   * against the agent); `completed` after. One checked in early, or claimed and not yet due, is
+   * cancelled by the company (never late). A claimed seat past its check-in deadline is left to
+   * the no-show job: the revocation must not wipe a missed check-in off the record. Returns the
+   * shifts whose seat was worked (its tickets go back after the grace) and those whose seat is
+   * free again.
    */
   async endForRevocation(
     em: EntityManager,
     agentId: string,
     shiftIds: string[],
-  ): Promise<{ completed: string[]; cancelled: string[] }> {
+    closeMinutes: number,
+  ): Promise<{ worked: string[]; freed: string[] }> {
+    const left = await changedRows<ClaimShiftRow>(
+      em,
+      `UPDATE shift_claims c SET status = 'left_early', checked_out_at = now(),
+              cancelled_by = 'company'
+         FROM shifts s
+        WHERE s.id = c.shift_id AND c.agent_id = $1 AND c.shift_id = ANY($2)
+          AND c.status = 'checked_in' AND now() >= lower(c.period) AND upper(c.period) > now()
+          AND now() < greatest(s.starts_at, s.ends_at - make_interval(mins => $3))
+        RETURNING c.shift_id`,
+      [agentId, shiftIds, closeMinutes],
+    );
     const completed = await changedRows<ClaimShiftRow>(
       em,
       `UPDATE shift_claims SET status = 'completed', checked_out_at = least(now(), upper(period)),
@@ -350,9 +364,10 @@ export class ShiftClaimsRepository {
         RETURNING shift_id`,
       [agentId, shiftIds],
     );
+    const ids = (rows: ClaimShiftRow[]) => rows.map((r) => r.shift_id);
     return {
-      completed: completed.map((c) => c.shift_id),
-      cancelled: cancelled.map((c) => c.shift_id),
+      worked: [...ids(left), ...ids(completed)],
+      freed: [...ids(left), ...ids(cancelled)],
     };
   }
 

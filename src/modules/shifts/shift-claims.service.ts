@@ -155,9 +155,10 @@ export class ShiftClaimsService {
    */
   async checkOut(actor: Actor, shiftId: string): Promise<ShiftClaimDto> {
     const { userId } = requireUser(actor, 'agent');
-    return this.db.transaction(async (em) => {
+    const out = await this.db.transaction(async (em) => {
       // The shift row first (the lock order everywhere): a seat left early is given back to it.
-      const shift = await this.shifts.oneWithSkills(em, shiftId, true);
+      const shift = await this.shifts.lockWindow(em, shiftId);
+      if (!shift) throw new DomainError('NOT_FOUND', 'You hold no seat on this shift');
       // The agent's lock, which the offer router holds from reading the agent's live seat to
       // making its offer: a router pass either commits its offer before this (and the
       // offers.withdraw job below finds it) or reads the seat checked out (and offers nothing).
@@ -178,14 +179,17 @@ export class ShiftClaimsService {
         claimsCloseAt(shift, this.closeMinutes()),
       );
       if (!ended) throw stateConflict(claim.status, 'check out');
-      if (ended === 'left_early') {
-        await this.shifts.freeSeat(em, shiftId);
-        await this.waitlist.promote(em, shiftId);
-      }
+      if (ended === 'left_early') await this.shifts.freeSeat(em, shiftId);
       await releaseTicketsLater(em, this.outbox, this.config, shiftId, userId);
       await this.outbox.enqueue(em, 'offers.withdraw', { shiftId, agentId: userId });
       return this.loadClaim(em, claim.id);
     });
+    // The freed seat goes to the waitlist in a transaction of its own, after the commit: a
+    // promotion locks its waiting agents together, in id order, and must not do it while
+    // holding this agent's row (two agents leaving early, each waiting in the other's line,
+    // deadlocked). Best effort: a seat left free stays open to direct claims.
+    if (out.status === 'left_early') await this.waitlist.offerFreedSeats([shiftId]);
+    return out;
   }
 
   /** The agent's claims, newest shift first; waitlist promotions show with source "waitlist". */

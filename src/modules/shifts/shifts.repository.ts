@@ -242,6 +242,23 @@ export class ShiftsRepository {
     ]);
   }
 
+  /**
+   * The shift's window, its row locked FOR NO KEY UPDATE (a check-out that may give its seat
+   * back): it keeps out seat claims and check-ins, but not the key-share locks an offer or a
+   * ticket claim of the same agent takes on the row (their foreign key) while holding the
+   * agent's row, which the check-out asks for next (FOR UPDATE here deadlocked with those).
+   */
+  async lockWindow(
+    em: EntityManager,
+    shiftId: string,
+  ): Promise<{ startsAt: Date; endsAt: Date } | undefined> {
+    const [row]: { starts_at: Date; ends_at: Date }[] = await em.query(
+      'SELECT starts_at, ends_at FROM shifts WHERE id = $1 FOR NO KEY UPDATE',
+      [shiftId],
+    );
+    return row && { startsAt: row.starts_at, endsAt: row.ends_at };
+  }
+
   async lock(em: EntityManager, shiftId: string): Promise<void> {
     await em.query('SELECT 1 FROM shifts WHERE id = $1 FOR UPDATE', [shiftId]);
   }

@@ -86,6 +86,30 @@ describe('describeNetworkError: names what went wrong, never "fetch failed"', ()
       { kind: 'dns', message: 'DNS: looking up hooks.example failed for now (EAI_AGAIN)' },
     ],
     [
+      'a name server that failed (c-ares ESERVFAIL)',
+      new WebhookDnsError(
+        'hooks.example',
+        nodeError('queryA ESERVFAIL hooks.example', 'ESERVFAIL'),
+      ),
+      https,
+      { kind: 'dns', message: 'DNS: looking up hooks.example failed for now (ESERVFAIL)' },
+    ],
+    [
+      'a name server that refused the query (c-ares EREFUSED)',
+      new WebhookDnsError('hooks.example', nodeError('queryA EREFUSED hooks.example', 'EREFUSED')),
+      https,
+      { kind: 'dns', message: 'DNS: looking up hooks.example failed for now (EREFUSED)' },
+    ],
+    [
+      'a name server that could not be reached (c-ares ECONNREFUSED)',
+      new WebhookDnsError(
+        'hooks.example',
+        nodeError('queryA ECONNREFUSED hooks.example', 'ECONNREFUSED'),
+      ),
+      https,
+      { kind: 'dns', message: 'DNS: looking up hooks.example failed for now (ECONNREFUSED)' },
+    ],
+    [
       'a resolver too slow',
       new WebhookDnsError('hooks.example', nodeError('resolving timed out', 'ETIMEOUT')),
       https,

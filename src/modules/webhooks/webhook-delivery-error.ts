@@ -97,8 +97,9 @@ function dnsProblem(host: string, cause: unknown): string {
   if (code === 'ENOTFOUND') return `${host} not found (${code})`;
   if (code === 'ENODATA') return `${host} has no address (${code})`;
   // EAI_AGAIN is getaddrinfo's; our c-ares resolver (webhook-resolver.ts) says ESERVFAIL (the
-  // name server failed) or ECONNREFUSED (no name server could be reached) instead.
-  if (code === 'EAI_AGAIN' || code === 'ESERVFAIL' || code === 'ECONNREFUSED') {
+  // name server failed), EREFUSED (it refused the query) or ECONNREFUSED (no name server could
+  // be reached) instead.
+  if (['EAI_AGAIN', 'ESERVFAIL', 'EREFUSED', 'ECONNREFUSED'].includes(code ?? '')) {
     return `looking up ${host} failed for now (${code})`;
   }
   if (code === 'ETIMEOUT') return `looking up ${host} timed out (${code})`;

@@ -83,7 +83,7 @@ export default function CompanyAgentsPage() {
                         loading={busy(agent.agentId)}
                         aria-label={`Revoke ${agent.displayName}`}
                         title={`Revoke ${agent.displayName}'s certification?`}
-                        consequence="Their seats and places in line on your shifts that require certification end now: a seat being worked ends as a check-out (tickets in hand return to your queue shortly), the others are cancelled, with nothing against the agent, and offered to your waitlist."
+                        consequence="Their seats and places in line on your shifts that require certification end now: a seat being worked ends as a check-out (tickets in hand return to your queue shortly), the others are cancelled. Nothing counts against the agent, and each seat freed is offered to your waitlist."
                         confirmLabel="Revoke the certification"
                         keepLabel="Keep certified"
                         onConfirm={() => change.mutate({ agentId: agent.agentId, certify: false })}

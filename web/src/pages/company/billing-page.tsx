@@ -25,7 +25,8 @@ export default function BillingPage() {
   const back = params.get('setup');
   // The second the setup began (the API puts it in the return address): a card saved before it
   // is the one being replaced, still shown while Stripe's event is on its way.
-  const sinceMs = Number(params.get('since') ?? 0) * 1000;
+  // A minute's slack: `since` is the API's clock, savedAt Stripe's event time.
+  const sinceMs = (Number(params.get('since') ?? 0) - 60) * 1000;
   const awaited = (card: Schemas['SavedCardDto'] | null | undefined) =>
     back === 'done' && (!card || Date.parse(card.savedAt) < sinceMs);
   const billing = useQuery({
