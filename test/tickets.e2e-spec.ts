@@ -526,7 +526,8 @@ describe('tickets', () => {
         await refusal(agent, [{ code: 'MISSING_LANGUAGE', language: 'pt' }]);
       });
 
-      it('refuses when the shift requires a certification the agent lost (its seat ended with it)', async () => {
+      /** A certified agent checked in on a live shift that requires the certification. */
+      const certifiedOnShift = async () => {
         const agent = await registerAgent(t);
         await setProfile(t, agent, { languages: ['pt'], skills: skilled.skills });
         await t.http.put(`/v1/companies/me/certified-agents/${agent.id}`).set(co.auth).expect(200);
@@ -536,6 +537,11 @@ describe('tickets', () => {
           .send(shiftBody({ requiresCertification: true }))
           .expect(201);
         await goLive(t, shift.body.id, [agent]);
+        return agent;
+      };
+
+      it('refuses when the shift requires a certification the agent lost (its seat ended with it)', async () => {
+        const agent = await certifiedOnShift();
         await t.http
           .delete(`/v1/companies/me/certified-agents/${agent.id}`)
           .set(co.auth)
@@ -545,15 +551,7 @@ describe('tickets', () => {
       });
 
       it('refuses when the live shift requires a certification the agent does not hold', async () => {
-        const agent = await registerAgent(t);
-        await setProfile(t, agent, { languages: ['pt'], skills: skilled.skills });
-        await t.http.put(`/v1/companies/me/certified-agents/${agent.id}`).set(co.auth).expect(200);
-        const shift = await t.http
-          .post('/v1/shifts')
-          .set(co.auth)
-          .send(shiftBody({ requiresCertification: true }))
-          .expect(201);
-        await goLive(t, shift.body.id, [agent]);
+        const agent = await certifiedOnShift();
         // The row gone by other means than a revocation (an operator's repair): the matcher's
         // own check still refuses.
         await t.db.query('DELETE FROM certifications WHERE agent_id = $1', [agent.id]);
