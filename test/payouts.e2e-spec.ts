@@ -767,6 +767,47 @@ describe('payouts', () => {
       expect(await owed(agent, 'CHF')).toMatchObject({ available: 0, paid: 4200 });
     });
 
+    it('sends a failed line again while another run of the currency opens in a transaction not yet committed', async () => {
+      const agent = await registerAgent(t);
+      const accountId = await onboarded(t, fake, agent.id);
+      fake.updateAccount(accountId, { capabilities: { transfers: 'inactive' } });
+      await fund(t, agent.id, 3300, 'INR');
+      const draft = await approvedRun({ currency: 'INR' });
+      await execute(draft.body.id);
+      expect((await finished(draft.body.id)).status).toBe('completed_with_failures');
+      fake.updateAccount(accountId, { capabilities: { transfers: 'active' } });
+      // A new INR run being drafted meanwhile: the retry's look for an open run does not see it
+      // (uncommitted), and its move back to executing waits on the index entry, then collides.
+      const retried = await withRowsHeld(
+        t,
+        `INSERT INTO payout_runs (currency, cutoff, created_by, stripe_mode)
+         SELECT currency, now(), created_by, stripe_mode FROM payout_runs WHERE id = $1`,
+        [draft.body.id],
+        async (held) => {
+          const retry = t.http
+            .post(`/v1/payout-runs/${draft.body.id}/retry-failed`)
+            .set(maker.auth)
+            .then(); // sent now (a supertest request goes out when awaited)
+          await waitForLockWaiters(t, 1, 'the retry behind the new run');
+          await held.commitTransaction();
+          return retry;
+        },
+      );
+      // Sent all the same, the run completed with failures while the other is open (as when
+      // it was seen open); before, 409 "finish or cancel it first".
+      expect(retried.status).toBe(202);
+      const paid = await waitFor(async () => {
+        const r = (await run(draft.body.id)).body;
+        return r.lines[0].status === 'paid' && r;
+      }, 'the line paid');
+      expect(paid.status).toBe('completed');
+      expect(await owed(agent, 'INR')).toMatchObject({ available: 0, paid: 3300 });
+      await t.db.query(
+        `UPDATE payout_runs SET status = 'cancelled', cancelled_at = now()
+          WHERE currency = 'INR' AND status = 'draft'`,
+      );
+    });
+
     it('books a reversal that came before its line was paid once the line is paid, however long that takes', async () => {
       const agent = await registerAgent(t);
       const accountId = await onboarded(t, fake, agent.id);

@@ -192,16 +192,28 @@ export class PayoutRunsRepository {
     em: EntityManager,
     id: string,
   ): Promise<'executing' | 'completed_with_failures'> {
-    const [moved]: [unknown[], number] = await em.query(
-      `UPDATE payout_runs r SET status = 'executing', completed_at = NULL
-        WHERE r.id = $1
-          AND NOT EXISTS (SELECT 1 FROM payout_runs o
-                           WHERE o.currency = r.currency AND o.id <> r.id
-                             AND o.status IN ('draft', 'approved', 'executing'))
-        RETURNING r.id`,
-      [id],
-    );
-    if (moved.length > 0) return 'executing';
+    // A run of the currency opened by a transaction still uncommitted when the look below ran
+    // (a new draft, or another run's resend) surfaces as the unique index's violation once it
+    // commits: the same case as one seen open, not a failure (it failed the resend job, or
+    // answered finance's retry 409 "finish or cancel it first").
+    await em.query('SAVEPOINT executing_again');
+    try {
+      const [moved]: [unknown[], number] = await em.query(
+        `UPDATE payout_runs r SET status = 'executing', completed_at = NULL
+          WHERE r.id = $1
+            AND NOT EXISTS (SELECT 1 FROM payout_runs o
+                             WHERE o.currency = r.currency AND o.id <> r.id
+                               AND o.status IN ('draft', 'approved', 'executing'))
+          RETURNING r.id`,
+        [id],
+      );
+      await em.query('RELEASE SAVEPOINT executing_again');
+      if (moved.length > 0) return 'executing';
+    } catch (e) {
+      const pg = (e as { driverError?: { constraint?: string } }).driverError;
+      if (pg?.constraint !== 'uq_payout_runs_open') throw e;
+      await em.query('ROLLBACK TO SAVEPOINT executing_again');
+    }
     const [run]: { status: 'executing' | 'completed_with_failures' }[] = await em.query(
       'SELECT status FROM payout_runs WHERE id = $1',
       [id],
