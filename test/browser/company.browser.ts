@@ -290,6 +290,8 @@ test('a company certifies an agent who worked its shift, reads its week, changes
   await dialog.getByRole('textbox', { name: 'Most minutes away per seat' }).fill('');
   await dialog.getByRole('button', { name: 'Save changes' }).click();
   await expect(dialog).toBeHidden();
+  // Focus back on the button that opened it, not lost to the top of the page.
+  await expect(card.getByRole('button', { name: 'Change shift Evening refunds' })).toBeFocused();
   await expect(card.getByText('1 of 8 seats filled')).toBeVisible();
   await expect(card.getByText(/€3\.00 per resolved ticket/)).toBeVisible();
   const changed = await unwrap(
@@ -501,6 +503,12 @@ test('a company sees a breach, rotates its secret, redelivers, revokes a key, ca
     const dialog = page.getByRole('dialog', { name: 'Cancel “Night refunds”' });
     await expect(dialog.getByText(/The agent holding a seat is released/)).toBeVisible();
     await expectAccessible(page, 'cancel shift dialog');
+    // Escape keeps the shift, with the focus back where it was.
+    await page.keyboard.press('Escape');
+    await expect(dialog).toBeHidden();
+    const cancelButton = card.getByRole('button', { name: 'Cancel shift Night refunds' });
+    await expect(cancelButton).toBeFocused();
+    await cancelButton.click();
     await dialog.getByRole('textbox', { name: 'Reason' }).fill('The sale ended early');
     await dialog.getByRole('button', { name: 'Cancel the shift' }).click();
     await expect(dialog).toBeHidden();

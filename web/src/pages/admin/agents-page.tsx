@@ -12,6 +12,7 @@ import { ReasonDialog } from '../../ui/reason-dialog';
 import { PayoutAccountModal } from './payout-account-modal';
 import { nextCursor, PAGE_SIZE } from '../../ui/paging';
 import { ScrollTable } from '../../ui/scroll-table';
+import { useDialog } from '../../ui/use-dialog';
 import { browserZone, formatInstant } from '../../ui/times';
 
 type Agent = Schemas['AgentDirectoryEntryDto'];
@@ -25,8 +26,8 @@ export default function AgentsPage() {
   const [search, setSearch] = useState('');
   const [term] = useDebouncedValue(search.trim(), 250);
   const [status, setStatus] = useState<string | null>(null);
-  const [suspending, setSuspending] = useState<Agent | null>(null);
-  const [payouts, setPayouts] = useState<Agent | null>(null);
+  const suspending = useDialog<Agent>();
+  const payouts = useDialog<Agent>();
   const queryClient = useQueryClient();
   const agents = useInfiniteQuery({
     queryKey: [...keys.agentDirectory, 'admin', term, status],
@@ -132,7 +133,7 @@ export default function AgentsPage() {
                         <Button
                           size="xs"
                           variant="default"
-                          onClick={() => setSuspending(agent)}
+                          onClick={() => suspending.open(agent)}
                           aria-label={`Suspend ${agent.displayName}`}
                         >
                           Suspend
@@ -141,7 +142,7 @@ export default function AgentsPage() {
                       <Button
                         size="xs"
                         variant="default"
-                        onClick={() => setPayouts(agent)}
+                        onClick={() => payouts.open(agent)}
                         aria-label={`Payouts of ${agent.displayName}`}
                       >
                         Payouts
@@ -155,8 +156,8 @@ export default function AgentsPage() {
         </ScrollTable>
       )}
       <LoadMore query={agents} what="agents" />
-      {suspending && <SuspendModal agent={suspending} onClose={() => setSuspending(null)} />}
-      {payouts && <PayoutAccountModal agent={payouts} onClose={() => setPayouts(null)} />}
+      {suspending.value && <SuspendModal agent={suspending.value} onClose={suspending.close} />}
+      {payouts.value && <PayoutAccountModal agent={payouts.value} onClose={payouts.close} />}
     </Page>
   );
 }

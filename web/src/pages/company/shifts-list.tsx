@@ -4,6 +4,7 @@ import { useState } from 'react';
 import { api, unwrap, type Schemas } from '../../api/client';
 import { keys } from '../../api/query-keys';
 import { ErrorAlert } from '../../ui/error-alert';
+import { useDialog } from '../../ui/use-dialog';
 import { LoadMore } from '../../ui/load-more';
 import { Loading } from '../../ui/loading';
 import { formatMoney, money } from '../../ui/money';
@@ -44,8 +45,8 @@ export function ShiftsList() {
 
 function ShiftCard({ shift }: { shift: Schemas['ShiftDto'] }) {
   const [open, setOpen] = useState(false);
-  const [changing, setChanging] = useState(false);
-  const [cancelling, setCancelling] = useState(false);
+  const changing = useDialog<true>();
+  const cancelling = useDialog<true>();
   const headingId = `shift-${shift.id}`;
   return (
     <Card withBorder component="article" aria-labelledby={headingId}>
@@ -71,7 +72,7 @@ function ShiftCard({ shift }: { shift: Schemas['ShiftDto'] }) {
           <Button
             variant="default"
             size="xs"
-            onClick={() => setChanging(true)}
+            onClick={() => changing.open(true)}
             aria-label={`Change shift ${shift.title ?? ''}`.trim()}
           >
             Change
@@ -79,15 +80,15 @@ function ShiftCard({ shift }: { shift: Schemas['ShiftDto'] }) {
           <Button
             variant="default"
             size="xs"
-            onClick={() => setCancelling(true)}
+            onClick={() => cancelling.open(true)}
             aria-label={`Cancel shift ${shift.title ?? ''}`.trim()}
           >
             Cancel shift
           </Button>
         </Group>
         {open && <SeatHolders shiftId={shift.id} />}
-        {changing && <ChangeShiftModal shift={shift} onClose={() => setChanging(false)} />}
-        {cancelling && <CancelShiftModal shift={shift} onClose={() => setCancelling(false)} />}
+        {changing.value && <ChangeShiftModal shift={shift} onClose={changing.close} />}
+        {cancelling.value && <CancelShiftModal shift={shift} onClose={cancelling.close} />}
       </Stack>
     </Card>
   );

@@ -6,6 +6,7 @@ import { keys } from '../../api/query-keys';
 import { formatMoney } from '../../ui/money';
 import { ReasonDialog } from '../../ui/reason-dialog';
 import { ScrollTable } from '../../ui/scroll-table';
+import { useDialog } from '../../ui/use-dialog';
 import { browserZone, formatInstant } from '../../ui/times';
 import { HELD_REASONS, LineStatus, words } from './run-status';
 
@@ -23,7 +24,7 @@ const STATUSES = ['held', 'pending', 'processing', 'paid', 'failed', 'abandoned'
 export function RunLines({ run }: { run: Run }) {
   const [status, setStatus] = useState<string | null>(null);
   const [shown, setShown] = useState(SHOWN);
-  const [abandoning, setAbandoning] = useState<Line | null>(null);
+  const abandoning = useDialog<Line>();
   const lines = status ? run.lines.filter((l) => l.status === status) : run.lines;
   return (
     <Stack gap="sm">
@@ -79,7 +80,7 @@ export function RunLines({ run }: { run: Run }) {
                       <Button
                         size="xs"
                         variant="default"
-                        onClick={() => setAbandoning(line)}
+                        onClick={() => abandoning.open(line)}
                         aria-label={`Abandon the line of ${line.agentDisplayName ?? line.agentId}`}
                       >
                         Abandon
@@ -99,8 +100,8 @@ export function RunLines({ run }: { run: Run }) {
           </Button>
         </Center>
       )}
-      {abandoning && (
-        <AbandonModal run={run} line={abandoning} onClose={() => setAbandoning(null)} />
+      {abandoning.value && (
+        <AbandonModal run={run} line={abandoning.value} onClose={abandoning.close} />
       )}
     </Stack>
   );
