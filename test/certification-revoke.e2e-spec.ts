@@ -95,6 +95,20 @@ describe('revoking a certification', () => {
       [open.id]: ['claimed', null, false, false],
       [elsewhere.id]: ['claimed', null, false, false],
     });
+    // The agent's own seats say who ended them.
+    const mine = await t.http.get('/v1/agents/me/claims?limit=20').set(agent.auth).expect(200);
+    const endedBy = Object.fromEntries(
+      (mine.body.items as { shiftId: string; endedBy: string | null }[]).map((c) => [
+        c.shiftId,
+        c.endedBy,
+      ]),
+    );
+    expect(endedBy).toEqual({
+      [running.id]: 'company',
+      [tomorrow.id]: 'company',
+      [open.id]: null,
+      [elsewhere.id]: null,
+    });
     const line: { shift_id: string }[] = await t.db.query(
       'SELECT shift_id FROM shift_waitlist WHERE agent_id = $1',
       [agent.id],

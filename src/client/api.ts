@@ -3154,6 +3154,15 @@ export interface components {
        */
       source: 'direct' | 'waitlist';
       /**
+       * @description Who ended the seat before its time, when someone did: `agent` (a cancellation),
+       *     `company` (it cancelled the shift, or revoked the agent's certification: a seat being
+       *     worked then shows `left_early`, not counted against the agent), `suspension`. Null for a
+       *     seat held, worked to its end, left early by its agent's check-out, or missed.
+       * @example company
+       * @enum {string|null}
+       */
+      endedBy: 'agent' | 'company' | 'suspension' | null;
+      /**
        * @description A completed seat: checked in until it ended, less time away, in seconds (else null).
        * @example 13500
        */

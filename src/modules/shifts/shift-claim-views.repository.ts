@@ -24,7 +24,7 @@ export const WORKED_SECONDS = `CASE WHEN (c.status = 'completed' OR c.status = '
 export const CLAIM_VIEW_SQL = `
   SELECT c.id, c.shift_id, c.agent_id, c.company_id, s.title, s.starts_at, s.ends_at,
          c.status, c.source, c.check_in_deadline, lower(c.period) AS held_from, c.claimed_at, c.checked_in_at, c.checked_out_at,
-         c.completed_at, c.cancelled_at, c.late_cancellation, c.no_show_at,
+         c.completed_at, c.cancelled_at, c.cancelled_by, c.late_cancellation, c.no_show_at,
          s.rate_amount_minor, s.rate_currency, ${WORKED_SECONDS} AS worked_seconds
     FROM shift_claims c
     JOIN shifts s ON s.id = c.shift_id`;

@@ -797,6 +797,15 @@ export class ShiftClaimDto {
   completedAt: Date | null;
   /** @example 2030-05-03T18:00:00.000Z */
   cancelledAt: Date | null;
+  /**
+   * Who ended the seat before its time, when someone did: `agent` (a cancellation),
+   * `company` (it cancelled the shift, or revoked the agent's certification: a seat being
+   * worked then shows `left_early`, not counted against the agent), `suspension`. Null for a
+   * seat held, worked to its end, left early by its agent's check-out, or missed.
+   * @example company
+   */
+  @ApiProperty({ enum: ['agent', 'company', 'suspension'], nullable: true })
+  endedBy: 'agent' | 'company' | 'suspension' | null;
   /** @example false */
   lateCancellation: boolean;
   /** @example 2030-05-04T07:10:00.000Z */

@@ -125,6 +125,7 @@ export function toShiftClaimDto(
     checkedOutAt: r.checked_out_at,
     completedAt: r.completed_at,
     cancelledAt: r.cancelled_at,
+    endedBy: r.cancelled_by,
     lateCancellation: r.late_cancellation,
     noShowAt: r.no_show_at,
     ratePerTicket: { amountMinor: Number(r.rate_amount_minor), currency: r.rate_currency },

@@ -36,6 +36,7 @@ export interface ShiftClaimViewRow {
   completed_at: Date | null;
   cancelled_at: Date | null;
   late_cancellation: boolean;
+  cancelled_by: 'agent' | 'company' | 'suspension' | null;
   no_show_at: Date | null;
   rate_amount_minor: string;
   rate_currency: string;
