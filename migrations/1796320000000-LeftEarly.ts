@@ -46,11 +46,16 @@ export class LeftEarly1796320000000 implements MigrationInterface {
 
   async down(q: QueryRunner): Promise<void> {
     // The nearest earlier state that keeps both meanings: no seat used (seats_taken already
-    // gave it back, perhaps to someone else) and a late mark: a late cancellation by the agent.
+    // gave it back, perhaps to someone else), and a cancellation: the agent's, late, when it
+    // counted (not one the company ended, nor a seat the waitlist gave late: GIVEN_LATE, with
+    // the default 120-minute window).
     await q.query(`ALTER TABLE shift_claims DISABLE TRIGGER trg_shift_claims_transition`);
-    await q.query(`UPDATE shift_claims SET status = 'cancelled', cancelled_at = checked_out_at,
-                          cancelled_by = 'agent', late_cancellation = true
-                    WHERE status = 'left_early'`);
+    await q.query(`UPDATE shift_claims c SET status = 'cancelled', cancelled_at = c.checked_out_at,
+                          cancelled_by = coalesce(c.cancelled_by, 'agent'),
+                          late_cancellation = c.cancelled_by IS NULL
+                            AND NOT (c.source = 'waitlist'
+                                     AND c.claimed_at > lower(c.period) - interval '120 minutes')
+                    WHERE c.status = 'left_early'`);
     await q.query(`ALTER TABLE shift_claims ENABLE TRIGGER trg_shift_claims_transition`);
     await q.query(TRANSITION(false));
     await q.query(`ALTER TABLE shift_claims DROP CONSTRAINT ck_shift_claims_status,

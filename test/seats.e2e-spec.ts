@@ -546,9 +546,8 @@ describe('seats (agent side)', () => {
         (await t.db.query('SELECT status FROM shift_claims WHERE shift_id = $1', [shift.id]))[0]
           .status as string;
       // As the router inserting an offer on the shift holds it (its foreign key), while it holds
-      // the agent's row the check-out asks for next: the check-out's own transaction must commit
-      // with that lock still held (a FOR UPDATE of the shift deadlocked there). Only the
-      // waitlist's promotion, after that commit, waits for it.
+      // the agent's row the check-out asks for next: the check-out must commit with that lock
+      // still held (a FOR UPDATE of the shift deadlocked there).
       const { pending } = await withRowsHeld(
         t,
         'SELECT 1 FROM shifts WHERE id = $1 FOR KEY SHARE',
@@ -556,10 +555,39 @@ describe('seats (agent side)', () => {
         async () => {
           const out = t.http.post(`/v1/shifts/${shift.id}/check-out`).set(agent.auth).then();
           await waitUntil(status, (s) => s === 'left_early', 'the check-out committed');
-          return { pending: out }; // its answer waits for the promotion, after the release
+          return { pending: out };
         },
       );
       expect(await pending).toMatchObject({ status: 200, body: { status: 'left_early' } });
+    });
+
+    it('two agents leaving early at once, each in the other’s line, both check out', async () => {
+      for (let round = 0; round < 5; round++) {
+        const [x, y] = [await registerAgent(t), await registerAgent(t)];
+        const pairs = [
+          [x, await postShift(t, company, { ...window(120 + round * 600, 4), seats: 1 })],
+          [y, await postShift(t, company, { ...window(120 + round * 600, 4), seats: 1 })],
+        ] as const;
+        for (const [agent, shift] of pairs) {
+          await claim(agent, shift.id).expect(201);
+          await moveShift(t, shift.id, inMinutes(-5), inMinutes(235));
+          await t.http.post(`/v1/shifts/${shift.id}/check-in`).set(agent.auth).expect(200);
+        }
+        // Each waits in the other's line (put there directly: the seat it holds overlaps).
+        await t.db.query(
+          `INSERT INTO shift_waitlist (shift_id, agent_id) VALUES ($1, $2), ($3, $4)`,
+          [pairs[0][1].id, y.id, pairs[1][1].id, x.id],
+        );
+        const outs = await Promise.all(
+          pairs.map(([agent, shift]) =>
+            t.http.post(`/v1/shifts/${shift.id}/check-out`).set(agent.auth),
+          ),
+        );
+        expect(outs.map((o) => [o.status, o.body.status])).toEqual([
+          [200, 'left_early'],
+          [200, 'left_early'],
+        ]);
+      }
     });
 
     it('refuses check-out without check-in, and check-in without a seat', async () => {

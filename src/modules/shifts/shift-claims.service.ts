@@ -155,14 +155,19 @@ export class ShiftClaimsService {
    */
   async checkOut(actor: Actor, shiftId: string): Promise<ShiftClaimDto> {
     const { userId } = requireUser(actor, 'agent');
-    const out = await this.db.transaction(async (em) => {
+    return this.db.transaction(async (em) => {
       // The shift row first (the lock order everywhere): a seat left early is given back to it.
       const shift = await this.shifts.lockWindow(em, shiftId);
       if (!shift) throw new DomainError('NOT_FOUND', 'You hold no seat on this shift');
       // The agent's lock, which the offer router holds from reading the agent's live seat to
       // making its offer: a router pass either commits its offer before this (and the
       // offers.withdraw job below finds it) or reads the seat checked out (and offers nothing).
-      await this.agents.lock(em, userId);
+      // Taken together with those in the shift's line, in id order, as a promotion takes its
+      // waiting agents: a seat left early goes to the line in this transaction (first, before
+      // any direct claim), and two agents leaving early, each in the other's line, cannot
+      // deadlock. The shift's lock keeps the line as read (joining it locks the shift).
+      const waiting = await this.waitlistEntries.waiting(em, shiftId);
+      await this.agents.lockMany(em, [userId, ...waiting]);
       const claim = await this.latestClaim(em, shiftId, userId);
       // Before its time began a check-out would count a seat nobody worked as completed, and
       // keep it from the waitlist.
@@ -179,17 +184,16 @@ export class ShiftClaimsService {
         claimsCloseAt(shift, this.closeMinutes()),
       );
       if (!ended) throw stateConflict(claim.status, 'check out');
-      if (ended === 'left_early') await this.shifts.freeSeat(em, shiftId);
+      if (ended === 'left_early') {
+        await this.shifts.freeSeat(em, shiftId);
+        // (Only with someone in line: a promotion locks the shift FOR UPDATE, which waits for
+        // any offer or ticket claim being written on it; nothing they hold is held here.)
+        if (waiting.length > 0) await this.waitlist.promote(em, shiftId);
+      }
       await releaseTicketsLater(em, this.outbox, this.config, shiftId, userId);
       await this.outbox.enqueue(em, 'offers.withdraw', { shiftId, agentId: userId });
       return this.loadClaim(em, claim.id);
     });
-    // The freed seat goes to the waitlist in a transaction of its own, after the commit: a
-    // promotion locks its waiting agents together, in id order, and must not do it while
-    // holding this agent's row (two agents leaving early, each waiting in the other's line,
-    // deadlocked). Best effort: a seat left free stays open to direct claims.
-    if (out.status === 'left_early') await this.waitlist.offerFreedSeats([shiftId]);
-    return out;
   }
 
   /** The agent's claims, newest shift first; waitlist promotions show with source "waitlist". */

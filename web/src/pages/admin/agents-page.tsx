@@ -133,7 +133,7 @@ export default function AgentsPage() {
                         <Button
                           size="xs"
                           variant="default"
-                          onClick={() => suspending.open(agent)}
+                          onClick={(event) => suspending.open(agent, event.currentTarget)}
                           aria-label={`Suspend ${agent.displayName}`}
                         >
                           Suspend
@@ -142,7 +142,7 @@ export default function AgentsPage() {
                       <Button
                         size="xs"
                         variant="default"
-                        onClick={() => payouts.open(agent)}
+                        onClick={(event) => payouts.open(agent, event.currentTarget)}
                         aria-label={`Payouts of ${agent.displayName}`}
                       >
                         Payouts

@@ -72,7 +72,7 @@ function ShiftCard({ shift }: { shift: Schemas['ShiftDto'] }) {
           <Button
             variant="default"
             size="xs"
-            onClick={() => changing.open(true)}
+            onClick={(event) => changing.open(true, event.currentTarget)}
             aria-label={`Change shift ${shift.title ?? ''}`.trim()}
           >
             Change
@@ -80,7 +80,7 @@ function ShiftCard({ shift }: { shift: Schemas['ShiftDto'] }) {
           <Button
             variant="default"
             size="xs"
-            onClick={() => cancelling.open(true)}
+            onClick={(event) => cancelling.open(true, event.currentTarget)}
             aria-label={`Cancel shift ${shift.title ?? ''}`.trim()}
           >
             Cancel shift

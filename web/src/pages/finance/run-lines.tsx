@@ -80,7 +80,7 @@ export function RunLines({ run }: { run: Run }) {
                       <Button
                         size="xs"
                         variant="default"
-                        onClick={() => abandoning.open(line)}
+                        onClick={(event) => abandoning.open(line, event.currentTarget)}
                         aria-label={`Abandon the line of ${line.agentDisplayName ?? line.agentId}`}
                       >
                         Abandon
