@@ -115,7 +115,7 @@ export function SeatCard({ seat }: { seat: Seat }) {
                   variant="default"
                   loading={checkOut.isPending}
                   title="Leave the shift early?"
-                  consequence={`Until ${formatInstant(seat.checkOutCompletesAt, zone)} checking out is leaving early: your seat goes back to the shift for someone else, and it counts against your reliability as a late cancellation does. Tickets in hand go back to the queue shortly.`}
+                  consequence={`Until ${formatInstant(seat.checkOutCompletesAt, zone)}, checking out is leaving early: your seat goes back to the shift for someone else, and it counts against your reliability as a late cancellation does. Tickets in hand go back to the queue shortly.`}
                   confirmLabel="Leave early"
                   keepLabel="Stay on shift"
                   onConfirm={() => checkOut.mutate()}
