@@ -7,19 +7,15 @@ import { DomainError } from '../../common/errors/domain-error';
 import { SeatRevocation } from '../shifts/seat-revocation.service';
 import { AgentsService } from './agents.service';
 import { CertificationsService } from './certifications.service';
-
-/** Each attempt reads the seats again; two are enough unless the agent claims seats in a loop. */
-const MAX_ATTEMPTS = 5;
-
-/** A seat committed on a shift the revocation had not locked: roll back and read again. */
-class SeatClaimedMeanwhile extends Error {}
+import { retryWhileSeatsClaimed, SeatClaimedMeanwhile } from './seat-race';
 
 /**
  * A company revokes an agent's certification, in one transaction: the certification goes, and
  * with it the agent's seats and waitlist places on the company's shifts that require it
  * (SeatRevocation.endSeats: a seat being worked ends as a check-out, freed while the shift's
- * claims are open; the others are cancelled by the company; none counts against the agent). Other companies' shifts, and this company's open ones, are not
- * touched. The freed seats go to their waitlists after the commit.
+ * claims are open; the others are cancelled by the company; none counts against the agent).
+ * Other companies' shifts, and this company's open ones, are not touched. The freed seats go to
+ * their waitlists after the commit.
  */
 @Injectable()
 export class CertificationRevocationService {
@@ -39,35 +35,28 @@ export class CertificationRevocationService {
   /**
    * The lock order of every seat transaction: the shift rows, then the agent's. A claim that
    * holds the agent's row when this asks for it commits its seat first, perhaps on a shift not
-   * locked here (it read the certification before it went): then this rolls back and starts
-   * again, as a suspension does. A claim that asks for the agent's row after this took it reads
-   * the certification again under that lock (SeatAllocator) and finds it gone.
+   * locked here (it read the certification before it went): read again, as a suspension does
+   * (retryWhileSeatsClaimed). A claim that asks for the agent's row after this took it reads the
+   * certification again under that lock (SeatAllocator) and finds it gone.
    */
-  private async revokeOnce(companyId: string, agentId: string, attempt = 1): Promise<string[]> {
-    try {
-      return await this.db.transaction(async (em) => {
-        const shiftIds = await this.seats.lockShiftsOf(em, agentId, companyId);
-        // Not an agent: no certification either (the 404 below says so).
-        await this.agents.lock(em, agentId).catch((e: unknown) => {
-          if (!(e instanceof DomainError)) throw e;
-        });
-        if (!(await this.certifications.remove(em, companyId, agentId))) {
-          throw DomainError.notFound('Certification');
-        }
-        if ((await this.seats.seatsBeyond(em, agentId, companyId, shiftIds)).length > 0) {
-          throw new SeatClaimedMeanwhile();
-        }
-        return this.seats.endSeats(em, agentId, companyId, shiftIds);
-      });
-    } catch (e) {
-      if (!(e instanceof SeatClaimedMeanwhile)) throw e;
-      if (attempt >= MAX_ATTEMPTS) {
-        throw new DomainError(
-          'SERVICE_UNAVAILABLE',
-          'The agent kept claiming seats while the certification was being revoked; try again',
-        );
-      }
-      return this.revokeOnce(companyId, agentId, attempt + 1);
-    }
+  private revokeOnce(companyId: string, agentId: string): Promise<string[]> {
+    return retryWhileSeatsClaimed(
+      () =>
+        this.db.transaction(async (em) => {
+          const shiftIds = await this.seats.lockShiftsOf(em, agentId, companyId);
+          // Not an agent: no certification either (the 404 below says so).
+          await this.agents.lock(em, agentId).catch((e: unknown) => {
+            if (!(e instanceof DomainError)) throw e;
+          });
+          if (!(await this.certifications.remove(em, companyId, agentId))) {
+            throw DomainError.notFound('Certification');
+          }
+          if ((await this.seats.seatsBeyond(em, agentId, companyId, shiftIds)).length > 0) {
+            throw new SeatClaimedMeanwhile();
+          }
+          return this.seats.endSeats(em, agentId, companyId, shiftIds);
+        }),
+      'The agent kept claiming seats while the certification was being revoked; try again',
+    );
   }
 }
