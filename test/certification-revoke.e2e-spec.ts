@@ -3,6 +3,7 @@ import { createApiKey, registerAgent, registerCompany, SignedIn } from './suppor
 import { whileAgentHeld } from './support/row-locks';
 import { inMinutes, moveShift, postShift, setProfile } from './support/shifts';
 import { escalate } from './support/tickets';
+import { PromoteWaitlistHandler } from '../src/modules/shifts/shift-timers.handlers';
 import { createTestApp, TestApp } from './support/test-app';
 
 /**
@@ -114,7 +115,18 @@ describe('revoking a certification', () => {
       [agent.id],
     );
     expect(line).toEqual([]);
-    // The freed seat went to the certified agent waiting for it.
+    // The freed seat goes to the certified agent waiting for it, by a job written in the
+    // revocation's transaction: a crash after the commit cannot lose the line's turn.
+    const jobs: { payload: { shiftId: string } }[] = await t.db.query(
+      `SELECT payload FROM outbox WHERE job_name = 'shift.promote-waitlist'`,
+    );
+    const promotions: Record<string, string[]> = {};
+    for (const { payload } of jobs) {
+      const { promoted } = await t.app.get(PromoteWaitlistHandler).handle(payload);
+      promotions[payload.shiftId] = promoted;
+    }
+    // Both freed seats: the running shift's (left early while its claims are open) has no line.
+    expect(promotions).toEqual({ [running.id]: [], [tomorrow.id]: [waiting.id] });
     const promoted = await t.http.get('/v1/agents/me/claims').set(waiting.auth).expect(200);
     expect(promoted.body.items).toMatchObject([{ shiftId: tomorrow.id, source: 'waitlist' }]);
     // The ticket in hand goes back after the shift-end grace, as at a check-out.

@@ -66,9 +66,12 @@ describe('suspending an agent ends its work', () => {
         [tomorrow.id, 'cancelled', 'suspension'],
       ].sort(),
     );
-    // The freed seat went to the agent waiting for it.
-    const promoted = await t.http.get('/v1/agents/me/claims').set(waiting.auth).expect(200);
-    expect(promoted.body.items).toMatchObject([{ shiftId: tomorrow.id, source: 'waitlist' }]);
+    // The freed seat goes to the agent waiting for it, by a job the suspension wrote.
+    const promoted = await waitFor(async () => {
+      const mine = await t.http.get('/v1/agents/me/claims').set(waiting.auth).expect(200);
+      return mine.body.items.length > 0 && mine.body.items;
+    }, 'the waiting agent promoted');
+    expect(promoted).toMatchObject([{ shiftId: tomorrow.id, source: 'waitlist' }]);
     // Not the agent's choice: nothing against its reliability.
     const reliability = await t.http.get('/v1/agents/me/reliability').set(agent.auth);
     expect(reliability.body).toMatchObject({ lateCancellations: 0, cancellations: 0 });

@@ -30,20 +30,19 @@ export class AgentSuspensionService {
 
   async suspend(actor: Actor, agentId: string, reason: string): Promise<AgentProfileDto> {
     requireUser(actor, 'admin');
-    const freed = await this.suspendOnce(agentId, reason.trim());
+    await this.suspendOnce(agentId, reason.trim());
     // After the commit: a stream reopened now is refused (the suspension is visible).
     await this.hub.endStreamsOf(agentId);
-    await this.seats.offerFreedSeats(freed);
     return this.agents.profileOf(agentId);
   }
 
   /**
-   * The suspension's transaction; the shifts whose seats it freed. Lock order everywhere: shift
-   * rows, then the agent row, then ticket rows. A seat claimed after the shifts were read waits
-   * for the agent's lock and then sees the suspension; one that already held it is read again
-   * (retryWhileSeatsClaimed).
+   * The suspension's transaction; its freed seats go to their waitlists by a job it writes
+   * (shift.promote-waitlist). Lock order everywhere: shift rows, then the agent row, then ticket
+   * rows. A seat claimed after the shifts were read waits for the agent's lock and then sees the
+   * suspension; one that already held it is read again (retryWhileSeatsClaimed).
    */
-  private suspendOnce(agentId: string, reason: string): Promise<string[]> {
+  private suspendOnce(agentId: string, reason: string): Promise<void> {
     return retryWhileSeatsClaimed(
       () =>
         this.db.transaction(async (em) => {
@@ -56,9 +55,8 @@ export class AgentSuspensionService {
           }
           // Offers before seats: an offer's expiry locks the offer, then the ticket, then the seat.
           await this.tickets.withdrawOffersOf(em, agentId);
-          const cancelledOn = await this.seats.cancelSeats(em, agentId, shiftIds);
+          await this.seats.cancelSeats(em, agentId, shiftIds);
           await this.tickets.releaseAllOf(em, agentId, 'suspension', 'the agent was suspended');
-          return cancelledOn;
         }),
       'The agent kept claiming seats while being suspended; try again',
     );

@@ -15,7 +15,7 @@ import { retryWhileSeatsClaimed, SeatClaimedMeanwhile } from './seat-race';
  * (SeatRevocation.endSeats: a seat being worked ends as a check-out, freed while the shift's
  * claims are open; the others are cancelled by the company; none counts against the agent).
  * Other companies' shifts, and this company's open ones, are not touched. The freed seats go to
- * their waitlists after the commit.
+ * their waitlists by a job the transaction writes (shift.promote-waitlist).
  */
 @Injectable()
 export class CertificationRevocationService {
@@ -28,8 +28,7 @@ export class CertificationRevocationService {
 
   async revoke(actor: Actor, agentId: string): Promise<void> {
     const companyId = requireCompany(actor);
-    const freed = await this.revokeOnce(companyId, agentId);
-    await this.seats.offerFreedSeats(freed);
+    await this.revokeOnce(companyId, agentId);
   }
 
   /**
@@ -39,7 +38,7 @@ export class CertificationRevocationService {
    * (retryWhileSeatsClaimed). A claim that asks for the agent's row after this took it reads the
    * certification again under that lock (SeatAllocator) and finds it gone.
    */
-  private revokeOnce(companyId: string, agentId: string): Promise<string[]> {
+  private revokeOnce(companyId: string, agentId: string): Promise<void> {
     return retryWhileSeatsClaimed(
       () =>
         this.db.transaction(async (em) => {

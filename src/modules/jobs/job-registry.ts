@@ -89,6 +89,11 @@ export interface JobPayloads {
   'shift-claim.no-show-check': { claimId: string };
   /** At a shift's end: complete checked-in seats and the shift. */
   'shift.complete': { shiftId: string };
+  /**
+   * Seats freed by a transaction that held an agent's row (a suspension, a revoked
+   * certification), which cannot lock the line's agents itself: offer them to the waitlist.
+   */
+  'shift.promote-waitlist': { shiftId: string };
   /** At a ticket's claim deadline: if still open, mark the breach, raise it, relax skills. */
   'ticket.sla-check': { ticketId: string };
   /** A claim with no activity for HANDLE_TIMEOUT_MINUTES goes back to the queue. */
@@ -150,6 +155,7 @@ export const JOB_QUEUES: { readonly [N in JobName]: QueueName } = {
   'system.ping': 'default',
   'shift-claim.no-show-check': 'default',
   'shift.complete': 'default',
+  'shift.promote-waitlist': 'default',
   'ticket.sla-check': 'default',
   'ticket.handle-timeout': 'default',
   'ticket.shift-end-release': 'default',

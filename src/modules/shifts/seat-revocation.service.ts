@@ -3,10 +3,9 @@ import { ConfigService } from '@nestjs/config';
 import { EntityManager } from 'typeorm';
 import { Env } from '../../config/env.validation';
 import { OutboxService } from '../outbox/outbox.service';
-import { releaseTicketsLater } from './shift-end';
+import { offerToWaitlists, releaseTicketsLater } from './shift-end';
 import { ShiftClaimsRepository } from './shift-claims.repository';
 import { ShiftWaitlistRepository } from './shift-waitlist.repository';
-import { ShiftWaitlistService } from './shift-waitlist.service';
 import { ShiftsRepository } from './shifts.repository';
 
 /**
@@ -23,7 +22,6 @@ export class SeatRevocation {
     private readonly shifts: ShiftsRepository,
     private readonly claims: ShiftClaimsRepository,
     private readonly waitlist: ShiftWaitlistRepository,
-    private readonly waitingLines: ShiftWaitlistService,
   ) {}
 
   /** Locks those shifts (with a seat of the agent that has not ended) in id order; their ids. */
@@ -47,14 +45,14 @@ export class SeatRevocation {
    * frees those that can be given again and takes the agent off the company's certified-only
    * waitlists. A seat that was being worked ends as a check-out does: the tickets in hand go
    * back to the queue after SHIFT_END_TICKET_GRACE_MINUTES (time to close a conversation), and
-   * pending offers are withdrawn. Returns the shifts whose seat is free now, for the waitlist.
+   * pending offers are withdrawn. Freed seats go to their waitlists by a job written here.
    */
   async endSeats(
     em: EntityManager,
     agentId: string,
     companyId: string,
     shiftIds: string[],
-  ): Promise<string[]> {
+  ): Promise<void> {
     const closeMinutes = this.config.get('SEAT_CLAIM_CLOSES_MINUTES_BEFORE_END', { infer: true });
     const { worked, freed } = await this.claims.endForRevocation(
       em,
@@ -71,11 +69,6 @@ export class SeatRevocation {
     for (const shiftId of new Set([...worked, ...freed])) {
       await this.outbox.enqueue(em, 'offers.withdraw', { shiftId, agentId });
     }
-    return freed;
-  }
-
-  /** Offers the freed seats to their waitlists, after the revocation committed. */
-  offerFreedSeats(shiftIds: string[]): Promise<void> {
-    return this.waitingLines.offerFreedSeats(shiftIds);
+    await offerToWaitlists(em, this.outbox, freed);
   }
 }

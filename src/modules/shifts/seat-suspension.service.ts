@@ -2,14 +2,15 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { ShiftClaimsRepository } from './shift-claims.repository';
 import { ShiftWaitlistRepository } from './shift-waitlist.repository';
-import { ShiftWaitlistService } from './shift-waitlist.service';
+import { OutboxService } from '../outbox/outbox.service';
+import { offerToWaitlists } from './shift-end';
 import { ShiftsRepository } from './shifts.repository';
 
 /** What a suspension does to an agent's seats (the agents module drives the use case). */
 @Injectable()
 export class SeatSuspension {
   constructor(
-    private readonly waitlist: ShiftWaitlistService,
+    private readonly outbox: OutboxService,
     private readonly shifts: ShiftsRepository,
     private readonly claims: ShiftClaimsRepository,
     private readonly waitlistEntries: ShiftWaitlistRepository,
@@ -36,16 +37,12 @@ export class SeatSuspension {
   /**
    * Cancels the agent's seats on those shifts (claimed or checked in, not ended), frees them and
    * takes the agent off every waitlist. Not a late cancellation: the agent did not choose it.
+   * The freed seats go to their waitlists by a job written here (shift.promote-waitlist).
    */
-  async cancelSeats(em: EntityManager, agentId: string, shiftIds: string[]): Promise<string[]> {
+  async cancelSeats(em: EntityManager, agentId: string, shiftIds: string[]): Promise<void> {
     const freed = await this.claims.cancelForSuspension(em, agentId, shiftIds);
     await this.shifts.freeOneSeatEach(em, freed);
     await this.waitlistEntries.removeEverywhere(em, agentId);
-    return freed;
-  }
-
-  /** Offers the freed seats to their waitlists, after the suspension committed. */
-  offerFreedSeats(shiftIds: string[]): Promise<void> {
-    return this.waitlist.offerFreedSeats(shiftIds);
+    await offerToWaitlists(em, this.outbox, freed);
   }
 }

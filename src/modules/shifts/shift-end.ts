@@ -23,3 +23,19 @@ export async function releaseTicketsLater(
     { runAt: dueAt },
   );
 }
+
+/**
+ * Seats freed by a transaction that holds an agent's row (a suspension, a revoked
+ * certification) go to their waitlists by a job, in that transaction: the promotion locks the
+ * line's agents, which must come before any agent's row (ADR 0004).
+ */
+export async function offerToWaitlists(
+  em: EntityManager,
+  outbox: OutboxService,
+  shiftIds: string[],
+): Promise<void> {
+  await outbox.enqueueMany(
+    em,
+    shiftIds.map((shiftId) => ({ name: 'shift.promote-waitlist', payload: { shiftId } })),
+  );
+}

@@ -96,3 +96,25 @@ export class ShiftCompleteHandler implements HandlesJob<'shift.complete'> {
     });
   }
 }
+
+/**
+ * Offers seats freed by a suspension or a revoked certification to the shift's waitlist. Those
+ * transactions hold the agent's row, so they cannot lock the line's agents (ADR 0004's order);
+ * the job is written in their transaction and runs after it, so a crash between the two no
+ * longer leaves the seat open to direct claims ahead of the line. Idempotent: a promotion gives
+ * only seats still free to agents still waiting.
+ */
+@Injectable()
+@JobHandler('shift.promote-waitlist')
+export class PromoteWaitlistHandler implements HandlesJob<'shift.promote-waitlist'> {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly waitlist: ShiftWaitlistService,
+  ) {}
+
+  handle({ shiftId }: JobPayloads['shift.promote-waitlist']): Promise<{ promoted: string[] }> {
+    return this.db.transaction(async (em) => ({
+      promoted: await this.waitlist.promote(em, shiftId),
+    }));
+  }
+}

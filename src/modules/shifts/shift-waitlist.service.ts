@@ -81,22 +81,6 @@ export class ShiftWaitlistService {
    * the shift row lock; each attempt runs in a savepoint so one agent's overlap or hours cap
    * does not abort the rest.
    */
-  /**
-   * Offers freed seats to their waitlists, each shift in its own transaction, after the caller's
-   * committed (a promotion locks its waiting agents' rows together, which must not wait behind
-   * a row the caller holds: a suspended agent's, or one leaving early). Best effort: a seat left
-   * free stays open to direct claims.
-   */
-  async offerFreedSeats(shiftIds: string[]): Promise<void> {
-    for (const shiftId of shiftIds) {
-      await this.db
-        .transaction((em) => this.promote(em, shiftId))
-        .catch((e: unknown) =>
-          this.logger.warn({ shiftId, err: (e as Error).message }, 'waitlist promotion failed'),
-        );
-    }
-  }
-
   async promote(em: EntityManager, shiftId: string): Promise<string[]> {
     const shift = await this.shifts.oneWithSkills(em, shiftId, true);
     // A seat nobody could reach before the end (start + grace) is not worth giving.

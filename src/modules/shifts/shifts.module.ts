@@ -21,7 +21,11 @@ import { Shift, ShiftRequiredSkill } from './shift.entity';
 import { ShiftClaimViewsRepository } from './shift-claim-views.repository';
 import { ShiftClaimsRepository } from './shift-claims.repository';
 import { ShiftClaimsService } from './shift-claims.service';
-import { NoShowCheckHandler, ShiftCompleteHandler } from './shift-timers.handlers';
+import {
+  NoShowCheckHandler,
+  PromoteWaitlistHandler,
+  ShiftCompleteHandler,
+} from './shift-timers.handlers';
 import { ShiftWaitlistRepository } from './shift-waitlist.repository';
 import { ShiftWaitlistService } from './shift-waitlist.service';
 import { CompanyAgentsController, ShiftsController } from './shifts.controller';
@@ -67,6 +71,7 @@ import { ShiftsService } from './shifts.service';
     SeatAvailabilityService,
     NoShowCheckHandler,
     ShiftCompleteHandler,
+    PromoteWaitlistHandler,
     ShiftEligibility,
     PayPerHour,
   ],
