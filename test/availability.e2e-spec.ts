@@ -79,6 +79,9 @@ describe('availability and time away', () => {
     const { shiftId, agent } = await awayAcrossTheEnd();
     expect(await t.app.get(ShiftCompleteHandler).handle({ shiftId })).toEqual({ completed: true });
     expect(await reliability(agent)).toMatchObject({ completed: 1, awayOverCap: 0, raw: 1 });
+    // Completed at its end: nobody ended it early.
+    const seats = await t.http.get('/v1/agents/me/claims').set(agent.auth).expect(200);
+    expect(seats.body.items).toMatchObject([{ status: 'completed', endedBy: null }]);
   });
 
   it('counts a break running at a check-out after the end only up to the end, as the completion job does', async () => {

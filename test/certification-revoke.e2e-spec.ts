@@ -158,7 +158,7 @@ describe('revoking a certification', () => {
     await moveShift(t, shift.id, inMinutes(-5), inMinutes(20));
     await t.http.post(`/v1/shifts/${shift.id}/check-in`).set(agent.auth).expect(200);
     await revoke(agent).expect(204);
-    expect(await seatsOf(agent.id)).toEqual({ [shift.id]: ['completed', null, false, true] });
+    expect(await seatsOf(agent.id)).toEqual({ [shift.id]: ['completed', 'company', false, true] });
   });
 
   it('leaves a seat whose check-in deadline passed to the no-show job', async () => {

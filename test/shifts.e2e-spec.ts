@@ -481,7 +481,12 @@ describe('shifts (company side)', () => {
     const seat = async (a: SignedIn) =>
       (await t.http.get('/v1/agents/me/claims').set(a.auth).expect(200)).body.items[0];
     const worked = await seat(worker);
-    expect(worked).toMatchObject({ status: 'completed', checkedOutAt: expect.any(String) });
+    // Completed, and the agent sees that the company ended it before its time.
+    expect(worked).toMatchObject({
+      status: 'completed',
+      checkedOutAt: expect.any(String),
+      endedBy: 'company',
+    });
     expect(Math.abs(Date.parse(worked.checkedOutAt) - Date.now())).toBeLessThan(60_000);
     // The missed check-in stays the no-show it was; the seat still in time is released clean.
     expect(await seat(absent)).toMatchObject({ status: 'no_show' });

@@ -3155,10 +3155,10 @@ export interface components {
       source: 'direct' | 'waitlist';
       /**
        * @description Who ended the seat before its time, when someone did: `agent` (a cancellation),
-       *     `company` (it cancelled the shift before the seat was worked, or revoked the agent's
-       *     certification: a seat being worked then shows `left_early`, not counted against the
-       *     agent), `suspension`. Null for a seat held, completed (a worked seat of a shift the company
-       *     cancelled completes), left early by its agent's check-out, or missed.
+       *     `company` (it cancelled the shift or revoked the agent's certification: a seat not yet
+       *     worked shows `cancelled`; one being worked `completed`, or `left_early` while the shift's
+       *     claims are open; none counted against the agent), `suspension`. Null for a seat held,
+       *     completed at its end, left early by its agent's check-out, or missed.
        * @example company
        * @enum {string|null}
        */

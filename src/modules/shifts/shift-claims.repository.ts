@@ -272,14 +272,21 @@ export class ShiftClaimsRepository {
   /**
    * At the shift's end, or its cancellation: checked-in seats whose time has begun complete,
    * checked out at the end (or now, for a cancellation) if not before. (Before its start a seat
-   * worked nothing: a cancellation cancels it.) The database's clock decides, per seat.
+   * worked nothing: a cancellation cancels it.) The database's clock decides, per seat. A
+   * cancellation says so on the seat (`cancelled_by = 'company'`: the agent's seat shows who
+   * ended it before its time).
    */
-  async completeCheckedIn(em: EntityManager, shiftId: string): Promise<void> {
+  async completeCheckedIn(
+    em: EntityManager,
+    shiftId: string,
+    endedBy: 'company' | null = null,
+  ): Promise<void> {
     await em.query(
       `UPDATE shift_claims c SET status = 'completed', completed_at = now(),
-              checked_out_at = coalesce(c.checked_out_at, least(now(), upper(c.period)))
+              checked_out_at = coalesce(c.checked_out_at, least(now(), upper(c.period))),
+              cancelled_by = $2
         WHERE c.shift_id = $1 AND c.status = 'checked_in' AND lower(c.period) <= now()`,
-      [shiftId],
+      [shiftId, endedBy],
     );
   }
 
@@ -294,7 +301,6 @@ export class ShiftClaimsRepository {
     return noShows.length;
   }
 
-  /** The company cancelled the shift: every held seat is released. Returns how many. */
   /**
    * Seats whose check-in deadline passed unchecked, their no-show job not run yet (it runs
    * behind, or the workers were down): no-shows, as that job would record. Returns how many.
@@ -309,6 +315,7 @@ export class ShiftClaimsRepository {
     return overdue.length;
   }
 
+  /** The company cancelled the shift: every held seat is released. Returns how many. */
   async cancelAllOnShift(em: EntityManager, shiftId: string): Promise<number> {
     const released = await changedRows(
       em,
@@ -324,7 +331,7 @@ export class ShiftClaimsRepository {
    * end at once. A seat worked since its time began ends as a check-out now would: `left_early`
    * while the shift's claims are open (closing `closeMinutes` before the end), so the seat can
    * be given again, marked `cancelled_by = 'company'` (the company ended it: not counted
-   * against the agent); `completed` after. One checked in early, or claimed and not yet due, is
+   * against the agent); `completed` after (also marked as ended by the company). One checked in early, or claimed and not yet due, is
    * cancelled by the company (never late). A claimed seat past its check-in deadline is left to
    * the no-show job: the revocation must not wipe a missed check-in off the record. Returns the
    * shifts whose seat was worked (its tickets go back after the grace) and those whose seat is
@@ -350,7 +357,7 @@ export class ShiftClaimsRepository {
     const completed = await changedRows<ClaimShiftRow>(
       em,
       `UPDATE shift_claims SET status = 'completed', checked_out_at = least(now(), upper(period)),
-              completed_at = now()
+              completed_at = now(), cancelled_by = 'company'
         WHERE agent_id = $1 AND shift_id = ANY($2) AND status = 'checked_in'
           AND now() >= lower(period) AND upper(period) > now()
         RETURNING shift_id`,

@@ -259,7 +259,7 @@ export class ShiftsService {
       if (shift.endsAt.getTime() <= Date.now()) {
         throw new DomainError('SHIFT_CLOSED', 'The shift has ended: it completes on its own');
       }
-      await this.claims.completeCheckedIn(em, id);
+      await this.claims.completeCheckedIn(em, id, 'company');
       // A missed check-in stays a no-show: the cancellation must not wipe it off the record.
       const noShows = await this.claims.markOverdueNoShows(em, id);
       const released = await this.claims.cancelAllOnShift(em, id);

@@ -82,7 +82,11 @@ export function SeatCard({ seat }: { seat: Seat }) {
           {money(seat.ratePerTicket)} per resolved ticket
           {seat.source === 'waitlist' ? ' · seat from the waitlist' : ''}
           {seat.lateCancellation ? ' · late cancellation' : ''}
-          {seat.endedBy === 'company' ? ' · ended by the company, not counted against you' : ''}
+          {seat.endedBy === 'company'
+            ? seat.status === 'completed'
+              ? ' · ended early by the company'
+              : ' · ended by the company, not counted against you'
+            : ''}
           {seat.endedBy === 'suspension' ? ' · ended by a suspension' : ''}
         </Text>
         {seat.earned && seat.workedSeconds !== null && (
