@@ -259,7 +259,7 @@ describe('payouts', () => {
      * An agent with a Connect account that Stripe has enabled (Stripe's side first: the
      * handler reads the account as Stripe has it now); nothing applied here yet.
      */
-    const enabledAtStripe = async () => {
+    const enabledAtStripe = async (transfers = 'active') => {
       const agent = await registerAgent(t);
       const { body } = await t.http
         .post('/v1/agents/me/payout-account')
@@ -268,13 +268,14 @@ describe('payouts', () => {
       fake.updateAccount(body.stripeAccountId, {
         payouts_enabled: true,
         details_submitted: true,
+        capabilities: { transfers },
         requirements: { currently_due: [] },
       });
       return { agent, body: body as { stripeAccountId: string } };
     };
 
     it('applies Stripe events two at a time (each holds a connection through a Stripe call), however many arrive', async () => {
-      const agents = await Promise.all(Array.from({ length: 6 }, enabledAtStripe));
+      const agents = await Promise.all(Array.from({ length: 6 }, () => enabledAtStripe()));
       const queue = t.app.get(QueuesService).get('stripe-events');
       fake.faults = { rate: 0, latencyMs: 300 }; // a slow Stripe: each retrieve takes 300 ms
       try {
@@ -319,6 +320,33 @@ describe('payouts', () => {
         [event.id],
       );
       expect(n).toBe(1);
+    });
+
+    it('holds the line of an account that pays out but cannot receive transfers (its capability is off), rather than sending it to be refused', async () => {
+      const { agent, body } = await enabledAtStripe('inactive');
+      await send(
+        '/v1/stripe/connect-webhooks',
+        accountEvent(body.stripeAccountId, Math.floor(Date.now() / 1000), true),
+        settings.connectWebhookSecret,
+      ).expect(200);
+      await waitFor(async () => {
+        const [row] = await t.db.query(
+          `SELECT count(*)::int AS n FROM stripe_events WHERE account = $1 AND processed_at IS NOT NULL`,
+          [body.stripeAccountId],
+        );
+        return row.n === 1;
+      }, 'the event applied');
+      expect(await enabled(agent)).toBe(false);
+      await fund(t, agent.id, 3000, 'NOK');
+      const draft = await t.http
+        .post('/v1/payout-runs')
+        .set(maker.auth)
+        .send({ currency: 'NOK' })
+        .expect(201);
+      expect(
+        draft.body.lines.find((l: { agentId: string }) => l.agentId === agent.id),
+      ).toMatchObject({ status: 'held', heldReason: 'payouts_disabled' });
+      await t.http.post(`/v1/payout-runs/${draft.body.id}/cancel`).set(maker.auth).expect(200);
     });
 
     it('leaves the newest state when account.updated events arrive out of order', async () => {

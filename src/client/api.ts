@@ -6047,7 +6047,11 @@ export interface components {
       expiresAt: string;
       /** @example acct_1PqR2sT3uV4wX5yZ */
       stripeAccountId: string;
-      /** @example false */
+      /**
+       * @description Handoff can pay this account: Stripe lets it receive transfers (its `transfers` capability
+       *     is active) and pay them out to the bank (`payouts_enabled`).
+       * @example false
+       */
       payoutsEnabled: boolean;
       /** @example false */
       detailsSubmitted: boolean;
@@ -6084,7 +6088,11 @@ export interface components {
       closedReason: 'deauthorized' | 'rejected_by_stripe' | 'rejected_by_handoff' | null;
       /** @example acct_1PqR2sT3uV4wX5yZ */
       stripeAccountId: string;
-      /** @example false */
+      /**
+       * @description Handoff can pay this account: Stripe lets it receive transfers (its `transfers` capability
+       *     is active) and pay them out to the bank (`payouts_enabled`).
+       * @example false
+       */
       payoutsEnabled: boolean;
       /** @example false */
       detailsSubmitted: boolean;
@@ -6139,7 +6147,11 @@ export interface components {
       closedReason: 'deauthorized' | 'rejected_by_stripe' | 'rejected_by_handoff' | null;
       /** @example acct_1PqR2sT3uV4wX5yZ */
       stripeAccountId: string;
-      /** @example false */
+      /**
+       * @description Handoff can pay this account: Stripe lets it receive transfers (its `transfers` capability
+       *     is active) and pay them out to the bank (`payouts_enabled`).
+       * @example false
+       */
       payoutsEnabled: boolean;
       /** @example false */
       detailsSubmitted: boolean;

@@ -445,7 +445,11 @@ export class AgentPayoutPageDto {
 export class PayoutAccountView {
   /** @example acct_1PqR2sT3uV4wX5yZ */
   stripeAccountId: string;
-  /** @example false */
+  /**
+   * Handoff can pay this account: Stripe lets it receive transfers (its `transfers` capability
+   * is active) and pay them out to the bank (`payouts_enabled`).
+   * @example false
+   */
   payoutsEnabled: boolean;
   /** @example false */
   detailsSubmitted: boolean;

@@ -141,9 +141,15 @@ const agentFacingReason = (reason: string | null): PayoutAccountView['closedReas
         ? 'rejected_by_handoff'
         : 'rejected_by_stripe';
 
-/** Stripe account state as payouts stores it, from an Account object. */
+/**
+ * Stripe account state as payouts stores it, from an Account object. "Payouts enabled" is ours
+ * to pay: Stripe's `payouts_enabled` (the account can pay out to its bank) and an active
+ * `transfers` capability (it can receive our transfers). Stripe can turn the capability off
+ * alone (new requirements past due); a line drafted to such an account was sent and refused
+ * (insufficient_capabilities_for_transfer) instead of held.
+ */
 export const toStripeAccountState = (a: Stripe.Account): StripeAccountState => ({
-  payoutsEnabled: !!a.payouts_enabled,
+  payoutsEnabled: !!a.payouts_enabled && a.capabilities?.transfers === 'active',
   detailsSubmitted: !!a.details_submitted,
   requirements: a.requirements?.currently_due ?? [],
   closedReason: a.requirements?.disabled_reason?.startsWith('rejected.')
