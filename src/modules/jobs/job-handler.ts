@@ -25,6 +25,18 @@ export interface HandlesJob<N extends JobName> {
 }
 
 /**
+ * Thrown by a handler that must not run now for a reason of ours (its company already holds its
+ * share of the queue's slots): the job goes back to the delayed set for `delayMs`, without
+ * spending an attempt, and the slot takes the next job.
+ */
+export class JobDeferredError extends Error {
+  constructor(readonly delayMs: number) {
+    super(`deferred ${delayMs} ms`);
+    this.name = 'JobDeferredError';
+  }
+}
+
+/**
  * Thrown by a handler when the service it calls refused for rate (Stripe's 429): the worker
  * pauses its queue for `pauseMs` and puts the job back, without spending one of its attempts
  * or waiting out its backoff.

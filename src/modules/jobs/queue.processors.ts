@@ -1,10 +1,10 @@
 import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import { Logger, Type } from '@nestjs/common';
-import { Job, Worker, WorkerOptions } from 'bullmq';
+import { DelayedError, Job, Worker, WorkerOptions } from 'bullmq';
 import { Env } from '../../config/env.validation';
 import { OutboxFinishedMarks } from '../outbox/outbox-finished.service';
 import { JobDispatcher } from './job-dispatcher.service';
-import { JobRateLimitedError } from './job-handler';
+import { JobDeferredError, JobRateLimitedError } from './job-handler';
 import { QueueName } from './job-registry';
 
 /** A BullMQ worker for one queue, handing every job to the dispatcher. */
@@ -20,10 +20,14 @@ function queueProcessor(queue: QueueName, options: Partial<WorkerOptions>): Type
       super();
     }
 
-    async process(job: Job): Promise<unknown> {
+    async process(job: Job, token?: string): Promise<unknown> {
       try {
         return await this.dispatcher.dispatch(job);
       } catch (e) {
+        if (e instanceof JobDeferredError) {
+          await job.moveToDelayed(Date.now() + e.delayMs, token);
+          throw new DelayedError();
+        }
         if (!(e instanceof JobRateLimitedError)) throw e;
         // Every worker of this queue (all processes) waits; the job goes back to the queue.
         await this.worker.rateLimit(e.pauseMs);
@@ -55,7 +59,8 @@ function queueProcessor(queue: QueueName, options: Partial<WorkerOptions>): Type
 /**
  * One worker per queue; only loaded in processes that run workers (not with WORKERS=off).
  * Webhook deliveries wait on other companies' servers, so they get their own queue and a high
- * concurrency: a slow receiver delays nothing else.
+ * concurrency (WEBHOOK_CONCURRENCY), of which one company holds at most its share
+ * (CompanyDeliverySlots): a slow receiver delays nothing else.
  */
 export function queueProcessors(env: Env): Type<WorkerHost>[] {
   // A job whose worker died is picked up again after this long (the crash drill shortens it).
@@ -67,7 +72,7 @@ export function queueProcessors(env: Env): Type<WorkerHost>[] {
   };
   return [
     queueProcessor('default', { concurrency: 8, ...locks }),
-    queueProcessor('webhooks', { concurrency: 32, ...locks }),
+    queueProcessor('webhooks', { concurrency: env.WEBHOOK_CONCURRENCY, ...locks }),
     // A stored Stripe event is applied under its row's lock with Stripe's current state read
     // inside the transaction (so the last writer read last): each holds a pool connection for
     // a Stripe call (up to STRIPE_TIMEOUT_MS). Two at a time: a burst (a billing sweep's

@@ -19,6 +19,7 @@ export class DomainMetrics {
   private readonly resolutions: Counter;
   private readonly slaBreaches: Counter;
   private readonly webhookFailures: Counter<'kind' | 'final'>;
+  private readonly webhookDeferrals: Counter;
   private readonly payoutLines: Counter<'outcome'>;
   private readonly eventStreams: Gauge;
 
@@ -46,6 +47,11 @@ export class DomainMetrics {
       labelNames: ['kind', 'final'],
       registers,
     });
+    this.webhookDeferrals = new Counter({
+      name: 'handoff_webhook_deliveries_deferred_total',
+      help: 'Webhook deliveries put back for a moment: their company held its share of the slots.',
+      registers,
+    });
     this.payoutLines = new Counter({
       name: 'handoff_payout_lines_total',
       help: 'Payout lines finished by the workers: paid, or failed (waiting for finance).',
@@ -60,6 +66,7 @@ export class DomainMetrics {
     for (const path of ['next', 'by_id']) this.claims.inc({ path }, 0);
     this.resolutions.inc(0);
     this.slaBreaches.inc(0);
+    this.webhookDeferrals.inc(0);
     for (const kind of DELIVERY_ERROR_KINDS) {
       for (const final of ['true', 'false']) this.webhookFailures.inc({ kind, final }, 0);
     }
@@ -81,6 +88,11 @@ export class DomainMetrics {
   /** One failed attempt; `final` when the delivery is now failed for good. */
   webhookDeliveryFailed(kind: DeliveryErrorKind, final: boolean): void {
     this.webhookFailures.inc({ kind, final: String(final) });
+  }
+
+  /** A delivery waits: its company already holds WEBHOOK_CONCURRENCY_PER_COMPANY slots here. */
+  webhookDeliveryDeferred(): void {
+    this.webhookDeferrals.inc();
   }
 
   payoutLineFinished(outcome: 'paid' | 'failed'): void {

@@ -8,7 +8,7 @@ import { currentRequestId } from '../../common/http/request-context';
 import { REQUEST_ID_HEADER } from '../../common/http/request-id';
 import { Env } from '../../config/env.validation';
 import { EventsService } from '../events/events.service';
-import { HandlesJob, JobHandler } from '../jobs/job-handler';
+import { HandlesJob, JobDeferredError, JobHandler } from '../jobs/job-handler';
 import { DomainMetrics } from '../metrics/domain-metrics';
 import {
   JobPayloads,
@@ -17,6 +17,7 @@ import {
   TicketEventType,
 } from '../jobs/job-registry';
 import { OutboxService } from '../outbox/outbox.service';
+import { CompanyDeliverySlots } from './company-delivery-slots';
 import {
   AttemptRecord,
   DeliveryAttemptRow,
@@ -74,6 +75,8 @@ interface AttemptResult {
  * twice is possible (at-least-once), so receivers dedupe on the event id. The target is checked
  * before every attempt (WebhookTargetPolicy) and the connection goes only to the address
  * checked. The secret is read at each attempt: after a rotation, retries sign with the new one.
+ * A company holds at most its share of the process's slots (CompanyDeliverySlots); a delivery
+ * over it waits a moment, its attempts untouched.
  */
 @Injectable()
 @JobHandler('webhook.deliver')
@@ -88,6 +91,7 @@ export class WebhookDeliveryHandler implements HandlesJob<'webhook.deliver'> {
     private readonly deliveries: WebhookDeliveriesRepository,
     private readonly metrics: DomainMetrics,
     private readonly events: EventsService,
+    private readonly slots: CompanyDeliverySlots,
   ) {}
 
   async handle(
@@ -105,7 +109,13 @@ export class WebhookDeliveryHandler implements HandlesJob<'webhook.deliver'> {
       this.metrics.webhookDeliveryFailed(failure.kind, true);
       return { status: 'failed' };
     }
-    const { code, failure } = await this.attempt(deliveryId, d);
+    if (!this.slots.tryTake(d.company_id)) {
+      this.metrics.webhookDeliveryDeferred();
+      throw new JobDeferredError(this.slots.deferMs());
+    }
+    const { code, failure } = await this.attempt(deliveryId, d).finally(() =>
+      this.slots.release(d.company_id),
+    );
     if (failure === null) {
       await this.record(deliveryId, { status: 'delivered', code, failure, url: d.url });
       return { status: 'delivered' };

@@ -9,6 +9,7 @@ import { systemResolver, WEBHOOK_RESOLVER } from './webhook-resolver';
 import { WebhookSecrets } from './webhook-secrets.service';
 import { WebhookTargetPolicy } from './webhook-target.policy';
 import { WebhooksController } from './webhooks.controller';
+import { CompanyDeliverySlots } from './company-delivery-slots';
 import { WebhooksService } from './webhooks.service';
 
 @Module({
@@ -19,6 +20,7 @@ import { WebhooksService } from './webhooks.service';
     WebhooksService,
     WebhookFanOutHandler,
     WebhookDeliveryHandler,
+    CompanyDeliverySlots,
     WebhookTargetPolicy,
     WebhookSecrets,
     WebhookEndpointsRepository,
