@@ -8,7 +8,13 @@ import { WithheldCreditsService } from '../src/modules/billing/withheld-credits.
 import { LedgerService } from '../src/modules/ledger/ledger.service';
 import type { FakeStripe } from '../src/modules/stripe/fake-stripe.server';
 import { STRIPE, STRIPE_SETTINGS, type StripeSettings } from '../src/modules/stripe/stripe.module';
-import { deliverBillingEvents, resolveTickets, runJobs, saveCard } from './support/billing';
+import {
+  deliverBillingEvents,
+  postStripeEvent,
+  resolveTickets,
+  runJobs,
+  saveCard,
+} from './support/billing';
 import { createApiKey, createStaff, registerCompany, type SignedIn } from './support/factories';
 import { createTestApp, type TestApp } from './support/test-app';
 import { waitForLockWaiters, withRowsHeld } from './support/row-locks';
@@ -341,6 +347,53 @@ describe('receivables', () => {
     expect(await platform('platform_cash')).toBe(cashBefore);
     expect(await owed(company.companyId)).toBe(0);
     expect((await financeInvoice(company.companyId)).disputeStatus).toBe('won');
+  });
+
+  it('books refunds made in Stripe’s dashboard out of the platform’s cash, once, in any order, and a refund that failed back in', async () => {
+    const { company, invoice } = await invoiced('Refunded Oy', 3);
+    const charged = 3 * PER_TICKET;
+    expect(invoice).toMatchObject({ status: 'paid', totalMinor: charged, refundedMinor: 0 });
+    const [cashBefore, refundsBefore] = [
+      await platform('platform_cash'),
+      await platform('platform_refunds'),
+    ];
+    // Goodwill in two steps: 200, then the rest. Stripe's events arrive the other way round.
+    const stripe = t.app.get<Stripe>(STRIPE);
+    const from = fake.billingEvents.length;
+    const charge = chargeOf(invoice.number).id as string;
+    const first = await stripe.refunds.create({ charge, amount: 200 });
+    await stripe.refunds.create({ charge });
+    const events = fake.billingEvents.slice(from);
+    expect(events.map((e) => e.type)).toEqual(['charge.refunded', 'charge.refunded']);
+    for (const event of [...events].reverse()) await postStripeEvent(t, event);
+    await runJobs(t, ['stripe.event']);
+    // Delivered again: stored once, booked once.
+    await deliverBillingEvents(t, fake, from);
+    expect(await platform('platform_cash')).toBe(cashBefore - charged);
+    expect(await platform('platform_refunds')).toBe(refundsBefore + charged);
+    // Given, not owed again: the company owes nothing; both views say what went back.
+    expect(await owed(company.companyId)).toBe(0);
+    expect(await financeInvoice(company.companyId)).toMatchObject({
+      status: 'paid',
+      refundedMinor: charged,
+    });
+    const mine = await t.http.get('/v1/companies/me/invoices').set(company.auth).expect(200);
+    expect(mine.body.items[0]).toMatchObject({ refundedMinor: charged });
+    // The first refund's bank sends it back: Stripe's balance has it again, and so does cash.
+    const failedFrom = fake.billingEvents.length;
+    fake.refunds.fail(first.id);
+    await deliverBillingEvents(t, fake, failedFrom);
+    expect(await platform('platform_cash')).toBe(cashBefore - charged + 200);
+    expect(await financeInvoice(company.companyId)).toMatchObject({
+      refundedMinor: charged - 200,
+    });
+    const entries: { n: number }[] = await t.db.query(
+      `SELECT count(*)::int AS n FROM journal_entries WHERE kind = 'refund' AND company_id = $1`,
+      [company.companyId],
+    );
+    expect(entries[0].n).toBe(2); // the rest of the charge at once, then 200 back
+    const integrity = await t.http.get('/v1/ledger/integrity').set(finance.auth).expect(200);
+    expect(integrity.body).toMatchObject({ ok: true });
   });
 
   it('reads a dispute at Stripe only under its invoice’s lock, so an older read never commits last', async () => {

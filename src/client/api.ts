@@ -5375,6 +5375,12 @@ export interface components {
       carriedOutMinor: number;
       /** @example 1 */
       attemptCount: number;
+      /**
+       * @description Refunded to the company's card by Handoff (through Stripe) of what paid this invoice; 0
+       *     when nothing was.
+       * @example 0
+       */
+      refundedMinor: number;
       /** @example 0b8c8a9e-3f51-4f5e-9a39-3d4f0f8f2a10 */
       id: string;
       /** @example EUR */
@@ -5492,6 +5498,12 @@ export interface components {
       carriedOutMinor: number;
       /** @example 1 */
       attemptCount: number;
+      /**
+       * @description Refunded to the company's card by Handoff (through Stripe) of what paid this invoice; 0
+       *     when nothing was.
+       * @example 0
+       */
+      refundedMinor: number;
       /** @example 28800 */
       disputedMinor: number | null;
       /**

@@ -201,3 +201,47 @@ test('finance credits part of a lost dispute, never beyond what is owed, and bil
     { currency: 'EUR', amountMinor: 300 },
   ]);
 });
+
+/**
+ * Goodwill given in Stripe's dashboard: finance refunds part of a paid invoice's charge. The
+ * company reads on its invoice what went back to its card, finance the same on receivables,
+ * and the company owes nothing again.
+ */
+test('a refund made in Stripe’s dashboard shows on the invoice, for the company and for finance', async ({
+  page,
+  browser,
+}) => {
+  test.setTimeout(120_000);
+  const { company, name } = await invoicedCompany('Goodwill', 'paid');
+  const [invoice] = (await unwrap(company.admin.GET('/v1/companies/me/invoices'))).items;
+  const hosted = new URL(invoice.hostedInvoiceUrl!);
+  const stripeInvoice = hosted.pathname.split('/').pop();
+  const refunded = await fetch(
+    `${hosted.origin}/_fake/invoices/${stripeInvoice}/refund?amount=200`,
+    {
+      method: 'POST',
+    },
+  );
+  expect(refunded.status).toBe(200);
+  await expect
+    .poll(async () => (await unwrap(company.admin.GET('/v1/companies/me/invoices'))).items[0])
+    .toMatchObject({ status: 'paid', refundedMinor: 200 });
+
+  await signInPage(page, company.email, '/company/billing');
+  const mine = page.getByRole('row', { name: /paid.*€2\.00 refunded to the card/ });
+  await expect(mine).toBeVisible();
+  await expectAccessible(page, 'invoice refunded in part');
+  await expectFitsPhone(page, 'billing, a refunded invoice', mine);
+  expect((await unwrap(company.admin.GET('/v1/companies/me/billing'))).outstanding).toEqual([]);
+
+  const desk = await (await browser.newContext()).newPage();
+  await signInPage(desk, await createStaff('finance'), '/finance/receivables');
+  await desk
+    .locator('label')
+    .filter({ hasText: /^Paid$/ })
+    .click();
+  const all = desk.getByRole('region', { name: "Table of every company's invoices" });
+  await expect(
+    all.getByRole('row', { name: new RegExp(`${name}.*€2\\.00 refunded to the card`) }),
+  ).toBeVisible();
+});

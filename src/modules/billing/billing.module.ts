@@ -20,6 +20,7 @@ import { InvoicesController } from './invoices.controller';
 import { InvoicesRepository } from './invoices.repository';
 import { InvoicesService } from './invoices.service';
 import { InvoiceDisputesService } from './invoice-disputes.service';
+import { InvoiceRefundsService } from './invoice-refunds.service';
 import { ReceivablesController } from './receivables.controller';
 import { LostDisputesService } from './lost-disputes.service';
 import { ReceivablesService } from './receivables.service';
@@ -54,6 +55,7 @@ import { WithheldCreditsService } from './withheld-credits.service';
     CreditControlService,
     CreditControlsRepository,
     InvoiceDisputesService,
+    InvoiceRefundsService,
     ReceivablesService,
     LostDisputesService,
     WithheldCreditsService,
@@ -63,6 +65,7 @@ import { WithheldCreditsService } from './withheld-credits.service';
     InvoiceClosingService,
     InvoiceCollectionService,
     InvoiceDisputesService,
+    InvoiceRefundsService,
     CreditControlService,
   ],
 })

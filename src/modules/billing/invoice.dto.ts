@@ -113,6 +113,13 @@ export class InvoiceDto {
   lastPaymentError: string | null;
   /** @example 2026-12-07T09:00:03.000Z */
   paidAt: Date | null;
+  /**
+   * Refunded to the company's card by Handoff (through Stripe) of what paid this invoice; 0
+   * when nothing was.
+   * @example 0
+   */
+  @ApiInteger()
+  refundedMinor: number;
   lines: InvoiceLineDto[];
 }
 

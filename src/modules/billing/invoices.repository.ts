@@ -48,6 +48,8 @@ export interface InvoiceRow {
   rebilled_minor: string;
   rebilled_at: Date | null;
   rebilled_by: string | null;
+  /** What Stripe refunded of the charge that paid it (its `amount_refunded`). */
+  refunded_minor: string;
   /** Stripe drafts of it deleted in Stripe's dashboard before it was finalized. */
   stripe_drafts_deleted: number;
   created_at: Date;
@@ -324,6 +326,14 @@ export class InvoicesRepository {
       `UPDATE invoices SET dispute_id = $2, dispute_status = $3, disputed_minor = $4,
               updated_at = now() WHERE id = $1`,
       [id, disputeId, status, amountMinor],
+    );
+  }
+
+  /** How much of its charge Stripe has refunded now (the caller locked the row). */
+  async setRefunded(em: EntityManager, id: string, amountMinor: number): Promise<void> {
+    await em.query(
+      `UPDATE invoices SET refunded_minor = $2, updated_at = now() WHERE id = $1`,
+      [id, amountMinor],
     );
   }
 

@@ -57,6 +57,7 @@ export function toInvoiceDto(r: InvoiceRow, lines: InvoiceLineRow[]): InvoiceDto
     nextPaymentAttemptAt: r.next_payment_attempt,
     lastPaymentError: r.last_payment_error,
     paidAt: r.paid_at,
+    refundedMinor: Number(r.refunded_minor),
     lines: lines
       .filter((l) => l.invoice_id === r.id)
       .map((l) => ({

@@ -12,7 +12,8 @@ export type AccountCode =
   | 'platform_adjustments'
   | 'platform_cash'
   | 'platform_bad_debt'
-  | 'platform_disputes';
+  | 'platform_disputes'
+  | 'platform_refunds';
 
 export type EntryKind =
   | 'earning'
@@ -27,7 +28,8 @@ export type EntryKind =
   | 'dispute_resolution'
   | 'credit_withheld'
   | 'credit_restored'
-  | 'dispute_rebilled';
+  | 'dispute_rebilled'
+  | 'refund';
 
 /** An entry an invoice bills: the company receivable it booked, and the claim behind it. */
 export interface BillableEntry {

@@ -10,6 +10,7 @@ import { JobPayloads } from '../jobs/job-registry';
 import { BillingService } from '../billing/billing.service';
 import { InvoiceCollectionService } from '../billing/invoice-collection.service';
 import { InvoiceDisputesService } from '../billing/invoice-disputes.service';
+import { InvoiceRefundsService } from '../billing/invoice-refunds.service';
 import { LedgerService } from '../ledger/ledger.service';
 import { OutboxService } from '../outbox/outbox.service';
 import { DomainMetrics } from '../metrics/domain-metrics';
@@ -360,7 +361,8 @@ export class PayoutLineHandler implements HandlesJob<'payout.line'> {
  * books the reversed amount back to the agent's available balance; `checkout.session.completed`
  * saves a company's card (BillingService); `invoice.*` brings an invoice's state at Stripe
  * (paid, past due, uncollectible) and books what it moved (InvoiceCollectionService);
- * `charge.dispute.*` holds and settles a disputed invoice charge (InvoiceDisputesService).
+ * `charge.dispute.*` holds and settles a disputed invoice charge (InvoiceDisputesService);
+ * `charge.refunded` and `charge.refund.updated` book a refund of one (InvoiceRefundsService).
  */
 @Injectable()
 @JobHandler('stripe.event')
@@ -377,6 +379,7 @@ export class StripeEventHandler implements HandlesJob<'stripe.event'> {
     private readonly billing: BillingService,
     private readonly invoices: InvoiceCollectionService,
     private readonly disputes: InvoiceDisputesService,
+    private readonly refunds: InvoiceRefundsService,
   ) {}
 
   handle({ eventId }: JobPayloads['stripe.event']): Promise<{ applied: boolean }> {
@@ -420,6 +423,12 @@ export class StripeEventHandler implements HandlesJob<'stripe.event'> {
         if (waits) return { applied: false };
       } else if (event.type.startsWith('charge.dispute.')) {
         await this.disputes.applyEvent(em, event.data.object as Stripe.Dispute);
+      } else if (event.type === 'charge.refunded' || event.type === 'charge.refund.updated') {
+        await this.refunds.applyEvent(
+          em,
+          eventId,
+          event.data.object as Stripe.Charge | Stripe.Refund,
+        );
       } else if (event.type.startsWith('invoice.')) {
         await this.invoices.applyEvent(em, event.type, event.data.object as Stripe.Invoice);
       } else if (event.type === 'checkout.session.completed') {

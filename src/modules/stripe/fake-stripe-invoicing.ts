@@ -331,6 +331,8 @@ export class FakeStripeInvoicing {
         status: 'succeeded',
         paid: true,
         disputed: false,
+        amount_refunded: 0,
+        refunded: false,
         metadata: { invoice: invoice.id },
         created: now(),
       };

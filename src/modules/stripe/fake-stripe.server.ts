@@ -4,6 +4,7 @@ import { AddressInfo } from 'node:net';
 import Stripe from 'stripe';
 import { FakeStripeBilling, notFound, type StripeObject } from './fake-stripe-billing';
 import { DECLINE_CODES, type DeclineCode, FakeStripeInvoicing } from './fake-stripe-invoicing';
+import { FakeStripeRefunds } from './fake-stripe-refunds';
 
 /*
  * A small Stripe API double that the real `stripe` SDK talks to (host/port/protocol options):
@@ -104,6 +105,13 @@ export class FakeStripe {
   readonly invoicing = new FakeStripeInvoicing(
     this.billing,
     () => `http://127.0.0.1:${this.port}`,
+    (type, object) => this.sendBillingEvent(type, object),
+    (currency, amount) =>
+      this.availableBalance.set(currency.toLowerCase(), this.balanceOf(currency) + amount),
+  );
+  readonly refunds = new FakeStripeRefunds(
+    this.invoicing.charges,
+    this.invoicing.paymentIntents,
     (type, object) => this.sendBillingEvent(type, object),
     (currency, amount) =>
       this.availableBalance.set(currency.toLowerCase(), this.balanceOf(currency) + amount),
@@ -234,6 +242,7 @@ export class FakeStripe {
       billingEvents: this.billingEvents,
       billing: this.billing.exportState(),
       invoicing: this.invoicing.exportState(),
+      refunds: [...this.refunds.refunds],
     };
   }
 
@@ -249,6 +258,7 @@ export class FakeStripe {
     this.billingEvents.push(...((state.billingEvents ?? []) as never[]));
     this.billing.importState((state.billing ?? {}) as never);
     this.invoicing.importState((state.invoicing ?? {}) as Record<string, unknown>);
+    for (const [k, v] of entries('refunds')) this.refunds.refunds.set(k, v);
     this.port = Number(state.port ?? 0);
   }
 
@@ -368,6 +378,18 @@ export class FakeStripe {
       else if (known && (DECLINE_CODES as readonly string[]).includes(code))
         this.invoicing.declines.set(decline[1], code as DeclineCode);
       res.writeHead(known ? 204 : 404).end();
+      return;
+    }
+    // Finance refunds the charge that paid an invoice in Stripe's dashboard (`?amount=` minor
+    // units; all that is left by default).
+    const refund = /^\/_fake\/invoices\/([^/]+)\/refund$/.exec(url.pathname);
+    if (req.method === 'POST' && refund) {
+      const amount = url.searchParams.get('amount');
+      const [status, body] = this.refunds.refundInvoice(
+        refund[1],
+        amount ? Number(amount) : undefined,
+      );
+      res.writeHead(status, { 'Content-Type': 'application/json' }).end(JSON.stringify(body));
       return;
     }
     // The bank's side of a dispute: a charge (or the charge that paid an invoice) disputed,
@@ -589,7 +611,10 @@ export class FakeStripe {
   }
 
   private route(method: string, path: string, p: Record<string, unknown>): [number, unknown] {
-    const billed = this.billing.route(method, path, p) ?? this.invoicing.route(method, path, p);
+    const billed =
+      this.billing.route(method, path, p) ??
+      this.invoicing.route(method, path, p) ??
+      this.refunds.route(method, path, p);
     if (billed) return billed;
     let m: RegExpExecArray | null;
     if (method === 'POST' && path === '/v1/accounts') {

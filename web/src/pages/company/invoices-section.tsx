@@ -54,6 +54,11 @@ export function InvoiceStatus({ invoice, zone }: { invoice: Invoice; zone: strin
           invoice
         </Text>
       )}
+      {invoice.refundedMinor > 0 && (
+        <Text size="xs">
+          {formatMoney(invoice.refundedMinor, invoice.currency)} refunded to the card
+        </Text>
+      )}
       {invoice.lastPaymentError && (
         <Text size="xs" c="red">
           {invoice.lastPaymentError}
