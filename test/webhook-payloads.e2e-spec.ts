@@ -141,6 +141,22 @@ describe('webhook payloads: one vocabulary, and the docs show the typed examples
         expectLikeExample(type, body);
         expect(body.data.companyId).toBe(co.companyId);
       }
+      // However they arrived, the ticket's events carry a sequence in the order they happened.
+      const bodies = await waitFor(async () => {
+        const mine = hook.received
+          .map((r) => JSON.parse(r.body))
+          .filter((body) => body.data?.ticketId === ticket.id);
+        return mine.length >= 5 && mine;
+      }, 'the five events of the ticket');
+      const inOrder = [...bodies].sort((x, y) => x.data.sequence - y.data.sequence);
+      expect(inOrder.map((body) => [body.type, body.data.agentId])).toEqual([
+        ['ticket.claimed', a.id],
+        ['ticket.released', a.id],
+        ['ticket.claimed', b.id],
+        ['ticket.resolved', b.id],
+        ['ticket.reopened', b.id],
+      ]);
+      expect(new Set(bodies.map((body) => body.data.sequence)).size).toBe(5);
       const sla = await receivedOf('ticket.sla_breached', breached);
       expectLikeExample('ticket.sla_breached', sla);
       expect(sla.data.companyId).toBe(co.companyId);

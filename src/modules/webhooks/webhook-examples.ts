@@ -21,7 +21,7 @@ export const WEBHOOK_EXAMPLES: { [T in WebhookEventType]: WebhookPayload<T> } = 
     id: 'a3f1c9e2-7b4d-4e8a-9c15-6d2e0b8f4a71',
     type: 'ticket.claimed',
     createdAt: '2026-11-26T09:02:11.480Z',
-    data: { ...ticket, agentId, claimId, data: {} },
+    data: { ...ticket, sequence: 48213, agentId, claimId, data: {} },
   },
   'ticket.released': {
     id: 'b7e2d4a1-3c9f-4b06-8e5a-1f7c2d9b3e84',
@@ -29,6 +29,7 @@ export const WEBHOOK_EXAMPLES: { [T in WebhookEventType]: WebhookPayload<T> } = 
     createdAt: '2026-11-26T09:05:40.002Z',
     data: {
       ...ticket,
+      sequence: 48240,
       agentId,
       claimId,
       data: { releasedBy: 'agent', reason: 'Needs the fraud team' },
@@ -40,6 +41,7 @@ export const WEBHOOK_EXAMPLES: { [T in WebhookEventType]: WebhookPayload<T> } = 
     createdAt: '2026-11-26T09:14:03.120Z',
     data: {
       ...ticket,
+      sequence: 48297,
       agentId,
       claimId,
       data: { resolutionSummary: 'Refund re-issued', pay: { amountMinor: 450, currency: 'EUR' } },
@@ -49,7 +51,7 @@ export const WEBHOOK_EXAMPLES: { [T in WebhookEventType]: WebhookPayload<T> } = 
     id: 'd9b3f5c8-1e7a-4d24-b0f6-8a4c2e9d1b53',
     type: 'ticket.reopened',
     createdAt: '2026-11-26T15:40:27.915Z',
-    data: { ...ticket, agentId, claimId, data: { reason: 'Customer wrote back' } },
+    data: { ...ticket, sequence: 48355, agentId, claimId, data: { reason: 'Customer wrote back' } },
   },
   'ticket.sla_breached': {
     id: 'e1c6a8d2-9f3b-4a57-8d1e-5c7b3f0a9e62',
@@ -57,6 +59,7 @@ export const WEBHOOK_EXAMPLES: { [T in WebhookEventType]: WebhookPayload<T> } = 
     createdAt: '2026-11-26T09:01:00.377Z',
     data: {
       ...ticket,
+      sequence: 48190,
       agentId: null,
       claimId: null,
       data: {
@@ -72,6 +75,7 @@ export const WEBHOOK_EXAMPLES: { [T in WebhookEventType]: WebhookPayload<T> } = 
     createdAt: '2026-11-26T09:06:12.331Z',
     data: {
       ...ticket,
+      sequence: 48251,
       agentId,
       claimId,
       data: {
@@ -91,6 +95,7 @@ export const WEBHOOK_EXAMPLES: { [T in WebhookEventType]: WebhookPayload<T> } = 
     createdAt: '2026-11-26T09:20:45.118Z',
     data: {
       ...ticket,
+      sequence: 48316,
       agentId,
       claimId,
       data: {
@@ -106,6 +111,7 @@ export const WEBHOOK_EXAMPLES: { [T in WebhookEventType]: WebhookPayload<T> } = 
     createdAt: '2026-11-26T09:08:30.540Z',
     data: {
       ...ticket,
+      sequence: 48268,
       agentId,
       claimId,
       data: {

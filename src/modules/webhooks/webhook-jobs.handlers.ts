@@ -16,7 +16,7 @@ import {
   TicketEvent,
   TicketEventType,
 } from '../jobs/job-registry';
-import { OutboxService } from '../outbox/outbox.service';
+import { OutboxService, outboxRowId } from '../outbox/outbox.service';
 import { CompanyDeliverySlots } from './company-delivery-slots';
 import {
   AttemptRecord,
@@ -46,7 +46,11 @@ export class WebhookFanOutHandler implements HandlesJob<TicketEventType> {
 
   handle(event: TicketEvent, job: Job): Promise<{ deliveryId: string | null }> {
     const type = job.name as TicketEventType; // registered for the ticket event types only
-    const payload = ticketWebhookPayload(type, event);
+    // Every ticket event is an outbox row (emitTicketEvent, write_ticket_claim): its id orders
+    // the ticket's events.
+    const rowId = outboxRowId(String(job.id));
+    if (rowId === null) throw new Error(`ticket event job ${String(job.id)} is not an outbox row`);
+    const payload = ticketWebhookPayload(type, event, Number(rowId));
     return this.db.transaction(async (em) => {
       const deliveryId = await this.deliveries.insertForEvent(
         em,

@@ -15,6 +15,14 @@ export interface TicketWebhookData<T extends TicketEventType> {
   ticketId: string;
   companyId: string;
   externalId: string;
+  /**
+   * Rises with each event of this ticket, in the order they happened: deliveries run in
+   * parallel and retries come later, so they can arrive out of order. Apply an event only when
+   * its sequence is above the last one applied for the ticket. Not consecutive, and compared
+   * only within one ticket. (The event's outbox row id: every ticket event is written under the
+   * ticket's row lock, so one ticket's ids rise in commit order.)
+   */
+  sequence: number;
   agentId: string | null;
   claimId: string | null;
   data: TicketEventData[T];
@@ -45,11 +53,13 @@ export interface WebhookPayload<T extends WebhookEventType = WebhookEventType> {
 export function ticketWebhookPayload<T extends TicketEventType>(
   type: T,
   event: TicketEvent<T>,
+  sequence: number,
 ): WebhookPayload<T> {
   const data: TicketWebhookData<T> = {
     ticketId: event.ticketId,
     companyId: event.companyId,
     externalId: event.externalId,
+    sequence,
     agentId: event.agentId,
     claimId: event.claimId,
     data: event.data,
