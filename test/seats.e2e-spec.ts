@@ -536,6 +536,26 @@ describe('seats (agent side)', () => {
       await claim(agent, (await postShift(t, company, window(24 * 60 + 600, 4))).id).expect(201);
     });
 
+    it('counts a worked seat the company ended early toward the weekly cap only up to its end', async () => {
+      const agent = await registerAgent(t);
+      const first = await postShift(t, company, window(60, 8));
+      await claim(agent, first.id).expect(201);
+      await moveShift(t, first.id, inMinutes(-5), inMinutes(475));
+      await t.http.post(`/v1/shifts/${first.id}/check-in`).set(agent.auth).expect(200);
+      await t.db.query(
+        `UPDATE shift_claims SET period = tstzrange(now() - interval '2 hours', upper(period), '[)')
+          WHERE shift_id = $1`,
+        [first.id],
+      );
+      // Two hours in, the company cancels: the seat completes, ended by the company.
+      await t.http.post(`/v1/shifts/${first.id}/cancel`).set(company.auth).send({}).expect(200);
+      // 2 held + 7 ≤ 10 (before, the whole 8-hour period still counted: 15).
+      await claim(agent, (await postShift(t, company, window(24 * 60, 7))).id).expect(201);
+      const refused = await claim(agent, (await postShift(t, company, window(36 * 60, 2))).id);
+      expect(refused.status).toBe(409);
+      expect(Math.round(refused.body.error.details.weekHours)).toBe(9);
+    });
+
     it('checks out past the key-share lock an offer or ticket claim holds on the shift', async () => {
       const shift = await postShift(t, company, window(120, 4));
       const agent = await registerAgent(t);

@@ -128,10 +128,13 @@ export class ShiftClaimsRepository {
   ): Promise<WeekWindowRow> {
     const [worst]: WeekWindowRow[] = await em.query(
       // A seat left early counts to its check-out: leaving 31 minutes before each end must not
-      // free a week's cap for more seats than the hours it held.
+      // free a week's cap for more seats than the hours it held. So does a worked seat the
+      // company ended early (`cancelled_by`: it cancelled the shift, revoked a certification):
+      // the hours it took away are the agent's to fill again.
       `WITH held AS (
          SELECT lower(period) AS s,
-                CASE WHEN status = 'left_early' THEN least(checked_out_at, upper(period))
+                CASE WHEN status = 'left_early' OR cancelled_by IS NOT NULL
+                     THEN least(checked_out_at, upper(period))
                      ELSE upper(period) END AS e
            FROM shift_claims
           WHERE agent_id = $1 AND status IN ${ONCE_PER_SHIFT}
