@@ -337,11 +337,11 @@ describe('payouts', () => {
         return row.n === 1;
       }, 'the event applied');
       expect(await enabled(agent)).toBe(false);
-      await fund(t, agent.id, 3000, 'NOK');
+      await fund(t, agent.id, 3000, 'ZAR');
       const draft = await t.http
         .post('/v1/payout-runs')
         .set(maker.auth)
-        .send({ currency: 'NOK' })
+        .send({ currency: 'ZAR' })
         .expect(201);
       expect(
         draft.body.lines.find((l: { agentId: string }) => l.agentId === agent.id),

@@ -54,7 +54,7 @@ export class InvoiceRefundsService {
     const before = Number(invoice.refunded_minor);
     const change = charge.amount_refunded - before;
     if (change === 0) return;
-    await this.ledger.post(em, {
+    const { created } = await this.ledger.post(em, {
       currency: invoice.currency,
       companyId: invoice.company_id,
       kind: 'refund',
@@ -65,6 +65,7 @@ export class InvoiceRefundsService {
         { account: 'platform_cash', ownerId: null, amountMinor: -change },
       ],
     });
-    await this.invoices.setRefunded(em, invoice.id, charge.amount_refunded);
+    // Booked by this event before (its job ran again): the amount it recorded stands.
+    if (created) await this.invoices.setRefunded(em, invoice.id, charge.amount_refunded);
   }
 }

@@ -331,10 +331,10 @@ export class InvoicesRepository {
 
   /** How much of its charge Stripe has refunded now (the caller locked the row). */
   async setRefunded(em: EntityManager, id: string, amountMinor: number): Promise<void> {
-    await em.query(
-      `UPDATE invoices SET refunded_minor = $2, updated_at = now() WHERE id = $1`,
-      [id, amountMinor],
-    );
+    await em.query(`UPDATE invoices SET refunded_minor = $2, updated_at = now() WHERE id = $1`, [
+      id,
+      amountMinor,
+    ]);
   }
 
   async addCredited(em: EntityManager, id: string, amountMinor: number): Promise<void> {

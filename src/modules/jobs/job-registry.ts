@@ -144,9 +144,10 @@ export interface JobPayloads {
   'payout.line-resend': { lineId: string };
   /**
    * One signed POST to a company's webhook; retried with backoff by the queue. `chain` is the
-   * delivery's redelivery count when this job was written (0: the first).
+   * delivery's redelivery count when this job was written (0: the first); `companyId` whose
+   * share of the slots it takes (absent on jobs written before it was carried).
    */
-  'webhook.deliver': { deliveryId: string; chain: number };
+  'webhook.deliver': { deliveryId: string; chain: number; companyId?: string };
 }
 
 export type JobName = keyof JobPayloads;

@@ -287,7 +287,7 @@ export class ShiftClaimsRepository {
     await em.query(
       `UPDATE shift_claims c SET status = 'completed', completed_at = now(),
               checked_out_at = coalesce(c.checked_out_at, least(now(), upper(c.period))),
-              cancelled_by = $2
+              cancelled_by = coalesce($2, c.cancelled_by)
         WHERE c.shift_id = $1 AND c.status = 'checked_in' AND lower(c.period) <= now()`,
       [shiftId, endedBy],
     );

@@ -12,9 +12,11 @@ import { Env } from '../../config/env.validation';
 export class CompanyDeliverySlots {
   private readonly held = new Map<string, number>();
   private readonly share: number;
+  private readonly longestMs: number;
 
   constructor(config: ConfigService<Env, true>) {
     this.share = config.get('WEBHOOK_CONCURRENCY_PER_COMPANY', { infer: true });
+    this.longestMs = Math.max(2000, config.get('WEBHOOK_TIMEOUT_MS', { infer: true }));
   }
 
   /** Takes one of the company's slots; false when it holds its share already. */
@@ -32,10 +34,14 @@ export class CompanyDeliverySlots {
   }
 
   /**
-   * How long a delivery over its company's share waits before it is tried again: about a
-   * second, spread so that a backlog comes back a little at a time, not in one wave.
+   * How long a delivery over its company's share waits before it is tried again, after it
+   * already waited `deferrals` times: about a second at first, doubling up to the time one
+   * attempt may take (WEBHOOK_TIMEOUT_MS, at least 2 s), spread ±50 % so that a backlog comes
+   * back a little at a time. A backlog behind a receiver that hangs then costs each job a visit
+   * per attempt's time, not one a second.
    */
-  deferMs(): number {
-    return 500 + Math.floor(Math.random() * 1000);
+  deferMs(deferrals: number): number {
+    const step = Math.min(this.longestMs, 1000 * 2 ** Math.max(0, Math.min(deferrals, 16)));
+    return Math.round(step * (0.5 + Math.random()));
   }
 }

@@ -60,7 +60,11 @@ export class WebhookFanOutHandler implements HandlesJob<TicketEventType> {
         JSON.stringify(payload),
       );
       if (!deliveryId) return { deliveryId: null };
-      await this.outbox.enqueue(em, 'webhook.deliver', { deliveryId, chain: 0 });
+      await this.outbox.enqueue(em, 'webhook.deliver', {
+        deliveryId,
+        chain: 0,
+        companyId: event.companyId,
+      });
       return { deliveryId };
     });
   }
@@ -99,9 +103,27 @@ export class WebhookDeliveryHandler implements HandlesJob<'webhook.deliver'> {
   ) {}
 
   async handle(
-    { deliveryId }: JobPayloads['webhook.deliver'],
+    { deliveryId, companyId }: JobPayloads['webhook.deliver'],
     job: Job,
   ): Promise<{ status: string }> {
+    // The company's share is checked before anything is read: a backlog over it costs the slot
+    // no pool connection while it waits its turn. (Jobs written before the payload named the
+    // company read it first.)
+    const owner =
+      companyId ?? (await this.deliveries.forAttempt(this.db.manager, deliveryId))?.company_id;
+    if (!owner) return { status: 'missing' };
+    if (!this.slots.tryTake(owner)) {
+      this.metrics.webhookDeliveryDeferred();
+      throw new JobDeferredError(this.slots.deferMs(job.attemptsStarted - job.attemptsMade - 1));
+    }
+    try {
+      return await this.deliver(deliveryId, job);
+    } finally {
+      this.slots.release(owner);
+    }
+  }
+
+  private async deliver(deliveryId: string, job: Job): Promise<{ status: string }> {
     const d = await this.deliveries.forAttempt(this.db.manager, deliveryId);
     if (!d || d.status === 'delivered') return { status: d?.status ?? 'missing' };
     if (!d.url || !d.secret) {
@@ -113,13 +135,7 @@ export class WebhookDeliveryHandler implements HandlesJob<'webhook.deliver'> {
       this.metrics.webhookDeliveryFailed(failure.kind, true);
       return { status: 'failed' };
     }
-    if (!this.slots.tryTake(d.company_id)) {
-      this.metrics.webhookDeliveryDeferred();
-      throw new JobDeferredError(this.slots.deferMs());
-    }
-    const { code, failure } = await this.attempt(deliveryId, d).finally(() =>
-      this.slots.release(d.company_id),
-    );
+    const { code, failure } = await this.attempt(deliveryId, d);
     if (failure === null) {
       await this.record(deliveryId, { status: 'delivered', code, failure, url: d.url });
       return { status: 'delivered' };

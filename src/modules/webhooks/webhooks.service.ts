@@ -102,7 +102,11 @@ export class WebhooksService {
         JSON.stringify(payload),
       );
       if (!row) throw notConfigured();
-      await this.outbox.enqueue(em, 'webhook.deliver', { deliveryId: row.id, chain: row.chain });
+      await this.outbox.enqueue(em, 'webhook.deliver', {
+        deliveryId: row.id,
+        chain: row.chain,
+        companyId,
+      });
       return toWebhookDeliveryDto(row);
     });
   }
@@ -140,7 +144,11 @@ export class WebhooksService {
         throw new DomainError('DELIVERY_IN_PROGRESS', 'This delivery is still being retried');
       }
       const row = await this.deliveryLog.markPending(em, id);
-      await this.outbox.enqueue(em, 'webhook.deliver', { deliveryId: id, chain: row.chain });
+      await this.outbox.enqueue(em, 'webhook.deliver', {
+        deliveryId: id,
+        chain: row.chain,
+        companyId,
+      });
       return toWebhookDeliveryDto(row);
     });
   }
