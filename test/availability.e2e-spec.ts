@@ -1,6 +1,6 @@
 import { ShiftCompleteHandler } from '../src/modules/shifts/shift-timers.handlers';
 import { registerCompany, SignedIn } from './support/factories';
-import { inMinutes, moveShift, nearItsEnd } from './support/shifts';
+import { inMinutes, moveShift, nearItsEnd, postShift } from './support/shifts';
 import { liveAgents } from './support/tickets';
 import { createTestApp, TestApp } from './support/test-app';
 import { whileAgentHeld } from './support/row-locks';
@@ -35,6 +35,8 @@ describe('availability and time away', () => {
 
   it('counts a break, reports time past the cap, and counts the seat against reliability', async () => {
     const { shiftId, agents } = await liveAgents(t, acme.auth, 3, {}, { maxAwayMinutes: 10 });
+    // An hour in: breaks count only within the seat's time.
+    await moveShift(t, shiftId, inMinutes(-60), inMinutes(60));
     const [within, over, stillAway] = agents;
     for (const a of agents) await availability(a, 'away');
     await awayFor(within, 9);
@@ -88,6 +90,39 @@ describe('availability and time away', () => {
     const { shiftId, agent } = await awayAcrossTheEnd();
     await t.http.post(`/v1/shifts/${shiftId}/check-out`).set(agent.auth).expect(200);
     expect(await reliability(agent)).toMatchObject({ completed: 1, awayOverCap: 0, raw: 1 });
+  });
+
+  it('carries a break into the next shift checked into early, counting it from that shift’s start', async () => {
+    const {
+      shiftId: first,
+      agents: [earlyIn, awayFirst],
+    } = await liveAgents(t, acme.auth, 2);
+    await moveShift(t, first, inMinutes(-60), inMinutes(10));
+    const next = await postShift(t, acme, { seats: 2 });
+    for (const a of [earlyIn, awayFirst]) {
+      await t.http.post(`/v1/shifts/${next.id}/claims`).set(a.auth).expect(201);
+    }
+    await moveShift(t, next.id, inMinutes(10), inMinutes(130)); // right after the first
+    // One checks in for the next shift, then takes a break; the other the other way round.
+    await t.http.post(`/v1/shifts/${next.id}/check-in`).set(earlyIn.auth).expect(200);
+    await availability(earlyIn, 'away');
+    await availability(awayFirst, 'away');
+    await t.http.post(`/v1/shifts/${next.id}/check-in`).set(awayFirst.auth).expect(200);
+    await awayFor(earlyIn, 30);
+    await awayFor(awayFirst, 30);
+
+    // The first shift ends; the next one began a minute ago.
+    await moveShift(t, first, inMinutes(-120), inMinutes(-1));
+    await moveShift(t, next.id, inMinutes(-1), inMinutes(119));
+    for (const a of [earlyIn, awayFirst]) {
+      const now = (await availability(a)).body;
+      expect(now).toMatchObject({ shiftId: next.id, status: 'away' });
+      // Away for 30 minutes, of which one on this shift.
+      expect(now.awaySeconds).toBeGreaterThanOrEqual(55);
+      expect(now.awaySeconds).toBeLessThan(300);
+      await availability(a, 'available');
+      expect((await availability(a)).body).toMatchObject({ status: 'available' });
+    }
   });
 
   it('without a cap, time away never counts against reliability', async () => {

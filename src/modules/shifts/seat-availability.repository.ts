@@ -18,10 +18,17 @@ export interface LiveSeatRow {
   away_reason: string | null;
 }
 
+/**
+ * When the running break began to count for seat `c`: not before the seat's time (an agent
+ * checked in early, or carried away from the seat before, was on no shift of this seat's yet).
+ */
+export const AWAY_COUNTS_FROM = (c: string) =>
+  `greatest(coalesce(${c}.availability_changed_at, ${c}.checked_in_at), lower(${c}.period))`;
+
 const SEAT_COLUMNS = `c.id, c.shift_id, c.company_id, s.routing, c.availability,
   coalesce(c.availability_changed_at, c.checked_in_at) AS since,
   (c.away_seconds + CASE WHEN c.availability = 'away'
-     THEN floor(extract(epoch FROM now() - coalesce(c.availability_changed_at, now())))::int
+     THEN greatest(0, floor(extract(epoch FROM now() - ${AWAY_COUNTS_FROM('c')})))::int
      ELSE 0 END) AS away_seconds,
   s.max_away_minutes, c.away_reason`;
 
@@ -41,27 +48,32 @@ export class SeatAvailabilityRepository {
   }
 
   /**
-   * Sets the seat's availability. Coming back from away adds the break to away_seconds (SET
-   * reads the row as it was); a repeat of the current state changes nothing.
+   * Sets the availability of the agent's checked-in seats whose shift has not ended: the live
+   * one, and one checked into early for the shift that follows, so a break taken at the end of
+   * one shift carries into the next. Coming back from away adds the break to away_seconds,
+   * counted only within each seat's time (SET reads the row as it was); a repeat of the current
+   * state changes nothing.
    */
   async set(
     em: EntityManager,
-    seatId: string,
+    agentId: string,
     status: SeatAvailability,
     reason: string | null,
   ): Promise<void> {
     await changedRows(
       em,
-      `UPDATE shift_claims SET
-         away_seconds = away_seconds + CASE WHEN availability = 'away' AND $2 = 'available'
-           THEN floor(extract(epoch FROM now() - coalesce(availability_changed_at, now())))::int
+      `UPDATE shift_claims c SET
+         away_seconds = c.away_seconds + CASE WHEN c.availability = 'away' AND $2 = 'available'
+           THEN greatest(0, floor(extract(epoch FROM now() - ${AWAY_COUNTS_FROM('c')})))::int
            ELSE 0 END,
-         availability_changed_at = CASE WHEN availability = $2
-           THEN coalesce(availability_changed_at, checked_in_at) ELSE now() END,
+         availability_changed_at = CASE WHEN c.availability = $2
+           THEN coalesce(c.availability_changed_at, c.checked_in_at) ELSE now() END,
          away_reason = CASE WHEN $2 = 'away' THEN $3 ELSE NULL END,
          availability = $2
-       WHERE id = $1 AND status = 'checked_in' RETURNING id`,
-      [seatId, status, reason],
+        FROM shifts s
+       WHERE s.id = c.shift_id AND c.agent_id = $1 AND c.status = 'checked_in'
+         AND s.status = 'scheduled' AND s.ends_at > now() RETURNING c.id`,
+      [agentId, status, reason],
     );
   }
 

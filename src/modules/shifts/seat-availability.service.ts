@@ -36,7 +36,7 @@ export class SeatAvailabilityService {
       // too (the expiry job).
       await this.agents.lock(em, userId);
       const seat = await this.requireLiveSeat(em, userId);
-      await this.seats.set(em, seat.id, status, null);
+      await this.seats.set(em, userId, status, null);
       return toAvailabilityDto(await this.seats.seat(em, seat.id));
     });
     if (status === 'available') this.outbox.poke();
@@ -54,7 +54,7 @@ export class SeatAvailabilityService {
   async setAwayIn(em: EntityManager, agentId: string, reason: string): Promise<boolean> {
     const seat = await this.seats.lockLiveSeat(em, agentId);
     if (!seat || seat.availability === 'away') return false;
-    await this.seats.set(em, seat.id, 'away', reason);
+    await this.seats.set(em, agentId, 'away', reason);
     return true;
   }
 

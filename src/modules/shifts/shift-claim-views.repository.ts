@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { GIVEN_LATE } from './shift-claims.repository';
+import { AWAY_COUNTS_FROM } from './seat-availability.repository';
 import { cursorInstant, KeyedRow } from '../../database/sql';
 import { SeatHolderRow, ShiftClaimViewRow } from './shift.rows';
 
@@ -15,8 +16,8 @@ export const WORKED_SECONDS = `CASE WHEN (c.status = 'completed' OR c.status = '
                                    - greatest(c.checked_in_at, lower(c.period)))
       - c.away_seconds
       - CASE WHEN c.availability = 'away'
-          THEN extract(epoch FROM coalesce(c.checked_out_at, c.completed_at)
-                 - coalesce(c.availability_changed_at, c.checked_in_at))
+          THEN greatest(0, extract(epoch FROM coalesce(c.checked_out_at, c.completed_at)
+                 - ${AWAY_COUNTS_FROM('c')}))
           ELSE 0 END)::int
   END`;
 
@@ -50,8 +51,9 @@ const RELIABILITY_COUNTS = `
        count(*) FILTER (WHERE c.status = 'completed' AND c.completed_at > since
                           AND s.max_away_minutes IS NOT NULL
                           AND c.away_seconds + CASE WHEN c.availability = 'away'
-                                THEN extract(epoch FROM coalesce(c.checked_out_at, c.completed_at) - coalesce(
-                                       c.availability_changed_at, c.checked_in_at))
+                                THEN greatest(0, extract(epoch FROM
+                                       coalesce(c.checked_out_at, c.completed_at)
+                                       - ${AWAY_COUNTS_FROM('c')}))
                                 ELSE 0 END > s.max_away_minutes * 60)::int AS away_over_cap`;
 
 export interface ReliabilityRow {

@@ -204,7 +204,19 @@ export class ShiftClaimsRepository {
         WHERE id = $1 AND status = 'claimed' AND check_in_deadline > now() RETURNING id`,
       [claimId],
     );
-    return updated.length > 0;
+    if (updated.length === 0) return false;
+    // Checked in early for the next shift while on a break on the live one: the break carries
+    // (its time counts from this seat's start: AWAY_COUNTS_FROM).
+    await em.query(
+      `UPDATE shift_claims c SET availability = 'away', away_reason = live.away_reason,
+              availability_changed_at = now()
+         FROM shift_claims live JOIN shifts s ON s.id = live.shift_id
+        WHERE c.id = $1 AND live.agent_id = c.agent_id AND live.id <> c.id
+          AND live.status = 'checked_in' AND live.availability = 'away'
+          AND s.status = 'scheduled' AND s.starts_at <= now() AND s.ends_at > now()`,
+      [claimId],
+    );
+    return true;
   }
 
   /**
