@@ -13,6 +13,7 @@ import { QueuesService } from './modules/jobs/queues.service';
 import { redisOptionsFromUrl } from './modules/jobs/redis-options';
 import { OutboxService, outboxJobId } from './modules/outbox/outbox.service';
 import { StripeEventsService } from './modules/payouts/stripe-events.service';
+import { PayoutAccountRefresh } from './modules/payouts/payout-account-refresh.service';
 import { UsersService } from './modules/users/users.service';
 import { WebhookSecrets } from './modules/webhooks/webhook-secrets.service';
 import { StaffUserInput } from './cli/staff-user.input';
@@ -29,6 +30,9 @@ Commands:
   stripe:replay
       Sends every Stripe event stored and not applied yet to its job again (after fixing what
       failed it: see the HandoffStripeEventsUnapplied alert). Safe to run again.
+  payouts:sync-accounts
+      Reads every open payout account at Stripe and stores its state (after a release that
+      reads more of it, or after Stripe's account events were lost). Safe to run again.
   secrets:reencrypt
       Re-encrypts every stored webhook signing secret with SECRETS_ENCRYPTION_KEY (after a key
       rotation; the old key in SECRETS_ENCRYPTION_KEY_PREVIOUS). Safe to run again.
@@ -69,7 +73,13 @@ async function main(): Promise<number> {
   if (
     values.help ||
     !command ||
-    !['users:create', 'jobs:ping', 'stripe:replay', 'secrets:reencrypt'].includes(command)
+    ![
+      'users:create',
+      'jobs:ping',
+      'stripe:replay',
+      'payouts:sync-accounts',
+      'secrets:reencrypt',
+    ].includes(command)
   ) {
     process.stdout.write(USAGE);
     return values.help ? 0 : 2;
@@ -96,6 +106,14 @@ async function main(): Promise<number> {
     } else if (command === 'stripe:replay') {
       const n = await app.get(StripeEventsService).replayUnprocessed();
       process.stdout.write(`Sent ${n} Stripe event(s) not applied yet to their jobs again\n`);
+    } else if (command === 'payouts:sync-accounts') {
+      const { refreshed, unreadable } = await app.get(PayoutAccountRefresh).syncAll();
+      process.stdout.write(`Stored the state at Stripe of ${refreshed} payout account(s)\n`);
+      if (unreadable.length > 0) {
+        process.stderr.write(
+          `Stripe will not show these (left as stored): ${unreadable.join(', ')}\n`,
+        );
+      }
     } else if (command === 'secrets:reencrypt') {
       const { reencrypted, failed } = await app.get(WebhookSecrets).reencryptAll();
       process.stdout.write(`Re-encrypted ${reencrypted} webhook secret(s) with the current key\n`);

@@ -18,6 +18,7 @@ import { fund, onboarded } from './support/money';
 import { waitFor } from './support/wait-for';
 import { waitForLockWaiters, withRowsHeld } from './support/row-locks';
 import { createTestApp, TestApp } from './support/test-app';
+import { PayoutAccountRefresh } from '../src/modules/payouts/payout-account-refresh.service';
 import { QueuesService } from '../src/modules/jobs/queues.service';
 import { outboxJobId } from '../src/modules/outbox/outbox.service';
 import { capturingLogger, LogLine } from './support/logs';
@@ -347,6 +348,23 @@ describe('payouts', () => {
         draft.body.lines.find((l: { agentId: string }) => l.agentId === agent.id),
       ).toMatchObject({ status: 'held', heldReason: 'payouts_disabled' });
       await t.http.post(`/v1/payout-runs/${draft.body.id}/cancel`).set(maker.auth).expect(200);
+    });
+
+    it('stores every open account as Stripe has it now on request (payouts:sync-accounts), not one it cannot see', async () => {
+      const refused = await registerAgent(t);
+      const stale = await onboarded(t, fake, refused.id); // stored enabled
+      fake.updateAccount(stale, { capabilities: { transfers: 'inactive' } }); // no event
+      const unseen = await registerAgent(t);
+      await t.db.query(
+        `INSERT INTO payout_accounts (agent_id, stripe_account_id, payouts_enabled, details_submitted)
+         VALUES ($1, 'acct_not_ours', true, true)`,
+        [unseen.id],
+      );
+      const { refreshed, unreadable } = await t.app.get(PayoutAccountRefresh).syncAll();
+      expect(refreshed).toBeGreaterThan(0);
+      expect(unreadable).toEqual(['acct_not_ours']);
+      expect(await enabled(refused)).toBe(false);
+      expect(await enabled(unseen)).toBe(true);
     });
 
     it('leaves the newest state when account.updated events arrive out of order', async () => {

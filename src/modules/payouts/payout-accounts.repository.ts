@@ -118,6 +118,17 @@ export class PayoutAccountsRepository {
   }
 
   /** Locks the account's row, if we have it, to the end of the transaction. */
+  /** Stripe ids of accounts not closed, after `after` in id order (a page). */
+  async openStripeIds(em: EntityManager, after: string, limit: number): Promise<string[]> {
+    const rows: { stripe_account_id: string }[] = await em.query(
+      `SELECT stripe_account_id FROM payout_accounts
+        WHERE closed_reason IS NULL AND stripe_account_id > $1
+        ORDER BY stripe_account_id LIMIT $2`,
+      [after, limit],
+    );
+    return rows.map((r) => r.stripe_account_id);
+  }
+
   async lockByStripeId(em: EntityManager, stripeAccountId: string): Promise<void> {
     await em.query('SELECT 1 FROM payout_accounts WHERE stripe_account_id = $1 FOR UPDATE', [
       stripeAccountId,

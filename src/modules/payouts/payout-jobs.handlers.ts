@@ -14,12 +14,12 @@ import { InvoiceRefundsService } from '../billing/invoice-refunds.service';
 import { LedgerService } from '../ledger/ledger.service';
 import { OutboxService } from '../outbox/outbox.service';
 import { DomainMetrics } from '../metrics/domain-metrics';
-import { accountUnreadable, savedServerError, wasReplayed } from '../stripe/stripe-errors';
+import { savedServerError, wasReplayed } from '../stripe/stripe-errors';
 import { STRIPE } from '../stripe/stripe.module';
+import { PayoutAccountRefresh } from './payout-account-refresh.service';
 import { PayoutAccountsRepository } from './payout-accounts.repository';
 import { PayoutLineSendingRepository } from './payout-line-sending.repository';
 import { PayoutLineRow, PayoutLinesRepository } from './payout-lines.repository';
-import { toStripeAccountState } from './payout.mapper';
 import { payoutMinimum } from './payout-minimum';
 import { PayoutRunEvents } from './payout-run-events';
 import { StripeEventsRepository } from './stripe-events.repository';
@@ -371,7 +371,6 @@ export class StripeEventHandler implements HandlesJob<'stripe.event'> {
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
-    @Inject(STRIPE) private readonly stripe: Stripe,
     private readonly ledger: LedgerService,
     private readonly events: StripeEventsRepository,
     private readonly accounts: PayoutAccountsRepository,
@@ -380,6 +379,7 @@ export class StripeEventHandler implements HandlesJob<'stripe.event'> {
     private readonly invoices: InvoiceCollectionService,
     private readonly disputes: InvoiceDisputesService,
     private readonly refunds: InvoiceRefundsService,
+    private readonly refreshAccount: PayoutAccountRefresh,
   ) {}
 
   handle({ eventId }: JobPayloads['stripe.event']): Promise<{ applied: boolean }> {
@@ -393,16 +393,7 @@ export class StripeEventHandler implements HandlesJob<'stripe.event'> {
         // it under the account's lock, so that of two events of one second the one that writes
         // last also read last (else an older read could commit after a newer one, and win).
         const accountId = (event.data.object as Stripe.Account).id;
-        await this.accounts.lockByStripeId(em, accountId);
-        const a = await this.stripe.accounts.retrieve(accountId).catch((e: unknown) => {
-          // Left the platform (its own event closes it), or our key cannot see it: not an
-          // error to retry for a day, and not a reason to close the account either.
-          if (accountUnreadable(e)) return null;
-          throw e;
-        });
-        if (a) {
-          await this.accounts.applyStripeState(em, a.id, toStripeAccountState(a), event.created);
-        } else {
+        if (!(await this.refreshAccount.refresh(em, accountId, event.created))) {
           this.logger.warn(
             { stripeAccountId: accountId, eventId },
             'account.updated for an account Stripe will not show (it left the platform, or the key is of another platform or mode); not applied',

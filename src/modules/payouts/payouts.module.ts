@@ -8,6 +8,7 @@ import { OutboxModule } from '../outbox/outbox.module';
 import { StripeModule } from '../stripe/stripe.module';
 import { UsersModule } from '../users/users.module';
 import { AgentPayoutsService } from './agent-payouts.service';
+import { PayoutAccountRefresh } from './payout-account-refresh.service';
 import { PayoutAccountService } from './payout-account.service';
 import { PayoutAccountStaffService } from './payout-account-staff.service';
 import { PayoutAccountsRepository } from './payout-accounts.repository';
@@ -57,6 +58,7 @@ import { StripeWebhooksController } from './stripe-webhooks.controller';
   providers: [
     PayoutAccountService,
     PayoutAccountStaffService,
+    PayoutAccountRefresh,
     AgentPayoutsService,
     PayoutRunsService,
     PayoutRunExecutionService,
@@ -75,6 +77,6 @@ import { StripeWebhooksController } from './stripe-webhooks.controller';
     PlatformBalanceService,
   ],
   // Payout runs' progress, for /metrics.
-  exports: [PayoutRunsService, StripeEventsService],
+  exports: [PayoutRunsService, StripeEventsService, PayoutAccountRefresh],
 })
 export class PayoutsModule {}
