@@ -252,6 +252,15 @@ describe('payouts', () => {
         },
       },
     });
+    /** Waits until `n` events about the account have been applied. */
+    const eventsApplied = (accountId: string, n: number, what: string) =>
+      waitFor(async () => {
+        const [row] = await t.db.query(
+          `SELECT count(*)::int AS n FROM stripe_events WHERE account = $1 AND processed_at IS NOT NULL`,
+          [accountId],
+        );
+        return row.n === n;
+      }, what);
     const enabled = async (agent: SignedIn) =>
       (await t.http.get('/v1/agents/me/payout-account').set(agent.auth).expect(200)).body
         .payoutsEnabled;
@@ -330,13 +339,7 @@ describe('payouts', () => {
         accountEvent(body.stripeAccountId, Math.floor(Date.now() / 1000), true),
         settings.connectWebhookSecret,
       ).expect(200);
-      await waitFor(async () => {
-        const [row] = await t.db.query(
-          `SELECT count(*)::int AS n FROM stripe_events WHERE account = $1 AND processed_at IS NOT NULL`,
-          [body.stripeAccountId],
-        );
-        return row.n === 1;
-      }, 'the event applied');
+      await eventsApplied(body.stripeAccountId, 1, 'the event applied');
       expect(await enabled(agent)).toBe(false);
       await fund(t, agent.id, 3000, 'ZAR');
       const draft = await t.http
@@ -381,13 +384,7 @@ describe('payouts', () => {
         accountEvent(body.stripeAccountId, now - 60, false),
         settings.connectWebhookSecret,
       ).expect(200);
-      await waitFor(async () => {
-        const [row] = await t.db.query(
-          `SELECT count(*)::int AS n FROM stripe_events WHERE account = $1 AND processed_at IS NOT NULL`,
-          [body.stripeAccountId],
-        );
-        return row.n === 2;
-      }, 'older event processed');
+      await eventsApplied(body.stripeAccountId, 2, 'older event processed');
       expect(await enabled(agent)).toBe(true);
       const [state] = await t.db.query(
         'SELECT extract(epoch FROM stripe_state_at)::bigint AS at FROM payout_accounts WHERE agent_id = $1',

@@ -514,18 +514,25 @@ describe('seats (agent side)', () => {
       expect(n).toBe(0);
     });
 
-    it('counts a seat left early toward the weekly cap up to its check-out', async () => {
+    /** An agent checked into an eight-hour seat whose time began `hours` ago. */
+    const eightHoursWorkedFor = async (hours: number) => {
       const agent = await registerAgent(t);
       const first = await postShift(t, company, window(60, 8));
       await claim(agent, first.id).expect(201);
       await moveShift(t, first.id, inMinutes(-5), inMinutes(475));
       await t.http.post(`/v1/shifts/${first.id}/check-in`).set(agent.auth).expect(200);
-      // Worked for 6 hours, then left with 2 hours to go (claims still open): 6 hours held.
       await t.db.query(
-        `UPDATE shift_claims SET period = tstzrange(now() - interval '6 hours', upper(period), '[)')
+        `UPDATE shift_claims
+            SET period = tstzrange(now() - make_interval(hours => $2), upper(period), '[)')
           WHERE shift_id = $1`,
-        [first.id],
+        [first.id, hours],
       );
+      return { agent, first };
+    };
+
+    it('counts a seat left early toward the weekly cap up to its check-out', async () => {
+      // Worked for 6 hours, then left with 2 hours to go (claims still open): 6 hours held.
+      const { agent, first } = await eightHoursWorkedFor(6);
       const out = await t.http.post(`/v1/shifts/${first.id}/check-out`).set(agent.auth);
       expect(out.body.status).toBe('left_early');
       // 6 held + 5 > 10: refused (before, a seat left early held no hours at all).
@@ -537,16 +544,7 @@ describe('seats (agent side)', () => {
     });
 
     it('counts a worked seat the company ended early toward the weekly cap only up to its end', async () => {
-      const agent = await registerAgent(t);
-      const first = await postShift(t, company, window(60, 8));
-      await claim(agent, first.id).expect(201);
-      await moveShift(t, first.id, inMinutes(-5), inMinutes(475));
-      await t.http.post(`/v1/shifts/${first.id}/check-in`).set(agent.auth).expect(200);
-      await t.db.query(
-        `UPDATE shift_claims SET period = tstzrange(now() - interval '2 hours', upper(period), '[)')
-          WHERE shift_id = $1`,
-        [first.id],
-      );
+      const { agent, first } = await eightHoursWorkedFor(2);
       // Two hours in, the company cancels: the seat completes, ended by the company.
       await t.http.post(`/v1/shifts/${first.id}/cancel`).set(company.auth).send({}).expect(200);
       // 2 held + 7 ≤ 10 (before, the whole 8-hour period still counted: 15).
