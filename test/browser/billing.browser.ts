@@ -55,6 +55,21 @@ async function invoicedCompany(
 }
 
 /**
+ * What the bank or Stripe's dashboard does, at the fake Stripe, about the company's newest
+ * invoice: `path` under `/_fake/`, given the Stripe invoice's id (the hosted page is the fake's:
+ * its origin, and the id at the end).
+ */
+async function atFakeStripe(
+  company: Company,
+  path: (stripeInvoiceId: string) => string,
+): Promise<Response> {
+  const [invoice] = (await unwrap(company.admin.GET('/v1/companies/me/invoices'))).items;
+  const hosted = new URL(invoice.hostedInvoiceUrl!);
+  const stripeInvoice = hosted.pathname.split('/').pop()!;
+  return fetch(`${hosted.origin}/_fake/${path(stripeInvoice)}`, { method: 'POST' });
+}
+
+/**
  * Money in, in the console: a company whose card declines sees its invoice past due with
  * Stripe's reason and the hold on new shifts; finance sees what it owes by age, finds the
  * invoice among the past-due ones and writes it off; the company stays held, now for an invoice
@@ -141,18 +156,10 @@ test('finance credits part of a lost dispute, never beyond what is owed, and bil
 }) => {
   test.setTimeout(120_000);
   const { company, name } = await invoicedCompany('Chargeback', 'paid');
-  const [invoice] = (await unwrap(company.admin.GET('/v1/companies/me/invoices'))).items;
-  // The hosted page is the fake Stripe's: its origin and the Stripe invoice's id.
-  const hosted = new URL(invoice.hostedInvoiceUrl!);
-  const stripeInvoice = hosted.pathname.split('/').pop();
-  const opened = await fetch(`${hosted.origin}/_fake/invoices/${stripeInvoice}/dispute`, {
-    method: 'POST',
-  });
+  const opened = await atFakeStripe(company, (id) => `invoices/${id}/dispute`);
   expect(opened.status).toBe(200);
   const dispute = (await opened.json()) as { id: string };
-  const lost = await fetch(`${hosted.origin}/_fake/disputes/${dispute.id}/lost`, {
-    method: 'POST',
-  });
+  const lost = await atFakeStripe(company, () => `disputes/${dispute.id}/lost`);
   expect(lost.status).toBe(200);
   await expect
     .poll(async () => (await unwrap(company.admin.GET('/v1/companies/me/billing'))).outstanding)
@@ -213,15 +220,7 @@ test('a refund made in Stripe’s dashboard shows on the invoice, for the compan
 }) => {
   test.setTimeout(120_000);
   const { company, name } = await invoicedCompany('Goodwill', 'paid');
-  const [invoice] = (await unwrap(company.admin.GET('/v1/companies/me/invoices'))).items;
-  const hosted = new URL(invoice.hostedInvoiceUrl!);
-  const stripeInvoice = hosted.pathname.split('/').pop();
-  const refunded = await fetch(
-    `${hosted.origin}/_fake/invoices/${stripeInvoice}/refund?amount=200`,
-    {
-      method: 'POST',
-    },
-  );
+  const refunded = await atFakeStripe(company, (id) => `invoices/${id}/refund?amount=200`);
   expect(refunded.status).toBe(200);
   await expect
     .poll(async () => (await unwrap(company.admin.GET('/v1/companies/me/invoices'))).items[0])
