@@ -31,8 +31,9 @@ Commands:
       Sends every Stripe event stored and not applied yet to its job again (after fixing what
       failed it: see the HandoffStripeEventsUnapplied alert). Safe to run again.
   payouts:sync-accounts
-      Reads every open payout account at Stripe and stores its state (after a release that
-      reads more of it, or after Stripe's account events were lost). Safe to run again.
+      Reads every payout account still on the platform (a rejected one too) at Stripe and
+      stores its state (after a release that reads more of it, or after Stripe's account
+      events were lost). Safe to run again.
   secrets:reencrypt
       Re-encrypts every stored webhook signing secret with SECRETS_ENCRYPTION_KEY (after a key
       rotation; the old key in SECRETS_ENCRYPTION_KEY_PREVIOUS). Safe to run again.

@@ -111,18 +111,61 @@ describe('availability and time away', () => {
     await awayFor(earlyIn, 30);
     await awayFor(awayFirst, 30);
 
-    // The first shift ends; the next one began a minute ago.
+    // The first shift ends before the next begins: the break shows on the next seat, and the
+    // agent can end it there (no seat is live to come back on).
     await moveShift(t, first, inMinutes(-120), inMinutes(-1));
+    expect((await availability(earlyIn)).body).toMatchObject({
+      shiftId: next.id,
+      status: 'away',
+      awaySeconds: 0,
+    });
+    await availability(earlyIn, 'available');
+    // The next shift began a minute ago.
     await moveShift(t, next.id, inMinutes(-1), inMinutes(119));
-    for (const a of [earlyIn, awayFirst]) {
-      const now = (await availability(a)).body;
-      expect(now).toMatchObject({ shiftId: next.id, status: 'away' });
-      // Away for 30 minutes, of which one on this shift.
-      expect(now.awaySeconds).toBeGreaterThanOrEqual(55);
-      expect(now.awaySeconds).toBeLessThan(300);
-      await availability(a, 'available');
-      expect((await availability(a)).body).toMatchObject({ status: 'available' });
-    }
+    expect((await availability(earlyIn)).body).toMatchObject({
+      shiftId: next.id,
+      status: 'available',
+      awaySeconds: 0,
+    });
+    const now = (await availability(awayFirst)).body;
+    expect(now).toMatchObject({ shiftId: next.id, status: 'away' });
+    // Away for 30 minutes, of which one on this shift.
+    expect(now.awaySeconds).toBeGreaterThanOrEqual(55);
+    expect(now.awaySeconds).toBeLessThan(300);
+    await availability(awayFirst, 'available');
+    expect((await availability(awayFirst)).body).toMatchObject({ status: 'available' });
+  });
+
+  it('a check-in sees a break ended while it waited for the agent', async () => {
+    const {
+      shiftId: first,
+      agents: [agent],
+    } = await liveAgents(t, acme.auth, 1);
+    await moveShift(t, first, inMinutes(-60), inMinutes(10));
+    const next = await postShift(t, acme);
+    await t.http.post(`/v1/shifts/${next.id}/claims`).set(agent.auth).expect(201);
+    await moveShift(t, next.id, inMinutes(10), inMinutes(130));
+    await availability(agent, 'away');
+    // The agent comes back (its lock held, as the availability change holds it) while the
+    // check-in for the next shift is on its way: the check-in waits, then sees it back.
+    const checkIn = await whileAgentHeld(
+      t,
+      agent.id,
+      () => t.http.post(`/v1/shifts/${next.id}/check-in`).set(agent.auth),
+      'the check-in waiting for the agent',
+      (held) =>
+        held.query(
+          `UPDATE shift_claims SET availability = 'available', availability_changed_at = now()
+            WHERE shift_id = $1 AND agent_id = $2`,
+          [first, agent.id],
+        ),
+    );
+    expect(checkIn.status).toBe(200);
+    const [seat]: { availability: string }[] = await t.db.query(
+      'SELECT availability FROM shift_claims WHERE shift_id = $1 AND agent_id = $2',
+      [next.id, agent.id],
+    );
+    expect(seat.availability).toBe('available');
   });
 
   it('without a cap, time away never counts against reliability', async () => {

@@ -353,7 +353,7 @@ describe('payouts', () => {
       await t.http.post(`/v1/payout-runs/${draft.body.id}/cancel`).set(maker.auth).expect(200);
     });
 
-    it('stores every open account as Stripe has it now on request (payouts:sync-accounts), not one it cannot see', async () => {
+    it('stores every account on our platform as Stripe has it now on request (payouts:sync-accounts), not one it cannot see', async () => {
       const refused = await registerAgent(t);
       const stale = await onboarded(t, fake, refused.id); // stored enabled
       fake.updateAccount(stale, { capabilities: { transfers: 'inactive' } }); // no event
@@ -363,11 +363,28 @@ describe('payouts', () => {
          VALUES ($1, 'acct_not_ours', true, true)`,
         [unseen.id],
       );
+      // Stored as rejected; Stripe has since lifted the rejection (no event reached us).
+      const lifted = await registerAgent(t);
+      const reinstated = await onboarded(t, fake, lifted.id);
+      await t.db.query(
+        `UPDATE payout_accounts SET payouts_enabled = false, closed_reason = 'rejected.other',
+                closed_at = now(), stripe_state_at = to_timestamp(1700000000)
+          WHERE stripe_account_id = $1`,
+        [reinstated],
+      );
       const { refreshed, unreadable } = await t.app.get(PayoutAccountRefresh).syncAll();
       expect(refreshed).toBeGreaterThan(0);
       expect(unreadable).toEqual(['acct_not_ours']);
       expect(await enabled(refused)).toBe(false);
       expect(await enabled(unseen)).toBe(true);
+      expect(await enabled(lifted)).toBe(true);
+      // A read on request keeps the stored event time: our clock never refuses Stripe's next.
+      const [row] = await t.db.query(
+        `SELECT extract(epoch FROM stripe_state_at)::bigint AS at, closed_reason
+           FROM payout_accounts WHERE stripe_account_id = $1`,
+        [reinstated],
+      );
+      expect(row).toEqual({ at: '1700000000', closed_reason: null });
     });
 
     it('leaves the newest state when account.updated events arrive out of order', async () => {

@@ -7,12 +7,12 @@ import { STRIPE } from '../stripe/stripe.module';
 import { PayoutAccountsRepository } from './payout-accounts.repository';
 import { toStripeAccountState } from './payout.mapper';
 
-/** Open accounts read per page by a sync (each read is one Stripe call, made in turn). */
+/** Accounts read per page by a sync (each read is one Stripe call, made in turn). */
 const PAGE = 100;
 
 /**
  * Brings an agent's payout account to its state at Stripe: on `account.updated`, and for every
- * open account on request (`npm run cli -- payouts:sync-accounts`: after a release that reads
+ * account still on the platform on request (`npm run cli -- payouts:sync-accounts`: after a release that reads
  * more of the account, such as the transfers capability, or after events were lost).
  */
 @Injectable()
@@ -27,11 +27,11 @@ export class PayoutAccountRefresh {
 
   /**
    * Reads the account as Stripe has it now, under the account's row lock (of two refreshes the
-   * one that writes last also read last), and stores it as of `asOf` (Unix seconds), unless a
-   * newer state is stored. False when Stripe will not show it: it left the platform (its own
+   * one that writes last also read last), and stores it as of `asOf` (an event's `created`, in
+   * Unix seconds), unless a newer event's state is stored; `null` for a read on request. False when Stripe will not show it: it left the platform (its own
    * event closes it) or our key cannot see it, which is no reason to close it either.
    */
-  async refresh(em: EntityManager, accountId: string, asOf: number): Promise<boolean> {
+  async refresh(em: EntityManager, accountId: string, asOf: number | null): Promise<boolean> {
     await this.accounts.lockByStripeId(em, accountId);
     const a = await this.stripe.accounts.retrieve(accountId).catch((e: unknown) => {
       if (accountUnreadable(e)) return null;
@@ -42,16 +42,18 @@ export class PayoutAccountRefresh {
     return true;
   }
 
-  /** Refreshes every open account, one at a time, each in its own transaction. */
+  /**
+   * Refreshes every account still on our platform (a rejected one too: Stripe can lift a
+   * rejection), one at a time, each in its own transaction.
+   */
   async syncAll(): Promise<{ refreshed: number; unreadable: string[] }> {
     const unreadable: string[] = [];
     let refreshed = 0;
     let after = '';
     for (;;) {
-      const ids = await this.accounts.openStripeIds(this.db.manager, after, PAGE);
+      const ids = await this.accounts.linkedStripeIds(this.db.manager, after, PAGE);
       for (const id of ids) {
-        const asOf = Math.floor(Date.now() / 1000);
-        const read = await this.db.transaction((em) => this.refresh(em, id, asOf));
+        const read = await this.db.transaction((em) => this.refresh(em, id, null));
         if (read) refreshed += 1;
         else unreadable.push(id);
       }

@@ -117,18 +117,21 @@ export class PayoutAccountsRepository {
     return row;
   }
 
-  /** Locks the account's row, if we have it, to the end of the transaction. */
-  /** Stripe ids of accounts not closed, after `after` in id order (a page). */
-  async openStripeIds(em: EntityManager, after: string, limit: number): Promise<string[]> {
+  /**
+   * Stripe ids of the accounts still on our platform (not deauthorized: a rejection can be
+   * lifted at Stripe), after `after` in id order (a page).
+   */
+  async linkedStripeIds(em: EntityManager, after: string, limit: number): Promise<string[]> {
     const rows: { stripe_account_id: string }[] = await em.query(
       `SELECT stripe_account_id FROM payout_accounts
-        WHERE closed_reason IS NULL AND stripe_account_id > $1
+        WHERE closed_reason IS DISTINCT FROM $3 AND stripe_account_id > $1
         ORDER BY stripe_account_id LIMIT $2`,
-      [after, limit],
+      [after, limit, DEAUTHORIZED],
     );
     return rows.map((r) => r.stripe_account_id);
   }
 
+  /** Locks the account's row, if we have it, to the end of the transaction. */
   async lockByStripeId(em: EntityManager, stripeAccountId: string): Promise<void> {
     await em.query('SELECT 1 FROM payout_accounts WHERE stripe_account_id = $1 FOR UPDATE', [
       stripeAccountId,
@@ -137,26 +140,30 @@ export class PayoutAccountsRepository {
 
   /**
    * Stores the account's state as of a Stripe event's `created` (Unix seconds), unless a newer
-   * event's state is already stored (events arrive out of order).
+   * event's state is already stored (events arrive out of order). `null`: a read of the
+   * account now, under its row lock (a sync), which no stored state is newer than; the stored
+   * event time stays, so our clock never refuses Stripe's next event.
    */
   async applyStripeState(
     em: EntityManager,
     stripeAccountId: string,
     state: StripeAccountState,
-    eventCreated: number,
+    eventCreated: number | null,
   ): Promise<void> {
     await em.query(
       `UPDATE payout_accounts
           SET payouts_enabled = $2 AND $6::text IS NULL AND closed_reason IS DISTINCT FROM $7,
               details_submitted = $3, requirements = $4,
-              stripe_state_at = to_timestamp($5), updated_at = now(),
+              stripe_state_at = coalesce(to_timestamp($5::float8), stripe_state_at),
+              updated_at = now(),
               closed_reason = CASE WHEN closed_reason = $7 THEN closed_reason ELSE $6 END,
               closed_at = CASE WHEN closed_reason = $7 THEN closed_at
                                WHEN $6::text IS NULL THEN NULL
                                WHEN closed_reason IS DISTINCT FROM $6 THEN now()
                                ELSE closed_at END
         WHERE stripe_account_id = $1
-          AND (stripe_state_at IS NULL OR stripe_state_at <= to_timestamp($5))`,
+          AND ($5::float8 IS NULL OR stripe_state_at IS NULL
+               OR stripe_state_at <= to_timestamp($5::float8))`,
       [
         stripeAccountId,
         state.payoutsEnabled,

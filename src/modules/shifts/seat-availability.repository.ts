@@ -48,6 +48,21 @@ export class SeatAvailabilityRepository {
   }
 
   /**
+   * With no seat live now: the agent's next seat checked into early (its shift not started),
+   * locked; a break carried onto it from a shift that has ended is ended there.
+   */
+  async lockNextSeat(em: EntityManager, agentId: string): Promise<LiveSeatRow | undefined> {
+    const [row]: LiveSeatRow[] = await em.query(
+      `SELECT ${SEAT_COLUMNS} FROM shift_claims c JOIN shifts s ON s.id = c.shift_id
+        WHERE c.agent_id = $1 AND c.status = 'checked_in' AND s.status = 'scheduled'
+          AND s.starts_at > now()
+        ORDER BY s.starts_at LIMIT 1 FOR NO KEY UPDATE OF c`,
+      [agentId],
+    );
+    return row;
+  }
+
+  /**
    * Sets the availability of the agent's checked-in seats whose shift has not ended: the live
    * one, and one checked into early for the shift that follows, so a break taken at the end of
    * one shift carries into the next. Coming back from away adds the break to away_seconds,

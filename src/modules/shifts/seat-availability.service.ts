@@ -64,10 +64,12 @@ export class SeatAvailabilityService {
     return seat && seat.availability === 'available' ? seat.since : null;
   }
 
+  /** The seat live now, else the next one checked into early (see lockNextSeat). */
   private async requireLiveSeat(em: EntityManager, agentId: string): Promise<LiveSeatRow> {
-    const seat = await this.seats.lockLiveSeat(em, agentId);
+    const seat =
+      (await this.seats.lockLiveSeat(em, agentId)) ?? (await this.seats.lockNextSeat(em, agentId));
     if (!seat) {
-      throw new DomainError('NOT_CHECKED_IN', 'You are not checked in on a shift live now');
+      throw new DomainError('NOT_CHECKED_IN', 'You are not checked in on a shift');
     }
     return seat;
   }

@@ -123,6 +123,9 @@ export class ShiftClaimsService {
       // the shift's completion (which takes the row exclusively).
       const shift = await this.shifts.lockForCheckIn(em, shiftId, opensMinutes);
       if (!shift) throw DomainError.notFound('Shift');
+      // The agent's lock (after the shift's, the order everywhere): a break taken or ended
+      // meanwhile is seen by the check-in, which carries it onto this seat (markCheckedIn).
+      await this.agents.lock(em, userId);
       const claim = await this.latestClaim(em, shiftId, userId);
       if (claim.status === 'checked_in') return this.loadClaim(em, claim.id);
       if (claim.status !== 'claimed') throw stateConflict(claim.status, 'check in');

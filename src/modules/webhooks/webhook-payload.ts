@@ -17,8 +17,9 @@ export interface TicketWebhookData<T extends TicketEventType> {
   externalId: string;
   /**
    * Rises with each event of this ticket, in the order they happened: deliveries run in
-   * parallel and retries come later, so they can arrive out of order. Apply an event only when
-   * its sequence is above the last one applied for the ticket. Not consecutive, and compared
+   * parallel and retries come later, so they can arrive out of order. A state event (claimed,
+   * released, resolved…) applies only when its sequence is above the last one applied for the
+   * ticket; every message is relayed (ordered by its `number`). Not consecutive, and compared
    * only within one ticket. (The event's outbox row id: every ticket event is written under the
    * ticket's row lock, so one ticket's ids rise in commit order.)
    */
