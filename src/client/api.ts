@@ -703,14 +703,16 @@ export interface paths {
     };
     /**
      * Get your availability
-     * @description Your live seat's availability and time away.
+     * @description Your live seat's availability and time away (with none live, your next seat's).
      */
     get: operations['getMyAvailability'];
     /**
      * Set your availability for offers
      * @description On a checked-in seat: available (offers may come, on push shifts) or away (a break: no
-     *     offers, your tickets stay yours). Time away beyond the shift cap is reported. 409
-     *     NOT_CHECKED_IN when you are not checked in on a live shift.
+     *     offers, your tickets stay yours). Time away beyond the shift cap is reported. It applies
+     *     to the live seat and to one checked into early for the next shift (a break carries over);
+     *     with no seat live, to that next one. 409 NOT_CHECKED_IN when you are checked in on no
+     *     shift that has not ended.
      */
     put: operations['setMyAvailability'];
     post?: never;

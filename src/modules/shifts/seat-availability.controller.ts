@@ -14,8 +14,10 @@ export class SeatAvailabilityController {
 
   /**
    * On a checked-in seat: available (offers may come, on push shifts) or away (a break: no
-   * offers, your tickets stay yours). Time away beyond the shift cap is reported. 409
-   * NOT_CHECKED_IN when you are not checked in on a live shift.
+   * offers, your tickets stay yours). Time away beyond the shift cap is reported. It applies
+   * to the live seat and to one checked into early for the next shift (a break carries over);
+   * with no seat live, to that next one. 409 NOT_CHECKED_IN when you are checked in on no
+   * shift that has not ended.
    */
   @Put()
   @ApiOperation({ operationId: 'setMyAvailability', summary: 'Set your availability for offers' })
@@ -24,7 +26,7 @@ export class SeatAvailabilityController {
     return this.availability.set(actor, body.status);
   }
 
-  /** Your live seat's availability and time away. */
+  /** Your live seat's availability and time away (with none live, your next seat's). */
   @Get()
   @ApiOperation({ operationId: 'getMyAvailability', summary: 'Get your availability' })
   @ApiErrors('NOT_CHECKED_IN')
