@@ -111,6 +111,7 @@ describe('a request id follows its work into jobs, webhooks and logs', () => {
     expect(deliver!.data).toEqual({
       deliveryId: expect.any(String),
       chain: 0,
+      companyId: co.companyId,
       _meta: { requestId },
     });
 
