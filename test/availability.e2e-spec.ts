@@ -114,12 +114,18 @@ describe('availability and time away', () => {
     // The first shift ends before the next begins: the break shows on the next seat, and the
     // agent can end it there (no seat is live to come back on).
     await moveShift(t, first, inMinutes(-120), inMinutes(-1));
-    expect((await availability(earlyIn)).body).toMatchObject({
+    const [carried]: { availability: string }[] = await t.db.query(
+      'SELECT availability FROM shift_claims WHERE shift_id = $1 AND agent_id = $2',
+      [next.id, earlyIn.id],
+    );
+    expect(carried.availability).toBe('away');
+    // (The desk reads only a live seat: it waits for the start.)
+    await t.http.get('/v1/agents/me/availability').set(earlyIn.auth).expect(409);
+    expect((await availability(earlyIn, 'available')).body).toMatchObject({
       shiftId: next.id,
-      status: 'away',
+      status: 'available',
       awaySeconds: 0,
     });
-    await availability(earlyIn, 'available');
     // The next shift began a minute ago.
     await moveShift(t, next.id, inMinutes(-1), inMinutes(119));
     expect((await availability(earlyIn)).body).toMatchObject({

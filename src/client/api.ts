@@ -703,7 +703,7 @@ export interface paths {
     };
     /**
      * Get your availability
-     * @description Your live seat's availability and time away (with none live, your next seat's).
+     * @description Your live seat's availability and time away.
      */
     get: operations['getMyAvailability'];
     /**

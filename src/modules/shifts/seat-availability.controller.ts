@@ -26,7 +26,7 @@ export class SeatAvailabilityController {
     return this.availability.set(actor, body.status);
   }
 
-  /** Your live seat's availability and time away (with none live, your next seat's). */
+  /** Your live seat's availability and time away. */
   @Get()
   @ApiOperation({ operationId: 'getMyAvailability', summary: 'Get your availability' })
   @ApiErrors('NOT_CHECKED_IN')

@@ -35,7 +35,9 @@ export class SeatAvailabilityService {
       // before the pass reads the seat (no offer). Being set away by three expiries takes it
       // too (the expiry job).
       await this.agents.lock(em, userId);
-      const seat = await this.requireLiveSeat(em, userId);
+      // With no seat live, the next one checked into early: a break carried onto it from a
+      // shift that has ended can be ended before the next one starts.
+      const seat = await this.requireSeat(em, userId, true);
       await this.seats.set(em, userId, status, null);
       return toAvailabilityDto(await this.seats.seat(em, seat.id));
     });
@@ -46,7 +48,7 @@ export class SeatAvailabilityService {
   async get(actor: Actor): Promise<AvailabilityDto> {
     const { userId } = requireUser(actor, 'agent');
     return this.db.transaction(async (em) =>
-      toAvailabilityDto(await this.requireLiveSeat(em, userId)),
+      toAvailabilityDto(await this.requireSeat(em, userId, false)),
     );
   }
 
@@ -64,12 +66,19 @@ export class SeatAvailabilityService {
     return seat && seat.availability === 'available' ? seat.since : null;
   }
 
-  /** The seat live now, else the next one checked into early (see lockNextSeat). */
-  private async requireLiveSeat(em: EntityManager, agentId: string): Promise<LiveSeatRow> {
+  /**
+   * The seat live now, else (`orNext`) the next one checked into early (see lockNextSeat). The
+   * desk reads only a live one: before the start it waits, as it should, for the shift.
+   */
+  private async requireSeat(em: EntityManager, agentId: string, orNext: boolean) {
     const seat =
-      (await this.seats.lockLiveSeat(em, agentId)) ?? (await this.seats.lockNextSeat(em, agentId));
+      (await this.seats.lockLiveSeat(em, agentId)) ??
+      (orNext ? await this.seats.lockNextSeat(em, agentId) : undefined);
     if (!seat) {
-      throw new DomainError('NOT_CHECKED_IN', 'You are not checked in on a shift');
+      throw new DomainError(
+        'NOT_CHECKED_IN',
+        orNext ? 'You are not checked in on a shift' : 'You are not checked in on a shift live now',
+      );
     }
     return seat;
   }
