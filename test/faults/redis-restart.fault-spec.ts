@@ -24,7 +24,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const REOPEN_WINDOW_HOURS = 0.004; // 14.4 s: earning releases are delayed jobs for that long
 const WEBHOOK_BACKOFF_MS = 6000; // a failed first attempt waits 6 s in the delayed set
-const WEBHOOKS_CONCURRENCY = 32; // src/modules/jobs/queue.processors.ts
+const WEBHOOKS_CONCURRENCY = 32; // WEBHOOK_CONCURRENCY's default
 
 /** A company's webhook receiver the drill can script: fail first attempts, or hold requests. */
 function receiver() {
@@ -107,6 +107,9 @@ for (const persistent of [false, true]) {
           WEBHOOK_ATTEMPTS: '10',
           // Held requests must not time out: a timed-out delivery is rightly sent again.
           WEBHOOK_TIMEOUT_MS: '60000',
+          // One company's deliveries fill every slot: the drill needs jobs active in Redis.
+          WEBHOOK_CONCURRENCY: String(WEBHOOKS_CONCURRENCY),
+          WEBHOOK_CONCURRENCY_PER_COMPANY: String(WEBHOOKS_CONCURRENCY),
           OUTBOX_POLL_MS: '100',
         },
       });
