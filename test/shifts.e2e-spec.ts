@@ -1,6 +1,13 @@
-import { registerAgent, registerCompany, rowCounts, SignedIn } from './support/factories';
+import {
+  createApiKey,
+  registerAgent,
+  registerCompany,
+  rowCounts,
+  SignedIn,
+} from './support/factories';
 import { inMinutes, moveShift, postShift, setProfile, shiftBody } from './support/shifts';
 import { createTestApp, TestApp } from './support/test-app';
+import { escalate, liveAgents } from './support/tickets';
 
 const fields = (res: { body: { error: { details: { fields: { field: string }[] } } } }) =>
   res.body.error.details.fields.map((f) => f.field);
@@ -317,6 +324,36 @@ describe('shifts (company side)', () => {
         ratePerTicket: { amountMinor: 400 },
       });
       expect(safe.body.claims).toHaveLength(1);
+    });
+
+    it('a ticket still held under a shift whose seat was given up keeps its terms: its rate cannot drop or change currency before it is resolved', async () => {
+      const bot = await createApiKey(t, globex);
+      const { shiftId, agents } = await liveAgents(t, globex.auth, 1, {}, { seats: 1 });
+      const [agent] = agents;
+      const ticket = await escalate(t, bot);
+      await t.http.post(`/v1/tickets/${ticket.id}/claim`).set(agent.auth).expect(200);
+      // Left early: the seat is free at once, the ticket stays held for the handover grace.
+      const out = await t.http.post(`/v1/shifts/${shiftId}/check-out`).set(agent.auth).expect(200);
+      expect(out.body.status).toBe('left_early');
+      const patch = (body: Record<string, unknown>) =>
+        t.http.patch(`/v1/shifts/${shiftId}`).set(globex.auth).send(body);
+      expect((await patch({ title: 'Still fine' }).expect(200)).body.seatsTaken).toBe(0);
+      const cheaper = await patch({ ratePerTicket: { amountMinor: 1, currency: 'USD' } }).expect(
+        409,
+      );
+      expect(cheaper.body.error).toMatchObject({
+        code: 'SHIFT_HAS_CLAIMS',
+        details: { ticketsHeld: 1 },
+      });
+      expect(fields(cheaper)).toEqual(['ratePerTicket']);
+      const resolved = await t.http
+        .post(`/v1/tickets/${ticket.id}/resolve`)
+        .set(agent.auth)
+        .send({ resolutionSummary: 'done' })
+        .expect(200);
+      expect(resolved.body.pay).toEqual({ amountMinor: 250, currency: 'EUR' });
+      // Nothing held any more: the shift is the company's to change again.
+      await patch({ ratePerTicket: { amountMinor: 1, currency: 'USD' } }).expect(200);
     });
 
     it('routing changes only while no seat is taken; offer time and away cap only go up after, to no cap too', async () => {

@@ -766,7 +766,7 @@ export interface paths {
     head?: never;
     /**
      * Change a shift
-     * @description Changes a shift; once seats are taken only changes safe for seat holders are accepted.
+     * @description Changes a shift; once seats are taken (or tickets claimed under it are held) only changes safe for their holders are accepted.
      *     More seats, a longer window or a higher rate are refused (402) while billing holds the
      *     company.
      */
@@ -9295,7 +9295,7 @@ export interface operations {
        *
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `SHIFT_CLOSED`: the shift is cancelled, completed, or no longer takes claims
-       *     - `SHIFT_HAS_CLAIMS`: seats are taken: this change would hurt their holders
+       *     - `SHIFT_HAS_CLAIMS`: seats are taken or tickets held: this change would hurt their holders
        *     - `SEATS_BELOW_TAKEN`: seats cannot go below the seats already taken
        *     - `SURGE_BUDGET_COMMITTED`: the surge budget cannot go below what claims and pending offers have committed (`details.committedMinor`)
        */

@@ -43,7 +43,7 @@ export const ERROR_DESCRIPTIONS: Record<ErrorCode, string> = {
   ALREADY_CLAIMED: 'you already hold a seat on this shift',
   CHECK_IN_NOT_OPEN: 'check-in is not open (too early, or the deadline has passed)',
   CLAIM_STATE_CONFLICT: 'the seat claim is not in a state that allows this',
-  SHIFT_HAS_CLAIMS: 'seats are taken: this change would hurt their holders',
+  SHIFT_HAS_CLAIMS: 'seats are taken or tickets held: this change would hurt their holders',
   SEATS_BELOW_TAKEN: 'seats cannot go below the seats already taken',
   SEATS_AVAILABLE: 'seats are available: claim one instead of joining the waitlist',
   ALREADY_WAITLISTED: 'you are already on this waitlist',

@@ -28,6 +28,11 @@ export interface WorkFacts {
    * (a claim holding the surge lock still needs a key share on that row for its insert).
    */
   surgeCommitted(em: EntityManager, shiftId: string, lock: boolean): Promise<number>;
+  /**
+   * Tickets claimed under the shift and still held. Counted under the shift's row lock, it
+   * cannot grow until the end of the transaction (a claim's insert needs a key share on that row).
+   */
+  ticketsHeldUnder(em: EntityManager, shiftId: string): Promise<number>;
 }
 
 export const WORK_FACTS = Symbol('WORK_FACTS');

@@ -22,7 +22,16 @@ const SAFE_WITH_CLAIMS = new Set([
   'surge',
 ]);
 
-export function refuseUnsafeChanges(shift: ShiftWithSkills, input: UpdateShiftDto): void {
+/**
+ * `ticketsHeld`: active ticket claims under the shift. They resolve at the shift's rate as it is
+ * then, and a seat freed by an early check-out or a revoked certification leaves its tickets
+ * held for the handover grace, so they are protected as a taken seat is.
+ */
+export function refuseUnsafeChanges(
+  shift: ShiftWithSkills,
+  input: UpdateShiftDto,
+  ticketsHeld: number,
+): void {
   if (input.seats !== undefined && input.seats < shift.seatsTaken) {
     throw new DomainError(
       'SEATS_BELOW_TAKEN',
@@ -30,16 +39,18 @@ export function refuseUnsafeChanges(shift: ShiftWithSkills, input: UpdateShiftDt
       { seatsTaken: shift.seatsTaken },
     );
   }
-  if (shift.seatsTaken === 0) return;
+  if (shift.seatsTaken === 0 && ticketsHeld === 0) return;
   const unsafe = unsafeChanges(shift, input);
   if (unsafe.length > 0) {
+    const held = shift.seatsTaken > 0 ? 'seats are taken' : 'tickets claimed under it are held';
     throw new DomainError(
       'SHIFT_HAS_CLAIMS',
-      'Seats are taken: only the title, seats, a higher rate, dropping the certification requirement, longer offers, a higher away cap, a lower minimum quality or surge can change',
+      `${held[0].toUpperCase()}${held.slice(1)}: only the title, seats, a higher rate, dropping the certification requirement, longer offers, a higher away cap, a lower minimum quality or surge can change`,
       {
+        ticketsHeld,
         fields: unsafe.map((field) => ({
           field,
-          messages: [`${field} cannot change once seats are taken`],
+          messages: [`${field} cannot change ${shift.seatsTaken > 0 ? 'once' : 'while'} ${held}`],
         })),
       },
     );

@@ -52,7 +52,7 @@ export class ShiftsController {
   }
 
   /**
-   * Changes a shift; once seats are taken only changes safe for seat holders are accepted.
+   * Changes a shift; once seats are taken (or tickets claimed under it are held) only changes safe for their holders are accepted.
    * More seats, a longer window or a higher rate are refused (402) while billing holds the
    * company.
    */

@@ -159,7 +159,7 @@ export class ShiftsService {
       if (shift.status !== 'scheduled') {
         throw new DomainError('SHIFT_CLOSED', 'A cancelled or completed shift cannot change');
       }
-      refuseUnsafeChanges(shift, input);
+      refuseUnsafeChanges(shift, input, await this.work.ticketsHeldUnder(em, id));
       if (input.surge && input.surge.budgetMinor < committed) {
         throw new DomainError(
           'SURGE_BUDGET_COMMITTED',

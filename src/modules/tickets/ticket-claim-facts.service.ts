@@ -141,4 +141,8 @@ export class TicketClaimFacts implements WorkFacts {
   surgeCommitted(em: EntityManager, shiftId: string, lock: boolean): Promise<number> {
     return this.surge.committed(em, shiftId, lock);
   }
+
+  ticketsHeldUnder(em: EntityManager, shiftId: string): Promise<number> {
+    return this.claims.countActiveUnderShift(em, shiftId);
+  }
 }

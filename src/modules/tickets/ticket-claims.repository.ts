@@ -92,6 +92,14 @@ export class TicketClaimsRepository {
     );
   }
 
+  async countActiveUnderShift(em: EntityManager, shiftId: string): Promise<number> {
+    const [row]: { n: number }[] = await em.query(
+      `SELECT count(*)::int AS n FROM ticket_claims WHERE shift_id = $1 AND status = 'active'`,
+      [shiftId],
+    );
+    return row.n;
+  }
+
   /** The claim, if it is still active. */
   async findActive(
     em: EntityManager,
