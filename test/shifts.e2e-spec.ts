@@ -126,6 +126,19 @@ describe('shifts (company side)', () => {
       { ratePerTicket: { amountMinor: 100, currency: 'eur' } },
       ['ratePerTicket.currency'],
     ],
+    // ISO 4217, but Stripe charges no card in it: its invoice could never be issued.
+    [
+      'a currency Stripe does not charge in',
+      { ratePerTicket: { amountMinor: 100, currency: 'IRR' } },
+      ['ratePerTicket.currency'],
+    ],
+    // Stripe charges these only in whole krónur, or with a last digit 0: a fee's share is not.
+    ['ISK', { ratePerTicket: { amountMinor: 10000, currency: 'ISK' } }, ['ratePerTicket.currency']],
+    [
+      'a three-decimal currency',
+      { ratePerTicket: { amountMinor: 1000, currency: 'KWD' } },
+      ['ratePerTicket.currency'],
+    ],
     [
       'fractional amount',
       { ratePerTicket: { amountMinor: 2.5, currency: 'EUR' } },

@@ -10,7 +10,8 @@ describe('the console reads typed amounts', () => {
     ['12.', 'EUR', 1200],
     ['0.07', 'EUR', 7],
     ['1500', 'JPY', 1500],
-    ['1.005', 'KWD', 1005],
+    ['1.05', 'COP', 105], // two decimals at Stripe, though Intl gives COP none
+    ['1500', 'HUF', 150000],
   ])('%s %s as %d minor units', (typed, currency, minor) => {
     expect(toMinor(typed, currency)).toBe(minor);
   });
@@ -33,5 +34,9 @@ describe('the console reads typed amounts', () => {
   it('formats minor units with the currency’s own decimals', () => {
     expect(formatMoney(250, 'EUR')).toBe('€2.50');
     expect(formatMoney(1500, 'JPY')).toBe('JP¥1,500');
+    // As Stripe counts them: 5,000 minor units are 50.00 pesos and 50.00 forints, not 5,000.
+    const spaced = (s: string) => s.replace(/\s/g, ' '); // Intl puts a no-break space there
+    expect(spaced(formatMoney(5000, 'COP'))).toBe('COP 50.00');
+    expect(spaced(formatMoney(17500, 'HUF'))).toBe('HUF 175.00');
   });
 });

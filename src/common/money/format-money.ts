@@ -1,8 +1,16 @@
+import { minorDigits } from './currencies';
+
 /**
- * `€5,012.00`: minor units in the currency's own decimals (none for JPY), for messages people
+ * `€5,012.00`: minor units in the currency's decimals as Stripe counts them (none for JPY), for messages people
  * read. Amounts in bodies stay integers.
  */
 export function formatMoney(m: { currency: string; amountMinor: number }): string {
-  const f = new Intl.NumberFormat('en-US', { style: 'currency', currency: m.currency });
-  return f.format(m.amountMinor / 10 ** (f.resolvedOptions().maximumFractionDigits ?? 2));
+  const digits = minorDigits(m.currency);
+  const f = new Intl.NumberFormat('en-US', {
+    style: 'currency',
+    currency: m.currency,
+    minimumFractionDigits: digits,
+    maximumFractionDigits: digits,
+  });
+  return f.format(m.amountMinor / 10 ** digits);
 }

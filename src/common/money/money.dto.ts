@@ -8,8 +8,7 @@ import {
 } from 'class-validator';
 import type { ValueTransformer } from 'typeorm';
 import { ApiInteger } from '../http/openapi-property';
-
-const CURRENCIES = new Set(Intl.supportedValuesOf('currency'));
+import { CURRENCIES } from './currencies';
 
 @ValidatorConstraint({ name: 'isCurrency' })
 export class IsCurrencyCode implements ValidatorConstraintInterface {
@@ -18,14 +17,15 @@ export class IsCurrencyCode implements ValidatorConstraintInterface {
   }
 
   defaultMessage(): string {
-    return '$property must be an ISO 4217 currency code in upper case, e.g. EUR';
+    return '$property must be the ISO 4217 code, in upper case, of a currency Handoff bills in, e.g. EUR (docs/api.md, "Money")';
   }
 }
 
 /** An amount in integer minor units (cents) with its currency. Never a float. */
 export class MoneyDto {
   /**
-   * Minor units: 250 is 2.50 EUR.
+   * Minor units as Stripe counts them: 250 is 2.50 EUR (and 2.50 COP); JPY and the other
+   * zero-decimal currencies have none.
    * @example 250
    */
   @ApiInteger()

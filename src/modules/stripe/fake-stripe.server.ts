@@ -52,7 +52,6 @@ const FUNDED_CURRENCIES = [
   'hkd',
   'huf',
   'inr',
-  'isk',
   'jpy',
   'mxn',
   'nok',
@@ -61,6 +60,7 @@ const FUNDED_CURRENCIES = [
   'ron',
   'sek',
   'sgd',
+  'thb',
   'usd',
 ];
 

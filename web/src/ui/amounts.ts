@@ -1,7 +1,10 @@
 // Free of the API client, so Node tests can load it (test/web-money.spec.ts).
+import { minorDigits } from '../../../src/common/money/currencies';
 import { LOCALE } from './times';
 
-/** The currencies the console offers in its forms (the API takes any ISO 4217 code). */
+export { minorDigits };
+
+/** The currencies the console offers in its forms (the API takes any Stripe charges in). */
 export const CURRENCIES = ['EUR', 'USD', 'GBP', 'SEK', 'NOK', 'DKK', 'CHF', 'PLN'];
 
 const formats = new Map<string, Intl.NumberFormat>();
@@ -9,32 +12,24 @@ const formats = new Map<string, Intl.NumberFormat>();
 function formatFor(currency: string): Intl.NumberFormat {
   let format = formats.get(currency);
   if (!format) {
-    format = new Intl.NumberFormat(LOCALE, { style: 'currency', currency });
+    const digits = minorDigits(currency);
+    format = new Intl.NumberFormat(LOCALE, {
+      style: 'currency',
+      currency,
+      minimumFractionDigits: digits,
+      maximumFractionDigits: digits,
+    });
     formats.set(currency, format);
   }
   return format;
 }
 
 /**
- * Integer minor units (250 EUR is 2.50 EUR) as money. The currency's own number of decimals
- * (JPY has none, KWD three) comes from Intl, so no amount is divided by a guessed 100.
+ * Integer minor units (250 EUR is 2.50 EUR) as money, in the currency's decimals as Stripe counts
+ * them (JPY none, COP two), the API's: not Intl's, which gives COP or HUF none.
  */
 export function formatMoney(amountMinor: number, currency: string): string {
-  const format = formatFor(currency);
-  const digits = format.resolvedOptions().maximumFractionDigits ?? 2;
-  return format.format(amountMinor / 10 ** digits);
-}
-
-/** Decimal places of a currency's minor unit (EUR 2, JPY 0, KWD 3), from Intl. */
-export function minorDigits(currency: string): number {
-  try {
-    return (
-      new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions()
-        .maximumFractionDigits ?? 2
-    );
-  } catch {
-    return 2;
-  }
+  return formatFor(currency).format(amountMinor / 10 ** minorDigits(currency));
 }
 
 /**
