@@ -629,6 +629,24 @@ describe('receivables', () => {
     ]);
   });
 
+  it('an invoice written off and then voided in Stripe’s dashboard is void: booked once, and it holds the company no more', async () => {
+    const { company, invoice } = await invoiced('Written Then Voided AB', 2, 'card_declined');
+    await writeOff(invoice.id);
+    const badDebt = await platform('platform_bad_debt');
+    const credit = () =>
+      t.http.get(`/v1/companies/${company.companyId}/credit`).set(finance.auth).expect(200);
+    expect((await credit()).body.hold).toMatchObject({ reason: 'written_off' });
+    const stripeInvoice = [...fake.invoicing.invoices.values()].find(
+      (i) => i.number === invoice.number,
+    )!;
+    const from = fake.billingEvents.length;
+    await t.app.get<Stripe>(STRIPE).invoices.voidInvoice(stripeInvoice.id);
+    await deliverBillingEvents(t, fake, from);
+    expect((await financeInvoice(company.companyId)).status).toBe('void');
+    expect(await platform('platform_bad_debt')).toBe(badDebt); // the write-off's, not again
+    expect((await credit()).body.hold).toBeNull();
+  });
+
   it('credits no ticket reopened after the invoice that charged it was written off', async () => {
     const { company, invoice, tickets } = await invoiced('Gone Bust GmbH', 2, 'card_declined');
     await writeOff(invoice.id);

@@ -445,7 +445,7 @@ export class InvoicesRepository {
 
   /**
    * Stripe's state of an invoice, unless ours is final (paid, void, no charge). Uncollectible is
-   * final but for one way out, as at Stripe: a written-off invoice can still be paid.
+   * final but for the ways out Stripe has: a written-off invoice can still be paid, or voided.
    */
   async applyStripeState(
     em: EntityManager,
@@ -461,7 +461,7 @@ export class InvoicesRepository {
               past_due_since = CASE $2 WHEN 'past_due' THEN coalesce(past_due_since, now())
                                        WHEN 'open' THEN past_due_since END
         WHERE id = $1 AND (status NOT IN ('paid', 'void', 'uncollectible', 'no_charge')
-                           OR (status = 'uncollectible' AND $2 = 'paid'))
+                           OR (status = 'uncollectible' AND $2 IN ('paid', 'void')))
         RETURNING *`,
       [
         id,
