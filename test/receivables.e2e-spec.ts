@@ -242,6 +242,53 @@ describe('receivables', () => {
     expect(integrity.body.unbalancedCurrencies).toEqual([]);
   });
 
+  it('a lost dispute won on appeal: the money is back, and what the loss booked is undone as finance left it (owed, credited, billed again)', async () => {
+    const { company, invoice } = await invoiced('Appealed SA', 3);
+    const cashBefore = await platform('platform_cash');
+    const badDebtBefore = await platform('platform_bad_debt');
+    const dispute = fake.invoicing.dispute(chargeOf(invoice.number).id)!;
+    const closedFrom = fake.billingEvents.length - 1;
+    fake.invoicing.closeDispute(dispute.id, 'lost');
+    await deliverBillingEvents(t, fake, closedFrom);
+    expect(await owed(company.companyId)).toBe(3 * PER_TICKET);
+    // Finance lets one ticket's worth go and bills the rest again on the next invoice.
+    await creditNote(invoice.id, randomUUID(), PER_TICKET, 'Dispute lost').expect(201);
+    await t.http.post(`/v1/invoices/${invoice.id}/bill-dispute-again`).set(finance.auth);
+    expect(await owed(company.companyId)).toBe(2 * PER_TICKET);
+
+    const appealFrom = fake.billingEvents.length;
+    fake.invoicing.appealDispute(dispute.id);
+    await deliverBillingEvents(t, fake, appealFrom);
+    expect(await owed(company.companyId)).toBe(2 * PER_TICKET); // still lost while appealed
+    expect((await financeInvoice(company.companyId)).disputeStatus).toBe('appeal_under_review');
+    const wonFrom = fake.billingEvents.length;
+    fake.invoicing.closeDispute(dispute.id, 'won');
+    await deliverBillingEvents(t, fake, wonFrom);
+    await deliverBillingEvents(t, fake, wonFrom); // twice: booked once
+
+    expect(await platform('platform_cash')).toBe(cashBefore);
+    expect(await platform('platform_bad_debt')).toBe(badDebtBefore);
+    // What was billed again is credited back on the next invoice (both on it here: net zero).
+    expect(await owed(company.companyId)).toBe(0);
+    const next = await closeAt(company, 15);
+    expect(next.id).not.toBe(invoice.id);
+    expect(next.totalMinor).toBe(0);
+    const integrity = await t.http.get('/v1/ledger/integrity').set(finance.auth).expect(200);
+    expect(integrity.body.unbalancedCurrencies).toEqual([]);
+  });
+
+  it('books nothing for a dispute Stripe prevented (the cardholder is refunded instead)', async () => {
+    const { company, invoice } = await invoiced('Prevented SA', 1);
+    const cash = await platform('platform_cash');
+    const disputes = await platform('platform_disputes');
+    const from = fake.billingEvents.length;
+    fake.invoicing.preventedDispute(chargeOf(invoice.number).id);
+    await deliverBillingEvents(t, fake, from);
+    expect((await financeInvoice(company.companyId)).disputeStatus).toBe('prevented');
+    expect(await platform('platform_cash')).toBe(cash);
+    expect(await platform('platform_disputes')).toBe(disputes);
+  });
+
   it('withholds a reopened ticket’s credit up to what a credit note left uncollected after a lost dispute', async () => {
     const { company, invoice, tickets } = await invoiced('Chargeback AB', 2);
     await reopen(company, tickets[0]);

@@ -1,10 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import Stripe from 'stripe';
 import { EntityManager } from 'typeorm';
-import { LedgerService } from '../ledger/ledger.service';
+import { LedgerService, PostingLine } from '../ledger/ledger.service';
 import { STRIPE } from '../stripe/stripe.module';
 import { CreditControlService } from './credit-control.service';
-import { InvoicesRepository } from './invoices.repository';
+import { InvoiceRow, InvoicesRepository } from './invoices.repository';
 
 /**
  * A company disputes the charge that paid an invoice. When Stripe opens the dispute it takes
@@ -13,8 +13,23 @@ import { InvoicesRepository } from './invoices.repository';
  * company, which owes it again (company_receivable), for finance to collect or credit (a
  * credit note). Each step booked once (keys from the dispute), from Stripe's current state of
  * the dispute, whichever event brought it. An inquiry, which takes nothing, is recorded on the
- * invoice and booked only if it becomes a dispute.
+ * invoice and booked only if it becomes a dispute; so is a prevented one (stopped before it
+ * became a chargeback: what the cardholder gets back is a refund, booked as one) and any status
+ * Stripe adds later. A lost dispute under appeal stays lost until the appeal is decided; won on
+ * appeal, the money comes back and what the loss booked is undone (appealWon).
  */
+
+/** Statuses in which Stripe has taken the disputed amount from the platform's balance. */
+const TAKEN = new Set([
+  'needs_response',
+  'under_review',
+  'won',
+  'lost',
+  'appeal_needs_response',
+  'appeal_under_review',
+]);
+/** Lost, or lost and appealed: the loss is booked (the company owes the amount again). */
+const LOST = new Set(['lost', 'appeal_needs_response', 'appeal_under_review']);
 @Injectable()
 export class InvoiceDisputesService {
   constructor(
@@ -48,10 +63,11 @@ export class InvoiceDisputesService {
       companyId: invoice.company_id,
       memo: `Stripe dispute ${dispute.id} (${dispute.reason}) on invoice ${invoice.number ?? stripeInvoiceId}`,
     };
+    const before = invoice.dispute_id === dispute.id ? invoice.dispute_status : null;
     await this.invoices.setDispute(em, invoice.id, dispute.id, dispute.status, amount);
     // An inquiry (warning_needs_response, warning_under_review, warning_closed) takes no money:
     // Stripe withdraws it only if the inquiry becomes a dispute, whose next event books it.
-    if (dispute.status.startsWith('warning_')) return;
+    if (!TAKEN.has(dispute.status)) return;
     await this.ledger.post(em, {
       ...common,
       kind: 'dispute',
@@ -61,7 +77,9 @@ export class InvoiceDisputesService {
         { account: 'platform_cash', ownerId: null, amountMinor: -amount },
       ],
     });
-    if (dispute.status === 'won') {
+    if (dispute.status === 'won' && before !== null && LOST.has(before)) {
+      await this.appealWon(em, invoice, dispute.id, amount, common.memo);
+    } else if (dispute.status === 'won') {
       await this.ledger.post(em, {
         ...common,
         kind: 'dispute_resolution',
@@ -71,7 +89,7 @@ export class InvoiceDisputesService {
           { account: 'platform_disputes', ownerId: null, amountMinor: -amount },
         ],
       });
-    } else if (dispute.status === 'lost') {
+    } else if (LOST.has(dispute.status)) {
       await this.ledger.post(em, {
         ...common,
         kind: 'dispute_resolution',
@@ -84,5 +102,52 @@ export class InvoiceDisputesService {
       // Owed again: credit control sees it.
       await this.credit.standing(em, invoice.company_id);
     }
+  }
+
+  /**
+   * Won on appeal after it was lost: Stripe puts the money back in the balance, and what the
+   * loss made owed again is undone as finance left it. Still owed: the receivable is settled.
+   * Credited (a credit note let it go as bad debt): the bad debt is recovered. Billed again on a
+   * later invoice: credited back on the next one, as a billable entry of the same kind (net zero
+   * if both fall on one invoice), since the company pays or paid that charge too.
+   */
+  private async appealWon(
+    em: EntityManager,
+    invoice: InvoiceRow,
+    disputeId: string,
+    amount: number,
+    memo: string,
+  ): Promise<void> {
+    const credited = Math.min(Number(invoice.credited_minor), amount);
+    const rebilled = Math.min(Number(invoice.rebilled_minor), amount - credited);
+    const owed = amount - credited - rebilled;
+    const common = { currency: invoice.currency, companyId: invoice.company_id };
+    await this.ledger.post(em, {
+      ...common,
+      kind: 'dispute_resolution',
+      idempotencyKey: `dispute-appeal-won:${disputeId}`,
+      memo: `${memo}: won on appeal`,
+      lines: (
+        [
+          { account: 'platform_cash', ownerId: null, amountMinor: amount },
+          { account: 'company_receivable', ownerId: invoice.company_id, amountMinor: -owed },
+          { account: 'platform_bad_debt', ownerId: null, amountMinor: -credited },
+          { account: 'platform_disputes', ownerId: null, amountMinor: -rebilled },
+        ] satisfies PostingLine[]
+      ).filter((l) => l.amountMinor !== 0),
+    });
+    if (rebilled > 0) {
+      await this.ledger.post(em, {
+        ...common,
+        kind: 'dispute_rebilled',
+        idempotencyKey: `dispute-rebill-returned:${disputeId}`,
+        memo: `${memo}: won on appeal, what was billed again credited back`,
+        lines: [
+          { account: 'platform_disputes', ownerId: null, amountMinor: rebilled },
+          { account: 'company_receivable', ownerId: invoice.company_id, amountMinor: -rebilled },
+        ],
+      });
+    }
+    await this.credit.standing(em, invoice.company_id);
   }
 }

@@ -419,8 +419,33 @@ export class FakeStripeInvoicing {
   }
 
   /**
-   * The bank decides: won gives the money back to the balance; lost keeps it with the payer; an
-   * inquiry closes as `warning_closed`, having taken nothing.
+   * A lost dispute appealed (charge.dispute.updated): the money stays with the payer until the
+   * appeal is decided, by closeDispute.
+   */
+  appealDispute(disputeId: string): StripeObject | null {
+    const dispute = this.disputes.get(disputeId);
+    if (dispute?.status !== 'lost') return null;
+    dispute.status = 'appeal_under_review';
+    this.notify('charge.dispute.updated', dispute);
+    return dispute;
+  }
+
+  /**
+   * A Stripe dispute prevention (a Visa RDR resolution, say) stops a dispute before it becomes a
+   * chargeback: `prevented`, nothing taken, the cardholder refunded instead.
+   */
+  preventedDispute(chargeId: string): StripeObject | null {
+    const dispute = this.dispute(chargeId, 'inquiry');
+    if (!dispute) return null;
+    dispute.status = 'prevented';
+    this.notify('charge.dispute.closed', dispute);
+    return dispute;
+  }
+
+  /**
+   * The bank decides (or, for a lost dispute appealed, the network): won gives the money back to
+   * the balance; lost keeps it with the payer; an inquiry closes as `warning_closed`, having
+   * taken nothing.
    */
   closeDispute(disputeId: string, outcome: 'won' | 'lost'): StripeObject | null {
     const dispute = this.disputes.get(disputeId);

@@ -175,7 +175,7 @@ function AllInvoices() {
                   <Table.Td>
                     {i.disputeStatus && (
                       <Text size="xs">
-                        Dispute {i.disputeStatus.replace('_', ' ')}:{' '}
+                        Dispute {i.disputeStatus.replaceAll('_', ' ')}:{' '}
                         {formatMoney(i.disputedMinor ?? 0, i.currency)}
                       </Text>
                     )}
