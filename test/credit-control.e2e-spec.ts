@@ -132,6 +132,20 @@ describe('credit control', () => {
       .expect(200);
     // The customer is never dropped: the escalation is taken, flagged.
     expect(await escalateFlag(s.key)).toBe(true);
+    // Flagged for the company and finance, not for the agent who takes it.
+    const flagged = await t.http
+      .post('/v1/escalations')
+      .set('Authorization', `Bearer ${s.key}`)
+      .send(escalationBody())
+      .expect(201);
+    const taken = await t.http
+      .post(`/v1/tickets/${flagged.body.id}/claim`)
+      .set(s.agent.auth)
+      .expect(200);
+    expect(taken.body).not.toHaveProperty('billingHold');
+    const mine = await t.http.get('/v1/agents/me/tickets').set(s.agent.auth).expect(200);
+    expect(mine.body.length).toBeGreaterThan(0);
+    for (const ticket of mine.body) expect(ticket).not.toHaveProperty('billingHold');
     // The company sees why.
     const billing = await t.http.get('/v1/companies/me/billing').set(s.company.auth).expect(200);
     expect(billing.body.credit).toMatchObject({

@@ -2878,7 +2878,8 @@ export interface components {
     };
     MoneyDto: {
       /**
-       * @description Minor units: 250 is 2.50 EUR.
+       * @description Minor units as Stripe counts them: 250 is 2.50 EUR (and 2.50 COP); JPY and the other
+       *     zero-decimal currencies have none.
        * @example 250
        */
       amountMinor: number;
@@ -4331,35 +4332,6 @@ export interface components {
       reopenCount: number;
       /** @example 300 */
       claimSlaSeconds: number;
-      /** @example The customer was charged twice; the refund needs a human decision. */
-      summary: string;
-      transcript: components['schemas']['TranscriptMessageDto'][];
-      /**
-       * @example [
-       *       "Checked the order status",
-       *       "Offered store credit"
-       *     ]
-       */
-      botAttempts: string[];
-      /** @example cust-1182 */
-      customerRef: string | null;
-      /**
-       * @example {
-       *       "orderId": "1182",
-       *       "channel": "chat"
-       *     }
-       */
-      metadata: {
-        [key: string]: unknown;
-      };
-      /**
-       * @description The escalation came while billing held the company (its credit limit passed, or an invoice
-       *     past due): it is taken and worked as any other, and finance sees it was.
-       * @example false
-       */
-      billingHold: boolean;
-      /** @description Every claim, oldest first. */
-      claims: components['schemas']['TicketClaimView'][];
       /** @example e410f6b2-3c7d-4e8a-9b1f-6d2c5a8e7f30 */
       id: string;
       /** @example 7c9e6679-7425-40de-944b-e07fc1f90ae7 */
@@ -4407,6 +4379,29 @@ export interface components {
        * @example 2030-05-04T09:12:31.000Z
        */
       createdAt: string;
+      /** @example The customer was charged twice; the refund needs a human decision. */
+      summary: string;
+      transcript: components['schemas']['TranscriptMessageDto'][];
+      /**
+       * @example [
+       *       "Checked the order status",
+       *       "Offered store credit"
+       *     ]
+       */
+      botAttempts: string[];
+      /** @example cust-1182 */
+      customerRef: string | null;
+      /**
+       * @example {
+       *       "orderId": "1182",
+       *       "channel": "chat"
+       *     }
+       */
+      metadata: {
+        [key: string]: unknown;
+      };
+      /** @description Every claim, oldest first. */
+      claims: components['schemas']['TicketClaimView'][];
       /** @example a7d3e9f1-2b4c-4d6e-8f0a-1c3e5b7d9f2a */
       claimId: string;
       /** @description What resolving it pays (paid, once resolved): the shift's rate and the claim's surge. */

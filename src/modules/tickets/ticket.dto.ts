@@ -1,4 +1,4 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, OmitType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
@@ -476,8 +476,11 @@ export class QueueDto {
   maxConcurrentTickets: number;
 }
 
-/** A ticket as its agent sees it: `claims` lists only your own claims on it. */
-export class AgentTicketDto extends TicketDto {
+/**
+ * A ticket as its agent sees it: `claims` lists only your own claims on it. Not `billingHold`:
+ * whether billing held the company is between the company and finance.
+ */
+export class AgentTicketDto extends OmitType(TicketDto, ['billingHold'] as const) {
   /** @example a7d3e9f1-2b4c-4d6e-8f0a-1c3e5b7d9f2a */
   claimId: string;
   /** What resolving it pays (paid, once resolved): the shift's rate and the claim's surge. */

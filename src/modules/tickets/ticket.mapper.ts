@@ -106,7 +106,8 @@ export function toAgentTicketDto(
   // Nor who holds it now, when that is another agent (a reopened ticket, taken by the next).
   const held = ticket.claimedBy === null || ticket.claimedBy === claim.agentId;
   const holder = held ? {} : { claimedBy: null, claimedByName: null, claimedAt: null };
-  return { ...ticket, ...holder, claims, claimId, pay, surge: claim.surge };
+  const { billingHold, ...seen } = ticket; // the company's and finance's, not the agent's
+  return { ...seen, ...holder, claims, claimId, pay, surge: claim.surge };
 }
 
 /** A ticket in an agent's queue, with the pay of the agent's live shift. */
