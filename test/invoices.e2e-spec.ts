@@ -411,6 +411,26 @@ describe('invoices', () => {
     return { s, invoice, atStripe };
   }
 
+  it('stops before finalizing while the customer holds a balance at Stripe (credit given in its dashboard), and goes on once it is cleared', async () => {
+    const { s, invoice } = await closedInvoice('Credited At Stripe SL');
+    const [{ stripe_customer_id: customer }] = await t.db.query(
+      `SELECT stripe_customer_id FROM billing_customers WHERE company_id = $1`,
+      [s.company.companyId],
+    );
+    fake.billing.customers.get(customer)!.balance = -100; // €1.00 of credit, given at Stripe
+    await expect(collection.issue(invoice.id)).rejects.toThrow(
+      `has a balance of -100 (EUR): finalizing invoice ${invoice.id} would charge ${2 * PER_TICKET - 100}, ours ${2 * PER_TICKET}`,
+    );
+    const [atStripe] = stripeInvoicesOf(invoice.id);
+    expect(atStripe.status).toBe('draft'); // never finalized: Stripe charges nothing
+    expect(await receivable(s.company.companyId)).toBe(2 * PER_TICKET);
+
+    fake.billing.customers.get(customer)!.balance = 0; // cleared in the dashboard
+    await collection.issue(invoice.id);
+    expect((await invoicesOf(s.company))[0]).toMatchObject({ status: 'paid' });
+    expect(await receivable(s.company.companyId)).toBe(0);
+  });
+
   it('stops before finalizing when Stripe totals the draft otherwise (a coupon set at Stripe), its draft known to our row', async () => {
     // Finalizing would hand Stripe a wrong invoice to collect by itself.
     const { s, invoice, atStripe } = await stoppedAtDraft('Coupon GmbH');

@@ -95,6 +95,18 @@ export class InvoiceCollectionService {
     // nothing (a coupon or tax set on the customer in Stripe's dashboard changes the total).
     const current = await this.stripe.invoices.retrieve(draftId);
     checkTotal(current, invoice);
+    // Nor may the customer hold a balance at Stripe (credit given, or a debit, in Stripe's
+    // dashboard): finalizing applies it, so Stripe would charge more or less than our total,
+    // which is what the payment books. Cleared in the dashboard, the issue's retry goes on.
+    if (current.status === 'draft') {
+      const atStripe = await this.stripe.customers.retrieve(customer);
+      const balance = atStripe.deleted ? 0 : atStripe.balance;
+      if (balance !== 0) {
+        throw new Error(
+          `Stripe customer ${customer} has a balance of ${balance} (${invoice.currency}): finalizing invoice ${invoice.id} would charge ${Number(invoice.total_minor) + balance}, ours ${invoice.total_minor}`,
+        );
+      }
+    }
     // Finalized already by a run whose answer was lost (Stripe refuses to finalize it again).
     const finalized =
       current.status === 'draft'
