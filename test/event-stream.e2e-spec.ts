@@ -144,6 +144,27 @@ describe('GET /v1/events/stream', () => {
     expect(c.frames.find((f) => f.event === 'stream.end')?.data).toBe('{"reason":"session_ended"}');
   });
 
+  it('a logout with a refresh token whose login had already ended signs nobody out', async () => {
+    const agent = await registerAgent(a);
+    await a.http.post('/v1/auth/logout').send({ refreshToken: agent.refreshToken }).expect(204);
+    // The next login, a second on: streams ended by the first logout end its tokens up to then.
+    await new Promise((r) => setTimeout(r, 1100));
+    const again = await a.http
+      .post('/v1/auth/login')
+      .send({ email: agent.email, password: PASSWORD })
+      .expect(200);
+    const auth = `Bearer ${again.body.accessToken}`;
+    const live = stream(auth);
+    await waitFor(async () => live.frames.length > 0, 'connected');
+    // The spent token of the first login (a former device, or a stranger who kept it).
+    await b.http.post('/v1/auth/logout').send({ refreshToken: agent.refreshToken }).expect(204);
+    // Its access token still opens a stream: no end was marked for the user.
+    const another = stream(auth);
+    await waitFor(async () => another.frames.length > 0 || another.ended, 'answered');
+    expect(another.status).toBe(200);
+    expect(live.ended).toBe(false);
+  });
+
   it("ends a revoked key's stream within API_KEY_CACHE_SECONDS when no message says so", async () => {
     const company = await registerCompany(a);
     const key = await createApiKey(a, company);

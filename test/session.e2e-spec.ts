@@ -1,5 +1,6 @@
 import type { Response } from 'supertest';
 import { PASSWORD, registerAgent, uniqueEmail } from './support/factories';
+import { UsersService } from '../src/modules/users/users.service';
 import { createTestApp, TestApp } from './support/test-app';
 
 const CONSOLE = { 'X-Handoff-Console': '1' };
@@ -73,6 +74,24 @@ describe('console sessions: the refresh token in an httpOnly cookie', () => {
     expect((await session('refresh', third).expect(401)).body.error.code).toBe(
       'INVALID_REFRESH_TOKEN',
     );
+  });
+
+  it('a refresh the database could not answer (503) keeps the cookie: the retry works', async () => {
+    const agent = await registerAgent(t);
+    const login = await session('login').send({ email: agent.email, password: PASSWORD });
+    const cookie = sessionCookie(login)!.value;
+    const users = t.app.get(UsersService);
+    const spy = jest
+      .spyOn(users, 'findById')
+      .mockRejectedValueOnce(new Error('timeout exceeded when trying to connect'));
+    try {
+      const passing = await session('refresh', cookie).expect(503);
+      expect(sessionCookie(passing)).toBeNull(); // not cleared: the login may be fine
+    } finally {
+      spy.mockRestore();
+    }
+    // The rotation had committed: the same cookie is answered within the reuse grace.
+    expect((await session('refresh', cookie).expect(200)).body.user.id).toBe(agent.id);
   });
 
   it('sign-out revokes the session and clears the cookie', async () => {

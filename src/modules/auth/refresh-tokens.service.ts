@@ -88,7 +88,9 @@ export class RefreshTokensService {
 
   /**
    * Logout: revokes the family of `presented` if it is a genuine token; silent otherwise.
-   * Returns the signed-out user (null for a token that is not genuine).
+   * Returns the signed-out user: null for a token that is not genuine, or whose login had
+   * already ended (revoked, expired), which signs nobody out: a spent token kept by a former
+   * device must not end the user's streams of a later login, again and again.
    */
   async revoke(presented: string): Promise<string | null> {
     const parsed = TOKEN_FORMAT.exec(presented);
@@ -101,8 +103,9 @@ export class RefreshTokensService {
       // a successor this UPDATE would not see (it re-checks only the rows it found), which
       // then outlived the logout for its whole life.
       await this.tokens.lockFamily(em, row.familyId);
+      const alive = await this.tokens.familyAlive(em, row.familyId);
       await this.tokens.revokeFamily(em, row.familyId);
-      return row.userId;
+      return alive ? row.userId : null;
     });
   }
 

@@ -17,6 +17,12 @@ import {
 } from './session-cookie';
 import { SessionDto } from './session.dto';
 
+/** Answers that mean the cookie's token will never work again: the cookie is cleared. */
+const REFUSED_TOKEN: ReadonlySet<string> = new Set([
+  'INVALID_REFRESH_TOKEN',
+  'REFRESH_TOKEN_REUSED',
+]);
+
 const consoleHeader = ApiHeader({
   name: 'X-Handoff-Console',
   required: true,
@@ -97,8 +103,12 @@ export class SessionController {
     try {
       return this.start(res, await this.auth.refresh(token));
     } catch (e) {
-      // A spent or revoked token is of no further use to the browser.
-      clearSessionCookie(res, this.secure);
+      // A spent or revoked token is of no further use to the browser. Any other failure (the
+      // database away for a moment: 503, a 500) says nothing of the login: the cookie stays
+      // for the console's retry, which the reuse grace answers if the rotation had committed.
+      if (e instanceof DomainError && REFUSED_TOKEN.has(e.code)) {
+        clearSessionCookie(res, this.secure);
+      }
       throw e;
     }
   }
