@@ -554,6 +554,47 @@ describe('seats (agent side)', () => {
       expect(Math.round(refused.body.error.details.weekHours)).toBe(9);
     });
 
+    it('counts a worked seat a suspension cancelled toward the weekly cap up to the suspension, after reinstatement too', async () => {
+      const admin = await createStaff(t, 'admin');
+      const { agent, first } = await eightHoursWorkedFor(6);
+      await t.http
+        .post(`/v1/agents/${agent.id}/suspend`)
+        .set(admin.auth)
+        .send({ reason: 'review' })
+        .expect(200);
+      const [seat] = await t.db.query(
+        `SELECT status, cancelled_by, checked_out_at IS NOT NULL AS out FROM shift_claims
+          WHERE shift_id = $1`,
+        [first.id],
+      );
+      expect(seat).toEqual({ status: 'cancelled', cancelled_by: 'suspension', out: true });
+      await t.http.post(`/v1/agents/${agent.id}/reinstate`).set(admin.auth).expect(200);
+      // 6 worked + 5 > 10 (before, the cancelled seat's hours were not counted at all).
+      const refused = await claim(agent, (await postShift(t, company, window(24 * 60, 5))).id);
+      expect(refused.status).toBe(409);
+      expect(refused.body.error).toMatchObject({ code: 'WEEKLY_HOURS_EXCEEDED' });
+      expect(Math.round(refused.body.error.details.weekHours)).toBe(6);
+      await claim(agent, (await postShift(t, company, window(24 * 60 + 600, 4))).id).expect(201);
+    });
+
+    it('leaves a missed check-in to its no-show timer when the agent is suspended: the mark stands', async () => {
+      const admin = await createStaff(t, 'admin');
+      const agent = await registerAgent(t);
+      const shift = await postShift(t, company, window(60, 4));
+      const seat = await claim(agent, shift.id).expect(201);
+      await moveShift(t, shift.id, inMinutes(-15), inMinutes(225)); // grace 10: missed
+      await t.http
+        .post(`/v1/agents/${agent.id}/suspend`)
+        .set(admin.auth)
+        .send({ reason: 'Repeated no-shows this month' })
+        .expect(200);
+      expect(await t.app.get(NoShowCheckHandler).handle({ claimId: seat.body.id })).toEqual({
+        noShow: true,
+      });
+      const rel = await t.http.get('/v1/agents/me/reliability').set(agent.auth).expect(200);
+      expect(rel.body.noShows).toBe(1);
+    });
+
     it('checks out past the key-share lock an offer or ticket claim holds on the shift', async () => {
       const shift = await postShift(t, company, window(120, 4));
       const agent = await registerAgent(t);

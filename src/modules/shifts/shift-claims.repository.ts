@@ -130,14 +130,18 @@ export class ShiftClaimsRepository {
       // A seat left early counts to its check-out: leaving 31 minutes before each end must not
       // free a week's cap for more seats than the hours it held. So does a worked seat the
       // company ended early (`cancelled_by`: it cancelled the shift, revoked a certification):
-      // the hours it took away are the agent's to fill again.
+      // the hours it took away are the agent's to fill again. A worked seat a suspension
+      // cancelled counts to its check-out too: reinstated, the agent does not get them back.
       `WITH held AS (
          SELECT lower(period) AS s,
                 CASE WHEN status = 'left_early' OR cancelled_by IS NOT NULL
                      THEN least(checked_out_at, upper(period))
                      ELSE upper(period) END AS e
            FROM shift_claims
-          WHERE agent_id = $1 AND status IN ${ONCE_PER_SHIFT}
+          WHERE agent_id = $1
+            AND (status IN ${ONCE_PER_SHIFT}
+                 OR (status = 'cancelled' AND cancelled_by = 'suspension'
+                     AND checked_out_at > lower(period)))
             AND period && tstzrange($2::timestamptz - interval '168 hours',
                                     $3::timestamptz + interval '168 hours')),
        seats AS (SELECT s, e FROM held UNION ALL SELECT $2::timestamptz, $3::timestamptz),
@@ -393,7 +397,12 @@ export class ShiftClaimsRepository {
     };
   }
 
-  /** The agent was suspended: its held seats on those shifts are cancelled. Returns the shifts. */
+  /**
+   * The agent was suspended: its held seats on those shifts are cancelled. Returns the shifts.
+   * Not a seat whose check-in deadline passed unchecked: it is the no-show it already was, and
+   * its timer marks it (a suspension must not erase the mark, as a revocation does not). A
+   * checked-in seat keeps the time worked (`checked_out_at`), which the weekly cap counts.
+   */
   async cancelForSuspension(
     em: EntityManager,
     agentId: string,
@@ -402,8 +411,11 @@ export class ShiftClaimsRepository {
     const cancelled = await changedRows<ClaimShiftRow>(
       em,
       `UPDATE shift_claims SET status = 'cancelled', cancelled_at = now(),
-              cancelled_by = 'suspension'
+              cancelled_by = 'suspension',
+              checked_out_at = CASE WHEN status = 'checked_in'
+                                    THEN greatest(lower(period), least(now(), upper(period))) END
         WHERE agent_id = $1 AND shift_id = ANY($2) AND status = ANY($3)
+          AND NOT (status = 'claimed' AND check_in_deadline <= now())
         RETURNING shift_id`,
       [agentId, shiftIds, ACTIVE_CLAIM_STATUSES],
     );
