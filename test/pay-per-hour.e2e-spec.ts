@@ -79,6 +79,39 @@ describe('pay per hour', () => {
     });
   });
 
+  it('matches the hours it counts with the resolutions of the same agents: not those of one still working', async () => {
+    const company = await registerCompany(t, 'Busy Desk Co');
+    const key = await createApiKey(t, company);
+    const {
+      shiftId,
+      agents: [left, working],
+    } = await liveAgents(t, company.auth, 2);
+    for (let i = 0; i < 3; i++) await resolvedTicket(t, key, working);
+    // Two hours into the seat, the first agent leaves (claims still open), having resolved 1.
+    await resolvedTicket(t, key, left);
+    await t.db.query(
+      `UPDATE shift_claims SET checked_in_at = now() - interval '2 hours',
+              period = tstzrange(now() - interval '2 hours', upper(period), '[)')
+        WHERE shift_id = $1`,
+      [shiftId],
+    );
+    const out = await t.http.post(`/v1/shifts/${shiftId}/check-out`).set(left.auth).expect(200);
+    expect(out.body.status).toBe('left_early');
+    const next = await postShift(t, company, {
+      ratePerTicket: { amountMinor: 400, currency: 'EUR' },
+    });
+    const looking = await registerAgent(t);
+    await setProfile(t, looking, {});
+    const open = (await t.http.get('/v1/shifts/open?limit=100').set(looking.auth).expect(200)).body
+      .items as { id: string; expectedHourly: { resolutionsPerAgentHour: number } }[];
+    // 1 resolution over the leaver's 2 hours (before: all 4 of the shift's, 2 an hour).
+    expect(open.find((s) => s.id === next.id)!.expectedHourly).toMatchObject({
+      resolutionsPerAgentHour: 0.5,
+      agentHours: 2,
+      amount: { amountMinor: 200, currency: 'EUR' },
+    });
+  });
+
   it("sums a company's worked time past an int's range without failing the open shifts", async () => {
     const company = await registerCompany(t, 'Vast Co');
     const { shiftId, agents } = await liveAgents(t, company.auth, 2);

@@ -19,8 +19,14 @@ export interface WorkFacts {
     agentId: string,
     shiftIds: string[],
   ): Promise<Map<string, ShiftWork>>;
-  /** Standing resolutions by every agent, per shift (shifts with none left out). */
-  resolutionsOnShifts(em: EntityManager, shiftIds: string[]): Promise<Map<string, number>>;
+  /**
+   * Standing resolutions on these seats, summed per `group`: each agent's on its shift (an hour
+   * an estimate counts is matched only by the resolutions of that hour's agent).
+   */
+  resolutionsOnSeats(
+    em: EntityManager,
+    seats: { shiftId: string; agentId: string; group: string }[],
+  ): Promise<Map<string, number>>;
   /**
    * The surge extras committed on the shift (claims active or resolved and not reopened, pending
    * offers), in minor units. With `lock`, first takes the shift's surge lock to the end of the

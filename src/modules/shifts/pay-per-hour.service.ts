@@ -74,14 +74,23 @@ export class PayPerHour {
     if (companies.length === 0) return new Map();
     const since = new Date(Date.now() - QUALITY_WINDOW_DAYS * DAY);
     const history = await this.views.companyHistory(em, companies, since);
-    const resolved = await this.work.resolutionsOnShifts(
+    // The resolutions of the hours counted: each worked seat's agent on its shift. Not every
+    // agent's on the shift: one still working (or whose seat a suspension cancelled) has
+    // resolutions but no counted hours, which made one agent's hour look like many.
+    const resolved = await this.work.resolutionsOnSeats(
       em,
-      history.flatMap((h) => h.shift_ids),
+      history.flatMap((h) =>
+        h.shift_ids.map((shiftId, i) => ({
+          shiftId,
+          agentId: h.agent_ids[i],
+          group: h.company_id,
+        })),
+      ),
     );
     const perHour = new Map(
       history.map((h) => {
         const hours = h.worked_seconds / 3600;
-        const n = h.shift_ids.reduce((sum, id) => sum + (resolved.get(id) ?? 0), 0);
+        const n = resolved.get(h.company_id) ?? 0;
         return [h.company_id, { hours, rate: hours >= MIN_AGENT_HOURS ? n / hours : null }];
       }),
     );

@@ -143,17 +143,21 @@ export class ShiftClaimViewsRepository {
 
   /**
    * Each company's worked seats (completed, or left early) since `since`: their worked seconds
-   * together and the shifts they were on (for the expected hourly pay of its open shifts).
+   * together and the seats' shifts and agents, pairwise (for the expected hourly pay of its
+   * open shifts: the resolutions of those agents on those shifts).
    */
   companyHistory(
     em: EntityManager,
     companyIds: string[],
     since: Date,
-  ): Promise<{ company_id: string; worked_seconds: number; shift_ids: string[] }[]> {
+  ): Promise<
+    { company_id: string; worked_seconds: number; shift_ids: string[]; agent_ids: string[] }[]
+  > {
     return em.query(
       // float8: a large company's seats over the window pass an int's 68 years of seconds.
       `SELECT c.company_id, sum(${WORKED_SECONDS})::float8 AS worked_seconds,
-              array_agg(DISTINCT c.shift_id) AS shift_ids
+              array_agg(c.shift_id ORDER BY c.id) AS shift_ids,
+              array_agg(c.agent_id ORDER BY c.id) AS agent_ids
          FROM shift_claims c
         WHERE c.company_id = ANY($1::uuid[])
           AND ((c.status = 'completed' AND c.completed_at > $2)

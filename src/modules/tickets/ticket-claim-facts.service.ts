@@ -132,10 +132,18 @@ export class TicketClaimFacts implements WorkFacts {
     );
   }
 
-  async resolutionsOnShifts(em: EntityManager, shiftIds: string[]): Promise<Map<string, number>> {
-    if (shiftIds.length === 0) return new Map();
-    const rows = await this.quality.resolutionsOnShifts(em, [...new Set(shiftIds)]);
-    return new Map(rows.map((r) => [r.shift_id, r.resolved]));
+  async resolutionsOnSeats(
+    em: EntityManager,
+    seats: { shiftId: string; agentId: string; group: string }[],
+  ): Promise<Map<string, number>> {
+    if (seats.length === 0) return new Map();
+    const rows = await this.quality.resolutionsOnSeats(
+      em,
+      seats.map((s) => s.shiftId),
+      seats.map((s) => s.agentId),
+      seats.map((s) => s.group),
+    );
+    return new Map(rows.map((r) => [r.grp, r.resolved]));
   }
 
   surgeCommitted(em: EntityManager, shiftId: string, lock: boolean): Promise<number> {

@@ -138,15 +138,21 @@ export class TicketQualityRepository {
   }
 
   /** Per shift: standing resolutions by every agent. */
-  resolutionsOnShifts(
+  /** Standing resolutions by each agent on its shift, of these (shift, agent) seats, per group. */
+  resolutionsOnSeats(
     em: EntityManager,
     shiftIds: string[],
-  ): Promise<{ shift_id: string; resolved: number }[]> {
+    agentIds: string[],
+    groups: string[],
+  ): Promise<{ grp: string; resolved: number }[]> {
     return em.query(
-      `SELECT shift_id, count(*)::int AS resolved FROM ticket_claims
-        WHERE shift_id = ANY($1::uuid[]) AND status = 'resolved' AND reopened_at IS NULL
-        GROUP BY shift_id`,
-      [shiftIds],
+      `SELECT s.grp, count(*)::int AS resolved
+         FROM (SELECT DISTINCT * FROM unnest($1::uuid[], $2::uuid[], $3::text[])
+                 AS s(shift_id, agent_id, grp)) s
+         JOIN ticket_claims c ON c.shift_id = s.shift_id AND c.agent_id = s.agent_id
+        WHERE c.status = 'resolved' AND c.reopened_at IS NULL
+        GROUP BY s.grp`,
+      [shiftIds, agentIds, groups],
     );
   }
 }
