@@ -421,6 +421,18 @@ describe('shifts (company side)', () => {
       expect(res.body.error.details.fields).toEqual([
         { field: 'endsAt', messages: ['endsAt cannot change once the shift has started'] },
       ]);
+      // Its window sent back as read, with another change: no change of the window, accepted.
+      const read = await t.http.get(`/v1/shifts/${shift.id}`).set(acme.auth).expect(200);
+      const more = await t.http
+        .patch(`/v1/shifts/${shift.id}`)
+        .set(acme.auth)
+        .send({
+          startsAt: read.body.startsAt,
+          endsAt: read.body.endsAt,
+          seats: read.body.seats + 1,
+        })
+        .expect(200);
+      expect(more.body).toMatchObject({ startsAt: read.body.startsAt, seats: read.body.seats + 1 });
     });
 
     it('refuses a check-in grace under 2 minutes, and leaves older shifts below it alone', async () => {

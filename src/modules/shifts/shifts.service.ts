@@ -170,13 +170,17 @@ export class ShiftsService {
       const startsAt = input.startsAt ? new Date(input.startsAt) : shift.startsAt;
       const endsAt = input.endsAt ? new Date(input.endsAt) : shift.endsAt;
       const problems: FieldError[] = [];
-      if (input.endsAt && !input.startsAt && shift.startsAt.getTime() <= Date.now()) {
-        // Not "startsAt must be in the future" about a field the caller did not send.
+      // Only a window that moves is checked: a client sending a running shift back as read
+      // (its start now past) changes nothing there.
+      const startMoves = startsAt.getTime() !== shift.startsAt.getTime();
+      const endMoves = endsAt.getTime() !== shift.endsAt.getTime();
+      if (endMoves && !startMoves && shift.startsAt.getTime() <= Date.now()) {
+        // Not "startsAt must be in the future" about a field the caller did not change.
         problems.push({
           field: 'endsAt',
           messages: ['endsAt cannot change once the shift has started'],
         });
-      } else if (input.startsAt || input.endsAt) {
+      } else if (startMoves || endMoves) {
         problems.push(...checkWindow(startsAt, endsAt));
       }
       if (input.requiredSkills) {
