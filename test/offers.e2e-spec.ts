@@ -1,6 +1,7 @@
 import { JobPayloads } from '../src/modules/jobs/job-registry';
 import {
   OfferExpireHandler,
+  OffersRouteHandler,
   OffersWithdrawHandler,
 } from '../src/modules/tickets/offer-jobs.handlers';
 import { OfferRouter } from '../src/modules/tickets/offer-router.service';
@@ -171,6 +172,39 @@ describe('offers (push routing)', () => {
       ticket.id,
     ]);
     expect(claims).toHaveLength(0);
+  });
+
+  it('a ticket given back is offered to its agent again when the cooldown ends, by a route timed then', async () => {
+    const { agents } = await liveAgents(t, acme.auth, 1, {}, { routing: 'push' });
+    const ticket = await escalate(t, bot);
+    await route();
+    const [offer] = await offersOf(ticket.id);
+    await t.http.post(`/v1/offers/${offer.id}/accept`).set(agents[0].auth).expect(200);
+    await t.http
+      .post(`/v1/tickets/${ticket.id}/release`)
+      .set(agents[0].auth)
+      .send({ reason: 'back in a while' })
+      .expect(200);
+    await route();
+    expect(await offersOf(ticket.id)).toHaveLength(1); // the only agent, cooling down
+    const [{ until }] = await t.db.query(
+      'SELECT until FROM ticket_cooldowns WHERE ticket_id = $1 AND agent_id = $2',
+      [ticket.id, agents[0].id],
+    );
+    // Nothing changes when the cooldown ends, so no trigger asks for the router: a job does.
+    const timed = await t.db.query(
+      `SELECT id FROM outbox WHERE job_name = 'offers.route' AND payload ->> 'companyId' = $1
+          AND run_at = $2`,
+      [acme.companyId, until],
+    );
+    expect(timed).toHaveLength(1);
+    await t.db.query(`UPDATE ticket_cooldowns SET until = now() WHERE ticket_id = $1`, [ticket.id]);
+    await t.app.get(OffersRouteHandler).handle({ companyId: acme.companyId! });
+    const again = await offersOf(ticket.id);
+    expect(again.map((o) => [o.agent_id, o.status])).toEqual([
+      [agents[0].id, 'accepted'],
+      [agents[0].id, 'pending'],
+    ]);
   });
 
   it('50 concurrent accepts of one offer make exactly one claim', async () => {

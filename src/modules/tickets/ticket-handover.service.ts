@@ -21,6 +21,7 @@ import { TicketMessagesRepository } from './ticket-messages.repository';
 import { TicketReadService } from './ticket-read.service';
 import { AgentTicketsService } from './agent-tickets.service';
 import { OffersRepository } from './offers.repository';
+import { coolDown } from './ticket-cooldown';
 import { TicketsRepository } from './tickets.repository';
 
 /** A ticket leaves its holder without a resolution: the bot withdraws it, or the holder transfers it. */
@@ -140,7 +141,7 @@ export class TicketHandoverService {
         skills.map((s) => s.minLevel),
       );
       const cooldown = this.config.get('RELEASE_COOLDOWN_MINUTES', { infer: true });
-      if (cooldown > 0) await this.tickets.startCooldown(em, ticketId, userId, cooldown);
+      await coolDown(em, { tickets: this.tickets, outbox: this.outbox }, ticket, userId, cooldown);
       const job = ticketEvent(
         'ticket.transferred',
         ticket,

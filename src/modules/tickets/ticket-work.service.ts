@@ -19,6 +19,7 @@ import { TicketReadService } from './ticket-read.service';
 import { StandingResolutionJson, TicketResolveRepository } from './ticket-resolve.repository';
 import { ReleasedBy } from './ticket-rules';
 import { OffersRepository } from './offers.repository';
+import { coolDown } from './ticket-cooldown';
 import { TicketsRepository } from './tickets.repository';
 
 /** What the claiming agent does with a ticket: keep it alive, give it back, resolve it. */
@@ -114,9 +115,7 @@ export class TicketWorkService {
     await this.claims.markReleased(em, claimId, by, reason);
     await this.tickets.markReleased(em, ticket.id);
     const cooldown = this.config.get('RELEASE_COOLDOWN_MINUTES', { infer: true });
-    if (cooldown > 0) {
-      await this.tickets.startCooldown(em, ticket.id, agentId, cooldown);
-    }
+    await coolDown(em, { tickets: this.tickets, outbox: this.outbox }, ticket, agentId, cooldown);
     await emitTicketEvent(
       em,
       this.outbox,

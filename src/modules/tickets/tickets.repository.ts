@@ -193,17 +193,20 @@ export class TicketsRepository {
     return row?.until ?? null;
   }
 
+  /** The agent is not offered (nor given) the ticket for `minutes`; returns when that ends. */
   async startCooldown(
     em: EntityManager,
     ticketId: string,
     agentId: string,
     minutes: number,
-  ): Promise<void> {
-    await em.query(
+  ): Promise<Date> {
+    const [row]: { until: Date }[] = await em.query(
       `INSERT INTO ticket_cooldowns (ticket_id, agent_id, until)
        VALUES ($1, $2, now() + make_interval(mins => $3))
-       ON CONFLICT ON CONSTRAINT pk_ticket_cooldowns DO UPDATE SET until = EXCLUDED.until`,
+       ON CONFLICT ON CONSTRAINT pk_ticket_cooldowns DO UPDATE SET until = EXCLUDED.until
+       RETURNING until`,
       [ticketId, agentId, minutes],
     );
+    return row.until;
   }
 }
