@@ -117,4 +117,62 @@ describe('push routing by quality tier, with a fairness floor', () => {
     await route();
     expect(await offeredTo(second.id)).toBe(top.id);
   });
+
+  it('time away is not waiting: an agent back from a break does not pass the floor for it', async () => {
+    const { agents } = await liveAgents(
+      t,
+      company.auth,
+      5,
+      { maxConcurrentTickets: 1 },
+      { routing: 'push' },
+    );
+    const [top, back, ...middles] = agents;
+    await tier(top, 'top');
+    await waiting(top, 30);
+    for (const m of middles) await waiting(m, 60);
+    // Checked in an hour ago, away for most of it, back 20 s ago.
+    await waiting(back, 3600);
+    await t.http
+      .put('/v1/agents/me/availability')
+      .set(back.auth)
+      .send({ status: 'away' })
+      .expect(200);
+    await t.http
+      .put('/v1/agents/me/availability')
+      .set(back.auth)
+      .send({ status: 'available' })
+      .expect(200);
+    await t.db.query(
+      `UPDATE shift_claims SET availability_changed_at = now() - interval '20 seconds'
+        WHERE agent_id = $1 AND status = 'checked_in'`,
+      [back.id],
+    );
+    const ticket = await escalate(t, key);
+    await route();
+    expect(await offeredTo(ticket.id)).toBe(top.id);
+  });
+
+  it('an offer withdrawn before the agent could answer it (the bot withdrew the ticket) leaves its wait as it was', async () => {
+    const { agents } = await liveAgents(
+      t,
+      company.auth,
+      2,
+      { maxConcurrentTickets: 1 },
+      { routing: 'push' },
+    );
+    for (const a of agents) await tier(a, 'top');
+    await waiting(agents[0], 90);
+    await waiting(agents[1], 50);
+    const first = await escalate(t, key);
+    await route();
+    expect(await offeredTo(first.id)).toBe(agents[0].id);
+    await t.http
+      .post(`/v1/escalations/${first.externalId as string}/withdraw`)
+      .set('Authorization', `Bearer ${key}`)
+      .send({ reason: 'The customer closed the chat' })
+      .expect(200);
+    const second = await escalate(t, key);
+    await route();
+    expect(await offeredTo(second.id)).toBe(agents[0].id); // still the longest waiting
+  });
 });

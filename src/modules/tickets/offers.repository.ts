@@ -6,11 +6,17 @@ import { TicketRow } from './ticket.rows';
 
 /**
  * An agent's wait, as the router counts it: since its last offer or claim (or its check-in,
- * when it had neither). Over OffersRepository.candidateAgents' aliases (`sc` the seat).
+ * when it had neither), or since it came back from away if later: time away is not waiting
+ * (before, a break, or being set away for letting offers expire, sent the agent past the floor
+ * ahead of everyone on its return). An offer withdrawn (the bot withdrew the ticket, the shift
+ * ended) is not work the agent had. Over OffersRepository.candidateAgents' aliases (`sc` the
+ * seat, available: its last change of availability was its return).
  */
 const WAITING_SINCE = `greatest(
     sc.checked_in_at,
-    (SELECT max(o.created_at) FROM offers o WHERE o.agent_id = sc.agent_id),
+    sc.availability_changed_at,
+    (SELECT max(o.created_at) FROM offers o
+      WHERE o.agent_id = sc.agent_id AND o.status <> 'withdrawn'),
     (SELECT max(tc.claimed_at) FROM ticket_claims tc WHERE tc.agent_id = sc.agent_id)
   )`;
 
