@@ -169,6 +169,34 @@ describe('surge pay', () => {
     expect(detail.body.surgeCommittedMinor).toBe(150);
   });
 
+  it('a rate cannot change currency while surge extras are committed in the old one, held or not', async () => {
+    const { shiftId, agent, first } = await oneAgentThreeTickets();
+    await t.http.post(`/v1/tickets/${first.id}/claim`).set(agent.auth).expect(200);
+    await t.http
+      .post(`/v1/tickets/${first.id}/resolve`)
+      .set(agent.auth)
+      .send({ resolutionSummary: 'done' })
+      .expect(200);
+    // Left early: no seat taken, no ticket held; the resolved claim's extra stays committed.
+    const out = await t.http.post(`/v1/shifts/${shiftId}/check-out`).set(agent.auth).expect(200);
+    expect(out.body.status).toBe('left_early');
+    const refused = await t.http
+      .patch(`/v1/shifts/${shiftId}`)
+      .set(company.auth)
+      .send({ ratePerTicket: { amountMinor: 300, currency: 'USD' } })
+      .expect(409);
+    expect(refused.body.error).toMatchObject({
+      code: 'SURGE_BUDGET_COMMITTED',
+      details: { committedMinor: 50 },
+    });
+    // In its own currency the rate may still change.
+    await t.http
+      .patch(`/v1/shifts/${shiftId}`)
+      .set(company.auth)
+      .send({ ratePerTicket: { amountMinor: 300, currency: 'EUR' } })
+      .expect(200);
+  });
+
   it('a paid withdrawal pays the extra fixed at the claim, and the ledger books it', async () => {
     const { shiftId, agent, first } = await oneAgentThreeTickets();
     const claimed = await t.http

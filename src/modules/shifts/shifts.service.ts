@@ -154,12 +154,26 @@ export class ShiftsService {
     await this.db.transaction(async (em) => {
       // The surge lock before the shift's row: a claim holding it still needs a key share on
       // the row (its insert's foreign key), which the row lock below would refuse it.
-      const committed = input.surge ? await this.work.surgeCommitted(em, id, true) : 0;
+      const committed =
+        input.surge || input.ratePerTicket ? await this.work.surgeCommitted(em, id, true) : 0;
       const shift = await this.own(em, companyId, id, true);
       if (shift.status !== 'scheduled') {
         throw new DomainError('SHIFT_CLOSED', 'A cancelled or completed shift cannot change');
       }
       refuseUnsafeChanges(shift, input, await this.work.ticketsHeldUnder(em, id));
+      // Extras committed in the shift's currency stay counted against its budget: read in
+      // another currency, the budget would sum two kinds of money.
+      if (
+        input.ratePerTicket &&
+        input.ratePerTicket.currency !== shift.rateCurrency &&
+        committed > 0
+      ) {
+        throw new DomainError(
+          'SURGE_BUDGET_COMMITTED',
+          `${formatMoney({ amountMinor: committed, currency: shift.rateCurrency })} of the surge budget is committed to claims and offers in ${shift.rateCurrency}: the rate cannot change currency; post a shift in ${input.ratePerTicket.currency}`,
+          { committedMinor: committed },
+        );
+      }
       if (input.surge && input.surge.budgetMinor < committed) {
         throw new DomainError(
           'SURGE_BUDGET_COMMITTED',
