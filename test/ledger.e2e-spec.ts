@@ -663,6 +663,20 @@ describe('ledger', () => {
       reason,
     });
 
+    it('adjusts money in a currency no longer taken for new rates (ISK booked before): any ISO code', async () => {
+      const res = await adjust(maker, {
+        ...body('adj-isk-legacy', -100),
+        currency: 'ISK',
+      }).expect(201);
+      expect(res.body).toMatchObject({ currency: 'ISK', amountMinor: -100 });
+      const bad = await adjust(maker, { ...body('adj-bad-code', -100), currency: 'XYZ' }).expect(
+        400,
+      );
+      expect(bad.body.error.details.fields.map((f: { field: string }) => f.field)).toEqual([
+        'currency',
+      ]);
+    });
+
     it('posts a small audited adjustment at once, which may leave an agent negative', async () => {
       const before = await owed(agent.id);
       const res = await adjust(maker, body('adj-2026-11-25-001', -700)).expect(201);

@@ -194,7 +194,7 @@ describe('offers (push routing)', () => {
     // Nothing changes when the cooldown ends, so no trigger asks for the router: a job does.
     const timed = await t.db.query(
       `SELECT id FROM outbox WHERE job_name = 'offers.route' AND payload ->> 'companyId' = $1
-          AND run_at = $2`,
+          AND run_at = $2::timestamptz + interval '1 second'`,
       [acme.companyId, until],
     );
     expect(timed).toHaveLength(1);

@@ -12,6 +12,7 @@ describe('the console reads typed amounts', () => {
     ['1500', 'JPY', 1500],
     ['1.05', 'COP', 105], // two decimals at Stripe, though Intl gives COP none
     ['1500', 'HUF', 150000],
+    ['1.005', 'KWD', 1005],
   ])('%s %s as %d minor units', (typed, currency, minor) => {
     expect(toMinor(typed, currency)).toBe(minor);
   });

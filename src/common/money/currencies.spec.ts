@@ -15,6 +15,7 @@ describe('currencies, as Stripe counts them', () => {
   it("reads minor units in Stripe's decimals, not Intl's cash digits", () => {
     expect(['EUR', 'COP', 'IDR', 'HUF', 'PKR'].map(minorDigits)).toEqual([2, 2, 2, 2, 2]);
     expect(['JPY', 'KRW', 'CLP'].map(minorDigits)).toEqual([0, 0, 0]);
+    expect(['KWD', 'BHD'].map(minorDigits)).toEqual([3, 3]); // amounts booked before, shown right
     expect(formatMoney({ amountMinor: 5012, currency: 'EUR' })).toBe('€50.12');
     expect(formatMoney({ amountMinor: 500, currency: 'JPY' })).toBe('¥500');
     // Stripe's smallest HUF charge is 175.00 Ft (17500 in its API); it read "HUF 17,500".

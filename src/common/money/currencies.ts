@@ -45,7 +45,11 @@ export const CURRENCIES: ReadonlySet<string> = new Set([
   ).split(' '),
 ]);
 
-/** Decimal places of a currency's minor unit as Stripe counts it: 0 (JPY) or 2 (EUR, COP). */
+/** Stripe's three-decimal currencies (not taken for new rates; amounts booked before may be). */
+const THREE_DECIMAL = new Set(['BHD', 'JOD', 'KWD', 'OMR', 'TND']);
+
+/** Decimal places of a currency's minor unit as Stripe counts it: 0 (JPY), 2 (EUR, COP), 3 (KWD). */
 export function minorDigits(currency: string): number {
-  return ZERO_DECIMAL.has(currency.toUpperCase()) ? 0 : 2;
+  const code = currency.toUpperCase();
+  return ZERO_DECIMAL.has(code) ? 0 : THREE_DECIMAL.has(code) ? 3 : 2;
 }

@@ -10,14 +10,32 @@ import type { ValueTransformer } from 'typeorm';
 import { ApiInteger } from '../http/openapi-property';
 import { CURRENCIES } from './currencies';
 
+const ISO_CURRENCIES = new Set(Intl.supportedValuesOf('currency'));
+
+/**
+ * Any ISO 4217 code: where a currency names money already booked (a payout run, an adjustment, a
+ * credit limit), which may be in one Handoff no longer takes for new rates.
+ */
 @ValidatorConstraint({ name: 'isCurrency' })
 export class IsCurrencyCode implements ValidatorConstraintInterface {
   validate(value: unknown): boolean {
-    return typeof value === 'string' && /^[A-Z]{3}$/.test(value) && CURRENCIES.has(value);
+    return typeof value === 'string' && /^[A-Z]{3}$/.test(value) && ISO_CURRENCIES.has(value);
   }
 
   defaultMessage(): string {
-    return '$property must be the ISO 4217 code, in upper case, of a currency Handoff bills in, e.g. EUR (docs/api.md, "Money")';
+    return '$property must be an ISO 4217 currency code in upper case, e.g. EUR';
+  }
+}
+
+/** A currency Handoff bills in (src/common/money/currencies.ts): a shift's rate. */
+@ValidatorConstraint({ name: 'isChargeableCurrency' })
+export class IsChargeableCurrency implements ValidatorConstraintInterface {
+  validate(value: unknown): boolean {
+    return typeof value === 'string' && CURRENCIES.has(value);
+  }
+
+  defaultMessage(): string {
+    return "$property must be the ISO 4217 code, in upper case, of a currency Handoff bills in, e.g. EUR (docs/api.md: Stripe's currencies less ISK and the three-decimal ones)";
   }
 }
 
@@ -38,7 +56,7 @@ export class MoneyDto {
    * ISO 4217, e.g. EUR, USD.
    * @example EUR
    */
-  @Validate(IsCurrencyCode)
+  @Validate(IsChargeableCurrency)
   currency: string;
 }
 

@@ -318,9 +318,12 @@ function enlargesNow(
 ): boolean {
   const startsAt = input.startsAt ? new Date(input.startsAt) : shift.startsAt;
   const endsAt = input.endsAt ? new Date(input.endsAt) : shift.endsAt;
+  // As update checks it: only a window that moves (a running shift sent back as read is not).
+  const moves =
+    startsAt.getTime() !== shift.startsAt.getTime() || endsAt.getTime() !== shift.endsAt.getTime();
   return (
     shift.status === 'scheduled' &&
-    (!(input.startsAt || input.endsAt) || checkWindow(startsAt, endsAt).length === 0) &&
+    (!moves || checkWindow(startsAt, endsAt).length === 0) &&
     enlarges(shift, input, startsAt, endsAt)
   );
 }

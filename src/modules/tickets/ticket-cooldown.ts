@@ -17,5 +17,7 @@ export async function coolDown(
 ): Promise<void> {
   if (minutes <= 0) return;
   const until = await deps.tickets.startCooldown(em, ticket.id, agentId, minutes);
-  await deps.outbox.enqueue(em, 'offers.route', { companyId: ticket.company_id }, { runAt: until });
+  // A second past it: a job run a moment early (another host's clock) would find it running.
+  const runAt = new Date(until.getTime() + 1000);
+  await deps.outbox.enqueue(em, 'offers.route', { companyId: ticket.company_id }, { runAt });
 }
