@@ -417,7 +417,8 @@ describe('invoices', () => {
       `SELECT stripe_customer_id FROM billing_customers WHERE company_id = $1`,
       [s.company.companyId],
     );
-    fake.billing.customers.get(customer)!.balance = -100; // €1.00 of credit, given at Stripe
+    const held = fake.billing.customers.get(customer)!;
+    Object.assign(held, { currency: 'eur', balance: -100 }); // €1.00 of credit, given at Stripe
     await expect(collection.issue(invoice.id)).rejects.toThrow(
       `has a balance of -100 (EUR): finalizing invoice ${invoice.id} would charge ${2 * PER_TICKET - 100}, ours ${2 * PER_TICKET}`,
     );
@@ -425,10 +426,12 @@ describe('invoices', () => {
     expect(atStripe.status).toBe('draft'); // never finalized: Stripe charges nothing
     expect(await receivable(s.company.companyId)).toBe(2 * PER_TICKET);
 
-    fake.billing.customers.get(customer)!.balance = 0; // cleared in the dashboard
+    // Cleared in the dashboard, or a credit in another currency (not this invoice's): issued.
+    Object.assign(held, { currency: 'usd', balance: -100 });
     await collection.issue(invoice.id);
     expect((await invoicesOf(s.company))[0]).toMatchObject({ status: 'paid' });
     expect(await receivable(s.company.companyId)).toBe(0);
+    expect(held.balance).toBe(-100); // the dollars stay for a dollar invoice
   });
 
   it('stops before finalizing when Stripe totals the draft otherwise (a coupon set at Stripe), its draft known to our row', async () => {

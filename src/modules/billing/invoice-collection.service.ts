@@ -99,8 +99,7 @@ export class InvoiceCollectionService {
     // dashboard): finalizing applies it, so Stripe would charge more or less than our total,
     // which is what the payment books. Cleared in the dashboard, the issue's retry goes on.
     if (current.status === 'draft') {
-      const atStripe = await this.stripe.customers.retrieve(customer);
-      const balance = atStripe.deleted ? 0 : atStripe.balance;
+      const balance = await this.balanceAtStripe(customer, invoice.currency);
       if (balance !== 0) {
         throw new Error(
           `Stripe customer ${customer} has a balance of ${balance} (${invoice.currency}): finalizing invoice ${invoice.id} would charge ${Number(invoice.total_minor) + balance}, ours ${invoice.total_minor}`,
@@ -118,6 +117,21 @@ export class InvoiceCollectionService {
         : current;
     checkTotal(finalized, invoice); // what finalizing computes (tax) shows here, too late to stop
     await this.db.transaction((em) => this.apply(em, invoice.id, finalized, null));
+  }
+
+  /**
+   * The customer's balance at Stripe in `currency` (negative: credit), as finalizing an invoice
+   * in it would apply it: `balance` is in the customer's default currency only; a balance in
+   * another is in `invoice_credit_balance` (positive: credit), given only when expanded.
+   */
+  private async balanceAtStripe(customer: string, currency: string): Promise<number> {
+    const c = await this.stripe.customers.retrieve(customer, {
+      expand: ['invoice_credit_balance'],
+    });
+    if (c.deleted) return 0;
+    const code = currency.toLowerCase();
+    if (c.currency === code && c.balance !== 0) return c.balance;
+    return -(c.invoice_credit_balance?.[code] ?? 0);
   }
 
   /**

@@ -250,13 +250,16 @@ export class FakeStripeInvoicing {
     // The customer's balance is applied to what is due (a debit left by an earlier invoice
     // below the smallest charge is added to this one).
     const customer = this.billing.customers.get(invoice.customer)!;
-    const due = invoice.total + Number(customer.balance ?? 0);
+    // Only a balance in the invoice's currency (the customer's default one) applies.
+    const applies = !customer.currency || customer.currency === invoice.currency;
+    const balance = applies ? Number(customer.balance ?? 0) : 0;
+    const due = invoice.total + balance;
     Object.assign(invoice, {
-      starting_balance: customer.balance ?? 0,
+      starting_balance: balance,
       amount_due: due,
       amount_remaining: due,
     });
-    customer.balance = 0;
+    if (applies) customer.balance = 0;
     this.notify('invoice.finalized', invoice);
     if (due > 0 && due < minimumChargeMinor(invoice.currency)) {
       // Below the smallest charge: paid at once with nothing charged, the amount moved onto the
