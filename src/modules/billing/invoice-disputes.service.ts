@@ -5,6 +5,7 @@ import { LedgerService, PostingLine } from '../ledger/ledger.service';
 import { STRIPE } from '../stripe/stripe.module';
 import { CreditControlService } from './credit-control.service';
 import { InvoiceRow, InvoicesRepository } from './invoices.repository';
+import { WithheldCreditsService } from './withheld-credits.service';
 
 /**
  * A company disputes the charge that paid an invoice. When Stripe opens the dispute it takes
@@ -29,7 +30,12 @@ const TAKEN = new Set([
   'appeal_under_review',
 ]);
 /** Lost, or lost and appealed: the loss is booked (the company owes the amount again). */
-const LOST = new Set(['lost', 'appeal_needs_response', 'appeal_under_review']);
+export const LOST_DISPUTE: ReadonlySet<string> = new Set([
+  'lost',
+  'appeal_needs_response',
+  'appeal_under_review',
+]);
+const LOST = LOST_DISPUTE;
 @Injectable()
 export class InvoiceDisputesService {
   constructor(
@@ -37,6 +43,7 @@ export class InvoiceDisputesService {
     private readonly invoices: InvoicesRepository,
     private readonly ledger: LedgerService,
     private readonly credit: CreditControlService,
+    private readonly withheld: WithheldCreditsService,
   ) {}
 
   /** A `charge.dispute.*` event, inside the event job's transaction. */
@@ -136,6 +143,9 @@ export class InvoiceDisputesService {
         ] satisfies PostingLine[]
       ).filter((l) => l.amountMinor !== 0),
     });
+    // Credits of its reopened tickets withheld for the credit note's sake: the company paid
+    // after all, so they are its again (as when a written-off invoice is paid).
+    await this.withheld.restore(em, invoice);
     if (rebilled > 0) {
       await this.ledger.post(em, {
         ...common,

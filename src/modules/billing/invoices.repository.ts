@@ -233,7 +233,7 @@ export class InvoicesRepository {
     return rows.flatMap((invoice) =>
       invoice.status === 'uncollectible' || invoice.status === 'void'
         ? [{ invoice, uncollectedMinor: Number(invoice.total_minor) }]
-        : Number(invoice.credited_minor) > 0
+        : Number(invoice.credited_minor) > 0 && invoice.dispute_status !== 'won'
           ? [{ invoice, uncollectedMinor: Number(invoice.credited_minor) }]
           : [],
     );
@@ -387,7 +387,8 @@ export class InvoicesRepository {
                       ELSE total_minor - credited_minor END AS owed_minor
          FROM invoices
         WHERE status IN ('open', 'past_due', 'draft')
-           OR (status = 'paid' AND dispute_status = 'lost'
+           OR (status = 'paid'
+               AND dispute_status IN ('lost', 'appeal_needs_response', 'appeal_under_review')
                AND disputed_minor > credited_minor + rebilled_minor)`,
     );
   }

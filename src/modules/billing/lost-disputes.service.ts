@@ -8,6 +8,7 @@ import { formatMoney } from '../../common/money/format-money';
 import { keyReused } from '../idempotency/idempotency-keys.service';
 import { LedgerService } from '../ledger/ledger.service';
 import { CreditControlService } from './credit-control.service';
+import { LOST_DISPUTE } from './invoice-disputes.service';
 import { InvoiceRow, InvoicesRepository } from './invoices.repository';
 import { CreateCreditNoteDto, FinanceInvoiceDto } from './receivables.dto';
 import { ReceivablesService } from './receivables.service';
@@ -15,7 +16,7 @@ import { WithheldCreditsService } from './withheld-credits.service';
 
 /** What is left of an invoice's lost dispute: neither credited nor billed again yet. */
 const unsettled = (invoice: InvoiceRow) =>
-  (invoice.dispute_status === 'lost' ? Number(invoice.disputed_minor) : 0) -
+  (LOST_DISPUTE.has(invoice.dispute_status ?? '') ? Number(invoice.disputed_minor) : 0) -
   Number(invoice.credited_minor) -
   Number(invoice.rebilled_minor);
 
@@ -124,7 +125,7 @@ export class LostDisputesService {
       if (amount <= 0) {
         throw new DomainError(
           'INVOICE_STATE',
-          invoice.dispute_status === 'lost'
+          LOST_DISPUTE.has(invoice.dispute_status ?? '')
             ? 'What the lost dispute took back was credited in full: nothing is left to bill'
             : 'Only what a lost dispute took back can be billed again',
           { status: invoice.status, disputeStatus: invoice.dispute_status },

@@ -116,7 +116,9 @@ export class WithheldCreditsService {
     for (const charging of await this.invoices.lockByIds(em, [...new Set(charged.values())])) {
       // Only a charging invoice written off and paid since: one credited after a lost dispute
       // is paid too, and what its credit notes withheld stays withheld.
-      if (charging.status !== 'paid' || Number(charging.credited_minor) > 0) continue;
+      // (Not once that dispute was won on appeal: the credited money came back.)
+      if (charging.status !== 'paid') continue;
+      if (Number(charging.credited_minor) > 0 && charging.dispute_status !== 'won') continue;
       const mine = new Set(claims.filter((c) => charged.get(c) === charging.id));
       await this.restore(em, charging, mine);
     }

@@ -17,7 +17,7 @@ type Invoice = Schemas['FinanceInvoiceDto'];
  * company's bank took back, less credits and what was billed again.
  */
 const creditable = (invoice: Invoice) =>
-  invoice.disputeStatus === 'lost'
+  ['lost', 'appeal_needs_response', 'appeal_under_review'].includes(invoice.disputeStatus ?? '')
     ? (invoice.disputedMinor ?? 0) - invoice.creditedMinor - invoice.rebilledMinor
     : 0;
 const INPUTS = ['amountMinor', 'reason'];
