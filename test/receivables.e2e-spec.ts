@@ -87,6 +87,15 @@ describe('receivables', () => {
     await t.app.get<Stripe>(STRIPE).invoices.pay(stripeInvoice.id, { payment_method: card });
     await deliverBillingEvents(t, fake, from);
   };
+  /** Someone voids the invoice in Stripe's dashboard; its events are applied. */
+  const voidedAtStripe = async (invoiceNumber: string) => {
+    const stripeInvoice = [...fake.invoicing.invoices.values()].find(
+      (i) => i.number === invoiceNumber,
+    )!;
+    const from = fake.billingEvents.length;
+    await t.app.get<Stripe>(STRIPE).invoices.voidInvoice(stripeInvoice.id);
+    await deliverBillingEvents(t, fake, from);
+  };
   /** An invoice's lines as [kind, amount] pairs. */
   const linesOf = (invoice: { lines: { kind: string; amountMinor: number }[] }) =>
     invoice.lines.map((l) => [l.kind, l.amountMinor]);
@@ -657,12 +666,7 @@ describe('receivables', () => {
   it('writes off an invoice voided in Stripe’s dashboard: Stripe never collects it', async () => {
     const { company, invoice, tickets } = await invoiced('Voided Oy', 2, 'card_declined');
     const badDebt = await platform('platform_bad_debt');
-    const stripeInvoice = [...fake.invoicing.invoices.values()].find(
-      (i) => i.number === invoice.number,
-    )!;
-    const from = fake.billingEvents.length;
-    await t.app.get<Stripe>(STRIPE).invoices.voidInvoice(stripeInvoice.id);
-    await deliverBillingEvents(t, fake, from);
+    await voidedAtStripe(invoice.number);
     expect((await financeInvoice(company.companyId)).status).toBe('void');
     expect(await owed(company.companyId)).toBe(0);
     expect(await platform('platform_bad_debt')).toBe(badDebt + 2 * PER_TICKET);
@@ -682,12 +686,7 @@ describe('receivables', () => {
     const credit = () =>
       t.http.get(`/v1/companies/${company.companyId}/credit`).set(finance.auth).expect(200);
     expect((await credit()).body.hold).toMatchObject({ reason: 'written_off' });
-    const stripeInvoice = [...fake.invoicing.invoices.values()].find(
-      (i) => i.number === invoice.number,
-    )!;
-    const from = fake.billingEvents.length;
-    await t.app.get<Stripe>(STRIPE).invoices.voidInvoice(stripeInvoice.id);
-    await deliverBillingEvents(t, fake, from);
+    await voidedAtStripe(invoice.number);
     expect((await financeInvoice(company.companyId)).status).toBe('void');
     expect(await platform('platform_bad_debt')).toBe(badDebt); // the write-off's, not again
     expect((await credit()).body.hold).toBeNull();
