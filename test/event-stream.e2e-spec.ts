@@ -85,6 +85,28 @@ describe('GET /v1/events/stream', () => {
     again.close();
   });
 
+  // A stream that dropped before its first event had no id to reconnect with: what was
+  // committed while it was away never came (the console's desk missed its offers).
+  it('says where a new stream stands, so one that drops before any event misses nothing', async () => {
+    const agent = await registerAgent(a);
+    const first = stream(agent.auth.Authorization);
+    await waitFor(
+      async () => first.lastId !== undefined,
+      'a bare id: where the stream stands',
+      5000,
+    );
+    expect(first.events).toEqual([]);
+    first.close();
+    await recordOnB({ type: 'test.away', agentId: agent.id, data: { n: 1 } });
+    const again = stream(agent.auth.Authorization, first.lastId);
+    const [missed] = await eventsOf(again, 1, 'the event committed while away');
+    expect(missed).toMatchObject({ type: 'test.away', data: { n: 1 } });
+    expect(again.events).toHaveLength(1);
+    // After the replay, the stream stands at the head: past the replayed event, never behind it.
+    await waitFor(async () => Number(again.lastId) >= missed.id, 'the head after the replay');
+    again.close();
+  });
+
   it('gives a company its events, a bot its company’s, an agent only its own', async () => {
     const company = await registerCompany(a);
     const rival = await registerCompany(a);

@@ -531,3 +531,35 @@ function mondayOf(date: Date): number {
     date.getDate() - ((date.getDay() + 6) % 7),
   ).getTime();
 }
+
+/**
+ * The live stream dropped before its first event (here: answered and closed at once, with no
+ * id to resume from) while a ticket arrived: the reopened stream cannot replay it, so the
+ * console reads the queue again. It showed "Live" with the ticket missing until a reload.
+ */
+test('a queue whose stream dropped before any event shows what came meanwhile', async ({
+  page,
+}) => {
+  const company = await signUpCompany(`Gap ${Math.random().toString(36).slice(2, 8)}`);
+  const subject = `Arrived while the stream was away ${Date.now()}`;
+  const queueRead = page.waitForResponse(
+    (r) => r.url().includes('/v1/tickets?status=open') && r.status() === 200,
+  );
+  await page.route(
+    '**/v1/events/stream',
+    async (route) => {
+      await queueRead; // the queue is on screen without it...
+      await escalate(company, `gap-${Date.now()}`, subject); // ...and it comes now
+      await route.fulfill({
+        status: 200,
+        contentType: 'text/event-stream',
+        body: ': connected\n\n',
+      });
+    },
+    { times: 1 },
+  );
+  await signInPage(page, company.email);
+  await expect(page).toHaveURL(/\/company\/queue$/);
+  await expect(page.getByText(subject)).toBeVisible({ timeout: 15_000 });
+  await expect(page.getByRole('status', { name: 'Live updates: Live' })).toBeVisible();
+});

@@ -355,6 +355,42 @@ test('an event stream silent past its heartbeats is opened again', async ({ page
 });
 
 /**
+ * The stream ends at its token's expiry and the renewal then meets a deploy's 502: the console
+ * is still signed in (the session tries again itself), so the stream is opened again after its
+ * short wait. It stopped for good ("Offline", no offers) until a reload.
+ */
+test('an event stream whose renewal failed for a moment opens again', async ({ page }) => {
+  const agent = await signUpAgent();
+  await page.route(
+    '**/v1/events/stream',
+    (route) =>
+      route.fulfill({
+        status: 200,
+        contentType: 'text/event-stream',
+        body: ': connected\n\nevent: stream.end\ndata: {"reason":"token_expired"}\n\n',
+      }),
+    { times: 1 },
+  );
+  let refused = 0;
+  await page.route(
+    '**/v1/auth/session/refresh',
+    async (route) => {
+      // The sign-in page's own look for a session goes through; the stream's renewal meets a 502.
+      if (refused++ === 0) return route.continue();
+      return route.fulfill({ status: 502, contentType: 'text/html', body: '<html>502</html>' });
+    },
+    { times: 2 },
+  );
+  await signInPage(page, agent.email);
+  await expect(page).toHaveURL(/\/agent\/desk$/);
+  await expect.poll(() => refused).toBe(2);
+  await expect(page.getByRole('status', { name: 'Live updates: Live' })).toBeVisible({
+    timeout: 10_000,
+  });
+  await expect(page.getByRole('button', { name: 'Sign out' })).toBeVisible();
+});
+
+/**
  * A seat claim whose answer was lost (the network dropped it after the API took the seat):
  * claiming again sends the same Idempotency-Key and is answered with that seat, not refused as
  * already claimed and reported as "Could not claim".

@@ -31,8 +31,13 @@ export class SseClient {
 
   get events(): { id: number; type: string; data: Record<string, unknown> }[] {
     return this.frames
-      .filter((f) => f.id !== undefined)
+      .filter((f) => f.id !== undefined && f.data !== undefined)
       .map((f) => ({ id: Number(f.id), type: f.event!, data: JSON.parse(f.data!).data }));
+  }
+
+  /** The stream's last `id:`, as EventSource keeps it (a bare one too): its Last-Event-ID. */
+  get lastId(): string | undefined {
+    return this.frames.findLast((f) => f.id !== undefined)?.id;
   }
 
   close(): void {

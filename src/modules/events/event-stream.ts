@@ -108,6 +108,15 @@ export class EventStream {
     for (const row of queued) if (!this.ended) this.write(row);
   }
 
+  /**
+   * Where this stream stands (the head it replayed to): an `id:` alone, which sets the client's
+   * Last-Event-ID without an event (WHATWG). Without it, a client that got no event before its
+   * connection dropped reconnected with none, and what came in between was never sent.
+   */
+  markCursor(id: number): void {
+    if (!this.ended) this.res.write(`id: ${id}\n\n`);
+  }
+
   end(reason: StreamEndReason): void {
     if (this.ended) return;
     this.ended = reason;

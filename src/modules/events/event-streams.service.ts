@@ -104,6 +104,8 @@ export class EventStreamsService {
         if (page.length < REPLAY_PAGE) break;
         after = Number(page[page.length - 1].id);
       }
+      // Before the queued live events, all of which come after head.
+      stream.markCursor(Math.max(head, after));
       stream.goLive();
     } catch (e) {
       this.logger.warn({ err: e }, 'event stream failed while opening');

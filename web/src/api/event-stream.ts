@@ -1,6 +1,6 @@
 import { api, type Schemas } from './client';
 import { refreshSession } from './session';
-import { session } from './session-store';
+import { getSessionState, session } from './session-store';
 import { failuresAfter, reconnectDelay, retryAfterMs } from './reconnect';
 import { serverNow } from './server-clock';
 import { readFrames } from './sse-frames';
@@ -19,25 +19,32 @@ export type StreamState = 'connecting' | 'live' | 'reconnecting' | 'stopped';
 /**
  * Keeps GET /v1/events/stream open for the signed-in user until the returned function is called:
  * reconnects after an end or an error, after a short growing backoff, with Last-Event-ID so the
- * API replays what was missed, and with whatever token is current then. Stops for good when the
- * session is gone (a 401 after the client's own refresh, or a refresh that failed).
+ * API replays what was missed, and with whatever token is current then. A stream reopened with
+ * no id to give (none had come before it dropped) calls onResync: what it missed is not replayed.
+ * Stops for good when the session is gone (signed out); a refresh that failed for a moment (a
+ * deploy's 502) is only a reason to wait and try again, as the session itself does.
  */
 export function openEventStream(
   onEvent: (event: LiveEvent) => void,
   onState: (state: StreamState) => void = () => undefined,
+  onResync: () => void = () => undefined,
 ): () => void {
   const controller = new AbortController();
-  void run(controller.signal, onEvent, onState).finally(() => onState('stopped'));
+  void run(controller.signal, onEvent, onState, onResync).finally(() => onState('stopped'));
   return () => controller.abort();
 }
+
+const signedIn = () => getSessionState().status === 'signed-in';
 
 async function run(
   signal: AbortSignal,
   onEvent: (event: LiveEvent) => void,
   onState: (state: StreamState) => void,
+  onResync: () => void,
 ): Promise<void> {
   let lastId: string | undefined;
   let failures = 0;
+  let attempts = 0;
   onState('connecting');
   while (!signal.aborted) {
     let ended: string | undefined;
@@ -62,13 +69,16 @@ async function run(
         signal: cut.signal,
         params: { header: lastId === undefined ? {} : { 'Last-Event-ID': lastId } },
       });
-      if (response.status === 401) return;
+      // Still 401 after the client's own refresh: signed out, or that refresh failed for a moment.
+      if (response.status === 401 && !signedIn()) return;
       waitMs = retryAfterMs(response.headers.get('Retry-After'), serverNow());
       if (response.ok && data) {
         attempt.openedAt = Date.now();
         onState('live');
-        for await (const frame of readFrames(data, alive)) {
-          lastId = frame.lastId ?? lastId;
+        // The page read its data before this stream began; a stream reopened with nothing to
+        // resume from may have missed events in between, so what is on screen is read again.
+        if (lastId === undefined && attempts > 0) onResync();
+        for await (const frame of readFrames(data, alive, (id) => (lastId = id))) {
           if (frame.event === 'stream.end') {
             ended = reasonOf(frame.data);
             break;
@@ -81,6 +91,7 @@ async function run(
     } catch {
       if (signal.aborted) return;
     } finally {
+      attempts += 1;
       clearTimeout(silence);
       signal.removeEventListener('abort', stop);
       window.removeEventListener('online', stop);
@@ -89,7 +100,7 @@ async function run(
     // a suspension): get a token first. After token_expired the console has usually refreshed
     // already (a minute ahead); then the newer token is used as it is.
     const stale = ended === 'token_expired' && session.accessToken === token;
-    if ((ended === 'session_ended' || stale) && !(await refreshSession())) return;
+    if ((ended === 'session_ended' || stale) && !(await refreshSession()) && !signedIn()) return;
     failures = failuresAfter(failures, attempt);
     onState('reconnecting');
     await sleep(reconnectDelay(failures, waitMs), signal);

@@ -26,6 +26,8 @@ export function useLiveEvents(role: string | undefined): StreamState {
               ? applyForFinance(queryClient, event)
               : applyForCompany(queryClient, event),
         setState,
+        // Every active query: the stream has no cursor to replay from (it never got one).
+        () => void queryClient.invalidateQueries(),
       ),
     [queryClient, role],
   );

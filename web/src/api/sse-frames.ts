@@ -17,6 +17,7 @@ const LINE_END = /\r\n|\r|\n/;
 export async function* readFrames(
   body: ReadableStream<Uint8Array>,
   onBytes: () => void = () => undefined,
+  onLastId: (id: string) => void = () => undefined,
 ): AsyncGenerator<SseFrame> {
   const reader = body.getReader();
   const decoder = new TextDecoder();
@@ -38,6 +39,9 @@ export async function* readFrames(
         const line = buffer.slice(0, match.index);
         buffer = buffer.slice(match.index + match[0].length);
         if (line === '') {
+          // Every dispatch sets the last event id, one with no data too (a bare `id:`, where
+          // the API says the stream stands), as EventSource does.
+          if (lastId !== undefined) onLastId(lastId);
           if (data.length > 0) yield { lastId, event: event || 'message', data: data.join('\n') };
           event = '';
           data = [];
