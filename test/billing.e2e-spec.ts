@@ -84,6 +84,48 @@ describe('billing: customer, card, outstanding', () => {
     });
   });
 
+  // Invoices and Stripe's payment emails go to the customer's email: a billing email changed
+  // after the customer existed stayed at Stripe (the old address kept getting the invoices).
+  it('gives the Stripe customer a new name or billing email, and the admin’s when it is cleared', async () => {
+    const company = await registerCompany(t, 'Acme Old');
+    await t.http
+      .patch('/v1/companies/me')
+      .set(company.auth)
+      .send({ billingEmail: 'old@acme.test' })
+      .expect(200);
+    await setup(company).expect(201);
+    const customer = () => customersOf(company.companyId!)[0];
+    expect(customer()).toMatchObject({ name: 'Acme Old', email: 'old@acme.test' });
+    await t.http
+      .patch('/v1/companies/me')
+      .set(company.auth)
+      .send({ billingEmail: 'ap@acme.test', name: 'Acme Ltd' })
+      .expect(200);
+    await waitFor(
+      async () => customer().email === 'ap@acme.test' && customer().name === 'Acme Ltd',
+      'the customer to follow the settings',
+      5000,
+    );
+    // Cleared: invoices go to the admin again.
+    await t.http
+      .patch('/v1/companies/me')
+      .set(company.auth)
+      .send({ billingEmail: null })
+      .expect(200);
+    await waitFor(
+      async () => customer().email === company.email,
+      'the admin’s email at Stripe',
+      5000,
+    );
+    // A time zone or period changes nothing at Stripe, and no job is written for it.
+    const before = fake.requests.length;
+    await t.http.patch('/v1/companies/me').set(company.auth).send({ timeZone: 'Europe/Paris' });
+    await new Promise((r) => setTimeout(r, 500));
+    expect(fake.requests.slice(before).filter((r) => r.path.startsWith('/v1/customers'))).toEqual(
+      [],
+    );
+  });
+
   it('makes one Stripe customer however many setups, even at once, each with a Checkout link back to the console', async () => {
     const company = await registerCompany(t, 'Acme');
     await t.http

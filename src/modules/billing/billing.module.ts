@@ -15,7 +15,11 @@ import { CreditController } from './credit.controller';
 import { InvoiceClosingService } from './invoice-closing.service';
 import { InvoiceCollectionService } from './invoice-collection.service';
 import { InvoiceDraftsService } from './invoice-drafts.service';
-import { InvoiceIssueHandler, InvoicePayHandler } from './invoice-jobs.handlers';
+import {
+  CustomerSyncHandler,
+  InvoiceIssueHandler,
+  InvoicePayHandler,
+} from './invoice-jobs.handlers';
 import { InvoicesController } from './invoices.controller';
 import { InvoicesRepository } from './invoices.repository';
 import { InvoicesService } from './invoices.service';
@@ -52,6 +56,7 @@ import { WithheldCreditsService } from './withheld-credits.service';
     InvoiceDraftsService,
     InvoiceIssueHandler,
     InvoicePayHandler,
+    CustomerSyncHandler,
     CreditControlService,
     CreditControlsRepository,
     InvoiceDisputesService,

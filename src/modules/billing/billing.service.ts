@@ -98,15 +98,15 @@ export class BillingService {
   /**
    * The company's Stripe Customer, made on first use (setup, or its first invoice) with an
    * idempotency key from the company's id, so concurrent callers get the same one. Its email:
-   * the billing email, else the signed-in admin's (`adminId`), else none.
+   * the billing email, else the company's admin's.
    */
   async ensureCustomer(companyId: string, adminId: string | null): Promise<BillingCustomerRow> {
     const em = this.db.manager;
     const existing = await this.customers.ofCompany(em, companyId);
     if (existing) return existing;
-    const company = await this.companies.settingsOf(em, companyId);
     const admin = adminId ? await this.users.findById(adminId) : null;
-    if (!company || (adminId && !admin))
+    const details = await this.customerDetails(companyId);
+    if (!details || (adminId && !admin))
       throw new DomainError('UNAUTHENTICATED', 'This account no longer exists');
     // The key's parameters are the company's id alone: a caller whose answer was lost (the
     // customer made at Stripe, no row here) and the next (another admin, or the invoice job
@@ -117,12 +117,42 @@ export class BillingService {
         this.stripe.customers.create({ metadata: { companyId } }, { idempotencyKey }),
       ),
     );
-    const email = company.billingEmail ?? admin?.email;
-    const customer = await callStripe(() =>
-      this.stripe.customers.update(created.id, { name: company.name, ...(email ? { email } : {}) }),
-    );
+    const customer = await callStripe(() => this.stripe.customers.update(created.id, details));
     await this.customers.insertIfAbsent(em, companyId, customer.id);
+    // A rename or a new billing email committed meanwhile found no customer to give it to.
+    await this.outbox.enqueue(em, 'billing.customer-sync', { companyId });
     return (await this.customers.ofCompany(em, companyId))!;
+  }
+
+  /**
+   * The `billing.customer-sync` job: the company's name and billing email (else its admin's)
+   * onto its Stripe customer, which invoices and Stripe's payment emails use. Read again after
+   * the update: a change that committed meanwhile (its own job may have written first) is
+   * written too, so the customer ends as the settings are, whatever the order of the jobs.
+   */
+  async syncCustomer(companyId: string): Promise<{ synced: boolean }> {
+    const row = await this.customers.ofCompany(this.db.manager, companyId);
+    if (!row) return { synced: false }; // made later, with the settings of then
+    let wanted = await this.customerDetails(companyId);
+    for (let round = 0; wanted && round < 3; round++) {
+      const sent = wanted;
+      await callStripe(() => this.stripe.customers.update(row.stripe_customer_id, sent));
+      wanted = await this.customerDetails(companyId);
+      if (wanted?.name === sent.name && wanted.email === sent.email) return { synced: true };
+    }
+    if (!wanted) return { synced: false }; // the company is gone
+    throw new Error(`company ${companyId}'s billing details kept changing; the job retries`);
+  }
+
+  /** Name and email as the Stripe customer should have them ('' unsets the email at Stripe). */
+  private async customerDetails(
+    companyId: string,
+  ): Promise<{ name: string; email: string } | null> {
+    const em = this.db.manager;
+    const company = await this.companies.settingsOf(em, companyId);
+    if (!company) return null;
+    const email = company.billingEmail ?? (await this.users.adminEmailOf(em, companyId)) ?? '';
+    return { name: company.name, email };
   }
 
   /**

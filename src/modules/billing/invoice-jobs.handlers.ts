@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { HandlesJob, JobHandler } from '../jobs/job-handler';
 import { JobPayloads } from '../jobs/job-registry';
+import { BillingService } from './billing.service';
 import { InvoiceCollectionService } from './invoice-collection.service';
 
 /** Issues a closed period's invoice at Stripe and charges it (every call keyed: re-runnable). */
@@ -22,5 +23,16 @@ export class InvoicePayHandler implements HandlesJob<'billing.invoice-pay'> {
 
   handle({ invoiceId, attempt }: JobPayloads['billing.invoice-pay']): Promise<{ paid: boolean }> {
     return this.collection.pay(invoiceId, attempt);
+  }
+}
+
+/** Gives the company's Stripe customer its current name and billing email (re-runnable). */
+@Injectable()
+@JobHandler('billing.customer-sync')
+export class CustomerSyncHandler implements HandlesJob<'billing.customer-sync'> {
+  constructor(private readonly billing: BillingService) {}
+
+  handle({ companyId }: JobPayloads['billing.customer-sync']): Promise<{ synced: boolean }> {
+    return this.billing.syncCustomer(companyId);
   }
 }

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { OutboxModule } from '../outbox/outbox.module';
 import { EventsModule } from '../events/events.module';
 import { ApiKey } from './api-key.entity';
 import { ApiKeysController, BotController, CompanySettingsController } from './api-keys.controller';
@@ -13,7 +14,7 @@ import { Company } from './company.entity';
 
 @Module({
   // A revoked key's event streams end (EventsModule imports no feature module: no cycle).
-  imports: [TypeOrmModule.forFeature([Company, ApiKey]), EventsModule],
+  imports: [TypeOrmModule.forFeature([Company, ApiKey]), EventsModule, OutboxModule],
   controllers: [ApiKeysController, BotController, CompanySettingsController],
   providers: [
     CompanySettingsService,

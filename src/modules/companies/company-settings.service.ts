@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { requireCompany } from '../../common/auth/access';
 import { Actor } from '../../common/auth/actor';
 import { DomainError } from '../../common/errors/domain-error';
+import { OutboxService } from '../outbox/outbox.service';
 import { CompanyDto, UpdateCompanyDto } from './company.dto';
 import { Company } from './company.entity';
 import { CompaniesRepository } from './companies.repository';
@@ -24,6 +25,7 @@ export class CompanySettingsService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly companies: CompaniesRepository,
+    private readonly outbox: OutboxService,
   ) {}
 
   async get(actor: Actor): Promise<CompanyDto> {
@@ -58,7 +60,16 @@ export class CompanySettingsService {
         ? { billingEmail: input.billingEmail === null ? null : input.billingEmail.trim() }
         : {}),
     };
-    if (Object.keys(changes).length > 0) await this.companies.update(this.db.manager, id, changes);
+    if (Object.keys(changes).length > 0) {
+      await this.db.transaction(async (em) => {
+        await this.companies.update(em, id, changes);
+        // Invoices and Stripe's payment emails use the Stripe customer's name and email
+        // (billing owns the customer; the job does nothing before there is one).
+        if (input.name !== undefined || input.billingEmail !== undefined) {
+          await this.outbox.enqueue(em, 'billing.customer-sync', { companyId: id });
+        }
+      });
+    }
     return this.get(actor);
   }
 }

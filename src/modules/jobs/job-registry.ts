@@ -133,6 +133,8 @@ export interface JobPayloads {
   'billing.invoice-issue': { invoiceId: string };
   /** Charges an unpaid invoice again (the company saved a new card); `attempt` keys the call. */
   'billing.invoice-pay': { invoiceId: string; attempt: string };
+  /** The company's name or billing email changed: its Stripe customer is given them. */
+  'billing.customer-sync': { companyId: string };
   /** Applies a stored Stripe event (account.updated, transfer.reversed) once. */
   'stripe.event': { eventId: string };
   /** Pays one payout line through a Stripe transfer, in atomic phases; throttled. */
@@ -177,6 +179,7 @@ export const JOB_QUEUES: { readonly [N in JobName]: QueueName } = {
   'stripe.event': 'stripe-events',
   'billing.invoice-issue': 'default',
   'billing.invoice-pay': 'default',
+  'billing.customer-sync': 'default',
   'payout.line': 'payouts',
   'payout.line-resend': 'payouts',
   'webhook.deliver': 'webhooks',

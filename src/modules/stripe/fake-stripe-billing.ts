@@ -76,8 +76,9 @@ export class FakeStripeBilling {
       const pm = settings?.default_payment_method;
       if (pm !== undefined && !this.paymentMethods.has(pm)) return notFound('payment_method');
       if (pm !== undefined) customer.invoice_settings = { default_payment_method: pm };
+      // An empty string unsets the field, as at Stripe.
       for (const key of ['name', 'email'] as const)
-        if (p[key] !== undefined) customer[key] = p[key];
+        if (p[key] !== undefined) customer[key] = p[key] === '' ? null : p[key];
       if (p.metadata)
         customer.metadata = { ...(customer.metadata as object), ...(p.metadata as object) };
       return [200, customer];

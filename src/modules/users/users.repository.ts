@@ -36,6 +36,16 @@ export class UsersRepository {
     return em.query('SELECT id, email FROM users WHERE id = ANY($1::uuid[])', [ids]);
   }
 
+  /** The email of the company's first admin (the one who signed it up), if any. */
+  async adminEmailOf(em: EntityManager, companyId: string): Promise<string | null> {
+    const rows: { email: string }[] = await em.query(
+      `SELECT email FROM users WHERE company_id = $1 AND role = 'company_admin'
+        ORDER BY created_at, id LIMIT 1`,
+      [companyId],
+    );
+    return rows[0]?.email ?? null;
+  }
+
   /** Ids of users of a role whose (lower-case) email starts with `prefix`, at most `limit`. */
   async idsWithEmailPrefix(
     em: EntityManager,

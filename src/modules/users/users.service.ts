@@ -52,6 +52,11 @@ export class UsersService {
     return this.users.findById(this.db.manager, id);
   }
 
+  /** Where a company's invoices go when it names no billing email: its (first) admin. */
+  adminEmailOf(em: EntityManager, companyId: string): Promise<string | null> {
+    return this.users.adminEmailOf(em, companyId);
+  }
+
   /**
    * Emails by user id (users that do not exist are absent), for staff screens that show who an
    * id is (finance's adjustments and payout lines). One query however many ids.
