@@ -1,3 +1,4 @@
+import type { Job } from 'bullmq';
 import { QueuesService } from '../src/modules/jobs/queues.service';
 import { DELIVERY_ERROR_KINDS } from '../src/modules/webhooks/webhook-delivery-error';
 import { WebhookDeliveryHandler } from '../src/modules/webhooks/webhook-jobs.handlers';
@@ -329,6 +330,46 @@ describe('the webhook delivery log', () => {
     } finally {
       await t.db.query('DROP TRIGGER IF EXISTS lose_last_record ON webhook_deliveries');
       await t.db.query('DROP FUNCTION lose_last_record()');
+      await hook.stop();
+    }
+  });
+
+  // A job whose worker died after its last attempt was recorded runs again (stalled): it
+  // POSTed once more, wrote a second webhook.failing and, after a redelivery, failed the new
+  // chain while it was still retrying (which then let a second redelivery run beside it).
+  it('a job run again after its outcome was recorded, or of a replaced chain, sends nothing', async () => {
+    const co = await registerCompany(t);
+    const hook = webhookReceiver({ then: 503 });
+    await hookTo(co, hook);
+    try {
+      const { id } = await ping(co);
+      await waitFor(
+        async () => (await logOf(co, id))?.status === 'failed',
+        'the ping to fail for good',
+      );
+      const sent = hook.received.length;
+      const handler = t.app.get(WebhookDeliveryHandler);
+      const lastAttempt = { attemptsMade: 2, attemptsStarted: 3, opts: { attempts: 3 } } as Job;
+      const again = (chain: number) =>
+        handler.handle({ deliveryId: id, chain, companyId: co.companyId! }, lastAttempt);
+      expect(await again(0)).toEqual({ status: 'superseded' });
+      expect(hook.received).toHaveLength(sent);
+      expect(await logOf(co, id)).toMatchObject({ status: 'failed', attempts: 3 });
+
+      const hanging = webhookReceiver({ hang: true });
+      await hookTo(co, hanging);
+      try {
+        await t.http
+          .post(`/v1/companies/me/webhook-deliveries/${id}/redeliver`)
+          .set(co.auth)
+          .expect(202);
+        // The first chain's job, run again while the redelivery is under way.
+        expect(await again(0)).toEqual({ status: 'superseded' });
+        expect(await logOf(co, id)).toMatchObject({ status: 'pending' });
+      } finally {
+        await hanging.stop();
+      }
+    } finally {
       await hook.stop();
     }
   });

@@ -50,6 +50,8 @@ export interface DeliveryFilter {
 /** What one delivery attempt needs: the delivery and its company's endpoint, if any is left. */
 export interface DeliveryAttemptRow {
   status: string;
+  /** The delivery's current retry chain (its redeliveries). */
+  chain: number;
   payload: unknown;
   company_id: string;
   url: string | null;
@@ -115,7 +117,7 @@ export class WebhookDeliveriesRepository {
 
   async forAttempt(em: EntityManager, id: string): Promise<DeliveryAttemptRow | undefined> {
     const [d]: DeliveryAttemptRow[] = await em.query(
-      `SELECT d.status, d.payload, d.company_id, e.url, e.secret FROM webhook_deliveries d
+      `SELECT d.status, d.chain, d.payload, d.company_id, e.url, e.secret FROM webhook_deliveries d
          LEFT JOIN webhook_endpoints e ON e.company_id = d.company_id WHERE d.id = $1`,
       [id],
     );

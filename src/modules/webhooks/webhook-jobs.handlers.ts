@@ -103,7 +103,7 @@ export class WebhookDeliveryHandler implements HandlesJob<'webhook.deliver'> {
   ) {}
 
   async handle(
-    { deliveryId, companyId }: JobPayloads['webhook.deliver'],
+    { deliveryId, companyId, chain }: JobPayloads['webhook.deliver'],
     job: Job,
   ): Promise<{ status: string }> {
     // The company's share is checked before anything is read: a backlog over it costs the slot
@@ -117,15 +117,20 @@ export class WebhookDeliveryHandler implements HandlesJob<'webhook.deliver'> {
       throw new JobDeferredError(this.slots.deferMs(job.attemptsStarted - job.attemptsMade - 1));
     }
     try {
-      return await this.deliver(deliveryId, job);
+      return await this.deliver(deliveryId, chain ?? 0, job);
     } finally {
       this.slots.release(owner);
     }
   }
 
-  private async deliver(deliveryId: string, job: Job): Promise<{ status: string }> {
+  private async deliver(deliveryId: string, chain: number, job: Job): Promise<{ status: string }> {
     const d = await this.deliveries.forAttempt(this.db.manager, deliveryId);
     if (!d || d.status === 'delivered') return { status: d?.status ?? 'missing' };
+    // A job run again after its worker died, its outcome recorded already (failed for good),
+    // or a job of a retry chain a redelivery replaced: it would POST once more, record a second
+    // webhook.failing, and, by failing a pending redelivery, allow another chain beside it.
+    // (Jobs written before chains were numbered carry none: they belong to the first.)
+    if (d.status !== 'pending' || Number(d.chain) !== chain) return { status: 'superseded' };
     if (!d.url || !d.secret) {
       const failure: DeliveryFailure = {
         kind: 'endpoint_removed',
