@@ -1,5 +1,7 @@
 import { ConfigService } from '@nestjs/config';
+import { Client } from 'pg';
 import { type Job, type Queue, Worker } from 'bullmq';
+import { PingHandler } from '../src/modules/jobs/ping.handler';
 import { QueuesService } from '../src/modules/jobs/queues.service';
 import { redisOptionsFromUrl } from '../src/modules/jobs/redis-options';
 import { OutboxFinishedMarks } from '../src/modules/outbox/outbox-finished.service';
@@ -238,7 +240,7 @@ describe('transactional outbox', () => {
     marks.onJobEvent(job(ids[1]), 'failed'); // attempts left: BullMQ will retry it
     marks.onJobEvent(job(ids[2], Date.now()), 'failed'); // no attempts left
     marks.onJobEvent({ id: 'not-from-the-outbox' } as Job, 'completed');
-    await marks.onModuleDestroy(); // flushes
+    await marks.beforeApplicationShutdown(); // flushes
     expect(await finishedAt(t, ids[0])).toBeInstanceOf(Date);
     expect(await finishedAt(t, ids[1])).toBeNull();
     expect(await finishedAt(t, ids[2])).toBeInstanceOf(Date);
@@ -281,5 +283,48 @@ describe('outbox → relay → worker, end to end', () => {
     // The worker records that the job is done (what a Redis data loss would not re-run).
     await waitFor(() => finishedAt(t, id), 'the worker to record the job finished', 5_000);
     expect(await finishedAt(t, id)).toBeInstanceOf(Date);
+  });
+});
+
+/*
+ * A worker process on a deploy: the jobs under way finish while it closes, and their finish
+ * marks must be written before the database closes. They were not (the workers closed after
+ * the marks' last flush): every such row waited for the reconciler, and one due more than its
+ * window before (a webhook's later retries) stayed unfinished for good.
+ */
+describe('a worker process shutting down', () => {
+  it('records the finish of the jobs that complete while it closes', async () => {
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    let started!: () => void;
+    const active = new Promise<void>((resolve) => (started = resolve));
+    const handle = jest.spyOn(PingHandler.prototype, 'handle').mockImplementation(async () => {
+      started();
+      await gate;
+      return { pong: 'after the close began' };
+    });
+    const w = await createTestApp({ workers: true, env: { OUTBOX_POLL_MS: '100' } });
+    try {
+      const id = await w.db.transaction((em) =>
+        w.app.get(OutboxService).enqueue(em, 'system.ping', {
+          requestedAt: new Date().toISOString(),
+        }),
+      );
+      await active;
+      const closing = w.close();
+      await new Promise((resolve) => setTimeout(resolve, 300)); // the close is under way
+      open();
+      await closing;
+      const db = new Client({ connectionString: w.env.DATABASE_URL });
+      await db.connect();
+      try {
+        const { rows } = await db.query('SELECT finished_at FROM outbox WHERE id = $1', [id]);
+        expect(rows[0].finished_at).toBeInstanceOf(Date);
+      } finally {
+        await db.end();
+      }
+    } finally {
+      handle.mockRestore();
+    }
   });
 });

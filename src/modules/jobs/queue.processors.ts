@@ -1,5 +1,5 @@
 import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
-import { Logger, Type } from '@nestjs/common';
+import { Logger, OnModuleDestroy, Type } from '@nestjs/common';
 import { DelayedError, Job, Worker, WorkerOptions } from 'bullmq';
 import { Env } from '../../config/env.validation';
 import { OutboxFinishedMarks } from '../outbox/outbox-finished.service';
@@ -10,7 +10,7 @@ import { QueueName } from './job-registry';
 /** A BullMQ worker for one queue, handing every job to the dispatcher. */
 function queueProcessor(queue: QueueName, options: Partial<WorkerOptions>): Type<WorkerHost> {
   @Processor(queue, options)
-  class QueueProcessor extends WorkerHost {
+  class QueueProcessor extends WorkerHost implements OnModuleDestroy {
     private readonly logger = new Logger(`${queue}QueueProcessor`);
 
     constructor(
@@ -33,6 +33,16 @@ function queueProcessor(queue: QueueName, options: Partial<WorkerOptions>): Type
         await this.worker.rateLimit(e.pauseMs);
         throw Worker.RateLimitError();
       }
+    }
+
+    /**
+     * Stops taking jobs and waits for those under way, while everything they use is still up.
+     * @nestjs/bullmq closes workers only on application shutdown, after every module was
+     * destroyed: the finish marks of the jobs that completed then were never written, and
+     * their rows waited for the reconciler (those due over 20 hours before, for good).
+     */
+    async onModuleDestroy(): Promise<void> {
+      await this.worker.close();
     }
 
     @OnWorkerEvent('completed')

@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Job } from 'bullmq';
 import { DataSource } from 'typeorm';
@@ -17,7 +17,7 @@ const MAX_PENDING = 100_000;
  * comes back empty.
  */
 @Injectable()
-export class OutboxFinishedMarks implements OnModuleDestroy {
+export class OutboxFinishedMarks implements BeforeApplicationShutdown {
   private readonly logger = new Logger(OutboxFinishedMarks.name);
   private pending: string[] = [];
   private timer: NodeJS.Timeout | null = null;
@@ -40,7 +40,11 @@ export class OutboxFinishedMarks implements OnModuleDestroy {
     }, FLUSH_MS).unref();
   }
 
-  async onModuleDestroy(): Promise<void> {
+  /**
+   * After every module's destroy hook, so after the workers closed (queue.processors.ts), with
+   * the database still open (TypeORM closes it on application shutdown): the last marks too.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     await this.flushing;
