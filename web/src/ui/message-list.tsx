@@ -11,38 +11,44 @@ interface Props {
   authorOf: (message: Message) => string;
 }
 
-/** A ticket's conversation, oldest first; internal notes stand out from what the customer saw. */
+/**
+ * A ticket's conversation, oldest first; internal notes stand out from what the customer saw.
+ * A log (a polite live region): a reply that arrives while the agent waits is read out, as an
+ * offer is on the desk; the messages already there when the page opens are not.
+ */
 export function MessageList({ messages, zone, authorOf }: Props) {
   return (
-    <Stack
-      gap="xs"
-      component="ol"
-      style={{ listStyle: 'none', padding: 0, margin: 0 }}
-      aria-label="Messages"
-    >
-      {messages.map((message) => (
-        <Paper
-          key={message.id}
-          component="li"
-          p="sm"
-          withBorder
-          bg={
-            message.visibility === 'internal'
-              ? 'yellow.0'
-              : message.author === 'agent'
-                ? 'indigo.0'
-                : undefined
-          }
-        >
-          <Text size="xs" fw={600}>
-            {authorOf(message)} · {formatInstant(message.sentAt, zone)}
-          </Text>
-          {/* Plain text, never HTML: React escapes it; line breaks are the customer's. */}
-          <Text size="sm" style={{ whiteSpace: 'pre-wrap', overflowWrap: 'anywhere' }}>
-            {message.body}
-          </Text>
-        </Paper>
-      ))}
-    </Stack>
+    <div role="log" aria-label="Conversation">
+      <Stack
+        gap="xs"
+        component="ol"
+        style={{ listStyle: 'none', padding: 0, margin: 0 }}
+        aria-label="Messages"
+      >
+        {messages.map((message) => (
+          <Paper
+            key={message.id}
+            component="li"
+            p="sm"
+            withBorder
+            bg={
+              message.visibility === 'internal'
+                ? 'yellow.0'
+                : message.author === 'agent'
+                  ? 'indigo.0'
+                  : undefined
+            }
+          >
+            <Text size="xs" fw={600}>
+              {authorOf(message)} · {formatInstant(message.sentAt, zone)}
+            </Text>
+            {/* Plain text, never HTML: React escapes it; line breaks are the customer's. */}
+            <Text size="sm" style={{ whiteSpace: 'pre-wrap', overflowWrap: 'anywhere' }}>
+              {message.body}
+            </Text>
+          </Paper>
+        ))}
+      </Stack>
+    </div>
   );
 }

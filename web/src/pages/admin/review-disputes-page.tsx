@@ -11,6 +11,7 @@ import { nextCursor, PAGE_SIZE } from '../../ui/paging';
 import { ReasonDialog } from '../../ui/reason-dialog';
 import { ScrollTable } from '../../ui/scroll-table';
 import { browserZone, formatInstant } from '../../ui/times';
+import { useDialog } from '../../ui/use-dialog';
 
 type Status = 'pending' | 'upheld' | 'removed';
 type Disputed = Schemas['DisputedReviewDto'];
@@ -23,7 +24,8 @@ type Deciding = { review: Disputed; decision: 'uphold' | 'remove' };
 export default function ReviewDisputesPage() {
   const queryClient = useQueryClient();
   const [status, setStatus] = useState<Status>('pending');
-  const [deciding, setDeciding] = useState<Deciding | null>(null);
+  const decide = useDialog<Deciding>(); // focus back on the row's button when it closes
+  const deciding = decide.value;
   const disputes = useInfiniteQuery({
     queryKey: [...keys.disputedReviews, status],
     queryFn: ({ pageParam }) =>
@@ -85,7 +87,9 @@ export default function ReviewDisputesPage() {
                             size="xs"
                             variant="default"
                             aria-label={`Uphold the review of ${r.agentName} disputed ${formatInstant(r.dispute!.disputedAt, zone)}`}
-                            onClick={() => setDeciding({ review: r, decision: 'uphold' })}
+                            onClick={(e) =>
+                              decide.open({ review: r, decision: 'uphold' }, e.currentTarget)
+                            }
                           >
                             Uphold
                           </Button>
@@ -93,7 +97,9 @@ export default function ReviewDisputesPage() {
                             size="xs"
                             variant="default"
                             aria-label={`Remove the review of ${r.agentName} disputed ${formatInstant(r.dispute!.disputedAt, zone)}`}
-                            onClick={() => setDeciding({ review: r, decision: 'remove' })}
+                            onClick={(e) =>
+                              decide.open({ review: r, decision: 'remove' }, e.currentTarget)
+                            }
                           >
                             Remove
                           </Button>
@@ -129,7 +135,7 @@ export default function ReviewDisputesPage() {
             )
           }
           onDone={() => void queryClient.invalidateQueries({ queryKey: keys.disputedReviews })}
-          onClose={() => setDeciding(null)}
+          onClose={decide.close}
         >
           <Text size="sm">
             {deciding.decision === 'uphold'

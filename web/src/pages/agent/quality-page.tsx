@@ -1,6 +1,5 @@
 import { Badge, Button, Card, Group, Stack, Table, Text, Title } from '@mantine/core';
 import { useInfiniteQuery, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
 import { api, unwrap, type Schemas } from '../../api/client';
 import { keys } from '../../api/query-keys';
 import { ErrorAlert } from '../../ui/error-alert';
@@ -11,6 +10,7 @@ import { nextCursor, PAGE_SIZE } from '../../ui/paging';
 import { ReasonDialog } from '../../ui/reason-dialog';
 import { ScrollTable } from '../../ui/scroll-table';
 import { formatInstant } from '../../ui/times';
+import { useDialog } from '../../ui/use-dialog';
 import { useZone } from './use-profile';
 
 type Feedback = Schemas['FeedbackItemDto'];
@@ -123,7 +123,8 @@ function ScoreCard() {
 
 function FeedbackList() {
   const queryClient = useQueryClient();
-  const [disputing, setDisputing] = useState<Feedback | null>(null);
+  const dispute = useDialog<Feedback>(); // focus back on the row's button when it closes
+  const disputing = dispute.value;
   const feedback = useInfiniteQuery({
     queryKey: keys.feedback,
     queryFn: ({ pageParam }) =>
@@ -175,7 +176,11 @@ function FeedbackList() {
                   </Table.Td>
                   <Table.Td>{f.counts ? 'Yes' : 'No'}</Table.Td>
                   <Table.Td>
-                    <DisputeCell item={f} onDispute={() => setDisputing(f)} zone={zone} />
+                    <DisputeCell
+                      item={f}
+                      onDispute={(button) => dispute.open(f, button)}
+                      zone={zone}
+                    />
                   </Table.Td>
                 </Table.Tr>
               ))}
@@ -200,7 +205,7 @@ function FeedbackList() {
             )
           }
           onDone={() => void queryClient.invalidateQueries({ queryKey: keys.feedback })}
-          onClose={() => setDisputing(null)}
+          onClose={dispute.close}
         >
           <Text size="sm">
             You can dispute a review once. It keeps counting until an admin decides; removed, it
@@ -212,7 +217,11 @@ function FeedbackList() {
   );
 }
 
-function DisputeCell(props: { item: Feedback; onDispute: () => void; zone: string }) {
+function DisputeCell(props: {
+  item: Feedback;
+  onDispute: (button: HTMLElement) => void;
+  zone: string;
+}) {
   const { item } = props;
   if (item.kind === 'rating') return <Text size="xs">Ratings cannot be disputed</Text>;
   if (!item.dispute) {
@@ -220,7 +229,7 @@ function DisputeCell(props: { item: Feedback; onDispute: () => void; zone: strin
       <Button
         size="xs"
         variant="default"
-        onClick={props.onDispute}
+        onClick={(e) => props.onDispute(e.currentTarget)}
         aria-label={`Dispute the review of ${formatInstant(item.createdAt, props.zone)}`}
       >
         Dispute

@@ -11,6 +11,7 @@ import { Loading } from '../../ui/loading';
 import { Page } from '../../ui/page';
 import { ScrollTable } from '../../ui/scroll-table';
 import { browserZone, formatInstant } from '../../ui/times';
+import { useDialog } from '../../ui/use-dialog';
 import { AgentQualityModal } from './agent-quality-modal';
 
 /**
@@ -20,7 +21,9 @@ import { AgentQualityModal } from './agent-quality-modal';
 export default function CompanyAgentsPage() {
   const queryClient = useQueryClient();
   const [search, setSearch] = useState('');
-  const [viewing, setViewing] = useState<{ agentId: string; displayName: string } | null>(null);
+  // Focus back on the row's button when the quality dialog closes.
+  const view = useDialog<{ agentId: string; displayName: string }>();
+  const viewing = view.value;
   const [term] = useDebouncedValue(search.trim(), 250);
   const certified = useQuery({
     queryKey: [...keys.companyAgents, 'certified'],
@@ -157,7 +160,7 @@ export default function CompanyAgentsPage() {
                       <Button
                         size="xs"
                         variant="default"
-                        onClick={() => setViewing(agent)}
+                        onClick={(e) => view.open(agent, e.currentTarget)}
                         aria-label={`Quality of ${agent.displayName}`}
                       >
                         Quality
@@ -174,7 +177,7 @@ export default function CompanyAgentsPage() {
         <AgentQualityModal
           agentId={viewing.agentId}
           name={viewing.displayName}
-          onClose={() => setViewing(null)}
+          onClose={view.close}
         />
       )}
     </Page>

@@ -8,6 +8,7 @@ import { ErrorAlert } from '../../ui/error-alert';
 import { problemOf } from '../../ui/form-errors';
 import { formatMoney, toMinor } from '../../ui/money';
 import { ReasonDialog } from '../../ui/reason-dialog';
+import { useDialog } from '../../ui/use-dialog';
 import { periodLabel } from '../company/invoices-section';
 
 type Invoice = Schemas['FinanceInvoiceDto'];
@@ -27,7 +28,10 @@ const INPUTS = ['amountMinor', 'reason'];
  * settle a lost dispute's amount (credit note, or bill it again), for one invoice.
  */
 export function InvoiceActions({ invoice }: { invoice: Invoice }) {
-  const [open, setOpen] = useState<'write-off' | 'waive' | 'credit' | 'bill-again' | null>(null);
+  // Focus goes back to the button that opened a dialog when it closes (a keyboard user was
+  // left at the top of a long table).
+  const dialog = useDialog<'write-off' | 'waive' | 'credit' | 'bill-again'>();
+  const open = dialog.value;
   const queryClient = useQueryClient();
   const refresh = () => void queryClient.invalidateQueries({ queryKey: keys.receivables });
   const label = `${invoice.companyName ?? 'company'} ${periodLabel(invoice)}`;
@@ -38,7 +42,7 @@ export function InvoiceActions({ invoice }: { invoice: Invoice }) {
           size="xs"
           variant="default"
           aria-label={`Write off invoice of ${label}`}
-          onClick={() => setOpen('write-off')}
+          onClick={(e) => dialog.open('write-off', e.currentTarget)}
         >
           Write off
         </Button>
@@ -48,7 +52,7 @@ export function InvoiceActions({ invoice }: { invoice: Invoice }) {
           size="xs"
           variant="default"
           aria-label={`Waive the hold of invoice of ${label}`}
-          onClick={() => setOpen('waive')}
+          onClick={(e) => dialog.open('waive', e.currentTarget)}
         >
           Waive the hold
         </Button>
@@ -58,7 +62,7 @@ export function InvoiceActions({ invoice }: { invoice: Invoice }) {
           size="xs"
           variant="default"
           aria-label={`Credit note on invoice of ${label}`}
-          onClick={() => setOpen('credit')}
+          onClick={(e) => dialog.open('credit', e.currentTarget)}
         >
           Credit note
         </Button>
@@ -68,18 +72,13 @@ export function InvoiceActions({ invoice }: { invoice: Invoice }) {
           size="xs"
           variant="default"
           aria-label={`Bill again the dispute lost on invoice of ${label}`}
-          onClick={() => setOpen('bill-again')}
+          onClick={(e) => dialog.open('bill-again', e.currentTarget)}
         >
           Bill again
         </Button>
       )}
       {open === 'bill-again' && (
-        <BillAgainModal
-          invoice={invoice}
-          label={label}
-          onDone={refresh}
-          onClose={() => setOpen(null)}
-        />
+        <BillAgainModal invoice={invoice} label={label} onDone={refresh} onClose={dialog.close} />
       )}
       {open === 'write-off' && (
         <ReasonDialog
@@ -97,7 +96,7 @@ export function InvoiceActions({ invoice }: { invoice: Invoice }) {
             )
           }
           onDone={refresh}
-          onClose={() => setOpen(null)}
+          onClose={dialog.close}
         >
           <Text size="sm">
             Stripe stops charging it, and the {formatMoney(invoice.totalMinor, invoice.currency)} it
@@ -121,7 +120,7 @@ export function InvoiceActions({ invoice }: { invoice: Invoice }) {
             )
           }
           onDone={refresh}
-          onClose={() => setOpen(null)}
+          onClose={dialog.close}
         >
           <Text size="sm">
             The company may post shifts again for good, though this invoice stays unpaid and written
@@ -130,12 +129,7 @@ export function InvoiceActions({ invoice }: { invoice: Invoice }) {
         </ReasonDialog>
       )}
       {open === 'credit' && (
-        <CreditNoteModal
-          invoice={invoice}
-          label={label}
-          onDone={refresh}
-          onClose={() => setOpen(null)}
-        />
+        <CreditNoteModal invoice={invoice} label={label} onDone={refresh} onClose={dialog.close} />
       )}
     </Group>
   );
