@@ -1,7 +1,16 @@
 import { readFile } from 'node:fs/promises';
 import { expect, test } from '@playwright/test';
 import { unwrap } from '../../src/client/client';
-import { createStaff, payableAgent, signInApi, signInPage, sql } from './api';
+import {
+  client,
+  createStaff,
+  PASSWORD,
+  payableAgent,
+  signInApi,
+  signInPage,
+  sql,
+  uniqueEmail,
+} from './api';
 import { expectAccessible } from './journeys';
 
 /**
@@ -229,4 +238,58 @@ test('finance adjusts, drafts, approves as a second user, pays, downloads and re
   await page.getByRole('button', { name: 'Check the ledger' }).click();
   await expect(page.getByText('The ledger is consistent')).toBeVisible();
   await expectAccessible(page, 'ledger');
+});
+
+/**
+ * Two rows approved one after the other, the first answering last, with a refusal (withdrawn
+ * meanwhile): the console said nothing of it (the second's success replaced it), and the first
+ * row stayed pending as if nobody had pressed its button.
+ */
+test('two adjustments approved at once: the one refused says so, naming it', async ({ page }) => {
+  const tag = Math.random().toString(36).slice(2, 8);
+  const maker = await signInApi(await createStaff('finance'));
+  const made: { id: string; reference: string }[] = [];
+  for (const name of ['ann', 'ben']) {
+    const reg = await unwrap(
+      client().POST('/v1/auth/register', {
+        body: { email: uniqueEmail('agent'), password: PASSWORD, role: 'agent' },
+      }),
+    );
+    made.push(
+      await unwrap(
+        maker.POST('/v1/ledger/adjustments', {
+          body: {
+            reference: `at-once-${name}-${tag}`,
+            agentId: reg.user.id,
+            amountMinor: 15000,
+            currency: 'EUR',
+            reason: 'Missed pay',
+          },
+        }),
+      ),
+    );
+  }
+  const [first, second] = made;
+  await signInPage(page, await createStaff('finance'), '/finance/adjustments');
+  const queue = page.getByRole('region', { name: 'Table of adjustments' });
+  const approve = (reference: string) =>
+    queue.getByRole('button', { name: `Approve ${reference}` });
+  await expect(approve(first.reference)).toBeVisible();
+  const secondDone = page.waitForResponse((r) => r.url().endsWith(`${second.id}/approve`));
+  await page.route(`**/v1/ledger/adjustments/${first.id}/approve`, async (route) => {
+    await secondDone; // answers after the second
+    await route.fulfill({
+      status: 409,
+      contentType: 'application/json',
+      body: JSON.stringify({
+        error: { code: 'ADJUSTMENT_STATE', message: 'This adjustment was withdrawn meanwhile' },
+      }),
+    });
+  });
+  await approve(first.reference).click();
+  await approve(second.reference).click();
+  await expect(queue.getByRole('row', { name: new RegExp(second.reference) })).toHaveCount(0);
+  const refused = page.getByRole('alert').filter({ hasText: 'withdrawn meanwhile' });
+  await expect(refused).toBeVisible();
+  await expect(refused).toContainText(first.reference);
 });

@@ -1,5 +1,6 @@
 import { Alert, Text } from '@mantine/core';
 import { problemOf } from './form-errors';
+import type { RowFailure } from './use-row-actions';
 
 interface Props {
   error: unknown;
@@ -25,4 +26,14 @@ export function ErrorAlert({ error, inputs, title = 'That did not work' }: Props
       )}
     </Alert>
   );
+}
+
+/** The failures of a table's row actions (useRowActions), each titled for its row. */
+export function RowErrorAlerts<V>(props: {
+  failures: RowFailure<V>[];
+  title: (variables: V) => string;
+}) {
+  return props.failures.map((f, i) => (
+    <ErrorAlert key={i} error={f.error} title={props.title(f.variables)} />
+  ));
 }

@@ -1,10 +1,10 @@
 import { Badge, Button, Group, Select, Stack, Table, Text, TextInput } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
-import { useInfiniteQuery, useMutation, useQueryClient } from '@tanstack/react-query';
+import { useInfiniteQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, unwrap, type Schemas } from '../../api/client';
 import { keys } from '../../api/query-keys';
-import { ErrorAlert } from '../../ui/error-alert';
+import { ErrorAlert, RowErrorAlerts } from '../../ui/error-alert';
 import { LoadMore } from '../../ui/load-more';
 import { Loading } from '../../ui/loading';
 import { Page } from '../../ui/page';
@@ -14,6 +14,7 @@ import { nextCursor, PAGE_SIZE } from '../../ui/paging';
 import { ScrollTable } from '../../ui/scroll-table';
 import { useDialog } from '../../ui/use-dialog';
 import { browserZone, formatInstant } from '../../ui/times';
+import { useRowActions } from '../../ui/use-row-actions';
 
 type Agent = Schemas['AgentDirectoryEntryDto'];
 type Status = 'active' | 'suspended';
@@ -47,7 +48,8 @@ export default function AgentsPage() {
     initialPageParam: undefined as string | undefined,
     getNextPageParam: nextCursor,
   });
-  const reinstate = useMutation({
+  const reinstate = useRowActions({
+    rowOf: (id: string) => id,
     mutationFn: (id: string) =>
       unwrap(api.POST('/v1/agents/{id}/reinstate', { params: { path: { id } } })),
     onSettled: () => void queryClient.invalidateQueries({ queryKey: keys.agentDirectory }),
@@ -79,7 +81,10 @@ export default function AgentsPage() {
       </Group>
       {agents.isPending && <Loading label="Loading the agents" />}
       <ErrorAlert error={agents.error} title="The agents could not be loaded" />
-      <ErrorAlert error={reinstate.error} title="Not reinstated" />
+      <RowErrorAlerts
+        failures={reinstate.failures}
+        title={(id) => `Not reinstated: ${items.find((a) => a.agentId === id)?.displayName ?? id}`}
+      />
       {agents.isSuccess && items.length === 0 && (
         <Text size="sm">
           {term || status ? 'No agent matches.' : 'No agent has signed up yet.'}
@@ -123,7 +128,7 @@ export default function AgentsPage() {
                         <Button
                           size="xs"
                           variant="default"
-                          loading={reinstate.isPending && reinstate.variables === agent.agentId}
+                          loading={reinstate.busy((id) => id === agent.agentId)}
                           onClick={() => reinstate.mutate(agent.agentId)}
                           aria-label={`Reinstate ${agent.displayName}`}
                         >

@@ -1,17 +1,18 @@
 import { Badge, Button, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, unwrap } from '../../api/client';
 import { keys } from '../../api/query-keys';
 import { ConfirmButton } from '../../ui/confirm-button';
-import { ErrorAlert } from '../../ui/error-alert';
+import { ErrorAlert, RowErrorAlerts } from '../../ui/error-alert';
 import { problemOf } from '../../ui/form-errors';
 import { Loading } from '../../ui/loading';
 import { Page } from '../../ui/page';
 import { ScrollTable } from '../../ui/scroll-table';
 import { browserZone, formatInstant } from '../../ui/times';
 import { useDialog } from '../../ui/use-dialog';
+import { useRowActions } from '../../ui/use-row-actions';
 import { AgentQualityModal } from './agent-quality-modal';
 
 /**
@@ -38,7 +39,8 @@ export default function CompanyAgentsPage() {
         }),
       ),
   });
-  const change = useMutation({
+  const change = useRowActions({
+    rowOf: (v: { agentId: string; certify: boolean }) => v.agentId,
     mutationFn: ({ agentId, certify }: { agentId: string; certify: boolean }) => {
       const params = { params: { path: { agentId } } };
       return certify
@@ -47,12 +49,18 @@ export default function CompanyAgentsPage() {
     },
     onSettled: () => void queryClient.invalidateQueries({ queryKey: keys.companyAgents }),
   });
-  const busy = (agentId: string) => change.isPending && change.variables?.agentId === agentId;
+  const busy = (agentId: string) => change.busy((v) => v.agentId === agentId);
+  const nameOf = (agentId: string) =>
+    [...(certified.data ?? []), ...(known.data ?? [])].find((a) => a.agentId === agentId)
+      ?.displayName ?? agentId;
   const zone = browserZone();
   const searchError = problemOf(known.error, ['q'])?.field('q');
   return (
     <Page title="Agents">
-      <ErrorAlert error={change.error} title="That did not work" />
+      <RowErrorAlerts
+        failures={change.failures}
+        title={(v) => `${v.certify ? 'Not certified' : 'Not revoked'}: ${nameOf(v.agentId)}`}
+      />
       <Stack component="section" aria-labelledby="certified-heading" gap="sm">
         <Title order={2} id="certified-heading" size="h3">
           Certified for your program

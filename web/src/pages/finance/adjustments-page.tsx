@@ -1,10 +1,10 @@
 import { Badge, Button, Group, Select, Stack, Table, Text, Title } from '@mantine/core';
-import { useInfiniteQuery, useMutation, useQueryClient } from '@tanstack/react-query';
+import { useInfiniteQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, unwrap, type Schemas } from '../../api/client';
 import { keys } from '../../api/query-keys';
 import { useSession } from '../../api/session-context';
-import { ErrorAlert } from '../../ui/error-alert';
+import { ErrorAlert, RowErrorAlerts } from '../../ui/error-alert';
 import { LoadMore } from '../../ui/load-more';
 import { Loading } from '../../ui/loading';
 import { formatMoney } from '../../ui/money';
@@ -12,6 +12,7 @@ import { Page } from '../../ui/page';
 import { nextCursor, PAGE_SIZE } from '../../ui/paging';
 import { ScrollTable } from '../../ui/scroll-table';
 import { browserZone, formatInstant } from '../../ui/times';
+import { useRowActions } from '../../ui/use-row-actions';
 import { AdjustmentForm } from './adjustment-form';
 
 type Adjustment = Schemas['AdjustmentDto'];
@@ -80,11 +81,17 @@ export default function AdjustmentsPage() {
   );
 }
 
+interface Decision {
+  id: string;
+  action: 'approve' | 'reject' | 'cancel';
+}
+
 function AdjustmentsTable({ items }: { items: Adjustment[] }) {
   const queryClient = useQueryClient();
   const { user } = useSession();
-  const decide = useMutation({
-    mutationFn: ({ id, action }: { id: string; action: 'approve' | 'reject' | 'cancel' }) => {
+  const decide = useRowActions({
+    rowOf: (v: Decision) => v.id,
+    mutationFn: ({ id, action }: Decision) => {
       const params = { params: { path: { id } } };
       if (action === 'cancel')
         return unwrap(api.POST('/v1/ledger/adjustments/{id}/cancel', params));
@@ -101,10 +108,14 @@ function AdjustmentsTable({ items }: { items: Adjustment[] }) {
   });
   const zone = browserZone();
   const busy = (id: string, action: string) =>
-    decide.isPending && decide.variables?.id === id && decide.variables.action === action;
+    decide.busy((v) => v.id === id && v.action === action);
+  const referenceOf = (id: string) => items.find((a) => a.id === id)?.reference ?? id;
   return (
     <Stack gap="xs">
-      <ErrorAlert error={decide.error} title="That did not work" />
+      <RowErrorAlerts
+        failures={decide.failures}
+        title={(v) => `Not done (${v.action}): ${referenceOf(v.id)}`}
+      />
       <ScrollTable label="Table of adjustments">
         <Table miw={640}>
           <Table.Thead>

@@ -1,0 +1,49 @@
+import { useMutation } from '@tanstack/react-query';
+import { useState } from 'react';
+
+export interface RowFailure<V> {
+  variables: V;
+  error: unknown;
+}
+
+/**
+ * One mutation for the rows of a table (approve, certify, reinstate…), where the user may act on
+ * a second row before the first answers. A plain useMutation tracks only its latest call: the
+ * first row's button stopped showing as busy and could be pressed again, and its failure was
+ * replaced by the second's success, so the alert never showed and the row silently stayed as
+ * it was. Here every call counts: `busy` looks at all those under way, and each row's last
+ * failure stays until the row is acted on again.
+ */
+export function useRowActions<V>(options: {
+  mutationFn: (variables: V) => Promise<unknown>;
+  /** The row a call acts on: a later call on it replaces its failure. */
+  rowOf: (variables: V) => string;
+  onSettled?: () => void;
+}): {
+  mutate: (variables: V) => void;
+  busy: (match: (variables: V) => boolean) => boolean;
+  failures: RowFailure<V>[];
+} {
+  const { rowOf } = options;
+  const [running, setRunning] = useState<V[]>([]);
+  const [failures, setFailures] = useState<RowFailure<V>[]>([]);
+  const others = (v: V) => (f: RowFailure<V>) => rowOf(f.variables) !== rowOf(v);
+  const mutation = useMutation({
+    mutationFn: options.mutationFn,
+    onMutate: (v) => {
+      setRunning((list) => [...list, v]);
+      setFailures((list) => list.filter(others(v)));
+    },
+    onError: (error, v) =>
+      setFailures((list) => [...list.filter(others(v)), { variables: v, error }]),
+    onSettled: (_data, _error, v) => {
+      setRunning((list) => list.filter((x) => x !== v));
+      options.onSettled?.();
+    },
+  });
+  return {
+    mutate: (v) => mutation.mutate(v),
+    busy: (match) => running.some(match),
+    failures,
+  };
+}
