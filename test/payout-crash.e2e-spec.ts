@@ -1,7 +1,7 @@
 import type { Job } from 'bullmq';
 import { randomUUID } from 'node:crypto';
 import { FakeStripe } from '../src/modules/stripe/fake-stripe.server';
-import { PayoutLineHandler } from '../src/modules/payouts/payout-jobs.handlers';
+import { MAX_LINE_RESENDS, PayoutLineHandler } from '../src/modules/payouts/payout-jobs.handlers';
 import { PayoutRunEvents } from '../src/modules/payouts/payout-run-events';
 import { createStaff, registerAgent, SignedIn } from './support/factories';
 import { fund, onboarded } from './support/money';
@@ -96,13 +96,25 @@ describe('payout run survives a worker killed mid-run', () => {
     // No worker runs here: the line is pending, as when its job failed for good in phase 1.
     await expect(handler.gaveUp({ lineId })).resolves.toBe(true);
     expect(await jobsOfLine()).toBe(2);
+    // Counted: a line whose jobs fail for good every time (one that kills its worker) was sent
+    // again for ever; after MAX_LINE_RESENDS it is left pending and reported.
+    const [{ payload }] = await t.db.query(
+      `SELECT payload FROM outbox WHERE job_name = 'payout.line' AND payload ->> 'lineId' = $1
+        ORDER BY id DESC LIMIT 1`,
+      [lineId],
+    );
+    expect(payload).toEqual({ lineId, resend: 1 });
+    await expect(handler.gaveUp({ lineId, resend: MAX_LINE_RESENDS - 1 })).resolves.toBe(true);
+    expect(await jobsOfLine()).toBe(3);
+    await expect(handler.gaveUp({ lineId, resend: MAX_LINE_RESENDS })).resolves.toBe(false);
+    expect(await jobsOfLine()).toBe(3);
     // Once sent (processing, paid, failed), the hook leaves it to finance's retry.
     await t.db.query(
       `UPDATE payout_lines SET status = 'processing', transfer_minor = amount_minor WHERE id = $1`,
       [lineId],
     );
     await expect(handler.gaveUp({ lineId })).resolves.toBe(false);
-    expect(await jobsOfLine()).toBe(2);
+    expect(await jobsOfLine()).toBe(3);
   });
 
   it('does not complete a run whose failed line finance is sending again at that moment', async () => {

@@ -137,8 +137,11 @@ export interface JobPayloads {
   'billing.customer-sync': { companyId: string };
   /** Applies a stored Stripe event (account.updated, transfer.reversed) once. */
   'stripe.event': { eventId: string };
-  /** Pays one payout line through a Stripe transfer, in atomic phases; throttled. */
-  'payout.line': { lineId: string };
+  /**
+   * Pays one payout line through a Stripe transfer, in atomic phases; throttled. `resend`: how
+   * many jobs before this one failed for good before sending it (PayoutLineHandler.gaveUp).
+   */
+  'payout.line': { lineId: string; resend?: number };
   /**
    * A line failed on a server error Stripe saved under its key: once the key has expired, the
    * line is pending again (same key; the line's job looks for a transfer first) and sent.

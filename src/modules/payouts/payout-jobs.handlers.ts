@@ -51,6 +51,9 @@ function isPermanent(e: unknown): e is Stripe.errors.StripeError {
   );
 }
 
+/** Fresh jobs for a line whose jobs fail for good before sending it (gaveUp). */
+export const MAX_LINE_RESENDS = 3;
+
 /**
  * Pays one line in atomic phases (Brandur Leach's recovery points):
  *   1. local: the line becomes `processing`. The first time under its idempotency key, its
@@ -100,13 +103,26 @@ export class PayoutLineHandler implements HandlesJob<'payout.line'> {
    * The line's job failed for good before phase 1 committed (the database away for half an
    * hour, a worker dying under it over and over): the line is still pending, which neither
    * finance's retry (failed and stuck processing lines) nor anything else would send, and its
-   * run could never complete. It is sent again, as a fresh job.
+   * run could never complete. It is sent again, as a fresh job, MAX_LINE_RESENDS times: a line
+   * that fails the same way every time (one that kills its worker, taking the other jobs under
+   * way with it) was sent again for ever. Then it is reported and left pending, its last job
+   * in the failed set, for the queue dashboard's retry once the cause is fixed.
    */
-  async gaveUp({ lineId }: JobPayloads['payout.line']): Promise<boolean> {
+  async gaveUp({ lineId, resend = 0 }: JobPayloads['payout.line']): Promise<boolean> {
     return this.db.transaction(async (em) => {
       if (!(await this.sending.lockIfUnsent(em, lineId))) return false;
-      await this.outbox.enqueue(em, 'payout.line', { lineId });
-      this.logger.warn({ lineId }, 'a payout line job gave up before sending; sent again');
+      if (resend >= MAX_LINE_RESENDS) {
+        this.logger.error(
+          { lineId, resends: resend },
+          'a payout line job keeps failing before sending; left pending: retry its job from the queue dashboard once the cause is fixed',
+        );
+        return false;
+      }
+      await this.outbox.enqueue(em, 'payout.line', { lineId, resend: resend + 1 });
+      this.logger.warn(
+        { lineId, resend: resend + 1 },
+        'a payout line job gave up before sending; sent again',
+      );
       return true;
     });
   }
