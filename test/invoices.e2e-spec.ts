@@ -12,7 +12,7 @@ import {
   runJobs,
   saveCard,
 } from './support/billing';
-import { createApiKey, registerCompany, type SignedIn } from './support/factories';
+import { createApiKey, createStaff, registerCompany, type SignedIn } from './support/factories';
 import { createTestApp, type TestApp } from './support/test-app';
 import { escalate, liveAgents } from './support/tickets';
 
@@ -432,6 +432,67 @@ describe('invoices', () => {
     expect((await invoicesOf(s.company))[0]).toMatchObject({ status: 'paid' });
     expect(await receivable(s.company.companyId)).toBe(0);
     expect(held.balance).toBe(-100); // the dollars stay for a dollar invoice
+  });
+
+  /** The accounts the payment of an invoice moved, and by how much. */
+  const paymentOf = async (invoiceId: string) =>
+    Object.fromEntries(
+      (
+        await t.db.query(
+          `SELECT a.code, sum(l.amount_minor)::int AS amount
+             FROM journal_entries e JOIN journal_lines l ON l.entry_id = e.id
+             JOIN ledger_accounts a ON a.id = l.account_id
+            WHERE e.idempotency_key = $1 GROUP BY a.code`,
+          [`invoice-payment:${invoiceId}`],
+        )
+      ).map((r: { code: string; amount: number }) => [r.code, r.amount]),
+    );
+
+  // Only what Stripe collected is Stripe cash: the whole total was booked as cash whatever
+  // amount_paid said, so the ledger held money the Stripe balance never got.
+  it('books as Stripe cash what Stripe collected, and what was settled otherwise as settled outside', async () => {
+    const stripe = t.app.get<Stripe>(STRIPE);
+    // Credit given at Stripe, and the draft our issue stopped at finalized in the dashboard.
+    const { s, invoice } = await closedInvoice('Finalized In Dashboard SL');
+    const [{ stripe_customer_id: customer }] = await t.db.query(
+      `SELECT stripe_customer_id FROM billing_customers WHERE company_id = $1`,
+      [s.company.companyId],
+    );
+    Object.assign(fake.billing.customers.get(customer)!, { currency: 'eur', balance: -100 });
+    await expect(collection.issue(invoice.id)).rejects.toThrow(/has a balance of -100/);
+    const [draft] = stripeInvoicesOf(invoice.id);
+    const from = fake.billingEvents.length;
+    await stripe.invoices.finalizeInvoice(draft.id as string);
+    await stripe.invoices.pay(draft.id as string); // the card pays what is left
+    await deliverBillingEvents(t, fake, from);
+    expect((await invoicesOf(s.company))[0]).toMatchObject({ status: 'paid' });
+    expect(await receivable(s.company.companyId)).toBe(0);
+    expect(await paymentOf(invoice.id)).toEqual({
+      platform_cash: 2 * PER_TICKET - 100,
+      platform_settled_outside: 100,
+      company_receivable: -2 * PER_TICKET,
+    });
+
+    // A card that declines, then the invoice marked paid outside Stripe (a bank transfer).
+    const other = await company('Paid By Wire BV');
+    await saveCard(t, fake, other.company, 'card_declined');
+    await resolveTickets(t, other.key, other.agent, 1);
+    await closing.sweep(new Date(Date.now() + 8 * DAY));
+    const [wired] = await invoicesOf(other.company);
+    await collection.issue(wired.id);
+    expect((await invoicesOf(other.company))[0].status).toBe('past_due');
+    const [atStripe] = stripeInvoicesOf(wired.id);
+    const next = fake.billingEvents.length;
+    await stripe.invoices.pay(atStripe.id as string, { paid_out_of_band: true });
+    await deliverBillingEvents(t, fake, next);
+    expect((await invoicesOf(other.company))[0]).toMatchObject({ status: 'paid' });
+    expect(await paymentOf(wired.id)).toEqual({
+      platform_settled_outside: PER_TICKET,
+      company_receivable: -PER_TICKET,
+    });
+    const finance = await createStaff(t, 'finance');
+    const integrity = await t.http.get('/v1/ledger/integrity').set(finance.auth).expect(200);
+    expect(integrity.body.unbalancedCurrencies).toEqual([]);
   });
 
   it('stops before finalizing when Stripe totals the draft otherwise (a coupon set at Stripe), its draft known to our row', async () => {

@@ -156,7 +156,7 @@ export class InvoiceCollectionService {
       if (!isRefusal(e) && !savedServerError(e)) throw e;
       if (isRefusal(e)) refusal = `${e.code ?? e.type}: ${e.message}`;
     }
-    const now = await this.stripe.invoices.retrieve(invoice.stripe_invoice_id);
+    const now = await this.retrieve(invoice.stripe_invoice_id);
     const applied = await this.db.transaction((em) => this.apply(em, invoiceId, now, refusal));
     return { paid: applied?.status === 'paid' };
   }
@@ -218,8 +218,13 @@ export class InvoiceCollectionService {
       }
       return;
     }
-    const now = await this.stripe.invoices.retrieve(stripeInvoice.id);
+    const now = await this.retrieve(stripeInvoice.id);
     await this.apply(em, row.id, now, null);
+  }
+
+  /** The invoice as Stripe has it, with what of it was paid outside Stripe (not in events). */
+  private retrieve(stripeId: string): Promise<Stripe.Invoice> {
+    return this.stripe.invoices.retrieve(stripeId, { expand: ['amount_paid_off_stripe'] });
   }
 
   /**
@@ -257,15 +262,42 @@ export class InvoiceCollectionService {
       // Paid after it was written off (through its hosted page, or a charge that raced the
       // write-off): the money recovers the bad debt; the receivable was settled by the write-off.
       const recovered = current.status === 'uncollectible';
+      // What reached the platform's Stripe balance. The rest of our total was settled outside
+      // it: paid outside Stripe (marked so in its dashboard), or a credit on the customer's
+      // Stripe balance applied by a finalization in the dashboard (our own issue stops first).
+      // Before, the whole total was booked as Stripe cash whatever Stripe had collected.
+      // (A debit on the customer's Stripe balance, added to the invoice there, makes it more
+      // than our total: the cash is booked as Stripe has it, the difference negative.)
+      const cash = s.amount_paid - (s.amount_paid_off_stripe ?? 0);
+      const outside = amount - cash;
+      if (outside !== 0) {
+        this.logger.warn(
+          { invoiceId: row.id, stripeInvoiceId: s.id, totalMinor: amount, cashMinor: cash },
+          'an invoice was paid partly or wholly outside Stripe; booked as settled outside',
+        );
+      }
       await this.ledger.post(em, {
         ...common,
         kind: 'invoice_payment',
         idempotencyKey: `invoice-payment:${row.id}`,
-        memo: recovered
-          ? `Stripe invoice ${s.id} paid after it was written off`
-          : `Stripe invoice ${s.id} paid`,
+        memo:
+          (recovered
+            ? `Stripe invoice ${s.id} paid after it was written off`
+            : `Stripe invoice ${s.id} paid`) +
+          (outside !== 0 ? `; ${outside} of it settled outside Stripe's balance` : ''),
         lines: [
-          { account: 'platform_cash', ownerId: null, amountMinor: amount },
+          ...(cash !== 0
+            ? [{ account: 'platform_cash' as const, ownerId: null, amountMinor: cash }]
+            : []),
+          ...(outside !== 0
+            ? [
+                {
+                  account: 'platform_settled_outside' as const,
+                  ownerId: null,
+                  amountMinor: outside,
+                },
+              ]
+            : []),
           recovered
             ? { account: 'platform_bad_debt', ownerId: null, amountMinor: -amount }
             : { account: 'company_receivable', ownerId: row.company_id, amountMinor: -amount },

@@ -13,7 +13,9 @@ export type AccountCode =
   | 'platform_cash'
   | 'platform_bad_debt'
   | 'platform_disputes'
-  | 'platform_refunds';
+  | 'platform_refunds'
+  /** An invoice settled other than into the Stripe balance (paid outside Stripe, its credit). */
+  | 'platform_settled_outside';
 
 export type EntryKind =
   | 'earning'

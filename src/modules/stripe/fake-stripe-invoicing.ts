@@ -293,6 +293,20 @@ export class FakeStripeInvoicing {
     const settings = customer.invoice_settings as { default_payment_method: string | null };
     const pm = (p.payment_method as string | undefined) ?? settings.default_payment_method;
     const due = invoice.amount_due as number;
+    if (String(p.paid_out_of_band) === 'true') {
+      // Marked paid in the dashboard (a bank transfer): no charge, nothing into the balance;
+      // amount_paid_off_stripe says how much (given when expanded, as Stripe does).
+      Object.assign(invoice, {
+        status: 'paid',
+        amount_paid: due,
+        amount_paid_off_stripe: due,
+        amount_remaining: 0,
+        next_payment_attempt: null,
+      });
+      invoice.status_transitions.paid_at = now();
+      this.notify('invoice.paid', invoice);
+      return [200, invoice];
+    }
     if (due > 0 && !pm) {
       return invalid(
         'This customer has no attached payment source or default payment method.',
