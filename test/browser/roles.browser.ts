@@ -113,3 +113,20 @@ test('a tab that follows the cookie to another user shows that user, not the las
   await expect(page.getByLabel('Display name')).toHaveValue('Bo Second', { timeout: 15_000 });
   await expect(page.getByText('Ana First')).toHaveCount(0);
 });
+
+/**
+ * The next person at this browser starts at their own home: a sign-out kept the page in the
+ * sign-in link (`?next=`), and signing in then led a company admin to "Not your page".
+ */
+test('a sign-out leaves no page for the next person, and another role’s page is not followed', async ({
+  page,
+}) => {
+  const agent = await signUpAgent('Cy Leaving');
+  await signInPage(page, agent.email, '/agent/seats');
+  await expect(page).toHaveURL(/\/agent\/seats$/);
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await expect(page).toHaveURL(/\/sign-in$/);
+  const company = await signUpCompany(`Next ${Math.random().toString(36).slice(2, 8)}`);
+  await signInPage(page, company.email, '/agent/seats'); // a link left by a session that ended
+  await expect(page).toHaveURL(/\/company\/queue$/);
+});

@@ -4,9 +4,16 @@ import { RolePendingPage } from '../pages/role-pending-page';
 import { Loading } from '../ui/loading';
 import { homeOf } from './nav';
 
-/** Only paths of this console: `next` comes from the URL, so never another site. */
-const safeNext = (next: string | null) =>
-  next && next.startsWith('/') && !next.startsWith('//') ? next : null;
+/**
+ * Only paths of this console (`next` comes from the URL, so never another site), and only in
+ * the area of the role now signed in: the page someone else was on when their session ended
+ * is not this user's ("Not your page" instead of their home).
+ */
+const safeNext = (next: string | null, home: string) => {
+  if (!next || !next.startsWith('/') || next.startsWith('//')) return null;
+  const area = home.split('/')[1];
+  return next.split(/[/?#]/)[1] === area ? next : null;
+};
 
 /** Signed-in users only: anyone else goes to /sign-in, and comes back here after. */
 export function RequireSignedIn() {
@@ -35,7 +42,8 @@ export function RequireSignedOut() {
   const [params] = useSearchParams();
   if (status === 'loading') return <Loading label="Restoring your session" />;
   if (status === 'signed-in') {
-    return <Navigate to={safeNext(params.get('next')) ?? homeOf(user?.role)} replace />;
+    const home = homeOf(user?.role);
+    return <Navigate to={safeNext(params.get('next'), home) ?? home} replace />;
   }
   return <Outlet />;
 }

@@ -2,7 +2,7 @@ import { Anchor, AppShell, Burger, Button, Group, NavLink, Text } from '@mantine
 import { useDisclosure, useMediaQuery } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
 import { Suspense, useState } from 'react';
-import { Link, Outlet, useLocation } from 'react-router';
+import { Link, Outlet, useLocation, useNavigate } from 'react-router';
 import { useSession } from '../api/session-context';
 import { Loading } from '../ui/loading';
 import { LiveStatus } from './live-status';
@@ -17,6 +17,7 @@ export function AppLayout() {
   const [opened, { toggle, close }] = useDisclosure(false);
   const [signingOut, setSigningOut] = useState(false);
   const { pathname } = useLocation();
+  const navigate = useNavigate();
   const small = useMediaQuery('(max-width: 48em)');
   // The role's navigation (every role has pages; one without would land on "not here yet").
   const nav = user ? NAV[user.role] : undefined;
@@ -25,6 +26,8 @@ export function AppLayout() {
     setSigningOut(true);
     try {
       await signOut();
+      // Signed out on purpose: the next person here starts at their own home, not at this page.
+      void navigate('/sign-in', { replace: true });
     } catch (err) {
       notifications.show({
         color: 'red',
