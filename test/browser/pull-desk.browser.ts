@@ -420,3 +420,38 @@ test('a claim retried after a lost answer gets its seat, not an error', async ({
   await card.getByRole('button', { name: 'Claim a seat' }).click();
   await expect(page.getByText('Seat claimed: Lost answer desk')).toBeVisible();
 });
+
+/** A refused seat cancellation, dialog closed and opened again: it starts clean. */
+test('the cancel-seat dialog opened again does not show the last attempt’s error', async ({
+  page,
+}) => {
+  const company = await signUpCompany(`Cancel ${Math.random().toString(36).slice(2, 8)}`);
+  const shift = await postShift(company, 3 * 3600, { title: 'Second thoughts desk' });
+  const agent = await signUpAgent();
+  await unwrap(
+    agent.api.POST('/v1/shifts/{id}/claims', {
+      params: { path: { id: shift.id }, header: { 'Idempotency-Key': `seat-${shift.id}` } },
+    }),
+  );
+  await signInPage(page, agent.email, '/agent/seats');
+  const seat = page.getByRole('article', { name: /^Second thoughts desk · / });
+  await page.route(
+    '**/v1/shifts/*/claims/me',
+    (route) =>
+      route.fulfill({
+        status: 409,
+        contentType: 'application/json',
+        body: JSON.stringify({ error: { code: 'CONFLICT', message: 'Refused for this test' } }),
+      }),
+    { times: 1 },
+  );
+  await seat.getByRole('button', { name: 'Cancel seat' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Cancel this seat?' });
+  await dialog.getByRole('button', { name: /^Cancel (my seat|anyway)$/ }).click();
+  await expect(dialog.getByText('Refused for this test')).toBeVisible();
+  await dialog.getByRole('button', { name: 'Keep my seat' }).click();
+  await expect(dialog).toBeHidden();
+  await seat.getByRole('button', { name: 'Cancel seat' }).click();
+  await expect(dialog.getByRole('button', { name: 'Keep my seat' })).toBeVisible();
+  await expect(dialog.getByText('Refused for this test')).toHaveCount(0);
+});

@@ -148,7 +148,10 @@ export function SeatCard({ seat }: { seat: Seat }) {
       <CancelSeatModal
         seat={seat}
         opened={cancelling}
-        onClose={() => setCancelling(false)}
+        onClose={() => {
+          setCancelling(false);
+          cancel.reset(); // reopened later, it does not show this attempt's error
+        }}
         onConfirm={() => cancel.mutate()}
         pending={cancel.isPending}
         error={cancel.error}
