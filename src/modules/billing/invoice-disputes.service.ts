@@ -35,7 +35,6 @@ export const LOST_DISPUTE: ReadonlySet<string> = new Set([
   'appeal_needs_response',
   'appeal_under_review',
 ]);
-const LOST = LOST_DISPUTE;
 @Injectable()
 export class InvoiceDisputesService {
   constructor(
@@ -84,7 +83,7 @@ export class InvoiceDisputesService {
         { account: 'platform_cash', ownerId: null, amountMinor: -amount },
       ],
     });
-    if (dispute.status === 'won' && before !== null && LOST.has(before)) {
+    if (dispute.status === 'won' && before !== null && LOST_DISPUTE.has(before)) {
       await this.appealWon(em, invoice, dispute.id, amount, common.memo);
     } else if (dispute.status === 'won') {
       await this.ledger.post(em, {
@@ -96,7 +95,7 @@ export class InvoiceDisputesService {
           { account: 'platform_disputes', ownerId: null, amountMinor: -amount },
         ],
       });
-    } else if (LOST.has(dispute.status)) {
+    } else if (LOST_DISPUTE.has(dispute.status)) {
       await this.ledger.post(em, {
         ...common,
         kind: 'dispute_resolution',
