@@ -35,6 +35,7 @@ export const LOST_DISPUTE: ReadonlySet<string> = new Set([
   'appeal_needs_response',
   'appeal_under_review',
 ]);
+
 @Injectable()
 export class InvoiceDisputesService {
   constructor(
