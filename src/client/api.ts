@@ -2416,7 +2416,8 @@ export interface paths {
      * Stream your events (SSE)
      * @description Server-Sent Events: each event as `id:`, `event:` (its type) and JSON `data:` (an Event),
      *     a `: heartbeat` comment every 15 s. Send `Last-Event-ID` to get what you missed (within
-     *     the 30 days kept) before the live events, without gaps or repeats. The stream ends when
+     *     the 30 days kept) before the live events, without gaps or repeats; then a bare `id:` line
+     *     says where the stream stands (keep it as your Last-Event-ID). The stream ends when
      *     your access token expires, on logout or suspension, on a server's shutdown (an
      *     `event: stream.end` says why), or at once when you read too slowly (1,000 events or 1 MB
      *     behind): reconnect with a fresh token and `Last-Event-ID`. A server that is shutting down
