@@ -296,16 +296,7 @@ export class FakeStripeInvoicing {
     if (String(p.paid_out_of_band) === 'true') {
       // Marked paid in the dashboard (a bank transfer): no charge, nothing into the balance;
       // amount_paid_off_stripe says how much (given when expanded, as Stripe does).
-      Object.assign(invoice, {
-        status: 'paid',
-        amount_paid: due,
-        amount_paid_off_stripe: due,
-        amount_remaining: 0,
-        next_payment_attempt: null,
-      });
-      invoice.status_transitions.paid_at = now();
-      this.notify('invoice.paid', invoice);
-      return [200, invoice];
+      return this.paid(invoice, { amount_paid_off_stripe: due });
     }
     if (due > 0 && !pm) {
       return invalid(
@@ -379,11 +370,17 @@ export class FakeStripeInvoicing {
       });
       this.credit(invoice.currency, due);
     }
+    return this.paid(invoice);
+  }
+
+  /** The invoice paid in full now (by a charge, or `extra` says how), and Stripe's event. */
+  private paid(invoice: Invoice, extra: Record<string, unknown> = {}): Answer {
     Object.assign(invoice, {
       status: 'paid',
-      amount_paid: due,
+      amount_paid: invoice.amount_due,
       amount_remaining: 0,
       next_payment_attempt: null,
+      ...extra,
     });
     invoice.status_transitions.paid_at = now();
     this.notify('invoice.paid', invoice);
