@@ -71,7 +71,9 @@ test('a company admin cannot reach the agent pages; anonymous visitors are sent 
   await page.getByLabel('Email').fill(me.data!.email);
   await page.getByLabel('Password').fill(PASSWORD);
   await page.getByRole('button', { name: 'Sign in' }).click();
-  // Back where it came from (/agent/desk), which is not for its role.
+  // Not back where it came from (/agent/desk, not for its role): home.
+  await expect(page).toHaveURL(/\/company\/queue$/);
+  await page.goto('/agent/desk');
   await expect(page.getByText('This page is not for your role.')).toBeVisible();
   await expectAccessible(page, 'not your page');
   for (const path of [
