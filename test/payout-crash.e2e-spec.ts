@@ -79,7 +79,7 @@ describe('payout run survives a worker killed mid-run', () => {
   };
 
   it('sends again a line still pending when its job gave up; nothing else', async () => {
-    const { lineId, execute } = await oneLineRun('DKK', 2500);
+    const { runId, lineId, execute } = await oneLineRun('DKK', 2500);
     const handler = t.app.get(PayoutLineHandler);
     const jobsOfLine = async () =>
       (
@@ -97,7 +97,8 @@ describe('payout run survives a worker killed mid-run', () => {
     await expect(handler.gaveUp({ lineId })).resolves.toBe(true);
     expect(await jobsOfLine()).toBe(2);
     // Counted: a line whose jobs fail for good every time (one that kills its worker) was sent
-    // again for ever; after MAX_LINE_RESENDS it is left pending and reported.
+    // again for ever; after MAX_LINE_RESENDS it fails (nothing was sent), so its run completes
+    // with failures and finance's retry sends it again, under the same key.
     const [{ payload }] = await t.db.query(
       `SELECT payload FROM outbox WHERE job_name = 'payout.line' AND payload ->> 'lineId' = $1
         ORDER BY id DESC LIMIT 1`,
@@ -106,15 +107,38 @@ describe('payout run survives a worker killed mid-run', () => {
     expect(payload).toEqual({ lineId, resend: 1 });
     await expect(handler.gaveUp({ lineId, resend: MAX_LINE_RESENDS - 1 })).resolves.toBe(true);
     expect(await jobsOfLine()).toBe(3);
-    await expect(handler.gaveUp({ lineId, resend: MAX_LINE_RESENDS })).resolves.toBe(false);
+    const [{ idempotency_key: key }] = await t.db.query(
+      'SELECT idempotency_key FROM payout_lines WHERE id = $1',
+      [lineId],
+    );
+    await expect(handler.gaveUp({ lineId, resend: MAX_LINE_RESENDS })).resolves.toBe(true);
     expect(await jobsOfLine()).toBe(3);
+    const lineNow = async () =>
+      (
+        await t.db.query(
+          `SELECT l.status, l.failure_code, l.failure_permanent, l.idempotency_key, r.status AS run
+             FROM payout_lines l JOIN payout_runs r ON r.id = l.run_id WHERE l.id = $1`,
+          [lineId],
+        )
+      )[0];
+    expect(await lineNow()).toMatchObject({
+      status: 'failed',
+      failure_code: 'job_failed',
+      failure_permanent: false,
+      run: 'completed_with_failures',
+    });
+    const finance: SignedIn = await createStaff(t, 'finance');
+    await t.http.post(`/v1/payout-runs/${runId}/retry-failed`).set(finance.auth).expect(202);
+    expect(await lineNow()).toMatchObject({ status: 'pending', idempotency_key: key });
+    expect(await jobsOfLine()).toBe(4);
+    await t.db.query(`UPDATE payout_lines SET status = 'pending' WHERE id = $1`, [lineId]);
     // Once sent (processing, paid, failed), the hook leaves it to finance's retry.
     await t.db.query(
       `UPDATE payout_lines SET status = 'processing', transfer_minor = amount_minor WHERE id = $1`,
       [lineId],
     );
     await expect(handler.gaveUp({ lineId })).resolves.toBe(false);
-    expect(await jobsOfLine()).toBe(3);
+    expect(await jobsOfLine()).toBe(4);
   });
 
   it('does not complete a run whose failed line finance is sending again at that moment', async () => {

@@ -105,26 +105,45 @@ export class PayoutLineHandler implements HandlesJob<'payout.line'> {
    * finance's retry (failed and stuck processing lines) nor anything else would send, and its
    * run could never complete. It is sent again, as a fresh job, MAX_LINE_RESENDS times: a line
    * that fails the same way every time (one that kills its worker, taking the other jobs under
-   * way with it) was sent again for ever. Then it is reported and left pending, its last job
-   * in the failed set, for the queue dashboard's retry once the cause is fixed.
+   * way with it) was sent again for ever. Then it fails (`job_failed`, not a refusal: nothing
+   * was sent), so its run can complete with failures and finance's retry sends it again once
+   * the cause is fixed.
    */
   async gaveUp({ lineId, resend = 0 }: JobPayloads['payout.line']): Promise<boolean> {
-    return this.db.transaction(async (em) => {
-      if (!(await this.sending.lockIfUnsent(em, lineId))) return false;
-      if (resend >= MAX_LINE_RESENDS) {
-        this.logger.error(
-          { lineId, resends: resend },
-          'a payout line job keeps failing before sending; left pending: retry its job from the queue dashboard once the cause is fixed',
+    const failedRun = await this.db.transaction(async (em) => {
+      if (!(await this.sending.lockIfUnsent(em, lineId))) return null;
+      if (resend < MAX_LINE_RESENDS) {
+        await this.outbox.enqueue(em, 'payout.line', { lineId, resend: resend + 1 });
+        this.logger.warn(
+          { lineId, resend: resend + 1 },
+          'a payout line job gave up before sending; sent again',
         );
-        return false;
+        return undefined;
       }
-      await this.outbox.enqueue(em, 'payout.line', { lineId, resend: resend + 1 });
-      this.logger.warn(
-        { lineId, resend: resend + 1 },
-        'a payout line job gave up before sending; sent again',
+      const row = await this.sending.failUnsent(
+        em,
+        lineId,
+        `Its jobs failed ${resend + 1} times before sending it; retry the run's failed lines once the cause is fixed`,
       );
-      return true;
+      if (!row) return null;
+      await this.runEvents.record(em, 'payout_run.line_failed', row.run_id, {
+        lineId,
+        agentId: row.agent_id,
+        stripeCode: 'job_failed',
+        refused: false,
+      });
+      this.logger.error(
+        { lineId, runId: row.run_id, resends: resend },
+        'a payout line job keeps failing before sending; the line failed (job_failed): retry it once the cause is fixed',
+      );
+      return row.run_id;
     });
+    if (failedRun === null) return false;
+    if (failedRun !== undefined) {
+      this.metrics.payoutLineFinished('failed');
+      await this.completeIfDone(failedRun);
+    }
+    return true;
   }
 
   async handle({ lineId }: JobPayloads['payout.line'], job: Job): Promise<{ status: string }> {

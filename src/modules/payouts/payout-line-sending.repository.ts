@@ -143,6 +143,26 @@ export class PayoutLineSendingRepository {
     return row?.run_id;
   }
 
+  /**
+   * Fails a line never sent (its jobs kept failing before phase 1 committed): nothing moved, so
+   * finance's retry sends it again under the same key, like any failure that was not a refusal.
+   */
+  async failUnsent(
+    em: EntityManager,
+    lineId: string,
+    message: string,
+  ): Promise<Pick<PayoutLineRow, 'run_id' | 'agent_id'> | undefined> {
+    const [row] = await changedRows<Pick<PayoutLineRow, 'run_id' | 'agent_id'>>(
+      em,
+      `UPDATE payout_lines SET status = 'failed', failure_code = 'job_failed',
+              failure_message = $2, failure_permanent = false, updated_at = now()
+        WHERE id = $1 AND status = 'pending'
+        RETURNING run_id, agent_id`,
+      [lineId, message],
+    );
+    return row;
+  }
+
   /** When a line failed on a saved server error is due to be sent again, if not yet. */
   async resendLater(em: EntityManager, lineId: string): Promise<Date | undefined> {
     const [row]: Pick<PayoutLineRow, 'resend_at'>[] = await em.query(
