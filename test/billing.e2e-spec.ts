@@ -126,6 +126,26 @@ describe('billing: customer, card, outstanding', () => {
     );
   });
 
+  // A refusal (the customer deleted in Stripe's dashboard) was retried for some 18 hours.
+  it('completes the sync once when Stripe refuses it, leaving the customer as it was', async () => {
+    const company = await registerCompany(t, 'Gone At Stripe');
+    await setup(company).expect(201);
+    const [customer] = customersOf(company.companyId!);
+    fake.billing.customers.delete(customer.id as string);
+    await t.http.patch('/v1/companies/me').set(company.auth).send({ name: 'Renamed' }).expect(200);
+    const syncs = () =>
+      t.db.query(
+        `SELECT finished_at FROM outbox WHERE job_name = 'billing.customer-sync'
+            AND payload ->> 'companyId' = $1 ORDER BY id DESC LIMIT 1`,
+        [company.companyId],
+      );
+    await waitFor(
+      async () => (await syncs())[0]?.finished_at != null,
+      'the sync job to finish without retrying',
+      5000,
+    );
+  });
+
   it('makes one Stripe customer however many setups, even at once, each with a Checkout link back to the console', async () => {
     const company = await registerCompany(t, 'Acme');
     await t.http

@@ -304,6 +304,10 @@ describe('a worker process shutting down', () => {
       return { pong: 'after the close began' };
     });
     const w = await createTestApp({ workers: true, env: { OUTBOX_POLL_MS: '100' } });
+    // And the first write of the marks at shutdown fails (a database hiccup during the deploy).
+    const write = jest
+      .spyOn(OutboxRepository.prototype, 'markFinished')
+      .mockRejectedValueOnce(new Error('connection reset'));
     try {
       const id = await w.db.transaction((em) =>
         w.app.get(OutboxService).enqueue(em, 'system.ping', {
@@ -323,8 +327,10 @@ describe('a worker process shutting down', () => {
       } finally {
         await db.end();
       }
+      expect(write).toHaveBeenCalledTimes(2);
     } finally {
       handle.mockRestore();
+      write.mockRestore();
     }
   });
 });

@@ -121,6 +121,9 @@ test('a company sees its invoice past due and its hold; finance ages it and writ
   await dialog.getByRole('button', { name: 'Write off' }).click();
   await expect(dialog).toBeHidden();
   await expect(row).toBeHidden(); // no longer past due
+  // Its button went with the row (and the table with its last row): the focus is on the
+  // section that held them, not at the page's start.
+  await expect(desk.getByRole('region', { name: 'Invoices', exact: true })).toBeFocused();
   await desk
     .locator('label')
     .filter({ hasText: /^Written off$/ })

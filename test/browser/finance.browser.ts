@@ -292,4 +292,7 @@ test('two adjustments approved at once: the one refused says so, naming it', asy
   const refused = page.getByRole('alert').filter({ hasText: 'withdrawn meanwhile' });
   await expect(refused).toBeVisible();
   await expect(refused).toContainText(first.reference);
+  // It stays until dismissed (or the row is acted on again), however the list changes.
+  await refused.getByRole('button', { name: 'Dismiss' }).click();
+  await expect(refused).toHaveCount(0);
 });

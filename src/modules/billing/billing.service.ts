@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
 import Stripe from 'stripe';
@@ -26,6 +26,8 @@ import { InvoicesRepository } from './invoices.repository';
  */
 @Injectable()
 export class BillingService {
+  private readonly logger = new Logger(BillingService.name);
+
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     @Inject(STRIPE) private readonly stripe: Stripe,
@@ -136,7 +138,18 @@ export class BillingService {
     let wanted = await this.customerDetails(companyId);
     for (let round = 0; wanted && round < 3; round++) {
       const sent = wanted;
-      await callStripe(() => this.stripe.customers.update(row.stripe_customer_id, sent));
+      try {
+        await callStripe(() => this.stripe.customers.update(row.stripe_customer_id, sent));
+      } catch (e) {
+        // Stripe refused (the customer deleted in its dashboard, an email it will not take):
+        // retrying for hours changes nothing. Said once, for finance to fix at Stripe.
+        if (!(e instanceof DomainError) || e.code !== 'CONFLICT') throw e;
+        this.logger.error(
+          { companyId, stripeCustomerId: row.stripe_customer_id, stripeMessage: e.message },
+          "Stripe refused the company's name or billing email; its customer keeps the old ones",
+        );
+        return { synced: false };
+      }
       wanted = await this.customerDetails(companyId);
       if (wanted?.name === sent.name && wanted.email === sent.email) return { synced: true };
     }

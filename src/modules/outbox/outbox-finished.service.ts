@@ -8,6 +8,9 @@ import { outboxRowId } from './outbox.service';
 // Marks are written in batches: one UPDATE per FLUSH_MS per worker process instead of one per
 // job. A mark lost to a crash only means the job may run once more if Redis also loses its data.
 const FLUSH_MS = 200;
+// At shutdown, the last flush is tried this many times, this far apart.
+const SHUTDOWN_TRIES = 3;
+const SHUTDOWN_RETRY_MS = 500;
 // While PostgreSQL is unreachable marks wait in memory, up to this many.
 const MAX_PENDING = 100_000;
 
@@ -48,7 +51,18 @@ export class OutboxFinishedMarks implements BeforeApplicationShutdown {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     await this.flushing;
-    await this.flush();
+    // No later flush will come: a write that fails (a database hiccup during the deploy) is
+    // tried again a few times before the marks are given up to the reconciler.
+    for (let attempt = 1; ; attempt++) {
+      await this.flush();
+      if (this.pending.length === 0) return;
+      if (attempt === SHUTDOWN_TRIES) break;
+      await new Promise((resolve) => setTimeout(resolve, SHUTDOWN_RETRY_MS));
+    }
+    this.logger.error(
+      { marks: this.pending.length },
+      'outbox finish marks not written at shutdown; the reconciler marks the rows due in the last 20 hours',
+    );
   }
 
   private async flush(): Promise<void> {

@@ -76,9 +76,16 @@ async function run(
         attempt.openedAt = Date.now();
         onState('live');
         // The page read its data before this stream began; a stream reopened with nothing to
-        // resume from may have missed events in between, so what is on screen is read again.
-        if (lastId === undefined && attempts > 0) onResync();
-        for await (const frame of readFrames(data, alive, (id) => (lastId = id))) {
+        // resume from may have missed events in between, so what is on screen is read again,
+        // once the API says where the stream stands (its first id: everything after it comes
+        // on the stream; a read before it might miss what the stream starts after).
+        let resync = lastId === undefined && attempts > 0;
+        const standsAt = (id: string) => {
+          lastId = id;
+          if (resync) onResync();
+          resync = false;
+        };
+        for await (const frame of readFrames(data, alive, standsAt)) {
           if (frame.event === 'stream.end') {
             ended = reasonOf(frame.data);
             break;

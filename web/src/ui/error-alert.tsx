@@ -7,17 +7,26 @@ interface Props {
   /** The inputs of the form beside it, whose problems show under them instead. */
   inputs?: readonly string[];
   title?: string;
+  /** A close button, for an alert that outlives the action (a row's failure). */
+  onClose?: () => void;
 }
 
 /**
  * An error answer near the action that caused it. Nothing when there is no error, or when every
  * problem is already shown under an input. The request id is for support: it finds the logs.
  */
-export function ErrorAlert({ error, inputs, title = 'That did not work' }: Props) {
+export function ErrorAlert({ error, inputs, title = 'That did not work', onClose }: Props) {
   const problem = problemOf(error, inputs);
   if (!problem?.message) return null;
   return (
-    <Alert color="red" title={title} role="alert">
+    <Alert
+      color="red"
+      title={title}
+      role="alert"
+      withCloseButton={onClose !== undefined}
+      onClose={onClose}
+      closeButtonLabel="Dismiss"
+    >
       <Text size="sm">{problem.message}</Text>
       {problem.requestId && (
         <Text size="xs" c="dimmed" mt={4}>
@@ -30,10 +39,20 @@ export function ErrorAlert({ error, inputs, title = 'That did not work' }: Props
 
 /** The failures of a table's row actions (useRowActions), each titled for its row. */
 export function RowErrorAlerts<V>(props: {
-  failures: RowFailure<V>[];
+  actions: {
+    failures: RowFailure<V>[];
+    dismiss: (failure: RowFailure<V>) => void;
+    rowOf: (variables: V) => string;
+  };
   title: (variables: V) => string;
 }) {
-  return props.failures.map((f, i) => (
-    <ErrorAlert key={i} error={f.error} title={props.title(f.variables)} />
+  const { failures, dismiss, rowOf } = props.actions;
+  return failures.map((f) => (
+    <ErrorAlert
+      key={rowOf(f.variables)}
+      error={f.error}
+      title={props.title(f.variables)}
+      onClose={() => dismiss(f)}
+    />
   ));
 }

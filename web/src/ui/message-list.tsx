@@ -9,16 +9,19 @@ interface Props {
   zone: string;
   /** Who wrote it, in the viewer's words ("You" for the agent, "Agent" for the company). */
   authorOf: (message: Message) => string;
+  /** The whole conversation is loaded: what is added from now on is new, and read out. */
+  live: boolean;
 }
 
 /**
  * A ticket's conversation, oldest first; internal notes stand out from what the customer saw.
  * A log (a polite live region): a reply that arrives while the agent waits is read out, as an
- * offer is on the desk; the messages already there when the page opens are not.
+ * offer is on the desk. Silent while the conversation loads (its pages are added one by one),
+ * so the messages already there when the page opens are not.
  */
-export function MessageList({ messages, zone, authorOf }: Props) {
+export function MessageList({ messages, zone, authorOf, live }: Props) {
   return (
-    <div role="log" aria-label="Conversation">
+    <div role="log" aria-label="Conversation" aria-live={live ? 'polite' : 'off'}>
       <Stack
         gap="xs"
         component="ol"

@@ -25,6 +25,43 @@ export function useDialog<T>(): {
       // After the dialog has gone (its focus trap lets go first).
       const back = trigger.current;
       requestAnimationFrame(() => back?.isConnected && back.focus());
+      if (back) keepFocusNear(back);
     },
   };
+}
+
+/** How long after a dialog closes the refetch its action caused may still remove the button. */
+const SETTLE_MS = 5_000;
+
+/**
+ * A dialog's action often removes the button that opened it (a written-off invoice has no
+ * Write off button any more) once the refetch lands, and the focus then fell to the page's
+ * start. It goes to the nearest table or section around the button that is still there (the
+ * table itself may go with its last row), if nothing else has taken it meanwhile.
+ */
+function keepFocusNear(button: HTMLElement): void {
+  const around: HTMLElement[] = [];
+  for (
+    let at = button.parentElement?.closest<HTMLElement>('[role="region"], section, main');
+    at;
+    at = at.parentElement?.closest<HTMLElement>('[role="region"], section, main')
+  ) {
+    around.push(at);
+  }
+  if (around.length === 0) return;
+  const observer = new MutationObserver(() => {
+    if (button.isConnected) return;
+    stop();
+    const lost = document.activeElement === null || document.activeElement === document.body;
+    const near = around.find((element) => element.isConnected);
+    if (!lost || !near) return;
+    if (!near.hasAttribute('tabindex')) near.setAttribute('tabindex', '-1');
+    near.focus();
+  });
+  const timer = setTimeout(() => stop(), SETTLE_MS);
+  function stop() {
+    observer.disconnect();
+    clearTimeout(timer);
+  }
+  observer.observe(document.body, { childList: true, subtree: true });
 }

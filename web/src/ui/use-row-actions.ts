@@ -12,7 +12,7 @@ export interface RowFailure<V> {
  * first row's button stopped showing as busy and could be pressed again, and its failure was
  * replaced by the second's success, so the alert never showed and the row silently stayed as
  * it was. Here every call counts: `busy` looks at all those under way, and each row's last
- * failure stays until the row is acted on again.
+ * failure stays until the row is acted on again or the user dismisses it.
  */
 export function useRowActions<V>(options: {
   mutationFn: (variables: V) => Promise<unknown>;
@@ -23,6 +23,8 @@ export function useRowActions<V>(options: {
   mutate: (variables: V) => void;
   busy: (match: (variables: V) => boolean) => boolean;
   failures: RowFailure<V>[];
+  dismiss: (failure: RowFailure<V>) => void;
+  rowOf: (variables: V) => string;
 } {
   const { rowOf } = options;
   const [running, setRunning] = useState<V[]>([]);
@@ -45,5 +47,7 @@ export function useRowActions<V>(options: {
     mutate: (v) => mutation.mutate(v),
     busy: (match) => running.some(match),
     failures,
+    dismiss: (failure) => setFailures((list) => list.filter((f) => f !== failure)),
+    rowOf,
   };
 }

@@ -49,8 +49,8 @@ export default function AgentsPage() {
     getNextPageParam: nextCursor,
   });
   const reinstate = useRowActions({
-    rowOf: (id: string) => id,
-    mutationFn: (id: string) =>
+    rowOf: (agent: { id: string; name: string }) => agent.id,
+    mutationFn: ({ id }: { id: string; name: string }) =>
       unwrap(api.POST('/v1/agents/{id}/reinstate', { params: { path: { id } } })),
     onSettled: () => void queryClient.invalidateQueries({ queryKey: keys.agentDirectory }),
   });
@@ -81,10 +81,7 @@ export default function AgentsPage() {
       </Group>
       {agents.isPending && <Loading label="Loading the agents" />}
       <ErrorAlert error={agents.error} title="The agents could not be loaded" />
-      <RowErrorAlerts
-        failures={reinstate.failures}
-        title={(id) => `Not reinstated: ${items.find((a) => a.agentId === id)?.displayName ?? id}`}
-      />
+      <RowErrorAlerts actions={reinstate} title={(agent) => `Not reinstated: ${agent.name}`} />
       {agents.isSuccess && items.length === 0 && (
         <Text size="sm">
           {term || status ? 'No agent matches.' : 'No agent has signed up yet.'}
@@ -128,8 +125,10 @@ export default function AgentsPage() {
                         <Button
                           size="xs"
                           variant="default"
-                          loading={reinstate.busy((id) => id === agent.agentId)}
-                          onClick={() => reinstate.mutate(agent.agentId)}
+                          loading={reinstate.busy((a) => a.id === agent.agentId)}
+                          onClick={() =>
+                            reinstate.mutate({ id: agent.agentId, name: agent.displayName })
+                          }
                           aria-label={`Reinstate ${agent.displayName}`}
                         >
                           Reinstate

@@ -44,7 +44,12 @@ export function Conversation({
             : 'No messages yet. Write to the customer below.'}
         </Text>
       )}
-      <MessageList messages={items} zone={zone} authorOf={author} />
+      <MessageList
+        messages={items}
+        zone={zone}
+        authorOf={author}
+        live={messages.isSuccess && !loadingMore}
+      />
       {loadingMore && <Loading label="Loading the newer messages" />}
       {!readOnly && <MessageComposer ticketId={ticketId} />}
     </Stack>

@@ -40,8 +40,15 @@ export default function CompanyAgentsPage() {
       ),
   });
   const change = useRowActions({
-    rowOf: (v: { agentId: string; certify: boolean }) => v.agentId,
-    mutationFn: ({ agentId, certify }: { agentId: string; certify: boolean }) => {
+    rowOf: (v: { agentId: string; certify: boolean; displayName: string }) => v.agentId,
+    mutationFn: ({
+      agentId,
+      certify,
+    }: {
+      agentId: string;
+      certify: boolean;
+      displayName: string;
+    }) => {
       const params = { params: { path: { agentId } } };
       return certify
         ? unwrap(api.PUT('/v1/companies/me/certified-agents/{agentId}', params))
@@ -50,16 +57,13 @@ export default function CompanyAgentsPage() {
     onSettled: () => void queryClient.invalidateQueries({ queryKey: keys.companyAgents }),
   });
   const busy = (agentId: string) => change.busy((v) => v.agentId === agentId);
-  const nameOf = (agentId: string) =>
-    [...(certified.data ?? []), ...(known.data ?? [])].find((a) => a.agentId === agentId)
-      ?.displayName ?? agentId;
   const zone = browserZone();
   const searchError = problemOf(known.error, ['q'])?.field('q');
   return (
     <Page title="Agents">
       <RowErrorAlerts
-        failures={change.failures}
-        title={(v) => `${v.certify ? 'Not certified' : 'Not revoked'}: ${nameOf(v.agentId)}`}
+        actions={change}
+        title={(v) => `${v.certify ? 'Not certified' : 'Not revoked'}: ${v.displayName}`}
       />
       <Stack component="section" aria-labelledby="certified-heading" gap="sm">
         <Title order={2} id="certified-heading" size="h3">
@@ -97,7 +101,13 @@ export default function CompanyAgentsPage() {
                         consequence="Their seats and places in line on your shifts that require certification end now: a seat being worked ends as a check-out (tickets in hand return to your queue shortly), the others are cancelled. Nothing counts against the agent, and each seat freed is offered to your waitlist."
                         confirmLabel="Revoke the certification"
                         keepLabel="Keep certified"
-                        onConfirm={() => change.mutate({ agentId: agent.agentId, certify: false })}
+                        onConfirm={() =>
+                          change.mutate({
+                            agentId: agent.agentId,
+                            certify: false,
+                            displayName: agent.displayName,
+                          })
+                        }
                       >
                         Revoke
                       </ConfirmButton>
@@ -157,7 +167,13 @@ export default function CompanyAgentsPage() {
                         <Button
                           size="xs"
                           loading={busy(agent.agentId)}
-                          onClick={() => change.mutate({ agentId: agent.agentId, certify: true })}
+                          onClick={() =>
+                            change.mutate({
+                              agentId: agent.agentId,
+                              certify: true,
+                              displayName: agent.displayName,
+                            })
+                          }
                           aria-label={`Certify ${agent.displayName}`}
                         >
                           Certify

@@ -79,7 +79,12 @@ export default function CompanyTicketPage() {
             {messages.isSuccess && items.length === 0 && (
               <Text size="sm">No messages since the handoff.</Text>
             )}
-            <MessageList messages={items} zone={zone} authorOf={author} />
+            <MessageList
+              messages={items}
+              zone={zone}
+              authorOf={author}
+              live={messages.isSuccess && !loadingMore}
+            />
             {loadingMore && <Loading label="Loading the newer messages" />}
           </Stack>
         </Grid.Col>

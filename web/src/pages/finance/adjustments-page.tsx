@@ -84,6 +84,8 @@ export default function AdjustmentsPage() {
 interface Decision {
   id: string;
   action: 'approve' | 'reject' | 'cancel';
+  /** Named in its failure, which may outlive the row in this view. */
+  reference: string;
 }
 
 function AdjustmentsTable({ items }: { items: Adjustment[] }) {
@@ -109,13 +111,9 @@ function AdjustmentsTable({ items }: { items: Adjustment[] }) {
   const zone = browserZone();
   const busy = (id: string, action: string) =>
     decide.busy((v) => v.id === id && v.action === action);
-  const referenceOf = (id: string) => items.find((a) => a.id === id)?.reference ?? id;
   return (
     <Stack gap="xs">
-      <RowErrorAlerts
-        failures={decide.failures}
-        title={(v) => `Not done (${v.action}): ${referenceOf(v.id)}`}
-      />
+      <RowErrorAlerts actions={decide} title={(v) => `Not done (${v.action}): ${v.reference}`} />
       <ScrollTable label="Table of adjustments">
         <Table miw={640}>
           <Table.Thead>
@@ -154,7 +152,9 @@ function AdjustmentsTable({ items }: { items: Adjustment[] }) {
                         <Button
                           size="xs"
                           loading={busy(a.id, 'approve')}
-                          onClick={() => decide.mutate({ id: a.id, action: 'approve' })}
+                          onClick={() =>
+                            decide.mutate({ id: a.id, action: 'approve', reference: a.reference })
+                          }
                           aria-label={`Approve ${a.reference}`}
                         >
                           Approve
@@ -163,7 +163,9 @@ function AdjustmentsTable({ items }: { items: Adjustment[] }) {
                           size="xs"
                           variant="default"
                           loading={busy(a.id, 'reject')}
-                          onClick={() => decide.mutate({ id: a.id, action: 'reject' })}
+                          onClick={() =>
+                            decide.mutate({ id: a.id, action: 'reject', reference: a.reference })
+                          }
                           aria-label={`Reject ${a.reference}`}
                         >
                           Reject
@@ -175,7 +177,9 @@ function AdjustmentsTable({ items }: { items: Adjustment[] }) {
                         size="xs"
                         variant="default"
                         loading={busy(a.id, 'cancel')}
-                        onClick={() => decide.mutate({ id: a.id, action: 'cancel' })}
+                        onClick={() =>
+                          decide.mutate({ id: a.id, action: 'cancel', reference: a.reference })
+                        }
                         aria-label={`Withdraw ${a.reference}`}
                       >
                         Withdraw
