@@ -285,6 +285,119 @@ describe('receivables', () => {
     expect(integrity.body.unbalancedCurrencies).toEqual([]);
   });
 
+  /**
+   * A company's invoice paid, its dispute lost and billed again on the next invoice, which its
+   * card (declining now) leaves past due. Returns both invoices and the dispute.
+   */
+  const billedAgainUnpaid = async (name: string) => {
+    const { company, invoice } = await invoiced(name, 2);
+    const from = fake.billingEvents.length;
+    const dispute = fake.invoicing.dispute(chargeOf(invoice.number).id)!;
+    fake.invoicing.closeDispute(dispute.id, 'lost');
+    await deliverBillingEvents(t, fake, from);
+    await t.http
+      .post(`/v1/invoices/${invoice.id}/bill-dispute-again`)
+      .set(finance.auth)
+      .expect(200);
+    await saveCard(t, fake, company, 'card_declined');
+    const billing = await closeAt(company, 15);
+    expect(linesOf(billing)).toEqual([['rebilled_disputes', 2 * PER_TICKET]]);
+    await runJobs(t, ['billing.invoice-issue']);
+    expect((await financeInvoice(company.companyId)).status).toBe('past_due');
+    return { company, billing: await financeInvoice(company.companyId), dispute };
+  };
+  const appealWon = async (disputeId: string) => {
+    const from = fake.billingEvents.length;
+    fake.invoicing.appealDispute(disputeId);
+    fake.invoicing.closeDispute(disputeId, 'won');
+    await deliverBillingEvents(t, fake, from);
+  };
+  const balanced = async () =>
+    expect(
+      (await t.http.get('/v1/ledger/integrity').set(finance.auth).expect(200)).body
+        .unbalancedCurrencies,
+    ).toEqual([]);
+
+  it('won on appeal after the invoice billing it again was written off: the bad debt is recovered, nothing credited until that invoice is paid', async () => {
+    const { company, billing, dispute } = await billedAgainUnpaid('Appeal Unpaid SA');
+    const cash = await platform('platform_cash');
+    const badDebt = await platform('platform_bad_debt');
+    await writeOff(billing.id);
+    expect(await owed(company.companyId)).toBe(0);
+    expect(await platform('platform_bad_debt')).toBe(badDebt + 2 * PER_TICKET);
+
+    await appealWon(dispute.id);
+    // The bank gave the money back; the company paid none of what was billed again: no credit.
+    expect(await platform('platform_cash')).toBe(cash + 2 * PER_TICKET);
+    expect(await platform('platform_bad_debt')).toBe(badDebt);
+    expect(await owed(company.companyId)).toBe(0);
+    expect((await closeAt(company, 22)).id).toBe(billing.id); // nothing to bill
+
+    // It pays the written-off invoice after all: what it paid of a won dispute is credited.
+    await paidAfterAll(company, billing.number);
+    expect(await owed(company.companyId)).toBe(-2 * PER_TICKET);
+    expect(await platform('platform_bad_debt')).toBe(badDebt);
+    const next = await closeAt(company, 29);
+    expect(linesOf(next)).toEqual([['appealed_disputes', -2 * PER_TICKET]]);
+    expect(next.lines[0].description).toMatch(/won on appeal.*credited back/);
+    await balanced();
+  });
+
+  it('won on appeal while the invoice billing it again was unpaid: credited back, withheld when that invoice is written off, credited if it is paid after all', async () => {
+    const { company, billing, dispute } = await billedAgainUnpaid('Appeal Then Unpaid SA');
+    const badDebt = await platform('platform_bad_debt');
+    await appealWon(dispute.id);
+    // Still owed on the billing invoice, credited back on the next: nothing owed net.
+    expect(await owed(company.companyId)).toBe(0);
+    await writeOff(billing.id);
+    // Written off, the company paid none of it: the credit-back is billed back.
+    expect(await owed(company.companyId)).toBe(0);
+    expect(await platform('platform_bad_debt')).toBe(badDebt);
+    await paidAfterAll(company, billing.number);
+    expect(await owed(company.companyId)).toBe(-2 * PER_TICKET);
+    expect(await platform('platform_bad_debt')).toBe(badDebt);
+    const next = await closeAt(company, 22);
+    expect(linesOf(next)).toEqual([['appealed_disputes', -2 * PER_TICKET]]);
+    await balanced();
+  });
+
+  it('an appeal that meets the write-off of the invoice billing it again still committing waits for it, and recovers the bad debt', async () => {
+    const { company, billing, dispute } = await billedAgainUnpaid('Appeal Racing Ltd');
+    const badDebt = await platform('platform_bad_debt');
+    await withRowsHeld(
+      t,
+      'SELECT 1 FROM invoices WHERE id = $1 FOR UPDATE',
+      [billing.id],
+      async (held) => {
+        // A write-off holds the billing invoice; the appeal's news arrives meanwhile.
+        await held.query(`UPDATE invoices SET status = 'uncollectible' WHERE id = $1`, [
+          billing.id,
+        ]);
+        await t.app.get(LedgerService).post(held.manager, {
+          kind: 'write_off',
+          idempotencyKey: `invoice-write-off:${billing.id}`,
+          currency: 'EUR',
+          companyId: company.companyId,
+          lines: [
+            { account: 'platform_bad_debt', ownerId: null, amountMinor: 2 * PER_TICKET },
+            {
+              account: 'company_receivable',
+              ownerId: company.companyId,
+              amountMinor: -2 * PER_TICKET,
+            },
+          ],
+        });
+        const appealed = appealWon(dispute.id);
+        await waitForLockWaiters(t, 1, 'the appeal to wait for the billing invoice');
+        await held.commitTransaction();
+        await appealed;
+      },
+    );
+    expect(await owed(company.companyId)).toBe(0);
+    expect(await platform('platform_bad_debt')).toBe(badDebt);
+    await balanced();
+  });
+
   it('books nothing for a dispute Stripe prevented (the cardholder is refunded instead)', async () => {
     const { company, invoice } = await invoiced('Prevented SA', 1);
     const cash = await platform('platform_cash');

@@ -5309,7 +5309,9 @@ export interface components {
        *     `carried_balance`: an earlier total below the smallest charge for the currency, carried;
        *     `withheld_credits`: credits of reopened tickets billed back, as the invoice that charged
        *     them was written off; `restored_credits`: those credited again, as it was paid after all;
-       *     `rebilled_disputes`: charges the company's bank took back (disputes lost), billed again.
+       *     `rebilled_disputes`: charges the company's bank took back (disputes lost), billed again;
+       *     `appealed_disputes`: those disputes won on appeal since, what was billed again credited back
+       *     (positive when that credit is withheld: the invoice that billed it again went unpaid).
        * @example shift
        * @enum {string}
        */
@@ -5320,7 +5322,8 @@ export interface components {
         | 'carried_balance'
         | 'withheld_credits'
         | 'restored_credits'
-        | 'rebilled_disputes';
+        | 'rebilled_disputes'
+        | 'appealed_disputes';
       /** @example 12 */
       tickets: number;
       /**

@@ -12,6 +12,7 @@ import { BillingService } from './billing.service';
 import { CreditControlService } from './credit-control.service';
 import { CreditControlsRepository } from './credit-controls.repository';
 import { CreditController } from './credit.controller';
+import { DisputeRebillsService } from './dispute-rebills.service';
 import { InvoiceClosingService } from './invoice-closing.service';
 import { InvoiceCollectionService } from './invoice-collection.service';
 import { InvoiceDraftsService } from './invoice-drafts.service';
@@ -64,6 +65,7 @@ import { WithheldCreditsService } from './withheld-credits.service';
     ReceivablesService,
     LostDisputesService,
     WithheldCreditsService,
+    DisputeRebillsService,
   ],
   exports: [
     BillingService,

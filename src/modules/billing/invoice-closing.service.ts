@@ -7,6 +7,7 @@ import { BillableEntry, LedgerService } from '../ledger/ledger.service';
 import { OutboxService } from '../outbox/outbox.service';
 import { ShiftFacts } from '../shifts/shift-facts.service';
 import { TicketClaimFacts } from '../tickets/ticket-claim-facts.service';
+import { isRebill } from './dispute-rebills.service';
 import { InvoicesRepository, NewInvoiceLine } from './invoices.repository';
 import { localDay } from './local-day';
 import { WithheldCreditsService } from './withheld-credits.service';
@@ -184,7 +185,11 @@ export class InvoiceClosingService {
         amountMinor: of.reduce((s, e) => s + e.amountMinor, 0),
       });
     }
-    const rebilled = entries.filter((e) => e.kind === 'dispute_rebilled');
+    // A lost dispute's amount billed again, and what became of it once won on appeal: each its
+    // own line (a credit-back under "billed again" read as a negative charge).
+    const disputes = entries.filter((e) => e.kind === 'dispute_rebilled');
+    const rebilled = disputes.filter((e) => isRebill(e.key));
+    const appealed = disputes.filter((e) => !isRebill(e.key));
     if (rebilled.length > 0) {
       lines.push({
         position: lines.length + 1,
@@ -196,6 +201,20 @@ export class InvoiceClosingService {
             : `${rebilled.length} charges your bank took back (lost disputes), billed again`,
         tickets: 0,
         amountMinor: rebilled.reduce((s, e) => s + e.amountMinor, 0),
+      });
+    }
+    if (appealed.length > 0) {
+      const amountMinor = appealed.reduce((s, e) => s + e.amountMinor, 0);
+      lines.push({
+        position: lines.length + 1,
+        kind: 'appealed_disputes',
+        shift_id: null,
+        description:
+          amountMinor <= 0
+            ? 'Disputes won on appeal: what was billed again, credited back'
+            : 'Disputes won on appeal: their credit withheld, the invoice that billed them again having gone unpaid',
+        tickets: 0,
+        amountMinor,
       });
     }
     if (carriedIn < 0) {

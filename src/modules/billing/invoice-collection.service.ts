@@ -11,6 +11,7 @@ import { KEY_EXPIRY_MS, savedServerError } from '../stripe/stripe-errors';
 import { STRIPE } from '../stripe/stripe.module';
 import { BillingService } from './billing.service';
 import { CreditControlService } from './credit-control.service';
+import { DisputeRebillsService } from './dispute-rebills.service';
 import { InvoiceDraftsService } from './invoice-drafts.service';
 import { InvoiceRow, InvoicesRepository, InvoiceStatus } from './invoices.repository';
 import { WithheldCreditsService } from './withheld-credits.service';
@@ -53,6 +54,7 @@ export class InvoiceCollectionService {
     private readonly withheld: WithheldCreditsService,
     private readonly outbox: OutboxService,
     private readonly drafts: InvoiceDraftsService,
+    private readonly rebills: DisputeRebillsService,
   ) {}
 
   /** Creates, fills and finalizes the Stripe invoice of a closed period, then charges it. */
@@ -303,7 +305,10 @@ export class InvoiceCollectionService {
             : { account: 'company_receivable', ownerId: row.company_id, amountMinor: -amount },
         ],
       });
-      if (recovered) await this.withheld.restore(em, row);
+      if (recovered) {
+        await this.withheld.restore(em, row);
+        await this.rebills.paidAfterAll(em, row);
+      }
       // Whether or not late: a paid bill-back completes a restore left for it.
       await this.withheld.restoreBilledBackOn(em, row);
     } else if (status === 'uncollectible' || status === 'void') {
@@ -323,6 +328,7 @@ export class InvoiceCollectionService {
         ],
       });
       await this.withheld.withhold(em, row);
+      await this.rebills.writtenOff(em, row);
     }
     // Paid, or past due long enough: the company's hold may change with it.
     await this.credit.standing(em, row.company_id);

@@ -4,6 +4,7 @@ import { EntityManager } from 'typeorm';
 import { LedgerService, PostingLine } from '../ledger/ledger.service';
 import { STRIPE } from '../stripe/stripe.module';
 import { CreditControlService } from './credit-control.service';
+import { DisputeRebillsService } from './dispute-rebills.service';
 import { InvoiceRow, InvoicesRepository } from './invoices.repository';
 import { WithheldCreditsService } from './withheld-credits.service';
 
@@ -44,6 +45,7 @@ export class InvoiceDisputesService {
     private readonly ledger: LedgerService,
     private readonly credit: CreditControlService,
     private readonly withheld: WithheldCreditsService,
+    private readonly rebills: DisputeRebillsService,
   ) {}
 
   /** A `charge.dispute.*` event, inside the event job's transaction. */
@@ -115,8 +117,8 @@ export class InvoiceDisputesService {
    * Won on appeal after it was lost: Stripe puts the money back in the balance, and what the
    * loss made owed again is undone as finance left it. Still owed: the receivable is settled.
    * Credited (a credit note let it go as bad debt): the bad debt is recovered. Billed again on a
-   * later invoice: credited back on the next one, as a billable entry of the same kind (net zero
-   * if both fall on one invoice), since the company pays or paid that charge too.
+   * later invoice: credited back on the next one (net zero if both fall on one invoice), as far
+   * as the company pays or paid that charge too (DisputeRebillsService).
    */
   private async appealWon(
     em: EntityManager,
@@ -146,18 +148,7 @@ export class InvoiceDisputesService {
     // Credits of its reopened tickets withheld for the credit note's sake: the company paid
     // after all, so they are its again (as when a written-off invoice is paid).
     await this.withheld.restore(em, invoice);
-    if (rebilled > 0) {
-      await this.ledger.post(em, {
-        ...common,
-        kind: 'dispute_rebilled',
-        idempotencyKey: `dispute-rebill-returned:${disputeId}`,
-        memo: `${memo}: won on appeal, what was billed again credited back`,
-        lines: [
-          { account: 'platform_disputes', ownerId: null, amountMinor: rebilled },
-          { account: 'company_receivable', ownerId: invoice.company_id, amountMinor: -rebilled },
-        ],
-      });
-    }
+    if (rebilled > 0) await this.rebills.appealWon(em, invoice, disputeId, rebilled, memo);
     await this.credit.standing(em, invoice.company_id);
   }
 }

@@ -62,7 +62,8 @@ export type InvoiceLineKind =
   | 'carried_balance'
   | 'withheld_credits'
   | 'restored_credits'
-  | 'rebilled_disputes';
+  | 'rebilled_disputes'
+  | 'appealed_disputes';
 
 export interface InvoiceLineRow {
   invoice_id: string;

@@ -26,6 +26,7 @@ export interface BillableEntryRow {
   entry_id: string;
   kind: BillableKind;
   claim_id: string | null;
+  idempotency_key: string;
   /** The company receivable line (debit positive: a charge; negative: a credit). */
   amount_minor: string;
 }
@@ -74,7 +75,7 @@ export class BillableEntriesRepository {
     before: Date,
   ): Promise<BillableEntryRow[]> {
     return em.query(
-      `SELECT e.id AS entry_id, e.kind, e.claim_id, l.amount_minor
+      `SELECT e.id AS entry_id, e.kind, e.claim_id, e.idempotency_key, l.amount_minor
          FROM journal_entries e
          JOIN journal_lines l ON l.entry_id = e.id
          JOIN ledger_accounts a ON a.id = l.account_id
@@ -129,6 +130,31 @@ export class BillableEntriesRepository {
         WHERE x.claim_id = ANY($1::uuid[]) AND x.kind = 'credit_withheld'`,
       [claimIds],
     );
+  }
+
+  /** The invoice that billed the entry under this key, if one has. */
+  async invoiceOf(em: EntityManager, idempotencyKey: string): Promise<string | null> {
+    const [row]: { invoice_id: string }[] = await em.query(
+      `SELECT i.invoice_id
+         FROM journal_entries e
+         JOIN invoiced_entries i ON i.entry_id = e.id
+        WHERE e.idempotency_key = $1`,
+      [idempotencyKey],
+    );
+    return row?.invoice_id ?? null;
+  }
+
+  /** The keys of the entries of this kind the invoice billed. */
+  async keysBilledOn(em: EntityManager, invoiceId: string, kind: BillableKind): Promise<string[]> {
+    const rows: { idempotency_key: string }[] = await em.query(
+      `SELECT e.idempotency_key
+         FROM invoiced_entries i
+         JOIN journal_entries e ON e.id = i.entry_id AND e.kind = $2
+        WHERE i.invoice_id = $1
+        ORDER BY e.idempotency_key`,
+      [invoiceId, kind],
+    );
+    return rows.map((r) => r.idempotency_key);
   }
 
   /** The claims whose withheld credit this invoice billed back. */

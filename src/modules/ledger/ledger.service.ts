@@ -38,6 +38,8 @@ export interface BillableEntry {
   entryId: string;
   kind: BillableKind;
   claimId: string | null;
+  /** The entry's key, when read from the journal (it tells a dispute's steps apart). */
+  key?: string;
   /** Positive: a charge; negative: a credit (a reversal). */
   amountMinor: number;
 }
@@ -222,6 +224,7 @@ export class LedgerService {
       entryId: r.entry_id,
       kind: r.kind,
       claimId: r.claim_id,
+      key: r.idempotency_key,
       amountMinor: Number(r.amount_minor),
     }));
   }
@@ -256,6 +259,16 @@ export class LedgerService {
       invoiceId: r.invoice_id,
       amountMinor: Number(r.amount_minor),
     }));
+  }
+
+  /** The invoice that billed the entry under this key (null while none has). */
+  invoiceOf(em: EntityManager, idempotencyKey: string): Promise<string | null> {
+    return this.billable.invoiceOf(em, idempotencyKey);
+  }
+
+  /** The keys of the entries of this kind that the invoice billed. */
+  keysBilledOn(em: EntityManager, invoiceId: string, kind: BillableKind): Promise<string[]> {
+    return this.billable.keysBilledOn(em, invoiceId, kind);
   }
 
   /** The claims whose withheld credit this invoice billed back. */

@@ -1,0 +1,166 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { LedgerService } from '../ledger/ledger.service';
+import { InvoiceRow, InvoicesRepository } from './invoices.repository';
+
+/** The key of a lost dispute's amount billed again (LostDisputesService.billAgain). */
+const REBILLED = 'dispute-rebilled:';
+/** Whether a `dispute_rebilled` entry is the amount billed again, not what became of it. */
+export const isRebill = (key: string | undefined) => key?.startsWith(REBILLED) ?? false;
+
+/** The steps of a rebilled dispute won on appeal, each booked once. */
+const steps = (disputeId: string) => ({
+  /** Credited back to the company on its next invoice. */
+  returned: `dispute-rebill-returned:${disputeId}`,
+  /** The bad debt that wrote off the invoice billing it again, recovered instead. */
+  recovered: `dispute-rebill-recovered:${disputeId}`,
+  /** The credit-back billed back: the invoice billing it again was written off after it. */
+  withheld: `dispute-rebill-withheld:${disputeId}`,
+  /** Credited after all: that written-off invoice was paid. */
+  restored: `dispute-rebill-restored:${disputeId}`,
+});
+
+const UNCOLLECTED: ReadonlySet<string> = new Set(['uncollectible', 'void']);
+
+/**
+ * A lost dispute billed again and then won on appeal: the company owes none of what was billed
+ * again, so what it paid of it comes back. Whether it paid depends on the invoice that billed it
+ * again ("the billing invoice"): paid or still collected, the amount is credited back on the
+ * next invoice; written off (or voided), the company paid none of it, and the money the appeal
+ * brought back recovers the bad debt instead. If the billing invoice is written off after the
+ * credit-back, the credit is billed back; if paid after it was written off, it is credited.
+ * (Before, the credit-back was given whatever became of the billing invoice: a company whose
+ * invoice was written off was credited an amount it never paid.)
+ * Callers hold the billing invoice's lock, or this takes it after the disputed invoice's, so a
+ * write-off and an appeal committing together each see the other.
+ */
+@Injectable()
+export class DisputeRebillsService {
+  constructor(
+    private readonly ledger: LedgerService,
+    private readonly invoices: InvoicesRepository,
+  ) {}
+
+  /**
+   * The dispute on `invoice` was won on appeal after `rebilled` of it was billed again; the
+   * appeal's entry left that amount in platform_disputes, and this books where it goes.
+   */
+  async appealWon(
+    em: EntityManager,
+    invoice: InvoiceRow,
+    disputeId: string,
+    rebilled: number,
+    memo: string,
+  ): Promise<void> {
+    const key = steps(disputeId);
+    const billedOn = await this.ledger.invoiceOf(em, REBILLED + disputeId);
+    const [billing] = billedOn ? await this.invoices.lockByIds(em, [billedOn]) : [];
+    const recovered =
+      billing && UNCOLLECTED.has(billing.status)
+        ? Math.min(rebilled, await this.room(em, billing, disputeId))
+        : 0;
+    const common = { currency: invoice.currency, companyId: invoice.company_id };
+    if (recovered > 0) {
+      await this.ledger.post(em, {
+        ...common,
+        kind: 'dispute_resolution',
+        idempotencyKey: key.recovered,
+        memo: `${memo}: won on appeal; what was billed again went unpaid (invoice ${billing.number ?? billing.id} written off), its bad debt recovered`,
+        lines: [
+          { account: 'platform_disputes', ownerId: null, amountMinor: recovered },
+          { account: 'platform_bad_debt', ownerId: null, amountMinor: -recovered },
+        ],
+      });
+    }
+    // The rest (all of it unless the billing invoice was written off; what it charged beyond
+    // its total otherwise, its credits having paid that) is the company's again.
+    const returned = rebilled - recovered;
+    if (returned > 0) {
+      await this.ledger.post(em, {
+        ...common,
+        kind: 'dispute_rebilled',
+        idempotencyKey: key.returned,
+        memo: `${memo}: won on appeal, what was billed again credited back`,
+        lines: [
+          { account: 'platform_disputes', ownerId: null, amountMinor: returned },
+          { account: 'company_receivable', ownerId: invoice.company_id, amountMinor: -returned },
+        ],
+      });
+    }
+  }
+
+  /**
+   * The billing invoice was written off (or voided), locked by the caller: a credit-back given
+   * for a dispute it billed again, won on appeal since, is billed back, up to what the invoice
+   * left unpaid. (Not when the appeal found it written off already: it recovered the bad debt.)
+   */
+  async writtenOff(em: EntityManager, billing: InvoiceRow): Promise<void> {
+    for (const disputeId of await this.disputesBilledOn(em, billing)) {
+      const key = steps(disputeId);
+      const returned = await this.ledger.posted(em, key.returned);
+      if (!returned || (await this.ledger.posted(em, key.recovered))) continue;
+      const amount = Math.min(returned.debitMinor, await this.room(em, billing, disputeId));
+      if (amount <= 0) continue;
+      await this.ledger.post(em, {
+        kind: 'dispute_rebilled',
+        idempotencyKey: key.withheld,
+        currency: billing.currency,
+        companyId: billing.company_id,
+        memo: `Dispute ${disputeId} won on appeal: its credit-back withheld, invoice ${billing.number ?? billing.id} that billed it again was not paid`,
+        lines: [
+          { account: 'company_receivable', ownerId: billing.company_id, amountMinor: amount },
+          { account: 'platform_bad_debt', ownerId: null, amountMinor: -amount },
+        ],
+      });
+    }
+  }
+
+  /**
+   * The written-off billing invoice, locked by the caller, was paid after all: the company paid
+   * what it billed again, so what the appeal recovered, or withheld, is credited back.
+   */
+  async paidAfterAll(em: EntityManager, billing: InvoiceRow): Promise<void> {
+    for (const disputeId of await this.disputesBilledOn(em, billing)) {
+      const amount = await this.takenBy(em, disputeId);
+      if (amount <= 0) continue;
+      await this.ledger.post(em, {
+        kind: 'dispute_rebilled',
+        idempotencyKey: steps(disputeId).restored,
+        currency: billing.currency,
+        companyId: billing.company_id,
+        memo: `Dispute ${disputeId} won on appeal: what was billed again credited back, invoice ${billing.number ?? billing.id} having been paid`,
+        lines: [
+          { account: 'platform_bad_debt', ownerId: null, amountMinor: amount },
+          { account: 'company_receivable', ownerId: billing.company_id, amountMinor: -amount },
+        ],
+      });
+    }
+  }
+
+  /** The disputes whose amount billed again the invoice billed. */
+  private async disputesBilledOn(em: EntityManager, billing: InvoiceRow): Promise<string[]> {
+    const keys = await this.ledger.keysBilledOn(em, billing.id, 'dispute_rebilled');
+    return keys.filter(isRebill).map((k) => k.slice(REBILLED.length));
+  }
+
+  /** What the dispute's steps took out of the billing invoice's bad debt. */
+  private async takenBy(em: EntityManager, disputeId: string): Promise<number> {
+    const key = steps(disputeId);
+    const recovered = await this.ledger.posted(em, key.recovered);
+    const withheld = await this.ledger.posted(em, key.withheld);
+    return (recovered?.debitMinor ?? 0) + (withheld?.debitMinor ?? 0);
+  }
+
+  /**
+   * What of the billing invoice's written-off total is left to take out of its bad debt: its
+   * total less what the other disputes it billed again took. (A total lowered by credits paid
+   * for part of what it billed again.)
+   */
+  private async room(em: EntityManager, billing: InvoiceRow, disputeId: string): Promise<number> {
+    let room = Number(billing.total_minor);
+    for (const other of await this.disputesBilledOn(em, billing)) {
+      if (other !== disputeId) room -= await this.takenBy(em, other);
+    }
+    return Math.max(0, room);
+  }
+}
