@@ -117,13 +117,29 @@ describe('billing: customer, card, outstanding', () => {
       'the admin’s email at Stripe',
       5000,
     );
-    // A time zone or period changes nothing at Stripe, and no job is written for it.
+    // A time zone or period changes nothing at Stripe, and no job is written for it; nor for a
+    // name and billing email sent as they are (a settings form saves every field).
+    const syncJobs = async () =>
+      (
+        await t.db.query(
+          `SELECT count(*)::int AS n FROM outbox WHERE job_name = 'billing.customer-sync'
+              AND payload ->> 'companyId' = $1`,
+          [company.companyId],
+        )
+      )[0].n;
+    const jobs = await syncJobs();
     const before = fake.requests.length;
     await t.http.patch('/v1/companies/me').set(company.auth).send({ timeZone: 'Europe/Paris' });
+    await t.http
+      .patch('/v1/companies/me')
+      .set(company.auth)
+      .send({ name: ' Acme Ltd ', billingEmail: null, billingPeriod: 'monthly' })
+      .expect(200);
     await new Promise((r) => setTimeout(r, 500));
     expect(fake.requests.slice(before).filter((r) => r.path.startsWith('/v1/customers'))).toEqual(
       [],
     );
+    expect(await syncJobs()).toBe(jobs);
   });
 
   // A refusal (the customer deleted in Stripe's dashboard) was retried for some 18 hours.

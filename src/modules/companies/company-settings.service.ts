@@ -62,12 +62,15 @@ export class CompanySettingsService {
     };
     if (Object.keys(changes).length > 0) {
       await this.db.transaction(async (em) => {
+        const before = await this.companies.lockForUpdate(em, id);
         await this.companies.update(em, id, changes);
         // Invoices and Stripe's payment emails use the Stripe customer's name and email
-        // (billing owns the customer; the job does nothing before there is one).
-        if (input.name !== undefined || input.billingEmail !== undefined) {
-          await this.outbox.enqueue(em, 'billing.customer-sync', { companyId: id });
-        }
+        // (billing owns the customer; the job does nothing before there is one). Only when
+        // either changed: a settings form sends every field each time it is saved.
+        const synced = (['name', 'billingEmail'] as const).some(
+          (k) => k in changes && changes[k] !== before?.[k],
+        );
+        if (synced) await this.outbox.enqueue(em, 'billing.customer-sync', { companyId: id });
       });
     }
     return this.get(actor);
