@@ -13,8 +13,11 @@ export interface CpuSpent {
 const CLOCK_TICKS_PER_SECOND = 100;
 
 /** utime + stime of a process in ms, or null if it cannot be read. */
-export function cpuMsOf(pid: number): number | null {
+export function cpuMsOf(pid: number, command?: string): number | null {
   try {
+    // A database in another pid namespace (a container) names pids this process does not see
+    // as the same: reading them would count someone else's CPU.
+    if (command && !readFileSync(`/proc/${pid}/comm`, 'utf8').startsWith(command)) return null;
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // fields from #3 (state) on
     return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
@@ -53,7 +56,7 @@ export class CpuMeter {
       `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`,
     );
     const backends = new Map<number, number | null>(
-      rows.map((r: { pid: number }) => [r.pid, cpuMsOf(r.pid)]),
+      rows.map((r: { pid: number }) => [r.pid, cpuMsOf(r.pid, 'postgres')]),
     );
     return {
       api: this.apiPid === null ? null : cpuMsOf(this.apiPid),
@@ -62,12 +65,18 @@ export class CpuMeter {
     };
   }
 
-  /** Backends that connected during the phase count from zero. */
+  /**
+   * Backends that connected during the phase count from zero. One that could not be read at the
+   * end (it exited meanwhile) is left out, as are its counters: the phases keep their
+   * connections open until measured, so only a stray one goes. None readable: null (no /proc,
+   * or a database out of this pid namespace).
+   */
   diff(a: Snapshot, b: Snapshot): CpuSpent {
-    let db: number | null = 0;
+    let db: number | null = null;
     for (const [pid, ms] of b.backends) {
-      if (ms === null || db === null) db = null;
-      else db += ms - (a.backends.get(pid) ?? 0)!;
+      const before = a.backends.get(pid);
+      if (ms === null || before === null) continue;
+      db = (db ?? 0) + ms - (before ?? 0);
     }
     const client = process.cpuUsage(a.client);
     return {

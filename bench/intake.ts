@@ -286,7 +286,7 @@ const SAME_WORK_SQL = `
   INSERT INTO outbox (job_name, payload, run_at)
   SELECT 'ticket.sla-check', jsonb_build_object('ticketId', id), sla_deadline FROM t`;
 
-/** N rows by raw SQL over C connections, for a company of its own. */
+/** N rows by raw SQL over C connections (or as many as given), for a company of its own. */
 async function rawPhase(
   db: Client,
   meter: CpuMeter,
@@ -295,6 +295,7 @@ async function rawPhase(
   sql: string,
   label: string,
   named = false,
+  connections = C,
 ): Promise<Phase> {
   const { rows } = await db.query(`INSERT INTO companies (name) VALUES ($1) RETURNING id`, [
     `Raw ${label}`,
@@ -302,10 +303,10 @@ async function rawPhase(
   const params = Array.from({ length: N }, (_, i) =>
     rawParams(rows[0].id, escalation(`${label}-${i}`, i)),
   );
-  const pool = Array.from({ length: C }, () => new Client({ connectionString: url }));
+  const pool = Array.from({ length: connections }, () => new Client({ connectionString: url }));
   await Promise.all(pool.map((c) => c.connect()));
   const free = [...pool];
-  const phase = await measure(meter, name, N, C, async (i, lat) => {
+  const phase = await measure(meter, name, N, connections, async (i, lat) => {
     const c = free.pop()!;
     const s = performance.now();
     // Named: parsed and planned once per connection, then only bound and executed.
@@ -347,9 +348,12 @@ function report(
     `  DB: ${counts.tickets} tickets, ${counts.distinct_ids} distinct externalIds, ` +
       `${counts.timers} SLA timers; expected ${expected} of each`,
   );
-  const [created, , , , same, insert, named] = phases;
+  const [created, , , , wide, insert, named, narrow] = phases;
   const rate = (p: Phase) => p.count / p.seconds;
   const ms = (x: number | null, p: Phase) => (x === null ? NaN : x / p.count);
+  // The database's own rate is its best of the two: C connections (as many as the load's
+  // clients), or the API's pool size (fewer backends contend less on two cores).
+  const same = rate(narrow) > rate(wide) ? narrow : wide;
   // Issue 20's goals: HTTP at half the raw rate or more, the API's CPU per request at most
   // 0.5 ms, the database's at most 1.3× the raw path's.
   const ratio = rate(created) / rate(same);
@@ -360,7 +364,7 @@ function report(
   console.log(
     `\nRESULT intake: n=${N} clients=${C} http=${rate(created).toFixed(0)}/s ` +
       `p50=${pct(created.latencies, 50).toFixed(1)}ms p99=${pct(created.latencies, 99).toFixed(1)}ms ` +
-      `raw=${rate(same).toFixed(0)}/s ratio=${(rate(created) / rate(same)).toFixed(2)} ` +
+      `raw=${rate(same).toFixed(0)}/s (best of ${C} and ${API_POOL} connections: ${rate(wide).toFixed(0)}, ${rate(narrow).toFixed(0)}) ratio=${(rate(created) / rate(same)).toFixed(2)} ` +
       `raw_insert=${rate(insert).toFixed(0)}/s ratio_insert=${(rate(created) / rate(insert)).toFixed(2)} ` +
       `api_cpu=${perReq(created.cpu.api, created)}ms db_cpu=${perReq(created.cpu.db, created)}ms ` +
       `raw_db_cpu=${perReq(same.cpu.db, same)}ms raw_prepared_db_cpu=${perReq(named.cpu.db, named)}ms ` +
@@ -372,6 +376,9 @@ function report(
 }
 
 let goalsMissed = 0;
+
+/** The API's database pool (DB_POOL_SIZE's default; the phases above start it unset). */
+const API_POOL = 8;
 
 // Set while the API runs, so a failure mid-run does not leave it orphaned.
 let stopApiOnFailure: (() => Promise<void>) | null = null;
@@ -504,6 +511,18 @@ async function main() {
       SAME_WORK_SQL,
       'named',
       true,
+    ),
+  );
+  phases.push(
+    await rawPhase(
+      db,
+      meter,
+      url,
+      `raw SQL: ticket + outbox, 1 commit, ${API_POOL} connections`,
+      SAME_WORK_SQL,
+      'narrow',
+      false,
+      API_POOL,
     ),
   );
   await db.end();

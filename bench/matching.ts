@@ -19,6 +19,7 @@ import { performance } from 'node:perf_hooks';
 import { AppModule } from '../src/app.module';
 import { runMigrations } from '../src/bootstrap/prepare-database';
 import { validateEnv } from '../src/config/env.validation';
+import { pct } from './support';
 import { CANDIDATES_SQL } from '../src/modules/tickets/ticket-matching.repository';
 import { TicketMatchingService } from '../src/modules/tickets/ticket-matching.service';
 
@@ -33,6 +34,9 @@ const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0
 const DB = 'handoff_bench_matching';
 const url = ADMIN_URL.replace(/\/[^/]*$/, `/${DB}`);
 const log = pino({ level: 'warn' });
+
+const QUERY_P95_GOAL_MS = 5;
+const LARGEST_SORT_GOAL = 100;
 
 const EXTRA_SKILLS = Array.from({ length: 17 }, (_, i) => `bench_skill_${i + 1}`); // 18 seeded + 17 = 35
 
@@ -131,12 +135,23 @@ const BASELINE_SQL = `
        AND primary_skill = $3
      ORDER BY rank DESC, sla_deadline, created_at LIMIT 1 FOR UPDATE SKIP LOCKED)`;
 const SKILL_CODES: string[] = [];
-const bucket = (i: number) => SKILL_CODES[i % SKILL_CODES.length];
+/**
+ * The i-th baseline call's company and skill: every (company, skill) pair in turn (i % 20 with
+ * i % 35 would reach only 140 of the 700, emptying them at small sizes, where a call that claims
+ * nothing is cheaper than the work it stands for).
+ */
+const company = (i: number) =>
+  `00000000-0000-4000-8000-${String(1 + (i % COMPANIES)).padStart(12, '0')}`;
+const bucket = (i: number) => SKILL_CODES[Math.floor(i / COMPANIES) % SKILL_CODES.length];
 
-const pct = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
-};
+/** Every claim undone: the tickets open again, as loaded. */
+async function resetClaims(db: Client): Promise<void> {
+  await db.query(`DELETE FROM ticket_claims`);
+  await db.query(`DELETE FROM outbox`);
+  await db.query(`UPDATE tickets SET status = 'open', claimed_by = NULL, claimed_at = NULL, last_activity_at = NULL
+                   WHERE status = 'claimed'`);
+  await db.query('VACUUM ANALYZE tickets');
+}
 
 async function main(): Promise<void> {
   console.log(
@@ -155,13 +170,7 @@ async function main(): Promise<void> {
   const db = new Client({ connectionString: url });
   await db.connect();
   if (reuse) {
-    await timed('reset claims from the previous run', async () => {
-      await db.query(`DELETE FROM ticket_claims`);
-      await db.query(`DELETE FROM outbox`);
-      await db.query(`UPDATE tickets SET status = 'open', claimed_by = NULL, claimed_at = NULL, last_activity_at = NULL
-                       WHERE status = 'claimed'`);
-      await db.query('VACUUM ANALYZE tickets');
-    });
+    await timed('reset claims from the previous run', () => resetClaims(db));
   } else {
     await load(db);
   }
@@ -253,52 +262,64 @@ async function main(): Promise<void> {
     (g) => g <= LIVE_AGENTS,
   );
   let next = 0;
+  let concurrentClaimed = 0;
   const tc = performance.now();
   await Promise.all(
     Array.from({ length: 16 }, async () => {
-      while (next < concurrentAgents.length)
-        await matching.claimNext(actor(concurrentAgents[next++]));
+      while (next < concurrentAgents.length) {
+        if (await matching.claimNext(actor(concurrentAgents[next++]))) concurrentClaimed += 1;
+      }
     }),
   );
   const serviceRate = concurrentAgents.length / ((performance.now() - tc) / 1000);
+
+  const [{ doubles }] = (
+    await db.query(`SELECT count(*)::int AS doubles FROM (SELECT ticket_id FROM ticket_claims WHERE status = 'active'
+                     GROUP BY ticket_id HAVING count(*) > 1) d`)
+  ).rows;
+  // The baseline starts from the same open tickets as the service did: at small sizes the
+  // service's claims empty most buckets, and a claim that finds nothing costs next to nothing.
+  await resetClaims(db);
 
   // (b) baseline: the bare claim down one bucket of the same index (company, language, skill),
   // no eligibility rules at all, same concurrency.
   const pool = Array.from({ length: 16 }, () => new Client({ connectionString: url }));
   await Promise.all(pool.map((c) => c.connect()));
   const baseLat: number[] = [];
-  for (let i = 0; i < SAMPLES; i++) {
-    const t0 = performance.now();
-    await pool[0].query(BASELINE_SQL, [
-      `00000000-0000-4000-8000-${String(1 + (i % COMPANIES)).padStart(12, '0')}`,
+  let baseClaimed = 0;
+  const baseClaim = async (c: Client, i: number) => {
+    const { rowCount } = await c.query(BASELINE_SQL, [
+      company(i),
       agentId(1 + (i % LIVE_AGENTS)),
       bucket(i),
     ]);
+    baseClaimed += rowCount ?? 0;
+  };
+  for (let i = 0; i < SAMPLES; i++) {
+    const t0 = performance.now();
+    await baseClaim(pool[0], i);
     baseLat.push(performance.now() - t0);
   }
-  let bn = 0;
+  // The concurrent calls go on from where the sequential ones stopped, on tickets left.
+  let bn = SAMPLES;
   const tb = performance.now();
   await Promise.all(
     pool.map(async (c) => {
-      while (bn < concurrentAgents.length) {
-        const i = bn++;
-        await c.query(BASELINE_SQL, [
-          `00000000-0000-4000-8000-${String(1 + (i % COMPANIES)).padStart(12, '0')}`,
-          agentId(1 + (i % LIVE_AGENTS)),
-          bucket(i),
-        ]);
-      }
+      while (bn < SAMPLES + concurrentAgents.length) await baseClaim(c, bn++);
     }),
   );
   const baseRate = concurrentAgents.length / ((performance.now() - tb) / 1000);
   await Promise.all(pool.map((c) => c.end()));
 
-  const [{ doubles }] = (
-    await db.query(`SELECT count(*)::int AS doubles FROM (SELECT ticket_id FROM ticket_claims WHERE status = 'active'
-                     GROUP BY ticket_id HAVING count(*) > 1) d`)
-  ).rows;
   await app.close();
   await db.end();
+  // Kept only for a BENCH_REUSE=1 run after this one.
+  if (process.env.BENCH_KEEP !== '1') {
+    const admin = new Client({ connectionString: ADMIN_URL });
+    await admin.connect();
+    await admin.query(`DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`);
+    await admin.end();
+  }
 
   const row = (name: string, p50: number, p95: number, rate: number) =>
     console.log(
@@ -310,13 +331,21 @@ async function main(): Promise<void> {
   row('claim-next (service, full rules)', pct(latencies, 50), pct(latencies, 95), serviceRate);
   row('baseline (bare one-index claim)', pct(baseLat, 50), pct(baseLat, 95), baseRate);
   row('eligible-ticket query alone', pct(queryLat, 50), pct(queryLat, 95), 0);
+  // The handbook's targets: the database's part of claim-next (the eligible-ticket query) at
+  // p95 < 5 ms, and no large sort in its plan (a top-N of a few dozen rows is the walk's own).
+  const queryMet = pct(queryLat, 95) < QUERY_P95_GOAL_MS;
+  const sortMet = biggestSort <= LARGEST_SORT_GOAL;
+  const verdict = (ok: boolean) => (ok ? 'met' : 'MISSED');
   console.log(
     `\nRESULT matching: tickets=${TICKETS} open=${Math.round(TICKETS * OPEN_SHARE)} agents=${AGENTS} ` +
       `claimed=${claimed}/${SAMPLES} p50=${pct(latencies, 50).toFixed(2)}ms p95=${pct(latencies, 95).toFixed(2)}ms ` +
       `throughput=${serviceRate.toFixed(0)}/s baseline=${baseRate.toFixed(0)}/s ratio=${(serviceRate / baseRate).toFixed(2)} ` +
       `p95_ratio=${(pct(latencies, 95) / pct(baseLat, 95)).toFixed(2)} query_p95=${pct(queryLat, 95).toFixed(2)}ms ` +
-      `largest_sort_rows=${biggestSort} double_claims=${doubles}`,
+      `(goal < ${QUERY_P95_GOAL_MS} ms: ${verdict(queryMet)}) largest_sort_rows=${biggestSort} ` +
+      `(goal ≤ ${LARGEST_SORT_GOAL}: ${verdict(sortMet)}) concurrent_claimed=${concurrentClaimed}/${concurrentAgents.length} ` +
+      `baseline_claimed=${baseClaimed}/${SAMPLES + concurrentAgents.length} double_claims=${doubles}`,
   );
+  if (doubles > 0 || !queryMet || !sortMet) process.exitCode = 1;
 }
 
 main().catch((e) => {

@@ -527,6 +527,14 @@ async function main() {
       ],
     );
     if (bad.length > 0) console.log(`\n  VIOLATIONS: ${bad.join('; ')}`);
+    // The handbook's targets, beside correctness: ledger and preview under 10 s, and the
+    // configured Stripe rate held within 95 %.
+    const missed = [
+      draft.seconds < DRAFT_TARGET_S ? null : 'draft',
+      read.seconds < DRAFT_TARGET_S ? null : 'preview',
+      csv.seconds < DRAFT_TARGET_S ? null : 'csv',
+      steady / RATE >= RATE_TARGET ? null : 'rate',
+    ].filter((m): m is string => m !== null);
     console.log(
       `\nRESULT payout-run: agents=${AGENTS} draft=${draft.seconds.toFixed(2)}s read=${read.seconds.toFixed(2)}s ` +
         `draft_raw=${raw.seconds.toFixed(2)}s draft_ratio=${(raw.seconds / draft.seconds).toFixed(2)} ` +
@@ -534,9 +542,9 @@ async function main() {
         `fraction_of_rate=${(steady / RATE).toFixed(3)} (target>=${RATE_TARGET}) overall=${overall.toFixed(1)}/s ` +
         `http_429=${rejected} lookups=${lookups.length} transfers=${checks.transfers} duplicates=${checks.duplicateTransfers} ` +
         `unpaid=${checks.unpaidLines} mismatched=${checks.mismatchedLines} trial_balance=${checks.trialBalance} ` +
-        `violations=${bad.length}`,
+        `violations=${bad.length} goals=${missed.length === 0 ? 'met' : `MISSED (${missed.join(', ')})`}`,
     );
-    if (bad.length > 0) process.exitCode = 1;
+    if (bad.length > 0 || missed.length > 0) process.exitCode = 1;
   } finally {
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
     await db.end();

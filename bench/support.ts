@@ -114,24 +114,42 @@ export async function startApi(
   proc.stdout!.on('data', (d) => (out += d));
   proc.stderr!.on('data', (d) => (out += d));
   const probe = createHandoffClient({ baseUrl: url });
+  const stop = () => stopProcess(proc);
   for (let i = 0; ; i++) {
-    if (proc.exitCode !== null) throw new Error(`API exited:\n${out}`);
+    if (proc.exitCode !== null || proc.signalCode !== null) {
+      throw new Error(`API exited:\n${out}`);
+    }
     try {
       if ((await probe.GET('/health')).response.ok) break;
     } catch {
       // not up yet
     }
-    if (i > 300) throw new Error(`API did not start:\n${out}`);
+    if (i > 300) {
+      await stop(); // not left running behind a failed benchmark
+      throw new Error(`API did not start:\n${out}`);
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
-  return {
-    url,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        proc.once('exit', () => resolve());
-        proc.kill('SIGTERM');
-      }),
-  };
+  return { url, stop };
+}
+
+/** How long an API has to drain and exit on SIGTERM before it is killed. */
+const STOP_GRACE_MS = 15_000;
+
+/**
+ * Stops a child: at once if it has exited already (its exit event is past, and waiting for it
+ * would hang a benchmark whose API crashed), SIGKILL after the grace period otherwise.
+ */
+export function stopProcess(proc: ChildProcess, graceMs = STOP_GRACE_MS): Promise<void> {
+  if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    const kill = setTimeout(() => proc.kill('SIGKILL'), graceMs);
+    proc.once('exit', () => {
+      clearTimeout(kill);
+      resolve();
+    });
+    proc.kill('SIGTERM');
+  });
 }
 
 /**
@@ -197,6 +215,9 @@ class PlainResponse {
   }
 }
 
+/** Longer than any answer of a healthy API under the heaviest benchmark (its storm's p99 ~1 s). */
+const REQUEST_TIMEOUT_MS = 60_000;
+
 /** fetch for the typed client over node:http with a keep-alive agent (bodies are small). */
 function keepAliveFetch(base: string, sockets: number): (input: Request) => Promise<Response> {
   const agent = new Agent({ keepAlive: true, maxSockets: sockets });
@@ -224,6 +245,10 @@ function keepAliveFetch(base: string, sockets: number): (input: Request) => Prom
         },
       );
       req.on('error', reject);
+      // A request the API never answers fails the benchmark instead of hanging it.
+      req.setTimeout(REQUEST_TIMEOUT_MS, () =>
+        req.destroy(new Error(`${method} ${input.url}: no answer in ${REQUEST_TIMEOUT_MS} ms`)),
+      );
       req.end(body);
     });
   };
@@ -236,10 +261,11 @@ export function answerLabel(status: number, error: unknown): string {
   return `${status} ${typeof code === 'string' ? code : JSON.stringify(error ?? '').slice(0, 80)}`;
 }
 
+/** The p-th percentile, nearest rank: the smallest value with at least p % of them at or below. */
 export const pct = (xs: number[], p: number) => {
   if (xs.length === 0) return 0;
   const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))];
 };
 
 export function table(header: string[], rows: (string | number)[][]): void {

@@ -148,3 +148,15 @@ async function watch(api: Api, runId: string, token: string): Promise<PayoutRun>
     await sleep(300);
   }
 }
+
+/** What is wrong with the books after the payout run, if anything. */
+export function booksProblem(
+  payout: Pick<PayoutOutcome, 'trialBalanceZero' | 'reconciliation'>,
+): string | null {
+  if (!payout.trialBalanceZero) return 'the trial balance does not sum to zero';
+  const c = payout.reconciliation?.counts;
+  const off = c
+    ? c.amount_mismatch + c.reversal_mismatch + c.missing_at_stripe + c.unexpected_at_stripe
+    : 0;
+  return off > 0 ? `the payout run does not reconcile with Stripe: ${off} transfers off` : null;
+}

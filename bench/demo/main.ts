@@ -13,7 +13,7 @@
 import type { Schemas } from '../../src/client/client';
 import { Api, inParallel, StepFailed } from './api-client';
 import { CompanyKey, castDay } from './cast';
-import { runPayouts } from './finance';
+import { booksProblem, runPayouts } from './finance';
 import { demoDatabase, Instance, openInstance } from './instance';
 import { chapter, detail, elapsedMs, say } from './narrate';
 import { Rng, seedFromEnv } from './random';
@@ -241,6 +241,10 @@ async function main(): Promise<number> {
     await receiver?.start();
     result = await runDay(instance, s, receiver);
     tickets = await summarise(result, receiver);
+    // The books are the demo's last word (docs/demo.md): a trial balance off zero, or a run
+    // that does not reconcile with Stripe, fails it, after the report that shows it.
+    const books = booksProblem(result.payout);
+    if (books) throw new Error(books);
   } catch (e) {
     failure = explain(e);
     code = 1;
