@@ -537,6 +537,27 @@ function mondayOf(date: Date): number {
  * id to resume from) while a ticket arrived: the reopened stream cannot replay it, so the
  * console reads the queue again. It showed "Live" with the ticket missing until a reload.
  */
+test('a queue read before its first stream stood shows what came in between', async ({ page }) => {
+  const company = await signUpCompany(`First ${Math.random().toString(36).slice(2, 8)}`);
+  const subject = `Arrived before the stream stood ${Date.now()}`;
+  const queueRead = page.waitForResponse(
+    (r) => r.url().includes('/v1/tickets?status=open') && r.status() === 200,
+  );
+  await page.route(
+    '**/v1/events/stream',
+    async (route) => {
+      await queueRead; // the queue is read...
+      await escalate(company, `first-${Date.now()}`, subject); // ...this comes...
+      await route.continue(); // ...and the stream starts after it, with nothing to replay
+    },
+    { times: 1 },
+  );
+  await signInPage(page, company.email);
+  await expect(page).toHaveURL(/\/company\/queue$/);
+  await expect(page.getByRole('status', { name: 'Live updates: Live' })).toBeVisible();
+  await expect(page.getByText(subject)).toBeVisible({ timeout: 10_000 });
+});
+
 test('a queue whose stream dropped before any event shows what came meanwhile', async ({
   page,
 }) => {

@@ -17,17 +17,25 @@ export const SILENT_STREAM_MS = 45_000;
 export type StreamState = 'connecting' | 'live' | 'reconnecting' | 'stopped';
 
 /**
+ * Why what is on screen must be read again when a stream stands (its first id): `first`, the
+ * page's first reads may have been answered before the stream began (an event committed in
+ * between is in neither); `lost`, a stream reopened with no id to resume from (none had come
+ * before it dropped) is not replayed what it missed.
+ */
+export type Resync = 'first' | 'lost';
+
+/**
  * Keeps GET /v1/events/stream open for the signed-in user until the returned function is called:
  * reconnects after an end or an error, after a short growing backoff, with Last-Event-ID so the
- * API replays what was missed, and with whatever token is current then. A stream reopened with
- * no id to give (none had come before it dropped) calls onResync: what it missed is not replayed.
- * Stops for good when the session is gone (signed out); a refresh that failed for a moment (a
- * deploy's 502) is only a reason to wait and try again, as the session itself does.
+ * API replays what was missed, and with whatever token is current then. A stream with no id to
+ * give calls onResync once it stands (see Resync). Stops for good when the session is gone
+ * (signed out); a refresh that failed for a moment (a deploy's 502) is only a reason to wait
+ * and try again, as the session itself does.
  */
 export function openEventStream(
   onEvent: (event: LiveEvent) => void,
   onState: (state: StreamState) => void = () => undefined,
-  onResync: () => void = () => undefined,
+  onResync: (why: Resync) => void = () => undefined,
 ): () => void {
   const controller = new AbortController();
   void run(controller.signal, onEvent, onState, onResync).finally(() => onState('stopped'));
@@ -40,7 +48,7 @@ async function run(
   signal: AbortSignal,
   onEvent: (event: LiveEvent) => void,
   onState: (state: StreamState) => void,
-  onResync: () => void,
+  onResync: (why: Resync) => void,
 ): Promise<void> {
   let lastId: string | undefined;
   let failures = 0;
@@ -75,15 +83,14 @@ async function run(
       if (response.ok && data) {
         attempt.openedAt = Date.now();
         onState('live');
-        // The page read its data before this stream began; a stream reopened with nothing to
-        // resume from may have missed events in between, so what is on screen is read again,
-        // once the API says where the stream stands (its first id: everything after it comes
-        // on the stream; a read before it might miss what the stream starts after).
-        let resync = lastId === undefined && attempts > 0;
+        // With nothing to resume from, what is on screen is read again once the API says where
+        // the stream stands (its first id: everything after it comes on the stream; a read
+        // answered before it might miss what the stream starts after).
+        let resync: Resync | null = lastId !== undefined ? null : attempts > 0 ? 'lost' : 'first';
         const standsAt = (id: string) => {
           lastId = id;
-          if (resync) onResync();
-          resync = false;
+          if (resync) onResync(resync);
+          resync = null;
         };
         for await (const frame of readFrames(data, alive, standsAt)) {
           if (frame.event === 'stream.end') {

@@ -26,7 +26,9 @@ export function useLiveEvents(role: string | undefined): StreamState {
               ? applyForFinance(queryClient, event)
               : applyForCompany(queryClient, event),
         setState,
-        // Every active query: the stream has no cursor to replay from (it never got one).
+        // Every query read so far (Resync): the first stream's, read before it stood, or a
+        // reopened stream's, which has no cursor to replay from. Pages opened later read after
+        // the stream stands, and their events come on it.
         () => void queryClient.invalidateQueries(),
       ),
     [queryClient, role],
