@@ -224,6 +224,56 @@ describe('sign-in slowdown per account', () => {
     for (let i = 0; i < 5; i++) expect((await login(agent.email, 'wrong')).status).toBe(401);
   });
 
+  // The per-account slowdown let a stranger keep the owner out: one wrong guess at each turn.
+  it('lets a browser that signed in to the account before sign in while strangers slow it down; its own failures slow only itself', async () => {
+    const agent = await registerAgent(t);
+    const console = (cookie?: string) => {
+      const req = t.http.post('/v1/auth/session/login').set('X-Handoff-Console', '1');
+      return cookie ? req.set('Cookie', cookie) : req;
+    };
+    const deviceOf = (res: { headers: Record<string, unknown> }) =>
+      ([res.headers['set-cookie']].flat() as string[])
+        .find((c) => c.startsWith('handoff_device='))
+        ?.split(';')[0];
+    // The owner's browser signs in once: it is known from then on (a year, across sign-outs).
+    const first = await console().send({ email: agent.email, password: PASSWORD }).expect(200);
+    const device = deviceOf(first)!;
+    expect(device).toBeDefined();
+    expect([first.headers['set-cookie']].flat().join('\n')).toMatch(
+      /handoff_device=[^;]+; Max-Age=31536000; Path=\/v1\/auth; HttpOnly; SameSite=Strict/,
+    );
+
+    // Strangers guess: the account is slowed for them, and for any unknown browser.
+    for (let i = 0; i < 5; i++) expect((await login(agent.email, 'wrong')).status).toBe(401);
+    expect((await login(agent.email, PASSWORD)).status).toBe(429);
+    expect((await console().send({ email: agent.email, password: PASSWORD })).status).toBe(429);
+    // A forged token, or one for another account, is an unknown browser.
+    const other = await registerAgent(t);
+    const othersDevice = deviceOf(
+      await console().send({ email: other.email, password: PASSWORD }).expect(200),
+    )!;
+    const forged = `${device.slice(0, -4)}AAAA`;
+    for (const cookie of [othersDevice, forged]) {
+      expect((await console(cookie).send({ email: agent.email, password: PASSWORD })).status).toBe(
+        429,
+      );
+    }
+    // The owner's browser signs in at once, and that gives the strangers no fresh guesses.
+    const again = await console(device).send({ email: agent.email, password: PASSWORD });
+    expect(again.status).toBe(200);
+    expect((await login(agent.email, PASSWORD)).status).toBe(429);
+
+    // Wrong passwords from the known browser slow that browser only.
+    for (let i = 0; i < 5; i++) {
+      expect((await console(device).send({ email: agent.email, password: 'typo' })).status).toBe(
+        401,
+      );
+    }
+    expect((await console(device).send({ email: agent.email, password: PASSWORD })).status).toBe(
+      429,
+    );
+  });
+
   it('gives a burst of guesses sent at once no more password checks than spread out', async () => {
     const agent = await registerAgent(t);
     const answers = await Promise.all(

@@ -15,6 +15,7 @@ import { AuthController } from './auth.controller';
 import { SessionController } from './session.controller';
 import { AuthService } from './auth.service';
 import { AuthenticationGuard } from './authentication.guard';
+import { LoginDevices } from './login-devices.service';
 import { LoginSlowdown } from './login-slowdown.service';
 import { RateLimitGuard } from './rate-limit.guard';
 import { JwtStrategy } from './jwt.strategy';
@@ -50,6 +51,7 @@ import { RolesGuard } from './roles.guard';
     RefreshTokensRepository,
     JwtStrategy,
     LoginSlowdown,
+    LoginDevices,
     // Order matters: authenticate first, then check the role, then count the caller's calls.
     { provide: APP_GUARD, useClass: AuthenticationGuard },
     { provide: APP_GUARD, useClass: RolesGuard },

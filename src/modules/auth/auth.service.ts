@@ -66,9 +66,10 @@ export class AuthService {
     return this.issued(user, refreshToken);
   }
 
-  async login(input: LoginDto): Promise<Issued> {
+  /** `device`: a browser that signed in to this account before (LoginDevices), if it is one. */
+  async login(input: LoginDto, device: string | null = null): Promise<Issued> {
     // Taken before the password is checked, and counted as a failure until it succeeds.
-    const waitMs = await this.slowdown.takeTurn(input.email);
+    const waitMs = await this.slowdown.takeTurn(input.email, device);
     if (waitMs > 0) {
       const retryAfterSeconds = Math.ceil(waitMs / 1000);
       throw new DomainError(
@@ -82,7 +83,7 @@ export class AuthService {
     if (!found || !ok) {
       throw new DomainError('INVALID_CREDENTIALS', 'Email or password is incorrect');
     }
-    await this.slowdown.succeeded(input.email);
+    await this.slowdown.succeeded(input.email, device);
     const refreshToken = await this.db.transaction((em) => this.refreshTokens.issue(em, found.id));
     const user = await this.users.findById(found.id);
     if (!user) throw new DomainError('INVALID_CREDENTIALS', 'Email or password is incorrect');

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { createHash } from 'node:crypto';
 import { QueuesService } from '../jobs/queues.service';
+import { accountOf } from './login-devices.service';
 
 /** Failures in this window count toward one account's slowdown; each failure extends it. */
 const WINDOW_MS = 15 * 60_000;
@@ -48,18 +48,24 @@ export class LoginSlowdown {
 
   /**
    * Takes this account's next attempt: 0 when it may go ahead (counted already as a failure
-   * until `succeeded`), else the milliseconds it must still wait.
+   * until `succeeded`), else the milliseconds it must still wait. `device`: a browser that
+   * signed in to the account before (LoginDevices) takes its own turns, apart from everyone
+   * else's, so strangers' guesses do not keep it waiting (and its own failures slow only it).
    */
-  takeTurn(email: string): Promise<number> {
+  takeTurn(email: string, device: string | null = null): Promise<number> {
     return this.fallback(0, async () => {
-      const { redis, key } = await this.target(email);
+      const { redis, key } = await this.target(email, device);
       return Number(await redis.runCommand(TURN, [key, WINDOW_MS, FREE_FAILURES, MAX_DELAY_MS]));
     });
   }
 
-  succeeded(email: string): Promise<void> {
+  /**
+   * Resets the count the attempt was taken from: a known browser's own, which leaves the
+   * strangers' count as it is (the owner signing in gives guessers no fresh free failures).
+   */
+  succeeded(email: string, device: string | null = null): Promise<void> {
     return this.fallback(undefined, async () => {
-      const { redis, key } = await this.target(email);
+      const { redis, key } = await this.target(email, device);
       await redis.del(key);
     });
   }
@@ -86,7 +92,7 @@ export class LoginSlowdown {
     }
   }
 
-  private async target(email: string) {
+  private async target(email: string, device: string | null) {
     const queue = this.queues.get('default');
     const redis = await queue.client;
     if (!this.defined.has(redis)) {
@@ -94,7 +100,8 @@ export class LoginSlowdown {
       this.defined.add(redis);
     }
     // Hashed: the key names no email.
-    const account = createHash('sha256').update(email.trim().toLowerCase()).digest('hex');
-    return { redis, key: queue.toKey(`login-failures:${account}`) };
+    const account = accountOf(email);
+    const key = device ? `login-failures:${account}:${device}` : `login-failures:${account}`;
+    return { redis, key: queue.toKey(key) };
   }
 }

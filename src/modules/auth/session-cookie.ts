@@ -50,3 +50,28 @@ export function clearSessionCookie(res: FastifyReply, secure: boolean): void {
     path: SESSION_COOKIE_PATH,
   });
 }
+
+/**
+ * A browser's proof that it signed in to an account before (LoginDevices): its sign-ins take
+ * their own turns in the per-account slowdown. httpOnly, SameSite=Strict, sent to /v1/auth only,
+ * kept across sign-outs (it opens no session).
+ */
+export const DEVICE_COOKIE = 'handoff_device';
+
+export function presentedDevice(req: FastifyRequest): string | undefined {
+  return req.cookies[DEVICE_COOKIE] || undefined;
+}
+
+export function setDeviceCookie(
+  res: FastifyReply,
+  token: string,
+  o: { secure: boolean; maxAgeDays: number },
+): void {
+  res.setCookie(DEVICE_COOKIE, token, {
+    httpOnly: true,
+    sameSite: 'strict',
+    secure: o.secure,
+    path: SESSION_COOKIE_PATH,
+    maxAge: o.maxAgeDays * 86_400,
+  });
+}

@@ -9,9 +9,12 @@ import { RateLimit } from '../../common/http/rate-limit';
 import { Env } from '../../config/env.validation';
 import { LoginDto, RegisterDto } from './auth.dto';
 import { AuthService, Issued } from './auth.service';
+import { DEVICE_DAYS, LoginDevices } from './login-devices.service';
 import {
   clearSessionCookie,
+  presentedDevice,
   presentedToken,
+  setDeviceCookie,
   requireConsoleHeader,
   setSessionCookie,
 } from './session-cookie';
@@ -45,6 +48,7 @@ export class SessionController {
 
   constructor(
     private readonly auth: AuthService,
+    private readonly devices: LoginDevices,
     config: ConfigService<Env, true>,
   ) {
     // Secure when served over https (PUBLIC_URL): a plain-http development server still works.
@@ -64,7 +68,9 @@ export class SessionController {
     @Body() body: RegisterDto,
   ): Promise<SessionDto> {
     requireConsoleHeader(req);
-    return this.start(res, await this.auth.register(body));
+    const session = this.start(res, await this.auth.register(body));
+    this.knowDevice(res, body.email, null);
+    return session;
   }
 
   /** Signs in (as /v1/auth/login) and starts a console session. */
@@ -80,7 +86,11 @@ export class SessionController {
     @Body() body: LoginDto,
   ): Promise<SessionDto> {
     requireConsoleHeader(req);
-    return this.start(res, await this.auth.login(body));
+    // A browser that signed in to this account before takes its own turns in the slowdown.
+    const device = this.devices.deviceOf(presentedDevice(req), body.email);
+    const session = this.start(res, await this.auth.login(body, device));
+    this.knowDevice(res, body.email, device);
+    return session;
   }
 
   /**
@@ -126,6 +136,14 @@ export class SessionController {
     const token = presentedToken(req);
     if (token) await this.auth.logout(token);
     clearSessionCookie(res, this.secure);
+  }
+
+  /** Remembers this browser for the account (its device id kept), for a year from now. */
+  private knowDevice(res: FastifyReply, email: string, device: string | null): void {
+    setDeviceCookie(res, this.devices.issue(email, device ?? undefined), {
+      secure: this.secure,
+      maxAgeDays: DEVICE_DAYS,
+    });
   }
 
   private start(res: FastifyReply, issued: Issued): SessionDto {
