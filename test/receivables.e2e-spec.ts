@@ -289,23 +289,29 @@ describe('receivables', () => {
    * A company's invoice paid, its dispute lost and billed again on the next invoice, which its
    * card (declining now) leaves past due. Returns both invoices and the dispute.
    */
-  const billedAgainUnpaid = async (name: string) => {
-    const { company, invoice } = await invoiced(name, 2);
+  const lostAndBilledAgain = async (name: string) => {
+    const paid = await invoiced(name, 2);
     const from = fake.billingEvents.length;
-    const dispute = fake.invoicing.dispute(chargeOf(invoice.number).id)!;
+    const dispute = fake.invoicing.dispute(chargeOf(paid.invoice.number).id)!;
     fake.invoicing.closeDispute(dispute.id, 'lost');
     await deliverBillingEvents(t, fake, from);
     await t.http
-      .post(`/v1/invoices/${invoice.id}/bill-dispute-again`)
+      .post(`/v1/invoices/${paid.invoice.id}/bill-dispute-again`)
       .set(finance.auth)
       .expect(200);
+    return { ...paid, dispute };
+  };
+  const billedAgainUnpaid = async (name: string) => {
+    const { company, dispute, key, agent } = await lostAndBilledAgain(name);
     await saveCard(t, fake, company, 'card_declined');
     const billing = await closeAt(company, 15);
     expect(linesOf(billing)).toEqual([['rebilled_disputes', 2 * PER_TICKET]]);
     await runJobs(t, ['billing.invoice-issue']);
     expect((await financeInvoice(company.companyId)).status).toBe('past_due');
-    return { company, billing: await financeInvoice(company.companyId), dispute };
+    return { company, billing: await financeInvoice(company.companyId), dispute, key, agent };
   };
+  const holdOf = async (companyId: string | null) =>
+    (await t.http.get(`/v1/companies/${companyId}/credit`).set(finance.auth).expect(200)).body.hold;
   const appealWon = async (disputeId: string) => {
     const from = fake.billingEvents.length;
     fake.invoicing.appealDispute(disputeId);
@@ -326,11 +332,14 @@ describe('receivables', () => {
     expect(await owed(company.companyId)).toBe(0);
     expect(await platform('platform_bad_debt')).toBe(badDebt + 2 * PER_TICKET);
 
+    expect(await holdOf(company.companyId)).toMatchObject({ reason: 'written_off' });
     await appealWon(dispute.id);
     // The bank gave the money back; the company paid none of what was billed again: no credit.
     expect(await platform('platform_cash')).toBe(cash + 2 * PER_TICKET);
     expect(await platform('platform_bad_debt')).toBe(badDebt);
     expect(await owed(company.companyId)).toBe(0);
+    // Nothing of the written-off invoice is left unpaid: the company is not held for it.
+    expect(await holdOf(company.companyId)).toBeNull();
     expect((await closeAt(company, 22)).id).toBe(billing.id); // nothing to bill
 
     // It pays the written-off invoice after all: what it paid of a won dispute is credited.
@@ -357,7 +366,68 @@ describe('receivables', () => {
     expect(await owed(company.companyId)).toBe(-2 * PER_TICKET);
     expect(await platform('platform_bad_debt')).toBe(badDebt);
     const next = await closeAt(company, 22);
-    expect(linesOf(next)).toEqual([['appealed_disputes', -2 * PER_TICKET]]);
+    // Credited back, and again once paid; billed back between (a line of its own).
+    expect(linesOf(next)).toEqual([
+      ['appealed_disputes', -4 * PER_TICKET],
+      ['appealed_disputes', 2 * PER_TICKET],
+    ]);
+    await balanced();
+  });
+
+  it('won on appeal before the invoice billing it again closed: both on that invoice, and its write-off bills nothing back', async () => {
+    const { company, dispute, key, agent } = await lostAndBilledAgain('Appeal Early SA');
+    await appealWon(dispute.id);
+    await resolveTickets(t, key, agent, 1); // the period's own charge
+    await saveCard(t, fake, company, 'card_declined');
+    const billing = await closeAt(company, 15);
+    expect(linesOf(billing)).toEqual(
+      expect.arrayContaining([
+        ['rebilled_disputes', 2 * PER_TICKET],
+        ['appealed_disputes', -2 * PER_TICKET],
+      ]),
+    );
+    await runJobs(t, ['billing.invoice-issue']);
+    const badDebt = await platform('platform_bad_debt');
+    await writeOff(billing.id);
+    // Only the period's charge went unpaid; the dispute's charge and credit cancelled out.
+    expect(await platform('platform_bad_debt')).toBe(badDebt + billing.totalMinor);
+    expect(await owed(company.companyId)).toBe(0);
+    expect((await closeAt(company, 22)).id).toBe(billing.id); // nothing billed back
+    await balanced();
+  });
+
+  it('a credit-back billed back on an invoice written off in turn is credited again only once that invoice is paid', async () => {
+    const { company, billing, dispute, key, agent } = await billedAgainUnpaid('Appeal Chain SA');
+    await appealWon(dispute.id);
+    // The credit-back is used on the next invoice, which the company pays.
+    await saveCard(t, fake, company);
+    await resolveTickets(t, key, agent, 3);
+    const used = await closeAt(company, 22);
+    expect(linesOf(used)).toEqual(expect.arrayContaining([['appealed_disputes', -2 * PER_TICKET]]));
+    await runJobs(t, ['billing.invoice-issue']);
+    expect((await financeInvoice(company.companyId)).status).toBe('paid');
+    const badDebt = await platform('platform_bad_debt');
+    // The invoice that billed the dispute again is written off: the credit-back is billed back,
+    // on an invoice written off in turn.
+    await writeOff(billing.id);
+    await saveCard(t, fake, company, 'card_declined');
+    const billedBack = await closeAt(company, 29);
+    expect(linesOf(billedBack)).toEqual([['appealed_disputes', 2 * PER_TICKET]]);
+    expect(billedBack.lines[0].description).toMatch(/billed back/);
+    await runJobs(t, ['billing.invoice-issue']);
+    const issued = await financeInvoice(company.companyId);
+    expect(issued).toMatchObject({ id: billedBack.id, status: 'past_due' });
+    await writeOff(billedBack.id);
+    expect(await owed(company.companyId)).toBe(0);
+
+    // The first is paid after all: its charge was paid, but the bill-back of its credit was
+    // not, so nothing is credited yet (before, the credit-back was given a second time).
+    await paidAfterAll(company, billing.number);
+    expect(await owed(company.companyId)).toBe(0);
+    // The bill-back is paid after all too: now the company has paid what it is credited.
+    await paidAfterAll(company, issued.number);
+    expect(await owed(company.companyId)).toBe(-2 * PER_TICKET);
+    expect(await platform('platform_bad_debt')).toBe(badDebt);
     await balanced();
   });
 

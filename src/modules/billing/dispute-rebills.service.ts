@@ -15,10 +15,15 @@ const steps = (disputeId: string) => ({
   /** The bad debt that wrote off the invoice billing it again, recovered instead. */
   recovered: `dispute-rebill-recovered:${disputeId}`,
   /** The credit-back billed back: the invoice billing it again was written off after it. */
-  withheld: `dispute-rebill-withheld:${disputeId}`,
+  withheld: `${WITHHELD}${disputeId}`,
   /** Credited after all: that written-off invoice was paid. */
   restored: `dispute-rebill-restored:${disputeId}`,
+  /** Credited after all, later: the invoice that billed the credit-back back was paid too. */
+  restoredLate: `dispute-rebill-restored-late:${disputeId}`,
 });
+const WITHHELD = 'dispute-rebill-withheld:';
+/** Whether a `dispute_rebilled` entry bills a credit-back back (else it credits one). */
+export const isWithheldCreditBack = (key: string | undefined) => key?.startsWith(WITHHELD) ?? false;
 
 const UNCOLLECTED: ReadonlySet<string> = new Set(['uncollectible', 'void']);
 
@@ -71,6 +76,7 @@ export class DisputeRebillsService {
           { account: 'platform_bad_debt', ownerId: null, amountMinor: -recovered },
         ],
       });
+      await this.waiveIfSettled(em, billing);
     }
     // The rest (all of it unless the billing invoice was written off; what it charged beyond
     // its total otherwise, its credits having paid that) is the company's again.
@@ -99,6 +105,9 @@ export class DisputeRebillsService {
       const key = steps(disputeId);
       const returned = await this.ledger.posted(em, key.returned);
       if (!returned || (await this.ledger.posted(em, key.recovered))) continue;
+      // Billed on this invoice too (the appeal came before it closed): the charge and its
+      // credit-back cancelled out on it, and nothing of the dispute went unpaid.
+      if ((await this.ledger.invoiceOf(em, key.returned)) === billing.id) continue;
       const amount = Math.min(returned.debitMinor, await this.room(em, billing, disputeId));
       if (amount <= 0) continue;
       await this.ledger.post(em, {
@@ -113,6 +122,7 @@ export class DisputeRebillsService {
         ],
       });
     }
+    await this.waiveIfSettled(em, billing);
   }
 
   /**
@@ -121,19 +131,64 @@ export class DisputeRebillsService {
    */
   async paidAfterAll(em: EntityManager, billing: InvoiceRow): Promise<void> {
     for (const disputeId of await this.disputesBilledOn(em, billing)) {
-      const amount = await this.takenBy(em, disputeId);
-      if (amount <= 0) continue;
-      await this.ledger.post(em, {
-        kind: 'dispute_rebilled',
-        idempotencyKey: steps(disputeId).restored,
-        currency: billing.currency,
-        companyId: billing.company_id,
-        memo: `Dispute ${disputeId} won on appeal: what was billed again credited back, invoice ${billing.number ?? billing.id} having been paid`,
-        lines: [
-          { account: 'platform_bad_debt', ownerId: null, amountMinor: amount },
-          { account: 'company_receivable', ownerId: billing.company_id, amountMinor: -amount },
-        ],
-      });
+      const key = steps(disputeId);
+      const recovered = (await this.ledger.posted(em, key.recovered))?.debitMinor ?? 0;
+      // The credit-back billed back: credited again only as far as that bill-back is paid or
+      // still to be (written off too, the company paid none of it; its payment restores it).
+      const withheld = (await this.ledger.posted(em, key.withheld))?.debitMinor ?? 0;
+      const billedBackOn = withheld > 0 ? await this.ledger.invoiceOf(em, key.withheld) : null;
+      const [billBack] = billedBackOn ? await this.invoices.lockByIds(em, [billedBackOn]) : [];
+      const collected = billBack && UNCOLLECTED.has(billBack.status) ? 0 : withheld;
+      await this.restore(em, billing, disputeId, key.restored, recovered + collected);
+    }
+    // An invoice that billed a credit-back back, paid after all: the credit-back is the
+    // company's again where the invoice that billed the dispute again was paid meanwhile.
+    for (const disputeId of await this.withheldBilledOn(em, billing)) {
+      const billedOn = await this.ledger.invoiceOf(em, REBILLED + disputeId);
+      const [rebilling] = billedOn ? await this.invoices.lockByIds(em, [billedOn]) : [];
+      if (rebilling?.status !== 'paid') continue;
+      const withheld = (await this.ledger.posted(em, steps(disputeId).withheld))?.debitMinor ?? 0;
+      await this.restore(em, billing, disputeId, steps(disputeId).restoredLate, withheld);
+    }
+  }
+
+  private async restore(
+    em: EntityManager,
+    paid: InvoiceRow,
+    disputeId: string,
+    idempotencyKey: string,
+    amount: number,
+  ): Promise<void> {
+    if (amount <= 0) return;
+    await this.ledger.post(em, {
+      kind: 'dispute_rebilled',
+      idempotencyKey,
+      currency: paid.currency,
+      companyId: paid.company_id,
+      memo: `Dispute ${disputeId} won on appeal: what was billed again credited back, invoice ${paid.number ?? paid.id} having been paid`,
+      lines: [
+        { account: 'platform_bad_debt', ownerId: null, amountMinor: amount },
+        { account: 'company_receivable', ownerId: paid.company_id, amountMinor: -amount },
+      ],
+    });
+  }
+
+  /** The disputes whose credit-back the invoice billed back. */
+  private async withheldBilledOn(em: EntityManager, invoice: InvoiceRow): Promise<string[]> {
+    const keys = await this.ledger.keysBilledOn(em, invoice.id, 'dispute_rebilled');
+    return keys.filter((k) => k.startsWith(WITHHELD)).map((k) => k.slice(WITHHELD.length));
+  }
+
+  /**
+   * A written-off billing invoice whose unpaid total the appeals took back in full (recovered,
+   * or its credit-back withheld) leaves the company owing nothing for it: its hold is lifted
+   * (waived with no one's name), or the company would stay blocked until it paid an amount it
+   * would be credited straight back.
+   */
+  private async waiveIfSettled(em: EntityManager, billing: InvoiceRow): Promise<void> {
+    const unpaid = Number(billing.total_minor) - Number(billing.credited_minor);
+    if ((await this.takenOn(em, billing, null)) >= unpaid) {
+      await this.invoices.waiveSettledHold(em, billing.id);
     }
   }
 
@@ -157,10 +212,19 @@ export class DisputeRebillsService {
    * for part of what it billed again.)
    */
   private async room(em: EntityManager, billing: InvoiceRow, disputeId: string): Promise<number> {
-    let room = Number(billing.total_minor);
+    return Math.max(0, Number(billing.total_minor) - (await this.takenOn(em, billing, disputeId)));
+  }
+
+  /** What the disputes the invoice billed again took out of its bad debt (but `except`). */
+  private async takenOn(
+    em: EntityManager,
+    billing: InvoiceRow,
+    except: string | null,
+  ): Promise<number> {
+    let taken = 0;
     for (const other of await this.disputesBilledOn(em, billing)) {
-      if (other !== disputeId) room -= await this.takenBy(em, other);
+      if (other !== except) taken += await this.takenBy(em, other);
     }
-    return Math.max(0, room);
+    return taken;
   }
 }

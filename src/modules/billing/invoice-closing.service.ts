@@ -7,7 +7,7 @@ import { BillableEntry, LedgerService } from '../ledger/ledger.service';
 import { OutboxService } from '../outbox/outbox.service';
 import { ShiftFacts } from '../shifts/shift-facts.service';
 import { TicketClaimFacts } from '../tickets/ticket-claim-facts.service';
-import { isRebill } from './dispute-rebills.service';
+import { isRebill, isWithheldCreditBack } from './dispute-rebills.service';
 import { InvoicesRepository, NewInvoiceLine } from './invoices.repository';
 import { localDay } from './local-day';
 import { WithheldCreditsService } from './withheld-credits.service';
@@ -189,7 +189,6 @@ export class InvoiceClosingService {
     // own line (a credit-back under "billed again" read as a negative charge).
     const disputes = entries.filter((e) => e.kind === 'dispute_rebilled');
     const rebilled = disputes.filter((e) => isRebill(e.key));
-    const appealed = disputes.filter((e) => !isRebill(e.key));
     if (rebilled.length > 0) {
       lines.push({
         position: lines.length + 1,
@@ -203,18 +202,26 @@ export class InvoiceClosingService {
         amountMinor: rebilled.reduce((s, e) => s + e.amountMinor, 0),
       });
     }
-    if (appealed.length > 0) {
-      const amountMinor = appealed.reduce((s, e) => s + e.amountMinor, 0);
+    // Won on appeal since: credited back, and (a line of its own) a credit-back billed back
+    // because the invoice that billed the dispute again went unpaid.
+    const appealed = disputes.filter((e) => !isRebill(e.key));
+    const withheld = appealed.filter((e) => isWithheldCreditBack(e.key));
+    const credited = appealed.filter((e) => !isWithheldCreditBack(e.key));
+    for (const [of, description] of [
+      [credited, 'Disputes won on appeal: what was billed again, credited back'],
+      [
+        withheld,
+        'Disputes won on appeal: their credit billed back, the invoice that billed them again having gone unpaid',
+      ],
+    ] as const) {
+      if (of.length === 0) continue;
       lines.push({
         position: lines.length + 1,
         kind: 'appealed_disputes',
         shift_id: null,
-        description:
-          amountMinor <= 0
-            ? 'Disputes won on appeal: what was billed again, credited back'
-            : 'Disputes won on appeal: their credit withheld, the invoice that billed them again having gone unpaid',
+        description,
         tickets: 0,
-        amountMinor,
+        amountMinor: of.reduce((s, e) => s + e.amountMinor, 0),
       });
     }
     if (carriedIn < 0) {

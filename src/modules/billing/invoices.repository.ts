@@ -423,6 +423,20 @@ export class InvoicesRepository {
   }
 
   /**
+   * Lifts the hold of a written-off invoice that leaves nothing unpaid (DisputeRebillsService):
+   * waived, by no one; false when it is not written off, or waived already.
+   */
+  async waiveSettledHold(em: EntityManager, invoiceId: string): Promise<boolean> {
+    const rows: unknown[] = await em.query(
+      `UPDATE invoices SET hold_waived_at = now(), updated_at = now()
+        WHERE id = $1 AND status = 'uncollectible' AND hold_waived_at IS NULL
+        RETURNING id`,
+      [invoiceId],
+    );
+    return rows.length > 0;
+  }
+
+  /**
    * Invoices written off unpaid: uncollectible with something still owed after credit notes
    * (a written-off invoice can still be paid, and is then `paid`), and not waived (by finance,
    * or by the migration for those written off before the hold existed).
