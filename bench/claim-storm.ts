@@ -259,17 +259,20 @@ async function main() {
         `p99_at_${BASELINE_CLIENTS}=${pct(paced.latencies, 99).toFixed(1)}ms double_claims=${doubles} over_limit=${over}`,
     );
     const missed = [ratio >= 0.5, stormRatio >= 0.5, dbRatio <= 1.3].some((ok) => !ok);
-    // The storm's own correctness: every agent claimed up to its limit (when the tickets suffice),
-    // then was told it is at capacity, and nothing else (a 5xx would only shrink the phases
-    // after it, which are sized by what the storm claimed, and pass unnoticed).
-    const expected = Math.min(AGENTS * LIMIT, TICKETS);
+    // The storm's own correctness: with tickets enough (as by default), every agent claimed up
+    // to its limit, then was told it is at capacity, and nothing else (a 5xx would only shrink
+    // the phases after it, which are sized by what the storm claimed, and pass unnoticed).
+    // With fewer tickets an agent may stop early (SKIP LOCKED passes the ones others hold), so
+    // only a 5xx is wrong.
+    const enough = TICKETS >= AGENTS * LIMIT;
     const unexpected = [...statuses.keys()].filter((l) =>
-      expected === AGENTS * LIMIT ? l !== '200' && l !== '409 AGENT_AT_CAPACITY' : l >= '500',
+      enough ? l !== '200' && l !== '409 AGENT_AT_CAPACITY' : l >= '500',
     );
-    if (claimed !== expected || unexpected.length > 0) {
-      console.log(`FAILED: ${claimed} claimed of ${expected}; answers ${unexpected.join(', ')}`);
+    const short = enough && claimed !== AGENTS * LIMIT;
+    if (short || unexpected.length > 0) {
+      console.log(`FAILED: ${claimed} claimed; unexpected answers: ${unexpected.join(', ')}`);
     }
-    const wrong = doubles > 0 || over > 0 || claimed !== expected || unexpected.length > 0;
+    const wrong = doubles > 0 || over > 0 || short || unexpected.length > 0;
     if (wrong || missed) process.exitCode = 1;
   } finally {
     // A failed phase leaves no API running and no database behind.
