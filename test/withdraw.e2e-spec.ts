@@ -168,8 +168,8 @@ describe('withdrawing an escalation', () => {
 
   it('is final: no claim, resolve, reopen, message or transfer; a retry answers the same ticket', async () => {
     const {
-      agents: [agent],
-    } = await liveAgents(t, co.auth, 1);
+      agents: [agent, other],
+    } = await liveAgents(t, co.auth, 2);
     const open = await escalate(t, key);
     await withdraw(open.externalId as string).expect(200);
     const claim = await t.http.post(`/v1/tickets/${open.id}/claim`).set(agent.auth).expect(409);
@@ -226,6 +226,24 @@ describe('withdrawing an escalation', () => {
           .send({ messageId: 'late', body: 'hi', author: 'customer', at: '2026-11-25T10:00:00Z' }),
       ),
     ).toBe('409 TICKET_WITHDRAWN');
+    // An agent who never held it is told only that it is not theirs: that the bot withdrew it
+    // is the company's and its agent's business.
+    for (const req of [
+      t.http
+        .post(`/v1/tickets/${held.id}/resolve`)
+        .set(other.auth)
+        .send({ resolutionSummary: 'done' }),
+      t.http
+        .post(`/v1/tickets/${held.id}/messages`)
+        .set(other.auth)
+        .send({ body: 'hi', visibility: 'customer' }),
+      t.http
+        .post(`/v1/tickets/${held.id}/transfer`)
+        .set(other.auth)
+        .send({ requiredSkills: [{ skill: 'refunds', minLevel: 1 }], note: 'x' }),
+    ]) {
+      expect(await codes(req)).toBe('403 TICKET_NOT_CLAIMED_BY_YOU');
+    }
     // The database refuses it too, whatever the code does.
     await expect(
       t.db.query(`UPDATE tickets SET status = 'open' WHERE id = $1`, [held.id]),

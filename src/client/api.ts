@@ -9593,7 +9593,7 @@ export interface operations {
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
        *     - `TICKET_NOT_OPEN`: the ticket is not in a state that allows this
-       *     - `TICKET_WITHDRAWN`: the company's bot withdrew the ticket: nothing more can be done on it
+       *     - `TICKET_WITHDRAWN`: the company's bot withdrew the ticket: nothing more can be done on it (told to the agent who held it; to any other agent it is TICKET_NOT_CLAIMED_BY_YOU)
        *     - `MESSAGE_ID_CONFLICT`: this messageId was already used on the ticket for a different message
        */
       409: {
@@ -9998,7 +9998,7 @@ export interface operations {
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
-       *     - `TICKET_WITHDRAWN`: the company's bot withdrew the ticket: nothing more can be done on it
+       *     - `TICKET_WITHDRAWN`: the company's bot withdrew the ticket: nothing more can be done on it (told to the agent who held it; to any other agent it is TICKET_NOT_CLAIMED_BY_YOU)
        */
       409: {
         headers: {
@@ -10009,7 +10009,7 @@ export interface operations {
            * @example {
            *       "error": {
            *         "code": "TICKET_WITHDRAWN",
-           *         "message": "The company's bot withdrew the ticket: nothing more can be done on it.",
+           *         "message": "The company's bot withdrew the ticket: nothing more can be done on it (told to the agent who held it; to any other agent it is TICKET_NOT_CLAIMED_BY_YOU).",
            *         "details": null,
            *         "requestId": "0b5a4e1c-2f7d-4c83-9a1e-6d3f8b2c7e90"
            *       }
@@ -10095,7 +10095,7 @@ export interface operations {
        * @description Conflict.
        *
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
-       *     - `TICKET_WITHDRAWN`: the company's bot withdrew the ticket: nothing more can be done on it
+       *     - `TICKET_WITHDRAWN`: the company's bot withdrew the ticket: nothing more can be done on it (told to the agent who held it; to any other agent it is TICKET_NOT_CLAIMED_BY_YOU)
        */
       409: {
         headers: {
@@ -10106,7 +10106,7 @@ export interface operations {
            * @example {
            *       "error": {
            *         "code": "TICKET_WITHDRAWN",
-           *         "message": "The company's bot withdrew the ticket: nothing more can be done on it.",
+           *         "message": "The company's bot withdrew the ticket: nothing more can be done on it (told to the agent who held it; to any other agent it is TICKET_NOT_CLAIMED_BY_YOU).",
            *         "details": null,
            *         "requestId": "0b5a4e1c-2f7d-4c83-9a1e-6d3f8b2c7e90"
            *       }
@@ -10637,7 +10637,7 @@ export interface operations {
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `TICKET_NOT_OPEN`: the ticket is not in a state that allows this
        *     - `TICKET_ALREADY_RESOLVED`: you resolved this ticket already, with another summary
-       *     - `TICKET_WITHDRAWN`: the company's bot withdrew the ticket: nothing more can be done on it
+       *     - `TICKET_WITHDRAWN`: the company's bot withdrew the ticket: nothing more can be done on it (told to the agent who held it; to any other agent it is TICKET_NOT_CLAIMED_BY_YOU)
        */
       409: {
         headers: {
@@ -10648,7 +10648,7 @@ export interface operations {
            * @example {
            *       "error": {
            *         "code": "TICKET_WITHDRAWN",
-           *         "message": "The company's bot withdrew the ticket: nothing more can be done on it.",
+           *         "message": "The company's bot withdrew the ticket: nothing more can be done on it (told to the agent who held it; to any other agent it is TICKET_NOT_CLAIMED_BY_YOU).",
            *         "details": null,
            *         "requestId": "0b5a4e1c-2f7d-4c83-9a1e-6d3f8b2c7e90"
            *       }

@@ -57,7 +57,8 @@ export const ERROR_DESCRIPTIONS: Record<ErrorCode, string> = {
   NOT_CHECKED_IN: 'you are not checked in on a shift that is live now',
   TICKET_NOT_OPEN: 'the ticket is not in a state that allows this',
   TICKET_NOT_CLAIMED_BY_YOU: 'you do not hold this ticket',
-  TICKET_WITHDRAWN: "the company's bot withdrew the ticket: nothing more can be done on it",
+  TICKET_WITHDRAWN:
+    "the company's bot withdrew the ticket: nothing more can be done on it (told to the agent who held it; to any other agent it is TICKET_NOT_CLAIMED_BY_YOU)",
   MESSAGE_ID_CONFLICT: 'this messageId was already used on the ticket for a different message',
   TICKET_ALREADY_RESOLVED: 'you resolved this ticket already, with another summary',
   AGENT_AT_CAPACITY: 'you already hold as many tickets as your limit allows',

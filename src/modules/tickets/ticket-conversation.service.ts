@@ -217,7 +217,11 @@ export class TicketConversationService {
     }
     const claim = await this.claims.activeOnTicket(em, ticketId);
     if (!claim || claim.agent_id !== agentId) {
-      throw ticket.status === 'withdrawn' ? withdrawn() : notYours();
+      // Withdrawn: said only to an agent who held it (to others, a ticket they do not hold).
+      const heldIt =
+        ticket.status === 'withdrawn' &&
+        (await this.claims.history(em, ticketId)).some((c) => c.agentId === agentId);
+      throw heldIt ? withdrawn() : notYours();
     }
     return { ticket, claimId: claim.id, shiftId: claim.shift_id };
   }

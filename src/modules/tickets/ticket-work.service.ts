@@ -91,7 +91,8 @@ export class TicketWorkService {
       this.outbox.poke(); // resolve_ticket wrote the event and the ledger job
       this.metrics.ticketResolved(); // one statement, committed
     } else {
-      assertResolvedAlike(done.ticket, done.standing, userId, resolutionSummary);
+      const heldIt = done.claims.some((c) => c.agentId === userId);
+      assertResolvedAlike(done.ticket, done.standing, userId, resolutionSummary, heldIt);
     }
     const ticket = toTicketDto(done.ticket, done.claims);
     // The agent's view (their claims only, as every agent answer): the resolution standing is
@@ -197,15 +198,18 @@ function suspended(): DomainError {
 
 /**
  * Returns when the ticket stands resolved by this agent with this summary (a retried resolve);
- * 409 for another summary; else the agent does not hold it. Read under the ticket's lock.
+ * 409 for another summary; else the agent does not hold it. Read under the ticket's lock. That
+ * the bot withdrew it is told only to an agent who held it (`heldIt`): to any other it is a
+ * ticket they do not hold, as any other company's ticket is.
  */
 function assertResolvedAlike(
   ticket: TicketRow,
   standing: StandingResolutionJson | null,
   agentId: string,
   resolutionSummary: string,
+  heldIt: boolean,
 ): void {
-  if (ticket.status === 'withdrawn') {
+  if (ticket.status === 'withdrawn' && heldIt) {
     throw new DomainError('TICKET_WITHDRAWN', "The company's bot withdrew this ticket");
   }
   if (ticket.status !== 'resolved' || !standing || standing.agentId !== agentId) throw notYours();
