@@ -52,22 +52,22 @@ export function clearSessionCookie(res: FastifyReply, secure: boolean): void {
 }
 
 /**
- * A browser's proof that it signed in to an account before (LoginDevices): its sign-ins take
- * their own turns in the per-account slowdown. httpOnly, SameSite=Strict, sent to /v1/auth only,
- * kept across sign-outs (it opens no session).
+ * A browser's proof that it signed in to an account before (LoginDevices), one cookie per
+ * account (its name from LoginDevices.cookieName): its sign-ins take their own turns in the
+ * per-account slowdown. httpOnly, SameSite=Strict, sent to /v1/auth only, kept across sign-outs
+ * (it opens no session).
  */
-export const DEVICE_COOKIE = 'handoff_device';
-
-export function presentedDevice(req: FastifyRequest): string | undefined {
-  return req.cookies[DEVICE_COOKIE] || undefined;
+export function presentedDevice(req: FastifyRequest, name: string): string | undefined {
+  return req.cookies[name] || undefined;
 }
 
 export function setDeviceCookie(
   res: FastifyReply,
+  name: string,
   token: string,
   o: { secure: boolean; maxAgeDays: number },
 ): void {
-  res.setCookie(DEVICE_COOKIE, token, {
+  res.setCookie(name, token, {
     httpOnly: true,
     sameSite: 'strict',
     secure: o.secure,

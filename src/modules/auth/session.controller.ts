@@ -87,7 +87,8 @@ export class SessionController {
   ): Promise<SessionDto> {
     requireConsoleHeader(req);
     // A browser that signed in to this account before takes its own turns in the slowdown.
-    const device = this.devices.deviceOf(presentedDevice(req), body.email);
+    const name = this.devices.cookieName(body.email);
+    const device = this.devices.deviceOf(presentedDevice(req, name), body.email);
     const session = this.start(res, await this.auth.login(body, device));
     this.knowDevice(res, body.email, device);
     return session;
@@ -140,10 +141,15 @@ export class SessionController {
 
   /** Remembers this browser for the account (its device id kept), for a year from now. */
   private knowDevice(res: FastifyReply, email: string, device: string | null): void {
-    setDeviceCookie(res, this.devices.issue(email, device ?? undefined), {
-      secure: this.secure,
-      maxAgeDays: DEVICE_DAYS,
-    });
+    setDeviceCookie(
+      res,
+      this.devices.cookieName(email),
+      this.devices.issue(email, device ?? undefined),
+      {
+        secure: this.secure,
+        maxAgeDays: DEVICE_DAYS,
+      },
+    );
   }
 
   private start(res: FastifyReply, issued: Issued): SessionDto {

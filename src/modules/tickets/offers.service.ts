@@ -23,6 +23,7 @@ import {
   toTicketSkillViews,
 } from './ticket.mapper';
 import { TicketMatchingRepository } from './ticket-matching.repository';
+import { notOpen } from './ticket-matching.service';
 import { SurgeRepository } from './surge.repository';
 import { TicketsRepository } from './tickets.repository';
 
@@ -63,9 +64,7 @@ export class OffersService {
       if (ticket.status === 'claimed') {
         throw new DomainError('TICKET_ALREADY_CLAIMED', 'Another agent has this ticket');
       }
-      if (ticket.status !== 'open') {
-        throw new DomainError('TICKET_NOT_OPEN', `The ticket is ${ticket.status}`);
-      }
+      if (ticket.status !== 'open') throw notOpen(ticket.status);
       const ctx = await loadAgentContext(em, this.matching, userId);
       const live = ctx.live;
       if (!live || live.shiftId !== offer.shift_id || ctx.suspended) {

@@ -135,8 +135,7 @@ export class TicketMatchingService {
           return (await this.agentTickets.held(em, ticketId, userId))!;
         throw new DomainError('TICKET_ALREADY_CLAIMED', 'Another agent has this ticket');
       }
-      if (ticket.status !== 'open')
-        throw new DomainError('TICKET_NOT_OPEN', `The ticket is ${ticket.status}`);
+      if (ticket.status !== 'open') throw notOpen(ticket.status);
       const reasons = await this.ticketReasons(em, ctx, ticket);
       if (reasons.length > 0) throw notEligible(reasons);
       this.assertCapacity(ctx);
@@ -254,4 +253,15 @@ function assertPull(live: LiveShift): void {
 
 function notEligible(reasons: TicketIneligibility[]): DomainError {
   return new DomainError('NOT_ELIGIBLE', 'You are not eligible for this ticket', { reasons });
+}
+
+/**
+ * A ticket that cannot be claimed: resolved says so; a withdrawn one is "not open" like any
+ * other, since that the bot withdrew it is its company's and its agent's business.
+ */
+export function notOpen(status: string): DomainError {
+  return new DomainError(
+    'TICKET_NOT_OPEN',
+    status === 'withdrawn' ? 'The ticket is not open' : `The ticket is ${status}`,
+  );
 }
