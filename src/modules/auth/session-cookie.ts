@@ -33,7 +33,17 @@ export function setSessionCookie(
   token: string,
   o: { secure: boolean; maxAgeDays: number },
 ): void {
-  res.setCookie(SESSION_COOKIE, token, {
+  setAuthCookie(res, SESSION_COOKIE, token, o);
+}
+
+/** A cookie only /v1/auth gets: httpOnly, SameSite=Strict, Secure over https. */
+function setAuthCookie(
+  res: FastifyReply,
+  name: string,
+  value: string,
+  o: { secure: boolean; maxAgeDays: number },
+): void {
+  res.setCookie(name, value, {
     httpOnly: true,
     sameSite: 'strict',
     secure: o.secure,
@@ -67,11 +77,5 @@ export function setDeviceCookie(
   token: string,
   o: { secure: boolean; maxAgeDays: number },
 ): void {
-  res.setCookie(name, token, {
-    httpOnly: true,
-    sameSite: 'strict',
-    secure: o.secure,
-    path: SESSION_COOKIE_PATH,
-    maxAge: o.maxAgeDays * 86_400,
-  });
+  setAuthCookie(res, name, token, o);
 }
