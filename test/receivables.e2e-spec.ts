@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import Stripe from 'stripe';
 import { DataSource } from 'typeorm';
 import { InvoiceClosingService } from '../src/modules/billing/invoice-closing.service';
+import { InvoiceCollectionService } from '../src/modules/billing/invoice-collection.service';
+import { InvoiceDisputesService } from '../src/modules/billing/invoice-disputes.service';
 import { InvoicesRepository } from '../src/modules/billing/invoices.repository';
 import { ReceivablesService } from '../src/modules/billing/receivables.service';
 import { WithheldCreditsService } from '../src/modules/billing/withheld-credits.service';
@@ -465,6 +467,54 @@ describe('receivables', () => {
     );
     expect(await owed(company.companyId)).toBe(0);
     expect(await platform('platform_bad_debt')).toBe(badDebt);
+    await balanced();
+  });
+
+  it('an appeal and a late payment of the invoice billing it again queue at the company’s lock before either locks an invoice', async () => {
+    // Each may lock the other's invoice next (an appeal, the invoice that billed its dispute
+    // again; a late payment, the invoices whose credits it billed back): holding one invoice
+    // each while they wait would be a deadlock.
+    const { company, billing, dispute } = await billedAgainUnpaid('Appeal Queue GmbH');
+    await writeOff(billing.id);
+    const card = await saveCard(t, fake, company);
+    const stripe = t.app.get<Stripe>(STRIPE);
+    // Both at Stripe, neither applied yet.
+    fake.invoicing.appealDispute(dispute.id);
+    fake.invoicing.closeDispute(dispute.id, 'won');
+    const atStripe = [...fake.invoicing.invoices.values()].find(
+      (i) => i.number === billing.number,
+    )!;
+    await stripe.invoices.pay(atStripe.id, { payment_method: card });
+    const won = await stripe.disputes.retrieve(dispute.id);
+    const paid = await stripe.invoices.retrieve(atStripe.id);
+    await withRowsHeld(
+      t,
+      'SELECT pg_advisory_xact_lock(hashtextextended($1, 0))',
+      [`invoices:${company.companyId}:EUR`],
+      async (held) => {
+        const appeal = t.db.transaction((em) =>
+          t.app.get(InvoiceDisputesService).applyEvent(em, won),
+        );
+        const payment = t.db.transaction((em) =>
+          t.app.get(InvoiceCollectionService).applyEvent(em, 'invoice.paid', paid),
+        );
+        await waitForLockWaiters(t, 2, 'the appeal and the payment to queue at the company’s lock');
+        // Neither holds any of the company's invoices while it waits.
+        const invoices: unknown[] = await held.query(
+          'SELECT id FROM invoices WHERE company_id = $1',
+          [company.companyId],
+        );
+        const free: unknown[] = await held.query(
+          'SELECT id FROM invoices WHERE company_id = $1 FOR UPDATE SKIP LOCKED',
+          [company.companyId],
+        );
+        expect(free).toHaveLength(invoices.length);
+        await held.commitTransaction();
+        await Promise.all([appeal, payment]);
+      },
+    );
+    // Either order ends the same: what it paid of a dispute won on appeal is credited.
+    expect(await owed(company.companyId)).toBe(-2 * PER_TICKET);
     await balanced();
   });
 

@@ -37,7 +37,9 @@ const UNCOLLECTED: ReadonlySet<string> = new Set(['uncollectible', 'void']);
  * (Before, the credit-back was given whatever became of the billing invoice: a company whose
  * invoice was written off was credited an amount it never paid.)
  * Callers hold the billing invoice's lock, or this takes it after the disputed invoice's, so a
- * write-off and an appeal committing together each see the other.
+ * write-off and an appeal committing together each see the other; every caller came in through
+ * the company's invoicing lock first (InvoicesRepository.lockForBooking), so taking a second
+ * invoice here cannot deadlock with a use case that holds it and wants the first.
  */
 @Injectable()
 export class DisputeRebillsService {

@@ -241,7 +241,7 @@ export class InvoiceCollectionService {
     refusal: string | null,
     writeOffReason?: string,
   ): Promise<InvoiceRow | undefined> {
-    const current = await this.invoices.find(em, invoiceId, true);
+    const current = await this.invoices.lockForBooking(em, { id: invoiceId });
     if (!current) return undefined;
     const status = statusOf(s);
     const row = await this.invoices.applyStripeState(em, invoiceId, {

@@ -189,11 +189,33 @@ export class InvoicesRepository {
     );
   }
 
-  async find(em: EntityManager, id: string, lock = false): Promise<InvoiceRow | undefined> {
-    const [row]: InvoiceRow[] = await em.query(
-      `SELECT * FROM invoices WHERE id = $1${lock ? ' FOR UPDATE' : ''}`,
-      [id],
+  async find(em: EntityManager, id: string): Promise<InvoiceRow | undefined> {
+    const [row]: InvoiceRow[] = await em.query(`SELECT * FROM invoices WHERE id = $1`, [id]);
+    return row;
+  }
+
+  /**
+   * The invoice, locked after its company's invoicing lock in its currency (lockCompanyCurrency,
+   * which a closing takes first too). Every use case that books on an invoice starts here, and
+   * some go on to lock another invoice of the company: an appeal, the one that billed its
+   * dispute again; a late payment, those whose credits it billed back. Taken in the invoices'
+   * own order, two such use cases could each hold the invoice the other waits for, a deadlock
+   * PostgreSQL ends by aborting one; behind the company's lock they queue instead.
+   */
+  async lockForBooking(
+    em: EntityManager,
+    by: { id: string } | { stripeId: string },
+  ): Promise<InvoiceRow | undefined> {
+    const [key]: Pick<InvoiceRow, 'id' | 'company_id' | 'currency'>[] = await em.query(
+      `SELECT id, company_id, currency FROM invoices
+        WHERE ${'id' in by ? 'id' : 'stripe_invoice_id'} = $1`,
+      ['id' in by ? by.id : by.stripeId],
     );
+    if (!key) return undefined;
+    await this.lockCompanyCurrency(em, key.company_id, key.currency);
+    const [row]: InvoiceRow[] = await em.query(`SELECT * FROM invoices WHERE id = $1 FOR UPDATE`, [
+      key.id,
+    ]);
     return row;
   }
 
@@ -274,12 +296,9 @@ export class InvoicesRepository {
     return rows.length > 0;
   }
 
-  async lockByStripeId(em: EntityManager, stripeId: string): Promise<InvoiceRow | undefined> {
-    const [row]: InvoiceRow[] = await em.query(
-      `SELECT * FROM invoices WHERE stripe_invoice_id = $1 FOR UPDATE`,
-      [stripeId],
-    );
-    return row;
+  /** lockForBooking by the Stripe invoice's id (a webhook's). */
+  lockByStripeId(em: EntityManager, stripeId: string): Promise<InvoiceRow | undefined> {
+    return this.lockForBooking(em, { stripeId });
   }
 
   linesOf(em: EntityManager, invoiceIds: string[]): Promise<InvoiceLineRow[]> {

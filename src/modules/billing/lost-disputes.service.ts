@@ -165,14 +165,13 @@ export class LostDisputesService {
   }
 
   /**
-   * The company's lock in the invoice's currency before the invoice's (a closing's order): a
+   * The company's lock in the invoice's currency before the invoice's (lockForBooking): a
    * credit note's cap reads the receivable, and two on two invoices of the company must not
    * both read it before either books.
    */
   private async lockInvoice(em: EntityManager, invoiceId: string): Promise<InvoiceRow> {
-    const unlocked = await this.invoices.find(em, invoiceId);
-    if (!unlocked) throw DomainError.notFound('Invoice');
-    await this.invoices.lockCompanyCurrency(em, unlocked.company_id, unlocked.currency);
-    return (await this.invoices.find(em, invoiceId, true))!;
+    const invoice = await this.invoices.lockForBooking(em, { id: invoiceId });
+    if (!invoice) throw DomainError.notFound('Invoice');
+    return invoice;
   }
 }

@@ -181,7 +181,7 @@ export class ReceivablesService {
   ): Promise<FinanceInvoiceDto> {
     const { userId } = requireUser(actor, 'finance');
     await this.db.transaction(async (em) => {
-      const invoice = await this.invoices.find(em, invoiceId, true);
+      const invoice = await this.invoices.lockForBooking(em, { id: invoiceId });
       if (!invoice) throw DomainError.notFound('Invoice');
       if (invoice.status !== 'uncollectible') {
         throw new DomainError(
