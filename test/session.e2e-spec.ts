@@ -55,6 +55,39 @@ describe('console sessions: the refresh token in an httpOnly cookie', () => {
     expect(sessionCookie(res)).not.toBeNull();
   });
 
+  it('the OpenAPI document names every cookie sign-up, sign-in and refresh set', async () => {
+    const doc = (await t.http.get('/docs-json').expect(200)).body as {
+      paths: Record<string, { post: { responses: Record<string, { headers?: object }> } }>;
+    };
+    const documented = (path: string, status: number) =>
+      JSON.stringify(
+        doc.paths[`/v1/auth/session/${path}`].post.responses[status].headers?.[
+          'Set-Cookie' as keyof object
+        ] ?? '',
+      );
+    const names = (res: Response) =>
+      ((res.headers['set-cookie'] as unknown as string[]) ?? []).map((c) =>
+        // A device cookie's name ends in the account's keyed digest: the document says <digest>.
+        c.slice(0, c.indexOf('=')).replace(/^(handoff_device_).+$/, '$1<digest>'),
+      );
+    const email = uniqueEmail('documented');
+    const signUp = await session('register')
+      .send({ email, password: PASSWORD, role: 'agent' })
+      .expect(201);
+    const signIn = await session('login').send({ email, password: PASSWORD }).expect(200);
+    const refresh = await session('refresh', sessionCookie(signIn)!.value).expect(200);
+    const seen: [string, number, Response][] = [
+      ['register', 201, signUp],
+      ['login', 200, signIn],
+      ['refresh', 200, refresh],
+    ];
+    for (const [path, status, res] of seen) {
+      expect(names(res).length).toBeGreaterThan(0);
+      for (const name of names(res)) expect(`${path}: ${documented(path, status)}`).toContain(name);
+    }
+    expect(names(signIn)).toEqual(['handoff_session', 'handoff_device_<digest>']);
+  });
+
   it('refresh rotates the cookie; the spent one is refused and ends the login', async () => {
     const agent = await registerAgent(t);
     const login = await session('login').send({ email: agent.email, password: PASSWORD });

@@ -246,7 +246,8 @@ export interface paths {
     put?: never;
     /**
      * Sign in to the console
-     * @description Signs in (as /v1/auth/login) and starts a console session.
+     * @description Signs in (as /v1/auth/login) and starts a console session. A browser that has this
+     *     account's device cookie waits only for its own wrong passwords.
      */
     post: operations['loginSession'];
     delete?: never;
@@ -267,7 +268,8 @@ export interface paths {
     /**
      * Refresh the console session
      * @description A new access token for the session in the cookie (on load, and before the last one
-     *     expires); the cookie's token is rotated. 401 when there is no live session.
+     *     expires); the cookie's token is rotated. 401 when there is no live session; a refused
+     *     token also clears the cookie.
      */
     post: operations['refreshSession'];
     delete?: never;
@@ -287,7 +289,8 @@ export interface paths {
     put?: never;
     /**
      * Sign out of the console
-     * @description Ends the session (as /v1/auth/logout) and clears the cookie. Always 204.
+     * @description Ends the session (as /v1/auth/logout) and clears the cookie. Always 204. Device cookies
+     *     stay: they only make this browser known to the sign-in slowdown.
      */
     post: operations['logoutSession'];
     delete?: never;
@@ -7698,9 +7701,11 @@ export interface operations {
       };
     };
     responses: {
-      /** @description Created */
+      /** @description Signed up and in; sets the session cookie and this account's device cookie */
       201: {
         headers: {
+          /** @description `handoff_session`: the refresh token (HttpOnly, SameSite=Strict, Path=/v1/auth, Secure over https), rotated by each refresh and cleared by sign-out. `handoff_device_<digest>`, one per account signed in to from this browser: it takes its own turns in the sign-in slowdown, so strangers guessing at the account do not slow it (HttpOnly, SameSite=Strict, Path=/v1/auth, a year; kept across sign-outs; ADR 0003). */
+          'Set-Cookie'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -7760,9 +7765,11 @@ export interface operations {
       };
     };
     responses: {
-      /** @description OK */
+      /** @description Signed in; sets the session cookie and this account's device cookie */
       200: {
         headers: {
+          /** @description `handoff_session`: the refresh token (HttpOnly, SameSite=Strict, Path=/v1/auth, Secure over https), rotated by each refresh and cleared by sign-out. `handoff_device_<digest>`, one per account signed in to from this browser: it takes its own turns in the sign-in slowdown, so strangers guessing at the account do not slow it (HttpOnly, SameSite=Strict, Path=/v1/auth, a year; kept across sign-outs; ADR 0003). */
+          'Set-Cookie'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -7818,9 +7825,11 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      /** @description OK */
+      /** @description A new access token; the session cookie rotated */
       200: {
         headers: {
+          /** @description `handoff_session`: the refresh token (HttpOnly, SameSite=Strict, Path=/v1/auth, Secure over https), rotated by each refresh and cleared by sign-out. */
+          'Set-Cookie'?: string;
           [name: string]: unknown;
         };
         content: {

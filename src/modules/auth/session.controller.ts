@@ -1,6 +1,12 @@
 import { Body, Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiCreatedResponse,
+  ApiHeader,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Public } from '../../common/auth/decorators';
 import { DomainError } from '../../common/errors/domain-error';
@@ -33,6 +39,18 @@ const consoleHeader = ApiHeader({
   schema: { type: 'string', enum: ['1'] },
 });
 
+/** What the session routes set, for the OpenAPI text (api.md has the flow). */
+const SESSION_SET =
+  '`handoff_session`: the refresh token (HttpOnly, SameSite=Strict, Path=/v1/auth, ' +
+  'Secure over https), rotated by each refresh and cleared by sign-out.';
+const DEVICE_SET =
+  '`handoff_device_<digest>`, one per account signed in to from this browser: it takes ' +
+  'its own turns in the sign-in slowdown, so strangers guessing at the account do not slow ' +
+  'it (HttpOnly, SameSite=Strict, Path=/v1/auth, a year; kept across sign-outs; ADR 0003).';
+const setCookie = (what: string) => ({
+  'Set-Cookie': { description: what, schema: { type: 'string' } },
+});
+
 /**
  * The web console's sessions (ADR 0013): the same sign-up, sign-in, refresh and sign-out as
  * /v1/auth, but the refresh token lives in an httpOnly, SameSite=Strict cookie scoped to
@@ -61,6 +79,11 @@ export class SessionController {
   @RateLimit('auth')
   @consoleHeader
   @ApiOperation({ operationId: 'registerSession', summary: 'Sign up in the console' })
+  @ApiCreatedResponse({
+    type: SessionDto,
+    description: "Signed up and in; sets the session cookie and this account's device cookie",
+    headers: setCookie(`${SESSION_SET} ${DEVICE_SET}`),
+  })
   @ApiErrors('EMAIL_TAKEN')
   async register(
     @Req() req: FastifyRequest,
@@ -73,12 +96,20 @@ export class SessionController {
     return session;
   }
 
-  /** Signs in (as /v1/auth/login) and starts a console session. */
+  /**
+   * Signs in (as /v1/auth/login) and starts a console session. A browser that has this
+   * account's device cookie waits only for its own wrong passwords.
+   */
   @Post('login')
   @HttpCode(200)
   @RateLimit('auth')
   @consoleHeader
   @ApiOperation({ operationId: 'loginSession', summary: 'Sign in to the console' })
+  @ApiOkResponse({
+    type: SessionDto,
+    description: "Signed in; sets the session cookie and this account's device cookie",
+    headers: setCookie(`${SESSION_SET} ${DEVICE_SET}`),
+  })
   @ApiErrors('INVALID_CREDENTIALS')
   async login(
     @Req() req: FastifyRequest,
@@ -96,13 +127,19 @@ export class SessionController {
 
   /**
    * A new access token for the session in the cookie (on load, and before the last one
-   * expires); the cookie's token is rotated. 401 when there is no live session.
+   * expires); the cookie's token is rotated. 401 when there is no live session; a refused
+   * token also clears the cookie.
    */
   @Post('refresh')
   @HttpCode(200)
   @RateLimit('auth')
   @consoleHeader
   @ApiOperation({ operationId: 'refreshSession', summary: 'Refresh the console session' })
+  @ApiOkResponse({
+    type: SessionDto,
+    description: 'A new access token; the session cookie rotated',
+    headers: setCookie(SESSION_SET),
+  })
   @ApiErrors('INVALID_REFRESH_TOKEN', 'REFRESH_TOKEN_REUSED')
   async refresh(
     @Req() req: FastifyRequest,
@@ -124,7 +161,10 @@ export class SessionController {
     }
   }
 
-  /** Ends the session (as /v1/auth/logout) and clears the cookie. Always 204. */
+  /**
+   * Ends the session (as /v1/auth/logout) and clears the cookie. Always 204. Device cookies
+   * stay: they only make this browser known to the sign-in slowdown.
+   */
   @Post('logout')
   @HttpCode(204)
   @consoleHeader
