@@ -398,6 +398,56 @@ describe('receivables', () => {
     await balanced();
   });
 
+  it('what a written-off invoice left unpaid is billed back once: its reopened tickets’ credits and its disputes’ credit-backs share it', async () => {
+    const { company, dispute, tickets, key, agent } = await lostAndBilledAgain('Shared Room BV');
+    // The invoice billing the dispute again (2) also carries the credit of a ticket of the paid
+    // invoice reopened (-1) and charges a ticket of its own (1): it leaves 2 unpaid.
+    await reopen(company, tickets[0]);
+    const [own] = await resolveTickets(t, key, agent, 1);
+    await saveCard(t, fake, company, 'card_declined');
+    const billing = await closeAt(company, 15);
+    expect(billing.totalMinor).toBe(2 * PER_TICKET);
+    await runJobs(t, ['billing.invoice-issue']);
+    // Won on appeal while it is unpaid (credited back), and its own ticket reopened (credited).
+    await appealWon(dispute.id);
+    await reopen(company, own);
+    expect(await owed(company.companyId)).toBe(-PER_TICKET);
+    const badDebt = await platform('platform_bad_debt');
+    await writeOff(billing.id);
+    // It paid none of the 2 it left unpaid: 2 is billed back out of its bad debt, not 3.
+    expect(await platform('platform_bad_debt')).toBe(badDebt);
+    // Still owed: the credit of the paid invoice's reopened ticket, which the company paid for.
+    expect(await owed(company.companyId)).toBe(-PER_TICKET);
+    // All it left unpaid was taken back: it holds the company no more.
+    expect(await holdOf(company.companyId)).toBeNull();
+    await balanced();
+  });
+
+  it('a written-off invoice whose tickets were all reopened holds the company no more: their credits, withheld, settled it', async () => {
+    const { company, invoice, tickets } = await invoiced('All Reopened Oy', 2, 'card_declined');
+    await reopen(company, tickets[0]);
+    await reopen(company, tickets[1]);
+    await writeOff(invoice.id);
+    expect(await owed(company.companyId)).toBe(0);
+    expect(await holdOf(company.companyId)).toBeNull();
+    await balanced();
+  });
+
+  it('…and so does one whose tickets are reopened after its write-off, once the closing withholds their credits', async () => {
+    const { company, invoice, tickets } = await invoiced('Late Reopened Oy', 2, 'card_declined');
+    await writeOff(invoice.id);
+    expect(await holdOf(company.companyId)).toMatchObject({ reason: 'written_off' });
+    await reopen(company, tickets[0]);
+    await closeAt(company, 15);
+    // One of two: half of what it left unpaid is still owed.
+    expect(await holdOf(company.companyId)).toMatchObject({ reason: 'written_off' });
+    await reopen(company, tickets[1]);
+    await closeAt(company, 22);
+    expect(await owed(company.companyId)).toBe(0);
+    expect(await holdOf(company.companyId)).toBeNull();
+    await balanced();
+  });
+
   it('a credit-back billed back on an invoice written off in turn is credited again only once that invoice is paid', async () => {
     const { company, billing, dispute, key, agent } = await billedAgainUnpaid('Appeal Chain SA');
     await appealWon(dispute.id);

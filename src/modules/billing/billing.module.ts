@@ -12,6 +12,7 @@ import { BillingService } from './billing.service';
 import { CreditControlService } from './credit-control.service';
 import { CreditControlsRepository } from './credit-controls.repository';
 import { CreditController } from './credit.controller';
+import { DisputeRebillSteps } from './dispute-rebill-steps';
 import { DisputeRebillsService } from './dispute-rebills.service';
 import { InvoiceClosingService } from './invoice-closing.service';
 import { InvoiceCollectionService } from './invoice-collection.service';
@@ -66,6 +67,7 @@ import { WithheldCreditsService } from './withheld-credits.service';
     LostDisputesService,
     WithheldCreditsService,
     DisputeRebillsService,
+    DisputeRebillSteps,
   ],
   exports: [
     BillingService,

@@ -1,29 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { LedgerService } from '../ledger/ledger.service';
+import { DisputeRebillSteps, REBILLED, steps, WITHHELD } from './dispute-rebill-steps';
 import { InvoiceRow, InvoicesRepository } from './invoices.repository';
-
-/** The key of a lost dispute's amount billed again (LostDisputesService.billAgain). */
-const REBILLED = 'dispute-rebilled:';
-/** Whether a `dispute_rebilled` entry is the amount billed again, not what became of it. */
-export const isRebill = (key: string | undefined) => key?.startsWith(REBILLED) ?? false;
-
-/** The steps of a rebilled dispute won on appeal, each booked once. */
-const steps = (disputeId: string) => ({
-  /** Credited back to the company on its next invoice. */
-  returned: `dispute-rebill-returned:${disputeId}`,
-  /** The bad debt that wrote off the invoice billing it again, recovered instead. */
-  recovered: `dispute-rebill-recovered:${disputeId}`,
-  /** The credit-back billed back: the invoice billing it again was written off after it. */
-  withheld: `${WITHHELD}${disputeId}`,
-  /** Credited after all: that written-off invoice was paid. */
-  restored: `dispute-rebill-restored:${disputeId}`,
-  /** Credited after all, later: the invoice that billed the credit-back back was paid too. */
-  restoredLate: `dispute-rebill-restored-late:${disputeId}`,
-});
-const WITHHELD = 'dispute-rebill-withheld:';
-/** Whether a `dispute_rebilled` entry bills a credit-back back (else it credits one). */
-export const isWithheldCreditBack = (key: string | undefined) => key?.startsWith(WITHHELD) ?? false;
+import { WithheldCreditsService } from './withheld-credits.service';
 
 const UNCOLLECTED: ReadonlySet<string> = new Set(['uncollectible', 'void']);
 
@@ -46,6 +26,8 @@ export class DisputeRebillsService {
   constructor(
     private readonly ledger: LedgerService,
     private readonly invoices: InvoicesRepository,
+    private readonly rebills: DisputeRebillSteps,
+    private readonly withheldCredits: WithheldCreditsService,
   ) {}
 
   /**
@@ -78,7 +60,7 @@ export class DisputeRebillsService {
           { account: 'platform_bad_debt', ownerId: null, amountMinor: -recovered },
         ],
       });
-      await this.waiveIfSettled(em, billing);
+      await this.withheldCredits.waiveIfSettled(em, billing);
     }
     // The rest (all of it unless the billing invoice was written off; what it charged beyond
     // its total otherwise, its credits having paid that) is the company's again.
@@ -103,7 +85,7 @@ export class DisputeRebillsService {
    * left unpaid. (Not when the appeal found it written off already: it recovered the bad debt.)
    */
   async writtenOff(em: EntityManager, billing: InvoiceRow): Promise<void> {
-    for (const disputeId of await this.disputesBilledOn(em, billing)) {
+    for (const disputeId of await this.rebills.billedOn(em, billing)) {
       const key = steps(disputeId);
       const returned = await this.ledger.posted(em, key.returned);
       if (!returned || (await this.ledger.posted(em, key.recovered))) continue;
@@ -124,7 +106,7 @@ export class DisputeRebillsService {
         ],
       });
     }
-    await this.waiveIfSettled(em, billing);
+    await this.withheldCredits.waiveIfSettled(em, billing);
   }
 
   /**
@@ -132,7 +114,7 @@ export class DisputeRebillsService {
    * what it billed again, so what the appeal recovered, or withheld, is credited back.
    */
   async paidAfterAll(em: EntityManager, billing: InvoiceRow): Promise<void> {
-    for (const disputeId of await this.disputesBilledOn(em, billing)) {
+    for (const disputeId of await this.rebills.billedOn(em, billing)) {
       const key = steps(disputeId);
       const recovered = (await this.ledger.posted(em, key.recovered))?.debitMinor ?? 0;
       // The credit-back billed back: credited again only as far as that bill-back is paid or
@@ -182,51 +164,20 @@ export class DisputeRebillsService {
   }
 
   /**
-   * A written-off billing invoice whose unpaid total the appeals took back in full (recovered,
-   * or its credit-back withheld) leaves the company owing nothing for it: its hold is lifted
-   * (waived with no one's name), or the company would stay blocked until it paid an amount it
-   * would be credited straight back.
-   */
-  private async waiveIfSettled(em: EntityManager, billing: InvoiceRow): Promise<void> {
-    const unpaid = Number(billing.total_minor) - Number(billing.credited_minor);
-    if ((await this.takenOn(em, billing, null)) >= unpaid) {
-      await this.invoices.waiveSettledHold(em, billing.id);
-    }
-  }
-
-  /** The disputes whose amount billed again the invoice billed. */
-  private async disputesBilledOn(em: EntityManager, billing: InvoiceRow): Promise<string[]> {
-    const keys = await this.ledger.keysBilledOn(em, billing.id, 'dispute_rebilled');
-    return keys.filter(isRebill).map((k) => k.slice(REBILLED.length));
-  }
-
-  /** What the dispute's steps took out of the billing invoice's bad debt. */
-  private async takenBy(em: EntityManager, disputeId: string): Promise<number> {
-    const key = steps(disputeId);
-    const recovered = await this.ledger.posted(em, key.recovered);
-    const withheld = await this.ledger.posted(em, key.withheld);
-    return (recovered?.debitMinor ?? 0) + (withheld?.debitMinor ?? 0);
-  }
-
-  /**
    * What of the billing invoice's written-off total is left to take out of its bad debt: its
-   * total less what the other disputes it billed again took. (A total lowered by credits paid
-   * for part of what it billed again.)
+   * total less what the other disputes it billed again took, and less the credits of its
+   * reopened tickets withheld. (A total lowered by credits paid for part of what it billed
+   * again.)
    */
   private async room(em: EntityManager, billing: InvoiceRow, disputeId: string): Promise<number> {
-    return Math.max(0, Number(billing.total_minor) - (await this.takenOn(em, billing, disputeId)));
+    return Math.max(0, Number(billing.total_minor) - (await this.taken(em, billing, disputeId)));
   }
 
-  /** What the disputes the invoice billed again took out of its bad debt (but `except`). */
-  private async takenOn(
-    em: EntityManager,
-    billing: InvoiceRow,
-    except: string | null,
-  ): Promise<number> {
-    let taken = 0;
-    for (const other of await this.disputesBilledOn(em, billing)) {
-      if (other !== except) taken += await this.takenBy(em, other);
-    }
-    return taken;
+  /** What was taken out of the billing invoice's bad debt, but by dispute `except`. */
+  private async taken(em: EntityManager, billing: InvoiceRow, except: string): Promise<number> {
+    return (
+      (await this.rebills.takenOutOf(em, billing, except)) +
+      (await this.withheldCredits.withheldOn(em, billing))
+    );
   }
 }

@@ -7,7 +7,7 @@ import { BillableEntry, LedgerService } from '../ledger/ledger.service';
 import { OutboxService } from '../outbox/outbox.service';
 import { ShiftFacts } from '../shifts/shift-facts.service';
 import { TicketClaimFacts } from '../tickets/ticket-claim-facts.service';
-import { isRebill, isWithheldCreditBack } from './dispute-rebills.service';
+import { isRebill, isWithheldCreditBack } from './dispute-rebill-steps';
 import { InvoicesRepository, NewInvoiceLine } from './invoices.repository';
 import { localDay } from './local-day';
 import { WithheldCreditsService } from './withheld-credits.service';

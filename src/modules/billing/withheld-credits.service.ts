@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { BillableEntry, LedgerService, ReopenedCharge } from '../ledger/ledger.service';
+import { DisputeRebillSteps } from './dispute-rebill-steps';
 import { InvoiceRow, InvoicesRepository } from './invoices.repository';
 
 /**
@@ -18,12 +19,15 @@ export class WithheldCreditsService {
   constructor(
     private readonly ledger: LedgerService,
     private readonly invoices: InvoicesRepository,
+    private readonly rebills: DisputeRebillSteps,
   ) {}
 
   /**
    * The invoice was written off: withholds the credits of its tickets reopened so far, up to
    * its total (a credit carried into it already lowered what was written off), or up to
-   * `uncollected` when less of it went uncollected (credit notes after a lost dispute).
+   * `uncollected` when less of it went uncollected (credit notes after a lost dispute), less
+   * what the disputes it billed again took of that (DisputeRebillSteps): one bad debt, billed
+   * back once.
    */
   async withhold(
     em: EntityManager,
@@ -33,7 +37,10 @@ export class WithheldCreditsService {
   ): Promise<BillableEntry[]> {
     const reopened = await this.ledger.reopenedCharges(em, invoice.id);
     const cap = Math.min(Number(invoice.total_minor), uncollected);
-    let room = cap - reopened.reduce((s, r) => s + stillWithheld(r), 0);
+    let room =
+      cap -
+      reopened.reduce((s, r) => s + stillWithheld(r), 0) -
+      (await this.rebills.takenOutOf(em, invoice));
     const booked: BillableEntry[] = [];
     for (const r of reopened) {
       if (room <= 0) break;
@@ -63,6 +70,25 @@ export class WithheldCreditsService {
       booked.push({ entryId, kind: 'credit_withheld', claimId: r.claimId, amountMinor: amount });
     }
     return booked;
+  }
+
+  /**
+   * A written-off invoice whose unpaid total was all taken back (its reopened tickets' credits
+   * withheld, its disputes' credit-backs withheld or their bad debt recovered) leaves the
+   * company owing nothing for it: its hold is lifted (waived with no one's name), or the
+   * company would stay blocked until it paid an amount it would be credited straight back.
+   */
+  async waiveIfSettled(em: EntityManager, invoice: InvoiceRow): Promise<void> {
+    const unpaid = Number(invoice.total_minor) - Number(invoice.credited_minor);
+    const taken =
+      (await this.rebills.takenOutOf(em, invoice)) + (await this.withheldOn(em, invoice));
+    if (taken >= unpaid) await this.invoices.waiveSettledHold(em, invoice.id);
+  }
+
+  /** What is withheld now of the credits of the invoice's reopened tickets. */
+  async withheldOn(em: EntityManager, invoice: InvoiceRow): Promise<number> {
+    const reopened = await this.ledger.reopenedCharges(em, invoice.id);
+    return reopened.reduce((s, r) => s + stillWithheld(r), 0);
   }
 
   /**
@@ -159,7 +185,9 @@ export class WithheldCreditsService {
     // withheld, by the next closing, so the bill-back never comes an invoice before its credit.
     const billed = new Set(claims);
     for (const { invoice, uncollectedMinor } of uncollected) {
-      booked.push(...(await this.withhold(em, invoice, uncollectedMinor, billed)));
+      const withheld = await this.withhold(em, invoice, uncollectedMinor, billed);
+      booked.push(...withheld);
+      if (withheld.length > 0) await this.waiveIfSettled(em, invoice);
     }
     return booked;
   }
