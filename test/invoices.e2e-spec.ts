@@ -495,6 +495,21 @@ describe('invoices', () => {
     expect(integrity.body.unbalancedCurrencies).toEqual([]);
   });
 
+  it('an issue that finds its invoice paid outside Stripe meanwhile books it as settled outside (Stripe says how much only when asked)', async () => {
+    // The issue stopped at its draft; in the dashboard the invoice is finalized and marked paid
+    // by bank transfer, and the issue job runs again before Stripe's events are applied.
+    const { s, invoice, atStripe } = await stoppedAtDraft('Wired Meanwhile BV');
+    const stripe = t.app.get<Stripe>(STRIPE);
+    await stripe.invoices.finalizeInvoice(atStripe.id as string);
+    await stripe.invoices.pay(atStripe.id as string, { paid_out_of_band: true });
+    await collection.issue(invoice.id);
+    expect((await invoicesOf(s.company))[0]).toMatchObject({ status: 'paid' });
+    expect(await paymentOf(invoice.id)).toEqual({
+      platform_settled_outside: 2 * PER_TICKET,
+      company_receivable: -2 * PER_TICKET,
+    });
+  });
+
   it('stops before finalizing when Stripe totals the draft otherwise (a coupon set at Stripe), its draft known to our row', async () => {
     // Finalizing would hand Stripe a wrong invoice to collect by itself.
     const { s, invoice, atStripe } = await stoppedAtDraft('Coupon GmbH');

@@ -95,7 +95,7 @@ export class InvoiceCollectionService {
     // Our lines and Stripe's total must agree before it is finalized: finalizing with
     // auto_advance hands the invoice to Stripe's own collection, so a check after it would stop
     // nothing (a coupon or tax set on the customer in Stripe's dashboard changes the total).
-    const current = await this.stripe.invoices.retrieve(draftId);
+    const current = await this.retrieve(draftId);
     checkTotal(current, invoice);
     // Nor may the customer hold a balance at Stripe (credit given, or a debit, in Stripe's
     // dashboard): finalizing applies it, so Stripe would charge more or less than our total,
@@ -118,7 +118,14 @@ export class InvoiceCollectionService {
           )
         : current;
     checkTotal(finalized, invoice); // what finalizing computes (tax) shows here, too late to stop
-    await this.db.transaction((em) => this.apply(em, invoice.id, finalized, null));
+    // Stripe says what of an invoice was paid outside it only when asked (expand), never in
+    // events: `current` was read so. Finalizing's answer was not, and asking there would change
+    // the parameters of a key earlier runs used; paid at once, it is read again.
+    const now =
+      finalized === current || finalized.status !== 'paid'
+        ? finalized
+        : await this.retrieve(draftId);
+    await this.db.transaction((em) => this.apply(em, invoice.id, now, null));
   }
 
   /**

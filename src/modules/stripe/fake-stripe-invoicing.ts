@@ -90,6 +90,32 @@ export class FakeStripeInvoicing {
     this.numbered = Number(state.numbered ?? 0);
   }
 
+  /** One invoice's path: read, delete, or an action on it. */
+  private invoiceRoute(
+    method: string,
+    invoiceId: string,
+    action: string | undefined,
+    p: Record<string, unknown>,
+  ): Answer | null {
+    const invoice = this.invoices.get(invoiceId);
+    if (!invoice) return notFound('invoice');
+    if (method === 'GET' && !action) return [200, invoice];
+    if (method === 'DELETE' && !action) return this.remove(invoice);
+    if (method !== 'POST') return null;
+    if (action === 'finalize') return this.finalize(invoice, p);
+    if (action === 'pay') return this.pay(invoice, p);
+    if (action === 'void') return this.close(invoice, 'void', 'voided_at', 'invoice.voided');
+    if (action === 'mark_uncollectible') {
+      return this.close(
+        invoice,
+        'uncollectible',
+        'marked_uncollectible_at',
+        'invoice.marked_uncollectible',
+      );
+    }
+    return null;
+  }
+
   /** Answers an invoicing path, or null when the path is not invoicing's. */
   route(method: string, path: string, p: Record<string, unknown>): Answer | null {
     let m: RegExpExecArray | null;
@@ -109,22 +135,7 @@ export class FakeStripeInvoicing {
       return [200, { object: 'list', data, has_more: false, url: '/v1/invoices' }];
     }
     if ((m = /^\/v1\/invoices\/([^/]+)(?:\/([a-z_]+))?$/.exec(path))) {
-      const invoice = this.invoices.get(m[1]);
-      if (!invoice) return notFound('invoice');
-      if (method === 'GET' && !m[2]) return [200, invoice];
-      if (method === 'DELETE' && !m[2]) return this.remove(invoice);
-      if (method !== 'POST') return null;
-      if (m[2] === 'finalize') return this.finalize(invoice, p);
-      if (m[2] === 'pay') return this.pay(invoice, p);
-      if (m[2] === 'void') return this.close(invoice, 'void', 'voided_at', 'invoice.voided');
-      if (m[2] === 'mark_uncollectible') {
-        return this.close(
-          invoice,
-          'uncollectible',
-          'marked_uncollectible_at',
-          'invoice.marked_uncollectible',
-        );
-      }
+      return asAsked(this.invoiceRoute(method, m[1], m[2], p), p);
     }
     if (method === 'GET' && path === '/v1/invoice_payments') {
       // GET parameters arrive flat: payment[payment_intent]=pi_…
@@ -509,4 +520,27 @@ export class FakeStripeInvoicing {
     this.notify(event, invoice);
     return [200, invoice];
   }
+}
+
+/** Whether the request asked for `field` (`expand[]`: nested in a form body, flat in a query). */
+function expands(p: Record<string, unknown>, field: string): boolean {
+  const nested = p.expand && typeof p.expand === 'object' ? Object.values(p.expand) : [];
+  const flat = Object.entries(p).flatMap(([k, v]) => (k.startsWith('expand[') ? [v] : []));
+  return [...nested, ...flat].includes(field);
+}
+
+/**
+ * An invoice as Stripe answers it: `amount_paid_off_stripe` only when the request expanded it
+ * (an answer that did not, like every event, has no such field).
+ */
+function asAsked(answer: Answer | null, p: Record<string, unknown>): Answer | null {
+  if (!answer || answer[0] !== 200 || expands(p, 'amount_paid_off_stripe')) return answer;
+  return [answer[0], withoutPaidOffStripe(answer[1] as StripeObject)];
+}
+
+/** The invoice without the field Stripe gives only when expanded. */
+export function withoutPaidOffStripe(object: StripeObject): StripeObject {
+  if (object.object !== 'invoice' || !('amount_paid_off_stripe' in object)) return object;
+  const { amount_paid_off_stripe: _omitted, ...rest } = object;
+  return rest as StripeObject;
 }

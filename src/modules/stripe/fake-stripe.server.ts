@@ -3,7 +3,12 @@ import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http
 import { AddressInfo } from 'node:net';
 import Stripe from 'stripe';
 import { FakeStripeBilling, notFound, type StripeObject } from './fake-stripe-billing';
-import { DECLINE_CODES, type DeclineCode, FakeStripeInvoicing } from './fake-stripe-invoicing';
+import {
+  DECLINE_CODES,
+  type DeclineCode,
+  FakeStripeInvoicing,
+  withoutPaidOffStripe,
+} from './fake-stripe-invoicing';
 import { FakeStripeRefunds } from './fake-stripe-refunds';
 
 /*
@@ -273,8 +278,9 @@ export class FakeStripe {
       id: id('evt'),
       type,
       created: Math.floor(Date.now() / 1000),
-      // As it was at the event, not as it is when the test reads it.
-      object: JSON.parse(JSON.stringify(object)) as StripeObject,
+      // As it was at the event, not as it is when the test reads it; and as Stripe sends it,
+      // without what only an expanded request gets.
+      object: withoutPaidOffStripe(JSON.parse(JSON.stringify(object)) as StripeObject),
     };
     this.billingEvents.push(event);
     const target = this.platformWebhook;
