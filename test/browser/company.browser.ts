@@ -558,6 +558,34 @@ test('a queue read before its first stream stood shows what came in between', as
   await expect(page.getByText(subject)).toBeVisible({ timeout: 10_000 });
 });
 
+test('the first stream reads again only what events change: the billing page read before it is read once', async ({
+  page,
+}) => {
+  const company = await signUpCompany(`Once ${Math.random().toString(36).slice(2, 8)}`);
+  let billingReads = 0;
+  page.on('request', (r) => {
+    if (r.method() === 'GET' && new URL(r.url()).pathname === '/v1/companies/me/billing') {
+      billingReads += 1;
+    }
+  });
+  const billingRead = page.waitForResponse(
+    (r) => new URL(r.url()).pathname === '/v1/companies/me/billing' && r.status() === 200,
+  );
+  await page.route(
+    '**/v1/events/stream',
+    async (route) => {
+      await billingRead; // the page is read before the stream stands
+      await route.continue();
+    },
+    { times: 1 },
+  );
+  await signInPage(page, company.email, '/company/billing');
+  await expect(page.getByRole('status', { name: 'Live updates: Live' })).toBeVisible();
+  // The stream's resync has run; a read it caused would have started by now.
+  await page.waitForTimeout(1_000);
+  expect(billingReads).toBe(1);
+});
+
 test('a queue whose stream dropped before any event shows what came meanwhile', async ({
   page,
 }) => {

@@ -26,15 +26,43 @@ export function useLiveEvents(role: string | undefined): StreamState {
               ? applyForFinance(queryClient, event)
               : applyForCompany(queryClient, event),
         setState,
-        // Every query read so far (Resync): the first stream's, read before it stood, or a
-        // reopened stream's, which has no cursor to replay from. Pages opened later read after
-        // the stream stands, and their events come on it.
-        () => void queryClient.invalidateQueries(),
+        // The queries this role's events change, read so far (Resync): the first stream's, read
+        // before it stood, or a reopened stream's, which has no cursor to replay from. Pages
+        // opened later read after the stream stands, and their events come on it. Nothing else
+        // is read again: no event changes it, so no event was missed for it.
+        () => {
+          for (const queryKey of LIVE[liveRole(role)]) {
+            void queryClient.invalidateQueries({ queryKey });
+          }
+        },
       ),
     [queryClient, role],
   );
   return state;
 }
+
+type LiveRole = 'agent' | 'finance' | 'company';
+const liveRole = (role: string | undefined): LiveRole =>
+  role === 'agent' || role === 'finance' ? role : 'company';
+
+/**
+ * The queries each role's events invalidate (below), by key prefix: what a resync reads again.
+ * `['tickets']` is every ticket's conversation (keys.messages).
+ */
+const LIVE: Record<LiveRole, readonly (readonly unknown[])[]> = {
+  agent: [
+    keys.offers,
+    keys.availability,
+    keys.seats,
+    keys.openShifts,
+    keys.earnings,
+    keys.myTickets,
+    keys.queue,
+    ['tickets'],
+  ],
+  finance: [keys.payoutRuns, keys.ledger],
+  company: [keys.companyTickets, ['tickets']],
+};
 
 /**
  * Finance's stream: a run drafted, approved, cancelled, executing, completed or with a line
