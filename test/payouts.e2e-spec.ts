@@ -87,7 +87,10 @@ describe('payouts', () => {
     await t.http.post(`/v1/payout-runs/${draft.body.id}/approve`).set(checker.auth).expect(200);
     return draft;
   };
-  /** The line's newest delayed resend, its time come (the line's and the queue's). */
+  /**
+   * The line's newest delayed resend, its time come (the line's and the queue's): 25 hours
+   * after the failure, so its key was first sent more than a day before.
+   */
   const resendComesDue = async (lineId: string) => {
     const [timer] = await t.db.query(
       `SELECT id, run_at FROM outbox WHERE job_name = 'payout.line-resend'
@@ -98,7 +101,12 @@ describe('payouts', () => {
       () => payoutsQueue().getJob(outboxJobId(timer.id)),
       'the resend relayed to the queue',
     );
-    await t.db.query(`UPDATE payout_lines SET resend_at = now() WHERE id = $1`, [lineId]);
+    await t.db.query(
+      `UPDATE payout_lines SET resend_at = now(),
+              key_sent_at = least(key_sent_at, now() - interval '25 hours')
+        WHERE id = $1`,
+      [lineId],
+    );
     await job!.promote();
     return new Date(timer.run_at).toISOString();
   };
@@ -1421,21 +1429,14 @@ describe('payouts', () => {
         }, 'the line failed again');
         return { l, hours: (Date.parse(l.resendAt) - Date.now()) / 3_600_000 };
       };
-      expect(await resendComesDue(line.id)).toBe(line.resendAt);
-      // Stripe has not pruned the key yet: it replays its error, and the line waits an hour more.
-      const { l: again, hours: more } = await failedAgain(2);
-      expect(more).toBeGreaterThan(0.9);
-      expect(more).toBeLessThanOrEqual(1);
-      // Then Stripe prunes it, and the resend, a new request now, meets a new saved error: a
-      // whole day's wait again, not an hour.
-      fake.expireIdempotencyKeys();
+      // Its key a day old, with no transfer under it: sent under a fresh key (checked again
+      // first), which meets a new saved error: a whole day's wait again.
       fake.failingAfterExecution.push({ path: '/v1/transfers', created: false });
-      expect(await resendComesDue(line.id)).toBe(again.resendAt);
-      const third = await failedAgain(3);
-      expect(third.hours).toBeGreaterThan(24.9);
-      // Pruned once more, the next resend pays it.
-      fake.expireIdempotencyKeys();
-      expect(await resendComesDue(line.id)).toBe(third.l.resendAt);
+      expect(await resendComesDue(line.id)).toBe(line.resendAt);
+      const again = await failedAgain(2);
+      expect(again.hours).toBeGreaterThan(24.9);
+      // The next resend pays it.
+      expect(await resendComesDue(line.id)).toBe(again.l.resendAt);
       const paid = await waitFor(async () => {
         const r = (await run(runId)).body;
         return r.status === 'completed' && r;
@@ -1445,15 +1446,35 @@ describe('payouts', () => {
         (tr) => (tr.metadata as { payoutLineId?: string }).payoutLineId === line.id,
       );
       expect(made).toHaveLength(1);
-      // Sent again under the same key (looked for first), which Stripe took as a new request.
-      const key = calls()[0].idempotencyKey;
-      expect(calls().map((c) => [c.idempotencyKey, c.status])).toEqual([
-        [key, 500],
-        [key, 299], // the replay
-        [key, 500], // a new request, a new saved error
-        [key, 200],
-      ]);
+      // Each send of a key Stripe had forgotten went under a fresh one, after a lookup.
+      const keys = calls().map((c) => c.idempotencyKey);
+      expect(new Set(keys).size).toBe(3);
+      expect(calls().map((c) => c.status)).toEqual([500, 500, 200]);
       expect(await owed(agent, 'INR')).toMatchObject({ available: 0, paid: 2700 });
+    });
+
+    it('checks a line sent again after its key expired as a first send would be: a clawback since is not paid out', async () => {
+      const clawed = await runWithSavedError(4200, 'EUR');
+      const cut = await runWithSavedError(3000, 'EUR');
+      // Finance claws money back meanwhile: all but 200 of one, 1000 of the other.
+      await fund(t, clawed.agent.id, -4000, 'EUR');
+      await fund(t, cut.agent.id, -1000, 'EUR');
+      for (const { line } of [clawed, cut]) await resendComesDue(line.id);
+      const finishedLines = async () => {
+        const lines = [clawed, cut].map(async ({ runId, agent }) =>
+          lineOf<SentLine>((await run(runId)).body, agent)!,
+        );
+        const sent = await Promise.all(lines);
+        return sent.every((l) => l.status === 'held' || l.status === 'paid') && sent;
+      };
+      const [held, paid] = await waitFor(finishedLines, 'both lines sent again');
+      // Below the minimum now: held, nothing sent; the agent keeps the 200.
+      expect(held).toMatchObject({ status: 'held', heldReason: 'balance_changed' });
+      expect(transfersForLine(held.id)).toHaveLength(0);
+      expect(await owed(clawed.agent, 'EUR')).toMatchObject({ available: 200, paid: 0 });
+      // Sent for what is available now, not the 3000 fixed a day before.
+      expect(paid).toMatchObject({ status: 'paid', transferMinor: 2000 });
+      expect(await owed(cut.agent, 'EUR')).toMatchObject({ available: 0, paid: 2000 });
     });
 
     it('arms a resend that fired before its time again for that time, not leaving the line failed', async () => {

@@ -7,21 +7,15 @@ import { DataSource, EntityManager } from 'typeorm';
 import { Env } from '../../config/env.validation';
 import { HandlesJob, JobHandler, JobRateLimitedError } from '../jobs/job-handler';
 import { JobPayloads } from '../jobs/job-registry';
-import { BillingService } from '../billing/billing.service';
-import { InvoiceCollectionService } from '../billing/invoice-collection.service';
-import { InvoiceDisputesService } from '../billing/invoice-disputes.service';
-import { InvoiceRefundsService } from '../billing/invoice-refunds.service';
 import { LedgerService } from '../ledger/ledger.service';
 import { OutboxService } from '../outbox/outbox.service';
 import { DomainMetrics } from '../metrics/domain-metrics';
-import { savedServerError, wasReplayed } from '../stripe/stripe-errors';
+import { KEY_EXPIRY_MS, savedServerError, wasReplayed } from '../stripe/stripe-errors';
 import { STRIPE } from '../stripe/stripe.module';
-import { PayoutAccountRefresh } from './payout-account-refresh.service';
-import { PayoutAccountsRepository } from './payout-accounts.repository';
 import { PayoutLineSendingRepository } from './payout-line-sending.repository';
-import { PayoutLineRow, PayoutLinesRepository } from './payout-lines.repository';
-import { payoutMinimum } from './payout-minimum';
+import { PayoutLineRow } from './payout-lines.repository';
 import { PayoutRunEvents } from './payout-run-events';
+import { PayoutSendChecks } from './payout-send-checks.service';
 import { StripeEventsRepository } from './stripe-events.repository';
 import { StripePacer } from './stripe-pacer.service';
 
@@ -51,6 +45,11 @@ function isPermanent(e: unknown): e is Stripe.errors.StripeError {
   );
 }
 
+/** Whether Stripe has forgotten the line's key (it keeps one 24 hours; KEY_EXPIRY_MS is 25). */
+function keyExpired(line: SendingLine): boolean {
+  return line.key_sent_at !== null && Date.now() - line.key_sent_at.getTime() >= KEY_EXPIRY_MS;
+}
+
 /** Fresh jobs for a line whose jobs fail for good before sending it (gaveUp). */
 export const MAX_LINE_RESENDS = 3;
 
@@ -66,7 +65,8 @@ export const MAX_LINE_RESENDS = 3;
  * A 429 pauses the payouts queue and puts the job back (no attempt spent); 5xx and network
  * errors rethrow, so the queue retries with backoff; a refusal fails the line
  * with Stripe's reason and the money stays available. A server error Stripe saved under the key
- * fails the line until the key expires, when `payout.line-resend` sends it again.
+ * fails the line until the key expires, when `payout.line-resend` sends it again: after a
+ * lookup finds nothing, checked again as in phase 1, under a fresh key.
  */
 @Injectable()
 @JobHandler('payout.line')
@@ -89,15 +89,12 @@ export class PayoutLineHandler implements HandlesJob<'payout.line'> {
     private readonly metrics: DomainMetrics,
     private readonly stripeEvents: StripeEventsRepository,
     private readonly outbox: OutboxService,
+    private readonly checks: PayoutSendChecks,
   ) {
     this.rateLimitedPauseMs = Math.ceil(
       1000 / config.get('STRIPE_RATE_PER_SECOND', { infer: true }),
     );
-    this.configuredMinimum = payoutMinimum(config);
   }
-
-  /** For runs drafted before runs kept their minimum. */
-  private readonly configuredMinimum: (currency: string) => number;
 
   /**
    * The line's job failed for good before phase 1 committed (the database away for half an
@@ -148,7 +145,7 @@ export class PayoutLineHandler implements HandlesJob<'payout.line'> {
 
   async handle({ lineId }: JobPayloads['payout.line'], job: Job): Promise<{ status: string }> {
     // Phase 1.
-    const line = await this.db.transaction((em) => this.startSending(em, lineId));
+    let line = await this.db.transaction((em) => this.startSending(em, lineId));
     if (!line || line.status === 'held') {
       // Held now, or already paid or failed (a retry after a crash between that commit and the
       // run check): only the run may need completing.
@@ -156,7 +153,6 @@ export class PayoutLineHandler implements HandlesJob<'payout.line'> {
       if (runId) await this.completeIfDone(runId);
       return { status: line ? 'held' : 'skipped' };
     }
-    const amount = Number(line.transfer_minor);
 
     // Phase 2.
     const last = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
@@ -165,12 +161,23 @@ export class PayoutLineHandler implements HandlesJob<'payout.line'> {
       // Not the first attempt: a transfer may exist from an earlier one (its key may even have
       // expired at Stripe after 24 h), so look before sending.
       const existing = line.attempts > 0 ? await this.lookUp(line) : null;
+      if (!existing && keyExpired(line)) {
+        // None, under a key Stripe has forgotten: nothing binds the line to the amount fixed a
+        // day or more ago. It is sent as a first send would be, checked again under a fresh key
+        // (a clawback, or payouts disabled, since then would otherwise be paid out all the same).
+        const renewed = await this.db.transaction((em) => this.renewKey(em, line!));
+        if (renewed === 'held' || !renewed) {
+          await this.completeIfDone(line.run_id);
+          return { status: renewed ?? 'skipped' };
+        }
+        line = renewed;
+      }
       if (!existing) await this.pacer.slot();
       transfer =
         existing ??
         (await this.stripe.transfers.create(
           {
-            amount,
+            amount: Number(line.transfer_minor),
             currency: line.currency.toLowerCase(),
             destination: line.stripe_account_id,
             transfer_group: `run_${line.run_id}`,
@@ -221,6 +228,7 @@ export class PayoutLineHandler implements HandlesJob<'payout.line'> {
     // made for another amount (under an earlier key, before a retry fixed a new one), and the
     // agent got what it says. Reconciliation then shows the line as mismatched.
     const sent = transfer.amount;
+    const amount = Number(line.transfer_minor);
     if (sent !== amount) {
       this.logger.warn(
         { lineId, transferId: transfer.id, transferMinor: sent, lineMinor: amount },
@@ -262,32 +270,47 @@ export class PayoutLineHandler implements HandlesJob<'payout.line'> {
     const row = await this.sending.lockForSending(em, lineId);
     if (!row || !['pending', 'processing'].includes(row.status)) return null;
     if (row.transfer_minor === null) {
-      // First send under this key, so nothing can be at Stripe yet: the draft held an agent
-      // whose payouts Stripe had disabled, and a line drafted before Stripe did (account.updated
-      // since) is held the same way rather than paid into an account that cannot pay out.
-      if (row.payouts_enabled !== true) {
-        await this.sending.holdAtSending(em, lineId, 'payouts_disabled_since_draft');
+      // First send under this key, so nothing can be at Stripe yet: its amount is fixed now.
+      const fixed = await this.checks.amount(em, row);
+      if ('held' in fixed) {
+        await this.sending.holdAtSending(em, lineId, fixed.held);
         return { ...row, status: 'held' } as SendingLine;
       }
-      // What is available now, never more than was drafted and approved. (A clawback after
-      // drafting would otherwise be paid out and leave the agent negative.) Fixed before the
-      // call, since Stripe refuses a key reused with another amount.
-      const available = await this.ledger.availableToAgent(em, row.agent_id, row.currency);
-      const pay = Math.min(Number(row.amount_minor), available);
-      // The minimum the run was drafted and approved with, not one configured since.
-      const minimum =
-        row.minimum_minor === null
-          ? this.configuredMinimum(row.currency)
-          : Number(row.minimum_minor);
-      if (pay < minimum) {
-        await this.sending.holdAtSending(em, lineId, 'balance_changed');
-        return { ...row, status: 'held' } as SendingLine;
-      }
-      row.transfer_minor = String(pay);
+      row.transfer_minor = String(fixed.amountMinor);
     }
     await this.sending.markProcessing(em, lineId, row.transfer_minor);
     // A pending line has a Stripe account (a line without one is drafted held).
     return row as SendingLine;
+  }
+
+  /**
+   * The line, sent under a key that expired with no transfer made under it, checked again as
+   * for a first send: held, or under a fresh key for what it may be sent for now. Null when
+   * another attempt moved it meanwhile (nothing to send here).
+   */
+  private async renewKey(
+    em: EntityManager,
+    sent: SendingLine,
+  ): Promise<SendingLine | 'held' | null> {
+    const row = await this.sending.lockForSending(em, sent.id);
+    if (row?.status !== 'processing' || row.idempotency_key !== sent.idempotency_key) return null;
+    const fixed = await this.checks.amount(em, row);
+    if ('held' in fixed) {
+      await this.sending.holdAtSending(em, row.id, fixed.held);
+      return 'held';
+    }
+    const key = await this.sending.renewKey(em, row.id, row.idempotency_key, fixed.amountMinor);
+    if (!key) return null;
+    this.logger.warn(
+      { lineId: row.id, transferMinor: fixed.amountMinor, wasMinor: Number(sent.transfer_minor) },
+      'a payout line sent again after its key expired, with no transfer under it: checked again, under a fresh key',
+    );
+    return {
+      ...sent,
+      idempotency_key: key,
+      transfer_minor: String(fixed.amountMinor),
+      key_sent_at: new Date(),
+    };
   }
 
   /** A transfer Stripe already holds for this line, found by its metadata in the run's group. */
@@ -387,133 +410,5 @@ export class PayoutLineHandler implements HandlesJob<'payout.line'> {
   /** After the line's own commit (PayoutRunsRepository.completeIfDone says why). */
   private completeIfDone(runId: string): Promise<void> {
     return this.db.transaction((em) => this.runEvents.completeIfDone(em, runId));
-  }
-}
-
-/**
- * Applies a stored Stripe event once (`processed_at`). `account.updated` keeps only the newest
- * state (events arrive out of order: an older one never overwrites a newer); `transfer.reversed`
- * books the reversed amount back to the agent's available balance; `checkout.session.completed`
- * saves a company's card (BillingService); `invoice.*` brings an invoice's state at Stripe
- * (paid, past due, uncollectible) and books what it moved (InvoiceCollectionService);
- * `charge.dispute.*` holds and settles a disputed invoice charge (InvoiceDisputesService);
- * `charge.refunded` and `charge.refund.updated` book a refund of one (InvoiceRefundsService).
- */
-@Injectable()
-@JobHandler('stripe.event')
-export class StripeEventHandler implements HandlesJob<'stripe.event'> {
-  private readonly logger = new Logger(StripeEventHandler.name);
-
-  constructor(
-    @InjectDataSource() private readonly db: DataSource,
-    private readonly ledger: LedgerService,
-    private readonly events: StripeEventsRepository,
-    private readonly accounts: PayoutAccountsRepository,
-    private readonly lines: PayoutLinesRepository,
-    private readonly billing: BillingService,
-    private readonly invoices: InvoiceCollectionService,
-    private readonly disputes: InvoiceDisputesService,
-    private readonly refunds: InvoiceRefundsService,
-    private readonly refreshAccount: PayoutAccountRefresh,
-  ) {}
-
-  handle({ eventId }: JobPayloads['stripe.event']): Promise<{ applied: boolean }> {
-    return this.db.transaction(async (em) => {
-      const row = await this.events.lock(em, eventId);
-      if (!row || row.processed_at) return { applied: false };
-      const event = row.payload;
-      if (event.type === 'account.updated') {
-        // Event timestamps have one-second resolution: read the account as Stripe has it now
-        // (the guard below still keeps an older event from winning over a newer one), and read
-        // it under the account's lock, so that of two events of one second the one that writes
-        // last also read last (else an older read could commit after a newer one, and win).
-        const accountId = (event.data.object as Stripe.Account).id;
-        if (!(await this.refreshAccount.refresh(em, accountId, event.created))) {
-          this.logger.warn(
-            { stripeAccountId: accountId, eventId },
-            'account.updated for an account Stripe will not show (it left the platform, or the key is of another platform or mode); not applied',
-          );
-        }
-      } else if (event.type === 'account.application.deauthorized' && event.account) {
-        // A Connect event: `account` is the account that left, the object our application.
-        await this.accounts.lockByStripeId(em, event.account);
-        if (await this.accounts.markDeauthorized(em, event.account)) {
-          this.logger.warn(
-            { stripeAccountId: event.account },
-            'payout account left the platform; closed',
-          );
-        }
-      } else if (event.type === 'transfer.reversed') {
-        const waits = await this.reversed(em, event.data.object as Stripe.Transfer);
-        // Left unprocessed: booking the line paid sends it again (PayoutLineHandler, phase 3).
-        if (waits) return { applied: false };
-      } else if (event.type.startsWith('charge.dispute.')) {
-        await this.disputes.applyEvent(em, event.data.object as Stripe.Dispute);
-      } else if (event.type === 'charge.refunded' || event.type === 'charge.refund.updated') {
-        await this.refunds.applyEvent(
-          em,
-          eventId,
-          event.data.object as Stripe.Charge | Stripe.Refund,
-        );
-      } else if (event.type.startsWith('invoice.')) {
-        await this.invoices.applyEvent(em, event.type, event.data.object as Stripe.Invoice);
-      } else if (event.type === 'checkout.session.completed') {
-        await this.billing.applyCheckoutCompleted(
-          em,
-          event.data.object as Stripe.Checkout.Session,
-          event.created,
-        );
-      }
-      await this.events.markProcessed(em, eventId);
-      return { applied: true };
-    });
-  }
-
-  /**
-   * Books a reversal of one of our transfers; true when it must wait for its line to be booked
-   * paid first. That can take long: the line's transfer call may have reached Stripe although
-   * its answer never came back (retries ran out, the line failed), and only finance retrying the
-   * line books it. Retrying the event on a schedule would lose it when the schedule ran out.
-   */
-  private async reversed(em: EntityManager, transfer: Stripe.Transfer): Promise<boolean> {
-    const line = await this.lines.lockByTransfer(
-      em,
-      transfer.id,
-      String(transfer.metadata?.payoutLineId ?? ''),
-    );
-    if (!line) return false; // not one of ours
-    if (line.status !== 'paid') {
-      this.logger.warn(
-        { lineId: line.id, transferId: transfer.id, lineStatus: line.status },
-        'transfer reversed before its payout line was booked paid; waits for the booking',
-      );
-      return true;
-    }
-    // Found by the line id in its metadata but not the transfer the line booked: a stray one
-    // (reconciliation's `unexpected_at_stripe`). The ledger never booked it going out, so its
-    // reversal coming back books nothing either: that keeps the ledger equal to Stripe.
-    if (line.stripe_transfer_id !== transfer.id) {
-      this.logger.warn(
-        { lineId: line.id, transferId: transfer.id, booked: line.stripe_transfer_id },
-        'reversal of a transfer the payout line did not book; not booked',
-      );
-      return false;
-    }
-    const delta = transfer.amount_reversed - Number(line.reversed_minor);
-    if (delta <= 0) return false; // already booked (a duplicate or an older event)
-    await this.ledger.post(em, {
-      kind: 'payout_reversal',
-      idempotencyKey: `payout-reversal:${transfer.id}:${transfer.amount_reversed}`,
-      currency: line.currency,
-      agentId: line.agent_id,
-      payoutLineId: line.id,
-      memo: `Stripe reversed ${delta} of transfer ${transfer.id}`,
-      lines: [
-        { account: 'agent_available', ownerId: line.agent_id, amountMinor: -delta },
-        { account: 'platform_clearing', ownerId: null, amountMinor: delta },
-      ],
-    });
-    await this.lines.setReversed(em, line.id, transfer.amount_reversed);
-    return false;
   }
 }

@@ -64,14 +64,37 @@ export class PayoutLineSendingRepository {
     );
   }
 
-  /** One more attempt, for the amount fixed for the line's key. */
+  /** One more attempt, for the amount fixed for the line's key (the key's first: its time). */
   async markProcessing(em: EntityManager, lineId: string, transferMinor: string): Promise<void> {
     await em.query(
       `UPDATE payout_lines SET status = 'processing', attempts = attempts + 1,
-              transfer_minor = $2, updated_at = now()
+              transfer_minor = $2, key_sent_at = coalesce(key_sent_at, now()), updated_at = now()
         WHERE id = $1`,
       [lineId, transferMinor],
     );
+  }
+
+  /**
+   * The line, being sent under `key`, goes under a fresh key for `transferMinor` (its old key
+   * expired with no transfer made under it). The new key, or nothing if another attempt moved
+   * the line meanwhile.
+   */
+  async renewKey(
+    em: EntityManager,
+    lineId: string,
+    key: string,
+    transferMinor: number,
+  ): Promise<string | undefined> {
+    const [row] = await changedRows<{ idempotency_key: string }>(
+      em,
+      `UPDATE payout_lines
+          SET idempotency_key = 'payout-line-' || id || '-e' || attempts, transfer_minor = $3,
+              key_sent_at = now(), updated_at = now()
+        WHERE id = $1 AND status = 'processing' AND idempotency_key = $2
+        RETURNING idempotency_key`,
+      [lineId, key, transferMinor],
+    );
+    return row?.idempotency_key;
   }
 
   /** Takes back the attempt counted as `attempts` (if no other attempt came since). */
@@ -127,8 +150,9 @@ export class PayoutLineSendingRepository {
   }
 
   /**
-   * A line failed on a saved server error whose resend time has come: pending again, under the
-   * same key (a transfer may exist: the handler looks first). Its run id when it was.
+   * A line failed on a saved server error whose resend time has come: pending again (a transfer
+   * may exist under its key: the handler looks first, and sends under a fresh key, checked
+   * again, only if none does). Its run id when it was.
    */
   async resetDue(em: EntityManager, lineId: string): Promise<string | undefined> {
     const [row] = await changedRows<Pick<PayoutLineRow, 'run_id'>>(

@@ -22,6 +22,8 @@ export interface PayoutLineRow {
   failure_permanent: boolean;
   /** Set when Stripe saved a server error under the key: the line is sent again then. */
   resend_at: Date | null;
+  /** When the current key was first sent (null before): a day later Stripe has forgotten it. */
+  key_sent_at: Date | null;
   reversed_minor: string;
   paid_at: Date | null;
   abandoned_reason: string | null;
@@ -34,7 +36,7 @@ export interface PayoutLineRow {
 /** A line as finance reads it (GET /v1/payout-runs/{id}, its CSV, an abandoned line). */
 export type PayoutLineViewRow = Omit<
   PayoutLineRow,
-  'run_id' | 'idempotency_key' | 'created_at' | 'updated_at'
+  'run_id' | 'idempotency_key' | 'key_sent_at' | 'created_at' | 'updated_at'
 >;
 
 /** What reconciliation compares with Stripe (every line of the run, held ones included). */
@@ -230,6 +232,7 @@ export class PayoutLinesRepository {
                                      THEN 'payout-line-' || id || '-r' || attempts
                                      ELSE idempotency_key END,
               transfer_minor = CASE WHEN failure_permanent THEN NULL ELSE transfer_minor END,
+              key_sent_at = CASE WHEN failure_permanent THEN NULL ELSE key_sent_at END,
               resend_at = CASE WHEN failure_permanent THEN NULL ELSE resend_at END,
               failure_permanent = false, updated_at = now()
         WHERE run_id = $1 AND status = 'failed' AND NOT coalesce(resend_at > now(), false)

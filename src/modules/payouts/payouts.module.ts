@@ -12,7 +12,8 @@ import { PayoutAccountRefresh } from './payout-account-refresh.service';
 import { PayoutAccountService } from './payout-account.service';
 import { PayoutAccountStaffService } from './payout-account-staff.service';
 import { PayoutAccountsRepository } from './payout-accounts.repository';
-import { PayoutLineHandler, StripeEventHandler } from './payout-jobs.handlers';
+import { PayoutLineHandler } from './payout-jobs.handlers';
+import { StripeEventHandler } from './stripe-event.handler';
 import { PayoutLineResendHandler } from './payout-line-resend.handler';
 import { PayoutLineSendingRepository } from './payout-line-sending.repository';
 import { PayoutLinesRepository } from './payout-lines.repository';
@@ -23,6 +24,7 @@ import {
   PayoutRunsController,
 } from './payouts.controller';
 import { PayoutReconciliationService } from './payout-reconciliation.service';
+import { PayoutSendChecks } from './payout-send-checks.service';
 import { PayoutRunEvents } from './payout-run-events';
 import { PayoutRunExecutionService } from './payout-run-execution.service';
 import { PayoutRunsRepository } from './payout-runs.repository';
@@ -75,6 +77,7 @@ import { StripeWebhooksController } from './stripe-webhooks.controller';
     StripeEventsRepository,
     StripeEventsService,
     PlatformBalanceService,
+    PayoutSendChecks,
   ],
   // Payout runs' progress, for /metrics.
   exports: [PayoutRunsService, StripeEventsService, PayoutAccountRefresh],
