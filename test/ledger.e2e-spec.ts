@@ -839,6 +839,25 @@ describe('ledger', () => {
         .send({})
         .expect(409);
       expect(late.body.error.details).toEqual({ status: 'expired' });
+      // Lapsed by the database's clock, which set it: a process whose clock runs behind the
+      // database's refuses it all the same.
+      const behind = await adjust(maker, body('adj-behind', 30_000)).expect(201);
+      await t.db.query(
+        `UPDATE ledger_adjustments SET expires_at = now() - interval '1 second' WHERE id = $1`,
+        [behind.body.id],
+      );
+      const realNow = Date.now();
+      const clock = jest.spyOn(Date, 'now').mockReturnValue(realNow - 5_000);
+      try {
+        const refused = await t.http
+          .post(`/v1/ledger/adjustments/${behind.body.id}/approve`)
+          .set(checker.auth)
+          .send({})
+          .expect(409);
+        expect(refused.body.error.details).toEqual({ status: 'expired' });
+      } finally {
+        clock.mockRestore();
+      }
       // The expiry job (armed for 7 days later) records it.
       const [job] = await t.db.query(
         `SELECT payload, run_at FROM outbox WHERE job_name = 'ledger.adjustment-expire'

@@ -232,9 +232,12 @@ export class AdjustmentsService {
 
   /** The adjustment, locked, if still pending and not lapsed (a late expiry job is no excuse). */
   private async pending(em: EntityManager, id: string, action: string): Promise<AdjustmentRow> {
-    const row = await this.load(em, id, true);
+    const row = await this.adjustments.lockWithDue(em, id);
+    if (!row) throw DomainError.notFound('Adjustment');
     // Lapsed but its expiry job has not run yet: as good as expired (the job will record it).
-    const lapsed = row.status === 'pending' && row.expires_at!.getTime() <= Date.now();
+    // By the database's clock, which set `expires_at` and which the expiry job reads: by this
+    // process's, a clock behind the database's let an approval post a lapsed adjustment.
+    const lapsed = row.status === 'pending' && row.due;
     if (row.status !== 'pending' || lapsed) {
       const status = lapsed ? 'expired' : row.status;
       throw new DomainError('ADJUSTMENT_STATE', `A ${status} adjustment cannot ${action}`, {
@@ -244,8 +247,8 @@ export class AdjustmentsService {
     return row;
   }
 
-  private async load(em: EntityManager, id: string, lock = false): Promise<AdjustmentRow> {
-    const row = await this.adjustments.byId(em, id, lock);
+  private async load(em: EntityManager, id: string): Promise<AdjustmentRow> {
+    const row = await this.adjustments.byId(em, id);
     if (!row) throw DomainError.notFound('Adjustment');
     return row;
   }
