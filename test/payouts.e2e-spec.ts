@@ -81,6 +81,14 @@ describe('payouts', () => {
     }
     return agents;
   };
+  /** Stripe turns the account's transfers back on, and its account.updated is applied. */
+  const transfersBack = async (accountId: string) => {
+    fake.updateAccount(accountId, { capabilities: { transfers: 'active' } });
+    await t.db.query(
+      'UPDATE payout_accounts SET payouts_enabled = true WHERE stripe_account_id = $1',
+      [accountId],
+    );
+  };
   /** A run drafted by the maker and approved by the checker (the draft's response). */
   const approvedRun = async (body: { currency: string; cutoff?: string }) => {
     const draft = await t.http.post('/v1/payout-runs').set(maker.auth).send(body).expect(201);
@@ -821,8 +829,12 @@ describe('payouts', () => {
         }),
       ]);
       expect(JSON.stringify(logged)).not.toMatch(/"stack"|\n\s+at /);
+      // The refusal says the account cannot receive transfers, though no account.updated came:
+      // it is read again, so the agent sees it and the next run holds them instead.
+      const account = await t.http.get('/v1/agents/me/payout-account').set(agent.auth).expect(200);
+      expect(account.body.payoutsEnabled).toBe(false);
 
-      fake.updateAccount(accountId, { capabilities: { transfers: 'active' } });
+      await transfersBack(accountId);
       await t.http
         .post(`/v1/payout-runs/${draft.body.id}/retry-failed`)
         .set(maker.auth)
@@ -843,7 +855,7 @@ describe('payouts', () => {
       const draft = await approvedRun({ currency: 'INR' });
       await execute(draft.body.id);
       expect((await finished(draft.body.id)).status).toBe('completed_with_failures');
-      fake.updateAccount(accountId, { capabilities: { transfers: 'active' } });
+      await transfersBack(accountId);
       // A new INR run being drafted meanwhile: the retry's look for an open run does not see it
       // (uncommitted), and its move back to executing waits on the index entry, then collides.
       const retried = await withRowsHeld(
@@ -1348,7 +1360,7 @@ describe('payouts', () => {
       expect(await owed(agent, 'RON')).toMatchObject({ available: 3100, paid: 0 });
 
       // No longer held out as unsettled: the next run pays it once Stripe allows.
-      fake.updateAccount(accountId, { capabilities: { transfers: 'active' } });
+      await transfersBack(accountId);
       const next = await approvedRun({ currency: 'RON' });
       expect(next.body.lines[0]).toMatchObject({ agentId: agent.id, status: 'pending' });
       await execute(next.body.id);

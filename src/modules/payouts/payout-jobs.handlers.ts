@@ -12,6 +12,7 @@ import { OutboxService } from '../outbox/outbox.service';
 import { DomainMetrics } from '../metrics/domain-metrics';
 import { KEY_EXPIRY_MS, savedServerError, wasReplayed } from '../stripe/stripe-errors';
 import { STRIPE } from '../stripe/stripe.module';
+import { PayoutAccountRefresh } from './payout-account-refresh.service';
 import { PayoutLineSendingRepository } from './payout-line-sending.repository';
 import { PayoutLineRow } from './payout-lines.repository';
 import { PayoutRunEvents } from './payout-run-events';
@@ -90,6 +91,7 @@ export class PayoutLineHandler implements HandlesJob<'payout.line'> {
     private readonly stripeEvents: StripeEventsRepository,
     private readonly outbox: OutboxService,
     private readonly checks: PayoutSendChecks,
+    private readonly accountRefresh: PayoutAccountRefresh,
   ) {
     this.rateLimitedPauseMs = Math.ceil(
       1000 / config.get('STRIPE_RATE_PER_SECOND', { infer: true }),
@@ -404,7 +406,25 @@ export class PayoutLineHandler implements HandlesJob<'payout.line'> {
       },
       'payout line failed',
     );
+    if (code === 'insufficient_capabilities_for_transfer') await this.refreshAccount(line);
     await this.completeIfDone(failed.run_id);
+  }
+
+  /**
+   * Stripe refused a transfer to an account we hold as payable (its `transfers` capability
+   * off, and the account.updated saying so not applied, or lost): the account is read again,
+   * so the agent's console shows what Stripe needs and the next run holds the agent instead of
+   * sending a line Stripe refuses again. Best effort: the line has failed either way.
+   */
+  private async refreshAccount(line: SendingLine): Promise<void> {
+    await this.db
+      .transaction((em) => this.accountRefresh.refresh(em, line.stripe_account_id, null))
+      .catch((e: unknown) =>
+        this.logger.warn(
+          { lineId: line.id, accountId: line.stripe_account_id, err: (e as Error).message },
+          'the account of a refused payout line was not read again',
+        ),
+      );
   }
 
   /** After the line's own commit (PayoutRunsRepository.completeIfDone says why). */
