@@ -828,33 +828,31 @@ describe('ledger', () => {
         .send({})
         .expect(409);
 
-      const lapsed = await adjust(maker, body('adj-large-4', 30_000)).expect(201);
-      await t.db.query(
-        `UPDATE ledger_adjustments SET expires_at = now() - interval '1 second' WHERE id = $1`,
-        [lapsed.body.id],
-      );
-      const late = await t.http
-        .post(`/v1/ledger/adjustments/${lapsed.body.id}/approve`)
-        .set(checker.auth)
-        .send({})
-        .expect(409);
-      expect(late.body.error.details).toEqual({ status: 'expired' });
-      // Lapsed by the database's clock, which set it: a process whose clock runs behind the
-      // database's refuses it all the same.
-      const behind = await adjust(maker, body('adj-behind', 30_000)).expect(201);
-      await t.db.query(
-        `UPDATE ledger_adjustments SET expires_at = now() - interval '1 second' WHERE id = $1`,
-        [behind.body.id],
-      );
-      const realNow = Date.now();
-      const clock = jest.spyOn(Date, 'now').mockReturnValue(realNow - 5_000);
-      try {
+      /** An adjustment whose 7 days ran out a second ago (by the database's clock). */
+      const lapsedOne = async (reference: string) => {
+        const created = await adjust(maker, body(reference, 30_000)).expect(201);
+        await t.db.query(
+          `UPDATE ledger_adjustments SET expires_at = now() - interval '1 second' WHERE id = $1`,
+          [created.body.id],
+        );
+        return created.body.id as string;
+      };
+      const approveLapsed = async (id: string) => {
         const refused = await t.http
-          .post(`/v1/ledger/adjustments/${behind.body.id}/approve`)
+          .post(`/v1/ledger/adjustments/${id}/approve`)
           .set(checker.auth)
           .send({})
           .expect(409);
         expect(refused.body.error.details).toEqual({ status: 'expired' });
+      };
+      const lapsed = await lapsedOne('adj-large-4');
+      await approveLapsed(lapsed);
+      // Lapsed by the database's clock, which set it: a process whose clock runs behind the
+      // database's refuses it all the same.
+      const behind = await lapsedOne('adj-behind');
+      const clock = jest.spyOn(Date, 'now').mockReturnValue(Date.now() - 5_000);
+      try {
+        await approveLapsed(behind);
       } finally {
         clock.mockRestore();
       }
@@ -862,14 +860,14 @@ describe('ledger', () => {
       const [job] = await t.db.query(
         `SELECT payload, run_at FROM outbox WHERE job_name = 'ledger.adjustment-expire'
             AND payload->>'adjustmentId' = $1`,
-        [lapsed.body.id],
+        [lapsed],
       );
       expect(Date.parse(job.run_at) - Date.now()).toBeGreaterThan(6.9 * 86_400_000);
-      expect(await t.app.get(AdjustmentsService).expire(lapsed.body.id)).toEqual({ expired: true });
-      expect(await t.app.get(AdjustmentsService).expire(lapsed.body.id)).toEqual({
+      expect(await t.app.get(AdjustmentsService).expire(lapsed)).toEqual({ expired: true });
+      expect(await t.app.get(AdjustmentsService).expire(lapsed)).toEqual({
         expired: false,
       });
-      const expired = await t.http.get(`/v1/ledger/adjustments/${lapsed.body.id}`).set(maker.auth);
+      const expired = await t.http.get(`/v1/ledger/adjustments/${lapsed}`).set(maker.auth);
       expect(expired.body.status).toBe('expired');
       // A job firing early re-arms instead of expiring.
       const early = await adjust(maker, body('adj-large-5', 30_000)).expect(201);
