@@ -132,11 +132,15 @@ const GIVEN: Record<string, (ctx: Context) => Promise<void>> = {
     ctx.vars.LINE_ID = lines.find((l) => l.agentId === agent.id && l.status === 'failed')!.id;
     refusedAccount = account;
   },
-  /** Stripe lifted the restriction on that line's account. */
+  /** Stripe lifted the restriction on that line's account, and its account.updated applied. */
   'the agent fixed their account': async ({ t }) => {
     t.app
       .get<StripeSettings>(STRIPE_SETTINGS)
       .fake!.updateAccount(refusedAccount!, { capabilities: { transfers: 'active' } });
+    await t.db.query(
+      'UPDATE payout_accounts SET payouts_enabled = true WHERE stripe_account_id = $1',
+      [refusedAccount],
+    );
   },
   /**
    * Another company's push shift (offers held 2 minutes), live, with one agent checked in and

@@ -239,7 +239,9 @@ export async function payableAgent(displayName: string): Promise<PayableAgent> {
   // The in-process fake Stripe serves the onboarding page: its origin is the fake's.
   const stripe = new URL(link.onboardingUrl).origin;
   const restrictTransfers = async (restricted: boolean) => {
-    const state = restricted ? 'inactive' : 'active';
+    // Restricted with no event yet (Stripe's is late: the API learns it from a refused
+    // transfer); allowed again with Stripe's account.updated, which the API applies.
+    const state = restricted ? 'inactive' : 'active?notify=1';
     const res = await fetch(
       `${stripe}/_fake/accounts/${account.stripeAccountId}/transfers/${state}`,
       {
@@ -247,6 +249,13 @@ export async function payableAgent(displayName: string): Promise<PayableAgent> {
       },
     );
     expect(res.status).toBe(204);
+    if (!restricted) {
+      await expect
+        .poll(async () => (await api.GET('/v1/agents/me/payout-account')).data?.payoutsEnabled, {
+          timeout: 20_000,
+        })
+        .toBe(true);
+    }
   };
   const closeAccount = async (how: 'deauthorize' | 'reject-fraud') => {
     // The agent's account now: a new one once the agent linked one in place of a closed one.

@@ -365,13 +365,20 @@ export class FakeStripe {
     }
     // Stripe's dashboard, where the platform (or Stripe) restricts a connected account: its
     // transfers capability goes inactive (or back to active) with no event sent, as when the
-    // account.updated webhook is late. Tests of a refused transfer use it; Stripe has no such API.
+    // account.updated webhook is late; `?notify=1` sends it (to the Connect endpoint, when one is
+    // set). Tests of a refused transfer use it; Stripe has no such API.
     const restrict = /^\/_fake\/accounts\/([^/]+)\/transfers\/(active|inactive)$/.exec(
       url.pathname,
     );
     if (req.method === 'POST' && restrict) {
       const account = this.accounts.get(restrict[1]);
       if (account) account.capabilities = { transfers: restrict[2] };
+      if (account && url.searchParams.get('notify') === '1' && this.connectWebhook) {
+        await this.emit('account.updated', account, {
+          account: restrict[1],
+          target: this.connectWebhook,
+        }).catch(() => undefined);
+      }
       res.writeHead(account ? 204 : 404).end();
       return;
     }
