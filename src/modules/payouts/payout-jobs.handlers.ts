@@ -10,7 +10,7 @@ import { JobPayloads } from '../jobs/job-registry';
 import { LedgerService } from '../ledger/ledger.service';
 import { OutboxService } from '../outbox/outbox.service';
 import { DomainMetrics } from '../metrics/domain-metrics';
-import { KEY_EXPIRY_MS, savedServerError, wasReplayed } from '../stripe/stripe-errors';
+import { savedServerError, wasReplayed } from '../stripe/stripe-errors';
 import { STRIPE } from '../stripe/stripe.module';
 import { PayoutAccountRefresh } from './payout-account-refresh.service';
 import { PayoutLineSendingRepository } from './payout-line-sending.repository';
@@ -21,7 +21,12 @@ import { StripeEventsRepository } from './stripe-events.repository';
 import { StripePacer } from './stripe-pacer.service';
 
 /** A line being sent: its amount is fixed for the key it goes under. */
-type SendingLine = PayoutLineRow & { transfer_minor: string; stripe_account_id: string };
+type SendingLine = PayoutLineRow & {
+  transfer_minor: string;
+  stripe_account_id: string;
+  /** Stripe's 24 h and an hour to spare (KEY_EXPIRY_MS), read with the line (lockForSending). */
+  key_expired?: boolean | null;
+};
 
 /**
  * Looking for the line's transfer failed: no answer about the transfer, whatever the status
@@ -44,11 +49,6 @@ function isPermanent(e: unknown): e is Stripe.errors.StripeError {
     e instanceof Stripe.errors.StripePermissionError ||
     e instanceof Stripe.errors.StripeCardError
   );
-}
-
-/** Whether Stripe has forgotten the line's key (it keeps one 24 hours; KEY_EXPIRY_MS is 25). */
-function keyExpired(line: SendingLine): boolean {
-  return line.key_sent_at !== null && Date.now() - line.key_sent_at.getTime() >= KEY_EXPIRY_MS;
 }
 
 /** Fresh jobs for a line whose jobs fail for good before sending it (gaveUp). */
@@ -163,7 +163,7 @@ export class PayoutLineHandler implements HandlesJob<'payout.line'> {
       // Not the first attempt: a transfer may exist from an earlier one (its key may even have
       // expired at Stripe after 24 h), so look before sending.
       const existing = line.attempts > 0 ? await this.lookUp(line) : null;
-      if (!existing && keyExpired(line)) {
+      if (!existing && line.key_expired === true) {
         // None, under a key Stripe has forgotten: nothing binds the line to the amount fixed a
         // day or more ago. It is sent as a first send would be, checked again under a fresh key
         // (a clawback, or payouts disabled, since then would otherwise be paid out all the same).
@@ -312,6 +312,7 @@ export class PayoutLineHandler implements HandlesJob<'payout.line'> {
       idempotency_key: key,
       transfer_minor: String(fixed.amountMinor),
       key_sent_at: new Date(),
+      key_expired: false,
     };
   }
 

@@ -1,11 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { changedRows } from '../../database/sql';
+import { KEY_EXPIRY_MS } from '../stripe/stripe-errors';
 import { PayoutLineRow } from './payout-lines.repository';
 
 /** A line as it is sent: its account's state and its run's minimum read with it. */
 export type SendableLine = PayoutLineRow & {
   payouts_enabled: boolean | null;
+  /** Whether Stripe has forgotten its key (first sent KEY_EXPIRY_MS ago, by the database's clock). */
+  key_expired: boolean | null;
   /** bigint as text; null for runs drafted before runs kept it. */
   minimum_minor: string | null;
 };
@@ -39,11 +42,12 @@ export class PayoutLineSendingRepository {
     const [row]: SendableLine[] = await em.query(
       `SELECT l.*, (SELECT pa.payouts_enabled FROM payout_accounts pa
                      WHERE pa.stripe_account_id = l.stripe_account_id) AS payouts_enabled,
+              l.key_sent_at <= now() - make_interval(secs => $2::float8) AS key_expired,
               r.minimum_minor
          FROM payout_lines l JOIN payout_runs r ON r.id = l.run_id
         WHERE l.id = $1 AND r.status IN ('executing', 'completed_with_failures')
           FOR UPDATE OF l`,
-      [lineId],
+      [lineId, KEY_EXPIRY_MS / 1000],
     );
     return row;
   }
