@@ -1,7 +1,10 @@
 import { ConfigService } from '@nestjs/config';
 import type { Queue } from 'bullmq';
 import { randomUUID } from 'node:crypto';
-import { InvoiceIssueHandler } from '../src/modules/billing/invoice-jobs.handlers';
+import {
+  InvoiceIssueHandler,
+  UnchargedClearHandler,
+} from '../src/modules/billing/invoice-jobs.handlers';
 import { JobDispatcher } from '../src/modules/jobs/job-dispatcher.service';
 import { QueuesService } from '../src/modules/jobs/queues.service';
 import { MAX_TIMER_REARMS, TimerSweep } from '../src/modules/jobs/timer-sweep.service';
@@ -109,10 +112,15 @@ describe('the timer sweep (a real worker, sweeping every second)', () => {
     });
   });
 
-  it('re-arms an invoice issue, a payout line resend and a ledger booking that failed for good', async () => {
+  it('re-arms an invoice issue, an uncharged invoice’s clearing, a payout line resend and a ledger booking that failed for good', async () => {
     const qs = t.app.get(QueuesService);
     const cases = [
       { handler: t.app.get(InvoiceIssueHandler), name: 'billing.invoice-issue', queue: 'default' },
+      {
+        handler: t.app.get(UnchargedClearHandler),
+        name: 'billing.uncharged-clear',
+        queue: 'default',
+      },
       { handler: t.app.get(PayoutLineResendHandler), name: 'payout.line-resend', queue: 'payouts' },
       { handler: t.app.get(TicketLedgerHandler), name: 'ledger.ticket-event', queue: 'default' },
     ] as const;

@@ -6,9 +6,9 @@
  * InvoiceClosingService), so that every invoice Stripe sees is charged as our books say.
  *
  * A currency not listed here has no minimum we know of (Stripe states its rule for those as the
- * equivalent of USD 0.50, which depends on the day's rate): 1, sent whatever its total. Below
- * Stripe's real minimum such an invoice is not charged (ADR 0014 says what follows: a known gap).
- * The fake Stripe reads this same table, so tests cannot show that gap.
+ * equivalent of USD 0.50, which depends on the day's rate): 1, sent whatever its total. An
+ * invoice Stripe then declines to charge is carried all the same, once Stripe says so
+ * (UnchargedInvoicesService; the fake Stripe applies a minimum of its own for ZAR to show it).
  */
 const MINIMUM_CHARGE_MINOR: Readonly<Record<string, number>> = {
   AED: 200,

@@ -21,6 +21,7 @@ import {
   CustomerSyncHandler,
   InvoiceIssueHandler,
   InvoicePayHandler,
+  UnchargedClearHandler,
 } from './invoice-jobs.handlers';
 import { InvoicesController } from './invoices.controller';
 import { InvoicesRepository } from './invoices.repository';
@@ -30,6 +31,7 @@ import { InvoiceRefundsService } from './invoice-refunds.service';
 import { ReceivablesController } from './receivables.controller';
 import { LostDisputesService } from './lost-disputes.service';
 import { ReceivablesService } from './receivables.service';
+import { UnchargedInvoicesService } from './uncharged-invoices.service';
 import { WithheldCreditsService } from './withheld-credits.service';
 
 /**
@@ -59,6 +61,8 @@ import { WithheldCreditsService } from './withheld-credits.service';
     InvoiceIssueHandler,
     InvoicePayHandler,
     CustomerSyncHandler,
+    UnchargedClearHandler,
+    UnchargedInvoicesService,
     CreditControlService,
     CreditControlsRepository,
     InvoiceDisputesService,

@@ -116,7 +116,7 @@ export class InvoiceClosingService {
     // Tickets reopened after the invoice that charged them was written off: not credited.
     entries.push(...(await this.withheld.forClosing(em, entries)));
     const booked = entries.reduce((sum, e) => sum + e.amountMinor, 0);
-    const carriedIn = previous ? Number(previous.carried_out_minor) : 0;
+    const carriedIn = await this.invoices.carriedForward(em, companyId, currency);
     const net = booked + carriedIn;
     // Charged only from Stripe's smallest charge up: below it, Stripe would mark the invoice
     // paid without charging and keep the amount on its own customer balance, adding it to the

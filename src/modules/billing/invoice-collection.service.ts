@@ -14,6 +14,7 @@ import { CreditControlService } from './credit-control.service';
 import { DisputeRebillsService } from './dispute-rebills.service';
 import { InvoiceDraftsService } from './invoice-drafts.service';
 import { InvoiceRow, InvoicesRepository, InvoiceStatus } from './invoices.repository';
+import { UnchargedInvoicesService } from './uncharged-invoices.service';
 import { WithheldCreditsService } from './withheld-credits.service';
 
 const seconds = (s: number | null | undefined) => (s ? new Date(s * 1000) : null);
@@ -55,6 +56,7 @@ export class InvoiceCollectionService {
     private readonly outbox: OutboxService,
     private readonly drafts: InvoiceDraftsService,
     private readonly rebills: DisputeRebillsService,
+    private readonly uncharged: UnchargedInvoicesService,
   ) {}
 
   /** Creates, fills and finalizes the Stripe invoice of a closed period, then charges it. */
@@ -251,6 +253,10 @@ export class InvoiceCollectionService {
     const current = await this.invoices.lockForBooking(em, { id: invoiceId });
     if (!current) return undefined;
     const status = statusOf(s);
+    if (UnchargedInvoicesService.isUncharged(s)) {
+      // Below Stripe's smallest charge: carried by us, not booked as paid (see the service).
+      return (await this.uncharged.carry(em, invoiceId, s)) ?? current;
+    }
     const row = await this.invoices.applyStripeState(em, invoiceId, {
       status,
       stripeInvoiceId: s.id!,

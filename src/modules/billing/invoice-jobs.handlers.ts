@@ -3,6 +3,7 @@ import { HandlesJob, JobHandler } from '../jobs/job-handler';
 import { JobPayloads } from '../jobs/job-registry';
 import { BillingService } from './billing.service';
 import { InvoiceCollectionService } from './invoice-collection.service';
+import { UnchargedInvoicesService } from './uncharged-invoices.service';
 
 /** Issues a closed period's invoice at Stripe and charges it (every call keyed: re-runnable). */
 @Injectable()
@@ -34,5 +35,16 @@ export class CustomerSyncHandler implements HandlesJob<'billing.customer-sync'> 
 
   handle({ companyId }: JobPayloads['billing.customer-sync']): Promise<{ synced: boolean }> {
     return this.billing.syncCustomer(companyId);
+  }
+}
+
+/** Takes off the customer's Stripe balance what an uncharged invoice left there (once). */
+@Injectable()
+@JobHandler('billing.uncharged-clear')
+export class UnchargedClearHandler implements HandlesJob<'billing.uncharged-clear'> {
+  constructor(private readonly uncharged: UnchargedInvoicesService) {}
+
+  handle({ invoiceId }: JobPayloads['billing.uncharged-clear']): Promise<{ cleared: boolean }> {
+    return this.uncharged.clear(invoiceId);
   }
 }

@@ -68,7 +68,9 @@ export class InvoiceDto {
    * `draft`: closed, not yet at Stripe; `open`: finalized, being charged; `past_due`: a charge
    * failed (see `nextPaymentAttempt`, `lastPaymentError`); `paid`; `uncollectible`: written
    * off; `void`; `no_charge`: nothing to charge: credits covered the period, or its total is
-   * below the smallest amount Stripe charges in the currency (carried to the next invoice).
+   * below the smallest amount Stripe charges in the currency (carried to the next invoice; when
+   * Stripe itself declined to charge it, it keeps Stripe's `number`, marked paid there with
+   * nothing charged).
    * @example paid
    */
   @ApiProperty({ enum: INVOICE_STATUSES })

@@ -147,6 +147,21 @@ export class InvoicesRepository {
     return row;
   }
 
+  /**
+   * What the company's invoices in `currency` carry that none has taken in yet: the sum of what
+   * each carried out less what each carried in. Each closing carries in what the one before
+   * carried out, so this is the last invoice's carried amount, unless an earlier one came to
+   * carry more after a later one closed (Stripe did not charge it: `carryUncharged`).
+   */
+  async carriedForward(em: EntityManager, companyId: string, currency: string): Promise<number> {
+    const [row]: { carried: string }[] = await em.query(
+      `SELECT coalesce(sum(carried_out_minor - carried_in_minor), 0) AS carried
+         FROM invoices WHERE company_id = $1 AND currency = $2`,
+      [companyId, currency],
+    );
+    return Number(row.carried);
+  }
+
   async insert(em: EntityManager, i: NewInvoice, status: InvoiceStatus): Promise<string> {
     const [row]: { id: string }[] = await em.query(
       `INSERT INTO invoices (company_id, currency, period_start, period_end, time_zone,
@@ -476,6 +491,30 @@ export class InvoicesRepository {
       `SELECT DISTINCT company_id FROM invoices WHERE status = 'past_due'`,
     );
     return rows.map((r) => r.company_id);
+  }
+
+  /**
+   * An issued invoice Stripe marked paid without charging it (its total was below Stripe's
+   * smallest charge): it charges nothing and carries its total to the next invoice, as a
+   * closing below our own minimum does. Only while unpaid at Stripe as far as we knew (Stripe
+   * does this when finalizing); undefined when it was applied already.
+   */
+  async carryUncharged(
+    em: EntityManager,
+    id: string,
+    s: Pick<StripeInvoiceState, 'stripeInvoiceId' | 'number' | 'hostedInvoiceUrl'>,
+  ): Promise<InvoiceRow | undefined> {
+    const rows = await changedRows<InvoiceRow>(
+      em,
+      `UPDATE invoices
+          SET status = 'no_charge', carried_out_minor = carried_out_minor + total_minor,
+              total_minor = 0, stripe_invoice_id = $2, number = $3, hosted_invoice_url = $4,
+              updated_at = now()
+        WHERE id = $1 AND status IN ('draft', 'open')
+        RETURNING *`,
+      [id, s.stripeInvoiceId, s.number, s.hostedInvoiceUrl],
+    );
+    return rows[0];
   }
 
   /**

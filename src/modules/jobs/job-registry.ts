@@ -135,6 +135,11 @@ export interface JobPayloads {
   'billing.invoice-pay': { invoiceId: string; attempt: string };
   /** The company's name or billing email changed: its Stripe customer is given them. */
   'billing.customer-sync': { companyId: string };
+  /**
+   * An invoice Stripe marked paid without charging it (below its smallest charge) is carried
+   * by us: the debit Stripe left on the customer's balance for it is taken off.
+   */
+  'billing.uncharged-clear': { invoiceId: string };
   /** Applies a stored Stripe event (account.updated, transfer.reversed) once. */
   'stripe.event': { eventId: string };
   /**
@@ -183,6 +188,7 @@ export const JOB_QUEUES: { readonly [N in JobName]: QueueName } = {
   'billing.invoice-issue': 'default',
   'billing.invoice-pay': 'default',
   'billing.customer-sync': 'default',
+  'billing.uncharged-clear': 'default',
   'payout.line': 'payouts',
   'payout.line-resend': 'payouts',
   'webhook.deliver': 'webhooks',
@@ -208,6 +214,8 @@ export const TIMER_JOB_NAMES = [
   // otherwise wait for ever. Both re-check their state and act at most once.
   'payout.line-resend',
   'billing.invoice-issue',
+  // Until it has run, the company's next invoice in that currency stops at the balance left.
+  'billing.uncharged-clear',
   // Books a resolution's earning and charge (or a reopen's reversal). One that failed for good
   // (an outage longer than its retries) would leave the agent unpaid and the company unbilled:
   // re-armed like a timer (and the ledger's integrity check lists what stays unbooked, which

@@ -25,6 +25,8 @@ export class FakeStripeBilling {
   readonly checkoutSessions = new Map<string, StripeObject>();
   readonly setupIntents = new Map<string, StripeObject>();
   readonly paymentMethods = new Map<string, StripeObject>();
+  /** Customer balance transactions, oldest first. */
+  readonly balanceTransactions = new Map<string, StripeObject>();
 
   constructor(private readonly base: () => string) {}
 
@@ -35,6 +37,7 @@ export class FakeStripeBilling {
       checkoutSessions: [...this.checkoutSessions],
       setupIntents: [...this.setupIntents],
       paymentMethods: [...this.paymentMethods],
+      balanceTransactions: [...this.balanceTransactions],
     };
   }
 
@@ -44,9 +47,40 @@ export class FakeStripeBilling {
       'checkoutSessions',
       'setupIntents',
       'paymentMethods',
+      'balanceTransactions',
     ] as const) {
       for (const [id, object] of state[key] ?? []) this[key].set(id, object);
     }
+  }
+
+  /**
+   * Adds `amount` to the customer's balance (positive: a debit Stripe adds to the next invoice)
+   * and records the transaction, as Stripe does for an adjustment or an invoice too small to
+   * charge. The customer's currency is set by the first (one balance per customer here).
+   */
+  adjustBalance(
+    customer: StripeObject,
+    amount: number,
+    currency: string,
+    fields: object,
+  ): StripeObject {
+    customer.currency ??= currency;
+    customer.balance = Number(customer.balance ?? 0) + amount;
+    const transaction: StripeObject = {
+      id: id('cbtxn'),
+      object: 'customer_balance_transaction',
+      customer: customer.id,
+      amount,
+      currency,
+      description: null,
+      invoice: null,
+      metadata: {},
+      ending_balance: customer.balance,
+      created: now(),
+      ...fields,
+    };
+    this.balanceTransactions.set(transaction.id, transaction);
+    return transaction;
   }
 
   /** Answers a billing path, or null when the path is not billing's. */
@@ -82,6 +116,31 @@ export class FakeStripeBilling {
       if (p.metadata)
         customer.metadata = { ...(customer.metadata as object), ...(p.metadata as object) };
       return [200, customer];
+    }
+    if ((m = /^\/v1\/customers\/([^/]+)\/balance_transactions$/.exec(path))) {
+      const customer = this.customers.get(m[1]);
+      if (!customer) return notFound('customer');
+      if (method === 'GET') {
+        const data = [...this.balanceTransactions.values()]
+          .filter((t) => t.customer === customer.id)
+          .reverse();
+        return [200, { object: 'list', data, has_more: false, url: path }];
+      }
+      if (method !== 'POST') return null;
+      const amount = Number(p.amount);
+      if (!Number.isSafeInteger(amount) || amount === 0)
+        return invalid('Invalid integer: amount', 'amount');
+      const currency = String(p.currency ?? '').toLowerCase();
+      if (!currency) return invalid('Missing required param: currency.', 'currency');
+      if (customer.currency && customer.currency !== currency) {
+        return invalid('This fake keeps a balance in the customer’s currency only', 'currency');
+      }
+      const transaction = this.adjustBalance(customer, amount, currency, {
+        type: 'adjustment',
+        description: p.description ?? null,
+        metadata: p.metadata ?? {},
+      });
+      return [200, transaction];
     }
     if (method === 'POST' && path === '/v1/checkout/sessions') {
       if (p.mode !== 'setup')

@@ -17,6 +17,16 @@ const now = () => Math.floor(Date.now() / 1000);
 /** How many invoice items Stripe lets one invoice have. */
 export const FAKE_INVOICE_ITEM_LIMIT = 250;
 /** Stripe's Smart Retries try again days later; the fake says when, and retries on `pay`. */
+/**
+ * Stripe's smallest charge as the fake applies it: Handoff's table (the currencies Stripe lists
+ * a minimum for), and for a currency Stripe lists none for, its rule (the equivalent of
+ * USD 0.50) at some day's rate. Handoff's table cannot know those, so tests can show what an
+ * invoice below one does.
+ */
+const UNLISTED_MINIMUM_MINOR: Readonly<Record<string, number>> = { ZAR: 900 };
+const stripeMinimumMinor = (currency: string) =>
+  UNLISTED_MINIMUM_MINOR[currency.toUpperCase()] ?? minimumChargeMinor(currency);
+
 const RETRY_AFTER_SECONDS = 3 * 24 * 3600;
 
 export const DECLINE_CODES = ['card_declined', 'insufficient_funds'] as const;
@@ -184,6 +194,8 @@ export class FakeStripeInvoicing {
       amount_due: 0,
       amount_paid: 0,
       amount_remaining: 0,
+      starting_balance: 0,
+      ending_balance: null, // set when finalized
       attempt_count: 0,
       attempted: false,
       next_payment_attempt: null,
@@ -271,12 +283,21 @@ export class FakeStripeInvoicing {
       amount_remaining: due,
     });
     if (applies) customer.balance = 0;
+    invoice.ending_balance = 0; // the customer's balance in its currency, once applied
     this.notify('invoice.finalized', invoice);
-    if (due > 0 && due < minimumChargeMinor(invoice.currency)) {
+    if (due > 0 && due < stripeMinimumMinor(invoice.currency)) {
       // Below the smallest charge: paid at once with nothing charged, the amount moved onto the
       // customer's balance (which Stripe adds to its next invoice).
-      customer.balance = due;
-      Object.assign(invoice, { status: 'paid', amount_paid: 0, amount_remaining: 0 });
+      const moved = this.billing.adjustBalance(customer, due, invoice.currency, {
+        type: 'invoice_too_small',
+        invoice: invoice.id,
+      });
+      Object.assign(invoice, {
+        status: 'paid',
+        amount_paid: 0,
+        amount_remaining: 0,
+        ending_balance: moved.ending_balance,
+      });
       invoice.status_transitions.paid_at = now();
       this.notify('invoice.paid', invoice);
     }
