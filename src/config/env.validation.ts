@@ -547,7 +547,9 @@ export class Env {
 
   /**
    * A finance adjustment larger than this (absolute, minor units of its currency) waits as
-   * `pending` until a second finance user approves it; smaller ones post at once.
+   * `pending` until a second finance user approves it; smaller ones post at once, as long as
+   * what their maker moved for the same agent without approval in the last 24 hours stays
+   * within it too.
    */
   @Transform(toInt)
   @IsInt()

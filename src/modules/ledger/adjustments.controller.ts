@@ -23,9 +23,10 @@ export class AdjustmentsController {
 
   /**
    * Corrects an agent's available balance (audited, with a reason and your unique reference).
-   * 201 posted, or pending when above the approval threshold of its currency
-   * (ADJUSTMENT_APPROVAL_MINOR_BY_CURRENCY, else ADJUSTMENT_APPROVAL_MINOR: a second finance
-   * user approves);
+   * 201 posted, or pending when it takes what you moved for this agent in its currency without
+   * approval in the last 24 hours (absolute amounts) above the approval threshold of the
+   * currency (ADJUSTMENT_APPROVAL_MINOR_BY_CURRENCY, else ADJUSTMENT_APPROVAL_MINOR: a second
+   * finance user approves);
    * the same reference and body again: 200 with the same adjustment; another body: 409.
    */
   @Post()

@@ -58,6 +58,31 @@ export class AdjustmentsRepository {
     return row;
   }
 
+  /**
+   * What one finance user has moved to or from one agent in `currency` on their own word (posted
+   * at once, no approver) in the last `hours`, in absolute minor units, under a lock on the
+   * three until the transaction ends: two such adjustments made at once are summed one after
+   * the other, not each beside a total that leaves the other out.
+   */
+  async lockAndSumPostedAlone(
+    em: EntityManager,
+    createdBy: string,
+    agentId: string,
+    currency: string,
+    hours: number,
+  ): Promise<number> {
+    await em.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [
+      `ledger_adjustments:${createdBy}:${agentId}:${currency}`,
+    ]);
+    const [row]: { moved: string }[] = await em.query(
+      `SELECT coalesce(sum(abs(amount_minor)), 0) AS moved FROM ledger_adjustments
+        WHERE created_by = $1 AND agent_id = $2 AND currency = $3 AND status = 'posted'
+          AND decided_by IS NULL AND created_at > now() - make_interval(hours => $4)`,
+      [createdBy, agentId, currency, hours],
+    );
+    return Number(row.moved);
+  }
+
   /** Newest first, limit rows (ask for one more than the page to know if another follows). */
   async page(em: EntityManager, f: AdjustmentFilter): Promise<KeyedRow<AdjustmentRow>[]> {
     return em.query(

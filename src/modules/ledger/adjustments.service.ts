@@ -18,11 +18,18 @@ import { LedgerService } from './ledger.service';
 
 /** A pending adjustment nobody decided on lapses after this long. */
 export const ADJUSTMENT_PENDING_DAYS = 7;
+/**
+ * The approval threshold bounds what one finance user moves to or from one agent on their own
+ * word over this many hours, not each adjustment alone: otherwise several adjustments just
+ * under it would move any amount without a second user.
+ */
+export const SELF_POSTED_WINDOW_HOURS = 24;
 
 /**
  * Finance's manual corrections of an agent's available balance. Each carries a business
  * reference unique forever, so the same correction can never post twice whoever sends it, and
- * large ones need a second finance user (maker-checker) before any money moves.
+ * large ones need a second finance user (maker-checker) before any money moves: one whose
+ * amount, with what its maker moved for the same agent alone in the last day, passes the threshold.
  */
 @Injectable()
 export class AdjustmentsService {
@@ -47,7 +54,6 @@ export class AdjustmentsService {
       this.config.get('ADJUSTMENT_APPROVAL_MINOR', { infer: true }),
       this.config.get('ADJUSTMENT_APPROVAL_MINOR_BY_CURRENCY', { infer: true }),
     )(input.currency);
-    const needsApproval = Math.abs(input.amountMinor) > threshold;
     const { created, row } = await this.db.transaction(async (em) => {
       if (!(await this.agents.exists(em, input.agentId))) throw DomainError.notFound('Agent');
       // Written pending; a small one is posted below in the same transaction. The unique
@@ -62,7 +68,14 @@ export class AdjustmentsService {
         pendingDays: ADJUSTMENT_PENDING_DAYS,
       });
       if (!row) return { created: false, row: await this.replay(em, input, reason) };
-      if (needsApproval) {
+      const alone = await this.adjustments.lockAndSumPostedAlone(
+        em,
+        userId,
+        input.agentId,
+        input.currency,
+        SELF_POSTED_WINDOW_HOURS,
+      );
+      if (alone + Math.abs(input.amountMinor) > threshold) {
         await this.outbox.enqueue(
           em,
           'ledger.adjustment-expire',

@@ -27,7 +27,8 @@ const newReference = () =>
 
 /**
  * Corrects an agent's available balance: credit or debit, with a reason the agent sees and a
- * unique reference. Above the configured amount it waits for a second finance user.
+ * unique reference. Above the configured amount (with what its maker moved for the agent in the
+ * last 24 hours) it waits for a second finance user.
  */
 export function AdjustmentForm() {
   const queryClient = useQueryClient();
@@ -142,7 +143,7 @@ export function AdjustmentForm() {
               {made.agentDisplayName ?? made.agentId}
               {made.status === 'posted'
                 ? ' moved now.'
-                : ': above the amount one person may move, so another finance user approves it.'}
+                : ': with what you moved for this agent in the last 24 hours, above the amount one person may move, so another finance user approves it.'}
             </Text>
           </Alert>
         )}
