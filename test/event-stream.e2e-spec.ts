@@ -166,6 +166,31 @@ describe('GET /v1/events/stream', () => {
     expect(c.frames.find((f) => f.event === 'stream.end')?.data).toBe('{"reason":"session_ended"}');
   });
 
+  // Reuse revoked the login but left its streams open: the thief kept the victim's live events
+  // until its access token expired.
+  it('ends the streams of a login whose refresh token was used twice (one copy was stolen)', async () => {
+    const agent = await registerAgent(a);
+    const refresh = (refreshToken: string) =>
+      a.http.post('/v1/auth/refresh').send({ refreshToken });
+    const stolen = await refresh(agent.refreshToken).expect(200);
+    const auth = `Bearer ${stolen.body.accessToken}`;
+    const thief = stream(auth);
+    await waitFor(async () => thief.frames.length > 0, 'connected');
+    await refresh(stolen.body.refreshToken).expect(200);
+    const reuse = await b.http
+      .post('/v1/auth/refresh')
+      .send({ refreshToken: agent.refreshToken })
+      .expect(401);
+    expect(reuse.body.error.code).toBe('REFRESH_TOKEN_REUSED');
+    await waitFor(async () => thief.ended, 'the stream to end on reuse');
+    expect(thief.frames.find((f) => f.event === 'stream.end')?.data).toBe(
+      '{"reason":"session_ended"}',
+    );
+    const again = stream(auth);
+    await waitFor(async () => again.frames.length > 0 || again.ended, 'answered');
+    expect(again.status).toBe(401);
+  });
+
   it('a logout with a refresh token whose login had already ended signs nobody out', async () => {
     const agent = await registerAgent(a);
     await a.http.post('/v1/auth/logout').send({ refreshToken: agent.refreshToken }).expect(204);

@@ -228,6 +228,13 @@ describe('queue dashboard at /admin/queues (API process, workers off)', () => {
       await t.http.post('/v1/auth/logout').send({ refreshToken: leaving.refreshToken }).expect(204);
       await t.http.get('/admin/queues/api/queues').set('Cookie', cookie).expect(401);
       await t.http.get('/admin/queues').set('Cookie', cookie).expect(401);
+      // Its access token stays valid for the API until it expires (at most
+      // JWT_ACCESS_TTL_SECONDS), but opens no dashboard session, which would outlive it.
+      await t.http.get('/v1/me').set(leaving.auth).expect(200);
+      const late = await t.http.post(SESSION).set(leaving.auth);
+      expect(late.status).toBe(401);
+      expect(late.body.error.code).toBe('UNAUTHENTICATED');
+      expect(late.headers['set-cookie']).toBeUndefined();
     });
 
     it('stops working once its admin is no longer an admin', async () => {

@@ -92,6 +92,9 @@ export class AuthService {
 
   async refresh(presented: string): Promise<Issued> {
     const rotation = await this.refreshTokens.rotate(presented);
+    // A token used twice: its login is revoked (one copy was stolen), and so are the streams
+    // open on it, as at a logout; the thief's access token opens no new one.
+    if (rotation.outcome === 'reused') await this.hub.endStreamsOf(rotation.userId);
     if (rotation.outcome !== 'rotated') throw refreshError(rotation.outcome);
     // Role and company are read afresh, so a changed role shows in the next access token.
     const user = await this.users.findById(rotation.userId);

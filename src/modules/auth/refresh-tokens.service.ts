@@ -13,7 +13,9 @@ const TOKEN_FORMAT =
   /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.([A-Za-z0-9_-]{43})$/;
 
 export type Rotation =
-  { outcome: 'rotated'; userId: string; token: string } | { outcome: 'reused' | 'invalid' };
+  | { outcome: 'rotated'; userId: string; token: string }
+  | { outcome: 'reused'; userId: string }
+  | { outcome: 'invalid' };
 
 /**
  * Refresh tokens are `<row id>.<secret>`: the id finds the row, the secret (stored as SHA-256)
@@ -51,13 +53,13 @@ export class RefreshTokensService {
         // so this is the other copy of a token used twice. Else (a logout): just invalid.
         if (!(await this.tokens.familyAlive(em, row.familyId))) return { outcome: 'invalid' };
         await this.tokens.revokeFamily(em, row.familyId);
-        return { outcome: 'reused' };
+        return { outcome: 'reused', userId: row.userId };
       }
       const expired = row.expiresAt.getTime() <= Date.now();
       if (row.usedAt) {
         if (expired || !(await this.inGrace(em, row))) {
           await this.tokens.revokeFamily(em, row.familyId);
-          return { outcome: 'reused' };
+          return { outcome: 'reused', userId: row.userId };
         }
         // Its answer was lost (a reload mid-refresh): a sibling of the successor, which stays
         // valid too, since the browser may yet store either cookie. The first of them used

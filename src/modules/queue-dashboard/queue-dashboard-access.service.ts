@@ -6,7 +6,7 @@ import { DomainError } from '../../common/errors/domain-error';
 import { ApiKeysService, isApiKey } from '../companies/api-keys.service';
 import { EventHub } from '../events/event-hub.service';
 import { UsersService } from '../users/users.service';
-import { QueueDashboardSessions } from './queue-dashboard-sessions.service';
+import { DashboardSession, QueueDashboardSessions } from './queue-dashboard-sessions.service';
 
 /** Where the dashboard is served, and the only path its cookie is sent to. */
 export const QUEUE_DASHBOARD_PATH = '/admin/queues';
@@ -34,6 +34,18 @@ export class QueueDashboardAccess {
     private readonly sessions: QueueDashboardSessions,
     private readonly hub: EventHub,
   ) {}
+
+  /**
+   * A dashboard session for an admin's access token. A token issued before its admin signed out
+   * is still accepted by the API until it expires, but opens no session: the cookie would
+   * outlive it. The cookie is stamped with the token's issue time, not now, so a sign-out after
+   * the token was issued ends the cookie too, whenever the cookie was made.
+   */
+  async openSession(actor: UserActor): Promise<DashboardSession> {
+    const issuedAt = actor.token?.issuedAt ?? Math.floor(Date.now() / 1000);
+    if (await this.hub.endedSince(actor.userId, issuedAt)) throw unauthenticated();
+    return this.sessions.issue(actor.userId, Date.now(), issuedAt);
+  }
 
   /** Throws unless the request may reach the dashboard (an onRequest hook calls it). */
   async authorize(req: FastifyRequest, res: FastifyReply): Promise<void> {

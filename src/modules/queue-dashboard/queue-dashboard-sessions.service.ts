@@ -39,10 +39,14 @@ export class QueueDashboardSessions {
     return this.minutes * 60;
   }
 
-  /** A session for this user from `now` (a test may pass an instant in the past). */
-  issue(userId: string, now = Date.now()): DashboardSession {
-    const iat = Math.floor(now / 1000);
-    const exp = iat + this.ttlSeconds;
+  /**
+   * A session for this user until `now` plus its lifetime (a test may pass an instant in the
+   * past), stamped `authIssuedAt` (epoch seconds): when the access token that opened it was
+   * issued, which a sign-out since ends (QueueDashboardAccess).
+   */
+  issue(userId: string, now = Date.now(), authIssuedAt = Math.floor(now / 1000)): DashboardSession {
+    const iat = authIssuedAt;
+    const exp = Math.floor(now / 1000) + this.ttlSeconds;
     const token = this.jwt.sign({ sub: userId, iat, exp });
     return { token, expiresAt: new Date(exp * 1000) };
   }

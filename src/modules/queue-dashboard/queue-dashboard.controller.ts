@@ -7,7 +7,11 @@ import type { Actor } from '../../common/auth/actor';
 import { CurrentActor, Roles } from '../../common/auth/decorators';
 import { DomainError } from '../../common/errors/domain-error';
 import { Env } from '../../config/env.validation';
-import { QUEUE_DASHBOARD_COOKIE, QUEUE_DASHBOARD_PATH } from './queue-dashboard-access.service';
+import {
+  QUEUE_DASHBOARD_COOKIE,
+  QUEUE_DASHBOARD_PATH,
+  QueueDashboardAccess,
+} from './queue-dashboard-access.service';
 import { QueueDashboardSessions } from './queue-dashboard-sessions.service';
 import { QueueDashboardSessionDto } from './queue-dashboard.dto';
 
@@ -31,6 +35,7 @@ export class QueueDashboardController {
 
   constructor(
     private readonly sessions: QueueDashboardSessions,
+    private readonly access: QueueDashboardAccess,
     config: ConfigService<Env, true>,
   ) {
     this.publicUrl = config.get('PUBLIC_URL', { infer: true });
@@ -47,14 +52,14 @@ export class QueueDashboardController {
     operationId: 'createQueueDashboardSession',
     summary: 'Open a queue dashboard session',
   })
-  create(
+  async create(
     @CurrentActor() actor: Actor,
     @Req() req: FastifyRequest,
     @Res({ passthrough: true }) res: FastifyReply,
-  ): QueueDashboardSessionDto {
+  ): Promise<QueueDashboardSessionDto> {
     // @Roles('admin') let only a (freshly loaded) admin user through; never a bot.
     if (actor.kind !== 'user') throw new DomainError('FORBIDDEN', 'Only an admin user may');
-    const session = this.sessions.issue(actor.userId);
+    const session = await this.access.openSession(actor);
     res.setCookie(QUEUE_DASHBOARD_COOKIE, session.token, {
       ...cookieOptions(req, this.publicUrl),
       maxAge: this.sessions.ttlSeconds, // seconds (Max-Age)
