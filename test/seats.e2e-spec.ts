@@ -402,6 +402,29 @@ describe('seats (agent side)', () => {
       expect(await seatsTaken(shift.id)).toBe(1); // a completed seat stays used
     });
 
+    // A seat given in a transaction that began before the agent's cancelled one committed (a
+    // promotion inside a shift edit that waited on a lock) carries the earlier claimed_at: the
+    // latest seat by that time was the cancelled one, and check-in answered "the seat is
+    // cancelled" until the seat went as a no-show.
+    it('checks in and out the seat the agent holds, not a cancelled one claimed later', async () => {
+      const shift = await postShift(t, company, window(120, 2));
+      const agent = await registerAgent(t);
+      const cancelled = (await claim(agent, shift.id).expect(201)).body;
+      await t.http.delete(`/v1/shifts/${shift.id}/claims/me`).set(agent.auth).expect(200);
+      const held = (await claim(agent, shift.id).expect(201)).body;
+      await t.db.query(
+        `UPDATE shift_claims SET claimed_at = now() + interval '1 minute' WHERE id = $1`,
+        [cancelled.id],
+      );
+      await moveShift(t, shift.id, inMinutes(10), inMinutes(130));
+      const res = await t.http.post(`/v1/shifts/${shift.id}/check-in`).set(agent.auth).expect(200);
+      expect(res.body).toMatchObject({ id: held.id, status: 'checked_in' });
+      await moveShift(t, shift.id, inMinutes(-5), inMinutes(115));
+      await nearItsEnd(t, shift.id);
+      const out = await t.http.post(`/v1/shifts/${shift.id}/check-out`).set(agent.auth).expect(200);
+      expect(out.body).toMatchObject({ id: held.id, status: 'completed' });
+    });
+
     it('before the start, a checked-in seat is cancelled, not checked out (nothing was worked)', async () => {
       const shift = await postShift(t, company, { ...window(120, 2), seats: 1 });
       const [agent, next] = [await registerAgent(t), await registerAgent(t)];

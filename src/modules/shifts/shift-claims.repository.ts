@@ -250,7 +250,12 @@ export class ShiftClaimsRepository {
     return updated?.status ?? null;
   }
 
-  /** The agent's latest claim on the shift, whatever its status. */
+  /**
+   * The seat the agent holds on the shift, else its latest claim there whatever its status.
+   * Held first, not by time alone: `claimed_at` is its transaction's start, and a seat given by
+   * a transaction that began before the agent's cancelled seat committed (a promotion inside a
+   * shift edit that waited on a lock) is older than that cancelled one.
+   */
   async latestOf(
     em: EntityManager,
     shiftId: string,
@@ -259,8 +264,8 @@ export class ShiftClaimsRepository {
     const [row]: LatestClaimRow[] = await em.query(
       `SELECT id, status, check_in_deadline, now() >= lower(period) AS started
          FROM shift_claims WHERE shift_id = $1 AND agent_id = $2
-        ORDER BY claimed_at DESC LIMIT 1`,
-      [shiftId, agentId],
+        ORDER BY status = ANY($3) DESC, claimed_at DESC LIMIT 1`,
+      [shiftId, agentId, ACTIVE_CLAIM_STATUSES],
     );
     return row;
   }
