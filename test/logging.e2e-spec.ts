@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { createRootLogger } from '../src/common/logging/root-logger';
 import { SkillsService } from '../src/modules/skills/skills.service';
-import { registerAgent, registerCompany, SignedIn } from './support/factories';
+import { createStaff, registerAgent, registerCompany, SignedIn } from './support/factories';
 import { listRoutes } from './support/routes';
 import { createTestApp, TestApp } from './support/test-app';
 import { waitFor } from './support/wait-for';
@@ -98,6 +98,25 @@ describe('logs', () => {
         url: '/v1/skills?includeRetired=true',
       });
       expect(line.responseTime).toEqual(expect.any(Number));
+    });
+
+    // Staff find agents by name or email prefix: what they typed was logged with the URL.
+    it('leave out what a search was for (a name or an email), naming the parameter', async () => {
+      const finance = await createStaff(t, 'finance');
+      const res = await t.http
+        .get('/v1/agents?limit=5&q=ana.p%40mail.test')
+        .set(finance.auth)
+        .expect(200);
+      const line = await requestLine(res);
+      expect(line.req?.url).toBe('/v1/agents?limit=5&q=[redacted]');
+      expect(JSON.stringify(lines)).not.toContain('ana.p');
+      // An error's message names the URL too.
+      const bad = await t.http
+        .get(`/v1/agents?q=ana.p%40mail.test&limit=0`)
+        .set(finance.auth)
+        .expect(400);
+      expect((await requestLine(bad)).req?.url).toBe('/v1/agents?q=[redacted]&limit=0');
+      expect(JSON.stringify(lines)).not.toContain('ana.p');
     });
 
     it('leave out the health probes, which would drown the log', async () => {

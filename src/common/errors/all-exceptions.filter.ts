@@ -6,6 +6,7 @@ import { unavailableError } from './unavailable-errors';
 import { domainErrorForConstraint } from './constraint-errors';
 import { ErrorCode, ERROR_STATUS } from './error-code';
 import { noteErrorCode } from '../logging/request-log';
+import { loggedUrl } from '../logging/logged-url';
 
 /** Errors Fastify raises while reading a body, before any Nest handler runs. */
 interface BodyReadError {
@@ -104,7 +105,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
     if (isClientAbort(exception)) {
       this.logger.log(
         { requestId: req.id, reason: (exception as BodyReadError).code ?? 'connection reset' },
-        `client closed the connection during ${req.method} ${req.url}`,
+        `client closed the connection during ${req.method} ${loggedUrl(req.url)}`,
       );
       // Writing to the closed socket would only raise a second error.
       if (res.raw.destroyed || req.raw.socket.destroyed) return;
@@ -120,13 +121,13 @@ export class AllExceptionsFilter implements ExceptionFilter {
       const pg = exception as { table?: string; column?: string; routine?: string };
       this.logger.error(
         { sqlState, table: pg.table, column: pg.column, routine: pg.routine, requestId: req.id },
-        `the database refused a value on ${req.method} ${req.url}: a validation rule is missing`,
+        `the database refused a value on ${req.method} ${loggedUrl(req.url)}: a validation rule is missing`,
       );
     }
     if (!known) {
       this.logger.error(
         { err: exception, requestId: req.id },
-        `unhandled error on ${req.method} ${req.url}`,
+        `unhandled error on ${req.method} ${loggedUrl(req.url)}`,
       );
     }
     const error = known ?? new DomainError('INTERNAL', 'Internal server error');

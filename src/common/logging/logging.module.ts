@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import type { Logger } from 'pino';
 import { requestIdOf } from '../http/request-id';
+import { loggedUrl } from './logged-url';
 import { requestLogLevel, withRequestContext, withRequestErrorContext } from './request-log';
 
 /**
@@ -37,7 +38,7 @@ export class LoggingModule {
               req: (req: { id: string; method: string; url: string; originalUrl?: string }) => ({
                 id: req.id,
                 method: req.method,
-                url: fullUrl(req),
+                url: loggedUrl(fullUrl(req)),
               }),
               res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
             },
