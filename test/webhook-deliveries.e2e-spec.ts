@@ -374,6 +374,50 @@ describe('the webhook delivery log', () => {
     }
   });
 
+  // A job whose worker stalled mid-POST can be failed for good by the queue and its delivery
+  // redelivered (a new chain) before the POST ends: its outcome, recorded then, failed the
+  // redelivery's pending delivery, whose own job then found it failed and sent nothing.
+  it("records an attempt only on its own chain: a stale job's outcome leaves a redelivery begun meanwhile alone", async () => {
+    const co = await registerCompany(t);
+    const hook = webhookReceiver({});
+    await hookTo(co, hook);
+    try {
+      const [{ id }] = await t.db.query(
+        `INSERT INTO webhook_deliveries (company_id, event_id, event_type, payload, url, status)
+         VALUES ($1, gen_random_uuid(), 'ping', '{"id":"x","type":"ping"}', 'https://hooks.example.test/h',
+                 'pending')
+         RETURNING id`,
+        [co.companyId],
+      );
+      const handler = t.app.get(WebhookDeliveryHandler);
+      const spy = jest
+        .spyOn(handler as unknown as { attempt: () => Promise<unknown> }, 'attempt')
+        .mockImplementation(async () => {
+          // Meanwhile: given up by the queue and redelivered (chain 1, pending again).
+          await t.db.query(`UPDATE webhook_deliveries SET chain = chain + 1 WHERE id = $1`, [id]);
+          return { code: 503, failure: { kind: 'http_status', message: 'receiver answered 503' } };
+        });
+      try {
+        const lastAttempt = { attemptsMade: 2, attemptsStarted: 3, opts: { attempts: 3 } } as Job;
+        await handler.handle({ deliveryId: id, chain: 0, companyId: co.companyId! }, lastAttempt);
+      } finally {
+        spy.mockRestore();
+      }
+      const [row] = await t.db.query(
+        `SELECT status, attempts, chain FROM webhook_deliveries WHERE id = $1`,
+        [id],
+      );
+      expect(row).toEqual({ status: 'pending', attempts: 0, chain: 1 });
+      const failing = await t.db.query(
+        `SELECT 1 FROM events WHERE type = 'webhook.failing' AND data->>'deliveryId' = $1`,
+        [id],
+      );
+      expect(failing).toEqual([]);
+    } finally {
+      await hook.stop();
+    }
+  });
+
   describe('names what went wrong', () => {
     type Case = {
       /** The receiver to run (none: nothing listens). */

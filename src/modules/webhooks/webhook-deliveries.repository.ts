@@ -30,6 +30,8 @@ export interface AttemptRecord {
   url: string | null;
   /** Pending only: in how long the queue runs the next attempt. */
   retryInMs: number | null;
+  /** The retry chain the attempt belongs to: recorded only while it is the delivery's. */
+  chain: number;
 }
 
 /** The delivery after an attempt was recorded (status: delivered stays delivered). */
@@ -127,7 +129,10 @@ export class WebhookDeliveriesRepository {
   /**
    * Records one attempt; a delivery once delivered stays delivered. The next attempt's time is
    * set from the same clock as last_attempt_at, and only while the delivery stays pending
-   * (ck_webhook_deliveries_next_attempt).
+   * (ck_webhook_deliveries_next_attempt). Nothing is recorded once a redelivery has begun
+   * another chain (a stale job, failed by the queue while its POST was still under way): its
+   * outcome would fail the redelivery's pending delivery, and the redelivery's job would then
+   * send nothing.
    */
   async recordAttempt(
     em: EntityManager,
@@ -144,7 +149,7 @@ export class WebhookDeliveriesRepository {
               next_attempt_at = CASE WHEN status = 'delivered' OR $2 <> 'pending' THEN NULL
                                      ELSE now() + make_interval(secs => $7::float8 / 1000) END,
               delivered_at = CASE WHEN $2 = 'delivered' THEN now() ELSE delivered_at END
-        WHERE id = $1
+        WHERE id = $1 AND chain = $8
         RETURNING company_id, event_id, event_type, status, attempts`,
       [
         id,
@@ -154,6 +159,7 @@ export class WebhookDeliveriesRepository {
         a.failure?.kind ?? null,
         a.url,
         a.retryInMs ?? 0,
+        a.chain,
       ],
     );
     return row;

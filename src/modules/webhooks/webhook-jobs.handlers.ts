@@ -136,20 +136,20 @@ export class WebhookDeliveryHandler implements HandlesJob<'webhook.deliver'> {
         kind: 'endpoint_removed',
         message: 'the webhook was removed',
       };
-      await this.record(deliveryId, { status: 'failed', code: null, failure, url: null });
+      await this.record(deliveryId, { status: 'failed', code: null, failure, url: null, chain });
       this.metrics.webhookDeliveryFailed(failure.kind, true);
       return { status: 'failed' };
     }
     const { code, failure } = await this.attempt(deliveryId, d);
     if (failure === null) {
-      await this.record(deliveryId, { status: 'delivered', code, failure, url: d.url });
+      await this.record(deliveryId, { status: 'delivered', code, failure, url: d.url, chain });
       return { status: 'delivered' };
     }
     const error = new Error(failure.message);
     if (failure.kind === 'refused_by_policy') {
       // The same URL and DNS will be refused on every retry for hours: fail it now. The
       // company fixes its URL (or DNS) and redelivers.
-      await this.record(deliveryId, { status: 'failed', code, failure, url: d.url });
+      await this.record(deliveryId, { status: 'failed', code, failure, url: d.url, chain });
       this.metrics.webhookDeliveryFailed(failure.kind, true);
       return { status: 'failed' };
     }
@@ -160,6 +160,7 @@ export class WebhookDeliveryHandler implements HandlesJob<'webhook.deliver'> {
       failure,
       url: d.url,
       retryInMs: last ? null : await retryDelayMs(job, error),
+      chain,
     });
     this.metrics.webhookDeliveryFailed(failure.kind, last);
     this.logger.warn(
