@@ -191,6 +191,31 @@ describe('GET /v1/events/stream', () => {
     expect(again.status).toBe(401);
   });
 
+  it('ends a stream whose opening raced a logout: checked before it, registered after it', async () => {
+    const agent = await registerAgent(a);
+    const hub = a.app.get(EventHub);
+    const real = hub.endedSince.bind(hub);
+    let first = true;
+    const spy = jest.spyOn(hub, 'endedSince').mockImplementation(async (subject, issuedAt) => {
+      if (!first) return real(subject, issuedAt);
+      first = false;
+      const before = await real(subject, issuedAt); // not ended yet
+      // The logout runs now, and its message is handled, before the stream registers.
+      await b.http.post('/v1/auth/logout').send({ refreshToken: agent.refreshToken }).expect(204);
+      await new Promise((r) => setTimeout(r, 300));
+      return before;
+    });
+    try {
+      const late = stream(agent.auth.Authorization);
+      await waitFor(async () => late.ended, 'the stream to end', 5_000);
+      expect(late.frames.find((f) => f.event === 'stream.end')?.data).toBe(
+        '{"reason":"session_ended"}',
+      );
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
   it('a logout with a refresh token whose login had already ended signs nobody out', async () => {
     const agent = await registerAgent(a);
     await a.http.post('/v1/auth/logout').send({ refreshToken: agent.refreshToken }).expect(204);

@@ -97,6 +97,10 @@ export class EventStreamsService {
     try {
       const head = await this.hub.register(stream);
       if (actor.kind === 'bot') await this.watchKey(stream, actor.apiKeyId);
+      // A logout (or suspension) between the check above and this registration ended the
+      // streams it found, here and in every process, but not this one: looked at again now that
+      // it is where a logout finds it. The end's mark is written before its message is sent.
+      else if (await this.hub.endedSince(actor.userId, token.iat ?? 0)) stream.end('session_ended');
       // Replay (after, head] from the database; the hub hands over everything after head.
       while (replay && after < head && !stream.ended) {
         const page = await this.rows.pageOf(this.db.manager, scope, after, head, null, REPLAY_PAGE);
