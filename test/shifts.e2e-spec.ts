@@ -567,5 +567,24 @@ describe('shifts (company side)', () => {
       .send({})
       .expect(409);
     expect(late.body.error.code).toBe('SHIFT_CLOSED');
+
+    // Ended by the database's clock, which its completion job reads, though this API process's
+    // clock runs a minute behind: it completes, it is not cancelled.
+    const justEnded = await postShift(t, acme, {
+      startsAt: inMinutes(10).toISOString(),
+      endsAt: inMinutes(70).toISOString(),
+    });
+    await moveShift(t, justEnded.id, inMinutes(-60.5), inMinutes(-0.5));
+    const clock = jest.spyOn(Date, 'now').mockReturnValue(Date.now() - 60_000);
+    try {
+      const behind = await t.http
+        .post(`/v1/shifts/${justEnded.id}/cancel`)
+        .set(acme.auth)
+        .send({})
+        .expect(409);
+      expect(behind.body.error.code).toBe('SHIFT_CLOSED');
+    } finally {
+      clock.mockRestore();
+    }
   });
 });

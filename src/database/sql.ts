@@ -55,3 +55,14 @@ export function cursorInstant(column: string): string {
 
 /** A row read with `cursorInstant`. */
 export type KeyedRow<T> = T & { cursor_at: string };
+
+/**
+ * The database's clock as its SQL reads it in this transaction (`now()`, the transaction's
+ * start), in epoch milliseconds: for a check in code that SQL elsewhere makes by that clock
+ * (a seat's claim, a shift's completion), so an API process whose clock runs off the
+ * database's does not decide otherwise.
+ */
+export async function databaseNow(em: EntityManager): Promise<number> {
+  const [row]: { now: Date }[] = await em.query('SELECT now() AS now');
+  return row.now.getTime();
+}

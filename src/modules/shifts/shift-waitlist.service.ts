@@ -18,6 +18,7 @@ import { ShiftClaimsRepository } from './shift-claims.repository';
 import { ShiftWaitlistRepository } from './shift-waitlist.repository';
 import { ShiftsRepository } from './shifts.repository';
 import { ShiftEligibility } from './shift-eligibility.service';
+import { databaseNow } from '../../database/sql';
 
 // Failures that disqualify one waitlisted agent for now without stopping the promotion.
 const SKIPPABLE = new Set(['SHIFT_OVERLAP', 'WEEKLY_HOURS_EXCEEDED']);
@@ -43,7 +44,9 @@ export class ShiftWaitlistService {
     const { userId } = requireUser(actor, 'agent');
     return this.db.transaction(async (em) => {
       const shift = await this.shifts.oneWithSkills(em, shiftId, true);
-      if (shift.status !== 'scheduled' || shift.endsAt.getTime() <= Date.now()) {
+      // By the database's clock, which a direct claim (takeSeat) and the promotion read.
+      const now = await databaseNow(em);
+      if (shift.status !== 'scheduled' || shift.endsAt.getTime() <= now) {
         throw new DomainError('SHIFT_CLOSED', 'The shift is no longer open');
       }
       const reasons = await this.eligibility.reasonsFor(em, userId, shift);
@@ -57,7 +60,7 @@ export class ShiftWaitlistService {
           shift,
           this.config.get('SEAT_CLAIM_CLOSES_MINUTES_BEFORE_END', { infer: true }),
         );
-        if (closesAt.getTime() <= Date.now()) throw claimsClosed(closesAt);
+        if (closesAt.getTime() <= now) throw claimsClosed(closesAt);
         throw new DomainError('SEATS_AVAILABLE', 'Seats are available: claim one directly');
       }
       if ((await this.entries.count(em, shiftId)) >= MAX_WAITLIST) {
@@ -85,7 +88,7 @@ export class ShiftWaitlistService {
     const shift = await this.shifts.oneWithSkills(em, shiftId, true);
     // A seat nobody could reach before the end (start + grace) is not worth giving.
     const lastUseful = shift.endsAt.getTime() - seatGraceMinutes(shift) * 60_000;
-    if (shift.status !== 'scheduled' || lastUseful <= Date.now()) return [];
+    if (shift.status !== 'scheduled' || lastUseful <= (await databaseNow(em))) return [];
     const waiting = await this.entries.waiting(em, shiftId);
     if (waiting.length === 0 || shift.seatsTaken >= shift.seats) return [];
     // Lock every candidate up front in id order: two promotions on different shifts whose

@@ -38,6 +38,7 @@ import { releaseTicketsLater } from './shift-end';
 import { ShiftWaitlistRepository } from './shift-waitlist.repository';
 import { ShiftWaitlistService } from './shift-waitlist.service';
 import { ShiftsRepository } from './shifts.repository';
+import { databaseNow } from '../../database/sql';
 
 /** Changes that cannot hurt anyone already holding a seat. */
 
@@ -274,7 +275,8 @@ export class ShiftsService {
       if (shift.status !== 'scheduled') {
         throw new DomainError('SHIFT_CLOSED', 'The shift is already cancelled or completed');
       }
-      if (shift.endsAt.getTime() <= Date.now()) {
+      // By the database's clock, which the completion job reads.
+      if (shift.endsAt.getTime() <= (await databaseNow(em))) {
         throw new DomainError('SHIFT_CLOSED', 'The shift has ended: it completes on its own');
       }
       await this.claims.completeCheckedIn(em, id, 'company');
