@@ -291,7 +291,51 @@ describe('quality: ratings, reviews, disputes, scores', () => {
     expect(q.reopenRate.resolved).toBe(q.reopenRate.reopened + 10);
   });
 
-  it('a review: once per ticket, changed for 7 days, refused when not resolved, bad or foreign', async () => {
+  // Reviews were one per ticket: after a reopen, PUT rewrote the first agent's review with the
+  // verdict on the second agent's work (moving the first one's score), and the second
+  // resolution could not be reviewed at all.
+  it('a review is of one resolution: after a reopen the next agent’s has its own, and the first stays as written', async () => {
+    const done = await resolveOne(agents[0]);
+    const first = await review('post', done.id, { score: 5, tags: ['accuracy'] }).expect(201);
+    expect(first.body.agentId).toBe(agents[0].id);
+    await t.http
+      .post(`/v1/tickets/${done.id}/reopen`)
+      .set(company.auth)
+      .send({ reason: 'Still charged' })
+      .expect(200);
+    await t.http.post(`/v1/tickets/${done.id}/claim`).set(agents[1].auth).expect(200);
+    await t.http
+      .post(`/v1/tickets/${done.id}/resolve`)
+      .set(agents[1].auth)
+      .send({ resolutionSummary: 'Refunded again' })
+      .expect(200);
+    // Nothing to change yet of the second resolution; the first's review is not it.
+    const before = await t.http
+      .get(`/v1/tickets/${done.id}/feedback`)
+      .set(company.auth)
+      .expect(200);
+    expect(before.body.review).toBeNull();
+    await review('put', done.id, { score: 1, tags: ['tone'] }).expect(404);
+    const second = await review('post', done.id, { score: 1, tags: ['tone'] }).expect(201);
+    expect(second.body).toMatchObject({ agentId: agents[1].id, score: 1 });
+    const changed = await review('put', done.id, { score: 2, tags: [] }).expect(200);
+    expect(changed.body).toMatchObject({ id: second.body.id, agentId: agents[1].id, score: 2 });
+    const rows = await t.db.query(
+      `SELECT agent_id, score, tags FROM ticket_reviews WHERE ticket_id = $1 ORDER BY created_at`,
+      [done.id],
+    );
+    expect(rows).toEqual([
+      { agent_id: agents[0].id, score: 5, tags: ['accuracy'] },
+      { agent_id: agents[1].id, score: 2, tags: [] },
+    ]);
+    const feedback = await t.http
+      .get(`/v1/tickets/${done.id}/feedback`)
+      .set(company.auth)
+      .expect(200);
+    expect(feedback.body.review).toMatchObject({ id: second.body.id, score: 2 });
+  });
+
+  it('a review: once per resolution, changed for 7 days, refused when not resolved, bad or foreign', async () => {
     const done = await resolveOne(agents[4]);
     const body = { score: 3, tags: ['speed', 'policy'], note: 'Fine' };
     const first = await review('post', done.id, body).expect(201);

@@ -1863,13 +1863,15 @@ export interface paths {
     get?: never;
     /**
      * Change your review
-     * @description Changes your review, for 7 days after you wrote it and unless the agent disputed it.
+     * @description Changes your review of the ticket's last resolution, for 7 days after you wrote it and
+     *     unless the agent disputed it (404 when that resolution has none yet).
      */
     put: operations['changeTicketReview'];
     /**
      * Review a ticket's resolution
      * @description Your review of the resolution (of the agent who last resolved the ticket): a score, tags
-     *     from a fixed list, a note. One per ticket: 201 stored; the same review again: 200.
+     *     from a fixed list, a note. One per resolution: 201 stored; the same review again: 200 (a
+     *     ticket reopened and resolved again has a new resolution to review).
      */
     post: operations['reviewTicket'];
     delete?: never;
@@ -5801,7 +5803,9 @@ export interface components {
       counts: boolean;
     };
     TicketFeedbackDto: {
+      /** @description The customer's rating (one per ticket, of the resolution it was given for). */
       rating: components['schemas']['RatingDto'] | null;
+      /** @description Your review of the ticket's last resolution: null while reopened, or not yet reviewed. */
       review: components['schemas']['ReviewDto'] | null;
     };
     DisputeReviewDto: {

@@ -137,7 +137,9 @@ export class ReviewDto {
 
 /** The customer's rating and the company's review of one ticket, as far as they exist. */
 export class TicketFeedbackDto {
+  /** The customer's rating (one per ticket, of the resolution it was given for). */
   rating: RatingDto | null;
+  /** Your review of the ticket's last resolution: null while reopened, or not yet reviewed. */
   review: ReviewDto | null;
 }
 

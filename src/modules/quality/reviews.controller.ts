@@ -17,7 +17,8 @@ export class ReviewsController {
 
   /**
    * Your review of the resolution (of the agent who last resolved the ticket): a score, tags
-   * from a fixed list, a note. One per ticket: 201 stored; the same review again: 200.
+   * from a fixed list, a note. One per resolution: 201 stored; the same review again: 200 (a
+   * ticket reopened and resolved again has a new resolution to review).
    */
   @Post('review')
   @Idempotent()
@@ -36,7 +37,10 @@ export class ReviewsController {
     return review;
   }
 
-  /** Changes your review, for 7 days after you wrote it and unless the agent disputed it. */
+  /**
+   * Changes your review of the ticket's last resolution, for 7 days after you wrote it and
+   * unless the agent disputed it (404 when that resolution has none yet).
+   */
   @Put('review')
   @ApiOperation({ operationId: 'changeTicketReview', summary: 'Change your review' })
   @ApiErrors('TICKET_NOT_RESOLVED', 'REVIEW_LOCKED')

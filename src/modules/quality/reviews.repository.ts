@@ -32,14 +32,15 @@ export interface ReviewContent {
 /** The `ticket_reviews` table: the company's review of a resolution and its dispute. */
 @Injectable()
 export class ReviewsRepository {
-  async findByTicket(
+  /** The review of one resolution (its claim). */
+  async findByClaim(
     em: EntityManager,
-    ticketId: string,
+    claimId: string,
     lock = false,
   ): Promise<ReviewRow | undefined> {
     const [row]: ReviewRow[] = await em.query(
-      `SELECT * FROM ticket_reviews WHERE ticket_id = $1 ${lock ? 'FOR UPDATE' : ''}`,
-      [ticketId],
+      `SELECT * FROM ticket_reviews WHERE claim_id = $1 ${lock ? 'FOR UPDATE' : ''}`,
+      [claimId],
     );
     return row;
   }
@@ -58,7 +59,7 @@ export class ReviewsRepository {
     return row;
   }
 
-  /** Inserts unless the ticket has a review already: the row written, or undefined. */
+  /** Inserts unless the resolution has a review already: the row written, or undefined. */
   async insert(
     em: EntityManager,
     row: Pick<ReviewRow, 'ticket_id' | 'claim_id' | 'agent_id' | 'company_id' | 'reviewer_id'> &
@@ -68,7 +69,7 @@ export class ReviewsRepository {
       `INSERT INTO ticket_reviews
               (ticket_id, claim_id, agent_id, company_id, reviewer_id, score, tags, note)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-       ON CONFLICT (ticket_id) DO NOTHING RETURNING *`,
+       ON CONFLICT ON CONSTRAINT uq_ticket_reviews_claim DO NOTHING RETURNING *`,
       [
         row.ticket_id,
         row.claim_id,

@@ -25,8 +25,9 @@ export class ReviewsService {
 
   /**
    * Reviews the claim that last resolved the company's ticket, within the quality window of
-   * that resolution. One per ticket: the same review again answers the stored one (`created`
-   * false); another is 409 REVIEW_EXISTS (change it with PUT).
+   * that resolution. One per resolution: the same review again answers the stored one
+   * (`created` false); another is 409 REVIEW_EXISTS (change it with PUT). A ticket reopened and
+   * resolved again has a resolution of its own to review.
    */
   async create(
     actor: Actor,
@@ -46,7 +47,7 @@ export class ReviewsService {
           { review: toReviewDto(r) },
         );
       };
-      const existing = await this.reviews.findByTicket(em, ticketId);
+      const existing = await this.reviews.findByClaim(em, resolution.claimId);
       if (existing) return { review: same(existing), created: false };
       if (Date.now() > resolution.resolvedAt.getTime() + QUALITY_WINDOW_DAYS * DAY) {
         throw new DomainError(
@@ -63,20 +64,23 @@ export class ReviewsService {
         ...content,
       });
       if (inserted) return { review: toReviewDto(inserted), created: true };
-      return { review: same((await this.reviews.findByTicket(em, ticketId))!), created: false };
+      const winner = await this.reviews.findByClaim(em, resolution.claimId);
+      return { review: same(winner!), created: false };
     });
   }
 
   /**
-   * Changes the review for REVIEW_EDIT_DAYS after it was written; not once the agent disputed
-   * it (the admin decides on what the agent saw): 409 REVIEW_LOCKED.
+   * Changes the review of the ticket's last resolution for REVIEW_EDIT_DAYS after it was
+   * written; not once the agent disputed it (the admin decides on what the agent saw): 409
+   * REVIEW_LOCKED. The review of an earlier resolution (before a reopen) is not this one: it
+   * stays what it said of that agent's work.
    */
   async update(actor: Actor, ticketId: string, input: CreateReviewDto): Promise<ReviewDto> {
     requireUser(actor, 'company_admin');
     const companyId = requireCompany(actor);
     return this.db.transaction(async (em) => {
-      await this.resolutionOf(em, companyId, ticketId);
-      const review = await this.reviews.findByTicket(em, ticketId, true);
+      const resolution = await this.resolutionOf(em, companyId, ticketId);
+      const review = await this.reviews.findByClaim(em, resolution.claimId, true);
       if (!review) throw DomainError.notFound('Review');
       if (review.dispute_status) {
         throw new DomainError('REVIEW_LOCKED', 'The agent disputed this review: it stays as is');
@@ -91,7 +95,11 @@ export class ReviewsService {
     });
   }
 
-  /** The customer's rating and the company's review of its ticket. */
+  /**
+   * The customer's rating of its ticket, and the company's review of the ticket's last
+   * resolution (none while it is reopened, or before that resolution is reviewed: the form
+   * then writes a new one).
+   */
   async feedbackOf(actor: Actor, ticketId: string): Promise<TicketFeedbackDto> {
     const companyId = requireCompany(actor);
     const em = this.db.manager;
@@ -99,7 +107,7 @@ export class ReviewsService {
     if (!found) throw DomainError.notFound('Ticket');
     const [rating, review] = await Promise.all([
       this.ratings.find(em, ticketId),
-      this.reviews.findByTicket(em, ticketId),
+      found.resolution ? this.reviews.findByClaim(em, found.resolution.claimId) : undefined,
     ]);
     return {
       rating: rating ? toRatingDto(rating) : null,
