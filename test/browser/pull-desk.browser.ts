@@ -1,6 +1,16 @@
 import { expect, test, type Page } from '@playwright/test';
 import { unwrap } from '../../src/client/client';
-import { escalate, PASSWORD, postShift, signInPage, signUpAgent, signUpCompany, sql } from './api';
+import {
+  createStaff,
+  escalate,
+  PASSWORD,
+  postShift,
+  signInApi,
+  signInPage,
+  signUpAgent,
+  signUpCompany,
+  sql,
+} from './api';
 import { expectAccessible } from './journeys';
 
 /**
@@ -420,6 +430,72 @@ test('a claim retried after a lost answer gets its seat, not an error', async ({
   await expect(card.getByText('Could not claim')).toBeVisible();
   await card.getByRole('button', { name: 'Claim a seat' }).click();
   await expect(page.getByText('Seat claimed: Lost answer desk')).toBeVisible();
+});
+
+/**
+ * The last seat taken by someone else after the list was read: the refusal reads the list
+ * again, so the card offers the waitlist instead of the same refused claim.
+ */
+test('a claim refused because the last seat went meanwhile turns the card to the waitlist', async ({
+  page,
+}) => {
+  const companyName = `Last seat ${Math.random().toString(36).slice(2, 8)}`;
+  const company = await signUpCompany(companyName);
+  const shift = await postShift(company, 3 * 3600, { title: 'Last seat desk', seats: 1 });
+  const agent = await signUpAgent();
+  await signInPage(page, agent.email);
+  await expect(page).toHaveURL(/\/agent\/desk$/);
+  await page.goto('/agent/shifts');
+  const card = page.getByRole('article', { name: `Last seat desk · ${companyName}` });
+  await expect(card.getByText('1 seat left')).toBeVisible();
+  const other = await signUpAgent();
+  await other.api.POST('/v1/shifts/{id}/claims', {
+    params: { path: { id: shift.id }, header: { 'Idempotency-Key': `k-${shift.id}` } },
+  });
+  await card.getByRole('button', { name: 'Claim a seat' }).click();
+  await expect(card.getByText('Every seat on this shift is taken')).toBeVisible();
+  await expect(card.getByText('Full', { exact: true })).toBeVisible();
+  await card.getByRole('button', { name: 'Join the waitlist' }).click();
+  await expect(card.getByText('You are number 1 in line.')).toBeVisible();
+  await expect(card.getByText('Every seat on this shift is taken')).toBeHidden();
+});
+
+/**
+ * A skill the agent holds that an admin retired since: the profile read the taxonomy without
+ * retired skills, so it showed an empty field the agent could clear and save away.
+ */
+test('a skill the agent holds that an admin retired since shows on its profile, marked retired', async ({
+  page,
+}) => {
+  const admin = await signInApi(await createStaff('admin'));
+  const code = `legacy_${Math.random().toString(36).slice(2, 8)}`;
+  await unwrap(admin.POST('/v1/skills', { body: { code, name: 'Legacy plans' } }));
+  const agent = await signUpAgent();
+  await unwrap(
+    agent.api.PUT('/v1/agents/me/skills', {
+      body: {
+        skills: [
+          { skill: 'refunds', level: 3 },
+          { skill: code, level: 4 },
+        ],
+      },
+    }),
+  );
+  await unwrap(admin.DELETE('/v1/skills/{code}', { params: { path: { code } } }));
+  await signInPage(page, agent.email);
+  await expect(page).toHaveURL(/\/agent\/desk$/);
+  await page.goto('/agent/profile');
+  const skills = page
+    .getByRole('region', { name: 'Skills' })
+    .getByRole('combobox', { name: /^Skill \d+$/ });
+  await expect(skills).toHaveCount(2);
+  await expect
+    .poll(async () =>
+      (
+        await skills.evaluateAll((inputs) => inputs.map((i) => (i as HTMLInputElement).value))
+      ).sort(),
+    )
+    .toEqual(['Legacy plans (retired)', 'Refunds']);
 });
 
 /** A refused seat cancellation, dialog closed and opened again: it starts clean. */

@@ -38,10 +38,15 @@ export function OpenShiftCard({ shift }: { shift: Shift }) {
       queryClient.invalidateQueries({ queryKey: keys.openShifts }),
       queryClient.invalidateQueries({ queryKey: keys.seats }),
     ]);
+  // A refusal (the last seat went meanwhile, or seats came free) reads the lists again too, so
+  // the card offers what is possible now; a lost answer does not (the retry, under the same
+  // key, learns what happened).
+  const refreshOnRefusal = (error: Error) => (error instanceof ApiError ? refresh() : undefined);
   const claim = useMutation({
     mutationFn: () =>
       unwrap(api.POST('/v1/shifts/{id}/claims', { params: params(claimKey.keyFor(shift.id)) })),
     onSettled: (_data, error) => claimKey.settled(error),
+    onError: refreshOnRefusal,
     onSuccess: () => {
       notifications.show({
         color: 'green',
@@ -56,6 +61,7 @@ export function OpenShiftCard({ shift }: { shift: Shift }) {
         api.POST('/v1/shifts/{id}/waitlist', { params: params(waitlistKey.keyFor(shift.id)) }),
       ),
     onSettled: (_data, error) => waitlistKey.settled(error),
+    onError: refreshOnRefusal,
     onSuccess: (answer) => {
       setAnswered({ position: answer.position });
       return refresh();
@@ -96,7 +102,7 @@ export function OpenShiftCard({ shift }: { shift: Shift }) {
           title={
             leave.error
               ? 'Could not leave the waitlist'
-              : full
+              : waitlist.error
                 ? 'Could not join the waitlist'
                 : 'Could not claim'
           }
@@ -111,12 +117,21 @@ export function OpenShiftCard({ shift }: { shift: Shift }) {
             <Button
               variant="default"
               loading={waitlist.isPending}
-              onClick={() => waitlist.mutate()}
+              onClick={() => {
+                claim.reset(); // a claim's refusal is no longer the news
+                waitlist.mutate();
+              }}
             >
               Join the waitlist
             </Button>
           ) : (
-            <Button loading={claim.isPending} onClick={() => claim.mutate()}>
+            <Button
+              loading={claim.isPending}
+              onClick={() => {
+                waitlist.reset();
+                claim.mutate();
+              }}
+            >
               Claim a seat
             </Button>
           )}

@@ -18,9 +18,11 @@ const LEVELS = ['1', '2', '3', '4', '5'].map((value) => ({
 /** The agent's skills from the platform taxonomy, each at a level 1–5; saved as a whole (PUT). */
 export function SkillsForm({ skills }: { skills: Skill[] }) {
   const queryClient = useQueryClient();
+  // Retired ones too: a skill the agent holds that an admin retired since must show (named,
+  // marked retired), not as an empty field the agent might clear and save away.
   const taxonomy = useQuery({
-    queryKey: keys.skills,
-    queryFn: () => unwrap(api.GET('/v1/skills')),
+    queryKey: [...keys.skills, 'all'],
+    queryFn: () => unwrap(api.GET('/v1/skills', { params: { query: { includeRetired: true } } })),
     staleTime: 10 * 60_000,
   });
   const [rows, setRows] = useState<Row[]>(
