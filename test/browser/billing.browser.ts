@@ -191,9 +191,22 @@ test('finance credits part of a lost dispute, never beyond what is owed, and bil
   ).toBeVisible();
   await dialog.getByRole('textbox', { name: 'Amount (EUR)' }).fill('6.00');
   await dialog.getByRole('textbox', { name: 'Reason' }).fill('Dispute lost: not re-billed');
+  // The Idempotency-Key of each credit note sent.
+  const keysSent: string[] = [];
+  page.on('request', (request) => {
+    if (request.method() === 'POST' && request.url().includes('/credit-notes')) {
+      keysSent.push(request.headers()['idempotency-key']);
+    }
+  });
   await dialog.getByRole('button', { name: 'Credit' }).click();
   await expect(dialog.getByRole('alert')).toContainText(/At most €5\.76 can be credited/);
   await expectAccessible(page, 'credit note refused');
+  // The same credit sent again after a final answer is a new request (a new key): under the
+  // old one the API would replay its stored refusal even once its cause had gone.
+  await dialog.getByRole('button', { name: 'Credit' }).click();
+  await expect.poll(() => keysSent.length).toBe(2);
+  await expect(dialog.getByRole('alert')).toContainText(/At most €5\.76 can be credited/);
+  expect(new Set(keysSent).size).toBe(2);
   await dialog.getByRole('textbox', { name: 'Amount (EUR)' }).fill('2.76');
   await dialog.getByRole('button', { name: 'Credit' }).click();
   await expect(dialog).toBeHidden();

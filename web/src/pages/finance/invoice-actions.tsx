@@ -1,8 +1,8 @@
 import { Button, Group, Modal, Stack, Text, Textarea, TextInput } from '@mantine/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { useRef, useState } from 'react';
+import { useState } from 'react';
 import { api, unwrap, type Schemas } from '../../api/client';
-import { newIdempotencyKey } from '../../api/idempotency-key';
+import { useSubmissionKey } from '../../api/idempotency-key';
 import { keys } from '../../api/query-keys';
 import { ErrorAlert } from '../../ui/error-alert';
 import { problemOf } from '../../ui/form-errors';
@@ -144,23 +144,26 @@ function CreditNoteModal(props: {
   const { invoice } = props;
   const [amount, setAmount] = useState('');
   const [reason, setReason] = useState('');
-  // One key per body: submitting the same credit again (a lost answer) cannot credit twice,
-  // and a corrected amount is a new request, not a reuse the API refuses.
-  const attempt = useRef<{ body: string; key: string } | null>(null);
+  // One key per body while its answer may have been lost: submitting the same credit again
+  // cannot credit twice, and a corrected amount is a new request. A final answer frees it: a
+  // refusal the API stored under the key would otherwise be replayed to the same credit sent
+  // again once its cause has gone.
+  const submission = useSubmissionKey();
   const run = useMutation({
     mutationFn: () => {
       // An amount that does not parse is sent as 0: the API names the field.
       const body = { amountMinor: toMinor(amount, invoice.currency) ?? 0, reason };
-      const json = JSON.stringify(body);
-      if (attempt.current?.body !== json)
-        attempt.current = { body: json, key: newIdempotencyKey() };
       return unwrap(
         api.POST('/v1/invoices/{id}/credit-notes', {
-          params: { path: { id: invoice.id }, header: { 'Idempotency-Key': attempt.current.key } },
+          params: {
+            path: { id: invoice.id },
+            header: { 'Idempotency-Key': submission.keyFor(body) },
+          },
           body,
         }),
       );
     },
+    onSettled: (_data, error) => submission.settled(error),
     onSuccess: () => {
       props.onDone();
       props.onClose();
