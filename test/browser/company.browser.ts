@@ -612,3 +612,31 @@ test('a queue whose stream dropped before any event shows what came meanwhile', 
   await expect(page.getByText(subject)).toBeVisible({ timeout: 15_000 });
   await expect(page.getByRole('status', { name: 'Live updates: Live' })).toBeVisible();
 });
+
+/**
+ * The statement's month offered first is this month in the company's zone, the one the API
+ * reads a month in: it was the browser's, a month off near a month's turn for a company on the
+ * other side of the date line.
+ */
+test('the statement opens on this month in the company’s zone, not the browser’s', async ({
+  browser,
+}) => {
+  const company = await signUpCompany(`Kiritimati ${Math.random().toString(36).slice(2, 8)}`);
+  await unwrap(
+    company.admin.PATCH('/v1/companies/me', { body: { timeZone: 'Pacific/Kiritimati' } }),
+  );
+  // Pago Pago (UTC−11) on the 31st, Kiritimati (UTC+14) already on the 1st of the next month.
+  const context = await browser.newContext({ timezoneId: 'Pacific/Pago_Pago' });
+  const page = await context.newPage();
+  try {
+    const now = new Date();
+    const turn = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1, 0, 30));
+    await page.clock.setFixedTime(turn); // 13:30 on the last day in Pago Pago
+    await signInPage(page, company.email, '/company/statement');
+    const next = `${turn.getUTCFullYear()}-${String(turn.getUTCMonth() + 1).padStart(2, '0')}`;
+    await expect(page.getByLabel('Month')).toHaveValue(next);
+    await expect(page.getByText('Resolved in this month, Pacific/Kiritimati time')).toBeVisible();
+  } finally {
+    await context.close();
+  }
+});

@@ -13,11 +13,18 @@ import { ScrollTable } from '../../ui/scroll-table';
 import { browserZone, formatInstant } from '../../ui/times';
 
 const INPUTS = ['month'];
-const pad = (n: number) => String(n).padStart(2, '0');
-/** `YYYY-MM` of this month, in the browser's zone (only the month offered first). */
-const thisMonth = () => {
-  const d = new Date();
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}`;
+/**
+ * `YYYY-MM` of this month in `timeZone` (the company's, which the API reads a month in), or in
+ * the browser's when it is not known: near a month's turn the two calendars differ.
+ */
+const thisMonth = (timeZone?: string) => {
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone,
+    year: 'numeric',
+    month: '2-digit',
+  }).formatToParts(new Date());
+  const part = (type: string) => parts.find((p) => p.type === type)!.value;
+  return `${part('year')}-${part('month')}`;
 };
 
 /**
@@ -25,7 +32,15 @@ const thisMonth = () => {
  * and the total, and every ticket behind them (a reopened one shows as reversed).
  */
 export default function StatementPage() {
-  const [month, setMonth] = useState(thisMonth);
+  // The month offered first is this month in the company's zone, once its settings are read.
+  const billing = useQuery({
+    queryKey: keys.billing,
+    queryFn: () => unwrap(api.GET('/v1/companies/me/billing')),
+  });
+  const [picked, setMonth] = useState<string | null>(null);
+  const month =
+    picked ??
+    (billing.data ? thisMonth(billing.data.timeZone) : billing.isError ? thisMonth() : '');
   // The API reads the month in the company's zone, the one its invoices close in, so the two
   // agree on which tickets a month holds.
   const statement = useQuery({
