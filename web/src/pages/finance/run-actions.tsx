@@ -21,8 +21,13 @@ async function downloadCsv(run: Run): Promise<void> {
   const link = document.createElement('a');
   link.href = url;
   link.download = `payout-run-${run.id}.csv`;
+  // In the document while clicked, and the file's URL kept a minute: Safari and some Firefox
+  // versions start the download after click() returns, and a URL revoked at once gave them
+  // no file (Chromium copes either way).
+  document.body.append(link);
   link.click();
-  URL.revokeObjectURL(url);
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
 }
 
 /**
