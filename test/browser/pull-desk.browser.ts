@@ -490,11 +490,7 @@ test('a skill the agent holds that an admin retired since shows on its profile, 
     .getByRole('combobox', { name: /^Skill \d+$/ });
   await expect(skills).toHaveCount(2);
   await expect
-    .poll(async () =>
-      (
-        await skills.evaluateAll((inputs) => inputs.map((i) => (i as HTMLInputElement).value))
-      ).sort(),
-    )
+    .poll(async () => [await skills.nth(0).inputValue(), await skills.nth(1).inputValue()].sort())
     .toEqual(['Legacy plans (retired)', 'Refunds']);
 });
 
