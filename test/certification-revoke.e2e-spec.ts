@@ -197,6 +197,33 @@ describe('revoking a certification', () => {
     expect(seats_taken).toBe(0);
   });
 
+  // A join read the certification without the agent's lock: a revocation committed meanwhile
+  // removed the waitlist places it could see, not the one being made, and an uncertified agent
+  // stayed in line (and was seated if certified again).
+  it('refuses a waitlist join that read the shift before a revocation committed', async () => {
+    const agent = await certifiedAgent();
+    const full = await postShift(t, company, { requiresCertification: true, seats: 1 });
+    await claim(await certifiedAgent(), full.id).expect(201);
+    const res = await whileAgentHeld(
+      t,
+      agent.id,
+      () => t.http.post(`/v1/shifts/${full.id}/waitlist`).set(agent.auth),
+      'the join waiting for the agent',
+      (held) =>
+        held.query('DELETE FROM certifications WHERE company_id = $1 AND agent_id = $2', [
+          company.companyId,
+          agent.id,
+        ]),
+    );
+    expect(res.status).toBe(403);
+    expect(res.body.error.details.reasons).toContainEqual({
+      code: 'NOT_CERTIFIED',
+      companyId: company.companyId,
+    });
+    const places = await t.db.query('SELECT 1 FROM shift_waitlist WHERE agent_id = $1', [agent.id]);
+    expect(places).toEqual([]);
+  });
+
   it('never leaves a seat behind when claims and the revocation race', async () => {
     const shifts = await Promise.all(
       Array.from({ length: 4 }, (_, i) =>

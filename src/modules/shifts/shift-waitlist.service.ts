@@ -49,6 +49,11 @@ export class ShiftWaitlistService {
       if (shift.status !== 'scheduled' || shift.endsAt.getTime() <= now) {
         throw new DomainError('SHIFT_CLOSED', 'The shift is no longer open');
       }
+      // The agent's lock (after the shift's, the order everywhere), before eligibility is read:
+      // a certification revoked meanwhile either commits first (and is seen here) or waits for
+      // this join and then removes the place it made. Unlocked, the revocation's removal ran
+      // before the place was committed, and an uncertified agent stayed in line.
+      await this.agents.lock(em, userId);
       const reasons = await this.eligibility.reasonsFor(em, userId, shift);
       if (reasons.length > 0) {
         throw new DomainError('NOT_ELIGIBLE', 'You are not eligible for this shift', { reasons });
