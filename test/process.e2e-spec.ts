@@ -9,7 +9,7 @@ import { redisOptionsFromUrl } from '../src/modules/jobs/redis-options';
 import { outboxJobId } from '../src/modules/outbox/outbox.service';
 import { PASSWORD, uniqueEmail } from './support/factories';
 import { SseClient } from './support/sse-client';
-import { DIST, ensureKilled, freePort, runBuilt, Spawned } from './support/processes';
+import { DIST, ensureKilled, freePort, runBuilt, runCommand, Spawned } from './support/processes';
 import { adminClient, databaseUrl, TEST_REDIS_URL } from './support/services';
 import { createTestDatabase, dropTestDatabase, RUN_ENV } from './support/test-database';
 import { waitFor, waitUntil } from './support/wait-for';
@@ -293,6 +293,41 @@ describe('processes', () => {
       await dropTestDatabase(name);
     }
   });
+
+  // npm runs a script through `sh -c`, and this machine's sh does not hand its process over: a
+  // SIGTERM to npm alone (a container's PID 1, a process manager) never reached the service,
+  // which kept running until it was killed. With `exec`, a Ctrl-C to the terminal's whole
+  // group arrives twice (from the terminal, and passed on by npm): that is still one signal.
+  it('npm start: a SIGTERM to npm alone stops the API gracefully, and a Ctrl-C to its whole group too', async () => {
+    const name = await createTestDatabase();
+    const port = await freePort();
+    const env = {
+      DATABASE_URL: databaseUrl(name),
+      REDIS_URL: TEST_REDIS_URL,
+      PORT: String(port),
+      QUEUE_PREFIX: `test-npm-${port}`,
+      JWT_SECRET: 'x'.repeat(40),
+      WORKERS: 'off',
+      // A drain delay past the timeout: the timeout is counted after the delay, not from the
+      // signal (from the signal, it expired during the delay and the process exited 1).
+      SHUTDOWN_DRAIN_DELAY_MS: '1200',
+      SHUTDOWN_TIMEOUT_MS: '1000',
+    };
+    const root = join(DIST, '..', '..');
+    try {
+      for (const stop of ['npm alone', 'the group'] as const) {
+        const npm = track(runCommand('npm', ['start', '-s'], env, { cwd: root, detached: true }));
+        await npm.waitForOutput(/Handoff API listening/, 60_000);
+        if (stop === 'npm alone') npm.proc.kill('SIGTERM');
+        else process.kill(-npm.proc.pid!, 'SIGINT');
+        expect(await npm.exited).toBe(0);
+        expect(npm.output()).toContain('shutdown complete');
+        expect(npm.output()).not.toContain('second signal');
+      }
+    } finally {
+      await dropTestDatabase(name);
+    }
+  }, 150_000);
 
   describe('cli users:create', () => {
     let name: string;

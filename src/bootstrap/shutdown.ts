@@ -9,9 +9,16 @@ export interface ShutdownOptions {
   server?: Server;
   /** How long readiness reports 503 while still serving, so balancers stop routing here. */
   drainDelayMs: number;
-  /** After this long, give up and exit non-zero. */
+  /** After this long past the drain delay, give up and exit non-zero. */
   timeoutMs: number;
 }
+
+/**
+ * `npm start` hands a terminal's Ctrl-C on to the service, which had it from the terminal
+ * already (and a signal to the whole process group arrives twice the same way): the same
+ * signal again within this long is that echo, not a second request to exit now.
+ */
+const ECHO_MS = 1000;
 
 const closeServer = (server: Server) =>
   new Promise<void>((resolve) => server.close(() => resolve()));
@@ -37,7 +44,9 @@ export async function closeStreamsAndServer(
  *    queues and the database pool close (Nest alone would run step 3 before step 2, pulling
  *    Redis and PostgreSQL from under requests still in flight);
  * 4. what start-up started (an embedded database) stops.
- * A second signal, or the timeout, exits at once.
+ * A second signal (not the echo of the first), or the timeout after the drain delay, exits at
+ * once. The timeout is counted from the end of the drain delay, so a delay set near it still
+ * leaves in-flight work its time.
  */
 export function installShutdown(
   app: INestApplicationContext,
@@ -45,21 +54,22 @@ export function installShutdown(
   log: Logger,
   options: ShutdownOptions,
 ): void {
-  let closing = false;
+  let first: { signal: NodeJS.Signals; at: number } | null = null;
   const shutdown = async (signal: NodeJS.Signals) => {
-    if (closing) {
+    if (first) {
+      if (signal === first.signal && Date.now() - first.at < ECHO_MS) return;
       log.warn({ signal }, 'second signal: exiting now');
       process.exit(1);
     }
-    closing = true;
+    first = { signal, at: Date.now() };
     log.info({ signal, drainDelayMs: options.drainDelayMs }, 'shutting down gracefully');
-    setTimeout(() => {
-      log.error({ timeoutMs: options.timeoutMs }, 'graceful shutdown timed out; exiting');
-      process.exit(1);
-    }, options.timeoutMs).unref();
     try {
       app.get(ShutdownState).draining = true;
       await new Promise((r) => setTimeout(r, options.drainDelayMs));
+      setTimeout(() => {
+        log.error({ timeoutMs: options.timeoutMs }, 'graceful shutdown timed out; exiting');
+        process.exit(1);
+      }, options.timeoutMs).unref();
       await closeStreamsAndServer(app, options.server);
       await app.close();
       await stopInfrastructure();
@@ -70,6 +80,6 @@ export function installShutdown(
       process.exit(1);
     }
   };
-  process.once('SIGTERM', (s) => void shutdown(s));
-  process.once('SIGINT', (s) => void shutdown(s));
+  process.on('SIGTERM', (s) => void shutdown(s));
+  process.on('SIGINT', (s) => void shutdown(s));
 }

@@ -619,6 +619,7 @@ export class Env {
   @Min(0)
   SHUTDOWN_DRAIN_DELAY_MS = 0;
 
+  /** After the drain delay, in-flight work has this long before the process exits 1. */
   @Transform(toInt)
   @IsInt()
   @Min(1000)

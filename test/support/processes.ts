@@ -19,9 +19,23 @@ export function runBuilt(
   args: string[] = [],
   cwd?: string,
 ): Spawned {
-  const proc = spawn(process.execPath, [join(DIST, entry), ...args], {
+  return runCommand(process.execPath, [join(DIST, entry), ...args], env, { cwd });
+}
+
+/**
+ * Runs a command with exactly the given environment (and PATH and HOME); `detached`: in a
+ * process group of its own, as a terminal's job is (signal it all with `kill(-pid)`).
+ */
+export function runCommand(
+  command: string,
+  args: string[],
+  env: Record<string, string>,
+  options: { cwd?: string; detached?: boolean } = {},
+): Spawned {
+  const proc = spawn(command, args, {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
-    cwd,
+    cwd: options.cwd,
+    detached: options.detached,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -59,7 +73,14 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Kills a process still running when a test fails, so Jest never hangs on it. */
+/** Kills a process (and its group, if it leads one) still running when a test fails. */
 export function ensureKilled(...spawned: (Spawned | undefined)[]): void {
-  for (const s of spawned) if (s && s.proc.exitCode === null) s.proc.kill('SIGKILL');
+  for (const s of spawned) {
+    if (!s || s.proc.exitCode !== null) continue;
+    try {
+      process.kill(-s.proc.pid!, 'SIGKILL');
+    } catch {
+      s.proc.kill('SIGKILL'); // not a group leader
+    }
+  }
 }
