@@ -150,6 +150,27 @@ describe('HTTP conventions: request ids, error shape, health, OpenAPI', () => {
     });
   });
 
+  // Readiness pinged PostgreSQL through the pool requests and jobs share: with every connection
+  // taken by a burst of work, it waited past its 1.5 s in the pool's queue and answered 503,
+  // and a balancer would take every busy process out at once.
+  it('stays ready while every connection of the pool is taken', async () => {
+    const size = Number(t.env.DB_POOL_SIZE);
+    const held = await Promise.all(
+      Array.from({ length: size }, async () => {
+        const runner = t.db.createQueryRunner();
+        await runner.connect();
+        await runner.query('SELECT 1');
+        return runner;
+      }),
+    );
+    try {
+      const ready = await t.http.get('/health/ready').expect(200);
+      expect(ready.body.details.database).toEqual({ status: 'up' });
+    } finally {
+      await Promise.all(held.map((r) => r.release()));
+    }
+  });
+
   it('reports not ready when Redis is unreachable', async () => {
     const { QueuesService } = await import('../src/modules/jobs/queues.service');
     const client = await t.app.get(QueuesService).get('default').client;

@@ -9,7 +9,9 @@ import {
 } from '@nestjs/terminus';
 import { Public } from '../../common/auth/decorators';
 import type Redis from 'ioredis';
+import type { DataSource } from 'typeorm';
 import { QueuesService } from '../jobs/queues.service';
+import { ReadinessDatabase } from './readiness-database';
 import { ShutdownState } from './shutdown-state';
 
 @ApiTags('health')
@@ -22,6 +24,7 @@ export class HealthController {
     private readonly indicators: HealthIndicatorService,
     private readonly queues: QueuesService,
     private readonly shutdown: ShutdownState,
+    private readonly readiness: ReadinessDatabase,
   ) {}
 
   /** Liveness: the process is up and serving. Checks nothing else, so it never flaps. */
@@ -37,11 +40,18 @@ export class HealthController {
   @HealthCheck()
   @ApiOperation({ operationId: 'checkReadiness', summary: 'Readiness' })
   ready(): Promise<HealthCheckResult> {
-    return this.health.check([
-      () => this.database.pingCheck('database', { timeout: 1500 }),
-      () => this.redis(),
-      () => this.lifecycle(),
-    ]);
+    return this.health.check([() => this.postgres(), () => this.redis(), () => this.lifecycle()]);
+  }
+
+  /** Over a connection of its own, not the pool requests and jobs wait in (ReadinessDatabase). */
+  private async postgres() {
+    let connection: DataSource;
+    try {
+      connection = await this.readiness.connection();
+    } catch (e) {
+      return this.indicators.check('database').down({ message: (e as Error).message });
+    }
+    return this.database.pingCheck('database', { connection, timeout: 1500 });
   }
 
   private lifecycle() {
