@@ -7,8 +7,22 @@ import { typeormOptions } from '../database/typeorm-options';
 // Any constant works; it only has to be the same in every process of this app.
 const MIGRATION_LOCK_KEY = 4_242_001;
 
-/** Creates the database named in `url` when it does not exist yet. */
+/**
+ * Creates the database named in `url` when it does not exist yet. Its own database is tried
+ * first: a role allowed to connect only there (a managed PostgreSQL, a pg_hba line for that
+ * database) could not start when this always went through the `postgres` maintenance
+ * database, which is needed only to create it.
+ */
 export async function ensureDatabaseExists(url: string, log: Logger): Promise<void> {
+  const target = new Client({ connectionString: url, connectionTimeoutMillis: 5000 });
+  try {
+    await target.connect();
+    return; // it exists
+  } catch (e) {
+    if ((e as { code?: string }).code !== '3D000') throw e; // not "database does not exist"
+  } finally {
+    await target.end().catch(() => undefined);
+  }
   const name = databaseName(url);
   const admin = new Client({
     connectionString: withDatabase(url, 'postgres'),
