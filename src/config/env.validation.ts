@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { plainToInstance, Transform } from 'class-transformer';
 import {
   IsBoolean,
@@ -52,6 +53,32 @@ class NamedProxiesInProduction implements ValidatorConstraintInterface {
 
   defaultMessage(): string {
     return "TRUST_PROXY must name the proxies' addresses or subnets in production (e.g. 10.0.0.0/8), not true or every address: then any client can forge its own";
+  }
+}
+
+/**
+ * TRUST_PROXY is `true`, `false`, or a comma-separated list Fastify (proxy-addr) understands:
+ * addresses, subnets (address/prefix) and the names loopback, linklocal and uniquelocal.
+ * Anything else (`on`, a host name, a typo) made Fastify throw at start-up, naming no variable.
+ */
+@ValidatorConstraint({ name: 'proxyList' })
+class ProxyList implements ValidatorConstraintInterface {
+  validate(value: unknown): boolean {
+    const text = String(value).trim();
+    if (text === 'true' || text === 'false') return true;
+    return text.split(',').every((raw) => {
+      const entry = raw.trim().toLowerCase();
+      if (['loopback', 'linklocal', 'uniquelocal'].includes(entry)) return true;
+      const [address, prefix, extra] = entry.split('/');
+      const family = isIP(address);
+      if (family === 0 || extra !== undefined) return false;
+      if (prefix === undefined) return true;
+      return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
+    });
+  }
+
+  defaultMessage(): string {
+    return "TRUST_PROXY must be true, false, or the proxies' addresses or subnets, comma-separated (e.g. loopback, 10.0.0.0/8)";
   }
 }
 
@@ -301,6 +328,7 @@ export class Env {
     message:
       "TRUST_PROXY must be true, false, or the proxies' addresses or subnets (e.g. loopback, 10.0.0.0/8), not a hop count",
   })
+  @Validate(ProxyList)
   @Validate(NamedProxiesInProduction)
   TRUST_PROXY = 'false';
 
