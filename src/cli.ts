@@ -85,6 +85,15 @@ async function main(): Promise<number> {
     process.stdout.write(USAGE);
     return values.help ? 0 : 2;
   }
+  // Checked before anything starts: "abc" gave a deadline already past, and the misleading
+  // "the outbox relay did not pick the job up".
+  const timeoutSeconds = Number(values.timeout);
+  if (command === 'jobs:ping' && !(Number.isFinite(timeoutSeconds) && timeoutSeconds > 0)) {
+    process.stderr.write(
+      `Error: --timeout must be a number of seconds above 0, not "${values.timeout}"\n`,
+    );
+    return 2;
+  }
   if (command === 'users:create') {
     const input = plainToInstance(StaffUserInput, { role: values.role, email: values.email });
     const errors = validateSync(input);
@@ -137,7 +146,7 @@ async function main(): Promise<number> {
       });
       try {
         const queue = app.get(QueuesService).get('default');
-        const deadline = Date.now() + Number(values.timeout) * 1000;
+        const deadline = Date.now() + timeoutSeconds * 1000;
         let job = await queue.getJob(outboxJobId(id));
         while (!job && Date.now() < deadline) {
           await new Promise((r) => setTimeout(r, 200));

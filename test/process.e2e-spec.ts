@@ -329,6 +329,16 @@ describe('processes', () => {
     }
   }, 150_000);
 
+  it('cli jobs:ping refuses a --timeout that is not a number of seconds, before starting anything', async () => {
+    for (const timeout of ['abc', '0', '-5']) {
+      const cli = track(runBuilt('cli.js', {}, ['jobs:ping', `--timeout=${timeout}`]));
+      expect(await cli.exited).toBe(2);
+      expect(cli.output()).toContain(
+        `Error: --timeout must be a number of seconds above 0, not "${timeout}"`,
+      );
+    }
+  });
+
   describe('cli users:create', () => {
     let name: string;
     let env: Record<string, string>;
