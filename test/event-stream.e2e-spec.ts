@@ -197,7 +197,7 @@ describe('GET /v1/events/stream', () => {
     const real = hub.endedSince.bind(hub);
     let first = true;
     const spy = jest.spyOn(hub, 'endedSince').mockImplementation(async (subject, issuedAt) => {
-      if (!first) return real(subject, issuedAt);
+      if (!first || subject !== agent.id) return real(subject, issuedAt);
       first = false;
       const before = await real(subject, issuedAt); // not ended yet
       // The logout runs now, and its message is handled, before the stream registers.

@@ -390,13 +390,16 @@ describe('the webhook delivery log', () => {
         [co.companyId],
       );
       const handler = t.app.get(WebhookDeliveryHandler);
-      const spy = jest
-        .spyOn(handler as unknown as { attempt: () => Promise<unknown> }, 'attempt')
-        .mockImplementation(async () => {
-          // Meanwhile: given up by the queue and redelivered (chain 1, pending again).
-          await t.db.query(`UPDATE webhook_deliveries SET chain = chain + 1 WHERE id = $1`, [id]);
-          return { code: 503, failure: { kind: 'http_status', message: 'receiver answered 503' } };
-        });
+      type Attempt = (deliveryId: string, d: unknown) => Promise<unknown>;
+      const withAttempt = handler as unknown as { attempt: Attempt };
+      const real = withAttempt.attempt.bind(handler);
+      // Only this delivery's attempt: the workers' retries of earlier tests go through as sent.
+      const spy = jest.spyOn(withAttempt, 'attempt').mockImplementation(async (deliveryId, d) => {
+        if (deliveryId !== id) return real(deliveryId, d);
+        // Meanwhile: given up by the queue and redelivered (chain 1, pending again).
+        await t.db.query(`UPDATE webhook_deliveries SET chain = chain + 1 WHERE id = $1`, [id]);
+        return { code: 503, failure: { kind: 'http_status', message: 'receiver answered 503' } };
+      });
       try {
         const lastAttempt = { attemptsMade: 2, attemptsStarted: 3, opts: { attempts: 3 } } as Job;
         await handler.handle({ deliveryId: id, chain: 0, companyId: co.companyId! }, lastAttempt);
