@@ -287,6 +287,9 @@ test('two adjustments approved at once: the one refused says so, naming it', asy
     });
   });
   await approve(first.reference).click();
+  // While its approval is on its way, the row's other decision waits (a second one sent meanwhile
+  // could only be refused).
+  await expect(queue.getByRole('button', { name: `Reject ${first.reference}` })).toBeDisabled();
   await approve(second.reference).click();
   await expect(queue.getByRole('row', { name: new RegExp(second.reference) })).toHaveCount(0);
   const refused = page.getByRole('alert').filter({ hasText: 'withdrawn meanwhile' });

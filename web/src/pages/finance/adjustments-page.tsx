@@ -111,6 +111,9 @@ function AdjustmentsTable({ items }: { items: Adjustment[] }) {
   const zone = browserZone();
   const busy = (id: string, action: string) =>
     decide.busy((v) => v.id === id && v.action === action);
+  // One decision at a time on a row: the other button waits, rather than send a second
+  // decision the API can only refuse.
+  const deciding = (id: string) => decide.busy((v) => v.id === id);
   return (
     <Stack gap="xs">
       <RowErrorAlerts actions={decide} title={(v) => `Not done (${v.action}): ${v.reference}`} />
@@ -152,6 +155,7 @@ function AdjustmentsTable({ items }: { items: Adjustment[] }) {
                         <Button
                           size="xs"
                           loading={busy(a.id, 'approve')}
+                          disabled={deciding(a.id)}
                           onClick={() =>
                             decide.mutate({ id: a.id, action: 'approve', reference: a.reference })
                           }
@@ -163,6 +167,7 @@ function AdjustmentsTable({ items }: { items: Adjustment[] }) {
                           size="xs"
                           variant="default"
                           loading={busy(a.id, 'reject')}
+                          disabled={deciding(a.id)}
                           onClick={() =>
                             decide.mutate({ id: a.id, action: 'reject', reference: a.reference })
                           }
