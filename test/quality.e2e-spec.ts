@@ -45,6 +45,20 @@ describe('quality: ratings, reviews, disputes, scores', () => {
   /** The company's review call: POST writes, PUT changes. */
   const review = (method: 'post' | 'put', ticketId: string, body: object, as = company) =>
     t.http[method](`/v1/tickets/${ticketId}/review`).set(as.auth).send(body);
+  /** The company reopens the ticket, and `by` claims and resolves it again. */
+  async function reopenAndResolve(ticketId: string, by: SignedIn) {
+    await t.http
+      .post(`/v1/tickets/${ticketId}/reopen`)
+      .set(company.auth)
+      .send({ reason: 'Still charged' })
+      .expect(200);
+    await t.http.post(`/v1/tickets/${ticketId}/claim`).set(by.auth).expect(200);
+    await t.http
+      .post(`/v1/tickets/${ticketId}/resolve`)
+      .set(by.auth)
+      .send({ resolutionSummary: 'Refunded again' })
+      .expect(200);
+  }
   const quality = async (agent: SignedIn) =>
     (await t.http.get('/v1/agents/me/quality').set(agent.auth).expect(200)).body;
 
@@ -272,17 +286,7 @@ describe('quality: ratings, reviews, disputes, scores', () => {
 
   it('rates the claim that last resolved: after a reopen and another agent’s resolution, theirs', async () => {
     const done = await resolveOne(agents[3]);
-    await t.http
-      .post(`/v1/tickets/${done.id}/reopen`)
-      .set(company.auth)
-      .send({ reason: 'Still charged' })
-      .expect(200);
-    await t.http.post(`/v1/tickets/${done.id}/claim`).set(agents[2].auth).expect(200);
-    await t.http
-      .post(`/v1/tickets/${done.id}/resolve`)
-      .set(agents[2].auth)
-      .send({ resolutionSummary: 'Really refunded' })
-      .expect(200);
+    await reopenAndResolve(done.id, agents[2]);
     const rated = await rate(done.externalId, { csat: 5 }).expect(201);
     expect(rated.body.agentId).toBe(agents[2].id);
     // The reopen shows beside agent 3's score, not in it.
@@ -298,17 +302,7 @@ describe('quality: ratings, reviews, disputes, scores', () => {
     const done = await resolveOne(agents[0]);
     const first = await review('post', done.id, { score: 5, tags: ['accuracy'] }).expect(201);
     expect(first.body.agentId).toBe(agents[0].id);
-    await t.http
-      .post(`/v1/tickets/${done.id}/reopen`)
-      .set(company.auth)
-      .send({ reason: 'Still charged' })
-      .expect(200);
-    await t.http.post(`/v1/tickets/${done.id}/claim`).set(agents[1].auth).expect(200);
-    await t.http
-      .post(`/v1/tickets/${done.id}/resolve`)
-      .set(agents[1].auth)
-      .send({ resolutionSummary: 'Refunded again' })
-      .expect(200);
+    await reopenAndResolve(done.id, agents[1]);
     // Nothing to change yet of the second resolution; the first's review is not it.
     const before = await t.http
       .get(`/v1/tickets/${done.id}/feedback`)
