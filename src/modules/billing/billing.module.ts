@@ -17,6 +17,7 @@ import { DisputeRebillsService } from './dispute-rebills.service';
 import { InvoiceClosingService } from './invoice-closing.service';
 import { InvoiceCollectionService } from './invoice-collection.service';
 import { InvoiceDraftsService } from './invoice-drafts.service';
+import { InvoiceStripeStateService } from './invoice-stripe-state.service';
 import {
   CustomerSyncHandler,
   InvoiceIssueHandler,
@@ -58,6 +59,7 @@ import { WithheldCreditsService } from './withheld-credits.service';
     InvoiceClosingService,
     InvoiceCollectionService,
     InvoiceDraftsService,
+    InvoiceStripeStateService,
     InvoiceIssueHandler,
     InvoicePayHandler,
     CustomerSyncHandler,

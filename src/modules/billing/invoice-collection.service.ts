@@ -4,20 +4,14 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import Stripe from 'stripe';
 import { DataSource, EntityManager } from 'typeorm';
 import { DomainError } from '../../common/errors/domain-error';
-import { LedgerService } from '../ledger/ledger.service';
 import { OutboxService } from '../outbox/outbox.service';
 import { callStripe } from '../stripe/stripe-call';
 import { KEY_EXPIRY_MS, savedServerError } from '../stripe/stripe-errors';
 import { STRIPE } from '../stripe/stripe.module';
 import { BillingService } from './billing.service';
-import { CreditControlService } from './credit-control.service';
-import { DisputeRebillsService } from './dispute-rebills.service';
 import { InvoiceDraftsService } from './invoice-drafts.service';
-import { InvoiceRow, InvoicesRepository, InvoiceStatus } from './invoices.repository';
-import { UnchargedInvoicesService } from './uncharged-invoices.service';
-import { WithheldCreditsService } from './withheld-credits.service';
-
-const seconds = (s: number | null | undefined) => (s ? new Date(s * 1000) : null);
+import { InvoiceRow, InvoicesRepository } from './invoices.repository';
+import { InvoiceStripeStateService } from './invoice-stripe-state.service';
 
 /**
  * Stripe refusing the charge: the card declined (a failed attempt it counts and retries), or
@@ -50,13 +44,9 @@ export class InvoiceCollectionService {
     @Inject(STRIPE) private readonly stripe: Stripe,
     private readonly invoices: InvoicesRepository,
     private readonly billing: BillingService,
-    private readonly ledger: LedgerService,
-    private readonly credit: CreditControlService,
-    private readonly withheld: WithheldCreditsService,
     private readonly outbox: OutboxService,
     private readonly drafts: InvoiceDraftsService,
-    private readonly rebills: DisputeRebillsService,
-    private readonly uncharged: UnchargedInvoicesService,
+    private readonly state: InvoiceStripeStateService,
   ) {}
 
   /** Creates, fills and finalizes the Stripe invoice of a closed period, then charges it. */
@@ -127,7 +117,7 @@ export class InvoiceCollectionService {
       finalized === current || finalized.status !== 'paid'
         ? finalized
         : await this.retrieve(draftId);
-    await this.db.transaction((em) => this.apply(em, invoice.id, now, null));
+    await this.db.transaction((em) => this.state.apply(em, invoice.id, now, null));
   }
 
   /**
@@ -168,7 +158,9 @@ export class InvoiceCollectionService {
       if (isRefusal(e)) refusal = `${e.code ?? e.type}: ${e.message}`;
     }
     const now = await this.retrieve(invoice.stripe_invoice_id);
-    const applied = await this.db.transaction((em) => this.apply(em, invoiceId, now, refusal));
+    const applied = await this.db.transaction((em) =>
+      this.state.apply(em, invoiceId, now, refusal),
+    );
     return { paid: applied?.status === 'paid' };
   }
 
@@ -189,7 +181,9 @@ export class InvoiceCollectionService {
     const marked = await callStripe(() =>
       this.markUncollectible(invoiceId, invoice.stripe_invoice_id!),
     );
-    return (await this.db.transaction((em) => this.apply(em, invoiceId, marked, null, reason)))!;
+    return (await this.db.transaction((em) =>
+      this.state.apply(em, invoiceId, marked, null, reason),
+    ))!;
   }
 
   /**
@@ -230,122 +224,12 @@ export class InvoiceCollectionService {
       return;
     }
     const now = await this.retrieve(stripeInvoice.id);
-    await this.apply(em, row.id, now, null);
+    await this.state.apply(em, row.id, now, null);
   }
 
   /** The invoice as Stripe has it, with what of it was paid outside Stripe (not in events). */
   private retrieve(stripeId: string): Promise<Stripe.Invoice> {
     return this.stripe.invoices.retrieve(stripeId, { expand: ['amount_paid_off_stripe'] });
-  }
-
-  /**
-   * Applies Stripe's state of the invoice and books what it moved: paid → the receivable
-   * settled into the platform's Stripe cash; uncollectible → written off. Each booking has a
-   * key from the invoice, so news arriving twice (our call, then its event) books once.
-   */
-  private async apply(
-    em: EntityManager,
-    invoiceId: string,
-    s: Stripe.Invoice,
-    refusal: string | null,
-    writeOffReason?: string,
-  ): Promise<InvoiceRow | undefined> {
-    const current = await this.invoices.lockForBooking(em, { id: invoiceId });
-    if (!current) return undefined;
-    const status = statusOf(s);
-    if (UnchargedInvoicesService.isUncharged(s)) {
-      // Below Stripe's smallest charge: carried by us, not booked as paid (see the service).
-      return (await this.uncharged.carry(em, invoiceId, s)) ?? current;
-    }
-    const row = await this.invoices.applyStripeState(em, invoiceId, {
-      status,
-      stripeInvoiceId: s.id!,
-      number: s.number ?? null,
-      hostedInvoiceUrl: s.hosted_invoice_url ?? null,
-      attemptCount: s.attempt_count,
-      nextPaymentAttempt: seconds(s.next_payment_attempt),
-      lastPaymentError: status === 'paid' ? null : (refusal ?? current.last_payment_error),
-      paidAt: seconds(s.status_transitions?.paid_at),
-    });
-    if (!row) return current; // ours was final already
-    const amount = Number(row.total_minor);
-    const common = {
-      currency: row.currency,
-      companyId: row.company_id,
-    };
-    if (status === 'paid') {
-      // Paid after it was written off (through its hosted page, or a charge that raced the
-      // write-off): the money recovers the bad debt; the receivable was settled by the write-off.
-      const recovered = current.status === 'uncollectible';
-      // What reached the platform's Stripe balance. The rest of our total was settled outside
-      // it: paid outside Stripe (marked so in its dashboard), or a credit on the customer's
-      // Stripe balance applied by a finalization in the dashboard (our own issue stops first).
-      // Before, the whole total was booked as Stripe cash whatever Stripe had collected.
-      // (A debit on the customer's Stripe balance, added to the invoice there, makes it more
-      // than our total: the cash is booked as Stripe has it, the difference negative.)
-      const cash = s.amount_paid - (s.amount_paid_off_stripe ?? 0);
-      const outside = amount - cash;
-      if (outside !== 0) {
-        this.logger.warn(
-          { invoiceId: row.id, stripeInvoiceId: s.id, totalMinor: amount, cashMinor: cash },
-          'an invoice was paid partly or wholly outside Stripe; booked as settled outside',
-        );
-      }
-      await this.ledger.post(em, {
-        ...common,
-        kind: 'invoice_payment',
-        idempotencyKey: `invoice-payment:${row.id}`,
-        memo:
-          (recovered
-            ? `Stripe invoice ${s.id} paid after it was written off`
-            : `Stripe invoice ${s.id} paid`) +
-          (outside !== 0 ? `; ${outside} of it settled outside Stripe's balance` : ''),
-        lines: [
-          ...(cash !== 0
-            ? [{ account: 'platform_cash' as const, ownerId: null, amountMinor: cash }]
-            : []),
-          ...(outside !== 0
-            ? [
-                {
-                  account: 'platform_settled_outside' as const,
-                  ownerId: null,
-                  amountMinor: outside,
-                },
-              ]
-            : []),
-          recovered
-            ? { account: 'platform_bad_debt', ownerId: null, amountMinor: -amount }
-            : { account: 'company_receivable', ownerId: row.company_id, amountMinor: -amount },
-        ],
-      });
-      if (recovered) {
-        await this.withheld.restore(em, row);
-        await this.rebills.paidAfterAll(em, row);
-      }
-      // Whether or not late: a paid bill-back completes a restore left for it.
-      await this.withheld.restoreBilledBackOn(em, row);
-    } else if (status === 'uncollectible' || status === 'void') {
-      // Voided in Stripe's dashboard: Stripe will never collect it (void is final there), so the
-      // receivable is written off as for an uncollectible one, under the same key (Stripe can
-      // void an invoice already marked uncollectible: booked once).
-      await this.ledger.post(em, {
-        ...common,
-        kind: 'write_off',
-        idempotencyKey: `invoice-write-off:${row.id}`,
-        memo: writeOffReason
-          ? `Written off by finance: ${writeOffReason}`
-          : `Stripe invoice ${s.id} ${status === 'void' ? 'voided' : 'marked uncollectible'}`,
-        lines: [
-          { account: 'platform_bad_debt', ownerId: null, amountMinor: amount },
-          { account: 'company_receivable', ownerId: row.company_id, amountMinor: -amount },
-        ],
-      });
-      await this.withheld.withhold(em, row);
-      await this.rebills.writtenOff(em, row);
-    }
-    // Paid, or past due long enough: the company's hold may change with it.
-    await this.credit.standing(em, row.company_id);
-    return row;
   }
 }
 
@@ -354,13 +238,4 @@ function checkTotal(s: Stripe.Invoice, ours: InvoiceRow): void {
   if (Number(s.total) !== Number(ours.total_minor)) {
     throw new Error(`Stripe invoice ${s.id} totals ${s.total}, ours ${ours.total_minor}`);
   }
-}
-
-/** Ours from Stripe's: an open invoice with a failed attempt is past due. */
-function statusOf(s: Stripe.Invoice): InvoiceStatus {
-  if (s.status === 'paid') return 'paid';
-  if (s.status === 'void') return 'void';
-  if (s.status === 'uncollectible') return 'uncollectible';
-  if (s.status === 'open') return s.attempt_count > 0 ? 'past_due' : 'open';
-  return 'draft';
 }
