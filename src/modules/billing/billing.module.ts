@@ -26,6 +26,7 @@ import {
 } from './invoice-jobs.handlers';
 import { InvoicesController } from './invoices.controller';
 import { InvoicesRepository } from './invoices.repository';
+import { InvoiceReceivablesRepository } from './invoice-receivables.repository';
 import { InvoicesService } from './invoices.service';
 import { InvoiceDisputesService } from './invoice-disputes.service';
 import { InvoiceRefundsService } from './invoice-refunds.service';
@@ -55,6 +56,7 @@ import { WithheldCreditsService } from './withheld-credits.service';
     BillingService,
     BillingCustomersRepository,
     InvoicesRepository,
+    InvoiceReceivablesRepository,
     InvoicesService,
     InvoiceClosingService,
     InvoiceCollectionService,

@@ -18,6 +18,7 @@ import {
 } from './credit-controls.repository';
 import { CreditStandingDto, LiftHoldDto, SetCreditLimitDto } from './credit.dto';
 import { InvoiceRow, InvoicesRepository } from './invoices.repository';
+import { InvoiceReceivablesRepository } from './invoice-receivables.repository';
 
 const DAY = 86_400_000;
 
@@ -77,6 +78,7 @@ export class CreditControlService implements CreditGate {
     private readonly config: ConfigService<Env, true>,
     private readonly controls: CreditControlsRepository,
     private readonly invoices: InvoicesRepository,
+    private readonly receivables: InvoiceReceivablesRepository,
     private readonly ledger: LedgerService,
     private readonly companies: CompaniesService,
   ) {
@@ -105,7 +107,7 @@ export class CreditControlService implements CreditGate {
       .map((b) => ({ currency: b.currency, amountMinor: b.balance }))
       .sort((a, b) => a.currency.localeCompare(b.currency));
     const graceDays = this.config.get('PAST_DUE_GRACE_DAYS', { infer: true });
-    const pastDue = await this.invoices.pastDue(
+    const pastDue = await this.receivables.pastDue(
       em,
       companyId,
       new Date(Date.now() - graceDays * DAY),
@@ -114,7 +116,7 @@ export class CreditControlService implements CreditGate {
     // invoice must not hide another written off since. (An invoice hold comes before the credit
     // limit: a lift has one slot, and alternating the two kinds made every lift replace the
     // other's, so the company stayed blocked whatever finance did.)
-    const writtenOff = await this.invoices.writtenOffUnpaid(em, companyId);
+    const writtenOff = await this.receivables.writtenOffUnpaid(em, companyId);
     const invoiceReason: HoldReason | null =
       pastDue.length > 0 ? 'past_due' : writtenOff.length > 0 ? 'written_off' : null;
     const invoiceIds = [...pastDue, ...writtenOff].map((i) => i.id);
@@ -202,7 +204,7 @@ export class CreditControlService implements CreditGate {
     const em = this.db.manager;
     const ids = new Set([
       ...(await this.ledger.receivables(em)).map((r) => r.companyId),
-      ...(await this.invoices.pastDueCompanyIds(em)),
+      ...(await this.receivables.pastDueCompanyIds(em)),
       ...(await this.controls.heldCompanyIds(em)),
     ]);
     for (const id of ids) {

@@ -10,6 +10,7 @@ import { LedgerService } from '../ledger/ledger.service';
 import { CreditControlService } from './credit-control.service';
 import { InvoiceCollectionService } from './invoice-collection.service';
 import { InvoiceLineRow, InvoiceRow, InvoicesRepository } from './invoices.repository';
+import { InvoiceReceivablesRepository } from './invoice-receivables.repository';
 import { toInvoiceDto } from './invoices.service';
 import {
   AgeingRowDto,
@@ -33,6 +34,7 @@ export class ReceivablesService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly invoices: InvoicesRepository,
+    private readonly receivables: InvoiceReceivablesRepository,
     private readonly ledger: LedgerService,
     private readonly companies: CompaniesService,
     private readonly collection: InvoiceCollectionService,
@@ -43,7 +45,7 @@ export class ReceivablesService {
     requireUser(actor, 'finance');
     const cursor = decodeCursor(query.cursor, ['instant', 'uuid']);
     const em = this.db.manager;
-    const rows = await this.invoices.pageAll(
+    const rows = await this.receivables.pageAll(
       em,
       { statuses: query.status ?? null, companyId: query.companyId ?? null },
       query.limit + 1,
@@ -80,7 +82,7 @@ export class ReceivablesService {
     const now = Date.now();
     const [owed, unpaid] = await Promise.all([
       this.ledger.receivableBalances(em),
-      this.invoices.owing(em),
+      this.receivables.owing(em),
     ]);
     const rows = new Map<string, AgeingRowDto>();
     const rowOf = (companyId: string, currency: string) => {
@@ -191,7 +193,7 @@ export class ReceivablesService {
           { status: invoice.status },
         );
       }
-      if (await this.invoices.waiveHold(em, invoiceId, userId, input.reason.trim())) {
+      if (await this.receivables.waiveHold(em, invoiceId, userId, input.reason.trim())) {
         await this.credit.standing(em, invoice.company_id);
       }
     });

@@ -3,6 +3,7 @@ import { EntityManager } from 'typeorm';
 import { BillableEntry, LedgerService, ReopenedCharge } from '../ledger/ledger.service';
 import { DisputeRebillSteps } from './dispute-rebill-steps';
 import { InvoiceRow, InvoicesRepository } from './invoices.repository';
+import { InvoiceReceivablesRepository } from './invoice-receivables.repository';
 
 /**
  * A reopened ticket's credit is the company's only if it paid for the ticket (or still owes
@@ -19,6 +20,7 @@ export class WithheldCreditsService {
   constructor(
     private readonly ledger: LedgerService,
     private readonly invoices: InvoicesRepository,
+    private readonly receivables: InvoiceReceivablesRepository,
     private readonly rebills: DisputeRebillSteps,
   ) {}
 
@@ -82,7 +84,7 @@ export class WithheldCreditsService {
     const unpaid = Number(invoice.total_minor) - Number(invoice.credited_minor);
     const taken =
       (await this.rebills.takenOutOf(em, invoice)) + (await this.withheldOn(em, invoice));
-    if (taken >= unpaid) await this.invoices.waiveSettledHold(em, invoice.id);
+    if (taken >= unpaid) await this.receivables.waiveSettledHold(em, invoice.id);
   }
 
   /** What is withheld now of the credits of the invoice's reopened tickets. */
