@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import {
   createApiKey,
   createStaff,
@@ -432,10 +433,24 @@ describe('tickets', () => {
         expect(res.body.error.details.reasons).toEqual(reasons);
       };
 
-      it('refuses an agent not on any shift', async () => {
+      // The ticket's existence is its company's business: an agent who never held a seat
+      // with the company is told what an unknown id is told.
+      const unknownToAgent = async (agent: SignedIn) => {
+        const res = await t.http.post(`/v1/tickets/${ticketId}/claim`).set(agent.auth).expect(404);
+        const missing = await t.http
+          .post(`/v1/tickets/${randomUUID()}/claim`)
+          .set(agent.auth)
+          .expect(404);
+        expect(res.body.error).toEqual({
+          ...missing.body.error,
+          requestId: res.body.error.requestId,
+        });
+      };
+
+      it('answers 404 to an agent on no shift who never held a seat with the company', async () => {
         const agent = await registerAgent(t);
         await setProfile(t, agent, { languages: ['pt'], skills: skilled.skills });
-        await refusal(agent, [{ code: 'NOT_ON_SHIFT' }]);
+        await unknownToAgent(agent);
       });
 
       it('refuses an agent with a seat who has not checked in', async () => {
@@ -450,12 +465,12 @@ describe('tickets', () => {
         await refusal(agent, [{ code: 'NOT_ON_SHIFT' }]);
       });
 
-      it("refuses an agent live on another company's shift", async () => {
+      it("answers 404 to an agent live on another company's shift", async () => {
         const elsewhere = await registerCompany(t, 'Elsewhere');
         const {
           agents: [agent],
         } = await liveAgents(t, elsewhere.auth, 1, skilled);
-        await refusal(agent, [{ code: 'NOT_ON_SHIFT' }]);
+        await unknownToAgent(agent);
       });
 
       it('names the next seat with NOT_ON_SHIFT: its start, and whether checked in', async () => {
@@ -488,13 +503,9 @@ describe('tickets', () => {
           { ...next, checkedIn: true },
         ]);
         await refusal(agent, [{ ...next, checkedIn: true }]);
-        // A ticket of a company the agent holds no seat with: nothing about other seats.
+        // A ticket of a company the agent never held a seat with: not even that it exists.
         const elsewhere = await escalate(t, acmeKey, { language: 'pt' });
-        const res = await t.http
-          .post(`/v1/tickets/${elsewhere.id}/claim`)
-          .set(agent.auth)
-          .expect(403);
-        expect(res.body.error.details.reasons).toEqual([{ code: 'NOT_ON_SHIFT' }]);
+        await t.http.post(`/v1/tickets/${elsewhere.id}/claim`).set(agent.auth).expect(404);
       });
 
       it('refuses a missing skill', async () => {

@@ -1097,7 +1097,8 @@ export interface paths {
     put?: never;
     /**
      * Claim a ticket
-     * @description Claims this ticket. 409 TICKET_ALREADY_CLAIMED or AGENT_AT_CAPACITY; 403 NOT_ELIGIBLE.
+     * @description Claims this ticket. 409 TICKET_ALREADY_CLAIMED or AGENT_AT_CAPACITY; 403 NOT_ELIGIBLE; 404
+     *     also for a ticket of a company the agent never held a seat with.
      */
     post: operations['claimTicket'];
     delete?: never;

@@ -123,6 +123,11 @@ export class TicketMatchingService {
       if (!ticket) throw DomainError.notFound('Ticket');
       // Nothing about a ticket of a company the agent is not working for right now.
       if (ctx.live?.companyId !== ticket.company_id) {
+        // Not even that it exists, to an agent who never held a seat with its company: a
+        // company's tickets are its business. An agent who has (a shift just ended, a seat
+        // to come) hears why not, as the ticket may well be one it saw in its queue.
+        if (!(await this.shifts.heldSeatWith(em, userId, ticket.company_id)))
+          throw DomainError.notFound('Ticket');
         // A suspension also ended the agent's shift: name the cause first. The hint is about
         // the agent's own seats with the ticket's company, nothing about the ticket.
         const off: TicketIneligibility[] = [{ code: 'NOT_ON_SHIFT' }];

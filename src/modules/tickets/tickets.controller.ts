@@ -150,7 +150,10 @@ export class AgentTicketsController {
     return this.agentTickets.one(actor, id);
   }
 
-  /** Claims this ticket. 409 TICKET_ALREADY_CLAIMED or AGENT_AT_CAPACITY; 403 NOT_ELIGIBLE. */
+  /**
+   * Claims this ticket. 409 TICKET_ALREADY_CLAIMED or AGENT_AT_CAPACITY; 403 NOT_ELIGIBLE; 404
+   * also for a ticket of a company the agent never held a seat with.
+   */
   @Post('tickets/:id/claim')
   @HttpCode(200)
   @ApiOperation({ operationId: 'claimTicket', summary: 'Claim a ticket' })
