@@ -15,13 +15,22 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * that finds the ticket locked (SKIP LOCKED) and then claimed. A claim by id already read the
  * offer after locking its ticket.
  */
-function claimNext(passOffers: boolean): string {
+function claimNext(passOffers: boolean, recheckSkills = false): string {
   const pick = `SELECT tk.id INTO picked FROM tickets tk
          WHERE tk.id = ANY (ids) AND tk.status = 'open'${
            passOffers
              ? ` AND tk.id <> ALL (passed)
            AND NOT EXISTS (SELECT 1 FROM offers o
                             WHERE o.ticket_id = tk.id AND o.status = 'pending')`
+             : ''
+         }${
+           recheckSkills
+             ? `
+           AND NOT EXISTS (
+                 SELECT 1 FROM unnest(tk.skill_codes, tk.skill_levels) AS r(skill, level)
+                   LEFT JOIN unnest(c.skill_codes, c.skill_levels) AS k(skill, level)
+                          ON k.skill = r.skill
+                  WHERE k.level IS NULL OR k.level < r.level)`
              : ''
          }
          ORDER BY tk.rank DESC, tk.sla_deadline, tk.created_at
@@ -83,6 +92,9 @@ function claimNext(passOffers: boolean): string {
 
 export class ClaimNextPassesOffers1796270000000 implements MigrationInterface {
   name = 'ClaimNextPassesOffers1796270000000';
+
+  /** The function's text, for later migrations (ClaimNextRechecksSkills adds a condition). */
+  static readonly claimNext = claimNext;
 
   async up(q: QueryRunner): Promise<void> {
     await q.query(claimNext(true));

@@ -4,6 +4,7 @@ import type { TicketEvent } from '../src/modules/jobs/job-registry';
 import { createApiKey, registerCompany, SignedIn } from './support/factories';
 import { escalate, liveAgents } from './support/tickets';
 import { createTestApp, TestApp } from './support/test-app';
+import { waitFor } from './support/wait-for';
 
 type ValueType = 'uuid' | 'string' | 'instant' | 'object';
 
@@ -227,6 +228,55 @@ describe('one claim write (write_ticket_claim) and one resolve (resolve_ticket)'
     );
     // The ledger books such a claim at the configured fee (test/ledger.e2e-spec.ts).
     expect(claim).toEqual({ status: 'resolved', fee_bps: null });
+  });
+
+  it('passes over a ticket transferred to skills the agent lacks between its candidates and its pick', async () => {
+    const shop = await registerCompany(t, 'Transfers');
+    const {
+      agents: [late, first],
+    } = await liveAgents(t, shop.auth, 2); // refunds at level 3
+    const ticket = await escalate(t, await createApiKey(t, shop)); // refunds ≥ 2
+    // `late`'s claim-next sleeps between its candidates (the ticket, open) and its pick.
+    const sig = 'uuid, uuid, text[], text[], int[], int';
+    await t.db.query(
+      `ALTER FUNCTION ticket_candidates(${sig}) RENAME TO ticket_candidates_unpaused`,
+    );
+    await t.db.query(
+      `CREATE FUNCTION ticket_candidates(p_company uuid, p_agent uuid, p_languages text[],
+                                         p_skills text[], p_levels int[], p_limit int)
+       RETURNS SETOF uuid LANGUAGE plpgsql VOLATILE AS $$
+       BEGIN
+         RETURN QUERY SELECT * FROM ticket_candidates_unpaused(p_company, p_agent, p_languages,
+                                                              p_skills, p_levels, p_limit);
+         IF p_agent = '${late.id}' THEN PERFORM pg_sleep(1); END IF;
+       END $$`,
+    );
+    try {
+      const claimNext = t.http.post('/v1/agents/me/tickets/claim-next').set(late.auth).then();
+      await waitFor(async () => {
+        const [{ n }]: { n: number }[] = await t.db.query(
+          `SELECT count(*)::int AS n FROM pg_stat_activity
+            WHERE datname = current_database() AND wait_event = 'PgSleep'`,
+        );
+        return n === 1;
+      }, "late's claim-next between candidates and pick");
+      await t.http.post(`/v1/tickets/${ticket.id}/claim`).set(first.auth).expect(200);
+      await t.http
+        .post(`/v1/tickets/${ticket.id}/transfer`)
+        .set(first.auth)
+        .send({ requiredSkills: [{ skill: 'refunds', minLevel: 5 }], note: 'for a specialist' })
+        .expect(200);
+      expect((await claimNext).status).toBe(204);
+    } finally {
+      await t.db.query(`DROP FUNCTION ticket_candidates(${sig})`);
+      await t.db.query(
+        `ALTER FUNCTION ticket_candidates_unpaused(${sig}) RENAME TO ticket_candidates`,
+      );
+    }
+    const [row] = await t.db.query('SELECT status, claimed_by FROM tickets WHERE id = $1', [
+      ticket.id,
+    ]);
+    expect(row).toEqual({ status: 'open', claimed_by: null });
   });
 
   it('has one text of the claim write: only write_ticket_claim inserts claims', async () => {
