@@ -1,17 +1,8 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
-/**
- * surge_quote read the shift's surge settings before taking the shift's surge lock, so a claim
- * that waited on the lock behind a change of the budget (or multiplier) used the settings from
- * before it: lowered from 1000 to 400 with 300 committed, a waiting claim still saw 700 left.
- * Now the settings are read again once the lock is held. (The first read stays: a shift
- * without surge returns before taking any lock.)
- */
-export class SurgeQuoteAfterLock1796110000000 implements MigrationInterface {
-  name = 'SurgeQuoteAfterLock1796110000000';
-
-  async up(q: QueryRunner): Promise<void> {
-    await q.query(`
+/** surge_quote's text; `multiplierAsPaid` (SurgeMultiplierAsPaid) rewrites a capped multiplier. */
+function surgeQuote(multiplierAsPaid: boolean): string {
+  return `
       CREATE OR REPLACE FUNCTION surge_quote(p_shift uuid, p_reserve boolean,
                                   OUT multiplier_bps int, OUT extra_minor bigint)
       LANGUAGE plpgsql VOLATILE AS $$
@@ -51,9 +42,35 @@ export class SurgeQuoteAfterLock1796110000000 implements MigrationInterface {
         IF extra_minor <= 0 THEN
           multiplier_bps := 10000;
           extra_minor := 0;
-        END IF;
+        END IF;${
+          multiplierAsPaid
+            ? `
+        -- Capped by the budget: the multiplier says what the extra pays, rounded down.
+        IF extra_minor > 0
+           AND (s.rate_amount_minor * (multiplier_bps - 10000)) / 10000 > left_minor THEN
+          multiplier_bps := 10000 + (extra_minor * 10000) / s.rate_amount_minor;
+        END IF;`
+            : ''
+        }
       END
-      $$`);
+      $$`;
+}
+
+/**
+ * surge_quote read the shift's surge settings before taking the shift's surge lock, so a claim
+ * that waited on the lock behind a change of the budget (or multiplier) used the settings from
+ * before it: lowered from 1000 to 400 with 300 committed, a waiting claim still saw 700 left.
+ * Now the settings are read again once the lock is held. (The first read stays: a shift
+ * without surge returns before taking any lock.)
+ */
+export class SurgeQuoteAfterLock1796110000000 implements MigrationInterface {
+  name = 'SurgeQuoteAfterLock1796110000000';
+
+  /** The function's text, for later migrations. */
+  static readonly surgeQuote = surgeQuote;
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(surgeQuote(false));
   }
 
   async down(q: QueryRunner): Promise<void> {

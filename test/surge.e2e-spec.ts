@@ -340,7 +340,8 @@ describe('surge pay', () => {
       return claim;
     });
     expect(res.status).toBe(200);
-    expect(res.body.surge).toEqual({ multiplierBps: 12_500, extraMinor: 10 });
+    // Capped by the budget: the multiplier is what the extra makes of the rate of 200.
+    expect(res.body.surge).toEqual({ multiplierBps: 10_500, extraMinor: 10 });
     const rows = await claimsOf(shiftId);
     expect(rows.reduce((sum, r) => sum + Number(r.surge_extra_minor), 0)).toBe(10);
   });
@@ -364,10 +365,11 @@ describe('surge pay', () => {
     await t.app.get(OfferRouter).route(company.companyId!);
     const pending = (await t.http.get('/v1/agents/me/offers').set(agent.auth).expect(200)).body
       .items as { id: string; ticket: { pay: unknown; surge: unknown } }[];
-    // Two offers (the agent's limit): the second gets what is left of the budget.
+    // Two offers (the agent's limit): the second gets what is left of the budget, and says
+    // what that makes of the rate (×1.25, not the ×1.5 the queue's length earned).
     expect(pending.map((o) => o.ticket.surge)).toEqual([
       { multiplierBps: 15_000, extraMinor: 100 },
-      { multiplierBps: 15_000, extraMinor: 50 },
+      { multiplierBps: 12_500, extraMinor: 50 },
     ]);
     expect(pending.map((o) => o.ticket.pay)).toEqual([EUR(300), EUR(250)]);
     // The events store numbers events after their commit: the offer's event may lag its row.
