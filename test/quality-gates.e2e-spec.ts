@@ -149,6 +149,32 @@ describe('quality gates on shifts', () => {
     await claim(newcomer, shift.id).expect(201);
   });
 
+  it("early access ends by the database's clock, though this API's runs ahead", async () => {
+    const shift = await postShift(t, company, {
+      title: 'Clocked dibs',
+      startsAt: new Date(Date.now() + 40 * 3_600_000).toISOString(),
+      endsAt: new Date(Date.now() + 42 * 3_600_000).toISOString(),
+      earlyAccessHours: 24,
+      earlyAccessMinQuality: 0.7,
+    });
+    // Open to all in a minute by the database's clock; already, by this API process's.
+    await t.db.query(
+      `UPDATE shifts SET created_at = now() - interval '24 hours' + interval '60 seconds'
+        WHERE id = $1`,
+      [shift.id],
+    );
+    // `new Date()` too, not only Date.now: the gate's default clock was `new Date()`.
+    jest.useFakeTimers({ now: Date.now() + 120_000, toFake: ['Date'] });
+    try {
+      const early = await claim(newcomer, shift.id).expect(403);
+      expect(early.body.error.details.reasons.map((r: { code: string }) => r.code)).toEqual([
+        'EARLY_ACCESS',
+      ]);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
   it('refuses early access given by halves, and scores outside 0–1', async () => {
     const half = await t.http
       .post('/v1/shifts')

@@ -7,6 +7,7 @@ import { Actor } from '../../common/auth/actor';
 import { DomainError } from '../../common/errors/domain-error';
 import { decodeCursor, Page, toPage } from '../../common/pagination/page';
 import { Env } from '../../config/env.validation';
+import { databaseNow } from '../../database/sql';
 import { AgentsService } from '../agents/agents.service';
 import { CompaniesService } from '../companies/companies.service';
 import { OutboxService } from '../outbox/outbox.service';
@@ -63,9 +64,13 @@ export class ShiftClaimsService {
         throw new DomainError('SHIFT_CLOSED', 'The shift has ended or been cancelled');
       }
       // Open before the start, and after it while enough of the shift remains (seat-window.ts).
+      // By the database's clock, which the seat's own write (takeSeat), a waitlist join and a
+      // promotion read: an API clock ahead of it refused seats still open, and opened an
+      // early-access shift to everyone before its time.
+      const now = await databaseNow(em);
       const closesAt = claimsCloseAt(shift, this.closeMinutes());
-      if (closesAt.getTime() <= Date.now()) throw claimsClosed(closesAt);
-      const reasons = await this.eligibility.reasonsFor(em, userId, shift);
+      if (closesAt.getTime() <= now) throw claimsClosed(closesAt);
+      const reasons = await this.eligibility.reasonsFor(em, userId, shift, now);
       if (reasons.length > 0) {
         throw new DomainError('NOT_ELIGIBLE', 'You are not eligible for this shift', { reasons });
       }

@@ -26,12 +26,13 @@ export class ShiftEligibility {
     em: EntityManager,
     agentId: string,
     shift: ShiftRequirements & QualityGates,
+    now: number,
   ): Promise<IneligibilityReason[]> {
     const [quals, quality] = await Promise.all([
       this.agents.qualificationsOf(em, agentId, shift.companyId),
       this.quality.scoreOf(em, agentId),
     ]);
-    return seatIneligibilityReasons({ ...quals, quality }, shift);
+    return seatIneligibilityReasons({ ...quals, quality }, shift, new Date(now));
   }
 
   /** The agent's qualifications for any company's work, with its score; null: no agent. */

@@ -54,7 +54,7 @@ export class ShiftWaitlistService {
       // this join and then removes the place it made. Unlocked, the revocation's removal ran
       // before the place was committed, and an uncertified agent stayed in line.
       await this.agents.lock(em, userId);
-      const reasons = await this.eligibility.reasonsFor(em, userId, shift);
+      const reasons = await this.eligibility.reasonsFor(em, userId, shift, now);
       if (reasons.length > 0) {
         throw new DomainError('NOT_ELIGIBLE', 'You are not eligible for this shift', { reasons });
       }
@@ -93,7 +93,8 @@ export class ShiftWaitlistService {
     const shift = await this.shifts.oneWithSkills(em, shiftId, true);
     // A seat nobody could reach before the end (start + grace) is not worth giving.
     const lastUseful = shift.endsAt.getTime() - seatGraceMinutes(shift) * 60_000;
-    if (shift.status !== 'scheduled' || lastUseful <= (await databaseNow(em))) return [];
+    const now = await databaseNow(em);
+    if (shift.status !== 'scheduled' || lastUseful <= now) return [];
     const waiting = await this.entries.waiting(em, shiftId);
     if (waiting.length === 0 || shift.seatsTaken >= shift.seats) return [];
     // Lock every candidate up front in id order: two promotions on different shifts whose
@@ -103,7 +104,7 @@ export class ShiftWaitlistService {
     let free = shift.seats - shift.seatsTaken;
     for (const agentId of waiting) {
       if (free <= 0) break;
-      if (await this.tryPromote(em, shift, agentId)) {
+      if (await this.tryPromote(em, shift, agentId, now)) {
         promoted.push(agentId);
         free -= 1;
       }
@@ -111,14 +112,19 @@ export class ShiftWaitlistService {
     return promoted;
   }
 
-  private async tryPromote(em: EntityManager, shift: ShiftWithSkills, agentId: string) {
+  private async tryPromote(
+    em: EntityManager,
+    shift: ShiftWithSkills,
+    agentId: string,
+    now: number,
+  ) {
     // One seat per agent and shift: one who has worked a seat here (in line from before that
     // rule) leaves the line instead of taking a second.
     if (await this.claims.seatTakenId(em, shift.id, agentId)) {
       await this.entries.remove(em, shift.id, agentId);
       return false;
     }
-    if ((await this.eligibility.reasonsFor(em, agentId, shift)).length > 0) return false;
+    if ((await this.eligibility.reasonsFor(em, agentId, shift, now)).length > 0) return false;
     await em.query('SAVEPOINT waitlist_promotion');
     try {
       // Out of line first: an agent who left since the waitlist was read (leaving takes no
