@@ -1,4 +1,5 @@
 import { createStaff, registerAgent, registerCompany, SignedIn } from './support/factories';
+import { pageAll } from './support/pages';
 import { postShift } from './support/shifts';
 import { createTestApp, TestApp } from './support/test-app';
 
@@ -357,7 +358,8 @@ describe('skills, agent profiles, certifications', () => {
         .get('/v1/companies/me/certified-agents')
         .set(company.auth)
         .expect(200);
-      expect(list.body.map((c: { agentId: string }) => c.agentId)).toEqual([agent.id]);
+      expect(list.body.items.map((c: { agentId: string }) => c.agentId)).toEqual([agent.id]);
+      expect(list.body.nextCursor).toBeNull();
       await t.http
         .delete(`/v1/companies/me/certified-agents/${agent.id}`)
         .set(company.auth)
@@ -376,11 +378,71 @@ describe('skills, agent profiles, certifications', () => {
       await t.http.put(`/v1/companies/me/certified-agents/${agent.id}`).set(a.auth).expect(200);
       expect(
         (await t.http.get('/v1/companies/me/certified-agents').set(b.auth).expect(200)).body,
-      ).toEqual([]);
+      ).toEqual({ items: [], nextCursor: null });
       await t.http.delete(`/v1/companies/me/certified-agents/${agent.id}`).set(b.auth).expect(404);
-      expect((await t.http.get('/v1/companies/me/certified-agents').set(a.auth)).body).toHaveLength(
-        1,
+      expect(
+        (await t.http.get('/v1/companies/me/certified-agents').set(a.auth)).body.items,
+      ).toHaveLength(1);
+    });
+
+    it('pages the certified agents, newest first, each once, the id breaking a tie', async () => {
+      const company = await registerCompany(t, 'Paging Co');
+      const agents = [];
+      for (let i = 0; i < 5; i++) {
+        const agent = await registerAgent(t);
+        await t.http
+          .put(`/v1/companies/me/certified-agents/${agent.id}`)
+          .set(company.auth)
+          .expect(200);
+        agents.push(agent.id);
+      }
+      // Two pairs certified in one microsecond: only the agent's id orders each pair.
+      const tie = ['10:00:00.123456', '08:00:00.000001'];
+      for (const [i, time] of [tie[0], tie[0], '09:00:00.5', tie[1], tie[1]].entries()) {
+        await t.db.query(
+          'UPDATE certifications SET certified_at = $3 WHERE company_id = $1 AND agent_id = $2',
+          [company.companyId, agents[i], `2030-04-29T${time}Z`],
+        );
+      }
+      const byId = (x: string, y: string) => (x < y ? 1 : -1);
+      const newestFirst = [
+        ...agents.slice(0, 2).sort(byId),
+        agents[2],
+        ...agents.slice(3).sort(byId),
+      ];
+      const path = '/v1/companies/me/certified-agents';
+      // One per page: every step goes through a cursor, ties included.
+      expect(await pageAll(t, path, company.auth, 10, 'agentId')).toEqual(newestFirst);
+      const first = await t.http.get(`${path}?limit=3`).set(company.auth).expect(200);
+      expect(first.body.items).toHaveLength(3);
+      const rest = await t.http
+        .get(path)
+        .query({ limit: 3, cursor: first.body.nextCursor })
+        .set(company.auth)
+        .expect(200);
+      expect(rest.body.nextCursor).toBeNull();
+      expect([...first.body.items, ...rest.body.items]).toEqual(
+        (await t.http.get(path).set(company.auth).expect(200)).body.items,
       );
+    });
+
+    it('refuses a bad cursor or limit on the certified agents, naming the field', async () => {
+      const company = await registerCompany(t);
+      const forged = Buffer.from(JSON.stringify(['2030-04-29T10:00:00Z'])).toString('base64url');
+      for (const [query, field] of [
+        ['cursor=nope', 'cursor'],
+        [`cursor=${forged}`, 'cursor'],
+        ['limit=0', 'limit'],
+        ['limit=101', 'limit'],
+      ]) {
+        const res = await t.http
+          .get(`/v1/companies/me/certified-agents?${query}`)
+          .set(company.auth)
+          .expect(400);
+        expect(res.body.error.details.fields.map((f: { field: string }) => f.field)).toEqual([
+          field,
+        ]);
+      }
     });
 
     it('refuses to certify someone who is not an agent', async () => {

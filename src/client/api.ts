@@ -496,7 +496,11 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** List the agents the company certified */
+    /**
+     * List the agents the company certified
+     * @description The agents the company certified, the latest certification first (the agent's id breaks a
+     *     tie), a page at a time: pass the answer's `nextCursor` as `cursor` for the next page.
+     */
     get: operations['listCertifiedAgents'];
     put?: never;
     post?: never;
@@ -2877,6 +2881,14 @@ export interface components {
        * @example 2030-04-29T10:00:00.000Z
        */
       certifiedAt: string;
+    };
+    CertifiedAgentPageDto: {
+      items: components['schemas']['CertifiedAgentDto'][];
+      /**
+       * @description Pass as `cursor` for the next page; null on the last page.
+       * @example WyIyMDMwLTA0LTI5VDEwOjAwOjAwLjAwMDAwMFoiLCIzZjJiOGMxZS01ZDRhLTRlN2YtOWI2Yy0yYTFkMGU5ZjhjN2IiXQ
+       */
+      nextCursor: string | null;
     };
     RequiredSkillView: {
       /** @example 3 */
@@ -8358,7 +8370,16 @@ export interface operations {
   };
   listCertifiedAgents: {
     parameters: {
-      query?: never;
+      query?: {
+        /** @description Items per page, 1–100 (default 20). */
+        limit?: number;
+        /**
+         * @description The `nextCursor` of the previous page. Room for the longest the API makes: the agent
+         *     directory's holds a display name (100 characters, up to 4 bytes each, some escaped in its
+         *     JSON), base64url-encoded.
+         */
+        cursor?: string;
+      };
       header?: never;
       path?: never;
       cookie?: never;
@@ -8371,7 +8392,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['CertifiedAgentDto'][];
+          'application/json': components['schemas']['CertifiedAgentPageDto'];
         };
       };
       400: components['responses']['ValidationFailed'];

@@ -219,8 +219,9 @@ test('a company signs up, connects its bot, watches its queue live, and reopens 
 
 /**
  * A company's program and its week: it certifies an agent who held a seat on its shift (found
- * by name), sees the shift on its day in the week view, and changes it safely: a lower rate is
- * refused under its field once a seat is taken, more seats and a higher rate are not.
+ * by name), reads more than a page of certified agents, sees the shift on its day in the week
+ * view, and changes it safely: a lower rate is refused under its field once a seat is taken,
+ * more seats and a higher rate are not.
  */
 test('a company certifies an agent who worked its shift, reads its week, changes a shift safely', async ({
   page,
@@ -253,6 +254,25 @@ test('a company certifies an agent who worked its shift, reads its week, changes
   await expectAccessible(page, 'revoke a certification');
   await confirm.getByRole('button', { name: 'Revoke the certification' }).click();
   await expect(page.getByText('No agent is certified yet.')).toBeVisible();
+  // More than a page (20) of certified agents: the oldest comes with the next page.
+  const names = Array.from({ length: 21 }, (_, i) => `Cert ${String(i + 1).padStart(2, '0')}`);
+  const many = await Promise.all(names.map((name) => signUpAgent(name)));
+  for (const { api } of many) {
+    const { agentId } = await unwrap(api.GET('/v1/agents/me/profile'));
+    await unwrap(
+      company.admin.PUT('/v1/companies/me/certified-agents/{agentId}', {
+        params: { path: { agentId } },
+      }),
+    );
+  }
+  await page.reload();
+  // A header row and a page of agents.
+  await expect(certified.getByRole('row')).toHaveCount(21);
+  await expect(certified.getByRole('button', { name: 'Revoke Cert 01' })).toHaveCount(0);
+  await page.getByRole('button', { name: 'Load more certified agents' }).click();
+  await expect(certified.getByRole('button', { name: 'Revoke Cert 01' })).toBeVisible();
+  await expect(certified.getByRole('row')).toHaveCount(22);
+  await expect(page.getByRole('button', { name: 'Load more certified agents' })).toHaveCount(0);
 
   await page.getByRole('link', { name: 'Shifts' }).click();
   await page.getByRole('tab', { name: 'Week' }).click();

@@ -174,6 +174,17 @@ export class CertifiedAgentDto {
   certifiedAt: Date;
 }
 
+export class ListCertifiedAgentsQueryDto extends PageQueryDto {}
+
+export class CertifiedAgentPageDto {
+  items: CertifiedAgentDto[];
+  /**
+   * Pass as `cursor` for the next page; null on the last page.
+   * @example WyIyMDMwLTA0LTI5VDEwOjAwOjAwLjAwMDAwMFoiLCIzZjJiOGMxZS01ZDRhLTRlN2YtOWI2Yy0yYTFkMGU5ZjhjN2IiXQ
+   */
+  nextCursor: string | null;
+}
+
 export class AgentCertificationDto {
   /** @example 7c9e6679-7425-40de-944b-e07fc1f90ae7 */
   companyId: string;

@@ -11,6 +11,8 @@ import {
   AgentProfileDto,
   AgentSkillsDto,
   CertifiedAgentDto,
+  CertifiedAgentPageDto,
+  ListCertifiedAgentsQueryDto,
   PatchAgentProfileDto,
   ReplaceAgentSkillsDto,
   SuspendAgentDto,
@@ -145,13 +147,20 @@ export class CertifiedAgentsController {
     private readonly revocation: CertificationRevocationService,
   ) {}
 
+  /**
+   * The agents the company certified, the latest certification first (the agent's id breaks a
+   * tie), a page at a time: pass the answer's `nextCursor` as `cursor` for the next page.
+   */
   @Get()
   @ApiOperation({
     operationId: 'listCertifiedAgents',
     summary: 'List the agents the company certified',
   })
-  list(@CurrentActor() actor: Actor): Promise<CertifiedAgentDto[]> {
-    return this.certifications.listForCompany(actor);
+  list(
+    @CurrentActor() actor: Actor,
+    @Query() query: ListCertifiedAgentsQueryDto,
+  ): Promise<CertifiedAgentPageDto> {
+    return this.certifications.listForCompany(actor, query);
   }
 
   /** Certifies an agent for the company's program (idempotent). */

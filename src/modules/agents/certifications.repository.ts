@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
+import { cursorInstant, KeyedRow } from '../../database/sql';
 
 export interface CertifiedAgentRow {
   agent_id: string;
@@ -7,10 +8,20 @@ export interface CertifiedAgentRow {
   certified_at: Date;
 }
 
+/** Where a page of a company's certified agents ends: its last row's sort key. */
+export interface CertifiedAgentCursor {
+  certifiedAt: string;
+  agentId: string;
+}
+
 export interface AgentCertificationRow {
   company_id: string;
   certified_at: Date;
 }
+
+/** A certified agent's columns, with the name from the agent's profile. */
+const CERTIFIED_AGENT = `c.agent_id, a.display_name, c.certified_at
+  FROM certifications c JOIN agents a ON a.user_id = c.agent_id`;
 
 /** The certifications table: companies vouching for agents. */
 @Injectable()
@@ -46,18 +57,36 @@ export class CertificationsRepository {
     return certified.length > 0;
   }
 
-  /** The company's certified agents (or one of them), newest first. */
-  ofCompany(
+  /**
+   * One keyset page of the company's certified agents after `after`, newest first; the agent's
+   * id breaks ties (one row per agent in a company), so no two rows share a position. Read along
+   * ix_certifications_company_certified, which stops at the page's end.
+   */
+  pageOfCompany(
     em: EntityManager,
     companyId: string,
-    agentId: string | null,
+    after: CertifiedAgentCursor | null,
+    limit: number,
+  ): Promise<KeyedRow<CertifiedAgentRow>[]> {
+    return em.query(
+      `SELECT ${cursorInstant('c.certified_at')}, ${CERTIFIED_AGENT}
+        WHERE c.company_id = $1
+          AND ($2::timestamptz IS NULL OR (c.certified_at, c.agent_id) < ($2::timestamptz, $3::uuid))
+        ORDER BY c.certified_at DESC, c.agent_id DESC LIMIT $4`,
+      [companyId, after?.certifiedAt ?? null, after?.agentId ?? null, limit],
+    );
+  }
+
+  /** Those of `agentIds` the company certified (any order). */
+  amongAgents(
+    em: EntityManager,
+    companyId: string,
+    agentIds: string[],
   ): Promise<CertifiedAgentRow[]> {
     return em.query(
-      `SELECT c.agent_id, a.display_name, c.certified_at
-         FROM certifications c JOIN agents a ON a.user_id = c.agent_id
-        WHERE c.company_id = $1 AND ($2::uuid IS NULL OR c.agent_id = $2)
-        ORDER BY c.certified_at DESC, c.agent_id`,
-      [companyId, agentId],
+      `SELECT ${CERTIFIED_AGENT}
+        WHERE c.company_id = $1 AND c.agent_id = ANY ($2::uuid[])`,
+      [companyId, agentIds],
     );
   }
 

@@ -5,7 +5,9 @@ import { DataSource, EntityManager } from 'typeorm';
 import { requireCompany, requireUser } from '../../common/auth/access';
 import { Actor } from '../../common/auth/actor';
 import { DomainError } from '../../common/errors/domain-error';
-import { AgentCertificationDto, CertifiedAgentDto } from './agent.dto';
+import { decodeCursor, toPage } from '../../common/pagination/page';
+import { PageQueryDto } from '../../common/pagination/page.dto';
+import { AgentCertificationDto, CertifiedAgentDto, CertifiedAgentPageDto } from './agent.dto';
 import { toAgentCertificationDto, toCertifiedAgentDto } from './agent.mapper';
 import { AgentsRepository } from './agents.repository';
 import { CertificationsRepository } from './certifications.repository';
@@ -32,8 +34,8 @@ export class CertificationsService {
       agentId,
       actor.kind === 'user' ? actor.userId : null,
     );
-    const [row] = await this.listForCompany(actor, agentId);
-    return row;
+    const rows = await this.certifications.amongAgents(this.db.manager, companyId, [agentId]);
+    return rows.map(toCertifiedAgentDto)[0];
   }
 
   /**
@@ -44,10 +46,24 @@ export class CertificationsService {
     return (await this.certifications.remove(em, companyId, agentId)) > 0;
   }
 
-  async listForCompany(actor: Actor, agentId?: string): Promise<CertifiedAgentDto[]> {
+  /** The company's certified agents, newest first, a page at a time. */
+  async listForCompany(actor: Actor, query: PageQueryDto): Promise<CertifiedAgentPageDto> {
     const companyId = requireCompany(actor);
-    const rows = await this.certifications.ofCompany(this.db.manager, companyId, agentId ?? null);
-    return rows.map(toCertifiedAgentDto);
+    const after = decodeCursor(query.cursor, ['instant', 'uuid']);
+    const rows = await this.certifications.pageOfCompany(
+      this.db.manager,
+      companyId,
+      after && { certifiedAt: after[0], agentId: after[1] },
+      query.limit + 1,
+    );
+    return toPage(rows, query.limit, toCertifiedAgentDto, (r) => [r.cursor_at, r.agent_id]);
+  }
+
+  /** When the company certified each of `agentIds` it certified. */
+  async certifiedAtOf(actor: Actor, agentIds: string[]): Promise<Map<string, Date>> {
+    const companyId = requireCompany(actor);
+    const rows = await this.certifications.amongAgents(this.db.manager, companyId, agentIds);
+    return new Map(rows.map((r) => [r.agent_id, r.certified_at]));
   }
 
   async listForAgent(actor: Actor): Promise<AgentCertificationDto[]> {

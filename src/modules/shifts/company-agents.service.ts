@@ -40,8 +40,9 @@ export class CompanyAgentsService {
           a.agent_id.localeCompare(b.agent_id),
       )
       .slice(0, query.limit);
-    const certified = new Map(
-      (await this.certifications.listForCompany(actor)).map((c) => [c.agentId, c.certifiedAt]),
+    const certified = await this.certifications.certifiedAtOf(
+      actor,
+      matching.map((r) => r.agent_id),
     );
     return matching.map((r) => ({
       agentId: r.agent_id,

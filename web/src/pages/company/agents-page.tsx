@@ -1,14 +1,16 @@
 import { Badge, Button, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
-import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useInfiniteQuery, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, unwrap } from '../../api/client';
 import { keys } from '../../api/query-keys';
 import { ConfirmButton } from '../../ui/confirm-button';
 import { ErrorAlert, RowErrorAlerts } from '../../ui/error-alert';
 import { problemOf } from '../../ui/form-errors';
+import { LoadMore } from '../../ui/load-more';
 import { Loading } from '../../ui/loading';
 import { Page } from '../../ui/page';
+import { nextCursor, PAGE_SIZE } from '../../ui/paging';
 import { ScrollTable } from '../../ui/scroll-table';
 import { browserZone, formatInstant } from '../../ui/times';
 import { useDialog } from '../../ui/use-dialog';
@@ -26,10 +28,18 @@ export default function CompanyAgentsPage() {
   const view = useDialog<{ agentId: string; displayName: string }>();
   const viewing = view.value;
   const [term] = useDebouncedValue(search.trim(), 250);
-  const certified = useQuery({
+  const certified = useInfiniteQuery({
     queryKey: [...keys.companyAgents, 'certified'],
-    queryFn: () => unwrap(api.GET('/v1/companies/me/certified-agents')),
+    queryFn: ({ pageParam }) =>
+      unwrap(
+        api.GET('/v1/companies/me/certified-agents', {
+          params: { query: { limit: PAGE_SIZE, cursor: pageParam } },
+        }),
+      ),
+    initialPageParam: undefined as string | undefined,
+    getNextPageParam: nextCursor,
   });
+  const certifiedAgents = certified.data?.pages.flatMap((page) => page.items) ?? [];
   const known = useQuery({
     queryKey: [...keys.companyAgents, 'worked', term],
     queryFn: () =>
@@ -75,8 +85,10 @@ export default function CompanyAgentsPage() {
         </Text>
         {certified.isPending && <Loading label="Loading your certified agents" />}
         <ErrorAlert error={certified.error} title="Your certified agents could not be loaded" />
-        {certified.data?.length === 0 && <Text size="sm">No agent is certified yet.</Text>}
-        {certified.data && certified.data.length > 0 && (
+        {certified.isSuccess && certifiedAgents.length === 0 && (
+          <Text size="sm">No agent is certified yet.</Text>
+        )}
+        {certifiedAgents.length > 0 && (
           <ScrollTable label="Certified agents">
             <Table miw={640}>
               <Table.Thead>
@@ -87,7 +99,7 @@ export default function CompanyAgentsPage() {
                 </Table.Tr>
               </Table.Thead>
               <Table.Tbody>
-                {certified.data.map((agent) => (
+                {certifiedAgents.map((agent) => (
                   <Table.Tr key={agent.agentId}>
                     <Table.Td>{agent.displayName}</Table.Td>
                     <Table.Td>{formatInstant(agent.certifiedAt, zone)}</Table.Td>
@@ -118,6 +130,7 @@ export default function CompanyAgentsPage() {
             </Table>
           </ScrollTable>
         )}
+        <LoadMore query={certified} what="certified agents" />
       </Stack>
       <Stack component="section" aria-labelledby="worked-heading" gap="sm">
         <Title order={2} id="worked-heading" size="h3">
