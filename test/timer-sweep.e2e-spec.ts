@@ -11,7 +11,7 @@ import { MAX_TIMER_REARMS, TimerSweep } from '../src/modules/jobs/timer-sweep.se
 import { TicketLedgerHandler } from '../src/modules/ledger/earnings-posting.handlers';
 import { PayoutLineResendHandler } from '../src/modules/payouts/payout-line-resend.handler';
 import { SlaCheckHandler } from '../src/modules/tickets/ticket-timers.handlers';
-import { WebhookFanOutHandler } from '../src/modules/webhooks/webhook-jobs.handlers';
+import { WebhookFanOutHandler } from '../src/modules/webhooks/webhook-fan-out.handler';
 import { createTestApp, TestApp } from './support/test-app';
 import { waitFor } from './support/wait-for';
 import { capturingLogger, LogLine } from './support/logs';

@@ -10,13 +10,7 @@ import { Env } from '../../config/env.validation';
 import { EventsService } from '../events/events.service';
 import { HandlesJob, JobDeferredError, JobHandler } from '../jobs/job-handler';
 import { DomainMetrics } from '../metrics/domain-metrics';
-import {
-  JobPayloads,
-  TICKET_EVENT_TYPES,
-  TicketEvent,
-  TicketEventType,
-} from '../jobs/job-registry';
-import { OutboxService, outboxRowId } from '../outbox/outbox.service';
+import { JobPayloads } from '../jobs/job-registry';
 import { CompanyDeliverySlots } from './company-delivery-slots';
 import {
   AttemptRecord,
@@ -26,49 +20,9 @@ import {
 } from './webhook-deliveries.repository';
 import { DeliveryFailure, describeNetworkError, statusFailure } from './webhook-delivery-error';
 import { postPinned } from './webhook-http';
-import { ticketWebhookPayload } from './webhook-payload';
 import { WebhookSecrets } from './webhook-secrets.service';
 import { SIGNATURE_HEADER, signatureHeader } from './webhook-signature';
 import { RefusedTargetError, WebhookTargetPolicy } from './webhook-target.policy';
-
-/**
- * Turns each ticket event into a delivery for the company's webhook, if it has one. The
- * (company, event) unique key makes a repeated event a no-op.
- */
-@Injectable()
-@JobHandler(...TICKET_EVENT_TYPES)
-export class WebhookFanOutHandler implements HandlesJob<TicketEventType> {
-  constructor(
-    @InjectDataSource() private readonly db: DataSource,
-    private readonly outbox: OutboxService,
-    private readonly deliveries: WebhookDeliveriesRepository,
-  ) {}
-
-  handle(event: TicketEvent, job: Job): Promise<{ deliveryId: string | null }> {
-    const type = job.name as TicketEventType; // registered for the ticket event types only
-    // Every ticket event is an outbox row (emitTicketEvent, write_ticket_claim): its id orders
-    // the ticket's events.
-    const rowId = outboxRowId(String(job.id));
-    if (rowId === null) throw new Error(`ticket event job ${String(job.id)} is not an outbox row`);
-    const payload = ticketWebhookPayload(type, event, Number(rowId));
-    return this.db.transaction(async (em) => {
-      const deliveryId = await this.deliveries.insertForEvent(
-        em,
-        event.companyId,
-        event.eventId,
-        type,
-        JSON.stringify(payload),
-      );
-      if (!deliveryId) return { deliveryId: null };
-      await this.outbox.enqueue(em, 'webhook.deliver', {
-        deliveryId,
-        chain: 0,
-        companyId: event.companyId,
-      });
-      return { deliveryId };
-    });
-  }
-}
 
 /** An attempt's result: the receiver's status (if it answered) and what went wrong (if so). */
 interface AttemptResult {
