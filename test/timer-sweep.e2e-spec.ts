@@ -1,7 +1,8 @@
 import { ConfigService } from '@nestjs/config';
-import type { Queue } from 'bullmq';
+import type { Job, Queue } from 'bullmq';
 import { randomUUID } from 'node:crypto';
 import {
+  CustomerSyncHandler,
   InvoiceIssueHandler,
   UnchargedClearHandler,
 } from '../src/modules/billing/invoice-jobs.handlers';
@@ -9,15 +10,20 @@ import { JobDispatcher } from '../src/modules/jobs/job-dispatcher.service';
 import { QueuesService } from '../src/modules/jobs/queues.service';
 import { MAX_TIMER_REARMS, TimerSweep } from '../src/modules/jobs/timer-sweep.service';
 import { TicketLedgerHandler } from '../src/modules/ledger/earnings-posting.handlers';
+import { outboxJobId } from '../src/modules/outbox/outbox.service';
 import { PayoutLineResendHandler } from '../src/modules/payouts/payout-line-resend.handler';
 import { SlaCheckHandler } from '../src/modules/tickets/ticket-timers.handlers';
+import { WebhookDeliveriesRepository } from '../src/modules/webhooks/webhook-deliveries.repository';
 import { WebhookFanOutHandler } from '../src/modules/webhooks/webhook-fan-out.handler';
+import { registerCompany } from './support/factories';
 import { createTestApp, TestApp } from './support/test-app';
 import { waitFor } from './support/wait-for';
 import { capturingLogger, LogLine } from './support/logs';
+import { webhookReceiver } from './support/webhooks';
 
 const REARMED = 'timer job exhausted its retries; re-armed';
 const REPORTED = 'timer job failed for good (retries and re-arms used up); left in the failed set';
+const SETTLED = 'job failed for good; its handler settled what it left';
 
 describe('the timer sweep (a real worker, sweeping every second)', () => {
   let t: TestApp;
@@ -165,22 +171,122 @@ describe('the timer sweep (a real worker, sweeping every second)', () => {
     }
   });
 
-  it('leaves failed jobs that are not timers alone', async () => {
-    const fanOut = jest
-      .spyOn(t.app.get(WebhookFanOutHandler), 'handle')
+  it('leaves failed jobs that are neither timers nor settled by their handler alone', async () => {
+    const sync = jest
+      .spyOn(t.app.get(CustomerSyncHandler), 'handle')
       .mockRejectedValue(new Error('not a timer'));
-    const event = await queue.add('ticket.claimed', { eventId: randomUUID() } as never, {
-      attempts: 1,
-    });
-    await waitFor(async () => (await queue.getJob(event.id!))?.failedReason, 'the event to fail');
+    const failed = await queue.add(
+      'billing.customer-sync',
+      { companyId: randomUUID() },
+      { attempts: 1 },
+    );
+    await waitFor(async () => (await queue.getJob(failed.id!))?.failedReason, 'the job to fail');
     // A timer added after it is swept: the sweep has looked at the failed set since.
     const after = await timer(1);
-    await waitFor(async () => runs.get(after.ticketId) === 2, 'a sweep after the event failed');
-    expect(fanOut).toHaveBeenCalledTimes(1);
-    const job = (await queue.getJob(event.id!))!;
+    await waitFor(async () => runs.get(after.ticketId) === 2, 'a sweep after the job failed');
+    expect(sync).toHaveBeenCalledTimes(1);
+    const job = (await queue.getJob(failed.id!))!;
     expect(await job.getState()).toBe('failed');
     expect(job.data._meta).toBeUndefined();
-    fanOut.mockRestore();
+    sync.mockRestore();
+  });
+
+  // Its retries ran out (~18 h of database errors): no delivery recorded the event and no
+  // webhook.failing said so; the company's webhook never got it, and nobody saw.
+  it('delivers a ticket event whose fan-out failed for good, once the database takes it, and once', async () => {
+    const co = await registerCompany(t, 'Outage');
+    const hook = webhookReceiver();
+    await t.http
+      .put('/v1/companies/me/webhook')
+      .set(co.auth)
+      .send({ url: await hook.start() })
+      .expect(200);
+    const deliveries = t.app.get(WebhookDeliveriesRepository);
+    const insert = deliveries.insertForEvent.bind(deliveries);
+    let refusing = true;
+    let tries = 0;
+    // The database refuses this company's deliveries, and only them (other tests' go through).
+    const spy = jest
+      .spyOn(deliveries, 'insertForEvent')
+      .mockImplementation(async (em, companyId, ...rest) => {
+        if (companyId !== co.companyId) return insert(em, companyId, ...rest);
+        tries += 1;
+        if (refusing) throw new Error('database said no');
+        return insert(em, companyId, ...rest);
+      });
+    const reason = 'Customer wrote back about order 1234';
+    const event = {
+      eventId: randomUUID(),
+      ticketId: randomUUID(),
+      companyId: co.companyId!,
+      externalId: 'T-1',
+      agentId: null,
+      claimId: null,
+      occurredAt: new Date().toISOString(),
+      data: { reason },
+    };
+    const deliveriesOfEvent = async () =>
+      (await t.db.query('SELECT id FROM webhook_deliveries WHERE event_id = $1', [event.eventId]))
+        .length;
+    try {
+      // As the relay adds its outbox row's job, with its retries already spent.
+      const [{ id: rowId }] = await t.db.query(
+        `INSERT INTO outbox (job_name, payload, sent_at) VALUES ('ticket.reopened', $1, now())
+         RETURNING id`,
+        [event],
+      );
+      const added = await queue.add('ticket.reopened', event, {
+        jobId: outboxJobId(rowId),
+        attempts: 1,
+      });
+      // Each sweep tries it again while the database refuses, and does not mark it settled.
+      await waitFor(async () => tries >= 3, 'two sweeps to try the fan-out again', {
+        timeoutMs: 15_000, // within the test's own timeout, so a failure names what is missing
+      });
+      expect(await deliveriesOfEvent()).toBe(0);
+      expect((await queue.getJob(added.id!))!.data._meta).toBeUndefined();
+
+      refusing = false;
+      const received = await waitFor(async () => hook.received[0], 'the event at the webhook');
+      expect(JSON.parse(received.body)).toMatchObject({
+        id: event.eventId,
+        type: 'ticket.reopened',
+        data: { ticketId: event.ticketId, sequence: Number(rowId), data: { reason } },
+      });
+      // The operator's trace: which event (ids, never its free text) was settled late.
+      const settled = await waitFor(async () => logged(SETTLED, added.id!)[0], 'the settle log');
+      expect(settled).toMatchObject({
+        level: 40,
+        jobName: 'ticket.reopened',
+        ids: { eventId: event.eventId, ticketId: event.ticketId, companyId: co.companyId },
+        lastReason: 'database said no',
+      });
+      expect(JSON.stringify(settled)).not.toContain(reason);
+      const job = (await queue.getJob(added.id!))!;
+      expect(job.data._meta).toEqual({ gaveUpSettled: job.finishedOn });
+
+      // Run again (a sweep that read it before the mark, a retry from the dashboard): the
+      // event keeps its one delivery, sent once.
+      const fanOut = t.app.get(WebhookFanOutHandler);
+      await expect(fanOut.gaveUp(event, job)).resolves.toBe(false);
+      await job.retry('failed');
+      await waitFor(async () => (await job.getState()) === 'completed', 'the retried job');
+      expect(await deliveriesOfEvent()).toBe(1);
+      expect(hook.received).toHaveLength(1);
+      expect(logged(SETTLED, added.id!)).toHaveLength(1);
+
+      // Side by side (two sweeps whose locks overlapped, a worker's run): one delivery still.
+      const other = { ...event, eventId: randomUUID() };
+      const made = await Promise.all([1, 2, 3].map(() => fanOut.gaveUp(other, job)));
+      expect(made.filter(Boolean)).toHaveLength(1);
+      // A ticket event job added by hand (no outbox row, so no sequence) is not one to settle.
+      const byHand = { id: '42', name: 'ticket.reopened' } as Job;
+      await expect(fanOut.gaveUp({ ...event, eventId: randomUUID() }, byHand)).resolves.toBe(false);
+      await waitFor(async () => hook.received.length === 2, 'the other event at the webhook');
+    } finally {
+      spy.mockRestore();
+      await hook.stop();
+    }
   });
 });
 

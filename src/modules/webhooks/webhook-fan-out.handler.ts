@@ -10,7 +10,8 @@ import { ticketWebhookPayload } from './webhook-payload';
 
 /**
  * Turns each ticket event into a delivery for the company's webhook, if it has one. The
- * (company, event) unique key makes a repeated event a no-op.
+ * (company, event) unique key makes a repeated event a no-op, so running it again (a stalled
+ * job, a retry from the dashboard, gaveUp beside either) never makes a second delivery.
  */
 @Injectable()
 @JobHandler(...TICKET_EVENT_TYPES)
@@ -44,5 +45,17 @@ export class WebhookFanOutHandler implements HandlesJob<TicketEventType> {
       });
       return { deliveryId };
     });
+  }
+
+  /**
+   * The job failed for good (its ~18 h of retries ran out: the database away, or refusing the
+   * write, that long). No delivery records the event, so the company's webhook would never get
+   * it and neither its delivery log nor a webhook.failing would say so: the sweep makes the
+   * delivery now, and again at each sweep until it can. True when it made one.
+   */
+  async gaveUp(event: TicketEvent, job: Job): Promise<boolean> {
+    // A job added by hand (not an outbox row) fails the same way every time: nothing to settle.
+    if (outboxRowId(String(job.id)) === null) return false;
+    return (await this.handle(event, job)).deliveryId !== null;
   }
 }
