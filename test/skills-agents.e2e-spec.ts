@@ -1,7 +1,10 @@
+import { CertificationsRepository } from '../src/modules/agents/certifications.repository';
 import { createStaff, registerAgent, registerCompany, SignedIn } from './support/factories';
 import { pageAll } from './support/pages';
 import { postShift } from './support/shifts';
 import { createTestApp, TestApp } from './support/test-app';
+import { lockWaiters } from './support/row-locks';
+import { waitFor } from './support/wait-for';
 
 describe('skills, agent profiles, certifications', () => {
   let t: TestApp;
@@ -369,6 +372,46 @@ describe('skills, agent profiles, certifications', () => {
         .delete(`/v1/companies/me/certified-agents/${agent.id}`)
         .set(company.auth)
         .expect(404);
+    });
+
+    it('answers the certification it made though a revocation races its read-back', async () => {
+      const company = await registerCompany(t, 'Racing Co');
+      const agent = await registerAgent(t);
+      await t.http
+        .put(`/v1/companies/me/certified-agents/${agent.id}`)
+        .set(company.auth)
+        .expect(200);
+      // Certified again while a revocation runs between the write and the read-back: it
+      // commits then (the row unlocked), or waits for the certification's transaction.
+      const repo = t.app.get(CertificationsRepository);
+      const read = repo.amongAgents.bind(repo);
+      let revoked: Promise<unknown> | undefined;
+      const spy = jest.spyOn(repo, 'amongAgents').mockImplementation(async (em, companyId, ids) => {
+        if (companyId === company.companyId && !revoked) {
+          let done = false;
+          revoked = t.db
+            .query('DELETE FROM certifications WHERE company_id = $1 AND agent_id = $2', [
+              companyId,
+              agent.id,
+            ])
+            .then(() => (done = true));
+          await waitFor(
+            async () => done || (await lockWaiters(t)) > 0,
+            'the revocation to commit or to wait',
+          );
+        }
+        return read(em, companyId, ids);
+      });
+      try {
+        const again = await t.http
+          .put(`/v1/companies/me/certified-agents/${agent.id}`)
+          .set(company.auth)
+          .expect(200);
+        expect(again.body).toMatchObject({ agentId: agent.id, certifiedAt: expect.any(String) });
+      } finally {
+        spy.mockRestore();
+      }
+      await revoked;
     });
 
     it("keeps certifications to their company: B cannot see or revoke A's", async () => {

@@ -9,7 +9,7 @@ import { waitUntil } from './wait-for';
  */
 
 /** How many sessions of the test's database wait on a lock. */
-async function lockWaiters(t: TestApp): Promise<number> {
+export async function lockWaiters(t: TestApp): Promise<number> {
   const [{ n }]: { n: number }[] = await t.db.query(
     `SELECT count(*)::int AS n FROM pg_stat_activity
       WHERE datname = current_database() AND wait_event_type = 'Lock'`,

@@ -26,7 +26,11 @@ const CERTIFIED_AGENT = `c.agent_id, a.display_name, c.certified_at
 /** The certifications table: companies vouching for agents. */
 @Injectable()
 export class CertificationsRepository {
-  /** Idempotent: certifying twice keeps the first row (and its date). */
+  /**
+   * Idempotent: certifying twice keeps the first row (and its date). The row, new or found, is
+   * locked to the end of the transaction (an update that changes nothing: DO NOTHING locks
+   * nothing), so a revocation cannot delete it before the caller reads it back.
+   */
   async insert(
     em: EntityManager,
     companyId: string,
@@ -35,7 +39,8 @@ export class CertificationsRepository {
   ): Promise<void> {
     await em.query(
       `INSERT INTO certifications (company_id, agent_id, certified_by) VALUES ($1, $2, $3)
-       ON CONFLICT ON CONSTRAINT pk_certifications DO NOTHING`,
+       ON CONFLICT ON CONSTRAINT pk_certifications
+       DO UPDATE SET certified_by = certifications.certified_by`,
       [companyId, agentId, certifiedBy],
     );
   }

@@ -22,20 +22,24 @@ export class CertificationsService {
     private readonly companies: CompaniesService,
   ) {}
 
-  /** Idempotent: certifying twice keeps the first date. */
+  /**
+   * Idempotent: certifying twice keeps the first date. One transaction, the row locked by its
+   * write: a revocation committing between the write and the read-back made the answer an
+   * empty 200.
+   */
   async certify(actor: Actor, agentId: string): Promise<CertifiedAgentDto> {
     const companyId = requireCompany(actor);
-    if (!(await this.agents.exists(this.db.manager, agentId))) {
-      throw DomainError.notFound('Agent');
-    }
-    await this.certifications.insert(
-      this.db.manager,
-      companyId,
-      agentId,
-      actor.kind === 'user' ? actor.userId : null,
-    );
-    const rows = await this.certifications.amongAgents(this.db.manager, companyId, [agentId]);
-    return rows.map(toCertifiedAgentDto)[0];
+    return this.db.transaction(async (em) => {
+      if (!(await this.agents.exists(em, agentId))) throw DomainError.notFound('Agent');
+      await this.certifications.insert(
+        em,
+        companyId,
+        agentId,
+        actor.kind === 'user' ? actor.userId : null,
+      );
+      const [row] = await this.certifications.amongAgents(em, companyId, [agentId]);
+      return toCertifiedAgentDto(row);
+    });
   }
 
   /**
