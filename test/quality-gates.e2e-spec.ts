@@ -163,8 +163,24 @@ describe('quality gates on shifts', () => {
         WHERE id = $1`,
       [shift.id],
     );
-    // `new Date()` too, not only Date.now: the gate's default clock was `new Date()`.
-    jest.useFakeTimers({ now: Date.now() + 120_000, toFake: ['Date'] });
+    // `new Date()` too, not only Date.now: the gate's default clock was `new Date()`. Only
+    // Date: the app's timers, ticks and microtasks run as they do.
+    jest.useFakeTimers({
+      now: Date.now() + 120_000,
+      advanceTimers: true,
+      doNotFake: [
+        'hrtime',
+        'nextTick',
+        'performance',
+        'queueMicrotask',
+        'setImmediate',
+        'clearImmediate',
+        'setInterval',
+        'clearInterval',
+        'setTimeout',
+        'clearTimeout',
+      ],
+    });
     try {
       const early = await claim(newcomer, shift.id).expect(403);
       expect(early.body.error.details.reasons.map((r: { code: string }) => r.code)).toEqual([
