@@ -152,6 +152,38 @@ describe('offers (push routing)', () => {
     expect((await offersOf(second.id))[0].agent_id).toBe(agents[2].id);
   });
 
+  it("honours an accept made in time that waited on the ticket past the offer's end", async () => {
+    const { agents } = await liveAgents(t, acme.auth, 1, {}, { routing: 'push' });
+    const ticket = await escalate(t, bot);
+    await route();
+    const [offer] = await offersOf(ticket.id);
+    const accepted = await withRowsHeld(
+      t,
+      'SELECT 1 FROM tickets WHERE id = $1 FOR UPDATE',
+      [ticket.id],
+      async () => {
+        // Pending when the accept reads it; it runs out while the accept waits for the ticket.
+        await t.db.query(
+          `UPDATE offers SET expires_at = clock_timestamp() + interval '3 seconds' WHERE id = $1`,
+          [offer.id],
+        );
+        const accept = t.http.post(`/v1/offers/${offer.id}/accept`).set(agents[0].auth).then();
+        await waitForLockWaiters(t, 1, 'the accept to wait on the ticket');
+        await waitFor(async () => {
+          const [{ past }] = await t.db.query(
+            'SELECT clock_timestamp() > expires_at AS past FROM offers WHERE id = $1',
+            [offer.id],
+          );
+          return past as boolean;
+        }, 'the offer to run out');
+        return { accept }; // not awaited here: the accept finishes once the ticket is free
+      },
+    );
+    expect((await accepted.accept).status).toBe(200);
+    const [row] = await offersOf(ticket.id);
+    expect(row.status).toBe('accepted');
+  });
+
   it("an accept that waited for the agent past the offer's end finds it expired", async () => {
     const { agents } = await liveAgents(t, acme.auth, 1, {}, { routing: 'push' });
     const ticket = await escalate(t, bot);

@@ -95,6 +95,9 @@ export class OffersService {
         });
       }
       const surge = offerSurge(offer);
+      // An accept that came in time (`due` above) and then waited on the ticket's lock is
+      // honoured past the expiry when the offer has no extra: the agent answered in time, the
+      // ticket was kept for it meanwhile, and refusing would count our wait as its expiry.
       if (surge.extraMinor > 0) {
         // The shift's budget counts the offer's extra only until the offer expires. Under the
         // shift's surge lock (after the ticket's, as every claim path takes them), look at the
