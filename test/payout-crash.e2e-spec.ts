@@ -1,7 +1,7 @@
 import type { Job } from 'bullmq';
 import { randomUUID } from 'node:crypto';
 import { FakeStripe } from '../src/modules/stripe/fake-stripe.server';
-import { MAX_LINE_RESENDS, PayoutLineHandler } from '../src/modules/payouts/payout-jobs.handlers';
+import { MAX_LINE_RESENDS, PayoutLineHandler } from '../src/modules/payouts/payout-line.handler';
 import { PayoutRunEvents } from '../src/modules/payouts/payout-run-events';
 import { createStaff, registerAgent, SignedIn } from './support/factories';
 import { fund, onboarded } from './support/money';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import Stripe from 'stripe';
 import type { Job } from 'bullmq';
-import { PayoutLineHandler } from '../src/modules/payouts/payout-jobs.handlers';
+import { PayoutLineHandler } from '../src/modules/payouts/payout-line.handler';
 import { StripeEventsRepository } from '../src/modules/payouts/stripe-events.repository';
 import { PayoutLineResendHandler } from '../src/modules/payouts/payout-line-resend.handler';
 import { FakeStripe } from '../src/modules/stripe/fake-stripe.server';

@@ -12,7 +12,8 @@ import { PayoutAccountRefresh } from './payout-account-refresh.service';
 import { PayoutAccountService } from './payout-account.service';
 import { PayoutAccountStaffService } from './payout-account-staff.service';
 import { PayoutAccountsRepository } from './payout-accounts.repository';
-import { PayoutLineHandler } from './payout-jobs.handlers';
+import { PayoutLineHandler } from './payout-line.handler';
+import { PayoutLineFailure } from './payout-line-failure.service';
 import { StripeEventHandler } from './stripe-event.handler';
 import { PayoutLineResendHandler } from './payout-line-resend.handler';
 import { PayoutLineSendingRepository } from './payout-line-sending.repository';
@@ -25,6 +26,7 @@ import {
 } from './payouts.controller';
 import { PayoutReconciliationService } from './payout-reconciliation.service';
 import { PayoutSendChecks } from './payout-send-checks.service';
+import { PayoutTransferLookup } from './payout-transfer-lookup.service';
 import { PayoutRunEvents } from './payout-run-events';
 import { PayoutRunExecutionService } from './payout-run-execution.service';
 import { PayoutRunsRepository } from './payout-runs.repository';
@@ -67,6 +69,8 @@ import { StripeWebhooksController } from './stripe-webhooks.controller';
     PayoutRunEvents,
     PayoutReconciliationService,
     PayoutLineHandler,
+    PayoutLineFailure,
+    PayoutTransferLookup,
     PayoutLineResendHandler,
     StripeEventHandler,
     StripePacer,

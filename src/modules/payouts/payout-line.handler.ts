@@ -12,35 +12,14 @@ import { OutboxService } from '../outbox/outbox.service';
 import { DomainMetrics } from '../metrics/domain-metrics';
 import { savedServerError, wasReplayed } from '../stripe/stripe-errors';
 import { STRIPE } from '../stripe/stripe.module';
-import { PayoutAccountRefresh } from './payout-account-refresh.service';
+import { PayoutLineFailure } from './payout-line-failure.service';
+import { completeRunIfDone, SendingLine, TransferLookupFailed } from './payout-line-send';
 import { PayoutLineSendingRepository } from './payout-line-sending.repository';
-import { PayoutLineRow } from './payout-lines.repository';
 import { PayoutRunEvents } from './payout-run-events';
 import { PayoutSendChecks } from './payout-send-checks.service';
+import { PayoutTransferLookup } from './payout-transfer-lookup.service';
 import { StripeEventsRepository } from './stripe-events.repository';
 import { StripePacer } from './stripe-pacer.service';
-
-/** A line being sent: its amount is fixed for the key it goes under. */
-type SendingLine = PayoutLineRow & {
-  transfer_minor: string;
-  stripe_account_id: string;
-  /** Stripe's 24 h and an hour to spare (KEY_EXPIRY_MS), read with the line (lockForSending). */
-  key_expired?: boolean | null;
-};
-
-/**
- * Looking for the line's transfer failed: no answer about the transfer, whatever the status
- * (a 403 or 404 on the list, a 5xx, a timeout). Never a refusal of the transfer itself: one may
- * exist, so the line is tried again (a lookup first), never failed as refused, which would let
- * finance abandon it or send it under a fresh key.
- */
-class TransferLookupFailed extends Error {
-  constructor(cause: unknown) {
-    super(`Looking for the line's transfer at Stripe failed: ${(cause as Error).message}`, {
-      cause,
-    });
-  }
-}
 
 /** Stripe said no for a reason a retry will not change (restricted account, bad request). */
 function isPermanent(e: unknown): e is Stripe.errors.StripeError {
@@ -91,7 +70,8 @@ export class PayoutLineHandler implements HandlesJob<'payout.line'> {
     private readonly stripeEvents: StripeEventsRepository,
     private readonly outbox: OutboxService,
     private readonly checks: PayoutSendChecks,
-    private readonly accountRefresh: PayoutAccountRefresh,
+    private readonly transferLookup: PayoutTransferLookup,
+    private readonly failure: PayoutLineFailure,
   ) {
     this.rateLimitedPauseMs = Math.ceil(
       1000 / config.get('STRIPE_RATE_PER_SECOND', { infer: true }),
@@ -140,7 +120,7 @@ export class PayoutLineHandler implements HandlesJob<'payout.line'> {
     if (failedRun === null) return false;
     if (failedRun !== undefined) {
       this.metrics.payoutLineFinished('failed');
-      await this.completeIfDone(failedRun);
+      await completeRunIfDone(this.db, this.runEvents, failedRun);
     }
     return true;
   }
@@ -152,7 +132,7 @@ export class PayoutLineHandler implements HandlesJob<'payout.line'> {
       // Held now, or already paid or failed (a retry after a crash between that commit and the
       // run check): only the run may need completing.
       const runId = await this.sending.runOf(this.db.manager, lineId);
-      if (runId) await this.completeIfDone(runId);
+      if (runId) await completeRunIfDone(this.db, this.runEvents, runId);
       return { status: line ? 'held' : 'skipped' };
     }
 
@@ -162,14 +142,14 @@ export class PayoutLineHandler implements HandlesJob<'payout.line'> {
     try {
       // Not the first attempt: a transfer may exist from an earlier one (its key may even have
       // expired at Stripe after 24 h), so look before sending.
-      const existing = line.attempts > 0 ? await this.lookUp(line) : null;
+      const existing = line.attempts > 0 ? await this.transferLookup.lookUp(line) : null;
       if (!existing && line.key_expired === true) {
         // None, under a key Stripe has forgotten: nothing binds the line to the amount fixed a
         // day or more ago. It is sent as a first send would be, checked again under a fresh key
         // (a clawback, or payouts disabled, since then would otherwise be paid out all the same).
         const renewed = await this.db.transaction((em) => this.renewKey(em, line!));
         if (renewed === 'held' || !renewed) {
-          await this.completeIfDone(line.run_id);
+          await completeRunIfDone(this.db, this.runEvents, line.run_id);
           return { status: renewed ?? 'skipped' };
         }
         line = renewed;
@@ -199,23 +179,23 @@ export class PayoutLineHandler implements HandlesJob<'payout.line'> {
         // answer until Stripe prunes it: look now, else wait for the key to expire.
         // A lookup that fails is no answer: the next try looks again first (on the last, the
         // line waits for its key to expire, as when nothing was found).
-        const found = await this.lookUp(line).catch((lookupError: unknown) => {
+        const found = await this.transferLookup.lookUp(line).catch((lookupError: unknown) => {
           if (last) return null;
           throw lookupError;
         });
         if (!found) {
-          await this.fail(line, e, false, wasReplayed(e) ? 'replayed' : 'saved');
+          await this.failure.fail(line, e, false, wasReplayed(e) ? 'replayed' : 'saved');
           return { status: 'failed' };
         }
         transfer = found;
       } else {
         if (e instanceof TransferLookupFailed && last) {
           // Whether a transfer exists is unknown: sent again later, after a lookup.
-          await this.fail(line, e, false, 'saved');
+          await this.failure.fail(line, e, false, 'saved');
           return { status: 'failed' };
         }
         if (isPermanent(e) || last) {
-          await this.fail(line, e as Error, isPermanent(e));
+          await this.failure.fail(line, e as Error, isPermanent(e));
           return { status: 'failed' };
         }
         this.logger.warn(
@@ -259,7 +239,7 @@ export class PayoutLineHandler implements HandlesJob<'payout.line'> {
       }
     });
     this.metrics.payoutLineFinished('paid');
-    await this.completeIfDone(line.run_id);
+    await completeRunIfDone(this.db, this.runEvents, line.run_id);
     return { status: 'paid' };
   }
 
@@ -314,122 +294,5 @@ export class PayoutLineHandler implements HandlesJob<'payout.line'> {
       key_sent_at: new Date(),
       key_expired: false,
     };
-  }
-
-  /** A transfer Stripe already holds for this line, found by its metadata in the run's group. */
-  /** findTransfer, its failures told apart from Stripe's answers to the transfer itself. */
-  private async lookUp(line: SendingLine): Promise<Stripe.Transfer | null> {
-    try {
-      return await this.findTransfer(line);
-    } catch (e) {
-      // A 429 stays one: nothing was sent, the queue pauses and tries again (no attempt spent).
-      if (e instanceof Stripe.errors.StripeRateLimitError) throw e;
-      throw new TransferLookupFailed(e);
-    }
-  }
-
-  private async findTransfer(line: SendingLine): Promise<Stripe.Transfer | null> {
-    await this.pacer.slot(); // one page is one call
-    // Filtered by destination too: one short page, not the whole run's transfers (50k lines
-    // would be 500 rate-limited pages, each retry making the next 429 likelier).
-    const group = this.stripe.transfers.list({
-      transfer_group: `run_${line.run_id}`,
-      destination: line.stripe_account_id,
-      limit: 100,
-    });
-    for await (const t of group) {
-      if (t.metadata?.payoutLineId === line.id) return t;
-    }
-    return null;
-  }
-
-  /**
-   * Only the attempt that used the line's current key may fail it (not a stale duplicate). A line
-   * failed for good waits for finance (retry or abandon), so it is logged once, as one warn line
-   * naming it, without a stack: Stripe's refusal is an answer, not a bug here.
-   */
-  private async fail(
-    line: SendingLine,
-    e: Error,
-    permanent: boolean,
-    resend?: 'saved' | 'replayed',
-  ): Promise<void> {
-    // Ours when Stripe's outcome is unknown: the error's own type names no cause.
-    const code = resend
-      ? 'stripe_outcome_unknown'
-      : ((e as Stripe.errors.StripeError).code ?? (e as Stripe.errors.StripeError).type ?? 'error');
-    const message = (
-      e instanceof TransferLookupFailed
-        ? `${e.message}. Whether the transfer was made is unknown; the line is sent again ` +
-          'when its key has expired, after a lookup.'
-        : resend
-          ? "Stripe answered a server error it keeps under this line's key, so the outcome is " +
-            'unknown until the key expires; the line is sent again then, after a lookup. ' +
-            e.message
-          : e.message
-    ).slice(0, 1000);
-    const failed = await this.db.transaction(async (em) => {
-      const row = await this.sending.markFailed(em, line.id, line.idempotency_key, {
-        code,
-        message,
-        permanent,
-        resend,
-      });
-      if (!row) return undefined;
-      await this.runEvents.record(em, 'payout_run.line_failed', row.run_id, {
-        lineId: line.id,
-        agentId: line.agent_id,
-        stripeCode: code,
-        refused: permanent,
-      });
-      if (resend) {
-        await this.outbox.enqueue(
-          em,
-          'payout.line-resend',
-          { lineId: line.id },
-          { runAt: row.resend_at! },
-        );
-      }
-      return row;
-    });
-    if (!failed) return; // a stale duplicate: the line's current attempt decides
-    this.metrics.payoutLineFinished('failed');
-    this.logger.warn(
-      {
-        lineId: line.id,
-        runId: failed.run_id,
-        agentId: line.agent_id,
-        stripeCode: code,
-        stripeMessage: message,
-        // false: retries on 429/5xx ran out (a transfer may exist); true: Stripe refused.
-        refused: permanent,
-        resendAt: failed.resend_at,
-      },
-      'payout line failed',
-    );
-    if (code === 'insufficient_capabilities_for_transfer') await this.refreshAccount(line);
-    await this.completeIfDone(failed.run_id);
-  }
-
-  /**
-   * Stripe refused a transfer to an account we hold as payable (its `transfers` capability
-   * off, and the account.updated saying so not applied, or lost): the account is read again,
-   * so the agent's console shows what Stripe needs and the next run holds the agent instead of
-   * sending a line Stripe refuses again. Best effort: the line has failed either way.
-   */
-  private async refreshAccount(line: SendingLine): Promise<void> {
-    await this.db
-      .transaction((em) => this.accountRefresh.refresh(em, line.stripe_account_id, null))
-      .catch((e: unknown) =>
-        this.logger.warn(
-          { lineId: line.id, accountId: line.stripe_account_id, err: (e as Error).message },
-          'the account of a refused payout line was not read again',
-        ),
-      );
-  }
-
-  /** After the line's own commit (PayoutRunsRepository.completeIfDone says why). */
-  private completeIfDone(runId: string): Promise<void> {
-    return this.db.transaction((em) => this.runEvents.completeIfDone(em, runId));
   }
 }
