@@ -17,13 +17,19 @@ import {
   UpdateShiftDto,
 } from './shift.dto';
 import { CompanyAgentsService } from './company-agents.service';
+import { ShiftCancellationService } from './shift-cancellation.service';
+import { ShiftPostingService } from './shift-posting.service';
 import { ShiftsService } from './shifts.service';
 
 @ApiTags('shifts')
 @Controller('v1/shifts')
 @Roles('company_admin')
 export class ShiftsController {
-  constructor(private readonly shifts: ShiftsService) {}
+  constructor(
+    private readonly shifts: ShiftsService,
+    private readonly posting: ShiftPostingService,
+    private readonly cancellation: ShiftCancellationService,
+  ) {}
 
   /**
    * Posts a shift: a window of demand with seats, skills, languages and pay per ticket.
@@ -34,7 +40,7 @@ export class ShiftsController {
   @ApiOperation({ operationId: 'createShift', summary: 'Post a shift' })
   @ApiErrors('PAYMENT_REQUIRED')
   create(@CurrentActor() actor: Actor, @Body() body: CreateShiftDto): Promise<ShiftDto> {
-    return this.shifts.create(actor, body);
+    return this.posting.create(actor, body);
   }
 
   /** The company's shifts, soonest first, with seats taken. */
@@ -70,7 +76,7 @@ export class ShiftsController {
     @IdParam() id: string,
     @Body() body: UpdateShiftDto,
   ): Promise<ShiftDetailDto> {
-    return this.shifts.update(actor, id, body);
+    return this.posting.update(actor, id, body);
   }
 
   /**
@@ -86,7 +92,7 @@ export class ShiftsController {
     @IdParam() id: string,
     @Body() body: CancelShiftDto,
   ): Promise<ShiftDto> {
-    return this.shifts.cancel(actor, id, body);
+    return this.cancellation.cancel(actor, id, body);
   }
 }
 

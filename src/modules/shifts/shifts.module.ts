@@ -32,6 +32,8 @@ import { CompanyAgentsController, ShiftsController } from './shifts.controller';
 import { CompanyAgentsService } from './company-agents.service';
 import { ShiftsRepository } from './shifts.repository';
 import { ShiftsService } from './shifts.service';
+import { ShiftPostingService } from './shift-posting.service';
+import { ShiftCancellationService } from './shift-cancellation.service';
 
 @Module({
   imports: [
@@ -59,6 +61,8 @@ import { ShiftsService } from './shifts.service';
     ShiftWaitlistRepository,
     OpenShiftsRepository,
     ShiftsService,
+    ShiftPostingService,
+    ShiftCancellationService,
     CompanyAgentsService,
     OpenShiftsService,
     ShiftClaimsService,

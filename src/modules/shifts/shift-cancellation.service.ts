@@ -1,0 +1,60 @@
+import { Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { Env } from '../../config/env.validation';
+import { DataSource } from 'typeorm';
+import { requireCompany } from '../../common/auth/access';
+import { Actor } from '../../common/auth/actor';
+import { DomainError } from '../../common/errors/domain-error';
+import { OutboxService } from '../outbox/outbox.service';
+import { CancelShiftDto, ShiftDto } from './shift.dto';
+import { toShiftDto } from './shift.mapper';
+import { ShiftClaimsRepository } from './shift-claims.repository';
+import { releaseTicketsLater } from './shift-end';
+import { ShiftWaitlistRepository } from './shift-waitlist.repository';
+import { ShiftsRepository } from './shifts.repository';
+import { ShiftsService } from './shifts.service';
+import { databaseNow } from '../../database/sql';
+
+/** The company side of shifts: cancel one. */
+@Injectable()
+export class ShiftCancellationService {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly outbox: OutboxService,
+    private readonly config: ConfigService<Env, true>,
+    private readonly shifts: ShiftsRepository,
+    private readonly claims: ShiftClaimsRepository,
+    private readonly waitlistEntries: ShiftWaitlistRepository,
+    private readonly reads: ShiftsService,
+  ) {}
+
+  /**
+   * Cancels the shift; its seat holders are released without any mark on their record. A shift
+   * already running keeps what was worked: its checked-in seats complete now (their time and
+   * tickets count as on any completed seat), and a seat whose check-in deadline passed is the
+   * no-show it already was. One past its end completes on its own: 409.
+   */
+  async cancel(actor: Actor, id: string, input: CancelShiftDto): Promise<ShiftDto> {
+    const companyId = requireCompany(actor);
+    await this.db.transaction(async (em) => {
+      const shift = await this.reads.own(em, companyId, id, true);
+      if (shift.status !== 'scheduled') {
+        throw new DomainError('SHIFT_CLOSED', 'The shift is already cancelled or completed');
+      }
+      // By the database's clock, which the completion job reads.
+      if (shift.endsAt.getTime() <= (await databaseNow(em))) {
+        throw new DomainError('SHIFT_CLOSED', 'The shift has ended: it completes on its own');
+      }
+      await this.claims.completeCheckedIn(em, id, 'company');
+      // A missed check-in stays a no-show: the cancellation must not wipe it off the record.
+      const noShows = await this.claims.markOverdueNoShows(em, id);
+      const released = await this.claims.cancelAllOnShift(em, id);
+      await this.waitlistEntries.clear(em, id);
+      await this.shifts.markCancelled(em, id, input.reason?.trim() || null, released + noShows);
+      await releaseTicketsLater(em, this.outbox, this.config, id, null);
+      await this.outbox.enqueue(em, 'offers.withdraw', { shiftId: id, agentId: null });
+    });
+    return toShiftDto(await this.shifts.oneWithSkills(this.db.manager, id));
+  }
+}
