@@ -402,6 +402,53 @@ describe('tickets', () => {
       expect(mismatched).toBe(0);
     });
 
+    it("answers an agent's every action on a ticket of a company it never worked for as an unknown id", async () => {
+      const {
+        agents: [holder],
+      } = await liveAgents(t, co.auth, 1);
+      const ticket = await escalate(t, coKey);
+      await t.http.post(`/v1/tickets/${ticket.id}/claim`).set(holder.auth).expect(200);
+      const stranger = await registerAgent(t); // works for another company, or none yet
+      const suspended = await registerAgent(t);
+      await t.http
+        .post(`/v1/agents/${suspended.id}/suspend`)
+        .set((await createStaff(t, 'admin')).auth)
+        .send({ reason: 'test' })
+        .expect(200);
+      const actions: [string, string, object?][] = [
+        ['post', 'heartbeat'],
+        ['post', 'release', { reason: 'not mine' }],
+        ['post', 'resolve', { resolutionSummary: 'Done' }],
+        ['post', 'messages', { body: 'Hello', visibility: 'customer' }],
+        ['get', 'messages'],
+        ['post', 'transfer', { requiredSkills: [{ skill: 'refunds', minLevel: 4 }], note: 'x' }],
+        ['post', 'claim'],
+      ];
+      for (const agent of [stranger, suspended]) {
+        for (const [method, action, body] of actions) {
+          const call = (id: string) => {
+            const req =
+              method === 'get'
+                ? t.http.get(`/v1/tickets/${id}/${action}`)
+                : t.http.post(`/v1/tickets/${id}/${action}`);
+            return req.set(agent.auth).send(body);
+          };
+          const known = await call(ticket.id);
+          const unknown = await call(randomUUID());
+          expect([action, known.status]).toEqual([action, 404]);
+          expect({ ...known.body.error, requestId: null }).toEqual({
+            ...unknown.body.error,
+            requestId: null,
+          });
+        }
+      }
+      // The holder's ticket is untouched.
+      const [row] = await t.db.query('SELECT status, claimed_by FROM tickets WHERE id = $1', [
+        ticket.id,
+      ]);
+      expect(row).toEqual({ status: 'claimed', claimed_by: holder.id });
+    });
+
     describe('eligibility matrix (POST /v1/tickets/:id/claim)', () => {
       let ticketId: string;
       beforeEach(async () => {

@@ -21,6 +21,8 @@ import { messageEventData, toTicketMessageDto } from './ticket-message.mapper';
 import { TicketMessagesRepository } from './ticket-messages.repository';
 import { TicketReadService } from './ticket-read.service';
 import { TicketsRepository } from './tickets.repository';
+import { refusalFor } from './ticket-strangers';
+import { ShiftFacts } from '../shifts/shift-facts.service';
 
 /**
  * The conversation between the holding agent and the customer (relayed by the company's bot),
@@ -38,6 +40,7 @@ export class TicketConversationService {
     private readonly messages: TicketMessagesRepository,
     private readonly reads: TicketReadService,
     private readonly agents: AgentsService,
+    private readonly shifts: ShiftFacts,
   ) {}
 
   /**
@@ -171,7 +174,8 @@ export class TicketConversationService {
       if (!ticket) throw DomainError.notFound('Ticket');
       // The holder, or the agent who resolved it (reading back, e.g. from their earnings).
       const claim = await this.claims.workedBy(em, ticketId, actor.userId);
-      if (!claim) throw notYours();
+      if (!claim)
+        throw await refusalFor(em, this.shifts, actor.userId, ticket.company_id, notYours);
       until = {
         seq: claim.resolved_seq,
         at: claim.resolved_seq !== null ? null : claim.resolved_at,
@@ -212,8 +216,11 @@ export class TicketConversationService {
   ): Promise<{ ticket: TicketRow; claimId: string; shiftId: string }> {
     const ticket = await this.tickets.lockForUpdate(em, ticketId);
     if (!ticket) throw DomainError.notFound('Ticket');
+    // To an agent who never held a seat with the company: the 404 of an unknown id.
+    const refuse = (reason: () => DomainError) =>
+      refusalFor(em, this.shifts, agentId, ticket.company_id, reason);
     if (await this.agents.isSuspended(em, agentId)) {
-      throw new DomainError('AGENT_SUSPENDED', 'Your account is suspended');
+      throw await refuse(() => new DomainError('AGENT_SUSPENDED', 'Your account is suspended'));
     }
     const claim = await this.claims.activeOnTicket(em, ticketId);
     if (!claim || claim.agent_id !== agentId) {
@@ -221,7 +228,7 @@ export class TicketConversationService {
       const heldIt =
         ticket.status === 'withdrawn' &&
         (await this.claims.history(em, ticketId)).some((c) => c.agentId === agentId);
-      throw heldIt ? withdrawn() : notYours();
+      throw heldIt ? withdrawn() : await refuse(notYours);
     }
     return { ticket, claimId: claim.id, shiftId: claim.shift_id };
   }

@@ -11,6 +11,7 @@ import { DomainMetrics } from '../metrics/domain-metrics';
 import { OutboxService } from '../outbox/outbox.service';
 import { IneligibilityReason, ineligibilityReasons } from '../shifts/eligibility';
 import { ShiftFacts } from '../shifts/shift-facts.service';
+import { refusalFor } from './ticket-strangers';
 import { AgentTicketsService } from './agent-tickets.service';
 import { AgentContext, loadAgentContext, LiveShift } from './agent-context';
 import { AgentTicketDto, QueueItemDto } from './ticket.dto';
@@ -123,16 +124,14 @@ export class TicketMatchingService {
       if (!ticket) throw DomainError.notFound('Ticket');
       // Nothing about a ticket of a company the agent is not working for right now.
       if (ctx.live?.companyId !== ticket.company_id) {
-        // Not even that it exists, to an agent who never held a seat with its company: a
-        // company's tickets are its business. An agent who has (a shift just ended, a seat
-        // to come) hears why not, as the ticket may well be one it saw in its queue.
-        if (!(await this.shifts.heldSeatWith(em, userId, ticket.company_id)))
-          throw DomainError.notFound('Ticket');
         // A suspension also ended the agent's shift: name the cause first. The hint is about
-        // the agent's own seats with the ticket's company, nothing about the ticket.
+        // the agent's own seats with the ticket's company, nothing about the ticket; and to an
+        // agent who never held one, not even that it exists (refusalFor).
         const off: TicketIneligibility[] = [{ code: 'NOT_ON_SHIFT' }];
         const reasons = ctx.suspended ? [{ code: 'SUSPENDED' } as const, ...off] : off;
-        throw notEligible(await this.withNextSeat(reasons, userId, ticket.company_id, em));
+        throw await refusalFor(em, this.shifts, userId, ticket.company_id, async () =>
+          notEligible(await this.withNextSeat(reasons, userId, ticket.company_id, em)),
+        );
       }
       assertPull(ctx.live);
       if (ticket.status === 'claimed') {

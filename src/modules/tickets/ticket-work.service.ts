@@ -21,6 +21,8 @@ import { ReleasedBy } from './ticket-rules';
 import { OffersRepository } from './offers.repository';
 import { coolDown } from './ticket-cooldown';
 import { TicketsRepository } from './tickets.repository';
+import { refusalFor } from './ticket-strangers';
+import { ShiftFacts } from '../shifts/shift-facts.service';
 
 /** What the claiming agent does with a ticket: keep it alive, give it back, resolve it. */
 @Injectable()
@@ -37,6 +39,7 @@ export class TicketWorkService {
     private readonly metrics: DomainMetrics,
     private readonly offers: OffersRepository,
     private readonly agentTickets: AgentTicketsService,
+    private readonly shifts: ShiftFacts,
   ) {}
 
   /** "Still working on it": postpones the handle timeout. */
@@ -86,12 +89,20 @@ export class TicketWorkService {
       this.config.get('PLATFORM_FEE_BPS', { infer: true }),
     );
     if (done.outcome === 'not_found') throw DomainError.notFound('Ticket');
-    if (done.outcome === 'suspended') throw suspended();
+    if (done.outcome === 'suspended') {
+      const found = await this.tickets.findScoped(this.db.manager, ticketId, null);
+      if (!found) throw DomainError.notFound('Ticket');
+      throw await refusalFor(this.db.manager, this.shifts, userId, found.company_id, suspended);
+    }
     if (done.outcome === 'resolved') {
       this.outbox.poke(); // resolve_ticket wrote the event and the ledger job
       this.metrics.ticketResolved(); // one statement, committed
     } else {
       const heldIt = done.claims.some((c) => c.agentId === userId);
+      if (!heldIt) {
+        const { company_id } = done.ticket;
+        throw await refusalFor(this.db.manager, this.shifts, userId, company_id, notYours);
+      }
       assertResolvedAlike(done.ticket, done.standing, userId, resolutionSummary, heldIt);
     }
     const ticket = toTicketDto(done.ticket, done.claims);
@@ -170,21 +181,21 @@ export class TicketWorkService {
     }
   }
 
-  /** Locks the ticket and checks the caller holds its active claim (and is not suspended). */
+  /**
+   * Locks the ticket and checks the caller holds its active claim: NOT_FOUND, AGENT_SUSPENDED
+   * or TICKET_NOT_CLAIMED_BY_YOU otherwise (the last two only to an agent who ever held a seat
+   * with the ticket's company: refusalFor).
+   */
   private async ownActiveClaim(em: EntityManager, ticketId: string, agentId: string) {
-    const ticket = await this.lockForAgent(em, ticketId, agentId);
-    const claim = await this.claims.activeOnTicket(em, ticketId);
-    if (!claim || claim.agent_id !== agentId) throw notYours();
-    return { ticket, claim };
-  }
-
-  /** Locks the ticket for an agent's action; NOT_FOUND, or AGENT_SUSPENDED for a suspended one. */
-  private async lockForAgent(em: EntityManager, ticketId: string, agentId: string) {
     const ticket = await this.tickets.lockForUpdate(em, ticketId);
     if (!ticket) throw DomainError.notFound('Ticket');
+    const refuse = (reason: () => DomainError) =>
+      refusalFor(em, this.shifts, agentId, ticket.company_id, reason);
     // A suspended agent's tickets were released; say why rather than "not yours".
-    if (await this.agents.isSuspended(em, agentId)) throw suspended();
-    return ticket;
+    if (await this.agents.isSuspended(em, agentId)) throw await refuse(suspended);
+    const claim = await this.claims.activeOnTicket(em, ticketId);
+    if (!claim || claim.agent_id !== agentId) throw await refuse(notYours);
+    return { ticket, claim };
   }
 }
 
