@@ -186,6 +186,12 @@ describe('quality gates on shifts', () => {
       expect(early.body.error.details.reasons.map((r: { code: string }) => r.code)).toEqual([
         'EARLY_ACCESS',
       ]);
+      // And the open-shifts list says so: not open to it yet, but among those it cannot take.
+      const listed = await open(newcomer);
+      expect(listed.items.map((s) => s.id)).not.toContain(shift.id);
+      expect(listed.ineligible.find((s) => s.id === shift.id)?.reasons.map((r) => r.code)).toEqual([
+        'EARLY_ACCESS',
+      ]);
     } finally {
       jest.useRealTimers();
     }

@@ -67,10 +67,12 @@ describe('ineligibilityReasons', () => {
 
   it('needs the minimum quality, compared at four decimals (equal is enough)', () => {
     const strict = { ...shift, minQuality: 0.75 };
-    expect(seatIneligibilityReasons({ ...qualified(), quality: 0.74996 }, strict)).toEqual([]);
-    expect(seatIneligibilityReasons({ ...qualified(), quality: 0.7499 }, strict)).toEqual([
-      { code: 'QUALITY_TOO_LOW', minQuality: 0.75, quality: 0.7499 },
-    ]);
+    expect(
+      seatIneligibilityReasons({ ...qualified(), quality: 0.74996 }, strict, new Date()),
+    ).toEqual([]);
+    expect(
+      seatIneligibilityReasons({ ...qualified(), quality: 0.7499 }, strict, new Date()),
+    ).toEqual([{ code: 'QUALITY_TOO_LOW', minQuality: 0.75, quality: 0.7499 }]);
   });
 
   it('keeps an early-access shift to agents at its score until it opens to all', () => {

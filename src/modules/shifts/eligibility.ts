@@ -75,7 +75,7 @@ export const comparableQuality = (score: number): number => Math.round(score * 1
 export function seatIneligibilityReasons(
   agent: AgentQualifications & { quality: number },
   shift: ShiftRequirements & QualityGates,
-  now = new Date(),
+  now: Date,
 ): IneligibilityReason[] {
   const reasons = ineligibilityReasons(agent, shift);
   const quality = comparableQuality(agent.quality);

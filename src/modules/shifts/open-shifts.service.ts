@@ -17,6 +17,7 @@ import { ShiftEligibility } from './shift-eligibility.service';
 import { PayPerHour } from './pay-per-hour.service';
 import { toOpenShiftDto } from './shift.mapper';
 import { ShiftsRepository } from './shifts.repository';
+import { databaseNow } from '../../database/sql';
 
 const INELIGIBLE_DAYS = 7;
 
@@ -112,8 +113,11 @@ export class OpenShiftsService {
     const em = this.db.manager;
     const ids = await this.openShifts.upcomingIds(em, userId, closeMinutes, INELIGIBLE_DAYS, 100);
     const shifts = await this.shifts.withSkills(em, ids);
+    // The early-access gate by the database's clock, as the list above and the claim read it:
+    // by the API's, a shift opening to all within the clocks' skew was in neither list.
+    const now = new Date(await databaseNow(em));
     const refused = shifts
-      .map((s) => ({ s, reasons: seatIneligibilityReasons(agent, s) }))
+      .map((s) => ({ s, reasons: seatIneligibilityReasons(agent, s, now) }))
       .filter((x) => x.reasons.length > 0);
     const names = await this.companies.namesOf(
       em,
