@@ -7,8 +7,8 @@ import { SurgeQuoteAfterLock1796110000000 as Previous } from './1796110000000-Su
  * surge_quote capped the extra at the budget left but kept the multiplier the queue's length
  * earned, so a claim, an offer and the agent's queue said "×1.5: +€0.50" on a rate of €2.00,
  * and the claim stored 15000 beside an extra of 50. The agent decides on what it is shown: the
- * multiplier is now the one the extra makes of the rate, rounded down (12500 there), so the two
- * never disagree, and the stored claims say what they paid.
+ * multiplier is now the one the extra makes of the rate, rounded down to a basis point (12500
+ * there), so the multiplier no longer promises more than the extra pays.
  */
 export class SurgeMultiplierAsPaid1796400000000 implements MigrationInterface {
   name = 'SurgeMultiplierAsPaid1796400000000';

@@ -3962,13 +3962,15 @@ export interface components {
     };
     SurgePayView: {
       /**
-       * @description The multiplier on the shift's rate, in basis points: 12500 is 1.25 ×.
+       * @description The multiplier on the shift's rate, in basis points: 12500 is 1.25 ×. When the shift's
+       *     surge budget capped the extra, the multiplier that extra makes of the rate, rounded down
+       *     to a basis point.
        * @example 12500
        */
       multiplierBps: number;
       /**
-       * @description What it adds to the rate, in minor units of the pay's currency (less than the multiplier
-       *     gives when the shift's surge budget ran out).
+       * @description What it adds to the rate, in minor units of the pay's currency: what is paid. The rate ×
+       *     the multiplier, rounded down; or what was left of the shift's surge budget.
        * @example 62
        */
       extraMinor: number;
