@@ -35,7 +35,7 @@ const DAY_SECONDS = 86_400;
                       delay: config.get('WEBHOOK_BACKOFF_MS', { infer: true }),
                     },
                   }
-                : // Timers and events retry for ~18 h (2 s doubling, 15 tries) before giving up.
+                : // Timers and events retry for ~9 h (2 s doubling, 14 retries: 2 s × (2^14 − 1)) before giving up.
                   { attempts: 15, backoff: { type: 'exponential', delay: 2000 } }),
             removeOnComplete: { age: DAY_SECONDS },
             removeOnFail: { age: 14 * DAY_SECONDS },

@@ -5,7 +5,7 @@ import { OutboxService } from '../outbox/outbox.service';
 import { StripeEventsRepository } from './stripe-events.repository';
 
 /**
- * The Stripe events we stored and have not applied: one whose job gave up (after ~18 h of
+ * The Stripe events we stored and have not applied: one whose job gave up (after ~9 h of
  * retries) stays unprocessed, and Stripe will not send it again (we answered 200). Metrics
  * report them (HandoffStripeEventsUnapplied), and an operator sends them again once the cause
  * is fixed (`npm run cli -- stripe:replay`); applying is idempotent (the event's row lock and

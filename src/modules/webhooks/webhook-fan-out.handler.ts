@@ -48,7 +48,7 @@ export class WebhookFanOutHandler implements HandlesJob<TicketEventType> {
   }
 
   /**
-   * The job failed for good (its ~18 h of retries ran out: the database away, or refusing the
+   * The job failed for good (its ~9 h of retries ran out: the database away, or refusing the
    * write, that long). No delivery records the event, so the company's webhook would never get
    * it and neither its delivery log nor a webhook.failing would say so: the sweep makes the
    * delivery now, and again at each sweep until it can. True when it made one.
