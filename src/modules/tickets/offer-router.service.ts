@@ -157,7 +157,12 @@ export class OfferRouter {
           CANDIDATES + (await this.offers.passedOnShift(em, agentId, live.shiftId)),
         );
         if (ids.length === 0) return false;
-        const ticket = await this.offers.lockOfferable(em, ids, agentId, live.shiftId);
+        const ticket = await this.offers.lockOfferable(em, ids, {
+          id: agentId,
+          shiftId: live.shiftId,
+          skillCodes: ctx.skillCodes,
+          skillLevels: ctx.skillLevels,
+        });
         if (!ticket) return false;
         // Fixed now (under the shift's surge lock, counted against its budget): the accept
         // claims at it, so the agent is paid what the offer showed.

@@ -218,13 +218,14 @@ export class OffersRepository {
    * The best of `ids` (ticket_candidates' order) still open, with no pending offer and not
    * declined or let expire by this agent on this shift, locked; SKIP LOCKED so two routers never
    * wait on one ticket. (A withdrawn offer does not count: the ticket was taken from under it,
-   * and once it is open again it may come back.)
+   * and once it is open again it may come back.) The agent's skills are checked again on the
+   * row locked, as claim_next_ticket's pick does: a ticket claimed and transferred to other
+   * skills since the candidates were read is open again, and not this agent's to be offered.
    */
   async lockOfferable(
     em: EntityManager,
     ids: string[],
-    agentId: string,
-    shiftId: string,
+    agent: { id: string; shiftId: string; skillCodes: string[]; skillLevels: number[] },
   ): Promise<TicketRow | undefined> {
     const [row]: TicketRow[] = await em.query(
       `SELECT * FROM tickets t
@@ -233,9 +234,13 @@ export class OffersRepository {
                            AND (o.status = 'pending'
                                 OR (o.agent_id = $2 AND o.shift_id = $3
                                     AND o.status IN ('declined', 'expired'))))
+          AND NOT EXISTS (SELECT 1 FROM unnest(t.skill_codes, t.skill_levels) AS r(skill, level)
+                            LEFT JOIN unnest($4::text[], $5::int[]) AS k(skill, level)
+                                   ON k.skill = r.skill
+                           WHERE k.level IS NULL OR k.level < r.level)
         ORDER BY t.rank DESC, t.sla_deadline, t.created_at
         LIMIT 1 FOR UPDATE SKIP LOCKED`,
-      [ids, agentId, shiftId],
+      [ids, agent.id, agent.shiftId, agent.skillCodes, agent.skillLevels],
     );
     return row;
   }
