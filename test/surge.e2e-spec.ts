@@ -346,6 +346,41 @@ describe('surge pay', () => {
     expect(rows.reduce((sum, r) => sum + Number(r.surge_extra_minor), 0)).toBe(10);
   });
 
+  it('a change of surge waits for the shift before the surge lock: no deadlock with a check-out and a claim', async () => {
+    const { shiftId, agent } = await oneAgentThreeTickets();
+    // A check-out holds the shift's row and then wants the agent's; a claim (or an offer)
+    // holds the agent's row and then wants the shift's surge lock. Each stands in here.
+    const claim = t.db.createQueryRunner();
+    const checkOut = t.db.createQueryRunner();
+    await Promise.all([claim.connect(), checkOut.connect()]);
+    try {
+      await claim.startTransaction();
+      await claim.query('SELECT 1 FROM agents WHERE user_id = $1 FOR NO KEY UPDATE', [agent.id]);
+      await checkOut.startTransaction();
+      await checkOut.query('SELECT 1 FROM shifts WHERE id = $1 FOR NO KEY UPDATE', [shiftId]);
+      const change = t.http
+        .patch(`/v1/shifts/${shiftId}`)
+        .set(company.auth)
+        .send({ surge: { maxMultiplierBps: 15_000, openTicketsPerAgent: 2, budgetMinor: 2000 } })
+        .then();
+      await waitForLockWaiters(t, 1, 'the change to wait on the shift');
+      // Each ends its transaction once its statement has an answer, whatever it is.
+      const settle = (q: typeof claim, sql: string, params: unknown[]) =>
+        q.query(sql, params).then(
+          async () => (await q.commitTransaction(), 'ok'),
+          async (e: { code?: string }) => (await q.rollbackTransaction(), e.code),
+        );
+      const outcomes = await Promise.all([
+        settle(claim, 'SELECT surge_lock($1)', [shiftId]),
+        settle(checkOut, 'SELECT 1 FROM agents WHERE user_id = $1 FOR NO KEY UPDATE', [agent.id]),
+      ]);
+      expect(outcomes).toEqual(['ok', 'ok']); // a deadlock aborts one of the three (40P01)
+      expect((await change).status).toBe(200);
+    } finally {
+      await Promise.all([claim.release(), checkOut.release()]);
+    }
+  });
+
   it('an offer shows its surge and its accept claims at it, the budget counting pending offers', async () => {
     const {
       shiftId,

@@ -98,11 +98,15 @@ export class ShiftPostingService {
     const checked = enlargesNow(await this.reads.own(this.db.manager, companyId, id), input);
     if (checked) await this.credit.assertMayAddDemand(companyId);
     await this.db.transaction(async (em) => {
-      // The surge lock before the shift's row: a claim holding it still needs a key share on
-      // the row (its insert's foreign key), which the row lock below would refuse it.
+      // The shift's row first, as everywhere (a check-out holds it and then wants the agent's
+      // row, which a claim holds while it waits for the surge lock), but FOR NO KEY UPDATE: a
+      // claim holding the surge lock still needs a key share on the row (its insert's foreign
+      // key), which that lets through and FOR UPDATE would not. Taken the other way round, the
+      // surge lock first, a change, a check-out and a claim or an offer could deadlock.
+      await this.shifts.lockForChange(em, id);
       const committed =
         input.surge || input.ratePerTicket ? await this.work.surgeCommitted(em, id, true) : 0;
-      const shift = await this.reads.own(em, companyId, id, true);
+      const shift = await this.reads.own(em, companyId, id); // held by the lock above
       if (shift.status !== 'scheduled') {
         throw new DomainError('SHIFT_CLOSED', 'A cancelled or completed shift cannot change');
       }

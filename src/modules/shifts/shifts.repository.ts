@@ -79,6 +79,14 @@ export class ShiftsRepository {
       .sort((a, b) => order.get(a.id)! - order.get(b.id)!);
   }
 
+  /**
+   * The shift's row locked FOR NO KEY UPDATE: every other change and seat waits, while inserts
+   * that reference the shift (a ticket claim) still take their key share.
+   */
+  async lockForChange(em: EntityManager, id: string): Promise<void> {
+    await em.query('SELECT 1 FROM shifts WHERE id = $1 FOR NO KEY UPDATE', [id]);
+  }
+
   /** One shift with its required skills, or SHIFT not found. */
   async oneWithSkills(em: EntityManager, id: string, lock = false): Promise<ShiftWithSkills> {
     const [shift] = await this.withSkills(em, [id], lock);
