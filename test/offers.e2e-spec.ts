@@ -206,6 +206,27 @@ describe('offers (push routing)', () => {
     expect(await offersOf(ticket.id)).toEqual([]);
   });
 
+  it('gives an offer its full time from when it is made, though the pass waited on the agent', async () => {
+    const { agents } = await liveAgents(t, acme.auth, 1, {}, { routing: 'push', offerSeconds: 20 });
+    const ticket = await escalate(t, bot);
+    let released = 0;
+    await whileAgentHeld(
+      t,
+      agents[0].id,
+      route,
+      'the router to wait for the agent',
+      async (held) => {
+        await new Promise((r) => setTimeout(r, 1000)); // a pass held up a second
+        const [{ at }] = await held.query('SELECT clock_timestamp() AS at');
+        released = (at as Date).getTime();
+      },
+    );
+    const [offer] = await t.db.query('SELECT expires_at FROM offers WHERE ticket_id = $1', [
+      ticket.id,
+    ]);
+    expect((offer.expires_at as Date).getTime() - released).toBeGreaterThanOrEqual(20_000);
+  });
+
   it("honours an accept made in time that waited on the ticket past the offer's end", async () => {
     const { agents } = await liveAgents(t, acme.auth, 1, {}, { routing: 'push' });
     const ticket = await escalate(t, bot);

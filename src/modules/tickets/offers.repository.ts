@@ -245,7 +245,12 @@ export class OffersRepository {
     return row;
   }
 
-  /** A pending offer; uq_offers_pending_ticket is the last word on one per ticket. */
+  /**
+   * A pending offer; uq_offers_pending_ticket is the last word on one per ticket. It runs
+   * `seconds` from now by the clock, not from the transaction's start (`now()`): a router pass
+   * that waited on the agent's row or the surge lock would make a shorter offer, even one
+   * already due, and its expiry would count against the agent.
+   */
   async insert(
     em: EntityManager,
     o: {
@@ -260,7 +265,7 @@ export class OffersRepository {
     const [row]: OfferRow[] = await em.query(
       `INSERT INTO offers (ticket_id, agent_id, company_id, shift_id, expires_at,
                            surge_multiplier_bps, surge_extra_minor)
-       VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5), $6, $7)
+       VALUES ($1, $2, $3, $4, clock_timestamp() + make_interval(secs => $5), $6, $7)
        RETURNING *, false AS due`,
       [
         o.ticketId,
