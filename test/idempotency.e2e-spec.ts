@@ -409,6 +409,29 @@ describe('Idempotency-Key (Stripe semantics)', () => {
     });
   });
 
+  describe('transfer', () => {
+    it('replays a transfer whose answer was lost, not 403 TICKET_NOT_CLAIMED_BY_YOU', async () => {
+      const hooli = await registerCompany(t, 'Hooli');
+      const bot = await createApiKey(t, hooli);
+      const {
+        agents: [agent],
+      } = await liveAgents(t, hooli.auth, 1);
+      await t.http.post('/v1/escalations').set(bearer(bot)).send(escalationBody()).expect(201);
+      const held = await t.http.post('/v1/agents/me/tickets/claim-next').set(agent.auth);
+      const key = newKey();
+      const transfer = () =>
+        t.http
+          .post(`/v1/tickets/${held.body.id}/transfer`)
+          .set(agent.auth)
+          .set(KEY, key)
+          .send({ requiredSkills: [{ skill: 'refunds', minLevel: 5 }], note: 'for a specialist' });
+      const first = await transfer().expect(200);
+      const again = await transfer().expect(200);
+      expect(replayed(again)).toBe(true);
+      expect(again.body).toEqual(first.body);
+    });
+  });
+
   describe('API keys', () => {
     it('replays a new API key, stored encrypted: the key never lies in clear', async () => {
       const key = newKey();

@@ -10079,7 +10079,13 @@ export interface operations {
   transferTicket: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /**
+         * @description Makes a retry safe: the same key with the same request answers the first answer again (with Idempotent-Replayed: true) instead of doing it twice. Keys are scoped to the caller and kept 24 hours; the same key with another request is 409 IDEMPOTENCY_KEY_REUSED.
+         * @example 5b0e6c1f-shift-2030-05-04
+         */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
       path: {
         id: string;
       };
@@ -10094,6 +10100,7 @@ export interface operations {
       /** @description OK */
       200: {
         headers: {
+          'Idempotent-Replayed': components['headers']['IdempotentReplayed'];
           [name: string]: unknown;
         };
         content: {
@@ -10137,6 +10144,8 @@ export interface operations {
        * @description Conflict.
        *
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
+       *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
+       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
        *     - `TICKET_WITHDRAWN`: the company's bot withdrew the ticket: nothing more can be done on it (told to the agent who held it; to any other agent it is TICKET_NOT_CLAIMED_BY_YOU)
        */
       409: {
@@ -10157,7 +10166,11 @@ export interface operations {
           'application/json': {
             error: {
               /** @enum {string} */
-              code: 'CONFLICT' | 'TICKET_WITHDRAWN';
+              code:
+                | 'CONFLICT'
+                | 'IDEMPOTENCY_KEY_REUSED'
+                | 'IDEMPOTENCY_KEY_IN_USE'
+                | 'TICKET_WITHDRAWN';
             } & WithRequired<components['schemas']['ErrorBody'], 'code'>;
           };
         };

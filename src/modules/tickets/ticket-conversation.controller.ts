@@ -125,6 +125,7 @@ export class TicketConversationController {
   @Post(':id/transfer')
   @HttpCode(200)
   @Roles('agent')
+  @Idempotent()
   @ApiOperation({ operationId: 'transferTicket', summary: 'Transfer your ticket to other skills' })
   @ApiErrors('AGENT_SUSPENDED', 'TICKET_NOT_CLAIMED_BY_YOU', 'TICKET_WITHDRAWN')
   @ApiOkResponse({ type: AgentTicketDto })
