@@ -1,9 +1,10 @@
-import { Controller, Get } from '@nestjs/common';
+import { Controller, Get, Logger } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import {
   HealthCheck,
   HealthCheckResult,
   HealthCheckService,
+  HealthIndicatorResult,
   HealthIndicatorService,
   TypeOrmHealthIndicator,
 } from '@nestjs/terminus';
@@ -18,6 +19,8 @@ import { ShutdownState } from './shutdown-state';
 @Controller('health')
 @Public()
 export class HealthController {
+  private readonly logger = new Logger(HealthController.name);
+
   constructor(
     private readonly health: HealthCheckService,
     private readonly database: TypeOrmHealthIndicator,
@@ -40,7 +43,22 @@ export class HealthController {
   @HealthCheck()
   @ApiOperation({ operationId: 'checkReadiness', summary: 'Readiness' })
   ready(): Promise<HealthCheckResult> {
-    return this.health.check([() => this.postgres(), () => this.redis(), () => this.lifecycle()]);
+    return this.health.check([
+      async () => this.withheld('database', await this.postgres()),
+      async () => this.withheld('redis', await this.redis()),
+      () => this.lifecycle(),
+    ]);
+  }
+
+  /**
+   * A dependency that is down says only that to the caller (anyone may read readiness): the
+   * driver's message names hosts, ports and database users. It goes to the log instead.
+   */
+  private withheld(key: string, result: HealthIndicatorResult): HealthIndicatorResult {
+    const state = result[key];
+    if (state?.status !== 'down') return result;
+    this.logger.warn({ check: key, reason: state.message as unknown }, 'not ready');
+    return this.indicators.check(key).down({ message: 'unavailable' });
   }
 
   /** Over a connection of its own, not the pool requests and jobs wait in (ReadinessDatabase). */
