@@ -797,6 +797,47 @@ describe('tickets', () => {
         expect(now.body).toMatchObject({ status: 'resolved', reopenCount: 1 });
       });
 
+      it("a reopen naming the resolution it means refuses once another stands: the key's answer lost, or no key", async () => {
+        const {
+          agents: [a, b],
+        } = await liveAgents(t, co.auth, 2);
+        const ticket = await escalate(t, coKey);
+        const work = async (agent: SignedIn) => {
+          await t.http.post(`/v1/tickets/${ticket.id}/claim`).set(agent.auth).expect(200);
+          await t.http
+            .post(`/v1/tickets/${ticket.id}/resolve`)
+            .set(agent.auth)
+            .send({ resolutionSummary: 'done' })
+            .expect(200);
+        };
+        await work(a);
+        const read = await t.http.get(`/v1/tickets/${ticket.id}`).set(co.auth).expect(200);
+        const aClaim = read.body.claims[0].claimId as string;
+        const reopen = (claimId: unknown) =>
+          t.http
+            .post(`/v1/tickets/${ticket.id}/reopen`)
+            .set(bearer(coKey))
+            .send({ reason: 'customer wrote back', claimId });
+        const bad = await reopen('not-a-uuid').expect(400);
+        expect(bad.body.error.details.fields.map((f: { field: string }) => f.field)).toEqual([
+          'claimId',
+        ]);
+        await reopen(aClaim).expect(200);
+        // The answer was lost (no key kept it); meanwhile another agent resolved it again.
+        await work(b);
+        const refused = await reopen(aClaim).expect(409);
+        const now = await t.http.get(`/v1/tickets/${ticket.id}`).set(co.auth).expect(200);
+        const bClaim = now.body.claims[1].claimId as string;
+        expect(refused.body.error).toMatchObject({
+          code: 'TICKET_RESOLVED_AGAIN',
+          details: { claimId: bClaim },
+        });
+        expect(now.body).toMatchObject({ status: 'resolved', reopenCount: 1 });
+        expect(now.body.claims[1]).toMatchObject({ status: 'resolved', reopenedAt: null });
+        // Naming the one that stands reopens it.
+        await reopen(bClaim).expect(200);
+      });
+
       it('reopen inside the window sends it back to the queue; after the window, 409', async () => {
         const {
           agents: [a],

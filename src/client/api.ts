@@ -4293,6 +4293,15 @@ export interface components {
     ReopenTicketDto: {
       /** @example The customer is still charged twice */
       reason: string;
+      /**
+       * Format: uuid
+       * @description The resolution you mean to reopen: its claim's id, as you read the ticket. If another
+       *     stands by now (this reopen is a retry, and the ticket was claimed and resolved again
+       *     since), 409 TICKET_RESOLVED_AGAIN and nothing changes, where without it the next agent's
+       *     resolution would be reopened and its pay clawed back.
+       * @example 3f2b8c1e-5d4a-4e7f-9b6c-2a1d0e9f8c7b
+       */
+      claimId?: string;
     };
     TicketMessagePageDto: {
       items: components['schemas']['TicketMessageDto'][];
@@ -6858,6 +6867,7 @@ export interface components {
       | 'AGENT_AT_CAPACITY'
       | 'AGENT_SUSPENDED'
       | 'REOPEN_WINDOW_CLOSED'
+      | 'TICKET_RESOLVED_AGAIN'
       | 'TICKET_WITHDRAWN'
       | 'MESSAGE_ID_CONFLICT'
       | 'WEBHOOK_NOT_CONFIGURED'
@@ -9869,6 +9879,7 @@ export interface operations {
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
        *     - `TICKET_NOT_OPEN`: the ticket is not in a state that allows this
        *     - `REOPEN_WINDOW_CLOSED`: the ticket was resolved too long ago to reopen
+       *     - `TICKET_RESOLVED_AGAIN`: the resolution named (claimId) no longer stands: the ticket was reopened and resolved again since
        */
       409: {
         headers: {
@@ -9878,8 +9889,8 @@ export interface operations {
           /**
            * @example {
            *       "error": {
-           *         "code": "REOPEN_WINDOW_CLOSED",
-           *         "message": "The ticket was resolved too long ago to reopen.",
+           *         "code": "TICKET_RESOLVED_AGAIN",
+           *         "message": "The resolution named (claimId) no longer stands: the ticket was reopened and resolved again since.",
            *         "details": null,
            *         "requestId": "0b5a4e1c-2f7d-4c83-9a1e-6d3f8b2c7e90"
            *       }
@@ -9893,7 +9904,8 @@ export interface operations {
                 | 'IDEMPOTENCY_KEY_REUSED'
                 | 'IDEMPOTENCY_KEY_IN_USE'
                 | 'TICKET_NOT_OPEN'
-                | 'REOPEN_WINDOW_CLOSED';
+                | 'REOPEN_WINDOW_CLOSED'
+                | 'TICKET_RESOLVED_AGAIN';
             } & WithRequired<components['schemas']['ErrorBody'], 'code'>;
           };
         };

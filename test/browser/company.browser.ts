@@ -186,7 +186,20 @@ test('a company signs up, connects its bot, watches its queue live, and reopens 
   await page.getByRole('button', { name: 'Reopen ticket' }).click();
   await expect(page.getByLabel('Why it is reopened')).toHaveAttribute('aria-invalid', 'true');
   await page.getByLabel('Why it is reopened').fill('Customer wrote back: still locked out');
+  let sent: unknown = null;
+  await page.route(`**/v1/tickets/${ticket.id}/reopen`, async (route) => {
+    sent = route.request().postDataJSON() as unknown;
+    await route.fallback();
+  });
   await page.getByRole('button', { name: 'Reopen ticket' }).click();
+  // It names the resolution shown: a retry once another stands reopens nothing (409).
+  await expect
+    .poll(() => sent)
+    .toEqual({
+      reason: 'Customer wrote back: still locked out',
+      claimId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+    });
+  await page.unroute(`**/v1/tickets/${ticket.id}/reopen`);
   await expect(page.getByText('open', { exact: true })).toBeVisible();
 
   // The month's statement: the reopened ticket's line shows as reversed.

@@ -56,6 +56,8 @@ export const ERROR_STATUS = {
   AGENT_AT_CAPACITY: 409,
   AGENT_SUSPENDED: 403,
   REOPEN_WINDOW_CLOSED: 409,
+  // A reopen naming a resolution (claimId) that no longer stands: another was made since.
+  TICKET_RESOLVED_AGAIN: 409,
   // The bot withdrew the ticket: nothing more can be done on it.
   TICKET_WITHDRAWN: 409,
   // The bot's messageId was already used on this ticket for a different message.

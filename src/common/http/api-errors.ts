@@ -64,6 +64,8 @@ export const ERROR_DESCRIPTIONS: Record<ErrorCode, string> = {
   AGENT_AT_CAPACITY: 'you already hold as many tickets as your limit allows',
   AGENT_SUSPENDED: 'your account is suspended',
   REOPEN_WINDOW_CLOSED: 'the ticket was resolved too long ago to reopen',
+  TICKET_RESOLVED_AGAIN:
+    'the resolution named (claimId) no longer stands: the ticket was reopened and resolved again since',
   WEBHOOK_NOT_CONFIGURED: 'no webhook is set',
   DELIVERY_IN_PROGRESS: 'the delivery is still being retried',
   PAYOUT_RUN_STATE: "the run's status does not allow this",

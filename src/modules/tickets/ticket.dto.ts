@@ -10,6 +10,7 @@ import {
   IsObject,
   IsOptional,
   IsString,
+  IsUUID,
   Length,
   Matches,
   Max,
@@ -266,6 +267,17 @@ export class ReopenTicketDto {
   @MaxLength(1000)
   @Matches(/\S/, { message: 'reason must not be blank' })
   reason: string;
+
+  /**
+   * The resolution you mean to reopen: its claim's id, as you read the ticket. If another
+   * stands by now (this reopen is a retry, and the ticket was claimed and resolved again
+   * since), 409 TICKET_RESOLVED_AGAIN and nothing changes, where without it the next agent's
+   * resolution would be reopened and its pay clawed back.
+   * @example 3f2b8c1e-5d4a-4e7f-9b6c-2a1d0e9f8c7b
+   */
+  @IsOmittable()
+  @IsUUID()
+  claimId?: string;
 }
 
 export class TicketSkillView {

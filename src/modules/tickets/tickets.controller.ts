@@ -91,13 +91,13 @@ export class TicketsController {
   // whatever resolution stands by then (another agent's, since), clawing back their pay.
   @Idempotent()
   @ApiOperation({ operationId: 'reopenTicket', summary: 'Reopen a resolved ticket' })
-  @ApiErrors('TICKET_NOT_OPEN', 'REOPEN_WINDOW_CLOSED')
+  @ApiErrors('TICKET_NOT_OPEN', 'REOPEN_WINDOW_CLOSED', 'TICKET_RESOLVED_AGAIN')
   reopen(
     @CurrentActor() actor: Actor,
     @IdParam() id: string,
     @Body() body: ReopenTicketDto,
   ): Promise<TicketDto> {
-    return this.tickets.reopen(actor, id, body.reason);
+    return this.tickets.reopen(actor, id, body.reason, body.claimId);
   }
 }
 

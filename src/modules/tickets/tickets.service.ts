@@ -83,7 +83,7 @@ export class TicketsService {
    * fresh claim deadline and its original skill levels; the resolving claim is marked reopened
    * (the ledger claws its pay back).
    */
-  async reopen(actor: Actor, id: string, reason: string): Promise<TicketDto> {
+  async reopen(actor: Actor, id: string, reason: string, claimId?: string): Promise<TicketDto> {
     const companyId = requireCompany(actor, true);
     const windowHours = this.config.get('REOPEN_WINDOW_HOURS', { infer: true });
     await this.db.transaction(async (em) => {
@@ -99,6 +99,14 @@ export class TicketsService {
         );
       }
       const claim = await this.claims.markLastResolutionReopened(em, id);
+      // Undone with the transaction: the caller meant a resolution that no longer stands.
+      if (claimId !== undefined && claim.id !== claimId) {
+        throw new DomainError(
+          'TICKET_RESOLVED_AGAIN',
+          'The ticket was reopened and resolved again since: another resolution stands',
+          { claimId: claim.id },
+        );
+      }
       const reopened = await this.tickets.markReopened(em, id);
       await emitTicketEvent(
         em,

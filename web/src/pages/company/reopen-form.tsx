@@ -10,11 +10,13 @@ import { problemOf } from '../../ui/form-errors';
 const INPUTS = ['reason'];
 
 /** Sends a resolved ticket back to the queue (within the reopen window); its earning reverses. */
-export function ReopenForm({ ticketId }: { ticketId: string }) {
+export function ReopenForm({ ticketId, claimId }: { ticketId: string; claimId?: string }) {
   const queryClient = useQueryClient();
   const [reason, setReason] = useState('');
   // A retry after a lost answer gets that answer: without the key it would reopen whatever
-  // resolution stands by then, perhaps the next agent's, clawing back their pay.
+  // resolution stands by then, perhaps the next agent's, clawing back their pay. The
+  // resolution shown is named too (claimId): once the key has lapsed, the API refuses a
+  // reopen of one that no longer stands (TICKET_RESOLVED_AGAIN).
   const submission = useSubmissionKey();
   const reopen = useMutation({
     mutationFn: () =>
@@ -22,9 +24,9 @@ export function ReopenForm({ ticketId }: { ticketId: string }) {
         api.POST('/v1/tickets/{id}/reopen', {
           params: {
             path: { id: ticketId },
-            header: { 'Idempotency-Key': submission.keyFor({ ticketId, reason }) },
+            header: { 'Idempotency-Key': submission.keyFor({ ticketId, reason, claimId }) },
           },
-          body: { reason },
+          body: { reason, claimId },
         }),
       ),
     onSettled: (_data, error) => submission.settled(error),

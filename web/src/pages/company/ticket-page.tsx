@@ -62,7 +62,12 @@ export default function CompanyTicketPage() {
         <Grid.Col span={{ base: 12, md: 6 }}>
           <Stack gap="lg">
             <ClaimHistory claims={t.claims} zone={zone} />
-            {t.status === 'resolved' && <ReopenForm ticketId={t.id} />}
+            {t.status === 'resolved' && (
+              <ReopenForm
+                ticketId={t.id}
+                claimId={t.claims.findLast((c) => c.status === 'resolved')?.claimId}
+              />
+            )}
             {/* A withdrawn ticket is final, paid withdrawal or not: nothing to review. */}
             {t.status !== 'withdrawn' && t.claims.some((c) => c.status === 'resolved') && (
               <FeedbackSection ticketId={t.id} />
