@@ -4,7 +4,7 @@ import type { TicketEvent } from '../src/modules/jobs/job-registry';
 import { createApiKey, registerCompany, SignedIn } from './support/factories';
 import { escalate, liveAgents } from './support/tickets';
 import { createTestApp, TestApp } from './support/test-app';
-import { waitForLockWaiters, withRowsHeld } from './support/row-locks';
+import { claimAndTransferAway, withCandidatesHeld } from './support/candidates-gate';
 
 type ValueType = 'uuid' | 'string' | 'instant' | 'object';
 
@@ -236,47 +236,15 @@ describe('one claim write (write_ticket_claim) and one resolve (resolve_ticket)'
       agents: [late, first],
     } = await liveAgents(t, shop.auth, 2); // refunds at level 3
     const ticket = await escalate(t, await createApiKey(t, shop)); // refunds ≥ 2
-    // `late`'s claim-next waits between its candidates (the ticket, open) and its pick, on an
-    // advisory lock the test holds until `first` has claimed and transferred the ticket.
-    const gate = 424_242;
-    const sig = 'uuid, uuid, text[], text[], int[], int';
-    await t.db.query(
-      `ALTER FUNCTION ticket_candidates(${sig}) RENAME TO ticket_candidates_ungated`,
+    // `late`'s claim-next waits between its candidates (the ticket, open) and its pick while
+    // `first` claims the ticket and transfers it.
+    const { started } = await withCandidatesHeld(
+      t,
+      late.id,
+      () => t.http.post('/v1/agents/me/tickets/claim-next').set(late.auth).then(),
+      () => claimAndTransferAway(t, first, ticket.id),
     );
-    await t.db.query(
-      `CREATE FUNCTION ticket_candidates(p_company uuid, p_agent uuid, p_languages text[],
-                                         p_skills text[], p_levels int[], p_limit int)
-       RETURNS SETOF uuid LANGUAGE plpgsql VOLATILE AS $$
-       BEGIN
-         RETURN QUERY SELECT * FROM ticket_candidates_ungated(p_company, p_agent, p_languages,
-                                                             p_skills, p_levels, p_limit);
-         IF p_agent = '${late.id}' THEN PERFORM pg_advisory_xact_lock(${gate}); END IF;
-       END $$`,
-    );
-    try {
-      const claimNext = await withRowsHeld(
-        t,
-        `SELECT pg_advisory_xact_lock(${gate})`,
-        [],
-        async () => {
-          const pending = t.http.post('/v1/agents/me/tickets/claim-next').set(late.auth).then();
-          await waitForLockWaiters(t, 1, "late's claim-next between its candidates and its pick");
-          await t.http.post(`/v1/tickets/${ticket.id}/claim`).set(first.auth).expect(200);
-          await t.http
-            .post(`/v1/tickets/${ticket.id}/transfer`)
-            .set(first.auth)
-            .send({ requiredSkills: [{ skill: 'refunds', minLevel: 5 }], note: 'for a specialist' })
-            .expect(200);
-          return { pending }; // answered once the gate opens
-        },
-      );
-      expect((await claimNext.pending).status).toBe(204);
-    } finally {
-      await t.db.query(`DROP FUNCTION ticket_candidates(${sig})`);
-      await t.db.query(
-        `ALTER FUNCTION ticket_candidates_ungated(${sig}) RENAME TO ticket_candidates`,
-      );
-    }
+    expect((await started).status).toBe(204);
     const [row] = await t.db.query('SELECT status, claimed_by FROM tickets WHERE id = $1', [
       ticket.id,
     ]);

@@ -18,6 +18,7 @@ import { escalate, escalationBody, insertTickets, liveAgents } from './support/t
 import { createTestApp, TestApp } from './support/test-app';
 import { waitFor } from './support/wait-for';
 import { waitForLockWaiters, whileAgentHeld, withRowsHeld } from './support/row-locks';
+import { claimAndTransferAway, withCandidatesHeld } from './support/candidates-gate';
 
 interface OfferRow {
   id: string;
@@ -160,49 +161,20 @@ describe('offers (push routing)', () => {
       agents: [puller],
     } = await liveAgents(t, acme.auth, 1); // on a pull shift of the same company
     // The router's pass for `pushed` waits between its candidates (the ticket, open) and its
-    // lock, on an advisory lock the test holds while `puller` claims and transfers it.
-    const gate = 434_343;
-    const sig = 'uuid, uuid, text[], text[], int[], int';
-    await t.db.query(
-      `ALTER FUNCTION ticket_candidates(${sig}) RENAME TO ticket_candidates_ungated`,
+    // lock while `puller` claims the ticket and transfers it. Escalated with the gate shut, so
+    // a pass the intake set off waits there too.
+    let ticket = { id: '' };
+    const { started } = await withCandidatesHeld(
+      t,
+      pushed.id,
+      () =>
+        escalate(t, bot).then((made) => {
+          ticket = made;
+          return route();
+        }),
+      () => claimAndTransferAway(t, puller, ticket.id),
     );
-    await t.db.query(
-      `CREATE FUNCTION ticket_candidates(p_company uuid, p_agent uuid, p_languages text[],
-                                         p_skills text[], p_levels int[], p_limit int)
-       RETURNS SETOF uuid LANGUAGE plpgsql VOLATILE AS $$
-       BEGIN
-         RETURN QUERY SELECT * FROM ticket_candidates_ungated(p_company, p_agent, p_languages,
-                                                             p_skills, p_levels, p_limit);
-         -- Only in the pass's transaction for the agent (it holds the agent's row lock, so it
-         -- has a transaction id), not in the pass's read of which agents could take something.
-         IF p_agent = '${pushed.id}' AND txid_current_if_assigned() IS NOT NULL THEN
-           PERFORM pg_advisory_xact_lock(${gate});
-         END IF;
-       END $$`,
-    );
-    let ticket: { id: string };
-    try {
-      ticket = await withRowsHeld(t, `SELECT pg_advisory_xact_lock(${gate})`, [], async (held) => {
-        // Made while the gate is closed: a route job the intake wrote waits at the gate too.
-        const made = await escalate(t, bot);
-        const routing = route();
-        await waitForLockWaiters(t, 1, "the router's pass between candidates and lock");
-        await t.http.post(`/v1/tickets/${made.id}/claim`).set(puller.auth).expect(200);
-        await t.http
-          .post(`/v1/tickets/${made.id}/transfer`)
-          .set(puller.auth)
-          .send({ requiredSkills: [{ skill: 'refunds', minLevel: 5 }], note: 'for a specialist' })
-          .expect(200);
-        await held.commitTransaction(); // the gate opens
-        await routing;
-        return made;
-      });
-    } finally {
-      await t.db.query(`DROP FUNCTION ticket_candidates(${sig})`);
-      await t.db.query(
-        `ALTER FUNCTION ticket_candidates_ungated(${sig}) RENAME TO ticket_candidates`,
-      );
-    }
+    await started;
     expect(await offersOf(ticket.id)).toEqual([]);
   });
 

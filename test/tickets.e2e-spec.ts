@@ -656,6 +656,14 @@ describe('tickets', () => {
     });
 
     describe('release, resolve, reopen', () => {
+      const claimAndResolve = async (agent: SignedIn, ticketId: string, summary: string) => {
+        await t.http.post(`/v1/tickets/${ticketId}/claim`).set(agent.auth).expect(200);
+        await t.http
+          .post(`/v1/tickets/${ticketId}/resolve`)
+          .set(agent.auth)
+          .send({ resolutionSummary: summary })
+          .expect(200);
+      };
       it('release returns it to the queue, not to the releasing agent for a while', async () => {
         const {
           agents: [a, b],
@@ -771,14 +779,8 @@ describe('tickets', () => {
           agents: [a, b],
         } = await liveAgents(t, co.auth, 2);
         const ticket = await escalate(t, coKey);
-        const work = async (agent: SignedIn, summary: string) => {
-          await t.http.post(`/v1/tickets/${ticket.id}/claim`).set(agent.auth).expect(200);
-          await t.http
-            .post(`/v1/tickets/${ticket.id}/resolve`)
-            .set(agent.auth)
-            .send({ resolutionSummary: summary })
-            .expect(200);
-        };
+        const work = (agent: SignedIn, summary: string) =>
+          claimAndResolve(agent, ticket.id, summary);
         await work(a, 'done');
         const reopen = () =>
           t.http
@@ -802,14 +804,7 @@ describe('tickets', () => {
           agents: [a, b],
         } = await liveAgents(t, co.auth, 2);
         const ticket = await escalate(t, coKey);
-        const work = async (agent: SignedIn) => {
-          await t.http.post(`/v1/tickets/${ticket.id}/claim`).set(agent.auth).expect(200);
-          await t.http
-            .post(`/v1/tickets/${ticket.id}/resolve`)
-            .set(agent.auth)
-            .send({ resolutionSummary: 'done' })
-            .expect(200);
-        };
+        const work = (agent: SignedIn) => claimAndResolve(agent, ticket.id, 'done');
         await work(a);
         const read = await t.http.get(`/v1/tickets/${ticket.id}`).set(co.auth).expect(200);
         const aClaim = read.body.claims[0].claimId as string;
