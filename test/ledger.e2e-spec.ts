@@ -6,6 +6,7 @@ import {
   TicketLedgerHandler,
 } from '../src/modules/ledger/earnings-posting.handlers';
 import { POSTING_LINES_SQL } from '../src/modules/ledger/journal.repository';
+import { changedRows } from '../src/database/sql';
 import { LedgerService } from '../src/modules/ledger/ledger.service';
 import { Actor } from '../src/common/auth/actor';
 import { TicketEvent } from '../src/modules/jobs/job-registry';
@@ -13,6 +14,7 @@ import { TicketsService } from '../src/modules/tickets/tickets.service';
 import { AdjustmentsService } from '../src/modules/ledger/adjustments.service';
 import { createApiKey, createStaff, registerCompany, SignedIn } from './support/factories';
 import { interleave } from './support/interleave';
+import { walkPages } from './support/pages';
 import { escalate, liveAgents } from './support/tickets';
 import { createTestApp, TestApp } from './support/test-app';
 import { waitFor } from './support/wait-for';
@@ -186,8 +188,8 @@ describe('ledger', () => {
       finance = await createStaff(t, 'finance');
     });
 
-    async function resolved(agent: SignedIn) {
-      const ticket = await escalate(t, key);
+    async function resolved(agent: SignedIn, botKey = key) {
+      const ticket = await escalate(t, botKey);
       await t.http.post(`/v1/tickets/${ticket.id}/claim`).set(agent.auth).expect(200);
       await t.http
         .post(`/v1/tickets/${ticket.id}/resolve`)
@@ -357,7 +359,7 @@ describe('ledger', () => {
       const from = new Date(Date.now() - 3_600_000).toISOString();
       const to = new Date(Date.now() + 60_000).toISOString();
       const statement = await t.http
-        .get(`/v1/companies/me/statement?from=${from}&to=${to}`)
+        .get(`/v1/companies/me/statement?from=${from}&to=${to}&limit=100`)
         .set(co.auth)
         .expect(200);
       const line = statement.body.lines.find((l: { ticketId: string }) => l.ticketId === ticket.id);
@@ -384,7 +386,7 @@ describe('ledger', () => {
       const from = new Date(Date.now() - 3_600_000).toISOString();
       const to = new Date(Date.now() + 60_000).toISOString();
       const statement = await t.http
-        .get(`/v1/companies/me/statement?from=${from}&to=${to}`)
+        .get(`/v1/companies/me/statement?from=${from}&to=${to}&limit=100`)
         .set(co.auth)
         .expect(200);
       const mine = statement.body.lines.filter((l: { agentId: string }) => l.agentId === agent.id);
@@ -456,6 +458,112 @@ describe('ledger', () => {
           .set(co.auth)
           .send({ timeZone: before.body.timeZone })
           .expect(200);
+      }
+    });
+
+    it('pages the statement by time of resolution, each line once, the totals of the whole period on the first page', async () => {
+      const payer = await registerCompany(t, 'Busy payer');
+      const payerKey = await createApiKey(t, payer);
+      const onShift = async (amountMinor: number, currency: string) =>
+        (await liveAgents(t, payer.auth, 1, {}, { ratePerTicket: { amountMinor, currency } }))
+          .agents[0];
+      const [eur, usd] = [await onShift(300, 'EUR'), await onShift(400, 'USD')];
+      const tickets = [];
+      for (let i = 0; i < 6; i++) tickets.push(await resolved(eur, payerKey));
+      for (let i = 0; i < 2; i++) tickets.push(await resolved(usd, payerKey));
+      await runLedgerJobs(tickets.map((x) => x.id));
+      await reopenAndBook(payer, tickets[5].id); // listed as reversed, not owed
+      // Two pairs resolved in one microsecond (only the claim's id orders each pair), one a
+      // microsecond after a pair (the same millisecond), and one at `to`, outside the period.
+      const times = [
+        '2030-04-10T10:00:00.123456Z',
+        '2030-04-10T10:00:00.123456Z',
+        '2030-04-10T10:00:00.123457Z',
+        '2030-04-02T08:00:00.000000Z',
+        '2030-04-20T00:00:00.000000Z',
+        '2030-04-20T00:00:00.000000Z',
+        '2030-04-30T23:59:59.999999Z',
+        '2030-05-01T00:00:00.000000Z',
+      ];
+      const claims: string[] = [];
+      for (const [i, ticket] of tickets.entries()) {
+        const [row] = await changedRows<{ claim_id: string }>(
+          t.db,
+          `UPDATE earnings SET earned_at = $2 WHERE ticket_id = $1 RETURNING claim_id`,
+          [ticket.id, times[i]],
+        );
+        claims.push(row.claim_id);
+      }
+      const inOrder = claims
+        .map((claim, i) => ({ claim, at: times[i] }))
+        .slice(0, 7)
+        // Times of one length, then ids: as PostgreSQL orders timestamps, then uuids.
+        .sort((x, y) => (x.at + x.claim < y.at + y.claim ? -1 : 1))
+        .map((x) => x.claim);
+      type Page = {
+        totals: { currency: string; tickets: number; rateMinor: number; feeMinor: number }[] | null;
+        lines: {
+          claimId: string;
+          currency: string;
+          rateMinor: number;
+          feeMinor: number;
+          status: string;
+        }[];
+        nextCursor: string | null;
+      };
+      const path = '/v1/companies/me/statement?from=2030-04-01T00:00:00Z&to=2030-05-01T00:00:00Z';
+      for (const limit of [1, 3, 100]) {
+        const pages = await walkPages<Page>(t, path, payer.auth, limit);
+        const lines = pages.flatMap((p) => p.lines);
+        expect(pages).toHaveLength(Math.ceil(7 / limit));
+        // Every line once, none missing, in order, ties included.
+        expect(lines.map((l) => l.claimId)).toEqual(inOrder);
+        expect(lines.filter((l) => l.status === 'reversed').map((l) => l.claimId)).toEqual([
+          claims[5],
+        ]);
+        // The first page's totals are the whole period's, whatever the page size: the sum of
+        // every page's lines not reversed.
+        const owed = lines.filter((l) => l.status !== 'reversed');
+        const sumOf = (currency: string) => {
+          const of = owed.filter((l) => l.currency === currency);
+          const rateMinor = of.reduce((n, l) => n + l.rateMinor, 0);
+          const feeMinor = of.reduce((n, l) => n + l.feeMinor, 0);
+          return {
+            currency,
+            tickets: of.length,
+            rateMinor,
+            feeMinor,
+            totalMinor: rateMinor + feeMinor,
+          };
+        };
+        expect(pages[0].totals).toEqual(['EUR', 'USD'].map(sumOf));
+        expect(pages[0].totals).toEqual([
+          { currency: 'EUR', tickets: 5, rateMinor: 1500, feeMinor: 225, totalMinor: 1725 },
+          { currency: 'USD', tickets: 1, rateMinor: 400, feeMinor: 60, totalMinor: 460 },
+        ]);
+        expect(pages.slice(1).map((p) => p.totals)).toEqual(pages.slice(1).map(() => null));
+      }
+    });
+
+    it('refuses a bad cursor or limit on the statement, naming the field', async () => {
+      const path = '/v1/companies/me/statement?month=2030-04';
+      const cursor = (parts: string[]) => Buffer.from(JSON.stringify(parts)).toString('base64url');
+      for (const [query, field] of [
+        ['cursor=nope', 'cursor'],
+        [`cursor=${cursor(['2030-04-10T10:00:00.123456Z'])}`, 'cursor'],
+        [`cursor=${cursor(['2030-04-10T10:00:00.123456Z', 'not-a-claim'])}`, 'cursor'],
+        ['limit=0', 'limit'],
+        ['limit=101', 'limit'],
+        ['limit=ten', 'limit'],
+      ]) {
+        const res = await t.http.get(`${path}&${query}`).set(co.auth).expect(400);
+        expect(res.body.error.details.fields.map((f: { field: string }) => f.field)).toEqual([
+          field,
+        ]);
+      }
+      // The bounds themselves are pages.
+      for (const limit of [1, 100]) {
+        await t.http.get(`${path}&limit=${limit}`).set(co.auth).expect(200);
       }
     });
 

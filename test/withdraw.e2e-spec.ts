@@ -45,7 +45,7 @@ describe('withdrawing an escalation', () => {
     const from = new Date(Date.now() - 3_600_000).toISOString();
     const to = new Date(Date.now() + 60_000).toISOString();
     const res = await t.http
-      .get(`/v1/companies/me/statement?from=${from}&to=${to}`)
+      .get(`/v1/companies/me/statement?from=${from}&to=${to}&limit=100`)
       .set(co.auth)
       .expect(200);
     return (res.body.lines as { ticketId: string }[]).find((l) => l.ticketId === ticketId);

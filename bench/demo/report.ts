@@ -167,7 +167,7 @@ export function companies(day: Day, statements: Map<CompanyKey, Schemas['Stateme
   table(
     ['company owes (resolved × rate + fee)', 'tickets', 'rate', 'platform fee', 'total'],
     [...day.companies.values()].map((c) => {
-      const t = statements.get(c.plan.key)?.totals.find((x) => x.currency === 'EUR');
+      const t = statements.get(c.plan.key)?.totals?.find((x) => x.currency === 'EUR');
       return [
         c.plan.name,
         t?.tickets ?? 0,

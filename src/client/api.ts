@@ -1411,7 +1411,10 @@ export interface paths {
     };
     /**
      * Get the company's statement for a period
-     * @description Resolved tickets in a period with rate, platform fee and totals per currency.
+     * @description Resolved tickets in a period (a month in the company's zone, or `from` and `to`), each with
+     *     its rate and platform fee, by time of resolution, a page at a time: pass the answer's
+     *     `nextCursor` as `cursor`, with the same period, for the next page. The first page carries
+     *     the whole period's totals per currency (null on the pages after it).
      */
     get: operations['getCompanyStatement'];
     put?: never;
@@ -4987,8 +4990,19 @@ export interface components {
        * @example Europe/Berlin
        */
       timeZone: string | null;
-      totals: components['schemas']['StatementTotalDto'][];
+      /**
+       * @description Per currency, the whole period's tickets and sums (every line of every page but the
+       *     reversed ones), on the first page; null on the pages after it, so that walking a busy
+       *     year's pages sums the year once, not once a page.
+       */
+      totals: components['schemas']['StatementTotalDto'][] | null;
+      /** @description A page of the period's lines, by time of resolution (the claim's id breaks a tie). */
       lines: components['schemas']['StatementLineDto'][];
+      /**
+       * @description Pass as `cursor`, with the same period, for the next page; null on the last page.
+       * @example WyIyMDMwLTA1LTA0VDA5OjMxOjQwLjAwMDAwMFoiLCJhN2QzZTlmMS0yYjRjLTRkNmUtOGYwYS0xYzNlNWI3ZDlmMmEiXQ
+       */
+      nextCursor: string | null;
     };
     CurrencyBalanceDto: {
       /** @example 0 */
@@ -11421,6 +11435,8 @@ export interface operations {
   getCompanyStatement: {
     parameters: {
       query?: {
+        /** @description Items per page, 1–100 (default 20). */
+        limit?: number;
         /** @description Tickets resolved at or after (RFC 3339); with `to`, instead of `month`. */
         from?: string;
         /** @description Tickets resolved before. At most 366 days after `from`. */
@@ -11430,6 +11446,12 @@ export interface operations {
          *     (the one its invoices close in). Give it, or `from` and `to`.
          */
         month?: string;
+        /**
+         * @description The `nextCursor` of the previous page. Room for the longest the API makes: the agent
+         *     directory's holds a display name (100 characters, up to 4 bytes each, some escaped in its
+         *     JSON), base64url-encoded.
+         */
+        cursor?: string;
       };
       header?: never;
       path?: never;

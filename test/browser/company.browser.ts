@@ -8,6 +8,7 @@ import {
   expireSla,
   PASSWORD,
   postShift,
+  resolvedTickets,
   signInApi,
   signInPage,
   signUpAgent,
@@ -672,4 +673,44 @@ test('the statement opens on this month in the company’s zone, not the browser
   } finally {
     await context.close();
   }
+});
+
+/**
+ * A busy month's statement: the totals count every ticket of the month from the first page,
+ * and the lines past a page (20) come with "Load more".
+ */
+test('a company reads a statement of more than a page, its totals the whole month’s', async ({
+  page,
+}) => {
+  const company = await signUpCompany(`Busy ${Math.random().toString(36).slice(2, 8)}`);
+  const tickets = await resolvedTickets(company, await signUpAgent('Lee Page'), 21, 'Busy desk');
+  // The ledger books each resolution from the outbox, a moment after it.
+  const from = new Date(Date.now() - 3_600_000).toISOString();
+  const to = new Date(Date.now() + 3_600_000).toISOString();
+  await expect
+    .poll(
+      async () => {
+        const first = await unwrap(
+          company.admin.GET('/v1/companies/me/statement', {
+            params: { query: { from, to, limit: 1 } },
+          }),
+        );
+        return first.totals?.[0]?.tickets;
+      },
+      { timeout: 60_000 },
+    )
+    .toBe(21);
+  await signInPage(page, company.email, '/company/statement');
+  await expect(page.getByText(/^21 tickets: /)).toBeVisible();
+  const lines = page.getByRole('region', { name: 'Statement lines' });
+  // A header row and a page of lines; the latest resolution comes with the next page.
+  await expect(lines.getByRole('row')).toHaveCount(21);
+  const latest = lines.getByRole('link', { name: tickets[20].externalId });
+  await expect(latest).toHaveCount(0);
+  await page.getByRole('button', { name: 'Load more statement lines' }).click();
+  await expect(latest).toBeVisible();
+  await expect(lines.getByRole('row')).toHaveCount(22);
+  await expect(page.getByRole('button', { name: 'Load more statement lines' })).toHaveCount(0);
+  await expect(page.getByText(/^21 tickets: /)).toBeVisible();
+  await expectAccessible(page, 'statement of more than a page');
 });

@@ -13,7 +13,7 @@ export interface AgentIdentity {
  * Finance's screens (adjustments, payout lines, their CSV, reconciliation) show each agent's
  * display name (agents module) and email (users module) beside its id. One query to each owner
  * for a whole page or run, never one per line: a payout run has up to 50,000 lines. Companies
- * never get this: their statements carry the display name only (EarningsService).
+ * never get this: their statements carry the display name only (CompanyStatementService).
  */
 @Injectable()
 export class AgentIdentities {

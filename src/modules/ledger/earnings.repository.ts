@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
+import { cursorInstant, KeyedRow } from '../../database/sql';
 
 /** An `earnings` row: one per resolved claim, pending → available, or reversed. */
 export interface EarningRow {
@@ -29,6 +30,20 @@ export type StatementRow = Pick<
   | 'fee_minor'
   | 'status'
 >;
+
+/** Where a page of a company's statement ends: its last line's sort key. */
+export interface StatementCursor {
+  earnedAt: string;
+  claimId: string;
+}
+
+/** One currency's sums over a statement's period (bigint sums as text, as pg gives them). */
+export interface StatementTotalRow {
+  currency: string;
+  tickets: number;
+  rate_minor: string;
+  fee_minor: string;
+}
 
 /** An earning still booked although its claim was reopened (the integrity report). */
 export type UnreversedEarningRow = Pick<
@@ -97,19 +112,42 @@ export class EarningsRepository {
     return [row.start.toISOString(), row.end.toISOString()];
   }
 
-  /** A company's earnings in [from, to), by time of resolution. */
-  ofCompany(
+  /**
+   * One keyset page of a company's earnings in [from, to) after `after`, by time of resolution;
+   * the claim's id breaks ties (one earning per claim), so no two rows share a position. Read
+   * along ix_earnings_company_earned, which stops at the page's end.
+   */
+  pageOfCompany(
     em: EntityManager,
     companyId: string,
-    from: string,
-    to: string,
-  ): Promise<StatementRow[]> {
+    period: { from: string; to: string },
+    after: StatementCursor | null,
+    limit: number,
+  ): Promise<KeyedRow<StatementRow>[]> {
     return em.query(
-      `SELECT ticket_id, claim_id, agent_id, earned_at, currency, amount_minor, fee_minor, status
+      `SELECT ${cursorInstant('earned_at')}, ticket_id, claim_id, agent_id, earned_at, currency,
+              amount_minor, fee_minor, status
          FROM earnings
         WHERE company_id = $1 AND earned_at >= $2 AND earned_at < $3
-        ORDER BY earned_at, claim_id`,
-      [companyId, from, to],
+          AND ($4::timestamptz IS NULL OR (earned_at, claim_id) > ($4::timestamptz, $5::uuid))
+        ORDER BY earned_at, claim_id LIMIT $6`,
+      [companyId, period.from, period.to, after?.earnedAt ?? null, after?.claimId ?? null, limit],
+    );
+  }
+
+  /** Per currency, what a company owes for [from, to): every earning but the reversed ones. */
+  totalsOfCompany(
+    em: EntityManager,
+    companyId: string,
+    period: { from: string; to: string },
+  ): Promise<StatementTotalRow[]> {
+    return em.query(
+      `SELECT currency, count(*)::int AS tickets, sum(amount_minor)::text AS rate_minor,
+              sum(fee_minor)::text AS fee_minor
+         FROM earnings
+        WHERE company_id = $1 AND earned_at >= $2 AND earned_at < $3 AND status <> 'reversed'
+        GROUP BY currency ORDER BY currency`,
+      [companyId, period.from, period.to],
     );
   }
 

@@ -11,6 +11,7 @@ import {
   StatementQueryDto,
   TrialBalanceDto,
 } from './ledger.dto';
+import { CompanyStatementService } from './company-statement.service';
 import { EarningsService } from './earnings.service';
 import { LedgerIntegrityService } from './ledger-integrity.service';
 
@@ -19,6 +20,7 @@ import { LedgerIntegrityService } from './ledger-integrity.service';
 export class LedgerController {
   constructor(
     private readonly earnings: EarningsService,
+    private readonly statements: CompanyStatementService,
     private readonly integrity: LedgerIntegrityService,
   ) {}
 
@@ -41,7 +43,12 @@ export class LedgerController {
     return this.earnings.pricing(actor);
   }
 
-  /** Resolved tickets in a period with rate, platform fee and totals per currency. */
+  /**
+   * Resolved tickets in a period (a month in the company's zone, or `from` and `to`), each with
+   * its rate and platform fee, by time of resolution, a page at a time: pass the answer's
+   * `nextCursor` as `cursor`, with the same period, for the next page. The first page carries
+   * the whole period's totals per currency (null on the pages after it).
+   */
   @Get('companies/me/statement')
   @Roles('company_admin')
   @ApiOperation({
@@ -52,7 +59,7 @@ export class LedgerController {
     @CurrentActor() actor: Actor,
     @Query() query: StatementQueryDto,
   ): Promise<StatementDto> {
-    return this.earnings.companyStatement(actor, query);
+    return this.statements.companyStatement(actor, query);
   }
 
   /** Every ledger account's balance; each currency sums to zero. */

@@ -86,7 +86,8 @@ export class EarningsDto {
 
 export class EarningsQueryDto extends PageQueryDto {}
 
-export class StatementQueryDto {
+/** A statement's period and, as every list, `limit` and `cursor` for its lines. */
+export class StatementQueryDto extends PageQueryDto {
   /**
    * A calendar month, from midnight of its 1st to the next month's, in the company's time zone
    * (the one its invoices close in). Give it, or `from` and `to`.
@@ -186,8 +187,19 @@ export class StatementDto {
    * @example Europe/Berlin
    */
   timeZone: string | null;
-  totals: StatementTotalDto[];
+  /**
+   * Per currency, the whole period's tickets and sums (every line of every page but the
+   * reversed ones), on the first page; null on the pages after it, so that walking a busy
+   * year's pages sums the year once, not once a page.
+   */
+  totals: StatementTotalDto[] | null;
+  /** A page of the period's lines, by time of resolution (the claim's id breaks a tie). */
   lines: StatementLineDto[];
+  /**
+   * Pass as `cursor`, with the same period, for the next page; null on the last page.
+   * @example WyIyMDMwLTA1LTA0VDA5OjMxOjQwLjAwMDAwMFoiLCJhN2QzZTlmMS0yYjRjLTRkNmUtOGYwYS0xYzNlNWI3ZDlmMmEiXQ
+   */
+  nextCursor: string | null;
 }
 
 export class TrialBalanceRowDto {

@@ -1,11 +1,12 @@
 import { AdjustmentDto } from './adjustment.dto';
 import { AdjustmentRow } from './adjustments.repository';
 import { AgentIdentity } from './agent-identities.service';
-import { StatementRow, UnreversedEarningRow } from './earnings.repository';
+import { StatementRow, StatementTotalRow, UnreversedEarningRow } from './earnings.repository';
 import { AccountBalanceRow, AgentLineRow } from './journal.repository';
 import {
   EarningsLineDto,
   StatementLineDto,
+  StatementTotalDto,
   TrialBalanceRowDto,
   UnreversedReopenedClaimDto,
 } from './ledger.dto';
@@ -60,6 +61,14 @@ export const toStatementLineDto = (
   feeMinor: Number(r.fee_minor),
   totalMinor: Number(r.amount_minor) + Number(r.fee_minor),
   status: r.status,
+});
+
+export const toStatementTotalDto = (t: StatementTotalRow): StatementTotalDto => ({
+  currency: t.currency,
+  tickets: t.tickets,
+  rateMinor: Number(t.rate_minor),
+  feeMinor: Number(t.fee_minor),
+  totalMinor: Number(t.rate_minor) + Number(t.fee_minor),
 });
 
 export const toTrialBalanceRowDto = (r: AccountBalanceRow): TrialBalanceRowDto => ({

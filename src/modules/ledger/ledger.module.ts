@@ -11,6 +11,7 @@ import { AdjustmentsController } from './adjustments.controller';
 import { AdjustmentsRepository } from './adjustments.repository';
 import { AdjustmentsService } from './adjustments.service';
 import { BillableEntriesRepository } from './billable-entries.repository';
+import { CompanyStatementService } from './company-statement.service';
 import { EarningsRepository } from './earnings.repository';
 import { EarningsService } from './earnings.service';
 import { ReleaseEarningHandler, TicketLedgerHandler } from './earnings-posting.handlers';
@@ -35,6 +36,7 @@ import { LedgerService } from './ledger.service';
   providers: [
     LedgerService,
     EarningsService,
+    CompanyStatementService,
     AdjustmentsService,
     AdjustmentExpiryHandler,
     LedgerIntegrityService,

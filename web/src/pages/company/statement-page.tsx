@@ -1,14 +1,16 @@
 import { Anchor, Badge, Group, Stack, Table, Text, TextInput, Title } from '@mantine/core';
-import { useQuery } from '@tanstack/react-query';
+import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link } from 'react-router';
 import { api, unwrap } from '../../api/client';
 import { keys } from '../../api/query-keys';
 import { ErrorAlert } from '../../ui/error-alert';
 import { problemOf } from '../../ui/form-errors';
+import { LoadMore } from '../../ui/load-more';
 import { Loading } from '../../ui/loading';
 import { formatMoney } from '../../ui/money';
 import { Page } from '../../ui/page';
+import { nextCursor, PAGE_SIZE } from '../../ui/paging';
 import { ScrollTable } from '../../ui/scroll-table';
 import { browserZone, formatInstant } from '../../ui/times';
 
@@ -29,7 +31,8 @@ const thisMonth = (timeZone?: string) => {
 
 /**
  * What the company owes for a month's resolved tickets: per currency the rate, the platform fee
- * and the total, and every ticket behind them (a reopened one shows as reversed).
+ * and the total, and the tickets behind them a page at a time (a reopened one shows as
+ * reversed).
  */
 export default function StatementPage() {
   // The month offered first is this month in the company's zone, once its settings are read.
@@ -43,12 +46,23 @@ export default function StatementPage() {
     (billing.data ? thisMonth(billing.data.timeZone) : billing.isError ? thisMonth() : '');
   // The API reads the month in the company's zone, the one its invoices close in, so the two
   // agree on which tickets a month holds.
-  const statement = useQuery({
+  const statement = useInfiniteQuery({
     queryKey: [...keys.companyTickets, 'statement', month],
-    queryFn: () => unwrap(api.GET('/v1/companies/me/statement', { params: { query: { month } } })),
+    queryFn: ({ pageParam }) =>
+      unwrap(
+        api.GET('/v1/companies/me/statement', {
+          params: { query: { month, limit: PAGE_SIZE, cursor: pageParam } },
+        }),
+      ),
+    initialPageParam: undefined as string | undefined,
+    getNextPageParam: nextCursor,
     enabled: month !== '',
   });
-  const monthZone = statement.data?.timeZone;
+  // The first page carries the period, its zone and the whole month's totals.
+  const first = statement.data?.pages[0];
+  const totals = first?.totals ?? [];
+  const lines = statement.data?.pages.flatMap((page) => page.lines) ?? [];
+  const monthZone = first?.timeZone;
   // Its times in the same zone, named beside each.
   const zone = monthZone ?? browserZone();
   const errors = problemOf(statement.error, INPUTS);
@@ -69,16 +83,16 @@ export default function StatementPage() {
       />
       {statement.isPending && month !== '' && <Loading label="Loading the statement" />}
       <ErrorAlert error={statement.error} inputs={INPUTS} title="No statement" />
-      {statement.data && (
+      {first && (
         <Stack gap="lg">
           <Stack component="section" aria-labelledby="totals-heading" gap="xs">
             <Title order={2} id="totals-heading" size="h3">
               Totals
             </Title>
-            {statement.data.totals.length === 0 ? (
+            {totals.length === 0 ? (
               <Text size="sm">No ticket was resolved in this month.</Text>
             ) : (
-              statement.data.totals.map((t) => (
+              totals.map((t) => (
                 <Text key={t.currency}>
                   {t.tickets} {t.tickets === 1 ? 'ticket' : 'tickets'}:{' '}
                   {formatMoney(t.rateMinor, t.currency)} to agents +{' '}
@@ -88,7 +102,7 @@ export default function StatementPage() {
               ))
             )}
           </Stack>
-          {statement.data.lines.length > 0 && (
+          {lines.length > 0 && (
             <ScrollTable label="Statement lines">
               <Table>
                 <Table.Thead>
@@ -103,7 +117,7 @@ export default function StatementPage() {
                   </Table.Tr>
                 </Table.Thead>
                 <Table.Tbody>
-                  {statement.data.lines.map((l) => (
+                  {lines.map((l) => (
                     <Table.Tr key={l.claimId}>
                       <Table.Td>{formatInstant(l.resolvedAt, zone)}</Table.Td>
                       <Table.Td>
@@ -126,10 +140,10 @@ export default function StatementPage() {
               </Table>
             </ScrollTable>
           )}
+          <LoadMore query={statement} what="statement lines" />
           <Group>
             <Text size="sm">
-              From {formatInstant(statement.data.from, zone)} to{' '}
-              {formatInstant(statement.data.to, zone)}.
+              From {formatInstant(first.from, zone)} to {formatInstant(first.to, zone)}.
             </Text>
           </Group>
         </Stack>
