@@ -8,6 +8,7 @@ import {
 import { POSTING_LINES_SQL } from '../src/modules/ledger/journal.repository';
 import { changedRows } from '../src/database/sql';
 import { LedgerService } from '../src/modules/ledger/ledger.service';
+import { EarningsRepository } from '../src/modules/ledger/earnings.repository';
 import { Actor } from '../src/common/auth/actor';
 import { TicketEvent } from '../src/modules/jobs/job-registry';
 import { TicketsService } from '../src/modules/tickets/tickets.service';
@@ -542,6 +543,47 @@ describe('ledger', () => {
           { currency: 'USD', tickets: 1, rateMinor: 400, feeMinor: 60, totalMinor: 460 },
         ]);
         expect(pages.slice(1).map((p) => p.totals)).toEqual(pages.slice(1).map(() => null));
+      }
+    });
+
+    it("reads the statement's first page and its totals from one snapshot", async () => {
+      const payer = await registerCompany(t, 'Payer mid-resolve');
+      const payerKey = await createApiKey(t, payer);
+      const {
+        agents: [agent],
+      } = await liveAgents(
+        t,
+        payer.auth,
+        1,
+        {},
+        { ratePerTicket: { amountMinor: 500, currency: 'EUR' } },
+      );
+      const first = await resolved(agent, payerKey);
+      await runLedgerJobs([first.id]);
+      const earnings = t.app.get(EarningsRepository);
+      const totalsOf = earnings.totalsOfCompany.bind(earnings);
+      // Another resolution is booked after the lines are read and before the totals are.
+      const between = jest
+        .spyOn(earnings, 'totalsOfCompany')
+        .mockImplementationOnce(async (...args) => {
+          const next = await resolved(agent, payerKey);
+          await runLedgerJobs([next.id]);
+          return totalsOf(...args);
+        });
+      try {
+        const from = new Date(Date.now() - 3_600_000).toISOString();
+        const to = new Date(Date.now() + 3_600_000).toISOString();
+        const { body } = await t.http
+          .get(`/v1/companies/me/statement?from=${from}&to=${to}&limit=100`)
+          .set(payer.auth)
+          .expect(200);
+        expect(between).toHaveBeenCalledTimes(1);
+        expect(body.lines).toHaveLength(1);
+        expect(body.totals).toEqual([
+          expect.objectContaining({ currency: 'EUR', tickets: 1, rateMinor: 500 }),
+        ]);
+      } finally {
+        between.mockRestore();
       }
     });
 

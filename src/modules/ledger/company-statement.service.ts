@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { requireCompany } from '../../common/auth/access';
 import { Actor } from '../../common/auth/actor';
 import { DomainError } from '../../common/errors/domain-error';
@@ -40,16 +40,22 @@ export class CompanyStatementService {
         { field: 'to', messages: [`to must be after from, at most ${MAX_STATEMENT_DAYS} days`] },
       ]);
     }
-    const [rows, totals] = await Promise.all([
+    const pageOf = (em: EntityManager) =>
       this.earnings.pageOfCompany(
-        this.db.manager,
+        em,
         companyId,
         { from, to },
         after && { earnedAt: after[0], claimId: after[1] },
         query.limit + 1,
-      ),
-      after ? null : this.earnings.totalsOfCompany(this.db.manager, companyId, { from, to }),
-    ]);
+      );
+    // The first page and the totals from one snapshot: read apart, a ticket resolved between
+    // them would be counted in the totals and missing from the lines (or the reverse).
+    const [rows, totals] = after
+      ? [await pageOf(this.db.manager), null]
+      : await this.db.transaction('REPEATABLE READ', async (em) => [
+          await pageOf(em),
+          await this.earnings.totalsOfCompany(em, companyId, { from, to }),
+        ]);
     const page = toPage(
       rows,
       query.limit,
