@@ -5,6 +5,7 @@ import {
   SlaCheckHandler,
 } from '../src/modules/tickets/ticket-timers.handlers';
 import { createApiKey, registerCompany, SignedIn } from './support/factories';
+import { withRowsHeld, waitForLockWaiters } from './support/row-locks';
 import { inMinutes, moveShift, shiftBody } from './support/shifts';
 import { escalate, liveAgents } from './support/tickets';
 import { createTestApp, TestApp } from './support/test-app';
@@ -287,6 +288,55 @@ describe('ticket timers (each fired twice)', () => {
       const mine = await t.http.get('/v1/agents/me/tickets').set(agent.auth).expect(200);
       return { outcome, ticket, mine: mine.body.map((x: { id: string }) => x.id) };
     }
+
+    it('leaves a ticket carried to another shift while it waited to that shift’s own release', async () => {
+      const {
+        agents: [agent],
+        shiftId,
+      } = await liveAgents(t, co.auth, 1);
+      const ticket = await escalate(t, key);
+      await t.http.post(`/v1/tickets/${ticket.id}/claim`).set(agent.auth).expect(200);
+      await t.http.post(`/v1/shifts/${shiftId}/check-out`).set(agent.auth).expect(200);
+      const next = await t.http
+        .post('/v1/shifts')
+        .set(co.auth)
+        .send(
+          shiftBody({
+            startsAt: inMinutes(300).toISOString(),
+            endsAt: inMinutes(400).toISOString(),
+          }),
+        )
+        .expect(201);
+      await t.http.post(`/v1/shifts/${next.body.id}/claims`).set(agent.auth).expect(201);
+      await moveShift(t, shiftId, inMinutes(-300), inMinutes(-10));
+      await moveShift(t, next.body.id, inMinutes(-5), inMinutes(100));
+      await t.http.post(`/v1/shifts/${next.body.id}/check-in`).set(agent.auth).expect(200);
+      const due = new Date(Date.now() - 1000).toISOString();
+      const { pending } = await withRowsHeld(
+        t,
+        'SELECT 1 FROM tickets WHERE id = $1 FOR UPDATE',
+        [ticket.id],
+        async (held) => {
+          const run = t.app
+            .get(ShiftEndReleaseHandler)
+            .handle({ shiftId, agentId: agent.id, dueAt: due });
+          await waitForLockWaiters(t, 1, 'the release to read the claim and wait on the ticket');
+          // Meanwhile another run carried the claim to the next shift, and the agent then
+          // checked out of that one too: its own release, after its own grace, is due later.
+          await held.query(
+            `UPDATE ticket_claims SET shift_id = $2 WHERE ticket_id = $1 AND status = 'active'`,
+            [ticket.id, next.body.id],
+          );
+          await t.http.post(`/v1/shifts/${next.body.id}/check-out`).set(agent.auth).expect(200);
+          await held.commitTransaction();
+          return { pending: run };
+        },
+      );
+      expect(await pending).toEqual({ released: 0, carried: 0 });
+      const res = await t.http.get(`/v1/tickets/${ticket.id}`).set(co.auth).expect(200);
+      expect(res.body.status).toBe('claimed');
+      expect(await timers('ticket.shift-end-release', 'shiftId', next.body.id)).toHaveLength(1);
+    });
 
     it('releases on check-out too, but carries tickets over to a live shift of the same company', async () => {
       // The shift before paid in EUR (shiftBody): so does this one, and the ticket moves on.

@@ -233,10 +233,12 @@ export class TicketClaimsRepository {
     return row?.open ?? false;
   }
 
-  async isActive(em: EntityManager, claimId: string): Promise<boolean> {
+  /** Whether the claim is active (and, given `underShift`, still held under that shift). */
+  async isActive(em: EntityManager, claimId: string, underShift?: string): Promise<boolean> {
     const [still]: unknown[] = await em.query(
-      `SELECT 1 FROM ticket_claims WHERE id = $1 AND status = 'active'`,
-      [claimId],
+      `SELECT 1 FROM ticket_claims
+        WHERE id = $1 AND status = 'active' AND ($2::uuid IS NULL OR shift_id = $2)`,
+      [claimId, underShift ?? null],
     );
     return still !== undefined;
   }

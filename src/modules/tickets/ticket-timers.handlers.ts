@@ -155,7 +155,9 @@ export class ShiftEndReleaseHandler implements HandlesJob<'ticket.shift-end-rele
       let carried = 0;
       for (const c of claims) {
         const t = await this.tickets.lockForUpdate(em, c.ticket_id);
-        if (!(await this.claims.isActive(em, c.id))) continue;
+        // Read again under the lock: resolved, released, or carried to another shift meanwhile
+        // (whose own release, after its own grace, decides then).
+        if (!(await this.claims.isActive(em, c.id, shiftId))) continue;
         const next = await this.shifts.liveShiftLike(em, c.agent_id, shiftId);
         if (next) {
           await this.claims.moveToShift(em, c.id, next);
