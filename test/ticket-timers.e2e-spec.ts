@@ -251,9 +251,9 @@ describe('ticket timers (each fired twice)', () => {
 
     /**
      * An agent checks out holding a ticket and is live, when the release is due, on the same
-     * company's next shift, paid in `currency`: what the release does.
+     * company's next shift, paid in `currency`.
      */
-    async function checkOutIntoNextShift(currency: string) {
+    async function checkedOutIntoNextShift(currency = 'EUR') {
       const {
         agents: [agent],
         shiftId,
@@ -282,6 +282,12 @@ describe('ticket timers (each fired twice)', () => {
       await moveShift(t, next.body.id, inMinutes(-5), inMinutes(100));
       await t.http.post(`/v1/shifts/${next.body.id}/check-in`).set(agent.auth).expect(200);
       const due = new Date(Date.now() - 1000).toISOString();
+      return { agent, shiftId, ticket, next: next.body.id as string, due };
+    }
+
+    /** The same, and what the first shift's release then does. */
+    async function checkOutIntoNextShift(currency: string) {
+      const { agent, shiftId, ticket, due } = await checkedOutIntoNextShift(currency);
       const outcome = await t.app
         .get(ShiftEndReleaseHandler)
         .handle({ shiftId, agentId: agent.id, dueAt: due });
@@ -290,28 +296,7 @@ describe('ticket timers (each fired twice)', () => {
     }
 
     it('leaves a ticket carried to another shift while it waited to that shift’s own release', async () => {
-      const {
-        agents: [agent],
-        shiftId,
-      } = await liveAgents(t, co.auth, 1);
-      const ticket = await escalate(t, key);
-      await t.http.post(`/v1/tickets/${ticket.id}/claim`).set(agent.auth).expect(200);
-      await t.http.post(`/v1/shifts/${shiftId}/check-out`).set(agent.auth).expect(200);
-      const next = await t.http
-        .post('/v1/shifts')
-        .set(co.auth)
-        .send(
-          shiftBody({
-            startsAt: inMinutes(300).toISOString(),
-            endsAt: inMinutes(400).toISOString(),
-          }),
-        )
-        .expect(201);
-      await t.http.post(`/v1/shifts/${next.body.id}/claims`).set(agent.auth).expect(201);
-      await moveShift(t, shiftId, inMinutes(-300), inMinutes(-10));
-      await moveShift(t, next.body.id, inMinutes(-5), inMinutes(100));
-      await t.http.post(`/v1/shifts/${next.body.id}/check-in`).set(agent.auth).expect(200);
-      const due = new Date(Date.now() - 1000).toISOString();
+      const { agent, shiftId, ticket, next, due } = await checkedOutIntoNextShift();
       const { pending } = await withRowsHeld(
         t,
         'SELECT 1 FROM tickets WHERE id = $1 FOR UPDATE',
@@ -325,9 +310,9 @@ describe('ticket timers (each fired twice)', () => {
           // checked out of that one too: its own release, after its own grace, is due later.
           await held.query(
             `UPDATE ticket_claims SET shift_id = $2 WHERE ticket_id = $1 AND status = 'active'`,
-            [ticket.id, next.body.id],
+            [ticket.id, next],
           );
-          await t.http.post(`/v1/shifts/${next.body.id}/check-out`).set(agent.auth).expect(200);
+          await t.http.post(`/v1/shifts/${next}/check-out`).set(agent.auth).expect(200);
           await held.commitTransaction();
           return { pending: run };
         },
@@ -335,7 +320,7 @@ describe('ticket timers (each fired twice)', () => {
       expect(await pending).toEqual({ released: 0, carried: 0 });
       const res = await t.http.get(`/v1/tickets/${ticket.id}`).set(co.auth).expect(200);
       expect(res.body.status).toBe('claimed');
-      expect(await timers('ticket.shift-end-release', 'shiftId', next.body.id)).toHaveLength(1);
+      expect(await timers('ticket.shift-end-release', 'shiftId', next)).toHaveLength(1);
     });
 
     it('releases on check-out too, but carries tickets over to a live shift of the same company', async () => {
