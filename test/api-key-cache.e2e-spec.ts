@@ -44,12 +44,13 @@ describe('API key cache across processes', () => {
     ]);
     const revokedAt = Date.now();
     await a.http.delete(`/v1/companies/me/api-keys/${id}`).set(company.auth).expect(204);
-    // The revoking process at once; the other as soon as Redis delivers (well within a second),
-    // though its cache would keep the key for five minutes.
+    // The revoking process at once; the other as soon as Redis delivers (milliseconds; the
+    // bound allows for a loaded test machine), though its cache would keep the key for five
+    // minutes.
     expect((await me(a, key)).status).toBe(401);
-    await waitFor(async () => (await me(b, key)).status === 401, 'process b to refuse it', 1000);
+    await waitFor(async () => (await me(b, key)).status === 401, 'process b to refuse it', 5000);
     const delayMs = Date.now() - revokedAt;
-    expect(delayMs).toBeLessThan(1000);
+    expect(delayMs).toBeLessThan(5000);
     const refused = await me(b, key);
     expect(refused.body.error.code).toBe('INVALID_API_KEY');
   });
@@ -63,7 +64,7 @@ describe('API key cache across processes', () => {
     ]);
     // The revocation is heard between the read and the caching: the read is not kept.
     await a.http.delete(`/v1/companies/me/api-keys/${row.id}`).set(company.auth).expect(204);
-    await waitFor(async () => cache.ticket() !== ticket, 'process b to hear of it', 1000);
+    await waitFor(async () => cache.ticket() !== ticket, 'process b to hear of it', 5000);
     await cache.set('some-hash', row, ticket);
     expect(cache.get('some-hash')).toBeUndefined();
   });
@@ -90,7 +91,8 @@ describe('API key cache across processes', () => {
   it('bounds the delay by API_KEY_CACHE_SECONDS when the revocation message is lost', async () => {
     const c = await createTestApp({
       shareWith: a,
-      env: { QUEUE_PREFIX: `${prefix}-deaf`, API_KEY_CACHE_SECONDS: '1' },
+      // Long enough that the read after the revocation below is surely within it.
+      env: { QUEUE_PREFIX: `${prefix}-deaf`, API_KEY_CACHE_SECONDS: '3' },
     });
     try {
       const key = await createApiKey(a, company, 'deaf');
@@ -101,8 +103,12 @@ describe('API key cache across processes', () => {
       // Another prefix: c hears nothing of this revocation, and serves the key from its cache…
       await a.http.delete(`/v1/companies/me/api-keys/${id}`).set(company.auth).expect(204);
       expect((await me(c, key)).status).toBe(200);
-      // …for at most a second.
-      await waitFor(async () => (await me(c, key)).status === 401, 'the cache entry to age', 3000);
+      // …for at most API_KEY_CACHE_SECONDS.
+      await waitFor(
+        async () => (await me(c, key)).status === 401,
+        'the cache entry to age',
+        10_000,
+      );
     } finally {
       await c.close();
     }

@@ -147,12 +147,13 @@ describe('GET /v1/events/stream', () => {
   ])('ends the stream when the access token expires (header "%s": %s)', async (header) => {
     const agent = await registerAgent(a);
     const token = sign(
-      { sub: agent.id, role: 'agent', cid: null, exp: Math.floor(Date.now() / 1000) + 2 },
+      // 3-4 s: time for a loaded machine to open the stream before it, not much more to wait.
+      { sub: agent.id, role: 'agent', cid: null, exp: Math.floor(Date.now() / 1000) + 4 },
       TEST_JWT_SECRET,
       { algorithm: 'HS256' },
     );
     const c = stream(header.replace('%s', token));
-    await waitFor(async () => c.ended, 'the stream to end at expiry', 6000);
+    await waitFor(async () => c.ended, 'the stream to end at expiry', 10_000);
     expect(c.status).toBe(200);
     expect(c.frames.find((f) => f.event === 'stream.end')?.data).toBe('{"reason":"token_expired"}');
   });

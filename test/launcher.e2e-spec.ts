@@ -105,7 +105,7 @@ describe('scripts/launch.js: build only when the sources changed', () => {
     );
     expect(second.stderr).toBe('');
     expect(builds()).toEqual(['build']); // the marker: no second build
-    expect(second.ms).toBeLessThan(2_000);
+    expect(second.ms).toBeLessThan(10_000); // a start, not a build (loaded CI machines included)
   });
 
   it("passes the entry point's exit code through", async () => {

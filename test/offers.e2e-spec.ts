@@ -17,7 +17,12 @@ import { shiftBody, endShiftsOf } from './support/shifts';
 import { escalate, escalationBody, insertTickets, liveAgents } from './support/tickets';
 import { createTestApp, TestApp } from './support/test-app';
 import { waitFor } from './support/wait-for';
-import { waitForLockWaiters, whileAgentHeld, withRowsHeld } from './support/row-locks';
+import {
+  acceptPastExpiry,
+  waitForLockWaiters,
+  whileAgentHeld,
+  withRowsHeld,
+} from './support/row-locks';
 import { claimAndTransferAway, withCandidatesHeld } from './support/candidates-gate';
 
 interface OfferRow {
@@ -204,29 +209,13 @@ describe('offers (push routing)', () => {
     const ticket = await escalate(t, bot);
     await route();
     const [offer] = await offersOf(ticket.id);
-    const accepted = await withRowsHeld(
+    // Pending when the accept reads it; it runs out while the accept waits for the ticket.
+    const accepted = await acceptPastExpiry(
       t,
-      'SELECT 1 FROM tickets WHERE id = $1 FOR UPDATE',
-      [ticket.id],
-      async () => {
-        // Pending when the accept reads it; it runs out while the accept waits for the ticket.
-        await t.db.query(
-          `UPDATE offers SET expires_at = clock_timestamp() + interval '3 seconds' WHERE id = $1`,
-          [offer.id],
-        );
-        const accept = t.http.post(`/v1/offers/${offer.id}/accept`).set(agents[0].auth).then();
-        await waitForLockWaiters(t, 1, 'the accept to wait on the ticket');
-        await waitFor(async () => {
-          const [{ past }] = await t.db.query(
-            'SELECT clock_timestamp() > expires_at AS past FROM offers WHERE id = $1',
-            [offer.id],
-          );
-          return past as boolean;
-        }, 'the offer to run out');
-        return { accept }; // not awaited here: the accept finishes once the ticket is free
-      },
+      { id: offer.id, ticketId: ticket.id },
+      agents[0].auth,
     );
-    expect((await accepted.accept).status).toBe(200);
+    expect(accepted.status).toBe(200);
     const [row] = await offersOf(ticket.id);
     expect(row.status).toBe('accepted');
   });

@@ -161,7 +161,8 @@ describe('processes', () => {
         QUEUE_PREFIX: `test-streams-${port}`,
         JWT_SECRET: 'x'.repeat(40),
         WORKERS: 'off',
-        SHUTDOWN_DRAIN_DELAY_MS: '1500',
+        // Long enough that a loaded CI machine still sees the drain (the 503, the stream open).
+        SHUTDOWN_DRAIN_DELAY_MS: '5000',
         // Far longer than the test: only closing the streams lets the server close in time.
         SHUTDOWN_TIMEOUT_MS: '60000',
       }),
@@ -310,8 +311,9 @@ describe('processes', () => {
       WORKERS: 'off',
       // A drain delay past the timeout: the timeout is counted after the delay, not from the
       // signal (from the signal, it expired during the delay and the process exited 1).
-      SHUTDOWN_DRAIN_DELAY_MS: '1200',
-      SHUTDOWN_TIMEOUT_MS: '1000',
+      // (A timeout of a few seconds: a loaded CI machine may take more than one to close.)
+      SHUTDOWN_DRAIN_DELAY_MS: '3000',
+      SHUTDOWN_TIMEOUT_MS: '2500',
     };
     const root = join(DIST, '..', '..');
     try {

@@ -9,7 +9,7 @@ import { shiftBody, endShiftsOf, inMinutes, moveShift } from './support/shifts';
 import { ShiftEndReleaseHandler } from '../src/modules/tickets/ticket-timers.handlers';
 import { escalate, liveAgents } from './support/tickets';
 import { waitFor } from './support/wait-for';
-import { waitForLockWaiters, withRowsHeld } from './support/row-locks';
+import { acceptPastExpiry, waitForLockWaiters, withRowsHeld } from './support/row-locks';
 
 /**
  * Surge pay (issue 19): while a company's open tickets per agent checked in on a surge shift
@@ -449,24 +449,9 @@ describe('surge pay', () => {
     expect(offer.ticket.surge).toEqual({ multiplierBps: 15_000, extraMinor: 100 });
     // Still pending when the accept looks, then it waits on the ticket (held elsewhere) until
     // the offer has expired; a claim quoting then would no longer count the offer's extra.
-    await t.db.query(
-      `UPDATE offers SET expires_at = clock_timestamp() + interval '600 milliseconds' WHERE id = $1`,
-      [offer.id],
-    );
-    let accept: Promise<{ status: number; body: { error: { code: string } } }> | undefined;
-    await withRowsHeld(
-      t,
-      'SELECT 1 FROM tickets WHERE id = $1 FOR UPDATE',
-      [offer.ticket.id],
-      async () => {
-        accept = t.http.post(`/v1/offers/${offer.id}/accept`).set(agent.auth).then();
-        await waitForLockWaiters(t, 1, 'the accept to wait on the ticket');
-        await new Promise((r) => setTimeout(r, 800));
-      },
-    );
-    const res = await accept!;
+    const res = await acceptPastExpiry(t, { id: offer.id, ticketId: offer.ticket.id }, agent.auth);
     expect(res.status).toBe(409);
-    expect(res.body.error.code).toBe('OFFER_EXPIRED');
+    expect(res.body.error!.code).toBe('OFFER_EXPIRED');
     expect(
       await t.db.query('SELECT 1 FROM ticket_claims WHERE ticket_id = $1', [offer.ticket.id]),
     ).toEqual([]);

@@ -93,20 +93,21 @@ describe('the conversation on a ticket', () => {
       .send({ body: 'Customer seems upset, be gentle', visibility: 'internal' })
       .expect(201);
     expect(note.body.number).toBe(2);
-    // The resolution comes after both messages: once it is at the hook, so is all before it.
+    // The resolution comes after both messages. Deliveries run side by side and may arrive in
+    // any order (the payload's sequence says which came first): wait for the customer message
+    // and the resolution; the note, had it been sent, was written between them.
     await t.http
       .post(`/v1/tickets/${ticket.id}/resolve`)
       .set(agent.auth)
       .send({ resolutionSummary: 'done' })
       .expect(200);
+    const ofTicket = (type: string) =>
+      bodiesAtHook().filter((b) => b.type === type && b.data.ticketId === ticket.id);
     await waitFor(
-      async () =>
-        bodiesAtHook().find((b) => b.type === 'ticket.resolved' && b.data.ticketId === ticket.id),
-      'the resolution at the hook',
+      async () => ofTicket('ticket.resolved').length > 0 && ofTicket('ticket.message').length > 0,
+      'the message and the resolution at the hook',
     );
-    const messages = bodiesAtHook().filter(
-      (b) => b.type === 'ticket.message' && b.data.ticketId === ticket.id,
-    );
+    const messages = ofTicket('ticket.message');
     expect(messages).toHaveLength(1);
     expect(messages[0].data).toMatchObject({
       agentId: agent.id,

@@ -132,7 +132,9 @@ describe('webhooks to companies (real worker, real HTTP receiver)', () => {
   });
 
   it('refuses to redeliver a delivery still being retried', async () => {
-    const hook = webhookReceiver({ then: 500 });
+    // Refused once, then no answer: the retry stays under way for WEBHOOK_TIMEOUT_MS, however
+    // slowly this machine polls (answered 500 every time, it failed for good in 1.5 s).
+    const hook = webhookReceiver({ script: [500], hang: true });
     const url = await hook.start();
     try {
       await t.http.put('/v1/companies/me/webhook').set(co.auth).send({ url }).expect(200);
@@ -214,53 +216,6 @@ describe('webhooks to companies (real worker, real HTTP receiver)', () => {
       expect(await failing(`Bearer ${key}`)).toEqual([event]);
       const other = await registerCompany(t, 'Bystander');
       expect(await failing(other.auth.Authorization)).toEqual([]);
-    } finally {
-      await hook.stop();
-    }
-  });
-
-  it("retries on BullMQ's exponential schedule: the wait before attempt n+1 is WEBHOOK_BACKOFF_MS × 2^(n-1)", async () => {
-    const backoffMs = t.env.WEBHOOK_BACKOFF_MS;
-    const attempts = t.env.WEBHOOK_ATTEMPTS;
-    const hook = webhookReceiver({ then: 500 });
-    const url = await hook.start();
-    try {
-      await t.http.put('/v1/companies/me/webhook').set(co.auth).send({ url }).expect(200);
-      const ticketId = await slaBreachNow(t, key);
-      const ours = () => hook.received.filter((r) => JSON.parse(r.body).data.ticketId === ticketId);
-      await waitUntil(
-        async () => ours().length,
-        (n) => n === attempts,
-        `${attempts} attempts at the receiver`,
-      );
-      const times = ours().map((r) => r.at);
-      const waits = times.slice(1).map((at, i) => ({
-        before: `attempt ${i + 2}`,
-        measuredMs: at - times[i],
-        scheduledMs: backoffMs * 2 ** i, // 100, 200, 400, 800 ms here
-      }));
-      // Each retry comes no earlier than its delay (less a few ms of clock rounding) and at most
-      // LATE_MS after it: the time an attempt takes here (the POST, the delivery's bookkeeping,
-      // BullMQ moving the job back; 20-150 ms seen) and the jitter of a loaded test machine.
-      // The windows (95-600, 195-700, 395-900, 795-1300 ms here) hold each wait to twice the
-      // one before: a fixed or linear delay, or a factor of 1.5 or 2.5, falls out of one.
-      const LATE_MS = 500;
-      const offSchedule = waits.filter(
-        (w) => w.measuredMs < w.scheduledMs - 5 || w.measuredMs > w.scheduledMs + LATE_MS,
-      );
-      expect(offSchedule).toEqual([]);
-      // And after the last attempt nothing more is scheduled: the delivery has failed for good.
-      const failed = await waitFor(async () => {
-        const res = await t.http
-          .get('/v1/companies/me/webhook-deliveries')
-          .set(co.auth)
-          .expect(200);
-        const d = res.body.items.find(
-          (x: { payload: { data: { ticketId: string } } }) => x.payload.data.ticketId === ticketId,
-        );
-        return d?.status === 'failed' && d;
-      }, 'failed status');
-      expect(failed.attempts).toBe(attempts);
     } finally {
       await hook.stop();
     }
@@ -385,5 +340,71 @@ describe('webhooks to companies (real worker, real HTTP receiver)', () => {
       .post(`/v1/companies/me/webhook-deliveries/${mine.body.items[0].id}/redeliver`)
       .set(other.auth)
       .expect(404);
+  });
+});
+
+describe('webhook retries (real worker, real HTTP receiver)', () => {
+  let t: TestApp;
+  let co: SignedIn;
+  let key: string;
+  beforeAll(async () => {
+    // Its own app: a backoff long enough that a stall of the machine does not blur the schedule.
+    t = await createTestApp({
+      workers: true,
+      env: { WEBHOOK_BACKOFF_MS: '400', WEBHOOK_ATTEMPTS: '5', OUTBOX_POLL_MS: '100' },
+    });
+    co = await registerCompany(t, 'Retried');
+    key = await createApiKey(t, co);
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it("retries on BullMQ's exponential schedule: the wait before attempt n+1 is WEBHOOK_BACKOFF_MS × 2^(n-1)", async () => {
+    const backoffMs = t.env.WEBHOOK_BACKOFF_MS;
+    const attempts = t.env.WEBHOOK_ATTEMPTS;
+    const hook = webhookReceiver({ then: 500 });
+    const url = await hook.start();
+    try {
+      await t.http.put('/v1/companies/me/webhook').set(co.auth).send({ url }).expect(200);
+      const ticketId = await slaBreachNow(t, key);
+      const ours = () => hook.received.filter((r) => JSON.parse(r.body).data.ticketId === ticketId);
+      await waitUntil(
+        async () => ours().length,
+        (n) => n === attempts,
+        `${attempts} attempts at the receiver`,
+      );
+      const times = ours().map((r) => r.at);
+      const waits = times.slice(1).map((at, i) => ({
+        before: `attempt ${i + 2}`,
+        measuredMs: at - times[i],
+        scheduledMs: backoffMs * 2 ** i, // 400, 800, 1,600, 3,200 ms here
+      }));
+      // Each retry comes no earlier than its delay (less a few ms of clock rounding) and at most
+      // LATE_MS after it: the time an attempt takes here (the POST, the delivery's bookkeeping,
+      // BullMQ moving the job back; 20-150 ms seen) and the pauses of a loaded test machine (a
+      // full parallel run once stalled this file past 500 ms). The windows (395-1,900,
+      // 795-2,300, 1,595-3,100, 3,195-4,700 ms here) still hold each wait to twice the one
+      // before: a fixed or linear delay, or a factor of 1.5 or 2.5, falls out of one.
+      const LATE_MS = 1_500;
+      const offSchedule = waits.filter(
+        (w) => w.measuredMs < w.scheduledMs - 5 || w.measuredMs > w.scheduledMs + LATE_MS,
+      );
+      expect(offSchedule).toEqual([]);
+      // And after the last attempt nothing more is scheduled: the delivery has failed for good.
+      const failed = await waitFor(async () => {
+        const res = await t.http
+          .get('/v1/companies/me/webhook-deliveries')
+          .set(co.auth)
+          .expect(200);
+        const d = res.body.items.find(
+          (x: { payload: { data: { ticketId: string } } }) => x.payload.data.ticketId === ticketId,
+        );
+        return d?.status === 'failed' && d;
+      }, 'failed status');
+      expect(failed.attempts).toBe(attempts);
+    } finally {
+      await hook.stop();
+    }
   });
 });

@@ -1,6 +1,6 @@
 import type { QueryRunner } from 'typeorm';
 import type { TestApp } from './test-app';
-import { waitUntil } from './wait-for';
+import { waitFor, waitUntil } from './wait-for';
 
 /**
  * For tests of what happens when a use case waits on a lock while something else commits:
@@ -73,4 +73,39 @@ export function whileAgentHeld<T>(
       return answer;
     },
   );
+}
+
+/**
+ * Accepts the offer while another transaction holds its ticket, and lets the offer run out (by
+ * the database's clock) while the accept waits: the accept read it pending, and decides after
+ * its expiry. It expires a few seconds from now, so a loaded machine still reaches the lock in
+ * time; returns the accept's answer once the ticket is free.
+ */
+export async function acceptPastExpiry(
+  t: TestApp,
+  offer: { id: string; ticketId: string },
+  auth: Record<string, string>,
+): Promise<{ status: number; body: { error?: { code: string } } }> {
+  const { accept } = await withRowsHeld(
+    t,
+    'SELECT 1 FROM tickets WHERE id = $1 FOR UPDATE',
+    [offer.ticketId],
+    async () => {
+      await t.db.query(
+        `UPDATE offers SET expires_at = clock_timestamp() + interval '3 seconds' WHERE id = $1`,
+        [offer.id],
+      );
+      const accept = t.http.post(`/v1/offers/${offer.id}/accept`).set(auth).then();
+      await waitForLockWaiters(t, 1, 'the accept to wait on the ticket');
+      await waitFor(async () => {
+        const [{ past }] = await t.db.query(
+          'SELECT clock_timestamp() > expires_at AS past FROM offers WHERE id = $1',
+          [offer.id],
+        );
+        return past as boolean;
+      }, 'the offer to run out');
+      return { accept }; // not awaited here: the accept finishes once the ticket is free
+    },
+  );
+  return accept;
 }

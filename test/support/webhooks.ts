@@ -54,7 +54,7 @@ export interface ReceiverOptions {
   answer?: (request: ReceivedRequest) => number;
   /** Headers on every answer (a Location, say). */
   headers?: Record<string, string>;
-  /** Never answer: the request is recorded and the connection left open. */
+  /** Never answer (once `script` is used up): the request is recorded, the connection left open. */
   hang?: boolean;
   /** Serve https with SELF_SIGNED_TLS. */
   tls?: boolean;
@@ -79,7 +79,7 @@ export function webhookReceiver(options: ReceiverOptions = {}): WebhookReceiver 
         at: Date.now(),
       };
       received.push(request);
-      if (options.hang) return;
+      if (options.hang && script.length === 0) return;
       res.statusCode = options.answer?.(request) ?? script.shift() ?? options.then ?? 200;
       for (const [name, value] of Object.entries(options.headers ?? {})) {
         res.setHeader(name, value);
