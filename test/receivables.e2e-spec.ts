@@ -483,6 +483,36 @@ describe('receivables', () => {
     await balanced();
   });
 
+  it('a credit-back restored when the invoice billing it again was paid after all is not restored again when the invoice billing it back is', async () => {
+    const { company, billing, dispute, key, agent } = await billedAgainUnpaid('Appeal Twice SA');
+    await appealWon(dispute.id);
+    await writeOff(billing.id); // the credit-back withheld, to be billed back
+    // Paid after all before the bill-back was billed: the credit-back is the company's again.
+    await paidAfterAll(company, billing.number);
+    expect(await owed(company.companyId)).toBe(-2 * PER_TICKET);
+    // The next invoice carries the bill-back, the credits and three tickets; declined, written
+    // off, then paid after all: the company has paid all it was charged, once.
+    await saveCard(t, fake, company, 'card_declined');
+    await resolveTickets(t, key, agent, 3);
+    const next = await closeAt(company, 22);
+    expect(linesOf(next)).toEqual(
+      expect.arrayContaining([
+        ['appealed_disputes', -4 * PER_TICKET],
+        ['appealed_disputes', 2 * PER_TICKET],
+      ]),
+    );
+    await runJobs(t, ['billing.invoice-issue']);
+    const issued = await financeInvoice(company.companyId);
+    expect(issued).toMatchObject({ id: next.id, status: 'past_due' });
+    const badDebt = await platform('platform_bad_debt');
+    await writeOff(next.id);
+    await paidAfterAll(company, issued.number);
+    expect(await owed(company.companyId)).toBe(0);
+    expect(await platform('platform_bad_debt')).toBe(badDebt);
+    expect((await closeAt(company, 29)).id).toBe(next.id); // nothing more to bill or credit
+    await balanced();
+  });
+
   it('an appeal that meets the write-off of the invoice billing it again still committing waits for it, and recovers the bad debt', async () => {
     const { company, billing, dispute } = await billedAgainUnpaid('Appeal Racing Ltd');
     const badDebt = await platform('platform_bad_debt');

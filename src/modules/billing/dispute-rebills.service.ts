@@ -126,13 +126,25 @@ export class DisputeRebillsService {
       await this.restore(em, billing, disputeId, key.restored, recovered + collected);
     }
     // An invoice that billed a credit-back back, paid after all: the credit-back is the
-    // company's again where the invoice that billed the dispute again was paid meanwhile.
+    // company's again where the invoice that billed the dispute again was paid meanwhile, less
+    // what that invoice's own late payment restored of it (all of it when the bill-back was
+    // not yet billed, or still collectable, then: credited twice before).
     for (const disputeId of await this.withheldBilledOn(em, billing)) {
+      const key = steps(disputeId);
       const billedOn = await this.ledger.invoiceOf(em, REBILLED + disputeId);
       const [rebilling] = billedOn ? await this.invoices.lockByIds(em, [billedOn]) : [];
       if (rebilling?.status !== 'paid') continue;
-      const withheld = (await this.ledger.posted(em, steps(disputeId).withheld))?.debitMinor ?? 0;
-      await this.restore(em, billing, disputeId, steps(disputeId).restoredLate, withheld);
+      const withheld = (await this.ledger.posted(em, key.withheld))?.debitMinor ?? 0;
+      const restored =
+        ((await this.ledger.posted(em, key.restored))?.debitMinor ?? 0) -
+        ((await this.ledger.posted(em, key.recovered))?.debitMinor ?? 0);
+      await this.restore(
+        em,
+        billing,
+        disputeId,
+        key.restoredLate,
+        withheld - Math.max(0, restored),
+      );
     }
   }
 
