@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { InvoiceClosingService } from '../src/modules/billing/invoice-closing.service';
 import { InvoiceCollectionService } from '../src/modules/billing/invoice-collection.service';
 import { InvoiceDisputesService } from '../src/modules/billing/invoice-disputes.service';
+import { InvoiceReceivablesRepository } from '../src/modules/billing/invoice-receivables.repository';
 import { InvoicesRepository } from '../src/modules/billing/invoices.repository';
 import { ReceivablesService } from '../src/modules/billing/receivables.service';
 import { WithheldCreditsService } from '../src/modules/billing/withheld-credits.service';
@@ -1204,6 +1205,37 @@ describe('receivables', () => {
     ]);
     expect(next).toMatchObject({ totalMinor: 0, carriedOutMinor: 0 });
     expect(await owed(company.companyId)).toBe(0);
+  });
+
+  it('ages from one snapshot: an invoice written off between its two reads is in both or neither', async () => {
+    const late = await invoiced('Snapshot Payer Ltd', 2, 'card_declined');
+    await t.db.query(
+      `UPDATE invoices SET period_end = now() - interval '45 days',
+              period_start = now() - interval '52 days' WHERE id = $1`,
+      [late.invoice.id],
+    );
+    const rowOf = async () =>
+      (
+        await t.http.get('/v1/receivables/ageing').set(finance.auth).expect(200)
+      ).body.companies.find((r: { companyId: string }) => r.companyId === late.company.companyId);
+    const invoices = t.app.get(InvoiceReceivablesRepository);
+    const owing = invoices.owing.bind(invoices);
+    // Written off after the balances are read and before the unpaid invoices are.
+    const between = jest.spyOn(invoices, 'owing').mockImplementationOnce(async (em) => {
+      await writeOff(late.invoice.id);
+      return owing(em);
+    });
+    try {
+      expect(await rowOf()).toMatchObject({
+        currentMinor: 0,
+        days31To60Minor: 2 * PER_TICKET,
+        totalMinor: 2 * PER_TICKET,
+      });
+      expect(between).toHaveBeenCalledTimes(1);
+    } finally {
+      between.mockRestore();
+    }
+    expect(await rowOf()).toBeUndefined(); // written off: it owes nothing, and is not listed
   });
 
   it('ages what each company owes, summing to its receivable; lists invoices by status; finance only', async () => {

@@ -78,11 +78,12 @@ export class ReceivablesService {
    */
   async ageing(actor: Actor): Promise<ReceivablesAgeingDto> {
     requireUser(actor, 'finance');
-    const em = this.db.manager;
     const now = Date.now();
-    const [owed, unpaid] = await Promise.all([
-      this.ledger.receivableBalances(em),
-      this.receivables.owing(em),
+    // Both from one snapshot: read apart, an invoice paid or written off between them was
+    // counted in one and not the other (a row's buckets no longer summing to its total).
+    const [owed, unpaid] = await this.db.transaction('REPEATABLE READ', async (em) => [
+      await this.ledger.receivableBalances(em),
+      await this.receivables.owing(em),
     ]);
     const rows = new Map<string, AgeingRowDto>();
     const rowOf = (companyId: string, currency: string) => {
@@ -126,7 +127,7 @@ export class ReceivablesService {
     }
     const companies = [...rows.values()].filter((r) => r.totalMinor !== 0 || hasAged(r));
     const names = await this.companies.namesOf(
-      em,
+      this.db.manager,
       companies.map((r) => r.companyId),
     );
     for (const r of companies) r.companyName = names.get(r.companyId) ?? null;
