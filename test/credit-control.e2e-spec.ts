@@ -11,6 +11,7 @@ import {
   registerCompany,
   type SignedIn,
 } from './support/factories';
+import { waitForLockWaiters, withRowsHeld } from './support/row-locks';
 import { shiftBody } from './support/shifts';
 import { createTestApp, type TestApp } from './support/test-app';
 import { escalationBody, liveAgents } from './support/tickets';
@@ -204,6 +205,46 @@ describe('credit control', () => {
     const billing = await t.http.get('/v1/companies/me/billing').set(s.company.auth).expect(200);
     expect(billing.body.credit).toMatchObject({ hold: null, blocked: false, owed: [] });
     await postShift(s.company).expect(201);
+    expect(await escalateFlag(s.key)).toBe(false);
+  });
+
+  it('a standing read while a payment commits stores the hold as the payment left it, not as before', async () => {
+    const { s, invoice } = await pastDue('Paid Meanwhile GmbH');
+    const stored = async () =>
+      (
+        await t.db.query('SELECT hold_reason FROM credit_controls WHERE company_id = $1', [
+          s.company.companyId,
+        ])
+      )[0].hold_reason as string | null;
+    await t.app.get(CreditControlService).refreshAll();
+    expect(await stored()).toBe('past_due');
+    const read = await withRowsHeld(
+      t,
+      'SELECT 1 FROM credit_controls WHERE company_id = $1 FOR UPDATE',
+      [s.company.companyId],
+      async (held) => {
+        // Finance reads the company's standing while its payment is committing (as the
+        // invoice.paid event does: the invoice paid, the hold stored as cleared).
+        const standing = t.http
+          .get(`/v1/companies/${s.company.companyId}/credit`)
+          .set(finance.auth)
+          .then();
+        await waitForLockWaiters(t, 1, 'the read to wait on the company’s credit row');
+        await held.query(`UPDATE invoices SET status = 'paid' WHERE id = $1`, [invoice.id]);
+        await held.query(
+          `UPDATE credit_controls SET hold_reason = NULL, hold_since = NULL, hold_details = NULL,
+                  hold_invoice_ids = '{}' WHERE company_id = $1`,
+          [s.company.companyId],
+        );
+        await held.commitTransaction();
+        return { standing };
+      },
+    );
+    const res = await read.standing;
+    expect(res.status).toBe(200);
+    expect(res.body.hold).toBeNull();
+    // Stored as cleared: escalations are not flagged until the next sweep.
+    expect(await stored()).toBeNull();
     expect(await escalateFlag(s.key)).toBe(false);
   });
 

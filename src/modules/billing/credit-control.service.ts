@@ -93,9 +93,16 @@ export class CreditControlService implements CreditGate {
   /** The configured limit of each currency (CREDIT_LIMIT_MINOR_BY_CURRENCY, else the default). */
   private readonly configuredLimit: (currency: string) => number;
 
-  /** The company's standing, computed now (and stored, for the escalation flag). */
+  /**
+   * The company's standing, computed now (and stored, for the escalation flag), under the lock
+   * of the company's credit row: read before a payment or write-off committed and stored after
+   * it, a standing put back the hold that use case had just cleared (or the reverse).
+   */
   async standing(em: EntityManager, companyId: string): Promise<CreditStandingDto> {
-    const row = await this.controls.find(em, companyId);
+    if (!em.queryRunner?.isTransactionActive) {
+      return this.db.transaction((tx) => this.standing(tx, companyId));
+    }
+    const row = await this.controls.lock(em, companyId);
     // The company's own limit of the currency, else its own in every currency, else the
     // configured one of the currency.
     const own = row?.credit_limit_minor != null ? Number(row.credit_limit_minor) : null;

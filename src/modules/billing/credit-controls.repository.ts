@@ -46,6 +46,22 @@ export const liftAnswersHold = (r: CreditControlRow, now = new Date()): boolean 
 /** `credit_controls`: each company's credit limit, its current hold, and finance's lift. */
 @Injectable()
 export class CreditControlsRepository {
+  /**
+   * The company's row, made if missing, locked to the end of the transaction: a standing is
+   * computed and stored under it, from what was committed once it is held.
+   */
+  async lock(em: EntityManager, companyId: string): Promise<CreditControlRow> {
+    await em.query(
+      'INSERT INTO credit_controls (company_id) VALUES ($1) ON CONFLICT (company_id) DO NOTHING',
+      [companyId],
+    );
+    const [row]: CreditControlRow[] = await em.query(
+      'SELECT * FROM credit_controls WHERE company_id = $1 FOR UPDATE',
+      [companyId],
+    );
+    return row;
+  }
+
   async find(em: EntityManager, companyId: string): Promise<CreditControlRow | undefined> {
     const [row]: CreditControlRow[] = await em.query(
       'SELECT * FROM credit_controls WHERE company_id = $1',
