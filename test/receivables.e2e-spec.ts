@@ -5,6 +5,7 @@ import { InvoiceClosingService } from '../src/modules/billing/invoice-closing.se
 import { InvoiceCollectionService } from '../src/modules/billing/invoice-collection.service';
 import { InvoiceDisputesService } from '../src/modules/billing/invoice-disputes.service';
 import { InvoiceReceivablesRepository } from '../src/modules/billing/invoice-receivables.repository';
+import { InvoiceStripeStateService } from '../src/modules/billing/invoice-stripe-state.service';
 import { InvoicesRepository } from '../src/modules/billing/invoices.repository';
 import { ReceivablesService } from '../src/modules/billing/receivables.service';
 import { WithheldCreditsService } from '../src/modules/billing/withheld-credits.service';
@@ -941,6 +942,52 @@ describe('receivables', () => {
       .set(finance.auth)
       .send({ reason: 'nobody' })
       .expect(404);
+  });
+
+  it('names who wrote the invoice off, and why, though Stripe’s event booked the write-off first', async () => {
+    const { company, invoice } = await invoiced('Event First GmbH', 1, 'card_declined');
+    const state = t.app.get(InvoiceStripeStateService);
+    const apply = state.apply.bind(state);
+    const from = fake.billingEvents.length;
+    // Stripe's invoice.marked_uncollectible is applied before our call's answer is (or that
+    // answer is lost to a crash, and the event books it).
+    const eventFirst = jest.spyOn(state, 'apply').mockImplementationOnce(async (...args) => {
+      expect(fake.billingEvents.slice(from).map((e) => e.type)).toContain(
+        'invoice.marked_uncollectible',
+      );
+      await deliverBillingEvents(t, fake, from);
+      return apply(...args);
+    });
+    try {
+      await writeOff(invoice.id);
+      expect(eventFirst).toHaveBeenCalled();
+    } finally {
+      eventFirst.mockRestore();
+    }
+    const entries: { memo: string; created_by: string | null }[] = await t.db.query(
+      `SELECT memo, created_by FROM journal_entries WHERE kind = 'write_off' AND company_id = $1`,
+      [company.companyId],
+    );
+    expect(entries).toEqual([
+      { memo: 'Written off by finance: Company insolvent', created_by: finance.id },
+    ]);
+  });
+
+  it('keeps no write-off request Stripe refused: one made later in its dashboard is not finance’s', async () => {
+    const { company, invoice } = await invoiced('Refused Write-off SE', 1, 'card_declined');
+    fake.failingBefore.push({ method: 'POST', path: /\/mark_uncollectible$/, status: 400 });
+    await t.http
+      .post(`/v1/invoices/${invoice.id}/write-off`)
+      .set(finance.auth)
+      .send({ reason: 'Too early' })
+      .expect(409);
+    await voidedAtStripe(invoice.number);
+    const [entry]: { memo: string; created_by: string | null }[] = await t.db.query(
+      `SELECT memo, created_by FROM journal_entries WHERE kind = 'write_off' AND company_id = $1`,
+      [company.companyId],
+    );
+    expect(entry.memo).toMatch(/voided$/);
+    expect(entry.created_by).toBeNull();
   });
 
   it('writes off an invoice whose marking at Stripe answered a saved server error, done or not', async () => {

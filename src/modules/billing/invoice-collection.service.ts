@@ -10,6 +10,7 @@ import { KEY_EXPIRY_MS, savedServerError } from '../stripe/stripe-errors';
 import { STRIPE } from '../stripe/stripe.module';
 import { BillingService } from './billing.service';
 import { InvoiceDraftsService } from './invoice-drafts.service';
+import { InvoiceReceivablesRepository } from './invoice-receivables.repository';
 import { InvoiceRow, InvoicesRepository } from './invoices.repository';
 import { InvoiceStripeStateService } from './invoice-stripe-state.service';
 
@@ -47,6 +48,7 @@ export class InvoiceCollectionService {
     private readonly outbox: OutboxService,
     private readonly drafts: InvoiceDraftsService,
     private readonly state: InvoiceStripeStateService,
+    private readonly receivables: InvoiceReceivablesRepository,
   ) {}
 
   /** Creates, fills and finalizes the Stripe invoice of a closed period, then charges it. */
@@ -166,24 +168,39 @@ export class InvoiceCollectionService {
 
   /**
    * Finance writes an unpaid invoice off: Stripe marks it uncollectible (no more retries) and
-   * the receivable goes to bad debt, with finance's reason on the entry.
+   * the receivable goes to bad debt. Who asked and why are kept on the invoice first, so the
+   * entry names them whether our call's answer or Stripe's event books it (or a retry's, after
+   * a crash between the call and the booking).
    */
-  async writeOff(invoiceId: string, reason: string): Promise<InvoiceRow> {
+  async writeOff(invoiceId: string, by: string, reason: string): Promise<InvoiceRow> {
     const invoice = await this.invoices.find(this.db.manager, invoiceId);
     if (!invoice) throw DomainError.notFound('Invoice');
-    if (!invoice.stripe_invoice_id || !['open', 'past_due'].includes(invoice.status)) {
-      throw new DomainError(
+    const unpaid = () =>
+      new DomainError(
         'INVOICE_STATE',
         `A ${invoice.status} invoice cannot be written off; only an unpaid one at Stripe can`,
         { status: invoice.status },
       );
+    if (!invoice.stripe_invoice_id || !['open', 'past_due'].includes(invoice.status)) {
+      throw unpaid();
     }
-    const marked = await callStripe(() =>
-      this.markUncollectible(invoiceId, invoice.stripe_invoice_id!),
-    );
-    return (await this.db.transaction((em) =>
-      this.state.apply(em, invoiceId, marked, null, reason),
-    ))!;
+    if (!(await this.receivables.requestWriteOff(this.db.manager, invoiceId, by, reason))) {
+      throw unpaid();
+    }
+    let marked: Stripe.Invoice;
+    try {
+      marked = await callStripe(() =>
+        this.markUncollectible(invoiceId, invoice.stripe_invoice_id!),
+      );
+    } catch (e) {
+      // Refused (paid meanwhile, say): not written off, and a write-off made later in Stripe's
+      // dashboard is not this request. (Unanswered, Stripe may have done it: kept.)
+      if (e instanceof DomainError && e.code === 'CONFLICT') {
+        await this.receivables.withdrawWriteOff(this.db.manager, invoiceId, by);
+      }
+      throw e;
+    }
+    return (await this.db.transaction((em) => this.state.apply(em, invoiceId, marked, null)))!;
   }
 
   /**

@@ -58,6 +58,38 @@ export class InvoiceReceivablesRepository {
   }
 
   /** Waives the hold of an invoice written off; false when it is not one, or waived already. */
+  /**
+   * Keeps who asks to write the unpaid invoice off, and why, for the entry that books it;
+   * false when it is no longer unpaid.
+   */
+  async requestWriteOff(
+    em: EntityManager,
+    invoiceId: string,
+    by: string,
+    reason: string,
+  ): Promise<boolean> {
+    const rows: unknown[] = await em.query(
+      `UPDATE invoices
+          SET write_off_requested_at = now(), write_off_requested_by = $2, write_off_reason = $3,
+              updated_at = now()
+        WHERE id = $1 AND status IN ('open', 'past_due')
+        RETURNING id`,
+      [invoiceId, by, reason],
+    );
+    return rows.length > 0;
+  }
+
+  /** Stripe refused the write-off: the request is not kept (a later one at Stripe is not it). */
+  async withdrawWriteOff(em: EntityManager, invoiceId: string, by: string): Promise<void> {
+    await em.query(
+      `UPDATE invoices
+          SET write_off_requested_at = NULL, write_off_requested_by = NULL,
+              write_off_reason = NULL, updated_at = now()
+        WHERE id = $1 AND write_off_requested_by = $2 AND status IN ('open', 'past_due')`,
+      [invoiceId, by],
+    );
+  }
+
   async waiveHold(
     em: EntityManager,
     invoiceId: string,

@@ -38,7 +38,6 @@ export class InvoiceStripeStateService {
     invoiceId: string,
     s: Stripe.Invoice,
     refusal: string | null,
-    writeOffReason?: string,
   ): Promise<InvoiceRow | undefined> {
     const current = await this.invoices.lockForBooking(em, { id: invoiceId });
     if (!current) return undefined;
@@ -122,9 +121,12 @@ export class InvoiceStripeStateService {
         ...common,
         kind: 'write_off',
         idempotencyKey: `invoice-write-off:${row.id}`,
-        memo: writeOffReason
-          ? `Written off by finance: ${writeOffReason}`
+        // Finance's request, whichever of our call and Stripe's event applies it; else done in
+        // Stripe's dashboard.
+        memo: row.write_off_reason
+          ? `Written off by finance: ${row.write_off_reason}`
           : `Stripe invoice ${s.id} ${status === 'void' ? 'voided' : 'marked uncollectible'}`,
+        createdBy: row.write_off_requested_by,
         lines: [
           { account: 'platform_bad_debt', ownerId: null, amountMinor: amount },
           { account: 'company_receivable', ownerId: row.company_id, amountMinor: -amount },

@@ -41,6 +41,9 @@ export interface InvoiceRow {
   /** Finance's waiver (null when none, or waived by the migration that added these holds). */
   hold_waived_by: string | null;
   hold_waived_reason: string | null;
+  /** Finance's write-off, asked for (kept before Stripe is asked: whichever applies it books it). */
+  write_off_requested_by: string | null;
+  write_off_reason: string | null;
   dispute_status: string | null;
   disputed_minor: string | null;
   credited_minor: string;

@@ -167,8 +167,8 @@ export class ReceivablesService {
     invoiceId: string,
     input: WriteOffInvoiceDto,
   ): Promise<FinanceInvoiceDto> {
-    requireUser(actor, 'finance');
-    await this.collection.writeOff(invoiceId, input.reason.trim());
+    const { userId } = requireUser(actor, 'finance');
+    await this.collection.writeOff(invoiceId, userId, input.reason.trim());
     return this.one(invoiceId);
   }
 
