@@ -4,6 +4,7 @@ import { registerAgent, registerCompany, SignedIn } from './support/factories';
 import { inMinutes, moveShift, postShift, setProfile } from './support/shifts';
 import { createTestApp, TestApp } from './support/test-app';
 import { waitFor } from './support/wait-for';
+import { withApiClockOff } from './support/clock';
 
 /*
  * A started shift with free seats can be joined while at least SEAT_CLAIM_CLOSES_MINUTES_BEFORE_END
@@ -220,6 +221,30 @@ describe('joining a started shift', () => {
     );
     const held = await seat(given.id);
     expect(held.held_from.toISOString()).toBe(held.claimed_at.toISOString());
+  });
+
+  it("tells whether the waitlist gave a seat late by the database's clock, though this API's runs ahead", async () => {
+    // 121 minutes before the start by the database's clock (outside the 120-minute window:
+    // giving it back later is a late cancellation), 119 by this API process's.
+    const shift = await postShift(t, company, { seats: 1, languages: ['en'] });
+    await moveShift(t, shift.id, inMinutes(121), inMinutes(241));
+    const [holder, next] = [await registerAgent(t), await registerAgent(t)];
+    for (const a of [holder, next]) await setProfile(t, a, { languages: ['en'] });
+    await claim(t, holder, shift.id).expect(201);
+    await t.http.post(`/v1/shifts/${shift.id}/waitlist`).set(next.auth).expect(201);
+    await withApiClockOff(120_000, async () => {
+      await t.http.delete(`/v1/shifts/${shift.id}/claims/me`).set(holder.auth).expect(200);
+    });
+    const [event] = await waitFor(async () => {
+      const res = await t.http.get('/v1/events?types=shift.seat_given').set(next.auth).expect(200);
+      const items = res.body.items as { data: Record<string, unknown> }[];
+      return items.length > 0 && items;
+    }, 'the shift.seat_given event');
+    // As the seat's view says: giving it back becomes a late cancellation 120 minutes before
+    // the start (for a seat given late, never: at its end).
+    const [seat] = (await t.http.get('/v1/agents/me/claims').set(next.auth).expect(200)).body.items;
+    expect(Date.parse(seat.lateCancelStartsAt)).toBe(Date.parse(seat.startsAt) - 120 * 60_000);
+    expect(event.data.givenLate).toBe(false);
   });
 
   it('tells the agent a seat the waitlist gave late; giving it back is clean, and missing it is no mark', async () => {

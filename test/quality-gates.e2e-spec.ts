@@ -3,6 +3,7 @@ import { createApiKey, registerCompany, type SignedIn } from './support/factorie
 import { inMinutes, postShift, shiftBody } from './support/shifts';
 import { createTestApp, type TestApp } from './support/test-app';
 import { liveAgents, resolvedTicket } from './support/tickets';
+import { withApiClockOff } from './support/clock';
 
 /**
  * A shift's quality gates (issue 19): a minimum score, and early access for the best-rated
@@ -163,25 +164,8 @@ describe('quality gates on shifts', () => {
         WHERE id = $1`,
       [shift.id],
     );
-    // `new Date()` too, not only Date.now: the gate's default clock was `new Date()`. Only
-    // Date: the app's timers, ticks and microtasks run as they do.
-    jest.useFakeTimers({
-      now: Date.now() + 120_000,
-      advanceTimers: true,
-      doNotFake: [
-        'hrtime',
-        'nextTick',
-        'performance',
-        'queueMicrotask',
-        'setImmediate',
-        'clearImmediate',
-        'setInterval',
-        'clearInterval',
-        'setTimeout',
-        'clearTimeout',
-      ],
-    });
-    try {
+    // `new Date()` too, not only Date.now: the gate's default clock was `new Date()`.
+    await withApiClockOff(120_000, async () => {
       const early = await claim(newcomer, shift.id).expect(403);
       expect(early.body.error.details.reasons.map((r: { code: string }) => r.code)).toEqual([
         'EARLY_ACCESS',
@@ -192,9 +176,7 @@ describe('quality gates on shifts', () => {
       expect(listed.ineligible.find((s) => s.id === shift.id)?.reasons.map((r) => r.code)).toEqual([
         'EARLY_ACCESS',
       ]);
-    } finally {
-      jest.useRealTimers();
-    }
+    });
   });
 
   it('refuses early access given by halves, and scores outside 0–1', async () => {

@@ -141,9 +141,10 @@ export class ShiftWaitlistService {
       // markCancelledByAgent).
       const seat = await this.claims.deadlineOf(em, claimId);
       const lateMinutes = this.config.get('LATE_CANCEL_WINDOW_MINUTES', { infer: true });
-      // Given now, held from now or from the start (SeatAllocator): the seat's view says the same.
-      const now = new Date();
-      const heldFrom = now > shift.startsAt ? now : shift.startsAt;
+      // Given now by the database's clock (this transaction's `now()`, the seat's claimed_at),
+      // held from now or from the start (SeatAllocator): the seat's view says the same.
+      const givenAt = new Date(now);
+      const heldFrom = givenAt > shift.startsAt ? givenAt : shift.startsAt;
       await this.events.record(em, {
         type: 'shift.seat_given',
         agentId,
@@ -154,7 +155,7 @@ export class ShiftWaitlistService {
           startsAt: shift.startsAt,
           endsAt: shift.endsAt,
           checkInDeadline: seat,
-          givenLate: givenLate({ source: 'waitlist', claimedAt: now, heldFrom }, lateMinutes),
+          givenLate: givenLate({ source: 'waitlist', claimedAt: givenAt, heldFrom }, lateMinutes),
         },
       });
     } catch (e) {
