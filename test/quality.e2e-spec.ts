@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { QualityTiers } from '../src/modules/quality/quality-tiers.service';
 import { createApiKey, createStaff, registerCompany, type SignedIn } from './support/factories';
 import { createTestApp, type TestApp } from './support/test-app';
+import { withApiClockOff } from './support/clock';
 import { escalate, liveAgents, resolvedTicket } from './support/tickets';
 
 const DAY = 86_400_000;
@@ -327,6 +328,50 @@ describe('quality: ratings, reviews, disputes, scores', () => {
       .set(company.auth)
       .expect(200);
     expect(feedback.body.review).toMatchObject({ id: second.body.id, score: 2 });
+  });
+
+  it('while a ticket is reopened, its feedback is the reopened resolution’s review, which may still change', async () => {
+    const done = await resolveOne(agents[0]);
+    const first = await review('post', done.id, { score: 4, tags: [] }).expect(201);
+    await t.http
+      .post(`/v1/tickets/${done.id}/reopen`)
+      .set(company.auth)
+      .send({ reason: 'Still charged' })
+      .expect(200);
+    const reopened = await t.http
+      .get(`/v1/tickets/${done.id}/feedback`)
+      .set(company.auth)
+      .expect(200);
+    expect(reopened.body.review).toMatchObject({ id: first.body.id, agentId: agents[0].id });
+    const lowered = await review('put', done.id, { score: 2, tags: ['accuracy'] }).expect(200);
+    expect(lowered.body).toMatchObject({ id: first.body.id, score: 2 });
+  });
+
+  it("closes the rating, review and edit windows by the database's clock, though this API's runs ahead", async () => {
+    const [rated, reviewed] = [await resolveOne(agents[5]), await resolveOne(agents[5])];
+    // A minute left of each window by the database's clock; a minute past it by this API's.
+    await t.db.query(
+      `UPDATE ticket_claims SET resolved_at = now() - interval '7 days' + interval '60 seconds'
+        WHERE ticket_id = $1`,
+      [rated.id],
+    );
+    await t.db.query(
+      `UPDATE ticket_claims SET resolved_at = now() - interval '90 days' + interval '60 seconds'
+        WHERE ticket_id = $1`,
+      [reviewed.id],
+    );
+    await withApiClockOff(120_000, async () => {
+      await rate(rated.externalId, { csat: 4 }).expect(201);
+      await review('post', reviewed.id, { score: 4, tags: [] }).expect(201);
+    });
+    await t.db.query(
+      `UPDATE ticket_reviews SET created_at = now() - interval '7 days' + interval '60 seconds'
+        WHERE ticket_id = $1`,
+      [reviewed.id],
+    );
+    await withApiClockOff(120_000, async () => {
+      await review('put', reviewed.id, { score: 5, tags: [] }).expect(200);
+    });
   });
 
   it('a review: once per resolution, changed for 7 days, refused when not resolved, bad or foreign', async () => {

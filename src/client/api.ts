@@ -5843,7 +5843,10 @@ export interface components {
     TicketFeedbackDto: {
       /** @description The customer's rating (one per ticket, of the resolution it was given for). */
       rating: components['schemas']['RatingDto'] | null;
-      /** @description Your review of the ticket's last resolution: null while reopened, or not yet reviewed. */
+      /**
+       * @description Your review of the ticket's last resolution (while the ticket is reopened, the reopened
+       *     one's, which you may still write or change); null while that resolution is not reviewed.
+       */
       review: components['schemas']['ReviewDto'] | null;
     };
     DisputeReviewDto: {

@@ -139,7 +139,10 @@ export class ReviewDto {
 export class TicketFeedbackDto {
   /** The customer's rating (one per ticket, of the resolution it was given for). */
   rating: RatingDto | null;
-  /** Your review of the ticket's last resolution: null while reopened, or not yet reviewed. */
+  /**
+   * Your review of the ticket's last resolution (while the ticket is reopened, the reopened
+   * one's, which you may still write or change); null while that resolution is not reviewed.
+   */
   review: ReviewDto | null;
 }
 

@@ -1,3 +1,4 @@
+import { databaseNow } from '../../database/sql';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
@@ -51,7 +52,8 @@ export class RatingsService {
       if (!resolution) {
         throw new DomainError('TICKET_NOT_RESOLVED', 'The ticket has no resolution to rate yet');
       }
-      if (Date.now() > resolution.resolvedAt.getTime() + RATING_WINDOW_DAYS * DAY) {
+      // By the database's clock, which wrote resolved_at (an API process's may run off it).
+      if ((await databaseNow(em)) > resolution.resolvedAt.getTime() + RATING_WINDOW_DAYS * DAY) {
         throw new DomainError(
           'FEEDBACK_WINDOW_CLOSED',
           `A resolution can be rated for ${RATING_WINDOW_DAYS} days; this one was resolved on ` +

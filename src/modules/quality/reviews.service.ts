@@ -1,3 +1,4 @@
+import { databaseNow } from '../../database/sql';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
@@ -49,7 +50,8 @@ export class ReviewsService {
       };
       const existing = await this.reviews.findByClaim(em, resolution.claimId);
       if (existing) return { review: same(existing), created: false };
-      if (Date.now() > resolution.resolvedAt.getTime() + QUALITY_WINDOW_DAYS * DAY) {
+      // By the database's clock, which wrote resolved_at (an API process's may run off it).
+      if ((await databaseNow(em)) > resolution.resolvedAt.getTime() + QUALITY_WINDOW_DAYS * DAY) {
         throw new DomainError(
           'FEEDBACK_WINDOW_CLOSED',
           `A resolution can be reviewed for ${QUALITY_WINDOW_DAYS} days (the score's window)`,
@@ -85,7 +87,8 @@ export class ReviewsService {
       if (review.dispute_status) {
         throw new DomainError('REVIEW_LOCKED', 'The agent disputed this review: it stays as is');
       }
-      if (Date.now() > review.created_at.getTime() + REVIEW_EDIT_DAYS * DAY) {
+      // As editableUntilAt says, by the clock that wrote created_at.
+      if ((await databaseNow(em)) > review.created_at.getTime() + REVIEW_EDIT_DAYS * DAY) {
         throw new DomainError(
           'REVIEW_LOCKED',
           `A review can be changed for ${REVIEW_EDIT_DAYS} days after it is written`,
@@ -97,8 +100,8 @@ export class ReviewsService {
 
   /**
    * The customer's rating of its ticket, and the company's review of the ticket's last
-   * resolution (none while it is reopened, or before that resolution is reviewed: the form
-   * then writes a new one).
+   * resolution (while the ticket is reopened, the reopened one's: it may still be written or
+   * changed; none before that resolution is reviewed: the form then writes a new one).
    */
   async feedbackOf(actor: Actor, ticketId: string): Promise<TicketFeedbackDto> {
     const companyId = requireCompany(actor);
