@@ -1,6 +1,6 @@
 import { OfferRouter } from '../src/modules/tickets/offer-router.service';
 import { createApiKey, registerCompany, type SignedIn } from './support/factories';
-import { endShiftsOf } from './support/shifts';
+import { endShiftsOf, inMinutes, moveShift } from './support/shifts';
 import { createTestApp, type TestApp } from './support/test-app';
 import { escalate, liveAgents } from './support/tickets';
 
@@ -116,6 +116,27 @@ describe('push routing by quality tier, with a fairness floor', () => {
     const second = await escalate(t, key);
     await route();
     expect(await offeredTo(second.id)).toBe(top.id);
+  });
+
+  it('time before the shift starts is not waiting: an agent who checked in early does not pass the floor for it', async () => {
+    const { agents, shiftId } = await liveAgents(
+      t,
+      company.auth,
+      5,
+      { maxConcurrentTickets: 1 },
+      { routing: 'push' },
+    );
+    // Started 20 s ago; everyone checked in a minute before the start, one 15 minutes before,
+    // when no work could be offered.
+    await moveShift(t, shiftId, inMinutes(-20 / 60), inMinutes(120));
+    const [top, early, ...middles] = agents;
+    await tier(top, 'top');
+    await waiting(top, 80);
+    for (const m of middles) await waiting(m, 80);
+    await waiting(early, 15 * 60 + 20);
+    const ticket = await escalate(t, key);
+    await route();
+    expect(await offeredTo(ticket.id)).toBe(top.id);
   });
 
   it('time away is not waiting: an agent back from a break does not pass the floor for it', async () => {

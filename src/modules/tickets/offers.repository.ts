@@ -6,14 +6,17 @@ import { TicketRow } from './ticket.rows';
 
 /**
  * An agent's wait, as the router counts it: since its last offer or claim (or its check-in,
- * when it had neither), or since it came back from away if later: time away is not waiting
- * (before, a break, or being set away for letting offers expire, sent the agent past the floor
- * ahead of everyone on its return). An offer withdrawn (the bot withdrew the ticket, the shift
- * ended) is not work the agent had. Over OffersRepository.candidateAgents' aliases (`sc` the
- * seat, available: its last change of availability was its return).
+ * when it had neither, or its seat's start if later: a check-in up to CHECK_IN_OPENS_MINUTES
+ * early waited for no work, none being offered before the start), or since it came back from
+ * away if later: time away is not waiting (before, a break, or being set away for letting
+ * offers expire, sent the agent past the floor ahead of everyone on its return; so did an early
+ * check-in, at the start). An offer withdrawn (the bot withdrew the ticket, the shift ended) is
+ * not work the agent had. Over OffersRepository.candidateAgents' aliases (`sc` the seat,
+ * available: its last change of availability was its return).
  */
 const WAITING_SINCE = `greatest(
     sc.checked_in_at,
+    lower(sc.period),
     sc.availability_changed_at,
     (SELECT max(o.created_at) FROM offers o
       WHERE o.agent_id = sc.agent_id AND o.status <> 'withdrawn'),
