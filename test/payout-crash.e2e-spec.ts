@@ -75,7 +75,7 @@ describe('payout run survives a worker killed mid-run', () => {
       await t.http.post(`/v1/payout-runs/${runId}/approve`).set(checker.auth).expect(200);
       await t.http.post(`/v1/payout-runs/${runId}/execute`).set(maker.auth).expect(202);
     };
-    return { agent, account, runId, lineId: draft.body.lines[0].id as string, execute };
+    return { agent, account, runId, lineId: draft.body.lines[0].id as string, execute, maker };
   };
 
   it('sends again a line still pending when its job gave up; nothing else', async () => {
@@ -175,8 +175,8 @@ describe('payout run survives a worker killed mid-run', () => {
     expect(status).toBe('executing');
   });
 
-  it('books what the line’s transfer found at Stripe moved, when it is not the line’s amount', async () => {
-    const { agent, account, runId, lineId, execute } = await oneLineRun('SEK', 2500);
+  it('books what the line’s transfer found at Stripe moved, when it is not the line’s amount, and the line says so everywhere', async () => {
+    const { agent, account, runId, lineId, execute, maker } = await oneLineRun('SEK', 2500);
     await execute();
     // A transfer an earlier key made for the line, for another amount; this attempt finds it.
     await fake.client().transfers.create({
@@ -198,6 +198,18 @@ describe('payout run survives a worker killed mid-run', () => {
       [lineId],
     );
     expect(booked).toBe(2000);
+    // The run, the agent's payouts, the CSV and reconciliation say what was paid, as the ledger
+    // and Stripe do (they said 2500: what the line was last sent for).
+    const run = await t.http.get(`/v1/payout-runs/${runId}`).set(maker.auth).expect(200);
+    expect(run.body.totals).toMatchObject({ paidLines: 1, paidMinor: 2000 });
+    expect(run.body.lines[0]).toMatchObject({ status: 'paid', transferMinor: 2000 });
+    const history = await t.http.get('/v1/agents/me/payouts').set(agent.auth).expect(200);
+    expect(history.body.items.map((i: { amountMinor: number }) => i.amountMinor)).toEqual([2000]);
+    const rec = await t.http
+      .get(`/v1/payout-runs/${runId}/reconciliation`)
+      .set(maker.auth)
+      .expect(200);
+    expect(rec.body.counts).toMatchObject({ matched: 1, amount_mismatch: 0 });
   });
 
   it('pays every line exactly once; the ledger and Stripe agree', async () => {

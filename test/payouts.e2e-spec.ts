@@ -632,6 +632,17 @@ describe('payouts', () => {
       await stripeSends(reversal);
       await waitFor(async () => (await owed(paid2, 'USD')).available === 2500, 'reversal booked');
       expect(await owed(paid2, 'USD')).toMatchObject({ available: 2500, paid: 0 });
+      // The export for the books says what Stripe took back too (it showed the line paid
+      // whole, so the next run's payment of the same money counted twice).
+      const rows = (
+        await t.http.get(`/v1/payout-runs/${draft.body.id}/lines.csv`).set(maker.auth).expect(200)
+      ).text
+        .trim()
+        .split('\n')
+        .map((r) => r.split(','));
+      const reversedAt = rows[0].indexOf('reversed_minor');
+      expect(reversedAt).toBeGreaterThan(0);
+      expect(rows.find((r) => r[0] === line.id)![reversedAt]).toBe('2500');
       // The agent's payout history keeps the line, with what Stripe took back.
       const history = await t.http.get('/v1/agents/me/payouts').set(paid2.auth).expect(200);
       expect(history.body).toEqual({

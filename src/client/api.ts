@@ -6332,7 +6332,8 @@ export interface components {
       amountMinor: number;
       /**
        * @description What the transfer carries, fixed when the line is sent: the drafted amount, or less if the
-       *     agent's available balance fell since the draft. Null until sent.
+       *     agent's available balance fell since the draft; once paid, what the transfer that paid it
+       *     carried (one an earlier attempt made may carry less). Null until sent.
        * @example 14300
        */
       transferMinor: number | null;

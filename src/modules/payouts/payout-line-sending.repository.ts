@@ -111,12 +111,23 @@ export class PayoutLineSendingRepository {
   }
 
   /** Holding a transfer means the line is paid, whatever a stale duplicate job wrote. */
-  async markPaid(em: EntityManager, lineId: string, transferId: string): Promise<void> {
+  /**
+   * Paid by `transferId`, which carried `sentMinor`: what the line then says it paid (a transfer
+   * an earlier key made may carry less than the amount this one was sent for), as the ledger
+   * booked it.
+   */
+  async markPaid(
+    em: EntityManager,
+    lineId: string,
+    transferId: string,
+    sentMinor: number,
+  ): Promise<void> {
     await em.query(
-      `UPDATE payout_lines SET status = 'paid', stripe_transfer_id = $2, paid_at = now(),
-              failure_code = NULL, failure_message = NULL, resend_at = NULL, updated_at = now()
+      `UPDATE payout_lines SET status = 'paid', stripe_transfer_id = $2, transfer_minor = $3,
+              paid_at = now(), failure_code = NULL, failure_message = NULL, resend_at = NULL,
+              updated_at = now()
         WHERE id = $1 AND status <> 'paid'`,
-      [lineId, transferId],
+      [lineId, transferId, sentMinor],
     );
   }
 

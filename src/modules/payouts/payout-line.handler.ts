@@ -206,9 +206,10 @@ export class PayoutLineHandler implements HandlesJob<'payout.line'> {
       }
     }
 
-    // Phase 3. What the transfer moved is booked: a transfer found for the line may have been
+    // Phase 3. What the transfer moved is booked, and is what the line paid (its run's totals,
+    // the agent's payouts, the CSV, reconciliation): a transfer found for the line may have been
     // made for another amount (under an earlier key, before a retry fixed a new one), and the
-    // agent got what it says. Reconciliation then shows the line as mismatched.
+    // agent got what it says; the rest stays available for the next run.
     const sent = transfer.amount;
     const amount = Number(line.transfer_minor);
     if (sent !== amount) {
@@ -231,7 +232,7 @@ export class PayoutLineHandler implements HandlesJob<'payout.line'> {
         ],
       });
       // Holding a transfer means the line is paid, whatever a stale duplicate job wrote.
-      await this.sending.markPaid(em, line.id, transfer.id);
+      await this.sending.markPaid(em, line.id, transfer.id, sent);
       // A reversal Stripe sent before this booking waited for it; it applies now. (One that
       // arrives while this transaction holds the line waits for its commit and finds it paid.)
       for (const eventId of await this.stripeEvents.waitingReversalsOf(em, line.id)) {

@@ -18,6 +18,12 @@ export const PAYOUT_LINES_CSV_HEADER = [
   'failure_message',
   'paid_at',
   'abandoned_reason',
+  // After the first columns, not among them: a sheet that reads them by position still does.
+  'reversed_minor',
+  'refused',
+  'resend_at',
+  'abandoned_by',
+  'abandoned_at',
 ].join(',');
 
 /** RFC 4180: a cell with a quote, comma or line break is quoted, its quotes doubled. */
@@ -54,5 +60,10 @@ export function toPayoutLineCsvRow(l: PayoutLineDto): string {
     textCell(l.failureMessage),
     cell(l.paidAt),
     textCell(l.abandonedReason),
+    cell(l.reversedMinor),
+    cell(String(l.refused)),
+    cell(l.resendAt),
+    cell(l.abandonedBy),
+    cell(l.abandonedAt),
   ].join(',');
 }
