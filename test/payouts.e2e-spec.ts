@@ -529,6 +529,9 @@ describe('payouts', () => {
         payableLines: 2,
         payableMinor: 7500,
         heldLines: 4,
+        // What the held lines would pay: 4000 + 3000 + 500; the negative balance pays nothing
+        // (it was netted against them: 6800).
+        heldMinor: 7500,
         inFlightLines: 0, // drafted, not sent
       });
       // This app has no STRIPE_SECRET_KEY: the run itself says no money moves.

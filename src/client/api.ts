@@ -6444,7 +6444,11 @@ export interface components {
       payableMinor: number;
       /** @example 1 */
       heldLines: number;
-      /** @example 500 */
+      /**
+       * @description What the held lines would pay. A line held for a negative balance is among heldLines but
+       *     not here: it pays nothing (its agent owes).
+       * @example 500
+       */
       heldMinor: number;
       /**
        * @description Lines paid, and what their transfers carried.

@@ -55,7 +55,8 @@ export const TOTALS_SQL = `
          count(*) FILTER (WHERE l.status <> 'held')::int AS payable_lines,
          coalesce(sum(l.amount_minor) FILTER (WHERE l.status <> 'held'), 0) AS payable_minor,
          count(*) FILTER (WHERE l.status = 'held')::int AS held_lines,
-         coalesce(sum(l.amount_minor) FILTER (WHERE l.status = 'held'), 0) AS held_minor,
+         coalesce(sum(l.amount_minor) FILTER (WHERE l.status = 'held' AND l.amount_minor > 0), 0)
+           AS held_minor,
          count(*) FILTER (WHERE l.status = 'paid')::int AS paid_lines,
          coalesce(sum(l.transfer_minor) FILTER (WHERE l.status = 'paid'), 0) AS paid_minor,
          count(*) FILTER (WHERE l.status = 'failed')::int AS failed_lines,

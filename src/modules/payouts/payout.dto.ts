@@ -183,7 +183,11 @@ export class PayoutRunTotalsDto {
   /** @example 1 */
   @ApiInteger()
   heldLines: number;
-  /** @example 500 */
+  /**
+   * What the held lines would pay. A line held for a negative balance is among heldLines but
+   * not here: it pays nothing (its agent owes).
+   * @example 500
+   */
   @ApiInteger()
   heldMinor: number;
   /**
