@@ -21,6 +21,7 @@ import { createTestApp, TestApp } from './support/test-app';
 import { PayoutAccountRefresh } from '../src/modules/payouts/payout-account-refresh.service';
 import { QueuesService } from '../src/modules/jobs/queues.service';
 import { outboxJobId } from '../src/modules/outbox/outbox.service';
+import { StripePacer } from '../src/modules/payouts/stripe-pacer.service';
 import { capturingLogger, LogLine } from './support/logs';
 
 describe('payouts', () => {
@@ -822,8 +823,23 @@ describe('payouts', () => {
       fake.updateAccount(accountId, { capabilities: { transfers: 'inactive' } });
       await fund(t, agent.id, 4200, 'CHF');
       const draft = await approvedRun({ currency: 'CHF' });
-      await execute(draft.body.id);
-      const failed = await finished(draft.body.id);
+      const slots = jest.spyOn(t.app.get(StripePacer), 'slot');
+      const before = fake.requests.length;
+      let failed: { status: string };
+      try {
+        await execute(draft.body.id);
+        failed = await finished(draft.body.id);
+        // Every call to Stripe the run made (the balance, the transfer, the account read again
+        // after the refusal) first took its place in the pace (the account read did not).
+        expect(fake.requests.slice(before).map((r) => `${r.method} ${r.path}`)).toEqual([
+          'GET /v1/balance',
+          'POST /v1/transfers',
+          `GET /v1/accounts/${accountId}`,
+        ]);
+        expect(slots).toHaveBeenCalledTimes(3);
+      } finally {
+        slots.mockRestore();
+      }
       expect(failed.status).toBe('completed_with_failures');
       const detail = (await run(draft.body.id)).body;
       expect(detail.lines[0]).toMatchObject({
