@@ -1254,13 +1254,17 @@ describe('receivables', () => {
     expect(await owed(company.companyId)).toBe(0);
   });
 
-  it('ages from one snapshot: an invoice written off between its two reads is in both or neither', async () => {
-    const late = await invoiced('Snapshot Payer Ltd', 2, 'card_declined');
-    await t.db.query(
+  /** The invoice's period ended 45 days ago: it ages in 31–60 days. */
+  const periodEnded45DaysAgo = (invoiceId: string) =>
+    t.db.query(
       `UPDATE invoices SET period_end = now() - interval '45 days',
               period_start = now() - interval '52 days' WHERE id = $1`,
-      [late.invoice.id],
+      [invoiceId],
     );
+
+  it('ages from one snapshot: an invoice written off between its two reads is in both or neither', async () => {
+    const late = await invoiced('Snapshot Payer Ltd', 2, 'card_declined');
+    await periodEnded45DaysAgo(late.invoice.id);
     const rowOf = async () =>
       (
         await t.http.get('/v1/receivables/ageing').set(finance.auth).expect(200)
@@ -1288,11 +1292,7 @@ describe('receivables', () => {
   it('ages what each company owes, summing to its receivable; lists invoices by status; finance only', async () => {
     const late = await invoiced('Late Payer Ltd', 2, 'card_declined');
     // Its period ended 45 days ago (31–60), and it owes a ticket not invoiced yet (current).
-    await t.db.query(
-      `UPDATE invoices SET period_end = now() - interval '45 days',
-              period_start = now() - interval '52 days' WHERE id = $1`,
-      [late.invoice.id],
-    );
+    await periodEnded45DaysAgo(late.invoice.id);
     const key = await createApiKey(t, late.company);
     const { agents } = await liveAgents(t, late.company.auth, 1);
     await resolveTickets(t, key, agents[0], 1);

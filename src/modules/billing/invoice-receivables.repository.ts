@@ -57,7 +57,6 @@ export class InvoiceReceivablesRepository {
     );
   }
 
-  /** Waives the hold of an invoice written off; false when it is not one, or waived already. */
   /**
    * Keeps who asks to write the unpaid invoice off, and why, for the entry that books it;
    * false when it is no longer unpaid.
@@ -90,6 +89,7 @@ export class InvoiceReceivablesRepository {
     );
   }
 
+  /** Waives the hold of an invoice written off; false when it is not one, or waived already. */
   async waiveHold(
     em: EntityManager,
     invoiceId: string,
