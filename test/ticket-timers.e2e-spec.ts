@@ -4,10 +4,11 @@ import {
   ShiftEndReleaseHandler,
   SlaCheckHandler,
 } from '../src/modules/tickets/ticket-timers.handlers';
-import { createApiKey, registerCompany, SignedIn } from './support/factories';
+import { createApiKey, PASSWORD, registerCompany, SignedIn } from './support/factories';
 import { withRowsHeld, waitForLockWaiters } from './support/row-locks';
 import { inMinutes, moveShift, shiftBody } from './support/shifts';
 import { escalate, liveAgents } from './support/tickets';
+import { withApiClockOff } from './support/clock';
 import { createTestApp, TestApp } from './support/test-app';
 
 describe('ticket timers (each fired twice)', () => {
@@ -247,6 +248,44 @@ describe('ticket timers (each fired twice)', () => {
       expect((await t.http.get(`/v1/tickets/${done.id}`).set(co.auth)).body.status).toBe(
         'resolved',
       );
+    });
+
+    it("gives a checked-out agent's tickets the grace by the database's clock, though this API's runs behind", async () => {
+      const {
+        agents: [agent],
+        shiftId,
+      } = await liveAgents(t, co.auth, 1);
+      const ticket = await escalate(t, key);
+      await t.http.post(`/v1/tickets/${ticket.id}/claim`).set(agent.auth).expect(200);
+      // Eleven minutes behind, past the 10-minute grace: the release would be due at once.
+      await withApiClockOff(-11 * 60_000, async () => {
+        // Signed in by this clock: a token from the future is refused.
+        const { body } = await t.http
+          .post('/v1/auth/login')
+          .send({ email: agent.email, password: PASSWORD })
+          .expect(200);
+        await t.http
+          .post(`/v1/shifts/${shiftId}/check-out`)
+          .set('Authorization', `Bearer ${body.accessToken}`)
+          .expect(200);
+      });
+      const [armed]: { payload: { dueAt: string } }[] = await t.db.query(
+        `SELECT payload FROM outbox WHERE job_name = 'ticket.shift-end-release'
+            AND payload->>'shiftId' = $1 AND payload->>'agentId' = $2`,
+        [shiftId, agent.id],
+      );
+      const [{ grace }] = await t.db.query(
+        `SELECT $1::timestamptz - now() > interval '9 minutes' AS grace`,
+        [armed.payload.dueAt],
+      );
+      expect(grace).toBe(true);
+      await expect(
+        t.app
+          .get(ShiftEndReleaseHandler)
+          .handle({ shiftId, agentId: agent.id, dueAt: armed.payload.dueAt }),
+      ).resolves.toEqual({ released: 0, carried: 0 });
+      const res = await t.http.get(`/v1/tickets/${ticket.id}`).set(co.auth).expect(200);
+      expect(res.body.status).toBe('claimed');
     });
 
     /**

@@ -1,6 +1,7 @@
 import { ConfigService } from '@nestjs/config';
 import { EntityManager } from 'typeorm';
 import { Env } from '../../config/env.validation';
+import { databaseNow } from '../../database/sql';
 import { OutboxService } from '../outbox/outbox.service';
 
 /**
@@ -15,7 +16,9 @@ export async function releaseTicketsLater(
   agentId: string | null,
 ): Promise<void> {
   const graceMs = config.get('SHIFT_END_TICKET_GRACE_MINUTES', { infer: true }) * 60_000;
-  const dueAt = new Date(Date.now() + graceMs);
+  // From the database's clock, by which the release judges it due: an API process whose clock
+  // ran behind by more than the grace took the agent's tickets back at once.
+  const dueAt = new Date((await databaseNow(em)) + graceMs);
   await outbox.enqueue(
     em,
     'ticket.shift-end-release',
