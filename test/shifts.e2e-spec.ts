@@ -1,5 +1,6 @@
 import {
   createApiKey,
+  PASSWORD,
   registerAgent,
   registerCompany,
   rowCounts,
@@ -7,6 +8,7 @@ import {
 } from './support/factories';
 import { inMinutes, moveShift, postShift, setProfile, shiftBody } from './support/shifts';
 import { createTestApp, TestApp } from './support/test-app';
+import { withApiClockOff } from './support/clock';
 import { escalate, liveAgents } from './support/tickets';
 
 const fields = (res: { body: { error: { details: { fields: { field: string }[] } } } }) =>
@@ -433,6 +435,53 @@ describe('shifts (company side)', () => {
         })
         .expect(200);
       expect(more.body).toMatchObject({ startsAt: read.body.startsAt, seats: read.body.seats + 1 });
+    });
+
+    it('does not move a started shift: its seats, check-ins and no-shows are of that window', async () => {
+      const shift = await postShift(t, acme);
+      // Running, and no seat taken now (as after a seat left early, or a no-show).
+      await moveShift(t, shift.id, inMinutes(-30), inMinutes(60));
+      const res = await t.http
+        .patch(`/v1/shifts/${shift.id}`)
+        .set(acme.auth)
+        .send({
+          startsAt: inMinutes(2 * 24 * 60).toISOString(),
+          endsAt: inMinutes(2 * 24 * 60 + 240).toISOString(),
+        })
+        .expect(400);
+      expect(res.body.error.details.fields).toEqual([
+        { field: 'startsAt', messages: ['startsAt cannot change once the shift has started'] },
+        { field: 'endsAt', messages: ['endsAt cannot change once the shift has started'] },
+      ]);
+    });
+
+    it("judges a shift started by the database's clock, though this API's runs behind", async () => {
+      const shift = await postShift(t, acme);
+      await moveShift(t, shift.id, inMinutes(-1), inMinutes(60));
+      await withApiClockOff(-120_000, async () => {
+        const { body } = await t.http
+          .post('/v1/auth/login')
+          .send({ email: acme.email, password: PASSWORD })
+          .expect(200);
+        const res = await t.http
+          .patch(`/v1/shifts/${shift.id}`)
+          .set('Authorization', `Bearer ${body.accessToken}`)
+          .send({ endsAt: inMinutes(90).toISOString() })
+          .expect(400);
+        expect(res.body.error.details.fields[0].field).toBe('endsAt');
+      });
+    });
+
+    it('names the field sent when a new start makes the shift too short', async () => {
+      const shift = await postShift(t, acme);
+      const res = await t.http
+        .patch(`/v1/shifts/${shift.id}`)
+        .set(acme.auth)
+        .send({ startsAt: new Date(Date.parse(shift.endsAt as string) - 5 * 60_000).toISOString() })
+        .expect(400);
+      expect(res.body.error.details.fields.map((f: { field: string }) => f.field)).toEqual([
+        'startsAt',
+      ]);
     });
 
     it('refuses a check-in grace under 2 minutes, and leaves older shifts below it alone', async () => {

@@ -29,6 +29,7 @@ import { checkWindow } from './shift.validation';
 import { ShiftWaitlistRepository } from './shift-waitlist.repository';
 import { ShiftWaitlistService } from './shift-waitlist.service';
 import { ShiftsRepository } from './shifts.repository';
+import { databaseNow } from '../../database/sql';
 import { ShiftsService } from './shifts.service';
 
 /** The company side of shifts: post one, change it safely. */
@@ -51,7 +52,7 @@ export class ShiftPostingService {
     const startsAt = new Date(input.startsAt);
     const endsAt = new Date(input.endsAt);
     const problems = [
-      ...checkWindow(startsAt, endsAt),
+      ...checkWindow(startsAt, endsAt, await databaseNow(this.db.manager)),
       ...duplicateSkillErrors(input.requiredSkills, 'requiredSkills'),
       ...earlyAccessErrors(input),
     ];
@@ -138,14 +139,23 @@ export class ShiftPostingService {
       // (its start now past) changes nothing there.
       const startMoves = startsAt.getTime() !== shift.startsAt.getTime();
       const endMoves = endsAt.getTime() !== shift.endsAt.getTime();
-      if (endMoves && !startMoves && shift.startsAt.getTime() <= Date.now()) {
-        // Not "startsAt must be in the future" about a field the caller did not change.
-        problems.push({
-          field: 'endsAt',
-          messages: ['endsAt cannot change once the shift has started'],
-        });
+      const now = await databaseNow(em);
+      if ((startMoves || endMoves) && shift.startsAt.getTime() <= now) {
+        // A started shift does not move: its seats, check-ins and no-shows are of this window
+        // (moved, they kept it, and a seat left early barred its agent from the new one). Not
+        // "startsAt must be in the future" about a field the caller did not change.
+        for (const [field, moves] of [
+          ['startsAt', startMoves],
+          ['endsAt', endMoves],
+        ] as const) {
+          if (moves)
+            problems.push({
+              field,
+              messages: [`${field} cannot change once the shift has started`],
+            });
+        }
       } else if (startMoves || endMoves) {
-        problems.push(...checkWindow(startsAt, endsAt));
+        problems.push(...checkWindow(startsAt, endsAt, now, endMoves ? 'endsAt' : 'startsAt'));
       }
       if (input.requiredSkills) {
         problems.push(...duplicateSkillErrors(input.requiredSkills, 'requiredSkills'));
@@ -238,7 +248,8 @@ function enlargesNow(
     startsAt.getTime() !== shift.startsAt.getTime() || endsAt.getTime() !== shift.endsAt.getTime();
   return (
     shift.status === 'scheduled' &&
-    (!moves || checkWindow(startsAt, endsAt).length === 0) &&
+    // A first look by this process's clock: the transaction decides by the database's.
+    (!moves || checkWindow(startsAt, endsAt, Date.now()).length === 0) &&
     enlarges(shift, input, startsAt, endsAt)
   );
 }
