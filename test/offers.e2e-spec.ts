@@ -827,6 +827,11 @@ describe('offers (push routing)', () => {
       return res.body.items?.[0] as { data: { reason: string } } | undefined;
     }, 'the agent.away event');
     expect(away.data.reason).toBe('three_offers_expired');
+    // The agent's own: not its company's, nor its bot's.
+    for (const auth of [acme.auth, { Authorization: `Bearer ${bot}` }]) {
+      const res = await t.http.get('/v1/events?types=agent.away').set(auth).expect(200);
+      expect(res.body.items).toEqual([]);
+    }
   });
 
   it("the expiry job waits for the agent's lock, as a router pass holds it until its offer commits", async () => {

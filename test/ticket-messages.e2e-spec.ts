@@ -485,6 +485,13 @@ describe('the conversation on a ticket', () => {
       })
       .expect(200);
     expect(res.body).toMatchObject({ status: 'open', effectivePriority: 'high' });
+    // Its event reaches the agent who transferred it (its other tabs drop the ticket), as a
+    // release's does.
+    const mine = await waitFor(async () => {
+      const e = await t.http.get('/v1/events?types=ticket.transferred').set(first.auth).expect(200);
+      return e.body.items.length > 0 && e.body.items;
+    }, 'the transfer among the agent’s events');
+    expect(mine.map((e: { data: { ticketId: string } }) => e.data.ticketId)).toEqual([ticket.id]);
     const [row] = await t.db.query(
       `SELECT status, rank, skill_codes, skill_levels, primary_skill FROM tickets WHERE id = $1`,
       [ticket.id],

@@ -71,9 +71,9 @@ export class OfferExpireHandler implements HandlesJob<'offer.expire'> {
           away = await this.seats.setAwayIn(em, offer.agent_id, 'three_offers_expired');
           if (away) {
             await this.events.record(em, {
+              // The agent's alone (docs/api.md), as its availability is: not its company's bot.
               type: 'agent.away',
               agentId: offer.agent_id,
-              companyId: offer.company_id,
               data: {
                 agentId: offer.agent_id,
                 shiftId: offer.shift_id,

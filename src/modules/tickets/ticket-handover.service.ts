@@ -155,6 +155,8 @@ export class TicketHandoverService {
       await this.events.record(em, {
         type: 'ticket.transferred',
         companyId: ticket.company_id,
+        // And the agent's, as its release would be: its other tabs drop the ticket.
+        agentId: userId,
         data: { ...job.payload },
       });
       // As after a release: its claim deadline may have passed while it was held.
