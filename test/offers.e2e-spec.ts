@@ -204,6 +204,33 @@ describe('offers (push routing)', () => {
     expect((offer.expires_at as Date).getTime() - released).toBeGreaterThanOrEqual(20_000);
   });
 
+  it('routes again shortly a ticket it passed over only because another transaction held it', async () => {
+    const { agents } = await liveAgents(t, acme.auth, 1, {}, { routing: 'push' });
+    const ticket = await escalate(t, bot);
+    const delayedRoutes = async () =>
+      (
+        await t.db.query(
+          `SELECT count(*)::int AS n FROM outbox WHERE job_name = 'offers.route'
+              AND payload->>'companyId' = $1 AND run_at > now()`,
+          [acme.companyId],
+        )
+      )[0].n as number;
+    const before = await delayedRoutes();
+    // Held as the bot's message to the customer holds it, while the router passes (it skips a
+    // locked ticket instead of waiting: the pass ends with the lock still held).
+    const passed = await withRowsHeld(
+      t,
+      'SELECT 1 FROM tickets WHERE id = $1 FOR UPDATE',
+      [ticket.id],
+      () => route(),
+    );
+    expect(passed).toEqual({ offered: 0 });
+    // Nothing the message did asks for a route: the router asked for one itself.
+    expect(await delayedRoutes()).toBe(before + 1);
+    expect(await route()).toEqual({ offered: 1 });
+    expect((await offersOf(ticket.id)).map((o) => o.agent_id)).toEqual([agents[0].id]);
+  });
+
   it("honours an accept made in time that waited on the ticket past the offer's end", async () => {
     const { agents } = await liveAgents(t, acme.auth, 1, {}, { routing: 'push' });
     const ticket = await escalate(t, bot);

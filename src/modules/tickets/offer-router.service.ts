@@ -15,6 +15,8 @@ const AGENTS_PER_PASS = 20;
 const MAX_PASSES = 200;
 // How long a batch's order is trusted while it is being offered.
 const BATCH_FRESH_MS = 250;
+/** How soon a route runs again after a ticket it could offer was held by another transaction. */
+const LOCKED_RETRY_MS = 1_000;
 
 /**
  * The push router (issue 15). It runs in a job after commit (`offers.route`, written by the
@@ -157,13 +159,27 @@ export class OfferRouter {
           CANDIDATES + (await this.offers.passedOnShift(em, agentId, live.shiftId)),
         );
         if (ids.length === 0) return false;
-        const ticket = await this.offers.lockOfferable(em, ids, {
+        const agent = {
           id: agentId,
           shiftId: live.shiftId,
           skillCodes: ctx.skillCodes,
           skillLevels: ctx.skillLevels,
-        });
-        if (!ticket) return false;
+        };
+        const ticket = await this.offers.lockOfferable(em, ids, agent);
+        if (!ticket) {
+          // Passed over only because another transaction held it a moment (a message, a
+          // timer): nothing else may ask for a route once it is free, and it stayed unoffered
+          // with this agent idle. Asked again shortly.
+          if (await this.offers.offerableButLocked(em, ids, agent)) {
+            await this.outbox.enqueue(
+              em,
+              'offers.route',
+              { companyId },
+              { runAt: new Date(Date.now() + LOCKED_RETRY_MS) },
+            );
+          }
+          return false;
+        }
         // Fixed now (under the shift's surge lock, counted against its budget): the accept
         // claims at it, so the agent is paid what the offer showed.
         const surge = await this.surge.quote(em, live.shiftId, true);

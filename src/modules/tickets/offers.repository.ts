@@ -225,10 +225,31 @@ export class OffersRepository {
    * row locked, as claim_next_ticket's pick does: a ticket claimed and transferred to other
    * skills since the candidates were read is open again, and not this agent's to be offered.
    */
-  async lockOfferable(
+  lockOfferable(
     em: EntityManager,
     ids: string[],
     agent: { id: string; shiftId: string; skillCodes: string[]; skillLevels: number[] },
+  ): Promise<TicketRow | undefined> {
+    return this.firstOfferable(em, ids, agent, 'FOR UPDATE SKIP LOCKED');
+  }
+
+  /**
+   * Whether one of `ids` lockOfferable passed over is offerable but locked by another
+   * transaction at the moment (a message, a timer, a refused claim): read without a lock.
+   */
+  async offerableButLocked(
+    em: EntityManager,
+    ids: string[],
+    agent: { id: string; shiftId: string; skillCodes: string[]; skillLevels: number[] },
+  ): Promise<boolean> {
+    return (await this.firstOfferable(em, ids, agent, '')) !== undefined;
+  }
+
+  private async firstOfferable(
+    em: EntityManager,
+    ids: string[],
+    agent: { id: string; shiftId: string; skillCodes: string[]; skillLevels: number[] },
+    lock: 'FOR UPDATE SKIP LOCKED' | '',
   ): Promise<TicketRow | undefined> {
     const [row]: TicketRow[] = await em.query(
       `SELECT * FROM tickets t
@@ -242,7 +263,7 @@ export class OffersRepository {
                                    ON k.skill = r.skill
                            WHERE k.level IS NULL OR k.level < r.level)
         ORDER BY t.rank DESC, t.sla_deadline, t.created_at
-        LIMIT 1 FOR UPDATE SKIP LOCKED`,
+        LIMIT 1 ${lock}`,
       [ids, agent.id, agent.shiftId, agent.skillCodes, agent.skillLevels],
     );
     return row;
