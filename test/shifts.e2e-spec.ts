@@ -9,6 +9,7 @@ import {
 import { inMinutes, moveShift, postShift, setProfile, shiftBody } from './support/shifts';
 import { createTestApp, TestApp } from './support/test-app';
 import { withApiClockOff } from './support/clock';
+import { waitFor } from './support/wait-for';
 import { escalate, liveAgents } from './support/tickets';
 
 const fields = (res: { body: { error: { details: { fields: { field: string }[] } } } }) =>
@@ -537,6 +538,14 @@ describe('shifts (company side)', () => {
       .set(acme.auth)
       .send({ reason: 'bot fixed' })
       .expect(200);
+    // Told at once (it had to read its seats again to find out).
+    const told = await waitFor(async () => {
+      const e = await t.http.get('/v1/events?types=shift.cancelled').set(agent.auth).expect(200);
+      return e.body.items.length > 0 && e.body.items;
+    }, 'the shift.cancelled event');
+    expect(told.map((e: { data: unknown }) => e.data)).toEqual([
+      expect.objectContaining({ shiftId: shift.id, reason: 'bot fixed', seat: 'released' }),
+    ]);
     expect(res.body).toMatchObject({
       status: 'cancelled',
       cancelReason: 'bot fixed',
@@ -558,6 +567,21 @@ describe('shifts (company side)', () => {
     expect(again.body.error.code).toBe('SHIFT_CLOSED');
     await t.http.patch(`/v1/shifts/${shift.id}`).set(acme.auth).send({ title: 'x' }).expect(409);
     await t.http.post(`/v1/shifts/${shift.id}/claims`).set(agent.auth).expect(409);
+  });
+
+  it('tells the agents waiting for a seat that the shift was cancelled', async () => {
+    const shift = await postShift(t, acme, { seats: 1 });
+    const [holder, waiter] = [await registerAgent(t), await registerAgent(t)];
+    await t.http.post(`/v1/shifts/${shift.id}/claims`).set(holder.auth).expect(201);
+    await t.http.post(`/v1/shifts/${shift.id}/waitlist`).set(waiter.auth).expect(201);
+    await t.http.post(`/v1/shifts/${shift.id}/cancel`).set(acme.auth).send({}).expect(200);
+    const told = await waitFor(async () => {
+      const e = await t.http.get('/v1/events?types=shift.cancelled').set(waiter.auth).expect(200);
+      return e.body.items.length > 0 && e.body.items;
+    }, 'the shift.cancelled event');
+    expect(told.map((e: { data: unknown }) => e.data)).toEqual([
+      expect.objectContaining({ shiftId: shift.id, reason: null, seat: 'waitlist' }),
+    ]);
   });
 
   it('cancelling a running shift keeps what was worked, and a missed check-in its no-show; an ended one cannot be cancelled', async () => {
@@ -604,6 +628,15 @@ describe('shifts (company side)', () => {
     const record = await t.http.get('/v1/agents/me/reliability').set(absent.auth).expect(200);
     expect(record.body).toMatchObject({ noShows: 1 });
     expect(await seat(missed)).toMatchObject({ status: 'cancelled', lateCancellation: false });
+    // Each told what became of its place; the no-show is not told of a seat it never came to.
+    const toldOf = async (a: SignedIn) =>
+      (await t.http.get('/v1/events?types=shift.cancelled').set(a.auth).expect(200)).body.items.map(
+        (e: { data: { seat: string } }) => e.data.seat,
+      );
+    await waitFor(async () => (await toldOf(worker)).length > 0, 'the shift.cancelled events');
+    expect(await toldOf(worker)).toEqual(['ended']);
+    expect(await toldOf(missed)).toEqual(['released']);
+    expect(await toldOf(absent)).toEqual([]);
 
     const ended = await postShift(t, acme, {
       startsAt: inMinutes(10).toISOString(),

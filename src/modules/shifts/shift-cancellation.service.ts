@@ -6,6 +6,7 @@ import { DataSource } from 'typeorm';
 import { requireCompany } from '../../common/auth/access';
 import { Actor } from '../../common/auth/actor';
 import { DomainError } from '../../common/errors/domain-error';
+import { EventsService } from '../events/events.service';
 import { OutboxService } from '../outbox/outbox.service';
 import { CancelShiftDto, ShiftDto } from './shift.dto';
 import { toShiftDto } from './shift.mapper';
@@ -27,6 +28,7 @@ export class ShiftCancellationService {
     private readonly claims: ShiftClaimsRepository,
     private readonly waitlistEntries: ShiftWaitlistRepository,
     private readonly reads: ShiftsService,
+    private readonly events: EventsService,
   ) {}
 
   /**
@@ -46,14 +48,37 @@ export class ShiftCancellationService {
       if (shift.endsAt.getTime() <= (await databaseNow(em))) {
         throw new DomainError('SHIFT_CLOSED', 'The shift has ended: it completes on its own');
       }
-      await this.claims.completeCheckedIn(em, id, 'company');
+      const ended = await this.claims.completeCheckedIn(em, id, 'company');
       // A missed check-in stays a no-show: the cancellation must not wipe it off the record.
       const noShows = await this.claims.markOverdueNoShows(em, id);
       const released = await this.claims.cancelAllOnShift(em, id);
-      await this.waitlistEntries.clear(em, id);
-      await this.shifts.markCancelled(em, id, input.reason?.trim() || null, released + noShows);
+      const waiting = await this.waitlistEntries.clear(em, id);
+      const reason = input.reason?.trim() || null;
+      await this.shifts.markCancelled(em, id, reason, released.length + noShows);
       await releaseTicketsLater(em, this.outbox, this.config, id, null);
       await this.outbox.enqueue(em, 'offers.withdraw', { shiftId: id, agentId: null });
+      // Told at once, each agent with what became of its place: nobody had to find out by
+      // reading its seats again.
+      for (const [agents, seat] of [
+        [released, 'released'],
+        [ended, 'ended'],
+        [waiting, 'waitlist'],
+      ] as const) {
+        for (const agentId of agents) {
+          await this.events.record(em, {
+            type: 'shift.cancelled',
+            agentId,
+            data: {
+              shiftId: id,
+              title: shift.title,
+              startsAt: shift.startsAt,
+              endsAt: shift.endsAt,
+              reason,
+              seat,
+            },
+          });
+        }
+      }
     });
     return toShiftDto(await this.shifts.oneWithSkills(this.db.manager, id));
   }

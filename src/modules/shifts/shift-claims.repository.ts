@@ -304,14 +304,17 @@ export class ShiftClaimsRepository {
     em: EntityManager,
     shiftId: string,
     endedBy: 'company' | null = null,
-  ): Promise<void> {
-    await em.query(
+  ): Promise<string[]> {
+    const rows = await changedRows<{ agent_id: string }>(
+      em,
       `UPDATE shift_claims c SET status = 'completed', completed_at = now(),
               checked_out_at = coalesce(c.checked_out_at, least(now(), upper(c.period))),
               cancelled_by = coalesce($2, c.cancelled_by)
-        WHERE c.shift_id = $1 AND c.status = 'checked_in' AND lower(c.period) <= now()`,
+        WHERE c.shift_id = $1 AND c.status = 'checked_in' AND lower(c.period) <= now()
+        RETURNING c.agent_id`,
       [shiftId, endedBy],
     );
+    return rows.map((r) => r.agent_id);
   }
 
   /** At the shift's end: seats never checked into are no-shows. Returns how many. */
@@ -340,14 +343,15 @@ export class ShiftClaimsRepository {
   }
 
   /** The company cancelled the shift: every held seat is released. Returns how many. */
-  async cancelAllOnShift(em: EntityManager, shiftId: string): Promise<number> {
-    const released = await changedRows(
+  /** Releases every active seat of the shift the company cancelled; whose they were. */
+  async cancelAllOnShift(em: EntityManager, shiftId: string): Promise<string[]> {
+    const released = await changedRows<{ agent_id: string }>(
       em,
       `UPDATE shift_claims SET status = 'cancelled', cancelled_at = now(), cancelled_by = 'company'
-        WHERE shift_id = $1 AND status = ANY($2) RETURNING id`,
+        WHERE shift_id = $1 AND status = ANY($2) RETURNING agent_id`,
       [shiftId, ACTIVE_CLAIM_STATUSES],
     );
-    return released.length;
+    return released.map((r) => r.agent_id);
   }
 
   /**

@@ -34,8 +34,13 @@ export class ShiftWaitlistRepository {
     return removed;
   }
 
-  async clear(em: EntityManager, shiftId: string): Promise<void> {
-    await em.query('DELETE FROM shift_waitlist WHERE shift_id = $1', [shiftId]);
+  /** Empties the shift's waitlist; who was in it. */
+  async clear(em: EntityManager, shiftId: string): Promise<string[]> {
+    const [rows]: [{ agent_id: string }[], number] = await em.query(
+      'DELETE FROM shift_waitlist WHERE shift_id = $1 RETURNING agent_id',
+      [shiftId],
+    );
+    return rows.map((r) => r.agent_id);
   }
 
   /** Takes the agent off every waitlist. */

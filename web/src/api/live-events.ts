@@ -134,6 +134,27 @@ function apply(queryClient: QueryClient, event: LiveEvent): void {
     });
     return;
   }
+  if (event.type === 'shift.cancelled') {
+    // The company cancelled a shift the agent held a seat on or waited for: not to pass unseen.
+    void queryClient.invalidateQueries({ queryKey: keys.seats });
+    void queryClient.invalidateQueries({ queryKey: keys.openShifts });
+    void queryClient.invalidateQueries({ queryKey: keys.availability });
+    const name = typeof data.title === 'string' && data.title ? `“${data.title}”` : 'A shift';
+    const why = typeof data.reason === 'string' && data.reason ? ` (“${data.reason}”)` : '';
+    notifications.show({
+      color: 'orange',
+      autoClose: false,
+      title: 'A shift was cancelled',
+      message:
+        data.seat === 'waitlist'
+          ? `${name}, which you were waiting for, was cancelled by the company${why}.`
+          : data.seat === 'ended'
+            ? `${name} was ended early by the company${why}: the time you worked counts.`
+            : `${name} was cancelled by the company${why}: your seat is released, with no mark ` +
+              'on your record.',
+    });
+    return;
+  }
   if (event.type.startsWith('earning.')) {
     // Booked, available or reversed (a reopen): the ledger's job has moved the balances. The
     // ticket's own event comes before that job, so it is not the moment to read them again.
