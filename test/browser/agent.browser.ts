@@ -1,5 +1,14 @@
 import { expect, test } from '@playwright/test';
-import { createStaff, PASSWORD, payableAgent, signInPage, signUpCompany } from './api';
+import {
+  createStaff,
+  PASSWORD,
+  payableAgent,
+  postShift,
+  signInPage,
+  signUpAgent,
+  signUpCompany,
+} from './api';
+import { unwrap } from '../../src/client/client';
 import { agentJourney, expectAccessible } from './journeys';
 
 test('an agent works a day from sign-up to a pending earning', async ({ page }) => {
@@ -110,4 +119,30 @@ test('one origin: the console at every non-API path, the API and missing files a
   const asset = await request.get(script);
   expect(asset.status()).toBe(200);
   expect(asset.headers()['cache-control']).toBe('public, max-age=31536000, immutable');
+});
+
+test('an agent is told at once that the company cancelled a shift it had a seat on, and the seat shows it', async ({
+  page,
+}) => {
+  const company = await signUpCompany('Cancelling Co');
+  const shift = await postShift(company, 3600, { title: 'Evening refunds' });
+  const agent = await signUpAgent('Rui Costa');
+  await unwrap(agent.api.POST('/v1/shifts/{id}/claims', { params: { path: { id: shift.id } } }));
+  await signInPage(page, agent.email, '/agent/seats');
+  await expect(page.getByRole('heading', { name: 'My seats' })).toBeVisible();
+  await expect(page.getByRole('status', { name: 'Live updates: Live' })).toBeVisible();
+  await unwrap(
+    company.admin.POST('/v1/shifts/{id}/cancel', {
+      params: { path: { id: shift.id } },
+      body: { reason: 'Volume dropped' },
+    }),
+  );
+  await expect(page.getByText('A shift was cancelled')).toBeVisible();
+  await expect(
+    page.getByText(
+      '“Evening refunds” was cancelled by the company (“Volume dropped”): your seat is released, with no mark on your record.',
+    ),
+  ).toBeVisible();
+  await expect(page.getByText('Cancelled', { exact: true }).first()).toBeVisible();
+  await expectAccessible(page, 'seats, a shift cancelled');
 });
