@@ -207,3 +207,37 @@ describe('open shifts: hints on an empty first page', () => {
     expect(Object.keys(hint.properties).sort()).toEqual(['code', 'count', 'message']);
   });
 });
+
+describe('open shifts: the shifts an agent cannot take, past a hundred it can', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp();
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('lists a shift the agent cannot take though a hundred it can start sooner', async () => {
+    const company = await registerCompany(t, 'Busy Desk');
+    const agent = await registerAgent(t);
+    await setProfile(t, agent, { languages: ['en'], skills: [{ skill: 'refunds', level: 3 }] });
+    for (let i = 0; i < 100; i++) {
+      await postShift(t, company, {
+        languages: ['en'],
+        startsAt: inMinutes(60 + i).toISOString(),
+        endsAt: inMinutes(180 + i).toISOString(),
+      });
+    }
+    const inThreeDays = inMinutes(3 * 24 * 60);
+    const portuguese = await postShift(t, company, {
+      languages: ['pt'],
+      startsAt: inThreeDays.toISOString(),
+      endsAt: new Date(inThreeDays.getTime() + 4 * 3_600_000).toISOString(),
+    });
+    const body = (
+      await t.http.get('/v1/shifts/open?limit=1&include=ineligible').set(agent.auth).expect(200)
+    ).body as { ineligible: { id: string }[] };
+    // The first 100 upcoming shifts were read and then filtered: all takeable, none listed.
+    expect(body.ineligible.map((s) => s.id)).toEqual([portuguese.id]);
+  });
+});

@@ -144,25 +144,27 @@ export class OpenShiftsRepository {
 
   /**
    * Scheduled shifts starting within `days` whose seats can still be claimed, where the agent
-   * holds (or worked) no seat, soonest first: the candidates for "shifts you cannot take" (the service
-   * keeps those the eligibility rule refuses).
+   * holds (or worked) no seat and that the eligibility parts refuse, soonest first: the shifts
+   * the agent cannot take (the service asks the eligibility rule why). Refused in SQL before
+   * the limit: read first and filtered after, the first `limit` upcoming shifts could all be
+   * takeable and hide every one the agent cannot take.
    */
-  async upcomingIds(
+  async upcomingRefusedIds(
     em: EntityManager,
     agentId: string,
+    agent: ScoredAgent,
     closeMinutes: number,
     days: number,
     limit: number,
   ): Promise<string[]> {
     const rows: { id: string }[] = await em.query(
       `SELECT s.id FROM shifts s
-        WHERE s.status = 'scheduled' AND s.starts_at < now() + make_interval(days => $3)
-          AND greatest(s.starts_at, s.ends_at - make_interval(mins => $2)) > now()
-          AND NOT EXISTS (SELECT 1 FROM shift_claims c WHERE c.shift_id = s.id
-                             AND c.agent_id = $1 AND c.status = ANY ($5::text[]))
+        WHERE ${OPEN_FOR_CLAIMS} AND s.starts_at < now() + make_interval(days => $10)
+          AND NOT ${HELD}
+          AND NOT (${LANGUAGES_OK} AND ${SKILLS_OK} AND ${CERTIFIED_OK} AND ${QUALITY_OK})
         ORDER BY s.starts_at, s.id
-        LIMIT $4`,
-      [agentId, closeMinutes, days, limit, ONCE_PER_SHIFT_STATUSES],
+        LIMIT $11`,
+      [...shared(agentId, agent, closeMinutes), days, limit],
     );
     return rows.map((r) => r.id);
   }

@@ -111,7 +111,14 @@ export class OpenShiftsService {
     closeMinutes: number,
   ): Promise<IneligibleShiftDto[]> {
     const em = this.db.manager;
-    const ids = await this.openShifts.upcomingIds(em, userId, closeMinutes, INELIGIBLE_DAYS, 100);
+    const ids = await this.openShifts.upcomingRefusedIds(
+      em,
+      userId,
+      agent,
+      closeMinutes,
+      INELIGIBLE_DAYS,
+      100,
+    );
     const shifts = await this.shifts.withSkills(em, ids);
     // The early-access gate by the database's clock, as the list above and the claim read it:
     // by the API's, a shift opening to all within the clocks' skew was in neither list.
