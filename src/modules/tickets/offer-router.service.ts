@@ -7,6 +7,7 @@ import { OutboxService } from '../outbox/outbox.service';
 import { loadAgentContext } from './agent-context';
 import { toQueueItemDto } from './ticket.mapper';
 import { TicketMatchingRepository } from './ticket-matching.repository';
+import { OfferableTicketsRepository } from './offerable-tickets.repository';
 import { CANDIDATES, OffersRepository } from './offers.repository';
 import { SurgeRepository } from './surge.repository';
 
@@ -51,6 +52,7 @@ export class OfferRouter {
     private readonly outbox: OutboxService,
     private readonly events: EventsService,
     private readonly surge: SurgeRepository,
+    private readonly offerable: OfferableTicketsRepository,
   ) {}
 
   /**
@@ -165,12 +167,12 @@ export class OfferRouter {
           skillCodes: ctx.skillCodes,
           skillLevels: ctx.skillLevels,
         };
-        const ticket = await this.offers.lockOfferable(em, ids, agent);
+        const ticket = await this.offerable.lockOfferable(em, ids, agent);
         if (!ticket) {
           // Passed over only because another transaction held it a moment (a message, a
           // timer): nothing else may ask for a route once it is free, and it stayed unoffered
           // with this agent idle. Asked again shortly.
-          if (await this.offers.offerableButLocked(em, ids, agent)) {
+          if (await this.offerable.offerableButLocked(em, ids, agent)) {
             await this.outbox.enqueue(
               em,
               'offers.route',

@@ -42,6 +42,7 @@ import {
 } from './offer-jobs.handlers';
 import { OfferRouter } from './offer-router.service';
 import { OffersController } from './offers.controller';
+import { OfferableTicketsRepository } from './offerable-tickets.repository';
 import { OffersRepository } from './offers.repository';
 import { OffersService } from './offers.service';
 import { HandoffQualityController } from './handoff-quality.controller';
@@ -88,6 +89,7 @@ import { TicketQualityRepository } from './ticket-quality.repository';
     HandleTimeoutHandler,
     ShiftEndReleaseHandler,
     OffersRepository,
+    OfferableTicketsRepository,
     OffersService,
     OfferRouter,
     OffersRouteHandler,
