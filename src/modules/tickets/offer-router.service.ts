@@ -32,6 +32,11 @@ const LOCKED_RETRY_MS = 1_000;
 export class OfferRouter {
   private readonly log = new Logger(OfferRouter.name);
   /**
+   * When this process last asked for a run of each company after a locked ticket: a pass
+   * whose agents all met the same held ticket asks once, not once per agent.
+   */
+  private readonly retryAskedAt = new Map<string, number>();
+  /**
    * Companies being routed in this process, with whether another request came in meanwhile.
    * Every intake, resolve and check-in asks for a run; under load most would run the same
    * queries side by side and then fight over the same rows (bench/fairness.ts fell behind).
@@ -172,7 +177,12 @@ export class OfferRouter {
           // Passed over only because another transaction held it a moment (a message, a
           // timer): nothing else may ask for a route once it is free, and it stayed unoffered
           // with this agent idle. Asked again shortly.
-          if (await this.offerable.offerableButLocked(em, ids, agent)) {
+          const asked = this.retryAskedAt.get(companyId) ?? 0;
+          if (
+            Date.now() - asked >= LOCKED_RETRY_MS &&
+            (await this.offerable.offerableButLocked(em, ids, agent))
+          ) {
+            this.retryAskedAt.set(companyId, Date.now());
             await this.outbox.enqueue(
               em,
               'offers.route',
