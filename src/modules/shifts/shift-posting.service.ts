@@ -8,6 +8,7 @@ import { Actor } from '../../common/auth/actor';
 import { DomainError, FieldError } from '../../common/errors/domain-error';
 import { formatMoney } from '../../common/money/format-money';
 import { duplicateSkillErrors } from '../../common/validation/duplicate-skills';
+import { databaseNow } from '../../database/sql';
 import { OutboxService } from '../outbox/outbox.service';
 import { SkillsService } from '../skills/skills.service';
 import {
@@ -29,7 +30,6 @@ import { checkWindow } from './shift.validation';
 import { ShiftWaitlistRepository } from './shift-waitlist.repository';
 import { ShiftWaitlistService } from './shift-waitlist.service';
 import { ShiftsRepository } from './shifts.repository';
-import { databaseNow } from '../../database/sql';
 import { ShiftsService } from './shifts.service';
 
 /** The company side of shifts: post one, change it safely. */
