@@ -697,6 +697,71 @@ describe('offers (push routing)', () => {
     });
   });
 
+  it('a withdrawal that finds an offer committed while it waited on the ticket, held by an accept waiting on that ticket, lets the accept through: no deadlock', async () => {
+    const { agents } = await liveAgents(
+      t,
+      acme.auth,
+      1,
+      { maxConcurrentTickets: 1 },
+      { routing: 'push', offerSeconds: 120 },
+    );
+    const ticket = await escalate(t, bot);
+    await route();
+    const [offer] = await offersOf(ticket.id);
+    // A router pass that holds the ticket and commits its offer after the withdrawal looked for
+    // offers: here the offer is taken out of pending, and put back by the transaction holding
+    // the ticket. A second transaction queues on the ticket first, so that once the pass
+    // commits the withdrawal still waits, and the accept can take the offer meanwhile.
+    await t.db.query(`UPDATE offers SET status = 'expired', decided_at = now() WHERE id = $1`, [
+      offer.id,
+    ]);
+    const next = t.db.createQueryRunner();
+    await next.connect();
+    try {
+      const { withdrawal } = await withRowsHeld(
+        t,
+        'SELECT 1 FROM tickets WHERE id = $1 FOR UPDATE',
+        [ticket.id],
+        async (pass) => {
+          await pass.query(
+            `UPDATE offers SET status = 'pending', decided_at = NULL WHERE id = $1`,
+            [offer.id],
+          );
+          await next.startTransaction();
+          const queued = next.query('SELECT 1 FROM tickets WHERE id = $1 FOR UPDATE', [ticket.id]);
+          await waitForLockWaiters(t, 1, 'the next transaction to queue on the ticket');
+          const withdrawal = t.http
+            .post(`/v1/escalations/${ticket.externalId}/withdraw`)
+            .set('Authorization', `Bearer ${bot}`)
+            .send({ reason: 'The customer left' })
+            .then();
+          await waitForLockWaiters(t, 2, 'the withdrawal to queue on the ticket');
+          await pass.commitTransaction();
+          await queued;
+          return { withdrawal }; // not awaited: it waits on `next`
+        },
+      );
+      const accept = t.http.post(`/v1/offers/${offer.id}/accept`).set(agents[0].auth).then();
+      await waitForLockWaiters(t, 2, 'the accept to hold the offer and queue on the ticket');
+      await next.commitTransaction();
+      const [withdrawn, accepted] = await Promise.all([withdrawal, accept]);
+      // Before, the withdrawal took the ticket and waited on the offer the accept held, which
+      // waited on the ticket: PostgreSQL ended one of them (409 CONFLICT).
+      expect(accepted.status).toBe(200);
+      expect(withdrawn.status).toBe(200);
+      expect(withdrawn.body.status).toBe('withdrawn');
+      expect((await offersOf(ticket.id))[0].status).toBe('accepted');
+      const [claim] = await t.db.query(
+        'SELECT status, released_by FROM ticket_claims WHERE ticket_id = $1',
+        [ticket.id],
+      );
+      expect(claim).toMatchObject({ status: 'released', released_by: 'withdrawn' });
+    } finally {
+      if (next.isTransactionActive) await next.rollbackTransaction();
+      await next.release();
+    }
+  });
+
   it('checking out withdraws the pending offers made on that seat; so does cancelling the shift', async () => {
     const { shiftId, agents } = await liveAgents(
       t,

@@ -85,6 +85,9 @@ const PASSED_ON_SHIFT = (agent: string, shift: string) =>
  * a suspension (every shift of one agent) share rows, and an UPDATE alone locks in its scan's
  * order (the table's, or the agent index's newest first), so two of them could deadlock.
  */
+/** PostgreSQL's lock_not_available: a NOWAIT lock met a holder. */
+const LOCK_NOT_AVAILABLE = '55P03';
+
 const PENDING_IN_LOCK_ORDER = (where: string) =>
   `SELECT id FROM offers WHERE ${where} AND status = 'pending' ORDER BY id FOR UPDATE`;
 
@@ -302,6 +305,25 @@ export class OffersRepository {
           FOR UPDATE OF o`,
       [companyId, externalId],
     );
+  }
+
+  /**
+   * Locks the ticket's pending offers without waiting; false when another transaction holds
+   * one. For a caller that holds the ticket already: an offer committed after its first look
+   * may be held by an accept that waits on that ticket, and waiting on it would deadlock. A
+   * false leaves the transaction aborted: roll back to a savepoint taken before the ticket.
+   */
+  async tryLockPendingOn(em: EntityManager, ticketId: string): Promise<boolean> {
+    try {
+      await em.query(
+        `SELECT id FROM offers WHERE ticket_id = $1 AND status = 'pending' FOR UPDATE NOWAIT`,
+        [ticketId],
+      );
+      return true;
+    } catch (e) {
+      if ((e as { code?: string }).code === LOCK_NOT_AVAILABLE) return false;
+      throw e;
+    }
   }
 
   /** Withdraws the pending offers on a ticket the bot withdrew; who they were for. */

@@ -23,6 +23,7 @@ import { AgentTicketsService } from './agent-tickets.service';
 import { OffersRepository } from './offers.repository';
 import { coolDown } from './ticket-cooldown';
 import { TicketsRepository } from './tickets.repository';
+import { TicketRow } from './ticket.rows';
 
 /** A ticket leaves its holder without a resolution: the bot withdraws it, or the holder transfers it. */
 @Injectable()
@@ -55,8 +56,7 @@ export class TicketHandoverService {
     const { companyId } = requireBot(actor);
     const why = reason.trim();
     const id = await this.db.transaction(async (em) => {
-      await this.offers.lockPendingOnTicket(em, companyId, externalId);
-      const ticket = await this.messages.lockByExternalId(em, companyId, externalId);
+      const ticket = await this.lockWithItsOffers(em, companyId, externalId);
       if (!ticket) throw DomainError.notFound('Ticket');
       if (ticket.status === 'withdrawn') return ticket.id;
       if (ticket.status === 'resolved') {
@@ -167,6 +167,30 @@ export class TicketHandoverService {
       return claimId;
     });
     return this.agentTickets.asWorkedOn(this.db.manager, ticketId, given);
+  }
+
+  /**
+   * Locks the ticket's pending offers, then the ticket: the order of an offer's accept and
+   * expiry. A router pass holding the ticket may commit an offer after the first look; once
+   * the ticket is ours no new one can be made, so its offers are locked again without waiting.
+   * If an accept holds one (it waits on the ticket), the ticket is let go (back to the
+   * savepoint) and both are taken again in order: the accept goes first, not a deadlock.
+   */
+  private async lockWithItsOffers(
+    em: EntityManager,
+    companyId: string,
+    externalId: string,
+  ): Promise<TicketRow | undefined> {
+    for (;;) {
+      await this.offers.lockPendingOnTicket(em, companyId, externalId);
+      await em.query('SAVEPOINT withdraw_ticket');
+      const ticket = await this.messages.lockByExternalId(em, companyId, externalId);
+      if (!ticket || (await this.offers.tryLockPendingOn(em, ticket.id))) {
+        await em.query('RELEASE SAVEPOINT withdraw_ticket');
+        return ticket;
+      }
+      await em.query('ROLLBACK TO SAVEPOINT withdraw_ticket');
+    }
   }
 
   /**
