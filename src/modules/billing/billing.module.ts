@@ -26,6 +26,7 @@ import {
 } from './invoice-jobs.handlers';
 import { InvoicesController } from './invoices.controller';
 import { InvoicesRepository } from './invoices.repository';
+import { PaidInvoicesRepository } from './paid-invoices.repository';
 import { InvoiceReceivablesRepository } from './invoice-receivables.repository';
 import { InvoicesService } from './invoices.service';
 import { InvoiceDisputesService } from './invoice-disputes.service';
@@ -56,6 +57,7 @@ import { WithheldCreditsService } from './withheld-credits.service';
     BillingService,
     BillingCustomersRepository,
     InvoicesRepository,
+    PaidInvoicesRepository,
     InvoiceReceivablesRepository,
     InvoicesService,
     InvoiceClosingService,

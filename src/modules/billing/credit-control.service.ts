@@ -17,7 +17,8 @@ import {
   liftAnswersHold,
 } from './credit-controls.repository';
 import { CreditStandingDto, LiftHoldDto, SetCreditLimitDto } from './credit.dto';
-import { InvoiceRow, InvoicesRepository } from './invoices.repository';
+import { InvoicesRepository } from './invoices.repository';
+import { InvoiceRow } from './invoice.rows';
 import { InvoiceReceivablesRepository } from './invoice-receivables.repository';
 
 const DAY = 86_400_000;

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { LedgerService } from '../ledger/ledger.service';
-import { InvoiceRow } from './invoices.repository';
+import { InvoiceRow } from './invoice.rows';
 
 /** The key of a lost dispute's amount billed again (LostDisputesService.billAgain). */
 export const REBILLED = 'dispute-rebilled:';

@@ -2,7 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { LedgerService } from '../ledger/ledger.service';
 import { DisputeRebillSteps, REBILLED, steps, WITHHELD } from './dispute-rebill-steps';
-import { InvoiceRow, InvoicesRepository } from './invoices.repository';
+import { InvoicesRepository } from './invoices.repository';
+import { InvoiceRow } from './invoice.rows';
 import { WithheldCreditsService } from './withheld-credits.service';
 
 const UNCOLLECTED: ReadonlySet<string> = new Set(['uncollectible', 'void']);

@@ -8,7 +8,8 @@ import { OutboxService } from '../outbox/outbox.service';
 import { ShiftFacts } from '../shifts/shift-facts.service';
 import { TicketClaimFacts } from '../tickets/ticket-claim-facts.service';
 import { isRebill, isWithheldCreditBack } from './dispute-rebill-steps';
-import { InvoicesRepository, NewInvoiceLine } from './invoices.repository';
+import { InvoicesRepository } from './invoices.repository';
+import { NewInvoiceLine } from './invoice.rows';
 import { localDay } from './local-day';
 import { WithheldCreditsService } from './withheld-credits.service';
 

@@ -11,7 +11,8 @@ import { STRIPE } from '../stripe/stripe.module';
 import { BillingService } from './billing.service';
 import { InvoiceDraftsService } from './invoice-drafts.service';
 import { InvoiceReceivablesRepository } from './invoice-receivables.repository';
-import { InvoiceRow, InvoicesRepository } from './invoices.repository';
+import { InvoicesRepository } from './invoices.repository';
+import { InvoiceRow } from './invoice.rows';
 import { InvoiceStripeStateService } from './invoice-stripe-state.service';
 
 /**

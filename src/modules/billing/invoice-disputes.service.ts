@@ -5,7 +5,9 @@ import { LedgerService, PostingLine } from '../ledger/ledger.service';
 import { STRIPE } from '../stripe/stripe.module';
 import { CreditControlService } from './credit-control.service';
 import { DisputeRebillsService } from './dispute-rebills.service';
-import { InvoiceRow, InvoicesRepository } from './invoices.repository';
+import { InvoicesRepository } from './invoices.repository';
+import { PaidInvoicesRepository } from './paid-invoices.repository';
+import { InvoiceRow } from './invoice.rows';
 import { WithheldCreditsService } from './withheld-credits.service';
 
 /**
@@ -42,6 +44,7 @@ export class InvoiceDisputesService {
   constructor(
     @Inject(STRIPE) private readonly stripe: Stripe,
     private readonly invoices: InvoicesRepository,
+    private readonly paid: PaidInvoicesRepository,
     private readonly ledger: LedgerService,
     private readonly credit: CreditControlService,
     private readonly withheld: WithheldCreditsService,
@@ -73,7 +76,7 @@ export class InvoiceDisputesService {
       memo: `Stripe dispute ${dispute.id} (${dispute.reason}) on invoice ${invoice.number ?? stripeInvoiceId}`,
     };
     const before = invoice.dispute_id === dispute.id ? invoice.dispute_status : null;
-    await this.invoices.setDispute(em, invoice.id, dispute.id, dispute.status, amount);
+    await this.paid.setDispute(em, invoice.id, dispute.id, dispute.status, amount);
     // An inquiry (warning_needs_response, warning_under_review, warning_closed) takes no money:
     // Stripe withdraws it only if the inquiry becomes a dispute, whose next event books it.
     if (!TAKEN.has(dispute.status)) return;

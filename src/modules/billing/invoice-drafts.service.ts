@@ -3,7 +3,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import Stripe from 'stripe';
 import { DataSource } from 'typeorm';
 import { STRIPE } from '../stripe/stripe.module';
-import { InvoiceLineRow, InvoiceRow, InvoicesRepository } from './invoices.repository';
+import { InvoicesRepository } from './invoices.repository';
+import { InvoiceLineRow, InvoiceRow } from './invoice.rows';
 import { periodDays } from './local-day';
 
 /** Stripe takes at most 250 items on one invoice. */

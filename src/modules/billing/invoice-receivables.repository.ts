@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import type { InvoiceRow } from './invoices.repository';
+import type { InvoiceRow } from './invoice.rows';
 
 /**
  * `invoices` as what companies owe: every company's invoices for finance, what is owed for the

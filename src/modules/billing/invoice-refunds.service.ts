@@ -4,6 +4,7 @@ import { EntityManager } from 'typeorm';
 import { LedgerService } from '../ledger/ledger.service';
 import { STRIPE } from '../stripe/stripe.module';
 import { InvoicesRepository } from './invoices.repository';
+import { PaidInvoicesRepository } from './paid-invoices.repository';
 
 /**
  * A refund of the charge that paid an invoice, made in Stripe's dashboard: goodwill finance
@@ -19,6 +20,7 @@ export class InvoiceRefundsService {
   constructor(
     @Inject(STRIPE) private readonly stripe: Stripe,
     private readonly invoices: InvoicesRepository,
+    private readonly paid: PaidInvoicesRepository,
     private readonly ledger: LedgerService,
   ) {}
 
@@ -66,6 +68,6 @@ export class InvoiceRefundsService {
       ],
     });
     // Booked by this event before (its job ran again): the amount it recorded stands.
-    if (created) await this.invoices.setRefunded(em, invoice.id, charge.amount_refunded);
+    if (created) await this.paid.setRefunded(em, invoice.id, charge.amount_refunded);
   }
 }

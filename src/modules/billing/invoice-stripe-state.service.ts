@@ -4,7 +4,8 @@ import { EntityManager } from 'typeorm';
 import { LedgerService } from '../ledger/ledger.service';
 import { CreditControlService } from './credit-control.service';
 import { DisputeRebillsService } from './dispute-rebills.service';
-import { InvoiceRow, InvoicesRepository, InvoiceStatus } from './invoices.repository';
+import { InvoicesRepository } from './invoices.repository';
+import { InvoiceRow, InvoiceStatus } from './invoice.rows';
 import { UnchargedInvoicesService } from './uncharged-invoices.service';
 import { WithheldCreditsService } from './withheld-credits.service';
 

@@ -2,7 +2,7 @@ import { ApiProperty } from '@nestjs/swagger';
 import { ApiInteger } from '../../common/http/openapi-property';
 import { PageQueryDto } from '../../common/pagination/page.dto';
 import { BILLING_PERIODS } from '../companies/billing-period';
-import { INVOICE_STATUSES, InvoiceLineKind } from './invoices.repository';
+import { INVOICE_STATUSES, InvoiceLineKind } from './invoice.rows';
 
 export const INVOICE_LINE_KINDS = [
   'shift',

@@ -5,7 +5,8 @@ import { requireCompany } from '../../common/auth/access';
 import { Actor } from '../../common/auth/actor';
 import { decodeCursor, toPage } from '../../common/pagination/page';
 import { InvoiceDto, InvoicePageDto, ListInvoicesQueryDto } from './invoice.dto';
-import { InvoiceLineRow, InvoiceRow, InvoicesRepository } from './invoices.repository';
+import { InvoicesRepository } from './invoices.repository';
+import { InvoiceLineRow, InvoiceRow } from './invoice.rows';
 
 /** A company's invoices, as the company (and its console) reads them. */
 @Injectable()

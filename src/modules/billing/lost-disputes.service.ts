@@ -9,7 +9,9 @@ import { keyReused } from '../idempotency/idempotency-keys.service';
 import { LedgerService } from '../ledger/ledger.service';
 import { CreditControlService } from './credit-control.service';
 import { LOST_DISPUTE } from './invoice-disputes.service';
-import { InvoiceRow, InvoicesRepository } from './invoices.repository';
+import { InvoicesRepository } from './invoices.repository';
+import { PaidInvoicesRepository } from './paid-invoices.repository';
+import { InvoiceRow } from './invoice.rows';
 import { CreateCreditNoteDto, FinanceInvoiceDto } from './receivables.dto';
 import { ReceivablesService } from './receivables.service';
 import { WithheldCreditsService } from './withheld-credits.service';
@@ -30,6 +32,7 @@ export class LostDisputesService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly invoices: InvoicesRepository,
+    private readonly paid: PaidInvoicesRepository,
     private readonly ledger: LedgerService,
     private readonly credit: CreditControlService,
     private readonly withheld: WithheldCreditsService,
@@ -100,7 +103,7 @@ export class LostDisputesService {
           },
         ],
       });
-      await this.invoices.addCredited(em, invoiceId, input.amountMinor);
+      await this.paid.addCredited(em, invoiceId, input.amountMinor);
       // What is credited here the company never paid (its bank took it back): the credits of
       // the invoice's reopened tickets are withheld up to it, as for a write-off.
       const credited = Number(invoice.credited_minor) + input.amountMinor;
@@ -159,7 +162,7 @@ export class LostDisputesService {
           { account: 'platform_disputes', ownerId: null, amountMinor: -amount },
         ],
       });
-      await this.invoices.setRebilled(em, invoiceId, amount, userId);
+      await this.paid.setRebilled(em, invoiceId, amount, userId);
     });
     return this.receivables.one(invoiceId);
   }

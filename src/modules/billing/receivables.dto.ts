@@ -17,7 +17,7 @@ import { COMMA_SEPARATED, commaList } from '../../common/validation/comma-list';
 import { ApiInteger } from '../../common/http/openapi-property';
 import { PageQueryDto } from '../../common/pagination/page.dto';
 import { InvoiceDto } from './invoice.dto';
-import { INVOICE_STATUSES } from './invoices.repository';
+import { INVOICE_STATUSES } from './invoice.rows';
 
 export class ListAllInvoicesQueryDto extends PageQueryDto {
   /** Only invoices in these states, comma-separated: `past_due`, `open,past_due`. */

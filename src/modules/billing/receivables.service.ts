@@ -9,7 +9,8 @@ import { CompaniesService } from '../companies/companies.service';
 import { LedgerService } from '../ledger/ledger.service';
 import { CreditControlService } from './credit-control.service';
 import { InvoiceCollectionService } from './invoice-collection.service';
-import { InvoiceLineRow, InvoiceRow, InvoicesRepository } from './invoices.repository';
+import { InvoicesRepository } from './invoices.repository';
+import { InvoiceLineRow, InvoiceRow } from './invoice.rows';
 import { InvoiceReceivablesRepository } from './invoice-receivables.repository';
 import { toInvoiceDto } from './invoices.service';
 import {

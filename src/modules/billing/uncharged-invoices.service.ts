@@ -4,7 +4,8 @@ import Stripe from 'stripe';
 import { DataSource, EntityManager } from 'typeorm';
 import { OutboxService } from '../outbox/outbox.service';
 import { STRIPE } from '../stripe/stripe.module';
-import { InvoiceRow, InvoicesRepository } from './invoices.repository';
+import { InvoicesRepository } from './invoices.repository';
+import { InvoiceRow } from './invoice.rows';
 
 /**
  * Invoices Stripe marked paid without charging them. Below Stripe's smallest charge in their

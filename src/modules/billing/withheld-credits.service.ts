@@ -2,7 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { BillableEntry, LedgerService, ReopenedCharge } from '../ledger/ledger.service';
 import { DisputeRebillSteps } from './dispute-rebill-steps';
-import { InvoiceRow, InvoicesRepository } from './invoices.repository';
+import { InvoicesRepository } from './invoices.repository';
+import { InvoiceRow } from './invoice.rows';
 import { InvoiceReceivablesRepository } from './invoice-receivables.repository';
 
 /**

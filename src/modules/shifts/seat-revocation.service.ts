@@ -4,7 +4,7 @@ import { EntityManager } from 'typeorm';
 import { Env } from '../../config/env.validation';
 import { OutboxService } from '../outbox/outbox.service';
 import { offerToWaitlists, releaseTicketsLater } from './shift-end';
-import { ShiftClaimsRepository } from './shift-claims.repository';
+import { ShiftClaimEndingsRepository } from './shift-claim-endings.repository';
 import { ShiftWaitlistRepository } from './shift-waitlist.repository';
 import { ShiftsRepository } from './shifts.repository';
 
@@ -20,7 +20,7 @@ export class SeatRevocation {
     private readonly config: ConfigService<Env, true>,
     private readonly outbox: OutboxService,
     private readonly shifts: ShiftsRepository,
-    private readonly claims: ShiftClaimsRepository,
+    private readonly endings: ShiftClaimEndingsRepository,
     private readonly waitlist: ShiftWaitlistRepository,
   ) {}
 
@@ -41,7 +41,7 @@ export class SeatRevocation {
   }
 
   /**
-   * Ends the agent's seats on those shifts (ShiftClaimsRepository.endForRevocation says how),
+   * Ends the agent's seats on those shifts (ShiftClaimEndingsRepository.endForRevocation says how),
    * frees those that can be given again and takes the agent off the company's certified-only
    * waitlists. A seat that was being worked ends as a check-out does: the tickets in hand go
    * back to the queue after SHIFT_END_TICKET_GRACE_MINUTES (time to close a conversation), and
@@ -54,7 +54,7 @@ export class SeatRevocation {
     shiftIds: string[],
   ): Promise<void> {
     const closeMinutes = this.config.get('SEAT_CLAIM_CLOSES_MINUTES_BEFORE_END', { infer: true });
-    const { worked, freed } = await this.claims.endForRevocation(
+    const { worked, freed } = await this.endings.endForRevocation(
       em,
       agentId,
       shiftIds,

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { ShiftClaimsRepository } from './shift-claims.repository';
+import { ShiftClaimEndingsRepository } from './shift-claim-endings.repository';
 import { ShiftWaitlistRepository } from './shift-waitlist.repository';
 import { OutboxService } from '../outbox/outbox.service';
 import { offerToWaitlists } from './shift-end';
@@ -12,7 +12,7 @@ export class SeatSuspension {
   constructor(
     private readonly outbox: OutboxService,
     private readonly shifts: ShiftsRepository,
-    private readonly claims: ShiftClaimsRepository,
+    private readonly endings: ShiftClaimEndingsRepository,
     private readonly waitlistEntries: ShiftWaitlistRepository,
   ) {}
 
@@ -40,7 +40,7 @@ export class SeatSuspension {
    * The freed seats go to their waitlists by a job written here (shift.promote-waitlist).
    */
   async cancelSeats(em: EntityManager, agentId: string, shiftIds: string[]): Promise<void> {
-    const freed = await this.claims.cancelForSuspension(em, agentId, shiftIds);
+    const freed = await this.endings.cancelForSuspension(em, agentId, shiftIds);
     await this.shifts.freeOneSeatEach(em, freed);
     await this.waitlistEntries.removeEverywhere(em, agentId);
     await offerToWaitlists(em, this.outbox, freed);

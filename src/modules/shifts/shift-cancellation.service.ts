@@ -10,7 +10,7 @@ import { EventsService } from '../events/events.service';
 import { OutboxService } from '../outbox/outbox.service';
 import { CancelShiftDto, ShiftDto } from './shift.dto';
 import { toShiftDto } from './shift.mapper';
-import { ShiftClaimsRepository } from './shift-claims.repository';
+import { ShiftClaimEndingsRepository } from './shift-claim-endings.repository';
 import { releaseTicketsLater } from './shift-end';
 import { ShiftWaitlistRepository } from './shift-waitlist.repository';
 import { ShiftsRepository } from './shifts.repository';
@@ -25,7 +25,7 @@ export class ShiftCancellationService {
     private readonly outbox: OutboxService,
     private readonly config: ConfigService<Env, true>,
     private readonly shifts: ShiftsRepository,
-    private readonly claims: ShiftClaimsRepository,
+    private readonly endings: ShiftClaimEndingsRepository,
     private readonly waitlistEntries: ShiftWaitlistRepository,
     private readonly reads: ShiftsService,
     private readonly events: EventsService,
@@ -48,10 +48,10 @@ export class ShiftCancellationService {
       if (shift.endsAt.getTime() <= (await databaseNow(em))) {
         throw new DomainError('SHIFT_CLOSED', 'The shift has ended: it completes on its own');
       }
-      const ended = await this.claims.completeCheckedIn(em, id, 'company');
+      const ended = await this.endings.completeCheckedIn(em, id, 'company');
       // A missed check-in stays a no-show: the cancellation must not wipe it off the record.
-      const noShows = await this.claims.markOverdueNoShows(em, id);
-      const released = await this.claims.cancelAllOnShift(em, id);
+      const noShows = await this.endings.markOverdueNoShows(em, id);
+      const released = await this.endings.cancelAllOnShift(em, id);
       const waiting = await this.waitlistEntries.clear(em, id);
       const reason = input.reason?.trim() || null;
       await this.shifts.markCancelled(em, id, reason, released.length + noShows);

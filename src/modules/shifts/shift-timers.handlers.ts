@@ -7,6 +7,7 @@ import { HandlesJob, JobHandler } from '../jobs/job-handler';
 import { OutboxService } from '../outbox/outbox.service';
 import { JobPayloads } from '../jobs/job-registry';
 import { ShiftClaimsRepository } from './shift-claims.repository';
+import { ShiftClaimEndingsRepository } from './shift-claim-endings.repository';
 import { releaseTicketsLater } from './shift-end';
 import { ShiftWaitlistRepository } from './shift-waitlist.repository';
 import { ShiftWaitlistService } from './shift-waitlist.service';
@@ -72,7 +73,7 @@ export class ShiftCompleteHandler implements HandlesJob<'shift.complete'> {
     private readonly outbox: OutboxService,
     private readonly config: ConfigService<Env, true>,
     private readonly shifts: ShiftsRepository,
-    private readonly claims: ShiftClaimsRepository,
+    private readonly endings: ShiftClaimEndingsRepository,
     private readonly waitlistEntries: ShiftWaitlistRepository,
   ) {}
 
@@ -85,8 +86,8 @@ export class ShiftCompleteHandler implements HandlesJob<'shift.complete'> {
         await this.outbox.enqueue(em, 'shift.complete', { shiftId }, { runAt: shift.ends_at });
         return { completed: false };
       }
-      await this.claims.completeCheckedIn(em, shiftId);
-      const noShows = await this.claims.markUncheckedNoShows(em, shiftId);
+      await this.endings.completeCheckedIn(em, shiftId);
+      const noShows = await this.endings.markUncheckedNoShows(em, shiftId);
       await this.waitlistEntries.clear(em, shiftId);
       await this.shifts.markCompleted(em, shiftId, noShows);
       await releaseTicketsLater(em, this.outbox, this.config, shiftId, null);

@@ -20,6 +20,7 @@ import { ShiftFacts } from './shift-facts.service';
 import { Shift, ShiftRequiredSkill } from './shift.entity';
 import { ShiftClaimViewsRepository } from './shift-claim-views.repository';
 import { ShiftClaimsRepository } from './shift-claims.repository';
+import { ShiftClaimEndingsRepository } from './shift-claim-endings.repository';
 import { ShiftClaimsService } from './shift-claims.service';
 import {
   NoShowCheckHandler,
@@ -57,6 +58,7 @@ import { ShiftCancellationService } from './shift-cancellation.service';
   providers: [
     ShiftsRepository,
     ShiftClaimsRepository,
+    ShiftClaimEndingsRepository,
     ShiftClaimViewsRepository,
     ShiftWaitlistRepository,
     OpenShiftsRepository,
