@@ -11451,7 +11451,7 @@ export interface operations {
         to?: string;
         /**
          * @description A calendar month, from midnight of its 1st to the next month's, in the company's time zone
-         *     (the one its invoices close in). Give it, or `from` and `to`.
+         *     (the one its invoices close in), 1970-01 to 9998-12. Give it, or `from` and `to`.
          */
         month?: string;
         /**

@@ -1,8 +1,9 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsOptional, Matches } from 'class-validator';
+import { IsOptional } from 'class-validator';
 import { ApiInstant, ApiInteger } from '../../common/http/openapi-property';
 import { PageQueryDto } from '../../common/pagination/page.dto';
 import { IsInstant } from '../../common/validation/is-instant';
+import { IsMonth } from '../../common/validation/is-month';
 
 export class AgentBalanceDto {
   /** @example EUR */
@@ -90,11 +91,11 @@ export class EarningsQueryDto extends PageQueryDto {}
 export class StatementQueryDto extends PageQueryDto {
   /**
    * A calendar month, from midnight of its 1st to the next month's, in the company's time zone
-   * (the one its invoices close in). Give it, or `from` and `to`.
+   * (the one its invoices close in), 1970-01 to 9998-12. Give it, or `from` and `to`.
    * @example 2030-05
    */
   @IsOptional()
-  @Matches(/^\d{4}-(0[1-9]|1[0-2])$/, { message: 'month must be a month such as 2030-05' })
+  @IsMonth()
   month?: string;
 
   /** Tickets resolved at or after (RFC 3339); with `to`, instead of `month`. */

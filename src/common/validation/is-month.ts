@@ -1,0 +1,30 @@
+import { registerDecorator, ValidationOptions } from 'class-validator';
+
+const MONTH = /^(\d{4})-(0[1-9]|1[0-2])$/;
+
+/**
+ * A calendar month, `YYYY-MM`, whose instants every zone can hold: from 1970 (as IsInstant) to
+ * 9998, since a month of 9999 ends in the year 10000 in a zone behind UTC, which PostgreSQL's
+ * timestamptz refuses.
+ */
+export function isMonth(value: unknown): value is string {
+  if (typeof value !== 'string') return false;
+  const match = MONTH.exec(value);
+  if (!match) return false;
+  const year = Number(match[1]);
+  return year >= 1970 && year <= 9998;
+}
+
+export function IsMonth(options?: ValidationOptions): PropertyDecorator {
+  return (target, propertyName) =>
+    registerDecorator({
+      name: 'isMonth',
+      target: target.constructor,
+      propertyName: propertyName as string,
+      options: {
+        message: '$property must be a month from 1970-01 to 9998-12, such as 2030-05',
+        ...options,
+      },
+      validator: { validate: isMonth },
+    });
+}
