@@ -1,5 +1,6 @@
 import { getMetadataStorage } from 'class-validator';
 import type { Test } from 'supertest';
+import type { Role } from '../src/common/auth/actor';
 import { CreateEscalationDto } from '../src/modules/tickets/ticket.dto';
 import {
   createApiKey,
@@ -11,7 +12,7 @@ import {
   SignedIn,
   uniqueEmail,
 } from './support/factories';
-import { listRoutes } from './support/routes';
+import { concretePath, listRoutes } from './support/routes';
 import { postShift, shiftBody } from './support/shifts';
 import { escalate, escalationBody } from './support/tickets';
 import { createTestApp, TestApp } from './support/test-app';
@@ -440,6 +441,36 @@ describe('bad input on every route with a body', () => {
       .filter((r) => ['POST', 'PUT', 'PATCH'].includes(r.method))
       .map((r) => r.key);
     expect(withBody.sort()).toEqual([...Object.keys(BODY_ROUTES), ...BODILESS_ROUTES].sort());
+  });
+
+  it('refuses a malformed id in any path with 400 naming it, the rest of the request valid', async () => {
+    const who: Record<Role, keyof typeof as> = {
+      company_admin: 'company',
+      agent: 'agent',
+      admin: 'admin',
+      finance: 'finance',
+      bot: 'bot',
+    };
+    const answers: string[] = [];
+    const expected: string[] = [];
+    for (const route of listRoutes(t.app).filter((r) => !r.isPublic && r.roles)) {
+      const params = [...route.path.matchAll(/:([A-Za-z]+)/g)].map((m) => m[1]);
+      // Not our ids: the bot's own for its escalations, and a skill's code.
+      for (const param of params.filter((p) => !['externalId', 'code'].includes(p))) {
+        const path = concretePath(route.path.replace(`:${param}`, 'not-a-uuid'));
+        const body = BODY_ROUTES[route.key];
+        const method = route.method.toLowerCase() as 'get' | 'post' | 'put' | 'patch' | 'delete';
+        const req = t.http[method](path).set(as[body?.auth ?? who[route.roles![0]]].auth);
+        if (body?.headers) {
+          void req.set(typeof body.headers === 'function' ? body.headers() : body.headers);
+        }
+        const res = await (body ? req.send(body.valid()) : req);
+        answers.push(`${route.key} :${param}: ${res.status} ${fieldsOf(res)}`);
+        expected.push(`${route.key} :${param}: 400 ${param}`);
+      }
+    }
+    expect(answers.length).toBeGreaterThan(40);
+    expect(answers).toEqual(expected);
   });
 
   it("validates with class-validator's rule lookup memoized: one answer per DTO class", () => {

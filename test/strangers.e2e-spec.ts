@@ -1,0 +1,128 @@
+import { createApiKey, registerAgent, registerCompany, SignedIn } from './support/factories';
+import { postShift } from './support/shifts';
+import { createTestApp, TestApp } from './support/test-app';
+import { escalate, liveAgents, resolvedTicket } from './support/tickets';
+
+/**
+ * Ids of what is not the caller's, on the routes whose other tests cover only their owners:
+ * each answers 404 (or the precise 409 a holder would get) and changes nothing.
+ */
+describe('ids of what is not yours', () => {
+  let t: TestApp;
+  let acme: SignedIn;
+  let acmeBot: string;
+  let rival: SignedIn;
+  let rivalBot: string;
+  let worker: SignedIn;
+  let colleague: SignedIn;
+  let shiftId: string;
+
+  beforeAll(async () => {
+    t = await createTestApp();
+    acme = await registerCompany(t, 'Acme');
+    acmeBot = await createApiKey(t, acme);
+    rival = await registerCompany(t, 'Rival');
+    rivalBot = await createApiKey(t, rival);
+    ({
+      shiftId,
+      agents: [worker, colleague],
+    } = await liveAgents(t, acme.auth, 2));
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  const ticketRow = async (id: string) =>
+    (
+      await t.db.query(
+        'SELECT status, last_activity_at, updated_at, reopen_count FROM tickets WHERE id = $1',
+        [id],
+      )
+    )[0] as Record<string, unknown>;
+
+  it("another company cannot change the review of a company's ticket: 404, the review stays", async () => {
+    const ticket = await resolvedTicket(t, acmeBot, worker);
+    await t.http
+      .post(`/v1/tickets/${ticket.id}/review`)
+      .set(acme.auth)
+      .send({ score: 5, tags: [] })
+      .expect(201);
+    const changed = await t.http
+      .put(`/v1/tickets/${ticket.id}/review`)
+      .set(rival.auth)
+      .send({ score: 1, tags: [] });
+    expect({ status: changed.status, code: changed.body.error?.code }).toEqual({
+      status: 404,
+      code: 'NOT_FOUND',
+    });
+    const [review] = await t.db.query('SELECT score FROM ticket_reviews WHERE ticket_id = $1', [
+      ticket.id,
+    ]);
+    expect(review.score).toBe(5);
+  });
+
+  it("another company's bot cannot reopen a company's ticket, nor name another ticket's resolution", async () => {
+    const ticket = await resolvedTicket(t, acmeBot, worker);
+    const other = await resolvedTicket(t, acmeBot, worker);
+    const before = await ticketRow(ticket.id);
+    const reopen = (auth: Record<string, string>, body: Record<string, unknown>) =>
+      t.http
+        .post(`/v1/tickets/${ticket.id}/reopen`)
+        .set(auth)
+        .send({ reason: 'Still broken', ...body });
+    const byRival = await reopen({ Authorization: `Bearer ${rivalBot}` }, {});
+    expect({ status: byRival.status, code: byRival.body.error?.code }).toEqual({
+      status: 404,
+      code: 'NOT_FOUND',
+    });
+    // The company's own bot, naming the resolution of its other ticket: not this one's.
+    const [otherClaim] = await t.db.query('SELECT id FROM ticket_claims WHERE ticket_id = $1', [
+      other.id,
+    ]);
+    const wrongClaim = await reopen(
+      { Authorization: `Bearer ${acmeBot}` },
+      { claimId: otherClaim.id },
+    );
+    expect(wrongClaim.status).toBe(409);
+    expect(await ticketRow(ticket.id)).toEqual(before);
+  });
+
+  it("an agent of the same company cannot keep a colleague's ticket alive: 403, no activity", async () => {
+    const { id } = await escalate(t, acmeBot);
+    await t.http.post(`/v1/tickets/${id}/claim`).set(worker.auth).expect(200);
+    const before = await ticketRow(id);
+    const beat = await t.http.post(`/v1/tickets/${id}/heartbeat`).set(colleague.auth);
+    expect({ status: beat.status, code: beat.body.error?.code }).toEqual({
+      status: 403,
+      code: 'TICKET_NOT_CLAIMED_BY_YOU',
+    });
+    expect(await ticketRow(id)).toEqual(before);
+  });
+
+  it('an agent without a seat cannot check out of a shift, nor leave a line it is not in', async () => {
+    const outsider = await registerAgent(t);
+    const seatsBefore = await t.db.query(
+      'SELECT id, status FROM shift_claims WHERE shift_id = $1 ORDER BY id',
+      [shiftId],
+    );
+    const out = await t.http.post(`/v1/shifts/${shiftId}/check-out`).set(outsider.auth);
+    expect({ status: out.status, code: out.body.error?.code }).toEqual({
+      status: 404,
+      code: 'NOT_FOUND',
+    });
+    // Another company's shift, and one that does not exist.
+    const theirs = await postShift(t, rival);
+    for (const id of [shiftId, theirs.id, crypto.randomUUID()]) {
+      const left = await t.http.delete(`/v1/shifts/${id}/waitlist`).set(outsider.auth);
+      expect({ status: left.status, code: left.body.error?.code }).toEqual({
+        status: 404,
+        code: 'NOT_FOUND',
+      });
+    }
+    expect(
+      await t.db.query('SELECT id, status FROM shift_claims WHERE shift_id = $1 ORDER BY id', [
+        shiftId,
+      ]),
+    ).toEqual(seatsBefore);
+  });
+});
