@@ -5087,7 +5087,10 @@ export interface components {
        * @example 2030-06-01T07:00:00.000Z
        */
       checkedAt: string;
-      /** @description Reopened claims whose earning was booked and never reversed (should be empty). */
+      /**
+       * @description Claims reopened over 15 minutes ago whose earning was booked and never reversed (should be
+       *     empty). Within those minutes the reversal's job may simply not have run yet.
+       */
       reopenedClaimsNotReversed: components['schemas']['UnreversedReopenedClaimDto'][];
       /**
        * @description Resolutions older than 15 minutes with no earning booked (should be empty): the agent is

@@ -27,22 +27,24 @@ export class EarningsService {
   /** The agent's balances and every ledger line on its accounts, newest first. */
   async agentEarnings(actor: Actor, limit: number, cursor?: string): Promise<EarningsDto> {
     const { userId } = requireUser(actor, 'agent');
-    const [balances, paid] = await Promise.all([
-      this.ledger.balances(this.db.manager, userId),
-      this.journal.paidToAgent(this.db.manager, userId),
+    // Paged by line (an entry can put two lines on the agent's accounts, e.g. a release).
+    const after = decodeCursor(cursor, ['int']);
+    // The balances, what was paid and the lines from one snapshot: read apart, a payout booked
+    // between them showed its money both available and paid, a release both pending and out.
+    const [balances, paid, rows] = await this.db.transaction('REPEATABLE READ', async (em) => [
+      await this.ledger.balances(em, userId),
+      await this.journal.paidToAgent(em, userId),
+      await this.journal.agentLines(
+        em,
+        userId,
+        after?.[0] ?? null,
+        limit + 1,
+        this.config.get('REOPEN_WINDOW_HOURS', { infer: true }),
+      ),
     ]);
     const currencies = [...new Set(balances.map((b) => b.currency))].sort();
     const owed = (code: string, currency: string) =>
       0 - (balances.find((b) => b.account === code && b.currency === currency)?.balance ?? 0);
-    // Paged by line (an entry can put two lines on the agent's accounts, e.g. a release).
-    const after = decodeCursor(cursor, ['int']);
-    const rows = await this.journal.agentLines(
-      this.db.manager,
-      userId,
-      after?.[0] ?? null,
-      limit + 1,
-      this.config.get('REOPEN_WINDOW_HOURS', { infer: true }),
-    );
     const page = toPage(rows, limit, toEarningsLineDto, (r) => [String(r.line_id)]);
     return {
       balances: currencies.map((currency) => ({

@@ -19,8 +19,8 @@ const MAX_FINDINGS = 500;
 /** Reopened claims looked up per query. */
 const CHUNK = 5000;
 /**
- * A resolution is booked within seconds (the outbox relays its ledger job at once); one not
- * booked after this long is reported. Its job may still be retrying through an outage: the
+ * A resolution is booked within seconds (the outbox relays its ledger job at once), and so is a
+ * reopen's reversal; one not booked after this long is reported. Its job may still be retrying through an outage: the
  * finding is true all the same (the agent is not paid yet), and goes once it is booked.
  */
 export const BOOKING_GRACE_MS = 15 * 60_000;
@@ -47,12 +47,15 @@ export class LedgerIntegrityService {
 
   async report(actor: Actor, now = new Date()): Promise<LedgerIntegrityDto> {
     requireUser(actor, 'finance');
-    const em = this.db.manager;
-    const [unreversed, unbooked, totals] = await Promise.all([
-      this.unreversed(em),
-      this.unbooked(em, now),
-      this.journal.unbalancedCurrencies(em),
-    ]);
+    // The three checks from one snapshot, so that the report describes one moment of the books.
+    const [unreversed, unbooked, totals] = await this.db.transaction(
+      'REPEATABLE READ',
+      async (em) => [
+        await this.unreversed(em, now),
+        await this.unbooked(em, now),
+        await this.journal.unbalancedCurrencies(em),
+      ],
+    );
     const unbalanced = totals.map((r) => ({ currency: r.currency, balanceMinor: Number(r.total) }));
     return {
       ok: unreversed.length === 0 && unbooked.length === 0 && unbalanced.length === 0,
@@ -88,8 +91,14 @@ export class LedgerIntegrityService {
     return this.report(actor, now);
   }
 
-  private async unreversed(em: EntityManager): Promise<UnreversedReopenedClaimDto[]> {
-    const reopened = await this.claims.reopenedClaims(em);
+  /**
+   * Reopened claims older than the grace whose earning is not reversed, oldest first. A reversal
+   * is booked within seconds, as a resolution is: a reopen whose job is still queued is not a
+   * finding (it made the report say `ok: false` while nothing was wrong).
+   */
+  private async unreversed(em: EntityManager, now: Date): Promise<UnreversedReopenedClaimDto[]> {
+    const before = new Date(now.getTime() - BOOKING_GRACE_MS);
+    const reopened = await this.claims.reopenedClaims(em, before);
     // Reopened claims are few next to earnings: ask for theirs, a chunk at a time.
     const found: UnreversedReopenedClaimDto[] = [];
     for (let i = 0; i < reopened.length && found.length <= MAX_FINDINGS; i += CHUNK) {

@@ -287,7 +287,10 @@ export class LedgerIntegrityDto {
   ok: boolean;
   /** @example 2030-06-01T07:00:00.000Z */
   checkedAt: Date;
-  /** Reopened claims whose earning was booked and never reversed (should be empty). */
+  /**
+   * Claims reopened over 15 minutes ago whose earning was booked and never reversed (should be
+   * empty). Within those minutes the reversal's job may simply not have run yet.
+   */
   reopenedClaimsNotReversed: UnreversedReopenedClaimDto[];
   /**
    * Resolutions older than 15 minutes with no earning booked (should be empty): the agent is

@@ -97,9 +97,12 @@ export class TicketClaimFacts implements WorkFacts {
     return (await this.claims.lockReopenedFlag(em, claimId)) ?? null;
   }
 
-  /** Every reopened claim and when, oldest first (the ledger's integrity report). */
-  async reopenedClaims(em: EntityManager): Promise<{ claimId: string; reopenedAt: Date }[]> {
-    const rows = await this.claims.reopened(em);
+  /** Every claim reopened up to `before`, and when, oldest first (the ledger's integrity report). */
+  async reopenedClaims(
+    em: EntityManager,
+    before: Date,
+  ): Promise<{ claimId: string; reopenedAt: Date }[]> {
+    const rows = await this.claims.reopened(em, before);
     return rows.map((r) => ({ claimId: r.id, reopenedAt: r.reopened_at }));
   }
 

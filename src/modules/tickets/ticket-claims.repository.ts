@@ -179,10 +179,11 @@ export class TicketClaimsRepository {
     return row?.reopened;
   }
 
-  reopened(em: EntityManager): Promise<ReopenedClaimRow[]> {
+  reopened(em: EntityManager, before: Date): Promise<ReopenedClaimRow[]> {
     return em.query(
-      `SELECT id, reopened_at FROM ticket_claims WHERE reopened_at IS NOT NULL
+      `SELECT id, reopened_at FROM ticket_claims WHERE reopened_at <= $1
         ORDER BY reopened_at, id`,
+      [before],
     );
   }
 
