@@ -163,7 +163,7 @@ describe('ledger', () => {
       ).rejects.toThrow(/has no lines/);
     });
 
-    it('refuses UPDATE, DELETE and TRUNCATE on entries and lines', async () => {
+    it('refuses UPDATE, DELETE and TRUNCATE on entries and lines, accounts, and decided adjustments', async () => {
       const agent = (await liveAgents(t, (await registerCompany(t)).auth, 1)).agents[0];
       const finance = await createStaff(t, 'finance');
       await t.http
@@ -183,9 +183,46 @@ describe('ledger', () => {
         `UPDATE journal_entries SET memo = 'rewritten'`,
         'DELETE FROM journal_entries',
         'TRUNCATE journal_lines CASCADE',
+        // Another owner would take the account's balance with no entry.
+        `UPDATE ledger_accounts SET owner_id = '${agent.id}'`,
+        `UPDATE ledger_accounts SET currency = 'USD' WHERE owner_id IS NULL`,
+        'DELETE FROM ledger_accounts',
+        'TRUNCATE ledger_accounts CASCADE',
+        // The posted adjustment's record must keep saying what its entry did.
+        `UPDATE ledger_adjustments SET amount_minor = 1 WHERE reference = 'adj-goodwill-1'`,
+        `UPDATE ledger_adjustments SET status = 'rejected' WHERE reference = 'adj-goodwill-1'`,
+        `DELETE FROM ledger_adjustments WHERE reference = 'adj-goodwill-1'`,
+        'TRUNCATE ledger_adjustments CASCADE',
       ]) {
         await expect(t.db.query(sql)).rejects.toThrow(/append-only/);
       }
+      // A pending one is decided once; its request never changes.
+      const checker = await createStaff(t, 'finance');
+      const big = await t.http
+        .post('/v1/ledger/adjustments')
+        .set(finance.auth)
+        .send({
+          reference: 'adj-append-only-pending',
+          agentId: agent.id,
+          amountMinor: 1_000_000,
+          currency: 'EUR',
+          reason: 'large correction',
+        })
+        .expect(201);
+      expect(big.body.status).toBe('pending');
+      await expect(
+        t.db.query(`UPDATE ledger_adjustments SET amount_minor = 1 WHERE id = $1`, [big.body.id]),
+      ).rejects.toThrow(/append-only/);
+      await t.http
+        .post(`/v1/ledger/adjustments/${big.body.id}/reject`)
+        .set(checker.auth)
+        .send({ note: 'no evidence' })
+        .expect(200);
+      await expect(
+        t.db.query(`UPDATE ledger_adjustments SET decision_note = 'later' WHERE id = $1`, [
+          big.body.id,
+        ]),
+      ).rejects.toThrow(/append-only/);
     });
   });
 
