@@ -299,3 +299,50 @@ test('two adjustments approved at once: the one refused says so, naming it', asy
   await refused.getByRole('button', { name: 'Dismiss' }).click();
   await expect(refused).toHaveCount(0);
 });
+
+/**
+ * The approver's last row in view was withdrawn by its maker meanwhile: its approval is refused,
+ * the list comes back empty, and the refusal still shows. (The alerts lived in the table, which
+ * went with its last row, so the row's going read exactly as an approval done.)
+ */
+test('a refused approval of the last adjustment in view still says so once the list is empty', async ({
+  page,
+}) => {
+  const tag = Math.random().toString(36).slice(2, 8);
+  const maker = await signInApi(await createStaff('finance'));
+  const reg = await unwrap(
+    client().POST('/v1/auth/register', {
+      body: { email: uniqueEmail('agent'), password: PASSWORD, role: 'agent' },
+    }),
+  );
+  const made = await unwrap(
+    maker.POST('/v1/ledger/adjustments', {
+      body: {
+        reference: `last-row-${tag}`,
+        agentId: reg.user.id,
+        amountMinor: 15000,
+        currency: 'EUR',
+        reason: 'Missed pay',
+      },
+    }),
+  );
+  await signInPage(page, await createStaff('finance'), '/finance/adjustments');
+  const approve = page.getByRole('button', { name: `Approve ${made.reference}` });
+  await expect(approve).toBeVisible();
+  await unwrap(
+    maker.POST('/v1/ledger/adjustments/{id}/cancel', { params: { path: { id: made.id } } }),
+  );
+  // The queue as this approver's next read finds it: empty (other tests' pending ones aside).
+  await page.route('**/v1/ledger/adjustments?*', (route) =>
+    route.fulfill({
+      status: 200,
+      contentType: 'application/json',
+      body: JSON.stringify({ items: [], nextCursor: null }),
+    }),
+  );
+  await approve.click();
+  await expect(page.getByText('No adjustment.')).toBeVisible();
+  const refused = page.getByRole('alert').filter({ hasText: `Not done (approve)` });
+  await expect(refused).toBeVisible();
+  await expect(refused).toContainText(made.reference);
+});

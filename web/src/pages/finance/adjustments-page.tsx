@@ -50,6 +50,11 @@ export default function AdjustmentsPage() {
     getNextPageParam: nextCursor,
   });
   const items = list.data?.pages.flatMap((page) => page.items) ?? [];
+  // The decisions live here, not in the table: a refused approval of the last row in view
+  // (withdrawn by its maker, or expired, meanwhile) empties the list, and its failure must
+  // outlive the table, or the row's going would read as the approval done.
+  const decide = useDecisions();
+  const { user } = useSession();
   return (
     <Page title="Adjustments">
       <Stack component="section" aria-labelledby="new-heading" gap="sm">
@@ -74,24 +79,18 @@ export default function AdjustmentsPage() {
         {list.isPending && <Loading label="Loading the adjustments" />}
         <ErrorAlert error={list.error} title="The adjustments could not be loaded" />
         {list.isSuccess && items.length === 0 && <Text size="sm">No adjustment.</Text>}
-        {items.length > 0 && <AdjustmentsTable items={items} />}
+        <RowErrorAlerts actions={decide} title={(v) => `Not done (${v.action}): ${v.reference}`} />
+        {items.length > 0 && <AdjustmentsTable items={items} decide={decide} userId={user?.id} />}
         <LoadMore query={list} what="adjustments" />
       </Stack>
     </Page>
   );
 }
 
-interface Decision {
-  id: string;
-  action: 'approve' | 'reject' | 'cancel';
-  /** Named in its failure, which may outlive the row in this view. */
-  reference: string;
-}
-
-function AdjustmentsTable({ items }: { items: Adjustment[] }) {
+/** Approve, reject or withdraw a pending adjustment, one row at a time each. */
+function useDecisions() {
   const queryClient = useQueryClient();
-  const { user } = useSession();
-  const decide = useRowActions({
+  return useRowActions({
     rowOf: (v: Decision) => v.id,
     mutationFn: ({ id, action }: Decision) => {
       const params = { params: { path: { id } } };
@@ -108,6 +107,22 @@ function AdjustmentsTable({ items }: { items: Adjustment[] }) {
       void queryClient.invalidateQueries({ queryKey: keys.ledger });
     },
   });
+}
+
+interface TableProps {
+  items: Adjustment[];
+  decide: ReturnType<typeof useDecisions>;
+  userId: string | undefined;
+}
+
+interface Decision {
+  id: string;
+  action: 'approve' | 'reject' | 'cancel';
+  /** Named in its failure, which may outlive the row in this view. */
+  reference: string;
+}
+
+function AdjustmentsTable({ items, decide, userId }: TableProps) {
   const zone = browserZone();
   const busy = (id: string, action: string) =>
     decide.busy((v) => v.id === id && v.action === action);
@@ -115,88 +130,85 @@ function AdjustmentsTable({ items }: { items: Adjustment[] }) {
   // decision the API can only refuse.
   const deciding = (id: string) => decide.busy((v) => v.id === id);
   return (
-    <Stack gap="xs">
-      <RowErrorAlerts actions={decide} title={(v) => `Not done (${v.action}): ${v.reference}`} />
-      <ScrollTable label="Table of adjustments">
-        <Table miw={640}>
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>Made</Table.Th>
-              <Table.Th>Agent</Table.Th>
-              <Table.Th>Amount</Table.Th>
-              <Table.Th>Reason</Table.Th>
-              <Table.Th>Status</Table.Th>
-              <Table.Th>Action</Table.Th>
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {items.map((a) => {
-              const mine = a.createdBy === user?.id;
-              const who = a.agentDisplayName ?? a.agentId;
-              return (
-                <Table.Tr key={a.id}>
-                  <Table.Td>
-                    <Text size="sm">{formatInstant(a.createdAt, zone)}</Text>
-                    <Text size="xs" c="dimmed">
-                      {a.reference}
-                    </Text>
-                  </Table.Td>
-                  <Table.Td>{who}</Table.Td>
-                  <Table.Td>{formatMoney(a.amountMinor, a.currency)}</Table.Td>
-                  <Table.Td>{a.reason}</Table.Td>
-                  <Table.Td>
-                    <Badge variant="light" color={COLORS[a.status] ?? 'gray'}>
-                      {STATUSES.find((s) => s.value === a.status)?.label ?? a.status}
-                    </Badge>
-                  </Table.Td>
-                  <Table.Td>
-                    {a.status === 'pending' && !mine && (
-                      <Group gap="xs" wrap="nowrap">
-                        <Button
-                          size="xs"
-                          loading={busy(a.id, 'approve')}
-                          disabled={deciding(a.id)}
-                          onClick={() =>
-                            decide.mutate({ id: a.id, action: 'approve', reference: a.reference })
-                          }
-                          aria-label={`Approve ${a.reference}`}
-                        >
-                          Approve
-                        </Button>
-                        <Button
-                          size="xs"
-                          variant="default"
-                          loading={busy(a.id, 'reject')}
-                          disabled={deciding(a.id)}
-                          onClick={() =>
-                            decide.mutate({ id: a.id, action: 'reject', reference: a.reference })
-                          }
-                          aria-label={`Reject ${a.reference}`}
-                        >
-                          Reject
-                        </Button>
-                      </Group>
-                    )}
-                    {a.status === 'pending' && mine && (
+    <ScrollTable label="Table of adjustments">
+      <Table miw={640}>
+        <Table.Thead>
+          <Table.Tr>
+            <Table.Th>Made</Table.Th>
+            <Table.Th>Agent</Table.Th>
+            <Table.Th>Amount</Table.Th>
+            <Table.Th>Reason</Table.Th>
+            <Table.Th>Status</Table.Th>
+            <Table.Th>Action</Table.Th>
+          </Table.Tr>
+        </Table.Thead>
+        <Table.Tbody>
+          {items.map((a) => {
+            const mine = a.createdBy === userId;
+            const who = a.agentDisplayName ?? a.agentId;
+            return (
+              <Table.Tr key={a.id}>
+                <Table.Td>
+                  <Text size="sm">{formatInstant(a.createdAt, zone)}</Text>
+                  <Text size="xs" c="dimmed">
+                    {a.reference}
+                  </Text>
+                </Table.Td>
+                <Table.Td>{who}</Table.Td>
+                <Table.Td>{formatMoney(a.amountMinor, a.currency)}</Table.Td>
+                <Table.Td>{a.reason}</Table.Td>
+                <Table.Td>
+                  <Badge variant="light" color={COLORS[a.status] ?? 'gray'}>
+                    {STATUSES.find((s) => s.value === a.status)?.label ?? a.status}
+                  </Badge>
+                </Table.Td>
+                <Table.Td>
+                  {a.status === 'pending' && !mine && (
+                    <Group gap="xs" wrap="nowrap">
+                      <Button
+                        size="xs"
+                        loading={busy(a.id, 'approve')}
+                        disabled={deciding(a.id)}
+                        onClick={() =>
+                          decide.mutate({ id: a.id, action: 'approve', reference: a.reference })
+                        }
+                        aria-label={`Approve ${a.reference}`}
+                      >
+                        Approve
+                      </Button>
                       <Button
                         size="xs"
                         variant="default"
-                        loading={busy(a.id, 'cancel')}
+                        loading={busy(a.id, 'reject')}
+                        disabled={deciding(a.id)}
                         onClick={() =>
-                          decide.mutate({ id: a.id, action: 'cancel', reference: a.reference })
+                          decide.mutate({ id: a.id, action: 'reject', reference: a.reference })
                         }
-                        aria-label={`Withdraw ${a.reference}`}
+                        aria-label={`Reject ${a.reference}`}
                       >
-                        Withdraw
+                        Reject
                       </Button>
-                    )}
-                  </Table.Td>
-                </Table.Tr>
-              );
-            })}
-          </Table.Tbody>
-        </Table>
-      </ScrollTable>
-    </Stack>
+                    </Group>
+                  )}
+                  {a.status === 'pending' && mine && (
+                    <Button
+                      size="xs"
+                      variant="default"
+                      loading={busy(a.id, 'cancel')}
+                      onClick={() =>
+                        decide.mutate({ id: a.id, action: 'cancel', reference: a.reference })
+                      }
+                      aria-label={`Withdraw ${a.reference}`}
+                    >
+                      Withdraw
+                    </Button>
+                  )}
+                </Table.Td>
+              </Table.Tr>
+            );
+          })}
+        </Table.Tbody>
+      </Table>
+    </ScrollTable>
   );
 }
