@@ -714,3 +714,40 @@ test('a company reads a statement of more than a page, its totals the whole mont
   await expect(page.getByText(/^21 tickets: /)).toBeVisible();
   await expectAccessible(page, 'statement of more than a page');
 });
+
+/**
+ * The API answers 503 a moment (a deploy) while a company admin writes why a ticket is
+ * reopened, and a live event re-reads the ticket: the page stays, with the reason being
+ * written, and says it could not refresh. (The page was replaced by the error, the reason lost.)
+ */
+test("a failed re-read keeps a ticket's page and the reason being written, and says so", async ({
+  page,
+}) => {
+  const company = await signUpCompany('Refetch Co');
+  const agent = await signUpAgent('Rae Refetch');
+  const [ticket] = await resolvedTickets(company, agent, 1, 'Refetch desk');
+  await signInPage(page, company.email, `/company/tickets/${ticket.id}`);
+  await expect(page.getByRole('heading', { name: 'Refund 1' })).toBeVisible();
+  await page.getByRole('button', { name: 'Reopen ticket' }).click();
+  await page.getByLabel('Why it is reopened').fill('Customer wrote back: still charged');
+  await page.route(`**/v1/tickets/${ticket.id}`, (route) =>
+    route.request().method() === 'GET'
+      ? route.fulfill({
+          status: 503,
+          contentType: 'application/json',
+          body: JSON.stringify({ error: { code: 'UNAVAILABLE', message: 'Try again shortly' } }),
+        })
+      : route.fallback(),
+  );
+  const reread = page.waitForResponse(
+    (r) => r.url().endsWith(`/v1/tickets/${ticket.id}`) && r.status() === 503,
+  );
+  // Another escalation: a ticket event, on which the company's pages read their tickets again.
+  await escalate(company, `refetch-${Date.now()}`, 'Another one');
+  await reread;
+  await expect(page.getByText('Could not refresh: this shows what was last read')).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Refund 1' })).toBeVisible();
+  await expect(page.getByLabel('Why it is reopened')).toHaveValue(
+    'Customer wrote back: still charged',
+  );
+});

@@ -37,6 +37,16 @@ export function ErrorAlert({ error, inputs, title = 'That did not work', onClose
   );
 }
 
+/**
+ * A background re-read failed (a refetch on focus or after a live event, the API briefly down):
+ * the page keeps what it showed, and any edit in progress, and says that it may be out of date.
+ * Replacing the page with the error lost an agent's unsent message.
+ */
+export function RefreshFailedAlert({ error }: { error: unknown }) {
+  if (!error) return null;
+  return <ErrorAlert error={error} title="Could not refresh: this shows what was last read" />;
+}
+
 /** The failures of a table's row actions (useRowActions), each titled for its row. */
 export function RowErrorAlerts<V>(props: {
   actions: {

@@ -2,7 +2,7 @@ import { Alert } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { api, unwrap } from '../../api/client';
 import { keys } from '../../api/query-keys';
-import { ErrorAlert } from '../../ui/error-alert';
+import { ErrorAlert, RefreshFailedAlert } from '../../ui/error-alert';
 import { Loading } from '../../ui/loading';
 import { Page } from '../../ui/page';
 import { PayoutAccountCard } from './payout-account-card';
@@ -17,8 +17,10 @@ export default function ProfilePage() {
     queryKey: keys.mySkills,
     queryFn: () => unwrap(api.GET('/v1/agents/me/skills')),
   });
-  if (profile.error || skills.error) return <ErrorAlert error={profile.error ?? skills.error} />;
-  if (!profile.data || !skills.data) return <Loading label="Loading your profile" />;
+  if (!profile.data || !skills.data) {
+    const error = (!profile.data && profile.error) || (!skills.data && skills.error);
+    return error ? <ErrorAlert error={error} /> : <Loading label="Loading your profile" />;
+  }
   const missing = [
     profile.data.languages.length === 0 && 'a language you speak',
     skills.data.skills.length === 0 && 'a skill',
@@ -26,6 +28,7 @@ export default function ProfilePage() {
 
   return (
     <Page title="Profile">
+      <RefreshFailedAlert error={profile.error ?? skills.error} />
       {profile.data.suspendedAt && (
         <Alert color="red" title="Your account is suspended">
           {profile.data.suspendedReason ?? 'You cannot claim seats or tickets until reinstated.'}

@@ -3,7 +3,7 @@ import { useQuery } from '@tanstack/react-query';
 import { Link, useParams } from 'react-router';
 import { api, ApiError, unwrap, type Schemas } from '../../api/client';
 import { keys } from '../../api/query-keys';
-import { ErrorAlert } from '../../ui/error-alert';
+import { ErrorAlert, RefreshFailedAlert } from '../../ui/error-alert';
 import { Loading } from '../../ui/loading';
 import { Page } from '../../ui/page';
 import { Conversation } from './conversation';
@@ -36,9 +36,10 @@ export default function TicketPage() {
   if (tickets.isPending || (tickets.isSuccess && !held && past.isPending)) {
     return <Loading label="Loading the ticket" />;
   }
-  if (tickets.error)
+  // A failed re-read keeps the ticket on screen (and the message being written) with a notice.
+  if (tickets.error && !tickets.data)
     return <ErrorAlert error={tickets.error} title="The ticket could not be loaded" />;
-  if (held) return <TicketLayout ticket={held} />;
+  if (held) return <TicketLayout ticket={held} stale={tickets.error} />;
   // Read on its own: by the claim it was read by (an answer kept from before a failed re-read,
   // e.g. the 404 after a withdrawal, no longer counts).
   const claim = past.isError
@@ -65,9 +66,19 @@ export default function TicketPage() {
   );
 }
 
-function TicketLayout({ ticket, resolved = false }: { ticket: Ticket; resolved?: boolean }) {
+function TicketLayout({
+  ticket,
+  resolved = false,
+  stale = null,
+}: {
+  ticket: Ticket;
+  resolved?: boolean;
+  /** The error of a re-read that failed: what shows may be out of date. */
+  stale?: unknown;
+}) {
   return (
     <Page title={ticket.subject}>
+      <RefreshFailedAlert error={stale} />
       <Grid gap="xl">
         <Grid.Col span={{ base: 12, md: 5 }}>
           <TicketBrief ticket={ticket} />

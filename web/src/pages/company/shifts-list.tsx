@@ -3,7 +3,7 @@ import { useInfiniteQuery, useQuery, useQueryClient } from '@tanstack/react-quer
 import { useState } from 'react';
 import { api, unwrap, type Schemas } from '../../api/client';
 import { keys } from '../../api/query-keys';
-import { ErrorAlert } from '../../ui/error-alert';
+import { ErrorAlert, RefreshFailedAlert } from '../../ui/error-alert';
 import { useDialog } from '../../ui/use-dialog';
 import { LoadMore } from '../../ui/load-more';
 import { Loading } from '../../ui/loading';
@@ -156,11 +156,12 @@ function SeatHolders({ shiftId }: { shiftId: string }) {
     queryFn: () => unwrap(api.GET('/v1/shifts/{id}', { params: { path: { id: shiftId } } })),
   });
   if (detail.isPending) return <Loading label="Loading the seats" />;
-  if (detail.error) return <ErrorAlert error={detail.error} title="Seats could not be loaded" />;
+  if (!detail.data) return <ErrorAlert error={detail.error} title="Seats could not be loaded" />;
   const active = detail.data.claims.filter((c) => c.status !== 'cancelled');
   const { surge, surgeCommittedMinor, ratePerTicket } = detail.data;
   return (
     <Stack gap={4}>
+      <RefreshFailedAlert error={detail.error} />
       {surge && surgeCommittedMinor !== null && (
         <Text size="sm">
           Surge budget committed to claims and offers:{' '}

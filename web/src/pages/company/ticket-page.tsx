@@ -3,7 +3,7 @@ import { useQuery } from '@tanstack/react-query';
 import { useParams } from 'react-router';
 import { api, unwrap, type Schemas } from '../../api/client';
 import { keys } from '../../api/query-keys';
-import { ErrorAlert } from '../../ui/error-alert';
+import { ErrorAlert, RefreshFailedAlert } from '../../ui/error-alert';
 import { Loading } from '../../ui/loading';
 import { MessageList } from '../../ui/message-list';
 import { Page } from '../../ui/page';
@@ -39,13 +39,14 @@ export default function CompanyTicketPage() {
   const { query: messages, items, loadingMore } = useConversation(id);
 
   if (ticket.isPending) return <Loading label="Loading the ticket" />;
-  if (ticket.error)
+  if (!ticket.data)
     return <ErrorAlert error={ticket.error} title="The ticket could not be loaded" />;
   const t = ticket.data;
   const author = (m: Message) =>
     m.visibility === 'internal' ? 'Internal note' : AUTHORS[m.author];
   return (
     <Page title={t.subject}>
+      <RefreshFailedAlert error={ticket.error} />
       <Group gap="xs">
         <Badge variant="light">{t.status}</Badge>
         <Badge variant="outline" color="gray.8">
