@@ -346,3 +346,41 @@ test('a refused approval of the last adjustment in view still says so once the l
   await expect(refused).toBeVisible();
   await expect(refused).toContainText(made.reference);
 });
+
+/**
+ * An agent earned yen: finance finds JPY among every currency the API takes (only eight common
+ * ones were offered, so such agents could never be paid from the console) and drafts its run.
+ */
+test('finance drafts a payout run in a currency beyond the common ones (JPY)', async ({ page }) => {
+  const tag = Math.random().toString(36).slice(2, 7);
+  const agent = await payableAgent(`Yui ${tag}`);
+  const maker = await signInApi(await createStaff('finance'));
+  await unwrap(
+    maker.POST('/v1/ledger/adjustments', {
+      body: {
+        reference: `yen-${tag}`,
+        agentId: agent.id,
+        amountMinor: 1500,
+        currency: 'JPY',
+        reason: 'Tokyo desk cover',
+      },
+    }),
+  );
+  await signInPage(page, await createStaff('finance'), '/finance/runs');
+  const currency = page.getByRole('combobox', { name: 'Currency' });
+  await currency.click();
+  await currency.fill('JP');
+  await page.getByRole('option', { name: 'JPY' }).click();
+  await page.getByRole('button', { name: 'Draft a run' }).click();
+  await expect(page).toHaveURL(/\/finance\/runs\/[0-9a-f-]{36}$/);
+  const lines = page.getByRole('region', { name: 'Payout lines' });
+  await expect(
+    lines.getByRole('row', { name: new RegExp(`Yui ${tag}.*¥1,500.*pending`) }),
+  ).toBeVisible();
+  // Leave no JPY run open for a retry of this test.
+  await unwrap(
+    maker.POST('/v1/payout-runs/{id}/cancel', {
+      params: { path: { id: new URL(page.url()).pathname.split('/').pop()! } },
+    }),
+  );
+});

@@ -1,11 +1,20 @@
 // Free of the API client, so Node tests can load it (test/web-money.spec.ts).
-import { minorDigits } from '../../../src/common/money/currencies';
+import { CURRENCIES as TAKEN, minorDigits } from '../../../src/common/money/currencies';
 import { LOCALE } from './times';
 
 export { minorDigits };
 
-/** The currencies the console offers in its forms (the API takes any Stripe charges in). */
-export const CURRENCIES = ['EUR', 'USD', 'GBP', 'SEK', 'NOK', 'DKK', 'CHF', 'PLN'];
+const COMMON = ['EUR', 'USD', 'GBP', 'SEK', 'NOK', 'DKK', 'CHF', 'PLN'];
+
+/**
+ * The currencies the console's forms offer: the common ones first, then every other the API
+ * takes, A to Z. (Only the common ones were offered: a company could post a JPY shift over the
+ * API, and finance could never pay its agents from the console.)
+ */
+export const CURRENCIES = [
+  { group: 'Common', items: COMMON },
+  { group: 'Every other', items: [...TAKEN].filter((c) => !COMMON.includes(c)).sort() },
+];
 
 const formats = new Map<string, Intl.NumberFormat>();
 

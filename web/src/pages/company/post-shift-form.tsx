@@ -214,6 +214,7 @@ export function PostShiftForm() {
             <Select
               label="Currency"
               data={CURRENCIES}
+              searchable
               value={currency}
               onChange={setCurrency}
               allowDeselect={false}

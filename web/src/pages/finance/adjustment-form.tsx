@@ -106,6 +106,7 @@ export function AdjustmentForm() {
           <Select
             label="Currency"
             data={CURRENCIES}
+            searchable
             value={currency}
             onChange={setCurrency}
             allowDeselect={false}

@@ -55,6 +55,7 @@ export function DraftRunForm() {
         <Select
           label="Currency"
           data={CURRENCIES}
+          searchable
           value={currency}
           onChange={setCurrency}
           allowDeselect={false}
