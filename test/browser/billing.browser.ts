@@ -189,7 +189,6 @@ test('finance credits part of a lost dispute, never beyond what is owed, and bil
       'At most €5.76 (what the lost dispute took back, less earlier credits), and no more than the company owes',
     ),
   ).toBeVisible();
-  await dialog.getByRole('textbox', { name: 'Amount (EUR)' }).fill('6.00');
   await dialog.getByRole('textbox', { name: 'Reason' }).fill('Dispute lost: not re-billed');
   // The Idempotency-Key of each credit note sent.
   const keysSent: string[] = [];
@@ -198,6 +197,14 @@ test('finance credits part of a lost dispute, never beyond what is owed, and bil
       keysSent.push(request.headers()['idempotency-key']);
     }
   });
+  // An amount that cannot be read is said under the field, and nothing is sent (it went as 0,
+  // answered "amountMinor must not be less than 1").
+  const amount = dialog.getByRole('textbox', { name: 'Amount (EUR)' });
+  await amount.fill('1,000');
+  await dialog.getByRole('button', { name: 'Credit' }).click();
+  await expect(amount).toHaveAccessibleDescription(/Digits with at most 2 decimals/);
+  expect(keysSent).toEqual([]);
+  await amount.fill('6.00');
   await dialog.getByRole('button', { name: 'Credit' }).click();
   await expect(dialog.getByRole('alert')).toContainText(/At most €5\.76 can be credited/);
   await expectAccessible(page, 'credit note refused');

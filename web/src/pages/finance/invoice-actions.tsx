@@ -6,7 +6,7 @@ import { useSubmissionKey } from '../../api/idempotency-key';
 import { keys } from '../../api/query-keys';
 import { ErrorAlert } from '../../ui/error-alert';
 import { problemOf } from '../../ui/form-errors';
-import { formatMoney, toMinor } from '../../ui/money';
+import { amountProblem, formatMoney, toMinor } from '../../ui/money';
 import { ReasonDialog } from '../../ui/reason-dialog';
 import { useDialog } from '../../ui/use-dialog';
 import { periodLabel } from '../company/invoices-section';
@@ -143,6 +143,7 @@ function CreditNoteModal(props: {
 }) {
   const { invoice } = props;
   const [amount, setAmount] = useState('');
+  const [amountError, setAmountError] = useState<string | null>(null);
   const [reason, setReason] = useState('');
   // One key per body while its answer may have been lost: submitting the same credit again
   // cannot credit twice, and a corrected amount is a new request. A final answer frees it: a
@@ -151,7 +152,8 @@ function CreditNoteModal(props: {
   const submission = useSubmissionKey();
   const run = useMutation({
     mutationFn: () => {
-      // An amount that does not parse is sent as 0: the API names the field.
+      // Empty is sent as 0 for the API to name the field; one that cannot be read is said
+      // below before sending ("1,000" was sent as 0 and answered "must not be less than 1").
       const body = { amountMinor: toMinor(amount, invoice.currency) ?? 0, reason };
       return unwrap(
         api.POST('/v1/invoices/{id}/credit-notes', {
@@ -176,7 +178,9 @@ function CreditNoteModal(props: {
         noValidate
         onSubmit={(event) => {
           event.preventDefault();
-          run.mutate();
+          const problem = amountProblem(amount, invoice.currency);
+          setAmountError(problem);
+          if (problem === null) run.mutate();
         }}
       >
         <Stack>
@@ -185,8 +189,11 @@ function CreditNoteModal(props: {
             description={`At most ${formatMoney(creditable(invoice), invoice.currency)} (what the lost dispute took back, less earlier credits), and no more than the company owes`}
             inputMode="decimal"
             value={amount}
-            onChange={(e) => setAmount(e.currentTarget.value)}
-            error={errors?.field('amountMinor')}
+            onChange={(e) => {
+              setAmount(e.currentTarget.value);
+              setAmountError(null);
+            }}
+            error={amountError ?? errors?.field('amountMinor')}
             data-autofocus
           />
           <Textarea
