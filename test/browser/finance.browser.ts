@@ -137,7 +137,29 @@ test('finance adjusts, drafts, approves as a second user, pays, downloads and re
     .getByRole('button', { name: 'Keep the run' })
     .click();
   await expect(bobPage.getByRole('dialog')).toHaveCount(0);
-  await bobPage.getByRole('button', { name: /^Execute: pay \d+ lines$/ }).click();
+  // Paying asks first too, saying what leaves: kept once, then paid.
+  const execute = bobPage.getByRole('button', { name: /^Execute: pay \d+ lines$/ });
+  await execute.click();
+  const pay = bobPage.getByRole('dialog', { name: 'Pay this run now?' });
+  await expect(pay).toContainText(/Stripe transfers €\d+\.\d{2} to \d+ agents/);
+  await pay.getByRole('button', { name: 'Not yet' }).click();
+  await expect(bobPage.getByRole('dialog')).toHaveCount(0);
+  await expect(page.getByText('approved', { exact: true })).toBeVisible();
+  await execute.click();
+  // While the execution is on its way, the run's other actions wait (a cancel confirmed then
+  // took over the shared state, and Execute could be pressed again).
+  let answer = () => {};
+  const held = new Promise<void>((resolve) => (answer = resolve));
+  await bobPage.route(
+    `**${runUrl.replace('/finance/runs', '/v1/payout-runs')}/execute`,
+    async (r) => {
+      await held;
+      await r.fallback();
+    },
+  );
+  await pay.getByRole('button', { name: 'Pay now' }).click();
+  await expect(bobPage.getByRole('button', { name: 'Cancel run' })).toBeDisabled();
+  answer();
   await expect(bobPage.getByText(/^(\d+) of \1 lines settled \(100 %\)\.$/)).toBeVisible({
     timeout: 60_000,
   });

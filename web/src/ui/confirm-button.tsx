@@ -1,7 +1,7 @@
 import { Button, Group, Modal, Stack, Text, type ButtonProps } from '@mantine/core';
 import { useState, type ReactNode } from 'react';
 
-interface Props extends Pick<ButtonProps, 'size' | 'variant' | 'loading'> {
+interface Props extends Pick<ButtonProps, 'size' | 'variant' | 'loading' | 'disabled'> {
   /** The button's text; the dialog's title is `title`. */
   children: ReactNode;
   'aria-label'?: string;

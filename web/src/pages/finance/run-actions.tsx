@@ -6,6 +6,7 @@ import { useSession } from '../../api/session-context';
 import { keys } from '../../api/query-keys';
 import { ErrorAlert } from '../../ui/error-alert';
 import { ConfirmButton } from '../../ui/confirm-button';
+import { formatMoney } from '../../ui/money';
 
 type Run = Schemas['PayoutRunDetailDto'];
 
@@ -51,6 +52,9 @@ export function RunActions({ run }: { run: Run }) {
     onSettled: () => queryClient.invalidateQueries({ queryKey: keys.payoutRuns }),
   });
   const busy = (action: string) => act.isPending && act.variables === action;
+  // One action on the run at a time: a cancel confirmed while Execute was on its way took over
+  // the shared state, and Execute could be pressed again.
+  const waiting = (action: string) => act.isPending && act.variables !== action;
   const mine = user?.id === run.createdBy;
   const canRetry = run.status === 'completed_with_failures' && run.totals.failedLines > 0;
   return (
@@ -60,20 +64,36 @@ export function RunActions({ run }: { run: Run }) {
           <Button
             onClick={() => act.mutate('approve')}
             loading={busy('approve')}
-            disabled={mine || run.totals.payableLines === 0}
+            disabled={mine || run.totals.payableLines === 0 || waiting('approve')}
           >
             Approve
           </Button>
           {mine && <Text size="sm">You drafted this run: another finance user approves it.</Text>}
+          {!mine && run.totals.payableLines === 0 && (
+            <Text size="sm">Nothing in this run can be paid: cancel it.</Text>
+          )}
         </>
       )}
       {run.status === 'approved' && (
-        <Button onClick={() => act.mutate('execute')} loading={busy('execute')}>
+        // Money leaves at Stripe: asked first, as cancelling is, so one stray click cannot pay.
+        <ConfirmButton
+          loading={busy('execute')}
+          disabled={waiting('execute')}
+          title="Pay this run now?"
+          consequence={`Stripe transfers ${formatMoney(run.totals.payableMinor, run.currency)} to ${run.totals.payableLines} agents. A transfer made cannot be called back from here.`}
+          confirmLabel="Pay now"
+          keepLabel="Not yet"
+          onConfirm={() => act.mutate('execute')}
+        >
           Execute: pay {run.totals.payableLines} lines
-        </Button>
+        </ConfirmButton>
       )}
       {canRetry && (
-        <Button onClick={() => act.mutate('retry-failed')} loading={busy('retry-failed')}>
+        <Button
+          onClick={() => act.mutate('retry-failed')}
+          loading={busy('retry-failed')}
+          disabled={waiting('retry-failed')}
+        >
           Retry {run.totals.failedLines} failed lines
         </Button>
       )}
@@ -81,6 +101,7 @@ export function RunActions({ run }: { run: Run }) {
         <ConfirmButton
           variant="default"
           loading={busy('cancel')}
+          disabled={waiting('cancel')}
           title="Cancel this payout run?"
           consequence="Nothing in it is paid, and its approval is lost: the earnings go back to be drafted in a new run."
           confirmLabel="Cancel the run"
