@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { unwrap } from '../../src/client/client';
-import { createStaff, signInPage, signUpAgent } from './api';
+import { createStaff, signInApi, signInPage, signUpAgent } from './api';
 import { expectAccessible } from './journeys';
 
 /**
@@ -69,4 +69,47 @@ test('an admin suspends and reinstates an agent, retires a skill, opens the queu
   ]);
   await expect(dashboard).toHaveTitle('Handoff queues');
   await expectAccessible(page, 'staff and queues');
+});
+
+/**
+ * Two skills retired at once, the first refused after the second answered: the refusal still
+ * shows, naming the first skill. (One mutation served every row: the second's success replaced
+ * the first's failure, and the first row stayed in use as if nobody had pressed it.)
+ */
+test('two skills retired at once: the one refused says so, naming it', async ({ page }) => {
+  const tag = Math.random().toString(36).slice(2, 7);
+  const admin = await createStaff('admin');
+  const api = await signInApi(admin);
+  const [first, second] = [`first_${tag}`, `second_${tag}`];
+  for (const code of [first, second]) {
+    await unwrap(
+      api.POST('/v1/skills', {
+        params: { header: { 'Idempotency-Key': crypto.randomUUID() } },
+        body: { code, name: `Skill ${code}` },
+      }),
+    );
+  }
+  await signInPage(page, admin, '/platform/skills');
+  const retire = (code: string) =>
+    page.getByRole('button', { name: `Retire Skill ${code}`, exact: true });
+  await expect(retire(first)).toBeVisible();
+  const secondDone = page.waitForResponse(
+    (r) => r.url().endsWith(`/v1/skills/${second}`) && r.request().method() === 'DELETE',
+  );
+  await page.route(`**/v1/skills/${first}`, async (route) => {
+    await secondDone; // answers after the second
+    await route.fulfill({
+      status: 409,
+      contentType: 'application/json',
+      body: JSON.stringify({ error: { code: 'CONFLICT', message: 'Retry it in a moment' } }),
+    });
+  });
+  await retire(first).click();
+  await retire(second).click();
+  await expect(
+    page.getByRole('row', { name: new RegExp(second) }).getByText(/^retired /),
+  ).toBeVisible();
+  const refused = page.getByRole('alert').filter({ hasText: `Not retired: ${first}` });
+  await expect(refused).toBeVisible();
+  await expect(refused).toContainText('Retry it in a moment');
 });

@@ -6,6 +6,14 @@ export interface RowFailure<V> {
   error: unknown;
 }
 
+export interface RowActions<V> {
+  mutate: (variables: V) => void;
+  busy: (match: (variables: V) => boolean) => boolean;
+  failures: RowFailure<V>[];
+  dismiss: (failure: RowFailure<V>) => void;
+  rowOf: (variables: V) => string;
+}
+
 /**
  * One mutation for the rows of a table (approve, certify, reinstate…), where the user may act on
  * a second row before the first answers. A plain useMutation tracks only its latest call: the
@@ -19,13 +27,7 @@ export function useRowActions<V>(options: {
   /** The row a call acts on: a later call on it replaces its failure. */
   rowOf: (variables: V) => string;
   onSettled?: () => void;
-}): {
-  mutate: (variables: V) => void;
-  busy: (match: (variables: V) => boolean) => boolean;
-  failures: RowFailure<V>[];
-  dismiss: (failure: RowFailure<V>) => void;
-  rowOf: (variables: V) => string;
-} {
+}): RowActions<V> {
   const { rowOf } = options;
   const [running, setRunning] = useState<V[]>([]);
   const [failures, setFailures] = useState<RowFailure<V>[]>([]);

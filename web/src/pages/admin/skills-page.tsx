@@ -4,12 +4,13 @@ import { useState } from 'react';
 import { api, unwrap } from '../../api/client';
 import { newIdempotencyKey } from '../../api/idempotency-key';
 import { keys } from '../../api/query-keys';
-import { ErrorAlert } from '../../ui/error-alert';
+import { ErrorAlert, RowErrorAlerts } from '../../ui/error-alert';
 import { problemOf } from '../../ui/form-errors';
 import { Loading } from '../../ui/loading';
 import { Page } from '../../ui/page';
 import { ScrollTable } from '../../ui/scroll-table';
 import { browserZone, formatInstant } from '../../ui/times';
+import { useRowActions } from '../../ui/use-row-actions';
 
 const INPUTS = ['code', 'name'];
 
@@ -40,7 +41,9 @@ export default function SkillsPage() {
       refresh();
     },
   });
-  const change = useMutation({
+  // Per row: retiring a second skill before the first answered hid the first's failure.
+  const change = useRowActions({
+    rowOf: (v: { skill: string; retire: boolean }) => v.skill,
     mutationFn: ({ skill, retire }: { skill: string; retire: boolean }) =>
       retire
         ? unwrap(api.DELETE('/v1/skills/{code}', { params: { path: { code: skill } } }))
@@ -93,7 +96,10 @@ export default function SkillsPage() {
         </Text>
         {skills.isPending && <Loading label="Loading the skills" />}
         <ErrorAlert error={skills.error} title="The skills could not be loaded" />
-        <ErrorAlert error={change.error} title="That did not work" />
+        <RowErrorAlerts
+          actions={change}
+          title={(v) => `Not ${v.retire ? 'retired' : 'reinstated'}: ${v.skill}`}
+        />
         {skills.data && (
           <ScrollTable label="Skills">
             <Table miw={640}>
@@ -127,7 +133,7 @@ export default function SkillsPage() {
                         <Button
                           size="xs"
                           variant="default"
-                          loading={change.isPending && change.variables?.skill === skill.code}
+                          loading={change.busy((v) => v.skill === skill.code)}
                           onClick={() => change.mutate({ skill: skill.code, retire: !retired })}
                           aria-label={`${retired ? 'Reinstate' : 'Retire'} ${skill.name}`}
                         >

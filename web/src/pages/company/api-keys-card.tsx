@@ -15,13 +15,14 @@ import { useState } from 'react';
 import { api, unwrap, type Schemas } from '../../api/client';
 import { useSubmissionKey } from '../../api/idempotency-key';
 import { keys } from '../../api/query-keys';
-import { ErrorAlert } from '../../ui/error-alert';
+import { ErrorAlert, RowErrorAlerts } from '../../ui/error-alert';
 import { ShownOnce } from '../../ui/shown-once';
 import { problemOf } from '../../ui/form-errors';
 import { Loading } from '../../ui/loading';
 import { ScrollTable } from '../../ui/scroll-table';
 import { browserZone, formatInstant } from '../../ui/times';
 import { ConfirmButton } from '../../ui/confirm-button';
+import { type RowActions, useRowActions } from '../../ui/use-row-actions';
 
 const INPUTS = ['name'];
 
@@ -53,10 +54,12 @@ export function ApiKeysCard() {
       void queryClient.invalidateQueries({ queryKey: keys.apiKeys });
     },
   });
-  const revoke = useMutation({
-    mutationFn: (id: string) =>
+  // Per key: revoking a second key before the first answered hid the first's failure.
+  const revoke = useRowActions({
+    rowOf: (v: Revoke) => v.id,
+    mutationFn: ({ id }: Revoke) =>
       unwrap(api.DELETE('/v1/companies/me/api-keys/{id}', { params: { path: { id } } })),
-    onSuccess: () => void queryClient.invalidateQueries({ queryKey: keys.apiKeys }),
+    onSettled: () => void queryClient.invalidateQueries({ queryKey: keys.apiKeys }),
   });
   const errors = problemOf(create.error, INPUTS);
 
@@ -98,7 +101,7 @@ export function ApiKeysCard() {
           </Group>
         </form>
         <ErrorAlert error={create.error} inputs={INPUTS} title="No key created" />
-        <ErrorAlert error={revoke.error} title="Not revoked" />
+        <RowErrorAlerts actions={revoke} title={(v) => `Not revoked: ${v.name}`} />
         {list.isPending && <Loading label="Loading your keys" />}
         <ErrorAlert error={list.error} title="Your keys could not be loaded" />
         {list.data && list.data.length === 0 && <Text size="sm">No active key.</Text>}
@@ -108,12 +111,18 @@ export function ApiKeysCard() {
   );
 }
 
+interface Revoke {
+  id: string;
+  /** Named in its failure. */
+  name: string;
+}
+
 function KeysTable({
   keys: rows,
   revoke,
 }: {
   keys: Schemas['ApiKeyDto'][];
-  revoke: { mutate: (id: string) => void; isPending: boolean; variables?: string };
+  revoke: RowActions<Revoke>;
 }) {
   return (
     <ScrollTable label="Active API keys">
@@ -144,13 +153,13 @@ function KeysTable({
                 <ConfirmButton
                   size="xs"
                   variant="default"
-                  loading={revoke.isPending && revoke.variables === key.id}
+                  loading={revoke.busy((v) => v.id === key.id)}
                   aria-label={`Revoke key ${key.name}`}
                   title={`Revoke key ${key.name}?`}
                   consequence="Your bot's calls with this key are refused from now on: escalations sent with it will fail. This cannot be undone."
                   confirmLabel="Revoke the key"
                   keepLabel="Keep it"
-                  onConfirm={() => revoke.mutate(key.id)}
+                  onConfirm={() => revoke.mutate({ id: key.id, name: key.name })}
                 >
                   Revoke
                 </ConfirmButton>

@@ -1,14 +1,15 @@
 import { Badge, Button, Card, SegmentedControl, Stack, Table, Text, Title } from '@mantine/core';
-import { useInfiniteQuery, useMutation, useQueryClient } from '@tanstack/react-query';
+import { useInfiniteQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, unwrap, type Schemas } from '../../api/client';
 import { keys } from '../../api/query-keys';
-import { ErrorAlert } from '../../ui/error-alert';
+import { ErrorAlert, RowErrorAlerts } from '../../ui/error-alert';
 import { LoadMore } from '../../ui/load-more';
 import { Loading } from '../../ui/loading';
 import { nextCursor, PAGE_SIZE } from '../../ui/paging';
 import { ScrollTable } from '../../ui/scroll-table';
 import { browserZone, formatInstant } from '../../ui/times';
+import { useRowActions } from '../../ui/use-row-actions';
 
 type Delivery = Schemas['WebhookDeliveryDto'];
 type Filter = 'all' | Delivery['status'];
@@ -45,14 +46,16 @@ export function WebhookDeliveries() {
     // Pending deliveries move on their own (retries): look again while the page is open.
     refetchInterval: 10_000,
   });
-  const redeliver = useMutation({
-    mutationFn: (id: string) =>
+  // Per delivery: a second redeliver before the first answered hid the first's failure.
+  const redeliver = useRowActions({
+    rowOf: (v: { id: string; eventType: string }) => v.id,
+    mutationFn: ({ id }: { id: string; eventType: string }) =>
       unwrap(
         api.POST('/v1/companies/me/webhook-deliveries/{id}/redeliver', {
           params: { path: { id } },
         }),
       ),
-    onSuccess: () => void queryClient.invalidateQueries({ queryKey: keys.deliveries }),
+    onSettled: () => void queryClient.invalidateQueries({ queryKey: keys.deliveries }),
   });
   const items = deliveries.data?.pages.flatMap((page) => page.items) ?? [];
   const zone = browserZone();
@@ -77,7 +80,10 @@ export function WebhookDeliveries() {
         />
         {deliveries.isPending && <Loading label="Loading deliveries" />}
         <ErrorAlert error={deliveries.error} title="Deliveries could not be loaded" />
-        <ErrorAlert error={redeliver.error} title="Not sent again" />
+        <RowErrorAlerts
+          actions={redeliver}
+          title={(v) => `Not sent again: ${v.eventType} ${v.id.slice(0, 8)}`}
+        />
         {deliveries.isSuccess && items.length === 0 && <Text size="sm">No deliveries.</Text>}
         {items.length > 0 && (
           <ScrollTable label="Webhook deliveries">
@@ -116,8 +122,8 @@ export function WebhookDeliveries() {
                         <Button
                           size="xs"
                           variant="default"
-                          loading={redeliver.isPending && redeliver.variables === d.id}
-                          onClick={() => redeliver.mutate(d.id)}
+                          loading={redeliver.busy((v) => v.id === d.id)}
+                          onClick={() => redeliver.mutate({ id: d.id, eventType: d.eventType })}
                           aria-label={`Redeliver ${d.eventType} ${d.id.slice(0, 8)}`}
                         >
                           Redeliver
