@@ -146,3 +146,22 @@ test('an agent is told at once that the company cancelled a shift it had a seat 
   await expect(page.getByText('Cancelled', { exact: true }).first()).toBeVisible();
   await expectAccessible(page, 'seats, a shift cancelled');
 });
+
+/**
+ * Back on the onboarding page without an account (a link kept from an abandoned sign-up): it
+ * offers to go on to Stripe and asks for the account once, not every 3 s while it stays open.
+ */
+test('the onboarding page of an agent without an account asks for it once', async ({ page }) => {
+  const agent = await signUpAgent('Noa Account');
+  let asked = 0;
+  page.on('request', (request) => {
+    if (request.method() === 'GET' && request.url().endsWith('/v1/agents/me/payout-account')) {
+      asked++;
+    }
+  });
+  await signInPage(page, agent.email, '/agent/payouts?onboarding=return');
+  await expect(page.getByRole('button', { name: 'Continue on Stripe' })).toBeVisible();
+  // Two polling periods.
+  await page.waitForTimeout(6_500);
+  expect(asked).toBe(1);
+});

@@ -4,8 +4,8 @@ import { keys } from '../../api/query-keys';
 
 /**
  * The agent's Stripe account, or null before onboarding created one (the API answers 404). With
- * `poll`, asked again every 3 s until payouts are enabled (Stripe reports a moment later), or
- * the account is closed (nothing will enable it).
+ * `poll`, asked again every 3 s while an account exists until payouts are enabled (Stripe reports
+ * a moment later), or the account is closed (nothing will enable it).
  */
 export function usePayoutAccount(poll = false) {
   return useQuery({
@@ -18,8 +18,10 @@ export function usePayoutAccount(poll = false) {
         throw error;
       }
     },
+    // Not without an account (null): nothing Stripe says will make one, and a 404 every 3 s
+    // for as long as the page stays open helped nobody.
     refetchInterval: ({ state: { data } }) =>
-      poll && !data?.payoutsEnabled && !data?.closedReason ? 3_000 : false,
+      poll && data && !data.payoutsEnabled && !data.closedReason ? 3_000 : false,
   });
 }
 
