@@ -751,3 +751,36 @@ test("a failed re-read keeps a ticket's page and the reason being written, and s
     'Customer wrote back: still charged',
   );
 });
+
+/**
+ * A company whose shifts fifty agents or more have worked sees fifty (the API has no further
+ * page): the page says so and how to find the others, where it used to stop without a word.
+ */
+test('the agents who worked the shifts say when more are found by name only', async ({ page }) => {
+  const company = await signUpCompany('Many Agents Co');
+  const agent = (n: number) => ({
+    agentId: crypto.randomUUID(),
+    displayName: `Agent ${n}`,
+    seatsCompleted: 1,
+    lastSeatAt: new Date(Date.now() - n * 60_000).toISOString(),
+    certifiedAt: null,
+  });
+  await page.route('**/v1/companies/me/agents?*', (route) => {
+    const q = new URL(route.request().url()).searchParams.get('q');
+    const found = q ? [agent(1)] : Array.from({ length: 50 }, (_, n) => agent(n));
+    return route.fulfill({
+      status: 200,
+      contentType: 'application/json',
+      body: JSON.stringify(found),
+    });
+  });
+  await signInPage(page, company.email, '/company/agents');
+  await expect(
+    page.getByText('The 50 with the latest seats: find any other by name.'),
+  ).toBeVisible();
+  await page.getByRole('searchbox', { name: 'Find by name' }).fill('Agent 1');
+  await expect(
+    page.getByRole('region', { name: 'Table of agents who worked your shifts' }).getByRole('row'),
+  ).toHaveCount(2);
+  await expect(page.getByText(/^The 50 with the latest seats/)).toHaveCount(0);
+});

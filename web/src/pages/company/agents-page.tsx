@@ -17,6 +17,9 @@ import { useDialog } from '../../ui/use-dialog';
 import { useRowActions } from '../../ui/use-row-actions';
 import { AgentQualityModal } from './agent-quality-modal';
 
+/** Agents who worked the company's shifts shown at once (the API gives no further page). */
+const KNOWN_SHOWN = 50;
+
 /**
  * The company's program: the agents it certified (a shift can require certification), and the
  * agents who held seats on its shifts, found by name, to certify or revoke, with their quality.
@@ -45,7 +48,7 @@ export default function CompanyAgentsPage() {
     queryFn: () =>
       unwrap(
         api.GET('/v1/companies/me/agents', {
-          params: { query: { limit: 50, ...(term ? { q: term } : {}) } },
+          params: { query: { limit: KNOWN_SHOWN, ...(term ? { q: term } : {}) } },
         }),
       ),
   });
@@ -151,6 +154,13 @@ export default function CompanyAgentsPage() {
             {term
               ? 'No agent by that name held a seat on your shifts.'
               : 'No agent held a seat on your shifts yet.'}
+          </Text>
+        )}
+        {known.data?.length === KNOWN_SHOWN && (
+          <Text size="sm">
+            {term
+              ? `The ${KNOWN_SHOWN} with the latest seats among those by that name: a longer name finds fewer.`
+              : `The ${KNOWN_SHOWN} with the latest seats: find any other by name.`}
           </Text>
         )}
         {known.data && known.data.length > 0 && (
