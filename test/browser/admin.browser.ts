@@ -113,3 +113,30 @@ test('two skills retired at once: the one refused says so, naming it', async ({ 
   await expect(refused).toBeVisible();
   await expect(refused).toContainText('Retry it in a moment');
 });
+
+/**
+ * A keyboard user adds a skill: the button is busy (disabled) while it saves, and the focus
+ * comes back to it after, instead of falling to the page's start.
+ */
+test('the focus stays on a button pressed from the keyboard while it was busy', async ({
+  page,
+}) => {
+  const tag = Math.random().toString(36).slice(2, 7);
+  await signInPage(page, await createStaff('admin'), '/platform/skills');
+  await page.getByRole('textbox', { name: 'Code' }).fill(`kbd_${tag}`);
+  await page.getByRole('textbox', { name: 'Name' }).fill(`Keyboard ${tag}`);
+  let answer = () => {};
+  const held = new Promise<void>((resolve) => (answer = resolve));
+  await page.route('**/v1/skills', async (route) => {
+    if (route.request().method() === 'POST') await held;
+    await route.fallback();
+  });
+  const add = page.getByRole('button', { name: 'Add skill' });
+  await add.focus();
+  await page.keyboard.press('Enter');
+  await expect(add).toBeDisabled();
+  answer();
+  await expect(page.getByRole('row', { name: new RegExp(`kbd_${tag}`) })).toBeVisible();
+  await expect(add).toBeEnabled();
+  await expect(add).toBeFocused();
+});

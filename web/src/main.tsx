@@ -5,6 +5,9 @@ import { createRoot } from 'react-dom/client';
 import { RouterProvider } from 'react-router';
 import { Providers } from './app/providers';
 import { router } from './app/router';
+import { keepFocusOnBusyButtons } from './ui/keep-focus-on-busy-buttons';
+
+keepFocusOnBusyButtons();
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
