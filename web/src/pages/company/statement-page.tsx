@@ -81,7 +81,10 @@ export default function StatementPage() {
         error={errors?.field('month')}
         w="fit-content"
       />
-      {statement.isPending && month !== '' && <Loading label="Loading the statement" />}
+      {/* Before the month is known (the company's zone is being read), the statement waits too. */}
+      {statement.isPending && (month !== '' || billing.isPending) && (
+        <Loading label="Loading the statement" />
+      )}
       <ErrorAlert error={statement.error} inputs={INPUTS} title="No statement" />
       {first && (
         <Stack gap="lg">
