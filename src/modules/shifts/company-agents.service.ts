@@ -5,7 +5,7 @@ import { requireCompany } from '../../common/auth/access';
 import { Actor } from '../../common/auth/actor';
 import { AgentsService } from '../agents/agents.service';
 import { CertificationsService } from '../agents/certifications.service';
-import { CompanyAgentDto, CompanyAgentsQueryDto } from './shift.dto';
+import { CompanyAgentDto, CompanyAgentsQueryDto } from './shift-claim.dto';
 import { ShiftClaimViewsRepository } from './shift-claim-views.repository';
 
 /**

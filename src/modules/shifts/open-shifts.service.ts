@@ -10,7 +10,7 @@ import { CompaniesService } from '../companies/companies.service';
 import { openShiftsHints, OpenShiftsHint, SUSPENDED_HINTS } from './open-shift-hints';
 import { OpenShiftsRepository } from './open-shifts.repository';
 import { claimsCloseAt } from './seat-window';
-import { IneligibleShiftDto, OpenShiftPageDto, OpenShiftsQueryDto } from './shift.dto';
+import { IneligibleShiftDto, OpenShiftPageDto, OpenShiftsQueryDto } from './open-shift.dto';
 import { seatIneligibilityReasons } from './eligibility';
 import { ScoredAgent } from './open-shifts.repository';
 import { ShiftEligibility } from './shift-eligibility.service';

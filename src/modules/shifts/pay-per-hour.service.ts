@@ -3,7 +3,7 @@ import { EntityManager } from 'typeorm';
 import { WORK_FACTS, type WorkFacts } from '../../common/pay/work-facts';
 import { QUALITY_WINDOW_DAYS } from '../../common/quality/quality-window';
 import { ShiftClaimViewsRepository } from './shift-claim-views.repository';
-import { ExpectedHourlyDto } from './shift.dto';
+import { ExpectedHourlyDto } from './open-shift.dto';
 import { ShiftClaimViewRow } from './shift.rows';
 
 /** Under this many worked agent-hours a company has no history worth an estimate. */

@@ -3,7 +3,7 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Actor } from '../../common/auth/actor';
 import { CurrentActor, Roles } from '../../common/auth/decorators';
 import { ApiErrors } from '../../common/http/api-errors';
-import { AvailabilityDto, SetAvailabilityDto } from './shift.dto';
+import { AvailabilityDto, SetAvailabilityDto } from './shift-claim.dto';
 import { SeatAvailabilityService } from './seat-availability.service';
 
 @ApiTags('seats')

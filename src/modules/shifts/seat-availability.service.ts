@@ -6,7 +6,7 @@ import { Actor } from '../../common/auth/actor';
 import { DomainError } from '../../common/errors/domain-error';
 import { AgentsService } from '../agents/agents.service';
 import { OutboxService } from '../outbox/outbox.service';
-import { AvailabilityDto } from './shift.dto';
+import { AvailabilityDto } from './shift-claim.dto';
 import type { SeatAvailability } from './shift-rules';
 import { LiveSeatRow, SeatAvailabilityRepository } from './seat-availability.repository';
 

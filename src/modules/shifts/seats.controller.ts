@@ -5,15 +5,14 @@ import { CurrentActor, Roles } from '../../common/auth/decorators';
 import { IdParam } from '../../common/http/id-param';
 import { Idempotent } from '../idempotency/idempotent.decorator';
 import { ApiErrors } from '../../common/http/api-errors';
+import { OpenShiftPageDto, OpenShiftsQueryDto } from './open-shift.dto';
 import {
   MyClaimsQueryDto,
-  OpenShiftPageDto,
-  OpenShiftsQueryDto,
   ReliabilityDto,
   ShiftClaimDto,
   ShiftClaimPageDto,
   WaitlistPositionDto,
-} from './shift.dto';
+} from './shift-claim.dto';
 import { OpenShiftsService } from './open-shifts.service';
 import { ShiftClaimsService } from './shift-claims.service';
 import { ShiftWaitlistService } from './shift-waitlist.service';

@@ -1,5 +1,5 @@
 import { DomainError, FieldError } from '../../common/errors/domain-error';
-import { CreateShiftDto, UpdateShiftDto } from './shift.dto';
+import { CreateShiftDto, UpdateShiftDto } from './shift-write.dto';
 import { ShiftWithSkills } from './shift.rows';
 
 /** Which changes of a shift are safe once seats are taken, and which add demand. */

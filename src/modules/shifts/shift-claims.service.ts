@@ -13,7 +13,7 @@ import { CompaniesService } from '../companies/companies.service';
 import { OutboxService } from '../outbox/outbox.service';
 import { SeatAllocator } from './seat-allocator.service';
 import { alreadyClaimed, claimsClosed, claimsCloseAt } from './seat-window';
-import { MyClaimsQueryDto, ReliabilityDto, ShiftClaimDto } from './shift.dto';
+import { MyClaimsQueryDto, ReliabilityDto, ShiftClaimDto } from './shift-claim.dto';
 import { SeatWindows, toShiftClaimDto } from './shift.mapper';
 import { ShiftClaimViewsRepository } from './shift-claim-views.repository';
 import { ShiftClaimsRepository } from './shift-claims.repository';

@@ -11,14 +11,8 @@ import { duplicateSkillErrors } from '../../common/validation/duplicate-skills';
 import { databaseNow } from '../../database/sql';
 import { OutboxService } from '../outbox/outbox.service';
 import { SkillsService } from '../skills/skills.service';
-import {
-  CreateShiftDto,
-  RequiredSkillDto,
-  ShiftDetailDto,
-  ShiftDto,
-  SurgeDto,
-  UpdateShiftDto,
-} from './shift.dto';
+import { CreateShiftDto, RequiredSkillDto, SurgeDto, UpdateShiftDto } from './shift-write.dto';
+import { ShiftDetailDto, ShiftDto } from './shift.dto';
 import { toShiftDto } from './shift.mapper';
 import {
   earlyAccessErrors,

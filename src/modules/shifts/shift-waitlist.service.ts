@@ -11,7 +11,7 @@ import { AgentsService } from '../agents/agents.service';
 import { EventsService } from '../events/events.service';
 import { SeatAllocator } from './seat-allocator.service';
 import { alreadyClaimed, claimsClosed, claimsCloseAt } from './seat-window';
-import { WaitlistPositionDto } from './shift.dto';
+import { WaitlistPositionDto } from './shift-claim.dto';
 import { ShiftWithSkills } from './shift.rows';
 import { givenLate, MAX_WAITLIST, seatGraceMinutes } from './shift-rules';
 import { ShiftClaimsRepository } from './shift-claims.repository';

@@ -2,15 +2,10 @@ import { openToAllAt } from './eligibility';
 import type { SeatPay } from './pay-per-hour.service';
 import { claimsCloseAt } from './seat-window';
 import { givenLate } from './shift-rules';
-import {
-  ExpectedHourlyDto,
-  OpenShiftDto,
-  SeatHolderDto,
-  ShiftClaimDto,
-  ShiftDto,
-  SurgeDto,
-  WaitlistedAgentDto,
-} from './shift.dto';
+import { ExpectedHourlyDto, OpenShiftDto } from './open-shift.dto';
+import { ShiftClaimDto } from './shift-claim.dto';
+import { SurgeDto } from './shift-write.dto';
+import { SeatHolderDto, ShiftDto, WaitlistedAgentDto } from './shift.dto';
 import { SeatHolderRow, ShiftClaimViewRow, ShiftWithSkills, WaitlistEntryRow } from './shift.rows';
 
 export function toShiftDto(s: ShiftWithSkills): ShiftDto {

@@ -5,17 +5,9 @@ import { CurrentActor, Roles } from '../../common/auth/decorators';
 import { IdParam } from '../../common/http/id-param';
 import { Idempotent } from '../idempotency/idempotent.decorator';
 import { ApiErrors } from '../../common/http/api-errors';
-import {
-  CancelShiftDto,
-  CompanyAgentDto,
-  CompanyAgentsQueryDto,
-  CreateShiftDto,
-  ListShiftsQueryDto,
-  ShiftDetailDto,
-  ShiftDto,
-  ShiftPageDto,
-  UpdateShiftDto,
-} from './shift.dto';
+import { CompanyAgentDto, CompanyAgentsQueryDto } from './shift-claim.dto';
+import { CancelShiftDto, CreateShiftDto, UpdateShiftDto } from './shift-write.dto';
+import { ListShiftsQueryDto, ShiftDetailDto, ShiftDto, ShiftPageDto } from './shift.dto';
 import { CompanyAgentsService } from './company-agents.service';
 import { ShiftCancellationService } from './shift-cancellation.service';
 import { ShiftPostingService } from './shift-posting.service';

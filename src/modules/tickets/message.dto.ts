@@ -4,7 +4,7 @@ import { ArrayMaxSize, IsArray, IsIn, IsString, Matches, ValidateNested } from '
 import { ApiInstant, ApiInteger } from '../../common/http/openapi-property';
 import { PageQueryDto } from '../../common/pagination/page.dto';
 import { IsInstant } from '../../common/validation/is-instant';
-import { RequiredSkillDto } from '../shifts/shift.dto';
+import { RequiredSkillDto } from '../shifts/shift-write.dto';
 import { IsPlainText } from './plain-text';
 
 /** A message's body: 1–4,000 characters (a long chat message; a transcript goes in the escalation). */

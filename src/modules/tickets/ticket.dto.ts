@@ -26,7 +26,7 @@ import { MoneyDto } from '../../common/money/money.dto';
 import { PageQueryDto } from '../../common/pagination/page.dto';
 import { IsInstant } from '../../common/validation/is-instant';
 import { IsOmittable } from '../../common/validation/omittable';
-import { RequiredSkillDto } from '../shifts/shift.dto';
+import { RequiredSkillDto } from '../shifts/shift-write.dto';
 import { RELEASED_BY, TICKET_CLAIM_STATUSES, TICKET_STATUSES, TicketStatus } from './ticket-rules';
 
 export const PRIORITIES = ['low', 'normal', 'high', 'urgent'] as const;
