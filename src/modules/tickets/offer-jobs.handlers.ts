@@ -9,6 +9,7 @@ import { OutboxService } from '../outbox/outbox.service';
 import { SeatAvailabilityService } from '../shifts/seat-availability.service';
 import { OfferRouter } from './offer-router.service';
 import { OffersRepository } from './offers.repository';
+import { OfferWithdrawalsRepository } from './offer-withdrawals.repository';
 import { TicketsRepository } from './tickets.repository';
 
 /** Runs the push router for a company (idempotent: it offers only what is still unoffered). */
@@ -101,14 +102,14 @@ export class OfferExpireHandler implements HandlesJob<'offer.expire'> {
 export class OffersWithdrawHandler implements HandlesJob<'offers.withdraw'> {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
-    private readonly offers: OffersRepository,
+    private readonly withdrawals: OfferWithdrawalsRepository,
     private readonly outbox: OutboxService,
     private readonly events: EventsService,
   ) {}
 
   handle({ shiftId, agentId }: JobPayloads['offers.withdraw']): Promise<{ withdrawn: number }> {
     return this.db.transaction(async (em) => {
-      const withdrawn = await this.offers.withdrawPendingOnShift(em, shiftId, agentId);
+      const withdrawn = await this.withdrawals.withdrawPendingOnShift(em, shiftId, agentId);
       for (const offer of withdrawn) {
         await this.events.record(em, {
           type: 'offer.withdrawn',

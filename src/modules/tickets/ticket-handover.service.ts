@@ -20,7 +20,7 @@ import { ticketEvent } from './ticket-events';
 import { TicketMessagesRepository } from './ticket-messages.repository';
 import { TicketReadService } from './ticket-read.service';
 import { AgentTicketsService } from './agent-tickets.service';
-import { OffersRepository } from './offers.repository';
+import { OfferWithdrawalsRepository } from './offer-withdrawals.repository';
 import { coolDown } from './ticket-cooldown';
 import { TicketsRepository } from './tickets.repository';
 import { TicketRow } from './ticket.rows';
@@ -40,7 +40,7 @@ export class TicketHandoverService {
     private readonly reads: TicketReadService,
     private readonly shifts: ShiftFacts,
     private readonly skills: SkillsService,
-    private readonly offers: OffersRepository,
+    private readonly withdrawals: OfferWithdrawalsRepository,
     private readonly agentTickets: AgentTicketsService,
   ) {}
 
@@ -182,10 +182,10 @@ export class TicketHandoverService {
     externalId: string,
   ): Promise<TicketRow | undefined> {
     for (;;) {
-      await this.offers.lockPendingOnTicket(em, companyId, externalId);
+      await this.withdrawals.lockPendingOnTicket(em, companyId, externalId);
       await em.query('SAVEPOINT withdraw_ticket');
       const ticket = await this.messages.lockByExternalId(em, companyId, externalId);
-      if (!ticket || (await this.offers.tryLockPendingOn(em, ticket.id))) {
+      if (!ticket || (await this.withdrawals.tryLockPendingOn(em, ticket.id))) {
         await em.query('RELEASE SAVEPOINT withdraw_ticket');
         return ticket;
       }
@@ -199,7 +199,7 @@ export class TicketHandoverService {
    * work meanwhile. The agent's desk drops the offer (`offer.withdrawn`) and the router runs.
    */
   private async withdrawOffersOn(em: EntityManager, companyId: string, ticketId: string) {
-    const withdrawn = await this.offers.withdrawPendingOn(em, ticketId);
+    const withdrawn = await this.withdrawals.withdrawPendingOn(em, ticketId);
     for (const offer of withdrawn) {
       await this.events.record(em, {
         type: 'offer.withdrawn',

@@ -18,7 +18,7 @@ import { emitTicketEvent } from './ticket-events';
 import { TicketReadService } from './ticket-read.service';
 import { StandingResolutionJson, TicketResolveRepository } from './ticket-resolve.repository';
 import { ReleasedBy } from './ticket-rules';
-import { OffersRepository } from './offers.repository';
+import { OfferWithdrawalsRepository } from './offer-withdrawals.repository';
 import { coolDown } from './ticket-cooldown';
 import { TicketsRepository } from './tickets.repository';
 import { refusalFor } from './ticket-strangers';
@@ -37,7 +37,7 @@ export class TicketWorkService {
     private readonly agents: AgentsService,
     private readonly resolves: TicketResolveRepository,
     private readonly metrics: DomainMetrics,
-    private readonly offers: OffersRepository,
+    private readonly withdrawals: OfferWithdrawalsRepository,
     private readonly agentTickets: AgentTicketsService,
     private readonly shifts: ShiftFacts,
   ) {}
@@ -176,7 +176,7 @@ export class TicketWorkService {
    * agent's row lock, which an accept takes first.
    */
   async withdrawOffersOf(em: EntityManager, agentId: string): Promise<void> {
-    for (const companyId of await this.offers.withdrawPendingOf(em, agentId)) {
+    for (const companyId of await this.withdrawals.withdrawPendingOf(em, agentId)) {
       await this.outbox.enqueue(em, 'offers.route', { companyId });
     }
   }

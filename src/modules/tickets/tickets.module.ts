@@ -44,6 +44,7 @@ import { OfferRouter } from './offer-router.service';
 import { OffersController } from './offers.controller';
 import { OfferableTicketsRepository } from './offerable-tickets.repository';
 import { OffersRepository } from './offers.repository';
+import { OfferWithdrawalsRepository } from './offer-withdrawals.repository';
 import { OffersService } from './offers.service';
 import { HandoffQualityController } from './handoff-quality.controller';
 import { HandoffQualityService } from './handoff-quality.service';
@@ -89,6 +90,7 @@ import { TicketQualityRepository } from './ticket-quality.repository';
     HandleTimeoutHandler,
     ShiftEndReleaseHandler,
     OffersRepository,
+    OfferWithdrawalsRepository,
     OfferableTicketsRepository,
     OffersService,
     OfferRouter,
