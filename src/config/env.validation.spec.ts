@@ -90,7 +90,7 @@ describe('validateEnv', () => {
     expect(problems({ TRUST_PROXY: 'true' })).toEqual([]);
   });
 
-  it('requires a strong JWT_SECRET and a real Stripe key with its webhook secrets in production', () => {
+  it('requires a strong JWT_SECRET, a real Stripe key with its webhook secrets, the database and Redis in production', () => {
     const stripe = {
       STRIPE_SECRET_KEY: 'sk_live_abc123',
       STRIPE_WEBHOOK_SECRET: 'whsec_abc',
@@ -110,14 +110,23 @@ describe('validateEnv', () => {
     expect(() =>
       validateEnv({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32), ...stripe }),
     ).toThrow(/SECRETS_ENCRYPTION_KEY/);
-    expect(() =>
-      validateEnv({
-        NODE_ENV: 'production',
-        JWT_SECRET: 'x'.repeat(32),
-        SECRETS_ENCRYPTION_KEY: 'k'.repeat(43),
-        ...stripe,
-      }),
-    ).not.toThrow();
+    const complete = {
+      NODE_ENV: 'production',
+      JWT_SECRET: 'x'.repeat(32),
+      SECRETS_ENCRYPTION_KEY: 'k'.repeat(43),
+      DATABASE_URL: 'postgres://handoff@db.internal:5432/handoff',
+      REDIS_URL: 'redis://redis.internal:6379',
+      ...stripe,
+    };
+    expect(() => validateEnv(complete)).not.toThrow();
+    // Unset, a local PostgreSQL (or an embedded one) and a local Redis would be used.
+    for (const name of ['DATABASE_URL', 'REDIS_URL'] as const) {
+      const { [name]: _unset, ...rest } = complete;
+      expect(() => validateEnv(rest)).toThrow(
+        new RegExp(`${name}: required when NODE_ENV=production`),
+      );
+      expect(() => validateEnv({ ...rest, NODE_ENV: 'development' })).not.toThrow();
+    }
   });
 
   it('reads amounts per currency, spaces allowed, the default for the others', () => {

@@ -669,14 +669,18 @@ export function validateEnv(raw: Record<string, unknown>): Env {
   );
   const env = plainToInstance(Env, present, { exposeDefaultValues: true });
   const errors = validateSync(env, { whitelist: false, skipMissingProperties: false });
-  if (errors.length > 0) {
-    throw new ConfigError(
-      errors.map((e) => {
-        const messages = Object.values(e.constraints ?? {});
-        return `${e.property}: ${messages[0] ?? 'invalid'} (got ${shown(e.property, e.value)})`;
-      }),
-    );
+  const problems = errors.map((e) => {
+    const messages = Object.values(e.constraints ?? {});
+    return `${e.property}: ${messages[0] ?? 'invalid'} (got ${shown(e.property, e.value)})`;
+  });
+  // Unset elsewhere, a local (or embedded) PostgreSQL and a local Redis are found or started:
+  // in production that would be a database of its own on the API's host, so they are named.
+  if (env.NODE_ENV === 'production') {
+    for (const name of ['DATABASE_URL', 'REDIS_URL'].filter((n) => present[n] === undefined)) {
+      problems.push(`${name}: required when NODE_ENV=production (unset, a local one is used)`);
+    }
   }
+  if (problems.length > 0) throw new ConfigError(problems);
   return env;
 }
 
