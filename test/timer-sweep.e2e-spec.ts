@@ -288,6 +288,50 @@ describe('the timer sweep (a real worker, sweeping every second)', () => {
       await hook.stop();
     }
   });
+
+  it('reaches a failed timer below more failed jobs than one sweep reads, on a later sweep', async () => {
+    // The periodic sweep is paused; sweeps with a budget of 1,000 failed jobs run by hand.
+    const live = t.app.get(TimerSweep);
+    const paused = jest.spyOn(live, 'sweepIfFirst').mockResolvedValue(null);
+    const config = t.app.get(ConfigService);
+    const sweep = new TimerSweep(
+      t.app.get(QueuesService),
+      {
+        get: (key: string, options?: object) =>
+          key === 'TIMER_SWEEP_MAX_SCANNED' ? 1000 : config.get(key, options),
+      } as ConfigService,
+      t.app.get(JobDispatcher),
+    );
+    try {
+      const target = await timer(1);
+      await waitFor(async () => (await stateOf(target.jobId)) === 'failed', 'the timer to fail');
+      // Then an incident's worth of failures on top of it, each already reported.
+      const before = await queue.getFailedCount();
+      await queue.addBulk(
+        Array.from({ length: 1200 }, () => {
+          const ticketId = randomUUID();
+          failFirst.set(ticketId, Infinity);
+          const reported = { timerReportedAt: new Date().toISOString() };
+          return {
+            name: 'ticket.sla-check',
+            data: { ticketId, _meta: reported },
+            opts: { attempts: 1 },
+          };
+        }),
+      );
+      await waitFor(
+        async () => (await queue.getFailedCount()) >= before + 1200,
+        'the 1,200 jobs to fail',
+      );
+      // The first sweep reads the newest 500 and the next 500: not down to the timer.
+      expect((await sweep.sweepOnce()).rearmed).not.toContain(target.jobId);
+      // The next goes on from there (reading from the top alone, it was never reached).
+      expect((await sweep.sweepOnce()).rearmed).toContain(target.jobId);
+      await waitFor(async () => (await stateOf(target.jobId)) === 'completed', 'the timer to run');
+    } finally {
+      paused.mockRestore();
+    }
+  });
 });
 
 describe('one sweeper at a time across processes', () => {

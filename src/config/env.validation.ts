@@ -319,6 +319,15 @@ export class Env {
   TIMER_SWEEP_MS = 60000;
 
   /**
+   * Failed jobs one sweep reads per queue, at most: half the newest, half from where the last
+   * sweep stopped (a larger failed set is covered over several sweeps).
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1000)
+  TIMER_SWEEP_MAX_SCANNED = 20000;
+
+  /**
    * Fastify's trustProxy: false, true, or the proxies' addresses and subnets (comma-separated).
    * Not a hop count: Fastify 5.12 trusts nothing for one, since a count cannot tell the proxy
    * from a client that forges X-Forwarded-For; refused here rather than silently ignored.

@@ -11,11 +11,12 @@ import { QueuesService } from './queues.service';
 
 /** Re-arms per timer job after its own retries ran out; then it is reported and left alone. */
 export const MAX_TIMER_REARMS = 3;
-// Failed jobs read per page, and at most per sweep (the failed set keeps 14 days of failures).
+// Failed jobs read per page (the failed set keeps 14 days of failures).
 const PAGE = 500;
-const MAX_SCANNED = 20_000;
 // Beside the queue's keys, like the relay's marker.
 const LOCK = 'timer-sweep-lock';
+// Where the next sweep goes on in a failed set larger than one sweep reads (its queue's key).
+const CURSOR = 'timer-sweep-cursor';
 
 const TIMER_NAMES: ReadonlySet<string> = new Set(TIMER_JOB_NAMES);
 
@@ -123,23 +124,45 @@ export class TimerSweep implements OnApplicationBootstrap, OnModuleDestroy {
     return result;
   }
 
-  /** The failed timers not yet reported, and the failed jobs with a gaveUp not yet settled. */
+  /**
+   * The failed timers not yet reported, and the failed jobs with a gaveUp not yet settled.
+   * A sweep reads at most TIMER_SWEEP_MAX_SCANNED failed jobs: half from the top (the newest
+   * failures, handled at once), half from where the last sweep stopped, down to the end and
+   * then from the top again. Reading from the top alone, a failed set past the budget (an
+   * incident's worth of failures, kept 14 days) hid every older timer for good: never
+   * re-armed, never reported, its ticket never breached.
+   */
   private async unsettled(queueName: QueueName): Promise<Job[]> {
     const queue = this.queues.get(queueName);
-    const found: Job[] = [];
-    for (let start = 0; start < MAX_SCANNED; start += PAGE) {
-      const page = await queue.getFailed(start, start + PAGE - 1);
-      for (const job of page) {
-        if (!job) continue;
-        const { meta } = splitJobData(job.data);
-        if (TIMER_NAMES.has(job.name) ? !meta.timerReportedAt : this.settles(job, meta)) {
-          found.push(job);
+    const redis = (await queue.client) as unknown as Redis;
+    const half = Math.max(PAGE, Math.floor(this.config.get('TIMER_SWEEP_MAX_SCANNED') / 2));
+    const found = new Map<string, Job>();
+    const scan = async (from: number): Promise<boolean> => {
+      for (let start = from; start < from + half; start += PAGE) {
+        const page = await queue.getFailed(start, start + PAGE - 1);
+        for (const job of page) {
+          if (!job?.id) continue;
+          const { meta } = splitJobData(job.data);
+          if (TIMER_NAMES.has(job.name) ? !meta.timerReportedAt : this.settles(job, meta)) {
+            found.set(job.id, job);
+          }
         }
+        if (page.length < PAGE) return true; // the end of the set
       }
-      if (page.length < PAGE) return found;
+      return false;
+    };
+    if (await scan(0)) return [...found.values()];
+    const cursorKey = queue.toKey(CURSOR);
+    const from = Math.max(half, Number((await redis.get(cursorKey)) ?? half));
+    const ended = await scan(from);
+    await redis.set(cursorKey, String(ended ? half : from + half));
+    if (!ended) {
+      this.logger.warn(
+        { queue: queueName, scanned: 2 * half, next: from + half },
+        'timer sweep read part of a large failed set; the next sweep goes on from there',
+      );
     }
-    this.logger.warn({ queue: queueName, scanned: MAX_SCANNED }, 'timer sweep stopped early');
-    return found;
+    return [...found.values()];
   }
 
   private settles(job: Job, meta: JobMeta): boolean {
