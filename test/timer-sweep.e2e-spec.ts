@@ -6,6 +6,7 @@ import {
   InvoiceIssueHandler,
   UnchargedClearHandler,
 } from '../src/modules/billing/invoice-jobs.handlers';
+import type { Env } from '../src/config/env.validation';
 import { JobDispatcher } from '../src/modules/jobs/job-dispatcher.service';
 import { QueuesService } from '../src/modules/jobs/queues.service';
 import { MAX_TIMER_REARMS, TimerSweep } from '../src/modules/jobs/timer-sweep.service';
@@ -299,7 +300,7 @@ describe('the timer sweep (a real worker, sweeping every second)', () => {
       {
         get: (key: string, options?: object) =>
           key === 'TIMER_SWEEP_MAX_SCANNED' ? 1000 : config.get(key, options),
-      } as ConfigService,
+      } as unknown as ConfigService<Env, true>,
       t.app.get(JobDispatcher),
     );
     try {
