@@ -67,6 +67,7 @@ export const FUNCTION_OWNERS = {
   shift_claims_transition: 'shifts',
   journal_entry_balanced: 'ledger',
   journal_entry_has_lines: 'ledger',
+  ledger_adjustment_decided_once: 'ledger',
   ledger_append_only: 'ledger',
   events_from_outbox: 'events',
   events_ticket_escalated: 'events',
