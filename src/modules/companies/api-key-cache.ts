@@ -123,6 +123,9 @@ export class ApiKeyCache implements OnApplicationBootstrap, OnModuleDestroy {
       ...this.redisOptions(),
       maxRetriesPerRequest: 1,
       connectTimeout: SUBSCRIBE_CONNECT_TIMEOUT_MS,
+      // disconnect() arms a timer that only this socket's 'close' clears: after a refused
+      // connection that has already happened, and the default 2 s kept the process alive.
+      disconnectTimeout: 0,
     });
     this.sub = sub;
     sub.on('error', (e) => this.logger.warn({ err: e }, 'API key revocations: Redis error'));
