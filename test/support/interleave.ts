@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { DataSource } from 'typeorm';
+import type { DataSource, QueryRunner } from 'typeorm';
 import { PostgresQueryRunner } from 'typeorm/driver/postgres/PostgresQueryRunner';
 
 /**
@@ -43,11 +43,14 @@ function hookQueryRunner(): void {
     const actor = current.getStore();
     // Outside an actor, or after it finished (a debounced NOTIFY fired later): pass.
     if (!actor || actor.done) return original.apply(this, args);
-    const { processID } = (await this.connect()) as { processID: number };
+    // At the gate before taking a connection: a statement outside a transaction (a read after
+    // a commit, one of several run side by side) held a pooled connection while it waited
+    // there, and the actors' waiting statements could take every connection of the pool.
     await new Promise<void>((release) => {
       actor.gates.push({ release, sql: String(args[0]).replace(/\s+/g, ' ').trim().slice(0, 60) });
       changed();
     });
+    const { processID } = (await this.connect()) as { processID: number };
     actor.inFlight.push(processID);
     try {
       return await original.apply(this, args);
@@ -85,11 +88,30 @@ export interface InterleavingResult {
  * returns what each produced. `observer` is a DataSource used only to look at lock waits.
  */
 export async function interleave(
-  observer: DataSource,
+  db: DataSource,
   actors: Record<string, () => Promise<unknown>>,
   choices: readonly number[],
 ): Promise<InterleavingResult> {
   hookQueryRunner();
+  // The driver's own connection, taken before the actors start: looking at lock waits through
+  // the pool could wait for a connection the actors hold while they wait for the driver.
+  const observer = db.createQueryRunner();
+  await observer.connect();
+  try {
+    return await drive(observer, actors, choices);
+  } finally {
+    await observer.release();
+  }
+}
+
+/** With nothing let through for this long, the run is stuck: it fails, saying where. */
+const STUCK_MS = 10_000;
+
+async function drive(
+  observer: QueryRunner,
+  actors: Record<string, () => Promise<unknown>>,
+  choices: readonly number[],
+): Promise<InterleavingResult> {
   const states = Object.keys(actors)
     .sort()
     .map((name): ActorState => ({ name, done: false, gates: [], inFlight: [] }));
@@ -105,9 +127,28 @@ export async function interleave(
     ),
   );
   let step = 0;
+  let progressAt = Date.now();
+  let lastStep = -1;
   for (;;) {
     const live = states.filter((s) => !s.done);
     if (live.length === 0) break;
+    if (step !== lastStep) [lastStep, progressAt] = [step, Date.now()];
+    if (Date.now() - progressAt > STUCK_MS) {
+      // Rather than Jest's bare timeout: what each actor was doing, and what the database says.
+      const sessions: unknown[] = await observer.query(
+        `SELECT pid, state, wait_event_type, wait_event, left(query, 80) AS query
+           FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`,
+      );
+      throw new Error(
+        `interleaving stuck for ${STUCK_MS} ms: ${JSON.stringify(
+          live.map((a) => ({
+            name: a.name,
+            gates: a.gates.map((g) => g.sql),
+            inFlight: a.inFlight,
+          })),
+        )}; sessions ${JSON.stringify(sessions)}; trace ${JSON.stringify(trace)}`,
+      );
+    }
     // Between two statements an actor runs JavaScript: wait for it to reach its next gate.
     if (live.some((s) => s.gates.length === 0 && s.inFlight.length === 0)) {
       await nextChange(5);
