@@ -10,6 +10,9 @@ import { formatMoney } from '../../ui/money';
 
 type Run = Schemas['PayoutRunDetailDto'];
 
+/** "1 line", "3 lines". */
+const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
+
 /** Saves the run's lines as a CSV file (the API wants the bearer token: no plain link). */
 async function downloadCsv(run: Run): Promise<void> {
   const csv = await unwrap(
@@ -80,12 +83,12 @@ export function RunActions({ run }: { run: Run }) {
           loading={busy('execute')}
           disabled={waiting('execute')}
           title="Pay this run now?"
-          consequence={`Stripe transfers ${formatMoney(run.totals.payableMinor, run.currency)} to ${run.totals.payableLines} agents. A transfer made cannot be called back from here.`}
+          consequence={`Stripe transfers ${formatMoney(run.totals.payableMinor, run.currency)} to ${count(run.totals.payableLines, 'agent')}. A transfer made cannot be called back from here.`}
           confirmLabel="Pay now"
           keepLabel="Not yet"
           onConfirm={() => act.mutate('execute')}
         >
-          Execute: pay {run.totals.payableLines} lines
+          Execute: pay {count(run.totals.payableLines, 'line')}
         </ConfirmButton>
       )}
       {canRetry && (
@@ -94,7 +97,7 @@ export function RunActions({ run }: { run: Run }) {
           loading={busy('retry-failed')}
           disabled={waiting('retry-failed')}
         >
-          Retry {run.totals.failedLines} failed lines
+          Retry {count(run.totals.failedLines, 'failed line')}
         </Button>
       )}
       {(run.status === 'draft' || run.status === 'approved') && (
