@@ -450,6 +450,26 @@ async function main() {
     const csv = await timed(() =>
       unwrap(http.GET('/v1/payout-runs/{id}/lines.csv', { ...byId, parseAs: 'text' })),
     );
+    // What the console reads (and re-reads every 1.5 s while the run pays): the run without its
+    // lines, and the first page of 50.
+    const readLean = await timed(() =>
+      unwrap(
+        http.GET('/v1/payout-runs/{id}', {
+          ...asMaker,
+          params: { path: { id: run.id }, query: { lines: 'none' } },
+          parseAs: 'text',
+        }),
+      ),
+    );
+    const readPage = await timed(() =>
+      unwrap(
+        http.GET('/v1/payout-runs/{id}/lines', {
+          ...asMaker,
+          params: { path: { id: run.id }, query: { limit: 50 } },
+          parseAs: 'text',
+        }),
+      ),
+    );
 
     // (b) Approve (the other finance user), execute, wait.
     const approve = await timed(() =>
@@ -490,6 +510,8 @@ async function main() {
         ],
         ['preview: GET /v1/payout-runs/{id}', read.seconds.toFixed(2), `< ${DRAFT_TARGET_S} s`],
         ['preview: GET …/lines.csv', csv.seconds.toFixed(2), `< ${DRAFT_TARGET_S} s`],
+        ['console: GET /v1/payout-runs/{id}?lines=none', readLean.seconds.toFixed(3), ''],
+        ['console: GET …/lines?limit=50 (first page)', readPage.seconds.toFixed(3), ''],
         ['approve', approve.seconds.toFixed(2), ''],
         ['execute (202, enqueues every line)', execute.seconds.toFixed(2), ''],
         [
@@ -537,6 +559,7 @@ async function main() {
     ].filter((m): m is string => m !== null);
     console.log(
       `\nRESULT payout-run: agents=${AGENTS} draft=${draft.seconds.toFixed(2)}s read=${read.seconds.toFixed(2)}s ` +
+        `read_lean=${(readLean.seconds * 1000).toFixed(0)}ms read_page=${(readPage.seconds * 1000).toFixed(0)}ms ` +
         `draft_raw=${raw.seconds.toFixed(2)}s draft_ratio=${(raw.seconds / draft.seconds).toFixed(2)} ` +
         `draft_vs_target=${(draft.seconds / DRAFT_TARGET_S).toFixed(2)} rate_target=${RATE}/s steady=${steady.toFixed(1)}/s ` +
         `fraction_of_rate=${(steady / RATE).toFixed(3)} (target>=${RATE_TARGET}) overall=${overall.toFixed(1)}/s ` +

@@ -144,6 +144,7 @@ const ACCESS: Record<string, Role[]> = {
   'GET /v1/payout-runs': ['finance'],
   'GET /v1/payout-runs/:id': ['finance'],
   'GET /v1/payout-runs/:id/lines.csv': ['finance'],
+  'GET /v1/payout-runs/:id/lines': ['finance'],
   'POST /v1/payout-runs/:id/approve': ['finance'],
   'POST /v1/payout-runs/:id/cancel': ['finance'],
   'POST /v1/payout-runs/:id/execute': ['finance'],

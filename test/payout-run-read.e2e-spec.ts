@@ -42,17 +42,19 @@ describe('reading a large payout run', () => {
       [finance.id],
     );
     runId = run.id;
-    // Nine in ten paid, the rest held below the minimum: a run as it looks once executed.
+    // Nine in ten paid, the rest held below the minimum (one in a thousand for a debt, with a
+    // negative amount): a run as it looks once executed.
     await t.db.query(
       `INSERT INTO payout_lines (run_id, agent_id, stripe_account_id, amount_minor, transfer_minor,
                                  currency, status, held_reason, idempotency_key,
                                  stripe_transfer_id, attempts, paid_at)
        SELECT $1, a, 'acct_' || md5(a::text),
-              1000 + (i * 37) % 9000,
+              CASE WHEN i % 1000 = 0 THEN -i ELSE 1000 + (i * 37) % 9000 END,
               CASE WHEN i % 10 = 0 THEN NULL ELSE 1000 + (i * 37) % 9000 END,
               'EUR',
               CASE WHEN i % 10 = 0 THEN 'held' ELSE 'paid' END,
-              CASE WHEN i % 10 = 0 THEN 'below_minimum' END,
+              CASE WHEN i % 1000 = 0 THEN 'negative_balance'
+                   WHEN i % 10 = 0 THEN 'below_minimum' END,
               'payout-line-' || a,
               CASE WHEN i % 10 = 0 THEN NULL ELSE 'tr_' || md5(a::text) END,
               CASE WHEN i % 10 = 0 THEN 0 ELSE 1 END,
@@ -101,4 +103,129 @@ describe('reading a large payout run', () => {
     expect(json.ms).toBeLessThan(5_000);
     expect(csv.ms).toBeLessThan(5_000);
   }, 120_000);
+
+  type Line = { id: string; amountMinor: number; status: string; agentEmail: string };
+
+  /** Every page of `query`'s lines, in order, and how many pages. */
+  async function walk(query: string): Promise<{ lines: Line[]; pages: number }> {
+    const lines: Line[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const res: { body: { items: Line[]; nextCursor: string | null } } = await t.http
+        .get(`/v1/payout-runs/${runId}/lines?${query}${cursor ? `&cursor=${cursor}` : ''}`)
+        .set(finance.auth)
+        .expect(200);
+      pages++;
+      lines.push(...res.body.items);
+      cursor = res.body.nextCursor;
+    } while (cursor);
+    return { lines, pages };
+  }
+
+  /** Largest amount first, then by id, descending: the order pages keep while lines change. */
+  const inPageOrder = (a: Line, b: Line) =>
+    b.amountMinor - a.amountMinor || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
+
+  it('answers the run without its lines when asked, with the same totals', async () => {
+    const lean = await timed(`/v1/payout-runs/${runId}?lines=none`);
+    const full = await t.http.get(`/v1/payout-runs/${runId}`).set(finance.auth).expect(200);
+    const firstPage = await timed(`/v1/payout-runs/${runId}/lines?limit=50`);
+    console.log(
+      `${LINES} lines: GET run?lines=none ${lean.all.join('/')} ms, ` +
+        `GET …/lines?limit=50 ${firstPage.all.join('/')} ms`,
+    );
+    expect(lean.res.body.lines).toEqual([]);
+    expect(lean.res.body.totals).toEqual(full.body.totals);
+    expect(lean.res.body.totals.draftedLines + lean.res.body.totals.heldLines).toBeGreaterThan(0);
+    expect(firstPage.res.body.items).toHaveLength(50);
+  }, 60_000);
+
+  it('pages through every line once, largest first, with names; and through one status', async () => {
+    const full = await t.http.get(`/v1/payout-runs/${runId}`).set(finance.auth).expect(200);
+    const all = await walk('limit=100');
+    expect(all.pages).toBe(LINES / 100);
+    expect(all.lines.map((l) => l.id)).toEqual(
+      [...(full.body.lines as Line[])].sort(inPageOrder).map((l) => l.id),
+    );
+    expect(all.lines.every((l) => l.agentEmail.startsWith('agent-'))).toBe(true);
+
+    // 95 a page puts a page's end on a line held for a debt: a negative amount in the cursor.
+    const held = await walk('status=held&limit=95');
+    expect(held.lines).toHaveLength(LINES / 10);
+    expect(held.lines.every((l) => l.status === 'held')).toBe(true);
+    expect(held.lines.map((l) => l.id)).toEqual(
+      all.lines.filter((l) => l.status === 'held').map((l) => l.id),
+    );
+    expect(held.lines.some((l) => l.amountMinor < 0)).toBe(true);
+    expect(held.pages).toBe(Math.ceil(LINES / 10 / 95));
+  }, 120_000);
+
+  it('keeps its place while lines change status between pages', async () => {
+    const first = await t.http
+      .get(`/v1/payout-runs/${runId}/lines?limit=20`)
+      .set(finance.auth)
+      .expect(200);
+    const shown: Line[] = first.body.items;
+    // Between the two reads, every paid line of the first page and the next fails: an order by
+    // status would move them across the page's end.
+    const next40 = await t.http
+      .get(`/v1/payout-runs/${runId}/lines?limit=40`)
+      .set(finance.auth)
+      .expect(200);
+    const ids = (next40.body.items as Line[]).map((l) => l.id);
+    const paid = (next40.body.items as Line[]).filter((l) => l.status === 'paid').map((l) => l.id);
+    await t.db.query(
+      `UPDATE payout_lines SET status = 'failed', failure_code = 'account_closed',
+                               stripe_transfer_id = NULL, paid_at = NULL
+        WHERE id = ANY($1::uuid[])`,
+      [paid],
+    );
+    try {
+      const second = await t.http
+        .get(`/v1/payout-runs/${runId}/lines?limit=20&cursor=${first.body.nextCursor}`)
+        .set(finance.auth)
+        .expect(200);
+      expect([...shown, ...second.body.items].map((l: Line) => l.id)).toEqual(ids);
+      expect(second.body.items.filter((l: Line) => l.status === 'failed')).toHaveLength(
+        paid.filter((id) => !shown.some((l) => l.id === id)).length,
+      );
+    } finally {
+      await t.db.query(
+        `UPDATE payout_lines SET status = 'paid', failure_code = NULL,
+                                 stripe_transfer_id = 'tr_' || md5(agent_id::text), paid_at = now()
+          WHERE id = ANY($1::uuid[])`,
+        [paid],
+      );
+    }
+  });
+
+  it('refuses a bad status, cursor, limit or lines value, naming the field; 404 for no run', async () => {
+    const cursor = (parts: unknown[]) => Buffer.from(JSON.stringify(parts)).toString('base64url');
+    for (const [query, field] of [
+      ['status=lost', 'status'],
+      ['cursor=nope', 'cursor'],
+      [`cursor=${cursor(['1.5', randomUUID()])}`, 'cursor'],
+      [`cursor=${cursor(['100', 'not-a-line'])}`, 'cursor'],
+      [`cursor=${cursor([100, randomUUID()])}`, 'cursor'],
+      ['limit=0', 'limit'],
+      ['limit=101', 'limit'],
+    ]) {
+      const res = await t.http
+        .get(`/v1/payout-runs/${runId}/lines?${query}`)
+        .set(finance.auth)
+        .expect(400);
+      expect(res.body.error.details.fields.map((f: { field: string }) => f.field)).toEqual([field]);
+    }
+    const res = await t.http
+      .get(`/v1/payout-runs/${runId}?lines=some`)
+      .set(finance.auth)
+      .expect(400);
+    expect(res.body.error.details.fields.map((f: { field: string }) => f.field)).toEqual(['lines']);
+    const missing = await t.http
+      .get(`/v1/payout-runs/${randomUUID()}/lines`)
+      .set(finance.auth)
+      .expect(404);
+    expect(missing.body.error.code).toBe('NOT_FOUND');
+  });
 });

@@ -2147,9 +2147,29 @@ export interface paths {
     };
     /**
      * Get a payout run with its lines
-     * @description Totals, progress and every line.
+     * @description Totals, progress and every line (or none: `lines=none`).
      */
     get: operations['getPayoutRun'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/payout-runs/{id}/lines': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * List a run's lines
+     * @description The run's lines a page at a time, largest first, of one status or all.
+     */
+    get: operations['listPayoutRunLines'];
     put?: never;
     post?: never;
     delete?: never;
@@ -5076,6 +5096,27 @@ export interface components {
        */
       resolvedAt: string;
     };
+    UnreleasedEarningDto: {
+      /**
+       * @description The earning, still pending: the agent cannot be paid it.
+       * @example 250
+       */
+      amountMinor: number;
+      /** @example a7d3e9f1-2b4c-4d6e-8f0a-1c3e5b7d9f2a */
+      claimId: string;
+      /** @example e410f6b2-3c7d-4e8a-9b1f-6d2c5a8e7f30 */
+      ticketId: string;
+      /** @example 3f2b8c1e-5d4a-4e7f-9b6c-2a1d0e9f8c7b */
+      agentId: string;
+      /** @example EUR */
+      currency: string;
+      /**
+       * Format: date-time
+       * @description When it was to become available (the end of its reopen window).
+       * @example 2030-05-08T08:00:00.000Z
+       */
+      dueAt: string;
+    };
     LedgerIntegrityDto: {
       /**
        * @description True when every check below is empty.
@@ -5098,6 +5139,14 @@ export interface components {
        *     good, or is still retrying through an outage; the operations runbook says what to do.
        */
       resolvedClaimsNotBooked: components['schemas']['UnbookedResolutionDto'][];
+      /**
+       * @description Earnings still pending over 15 minutes after their reopen window ended (should be empty):
+       *     the agent cannot be paid them. Their `ledger.release-earning` timer failed for good and left
+       *     the queue, or was lost with Redis's data. `POST /v1/ledger/integrity/book-missing` releases
+       *     them. (A reopened claim's earning is never released: one whose reversal is missing shows
+       *     in `reopenedClaimsNotReversed` too, and is only reversed.)
+       */
+      earningsNotReleased: components['schemas']['UnreleasedEarningDto'][];
       /**
        * @description More findings than listed in a check (500 at most each).
        * @example false
@@ -6628,6 +6677,15 @@ export interface components {
       /**
        * @description Pass as `cursor` for the next page; null on the last page.
        * @example WyIyMDMwLTA2LTAxVDA4OjAwOjAwLjAwMFoiLCJkNGMzYjJhMS05ZjhlLTRkN2MtYjZhNS0wZTFmMmQzYzRiNWEiXQ
+       */
+      nextCursor: string | null;
+    };
+    PayoutLinePageDto: {
+      /** @description Largest drafted amount first, then by id (descending). */
+      items: components['schemas']['PayoutLineDto'][];
+      /**
+       * @description Pass as `cursor` for the next page; null on the last page.
+       * @example WyIxNDMwMCIsImYwZTFkMmMzLWI0YTUtNDk2OC04Nzc2LWE1YjRjM2QyZTFmMCJd
        */
       nextCursor: string | null;
     };
@@ -13338,7 +13396,14 @@ export interface operations {
   };
   getPayoutRun: {
     parameters: {
-      query?: never;
+      query?: {
+        /**
+         * @description `all` (the default): every line, in `lines`. `none`: `lines` is empty, for a page that
+         *     re-reads a run's totals while it pays (a 50,000-line run's lines are megabytes); read the
+         *     lines a page at a time from GET /v1/payout-runs/{id}/lines.
+         */
+        lines?: 'all' | 'none';
+      };
       header?: never;
       path: {
         id: string;
@@ -13354,6 +13419,44 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['PayoutRunDetailDto'];
+        };
+      };
+      400: components['responses']['ValidationFailed'];
+      401: components['responses']['Unauthenticated'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      500: components['responses']['Internal'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  listPayoutRunLines: {
+    parameters: {
+      query?: {
+        /** @description Items per page, 1–100 (default 20). */
+        limit?: number;
+        /**
+         * @description The `nextCursor` of the previous page. Room for the longest the API makes: the agent
+         *     directory's holds a display name (100 characters, up to 4 bytes each, some escaped in its
+         *     JSON), base64url-encoded.
+         */
+        cursor?: string;
+        status?: 'held' | 'pending' | 'processing' | 'paid' | 'failed' | 'abandoned';
+      };
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['PayoutLinePageDto'];
         };
       };
       400: components['responses']['ValidationFailed'];

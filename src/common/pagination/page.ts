@@ -17,6 +17,8 @@ const CURSOR_PARTS = {
   instant: isInstant,
   uuid: isUuid,
   int: (v: unknown) => typeof v === 'string' && /^\d{1,18}$/.test(v),
+  // An amount in minor units, which can be negative (a payout line held for a debt).
+  signedInt: (v: unknown) => typeof v === 'string' && /^-?\d{1,18}$/.test(v),
   // A sort key that is a name (a display name): any string a row could hold (no NUL: text
   // cannot hold one, and PostgreSQL refuses it as a parameter).
   text: (v: unknown) => typeof v === 'string' && v.length <= 200 && !v.includes('\u0000'),

@@ -39,6 +39,12 @@ export type PayoutLineViewRow = Omit<
   'run_id' | 'idempotency_key' | 'key_sent_at' | 'created_at' | 'updated_at'
 >;
 
+/** The columns of a PayoutLineViewRow: what finance is shown of a line. */
+export const PAYOUT_LINE_VIEW_COLUMNS = `id, agent_id, stripe_account_id, amount_minor,
+  transfer_minor, currency, status, held_reason, stripe_transfer_id, attempts, failure_code,
+  failure_message, failure_permanent, resend_at, reversed_minor, paid_at, abandoned_reason,
+  abandoned_by, abandoned_at`;
+
 /** What reconciliation compares with Stripe (every line of the run, held ones included). */
 export type ReconciledLineRow = Pick<
   PayoutLineRow,
@@ -141,10 +147,7 @@ export class PayoutLinesRepository {
    */
   async ofRun(em: EntityManager, runId: string): Promise<PayoutLineViewRow[]> {
     return em.query(
-      `SELECT id, agent_id, stripe_account_id, amount_minor, transfer_minor, currency, status,
-              held_reason, stripe_transfer_id, attempts, failure_code, failure_message,
-              failure_permanent, resend_at, reversed_minor, paid_at, abandoned_reason,
-              abandoned_by, abandoned_at
+      `SELECT ${PAYOUT_LINE_VIEW_COLUMNS}
          FROM payout_lines WHERE run_id = $1 ORDER BY status, amount_minor DESC, id`,
       [runId],
     );

@@ -16,7 +16,9 @@ import {
   PayoutRunDto,
   PayoutRunsQueryDto,
 } from './payout.dto';
+import { PayoutLinePagesRepository } from './payout-line-pages.repository';
 import { PayoutLinesRepository } from './payout-lines.repository';
+import { PayoutLinePageDto, PayoutLinesQueryDto, PayoutRunQueryDto } from './payout-run-read.dto';
 import { payoutMinimum } from './payout-minimum';
 import { PayoutRunEvents } from './payout-run-events';
 import { PlatformBalanceService } from './platform-balance.service';
@@ -39,6 +41,7 @@ export class PayoutRunsService {
     private readonly ledger: LedgerService,
     private readonly runs: PayoutRunsRepository,
     private readonly lines: PayoutLinesRepository,
+    private readonly linePages: PayoutLinePagesRepository,
     private readonly identities: AgentIdentities,
     private readonly runEvents: PayoutRunEvents,
     private readonly balance: PlatformBalanceService,
@@ -106,10 +109,11 @@ export class PayoutRunsService {
     };
   }
 
-  async get(actor: Actor, id: string): Promise<PayoutRunDetailDto> {
+  /** The run, its totals and (unless `lines` is `none`) every line. */
+  async get(actor: Actor, id: string, query: PayoutRunQueryDto = {}): Promise<PayoutRunDetailDto> {
     requireUser(actor, 'finance');
     const run = foundRun(await this.runs.find(this.db.manager, id));
-    const lines = await this.lines.ofRun(this.db.manager, id);
+    const lines = query.lines === 'none' ? [] : await this.lines.ofRun(this.db.manager, id);
     // Names and emails for the whole run in one query to each owner (50,000 lines: two
     // queries, not 100,000), alongside the totals.
     const [summary, who] = await Promise.all([
@@ -129,6 +133,32 @@ export class PayoutRunsService {
       platformBalanceMinor,
       lines: lines.map((l) => toPayoutLineDto(l, who(l.agent_id))),
     };
+  }
+
+  /** A page of the run's lines, of one status or all (PayoutLinePagesRepository's order). */
+  async linesPage(
+    actor: Actor,
+    id: string,
+    query: PayoutLinesQueryDto,
+  ): Promise<PayoutLinePageDto> {
+    requireUser(actor, 'finance');
+    foundRun(await this.runs.find(this.db.manager, id));
+    const after = decodeCursor(query.cursor, ['signedInt', 'uuid']);
+    const rows = await this.linePages.page(this.db.manager, id, {
+      status: query.status ?? null,
+      after,
+      limit: query.limit + 1,
+    });
+    const who = await this.identities.of(
+      this.db.manager,
+      rows.map((l) => l.agent_id),
+    );
+    return toPage(
+      rows,
+      query.limit,
+      (l) => toPayoutLineDto(l, who(l.agent_id)),
+      (l) => [l.amount_minor, l.id],
+    );
   }
 
   /**

@@ -26,6 +26,7 @@ import {
   StaffPayoutAccountView,
 } from './payout.dto';
 import { PayoutReconciliationService } from './payout-reconciliation.service';
+import { PayoutLinePageDto, PayoutLinesQueryDto, PayoutRunQueryDto } from './payout-run-read.dto';
 import { PayoutRunExecutionService } from './payout-run-execution.service';
 import { PayoutRunsService } from './payout-runs.service';
 
@@ -141,11 +142,26 @@ export class PayoutRunsController {
     return this.runs.list(actor, query);
   }
 
-  /** Totals, progress and every line. */
+  /** Totals, progress and every line (or none: `lines=none`). */
   @Get(':id')
   @ApiOperation({ operationId: 'getPayoutRun', summary: 'Get a payout run with its lines' })
-  get(@CurrentActor() actor: Actor, @IdParam() id: string): Promise<PayoutRunDetailDto> {
-    return this.runs.get(actor, id);
+  get(
+    @CurrentActor() actor: Actor,
+    @IdParam() id: string,
+    @Query() query: PayoutRunQueryDto,
+  ): Promise<PayoutRunDetailDto> {
+    return this.runs.get(actor, id, query);
+  }
+
+  /** The run's lines a page at a time, largest first, of one status or all. */
+  @Get(':id/lines')
+  @ApiOperation({ operationId: 'listPayoutRunLines', summary: "List a run's lines" })
+  lines(
+    @CurrentActor() actor: Actor,
+    @IdParam() id: string,
+    @Query() query: PayoutLinesQueryDto,
+  ): Promise<PayoutLinePageDto> {
+    return this.runs.linesPage(actor, id, query);
   }
 
   /** The run's lines as CSV, for the books. */

@@ -17,6 +17,7 @@ import { PayoutLineFailure } from './payout-line-failure.service';
 import { StripeEventHandler } from './stripe-event.handler';
 import { PayoutLineResendHandler } from './payout-line-resend.handler';
 import { PayoutLineSendingRepository } from './payout-line-sending.repository';
+import { PayoutLinePagesRepository } from './payout-line-pages.repository';
 import { PayoutLinesRepository } from './payout-lines.repository';
 import {
   AgentPayoutsController,
@@ -76,6 +77,7 @@ import { StripeWebhooksController } from './stripe-webhooks.controller';
     StripePacer,
     PayoutRunsRepository,
     PayoutLinesRepository,
+    PayoutLinePagesRepository,
     PayoutLineSendingRepository,
     PayoutAccountsRepository,
     StripeEventsRepository,

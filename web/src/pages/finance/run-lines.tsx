@@ -1,9 +1,13 @@
-import { Button, Center, Select, Stack, Table, Text } from '@mantine/core';
-import { useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
+import { Button, Select, Stack, Table, Text } from '@mantine/core';
+import { useInfiniteQuery, useQueryClient } from '@tanstack/react-query';
+import { useEffect, useRef, useState } from 'react';
 import { api, unwrap, type Schemas } from '../../api/client';
 import { keys } from '../../api/query-keys';
+import { ErrorAlert, RefreshFailedAlert } from '../../ui/error-alert';
+import { LoadMore } from '../../ui/load-more';
+import { Loading } from '../../ui/loading';
 import { formatMoney } from '../../ui/money';
+import { nextCursor } from '../../ui/paging';
 import { ReasonDialog } from '../../ui/reason-dialog';
 import { ScrollTable } from '../../ui/scroll-table';
 import { useDialog } from '../../ui/use-dialog';
@@ -12,20 +16,39 @@ import { HELD_REASONS, LineStatus, words } from './run-status';
 
 type Run = Schemas['PayoutRunDetailDto'];
 type Line = Schemas['PayoutLineDto'];
+type LineStatusName = NonNullable<Line['status']>;
 
 const SHOWN = 50;
 const STATUSES = ['held', 'pending', 'processing', 'paid', 'failed', 'abandoned'];
 
 /**
- * The run's lines (a run can have thousands: the table shows 50 at a time, filtered by status),
- * each with the agent's name and email, why it is held or what Stripe said; a failed line can
- * be abandoned with a reason.
+ * The run's lines, largest first, 50 at a time from the API (a run can have 50,000: the page
+ * reads only what it shows), filtered by status, each with the agent's name and email, why it
+ * is held or what Stripe said; a failed line can be abandoned with a reason.
  */
 export function RunLines({ run }: { run: Run }) {
   const [status, setStatus] = useState<string | null>(null);
-  const [shown, setShown] = useState(SHOWN);
   const abandoning = useDialog<Line>();
-  const lines = status ? run.lines.filter((l) => l.status === status) : run.lines;
+  useLinesFollowRun(run);
+  const query = useInfiniteQuery({
+    queryKey: [...keys.payoutRun(run.id), 'lines', status],
+    queryFn: ({ pageParam }) =>
+      unwrap(
+        api.GET('/v1/payout-runs/{id}/lines', {
+          params: {
+            path: { id: run.id },
+            query: {
+              limit: SHOWN,
+              cursor: pageParam,
+              ...(status ? { status: status as LineStatusName } : {}),
+            },
+          },
+        }),
+      ),
+    initialPageParam: undefined as string | undefined,
+    getNextPageParam: nextCursor,
+  });
+  const lines = query.data?.pages.flatMap((page) => page.items) ?? [];
   return (
     <Stack gap="sm">
       <Select
@@ -33,16 +56,19 @@ export function RunLines({ run }: { run: Run }) {
         placeholder="Any status"
         data={STATUSES.map((s) => ({ value: s, label: words(s) }))}
         value={status}
-        onChange={(value) => {
-          setStatus(value);
-          setShown(SHOWN);
-        }}
+        onChange={setStatus}
         clearable
         w={220}
       />
-      {lines.length === 0 ? (
+      {query.isPending && <Loading label="Loading the lines" />}
+      {query.isError && !query.data && (
+        <ErrorAlert error={query.error} title="The lines could not be loaded" />
+      )}
+      {query.data && <RefreshFailedAlert error={query.isRefetchError ? query.error : null} />}
+      {query.isSuccess && lines.length === 0 && (
         <Text size="sm">No line{status ? ` is ${words(status)}` : ''}.</Text>
-      ) : (
+      )}
+      {lines.length > 0 && (
         <ScrollTable label="Payout lines">
           <Table miw={640}>
             <Table.Thead>
@@ -56,7 +82,7 @@ export function RunLines({ run }: { run: Run }) {
               </Table.Tr>
             </Table.Thead>
             <Table.Tbody>
-              {lines.slice(0, shown).map((line) => (
+              {lines.map((line) => (
                 <Table.Tr key={line.id}>
                   <Table.Td>
                     <Text size="sm">{line.agentDisplayName ?? 'Unknown agent'}</Text>
@@ -93,18 +119,27 @@ export function RunLines({ run }: { run: Run }) {
           </Table>
         </ScrollTable>
       )}
-      {lines.length > shown && (
-        <Center>
-          <Button variant="default" onClick={() => setShown((n) => n + SHOWN)}>
-            Show more lines ({lines.length - shown} more)
-          </Button>
-        </Center>
-      )}
+      <LoadMore query={query} what="lines" />
       {abandoning.value && (
         <AbandonModal run={run} line={abandoning.value} onClose={abandoning.close} />
       )}
     </Stack>
   );
+}
+
+/**
+ * The pages of lines shown are read again whenever a re-read of the run finds it changed (its
+ * status or totals: lines paid, failed, held), so they follow it while it pays and show its end.
+ */
+function useLinesFollowRun(run: Run) {
+  const queryClient = useQueryClient();
+  const version = JSON.stringify([run.status, run.totals]);
+  const seen = useRef(version);
+  useEffect(() => {
+    if (seen.current === version) return;
+    seen.current = version;
+    void queryClient.invalidateQueries({ queryKey: [...keys.payoutRun(run.id), 'lines'] });
+  }, [queryClient, run.id, version]);
 }
 
 function Reason({ line }: { line: Line }) {

@@ -1,7 +1,7 @@
 import { Anchor, Card, Group, Stack, Text, Title } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { Link, useParams } from 'react-router';
-import { api, unwrap } from '../../api/client';
+import { api, unwrap, type Schemas } from '../../api/client';
 import { keys } from '../../api/query-keys';
 import { ErrorAlert } from '../../ui/error-alert';
 import { Loading } from '../../ui/loading';
@@ -23,20 +23,26 @@ const STRIPE_MODES: Record<string, string> = {
 /** While a run pays, its page re-reads every 1.5 s: paid lines have no event of their own. */
 const PROGRESS_MS = 1_500;
 
+/** Lines are in flight: executing, or completed with failures and sending some again. */
+function paying(run: Schemas['PayoutRunDetailDto']): boolean {
+  return run.status === 'executing' || run.totals.inFlightLines > 0;
+}
+
 /**
  * One payout run: its state and who moved it, totals and progress (live while it pays), the
- * actions its state allows, every line, and the reconciliation with Stripe.
+ * actions its state allows, its lines, and the reconciliation with Stripe.
  */
 export default function RunPage() {
   const { id = '' } = useParams();
   const run = useQuery({
     queryKey: keys.payoutRun(id),
-    queryFn: () => unwrap(api.GET('/v1/payout-runs/{id}', { params: { path: { id } } })),
-    // While lines are in flight: executing, or completed with failures and sending some again.
+    // The totals only: the lines come a page at a time (RunLines), not megabytes a re-read.
+    queryFn: () =>
+      unwrap(
+        api.GET('/v1/payout-runs/{id}', { params: { path: { id }, query: { lines: 'none' } } }),
+      ),
     refetchInterval: (query) =>
-      query.state.data?.status === 'executing' || (query.state.data?.totals.inFlightLines ?? 0) > 0
-        ? PROGRESS_MS
-        : false,
+      query.state.data && paying(query.state.data) ? PROGRESS_MS : false,
   });
   const zone = browserZone();
   const data = run.data;
