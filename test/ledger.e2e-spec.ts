@@ -754,6 +754,75 @@ describe('ledger', () => {
         [claimId],
       );
 
+    it('reports an earning still pending past its release, after the grace, and finance releases it once; a reopened one never', async () => {
+      const lost = await bookedEarning();
+      const reopened = await bookedEarning();
+      await t.http
+        .post(`/v1/tickets/${reopened.ticket.id}/reopen`)
+        .set(co.auth)
+        .send({ reason: 'not solved' })
+        .expect(200);
+      const ours = (body: { earningsNotReleased: { agentId: string; claimId: string }[] }) =>
+        body.earningsNotReleased.filter((e) =>
+          [lost.agent.id, reopened.agent.id].includes(e.agentId),
+        );
+      const check = async () =>
+        (await t.http.get('/v1/ledger/integrity').set(finance.auth).expect(200)).body;
+      // Inside their windows, and just past one (its timer may simply not have fired yet).
+      expect(ours(await check())).toEqual([]);
+      await windowEnds(lost.claimId);
+      expect(ours(await check())).toEqual([]);
+      // Due 20 minutes ago, never released: its timer was lost with Redis's data, or failed for
+      // good and left the queue.
+      const dueLongAgo = (claimId: string) =>
+        t.db.query(
+          `UPDATE earnings SET available_at = now() - interval '20 minutes',
+                  earned_at = now() - interval '73 hours 20 minutes'
+            WHERE claim_id = $1 RETURNING available_at`,
+          [claimId],
+        );
+      const [[due]] = await dueLongAgo(lost.claimId);
+      await dueLongAgo(reopened.claimId);
+      const late = await check();
+      expect(late.ok).toBe(false);
+      // Oldest due first (the reopened one was moved a moment later).
+      expect(ours(late)).toEqual([
+        {
+          claimId: lost.claimId,
+          ticketId: lost.ticket.id,
+          agentId: lost.agent.id,
+          amountMinor: 500,
+          currency: 'EUR',
+          dueAt: due.available_at.toISOString(),
+        },
+        expect.objectContaining({ claimId: reopened.claimId }),
+      ]);
+      // Finance releases, twice at once: released once, and never the reopened claim's.
+      const [first, second] = await Promise.all([
+        t.http.post('/v1/ledger/integrity/book-missing').set(finance.auth).expect(200),
+        t.http.post('/v1/ledger/integrity/book-missing').set(finance.auth).expect(200),
+      ]);
+      for (const res of [first, second]) {
+        expect(ours(res.body).map((e) => e.claimId)).toEqual([reopened.claimId]);
+      }
+      expect(await owed(lost.agent.id)).toEqual({ pending: 0, available: 500 });
+      expect(await owed(reopened.agent.id)).toEqual({ pending: 500, available: 0 });
+      // The lost timer, fired late after all, releases nothing more.
+      expect(await t.app.get(ReleaseEarningHandler).handle({ claimId: lost.claimId })).toEqual({
+        released: false,
+      });
+      const [{ n }] = await t.db.query(
+        `SELECT count(*)::int AS n FROM journal_entries
+          WHERE kind = 'earning_release' AND claim_id = $1`,
+        [lost.claimId],
+      );
+      expect(n).toBe(1);
+      // The reopened claim's reversal is booked at last: the money leaves pending, the finding goes.
+      await runLedgerJobs([reopened.ticket.id]);
+      expect(ours(await check())).toEqual([]);
+      expect(await owed(reopened.agent.id)).toEqual({ pending: 0, available: 0 });
+    });
+
     it('moves an earning to available when the window ends, once; early firings re-arm', async () => {
       const { agent, claimId } = await bookedEarning();
       const handler = t.app.get(ReleaseEarningHandler);

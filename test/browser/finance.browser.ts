@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { expect, test } from '@playwright/test';
 import { unwrap } from '../../src/client/client';
@@ -404,5 +405,102 @@ test('finance drafts a payout run in a currency beyond the common ones (JPY)', a
     maker.POST('/v1/payout-runs/{id}/cancel', {
       params: { path: { id: new URL(page.url()).pathname.split('/').pop()! } },
     }),
+  );
+});
+
+/**
+ * A run of 120 lines (seeded, as a completed run looks): the page reads the run without its
+ * lines and the lines 50 at a time, largest first, then the rest on request; a status shows
+ * only its lines. (A 50,000-line run was read whole every 1.5 s while it paid.)
+ */
+test('a large run shows its lines 50 at a time, largest first, and by status', async ({ page }) => {
+  const tag = Math.random().toString(36).slice(2, 7);
+  const finance = await createStaff('finance');
+  const runId = randomUUID();
+  await sql(
+    `INSERT INTO payout_runs (id, currency, cutoff, created_by, stripe_mode, status, executed_at,
+                              completed_at)
+     SELECT $1, 'EUR', now(), id, 'fake', 'completed', now(), now() FROM users WHERE email = $2`,
+    [runId, finance],
+  );
+  // Line i pays €10 + i (every fourth held below the minimum), for agent "Lina <tag> i".
+  await sql(
+    `WITH ids AS (SELECT gen_random_uuid() AS id, i FROM generate_series(1, 120) AS i),
+          u AS (INSERT INTO users (id, email, password_hash, role)
+                SELECT id, 'lina-' || $2 || '-' || i || '@example.test', 'x', 'agent' FROM ids),
+          a AS (INSERT INTO agents (user_id, display_name)
+                SELECT id, 'Lina ' || $2 || ' ' || i FROM ids)
+     INSERT INTO payout_lines (run_id, agent_id, stripe_account_id, amount_minor, transfer_minor,
+                               currency, status, held_reason, idempotency_key,
+                               stripe_transfer_id, attempts, paid_at)
+     SELECT $1, id, 'acct_' || md5(id::text), 1000 + i * 100,
+            CASE WHEN i % 4 = 0 THEN NULL ELSE 1000 + i * 100 END, 'EUR',
+            CASE WHEN i % 4 = 0 THEN 'held' ELSE 'paid' END,
+            CASE WHEN i % 4 = 0 THEN 'below_minimum' END, 'payout-line-' || id,
+            CASE WHEN i % 4 = 0 THEN NULL ELSE 'tr_' || md5(id::text) END,
+            CASE WHEN i % 4 = 0 THEN 0 ELSE 1 END,
+            CASE WHEN i % 4 = 0 THEN NULL ELSE now() END
+       FROM ids`,
+    [runId, tag],
+  );
+  const runReads: string[] = [];
+  page.on('request', (r) => {
+    if (new URL(r.url()).pathname === `/v1/payout-runs/${runId}`) runReads.push(r.url());
+  });
+  await signInPage(page, finance, `/finance/runs/${runId}`);
+  const lines = page.getByRole('region', { name: 'Payout lines' });
+  const rows = lines.getByRole('row');
+  await expect(rows).toHaveCount(51); // the header and 50 lines
+  await expect(rows.nth(1)).toContainText(`Lina ${tag} 120`);
+  await expect(rows.nth(1)).toContainText('€130.00');
+  await expect(rows.nth(50)).toContainText(`Lina ${tag} 71`);
+  await page.getByRole('button', { name: 'Load more lines' }).click();
+  await expect(rows).toHaveCount(101);
+  await page.getByRole('button', { name: 'Load more lines' }).click();
+  await expect(rows).toHaveCount(121);
+  await expect(rows.nth(120)).toContainText(`Lina ${tag} 1`);
+  await expect(page.getByRole('button', { name: 'Load more lines' })).toHaveCount(0);
+  // By status: the 30 held ones, in one page.
+  const status = page.getByRole('combobox', { name: 'Line status' });
+  await status.click();
+  await page.getByRole('option', { name: 'held' }).click();
+  await expect(rows).toHaveCount(31);
+  await expect(lines.getByRole('row', { name: /\bpaid\b/ })).toHaveCount(0);
+  await expect(page.getByRole('button', { name: 'Load more lines' })).toHaveCount(0);
+  await expectAccessible(page, 'payout run lines');
+  // The run itself was read without its lines.
+  expect(runReads.length).toBeGreaterThan(0);
+  expect(runReads.every((url) => new URL(url).searchParams.get('lines') === 'none')).toBe(true);
+});
+
+/** The integrity check names each kind of finding; here an earning never released (mocked). */
+test('the integrity check says when earnings were never released', async ({ page }) => {
+  await page.route('**/v1/ledger/integrity', (r) =>
+    r.fulfill({
+      json: {
+        ok: false,
+        checkedAt: new Date().toISOString(),
+        reopenedClaimsNotReversed: [],
+        resolvedClaimsNotBooked: [],
+        earningsNotReleased: [
+          {
+            claimId: randomUUID(),
+            ticketId: randomUUID(),
+            agentId: randomUUID(),
+            amountMinor: 500,
+            currency: 'EUR',
+            dueAt: new Date(Date.now() - 3_600_000).toISOString(),
+          },
+        ],
+        truncated: false,
+        unbalancedCurrencies: [],
+      },
+    }),
+  );
+  await signInPage(page, await createStaff('finance'), '/finance/ledger');
+  await page.getByRole('button', { name: 'Check the ledger' }).click();
+  const alert = page.getByRole('alert').filter({ hasText: 'The ledger needs attention' });
+  await expect(alert).toContainText(
+    '1 earning is still pending after the reopen window ended, and cannot be paid out.',
   );
 });

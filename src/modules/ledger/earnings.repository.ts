@@ -75,6 +75,23 @@ export interface EarningInsert {
   availableAt: Date;
 }
 
+/**
+ * When an earning may be released (lockByClaimWithDue says why), with the reopen window in
+ * hours as the query's $2.
+ */
+const DUE_AT = `greatest(available_at, earned_at + make_interval(secs => $2::float8 * 3600)
+                                       + interval '1 millisecond')`;
+
+/** An earning pending past its release (pendingPastDue). */
+export interface PendingPastDueRow {
+  claim_id: string;
+  ticket_id: string;
+  agent_id: string;
+  amount_minor: string;
+  currency: string;
+  due_at: Date;
+}
+
 @Injectable()
 export class EarningsRepository {
   /** False when the claim already has its earning (a duplicated or late event). */
@@ -203,12 +220,32 @@ export class EarningsRepository {
   ): Promise<(EarningRow & { due: boolean; due_at: Date }) | undefined> {
     const [earning]: (EarningRow & { due: boolean; due_at: Date })[] = await em.query(
       `SELECT *, due_at <= now() AS due
-         FROM (SELECT *, greatest(available_at, earned_at + make_interval(secs => $2::float8 * 3600)
-                                               + interval '1 millisecond') AS due_at
-                 FROM earnings WHERE claim_id = $1 FOR UPDATE) e`,
+         FROM (SELECT *, ${DUE_AT} AS due_at FROM earnings WHERE claim_id = $1 FOR UPDATE) e`,
       [claimId, windowHours],
     );
     return earning;
+  }
+
+  /**
+   * Earnings still pending whose release was due before `before` (as lockByClaimWithDue
+   * reckons it), oldest due first: the integrity report's unreleased earnings. Through the
+   * partial ix_earnings_pending (migration EarningsPendingIndexed): only earnings inside their
+   * window are in it.
+   */
+  pendingPastDue(
+    em: EntityManager,
+    before: Date,
+    windowHours: number,
+    limit: number,
+  ): Promise<PendingPastDueRow[]> {
+    return em.query(
+      `SELECT claim_id, ticket_id, agent_id, amount_minor, currency, due_at
+         FROM (SELECT *, ${DUE_AT} AS due_at
+                 FROM earnings WHERE status = 'pending' AND available_at < $1) e
+        WHERE due_at < $1
+        ORDER BY due_at, claim_id LIMIT $3`,
+      [before, windowHours, limit],
+    );
   }
 
   async markReversed(em: EntityManager, claimId: string): Promise<void> {

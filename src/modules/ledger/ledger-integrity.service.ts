@@ -1,15 +1,18 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { requireUser } from '../../common/auth/access';
 import { Actor } from '../../common/auth/actor';
+import { Env } from '../../config/env.validation';
 import { TicketClaimFacts } from '../tickets/ticket-claim-facts.service';
-import { TicketLedgerHandler } from './earnings-posting.handlers';
+import { ReleaseEarningHandler, TicketLedgerHandler } from './earnings-posting.handlers';
 import { EarningsRepository } from './earnings.repository';
 import { JournalRepository } from './journal.repository';
 import {
   LedgerIntegrityDto,
   UnbookedResolutionDto,
+  UnreleasedEarningDto,
   UnreversedReopenedClaimDto,
 } from './ledger.dto';
 import { toUnreversedReopenedClaimDto } from './ledger.mapper';
@@ -31,6 +34,8 @@ export const BOOKING_GRACE_MS = 15 * 60_000;
  * - a reopened claim keeps no earning: each one is reversed or was never booked;
  * - a resolution not reopened has its earning (a booking job that failed for good would
  *   otherwise leave the agent unpaid and the company unbilled, with nothing else to show it);
+ * - an earning becomes available once its reopen window ends (a release timer lost with
+ *   Redis's data, or failed for good, would otherwise keep it from every payout);
  * - every currency's lines sum to zero (the database refuses unbalanced entries; this proves it).
  */
 @Injectable()
@@ -43,36 +48,43 @@ export class LedgerIntegrityService {
     private readonly earnings: EarningsRepository,
     private readonly claims: TicketClaimFacts,
     private readonly booking: TicketLedgerHandler,
+    private readonly release: ReleaseEarningHandler,
+    private readonly config: ConfigService<Env, true>,
   ) {}
 
   async report(actor: Actor, now = new Date()): Promise<LedgerIntegrityDto> {
     requireUser(actor, 'finance');
     // The three checks from one snapshot, so that the report describes one moment of the books.
-    const [unreversed, unbooked, totals] = await this.db.transaction(
+    const [unreversed, unbooked, unreleased, totals] = await this.db.transaction(
       'REPEATABLE READ',
-      async (em) => [
-        await this.unreversed(em, now),
-        await this.unbooked(em, now),
-        await this.journal.unbalancedCurrencies(em),
-      ],
+      async (em) =>
+        [
+          await this.unreversed(em, now),
+          await this.unbooked(em, now),
+          await this.unreleased(em, now),
+          await this.journal.unbalancedCurrencies(em),
+        ] as const,
     );
     const unbalanced = totals.map((r) => ({ currency: r.currency, balanceMinor: Number(r.total) }));
+    const findings = [unreversed, unbooked, unreleased];
     return {
-      ok: unreversed.length === 0 && unbooked.length === 0 && unbalanced.length === 0,
+      ok: findings.every((f) => f.length === 0) && unbalanced.length === 0,
       checkedAt: now,
       reopenedClaimsNotReversed: unreversed.slice(0, MAX_FINDINGS),
       resolvedClaimsNotBooked: unbooked.slice(0, MAX_FINDINGS),
-      truncated: unreversed.length > MAX_FINDINGS || unbooked.length > MAX_FINDINGS,
+      earningsNotReleased: unreleased.slice(0, MAX_FINDINGS),
+      truncated: findings.some((f) => f.length > MAX_FINDINGS),
       unbalancedCurrencies: unbalanced,
     };
   }
 
   /**
-   * Books what the report lists in `resolvedClaimsNotBooked` (500 at a time), each in its own
-   * transaction through the booking job's own path: once, whatever else runs (a job still
-   * retrying books nothing after it, nor it after the job), and never for a claim reopened
-   * meanwhile (the claim's lock and state decide). For a booking whose failed job has left the
-   * queue (the failed set keeps 14 days). Answers the report as it then stands.
+   * Books what the report lists in `resolvedClaimsNotBooked` and releases what it lists in
+   * `earningsNotReleased` (500 of each at a time), each in its own transaction through the
+   * job's own path: once, whatever else runs (a job still retrying books or releases nothing
+   * after it, nor it after the job), and never for a claim reopened meanwhile (the claim's lock
+   * and state decide). For work whose failed job has left the queue (the failed set keeps 14
+   * days) or was lost with Redis's data. Answers the report as it then stands.
    */
   async bookMissing(actor: Actor, now = new Date()): Promise<LedgerIntegrityDto> {
     const { userId } = requireUser(actor, 'finance');
@@ -86,6 +98,18 @@ export class LedgerIntegrityService {
       this.logger.warn(
         { userId, booked, claimIds: missing.map((c) => c.claimId) },
         'unbooked resolutions booked by finance',
+      );
+    }
+    // Booked first: an earning booked just now is pending and not due, so it is not released.
+    const unreleased = (await this.unreleased(this.db.manager, now)).slice(0, MAX_FINDINGS);
+    let released = 0;
+    for (const e of unreleased) {
+      if ((await this.release.handle({ claimId: e.claimId })).released) released++;
+    }
+    if (unreleased.length > 0) {
+      this.logger.warn(
+        { userId, released, claimIds: unreleased.map((e) => e.claimId) },
+        'earnings past their release released by finance',
       );
     }
     return this.report(actor, now);
@@ -115,6 +139,21 @@ export class LedgerIntegrityService {
       (a, b) =>
         a.reopenedAt.getTime() - b.reopenedAt.getTime() || a.claimId.localeCompare(b.claimId),
     );
+  }
+
+  /** Earnings pending past their release by more than the grace, oldest due first. */
+  private async unreleased(em: EntityManager, now: Date): Promise<UnreleasedEarningDto[]> {
+    const before = new Date(now.getTime() - BOOKING_GRACE_MS);
+    const window = this.config.get('REOPEN_WINDOW_HOURS', { infer: true });
+    const rows = await this.earnings.pendingPastDue(em, before, window, MAX_FINDINGS + 1);
+    return rows.map((r) => ({
+      claimId: r.claim_id,
+      ticketId: r.ticket_id,
+      agentId: r.agent_id,
+      amountMinor: Number(r.amount_minor),
+      currency: r.currency,
+      dueAt: r.due_at,
+    }));
   }
 
   /** Resolutions older than the grace with no earning, oldest first (one more than listed). */

@@ -279,6 +279,28 @@ export class UnbookedResolutionDto {
   resolvedAt: Date;
 }
 
+export class UnreleasedEarningDto {
+  /** @example a7d3e9f1-2b4c-4d6e-8f0a-1c3e5b7d9f2a */
+  claimId: string;
+  /** @example e410f6b2-3c7d-4e8a-9b1f-6d2c5a8e7f30 */
+  ticketId: string;
+  /** @example 3f2b8c1e-5d4a-4e7f-9b6c-2a1d0e9f8c7b */
+  agentId: string;
+  /**
+   * The earning, still pending: the agent cannot be paid it.
+   * @example 250
+   */
+  @ApiInteger()
+  amountMinor: number;
+  /** @example EUR */
+  currency: string;
+  /**
+   * When it was to become available (the end of its reopen window).
+   * @example 2030-05-08T08:00:00.000Z
+   */
+  dueAt: Date;
+}
+
 export class LedgerIntegrityDto {
   /**
    * True when every check below is empty.
@@ -298,6 +320,14 @@ export class LedgerIntegrityDto {
    * good, or is still retrying through an outage; the operations runbook says what to do.
    */
   resolvedClaimsNotBooked: UnbookedResolutionDto[];
+  /**
+   * Earnings still pending over 15 minutes after their reopen window ended (should be empty):
+   * the agent cannot be paid them. Their `ledger.release-earning` timer failed for good and left
+   * the queue, or was lost with Redis's data. `POST /v1/ledger/integrity/book-missing` releases
+   * them. (A reopened claim's earning is never released: one whose reversal is missing shows
+   * in `reopenedClaimsNotReversed` too, and is only reversed.)
+   */
+  earningsNotReleased: UnreleasedEarningDto[];
   /**
    * More findings than listed in a check (500 at most each).
    * @example false

@@ -13,7 +13,7 @@ import { words } from './run-status';
 /**
  * The books: the trial balance (every account per currency; each currency sums to zero) and,
  * on request, the integrity check (reopened claims never reversed, resolutions never booked,
- * unbalanced currencies).
+ * earnings never released, unbalanced currencies).
  */
 export default function LedgerPage() {
   const balance = useQuery({
@@ -26,6 +26,9 @@ export default function LedgerPage() {
     enabled: false,
   });
   const zone = browserZone();
+  /** "1 earning is", "3 earnings are", "500+ earnings are" (each list stops at 500). */
+  const found = (list: unknown[], one: string, many: string) =>
+    `${list.length}${integrity.data?.truncated ? '+' : ''} ${list.length === 1 ? one : many}`;
   return (
     <Page title="Ledger">
       <Stack component="section" aria-labelledby="trial-heading" gap="sm">
@@ -104,17 +107,30 @@ export default function LedgerPage() {
                   ))}
                   {integrity.data.reopenedClaimsNotReversed.length > 0 && (
                     <Text size="sm">
-                      {integrity.data.reopenedClaimsNotReversed.length}
-                      {integrity.data.truncated ? '+' : ''} reopened claims keep an earning that was
-                      never reversed.
+                      {found(
+                        integrity.data.reopenedClaimsNotReversed,
+                        'reopened claim keeps',
+                        'reopened claims keep',
+                      )}{' '}
+                      an earning that was never reversed.
                     </Text>
                   )}
                   {integrity.data.resolvedClaimsNotBooked.length > 0 && (
                     <Text size="sm">
-                      {integrity.data.resolvedClaimsNotBooked.length}
-                      {integrity.data.truncated ? '+' : ''} resolved tickets were never booked:
-                      their agents are not paid and their companies not billed for them. The
-                      operations runbook (payouts, checks) says how to book them.
+                      {found(
+                        integrity.data.resolvedClaimsNotBooked,
+                        'resolved ticket was',
+                        'resolved tickets were',
+                      )}{' '}
+                      never booked: their agents are not paid and their companies not billed for
+                      them. The operations runbook (payouts, checks) says how to book them.
+                    </Text>
+                  )}
+                  {integrity.data.earningsNotReleased.length > 0 && (
+                    <Text size="sm">
+                      {found(integrity.data.earningsNotReleased, 'earning is', 'earnings are')}{' '}
+                      still pending after the reopen window ended, and cannot be paid out. The same
+                      runbook step releases what is listed.
                     </Text>
                   )}
                 </Stack>
