@@ -100,7 +100,8 @@ async function main(): Promise<number> {
     if (errors.length > 0) throw validationExceptionFactory(errors);
   }
   process.env.WORKERS = 'off';
-  const { env, log, stop } = await startProcess('cli');
+  // The database the running processes use, as they left it: a command migrates nothing.
+  const { env, log, stop } = await startProcess('cli', { existingDatabase: true });
   const app = await NestFactory.createApplicationContext(
     AppModule.register({ env, logger: log, workers: false }),
     { logger: ['error', 'warn'] },

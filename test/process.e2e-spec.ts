@@ -376,6 +376,45 @@ describe('processes', () => {
       expect(rows).toEqual([{ role: 'finance' }]);
     });
 
+    it('creates and migrates no database: one missing or not migrated is refused, saying so', async () => {
+      const missing = `handoff_cli_missing_${process.pid}_${Date.now()}`;
+      const empty = `handoff_cli_empty_${process.pid}_${Date.now()}`;
+      const admin = await adminClient();
+      try {
+        await admin.query(`CREATE DATABASE ${empty}`);
+        const create = (db: string) =>
+          track(
+            runBuilt(
+              'cli.js',
+              { ...env, DATABASE_URL: databaseUrl(db), HANDOFF_PASSWORD: PASSWORD },
+              ['users:create', '--role', 'finance', '--email', uniqueEmail('finance')],
+            ),
+          );
+        const none = create(missing);
+        expect(await none.exited).toBe(1);
+        expect(none.output()).toContain(`database "${missing}" does not exist: check DATABASE_URL`);
+        const unmigrated = create(empty);
+        expect(await unmigrated.exited).toBe(1);
+        expect(unmigrated.output()).toContain(`database "${empty}" has migrations to run`);
+        // Neither was created nor migrated.
+        const { rows } = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [
+          missing,
+        ]);
+        expect(rows).toEqual([]);
+        const db = new Client({ connectionString: databaseUrl(empty) });
+        await db.connect();
+        const tables = await db.query(
+          `SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = 'public'`,
+        );
+        await db.end();
+        expect(tables.rows).toEqual([{ n: 0 }]);
+      } finally {
+        await admin.query(`DROP DATABASE IF EXISTS ${empty} WITH (FORCE)`);
+        await admin.query(`DROP DATABASE IF EXISTS ${missing} WITH (FORCE)`);
+        await admin.end();
+      }
+    });
+
     it('refuses roles that sign up themselves, and a missing password without a TTY', async () => {
       const wrongRole = track(
         runBuilt('cli.js', { ...env, HANDOFF_PASSWORD: PASSWORD }, [

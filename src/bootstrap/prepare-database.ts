@@ -2,7 +2,7 @@ import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import type { Logger } from 'pino';
 import { databaseName, withDatabase } from '../database/database-url';
-import { typeormOptions } from '../database/typeorm-options';
+import { MIGRATIONS_TABLE, typeormOptions } from '../database/typeorm-options';
 
 // Any constant works; it only has to be the same in every process of this app.
 const MIGRATION_LOCK_KEY = 4_242_001;
@@ -40,6 +40,42 @@ export async function ensureDatabaseExists(url: string, log: Logger): Promise<vo
     }
   } finally {
     await admin.end();
+  }
+}
+
+/**
+ * For the command line: the database must exist and be migrated already. It creates and
+ * migrates nothing: a mistyped DATABASE_URL made an empty database and answered as if there
+ * were nothing to do, and a CLI run from a newer release migrated the database under the
+ * running older processes.
+ */
+export async function assertDatabaseReady(url: string): Promise<void> {
+  const name = databaseName(url);
+  const ds = new DataSource({ ...typeormOptions(url, 1), logging: ['error'] });
+  try {
+    await ds.initialize();
+  } catch (e) {
+    if ((e as { code?: string }).code === '3D000') {
+      throw new Error(
+        `database "${name}" does not exist: check DATABASE_URL (the command line creates no database)`,
+      );
+    }
+    throw e;
+  }
+  try {
+    // showMigrations would create the migrations table of a database never migrated.
+    const [{ table }]: { table: string | null }[] = await ds.query(
+      'SELECT to_regclass($1)::text AS table',
+      [MIGRATIONS_TABLE],
+    );
+    if (table === null || (await ds.showMigrations())) {
+      throw new Error(
+        `database "${name}" has migrations to run: start the API or a worker of this release ` +
+          '(they run them) or run `npm run migration:run`, then this command again',
+      );
+    }
+  } finally {
+    await ds.destroy();
   }
 }
 

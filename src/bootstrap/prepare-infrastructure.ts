@@ -4,7 +4,7 @@ import { defaultDatabaseUrl } from '../database/database-url';
 import { checkRedis } from './check-redis';
 import { developmentJwtSecret, developmentSecretsKey } from './dev-secret';
 import { startEmbeddedPostgres } from './embedded-postgres';
-import { ensureDatabaseExists, runMigrations } from './prepare-database';
+import { assertDatabaseReady, ensureDatabaseExists, runMigrations } from './prepare-database';
 import { isListening } from './probe';
 
 export interface PreparedInfrastructure {
@@ -12,6 +12,14 @@ export interface PreparedInfrastructure {
   env: Env;
   /** Stops what this process started (the embedded database), after the app has closed. */
   stop(): Promise<void>;
+}
+
+export interface PrepareOptions {
+  /**
+   * The database must exist and be migrated already (the command line): nothing is created or
+   * migrated, and a missing database or a pending migration fails with what to do.
+   */
+  existingDatabase?: boolean;
 }
 
 /**
@@ -22,6 +30,7 @@ export interface PreparedInfrastructure {
 export async function prepareInfrastructure(
   env: Env,
   log: Logger,
+  options: PrepareOptions = {},
 ): Promise<PreparedInfrastructure> {
   let stop = async () => undefined as void;
   let databaseUrl = env.DATABASE_URL;
@@ -40,8 +49,12 @@ export async function prepareInfrastructure(
   }
   try {
     await checkRedis(env.REDIS_URL);
-    await ensureDatabaseExists(databaseUrl, log);
-    if (env.MIGRATIONS_RUN) await runMigrations(databaseUrl, log);
+    if (options.existingDatabase) {
+      await assertDatabaseReady(databaseUrl);
+    } else {
+      await ensureDatabaseExists(databaseUrl, log);
+      if (env.MIGRATIONS_RUN) await runMigrations(databaseUrl, log);
+    }
   } catch (e) {
     await stop();
     throw e;

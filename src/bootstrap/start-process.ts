@@ -3,7 +3,11 @@ import { ConfigError, Env, validateEnv } from '../config/env.validation';
 import { chooseLogFormat } from '../common/logging/log-format';
 import { createRootLogger } from '../common/logging/root-logger';
 import { loadDotEnv } from './dot-env';
-import { prepareInfrastructure, PreparedInfrastructure } from './prepare-infrastructure';
+import {
+  prepareInfrastructure,
+  PreparedInfrastructure,
+  PrepareOptions,
+} from './prepare-infrastructure';
 
 export interface StartedProcess extends PreparedInfrastructure {
   log: Logger;
@@ -13,7 +17,10 @@ export interface StartedProcess extends PreparedInfrastructure {
  * Shared by every entry point: read .env if present, validate configuration, prepare the
  * database and Redis. Any failure prints one clear message and exits non-zero.
  */
-export async function startProcess(role: string): Promise<StartedProcess> {
+export async function startProcess(
+  role: string,
+  options: PrepareOptions = {},
+): Promise<StartedProcess> {
   loadDotEnv();
   let env: Env;
   try {
@@ -28,7 +35,7 @@ export async function startProcess(role: string): Promise<StartedProcess> {
   const format = chooseLogFormat(process.stdout.isTTY, env.NODE_ENV, env.LOG_FORMAT);
   const log = createRootLogger(env.LOG_LEVEL, role, undefined, format);
   try {
-    const prepared = await prepareInfrastructure(env, log);
+    const prepared = await prepareInfrastructure(env, log, options);
     return { ...prepared, log };
   } catch (e) {
     // A library may reject with nothing at all: still say something.
