@@ -1,5 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
-import { createStaff, signInPage, signUpAgent, signUpCompany } from './api';
+import { createStaff, PASSWORD, signInPage, signUpAgent, signUpCompany } from './api';
 import { expectAccessible } from './journeys';
 
 /** Every page of the console, by the role it is for (a run's and a ticket's with any id). */
@@ -129,4 +129,52 @@ test('a sign-out leaves no page for the next person, and another role’s page i
   const company = await signUpCompany(`Next ${Math.random().toString(36).slice(2, 8)}`);
   await signInPage(page, company.email, '/agent/seats'); // a link left by a session that ended
   await expect(page).toHaveURL(/\/company\/queue$/);
+});
+
+/**
+ * No session: every page, and `/welcome`, sends the visitor to sign in with the page kept in
+ * `next`. Nothing of the page shows (no page heading, no shell) and nothing is asked of the API
+ * but the session's renewal, which answers that there is none. The first page is loaded as a
+ * visitor's link would be (the session restored, then found missing); the others are reached
+ * inside the console, as a link in it would: the same guard, without a load of the console
+ * each (half a second apiece here, for 26 pages).
+ */
+test('an anonymous visitor is sent to sign in from every page, and sees none of it', async ({
+  page,
+}) => {
+  const asked: string[] = [];
+  page.on('request', (request) => {
+    const { pathname } = new URL(request.url());
+    if (pathname.startsWith('/v1/') && !pathname.startsWith('/v1/auth/session/')) {
+      asked.push(pathname);
+    }
+  });
+  for (const [n, path] of [...Object.values(PAGES).flat(), '/welcome'].entries()) {
+    if (n === 0) await page.goto(path);
+    else await navigateInConsole(page, path);
+    await expect(page, path).toHaveURL(`/sign-in?next=${encodeURIComponent(path)}`);
+    await expect(page.getByRole('heading', { level: 1 }), path).toHaveText('Sign in');
+    await expect(page.getByRole('button', { name: 'Sign out' }), path).toHaveCount(0);
+  }
+  expect(asked).toEqual([]);
+});
+
+/** Goes to `path` in the console's router (what its links do), without loading the page. */
+async function navigateInConsole(page: Page, path: string): Promise<void> {
+  // A string: the tests compile without the DOM's types.
+  await page.evaluate(
+    `history.pushState(null, '', ${JSON.stringify(path)}); dispatchEvent(new PopStateEvent('popstate'))`,
+  );
+}
+
+/** Signing in on the page the console sent them to takes the user to the page they asked for. */
+test('a page opened before signing in is the one shown after', async ({ page }) => {
+  const finance = await createStaff('finance');
+  await page.goto('/finance/ledger');
+  await expect(page).toHaveURL(`/sign-in?next=${encodeURIComponent('/finance/ledger')}`);
+  await page.getByLabel('Email').fill(finance);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page).toHaveURL(/\/finance\/ledger$/);
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Ledger');
 });
