@@ -33,15 +33,16 @@ const PAGES: Record<string, string[]> = {
   admin: ['/platform/agents', '/platform/skills', '/platform/reviews', '/platform/staff'],
 };
 
-/** Visits every page not of `role`: each says it is not this user's, and shows none of it. */
+/**
+ * Visits every page not of `role`, then `/welcome` (home only for a role with no pages): each
+ * says it is not this user's, and shows none of it.
+ */
 async function refusedEverywhereElse(page: Page, role: string): Promise<void> {
-  for (const [owner, paths] of Object.entries(PAGES)) {
-    if (owner === role) continue;
-    for (const path of paths) {
-      await page.goto(path);
-      await expect(page.getByText('This page is not for your role.'), path).toBeVisible();
-      await expect(page.getByRole('heading', { level: 1 }), path).toHaveText('Not your page');
-    }
+  const others = Object.entries(PAGES).flatMap(([owner, paths]) => (owner === role ? [] : paths));
+  for (const path of [...others, '/welcome']) {
+    await page.goto(path);
+    await expect(page.getByText('This page is not for your role.'), path).toBeVisible();
+    await expect(page.getByRole('heading', { level: 1 }), path).toHaveText('Not your page');
   }
   // Named as the agent journey's check of the same page: one screenshot of it in the docs.
   await expectAccessible(page, 'not your page');
@@ -177,4 +178,45 @@ test('a page opened before signing in is the one shown after', async ({ page }) 
   await page.getByRole('button', { name: 'Sign in' }).click();
   await expect(page).toHaveURL(/\/finance\/ledger$/);
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Ledger');
+});
+
+/**
+ * `/welcome` is home for a role the console has no pages for. None has today (the API's four
+ * roles all have theirs), so the session here answers with a role the console does not know,
+ * as it would after the API gained one: that user lands on `/welcome`, is pointed to the API,
+ * has no navigation, is not let onto the pages of any role, and can sign out.
+ */
+test('a user of a role with no pages lands on /welcome, which points to the API', async ({
+  page,
+}) => {
+  const agent = await signUpAgent();
+  for (const call of ['login', 'refresh']) {
+    await page.route(`**/v1/auth/session/${call}`, async (route) => {
+      const response = await route.fetch();
+      if (!response.ok()) return route.fulfill({ response });
+      const session = (await response.json()) as { user: object };
+      await route.fulfill({
+        response,
+        json: { ...session, user: { ...session.user, role: 'auditor' } },
+      });
+    });
+  }
+  await signInPage(page, agent.email);
+  await expect(page).toHaveURL(/\/welcome$/);
+  const heading = page.getByRole('heading', { level: 1 });
+  await expect(heading).toHaveText('Not here yet');
+  await expect(page.getByText('This console does not have pages for your role yet.')).toBeVisible();
+  await expect(page.getByText(`You are signed in as ${agent.email} (auditor).`)).toBeVisible();
+  const docs = page.getByRole('link', { name: '/docs' });
+  expect((await page.request.get((await docs.getAttribute('href'))!)).ok()).toBe(true);
+  await expect(page.getByRole('navigation')).toHaveCount(0);
+  await expect(page.getByRole('status', { name: /^Live updates/ })).toHaveCount(0);
+  await expectAccessible(page, 'not here yet');
+  // Not even the pages of the role the account was made with.
+  for (const path of ['/agent/desk', '/company/queue', '/finance/runs', '/platform/agents']) {
+    await page.goto(path);
+    await expect(heading, path).toHaveText('Not here yet');
+  }
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await expect(page).toHaveURL(/\/sign-in$/);
 });
