@@ -19,9 +19,14 @@ import { expectAccessible } from './journeys';
 
 let receiver: Server;
 let hookUrl: string;
+/** The deliveries the receiver was sent, by id (Handoff-Delivery): one entry an attempt. */
+const receiverGot: string[] = [];
 test.beforeAll(async () => {
   // The company's webhook receiver: answers every delivery 204.
-  receiver = createServer((req, res) => req.resume().on('end', () => res.writeHead(204).end()));
+  receiver = createServer((req, res) => {
+    receiverGot.push(String(req.headers['handoff-delivery']));
+    req.resume().on('end', () => res.writeHead(204).end());
+  });
   await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
   hookUrl = `http://127.0.0.1:${(receiver.address() as { port: number }).port}/hooks/handoff`;
 });
@@ -783,4 +788,99 @@ test('the agents who worked the shifts say when more are found by name only', as
     page.getByRole('region', { name: 'Table of agents who worked your shifts' }).getByRole('row'),
   ).toHaveCount(2);
   await expect(page.getByText(/^The 50 with the latest seats/)).toHaveCount(0);
+});
+
+/**
+ * Two keys revoked at once, the first refused after the second answered: the refusal shows,
+ * naming the first key, which is still listed and can be revoked again; the second is gone.
+ * (One mutation served every row: the second's success hid the first's failure.)
+ */
+test('two keys revoked at once: the one refused says so, naming it', async ({ page }) => {
+  const company = await signUpCompany(`Keys ${Math.random().toString(36).slice(2, 8)}`);
+  const create = (name: string) =>
+    unwrap(company.admin.POST('/v1/companies/me/api-keys', { body: { name } }));
+  const first = await create('first bot');
+  const second = await create('second bot');
+  await signInPage(page, company.email, '/company/integration');
+  const revoke = async (name: string) => {
+    await page.getByRole('button', { name: `Revoke key ${name}`, exact: true }).click();
+    await page
+      .getByRole('dialog', { name: `Revoke key ${name}?` })
+      .getByRole('button', { name: 'Revoke the key' })
+      .click();
+  };
+  const secondDone = page.waitForResponse(
+    (r) =>
+      r.url().endsWith(`/v1/companies/me/api-keys/${second.id}`) &&
+      r.request().method() === 'DELETE',
+  );
+  await page.route(`**/v1/companies/me/api-keys/${first.id}`, async (route) => {
+    await secondDone; // answers after the second
+    await route.fulfill({
+      status: 409,
+      contentType: 'application/json',
+      body: JSON.stringify({ error: { code: 'CONFLICT', message: 'Retry it in a moment' } }),
+    });
+  });
+  await revoke('first bot');
+  await revoke('second bot');
+  const keys = page.getByRole('region', { name: 'Active API keys' });
+  await expect(keys.getByRole('row', { name: /second bot/ })).toBeHidden();
+  const refused = page.getByRole('alert').filter({ hasText: 'Not revoked: first bot' });
+  await expect(refused).toBeVisible();
+  await expect(refused).toContainText('Retry it in a moment');
+  await expect(keys.getByRole('button', { name: 'Revoke key first bot' })).toBeEnabled();
+  const active = await unwrap(company.admin.GET('/v1/companies/me/api-keys'));
+  expect(active.map((k) => k.name).sort()).toEqual(['bot', 'first bot']);
+});
+
+/**
+ * Two deliveries sent again at once, the first refused after the second answered: the refusal
+ * shows, naming the first delivery; the second reaches the receiver again.
+ */
+test('two deliveries sent again at once: the one refused says so, naming it', async ({ page }) => {
+  const company = await signUpCompany(`Hooks ${Math.random().toString(36).slice(2, 8)}`);
+  await unwrap(company.admin.PUT('/v1/companies/me/webhook', { body: { url: hookUrl } }));
+  const ping = () =>
+    unwrap(
+      company.admin.POST('/v1/companies/me/webhook/test', {
+        params: { header: { 'Idempotency-Key': crypto.randomUUID() } },
+      }),
+    );
+  const first = await ping();
+  const second = await ping();
+  // Both delivered: only a delivery no longer being tried can be sent again.
+  await expect
+    .poll(async () => {
+      const { items } = await unwrap(company.admin.GET('/v1/companies/me/webhook-deliveries'));
+      return items.map((d) => d.status);
+    })
+    .toEqual(['delivered', 'delivered']);
+  await signInPage(page, company.email, '/company/integration');
+  const redeliver = (id: string) =>
+    page.getByRole('button', { name: `Redeliver ping ${id.slice(0, 8)}`, exact: true });
+  await expect(redeliver(first.id)).toBeVisible();
+  await expect(redeliver(second.id)).toBeVisible();
+  const secondDone = page.waitForResponse((r) =>
+    r.url().endsWith(`/v1/companies/me/webhook-deliveries/${second.id}/redeliver`),
+  );
+  await page.route(`**/v1/companies/me/webhook-deliveries/${first.id}/redeliver`, async (route) => {
+    await secondDone; // answers after the second
+    await route.fulfill({
+      status: 429,
+      contentType: 'application/json',
+      body: JSON.stringify({ error: { code: 'RATE_LIMITED', message: 'Too many redeliveries' } }),
+    });
+  });
+  await redeliver(first.id).click();
+  await redeliver(second.id).click();
+  expect((await secondDone).status()).toBe(202);
+  const refused = page
+    .getByRole('alert')
+    .filter({ hasText: `Not sent again: ping ${first.id.slice(0, 8)}` });
+  await expect(refused).toBeVisible();
+  await expect(refused).toContainText('Too many redeliveries');
+  await expect.poll(() => receiverGot.filter((id) => id === second.id).length).toBe(2);
+  expect(receiverGot.filter((id) => id === first.id)).toHaveLength(1);
+  await expect(redeliver(first.id)).toBeEnabled();
 });
