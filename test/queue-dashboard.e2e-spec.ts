@@ -121,7 +121,7 @@ describe('queue dashboard at /admin/queues (API process, workers off)', () => {
       expect(page.headers['x-request-id']).toBeDefined();
       const res = await t.http.get('/admin/queues/api/queues').set(admin.auth).expect(200);
       const names = (res.body.queues as { name: string }[]).map((q) => q.name).sort();
-      expect(names).toEqual(['default', 'payouts', 'stripe-events', 'webhooks']);
+      expect(names).toEqual(['billing', 'default', 'payouts', 'stripe-events', 'webhooks']);
     });
 
     it('checks the account on each call: a demoted admin loses it at once', async () => {

@@ -7,7 +7,7 @@ import type { Priority } from '../tickets/ticket.dto';
  * Adding a job: add it to JobPayloads and JOB_QUEUES, then write a provider decorated with
  * @JobHandler(name). Start-up fails if a job here has no handler.
  */
-export const QUEUE_NAMES = ['default', 'webhooks', 'payouts', 'stripe-events'] as const;
+export const QUEUE_NAMES = ['default', 'webhooks', 'payouts', 'stripe-events', 'billing'] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
 export const TICKET_EVENT_TYPES = [
@@ -185,10 +185,13 @@ export const JOB_QUEUES: { readonly [N in JobName]: QueueName } = {
   'offer.expire': 'default',
   'offers.withdraw': 'default',
   'stripe.event': 'stripe-events',
-  'billing.invoice-issue': 'default',
-  'billing.invoice-pay': 'default',
-  'billing.customer-sync': 'default',
-  'billing.uncharged-clear': 'default',
+  // Their own queue: a period's close issues every company's invoice, several Stripe calls each,
+  // and on `default` they held its slots for minutes while timers, offers and the ticket events
+  // that reach companies' bots waited behind them.
+  'billing.invoice-issue': 'billing',
+  'billing.invoice-pay': 'billing',
+  'billing.customer-sync': 'billing',
+  'billing.uncharged-clear': 'billing',
   'payout.line': 'payouts',
   'payout.line-resend': 'payouts',
   'webhook.deliver': 'webhooks',

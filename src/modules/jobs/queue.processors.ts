@@ -88,6 +88,11 @@ export function queueProcessors(env: Env): Type<WorkerHost>[] {
     // a Stripe call (up to STRIPE_TIMEOUT_MS). Two at a time: a burst (a billing sweep's
     // invoice events, `cli stripe:replay`) cannot take the pool (8) from the API beside them.
     queueProcessor('stripe-events', { concurrency: 2, ...locks }),
+    // Invoices: a close's burst waits here, not in `default`. Each job makes several Stripe
+    // calls with short transactions between them; four at a time keep a burst moving without
+    // taking the pool from the API. (A billing job still in `default` from before this queue
+    // existed is run there: a worker dispatches by job name, whatever its queue.)
+    queueProcessor('billing', { concurrency: 4, ...locks }),
     // Stripe's rate is held at each call by StripePacer (payouts module), not by a queue
     // limiter (its fixed windows gate job starts, not calls: see the pacer). Jobs in flight
     // must cover the rate times a job's duration (two transactions and a Stripe call, ~75 ms at
