@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { AgentsService } from '../src/modules/agents/agents.service';
+import { PayoutLinesRepository } from '../src/modules/payouts/payout-lines.repository';
 import { UsersService } from '../src/modules/users/users.service';
 import { createStaff, SignedIn } from './support/factories';
 import { createTestApp, TestApp } from './support/test-app';
@@ -199,6 +200,40 @@ describe('reading a large payout run', () => {
       );
     }
   });
+
+  it('reads the run, its totals and its lines from one snapshot', async () => {
+    // A line is paid (here: fails) between the read of the lines and the rest.
+    const repo = t.app.get(PayoutLinesRepository);
+    const ofRun = repo.ofRun.bind(repo);
+    let changed = '';
+    const spy = jest.spyOn(repo, 'ofRun').mockImplementation(async (em, id) => {
+      const lines = await ofRun(em, id);
+      // An UPDATE answers [rows, count].
+      const [[line]] = await t.db.query(
+        `UPDATE payout_lines SET status = 'failed', failure_code = 'account_closed',
+                                 stripe_transfer_id = NULL, paid_at = NULL
+          WHERE id = (SELECT id FROM payout_lines WHERE run_id = $1 AND status = 'paid' LIMIT 1)
+          RETURNING id`,
+        [id],
+      );
+      changed = line.id;
+      return lines;
+    });
+    try {
+      const res = await t.http.get(`/v1/payout-runs/${runId}`).set(finance.auth).expect(200);
+      const paid = (res.body.lines as Line[]).filter((l) => l.status === 'paid').length;
+      expect(res.body.totals.paidLines).toBe(paid);
+    } finally {
+      spy.mockRestore();
+      expect(changed).not.toBe('');
+      await t.db.query(
+        `UPDATE payout_lines SET status = 'paid', failure_code = NULL,
+                                 stripe_transfer_id = 'tr_' || md5(agent_id::text), paid_at = now()
+          WHERE id = $1`,
+        [changed],
+      );
+    }
+  }, 60_000);
 
   it('refuses a bad status, cursor, limit or lines value, naming the field; 404 for no run', async () => {
     const cursor = (parts: unknown[]) => Buffer.from(JSON.stringify(parts)).toString('base64url');

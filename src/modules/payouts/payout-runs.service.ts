@@ -112,17 +112,22 @@ export class PayoutRunsService {
   /** The run, its totals and (unless `lines` is `none`) every line. */
   async get(actor: Actor, id: string, query: PayoutRunQueryDto = {}): Promise<PayoutRunDetailDto> {
     requireUser(actor, 'finance');
-    const run = foundRun(await this.runs.find(this.db.manager, id));
-    const lines = query.lines === 'none' ? [] : await this.lines.ofRun(this.db.manager, id);
-    // Names and emails for the whole run in one query to each owner (50,000 lines: two
-    // queries, not 100,000), alongside the totals.
-    const [summary, who] = await Promise.all([
-      this.summaryOf(this.db.manager, run),
-      this.identities.of(
-        this.db.manager,
-        lines.map((l) => l.agent_id),
-      ),
-    ]);
+    // The run, its totals and its lines from one snapshot: read apart, a line paid between the
+    // reads was counted paid in the totals and listed pending. Names and emails for the whole
+    // run in one query to each owner (50,000 lines: two queries, not 100,000).
+    const { run, summary, lines, who } = await this.db.transaction(
+      'REPEATABLE READ',
+      async (em) => {
+        const run = foundRun(await this.runs.find(em, id));
+        const lines = query.lines === 'none' ? [] : await this.lines.ofRun(em, id);
+        const summary = await this.summaryOf(em, run);
+        const who = await this.identities.of(
+          em,
+          lines.map((l) => l.agent_id),
+        );
+        return { run, summary, lines, who };
+      },
+    );
     // Before it pays, the run shows what the balance would cover.
     const platformBalanceMinor =
       run.status === 'draft' || run.status === 'approved'
