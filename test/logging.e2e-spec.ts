@@ -217,5 +217,28 @@ describe('logs', () => {
       expect(JSON.stringify(cause)).not.toContain('customer@example.com');
       expect(JSON.stringify(cause)).not.toContain('4242');
     });
+
+    it('log a refused Redis command without its arguments (a job’s JSON), keeping its name', async () => {
+      const agent = await registerAgent(t);
+      // As ioredis rejects a command Redis refused (the outbox relay logs it every poll).
+      const refused = Object.assign(
+        new Error("OOM command not allowed when used memory > 'maxmemory'."),
+        {
+          name: 'ReplyError',
+          command: {
+            name: 'evalsha',
+            args: ['0123abcd', '8', '{"body":"my card number is 4242","ticketId":"t-1"}'],
+          },
+        },
+      );
+      jest.spyOn(t.app.get(SkillsService), 'list').mockRejectedValueOnce(refused);
+      const res = await t.http.get('/v1/skills').set(agent.auth).expect(500);
+      await requestLine(res);
+      const cause = lines.find(
+        (l) => l.context === 'Errors' && l.requestId === res.headers['x-request-id'],
+      );
+      expect(cause).toMatchObject({ err: { command: { name: 'evalsha', args: '[redacted]' } } });
+      expect(JSON.stringify(cause)).not.toContain('4242');
+    });
   });
 });

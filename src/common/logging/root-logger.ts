@@ -34,6 +34,11 @@ export function createRootLogger(
           'err.where',
           'err.driverError.detail',
           'err.driverError.where',
+          // A refused Redis command (ioredis' ReplyError: out of memory, a read-only replica
+          // during a failover): its arguments are the job's JSON, customers' messages included,
+          // and the relay retries every poll. Its name stays.
+          'err.command.args',
+          'err.cause.command.args',
         ],
         censor: '[redacted]',
       },
