@@ -351,6 +351,82 @@ describe('queue dashboard at /admin/queues (API process, workers off)', () => {
     });
   });
 
+  describe('what it shows and changes', () => {
+    it("shows a job's data without the text customers, agents and bots wrote", async () => {
+      const queue = t.app.get(QueuesService).get('default');
+      const job = await queue.add(
+        'ticket.message',
+        {
+          eventId: 'e-1',
+          ticketId: 't-1',
+          data: { author: 'customer', body: 'my card number is 4242 4242', number: 1 },
+        },
+        { delay: 3_600_000 },
+      );
+      try {
+        const one = await t.http
+          .get(`/admin/queues/api/queues/default/${job.id}`)
+          .set(admin.auth)
+          .expect(200);
+        expect(one.body.job.data.data).toEqual({
+          author: 'customer',
+          body: '[not shown]',
+          number: 1,
+        });
+        const list = await t.http
+          .get('/admin/queues/api/queues?activeQueue=default&status=delayed')
+          .set(admin.auth)
+          .expect(200);
+        expect(JSON.stringify(list.body)).toContain(String(job.id));
+        for (const res of [one, list]) expect(JSON.stringify(res.body)).not.toContain('4242');
+      } finally {
+        await job.remove();
+      }
+    });
+
+    it('retries and pauses, and refuses to add, rewrite, reschedule or drop work', async () => {
+      const queue = t.app.get(QueuesService).get('default');
+      const job = await queue.add(
+        'system.ping',
+        { requestedAt: '2030-01-01T00:00:00.000Z' },
+        { delay: 3_600_000 },
+      );
+      const api = '/admin/queues/api/queues/default';
+      try {
+        for (const [method, path, body] of [
+          ['post', `${api}/add`, { name: 'system.ping', data: {} }],
+          ['patch', `${api}/${job.id}/update-data`, { data: { requestedAt: 'forged' } }],
+          ['patch', `${api}/${job.id}/delay`, { delay: 0 }],
+          ['put', `${api}/${job.id}/promote`, {}],
+          ['put', `${api}/${job.id}/clean`, {}],
+          ['put', `${api}/promote`, {}],
+          ['put', `${api}/clean/delayed`, {}],
+          ['put', `${api}/empty`, {}],
+          ['put', `${api}/obliterate`, {}],
+          ['put', `${api}/concurrency`, { concurrency: 1 }],
+        ] as const) {
+          const res = await t.http[method](path).set(admin.auth).send(body);
+          expect({ path, status: res.status, code: res.body.error?.code }).toEqual({
+            path,
+            status: 403,
+            code: 'FORBIDDEN',
+          });
+        }
+        const kept = await queue.getJob(job.id!);
+        expect(kept?.data).toEqual({ requestedAt: '2030-01-01T00:00:00.000Z' });
+        expect(await kept?.getState()).toBe('delayed');
+        // Pausing a queue in an incident, and resuming it.
+        await t.http.put(`${api}/pause`).set(admin.auth).expect(200);
+        expect(await queue.isPaused()).toBe(true);
+        await t.http.put(`${api}/resume`).set(admin.auth).expect(200);
+        expect(await queue.isPaused()).toBe(false);
+      } finally {
+        await queue.resume();
+        await job.remove();
+      }
+    });
+  });
+
   describe('the UI', () => {
     it('serves its HTML and every asset it names, under a CSP that allows them', async () => {
       const cookie = cookieOf(await session());

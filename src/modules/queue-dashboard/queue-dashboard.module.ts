@@ -1,4 +1,3 @@
-import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
 import { BullBoardModule } from '@bull-board/nestjs';
 import { Injectable, Module, OnModuleInit } from '@nestjs/common';
@@ -11,6 +10,8 @@ import { EventsModule } from '../events/events.module';
 import { QUEUE_NAMES } from '../jobs/job-registry';
 import { JobsModule } from '../jobs/jobs.module';
 import { UsersModule } from '../users/users.module';
+import { DomainError } from '../../common/errors/domain-error';
+import { dashboardRequestAllowed, RedactingBullMQAdapter } from './dashboard-limits';
 import { QUEUE_DASHBOARD_PATH, QueueDashboardAccess } from './queue-dashboard-access.service';
 import { QueueDashboardSessions } from './queue-dashboard-sessions.service';
 import { QueueDashboardController } from './queue-dashboard.controller';
@@ -40,6 +41,12 @@ class QueueDashboardGate implements OnModuleInit {
       if (matched ? !underDashboard(route) : !underDashboard(normalised(request.url))) return;
       try {
         await this.access.authorize(request, reply);
+        if (!dashboardRequestAllowed(request.method, route)) {
+          throw new DomainError(
+            'FORBIDDEN',
+            'The queue dashboard retries failed jobs and pauses or resumes queues; it changes nothing else',
+          );
+        }
       } catch (err) {
         // Answered here, in the one error shape: bull-board's plugin has an error handler of
         // its own (a bare 500) that a thrown refusal would reach.
@@ -82,7 +89,8 @@ export class QueueDashboardAccessModule {}
 
 /**
  * The queue dashboard (bull-board) at /admin/queues for admins: every queue, its jobs and their
- * data (request ids and sweep counts included, see job-meta.ts), retries of failed jobs. It
+ * data (request ids and sweep counts included, see job-meta.ts; customers' text not shown),
+ * retries of failed jobs, pausing a queue; nothing else (dashboard-limits.ts). It
  * reads the queues JobsModule registers in every process, so an API process without workers
  * shows them too.
  */
@@ -100,7 +108,9 @@ export class QueueDashboardAccessModule {}
         boardOptions: { uiConfig: { boardTitle: 'Handoff queues' } },
       }),
     }),
-    BullBoardModule.forFeature(...QUEUE_NAMES.map((name) => ({ name, adapter: BullMQAdapter }))),
+    BullBoardModule.forFeature(
+      ...QUEUE_NAMES.map((name) => ({ name, adapter: RedactingBullMQAdapter })),
+    ),
   ],
   controllers: [QueueDashboardController],
   providers: [QueueDashboardGate],

@@ -1,0 +1,53 @@
+import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
+import { QUEUE_DASHBOARD_PATH } from './queue-dashboard-access.service';
+
+/**
+ * What the dashboard may change: retrying failed jobs (the runbooks' step), and pausing or
+ * resuming a queue during an incident. Everything else bull-board offers (adding a job,
+ * rewriting its data, delay or priority, removing or cleaning jobs, emptying or obliterating a
+ * queue, promoting timers, changing concurrency or rate limits) would forge, drop or reschedule
+ * work that the outbox and the handlers own: refused, for admins too.
+ */
+const CHANGES_ALLOWED = new Set(
+  [
+    'PUT /api/queues/:queueName/:jobId/retry',
+    'PUT /api/queues/:queueName/retry/:queueStatus',
+    'PUT /api/queues/:queueName/pause',
+    'PUT /api/queues/:queueName/resume',
+    'PUT /api/queues/pause',
+    'PUT /api/queues/resume',
+  ].map((r) => r.replace(' /', ` ${QUEUE_DASHBOARD_PATH}/`)),
+);
+
+/** Whether a request to the dashboard's matched route (its pattern) only reads or is allowed. */
+export function dashboardRequestAllowed(method: string, route: string | undefined): boolean {
+  if (method === 'GET' || method === 'HEAD') return true;
+  return route !== undefined && CHANGES_ALLOWED.has(`${method} ${route}`);
+}
+
+/** Fields of a job's data that hold what customers, agents and bots wrote. */
+const TEXT_FIELDS = new Set(['body', 'resolutionSummary', 'reason', 'note']);
+
+/**
+ * A job's data as the dashboard shows it: messages to customers, resolution summaries, reasons
+ * and notes replaced (ticket events carry them to the companies' bots and the ledger). An admin
+ * has no API to read a company's conversations; the dashboard must not be one.
+ */
+export function withoutCustomerText(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutCustomerText);
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([key, v]) => [
+      key,
+      TEXT_FIELDS.has(key) && typeof v === 'string' ? '[not shown]' : withoutCustomerText(v),
+    ]),
+  );
+}
+
+/** bull-board's BullMQ adapter, showing job data without customer text. */
+export class RedactingBullMQAdapter extends BullMQAdapter {
+  constructor(...args: ConstructorParameters<typeof BullMQAdapter>) {
+    super(...args);
+    this.setFormatter('data', withoutCustomerText);
+  }
+}
