@@ -90,7 +90,7 @@ describe('validateEnv', () => {
     expect(problems({ TRUST_PROXY: 'true' })).toEqual([]);
   });
 
-  it('requires a strong JWT_SECRET, a real Stripe key with its webhook secrets, the database and Redis in production', () => {
+  it('requires a strong JWT_SECRET, a real Stripe key with its webhook secrets, the database, Redis and an https PUBLIC_URL in production, and no webhooks to private addresses', () => {
     const stripe = {
       STRIPE_SECRET_KEY: 'sk_live_abc123',
       STRIPE_WEBHOOK_SECRET: 'whsec_abc',
@@ -116,6 +116,7 @@ describe('validateEnv', () => {
       SECRETS_ENCRYPTION_KEY: 'k'.repeat(43),
       DATABASE_URL: 'postgres://handoff@db.internal:5432/handoff',
       REDIS_URL: 'redis://redis.internal:6379',
+      PUBLIC_URL: 'https://console.handoff.example',
       ...stripe,
     };
     expect(() => validateEnv(complete)).not.toThrow();
@@ -127,6 +128,19 @@ describe('validateEnv', () => {
       );
       expect(() => validateEnv({ ...rest, NODE_ENV: 'development' })).not.toThrow();
     }
+    // The session cookies are Secure only under an https PUBLIC_URL (its default is http).
+    const { PUBLIC_URL: _url, ...noUrl } = complete;
+    for (const env of [noUrl, { ...complete, PUBLIC_URL: 'http://console.handoff.example' }]) {
+      expect(() => validateEnv(env)).toThrow(/PUBLIC_URL: must be the console's https URL/);
+      expect(() => validateEnv({ ...env, NODE_ENV: 'development' })).not.toThrow();
+    }
+    // Webhooks to internal addresses are for local receivers, never production.
+    expect(() => validateEnv({ ...complete, WEBHOOK_ALLOW_PRIVATE_URLS: 'true' })).toThrow(
+      /WEBHOOK_ALLOW_PRIVATE_URLS: must be off when NODE_ENV=production/,
+    );
+    expect(() =>
+      validateEnv({ ...complete, NODE_ENV: 'test', WEBHOOK_ALLOW_PRIVATE_URLS: 'true' }),
+    ).not.toThrow();
   });
 
   it('reads amounts per currency, spaces allowed, the default for the others', () => {

@@ -688,6 +688,19 @@ export function validateEnv(raw: Record<string, unknown>): Env {
     for (const name of ['DATABASE_URL', 'REDIS_URL'].filter((n) => present[n] === undefined)) {
       problems.push(`${name}: required when NODE_ENV=production (unset, a local one is used)`);
     }
+    // The console's session cookies are marked Secure when PUBLIC_URL is https: unset (its
+    // default is http://localhost:3000) or plain http, the 30-day refresh cookie could travel
+    // in the clear. Stripe's onboarding also sends agents back to it.
+    if (!env.PUBLIC_URL.startsWith('https://')) {
+      problems.push(
+        `PUBLIC_URL: must be the console's https URL when NODE_ENV=production (got ${shown('PUBLIC_URL', env.PUBLIC_URL)})`,
+      );
+    }
+    if (env.WEBHOOK_ALLOW_PRIVATE_URLS) {
+      problems.push(
+        'WEBHOOK_ALLOW_PRIVATE_URLS: must be off when NODE_ENV=production (companies could make the platform call its own internal addresses)',
+      );
+    }
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return env;

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { isIP } from 'node:net';
 import { DomainError } from '../../common/errors/domain-error';
@@ -47,12 +47,8 @@ export class WebhookTargetPolicy {
     @Inject(WEBHOOK_RESOLVER) private readonly resolve: WebhookResolver,
     config: ConfigService<Env, true>,
   ) {
+    // Never on in production: validateEnv refuses it there.
     this.allowPrivate = config.get('WEBHOOK_ALLOW_PRIVATE_URLS', { infer: true });
-    if (this.allowPrivate && config.get('NODE_ENV', { infer: true }) === 'production') {
-      new Logger(WebhookTargetPolicy.name).warn(
-        'WEBHOOK_ALLOW_PRIVATE_URLS is on in production: webhooks can reach internal addresses',
-      );
-    }
   }
 
   /** When a company sets its URL: a 400 naming `url`, or nothing. */
