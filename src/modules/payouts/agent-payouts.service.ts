@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import { requireUser } from '../../common/auth/access';
 import { Actor } from '../../common/auth/actor';
 import { decodeCursor, Page, toPage } from '../../common/pagination/page';
-import { AgentPayoutDto } from './payout.dto';
+import { AgentPayoutDto } from './payout-account.dto';
 import { PayoutLinesRepository } from './payout-lines.repository';
 import { toAgentPayoutDto } from './payout.mapper';
 

@@ -5,7 +5,7 @@ import { requireUser } from '../../common/auth/access';
 import { Actor } from '../../common/auth/actor';
 import { DomainError } from '../../common/errors/domain-error';
 import { PayoutAccountsRepository } from './payout-accounts.repository';
-import { AllowNewPayoutAccountDto, StaffPayoutAccountView } from './payout.dto';
+import { AllowNewPayoutAccountDto, StaffPayoutAccountView } from './payout-account.dto';
 import { toStaffPayoutAccountDto } from './payout.mapper';
 
 /**

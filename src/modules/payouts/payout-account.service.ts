@@ -12,7 +12,7 @@ import { createHarmlessOnce } from '../stripe/stripe-errors';
 import { STRIPE } from '../stripe/stripe.module';
 import { UsersService } from '../users/users.service';
 import { AccountOfAgent, canLinkNew, PayoutAccountsRepository } from './payout-accounts.repository';
-import { OnboardingView, PayoutAccountView } from './payout.dto';
+import { OnboardingView, PayoutAccountView } from './payout-account.dto';
 import { toPayoutAccountDto, toStripeAccountState } from './payout.mapper';
 
 /** An agent's Stripe Connect Express account: created once, then onboarded through Stripe. */

@@ -12,7 +12,7 @@ import {
   ReconciliationCategory,
   reconcileLines,
 } from './payout-reconciliation';
-import { ReconciliationDto } from './payout.dto';
+import { ReconciliationDto } from './payout-reconciliation.dto';
 import { PayoutLinesRepository } from './payout-lines.repository';
 import { PayoutRunsRepository } from './payout-runs.repository';
 import { StripePacer } from './stripe-pacer.service';

@@ -9,14 +9,13 @@ import {
 } from './payout-accounts.repository';
 import { AgentPayoutRow, PayoutLineViewRow } from './payout-lines.repository';
 import { PayoutRunRow, PayoutRunTotalsRow } from './payout-runs.repository';
+import { PayoutLineDto, PayoutRunDto } from './payout.dto';
 import {
   AgentPayoutDto,
   NewAccountAllowanceDto,
   PayoutAccountView,
-  PayoutLineDto,
-  PayoutRunDto,
   StaffPayoutAccountView,
-} from './payout.dto';
+} from './payout-account.dto';
 
 const orNull = (v: string | null) => (v === null ? null : Number(v));
 

@@ -12,19 +12,21 @@ import { PayoutAccountService } from './payout-account.service';
 import { PayoutAccountStaffService } from './payout-account-staff.service';
 import {
   AbandonPayoutLineDto,
-  AgentPayoutPageDto,
-  AllowNewPayoutAccountDto,
   CreatePayoutRunDto,
-  OnboardingView,
-  PayoutAccountView,
   PayoutLineDto,
   PayoutRunDetailDto,
   PayoutRunDto,
   PayoutRunPageDto,
   PayoutRunsQueryDto,
-  ReconciliationDto,
-  StaffPayoutAccountView,
 } from './payout.dto';
+import { ReconciliationDto } from './payout-reconciliation.dto';
+import {
+  AgentPayoutPageDto,
+  AllowNewPayoutAccountDto,
+  OnboardingView,
+  PayoutAccountView,
+  StaffPayoutAccountView,
+} from './payout-account.dto';
 import { PayoutReconciliationService } from './payout-reconciliation.service';
 import { PayoutLinePageDto, PayoutLinesQueryDto, PayoutRunQueryDto } from './payout-run-read.dto';
 import { PayoutRunExecutionService } from './payout-run-execution.service';

@@ -16,7 +16,7 @@ import { Public } from '../../common/auth/decorators';
 import { DomainError, FieldError } from '../../common/errors/domain-error';
 import { OutboxService } from '../outbox/outbox.service';
 import { STRIPE, STRIPE_SETTINGS, StripeSettings } from '../stripe/stripe.module';
-import { StripeEventReceivedDto } from './payout.dto';
+import { StripeEventReceivedDto } from './payout-account.dto';
 import { StripeEventsRepository } from './stripe-events.repository';
 
 /** Stripe's default signature tolerance, applied both ways (constructEvent only checks age). */
