@@ -33,7 +33,7 @@ import { NestFactory } from '@nestjs/core';
 import { ChildProcess, spawn } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { validationExceptionFactory } from '../src/common/errors/validation-errors';
-import { CreateEscalationDto } from '../src/modules/tickets/ticket.dto';
+import { CreateEscalationDto } from '../src/modules/tickets/escalation.dto';
 import { cpuMsOf } from './cpu-meter';
 import { drive, escalation } from './escalations';
 import { apiClient, benchSize, freePort, pct, table } from './support';

@@ -1,7 +1,7 @@
 import { getMetadataStorage } from 'class-validator';
 import type { Test } from 'supertest';
 import type { Role } from '../src/common/auth/actor';
-import { CreateEscalationDto } from '../src/modules/tickets/ticket.dto';
+import { CreateEscalationDto } from '../src/modules/tickets/escalation.dto';
 import {
   createApiKey,
   createStaff,

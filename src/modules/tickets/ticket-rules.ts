@@ -5,6 +5,10 @@
  * reads them from the database and fails when either side changes alone.
  */
 
+/** How urgent a ticket is (a breached SLA raises it: `effectivePriority`). */
+export const PRIORITIES = ['low', 'normal', 'high', 'urgent'] as const;
+export type Priority = (typeof PRIORITIES)[number];
+
 export const TICKET_STATUSES = ['open', 'claimed', 'resolved', 'withdrawn'] as const;
 export type TicketStatus = (typeof TICKET_STATUSES)[number];
 

@@ -1,4 +1,4 @@
-import type { TranscriptMessageDto } from './ticket.dto';
+import type { TranscriptMessageDto } from './escalation.dto';
 
 /** A row of `tickets`. */
 export interface TicketRow {

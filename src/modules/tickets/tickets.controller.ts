@@ -15,7 +15,6 @@ import { RateLimit } from '../../common/http/rate-limit';
 import { ApiErrors } from '../../common/http/api-errors';
 import {
   AgentTicketDto,
-  CreateEscalationDto,
   ListTicketsQueryDto,
   QueueDto,
   QueueQueryDto,
@@ -25,6 +24,7 @@ import {
   TicketDto,
   TicketPageDto,
 } from './ticket.dto';
+import { CreateEscalationDto } from './escalation.dto';
 import { TicketIntakeService } from './ticket-intake.service';
 import { AgentTicketsService } from './agent-tickets.service';
 import { TicketMatchingService } from './ticket-matching.service';

@@ -1,0 +1,157 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsIn,
+  IsInt,
+  IsISO6391,
+  IsString,
+  Length,
+  Matches,
+  Max,
+  Min,
+  Validate,
+  ValidateNested,
+  ValidatorConstraint,
+  ValidatorConstraintInterface,
+} from 'class-validator';
+import { MaxLength } from '../../common/validation/text-and-numbers';
+import { ApiInstant, ApiInteger } from '../../common/http/openapi-property';
+import { IsInstant } from '../../common/validation/is-instant';
+import { IsOmittable } from '../../common/validation/omittable';
+import { RequiredSkillDto } from '../shifts/shift-write.dto';
+import { PRIORITIES, Priority } from './ticket-rules';
+
+export const MAX_TRANSCRIPT_MESSAGES = 500;
+export const MAX_MESSAGE_CHARS = 10_000;
+const MAX_METADATA_BYTES = 8 * 1024;
+
+@ValidatorConstraint({ name: 'smallJsonObject' })
+class SmallJsonObject implements ValidatorConstraintInterface {
+  validate(value: unknown): boolean {
+    return (
+      typeof value === 'object' &&
+      value !== null &&
+      !Array.isArray(value) &&
+      Buffer.byteLength(JSON.stringify(value)) <= MAX_METADATA_BYTES
+    );
+  }
+
+  defaultMessage(): string {
+    return `$property must be a JSON object of at most ${MAX_METADATA_BYTES} bytes`;
+  }
+}
+
+export class TranscriptMessageDto {
+  /** @example customer */
+  @IsIn(['customer', 'bot', 'system'])
+  role: 'customer' | 'bot' | 'system';
+
+  /** @example "I was charged twice for order 1182" */
+  @IsString()
+  @Length(1, MAX_MESSAGE_CHARS)
+  text: string;
+
+  /**
+   * When it was said, as the bot sent it.
+   * @example 2030-05-04T09:12:00Z
+   */
+  @ApiInstant()
+  @IsInstant()
+  at: string;
+}
+
+export class CreateEscalationDto {
+  /**
+   * Your bot's id for this conversation; sending it again returns the same ticket.
+   * @example conv-8842
+   */
+  @IsString()
+  @Matches(/^[A-Za-z0-9._:/-]{1,200}$/, {
+    message: 'externalId must be 1-200 characters of letters, digits and . _ : / -',
+  })
+  externalId: string;
+
+  /** @example "Charged twice for order 1182" */
+  @IsString()
+  @MaxLength(300)
+  @Matches(/\S/, { message: 'subject must not be blank' })
+  subject: string;
+
+  /**
+   * The bot's summary of the conversation and why it escalates.
+   * @example "The customer was charged twice; the refund needs a human decision."
+   */
+  @IsString()
+  @Length(1, 20_000)
+  summary: string;
+
+  /**
+   * The conversation so far, oldest first (at most 500 messages).
+   * @example [{"role": "customer", "text": "I was charged twice for order 1182", "at": "2030-05-04T09:12:00Z"}, {"role": "bot", "text": "Let me get a person to help.", "at": "2030-05-04T09:12:30Z"}]
+   */
+  @IsArray()
+  @ArrayMaxSize(MAX_TRANSCRIPT_MESSAGES)
+  @ValidateNested({ each: true })
+  @Type(() => TranscriptMessageDto)
+  transcript: TranscriptMessageDto[];
+
+  /**
+   * What the bot already tried, so the agent does not repeat it.
+   * @example ["Checked the order status", "Offered store credit"]
+   */
+  @IsOmittable()
+  @IsArray()
+  @ArrayMaxSize(50)
+  @IsString({ each: true })
+  @MaxLength(1000, { each: true })
+  botAttempts?: string[];
+
+  /** @example [{"skill": "chargebacks", "minLevel": 3}] */
+  @IsArray()
+  @ArrayMaxSize(5)
+  @ValidateNested({ each: true })
+  @Type(() => RequiredSkillDto)
+  requiredSkills: RequiredSkillDto[];
+
+  /**
+   * ISO 639-1 language of the customer.
+   * @example en
+   */
+  @IsISO6391({ message: 'language must be an ISO 639-1 code such as en' })
+  language: string;
+
+  /** @example high */
+  @ApiProperty({ enum: PRIORITIES })
+  @IsIn(PRIORITIES)
+  priority: Priority;
+
+  /**
+   * Seconds an agent has to claim it; default by priority (urgent 120, high 300, normal 900, low 3600).
+   * @example 300
+   */
+  @ApiInteger()
+  @IsOmittable()
+  @IsInt()
+  @Min(30)
+  @Max(604_800)
+  claimSlaSeconds?: number;
+
+  /**
+   * Your reference for the customer, shown to the agent.
+   * @example cust-1182
+   */
+  @IsOmittable()
+  @IsString()
+  @MaxLength(200)
+  customerRef?: string;
+
+  /**
+   * Anything else for the agent, as a small JSON object (≤ 8 KB).
+   * @example {"orderId": "1182", "channel": "chat"}
+   */
+  @IsOmittable()
+  @Validate(SmallJsonObject)
+  metadata?: Record<string, unknown>;
+}
