@@ -218,6 +218,14 @@ describe('logs', () => {
       expect(JSON.stringify(cause)).not.toContain('4242');
     });
 
+    it('warn once when a request comes through a proxy while TRUST_PROXY is off', async () => {
+      for (let i = 0; i < 2; i++) {
+        await t.http.get('/health').set('X-Forwarded-For', '203.0.113.9').expect(200);
+      }
+      const said = lines.filter((l) => /TRUST_PROXY is off/.test(String(l.msg)));
+      expect(said).toEqual([expect.objectContaining({ level: 40, context: 'Http' })]);
+    });
+
     it('log a refused Redis command without its arguments (a job’s JSON), keeping its name', async () => {
       const agent = await registerAgent(t);
       // As ioredis rejects a command Redis refused (the outbox relay logs it every poll).

@@ -1,6 +1,6 @@
 import { AsyncResource } from 'node:async_hooks';
 import type { IncomingMessage } from 'node:http';
-import type { INestApplication } from '@nestjs/common';
+import { Logger as NestLogger, type INestApplication } from '@nestjs/common';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { SwaggerModule } from '@nestjs/swagger';
 import fastifyCookie from '@fastify/cookie';
@@ -75,9 +75,19 @@ export async function configureHttpApp(app: INestApplication, env: Env): Promise
   nest.useLogger(app.get(Logger));
   const fastify = nest.getHttpAdapter().getInstance();
   const metrics = app.get(HttpMetrics);
+  // Behind a proxy with TRUST_PROXY off, every client has the proxy's address, so each limit
+  // per address (sign-in, sign-up, session renewal) is one limit shared by everyone: said once
+  // per process, when the first forwarded request arrives.
+  let proxyUnnamed = env.TRUST_PROXY === 'false';
 
   fastify.addHook('onRequest', (request: WithContext, reply, done) => {
     reply.header(REQUEST_ID_HEADER, request.id);
+    if (proxyUnnamed && request.headers['x-forwarded-for'] !== undefined) {
+      proxyUnnamed = false;
+      new NestLogger('Http').warn(
+        "a request came through a proxy (X-Forwarded-For) but TRUST_PROXY is off: every client shares the proxy's address, and one client can use up the per-address rate limits for all; set TRUST_PROXY to the proxies' addresses",
+      );
+    }
     // The rest of the request runs in its context: outbox rows it writes carry the id on. The
     // body arrives through stream events, outside it, so preValidation enters it again.
     runWithRequestContext({ requestId: request.id }, () => {
