@@ -54,7 +54,7 @@ export class LedgerIntegrityService {
 
   async report(actor: Actor, now = new Date()): Promise<LedgerIntegrityDto> {
     requireUser(actor, 'finance');
-    // The three checks from one snapshot, so that the report describes one moment of the books.
+    // The four checks from one snapshot, so that the report describes one moment of the books.
     const [unreversed, unbooked, unreleased, totals] = await this.db.transaction(
       'REPEATABLE READ',
       async (em) =>
