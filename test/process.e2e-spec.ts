@@ -2,8 +2,9 @@ import { Queue } from 'bullmq';
 import { request } from 'node:http';
 import { chmodSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { Client } from 'pg';
+import { MIGRATION_LOCK_KEY } from '../src/bootstrap/prepare-database';
 import { isListening } from '../src/bootstrap/probe';
 import { redisOptionsFromUrl } from '../src/modules/jobs/redis-options';
 import { outboxJobId } from '../src/modules/outbox/outbox.service';
@@ -229,9 +230,7 @@ describe('processes', () => {
     try {
       // Only the file says where the database is: nothing in the environment.
       writeFileSync(join(dir, '.env'), `# test\nDATABASE_URL=${databaseUrl(name)}\n`);
-      const typeormCli = relative(DIST, require.resolve('typeorm/cli.js'));
-      const dataSource = join(DIST, 'database', 'data-source.js');
-      const run = track(runBuilt(typeormCli, {}, ['migration:run', '-d', dataSource], dir));
+      const run = track(runBuilt('migrate.js', {}, ['run'], dir));
       expect(await run.exited).toBe(0);
       const db = new Client({ connectionString: databaseUrl(name) });
       await db.connect();
@@ -241,6 +240,50 @@ describe('processes', () => {
       expect(rows).toHaveLength(files.length);
     } finally {
       rmSync(dir, { recursive: true, force: true });
+      await dropTestDatabase(name);
+    }
+  });
+
+  it('migration:run and migration:revert wait while a starting process holds the migration lock', async () => {
+    const name = `handoff_test_${process.env[RUN_ENV]}_migrate_lock`;
+    const admin = await adminClient();
+    await admin.query(`DROP DATABASE IF EXISTS ${name}`);
+    await admin.query(`CREATE DATABASE ${name}`);
+    await admin.end();
+    const url = databaseUrl(name);
+    const db = new Client({ connectionString: url });
+    await db.connect();
+    const count = async () => {
+      const { rows } = await db.query(`SELECT to_regclass('typeorm_migrations') AS t`);
+      if (rows[0].t === null) return 0;
+      return Number((await db.query('SELECT count(*) AS n FROM typeorm_migrations')).rows[0].n);
+    };
+    const files = readdirSync(join(DIST, '..', 'migrations')).filter((f) => f.endsWith('.js'));
+    // A second session stands in for an API or worker running its start-up migrations.
+    const starting = new Client({ connectionString: url });
+    await starting.connect();
+    try {
+      for (const [command, after] of [
+        ['run', files.length],
+        ['revert', files.length - 1],
+      ] as const) {
+        await starting.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+        const run = track(runBuilt('migrate.js', { DATABASE_URL: url }, [command]));
+        await run.waitForOutput(/waiting for it to finish/);
+        // It waits: nothing changes while the lock is held.
+        await new Promise((r) => setTimeout(r, 500));
+        expect(run.proc.exitCode).toBeNull();
+        expect(await count()).toBe(command === 'run' ? 0 : files.length);
+        await starting.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
+        expect(await run.exited).toBe(0);
+        expect(await count()).toBe(after);
+        expect(run.output()).toMatch(
+          command === 'run' ? `${files.length} migration(s) run` : /Reverted \w+/,
+        );
+      }
+    } finally {
+      await starting.end();
+      await db.end();
       await dropTestDatabase(name);
     }
   });

@@ -5,7 +5,7 @@ import { databaseName, withDatabase } from '../database/database-url';
 import { MIGRATIONS_TABLE, typeormOptions } from '../database/typeorm-options';
 
 // Any constant works; it only has to be the same in every process of this app.
-const MIGRATION_LOCK_KEY = 4_242_001;
+export const MIGRATION_LOCK_KEY = 4_242_001;
 
 /**
  * Creates the database named in `url` when it does not exist yet. Its own database is tried
@@ -84,16 +84,41 @@ export async function assertDatabaseReady(url: string): Promise<void> {
  * together from racing each other through the same migrations.
  */
 export async function runMigrations(url: string, log: Logger): Promise<string[]> {
-  const lock = new Client({ connectionString: url, connectionTimeoutMillis: 5000 });
-  await lock.connect();
-  try {
-    await lock.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
-    const ds = new DataSource({ ...typeormOptions(url, 2), logging: ['error'] });
-    await ds.initialize();
-    try {
+  return withMigrationLock(
+    url,
+    () => log.info('waiting for another process to finish its migrations'),
+    async (ds) => {
       const ran = await ds.runMigrations({ transaction: 'each' });
       if (ran.length > 0) log.info({ migrations: ran.map((m) => m.name) }, 'ran migrations');
       return ran.map((m) => m.name);
+    },
+  );
+}
+
+/**
+ * Runs `work` holding the migration lock, on a data source of its own. Every process that
+ * changes the schema takes it: start-up, and `npm run migration:run` or `migration:revert` by
+ * hand (src/migrate.ts). `onWait` is called once when another holds it.
+ */
+export async function withMigrationLock<T>(
+  url: string,
+  onWait: () => void,
+  work: (ds: DataSource) => Promise<T>,
+): Promise<T> {
+  const lock = new Client({ connectionString: url, connectionTimeoutMillis: 5000 });
+  await lock.connect();
+  try {
+    const [{ taken }] = (
+      await lock.query('SELECT pg_try_advisory_lock($1) AS taken', [MIGRATION_LOCK_KEY])
+    ).rows as { taken: boolean }[];
+    if (!taken) {
+      onWait();
+      await lock.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+    }
+    const ds = new DataSource({ ...typeormOptions(url, 2), logging: ['error'] });
+    await ds.initialize();
+    try {
+      return await work(ds);
     } finally {
       await ds.destroy();
     }

@@ -14,10 +14,18 @@ export function migrationDataSourceOptions(
   env: Record<string, string | undefined> = process.env,
   envFile = '.env',
 ): DataSourceOptions {
-  loadDotEnv(envFile, env);
-  const config = validateEnv(env);
   return {
-    ...typeormOptions(config.DATABASE_URL ?? defaultDatabaseUrl(config.EMBEDDED_PG_PORT)),
+    ...typeormOptions(migrationDatabaseUrl(env, envFile)),
     entities: [join(__dirname, '..', '**', '*.entity.{ts,js}')],
   };
+}
+
+/** The database the server would use, `.env` read as at its start-up. */
+export function migrationDatabaseUrl(
+  env: Record<string, string | undefined> = process.env,
+  envFile = '.env',
+): string {
+  loadDotEnv(envFile, env);
+  const config = validateEnv(env);
+  return config.DATABASE_URL ?? defaultDatabaseUrl(config.EMBEDDED_PG_PORT);
 }
