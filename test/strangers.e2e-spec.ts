@@ -1,7 +1,9 @@
 import { createApiKey, registerAgent, registerCompany, SignedIn } from './support/factories';
 import { postShift } from './support/shifts';
 import { createTestApp, TestApp } from './support/test-app';
+import { withRowsHeld } from './support/row-locks';
 import { escalate, liveAgents, resolvedTicket } from './support/tickets';
+import { within } from './support/wait-for';
 
 /**
  * Ids of what is not the caller's, on the routes whose other tests cover only their owners:
@@ -96,6 +98,49 @@ describe('ids of what is not yours', () => {
       status: 403,
       code: 'TICKET_NOT_CLAIMED_BY_YOU',
     });
+    expect(await ticketRow(id)).toEqual(before);
+  });
+
+  it("naming a ticket one does not hold never waits behind the holder's lock, and is refused as before", async () => {
+    const { id } = await escalate(t, acmeBot);
+    await t.http.post(`/v1/tickets/${id}/claim`).set(worker.auth).expect(200);
+    const {
+      agents: [stranger],
+    } = await liveAgents(t, rival.auth, 1); // at work for another company
+    const before = await ticketRow(id);
+    const call = (who: SignedIn, action: string, body: Record<string, unknown> = {}) =>
+      t.http
+        .post(`/v1/tickets/${id}/${action}`)
+        .set(who.auth)
+        .send(body)
+        .then((r) => `${action} ${r.status} ${r.body.error?.code}`);
+    // As the holder's own resolve or message would, for as long as it takes.
+    const answers = await withRowsHeld(
+      t,
+      'SELECT 1 FROM tickets WHERE id = $1 FOR UPDATE',
+      [id],
+      () =>
+        within(
+          Promise.all([
+            call(stranger, 'claim'),
+            call(stranger, 'resolve', { resolutionSummary: 'Done' }),
+            call(colleague, 'heartbeat'),
+            call(colleague, 'release', { reason: 'Not mine' }),
+            call(colleague, 'resolve', { resolutionSummary: 'Done' }),
+            call(colleague, 'messages', { body: 'Hello', visibility: 'customer' }),
+          ]),
+          5_000,
+          "refused while the holder's lock is held",
+        ),
+    );
+    expect(answers).toEqual([
+      'claim 404 NOT_FOUND',
+      'resolve 404 NOT_FOUND',
+      'heartbeat 403 TICKET_NOT_CLAIMED_BY_YOU',
+      'release 403 TICKET_NOT_CLAIMED_BY_YOU',
+      'resolve 403 TICKET_NOT_CLAIMED_BY_YOU',
+      'messages 403 TICKET_NOT_CLAIMED_BY_YOU',
+    ]);
     expect(await ticketRow(id)).toEqual(before);
   });
 

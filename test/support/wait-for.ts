@@ -80,3 +80,16 @@ export async function waitFor<T>(
 ): Promise<T> {
   return (await waitUntil(fn, Boolean, what, opts)) as T;
 }
+
+/** `promise`'s value, or a failure naming `what` if it has not settled within `ms`. */
+export async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

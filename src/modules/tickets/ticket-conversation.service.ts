@@ -214,7 +214,8 @@ export class TicketConversationService {
     ticketId: string,
     agentId: string,
   ): Promise<{ ticket: TicketRow; claimId: string; shiftId: string }> {
-    const ticket = await this.tickets.lockForUpdate(em, ticketId);
+    // Locked only when the agent holds it (lockIfHeldBy).
+    const { ticket, held } = await this.tickets.lockIfHeldBy(em, ticketId, agentId);
     if (!ticket) throw DomainError.notFound('Ticket');
     // To an agent who never held a seat with the company: the 404 of an unknown id.
     const refuse = (reason: () => DomainError) =>
@@ -222,7 +223,7 @@ export class TicketConversationService {
     if (await this.agents.isSuspended(em, agentId)) {
       throw await refuse(() => new DomainError('AGENT_SUSPENDED', 'Your account is suspended'));
     }
-    const claim = await this.claims.activeOnTicket(em, ticketId);
+    const claim = held ? await this.claims.activeOnTicket(em, ticketId) : undefined;
     if (!claim || claim.agent_id !== agentId) {
       // Withdrawn: said only to an agent who held it (to others, a ticket they do not hold).
       const heldIt =

@@ -120,7 +120,8 @@ export class TicketMatchingService {
       // Concurrent claims by one agent queue up here, so the concurrent-ticket limit holds.
       await this.agents.lock(em, userId);
       const ctx = await loadAgentContext(em, this.matching, userId);
-      const ticket = await this.tickets.lockForUpdate(em, ticketId);
+      // Locked only when it is of the company the agent works for now (lockInCompany).
+      const ticket = await this.tickets.lockInCompany(em, ticketId, ctx.live?.companyId ?? null);
       if (!ticket) throw DomainError.notFound('Ticket');
       // Nothing about a ticket of a company the agent is not working for right now.
       if (ctx.live?.companyId !== ticket.company_id) {

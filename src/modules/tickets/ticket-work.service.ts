@@ -187,13 +187,14 @@ export class TicketWorkService {
    * with the ticket's company: refusalFor).
    */
   private async ownActiveClaim(em: EntityManager, ticketId: string, agentId: string) {
-    const ticket = await this.tickets.lockForUpdate(em, ticketId);
+    // Locked only when the agent holds it (lockIfHeldBy).
+    const { ticket, held } = await this.tickets.lockIfHeldBy(em, ticketId, agentId);
     if (!ticket) throw DomainError.notFound('Ticket');
     const refuse = (reason: () => DomainError) =>
       refusalFor(em, this.shifts, agentId, ticket.company_id, reason);
     // A suspended agent's tickets were released; say why rather than "not yours".
     if (await this.agents.isSuspended(em, agentId)) throw await refuse(suspended);
-    const claim = await this.claims.activeOnTicket(em, ticketId);
+    const claim = held ? await this.claims.activeOnTicket(em, ticketId) : undefined;
     if (!claim || claim.agent_id !== agentId) throw await refuse(notYours);
     return { ticket, claim };
   }

@@ -92,6 +92,49 @@ export class TicketsRepository {
     return row;
   }
 
+  /**
+   * The ticket, locked only if it is of `companyId` (the company the claiming agent works for
+   * now; null: none), else read without a lock for the refusal. An agent naming another
+   * company's ticket never holds that company's work up behind its lock.
+   */
+  async lockInCompany(
+    em: EntityManager,
+    id: string,
+    companyId: string | null,
+  ): Promise<TicketRow | undefined> {
+    if (companyId) {
+      const [row]: TicketRow[] = await em.query(
+        'SELECT * FROM tickets WHERE id = $1 AND company_id = $2 FOR UPDATE',
+        [id, companyId],
+      );
+      if (row) return row;
+    }
+    return this.findScoped(em, id, null);
+  }
+
+  /**
+   * The ticket, locked only if `agentId` holds its active claim (`held`), else read without a
+   * lock for the refusal: naming a colleague's ticket never makes the holder's work wait. The
+   * caller re-reads the claim after the lock (it may have been released meanwhile); an unheld
+   * answer is final, even if the agent claims the ticket a moment later.
+   */
+  async lockIfHeldBy(
+    em: EntityManager,
+    id: string,
+    agentId: string,
+  ): Promise<{ ticket: TicketRow | undefined; held: boolean }> {
+    const [row]: TicketRow[] = await em.query(
+      `SELECT t.* FROM tickets t
+        WHERE t.id = $1
+          AND EXISTS (SELECT 1 FROM ticket_claims c
+                       WHERE c.ticket_id = t.id AND c.agent_id = $2 AND c.status = 'active')
+          FOR UPDATE OF t`,
+      [id, agentId],
+    );
+    if (row) return { ticket: row, held: true };
+    return { ticket: await this.findScoped(em, id, null), held: false };
+  }
+
   async lockForReopen(
     em: EntityManager,
     id: string,
