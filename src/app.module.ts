@@ -94,6 +94,11 @@ export class AppModule {
               limit: env.WRITE_THROTTLE_LIMIT,
             },
             {
+              name: 'reads',
+              ttl: env.READ_THROTTLE_TTL_SECONDS * 1000,
+              limit: env.READ_THROTTLE_LIMIT,
+            },
+            {
               name: 'redeliver',
               ttl: env.REDELIVER_THROTTLE_TTL_SECONDS * 1000,
               limit: env.REDELIVER_THROTTLE_LIMIT,

@@ -87,6 +87,8 @@ describe('write, intake and redelivery limits (per caller, Redis-backed)', () =>
     INTAKE_THROTTLE_TTL_SECONDS: '60',
     REDELIVER_THROTTLE_LIMIT: '2',
     REDELIVER_THROTTLE_TTL_SECONDS: '600',
+    READ_THROTTLE_LIMIT: '8',
+    READ_THROTTLE_TTL_SECONDS: '60',
   };
   let a: TestApp;
   let b: TestApp;
@@ -127,6 +129,21 @@ describe('write, intake and redelivery limits (per caller, Redis-backed)', () =>
     expectLimited(await b.http.put('/v1/agents/me/skills').set(agent.auth).send({ skills: [] }));
     await a.http.get('/v1/agents/me/profile').set(agent.auth).expect(200);
     expect((await profile(a, other)).status).toBe(200);
+  });
+
+  it('counts a user’s reads over every route and process together, apart from its writes and other users; public reads never', async () => {
+    const agent = await registerAgent(a);
+    const other = await registerAgent(a);
+    const read = (t: TestApp, path: string) => t.http.get(path).set(agent.auth);
+    for (let i = 0; i < 4; i++) expect((await read(a, '/v1/agents/me/profile')).status).toBe(200);
+    for (let i = 0; i < 3; i++) expect((await read(a, '/v1/agents/me/tickets')).status).toBe(200);
+    // The eighth, on the other process (its own test database does not know the agent: 404).
+    expect((await read(b, '/v1/agents/me/profile')).status).toBe(404);
+    expectLimited(await read(a, '/v1/agents/me/profile'));
+    expectLimited(await read(b, '/v1/agents/me/tickets'));
+    await a.http.put('/v1/agents/me/skills').set(agent.auth).send({ skills: [] }).expect(200);
+    await a.http.get('/v1/agents/me/profile').set(other.auth).expect(200);
+    for (let i = 0; i < 10; i++) await a.http.get('/health').expect(200);
   });
 
   it('counts escalations per API key, apart from the company’s other keys', async () => {

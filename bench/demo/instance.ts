@@ -60,6 +60,7 @@ export const demoSettings = (scale: DayScale): Record<string, string> => ({
   // played in three minutes has each bot escalate faster than a real one would.
   RATE_LIMITS: 'true',
   INTAKE_THROTTLE_LIMIT: '6000',
+  READ_THROTTLE_LIMIT: '60000',
   DB_POOL_SIZE: String(scale.dbPoolSize),
 });
 

@@ -237,6 +237,22 @@ export class Env {
   WRITE_THROTTLE_TTL_SECONDS = 60;
 
   /**
+   * Every GET per signed-in user (or API key) per window, over all routes together: a leaked
+   * key or a runaway poller cannot spend the database on list and report reads without bound.
+   * The console at its busiest (a paying run's page re-read every 1.5 s) uses a few dozen a
+   * minute.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  READ_THROTTLE_LIMIT = 1200;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  READ_THROTTLE_TTL_SECONDS = 60;
+
+  /**
    * Webhook redeliveries and test pings, together, per company per window (each one makes us
    * call its endpoint).
    */

@@ -81,6 +81,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     // The limits stay on (every request passes the guard); test/throttle.e2e-spec.ts trips them.
     INTAKE_THROTTLE_LIMIT: '100000',
     WRITE_THROTTLE_LIMIT: '100000',
+    READ_THROTTLE_LIMIT: '100000',
     REDELIVER_THROTTLE_LIMIT: '100000',
     DB_POOL_SIZE: '10',
     ...(options.passwordHashing === 'default' ? {} : CHEAP_PASSWORD_HASHING),

@@ -149,11 +149,9 @@ function errorCodesOf(route: RouteFacts): ErrorCode[] {
     if (!EVERY_CALLER.every((r) => allowed.includes(r))) codes.push('FORBIDDEN');
   }
   if (/\{\w+\}/.test(route.path)) codes.push('NOT_FOUND');
-  // As RateLimitGuard.kindsOf: auth and intake always; others only for signed-in callers.
-  const limited =
-    route.rateLimit === 'auth' ||
-    route.rateLimit === 'intake' ||
-    (!route.isPublic && (route.rateLimit !== undefined || write));
+  // As RateLimitGuard.kindsOf: auth and intake always; every other route for signed-in callers
+  // (their writes and their reads each count toward a limit).
+  const limited = route.rateLimit === 'auth' || route.rateLimit === 'intake' || !route.isPublic;
   if (limited) codes.push('RATE_LIMITED');
   if (route.idempotent) codes.push('IDEMPOTENCY_KEY_REUSED', 'IDEMPOTENCY_KEY_IN_USE');
   return [...codes, ...route.errors];

@@ -3,9 +3,10 @@ import { SetMetadata } from '@nestjs/common';
 /**
  * Which limit counts a route's calls (RateLimitGuard): `auth` per client address (sign-in, sign-up,
  * refresh), `intake` per API key (escalations), `redeliver` per company. Without it, a write
- * (POST, PUT, PATCH, DELETE) by a signed-in caller counts toward `writes`, per user or key.
+ * (POST, PUT, PATCH, DELETE) by a signed-in caller counts toward `writes`, and a read (GET)
+ * toward `reads`, per user or key.
  */
-export type RateLimitKind = 'auth' | 'intake' | 'redeliver' | 'writes';
+export type RateLimitKind = 'auth' | 'intake' | 'redeliver' | 'writes' | 'reads';
 export const RATE_LIMIT_KEY = 'handoff:rateLimit';
-export const RateLimit = (kind: Exclude<RateLimitKind, 'writes'>) =>
+export const RateLimit = (kind: Exclude<RateLimitKind, 'writes' | 'reads'>) =>
   SetMetadata(RATE_LIMIT_KEY, kind);

@@ -18,13 +18,15 @@ import { RATE_LIMIT_KEY, RateLimitKind } from '../../common/http/rate-limit';
 import { Env } from '../../config/env.validation';
 
 const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+const READS = new Set(['GET', 'HEAD']);
 
 /**
  * Global, after authentication (it counts per caller): the named throttlers of AppModule, counted
  * in Redis so the limits hold across API processes. `auth` counts per client address and action
- * (a login by token or by cookie alike); `intake` per API key; `writes` per user or key over all
- * routes together; `redeliver` per company (a redelivery is a write too). A refused call gets
- * 429 RATE_LIMITED with a plain Retry-After header. Reads are not limited here.
+ * (a login by token or by cookie alike); `intake` per API key; `writes` and `reads` per user or
+ * key over all routes together; `redeliver` per company (a redelivery is a write too). A
+ * refused call gets 429 RATE_LIMITED with a plain Retry-After header. Public routes (health,
+ * the OpenAPI document, the console's files) count nothing.
  */
 @Injectable()
 export class RateLimitGuard extends ThrottlerGuard {
@@ -103,7 +105,10 @@ export class RateLimitGuard extends ThrottlerGuard {
     super.setResponseHeader(res, name.startsWith('Retry-After') ? 'Retry-After' : name, value);
   }
 
-  /** The limits a call counts toward: its declared one, and `writes` for a signed-in write. */
+  /**
+   * The limits a call counts toward: its declared one, and `writes` or `reads` for a signed-in
+   * write or read.
+   */
   private kindsOf(ctx: ExecutionContext): RateLimitKind[] {
     const targets = [ctx.getHandler(), ctx.getClass()];
     const declared = this.reflector.getAllAndOverride<RateLimitKind | undefined>(
@@ -113,7 +118,11 @@ export class RateLimitGuard extends ThrottlerGuard {
     if (declared === 'auth' || declared === 'intake') return [declared];
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC_KEY, targets)) return [];
     const { method } = ctx.switchToHttp().getRequest<FastifyRequest>();
-    const write: RateLimitKind[] = WRITES.has(method) ? ['writes'] : [];
-    return declared ? [declared, ...write] : write;
+    const own: RateLimitKind[] = WRITES.has(method)
+      ? ['writes']
+      : READS.has(method)
+        ? ['reads']
+        : [];
+    return declared ? [declared, ...own] : own;
   }
 }
