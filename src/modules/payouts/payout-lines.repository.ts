@@ -1,7 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { changedRows } from '../../database/sql';
-import { isUuid } from '../../common/validation/uuid';
 
 /** A `payout_lines` row: one agent's payment in a run. The one type for this table's rows. */
 export interface PayoutLineRow {
@@ -71,12 +69,6 @@ export type AgentPayoutRow = Pick<
   paid_key: string;
 };
 
-/** What a Stripe transfer reversal books. */
-export type ReversedLineRow = Pick<
-  PayoutLineRow,
-  'id' | 'agent_id' | 'currency' | 'reversed_minor' | 'status' | 'stripe_transfer_id'
->;
-
 /** The drafted agents' balances, as columns (one array element per agent). */
 export interface DraftBalances {
   agentIds: string[];
@@ -86,11 +78,6 @@ export interface DraftBalances {
   atCutoff: number[];
 }
 
-/** One `{ lineId }` job payload per payable line of run $1 (for OutboxService.enqueueSelect). */
-export const PENDING_LINE_PAYLOADS_SQL = `SELECT jsonb_build_object('lineId', id) FROM payout_lines
-        WHERE run_id = $1 AND status = 'pending'`;
-
-/** payout_lines, from the draft to paid (the sending phases: PayoutLineSendingRepository). */
 /** A run's lines from balances ($1 run, $2 currency, $3 minimum, $4-$6 agents' balances). */
 export const DRAFT_LINES_SQL = `WITH balances AS (
          SELECT agent_id,
@@ -116,6 +103,11 @@ export const DRAFT_LINES_SQL = `WITH balances AS (
               'payout-line-' || id
          FROM lines`;
 
+/**
+ * payout_lines, from the draft to paid: drafted and read here; paying a run:
+ * PayoutLineExecutionRepository; the sending phases: PayoutLineSendingRepository; a reversal:
+ * PayoutLineReversalsRepository.
+ */
 @Injectable()
 export class PayoutLinesRepository {
   /**
@@ -190,120 +182,5 @@ export class PayoutLinesRepository {
       [runId],
     );
     return !!payable;
-  }
-
-  /**
-   * Holds the run's pending lines the platform's balance cannot cover: smallest first, so the
-   * balance pays as many agents as it can; the rest are held (`insufficient_platform_balance`).
-   * Returns how many were held.
-   */
-  async holdBeyondBalance(em: EntityManager, runId: string, available: number): Promise<number> {
-    const [, held]: [unknown, number] = await em.query(
-      `UPDATE payout_lines SET status = 'held', held_reason = 'insufficient_platform_balance'
-        WHERE id IN (
-          SELECT id FROM (
-            SELECT id, sum(amount_minor) OVER (ORDER BY amount_minor, id) AS running
-              FROM payout_lines WHERE run_id = $1 AND status = 'pending') s
-           WHERE running > $2)`,
-      [runId, available],
-    );
-    return held;
-  }
-
-  async countPayable(em: EntityManager, runId: string): Promise<number> {
-    const [{ payable }]: { payable: number }[] = await em.query(
-      `SELECT count(*)::int AS payable FROM payout_lines WHERE run_id = $1 AND status = 'pending'`,
-      [runId],
-    );
-    return payable;
-  }
-
-  /**
-   * The run's failed lines back to pending (their ids). After a refusal Stripe holds no transfer
-   * for the old key (and would replay the refusal), so that line gets a fresh key, and its amount
-   * is fixed again from the balance when it is sent; after exhausted 429/5xx retries it keeps its
-   * key and amount, since Stripe may have made the transfer and must hand the same one back. A
-   * line waiting for its key to expire (`resend_at` ahead) stays failed: until then Stripe would
-   * only replay its saved error.
-   */
-  async resetFailed(em: EntityManager, runId: string): Promise<{ id: string }[]> {
-    return changedRows(
-      em,
-      `UPDATE payout_lines
-          SET status = 'pending', failure_code = NULL, failure_message = NULL,
-              idempotency_key = CASE WHEN failure_permanent
-                                     THEN 'payout-line-' || id || '-r' || attempts
-                                     ELSE idempotency_key END,
-              transfer_minor = CASE WHEN failure_permanent THEN NULL ELSE transfer_minor END,
-              key_sent_at = CASE WHEN failure_permanent THEN NULL ELSE key_sent_at END,
-              resend_at = CASE WHEN failure_permanent THEN NULL ELSE resend_at END,
-              failure_permanent = false, updated_at = now()
-        WHERE run_id = $1 AND status = 'failed' AND NOT coalesce(resend_at > now(), false)
-        RETURNING id`,
-      [runId],
-    );
-  }
-
-  /** The run's lines stuck in `processing` for over 10 minutes (their ids), touched. */
-  async touchStuck(em: EntityManager, runId: string): Promise<{ id: string }[]> {
-    return changedRows(
-      em,
-      `UPDATE payout_lines SET updated_at = now()
-        WHERE run_id = $1 AND status = 'processing' AND updated_at < now() - interval '10 minutes'
-        RETURNING id`,
-      [runId],
-    );
-  }
-
-  async lockInRun(
-    em: EntityManager,
-    lineId: string,
-    runId: string,
-  ): Promise<PayoutLineRow | undefined> {
-    const [line]: PayoutLineRow[] = await em.query(
-      'SELECT * FROM payout_lines WHERE id = $1 AND run_id = $2 FOR UPDATE',
-      [lineId, runId],
-    );
-    return line;
-  }
-
-  async markAbandoned(
-    em: EntityManager,
-    lineId: string,
-    reason: string,
-    by: string,
-  ): Promise<PayoutLineRow> {
-    const [abandoned] = await changedRows<PayoutLineRow>(
-      em,
-      `UPDATE payout_lines
-          SET status = 'abandoned', abandoned_reason = $2, abandoned_by = $3,
-              abandoned_at = now(), updated_at = now()
-        WHERE id = $1 RETURNING *`,
-      [lineId, reason, by],
-    );
-    return abandoned;
-  }
-
-  /** The line a Stripe transfer paid (by its id, or the line id in its metadata), locked. */
-  async lockByTransfer(
-    em: EntityManager,
-    transferId: string,
-    lineId: string,
-  ): Promise<ReversedLineRow | undefined> {
-    const [line]: ReversedLineRow[] = await em.query(
-      // By id through the primary key (id::text scanned every line); metadata is free text at
-      // Stripe, so a value not shaped like our ids looks up nothing.
-      `SELECT id, agent_id, currency, reversed_minor, status, stripe_transfer_id FROM payout_lines
-        WHERE stripe_transfer_id = $1 OR id = $2::uuid FOR UPDATE`,
-      [transferId, isUuid(lineId) ? lineId : null],
-    );
-    return line;
-  }
-
-  async setReversed(em: EntityManager, lineId: string, reversedMinor: number): Promise<void> {
-    await em.query(
-      'UPDATE payout_lines SET reversed_minor = $2, updated_at = now() WHERE id = $1',
-      [lineId, reversedMinor],
-    );
   }
 }

@@ -7,7 +7,10 @@ import { DomainError } from '../../common/errors/domain-error';
 import { AgentIdentities } from '../ledger/agent-identities.service';
 import { OutboxService } from '../outbox/outbox.service';
 import { PayoutLineDto, PayoutRunDto } from './payout.dto';
-import { PENDING_LINE_PAYLOADS_SQL, PayoutLinesRepository } from './payout-lines.repository';
+import {
+  PENDING_LINE_PAYLOADS_SQL,
+  PayoutLineExecutionRepository,
+} from './payout-line-execution.repository';
 import { toPayoutLineDto } from './payout.mapper';
 import { foundRun, wrongState } from './payout-run.errors';
 import { PayoutRunEvents } from './payout-run-events';
@@ -23,7 +26,7 @@ export class PayoutRunExecutionService {
     @InjectDataSource() private readonly db: DataSource,
     private readonly outbox: OutboxService,
     private readonly runs: PayoutRunsRepository,
-    private readonly lines: PayoutLinesRepository,
+    private readonly lines: PayoutLineExecutionRepository,
     private readonly payoutRuns: PayoutRunsService,
     private readonly identities: AgentIdentities,
     private readonly runEvents: PayoutRunEvents,
@@ -75,7 +78,7 @@ export class PayoutRunExecutionService {
         throw wrongState(run, 'retry');
       }
       // Refused lines get a fresh key; lines whose 429/5xx retries ran out keep theirs
-      // (PayoutLinesRepository.resetFailed says why).
+      // (PayoutLineExecutionRepository.resetFailed says why).
       const retried = await this.lines.resetFailed(em, id);
       // Lines stuck in `processing` (their job died for good) are sent again too: the handler
       // first looks for a transfer Stripe already made for the line.

@@ -19,6 +19,8 @@ import { PayoutLineResendHandler } from './payout-line-resend.handler';
 import { PayoutLineSendingRepository } from './payout-line-sending.repository';
 import { PayoutLinePagesRepository } from './payout-line-pages.repository';
 import { PayoutLinesRepository } from './payout-lines.repository';
+import { PayoutLineExecutionRepository } from './payout-line-execution.repository';
+import { PayoutLineReversalsRepository } from './payout-line-reversals.repository';
 import {
   AgentPayoutsController,
   PayoutAccountController,
@@ -77,6 +79,8 @@ import { StripeWebhooksController } from './stripe-webhooks.controller';
     StripePacer,
     PayoutRunsRepository,
     PayoutLinesRepository,
+    PayoutLineExecutionRepository,
+    PayoutLineReversalsRepository,
     PayoutLinePagesRepository,
     PayoutLineSendingRepository,
     PayoutAccountsRepository,

@@ -11,7 +11,7 @@ import { InvoiceRefundsService } from '../billing/invoice-refunds.service';
 import { LedgerService } from '../ledger/ledger.service';
 import { PayoutAccountRefresh } from './payout-account-refresh.service';
 import { PayoutAccountsRepository } from './payout-accounts.repository';
-import { PayoutLinesRepository } from './payout-lines.repository';
+import { PayoutLineReversalsRepository } from './payout-line-reversals.repository';
 import { StripeEventsRepository } from './stripe-events.repository';
 
 /**
@@ -33,7 +33,7 @@ export class StripeEventHandler implements HandlesJob<'stripe.event'> {
     private readonly ledger: LedgerService,
     private readonly events: StripeEventsRepository,
     private readonly accounts: PayoutAccountsRepository,
-    private readonly lines: PayoutLinesRepository,
+    private readonly lines: PayoutLineReversalsRepository,
     private readonly billing: BillingService,
     private readonly invoices: InvoiceCollectionService,
     private readonly disputes: InvoiceDisputesService,
