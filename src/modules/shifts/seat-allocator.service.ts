@@ -8,7 +8,7 @@ import { OutboxService } from '../outbox/outbox.service';
 import { SeatSource, ShiftClaimsRepository } from './shift-claims.repository';
 import { claimsClosed } from './seat-window';
 import { ShiftWithSkills } from './shift.rows';
-import { SeatCloseMinutes, ShiftsRepository } from './shifts.repository';
+import { SeatCloseMinutes, ShiftSeatsRepository } from './shift-seats.repository';
 
 /**
  * Takes one seat for one agent inside the caller's transaction. Lock order is always the shift
@@ -22,7 +22,7 @@ export class SeatAllocator {
   constructor(
     private readonly config: ConfigService<Env, true>,
     private readonly outbox: OutboxService,
-    private readonly shifts: ShiftsRepository,
+    private readonly shiftSeats: ShiftSeatsRepository,
     private readonly claims: ShiftClaimsRepository,
     private readonly agents: AgentsService,
   ) {}
@@ -41,7 +41,7 @@ export class SeatAllocator {
         : 0;
     // Held from the start, or from now when taken after it: the period recorded, the hours
     // counted and the check-in deadline all start there.
-    const heldFrom = await this.shifts.takeSeat(em, shift.id, closeMinutes);
+    const heldFrom = await this.shiftSeats.takeSeat(em, shift.id, closeMinutes);
     if (!heldFrom) throw await this.whyNoSeat(em, shift.id, closeMinutes);
 
     const agent = await this.agents.lock(em, agentId);
@@ -74,7 +74,7 @@ export class SeatAllocator {
   }
 
   private async whyNoSeat(em: EntityManager, shiftId: string, closeMinutes: SeatCloseMinutes) {
-    const s = await this.shifts.seatState(em, shiftId, closeMinutes);
+    const s = await this.shiftSeats.seatState(em, shiftId, closeMinutes);
     if (!s.scheduled) {
       return new DomainError('SHIFT_CLOSED', 'The shift has ended or been cancelled');
     }

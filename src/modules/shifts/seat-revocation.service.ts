@@ -6,7 +6,7 @@ import { OutboxService } from '../outbox/outbox.service';
 import { offerToWaitlists, releaseTicketsLater } from './shift-end';
 import { ShiftClaimEndingsRepository } from './shift-claim-endings.repository';
 import { ShiftWaitlistRepository } from './shift-waitlist.repository';
-import { ShiftsRepository } from './shifts.repository';
+import { LiveSeatShiftsRepository } from './live-seat-shifts.repository';
 
 /**
  * What a company's revoking an agent's certification does to the agent's seats on the
@@ -19,14 +19,14 @@ export class SeatRevocation {
   constructor(
     private readonly config: ConfigService<Env, true>,
     private readonly outbox: OutboxService,
-    private readonly shifts: ShiftsRepository,
+    private readonly liveSeats: LiveSeatShiftsRepository,
     private readonly endings: ShiftClaimEndingsRepository,
     private readonly waitlist: ShiftWaitlistRepository,
   ) {}
 
   /** Locks those shifts (with a seat of the agent that has not ended) in id order; their ids. */
   lockShiftsOf(em: EntityManager, agentId: string, companyId: string): Promise<string[]> {
-    return this.shifts.lockCertifiedWithLiveSeatsOf(em, agentId, companyId);
+    return this.liveSeats.lockCertifiedWithLiveSeatsOf(em, agentId, companyId);
   }
 
   /** Such shifts with a seat of the agent that are not among `locked` (claimed meanwhile). */
@@ -36,7 +36,7 @@ export class SeatRevocation {
     companyId: string,
     locked: string[],
   ): Promise<string[]> {
-    const now = await this.shifts.withLiveSeatsOf(em, agentId, '', companyId);
+    const now = await this.liveSeats.withLiveSeatsOf(em, agentId, '', companyId);
     return now.filter((id) => !locked.includes(id));
   }
 
@@ -60,7 +60,7 @@ export class SeatRevocation {
       shiftIds,
       closeMinutes,
     );
-    await this.shifts.freeOneSeatEach(em, freed);
+    await this.liveSeats.freeOneSeatEach(em, freed);
     await this.waitlist.removeFromCertifiedOnlyOf(em, agentId, companyId);
     for (const shiftId of worked) {
       await releaseTicketsLater(em, this.outbox, this.config, shiftId, agentId);

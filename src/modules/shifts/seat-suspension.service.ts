@@ -4,14 +4,14 @@ import { ShiftClaimEndingsRepository } from './shift-claim-endings.repository';
 import { ShiftWaitlistRepository } from './shift-waitlist.repository';
 import { OutboxService } from '../outbox/outbox.service';
 import { offerToWaitlists } from './shift-end';
-import { ShiftsRepository } from './shifts.repository';
+import { LiveSeatShiftsRepository } from './live-seat-shifts.repository';
 
 /** What a suspension does to an agent's seats (the agents module drives the use case). */
 @Injectable()
 export class SeatSuspension {
   constructor(
     private readonly outbox: OutboxService,
-    private readonly shifts: ShiftsRepository,
+    private readonly liveSeats: LiveSeatShiftsRepository,
     private readonly endings: ShiftClaimEndingsRepository,
     private readonly waitlistEntries: ShiftWaitlistRepository,
   ) {}
@@ -21,7 +21,7 @@ export class SeatSuspension {
    * them: shift rows come before the agent's row in every transaction (ADR 0004).
    */
   lockShiftsOf(em: EntityManager, agentId: string): Promise<string[]> {
-    return this.shifts.lockWithLiveSeatsOf(em, agentId);
+    return this.liveSeats.lockWithLiveSeatsOf(em, agentId);
   }
 
   /**
@@ -30,7 +30,7 @@ export class SeatSuspension {
    * caller took it). Read under the agent's lock, which no later seat claim gets past.
    */
   async seatsBeyond(em: EntityManager, agentId: string, locked: string[]): Promise<string[]> {
-    const now = await this.shifts.withLiveSeatsOf(em, agentId);
+    const now = await this.liveSeats.withLiveSeatsOf(em, agentId);
     return now.filter((id) => !locked.includes(id));
   }
 
@@ -41,7 +41,7 @@ export class SeatSuspension {
    */
   async cancelSeats(em: EntityManager, agentId: string, shiftIds: string[]): Promise<void> {
     const freed = await this.endings.cancelForSuspension(em, agentId, shiftIds);
-    await this.shifts.freeOneSeatEach(em, freed);
+    await this.liveSeats.freeOneSeatEach(em, freed);
     await this.waitlistEntries.removeEverywhere(em, agentId);
     await offerToWaitlists(em, this.outbox, freed);
   }

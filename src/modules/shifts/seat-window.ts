@@ -4,7 +4,7 @@ import { DomainError } from '../../common/errors/domain-error';
  * Until when a seat can be claimed directly: before the start always; after it, while at least
  * SEAT_CLAIM_CLOSES_MINUTES_BEFORE_END of the shift remain (issue 13: a started shift with free
  * seats could not be joined). The later of the start and the end minus that. The seat SQL
- * (ShiftsRepository.takeSeat, OpenShiftsRepository) states the same rule with the database's
+ * (ShiftSeatsRepository.takeSeat, OpenShiftsRepository) states the same rule with the database's
  * clock: `greatest(starts_at, ends_at - make_interval(mins => …)) > now()`.
  */
 export function claimsCloseAt(

@@ -21,6 +21,7 @@ import { releaseTicketsLater } from './shift-end';
 import { RELIABILITY_PRIOR_WEIGHT, RELIABILITY_WINDOW_DAYS } from './shift-rules';
 import { ShiftWaitlistRepository } from './shift-waitlist.repository';
 import { ShiftWaitlistService } from './shift-waitlist.service';
+import { ShiftSeatsRepository } from './shift-seats.repository';
 import { ShiftsRepository } from './shifts.repository';
 import { ShiftEligibility } from './shift-eligibility.service';
 import { PayPerHour } from './pay-per-hour.service';
@@ -35,6 +36,7 @@ export class ShiftClaimsService {
     private readonly waitlist: ShiftWaitlistService,
     private readonly outbox: OutboxService,
     private readonly shifts: ShiftsRepository,
+    private readonly shiftSeats: ShiftSeatsRepository,
     private readonly claims: ShiftClaimsRepository,
     private readonly views: ShiftClaimViewsRepository,
     private readonly waitlistEntries: ShiftWaitlistRepository,
@@ -49,7 +51,7 @@ export class ShiftClaimsService {
     // The losers of a race for the last seats answer at once instead of queueing one by one
     // behind the shift lock (200 at once waited past the pool's connect timeout): a full shift
     // is full when read, and only a cancellation can change that, which a retry will see.
-    const seen = await this.shifts.fullness(this.db.manager, shiftId);
+    const seen = await this.shiftSeats.fullness(this.db.manager, shiftId);
     if (seen?.full) {
       if (await this.claims.seatTakenId(this.db.manager, shiftId, userId)) {
         throw alreadyClaimed();
@@ -110,7 +112,7 @@ export class ShiftClaimsService {
         });
       }
       await this.claims.markCancelledByAgent(em, claimId, lateMinutes);
-      await this.shifts.freeSeat(em, shiftId);
+      await this.shiftSeats.freeSeat(em, shiftId);
       await this.waitlist.promote(em, shiftId);
       return this.loadClaim(em, claimId);
     });
@@ -126,7 +128,7 @@ export class ShiftClaimsService {
     const seat = await this.db.transaction(async (em) => {
       // A share lock on the shift: check-ins proceed together, but not through the middle of
       // the shift's completion (which takes the row exclusively).
-      const shift = await this.shifts.lockForCheckIn(em, shiftId, opensMinutes);
+      const shift = await this.shiftSeats.lockForCheckIn(em, shiftId, opensMinutes);
       if (!shift) throw DomainError.notFound('Shift');
       // The agent's lock (after the shift's, the order everywhere): a break taken or ended
       // meanwhile is seen by the check-in, which carries it onto this seat (markCheckedIn).
@@ -165,7 +167,7 @@ export class ShiftClaimsService {
     const { userId } = requireUser(actor, 'agent');
     return this.db.transaction(async (em) => {
       // The shift row first (the lock order everywhere): a seat left early is given back to it.
-      const shift = await this.shifts.lockWindow(em, shiftId);
+      const shift = await this.shiftSeats.lockWindow(em, shiftId);
       if (!shift) throw new DomainError('NOT_FOUND', 'You hold no seat on this shift');
       // The agent's lock, which the offer router holds from reading the agent's live seat to
       // making its offer: a router pass either commits its offer before this (and the
@@ -193,7 +195,7 @@ export class ShiftClaimsService {
       );
       if (!ended) throw stateConflict(claim.status, 'check out');
       if (ended === 'left_early') {
-        await this.shifts.freeSeat(em, shiftId);
+        await this.shiftSeats.freeSeat(em, shiftId);
         // (Only with someone in line: a promotion locks the shift FOR UPDATE, which waits for
         // any offer or ticket claim being written on it; nothing they hold is held here.)
         if (waiting.length > 0) await this.waitlist.promote(em, shiftId);

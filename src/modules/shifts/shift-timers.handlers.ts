@@ -11,6 +11,7 @@ import { ShiftClaimEndingsRepository } from './shift-claim-endings.repository';
 import { releaseTicketsLater } from './shift-end';
 import { ShiftWaitlistRepository } from './shift-waitlist.repository';
 import { ShiftWaitlistService } from './shift-waitlist.service';
+import { ShiftSeatsRepository } from './shift-seats.repository';
 import { ShiftsRepository } from './shifts.repository';
 
 /**
@@ -29,6 +30,7 @@ export class NoShowCheckHandler implements HandlesJob<'shift-claim.no-show-check
     private readonly waitlist: ShiftWaitlistService,
     private readonly outbox: OutboxService,
     private readonly shifts: ShiftsRepository,
+    private readonly shiftSeats: ShiftSeatsRepository,
     private readonly claims: ShiftClaimsRepository,
   ) {}
 
@@ -52,7 +54,7 @@ export class NoShowCheckHandler implements HandlesJob<'shift-claim.no-show-check
         return { noShow: false };
       }
       await this.claims.markNoShow(em, claimId);
-      await this.shifts.freeSeat(em, shiftId);
+      await this.shiftSeats.freeSeat(em, shiftId);
       const promoted = await this.waitlist.promote(em, shiftId);
       this.logger.log({ claimId, shiftId, promoted }, 'no-show recorded');
       return { noShow: true };

@@ -32,6 +32,8 @@ import { ShiftWaitlistService } from './shift-waitlist.service';
 import { CompanyAgentsController, ShiftsController } from './shifts.controller';
 import { CompanyAgentsService } from './company-agents.service';
 import { ShiftsRepository } from './shifts.repository';
+import { ShiftSeatsRepository } from './shift-seats.repository';
+import { LiveSeatShiftsRepository } from './live-seat-shifts.repository';
 import { ShiftsService } from './shifts.service';
 import { ShiftPostingService } from './shift-posting.service';
 import { ShiftCancellationService } from './shift-cancellation.service';
@@ -57,6 +59,8 @@ import { ShiftCancellationService } from './shift-cancellation.service';
   ],
   providers: [
     ShiftsRepository,
+    ShiftSeatsRepository,
+    LiveSeatShiftsRepository,
     ShiftClaimsRepository,
     ShiftClaimEndingsRepository,
     ShiftClaimViewsRepository,
