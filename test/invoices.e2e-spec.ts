@@ -1,7 +1,7 @@
 import Stripe from 'stripe';
 import { InvoiceClosingService } from '../src/modules/billing/invoice-closing.service';
 import { InvoiceCollectionService } from '../src/modules/billing/invoice-collection.service';
-import { InvoicesRepository } from '../src/modules/billing/invoices.repository';
+import { InvoiceStripeStateRepository } from '../src/modules/billing/invoice-stripe-state.repository';
 import { UnchargedInvoicesService } from '../src/modules/billing/uncharged-invoices.service';
 import { LedgerService } from '../src/modules/ledger/ledger.service';
 import type { FakeStripe } from '../src/modules/stripe/fake-stripe.server';
@@ -645,7 +645,7 @@ describe('invoices', () => {
     await closing.sweep(new Date(Date.now() + 8 * DAY));
     const [invoice] = await invoicesOf(s.company);
     // The issue job dies right after Stripe made the draft, before our row stores its id.
-    const rows = t.app.get(InvoicesRepository);
+    const rows = t.app.get(InvoiceStripeStateRepository);
     const store = jest.spyOn(rows, 'setStripeDraft').mockRejectedValueOnce(new Error('died'));
     try {
       await expect(collection.issue(invoice.id)).rejects.toThrow('died');

@@ -26,6 +26,8 @@ import {
 } from './invoice-jobs.handlers';
 import { InvoicesController } from './invoices.controller';
 import { InvoicesRepository } from './invoices.repository';
+import { InvoiceClosingRepository } from './invoice-closing.repository';
+import { InvoiceStripeStateRepository } from './invoice-stripe-state.repository';
 import { PaidInvoicesRepository } from './paid-invoices.repository';
 import { InvoiceReceivablesRepository } from './invoice-receivables.repository';
 import { InvoicesService } from './invoices.service';
@@ -57,6 +59,8 @@ import { WithheldCreditsService } from './withheld-credits.service';
     BillingService,
     BillingCustomersRepository,
     InvoicesRepository,
+    InvoiceClosingRepository,
+    InvoiceStripeStateRepository,
     PaidInvoicesRepository,
     InvoiceReceivablesRepository,
     InvoicesService,

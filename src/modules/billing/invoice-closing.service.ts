@@ -8,6 +8,7 @@ import { OutboxService } from '../outbox/outbox.service';
 import { ShiftFacts } from '../shifts/shift-facts.service';
 import { TicketClaimFacts } from '../tickets/ticket-claim-facts.service';
 import { isRebill, isWithheldCreditBack } from './dispute-rebill-steps';
+import { InvoiceClosingRepository } from './invoice-closing.repository';
 import { InvoicesRepository } from './invoices.repository';
 import { NewInvoiceLine } from './invoice.rows';
 import { localDay } from './local-day';
@@ -43,6 +44,7 @@ export class InvoiceClosingService {
     @InjectDataSource() private readonly db: DataSource,
     private readonly ledger: LedgerService,
     private readonly invoices: InvoicesRepository,
+    private readonly closing: InvoiceClosingRepository,
     private readonly companies: CompaniesService,
     private readonly claims: TicketClaimFacts,
     private readonly shifts: ShiftFacts,
@@ -99,16 +101,11 @@ export class InvoiceClosingService {
     await this.invoices.lockCompanyCurrency(em, companyId, currency);
     const company = await this.companies.settingsOf(em, companyId);
     if (!company) return null;
-    const previous = await this.invoices.latest(em, companyId, currency);
+    const previous = await this.closing.latest(em, companyId, currency);
     // An entry committed just behind a closed period (or settings changed since) falls into
     // the period after the last one closed: periods never overlap.
     const anchor = previous && previous.period_end > oldest ? previous.period_end : oldest;
-    const period = await this.invoices.periodAt(
-      em,
-      anchor,
-      company.timeZone,
-      company.billingPeriod,
-    );
+    const period = await this.closing.periodAt(em, anchor, company.timeZone, company.billingPeriod);
     const start =
       previous && previous.period_end > period.start ? previous.period_end : period.start;
     if (period.end > bookedUpTo) return null;
@@ -117,13 +114,13 @@ export class InvoiceClosingService {
     // Tickets reopened after the invoice that charged them was written off: not credited.
     entries.push(...(await this.withheld.forClosing(em, entries)));
     const booked = entries.reduce((sum, e) => sum + e.amountMinor, 0);
-    const carriedIn = await this.invoices.carriedForward(em, companyId, currency);
+    const carriedIn = await this.closing.carriedForward(em, companyId, currency);
     const net = booked + carriedIn;
     // Charged only from Stripe's smallest charge up: below it, Stripe would mark the invoice
     // paid without charging and keep the amount on its own customer balance, adding it to the
     // next invoice behind our books. Carried to the next period instead, as a credit is.
     const charged = net >= minimumChargeMinor(currency) ? net : 0;
-    const invoiceId = await this.invoices.insert(
+    const invoiceId = await this.closing.insert(
       em,
       {
         company_id: companyId,
@@ -139,7 +136,7 @@ export class InvoiceClosingService {
       },
       charged > 0 ? 'draft' : 'no_charge',
     );
-    await this.invoices.insertLines(
+    await this.closing.insertLines(
       em,
       invoiceId,
       await this.linesFor(em, entries, carriedIn, company.timeZone),

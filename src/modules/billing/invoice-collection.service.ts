@@ -12,6 +12,7 @@ import { BillingService } from './billing.service';
 import { InvoiceDraftsService } from './invoice-drafts.service';
 import { InvoiceReceivablesRepository } from './invoice-receivables.repository';
 import { InvoicesRepository } from './invoices.repository';
+import { InvoiceStripeStateRepository } from './invoice-stripe-state.repository';
 import { InvoiceRow } from './invoice.rows';
 import { InvoiceStripeStateService } from './invoice-stripe-state.service';
 
@@ -45,6 +46,7 @@ export class InvoiceCollectionService {
     @InjectDataSource() private readonly db: DataSource,
     @Inject(STRIPE) private readonly stripe: Stripe,
     private readonly invoices: InvoicesRepository,
+    private readonly stripeState: InvoiceStripeStateRepository,
     private readonly billing: BillingService,
     private readonly outbox: OutboxService,
     private readonly drafts: InvoiceDraftsService,
@@ -232,7 +234,7 @@ export class InvoiceCollectionService {
       // Someone deleted our draft in Stripe's dashboard (only a draft can be): issue it again,
       // as a new draft (a retrieve would answer 404, and the issue job would get the deleted
       // draft back under its old key for a day).
-      if (await this.invoices.forgetDeletedDraft(em, row.id, stripeInvoice.id)) {
+      if (await this.stripeState.forgetDeletedDraft(em, row.id, stripeInvoice.id)) {
         this.logger.warn(
           { invoiceId: row.id, stripeInvoiceId: stripeInvoice.id },
           'the Stripe draft of an invoice was deleted at Stripe; issuing a new one',

@@ -4,6 +4,7 @@ import Stripe from 'stripe';
 import { DataSource } from 'typeorm';
 import { STRIPE } from '../stripe/stripe.module';
 import { InvoicesRepository } from './invoices.repository';
+import { InvoiceStripeStateRepository } from './invoice-stripe-state.repository';
 import { InvoiceLineRow, InvoiceRow } from './invoice.rows';
 import { periodDays } from './local-day';
 
@@ -48,6 +49,7 @@ export class InvoiceDraftsService {
     @InjectDataSource() private readonly db: DataSource,
     @Inject(STRIPE) private readonly stripe: Stripe,
     private readonly invoices: InvoicesRepository,
+    private readonly stripeState: InvoiceStripeStateRepository,
   ) {}
 
   /**
@@ -80,14 +82,14 @@ export class InvoiceDraftsService {
     const draftId = draft.id!;
     // Stored before anything can charge it: an event about this Stripe invoice (paid once it is
     // finalized) finds our row even if this job dies before applying Stripe's answer.
-    await this.invoices.setStripeDraft(this.db.manager, invoiceId, draftId, deleted);
+    await this.stripeState.setStripeDraft(this.db.manager, invoiceId, draftId, deleted);
     try {
       await this.addItems(invoiceId, draftId, customer, currency, key, lines);
     } catch (e) {
       // Deleted at Stripe before our row knew its id (so its invoice.deleted event found no
       // row), and handed back by its key: forgotten, so the next attempt makes a new one.
       if (!(await this.isGone(e, draftId))) throw e;
-      await this.invoices.forgetDeletedDraft(this.db.manager, invoiceId, draftId);
+      await this.stripeState.forgetDeletedDraft(this.db.manager, invoiceId, draftId);
       throw new Error(`Stripe draft ${draftId} of invoice ${invoiceId} was deleted at Stripe`);
     }
     return { draftId, key };

@@ -5,6 +5,7 @@ import { LedgerService } from '../ledger/ledger.service';
 import { CreditControlService } from './credit-control.service';
 import { DisputeRebillsService } from './dispute-rebills.service';
 import { InvoicesRepository } from './invoices.repository';
+import { InvoiceStripeStateRepository } from './invoice-stripe-state.repository';
 import { InvoiceRow, InvoiceStatus } from './invoice.rows';
 import { UnchargedInvoicesService } from './uncharged-invoices.service';
 import { WithheldCreditsService } from './withheld-credits.service';
@@ -22,6 +23,7 @@ export class InvoiceStripeStateService {
 
   constructor(
     private readonly invoices: InvoicesRepository,
+    private readonly stripeState: InvoiceStripeStateRepository,
     private readonly ledger: LedgerService,
     private readonly credit: CreditControlService,
     private readonly withheld: WithheldCreditsService,
@@ -47,7 +49,7 @@ export class InvoiceStripeStateService {
       // Below Stripe's smallest charge: carried by us, not booked as paid (see the service).
       return (await this.uncharged.carry(em, invoiceId, s)) ?? current;
     }
-    const row = await this.invoices.applyStripeState(em, invoiceId, {
+    const row = await this.stripeState.applyStripeState(em, invoiceId, {
       status,
       stripeInvoiceId: s.id!,
       number: s.number ?? null,

@@ -5,6 +5,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { OutboxService } from '../outbox/outbox.service';
 import { STRIPE } from '../stripe/stripe.module';
 import { InvoicesRepository } from './invoices.repository';
+import { InvoiceStripeStateRepository } from './invoice-stripe-state.repository';
 import { InvoiceRow } from './invoice.rows';
 
 /**
@@ -27,6 +28,7 @@ export class UnchargedInvoicesService {
     @InjectDataSource() private readonly db: DataSource,
     @Inject(STRIPE) private readonly stripe: Stripe,
     private readonly invoices: InvoicesRepository,
+    private readonly stripeState: InvoiceStripeStateRepository,
     private readonly outbox: OutboxService,
   ) {}
 
@@ -52,7 +54,7 @@ export class UnchargedInvoicesService {
     invoiceId: string,
     s: Stripe.Invoice,
   ): Promise<InvoiceRow | undefined> {
-    const row = await this.invoices.carryUncharged(em, invoiceId, {
+    const row = await this.stripeState.carryUncharged(em, invoiceId, {
       stripeInvoiceId: s.id!,
       number: s.number ?? null,
       hostedInvoiceUrl: s.hosted_invoice_url ?? null,
