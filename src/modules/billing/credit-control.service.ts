@@ -78,7 +78,6 @@ export class CreditControlService implements CreditGate {
     @InjectDataSource() private readonly db: DataSource,
     private readonly config: ConfigService<Env, true>,
     private readonly controls: CreditControlsRepository,
-    private readonly invoices: InvoicesRepository,
     private readonly receivables: InvoiceReceivablesRepository,
     private readonly ledger: LedgerService,
     private readonly companies: CompaniesService,
