@@ -118,12 +118,19 @@ async function main(): Promise<number> {
       const n = await app.get(StripeEventsService).replayUnprocessed();
       process.stdout.write(`Sent ${n} Stripe event(s) not applied yet to their jobs again\n`);
     } else if (command === 'payouts:sync-accounts') {
-      const { refreshed, unreadable } = await app.get(PayoutAccountRefresh).syncAll();
+      const { refreshed, unreadable, failed } = await app.get(PayoutAccountRefresh).syncAll();
       process.stdout.write(`Stored the state at Stripe of ${refreshed} payout account(s)\n`);
       if (unreadable.length > 0) {
         process.stderr.write(
           `Stripe will not show these (left as stored): ${unreadable.join(', ')}\n`,
         );
+      }
+      if (failed.length > 0) {
+        // Stripe refused them for now (rate limit, outage) after a few tries: run it again.
+        process.stderr.write(
+          `Not read, Stripe kept refusing (left as stored; run the command again): ${failed.join(', ')}\n`,
+        );
+        return 1;
       }
     } else if (command === 'secrets:reencrypt') {
       const { reencrypted, failed } = await app.get(WebhookSecrets).reencryptAll();

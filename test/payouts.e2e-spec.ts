@@ -404,6 +404,27 @@ describe('payouts', () => {
       expect(row).toEqual({ at: '1700000000', closed_reason: null });
     });
 
+    it('a sync tries again an account Stripe refuses for now (429, 5xx) and reads the rest; one it keeps refusing is named and left as stored', async () => {
+      const agents = [await registerAgent(t), await registerAgent(t), await registerAgent(t)];
+      const accounts: string[] = [];
+      for (const agent of agents) {
+        const account = await onboarded(t, fake, agent.id); // stored enabled
+        fake.updateAccount(account, { capabilities: { transfers: 'inactive' } }); // no event
+        accounts.push(account);
+      }
+      const stubborn = accounts[1];
+      const refuse = (account: string, status: number) =>
+        fake.failingBefore.push({ method: 'GET', path: `/v1/accounts/${account}`, status });
+      // Stripe's rate limit once on each of the others; an outage at every try at the second.
+      refuse(accounts[0], 429);
+      refuse(accounts[2], 429);
+      for (let i = 0; i < 4; i++) refuse(stubborn, 503);
+      const sync = await t.app.get(PayoutAccountRefresh).syncAll();
+      expect(sync.failed).toEqual([stubborn]);
+      expect(fake.failingBefore).toEqual([]); // every refusal was met
+      expect(await Promise.all(agents.map(enabled))).toEqual([false, true, false]);
+    });
+
     it('leaves the newest state when account.updated events arrive out of order', async () => {
       const { agent, body } = await enabledAtStripe();
       const now = Math.floor(Date.now() / 1000);

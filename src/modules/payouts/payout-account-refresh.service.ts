@@ -5,10 +5,27 @@ import { DataSource, EntityManager } from 'typeorm';
 import { accountUnreadable } from '../stripe/stripe-errors';
 import { STRIPE } from '../stripe/stripe.module';
 import { PayoutAccountsRepository } from './payout-accounts.repository';
+import { StripePacer } from './stripe-pacer.service';
 import { toStripeAccountState } from './payout.mapper';
 
 /** Accounts read per page by a sync (each read is one Stripe call, made in turn). */
 const PAGE = 100;
+/** A sync's waits before reading an account again after a 429, a 5xx or no answer. */
+const RETRY_WAITS_MS = [500, 1_000, 2_000];
+
+/** Stripe refused for now (its rate limit, an outage), or did not answer: worth another try. */
+const passing = (e: unknown): boolean =>
+  e instanceof Stripe.errors.StripeRateLimitError ||
+  e instanceof Stripe.errors.StripeConnectionError ||
+  (e instanceof Stripe.errors.StripeError && (e.statusCode ?? 0) >= 500);
+
+export interface PayoutAccountSync {
+  refreshed: number;
+  /** Accounts Stripe will not show us (left as stored). */
+  unreadable: string[];
+  /** Accounts not read: Stripe kept refusing for now (left as stored; run the sync again). */
+  failed: string[];
+}
 
 /**
  * Brings an agent's payout account to its state at Stripe: on `account.updated`, and for every
@@ -23,6 +40,7 @@ export class PayoutAccountRefresh {
     @InjectDataSource() private readonly db: DataSource,
     @Inject(STRIPE) private readonly stripe: Stripe,
     private readonly accounts: PayoutAccountsRepository,
+    private readonly pacer: StripePacer,
   ) {}
 
   /**
@@ -44,25 +62,51 @@ export class PayoutAccountRefresh {
 
   /**
    * Refreshes every account still on our platform (a rejected one too: Stripe can lift a
-   * rejection), one at a time, each in its own transaction.
+   * rejection), one at a time, each in its own transaction. The reads take their turns with
+   * the payout workers' Stripe calls (StripePacer), so a sync of thousands of accounts during a
+   * run neither trips Stripe's rate limit nor slows the run past it; an account Stripe keeps
+   * refusing for now is left as stored and named (`failed`), and the sync goes on: one 429
+   * used to end it there, the rest unread.
    */
-  async syncAll(): Promise<{ refreshed: number; unreadable: string[] }> {
-    const unreadable: string[] = [];
-    let refreshed = 0;
+  async syncAll(): Promise<PayoutAccountSync> {
+    const result: PayoutAccountSync = { refreshed: 0, unreadable: [], failed: [] };
     let after = '';
     for (;;) {
       const ids = await this.accounts.linkedStripeIds(this.db.manager, after, PAGE);
       for (const id of ids) {
-        const read = await this.db.transaction((em) => this.refresh(em, id, null));
-        if (read) refreshed += 1;
-        else unreadable.push(id);
+        const read = await this.refreshOnRequest(id);
+        if (read === 'read') result.refreshed += 1;
+        else result[read].push(id);
       }
       if (ids.length < PAGE) break;
       after = ids[ids.length - 1];
     }
-    if (unreadable.length > 0) {
-      this.logger.warn({ unreadable }, 'payout accounts Stripe will not show; left as stored');
+    if (result.unreadable.length > 0) {
+      this.logger.warn(
+        { unreadable: result.unreadable },
+        'payout accounts Stripe will not show; left as stored',
+      );
     }
-    return { refreshed, unreadable };
+    if (result.failed.length > 0) {
+      this.logger.warn(
+        { failed: result.failed },
+        'payout accounts not read (Stripe kept refusing); left as stored',
+      );
+    }
+    return result;
+  }
+
+  private async refreshOnRequest(id: string): Promise<'read' | 'unreadable' | 'failed'> {
+    for (let attempt = 0; ; attempt++) {
+      await this.pacer.slot();
+      try {
+        const read = await this.db.transaction((em) => this.refresh(em, id, null));
+        return read ? 'read' : 'unreadable';
+      } catch (e) {
+        if (!passing(e)) throw e;
+        if (attempt === RETRY_WAITS_MS.length) return 'failed';
+        await new Promise((r) => setTimeout(r, RETRY_WAITS_MS[attempt]));
+      }
+    }
   }
 }
