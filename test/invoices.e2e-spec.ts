@@ -6,6 +6,7 @@ import { UnchargedInvoicesService } from '../src/modules/billing/uncharged-invoi
 import { LedgerService } from '../src/modules/ledger/ledger.service';
 import type { FakeStripe } from '../src/modules/stripe/fake-stripe.server';
 import { STRIPE, STRIPE_SETTINGS, type StripeSettings } from '../src/modules/stripe/stripe.module';
+import { StripePacer } from '../src/modules/stripe/stripe-pacer.service';
 import {
   backdate,
   deliverBillingEvents,
@@ -132,8 +133,17 @@ describe('invoices', () => {
       }),
     ]);
 
-    // Issued at Stripe (keyed calls), charged to the saved card, booked as paid.
-    await runJobs(t, ['billing.invoice-issue']);
+    // Issued at Stripe (keyed calls), charged to the saved card, booked as paid; each call in
+    // its turn in the pace a payout run keeps (a period's close issues every company's at once).
+    const slots = jest.spyOn(t.app.get(StripePacer), 'slot');
+    const before = fake.requests.length;
+    try {
+      await runJobs(t, ['billing.invoice-issue']);
+      expect(fake.requests.length - before).toBeGreaterThanOrEqual(5);
+      expect(slots).toHaveBeenCalledTimes(fake.requests.length - before);
+    } finally {
+      slots.mockRestore();
+    }
     const [paid] = await invoicesOf(s.company);
     expect(paid).toMatchObject({ status: 'paid', lastPaymentError: null });
     expect(paid.number).toMatch(/^FAKE-/);

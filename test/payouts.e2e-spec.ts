@@ -21,7 +21,7 @@ import { createTestApp, TestApp } from './support/test-app';
 import { PayoutAccountRefresh } from '../src/modules/payouts/payout-account-refresh.service';
 import { QueuesService } from '../src/modules/jobs/queues.service';
 import { outboxJobId } from '../src/modules/outbox/outbox.service';
-import { StripePacer } from '../src/modules/payouts/stripe-pacer.service';
+import { StripePacer } from '../src/modules/stripe/stripe-pacer.service';
 import { capturingLogger, LogLine } from './support/logs';
 
 describe('payouts', () => {
@@ -192,6 +192,20 @@ describe('payouts', () => {
         detailsSubmitted: false,
         requirements: expect.arrayContaining(['external_account']),
       });
+    });
+
+    it("takes its turn in the pace of every Stripe call: an agent's onboarding in an API request too", async () => {
+      const agent = await registerAgent(t);
+      const slots = jest.spyOn(t.app.get(StripePacer), 'slot');
+      const before = fake.requests.length;
+      try {
+        await t.http.post('/v1/agents/me/payout-account').set(agent.auth).expect(200);
+        const calls = fake.requests.slice(before).map((r) => `${r.method} ${r.path}`);
+        expect(calls).toEqual(['POST /v1/accounts', 'POST /v1/account_links']);
+        expect(slots).toHaveBeenCalledTimes(calls.length);
+      } finally {
+        slots.mockRestore();
+      }
     });
 
     it('onboards under a key of its own when Stripe saved a server error under the agent’s', async () => {

@@ -122,6 +122,9 @@ describe('the timer sweep (a real worker, sweeping every second)', () => {
   it('re-arms an invoice issue, an uncharged invoice’s clearing, a payout line resend and a ledger booking that failed for good', async () => {
     const qs = t.app.get(QueuesService);
     const cases = [
+      // On its own queue, and on `default` (where it ran before the `billing` queue existed:
+      // one that failed there before the deploy is re-armed too, since the sweep goes by name).
+      { handler: t.app.get(InvoiceIssueHandler), name: 'billing.invoice-issue', queue: 'billing' },
       { handler: t.app.get(InvoiceIssueHandler), name: 'billing.invoice-issue', queue: 'default' },
       {
         handler: t.app.get(UnchargedClearHandler),

@@ -574,9 +574,10 @@ export class Env {
   FAKE_STRIPE_BALANCE_MINOR = 1_000_000_000_000;
 
   /**
-   * Transfers per second during a payout run. Stripe's global limit is 100 requests/s live (25
-   * in a sandbox), but each endpoint has 25/s of its own unless Stripe raised it for the
-   * account, and a run is nearly all POST /v1/transfers: above 25 only with such a raise.
+   * Stripe calls per second, of every process together (a payout run's transfers, billing,
+   * onboarding, reads). Stripe's global limit is 100 requests/s live (25 in a sandbox), but
+   * each endpoint has 25/s of its own unless Stripe raised it for the account, and a run is
+   * nearly all POST /v1/transfers: above 25 only with such a raise.
    */
   @Transform(toInt)
   @IsInt()

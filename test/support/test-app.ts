@@ -84,6 +84,9 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     READ_THROTTLE_LIMIT: '100000',
     REDELIVER_THROTTLE_LIMIT: '100000',
     DB_POOL_SIZE: '10',
+    // Every Stripe call takes its slot (PacedHttpClient): at the highest rate the fake is not
+    // the bound of a suite's billing; the payout suites that test the pace set their own.
+    STRIPE_RATE_PER_SECOND: '100',
     ...(options.passwordHashing === 'default' ? {} : CHEAP_PASSWORD_HASHING),
     OUTBOX_POLL_MS: '200',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',

@@ -93,7 +93,7 @@ export function queueProcessors(env: Env): Type<WorkerHost>[] {
     // taking the pool from the API. (A billing job still in `default` from before this queue
     // existed is run there: a worker dispatches by job name, whatever its queue.)
     queueProcessor('billing', { concurrency: 4, ...locks }),
-    // Stripe's rate is held at each call by StripePacer (payouts module), not by a queue
+    // Stripe's rate is held at each call by StripePacer (stripe module), not by a queue
     // limiter (its fixed windows gate job starts, not calls: see the pacer). Jobs in flight
     // must cover the rate times a job's duration (two transactions and a Stripe call, ~75 ms at
     // 50k lines; 8 held a 100/s limit to ~80/s): a quarter of a second's worth, so the pacer,

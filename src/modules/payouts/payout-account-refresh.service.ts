@@ -5,7 +5,6 @@ import { DataSource, EntityManager } from 'typeorm';
 import { accountUnreadable } from '../stripe/stripe-errors';
 import { STRIPE } from '../stripe/stripe.module';
 import { PayoutAccountsRepository } from './payout-accounts.repository';
-import { StripePacer } from './stripe-pacer.service';
 import { toStripeAccountState } from './payout.mapper';
 
 /** Accounts read per page by a sync (each read is one Stripe call, made in turn). */
@@ -40,7 +39,6 @@ export class PayoutAccountRefresh {
     @InjectDataSource() private readonly db: DataSource,
     @Inject(STRIPE) private readonly stripe: Stripe,
     private readonly accounts: PayoutAccountsRepository,
-    private readonly pacer: StripePacer,
   ) {}
 
   /**
@@ -63,7 +61,7 @@ export class PayoutAccountRefresh {
   /**
    * Refreshes every account still on our platform (a rejected one too: Stripe can lift a
    * rejection), one at a time, each in its own transaction. The reads take their turns with
-   * the payout workers' Stripe calls (StripePacer), so a sync of thousands of accounts during a
+   * the payout workers' Stripe calls (PacedHttpClient), so a sync of thousands of accounts during a
    * run neither trips Stripe's rate limit nor slows the run past it; an account Stripe keeps
    * refusing for now is left as stored and named (`failed`), and the sync goes on: one 429
    * used to end it there, the rest unread.
@@ -98,7 +96,6 @@ export class PayoutAccountRefresh {
 
   private async refreshOnRequest(id: string): Promise<'read' | 'unreadable' | 'failed'> {
     for (let attempt = 0; ; attempt++) {
-      await this.pacer.slot();
       try {
         const read = await this.db.transaction((em) => this.refresh(em, id, null));
         return read ? 'read' : 'unreadable';

@@ -7,7 +7,6 @@ import { OutboxService } from '../outbox/outbox.service';
 import { PayoutAccountRefresh } from './payout-account-refresh.service';
 import { completeRunIfDone, SendingLine, TransferLookupFailed } from './payout-line-send';
 import { PayoutLineSendingRepository } from './payout-line-sending.repository';
-import { StripePacer } from './stripe-pacer.service';
 import { PayoutRunEvents } from './payout-run-events';
 
 /** A payout line failed for good by its `payout.line` job (PayoutLineHandler, phase 2). */
@@ -23,7 +22,6 @@ export class PayoutLineFailure {
     private readonly outbox: OutboxService,
     private readonly metrics: DomainMetrics,
     private readonly accountRefresh: PayoutAccountRefresh,
-    private readonly pacer: StripePacer,
   ) {}
 
   /**
@@ -102,9 +100,6 @@ export class PayoutLineFailure {
    */
   private async refreshAccount(line: SendingLine): Promise<void> {
     try {
-      // A call of the payout worker like the transfers: paced with them (a run in which many
-      // accounts lost the capability made one unpaced read per refusal, and met 429s).
-      await this.pacer.slot();
       await this.db.transaction((em) =>
         this.accountRefresh.refresh(em, line.stripe_account_id, null),
       );

@@ -19,7 +19,6 @@ import { PayoutRunEvents } from './payout-run-events';
 import { PayoutSendChecks } from './payout-send-checks.service';
 import { PayoutTransferLookup } from './payout-transfer-lookup.service';
 import { StripeEventsRepository } from './stripe-events.repository';
-import { StripePacer } from './stripe-pacer.service';
 
 /** Stripe said no for a reason a retry will not change (restricted account, bad request). */
 function isPermanent(e: unknown): e is Stripe.errors.StripeError {
@@ -62,7 +61,6 @@ export class PayoutLineHandler implements HandlesJob<'payout.line'> {
     @InjectDataSource() private readonly db: DataSource,
     @Inject(STRIPE) private readonly stripe: Stripe,
     private readonly ledger: LedgerService,
-    private readonly pacer: StripePacer,
     private readonly sending: PayoutLineSendingRepository,
     private readonly runEvents: PayoutRunEvents,
     config: ConfigService<Env, true>,
@@ -154,7 +152,6 @@ export class PayoutLineHandler implements HandlesJob<'payout.line'> {
         }
         line = renewed;
       }
-      if (!existing) await this.pacer.slot();
       transfer =
         existing ??
         (await this.stripe.transfers.create(

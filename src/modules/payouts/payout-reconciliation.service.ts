@@ -15,7 +15,6 @@ import {
 import { ReconciliationDto } from './payout-reconciliation.dto';
 import { PayoutLinesRepository } from './payout-lines.repository';
 import { PayoutRunsRepository } from './payout-runs.repository';
-import { StripePacer } from './stripe-pacer.service';
 import { isUuid } from '../../common/validation/uuid';
 
 // Stripe's largest page.
@@ -39,7 +38,6 @@ export class PayoutReconciliationService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     @Inject(STRIPE) private readonly stripe: Stripe,
-    private readonly pacer: StripePacer,
     private readonly runs: PayoutRunsRepository,
     private readonly lines: PayoutLinesRepository,
     private readonly identities: AgentIdentities,
@@ -87,7 +85,6 @@ export class PayoutReconciliationService {
     let startingAfter: string | undefined;
     try {
       for (;;) {
-        await this.pacer.slot();
         const page = await this.stripe.transfers.list({
           transfer_group: `run_${runId}`,
           limit: PAGE,

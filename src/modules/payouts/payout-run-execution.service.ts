@@ -17,7 +17,6 @@ import { PayoutRunEvents } from './payout-run-events';
 import { PayoutRunsRepository } from './payout-runs.repository';
 import { PayoutRunsService } from './payout-runs.service';
 import { PlatformBalanceService } from './platform-balance.service';
-import { StripePacer } from './stripe-pacer.service';
 
 /** Paying an approved run: execute it, send failed lines again, abandon a line for good. */
 @Injectable()
@@ -31,7 +30,6 @@ export class PayoutRunExecutionService {
     private readonly identities: AgentIdentities,
     private readonly runEvents: PayoutRunEvents,
     private readonly balance: PlatformBalanceService,
-    private readonly pacer: StripePacer,
   ) {}
 
   /**
@@ -45,10 +43,8 @@ export class PayoutRunExecutionService {
     if (first.status !== 'approved') throw wrongState(first, 'execute');
     // Read before the transaction (a network call): one open run per currency spends it (and,
     // rarely, the failed lines of the one before it being sent again: ADR 0007). The
-    // read takes a Stripe slot like the transfers, which start right after it and would
-    // otherwise make it one call too many in their first second (a 429, then a retry). Best
-    // effort: without Redis the read goes ahead unpaced.
-    await this.pacer.slot().catch(() => undefined);
+    // read takes a Stripe slot like the transfers (PacedHttpClient), which start right after
+    // it and would otherwise make it one call too many in their first second.
     const available = await this.balance.available(first.currency);
     await this.db.transaction(async (em) => {
       const run = foundRun(await this.runs.find(em, id, true));

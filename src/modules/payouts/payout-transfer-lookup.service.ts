@@ -2,7 +2,6 @@ import { Inject, Injectable } from '@nestjs/common';
 import Stripe from 'stripe';
 import { STRIPE } from '../stripe/stripe.module';
 import { SendingLine, TransferLookupFailed } from './payout-line-send';
-import { StripePacer } from './stripe-pacer.service';
 
 /**
  * Whether Stripe already holds a line's transfer, asked before sending the line again
@@ -10,10 +9,7 @@ import { StripePacer } from './stripe-pacer.service';
  */
 @Injectable()
 export class PayoutTransferLookup {
-  constructor(
-    @Inject(STRIPE) private readonly stripe: Stripe,
-    private readonly pacer: StripePacer,
-  ) {}
+  constructor(@Inject(STRIPE) private readonly stripe: Stripe) {}
 
   /** findTransfer, its failures told apart from Stripe's answers to the transfer itself. */
   async lookUp(line: SendingLine): Promise<Stripe.Transfer | null> {
@@ -28,7 +24,6 @@ export class PayoutTransferLookup {
 
   /** A transfer Stripe already holds for this line, found by its metadata in the run's group. */
   private async findTransfer(line: SendingLine): Promise<Stripe.Transfer | null> {
-    await this.pacer.slot(); // one page is one call
     // Filtered by destination too: one short page, not the whole run's transfers (50k lines
     // would be 500 rate-limited pages, each retry making the next 429 likelier).
     const group = this.stripe.transfers.list({

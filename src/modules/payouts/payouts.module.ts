@@ -37,12 +37,11 @@ import { PayoutRunsService } from './payout-runs.service';
 import { StripeEventsRepository } from './stripe-events.repository';
 import { StripeEventsService } from './stripe-events.service';
 import { PlatformBalanceService } from './platform-balance.service';
-import { StripePacer } from './stripe-pacer.service';
 import { StripeWebhooksController } from './stripe-webhooks.controller';
 
 @Module({
   // Balances, postings and agents' names and emails for finance (ledger), the Stripe client, the
-  // pacer's Redis (jobs), an agent's email for its Stripe account (users), counters (metrics), the
+  // queues (jobs), an agent's email for its Stripe account (users), counters (metrics), the
   // runs' events for finance (events).
   imports: [
     OutboxModule,
@@ -76,7 +75,6 @@ import { StripeWebhooksController } from './stripe-webhooks.controller';
     PayoutTransferLookup,
     PayoutLineResendHandler,
     StripeEventHandler,
-    StripePacer,
     PayoutRunsRepository,
     PayoutLinesRepository,
     PayoutLineExecutionRepository,

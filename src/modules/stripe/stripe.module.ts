@@ -4,8 +4,11 @@ import { randomBytes } from 'node:crypto';
 import Stripe from 'stripe';
 import { Env } from '../../config/env.validation';
 import { DataSource } from 'typeorm';
+import { JobsModule } from '../jobs/jobs.module';
 import { FakeStripeStateRepository } from './fake-stripe-state.repository';
 import { FakeStripe } from './fake-stripe.server';
+import { PacedHttpClient } from './paced-http-client';
+import { StripePacer } from './stripe-pacer.service';
 
 export const STRIPE = Symbol('STRIPE');
 export const STRIPE_SETTINGS = Symbol('STRIPE_SETTINGS');
@@ -28,8 +31,9 @@ const SETUP = Symbol('STRIPE_SETUP');
 
 /**
  * The one Stripe SDK client. Retries are ours (BullMQ with backoff, idempotency keys from our
- * rows), so the SDK's own are off. Without STRIPE_SECRET_KEY outside production, a fake Stripe
- * runs in-process so onboarding and payouts work end to end on a laptop.
+ * rows), so the SDK's own are off; every request waits for its turn (PacedHttpClient). Without
+ * STRIPE_SECRET_KEY outside production, a fake Stripe runs in-process so onboarding and
+ * payouts work end to end on a laptop.
  */
 /**
  * Starts the fake with the state this database kept (on the port it had, when free, so links
@@ -66,12 +70,17 @@ async function startPersisted(fake: FakeStripe, db: DataSource): Promise<number>
   return port;
 }
 
-async function setUp(config: ConfigService<Env, true>, db: DataSource): Promise<StripeSetup> {
+async function setUp(
+  config: ConfigService<Env, true>,
+  db: DataSource,
+  pacer: StripePacer,
+): Promise<StripeSetup> {
   const key = config.get('STRIPE_SECRET_KEY', { infer: true });
   const base = config.get('STRIPE_API_BASE', { infer: true });
   const timeout = config.get('STRIPE_TIMEOUT_MS', { infer: true });
+  const httpClient = new PacedHttpClient(Stripe.createNodeHttpClient(), () => pacer.slot());
   const options = (url: string | undefined): Stripe.StripeConfig => {
-    if (!url) return { maxNetworkRetries: 0, timeout };
+    if (!url) return { maxNetworkRetries: 0, timeout, httpClient };
     const u = new URL(url);
     return {
       host: u.hostname,
@@ -79,6 +88,7 @@ async function setUp(config: ConfigService<Env, true>, db: DataSource): Promise<
       protocol: u.protocol.replace(':', '') as 'http' | 'https',
       maxNetworkRetries: 0,
       timeout,
+      httpClient,
     };
   };
   if (key) {
@@ -117,8 +127,11 @@ async function setUp(config: ConfigService<Env, true>, db: DataSource): Promise<
 }
 
 @Module({
+  // The pacer's Redis is the payouts queue's (jobs).
+  imports: [JobsModule],
   providers: [
-    { provide: SETUP, inject: [ConfigService, DataSource], useFactory: setUp },
+    StripePacer,
+    { provide: SETUP, inject: [ConfigService, DataSource, StripePacer], useFactory: setUp },
     { provide: STRIPE, inject: [SETUP], useFactory: (s: StripeSetup) => s.client },
     { provide: STRIPE_SETTINGS, inject: [SETUP], useFactory: (s: StripeSetup) => s.settings },
   ],

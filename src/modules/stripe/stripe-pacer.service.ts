@@ -15,8 +15,9 @@ redis.call('SET', KEYS[1], slot + tonumber(ARGV[1]), 'PX', 60000)
 return slot - now`;
 
 /**
- * Spaces the payout workers' Stripe calls evenly at STRIPE_RATE_PER_SECOND, across every worker
- * process: each call waits for its own slot, one every 1/R s (GCRA, as redis-cell does).
+ * Spaces every Stripe call evenly at STRIPE_RATE_PER_SECOND, across every process (the SDK's
+ * requests go through PacedHttpClient): each call waits for its own slot, one every 1/R s
+ * (GCRA, as redis-cell does). Its key stays under the payouts queue's prefix, where it began.
  *
  * Why not BullMQ's queue limiter: it gates job starts in fixed windows, while Stripe counts
  * calls arriving in a sliding second. The database phase before each call moves calls across
