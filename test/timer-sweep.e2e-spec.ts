@@ -163,7 +163,9 @@ describe('the timer sweep (a real worker, sweeping every second)', () => {
         async () => (await qs.get(queueName).getJob(job.id!))?.finishedOn && calls === 2,
         `${name} re-armed and run`,
       );
-      expect(logged(REARMED, job.id!).filter((l) => l.jobName === name)).toHaveLength(1);
+      expect(
+        logged(REARMED, job.id!).filter((l) => l.jobName === name && l.queue === queueName),
+      ).toHaveLength(1);
       if (name === 'ledger.ticket-event') {
         expect(logged(REARMED, job.id!)[0].ids).toEqual({
           type: 'ticket.resolved',
