@@ -246,38 +246,42 @@ describe('queue dashboard at /admin/queues (API process, workers off)', () => {
     });
   });
 
+  /**
+   * A job run once by a throwaway worker on the app's `default` queue (this process runs none):
+   * failed for good, or completed.
+   */
+  async function ranJob(outcome: 'failed' | 'completed'): Promise<string> {
+    const queue = t.app.get(QueuesService).get('default');
+    const job = await queue.add(
+      'system.ping',
+      { requestedAt: new Date().toISOString() },
+      { attempts: 1 },
+    );
+    const worker = new Worker(
+      'default',
+      async () => {
+        if (outcome === 'failed') throw new Error('boom');
+        return 'ok';
+      },
+      { connection: redisOptionsFromUrl(t.env.REDIS_URL), prefix: t.env.QUEUE_PREFIX },
+    );
+    try {
+      await waitFor(
+        async () => (await (await queue.getJob(job.id!))?.getState()) === outcome,
+        `the job to be ${outcome}`,
+      );
+    } finally {
+      await worker.close();
+    }
+    return job.id!;
+  }
+
   describe('retrying a failed job through the dashboard API', () => {
     let queue: Queue;
     beforeAll(() => {
       queue = t.app.get(QueuesService).get('default');
     });
-
-    /** A job that failed for good: a throwaway worker on the app's queue fails it once. */
-    async function failedJob(): Promise<string> {
-      const job = await queue.add(
-        'system.ping',
-        { requestedAt: new Date().toISOString() },
-        {
-          attempts: 1,
-        },
-      );
-      const worker = new Worker(
-        'default',
-        async () => {
-          throw new Error('boom');
-        },
-        { connection: redisOptionsFromUrl(t.env.REDIS_URL), prefix: t.env.QUEUE_PREFIX },
-      );
-      try {
-        await waitFor(
-          async () => (await queue.getJob(job.id!))?.failedReason === 'boom',
-          'the job to fail',
-        );
-      } finally {
-        await worker.close();
-      }
-      return job.id!;
-    }
+    const failedJob = () => ranJob('failed');
 
     const state = async (id: string) => (await queue.getJob(id))!.getState();
 
@@ -415,6 +419,18 @@ describe('queue dashboard at /admin/queues (API process, workers off)', () => {
         const kept = await queue.getJob(job.id!);
         expect(kept?.data).toEqual({ requestedAt: '2030-01-01T00:00:00.000Z' });
         expect(await kept?.getState()).toBe('delayed');
+        // A finished job is not run again: neither by itself nor with the rest of its tab.
+        const done = await ranJob('completed');
+        for (const path of [`${api}/${done}/retry`, `${api}/retry/completed`]) {
+          const res = await t.http.put(path).set(admin.auth);
+          expect({ path, status: res.status, code: res.body.error?.code }).toEqual({
+            path,
+            status: 403,
+            code: 'FORBIDDEN',
+          });
+        }
+        expect(await (await queue.getJob(done))?.getState()).toBe('completed');
+        await t.http.put(`${api}/retry/failed`).set(admin.auth).expect(200);
         // Pausing a queue in an incident, and resuming it.
         await t.http.put(`${api}/pause`).set(admin.auth).expect(200);
         expect(await queue.isPaused()).toBe(true);

@@ -17,7 +17,6 @@ import {
   liftAnswersHold,
 } from './credit-controls.repository';
 import { CreditStandingDto, LiftHoldDto, SetCreditLimitDto } from './credit.dto';
-import { InvoicesRepository } from './invoices.repository';
 import { InvoiceRow } from './invoice.rows';
 import { InvoiceReceivablesRepository } from './invoice-receivables.repository';
 

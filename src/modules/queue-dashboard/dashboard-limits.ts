@@ -2,27 +2,39 @@ import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { QUEUE_DASHBOARD_PATH } from './queue-dashboard-access.service';
 
 /**
- * What the dashboard may change: retrying failed jobs (the runbooks' step), and pausing or
+ * What the dashboard may change: retrying failed jobs (the runbooks' step; bull-board would
+ * also run completed ones again, a day's finished work at one click: refused), and pausing or
  * resuming a queue during an incident. Everything else bull-board offers (adding a job,
  * rewriting its data, delay or priority, removing or cleaning jobs, emptying or obliterating a
  * queue, promoting timers, changing concurrency or rate limits) would forge, drop or reschedule
  * work that the outbox and the handlers own: refused, for admins too.
  */
+const under = (route: string) => route.replace(' /', ` ${QUEUE_DASHBOARD_PATH}/`);
+/** One job's retry: allowed only while that job is failed (the caller reads its state). */
+export const RETRY_JOB = under('PUT /api/queues/:queueName/:jobId/retry');
+const RETRY_ALL = under('PUT /api/queues/:queueName/retry/:queueStatus');
 const CHANGES_ALLOWED = new Set(
   [
-    'PUT /api/queues/:queueName/:jobId/retry',
-    'PUT /api/queues/:queueName/retry/:queueStatus',
     'PUT /api/queues/:queueName/pause',
     'PUT /api/queues/:queueName/resume',
     'PUT /api/queues/pause',
     'PUT /api/queues/resume',
-  ].map((r) => r.replace(' /', ` ${QUEUE_DASHBOARD_PATH}/`)),
+  ].map(under),
 );
 
-/** Whether a request to the dashboard's matched route (its pattern) only reads or is allowed. */
-export function dashboardRequestAllowed(method: string, route: string | undefined): boolean {
+/**
+ * Whether a request to the dashboard's matched route (its pattern) only reads or is allowed,
+ * as far as its route and parameters tell (a job's retry also needs the job failed: RETRY_JOB).
+ */
+export function dashboardRequestAllowed(
+  method: string,
+  route: string | undefined,
+  params: Record<string, string | undefined>,
+): boolean {
   if (method === 'GET' || method === 'HEAD') return true;
-  return route !== undefined && CHANGES_ALLOWED.has(`${method} ${route}`);
+  const call = `${method} ${route}`;
+  if (call === RETRY_ALL) return params.queueStatus === 'failed';
+  return call === RETRY_JOB || CHANGES_ALLOWED.has(call);
 }
 
 /** Fields of a job's data that hold what customers, agents and bots wrote. */

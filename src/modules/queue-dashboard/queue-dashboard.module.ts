@@ -7,11 +7,12 @@ import { errorBody, toDomainError } from '../../common/errors/all-exceptions.fil
 import { noteErrorCode } from '../../common/logging/request-log';
 import { CompaniesModule } from '../companies/companies.module';
 import { EventsModule } from '../events/events.module';
-import { QUEUE_NAMES } from '../jobs/job-registry';
+import { QUEUE_NAMES, type QueueName } from '../jobs/job-registry';
 import { JobsModule } from '../jobs/jobs.module';
 import { UsersModule } from '../users/users.module';
 import { DomainError } from '../../common/errors/domain-error';
-import { dashboardRequestAllowed, RedactingBullMQAdapter } from './dashboard-limits';
+import { QueuesService } from '../jobs/queues.service';
+import { dashboardRequestAllowed, RedactingBullMQAdapter, RETRY_JOB } from './dashboard-limits';
 import { QUEUE_DASHBOARD_PATH, QueueDashboardAccess } from './queue-dashboard-access.service';
 import { QueueDashboardSessions } from './queue-dashboard-sessions.service';
 import { QueueDashboardController } from './queue-dashboard.controller';
@@ -25,6 +26,7 @@ class QueueDashboardGate implements OnModuleInit {
   constructor(
     private readonly adapterHost: HttpAdapterHost,
     private readonly access: QueueDashboardAccess,
+    private readonly queues: QueuesService,
   ) {}
 
   onModuleInit(): void {
@@ -41,7 +43,7 @@ class QueueDashboardGate implements OnModuleInit {
       if (matched ? !underDashboard(route) : !underDashboard(normalised(request.url))) return;
       try {
         await this.access.authorize(request, reply);
-        if (!dashboardRequestAllowed(request.method, route)) {
+        if (!(await this.changeAllowed(request.method, route, request.params))) {
           throw new DomainError(
             'FORBIDDEN',
             'The queue dashboard retries failed jobs and pauses or resumes queues; it changes nothing else',
@@ -56,6 +58,17 @@ class QueueDashboardGate implements OnModuleInit {
         return reply.status(error.status).send(errorBody(error, request.id));
       }
     });
+  }
+
+  private async changeAllowed(method: string, route: string | undefined, raw: unknown) {
+    const params = (raw ?? {}) as Record<string, string | undefined>;
+    if (!dashboardRequestAllowed(method, route, params)) return false;
+    if (`${method} ${route}` !== RETRY_JOB) return true;
+    const { queueName, jobId } = params;
+    if (!QUEUE_NAMES.includes(queueName as QueueName) || !jobId) return true; // bull-board's 404
+    // A failed job; an unknown one gets bull-board's 404.
+    const state = await this.queues.get(queueName as QueueName).getJobState(jobId);
+    return state === 'failed' || state === 'unknown';
   }
 }
 
