@@ -1,7 +1,8 @@
 import type { FakeStripeBilling } from './fake-stripe-billing';
 import type { FakeStripeCall } from './fake-stripe-calls';
 import type { FakeStripeConnect } from './fake-stripe-connect';
-import { DECLINE_CODES, type DeclineCode, type FakeStripeInvoicing } from './fake-stripe-invoicing';
+import { DECLINE_CODES, type DeclineCode } from './fake-stripe-invoice-collection';
+import type { FakeStripeInvoicing } from './fake-stripe-invoicing';
 import type { FakeStripeRefunds } from './fake-stripe-refunds';
 
 /* The fake's own controls under /_fake/, which Stripe's API has no path for: what happens in

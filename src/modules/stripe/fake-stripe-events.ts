@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import Stripe from 'stripe';
 import { type StripeObject } from './fake-stripe-billing';
-import { withoutPaidOffStripe } from './fake-stripe-invoicing';
+import { withoutPaidOffStripe } from './fake-stripe-invoice-answers';
 
 /* Events as Stripe sends them: signed with the endpoint's secret, to the webhook a test names,
  * to the Connect endpoint (about a connected account) or to the platform's (billing). */

@@ -3,7 +3,8 @@ import type { FakeStripeBilling } from './fake-stripe-billing';
 import type { FakeStripeCall } from './fake-stripe-calls';
 import type { FakeStripeConnect } from './fake-stripe-connect';
 import type { FakeStripeEvents } from './fake-stripe-events';
-import { DECLINE_CODES, type DeclineCode, type FakeStripeInvoicing } from './fake-stripe-invoicing';
+import { DECLINE_CODES, type DeclineCode } from './fake-stripe-invoice-collection';
+import type { FakeStripeInvoicing } from './fake-stripe-invoicing';
 
 /* The pages Stripe hosts for a browser, as the fake serves them: an invoice's page, Checkout in
  * setup mode and Connect onboarding. Visiting one stands for what the person does there; they
