@@ -227,6 +227,33 @@ describe('transactional outbox', () => {
     expect(await reconciler.reconcileOnce()).toEqual({ finished: 0, resent: 0 });
   });
 
+  it('finds a billing job the release before the billing queue left on `default`: not lost, not sent twice', async () => {
+    const payload = { companyId: '6b1f3a9e-2c4d-4e8f-9a0b-1c2d3e4f5a6b' };
+    const id = await t.db.transaction((em) => outbox.enqueue(em, 'billing.customer-sync', payload));
+    // As that release sent it: on `default`, waiting out a retry's backoff.
+    const job = await queue.add('billing.customer-sync', payload, {
+      jobId: outboxJobId(id),
+      delay: 3_600_000,
+    });
+    try {
+      await t.db.query(
+        `UPDATE outbox SET sent_at = now() - interval '10 minutes',
+                           run_at = now() - interval '10 minutes' WHERE id = $1`,
+        [id],
+      );
+      const reconciler = new OutboxReconciler(
+        t.db,
+        t.app.get(QueuesService),
+        new OutboxRepository(),
+      );
+      expect(await reconciler.reconcileOnce()).toEqual({ finished: 0, resent: 0 });
+      const [row] = await t.db.query('SELECT sent_at FROM outbox WHERE id = $1', [id]);
+      expect(row.sent_at).toBeInstanceOf(Date);
+    } finally {
+      await job.remove();
+    }
+  });
+
   it('marks a row finished when its job completes or fails for good, not while it retries', async () => {
     const ids = await t.db.transaction(async (em) => [
       await outbox.enqueue(em, 'system.ping', ping()),

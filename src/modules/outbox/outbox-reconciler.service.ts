@@ -55,7 +55,12 @@ export class OutboxReconciler {
     for (const row of rows) {
       const queue = JOB_QUEUES[row.job_name];
       if (!queue) continue; // a job this release does not know (a newer one's): not ours to judge
-      const state = await this.queues.get(queue).getJobState(outboxJobId(row.id));
+      let state = await this.queues.get(queue).getJobState(outboxJobId(row.id));
+      // Sent by a release before this job had a queue of its own (billing's): still on
+      // `default`, where a worker runs it by name. Not lost, so not sent a second time.
+      if (state === 'unknown' && queue !== 'default') {
+        state = await this.queues.get('default').getJobState(outboxJobId(row.id));
+      }
       // `failed` is final in BullMQ: a job with attempts left waits `delayed` or `waiting`.
       if (state === 'completed' || state === 'failed') finished.push(row.id);
       else if (state === 'unknown') lost.push(row.id);
