@@ -473,15 +473,29 @@ test('a large run shows its lines 50 at a time, largest first, and by status', a
   expect(runReads.every((url) => new URL(url).searchParams.get('lines') === 'none')).toBe(true);
 });
 
-/** The integrity check names each kind of finding; here an earning never released (mocked). */
-test('the integrity check says when earnings were never released', async ({ page }) => {
+/**
+ * The integrity check names each kind of finding; here an earning never released, beside a
+ * list cut at 500 (mocked): only the full list says "500+".
+ */
+test('the integrity check says when earnings were never released, and which list was cut', async ({
+  page,
+}) => {
+  const resolvedAt = new Date(Date.now() - 7_200_000).toISOString();
   await page.route('**/v1/ledger/integrity', (r) =>
     r.fulfill({
       json: {
         ok: false,
         checkedAt: new Date().toISOString(),
         reopenedClaimsNotReversed: [],
-        resolvedClaimsNotBooked: [],
+        resolvedClaimsNotBooked: Array.from({ length: 500 }, () => ({
+          claimId: randomUUID(),
+          ticketId: randomUUID(),
+          agentId: randomUUID(),
+          companyId: randomUUID(),
+          amountMinor: 288,
+          currency: 'EUR',
+          resolvedAt,
+        })),
         earningsNotReleased: [
           {
             claimId: randomUUID(),
@@ -492,7 +506,7 @@ test('the integrity check says when earnings were never released', async ({ page
             dueAt: new Date(Date.now() - 3_600_000).toISOString(),
           },
         ],
-        truncated: false,
+        truncated: true,
         unbalancedCurrencies: [],
       },
     }),
@@ -503,4 +517,5 @@ test('the integrity check says when earnings were never released', async ({ page
   await expect(alert).toContainText(
     '1 earning is still pending after the reopen window ended, and cannot be paid out.',
   );
+  await expect(alert).toContainText('500+ resolved tickets were never booked');
 });

@@ -10,6 +10,9 @@ import { ScrollTable } from '../../ui/scroll-table';
 import { browserZone, formatInstant } from '../../ui/times';
 import { words } from './run-status';
 
+/** Findings per list in one integrity report (ledger-integrity.service's MAX_FINDINGS). */
+const FINDINGS_CAP = 500;
+
 /**
  * The books: the trial balance (every account per currency; each currency sums to zero) and,
  * on request, the integrity check (reopened claims never reversed, resolutions never booked,
@@ -26,9 +29,12 @@ export default function LedgerPage() {
     enabled: false,
   });
   const zone = browserZone();
-  /** "1 earning is", "3 earnings are", "500+ earnings are" (each list stops at 500). */
+  /**
+   * "1 earning is", "3 earnings are", "500+ earnings are": each list stops at 500, and the
+   * report's one `truncated` says only that some list did, so "+" goes on a full list alone.
+   */
   const found = (list: unknown[], one: string, many: string) =>
-    `${list.length}${integrity.data?.truncated ? '+' : ''} ${list.length === 1 ? one : many}`;
+    `${list.length}${integrity.data?.truncated && list.length >= FINDINGS_CAP ? '+' : ''} ${list.length === 1 ? one : many}`;
   return (
     <Page title="Ledger">
       <Stack component="section" aria-labelledby="trial-heading" gap="sm">
