@@ -1,7 +1,6 @@
-import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
+import { IsOptional, IsString } from 'class-validator';
 import { MaxLength } from '../validation/text-and-numbers';
+import { ListLimit } from './list-limit';
 
 /**
  * The query of every paged list. A *.dto.ts file so the swagger plugin documents `limit` and
@@ -9,13 +8,7 @@ import { MaxLength } from '../validation/text-and-numbers';
  */
 export class PageQueryDto {
   /** Items per page, 1–100 (default 20). */
-  // Explicit: the plugin would mark it required (no `?`: the default fills it in).
-  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 100, default: 20 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(100)
+  @ListLimit()
   limit: number = 20;
 
   /**

@@ -1,9 +1,9 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { ApiProperty } from '@nestjs/swagger';
+import { IsIn, IsOptional, IsString, Matches } from 'class-validator';
 import { MaxLength } from '../../common/validation/text-and-numbers';
 import { ApiInteger } from '../../common/http/openapi-property';
 import { AmountDto, MoneyDto } from '../../common/money/money.dto';
+import { ListLimit } from '../../common/pagination/list-limit';
 import { PageQueryDto } from '../../common/pagination/page.dto';
 import {
   CLAIM_STATUSES,
@@ -260,12 +260,7 @@ export class CompanyAgentsQueryDto {
   q?: string;
 
   /** At most this many, the latest seat first (1–100, default 20). */
-  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 100, default: 20 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(100)
+  @ListLimit()
   limit: number = 20;
 }
 

@@ -1,15 +1,12 @@
 import { IsOmittable } from '../../common/validation/omittable';
-import { ApiProperty } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   ArrayUnique,
   IsArray,
   IsBoolean,
-  IsIn,
   IsInt,
   IsISO6391,
-  IsObject,
   IsOptional,
   IsString,
   Length,
@@ -21,10 +18,9 @@ import { IsDecimal, MaxLength } from '../../common/validation/text-and-numbers';
 import { ApiInstant, ApiInteger } from '../../common/http/openapi-property';
 import { MoneyDto } from '../../common/money/money.dto';
 import { IsInstant } from '../../common/validation/is-instant';
-import { MIN_CHECK_IN_GRACE_MINUTES, SHIFT_ROUTINGS, ShiftRouting } from './shift-rules';
-
-// With less, a few seconds late is already a no-show. Not a CHECK: older rows may be below it.
-const GRACE_TOO_SHORT = `checkInGraceMinutes must be at least ${MIN_CHECK_IN_GRACE_MINUTES} (minutes after the start before a seat is a no-show)`;
+import { IsNestedObject } from '../../common/validation/nested-object';
+import { ShiftField } from './shift-fields';
+import { ShiftRouting } from './shift-rules';
 
 export class RequiredSkillDto {
   /**
@@ -112,10 +108,7 @@ export class CreateShiftDto {
    * 1–500.
    * @example 5
    */
-  @ApiInteger()
-  @IsInt()
-  @Min(1)
-  @Max(500)
+  @ShiftField.seats()
   seats: number;
 
   /** @example [{"skill": "chargebacks", "minLevel": 3}] */
@@ -139,9 +132,7 @@ export class CreateShiftDto {
    * Pay per resolved ticket.
    * @example {"amountMinor": 250, "currency": "EUR"}
    */
-  @IsObject()
-  @ValidateNested()
-  @Type(() => MoneyDto)
+  @IsNestedObject(() => MoneyDto)
   ratePerTicket: MoneyDto;
 
   /**
@@ -157,11 +148,8 @@ export class CreateShiftDto {
    * 2–120 (default 10).
    * @example 10
    */
-  @ApiInteger()
   @IsOmittable()
-  @IsInt()
-  @Min(MIN_CHECK_IN_GRACE_MINUTES, { message: GRACE_TOO_SHORT })
-  @Max(120)
+  @ShiftField.checkInGraceMinutes()
   checkInGraceMinutes?: number;
 
   /**
@@ -169,31 +157,24 @@ export class CreateShiftDto {
    * offers each ticket to one available agent, longest idle first).
    * @example push
    */
-  @ApiProperty({ enum: SHIFT_ROUTINGS, required: false })
   @IsOmittable()
-  @IsIn(SHIFT_ROUTINGS)
+  @ShiftField.routing()
   routing?: ShiftRouting;
 
   /**
    * Push only: seconds an offer stays reserved for its agent, 10–120 (default 30).
    * @example 30
    */
-  @ApiInteger()
   @IsOmittable()
-  @IsInt()
-  @Min(10)
-  @Max(120)
+  @ShiftField.offerSeconds()
   offerSeconds?: number;
 
   /**
    * Minutes each seat may be away in total; time away beyond counts against reliability.
    * @example 30
    */
-  @ApiInteger()
   @IsOmittable()
-  @IsInt()
-  @Min(0)
-  @Max(720)
+  @ShiftField.maxAwayMinutes()
   maxAwayMinutes?: number;
 
   /**
@@ -227,9 +208,7 @@ export class CreateShiftDto {
   earlyAccessMinQuality?: number;
   /** Surge pay while the company's queue runs long (default none). */
   @IsOmittable()
-  @IsObject()
-  @ValidateNested()
-  @Type(() => SurgeDto)
+  @IsNestedObject(() => SurgeDto)
   surge?: SurgeDto;
 }
 
@@ -258,11 +237,8 @@ export class UpdateShiftDto {
   endsAt?: string;
 
   /** @example 8 */
-  @ApiInteger()
   @IsOmittable()
-  @IsInt()
-  @Min(1)
-  @Max(500)
+  @ShiftField.seats()
   seats?: number;
 
   /** @example [{"skill": "chargebacks", "minLevel": 2}] */
@@ -283,9 +259,7 @@ export class UpdateShiftDto {
 
   /** @example {"amountMinor": 300, "currency": "EUR"} */
   @IsOmittable()
-  @IsObject()
-  @ValidateNested()
-  @Type(() => MoneyDto)
+  @IsNestedObject(() => MoneyDto)
   ratePerTicket?: MoneyDto;
 
   /** @example false */
@@ -297,31 +271,24 @@ export class UpdateShiftDto {
    * 2–120; shifts stored with less before this rule keep it until changed.
    * @example 15
    */
-  @ApiInteger()
   @IsOmittable()
-  @IsInt()
-  @Min(MIN_CHECK_IN_GRACE_MINUTES, { message: GRACE_TOO_SHORT })
-  @Max(120)
+  @ShiftField.checkInGraceMinutes()
   checkInGraceMinutes?: number;
 
   /**
    * pull or push; only while no seat is taken (agents plan their work around it).
    * @example push
    */
-  @ApiProperty({ enum: SHIFT_ROUTINGS, required: false })
   @IsOmittable()
-  @IsIn(SHIFT_ROUTINGS)
+  @ShiftField.routing()
   routing?: ShiftRouting;
 
   /**
    * 10–120; once seats are taken it may only go up (a shorter reservation means more expiries).
    * @example 45
    */
-  @ApiInteger()
   @IsOmittable()
-  @IsInt()
-  @Min(10)
-  @Max(120)
+  @ShiftField.offerSeconds()
   offerSeconds?: number;
 
   /**
@@ -329,11 +296,8 @@ export class UpdateShiftDto {
    * past breaks), and no cap is the highest.
    * @example 45
    */
-  @ApiInteger({ nullable: true })
   @IsOptional()
-  @IsInt()
-  @Min(0)
-  @Max(720)
+  @ShiftField.maxAwayMinutes({ nullable: true })
   maxAwayMinutes?: number | null;
   /**
    * 0–1, or null for none; once seats are taken it may only go down (seat holders chose it).
@@ -351,9 +315,7 @@ export class UpdateShiftDto {
    * committed (SURGE_BUDGET_COMMITTED).
    */
   @IsOptional()
-  @IsObject()
-  @ValidateNested()
-  @Type(() => SurgeDto)
+  @IsNestedObject(() => SurgeDto)
   surge?: SurgeDto | null;
 }
 
