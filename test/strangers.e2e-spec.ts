@@ -1,7 +1,7 @@
 import { createApiKey, registerAgent, registerCompany, SignedIn } from './support/factories';
 import { postShift } from './support/shifts';
 import { createTestApp, TestApp } from './support/test-app';
-import { withRowsHeld } from './support/row-locks';
+import { waitForLockWaiters, withRowsHeld } from './support/row-locks';
 import { escalate, liveAgents, resolvedTicket } from './support/tickets';
 import { within } from './support/wait-for';
 
@@ -142,6 +142,35 @@ describe('ids of what is not yours', () => {
       'messages 403 TICKET_NOT_CLAIMED_BY_YOU',
     ]);
     expect(await ticketRow(id)).toEqual(before);
+  });
+
+  it("a resolve that found no claim of the agent's stays refused when the agent's claim commits meanwhile", async () => {
+    const { id } = await escalate(t, acmeBot);
+    const held = t.db.createQueryRunner();
+    await held.connect();
+    try {
+      // resolve_ticket finds no claim of the colleague's at its lock, then waits at its
+      // suspension check (agents) while the colleague's claim is written and committed.
+      await held.startTransaction();
+      await held.query('LOCK TABLE agents IN ACCESS EXCLUSIVE MODE');
+      const answer = t.http
+        .post(`/v1/tickets/${id}/resolve`)
+        .set(colleague.auth)
+        .send({ resolutionSummary: 'Done' })
+        .then((r) => `${r.status} ${r.body.error?.code}`);
+      await waitForLockWaiters(t, 1, 'the resolve to wait at its suspension check');
+      await held.query(
+        'SELECT * FROM write_ticket_claim($1, $2, $3, make_interval(mins => 30), NULL, NULL, NULL)',
+        [id, colleague.id, shiftId],
+      );
+      await held.commitTransaction();
+      // Refused, as it would have been a moment earlier: never resolved without the lock.
+      expect(await answer).toBe('403 TICKET_NOT_CLAIMED_BY_YOU');
+      expect(await ticketRow(id)).toMatchObject({ status: 'claimed' });
+    } finally {
+      if (held.isTransactionActive) await held.rollbackTransaction();
+      await held.release();
+    }
   });
 
   it('an agent without a seat cannot check out of a shift, nor leave a line it is not in', async () => {
