@@ -118,11 +118,19 @@ async function main(): Promise<number> {
       const n = await app.get(StripeEventsService).replayUnprocessed();
       process.stdout.write(`Sent ${n} Stripe event(s) not applied yet to their jobs again\n`);
     } else if (command === 'payouts:sync-accounts') {
-      const { refreshed, unreadable, failed } = await app.get(PayoutAccountRefresh).syncAll();
+      const { refreshed, unreadable, failed, stopped } = await app
+        .get(PayoutAccountRefresh)
+        .syncAll();
       process.stdout.write(`Stored the state at Stripe of ${refreshed} payout account(s)\n`);
       if (unreadable.length > 0) {
         process.stderr.write(
           `Stripe will not show these (left as stored): ${unreadable.join(', ')}\n`,
+        );
+      }
+      if (stopped) {
+        process.stderr.write(
+          'Stopped: Stripe kept refusing several accounts in a row; the rest were not read. ' +
+            'Run the command again once Stripe answers.\n',
         );
       }
       if (failed.length > 0) {

@@ -439,6 +439,27 @@ describe('payouts', () => {
       expect(await Promise.all(agents.map(enabled))).toEqual([false, true, false]);
     });
 
+    it('a sync stops once Stripe kept refusing three accounts in a row, the rest left unread', async () => {
+      const refresh = t.app.get(PayoutAccountRefresh);
+      const waits = jest.replaceProperty(refresh, 'retryWaitsMs', [10, 10, 10]);
+      const seen = fake.requests.length;
+      // Stripe down: every read of an account answers 503, first tries and retries alike.
+      for (let i = 0; i < 12; i++) {
+        fake.failingBefore.push({ method: 'GET', path: /^\/v1\/accounts\//, status: 503 });
+      }
+      try {
+        const sync = await refresh.syncAll();
+        expect(sync).toMatchObject({ stopped: true, refreshed: 0 });
+        expect(sync.failed).toHaveLength(3);
+        expect(fake.failingBefore).toEqual([]);
+        const reads = fake.requests.slice(seen).filter((r) => r.path.startsWith('/v1/accounts/'));
+        expect(reads).toHaveLength(12); // 3 accounts, 4 tries each, and no further account
+      } finally {
+        waits.restore();
+        fake.failingBefore.length = 0;
+      }
+    });
+
     it('leaves the newest state when account.updated events arrive out of order', async () => {
       const { agent, body } = await enabledAtStripe();
       const now = Math.floor(Date.now() / 1000);

@@ -100,9 +100,7 @@ export class PayoutLineFailure {
    */
   private async refreshAccount(line: SendingLine): Promise<void> {
     try {
-      await this.db.transaction((em) =>
-        this.accountRefresh.refresh(em, line.stripe_account_id, null),
-      );
+      await this.accountRefresh.refreshNow(line.stripe_account_id);
     } catch (e) {
       this.logger.warn(
         { lineId: line.id, accountId: line.stripe_account_id, err: (e as Error).message },

@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import Stripe from 'stripe';
+import type { StripePacer } from './stripe-pacer.service';
 
 type MakeRequest = Stripe.HttpClient['makeRequest'];
 
@@ -11,8 +12,9 @@ type MakeRequest = Stripe.HttpClient['makeRequest'];
  * the payout workers' budget unseen: a period's close ran four invoice jobs of unpaced calls
  * beside a run, and both met Stripe's 429s.
  *
- * Best effort: when the pacer's Redis does not answer, the request goes ahead unpaced (a 429
- * is retried like any other), logged at most every 10 s.
+ * Best effort: when the pacer's Redis is down or does not answer within a moment
+ * (StripePacer.slot), the request goes ahead unpaced (a 429 is retried like any other),
+ * logged at most every 10 s.
  */
 export class PacedHttpClient extends Stripe.HttpClient {
   private readonly log = new Logger('Stripe');
@@ -20,7 +22,7 @@ export class PacedHttpClient extends Stripe.HttpClient {
 
   constructor(
     private readonly inner: Stripe.HttpClient,
-    private readonly slot: () => Promise<void>,
+    private readonly pacer: Pick<StripePacer, 'turn'>,
   ) {
     super();
   }
@@ -30,7 +32,7 @@ export class PacedHttpClient extends Stripe.HttpClient {
   }
 
   override async makeRequest(...args: Parameters<MakeRequest>): ReturnType<MakeRequest> {
-    await this.slot().catch((e: unknown) => {
+    await this.pacer.turn().catch((e: unknown) => {
       if (Date.now() - this.lastUnpacedLog < 10_000) return;
       this.lastUnpacedLog = Date.now();
       this.log.warn({ err: e }, 'Stripe calls not paced: the pacer could not reach Redis');

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { ConfigService } from '@nestjs/config';
 import { Env } from '../../config/env.validation';
 import { QueuesService } from '../jobs/queues.service';
@@ -13,6 +14,12 @@ local slot = tonumber(redis.call('GET', KEYS[1]) or '0')
 if slot < now then slot = now end
 redis.call('SET', KEYS[1], slot + tonumber(ARGV[1]), 'PX', 60000)
 return slot - now`;
+
+/** How long a call waits for Redis to reserve its slot before it goes ahead unpaced. */
+export const RESERVE_TIMEOUT_MS = 2_000;
+
+/** Slots taken ahead by `prepaid` for the Stripe calls of the work it runs. */
+const prepaidSlots = new AsyncLocalStorage<{ left: number }>();
 
 /**
  * Spaces every Stripe call evenly at STRIPE_RATE_PER_SECOND, across every process (the SDK's
@@ -39,17 +46,62 @@ export class StripePacer {
     this.intervalUs = Math.ceil(1_010_000 / config.get('STRIPE_RATE_PER_SECOND', { infer: true }));
   }
 
-  /** Resolves when this process may make one Stripe call. */
+  /**
+   * Resolves when this process may make one Stripe call. Rejects at once while Redis is not
+   * connected (ioredis would hold the script until it reconnects, minutes with BullMQ's retry
+   * strategy), and after RESERVE_TIMEOUT_MS without an answer: the caller then goes ahead
+   * unpaced rather than hang an API request or a job on the pacer.
+   */
   async slot(): Promise<void> {
     const queue = this.queues.get('payouts');
-    const redis = await queue.client;
+    const redis = await within(queue.client, RESERVE_TIMEOUT_MS);
+    if (redis.status !== 'ready') throw new Error(`Redis ${redis.status}`);
     if (!this.scriptLoaded.has(redis)) {
       redis.defineCommand(SCRIPT, { numberOfKeys: 1, lua: RESERVE_SLOT });
       this.scriptLoaded.add(redis);
     }
     const waitUs = Number(
-      await redis.runCommand(SCRIPT, [queue.toKey('stripe-slot'), this.intervalUs]),
+      await within(
+        redis.runCommand(SCRIPT, [queue.toKey('stripe-slot'), this.intervalUs]),
+        RESERVE_TIMEOUT_MS,
+      ),
     );
     if (waitUs > 0) await new Promise((r) => setTimeout(r, waitUs / 1000));
   }
+
+  /**
+   * This Stripe call's turn (PacedHttpClient): a slot taken ahead by `prepaid`, else one now.
+   */
+  async turn(): Promise<void> {
+    const ahead = prepaidSlots.getStore();
+    if (ahead && ahead.left > 0) {
+      ahead.left -= 1;
+      return;
+    }
+    await this.slot();
+  }
+
+  /**
+   * Runs `work` with the slot of its first Stripe call taken before it starts: for a call made
+   * inside a transaction under row locks (an account read again under its row's lock), which
+   * would otherwise hold the locks and a pooled connection while it waits its turn. Best
+   * effort, as `slot`: without an answer from Redis the call is paced in `work` or goes ahead.
+   */
+  async prepaid<T>(work: () => Promise<T>): Promise<T> {
+    const taken = await this.slot().then(
+      () => true,
+      () => false,
+    );
+    return taken ? prepaidSlots.run({ left: 1 }, work) : work();
+  }
+}
+
+/** `promise`, or a rejection after `ms` (the timer never keeps the process alive). */
+function within<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer from Redis within ${ms} ms`)), ms);
+    timer.unref();
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }

@@ -78,7 +78,7 @@ async function setUp(
   const key = config.get('STRIPE_SECRET_KEY', { infer: true });
   const base = config.get('STRIPE_API_BASE', { infer: true });
   const timeout = config.get('STRIPE_TIMEOUT_MS', { infer: true });
-  const httpClient = new PacedHttpClient(Stripe.createNodeHttpClient(), () => pacer.slot());
+  const httpClient = new PacedHttpClient(Stripe.createNodeHttpClient(), pacer);
   const options = (url: string | undefined): Stripe.StripeConfig => {
     if (!url) return { maxNetworkRetries: 0, timeout, httpClient };
     const u = new URL(url);
@@ -135,7 +135,7 @@ async function setUp(
     { provide: STRIPE, inject: [SETUP], useFactory: (s: StripeSetup) => s.client },
     { provide: STRIPE_SETTINGS, inject: [SETUP], useFactory: (s: StripeSetup) => s.settings },
   ],
-  exports: [STRIPE, STRIPE_SETTINGS],
+  exports: [STRIPE, STRIPE_SETTINGS, StripePacer],
 })
 export class StripeModule implements OnModuleDestroy {
   constructor(@Inject(STRIPE_SETTINGS) private readonly settings: StripeSettings) {}
