@@ -3,7 +3,9 @@ import Stripe from 'stripe';
 import { BillingCustomersRepository } from '../src/modules/billing/billing-customers.repository';
 import { BillingService } from '../src/modules/billing/billing.service';
 import { LedgerService } from '../src/modules/ledger/ledger.service';
+import { StripeEventsRepository } from '../src/modules/payouts/stripe-events.repository';
 import { FakeStripe } from '../src/modules/stripe/fake-stripe.server';
+import { StripePacer } from '../src/modules/stripe/stripe-pacer.service';
 import { STRIPE_SETTINGS, StripeSettings } from '../src/modules/stripe/stripe.module';
 import { registerCompany, SignedIn } from './support/factories';
 import { createTestApp, TestApp } from './support/test-app';
@@ -276,6 +278,43 @@ describe('billing: customer, card, outstanding', () => {
       brand: 'mastercard',
       last4: '4444',
     });
+  });
+
+  it("takes the turns of an event's Stripe calls in the pace before it locks the event", async () => {
+    const company = await registerCompany(t, 'Paced Co');
+    const session = sessionIdOf((await setup(company).expect(201)).body.url);
+    fake.billing.completeSetup(session);
+    await waitFor(
+      async () =>
+        (await t.db.query('SELECT count(*)::int AS n FROM outbox WHERE finished_at IS NULL'))[0]
+          .n === 0,
+      "the setup's own jobs done",
+    );
+    // The event is applied under its row's lock; a call waiting its turn there would hold the
+    // lock and a pooled connection. Its three calls (setup intent, payment method, default)
+    // take their turns first.
+    const order: string[] = [];
+    const pacer = t.app.get(StripePacer);
+    const slot = pacer.slot.bind(pacer);
+    jest.spyOn(pacer, 'slot').mockImplementation(() => {
+      order.push('slot');
+      return slot();
+    });
+    const events = t.app.get(StripeEventsRepository);
+    const lock = events.lock.bind(events);
+    jest.spyOn(events, 'lock').mockImplementation((em, id) => {
+      order.push('lock');
+      return lock(em, id);
+    });
+    const requests = fake.requests.length;
+    try {
+      await completed(session);
+      await waitFor(async () => (await billing(company)).paymentMethod, 'the card to be saved');
+    } finally {
+      jest.restoreAllMocks();
+    }
+    expect(fake.requests.length - requests).toBe(3);
+    expect(order).toEqual(['slot', 'slot', 'slot', 'lock']);
   });
 
   it('shows what is owed per currency from the ledger, and nothing of another company', async () => {

@@ -345,6 +345,25 @@ describe('queue dashboard at /admin/queues (API process, workers off)', () => {
       expect(await state(id)).toBe('waiting');
     });
 
+    it('never runs again a job that completed after it was seen failed', async () => {
+      // The job as a check just before the retry would have seen it (failed), though it has
+      // run again and completed since: the retry must go by the job's state at the retry.
+      const id = await ranJob('completed');
+      jest.spyOn(queue, 'getJobState').mockResolvedValue('failed');
+      const res = await t.http.put(`/admin/queues/api/queues/default/${id}/retry`).set(admin.auth);
+      jest.restoreAllMocks();
+      expect({ status: res.status, code: res.body.error?.code }).toEqual({
+        status: 403,
+        code: 'FORBIDDEN',
+      });
+      expect(await state(id)).toBe('completed');
+      // An unknown job is still bull-board's 404.
+      await t.http
+        .put('/admin/queues/api/queues/default/no-such-job/retry')
+        .set(admin.auth)
+        .expect(404);
+    });
+
     it('refuses a retry to a non-admin', async () => {
       const id = await failedJob();
       await t.http

@@ -12,6 +12,7 @@ import { LedgerService } from '../ledger/ledger.service';
 import { PayoutAccountRefresh } from './payout-account-refresh.service';
 import { PayoutAccountsRepository } from './payout-accounts.repository';
 import { PayoutLineReversalsRepository } from './payout-line-reversals.repository';
+import { StripePacer } from '../stripe/stripe-pacer.service';
 import { StripeEventsRepository } from './stripe-events.repository';
 
 /**
@@ -39,9 +40,18 @@ export class StripeEventHandler implements HandlesJob<'stripe.event'> {
     private readonly disputes: InvoiceDisputesService,
     private readonly refunds: InvoiceRefundsService,
     private readonly refreshAccount: PayoutAccountRefresh,
+    private readonly pacer: StripePacer,
   ) {}
 
-  handle({ eventId }: JobPayloads['stripe.event']): Promise<{ applied: boolean }> {
+  async handle({ eventId }: JobPayloads['stripe.event']): Promise<{ applied: boolean }> {
+    // An event is applied under its row's lock, and its Stripe calls are made there (the state
+    // read must be the one written): their turns in the pace are taken before the lock.
+    const type = await this.events.unprocessedType(this.db.manager, eventId);
+    if (type === undefined) return { applied: false };
+    return this.pacer.prepaid(() => this.apply(eventId), stripeCallsApplying(type));
+  }
+
+  private apply(eventId: string): Promise<{ applied: boolean }> {
     return this.db.transaction(async (em) => {
       const row = await this.events.lock(em, eventId);
       if (!row || row.processed_at) return { applied: false };
@@ -140,4 +150,17 @@ export class StripeEventHandler implements HandlesJob<'stripe.event'> {
     await this.lines.setReversed(em, line.id, transfer.amount_reversed);
     return false;
   }
+}
+
+/**
+ * The Stripe calls applying an event of this type makes at most (each branch of `apply`; kept
+ * with it): an account read; the card's setup intent, payment method and the customer's
+ * default; the invoice read; a charge's invoice payments and the dispute or charge.
+ */
+export function stripeCallsApplying(type: string): number {
+  if (type === 'account.updated' || type.startsWith('invoice.')) return 1;
+  if (type.startsWith('charge.dispute.')) return 2;
+  if (type === 'charge.refunded' || type === 'charge.refund.updated') return 2;
+  if (type === 'checkout.session.completed') return 3;
+  return 0;
 }

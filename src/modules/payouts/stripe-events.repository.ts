@@ -25,6 +25,15 @@ export class StripeEventsRepository {
     return !!stored;
   }
 
+  /** An event's type while it is not applied yet (no lock: a look before the transaction). */
+  async unprocessedType(em: EntityManager, id: string): Promise<string | undefined> {
+    const [row]: { type: string }[] = await em.query(
+      'SELECT type FROM stripe_events WHERE id = $1 AND processed_at IS NULL',
+      [id],
+    );
+    return row?.type;
+  }
+
   async lock(
     em: EntityManager,
     id: string,

@@ -10,7 +10,7 @@ import { QUEUE_DASHBOARD_PATH } from './queue-dashboard-access.service';
  * work that the outbox and the handlers own: refused, for admins too.
  */
 const under = (route: string) => route.replace(' /', ` ${QUEUE_DASHBOARD_PATH}/`);
-/** One job's retry: allowed only while that job is failed (the caller reads its state). */
+/** One job's retry: of a failed job only, which the gate retries itself (queue-dashboard.module). */
 export const RETRY_JOB = under('PUT /api/queues/:queueName/:jobId/retry');
 const RETRY_ALL = under('PUT /api/queues/:queueName/retry/:queueStatus');
 const CHANGES_ALLOWED = new Set(
