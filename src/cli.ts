@@ -30,6 +30,11 @@ Commands:
   stripe:replay
       Sends every Stripe event stored and not applied yet to its job again (after fixing what
       failed it: see the HandoffStripeEventsUnapplied alert). Safe to run again.
+  stripe:fetch-events --since <instant>
+      Stores the platform's Stripe events (transfer reversals, disputes, refunds, invoices,
+      saved cards) Stripe has since the instant (e.g. 2030-05-01T12:00:00Z; it keeps 30 days)
+      that the database lacks, and sends them to their jobs: after a restore lost events
+      Stripe will not send again. Safe to run again.
   payouts:sync-accounts
       Reads every payout account still on the platform (a rejected one too) at Stripe and
       stores its state (after a release that reads more of it, or after Stripe's account
@@ -38,6 +43,9 @@ Commands:
       Re-encrypts every stored webhook signing secret with SECRETS_ENCRYPTION_KEY (after a key
       rotation; the old key in SECRETS_ENCRYPTION_KEY_PREVIOUS). Safe to run again.
 `;
+
+/** An instant with its zone (a date alone, or a local time, would depend on the host's). */
+const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
 
 async function readPassword(): Promise<string> {
   if (process.env.HANDOFF_PASSWORD) return process.env.HANDOFF_PASSWORD;
@@ -67,6 +75,7 @@ async function main(): Promise<number> {
       role: { type: 'string' },
       email: { type: 'string' },
       timeout: { type: 'string', default: '30' },
+      since: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -78,6 +87,7 @@ async function main(): Promise<number> {
       'users:create',
       'jobs:ping',
       'stripe:replay',
+      'stripe:fetch-events',
       'payouts:sync-accounts',
       'secrets:reencrypt',
     ].includes(command)
@@ -91,6 +101,16 @@ async function main(): Promise<number> {
   if (command === 'jobs:ping' && !(Number.isFinite(timeoutSeconds) && timeoutSeconds > 0)) {
     process.stderr.write(
       `Error: --timeout must be a number of seconds above 0, not "${values.timeout}"\n`,
+    );
+    return 2;
+  }
+  const since = new Date(values.since ?? '');
+  if (
+    command === 'stripe:fetch-events' &&
+    !(INSTANT.test(values.since ?? '') && Number.isFinite(since.getTime()))
+  ) {
+    process.stderr.write(
+      `Error: --since must be an instant such as 2030-05-01T12:00:00Z, not "${values.since ?? ''}"\n`,
     );
     return 2;
   }
@@ -117,6 +137,12 @@ async function main(): Promise<number> {
     } else if (command === 'stripe:replay') {
       const n = await app.get(StripeEventsService).replayUnprocessed();
       process.stdout.write(`Sent ${n} Stripe event(s) not applied yet to their jobs again\n`);
+    } else if (command === 'stripe:fetch-events') {
+      const { listed, stored } = await app.get(StripeEventsService).fetchSince(since);
+      process.stdout.write(
+        `Stripe has ${listed} event(s) of the kinds we apply since ${since.toISOString()}; ` +
+          `stored the ${stored} the database lacked and sent them to their jobs\n`,
+      );
     } else if (command === 'payouts:sync-accounts') {
       const { refreshed, unreadable, failed, stopped } = await app
         .get(PayoutAccountRefresh)

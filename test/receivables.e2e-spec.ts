@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import Stripe from 'stripe';
 import { DataSource } from 'typeorm';
@@ -10,6 +11,7 @@ import { InvoicesRepository } from '../src/modules/billing/invoices.repository';
 import { ReceivablesService } from '../src/modules/billing/receivables.service';
 import { WithheldCreditsService } from '../src/modules/billing/withheld-credits.service';
 import { LedgerService } from '../src/modules/ledger/ledger.service';
+import { StripeEventsService } from '../src/modules/payouts/stripe-events.service';
 import type { FakeStripe } from '../src/modules/stripe/fake-stripe.server';
 import { STRIPE, STRIPE_SETTINGS, type StripeSettings } from '../src/modules/stripe/stripe.module';
 import {
@@ -1261,6 +1263,60 @@ describe('receivables', () => {
               period_start = now() - interval '52 days' WHERE id = $1`,
       [invoiceId],
     );
+
+  it('stripe:fetch-events stores and applies, once, the events a restore lost since a point', async () => {
+    const start = fake.billingEvents.length;
+    const { company, invoice } = await invoiced('Restored SA', 2);
+    await deliverBillingEvents(t, fake, start); // the invoice's own events, held
+    // The dispute's events reached the database and were applied, then a restore took the
+    // database back to before them: Stripe was answered 200 and never sends them again.
+    const since = new Date(Math.floor(Date.now() / 1000) * 1000);
+    const from = fake.billingEvents.length;
+    const dispute = fake.invoicing.dispute(chargeOf(invoice.number).id)!;
+    const lost = fake.billingEvents.slice(from).map((e) => e.id);
+    expect(lost.length).toBeGreaterThan(0);
+    const stored = async () =>
+      (
+        (await t.db.query('SELECT id FROM stripe_events WHERE id = ANY($1)', [lost])) as {
+          id: string;
+        }[]
+      ).length;
+    expect(await stored()).toBe(0);
+
+    const events = t.app.get(StripeEventsService);
+    // Every event of the kinds we apply from `since` on (any of the invoice's own in that
+    // second, held already, too).
+    const expected = fake.billingEvents.filter((e) => e.created >= since.getTime() / 1000);
+    const first = await events.fetchSince(since);
+    expect(first).toEqual({ listed: expected.length, stored: lost.length });
+    expect(await stored()).toBe(lost.length);
+    await runJobs(t, ['stripe.event']);
+    expect(await financeInvoice(company.companyId)).toMatchObject({
+      disputeId: dispute.id,
+      disputeStatus: 'needs_response',
+      disputedMinor: 2 * PER_TICKET,
+    });
+    // Again: nothing new stored, nothing booked twice.
+    const cash = await platform('platform_cash');
+    expect(await events.fetchSince(since)).toEqual({ listed: expected.length, stored: 0 });
+    await runJobs(t, ['stripe.event']);
+    expect(await platform('platform_cash')).toBe(cash);
+  });
+
+  it('stripe:fetch-events refuses a --since that is not an instant, before it starts', () => {
+    for (const since of ['', 'yesterday', '2030-05-01', '2030-05-01T12:00:00']) {
+      const run = spawnSync(
+        process.execPath,
+        ['dist/src/cli.js', 'stripe:fetch-events', ...(since ? ['--since', since] : [])],
+        { encoding: 'utf8', env: { PATH: process.env.PATH } },
+      );
+      expect({ since, status: run.status, stderr: run.stderr }).toEqual({
+        since,
+        status: 2,
+        stderr: expect.stringContaining('--since must be an instant such as'),
+      });
+    }
+  });
 
   it('ages from one snapshot: an invoice written off between its two reads is in both or neither', async () => {
     const late = await invoiced('Snapshot Payer Ltd', 2, 'card_declined');

@@ -164,3 +164,18 @@ export function stripeCallsApplying(type: string): number {
   if (type === 'checkout.session.completed') return 3;
   return 0;
 }
+
+/**
+ * The platform's own event types `apply` acts on (Connect's account events come with the
+ * account, not on the platform's list): what `stripe:fetch-events` looks for.
+ */
+export function platformEventApplied(type: string): boolean {
+  return (
+    type === 'transfer.reversed' ||
+    type === 'checkout.session.completed' ||
+    type === 'charge.refunded' ||
+    type === 'charge.refund.updated' ||
+    type.startsWith('charge.dispute.') ||
+    type.startsWith('invoice.')
+  );
+}

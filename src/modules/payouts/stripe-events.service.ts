@@ -1,7 +1,10 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import Stripe from 'stripe';
 import { DataSource } from 'typeorm';
 import { OutboxService } from '../outbox/outbox.service';
+import { STRIPE } from '../stripe/stripe.module';
+import { platformEventApplied } from './stripe-event.handler';
 import { StripeEventsRepository } from './stripe-events.repository';
 
 /**
@@ -17,7 +20,37 @@ export class StripeEventsService {
     @InjectDataSource() private readonly db: DataSource,
     private readonly events: StripeEventsRepository,
     private readonly outbox: OutboxService,
+    @Inject(STRIPE) private readonly stripe: Stripe,
   ) {}
+
+  /**
+   * Stores an event Stripe sent, with its job, unless it is stored already (Stripe delivers at
+   * least once); false for a duplicate.
+   */
+  record(event: Stripe.Event): Promise<boolean> {
+    return this.db.transaction(async (em) => {
+      const stored = await this.events.insertIfNew(em, event);
+      if (stored) await this.outbox.enqueue(em, 'stripe.event', { eventId: event.id });
+      return stored;
+    });
+  }
+
+  /**
+   * The platform's events of the kinds we apply that Stripe has from `since` on (it keeps 30
+   * days), each recorded as if it had just arrived: after a database restore lost events
+   * Stripe was answered 200 for, which it never sends again. Those we hold are left as they
+   * are, and applying is idempotent, so a wide `since` costs only Stripe's list calls.
+   */
+  async fetchSince(since: Date): Promise<{ listed: number; stored: number }> {
+    const result = { listed: 0, stored: 0 };
+    const created = { gte: Math.floor(since.getTime() / 1000) };
+    for await (const event of this.stripe.events.list({ created, limit: 100 })) {
+      if (!platformEventApplied(event.type)) continue;
+      result.listed += 1;
+      if (await this.record(event)) result.stored += 1;
+    }
+    return result;
+  }
 
   unprocessed(): Promise<{ count: number; oldestAgeSeconds: number }> {
     return this.events.unprocessed(this.db.manager);

@@ -8,16 +8,13 @@ import {
   type RawBodyRequest,
 } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { InjectDataSource } from '@nestjs/typeorm';
 import type { FastifyRequest } from 'fastify';
 import Stripe from 'stripe';
-import { DataSource } from 'typeorm';
 import { Public } from '../../common/auth/decorators';
 import { DomainError, FieldError } from '../../common/errors/domain-error';
-import { OutboxService } from '../outbox/outbox.service';
 import { STRIPE, STRIPE_SETTINGS, StripeSettings } from '../stripe/stripe.module';
 import { StripeEventReceivedDto } from './payout-account.dto';
-import { StripeEventsRepository } from './stripe-events.repository';
+import { StripeEventsService } from './stripe-events.service';
 
 /** Stripe's default signature tolerance, applied both ways (constructEvent only checks age). */
 const TOLERANCE_SECONDS = 300;
@@ -79,11 +76,9 @@ const StripeEventBody = () =>
 @Public()
 export class StripeWebhooksController {
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
     @Inject(STRIPE) private readonly stripe: Stripe,
     @Inject(STRIPE_SETTINGS) private readonly settings: StripeSettings,
-    private readonly outbox: OutboxService,
-    private readonly events: StripeEventsRepository,
+    private readonly events: StripeEventsService,
   ) {}
 
   @Post('webhooks')
@@ -138,11 +133,7 @@ export class StripeWebhooksController {
     }
     const problems = eventProblems(event as unknown as Record<string, unknown>);
     if (problems.length > 0) throw DomainError.validation(problems);
-    const duplicate = await this.db.transaction(async (em) => {
-      const stored = await this.events.insertIfNew(em, event);
-      if (stored) await this.outbox.enqueue(em, 'stripe.event', { eventId: event.id });
-      return !stored;
-    });
+    const duplicate = !(await this.events.record(event));
     return { received: true, duplicate };
   }
 }

@@ -15,6 +15,17 @@ export const notFound = (what: string): Answer => [
     error: { type: 'invalid_request_error', code: 'resource_missing', message: `No such ${what}` },
   },
 ];
+/**
+ * A page of a list, as Stripe pages one: `all` newest first, `limit` (1–100, default 10) a
+ * page, `starting_after` an id of the page before.
+ */
+export function listPage(all: StripeObject[], p: Record<string, unknown>, url: string): Answer {
+  const limit = Math.min(100, Math.max(1, Number(p.limit ?? 10)));
+  const from = p.starting_after ? all.findIndex((o) => o.id === p.starting_after) + 1 : 0;
+  const data = all.slice(from, from + limit);
+  return [200, { object: 'list', data, has_more: from + limit < all.length, url }];
+}
+
 const invalid = (message: string, param?: string): Answer => [
   400,
   { error: { type: 'invalid_request_error', message, ...(param ? { param } : {}) } },

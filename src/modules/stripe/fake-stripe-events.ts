@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import Stripe from 'stripe';
-import { type StripeObject } from './fake-stripe-billing';
+import { type Answer, listPage, type StripeObject } from './fake-stripe-billing';
 import { withoutPaidOffStripe } from './fake-stripe-invoice-answers';
 
 /* Events as Stripe sends them: signed with the endpoint's secret, to the webhook a test names,
@@ -28,6 +28,8 @@ export interface EmitOptions {
 
 export type BillingEvent = { id: string; type: string; created: number; object: StripeObject };
 
+const API_VERSION = '2026-10-28.endive';
+
 const id = (prefix: string) => `${prefix}_${randomBytes(10).toString('hex')}`;
 
 export class FakeStripeEvents {
@@ -53,7 +55,7 @@ export class FakeStripeEvents {
       account: options.account,
       data: { object },
       livemode: false,
-      api_version: '2026-10-28.endive',
+      api_version: API_VERSION,
     };
     const payload = JSON.stringify(event);
     const header = Stripe.webhooks.generateTestHeaderString({
@@ -86,6 +88,30 @@ export class FakeStripeEvents {
   toPlatform(type: string, object: Record<string, unknown>): Promise<number> | null {
     const target = this.targets.platformWebhook;
     return target ? this.emit(type, object, { target }).then((r) => r.status) : null;
+  }
+
+  /**
+   * GET /v1/events: the billing events recorded (the only platform events the fake keeps),
+   * newest first, from `created[gte]` on, paged as Stripe pages.
+   */
+  route(method: string, path: string, p: Record<string, unknown>): Answer | null {
+    if (method !== 'GET' || path !== '/v1/events') return null;
+    const since = Number(
+      p['created[gte]'] ?? (p.created as { gte?: string } | undefined)?.gte ?? 0,
+    );
+    const all = this.billingEvents
+      .filter((e) => e.created >= since)
+      .map((e) => ({
+        id: e.id,
+        object: 'event',
+        type: e.type,
+        created: e.created,
+        data: { object: e.object },
+        livemode: false,
+        api_version: API_VERSION,
+      }))
+      .reverse();
+    return listPage(all, p, '/v1/events');
   }
 
   /** Records a billing event and sends it to the platform's endpoint after the answer. */

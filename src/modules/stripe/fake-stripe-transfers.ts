@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { type Answer, notFound, type StripeObject } from './fake-stripe-billing';
+import { type Answer, listPage, notFound, type StripeObject } from './fake-stripe-billing';
 
 /* The money-out half of the fake Stripe: transfers to connected accounts, their reversals, and
  * the platform's balance they draw on (which paid invoices, refunds and disputes move too).
@@ -72,7 +72,6 @@ export class FakeStripeTransfers {
       return transfer ? [200, transfer] : notFound('transfer');
     }
     if (method === 'GET' && path === '/v1/transfers') {
-      // Newest first, `limit` (1–100, default 10) a page, `starting_after` an id: as Stripe.
       const all = [...this.transfers.values()]
         .filter(
           (t) =>
@@ -80,11 +79,7 @@ export class FakeStripeTransfers {
             (!p.transfer_group || t.transfer_group === p.transfer_group),
         )
         .reverse();
-      const limit = Math.min(100, Math.max(1, Number(p.limit ?? 10)));
-      const from = p.starting_after ? all.findIndex((t) => t.id === p.starting_after) + 1 : 0;
-      const data = all.slice(from, from + limit);
-      const has_more = from + limit < all.length;
-      return [200, { object: 'list', data, has_more, url: '/v1/transfers' }];
+      return listPage(all, p, '/v1/transfers');
     }
     if (method === 'POST' && (m = /^\/v1\/transfers\/([^/]+)\/reversals$/.exec(path))) {
       return this.reverse(m[1], p);

@@ -264,6 +264,7 @@ export class FakeStripe {
       this.refunds.route(method, path, p) ??
       this.connect.route(method, path, p) ??
       this.money.route(method, path, p) ??
+      this.events.route(method, path, p) ??
       unrecognized(method, path)
     );
   }
