@@ -99,6 +99,11 @@ export class AppModule {
               limit: env.READ_THROTTLE_LIMIT,
             },
             {
+              name: 'companyKeys',
+              ttl: env.COMPANY_KEYS_THROTTLE_TTL_SECONDS * 1000,
+              limit: env.COMPANY_KEYS_THROTTLE_LIMIT,
+            },
+            {
               name: 'redeliver',
               ttl: env.REDELIVER_THROTTLE_TTL_SECONDS * 1000,
               limit: env.REDELIVER_THROTTLE_LIMIT,

@@ -89,6 +89,8 @@ describe('write, intake and redelivery limits (per caller, Redis-backed)', () =>
     REDELIVER_THROTTLE_TTL_SECONDS: '600',
     READ_THROTTLE_LIMIT: '8',
     READ_THROTTLE_TTL_SECONDS: '60',
+    COMPANY_KEYS_THROTTLE_LIMIT: '10',
+    COMPANY_KEYS_THROTTLE_TTL_SECONDS: '60',
   };
   let a: TestApp;
   let b: TestApp;
@@ -154,6 +156,30 @@ describe('write, intake and redelivery limits (per caller, Redis-backed)', () =>
     for (let i = 0; i < 3; i++) expect((await escalateWith(first)).status).toBe(201);
     expectLimited(await escalateWith(first));
     expect((await escalateWith(second)).status).toBe(201);
+  });
+
+  it("counts every call with a company's keys together, over processes, so more keys buy no more; its users apart", async () => {
+    const company = await registerCompany(a);
+    const other = await registerCompany(a);
+    const keys = await Promise.all([1, 2, 3].map(() => createApiKey(a, company)));
+    const bearer = (key: string) => ({ Authorization: `Bearer ${key}` });
+    const escalateWith = (key: string) =>
+      a.http.post('/v1/escalations').set(bearer(key)).send(escalationBody());
+    // Ten calls over three keys, each key within its own limits (3 escalations, 3 writes, 8
+    // reads), escalations and reads alike: the company's ten.
+    for (const key of keys.slice(0, 2)) {
+      for (let i = 0; i < 3; i++) expect((await escalateWith(key)).status).toBe(201);
+    }
+    for (let i = 0; i < 3; i++) await a.http.get('/v1/tickets').set(bearer(keys[2])).expect(200);
+    // The other process, whose own test database knows no key: refused (401) before counting.
+    expect((await b.http.get('/v1/tickets').set(bearer(keys[2]))).status).toBe(401);
+    await a.http.get('/v1/tickets').set(bearer(keys[2])).expect(200);
+    // The third key has used none of its escalations and 4 of its 8 reads: the company's limit.
+    expectLimited(await escalateWith(keys[2]));
+    expectLimited(await a.http.get('/v1/tickets').set(bearer(keys[2])));
+    // Its people in the console, and another company's bot, are not counted with them.
+    await a.http.get('/v1/companies/me').set(company.auth).expect(200);
+    expect((await escalateWith(await createApiKey(a, other))).status).toBe(201);
   });
 
   it('limits webhook redeliveries per company', async () => {

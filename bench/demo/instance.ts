@@ -61,6 +61,7 @@ export const demoSettings = (scale: DayScale): Record<string, string> => ({
   RATE_LIMITS: 'true',
   INTAKE_THROTTLE_LIMIT: '6000',
   READ_THROTTLE_LIMIT: '60000',
+  COMPANY_KEYS_THROTTLE_LIMIT: '60000',
   DB_POOL_SIZE: String(scale.dbPoolSize),
 });
 

@@ -83,6 +83,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     WRITE_THROTTLE_LIMIT: '100000',
     READ_THROTTLE_LIMIT: '100000',
     REDELIVER_THROTTLE_LIMIT: '100000',
+    COMPANY_KEYS_THROTTLE_LIMIT: '100000',
     DB_POOL_SIZE: '10',
     // Every Stripe call takes its slot (PacedHttpClient): at the highest rate the fake is not
     // the bound of a suite's billing; the payout suites that test the pace set their own.

@@ -59,6 +59,23 @@ export class RateLimitsEnv extends AuthEnv {
   READ_THROTTLE_TTL_SECONDS = 60;
 
   /**
+   * Every call made with any of a company's API keys (escalations, writes and reads together)
+   * per window: each key has its own limits above, and a company holds up to 20 keys, so
+   * without this one company could multiply its share of the platform by making more keys.
+   * Above what one key can use at its limits (600 + 120 + 1,200), so a company with one key
+   * never meets it.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  COMPANY_KEYS_THROTTLE_LIMIT = 3000;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  COMPANY_KEYS_THROTTLE_TTL_SECONDS = 60;
+
+  /**
    * Webhook redeliveries and test pings, together, per company per window (each one makes us
    * call its endpoint).
    */

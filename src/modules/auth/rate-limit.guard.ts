@@ -24,7 +24,8 @@ const READS = new Set(['GET', 'HEAD']);
  * Global, after authentication (it counts per caller): the named throttlers of AppModule, counted
  * in Redis so the limits hold across API processes. `auth` counts per client address and action
  * (a login by token or by cookie alike); `intake` per API key; `writes` and `reads` per user or
- * key over all routes together; `redeliver` per company (a redelivery is a write too). A
+ * key over all routes together; `redeliver` per company (a redelivery is a write too);
+ * `companyKeys` every call with any of a company's API keys, per company. A
  * refused call gets 429 RATE_LIMITED with a plain Retry-After header. Public routes (health,
  * the OpenAPI document, the console's files) count nothing.
  */
@@ -86,8 +87,9 @@ export class RateLimitGuard extends ThrottlerGuard {
     }
     const actor = props.context.switchToHttp().getRequest<{ user?: Actor }>().user;
     if (!actor) return true;
+    if (kind === 'companyKeys' && actor.kind !== 'bot') return true;
     const caller =
-      kind === 'redeliver'
+      kind === 'redeliver' || kind === 'companyKeys'
         ? `company:${actor.companyId}`
         : actor.kind === 'bot'
           ? `key:${actor.apiKeyId}`
@@ -106,8 +108,8 @@ export class RateLimitGuard extends ThrottlerGuard {
   }
 
   /**
-   * The limits a call counts toward: its declared one, and `writes` or `reads` for a signed-in
-   * write or read.
+   * The limits a call counts toward: its declared one, `writes` or `reads` for a signed-in
+   * write or read, and `companyKeys` for any signed-in call (counted for API keys only).
    */
   private kindsOf(ctx: ExecutionContext): RateLimitKind[] {
     const targets = [ctx.getHandler(), ctx.getClass()];
@@ -115,13 +117,14 @@ export class RateLimitGuard extends ThrottlerGuard {
       RATE_LIMIT_KEY,
       targets,
     );
-    if (declared === 'auth' || declared === 'intake') return [declared];
+    if (declared === 'auth') return [declared];
+    if (declared === 'intake') return [declared, 'companyKeys'];
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC_KEY, targets)) return [];
     const { method } = ctx.switchToHttp().getRequest<FastifyRequest>();
     const own: RateLimitKind[] = WRITES.has(method)
-      ? ['writes']
+      ? ['writes', 'companyKeys']
       : READS.has(method)
-        ? ['reads']
+        ? ['reads', 'companyKeys']
         : [];
     return declared ? [declared, ...own] : own;
   }
