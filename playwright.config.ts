@@ -47,11 +47,8 @@ export default defineConfig({
   },
   projects: [
     {
-      name: 'laptop',
-      use: { ...devices['Desktop Chrome'], channel: undefined },
-      testIgnore: '**/*.phone.browser.ts',
-    },
-    {
+      // First: its one long journey (about 50 s) then starts with the suite instead of being
+      // the last test running while the other worker idles.
       name: 'phone',
       // 375 px wide, touch: the agent's journey must work on a phone too.
       use: {
@@ -60,6 +57,11 @@ export default defineConfig({
         viewport: { width: 375, height: 740 },
       },
       testMatch: '**/*.phone.browser.ts',
+    },
+    {
+      name: 'laptop',
+      use: { ...devices['Desktop Chrome'], channel: undefined },
+      testIgnore: '**/*.phone.browser.ts',
     },
   ],
 });

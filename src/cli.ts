@@ -7,6 +7,7 @@ import { createInterface } from 'node:readline';
 import { AppModule } from './app.module';
 import { startProcess } from './bootstrap/start-process';
 import { validationExceptionFactory } from './common/errors/validation-errors';
+import { isInstant } from './common/validation/is-instant';
 import { DomainError } from './common/errors/domain-error';
 import { toDomainError } from './common/errors/all-exceptions.filter';
 import { QueuesService } from './modules/jobs/queues.service';
@@ -44,8 +45,8 @@ Commands:
       rotation; the old key in SECRETS_ENCRYPTION_KEY_PREVIOUS). Safe to run again.
 `;
 
-/** An instant with its zone (a date alone, or a local time, would depend on the host's). */
-const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
+/** How long Stripe keeps events (GET /v1/events lists no older ones). */
+const STRIPE_EVENT_DAYS = 30;
 
 async function readPassword(): Promise<string> {
   if (process.env.HANDOFF_PASSWORD) return process.env.HANDOFF_PASSWORD;
@@ -105,14 +106,21 @@ async function main(): Promise<number> {
     return 2;
   }
   const since = new Date(values.since ?? '');
-  if (
-    command === 'stripe:fetch-events' &&
-    !(INSTANT.test(values.since ?? '') && Number.isFinite(since.getTime()))
-  ) {
-    process.stderr.write(
-      `Error: --since must be an instant such as 2030-05-01T12:00:00Z, not "${values.since ?? ''}"\n`,
-    );
-    return 2;
+  if (command === 'stripe:fetch-events') {
+    const problem = !isInstant(values.since)
+      ? 'must be an instant with its zone, such as 2030-05-01T12:00:00Z'
+      : since.getTime() > Date.now()
+        ? 'is in the future'
+        : null;
+    if (problem) {
+      process.stderr.write(`Error: --since ${problem}, not "${values.since ?? ''}"\n`);
+      return 2;
+    }
+    if (Date.now() - since.getTime() > STRIPE_EVENT_DAYS * 86_400_000) {
+      process.stderr.write(
+        `Warning: Stripe keeps events ${STRIPE_EVENT_DAYS} days; older ones cannot be fetched\n`,
+      );
+    }
   }
   if (command === 'users:create') {
     const input = plainToInstance(StaffUserInput, { role: values.role, email: values.email });

@@ -357,11 +357,24 @@ describe('queue dashboard at /admin/queues (API process, workers off)', () => {
         code: 'FORBIDDEN',
       });
       expect(await state(id)).toBe('completed');
-      // An unknown job is still bull-board's 404.
+      // An unknown job or queue is a 404, and so is a job removed once found.
       await t.http
         .put('/admin/queues/api/queues/default/no-such-job/retry')
         .set(admin.auth)
         .expect(404);
+      await t.http.put(`/admin/queues/api/queues/nope/${id}/retry`).set(admin.auth).expect(404);
+      const failed = await ranJob('failed');
+      const removed = await queue.getJob(failed);
+      await removed!.remove();
+      jest.spyOn(queue, 'getJob').mockResolvedValueOnce(removed);
+      const gone = await t.http
+        .put(`/admin/queues/api/queues/default/${failed}/retry`)
+        .set(admin.auth);
+      jest.restoreAllMocks();
+      expect({ status: gone.status, code: gone.body.error?.code }).toEqual({
+        status: 404,
+        code: 'NOT_FOUND',
+      });
     });
 
     it('refuses a retry to a non-admin', async () => {

@@ -1283,12 +1283,24 @@ describe('receivables', () => {
       ).length;
     expect(await stored()).toBe(0);
 
+    // An event of a kind we do not apply, listed by Stripe and left alone.
+    fake.billingEvents.push({
+      id: `evt_${randomUUID()}`,
+      type: 'customer.updated',
+      created: Math.floor(Date.now() / 1000),
+      object: { id: 'cus_x' },
+    });
     const events = t.app.get(StripeEventsService);
+    events.fetchPageSize = 1; // a list call per event: the pages are followed to the end
     // Every event of the kinds we apply from `since` on (any of the invoice's own in that
     // second, held already, too).
-    const expected = fake.billingEvents.filter((e) => e.created >= since.getTime() / 1000);
+    const expected = fake.billingEvents.filter(
+      (e) => e.created >= since.getTime() / 1000 && e.type !== 'customer.updated',
+    );
+    const calls = fake.requests.length;
     const first = await events.fetchSince(since);
     expect(first).toEqual({ listed: expected.length, stored: lost.length });
+    expect(fake.requests.length - calls).toBe(expected.length + 1);
     expect(await stored()).toBe(lost.length);
     await runJobs(t, ['stripe.event']);
     expect(await financeInvoice(company.companyId)).toMatchObject({
@@ -1301,10 +1313,19 @@ describe('receivables', () => {
     expect(await events.fetchSince(since)).toEqual({ listed: expected.length, stored: 0 });
     await runJobs(t, ['stripe.event']);
     expect(await platform('platform_cash')).toBe(cash);
+    events.fetchPageSize = 100;
   });
 
-  it('stripe:fetch-events refuses a --since that is not an instant, before it starts', () => {
-    for (const since of ['', 'yesterday', '2030-05-01', '2030-05-01T12:00:00']) {
+  it('stripe:fetch-events refuses a --since that is not a past instant, before it starts', () => {
+    const refusals: [string, string][] = [
+      ['', 'must be an instant with its zone'],
+      ['yesterday', 'must be an instant with its zone'],
+      ['2030-05-01', 'must be an instant with its zone'],
+      ['2026-05-01T12:00:00', 'must be an instant with its zone'],
+      ['2026-02-31T12:00:00Z', 'must be an instant with its zone'], // no such day
+      ['2999-01-01T00:00:00Z', 'is in the future'],
+    ];
+    for (const [since, problem] of refusals) {
       const run = spawnSync(
         process.execPath,
         ['dist/src/cli.js', 'stripe:fetch-events', ...(since ? ['--since', since] : [])],
@@ -1313,7 +1334,7 @@ describe('receivables', () => {
       expect({ since, status: run.status, stderr: run.stderr }).toEqual({
         since,
         status: 2,
-        stderr: expect.stringContaining('--since must be an instant such as'),
+        stderr: expect.stringContaining(`--since ${problem}`),
       });
     }
   });

@@ -16,6 +16,9 @@ import { StripeEventsRepository } from './stripe-events.repository';
  */
 @Injectable()
 export class StripeEventsService {
+  /** Events per list call in `fetchSince` (Stripe's most; tests page with fewer). */
+  fetchPageSize = 100;
+
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly events: StripeEventsRepository,
@@ -44,7 +47,7 @@ export class StripeEventsService {
   async fetchSince(since: Date): Promise<{ listed: number; stored: number }> {
     const result = { listed: 0, stored: 0 };
     const created = { gte: Math.floor(since.getTime() / 1000) };
-    for await (const event of this.stripe.events.list({ created, limit: 100 })) {
+    for await (const event of this.stripe.events.list({ created, limit: this.fetchPageSize })) {
       if (!platformEventApplied(event.type)) continue;
       result.listed += 1;
       if (await this.record(event)) result.stored += 1;

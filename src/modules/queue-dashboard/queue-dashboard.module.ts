@@ -45,7 +45,8 @@ class QueueDashboardGate implements OnModuleInit {
         await this.access.authorize(request, reply);
         const params = (request.params ?? {}) as Record<string, string | undefined>;
         if (!dashboardRequestAllowed(request.method, route, params)) throw changeRefused();
-        if (`${request.method} ${route}` === RETRY_JOB && (await this.retriedIfFailed(params))) {
+        if (`${request.method} ${route}` === RETRY_JOB) {
+          await this.retryIfFailed(params);
           return reply.status(204).send();
         }
       } catch (err) {
@@ -63,19 +64,20 @@ class QueueDashboardGate implements OnModuleInit {
    * One job's retry, made here rather than by bull-board: its handler reads the job's state
    * and retries the job from whatever that state is, so a job checked as failed that ran and
    * completed in between would run again. BullMQ's retry from `failed` moves the job only if it
-   * is in the failed set, in one script. False when bull-board should answer (its 404 for an
-   * unknown queue or job).
+   * is in the failed set, in one script. An unknown queue or job is a 404 here too: passed on
+   * to bull-board, a job made meanwhile would meet its handler.
    */
-  private async retriedIfFailed(params: Record<string, string | undefined>): Promise<boolean> {
+  private async retryIfFailed(params: Record<string, string | undefined>): Promise<void> {
     const { queueName, jobId } = params;
-    if (!QUEUE_NAMES.includes(queueName as QueueName) || !jobId) return false;
+    if (!QUEUE_NAMES.includes(queueName as QueueName) || !jobId) throw DomainError.notFound('Job');
     const job = await this.queues.get(queueName as QueueName).getJob(jobId);
-    if (!job) return false;
+    if (!job) throw DomainError.notFound('Job');
     try {
       await job.retry('failed');
-      return true;
     } catch (err) {
-      if ((await job.getState()) !== 'failed') throw changeRefused();
+      const state = await job.getState();
+      if (state === 'unknown') throw DomainError.notFound('Job'); // removed meanwhile
+      if (state !== 'failed') throw changeRefused();
       throw err;
     }
   }

@@ -15,21 +15,25 @@ export const notFound = (what: string): Answer => [
     error: { type: 'invalid_request_error', code: 'resource_missing', message: `No such ${what}` },
   },
 ];
+const invalid = (message: string, param?: string): Answer => [
+  400,
+  { error: { type: 'invalid_request_error', message, ...(param ? { param } : {}) } },
+];
+
 /**
  * A page of a list, as Stripe pages one: `all` newest first, `limit` (1–100, default 10) a
  * page, `starting_after` an id of the page before.
  */
 export function listPage(all: StripeObject[], p: Record<string, unknown>, url: string): Answer {
   const limit = Math.min(100, Math.max(1, Number(p.limit ?? 10)));
-  const from = p.starting_after ? all.findIndex((o) => o.id === p.starting_after) + 1 : 0;
+  const after = p.starting_after ? all.findIndex((o) => o.id === p.starting_after) : -1;
+  if (p.starting_after && after < 0) {
+    return invalid(`No such object: '${String(p.starting_after)}'`, 'starting_after');
+  }
+  const from = after + 1;
   const data = all.slice(from, from + limit);
   return [200, { object: 'list', data, has_more: from + limit < all.length, url }];
 }
-
-const invalid = (message: string, param?: string): Answer => [
-  400,
-  { error: { type: 'invalid_request_error', message, ...(param ? { param } : {}) } },
-];
 
 export class FakeStripeBilling {
   readonly customers = new Map<string, StripeObject>();

@@ -82,23 +82,21 @@ export class StripePacer {
   }
 
   /**
-   * Runs `work` with the slots of its first `calls` Stripe calls taken before it starts: for
-   * calls made inside a transaction under row locks (an account read again under its row's
-   * lock, a Stripe event applied under its own), which would otherwise hold the locks and a
-   * pooled connection while they wait their turn. Best effort, as `slot`: without an answer
-   * from Redis the calls are paced in `work` or go ahead. A slot `work` does not use is lost.
+   * Runs `work` with the slot of its first Stripe call taken before it starts: for a call made
+   * inside a transaction under row locks (an account read again under its row's lock, a Stripe
+   * event applied under its own), which would otherwise hold the locks and a pooled connection
+   * while it waits its turn. Only the first: a slot taken ahead is used as late as the work
+   * before the call takes, and a second or third call, made after the first one's answer
+   * (hundreds of ms at Stripe), would land on slots other processes are using on time, over
+   * the rate. Best effort, as `slot`: without an answer from Redis the call is paced in `work`
+   * or goes ahead.
    */
-  async prepaid<T>(work: () => Promise<T>, calls = 1): Promise<T> {
-    let taken = 0;
-    while (taken < calls && (await this.slotTaken())) taken += 1;
-    return taken > 0 ? prepaidSlots.run({ left: taken }, work) : work();
-  }
-
-  private slotTaken(): Promise<boolean> {
-    return this.slot().then(
+  async prepaid<T>(work: () => Promise<T>): Promise<T> {
+    const taken = await this.slot().then(
       () => true,
       () => false,
     );
+    return taken ? prepaidSlots.run({ left: 1 }, work) : work();
   }
 }
 

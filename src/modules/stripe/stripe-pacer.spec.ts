@@ -48,25 +48,6 @@ describe('StripePacer, when Redis cannot pace', () => {
     expect(slots).toHaveBeenCalledTimes(2);
   });
 
-  it('takes as many slots ahead as `prepaid` is told, and only those Redis gives', async () => {
-    const pacer = pacerOver({ status: 'ready' });
-    const slots = jest.spyOn(pacer, 'slot');
-    await pacer.prepaid(async () => {
-      expect(slots).toHaveBeenCalledTimes(3);
-      for (let call = 0; call < 4; call++) await pacer.turn();
-    }, 3);
-    expect(slots).toHaveBeenCalledTimes(4); // the fourth call took its own
-    // Redis refusing the second: one taken ahead, the next calls paced in `work`.
-    slots.mockClear();
-    slots.mockResolvedValueOnce(undefined).mockRejectedValueOnce(new Error('Redis reconnecting'));
-    await pacer.prepaid(async () => {
-      expect(slots).toHaveBeenCalledTimes(2);
-      await pacer.turn();
-      await pacer.turn();
-    }, 3);
-    expect(slots).toHaveBeenCalledTimes(3);
-  });
-
   it('sends the request unpaced when the pacer refuses, rather than failing or hanging it', async () => {
     const answer = {} as Stripe.HttpClientResponse;
     const inner = { makeRequest: jest.fn(async () => answer), getClientName: () => 'inner' };
