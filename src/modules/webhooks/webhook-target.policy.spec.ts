@@ -11,8 +11,8 @@ const resolver: WebhookResolver = async (host) => {
   return found.map((address) => ({ address, family: address.includes(':') ? 6 : 4 }));
 };
 
-function policy(allowPrivate = false): WebhookTargetPolicy {
-  const values: Partial<Env> = { WEBHOOK_ALLOW_PRIVATE_URLS: allowPrivate, NODE_ENV: 'test' };
+function policy(allowPrivate = false, nodeEnv: Env['NODE_ENV'] = 'test'): WebhookTargetPolicy {
+  const values: Partial<Env> = { WEBHOOK_ALLOW_PRIVATE_URLS: allowPrivate, NODE_ENV: nodeEnv };
   const config = { get: (k: keyof Env) => values[k] } as unknown as ConfigService<Env, true>;
   return new WebhookTargetPolicy(resolver, config);
 }
@@ -53,6 +53,18 @@ describe('WebhookTargetPolicy', () => {
     ['http://intranet/', /without a domain/],
   ])('refuses %s at set time', async (url, message) => {
     expect(await refusal(url)).toMatch(message);
+  });
+
+  it('takes only https URLs in production, where a company sets its webhook for real', async () => {
+    dns.set('hooks.acme.example', ['93.184.216.34']);
+    const production = policy(false, 'production');
+    expect(await refusal('http://hooks.acme.example/h', production)).toMatch(
+      /^url must be https: a webhook carries your customers' conversations/,
+    );
+    expect(await refusal('http://93.184.216.34/h', production)).toMatch(/^url must be https/);
+    await expect(production.checkOnSet('https://hooks.acme.example/h')).resolves.toBeUndefined();
+    // Elsewhere plain http stays, for a receiver on the developer's own machine or network.
+    await expect(policy().checkOnSet('http://hooks.acme.example/h')).resolves.toBeUndefined();
   });
 
   it('refuses names that resolve to a non-public address, without saying which', async () => {

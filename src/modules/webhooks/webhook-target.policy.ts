@@ -42,6 +42,7 @@ function refusedName(host: string): string | null {
 @Injectable()
 export class WebhookTargetPolicy {
   private readonly allowPrivate: boolean;
+  private readonly httpsOnly: boolean;
 
   constructor(
     @Inject(WEBHOOK_RESOLVER) private readonly resolve: WebhookResolver,
@@ -49,6 +50,10 @@ export class WebhookTargetPolicy {
   ) {
     // Never on in production: validateEnv refuses it there.
     this.allowPrivate = config.get('WEBHOOK_ALLOW_PRIVATE_URLS', { infer: true });
+    // A webhook carries the customers' conversations (messages, resolution summaries); its
+    // signature proves who sent it but hides nothing on the way. Plain http stays for local
+    // receivers in development and tests.
+    this.httpsOnly = config.get('NODE_ENV', { infer: true }) === 'production';
   }
 
   /** When a company sets its URL: a 400 naming `url`, or nothing. */
@@ -61,6 +66,11 @@ export class WebhookTargetPolicy {
     const url = new URL(text);
     const problem = this.staticProblem(url);
     if (problem) throw refuse(`url ${problem}`);
+    if (this.httpsOnly && url.protocol !== 'https:') {
+      throw refuse(
+        "url must be https: a webhook carries your customers' conversations, which http would expose on the way",
+      );
+    }
     if (this.allowPrivate || isIP(hostOf(url))) return;
     let found: ResolvedAddress[];
     try {
