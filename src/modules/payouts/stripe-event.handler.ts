@@ -52,7 +52,7 @@ export class StripeEventHandler implements HandlesJob<'stripe.event'> {
     const type = await this.events.unprocessedType(this.db.manager, eventId);
     if (type === undefined) return { applied: false };
     const apply = () => this.apply(eventId);
-    return stripeCallsApplying(type) > 0 ? this.pacer.prepaid(apply) : apply();
+    return callsStripe(type) ? this.pacer.prepaid(apply) : apply();
   }
 
   private apply(eventId: string): Promise<{ applied: boolean }> {
@@ -157,16 +157,19 @@ export class StripeEventHandler implements HandlesJob<'stripe.event'> {
 }
 
 /**
- * The Stripe calls applying an event of this type makes at most (each branch of `apply`; kept
- * with it): an account read; the card's setup intent, payment method and the customer's
- * default; the invoice read; a charge's invoice payments and the dispute or charge.
+ * Whether applying an event of this type reads Stripe (each branch of `apply`; kept with it):
+ * an account; an invoice; a charge's invoice payments, then the dispute or the charge; a saved
+ * card's setup intent, payment method and the customer's default.
  */
-export function stripeCallsApplying(type: string): number {
-  if (type === 'account.updated' || type.startsWith('invoice.')) return 1;
-  if (type.startsWith('charge.dispute.')) return 2;
-  if (type === 'charge.refunded' || type === 'charge.refund.updated') return 2;
-  if (type === 'checkout.session.completed') return 3;
-  return 0;
+function callsStripe(type: string): boolean {
+  return (
+    type === 'account.updated' ||
+    type === 'checkout.session.completed' ||
+    type === 'charge.refunded' ||
+    type === 'charge.refund.updated' ||
+    type.startsWith('charge.dispute.') ||
+    type.startsWith('invoice.')
+  );
 }
 
 /**
@@ -174,12 +177,5 @@ export function stripeCallsApplying(type: string): number {
  * account, not on the platform's list): what `stripe:fetch-events` looks for.
  */
 export function platformEventApplied(type: string): boolean {
-  return (
-    type === 'transfer.reversed' ||
-    type === 'checkout.session.completed' ||
-    type === 'charge.refunded' ||
-    type === 'charge.refund.updated' ||
-    type.startsWith('charge.dispute.') ||
-    type.startsWith('invoice.')
-  );
+  return type === 'transfer.reversed' || (callsStripe(type) && !type.startsWith('account.'));
 }
