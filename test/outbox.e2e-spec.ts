@@ -273,6 +273,30 @@ describe('transactional outbox', () => {
     expect(await finishedAt(t, ids[2])).toBeInstanceOf(Date);
   });
 
+  it('prunes finished rows after a week; keeps an unfinished one as long as Redis keeps its failed job (14 days), which may still be retried and read its payload', async () => {
+    const ids = await t.db.transaction(async (em) => [
+      await outbox.enqueue(em, 'ticket.message', {} as never),
+      await outbox.enqueue(em, 'ticket.message', {} as never),
+      await outbox.enqueue(em, 'ticket.message', {} as never),
+      await outbox.enqueue(em, 'ticket.message', {} as never),
+    ]);
+    const age = async (id: string, days: number, finished: boolean) =>
+      t.db.query(
+        `UPDATE outbox SET run_at = now() - make_interval(days => $2),
+                           sent_at = now() - make_interval(days => $2),
+                           finished_at = CASE WHEN $3 THEN now() END
+          WHERE id = $1`,
+        [id, days, finished],
+      );
+    await age(ids[0], 8, true); // done a week ago: gone
+    await age(ids[1], 8, false); // failed 8 days ago: its job is still in the failed set
+    await age(ids[2], 16, false); // past the failed set's 14 days: gone
+    await age(ids[3], 3, true); // done recently: kept
+    await newRelay(t)['pruneSent']();
+    const left = await t.db.query('SELECT id FROM outbox ORDER BY id');
+    expect(left.map((r: { id: string }) => r.id)).toEqual([ids[1], ids[3]]);
+  });
+
   it('leaves rows of unknown jobs (a newer release) waiting without blocking the rest', async () => {
     await t.db.query(`INSERT INTO outbox (job_name, payload) VALUES ('from.the.future', '{}')`);
     await t.db.transaction((em) => outbox.enqueue(em, 'system.ping', ping()));

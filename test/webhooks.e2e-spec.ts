@@ -1,4 +1,10 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
+import type { Job } from 'bullmq';
+import { outboxPayloadData, splitJobData } from '../src/modules/jobs/job-meta';
+import { PAYLOAD_IN_OUTBOX } from '../src/modules/jobs/job-registry';
+import { QueuesService } from '../src/modules/jobs/queues.service';
+import { TicketLedgerHandler } from '../src/modules/ledger/earnings-posting.handlers';
+import { WebhookFanOutHandler } from '../src/modules/webhooks/webhook-fan-out.handler';
 import { WEBHOOK_RESOLVER } from '../src/modules/webhooks/webhook-resolver';
 import { verifySignature } from '../src/modules/webhooks/webhook-signature';
 import { createApiKey, registerCompany, SignedIn } from './support/factories';
@@ -340,6 +346,183 @@ describe('webhooks to companies (real worker, real HTTP receiver)', () => {
       .post(`/v1/companies/me/webhook-deliveries/${mine.body.items[0].id}/redeliver`)
       .set(other.auth)
       .expect(404);
+  });
+});
+
+/** Every value stored under the test app's Redis prefix, as text (queues, jobs, their logs). */
+async function redisText(t: TestApp): Promise<string> {
+  const out: string[] = [];
+  let cursor = '0';
+  do {
+    const [next, keys] = await t.redis.scan(
+      cursor,
+      'MATCH',
+      `${t.env.QUEUE_PREFIX}:*`,
+      'COUNT',
+      1000,
+    );
+    cursor = next;
+    for (const key of keys) {
+      const type = await t.redis.type(key);
+      if (type === 'string') out.push(String(await t.redis.get(key)));
+      else if (type === 'hash') out.push(...Object.values(await t.redis.hgetall(key)));
+      else if (type === 'list') out.push(...(await t.redis.lrange(key, 0, -1)));
+      else if (type === 'set') out.push(...(await t.redis.smembers(key)));
+      else if (type === 'zset') out.push(...(await t.redis.zrange(key, 0, -1)));
+      else if (type === 'stream') out.push(JSON.stringify(await t.redis.xrange(key, '-', '+')));
+    }
+  } while (cursor !== '0');
+  return out.join('\n');
+}
+
+describe('what customers and agents wrote stays out of Redis (real worker, real receiver)', () => {
+  let t: TestApp;
+  let co: SignedIn;
+  let key: string;
+  beforeAll(async () => {
+    t = await createTestApp({
+      workers: true,
+      env: { WEBHOOK_BACKOFF_MS: '100', OUTBOX_POLL_MS: '100' },
+      overrideProviders: [{ provide: WEBHOOK_RESOLVER, useValue: resolver }],
+    });
+    co = await registerCompany(t, 'Discreet');
+    key = await createApiKey(t, co);
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it("delivers a message and a resolution, books the earning, and no Redis key holds the message's body, the summary or the reason", async () => {
+    const hook = webhookReceiver();
+    const url = await hook.start();
+    try {
+      await t.http.put('/v1/companies/me/webhook').set(co.auth).send({ url }).expect(200);
+      const {
+        agents: [agent],
+      } = await liveAgents(t, co.auth, 1);
+      const ticket = await escalate(t, key);
+      await t.http.post(`/v1/tickets/${ticket.id}/claim`).set(agent.auth).expect(200);
+      const body = `Your card ending 4242 is refunded ${randomUUID()}`;
+      const summary = `Refunded the order of Ms Example ${randomUUID()}`;
+      const reason = `She was charged twice after all ${randomUUID()}`;
+      await t.http
+        .post(`/v1/tickets/${ticket.id}/messages`)
+        .set(agent.auth)
+        .send({ body, visibility: 'customer' })
+        .expect(201);
+      await t.http
+        .post(`/v1/tickets/${ticket.id}/resolve`)
+        .set(agent.auth)
+        .send({ resolutionSummary: summary })
+        .expect(200);
+      const entries = async (n: number) =>
+        waitFor(async () => {
+          const [row] = await t.db.query(
+            `SELECT count(*)::int AS n FROM journal_entries WHERE ticket_id = $1`,
+            [ticket.id],
+          );
+          return row.n === n;
+        }, `${n} journal entries for the ticket`);
+      // The ledger's jobs run on the payloads read from their rows: the earning, then (after
+      // the reopen) its reversal.
+      await entries(1);
+      await t.http
+        .post(`/v1/tickets/${ticket.id}/reopen`)
+        .set('Authorization', `Bearer ${key}`)
+        .send({ reason })
+        .expect(200);
+      await entries(2);
+
+      // The webhook gets each text, read back from the outbox by the worker.
+      const events = await waitFor(async () => {
+        const got = hook.received.map((r) => JSON.parse(r.body));
+        const types = got.map((e: { type: string }) => e.type);
+        return (
+          ['ticket.message', 'ticket.resolved', 'ticket.reopened'].every((x) =>
+            types.includes(x),
+          ) && got
+        );
+      }, 'the message, the resolution and the reopen delivered');
+      const ofType = (type: string) => events.find((e: { type: string }) => e.type === type);
+      expect(ofType('ticket.message').data.data.body).toBe(body);
+      expect(ofType('ticket.resolved').data.data.resolutionSummary).toBe(summary);
+      expect(ofType('ticket.reopened').data.data.reason).toBe(reason);
+      // Every such job of the ticket finished: none is left to run (or fail) later.
+      await waitFor(async () => {
+        const [row] = await t.db.query(
+          `SELECT count(*)::int AS n FROM outbox WHERE finished_at IS NULL
+            AND job_name = ANY($2) AND payload::text LIKE '%' || $1 || '%'`,
+          [ticket.id, [...PAYLOAD_IN_OUTBOX]],
+        );
+        return row.n === 0;
+      }, 'the ticket jobs finished');
+
+      const stored = await redisText(t);
+      for (const text of [body, summary, reason]) expect(stored).not.toContain(text.slice(-36));
+      // The scan did find the ticket's jobs (kept a day after completion), holding no payload.
+      expect(stored).toContain('"payloadInOutbox":true');
+    } finally {
+      await hook.stop();
+    }
+  });
+
+  it('runs a ticket event an older release queued with its payload; and a handler given no payload (an older worker) fails without writing anything', async () => {
+    const hook = webhookReceiver();
+    const url = await hook.start();
+    try {
+      await t.http.put('/v1/companies/me/webhook').set(co.auth).send({ url }).expect(200);
+      const ticket = await escalate(t, key);
+      const body = `Queued before the release ${randomUUID()}`;
+      const event = {
+        eventId: randomUUID(),
+        ticketId: ticket.id,
+        companyId: co.companyId,
+        externalId: ticket.externalId,
+        agentId: null,
+        claimId: null,
+        occurredAt: new Date().toISOString(),
+        data: {
+          id: randomUUID(),
+          messageId: randomUUID(),
+          botMessageId: null,
+          number: 1,
+          author: 'agent',
+          body,
+          sentAt: new Date().toISOString(),
+        },
+      };
+      // As the relay of the release before sent it: the payload in the job's data.
+      await t.app
+        .get(QueuesService)
+        .get('default')
+        .add('ticket.message', event, { jobId: 'outbox-900000001' });
+      const got = await waitFor(
+        async () =>
+          hook.received.map((r) => JSON.parse(r.body)).find((e) => e.id === event.eventId),
+        'the older job delivered',
+      );
+      expect(got.data.data.body).toBe(body);
+
+      // A worker of the release before hands its handlers the job's data less the meta (the
+      // same splitJobData), with no payload read from the outbox. Both handlers must fail (the
+      // job is retried, by a newer worker in time), never complete on it.
+      const counts = async () =>
+        (
+          await t.db.query(
+            `SELECT (SELECT count(*) FROM webhook_deliveries)::int AS deliveries,
+                    (SELECT count(*) FROM journal_entries)::int AS entries,
+                    (SELECT count(*) FROM outbox)::int AS outbox`,
+          )
+        )[0];
+      const before = await counts();
+      const job = { id: 'outbox-900000002', name: 'ticket.resolved' } as Job;
+      const { payload } = splitJobData(outboxPayloadData({ requestId: 'r' }));
+      await expect(t.app.get(WebhookFanOutHandler).handle(payload as never, job)).rejects.toThrow();
+      await expect(t.app.get(TicketLedgerHandler).handle(payload as never)).rejects.toThrow();
+      expect(await counts()).toEqual(before);
+    } finally {
+      await hook.stop();
+    }
   });
 });
 

@@ -2,6 +2,7 @@ import { Injectable, OnModuleInit, Type } from '@nestjs/common';
 import { DiscoveryService, Reflector } from '@nestjs/core';
 import type { Job } from 'bullmq';
 import { PinoLogger } from 'nestjs-pino';
+import { OutboxService, outboxRowId } from '../outbox/outbox.service';
 import { runInJobContext } from './job-context';
 import { HandlesJob, JOB_HANDLER_KEY } from './job-handler';
 import { splitJobData } from './job-meta';
@@ -40,6 +41,7 @@ export class JobDispatcher implements OnModuleInit {
     private readonly discovery: DiscoveryService,
     private readonly reflector: Reflector,
     private readonly log: PinoLogger,
+    private readonly outbox: OutboxService,
   ) {}
 
   onModuleInit(): void {
@@ -76,10 +78,20 @@ export class JobDispatcher implements OnModuleInit {
     // Unreachable after onModuleInit's check unless a stale job from an older release remains.
     if (!handler) throw new Error(`No handler for job "${job.name}"`);
     // Handlers get the payload alone (JobPayloads); the meta (request id, sweep counts) stays
-    // in job.data for the dashboard and the sweep.
+    // in job.data for the dashboard and the sweep. A job relayed before its payload stayed in
+    // the outbox (an older release's, still queued) carries it, and runs on that.
     const { payload, meta } = splitJobData(job.data);
-    return runInJobContext(this.log.logger, job, meta.requestId ?? null, () =>
-      fn(handler, payload as never),
+    return runInJobContext(this.log.logger, job, meta.requestId ?? null, async () =>
+      fn(handler, (meta.payloadInOutbox ? await this.storedPayload(job) : payload) as never),
     );
+  }
+
+  /** A PAYLOAD_IN_OUTBOX job's payload, from the outbox row its id names. */
+  private storedPayload(job: Job): Promise<unknown> {
+    const rowId = outboxRowId(String(job.id));
+    if (rowId === null) {
+      throw new Error(`job ${String(job.id)} keeps its payload in the outbox but names no row`);
+    }
+    return this.outbox.payloadOfRow(rowId);
   }
 }

@@ -200,6 +200,18 @@ export const JOB_QUEUES: { readonly [N in JobName]: QueueName } = {
 export const JOB_NAMES = Object.keys(JOB_QUEUES) as JobName[];
 
 /**
+ * Jobs whose payload stays in its outbox row: Redis gets the job's name and id alone, and the
+ * dispatcher reads the payload back from the row before the handler runs. These carry what
+ * customers wrote and what agents wrote about them (a message's body, a resolution's summary, a
+ * reason), which Redis would otherwise keep a day after the job and two weeks after a failure,
+ * outside the database's access control, backups policy and deletion.
+ */
+export const PAYLOAD_IN_OUTBOX: ReadonlySet<JobName> = new Set<JobName>([
+  ...TICKET_EVENT_TYPES,
+  'ledger.ticket-event',
+]);
+
+/**
  * The delayed jobs that act at a moment (timers). One that exhausts its retries is found by the
  * worker's TimerSweep, re-armed a few times, then reported; the metrics count them.
  */

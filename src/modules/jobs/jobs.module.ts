@@ -3,6 +3,7 @@ import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { DiscoveryModule } from '@nestjs/core';
 import { Env } from '../../config/env.validation';
+import { OutboxModule } from '../outbox/outbox.module';
 import { JobDispatcher } from './job-dispatcher.service';
 import { QUEUE_NAMES } from './job-registry';
 import { PingHandler } from './ping.handler';
@@ -17,6 +18,8 @@ const DAY_SECONDS = 86_400;
 @Module({
   imports: [
     DiscoveryModule,
+    // The dispatcher reads PAYLOAD_IN_OUTBOX jobs' payloads from their rows.
+    OutboxModule,
     BullModule.registerQueueAsync(
       ...QUEUE_NAMES.map((name) => ({
         name,

@@ -214,8 +214,9 @@ function describe(job: Job, payload: unknown, meta: JobMeta): Record<string, unk
     jobId: job.id,
     queue: job.queueName,
     // The ids it acts on (a ticket, a claim, a delivery…), never free text: a ledger booking's
-    // payload carries its event, with the resolution summary or a reopen's reason in it.
-    ids: idsOf(payload),
+    // payload carries its event, with the resolution summary or a reopen's reason in it. A job
+    // whose payload stayed in the outbox has none here: its id names the row.
+    ids: meta.payloadInOutbox ? {} : idsOf(payload),
     ...(meta.requestId ? { requestId: meta.requestId } : {}),
     attemptsMade: job.attemptsMade,
     lastReason: job.failedReason,

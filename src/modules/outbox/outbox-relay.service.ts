@@ -10,8 +10,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { Client } from 'pg';
 import { DataSource, EntityManager } from 'typeorm';
 import { Env } from '../../config/env.validation';
-import { withJobMeta } from '../jobs/job-meta';
-import { JOB_NAMES, JOB_QUEUES, QueueName } from '../jobs/job-registry';
+import { outboxPayloadData, withJobMeta } from '../jobs/job-meta';
+import { JOB_NAMES, JOB_QUEUES, PAYLOAD_IN_OUTBOX, QueueName } from '../jobs/job-registry';
 import { QueuesService } from '../jobs/queues.service';
 import { OutboxRelayRow, OutboxRepository } from './outbox.repository';
 import { OutboxReconciler } from './outbox-reconciler.service';
@@ -21,6 +21,9 @@ const BATCH_SIZE = 500;
 const PRUNE_EVERY_MS = 3_600_000;
 const RECONCILE_EVERY_MS = 60_000;
 const KEEP_SENT_DAYS = 7;
+// An unfinished row outlives its failed job, which Redis keeps 14 days (removeOnFail): a job
+// retried from the dashboard on its last day still finds its payload (PAYLOAD_IN_OUTBOX).
+const KEEP_UNFINISHED_DAYS = 15;
 // A key the relay keeps in Redis beside the queues. Gone means Redis lost its data.
 const MARKER = 'outbox-relay-marker';
 
@@ -82,7 +85,9 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
           queued.map((r) => ({
             name: r.job_name,
             // The request id rides beside the payload; the dispatcher takes it off again.
-            data: withJobMeta(r.payload, { requestId: r.request_id ?? undefined }),
+            data: PAYLOAD_IN_OUTBOX.has(r.job_name)
+              ? outboxPayloadData({ requestId: r.request_id ?? undefined })
+              : withJobMeta(r.payload, { requestId: r.request_id ?? undefined }),
             opts: { jobId: outboxJobId(r.id), delay: Number(r.delay_ms) },
           })),
         );
@@ -181,6 +186,6 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
   private async pruneSent(): Promise<void> {
     if (Date.now() - this.lastPrune < PRUNE_EVERY_MS) return;
     this.lastPrune = Date.now();
-    await this.rows.deleteSentBefore(this.db.manager, KEEP_SENT_DAYS);
+    await this.rows.deleteSentBefore(this.db.manager, KEEP_SENT_DAYS, KEEP_UNFINISHED_DAYS);
   }
 }

@@ -111,6 +111,15 @@ export class OutboxRepository {
     );
   }
 
+  /** A row's payload; undefined when the row is gone. */
+  async payloadOf(em: EntityManager, id: string): Promise<unknown> {
+    const rows: { payload: unknown }[] = await em.query(
+      `SELECT payload FROM outbox WHERE id = $1`,
+      [id],
+    );
+    return rows[0]?.payload;
+  }
+
   async markSent(em: EntityManager, ids: string[]): Promise<void> {
     await em.query(`UPDATE outbox SET sent_at = now() WHERE id = ANY($1::bigint[])`, [ids]);
   }
@@ -170,14 +179,18 @@ export class OutboxRepository {
     return row.oldest;
   }
 
-  async deleteSentBefore(em: EntityManager, keepDays: number): Promise<void> {
-    // Unfinished rows stay while their job may still be waiting in Redis (a timer weeks away);
-    // a row whose finish mark was lost goes a week after it was due.
+  async deleteSentBefore(
+    em: EntityManager,
+    keepDays: number,
+    keepUnfinishedDays: number,
+  ): Promise<void> {
+    // Unfinished rows stay while their job may still be waiting in Redis (a timer weeks away)
+    // or be retried from its failed set; a row whose finish mark was lost goes when that ends.
     await em.query(
       `DELETE FROM outbox
         WHERE sent_at < now() - make_interval(days => $1)
-          AND (finished_at IS NOT NULL OR run_at < now() - make_interval(days => $1))`,
-      [keepDays],
+          AND (finished_at IS NOT NULL OR run_at < now() - make_interval(days => $2))`,
+      [keepDays, keepUnfinishedDays],
     );
   }
 

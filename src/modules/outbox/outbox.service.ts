@@ -105,6 +105,17 @@ export class OutboxService implements OnModuleDestroy {
     this.poke();
   }
 
+  /**
+   * The payload of the job relayed from this outbox row (PAYLOAD_IN_OUTBOX: Redis holds its id
+   * alone). Fails when the row is gone, so the job fails where it can be seen and retried,
+   * rather than running on nothing.
+   */
+  async payloadOfRow(rowId: string): Promise<unknown> {
+    const payload = await this.rows.payloadOf(this.db.manager, rowId);
+    if (payload === undefined) throw new Error(`outbox row ${rowId} is gone: no payload to run`);
+    return payload;
+  }
+
   /** The relay's backlog, per job: due rows not yet sent to the queues (read by /metrics). */
   dueUnsent(lateSeconds: number): Promise<OutboxDueRow[]> {
     return this.rows.dueUnsent(this.db.manager, lateSeconds);
