@@ -1,11 +1,15 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
 /** ticket_candidates (ClaimInOneCall's text), with or without skipping tickets on offer. */
-function ticketCandidates(skipOffered: boolean): string {
+function ticketCandidates(
+  skipOffered: boolean,
+  // What makes an offer hold its ticket (OfferReservationsLapse adds a time to it).
+  reserves = `o.status = 'pending'`,
+): string {
   const offered = skipOffered
     ? `
               AND NOT EXISTS (
-                    SELECT 1 FROM offers o WHERE o.ticket_id = t.id AND o.status = 'pending')`
+                    SELECT 1 FROM offers o WHERE o.ticket_id = t.id AND ${reserves})`
     : '';
   return `
       CREATE OR REPLACE FUNCTION ticket_candidates(p_company uuid, p_agent uuid,
@@ -46,6 +50,9 @@ function ticketCandidates(skipOffered: boolean): string {
  */
 export class OfferReservations1795940000000 implements MigrationInterface {
   name = 'OfferReservations1795940000000';
+
+  /** The function's text, for later migrations (OfferReservationsLapse). */
+  static readonly ticketCandidates = ticketCandidates;
 
   async up(q: QueryRunner): Promise<void> {
     await q.query(

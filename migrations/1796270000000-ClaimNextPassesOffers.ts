@@ -15,13 +15,18 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * that finds the ticket locked (SKIP LOCKED) and then claimed. A claim by id already read the
  * offer after locking its ticket.
  */
-function claimNext(passOffers: boolean, recheckSkills = false): string {
+function claimNext(
+  passOffers: boolean,
+  recheckSkills = false,
+  // What makes an offer hold its ticket (OfferReservationsLapse adds a time to it).
+  reserves = `o.status = 'pending'`,
+): string {
   const pick = `SELECT tk.id INTO picked FROM tickets tk
          WHERE tk.id = ANY (ids) AND tk.status = 'open'${
            passOffers
              ? ` AND tk.id <> ALL (passed)
            AND NOT EXISTS (SELECT 1 FROM offers o
-                            WHERE o.ticket_id = tk.id AND o.status = 'pending')`
+                            WHERE o.ticket_id = tk.id AND ${reserves})`
              : ''
          }${
            recheckSkills
@@ -39,7 +44,7 @@ function claimNext(passOffers: boolean, recheckSkills = false): string {
     ? `LOOP
           ${pick}
           EXIT WHEN picked IS NULL OR NOT EXISTS (
-            SELECT 1 FROM offers o WHERE o.ticket_id = picked AND o.status = 'pending');
+            SELECT 1 FROM offers o WHERE o.ticket_id = picked AND ${reserves});
           passed := passed || picked;
         END LOOP;`
     : pick;

@@ -452,6 +452,54 @@ describe('offers (push routing)', () => {
     expect(taken.body.id).toBe(second.id);
   });
 
+  it('an offer run out holds its ticket 30 s more at most, though its expiry job has not run (a worker behind)', async () => {
+    const push = await liveAgents(t, acme.auth, 1, {}, { routing: 'push' });
+    const pull = await liveAgents(t, acme.auth, 1);
+    const ranOut = (offerId: string, seconds: number) =>
+      t.db.query(`UPDATE offers SET expires_at = now() - make_interval(secs => $2) WHERE id = $1`, [
+        offerId,
+        seconds,
+      ]);
+    const first = await escalate(t, bot);
+    const second = await escalate(t, bot);
+    await route();
+    const [a] = await offersOf(first.id);
+    const [b] = await offersOf(second.id);
+    expect([a.agent_id, b.agent_id]).toEqual([push.agents[0].id, push.agents[0].id]);
+
+    // Run out 5 s ago, its job not run: still held (an ordinary late job decides it).
+    await ranOut(a.id, 5);
+    await ranOut(b.id, 5);
+    await t.http.post('/v1/agents/me/tickets/claim-next').set(pull.agents[0].auth).expect(204);
+    const held = await t.http.post(`/v1/tickets/${second.id}/claim`).set(pull.agents[0].auth);
+    expect(held.status).toBe(403);
+    expect(held.body.error.details.reasons).toEqual([
+      { code: 'OFFERED', until: expect.any(String) },
+    ]);
+
+    // Run out 40 s ago: claim-next and a claim by id take the tickets.
+    await ranOut(a.id, 40);
+    await ranOut(b.id, 40);
+    const next = await t.http
+      .post('/v1/agents/me/tickets/claim-next')
+      .set(pull.agents[0].auth)
+      .expect(200);
+    expect(next.body.id).toBe(first.id);
+    await t.http.post(`/v1/tickets/${second.id}/claim`).set(pull.agents[0].auth).expect(200);
+
+    // The late jobs find the tickets taken: withdrawn, not the push agent's expiries.
+    for (const offer of [a, b]) {
+      expect(await t.app.get(OfferExpireHandler).handle({ offerId: offer.id })).toEqual({
+        expired: false,
+        away: false,
+      });
+    }
+    const statuses = await t.db.query('SELECT status FROM offers WHERE id = ANY($1)', [
+      [a.id, b.id],
+    ]);
+    expect(statuses).toEqual([{ status: 'withdrawn' }, { status: 'withdrawn' }]);
+  });
+
   it('claim-next passes over a ticket offered after it read its candidates', async () => {
     const push = await liveAgents(t, acme.auth, 1, {}, { routing: 'push' });
     const pusher = push.agents[0];

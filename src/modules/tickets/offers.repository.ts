@@ -181,10 +181,15 @@ export class OffersRepository {
     return row.n;
   }
 
-  /** Until when the ticket is reserved by a pending offer, if it is. */
+  /**
+   * Until when the ticket is reserved by a pending offer, if it is. An offer run out for over
+   * 30 seconds holds it no longer, though its expiry job has not run (a worker behind): as
+   * ticket_candidates and claim_next_ticket count it (migration OfferReservationsLapse).
+   */
   async pendingUntil(em: EntityManager, ticketId: string): Promise<Date | null> {
     const [row]: { expires_at: Date }[] = await em.query(
-      `SELECT expires_at FROM offers WHERE ticket_id = $1 AND status = 'pending'`,
+      `SELECT expires_at FROM offers WHERE ticket_id = $1 AND status = 'pending'
+          AND expires_at > now() - interval '30 seconds'`,
       [ticketId],
     );
     return row?.expires_at ?? null;
