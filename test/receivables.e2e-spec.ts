@@ -22,7 +22,9 @@ import {
   saveCard,
 } from './support/billing';
 import { createApiKey, createStaff, registerCompany, type SignedIn } from './support/factories';
-import { createTestApp, type TestApp } from './support/test-app';
+import { runBuilt } from './support/processes';
+import { TEST_REDIS_URL } from './support/services';
+import { createTestApp, TEST_JWT_SECRET, TEST_SECRETS_KEY, type TestApp } from './support/test-app';
 import { waitForLockWaiters, withRowsHeld } from './support/row-locks';
 import { liveAgents } from './support/tickets';
 
@@ -1316,6 +1318,49 @@ describe('receivables', () => {
     await runJobs(t, ['stripe.event']);
     expect(await platform('platform_cash')).toBe(cash);
     events.fetchPageSize = 100;
+  });
+
+  it('stripe:fetch-events through the built CLI: stores what the database lacks, says how many, and its jobs apply it', async () => {
+    const start = fake.billingEvents.length;
+    const { company, invoice } = await invoiced('Fetched By Hand GmbH', 1);
+    await deliverBillingEvents(t, fake, start);
+    const since = new Date(Math.floor(Date.now() / 1000) * 1000);
+    const from = fake.billingEvents.length;
+    const dispute = fake.invoicing.dispute(chargeOf(invoice.number).id)!;
+    const lost = fake.billingEvents.slice(from).map((e) => e.id);
+    const expected = fake.billingEvents
+      .filter((e) => e.created >= since.getTime() / 1000 && e.type !== 'customer.updated')
+      .map((e) => e.id);
+    const held = (await t.db.query('SELECT id FROM stripe_events WHERE id = ANY($1)', [expected]))
+      .length;
+    // Its own process, on this file's database and queues, calling the fake Stripe over HTTP
+    // (this process answers it, so the child is awaited, never run synchronously).
+    const cli = runBuilt(
+      'cli.js',
+      {
+        DATABASE_URL: t.env.DATABASE_URL!,
+        REDIS_URL: TEST_REDIS_URL,
+        QUEUE_PREFIX: t.env.QUEUE_PREFIX,
+        JWT_SECRET: TEST_JWT_SECRET,
+        SECRETS_ENCRYPTION_KEY: TEST_SECRETS_KEY,
+        STRIPE_SECRET_KEY: 'sk_test_fake',
+        STRIPE_WEBHOOK_SECRET: 'whsec_platform',
+        STRIPE_CONNECT_WEBHOOK_SECRET: 'whsec_connect',
+        STRIPE_API_BASE: `http://127.0.0.1:${fake.port}`,
+      },
+      ['stripe:fetch-events', '--since', since.toISOString()],
+    );
+    expect({ status: await cli.exited, output: cli.output() }).toEqual({
+      status: 0,
+      output: expect.stringContaining(
+        `Stripe has ${expected.length} event(s) of the kinds we apply since ${since.toISOString()}; ` +
+          `stored the ${expected.length - held} the database lacked`,
+      ),
+    });
+    const stored = await t.db.query('SELECT id FROM stripe_events WHERE id = ANY($1)', [lost]);
+    expect(stored).toHaveLength(lost.length);
+    await runJobs(t, ['stripe.event']);
+    expect(await financeInvoice(company.companyId)).toMatchObject({ disputeId: dispute.id });
   });
 
   it('stripe:fetch-events refuses a --since that is not a past instant, before it starts', () => {
