@@ -22,6 +22,20 @@ import { createTestApp, TestApp } from '../support/test-app';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * Waits for `promise` at most `ms`, then goes on. Its timer is cleared: a pending one kept Jest's
+ * worker alive up to 15 s past the file, and Jest then ended it by force ("a worker process has
+ * failed to exit gracefully"), which also hid any real leak.
+ */
+async function atMost(promise: Promise<unknown> | undefined, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([promise, new Promise((r) => (timer = setTimeout(r, ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 const REOPEN_WINDOW_HOURS = 0.004; // 14.4 s: earning releases are delayed jobs for that long
 const WEBHOOK_BACKOFF_MS = 6000; // a failed first attempt waits 6 s in the delayed set
 const WEBHOOKS_CONCURRENCY = 32; // WEBHOOK_CONCURRENCY's default
@@ -125,16 +139,28 @@ for (const persistent of [false, true]) {
       if (redis && !redis.running()) await redis.start().catch(() => undefined);
       // After Redis lost its data, a BullMQ worker's graceful close waits forever for its main
       // loop (seen on the `default` queue; see the report): the drill closes them by force.
-      for (const w of t?.app.get(DiscoveryService).getProviders() ?? []) {
-        if (w.instance instanceof WorkerHost)
-          await Promise.race([w.instance.worker.close(true), sleep(5000)]);
-      }
+      const workers = (t?.app.get(DiscoveryService).getProviders() ?? [])
+        .map((w) => w.instance as unknown)
+        .filter((i): i is WorkerHost => i instanceof WorkerHost)
+        .map((host) => host.worker);
+      for (const worker of workers) await atMost(worker.close(true), 5000);
       // Never let a stuck close hold the run: the database is dropped either way.
-      await Promise.race([t?.close(), sleep(15_000)]);
+      await atMost(t?.close(), 15_000);
       await hook.stop();
+      // A force-closed worker's loop may still be in a blocking wait whose watchdog fires up to
+      // 11 s later (BullMQ's, for a command the closed connection never answers): waited for
+      // here, else that timer outlives the file and Jest ends its worker process by force.
+      await atMost(
+        Promise.all(
+          workers.map(
+            (w) => (w as unknown as { mainLoopRunning: Promise<void> | null }).mainLoopRunning,
+          ),
+        ),
+        15_000,
+      );
       await redis?.dispose();
       consoleError.mockRestore();
-    }, 30_000);
+    }, 45_000);
 
     /** A ticket escalated, claimed and resolved: two webhook events and one earning. */
     const handled = async (agent: SignedIn) => {
