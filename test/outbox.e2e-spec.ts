@@ -184,14 +184,15 @@ describe('transactional outbox', () => {
   });
 
   it('Redis lost only its last writes (the marker kept), or a finish mark was lost: the reconciler puts each row right', async () => {
-    const [lost, done, waiting, old] = await t.db.transaction(async (em) => [
+    const [lost, done, broke, waiting, old] = await t.db.transaction(async (em) => [
+      await outbox.enqueue(em, 'system.ping', ping()),
       await outbox.enqueue(em, 'system.ping', ping()),
       await outbox.enqueue(em, 'system.ping', ping()),
       await outbox.enqueue(em, 'system.ping', ping()),
       await outbox.enqueue(em, 'system.ping', ping()),
     ]);
     const relay = newRelay(t);
-    expect(await relay.relayOnce()).toBe(4);
+    expect(await relay.relayOnce()).toBe(5);
     // Redis keeps its marker but not `lost`'s job (nor `old`'s, due two days ago); `done` ran
     // and completed, its worker dying before its finish mark was written.
     await (await queue.getJob(outboxJobId(lost)))!.remove();
@@ -204,6 +205,12 @@ describe('transactional outbox', () => {
       const job = (await worker.getNextJob('token'))!;
       expect(job.id).toBe(outboxJobId(done));
       await job.moveToCompleted('ok', 'token', false);
+      // `broke` failed for good, its mark lost the same way.
+      const failing = (await worker.getNextJob('token'))!;
+      expect(failing.id).toBe(outboxJobId(broke));
+      failing.discard();
+      await failing.moveToFailed(new Error('broken'), 'token', false);
+      expect(await failing.getState()).toBe('failed');
     } finally {
       await worker.close();
     }
@@ -213,8 +220,11 @@ describe('transactional outbox', () => {
     );
     await t.db.query(`UPDATE outbox SET run_at = now() - interval '2 days' WHERE id = $1`, [old]);
     const reconciler = new OutboxReconciler(t.db, t.app.get(QueuesService), new OutboxRepository());
-    expect(await reconciler.reconcileOnce()).toEqual({ finished: 1, resent: 1 });
+    expect(await reconciler.reconcileOnce()).toEqual({ finished: 2, resent: 1 });
     expect(await finishedAt(t, done)).toBeInstanceOf(Date);
+    expect(await finishedAt(t, broke)).toBeInstanceOf(Date);
+    const failed = await t.db.query('SELECT id FROM outbox WHERE failed');
+    expect(failed).toEqual([{ id: broke }]);
     const sentAt = async (id: string) =>
       (await t.db.query('SELECT sent_at FROM outbox WHERE id = $1', [id]))[0].sent_at;
     expect(await sentAt(lost)).toBeNull();
@@ -271,30 +281,39 @@ describe('transactional outbox', () => {
     expect(await finishedAt(t, ids[0])).toBeInstanceOf(Date);
     expect(await finishedAt(t, ids[1])).toBeNull();
     expect(await finishedAt(t, ids[2])).toBeInstanceOf(Date);
+    // Which way each finished: the failed row is kept longer (the prune, above).
+    const failed = await t.db.query(
+      'SELECT id, failed FROM outbox WHERE id = ANY($1) ORDER BY id',
+      [ids],
+    );
+    expect(failed.map((r: { failed: boolean }) => r.failed)).toEqual([false, false, true]);
   });
 
-  it('prunes finished rows after a week; keeps an unfinished one as long as Redis keeps its failed job (14 days), which may still be retried and read its payload', async () => {
-    const ids = await t.db.transaction(async (em) => [
-      await outbox.enqueue(em, 'ticket.message', {} as never),
-      await outbox.enqueue(em, 'ticket.message', {} as never),
-      await outbox.enqueue(em, 'ticket.message', {} as never),
-      await outbox.enqueue(em, 'ticket.message', {} as never),
-    ]);
-    const age = async (id: string, days: number, finished: boolean) =>
+  it('prunes finished rows after a week, and a row whose job failed for good after 16 days: Redis keeps that job 14, and it may still be retried and read its payload from the row', async () => {
+    const ids = await t.db.transaction(async (em) => {
+      const out: string[] = [];
+      for (let i = 0; i < 6; i++) out.push(await outbox.enqueue(em, 'ticket.message', {} as never));
+      return out;
+    });
+    const age = async (id: string, days: number, finish: 'completed' | 'failed' | null) =>
       t.db.query(
         `UPDATE outbox SET run_at = now() - make_interval(days => $2),
                            sent_at = now() - make_interval(days => $2),
-                           finished_at = CASE WHEN $3 THEN now() END
+                           finished_at = CASE WHEN $3::text IS NOT NULL
+                                              THEN now() - make_interval(days => $2) END,
+                           failed = $3::text IS NOT DISTINCT FROM 'failed'
           WHERE id = $1`,
-        [id, days, finished],
+        [id, days, finish],
       );
-    await age(ids[0], 8, true); // done a week ago: gone
-    await age(ids[1], 8, false); // failed 8 days ago: its job is still in the failed set
-    await age(ids[2], 16, false); // past the failed set's 14 days: gone
-    await age(ids[3], 3, true); // done recently: kept
+    await age(ids[0], 8, 'completed'); // gone
+    await age(ids[1], 3, 'completed'); // kept
+    await age(ids[2], 8, 'failed'); // its job is still in the failed set: kept
+    await age(ids[3], 17, 'failed'); // past the failed set's 14 days: gone
+    await age(ids[4], 8, null); // its finish mark was lost a week ago: gone
+    await age(ids[5], 3, null); // kept
     await newRelay(t)['pruneSent']();
     const left = await t.db.query('SELECT id FROM outbox ORDER BY id');
-    expect(left.map((r: { id: string }) => r.id)).toEqual([ids[1], ids[3]]);
+    expect(left.map((r: { id: string }) => r.id)).toEqual([ids[1], ids[2], ids[5]]);
   });
 
   it('leaves rows of unknown jobs (a newer release) waiting without blocking the rest', async () => {

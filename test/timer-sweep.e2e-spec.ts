@@ -8,6 +8,7 @@ import {
 } from '../src/modules/billing/invoice-jobs.handlers';
 import type { Env } from '../src/config/env.validation';
 import { JobDispatcher } from '../src/modules/jobs/job-dispatcher.service';
+import { outboxPayloadData } from '../src/modules/jobs/job-meta';
 import { QueuesService } from '../src/modules/jobs/queues.service';
 import { MAX_TIMER_REARMS, TimerSweep } from '../src/modules/jobs/timer-sweep.service';
 import { TicketLedgerHandler } from '../src/modules/ledger/earnings-posting.handlers';
@@ -150,15 +151,26 @@ describe('the timer sweep (a real worker, sweeping every second)', () => {
         if (calls === 1) throw new Error('database said no');
         return {};
       }) as never);
-      const job = await qs
-        .get(queueName)
-        .add(
-          name,
-          (name === 'ledger.ticket-event'
-            ? ledgerPayload
-            : { lineId: randomUUID(), invoiceId: randomUUID() }) as never,
-          { attempts: 1 },
-        );
+      // A ledger booking as the relay sends it: its payload stays in its outbox row.
+      const job =
+        name === 'ledger.ticket-event'
+          ? await qs.get(queueName).add(name, outboxPayloadData({}) as never, {
+              attempts: 1,
+              jobId: outboxJobId(
+                (
+                  await t.db.query(
+                    `INSERT INTO outbox (job_name, payload, sent_at)
+                     VALUES ($1, $2, now()) RETURNING id`,
+                    [name, JSON.stringify(ledgerPayload)],
+                  )
+                )[0].id,
+              ),
+            })
+          : await qs
+              .get(queueName)
+              .add(name, { lineId: randomUUID(), invoiceId: randomUUID() } as never, {
+                attempts: 1,
+              });
       await waitFor(
         async () => (await qs.get(queueName).getJob(job.id!))?.finishedOn && calls === 2,
         `${name} re-armed and run`,

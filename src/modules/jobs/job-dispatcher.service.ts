@@ -80,14 +80,19 @@ export class JobDispatcher implements OnModuleInit {
     // Handlers get the payload alone (JobPayloads); the meta (request id, sweep counts) stays
     // in job.data for the dashboard and the sweep. A job relayed before its payload stayed in
     // the outbox (an older release's, still queued) carries it, and runs on that.
-    const { payload, meta } = splitJobData(job.data);
+    const { meta } = splitJobData(job.data);
     return runInJobContext(this.log.logger, job, meta.requestId ?? null, async () =>
-      fn(handler, (meta.payloadInOutbox ? await this.storedPayload(job) : payload) as never),
+      fn(handler, (await this.payloadOf(job)) as never),
     );
   }
 
-  /** A PAYLOAD_IN_OUTBOX job's payload, from the outbox row its id names. */
-  private storedPayload(job: Job): Promise<unknown> {
+  /**
+   * What the job's handler is given: its data less the meta, or, for a PAYLOAD_IN_OUTBOX job,
+   * the payload read from the outbox row its id names (failing when the row is gone).
+   */
+  async payloadOf(job: Job): Promise<unknown> {
+    const { payload, meta } = splitJobData(job.data);
+    if (!meta.payloadInOutbox) return payload;
     const rowId = outboxRowId(String(job.id));
     if (rowId === null) {
       throw new Error(`job ${String(job.id)} keeps its payload in the outbox but names no row`);

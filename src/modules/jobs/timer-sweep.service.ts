@@ -177,15 +177,23 @@ export class TimerSweep implements OnApplicationBootstrap, OnModuleDestroy {
     if (!changed) return; // it had already been settled (its last failure was recorded)
     result.settled.push(job.id!);
     this.logger.warn(
-      describe(job, payload, meta),
+      describe(job, await this.handlersPayload(job), meta),
       'job failed for good; its handler settled what it left',
     );
+  }
+
+  /**
+   * The payload the report takes its ids from: a ledger booking's is in its outbox row, not in
+   * Redis. A row that cannot be read leaves the report with the job's id alone.
+   */
+  private handlersPayload(job: Job): Promise<unknown> {
+    return this.dispatcher.payloadOf(job).catch(() => ({}));
   }
 
   private async rearmOrReport(job: Job, result: TimerSweepResult): Promise<void> {
     const { payload, meta } = splitJobData(job.data);
     const rearms = meta.timerRearms ?? 0;
-    const seen = describe(job, payload, meta);
+    const seen = describe(job, await this.handlersPayload(job), meta);
     if (rearms < MAX_TIMER_REARMS) {
       // Counted before the retry: a crash in between costs a re-arm, never adds one.
       await job.updateData(withJobMeta(payload, { ...meta, timerRearms: rearms + 1 }));
@@ -214,9 +222,8 @@ function describe(job: Job, payload: unknown, meta: JobMeta): Record<string, unk
     jobId: job.id,
     queue: job.queueName,
     // The ids it acts on (a ticket, a claim, a delivery…), never free text: a ledger booking's
-    // payload carries its event, with the resolution summary or a reopen's reason in it. A job
-    // whose payload stayed in the outbox has none here: its id names the row.
-    ids: meta.payloadInOutbox ? {} : idsOf(payload),
+    // payload carries its event, with the resolution summary or a reopen's reason in it.
+    ids: idsOf(payload),
     ...(meta.requestId ? { requestId: meta.requestId } : {}),
     attemptsMade: job.attemptsMade,
     lastReason: job.failedReason,

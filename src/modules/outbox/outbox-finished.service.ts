@@ -16,13 +16,13 @@ const MAX_PENDING = 100_000;
 
 /**
  * Records in `outbox.finished_at` that BullMQ is done with a relayed job: completed, or failed
- * with no attempts left. Sent-but-unfinished rows are what the relay sends again when Redis
+ * with no attempts left (`failed`: its row is kept longer, see the relay's prune). Sent-but-unfinished rows are what the relay sends again when Redis
  * comes back empty.
  */
 @Injectable()
 export class OutboxFinishedMarks implements BeforeApplicationShutdown {
   private readonly logger = new Logger(OutboxFinishedMarks.name);
-  private pending: string[] = [];
+  private pending: { id: string; failed: boolean }[] = [];
   private timer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> = Promise.resolve();
 
@@ -36,7 +36,7 @@ export class OutboxFinishedMarks implements BeforeApplicationShutdown {
     if (event === 'failed' && !job.finishedOn) return; // will be retried
     const rowId = job.id ? outboxRowId(job.id) : null;
     if (!rowId || this.pending.length >= MAX_PENDING) return;
-    this.pending.push(rowId);
+    this.pending.push({ id: rowId, failed: event === 'failed' });
     this.timer ??= setTimeout(() => {
       this.timer = null;
       this.flushing = this.flushing.then(() => this.flush());
@@ -66,15 +66,19 @@ export class OutboxFinishedMarks implements BeforeApplicationShutdown {
   }
 
   private async flush(): Promise<void> {
-    const ids = this.pending.splice(0);
-    if (ids.length === 0) return;
+    const marks = this.pending.splice(0);
+    if (marks.length === 0) return;
     try {
-      await this.rows.markFinished(this.db.manager, ids);
+      await this.rows.markFinished(
+        this.db.manager,
+        marks.map((m) => m.id),
+        marks.filter((m) => m.failed).map((m) => m.id),
+      );
     } catch (e) {
       // Kept for the next flush; the next finished job schedules one.
-      this.pending.unshift(...ids.slice(0, MAX_PENDING - this.pending.length));
+      this.pending.unshift(...marks.slice(0, MAX_PENDING - this.pending.length));
       this.logger.warn(
-        { err: e, marks: ids.length },
+        { err: e, marks: marks.length },
         'outbox finish marks not written; will retry',
       );
     }

@@ -51,6 +51,7 @@ export class OutboxReconciler {
     });
     this.after = rows.length < BATCH ? '0' : rows[rows.length - 1].id;
     const finished: string[] = [];
+    const failed: string[] = [];
     const lost: string[] = [];
     for (const row of rows) {
       const queue = JOB_QUEUES[row.job_name];
@@ -63,9 +64,10 @@ export class OutboxReconciler {
       }
       // `failed` is final in BullMQ: a job with attempts left waits `delayed` or `waiting`.
       if (state === 'completed' || state === 'failed') finished.push(row.id);
+      if (state === 'failed') failed.push(row.id);
       else if (state === 'unknown') lost.push(row.id);
     }
-    if (finished.length > 0) await this.rows.markFinished(this.db.manager, finished);
+    if (finished.length > 0) await this.rows.markFinished(this.db.manager, finished, failed);
     const resent =
       lost.length > 0 ? await this.rows.markUnsentIfUnfinished(this.db.manager, lost) : 0;
     if (resent > 0) {

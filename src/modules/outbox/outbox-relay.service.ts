@@ -21,9 +21,10 @@ const BATCH_SIZE = 500;
 const PRUNE_EVERY_MS = 3_600_000;
 const RECONCILE_EVERY_MS = 60_000;
 const KEEP_SENT_DAYS = 7;
-// An unfinished row outlives its failed job, which Redis keeps 14 days (removeOnFail): a job
-// retried from the dashboard on its last day still finds its payload (PAYLOAD_IN_OUTBOX).
-const KEEP_UNFINISHED_DAYS = 15;
+// A row whose job failed for good outlives it in Redis's failed set (kept 14 days after its
+// last failure, removeOnFail; a timer the sweep re-armed failed last up to ~2 days after its
+// first finish mark): retried from the dashboard, it still finds its payload (PAYLOAD_IN_OUTBOX).
+const KEEP_FAILED_DAYS = 16;
 // A key the relay keeps in Redis beside the queues. Gone means Redis lost its data.
 const MARKER = 'outbox-relay-marker';
 
@@ -186,6 +187,6 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
   private async pruneSent(): Promise<void> {
     if (Date.now() - this.lastPrune < PRUNE_EVERY_MS) return;
     this.lastPrune = Date.now();
-    await this.rows.deleteSentBefore(this.db.manager, KEEP_SENT_DAYS, KEEP_UNFINISHED_DAYS);
+    await this.rows.deleteSentBefore(this.db.manager, KEEP_SENT_DAYS, KEEP_FAILED_DAYS);
   }
 }

@@ -163,10 +163,12 @@ export class OutboxRepository {
     return resent;
   }
 
-  async markFinished(em: EntityManager, ids: string[]): Promise<void> {
+  /** Marks these rows finished, the `failed` among them as failed for good. */
+  async markFinished(em: EntityManager, ids: string[], failed: string[] = []): Promise<void> {
     await em.query(
-      `UPDATE outbox SET finished_at = now() WHERE id = ANY($1::bigint[]) AND finished_at IS NULL`,
-      [ids],
+      `UPDATE outbox SET finished_at = now(), failed = id = ANY($2::bigint[])
+        WHERE id = ANY($1::bigint[]) AND finished_at IS NULL`,
+      [ids, failed],
     );
   }
 
@@ -182,15 +184,18 @@ export class OutboxRepository {
   async deleteSentBefore(
     em: EntityManager,
     keepDays: number,
-    keepUnfinishedDays: number,
+    keepFailedDays: number,
   ): Promise<void> {
-    // Unfinished rows stay while their job may still be waiting in Redis (a timer weeks away)
-    // or be retried from its failed set; a row whose finish mark was lost goes when that ends.
+    // Unfinished rows stay while their job may still be waiting in Redis (a timer weeks away);
+    // a row whose finish mark was lost goes a week after it was due. A job that failed for
+    // good may still be retried from Redis's failed set and read its payload from its row.
     await em.query(
       `DELETE FROM outbox
         WHERE sent_at < now() - make_interval(days => $1)
-          AND (finished_at IS NOT NULL OR run_at < now() - make_interval(days => $2))`,
-      [keepDays, keepUnfinishedDays],
+          AND CASE WHEN finished_at IS NULL THEN run_at < now() - make_interval(days => $1)
+                   WHEN failed THEN finished_at < now() - make_interval(days => $2)
+                   ELSE true END`,
+      [keepDays, keepFailedDays],
     );
   }
 
