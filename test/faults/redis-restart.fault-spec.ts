@@ -20,8 +20,6 @@ import { createTestApp, TestApp } from '../support/test-app';
  * key) and Redis as production must run it for queues (`--appendonly yes --appendfsync always`).
  */
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 /**
  * Waits for `promise` at most `ms`, then goes on. Its timer is cleared: a pending one kept Jest's
  * worker alive up to 15 s past the file, and Jest then ended it by force ("a worker process has
