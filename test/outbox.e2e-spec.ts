@@ -287,6 +287,29 @@ describe('transactional outbox', () => {
       [ids],
     );
     expect(failed.map((r: { failed: boolean }) => r.failed)).toEqual([false, false, true]);
+
+    // The failed job retried (the dashboard, the sweep) fails again days later: the mark moves
+    // to that failure, which Redis keeps the job 14 days from. Completed after all: not failed.
+    await t.db.query(
+      `UPDATE outbox SET finished_at = finished_at - interval '10 days' WHERE id = ANY($1)`,
+      [[ids[0], ids[2]]],
+    );
+    const marked = async () =>
+      t.db.query(
+        `SELECT id, failed, finished_at > now() - interval '1 minute' AS recent
+           FROM outbox WHERE id = ANY($1) ORDER BY id`,
+        [[ids[0], ids[2]]],
+      );
+    marks.onJobEvent(job(ids[2], Date.now()), 'failed');
+    marks.onJobEvent(job(ids[0]), 'completed'); // a completed row's mark stays as it was
+    await marks.beforeApplicationShutdown();
+    expect(await marked()).toEqual([
+      { id: ids[0], failed: false, recent: false },
+      { id: ids[2], failed: true, recent: true },
+    ]);
+    marks.onJobEvent(job(ids[2]), 'completed');
+    await marks.beforeApplicationShutdown();
+    expect((await marked())[1]).toEqual({ id: ids[2], failed: false, recent: true });
   });
 
   it('prunes finished rows after a week, and a row whose job failed for good after 16 days: Redis keeps that job 14, and it may still be retried and read its payload from the row', async () => {

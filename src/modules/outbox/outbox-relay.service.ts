@@ -22,8 +22,8 @@ const PRUNE_EVERY_MS = 3_600_000;
 const RECONCILE_EVERY_MS = 60_000;
 const KEEP_SENT_DAYS = 7;
 // A row whose job failed for good outlives it in Redis's failed set (kept 14 days after its
-// last failure, removeOnFail; a timer the sweep re-armed failed last up to ~2 days after its
-// first finish mark): retried from the dashboard, it still finds its payload (PAYLOAD_IN_OUTBOX).
+// last failure, removeOnFail, which its finish mark dates): retried from the dashboard or
+// settled by the sweep, it still finds its payload (PAYLOAD_IN_OUTBOX).
 const KEEP_FAILED_DAYS = 16;
 // A key the relay keeps in Redis beside the queues. Gone means Redis lost its data.
 const MARKER = 'outbox-relay-marker';

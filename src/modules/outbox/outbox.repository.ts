@@ -163,11 +163,15 @@ export class OutboxRepository {
     return resent;
   }
 
-  /** Marks these rows finished, the `failed` among them as failed for good. */
+  /**
+   * Marks these rows finished, the `failed` among them as failed for good. A row marked failed
+   * takes a later outcome too (its job retried from the dashboard or re-armed by the sweep): the
+   * mark dates the job's last failure, from which Redis keeps it 14 days, or says it completed.
+   */
   async markFinished(em: EntityManager, ids: string[], failed: string[] = []): Promise<void> {
     await em.query(
       `UPDATE outbox SET finished_at = now(), failed = id = ANY($2::bigint[])
-        WHERE id = ANY($1::bigint[]) AND finished_at IS NULL`,
+        WHERE id = ANY($1::bigint[]) AND (finished_at IS NULL OR failed OR id = ANY($2::bigint[]))`,
       [ids, failed],
     );
   }
