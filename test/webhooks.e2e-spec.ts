@@ -17,6 +17,32 @@ import { fakeResolver, slaBreachNow, webhookReceiver } from './support/webhooks'
 // answer (the address it checked), not a lookup of its own.
 const resolver = fakeResolver(new Map([['hooks.example', ['127.0.0.1']]]));
 
+/** Every value stored under the test app's Redis prefix, as text (queues, jobs, their logs). */
+async function redisText(t: TestApp): Promise<string> {
+  const out: string[] = [];
+  let cursor = '0';
+  do {
+    const [next, keys] = await t.redis.scan(
+      cursor,
+      'MATCH',
+      `${t.env.QUEUE_PREFIX}:*`,
+      'COUNT',
+      1000,
+    );
+    cursor = next;
+    for (const key of keys) {
+      const type = await t.redis.type(key);
+      if (type === 'string') out.push(String(await t.redis.get(key)));
+      else if (type === 'hash') out.push(...Object.values(await t.redis.hgetall(key)));
+      else if (type === 'list') out.push(...(await t.redis.lrange(key, 0, -1)));
+      else if (type === 'set') out.push(...(await t.redis.smembers(key)));
+      else if (type === 'zset') out.push(...(await t.redis.zrange(key, 0, -1)));
+      else if (type === 'stream') out.push(JSON.stringify(await t.redis.xrange(key, '-', '+')));
+    }
+  } while (cursor !== '0');
+  return out.join('\n');
+}
+
 describe('webhooks to companies (real worker, real HTTP receiver)', () => {
   let t: TestApp;
   let co: SignedIn;
@@ -35,6 +61,17 @@ describe('webhooks to companies (real worker, real HTTP receiver)', () => {
   afterAll(async () => {
     await t.close();
   });
+
+  /** The company's webhook pointed at `url`, and a ticket claimed by a live agent. */
+  const claimedWithWebhookAt = async (url: string) => {
+    await t.http.put('/v1/companies/me/webhook').set(co.auth).send({ url }).expect(200);
+    const {
+      agents: [agent],
+    } = await liveAgents(t, co.auth, 1);
+    const ticket = await escalate(t, key);
+    await t.http.post(`/v1/tickets/${ticket.id}/claim`).set(agent.auth).expect(200);
+    return { agent, ticket };
+  };
 
   it('sets a webhook and shows its secret once', async () => {
     const set = await t.http
@@ -143,12 +180,7 @@ describe('webhooks to companies (real worker, real HTTP receiver)', () => {
     const hook = webhookReceiver({ script: [500], hang: true });
     const url = await hook.start();
     try {
-      await t.http.put('/v1/companies/me/webhook').set(co.auth).send({ url }).expect(200);
-      const {
-        agents: [agent],
-      } = await liveAgents(t, co.auth, 1);
-      const ticket = await escalate(t, key);
-      await t.http.post(`/v1/tickets/${ticket.id}/claim`).set(agent.auth).expect(200);
+      await claimedWithWebhookAt(url);
       const pending = await waitFor(async () => {
         const res = await t.http
           .get('/v1/companies/me/webhook-deliveries')
@@ -347,61 +379,12 @@ describe('webhooks to companies (real worker, real HTTP receiver)', () => {
       .set(other.auth)
       .expect(404);
   });
-});
-
-/** Every value stored under the test app's Redis prefix, as text (queues, jobs, their logs). */
-async function redisText(t: TestApp): Promise<string> {
-  const out: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, keys] = await t.redis.scan(
-      cursor,
-      'MATCH',
-      `${t.env.QUEUE_PREFIX}:*`,
-      'COUNT',
-      1000,
-    );
-    cursor = next;
-    for (const key of keys) {
-      const type = await t.redis.type(key);
-      if (type === 'string') out.push(String(await t.redis.get(key)));
-      else if (type === 'hash') out.push(...Object.values(await t.redis.hgetall(key)));
-      else if (type === 'list') out.push(...(await t.redis.lrange(key, 0, -1)));
-      else if (type === 'set') out.push(...(await t.redis.smembers(key)));
-      else if (type === 'zset') out.push(...(await t.redis.zrange(key, 0, -1)));
-      else if (type === 'stream') out.push(JSON.stringify(await t.redis.xrange(key, '-', '+')));
-    }
-  } while (cursor !== '0');
-  return out.join('\n');
-}
-
-describe('what customers and agents wrote stays out of Redis (real worker, real receiver)', () => {
-  let t: TestApp;
-  let co: SignedIn;
-  let key: string;
-  beforeAll(async () => {
-    t = await createTestApp({
-      workers: true,
-      env: { WEBHOOK_BACKOFF_MS: '100', OUTBOX_POLL_MS: '100' },
-      overrideProviders: [{ provide: WEBHOOK_RESOLVER, useValue: resolver }],
-    });
-    co = await registerCompany(t, 'Discreet');
-    key = await createApiKey(t, co);
-  });
-  afterAll(async () => {
-    await t.close();
-  });
 
   it("delivers a message and a resolution, books the earning, and no Redis key holds the message's body, the summary or the reason", async () => {
     const hook = webhookReceiver();
     const url = await hook.start();
     try {
-      await t.http.put('/v1/companies/me/webhook').set(co.auth).send({ url }).expect(200);
-      const {
-        agents: [agent],
-      } = await liveAgents(t, co.auth, 1);
-      const ticket = await escalate(t, key);
-      await t.http.post(`/v1/tickets/${ticket.id}/claim`).set(agent.auth).expect(200);
+      const { agent, ticket } = await claimedWithWebhookAt(url);
       const body = `Your card ending 4242 is refunded ${randomUUID()}`;
       const summary = `Refunded the order of Ms Example ${randomUUID()}`;
       const reason = `She was charged twice after all ${randomUUID()}`;
