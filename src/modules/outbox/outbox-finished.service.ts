@@ -16,8 +16,8 @@ const MAX_PENDING = 100_000;
 
 /**
  * Records in `outbox.finished_at` that BullMQ is done with a relayed job: completed, or failed
- * with no attempts left (`failed`: its row is kept longer, see the relay's prune). Sent-but-unfinished rows are what the relay sends again when Redis
- * comes back empty.
+ * with no attempts left (`failed`: its row is kept longer, see the relay's prune).
+ * Sent-but-unfinished rows are what the relay sends again when Redis comes back empty.
  */
 @Injectable()
 export class OutboxFinishedMarks implements BeforeApplicationShutdown {

@@ -63,9 +63,10 @@ export class OutboxReconciler {
         state = await this.queues.get('default').getJobState(outboxJobId(row.id));
       }
       // `failed` is final in BullMQ: a job with attempts left waits `delayed` or `waiting`.
-      if (state === 'completed' || state === 'failed') finished.push(row.id);
-      if (state === 'failed') failed.push(row.id);
-      else if (state === 'unknown') lost.push(row.id);
+      if (state === 'completed' || state === 'failed') {
+        finished.push(row.id);
+        if (state === 'failed') failed.push(row.id);
+      } else if (state === 'unknown') lost.push(row.id);
     }
     if (finished.length > 0) await this.rows.markFinished(this.db.manager, finished, failed);
     const resent =
