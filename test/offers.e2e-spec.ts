@@ -477,9 +477,14 @@ describe('offers (push routing)', () => {
       { code: 'OFFERED', until: expect.any(String) },
     ]);
 
-    // Run out 40 s ago: claim-next and a claim by id take the tickets.
+    // Run out 40 s ago: claim-next and a claim by id take the tickets. The router, which
+    // cannot offer them again before their jobs decide them, does not count them as offerable.
     await ranOut(a.id, 40);
     await ranOut(b.id, 40);
+    const offerable = await t.app
+      .get(OffersRepository)
+      .withOfferableTicket(t.db.manager, acme.companyId!, [push.agents[0].id]);
+    expect([...offerable]).toEqual([]);
     const next = await t.http
       .post('/v1/agents/me/tickets/claim-next')
       .set(pull.agents[0].auth)

@@ -138,9 +138,10 @@ export class OffersRepository {
 
   /**
    * Of these agents, those with a ticket the router could offer them now: a candidate by
-   * ticket_candidates (skills, languages, cooldowns; not on offer) that they have not declined
-   * or let expire on their live push shift, the same test as offerOne's (which still decides,
-   * under the agent's lock). One statement for a batch, instead of a locked transaction for
+   * ticket_candidates (skills, languages, cooldowns) with no pending offer (ticket_candidates
+   * lets through one run out over 30 s ago, for claim-next, but it is not offered again until
+   * its expiry job decides it) that they have not declined or let expire on their live push
+   * shift, the same test as offerOne's (which still decides, under the agent's lock). One statement for a batch, instead of a locked transaction for
    * each agent that then finds nothing.
    */
   async withOfferableTicket(
@@ -164,9 +165,10 @@ export class OffersRepository {
                                                 coalesce(sk.codes, '{}'), coalesce(sk.levels, '{}'),
                                                 ${CANDIDATES} + ${PASSED_ON_SHIFT('a.user_id', 's.id')}) c(id)
                  WHERE NOT EXISTS (SELECT 1 FROM offers o
-                                    WHERE o.ticket_id = c.id AND o.agent_id = a.user_id
-                                      AND o.shift_id = s.id
-                                      AND o.status IN ('declined', 'expired')))`,
+                                    WHERE o.ticket_id = c.id
+                                      AND (o.status = 'pending'
+                                           OR (o.agent_id = a.user_id AND o.shift_id = s.id
+                                               AND o.status IN ('declined', 'expired')))))`,
       [companyId, agentIds],
     );
     return new Set(rows.map((r) => r.agent_id));
