@@ -646,6 +646,40 @@ describe('offers (push routing)', () => {
     });
   });
 
+  it('offers the tickets below 64 whose offers ran out over 30 s ago, their expiry jobs late', async () => {
+    const co = await registerCompany(t, 'Stalled Worker');
+    const coBot = { Authorization: `Bearer ${await createApiKey(t, co)}` };
+    const {
+      shiftId,
+      agents: [gone, free],
+    } = await liveAgents(t, co.auth, 2, {}, { routing: 'push' });
+    // 64 urgent tickets on offer to one agent, run out 40 s ago, none of their jobs run yet.
+    await insertTickets(t, co.companyId!, 64);
+    await t.db.query(`UPDATE tickets SET priority = 3, rank = 3 WHERE company_id = $1`, [
+      co.companyId,
+    ]);
+    await t.db.query(
+      `INSERT INTO offers (ticket_id, agent_id, company_id, shift_id, status, expires_at)
+       SELECT id, $2, company_id, $3, 'pending', now() - interval '40 seconds'
+         FROM tickets WHERE company_id = $1`,
+      [co.companyId, gone.id, shiftId],
+    );
+    const below = await t.http
+      .post('/v1/escalations')
+      .set(coBot)
+      .send(escalationBody({ priority: 'low' }))
+      .expect(201);
+    const offers = t.app.get(OffersRepository);
+    expect([...(await offers.withOfferableTicket(t.db.manager, co.companyId!, [free.id]))]).toEqual(
+      [free.id],
+    );
+    expect(await t.app.get(OfferRouter).route(co.companyId!)).toEqual({ offered: 1 });
+    expect((await offersOf(below.body.id))[0]).toMatchObject({
+      agent_id: free.id,
+      status: 'pending',
+    });
+  });
+
   it('refuses an accept when a skill the ticket needs was dropped while the offer stood', async () => {
     const {
       agents: [agent],

@@ -8,7 +8,7 @@ import { loadAgentContext } from './agent-context';
 import { toQueueItemDto } from './ticket.mapper';
 import { TicketMatchingRepository } from './ticket-matching.repository';
 import { OfferableTicketsRepository } from './offerable-tickets.repository';
-import { CANDIDATES, OffersRepository } from './offers.repository';
+import { OffersRepository } from './offers.repository';
 import { SurgeRepository } from './surge.repository';
 
 // Agents read at a time, and passes per run: a run stops when a pass offers nothing.
@@ -163,7 +163,7 @@ export class OfferRouter {
           ctx.languages,
           ctx.skillCodes,
           ctx.skillLevels,
-          CANDIDATES + (await this.offers.passedOnShift(em, agentId, live.shiftId)),
+          await this.offers.candidateWindow(em, agentId, live.shiftId, companyId),
         );
         if (ids.length === 0) return false;
         const agent = {

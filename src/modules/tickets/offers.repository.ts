@@ -65,21 +65,29 @@ export interface OfferRow {
 // agent's lock past the offer's end finds it expired, as surge_committed has stopped counting it.
 const OFFER_COLUMNS = `o.*, o.expires_at <= clock_timestamp() AS due`;
 
-/** `offers` (owned by tickets: an accept is a ticket claim, ADR 0008). */
-/** The best candidates the router looks at for an agent, besides those it passed on. */
-export const CANDIDATES = 64;
+/** The best candidates the router looks at for an agent, besides those below. */
+const CANDIDATES = 64;
+
+/** How long past its end a pending offer holds its ticket (migration OfferReservationsLapse). */
+const OFFER_LAPSE = `interval '30 seconds'`;
 
 /**
- * The tickets an agent declined or let expire on a shift, counted: ticket_candidates cannot
- * leave them out, so the router's window over it is widened by as many, else an agent who had
- * passed on the 64 best (hard tickets that stay open and rise with their breaches) was never
- * offered the ones below them.
+ * How far the router reads ticket_candidates for an agent: past the 64 best by the tickets it
+ * lets through that the router will not offer. Those the agent declined or let expire on the
+ * shift (else an agent who had passed on the 64 best, hard tickets that stay open and rise with
+ * their breaches, was never offered the ones below them); and those whose pending offer ran out
+ * over OFFER_LAPSE ago (claim-next may take them, but one offer per ticket stands until its
+ * expiry job decides it: with that job late, 64 of them on top left every ticket below unoffered).
  */
-const PASSED_ON_SHIFT = (agent: string, shift: string) =>
-  `(SELECT count(*)::int FROM offers p
-     WHERE p.agent_id = ${agent} AND p.shift_id = ${shift}
-       AND p.status IN ('declined', 'expired'))`;
+const CANDIDATE_WINDOW = (agent: string, shift: string, company: string) =>
+  `(${CANDIDATES} + (SELECT count(*)::int FROM offers p
+                     WHERE p.agent_id = ${agent} AND p.shift_id = ${shift}
+                       AND p.status IN ('declined', 'expired'))
+                  + (SELECT count(*)::int FROM offers l
+                     WHERE l.company_id = ${company} AND l.status = 'pending'
+                       AND l.expires_at <= now() - ${OFFER_LAPSE}))`;
 
+/** `offers` (owned by tickets: an accept is a ticket claim, ADR 0008). */
 @Injectable()
 export class OffersRepository {
   /** Whether the company has an open ticket with no pending offer (else there is nothing to route). */
@@ -137,12 +145,13 @@ export class OffersRepository {
   }
 
   /**
-   * Of these agents, those with a ticket the router could offer them now: a candidate by
-   * ticket_candidates (skills, languages, cooldowns) with no pending offer (ticket_candidates
-   * lets through one run out over 30 s ago, for claim-next, but it is not offered again until
-   * its expiry job decides it) that they have not declined or let expire on their live push
-   * shift, the same test as offerOne's (which still decides, under the agent's lock). One statement for a batch, instead of a locked transaction for
-   * each agent that then finds nothing.
+   * Of these agents, those with a ticket the router could offer them now: one of their
+   * CANDIDATE_WINDOW by ticket_candidates (skills, languages, cooldowns) with no pending offer
+   * (ticket_candidates lets through one run out over 30 s ago, for claim-next, but it is not
+   * offered again until its expiry job decides it) that they have not declined or let expire on
+   * their live push shift: the same test as offerOne's, which still decides under the agent's
+   * lock. One statement for a batch, instead of a locked transaction for each agent that then
+   * finds nothing.
    */
   async withOfferableTicket(
     em: EntityManager,
@@ -163,7 +172,7 @@ export class OffersRepository {
           AND EXISTS (
                 SELECT 1 FROM ticket_candidates($1, a.user_id, a.languages,
                                                 coalesce(sk.codes, '{}'), coalesce(sk.levels, '{}'),
-                                                ${CANDIDATES} + ${PASSED_ON_SHIFT('a.user_id', 's.id')}) c(id)
+                                                ${CANDIDATE_WINDOW('a.user_id', 's.id', '$1')}) c(id)
                  WHERE NOT EXISTS (SELECT 1 FROM offers o
                                     WHERE o.ticket_id = c.id
                                       AND (o.status = 'pending'
@@ -174,11 +183,16 @@ export class OffersRepository {
     return new Set(rows.map((r) => r.agent_id));
   }
 
-  /** How many tickets the agent declined or let expire on the shift (offerOne's window). */
-  async passedOnShift(em: EntityManager, agentId: string, shiftId: string): Promise<number> {
+  /** How many of ticket_candidates' tickets offerOne reads for the agent (CANDIDATE_WINDOW). */
+  async candidateWindow(
+    em: EntityManager,
+    agentId: string,
+    shiftId: string,
+    companyId: string,
+  ): Promise<number> {
     const [row]: { n: number }[] = await em.query(
-      `SELECT ${PASSED_ON_SHIFT('$1::uuid', '$2::uuid')} AS n`,
-      [agentId, shiftId],
+      `SELECT ${CANDIDATE_WINDOW('$1::uuid', '$2::uuid', '$3::uuid')} AS n`,
+      [agentId, shiftId, companyId],
     );
     return row.n;
   }
@@ -191,7 +205,7 @@ export class OffersRepository {
   async pendingUntil(em: EntityManager, ticketId: string): Promise<Date | null> {
     const [row]: { expires_at: Date }[] = await em.query(
       `SELECT expires_at FROM offers WHERE ticket_id = $1 AND status = 'pending'
-          AND expires_at > now() - interval '30 seconds'`,
+          AND expires_at > now() - ${OFFER_LAPSE}`,
       [ticketId],
     );
     return row?.expires_at ?? null;
