@@ -5,7 +5,7 @@ import {
   OffersWithdrawHandler,
 } from '../src/modules/tickets/offer-jobs.handlers';
 import { OfferRouter } from '../src/modules/tickets/offer-router.service';
-import { OffersRepository } from '../src/modules/tickets/offers.repository';
+import { OfferRoutingRepository } from '../src/modules/tickets/offer-routing.repository';
 import {
   createApiKey,
   createStaff,
@@ -482,7 +482,7 @@ describe('offers (push routing)', () => {
     await ranOut(a.id, 40);
     await ranOut(b.id, 40);
     const offerable = await t.app
-      .get(OffersRepository)
+      .get(OfferRoutingRepository)
       .withOfferableTicket(t.db.manager, acme.companyId!, [push.agents[0].id]);
     expect([...offerable]).toEqual([]);
     const next = await t.http
@@ -598,7 +598,7 @@ describe('offers (push routing)', () => {
   it('offers on a database slower than the batch freshness bound: the first able agent is always tried', async () => {
     await liveAgents(t, acme.auth, 1, {}, { routing: 'push' });
     const ticket = await escalate(t, bot);
-    const offers = t.app.get(OffersRepository);
+    const offers = t.app.get(OfferRoutingRepository);
     const read = offers.withOfferableTicket.bind(offers);
     // The read of who can take a ticket outlasts the bound (250 ms), as under load.
     const slow = jest.spyOn(offers, 'withOfferableTicket').mockImplementation(async (...args) => {
@@ -669,10 +669,10 @@ describe('offers (push routing)', () => {
       .set(coBot)
       .send(escalationBody({ priority: 'low' }))
       .expect(201);
-    const offers = t.app.get(OffersRepository);
-    expect([...(await offers.withOfferableTicket(t.db.manager, co.companyId!, [free.id]))]).toEqual(
-      [free.id],
-    );
+    const routing = t.app.get(OfferRoutingRepository);
+    expect([
+      ...(await routing.withOfferableTicket(t.db.manager, co.companyId!, [free.id])),
+    ]).toEqual([free.id]);
     expect(await t.app.get(OfferRouter).route(co.companyId!)).toEqual({ offered: 1 });
     expect((await offersOf(below.body.id))[0]).toMatchObject({
       agent_id: free.id,

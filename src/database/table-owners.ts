@@ -139,7 +139,7 @@ export const DECLARED_EXCEPTIONS: readonly {
       'store in the same transaction, whichever writer (TypeScript or write_ticket_claim) made it.',
   },
   {
-    where: 'tickets/offers.repository.ts',
+    where: 'tickets/offer-routing.repository.ts',
     names: ['shift_claims', 'shifts', 'agents', 'agent_quality', 'agent_skills'],
     reason:
       'The push router reads the candidate agents of a company (live push seat, available, ' +

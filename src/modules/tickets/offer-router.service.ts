@@ -8,6 +8,7 @@ import { loadAgentContext } from './agent-context';
 import { toQueueItemDto } from './ticket.mapper';
 import { TicketMatchingRepository } from './ticket-matching.repository';
 import { OfferableTicketsRepository } from './offerable-tickets.repository';
+import { OfferRoutingRepository } from './offer-routing.repository';
 import { OffersRepository } from './offers.repository';
 import { SurgeRepository } from './surge.repository';
 
@@ -58,6 +59,7 @@ export class OfferRouter {
     private readonly events: EventsService,
     private readonly surge: SurgeRepository,
     private readonly offerable: OfferableTicketsRepository,
+    private readonly routing: OfferRoutingRepository,
   ) {}
 
   /**
@@ -103,7 +105,7 @@ export class OfferRouter {
     for (let pass = 0; pass < MAX_PASSES; pass++) {
       // Most runs (a claim ended, a seat came back) find no ticket waiting: one cheap read
       // instead of a locked transaction per candidate agent.
-      if (!(await this.offers.hasUnofferedTicket(this.db.manager, companyId))) break;
+      if (!(await this.routing.hasUnofferedTicket(this.db.manager, companyId))) break;
       const { made, stale } = await this.pass(companyId);
       offered += made;
       if (made === 0 && !stale) break;
@@ -123,14 +125,14 @@ export class OfferRouter {
    */
   private async pass(companyId: string): Promise<{ made: number; stale: boolean }> {
     for (let skip = 0; ; skip += AGENTS_PER_PASS) {
-      const agents = await this.offers.candidateAgents(
+      const agents = await this.routing.candidateAgents(
         this.db.manager,
         companyId,
         AGENTS_PER_PASS,
         skip,
       );
       const readAt = Date.now();
-      const able = await this.offers.withOfferableTicket(this.db.manager, companyId, agents);
+      const able = await this.routing.withOfferableTicket(this.db.manager, companyId, agents);
       let made = 0;
       let tried = 0;
       for (const agentId of agents) {
@@ -163,7 +165,7 @@ export class OfferRouter {
           ctx.languages,
           ctx.skillCodes,
           ctx.skillLevels,
-          await this.offers.candidateWindow(em, agentId, live.shiftId, companyId),
+          await this.routing.candidateWindow(em, agentId, live.shiftId, companyId),
         );
         if (ids.length === 0) return false;
         const agent = {

@@ -43,6 +43,7 @@ import {
 import { OfferRouter } from './offer-router.service';
 import { OffersController } from './offers.controller';
 import { OfferableTicketsRepository } from './offerable-tickets.repository';
+import { OfferRoutingRepository } from './offer-routing.repository';
 import { OffersRepository } from './offers.repository';
 import { OfferWithdrawalsRepository } from './offer-withdrawals.repository';
 import { OffersService } from './offers.service';
@@ -92,6 +93,7 @@ import { TicketQualityRepository } from './ticket-quality.repository';
     OffersRepository,
     OfferWithdrawalsRepository,
     OfferableTicketsRepository,
+    OfferRoutingRepository,
     OffersService,
     OfferRouter,
     OffersRouteHandler,
