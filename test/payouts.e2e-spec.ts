@@ -1686,6 +1686,56 @@ describe('payouts', () => {
       expect(await owed(agent, 'BRL')).toMatchObject({ available: 0, paid: 2900 });
     });
 
+    it('books a transfer Stripe made while a stale duplicate job held or abandoned its line: paid wins, never paid again', async () => {
+      const [heldAgent, abandonedAgent] = await fundedAgents(2, 3100, 'CZK');
+      const draft = await approvedRun({ currency: 'CZK' });
+      // While each line's transfer is being made, another job for the line (one that met an
+      // expired key, or finance's abandon on a stale read) writes it off from under the send.
+      const transfers = t.app.get<Stripe>(STRIPE).transfers;
+      const create = transfers.create.bind(transfers);
+      const meanwhile = [
+        `status = 'held', held_reason = 'balance_changed'`,
+        `status = 'abandoned', abandoned_at = now(), abandoned_reason = 'stale read'`,
+      ];
+      const spy = jest.spyOn(transfers, 'create').mockImplementation((async (
+        params: Stripe.TransferCreateParams,
+        options?: Stripe.RequestOptions,
+      ) => {
+        const made = await create(params, options);
+        await t.db.query(`UPDATE payout_lines SET ${meanwhile.shift()} WHERE id = $1`, [
+          params.metadata!.payoutLineId,
+        ]);
+        return made;
+      }) as never);
+      try {
+        await execute(draft.body.id);
+        const lines = () =>
+          t.db.query(
+            `SELECT status, held_reason, abandoned_at, stripe_transfer_id FROM payout_lines
+              WHERE run_id = $1`,
+            [draft.body.id],
+          );
+        const paid = await waitFor(async () => {
+          const rows = await lines();
+          return rows.every((l: { status: string }) => l.status === 'paid') && rows;
+        }, 'both lines paid');
+        expect(paid).toEqual([
+          expect.objectContaining({ held_reason: null, abandoned_at: null }),
+          expect.objectContaining({ held_reason: null, abandoned_at: null }),
+        ]);
+      } finally {
+        spy.mockRestore();
+      }
+      // Each agent got one transfer, and the books say so: the next run has nothing to pay.
+      for (const agent of [heldAgent, abandonedAgent]) {
+        expect(await owed(agent, 'CZK')).toMatchObject({ available: 0, paid: 3100 });
+      }
+      const made = [...fake.transfers.values()].filter(
+        (tr) => (tr.metadata as { runId?: string }).runId === draft.body.id,
+      );
+      expect(made).toHaveLength(2);
+    });
+
     it("writes the CSV so an agent's display name cannot run as a spreadsheet formula", async () => {
       const [agent] = await fundedAgents(1, 2000, 'SGD');
       await t.http

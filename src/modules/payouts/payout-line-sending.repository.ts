@@ -110,11 +110,13 @@ export class PayoutLineSendingRepository {
     );
   }
 
-  /** Holding a transfer means the line is paid, whatever a stale duplicate job wrote. */
   /**
    * Paid by `transferId`, which carried `sentMinor`: what the line then says it paid (a transfer
    * an earlier key made may carry less than the amount this one was sent for), as the ledger
-   * booked it.
+   * booked it. Holding a transfer means the line is paid, whatever a stale duplicate job wrote
+   * meanwhile: a hold (one that met the key expired while this send was under way) or an
+   * abandon is cleared, else the line's checks refused the booking, the transfer was never
+   * booked, and the next run paid the agent that money again.
    */
   async markPaid(
     em: EntityManager,
@@ -125,7 +127,8 @@ export class PayoutLineSendingRepository {
     await em.query(
       `UPDATE payout_lines SET status = 'paid', stripe_transfer_id = $2, transfer_minor = $3,
               paid_at = now(), failure_code = NULL, failure_message = NULL, resend_at = NULL,
-              updated_at = now()
+              held_reason = NULL, abandoned_at = NULL, abandoned_reason = NULL,
+              abandoned_by = NULL, updated_at = now()
         WHERE id = $1 AND status <> 'paid'`,
       [lineId, transferId, sentMinor],
     );
