@@ -5,7 +5,8 @@ import {
 import { createStaff, registerAgent, registerCompany, SignedIn } from './support/factories';
 import { inMinutes, moveShift, nearItsEnd, postShift, setProfile } from './support/shifts';
 import { createTestApp, TestApp } from './support/test-app';
-import { waitForLockWaiters, withRowsHeld } from './support/row-locks';
+import type { QueryRunner } from 'typeorm';
+import { waitForLockWaiters, whileAgentHeld, withRowsHeld } from './support/row-locks';
 import { waitUntil } from './support/wait-for';
 
 const window = (startMin: number, hours: number) => {
@@ -641,6 +642,46 @@ describe('seats (agent side)', () => {
         },
       );
       expect(await pending).toMatchObject({ status: 200, body: { status: 'left_early' } });
+    });
+
+    it('a seat claim, a waitlist join and a promotion wait for an agent without blocking the key-share lock that agent holds on the shift', async () => {
+      // What holds the agent's row and then takes a key share on the shift: the agent's ticket
+      // claim or the router's offer to it, inserting a row that references its live shift.
+      const keyShare = (shiftId: string) => (held: QueryRunner) =>
+        held.query('SELECT 1 FROM shifts WHERE id = $1 FOR KEY SHARE', [shiftId]);
+      const shift = await postShift(t, company, { seats: 1, ...window(900, 2) });
+      const [first, next] = [await registerAgent(t), await registerAgent(t)];
+      // Each waits for the agent's row holding the shift: FOR UPDATE there made the key share
+      // wait for it, a deadlock (40P01) PostgreSQL broke by failing one of the two.
+      const seat = await whileAgentHeld(
+        t,
+        first.id,
+        () => claim(first, shift.id),
+        'the seat claim to wait for the agent',
+        keyShare(shift.id),
+      );
+      expect(seat.status).toBe(201);
+      const joined = await whileAgentHeld(
+        t,
+        next.id,
+        () => t.http.post(`/v1/shifts/${shift.id}/waitlist`).set(next.auth),
+        'the waitlist join to wait for the agent',
+        keyShare(shift.id),
+      );
+      expect(joined.status).toBe(201);
+      const cancelled = await whileAgentHeld(
+        t,
+        next.id,
+        () => t.http.delete(`/v1/shifts/${shift.id}/claims/me`).set(first.auth),
+        'the promotion to wait for the agent in line',
+        keyShare(shift.id),
+      );
+      expect(cancelled.status).toBe(200);
+      const seats = await t.db.query(
+        `SELECT agent_id, source FROM shift_claims WHERE shift_id = $1 AND status = 'claimed'`,
+        [shift.id],
+      );
+      expect(seats).toEqual([{ agent_id: next.id, source: 'waitlist' }]);
     });
 
     it('two agents leaving early at once, each in the other’s line, both check out', async () => {

@@ -31,11 +31,17 @@ export interface ShiftDueRow {
  */
 @Injectable()
 export class ShiftsRepository {
-  /** Loads shifts with their required skills; `lock` takes the row lock (shift rows first, always). */
+  /**
+   * Loads shifts with their required skills; `lock` takes the row lock (shift rows first,
+   * always) FOR NO KEY UPDATE, as lockForChange: seat claims, waitlist joins and promotions
+   * wait for each other and keep out check-ins and the shift's end, but not the key share an
+   * agent's ticket claim or offer takes on its live shift while it holds the agent's row, which
+   * they ask for next (FOR UPDATE here deadlocked with those).
+   */
   async withSkills(em: EntityManager, ids: string[], lock = false): Promise<ShiftWithSkills[]> {
     if (ids.length === 0) return [];
     const qb = em.getRepository(Shift).createQueryBuilder('s').where('s.id IN (:...ids)', { ids });
-    if (lock) qb.setLock('pessimistic_write');
+    if (lock) qb.setLock('for_no_key_update');
     const shifts = await qb.getMany();
     const skills = await em
       .getRepository(ShiftRequiredSkill)
