@@ -112,7 +112,8 @@ describe('payouts', () => {
     );
     await t.db.query(
       `UPDATE payout_lines SET resend_at = now(),
-              key_sent_at = least(key_sent_at, now() - interval '25 hours')
+              key_sent_at = least(key_sent_at, now() - interval '25 hours'),
+              sending_at = least(sending_at, now() - interval '25 hours')
         WHERE id = $1`,
       [lineId],
     );
@@ -1581,6 +1582,61 @@ describe('payouts', () => {
       // Sent for what is available now, not the 3000 fixed a day before.
       expect(paid).toMatchObject({ status: 'paid', transferMinor: 2000 });
       expect(await owed(cut.agent, 'EUR')).toMatchObject({ available: 0, paid: 2000 });
+    });
+
+    it('never sends under a fresh key while another job may still be sending under the expired one: paid once', async () => {
+      const { agent, line } = await runWithSavedError(3300, 'PLN');
+      // Its resend has set it pending again a minute before its key is a day and an hour old,
+      // and Stripe has forgotten the key (it prunes them after 24 h).
+      await t.db.query(
+        `UPDATE payout_lines SET status = 'pending', failure_code = NULL, failure_message = NULL,
+                resend_at = NULL, key_sent_at = now() - interval '24 hours 59 minutes'
+          WHERE id = $1`,
+        [line.id],
+      );
+      fake.expireIdempotencyKeys();
+      const handler = t.app.get(PayoutLineHandler);
+      const job = { attemptsMade: 0, opts: { attempts: 12 } } as unknown as Job;
+      // Job B reads the key still fresh, finds no transfer, and is slow to make its own.
+      const transfers = t.app.get<Stripe>(STRIPE).transfers;
+      const create = transfers.create.bind(transfers);
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      const spy = jest.spyOn(transfers, 'create').mockImplementation((async (
+        params: Stripe.TransferCreateParams,
+        options?: Stripe.RequestOptions,
+      ) => {
+        if (spy.mock.calls.length === 1) await gate;
+        return create(params, options);
+      }) as never);
+      try {
+        const b = handler.handle({ lineId: line.id }, job);
+        await waitFor(async () => spy.mock.calls.length === 1, "job B's transfer under way");
+        // Job A (finance's retry beside B) comes a little later: the key has expired by then,
+        // and its lookup runs before B's transfer exists. It must not send under a fresh key.
+        await t.db.query(
+          `UPDATE payout_lines SET key_sent_at = now() - interval '26 hours' WHERE id = $1`,
+          [line.id],
+        );
+        await expect(handler.handle({ lineId: line.id }, job)).rejects.toThrow(
+          'Another attempt may still be sending this line',
+        );
+        expect(spy).toHaveBeenCalledTimes(1);
+        release();
+        await expect(b).resolves.toEqual({ status: 'paid' });
+        // A's retry, later, finds the line paid.
+        await expect(handler.handle({ lineId: line.id }, job)).resolves.toEqual({
+          status: 'skipped',
+        });
+      } finally {
+        release();
+        spy.mockRestore();
+      }
+      expect(transfersForLine(line.id)).toHaveLength(1);
+      expect(await owed(agent, 'PLN')).toMatchObject({ available: 0, paid: 3300 });
+      // The attempt put off was taken back: B's attempt is the line's last.
+      const [row] = await t.db.query('SELECT attempts FROM payout_lines WHERE id = $1', [line.id]);
+      expect(row.attempts).toBe(2);
     });
 
     it('arms a resend that fired before its time again for that time, not leaving the line failed', async () => {

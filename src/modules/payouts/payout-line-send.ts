@@ -10,7 +10,25 @@ export type SendingLine = PayoutLineRow & {
   stripe_account_id: string;
   /** Stripe's 24 h and an hour to spare (KEY_EXPIRY_MS), read with the line (lockForSending). */
   key_expired?: boolean | null;
+  /**
+   * Whether the attempt before this one began less than a send's time ago (`sending_at`, read
+   * with the line before this attempt set it): it may still be sending.
+   */
+  sent_recently?: boolean | null;
 };
+
+/**
+ * A renewal put off (PayoutLineHandler.renewKey): the line's key expired, but another attempt
+ * under it began too recently to be sure it is not still sending. The job is tried again later,
+ * when the lookup will see what that attempt made.
+ */
+export class RenewalPutOff extends Error {
+  constructor() {
+    super(
+      'Another attempt may still be sending this line under its expired key; looked for and sent again once it is past',
+    );
+  }
+}
 
 /**
  * Looking for the line's transfer failed: no answer about the transfer, whatever the status

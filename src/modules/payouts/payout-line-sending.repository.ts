@@ -9,6 +9,8 @@ export type SendableLine = PayoutLineRow & {
   payouts_enabled: boolean | null;
   /** Whether Stripe has forgotten its key (first sent KEY_EXPIRY_MS ago, by the database's clock). */
   key_expired: boolean | null;
+  /** Whether its latest attempt began too recently to be past sending (lockForSending). */
+  sent_recently: boolean | null;
   /** bigint as text; null for runs drafted before runs kept it. */
   minimum_minor: string | null;
 };
@@ -36,18 +38,24 @@ export class PayoutLineSendingRepository {
    * account.updated said; null when the agent has replaced that account) and its run's minimum:
    * read in the same round trip, since every line of a run passes here. Only a line of a run
    * that was executed (approved by a second user): a job for a draft's or a cancelled run's
-   * line (added by hand on the queue dashboard) finds nothing to send.
+   * line (added by hand on the queue dashboard) finds nothing to send. `sent_recently`: its
+   * latest attempt began less than `sendSeconds` ago, by the database's clock.
    */
-  async lockForSending(em: EntityManager, lineId: string): Promise<SendableLine | undefined> {
+  async lockForSending(
+    em: EntityManager,
+    lineId: string,
+    sendSeconds: number,
+  ): Promise<SendableLine | undefined> {
     const [row]: SendableLine[] = await em.query(
       `SELECT l.*, (SELECT pa.payouts_enabled FROM payout_accounts pa
                      WHERE pa.stripe_account_id = l.stripe_account_id) AS payouts_enabled,
               l.key_sent_at <= now() - make_interval(secs => $2::float8) AS key_expired,
+              l.sending_at > now() - make_interval(secs => $3::float8) AS sent_recently,
               r.minimum_minor
          FROM payout_lines l JOIN payout_runs r ON r.id = l.run_id
         WHERE l.id = $1 AND r.status IN ('executing', 'completed_with_failures')
           FOR UPDATE OF l`,
-      [lineId, KEY_EXPIRY_MS / 1000],
+      [lineId, KEY_EXPIRY_MS / 1000, sendSeconds],
     );
     return row;
   }
@@ -68,11 +76,15 @@ export class PayoutLineSendingRepository {
     );
   }
 
-  /** One more attempt, for the amount fixed for the line's key (the key's first: its time). */
+  /**
+   * One more attempt, begun now, for the amount fixed for the line's key (the key's first: its
+   * time).
+   */
   async markProcessing(em: EntityManager, lineId: string, transferMinor: string): Promise<void> {
     await em.query(
       `UPDATE payout_lines SET status = 'processing', attempts = attempts + 1,
-              transfer_minor = $2, key_sent_at = coalesce(key_sent_at, now()), updated_at = now()
+              transfer_minor = $2, key_sent_at = coalesce(key_sent_at, now()), sending_at = now(),
+              updated_at = now()
         WHERE id = $1`,
       [lineId, transferMinor],
     );
@@ -101,12 +113,20 @@ export class PayoutLineSendingRepository {
     return row?.idempotency_key;
   }
 
-  /** Takes back the attempt counted as `attempts` (if no other attempt came since). */
-  async undoAttempt(em: EntityManager, lineId: string, attempts: number): Promise<void> {
+  /**
+   * Takes back the attempt counted as `attempts`, which sent nothing, and when it began (the
+   * attempt before it began at `sendingBefore`), if no other attempt came since.
+   */
+  async undoAttempt(
+    em: EntityManager,
+    lineId: string,
+    attempts: number,
+    sendingBefore: Date | null,
+  ): Promise<void> {
     await em.query(
-      `UPDATE payout_lines SET attempts = attempts - 1
+      `UPDATE payout_lines SET attempts = attempts - 1, sending_at = $3
         WHERE id = $1 AND status = 'processing' AND attempts = $2`,
-      [lineId, attempts],
+      [lineId, attempts, sendingBefore],
     );
   }
 

@@ -3,7 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Job } from 'bullmq';
 import Stripe from 'stripe';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { Env } from '../../config/env.validation';
 import { HandlesJob, JobHandler, JobRateLimitedError } from '../jobs/job-handler';
 import { JobPayloads } from '../jobs/job-registry';
@@ -13,10 +13,10 @@ import { DomainMetrics } from '../metrics/domain-metrics';
 import { savedServerError, wasReplayed } from '../stripe/stripe-errors';
 import { STRIPE } from '../stripe/stripe.module';
 import { PayoutLineFailure } from './payout-line-failure.service';
-import { completeRunIfDone, SendingLine, TransferLookupFailed } from './payout-line-send';
+import { completeRunIfDone, RenewalPutOff, TransferLookupFailed } from './payout-line-send';
 import { PayoutLineSendingRepository } from './payout-line-sending.repository';
+import { PayoutLineStart } from './payout-line-start.service';
 import { PayoutRunEvents } from './payout-run-events';
-import { PayoutSendChecks } from './payout-send-checks.service';
 import { PayoutTransferLookup } from './payout-transfer-lookup.service';
 import { StripeEventsRepository } from './stripe-events.repository';
 
@@ -45,7 +45,8 @@ export const MAX_LINE_RESENDS = 3;
  * errors rethrow, so the queue retries with backoff; a refusal fails the line
  * with Stripe's reason and the money stays available. A server error Stripe saved under the key
  * fails the line until the key expires, when `payout.line-resend` sends it again: after a
- * lookup finds nothing, checked again as in phase 1, under a fresh key.
+ * lookup finds nothing, checked again as in phase 1, under a fresh key (PayoutLineStart; put
+ * off while another attempt under the old key may still be sending).
  */
 @Injectable()
 @JobHandler('payout.line')
@@ -67,7 +68,7 @@ export class PayoutLineHandler implements HandlesJob<'payout.line'> {
     private readonly metrics: DomainMetrics,
     private readonly stripeEvents: StripeEventsRepository,
     private readonly outbox: OutboxService,
-    private readonly checks: PayoutSendChecks,
+    private readonly start: PayoutLineStart,
     private readonly transferLookup: PayoutTransferLookup,
     private readonly failure: PayoutLineFailure,
   ) {
@@ -125,7 +126,7 @@ export class PayoutLineHandler implements HandlesJob<'payout.line'> {
 
   async handle({ lineId }: JobPayloads['payout.line'], job: Job): Promise<{ status: string }> {
     // Phase 1.
-    let line = await this.db.transaction((em) => this.startSending(em, lineId));
+    let line = await this.db.transaction((em) => this.start.begin(em, lineId));
     if (!line || line.status === 'held') {
       // Held now, or already paid or failed (a retry after a crash between that commit and the
       // run check): only the run may need completing.
@@ -145,7 +146,8 @@ export class PayoutLineHandler implements HandlesJob<'payout.line'> {
         // None, under a key Stripe has forgotten: nothing binds the line to the amount fixed a
         // day or more ago. It is sent as a first send would be, checked again under a fresh key
         // (a clawback, or payouts disabled, since then would otherwise be paid out all the same).
-        const renewed = await this.db.transaction((em) => this.renewKey(em, line!));
+        const renewed = await this.db.transaction((em) => this.start.renewKey(em, line!));
+        if (renewed === 'put_off') throw new RenewalPutOff();
         if (renewed === 'held' || !renewed) {
           await completeRunIfDone(this.db, this.runEvents, line.run_id);
           return { status: renewed ?? 'skipped' };
@@ -168,7 +170,7 @@ export class PayoutLineHandler implements HandlesJob<'payout.line'> {
       if (e instanceof Stripe.errors.StripeRateLimitError) {
         // Stripe refused before doing anything, so no transfer can exist for this try: undo its
         // count, or the next try would spend a lookup call (and make the next 429 likelier).
-        await this.sending.undoAttempt(this.db.manager, lineId, line.attempts + 1);
+        await this.sending.undoAttempt(this.db.manager, lineId, line.attempts + 1, line.sending_at);
         throw new JobRateLimitedError(this.rateLimitedPauseMs);
       }
       if (savedServerError(e)) {
@@ -239,58 +241,5 @@ export class PayoutLineHandler implements HandlesJob<'payout.line'> {
     this.metrics.payoutLineFinished('paid');
     await completeRunIfDone(this.db, this.runEvents, line.run_id);
     return { status: 'paid' };
-  }
-
-  /**
-   * Phase 1: marks the line `processing` and returns it with the amount it is sent for, or
-   * returns it `held` (balance fell below the minimum, or Stripe disabled the agent's payouts,
-   * since the draft), or null when there is nothing to send (paid, failed, abandoned).
-   */
-  private async startSending(em: EntityManager, lineId: string): Promise<SendingLine | null> {
-    const row = await this.sending.lockForSending(em, lineId);
-    if (!row || !['pending', 'processing'].includes(row.status)) return null;
-    if (row.transfer_minor === null) {
-      // First send under this key, so nothing can be at Stripe yet: its amount is fixed now.
-      const fixed = await this.checks.amount(em, row);
-      if ('held' in fixed) {
-        await this.sending.holdAtSending(em, lineId, fixed.held);
-        return { ...row, status: 'held' } as SendingLine;
-      }
-      row.transfer_minor = String(fixed.amountMinor);
-    }
-    await this.sending.markProcessing(em, lineId, row.transfer_minor);
-    // A pending line has a Stripe account (a line without one is drafted held).
-    return row as SendingLine;
-  }
-
-  /**
-   * The line, sent under a key that expired with no transfer made under it, checked again as
-   * for a first send: held, or under a fresh key for what it may be sent for now. Null when
-   * another attempt moved it meanwhile (nothing to send here).
-   */
-  private async renewKey(
-    em: EntityManager,
-    sent: SendingLine,
-  ): Promise<SendingLine | 'held' | null> {
-    const row = await this.sending.lockForSending(em, sent.id);
-    if (row?.status !== 'processing' || row.idempotency_key !== sent.idempotency_key) return null;
-    const fixed = await this.checks.amount(em, row);
-    if ('held' in fixed) {
-      await this.sending.holdAtSending(em, row.id, fixed.held);
-      return 'held';
-    }
-    const key = await this.sending.renewKey(em, row.id, row.idempotency_key, fixed.amountMinor);
-    if (!key) return null;
-    this.logger.warn(
-      { lineId: row.id, transferMinor: fixed.amountMinor, wasMinor: Number(sent.transfer_minor) },
-      'a payout line sent again after its key expired, with no transfer under it: checked again, under a fresh key',
-    );
-    return {
-      ...sent,
-      idempotency_key: key,
-      transfer_minor: String(fixed.amountMinor),
-      key_sent_at: new Date(),
-      key_expired: false,
-    };
   }
 }

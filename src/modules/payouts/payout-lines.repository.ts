@@ -22,6 +22,8 @@ export interface PayoutLineRow {
   resend_at: Date | null;
   /** When the current key was first sent (null before): a day later Stripe has forgotten it. */
   key_sent_at: Date | null;
+  /** When the latest attempt that may have sent the line began (null before any). */
+  sending_at: Date | null;
   reversed_minor: string;
   paid_at: Date | null;
   abandoned_reason: string | null;
@@ -34,7 +36,7 @@ export interface PayoutLineRow {
 /** A line as finance reads it (GET /v1/payout-runs/{id}, its CSV, an abandoned line). */
 export type PayoutLineViewRow = Omit<
   PayoutLineRow,
-  'run_id' | 'idempotency_key' | 'key_sent_at' | 'created_at' | 'updated_at'
+  'run_id' | 'idempotency_key' | 'key_sent_at' | 'sending_at' | 'created_at' | 'updated_at'
 >;
 
 /** The columns of a PayoutLineViewRow: what finance is shown of a line. */

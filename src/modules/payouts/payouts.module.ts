@@ -14,6 +14,7 @@ import { PayoutAccountStaffService } from './payout-account-staff.service';
 import { PayoutAccountsRepository } from './payout-accounts.repository';
 import { PayoutLineHandler } from './payout-line.handler';
 import { PayoutLineFailure } from './payout-line-failure.service';
+import { PayoutLineStart } from './payout-line-start.service';
 import { StripeEventHandler } from './stripe-event.handler';
 import { PayoutLineResendHandler } from './payout-line-resend.handler';
 import { PayoutLineSendingRepository } from './payout-line-sending.repository';
@@ -72,6 +73,7 @@ import { StripeWebhooksController } from './stripe-webhooks.controller';
     PayoutReconciliationService,
     PayoutLineHandler,
     PayoutLineFailure,
+    PayoutLineStart,
     PayoutTransferLookup,
     PayoutLineResendHandler,
     StripeEventHandler,
