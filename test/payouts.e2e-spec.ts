@@ -1639,6 +1639,37 @@ describe('payouts', () => {
       expect(row.attempts).toBe(2);
     });
 
+    it('waits a day again when the fresh key of a resend meets a saved server error, even seen first as a replay', async () => {
+      const { line } = await runWithSavedError(2600, 'RON');
+      // The resend's fresh key meets a server error Stripe saves under it; its first answer is
+      // lost (a timeout), so what the job sees is the replay of it.
+      fake.failingAfterExecution.push({ path: '/v1/transfers', created: false });
+      const transfers = t.app.get<Stripe>(STRIPE).transfers;
+      const create = transfers.create.bind(transfers);
+      const spy = jest.spyOn(transfers, 'create').mockImplementation((async (
+        params: Stripe.TransferCreateParams,
+        options?: Stripe.RequestOptions,
+      ) => {
+        await create(params, options).catch(() => undefined);
+        return create(params, options);
+      }) as never);
+      try {
+        await resendComesDue(line.id);
+        const failed = await waitFor(async () => {
+          const [row] = await t.db.query(
+            `SELECT status, idempotency_key, resend_at FROM payout_lines WHERE id = $1`,
+            [line.id],
+          );
+          return row.status === 'failed' && /-e\d+$/.test(row.idempotency_key) && row;
+        }, 'the resend failed under its fresh key');
+        // The fresh key was never replayed before: Stripe keeps its error a day, not an hour.
+        const hours = (failed.resend_at.getTime() - Date.now()) / 3_600_000;
+        expect(hours).toBeGreaterThan(24.9);
+      } finally {
+        spy.mockRestore();
+      }
+    });
+
     it('arms a resend that fired before its time again for that time, not leaving the line failed', async () => {
       const { line } = await runWithSavedError(3900, 'JPY');
       const timers = async () =>

@@ -93,7 +93,9 @@ export class PayoutLineSendingRepository {
   /**
    * The line, being sent under `key`, goes under a fresh key for `transferMinor` (its old key
    * expired with no transfer made under it). The new key, or nothing if another attempt moved
-   * the line meanwhile.
+   * the line meanwhile. The old key's resend time goes with it: a server error the new key
+   * meets is new, even when the job first sees it replayed (its first answer lost), and Stripe
+   * keeps it a day (markFailed's hour is for the old key's replays).
    */
   async renewKey(
     em: EntityManager,
@@ -105,7 +107,7 @@ export class PayoutLineSendingRepository {
       em,
       `UPDATE payout_lines
           SET idempotency_key = 'payout-line-' || id || '-e' || attempts, transfer_minor = $3,
-              key_sent_at = now(), updated_at = now()
+              key_sent_at = now(), resend_at = NULL, updated_at = now()
         WHERE id = $1 AND status = 'processing' AND idempotency_key = $2
         RETURNING idempotency_key`,
       [lineId, key, transferMinor],
