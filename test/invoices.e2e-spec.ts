@@ -1,6 +1,7 @@
 import Stripe from 'stripe';
 import { InvoiceClosingService } from '../src/modules/billing/invoice-closing.service';
 import { InvoiceCollectionService } from '../src/modules/billing/invoice-collection.service';
+import { InvoiceReceivablesRepository } from '../src/modules/billing/invoice-receivables.repository';
 import { InvoiceStripeStateRepository } from '../src/modules/billing/invoice-stripe-state.repository';
 import { UnchargedInvoicesService } from '../src/modules/billing/uncharged-invoices.service';
 import { LedgerService } from '../src/modules/ledger/ledger.service';
@@ -646,6 +647,85 @@ describe('invoices', () => {
     const [again] = stripeInvoicesOf(invoice.id);
     expect(again.id).not.toBe(atStripe.id);
     expect(stripeInvoicesOf(invoice.id)).toHaveLength(1);
+  });
+
+  it('never finalizes a second Stripe invoice when its draft is deleted while a day-old issue retries', async () => {
+    const { s, invoice, atStripe } = await stoppedAtDraft('Stale Count GmbH');
+    // The issue has been retried for over a day (the coupon left in place): Stripe has
+    // forgotten the first draft's key.
+    fake.expireIdempotencyKeys();
+    const inv = t.app.get<Stripe>(STRIPE).invoices;
+    const retrieve = inv.retrieve.bind(inv);
+    const finalize = inv.finalizeInvoice.bind(inv);
+    // A retry has read our row (the draft, none deleted); finance then deletes the draft at
+    // Stripe and its event is applied (our row forgets it, and a new issue job is queued)
+    // before the retry asks Stripe for it.
+    const retrieveSpy = jest.spyOn(inv, 'retrieve').mockImplementationOnce((async (id: string) => {
+      const from = fake.billingEvents.length;
+      await inv.del(atStripe.id);
+      await deliverBillingEvents(t, fake, from);
+      return retrieve(id);
+    }) as never);
+    // Whatever the retry finalizes, the new job runs while it does.
+    let othersRan = false;
+    const finalizeSpy = jest.spyOn(inv, 'finalizeInvoice').mockImplementation((async (
+      ...args: Parameters<typeof finalize>
+    ) => {
+      const finalized = await finalize(...args);
+      if (!othersRan) {
+        othersRan = true;
+        await runJobs(t, ['billing.invoice-issue']);
+      }
+      return finalized;
+    }) as never);
+    try {
+      // The retry stops short of filling the draft its stale key made: the new job fills it.
+      await expect(collection.issue(invoice.id)).rejects.toThrow(
+        'moved on while it was being issued',
+      );
+      othersRan = true;
+      await runJobs(t, ['billing.invoice-issue']);
+    } finally {
+      retrieveSpy.mockRestore();
+      finalizeSpy.mockRestore();
+    }
+    // One Stripe invoice collected for ours, the one our row names; the deleted draft aside.
+    const live = stripeInvoicesOf(invoice.id).filter((i) => i.status !== 'draft');
+    expect(live.map((i) => i.status)).toEqual(['paid']);
+    const [issued] = await invoicesOf(s.company);
+    expect(issued).toMatchObject({ status: 'paid', totalMinor: 2 * PER_TICKET });
+    const [{ stripe_invoice_id }] = await t.db.query(
+      'SELECT stripe_invoice_id FROM invoices WHERE id = $1',
+      [invoice.id],
+    );
+    expect(stripe_invoice_id).toBe(live[0].id);
+    expect(await receivable(s.company.companyId)).toBe(0);
+  });
+
+  it("an invoice's conditional writes say when they matched nothing (a paid invoice is no draft, no debt)", async () => {
+    const { invoice } = await closedInvoice('Settled Oy');
+    await collection.issue(invoice.id);
+    const [{ stripe_invoice_id: stripeId }] = await t.db.query(
+      'SELECT status, stripe_invoice_id FROM invoices WHERE id = $1',
+      [invoice.id],
+    );
+    const em = t.db.manager;
+    const state = t.app.get(InvoiceStripeStateRepository);
+    const receivables = t.app.get(InvoiceReceivablesRepository);
+    const finance = await createStaff(t, 'finance');
+    // Each told its caller "done" before (TypeORM answers an UPDATE … RETURNING as [rows,
+    // count]): a write-off asked of a paid invoice went on to Stripe, an invoice.deleted event
+    // for a draft already forgotten queued the issue again.
+    expect(await state.setStripeDraft(em, invoice.id, stripeId, 0)).toBe(false);
+    expect(await state.forgetDeletedDraft(em, invoice.id, 'in_someone_elses')).toBe(false);
+    expect(await receivables.requestWriteOff(em, invoice.id, finance.id, 'late')).toBe(false);
+    expect(await receivables.waiveHold(em, invoice.id, finance.id, 'goodwill')).toBe(false);
+    expect(await receivables.waiveSettledHold(em, invoice.id)).toBe(false);
+    const [after] = await t.db.query(
+      `SELECT status, write_off_requested_at, hold_waived_at FROM invoices WHERE id = $1`,
+      [invoice.id],
+    );
+    expect(after).toEqual({ status: 'paid', write_off_requested_at: null, hold_waived_at: null });
   });
 
   it('issues a new draft when ours was deleted at Stripe before our row knew its id', async () => {

@@ -81,8 +81,15 @@ export class InvoiceDraftsService {
       ));
     const draftId = draft.id!;
     // Stored before anything can charge it: an event about this Stripe invoice (paid once it is
-    // finalized) finds our row even if this job dies before applying Stripe's answer.
-    await this.stripeState.setStripeDraft(this.db.manager, invoiceId, draftId, deleted);
+    // finalized) finds our row even if this job dies before applying Stripe's answer. Not
+    // stored: a draft was deleted at Stripe since this job read our row, and its event queued
+    // the issue again (that job finds this draft and fills it); this one must not finalize it
+    // beside that one's.
+    if (!(await this.stripeState.setStripeDraft(this.db.manager, invoiceId, draftId, deleted))) {
+      throw new Error(
+        `Invoice ${invoiceId} moved on while it was being issued (a Stripe draft deleted, or issued by another job): left to the job that issues it now`,
+      );
+    }
     try {
       await this.addItems(invoiceId, draftId, customer, currency, key, lines);
     } catch (e) {

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
+import { changedRows } from '../../database/sql';
 import type { InvoiceRow } from './invoice.rows';
 
 /**
@@ -67,7 +68,8 @@ export class InvoiceReceivablesRepository {
     by: string,
     reason: string,
   ): Promise<boolean> {
-    const rows: unknown[] = await em.query(
+    const rows = await changedRows(
+      em,
       `UPDATE invoices
           SET write_off_requested_at = now(), write_off_requested_by = $2, write_off_reason = $3,
               updated_at = now()
@@ -96,7 +98,8 @@ export class InvoiceReceivablesRepository {
     by: string,
     reason: string,
   ): Promise<boolean> {
-    const rows: unknown[] = await em.query(
+    const rows = await changedRows(
+      em,
       `UPDATE invoices
           SET hold_waived_at = now(), hold_waived_by = $2, hold_waived_reason = $3,
               updated_at = now()
@@ -112,7 +115,8 @@ export class InvoiceReceivablesRepository {
    * waived, by no one; false when it is not written off, or waived already.
    */
   async waiveSettledHold(em: EntityManager, invoiceId: string): Promise<boolean> {
-    const rows: unknown[] = await em.query(
+    const rows = await changedRows(
+      em,
       `UPDATE invoices SET hold_waived_at = now(), updated_at = now()
         WHERE id = $1 AND status = 'uncollectible' AND hold_waived_at IS NULL
         RETURNING id`,

@@ -11,20 +11,23 @@ import { InvoiceRow, StripeInvoiceState } from './invoice.rows';
 export class InvoiceStripeStateRepository {
   /**
    * Remembers the Stripe draft of a draft invoice, so that Stripe's events find our row; not if
-   * a draft was deleted since the caller read the row (its key may have handed back that one).
+   * a draft was deleted since the caller read the row (its key may have handed back that one),
+   * nor once it is no draft of ours any more. Whether the row now names this draft.
    */
   async setStripeDraft(
     em: EntityManager,
     id: string,
     stripeId: string,
     draftsDeleted: number,
-  ): Promise<void> {
-    await em.query(
+  ): Promise<boolean> {
+    const rows = await changedRows(
+      em,
       `UPDATE invoices SET stripe_invoice_id = $2, updated_at = now()
-        WHERE id = $1 AND status = 'draft' AND stripe_invoice_id IS DISTINCT FROM $2
-          AND stripe_drafts_deleted = $3`,
+        WHERE id = $1 AND status = 'draft' AND stripe_drafts_deleted = $3
+        RETURNING id`,
       [id, stripeId, draftsDeleted],
     );
+    return rows.length > 0;
   }
 
   /**
@@ -32,7 +35,8 @@ export class InvoiceStripeStateRepository {
    * draft's idempotency keys carry the count). False when the row had moved on.
    */
   async forgetDeletedDraft(em: EntityManager, id: string, stripeId: string): Promise<boolean> {
-    const rows: unknown[] = await em.query(
+    const rows = await changedRows(
+      em,
       `UPDATE invoices
           SET stripe_invoice_id = NULL, stripe_drafts_deleted = stripe_drafts_deleted + 1,
               updated_at = now()
@@ -70,6 +74,7 @@ export class InvoiceStripeStateRepository {
   /**
    * Stripe's state of an invoice, unless ours is final (paid, void, no charge). Uncollectible is
    * final but for the ways out Stripe has: a written-off invoice can still be paid, or voided.
+   * Never another Stripe invoice's than the one our row names (when it names one).
    */
   async applyStripeState(
     em: EntityManager,
@@ -86,6 +91,7 @@ export class InvoiceStripeStateRepository {
                                        WHEN 'open' THEN past_due_since END
         WHERE id = $1 AND (status NOT IN ('paid', 'void', 'uncollectible', 'no_charge')
                            OR (status = 'uncollectible' AND $2 IN ('paid', 'void')))
+          AND (stripe_invoice_id IS NULL OR stripe_invoice_id = $3)
         RETURNING *`,
       [
         id,
