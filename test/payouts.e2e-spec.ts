@@ -1618,10 +1618,20 @@ describe('payouts', () => {
           `UPDATE payout_lines SET key_sent_at = now() - interval '26 hours' WHERE id = $1`,
           [line.id],
         );
-        await expect(handler.handle({ lineId: line.id }, job)).rejects.toThrow(
-          'Another attempt may still be sending this line',
-        );
+        await expect(handler.handle({ lineId: line.id }, job)).resolves.toEqual({
+          status: 'put_off',
+        });
         expect(spy).toHaveBeenCalledTimes(1);
+        // Sent again by a job of its own once B's attempt is past (3 × STRIPE_TIMEOUT_MS + 30 s),
+        // not by A's retries (the queue's last would have failed the line).
+        const [again] = await t.db.query(
+          `SELECT extract(epoch FROM o.run_at - l.sending_at)::float8 AS after
+             FROM outbox o, payout_lines l
+            WHERE o.job_name = 'payout.line' AND o.payload ->> 'lineId' = $1 AND l.id::text = $1
+              AND o.run_at > now()`,
+          [line.id],
+        );
+        expect(again.after).toBeCloseTo(90, 0);
         release();
         await expect(b).resolves.toEqual({ status: 'paid' });
         // A's retry, later, finds the line paid.
@@ -1782,7 +1792,8 @@ describe('payouts', () => {
       const create = transfers.create.bind(transfers);
       const meanwhile = [
         `status = 'held', held_reason = 'balance_changed'`,
-        `status = 'abandoned', abandoned_at = now(), abandoned_reason = 'stale read'`,
+        `status = 'abandoned', abandoned_at = now(), abandoned_reason = 'stale read',
+         abandoned_by = '${maker.id}', failure_permanent = true`,
       ];
       const spy = jest.spyOn(transfers, 'create').mockImplementation((async (
         params: Stripe.TransferCreateParams,
@@ -1798,7 +1809,8 @@ describe('payouts', () => {
         await execute(draft.body.id);
         const lines = () =>
           t.db.query(
-            `SELECT status, held_reason, abandoned_at, stripe_transfer_id FROM payout_lines
+            `SELECT status, held_reason, abandoned_at, abandoned_reason, abandoned_by,
+                    failure_permanent, stripe_transfer_id FROM payout_lines
               WHERE run_id = $1`,
             [draft.body.id],
           );
@@ -1806,10 +1818,14 @@ describe('payouts', () => {
           const rows = await lines();
           return rows.every((l: { status: string }) => l.status === 'paid') && rows;
         }, 'both lines paid');
-        expect(paid).toEqual([
-          expect.objectContaining({ held_reason: null, abandoned_at: null }),
-          expect.objectContaining({ held_reason: null, abandoned_at: null }),
-        ]);
+        const cleared = {
+          held_reason: null,
+          abandoned_at: null,
+          abandoned_reason: null,
+          abandoned_by: null,
+          failure_permanent: false,
+        };
+        expect(paid).toEqual([expect.objectContaining(cleared), expect.objectContaining(cleared)]);
       } finally {
         spy.mockRestore();
       }

@@ -18,19 +18,6 @@ export type SendingLine = PayoutLineRow & {
 };
 
 /**
- * A renewal put off (PayoutLineHandler.renewKey): the line's key expired, but another attempt
- * under it began too recently to be sure it is not still sending. The job is tried again later,
- * when the lookup will see what that attempt made.
- */
-export class RenewalPutOff extends Error {
-  constructor() {
-    super(
-      'Another attempt may still be sending this line under its expired key; looked for and sent again once it is past',
-    );
-  }
-}
-
-/**
  * Looking for the line's transfer failed: no answer about the transfer, whatever the status
  * (a 403 or 404 on the list, a 5xx, a timeout). Never a refusal of the transfer itself: one may
  * exist, so the line is tried again (a lookup first), never failed as refused, which would let

@@ -39,7 +39,9 @@ export class PayoutLineSendingRepository {
    * read in the same round trip, since every line of a run passes here. Only a line of a run
    * that was executed (approved by a second user): a job for a draft's or a cancelled run's
    * line (added by hand on the queue dashboard) finds nothing to send. `sent_recently`: its
-   * latest attempt began less than `sendSeconds` ago, by the database's clock.
+   * latest attempt began less than `sendSeconds` ago. Both ages by the database's clock when
+   * the lock is had, not when the transaction began: a job that waited for another's lock
+   * must see the key as expired if that other did.
    */
   async lockForSending(
     em: EntityManager,
@@ -49,8 +51,10 @@ export class PayoutLineSendingRepository {
     const [row]: SendableLine[] = await em.query(
       `SELECT l.*, (SELECT pa.payouts_enabled FROM payout_accounts pa
                      WHERE pa.stripe_account_id = l.stripe_account_id) AS payouts_enabled,
-              l.key_sent_at <= now() - make_interval(secs => $2::float8) AS key_expired,
-              l.sending_at > now() - make_interval(secs => $3::float8) AS sent_recently,
+              l.key_sent_at <= clock_timestamp() - make_interval(secs => $2::float8)
+                AS key_expired,
+              l.sending_at > clock_timestamp() - make_interval(secs => $3::float8)
+                AS sent_recently,
               r.minimum_minor
          FROM payout_lines l JOIN payout_runs r ON r.id = l.run_id
         WHERE l.id = $1 AND r.status IN ('executing', 'completed_with_failures')
@@ -83,8 +87,8 @@ export class PayoutLineSendingRepository {
   async markProcessing(em: EntityManager, lineId: string, transferMinor: string): Promise<void> {
     await em.query(
       `UPDATE payout_lines SET status = 'processing', attempts = attempts + 1,
-              transfer_minor = $2, key_sent_at = coalesce(key_sent_at, now()), sending_at = now(),
-              updated_at = now()
+              transfer_minor = $2, key_sent_at = coalesce(key_sent_at, now()),
+              sending_at = clock_timestamp(), updated_at = now()
         WHERE id = $1`,
       [lineId, transferMinor],
     );
@@ -150,7 +154,7 @@ export class PayoutLineSendingRepository {
       `UPDATE payout_lines SET status = 'paid', stripe_transfer_id = $2, transfer_minor = $3,
               paid_at = now(), failure_code = NULL, failure_message = NULL, resend_at = NULL,
               held_reason = NULL, abandoned_at = NULL, abandoned_reason = NULL,
-              abandoned_by = NULL, updated_at = now()
+              abandoned_by = NULL, failure_permanent = false, updated_at = now()
         WHERE id = $1 AND status <> 'paid'`,
       [lineId, transferId, sentMinor],
     );

@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { EntityManager } from 'typeorm';
 import { Env } from '../../config/env.validation';
+import { OutboxService } from '../outbox/outbox.service';
 import { SendingLine } from './payout-line-send';
 import { PayoutLineSendingRepository } from './payout-line-sending.repository';
 import { PayoutSendChecks } from './payout-send-checks.service';
@@ -24,6 +25,7 @@ export class PayoutLineStart {
   constructor(
     private readonly sending: PayoutLineSendingRepository,
     private readonly checks: PayoutSendChecks,
+    private readonly outbox: OutboxService,
     config: ConfigService<Env, true>,
   ) {
     this.sendSeconds = (3 * config.get('STRIPE_TIMEOUT_MS', { infer: true }) + 30_000) / 1000;
@@ -55,10 +57,10 @@ export class PayoutLineStart {
    * The line, sent under a key that expired with no transfer made under it, checked again as
    * for a first send: held, or under a fresh key for what it may be sent for now. Null when
    * another attempt moved it meanwhile (nothing to send here). Put off (this attempt taken
-   * back) while the attempt before this one may still be sending under the old key: another
-   * job for the line (finance's retry beside one still backing off) that read the key a moment
-   * before it expired, and whose transfer, not made yet, the lookup could not see; a fresh key
-   * would have paid the agent twice.
+   * back, and a job queued for when that attempt is past) while the attempt before this one
+   * may still be sending under the old key: another job for the line (finance's retry beside
+   * one still backing off) that read the key a moment before it expired, and whose transfer,
+   * not made yet, the lookup could not see; a fresh key would have paid the agent twice.
    */
   async renewKey(
     em: EntityManager,
@@ -67,7 +69,15 @@ export class PayoutLineStart {
     const row = await this.sending.lockForSending(em, sent.id, this.sendSeconds);
     if (row?.status !== 'processing' || row.idempotency_key !== sent.idempotency_key) return null;
     if (sent.sent_recently) {
+      // Sent again by a job of its own once that attempt is past, not by this job's retries:
+      // those would spend the queue's tries (the last failing the line) and a lookup each.
       await this.sending.undoAttempt(em, row.id, sent.attempts + 1, sent.sending_at);
+      const runAt = new Date(sent.sending_at!.getTime() + this.sendSeconds * 1000);
+      await this.outbox.enqueue(em, 'payout.line', { lineId: row.id }, { runAt });
+      this.logger.warn(
+        { lineId: row.id, runAt },
+        'a payout line whose key expired is sent again once the attempt before it is past: it may still be sending under the old key',
+      );
       return 'put_off';
     }
     const fixed = await this.checks.amount(em, row);

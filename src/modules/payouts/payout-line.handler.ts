@@ -13,7 +13,7 @@ import { DomainMetrics } from '../metrics/domain-metrics';
 import { savedServerError, wasReplayed } from '../stripe/stripe-errors';
 import { STRIPE } from '../stripe/stripe.module';
 import { PayoutLineFailure } from './payout-line-failure.service';
-import { completeRunIfDone, RenewalPutOff, TransferLookupFailed } from './payout-line-send';
+import { completeRunIfDone, TransferLookupFailed } from './payout-line-send';
 import { PayoutLineSendingRepository } from './payout-line-sending.repository';
 import { PayoutLineStart } from './payout-line-start.service';
 import { PayoutRunEvents } from './payout-run-events';
@@ -147,7 +147,7 @@ export class PayoutLineHandler implements HandlesJob<'payout.line'> {
         // day or more ago. It is sent as a first send would be, checked again under a fresh key
         // (a clawback, or payouts disabled, since then would otherwise be paid out all the same).
         const renewed = await this.db.transaction((em) => this.start.renewKey(em, line!));
-        if (renewed === 'put_off') throw new RenewalPutOff();
+        if (renewed === 'put_off') return { status: renewed };
         if (renewed === 'held' || !renewed) {
           await completeRunIfDone(this.db, this.runEvents, line.run_id);
           return { status: renewed ?? 'skipped' };
