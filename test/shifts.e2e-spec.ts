@@ -10,6 +10,7 @@ import { inMinutes, moveShift, postShift, setProfile, shiftBody } from './suppor
 import { createTestApp, TestApp } from './support/test-app';
 import { withApiClockOff } from './support/clock';
 import { waitFor } from './support/wait-for';
+import { waitForLockWaiters, withRowsHeld } from './support/row-locks';
 import { escalate, liveAgents } from './support/tickets';
 
 const fields = (res: { body: { error: { details: { fields: { field: string }[] } } } }) =>
@@ -567,6 +568,28 @@ describe('shifts (company side)', () => {
     expect(again.body.error.code).toBe('SHIFT_CLOSED');
     await t.http.patch(`/v1/shifts/${shift.id}`).set(acme.auth).send({ title: 'x' }).expect(409);
     await t.http.post(`/v1/shifts/${shift.id}/claims`).set(agent.auth).expect(409);
+  });
+
+  it('a cancellation waits for an offer or ticket claim being written on the shift, so what it queues sees it', async () => {
+    const shift = await postShift(t, acme, {
+      startsAt: inMinutes(60).toISOString(),
+      endsAt: inMinutes(180).toISOString(),
+    });
+    // As the router's offer (or an agent's ticket claim) holds while its row is being inserted:
+    // the foreign key's key share on the shift. The cancellation queues the withdrawal of the
+    // shift's offers, which must find that offer committed.
+    const cancelled = await withRowsHeld(
+      t,
+      'SELECT 1 FROM shifts WHERE id = $1 FOR KEY SHARE',
+      [shift.id],
+      async (held) => {
+        const answer = t.http.post(`/v1/shifts/${shift.id}/cancel`).set(acme.auth).send({}).then();
+        await waitForLockWaiters(t, 1, 'the cancellation to wait for the insert');
+        await held.commitTransaction();
+        return answer;
+      },
+    );
+    expect(cancelled.status).toBe(200);
   });
 
   it('tells the agents waiting for a seat that the shift was cancelled', async () => {

@@ -111,8 +111,19 @@ export class InvoiceDraftsService {
       try {
         return await this.stripe.invoices.retrieve(invoice.stripe_invoice_id);
       } catch (e) {
-        if (isMissing(e)) return null; // deleted at Stripe: its event makes our row forget it
-        throw e;
+        if (!isMissing(e)) throw e;
+        // Deleted at Stripe, its event not applied yet (or lost): forgotten now, so the next
+        // attempt makes a new draft under the next count's keys. Making one here would be under
+        // this count's key, which hands back the deleted draft for a day, and our row, naming
+        // the deleted one, would not take another.
+        await this.stripeState.forgetDeletedDraft(
+          this.db.manager,
+          invoice.id,
+          invoice.stripe_invoice_id,
+        );
+        throw new Error(
+          `Stripe draft ${invoice.stripe_invoice_id} of invoice ${invoice.id} was deleted at Stripe`,
+        );
       }
     }
     for await (const draft of this.stripe.invoices.list({

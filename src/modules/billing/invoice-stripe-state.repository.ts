@@ -12,7 +12,8 @@ export class InvoiceStripeStateRepository {
   /**
    * Remembers the Stripe draft of a draft invoice, so that Stripe's events find our row; not if
    * a draft was deleted since the caller read the row (its key may have handed back that one),
-   * nor once it is no draft of ours any more. Whether the row now names this draft.
+   * nor over another draft the row names (another job's), nor once it is no draft of ours any
+   * more. Whether the row now names this draft.
    */
   async setStripeDraft(
     em: EntityManager,
@@ -24,6 +25,7 @@ export class InvoiceStripeStateRepository {
       em,
       `UPDATE invoices SET stripe_invoice_id = $2, updated_at = now()
         WHERE id = $1 AND status = 'draft' AND stripe_drafts_deleted = $3
+          AND (stripe_invoice_id IS NULL OR stripe_invoice_id = $2)
         RETURNING id`,
       [id, stripeId, draftsDeleted],
     );
@@ -65,6 +67,7 @@ export class InvoiceStripeStateRepository {
               total_minor = 0, stripe_invoice_id = $2, number = $3, hosted_invoice_url = $4,
               updated_at = now()
         WHERE id = $1 AND status IN ('draft', 'open')
+          AND (stripe_invoice_id IS NULL OR stripe_invoice_id = $2)
         RETURNING *`,
       [id, s.stripeInvoiceId, s.number, s.hostedInvoiceUrl],
     );

@@ -41,6 +41,10 @@ export class ShiftCancellationService {
   async cancel(actor: Actor, id: string, input: CancelShiftDto): Promise<ShiftDto> {
     const companyId = requireCompany(actor);
     await this.db.transaction(async (em) => {
+      // FOR UPDATE, not the seat paths' NO KEY UPDATE: an offer or ticket claim being written
+      // on the shift (its key share) commits first, so the withdrawal and releases queued below
+      // see it. (Nothing here waits for an agent's row, so nothing deadlocks on it.)
+      await this.shifts.lock(em, id);
       const shift = await this.reads.own(em, companyId, id, true);
       if (shift.status !== 'scheduled') {
         throw new DomainError('SHIFT_CLOSED', 'The shift is already cancelled or completed');
