@@ -17,7 +17,7 @@ import { StripeEventsService } from './modules/payouts/stripe-events.service';
 import { PayoutAccountRefresh } from './modules/payouts/payout-account-refresh.service';
 import { UsersService } from './modules/users/users.service';
 import { WebhookSecrets } from './modules/webhooks/webhook-secrets.service';
-import { StaffUserInput } from './cli/staff-user.input';
+import { StaffPasswordInput, StaffUserInput } from './cli/staff-user.input';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 
@@ -137,7 +137,8 @@ async function main(): Promise<number> {
   try {
     if (command === 'users:create') {
       const password = await readPassword();
-      if (password.length < 12) throw new Error('The password must be at least 12 characters');
+      const problems = validateSync(plainToInstance(StaffPasswordInput, { password }));
+      if (problems.length > 0) throw validationExceptionFactory(problems);
       const user = await app
         .get(UsersService)
         .createStaff(values.email!, password, values.role as 'finance' | 'admin');

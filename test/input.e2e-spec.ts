@@ -539,6 +539,36 @@ describe('bad input on every route with a body', () => {
           .send(escalationBody({ subject: '❤️'.repeat(151) })),
         'subject',
       );
+      // Limits with a floor too (class-validator's Length counted "❤️" as one, so each took
+      // twice its limit; a password taken at sign-up was then refused at every sign-in).
+      await refused(
+        t.http
+          .post('/v1/escalations')
+          .set(as.bot.auth)
+          .send(escalationBody({ summary: '❤️'.repeat(10_001) })),
+        'summary',
+      );
+      const said = { role: 'customer', text: '❤️'.repeat(5_001), at: '2026-11-25T10:00:00Z' };
+      await refused(
+        t.http
+          .post('/v1/escalations')
+          .set(as.bot.auth)
+          .send(escalationBody({ transcript: [said] })),
+        'transcript.0.text',
+      );
+      await refused(
+        t.http
+          .post('/v1/escalations/conv-hearts/rating')
+          .set(as.bot.auth)
+          .send({ csat: 5, comment: '❤️'.repeat(1_001) }),
+        'comment',
+      );
+      await refused(
+        t.http
+          .post('/v1/auth/register')
+          .send({ email: uniqueEmail('hearts'), password: '❤️'.repeat(65), role: 'agent' }),
+        'password',
+      );
     });
 
     it('half of a surrogate pair in a key, which jsonb refuses', async () => {

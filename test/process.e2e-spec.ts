@@ -476,5 +476,22 @@ describe('processes', () => {
       expect(await noPassword.exited).toBe(1);
       expect(noPassword.output()).toContain('HANDOFF_PASSWORD');
     });
+
+    it("refuses a password sign-in would refuse: sign-up's 12 to 128 characters, counted as code points", async () => {
+      for (const password of ['short', 'x'.repeat(129), '❤️'.repeat(65)]) {
+        const email = uniqueEmail('finance');
+        const cli = track(
+          runBuilt('cli.js', { ...env, HANDOFF_PASSWORD: password }, [
+            'users:create',
+            '--role',
+            'finance',
+            '--email',
+            email,
+          ]),
+        );
+        expect(await cli.exited).toBe(1);
+        expect(cli.output()).toContain('password must be 12 to 128 characters long');
+      }
+    });
   });
 });

@@ -1,5 +1,7 @@
 import { IsEmail, IsIn } from 'class-validator';
 import { MaxLength } from '../common/validation/text-and-numbers';
+import { PickType } from '@nestjs/swagger';
+import { RegisterDto } from '../modules/auth/auth.dto';
 
 /** Arguments of `users:create`, validated like an HTTP body. */
 export class StaffUserInput {
@@ -10,3 +12,6 @@ export class StaffUserInput {
   @MaxLength(254)
   email: string;
 }
+
+/** The password `users:create` reads, held to sign-up's rule: sign-in refuses any other. */
+export class StaffPasswordInput extends PickType(RegisterDto, ['password'] as const) {}

@@ -1,5 +1,5 @@
 import { validateSync } from 'class-validator';
-import { IsDecimal, MaxLength } from './text-and-numbers';
+import { IsDecimal, Length, MaxLength } from './text-and-numbers';
 
 class Sample {
   @MaxLength(3)
@@ -10,12 +10,15 @@ class Sample {
 
   @IsDecimal(2)
   share: unknown;
+
+  @Length(2, 3)
+  code: unknown;
 }
 
 const problems = (values: Partial<Sample>) =>
-  validateSync(Object.assign(new Sample(), { name: 'abc', tags: [], share: 0.5, ...values })).map(
-    (e) => Object.values(e.constraints ?? {})[0],
-  );
+  validateSync(
+    Object.assign(new Sample(), { name: 'abc', tags: [], share: 0.5, code: 'ab', ...values }),
+  ).map((e) => Object.values(e.constraints ?? {})[0]);
 
 describe('rules counted as PostgreSQL counts', () => {
   it('counts code points, variation selectors included', () => {
@@ -26,6 +29,12 @@ describe('rules counted as PostgreSQL counts', () => {
     expect(problems({ tags: ['ab', 'abc'] })).toEqual([
       'each value in tags must be shorter than or equal to 2 characters',
     ]);
+    expect(problems({ code: '😀😀😀' })).toEqual([]);
+    expect(problems({ code: '❤️❤️' })).toEqual([
+      'code must be shorter than or equal to 3 characters',
+    ]);
+    expect(problems({ code: 'a' })).toEqual(['code must be longer than or equal to 2 characters']);
+    expect(problems({ code: 42 })).toHaveLength(1);
   });
 
   it('reads decimals from the value, not its string (1e-7 has seven)', () => {

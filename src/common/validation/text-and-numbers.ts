@@ -1,4 +1,5 @@
-import { registerDecorator, ValidationOptions } from 'class-validator';
+import { Transform } from 'class-transformer';
+import { IsUUID as IsUuidText, registerDecorator, ValidationOptions } from 'class-validator';
 
 /**
  * Rules class-validator has, counted or computed the way PostgreSQL sees the value, so that what
@@ -28,6 +29,35 @@ export function MaxLength(max: number, options?: ValidationOptions): PropertyDec
 }
 
 /**
+ * From `min` to `max` characters as PostgreSQL's length() counts them (code points), for the
+ * same reason as MaxLength: class-validator's Length let a 20,000-character limit take 40,000.
+ */
+export function Length(min: number, max: number, options?: ValidationOptions): PropertyDecorator {
+  const each = options?.each ? 'each value in ' : '';
+  return (target, propertyName) =>
+    registerDecorator({
+      name: 'isLength',
+      target: target.constructor,
+      propertyName: propertyName as string,
+      constraints: [min, max],
+      options: {
+        message: ({ value }) =>
+          typeof value === 'string' && [...value].length < min
+            ? `${each}$property must be longer than or equal to ${min} characters`
+            : `${each}$property must be shorter than or equal to ${max} characters`,
+        ...options,
+      },
+      validator: {
+        validate: (value: unknown) => {
+          if (typeof value !== 'string') return false;
+          const length = [...value].length;
+          return length >= min && length <= max;
+        },
+      },
+    });
+}
+
+/**
  * A finite number with at most `places` decimals. class-validator's IsNumber({maxDecimalPlaces})
  * reads the decimals from the number's string, and 1e-7 has none there: it threw (a 500).
  */
@@ -50,4 +80,20 @@ export function IsDecimal(places: number, options?: ValidationOptions): Property
           Math.round(value * scale) / scale === value,
       },
     });
+}
+
+/**
+ * A UUID, in lowercase as PostgreSQL writes one back: it takes either case, so an id sent in
+ * uppercase found its row, but compared with an id read back it differed (a reopen naming its
+ * standing claim in uppercase was refused as resolved again).
+ */
+export function IsUUID(options?: ValidationOptions): PropertyDecorator {
+  const lower = Transform(({ value }: { value: unknown }) =>
+    typeof value === 'string' ? value.toLowerCase() : value,
+  );
+  const uuid = IsUuidText(undefined, options);
+  return (target, propertyName) => {
+    lower(target, propertyName);
+    uuid(target, propertyName);
+  };
 }

@@ -10,13 +10,12 @@ import {
   IsOptional,
   IsString,
   IsTimeZone,
-  Length,
   Matches,
   Max,
   Min,
   ValidateNested,
 } from 'class-validator';
-import { MaxLength } from '../../common/validation/text-and-numbers';
+import { Length, MaxLength } from '../../common/validation/text-and-numbers';
 import { ApiProperty } from '@nestjs/swagger';
 import { ApiInteger } from '../../common/http/openapi-property';
 import { PageQueryDto } from '../../common/pagination/page.dto';

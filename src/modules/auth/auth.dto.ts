@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsEmail, IsIn, IsString, Length, Matches, ValidateIf } from 'class-validator';
-import { MaxLength } from '../../common/validation/text-and-numbers';
+import { IsEmail, IsIn, IsString, Matches, ValidateIf } from 'class-validator';
+import { Length, MaxLength } from '../../common/validation/text-and-numbers';
 import { ApiInteger } from '../../common/http/openapi-property';
 import { UserDto } from '../users/user.dto';
 

@@ -6,13 +6,12 @@ import {
   IsInt,
   IsOptional,
   IsString,
-  IsUUID,
   Matches,
   Max,
   Min,
   MinLength,
 } from 'class-validator';
-import { MaxLength } from '../../common/validation/text-and-numbers';
+import { IsUUID, MaxLength } from '../../common/validation/text-and-numbers';
 import { COMMA_SEPARATED, commaList } from '../../common/validation/comma-list';
 import { ApiInteger } from '../../common/http/openapi-property';
 import { PageQueryDto } from '../../common/pagination/page.dto';

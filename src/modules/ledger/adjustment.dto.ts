@@ -4,15 +4,13 @@ import {
   IsInt,
   IsOptional,
   IsString,
-  IsUUID,
-  Length,
   Matches,
   Max,
   Min,
   NotEquals,
   Validate,
 } from 'class-validator';
-import { MaxLength } from '../../common/validation/text-and-numbers';
+import { IsUUID, Length, MaxLength } from '../../common/validation/text-and-numbers';
 import { ApiInteger } from '../../common/http/openapi-property';
 import { IsCurrencyCode } from '../../common/money/money.dto';
 import { PageQueryDto } from '../../common/pagination/page.dto';

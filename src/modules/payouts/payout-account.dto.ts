@@ -1,7 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsString, Length, Matches } from 'class-validator';
+import { IsString, Matches } from 'class-validator';
 import { ApiInteger } from '../../common/http/openapi-property';
-import { MaxLength } from '../../common/validation/text-and-numbers';
+import { Length, MaxLength } from '../../common/validation/text-and-numbers';
 
 export class AgentPayoutDto {
   /**

@@ -1,5 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsString, Length, Matches, Validate } from 'class-validator';
+import { IsIn, IsOptional, IsString, Matches, Validate } from 'class-validator';
+import { Length } from '../../common/validation/text-and-numbers';
 import { ApiInstant, ApiInteger } from '../../common/http/openapi-property';
 import { IsCurrencyCode } from '../../common/money/money.dto';
 import { PageQueryDto } from '../../common/pagination/page.dto';

@@ -6,12 +6,11 @@ import {
   IsIn,
   IsInt,
   IsString,
-  Length,
   Matches,
   Max,
   Min,
 } from 'class-validator';
-import { MaxLength } from '../../common/validation/text-and-numbers';
+import { Length, MaxLength } from '../../common/validation/text-and-numbers';
 import { ApiInteger } from '../../common/http/openapi-property';
 import { PageQueryDto } from '../../common/pagination/page.dto';
 import { IsOmittable } from '../../common/validation/omittable';

@@ -9,12 +9,11 @@ import {
   IsISO6391,
   IsOptional,
   IsString,
-  Length,
   Max,
   Min,
   ValidateNested,
 } from 'class-validator';
-import { IsDecimal, MaxLength } from '../../common/validation/text-and-numbers';
+import { IsDecimal, Length, MaxLength } from '../../common/validation/text-and-numbers';
 import { ApiInstant, ApiInteger } from '../../common/http/openapi-property';
 import { MoneyDto } from '../../common/money/money.dto';
 import { IsInstant } from '../../common/validation/is-instant';

@@ -7,7 +7,6 @@ import {
   IsInt,
   IsISO6391,
   IsString,
-  Length,
   Matches,
   Max,
   Min,
@@ -16,7 +15,7 @@ import {
   ValidatorConstraint,
   ValidatorConstraintInterface,
 } from 'class-validator';
-import { MaxLength } from '../../common/validation/text-and-numbers';
+import { Length, MaxLength } from '../../common/validation/text-and-numbers';
 import { ApiInstant, ApiInteger } from '../../common/http/openapi-property';
 import { IsInstant } from '../../common/validation/is-instant';
 import { IsOmittable } from '../../common/validation/omittable';

@@ -9,14 +9,12 @@ import {
   IsObject,
   IsOptional,
   IsString,
-  IsUUID,
-  Length,
   Matches,
   Max,
   Min,
   ValidateNested,
 } from 'class-validator';
-import { MaxLength } from '../../common/validation/text-and-numbers';
+import { IsUUID, Length, MaxLength } from '../../common/validation/text-and-numbers';
 import { ApiInstant, ApiInteger } from '../../common/http/openapi-property';
 import { MoneyDto } from '../../common/money/money.dto';
 import { PageQueryDto } from '../../common/pagination/page.dto';
