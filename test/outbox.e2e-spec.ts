@@ -184,7 +184,8 @@ describe('transactional outbox', () => {
   });
 
   it('Redis lost only its last writes (the marker kept), or a finish mark was lost: the reconciler puts each row right', async () => {
-    const [lost, done, broke, waiting, old] = await t.db.transaction(async (em) => [
+    const [lost, done, broke, waiting, old, late] = await t.db.transaction(async (em) => [
+      await outbox.enqueue(em, 'system.ping', ping()),
       await outbox.enqueue(em, 'system.ping', ping()),
       await outbox.enqueue(em, 'system.ping', ping()),
       await outbox.enqueue(em, 'system.ping', ping()),
@@ -192,11 +193,11 @@ describe('transactional outbox', () => {
       await outbox.enqueue(em, 'system.ping', ping()),
     ]);
     const relay = newRelay(t);
-    expect(await relay.relayOnce()).toBe(5);
-    // Redis keeps its marker but not `lost`'s job (nor `old`'s, due two days ago); `done` ran
-    // and completed, its worker dying before its finish mark was written.
-    await (await queue.getJob(outboxJobId(lost)))!.remove();
-    await (await queue.getJob(outboxJobId(old)))!.remove();
+    expect(await relay.relayOnce()).toBe(6);
+    // Redis keeps its marker but not `lost`'s job (nor `old`'s, sent two days ago, nor `late`'s,
+    // due 21 hours ago and relayed only now, the workers having been down); `done` ran and
+    // completed, its worker dying before its finish mark was written.
+    for (const id of [lost, old, late]) await (await queue.getJob(outboxJobId(id)))!.remove();
     const worker = new Worker('default', null, {
       connection: redisOptionsFromUrl(t.env.REDIS_URL),
       prefix: t.env.QUEUE_PREFIX,
@@ -218,9 +219,16 @@ describe('transactional outbox', () => {
       `UPDATE outbox SET sent_at = now() - interval '10 minutes',
                          run_at = now() - interval '10 minutes'`,
     );
-    await t.db.query(`UPDATE outbox SET run_at = now() - interval '2 days' WHERE id = $1`, [old]);
+    await t.db.query(
+      `UPDATE outbox SET run_at = now() - interval '2 days', sent_at = now() - interval '2 days'
+        WHERE id = $1`,
+      [old],
+    );
+    await t.db.query(`UPDATE outbox SET run_at = now() - interval '21 hours' WHERE id = $1`, [
+      late,
+    ]);
     const reconciler = new OutboxReconciler(t.db, t.app.get(QueuesService), new OutboxRepository());
-    expect(await reconciler.reconcileOnce()).toEqual({ finished: 2, resent: 1 });
+    expect(await reconciler.reconcileOnce()).toEqual({ finished: 2, resent: 2 });
     expect(await finishedAt(t, done)).toBeInstanceOf(Date);
     expect(await finishedAt(t, broke)).toBeInstanceOf(Date);
     const failed = await t.db.query('SELECT id FROM outbox WHERE failed');
@@ -228,10 +236,12 @@ describe('transactional outbox', () => {
     const sentAt = async (id: string) =>
       (await t.db.query('SELECT sent_at FROM outbox WHERE id = $1', [id]))[0].sent_at;
     expect(await sentAt(lost)).toBeNull();
+    // Sent 10 minutes ago, so it cannot have completed and been let go a day since: lost.
+    expect(await sentAt(late)).toBeNull();
     // Still waiting in Redis: left as it is; too old to tell lost from run and let go: left.
     expect(await sentAt(waiting)).toBeInstanceOf(Date);
     expect(await sentAt(old)).toBeInstanceOf(Date);
-    expect(await relay.relayOnce()).toBe(1);
+    expect(await relay.relayOnce()).toBe(2);
     expect(await queue.getJob(outboxJobId(lost))).toBeDefined();
     // Nothing left to put right.
     expect(await reconciler.reconcileOnce()).toEqual({ finished: 0, resent: 0 });

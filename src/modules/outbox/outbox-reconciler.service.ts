@@ -10,8 +10,8 @@ import { outboxJobId } from './outbox.service';
 export const RECONCILE_AFTER_MINUTES = 5;
 /**
  * …while BullMQ still keeps its job once done: completed jobs stay a day (removeOnComplete in
- * jobs.module), so within this window a job Redis does not know is one it lost, not one it ran
- * and let go.
+ * jobs.module), so a job due or relayed within this window (it cannot finish before either)
+ * that Redis does not know is one it lost, not one it ran and let go.
  */
 export const RECONCILE_WITHIN_HOURS = 20;
 const BATCH = 200;

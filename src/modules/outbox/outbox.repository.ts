@@ -134,7 +134,11 @@ export class OutboxRepository {
 
   /**
    * Sent rows not finished, after `after` by id: relayed and due at least `afterMinutes` ago,
-   * and due within the last `withinHours`. Reads the partial ix_outbox_unfinished (migration OutboxUnfinished).
+   * and due or relayed within the last `withinHours`: a job cannot finish before it is sent, so
+   * one relayed that recently, had it completed, would still be in Redis (which lets completed
+   * jobs go a day after they finish). By due time alone, rows relayed late (the workers down
+   * for a day while the API wrote) were never looked at. Reads the partial
+   * ix_outbox_unfinished (migration OutboxUnfinished).
    */
   sentUnfinished(
     em: EntityManager,
@@ -147,7 +151,7 @@ export class OutboxRepository {
         WHERE finished_at IS NULL AND id > $1
           AND sent_at < now() - make_interval(mins => $3)
           AND run_at < now() - make_interval(mins => $3)
-          AND run_at > now() - make_interval(hours => $4)
+          AND greatest(run_at, sent_at) > now() - make_interval(hours => $4)
         ORDER BY id LIMIT $2`,
       [after, limit, window.afterMinutes, window.withinHours],
     );
