@@ -349,6 +349,32 @@ describe('transactional outbox', () => {
     expect(left.map((r: { id: string }) => r.id)).toEqual([ids[1], ids[2], ids[5]]);
   });
 
+  it('prunes in short batches, each its own statement: no transaction held open for the whole prune', async () => {
+    const ids = await t.db.transaction(async (em) => {
+      const out: string[] = [];
+      for (let i = 0; i < 5; i++) out.push(await outbox.enqueue(em, 'system.ping', ping()));
+      return out;
+    });
+    await t.db.query(
+      `UPDATE outbox SET run_at = now() - interval '8 days', sent_at = now() - interval '8 days',
+                         finished_at = now() - interval '8 days' WHERE id = ANY($1::bigint[])`,
+      [ids],
+    );
+    // One DELETE of them all held back the events sequencer (pg_snapshot_xmin) until it ended.
+    const query = jest.spyOn(t.db.manager, 'query');
+    try {
+      const gone = await new OutboxRepository().deleteSentBefore(t.db.manager, 7, 16, 2);
+      expect(gone).toBe(5);
+      const deletes = query.mock.calls.filter(([sql]) => /^\s*DELETE/.test(sql));
+      expect(deletes).toHaveLength(3); // 2, 2, 1
+    } finally {
+      query.mockRestore();
+    }
+    expect(await t.db.query('SELECT id FROM outbox WHERE id = ANY($1::bigint[])', [ids])).toEqual(
+      [],
+    );
+  });
+
   it('leaves rows of unknown jobs (a newer release) waiting without blocking the rest', async () => {
     await t.db.query(`INSERT INTO outbox (job_name, payload) VALUES ('from.the.future', '{}')`);
     await t.db.transaction((em) => outbox.enqueue(em, 'system.ping', ping()));

@@ -31,6 +31,8 @@ export class EventSequencer implements OnApplicationBootstrap, OnModuleDestroy {
   private wake: (() => void) | null = null;
   private dirty = false;
   private lastPrune = 0;
+  /** The hourly prune under way, beside the positioning (never in its way). */
+  private pruning: Promise<void> | null = null;
   private publisher: Redis | null = null;
 
   constructor(
@@ -47,6 +49,7 @@ export class EventSequencer implements OnApplicationBootstrap, OnModuleDestroy {
     this.stopped = true;
     this.wake?.();
     await this.loop;
+    await this.pruning;
     await this.listener?.end().catch(() => undefined);
     this.publisher?.disconnect();
   }
@@ -61,13 +64,17 @@ export class EventSequencer implements OnApplicationBootstrap, OnModuleDestroy {
       return { sequencer: true, rows: await this.rows.assignPositions(em, BATCH_SIZE) };
     });
     if (rows.length > 0) await this.publish(rows);
-    // The sequencer's process prunes, after its transaction: inside it the delete took a second
-    // connection while the first was held (a full pool then failed the pass).
-    if (sequencer && Date.now() - this.lastPrune > PRUNE_EVERY_MS) {
+    // The sequencer's process prunes, after its transaction (inside it the delete took a second
+    // connection while the first was held: a full pool then failed the pass), and without
+    // waiting for it: live events must not wait for a day's old ones to be deleted.
+    if (sequencer && !this.pruning && Date.now() - this.lastPrune > PRUNE_EVERY_MS) {
       this.lastPrune = Date.now();
-      await this.prune().catch((e: unknown) =>
-        this.logger.warn({ err: e }, 'old events not pruned; next hour'),
-      );
+      this.pruning = this.prune()
+        .then(() => undefined)
+        .catch((e: unknown) => this.logger.warn({ err: e }, 'old events not pruned; next hour'))
+        .finally(() => {
+          this.pruning = null;
+        });
     }
     return rows;
   }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Client } from 'pg';
 import { EntityManager } from 'typeorm';
+import { deleteInBatches } from '../../database/sql';
 
 /** A positioned event as readers see it. */
 export interface EventRow {
@@ -133,14 +134,16 @@ export class EventsRepository {
    * would start again from 1 under every stream, hub and client that has seen higher ones.
    * Nor one not positioned yet.
    */
-  async deleteOlderThan(em: EntityManager, days: number): Promise<number> {
-    const [, deleted]: [unknown, number] = await em.query(
-      `DELETE FROM events
-        WHERE occurred_at < now() - make_interval(days => $1)
-          AND position < (SELECT max(position) FROM events)`,
+  deleteOlderThan(em: EntityManager, days: number, batch?: number): Promise<number> {
+    return deleteInBatches(
+      em,
+      'events',
+      'seq',
+      `occurred_at < now() - make_interval(days => $1)
+       AND position < (SELECT max(position) FROM events)`,
       [days],
+      batch,
     );
-    return deleted;
   }
 
   /** Wakes the sequencers listening on the `events` channel. */

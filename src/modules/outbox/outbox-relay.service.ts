@@ -46,6 +46,8 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
   private listener: Client | null = null;
   private wake: (() => void) | null = null;
   private lastPrune = 0;
+  /** The hourly prune under way, beside the relay (never in its way). */
+  private pruning: Promise<void> | null = null;
   private lastReconcile = 0;
 
   constructor(
@@ -65,6 +67,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
     this.stopped = true;
     this.wake?.();
     await this.loop;
+    await this.pruning;
     await this.listener?.end().catch(() => undefined);
   }
 
@@ -133,7 +136,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
       let relayed = 0;
       try {
         relayed = await this.relayOnce();
-        await this.pruneSent();
+        this.pruneBeside();
         await this.reconcile();
       } catch (e) {
         this.logger.error({ err: e }, 'outbox relay pass failed; retrying');
@@ -182,6 +185,19 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
     if (!this.reconciler || Date.now() - this.lastReconcile < RECONCILE_EVERY_MS) return;
     this.lastReconcile = Date.now();
     await this.reconciler.reconcileOnce();
+  }
+
+  /**
+   * Starts the hourly prune without waiting for it: an hour's rows take a while to delete, and
+   * relaying (timers, offers, bookings) must not wait for them.
+   */
+  private pruneBeside(): void {
+    if (this.pruning) return;
+    this.pruning = this.pruneSent()
+      .catch((e: unknown) => this.logger.warn({ err: e }, 'old outbox rows not pruned; next hour'))
+      .finally(() => {
+        this.pruning = null;
+      });
   }
 
   private async pruneSent(): Promise<void> {

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Client } from 'pg';
 import { EntityManager } from 'typeorm';
+import { deleteInBatches } from '../../database/sql';
 import { JobName } from '../jobs/job-registry';
 
 /** An unsent row as the relay reads it. */
@@ -189,21 +190,26 @@ export class OutboxRepository {
     return row.oldest;
   }
 
-  async deleteSentBefore(
+  /** Prunes the rows done with, in short batches (deleteInBatches); returns how many went. */
+  deleteSentBefore(
     em: EntityManager,
     keepDays: number,
     keepFailedDays: number,
-  ): Promise<void> {
+    batch?: number,
+  ): Promise<number> {
     // Unfinished rows stay while their job may still be waiting in Redis (a timer weeks away);
     // a row whose finish mark was lost goes a week after it was due. A job that failed for
     // good may still be retried from Redis's failed set and read its payload from its row.
-    await em.query(
-      `DELETE FROM outbox
-        WHERE sent_at < now() - make_interval(days => $1)
-          AND CASE WHEN finished_at IS NULL THEN run_at < now() - make_interval(days => $1)
-                   WHEN failed THEN finished_at < now() - make_interval(days => $2)
-                   ELSE true END`,
+    return deleteInBatches(
+      em,
+      'outbox',
+      'id',
+      `sent_at < now() - make_interval(days => $1)
+       AND CASE WHEN finished_at IS NULL THEN run_at < now() - make_interval(days => $1)
+                WHEN failed THEN finished_at < now() - make_interval(days => $2)
+                ELSE true END`,
       [keepDays, keepFailedDays],
+      batch,
     );
   }
 
