@@ -18,18 +18,33 @@ function sources(dir: string): string[] {
   });
 }
 
-/** Each `.query(` whose SQL is an UPDATE or DELETE with RETURNING: its file, line and receiver. */
+/** The statement with every parenthesised part taken out: what it does at the top level. */
+function topLevel(sql: string): string {
+  let out = sql;
+  for (let prev = ''; prev !== out;) [prev, out] = [out, out.replace(/\([^()]*\)/g, '')];
+  return out;
+}
+
+/** Whether TypeORM answers this statement with [rows, count]: an UPDATE or DELETE returning. */
+export function answersPair(sql: string): boolean {
+  const top = topLevel(sql);
+  return /^\s*(WITH\b[\s\S]*?\b)?(UPDATE|DELETE)\b/i.test(top) && /\bRETURNING\b/i.test(top);
+}
+
+/** Each `.query(` of such a statement (in backquotes or quotes): its file, line and receiver. */
 function returningWrites(file: string): { at: string; receiver: string }[] {
   const text = readFileSync(file, 'utf8');
   const found: { at: string; receiver: string }[] = [];
-  const call = /\.query(?:<[^>]*>)?\(\s*`\s*(UPDATE|DELETE)\b([^`]*)`/g;
+  const call = /\.query(?:<[^>]*>)?\(\s*(`[^`]*`|'[^']*')/g;
   for (let m = call.exec(text); m; m = call.exec(text)) {
-    if (!/\bRETURNING\b/i.test(m[2])) continue;
-    const before = text.slice(0, m.index);
-    const start = Math.max(before.lastIndexOf('const '), before.lastIndexOf('return '));
+    if (!answersPair(m[1].slice(1, -1))) continue;
+    const lines = text.slice(0, m.index).split('\n');
+    // The statement the call is in: from the nearest line that begins one.
+    let first = lines.length - 1;
+    while (first > 0 && !/^\s*(const|let|return|await)\b/.test(lines[first])) first -= 1;
     found.push({
-      at: `${relative(ROOT, file)}:${before.split('\n').length}`,
-      receiver: before.slice(start).replace(/\s+/g, ' '),
+      at: `${relative(ROOT, file)}:${lines.length}`,
+      receiver: lines.slice(first).join(' ').replace(/\s+/g, ' ').trim(),
     });
   }
   return found;
@@ -47,6 +62,14 @@ describe('UPDATE/DELETE … RETURNING through query()', () => {
     expect(writes.length).toBeGreaterThan(0); // the scan sees the ones that take the pair apart
     const traps = writes.filter((w) => !takesPairApart(w.receiver)).map((w) => w.at);
     expect(traps).toEqual([]);
+  });
+
+  it('knows which statements answer [rows, count]', () => {
+    expect(answersPair('UPDATE t SET a = 1 WHERE id = $1 RETURNING id')).toBe(true);
+    expect(answersPair('WITH x AS (SELECT 1) DELETE FROM t USING x RETURNING t.id')).toBe(true);
+    expect(answersPair('WITH u AS (UPDATE t SET a = 1 RETURNING id) SELECT * FROM u')).toBe(false);
+    expect(answersPair('UPDATE t SET a = (SELECT 1) WHERE id = $1')).toBe(false);
+    expect(answersPair('INSERT INTO t VALUES (1) RETURNING id')).toBe(false);
   });
 
   it('tells the trap from the ways out', () => {
