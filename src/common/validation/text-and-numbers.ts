@@ -7,6 +7,19 @@ import { IsUUID as IsUuidText, registerDecorator, ValidationOptions } from 'clas
  */
 
 /**
+ * Whether `value` has from `min` to `max` code points. It has between half its UTF-16 length
+ * and all of it, so only a value near a bound is counted (a 20,000-character summary on every
+ * escalation is not spread into an array).
+ */
+function codePointsBetween(value: string, min: number, max: number): boolean {
+  const units = value.length;
+  if (units <= max && units / 2 >= min) return true;
+  if (units / 2 > max || units < min) return false;
+  const count = [...value].length;
+  return count >= min && count <= max;
+}
+
+/**
  * At most `max` characters as PostgreSQL's length() counts them (code points). class-validator's
  * MaxLength does not count variation selectors (U+FE0F: "❤️" is one there, two here), so 101
  * such hearts passed a 200-character limit and broke the column's check.
@@ -23,7 +36,7 @@ export function MaxLength(max: number, options?: ValidationOptions): PropertyDec
         ...options,
       },
       validator: {
-        validate: (value: unknown) => typeof value === 'string' && [...value].length <= max,
+        validate: (value: unknown) => typeof value === 'string' && codePointsBetween(value, 0, max),
       },
     });
 }
@@ -48,11 +61,8 @@ export function Length(min: number, max: number, options?: ValidationOptions): P
         ...options,
       },
       validator: {
-        validate: (value: unknown) => {
-          if (typeof value !== 'string') return false;
-          const length = [...value].length;
-          return length >= min && length <= max;
-        },
+        validate: (value: unknown) =>
+          typeof value === 'string' && codePointsBetween(value, min, max),
       },
     });
 }
