@@ -384,4 +384,31 @@ describe('one sweeper at a time across processes', () => {
     await t.redis.del(queue.toKey('timer-sweep-lock'));
     expect(await sweeps[3].sweepIfFirst()).toEqual({ rearmed: [], reported: [], settled: [] });
   });
+
+  it('keeps the lock through a sweep longer than its hold: no second process sweeps the same set meanwhile', async () => {
+    const queue = t.app.get(QueuesService).get('default');
+    await t.redis.del(queue.toKey('timer-sweep-lock'));
+    // An interval of 300 ms (a hold of 270), and a sweep of three jobs taking 200 ms each.
+    const config = { get: () => 300 } as unknown as ConfigService<Env, true>;
+    const [a, b] = [0, 1].map(
+      () => new TimerSweep(t.app.get(QueuesService), config, t.app.get(JobDispatcher)),
+    );
+    const failed = ['1', '2', '3'].map((id) => ({ id, name: 'webhook.deliver', data: {} }));
+    let first = true;
+    jest.spyOn(a as never, 'unsettled').mockImplementation((async () => {
+      const jobs = first ? failed : [];
+      first = false;
+      return jobs;
+    }) as never);
+    const settled: string[] = [];
+    jest.spyOn(a as never, 'settle').mockImplementation((async (job: { id: string }) => {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      settled.push(job.id);
+    }) as never);
+    const sweeping = a.sweepIfFirst();
+    await new Promise((resolve) => setTimeout(resolve, 400)); // past the hold
+    expect(await b.sweepIfFirst()).toBeNull();
+    expect(await sweeping).not.toBeNull();
+    expect(settled).toEqual(['1', '2', '3']);
+  });
 });

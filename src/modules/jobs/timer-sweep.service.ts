@@ -15,6 +15,9 @@ export const MAX_TIMER_REARMS = 3;
 const PAGE = 500;
 // Beside the queue's keys, like the relay's marker.
 const LOCK = 'timer-sweep-lock';
+/** Extends the lock by ARGV[2] ms if this process (ARGV[1]) still holds it: 1, else 0. */
+const EXTEND_IF_OURS = `if redis.call('get', KEYS[1]) == ARGV[1]
+  then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;
 // Where the next sweep goes on in a failed set larger than one sweep reads (its queue's key).
 const CURSOR = 'timer-sweep-cursor';
 
@@ -98,16 +101,35 @@ export class TimerSweep implements OnApplicationBootstrap, OnModuleDestroy {
     // BullMQ's client interface has no SET NX; its ioredis client takes ioredis' arguments.
     const redis = (await queue.client) as unknown as Redis;
     const holdMs = Math.floor(this.everyMs * 0.9);
-    const taken = await redis.set(queue.toKey(LOCK), this.token, 'PX', holdMs, 'NX');
-    return taken === 'OK' ? this.sweepOnce() : null;
+    const key = queue.toKey(LOCK);
+    const taken = await redis.set(key, this.token, 'PX', holdMs, 'NX');
+    if (taken !== 'OK') return null;
+    // A sweep after an incident (thousands of failed jobs, a transaction each) can outlast the
+    // hold: it is extended while the sweep goes on, else a second process swept the same set
+    // from its own stale copies (a timer re-armed twice, a gaveUp run twice).
+    let extendedAt = Date.now();
+    return this.sweepOnce(async () => {
+      if (Date.now() - extendedAt < holdMs / 3) return true;
+      extendedAt = Date.now();
+      return (await redis.eval(EXTEND_IF_OURS, 1, key, this.token, holdMs)) === 1;
+    });
   }
 
-  /** One pass over the failed sets of the queues with timers or jobs to settle. */
-  async sweepOnce(): Promise<TimerSweepResult> {
+  /**
+   * One pass over the failed sets of the queues with timers or jobs to settle; `holding`, asked
+   * before each job, says whether this process may go on (it still holds the sweep's lock).
+   */
+  async sweepOnce(holding?: () => Promise<boolean>): Promise<TimerSweepResult> {
     const result: TimerSweepResult = { rearmed: [], reported: [], settled: [] };
     for (const name of this.sweptQueues) {
       // Collected first: re-arming takes jobs out of the set being paged through.
       for (const job of await this.unsettled(name)) {
+        if (holding && !(await holding())) {
+          this.logger.warn(
+            'timer sweep lost its lock (it ran past its hold); the next one goes on',
+          );
+          return result;
+        }
         try {
           if (TIMER_NAMES.has(job.name)) await this.rearmOrReport(job, result);
           else await this.settle(job, result);
