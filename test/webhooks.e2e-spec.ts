@@ -200,6 +200,44 @@ describe('webhooks to companies (real worker, real HTTP receiver)', () => {
     }
   });
 
+  it('redelivers a delivery whose retry chain lost its job: pending, its next attempt over an hour late', async () => {
+    const hook = webhookReceiver({ script: [500], hang: true });
+    const url = await hook.start();
+    try {
+      await claimedWithWebhookAt(url);
+      const pending = await waitFor(async () => {
+        const res = await t.http
+          .get('/v1/companies/me/webhook-deliveries')
+          .set(co.auth)
+          .expect(200);
+        return res.body.items.find(
+          (x: { status: string; attempts: number }) => x.status === 'pending' && x.attempts >= 1,
+        );
+      }, 'a pending delivery');
+      const chainOf = async () =>
+        Number(
+          (await t.db.query('SELECT chain FROM webhook_deliveries WHERE id = $1', [pending.id]))[0]
+            .chain,
+        );
+      const before = await chainOf();
+      // Its next attempt's job was lost (Redis, late in a day-long chain): nothing will come.
+      await t.db.query(
+        `UPDATE webhook_deliveries SET next_attempt_at = now() - interval '61 minutes'
+          WHERE id = $1`,
+        [pending.id],
+      );
+      const res = await t.http
+        .post(`/v1/companies/me/webhook-deliveries/${pending.id}/redeliver`)
+        .set(co.auth)
+        .expect(202);
+      expect(res.body).toMatchObject({ id: pending.id, status: 'pending' });
+      // A new chain: the lost one's job, should it turn up, is stale and stops.
+      expect(await chainOf()).toBe(before + 1);
+    } finally {
+      await hook.stop();
+    }
+  });
+
   it('records a failure after the last attempt', async () => {
     const hook = webhookReceiver({ then: 500 });
     const url = await hook.start();

@@ -66,6 +66,7 @@ interface DeliveryIdRow {
 
 interface DeliveryStatusRow {
   status: string;
+  stalled: boolean;
 }
 
 /** The keyset position of a page of the log: after (created_at, id), newest first. */
@@ -213,17 +214,21 @@ export class WebhookDeliveriesRepository {
     );
   }
 
-  /** The company's delivery, locked; its status, or undefined if it has no such delivery. */
+  /**
+   * The company's delivery, locked: its status, and whether it is pending with its next attempt
+   * over an hour late (its job lost: no retry is coming); undefined if it has no such delivery.
+   */
   async lockStatusOf(
     em: EntityManager,
     id: string,
     companyId: string,
-  ): Promise<string | undefined> {
+  ): Promise<DeliveryStatusRow | undefined> {
     const [current]: DeliveryStatusRow[] = await em.query(
-      'SELECT status FROM webhook_deliveries WHERE id = $1 AND company_id = $2 FOR UPDATE',
+      `SELECT status, coalesce(next_attempt_at < now() - interval '1 hour', false) AS stalled
+         FROM webhook_deliveries WHERE id = $1 AND company_id = $2 FOR UPDATE`,
       [id, companyId],
     );
-    return current?.status;
+    return current;
   }
 
   /** Back to pending for a fresh retry chain, numbered one more than the last. */

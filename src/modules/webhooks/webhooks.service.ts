@@ -137,10 +137,13 @@ export class WebhooksService {
   async redeliver(actor: Actor, id: string): Promise<WebhookDeliveryDto> {
     const companyId = requireCompany(actor);
     return this.db.transaction(async (em) => {
-      const status = await this.deliveryLog.lockStatusOf(em, id, companyId);
-      if (status === undefined) throw DomainError.notFound('Webhook delivery');
-      // One retry chain at a time: a second would race the first and double the traffic.
-      if (status === 'pending') {
+      const current = await this.deliveryLog.lockStatusOf(em, id, companyId);
+      if (current === undefined) throw DomainError.notFound('Webhook delivery');
+      // One retry chain at a time: a second would race the first and double the traffic. Not
+      // for ever, though: a chain whose next attempt is an hour late lost its job (Redis lost
+      // it past the reconciler's window, late in a day-long chain), and only a new chain ends
+      // it; should the old job turn up, its chain number is stale and it stops.
+      if (current.status === 'pending' && !current.stalled) {
         throw new DomainError('DELIVERY_IN_PROGRESS', 'This delivery is still being retried');
       }
       const row = await this.deliveryLog.markPending(em, id);
