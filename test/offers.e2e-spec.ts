@@ -614,15 +614,16 @@ describe('offers (push routing)', () => {
     expect((await offersOf(ticket.id))[0].status).toBe('pending');
   });
 
-  it('offers the tickets below the 64 best when the agent passed on all of those', async () => {
-    // A company of its own: the 64 tickets it leaves open would come first in the others.
-    const co = await registerCompany(t, 'Hard Queue');
+  /**
+   * A company of its own (the 64 tickets it leaves open would come first in the others) with
+   * `agents` on a live push shift, 64 urgent tickets each carrying an offer to the first agent
+   * (`offer`: its status, expires_at, decided_at and decline_reason, as SQL), and a low ticket
+   * below them, escalated last.
+   */
+  const belowOfferedTop = async (name: string, agents: number, offer: string) => {
+    const co = await registerCompany(t, name);
     const coBot = { Authorization: `Bearer ${await createApiKey(t, co)}` };
-    const {
-      shiftId,
-      agents: [agent],
-    } = await liveAgents(t, co.auth, 1, {}, { routing: 'push' });
-    // 64 urgent tickets the agent declined on this shift (hard ones stay open, and on top).
+    const live = await liveAgents(t, co.auth, agents, {}, { routing: 'push' });
     await insertTickets(t, co.companyId!, 64);
     await t.db.query(`UPDATE tickets SET priority = 3, rank = 3 WHERE company_id = $1`, [
       co.companyId,
@@ -630,51 +631,48 @@ describe('offers (push routing)', () => {
     await t.db.query(
       `INSERT INTO offers (ticket_id, agent_id, company_id, shift_id, status, expires_at,
                            decided_at, decline_reason)
-       SELECT id, $2, company_id, $3, 'declined', now(), now(), 'too hard'
-         FROM tickets WHERE company_id = $1`,
-      [co.companyId, agent.id, shiftId],
+       SELECT id, $2, company_id, $3, ${offer} FROM tickets WHERE company_id = $1`,
+      [co.companyId, live.agents[0].id, live.shiftId],
     );
     const below = await t.http
       .post('/v1/escalations')
       .set(coBot)
       .send(escalationBody({ priority: 'low' }))
       .expect(201);
+    return { co, agents: live.agents, below: below.body as { id: string } };
+  };
+
+  it('offers the tickets below the 64 best when the agent passed on all of those', async () => {
+    // 64 urgent tickets the agent declined on this shift (hard ones stay open, and on top).
+    const {
+      co,
+      agents: [agent],
+      below,
+    } = await belowOfferedTop('Hard Queue', 1, `'declined', now(), now(), 'too hard'`);
     expect(await t.app.get(OfferRouter).route(co.companyId!)).toEqual({ offered: 1 });
-    expect((await offersOf(below.body.id))[0]).toMatchObject({
+    expect((await offersOf(below.id))[0]).toMatchObject({
       agent_id: agent.id,
       status: 'pending',
     });
   });
 
   it('offers the tickets below 64 whose offers ran out over 30 s ago, their expiry jobs late', async () => {
-    const co = await registerCompany(t, 'Stalled Worker');
-    const coBot = { Authorization: `Bearer ${await createApiKey(t, co)}` };
-    const {
-      shiftId,
-      agents: [gone, free],
-    } = await liveAgents(t, co.auth, 2, {}, { routing: 'push' });
     // 64 urgent tickets on offer to one agent, run out 40 s ago, none of their jobs run yet.
-    await insertTickets(t, co.companyId!, 64);
-    await t.db.query(`UPDATE tickets SET priority = 3, rank = 3 WHERE company_id = $1`, [
-      co.companyId,
-    ]);
-    await t.db.query(
-      `INSERT INTO offers (ticket_id, agent_id, company_id, shift_id, status, expires_at)
-       SELECT id, $2, company_id, $3, 'pending', now() - interval '40 seconds'
-         FROM tickets WHERE company_id = $1`,
-      [co.companyId, gone.id, shiftId],
+    const {
+      co,
+      agents: [, free],
+      below,
+    } = await belowOfferedTop(
+      'Stalled Worker',
+      2,
+      `'pending', now() - interval '40 seconds', NULL, NULL`,
     );
-    const below = await t.http
-      .post('/v1/escalations')
-      .set(coBot)
-      .send(escalationBody({ priority: 'low' }))
-      .expect(201);
     const routing = t.app.get(OfferRoutingRepository);
     expect([
       ...(await routing.withOfferableTicket(t.db.manager, co.companyId!, [free.id])),
     ]).toEqual([free.id]);
     expect(await t.app.get(OfferRouter).route(co.companyId!)).toEqual({ offered: 1 });
-    expect((await offersOf(below.body.id))[0]).toMatchObject({
+    expect((await offersOf(below.id))[0]).toMatchObject({
       agent_id: free.id,
       status: 'pending',
     });
