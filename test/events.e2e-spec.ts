@@ -1,4 +1,5 @@
 import { EventSequencer } from '../src/modules/events/event-sequencer.service';
+import { EventsRepository } from '../src/modules/events/events.repository';
 import { EventsService, NewEvent } from '../src/modules/events/events.service';
 import {
   createApiKey,
@@ -211,6 +212,36 @@ describe('events store and GET /v1/events', () => {
     );
     expect(await sequencer.prune()).toBeGreaterThanOrEqual(1);
     expect((await list(agent)).map((e) => e.type)).toEqual(['test.new']);
+  });
+
+  it('prunes a batch at a time, never the event holding the last position', async () => {
+    const agent = await registerAgent(t);
+    for (const n of [1, 2, 3]) await record({ type: 'test.batch', agentId: agent.id, data: { n } });
+    await waitFor(async () => (await list(agent)).length === 3, 'three events');
+    await t.db.query(
+      `UPDATE events SET occurred_at = now() - interval '31 days' WHERE type = 'test.batch'`,
+    );
+    const [{ last }] = await t.db.query(`SELECT max(position)::int AS last FROM events`);
+    // One row a statement: each its own short transaction, none held for the whole prune.
+    const query = jest.spyOn(t.db.manager, 'query');
+    try {
+      expect(
+        await t.app.get(EventsRepository).deleteOlderThan(t.db.manager, 30, 1),
+      ).toBeGreaterThanOrEqual(2);
+      expect(
+        query.mock.calls.filter(([sql]) => /^\s*DELETE/.test(sql)).length,
+      ).toBeGreaterThanOrEqual(3);
+    } finally {
+      query.mockRestore();
+    }
+    const left = await t.db.query(
+      `SELECT (data ->> 'n')::int AS n, position::int FROM events WHERE type = 'test.batch'`,
+    );
+    expect(left.filter((e: { n: number }) => e.n < 3)).toEqual([]);
+    const [{ n }] = await t.db.query(`SELECT count(*)::int AS n FROM events WHERE position = $1`, [
+      last,
+    ]);
+    expect(n).toBe(1);
   });
 
   it('keeps the event holding the last position: positions never start again', async () => {

@@ -21,7 +21,8 @@ export async function changedRows<T = { id: string }>(
  * One DELETE of an hour's or a day's rows held a transaction open for its whole length: the
  * events sequencer positions nothing written after a transaction still running began
  * (pg_snapshot_xmin), so every live event waited for the prune. SKIP LOCKED lets two pruners
- * take different rows instead of queueing on each other's. Returns how many went.
+ * take different rows instead of queueing on each other's. `goOn`, asked before each batch,
+ * lets a process shutting down stop between batches. Returns how many went.
  */
 export async function deleteInBatches(
   em: EntityManager,
@@ -30,9 +31,10 @@ export async function deleteInBatches(
   where: string,
   params: unknown[],
   batch = 5000,
+  goOn: () => boolean = () => true,
 ): Promise<number> {
   let total = 0;
-  for (;;) {
+  while (goOn()) {
     const [, deleted] = (await em.query(
       `DELETE FROM ${table} WHERE ${key} IN (
          SELECT ${key} FROM ${table} WHERE ${where} LIMIT ${batch} FOR UPDATE SKIP LOCKED)`,
@@ -41,6 +43,7 @@ export async function deleteInBatches(
     total += deleted;
     if (deleted < batch) return total;
   }
+  return total;
 }
 
 /**

@@ -82,7 +82,7 @@ export class EventSequencer implements OnApplicationBootstrap, OnModuleDestroy {
   /** Deletes events older than the retention (EVENTS_RETENTION_DAYS); returns how many. */
   prune(): Promise<number> {
     const days = this.config.get('EVENTS_RETENTION_DAYS', { infer: true });
-    return this.rows.deleteOlderThan(this.db.manager, days);
+    return this.rows.deleteOlderThan(this.db.manager, days, undefined, () => !this.stopped);
   }
 
   private async publish(rows: EventRow[]): Promise<void> {

@@ -134,7 +134,12 @@ export class EventsRepository {
    * would start again from 1 under every stream, hub and client that has seen higher ones.
    * Nor one not positioned yet.
    */
-  deleteOlderThan(em: EntityManager, days: number, batch?: number): Promise<number> {
+  deleteOlderThan(
+    em: EntityManager,
+    days: number,
+    batch?: number,
+    goOn?: () => boolean,
+  ): Promise<number> {
     return deleteInBatches(
       em,
       'events',
@@ -143,6 +148,7 @@ export class EventsRepository {
        AND position < (SELECT max(position) FROM events)`,
       [days],
       batch,
+      goOn,
     );
   }
 

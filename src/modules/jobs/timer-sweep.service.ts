@@ -121,15 +121,17 @@ export class TimerSweep implements OnApplicationBootstrap, OnModuleDestroy {
    */
   async sweepOnce(holding?: () => Promise<boolean>): Promise<TimerSweepResult> {
     const result: TimerSweepResult = { rearmed: [], reported: [], settled: [] };
+    const lost = async () => {
+      if (!holding || (await holding())) return false;
+      this.logger.warn('timer sweep lost its lock (it ran past its hold); the next one goes on');
+      return true;
+    };
     for (const name of this.sweptQueues) {
+      // Before the queue's page is read: reading moves its cursor on.
+      if (await lost()) return result;
       // Collected first: re-arming takes jobs out of the set being paged through.
       for (const job of await this.unsettled(name)) {
-        if (holding && !(await holding())) {
-          this.logger.warn(
-            'timer sweep lost its lock (it ran past its hold); the next one goes on',
-          );
-          return result;
-        }
+        if (await lost()) return result;
         try {
           if (TIMER_NAMES.has(job.name)) await this.rearmOrReport(job, result);
           else await this.settle(job, result);

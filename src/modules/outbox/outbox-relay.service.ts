@@ -203,6 +203,12 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
   private async pruneSent(): Promise<void> {
     if (Date.now() - this.lastPrune < PRUNE_EVERY_MS) return;
     this.lastPrune = Date.now();
-    await this.rows.deleteSentBefore(this.db.manager, KEEP_SENT_DAYS, KEEP_FAILED_DAYS);
+    await this.rows.deleteSentBefore(
+      this.db.manager,
+      KEEP_SENT_DAYS,
+      KEEP_FAILED_DAYS,
+      undefined,
+      () => !this.stopped,
+    );
   }
 }

@@ -196,6 +196,7 @@ export class OutboxRepository {
     keepDays: number,
     keepFailedDays: number,
     batch?: number,
+    goOn?: () => boolean,
   ): Promise<number> {
     // Unfinished rows stay while their job may still be waiting in Redis (a timer weeks away);
     // a row whose finish mark was lost goes a week after it was due. A job that failed for
@@ -210,6 +211,7 @@ export class OutboxRepository {
                 ELSE true END`,
       [keepDays, keepFailedDays],
       batch,
+      goOn,
     );
   }
 
