@@ -55,6 +55,12 @@ describe('GET /v1/events/stream', () => {
   // Committed by the other process: fan-out must go through Redis (or its database fallback).
   const recordOnB = (e: NewEvent) =>
     b.db.transaction((em) => b.app.get(EventsService).record(em, e));
+  const unpositioned = async () => {
+    const [row]: { n: number }[] = await a.db.query(
+      `SELECT count(*)::int AS n FROM events WHERE position IS NULL`,
+    );
+    return row.n;
+  };
   const eventsOf = (c: SseClient, n: number, what: string) =>
     waitFor(async () => c.events.length >= n && c.events, what, 10_000);
 
@@ -74,6 +80,8 @@ describe('GET /v1/events/stream', () => {
 
     for (const n of [2, 3]) await recordOnB({ type: 'test.one', agentId: agent.id, data: { n } });
     await recordOnB({ type: 'test.one', agentId: other.id, data: { n: 'still not yours' } });
+    // Positioned before the stream opens, so that they come in its replay, not live.
+    await waitFor(async () => (await unpositioned()) === 0, 'the missed events positioned');
     const again = stream(agent.auth.Authorization, String(one.id));
     await eventsOf(again, 2, 'the replay');
     await recordOnB({ type: 'test.one', agentId: agent.id, data: { n: 4 } });

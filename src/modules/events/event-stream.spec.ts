@@ -67,4 +67,15 @@ describe('EventStream', () => {
     expect(flushed.destroy).not.toHaveBeenCalled();
     expect(expired.destroy).not.toHaveBeenCalled();
   });
+
+  it('goes live after a replay the socket took, with bytes still waiting and no drain to come', async () => {
+    const res = Object.assign(stuckAnswer(), { writableLength: 366 });
+    res.write.mockReturnValue(true);
+    const stream = open(res);
+    const row = { id: '1', type: 't', occurred_at: new Date(), company_id: null, agent_id: 'a' };
+    await stream.replay([row as never]);
+    stream.goLive();
+    stream.push({ ...row, id: '2' } as never);
+    expect(res.write).toHaveBeenLastCalledWith(expect.stringContaining('id: 2\n'));
+  });
 });

@@ -85,10 +85,18 @@ export class EventStream {
     this.write(row);
   }
 
-  /** Writes replayed rows; resolves when the socket took them (or the stream ended). */
+  /**
+   * Writes replayed rows; resolves once the socket can take more (at once unless a write said
+   * it was full), or the stream ended.
+   */
   async replay(rows: EventRow[]): Promise<void> {
-    for (const row of rows) if (!this.ended) this.write(row, true);
-    if (this.ended || this.res.writableLength === 0) return;
+    let full = false;
+    for (const row of rows) if (!this.ended) full = !this.write(row, true) || full;
+    // Only a write that answered false is followed by 'drain'. Bytes still waiting are not
+    // enough: the response corks the socket until the next tick, so a few small events always
+    // leave some, and waiting for a 'drain' that never came kept the stream replaying for good
+    // (its live events queued until it was cut off as too slow).
+    if (this.ended || !full) return;
     await new Promise<void>((resolve) => {
       const done = () => {
         this.res.off('drain', done);
@@ -136,7 +144,8 @@ export class EventStream {
     for (const listener of this.closeListeners) listener(reason);
   }
 
-  private write(row: EventRow, replaying = false): void {
+  /** Whether the socket took the frame without going over its buffer. */
+  private write(row: EventRow, replaying = false): boolean {
     const frame =
       `id: ${row.id}\nevent: ${row.type}\n` +
       `data: ${JSON.stringify({
@@ -150,7 +159,7 @@ export class EventStream {
     const taken = this.res.write(frame);
     // A replay waits for the socket between pages (a page of large messages is more than the
     // byte limit at once); only live events count as falling behind.
-    if (replaying) return;
+    if (replaying) return taken;
     if (!taken) this.behind += 1;
     if (
       this.behind > this.options.maxBehind ||
@@ -158,5 +167,6 @@ export class EventStream {
     ) {
       this.end('too_slow');
     }
+    return taken;
   }
 }
