@@ -18,7 +18,7 @@ import { EventsModule } from './modules/events/events.module';
 import { HealthModule } from './modules/health/health.module';
 import { IdempotencyModule } from './modules/idempotency/idempotency.module';
 import { JobsModule } from './modules/jobs/jobs.module';
-import { redisOptionsFromUrl } from './modules/jobs/redis-options';
+import { redisOptionsFromUrl, SIDE_COMMAND_TIMEOUT_MS } from './modules/jobs/redis-options';
 import { WorkersModule } from './modules/jobs/workers.module';
 import { InvoiceCloserModule } from './modules/billing/invoice-closer.module';
 import { BillingModule } from './modules/billing/billing.module';
@@ -113,6 +113,7 @@ export class AppModule {
           storage: new ThrottlerStorageRedisService(env.REDIS_URL, {
             keyPrefix: `${env.QUEUE_PREFIX}:throttle:`,
             maxRetriesPerRequest: 1,
+            commandTimeout: SIDE_COMMAND_TIMEOUT_MS,
           }),
         }),
         JobsModule,

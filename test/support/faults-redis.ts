@@ -13,6 +13,12 @@ export interface RedisChild {
   stop(signal?: NodeJS.Signals): Promise<void>;
   /** Starts it again on the same port (and the same data directory when persistent). */
   start(): Promise<void>;
+  /**
+   * Freezes it (SIGSTOP): connections stay open and nothing is answered, as in a partition that
+   * sends no reset; `resume` (SIGCONT) thaws it.
+   */
+  pause(): void;
+  resume(): void;
   /** Stops it for good and removes its data directory. */
   dispose(): Promise<void>;
   running(): boolean;
@@ -77,7 +83,10 @@ export async function startRedis(options: { persistent: boolean }): Promise<Redi
     stop,
     start,
     running: () => proc !== null && proc.exitCode === null,
+    pause: () => proc?.kill('SIGSTOP'),
+    resume: () => proc?.kill('SIGCONT'),
     async dispose() {
+      proc?.kill('SIGCONT');
       await stop('SIGKILL');
       rmSync(dir, { recursive: true, force: true });
     },

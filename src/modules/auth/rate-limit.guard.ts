@@ -17,6 +17,8 @@ import { IS_PUBLIC_KEY } from '../../common/auth/decorators';
 import { RATE_LIMIT_KEY, RateLimitKind } from '../../common/http/rate-limit';
 import { Env } from '../../config/env.validation';
 
+/** How long requests skip the limits after a call to their Redis failed. */
+const SKIP_AFTER_FAILURE_MS = 5_000;
 const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 const READS = new Set(['GET', 'HEAD']);
 
@@ -34,6 +36,8 @@ export class RateLimitGuard extends ThrottlerGuard {
   private readonly enabled: boolean;
   private readonly log = new Logger(RateLimitGuard.name);
   private lastOutageLog = 0;
+  /** After a call that failed (Redis not answering within its timeout), none until then. */
+  private skipUntil = 0;
 
   constructor(
     @InjectThrottlerOptions() options: ThrottlerModuleOptions,
@@ -57,10 +61,15 @@ export class RateLimitGuard extends ThrottlerGuard {
     // Known down (reconnecting): no call at all, so an outage adds no latency to every write.
     const redis = (this.storageService as Partial<ThrottlerStorageRedisService>).redis;
     if (redis && redis.status !== 'ready') return this.unenforced(`Redis ${redis.status}`);
+    // Connected but not answering (a paused server, a partition with no reset): each call waits
+    // for the client's timeout, so after one failed, requests skip the limits for a while
+    // instead of each waiting that long.
+    if (Date.now() < this.skipUntil) return this.unenforced('Redis failed a call just now');
     try {
       return await this.count(props);
     } catch (e) {
       if (e instanceof ThrottlerException) throw e;
+      this.skipUntil = Date.now() + SKIP_AFTER_FAILURE_MS;
       return this.unenforced((e as Error).message);
     }
   }

@@ -2,7 +2,7 @@ import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@ne
 import { ConfigService } from '@nestjs/config';
 import Redis from 'ioredis';
 import { Env } from '../../config/env.validation';
-import { redisOptionsFromUrl } from '../jobs/redis-options';
+import { sideRedis, sideRedisOptions } from '../jobs/redis-options';
 import type { ApiKeyOwnerRow } from './api-keys.repository';
 
 /** How long after a failed subscription bot requests go uncached without trying again. */
@@ -89,7 +89,9 @@ export class ApiKeyCache implements OnApplicationBootstrap, OnModuleDestroy {
   async revoked(id: string): Promise<void> {
     this.evict(id);
     try {
-      this.pub ??= new Redis({ ...this.redisOptions(), maxRetriesPerRequest: 1 });
+      this.pub ??= sideRedis(this.redisUrl(), (e) =>
+        this.logger.warn({ err: e }, 'API key revocations: Redis error'),
+      );
       await this.pub.publish(revokedChannel(this.prefix), id);
     } catch (e) {
       this.logger.warn({ err: e, id }, 'could not tell other processes of a revoked API key');
@@ -120,8 +122,7 @@ export class ApiKeyCache implements OnApplicationBootstrap, OnModuleDestroy {
 
   private async listen(): Promise<void> {
     const sub = new Redis({
-      ...this.redisOptions(),
-      maxRetriesPerRequest: 1,
+      ...sideRedisOptions(this.redisUrl()),
       connectTimeout: SUBSCRIBE_CONNECT_TIMEOUT_MS,
       // disconnect() arms a timer that only this socket's 'close' clears: after a refused
       // connection that has already happened, and the default 2 s kept the process alive.
@@ -142,7 +143,7 @@ export class ApiKeyCache implements OnApplicationBootstrap, OnModuleDestroy {
     });
   }
 
-  private redisOptions() {
-    return redisOptionsFromUrl(this.config.get('REDIS_URL', { infer: true }));
+  private redisUrl() {
+    return this.config.get('REDIS_URL', { infer: true });
   }
 }

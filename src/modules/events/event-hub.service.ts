@@ -4,7 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import Redis from 'ioredis';
 import { DataSource } from 'typeorm';
 import { Env } from '../../config/env.validation';
-import { redisOptionsFromUrl } from '../jobs/redis-options';
+import { redisOptionsFromUrl, sideRedis } from '../jobs/redis-options';
 import { DomainMetrics } from '../metrics/domain-metrics';
 import { eventsChannel } from './event-sequencer.service';
 import { EventStream, StreamEndReason } from './event-stream';
@@ -114,7 +114,7 @@ export class EventHub implements OnModuleDestroy {
           this.config.get('JWT_ACCESS_TTL_SECONDS', { infer: true }),
           this.config.get('QUEUE_DASHBOARD_SESSION_MINUTES', { infer: true }) * 60,
         ) + 60;
-      this.pub ??= new Redis({ ...this.redisOptions(), maxRetriesPerRequest: 1 });
+      this.pub ??= this.sidePub();
       // Access tokens are stateless: without this mark, the token of a session that just ended
       // (or of an agent just suspended) could open a new stream until it expires.
       await this.pub.set(endedKey(prefix, subject), Math.floor(Date.now() / 1000), 'EX', ttl);
@@ -133,7 +133,7 @@ export class EventHub implements OnModuleDestroy {
   async endedSince(subject: string, issuedAt: number): Promise<boolean> {
     try {
       const prefix = this.config.get('QUEUE_PREFIX', { infer: true });
-      this.pub ??= new Redis({ ...this.redisOptions(), maxRetriesPerRequest: 1 });
+      this.pub ??= this.sidePub();
       const ended = await this.pub.get(endedKey(prefix, subject));
       return ended !== null && issuedAt <= Number(ended);
     } catch (e) {
@@ -156,44 +156,32 @@ export class EventHub implements OnModuleDestroy {
     this.pub?.disconnect();
   }
 
-  private redisOptions() {
-    return redisOptionsFromUrl(this.config.get('REDIS_URL', { infer: true }));
+  private sidePub(): Redis {
+    return sideRedis(this.redisUrl(), (e) =>
+      this.logger.warn({ err: e }, 'stream control: Redis error'),
+    );
+  }
+
+  private redisUrl() {
+    return this.config.get('REDIS_URL', { infer: true });
   }
 
   /**
-   * Subscribes and reads the head, once per process; a start that failed (Redis or PostgreSQL
-   * away at that moment) is undone, so the next stream tries again instead of every stream of
-   * this process failing until it restarts.
+   * Reads the head and starts the poll, once per process; a start that failed (PostgreSQL away
+   * at that moment) is undone, so the next stream tries again instead of every stream of this
+   * process failing until it restarts. Redis is not waited for: it only speeds delivery up.
    */
   private start(): Promise<void> {
     this.started ??= this.subscribe().catch((e: unknown) => {
       this.started = null;
-      this.sub?.disconnect();
-      this.sub = null;
       throw e;
     });
     return this.started;
   }
 
   private async subscribe(): Promise<void> {
-    const prefix = this.config.get('QUEUE_PREFIX', { infer: true });
-    const sub = new Redis({ ...this.redisOptions(), maxRetriesPerRequest: null });
-    this.sub = sub;
-    let listening = false;
-    sub.on('error', (e) => this.logger.warn({ err: e }, 'events subscription error'));
-    sub.on('message', (channel: string, message: string) => {
-      if (channel === controlChannel(prefix)) return this.onControl(message);
-      // Published before the head is read below: its events are within the head. (Handled with
-      // no head yet, it would make the hub read the whole table to fill the gap from 0.)
-      if (!listening) return;
-      const batch = JSON.parse(message) as EventRow[];
-      this.enqueue(() => this.accept(batch));
-    });
-    await sub.subscribe(eventsChannel(prefix), controlChannel(prefix));
-    // After subscribing: anything published from now on arrives, anything before is in the
-    // database (a message older than head is ignored, one past it fills the gap first). The read
-    // is the chain's next step, so every message from now on is handled after it.
-    listening = true;
+    // The head first: every message handled from now on is after it (one older is ignored, one
+    // past it fills the gap from the database first).
     const read = this.chain.then(async () => {
       this.head = await this.rows.maxPosition(this.db.manager);
       this.ready = true;
@@ -203,6 +191,23 @@ export class EventHub implements OnModuleDestroy {
     const pollMs = this.config.get('EVENTS_POLL_MS', { infer: true });
     this.poll = setInterval(() => this.enqueue(() => this.catchUp()), pollMs);
     this.poll.unref();
+    // Not awaited: with Redis down or not answering, the subscription waits (ioredis subscribes
+    // once connected) while the poll delivers. Awaited, it held the first stream of the process,
+    // and every stream after it, open with heartbeats and no events until Redis came back.
+    const prefix = this.config.get('QUEUE_PREFIX', { infer: true });
+    const sub = new Redis({ ...redisOptionsFromUrl(this.redisUrl()), maxRetriesPerRequest: null });
+    this.sub = sub;
+    sub.on('error', (e) => this.logger.warn({ err: e }, 'events subscription error'));
+    sub.on('message', (channel: string, message: string) => {
+      if (channel === controlChannel(prefix)) return this.onControl(message);
+      const batch = JSON.parse(message) as EventRow[];
+      this.enqueue(() => this.accept(batch));
+    });
+    sub
+      .subscribe(eventsChannel(prefix), controlChannel(prefix))
+      // What was published before it listened: at once rather than at the next poll.
+      .then(() => this.enqueue(() => this.catchUp()))
+      .catch((e: unknown) => this.logger.warn({ err: e }, 'events not subscribed; polling'));
   }
 
   private enqueue(step: () => Promise<void>): void {

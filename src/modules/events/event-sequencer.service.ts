@@ -5,7 +5,7 @@ import Redis from 'ioredis';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { Env } from '../../config/env.validation';
-import { redisOptionsFromUrl } from '../jobs/redis-options';
+import { sideRedis } from '../jobs/redis-options';
 import { EventRow, EventsRepository } from './events.repository';
 
 const BATCH_SIZE = 1000;
@@ -89,10 +89,9 @@ export class EventSequencer implements OnApplicationBootstrap, OnModuleDestroy {
     // Best effort: a hub that misses a message finds the gap (positions are gap-free) or its
     // poll finds the new head, and reads the events from the database.
     try {
-      this.publisher ??= new Redis({
-        ...redisOptionsFromUrl(this.config.get('REDIS_URL', { infer: true })),
-        maxRetriesPerRequest: 1,
-      });
+      this.publisher ??= sideRedis(this.config.get('REDIS_URL', { infer: true }), (e) =>
+        this.logger.warn({ err: e }, 'events publisher: Redis error'),
+      );
       const prefix = this.config.get('QUEUE_PREFIX', { infer: true });
       await this.publisher.publish(eventsChannel(prefix), JSON.stringify(rows));
     } catch (e) {

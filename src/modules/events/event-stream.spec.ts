@@ -25,13 +25,13 @@ describe('EventStream', () => {
   beforeEach(() => jest.useFakeTimers());
   afterEach(() => jest.useRealTimers());
 
-  const open = (res: ReturnType<typeof stuckAnswer>) =>
+  const open = (res: ReturnType<typeof stuckAnswer>, maxBehindBytes = 1 << 20) =>
     new EventStream(res as unknown as ServerResponse, {
       scope: { kind: 'agent', agentId: 'a' } as never,
       subject: 'a',
       heartbeatMs: 60_000,
       maxBehind: 10,
-      maxBehindBytes: 1 << 20,
+      maxBehindBytes,
       expiresAt: null,
       afterId: 0,
     });
@@ -77,5 +77,22 @@ describe('EventStream', () => {
     stream.goLive();
     stream.push({ ...row, id: '2' } as never);
     expect(res.write).toHaveBeenLastCalledWith(expect.stringContaining('id: 2\n'));
+  });
+
+  it('writes the events queued during a replay whole, however many bytes they make', async () => {
+    const res = stuckAnswer();
+    res.write.mockImplementation(() => {
+      res.writableLength += 4096;
+      return res.writableLength < 16_384;
+    });
+    const stream = open(res, 8192);
+    const row = { type: 't', occurred_at: new Date(), company_id: null, agent_id: 'a' };
+    for (let id = 1; id <= 5; id += 1) stream.push({ ...row, id: String(id) } as never);
+    stream.goLive();
+    expect(stream.ended).toBeNull();
+    expect(res.destroy).not.toHaveBeenCalled();
+    // Live from here: the next one over the limit is too slow.
+    stream.push({ ...row, id: '6' } as never);
+    expect(stream.ended).toBe('too_slow');
   });
 });

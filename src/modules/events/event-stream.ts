@@ -113,7 +113,9 @@ export class EventStream {
     this.replaying = false;
     const queued = this.queued;
     this.queued = [];
-    for (const row of queued) if (!this.ended) this.write(row);
+    // Written at once in one tick, so they count against no byte limit: as live events, a
+    // long replay's queue of large ones (at most maxBehind) cut off a reader however fast.
+    for (const row of queued) if (!this.ended) this.write(row, true);
   }
 
   /**

@@ -1,4 +1,4 @@
-import type { RedisOptions } from 'ioredis';
+import Redis, { type RedisOptions } from 'ioredis';
 
 /** ioredis options from a redis:// or rediss:// URL (BullMQ takes options, not URLs). */
 export function redisOptionsFromUrl(url: string): RedisOptions {
@@ -13,3 +13,37 @@ export function redisOptionsFromUrl(url: string): RedisOptions {
     tls: u.protocol === 'rediss:' ? {} : undefined,
   };
 }
+
+/**
+ * How long the clients beside BullMQ's (pub/sub, rate-limit counters) wait for a reply. A Redis
+ * that stops answering without closing the connection (a partition that sends no reset, a
+ * paused server) fails no command by itself: ioredis waits for ever, and so did every event
+ * positioning pass (its publish) and every rate-limited request.
+ */
+export const SIDE_COMMAND_TIMEOUT_MS = 1500;
+
+/** Options for those clients: one reconnect per command, and SIDE_COMMAND_TIMEOUT_MS. */
+export function sideRedisOptions(url: string): RedisOptions {
+  return {
+    ...redisOptionsFromUrl(url),
+    maxRetriesPerRequest: 1,
+    commandTimeout: SIDE_COMMAND_TIMEOUT_MS,
+  };
+}
+
+/**
+ * A client beside BullMQ's whose callers handle each command's failure: its connection errors
+ * are logged once per SIDE_ERROR_LOG_MS rather than printed by ioredis as unhandled.
+ */
+export function sideRedis(url: string, log: (e: unknown) => void): Redis {
+  const client = new Redis(sideRedisOptions(url));
+  let last = 0;
+  client.on('error', (e) => {
+    if (Date.now() - last < SIDE_ERROR_LOG_MS) return;
+    last = Date.now();
+    log(e);
+  });
+  return client;
+}
+
+const SIDE_ERROR_LOG_MS = 10_000;
