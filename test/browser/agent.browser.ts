@@ -94,7 +94,7 @@ test('a company admin cannot reach the agent pages; anonymous visitors are sent 
   ]) {
     await page.goto(path);
     await expect(page.getByText('This page is not for your role.')).toBeVisible();
-    await expect(page.getByRole('heading', { name: 'Your tickets' })).toHaveCount(0);
+    await expect(page.getByRole('heading', { name: 'My tickets' })).toHaveCount(0);
   }
 });
 

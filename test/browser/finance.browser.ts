@@ -132,6 +132,13 @@ test('finance adjusts, drafts, approves as a second user, pays, downloads and re
   await bobPage.getByRole('button', { name: 'Approve' }).click();
   await expect(page.getByText('approved', { exact: true })).toBeVisible();
   // Cancelling asks first (it would throw the approval away); kept, the run stays approved.
+  // Kept and "Not yet" send nothing.
+  const runCalls: string[] = [];
+  bobPage.on('request', (request) => {
+    if (request.method() === 'POST' && /\/(cancel|execute)$/.test(request.url())) {
+      runCalls.push(request.url());
+    }
+  });
   await bobPage.getByRole('button', { name: 'Cancel run' }).click();
   await bobPage
     .getByRole('dialog', { name: 'Cancel this payout run?' })
@@ -146,6 +153,9 @@ test('finance adjusts, drafts, approves as a second user, pays, downloads and re
   await pay.getByRole('button', { name: 'Not yet' }).click();
   await expect(bobPage.getByRole('dialog')).toHaveCount(0);
   await expect(page.getByText('approved', { exact: true })).toBeVisible();
+  await bobPage.reload(); // a call sent would have changed the run by now
+  await expect(bobPage.getByText('approved', { exact: true })).toBeVisible();
+  expect(runCalls).toEqual([]);
   await execute.click();
   // While the execution is on its way, the run's other actions wait (a cancel confirmed then
   // took over the shared state, and Execute could be pressed again).

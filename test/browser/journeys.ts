@@ -148,7 +148,12 @@ export async function agentJourney(page: Page): Promise<void> {
   const card = page.getByRole('article', { name: `Refunds desk · ${companyName}` });
   await expect(card).toBeVisible();
   await expectAccessible(page, 'shifts');
+  // The claim answered before leaving the page (a navigation could cut it off).
+  const claimed = page.waitForResponse(
+    (r) => r.request().method() === 'POST' && /\/v1\/shifts\/[^/]+\/claims$/.test(r.url()),
+  );
   await card.getByRole('button', { name: 'Claim a seat' }).click();
+  expect((await claimed).status()).toBe(201);
 
   await page.goto('/agent/seats');
   const seat = page.getByRole('article', { name: `Refunds desk · ${companyName}` });

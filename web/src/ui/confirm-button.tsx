@@ -1,5 +1,6 @@
 import { Button, Group, Modal, Stack, Text, type ButtonProps } from '@mantine/core';
-import { useState, type ReactNode } from 'react';
+import { useRef, useState, type ReactNode } from 'react';
+import { keepFocusNear } from './use-dialog';
 
 interface Props extends Pick<ButtonProps, 'size' | 'variant' | 'loading' | 'disabled'> {
   /** The button's text; the dialog's title is `title`. */
@@ -27,9 +28,10 @@ export function ConfirmButton({
   ...button
 }: Props) {
   const [open, setOpen] = useState(false);
+  const trigger = useRef<HTMLButtonElement>(null);
   return (
     <>
-      <Button {...button} onClick={() => setOpen(true)}>
+      <Button {...button} ref={trigger} onClick={() => setOpen(true)}>
         {children}
       </Button>
       <Modal opened={open} onClose={() => setOpen(false)} title={title}>
@@ -43,6 +45,9 @@ export function ConfirmButton({
               color="red"
               onClick={() => {
                 setOpen(false);
+                // The step often removes this button (a revoked key's row goes): the focus
+                // then stays near it instead of falling to the page's start.
+                if (trigger.current) keepFocusNear(trigger.current);
                 onConfirm();
               }}
             >

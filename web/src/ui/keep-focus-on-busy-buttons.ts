@@ -9,7 +9,9 @@ export function keepFocusOnBusyButtons(doc: Document = document): () => void {
   const lostFocus = (event: FocusEvent) => {
     const button = event.target;
     // Focus that moved somewhere (relatedTarget), or a button still enabled: not this case.
-    if (!(button instanceof HTMLButtonElement) || event.relatedTarget !== null) return;
+    // Inputs too: a switch disabled while its change saves (availability) lost the focus alike.
+    const control = button instanceof HTMLButtonElement || button instanceof HTMLInputElement;
+    if (!control || event.relatedTarget !== null) return;
     // The attribute is set in the same render that moves the focus: look once it has settled.
     queueMicrotask(() => {
       if (!button.disabled) return;

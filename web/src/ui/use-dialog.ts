@@ -39,7 +39,7 @@ const SETTLE_MS = 5_000;
  * start. It goes to the nearest table or section around the button that is still there (the
  * table itself may go with its last row), if nothing else has taken it meanwhile.
  */
-function keepFocusNear(button: HTMLElement): void {
+export function keepFocusNear(button: HTMLElement): void {
   const around: HTMLElement[] = [];
   for (
     let at = button.parentElement?.closest<HTMLElement>('[role="region"], section, main');

@@ -2,6 +2,7 @@ import { Button, Card, Group, Progress, Stack, Text, TextInput, Title } from '@m
 import { useMutation } from '@tanstack/react-query';
 import { useId, useState } from 'react';
 import { api, unwrap, type Schemas } from '../../api/client';
+import { useSubmissionKey } from '../../api/idempotency-key';
 import { ErrorAlert } from '../../ui/error-alert';
 import { problemOf } from '../../ui/form-errors';
 import { money } from '../../ui/money';
@@ -18,7 +19,9 @@ interface Props {
 
 /**
  * A ticket held for this agent for a few seconds: accept it (a claim), or decline with a reason.
- * The Idempotency-Key is the offer id: a retried accept can never claim twice.
+ * An accept whose answer was lost, sent again, goes under the same Idempotency-Key; after a final
+ * answer the key is new, so an accept refused at capacity can be tried again once a ticket is
+ * done (under the offer id as its key for good, the stored refusal came back every time).
  */
 export function OfferCard({ offer, onAccepted, onDeclined }: Props) {
   const headingId = useId();
@@ -31,13 +34,18 @@ export function OfferCard({ offer, onAccepted, onDeclined }: Props) {
   const total = Math.max(1, Math.round((expiresAt - new Date(offer.createdAt).getTime()) / 1000));
   const left = Math.max(0, Math.ceil((expiresAt - now) / 1000));
 
+  const submission = useSubmissionKey();
   const accept = useMutation({
     mutationFn: () =>
       unwrap(
         api.POST('/v1/offers/{id}/accept', {
-          params: { path: { id: offer.id }, header: { 'Idempotency-Key': offer.id } },
+          params: {
+            path: { id: offer.id },
+            header: { 'Idempotency-Key': submission.keyFor({ offerId: offer.id }) },
+          },
         }),
       ),
+    onSettled: (_data, error) => submission.settled(error),
     onSuccess: onAccepted,
   });
   const decline = useMutation({

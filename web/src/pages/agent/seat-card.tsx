@@ -1,7 +1,7 @@
 import { Anchor, Badge, Button, Card, Group, Stack, Text, Title } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { useId, useState } from 'react';
+import { useId, useRef, useState } from 'react';
 import { Link } from 'react-router';
 import { api, unwrap, type Schemas } from '../../api/client';
 import { keys } from '../../api/query-keys';
@@ -9,6 +9,7 @@ import { ConfirmButton } from '../../ui/confirm-button';
 import { ErrorAlert } from '../../ui/error-alert';
 import { money } from '../../ui/money';
 import { formatInstant, formatRange } from '../../ui/times';
+import { keepFocusNear } from '../../ui/use-dialog';
 import { useNow } from '../../ui/use-now';
 import { CancelSeatModal } from './cancel-seat-modal';
 import { CheckInButton } from './check-in-button';
@@ -50,6 +51,7 @@ export function SeatCard({ seat }: { seat: Seat }) {
       void queryClient.invalidateQueries({ queryKey: keys.reliability });
     },
   });
+  const cancelButton = useRef<HTMLButtonElement>(null);
   const cancel = useMutation({
     mutationFn: () => unwrap(api.DELETE('/v1/shifts/{id}/claims/me', path)),
     onSuccess: (answer) => {
@@ -137,7 +139,7 @@ export function SeatCard({ seat }: { seat: Seat }) {
                 </Button>
               )}
               {!started && (
-                <Button variant="default" onClick={() => setCancelling(true)}>
+                <Button variant="default" ref={cancelButton} onClick={() => setCancelling(true)}>
                   Cancel seat
                 </Button>
               )}
@@ -152,7 +154,11 @@ export function SeatCard({ seat }: { seat: Seat }) {
           setCancelling(false);
           cancel.reset(); // reopened later, it does not show this attempt's error
         }}
-        onConfirm={() => cancel.mutate()}
+        onConfirm={() => {
+          // The card goes with its seat: the focus stays near it, not at the page's start.
+          if (cancelButton.current) keepFocusNear(cancelButton.current);
+          cancel.mutate();
+        }}
         pending={cancel.isPending}
         error={cancel.error}
       />

@@ -2,6 +2,7 @@ import { Button, Group, Select, Stack, Text, Textarea } from '@mantine/core';
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, unwrap, type Schemas } from '../../api/client';
+import { useSubmissionKey } from '../../api/idempotency-key';
 import { keys } from '../../api/query-keys';
 import { ErrorAlert } from '../../ui/error-alert';
 import { problemOf } from '../../ui/form-errors';
@@ -25,20 +26,29 @@ export function TransferForm({ ticket }: { ticket: Schemas['AgentTicketDto'] }) 
     ticket.requiredSkills.map((s) => ({ skill: s.skill, minLevel: String(s.minLevel) })),
   );
   const [note, setNote] = useState('');
+  // As for a release: a transfer whose answer was lost, sent again, is answered as the first
+  // (without a key, the retry met 409 "not claimed by you" and said nothing of the transfer).
+  const submission = useSubmissionKey();
   const transfer = useMutation({
-    mutationFn: () =>
-      unwrap(
+    mutationFn: () => {
+      const body = {
+        requiredSkills: rows.map((r) => ({
+          skill: r.skill ?? '',
+          minLevel: Number(r.minLevel ?? 0),
+        })),
+        note,
+      };
+      return unwrap(
         api.POST('/v1/tickets/{id}/transfer', {
-          params: { path: { id: ticket.id } },
-          body: {
-            requiredSkills: rows.map((r) => ({
-              skill: r.skill ?? '',
-              minLevel: Number(r.minLevel ?? 0),
-            })),
-            note,
+          params: {
+            path: { id: ticket.id },
+            header: { 'Idempotency-Key': submission.keyFor({ ticketId: ticket.id, body }) },
           },
+          body,
         }),
-      ),
+      );
+    },
+    onSettled: (_data, error) => submission.settled(error),
     onSuccess: () => exit('Ticket transferred with your note.'),
   });
   const inputs = [

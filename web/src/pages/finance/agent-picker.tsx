@@ -4,6 +4,7 @@ import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, unwrap } from '../../api/client';
 import { keys } from '../../api/query-keys';
+import { problemOf } from '../../ui/form-errors';
 
 interface Props {
   value: string | null;
@@ -45,8 +46,12 @@ export function AgentPicker({ value, onChange, error }: Props) {
         setPicked(agentId ? option : null);
         onChange(agentId);
       }}
-      nothingFoundMessage={term && !found.isFetching ? 'No agent found' : undefined}
-      error={error}
+      // A failed search is said as such: shown as "No agent found", a 429 or a 5xx sent finance
+      // looking for an agent who is there.
+      nothingFoundMessage={term && !found.isFetching && !found.error ? 'No agent found' : undefined}
+      error={
+        error ?? (found.error ? `Search failed: ${problemOf(found.error)?.message}` : undefined)
+      }
     />
   );
 }

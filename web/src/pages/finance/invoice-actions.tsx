@@ -35,6 +35,9 @@ export function InvoiceActions({ invoice }: { invoice: Invoice }) {
   const queryClient = useQueryClient();
   const refresh = () => void queryClient.invalidateQueries({ queryKey: keys.receivables });
   const label = `${invoice.companyName ?? 'company'} ${periodLabel(invoice)}`;
+  // Here, not in the dialog: a credit whose answer was lost, sent again after the dialog was
+  // closed and opened, goes under the same key (a new dialog's new key credited twice).
+  const creditKey = useSubmissionKey();
   return (
     <Group gap="xs" wrap="nowrap">
       {(invoice.status === 'open' || invoice.status === 'past_due') && (
@@ -129,7 +132,13 @@ export function InvoiceActions({ invoice }: { invoice: Invoice }) {
         </ReasonDialog>
       )}
       {open === 'credit' && (
-        <CreditNoteModal invoice={invoice} label={label} onDone={refresh} onClose={dialog.close} />
+        <CreditNoteModal
+          invoice={invoice}
+          label={label}
+          submission={creditKey}
+          onDone={refresh}
+          onClose={dialog.close}
+        />
       )}
     </Group>
   );
@@ -138,10 +147,11 @@ export function InvoiceActions({ invoice }: { invoice: Invoice }) {
 function CreditNoteModal(props: {
   invoice: Invoice;
   label: string;
+  submission: ReturnType<typeof useSubmissionKey>;
   onDone: () => void;
   onClose: () => void;
 }) {
-  const { invoice } = props;
+  const { invoice, submission } = props;
   const [amount, setAmount] = useState('');
   const [amountError, setAmountError] = useState<string | null>(null);
   const [reason, setReason] = useState('');
@@ -149,7 +159,6 @@ function CreditNoteModal(props: {
   // cannot credit twice, and a corrected amount is a new request. A final answer frees it: a
   // refusal the API stored under the key would otherwise be replayed to the same credit sent
   // again once its cause has gone.
-  const submission = useSubmissionKey();
   const run = useMutation({
     mutationFn: () => {
       // Empty is sent as 0 for the API to name the field; one that cannot be read is said
@@ -165,7 +174,12 @@ function CreditNoteModal(props: {
         }),
       );
     },
-    onSettled: (_data, error) => submission.settled(error),
+    onSettled: (_data, error) => {
+      submission.settled(error);
+      // A failure may have credited all the same (its answer lost) or met a credit made
+      // meanwhile: what is left to credit is read again.
+      if (error) props.onDone();
+    },
     onSuccess: () => {
       props.onDone();
       props.onClose();
