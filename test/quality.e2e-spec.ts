@@ -327,7 +327,14 @@ describe('quality: ratings, reviews, disputes, scores', () => {
       .get(`/v1/tickets/${done.id}/feedback`)
       .set(company.auth)
       .expect(200);
-    expect(feedback.body.review).toMatchObject({ id: second.body.id, score: 2 });
+    expect(feedback.body.review).toMatchObject({ id: second.body.id, score: 2, counts: true });
+    // Past the score's window it counts no more, as the agent's own feedback list says too.
+    await t.db.query(
+      `UPDATE ticket_reviews SET created_at = now() - interval '91 days' WHERE id = $1`,
+      [second.body.id],
+    );
+    const old = await t.http.get(`/v1/tickets/${done.id}/feedback`).set(company.auth).expect(200);
+    expect(old.body.review).toMatchObject({ id: second.body.id, counts: false });
   });
 
   it('while a ticket is reopened, its feedback is the reopened resolution’s review, which may still change', async () => {
@@ -425,6 +432,12 @@ describe('quality: ratings, reviews, disputes, scores', () => {
     // Nothing from which other companies' feedback could be worked out: with the score and
     // the platform mean, the overall count and sum would give their average away.
     expect(seen.body).toMatchObject({ inputs: null, sum: null, reopenRate: null });
+    // Nor four decimals of the score and the mean: the company moving its own review by a known
+    // amount and reading both again gave the count and sum of the others' exactly. Two, as the
+    // console shows them (whole percents).
+    const own = await quality(agents[0]);
+    expect(seen.body.score).toBe(Math.round(own.score * 100) / 100);
+    expect(seen.body.platformMean).toBe(Math.round(own.platformMean * 100) / 100);
     expect(
       seen.body.counted.every((c: { companyId: string }) => c.companyId === company.companyId),
     ).toBe(true);

@@ -135,6 +135,9 @@ describe('withdrawing an escalation', () => {
       .send({ score: 1, tags: [], note: 'Left the customer' })
       .expect(409);
     expect(review.body.error.code).toBe('TICKET_NOT_RESOLVED');
+    // Nor a resolution in the agent's reopen rate: it can never be reopened.
+    const quality = await t.http.get('/v1/agents/me/quality').set(agent.auth).expect(200);
+    expect(quality.body.reopenRate).toMatchObject({ resolved: 1, reopened: 0 });
   });
 
   it('pays nothing, bills nothing and marks nothing when the holder had not written to the customer', async () => {

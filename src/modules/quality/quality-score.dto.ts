@@ -80,7 +80,7 @@ export class QualityScoreDto {
   priorWeight: number;
   /**
    * The mean value of every counted rating and review on the platform in the window (0.5 when
-   * there are none).
+   * there are none). To four decimals; two in a company's view.
    * @example 0.78
    */
   platformMean: number;
@@ -99,7 +99,8 @@ export class QualityScoreDto {
   @ApiProperty({ type: 'number', nullable: true, example: 11.5 })
   sum: number | null;
   /**
-   * 0–1, to four decimals.
+   * 0–1, to four decimals; two in a company's view (with four, moving its own review and reading
+   * again gave other companies' count and sum away).
    * @example 0.8067
    */
   score: number;

@@ -121,6 +121,10 @@ export class QualityScoreService implements AgentQualityReader {
       this.tickets.resolutionCounts(em, agentId, since),
     ]);
     const shown = companies.filter((c) => onlyCompany === null || c.company_id === onlyCompany);
+    // A company's view: two decimals of the overall score and mean. With four, a company that
+    // moved its own review by a known amount and read both again worked out exactly how many
+    // inputs the other companies gave and their sum.
+    const places = onlyCompany === null ? 4 : 2;
     const names = await this.companies.namesOf(
       em,
       shown.map((c) => c.company_id),
@@ -140,11 +144,11 @@ export class QualityScoreService implements AgentQualityReader {
       agentId,
       windowDays: QUALITY_WINDOW_DAYS,
       priorWeight: PRIOR_WEIGHT,
-      platformMean: round(Number(score.platform_mean), 4),
+      platformMean: round(Number(score.platform_mean), places),
       // What a company may not see: other companies' feedback, in aggregate or not.
       inputs: onlyCompany === null ? score.inputs : null,
       sum: onlyCompany === null ? round(Number(score.sum), 4) : null,
-      score: round(Number(score.score), 4),
+      score: round(Number(score.score), places),
       tier: tierOf(score.ranked, score.above, score.below),
       tierMinInputs: TIER_MIN_INPUTS,
       rankedAgents: score.ranked,

@@ -128,7 +128,8 @@ export class ReviewDto {
   /** The agent's dispute of it, if any. */
   dispute: ReviewDisputeDto | null;
   /**
-   * Whether it counts in the agent's quality score (a removed review does not).
+   * Whether it counts in the agent's quality score now: inside the score's window (90 days) and
+   * not removed.
    * @example true
    */
   counts: boolean;

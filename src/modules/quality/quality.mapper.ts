@@ -1,3 +1,4 @@
+import { QUALITY_WINDOW_DAYS } from '../../common/quality/quality-window';
 import { RatingRow } from './ratings.repository';
 import { ReviewRow } from './reviews.repository';
 import { RatingDto, ReviewDisputeDto, ReviewDto } from './quality.dto';
@@ -46,6 +47,9 @@ export function toReviewDto(r: ReviewRow): ReviewDto {
     updatedAt: r.updated_at,
     editableUntilAt: new Date(r.created_at.getTime() + REVIEW_EDIT_DAYS * DAY),
     dispute: toDisputeDto(r),
-    counts: r.dispute_status !== 'removed',
+    // As the agent's feedback list and the score say: inside the window and not removed.
+    counts:
+      r.dispute_status !== 'removed' &&
+      r.created_at.getTime() > Date.now() - QUALITY_WINDOW_DAYS * DAY,
   };
 }

@@ -50,7 +50,10 @@ export class TicketQualityRepository {
     return row;
   }
 
-  /** The agent's resolutions since `since` (of one company, or any), and how many reopened. */
+  /**
+   * The agent's resolutions since `since` (of one company, or any), and how many reopened. Not
+   * paid withdrawals: final, they can never reopen, and counted they lowered the rate.
+   */
   async resolutionCounts(
     em: EntityManager,
     agentId: string,
@@ -58,10 +61,10 @@ export class TicketQualityRepository {
     companyId: string | null,
   ): Promise<{ resolved: number; reopened: number }> {
     const [row]: { resolved: number; reopened: number }[] = await em.query(
-      `SELECT count(*)::int AS resolved, count(reopened_at)::int AS reopened
-         FROM ticket_claims
-        WHERE agent_id = $1 AND status = 'resolved' AND resolved_at > $2
-          AND ($3::uuid IS NULL OR company_id = $3)`,
+      `SELECT count(*)::int AS resolved, count(c.reopened_at)::int AS reopened
+         FROM ticket_claims c JOIN tickets t ON t.id = c.ticket_id
+        WHERE c.agent_id = $1 AND c.status = 'resolved' AND c.resolved_at > $2
+          AND ($3::uuid IS NULL OR c.company_id = $3) AND t.status <> 'withdrawn'`,
       [agentId, since, companyId],
     );
     return row;
