@@ -21,7 +21,9 @@ describe('quality: ratings, reviews, disputes, scores', () => {
   const worked = new Map<string, { id: string; externalId: string }[]>();
 
   beforeAll(async () => {
-    t = await createTestApp();
+    // Tiers from one company's inputs, to compare with hand-computed values; the default (3
+    // companies) has its own test.
+    t = await createTestApp({ env: { QUALITY_TIER_MIN_COMPANIES: '1' } });
     company = await registerCompany(t, 'Rated Co');
     key = await createApiKey(t, company);
     ({ agents } = await liveAgents(t, company.auth, 6));
@@ -89,6 +91,7 @@ describe('quality: ratings, reviews, disputes, scores', () => {
       score: Number(expected(10, 10).toFixed(4)),
       tier: 'top',
       tierMinInputs: 10,
+      tierMinCompanies: 1,
       rankedAgents: 5,
       agentsAbove: 0,
       reopenRate: { resolved: 10, reopened: 0, rate: 0 },
@@ -128,6 +131,55 @@ describe('quality: ratings, reviews, disputes, scores', () => {
       expect(Number(Number(byAgent.get(agent.id)!.score).toFixed(4))).toBe(
         (await quality(agent)).score,
       );
+    }
+  });
+
+  it('one company cannot make a tier: an agent is ranked on inputs from three companies', async () => {
+    const strict = await createTestApp({ shareWith: t }); // QUALITY_TIER_MIN_COMPANIES: 3
+    const view = async (agent: SignedIn) =>
+      (await strict.http.get('/v1/agents/me/quality').set(agent.auth).expect(200)).body;
+    const tiers = async () => {
+      await strict.app.get(QualityTiers).refresh();
+      const rows: { agent_id: string; tier: string }[] = await t.db.query(
+        'SELECT agent_id, tier FROM agent_quality',
+      );
+      const byAgent = new Map(rows.map((r) => [r.agent_id, r.tier]));
+      return agents.map((a) => byAgent.get(a.id));
+    };
+    const moved: string[] = [];
+    try {
+      // Every input so far is Rated Co's: a company with its own agent and a few tickets rated
+      // five stars would have bought the top tier. Nobody is ranked.
+      expect(await view(agents[0])).toMatchObject({
+        score: expect.any(Number),
+        tier: 'middle',
+        tierMinCompanies: 3,
+        rankedAgents: 0,
+        agentsAbove: null,
+      });
+      expect(await tiers()).toEqual(Array(6).fill('middle'));
+      // The same inputs from three companies: ranked as the hand-computed values say.
+      const others = [await registerCompany(strict), await registerCompany(strict)];
+      for (const agent of agents.slice(0, 5)) {
+        const done = worked.get(agent.id)!.map((w) => w.id);
+        for (const [i, other] of others.entries()) {
+          const ids = done.slice(i * 3, i * 3 + 3);
+          moved.push(...ids);
+          await t.db.query(
+            `UPDATE ticket_ratings SET company_id = $2 WHERE ticket_id = ANY($1::uuid[])`,
+            [ids, other.companyId],
+          );
+        }
+      }
+      expect(await view(agents[0])).toMatchObject({ tier: 'top', rankedAgents: 5 });
+      expect(await tiers()).toEqual(['top', 'middle', 'middle', 'middle', 'bottom', 'middle']);
+    } finally {
+      await t.db.query(
+        `UPDATE ticket_ratings SET company_id = $2 WHERE ticket_id = ANY($1::uuid[])`,
+        [moved, company.companyId],
+      );
+      await strict.app.get(QualityTiers).refresh();
+      await strict.close();
     }
   });
 

@@ -1,8 +1,7 @@
 import { fetchWithRefresh } from '../web/src/api/fetch-with-refresh';
-import { refreshSession } from '../web/src/api/session';
 import { setSessionState } from '../web/src/api/session-store';
 
-jest.mock('../web/src/api/session', () => ({ refreshSession: jest.fn() }));
+const refreshSession = jest.fn<Promise<boolean>, []>();
 
 /** The console's fetch: one retry after a 401, with the renewed token of the same user only. */
 describe('the console retries a request after a 401', () => {
@@ -11,7 +10,7 @@ describe('the console retries a request after a 401', () => {
     setSessionState({ status: 'signed-in', user: { id } as never, accessToken: token });
   beforeEach(() => {
     sent.length = 0;
-    jest.mocked(refreshSession).mockReset();
+    refreshSession.mockReset();
     jest.spyOn(global, 'fetch').mockImplementation((input) => {
       const auth = (input as Request).headers.get('Authorization') ?? '';
       sent.push(auth);
@@ -20,7 +19,7 @@ describe('the console retries a request after a 401', () => {
   });
   afterEach(() => jest.restoreAllMocks());
   const approve = () =>
-    fetchWithRefresh(
+    fetchWithRefresh(refreshSession)(
       new Request('http://console.test/v1/adjustments/1/approve', {
         method: 'POST',
         headers: { Authorization: 'Bearer expired' },
@@ -29,7 +28,7 @@ describe('the console retries a request after a 401', () => {
 
   it('sends it again with the token the refresh brought, for the same user', async () => {
     signIn('alice', 'expired');
-    jest.mocked(refreshSession).mockImplementation(() => {
+    refreshSession.mockImplementation(() => {
       signIn('alice', 'fresh');
       return Promise.resolve(true);
     });
@@ -39,7 +38,7 @@ describe('the console retries a request after a 401', () => {
 
   it('never sends it as another user the refresh found signed in (another tab signed in as them)', async () => {
     signIn('alice', 'expired');
-    jest.mocked(refreshSession).mockImplementation(() => {
+    refreshSession.mockImplementation(() => {
       signIn('bob', 'fresh');
       return Promise.resolve(true);
     });

@@ -5887,7 +5887,8 @@ export interface components {
       /** @description The agent's dispute of it, if any. */
       dispute: components['schemas']['ReviewDisputeDto'] | null;
       /**
-       * @description Whether it counts in the agent's quality score (a removed review does not).
+       * @description Whether it counts in the agent's quality score now: inside the score's window (90 days) and
+       *     not removed.
        * @example true
        */
       counts: boolean;
@@ -5958,7 +5959,8 @@ export interface components {
       /** @description The agent's dispute of it, if any. */
       dispute: components['schemas']['ReviewDisputeDto'] | null;
       /**
-       * @description Whether it counts in the agent's quality score (a removed review does not).
+       * @description Whether it counts in the agent's quality score now: inside the score's window (90 days) and
+       *     not removed.
        * @example true
        */
       counts: boolean;
@@ -6055,7 +6057,8 @@ export interface components {
        */
       sum: number | null;
       /**
-       * @description top: the best 20 % of agents with at least `tierMinInputs` inputs; bottom: the lowest 20 %;
+       * @description top: the best 20 % of agents with at least `tierMinInputs` inputs (from `tierMinCompanies`
+       *     companies); bottom: the lowest 20 %;
        *     everyone else, and anyone with fewer inputs, middle. Agents tied share a tier.
        * @example middle
        * @enum {string}
@@ -6064,7 +6067,14 @@ export interface components {
       /** @example 10 */
       tierMinInputs: number;
       /**
-       * @description Agents with at least tierMinInputs inputs, among whom tiers are cut.
+       * @description Inputs must come from at least this many companies too before an agent is ranked: one
+       *     company alone cannot make or break a tier.
+       * @example 3
+       */
+      tierMinCompanies: number;
+      /**
+       * @description Agents with at least tierMinInputs inputs from tierMinCompanies companies, among whom tiers
+       *     are cut.
        * @example 42
        */
       rankedAgents: number;
@@ -6079,12 +6089,13 @@ export interface components {
       agentId: string;
       /**
        * @description The mean value of every counted rating and review on the platform in the window (0.5 when
-       *     there are none).
+       *     there are none). To four decimals; two in a company's view.
        * @example 0.78
        */
       platformMean: number;
       /**
-       * @description 0–1, to four decimals.
+       * @description 0–1, to four decimals; two in a company's view (with four, moving its own review and reading
+       *     again gave other companies' count and sum away).
        * @example 0.8067
        */
       score: number;

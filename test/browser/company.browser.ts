@@ -274,13 +274,8 @@ test('a company certifies an agent who worked its shift, reads its week, changes
   await confirm.getByRole('button', { name: 'Revoke the certification' }).click();
   await expect(page.getByText('No agent is certified yet.')).toBeVisible();
   // Its button went with its row: the focus stays near it, not fallen to the page's start.
-  await expect
-    .poll(() =>
-      page.evaluate(
-        () => document.activeElement?.closest('section, [role="region"], main')?.tagName ?? 'lost',
-      ),
-    )
-    .not.toBe('lost');
+  const near = `document.activeElement?.closest('section, [role="region"], main')?.tagName ?? 'lost'`;
+  await expect.poll(() => page.evaluate<string>(near)).not.toBe('lost');
   // More than a page (20) of certified agents: the oldest comes with the next page.
   const names = Array.from({ length: 21 }, (_, i) => `Cert ${String(i + 1).padStart(2, '0')}`);
   const many = await Promise.all(names.map((name) => signUpAgent(name)));

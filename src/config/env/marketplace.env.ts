@@ -75,4 +75,15 @@ export class MarketplaceEnv extends EventsEnv {
   @IsInt()
   @Min(1000)
   QUALITY_REFRESH_MS = 60000;
+
+  /**
+   * An agent is ranked into a tier (top or bottom; else middle) only with ratings and reviews
+   * from at least this many companies: otherwise one company, its own agent and a few cheap
+   * tickets rated five stars bought the top tier, first in every company's push routing.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  QUALITY_TIER_MIN_COMPANIES = 3;
 }

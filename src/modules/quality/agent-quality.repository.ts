@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { QUALITY_INPUTS_SQL } from './quality-scores.repository';
+import { QUALITY_INPUTS_SQL, RankRule } from './quality-scores.repository';
 
 /**
  * `agent_quality`: each scored agent's score and tier, as the push router reads them per offer
@@ -18,7 +18,7 @@ export class AgentQualityRepository {
     em: EntityManager,
     since: Date,
     priorWeight: number,
-    minInputs: number,
+    rank: RankRule,
     share: number,
   ): Promise<{ refreshed: boolean; agents: number }> {
     const [lock]: { got: boolean }[] = await em.query(
@@ -29,10 +29,13 @@ export class AgentQualityRepository {
       `WITH inputs AS (${QUALITY_INPUTS_SQL}),
        platform AS (SELECT coalesce(avg(value), 0.5) AS mean FROM inputs),
        per_agent AS (
-         SELECT agent_id, count(*)::int AS n, sum(value) AS s FROM inputs GROUP BY agent_id
+         SELECT agent_id, count(*)::int AS n, sum(value) AS s,
+                count(DISTINCT company_id)::int AS companies
+           FROM inputs GROUP BY agent_id
        ),
        scored AS (
-         SELECT a.agent_id, a.n, (a.s + $2::int * p.mean) / (a.n + $2::int) AS score
+         SELECT a.agent_id, a.n, (a.s + $2::int * p.mean) / (a.n + $2::int) AS score,
+                a.n >= $3::int AND a.companies >= $5::int AS ranks
            FROM per_agent a, platform p
        ),
        ranked AS (
@@ -40,7 +43,7 @@ export class AgentQualityRepository {
                 rank() OVER (ORDER BY score DESC) - 1 AS above,
                 rank() OVER (ORDER BY score) - 1 AS below,
                 floor(count(*) OVER () * $4::numeric) AS cut
-           FROM scored WHERE n >= $3::int
+           FROM scored WHERE ranks
        ),
        tiers AS (
          SELECT s.agent_id, s.n, s.score,
@@ -62,7 +65,7 @@ export class AgentQualityRepository {
           WHERE NOT EXISTS (SELECT 1 FROM written w WHERE w.agent_id = q.agent_id)
        )
        SELECT count(*)::int AS agents FROM written`,
-      [since, priorWeight, minInputs, share],
+      [since, priorWeight, rank.minInputs, share, rank.minCompanies],
     );
     return { refreshed: true, agents: row.agents };
   }

@@ -105,7 +105,8 @@ export class QualityScoreDto {
    */
   score: number;
   /**
-   * top: the best 20 % of agents with at least `tierMinInputs` inputs; bottom: the lowest 20 %;
+   * top: the best 20 % of agents with at least `tierMinInputs` inputs (from `tierMinCompanies`
+   * companies); bottom: the lowest 20 %;
    * everyone else, and anyone with fewer inputs, middle. Agents tied share a tier.
    * @example middle
    */
@@ -115,7 +116,15 @@ export class QualityScoreDto {
   @ApiInteger()
   tierMinInputs: number;
   /**
-   * Agents with at least tierMinInputs inputs, among whom tiers are cut.
+   * Inputs must come from at least this many companies too before an agent is ranked: one
+   * company alone cannot make or break a tier.
+   * @example 3
+   */
+  @ApiInteger()
+  tierMinCompanies: number;
+  /**
+   * Agents with at least tierMinInputs inputs from tierMinCompanies companies, among whom tiers
+   * are cut.
    * @example 42
    */
   @ApiInteger()

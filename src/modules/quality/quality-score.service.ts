@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { requireCompany, requireUser } from '../../common/auth/access';
@@ -8,18 +9,24 @@ import { decodeCursor, toPage } from '../../common/pagination/page';
 import { PageQueryDto } from '../../common/pagination/page.dto';
 import type { AgentQualityReader } from '../../common/quality/agent-quality';
 import { QUALITY_WINDOW_DAYS } from '../../common/quality/quality-window';
+import { Env } from '../../config/env.validation';
 import { CompaniesService } from '../companies/companies.service';
 import { ShiftFacts } from '../shifts/shift-facts.service';
 import { TicketClaimFacts } from '../tickets/ticket-claim-facts.service';
 import { toDisputeDto } from './quality.mapper';
 import { FeedbackPageDto } from './quality.dto';
 import { QualityScoreDto, QualityTier, ReopenRateDto } from './quality-score.dto';
-import { QualityScoresRepository } from './quality-scores.repository';
+import { QualityScoresRepository, RankRule } from './quality-scores.repository';
 
 /** The prior weighs as this many inputs at the platform's mean (three cannot make or break). */
 export const PRIOR_WEIGHT = 10;
 /** Agents with fewer inputs are not ranked: they stay in the middle tier. */
 export const TIER_MIN_INPUTS = 10;
+/** Who is ranked: TIER_MIN_INPUTS inputs from QUALITY_TIER_MIN_COMPANIES companies. */
+export const rankRule = (config: ConfigService<Env, true>): RankRule => ({
+  minInputs: TIER_MIN_INPUTS,
+  minCompanies: config.get('QUALITY_TIER_MIN_COMPANIES', { infer: true }),
+});
 /** The share of ranked agents in the top tier, and in the bottom one. */
 export const TIER_SHARE = 0.2;
 const DAY = 86_400_000;
@@ -50,12 +57,13 @@ export class QualityScoreService implements AgentQualityReader {
     private readonly tickets: TicketClaimFacts,
     private readonly shifts: ShiftFacts,
     private readonly companies: CompaniesService,
+    private readonly config: ConfigService<Env, true>,
   ) {}
 
   /** AgentQualityReader: the score alone, as the quality page shows it. */
   async scoreOf(em: EntityManager, agentId: string): Promise<number> {
     const since = new Date(Date.now() - QUALITY_WINDOW_DAYS * DAY);
-    const row = await this.scores.score(em, agentId, since, PRIOR_WEIGHT, TIER_MIN_INPUTS);
+    const row = await this.scores.score(em, agentId, since, PRIOR_WEIGHT, rankRule(this.config));
     return round(Number(row.score), 4);
   }
 
@@ -115,7 +123,7 @@ export class QualityScoreService implements AgentQualityReader {
   ): Promise<QualityScoreDto> {
     const since = new Date(Date.now() - QUALITY_WINDOW_DAYS * DAY);
     const [score, companies, inputs, reopens] = await Promise.all([
-      this.scores.score(em, agentId, since, PRIOR_WEIGHT, TIER_MIN_INPUTS),
+      this.scores.score(em, agentId, since, PRIOR_WEIGHT, rankRule(this.config)),
       this.scores.perCompany(em, agentId, since, PRIOR_WEIGHT),
       this.scores.inputsOf(em, agentId, since),
       this.tickets.resolutionCounts(em, agentId, since),
@@ -151,6 +159,7 @@ export class QualityScoreService implements AgentQualityReader {
       score: round(Number(score.score), places),
       tier: tierOf(score.ranked, score.above, score.below),
       tierMinInputs: TIER_MIN_INPUTS,
+      tierMinCompanies: this.config.get('QUALITY_TIER_MIN_COMPANIES', { infer: true }),
       rankedAgents: score.ranked,
       agentsAbove: score.above,
       reopenRate: onlyCompany === null ? reopenRate(reopens) : null,

@@ -16,6 +16,12 @@ export const QUALITY_INPUTS_SQL = `
     FROM ticket_reviews
    WHERE created_at > $1 AND dispute_status IS DISTINCT FROM 'removed'`;
 
+/** Who is ranked into tiers: enough inputs, from enough companies. */
+export interface RankRule {
+  minInputs: number;
+  minCompanies: number;
+}
+
 export interface ScoreRow {
   platform_mean: string;
   inputs: number;
@@ -64,41 +70,45 @@ export interface FeedbackRow {
 export class QualityScoresRepository {
   /**
    * The agent's score among all agents': the platform's mean value, the agent's inputs and
-   * their sum, the smoothed score, and the agent's place among the agents with at least
-   * `minInputs` inputs (how many rank strictly above and below it; null when not ranked).
+   * their sum, the smoothed score, and the agent's place among the ranked agents (at least
+   * `rank.minInputs` inputs from `rank.minCompanies` companies): how many rank strictly above
+   * and below it, null when not ranked.
    */
   async score(
     em: EntityManager,
     agentId: string,
     since: Date,
     priorWeight: number,
-    minInputs: number,
+    rank: RankRule,
   ): Promise<ScoreRow> {
     const [row]: ScoreRow[] = await em.query(
       `WITH inputs AS (${QUALITY_INPUTS_SQL}),
        platform AS (SELECT coalesce(avg(value), 0.5) AS mean FROM inputs),
        per_agent AS (
-         SELECT agent_id, count(*)::int AS n, sum(value) AS s FROM inputs GROUP BY agent_id
+         SELECT agent_id, count(*)::int AS n, sum(value) AS s,
+                count(DISTINCT company_id)::int AS companies
+           FROM inputs GROUP BY agent_id
        ),
        scored AS (
-         SELECT a.agent_id, a.n, a.s, (a.s + $3::int * p.mean) / (a.n + $3::int) AS score
+         SELECT a.agent_id, a.n, a.s, (a.s + $3::int * p.mean) / (a.n + $3::int) AS score,
+                a.n >= $4::int AND a.companies >= $5::int AS ranks
            FROM per_agent a, platform p
        ),
        ranked AS (
          SELECT agent_id,
                 (rank() OVER (ORDER BY score DESC) - 1)::int AS above,
                 (rank() OVER (ORDER BY score) - 1)::int AS below
-           FROM scored WHERE n >= $4::int
+           FROM scored WHERE ranks
        )
        SELECT p.mean AS platform_mean,
               coalesce(s.n, 0) AS inputs, coalesce(s.s, 0) AS sum,
               coalesce(s.score, p.mean) AS score,
-              (SELECT count(*)::int FROM scored WHERE n >= $4::int) AS ranked,
+              (SELECT count(*)::int FROM scored WHERE ranks) AS ranked,
               r.above, r.below
          FROM platform p
          LEFT JOIN scored s ON s.agent_id = $2
          LEFT JOIN ranked r ON r.agent_id = $2`,
-      [since, agentId, priorWeight, minInputs],
+      [since, agentId, priorWeight, rank.minInputs, rank.minCompanies],
     );
     return row;
   }

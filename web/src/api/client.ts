@@ -1,5 +1,6 @@
 import { createHandoffClient } from '../../../src/client/client';
 import { fetchWithRefresh } from './fetch-with-refresh';
+import { refreshSession } from './session';
 import { session } from './session-store';
 
 export { ApiError, unwrap, type Schemas } from '../../../src/client/client';
@@ -8,5 +9,5 @@ export { ApiError, unwrap, type Schemas } from '../../../src/client/client';
 export const api = createHandoffClient({
   baseUrl: window.location.origin,
   token: () => session.accessToken,
-  fetch: fetchWithRefresh,
+  fetch: fetchWithRefresh(refreshSession),
 });

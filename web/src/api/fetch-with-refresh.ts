@@ -1,5 +1,4 @@
 import { observeServerDate } from './server-clock';
-import { refreshSession } from './session';
 import { session } from './session-store';
 
 /**
@@ -10,18 +9,20 @@ import { session } from './session-store';
  * when the console now holds another user's session (signed out and in as someone else in
  * another tab, whose cookie the refresh follows): one user's click is never sent as another's.
  */
-export async function fetchWithRefresh(request: Request): Promise<Response> {
-  const retry = request.clone();
-  const sender = session.user?.id;
-  const sentAt = Date.now();
-  const response = await fetch(request);
-  observeServerDate(response.headers.get('Date'), sentAt, Date.now());
-  if (response.status !== 401) return response;
-  const sent = request.headers.get('Authorization');
-  const current = session.accessToken;
-  const newer = current !== undefined && sent !== `Bearer ${current}`;
-  if (!newer && !(await refreshSession())) return response;
-  if (sender !== undefined && session.user?.id !== sender) return response;
-  retry.headers.set('Authorization', `Bearer ${session.accessToken}`);
-  return fetch(retry);
-}
+export const fetchWithRefresh =
+  (refreshSession: () => Promise<boolean>) =>
+  async (request: Request): Promise<Response> => {
+    const retry = request.clone();
+    const sender = session.user?.id;
+    const sentAt = Date.now();
+    const response = await fetch(request);
+    observeServerDate(response.headers.get('Date'), sentAt, Date.now());
+    if (response.status !== 401) return response;
+    const sent = request.headers.get('Authorization');
+    const current = session.accessToken;
+    const newer = current !== undefined && sent !== `Bearer ${current}`;
+    if (!newer && !(await refreshSession())) return response;
+    if (sender !== undefined && session.user?.id !== sender) return response;
+    retry.headers.set('Authorization', `Bearer ${session.accessToken}`);
+    return fetch(retry);
+  };

@@ -78,7 +78,7 @@ function ScoreCard() {
             </Text>
             <Text size="sm">
               {q.agentsAbove === null
-                ? `Tiers rank agents with at least ${q.tierMinInputs} ratings and reviews; until then you are in the middle.`
+                ? `Tiers rank agents with at least ${q.tierMinInputs} ratings and reviews from ${q.tierMinCompanies} companies; until then you are in the middle.`
                 : `${q.agentsAbove} of ${q.rankedAgents} ranked agents score higher than you.`}
             </Text>
             <Text size="sm">
