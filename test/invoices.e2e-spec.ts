@@ -403,6 +403,14 @@ describe('invoices', () => {
       [invoice.id],
     );
     expect(billed[0].n).toBe(4);
+    // Which invoice billed each entry is fixed: a row gone made its entry billable again.
+    for (const sql of [
+      'DELETE FROM invoiced_entries WHERE invoice_id = $1',
+      'UPDATE invoiced_entries SET invoice_id = invoice_id WHERE invoice_id = $1',
+    ]) {
+      await expect(t.db.query(sql, [invoice.id])).rejects.toThrow(/append-only/);
+    }
+    await expect(t.db.query('TRUNCATE invoiced_entries')).rejects.toThrow(/append-only/);
     await Promise.all([1, 2, 3].map(() => collection.issue(invoice.id).catch(() => undefined)));
     await runJobs(t, ['billing.invoice-issue']);
     expect(stripeInvoicesOf(invoice.id)).toHaveLength(1);

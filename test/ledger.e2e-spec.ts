@@ -17,7 +17,7 @@ import { AdjustmentsService } from '../src/modules/ledger/adjustments.service';
 import { createApiKey, createStaff, registerCompany, SignedIn } from './support/factories';
 import { interleave } from './support/interleave';
 import { walkPages } from './support/pages';
-import { escalate, liveAgents } from './support/tickets';
+import { escalate, liveAgents, resolvedTicket } from './support/tickets';
 import { createTestApp, TestApp } from './support/test-app';
 import { waitFor } from './support/wait-for';
 
@@ -161,6 +161,34 @@ describe('ledger', () => {
           [randomUUID()],
         ),
       ).rejects.toThrow(/has no lines/);
+    });
+
+    it('keeps an earning as booked: its amounts and parties fixed, its status only forward', async () => {
+      const co = await registerCompany(t);
+      const key = await createApiKey(t, co);
+      const [agent] = (await liveAgents(t, co.auth, 1)).agents;
+      const { id } = await resolvedTicket(t, key, agent);
+      await runLedgerJobs([id]);
+      // Release and reversal post the row's amounts: changed, they moved a wrong amount.
+      for (const sql of [
+        'UPDATE earnings SET amount_minor = amount_minor * 2 WHERE ticket_id = $1',
+        'UPDATE earnings SET fee_minor = 0 WHERE ticket_id = $1',
+        `UPDATE earnings SET currency = 'USD' WHERE ticket_id = $1`,
+        'UPDATE earnings SET company_id = agent_id WHERE ticket_id = $1',
+        'DELETE FROM earnings WHERE ticket_id = $1',
+      ]) {
+        await expect(t.db.query(sql, [id])).rejects.toThrow(/append-only/);
+      }
+      await expect(t.db.query('TRUNCATE earnings CASCADE')).rejects.toThrow(/append-only/);
+      // Forward (pending to available) is allowed; back is not (the transaction rolls back).
+      await expect(
+        t.db.transaction(async (em) => {
+          await em.query(`UPDATE earnings SET status = 'available' WHERE ticket_id = $1`, [id]);
+          await em.query(`UPDATE earnings SET status = 'pending' WHERE ticket_id = $1`, [id]);
+        }),
+      ).rejects.toThrow(/append-only: UPDATE of the earning of claim .* \(available\)/);
+      const [row] = await t.db.query(`SELECT status FROM earnings WHERE ticket_id = $1`, [id]);
+      expect(row.status).toBe('pending');
     });
 
     it('refuses UPDATE, DELETE and TRUNCATE on entries and lines, accounts, and decided adjustments', async () => {
