@@ -390,6 +390,20 @@ describe('invoices', () => {
     expect(customer.balance).toBe(0);
   });
 
+  it('bills late, not never, what no sweep closed for longer than it looks back (a full sweep reads it all)', async () => {
+    const s = await company('Forgotten GmbH');
+    const [ticket] = await resolveTickets(t, s.key, s.agent, 1);
+    // Its closing failed for 120 days (say): past the 100 a sweep looks back.
+    await backdate(t, [ticket], 'earning', new Date(Date.now() - 120 * DAY));
+    expect((await closing.sweep()).closed).toEqual([]);
+    const { closed } = await closing.sweep(new Date(), { full: true });
+    expect(closed).toHaveLength(1);
+    const [invoice] = await invoicesOf(s.company);
+    expect(invoice.lines).toEqual([expect.objectContaining({ kind: 'shift', tickets: 1 })]);
+    expect(new Date(invoice.periodEndsAt).getTime()).toBeLessThan(Date.now() - 100 * DAY);
+    expect((await closing.sweep(new Date(), { full: true })).closed).toEqual([]);
+  });
+
   it('closes each period once and issues each invoice once, however many sweeps and issuers race', async () => {
     const s = await company('Race Ltd');
     await saveCard(t, fake, s.company);
