@@ -3,6 +3,7 @@ import { QualityTiers } from '../src/modules/quality/quality-tiers.service';
 import { createApiKey, createStaff, registerCompany, type SignedIn } from './support/factories';
 import { createTestApp, type TestApp } from './support/test-app';
 import { withApiClockOff } from './support/clock';
+import { walkPages } from './support/pages';
 import { escalate, liveAgents, resolvedTicket } from './support/tickets';
 
 const DAY = 86_400_000;
@@ -500,6 +501,40 @@ describe('quality: ratings, reviews, disputes, scores', () => {
       .get(`/v1/companies/me/agents/${agents[0].id}/quality`)
       .set(stranger.auth)
       .expect(404);
+  });
+
+  it('lists the newest 100 inputs with a score; the feedback list pages every one', async () => {
+    const co = await registerCompany(t);
+    const coKey = await createApiKey(t, co);
+    const {
+      agents: [agent],
+    } = await liveAgents(t, co.auth, 1);
+    for (let n = 0; n < 101; n++) {
+      const { externalId } = await resolvedTicket(t, coKey, agent);
+      await t.http
+        .post(`/v1/escalations/${encodeURIComponent(externalId)}/rating`)
+        .set('Authorization', `Bearer ${coKey}`)
+        .send({ csat: 4 })
+        .expect(201);
+    }
+    const q = await quality(agent);
+    expect(q.inputs).toBe(101);
+    expect(q.counted).toHaveLength(100);
+    const seen = await t.http
+      .get(`/v1/companies/me/agents/${agent.id}/quality`)
+      .set(co.auth)
+      .expect(200);
+    expect(seen.body.counted).toHaveLength(100);
+    expect(seen.body.perCompany).toEqual([
+      expect.objectContaining({ inputs: 101, reopenRate: { resolved: 101, reopened: 0, rate: 0 } }),
+    ]);
+    const pages = await walkPages<{ items: unknown[]; nextCursor: string | null }>(
+      t,
+      '/v1/agents/me/feedback',
+      agent.auth,
+      100,
+    );
+    expect(pages.flatMap((p) => p.items)).toHaveLength(101);
   });
 
   it('handoff quality: what agents flagged missing, and what came back, moved on or went away', async () => {

@@ -6101,7 +6101,10 @@ export interface components {
       score: number;
       /** @description The same per company the agent was rated or reviewed by. */
       perCompany: components['schemas']['CompanyQualityDto'][];
-      /** @description Every rating and review counted, newest first. */
+      /**
+       * @description The newest 100 ratings and reviews counted, newest first (the agent's
+       *     GET /v1/agents/me/feedback pages every one).
+       */
       counted: components['schemas']['QualityInputDto'][];
     };
     FeedbackItemDto: {

@@ -140,6 +140,9 @@ export class QualityScoreDto {
   reopenRate: ReopenRateDto | null;
   /** The same per company the agent was rated or reviewed by. */
   perCompany: CompanyQualityDto[];
-  /** Every rating and review counted, newest first. */
+  /**
+   * The newest 100 ratings and reviews counted, newest first (the agent's
+   * GET /v1/agents/me/feedback pages every one).
+   */
   counted: QualityInputDto[];
 }

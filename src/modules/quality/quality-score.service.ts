@@ -20,6 +20,11 @@ import { QualityScoresRepository, RankRule } from './quality-scores.repository';
 
 /** The prior weighs as this many inputs at the platform's mean (three cannot make or break). */
 export const PRIOR_WEIGHT = 10;
+/**
+ * The newest inputs listed with a score (`counted`); GET /v1/agents/me/feedback pages them all.
+ * Every input of 90 days was up to thousands of rows on each read of the quality page.
+ */
+export const COUNTED_SHOWN = 100;
 /** Agents with fewer inputs are not ranked: they stay in the middle tier. */
 export const TIER_MIN_INPUTS = 10;
 /** Who is ranked: TIER_MIN_INPUTS inputs from QUALITY_TIER_MIN_COMPANIES companies. */
@@ -122,11 +127,12 @@ export class QualityScoreService implements AgentQualityReader {
     onlyCompany: string | null,
   ): Promise<QualityScoreDto> {
     const since = new Date(Date.now() - QUALITY_WINDOW_DAYS * DAY);
-    const [score, companies, inputs, reopens] = await Promise.all([
+    const [score, companies, inputs, reopens, reopensByCompany] = await Promise.all([
       this.scores.score(em, agentId, since, PRIOR_WEIGHT, rankRule(this.config)),
       this.scores.perCompany(em, agentId, since, PRIOR_WEIGHT),
-      this.scores.inputsOf(em, agentId, since),
+      this.scores.inputsOf(em, agentId, since, onlyCompany, COUNTED_SHOWN),
       this.tickets.resolutionCounts(em, agentId, since),
+      this.tickets.resolutionCountsByCompany(em, agentId, since),
     ]);
     const shown = companies.filter((c) => onlyCompany === null || c.company_id === onlyCompany);
     // A company's view: two decimals of the overall score and mean. With four, a company that
@@ -137,17 +143,15 @@ export class QualityScoreService implements AgentQualityReader {
       em,
       shown.map((c) => c.company_id),
     );
-    const perCompany = await Promise.all(
-      shown.map(async (c) => ({
-        companyId: c.company_id,
-        companyName: names.get(c.company_id) ?? null,
-        inputs: c.inputs,
-        score: round(Number(c.score), 4),
-        reopenRate: reopenRate(
-          await this.tickets.resolutionCounts(em, agentId, since, c.company_id),
-        ),
-      })),
-    );
+    // One statement for every company's counts: a query per company, all at once, took as many
+    // pool connections for an agent who worked for dozens.
+    const perCompany = shown.map((c) => ({
+      companyId: c.company_id,
+      companyName: names.get(c.company_id) ?? null,
+      inputs: c.inputs,
+      score: round(Number(c.score), 4),
+      reopenRate: reopenRate(reopensByCompany.get(c.company_id) ?? { resolved: 0, reopened: 0 }),
+    }));
     return {
       agentId,
       windowDays: QUALITY_WINDOW_DAYS,
@@ -164,16 +168,14 @@ export class QualityScoreService implements AgentQualityReader {
       agentsAbove: score.above,
       reopenRate: onlyCompany === null ? reopenRate(reopens) : null,
       perCompany,
-      counted: inputs
-        .filter((i) => onlyCompany === null || i.company_id === onlyCompany)
-        .map((i) => ({
-          kind: i.kind,
-          ticketId: i.ticket_id,
-          companyId: i.company_id,
-          stars: i.stars,
-          value: Number(i.value),
-          createdAt: i.created_at,
-        })),
+      counted: inputs.map((i) => ({
+        kind: i.kind,
+        ticketId: i.ticket_id,
+        companyId: i.company_id,
+        stars: i.stars,
+        value: Number(i.value),
+        createdAt: i.created_at,
+      })),
     };
   }
 }

@@ -133,13 +133,20 @@ export class QualityScoresRepository {
     );
   }
 
-  /** Every input of the agent's score, newest first. */
-  inputsOf(em: EntityManager, agentId: string, since: Date): Promise<InputRow[]> {
+  /** The newest `limit` inputs of the agent's score (of one company, or any). */
+  inputsOf(
+    em: EntityManager,
+    agentId: string,
+    since: Date,
+    companyId: string | null,
+    limit: number,
+  ): Promise<InputRow[]> {
     return em.query(
       `SELECT kind, ticket_id, company_id, stars, value, created_at
-         FROM (${QUALITY_INPUTS_SQL}) i WHERE agent_id = $2
-        ORDER BY created_at DESC, ticket_id`,
-      [since, agentId],
+         FROM (${QUALITY_INPUTS_SQL}) i
+        WHERE agent_id = $2 AND ($3::uuid IS NULL OR company_id = $3)
+        ORDER BY created_at DESC, ticket_id LIMIT $4`,
+      [since, agentId, companyId, limit],
     );
   }
 

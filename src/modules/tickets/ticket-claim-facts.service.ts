@@ -79,6 +79,16 @@ export class TicketClaimFacts implements WorkFacts {
     return this.quality.resolutionCounts(em, agentId, since, companyId);
   }
 
+  /** The agent's resolutions since `since` and how many reopened, per company. */
+  async resolutionCountsByCompany(
+    em: EntityManager,
+    agentId: string,
+    since: Date,
+  ): Promise<Map<string, { resolved: number; reopened: number }>> {
+    const rows = await this.quality.resolutionCountsByCompany(em, agentId, since);
+    return new Map(rows.map((r) => [r.company_id, { resolved: r.resolved, reopened: r.reopened }]));
+  }
+
   /** Locks the claim; returns it only if it is resolved and not reopened (so it earns). */
   async lockIfEarning(em: EntityManager, claimId: string): Promise<ResolvedClaim | null> {
     const row = await this.claims.lockIfResolvedNotReopened(em, claimId);

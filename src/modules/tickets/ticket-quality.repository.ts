@@ -70,6 +70,22 @@ export class TicketQualityRepository {
     return row;
   }
 
+  /** resolutionCounts per company, in one statement (an agent may work for dozens). */
+  resolutionCountsByCompany(
+    em: EntityManager,
+    agentId: string,
+    since: Date,
+  ): Promise<{ company_id: string; resolved: number; reopened: number }[]> {
+    return em.query(
+      `SELECT c.company_id, count(*)::int AS resolved, count(c.reopened_at)::int AS reopened
+         FROM ticket_claims c JOIN tickets t ON t.id = c.ticket_id
+        WHERE c.agent_id = $1 AND c.status = 'resolved' AND c.resolved_at > $2
+          AND t.status <> 'withdrawn'
+        GROUP BY c.company_id`,
+      [agentId, since],
+    );
+  }
+
   /**
    * The company's escalations created since `since`: how many, how many an agent judged the
    * handoff of, and how many were flagged incomplete, reopened, transferred or withdrawn (and
