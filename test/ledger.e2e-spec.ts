@@ -19,6 +19,7 @@ import { interleave } from './support/interleave';
 import { walkPages } from './support/pages';
 import { escalate, liveAgents, resolvedTicket } from './support/tickets';
 import { createTestApp, TestApp } from './support/test-app';
+import { waitForLockWaiters, withRowsHeld } from './support/row-locks';
 import { waitFor } from './support/wait-for';
 
 describe('ledger', () => {
@@ -964,6 +965,56 @@ describe('ledger', () => {
         [claimId],
       );
       expect(kinds.map((k: { kind: string }) => k.kind)).toEqual(['earning', 'earning_reversal']);
+    });
+
+    it('refuses a reopen whose window closed while it waited for the claim a release held', async () => {
+      const short = await createTestApp({ shareWith: t, env: { REOPEN_WINDOW_HOURS: '0.001' } });
+      try {
+        const company = await registerCompany(short);
+        const key = await createApiKey(short, company);
+        const [agent] = (await liveAgents(short, company.auth, 1)).agents;
+        const { id } = await resolvedTicket(short, key, agent);
+        const [claim]: { id: string }[] = await t.db.query(
+          `SELECT id FROM ticket_claims WHERE ticket_id = $1`,
+          [id],
+        );
+        // As a release does: the claim held while it books, until past the window's end (3.6 s).
+        const answer = await withRowsHeld(
+          t,
+          'SELECT 1 FROM ticket_claims WHERE id = $1 FOR NO KEY UPDATE',
+          [claim.id],
+          async (held) => {
+            const reopen = short.http
+              .post(`/v1/tickets/${id}/reopen`)
+              .set(company.auth)
+              .send({ reason: 'just in time' })
+              .then((r) => r);
+            await waitForLockWaiters(t, 1, 'the reopen waiting for the claim');
+            await waitFor(
+              async () => {
+                const [row]: { closed: boolean }[] = await t.db.query(
+                  `SELECT clock_timestamp() > resolved_at + interval '3.6 seconds' AS closed
+                     FROM ticket_claims WHERE id = $1`,
+                  [claim.id],
+                );
+                return row.closed;
+              },
+              'the window to close',
+              10_000,
+            );
+            await held.commitTransaction();
+            return reopen;
+          },
+        );
+        expect(answer.status).toBe(409);
+        expect(answer.body.error.code).toBe('REOPEN_WINDOW_CLOSED');
+        const [after] = await t.db.query(`SELECT reopened_at FROM ticket_claims WHERE id = $1`, [
+          claim.id,
+        ]);
+        expect(after.reopened_at).toBeNull();
+      } finally {
+        await short.close();
+      }
     });
 
     /** The company's reopen, then the reversal job its event leads to, as one actor. */

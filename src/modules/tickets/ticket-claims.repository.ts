@@ -258,17 +258,31 @@ export class TicketClaimsRepository {
   }
 
   /** Marks the claim that resolved the ticket last as reopened; returns it. */
+  /**
+   * Marks the ticket's last resolution reopened if its window is still open once its claim is
+   * locked; undefined when it closed meanwhile. Judged then, by the clock at that moment: an
+   * earning release holds the claim while it books, and a reopen that began just inside the
+   * window and waited for it was let through on its transaction's start, reversing an earning
+   * already available (and perhaps paid out).
+   */
   async markLastResolutionReopened(
     em: EntityManager,
     ticketId: string,
-  ): Promise<{ id: string; agent_id: string }> {
+    windowHours: number,
+  ): Promise<{ id: string; agent_id: string } | undefined> {
+    const [last]: { id: string }[] = await em.query(
+      `SELECT id FROM ticket_claims WHERE ticket_id = $1 AND status = 'resolved'
+        ORDER BY resolved_at DESC LIMIT 1 FOR NO KEY UPDATE`,
+      [ticketId],
+    );
+    if (!last) return undefined;
     const [claim] = await changedRows<{ id: string; agent_id: string }>(
       em,
       `UPDATE ticket_claims SET reopened_at = now()
-        WHERE id = (SELECT id FROM ticket_claims WHERE ticket_id = $1 AND status = 'resolved'
-                     ORDER BY resolved_at DESC LIMIT 1)
+        WHERE id = $1
+          AND resolved_at > clock_timestamp() - make_interval(secs => $2::float8 * 3600)
         RETURNING id, agent_id`,
-      [ticketId],
+      [last.id, windowHours],
     );
     return claim;
   }

@@ -92,13 +92,14 @@ export class TicketsService {
       if (ticket.status !== 'resolved') {
         throw new DomainError('TICKET_NOT_OPEN', 'Only a resolved ticket can be reopened');
       }
-      if (!ticket.within) {
-        throw new DomainError(
+      const closed = () =>
+        new DomainError(
           'REOPEN_WINDOW_CLOSED',
           `A ticket can be reopened up to ${windowHours} hours after its resolution`,
         );
-      }
-      const claim = await this.claims.markLastResolutionReopened(em, id);
+      if (!ticket.within) throw closed();
+      const claim = await this.claims.markLastResolutionReopened(em, id, windowHours);
+      if (!claim) throw closed();
       // Undone with the transaction: the caller meant a resolution that no longer stands.
       if (claimId !== undefined && claim.id !== claimId) {
         throw new DomainError(
