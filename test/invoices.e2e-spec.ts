@@ -390,18 +390,25 @@ describe('invoices', () => {
     expect(customer.balance).toBe(0);
   });
 
-  it('bills late, not never, what no sweep closed for longer than it looks back (a full sweep reads it all)', async () => {
-    const s = await company('Forgotten GmbH');
-    const [ticket] = await resolveTickets(t, s.key, s.agent, 1);
-    // Its closing failed for 120 days (say): past the 100 a sweep looks back.
-    await backdate(t, [ticket], 'earning', new Date(Date.now() - 120 * DAY));
-    expect((await closing.sweep()).closed).toEqual([]);
-    const { closed } = await closing.sweep(new Date(), { full: true });
-    expect(closed).toHaveLength(1);
-    const [invoice] = await invoicesOf(s.company);
-    expect(invoice.lines).toEqual([expect.objectContaining({ kind: 'shift', tickets: 1 })]);
-    expect(new Date(invoice.periodEndsAt).getTime()).toBeLessThan(Date.now() - 100 * DAY);
-    expect((await closing.sweep(new Date(), { full: true })).closed).toEqual([]);
+  it('reports receivables no invoice billed 40 days on, before the 100 a sweep reads back pass', async () => {
+    const s = await company('Stuck GmbH');
+    const finance = await createStaff(t, 'finance');
+    const [late, lost] = await resolveTickets(t, s.key, s.agent, 2);
+    // Its closing failed (say) for 41 days for one, 120 for the other.
+    await backdate(t, [late], 'earning', new Date(Date.now() - 41 * DAY));
+    await backdate(t, [lost], 'earning', new Date(Date.now() - 120 * DAY));
+    const mine = async () =>
+      (
+        (await t.http.get('/v1/ledger/integrity').set(finance.auth).expect(200)).body
+          .receivablesNotInvoiced as { companyId: string }[]
+      ).filter((r) => r.companyId === s.company.companyId);
+    const [found] = await mine();
+    expect(found).toMatchObject({ currency: 'EUR', entries: 2, amountMinor: 2 * 288 });
+    expect(Date.parse(found.oldestAt as unknown as string)).toBeLessThan(Date.now() - 119 * DAY);
+    // Fixed, the next sweep bills what it still reads back to; the one past 100 days stays
+    // reported (its billing needs a hand: docs/operations.md).
+    await closing.sweep();
+    expect(await mine()).toEqual([expect.objectContaining({ entries: 1, amountMinor: 288 })]);
   });
 
   it('closes each period once and issues each invoice once, however many sweeps and issuers race', async () => {

@@ -5,9 +5,6 @@ import { Env } from '../../config/env.validation';
 import { CreditControlService } from './credit-control.service';
 import { InvoiceClosingService } from './invoice-closing.service';
 
-/** How often a process's sweep reads the whole journal (InvoiceClosingService.sweep). */
-const FULL_SWEEP_EVERY_MS = 24 * 3_600_000;
-
 /**
  * Every BILLING_SWEEP_MS a worker process closes the billing periods that are due and
  * refreshes the companies' credit holds (the escalation flag reads them). Several
@@ -18,8 +15,6 @@ const FULL_SWEEP_EVERY_MS = 24 * 3_600_000;
 export class InvoiceCloser implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(InvoiceCloser.name);
   private task: { stop: () => Promise<void> } | null = null;
-  /** When this process last swept the whole journal (0: not yet, so its first sweep does). */
-  private lastFull = 0;
 
   constructor(
     private readonly closing: InvoiceClosingService,
@@ -30,9 +25,7 @@ export class InvoiceCloser implements OnApplicationBootstrap, OnModuleDestroy {
   onApplicationBootstrap(): void {
     this.task = startPeriodicTask(
       async () => {
-        const full = Date.now() - this.lastFull >= FULL_SWEEP_EVERY_MS;
-        const { closed } = await this.closing.sweep(new Date(), { full });
-        if (full) this.lastFull = Date.now();
+        const { closed } = await this.closing.sweep();
         if (closed.length > 0) this.logger.log({ invoices: closed.length }, 'periods closed');
         // Holds the bot's escalations are flagged by: kept current even with no shift posted.
         await this.credit.refreshAll();

@@ -17,9 +17,7 @@ import { WithheldCreditsService } from './withheld-credits.service';
 /**
  * How far back a sweep looks for entries no invoice billed: a monthly period and its closing,
  * with room to spare. An entry older than that was billed by an earlier sweep (the watermark
- * below keeps entries from committing behind a closed period), unless closing failed for its
- * company all that time: a full sweep (`{ full: true }`, once a day) reads the whole journal,
- * so such an entry is billed late rather than never.
+ * below keeps entries from committing behind a closed period).
  */
 const LOOKBACK_DAYS = 100;
 
@@ -54,13 +52,10 @@ export class InvoiceClosingService {
     private readonly withheld: WithheldCreditsService,
   ) {}
 
-  /**
-   * Closes every period due at `now`, oldest first, one transaction per invoice; over the last
-   * LOOKBACK_DAYS, or the whole journal when `full`.
-   */
-  async sweep(now = new Date(), { full = false } = {}): Promise<SweepResult> {
+  /** Closes every period due at `now`, oldest first, one transaction per invoice. */
+  async sweep(now = new Date()): Promise<SweepResult> {
     const closed: string[] = [];
-    const since = full ? new Date(0) : new Date(now.getTime() - LOOKBACK_DAYS * 86_400_000);
+    const since = new Date(now.getTime() - LOOKBACK_DAYS * 86_400_000);
     // Each pass closes the oldest open period of each company and currency; a company behind
     // by several periods takes several passes.
     for (;;) {

@@ -66,6 +66,31 @@ export class BillableEntriesRepository {
     );
   }
 
+  /** Per company and currency, the billable entries booked before `before` no invoice billed. */
+  unbilledBefore(
+    em: EntityManager,
+    before: Date,
+    limit: number,
+  ): Promise<
+    { company_id: string; currency: string; entries: number; amount: string; oldest: Date }[]
+  > {
+    return em.query(
+      `SELECT e.company_id, l.currency, count(*)::int AS entries,
+              sum(l.amount_minor)::text AS amount, min(e.created_at) AS oldest
+         FROM journal_entries e
+         JOIN journal_lines l ON l.entry_id = e.id
+         JOIN ledger_accounts a ON a.id = l.account_id AND a.code = 'company_receivable'
+        WHERE e.kind IN ('earning', 'earning_reversal', 'credit_withheld', 'credit_restored',
+                         'dispute_rebilled')
+          AND e.created_at < $1
+          AND NOT EXISTS (SELECT 1 FROM invoiced_entries i WHERE i.entry_id = e.id)
+        GROUP BY e.company_id, l.currency
+        ORDER BY min(e.created_at), e.company_id, l.currency
+        LIMIT $2`,
+      [before, limit],
+    );
+  }
+
   /** A company's unbilled billable entries in a currency booked in [since, before). */
   unbilled(
     em: EntityManager,

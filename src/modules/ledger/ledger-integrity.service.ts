@@ -7,11 +7,13 @@ import { Actor } from '../../common/auth/actor';
 import { Env } from '../../config/env.validation';
 import { TicketClaimFacts } from '../tickets/ticket-claim-facts.service';
 import { ReleaseEarningHandler, TicketLedgerHandler } from './earnings-posting.handlers';
+import { BillableEntriesRepository } from './billable-entries.repository';
 import { EarningsRepository } from './earnings.repository';
 import { JournalRepository } from './journal.repository';
 import {
   LedgerIntegrityDto,
   UnbookedResolutionDto,
+  UninvoicedReceivableDto,
   UnreleasedEarningDto,
   UnreversedReopenedClaimDto,
 } from './ledger.dto';
@@ -27,6 +29,12 @@ const CHUNK = 5000;
  * finding is true all the same (the agent is not paid yet), and goes once it is booked.
  */
 export const BOOKING_GRACE_MS = 15 * 60_000;
+/**
+ * A billable entry is on an invoice once its period closes: within a month and a few minutes
+ * (the longest period). Unbilled after this, its company's closing keeps failing, and closing
+ * reads back only 100 days (InvoiceClosingService): reported well before that.
+ */
+export const INVOICE_GRACE_DAYS = 40;
 
 /**
  * Invariants the ledger must hold whatever order or concurrency its jobs ran in, checked
@@ -36,6 +44,8 @@ export const BOOKING_GRACE_MS = 15 * 60_000;
  *   otherwise leave the agent unpaid and the company unbilled, with nothing else to show it);
  * - an earning becomes available once its reopen window ends (a release timer lost with
  *   Redis's data, or failed for good, would otherwise keep it from every payout);
+ * - a company's receivable is invoiced once its period closed (a closing that keeps failing
+ *   would otherwise leave it unbilled, and past 100 days for good);
  * - every currency's lines sum to zero (the database refuses unbalanced entries; this proves it).
  */
 @Injectable()
@@ -45,6 +55,7 @@ export class LedgerIntegrityService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly journal: JournalRepository,
+    private readonly billable: BillableEntriesRepository,
     private readonly earnings: EarningsRepository,
     private readonly claims: TicketClaimFacts,
     private readonly booking: TicketLedgerHandler,
@@ -55,24 +66,26 @@ export class LedgerIntegrityService {
   async report(actor: Actor, now = new Date()): Promise<LedgerIntegrityDto> {
     requireUser(actor, 'finance');
     // The four checks from one snapshot, so that the report describes one moment of the books.
-    const [unreversed, unbooked, unreleased, totals] = await this.db.transaction(
+    const [unreversed, unbooked, unreleased, uninvoiced, totals] = await this.db.transaction(
       'REPEATABLE READ',
       async (em) =>
         [
           await this.unreversed(em, now),
           await this.unbooked(em, now),
           await this.unreleased(em, now),
+          await this.uninvoiced(em, now),
           await this.journal.unbalancedCurrencies(em),
         ] as const,
     );
     const unbalanced = totals.map((r) => ({ currency: r.currency, balanceMinor: Number(r.total) }));
-    const findings = [unreversed, unbooked, unreleased];
+    const findings = [unreversed, unbooked, unreleased, uninvoiced];
     return {
       ok: findings.every((f) => f.length === 0) && unbalanced.length === 0,
       checkedAt: now,
       reopenedClaimsNotReversed: unreversed.slice(0, MAX_FINDINGS),
       resolvedClaimsNotBooked: unbooked.slice(0, MAX_FINDINGS),
       earningsNotReleased: unreleased.slice(0, MAX_FINDINGS),
+      receivablesNotInvoiced: uninvoiced.slice(0, MAX_FINDINGS),
       truncated: findings.some((f) => f.length > MAX_FINDINGS),
       unbalancedCurrencies: unbalanced,
     };
@@ -153,6 +166,19 @@ export class LedgerIntegrityService {
       amountMinor: Number(r.amount_minor),
       currency: r.currency,
       dueAt: r.due_at,
+    }));
+  }
+
+  /** Receivables no invoice billed INVOICE_GRACE_DAYS after they were booked, oldest first. */
+  private async uninvoiced(em: EntityManager, now: Date): Promise<UninvoicedReceivableDto[]> {
+    const before = new Date(now.getTime() - INVOICE_GRACE_DAYS * 86_400_000);
+    const rows = await this.billable.unbilledBefore(em, before, MAX_FINDINGS + 1);
+    return rows.map((r) => ({
+      companyId: r.company_id,
+      currency: r.currency,
+      entries: r.entries,
+      amountMinor: Number(r.amount),
+      oldestAt: r.oldest,
     }));
   }
 

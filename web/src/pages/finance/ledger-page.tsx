@@ -139,6 +139,15 @@ export default function LedgerPage() {
                       runbook step releases what is listed.
                     </Text>
                   )}
+                  {integrity.data.receivablesNotInvoiced.map((r) => (
+                    <Text size="sm" key={`${r.companyId}-${r.currency}`}>
+                      Company {r.companyId} has {r.entries} billable{' '}
+                      {r.entries === 1 ? 'entry' : 'entries'} (
+                      {formatMoney(r.amountMinor, r.currency)}) no invoice billed, the oldest booked{' '}
+                      {formatInstant(r.oldestAt, zone)}: its billing keeps failing. The operations
+                      runbook (billing) says what to do.
+                    </Text>
+                  ))}
                 </Stack>
               </Alert>
             ))}
