@@ -18,7 +18,7 @@ import { EventsModule } from './modules/events/events.module';
 import { HealthModule } from './modules/health/health.module';
 import { IdempotencyModule } from './modules/idempotency/idempotency.module';
 import { JobsModule } from './modules/jobs/jobs.module';
-import { redisOptionsFromUrl, SIDE_COMMAND_TIMEOUT_MS } from './modules/jobs/redis-options';
+import { redisOptionsFromUrl, sideRedisOptions } from './modules/jobs/redis-options';
 import { WorkersModule } from './modules/jobs/workers.module';
 import { InvoiceCloserModule } from './modules/billing/invoice-closer.module';
 import { BillingModule } from './modules/billing/billing.module';
@@ -50,6 +50,19 @@ export interface AppOptions {
   workers: boolean;
   /** Serves HTTP (the API process; the worker has none): then the built console is served too. */
   http?: boolean;
+}
+
+/**
+ * The rate limits' counters in Redis, with the side clients' timeouts. Its connection errors are
+ * not printed by ioredis as unhandled: the guard logs an outage itself, at most every 10 s.
+ */
+function throttlerStorage(env: Env): ThrottlerStorageRedisService {
+  const storage = new ThrottlerStorageRedisService({
+    ...sideRedisOptions(env.REDIS_URL),
+    keyPrefix: `${env.QUEUE_PREFIX}:throttle:`,
+  });
+  storage.redis.on('error', () => undefined);
+  return storage;
 }
 
 @Module({})
@@ -110,11 +123,7 @@ export class AppModule {
             },
           ],
           // Counters in Redis so the limit holds across every API process.
-          storage: new ThrottlerStorageRedisService(env.REDIS_URL, {
-            keyPrefix: `${env.QUEUE_PREFIX}:throttle:`,
-            maxRetriesPerRequest: 1,
-            commandTimeout: SIDE_COMMAND_TIMEOUT_MS,
-          }),
+          storage: throttlerStorage(env),
         }),
         JobsModule,
         OutboxModule,

@@ -1,3 +1,4 @@
+import { ApiKeysRepository } from '../../src/modules/companies/api-keys.repository';
 import { EventsService } from '../../src/modules/events/events.service';
 import { createApiKey, registerAgent, registerCompany } from '../support/factories';
 import { startRedis, RedisChild } from '../support/faults-redis';
@@ -79,5 +80,38 @@ describe('Redis not answering', () => {
       .expect(201);
     await t.http.get('/v1/companies/me/api-keys').set('Authorization', `Bearer ${key}`);
     redis.resume();
+  }, 60_000);
+
+  it('hears API key revocations again once Redis is back after a restart', async () => {
+    const other = await createTestApp({
+      shareWith: t,
+      env: { REDIS_URL: redis.url, API_KEY_CACHE_SECONDS: '300' },
+    });
+    try {
+      const company = await registerCompany(t);
+      const key = await createApiKey(t, company);
+      const me = () => other.http.get('/v1/bot/me').set('Authorization', `Bearer ${key}`);
+      await redis.stop();
+      await redis.start();
+      // Cached again only once subscribed again (the cache was cleared on reconnect).
+      const reads = jest.spyOn(other.app.get(ApiKeysRepository), 'activeByHash');
+      await waitFor(
+        async () => {
+          reads.mockClear();
+          await me().expect(200);
+          await me().expect(200);
+          return reads.mock.calls.length === 1;
+        },
+        'the key cached again',
+        15_000,
+      );
+      const [{ id }] = await t.db.query(`SELECT id FROM api_keys WHERE prefix = $1`, [
+        key.slice(0, 12),
+      ]);
+      await t.http.delete(`/v1/companies/me/api-keys/${id}`).set(company.auth).expect(204);
+      await waitFor(async () => (await me()).status === 401, 'the other process to refuse it');
+    } finally {
+      await other.close();
+    }
   }, 60_000);
 });

@@ -70,6 +70,10 @@ export function decodedBody(headers: IncomingHttpHeaders, payload: Readable): Re
   payload.on('data', (chunk: Buffer) => (decoded.receivedEncodedLength += chunk.length));
   // A reset while reading reaches the parser as the decoder's error.
   payload.on('error', (err: Error) => decoded.destroy(err));
+  // Heard for the decoder's whole life: once the body limit trips, Fastify answers 413 and
+  // stops listening to it, and an error it meets after that (a bomb cut short fails when the
+  // body ends) was thrown out of the process, ending it. The parser reports its own.
+  decoded.on('error', () => payload.unpipe(decoded));
   payload.pipe(decoded);
   return decoded;
 }

@@ -2,7 +2,7 @@ import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@ne
 import { ConfigService } from '@nestjs/config';
 import Redis from 'ioredis';
 import { Env } from '../../config/env.validation';
-import { sideRedis, sideRedisOptions } from '../jobs/redis-options';
+import { redisOptionsFromUrl, sideRedis } from '../jobs/redis-options';
 import type { ApiKeyOwnerRow } from './api-keys.repository';
 
 /** How long after a failed subscription bot requests go uncached without trying again. */
@@ -122,25 +122,58 @@ export class ApiKeyCache implements OnApplicationBootstrap, OnModuleDestroy {
 
   private async listen(): Promise<void> {
     const sub = new Redis({
-      ...sideRedisOptions(this.redisUrl()),
+      ...redisOptionsFromUrl(this.redisUrl()),
+      maxRetriesPerRequest: 1,
       connectTimeout: SUBSCRIBE_CONNECT_TIMEOUT_MS,
       // disconnect() arms a timer that only this socket's 'close' clears: after a refused
       // connection that has already happened, and the default 2 s kept the process alive.
       disconnectTimeout: 0,
+      // Re-subscribed below on each reconnect, its failure handled: ioredis's own re-subscribe
+      // leaves a failure unhandled, and an unhandled rejection ends the process.
+      autoResubscribe: false,
     });
     this.sub = sub;
     sub.on('error', (e) => this.logger.warn({ err: e }, 'API key revocations: Redis error'));
     sub.on('message', (_channel: string, id: string) => this.evict(id));
-    await sub.subscribe(revokedChannel(this.prefix));
-    // Listening from now: a key read before (its ticket taken) may have been revoked while no
-    // one here listened, so it is not cached; the next read is.
-    this.generation += 1;
-    // From now on, a reconnect (which re-subscribes) may have missed revocations published
-    // meanwhile: start afresh.
+    await this.listenOn(sub);
+    // From now on, a reconnect may have missed revocations published meanwhile: start afresh,
+    // and cache again once subscribed again (a failed re-subscribe: no caching until a request
+    // subscribes anew).
     sub.on('ready', () => {
       this.generation += 1;
       this.byHash.clear();
+      this.listenOn(sub).catch((e: unknown) => {
+        this.logger.warn({ err: e }, 'API key revocations unheard: keys are not cached');
+        if (this.sub !== sub) return;
+        sub.disconnect();
+        this.sub = null;
+        this.subscribed = null;
+        this.retryAt = Date.now() + RESUBSCRIBE_MS;
+      });
     });
+  }
+
+  /**
+   * Subscribes, within SUBSCRIBE_CONNECT_TIMEOUT_MS (a Redis that does not answer fails it),
+   * then counts a generation: a key read before (its ticket taken) may have been revoked while
+   * no one here listened, so it is not cached; the next read is.
+   */
+  private async listenOn(sub: Redis): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        sub.subscribe(revokedChannel(this.prefix)),
+        new Promise((_, reject) => {
+          timer = setTimeout(
+            () => reject(new Error('subscribing timed out')),
+            SUBSCRIBE_CONNECT_TIMEOUT_MS,
+          );
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
+    this.generation += 1;
   }
 
   private redisUrl() {

@@ -22,12 +22,17 @@ export function redisOptionsFromUrl(url: string): RedisOptions {
  */
 export const SIDE_COMMAND_TIMEOUT_MS = 1500;
 
-/** Options for those clients: one reconnect per command, and SIDE_COMMAND_TIMEOUT_MS. */
+/**
+ * Options for those clients (not subscribers): one reconnect per command, SIDE_COMMAND_TIMEOUT_MS
+ * for each, and the connection dropped when a reply is that late (socketTimeout): a timed-out
+ * command alone left the hung connection `ready`, with every later one queued behind it.
+ */
 export function sideRedisOptions(url: string): RedisOptions {
   return {
     ...redisOptionsFromUrl(url),
     maxRetriesPerRequest: 1,
     commandTimeout: SIDE_COMMAND_TIMEOUT_MS,
+    socketTimeout: SIDE_COMMAND_TIMEOUT_MS,
   };
 }
 
