@@ -138,6 +138,15 @@ describe('withdrawing an escalation', () => {
     // Nor a resolution in the agent's reopen rate: it can never be reopened.
     const quality = await t.http.get('/v1/agents/me/quality').set(agent.auth).expect(200);
     expect(quality.body.reopenRate).toMatchObject({ resolved: 1, reopened: 0 });
+    // A resolution reopened and then withdrawn still counts, reopened.
+    await t.http
+      .post(`/v1/tickets/${resolvedTicket.id}/reopen`)
+      .set(co.auth)
+      .send({ reason: 'Not solved' })
+      .expect(200);
+    await withdraw(resolvedTicket.externalId as string).expect(200);
+    const after = await t.http.get('/v1/agents/me/quality').set(agent.auth).expect(200);
+    expect(after.body.reopenRate).toMatchObject({ resolved: 1, reopened: 1 });
   });
 
   it('pays nothing, bills nothing and marks nothing when the holder had not written to the customer', async () => {

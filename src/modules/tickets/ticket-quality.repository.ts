@@ -52,7 +52,8 @@ export class TicketQualityRepository {
 
   /**
    * The agent's resolutions since `since` (of one company, or any), and how many reopened. Not
-   * paid withdrawals: final, they can never reopen, and counted they lowered the rate.
+   * paid withdrawals: final, they can never reopen, and counted they lowered the rate. (A
+   * resolution reopened before its ticket was withdrawn still counts, reopened.)
    */
   async resolutionCounts(
     em: EntityManager,
@@ -64,7 +65,8 @@ export class TicketQualityRepository {
       `SELECT count(*)::int AS resolved, count(c.reopened_at)::int AS reopened
          FROM ticket_claims c JOIN tickets t ON t.id = c.ticket_id
         WHERE c.agent_id = $1 AND c.status = 'resolved' AND c.resolved_at > $2
-          AND ($3::uuid IS NULL OR c.company_id = $3) AND t.status <> 'withdrawn'`,
+          AND ($3::uuid IS NULL OR c.company_id = $3)
+          AND (t.status <> 'withdrawn' OR c.reopened_at IS NOT NULL)`,
       [agentId, since, companyId],
     );
     return row;
@@ -80,7 +82,7 @@ export class TicketQualityRepository {
       `SELECT c.company_id, count(*)::int AS resolved, count(c.reopened_at)::int AS reopened
          FROM ticket_claims c JOIN tickets t ON t.id = c.ticket_id
         WHERE c.agent_id = $1 AND c.status = 'resolved' AND c.resolved_at > $2
-          AND t.status <> 'withdrawn'
+          AND (t.status <> 'withdrawn' OR c.reopened_at IS NOT NULL)
         GROUP BY c.company_id`,
       [agentId, since],
     );
