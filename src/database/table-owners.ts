@@ -68,6 +68,7 @@ export const FUNCTION_OWNERS = {
   journal_entry_balanced: 'ledger',
   journal_entry_has_lines: 'ledger',
   ledger_adjustment_decided_once: 'ledger',
+  earning_fixed: 'ledger',
   ledger_append_only: 'ledger',
   events_from_outbox: 'events',
   events_ticket_escalated: 'events',
