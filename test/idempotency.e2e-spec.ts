@@ -5,6 +5,7 @@ import {
   IDEMPOTENCY_TIMINGS,
   IdempotencyTimings,
 } from '../src/modules/idempotency/idempotency-keys.service';
+import { IdempotencyKeysRepository } from '../src/modules/idempotency/idempotency-keys.repository';
 import {
   createApiKey,
   createStaff,
@@ -70,6 +71,24 @@ describe('Idempotency-Key (Stripe semantics)', () => {
       expect(third.body).toEqual(first.body);
       expect(await shiftsTitled(body.title as string)).toEqual([first.body.id]);
       expect(await keyRows(key)).toEqual([{ state: 'completed', scope: `user:${acme.id}` }]);
+    });
+
+    it('stores the answer though its first try to store it fails: the retry replays it', async () => {
+      const failing = jest
+        .spyOn(t.app.get(IdempotencyKeysRepository), 'complete')
+        .mockRejectedValueOnce(new Error('Connection terminated unexpectedly'));
+      try {
+        const key = newKey();
+        const body = shiftBody({ title: `stored late ${key}` });
+        const first = await postShift(acme, body, key).expect(201);
+        const again = await postShift(acme, body, key).expect(201);
+        expect(replayed(again)).toBe(true);
+        expect(answer(again)).toEqual(answer(first));
+        expect(await shiftsTitled(`stored late ${key}`)).toHaveLength(1);
+        expect(failing).toHaveBeenCalledTimes(2);
+      } finally {
+        failing.mockRestore();
+      }
     });
 
     it('changes nothing without the header: the same POST twice makes two shifts', async () => {

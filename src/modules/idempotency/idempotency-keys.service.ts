@@ -117,14 +117,32 @@ export class IdempotencyKeysService {
     }
   }
 
-  /** Stores the answer; the key now replays it until it expires. */
+  /**
+   * Stores the answer; the key now replays it until it expires. Tried again twice on a failure,
+   * the lease still held: the work has committed, and a key whose answer was never stored frees
+   * itself when its lease runs out, for a retry to run the work again.
+   */
   async complete(lease: Lease, answer: StoredAnswer): Promise<void> {
-    lease.stop();
-    const stored = await this.keys.complete(this.db, lease.scope, lease.key, lease.token, {
+    const values = {
       status: answer.status,
       sealedBody: this.box.seal(JSON.stringify(answer.body ?? null), context(lease)),
       headers: answer.headers,
-    });
+    };
+    let stored: boolean;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        stored = await this.keys.complete(this.db, lease.scope, lease.key, lease.token, values);
+        break;
+      } catch (err) {
+        if (attempt === COMPLETE_ATTEMPTS) {
+          lease.stop();
+          throw err;
+        }
+        this.logger.warn({ err, attempt }, 'could not store an idempotent answer; trying again');
+        await sleep(COMPLETE_RETRY_MS * attempt);
+      }
+    }
+    lease.stop();
     if (!stored) {
       // Our lease ran out and another request took the key over: it will store its own answer.
       this.logger.warn(
@@ -198,3 +216,6 @@ export function keyReused(key: string, route?: string): DomainError {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Tries at storing an answer, COMPLETE_RETRY_MS × the try apart. */
+const COMPLETE_ATTEMPTS = 3;
+const COMPLETE_RETRY_MS = 250;
