@@ -91,8 +91,12 @@ describe('EventStream', () => {
     stream.goLive();
     expect(stream.ended).toBeNull();
     expect(res.destroy).not.toHaveBeenCalled();
-    // Live from here: the next one over the limit is too slow.
+    // Live from here: the next one is judged on what it adds, and once over the limit beyond
+    // them, the reader is too slow.
     stream.push({ ...row, id: '6' } as never);
+    expect(stream.ended).toBeNull();
+    stream.push({ ...row, id: '7' } as never);
+    stream.push({ ...row, id: '8' } as never);
     expect(stream.ended).toBe('too_slow');
   });
 });

@@ -33,6 +33,8 @@ export class EventStream {
   private replaying = true;
   private queued: EventRow[] = [];
   private behind = 0;
+  /** Bytes written by goLive, not counted against maxBehindBytes until the socket drains. */
+  private exempt = 0;
   private heartbeat: NodeJS.Timeout;
   private expiry: NodeJS.Timeout | null = null;
   ended: StreamEndReason | null = null;
@@ -50,7 +52,10 @@ export class EventStream {
     res.flushHeaders();
     res.socket?.setNoDelay(true);
     res.write(': connected\n\n');
-    res.on('drain', () => (this.behind = 0));
+    res.on('drain', () => {
+      this.behind = 0;
+      this.exempt = 0;
+    });
     res.on('close', () => this.end('closed'));
     this.heartbeat = setInterval(() => this.res.write(': heartbeat\n\n'), options.heartbeatMs);
     this.heartbeat.unref();
@@ -116,6 +121,8 @@ export class EventStream {
     // Written at once in one tick, so they count against no byte limit: as live events, a
     // long replay's queue of large ones (at most maxBehind) cut off a reader however fast.
     for (const row of queued) if (!this.ended) this.write(row, true);
+    // Nor do they count against the next live event: it would find them still buffered.
+    this.exempt = this.res.writableLength;
   }
 
   /**
@@ -165,7 +172,7 @@ export class EventStream {
     if (!taken) this.behind += 1;
     if (
       this.behind > this.options.maxBehind ||
-      this.res.writableLength > this.options.maxBehindBytes
+      this.res.writableLength - this.exempt > this.options.maxBehindBytes
     ) {
       this.end('too_slow');
     }
