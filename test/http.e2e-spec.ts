@@ -2,6 +2,7 @@ import { createRootLogger } from '../src/common/logging/root-logger';
 import { Writable } from 'node:stream';
 import { registerAgent } from './support/factories';
 import { listRoutes } from './support/routes';
+import { startTcpProxy } from './support/tcp-proxy';
 import { createTestApp, TestApp } from './support/test-app';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -168,6 +169,28 @@ describe('HTTP conventions: request ids, error shape, health, OpenAPI', () => {
       expect(ready.body.details.database).toEqual({ status: 'up' });
     } finally {
       await Promise.all(held.map((r) => r.release()));
+    }
+  });
+
+  // After a failover that left its socket half-open, every later ping queued behind the one
+  // never answered: a healthy process stayed out of rotation until the kernel gave up.
+  it('drops a readiness connection whose ping got no answer: the next check opens another', async () => {
+    const url = new URL(t.env.DATABASE_URL!);
+    const proxy = await startTcpProxy(Number(url.port || 5432));
+    url.host = `127.0.0.1:${proxy.port}`;
+    const c = await createTestApp({ shareWith: t, env: { DATABASE_URL: url.toString() } });
+    try {
+      await c.http.get('/health/ready').expect(200);
+      proxy.freeze(); // every connection open now passes nothing more, and stays open
+      const stuck = await c.http.get('/health/ready').expect(503);
+      expect(stuck.body.error.details.details.database).toEqual({
+        status: 'down',
+        message: 'unavailable',
+      });
+      await c.http.get('/health/ready').expect(200);
+    } finally {
+      await proxy.close();
+      await c.close();
     }
   });
 

@@ -31,6 +31,16 @@ export class ReadinessDatabase implements OnModuleDestroy {
     return this.source;
   }
 
+  /**
+   * Forgets the connection (a ping it did not answer): the next check opens another. Closed in
+   * the background, since closing waits for the query a half-open socket never answers.
+   */
+  reset(): void {
+    const source = this.source;
+    this.source = undefined;
+    void source?.then((s) => (s.isInitialized ? s.destroy() : undefined)).catch(() => undefined);
+  }
+
   async onModuleDestroy(): Promise<void> {
     const source = await this.source?.catch(() => undefined);
     if (source?.isInitialized) await source.destroy();
