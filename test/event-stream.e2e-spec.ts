@@ -450,6 +450,31 @@ describe('GET /v1/events/stream', () => {
     }
   });
 
+  it('queues one poll step at a time while the database does not answer', async () => {
+    const c = await createTestApp({ shareWith: a, env: { EVENTS_POLL_MS: '50' } });
+    try {
+      await c.app.listen(0, '127.0.0.1');
+      const own = `http://127.0.0.1:${(c.app.getHttpServer().address() as AddressInfo).port}`;
+      const agent = await registerAgent(a);
+      const s = new SseClient(own, agent.auth);
+      clients.push(s);
+      await waitFor(async () => c.app.get(EventHub).openStreams === 1, 'the hub started');
+      let answer = () => {};
+      const heads = jest
+        .spyOn(c.app.get(EventsRepository), 'maxPosition')
+        .mockImplementationOnce(() => new Promise((r) => (answer = () => r(0))));
+      await waitFor(async () => heads.mock.calls.length === 1, 'a poll waiting for its answer');
+      await new Promise((r) => setTimeout(r, 1000)); // twenty more ticks of the poll
+      answer();
+      await new Promise((r) => setTimeout(r, 30));
+      // The one step queued behind it, and perhaps the next tick's: not the twenty.
+      expect(heads.mock.calls.length).toBeLessThanOrEqual(3);
+      s.close();
+    } finally {
+      await c.close();
+    }
+  });
+
   it('a stream that registers after shutdown ended the streams is ended too', async () => {
     // Its own process: this one is shut down.
     const c = await createTestApp({ shareWith: a });

@@ -39,6 +39,8 @@ export class EventHub implements OnModuleDestroy {
   private sub: Redis | null = null;
   private pub: Redis | null = null;
   private poll: NodeJS.Timeout | null = null;
+  /** A poll step waits in the chain (see subscribe). */
+  private pollQueued = false;
   // Everything that moves `head` runs in this chain, one step at a time.
   private chain: Promise<void> = Promise.resolve();
 
@@ -189,7 +191,16 @@ export class EventHub implements OnModuleDestroy {
     this.chain = read.catch(() => undefined);
     await read;
     const pollMs = this.config.get('EVENTS_POLL_MS', { infer: true });
-    this.poll = setInterval(() => this.enqueue(() => this.catchUp()), pollMs);
+    // One poll step queued at a time: while the database hangs, a step every EVENTS_POLL_MS
+    // piled up behind the stuck one without bound.
+    this.poll = setInterval(() => {
+      if (this.pollQueued) return;
+      this.pollQueued = true;
+      this.enqueue(async () => {
+        this.pollQueued = false;
+        await this.catchUp();
+      });
+    }, pollMs);
     this.poll.unref();
     // Not awaited: with Redis down or not answering, the subscription waits (ioredis subscribes
     // once connected) while the poll delivers. Awaited, it held the first stream of the process,
