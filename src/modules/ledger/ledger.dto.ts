@@ -149,7 +149,10 @@ export class StatementLineDto {
   @ApiInteger()
   totalMinor: number;
   /**
-   * `reversed` lines (reopened tickets) are not owed and not in the totals.
+   * `reversed` lines (reopened tickets) are not in the totals. The invoice of the period the
+   * reopen was booked in credits them, unless the invoice that charged them was written off
+   * (the credit is then withheld: billed back). The statement counts by resolution, invoices by
+   * booking, so a month's statement and its invoices can differ at the edges.
    * @example pending
    */
   @ApiProperty({ enum: ['pending', 'available', 'reversed'] })
