@@ -57,9 +57,14 @@ export interface AppOptions {
  * not printed by ioredis as unhandled: the guard logs an outage itself, at most every 10 s.
  */
 function throttlerStorage(env: Env): ThrottlerStorageRedisService {
-  const storage = new ThrottlerStorageRedisService({
-    ...sideRedisOptions(env.REDIS_URL),
+  // The URL itself, not options read from it: ioredis takes its query's options too (the
+  // client generator's `lazyConnect` keeps it from dialling, and so from ever exiting).
+  const { maxRetriesPerRequest, commandTimeout, socketTimeout } = sideRedisOptions(env.REDIS_URL);
+  const storage = new ThrottlerStorageRedisService(env.REDIS_URL, {
     keyPrefix: `${env.QUEUE_PREFIX}:throttle:`,
+    maxRetriesPerRequest,
+    commandTimeout,
+    socketTimeout,
   });
   storage.redis.on('error', () => undefined);
   return storage;

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { ApiError, createHandoffClient, unwrap } from '../src/client/client';
 import { CLIENT_TYPES_FILE, renderClientTypes } from '../src/client/render-types';
 import { PASSWORD, uniqueEmail } from './support/factories';
+import { ensureKilled, runBuilt } from './support/processes';
 import { createTestApp, TestApp } from './support/test-app';
 
 const ROOT = join(__dirname, '..');
@@ -66,6 +67,29 @@ describe('the typed client', () => {
       expect(drift(committed, generate())).toBeNull();
     },
     RENDER_TIMEOUT_MS,
+  );
+
+  // Its app is built in preview and connects nowhere: a Redis client that dialled (the rate
+  // limits' lost the URL's `lazyConnect`) kept it running for good after writing the file.
+  it(
+    '`npm run client:generate` writes the same file and exits',
+    async () => {
+      const out = join(tmpdir(), `handoff-generated-${process.pid}.ts`);
+      const run = runBuilt('client/generate.js', {}, [out], ROOT);
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        const code = await Promise.race([
+          run.exited,
+          new Promise((r) => (timer = setTimeout(() => r('still running'), RENDER_TIMEOUT_MS))),
+        ]);
+        expect({ code, output: run.output() }).toEqual({ code: 0, output: expect.any(String) });
+        expect(readFileSync(out, 'utf8')).toBe(generate());
+      } finally {
+        clearTimeout(timer);
+        ensureKilled(run);
+      }
+    },
+    RENDER_TIMEOUT_MS + 30_000,
   );
 
   it(
