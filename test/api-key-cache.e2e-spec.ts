@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { EventEmitter } from 'node:events';
 import { ConfigService } from '@nestjs/config';
 import { ApiKeyCache } from '../src/modules/companies/api-key-cache';
 import { ApiKeysRepository } from '../src/modules/companies/api-keys.repository';
@@ -85,6 +86,30 @@ describe('API key cache across processes', () => {
       expect(late.get('read-after')).toEqual(row);
     } finally {
       await late.onModuleDestroy();
+    }
+  });
+
+  it('trusts and caches nothing while its subscription has lapsed, until it is subscribed again', async () => {
+    const key = await createApiKey(a, company, 'lapsed');
+    expect((await me(b, key)).status).toBe(200); // cached
+    const cache = b.app.get(ApiKeyCache);
+    // What ioredis says when its connection goes, then when it is back: revocations published
+    // in between went unheard.
+    const sub = (cache as unknown as { sub: EventEmitter }).sub;
+    sub.emit('close');
+    const reads = jest.spyOn(b.app.get(ApiKeysRepository), 'activeByHash');
+    try {
+      for (let i = 0; i < 3; i++) expect((await me(b, key)).status).toBe(200);
+      expect(reads).toHaveBeenCalledTimes(3);
+      sub.emit('ready'); // subscribes again
+      await waitFor(async () => {
+        await me(b, key);
+        reads.mockClear();
+        await me(b, key);
+        return reads.mock.calls.length === 0;
+      }, 'the key cached again once subscribed');
+    } finally {
+      reads.mockRestore();
     }
   });
 

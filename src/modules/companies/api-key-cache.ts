@@ -29,6 +29,8 @@ export class ApiKeyCache implements OnApplicationBootstrap, OnModuleDestroy {
   // Counts revocations heard: a key read before one of them is not cached (it may be that one).
   private generation = 0;
   private subscribed: Promise<void> | null = null;
+  /** Whether the subscription stands now (false from a lost connection to re-subscribed). */
+  private listening = false;
   /** After a failed subscription, when the next may be tried. */
   private retryAt = 0;
   private sub: Redis | null = null;
@@ -78,7 +80,9 @@ export class ApiKeyCache implements OnApplicationBootstrap, OnModuleDestroy {
       this.logger.warn({ err: e }, 'API key revocations unheard: keys are not cached');
       return;
     }
-    if (ticket !== this.generation) return;
+    // Subscribed once, but not at this moment (reconnecting, or re-subscribing after it): a
+    // revocation published now goes unheard.
+    if (!this.listening || ticket !== this.generation) return;
     this.byHash.set(hash, { owner, until: Date.now() + this.ttlMs });
   }
 
@@ -136,21 +140,32 @@ export class ApiKeyCache implements OnApplicationBootstrap, OnModuleDestroy {
     sub.on('error', (e) => this.logger.warn({ err: e }, 'API key revocations: Redis error'));
     sub.on('message', (_channel: string, id: string) => this.evict(id));
     await this.listenOn(sub);
-    // From now on, a reconnect may have missed revocations published meanwhile: start afresh,
-    // and cache again once subscribed again (a failed re-subscribe: no caching until a request
+    // A lost connection misses revocations from then on: nothing cached is trusted, and
+    // nothing is cached until subscribed again (a failed re-subscribe: until a request
     // subscribes anew).
+    sub.on('close', () => this.unheard(sub));
+    let attempt = 0;
     sub.on('ready', () => {
-      this.generation += 1;
-      this.byHash.clear();
+      this.unheard(sub);
+      const mine = ++attempt;
       this.listenOn(sub).catch((e: unknown) => {
+        // A later reconnect's attempt may have succeeded since: this one's failure is moot.
+        if (mine !== attempt || this.sub !== sub) return;
         this.logger.warn({ err: e }, 'API key revocations unheard: keys are not cached');
-        if (this.sub !== sub) return;
         sub.disconnect();
         this.sub = null;
         this.subscribed = null;
         this.retryAt = Date.now() + RESUBSCRIBE_MS;
       });
     });
+  }
+
+  /** The subscription lapsed: cached keys go, and keys read before now are not cached. */
+  private unheard(sub: Redis): void {
+    if (this.sub !== sub) return;
+    this.listening = false;
+    this.generation += 1;
+    this.byHash.clear();
   }
 
   /**
@@ -174,6 +189,7 @@ export class ApiKeyCache implements OnApplicationBootstrap, OnModuleDestroy {
       clearTimeout(timer);
     }
     this.generation += 1;
+    if (this.sub === sub) this.listening = true;
   }
 
   private redisUrl() {

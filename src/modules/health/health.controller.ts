@@ -85,14 +85,21 @@ export class HealthController {
    */
   private async postgres() {
     const indicator = this.indicators.check('database');
+    const opening = this.readiness.connection();
+    let opened = false;
     try {
       await within(
-        this.readiness.connection().then((source) => source.query('SELECT 1')),
+        opening.then((source) => {
+          opened = true;
+          return source.query('SELECT 1');
+        }),
         CHECK_MS,
       );
       return indicator.up();
     } catch (e) {
-      this.readiness.reset();
+      // Opened, and the ping unanswered: dropped. One still opening (a slow TLS handshake, a
+      // busy pooler) is left to finish, for the next check to use.
+      if (opened) this.readiness.reset(opening);
       return indicator.down({ message: (e as Error).message });
     }
   }

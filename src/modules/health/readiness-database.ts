@@ -19,26 +19,31 @@ export class ReadinessDatabase implements OnModuleDestroy {
 
   /** The connection, opened now if it is not (a failed opening is tried again next time). */
   connection(): Promise<DataSource> {
-    this.source ??= new DataSource({
+    if (this.source) return this.source;
+    const opening: Promise<DataSource> = new DataSource({
       ...typeormOptions(this.config.get('DATABASE_URL', { infer: true })!, 1),
       migrations: [],
     })
       .initialize()
       .catch((e: unknown) => {
-        this.source = undefined;
+        // Only its own: a newer one may have replaced it since.
+        if (this.source === opening) this.source = undefined;
         throw e;
       });
-    return this.source;
+    this.source = opening;
+    return opening;
   }
 
   /**
-   * Forgets the connection (a ping it did not answer): the next check opens another. Closed in
-   * the background, since closing waits for the query a half-open socket never answers.
+   * Forgets this connection (a ping it did not answer), if it is still the current one: the
+   * next check opens another. Closed in the background, since closing waits for the query a
+   * half-open socket never answers.
    */
-  reset(): void {
-    const source = this.source;
+  reset(source: Promise<DataSource>): void {
+    // Another check may have reset it already and opened another: that one stays.
+    if (this.source !== source) return;
     this.source = undefined;
-    void source?.then((s) => (s.isInitialized ? s.destroy() : undefined)).catch(() => undefined);
+    void source.then((s) => (s.isInitialized ? s.destroy() : undefined)).catch(() => undefined);
   }
 
   async onModuleDestroy(): Promise<void> {
