@@ -6,6 +6,7 @@ import {
   HealthCheckService,
   HealthIndicatorResult,
   HealthIndicatorService,
+  TypeOrmHealthIndicator,
 } from '@nestjs/terminus';
 import { Public } from '../../common/auth/decorators';
 import type Redis from 'ioredis';
@@ -39,6 +40,7 @@ export class HealthController {
 
   constructor(
     private readonly health: HealthCheckService,
+    private readonly database: TypeOrmHealthIndicator,
     private readonly indicators: HealthIndicatorService,
     private readonly queues: QueuesService,
     private readonly shutdown: ShutdownState,
@@ -84,24 +86,24 @@ export class HealthController {
    * the next check opens another.
    */
   private async postgres() {
-    const indicator = this.indicators.check('database');
     const opening = this.readiness.connection();
     let opened = false;
+    let result: HealthIndicatorResult;
     try {
-      await within(
-        opening.then((source) => {
+      result = await within(
+        opening.then((connection) => {
           opened = true;
-          return source.query('SELECT 1');
+          return this.database.pingCheck('database', { connection, timeout: CHECK_MS });
         }),
         CHECK_MS,
       );
-      return indicator.up();
     } catch (e) {
-      // Opened, and the ping unanswered: dropped. One still opening (a slow TLS handshake, a
-      // busy pooler) is left to finish, for the next check to use.
-      if (opened) this.readiness.reset(opening);
-      return indicator.down({ message: (e as Error).message });
+      result = this.indicators.check('database').down({ message: (e as Error).message });
     }
+    // Opened, and the ping unanswered: dropped. One still opening (a slow TLS handshake, a
+    // busy pooler) is left to finish, for the next check to use.
+    if (result.database?.status === 'down' && opened) this.readiness.reset(opening);
+    return result;
   }
 
   private lifecycle() {
