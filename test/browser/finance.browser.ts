@@ -484,8 +484,9 @@ test('a large run shows its lines 50 at a time, largest first, and by status', a
 });
 
 /**
- * The integrity check names each kind of finding; here an earning never released, beside a
- * list cut at 500 (mocked): only the full list says "500+".
+ * The integrity check names each kind of finding; here an earning never released and a
+ * company's receivables no invoice billed, beside a list cut at 500 (mocked): only the full list
+ * says "500+".
  */
 test('the integrity check says when earnings were never released, and which list was cut', async ({
   page,
@@ -516,6 +517,15 @@ test('the integrity check says when earnings were never released, and which list
             dueAt: new Date(Date.now() - 3_600_000).toISOString(),
           },
         ],
+        receivablesNotInvoiced: [
+          {
+            companyId: '9c4e1a7b-2d3f-4e5a-8b6c-7d8e9f0a1b2c',
+            currency: 'EUR',
+            entries: 3,
+            amountMinor: 864,
+            oldestAt: new Date(Date.now() - 45 * 86_400_000).toISOString(),
+          },
+        ],
         truncated: true,
         unbalancedCurrencies: [],
       },
@@ -528,4 +538,8 @@ test('the integrity check says when earnings were never released, and which list
     '1 earning is still pending after the reopen window ended, and cannot be paid out.',
   );
   await expect(alert).toContainText('500+ resolved tickets were never booked');
+  // A company whose billing keeps failing: what is left unbilled, and since when.
+  await expect(alert).toContainText(
+    /Company 9c4e1a7b-2d3f-4e5a-8b6c-7d8e9f0a1b2c has 3 billable entries \(€8\.64\) no invoice billed, the oldest booked .*: its billing keeps failing\./,
+  );
 });
