@@ -5134,6 +5134,7 @@ export interface components {
       amountMinor: number;
       /** @example 9c4e1a7b-2d3f-4e5a-8b6c-7d8e9f0a1b2c */
       companyId: string;
+      companyName: string;
       /** @example EUR */
       currency: string;
       /**

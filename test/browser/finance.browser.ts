@@ -520,6 +520,7 @@ test('the integrity check says when earnings were never released, and which list
         receivablesNotInvoiced: [
           {
             companyId: '9c4e1a7b-2d3f-4e5a-8b6c-7d8e9f0a1b2c',
+            companyName: 'Stuck GmbH',
             currency: 'EUR',
             entries: 3,
             amountMinor: 864,
@@ -540,6 +541,6 @@ test('the integrity check says when earnings were never released, and which list
   await expect(alert).toContainText('500+ resolved tickets were never booked');
   // A company whose billing keeps failing: what is left unbilled, and since when.
   await expect(alert).toContainText(
-    /Company 9c4e1a7b-2d3f-4e5a-8b6c-7d8e9f0a1b2c has 3 billable entries \(€8\.64\) no invoice billed, the oldest booked .*: its billing keeps failing\./,
+    /Stuck GmbH \(9c4e1a7b\) has 3 billable entries \(€8\.64\) no invoice billed, the oldest booked .*: its billing keeps failing\./,
   );
 });

@@ -5,6 +5,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { requireUser } from '../../common/auth/access';
 import { Actor } from '../../common/auth/actor';
 import { Env } from '../../config/env.validation';
+import { CompaniesService } from '../companies/companies.service';
 import { TicketClaimFacts } from '../tickets/ticket-claim-facts.service';
 import { ReleaseEarningHandler, TicketLedgerHandler } from './earnings-posting.handlers';
 import { BillableEntriesRepository } from './billable-entries.repository';
@@ -61,6 +62,7 @@ export class LedgerIntegrityService {
     private readonly booking: TicketLedgerHandler,
     private readonly release: ReleaseEarningHandler,
     private readonly config: ConfigService<Env, true>,
+    private readonly companies: CompaniesService,
   ) {}
 
   async report(actor: Actor, now = new Date()): Promise<LedgerIntegrityDto> {
@@ -173,8 +175,14 @@ export class LedgerIntegrityService {
   private async uninvoiced(em: EntityManager, now: Date): Promise<UninvoicedReceivableDto[]> {
     const before = new Date(now.getTime() - INVOICE_GRACE_DAYS * 86_400_000);
     const rows = await this.billable.unbilledBefore(em, before, MAX_FINDINGS + 1);
+    // Named, so that finance knows whose billing to look at without a lookup by id.
+    const names = await this.companies.namesOf(
+      em,
+      rows.map((r) => r.company_id),
+    );
     return rows.map((r) => ({
       companyId: r.company_id,
+      companyName: names.get(r.company_id) ?? '',
       currency: r.currency,
       entries: r.entries,
       amountMinor: Number(r.amount),

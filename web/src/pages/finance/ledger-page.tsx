@@ -141,7 +141,7 @@ export default function LedgerPage() {
                   )}
                   {integrity.data.receivablesNotInvoiced.map((r) => (
                     <Text size="sm" key={`${r.companyId}-${r.currency}`}>
-                      Company {r.companyId} has {r.entries} billable{' '}
+                      {r.companyName} ({r.companyId.slice(0, 8)}) has {r.entries} billable{' '}
                       {r.entries === 1 ? 'entry' : 'entries'} (
                       {formatMoney(r.amountMinor, r.currency)}) no invoice billed, the oldest booked{' '}
                       {formatInstant(r.oldestAt, zone)}: its billing keeps failing. The operations
