@@ -65,6 +65,24 @@ test('finance adjusts, drafts, approves as a second user, pays, downloads and re
     'aria-invalid',
     'true',
   );
+  // A search the API refused (a 429 here) says so: "No agent found" would send finance looking
+  // for an agent who is there.
+  await page.route('**/v1/agents?*', (route) =>
+    route.fulfill({
+      status: 429,
+      contentType: 'application/json',
+      body: JSON.stringify({
+        error: { code: 'RATE_LIMITED', message: 'Too many requests: try again in 5 s.' },
+      }),
+    }),
+  );
+  const picker = page.getByRole('combobox', { name: 'Agent', exact: true });
+  await picker.click();
+  await picker.fill(`Uma ${tag}`);
+  await expect(page.getByText('Search failed: Too many requests: try again in 5 s.')).toBeVisible();
+  await expect(page.getByText('No agent found')).toHaveCount(0);
+  await page.unroute('**/v1/agents?*');
+  await picker.fill('');
   const adjust = async (name: string, amount: string, reason: string) => {
     const agent = page.getByRole('combobox', { name: 'Agent', exact: true });
     await agent.click();

@@ -529,3 +529,56 @@ test('the cancel-seat dialog opened again does not show the last attempt’s err
   await expect(dialog.getByRole('button', { name: 'Keep my seat' })).toBeVisible();
   await expect(dialog.getByText('Refused for this test')).toHaveCount(0);
 });
+
+/**
+ * A transfer whose answer was lost, sent again, is answered as the first (its key is the
+ * submission's): the agent is told the ticket went, not "not claimed by you" as when it went
+ * without a key. Before it, the break switch keeps the keyboard's focus while it saves.
+ */
+test('a transfer whose answer was lost, sent again, is told as done', async ({ page }) => {
+  const company = await signUpCompany(`Transfers ${Math.random().toString(36).slice(2, 8)}`);
+  const shift = await postShift(company, 3600, { title: 'Transfer desk', maxAwayMinutes: 15 });
+  const agent = await signUpAgent();
+  await unwrap(
+    agent.api.POST('/v1/shifts/{id}/claims', {
+      params: { path: { id: shift.id }, header: { 'Idempotency-Key': `k-${shift.id}` } },
+    }),
+  );
+  await sql(`UPDATE shifts SET starts_at = now() - interval '5 minutes' WHERE id = $1`, [shift.id]);
+  await sql(
+    `UPDATE shift_claims SET period = tstzrange(now() - interval '5 minutes', upper(period), '[)'),
+            check_in_deadline = now() + interval '5 minutes'
+      WHERE shift_id = $1`,
+    [shift.id],
+  );
+  await unwrap(agent.api.POST('/v1/shifts/{id}/check-in', { params: { path: { id: shift.id } } }));
+  await escalate(company, `conv-${Date.now()}`, 'Needs a payments specialist');
+  // No live event tells the page the ticket went (the stream is down with the answer): only
+  // the retry's answer can.
+  await page.route('**/v1/events/stream*', (route) => route.abort('connectionreset'));
+  await signInPage(page, agent.email, '/agent/desk');
+
+  // The switch is disabled while it saves; the keyboard's focus stays on it, not on the page.
+  await page.getByRole('switch', { name: 'Available for offers' }).focus();
+  await page.keyboard.press('Space');
+  await expect(page.getByRole('switch', { name: 'Away (on a break: no offers)' })).toBeFocused();
+  await page.keyboard.press('Space');
+  await expect(page.getByRole('switch', { name: 'Available for offers' })).toBeFocused();
+
+  await page.getByRole('button', { name: 'Take next ticket' }).click();
+  await expect(page.getByRole('heading', { name: 'Needs a payments specialist' })).toBeVisible();
+  await page.getByRole('tab', { name: 'Transfer' }).click();
+  await page.getByLabel('Note for the next agent').fill('Needs someone who can refund over €100.');
+  let lost = false;
+  await page.route('**/v1/tickets/*/transfer', async (route) => {
+    if (lost) return route.fallback();
+    lost = true;
+    await route.fetch(); // transferred by the API
+    await route.abort('connectionreset');
+  });
+  await page.getByRole('button', { name: 'Transfer ticket' }).click();
+  await expect(page.getByText(/Handoff could not be reached/)).toBeVisible();
+  await page.getByRole('button', { name: 'Transfer ticket' }).click();
+  await expect(page.getByText('Ticket transferred with your note.')).toBeVisible();
+  await expect(page).toHaveURL(/\/agent\/desk$/);
+});

@@ -49,9 +49,8 @@ export function AgentPicker({ value, onChange, error }: Props) {
       // A failed search is said as such: shown as "No agent found", a 429 or a 5xx sent finance
       // looking for an agent who is there.
       nothingFoundMessage={term && !found.isFetching && !found.error ? 'No agent found' : undefined}
-      error={
-        error ?? (found.error ? `Search failed: ${problemOf(found.error)?.message}` : undefined)
-      }
+      // The search's failure first: it is news, where the form's error is from the last send.
+      error={found.error ? `Search failed: ${problemOf(found.error)?.message}` : error}
     />
   );
 }
