@@ -227,4 +227,25 @@ describe('webhook URLs are refused when they reach non-public addresses', () => 
       await hook.stop();
     }
   });
+
+  it('fails at once a stored URL that no longer parses (it threw at every attempt for a day)', async () => {
+    const old = await registerCompany(t, 'Unparsable');
+    const oldKey = await createApiKey(t, old);
+    await t.db.query(
+      `INSERT INTO webhook_endpoints (company_id, url, secret) VALUES ($1, $2, 'whsec_legacy')`,
+      [old.companyId, 'https://bad host.example/hooks'],
+    );
+    await slaBreachNow(t, oldKey);
+    const failed = await waitFor(async () => {
+      const res = await t.http.get('/v1/companies/me/webhook-deliveries').set(old.auth).expect(200);
+      const d = res.body.items[0];
+      return d && d.status !== 'pending' && d;
+    }, 'the delivery to settle');
+    expect(failed).toMatchObject({
+      status: 'failed',
+      attempts: 1,
+      lastErrorKind: 'refused_by_policy',
+      lastError: 'the webhook URL cannot be parsed',
+    });
+  });
 });

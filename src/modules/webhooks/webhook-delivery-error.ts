@@ -49,6 +49,15 @@ export class WebhookTimeoutError extends Error {
   }
 }
 
+/** The request ended with neither an answer nor an error of its own. */
+export class ClosedWithoutAnswerError extends Error {
+  readonly code = 'ECONNRESET';
+  constructor() {
+    super('the connection closed before an answer');
+    this.name = 'ClosedWithoutAnswerError';
+  }
+}
+
 /** The target's name could not be turned into an address. */
 export class WebhookDnsError extends Error {
   constructor(

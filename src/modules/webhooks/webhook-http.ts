@@ -1,7 +1,7 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { LookupFunction } from 'node:net';
-import { WebhookTimeoutError } from './webhook-delivery-error';
+import { ClosedWithoutAnswerError, WebhookTimeoutError } from './webhook-delivery-error';
 import { ResolvedAddress } from './webhook-resolver';
 
 /**
@@ -37,7 +37,18 @@ export function postPinned(
       },
     );
     const timer = setTimeout(() => req.destroy(new WebhookTimeoutError(timeoutMs)), timeoutMs);
-    req.on('close', () => clearTimeout(timer));
+    // A 101 with `Upgrade` comes as 'upgrade', never 'response': an answer (not a 2xx).
+    req.on('upgrade', (res, socket) => {
+      socket.destroy();
+      resolve(res.statusCode ?? 101);
+    });
+    // Settled however the request ends (Node closes an upgrade it has no listener for with no
+    // 'error'): a promise left pending held its job and its company's delivery slot for good.
+    // After an answer or an error this changes nothing.
+    req.on('close', () => {
+      clearTimeout(timer);
+      reject(new ClosedWithoutAnswerError());
+    });
     req.on('error', reject);
     req.end(body);
   });

@@ -151,6 +151,11 @@ export class WebhookDeliveryHandler implements HandlesJob<'webhook.deliver'> {
 
   /** Checks the target, signs with the current secret and POSTs once. Never throws. */
   private async attempt(deliveryId: string, d: DeliveryAttemptRow): Promise<AttemptResult> {
+    // A URL stored before URLs were checked as WHATWG parses them: refused, as the policy would.
+    if (!URL.canParse(d.url!)) {
+      const message = 'the webhook URL cannot be parsed';
+      return { code: null, failure: { kind: 'refused_by_policy', message } };
+    }
     const url = new URL(d.url!);
     const body = JSON.stringify(d.payload);
     const event = d.payload as { id: string; type: string };
@@ -160,7 +165,13 @@ export class WebhookDeliveryHandler implements HandlesJob<'webhook.deliver'> {
     try {
       const pinned = await this.targets.addressFor(url);
       const secret = this.secrets.reveal(d.company_id, d.secret!);
-      await this.secrets.sealIfClear(d.company_id, d.secret!);
+      // Sealing a secret still in clear is housekeeping: its failure is no reason not to send,
+      // and the database's message is not the receiver's (the company reads lastError).
+      await this.secrets
+        .sealIfClear(d.company_id, d.secret!)
+        .catch((e: unknown) =>
+          this.logger.warn({ deliveryId, error: String(e) }, 'webhook secret not sealed'),
+        );
       const code = await postPinned(
         url,
         pinned,
