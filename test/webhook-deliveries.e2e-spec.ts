@@ -218,6 +218,34 @@ describe('the webhook delivery log', () => {
     }
   });
 
+  it('fails pending deliveries when the webhook is removed: a URL set after gets none of them', async () => {
+    const co = await registerCompany(t, 'Removed');
+    const first = webhookReceiver({ then: 500 });
+    const second = webhookReceiver();
+    try {
+      await hookTo(co, first);
+      const { id } = await ping(co);
+      await waitFor(async () => (await logOf(co, id))?.attempts === 1, 'the first attempt');
+      // Removed while its retry waits, and a new receiver set before the retry is due.
+      await t.http.delete('/v1/companies/me/webhook').set(co.auth).expect(204);
+      await hookTo(co, second);
+      expect(await logOf(co, id)).toMatchObject({
+        status: 'failed',
+        attempts: 1,
+        lastErrorKind: 'endpoint_removed',
+        nextAttemptAt: null,
+      });
+      // Past the retry's time: the queued retry sends nothing, to either receiver.
+      await new Promise((resolve) => setTimeout(resolve, 3 * BACKOFF_MS));
+      expect(second.received).toEqual([]);
+      expect(first.received).toHaveLength(1);
+      expect(await logOf(co, id)).toMatchObject({ status: 'failed', attempts: 1 });
+    } finally {
+      await first.stop();
+      await second.stop();
+    }
+  });
+
   it('has no next attempt once a delivery has failed for good', async () => {
     const co = await registerCompany(t, 'Failing');
     const hook = webhookReceiver({ then: 503 });

@@ -188,6 +188,27 @@ export class WebhookDeliveriesRepository {
     return row;
   }
 
+  /**
+   * Fails every pending delivery of the company (its webhook removed), in a new chain so that no
+   * job still queued or under way for them records anything or sends again.
+   */
+  async failPendingOf(
+    em: EntityManager,
+    companyId: string,
+    failure: DeliveryFailure,
+  ): Promise<number> {
+    const rows = await changedRows(
+      em,
+      `UPDATE webhook_deliveries
+          SET status = 'failed', next_attempt_at = NULL, chain = chain + 1, last_error = $2,
+              last_error_kind = $3
+        WHERE company_id = $1 AND status = 'pending'
+        RETURNING id`,
+      [companyId, failure.message, failure.kind],
+    );
+    return rows.length;
+  }
+
   /** Up to `limit` of the company's deliveries after `after` that pass `filter`, newest first. */
   pageOf(
     em: EntityManager,

@@ -79,10 +79,21 @@ export class WebhooksService {
     return toWebhookDto(row);
   }
 
+  /**
+   * Removes the webhook and fails its pending deliveries at once: a retry due after a new URL
+   * was set would otherwise POST the old event (conversation text included) to that URL,
+   * signed with its secret.
+   */
   async remove(actor: Actor): Promise<void> {
     const companyId = requireCompany(actor);
-    const removed = await this.endpoints.remove(this.db.manager, companyId);
-    if (removed === 0) throw notConfigured();
+    await this.db.transaction(async (em) => {
+      const removed = await this.endpoints.remove(em, companyId);
+      if (removed === 0) throw notConfigured();
+      await this.deliveryLog.failPendingOf(em, companyId, {
+        kind: 'endpoint_removed',
+        message: 'the webhook was removed',
+      });
+    });
   }
 
   /**
