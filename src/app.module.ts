@@ -26,6 +26,7 @@ import { QualityGateModule } from './modules/quality/quality-gate.module';
 import { WorkFactsModule } from './modules/tickets/work-facts.module';
 import { QualityModule } from './modules/quality/quality.module';
 import { QualityRefresherModule } from './modules/quality/quality-refresher.module';
+import { WebhookLogPrunerModule } from './modules/webhooks/webhook-log-pruner.module';
 import { CreditGateModule } from './modules/billing/credit-gate.module';
 import { ApiKeyLivenessModule } from './modules/companies/api-key-liveness.module';
 import { LedgerModule } from './modules/ledger/ledger.module';
@@ -155,7 +156,12 @@ export class AppModule {
         MetricsModule,
         EventsModule,
         ...(workers
-          ? [WorkersModule.register(env), InvoiceCloserModule, QualityRefresherModule]
+          ? [
+              WorkersModule.register(env),
+              InvoiceCloserModule,
+              QualityRefresherModule,
+              WebhookLogPrunerModule,
+            ]
           : []),
         // Last: its catch-all GET must not shadow anything registered before it.
         ...(http ? ConsoleModule.register() : []),

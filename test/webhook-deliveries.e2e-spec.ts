@@ -2,6 +2,7 @@ import type { Job } from 'bullmq';
 import { QueuesService } from '../src/modules/jobs/queues.service';
 import { DELIVERY_ERROR_KINDS } from '../src/modules/webhooks/webhook-delivery-error';
 import { WebhookDeliveryHandler } from '../src/modules/webhooks/webhook-jobs.handlers';
+import { WebhookLogPruner } from '../src/modules/webhooks/webhook-log-pruner.service';
 import { WEBHOOK_RESOLVER } from '../src/modules/webhooks/webhook-resolver';
 import { registerCompany, SignedIn } from './support/factories';
 import { createTestApp, TestApp } from './support/test-app';
@@ -244,6 +245,34 @@ describe('the webhook delivery log', () => {
       await first.stop();
       await second.stop();
     }
+  });
+
+  it('prunes deliveries settled past WEBHOOK_LOG_RETENTION_DAYS, payloads with them; pending ones stay', async () => {
+    const co = await registerCompany(t, 'Pruned');
+    const insert = async (status: string, daysAgo: number) => {
+      const [row] = await t.db.query(
+        `INSERT INTO webhook_deliveries (company_id, event_id, event_type, payload, url, status,
+                                         next_attempt_at, created_at)
+         VALUES ($1, gen_random_uuid(), 'ticket.resolved', '{"text":"the customer said…"}',
+                 'https://hooks.example/h', $2,
+                 CASE WHEN $2 = 'pending' THEN now() END, now() - make_interval(days => $3))
+         RETURNING id`,
+        [co.companyId, status, daysAgo],
+      );
+      return row.id as string;
+    };
+    const oldDelivered = await insert('delivered', 31);
+    const oldFailed = await insert('failed', 45);
+    const oldPending = await insert('pending', 31);
+    const recent = await insert('delivered', 29);
+    const pruned = await t.app.get(WebhookLogPruner).prune();
+    expect(pruned).toBeGreaterThanOrEqual(2);
+    const left = (
+      await t.db.query(`SELECT id FROM webhook_deliveries WHERE company_id = $1`, [co.companyId])
+    ).map((r: { id: string }) => r.id);
+    expect(left.sort()).toEqual([oldPending, recent].sort());
+    expect(left).not.toContain(oldDelivered);
+    expect(left).not.toContain(oldFailed);
   });
 
   it('has no next attempt once a delivery has failed for good', async () => {

@@ -40,6 +40,15 @@ export class WebhooksEnv extends StripeEnv {
   WEBHOOK_CONCURRENCY_PER_COMPANY = 8;
 
   /**
+   * Days a settled delivery (delivered or failed) stays in the company's delivery log, its
+   * payload (conversation text included) with it; pruned hourly by a worker process.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  WEBHOOK_LOG_RETENTION_DAYS = 30;
+
+  /**
    * Lets webhooks reach loopback, private and link-local addresses (development and tests with
    * local receivers). Never in production: it reopens the SSRF hole. Credentials stay refused.
    */

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { changedRows, cursorInstant, KeyedRow } from '../../database/sql';
+import { changedRows, cursorInstant, deleteInBatches, KeyedRow } from '../../database/sql';
 import { DeliveryErrorKind, DeliveryFailure } from './webhook-delivery-error';
 
 /** A whole `webhook_deliveries` row: the delivery log's entry. */
@@ -207,6 +207,22 @@ export class WebhookDeliveriesRepository {
       [companyId, failure.message, failure.kind],
     );
     return rows.length;
+  }
+
+  /**
+   * Prunes settled deliveries created more than `days` ago, in short batches (deleteInBatches);
+   * a pending one stays until it settles. Returns how many went.
+   */
+  deleteSettledBefore(em: EntityManager, days: number, goOn?: () => boolean): Promise<number> {
+    return deleteInBatches(
+      em,
+      'webhook_deliveries',
+      'id',
+      `created_at < now() - make_interval(days => $1) AND status <> 'pending'`,
+      [days],
+      undefined,
+      goOn,
+    );
   }
 
   /** Up to `limit` of the company's deliveries after `after` that pass `filter`, newest first. */

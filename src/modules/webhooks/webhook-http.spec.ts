@@ -1,20 +1,18 @@
-import { createServer, Server, Socket } from 'node:net';
-import { AddressInfo } from 'node:net';
+import { AddressInfo, createServer, Server, Socket } from 'node:net';
 import { postPinned } from './webhook-http';
 
 /** A raw TCP receiver that answers every connection with `reply` (and keeps it open). */
 async function receiver(reply: string): Promise<{ server: Server; url: URL }> {
-  const sockets = new Set<Socket>();
   const server = createServer((socket) => {
-    sockets.add(socket);
+    opened.add(socket);
     socket.on('error', () => undefined);
     socket.once('data', () => socket.write(reply));
   });
-  server.on('close', () => sockets.forEach((s) => s.destroy()));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return { server, url: new URL(`http://127.0.0.1:${port}/hook`) };
 }
+const opened = new Set<Socket>();
 
 const post = (url: URL, timeoutMs: number) =>
   postPinned(url, { address: '127.0.0.1', family: 4 }, {}, '{"id":"evt"}', timeoutMs);
@@ -22,7 +20,8 @@ const post = (url: URL, timeoutMs: number) =>
 describe('postPinned', () => {
   let server: Server | undefined;
   afterEach(async () => {
-    server?.closeAllConnections?.();
+    opened.forEach((socket) => socket.destroy());
+    opened.clear();
     await new Promise((resolve) => server?.close(resolve) ?? resolve(undefined));
   });
 
@@ -44,11 +43,9 @@ describe('postPinned', () => {
   it('fails a connection closed before an answer', async () => {
     const r = await receiver('HTTP/1.1 2');
     server = r.server;
-    const sockets: Socket[] = [];
-    r.server.on('connection', (s) => sockets.push(s));
     const answer = post(r.url, 5_000);
     await new Promise((resolve) => setTimeout(resolve, 200));
-    sockets.forEach((s) => s.end());
+    opened.forEach((socket) => socket.end());
     await expect(answer).rejects.toMatchObject({ code: expect.stringMatching(/^E/) });
   });
 

@@ -28,5 +28,7 @@ import { WebhooksService } from './webhooks.service';
     WebhookDeliveriesRepository,
     { provide: WEBHOOK_RESOLVER, useValue: systemResolver },
   ],
+  // For the delivery log's pruner (WebhookLogPrunerModule, worker processes), the same owner.
+  exports: [WebhookDeliveriesRepository],
 })
 export class WebhooksModule {}
