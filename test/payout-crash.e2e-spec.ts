@@ -212,6 +212,52 @@ describe('payout run survives a worker killed mid-run', () => {
     expect(rec.body.counts).toMatchObject({ matched: 1, amount_mismatch: 0 });
   });
 
+  it('sends nothing through a Stripe other than the one the run was drafted against', async () => {
+    const { runId, lineId, maker } = await oneLineRun('CZK', 4000);
+    const checker = await createStaff(t, 'finance');
+    await t.http.post(`/v1/payout-runs/${runId}/approve`).set(checker.auth).expect(200);
+    const draftedOn = (mode: string) =>
+      t.db.query(`UPDATE payout_runs SET stripe_mode = $2 WHERE id = $1`, [runId, mode]);
+    // Drafted by a process on live Stripe; this one is set up with a test key.
+    await draftedOn('live');
+    const refused = await t.http.post(`/v1/payout-runs/${runId}/execute`).set(maker.auth);
+    expect(refused.status).toBe(409);
+    expect(refused.body.error).toMatchObject({
+      code: 'PAYOUT_RUN_OTHER_STRIPE',
+      details: { runMode: 'live', mode: 'test' },
+    });
+    await draftedOn('test');
+    await t.http.post(`/v1/payout-runs/${runId}/execute`).set(maker.auth).expect(202);
+    // Its line's job lands on a process set up for another Stripe: it fails (the queue tries
+    // again) with the line untouched, nothing sent, nothing to mistake for a refusal.
+    await draftedOn('live');
+    const job = { attemptsMade: 0, opts: { attempts: 12 } } as unknown as Job;
+    await expect(t.app.get(PayoutLineHandler).handle({ lineId }, job)).rejects.toMatchObject({
+      code: 'PAYOUT_RUN_OTHER_STRIPE',
+    });
+    const [line] = await t.db.query(
+      `SELECT status, attempts, transfer_minor FROM payout_lines WHERE id = $1`,
+      [lineId],
+    );
+    expect(line).toEqual({ status: 'pending', attempts: 0, transfer_minor: null });
+    expect(await fake.client().transfers.list({ transfer_group: `run_${runId}` })).toMatchObject({
+      data: [],
+    });
+    // Nor does finance send again or abandon through it.
+    const retry = await t.http.post(`/v1/payout-runs/${runId}/retry-failed`).set(maker.auth);
+    expect([retry.status, retry.body.error.code]).toEqual([409, 'PAYOUT_RUN_OTHER_STRIPE']);
+    const abandon = await t.http
+      .post(`/v1/payout-runs/${runId}/lines/${lineId}/abandon`)
+      .set(maker.auth)
+      .send({ reason: 'Closed account' });
+    expect([abandon.status, abandon.body.error.code]).toEqual([409, 'PAYOUT_RUN_OTHER_STRIPE']);
+    // The retry on a process set up as the run was pays it.
+    await draftedOn('test');
+    await expect(t.app.get(PayoutLineHandler).handle({ lineId }, job)).resolves.toEqual({
+      status: 'paid',
+    });
+  });
+
   it('pays every line exactly once; the ledger and Stripe agree', async () => {
     const agentIds: string[] = [];
     for (let i = 0; i < LINES; i++) {

@@ -5134,6 +5134,7 @@ export interface components {
       amountMinor: number;
       /** @example 9c4e1a7b-2d3f-4e5a-8b6c-7d8e9f0a1b2c */
       companyId: string;
+      /** @example Acme Support */
       companyName: string;
       /** @example EUR */
       currency: string;
@@ -7006,6 +7007,7 @@ export interface components {
       | 'PAYOUT_RUN_OPEN'
       | 'RUN_HAS_NOTHING_TO_PAY'
       | 'PAYOUT_LINE_STATE'
+      | 'PAYOUT_RUN_OTHER_STRIPE'
       | 'PAYOUT_ACCOUNT_REJECTED'
       | 'PAYOUT_ACCOUNT_STATE'
       | 'PAYMENT_REQUIRED'
@@ -13745,6 +13747,7 @@ export interface operations {
        *
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `PAYOUT_RUN_STATE`: the run's status does not allow this
+       *     - `PAYOUT_RUN_OTHER_STRIPE`: the run was drafted against another Stripe (live, test or fake) than this API is set up for: nothing is sent from here
        */
       409: {
         headers: {
@@ -13754,8 +13757,8 @@ export interface operations {
           /**
            * @example {
            *       "error": {
-           *         "code": "PAYOUT_RUN_STATE",
-           *         "message": "The run's status does not allow this.",
+           *         "code": "PAYOUT_RUN_OTHER_STRIPE",
+           *         "message": "The run was drafted against another Stripe (live, test or fake) than this API is set up for: nothing is sent from here.",
            *         "details": null,
            *         "requestId": "0b5a4e1c-2f7d-4c83-9a1e-6d3f8b2c7e90"
            *       }
@@ -13764,7 +13767,7 @@ export interface operations {
           'application/json': {
             error: {
               /** @enum {string} */
-              code: 'CONFLICT' | 'PAYOUT_RUN_STATE';
+              code: 'CONFLICT' | 'PAYOUT_RUN_STATE' | 'PAYOUT_RUN_OTHER_STRIPE';
             } & WithRequired<components['schemas']['ErrorBody'], 'code'>;
           };
         };
@@ -13805,6 +13808,7 @@ export interface operations {
        *
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `PAYOUT_RUN_STATE`: the run's status does not allow this
+       *     - `PAYOUT_RUN_OTHER_STRIPE`: the run was drafted against another Stripe (live, test or fake) than this API is set up for: nothing is sent from here
        */
       409: {
         headers: {
@@ -13814,8 +13818,8 @@ export interface operations {
           /**
            * @example {
            *       "error": {
-           *         "code": "PAYOUT_RUN_STATE",
-           *         "message": "The run's status does not allow this.",
+           *         "code": "PAYOUT_RUN_OTHER_STRIPE",
+           *         "message": "The run was drafted against another Stripe (live, test or fake) than this API is set up for: nothing is sent from here.",
            *         "details": null,
            *         "requestId": "0b5a4e1c-2f7d-4c83-9a1e-6d3f8b2c7e90"
            *       }
@@ -13824,7 +13828,7 @@ export interface operations {
           'application/json': {
             error: {
               /** @enum {string} */
-              code: 'CONFLICT' | 'PAYOUT_RUN_STATE';
+              code: 'CONFLICT' | 'PAYOUT_RUN_STATE' | 'PAYOUT_RUN_OTHER_STRIPE';
             } & WithRequired<components['schemas']['ErrorBody'], 'code'>;
           };
         };
@@ -13870,6 +13874,7 @@ export interface operations {
        *
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `PAYOUT_LINE_STATE`: the line's status does not allow this
+       *     - `PAYOUT_RUN_OTHER_STRIPE`: the run was drafted against another Stripe (live, test or fake) than this API is set up for: nothing is sent from here
        */
       409: {
         headers: {
@@ -13879,8 +13884,8 @@ export interface operations {
           /**
            * @example {
            *       "error": {
-           *         "code": "PAYOUT_LINE_STATE",
-           *         "message": "The line's status does not allow this.",
+           *         "code": "PAYOUT_RUN_OTHER_STRIPE",
+           *         "message": "The run was drafted against another Stripe (live, test or fake) than this API is set up for: nothing is sent from here.",
            *         "details": null,
            *         "requestId": "0b5a4e1c-2f7d-4c83-9a1e-6d3f8b2c7e90"
            *       }
@@ -13889,7 +13894,7 @@ export interface operations {
           'application/json': {
             error: {
               /** @enum {string} */
-              code: 'CONFLICT' | 'PAYOUT_LINE_STATE';
+              code: 'CONFLICT' | 'PAYOUT_LINE_STATE' | 'PAYOUT_RUN_OTHER_STRIPE';
             } & WithRequired<components['schemas']['ErrorBody'], 'code'>;
           };
         };

@@ -70,6 +70,8 @@ export const ERROR_STATUS = {
   PAYOUT_RUN_OPEN: 409,
   RUN_HAS_NOTHING_TO_PAY: 409,
   PAYOUT_LINE_STATE: 409,
+  // The run was drafted against another Stripe (live, test or the fake) than this process's.
+  PAYOUT_RUN_OTHER_STRIPE: 409,
   // The agent's payout account was closed for a reason that allows no new one by the agent
   // (a rejection other than failed verification, or 3 accounts already): our support decides.
   PAYOUT_ACCOUNT_REJECTED: 409,

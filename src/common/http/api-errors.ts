@@ -72,6 +72,8 @@ export const ERROR_DESCRIPTIONS: Record<ErrorCode, string> = {
   PAYOUT_RUN_OPEN: 'a run in this currency is still open: finish or cancel it first',
   RUN_HAS_NOTHING_TO_PAY: 'no line of the run is payable',
   PAYOUT_LINE_STATE: "the line's status does not allow this",
+  PAYOUT_RUN_OTHER_STRIPE:
+    'the run was drafted against another Stripe (live, test or fake) than this API is set up for: nothing is sent from here',
   PAYOUT_ACCOUNT_REJECTED:
     'your payout account was closed for a reason that allows no new one by you (see canLinkNew): our support team decides',
   PAYOUT_ACCOUNT_STATE: "the payout account's state does not allow this (e.g. it is open)",

@@ -307,7 +307,7 @@ export class UnreleasedEarningDto {
 export class UninvoicedReceivableDto {
   /** @example 9c4e1a7b-2d3f-4e5a-8b6c-7d8e9f0a1b2c */
   companyId: string;
-  /** @example Acme Support */
+  /** @example "Acme Support" */
   companyName: string;
   /** @example EUR */
   currency: string;

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
+import { PayoutRunRow } from './payout-runs.repository';
 import { changedRows } from '../../database/sql';
 import { KEY_EXPIRY_MS } from '../stripe/stripe-errors';
 import { PayoutLineRow } from './payout-lines.repository';
@@ -13,6 +14,8 @@ export type SendableLine = PayoutLineRow & {
   sent_recently: boolean | null;
   /** bigint as text; null for runs drafted before runs kept it. */
   minimum_minor: string | null;
+  /** The Stripe its run was drafted against (assertSameStripe). */
+  stripe_mode: PayoutRunRow['stripe_mode'];
 };
 
 /** payout_lines as the `payout.line` job sends one (PayoutLineHandler's phases). */
@@ -55,7 +58,7 @@ export class PayoutLineSendingRepository {
                 AS key_expired,
               l.sending_at > clock_timestamp() - make_interval(secs => $3::float8)
                 AS sent_recently,
-              r.minimum_minor
+              r.minimum_minor, r.stripe_mode
          FROM payout_lines l JOIN payout_runs r ON r.id = l.run_id
         WHERE l.id = $1 AND r.status IN ('executing', 'completed_with_failures')
           FOR UPDATE OF l`,

@@ -1,8 +1,10 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { EntityManager } from 'typeorm';
 import { Env } from '../../config/env.validation';
 import { OutboxService } from '../outbox/outbox.service';
+import { STRIPE_SETTINGS, StripeSettings } from '../stripe/stripe.module';
+import { assertSameStripe } from './payout-run.errors';
 import { SendingLine } from './payout-line-send';
 import { PayoutLineSendingRepository } from './payout-line-sending.repository';
 import { PayoutSendChecks } from './payout-send-checks.service';
@@ -27,6 +29,7 @@ export class PayoutLineStart {
     private readonly checks: PayoutSendChecks,
     private readonly outbox: OutboxService,
     config: ConfigService<Env, true>,
+    @Inject(STRIPE_SETTINGS) private readonly stripe: StripeSettings,
   ) {
     this.sendSeconds = (3 * config.get('STRIPE_TIMEOUT_MS', { infer: true }) + 30_000) / 1000;
   }
@@ -39,6 +42,8 @@ export class PayoutLineStart {
   async begin(em: EntityManager, lineId: string): Promise<SendingLine | null> {
     const row = await this.sending.lockForSending(em, lineId, this.sendSeconds);
     if (!row || !['pending', 'processing'].includes(row.status)) return null;
+    // Nothing touched, so that the queue's retry (on a process set up as the run was) sends it.
+    assertSameStripe(row, this.stripe.mode);
     if (row.transfer_minor === null) {
       // First send under this key, so nothing can be at Stripe yet: its amount is fixed now.
       const fixed = await this.checks.amount(em, row);

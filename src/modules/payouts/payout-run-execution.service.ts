@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { requireUser } from '../../common/auth/access';
@@ -6,13 +6,14 @@ import { Actor } from '../../common/auth/actor';
 import { DomainError } from '../../common/errors/domain-error';
 import { AgentIdentities } from '../ledger/agent-identities.service';
 import { OutboxService } from '../outbox/outbox.service';
+import { STRIPE_SETTINGS, StripeSettings } from '../stripe/stripe.module';
 import { PayoutLineDto, PayoutRunDto } from './payout.dto';
 import {
   PENDING_LINE_PAYLOADS_SQL,
   PayoutLineExecutionRepository,
 } from './payout-line-execution.repository';
 import { toPayoutLineDto } from './payout.mapper';
-import { foundRun, wrongState } from './payout-run.errors';
+import { assertSameStripe, foundRun, wrongState } from './payout-run.errors';
 import { PayoutRunEvents } from './payout-run-events';
 import { PayoutRunsRepository } from './payout-runs.repository';
 import { PayoutRunsService } from './payout-runs.service';
@@ -30,6 +31,7 @@ export class PayoutRunExecutionService {
     private readonly identities: AgentIdentities,
     private readonly runEvents: PayoutRunEvents,
     private readonly balance: PlatformBalanceService,
+    @Inject(STRIPE_SETTINGS) private readonly stripe: StripeSettings,
   ) {}
 
   /**
@@ -41,6 +43,7 @@ export class PayoutRunExecutionService {
     requireUser(actor, 'finance');
     const first = foundRun(await this.runs.find(this.db.manager, id));
     if (first.status !== 'approved') throw wrongState(first, 'execute');
+    assertSameStripe(first, this.stripe.mode);
     // Read before the transaction (a network call): one open run per currency spends it (and,
     // rarely, the failed lines of the one before it being sent again: ADR 0007). The
     // read takes a Stripe slot like the transfers (PacedHttpClient), which start right after
@@ -73,6 +76,7 @@ export class PayoutRunExecutionService {
       if (run.status !== 'executing' && run.status !== 'completed_with_failures') {
         throw wrongState(run, 'retry');
       }
+      assertSameStripe(run, this.stripe.mode);
       // Refused lines get a fresh key; lines whose 429/5xx retries ran out keep theirs
       // (PayoutLineExecutionRepository.resetFailed says why).
       const retried = await this.lines.resetFailed(em, id);
@@ -108,7 +112,8 @@ export class PayoutRunExecutionService {
   ): Promise<PayoutLineDto> {
     const { userId } = requireUser(actor, 'finance');
     const line = await this.db.transaction(async (em) => {
-      foundRun(await this.runs.find(em, runId, true));
+      // A refusal seen through another Stripe says nothing of this run's transfers.
+      assertSameStripe(foundRun(await this.runs.find(em, runId, true)), this.stripe.mode);
       const current = await this.lines.lockInRun(em, lineId, runId);
       if (!current) throw DomainError.notFound('Payout line');
       if (current.status !== 'failed' || !current.failure_permanent) {

@@ -202,7 +202,7 @@ export class PayoutRunsController {
   @Post(':id/execute')
   @HttpCode(202)
   @ApiOperation({ operationId: 'executePayoutRun', summary: 'Pay an approved run' })
-  @ApiErrors('PAYOUT_RUN_STATE')
+  @ApiErrors('PAYOUT_RUN_STATE', 'PAYOUT_RUN_OTHER_STRIPE')
   execute(@CurrentActor() actor: Actor, @IdParam() id: string): Promise<PayoutRunDto> {
     return this.execution.execute(actor, id);
   }
@@ -214,7 +214,7 @@ export class PayoutRunsController {
     operationId: 'retryFailedPayoutLines',
     summary: "Send a run's failed lines again",
   })
-  @ApiErrors('PAYOUT_RUN_STATE')
+  @ApiErrors('PAYOUT_RUN_STATE', 'PAYOUT_RUN_OTHER_STRIPE')
   retryFailed(@CurrentActor() actor: Actor, @IdParam() id: string): Promise<PayoutRunDto> {
     return this.execution.retryFailed(actor, id);
   }
@@ -223,7 +223,7 @@ export class PayoutRunsController {
   @Post(':id/lines/:lineId/abandon')
   @HttpCode(200)
   @ApiOperation({ operationId: 'abandonPayoutLine', summary: 'Give up on a refused line' })
-  @ApiErrors('PAYOUT_LINE_STATE')
+  @ApiErrors('PAYOUT_LINE_STATE', 'PAYOUT_RUN_OTHER_STRIPE')
   abandon(
     @CurrentActor() actor: Actor,
     @IdParam() id: string,
