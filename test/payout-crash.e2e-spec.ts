@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { FakeStripe } from '../src/modules/stripe/fake-stripe.server';
 import { MAX_LINE_RESENDS, PayoutLineHandler } from '../src/modules/payouts/payout-line.handler';
 import { PayoutRunEvents } from '../src/modules/payouts/payout-run-events';
+import { postStripeEvent } from './support/billing';
 import { createStaff, registerAgent, SignedIn } from './support/factories';
 import { fund, onboarded } from './support/money';
 import { waitForLockWaiters, withRowsHeld } from './support/row-locks';
@@ -256,6 +257,36 @@ describe('payout run survives a worker killed mid-run', () => {
     await expect(t.app.get(PayoutLineHandler).handle({ lineId }, job)).resolves.toEqual({
       status: 'paid',
     });
+  });
+
+  it('ignores a Stripe event of the other mode than our key: a deauthorization in live mode, here on a test key, is not stored and closes nothing', async () => {
+    const agent = await registerAgent(t);
+    const acct = await onboarded(t, fake, agent.id);
+    const account = async () =>
+      (await t.http.get('/v1/agents/me/payout-account').set(agent.auth).expect(200)).body;
+    const id = `evt_${randomUUID()}`;
+    // Our key is a test key: a live-mode event on the endpoint is not about our money.
+    const answer = await postStripeEvent(t, {
+      id,
+      type: 'account.application.deauthorized',
+      created: Math.floor(Date.now() / 1000),
+      object: { id: 'ca_1', object: 'application', name: 'Handoff' },
+      account: acct,
+      livemode: true,
+    });
+    expect(answer).toEqual({ received: true, duplicate: false, ignored: true });
+    expect(await t.db.query('SELECT 1 FROM stripe_events WHERE id = $1', [id])).toEqual([]);
+    expect(await account()).toMatchObject({ payoutsEnabled: true, closedReason: null });
+    // One of its own mode is taken.
+    const own = await postStripeEvent(t, {
+      id: `evt_${randomUUID()}`,
+      type: 'account.updated',
+      created: Math.floor(Date.now() / 1000),
+      object: { id: acct, object: 'account' },
+      account: acct,
+      livemode: false,
+    });
+    expect(own).toEqual({ received: true, duplicate: false, ignored: false });
   });
 
   it('pays every line exactly once; the ledger and Stripe agree', async () => {

@@ -6879,6 +6879,12 @@ export interface components {
        * @example false
        */
       duplicate: boolean;
+      /**
+       * @description True when the event is of the other mode than our key's (a test-mode event on a live
+       *     endpoint, or the reverse): not stored, nothing is done.
+       * @example false
+       */
+      ignored: boolean;
     };
     QueueDashboardSessionDto: {
       /**

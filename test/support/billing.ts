@@ -43,8 +43,15 @@ export async function runJobs(t: TestApp, names: JobName[]): Promise<number> {
  */
 export async function postStripeEvent(
   t: TestApp,
-  event: { id: string; type: string; created: number; object: unknown; account?: string },
-): Promise<void> {
+  event: {
+    id: string;
+    type: string;
+    created: number;
+    object: unknown;
+    account?: string;
+    livemode?: boolean;
+  },
+): Promise<{ received: boolean; duplicate: boolean; ignored: boolean }> {
   const settings = t.app.get<StripeSettings>(STRIPE_SETTINGS);
   const payload = JSON.stringify({
     id: event.id,
@@ -52,18 +59,20 @@ export async function postStripeEvent(
     type: event.type,
     created: event.created,
     ...(event.account ? { account: event.account } : {}),
+    ...(event.livemode !== undefined ? { livemode: event.livemode } : {}),
     data: { object: event.object },
   });
   const header = Stripe.webhooks.generateTestHeaderString({
     payload,
     secret: event.account ? settings.connectWebhookSecret : settings.webhookSecret,
   });
-  await t.http
+  const res = await t.http
     .post(event.account ? '/v1/stripe/connect-webhooks' : '/v1/stripe/webhooks')
     .set('Content-Type', 'application/json')
     .set('Stripe-Signature', header)
     .send(payload)
     .expect(200);
+  return res.body;
 }
 
 /** Delivers the fake's billing events sent since `from` (an index), then applies them. */

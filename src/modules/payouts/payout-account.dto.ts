@@ -168,4 +168,10 @@ export class StripeEventReceivedDto {
    * @example false
    */
   duplicate: boolean;
+  /**
+   * True when the event is of the other mode than our key's (a test-mode event on a live
+   * endpoint, or the reverse): not stored, nothing is done.
+   * @example false
+   */
+  ignored: boolean;
 }

@@ -3,6 +3,7 @@ import {
   Headers,
   HttpCode,
   Inject,
+  Logger,
   Post,
   Req,
   type RawBodyRequest,
@@ -75,6 +76,8 @@ const StripeEventBody = () =>
 @Controller('v1/stripe')
 @Public()
 export class StripeWebhooksController {
+  private readonly logger = new Logger(StripeWebhooksController.name);
+
   constructor(
     @Inject(STRIPE) private readonly stripe: Stripe,
     @Inject(STRIPE_SETTINGS) private readonly settings: StripeSettings,
@@ -133,7 +136,23 @@ export class StripeWebhooksController {
     }
     const problems = eventProblems(event as unknown as Record<string, unknown>);
     if (problems.length > 0) throw DomainError.validation(problems);
+    if (this.otherMode(event)) {
+      // A live Connect endpoint also gets the test-mode events of accounts connected in live
+      // mode (Stripe's Connect docs): a test deauthorization would close a live agent's account
+      // for good, and each test account.updated spend a live call to read the account.
+      this.logger.log(
+        { eventId: event.id, type: event.type, livemode: event.livemode },
+        'Stripe event of the other mode ignored',
+      );
+      return { received: true, duplicate: false, ignored: true };
+    }
     const duplicate = !(await this.events.record(event));
-    return { received: true, duplicate };
+    return { received: true, duplicate, ignored: false };
+  }
+
+  /** An event of the mode our key is not (the in-process fake takes both). */
+  private otherMode(event: Stripe.Event): boolean {
+    if (this.settings.mode === 'fake' || typeof event.livemode !== 'boolean') return false;
+    return event.livemode !== (this.settings.mode === 'live');
   }
 }
