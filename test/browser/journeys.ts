@@ -192,8 +192,27 @@ export async function agentJourney(page: Page): Promise<void> {
   await expect(page.getByText('On this shift work comes to you as offers.')).toBeVisible();
   await expect(page.getByRole('button', { name: 'Take next ticket' })).toHaveCount(0);
   await expectAccessible(page, 'desk with an offer');
+  // A refusal is an answer: the next accept goes under a new key. Under the offer id as its
+  // key for good, a refusal at capacity came back every time, however many tickets were done.
+  const keys: string[] = [];
+  await page.route('**/v1/offers/*/accept', async (route) => {
+    keys.push(route.request().headers()['idempotency-key']);
+    if (keys.length > 1) return route.fallback();
+    return route.fulfill({
+      status: 409,
+      contentType: 'application/json',
+      body: JSON.stringify({
+        error: { code: 'AGENT_AT_CAPACITY', message: 'You hold as many tickets as you may' },
+      }),
+    });
+  });
+  await offer.getByRole('button', { name: 'Accept' }).click();
+  await expect(offer.getByText('You hold as many tickets as you may')).toBeVisible();
   await offer.getByRole('button', { name: 'Accept' }).click();
   await expect(page).toHaveURL(/\/agent\/tickets\//);
+  await page.unroute('**/v1/offers/*/accept');
+  expect(keys).toHaveLength(2);
+  expect(keys[1]).not.toBe(keys[0]);
   await expectAccessible(page, 'ticket');
   for (const tab of ['Release', 'Transfer']) {
     await page.getByRole('tab', { name: tab }).click();
