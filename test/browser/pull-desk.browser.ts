@@ -371,6 +371,31 @@ test('an event stream silent past its heartbeats is opened again', async ({ page
 });
 
 /**
+ * A stream that ended (a deploy, a balancer's cut) is opened again from where it stood: the
+ * next request carries the last id seen as Last-Event-ID, so the API replays what was missed
+ * instead of the page reading everything again or losing it.
+ */
+test('an event stream opened again resumes from the last event it saw', async ({ page }) => {
+  const agent = await signUpAgent();
+  const resumedFrom: (string | undefined)[] = [];
+  await page.route('**/v1/events/stream', (route) => {
+    resumedFrom.push(route.request().headers()['last-event-id']);
+    if (resumedFrom.length > 1) return; // left open: the test has what it came for
+    return route.fulfill({
+      status: 200,
+      contentType: 'text/event-stream',
+      body:
+        ': connected\n\nid: 41\n\n' +
+        'id: 42\nevent: shift.changed\ndata: {"type":"shift.changed","data":{}}\n\n',
+    });
+  });
+  await signInPage(page, agent.email);
+  await expect(page).toHaveURL(/\/agent\/desk$/);
+  await expect.poll(() => resumedFrom.length, { timeout: 15_000 }).toBe(2);
+  expect(resumedFrom).toEqual([undefined, '42']);
+});
+
+/**
  * The stream ends at its token's expiry and the renewal then meets a deploy's 502: the console
  * is still signed in (the session tries again itself), so the stream is opened again after its
  * short wait. It stopped for good ("Offline", no offers) until a reload.
