@@ -265,6 +265,23 @@ describe('shifts (company side)', () => {
         })
         .expect(200);
       expect((await line()).waitlist).toEqual([]);
+      // The agent is told its place went, and why (it went without a word).
+      const told = await waitFor(async () => {
+        const e = await t.http
+          .get('/v1/events?types=shift.waitlist_cleared')
+          .set(waiting.auth)
+          .expect(200);
+        return e.body.items.length > 0 && e.body.items;
+      }, 'the shift.waitlist_cleared event');
+      expect(told.map((e: { data: unknown }) => e.data)).toEqual([
+        {
+          shiftId: shift.id,
+          title: 'Renamed',
+          startsAt: start.toISOString(),
+          endsAt: new Date(start.getTime() + 3_600_000).toISOString(),
+          changed: ['endsAt', 'startsAt'],
+        },
+      ]);
     });
 
     it('accepts any change before a seat is taken, and re-arms the completion timer', async () => {

@@ -148,6 +148,48 @@ test('an agent is told at once that the company cancelled a shift it had a seat 
 });
 
 /**
+ * A shift the agent waited for changes hours before anyone held its seat: the line is emptied
+ * (its agents joined for other terms), and the agent is told at once rather than finding its
+ * place gone.
+ */
+test('an agent waiting for a seat is told when the company changed the shift and emptied its line', async ({
+  page,
+}) => {
+  const company = await signUpCompany('Rescheduling Co');
+  const shift = await postShift(company, 3 * 3600, { title: 'Night returns', seats: 1 });
+  const holder = await signUpAgent('Ana Holder');
+  const agent = await signUpAgent('Rui Waiting');
+  const path = { params: { path: { id: shift.id } } };
+  await unwrap(holder.api.POST('/v1/shifts/{id}/claims', path));
+  await unwrap(agent.api.POST('/v1/shifts/{id}/waitlist', path));
+  // No longer eligible (another language), so the seat given back passes it over.
+  await unwrap(
+    agent.api.PUT('/v1/agents/me/profile', {
+      body: { displayName: 'Rui Waiting', timeZone: 'Europe/Lisbon', languages: ['fr'] },
+    }),
+  );
+  await unwrap(holder.api.DELETE('/v1/shifts/{id}/claims/me', path));
+  await signInPage(page, agent.email, '/agent/seats');
+  await expect(page.getByRole('status', { name: 'Live updates: Live' })).toBeVisible();
+  const later = Date.now() + 26 * 3600_000;
+  await unwrap(
+    company.admin.PATCH('/v1/shifts/{id}', {
+      ...path,
+      body: {
+        startsAt: new Date(later).toISOString(),
+        endsAt: new Date(later + 3600_000).toISOString(),
+      },
+    }),
+  );
+  await expect(page.getByText('Your place in line is gone')).toBeVisible();
+  await expect(
+    page.getByText(
+      '“Night returns”, which you were waiting for, was changed by the company, so its waitlist was emptied. See it in Open shifts and join again if it still suits you.',
+    ),
+  ).toBeVisible();
+});
+
+/**
  * Back on the onboarding page without an account (a link kept from an abandoned sign-up): it
  * offers to go on to Stripe and asks for the account once, not every 3 s while it stays open.
  */

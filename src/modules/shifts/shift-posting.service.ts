@@ -9,6 +9,7 @@ import { DomainError, FieldError } from '../../common/errors/domain-error';
 import { formatMoney } from '../../common/money/format-money';
 import { duplicateSkillErrors } from '../../common/validation/duplicate-skills';
 import { databaseNow } from '../../database/sql';
+import { EventsService } from '../events/events.service';
 import { OutboxService } from '../outbox/outbox.service';
 import { SkillsService } from '../skills/skills.service';
 import { CreateShiftDto, RequiredSkillDto, SurgeDto, UpdateShiftDto } from './shift-write.dto';
@@ -37,6 +38,7 @@ export class ShiftPostingService {
     private readonly shifts: ShiftsRepository,
     private readonly waitlistEntries: ShiftWaitlistRepository,
     private readonly reads: ShiftsService,
+    private readonly events: EventsService,
     @Inject(CREDIT_GATE) private readonly credit: CreditGate,
     @Inject(WORK_FACTS) private readonly work: WorkFacts,
   ) {}
@@ -206,8 +208,22 @@ export class ShiftPostingService {
       // a seat: not eligible, or in line for a later vacancy) joined for the shift as it was: a
       // change that would be refused with seats taken (another window, a lower rate…) empties
       // the line rather than holding them to terms they never saw.
-      if (shift.seatsTaken === 0 && unsafeChanges(shift, input).length > 0) {
-        await this.waitlistEntries.clear(em, id);
+      const changed = unsafeChanges(shift, input);
+      if (shift.seatsTaken === 0 && changed.length > 0) {
+        // Each told at once, with what changed: the place in line went without a word before.
+        for (const agentId of await this.waitlistEntries.clear(em, id)) {
+          await this.events.record(em, {
+            type: 'shift.waitlist_cleared',
+            agentId,
+            data: {
+              shiftId: id,
+              title: input.title ?? shift.title,
+              startsAt,
+              endsAt,
+              changed: changed.sort(),
+            },
+          });
+        }
       } else if (input.seats !== undefined && input.seats > shift.seats) {
         await this.waitlist.promote(em, id);
       }

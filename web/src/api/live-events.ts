@@ -134,6 +134,20 @@ function apply(queryClient: QueryClient, event: LiveEvent): void {
     });
     return;
   }
+  if (event.type === 'shift.waitlist_cleared') {
+    // The company changed the terms (hours, rate, skills…) of a shift the agent waited for.
+    void queryClient.invalidateQueries({ queryKey: keys.openShifts });
+    const name = typeof data.title === 'string' && data.title ? `“${data.title}”` : 'A shift';
+    notifications.show({
+      color: 'orange',
+      autoClose: false,
+      title: 'Your place in line is gone',
+      message:
+        `${name}, which you were waiting for, was changed by the company, so its waitlist was ` +
+        'emptied. See it in Open shifts and join again if it still suits you.',
+    });
+    return;
+  }
   if (event.type === 'shift.cancelled') {
     // The company cancelled a shift the agent held a seat on or waited for: not to pass unseen.
     void queryClient.invalidateQueries({ queryKey: keys.seats });
