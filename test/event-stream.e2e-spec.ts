@@ -246,6 +246,42 @@ describe('GET /v1/events/stream', () => {
     expect(live.ended).toBe(false);
   });
 
+  it('a refresh with a spent token of a login that has expired signs nobody out', async () => {
+    const agent = await registerAgent(a);
+    const first = await a.http
+      .post('/v1/auth/refresh')
+      .send({ refreshToken: agent.refreshToken })
+      .expect(200);
+    // Every token of that login expired since (a device abandoned a month ago).
+    await a.db.query(
+      `UPDATE refresh_tokens SET expires_at = now() - interval '1 second'
+        WHERE family_id = (SELECT family_id FROM refresh_tokens WHERE id = $1)`,
+      [agent.refreshToken.split('.')[0]],
+    );
+    await new Promise((r) => setTimeout(r, 1100));
+    const again = await a.http
+      .post('/v1/auth/login')
+      .send({ email: agent.email, password: PASSWORD })
+      .expect(200);
+    const auth = `Bearer ${again.body.accessToken}`;
+    const live = stream(auth);
+    await waitFor(async () => live.frames.length > 0, 'connected');
+    // The spent token sent again, as often as anyone likes: invalid, not a reuse.
+    for (const token of [agent.refreshToken, agent.refreshToken, first.body.refreshToken]) {
+      const res = await b.http.post('/v1/auth/refresh').send({ refreshToken: token }).expect(401);
+      expect(res.body.error.code).toBe('INVALID_REFRESH_TOKEN');
+    }
+    const another = stream(auth);
+    await waitFor(async () => another.frames.length > 0 || another.ended, 'answered');
+    expect(another.status).toBe(200);
+    expect(live.ended).toBe(false);
+    // The live login goes on.
+    await a.http
+      .post('/v1/auth/refresh')
+      .send({ refreshToken: again.body.refreshToken })
+      .expect(200);
+  });
+
   it("ends a revoked key's stream within API_KEY_CACHE_SECONDS when no message says so", async () => {
     const company = await registerCompany(a);
     const key = await createApiKey(a, company);

@@ -58,6 +58,10 @@ export class RefreshTokensService {
       const expired = row.expiresAt.getTime() <= Date.now();
       if (row.usedAt) {
         if (expired || !(await this.inGrace(em, row))) {
+          // A login already ended (each of its tokens expired) has nobody to sign out: taken
+          // for a reuse, a spent token kept by a former device ended the streams of every later
+          // login, as often as it was sent (as logout once did).
+          if (!(await this.tokens.familyAlive(em, row.familyId))) return { outcome: 'invalid' };
           await this.tokens.revokeFamily(em, row.familyId);
           return { outcome: 'reused', userId: row.userId };
         }
