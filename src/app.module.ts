@@ -27,6 +27,7 @@ import { WorkFactsModule } from './modules/tickets/work-facts.module';
 import { QualityModule } from './modules/quality/quality.module';
 import { QualityRefresherModule } from './modules/quality/quality-refresher.module';
 import { WebhookLogPrunerModule } from './modules/webhooks/webhook-log-pruner.module';
+import { RefreshTokenPrunerModule } from './modules/auth/refresh-token-pruner.module';
 import { CreditGateModule } from './modules/billing/credit-gate.module';
 import { ApiKeyLivenessModule } from './modules/companies/api-key-liveness.module';
 import { LedgerModule } from './modules/ledger/ledger.module';
@@ -161,6 +162,7 @@ export class AppModule {
               InvoiceCloserModule,
               QualityRefresherModule,
               WebhookLogPrunerModule,
+              RefreshTokenPrunerModule,
             ]
           : []),
         // Last: its catch-all GET must not shadow anything registered before it.

@@ -55,6 +55,16 @@ export class AuthEnv extends DatabaseEnv {
   REFRESH_TOKEN_TTL_DAYS = 30;
 
   /**
+   * A login (a refresh token's chain) ends this many days after the sign-in, however often it
+   * is refreshed: a stolen chain kept in use is cut off, and the user signs in again.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(3650)
+  REFRESH_SESSION_MAX_DAYS = 90;
+
+  /**
    * A used refresh token presented again this soon, while its chain has not moved on, gets a new
    * token instead of signing the login out (0: never). It covers an answer lost on the way: a
    * reload during a refresh, or the console's 15 s timeout and 15 s retry.

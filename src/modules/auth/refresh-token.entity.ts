@@ -27,6 +27,10 @@ export class RefreshToken {
   @Column('timestamptz', { nullable: true })
   revokedAt: Date | null;
 
+  /** When its login began (the family's first token): it ends REFRESH_SESSION_MAX_DAYS on. */
+  @Column('timestamptz')
+  loginAt: Date;
+
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt: Date;
 }

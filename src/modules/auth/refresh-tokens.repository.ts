@@ -1,9 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager, IsNull } from 'typeorm';
+import { deleteInBatches } from '../../database/sql';
 import { RefreshToken } from './refresh-token.entity';
 
 /** The fields of a new token; the rest are the database's defaults. */
-export type NewRefreshToken = Pick<RefreshToken, 'userId' | 'familyId' | 'tokenHash' | 'expiresAt'>;
+export type NewRefreshToken = Pick<
+  RefreshToken,
+  'userId' | 'familyId' | 'tokenHash' | 'expiresAt' | 'loginAt'
+>;
 
 /** `refresh_tokens`: rotation chains, one family per login. */
 @Injectable()
@@ -11,6 +15,23 @@ export class RefreshTokensRepository {
   /** Inserts a token; returns its id. */
   async insert(em: EntityManager, token: NewRefreshToken): Promise<string> {
     return (await em.save(em.create(RefreshToken, token))).id;
+  }
+
+  /**
+   * Prunes tokens expired more than `days` ago, in short batches (deleteInBatches): such a
+   * token presented again is unknown, so invalid, rather than a reuse (its login has ended, or
+   * it was spent that long ago). Returns how many went.
+   */
+  deleteExpiredBefore(em: EntityManager, days: number, goOn?: () => boolean): Promise<number> {
+    return deleteInBatches(
+      em,
+      'refresh_tokens',
+      'id',
+      `expires_at < now() - make_interval(days => $1)`,
+      [days],
+      undefined,
+      goOn,
+    );
   }
 
   /** The token with its hash; `forUpdate` locks its row until the transaction ends. */

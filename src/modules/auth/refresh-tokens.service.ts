@@ -32,7 +32,7 @@ export class RefreshTokensService {
 
   /** Starts a new family (a login). */
   issue(em: EntityManager, userId: string): Promise<string> {
-    return this.insert(em, userId, randomUUID());
+    return this.insert(em, userId, randomUUID(), new Date());
   }
 
   /** Spends `presented` and returns its successor, in one transaction. */
@@ -68,12 +68,13 @@ export class RefreshTokensService {
         // Its answer was lost (a reload mid-refresh): a sibling of the successor, which stays
         // valid too, since the browser may yet store either cookie. The first of them used
         // revokes the others.
-        const token = await this.insert(em, row.userId, row.familyId);
+        if (this.loginEnded(row)) return { outcome: 'invalid' };
+        const token = await this.insert(em, row.userId, row.familyId, row.loginAt);
         return { outcome: 'rotated', userId: row.userId, token };
       }
-      if (expired) return { outcome: 'invalid' };
+      if (expired || this.loginEnded(row)) return { outcome: 'invalid' };
       await this.tokens.markUsed(em, id);
-      const token = await this.insert(em, row.userId, row.familyId);
+      const token = await this.insert(em, row.userId, row.familyId, row.loginAt);
       // The login goes on from this token alone: siblings the grace gave out are revoked, and
       // whoever presents one later is taken for the copy (above).
       await this.tokens.revokeUnusedExcept(em, row.familyId, [id, idOf(token)]);
@@ -115,14 +116,31 @@ export class RefreshTokensService {
     });
   }
 
-  private async insert(em: EntityManager, userId: string, familyId: string): Promise<string> {
+  /** A login ends REFRESH_SESSION_MAX_DAYS after it began, however often it was refreshed. */
+  private loginEndsAt(loginAt: Date): number {
+    const days = this.config.get('REFRESH_SESSION_MAX_DAYS', { infer: true });
+    return loginAt.getTime() + days * 86_400_000;
+  }
+
+  private loginEnded(row: RefreshToken): boolean {
+    return this.loginEndsAt(row.loginAt) <= Date.now();
+  }
+
+  private async insert(
+    em: EntityManager,
+    userId: string,
+    familyId: string,
+    loginAt: Date,
+  ): Promise<string> {
     const secret = randomSecret(32);
     const days = this.config.get('REFRESH_TOKEN_TTL_DAYS', { infer: true });
     const id = await this.tokens.insert(em, {
       userId,
       familyId,
       tokenHash: sha256Hex(secret),
-      expiresAt: new Date(Date.now() + days * 86_400_000),
+      // Never past the login's end: each refresh used to give the chain another TTL, for ever.
+      expiresAt: new Date(Math.min(Date.now() + days * 86_400_000, this.loginEndsAt(loginAt))),
+      loginAt,
     });
     return `${id}.${secret}`;
   }
