@@ -292,6 +292,29 @@ describe('the conversation on a ticket', () => {
     await t.http.get(`/v1/tickets/${ticket.id}/messages`).set(holder.auth).expect(403);
   });
 
+  it('hands a release reason to the next agent as an internal note; the bot never reads it', async () => {
+    const {
+      agents: [first, next],
+    } = await liveAgents(t, co.auth, 2);
+    const ticket = await claimed(first);
+    await t.http
+      .post(`/v1/tickets/${ticket.id}/release`)
+      .set(first.auth)
+      .send({ reason: '  Needs a German speaker ' })
+      .expect(200);
+    await t.http.post(`/v1/tickets/${ticket.id}/claim`).set(next.auth).expect(200);
+    const items = async (who: Record<string, string>) =>
+      (await t.http.get(`/v1/tickets/${ticket.id}/messages`).set(who).expect(200)).body.items;
+    expect(await items(next.auth)).toEqual([
+      expect.objectContaining({
+        author: 'agent',
+        visibility: 'internal',
+        body: 'Needs a German speaker',
+      }),
+    ]);
+    expect(await items(bot)).toEqual([]);
+  });
+
   it('shows an agent whose resolution was reopened the conversation up to it, not what followed', async () => {
     const {
       agents: [first, next],

@@ -122,17 +122,7 @@ export class TicketHandoverService {
         em,
         input.requiredSkills.map((s, i) => ({ field: `requiredSkills.${i}.skill`, code: s.skill })),
       );
-      await this.messages.insert(em, {
-        ticketId,
-        companyId: ticket.company_id,
-        author: 'agent',
-        agentId: userId,
-        claimId,
-        visibility: 'internal',
-        body: input.note,
-        externalMessageId: null,
-        sentAt: null,
-      });
+      await this.messages.handoverNote(em, ticket, claimId, userId, input.note);
       await this.claims.markReleased(em, claimId, 'transfer', input.note);
       await this.messages.markTransferred(
         em,

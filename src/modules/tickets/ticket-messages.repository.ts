@@ -61,6 +61,27 @@ export class TicketMessagesRepository {
     return row;
   }
 
+  /** The holder's internal note for whoever holds the ticket next (a release, a transfer). */
+  handoverNote(
+    em: EntityManager,
+    ticket: { id: string; company_id: string },
+    claimId: string,
+    agentId: string,
+    body: string,
+  ): Promise<TicketMessageRow> {
+    return this.insert(em, {
+      ticketId: ticket.id,
+      companyId: ticket.company_id,
+      author: 'agent',
+      agentId,
+      claimId,
+      visibility: 'internal',
+      body,
+      externalMessageId: null,
+      sentAt: null,
+    });
+  }
+
   async findByExternalId(
     em: EntityManager,
     ticketId: string,

@@ -20,6 +20,7 @@ import { StandingResolutionJson, TicketResolveRepository } from './ticket-resolv
 import { ReleasedBy } from './ticket-rules';
 import { OfferWithdrawalsRepository } from './offer-withdrawals.repository';
 import { coolDown } from './ticket-cooldown';
+import { TicketMessagesRepository } from './ticket-messages.repository';
 import { TicketsRepository } from './tickets.repository';
 import { refusalFor } from './ticket-strangers';
 import { ShiftFacts } from '../shifts/shift-facts.service';
@@ -40,6 +41,7 @@ export class TicketWorkService {
     private readonly withdrawals: OfferWithdrawalsRepository,
     private readonly agentTickets: AgentTicketsService,
     private readonly shifts: ShiftFacts,
+    private readonly messages: TicketMessagesRepository,
   ) {}
 
   /** "Still working on it": postpones the handle timeout. */
@@ -55,6 +57,9 @@ export class TicketWorkService {
     const { userId } = requireUser(actor, 'agent');
     const claimId = await this.db.transaction(async (em) => {
       const { ticket, claim } = await this.ownActiveClaim(em, ticketId, userId);
+      // Also an internal note, as a transfer's is: the next agent reads it in the conversation
+      // (on the claim alone, only the company saw it).
+      await this.messages.handoverNote(em, ticket, claim.id, userId, reason.trim());
       await this.releaseClaim(em, ticket, claim.id, userId, 'agent', reason.trim());
       return claim.id;
     });
