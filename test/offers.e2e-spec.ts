@@ -14,7 +14,7 @@ import {
   SignedIn,
 } from './support/factories';
 import { shiftBody, endShiftsOf } from './support/shifts';
-import { escalate, escalationBody, insertTickets, liveAgents } from './support/tickets';
+import { escalate, escalationBody, goLive, insertTickets, liveAgents } from './support/tickets';
 import { createTestApp, TestApp } from './support/test-app';
 import { waitFor } from './support/wait-for';
 import {
@@ -890,6 +890,29 @@ describe('offers (push routing)', () => {
     await t.http.post(`/v1/shifts/${shiftId}/cancel`).set(acme.auth).send({}).expect(200);
     expect(await withdraw()).toEqual({ withdrawn: 1 });
     expect(await offered()).toEqual([]);
+  });
+
+  it("lists only the live shift's offers: one left on a shift checked out of is not shown under the next shift's company", async () => {
+    const {
+      shiftId,
+      agents: [agent],
+    } = await liveAgents(t, acme.auth, 1, {}, { routing: 'push', offerSeconds: 120 });
+    await escalate(t, bot);
+    await route();
+    const listed = async () =>
+      (await t.http.get('/v1/agents/me/offers').set(agent.auth).expect(200)).body.items;
+    expect(await listed()).toHaveLength(1);
+    // Checked out, its offer's withdrawal still queued, and checked in on another company's
+    // shift: the offer is not that company's, nor at its rate.
+    await t.http.post(`/v1/shifts/${shiftId}/check-out`).set(agent.auth).expect(200);
+    const other = await registerCompany(t, 'Globex');
+    const next = await t.http
+      .post('/v1/shifts')
+      .set(other.auth)
+      .send(shiftBody({ seats: 1, routing: 'push', offerSeconds: 120 }))
+      .expect(201);
+    await goLive(t, next.body.id, [agent]);
+    expect(await listed()).toEqual([]);
   });
 
   it("a check-out waits for a router pass holding the agent, so the pass's offer is withdrawn, never left standing", async () => {

@@ -50,12 +50,17 @@ export class OffersRepository {
   }
 
   /** The agent's pending offers that have not run out, oldest first. */
-  async pendingOf(em: EntityManager, agentId: string): Promise<OfferRow[]> {
+  /**
+   * The agent's pending offers on `shiftId`: one left from a shift it has left (its withdrawal
+   * job still queued) is not shown as the live shift's, under its company and rate.
+   */
+  async pendingOf(em: EntityManager, agentId: string, shiftId: string): Promise<OfferRow[]> {
     return em.query(
       `SELECT ${OFFER_COLUMNS} FROM offers o
-        WHERE o.agent_id = $1 AND o.status = 'pending' AND o.expires_at > now()
+        WHERE o.agent_id = $1 AND o.shift_id = $2 AND o.status = 'pending'
+          AND o.expires_at > now()
         ORDER BY o.created_at`,
-      [agentId],
+      [agentId, shiftId],
     );
   }
 

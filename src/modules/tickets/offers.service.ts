@@ -151,7 +151,7 @@ export class OffersService {
     const row = await this.matching.agentContext(em, userId);
     const live = row && toAgentContext(userId, row).live;
     if (!live) return { items: [] };
-    const offers = await this.offers.pendingOf(em, userId);
+    const offers = await this.offers.pendingOf(em, userId, live.shiftId);
     const tickets = new Map(
       (
         await this.tickets.findByIds(
