@@ -786,6 +786,25 @@ describe('seats (agent side)', () => {
       ]);
     });
 
+    it('gives a seat freed before the start to the line, however long the grace is next to the shift', async () => {
+      // Twenty minutes long with a 30-minute grace: the seat's deadline is then its end.
+      const shift = await postShift(t, company, {
+        seats: 1,
+        startsAt: inMinutes(60).toISOString(),
+        endsAt: inMinutes(80).toISOString(),
+        checkInGraceMinutes: 30,
+      });
+      const [holder, waiting] = [await registerAgent(t), await registerAgent(t)];
+      await claim(holder, shift.id).expect(201);
+      await t.http.post(`/v1/shifts/${shift.id}/waitlist`).set(waiting.auth).expect(201);
+      await moveShift(t, shift.id, inMinutes(5), inMinutes(25));
+      await t.http.delete(`/v1/shifts/${shift.id}/claims/me`).set(holder.auth).expect(200);
+      const [seat] = (await t.http.get('/v1/agents/me/claims').set(waiting.auth).expect(200)).body
+        .items;
+      expect(seat).toMatchObject({ shiftId: shift.id, status: 'claimed', source: 'waitlist' });
+      expect(Date.parse(seat.checkInDeadline)).toBeGreaterThan(Date.now() + 20 * 60_000);
+    });
+
     it('re-arms a no-show timer that fires before the deadline', async () => {
       const shift = await postShift(t, company, window(90, 1));
       const res = await claim(await registerAgent(t), shift.id).expect(201);

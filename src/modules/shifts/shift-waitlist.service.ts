@@ -91,8 +91,13 @@ export class ShiftWaitlistService {
    */
   async promote(em: EntityManager, shiftId: string): Promise<string[]> {
     const shift = await this.shifts.oneWithSkills(em, shiftId, true);
-    // A seat nobody could reach before the end (start + grace) is not worth giving.
-    const lastUseful = shift.endsAt.getTime() - seatGraceMinutes(shift) * 60_000;
+    // A seat nobody could reach before the end (start + grace) is not worth giving. Before the
+    // start it always is (its deadline is then at most the end): a grace longer than what is
+    // left of the shift passed the line over, and a direct claim took the seat instead.
+    const lastUseful = Math.max(
+      shift.endsAt.getTime() - seatGraceMinutes(shift) * 60_000,
+      shift.startsAt.getTime(),
+    );
     const now = await databaseNow(em);
     if (shift.status !== 'scheduled' || lastUseful <= now) return [];
     const waiting = await this.entries.waiting(em, shiftId);
