@@ -1,10 +1,13 @@
 import type { Job } from 'bullmq';
+import { randomUUID } from 'node:crypto';
 import { QueuesService } from '../src/modules/jobs/queues.service';
 import { DELIVERY_ERROR_KINDS } from '../src/modules/webhooks/webhook-delivery-error';
+import { WebhookDeliveriesRepository } from '../src/modules/webhooks/webhook-deliveries.repository';
 import { WebhookDeliveryHandler } from '../src/modules/webhooks/webhook-jobs.handlers';
 import { WebhookLogPruner } from '../src/modules/webhooks/webhook-log-pruner.service';
 import { WEBHOOK_RESOLVER } from '../src/modules/webhooks/webhook-resolver';
 import { registerCompany, SignedIn } from './support/factories';
+import { waitForLockWaiters, withRowsHeld } from './support/row-locks';
 import { createTestApp, TestApp } from './support/test-app';
 import { waitFor } from './support/wait-for';
 import {
@@ -227,9 +230,16 @@ describe('the webhook delivery log', () => {
       await hookTo(co, first);
       const { id } = await ping(co);
       await waitFor(async () => (await logOf(co, id))?.attempts === 1, 'the first attempt');
-      // Removed while its retry waits, and a new receiver set before the retry is due.
-      await t.http.delete('/v1/companies/me/webhook').set(co.auth).expect(204);
-      await hookTo(co, second);
+      // Removed while its retry waits, and a new receiver set before the retry is due (the
+      // queue paused meanwhile, so that a slow machine cannot run the retry first).
+      const queue = t.app.get(QueuesService).get('webhooks');
+      await queue.pause();
+      try {
+        await t.http.delete('/v1/companies/me/webhook').set(co.auth).expect(204);
+        await hookTo(co, second);
+      } finally {
+        await queue.resume();
+      }
       expect(await logOf(co, id)).toMatchObject({
         status: 'failed',
         attempts: 1,
@@ -244,6 +254,37 @@ describe('the webhook delivery log', () => {
     } finally {
       await first.stop();
       await second.stop();
+    }
+  });
+
+  it('a removal waits for a delivery being written, and fails it with the rest', async () => {
+    const co = await registerCompany(t, 'Removed mid-write');
+    const hook = webhookReceiver();
+    try {
+      await hookTo(co, hook);
+      const eventId = randomUUID();
+      const removed = await withRowsHeld(t, 'SELECT 1', [], async (held) => {
+        // A fan-out's transaction has written its delivery, not yet committed.
+        const written = await t.app
+          .get(WebhookDeliveriesRepository)
+          .insertForEvent(held.manager, co.companyId!, eventId, 'ping', '{"id":"x"}');
+        expect(written).not.toBeNull();
+        const removal = t.http
+          .delete('/v1/companies/me/webhook')
+          .set(co.auth)
+          .then((r) => r);
+        await waitForLockWaiters(t, 1, 'the removal to wait for the delivery being written');
+        await held.commitTransaction();
+        return removal;
+      });
+      expect(removed.status).toBe(204);
+      const [row] = await t.db.query(
+        `SELECT status, last_error_kind FROM webhook_deliveries WHERE event_id = $1`,
+        [eventId],
+      );
+      expect(row).toEqual({ status: 'failed', last_error_kind: 'endpoint_removed' });
+    } finally {
+      await hook.stop();
     }
   });
 

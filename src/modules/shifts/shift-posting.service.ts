@@ -217,7 +217,8 @@ export class ShiftPostingService {
             agentId,
             data: {
               shiftId: id,
-              title: input.title ?? shift.title,
+              // As stored: trimmed, null when blank.
+              title: input.title !== undefined ? input.title.trim() || null : shift.title,
               startsAt,
               endsAt,
               changed: changed.sort(),

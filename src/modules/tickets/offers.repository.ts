@@ -49,10 +49,10 @@ export class OffersRepository {
     return row?.expires_at ?? null;
   }
 
-  /** The agent's pending offers that have not run out, oldest first. */
   /**
    * The agent's pending offers on `shiftId`: one left from a shift it has left (its withdrawal
-   * job still queued) is not shown as the live shift's, under its company and rate.
+   * job still queued) is not shown as the live shift's, under its company and rate. Those that
+   * have not run out, oldest first.
    */
   async pendingOf(em: EntityManager, agentId: string, shiftId: string): Promise<OfferRow[]> {
     return em.query(

@@ -81,6 +81,8 @@ export class WebhookDeliveriesRepository {
   /**
    * A delivery of the event to the company's endpoint, if it has one; null when it has none or
    * the event already has its delivery (uq_webhook_deliveries_event makes a repeat a no-op).
+   * The endpoint's row is held (KEY SHARE) until the delivery commits: a removal waits for it,
+   * then fails it with the others (failPendingOf), or goes first and leaves nothing to write.
    */
   async insertForEvent(
     em: EntityManager,
@@ -93,6 +95,7 @@ export class WebhookDeliveriesRepository {
       `INSERT INTO webhook_deliveries (company_id, event_id, event_type, payload, url,
                                        next_attempt_at)
        SELECT $1, $2, $3, $4, url, now() FROM webhook_endpoints WHERE company_id = $1
+          FOR KEY SHARE
        ON CONFLICT ON CONSTRAINT uq_webhook_deliveries_event DO NOTHING
        RETURNING id`,
       [companyId, eventId, eventType, payloadJson],
@@ -112,6 +115,7 @@ export class WebhookDeliveriesRepository {
       `INSERT INTO webhook_deliveries (company_id, event_id, event_type, payload, url,
                                        next_attempt_at)
        SELECT $1, $2, $3, $4, url, now() FROM webhook_endpoints WHERE company_id = $1
+          FOR KEY SHARE
        RETURNING *`,
       [companyId, eventId, eventType, payloadJson],
     );

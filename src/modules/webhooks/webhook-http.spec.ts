@@ -44,7 +44,9 @@ describe('postPinned', () => {
     const r = await receiver('HTTP/1.1 2');
     server = r.server;
     const answer = post(r.url, 5_000);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    while (opened.size === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    // Its partial status line written, then closed.
+    await new Promise((resolve) => setTimeout(resolve, 50));
     opened.forEach((socket) => socket.end());
     await expect(answer).rejects.toMatchObject({ code: expect.stringMatching(/^E/) });
   });
