@@ -51,31 +51,37 @@ describe('refresh token logins', () => {
     await loginBegan(family, 90 * DAY + 1000);
     const ended = await refresh(last.body.refreshToken).expect(401);
     expect(ended.body.error.code).toBe('INVALID_REFRESH_TOKEN');
+    // A spent token of the ended login is no reuse either (nobody is left to sign out), though
+    // the login's last token has not expired yet.
+    const spent = await refresh(agent.refreshToken).expect(401);
+    expect(spent.body.error.code).toBe('INVALID_REFRESH_TOKEN');
   });
 
-  it('prunes tokens expired over 30 days ago; the rest stay', async () => {
-    const agent = await registerAgent(t);
-    const spent = await refresh(agent.refreshToken).expect(200);
-    const old = agent.refreshToken.split('.')[0];
-    const recent = spent.body.refreshToken.split('.')[0];
+  it("prunes a login's tokens 30 days after its end; a live or lately ended login keeps them all", async () => {
+    const begun = async (daysAgo: number) => {
+      const agent = await registerAgent(t);
+      const spent = await refresh(agent.refreshToken).expect(200);
+      await loginBegan(await familyOf(agent.refreshToken), daysAgo * DAY);
+      return [agent.refreshToken, spent.body.refreshToken as string];
+    };
+    const gone = await begun(121); // ended 31 days ago
+    const ended = await begun(100); // ended 10 days ago
+    const live = await begun(60);
+    expect(await t.app.get(RefreshTokenPruner).prune()).toBeGreaterThanOrEqual(2);
+    const ids = (tokens: string[]) => tokens.map((token) => token.split('.')[0]);
+    const left = async (tokens: string[]) =>
+      (await t.db.query(`SELECT id FROM refresh_tokens WHERE id = ANY($1)`, [ids(tokens)])).length;
+    expect([await left(gone), await left(ended), await left(live)]).toEqual([0, 2, 2]);
+    // The live login's spent token is still known: sent again (past the reuse grace), it is a
+    // copy, and the login ends.
     await t.db.query(
-      `UPDATE refresh_tokens SET expires_at = now() - interval '31 days' WHERE id = $1`,
-      [old],
+      `UPDATE refresh_tokens SET used_at = now() - interval '1 hour' WHERE id = $1`,
+      [ids(live)[0]],
     );
-    const other = await registerAgent(t);
-    const stale = other.refreshToken.split('.')[0];
-    await t.db.query(
-      `UPDATE refresh_tokens SET expires_at = now() - interval '29 days' WHERE id = $1`,
-      [stale],
-    );
-    expect(await t.app.get(RefreshTokenPruner).prune()).toBeGreaterThanOrEqual(1);
-    const left = (
-      await t.db.query(`SELECT id FROM refresh_tokens WHERE id = ANY($1)`, [[old, recent, stale]])
-    ).map((r: { id: string }) => r.id);
-    expect(left.sort()).toEqual([recent, stale].sort());
-    // The pruned token sent again is unknown: invalid, and the login goes on.
-    const res = await refresh(agent.refreshToken).expect(401);
-    expect(res.body.error.code).toBe('INVALID_REFRESH_TOKEN');
-    await refresh(spent.body.refreshToken).expect(200);
+    const reused = await refresh(live[0]).expect(401);
+    expect(reused.body.error.code).toBe('REFRESH_TOKEN_REUSED');
+    // A pruned one is unknown.
+    const unknown = await refresh(gone[1]).expect(401);
+    expect(unknown.body.error.code).toBe('INVALID_REFRESH_TOKEN');
   });
 });

@@ -288,30 +288,33 @@ describe('the webhook delivery log', () => {
     }
   });
 
-  it('prunes deliveries settled past WEBHOOK_LOG_RETENTION_DAYS, payloads with them; pending ones stay', async () => {
+  it('prunes deliveries settled past WEBHOOK_LOG_RETENTION_DAYS (a redelivery counts anew), payloads with them; pending ones stay', async () => {
     const co = await registerCompany(t, 'Pruned');
-    const insert = async (status: string, daysAgo: number) => {
+    const insert = async (status: string, daysAgo: number, triedDaysAgo: number | null = null) => {
       const [row] = await t.db.query(
         `INSERT INTO webhook_deliveries (company_id, event_id, event_type, payload, url, status,
-                                         next_attempt_at, created_at)
+                                         next_attempt_at, created_at, last_attempt_at)
          VALUES ($1, gen_random_uuid(), 'ticket.resolved', '{"text":"the customer said…"}',
                  'https://hooks.example/h', $2,
-                 CASE WHEN $2 = 'pending' THEN now() END, now() - make_interval(days => $3))
+                 CASE WHEN $2 = 'pending' THEN now() END, now() - make_interval(days => $3),
+                 now() - make_interval(days => $4))
          RETURNING id`,
-        [co.companyId, status, daysAgo],
+        [co.companyId, status, daysAgo, triedDaysAgo],
       );
       return row.id as string;
     };
-    const oldDelivered = await insert('delivered', 31);
+    const oldDelivered = await insert('delivered', 31, 31);
     const oldFailed = await insert('failed', 45);
-    const oldPending = await insert('pending', 31);
-    const recent = await insert('delivered', 29);
+    const oldPending = await insert('pending', 31, 31);
+    const recent = await insert('delivered', 29, 29);
+    // Created long ago, redelivered yesterday: settled yesterday, kept.
+    const redelivered = await insert('delivered', 40, 1);
     const pruned = await t.app.get(WebhookLogPruner).prune();
     expect(pruned).toBeGreaterThanOrEqual(2);
     const left = (
       await t.db.query(`SELECT id FROM webhook_deliveries WHERE company_id = $1`, [co.companyId])
     ).map((r: { id: string }) => r.id);
-    expect(left.sort()).toEqual([oldPending, recent].sort());
+    expect(left.sort()).toEqual([oldPending, recent, redelivered].sort());
     expect(left).not.toContain(oldDelivered);
     expect(left).not.toContain(oldFailed);
   });

@@ -13880,7 +13880,6 @@ export interface operations {
        *
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `PAYOUT_LINE_STATE`: the line's status does not allow this
-       *     - `PAYOUT_RUN_OTHER_STRIPE`: the run was drafted against another Stripe (live, test or fake) than this API is set up for: nothing is sent from here
        */
       409: {
         headers: {
@@ -13890,8 +13889,8 @@ export interface operations {
           /**
            * @example {
            *       "error": {
-           *         "code": "PAYOUT_RUN_OTHER_STRIPE",
-           *         "message": "The run was drafted against another Stripe (live, test or fake) than this API is set up for: nothing is sent from here.",
+           *         "code": "PAYOUT_LINE_STATE",
+           *         "message": "The line's status does not allow this.",
            *         "details": null,
            *         "requestId": "0b5a4e1c-2f7d-4c83-9a1e-6d3f8b2c7e90"
            *       }
@@ -13900,7 +13899,7 @@ export interface operations {
           'application/json': {
             error: {
               /** @enum {string} */
-              code: 'CONFLICT' | 'PAYOUT_LINE_STATE' | 'PAYOUT_RUN_OTHER_STRIPE';
+              code: 'CONFLICT' | 'PAYOUT_LINE_STATE';
             } & WithRequired<components['schemas']['ErrorBody'], 'code'>;
           };
         };

@@ -4,9 +4,10 @@ import { startPeriodicTask } from './periodic-task';
 const PRUNE_EVERY_MS = 3_600_000;
 
 /**
- * An hourly prune of rows past their retention, in a worker process: `prune` deletes in short
- * batches and asks `goOn` between them, so that shutdown stops it between batches. Several
- * processes pruning at once take different rows (deleteInBatches' SKIP LOCKED).
+ * An hourly prune of rows past their retention, in a worker process, and one at its start (a
+ * worker restarted more often than hourly pruned nothing): `prune` deletes in short batches and
+ * asks `goOn` between them, so that shutdown stops it between batches. Several processes
+ * pruning at once take different rows (deleteInBatches' SKIP LOCKED).
  */
 export abstract class HourlyPrune implements OnApplicationBootstrap, OnModuleDestroy {
   protected abstract readonly logger: Logger;
@@ -24,6 +25,7 @@ export abstract class HourlyPrune implements OnApplicationBootstrap, OnModuleDes
       PRUNE_EVERY_MS,
       this.logger,
       `prune of ${this.what}`,
+      true,
     );
   }
 

@@ -18,16 +18,16 @@ export class RefreshTokensRepository {
   }
 
   /**
-   * Prunes tokens expired more than `days` ago, in short batches (deleteInBatches): such a
-   * token presented again is unknown, so invalid, rather than a reuse (its login has ended, or
-   * it was spent that long ago). Returns how many went.
+   * Prunes the tokens of logins begun more than `days` ago, in short batches (deleteInBatches,
+   * through ix_refresh_tokens_login). A login's tokens all stay while it lives, so that any
+   * spent one presented again is still taken for a copy (reuse detection). Returns how many went.
    */
-  deleteExpiredBefore(em: EntityManager, days: number, goOn?: () => boolean): Promise<number> {
+  deleteLoginsBegunBefore(em: EntityManager, days: number, goOn?: () => boolean): Promise<number> {
     return deleteInBatches(
       em,
       'refresh_tokens',
       'id',
-      `expires_at < now() - make_interval(days => $1)`,
+      `login_at < now() - make_interval(days => $1)`,
       [days],
       undefined,
       goOn,
@@ -65,12 +65,17 @@ export class RefreshTokensRepository {
     await em.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 7))`, [familyId]);
   }
 
-  /** Whether the login still has a token that works (not revoked, not expired). */
-  async familyAlive(em: EntityManager, familyId: string): Promise<boolean> {
+  /**
+   * Whether the login still has a token that works: not revoked, not expired, and the login
+   * begun less than `maxDays` ago (a token of a login past its end may expire later: issued
+   * before logins ended, or before REFRESH_SESSION_MAX_DAYS was lowered).
+   */
+  async familyAlive(em: EntityManager, familyId: string, maxDays: number): Promise<boolean> {
     const rows: unknown[] = await em.query(
       `SELECT 1 FROM refresh_tokens
-        WHERE family_id = $1 AND revoked_at IS NULL AND expires_at > now() LIMIT 1`,
-      [familyId],
+        WHERE family_id = $1 AND revoked_at IS NULL AND expires_at > now()
+          AND login_at > now() - make_interval(days => $2) LIMIT 1`,
+      [familyId, maxDays],
     );
     return rows.length > 0;
   }

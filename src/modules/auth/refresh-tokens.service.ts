@@ -47,11 +47,13 @@ export class RefreshTokensService {
       // One rotation of a login at a time (the family's lock, then the row's): two uses of one
       // token see each other, and so do two siblings of the reuse grace.
       await this.tokens.lockFamily(em, found.familyId);
-      const row = (await this.tokens.withHash(em, id, true))!;
+      // Gone since the first read: pruned (its login ended long ago).
+      const row = await this.tokens.withHash(em, id, true);
+      if (!row) return { outcome: 'invalid' };
       if (row.revokedAt) {
         // Revoked while its login lives on: a sibling from the reuse grace was used instead,
         // so this is the other copy of a token used twice. Else (a logout): just invalid.
-        if (!(await this.tokens.familyAlive(em, row.familyId))) return { outcome: 'invalid' };
+        if (!(await this.alive(em, row.familyId))) return { outcome: 'invalid' };
         await this.tokens.revokeFamily(em, row.familyId);
         return { outcome: 'reused', userId: row.userId };
       }
@@ -61,7 +63,7 @@ export class RefreshTokensService {
           // A login already ended (each of its tokens expired) has nobody to sign out: taken
           // for a reuse, a spent token kept by a former device ended the streams of every later
           // login, as often as it was sent (as logout once did).
-          if (!(await this.tokens.familyAlive(em, row.familyId))) return { outcome: 'invalid' };
+          if (!(await this.alive(em, row.familyId))) return { outcome: 'invalid' };
           await this.tokens.revokeFamily(em, row.familyId);
           return { outcome: 'reused', userId: row.userId };
         }
@@ -110,10 +112,15 @@ export class RefreshTokensService {
       // a successor this UPDATE would not see (it re-checks only the rows it found), which
       // then outlived the logout for its whole life.
       await this.tokens.lockFamily(em, row.familyId);
-      const alive = await this.tokens.familyAlive(em, row.familyId);
+      const alive = await this.alive(em, row.familyId);
       await this.tokens.revokeFamily(em, row.familyId);
       return alive ? row.userId : null;
     });
+  }
+
+  private alive(em: EntityManager, familyId: string): Promise<boolean> {
+    const maxDays = this.config.get('REFRESH_SESSION_MAX_DAYS', { infer: true });
+    return this.tokens.familyAlive(em, familyId, maxDays);
   }
 
   /** A login ends REFRESH_SESSION_MAX_DAYS after it began, however often it was refreshed. */

@@ -223,7 +223,7 @@ export class PayoutRunsController {
   @Post(':id/lines/:lineId/abandon')
   @HttpCode(200)
   @ApiOperation({ operationId: 'abandonPayoutLine', summary: 'Give up on a refused line' })
-  @ApiErrors('PAYOUT_LINE_STATE', 'PAYOUT_RUN_OTHER_STRIPE')
+  @ApiErrors('PAYOUT_LINE_STATE')
   abandon(
     @CurrentActor() actor: Actor,
     @IdParam() id: string,

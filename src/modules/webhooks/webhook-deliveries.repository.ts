@@ -214,15 +214,17 @@ export class WebhookDeliveriesRepository {
   }
 
   /**
-   * Prunes settled deliveries created more than `days` ago, in short batches (deleteInBatches);
-   * a pending one stays until it settles. Returns how many went.
+   * Prunes deliveries settled more than `days` ago (their last attempt, else their creation:
+   * a redelivery counts anew), in short batches (deleteInBatches, through
+   * ix_webhook_deliveries_settled); a pending one stays until it settles. Returns how many went.
    */
   deleteSettledBefore(em: EntityManager, days: number, goOn?: () => boolean): Promise<number> {
     return deleteInBatches(
       em,
       'webhook_deliveries',
       'id',
-      `created_at < now() - make_interval(days => $1) AND status <> 'pending'`,
+      `coalesce(last_attempt_at, created_at) < now() - make_interval(days => $1)
+       AND status <> 'pending'`,
       [days],
       undefined,
       goOn,
