@@ -42,7 +42,11 @@ export class AuthController {
     return (await this.auth.refresh(body.refreshToken)).tokens;
   }
 
-  /** Revokes the refresh token and every token rotated from the same login. Always 204. */
+  /**
+   * Revokes the refresh token and every token rotated from the same login. Always 204. Counted
+   * with sign-ins (each call is a transaction; anonymous callers could send them unbounded).
+   */
+  @RateLimit('auth')
   @Post('logout')
   @HttpCode(204)
   @ApiOperation({ operationId: 'logout', summary: 'Sign out' })
