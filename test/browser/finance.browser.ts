@@ -12,7 +12,7 @@ import {
   sql,
   uniqueEmail,
 } from './api';
-import { expectAccessible } from './journeys';
+import { expectAccessible, expectFitsPhone } from './journeys';
 
 /**
  * Finance's day: adjust two agents' balances (the larger one waits for a second finance user,
@@ -561,4 +561,5 @@ test('the integrity check says when earnings were never released, and which list
   await expect(alert).toContainText(
     /Stuck GmbH \(9c4e1a7b\) has 3 billable entries \(€8\.64\) no invoice billed, the oldest booked .*: its billing keeps failing\./,
   );
+  await expectFitsPhone(page, 'ledger needing attention', alert.getByText(/Stuck GmbH/));
 });
