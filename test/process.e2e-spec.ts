@@ -274,6 +274,13 @@ describe('processes', () => {
         await new Promise((r) => setTimeout(r, 500));
         expect(run.proc.exitCode).toBeNull();
         expect(await count()).toBe(command === 'run' ? 0 : files.length);
+        // Idle while it waits, so that the holder's CREATE INDEX CONCURRENTLY (which waits for
+        // every older snapshot) is not kept waiting by it: blocked in pg_advisory_lock, it was,
+        // each waiting for the other for good.
+        await db.query(`CREATE TABLE IF NOT EXISTS lock_probe (x int)`);
+        await db.query(`SET statement_timeout = 5000`);
+        await db.query(`CREATE INDEX CONCURRENTLY ix_lock_probe_${command} ON lock_probe (x)`);
+        await db.query(`RESET statement_timeout`);
         await starting.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
         expect(await run.exited).toBe(0);
         expect(await count()).toBe(after);

@@ -108,12 +108,17 @@ export async function withMigrationLock<T>(
   const lock = new Client({ connectionString: url, connectionTimeoutMillis: 5000 });
   await lock.connect();
   try {
-    const [{ taken }] = (
-      await lock.query('SELECT pg_try_advisory_lock($1) AS taken', [MIGRATION_LOCK_KEY])
-    ).rows as { taken: boolean }[];
-    if (!taken) {
+    const tryLock = async () =>
+      (
+        (await lock.query('SELECT pg_try_advisory_lock($1) AS taken', [MIGRATION_LOCK_KEY]))
+          .rows as { taken: boolean }[]
+      )[0].taken;
+    if (!(await tryLock())) {
       onWait();
-      await lock.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+      // Asked again and again, idle between: a session blocked in pg_advisory_lock holds a
+      // snapshot, and the holder's CREATE INDEX CONCURRENTLY (migration RetentionIndexes) waits
+      // for every older snapshot to end: each would wait for the other for good.
+      while (!(await tryLock())) await new Promise((resolve) => setTimeout(resolve, 250));
     }
     const ds = new DataSource({ ...typeormOptions(url, 2), logging: ['error'] });
     await ds.initialize();
