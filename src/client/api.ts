@@ -206,8 +206,7 @@ export interface paths {
     put?: never;
     /**
      * Sign out
-     * @description Revokes the refresh token and every token rotated from the same login. Always 204. Counted
-     *     with sign-ins (each call is a transaction; anonymous callers could send them unbounded).
+     * @description Revokes the refresh token and every token rotated from the same login. Always 204.
      */
     post: operations['logout'];
     delete?: never;
@@ -7859,7 +7858,6 @@ export interface operations {
       409: components['responses']['Conflict'];
       413: components['responses']['PayloadTooLarge'];
       415: components['responses']['UnsupportedMediaType'];
-      429: components['responses']['RateLimited'];
       500: components['responses']['Internal'];
       503: components['responses']['ServiceUnavailable'];
     };

@@ -42,11 +42,7 @@ export class AuthController {
     return (await this.auth.refresh(body.refreshToken)).tokens;
   }
 
-  /**
-   * Revokes the refresh token and every token rotated from the same login. Always 204. Counted
-   * with sign-ins (each call is a transaction; anonymous callers could send them unbounded).
-   */
-  @RateLimit('auth')
+  /** Revokes the refresh token and every token rotated from the same login. Always 204. */
   @Post('logout')
   @HttpCode(204)
   @ApiOperation({ operationId: 'logout', summary: 'Sign out' })
