@@ -214,8 +214,8 @@ export class WebhookDeliveriesRepository {
   }
 
   /**
-   * Prunes deliveries settled more than `days` ago (their last attempt, else their creation:
-   * a redelivery counts anew), in short batches (deleteInBatches, through
+   * Prunes settled deliveries last tried (else created) more than `days` ago (a redelivery's
+   * attempt counts anew; one failed by a removal before any new attempt keeps its old time), in short batches (deleteInBatches, through
    * ix_webhook_deliveries_settled); a pending one stays until it settles. Returns how many went.
    */
   deleteSettledBefore(em: EntityManager, days: number, goOn?: () => boolean): Promise<number> {
