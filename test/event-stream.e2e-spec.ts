@@ -225,10 +225,11 @@ describe('GET /v1/events/stream', () => {
     }
   });
 
-  it('a logout with a refresh token whose login had already ended signs nobody out', async () => {
-    const agent = await registerAgent(a);
-    await a.http.post('/v1/auth/logout').send({ refreshToken: agent.refreshToken }).expect(204);
-    // The next login, a second on: streams ended by the first logout end its tokens up to then.
+  /**
+   * The agent signed in again a second on (an end marked for the user ends its tokens issued up
+   * to then), with a stream open on the new login.
+   */
+  const signedInAgain = async (agent: SignedIn) => {
     await new Promise((r) => setTimeout(r, 1100));
     const again = await a.http
       .post('/v1/auth/login')
@@ -237,13 +238,23 @@ describe('GET /v1/events/stream', () => {
     const auth = `Bearer ${again.body.accessToken}`;
     const live = stream(auth);
     await waitFor(async () => live.frames.length > 0, 'connected');
-    // The spent token of the first login (a former device, or a stranger who kept it).
-    await b.http.post('/v1/auth/logout').send({ refreshToken: agent.refreshToken }).expect(204);
-    // Its access token still opens a stream: no end was marked for the user.
+    return { auth, live, refreshToken: again.body.refreshToken as string };
+  };
+  /** No end was marked for the user: its stream stands, and its token opens another. */
+  const streamsStand = async ({ auth, live }: { auth: string; live: { ended: boolean } }) => {
     const another = stream(auth);
     await waitFor(async () => another.frames.length > 0 || another.ended, 'answered');
     expect(another.status).toBe(200);
     expect(live.ended).toBe(false);
+  };
+
+  it('a logout with a refresh token whose login had already ended signs nobody out', async () => {
+    const agent = await registerAgent(a);
+    await a.http.post('/v1/auth/logout').send({ refreshToken: agent.refreshToken }).expect(204);
+    const next = await signedInAgain(agent);
+    // The spent token of the first login (a former device, or a stranger who kept it).
+    await b.http.post('/v1/auth/logout').send({ refreshToken: agent.refreshToken }).expect(204);
+    await streamsStand(next);
   });
 
   it('a refresh with a spent token of a login that has expired signs nobody out', async () => {
@@ -258,28 +269,15 @@ describe('GET /v1/events/stream', () => {
         WHERE family_id = (SELECT family_id FROM refresh_tokens WHERE id = $1)`,
       [agent.refreshToken.split('.')[0]],
     );
-    await new Promise((r) => setTimeout(r, 1100));
-    const again = await a.http
-      .post('/v1/auth/login')
-      .send({ email: agent.email, password: PASSWORD })
-      .expect(200);
-    const auth = `Bearer ${again.body.accessToken}`;
-    const live = stream(auth);
-    await waitFor(async () => live.frames.length > 0, 'connected');
+    const next = await signedInAgain(agent);
     // The spent token sent again, as often as anyone likes: invalid, not a reuse.
     for (const token of [agent.refreshToken, agent.refreshToken, first.body.refreshToken]) {
       const res = await b.http.post('/v1/auth/refresh').send({ refreshToken: token }).expect(401);
       expect(res.body.error.code).toBe('INVALID_REFRESH_TOKEN');
     }
-    const another = stream(auth);
-    await waitFor(async () => another.frames.length > 0 || another.ended, 'answered');
-    expect(another.status).toBe(200);
-    expect(live.ended).toBe(false);
+    await streamsStand(next);
     // The live login goes on.
-    await a.http
-      .post('/v1/auth/refresh')
-      .send({ refreshToken: again.body.refreshToken })
-      .expect(200);
+    await a.http.post('/v1/auth/refresh').send({ refreshToken: next.refreshToken }).expect(200);
   });
 
   it("ends a revoked key's stream within API_KEY_CACHE_SECONDS when no message says so", async () => {

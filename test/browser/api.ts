@@ -307,6 +307,33 @@ export async function sql(text: string, params: unknown[]): Promise<void> {
 }
 
 /**
+ * A shift of the company (an hour long, `options` as postShift's) that began five minutes ago,
+ * the agent holding a seat on it and checked in; its check-in deadline still ahead.
+ */
+export async function checkedInOnLiveShift(
+  company: Company,
+  agent: { api: HandoffClient },
+  options: Parameters<typeof postShift>[2],
+): Promise<{ id: string }> {
+  const shift = await postShift(company, 3600, options);
+  await unwrap(
+    agent.api.POST('/v1/shifts/{id}/claims', {
+      params: { path: { id: shift.id }, header: { 'Idempotency-Key': randomUUID() } },
+    }),
+  );
+  await sql(`UPDATE shifts SET starts_at = now() - interval '5 minutes' WHERE id = $1`, [shift.id]);
+  // The seat's own time begins with the shift (a check-out counts only after it).
+  await sql(
+    `UPDATE shift_claims SET period = tstzrange(now() - interval '5 minutes', upper(period), '[)'),
+            check_in_deadline = now() + interval '5 minutes'
+      WHERE shift_id = $1`,
+    [shift.id],
+  );
+  await unwrap(agent.api.POST('/v1/shifts/{id}/check-in', { params: { path: { id: shift.id } } }));
+  return shift;
+}
+
+/**
  * `count` tickets the company's bot escalates and the agent resolves on a shift of the company
  * (titled `title`) that started five minutes ago, the agent checked in on it; each resolution
  * with the agent's `handoff` flag, if given.
@@ -318,20 +345,7 @@ export async function resolvedTickets(
   title: string,
   handoff?: Schemas['HandoffFlagDto'],
 ): Promise<{ id: string; externalId: string }[]> {
-  const shift = await postShift(company, 3600, { title });
-  await unwrap(
-    agent.api.POST('/v1/shifts/{id}/claims', {
-      params: { path: { id: shift.id }, header: { 'Idempotency-Key': randomUUID() } },
-    }),
-  );
-  await sql(`UPDATE shifts SET starts_at = now() - interval '5 minutes' WHERE id = $1`, [shift.id]);
-  // The seat's own time begins with the shift (a check-out counts only after it).
-  await sql(
-    `UPDATE shift_claims SET period = tstzrange(now() - interval '5 minutes', upper(period), '[)')
-      WHERE shift_id = $1`,
-    [shift.id],
-  );
-  await unwrap(agent.api.POST('/v1/shifts/{id}/check-in', { params: { path: { id: shift.id } } }));
+  await checkedInOnLiveShift(company, agent, { title });
   const done: { id: string; externalId: string }[] = [];
   for (let n = 1; n <= count; n++) {
     const externalId = `work-${n}-${randomUUID()}`;

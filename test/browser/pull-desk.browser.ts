@@ -1,6 +1,7 @@
 import { expect, test, type Page } from '@playwright/test';
 import { unwrap } from '../../src/client/client';
 import {
+  checkedInOnLiveShift,
   createStaff,
   escalate,
   PASSWORD,
@@ -9,7 +10,6 @@ import {
   signInPage,
   signUpAgent,
   signUpCompany,
-  sql,
 } from './api';
 import { expectAccessible } from './journeys';
 
@@ -259,22 +259,9 @@ test("a browser clock half an hour slow checks in by the API's clock", async ({ 
  */
 test('checking out early asks first and shows the seat left early', async ({ page }) => {
   const company = await signUpCompany(`Early out ${Math.random().toString(36).slice(2, 8)}`);
-  const shift = await postShift(company, 3600, { title: 'Leaving desk' });
   const agent = await signUpAgent();
-  await unwrap(
-    agent.api.POST('/v1/shifts/{id}/claims', {
-      params: { path: { id: shift.id }, header: { 'Idempotency-Key': `k-${shift.id}` } },
-    }),
-  );
-  // Begun five minutes ago, hours to go.
-  await sql(`UPDATE shifts SET starts_at = now() - interval '5 minutes' WHERE id = $1`, [shift.id]);
-  await sql(
-    `UPDATE shift_claims SET period = tstzrange(now() - interval '5 minutes', upper(period), '[)'),
-            check_in_deadline = now() + interval '5 minutes'
-      WHERE shift_id = $1`,
-    [shift.id],
-  );
-  await unwrap(agent.api.POST('/v1/shifts/{id}/check-in', { params: { path: { id: shift.id } } }));
+  // Begun five minutes ago, most of the hour to go.
+  await checkedInOnLiveShift(company, agent, { title: 'Leaving desk' });
   await signInPage(page, agent.email, '/agent/seats');
   const seat = page.getByRole('article', { name: /^Leaving desk · / });
   await seat.getByRole('button', { name: 'Check out' }).click();
@@ -562,21 +549,8 @@ test('the cancel-seat dialog opened again does not show the last attempt’s err
  */
 test('a transfer whose answer was lost, sent again, is told as done', async ({ page }) => {
   const company = await signUpCompany(`Transfers ${Math.random().toString(36).slice(2, 8)}`);
-  const shift = await postShift(company, 3600, { title: 'Transfer desk', maxAwayMinutes: 15 });
   const agent = await signUpAgent();
-  await unwrap(
-    agent.api.POST('/v1/shifts/{id}/claims', {
-      params: { path: { id: shift.id }, header: { 'Idempotency-Key': `k-${shift.id}` } },
-    }),
-  );
-  await sql(`UPDATE shifts SET starts_at = now() - interval '5 minutes' WHERE id = $1`, [shift.id]);
-  await sql(
-    `UPDATE shift_claims SET period = tstzrange(now() - interval '5 minutes', upper(period), '[)'),
-            check_in_deadline = now() + interval '5 minutes'
-      WHERE shift_id = $1`,
-    [shift.id],
-  );
-  await unwrap(agent.api.POST('/v1/shifts/{id}/check-in', { params: { path: { id: shift.id } } }));
+  await checkedInOnLiveShift(company, agent, { title: 'Transfer desk', maxAwayMinutes: 15 });
   await escalate(company, `conv-${Date.now()}`, 'Needs a payments specialist');
   // No live event tells the page the ticket went (the stream is down with the answer): only
   // the retry's answer can.
