@@ -198,23 +198,9 @@ describe('webhook URLs are refused when they reach non-public addresses', () => 
   it('refuses at delivery an endpoint stored before these checks existed', async () => {
     const hook = webhookReceiver();
     const port = new URL(await hook.start()).port;
-    const old = await registerCompany(t, 'Legacy');
-    const oldKey = await createApiKey(t, old);
     try {
       // As written before the fix: a loopback URL, straight into the table.
-      await t.db.query(
-        `INSERT INTO webhook_endpoints (company_id, url, secret) VALUES ($1, $2, 'whsec_legacy')`,
-        [old.companyId, `http://127.0.0.1:${port}/hooks`],
-      );
-      await slaBreachNow(t, oldKey);
-      const failed = await waitFor(async () => {
-        const res = await t.http
-          .get('/v1/companies/me/webhook-deliveries')
-          .set(old.auth)
-          .expect(200);
-        const d = res.body.items[0];
-        return d && d.status !== 'pending' && d;
-      }, 'the delivery to settle');
+      const failed = await settledDeliveryOfStoredUrl('Legacy', `http://127.0.0.1:${port}/hooks`);
       expect(failed).toMatchObject({
         status: 'failed',
         attempts: 1,
@@ -229,18 +215,7 @@ describe('webhook URLs are refused when they reach non-public addresses', () => 
   });
 
   it('fails at once a stored URL that no longer parses (it threw at every attempt for a day)', async () => {
-    const old = await registerCompany(t, 'Unparsable');
-    const oldKey = await createApiKey(t, old);
-    await t.db.query(
-      `INSERT INTO webhook_endpoints (company_id, url, secret) VALUES ($1, $2, 'whsec_legacy')`,
-      [old.companyId, 'https://bad host.example/hooks'],
-    );
-    await slaBreachNow(t, oldKey);
-    const failed = await waitFor(async () => {
-      const res = await t.http.get('/v1/companies/me/webhook-deliveries').set(old.auth).expect(200);
-      const d = res.body.items[0];
-      return d && d.status !== 'pending' && d;
-    }, 'the delivery to settle');
+    const failed = await settledDeliveryOfStoredUrl('Unparsable', 'https://bad host.example/hooks');
     expect(failed).toMatchObject({
       status: 'failed',
       attempts: 1,
@@ -248,4 +223,26 @@ describe('webhook URLs are refused when they reach non-public addresses', () => 
       lastError: 'the webhook URL cannot be parsed',
     });
   });
+
+  /**
+   * A new company whose endpoint URL is written straight into the table (as stored before the
+   * URL checks existed, so none of them ran), one SLA breach delivered to it, and that delivery
+   * once it has settled.
+   */
+  async function settledDeliveryOfStoredUrl(name: string, url: string) {
+    const company = await registerCompany(t, name);
+    await t.db.query(
+      `INSERT INTO webhook_endpoints (company_id, url, secret) VALUES ($1, $2, 'whsec_legacy')`,
+      [company.companyId, url],
+    );
+    await slaBreachNow(t, await createApiKey(t, company));
+    return waitFor(async () => {
+      const res = await t.http
+        .get('/v1/companies/me/webhook-deliveries')
+        .set(company.auth)
+        .expect(200);
+      const d = res.body.items[0];
+      return d && d.status !== 'pending' && d;
+    }, 'the delivery to settle');
+  }
 });
