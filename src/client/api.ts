@@ -5144,6 +5144,22 @@ export interface components {
        */
       oldestAt: string;
     };
+    PendingBalanceMismatchDto: {
+      /**
+       * @description The agent's pending balance in the ledger (what it is owed, not yet payable).
+       * @example 500
+       */
+      ledgerPendingMinor: number;
+      /**
+       * @description The sum of its earnings still pending, which that balance must equal.
+       * @example 250
+       */
+      earningsPendingMinor: number;
+      /** @example 3f2b8c1e-5d4a-4e7f-9b6c-2a1d0e9f8c7b */
+      agentId: string;
+      /** @example EUR */
+      currency: string;
+    };
     LedgerIntegrityDto: {
       /**
        * @description True when every check below is empty.
@@ -5181,6 +5197,13 @@ export interface components {
        *     next sweep bills them; past it, they are never billed by itself.
        */
       receivablesNotInvoiced: components['schemas']['UninvoicedReceivableDto'][];
+      /**
+       * @description Agents whose pending balance in the ledger is not the sum of their pending earnings
+       *     (should be empty): each earning's booking, release and reversal post in the transaction
+       *     that changes it, so a difference means a posting or an earning was changed by hand, or a
+       *     bug. Nothing here fixes it: the operations runbook (payouts, checks) says what to look at.
+       */
+      pendingBalancesNotMatchingEarnings: components['schemas']['PendingBalanceMismatchDto'][];
       /**
        * @description More findings than listed in a check (500 at most each).
        * @example false

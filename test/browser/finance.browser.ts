@@ -545,6 +545,14 @@ test('the integrity check says when earnings were never released, and which list
             oldestAt: new Date(Date.now() - 45 * 86_400_000).toISOString(),
           },
         ],
+        pendingBalancesNotMatchingEarnings: [
+          {
+            agentId: '3f2b8c1e-5d4a-4e7f-9b6c-2a1d0e9f8c7b',
+            currency: 'EUR',
+            ledgerPendingMinor: 1000,
+            earningsPendingMinor: 500,
+          },
+        ],
         truncated: true,
         unbalancedCurrencies: [],
       },
@@ -560,6 +568,10 @@ test('the integrity check says when earnings were never released, and which list
   // A company whose billing keeps failing: what is left unbilled, and since when.
   await expect(alert).toContainText(
     /Stuck GmbH \(9c4e1a7b\) has 3 billable entries \(€8\.64\) no invoice billed, the oldest booked .*: its billing keeps failing\./,
+  );
+  // An agent whose pending balance and pending earnings disagree: both sums, and where to look.
+  await expect(alert).toContainText(
+    "Agent 3f2b8c1e's pending balance is €10.00 in the ledger, but its pending earnings sum to €5.00.",
   );
   await expectFitsPhone(page, 'ledger needing attention', alert.getByText(/Stuck GmbH/));
 });

@@ -51,6 +51,14 @@ export type UnreversedEarningRow = Pick<
   'claim_id' | 'ticket_id' | 'agent_id' | 'company_id' | 'amount_minor' | 'currency' | 'status'
 >;
 
+/** An agent's pending balance beside its pending earnings (bigint sums as text). */
+export interface PendingMismatchRow {
+  agent_id: string;
+  currency: string;
+  ledger_minor: string;
+  earnings_minor: string;
+}
+
 /** A resolution with no earning (the integrity report). */
 export interface UnbookedRow {
   claim_id: string;
@@ -224,6 +232,32 @@ export class EarningsRepository {
       [claimId, windowHours],
     );
     return earning;
+  }
+
+  /**
+   * Agents whose `agent_pending` balance is not the sum of their pending earnings, per currency
+   * (the integrity report; should be none). Only earnings move that account, each posting in
+   * the transaction that changes the earning's status, so one snapshot sees both agree.
+   */
+  pendingMismatches(em: EntityManager, limit: number): Promise<PendingMismatchRow[]> {
+    return em.query(
+      `WITH booked AS (
+         SELECT a.owner_id AS agent_id, a.currency, -sum(l.amount_minor) AS amount
+           FROM ledger_accounts a JOIN journal_lines l ON l.account_id = a.id
+          WHERE a.code = 'agent_pending'
+          GROUP BY a.owner_id, a.currency),
+       earned AS (
+         SELECT agent_id, currency, sum(amount_minor) AS amount
+           FROM earnings WHERE status = 'pending'
+          GROUP BY agent_id, currency)
+       SELECT agent_id, currency, coalesce(b.amount, 0) AS ledger_minor,
+              coalesce(e.amount, 0) AS earnings_minor
+         FROM booked b FULL JOIN earned e USING (agent_id, currency)
+        WHERE coalesce(b.amount, 0) <> coalesce(e.amount, 0)
+        ORDER BY agent_id, currency
+        LIMIT $1`,
+      [limit],
+    );
   }
 
   /**

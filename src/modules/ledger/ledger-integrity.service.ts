@@ -13,6 +13,7 @@ import { EarningsRepository } from './earnings.repository';
 import { JournalRepository } from './journal.repository';
 import {
   LedgerIntegrityDto,
+  PendingBalanceMismatchDto,
   UnbookedResolutionDto,
   UninvoicedReceivableDto,
   UnreleasedEarningDto,
@@ -47,6 +48,8 @@ export const INVOICE_GRACE_DAYS = 40;
  *   Redis's data, or failed for good, would otherwise keep it from every payout);
  * - a company's receivable is invoiced once its period closed (a closing that keeps failing
  *   would otherwise leave it unbilled, and past 100 days for good);
+ * - an agent's pending balance is the sum of its pending earnings (the account and the
+ *   earnings table are two records of one fact);
  * - every currency's lines sum to zero (the database refuses unbalanced entries; this proves it).
  */
 @Injectable()
@@ -67,20 +70,22 @@ export class LedgerIntegrityService {
 
   async report(actor: Actor, now = new Date()): Promise<LedgerIntegrityDto> {
     requireUser(actor, 'finance');
-    // The four checks from one snapshot, so that the report describes one moment of the books.
-    const [unreversed, unbooked, unreleased, uninvoiced, totals] = await this.db.transaction(
-      'REPEATABLE READ',
-      async (em) =>
-        [
-          await this.unreversed(em, now),
-          await this.unbooked(em, now),
-          await this.unreleased(em, now),
-          await this.uninvoiced(em, now),
-          await this.journal.unbalancedCurrencies(em),
-        ] as const,
-    );
+    // The checks from one snapshot, so that the report describes one moment of the books.
+    const [unreversed, unbooked, unreleased, uninvoiced, mismatched, totals] =
+      await this.db.transaction(
+        'REPEATABLE READ',
+        async (em) =>
+          [
+            await this.unreversed(em, now),
+            await this.unbooked(em, now),
+            await this.unreleased(em, now),
+            await this.uninvoiced(em, now),
+            await this.mismatched(em),
+            await this.journal.unbalancedCurrencies(em),
+          ] as const,
+      );
     const unbalanced = totals.map((r) => ({ currency: r.currency, balanceMinor: Number(r.total) }));
-    const findings = [unreversed, unbooked, unreleased, uninvoiced];
+    const findings = [unreversed, unbooked, unreleased, uninvoiced, mismatched];
     return {
       ok: findings.every((f) => f.length === 0) && unbalanced.length === 0,
       checkedAt: now,
@@ -88,6 +93,7 @@ export class LedgerIntegrityService {
       resolvedClaimsNotBooked: unbooked.slice(0, MAX_FINDINGS),
       earningsNotReleased: unreleased.slice(0, MAX_FINDINGS),
       receivablesNotInvoiced: uninvoiced.slice(0, MAX_FINDINGS),
+      pendingBalancesNotMatchingEarnings: mismatched.slice(0, MAX_FINDINGS),
       truncated: findings.some((f) => f.length > MAX_FINDINGS),
       unbalancedCurrencies: unbalanced,
     };
@@ -187,6 +193,17 @@ export class LedgerIntegrityService {
       entries: r.entries,
       amountMinor: Number(r.amount),
       oldestAt: r.oldest,
+    }));
+  }
+
+  /** Agents whose pending balance differs from their pending earnings (one more than listed). */
+  private async mismatched(em: EntityManager): Promise<PendingBalanceMismatchDto[]> {
+    const rows = await this.earnings.pendingMismatches(em, MAX_FINDINGS + 1);
+    return rows.map((r) => ({
+      agentId: r.agent_id,
+      currency: r.currency,
+      ledgerPendingMinor: Number(r.ledger_minor),
+      earningsPendingMinor: Number(r.earnings_minor),
     }));
   }
 

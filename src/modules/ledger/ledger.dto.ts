@@ -328,6 +328,25 @@ export class UninvoicedReceivableDto {
   oldestAt: Date;
 }
 
+export class PendingBalanceMismatchDto {
+  /** @example 3f2b8c1e-5d4a-4e7f-9b6c-2a1d0e9f8c7b */
+  agentId: string;
+  /** @example EUR */
+  currency: string;
+  /**
+   * The agent's pending balance in the ledger (what it is owed, not yet payable).
+   * @example 500
+   */
+  @ApiInteger()
+  ledgerPendingMinor: number;
+  /**
+   * The sum of its earnings still pending, which that balance must equal.
+   * @example 250
+   */
+  @ApiInteger()
+  earningsPendingMinor: number;
+}
+
 export class LedgerIntegrityDto {
   /**
    * True when every check below is empty.
@@ -362,6 +381,13 @@ export class LedgerIntegrityDto {
    * next sweep bills them; past it, they are never billed by itself.
    */
   receivablesNotInvoiced: UninvoicedReceivableDto[];
+  /**
+   * Agents whose pending balance in the ledger is not the sum of their pending earnings
+   * (should be empty): each earning's booking, release and reversal post in the transaction
+   * that changes it, so a difference means a posting or an earning was changed by hand, or a
+   * bug. Nothing here fixes it: the operations runbook (payouts, checks) says what to look at.
+   */
+  pendingBalancesNotMatchingEarnings: PendingBalanceMismatchDto[];
   /**
    * More findings than listed in a check (500 at most each).
    * @example false

@@ -139,6 +139,15 @@ export default function LedgerPage() {
                       runbook step releases what is listed.
                     </Text>
                   )}
+                  {integrity.data.pendingBalancesNotMatchingEarnings.map((m) => (
+                    <Text size="sm" key={`${m.agentId}-${m.currency}`}>
+                      Agent {m.agentId.slice(0, 8)}&apos;s pending balance is{' '}
+                      {formatMoney(m.ledgerPendingMinor, m.currency)} in the ledger, but its pending
+                      earnings sum to {formatMoney(m.earningsPendingMinor, m.currency)}. Pay it
+                      nothing by hand: the operations runbook (payouts, checks) says what to look
+                      at.
+                    </Text>
+                  ))}
                   {integrity.data.receivablesNotInvoiced.map((r) => (
                     <Text size="sm" key={`${r.companyId}-${r.currency}`}>
                       {r.companyName} ({r.companyId.slice(0, 8)}) has {r.entries} billable{' '}
