@@ -3,6 +3,7 @@ import { expect, test } from '@playwright/test';
 import { unwrap } from '../../src/client/client';
 import { verifySignature } from '../../src/modules/webhooks/webhook-signature';
 import {
+  checkedInOnLiveShift,
   client,
   escalate,
   expireSla,
@@ -13,6 +14,7 @@ import {
   signInPage,
   signUpAgent,
   signUpCompany,
+  sql,
   uniqueEmail,
 } from './api';
 import { expectAccessible } from './journeys';
@@ -886,4 +888,41 @@ test('two deliveries sent again at once: the one refused says so, naming it', as
   await expect.poll(() => receiverGot.filter((id) => id === second.id).length).toBe(2);
   expect(receiverGot.filter((id) => id === first.id)).toHaveLength(1);
   await expect(redeliver(first.id)).toBeEnabled();
+});
+
+test('a ticket claimed in time is not shown breached once its claim deadline passes; one claimed late is', async ({
+  page,
+}) => {
+  const company = await signUpCompany(`Initech ${Math.random().toString(36).slice(2, 8)}`);
+  const agent = await signUpAgent('Kai Holder');
+  await checkedInOnLiveShift(company, agent, { title: 'Claims desk' });
+  const onTime = await escalate(company, `on-time-${Date.now()}`, 'Claimed in good time');
+  const late = await escalate(company, `late-${Date.now()}`, 'Claimed after the deadline');
+  for (const t of [onTime, late]) {
+    await unwrap(agent.api.POST('/v1/tickets/{id}/claim', { params: { path: { id: t.id } } }));
+  }
+  // Both deadlines are long past now; only the late one's breach was recorded.
+  await expireSla(onTime.id, 600);
+  await sql(
+    `UPDATE tickets SET sla_deadline = now() - interval '20 minutes',
+            sla_breached_at = now() - interval '20 minutes' WHERE id = $1`,
+    [late.id],
+  );
+
+  await signInPage(page, company.email, '/company/queue');
+  const handled = page.getByRole('region', { name: 'Table: With an agent' });
+  await expect(
+    handled.getByRole('row', { name: /Claimed in good time.*Claimed in time.*Kai Holder/ }),
+  ).toBeVisible();
+  await expect(
+    handled.getByRole('row', { name: /Claimed after the deadline.*SLA breached.*Kai Holder/ }),
+  ).toBeVisible();
+  await expect(handled.getByText(/SLA breached .* ago/)).toHaveCount(0);
+  await expect(handled.getByText(/ left$/)).toHaveCount(0);
+
+  await page.goto(`/company/tickets/${onTime.id}`);
+  await expect(page.getByRole('heading', { name: 'Claimed in good time' })).toBeVisible();
+  await expect(page.getByText('Claimed in time', { exact: true })).toBeVisible();
+  await expect(page.getByText(/SLA breached/)).toHaveCount(0);
+  await expectAccessible(page, 'a claimed ticket past its claim deadline');
 });

@@ -11,8 +11,23 @@ const WRAPPING = {
   label: { whiteSpace: 'normal', overflow: 'visible' },
 } as const;
 
-/** The SLA as a countdown; a breach (recorded, or due and not yet swept) in red. */
+/**
+ * The SLA is a deadline to claim: while the ticket waits, a countdown, and a breach (recorded,
+ * or due and not yet swept) in red. Once an agent holds it, its SLA is settled: breached or met,
+ * whatever the clock says since.
+ */
 export function SlaBadge({ ticket, now }: { ticket: Schemas['TicketSummaryDto']; now: number }) {
+  if (ticket.status !== 'open') {
+    return ticket.slaBreachedAt ? (
+      <Badge color="red" variant="filled" styles={WRAPPING}>
+        SLA breached
+      </Badge>
+    ) : (
+      <Badge color="green" variant="light" styles={WRAPPING}>
+        Claimed in time
+      </Badge>
+    );
+  }
   const left = secondsUntil(ticket.slaDeadline, now);
   if (ticket.slaBreachedAt || left < 0) {
     return (
