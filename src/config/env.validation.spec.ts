@@ -90,7 +90,7 @@ describe('validateEnv', () => {
     expect(problems({ TRUST_PROXY: 'true' })).toEqual([]);
   });
 
-  it('requires a strong JWT_SECRET, a real Stripe key with its webhook secrets, the database, Redis and an https PUBLIC_URL in production, and no webhooks to private addresses', () => {
+  it('requires a strong JWT_SECRET, a real Stripe key with its webhook secrets, the database, Redis and an https PUBLIC_URL in production, and no webhooks to private addresses, no switched-off rate limits and no other Stripe', () => {
     const stripe = {
       STRIPE_SECRET_KEY: 'sk_live_abc123',
       STRIPE_WEBHOOK_SECRET: 'whsec_abc',
@@ -141,6 +141,16 @@ describe('validateEnv', () => {
     expect(() =>
       validateEnv({ ...complete, NODE_ENV: 'test', WEBHOOK_ALLOW_PRIVATE_URLS: 'true' }),
     ).not.toThrow();
+    // Benchmarks turn the rate limits off, tests point Stripe at their fake: never production.
+    expect(() => validateEnv({ ...complete, RATE_LIMITS: 'false' })).toThrow(
+      /RATE_LIMITS: must be on when NODE_ENV=production/,
+    );
+    expect(() => validateEnv({ ...complete, STRIPE_API_BASE: 'http://stripe-mock:12111' })).toThrow(
+      /STRIPE_API_BASE: must be unset when NODE_ENV=production/,
+    );
+    for (const dev of [{ RATE_LIMITS: 'false' }, { STRIPE_API_BASE: 'http://127.0.0.1:12111' }]) {
+      expect(() => validateEnv({ ...complete, ...dev, NODE_ENV: 'development' })).not.toThrow();
+    }
   });
 
   it('reads amounts per currency, spaces allowed, the default for the others', () => {

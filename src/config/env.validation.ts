@@ -52,6 +52,21 @@ export function validateEnv(raw: Record<string, unknown>): Env {
         'WEBHOOK_ALLOW_PRIVATE_URLS: must be off when NODE_ENV=production (companies could make the platform call its own internal addresses)',
       );
     }
+    // A benchmark's or a laptop's setting copied into production would take every sign-in,
+    // intake and write limit off at once (the login slowdown alone does not stop one address
+    // trying many accounts).
+    if (!env.RATE_LIMITS) {
+      problems.push(
+        'RATE_LIMITS: must be on when NODE_ENV=production (off, no request is ever limited)',
+      );
+    }
+    // Another Stripe API base (a test fake, a mock) would receive the live secret key, over
+    // plain http if so written, and answer for payouts and charges the ledger books as real.
+    if (env.STRIPE_API_BASE !== undefined) {
+      problems.push(
+        `STRIPE_API_BASE: must be unset when NODE_ENV=production (production talks to Stripe itself; got ${shown('STRIPE_API_BASE', env.STRIPE_API_BASE)})`,
+      );
+    }
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return env;
