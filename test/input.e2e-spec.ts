@@ -24,6 +24,11 @@ interface BodyRoute {
   required: string[];
   /** Required only given other fields (so not named when the body is empty). */
   conditional?: string[];
+  /**
+   * Text fields a blank value of is answered otherwise than by 400 on purpose: credentials and
+   * tokens, which get the answer any wrong one gets (401, or a logout's 204).
+   */
+  blankAnswered?: string[];
   /** Fields for which null is a value (e.g. "back to the default"), not a wrong type. */
   nullable?: string[];
   auth?: 'company' | 'agent' | 'admin' | 'bot' | 'finance';
@@ -64,6 +69,7 @@ const BODY_ROUTES: Record<string, BodyRoute> = {
   'POST /v1/auth/login': {
     valid: () => ({ email: uniqueEmail(), password: PASSWORD }),
     required: ['email', 'password'],
+    blankAnswered: ['email', 'password'],
   },
   'POST /v1/auth/session/register': {
     valid: () => ({ email: uniqueEmail(), password: PASSWORD, role: 'agent' }),
@@ -73,15 +79,18 @@ const BODY_ROUTES: Record<string, BodyRoute> = {
   'POST /v1/auth/session/login': {
     valid: () => ({ email: uniqueEmail(), password: PASSWORD }),
     required: ['email', 'password'],
+    blankAnswered: ['email', 'password'],
     headers: CONSOLE,
   },
   'POST /v1/auth/refresh': {
     valid: () => ({ refreshToken: `${crypto.randomUUID()}.${'a'.repeat(43)}` }),
     required: ['refreshToken'],
+    blankAnswered: ['refreshToken'],
   },
   'POST /v1/auth/logout': {
     valid: () => ({ refreshToken: `${crypto.randomUUID()}.${'a'.repeat(43)}` }),
     required: ['refreshToken'],
+    blankAnswered: ['refreshToken'],
   },
   'POST /v1/companies/me/api-keys': {
     valid: () => ({ name: 'bot' }),
@@ -652,6 +661,22 @@ describe('bad input on every route with a body', () => {
             named: true,
           });
         }
+      }
+    });
+
+    it('names each text field sent blank, as long as its valid value (no blank reason, name or note)', async () => {
+      const valid = BODY_ROUTES[key].valid();
+      for (const [field, value] of Object.entries(valid)) {
+        if (typeof value !== 'string' || BODY_ROUTES[key].blankAnswered?.includes(field)) continue;
+        const res = await post(key).send({
+          ...valid,
+          [field]: ' '.repeat(Math.max(3, value.length)),
+        });
+        expect({ field, status: res.status, named: names(fieldsOf(res), field) }).toEqual({
+          field,
+          status: 400,
+          named: true,
+        });
       }
     });
 

@@ -19,6 +19,7 @@ export class RegisterDto {
    */
   @IsString()
   @Length(12, 128, { message: 'password must be 12 to 128 characters long' })
+  @Matches(/\S/, { message: 'password must not be blank' })
   password: string;
 
   /**

@@ -1,5 +1,14 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsInt, IsString, Max, Min, MinLength, Validate, ValidateIf } from 'class-validator';
+import {
+  IsInt,
+  IsString,
+  Max,
+  Min,
+  MinLength,
+  Validate,
+  ValidateIf,
+  Matches,
+} from 'class-validator';
 import { MaxLength } from '../../common/validation/text-and-numbers';
 import { IsCurrencyCode } from '../../common/money/money.dto';
 import { IsOmittable } from '../../common/validation/omittable';
@@ -120,6 +129,7 @@ export class LiftHoldDto {
   @IsString()
   @MinLength(3)
   @MaxLength(500)
+  @Matches(/\S/, { message: 'reason must not be blank' })
   reason: string;
   /**
    * For how long, 1 to 720 hours.

@@ -146,6 +146,7 @@ export class CreateCreditNoteDto {
   @IsString()
   @MinLength(3)
   @MaxLength(500)
+  @Matches(/\S/, { message: 'reason must not be blank' })
   reason: string;
 }
 
@@ -163,5 +164,6 @@ export class WriteOffInvoiceDto {
   @IsString()
   @MinLength(3)
   @MaxLength(500)
+  @Matches(/\S/, { message: 'reason must not be blank' })
   reason: string;
 }

@@ -136,6 +136,7 @@ export class AllowNewPayoutAccountDto {
    */
   @IsString()
   @Length(1, 255)
+  @Matches(/\S/, { message: 'stripeAccountId must not be blank' })
   stripeAccountId: string;
   /**
    * The closing's reason as read (`stripeClosedReason` of the staff view).
@@ -143,6 +144,7 @@ export class AllowNewPayoutAccountDto {
    */
   @IsString()
   @Length(1, 255)
+  @Matches(/\S/, { message: 'stripeClosedReason must not be blank' })
   stripeClosedReason: string;
 }
 

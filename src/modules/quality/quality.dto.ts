@@ -37,6 +37,7 @@ export class CreateRatingDto {
   @IsOmittable()
   @IsString()
   @Length(1, 2000)
+  @Matches(/\S/, { message: 'comment must not be blank' })
   comment?: string;
 }
 
@@ -84,6 +85,7 @@ export class CreateReviewDto {
   @IsOmittable()
   @IsString()
   @Length(1, 2000)
+  @Matches(/\S/, { message: 'note must not be blank' })
   note?: string;
 }
 

@@ -84,6 +84,7 @@ export class CreateEscalationDto {
    */
   @IsString()
   @Length(1, 20_000)
+  @Matches(/\S/, { message: 'summary must not be blank' })
   summary: string;
 
   /**
@@ -144,6 +145,7 @@ export class CreateEscalationDto {
   @IsOmittable()
   @IsString()
   @MaxLength(200)
+  @Matches(/\S/, { message: 'customerRef must not be blank' })
   customerRef?: string;
 
   /**
