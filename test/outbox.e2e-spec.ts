@@ -7,7 +7,8 @@ import { redisOptionsFromUrl } from '../src/modules/jobs/redis-options';
 import { OutboxFinishedMarks } from '../src/modules/outbox/outbox-finished.service';
 import { OutboxRepository } from '../src/modules/outbox/outbox.repository';
 import { OutboxReconciler } from '../src/modules/outbox/outbox-reconciler.service';
-import { OutboxRelay } from '../src/modules/outbox/outbox-relay.service';
+import { EventsService } from '../src/modules/events/events.service';
+import { OutboxRelay, RELAY_ADD_TIMEOUT_MS } from '../src/modules/outbox/outbox-relay.service';
 import { outboxJobId, OutboxService } from '../src/modules/outbox/outbox.service';
 import { createTestApp, TestApp } from './support/test-app';
 import { waitFor, waitUntil } from './support/wait-for';
@@ -105,6 +106,37 @@ describe('transactional outbox', () => {
     expect(await jobsInQueue(queue)).toBe(1);
     expect(await queue.getJob(outboxJobId(id))).toBeDefined();
     expect(await unsent(t)).toBe(0);
+  });
+
+  it('a relay whose Redis stops answering gives up within its timeout, holding back no event for longer', async () => {
+    const id = await t.db.transaction((em) => outbox.enqueue(em, 'system.ping', ping()));
+    const relay = newRelay(t);
+    // Redis takes the command and never answers (a paused server, a partition with no reset).
+    const hung = jest.spyOn(queue, 'addBulk').mockReturnValueOnce(new Promise(() => undefined));
+    const started = Date.now();
+    const pass = relay.relayOnce();
+    pass.catch(() => undefined);
+    await waitFor(async () => hung.mock.calls.length === 1, 'the relay to wait on Redis');
+    // An event committed while the pass waits, by a transaction younger than the pass's: the
+    // sequencer positions it only once no older transaction runs.
+    const agentId = crypto.randomUUID();
+    await t.db.transaction((em) =>
+      t.app.get(EventsService).record(em, { type: 'test.relay', agentId, data: {} }),
+    );
+    await expect(pass).rejects.toThrow(`within ${RELAY_ADD_TIMEOUT_MS} ms`);
+    expect(Date.now() - started).toBeLessThan(RELAY_ADD_TIMEOUT_MS + 1_000);
+    await waitFor(
+      async () =>
+        (await t.db.query(`SELECT position FROM events WHERE agent_id = $1`, [agentId]))[0]
+          ?.position != null,
+      'the event positioned',
+      3_000,
+    );
+    // The row was not marked sent: the next pass sends it.
+    expect(await unsent(t)).toBe(1);
+    hung.mockRestore();
+    expect(await relay.relayOnce()).toBe(1);
+    expect(await queue.getJob(outboxJobId(id))).toBeDefined();
   });
 
   it('several relays racing share the rows without duplicating any job', async () => {

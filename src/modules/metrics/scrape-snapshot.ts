@@ -1,3 +1,5 @@
+import { withTimeout } from '../../common/scheduling/with-timeout';
+
 /**
  * A value read at scrape time, once per scrape: several gauges come from one query, and
  * prom-client collects every gauge of a scrape at once. The first read of a scrape (`scrape()`
@@ -19,12 +21,4 @@ export function scrapeSnapshot<T>(
     value.catch(() => undefined);
     return value;
   };
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }

@@ -9,6 +9,7 @@ import { ConfigService } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Client } from 'pg';
 import { DataSource, EntityManager } from 'typeorm';
+import { withTimeout } from '../../common/scheduling/with-timeout';
 import { Env } from '../../config/env.validation';
 import { outboxPayloadData, withJobMeta } from '../jobs/job-meta';
 import { JOB_NAMES, JOB_QUEUES, PAYLOAD_IN_OUTBOX, QueueName } from '../jobs/job-registry';
@@ -27,10 +28,19 @@ const KEEP_SENT_DAYS = 7;
 const KEEP_FAILED_DAYS = 16;
 // A key the relay keeps in Redis beside the queues. Gone means Redis lost its data.
 const MARKER = 'outbox-relay-marker';
+/**
+ * How long a pass waits for Redis to take its jobs. The pass holds its rows' locks, and so a
+ * transaction id, until then: the events sequencer positions no event of a transaction younger
+ * than one still running, so a Redis that stops answering (a pause, a partition with no reset)
+ * held back every live event of every process for as long as it hung. Given up, the pass rolls
+ * back and the next sends the rows again (a late add is dropped as a duplicate job id).
+ */
+export const RELAY_ADD_TIMEOUT_MS = 2_000;
 
 /**
  * Moves committed outbox rows into BullMQ. Rows are locked (SKIP LOCKED, so several relays
- * share the work), added with jobId = row id, then marked sent in the same transaction. A crash
+ * share the work), added with jobId = row id (within RELAY_ADD_TIMEOUT_MS), then marked sent in
+ * the same transaction. A crash
  * after the add but before the commit leaves the rows unsent; the next pass adds them again and
  * BullMQ ignores the duplicate job ids. Woken by LISTEN/NOTIFY, with polling as a fallback.
  *
@@ -85,7 +95,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
         byQueue.set(queue, [...(byQueue.get(queue) ?? []), row]);
       }
       for (const [queue, queued] of byQueue) {
-        await this.queues.get(queue).addBulk(
+        const added = this.queues.get(queue).addBulk(
           queued.map((r) => ({
             name: r.job_name,
             // The request id rides beside the payload; the dispatcher takes it off again.
@@ -95,6 +105,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
             opts: { jobId: outboxJobId(r.id), delay: Number(r.delay_ms) },
           })),
         );
+        await withTimeout(added, RELAY_ADD_TIMEOUT_MS, `Redis did not take the ${queue} jobs`);
       }
       await this.markSent(
         em,
