@@ -45,27 +45,46 @@ describe('EventStream', () => {
     expect(heard).toHaveBeenCalledWith('closed');
   });
 
-  it('destroys the socket of a shutdown-ended stream its client does not drain', () => {
+  it.each(['shutdown', 'token_expired', 'session_ended'] as const)(
+    'destroys the socket of a stream ended (%s) that its client does not drain, after a grace',
+    (reason) => {
+      // Left to drain, it never did: its socket and buffer stayed for good (no server timeout
+      // applies to an answer being sent), and the subject's freed place let it open another.
+      const res = stuckAnswer();
+      open(res).end(reason);
+      expect(res.end).toHaveBeenCalled();
+      jest.advanceTimersByTime(1_999);
+      expect(res.destroy).not.toHaveBeenCalled();
+      jest.advanceTimersByTime(1);
+      expect(res.destroy).toHaveBeenCalled();
+    },
+  );
+
+  it('stops waiting for a socket that does not drain once the stream ends', async () => {
     const res = stuckAnswer();
-    open(res).end('shutdown');
-    expect(res.end).toHaveBeenCalled();
-    expect(res.destroy).not.toHaveBeenCalled();
-    jest.advanceTimersByTime(2_000);
-    expect(res.destroy).toHaveBeenCalled();
+    const stream = open(res);
+    const row = { id: '1', type: 't', occurred_at: new Date(), company_id: null, agent_id: 'a' };
+    let done = false;
+    const replay = stream.replay([row as never]).then(() => (done = true));
+    await Promise.resolve();
+    expect(done).toBe(false);
+    stream.end('session_ended');
+    await replay;
+    expect(done).toBe(true);
   });
 
-  it('leaves one that flushed, and other ends, to close by themselves', () => {
+  it('leaves one that flushed, and one its client closed, alone', () => {
     const flushed = stuckAnswer();
     flushed.end.mockImplementation(() => {
       flushed.writableEnded = true;
       flushed.writableFinished = true;
     });
-    open(flushed).end('shutdown');
-    const expired = stuckAnswer();
-    open(expired).end('token_expired');
+    open(flushed).end('session_ended');
+    const closed = stuckAnswer();
+    open(closed).end('closed');
     jest.advanceTimersByTime(10_000);
     expect(flushed.destroy).not.toHaveBeenCalled();
-    expect(expired.destroy).not.toHaveBeenCalled();
+    expect(closed.destroy).not.toHaveBeenCalled();
   });
 
   it('goes live after a replay the socket took, with bytes still waiting and no drain to come', async () => {

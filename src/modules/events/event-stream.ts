@@ -15,8 +15,8 @@ export interface EventStreamOptions {
   afterId: number;
 }
 
-/** How long a stream ended by a shutdown may take to flush before its socket is destroyed. */
-const SHUTDOWN_FLUSH_MS = 2_000;
+/** How long an ended stream may take to flush before its socket is destroyed. */
+const END_FLUSH_MS = 2_000;
 
 export type StreamEndReason =
   'token_expired' | 'too_slow' | 'shutdown' | 'session_ended' | 'closed';
@@ -110,6 +110,8 @@ export class EventStream {
       };
       this.res.once('drain', done);
       this.res.once('close', done);
+      // Ended meanwhile (a logout, an expiry): the page is not held until the socket goes.
+      this.onEnd(done);
     });
   }
 
@@ -145,10 +147,12 @@ export class EventStream {
     }
     if (reason === 'too_slow') this.res.destroy();
     else this.res.end();
-    // A client that stopped reading keeps an ended answer (and the server's shutdown) open
-    // until its buffer drains: past a grace, the socket goes.
-    if (reason === 'shutdown' && !this.res.writableFinished) {
-      setTimeout(() => this.res.destroy(), SHUTDOWN_FLUSH_MS).unref();
+    // A client that stopped reading keeps an ended answer open until its buffer drains, which
+    // is never (no server timeout applies to an answer being sent): its socket, its buffer
+    // and a replay waiting on it stayed for good, and a new stream of its subject took the
+    // freed place. Past a grace (a shutdown's, a logout's, an expiry's), the socket goes.
+    if (reason !== 'closed' && !this.res.writableFinished) {
+      setTimeout(() => this.res.destroy(), END_FLUSH_MS).unref();
     }
     for (const listener of this.closeListeners) listener(reason);
   }
