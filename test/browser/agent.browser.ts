@@ -1,4 +1,5 @@
 import { expect, test } from '@playwright/test';
+import { randomUUID } from 'node:crypto';
 import {
   createStaff,
   PASSWORD,
@@ -59,6 +60,26 @@ test('an agent whose Stripe account was closed links a new one; one rejected for
   await expect(dialog.getByText('reason must not be blank', { exact: true })).toBeVisible();
   await dialog.getByRole('textbox', { name: 'Reason' }).fill('Identity checked by phone');
   await expectAccessible(admin, 'admin, payout account');
+  // Refused because the closing changed since it was read: the account is read again, so the
+  // next try names it as it is (it sent the stale facts, and was refused, for good).
+  await admin.route(
+    '**/v1/agents/*/payout-account/allow-new-account',
+    (route) =>
+      route.fulfill({
+        status: 409,
+        contentType: 'application/json',
+        body: JSON.stringify({
+          error: { code: 'PAYOUT_ACCOUNT_STATE', message: 'The closing changed; read it again' },
+        }),
+      }),
+    { times: 1 },
+  );
+  const readAgain = admin.waitForRequest(
+    (r) => r.method() === 'GET' && /\/v1\/agents\/[^/]+\/payout-account$/.test(r.url()),
+  );
+  await dialog.getByRole('button', { name: 'Allow a new account' }).click();
+  await expect(dialog.getByText('The closing changed; read it again')).toBeVisible();
+  await readAgain;
   await dialog.getByRole('button', { name: 'Allow a new account' }).click();
   await expect(
     dialog.getByText(/A new account allowed .*: Identity checked by phone/),
@@ -206,4 +227,64 @@ test('the onboarding page of an agent without an account asks for it once', asyn
   // Two polling periods.
   await page.waitForTimeout(6_500);
   expect(asked).toBe(1);
+});
+
+test('an offer declined does not make the one before it be announced as new', async ({ page }) => {
+  const agent = await signUpAgent('Ola Offers');
+  const offer = (id: string, subject: string, ageSeconds: number) => {
+    const at = Date.now() - ageSeconds * 1000;
+    return {
+      id,
+      ticketId: randomUUID(),
+      shiftId: randomUUID(),
+      status: 'pending',
+      createdAt: new Date(at).toISOString(),
+      expiresAt: new Date(at + 120_000).toISOString(),
+      decidedAt: null,
+      declineReason: null,
+      ticket: {
+        id: randomUUID(),
+        companyId: randomUUID(),
+        companyName: 'Acme Support',
+        subject,
+        summary: 'The customer needs a human.',
+        effectivePriority: 'normal',
+        language: 'en',
+        requiredSkills: [],
+        slaDeadline: new Date(at + 600_000).toISOString(),
+        createdAt: new Date(at).toISOString(),
+        pay: { amountMinor: 250, currency: 'EUR' },
+        surge: null,
+      },
+    };
+  };
+  const older = offer(randomUUID(), 'Parcel lost in transit', 20);
+  const newer = offer(randomUUID(), 'Charged twice', 5);
+  let listed = [older, newer];
+  await page.route('**/v1/agents/me/offers', (route) =>
+    route.fulfill({
+      status: 200,
+      contentType: 'application/json',
+      body: JSON.stringify({ items: listed }),
+    }),
+  );
+  await page.route(`**/v1/offers/${newer.id}/decline`, (route) => {
+    listed = [older];
+    return route.fulfill({
+      status: 200,
+      contentType: 'application/json',
+      body: JSON.stringify({ ...newer, status: 'declined', ticket: undefined }),
+    });
+  });
+  await signInPage(page, agent.email, '/agent/desk');
+  const said = page.getByTestId('offer-announcement');
+  await expect(said).toHaveText(/^New offer: Charged twice\. \d+ seconds to answer\.$/);
+  const card = page.getByRole('article', { name: 'Offer: Charged twice' });
+  await card.getByRole('button', { name: 'Decline' }).click();
+  await card.getByLabel('Why are you declining?').fill('Not my area');
+  await card.getByRole('button', { name: 'Decline offer' }).click();
+  await expect(card).toBeHidden();
+  // The older offer was on screen all along: no news, so nothing new is said.
+  await expect(page.getByRole('article', { name: 'Offer: Parcel lost in transit' })).toBeVisible();
+  await expect(said).not.toHaveText(/Parcel lost in transit/);
 });

@@ -214,11 +214,16 @@ export async function agentJourney(page: Page): Promise<void> {
   expect(keys).toHaveLength(2);
   expect(keys[1]).not.toBe(keys[0]);
   await expectAccessible(page, 'ticket');
+  // A summary begun, then a look at the other ways out: what was typed is still there after.
+  await page.getByLabel('Resolution summary').fill('Refund of the second charge started');
   for (const tab of ['Release', 'Transfer']) {
     await page.getByRole('tab', { name: tab }).click();
     await expectAccessible(page, `ticket ${tab.toLowerCase()} tab`);
   }
   await page.getByRole('tab', { name: 'Resolve' }).click();
+  await expect(page.getByLabel('Resolution summary')).toHaveValue(
+    'Refund of the second charge started',
+  );
 
   await page
     .getByLabel('Message', { exact: true })

@@ -112,6 +112,9 @@ function AllowNewAccount({ agentId, account }: { agentId: string; account: Accou
         }),
       ),
     onSuccess: (view) => queryClient.setQueryData(queryKey(agentId), view),
+    // Refused (the closing changed since it was read, say): the facts are read again, so the
+    // next try names the closing as it is instead of being refused the same way for good.
+    onError: () => void queryClient.invalidateQueries({ queryKey: queryKey(agentId) }),
   });
   const errors = problemOf(allow.error, ['reason']);
   return (

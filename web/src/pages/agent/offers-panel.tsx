@@ -1,6 +1,6 @@
 import { Stack, Text, Title, VisuallyHidden } from '@mantine/core';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useNavigate } from 'react-router';
 import { api, unwrap, type Schemas } from '../../api/client';
 import { keys } from '../../api/query-keys';
@@ -28,14 +28,18 @@ export function OffersPanel() {
   );
 
   // Said aloud as it comes (a screen reader does not see a card appear): an offer runs out in
-  // seconds, and three unanswered set the agent away. Once per offer, not each second.
-  const newest = open.at(-1);
+  // seconds, and three unanswered set the agent away. Once per offer, not each second, and
+  // only offers not listed before: with the newest declined, the one before it is no news.
   const [said, setSaid] = useState('');
+  const listedBefore = useRef(new Set<string>());
+  const openIds = open.map((o) => o.id).join();
   useEffect(() => {
-    if (!newest) return;
-    const seconds = Math.max(0, Math.round((new Date(newest.expiresAt).getTime() - now) / 1000));
-    setSaid(`New offer: ${newest.ticket.subject}. ${seconds} seconds to answer.`);
-  }, [newest?.id]);
+    const fresh = open.filter((o) => !listedBefore.current.has(o.id)).at(-1);
+    for (const o of open) listedBefore.current.add(o.id);
+    if (!fresh) return;
+    const seconds = Math.max(0, Math.round((new Date(fresh.expiresAt).getTime() - now) / 1000));
+    setSaid(`New offer: ${fresh.ticket.subject}. ${seconds} seconds to answer.`);
+  }, [openIds]);
 
   const forget = (id: string) => {
     queryClient.setQueryData<Offer[]>(keys.offers, (all) => all?.filter((o) => o.id !== id));

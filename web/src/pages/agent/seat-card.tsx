@@ -106,7 +106,7 @@ export function SeatCard({ seat }: { seat: Seat }) {
                 loading={checkIn.isPending}
                 onCheckIn={() => checkIn.mutate()}
               />
-              <Button variant="default" onClick={() => setCancelling(true)}>
+              <Button variant="default" ref={cancelButton} onClick={() => setCancelling(true)}>
                 Cancel seat
               </Button>
             </>

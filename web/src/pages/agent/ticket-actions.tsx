@@ -11,7 +11,9 @@ export function TicketActions({ ticket }: { ticket: Schemas['AgentTicketDto'] })
       <Title order={2} id="finish-heading" size="h3">
         Finish
       </Title>
-      <Tabs defaultValue="resolve" keepMounted={false}>
+      {/* Every panel stays mounted (hidden when not chosen): a look at another way out must not
+          lose what was typed in this one. */}
+      <Tabs defaultValue="resolve">
         <Tabs.List>
           <Tabs.Tab value="resolve">Resolve</Tabs.Tab>
           <Tabs.Tab value="release">Release</Tabs.Tab>

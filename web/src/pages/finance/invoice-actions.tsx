@@ -33,7 +33,11 @@ export function InvoiceActions({ invoice }: { invoice: Invoice }) {
   const dialog = useDialog<'write-off' | 'waive' | 'credit' | 'bill-again'>();
   const open = dialog.value;
   const queryClient = useQueryClient();
-  const refresh = () => void queryClient.invalidateQueries({ queryKey: keys.receivables });
+  // Each of these posts to the ledger too (bad debt, a credit, a rebill): its page reads anew.
+  const refresh = () => {
+    void queryClient.invalidateQueries({ queryKey: keys.receivables });
+    void queryClient.invalidateQueries({ queryKey: keys.ledger });
+  };
   const label = `${invoice.companyName ?? 'company'} ${periodLabel(invoice)}`;
   // Here, not in the dialog: a credit whose answer was lost, sent again after the dialog was
   // closed and opened, goes under the same key (a new dialog's new key credited twice).
