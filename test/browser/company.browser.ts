@@ -926,3 +926,43 @@ test('a ticket claimed in time is not shown breached once its claim deadline pas
   await expect(page.getByText(/SLA breached/)).toHaveCount(0);
   await expectAccessible(page, 'a claimed ticket past its claim deadline');
 });
+
+test('the statement is read again when a ticket is resolved, not on each message of the day', async ({
+  page,
+}) => {
+  const company = await signUpCompany(`Umbrella ${Math.random().toString(36).slice(2, 8)}`);
+  const agent = await signUpAgent('Mo Messages');
+  await checkedInOnLiveShift(company, agent, { title: 'Chatty desk' });
+  const externalId = `chatty-${Date.now()}`;
+  const ticket = await escalate(company, externalId, 'A long conversation');
+  await unwrap(agent.api.POST('/v1/tickets/{id}/claim', { params: { path: { id: ticket.id } } }));
+  const reads: string[] = [];
+  page.on('request', (r) => {
+    if (r.method() === 'GET' && r.url().includes('/v1/companies/me/statement')) reads.push(r.url());
+  });
+  await signInPage(page, company.email, '/company/statement');
+  await expect.poll(() => reads.length).toBeGreaterThan(0);
+  await expect(page.getByRole('heading', { name: 'Statement' })).toBeVisible();
+  const before = reads.length;
+  // The agent's answers: each an event on the company's stream (its bot relays them).
+  for (let n = 1; n <= 4; n++) {
+    await unwrap(
+      agent.api.POST('/v1/tickets/{id}/messages', {
+        params: { path: { id: ticket.id } },
+        body: { body: `Agent line ${n}`, visibility: 'customer' },
+      }),
+    );
+  }
+  // Resolved after them: its event comes after theirs on the stream, and is the one read.
+  await unwrap(
+    agent.api.POST('/v1/tickets/{id}/resolve', {
+      params: { path: { id: ticket.id } },
+      body: { resolutionSummary: 'Answered every line.' },
+    }),
+  );
+  await expect.poll(() => reads.length).toBeGreaterThan(before);
+  // Once: the messages' events came first and read nothing. (A read that is not made cannot
+  // be waited for: a second is the time the events had to make it.)
+  await page.waitForTimeout(1_000);
+  expect(reads.length).toBe(before + 1);
+});

@@ -61,7 +61,7 @@ const LIVE: Record<LiveRole, readonly (readonly unknown[])[]> = {
     ['tickets'],
   ],
   finance: [keys.payoutRuns, keys.ledger],
-  company: [keys.companyTickets, ['tickets']],
+  company: [keys.companyTickets, keys.companyResults, ['tickets']],
 };
 
 /**
@@ -76,13 +76,25 @@ function applyForFinance(queryClient: QueryClient, event: LiveEvent): void {
   }
 }
 
+/** The ticket events that change what a company's resolved work adds up to. */
+const RESULT_EVENTS = new Set([
+  'ticket.resolved',
+  'ticket.reopened',
+  'ticket.withdrawn',
+  'ticket.transferred',
+]);
+
 /**
  * A company's stream: every ticket event (escalated, claimed, message, resolved, …) changes
- * its queue, and a ticket's page with its conversation.
+ * its queue, and a ticket's page with its conversation; only a few change its statement and
+ * handoff quality (read again on each message, they cost a month's sums per event and tab).
  */
 function applyForCompany(queryClient: QueryClient, event: LiveEvent): void {
   if (!event.type.startsWith('ticket.')) return;
   void queryClient.invalidateQueries({ queryKey: keys.companyTickets });
+  if (RESULT_EVENTS.has(event.type)) {
+    void queryClient.invalidateQueries({ queryKey: keys.companyResults });
+  }
   const ticketId = event.data.ticketId;
   if (typeof ticketId === 'string') {
     void queryClient.invalidateQueries({ queryKey: keys.messages(ticketId) });

@@ -29,6 +29,11 @@ export const keys = {
   deliveries: ['company', 'webhook-deliveries'] as const,
   /** The company's tickets (the live queue pages, a ticket's page): ticket events refresh them. */
   companyTickets: ['company', 'tickets'] as const,
+  /**
+   * What the company's resolved work adds up to (its statement, its handoff quality): heavy
+   * reads that only a resolution, a reopen, a withdrawal or a transfer change, not each message.
+   */
+  companyResults: ['company', 'results'] as const,
   companyShifts: ['company', 'shifts'] as const,
   /** The agents who held seats on the company's shifts, and its certified ones. */
   companyAgents: ['company', 'agents'] as const,

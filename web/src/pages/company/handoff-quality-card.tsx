@@ -14,7 +14,7 @@ const share = (t: Trouble) => (t.share === null ? '' : ` (${Math.round(t.share *
  */
 export function HandoffQualityCard() {
   const quality = useQuery({
-    queryKey: [...keys.companyTickets, 'handoff-quality'],
+    queryKey: [...keys.companyResults, 'handoff-quality'],
     queryFn: () => unwrap(api.GET('/v1/companies/me/handoff-quality')),
   });
   const h = quality.data;

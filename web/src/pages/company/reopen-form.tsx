@@ -33,6 +33,7 @@ export function ReopenForm({ ticketId, claimId }: { ticketId: string; claimId?: 
     onSuccess: () => {
       setReason('');
       void queryClient.invalidateQueries({ queryKey: keys.companyTickets });
+      void queryClient.invalidateQueries({ queryKey: keys.companyResults });
     },
   });
   const errors = problemOf(reopen.error, INPUTS);

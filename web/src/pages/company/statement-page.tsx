@@ -47,7 +47,7 @@ export default function StatementPage() {
   // The API reads the month in the company's zone, the one its invoices close in, so the two
   // agree on which tickets a month holds.
   const statement = useInfiniteQuery({
-    queryKey: [...keys.companyTickets, 'statement', month],
+    queryKey: [...keys.companyResults, 'statement', month],
     queryFn: ({ pageParam }) =>
       unwrap(
         api.GET('/v1/companies/me/statement', {
