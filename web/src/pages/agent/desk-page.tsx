@@ -1,14 +1,19 @@
 import { Alert, Anchor, SimpleGrid, Stack, Text } from '@mantine/core';
+import { useQuery } from '@tanstack/react-query';
 import { Link } from 'react-router';
+import { api, unwrap } from '../../api/client';
+import { keys } from '../../api/query-keys';
 import { serverNow } from '../../api/server-clock';
 import { ErrorAlert } from '../../ui/error-alert';
 import { Loading } from '../../ui/loading';
 import { Page } from '../../ui/page';
+import { formatInstant } from '../../ui/times';
 import { AvailabilityCard } from './availability-card';
 import { MyTickets } from './my-tickets';
 import { OffersPanel } from './offers-panel';
 import { TakeNext } from './take-next';
 import { useAvailability } from './use-availability';
+import { useZone } from './use-profile';
 
 /**
  * The live desk, while checked in on a live shift: availability, offers (push shifts), the
@@ -21,17 +26,7 @@ export default function DeskPage() {
     <Page title="Desk">
       {availability.isPending && <Loading label="Loading your shift" />}
       <ErrorAlert error={availability.error} title="Your shift could not be loaded" />
-      {availability.data === null && (
-        <Alert color="blue" title="You are not checked in">
-          <Text size="sm">
-            The desk works while you are checked in on a shift that is live now.{' '}
-            <Anchor component={Link} to="/agent/seats">
-              Go to my seats
-            </Anchor>{' '}
-            to check in.
-          </Text>
-        </Alert>
-      )}
+      {availability.data === null && <NotLive />}
       <SimpleGrid cols={{ base: 1, md: 2 }} spacing="lg">
         <Stack gap="lg">
           {availability.data && (
@@ -50,5 +45,44 @@ export default function DeskPage() {
         <MyTickets />
       </SimpleGrid>
     </Page>
+  );
+}
+
+/**
+ * The desk when no seat is live: checked in early (from CHECK_IN_OPENS_MINUTES before the
+ * start) on a shift not begun, it says when the desk opens; else, to check in. It told an agent
+ * checked in early to go and check in, whose seats page sent it back here.
+ */
+function NotLive() {
+  const zone = useZone();
+  const waiting = useQuery({
+    queryKey: [...keys.seats, 'checked-in'],
+    queryFn: () =>
+      unwrap(api.GET('/v1/agents/me/claims', { params: { query: { status: 'checked_in' } } })),
+  });
+  const early = waiting.data?.items
+    .filter((seat) => Date.parse(seat.startsAt) > serverNow())
+    .sort((a, b) => Date.parse(a.startsAt) - Date.parse(b.startsAt))[0];
+  if (waiting.isPending) return null;
+  if (early) {
+    return (
+      <Alert color="blue" title="You are checked in">
+        <Text size="sm">
+          On “{early.shiftTitle ?? 'Shift'}” ({early.companyName}): the desk opens when it starts,
+          at {formatInstant(early.startsAt, zone)}.
+        </Text>
+      </Alert>
+    );
+  }
+  return (
+    <Alert color="blue" title="You are not checked in">
+      <Text size="sm">
+        The desk works while you are checked in on a shift that is live now.{' '}
+        <Anchor component={Link} to="/agent/seats">
+          Go to my seats
+        </Anchor>{' '}
+        to check in.
+      </Text>
+    </Alert>
   );
 }
