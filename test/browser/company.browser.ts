@@ -966,3 +966,22 @@ test('the statement is read again when a ticket is resolved, not on each message
   await page.waitForTimeout(1_000);
   expect(reads.length).toBe(before + 1);
 });
+
+test('a pay typed in cents is cleared when the currency changes to one without them', async ({
+  page,
+}) => {
+  const company = await signUpCompany(`Soylent ${Math.random().toString(36).slice(2, 8)}`);
+  await signInPage(page, company.email, '/company/shifts');
+  const pay = page.getByRole('textbox', { name: 'Pay per resolved ticket' });
+  await expect(pay).toHaveValue('2.50');
+  await page.getByRole('combobox', { name: 'Currency' }).click();
+  await page.getByRole('combobox', { name: 'Currency' }).fill('JPY');
+  await page.getByRole('option', { name: 'JPY' }).click();
+  // Shown rounded to 3 while the form read nothing, it said "Enter the pay" beside a pay.
+  await expect(pay).toHaveValue('');
+  await expect(
+    page.getByText('Enter the pay to see what each resolved ticket costs.'),
+  ).toBeVisible();
+  await pay.fill('300');
+  await expect(page.getByText(/^Each resolved ticket costs you JP¥345: JP¥300 to the agent/)).toBeVisible();
+});

@@ -39,7 +39,7 @@ export default function EarningsPage() {
           <SimpleGrid key={b.currency} cols={{ base: 1, xs: 3 }}>
             <Balance
               label="Pending"
-              hint="in the reopen hold (72 h)"
+              hint="held while the company may still reopen the ticket"
               amount={formatMoney(b.pending, b.currency)}
             />
             <Balance

@@ -22,7 +22,7 @@ import { keys } from '../../api/query-keys';
 import { ErrorAlert } from '../../ui/error-alert';
 import { problemOf } from '../../ui/form-errors';
 import { languageOptions } from '../../ui/languages';
-import { CURRENCIES, formatMoney, minorDigits, toMinor } from '../../ui/money';
+import { amountProblem, CURRENCIES, formatMoney, minorDigits, toMinor } from '../../ui/money';
 import { feeOn } from './shift-cost';
 import { SURGE_INPUTS, useSurgeFields } from './surge-fields';
 
@@ -133,7 +133,10 @@ export function PostShiftForm() {
         onSubmit={(event) => {
           event.preventDefault();
           // Said in the form's words before sending (the API would name `amountMinor`).
-          const payProblem = rateMinor === null ? 'Enter the pay per resolved ticket' : null;
+          const payProblem =
+            String(amount).trim() === ''
+              ? 'Enter the pay per resolved ticket'
+              : amountProblem(String(amount), cur);
           setAmountError(payProblem);
           const surgeReadable = surge.check();
           if (payProblem === null && surgeReadable) submit();
@@ -216,7 +219,12 @@ export function PostShiftForm() {
               data={CURRENCIES}
               searchable
               value={currency}
-              onChange={setCurrency}
+              onChange={(next) => {
+                setCurrency(next);
+                // An amount the new currency cannot hold (2.50 in JPY) goes: the field would
+                // show it rounded while the form could not read it.
+                if (next && amountProblem(String(amount), next) !== null) setAmount('');
+              }}
               allowDeselect={false}
             />
             <NumberInput
