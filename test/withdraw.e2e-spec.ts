@@ -128,13 +128,25 @@ describe('withdrawing an escalation', () => {
       .set(bot)
       .send({ csat: 1 })
       .expect(409);
-    expect(rating.body.error.code).toBe('TICKET_NOT_RESOLVED');
+    // Said so: "not resolved yet" invited the bot to retry a rating that can never be.
+    expect(rating.body.error).toMatchObject({
+      code: 'TICKET_WITHDRAWN',
+      message: 'The ticket was withdrawn: a withdrawn ticket is final, and is not rated',
+    });
     const review = await t.http
       .post(`/v1/tickets/${ticket.id}/review`)
       .set(co.auth)
       .send({ score: 1, tags: [], note: 'Left the customer' })
       .expect(409);
-    expect(review.body.error.code).toBe('TICKET_NOT_RESOLVED');
+    expect(review.body.error.code).toBe('TICKET_WITHDRAWN');
+    await t.http
+      .put(`/v1/tickets/${ticket.id}/review`)
+      .set(co.auth)
+      .send({ score: 1, tags: [] })
+      .expect(409, /TICKET_WITHDRAWN/);
+    // Its feedback reads as none, as before.
+    const feedback = await t.http.get(`/v1/tickets/${ticket.id}/feedback`).set(co.auth).expect(200);
+    expect(feedback.body).toEqual({ rating: null, review: null });
     // Nor a resolution in the agent's reopen rate: it can never be reopened.
     const quality = await t.http.get('/v1/agents/me/quality').set(agent.auth).expect(200);
     expect(quality.body.reopenRate).toMatchObject({ resolved: 1, reopened: 0 });

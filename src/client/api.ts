@@ -12714,6 +12714,7 @@ export interface operations {
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
+       *     - `TICKET_WITHDRAWN`: the company's bot withdrew the ticket: nothing more can be done on it (told to the agent who held it; to any other agent it is TICKET_NOT_CLAIMED_BY_YOU)
        *     - `TICKET_NOT_RESOLVED`: the ticket has no resolution yet to rate or review
        *     - `FEEDBACK_WINDOW_CLOSED`: too late: a resolution is rated within 7 days of it and reviewed within 90 (the score’s window)
        *     - `RATING_CONFLICT`: the ticket is rated already with another rating (`details.rating`)
@@ -12740,6 +12741,7 @@ export interface operations {
                 | 'CONFLICT'
                 | 'IDEMPOTENCY_KEY_REUSED'
                 | 'IDEMPOTENCY_KEY_IN_USE'
+                | 'TICKET_WITHDRAWN'
                 | 'TICKET_NOT_RESOLVED'
                 | 'FEEDBACK_WINDOW_CLOSED'
                 | 'RATING_CONFLICT';
@@ -12786,6 +12788,7 @@ export interface operations {
        * @description Conflict.
        *
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
+       *     - `TICKET_WITHDRAWN`: the company's bot withdrew the ticket: nothing more can be done on it (told to the agent who held it; to any other agent it is TICKET_NOT_CLAIMED_BY_YOU)
        *     - `TICKET_NOT_RESOLVED`: the ticket has no resolution yet to rate or review
        *     - `REVIEW_LOCKED`: the review can no longer change: 7 days have passed, or the agent disputed it
        */
@@ -12807,7 +12810,7 @@ export interface operations {
           'application/json': {
             error: {
               /** @enum {string} */
-              code: 'CONFLICT' | 'TICKET_NOT_RESOLVED' | 'REVIEW_LOCKED';
+              code: 'CONFLICT' | 'TICKET_WITHDRAWN' | 'TICKET_NOT_RESOLVED' | 'REVIEW_LOCKED';
             } & WithRequired<components['schemas']['ErrorBody'], 'code'>;
           };
         };
@@ -12870,6 +12873,7 @@ export interface operations {
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
+       *     - `TICKET_WITHDRAWN`: the company's bot withdrew the ticket: nothing more can be done on it (told to the agent who held it; to any other agent it is TICKET_NOT_CLAIMED_BY_YOU)
        *     - `TICKET_NOT_RESOLVED`: the ticket has no resolution yet to rate or review
        *     - `FEEDBACK_WINDOW_CLOSED`: too late: a resolution is rated within 7 days of it and reviewed within 90 (the score’s window)
        *     - `REVIEW_EXISTS`: the ticket has another review already (`details.review`); PUT changes it
@@ -12896,6 +12900,7 @@ export interface operations {
                 | 'CONFLICT'
                 | 'IDEMPOTENCY_KEY_REUSED'
                 | 'IDEMPOTENCY_KEY_IN_USE'
+                | 'TICKET_WITHDRAWN'
                 | 'TICKET_NOT_RESOLVED'
                 | 'FEEDBACK_WINDOW_CLOSED'
                 | 'REVIEW_EXISTS';

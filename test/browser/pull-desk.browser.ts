@@ -70,7 +70,9 @@ test('an agent on a pull shift: waitlist, countdown, claim-next, a break, a with
   await dialog.getByRole('button', { name: 'Cancel my seat' }).click();
   await expect(evening.getByText('Cancelled')).toBeVisible();
   // Its button went with the seat's state: the keyboard's focus stays near, not at the top.
-  await expect.poll(() => page.evaluate(() => document.activeElement !== document.body)).toBe(true);
+  await expect
+    .poll(() => page.evaluate<boolean>('document.activeElement !== document.body'))
+    .toBe(true);
   await card('Pull desk').getByRole('button', { name: 'Check in' }).click();
   await expect(card('Pull desk').getByRole('button', { name: 'Check in' })).toBeHidden();
 

@@ -24,7 +24,7 @@ export class RatingsController {
   @Idempotent()
   @EXTERNAL_ID_DOC
   @ApiOperation({ operationId: 'rateEscalation', summary: "Post the customer's rating" })
-  @ApiErrors('TICKET_NOT_RESOLVED', 'FEEDBACK_WINDOW_CLOSED', 'RATING_CONFLICT')
+  @ApiErrors('TICKET_NOT_RESOLVED', 'TICKET_WITHDRAWN', 'FEEDBACK_WINDOW_CLOSED', 'RATING_CONFLICT')
   @ApiCreatedResponse({ type: RatingDto, description: 'Stored' })
   @ApiOkResponse({ type: RatingDto, description: 'The same rating again: the stored one' })
   async rate(

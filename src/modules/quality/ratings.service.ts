@@ -49,6 +49,7 @@ export class RatingsService {
       const existing = await this.ratings.find(em, found.ticketId);
       if (existing) return { rating: same(existing), created: false };
       const resolution = found.resolution;
+      if (found.withdrawn) throw withdrawnFinal('rated');
       if (!resolution) {
         throw new DomainError('TICKET_NOT_RESOLVED', 'The ticket has no resolution to rate yet');
       }
@@ -74,3 +75,10 @@ export class RatingsService {
     });
   }
 }
+
+/** A withdrawn ticket is final: said so, not "not resolved yet" (which invites a retry). */
+export const withdrawnFinal = (what: 'rated' | 'reviewed') =>
+  new DomainError(
+    'TICKET_WITHDRAWN',
+    `The ticket was withdrawn: a withdrawn ticket is final, and is not ${what}`,
+  );

@@ -23,7 +23,7 @@ export class ReviewsController {
   @Post('review')
   @Idempotent()
   @ApiOperation({ operationId: 'reviewTicket', summary: "Review a ticket's resolution" })
-  @ApiErrors('TICKET_NOT_RESOLVED', 'FEEDBACK_WINDOW_CLOSED', 'REVIEW_EXISTS')
+  @ApiErrors('TICKET_NOT_RESOLVED', 'TICKET_WITHDRAWN', 'FEEDBACK_WINDOW_CLOSED', 'REVIEW_EXISTS')
   @ApiCreatedResponse({ type: ReviewDto, description: 'Stored' })
   @ApiOkResponse({ type: ReviewDto, description: 'The same review again: the stored one' })
   async create(
@@ -43,7 +43,7 @@ export class ReviewsController {
    */
   @Put('review')
   @ApiOperation({ operationId: 'changeTicketReview', summary: 'Change your review' })
-  @ApiErrors('TICKET_NOT_RESOLVED', 'REVIEW_LOCKED')
+  @ApiErrors('TICKET_NOT_RESOLVED', 'TICKET_WITHDRAWN', 'REVIEW_LOCKED')
   update(
     @CurrentActor() actor: Actor,
     @IdParam() id: string,

@@ -11,6 +11,7 @@ import { REVIEW_EDIT_DAYS, toRatingDto, toReviewDto } from './quality.mapper';
 import { CreateReviewDto, ReviewDto, TicketFeedbackDto } from './quality.dto';
 import { RatingsRepository } from './ratings.repository';
 import { ReviewContent, ReviewRow, ReviewsRepository } from './reviews.repository';
+import { withdrawnFinal } from './ratings.service';
 
 const DAY = 86_400_000;
 
@@ -121,6 +122,7 @@ export class ReviewsService {
   private async resolutionOf(em: EntityManager, companyId: string, ticketId: string) {
     const found = await this.tickets.lastResolution(em, companyId, { ticketId });
     if (!found) throw DomainError.notFound('Ticket');
+    if (found.withdrawn) throw withdrawnFinal('reviewed');
     if (!found.resolution) {
       throw new DomainError('TICKET_NOT_RESOLVED', 'The ticket has no resolution to review yet');
     }

@@ -42,13 +42,13 @@ export class TicketClaimFacts implements WorkFacts {
 
   /**
    * The company's ticket, by our id or the bot's external id: null when the company has no
-   * such ticket; `resolution` null when it was never resolved.
+   * such ticket; `resolution` null when it was never resolved, or was withdrawn (`withdrawn`).
    */
   async lastResolution(
     em: EntityManager,
     companyId: string,
     ref: { ticketId: string } | { externalId: string },
-  ): Promise<{ ticketId: string; resolution: LastResolution | null } | null> {
+  ): Promise<{ ticketId: string; withdrawn: boolean; resolution: LastResolution | null } | null> {
     const ticketId =
       'ticketId' in ref
         ? (await this.tickets.findScoped(em, ref.ticketId, companyId))?.id
@@ -57,13 +57,14 @@ export class TicketClaimFacts implements WorkFacts {
     const row = await this.quality.lastResolution(em, ticketId);
     return {
       ticketId,
-      resolution: row
+      withdrawn: row?.withdrawn ?? false,
+      resolution: row?.id
         ? {
             ticketId,
             claimId: row.id,
-            agentId: row.agent_id,
-            companyId: row.company_id,
-            resolvedAt: row.resolved_at,
+            agentId: row.agent_id!,
+            companyId: row.company_id!,
+            resolvedAt: row.resolved_at!,
           }
         : null,
     };

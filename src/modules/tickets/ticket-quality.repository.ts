@@ -2,10 +2,12 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 
 export interface LastResolutionRow {
-  id: string;
-  agent_id: string;
-  company_id: string;
-  resolved_at: Date;
+  /** The ticket was withdrawn (then the claim's columns are null: final, nothing to rate). */
+  withdrawn: boolean;
+  id: string | null;
+  agent_id: string | null;
+  company_id: string | null;
+  resolved_at: Date | null;
 }
 
 /** One item agents flagged missing from the company's handoffs, and how often. */
@@ -32,19 +34,22 @@ export interface HandoffCountsRow {
 @Injectable()
 export class TicketQualityRepository {
   /**
-   * The claim that last resolved the ticket (reopened since or not). None for a withdrawn
-   * ticket: a paid withdrawal resolves its claim, but the customer left, and a withdrawn ticket
-   * is final (no rating, no review).
+   * The claim that last resolved the ticket (reopened since or not), and whether the ticket was
+   * withdrawn: then no claim, since a paid withdrawal resolves its claim but the customer left,
+   * and a withdrawn ticket is final (no rating, no review). Undefined when there is no ticket.
    */
   async lastResolution(
     em: EntityManager,
     ticketId: string,
   ): Promise<LastResolutionRow | undefined> {
     const [row]: LastResolutionRow[] = await em.query(
-      `SELECT c.id, c.agent_id, c.company_id, c.resolved_at
-         FROM ticket_claims c JOIN tickets t ON t.id = c.ticket_id
-        WHERE c.ticket_id = $1 AND c.status = 'resolved' AND t.status <> 'withdrawn'
-        ORDER BY c.resolved_at DESC LIMIT 1`,
+      `SELECT t.status = 'withdrawn' AS withdrawn, c.id, c.agent_id, c.company_id, c.resolved_at
+         FROM tickets t
+         LEFT JOIN LATERAL (
+           SELECT id, agent_id, company_id, resolved_at FROM ticket_claims
+            WHERE ticket_id = t.id AND status = 'resolved' AND t.status <> 'withdrawn'
+            ORDER BY resolved_at DESC LIMIT 1) c ON true
+        WHERE t.id = $1`,
       [ticketId],
     );
     return row;
