@@ -447,6 +447,50 @@ describe('outbox → relay → worker, end to end', () => {
   });
 });
 
+describe('a relay woken while it is relaying', () => {
+  it('relays a row committed during its pass right after it, not a poll later', async () => {
+    const w = await createTestApp({ workers: true, env: { OUTBOX_POLL_MS: '600000' } });
+    try {
+      const relay = w.app.get(OutboxRelay) as unknown as {
+        listener: unknown;
+        rows: OutboxRepository;
+        markSent: (em: unknown, ids: string[]) => Promise<void>;
+      };
+      await waitFor(async () => relay.listener !== null, 'the relay listening');
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      let entered!: () => void;
+      const inPass = new Promise<void>((resolve) => (entered = resolve));
+      jest.spyOn(relay, 'markSent').mockImplementationOnce(async (em, ids) => {
+        entered();
+        await gate;
+        await relay.rows.markSent(em as never, ids);
+      });
+      const enqueue = () =>
+        w.db.transaction((em) =>
+          w.app.get(OutboxService).enqueue(em, 'system.ping', { requestedAt: 'now' }),
+        );
+      await enqueue();
+      await inPass;
+      // Committed while the pass runs: its NOTIFY, heard before the pass ends, finds no sleep
+      // to end.
+      let heard = 0;
+      (relay.listener as Client).on('notification', () => heard++);
+      const late = await enqueue();
+      await waitFor(async () => heard > 0, 'the relay to hear of the late row');
+      release();
+      const queue = w.app.get(QueuesService).get('default');
+      await waitFor(
+        async () => (await queue.getJob(outboxJobId(late))) !== undefined,
+        'the late row relayed (the poll is ten minutes away)',
+        5_000,
+      );
+    } finally {
+      await w.close();
+    }
+  });
+});
+
 /*
  * A worker process on a deploy: the jobs under way finish while it closes, and their finish
  * marks must be written before the database closes. They were not (the workers closed after

@@ -55,6 +55,8 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
   private loop: Promise<void> | null = null;
   private listener: Client | null = null;
   private wake: (() => void) | null = null;
+  /** A row committed during a pass (its NOTIFY had no sleep to end): one more pass at once. */
+  private dirty = false;
   private lastPrune = 0;
   /** The hourly prune under way, beside the relay (never in its way). */
   private pruning: Promise<void> | null = null;
@@ -144,6 +146,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
     const pollMs = this.config.get('OUTBOX_POLL_MS', { infer: true });
     while (!this.stopped) {
       await this.ensureListening();
+      this.dirty = false;
       let relayed = 0;
       try {
         relayed = await this.relayOnce();
@@ -152,7 +155,9 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
       } catch (e) {
         this.logger.error({ err: e }, 'outbox relay pass failed; retrying');
       }
-      if (relayed < BATCH_SIZE && !this.stopped) await this.sleep(pollMs);
+      // A wake-up during the pass found no sleep to end: without this, its row waited out the
+      // poll (OUTBOX_POLL_MS) for nothing.
+      if (relayed < BATCH_SIZE && !this.dirty && !this.stopped) await this.sleep(pollMs);
     }
   }
 
@@ -173,7 +178,10 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
       connectionString: this.config.get('DATABASE_URL', { infer: true }),
       connectionTimeoutMillis: 5000,
     });
-    client.on('notification', () => this.wake?.());
+    client.on('notification', () => {
+      this.dirty = true;
+      this.wake?.();
+    });
     client.on('error', (e) => {
       this.logger.warn(
         { err: e },
