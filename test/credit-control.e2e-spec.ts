@@ -399,6 +399,37 @@ describe('credit control', () => {
     expect(await escalateFlag(s.key)).toBe(true);
   });
 
+  it('a lift for a past-due invoice does not lift the credit limit; lifted too, both stay lifted', async () => {
+    const { s } = await liftedPastDue('Spending Payer SA', 'Paying by transfer next week');
+    const path = `/v1/companies/${s.company.companyId}/credit`;
+    await t.http.put(`${path}/limit`).set(finance.auth).send({ creditLimitMinor: 500 }).expect(200);
+    // Past due and lifted, it went on to owe three tickets against a limit of 500: under the
+    // lift it could owe without any limit for 30 days.
+    await resolveTickets(t, s.key, s.agent, 2);
+    const refused = await postShift(s.company).expect(402);
+    expect(refused.body.error.details).toMatchObject({
+      reason: 'credit_limit',
+      amountMinor: 3 * PER_TICKET,
+      creditLimitMinor: 500,
+    });
+    expect(await escalateFlag(s.key)).toBe(true);
+    // Finance lifts that too: the same lift answers both, the invoice's not replaced.
+    const lifted = await t.http
+      .post(`${path}/lift`)
+      .set(finance.auth)
+      .send({ reason: 'Large order confirmed by phone', hours: 48 })
+      .expect(200);
+    expect(lifted.body).toMatchObject({
+      hold: { reason: 'past_due' },
+      blocked: false,
+      liftReason: 'Large order confirmed by phone',
+    });
+    await postShift(s.company).expect(201);
+    expect(await escalateFlag(s.key)).toBe(false);
+    await t.app.get(CreditControlService).refreshAll();
+    expect(await escalateFlag(s.key)).toBe(false);
+  });
+
   it('a lift for a past-due invoice does not cover another written off since', async () => {
     const { s, invoice } = await liftedPastDue('Juggling Payer SA', 'Paying by transfer next week');
     // The next period's invoice is declined and written off unpaid, the first still past due.

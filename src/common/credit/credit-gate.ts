@@ -18,13 +18,15 @@ export const CREDIT_GATE = Symbol('CREDIT_GATE');
 
 /**
  * Whether finance's lift answers the company's hold as it is, over `credit_controls c` (held):
- * running, and given for a hold of the same kind, and for an invoice hold, for every invoice
- * the hold is now about (null reason: a lift given before lifts named their hold answers any).
+ * running, and given for a hold of the same kind (or an invoice lift that covers the limit
+ * too), and for an invoice hold, for every invoice the hold is now about (null reason: a lift
+ * given before lifts named their hold answers any).
  * For intake's escalation flag, read in its own statement (a declared exception to table
  * ownership); billing's CreditControlsRepository has its TypeScript twin, liftAnswersHold.
  */
 export const LIFT_ANSWERS_HOLD_SQL = `(c.lifted_until > now()
   AND (c.lifted_hold_reason IS NULL
-       OR CASE WHEN c.hold_reason = 'credit_limit' THEN c.lifted_hold_reason = 'credit_limit'
+       OR CASE WHEN c.hold_reason = 'credit_limit'
+               THEN c.lifted_hold_reason = 'credit_limit' OR c.lift_covers_limit
                ELSE c.lifted_hold_reason <> 'credit_limit' AND cardinality(c.hold_invoice_ids) > 0
                     AND c.hold_invoice_ids <@ c.lifted_invoice_ids END))`;

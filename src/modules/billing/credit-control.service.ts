@@ -15,6 +15,8 @@ import {
   CreditControlsRepository,
   HoldReason,
   liftAnswersHold,
+  liftCovers,
+  liftTermsFor,
 } from './credit-controls.repository';
 import { CreditStandingDto, LiftHoldDto, SetCreditLimitDto } from './credit.dto';
 import { InvoiceRow } from './invoice.rows';
@@ -119,15 +121,23 @@ export class CreditControlService implements CreditGate {
       new Date(Date.now() - graceDays * DAY),
     );
     // Every unpaid invoice, past due or written off, every time: a lift for one past-due
-    // invoice must not hide another written off since. (An invoice hold comes before the credit
-    // limit: a lift has one slot, and alternating the two kinds made every lift replace the
-    // other's, so the company stayed blocked whatever finance did.)
+    // invoice must not hide another written off since.
     const writtenOff = await this.receivables.writtenOffUnpaid(em, companyId);
     const invoiceReason: HoldReason | null =
       pastDue.length > 0 ? 'past_due' : writtenOff.length > 0 ? 'written_off' : null;
     const invoiceIds = [...pastDue, ...writtenOff].map((i) => i.id);
     const over = owed.find((o) => o.amountMinor > limitIn(o.currency));
-    const reason: HoldReason | null = invoiceReason ?? (over ? 'credit_limit' : null);
+    // The hold is the first of the two the lift does not answer, else the invoices' (shown as
+    // lifted). An invoice lift does not answer the limit: a past-due company under one owed
+    // without a limit while it ran. Lifting that hold too adds the limit to the same lift
+    // (lift below), so that neither of the two replaces the other.
+    const lifted = row ? liftCovers(row, invoiceIds) : { invoices: false, limit: false };
+    const reason: HoldReason | null =
+      invoiceReason !== null && !lifted.invoices
+        ? invoiceReason
+        : over && !lifted.limit
+          ? 'credit_limit'
+          : (invoiceReason ?? (over ? 'credit_limit' : null));
     const { message, amount } =
       reason === 'credit_limit'
         ? this.overLimit(over!, limitIn(over!.currency))
@@ -255,7 +265,8 @@ export class CreditControlService implements CreditGate {
   /**
    * Finance: lifts the hold as it is now for `hours`, with a reason kept on record. It answers
    * holds of that kind meanwhile (a credit limit's, or one on the same invoices: see
-   * liftAnswersHold), not another kind's nor another invoice's. 409 NOT_HELD when not held.
+   * liftAnswersHold), not another kind's nor another invoice's; the limit lifted under a
+   * running lift of invoices joins it (liftTermsFor). 409 NOT_HELD when not held.
    */
   async lift(actor: Actor, companyId: string, input: LiftHoldDto): Promise<CreditStandingDto> {
     const { userId } = requireUser(actor, 'finance');
@@ -266,7 +277,12 @@ export class CreditControlService implements CreditGate {
       if (!(await this.standing(em, companyId)).hold) {
         throw new DomainError('NOT_HELD', 'The company is not held: there is nothing to lift');
       }
-      await this.controls.lift(em, companyId, until, userId, input.reason.trim());
+      const held = (await this.controls.find(em, companyId))!;
+      await this.controls.lift(
+        em,
+        companyId,
+        liftTermsFor(held, { until, by: userId, reason: input.reason.trim() }),
+      );
       return this.standing(em, companyId);
     });
   }

@@ -21,6 +21,76 @@ export interface CreditControlRow {
   lifted_hold_since: Date | null;
   /** The invoices the lift was given for: it answers a hold on these, and no other. */
   lifted_invoice_ids: string[];
+  /**
+   * An invoice lift that answers the credit limit too (finance lifted both, one after the
+   * other): a lift has one slot, and the second must not replace the first.
+   */
+  lift_covers_limit: boolean;
+}
+
+/** What a lift answers: the hold it was given for, and with it maybe the credit limit. */
+export interface LiftTerms {
+  until: Date;
+  by: string;
+  reason: string;
+  holdReason: HoldReason;
+  holdSince: Date | null;
+  invoiceIds: string[];
+  coversLimit: boolean;
+}
+
+/** A lift still running (legacy: given before lifts named their hold, it answers any). */
+const running = (r: CreditControlRow, now: Date) => r.lifted_until !== null && r.lifted_until > now;
+
+/**
+ * Whether the company's lift, as it stands in `r`, answers an invoice hold on `invoiceIds`
+ * and whether it answers the credit limit. Each is judged apart: a past-due company's lift
+ * for its invoices does not let it owe past its limit (it did, for as long as the lift ran).
+ */
+export function liftCovers(
+  r: CreditControlRow,
+  invoiceIds: string[],
+  now = new Date(),
+): { invoices: boolean; limit: boolean } {
+  if (!running(r, now)) return { invoices: false, limit: false };
+  if (r.lifted_hold_reason === null) return { invoices: true, limit: true };
+  const invoiceLift = r.lifted_hold_reason !== 'credit_limit';
+  return {
+    invoices:
+      invoiceLift &&
+      invoiceIds.length > 0 &&
+      invoiceIds.every((id) => r.lifted_invoice_ids.includes(id)),
+    limit: !invoiceLift || r.lift_covers_limit,
+  };
+}
+
+/**
+ * The lift finance gives now, over the hold as stored (`held`): it answers that hold. The
+ * limit lifted under a running lift of invoices joins it (the invoices stay answered), and
+ * invoices lifted under a running lift of the limit keep the limit answered: with one slot,
+ * each lift replaced the other, and the company stayed blocked whatever finance did.
+ */
+export function liftTermsFor(
+  held: CreditControlRow,
+  given: Pick<LiftTerms, 'until' | 'by' | 'reason'>,
+): LiftTerms {
+  const before = liftCovers(held, held.lifted_invoice_ids);
+  if (held.hold_reason === 'credit_limit' && held.lifted_hold_reason !== null && before.invoices) {
+    return {
+      ...given,
+      holdReason: held.lifted_hold_reason,
+      holdSince: held.lifted_hold_since,
+      invoiceIds: held.lifted_invoice_ids,
+      coversLimit: true,
+    };
+  }
+  return {
+    ...given,
+    holdReason: held.hold_reason!,
+    holdSince: held.hold_since,
+    invoiceIds: held.hold_invoice_ids,
+    coversLimit: held.hold_reason !== 'credit_limit' && before.limit,
+  };
 }
 
 /**
@@ -31,16 +101,11 @@ export interface CreditControlRow {
  * LIFT_ANSWERS_HOLD_SQL (common/credit).
  */
 export const liftAnswersHold = (r: CreditControlRow, now = new Date()): boolean => {
-  if (r.hold_reason === null || r.lifted_until === null || r.lifted_until <= now) return false;
-  if (r.lifted_hold_reason === null) return true; // given before lifts named their hold
-  if (r.hold_reason === 'credit_limit') return r.lifted_hold_reason === 'credit_limit';
+  if (r.hold_reason === null) return false;
   // An invoice hold names its invoices (one that names none was written by a process of the
   // previous release, which kept them in hold_details only: not answered until refreshed).
-  return (
-    r.lifted_hold_reason !== 'credit_limit' &&
-    r.hold_invoice_ids.length > 0 &&
-    r.hold_invoice_ids.every((id) => r.lifted_invoice_ids.includes(id))
-  );
+  const covers = liftCovers(r, r.hold_invoice_ids, now);
+  return r.hold_reason === 'credit_limit' ? covers.limit : covers.invoices;
 };
 
 /** `credit_controls`: each company's credit limit, its current hold, and finance's lift. */
@@ -130,21 +195,14 @@ export class CreditControlsRepository {
     );
   }
 
-  async lift(
-    em: EntityManager,
-    companyId: string,
-    until: Date,
-    by: string,
-    reason: string,
-  ): Promise<void> {
-    // The hold as stored now (standing() refreshed it in this transaction): the lift answers it.
+  async lift(em: EntityManager, companyId: string, l: LiftTerms): Promise<void> {
     await em.query(
       `UPDATE credit_controls
-          SET lifted_until = $2, lifted_by = $3, lift_reason = $4,
-              lifted_hold_reason = hold_reason, lifted_hold_since = hold_since,
-              lifted_invoice_ids = hold_invoice_ids, updated_at = now()
+          SET lifted_until = $2, lifted_by = $3, lift_reason = $4, lifted_hold_reason = $5,
+              lifted_hold_since = $6, lifted_invoice_ids = $7::uuid[], lift_covers_limit = $8,
+              updated_at = now()
         WHERE company_id = $1`,
-      [companyId, until, by, reason],
+      [companyId, l.until, l.by, l.reason, l.holdReason, l.holdSince, l.invoiceIds, l.coversLimit],
     );
   }
 }
