@@ -983,5 +983,7 @@ test('a pay typed in cents is cleared when the currency changes to one without t
     page.getByText('Enter the pay to see what each resolved ticket costs.'),
   ).toBeVisible();
   await pay.fill('300');
-  await expect(page.getByText(/^Each resolved ticket costs you JP¥345: JP¥300 to the agent/)).toBeVisible();
+  await expect(
+    page.getByText(/^Each resolved ticket costs you JP¥345: JP¥300 to the agent/),
+  ).toBeVisible();
 });
