@@ -29,6 +29,11 @@ interface BodyRoute {
    * tokens, which get the answer any wrong one gets (401, or a logout's 204).
    */
   blankAnswered?: string[];
+  /**
+   * Optional text fields whose blank value means none (stored as absent, or for a shift's title
+   * cleared): a bot or a form sending "" for "nothing" is not refused.
+   */
+  blankIsNone?: string[];
   /** Fields for which null is a value (e.g. "back to the default"), not a wrong type. */
   nullable?: string[];
   auth?: 'company' | 'agent' | 'admin' | 'bot' | 'finance';
@@ -145,23 +150,27 @@ const BODY_ROUTES: Record<string, BodyRoute> = {
     path: (c) => `/v1/agents/${c.agentId}/payout-account/allow-new-account`,
   },
   'POST /v1/shifts': {
+    blankIsNone: ['title'],
     valid: () => shiftBody({ checkInGraceMinutes: 10, requiresCertification: false }),
     required: ['startsAt', 'endsAt', 'seats', 'requiredSkills', 'languages', 'ratePerTicket'],
     auth: 'company',
   },
   'PATCH /v1/shifts/:id': {
+    blankIsNone: ['title'],
     valid: () => ({ title: 'Renamed', seats: 6 }),
     required: [],
     auth: 'company',
     path: (c) => `/v1/shifts/${c.shiftId}`,
   },
   'POST /v1/shifts/:id/cancel': {
+    blankIsNone: ['reason'],
     valid: () => ({ reason: 'demand dropped' }),
     required: [],
     auth: 'company',
     path: (c) => `/v1/shifts/${c.shiftId}/cancel`,
   },
   'POST /v1/escalations': {
+    blankIsNone: ['customerRef'],
     valid: () => escalationBody({ claimSlaSeconds: 600 }),
     required: [
       'externalId',
@@ -292,12 +301,14 @@ const BODY_ROUTES: Record<string, BodyRoute> = {
     headers: () => ({ 'Idempotency-Key': crypto.randomUUID() }),
   },
   'POST /v1/escalations/:externalId/rating': {
+    blankIsNone: ['comment'],
     valid: () => ({ csat: 4, comment: 'Helpful' }),
     required: ['csat'],
     auth: 'bot',
     path: (c) => `/v1/escalations/${c.externalId}/rating`,
   },
   'POST /v1/tickets/:id/review': {
+    blankIsNone: ['note'],
     valid: () => ({ score: 4, tags: ['empathy'], note: 'Kind' }),
     required: ['score', 'tags'],
     auth: 'company',
@@ -667,7 +678,9 @@ describe('bad input on every route with a body', () => {
     it('names each text field sent blank, as long as its valid value (no blank reason, name or note)', async () => {
       const valid = BODY_ROUTES[key].valid();
       for (const [field, value] of Object.entries(valid)) {
-        if (typeof value !== 'string' || BODY_ROUTES[key].blankAnswered?.includes(field)) continue;
+        const route = BODY_ROUTES[key];
+        if (typeof value !== 'string') continue;
+        if (route.blankAnswered?.includes(field) || route.blankIsNone?.includes(field)) continue;
         const res = await post(key).send({
           ...valid,
           [field]: ' '.repeat(Math.max(3, value.length)),

@@ -220,6 +220,23 @@ describe('shifts (company side)', () => {
   });
 
   describe('changes', () => {
+    it('clears a title sent empty or blank (the console sends "" for an emptied field)', async () => {
+      const shift = await postShift(t, acme);
+      for (const title of ['', '   ']) {
+        await t.http
+          .patch(`/v1/shifts/${shift.id}`)
+          .set(acme.auth)
+          .send({ title: 'Named again' })
+          .expect(200);
+        const cleared = await t.http
+          .patch(`/v1/shifts/${shift.id}`)
+          .set(acme.auth)
+          .send({ title })
+          .expect(200);
+        expect(cleared.body.title).toBeNull();
+      }
+    });
+
     it('empties the waitlist when no seat is taken and the change would be refused with one (another window), not for a safe one', async () => {
       const shift = await postShift(t, acme, { seats: 1, languages: ['en'] });
       const [holder, waiting] = [await registerAgent(t), await registerAgent(t)];

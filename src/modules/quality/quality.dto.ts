@@ -37,7 +37,6 @@ export class CreateRatingDto {
   @IsOmittable()
   @IsString()
   @Length(1, 2000)
-  @Matches(/\S/, { message: 'comment must not be blank' })
   comment?: string;
 }
 
@@ -85,7 +84,6 @@ export class CreateReviewDto {
   @IsOmittable()
   @IsString()
   @Length(1, 2000)
-  @Matches(/\S/, { message: 'note must not be blank' })
   note?: string;
 }
 

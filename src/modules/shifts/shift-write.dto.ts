@@ -12,7 +12,6 @@ import {
   Max,
   Min,
   ValidateNested,
-  Matches,
 } from 'class-validator';
 import { IsDecimal, Length, MaxLength } from '../../common/validation/text-and-numbers';
 import { ApiInstant, ApiInteger } from '../../common/http/openapi-property';
@@ -86,7 +85,6 @@ export class CreateShiftDto {
   @IsOmittable()
   @IsString()
   @MaxLength(200)
-  @Matches(/\S/, { message: 'title must not be blank' })
   title?: string;
 
   /**
@@ -223,7 +221,6 @@ export class UpdateShiftDto {
   @IsOmittable()
   @IsString()
   @MaxLength(200)
-  @Matches(/\S/, { message: 'title must not be blank' })
   title?: string;
 
   /** @example 2030-05-04T08:00:00+02:00 */
@@ -326,6 +323,5 @@ export class CancelShiftDto {
   @IsOmittable()
   @IsString()
   @MaxLength(500)
-  @Matches(/\S/, { message: 'reason must not be blank' })
   reason?: string;
 }

@@ -145,7 +145,6 @@ export class CreateEscalationDto {
   @IsOmittable()
   @IsString()
   @MaxLength(200)
-  @Matches(/\S/, { message: 'customerRef must not be blank' })
   customerRef?: string;
 
   /**
