@@ -151,7 +151,9 @@ export class EventStream {
     // is never (no server timeout applies to an answer being sent): its socket, its buffer
     // and a replay waiting on it stayed for good, and a new stream of its subject took the
     // freed place. Past a grace (a shutdown's, a logout's, an expiry's), the socket goes.
-    if (reason !== 'closed' && !this.res.writableFinished) {
+    // (Whatever the reason: a stream that failed while opening ends as `closed` too, its client
+    // still there; one whose client left has no socket left to destroy.)
+    if (!this.res.writableFinished) {
       setTimeout(() => this.res.destroy(), END_FLUSH_MS).unref();
     }
     for (const listener of this.closeListeners) listener(reason);

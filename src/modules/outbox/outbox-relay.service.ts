@@ -148,16 +148,21 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
       await this.ensureListening();
       this.dirty = false;
       let relayed = 0;
+      let failed = false;
       try {
         relayed = await this.relayOnce();
         this.pruneBeside();
         await this.reconcile();
       } catch (e) {
+        failed = true;
         this.logger.error({ err: e }, 'outbox relay pass failed; retrying');
       }
       // A wake-up during the pass found no sleep to end: without this, its row waited out the
-      // poll (OUTBOX_POLL_MS) for nothing.
-      if (relayed < BATCH_SIZE && !this.dirty && !this.stopped) await this.sleep(pollMs);
+      // poll (OUTBOX_POLL_MS) for nothing. A failed pass always waits: failing fast under
+      // steady writes, it looped without a pause.
+      if (failed || (relayed < BATCH_SIZE && !this.dirty)) {
+        if (!this.stopped) await this.sleep(pollMs);
+      }
     }
   }
 
