@@ -58,7 +58,7 @@ export const ERROR_DESCRIPTIONS: Record<ErrorCode, string> = {
   TICKET_NOT_OPEN: 'the ticket is not in a state that allows this',
   TICKET_NOT_CLAIMED_BY_YOU: 'you do not hold this ticket',
   TICKET_WITHDRAWN:
-    "the company's bot withdrew the ticket: nothing more can be done on it (told to the agent who held it; to any other agent it is TICKET_NOT_CLAIMED_BY_YOU)",
+    "the company's bot withdrew the ticket: it is final, and nothing more can be done on it (nor rated or reviewed); an agent who did not hold it is told TICKET_NOT_CLAIMED_BY_YOU instead",
   MESSAGE_ID_CONFLICT: 'this messageId was already used on the ticket for a different message',
   TICKET_ALREADY_RESOLVED: 'you resolved this ticket already, with another summary',
   AGENT_AT_CAPACITY: 'you already hold as many tickets as your limit allows',

@@ -16,7 +16,8 @@ const FINDINGS_CAP = 500;
 /**
  * The books: the trial balance (every account per currency; each currency sums to zero) and,
  * on request, the integrity check (reopened claims never reversed, resolutions never booked,
- * earnings never released, unbalanced currencies).
+ * earnings never released, receivables never invoiced, pending balances that differ from
+ * pending earnings, unbalanced currencies).
  */
 export default function LedgerPage() {
   const balance = useQuery({
