@@ -83,6 +83,24 @@ const RESULT_EVENTS = new Set([
   'ticket.withdrawn',
   'ticket.transferred',
 ]);
+/**
+ * How long after such an event its results are read again: the statement reads the earning,
+ * which the ledger books by a job just after the resolution (no event tells the company when),
+ * and read at once it came before it. Events within it share one read.
+ */
+const RESULTS_AFTER_MS = 3_000;
+const resultsDue = new WeakMap<QueryClient, ReturnType<typeof setTimeout>>();
+
+function refreshResultsSoon(queryClient: QueryClient): void {
+  if (resultsDue.has(queryClient)) return;
+  resultsDue.set(
+    queryClient,
+    setTimeout(() => {
+      resultsDue.delete(queryClient);
+      void queryClient.invalidateQueries({ queryKey: keys.companyResults });
+    }, RESULTS_AFTER_MS),
+  );
+}
 
 /**
  * A company's stream: every ticket event (escalated, claimed, message, resolved, …) changes
@@ -92,9 +110,7 @@ const RESULT_EVENTS = new Set([
 function applyForCompany(queryClient: QueryClient, event: LiveEvent): void {
   if (!event.type.startsWith('ticket.')) return;
   void queryClient.invalidateQueries({ queryKey: keys.companyTickets });
-  if (RESULT_EVENTS.has(event.type)) {
-    void queryClient.invalidateQueries({ queryKey: keys.companyResults });
-  }
+  if (RESULT_EVENTS.has(event.type)) refreshResultsSoon(queryClient);
   const ticketId = event.data.ticketId;
   if (typeof ticketId === 'string') {
     void queryClient.invalidateQueries({ queryKey: keys.messages(ticketId) });
