@@ -173,6 +173,55 @@ describe('push routing by quality tier, with a fairness floor', () => {
     expect(await offeredTo(ticket.id)).toBe(top.id);
   });
 
+  it('agents who waited alike since the start: the one longest without work first, not the lowest id', async () => {
+    const { agents, shiftId } = await liveAgents(
+      t,
+      company.auth,
+      2,
+      { maxConcurrentTickets: 1 },
+      { routing: 'push' },
+    );
+    // Each takes one ticket: offered, accepted, resolved.
+    const tickets = [await escalate(t, key), await escalate(t, key)];
+    await route();
+    for (const ticket of tickets) {
+      const [offer] = await t.db.query(`SELECT id, agent_id FROM offers WHERE ticket_id = $1`, [
+        ticket.id,
+      ]);
+      const agent = agents.find((a) => a.id === offer.agent_id)!;
+      await t.http.post(`/v1/offers/${offer.id}/accept`).set(agent.auth).expect(200);
+      await t.http
+        .post(`/v1/tickets/${ticket.id}/resolve`)
+        .set(agent.auth)
+        .send({ resolutionSummary: 'done' })
+        .expect(200);
+    }
+    // The one an id order puts last had its work two days ago, the other an hour ago.
+    const [low, high] = [...agents].sort((a, b) => (a.id < b.id ? -1 : 1));
+    await t.db.transaction(async (em) => {
+      await em.query('SET LOCAL session_replication_role = replica');
+      for (const [agent, ago] of [
+        [high, '2 days'],
+        [low, '1 hour'],
+      ] as const) {
+        await em.query(`UPDATE offers SET created_at = now() - $2::interval WHERE agent_id = $1`, [
+          agent.id,
+          ago,
+        ]);
+        await em.query(
+          `UPDATE ticket_claims SET claimed_at = now() - $2::interval WHERE agent_id = $1`,
+          [agent.id, ago],
+        );
+      }
+    });
+    // Both checked in a minute before a start 20 s ago: each has waited since the start.
+    await moveShift(t, shiftId, inMinutes(-20 / 60), inMinutes(120));
+    for (const a of agents) await waiting(a, 80);
+    const next = await escalate(t, key);
+    await route();
+    expect(await offeredTo(next.id)).toBe(high.id);
+  });
+
   it('an offer withdrawn before the agent could answer it (the bot withdrew the ticket) leaves its wait as it was', async () => {
     const { agents } = await liveAgents(
       t,

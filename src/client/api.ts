@@ -9825,7 +9825,7 @@ export interface operations {
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
        *     - `TICKET_NOT_OPEN`: the ticket is not in a state that allows this
-       *     - `TICKET_WITHDRAWN`: the company's bot withdrew the ticket: nothing more can be done on it (told to the agent who held it; to any other agent it is TICKET_NOT_CLAIMED_BY_YOU)
+       *     - `TICKET_WITHDRAWN`: the company's bot withdrew the ticket: it is final, and nothing more can be done on it (nor rated or reviewed); an agent who did not hold it is told TICKET_NOT_CLAIMED_BY_YOU instead
        *     - `MESSAGE_ID_CONFLICT`: this messageId was already used on the ticket for a different message
        */
       409: {
@@ -10235,7 +10235,7 @@ export interface operations {
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
-       *     - `TICKET_WITHDRAWN`: the company's bot withdrew the ticket: nothing more can be done on it (told to the agent who held it; to any other agent it is TICKET_NOT_CLAIMED_BY_YOU)
+       *     - `TICKET_WITHDRAWN`: the company's bot withdrew the ticket: it is final, and nothing more can be done on it (nor rated or reviewed); an agent who did not hold it is told TICKET_NOT_CLAIMED_BY_YOU instead
        */
       409: {
         headers: {
@@ -10246,7 +10246,7 @@ export interface operations {
            * @example {
            *       "error": {
            *         "code": "TICKET_WITHDRAWN",
-           *         "message": "The company's bot withdrew the ticket: nothing more can be done on it (told to the agent who held it; to any other agent it is TICKET_NOT_CLAIMED_BY_YOU).",
+           *         "message": "The company's bot withdrew the ticket: it is final, and nothing more can be done on it (nor rated or reviewed); an agent who did not hold it is told TICKET_NOT_CLAIMED_BY_YOU instead.",
            *         "details": null,
            *         "requestId": "0b5a4e1c-2f7d-4c83-9a1e-6d3f8b2c7e90"
            *       }
@@ -10341,7 +10341,7 @@ export interface operations {
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
-       *     - `TICKET_WITHDRAWN`: the company's bot withdrew the ticket: nothing more can be done on it (told to the agent who held it; to any other agent it is TICKET_NOT_CLAIMED_BY_YOU)
+       *     - `TICKET_WITHDRAWN`: the company's bot withdrew the ticket: it is final, and nothing more can be done on it (nor rated or reviewed); an agent who did not hold it is told TICKET_NOT_CLAIMED_BY_YOU instead
        */
       409: {
         headers: {
@@ -10352,7 +10352,7 @@ export interface operations {
            * @example {
            *       "error": {
            *         "code": "TICKET_WITHDRAWN",
-           *         "message": "The company's bot withdrew the ticket: nothing more can be done on it (told to the agent who held it; to any other agent it is TICKET_NOT_CLAIMED_BY_YOU).",
+           *         "message": "The company's bot withdrew the ticket: it is final, and nothing more can be done on it (nor rated or reviewed); an agent who did not hold it is told TICKET_NOT_CLAIMED_BY_YOU instead.",
            *         "details": null,
            *         "requestId": "0b5a4e1c-2f7d-4c83-9a1e-6d3f8b2c7e90"
            *       }
@@ -10890,7 +10890,7 @@ export interface operations {
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `TICKET_NOT_OPEN`: the ticket is not in a state that allows this
        *     - `TICKET_ALREADY_RESOLVED`: you resolved this ticket already, with another summary
-       *     - `TICKET_WITHDRAWN`: the company's bot withdrew the ticket: nothing more can be done on it (told to the agent who held it; to any other agent it is TICKET_NOT_CLAIMED_BY_YOU)
+       *     - `TICKET_WITHDRAWN`: the company's bot withdrew the ticket: it is final, and nothing more can be done on it (nor rated or reviewed); an agent who did not hold it is told TICKET_NOT_CLAIMED_BY_YOU instead
        */
       409: {
         headers: {
@@ -10901,7 +10901,7 @@ export interface operations {
            * @example {
            *       "error": {
            *         "code": "TICKET_WITHDRAWN",
-           *         "message": "The company's bot withdrew the ticket: nothing more can be done on it (told to the agent who held it; to any other agent it is TICKET_NOT_CLAIMED_BY_YOU).",
+           *         "message": "The company's bot withdrew the ticket: it is final, and nothing more can be done on it (nor rated or reviewed); an agent who did not hold it is told TICKET_NOT_CLAIMED_BY_YOU instead.",
            *         "details": null,
            *         "requestId": "0b5a4e1c-2f7d-4c83-9a1e-6d3f8b2c7e90"
            *       }
@@ -12714,7 +12714,7 @@ export interface operations {
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
-       *     - `TICKET_WITHDRAWN`: the company's bot withdrew the ticket: nothing more can be done on it (told to the agent who held it; to any other agent it is TICKET_NOT_CLAIMED_BY_YOU)
+       *     - `TICKET_WITHDRAWN`: the company's bot withdrew the ticket: it is final, and nothing more can be done on it (nor rated or reviewed); an agent who did not hold it is told TICKET_NOT_CLAIMED_BY_YOU instead
        *     - `TICKET_NOT_RESOLVED`: the ticket has no resolution yet to rate or review
        *     - `FEEDBACK_WINDOW_CLOSED`: too late: a resolution is rated within 7 days of it and reviewed within 90 (the score’s window)
        *     - `RATING_CONFLICT`: the ticket is rated already with another rating (`details.rating`)
@@ -12788,7 +12788,7 @@ export interface operations {
        * @description Conflict.
        *
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
-       *     - `TICKET_WITHDRAWN`: the company's bot withdrew the ticket: nothing more can be done on it (told to the agent who held it; to any other agent it is TICKET_NOT_CLAIMED_BY_YOU)
+       *     - `TICKET_WITHDRAWN`: the company's bot withdrew the ticket: it is final, and nothing more can be done on it (nor rated or reviewed); an agent who did not hold it is told TICKET_NOT_CLAIMED_BY_YOU instead
        *     - `TICKET_NOT_RESOLVED`: the ticket has no resolution yet to rate or review
        *     - `REVIEW_LOCKED`: the review can no longer change: 7 days have passed, or the agent disputed it
        */
@@ -12873,7 +12873,7 @@ export interface operations {
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
-       *     - `TICKET_WITHDRAWN`: the company's bot withdrew the ticket: nothing more can be done on it (told to the agent who held it; to any other agent it is TICKET_NOT_CLAIMED_BY_YOU)
+       *     - `TICKET_WITHDRAWN`: the company's bot withdrew the ticket: it is final, and nothing more can be done on it (nor rated or reviewed); an agent who did not hold it is told TICKET_NOT_CLAIMED_BY_YOU instead
        *     - `TICKET_NOT_RESOLVED`: the ticket has no resolution yet to rate or review
        *     - `FEEDBACK_WINDOW_CLOSED`: too late: a resolution is rated within 7 days of it and reviewed within 90 (the score’s window)
        *     - `REVIEW_EXISTS`: the ticket has another review already (`details.review`); PUT changes it

@@ -9,17 +9,15 @@ import { OFFER_LAPSE } from './offers.repository';
  * away if later: time away is not waiting (before, a break, or being set away for letting
  * offers expire, sent the agent past the floor ahead of everyone on its return; so did an early
  * check-in, at the start). An offer withdrawn (the bot withdrew the ticket, the shift ended) is
- * not work the agent had. Over candidateAgents' aliases (`sc` the seat,
- * available: its last change of availability was its return).
+ * not work the agent had. Over candidateAgents' first step's columns (the seat's, available:
+ * its last change of availability was its return; `last_work`, below, over the seat `sc`).
  */
-const WAITING_SINCE = `greatest(
-    sc.checked_in_at,
-    lower(sc.period),
-    sc.availability_changed_at,
+const LAST_WORK = `greatest(
     (SELECT max(o.created_at) FROM offers o
       WHERE o.agent_id = sc.agent_id AND o.status <> 'withdrawn'),
     (SELECT max(tc.claimed_at) FROM ticket_claims tc WHERE tc.agent_id = sc.agent_id)
   )`;
+const WAITING_SINCE = 'greatest(checked_in_at, seat_start, availability_changed_at, last_work)';
 
 /** An agent waiting more than this many times its tier's median wait goes before everyone. */
 const FLOOR_FACTOR = 3;
@@ -30,13 +28,16 @@ const FLOOR_FACTOR = 3;
  * 1. the fairness floor: an agent waiting more than FLOOR_FACTOR × its tier's median wait goes
  *    first (the longest waiting of those first), whatever its tier;
  * 2. then by quality tier (top, middle, bottom; an agent with no score is middle);
- * 3. within a tier, the longest waiting first; ties by agent id, so the order is total.
+ * 3. within a tier, the longest waiting first; ties (agents checked in before the start all
+ *    wait since it) to the one longest without work, on any shift (`last_work`, none first),
+ *    then by agent id, so the order is total. By id alone, the same agents got the first offers
+ *    at every shift's start, however long the others had gone without.
  */
 export const FAIRNESS_POLICY = `
   w.wait > ${FLOOR_FACTOR} * m.median DESC,
   CASE WHEN w.wait > ${FLOOR_FACTOR} * m.median THEN 0
        WHEN w.tier = 'top' THEN 0 WHEN w.tier = 'middle' THEN 1 ELSE 2 END,
-  w.since ASC, w.agent_id ASC`;
+  w.since ASC, w.last_work ASC NULLS FIRST, w.agent_id ASC`;
 
 /** The best candidates the router looks at for an agent, besides those below. */
 const CANDIDATES = 64;
@@ -89,9 +90,9 @@ export class OfferRoutingRepository {
     skip = 0,
   ): Promise<string[]> {
     const rows: { agent_id: string }[] = await em.query(
-      `WITH w AS (
-         SELECT sc.agent_id, coalesce(q.tier, 'middle') AS tier, ${WAITING_SINCE} AS since,
-                extract(epoch FROM now() - ${WAITING_SINCE}) AS wait
+      `WITH s1 AS (
+         SELECT sc.agent_id, coalesce(q.tier, 'middle') AS tier, ${LAST_WORK} AS last_work,
+                sc.checked_in_at, lower(sc.period) AS seat_start, sc.availability_changed_at
            FROM shift_claims sc
            JOIN shifts s ON s.id = sc.shift_id
            JOIN agents a ON a.user_id = sc.agent_id
@@ -105,6 +106,10 @@ export class OfferRoutingRepository {
               + (SELECT count(*) FROM offers p
                   WHERE p.agent_id = sc.agent_id AND p.status = 'pending')
               < a.max_concurrent_tickets
+       ),
+       w AS (
+         SELECT agent_id, tier, last_work, since, extract(epoch FROM now() - since) AS wait
+           FROM (SELECT *, ${WAITING_SINCE} AS since FROM s1) x
        ),
        m AS (
          SELECT tier, percentile_cont(0.5) WITHIN GROUP (ORDER BY wait) AS median
