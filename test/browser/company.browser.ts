@@ -890,17 +890,33 @@ test('two deliveries sent again at once: the one refused says so, naming it', as
   await expect(redeliver(first.id)).toBeEnabled();
 });
 
+/**
+ * A new company (named after `name`) whose bot escalated each [externalId, subject], every one
+ * claimed by one agent checked in on a shift of it begun five minutes ago.
+ */
+async function holding(name: string, agentName: string, escalations: [string, string][]) {
+  const company = await signUpCompany(`${name} ${Math.random().toString(36).slice(2, 8)}`);
+  const agent = await signUpAgent(agentName);
+  await checkedInOnLiveShift(company, agent, { title: `${name} desk` });
+  const tickets = [];
+  for (const [externalId, subject] of escalations) {
+    const ticket = await escalate(company, externalId, subject);
+    await unwrap(agent.api.POST('/v1/tickets/{id}/claim', { params: { path: { id: ticket.id } } }));
+    tickets.push(ticket);
+  }
+  return { company, agent, tickets };
+}
+
 test('a ticket claimed in time is not shown breached once its claim deadline passes; one claimed late is', async ({
   page,
 }) => {
-  const company = await signUpCompany(`Initech ${Math.random().toString(36).slice(2, 8)}`);
-  const agent = await signUpAgent('Kai Holder');
-  await checkedInOnLiveShift(company, agent, { title: 'Claims desk' });
-  const onTime = await escalate(company, `on-time-${Date.now()}`, 'Claimed in good time');
-  const late = await escalate(company, `late-${Date.now()}`, 'Claimed after the deadline');
-  for (const t of [onTime, late]) {
-    await unwrap(agent.api.POST('/v1/tickets/{id}/claim', { params: { path: { id: t.id } } }));
-  }
+  const {
+    company,
+    tickets: [onTime, late],
+  } = await holding('Initech', 'Kai Holder', [
+    [`on-time-${Date.now()}`, 'Claimed in good time'],
+    [`late-${Date.now()}`, 'Claimed after the deadline'],
+  ]);
   // Both deadlines are long past now; only the late one's breach was recorded.
   await expireSla(onTime.id, 600);
   await sql(
@@ -930,12 +946,12 @@ test('a ticket claimed in time is not shown breached once its claim deadline pas
 test('the statement is read again when a ticket is resolved, not on each message of the day', async ({
   page,
 }) => {
-  const company = await signUpCompany(`Umbrella ${Math.random().toString(36).slice(2, 8)}`);
-  const agent = await signUpAgent('Mo Messages');
-  await checkedInOnLiveShift(company, agent, { title: 'Chatty desk' });
   const externalId = `chatty-${Date.now()}`;
-  const ticket = await escalate(company, externalId, 'A long conversation');
-  await unwrap(agent.api.POST('/v1/tickets/{id}/claim', { params: { path: { id: ticket.id } } }));
+  const {
+    company,
+    agent,
+    tickets: [ticket],
+  } = await holding('Umbrella', 'Mo Messages', [[externalId, 'A long conversation']]);
   const reads: string[] = [];
   page.on('request', (r) => {
     if (r.method() === 'GET' && r.url().includes('/v1/companies/me/statement')) reads.push(r.url());

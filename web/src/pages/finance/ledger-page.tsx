@@ -144,9 +144,9 @@ export default function LedgerPage() {
                     <Text size="sm" key={`${m.agentId}-${m.currency}`}>
                       Agent {m.agentId.slice(0, 8)}&apos;s pending balance is{' '}
                       {formatMoney(m.ledgerPendingMinor, m.currency)} in the ledger, but its pending
-                      earnings sum to {formatMoney(m.earningsPendingMinor, m.currency)}. Pay it
-                      nothing by hand: the operations runbook (payouts, checks) says what to look
-                      at.
+                      earnings sum to {formatMoney(m.earningsPendingMinor, m.currency)}. Adjust
+                      nothing until the cause is found: the operations runbook (payouts, checks)
+                      says what to look at.
                     </Text>
                   ))}
                   {integrity.data.receivablesNotInvoiced.map((r) => (
