@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import type { AddressInfo } from 'node:net';
 import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module';
@@ -21,7 +22,10 @@ async function main(): Promise<void> {
     drainDelayMs: env.SHUTDOWN_DRAIN_DELAY_MS,
     timeoutMs: env.SHUTDOWN_TIMEOUT_MS,
   });
-  log.info({ port: env.PORT, workers: env.WORKERS }, `Handoff API listening on :${env.PORT}`);
+  // The bound port, not the setting: PORT=0 lets the OS choose one (what tests do, so that no
+  // other process can take a port they picked in between).
+  const { port } = app.getHttpServer().address() as AddressInfo;
+  log.info({ port, workers: env.WORKERS }, `Handoff API listening on :${port}`);
 }
 
 void main();

@@ -10,7 +10,15 @@ import { redisOptionsFromUrl } from '../src/modules/jobs/redis-options';
 import { outboxJobId } from '../src/modules/outbox/outbox.service';
 import { PASSWORD, uniqueEmail } from './support/factories';
 import { SseClient } from './support/sse-client';
-import { DIST, ensureKilled, freePort, runBuilt, runCommand, Spawned } from './support/processes';
+import {
+  apiPort,
+  DIST,
+  ensureKilled,
+  freePort,
+  runBuilt,
+  runCommand,
+  Spawned,
+} from './support/processes';
 import { adminClient, databaseUrl, TEST_REDIS_URL } from './support/services';
 import { createTestDatabase, dropTestDatabase, RUN_ENV } from './support/test-database';
 import { waitFor, waitUntil } from './support/wait-for';
@@ -47,13 +55,13 @@ describe('processes', () => {
   it('starts with no DATABASE_URL and nothing on the port: embedded PostgreSQL, /health 200, clean SIGTERM', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'handoff-embedded-'));
     chmodSync(dir, 0o755); // the embedded server runs as the postgres user when we are root
-    const [port, pgPort] = [await freePort(), await freePort()];
+    const pgPort = await freePort();
     try {
       const app = track(
         runBuilt(
           'main.js',
           {
-            PORT: String(port),
+            PORT: '0',
             EMBEDDED_PG_PORT: String(pgPort),
             EMBEDDED_PG_DATA_DIR: join(dir, 'pg'),
             QUEUE_PREFIX: `test-embedded-${pgPort}`,
@@ -62,7 +70,7 @@ describe('processes', () => {
           dir,
         ),
       );
-      await app.waitForOutput(/Handoff API listening/, 90_000);
+      const port = await apiPort(app, 90_000);
       expect(app.output()).toContain('started an embedded PostgreSQL');
       expect(app.output()).toContain('using an in-process FAKE Stripe');
       const res = await fetch(`http://127.0.0.1:${port}/health`);
@@ -80,13 +88,12 @@ describe('processes', () => {
 
   it('creates a missing database, migrates it, and drains in-flight requests on SIGTERM', async () => {
     const name = `handoff_test_${process.env[RUN_ENV]}_created`;
-    const port = await freePort();
     const app = track(
       runBuilt('main.js', {
-        PORT: String(port),
+        PORT: '0',
         DATABASE_URL: databaseUrl(name),
         REDIS_URL: TEST_REDIS_URL,
-        QUEUE_PREFIX: `test-drain-${port}`,
+        QUEUE_PREFIX: `test-drain-${process.env[RUN_ENV]}`,
         JWT_SECRET: 'x'.repeat(40),
         WORKERS: 'off',
         AUTH_THROTTLE_LIMIT: '1000',
@@ -95,7 +102,7 @@ describe('processes', () => {
       }),
     );
     try {
-      await app.waitForOutput(/Handoff API listening/);
+      const port = await apiPort(app);
       expect(app.output()).toContain('created database');
       expect(app.output()).toContain('ran migrations');
       // Not a terminal: JSON lines, and one line for the routes instead of one per route.
@@ -153,13 +160,12 @@ describe('processes', () => {
 
   it('on SIGTERM refuses new event streams (503, Retry-After) and ends open ones before closing', async () => {
     const name = `handoff_test_${process.env[RUN_ENV]}_streams`;
-    const port = await freePort();
     const app = track(
       runBuilt('main.js', {
-        PORT: String(port),
+        PORT: '0',
         DATABASE_URL: databaseUrl(name),
         REDIS_URL: TEST_REDIS_URL,
-        QUEUE_PREFIX: `test-streams-${port}`,
+        QUEUE_PREFIX: `test-streams-${process.env[RUN_ENV]}`,
         JWT_SECRET: 'x'.repeat(40),
         WORKERS: 'off',
         // Long enough that a loaded CI machine still sees the drain (the 503, the stream open).
@@ -169,8 +175,7 @@ describe('processes', () => {
       }),
     );
     try {
-      await app.waitForOutput(/Handoff API listening/);
-      const base = `http://127.0.0.1:${port}`;
+      const base = `http://127.0.0.1:${await apiPort(app)}`;
       const registered = await fetch(`${base}/v1/auth/register`, {
         method: 'POST',
         headers: { 'Content-Type': 'application/json' },
@@ -351,12 +356,11 @@ describe('processes', () => {
   // group arrives twice (from the terminal, and passed on by npm): that is still one signal.
   it('npm start: a SIGTERM to npm alone stops the API gracefully, and a Ctrl-C to its whole group too', async () => {
     const name = await createTestDatabase();
-    const port = await freePort();
     const env = {
       DATABASE_URL: databaseUrl(name),
       REDIS_URL: TEST_REDIS_URL,
-      PORT: String(port),
-      QUEUE_PREFIX: `test-npm-${port}`,
+      PORT: '0',
+      QUEUE_PREFIX: `test-npm-${name}`,
       JWT_SECRET: 'x'.repeat(40),
       WORKERS: 'off',
       // A drain delay past the timeout: the timeout is counted after the delay, not from the
@@ -369,7 +373,7 @@ describe('processes', () => {
     try {
       for (const stop of ['npm alone', 'the group'] as const) {
         const npm = track(runCommand('npm', ['start', '-s'], env, { cwd: root, detached: true }));
-        await npm.waitForOutput(/Handoff API listening/, 60_000);
+        await apiPort(npm, 60_000);
         if (stop === 'npm alone') npm.proc.kill('SIGTERM');
         else process.kill(-npm.proc.pid!, 'SIGINT');
         expect(await npm.exited).toBe(0);

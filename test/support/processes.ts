@@ -62,6 +62,16 @@ export function runCommand(
   };
 }
 
+/**
+ * Waits for a started API to say it is listening and returns the port it bound. Start it with
+ * PORT=0: a port picked free beforehand can be taken by another process before the API binds it.
+ */
+export async function apiPort(app: Spawned, timeoutMs?: number): Promise<number> {
+  const listening = /Handoff API listening on :(\d+)/;
+  await app.waitForOutput(listening, timeoutMs);
+  return Number(listening.exec(app.output())![1]);
+}
+
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
