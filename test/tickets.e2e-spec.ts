@@ -145,6 +145,12 @@ describe('tickets', () => {
         ['transcript.0.text'],
       ],
       [
+        'blank message',
+        { transcript: [{ role: 'customer', text: ' \n\t', at: '2026-11-25T10:00:00Z' }] },
+        ['transcript.0.text'],
+      ],
+      ['blank bot attempt', { botAttempts: ['Checked the order', '  '] }, ['botAttempts']],
+      [
         'bad role',
         { transcript: [{ role: 'agent', text: 'hi', at: '2026-11-25T10:00:00Z' }] },
         ['transcript.0.role'],

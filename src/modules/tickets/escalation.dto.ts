@@ -50,6 +50,7 @@ export class TranscriptMessageDto {
   /** @example "I was charged twice for order 1182" */
   @IsString()
   @Length(1, MAX_MESSAGE_CHARS)
+  @Matches(/\S/, { message: 'text must not be blank' })
   text: string;
 
   /**
@@ -106,6 +107,7 @@ export class CreateEscalationDto {
   @ArrayMaxSize(50)
   @IsString({ each: true })
   @MaxLength(1000, { each: true })
+  @Matches(/\S/, { each: true, message: 'botAttempts must not hold a blank item' })
   botAttempts?: string[];
 
   /** @example [{"skill": "chargebacks", "minLevel": 3}] */
