@@ -73,6 +73,22 @@ describe('EventStream', () => {
     expect(done).toBe(true);
   });
 
+  it('keeps no end listener for each wait of a replay once the socket drained', async () => {
+    const res = stuckAnswer();
+    const stream = open(res);
+    const row = { id: '1', type: 't', occurred_at: new Date(), company_id: null, agent_id: 'a' };
+    const listening = () => (stream as unknown as { closeListeners: unknown[] }).closeListeners;
+    const before = listening().length;
+    for (let page = 0; page < 5; page += 1) {
+      const replay = stream.replay([row as never]);
+      res.emit('drain');
+      await replay;
+    }
+    // One was added per page and never taken off: a replay of many pages held many.
+    expect(listening()).toHaveLength(before);
+    expect(res.listenerCount('drain')).toBe(1);
+  });
+
   it('leaves one that flushed alone', () => {
     const flushed = stuckAnswer();
     flushed.end.mockImplementation(() => {

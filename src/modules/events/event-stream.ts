@@ -72,10 +72,20 @@ export class EventStream {
     if ((res as { destroyed?: boolean }).destroyed) this.end('closed');
   }
 
-  /** Called when the stream ends; at once if it has ended already. */
-  onEnd(listener: (reason: StreamEndReason) => void): void {
-    if (this.ended) listener(this.ended);
-    else this.closeListeners.push(listener);
+  /**
+   * Called when the stream ends; at once if it has ended already. Returns what stops listening
+   * (a replay listens at each wait for the socket, and a long one waited many times).
+   */
+  onEnd(listener: (reason: StreamEndReason) => void): () => void {
+    if (this.ended) {
+      listener(this.ended);
+      return () => {};
+    }
+    this.closeListeners.push(listener);
+    return () => {
+      const at = this.closeListeners.indexOf(listener);
+      if (at >= 0) this.closeListeners.splice(at, 1);
+    };
   }
 
   /** A live event from the hub (any audience; this stream keeps its own). */
@@ -103,15 +113,17 @@ export class EventStream {
     // (its live events queued until it was cut off as too slow).
     if (this.ended || !full) return;
     await new Promise<void>((resolve) => {
+      let unlisten = () => {};
       const done = () => {
         this.res.off('drain', done);
         this.res.off('close', done);
+        unlisten();
         resolve();
       };
       this.res.once('drain', done);
       this.res.once('close', done);
       // Ended meanwhile (a logout, an expiry): the page is not held until the socket goes.
-      this.onEnd(done);
+      unlisten = this.onEnd(done);
     });
   }
 
