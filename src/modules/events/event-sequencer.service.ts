@@ -4,6 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import Redis from 'ioredis';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
+import { FailureStreak } from '../../common/scheduling/failure-streak';
 import { Env } from '../../config/env.validation';
 import { sideRedis } from '../jobs/redis-options';
 import { EventRow, EventsRepository } from './events.repository';
@@ -25,6 +26,7 @@ export const eventsChannel = (prefix: string) => `${prefix}:events`;
 @Injectable()
 export class EventSequencer implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(EventSequencer.name);
+  private readonly failures = new FailureStreak(this.logger, 'events sequencer pass');
   private stopped = false;
   private loop: Promise<void> | null = null;
   private listener: Client | null = null;
@@ -108,12 +110,17 @@ export class EventSequencer implements OnApplicationBootstrap, OnModuleDestroy {
       await this.ensureListening();
       this.dirty = false;
       let done = 0;
+      let failed = false;
       try {
         done = (await this.sequenceOnce()).length;
+        this.failures.succeeded();
       } catch (e) {
-        this.logger.error({ err: e }, 'events sequencer pass failed; retrying');
+        failed = true;
+        this.failures.failed(e);
       }
-      if (done < BATCH_SIZE && !this.dirty && !this.stopped) await this.sleep(pollMs);
+      // A failed pass always waits: failing fast while events keep being written (each one
+      // wakes it), it looped without a pause.
+      if ((failed || (done < BATCH_SIZE && !this.dirty)) && !this.stopped) await this.sleep(pollMs);
     }
   }
 

@@ -9,6 +9,7 @@ import { ConfigService } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Client } from 'pg';
 import { DataSource, EntityManager } from 'typeorm';
+import { FailureStreak } from '../../common/scheduling/failure-streak';
 import { withTimeout } from '../../common/scheduling/with-timeout';
 import { Env } from '../../config/env.validation';
 import { outboxPayloadData, withJobMeta } from '../jobs/job-meta';
@@ -51,6 +52,7 @@ export const RELAY_ADD_TIMEOUT_MS = 2_000;
 @Injectable()
 export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(OutboxRelay.name);
+  private readonly failures = new FailureStreak(this.logger, 'outbox relay pass');
   private stopped = false;
   private loop: Promise<void> | null = null;
   private listener: Client | null = null;
@@ -153,9 +155,10 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
         relayed = await this.relayOnce();
         this.pruneBeside();
         await this.reconcile();
+        this.failures.succeeded();
       } catch (e) {
         failed = true;
-        this.logger.error({ err: e }, 'outbox relay pass failed; retrying');
+        this.failures.failed(e);
       }
       // A wake-up during the pass found no sleep to end: without this, its row waited out the
       // poll (OUTBOX_POLL_MS) for nothing. A failed pass always waits: failing fast under
