@@ -144,6 +144,29 @@ describe('ids of what is not yours', () => {
     expect(await ticketRow(id)).toEqual(before);
   });
 
+  it("another company's cancel of a shift never waits behind the shift's lock (nor takes it): 404", async () => {
+    const answer = await withRowsHeld(
+      t,
+      'SELECT 1 FROM shifts WHERE id = $1 FOR UPDATE',
+      [shiftId],
+      () =>
+        within(
+          t.http
+            .post(`/v1/shifts/${shiftId}/cancel`)
+            .set(rival.auth)
+            .send({ reason: 'Not ours' })
+            .then((r) => `${r.status} ${r.body.error?.code}`),
+          5_000,
+          "refused while the owner's lock is held",
+        ),
+    );
+    // It locked the shift before asking whose it was: a stranger looping it held up every
+    // seat claim, check-in and ticket claim on the shift.
+    expect(answer).toBe('404 NOT_FOUND');
+    const [shift] = await t.db.query('SELECT status FROM shifts WHERE id = $1', [shiftId]);
+    expect(shift.status).toBe('scheduled');
+  });
+
   it("a resolve that found no claim of the agent's stays refused when the agent's claim commits meanwhile", async () => {
     const { id } = await escalate(t, acmeBot);
     const held = t.db.createQueryRunner();

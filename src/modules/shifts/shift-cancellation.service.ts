@@ -44,8 +44,10 @@ export class ShiftCancellationService {
       // FOR UPDATE, not the seat paths' NO KEY UPDATE: an offer or ticket claim being written
       // on the shift (its key share) commits first, so the withdrawal and releases queued below
       // see it. (Nothing here waits for an agent's row, so nothing deadlocks on it.)
-      await this.shifts.lock(em, id);
-      const shift = await this.reads.own(em, companyId, id, true);
+      // Only the company's own: another company's request must not hold its lock (answered
+      // 404 below, as for a shift that does not exist).
+      await this.shifts.lockOwned(em, companyId, id);
+      const shift = await this.reads.own(em, companyId, id); // held by the lock above
       if (shift.status !== 'scheduled') {
         throw new DomainError('SHIFT_CLOSED', 'The shift is already cancelled or completed');
       }

@@ -156,6 +156,14 @@ export class ShiftsRepository {
     await em.query('SELECT 1 FROM shifts WHERE id = $1 FOR UPDATE', [shiftId]);
   }
 
+  /** Locks the shift if it is the company's (a row another company has is neither waited for nor locked). */
+  async lockOwned(em: EntityManager, companyId: string, shiftId: string): Promise<void> {
+    await em.query('SELECT 1 FROM shifts WHERE id = $1 AND company_id = $2 FOR UPDATE', [
+      shiftId,
+      companyId,
+    ]);
+  }
+
   /** Locks a scheduled shift and says whether its end has come (undefined: not scheduled). */
   async lockIfScheduled(em: EntityManager, shiftId: string): Promise<ShiftDueRow | undefined> {
     const [shift]: ShiftDueRow[] = await em.query(
