@@ -482,6 +482,30 @@ describe('the conversation on a ticket', () => {
     expect(n).toBe(1);
   });
 
+  it('refuses control characters in a release reason (kept as a note for the next agent), naming the field', async () => {
+    const {
+      agents: [agent],
+    } = await liveAgents(t, co.auth, 1);
+    const ticket = await claimed(agent);
+    for (const reason of ['a\u0000b', 'esc\u001b[31m', 'c1\u0085', 'x'.repeat(1001)]) {
+      const res = await t.http
+        .post(`/v1/tickets/${ticket.id}/release`)
+        .set(agent.auth)
+        .send({ reason })
+        .expect(400);
+      expect(res.body.error.details.fields.map((f: { field: string }) => f.field)).toEqual([
+        'reason',
+      ]);
+    }
+    const [row] = await t.db.query('SELECT status FROM tickets WHERE id = $1', [ticket.id]);
+    expect(row.status).toBe('claimed');
+    await t.http
+      .post(`/v1/tickets/${ticket.id}/release`)
+      .set(agent.auth)
+      .send({ reason: 'Needs\ta German speaker 🇩🇪' })
+      .expect(200);
+  });
+
   it('transfers back to the queue with the new skills, its rank kept, a note for the next agent', async () => {
     const {
       agents: [first],

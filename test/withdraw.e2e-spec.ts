@@ -229,7 +229,12 @@ describe('withdrawing an escalation', () => {
       await codes(
         t.http.post(`/v1/tickets/${held.id}/reopen`).set(co.auth).send({ reason: 'came back' }),
       ),
-    ).toBe('409 TICKET_NOT_OPEN');
+    ).toBe('409 TICKET_WITHDRAWN'); // the company's own: final, said so
+    expect(
+      await codes(
+        t.http.post(`/v1/tickets/${held.id}/reopen`).set(bot).send({ reason: 'came back' }),
+      ),
+    ).toBe('409 TICKET_WITHDRAWN');
     expect(
       await codes(
         t.http

@@ -10062,6 +10062,7 @@ export interface operations {
        *     - `TICKET_NOT_OPEN`: the ticket is not in a state that allows this
        *     - `REOPEN_WINDOW_CLOSED`: the ticket was resolved too long ago to reopen
        *     - `TICKET_RESOLVED_AGAIN`: the resolution named (claimId) no longer stands: the ticket was reopened and resolved again since
+       *     - `TICKET_WITHDRAWN`: the company's bot withdrew the ticket: it is final, and nothing more can be done on it (nor rated or reviewed); an agent who did not hold it is told TICKET_NOT_CLAIMED_BY_YOU instead
        */
       409: {
         headers: {
@@ -10071,8 +10072,8 @@ export interface operations {
           /**
            * @example {
            *       "error": {
-           *         "code": "TICKET_RESOLVED_AGAIN",
-           *         "message": "The resolution named (claimId) no longer stands: the ticket was reopened and resolved again since.",
+           *         "code": "TICKET_WITHDRAWN",
+           *         "message": "The company's bot withdrew the ticket: it is final, and nothing more can be done on it (nor rated or reviewed); an agent who did not hold it is told TICKET_NOT_CLAIMED_BY_YOU instead.",
            *         "details": null,
            *         "requestId": "0b5a4e1c-2f7d-4c83-9a1e-6d3f8b2c7e90"
            *       }
@@ -10087,7 +10088,8 @@ export interface operations {
                 | 'IDEMPOTENCY_KEY_IN_USE'
                 | 'TICKET_NOT_OPEN'
                 | 'REOPEN_WINDOW_CLOSED'
-                | 'TICKET_RESOLVED_AGAIN';
+                | 'TICKET_RESOLVED_AGAIN'
+                | 'TICKET_WITHDRAWN';
             } & WithRequired<components['schemas']['ErrorBody'], 'code'>;
           };
         };

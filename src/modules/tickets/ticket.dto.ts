@@ -21,6 +21,7 @@ import { PageQueryDto } from '../../common/pagination/page.dto';
 import { IsInstant } from '../../common/validation/is-instant';
 import { IsOmittable } from '../../common/validation/omittable';
 import { TranscriptMessageDto } from './escalation.dto';
+import { IsPlainText } from './plain-text';
 import {
   PRIORITIES,
   Priority,
@@ -85,9 +86,7 @@ export class ReleaseTicketDto {
    * Why you are giving it back; the next agent sees it.
    * @example "Needs a German speaker"
    */
-  @IsString()
-  @MaxLength(1000)
-  @Matches(/\S/, { message: 'reason must not be blank' })
+  @IsPlainText(1, 1000)
   reason: string;
 }
 

@@ -91,7 +91,7 @@ export class TicketsController {
   // whatever resolution stands by then (another agent's, since), clawing back their pay.
   @Idempotent()
   @ApiOperation({ operationId: 'reopenTicket', summary: 'Reopen a resolved ticket' })
-  @ApiErrors('TICKET_NOT_OPEN', 'REOPEN_WINDOW_CLOSED', 'TICKET_RESOLVED_AGAIN')
+  @ApiErrors('TICKET_NOT_OPEN', 'TICKET_WITHDRAWN', 'REOPEN_WINDOW_CLOSED', 'TICKET_RESOLVED_AGAIN')
   reopen(
     @CurrentActor() actor: Actor,
     @IdParam() id: string,

@@ -15,6 +15,7 @@ import { priorityToRank, toTicketSummaryDto } from './ticket.mapper';
 import { TicketClaimsRepository } from './ticket-claims.repository';
 import { TicketReadService } from './ticket-read.service';
 import { TicketsRepository } from './tickets.repository';
+import { withdrawn } from './ticket-conversation.service';
 
 /**
  * A list cursor, checked against its order: the SLA order's names itself, so that neither order
@@ -89,6 +90,8 @@ export class TicketsService {
     await this.db.transaction(async (em) => {
       const ticket = await this.tickets.lockForReopen(em, id, companyId, windowHours);
       if (!ticket) throw DomainError.notFound('Ticket');
+      // Withdrawn by its bot: final, said so (a bot told "not resolved" would wait and retry).
+      if (ticket.status === 'withdrawn') throw withdrawn();
       if (ticket.status !== 'resolved') {
         throw new DomainError('TICKET_NOT_OPEN', 'Only a resolved ticket can be reopened');
       }
