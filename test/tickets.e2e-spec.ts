@@ -771,11 +771,13 @@ describe('tickets', () => {
         });
         const other = await resolve(b, 'Refund re-issued').expect(403);
         expect(other.body.error.code).toBe('TICKET_NOT_CLAIMED_BY_YOU');
-        await t.http
+        const reopened = await t.http
           .post(`/v1/tickets/${ticket.id}/reopen`)
           .set(bearer(coKey))
           .send({ reason: 'customer wrote back' })
           .expect(200);
+        // Open again, claimed by nobody since: no claim time left over from the last one.
+        expect(reopened.body).toMatchObject({ status: 'open', claimedBy: null, claimedAt: null });
         const afterReopen = await resolve(a, 'Refund re-issued').expect(403);
         expect(afterReopen.body.error.code).toBe('TICKET_NOT_CLAIMED_BY_YOU');
       });

@@ -201,6 +201,7 @@ export class TicketsRepository {
     const [row] = await changedRows<{ sla_deadline: Date }>(
       em,
       `UPDATE tickets SET status = 'open', resolved_at = NULL, reopen_count = reopen_count + 1,
+              claimed_by = NULL, claimed_at = NULL, last_activity_at = NULL,
               rank = priority, sla_breached_at = NULL, skill_levels = requested_levels,
               sla_deadline = now() + make_interval(secs => claim_sla_seconds), updated_at = now()
         WHERE id = $1 RETURNING sla_deadline`,
