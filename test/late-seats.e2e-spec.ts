@@ -223,6 +223,36 @@ describe('joining a started shift', () => {
     expect(held.held_from.toISOString()).toBe(held.claimed_at.toISOString());
   });
 
+  it('gives a seat freed while direct claims are open to the line first, though less than the grace is left', async () => {
+    // Grace 60, 45 minutes left: claims close in 15. The line was passed over once less than the
+    // grace was left (the seat "could not be reached"), and a direct claim took the seat, though
+    // a seat given now is reachable (its deadline is at most the end).
+    const shift = await postShift(t, company, {
+      seats: 1,
+      languages: ['en'],
+      checkInGraceMinutes: 60,
+    });
+    const [holder, waiting, latecomer] = [
+      await registerAgent(t),
+      await registerAgent(t),
+      await registerAgent(t),
+    ];
+    for (const a of [holder, waiting, latecomer]) await setProfile(t, a, { languages: ['en'] });
+    await claim(t, holder, shift.id).expect(201);
+    await t.http.post(`/v1/shifts/${shift.id}/waitlist`).set(waiting.auth).expect(201);
+    // Started 5 minutes ago (moveShift's deadlines: 10 after the start, so the holder may
+    // still give the seat back), 45 left.
+    await moveShift(t, shift.id, inMinutes(-5), inMinutes(45));
+    await t.http.delete(`/v1/shifts/${shift.id}/claims/me`).set(holder.auth).expect(200);
+    const [given] = await t.db.query(
+      `SELECT source, status FROM shift_claims WHERE shift_id = $1 AND agent_id = $2`,
+      [shift.id, waiting.id],
+    );
+    expect(given).toEqual({ source: 'waitlist', status: 'claimed' });
+    const direct = await claim(t, latecomer, shift.id).expect(409);
+    expect(direct.body.error.code).toBe('SHIFT_FULL');
+  });
+
   it("tells whether the waitlist gave a seat late by the database's clock, though this API's runs ahead", async () => {
     // 121 minutes before the start by the database's clock (outside the 120-minute window:
     // giving it back later is a late cancellation), 119 by this API process's.

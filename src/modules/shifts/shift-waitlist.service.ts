@@ -93,10 +93,16 @@ export class ShiftWaitlistService {
     const shift = await this.shifts.oneWithSkills(em, shiftId, true);
     // A seat nobody could reach before the end (start + grace) is not worth giving. Before the
     // start it always is (its deadline is then at most the end): a grace longer than what is
-    // left of the shift passed the line over, and a direct claim took the seat instead.
+    // left of the shift passed the line over, and a direct claim took the seat instead. Nor is
+    // the line passed over while direct claims are open (until SEAT_CLAIM_CLOSES_MINUTES_BEFORE_END
+    // before the end): a seat given then is reachable (its deadline is at most the end), and a
+    // direct claimer would otherwise take it ahead of everyone in line.
     const lastUseful = Math.max(
       shift.endsAt.getTime() - seatGraceMinutes(shift) * 60_000,
-      shift.startsAt.getTime(),
+      claimsCloseAt(
+        shift,
+        this.config.get('SEAT_CLAIM_CLOSES_MINUTES_BEFORE_END', { infer: true }),
+      ).getTime(),
     );
     const now = await databaseNow(em);
     if (shift.status !== 'scheduled' || lastUseful <= now) return [];
