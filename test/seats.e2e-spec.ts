@@ -403,6 +403,38 @@ describe('seats (agent side)', () => {
       expect(await seatsTaken(shift.id)).toBe(1); // a completed seat stays used
     });
 
+    it('a check-out or a seat cancel retried with its Idempotency-Key gets its first answer, never cancelling a seat claimed again since', async () => {
+      const shift = await postShift(t, company, window(120, 2));
+      const agent = await registerAgent(t);
+      await claim(agent, shift.id).expect(201);
+      // The answer of a cancel was lost; the agent claimed again meanwhile (another tab), and
+      // the lost request is retried: it answers what it did, the new seat stays.
+      const cancel = () =>
+        t.http
+          .delete(`/v1/shifts/${shift.id}/claims/me`)
+          .set(agent.auth)
+          .set('Idempotency-Key', `cancel-${shift.id}`);
+      const first = await cancel().expect(200);
+      const again = (await claim(agent, shift.id).expect(201)).body;
+      const retried = await cancel().expect(200);
+      expect(retried.body).toEqual(first.body);
+      const [seat] = await t.db.query('SELECT status FROM shift_claims WHERE id = $1', [again.id]);
+      expect(seat.status).toBe('claimed');
+
+      await moveShift(t, shift.id, inMinutes(10), inMinutes(130));
+      await t.http.post(`/v1/shifts/${shift.id}/check-in`).set(agent.auth).expect(200);
+      await moveShift(t, shift.id, inMinutes(-5), inMinutes(115));
+      await nearItsEnd(t, shift.id);
+      const checkOut = () =>
+        t.http
+          .post(`/v1/shifts/${shift.id}/check-out`)
+          .set(agent.auth)
+          .set('Idempotency-Key', `check-out-${shift.id}`);
+      const out = await checkOut().expect(200);
+      // Before: 409 CLAIM_STATE_CONFLICT "completed", as if the check-out had failed.
+      expect((await checkOut().expect(200)).body).toEqual(out.body);
+    });
+
     // A seat given in a transaction that began before the agent's cancelled one committed (a
     // promotion inside a shift edit that waited on a lock) carries the earlier claimed_at: the
     // latest seat by that time was the cancelled one, and check-in answered "the seat is

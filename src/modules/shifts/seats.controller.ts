@@ -64,6 +64,9 @@ export class SeatsController {
 
   /** Gives your seat back; inside the late window it counts as a late cancellation. */
   @Delete(':id/claims/me')
+  // A retry of a lost answer with the same key gets that answer; without one, a 404 (no seat)
+  // or, once the agent claimed again meanwhile, the new seat cancelled.
+  @Idempotent()
   @ApiOperation({ operationId: 'cancelMySeat', summary: 'Give your seat back' })
   @ApiErrors('CLAIM_STATE_CONFLICT')
   cancel(@CurrentActor() actor: Actor, @IdParam() id: string): Promise<ShiftClaimDto> {
@@ -81,6 +84,8 @@ export class SeatsController {
 
   @Post(':id/check-out')
   @HttpCode(200)
+  // A retry of a lost answer with the same key gets that answer, not 409 "completed".
+  @Idempotent()
   @ApiOperation({ operationId: 'checkOut', summary: 'Check out of your seat' })
   @ApiErrors('CLAIM_STATE_CONFLICT')
   checkOut(@CurrentActor() actor: Actor, @IdParam() id: string): Promise<ShiftClaimDto> {

@@ -4,6 +4,7 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useId, useRef, useState } from 'react';
 import { Link } from 'react-router';
 import { api, unwrap, type Schemas } from '../../api/client';
+import { useSubmissionKey } from '../../api/idempotency-key';
 import { keys } from '../../api/query-keys';
 import { ConfirmButton } from '../../ui/confirm-button';
 import { ErrorAlert } from '../../ui/error-alert';
@@ -39,8 +40,19 @@ export function SeatCard({ seat }: { seat: Seat }) {
     mutationFn: () => unwrap(api.POST('/v1/shifts/{id}/check-in', path)),
     onSuccess: done,
   });
+  // A retry after a lost answer gets that answer: not "already completed" for a check-out that
+  // went through, nor a cancel of a seat claimed again since.
+  const checkOutKey = useSubmissionKey();
+  const cancelKey = useSubmissionKey();
+  const keyed = (submission: ReturnType<typeof useSubmissionKey>) => ({
+    params: {
+      path: { id: seat.shiftId },
+      header: { 'Idempotency-Key': submission.keyFor(seat.id) },
+    },
+  });
   const checkOut = useMutation({
-    mutationFn: () => unwrap(api.POST('/v1/shifts/{id}/check-out', path)),
+    mutationFn: () => unwrap(api.POST('/v1/shifts/{id}/check-out', keyed(checkOutKey))),
+    onSettled: (_data, error) => checkOutKey.settled(error),
     onSuccess: (answer) => {
       notifications.show(
         answer.status === 'left_early'
@@ -53,7 +65,8 @@ export function SeatCard({ seat }: { seat: Seat }) {
   });
   const cancelButton = useRef<HTMLButtonElement>(null);
   const cancel = useMutation({
-    mutationFn: () => unwrap(api.DELETE('/v1/shifts/{id}/claims/me', path)),
+    mutationFn: () => unwrap(api.DELETE('/v1/shifts/{id}/claims/me', keyed(cancelKey))),
+    onSettled: (_data, error) => cancelKey.settled(error),
     onSuccess: (answer) => {
       setCancelling(false);
       notifications.show({
