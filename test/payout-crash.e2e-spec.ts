@@ -213,6 +213,38 @@ describe('payout run survives a worker killed mid-run', () => {
     expect(rec.body.counts).toMatchObject({ matched: 1, amount_mismatch: 0 });
   });
 
+  it('looks for the transfer before a first send a day after its run began: a restore took back a line paid in the lost window', async () => {
+    const { agent, account, runId, lineId, execute } = await oneLineRun('PLN', 2500);
+    await execute();
+    // Paid in the window a database restore lost, under a key Stripe has forgotten since: the
+    // restored line is pending, never attempted, in a run executing for more than a day.
+    await fake.client().transfers.create({
+      amount: 2500,
+      currency: 'pln',
+      destination: account,
+      transfer_group: `run_${runId}`,
+      metadata: { payoutLineId: lineId, runId, agentId: agent.id },
+    });
+    await t.db.query(
+      `UPDATE payout_runs SET executed_at = now() - interval '25 hours' WHERE id = $1`,
+      [runId],
+    );
+    const job = { attemptsMade: 0, opts: { attempts: 12 } } as unknown as Job;
+    await expect(t.app.get(PayoutLineHandler).handle({ lineId }, job)).resolves.toEqual({
+      status: 'paid',
+    });
+    // One transfer for the line: found and booked, not made again (and so not paid twice).
+    const transfers = [...fake.transfers.values()].filter(
+      (tr) => (tr.metadata as Record<string, string>).payoutLineId === lineId,
+    );
+    expect(transfers).toHaveLength(1);
+    const [line] = await t.db.query(
+      'SELECT status, stripe_transfer_id FROM payout_lines WHERE id = $1',
+      [lineId],
+    );
+    expect(line).toEqual({ status: 'paid', stripe_transfer_id: transfers[0].id });
+  });
+
   it('sends nothing through a Stripe other than the one the run was drafted against', async () => {
     const { runId, lineId, maker } = await oneLineRun('CZK', 4000);
     const checker = await createStaff(t, 'finance');

@@ -15,6 +15,11 @@ export type SendingLine = PayoutLineRow & {
    * with the line before this attempt set it): it may still be sending.
    */
   sent_recently?: boolean | null;
+  /**
+   * Whether its run began executing longer ago than Stripe keeps keys (lockForSending): a line
+   * never attempted that long after is one a database restore took back (PayoutLineHandler).
+   */
+  run_past_key_expiry?: boolean | null;
 };
 
 /**

@@ -12,6 +12,8 @@ export type SendableLine = PayoutLineRow & {
   key_expired: boolean | null;
   /** Whether its latest attempt began too recently to be past sending (lockForSending). */
   sent_recently: boolean | null;
+  /** Whether its run began executing KEY_EXPIRY_MS ago or more (lockForSending). */
+  run_past_key_expiry: boolean | null;
   /** bigint as text; null for runs drafted before runs kept it. */
   minimum_minor: string | null;
   /** The Stripe its run was drafted against (assertSameStripe). */
@@ -58,6 +60,8 @@ export class PayoutLineSendingRepository {
                 AS key_expired,
               l.sending_at > clock_timestamp() - make_interval(secs => $3::float8)
                 AS sent_recently,
+              r.executed_at <= clock_timestamp() - make_interval(secs => $2::float8)
+                AS run_past_key_expiry,
               r.minimum_minor, r.stripe_mode
          FROM payout_lines l JOIN payout_runs r ON r.id = l.run_id
         WHERE l.id = $1 AND r.status IN ('executing', 'completed_with_failures')
