@@ -1,6 +1,7 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
+import { createIndexesConcurrently, dropIndexes, IndexSpec } from './support/concurrent-indexes';
 
-const INDEXES: [name: string, definition: string][] = [
+const INDEXES: IndexSpec[] = [
   ['ix_refresh_tokens_login', 'refresh_tokens (login_at)'],
   // Not partial: PostgreSQL keeps no statistics for a partial index's expression, so the
   // prune's range on it was guessed at a third of the table and read by a sequential scan.
@@ -23,19 +24,10 @@ export class RetentionIndexes1796520000000 implements MigrationInterface {
   transaction = false;
 
   async up(q: QueryRunner): Promise<void> {
-    for (const [name, definition] of INDEXES) {
-      const invalid: unknown[] = await q.query(
-        `SELECT 1 FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
-          WHERE c.relname = $1 AND NOT i.indisvalid`,
-        [name],
-      );
-      if (invalid.length > 0) await q.query(`DROP INDEX CONCURRENTLY ${name}`);
-      await q.query(`CREATE INDEX CONCURRENTLY IF NOT EXISTS ${name} ON ${definition}`);
-    }
+    await createIndexesConcurrently(q, INDEXES);
   }
 
-  // Not CONCURRENTLY: TypeORM reverts in a transaction whatever `transaction` says.
   async down(q: QueryRunner): Promise<void> {
-    for (const [name] of [...INDEXES].reverse()) await q.query(`DROP INDEX IF EXISTS ${name}`);
+    await dropIndexes(q, INDEXES);
   }
 }
