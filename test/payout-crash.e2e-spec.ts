@@ -314,6 +314,20 @@ describe('payout run survives a worker killed mid-run', () => {
       livemode: false,
     });
     expect(own).toEqual({ received: true, duplicate: false, ignored: false });
+    // A connected account's own charge (the refund a transfer reversal makes on its side) is
+    // not the platform's: ignored, not stored (it was applied as the platform's, and failed
+    // for days of retries).
+    const refundId = `evt_${randomUUID()}`;
+    const refunded = await postStripeEvent(t, {
+      id: refundId,
+      type: 'charge.refunded',
+      created: Math.floor(Date.now() / 1000),
+      object: { id: 'py_on_the_agent_side', object: 'charge', amount: 500, amount_refunded: 500 },
+      account: acct,
+      livemode: false,
+    });
+    expect(refunded).toEqual({ received: true, duplicate: false, ignored: true });
+    expect(await t.db.query('SELECT 1 FROM stripe_events WHERE id = $1', [refundId])).toEqual([]);
   });
 
   it('pays every line exactly once; the ledger and Stripe agree', async () => {

@@ -146,6 +146,17 @@ export class StripeWebhooksController {
       );
       return { received: true, duplicate: false, ignored: true };
     }
+    if (event.account && !event.type.startsWith('account.')) {
+      // From a connected account: only its account's own events are ours to apply. Its charges,
+      // refunds or invoices (a transfer reversal's refund of the payment on the agent's side,
+      // say) would be read as the platform's, failing (their objects are not the platform's)
+      // for days of retries, or booked against the platform's own.
+      this.logger.log(
+        { eventId: event.id, type: event.type, stripeAccountId: event.account },
+        "connected account's Stripe event of a kind applied only to the platform's ignored",
+      );
+      return { received: true, duplicate: false, ignored: true };
+    }
     const duplicate = !(await this.events.record(event));
     return { received: true, duplicate, ignored: false };
   }
