@@ -6,6 +6,11 @@ import { AppModule } from './app.module';
 import { startProcess } from './bootstrap/start-process';
 import { configureHttpApp, createHttpAdapter } from './common/http/configure-http-app';
 import { installShutdown } from './bootstrap/shutdown';
+import {
+  fakeWebhooksTo,
+  STRIPE_SETTINGS,
+  type StripeSettings,
+} from './modules/stripe/stripe.module';
 
 /** `npm start`: the HTTP API, plus the workers unless WORKERS=off. */
 async function main(): Promise<void> {
@@ -25,6 +30,8 @@ async function main(): Promise<void> {
   // The bound port, not the setting: PORT=0 lets the OS choose one (what tests do, so that no
   // other process can take a port they picked in between).
   const { port } = app.getHttpServer().address() as AddressInfo;
+  const { fake } = app.get<StripeSettings>(STRIPE_SETTINGS);
+  if (fake && env.PORT === 0) fakeWebhooksTo(fake, port);
   log.info({ port, workers: env.WORKERS }, `Handoff API listening on :${port}`);
 }
 

@@ -70,6 +70,16 @@ async function startPersisted(fake: FakeStripe, db: DataSource): Promise<number>
   return port;
 }
 
+/**
+ * Points the in-process fake's webhooks at this API's port: the configured one at start-up, the
+ * one bound once listening when PORT=0 let the OS choose (main.ts).
+ */
+export function fakeWebhooksTo(fake: FakeStripe, port: number): void {
+  const api = `http://127.0.0.1:${port}/v1/stripe`;
+  if (fake.connectWebhook) fake.connectWebhook.url = `${api}/connect-webhooks`;
+  if (fake.platformWebhook) fake.platformWebhook.url = `${api}/webhooks`;
+}
+
 async function setUp(
   config: ConfigService<Env, true>,
   db: DataSource,
@@ -112,9 +122,9 @@ async function setUp(
   const connectWebhookSecret = `whsec_${randomBytes(16).toString('hex')}`;
   const webhookSecret = `whsec_${randomBytes(16).toString('hex')}`;
   // The fake's hosted pages (onboarding, Checkout) report back to this API, as Stripe would.
-  const api = `http://127.0.0.1:${config.get('PORT', { infer: true })}/v1/stripe`;
-  fake.connectWebhook = { url: `${api}/connect-webhooks`, secret: connectWebhookSecret };
-  fake.platformWebhook = { url: `${api}/webhooks`, secret: webhookSecret };
+  fake.connectWebhook = { url: '', secret: connectWebhookSecret };
+  fake.platformWebhook = { url: '', secret: webhookSecret };
+  fakeWebhooksTo(fake, config.get('PORT', { infer: true }));
   return {
     client: new Stripe('sk_test_fake', options(`http://127.0.0.1:${port}`)),
     settings: {
