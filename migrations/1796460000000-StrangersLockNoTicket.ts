@@ -1,4 +1,5 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
+import { replaceInFunction } from './support/function-text';
 
 const RESOLVE = 'resolve_ticket(uuid, uuid, text, boolean, text[], text, int)';
 
@@ -69,23 +70,4 @@ export class StrangersLockNoTicket1796460000000 implements MigrationInterface {
       CHANGES.map(([from, to]) => [to, from]),
     );
   }
-}
-
-async function replaceInFunction(
-  q: QueryRunner,
-  signature: string,
-  changes: [string, string][],
-): Promise<void> {
-  const [{ def }]: { def: string }[] = await q.query(
-    `SELECT pg_get_functiondef($1::regprocedure) AS def`,
-    [signature],
-  );
-  let next = def;
-  for (const [from, to] of changes) {
-    if (next.split(from).length !== 2) {
-      throw new Error(`${signature} does not hold, once, the text to replace: ${from.trim()}`);
-    }
-    next = next.replace(from, to);
-  }
-  await q.query(next);
 }

@@ -111,6 +111,26 @@ describe('suspending an agent ends its work', () => {
     await t.http.post(`/v1/shifts/${again.id}/claims`).set(agent.auth).expect(201);
   });
 
+  it("answers a suspended agent's retry of a resolution whose answer was lost as the first time; any other resolve is refused", async () => {
+    const {
+      agents: [agent],
+    } = await liveAgents(t, company.auth, 1);
+    const ticket = await escalate(t, key);
+    await t.http.post(`/v1/tickets/${ticket.id}/claim`).set(agent.auth).expect(200);
+    const resolve = (resolutionSummary: string) =>
+      t.http.post(`/v1/tickets/${ticket.id}/resolve`).set(agent.auth).send({ resolutionSummary });
+    const first = await resolve('Refund sent').expect(200);
+    await t.http
+      .post(`/v1/agents/${agent.id}/suspend`)
+      .set(admin.auth)
+      .send({ reason: 'under review' })
+      .expect(200);
+    // Its resolution (and pay) stands: the retry is told so, not AGENT_SUSPENDED.
+    expect((await resolve(' Refund sent ').expect(200)).body).toEqual(first.body);
+    const other = await resolve('Something else').expect(403);
+    expect(other.body.error.code).toBe('AGENT_SUSPENDED');
+  });
+
   it('leaves alone a claim that ended while the suspension waited for its ticket', async () => {
     const {
       agents: [agent],
