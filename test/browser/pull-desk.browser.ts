@@ -139,6 +139,20 @@ test('an agent on a pull shift: waitlist, countdown, claim-next, a break, a with
   } while (cursor);
   expect(bodies.filter((b) => b === 'Checking your order now.')).toHaveLength(1);
 
+  // An internal note: shown to the agent as one, never handed to the bot.
+  await page.locator('label', { hasText: 'Internal note' }).click();
+  await page.getByLabel('Note', { exact: true }).fill('Order 1182 was refunded twice.');
+  await page.getByRole('button', { name: 'Add note' }).click();
+  await expect(page.getByLabel('Note', { exact: true })).toHaveValue('');
+  const note = conversation
+    .getByRole('listitem')
+    .filter({ hasText: 'Order 1182 was refunded twice.' });
+  await expect(note.getByText('Internal note')).toBeVisible();
+  const botRead = await company.bot.GET('/v1/tickets/{id}/messages', {
+    params: { path: { id: held!.id }, query: { limit: 100 } },
+  });
+  expect(botRead.data!.items.map((m) => m.body)).not.toContain('Order 1182 was refunded twice.');
+
   // Released without a reason: the API's 400 shows under the field it names.
   await page.getByRole('tab', { name: 'Release' }).click();
   await page.getByRole('button', { name: 'Release ticket' }).click();
