@@ -362,6 +362,26 @@ describe('sign-in slowdown per account', () => {
     expect(res.status).toBe(429);
     expect(Number(res.headers['retry-after'])).toBe(900);
   });
+
+  it('keeps the count past the wait: at the cap, waiting it out gives no fresh free failures', async () => {
+    const agent = await registerAgent(t);
+    const key = await failuresKey(t, agent.email);
+    // Below the cap: kept a window (15 minutes) past the 2 s wait, not just the window.
+    await t.redis.hset(key, 'count', 5);
+    await t.redis.pexpire(key, 900_000);
+    expect((await login(agent.email, 'wrong')).status).toBe(401);
+    expect(await t.redis.pttl(key)).toBeGreaterThan(900_000);
+    // At the cap: the count was gone when the next turn came (both 15 minutes), and the next
+    // guesses were free again, some forty an hour. Now it is kept a day past the wait.
+    await t.redis.hset(key, 'count', 19);
+    await t.redis.hdel(key, 'next');
+    expect((await login(agent.email, 'wrong')).status).toBe(401);
+    expect(await t.redis.pttl(key)).toBeGreaterThan(24 * 3600_000);
+    // Waited out (the turn moved to now): the next attempt is counted on, so it is spaced again.
+    await t.redis.hset(key, 'next', 0);
+    expect((await login(agent.email, 'wrong')).status).toBe(401);
+    expect((await login(agent.email, 'wrong')).status).toBe(429);
+  });
 });
 
 async function failuresKey(t: TestApp, email: string): Promise<string> {

@@ -8,6 +8,14 @@ const WINDOW_MS = 15 * 60_000;
 const FREE_FAILURES = 5;
 /** The longest wait between attempts, so nobody can shut an account out for longer. */
 const MAX_DELAY_MS = 15 * 60_000;
+/**
+ * How long the count is kept past the wait once the wait reaches its cap: sustained guessing
+ * stays at one attempt per MAX_DELAY_MS (four an hour) instead of earning 5 free failures again
+ * by pausing. (The count lasted max(WINDOW_MS, wait): at the cap both are 15 minutes, so it was
+ * gone the moment the next turn came, and a pause of 15 minutes at any point also reset it:
+ * some forty guesses an hour.) A success still resets it at once.
+ */
+const CAP_HOLD_MS = 24 * 3600_000;
 /** Redis slower than this (down, reconnecting) does not hold sign-ins up: see fallback(). */
 const REDIS_TIMEOUT_MS = 1000;
 
@@ -28,7 +36,11 @@ if n >= tonumber(ARGV[2]) then
   delay = math.min(1000 * 2 ^ (n - tonumber(ARGV[2])), tonumber(ARGV[3]))
   redis.call('HSET', KEYS[1], 'next', now + delay)
 end
-redis.call('PEXPIRE', KEYS[1], math.max(tonumber(ARGV[1]), delay))
+-- Kept a window past the wait (a pause the length of the wait no longer wipes the count),
+-- and a day past it at the cap (CAP_HOLD_MS).
+local hold = tonumber(ARGV[1])
+if delay >= tonumber(ARGV[3]) then hold = tonumber(ARGV[4]) end
+redis.call('PEXPIRE', KEYS[1], delay + hold)
 return 0`;
 
 /**
@@ -55,7 +67,9 @@ export class LoginSlowdown {
   takeTurn(email: string, device: string | null = null): Promise<number> {
     return this.fallback(0, async () => {
       const { redis, key } = await this.target(email, device);
-      return Number(await redis.runCommand(TURN, [key, WINDOW_MS, FREE_FAILURES, MAX_DELAY_MS]));
+      return Number(
+        await redis.runCommand(TURN, [key, WINDOW_MS, FREE_FAILURES, MAX_DELAY_MS, CAP_HOLD_MS]),
+      );
     });
   }
 
