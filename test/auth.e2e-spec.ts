@@ -1,4 +1,5 @@
 import { JwtService } from '@nestjs/jwt';
+import * as argon2 from 'argon2';
 import { createTestApp, TEST_JWT_SECRET, TestApp } from './support/test-app';
 import { PASSWORD, registerAgent, registerCompany, uniqueEmail } from './support/factories';
 import { waitForLockWaiters, withRowsHeld } from './support/row-locks';
@@ -117,6 +118,36 @@ describe('auth: register, login, me, refresh, logout', () => {
       .expect(401);
     expect(wrong.body.error.code).toBe('INVALID_CREDENTIALS');
     expect(unknown.body.error.message).toBe(wrong.body.error.message);
+  });
+
+  it("makes a hash of older argon2 settings again with today's at the next sign-in", async () => {
+    const agent = await registerAgent(t);
+    const hashOf = async () =>
+      (await t.db.query('SELECT password_hash FROM users WHERE id = $1', [agent.id]))[0]
+        .password_hash as string;
+    const today = await hashOf();
+    expect(today).toContain('m=19456,t=2,p=1');
+    // Made before ARGON2_MEMORY_KIB and ARGON2_TIME_COST were raised: weaker, and verified
+    // faster than the decoy an unknown email is checked against.
+    const older = await argon2.hash(PASSWORD, {
+      type: argon2.argon2id,
+      memoryCost: 4096,
+      timeCost: 1,
+    });
+    await t.db.query('UPDATE users SET password_hash = $2 WHERE id = $1', [agent.id, older]);
+    await t.http
+      .post('/v1/auth/login')
+      .send({ email: agent.email, password: PASSWORD })
+      .expect(200);
+    const rehashed = await hashOf();
+    expect(rehashed).not.toBe(older);
+    expect(rehashed).toContain('m=19456,t=2,p=1');
+    // Left alone when it is today's.
+    await t.http
+      .post('/v1/auth/login')
+      .send({ email: agent.email, password: PASSWORD })
+      .expect(200);
+    expect(await hashOf()).toBe(rehashed);
   });
 
   it('rejects tampered, foreign-signed and expired access tokens', async () => {

@@ -84,6 +84,7 @@ export class AuthService {
       throw new DomainError('INVALID_CREDENTIALS', 'Email or password is incorrect');
     }
     await this.slowdown.succeeded(input.email, device);
+    await this.users.rehashIfStale(found, input.password);
     const refreshToken = await this.db.transaction((em) => this.refreshTokens.issue(em, found.id));
     const user = await this.users.findById(found.id);
     if (!user) throw new DomainError('INVALID_CREDENTIALS', 'Email or password is incorrect');

@@ -26,6 +26,19 @@ export class PasswordHasher implements OnModuleInit {
     return argon2.hash(password, this.options);
   }
 
+  /**
+   * Whether the hash was made with other settings than today's (ARGON2_MEMORY_KIB and
+   * ARGON2_TIME_COST raised since): verified faster than the decoy, it told existing accounts
+   * from unknown emails by timing, and it stayed as weak as when it was made.
+   */
+  isStale(hash: string): boolean {
+    try {
+      return argon2.needsRehash(hash, this.options);
+    } catch {
+      return false; // not an argon2 hash we can read: verify refused it already
+    }
+  }
+
   async verify(hash: string | null, password: string): Promise<boolean> {
     try {
       const ok = await argon2.verify(hash ?? this.decoyHash, password);

@@ -23,6 +23,10 @@ export class UsersRepository {
       .getOne();
   }
 
+  async setPasswordHash(em: EntityManager, id: string, passwordHash: string): Promise<void> {
+    await em.getRepository(User).update({ id }, { passwordHash });
+  }
+
   findById(em: EntityManager, id: string): Promise<User | null> {
     return em.getRepository(User).findOneBy({ id });
   }

@@ -48,6 +48,15 @@ export class UsersService {
     return this.users.withPasswordHashByEmail(this.db.manager, normalizeEmail(email));
   }
 
+  /**
+   * After a sign-in whose password checked out: a hash made with older argon2 settings is made
+   * again with today's, from the password just given (the only moment it is known).
+   */
+  async rehashIfStale(user: Credentials, password: string): Promise<void> {
+    if (!user.passwordHash || !this.hasher.isStale(user.passwordHash)) return;
+    await this.users.setPasswordHash(this.db.manager, user.id, await this.hasher.hash(password));
+  }
+
   async findById(id: string): Promise<User | null> {
     return this.users.findById(this.db.manager, id);
   }
