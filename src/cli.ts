@@ -17,7 +17,8 @@ import { StripeEventsService } from './modules/payouts/stripe-events.service';
 import { PayoutAccountRefresh } from './modules/payouts/payout-account-refresh.service';
 import { UsersService } from './modules/users/users.service';
 import { WebhookSecrets } from './modules/webhooks/webhook-secrets.service';
-import { StaffPasswordInput, StaffUserInput } from './cli/staff-user.input';
+import { StaffPasswordInput, StaffUserInput, UserEmailInput } from './cli/staff-user.input';
+import { AuthService } from './modules/auth/auth.service';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 
@@ -26,6 +27,10 @@ const USAGE = `Usage: npm run cli -- <command> [options]
 Commands:
   users:create --role finance|admin --email <email>
       Creates a staff user. The password comes from HANDOFF_PASSWORD, or is asked for.
+  users:set-password --email <email>
+      Sets any user's password (lost, or leaked) as users:create takes it, and signs the user
+      out everywhere: every login ends and its event streams close (an access token already
+      issued works on other routes until it expires, JWT_ACCESS_TTL_SECONDS).
   jobs:ping [--timeout <seconds>]
       Sends a job through outbox → relay → queue → worker and waits for it (needs a worker).
   stripe:replay
@@ -69,6 +74,14 @@ async function readPassword(): Promise<string> {
   return first;
 }
 
+/** The password, held to sign-up's rule: sign-in refuses any other. */
+async function readValidPassword(): Promise<string> {
+  const password = await readPassword();
+  const problems = validateSync(plainToInstance(StaffPasswordInput, { password }));
+  if (problems.length > 0) throw validationExceptionFactory(problems);
+  return password;
+}
+
 async function main(): Promise<number> {
   const { positionals, values } = parseArgs({
     allowPositionals: true,
@@ -86,6 +99,7 @@ async function main(): Promise<number> {
     !command ||
     ![
       'users:create',
+      'users:set-password',
       'jobs:ping',
       'stripe:replay',
       'stripe:fetch-events',
@@ -122,8 +136,11 @@ async function main(): Promise<number> {
       );
     }
   }
-  if (command === 'users:create') {
-    const input = plainToInstance(StaffUserInput, { role: values.role, email: values.email });
+  if (command === 'users:create' || command === 'users:set-password') {
+    const input =
+      command === 'users:create'
+        ? plainToInstance(StaffUserInput, { role: values.role, email: values.email })
+        : plainToInstance(UserEmailInput, { email: values.email });
     const errors = validateSync(input);
     if (errors.length > 0) throw validationExceptionFactory(errors);
   }
@@ -136,13 +153,19 @@ async function main(): Promise<number> {
   );
   try {
     if (command === 'users:create') {
-      const password = await readPassword();
-      const problems = validateSync(plainToInstance(StaffPasswordInput, { password }));
-      if (problems.length > 0) throw validationExceptionFactory(problems);
+      const password = await readValidPassword();
       const user = await app
         .get(UsersService)
         .createStaff(values.email!, password, values.role as 'finance' | 'admin');
       process.stdout.write(`Created ${user.role} ${user.email} (${user.id})\n`);
+    } else if (command === 'users:set-password') {
+      const password = await readValidPassword();
+      const user = await app.get(UsersService).setPassword(values.email!, password);
+      if (!user) throw new DomainError('NOT_FOUND', `No user has the email ${values.email}`);
+      const ended = await app.get(AuthService).signOutEverywhere(user.id);
+      process.stdout.write(
+        `Set the password of ${user.role} ${user.email} (${user.id}); ended ${ended} login(s)\n`,
+      );
     } else if (command === 'stripe:replay') {
       const n = await app.get(StripeEventsService).replayUnprocessed();
       process.stdout.write(`Sent ${n} Stripe event(s) not applied yet to their jobs again\n`);

@@ -1,3 +1,4 @@
+import * as argon2 from 'argon2';
 import { Queue } from 'bullmq';
 import { request } from 'node:http';
 import { chmodSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -428,6 +429,66 @@ describe('processes', () => {
       const { rows } = await db.query('SELECT role FROM users WHERE email = $1', [email]);
       await db.end();
       expect(rows).toEqual([{ role: 'finance' }]);
+    });
+
+    it('users:set-password sets any user’s password and ends its logins; an unknown email is refused', async () => {
+      const email = uniqueEmail('leaked');
+      const create = track(
+        runBuilt('cli.js', { ...env, HANDOFF_PASSWORD: PASSWORD }, [
+          'users:create',
+          '--role',
+          'admin',
+          '--email',
+          email,
+        ]),
+      );
+      expect(await create.exited).toBe(0);
+      const db = new Client({ connectionString: databaseUrl(name) });
+      await db.connect();
+      try {
+        const {
+          rows: [user],
+        } = await db.query('SELECT id, password_hash FROM users WHERE email = $1', [email]);
+        // Two logins, as sign-ins on two devices leave them.
+        for (const family of [crypto.randomUUID(), crypto.randomUUID()]) {
+          await db.query(
+            `INSERT INTO refresh_tokens (user_id, family_id, token_hash, expires_at, login_at)
+             VALUES ($1, $2, 'x', now() + interval '1 day', now())`,
+            [user.id, family],
+          );
+        }
+        const fresh = 'a brand new passphrase';
+        const set = track(
+          runBuilt('cli.js', { ...env, HANDOFF_PASSWORD: fresh }, [
+            'users:set-password',
+            '--email',
+            email.toUpperCase(),
+          ]),
+        );
+        expect(await set.exited).toBe(0);
+        expect(set.output()).toContain(`Set the password of admin ${email}`);
+        expect(set.output()).toContain('ended 2 login(s)');
+        const { rows } = await db.query(
+          `SELECT u.password_hash, count(t.*) FILTER (WHERE t.revoked_at IS NULL)::int AS live
+             FROM users u LEFT JOIN refresh_tokens t ON t.user_id = u.id
+            WHERE u.id = $1 GROUP BY u.password_hash`,
+          [user.id],
+        );
+        expect(rows[0].live).toBe(0);
+        expect(await argon2.verify(rows[0].password_hash, fresh)).toBe(true);
+        expect(await argon2.verify(rows[0].password_hash, PASSWORD)).toBe(false);
+      } finally {
+        await db.end();
+      }
+      const unknown = track(
+        runBuilt('cli.js', { ...env, HANDOFF_PASSWORD: PASSWORD }, [
+          'users:set-password',
+          '--email',
+          uniqueEmail('nobody'),
+        ]),
+      );
+      expect(await unknown.exited).toBe(1);
+      expect(unknown.output()).toContain('No user has the email');
     });
 
     it('creates and migrates no database: one missing or not migrated is refused, saying so', async () => {

@@ -13,5 +13,8 @@ export class StaffUserInput {
   email: string;
 }
 
+/** The user `users:set-password` names. */
+export class UserEmailInput extends PickType(StaffUserInput, ['email'] as const) {}
+
 /** The password `users:create` reads, held to sign-up's rule: sign-in refuses any other. */
 export class StaffPasswordInput extends PickType(RegisterDto, ['password'] as const) {}

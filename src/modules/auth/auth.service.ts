@@ -113,6 +113,16 @@ export class AuthService {
     if (userId) await this.hub.endStreamsOf(userId);
   }
 
+  /**
+   * Ends every login of the user and its event streams (its access tokens open no new one; REST
+   * routes take them until they expire, JWT_ACCESS_TTL_SECONDS). Returns the logins ended.
+   */
+  async signOutEverywhere(userId: string): Promise<number> {
+    const ended = await this.refreshTokens.revokeAllOf(userId);
+    await this.hub.endStreamsOf(userId);
+    return ended;
+  }
+
   private async issued(user: AccountOf<UsersService>, refreshToken: string): Promise<Issued> {
     return {
       user: toUserDto(user),

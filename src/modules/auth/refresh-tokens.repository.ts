@@ -89,6 +89,16 @@ export class RefreshTokensRepository {
     );
   }
 
+  /** The logins (families) of the user with a token not revoked yet. */
+  async liveFamiliesOf(em: EntityManager, userId: string): Promise<string[]> {
+    const rows: { family_id: string }[] = await em.query(
+      `SELECT DISTINCT family_id FROM refresh_tokens WHERE user_id = $1 AND revoked_at IS NULL
+        ORDER BY family_id`,
+      [userId],
+    );
+    return rows.map((r) => r.family_id);
+  }
+
   /** Revokes every still-valid token of the family. */
   async revokeFamily(em: EntityManager, familyId: string): Promise<void> {
     await em.update(RefreshToken, { familyId, revokedAt: IsNull() }, { revokedAt: () => 'now()' });

@@ -118,6 +118,22 @@ export class RefreshTokensService {
     });
   }
 
+  /**
+   * Ends every login of the user (a password set by an operator, a leak): each under its
+   * family's lock, in id order, as a rotation takes it, so a refresh committing meanwhile has no
+   * successor outlive this. Returns how many logins were ended.
+   */
+  async revokeAllOf(userId: string): Promise<number> {
+    return this.db.transaction(async (em) => {
+      const families = await this.tokens.liveFamiliesOf(em, userId);
+      for (const familyId of families) {
+        await this.tokens.lockFamily(em, familyId);
+        await this.tokens.revokeFamily(em, familyId);
+      }
+      return families.length;
+    });
+  }
+
   private alive(em: EntityManager, familyId: string): Promise<boolean> {
     const maxDays = this.config.get('REFRESH_SESSION_MAX_DAYS', { infer: true });
     return this.tokens.familyAlive(em, familyId, maxDays);

@@ -57,6 +57,17 @@ export class UsersService {
     await this.users.setPasswordHash(this.db.manager, user.id, await this.hasher.hash(password));
   }
 
+  /**
+   * Sets the password of the user with this email (an operator's CLI, for a user who lost it or
+   * whose password leaked); null when no user has it. The caller ends its logins.
+   */
+  async setPassword(email: string, password: string): Promise<User | null> {
+    const user = await this.users.withPasswordHashByEmail(this.db.manager, normalizeEmail(email));
+    if (!user) return null;
+    await this.users.setPasswordHash(this.db.manager, user.id, await this.hasher.hash(password));
+    return user;
+  }
+
   async findById(id: string): Promise<User | null> {
     return this.users.findById(this.db.manager, id);
   }
