@@ -32,6 +32,9 @@ export class SeatHistoryIndexes1796540000000 implements MigrationInterface {
 
   async up(q: QueryRunner): Promise<void> {
     await createIndexesConcurrently(q, INDEXES);
+    // Statistics for the new expression at once, not at autovacuum's next pass: without them
+    // the planner guesses its range and may keep scanning the table.
+    await q.query('ANALYZE shift_claims');
   }
 
   async down(q: QueryRunner): Promise<void> {

@@ -213,11 +213,12 @@ describe('payout run survives a worker killed mid-run', () => {
     expect(rec.body.counts).toMatchObject({ matched: 1, amount_mismatch: 0 });
   });
 
-  it('looks for the transfer before a first send a day after its run began: a restore took back a line paid in the lost window', async () => {
+  it('looks for the transfer before a first send nearly a day after its draft: a restore took back a line paid in the lost window', async () => {
     const { agent, account, runId, lineId, execute } = await oneLineRun('PLN', 2500);
     await execute();
-    // Paid in the window a database restore lost, under a key Stripe has forgotten since: the
-    // restored line is pending, never attempted, in a run executing for more than a day.
+    // Paid in the window a database restore lost, under a key Stripe may have forgotten since
+    // (it keeps them 24 h at least): the restored line is pending, never attempted, drafted 23 h
+    // ago and more (its run approved again after the restore, or executing since).
     await fake.client().transfers.create({
       amount: 2500,
       currency: 'pln',
@@ -226,8 +227,8 @@ describe('payout run survives a worker killed mid-run', () => {
       metadata: { payoutLineId: lineId, runId, agentId: agent.id },
     });
     await t.db.query(
-      `UPDATE payout_runs SET executed_at = now() - interval '25 hours' WHERE id = $1`,
-      [runId],
+      `UPDATE payout_lines SET created_at = now() - interval '23 hours 1 minute' WHERE id = $1`,
+      [lineId],
     );
     const job = { attemptsMade: 0, opts: { attempts: 12 } } as unknown as Job;
     await expect(t.app.get(PayoutLineHandler).handle({ lineId }, job)).resolves.toEqual({

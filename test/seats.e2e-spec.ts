@@ -6,7 +6,6 @@ import { createStaff, registerAgent, registerCompany, SignedIn } from './support
 import { inMinutes, moveShift, nearItsEnd, postShift, setProfile } from './support/shifts';
 import { createTestApp, TestApp } from './support/test-app';
 import type { EntityManager, QueryRunner } from 'typeorm';
-import { randomUUID } from 'node:crypto';
 import { ShiftClaimViewsRepository } from '../src/modules/shifts/shift-claim-views.repository';
 import { waitForLockWaiters, whileAgentHeld, withRowsHeld } from './support/row-locks';
 import { waitUntil } from './support/wait-for';
@@ -1079,11 +1078,27 @@ describe('seat history reads', () => {
     });
 
   it('reads the platform reliability and a company’s worked seats by index', async () => {
+    // Two years of one agent's worked seats, a few days apart, analysed as a live database's
+    // would be: the last 30 days are a small part of them.
+    const company = await registerCompany(t, 'History Co');
+    const shift = await postShift(t, company, window(60, 2));
+    const agent = await registerAgent(t);
+    await t.db.query(
+      `INSERT INTO shift_claims (shift_id, agent_id, company_id, period, status, check_in_deadline,
+                                 claimed_at, checked_in_at, checked_out_at, completed_at)
+       SELECT $1, $2, $3, tstzrange(d, d + interval '2 hours'), s, d, d, d,
+              d + interval '1 hour', CASE WHEN s = 'completed' THEN d + interval '2 hours' END
+         FROM generate_series(1, 3000) AS n,
+              LATERAL (SELECT now() - make_interval(hours => n * 6) AS d,
+                              CASE WHEN n % 5 = 0 THEN 'left_early' ELSE 'completed' END AS s) x`,
+      [shift.id, agent.id, company.companyId],
+    );
+    await t.db.query('ANALYZE shift_claims');
     const views = t.app.get(ShiftClaimViewsRepository);
     const reliability = await planOf((em) => views.platformReliability(em, 30, 120));
     expect(reliability).toContain('ix_shift_claims_ended');
     const history = await planOf((em) =>
-      views.companyHistory(em, [randomUUID()], new Date(Date.now() - 30 * 86_400_000)),
+      views.companyHistory(em, [company.companyId!], new Date(Date.now() - 30 * 86_400_000)),
     );
     expect(history).toContain('ix_shift_claims_company_completed');
     expect(history).toContain('ix_shift_claims_company_left_early');

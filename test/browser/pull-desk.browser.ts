@@ -128,15 +128,20 @@ test('an agent on a pull shift: waitlist, countdown, claim-next, a break, a with
   const { data: held } = await company.bot.GET('/v1/escalations/{externalId}', {
     params: { path: { externalId: first } },
   });
-  const bodies: string[] = [];
-  let cursor: string | undefined;
-  do {
-    const read = await company.bot.GET('/v1/tickets/{id}/messages', {
-      params: { path: { id: held!.id }, query: { limit: 100, cursor } },
-    });
-    bodies.push(...read.data!.items.map((m) => m.body));
-    cursor = read.data!.nextCursor ?? undefined;
-  } while (cursor);
+  /** Every message the bot can read of the ticket, all pages. */
+  const botReads = async () => {
+    const bodies: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const read = await company.bot.GET('/v1/tickets/{id}/messages', {
+        params: { path: { id: held!.id }, query: { limit: 100, cursor } },
+      });
+      bodies.push(...read.data!.items.map((m) => m.body));
+      cursor = read.data!.nextCursor ?? undefined;
+    } while (cursor);
+    return bodies;
+  };
+  const bodies = await botReads();
   expect(bodies.filter((b) => b === 'Checking your order now.')).toHaveLength(1);
 
   // An internal note: shown to the agent as one, never handed to the bot.
@@ -148,10 +153,10 @@ test('an agent on a pull shift: waitlist, countdown, claim-next, a break, a with
     .getByRole('listitem')
     .filter({ hasText: 'Order 1182 was refunded twice.' });
   await expect(note.getByText('Internal note')).toBeVisible();
-  const botRead = await company.bot.GET('/v1/tickets/{id}/messages', {
-    params: { path: { id: held!.id }, query: { limit: 100 } },
-  });
-  expect(botRead.data!.items.map((m) => m.body)).not.toContain('Order 1182 was refunded twice.');
+  const afterNote = await botReads();
+  // Every page read (the message sent just before is on the last one), the note on none.
+  expect(afterNote).toContain('Checking your order now.');
+  expect(afterNote).not.toContain('Order 1182 was refunded twice.');
 
   // Released without a reason: the API's 400 shows under the field it names.
   await page.getByRole('tab', { name: 'Release' }).click();

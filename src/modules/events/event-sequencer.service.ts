@@ -32,6 +32,8 @@ export class EventSequencer implements OnApplicationBootstrap, OnModuleDestroy {
   private listener: Client | null = null;
   private wake: (() => void) | null = null;
   private dirty = false;
+  /** Sleeping after a failed pass: only the poll's end (or a stop) ends it. */
+  private pausing = false;
   private lastPrune = 0;
   /** The hourly prune under way, beside the positioning (never in its way). */
   private pruning: Promise<void> | null = null;
@@ -120,7 +122,11 @@ export class EventSequencer implements OnApplicationBootstrap, OnModuleDestroy {
       }
       // A failed pass always waits: failing fast while events keep being written (each one
       // wakes it), it looped without a pause.
-      if ((failed || (done < BATCH_SIZE && !this.dirty)) && !this.stopped) await this.sleep(pollMs);
+      if ((failed || (done < BATCH_SIZE && !this.dirty)) && !this.stopped) {
+        this.pausing = failed;
+        await this.sleep(pollMs);
+        this.pausing = false;
+      }
     }
   }
 
@@ -137,9 +143,10 @@ export class EventSequencer implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   private onNotification(): void {
-    // A wake-up during a pass runs another pass right after it.
+    // A wake-up during a pass runs another pass right after it; one during the pause after a
+    // failed pass waits for the pause's end (each commit woke a failing pass again).
     this.dirty = true;
-    this.wake?.();
+    if (!this.pausing) this.wake?.();
   }
 
   private async ensureListening(): Promise<void> {

@@ -168,7 +168,8 @@ export class EventStream {
     if (!this.res.writableFinished) {
       setTimeout(() => this.res.destroy(), END_FLUSH_MS).unref();
     }
-    for (const listener of this.closeListeners) listener(reason);
+    // A copy: a listener may take itself off as it runs (a replay's wait for the socket).
+    for (const listener of [...this.closeListeners]) listener(reason);
   }
 
   /** Whether the socket took the frame without going over its buffer. */

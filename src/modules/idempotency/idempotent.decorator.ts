@@ -12,8 +12,9 @@ import { ReplayedAnswerFilter } from './idempotency-outcomes';
 import { readIdempotencyKey } from './idempotency-request';
 
 /**
- * Marks a POST that creates something: it accepts an Idempotency-Key header with Stripe's
- * semantics (see the idempotency module). The OpenAPI document reads the same metadata to
+ * Marks a route that creates something, or whose repeat would do something else (a seat's
+ * cancel): it accepts an Idempotency-Key header with Stripe's semantics (see the idempotency
+ * module). The OpenAPI document reads the same metadata to
  * declare the header and its 409 codes.
  *
  * `required`: for a route where nothing in the body tells a retry from a second request (a

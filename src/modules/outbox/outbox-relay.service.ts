@@ -59,6 +59,8 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
   private wake: (() => void) | null = null;
   /** A row committed during a pass (its NOTIFY had no sleep to end): one more pass at once. */
   private dirty = false;
+  /** Sleeping after a failed pass: only the poll's end (or a stop) ends it. */
+  private pausing = false;
   private lastPrune = 0;
   /** The hourly prune under way, beside the relay (never in its way). */
   private pruning: Promise<void> | null = null;
@@ -164,7 +166,9 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
       // poll (OUTBOX_POLL_MS) for nothing. A failed pass always waits: failing fast under
       // steady writes, it looped without a pause.
       if (failed || (relayed < BATCH_SIZE && !this.dirty)) {
+        this.pausing = failed;
         if (!this.stopped) await this.sleep(pollMs);
+        this.pausing = false;
       }
     }
   }
@@ -188,7 +192,8 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
     });
     client.on('notification', () => {
       this.dirty = true;
-      this.wake?.();
+      // Not during the pause after a failed pass: each commit woke a failing pass again.
+      if (!this.pausing) this.wake?.();
     });
     client.on('error', (e) => {
       this.logger.warn(

@@ -16,10 +16,10 @@ export type SendingLine = PayoutLineRow & {
    */
   sent_recently?: boolean | null;
   /**
-   * Whether its run began executing longer ago than Stripe keeps keys (lockForSending): a line
-   * never attempted that long after is one a database restore took back (PayoutLineHandler).
+   * Whether it was drafted so long ago that Stripe may have forgotten its key (lockForSending):
+   * a line first sent that late may be one a database restore took back (PayoutLineHandler).
    */
-  run_past_key_expiry?: boolean | null;
+  drafted_long_ago?: boolean | null;
 };
 
 /**

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { PayoutRunRow } from './payout-runs.repository';
 import { changedRows } from '../../database/sql';
-import { KEY_EXPIRY_MS } from '../stripe/stripe-errors';
+import { KEY_EXPIRY_MS, KEY_MAY_BE_FORGOTTEN_MS } from '../stripe/stripe-errors';
 import { PayoutLineRow } from './payout-lines.repository';
 
 /** A line as it is sent: its account's state and its run's minimum read with it. */
@@ -12,8 +12,8 @@ export type SendableLine = PayoutLineRow & {
   key_expired: boolean | null;
   /** Whether its latest attempt began too recently to be past sending (lockForSending). */
   sent_recently: boolean | null;
-  /** Whether its run began executing KEY_EXPIRY_MS ago or more (lockForSending). */
-  run_past_key_expiry: boolean | null;
+  /** Whether it was drafted KEY_MAY_BE_FORGOTTEN_MS ago or more (lockForSending). */
+  drafted_long_ago: boolean | null;
   /** bigint as text; null for runs drafted before runs kept it. */
   minimum_minor: string | null;
   /** The Stripe its run was drafted against (assertSameStripe). */
@@ -60,13 +60,13 @@ export class PayoutLineSendingRepository {
                 AS key_expired,
               l.sending_at > clock_timestamp() - make_interval(secs => $3::float8)
                 AS sent_recently,
-              r.executed_at <= clock_timestamp() - make_interval(secs => $2::float8)
-                AS run_past_key_expiry,
+              l.created_at <= clock_timestamp() - make_interval(secs => $4::float8)
+                AS drafted_long_ago,
               r.minimum_minor, r.stripe_mode
          FROM payout_lines l JOIN payout_runs r ON r.id = l.run_id
         WHERE l.id = $1 AND r.status IN ('executing', 'completed_with_failures')
           FOR UPDATE OF l`,
-      [lineId, KEY_EXPIRY_MS / 1000, sendSeconds],
+      [lineId, KEY_EXPIRY_MS / 1000, sendSeconds, KEY_MAY_BE_FORGOTTEN_MS / 1000],
     );
     return row;
   }

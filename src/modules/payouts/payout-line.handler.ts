@@ -140,11 +140,12 @@ export class PayoutLineHandler implements HandlesJob<'payout.line'> {
     let transfer: Stripe.Transfer;
     try {
       // Not the first attempt: a transfer may exist from an earlier one (its key may even have
-      // expired at Stripe after 24 h), so look before sending. Nor a first attempt a day or
-      // more after its run began executing: lines are sent within minutes, so it is one a
-      // database restore took back, which may have been paid in the lost window under a key
-      // Stripe has forgotten since (sent again under it, the agent was paid twice).
-      const mayExist = line.attempts > 0 || line.run_past_key_expiry === true;
+      // expired at Stripe after 24 h), so look before sending. Nor a first attempt of a line
+      // drafted nearly a day ago or more (its key is fixed at the draft): it may be one a
+      // database restore took back, paid in the lost window under a key Stripe has forgotten
+      // since (sent again under it, the agent was paid twice). A run approved that late pays
+      // one lookup a line; one approved within the day, none.
+      const mayExist = line.attempts > 0 || line.drafted_long_ago === true;
       const existing = mayExist ? await this.transferLookup.lookUp(line) : null;
       if (!existing && line.key_expired === true) {
         // None, under a key Stripe has forgotten: nothing binds the line to the amount fixed a

@@ -28,6 +28,12 @@ export const wasReplayed = (e: Stripe.errors.StripeError): boolean =>
 
 /** Stripe prunes idempotency keys at least 24 h old; an hour's margin past that. */
 export const KEY_EXPIRY_MS = 25 * 3_600_000;
+/**
+ * From when Stripe may have forgotten a key: it keeps them at least 24 h; an hour to spare the
+ * other way (a payout line first sent this long after its key was fixed looks for its transfer
+ * first).
+ */
+export const KEY_MAY_BE_FORGOTTEN_MS = 23 * 3_600_000;
 
 /**
  * Creates an object that moves no money (a customer, a connected account) under `key`; when

@@ -23,8 +23,16 @@ export class UsersRepository {
       .getOne();
   }
 
-  async setPasswordHash(em: EntityManager, id: string, passwordHash: string): Promise<void> {
-    await em.getRepository(User).update({ id }, { passwordHash });
+  /** Sets the hash; with `was`, only if the hash is still that one (a rehash at sign-in). */
+  async setPasswordHash(
+    em: EntityManager,
+    id: string,
+    passwordHash: string,
+    was?: string,
+  ): Promise<void> {
+    await em
+      .getRepository(User)
+      .update(was === undefined ? { id } : { id, passwordHash: was }, { passwordHash });
   }
 
   findById(em: EntityManager, id: string): Promise<User | null> {

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { Actor, UserRole } from '../../common/auth/actor';
@@ -32,6 +32,8 @@ export const normalizeEmail = (email: string) => email.trim().toLowerCase();
 
 @Injectable()
 export class UsersService {
+  private readonly logger = new Logger(UsersService.name);
+
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly hasher: PasswordHasher,
@@ -54,7 +56,15 @@ export class UsersService {
    */
   async rehashIfStale(user: Credentials, password: string): Promise<void> {
     if (!user.passwordHash || !this.hasher.isStale(user.passwordHash)) return;
-    await this.users.setPasswordHash(this.db.manager, user.id, await this.hasher.hash(password));
+    try {
+      // Only over the hash the password was checked against: one set meanwhile (a new password
+      // from the CLI) is not overwritten with the old password's.
+      const hash = await this.hasher.hash(password);
+      await this.users.setPasswordHash(this.db.manager, user.id, hash, user.passwordHash);
+    } catch (e) {
+      // The sign-in stands: the next one tries again.
+      this.logger.warn({ err: e, userId: user.id }, 'password not rehashed; next sign-in');
+    }
   }
 
   /**
