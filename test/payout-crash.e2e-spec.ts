@@ -79,6 +79,20 @@ describe('payout run survives a worker killed mid-run', () => {
     return { agent, account, runId, lineId: draft.body.lines[0].id as string, execute, maker };
   };
 
+  /** A transfer Stripe holds for the line, as the line's job makes one (made by an earlier key). */
+  const transferAtStripe = (
+    line: { agent: SignedIn; account: string; runId: string; lineId: string },
+    amount: number,
+    currency: string,
+  ) =>
+    fake.client().transfers.create({
+      amount,
+      currency,
+      destination: line.account,
+      transfer_group: `run_${line.runId}`,
+      metadata: { payoutLineId: line.lineId, runId: line.runId, agentId: line.agent.id },
+    });
+
   it('sends again a line still pending when its job gave up; nothing else', async () => {
     const { runId, lineId, execute } = await oneLineRun('DKK', 2500);
     const handler = t.app.get(PayoutLineHandler);
@@ -180,13 +194,7 @@ describe('payout run survives a worker killed mid-run', () => {
     const { agent, account, runId, lineId, execute, maker } = await oneLineRun('SEK', 2500);
     await execute();
     // A transfer an earlier key made for the line, for another amount; this attempt finds it.
-    await fake.client().transfers.create({
-      amount: 2000,
-      currency: 'sek',
-      destination: account,
-      transfer_group: `run_${runId}`,
-      metadata: { payoutLineId: lineId, runId, agentId: agent.id },
-    });
+    await transferAtStripe({ agent, account, runId, lineId }, 2000, 'sek');
     await t.db.query(`UPDATE payout_lines SET attempts = 1 WHERE id = $1`, [lineId]);
     const job = { attemptsMade: 1, opts: { attempts: 12 } } as unknown as Job;
     await expect(t.app.get(PayoutLineHandler).handle({ lineId }, job)).resolves.toEqual({
@@ -219,13 +227,7 @@ describe('payout run survives a worker killed mid-run', () => {
     // Paid in the window a database restore lost, under a key Stripe may have forgotten since
     // (it keeps them 24 h at least): the restored line is pending, never attempted, drafted 23 h
     // ago and more (its run approved again after the restore, or executing since).
-    await fake.client().transfers.create({
-      amount: 2500,
-      currency: 'pln',
-      destination: account,
-      transfer_group: `run_${runId}`,
-      metadata: { payoutLineId: lineId, runId, agentId: agent.id },
-    });
+    await transferAtStripe({ agent, account, runId, lineId }, 2500, 'pln');
     await t.db.query(
       `UPDATE payout_lines SET created_at = now() - interval '23 hours 1 minute' WHERE id = $1`,
       [lineId],
