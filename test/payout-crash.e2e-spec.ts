@@ -3,6 +3,9 @@ import { randomUUID } from 'node:crypto';
 import { FakeStripe } from '../src/modules/stripe/fake-stripe.server';
 import { MAX_LINE_RESENDS, PayoutLineHandler } from '../src/modules/payouts/payout-line.handler';
 import { PayoutRunEvents } from '../src/modules/payouts/payout-run-events';
+import { StripeEventHandler } from '../src/modules/payouts/stripe-event.handler';
+import { StripeEventsService } from '../src/modules/payouts/stripe-events.service';
+import type Stripe from 'stripe';
 import { postStripeEvent } from './support/billing';
 import { createStaff, registerAgent, SignedIn } from './support/factories';
 import { fund, onboarded } from './support/money';
@@ -331,6 +334,24 @@ describe('payout run survives a worker killed mid-run', () => {
     });
     expect(refunded).toEqual({ received: true, duplicate: false, ignored: true });
     expect(await t.db.query('SELECT 1 FROM stripe_events WHERE id = $1', [refundId])).toEqual([]);
+    // One stored before the endpoint ignored them is marked done, not retried for days.
+    const storedId = `evt_${randomUUID()}`;
+    await t.app.get(StripeEventsService).record({
+      id: storedId,
+      object: 'event',
+      type: 'charge.refunded',
+      created: Math.floor(Date.now() / 1000),
+      account: acct,
+      livemode: false,
+      data: { object: { id: 'py_on_the_agent_side', object: 'charge' } },
+    } as unknown as Stripe.Event);
+    await expect(t.app.get(StripeEventHandler).handle({ eventId: storedId })).resolves.toEqual({
+      applied: false,
+    });
+    const [stored] = await t.db.query('SELECT processed_at FROM stripe_events WHERE id = $1', [
+      storedId,
+    ]);
+    expect(stored.processed_at).toBeInstanceOf(Date);
   });
 
   it('pays every line exactly once; the ledger and Stripe agree', async () => {

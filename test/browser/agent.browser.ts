@@ -1,7 +1,10 @@
 import { expect, test } from '@playwright/test';
 import { randomUUID } from 'node:crypto';
 import {
+  checkedInOnLiveShift,
   createStaff,
+  escalate,
+  offerState,
   PASSWORD,
   payableAgent,
   postShift,
@@ -283,4 +286,34 @@ test('an offer declined does not make the one before it be announced as new', as
   // The older offer was on screen all along: no news, so nothing new is said.
   await expect(page.getByRole('article', { name: 'Offer: Parcel lost in transit' })).toBeVisible();
   await expect(said).not.toHaveText(/Parcel lost in transit/);
+});
+
+test('an agent declines a real offer, saying why: the offer goes, and the ticket waits, open', async ({
+  page,
+}) => {
+  const company = await signUpCompany(`Customs Co ${randomUUID().slice(0, 6)}`);
+  const agent = await signUpAgent('Dee Decline');
+  await checkedInOnLiveShift(company, agent, { routing: 'push', title: 'Offers desk' });
+  await signInPage(page, agent.email, '/agent/desk');
+  const externalId = `conv-${Date.now()}-decline`;
+  await escalate(company, externalId, 'Parcel stuck at customs');
+  const card = page.getByRole('article', { name: 'Offer: Parcel stuck at customs' });
+  await expect(card)
+    .toBeVisible({ timeout: 30_000 })
+    .catch(async (e: Error) => {
+      throw new Error(`${e.message}\nticket and offers: ${await offerState(externalId)}`);
+    });
+  await card.getByRole('button', { name: 'Decline' }).click();
+  await card.getByLabel('Why are you declining?').fill('No customs experience');
+  await card.getByRole('button', { name: 'Decline offer' }).click();
+  await expect(card).toBeHidden();
+  const [ticket] = JSON.parse(await offerState(externalId)) as {
+    status: string;
+    offers: { status: string }[];
+  }[];
+  // Back with nobody (the only agent said no), the one offer declined; none pending for it.
+  expect(ticket.status).toBe('open');
+  expect(ticket.offers).toEqual([expect.objectContaining({ status: 'declined' })]);
+  const pending = await unwrap(agent.api.GET('/v1/agents/me/offers', {}));
+  expect(pending.items.map((o) => o.ticket?.subject)).not.toContain('Parcel stuck at customs');
 });

@@ -13,6 +13,7 @@ import { PayoutAccountRefresh } from './payout-account-refresh.service';
 import { PayoutAccountsRepository } from './payout-accounts.repository';
 import { PayoutLineReversalsRepository } from './payout-line-reversals.repository';
 import { StripePacer } from '../stripe/stripe-pacer.service';
+import { notThePlatforms } from './stripe-event-scope';
 import { StripeEventsRepository } from './stripe-events.repository';
 
 /**
@@ -60,6 +61,15 @@ export class StripeEventHandler implements HandlesJob<'stripe.event'> {
       const row = await this.events.lock(em, eventId);
       if (!row || row.processed_at) return { applied: false };
       const event = row.payload;
+      if (notThePlatforms(event)) {
+        // Stored before the endpoint ignored such events (StripeWebhooksController): done with.
+        this.logger.log(
+          { eventId, type: event.type, stripeAccountId: event.account },
+          "connected account's Stripe event of a kind applied only to the platform's ignored",
+        );
+        await this.events.markProcessed(em, eventId);
+        return { applied: false };
+      }
       if (event.type === 'account.updated') {
         // Event timestamps have one-second resolution: read the account as Stripe has it now
         // (the guard below still keeps an older event from winning over a newer one), and read

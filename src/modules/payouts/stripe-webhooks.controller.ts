@@ -15,6 +15,7 @@ import { Public } from '../../common/auth/decorators';
 import { DomainError, FieldError } from '../../common/errors/domain-error';
 import { STRIPE, STRIPE_SETTINGS, StripeSettings } from '../stripe/stripe.module';
 import { StripeEventReceivedDto } from './payout-account.dto';
+import { notThePlatforms } from './stripe-event-scope';
 import { StripeEventsService } from './stripe-events.service';
 
 /** Stripe's default signature tolerance, applied both ways (constructEvent only checks age). */
@@ -146,11 +147,7 @@ export class StripeWebhooksController {
       );
       return { received: true, duplicate: false, ignored: true };
     }
-    if (event.account && !event.type.startsWith('account.')) {
-      // From a connected account: only its account's own events are ours to apply. Its charges,
-      // refunds or invoices (a transfer reversal's refund of the payment on the agent's side,
-      // say) would be read as the platform's, failing (their objects are not the platform's)
-      // for days of retries, or booked against the platform's own.
+    if (notThePlatforms(event)) {
       this.logger.log(
         { eventId: event.id, type: event.type, stripeAccountId: event.account },
         "connected account's Stripe event of a kind applied only to the platform's ignored",
