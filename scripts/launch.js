@@ -151,7 +151,10 @@ function nestBuild(args) {
       ]
     : [];
   for (const [cmd, cmdArgs] of consoleSteps) {
-    const step = spawnSync(cmd, cmdArgs, { cwd: ROOT, stdio: 'inherit' });
+    // Vite builds the mode NODE_ENV names when it is set: under Jest (NODE_ENV=test, a rebuild
+    // by the tests' global setup) that was React's development build, 275 KB against 211 KB.
+    const env = { ...process.env, NODE_ENV: 'production' };
+    const step = spawnSync(cmd, cmdArgs, { cwd: ROOT, stdio: 'inherit', env });
     if (step.error) throw step.error;
     if (step.status !== 0) return step.status ?? 1;
   }

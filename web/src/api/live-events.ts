@@ -4,6 +4,7 @@ import { useEffect, useState } from 'react';
 import type { Schemas } from './client';
 import { openEventStream, type LiveEvent, type StreamState } from './event-stream';
 import { keys } from './query-keys';
+import { refresh } from './refresh';
 import { serverNow } from './server-clock';
 
 type Ticket = Schemas['AgentTicketDto'];
@@ -32,7 +33,7 @@ export function useLiveEvents(role: string | undefined): StreamState {
         // is read again: no event changes it, so no event was missed for it.
         () => {
           for (const queryKey of LIVE[liveRole(role)]) {
-            void queryClient.invalidateQueries({ queryKey });
+            void refresh(queryClient, queryKey);
           }
         },
       ),
@@ -70,9 +71,9 @@ const LIVE: Record<LiveRole, readonly (readonly unknown[])[]> = {
  */
 function applyForFinance(queryClient: QueryClient, event: LiveEvent): void {
   if (!event.type.startsWith('payout_run.')) return;
-  void queryClient.invalidateQueries({ queryKey: keys.payoutRuns });
+  void refresh(queryClient, keys.payoutRuns);
   if (event.type === 'payout_run.completed') {
-    void queryClient.invalidateQueries({ queryKey: keys.ledger });
+    void refresh(queryClient, keys.ledger);
   }
 }
 
@@ -97,7 +98,7 @@ function refreshResultsSoon(queryClient: QueryClient): void {
     queryClient,
     setTimeout(() => {
       resultsDue.delete(queryClient);
-      void queryClient.invalidateQueries({ queryKey: keys.companyResults });
+      void refresh(queryClient, keys.companyResults);
     }, RESULTS_AFTER_MS),
   );
 }
@@ -109,11 +110,11 @@ function refreshResultsSoon(queryClient: QueryClient): void {
  */
 function applyForCompany(queryClient: QueryClient, event: LiveEvent): void {
   if (!event.type.startsWith('ticket.')) return;
-  void queryClient.invalidateQueries({ queryKey: keys.companyTickets });
+  void refresh(queryClient, keys.companyTickets);
   if (RESULT_EVENTS.has(event.type)) refreshResultsSoon(queryClient);
   const ticketId = event.data.ticketId;
   if (typeof ticketId === 'string') {
-    void queryClient.invalidateQueries({ queryKey: keys.messages(ticketId) });
+    void refresh(queryClient, keys.messages(ticketId));
   }
 }
 
@@ -123,14 +124,14 @@ function apply(queryClient: QueryClient, event: LiveEvent): void {
   if (event.type.startsWith('offer.')) {
     // offer.created, offer.expired, offer.withdrawn: the list answers each pending offer with its ticket and pay,
     // so the desk shows a live offer just as it does after a reload.
-    void queryClient.invalidateQueries({ queryKey: keys.offers });
+    void refresh(queryClient, keys.offers);
     // An offer comes only on a live shift: a desk that last saw "not checked in" (the shift had
     // not started yet) reads the seat again.
-    void queryClient.invalidateQueries({ queryKey: keys.availability });
+    void refresh(queryClient, keys.availability);
     return;
   }
   if (event.type === 'agent.away') {
-    void queryClient.invalidateQueries({ queryKey: keys.availability });
+    void refresh(queryClient, keys.availability);
     notifications.show({
       color: 'yellow',
       title: 'You were set away',
@@ -141,8 +142,8 @@ function apply(queryClient: QueryClient, event: LiveEvent): void {
   }
   if (event.type === 'shift.seat_given') {
     // A seat the waitlist gave: the agent did not pick this moment, so it must not pass unseen.
-    void queryClient.invalidateQueries({ queryKey: keys.seats });
-    void queryClient.invalidateQueries({ queryKey: keys.openShifts });
+    void refresh(queryClient, keys.seats);
+    void refresh(queryClient, keys.openShifts);
     const name = typeof data.title === 'string' && data.title ? `“${data.title}”` : 'A shift';
     const minutes = Math.max(
       0,
@@ -164,7 +165,7 @@ function apply(queryClient: QueryClient, event: LiveEvent): void {
   }
   if (event.type === 'shift.waitlist_cleared') {
     // The company changed the terms (hours, rate, skills…) of a shift the agent waited for.
-    void queryClient.invalidateQueries({ queryKey: keys.openShifts });
+    void refresh(queryClient, keys.openShifts);
     const name = typeof data.title === 'string' && data.title ? `“${data.title}”` : 'A shift';
     notifications.show({
       color: 'orange',
@@ -178,9 +179,9 @@ function apply(queryClient: QueryClient, event: LiveEvent): void {
   }
   if (event.type === 'shift.cancelled') {
     // The company cancelled a shift the agent held a seat on or waited for: not to pass unseen.
-    void queryClient.invalidateQueries({ queryKey: keys.seats });
-    void queryClient.invalidateQueries({ queryKey: keys.openShifts });
-    void queryClient.invalidateQueries({ queryKey: keys.availability });
+    void refresh(queryClient, keys.seats);
+    void refresh(queryClient, keys.openShifts);
+    void refresh(queryClient, keys.availability);
     const name = typeof data.title === 'string' && data.title ? `“${data.title}”` : 'A shift';
     const why = typeof data.reason === 'string' && data.reason ? ` (“${data.reason}”)` : '';
     notifications.show({
@@ -200,15 +201,15 @@ function apply(queryClient: QueryClient, event: LiveEvent): void {
   if (event.type.startsWith('earning.')) {
     // Booked, available or reversed (a reopen): the ledger's job has moved the balances. The
     // ticket's own event comes before that job, so it is not the moment to read them again.
-    void queryClient.invalidateQueries({ queryKey: keys.earnings });
+    void refresh(queryClient, keys.earnings);
     return;
   }
   if (!event.type.startsWith('ticket.')) return;
   if (event.type === 'ticket.withdrawn' && ticketId) withdrawn(queryClient, ticketId, data);
-  void queryClient.invalidateQueries({ queryKey: keys.myTickets });
-  void queryClient.invalidateQueries({ queryKey: keys.queue });
+  void refresh(queryClient, keys.myTickets);
+  void refresh(queryClient, keys.queue);
   if (ticketId && event.type !== 'ticket.withdrawn') {
-    void queryClient.invalidateQueries({ queryKey: keys.messages(ticketId) });
+    void refresh(queryClient, keys.messages(ticketId));
   }
 }
 

@@ -3,6 +3,7 @@ import { useInfiniteQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
 import { api, unwrap, type Schemas } from '../../api/client';
 import { keys } from '../../api/query-keys';
+import { refresh } from '../../api/refresh';
 import { ErrorAlert, RefreshFailedAlert } from '../../ui/error-alert';
 import { LoadMore } from '../../ui/load-more';
 import { Loading } from '../../ui/loading';
@@ -138,7 +139,7 @@ function useLinesFollowRun(run: Run) {
   useEffect(() => {
     if (seen.current === version) return;
     seen.current = version;
-    void queryClient.invalidateQueries({ queryKey: [...keys.payoutRun(run.id), 'lines'] });
+    void refresh(queryClient, [...keys.payoutRun(run.id), 'lines']);
   }, [queryClient, run.id, version]);
 }
 

@@ -1,0 +1,86 @@
+import { InfiniteQueryObserver, QueryClient } from '@tanstack/react-query';
+import { refresh } from '../web/src/api/refresh';
+
+/**
+ * The console's live refresh (web/src/api/refresh.ts) against TanStack Query itself: a page of
+ * a paged list being loaded when an event comes is kept, and the list is then read again whole.
+ */
+describe('a live refresh while a next page loads', () => {
+  let client: QueryClient;
+  afterEach(() => client.clear());
+
+  it('keeps the page being loaded, then reads every page again', async () => {
+    client = new QueryClient({ defaultOptions: { queries: { retry: false } } });
+    // The server's list: pages of two items; `version` moves when "the event" changes it.
+    let version = 1;
+    const reads: number[] = [];
+    let holdPage: ((release: () => void) => void) | null = null;
+    const observer = new InfiniteQueryObserver(client, {
+      queryKey: ['finance', 'payout-runs', 'r1', 'lines'],
+      initialPageParam: 0,
+      getNextPageParam: (_last: string[], pages: string[][]) =>
+        pages.length < 3 ? pages.length : undefined,
+      queryFn: async ({ pageParam }: { pageParam: number }) => {
+        reads.push(pageParam);
+        const seen = version;
+        if (pageParam === 2 && holdPage) await new Promise<void>((r) => holdPage!(r));
+        return [`p${pageParam}a v${seen}`, `p${pageParam}b v${seen}`];
+      },
+    });
+    const unsubscribe = observer.subscribe(() => undefined);
+    try {
+      await observer.refetch(); // page 0, read on subscribe
+      await observer.fetchNextPage(); // page 1
+      expect(observer.getCurrentResult().data?.pages).toHaveLength(2);
+
+      // "Load more" asks for page 2; its answer is slow.
+      let release!: () => void;
+      const asked = new Promise<void>((r) => {
+        holdPage = (go) => {
+          release = go;
+          r();
+        };
+      });
+      const loading = observer.fetchNextPage();
+      await asked;
+      // An event changes the list while that page is on its way.
+      version = 2;
+      reads.length = 0;
+      const refreshed = refresh(client, ['finance', 'payout-runs']);
+      holdPage = null;
+      release();
+      await loading;
+      await refreshed;
+
+      const pages = observer.getCurrentResult().data?.pages ?? [];
+      // The clicked page stayed (TanStack's default invalidation cancelled it: two pages)…
+      expect(pages).toHaveLength(3);
+      // …and every page was read again after the change.
+      expect(pages.flat()).toEqual(['p0a v2', 'p0b v2', 'p1a v2', 'p1b v2', 'p2a v2', 'p2b v2']);
+      expect(reads).toEqual([0, 1, 2]);
+    } finally {
+      unsubscribe();
+    }
+  });
+
+  it('reads a list that was not loading once, as an invalidation does', async () => {
+    client = new QueryClient({ defaultOptions: { queries: { retry: false } } });
+    let reads = 0;
+    const observer = new InfiniteQueryObserver(client, {
+      queryKey: ['finance', 'payout-runs'],
+      initialPageParam: 0,
+      getNextPageParam: () => undefined,
+      queryFn: () => Promise.resolve([`read ${++reads}`]),
+    });
+    const unsubscribe = observer.subscribe(() => undefined);
+    try {
+      await observer.refetch();
+      const before = reads;
+      await refresh(client, ['finance', 'payout-runs']);
+      expect(reads).toBe(before + 1);
+      expect(observer.getCurrentResult().data?.pages).toEqual([[`read ${before + 1}`]]);
+    } finally {
+      unsubscribe();
+    }
+  });
+});
