@@ -1,4 +1,6 @@
-import type { QueryClient, QueryKey } from '@tanstack/react-query';
+// The core's types (react-query's own): a Jest test imports this file, and react-query's types
+// bring React's and the DOM's into the root type check, which has no DOM.
+import type { QueryClient, QueryKey } from '@tanstack/query-core';
 
 /**
  * What a live event (or a change seen on a polled read) does to the queries it touched:
