@@ -38,10 +38,11 @@ export default defineConfig({
       // software (SwiftShader); CPU rasterization is cheaper there.
       args: ['--disable-gpu'],
     },
-    // A failure keeps its trace (DOM snapshots, network, console) and a screenshot, but the
-    // trace records no screencast: encoding it cost a third of the suite's CPU on two cores
-    // (CI's browser step went from 8.4 to 6.0 min with both changes).
-    trace: { mode: 'retain-on-failure', screenshots: false },
+    // A failure keeps a screenshot and its error context (the page's accessibility tree), but no
+    // trace: recording one for every test, kept only on failure, cost 30 to 60 s of the step's
+    // 6 min on two cores (5.3 min without). To record one:
+    // `npm run test:browser -- --trace retain-on-failure`.
+    trace: 'off',
     // The console then skips its transitions (see respectReducedMotion in web/src/app): a
     // dialog is read by axe at full opacity, not mid-fade (a flake of the rotate-secret check).
     reducedMotion: 'reduce',

@@ -90,7 +90,7 @@ describe('validateEnv', () => {
     expect(problems({ TRUST_PROXY: 'true' })).toEqual([]);
   });
 
-  it('requires a strong JWT_SECRET, a real Stripe key with its webhook secrets, the database, Redis and an https PUBLIC_URL in production, and no webhooks to private addresses, no switched-off rate limits and no other Stripe', () => {
+  it('requires a strong JWT_SECRET, a real Stripe key with its webhook secrets, the database, Redis and an https PUBLIC_URL in production, and no webhooks to private addresses, no switched-off rate limits, no other Stripe and no test-mode key unless staging says so', () => {
     const stripe = {
       STRIPE_SECRET_KEY: 'sk_live_abc123',
       STRIPE_WEBHOOK_SECRET: 'whsec_abc',
@@ -148,7 +148,25 @@ describe('validateEnv', () => {
     expect(() => validateEnv({ ...complete, STRIPE_API_BASE: 'http://stripe-mock:12111' })).toThrow(
       /STRIPE_API_BASE: must be unset when NODE_ENV=production/,
     );
-    for (const dev of [{ RATE_LIMITS: 'false' }, { STRIPE_API_BASE: 'http://127.0.0.1:12111' }]) {
+    // A test-mode key takes cards and pays runs with no money moving: staging says so.
+    for (const key of ['sk_test_abc123', 'rk_test_abc123']) {
+      expect(() => validateEnv({ ...complete, STRIPE_SECRET_KEY: key })).toThrow(
+        /STRIPE_SECRET_KEY: a test-mode key moves no money; with NODE_ENV=production it needs STRIPE_TEST_MODE_IN_PRODUCTION=true/,
+      );
+      expect(() =>
+        validateEnv({
+          ...complete,
+          STRIPE_SECRET_KEY: key,
+          STRIPE_TEST_MODE_IN_PRODUCTION: 'true',
+        }),
+      ).not.toThrow();
+    }
+    expect(() => validateEnv({ ...complete, STRIPE_SECRET_KEY: 'rk_live_abc123' })).not.toThrow();
+    for (const dev of [
+      { RATE_LIMITS: 'false' },
+      { STRIPE_API_BASE: 'http://127.0.0.1:12111' },
+      { STRIPE_SECRET_KEY: 'sk_test_abc123' },
+    ]) {
       expect(() => validateEnv({ ...complete, ...dev, NODE_ENV: 'development' })).not.toThrow();
     }
   });

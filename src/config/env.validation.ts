@@ -67,6 +67,11 @@ export function validateEnv(raw: Record<string, unknown>): Env {
         `STRIPE_API_BASE: must be unset when NODE_ENV=production (production talks to Stripe itself; got ${shown('STRIPE_API_BASE', env.STRIPE_API_BASE)})`,
       );
     }
+    if (/^(sk|rk)_test_/.test(env.STRIPE_SECRET_KEY ?? '') && !env.STRIPE_TEST_MODE_IN_PRODUCTION) {
+      problems.push(
+        'STRIPE_SECRET_KEY: a test-mode key moves no money; with NODE_ENV=production it needs STRIPE_TEST_MODE_IN_PRODUCTION=true (a staging deployment on purpose)',
+      );
+    }
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return env;

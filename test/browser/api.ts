@@ -1,7 +1,4 @@
-import { execFile } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { expect, type Page } from '@playwright/test';
 import {
   createHandoffClient,
@@ -171,33 +168,33 @@ export async function signInApi(email: string): Promise<HandoffClient> {
 }
 
 /**
- * A finance or admin user, made as an operator makes one: `npm run cli -- users:create` (the
- * built CLI) against this instance's database, the password from HANDOFF_PASSWORD.
+ * A finance or admin user, stored as `npm run cli -- users:create` stores one (a users row, no
+ * company, the password's argon2id hash with this instance's settings). The command itself is
+ * tested in process.e2e; a CLI process per user here (it boots the whole app) was some 40 s of
+ * the journeys' CPU.
  */
 export async function createStaff(role: 'finance' | 'admin'): Promise<string> {
   const email = uniqueEmail(role);
-  const cliEnv = JSON.parse(process.env.CONSOLE_CLI_ENV ?? '{}') as Record<string, string>;
-  await promisify(execFile)(
-    process.execPath,
-    [
-      join(__dirname, '..', '..', 'dist', 'src', 'cli.js'),
-      'users:create',
-      '--role',
-      role,
-      '--email',
-      email,
-    ],
-    {
-      env: {
-        PATH: process.env.PATH ?? '',
-        HOME: process.env.HOME ?? '/tmp',
-        LOG_LEVEL: 'warn',
-        ...cliEnv,
-        HANDOFF_PASSWORD: PASSWORD,
-      },
-    },
+  await sql(
+    `INSERT INTO users (id, email, password_hash, role, company_id)
+     VALUES (gen_random_uuid(), $1, $2, $3, NULL)`,
+    [email, await staffPasswordHash(), role],
   );
   return email;
+}
+
+/** PASSWORD's hash, made once per worker with the instance's settings (global-setup.ts). */
+let passwordHash: Promise<string> | undefined;
+function staffPasswordHash(): Promise<string> {
+  passwordHash ??= import('argon2').then((argon2) =>
+    argon2.hash(PASSWORD, {
+      type: argon2.argon2id,
+      memoryCost: Number(process.env.CONSOLE_ARGON2_MEMORY_KIB),
+      timeCost: Number(process.env.CONSOLE_ARGON2_TIME_COST),
+      parallelism: 1,
+    }),
+  );
+  return passwordHash;
 }
 
 /**

@@ -1,5 +1,8 @@
 import { join } from 'node:path';
 
+/** The cheapest argon2id allowed: every journey registers and signs in users. */
+const ARGON2 = { memoryKib: '1024', timeCost: '1' };
+
 /**
  * One instance for every browser test: a fresh database, the built API with its workers and the
  * in-process fake Stripe (no STRIPE_SECRET_KEY), fast timers. Its URL goes to the tests as
@@ -12,8 +15,6 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     freshDatabase(name: string): Promise<string>;
     dropDatabase(name: string): Promise<void>;
     startApi(env: Record<string, string>): Promise<{ url: string; stop(): Promise<void> }>;
-    REDIS_URL: string;
-    JWT_SECRET: string;
   };
   const database = `handoff_browser_${process.pid}`;
   const url = await support.freshDatabase(database);
@@ -30,19 +31,14 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     // Billing: periods close within a second of being due; a failed charge holds at once.
     BILLING_SWEEP_MS: '1000',
     PAST_DUE_GRACE_DAYS: '0',
-    // The cheapest argon2id allowed: every journey registers and signs in users.
-    ARGON2_MEMORY_KIB: '1024',
-    ARGON2_TIME_COST: '1',
+    ARGON2_MEMORY_KIB: ARGON2.memoryKib,
+    ARGON2_TIME_COST: ARGON2.timeCost,
   });
   process.env.CONSOLE_URL = api.url;
   process.env.CONSOLE_DATABASE_URL = url;
-  // What the CLI needs to create staff users in this instance (api.ts, createStaff).
-  process.env.CONSOLE_CLI_ENV = JSON.stringify({
-    DATABASE_URL: url,
-    REDIS_URL: support.REDIS_URL,
-    JWT_SECRET: support.JWT_SECRET,
-    QUEUE_PREFIX: `browser-${process.pid}`,
-  });
+  // How createStaff (api.ts) hashes a staff user's password: as this instance does.
+  process.env.CONSOLE_ARGON2_MEMORY_KIB = ARGON2.memoryKib;
+  process.env.CONSOLE_ARGON2_TIME_COST = ARGON2.timeCost;
   return async () => {
     await api.stop();
     await support.dropDatabase(database);

@@ -1,9 +1,18 @@
 import { Transform } from 'class-transformer';
-import { IsInt, IsOptional, Matches, Max, Min, Validate, ValidateIf } from 'class-validator';
+import {
+  IsBoolean,
+  IsInt,
+  IsOptional,
+  Matches,
+  Max,
+  Min,
+  Validate,
+  ValidateIf,
+} from 'class-validator';
 import type { Env } from '../env.validation';
 import { MinorByCurrency, withoutSpaces } from '../per-currency';
 import { BillingEnv } from './billing.env';
-import { toInt } from './transforms';
+import { toBool, toInt } from './transforms';
 
 /**
  * Stripe (keys, webhook secrets, the fake, pacing, where onboarding returns to) and paying
@@ -17,6 +26,15 @@ export class StripeEnv extends BillingEnv {
       'STRIPE_SECRET_KEY must be a Stripe secret key (sk_live_… or sk_test_…); required in production',
   })
   STRIPE_SECRET_KEY?: string;
+
+  /**
+   * A test-mode key (sk_test_…, rk_test_…) is refused with NODE_ENV=production unless this says
+   * the deployment is a staging one on purpose: by mistake, it would take companies' cards and
+   * pay agents' runs with no money moving, each run marked `test`, which nobody reads.
+   */
+  @Transform(toBool)
+  @IsBoolean()
+  STRIPE_TEST_MODE_IN_PRODUCTION = false;
 
   /** Signing secrets of the platform and Connect webhook endpoints (whsec_…). */
   @ValidateIf((env: Env) => env.STRIPE_SECRET_KEY !== undefined)
