@@ -51,7 +51,7 @@ export default defineConfig({
   projects: [
     {
       // First: its one long journey (about 50 s) then starts with the suite instead of being
-      // the last test running while the other worker idles.
+      // the last test running while the other workers idle.
       name: 'phone',
       // 375 px wide, touch: the agent's journey must work on a phone too.
       use: {

@@ -63,6 +63,33 @@ describe('a live refresh while a next page loads', () => {
     }
   });
 
+  it('leaves a list stale whose page was closed while its next page loaded', async () => {
+    client = new QueryClient({ defaultOptions: { queries: { retry: false, staleTime: 60_000 } } });
+    const key = ['finance', 'payout-runs', 'r2', 'lines'];
+    let release!: () => void;
+    let hold = false;
+    const observer = new InfiniteQueryObserver(client, {
+      queryKey: key,
+      initialPageParam: 0,
+      getNextPageParam: (_last: string[], pages: string[][]) => pages.length,
+      queryFn: async ({ pageParam }: { pageParam: number }) => {
+        if (hold) await new Promise<void>((r) => (release = r));
+        return [`p${pageParam}`];
+      },
+    });
+    const unsubscribe = observer.subscribe(() => undefined);
+    await observer.refetch();
+    hold = true;
+    const loading = observer.fetchNextPage();
+    unsubscribe(); // the page is left while its next page loads
+    const refreshed = refresh(client, ['finance', 'payout-runs']);
+    release();
+    await loading;
+    await refreshed;
+    // Its read started before the change: the next page opened must read it again.
+    expect(client.getQueryState(key)?.isInvalidated).toBe(true);
+  });
+
   it('reads a list that was not loading once, as an invalidation does', async () => {
     client = new QueryClient({ defaultOptions: { queries: { retry: false } } });
     let reads = 0;

@@ -7,21 +7,27 @@ import type { QueryClient, QueryKey } from '@tanstack/query-core';
  * invalidateQueries, without cancelling a read in flight. By default an invalidation cancels a
  * query's read under way and reads again only the pages it already had, so the page a "Load
  * more" had just asked for was dropped, and the click did nothing (it took one event on the
- * finance stream, from any run). Here a read under way lands, then that query is read again
- * whole, since it may have started before the change.
+ * finance stream, from any run). Here a read under way lands first (a page closed meanwhile, or
+ * a read paused offline, included), then that query is invalidated like the others: read again
+ * whole if on screen, stale if not, since its read may have started before the change.
  */
 export async function refresh(queryClient: QueryClient, queryKey: QueryKey): Promise<void> {
-  const reading = new Set(
-    queryClient
-      .getQueryCache()
-      .findAll({ queryKey })
-      .filter((query) => query.state.fetchStatus !== 'idle'),
-  );
-  // Marks them all stale; reads the others on screen again, and waits for the reads under way.
-  await queryClient.invalidateQueries({ queryKey }, { cancelRefetch: false });
-  if (reading.size === 0) return;
-  await queryClient.refetchQueries(
-    { queryKey, type: 'active', predicate: (query) => reading.has(query) },
+  const reading = queryClient
+    .getQueryCache()
+    .findAll({ queryKey })
+    .filter((query) => query.state.fetchStatus !== 'idle');
+  const others = queryClient.invalidateQueries(
+    { queryKey, predicate: (query) => !reading.includes(query) },
     { cancelRefetch: false },
   );
+  if (reading.length === 0) return others;
+  // A read cancelled meanwhile (its page replaced by another read) rejects: that is an end too.
+  await Promise.all(reading.map((query) => query.promise?.catch(() => undefined)));
+  await Promise.all([
+    others,
+    queryClient.invalidateQueries(
+      { queryKey, predicate: (query) => reading.includes(query) },
+      { cancelRefetch: false },
+    ),
+  ]);
 }
