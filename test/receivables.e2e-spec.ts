@@ -310,13 +310,14 @@ describe('receivables', () => {
     return { ...paid, dispute };
   };
   const billedAgainUnpaid = async (name: string) => {
-    const { company, dispute, key, agent } = await lostAndBilledAgain(name);
+    const { company, dispute, key, agent, tickets } = await lostAndBilledAgain(name);
     await saveCard(t, fake, company, 'card_declined');
     const billing = await closeAt(company, 15);
     expect(linesOf(billing)).toEqual([['rebilled_disputes', 2 * PER_TICKET]]);
     await runJobs(t, ['billing.invoice-issue']);
     expect((await financeInvoice(company.companyId)).status).toBe('past_due');
-    return { company, billing: await financeInvoice(company.companyId), dispute, key, agent };
+    const issued = await financeInvoice(company.companyId);
+    return { company, billing: issued, dispute, key, agent, tickets };
   };
   const holdOf = async (companyId: string | null) =>
     (await t.http.get(`/v1/companies/${companyId}/credit`).set(finance.auth).expect(200)).body.hold;
@@ -516,6 +517,136 @@ describe('receivables', () => {
     expect(await owed(company.companyId)).toBe(0);
     expect(await platform('platform_bad_debt')).toBe(badDebt);
     expect((await closeAt(company, 29)).id).toBe(next.id); // nothing more to bill or credit
+    await balanced();
+  });
+
+  /**
+   * The dispute billed again on an invoice the company leaves unpaid; one of the disputed
+   * invoice's tickets is then reopened, and its credit spent on the next invoice, which the
+   * company pays (its card works again).
+   */
+  const reopenedAndSpent = async (name: string) => {
+    const billed = await billedAgainUnpaid(name);
+    await reopen(billed.company, billed.tickets[0]);
+    await saveCard(t, fake, billed.company);
+    await resolveTickets(t, billed.key, billed.agent, 2);
+    const spent = await closeAt(billed.company, 22);
+    expect(spent).toMatchObject({ totalMinor: PER_TICKET, carriedOutMinor: 0 });
+    expect(linesOf(spent)).toEqual(expect.arrayContaining([['reversals', -PER_TICKET]]));
+    await runJobs(t, ['billing.invoice-issue']);
+    expect((await financeInvoice(billed.company.companyId)).status).toBe('paid');
+    expect(await owed(billed.company.companyId)).toBe(2 * PER_TICKET); // the billing invoice
+    return billed;
+  };
+
+  it('billed again on an invoice written off while the dispute stands lost: the disputed invoice’s reopened tickets’ credits are withheld, and credited again if it is paid after all', async () => {
+    const { company, billing } = await reopenedAndSpent('Rebill Unpaid Reopened SA');
+    const badDebt = await platform('platform_bad_debt');
+    await writeOff(billing.id);
+    // The company paid for neither disputed ticket (its bank took the payment back, and it
+    // left their billing again unpaid), yet was credited the reopened one: billed back, out of
+    // the bad debt. Before, it kept that credit.
+    expect(await owed(company.companyId)).toBe(PER_TICKET);
+    expect(await platform('platform_bad_debt')).toBe(badDebt + PER_TICKET);
+    const [entry]: { memo: string }[] = await t.db.query(
+      `SELECT memo FROM journal_entries WHERE kind = 'credit_withheld' AND company_id = $1`,
+      [company.companyId],
+    );
+    expect(entry.memo).toMatch(/taken back by a lost dispute and not collected again/);
+    // The ticket not reopened is still unpaid: the company stays held for it.
+    expect(await holdOf(company.companyId)).toMatchObject({ reason: 'written_off' });
+    const billedBack = await closeAt(company, 29);
+    expect(linesOf(billedBack)).toEqual([['withheld_credits', PER_TICKET]]);
+    await runJobs(t, ['billing.invoice-issue']);
+    expect(await owed(company.companyId)).toBe(0);
+
+    // Paid after all: the company paid for both tickets, so the reopened one's credit is its own.
+    await paidAfterAll(company, billing.number);
+    expect(await owed(company.companyId)).toBe(-PER_TICKET);
+    expect(await platform('platform_bad_debt')).toBe(badDebt);
+    const restored = await closeAt(company, 36);
+    expect(linesOf(restored)).toEqual([['restored_credits', -PER_TICKET]]);
+    await balanced();
+  });
+
+  it('…and credited again if the dispute is won on appeal, whose money recovers the bad debt', async () => {
+    const { company, billing, dispute } = await reopenedAndSpent('Rebill Appealed Reopened SA');
+    const badDebt = await platform('platform_bad_debt');
+    const cash = await platform('platform_cash');
+    await writeOff(billing.id);
+    expect(await owed(company.companyId)).toBe(PER_TICKET); // the credit withheld
+    await appealWon(dispute.id);
+    // The first payment stands: both tickets were paid for, the reopened one's credit is the
+    // company's, and what was billed again and left unpaid is recovered from the appeal's money.
+    expect(await owed(company.companyId)).toBe(0);
+    expect(await platform('platform_cash')).toBe(cash + 2 * PER_TICKET);
+    expect(await platform('platform_bad_debt')).toBe(badDebt);
+    expect(await holdOf(company.companyId)).toBeNull();
+    // Withheld and credited again: both billed, netting to nothing.
+    const next = await closeAt(company, 29);
+    expect(linesOf(next)).toEqual(
+      expect.arrayContaining([
+        ['withheld_credits', PER_TICKET],
+        ['restored_credits', -PER_TICKET],
+      ]),
+    );
+    expect(next.totalMinor).toBe(0);
+    // Paid after all, later: what it paid of the won dispute is credited back, once.
+    await paidAfterAll(company, billing.number);
+    expect(await owed(company.companyId)).toBe(-2 * PER_TICKET);
+    expect(await platform('platform_bad_debt')).toBe(badDebt);
+    await balanced();
+  });
+
+  it('withholds nothing for a credit that lowered the written-off invoice billing the dispute again itself', async () => {
+    const { company, tickets } = await lostAndBilledAgain('Rebill Credited Inside SA');
+    await reopen(company, tickets[0]); // credited on the invoice that bills the dispute again
+    await saveCard(t, fake, company, 'card_declined');
+    const billing = await closeAt(company, 15);
+    expect(billing.totalMinor).toBe(PER_TICKET);
+    await runJobs(t, ['billing.invoice-issue']);
+    const badDebt = await platform('platform_bad_debt');
+    await writeOff(billing.id);
+    // What went unpaid is the ticket not reopened; the reopened one's credit lowered it already.
+    expect(await platform('platform_bad_debt')).toBe(badDebt + PER_TICKET);
+    expect(await owed(company.companyId)).toBe(0);
+    expect((await closeAt(company, 22)).id).toBe(billing.id); // nothing billed back
+    await balanced();
+  });
+
+  it('withholds the credit of a disputed invoice’s ticket reopened after its billing again was written off, at the closing that bills it', async () => {
+    const { company, billing, tickets } = await billedAgainUnpaid('Rebill Late Reopen SA');
+    await writeOff(billing.id);
+    const badDebt = await platform('platform_bad_debt');
+    await reopen(company, tickets[0]);
+    const next = await closeAt(company, 22);
+    expect(linesOf(next)).toEqual([
+      ['reversals', -PER_TICKET],
+      ['withheld_credits', PER_TICKET],
+    ]);
+    expect(await owed(company.companyId)).toBe(0);
+    expect(await platform('platform_bad_debt')).toBe(badDebt - PER_TICKET);
+    await balanced();
+  });
+
+  it('a credit note withholds no credit that lowered an invoice itself written off', async () => {
+    const { company, invoice, tickets, key, agent } = await invoiced('Twice Unpaid AB', 2);
+    // A ticket reopened; its credit lowers the next invoice, which goes unpaid and is written off.
+    await reopen(company, tickets[0]);
+    await resolveTickets(t, key, agent, 2);
+    await saveCard(t, fake, company, 'card_declined');
+    const lowered = await closeAt(company, 15);
+    expect(lowered.totalMinor).toBe(PER_TICKET);
+    await runJobs(t, ['billing.invoice-issue']);
+    await writeOff(lowered.id);
+    // The first invoice's payment is lost to a dispute, and finance credits the ticket not
+    // reopened: the reopened one's credit gave the company nothing (the invoice it lowered went
+    // unpaid), so none is billed back. Before, it was, a second time.
+    await disputeLost(invoice.number);
+    const badDebt = await platform('platform_bad_debt');
+    await creditNote(invoice.id, randomUUID(), PER_TICKET, 'Chargeback').expect(201);
+    expect(await platform('platform_bad_debt')).toBe(badDebt + PER_TICKET);
+    expect((await closeAt(company, 22)).id).toBe(lowered.id); // nothing billed back
     await balanced();
   });
 

@@ -1,12 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { LedgerService } from '../ledger/ledger.service';
-import { DisputeRebillSteps, REBILLED, steps, WITHHELD } from './dispute-rebill-steps';
+import { DisputeRebillSteps, REBILLED, steps, UNCOLLECTED, WITHHELD } from './dispute-rebill-steps';
 import { InvoicesRepository } from './invoices.repository';
 import { InvoiceRow } from './invoice.rows';
 import { WithheldCreditsService } from './withheld-credits.service';
-
-const UNCOLLECTED: ReadonlySet<string> = new Set(['uncollectible', 'void']);
 
 /**
  * A lost dispute billed again and then won on appeal: the company owes none of what was billed
@@ -15,6 +13,9 @@ const UNCOLLECTED: ReadonlySet<string> = new Set(['uncollectible', 'void']);
  * next invoice; written off (or voided), the company paid none of it, and the money the appeal
  * brought back recovers the bad debt instead. If the billing invoice is written off after the
  * credit-back, the credit is billed back; if paid after it was written off, it is credited.
+ * Written off while the dispute is still lost, the company paid for none of the disputed
+ * invoice's tickets: the credits of those reopened are withheld (their charge went unpaid), and
+ * credited again if the invoice is paid after all or the dispute won on appeal.
  * (Before, the credit-back was given whatever became of the billing invoice: a company whose
  * invoice was written off was credited an amount it never paid.)
  * Callers hold the billing invoice's lock, or this takes it after the disputed invoice's, so a
@@ -47,7 +48,7 @@ export class DisputeRebillsService {
     const [billing] = billedOn ? await this.invoices.lockByIds(em, [billedOn]) : [];
     const recovered =
       billing && UNCOLLECTED.has(billing.status)
-        ? Math.min(rebilled, await this.room(em, billing, disputeId))
+        ? Math.min(rebilled, await this.rebills.room(em, billing, disputeId))
         : 0;
     const common = { currency: invoice.currency, companyId: invoice.company_id };
     if (recovered > 0) {
@@ -84,16 +85,23 @@ export class DisputeRebillsService {
    * The billing invoice was written off (or voided), locked by the caller: a credit-back given
    * for a dispute it billed again, won on appeal since, is billed back, up to what the invoice
    * left unpaid. (Not when the appeal found it written off already: it recovered the bad debt.)
+   * A dispute still lost: the credits of the disputed invoice's reopened tickets are withheld,
+   * up to the same room (WithheldCreditsService.uncollected).
    */
   async writtenOff(em: EntityManager, billing: InvoiceRow): Promise<void> {
     for (const disputeId of await this.rebills.billedOn(em, billing)) {
       const key = steps(disputeId);
       const returned = await this.ledger.posted(em, key.returned);
-      if (!returned || (await this.ledger.posted(em, key.recovered))) continue;
+      if (!returned) {
+        const disputed = await this.lockDisputed(em, billing, disputeId);
+        if (disputed) await this.withheldCredits.withhold(em, disputed);
+        continue;
+      }
+      if (await this.ledger.posted(em, key.recovered)) continue;
       // Billed on this invoice too (the appeal came before it closed): the charge and its
       // credit-back cancelled out on it, and nothing of the dispute went unpaid.
       if ((await this.ledger.invoiceOf(em, key.returned)) === billing.id) continue;
-      const amount = Math.min(returned.debitMinor, await this.room(em, billing, disputeId));
+      const amount = Math.min(returned.debitMinor, await this.rebills.room(em, billing, disputeId));
       if (amount <= 0) continue;
       await this.ledger.post(em, {
         kind: 'dispute_rebilled',
@@ -117,6 +125,16 @@ export class DisputeRebillsService {
   async paidAfterAll(em: EntityManager, billing: InvoiceRow): Promise<void> {
     for (const disputeId of await this.rebills.billedOn(em, billing)) {
       const key = steps(disputeId);
+      // The disputed invoice's tickets are paid for after all: their credits withheld for the
+      // write-off are the company's again.
+      const disputed = await this.lockDisputed(em, billing, disputeId);
+      if (disputed) {
+        await this.withheldCredits.restoreBeyondUncollected(
+          em,
+          disputed,
+          `invoice ${billing.number ?? billing.id}, which billed the lost dispute on invoice ${disputed.number ?? disputed.id} again, was paid`,
+        );
+      }
       const recovered = (await this.ledger.posted(em, key.recovered))?.debitMinor ?? 0;
       // The credit-back billed back: credited again only as far as that bill-back is paid or
       // still to be (written off too, the company paid none of it; its payment restores it).
@@ -177,20 +195,17 @@ export class DisputeRebillsService {
   }
 
   /**
-   * What of the billing invoice's written-off total is left to take out of its bad debt: its
-   * total less what the other disputes it billed again took, and less the credits of its
-   * reopened tickets withheld. (A total lowered by credits paid for part of what it billed
-   * again.)
+   * The invoice whose lost dispute the billing invoice billed again, locked after it (the
+   * caller came in through the company's invoicing lock, so this cannot deadlock).
    */
-  private async room(em: EntityManager, billing: InvoiceRow, disputeId: string): Promise<number> {
-    return Math.max(0, Number(billing.total_minor) - (await this.taken(em, billing, disputeId)));
-  }
-
-  /** What was taken out of the billing invoice's bad debt, but by dispute `except`. */
-  private async taken(em: EntityManager, billing: InvoiceRow, except: string): Promise<number> {
-    return (
-      (await this.rebills.takenOutOf(em, billing, except)) +
-      (await this.withheldCredits.withheldOn(em, billing))
-    );
+  private async lockDisputed(
+    em: EntityManager,
+    billing: InvoiceRow,
+    disputeId: string,
+  ): Promise<InvoiceRow | undefined> {
+    const found = await this.invoices.disputedBy(em, billing.company_id, disputeId);
+    if (!found) return undefined;
+    const [disputed] = await this.invoices.lockByIds(em, [found.id]);
+    return disputed;
   }
 }

@@ -4,6 +4,7 @@ import { EntityManager } from 'typeorm';
 import { LedgerService, PostingLine } from '../ledger/ledger.service';
 import { STRIPE } from '../stripe/stripe.module';
 import { CreditControlService } from './credit-control.service';
+import { LOST_DISPUTE } from './dispute-rebill-steps';
 import { DisputeRebillsService } from './dispute-rebills.service';
 import { InvoicesRepository } from './invoices.repository';
 import { PaidInvoicesRepository } from './paid-invoices.repository';
@@ -28,12 +29,6 @@ const TAKEN = new Set([
   'needs_response',
   'under_review',
   'won',
-  'lost',
-  'appeal_needs_response',
-  'appeal_under_review',
-]);
-/** Lost, or lost and appealed: the loss is booked (the company owes the amount again). */
-export const LOST_DISPUTE: ReadonlySet<string> = new Set([
   'lost',
   'appeal_needs_response',
   'appeal_under_review',

@@ -68,28 +68,19 @@ export class InvoicesRepository {
   }
 
   /**
-   * Of these invoices, those the company did not pay in full, with what went uncollected: the
-   * whole of one written off (uncollectible, or voided at Stripe), what credit notes wrote off
-   * of one whose payment a lost dispute took back. All are locked, in id order, and filtered
-   * after: a filter in the locking query would skip, without waiting, one whose write-off or
-   * credit note is committing (its last committed row does not match).
+   * The company's invoice whose charge this dispute is about (through ix_invoices_company: a
+   * company's invoices are few; dispute ids are not indexed).
    */
-  async lockUncollected(
+  async disputedBy(
     em: EntityManager,
-    ids: string[],
-  ): Promise<{ invoice: InvoiceRow; uncollectedMinor: number }[]> {
-    if (ids.length === 0) return [];
-    const rows: InvoiceRow[] = await em.query(
-      `SELECT * FROM invoices WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`,
-      [ids],
+    companyId: string,
+    disputeId: string,
+  ): Promise<InvoiceRow | undefined> {
+    const [row]: InvoiceRow[] = await em.query(
+      `SELECT * FROM invoices WHERE company_id = $1 AND dispute_id = $2`,
+      [companyId, disputeId],
     );
-    return rows.flatMap((invoice) =>
-      invoice.status === 'uncollectible' || invoice.status === 'void'
-        ? [{ invoice, uncollectedMinor: Number(invoice.total_minor) }]
-        : Number(invoice.credited_minor) > 0 && invoice.dispute_status !== 'won'
-          ? [{ invoice, uncollectedMinor: Number(invoice.credited_minor) }]
-          : [],
-    );
+    return row;
   }
 
   /** lockForBooking by the Stripe invoice's id (a webhook's). */

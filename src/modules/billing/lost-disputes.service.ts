@@ -8,7 +8,7 @@ import { formatMoney } from '../../common/money/format-money';
 import { keyReused } from '../idempotency/idempotency-keys.service';
 import { LedgerService } from '../ledger/ledger.service';
 import { CreditControlService } from './credit-control.service';
-import { LOST_DISPUTE } from './invoice-disputes.service';
+import { LOST_DISPUTE } from './dispute-rebill-steps';
 import { InvoicesRepository } from './invoices.repository';
 import { PaidInvoicesRepository } from './paid-invoices.repository';
 import { InvoiceRow } from './invoice.rows';
@@ -107,7 +107,7 @@ export class LostDisputesService {
       // What is credited here the company never paid (its bank took it back): the credits of
       // the invoice's reopened tickets are withheld up to it, as for a write-off.
       const credited = Number(invoice.credited_minor) + input.amountMinor;
-      await this.withheld.withhold(em, invoice, credited);
+      await this.withheld.withhold(em, { ...invoice, credited_minor: String(credited) });
       await this.credit.standing(em, invoice.company_id);
     });
     return this.receivables.one(invoiceId);

@@ -36,6 +36,8 @@ export interface ReopenedChargeRow {
   ticket_id: string | null;
   /** What the reversal credited the company (positive). */
   credit_minor: string;
+  /** The invoice that billed the reversal (lowered its total by the credit), if one has. */
+  credit_invoice_id: string | null;
   /** What was withheld of it so far, and restored, in how many entries each. */
   withheld_minor: string;
   withheld_entries: number;
@@ -196,8 +198,8 @@ export class BillableEntriesRepository {
 
   /**
    * The claims whose earning this invoice billed and whose ticket was reopened since (their
-   * reversal booked, and not billed by this invoice too), with what each reversal credited and
-   * what was withheld and restored.
+   * reversal booked, and not billed by this invoice too), with what each reversal credited, the
+   * invoice that billed it, and what was withheld and restored.
    */
   reopenedCharges(em: EntityManager, invoiceId: string): Promise<ReopenedChargeRow[]> {
     return em.query(
@@ -206,6 +208,9 @@ export class BillableEntriesRepository {
                   JOIN journal_lines l ON l.entry_id = x.id
                   JOIN ledger_accounts a ON a.id = l.account_id AND a.code = 'company_receivable'
                  WHERE x.idempotency_key = 'earning-reversal:' || e.claim_id) AS credit_minor,
+              (SELECT ci.invoice_id FROM journal_entries x
+                 JOIN invoiced_entries ci ON ci.entry_id = x.id
+                WHERE x.idempotency_key = 'earning-reversal:' || e.claim_id) AS credit_invoice_id,
               w.withheld_minor, w.withheld_entries, w.restored_minor, w.restored_entries
          FROM invoiced_entries i
          JOIN journal_entries e ON e.id = i.entry_id AND e.kind = 'earning'

@@ -49,6 +49,8 @@ export interface ReopenedCharge {
   claimId: string;
   ticketId: string | null;
   creditMinor: number;
+  /** The invoice that billed the reversal (its credit lowered that invoice's total), if any. */
+  creditInvoiceId: string | null;
   /** Withheld so far, in how many entries (withheld in steps, or again after a restore). */
   withheldMinor: number;
   withheldEntries: number;
@@ -286,6 +288,7 @@ export class LedgerService {
       claimId: r.claim_id,
       ticketId: r.ticket_id,
       creditMinor: Number(r.credit_minor),
+      creditInvoiceId: r.credit_invoice_id,
       withheldMinor: Number(r.withheld_minor),
       withheldEntries: r.withheld_entries,
       restoredMinor: Number(r.restored_minor),
