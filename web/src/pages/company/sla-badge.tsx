@@ -1,6 +1,7 @@
 import { Badge } from '@mantine/core';
 import type { Schemas } from '../../api/client';
-import { formatDuration, secondsUntil } from '../../ui/times';
+import { formatDuration } from '../../ui/times';
+import { slaState } from './sla-state';
 
 /**
  * Its words wrap in a narrow column (a phone) instead of ending in an ellipsis: the time left
@@ -11,34 +12,26 @@ const WRAPPING = {
   label: { whiteSpace: 'normal', overflow: 'visible' },
 } as const;
 
-/**
- * The SLA is a deadline to claim: while the ticket waits, a countdown, and a breach (recorded,
- * or due and not yet swept) in red. Once an agent holds it, its SLA is settled: breached or met,
- * whatever the clock says since.
- */
+/** The ticket's SLA (slaState): a countdown while it waits, a breach in red, or met. */
 export function SlaBadge({ ticket, now }: { ticket: Schemas['TicketSummaryDto']; now: number }) {
-  if (ticket.status !== 'open') {
-    return ticket.slaBreachedAt ? (
-      <Badge color="red" variant="filled" styles={WRAPPING}>
-        SLA breached
-      </Badge>
-    ) : (
+  const sla = slaState(ticket, now);
+  if (sla.kind === 'met') {
+    return (
       <Badge color="green" variant="light" styles={WRAPPING}>
         Claimed in time
       </Badge>
     );
   }
-  const left = secondsUntil(ticket.slaDeadline, now);
-  if (ticket.slaBreachedAt || left < 0) {
+  if (sla.kind === 'breached') {
     return (
       <Badge color="red" variant="filled" styles={WRAPPING}>
-        SLA breached {formatDuration(-left)} ago
+        SLA breached{sla.agoSeconds === null ? '' : ` ${formatDuration(sla.agoSeconds)} ago`}
       </Badge>
     );
   }
   return (
-    <Badge color={left < 300 ? 'orange' : 'gray'} variant="light" styles={WRAPPING}>
-      {formatDuration(left)} left
+    <Badge color={sla.leftSeconds < 300 ? 'orange' : 'gray'} variant="light" styles={WRAPPING}>
+      {formatDuration(sla.leftSeconds)} left
     </Badge>
   );
 }
