@@ -160,6 +160,10 @@ test('an agent on a pull shift: waitlist, countdown, claim-next, a break, a with
 
   // Released without a reason: the API's 400 shows under the field it names.
   await page.getByRole('tab', { name: 'Release' }).click();
+  // Who reads it: the company and the next agent (its bot hears the release), not the customer.
+  await expect(page.getByLabel('Reason for releasing')).toHaveAccessibleDescription(
+    /company that posted the ticket read it; the customer does not/,
+  );
   await page.getByRole('button', { name: 'Release ticket' }).click();
   await expect(page.getByLabel('Reason for releasing')).toHaveAttribute('aria-invalid', 'true');
   await page.getByLabel('Reason for releasing').fill('Needs the fraud team');
@@ -590,6 +594,9 @@ test('a transfer whose answer was lost, sent again, is told as done', async ({ p
   await page.getByRole('button', { name: 'Take next ticket' }).click();
   await expect(page.getByRole('heading', { name: 'Needs a payments specialist' })).toBeVisible();
   await page.getByRole('tab', { name: 'Transfer' }).click();
+  await expect(page.getByLabel('Note for the next agent')).toHaveAccessibleDescription(
+    /company that posted the ticket reads it too; the customer does not/,
+  );
   await page.getByLabel('Note for the next agent').fill('Needs someone who can refund over €100.');
   let lost = false;
   await page.route('**/v1/tickets/*/transfer', async (route) => {

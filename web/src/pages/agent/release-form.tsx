@@ -42,6 +42,7 @@ export function ReleaseForm({ ticketId }: { ticketId: string }) {
         <Text size="sm">The ticket goes back to the queue for another agent.</Text>
         <TextInput
           label="Reason for releasing"
+          description="The next agent and the company that posted the ticket read it; the customer does not"
           value={reason}
           onChange={(event) => setReason(event.currentTarget.value)}
           error={errors?.field('reason')}

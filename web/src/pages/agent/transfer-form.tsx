@@ -113,6 +113,7 @@ export function TransferForm({ ticket }: { ticket: Schemas['AgentTicketDto'] }) 
         </Button>
         <Textarea
           label="Note for the next agent"
+          description="The company that posted the ticket reads it too; the customer does not"
           autosize
           minRows={2}
           value={note}
