@@ -7,7 +7,7 @@ import {
 } from '../src/modules/ledger/earnings-posting.handlers';
 import { POSTING_LINES_SQL } from '../src/modules/ledger/journal.repository';
 import { changedRows } from '../src/database/sql';
-import { LedgerService } from '../src/modules/ledger/ledger.service';
+import { LedgerKeyConflict, LedgerService } from '../src/modules/ledger/ledger.service';
 import { EarningsRepository } from '../src/modules/ledger/earnings.repository';
 import { JournalRepository } from '../src/modules/ledger/journal.repository';
 import { Actor } from '../src/common/auth/actor';
@@ -140,6 +140,41 @@ describe('ledger', () => {
           );
         }),
       ).rejects.toThrow(/does not balance: EUR 1/);
+    });
+
+    it('books a key once: the same entry again answers the first, another under it fails the use case and writes nothing', async () => {
+      const key = `test-key:${randomUUID()}`;
+      const posting = (amountMinor: number, memo: string) => ({
+        kind: 'adjustment' as const,
+        idempotencyKey: key,
+        currency: 'EUR',
+        memo,
+        lines: [
+          { account: 'platform_refunds' as const, ownerId: null, amountMinor },
+          { account: 'platform_cash' as const, ownerId: null, amountMinor: -amountMinor },
+        ],
+      });
+      const first = await t.db.transaction((em) => ledger.post(em, posting(100, 'first')));
+      expect(first.created).toBe(true);
+      // A retry, worded from a later state: the same entry.
+      const again = await t.db.transaction((em) => ledger.post(em, posting(100, 'retried')));
+      expect(again).toEqual({ entryId: first.entryId, created: false });
+      // Another amount under the key: before, answered as booked, and the 99 never moved.
+      const marker = `marker:${randomUUID()}`;
+      await expect(
+        t.db.transaction(async (em) => {
+          await ledger.post(em, { ...posting(1, 'marker'), idempotencyKey: marker });
+          await ledger.post(em, posting(99, 'other'));
+        }),
+      ).rejects.toThrow(
+        new RegExp(
+          `Ledger key ${key} holds adjustment .*platform_refunds\\|\\|EUR\\|100.*asked to book adjustment .*platform_refunds\\|\\|EUR\\|99`,
+        ),
+      );
+      expect(await ledger.posted(t.db.manager, marker)).toBeUndefined(); // rolled back whole
+      await expect(
+        t.db.transaction((em) => ledger.post(em, { ...posting(100, 'x'), kind: 'write_off' })),
+      ).rejects.toThrow(LedgerKeyConflict);
     });
 
     it('refuses an entry with one line or none', async () => {

@@ -87,6 +87,9 @@ export class InvoiceDisputesService {
     if (dispute.status === 'won' && before !== null && LOST_DISPUTE.has(before)) {
       await this.appealWon(em, invoice, dispute.id, amount, common.memo);
     } else if (dispute.status === 'won') {
+      // Won on appeal, and this is its event again (the status stored is `won` by now): the
+      // loss holds `dispute-closed`, and the appeal booked the money's return.
+      if (await this.ledger.posted(em, `dispute-appeal-won:${dispute.id}`)) return;
       await this.ledger.post(em, {
         ...common,
         kind: 'dispute_resolution',

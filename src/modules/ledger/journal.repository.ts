@@ -132,6 +132,33 @@ export class JournalRepository {
     return row && { memo: row.memo, debitMinor: Number(row.debit) };
   }
 
+  /** The entry under this key as its lines say it: kind, and each line's account and amount. */
+  async entryShapeByKey(
+    em: EntityManager,
+    idempotencyKey: string,
+  ): Promise<{ kind: string; lines: string[] }> {
+    const rows: {
+      kind: string;
+      code: string | null;
+      owner_id: string | null;
+      currency: string | null;
+      amount_minor: string | null;
+    }[] = await em.query(
+      `SELECT e.kind, a.code, a.owner_id, a.currency, l.amount_minor
+         FROM journal_entries e
+         LEFT JOIN journal_lines l ON l.entry_id = e.id
+         LEFT JOIN ledger_accounts a ON a.id = l.account_id
+        WHERE e.idempotency_key = $1`,
+      [idempotencyKey],
+    );
+    return {
+      kind: rows[0]?.kind ?? '',
+      lines: rows
+        .filter((r) => r.code !== null)
+        .map((r) => lineShape(r.code!, r.owner_id, r.currency!, Number(r.amount_minor))),
+    };
+  }
+
   async entryIdByKey(em: EntityManager, idempotencyKey: string): Promise<string> {
     const [existing]: { id: string }[] = await em.query(
       'SELECT id FROM journal_entries WHERE idempotency_key = $1',
@@ -279,3 +306,11 @@ export class JournalRepository {
     );
   }
 }
+
+/** One journal line as a comparable string: account, owner, currency and signed amount. */
+export const lineShape = (
+  code: string,
+  ownerId: string | null,
+  currency: string,
+  amountMinor: number,
+): string => `${code}|${ownerId ?? ''}|${currency}|${amountMinor}`;

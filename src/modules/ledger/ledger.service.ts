@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { BillableEntriesRepository, BillableKind } from './billable-entries.repository';
-import { JournalRepository } from './journal.repository';
+import { JournalRepository, lineShape } from './journal.repository';
 
 export type AccountCode =
   | 'agent_pending'
@@ -103,6 +103,10 @@ export class LedgerService {
     private readonly billable: BillableEntriesRepository,
   ) {}
 
+  /**
+   * Books the entry once per key: a key booked already answers that entry (`created: false`)
+   * if asked for the same one, and throws LedgerKeyConflict if asked for another.
+   */
   async post(em: EntityManager, p: Posting): Promise<{ entryId: string; created: boolean }> {
     const lines = p.lines.filter((l) => l.amountMinor !== 0);
     const entryId = await this.journal.insertEntry(em, {
@@ -118,6 +122,7 @@ export class LedgerService {
       createdBy: p.createdBy ?? null,
     });
     if (!entryId) {
+      await this.checkSameAsBooked(em, p, lines);
       return { entryId: await this.journal.entryIdByKey(em, p.idempotencyKey), created: false };
     }
     const codes = lines.map((l) => l.account);
@@ -132,6 +137,26 @@ export class LedgerService {
       p.currency,
     );
     return { entryId, created: true };
+  }
+
+  /**
+   * A key already booked is a cause delivered again (a retried job, an event twice, a request
+   * retried), and must ask for the entry it booked. Asked for another (another kind, or other
+   * lines), two different bookings share one key, and returning the first would drop the second
+   * without a word: money that should move would not. That is a bug, so it fails the use case
+   * (its transaction rolls back, its job retries and alerts) instead of being skipped. The memo
+   * may differ: it is prose, and a retry may word it from a later state.
+   */
+  private async checkSameAsBooked(
+    em: EntityManager,
+    p: Posting,
+    lines: PostingLine[],
+  ): Promise<void> {
+    const booked = await this.journal.entryShapeByKey(em, p.idempotencyKey);
+    const asked = lines.map((l) => lineShape(l.account, l.ownerId, p.currency, l.amountMinor));
+    const sorted = (shapes: string[]) => JSON.stringify([...shapes].sort());
+    if (booked.kind === p.kind && sorted(booked.lines) === sorted(asked)) return;
+    throw new LedgerKeyConflict(p.idempotencyKey, booked, { kind: p.kind, lines: asked });
   }
 
   /**
@@ -294,5 +319,20 @@ export class LedgerService {
       restoredMinor: Number(r.restored_minor),
       restoredEntries: r.restored_entries,
     }));
+  }
+}
+
+/** Two different bookings under one key (LedgerService.post says why this is a bug). */
+export class LedgerKeyConflict extends Error {
+  constructor(
+    readonly idempotencyKey: string,
+    booked: { kind: string; lines: string[] },
+    asked: { kind: string; lines: string[] },
+  ) {
+    super(
+      `Ledger key ${idempotencyKey} holds ${booked.kind} ${booked.lines.join(', ')}; ` +
+        `asked to book ${asked.kind} ${asked.lines.join(', ')} under it`,
+    );
+    this.name = 'LedgerKeyConflict';
   }
 }
