@@ -598,6 +598,50 @@ describe('receivables', () => {
     await balanced();
   });
 
+  it('a lost dispute partly credited and partly billed again: withheld up to both, and only the billing again’s part restored when it is paid', async () => {
+    const { company, invoice, tickets, key, agent } = await invoiced('Credited And Rebilled SA', 2);
+    await disputeLost(invoice.number);
+    await creditNote(invoice.id, randomUUID(), PER_TICKET, 'Half forgiven').expect(201);
+    await t.http
+      .post(`/v1/invoices/${invoice.id}/bill-dispute-again`)
+      .set(finance.auth)
+      .expect(200);
+    await saveCard(t, fake, company, 'card_declined');
+    expect(linesOf(await closeAt(company, 15))).toEqual([['rebilled_disputes', PER_TICKET]]);
+    await runJobs(t, ['billing.invoice-issue']);
+    const billing = await financeInvoice(company.companyId); // issued: it has its number
+    // Both tickets reopened, their credits spent on the next invoice, which is paid: the
+    // credit note's half is withheld there already.
+    await reopen(company, tickets[0]);
+    await reopen(company, tickets[1]);
+    await saveCard(t, fake, company);
+    await resolveTickets(t, key, agent, 3);
+    const spent = await closeAt(company, 22);
+    expect(linesOf(spent)).toEqual(expect.arrayContaining([['withheld_credits', PER_TICKET]]));
+    await runJobs(t, ['billing.invoice-issue']);
+    expect(await owed(company.companyId)).toBe(PER_TICKET); // the billing invoice
+    const badDebt = await platform('platform_bad_debt');
+
+    // The half billed again goes unpaid: the other credit is withheld too, and with that
+    // nothing of the written-off invoice is unpaid, so it holds the company no more.
+    await writeOff(billing.id);
+    expect(await owed(company.companyId)).toBe(PER_TICKET);
+    expect(await platform('platform_bad_debt')).toBe(badDebt);
+    expect(await holdOf(company.companyId)).toBeNull();
+
+    // Paid after all: the half billed again is paid, so one credit is the company's again; the
+    // credit note's half stays withheld (the bank kept that money).
+    await paidAfterAll(company, billing.number);
+    expect(await owed(company.companyId)).toBe(0);
+    expect(await platform('platform_bad_debt')).toBe(badDebt);
+    const next = await closeAt(company, 29);
+    expect(linesOf(next)).toEqual([
+      ['withheld_credits', PER_TICKET],
+      ['restored_credits', -PER_TICKET],
+    ]);
+    await balanced();
+  });
+
   it('withholds nothing for a credit that lowered the written-off invoice billing the dispute again itself', async () => {
     const { company, tickets } = await lostAndBilledAgain('Rebill Credited Inside SA');
     await reopen(company, tickets[0]); // credited on the invoice that bills the dispute again
@@ -626,6 +670,14 @@ describe('receivables', () => {
     ]);
     expect(await owed(company.companyId)).toBe(0);
     expect(await platform('platform_bad_debt')).toBe(badDebt - PER_TICKET);
+    // The other ticket is still unpaid: held for it.
+    expect(await holdOf(company.companyId)).toMatchObject({ reason: 'written_off' });
+    // Reopened too: nothing of the written-off invoice is left unpaid, and its hold is lifted
+    // (before, the closing looked at the disputed invoice's hold, which had none).
+    await reopen(company, tickets[1]);
+    await closeAt(company, 29);
+    expect(await platform('platform_bad_debt')).toBe(badDebt - 2 * PER_TICKET);
+    expect(await holdOf(company.companyId)).toBeNull();
     await balanced();
   });
 

@@ -94,12 +94,22 @@ export class DisputeRebillSteps {
    * money came back.
    */
   async unpaidRebill(em: EntityManager, disputed: InvoiceRow): Promise<number> {
+    const billing = await this.unpaidBilling(em, disputed);
+    if (!billing) return 0;
     const rebilled = Number(disputed.rebilled_minor);
-    if (rebilled <= 0 || !LOST_DISPUTE.has(disputed.dispute_status ?? '')) return 0;
+    return Math.min(rebilled, await this.room(em, billing, disputed.dispute_id!));
+  }
+
+  /**
+   * The invoice that billed the lost dispute on `disputed` again, if it was written off (or
+   * voided) while the dispute stands lost.
+   */
+  async unpaidBilling(em: EntityManager, disputed: InvoiceRow): Promise<InvoiceRow | undefined> {
+    if (Number(disputed.rebilled_minor) <= 0) return undefined;
+    if (!LOST_DISPUTE.has(disputed.dispute_status ?? '')) return undefined;
     const billedOn = await this.ledger.invoiceOf(em, REBILLED + disputed.dispute_id);
     const billing = billedOn ? await this.invoices.find(em, billedOn) : undefined;
-    if (!billing || !UNCOLLECTED.has(billing.status)) return 0;
-    return Math.min(rebilled, await this.room(em, billing, disputed.dispute_id!));
+    return billing && UNCOLLECTED.has(billing.status) ? billing : undefined;
   }
 
   /** What the dispute's steps took out of the billing invoice's bad debt. */

@@ -240,7 +240,12 @@ export class WithheldCreditsService {
       if (uncollectedMinor <= 0) continue;
       const withheld = await this.withhold(em, invoice, uncollectedMinor, billed);
       booked.push(...withheld);
-      if (withheld.length > 0) await this.waiveIfSettled(em, invoice);
+      if (withheld.length === 0) continue;
+      await this.waiveIfSettled(em, invoice);
+      // Withheld for the invoice that billed its lost dispute again, written off: that is the
+      // invoice whose unpaid total they took back, and whose hold they may settle.
+      const billing = await this.rebills.unpaidBilling(em, invoice);
+      if (billing) await this.waiveIfSettled(em, billing);
     }
     return booked;
   }
