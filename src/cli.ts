@@ -15,12 +15,13 @@ import { redisOptionsFromUrl } from './modules/jobs/redis-options';
 import { OutboxService, outboxJobId } from './modules/outbox/outbox.service';
 import { StripeEventsService } from './modules/payouts/stripe-events.service';
 import { PayoutAccountRefresh } from './modules/payouts/payout-account-refresh.service';
+import { PayoutLineBooking } from './modules/payouts/payout-line-booking.service';
 import { UsersService } from './modules/users/users.service';
 import { WebhookSecrets } from './modules/webhooks/webhook-secrets.service';
 import { StaffPasswordInput, StaffUserInput, UserEmailInput } from './cli/staff-user.input';
 import { AuthService } from './modules/auth/auth.service';
 import { plainToInstance } from 'class-transformer';
-import { validateSync } from 'class-validator';
+import { isUUID, validateSync } from 'class-validator';
 
 const USAGE = `Usage: npm run cli -- <command> [options]
 
@@ -45,6 +46,10 @@ Commands:
       Reads every payout account still on the platform (a rejected one too) at Stripe and
       stores its state (after a release that reads more of it, or after Stripe's account
       events were lost). Safe to run again.
+  payouts:book-transfer --line <payout line id>
+      Looks for the line's transfer at Stripe and, if there is one, books it and marks the
+      line paid: after a restore took back a line paid in the lost window (docs/operations.md,
+      restoring). Exits 1 when Stripe holds none. Safe to run again.
   secrets:reencrypt
       Re-encrypts every stored webhook signing secret with SECRETS_ENCRYPTION_KEY (after a key
       rotation; the old key in SECRETS_ENCRYPTION_KEY_PREVIOUS). Safe to run again.
@@ -90,6 +95,7 @@ async function main(): Promise<number> {
       email: { type: 'string' },
       timeout: { type: 'string', default: '30' },
       since: { type: 'string' },
+      line: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -104,6 +110,7 @@ async function main(): Promise<number> {
       'stripe:replay',
       'stripe:fetch-events',
       'payouts:sync-accounts',
+      'payouts:book-transfer',
       'secrets:reencrypt',
     ].includes(command)
   ) {
@@ -117,6 +124,10 @@ async function main(): Promise<number> {
     process.stderr.write(
       `Error: --timeout must be a number of seconds above 0, not "${values.timeout}"\n`,
     );
+    return 2;
+  }
+  if (command === 'payouts:book-transfer' && !isUUID(values.line ?? '')) {
+    process.stderr.write(`Error: --line must be a payout line's id, not "${values.line ?? ''}"\n`);
     return 2;
   }
   const since = new Date(values.since ?? '');
@@ -195,6 +206,22 @@ async function main(): Promise<number> {
         // Stripe refused them for now (rate limit, outage) after a few tries: run it again.
         process.stderr.write(
           `Not read, Stripe kept refusing (left as stored; run the command again): ${failed.join(', ')}\n`,
+        );
+        return 1;
+      }
+    } else if (command === 'payouts:book-transfer') {
+      const booked = await app.get(PayoutLineBooking).bookFoundTransfer(values.line!);
+      if (booked.outcome === 'booked') {
+        process.stdout.write(
+          `Booked transfer ${booked.transferId} (${booked.amountMinor} minor units): the line is paid\n`,
+        );
+      } else if (booked.outcome === 'paid_already') {
+        process.stdout.write('The line is paid already: nothing to book\n');
+      } else {
+        process.stderr.write(
+          booked.outcome === 'not_found'
+            ? 'Stripe holds no transfer for this line: nothing booked (it is sent as its run says)\n'
+            : 'The line has no Stripe account: no transfer can exist for it\n',
         );
         return 1;
       }

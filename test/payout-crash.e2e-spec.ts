@@ -1,6 +1,7 @@
 import type { Job } from 'bullmq';
 import { randomUUID } from 'node:crypto';
 import { FakeStripe } from '../src/modules/stripe/fake-stripe.server';
+import { PayoutLineBooking } from '../src/modules/payouts/payout-line-booking.service';
 import { MAX_LINE_RESENDS, PayoutLineHandler } from '../src/modules/payouts/payout-line.handler';
 import { PayoutRunEvents } from '../src/modules/payouts/payout-run-events';
 import { StripeEventHandler } from '../src/modules/payouts/stripe-event.handler';
@@ -13,7 +14,7 @@ import { waitForLockWaiters, withRowsHeld } from './support/row-locks';
 import { waitFor } from './support/wait-for';
 import { ensureKilled, runBuilt, Spawned } from './support/processes';
 import { TEST_REDIS_URL } from './support/services';
-import { createTestApp, TestApp, TEST_JWT_SECRET } from './support/test-app';
+import { createTestApp, TestApp, TEST_JWT_SECRET, TEST_SECRETS_KEY } from './support/test-app';
 
 const LINES = 60;
 
@@ -249,6 +250,78 @@ describe('payout run survives a worker killed mid-run', () => {
       [lineId],
     );
     expect(line).toEqual({ status: 'paid', stripe_transfer_id: transfers[0].id });
+  });
+
+  it('books by hand a transfer made in the window a restore lost, for a line held before it could be sent again', async () => {
+    const { agent, account, runId, lineId, execute } = await oneLineRun('NOK', 3000);
+    await execute();
+    await transferAtStripe({ agent, account, runId, lineId }, 3000, 'nok');
+    // Executed again after the restore, the line was held before any send or lookup: the
+    // platform's balance at Stripe was short by that very transfer (or the agent's payouts
+    // were disabled since). Held, it is never sent, and the next run would pay it again.
+    await t.db.query(
+      `UPDATE payout_lines SET status = 'held', held_reason = 'insufficient_platform_balance'
+        WHERE id = $1`,
+      [lineId],
+    );
+    const available = async () =>
+      (
+        await t.db.query(
+          `SELECT coalesce(sum(l.amount_minor), 0)::int AS n FROM journal_lines l
+             JOIN ledger_accounts a ON a.id = l.account_id
+            WHERE a.code = 'agent_available' AND a.owner_id = $1 AND a.currency = 'NOK'`,
+          [agent.id],
+        )
+      )[0].n as number;
+    expect(await available()).toBe(-3000); // still to be paid, as the ledger sees it
+    // The runbook's command, through the built CLI.
+    const cli = (line: string) =>
+      runBuilt(
+        'cli.js',
+        {
+          ...stripeEnv,
+          DATABASE_URL: t.env.DATABASE_URL!,
+          REDIS_URL: TEST_REDIS_URL,
+          QUEUE_PREFIX: t.env.QUEUE_PREFIX,
+          JWT_SECRET: TEST_JWT_SECRET,
+          SECRETS_ENCRYPTION_KEY: TEST_SECRETS_KEY,
+        },
+        ['payouts:book-transfer', '--line', line],
+      );
+    const [transfer] = [...fake.transfers.values()].filter(
+      (tr) => (tr.metadata as Record<string, string>).payoutLineId === lineId,
+    );
+    const booked = cli(lineId);
+    expect({ status: await booked.exited, output: booked.output() }).toEqual({
+      status: 0,
+      output: expect.stringContaining(`Booked transfer ${transfer.id} (3000 minor units)`),
+    });
+    const [line] = await t.db.query(
+      'SELECT status, stripe_transfer_id, transfer_minor FROM payout_lines WHERE id = $1',
+      [lineId],
+    );
+    expect(line).toEqual({
+      status: 'paid',
+      stripe_transfer_id: transfer.id,
+      transfer_minor: '3000',
+    });
+    expect(await available()).toBe(0);
+    // Again: nothing more.
+    await expect(t.app.get(PayoutLineBooking).bookFoundTransfer(lineId)).resolves.toEqual({
+      outcome: 'paid_already',
+    });
+    expect(await available()).toBe(0);
+    // A line Stripe holds no transfer for is left as it is, and the command says so.
+    const other = await oneLineRun('CHF', 1000);
+    const none = cli(other.lineId);
+    expect({ status: await none.exited, output: none.output() }).toEqual({
+      status: 1,
+      output: expect.stringContaining('Stripe holds no transfer for this line'),
+    });
+    const [untouched] = await t.db.query('SELECT status FROM payout_lines WHERE id = $1', [
+      other.lineId,
+    ]);
+    expect(untouched).toEqual({ status: 'pending' });
   });
 
   it('sends nothing through a Stripe other than the one the run was drafted against', async () => {

@@ -7,18 +7,17 @@ import { DataSource } from 'typeorm';
 import { Env } from '../../config/env.validation';
 import { HandlesJob, JobHandler, JobRateLimitedError } from '../jobs/job-handler';
 import { JobPayloads } from '../jobs/job-registry';
-import { LedgerService } from '../ledger/ledger.service';
 import { OutboxService } from '../outbox/outbox.service';
 import { DomainMetrics } from '../metrics/domain-metrics';
 import { savedServerError, wasReplayed } from '../stripe/stripe-errors';
 import { STRIPE } from '../stripe/stripe.module';
+import { PayoutLineBooking } from './payout-line-booking.service';
 import { PayoutLineFailure } from './payout-line-failure.service';
 import { completeRunIfDone, TransferLookupFailed } from './payout-line-send';
 import { PayoutLineSendingRepository } from './payout-line-sending.repository';
 import { PayoutLineStart } from './payout-line-start.service';
 import { PayoutRunEvents } from './payout-run-events';
 import { PayoutTransferLookup } from './payout-transfer-lookup.service';
-import { StripeEventsRepository } from './stripe-events.repository';
 
 /** Stripe said no for a reason a retry will not change (restricted account, bad request). */
 function isPermanent(e: unknown): e is Stripe.errors.StripeError {
@@ -61,16 +60,15 @@ export class PayoutLineHandler implements HandlesJob<'payout.line'> {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     @Inject(STRIPE) private readonly stripe: Stripe,
-    private readonly ledger: LedgerService,
     private readonly sending: PayoutLineSendingRepository,
     private readonly runEvents: PayoutRunEvents,
     config: ConfigService<Env, true>,
     private readonly metrics: DomainMetrics,
-    private readonly stripeEvents: StripeEventsRepository,
     private readonly outbox: OutboxService,
     private readonly start: PayoutLineStart,
     private readonly transferLookup: PayoutTransferLookup,
     private readonly failure: PayoutLineFailure,
+    private readonly booking: PayoutLineBooking,
   ) {
     this.rateLimitedPauseMs = Math.ceil(
       1000 / config.get('STRIPE_RATE_PER_SECOND', { infer: true }),
@@ -210,41 +208,8 @@ export class PayoutLineHandler implements HandlesJob<'payout.line'> {
       }
     }
 
-    // Phase 3. What the transfer moved is booked, and is what the line paid (its run's totals,
-    // the agent's payouts, the CSV, reconciliation): a transfer found for the line may have been
-    // made for another amount (under an earlier key, before a retry fixed a new one), and the
-    // agent got what it says; the rest stays available for the next run.
-    const sent = transfer.amount;
-    const amount = Number(line.transfer_minor);
-    if (sent !== amount) {
-      this.logger.warn(
-        { lineId, transferId: transfer.id, transferMinor: sent, lineMinor: amount },
-        "the line's transfer at Stripe is for another amount; booking what it moved",
-      );
-    }
-    await this.db.transaction(async (em) => {
-      await this.ledger.post(em, {
-        kind: 'payout',
-        idempotencyKey: `payout:${line.id}`,
-        currency: line.currency,
-        agentId: line.agent_id,
-        payoutLineId: line.id,
-        memo: `Stripe transfer ${transfer.id}`,
-        lines: [
-          { account: 'agent_available', ownerId: line.agent_id, amountMinor: sent },
-          { account: 'platform_clearing', ownerId: null, amountMinor: -sent },
-        ],
-      });
-      // Holding a transfer means the line is paid, whatever a stale duplicate job wrote.
-      await this.sending.markPaid(em, line.id, transfer.id, sent);
-      // A reversal Stripe sent before this booking waited for it; it applies now. (One that
-      // arrives while this transaction holds the line waits for its commit and finds it paid.)
-      for (const eventId of await this.stripeEvents.waitingReversalsOf(em, line.id)) {
-        await this.outbox.enqueue(em, 'stripe.event', { eventId });
-      }
-    });
-    this.metrics.payoutLineFinished('paid');
-    await completeRunIfDone(this.db, this.runEvents, line.run_id);
+    // Phase 3: booked as Stripe holds it (PayoutLineBooking).
+    await this.booking.book(line, transfer);
     return { status: 'paid' };
   }
 }

@@ -139,6 +139,13 @@ export class PayoutLinesRepository {
    * The run's lines as finance reads them: only the columns shown (a 50,000-line run is read
    * whole, and the two timestamps alone cost 100,000 dates to parse).
    */
+  async find(em: EntityManager, lineId: string): Promise<PayoutLineRow | undefined> {
+    const [row]: PayoutLineRow[] = await em.query(`SELECT * FROM payout_lines WHERE id = $1`, [
+      lineId,
+    ]);
+    return row;
+  }
+
   async ofRun(em: EntityManager, runId: string): Promise<PayoutLineViewRow[]> {
     return em.query(
       `SELECT ${PAYOUT_LINE_VIEW_COLUMNS}

@@ -1,7 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import Stripe from 'stripe';
 import { STRIPE } from '../stripe/stripe.module';
-import { SendingLine, TransferLookupFailed } from './payout-line-send';
+import { TransferLookupFailed } from './payout-line-send';
+import { PayoutLineRow } from './payout-lines.repository';
+
+/** What finding a line's transfer needs: the line, its run, the account it pays. */
+type FindableLine = Pick<PayoutLineRow, 'id' | 'run_id'> & { stripe_account_id: string };
 
 /**
  * Whether Stripe already holds a line's transfer, asked before sending the line again
@@ -12,7 +16,7 @@ export class PayoutTransferLookup {
   constructor(@Inject(STRIPE) private readonly stripe: Stripe) {}
 
   /** findTransfer, its failures told apart from Stripe's answers to the transfer itself. */
-  async lookUp(line: SendingLine): Promise<Stripe.Transfer | null> {
+  async lookUp(line: FindableLine): Promise<Stripe.Transfer | null> {
     try {
       return await this.findTransfer(line);
     } catch (e) {
@@ -23,7 +27,7 @@ export class PayoutTransferLookup {
   }
 
   /** A transfer Stripe already holds for this line, found by its metadata in the run's group. */
-  private async findTransfer(line: SendingLine): Promise<Stripe.Transfer | null> {
+  private async findTransfer(line: FindableLine): Promise<Stripe.Transfer | null> {
     // Filtered by destination too: one short page, not the whole run's transfers (50k lines
     // would be 500 rate-limited pages, each retry making the next 429 likelier).
     const group = this.stripe.transfers.list({

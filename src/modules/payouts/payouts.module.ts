@@ -13,6 +13,7 @@ import { PayoutAccountService } from './payout-account.service';
 import { PayoutAccountStaffService } from './payout-account-staff.service';
 import { PayoutAccountsRepository } from './payout-accounts.repository';
 import { PayoutLineHandler } from './payout-line.handler';
+import { PayoutLineBooking } from './payout-line-booking.service';
 import { PayoutLineFailure } from './payout-line-failure.service';
 import { PayoutLineStart } from './payout-line-start.service';
 import { StripeEventHandler } from './stripe-event.handler';
@@ -72,6 +73,7 @@ import { StripeWebhooksController } from './stripe-webhooks.controller';
     PayoutRunEvents,
     PayoutReconciliationService,
     PayoutLineHandler,
+    PayoutLineBooking,
     PayoutLineFailure,
     PayoutLineStart,
     PayoutTransferLookup,
