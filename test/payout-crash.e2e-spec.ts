@@ -253,9 +253,9 @@ describe('payout run survives a worker killed mid-run', () => {
   });
 
   it('books by hand a transfer made in the window a restore lost, for a line held before it could be sent again', async () => {
-    const { agent, account, runId, lineId, execute } = await oneLineRun('NOK', 3000);
+    const { agent, account, runId, lineId, execute } = await oneLineRun('AUD', 3000);
     await execute();
-    await transferAtStripe({ agent, account, runId, lineId }, 3000, 'nok');
+    await transferAtStripe({ agent, account, runId, lineId }, 3000, 'aud');
     // Executed again after the restore, the line was held before any send or lookup: the
     // platform's balance at Stripe was short by that very transfer (or the agent's payouts
     // were disabled since). Held, it is never sent, and the next run would pay it again.
@@ -269,7 +269,7 @@ describe('payout run survives a worker killed mid-run', () => {
         await t.db.query(
           `SELECT coalesce(sum(l.amount_minor), 0)::int AS n FROM journal_lines l
              JOIN ledger_accounts a ON a.id = l.account_id
-            WHERE a.code = 'agent_available' AND a.owner_id = $1 AND a.currency = 'NOK'`,
+            WHERE a.code = 'agent_available' AND a.owner_id = $1 AND a.currency = 'AUD'`,
           [agent.id],
         )
       )[0].n as number;
@@ -322,6 +322,18 @@ describe('payout run survives a worker killed mid-run', () => {
       other.lineId,
     ]);
     expect(untouched).toEqual({ status: 'pending' });
+    // Two transfers for one line (paid twice): neither is booked, both are named.
+    const twice = await oneLineRun('GBP', 5000);
+    const first = await transferAtStripe(twice, 5000, 'gbp');
+    const second = await transferAtStripe(twice, 5000, 'gbp');
+    await expect(t.app.get(PayoutLineBooking).bookFoundTransfer(twice.lineId)).resolves.toEqual({
+      outcome: 'several',
+      transferIds: expect.arrayContaining([first.id, second.id]),
+    });
+    const [notBooked] = await t.db.query('SELECT status FROM payout_lines WHERE id = $1', [
+      twice.lineId,
+    ]);
+    expect(notBooked).toEqual({ status: 'pending' });
   });
 
   it('sends nothing through a Stripe other than the one the run was drafted against', async () => {

@@ -97,7 +97,10 @@ export class DisputeRebillsService {
         if (disputed) await this.withheldCredits.withhold(em, disputed);
         continue;
       }
+      // Booked already (Stripe voiding an invoice it had marked uncollectible applies this
+      // again), or the appeal found it written off and recovered the bad debt.
       if (await this.ledger.posted(em, key.recovered)) continue;
+      if (await this.ledger.posted(em, key.withheld)) continue;
       // Billed on this invoice too (the appeal came before it closed): the charge and its
       // credit-back cancelled out on it, and nothing of the dispute went unpaid.
       if ((await this.ledger.invoiceOf(em, key.returned)) === billing.id) continue;

@@ -1,20 +1,25 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import Stripe from 'stripe';
 import { DataSource } from 'typeorm';
 import { LedgerService } from '../ledger/ledger.service';
 import { DomainMetrics } from '../metrics/domain-metrics';
 import { OutboxService } from '../outbox/outbox.service';
+import { STRIPE_SETTINGS, StripeSettings } from '../stripe/stripe.module';
 import { completeRunIfDone } from './payout-line-send';
 import { PayoutLineSendingRepository } from './payout-line-sending.repository';
 import { PayoutLineRow, PayoutLinesRepository } from './payout-lines.repository';
 import { PayoutRunEvents } from './payout-run-events';
+import { assertSameStripe } from './payout-run.errors';
+import { PayoutRunsRepository } from './payout-runs.repository';
 import { PayoutTransferLookup } from './payout-transfer-lookup.service';
 import { StripeEventsRepository } from './stripe-events.repository';
 
 /** What `bookFoundTransfer` did with a line. */
 export type FoundTransferBooking =
-  | { outcome: 'booked'; transferId: string; amountMinor: number }
+  | { outcome: 'booked'; transferId: string; amountMinor: number; lineMinor: number | null }
+  /** More than one transfer for the line: the agent was paid twice; nothing booked. */
+  | { outcome: 'several'; transferIds: string[] }
   | { outcome: 'paid_already' | 'not_found' | 'no_account' };
 
 /**
@@ -24,7 +29,8 @@ export type FoundTransferBooking =
  */
 @Injectable()
 export class PayoutLineBooking {
-  private readonly logger = new Logger(PayoutLineBooking.name);
+  // The job's context, as its other lines have (PayoutLineStart keeps it too).
+  private readonly logger = new Logger('PayoutLineHandler');
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
@@ -36,6 +42,8 @@ export class PayoutLineBooking {
     private readonly stripeEvents: StripeEventsRepository,
     private readonly outbox: OutboxService,
     private readonly transferLookup: PayoutTransferLookup,
+    private readonly runs: PayoutRunsRepository,
+    @Inject(STRIPE_SETTINGS) private readonly stripe: StripeSettings,
   ) {}
 
   /**
@@ -93,12 +101,21 @@ export class PayoutLineBooking {
     if (!line) throw new Error(`No payout line ${lineId}`);
     if (line.status === 'paid') return { outcome: 'paid_already' };
     if (!line.stripe_account_id) return { outcome: 'no_account' };
-    const transfer = await this.transferLookup.lookUp({
+    // Looked for through the Stripe the run was drafted against, or "none" would mislead.
+    assertSameStripe((await this.runs.find(this.db.manager, line.run_id))!, this.stripe.mode);
+    const found = await this.transferLookup.lookUpAll({
       ...line,
       stripe_account_id: line.stripe_account_id,
     });
-    if (!transfer) return { outcome: 'not_found' };
+    if (found.length === 0) return { outcome: 'not_found' };
+    if (found.length > 1) return { outcome: 'several', transferIds: found.map((t) => t.id) };
+    const [transfer] = found;
     await this.book(line, transfer);
-    return { outcome: 'booked', transferId: transfer.id, amountMinor: transfer.amount };
+    return {
+      outcome: 'booked',
+      transferId: transfer.id,
+      amountMinor: transfer.amount,
+      lineMinor: line.transfer_minor === null ? null : Number(line.transfer_minor),
+    };
   }
 }

@@ -184,7 +184,7 @@ export class PayoutRunsService {
       if (!(await this.lines.hasPayable(em, id))) {
         throw new DomainError(
           'RUN_HAS_NOTHING_TO_PAY',
-          'Every line of this run is held: there is nothing to approve (cancel it instead)',
+          'Nothing is left to pay on this run (every line is held, or paid already): there is nothing to approve (cancel it instead)',
         );
       }
       await this.runs.markApproved(em, id, userId);

@@ -26,18 +26,36 @@ export class PayoutTransferLookup {
     }
   }
 
+  /**
+   * Every transfer Stripe holds for this line (one, unless something paid it twice): for the
+   * runbook's booking by hand (PayoutLineBooking), which must not book one and hide another.
+   */
+  async lookUpAll(line: FindableLine): Promise<Stripe.Transfer[]> {
+    const found: Stripe.Transfer[] = [];
+    for await (const t of this.transfersOf(line)) {
+      if (t.metadata?.payoutLineId === line.id) found.push(t);
+    }
+    return found;
+  }
+
   /** A transfer Stripe already holds for this line, found by its metadata in the run's group. */
   private async findTransfer(line: FindableLine): Promise<Stripe.Transfer | null> {
-    // Filtered by destination too: one short page, not the whole run's transfers (50k lines
-    // would be 500 rate-limited pages, each retry making the next 429 likelier).
-    const group = this.stripe.transfers.list({
+    for await (const t of this.transfersOf(line)) {
+      if (t.metadata?.payoutLineId === line.id) return t;
+    }
+    return null;
+  }
+
+  /**
+   * The run's transfers to the line's account. Filtered by destination too: one short page, not
+   * the whole run's transfers (50k lines would be 500 rate-limited pages, each retry making the
+   * next 429 likelier).
+   */
+  private transfersOf(line: FindableLine) {
+    return this.stripe.transfers.list({
       transfer_group: `run_${line.run_id}`,
       destination: line.stripe_account_id,
       limit: 100,
     });
-    for await (const t of group) {
-      if (t.metadata?.payoutLineId === line.id) return t;
-    }
-    return null;
   }
 }
