@@ -912,18 +912,25 @@ test('a ticket claimed in time is not shown breached once its claim deadline pas
 }) => {
   const {
     company,
-    tickets: [onTime, late],
+    tickets: [onTime, late, unswept],
   } = await holding('Initech', 'Kai Holder', [
     [`on-time-${Date.now()}`, 'Claimed in good time'],
     [`late-${Date.now()}`, 'Claimed after the deadline'],
+    [`unswept-${Date.now()}`, 'Claimed late, not swept yet'],
   ]);
-  // Both deadlines are long past now; only the late one's breach was recorded.
+  // Every deadline is past now. The first was claimed before its own; the late one's breach
+  // was recorded; the third was claimed after its deadline, and the sweep that records the
+  // breach has not run (a backlog): it said "Claimed in time" until then.
   await expireSla(onTime.id, 600);
+  await sql(`UPDATE tickets SET claimed_at = now() - interval '15 minutes' WHERE id = $1`, [
+    onTime.id,
+  ]);
   await sql(
     `UPDATE tickets SET sla_deadline = now() - interval '20 minutes',
             sla_breached_at = now() - interval '20 minutes' WHERE id = $1`,
     [late.id],
   );
+  await expireSla(unswept.id, 60);
 
   await signInPage(page, company.email, '/company/queue');
   const handled = page.getByRole('region', { name: 'Table: With an agent' });
@@ -932,6 +939,9 @@ test('a ticket claimed in time is not shown breached once its claim deadline pas
   ).toBeVisible();
   await expect(
     handled.getByRole('row', { name: /Claimed after the deadline.*SLA breached.*Kai Holder/ }),
+  ).toBeVisible();
+  await expect(
+    handled.getByRole('row', { name: /Claimed late, not swept yet.*SLA breached.*Kai Holder/ }),
   ).toBeVisible();
   await expect(handled.getByText(/SLA breached .* ago/)).toHaveCount(0);
   await expect(handled.getByText(/ left$/)).toHaveCount(0);
