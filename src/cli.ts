@@ -215,7 +215,7 @@ async function main(): Promise<number> {
         process.stdout.write(
           `Booked transfer ${booked.transferId} (${booked.amountMinor} minor units): the line is paid\n`,
         );
-        if (booked.lineMinor !== null && booked.lineMinor !== booked.amountMinor) {
+        if (booked.lineMinor !== booked.amountMinor) {
           process.stdout.write(
             `The line was for ${booked.lineMinor}: what the transfer moved is booked, the rest stays available\n`,
           );
@@ -223,7 +223,7 @@ async function main(): Promise<number> {
       } else if (booked.outcome === 'several') {
         process.stderr.write(
           `Stripe holds ${booked.transferIds.length} transfers for this line (${booked.transferIds.join(', ')}): ` +
-            'the agent was paid more than once; nothing booked. Book the first by hand and settle the rest with the agent\n',
+            'the agent was paid more than once; nothing booked. Reverse the later ones in Stripe (earliest first above), then run this again\n',
         );
         return 1;
       } else if (booked.outcome === 'paid_already') {

@@ -334,6 +334,14 @@ describe('payout run survives a worker killed mid-run', () => {
       twice.lineId,
     ]);
     expect(notBooked).toEqual({ status: 'pending' });
+    // Finance reverses the later one in full: the earlier is booked.
+    await fake.client().transfers.createReversal(second.id);
+    await expect(t.app.get(PayoutLineBooking).bookFoundTransfer(twice.lineId)).resolves.toEqual({
+      outcome: 'booked',
+      transferId: first.id,
+      amountMinor: 5000,
+      lineMinor: 5000,
+    });
   });
 
   it('sends nothing through a Stripe other than the one the run was drafted against', async () => {

@@ -4360,7 +4360,9 @@ export interface components {
        */
       requiredSkills: components['schemas']['RequiredSkillDto'][];
       /**
-       * @description For the next agent (an internal note on the ticket).
+       * @description For the agents who hold it next (an internal note on the ticket); the company that posted it
+       *     reads it too (the claim's `releaseReason`, the `ticket.transferred` event), never the
+       *     customer.
        * @example A chargeback was opened; needs the chargebacks team.
        */
       note: string;
@@ -4523,7 +4525,9 @@ export interface components {
     };
     ReleaseTicketDto: {
       /**
-       * @description Why you are giving it back; the next agent sees it.
+       * @description Why you are giving it back. The agents who hold it next read it (an internal note), and so
+       *     does the company that posted it (the claim's `releaseReason`, the `ticket.released` event);
+       *     never the customer.
        * @example Needs a German speaker
        */
       reason: string;

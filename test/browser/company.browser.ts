@@ -922,9 +922,14 @@ test('a ticket claimed in time is not shown breached once its claim deadline pas
   // was recorded; the third was claimed after its deadline, and the sweep that records the
   // breach has not run (a backlog): it said "Claimed in time" until then.
   await expireSla(onTime.id, 600);
+  // Both records of the claim (the sweep reads the claim's, the list the ticket's).
   await sql(`UPDATE tickets SET claimed_at = now() - interval '15 minutes' WHERE id = $1`, [
     onTime.id,
   ]);
+  await sql(
+    `UPDATE ticket_claims SET claimed_at = now() - interval '15 minutes' WHERE ticket_id = $1`,
+    [onTime.id],
+  );
   await sql(
     `UPDATE tickets SET sla_deadline = now() - interval '20 minutes',
             sla_breached_at = now() - interval '20 minutes' WHERE id = $1`,

@@ -17,7 +17,7 @@ import { StripeEventsRepository } from './stripe-events.repository';
 
 /** What `bookFoundTransfer` did with a line. */
 export type FoundTransferBooking =
-  | { outcome: 'booked'; transferId: string; amountMinor: number; lineMinor: number | null }
+  | { outcome: 'booked'; transferId: string; amountMinor: number; lineMinor: number }
   /** More than one transfer for the line: the agent was paid twice; nothing booked. */
   | { outcome: 'several'; transferIds: string[] }
   | { outcome: 'paid_already' | 'not_found' | 'no_account' };
@@ -54,12 +54,15 @@ export class PayoutLineBooking {
    * a transfer means the line is paid (a stale duplicate job's failure, a hold, an abandon).
    */
   async book(
-    line: Pick<PayoutLineRow, 'id' | 'run_id' | 'agent_id' | 'currency' | 'transfer_minor'>,
+    line: Pick<
+      PayoutLineRow,
+      'id' | 'run_id' | 'agent_id' | 'currency' | 'transfer_minor' | 'amount_minor'
+    >,
     transfer: Stripe.Transfer,
   ): Promise<void> {
     const sent = transfer.amount;
-    const amount = line.transfer_minor === null ? null : Number(line.transfer_minor);
-    if (amount !== null && sent !== amount) {
+    const amount = lineAmount(line);
+    if (sent !== amount) {
       this.logger.warn(
         { lineId: line.id, transferId: transfer.id, transferMinor: sent, lineMinor: amount },
         "the line's transfer at Stripe is for another amount; booking what it moved",
@@ -108,14 +111,23 @@ export class PayoutLineBooking {
       stripe_account_id: line.stripe_account_id,
     });
     if (found.length === 0) return { outcome: 'not_found' };
-    if (found.length > 1) return { outcome: 'several', transferIds: found.map((t) => t.id) };
-    const [transfer] = found;
+    // A duplicate finance has reversed in full since leaves the one that paid the line.
+    const standing = found.length > 1 ? found.filter((t) => !t.reversed) : found;
+    if (standing.length !== 1) {
+      const earliestFirst = [...found].sort((a, b) => a.created - b.created);
+      return { outcome: 'several', transferIds: earliestFirst.map((t) => t.id) };
+    }
+    const [transfer] = standing;
     await this.book(line, transfer);
     return {
       outcome: 'booked',
       transferId: transfer.id,
       amountMinor: transfer.amount,
-      lineMinor: line.transfer_minor === null ? null : Number(line.transfer_minor),
+      lineMinor: lineAmount(line),
     };
   }
 }
+
+/** What the line pays: the amount fixed for its key, or its drafted amount if never sent. */
+const lineAmount = (line: Pick<PayoutLineRow, 'transfer_minor' | 'amount_minor'>): number =>
+  Number(line.transfer_minor ?? line.amount_minor);

@@ -88,7 +88,9 @@ export class TransferTicketDto {
   requiredSkills: RequiredSkillDto[];
 
   /**
-   * For the next agent (an internal note on the ticket).
+   * For the agents who hold it next (an internal note on the ticket); the company that posted it
+   * reads it too (the claim's `releaseReason`, the `ticket.transferred` event), never the
+   * customer.
    * @example "A chargeback was opened; needs the chargebacks team."
    */
   @IsPlainText(1, MAX_BODY_CHARS)

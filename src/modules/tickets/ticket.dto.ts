@@ -83,7 +83,9 @@ export class QueueQueryDto {
 
 export class ReleaseTicketDto {
   /**
-   * Why you are giving it back; the next agent sees it.
+   * Why you are giving it back. The agents who hold it next read it (an internal note), and so
+   * does the company that posted it (the claim's `releaseReason`, the `ticket.released` event);
+   * never the customer.
    * @example "Needs a German speaker"
    */
   @IsPlainText(1, 1000)
