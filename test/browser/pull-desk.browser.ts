@@ -146,6 +146,10 @@ test('an agent on a pull shift: waitlist, countdown, claim-next, a break, a with
 
   // An internal note: shown to the agent as one, never handed to the bot.
   await page.locator('label', { hasText: 'Internal note' }).click();
+  // Who reads it: whoever holds the ticket (the next agent too) and the company's admins.
+  await expect(page.getByLabel('Note', { exact: true })).toHaveAccessibleDescription(
+    /Agents who hold this ticket and the company’s admins read notes; the customer does not/,
+  );
   await page.getByLabel('Note', { exact: true }).fill('Order 1182 was refunded twice.');
   await page.getByRole('button', { name: 'Add note' }).click();
   await expect(page.getByLabel('Note', { exact: true })).toHaveValue('');

@@ -71,7 +71,7 @@ export function MessageComposer({ ticketId }: { ticketId: string }) {
           description={
             visibility === 'customer'
               ? 'The customer reads this through the company’s bot'
-              : 'Only you and the company’s admins see notes'
+              : 'Agents who hold this ticket and the company’s admins read notes; the customer does not'
           }
           autosize
           minRows={3}
