@@ -537,6 +537,44 @@ describe('seats (agent side)', () => {
       );
     });
 
+    it('on a short shift, whose claims close at its start, a check-out before half of it is leaving early and the waitlist still gets the seat', async () => {
+      // 30 minutes: claims close at the start, so the close of claims alone made any check-out
+      // a seat completed, checked in and straight out again included.
+      const shift = await postShift(t, company, { ...window(120, 0.5), seats: 1 });
+      const [agent, waiting, stays] = [
+        await registerAgent(t),
+        await registerAgent(t),
+        await registerAgent(t),
+      ];
+      await claim(agent, shift.id).expect(201);
+      await t.http.post(`/v1/shifts/${shift.id}/waitlist`).set(waiting.auth).expect(201);
+      await moveShift(t, shift.id, inMinutes(-1), inMinutes(29));
+      const seat = await t.http.post(`/v1/shifts/${shift.id}/check-in`).set(agent.auth).expect(200);
+      // Half the shift: 15 minutes before its end (30 before it would be its start).
+      expect(Date.parse(seat.body.checkOutCompletesAt)).toBe(
+        Date.parse(seat.body.endsAt) - 15 * 60_000,
+      );
+      const out = await t.http.post(`/v1/shifts/${shift.id}/check-out`).set(agent.auth).expect(200);
+      expect(out.body).toMatchObject({ status: 'left_early', completedAt: null });
+      const record = await t.http.get('/v1/agents/me/reliability').set(agent.auth).expect(200);
+      expect(record.body).toMatchObject({ completed: 0, leftEarly: 1 });
+      // Direct claims are closed, but the line may still fill the seat.
+      const given = await t.http.get('/v1/agents/me/claims').set(waiting.auth).expect(200);
+      expect(given.body.items).toMatchObject([
+        { shiftId: shift.id, status: 'claimed', source: 'waitlist' },
+      ]);
+      expect(await seatsTaken(shift.id)).toBe(1);
+
+      // Past half of it, a check-out completes the seat.
+      const later = await postShift(t, company, { ...window(120, 0.5), seats: 1 });
+      await claim(stays, later.id).expect(201);
+      await moveShift(t, later.id, inMinutes(-1), inMinutes(29));
+      await t.http.post(`/v1/shifts/${later.id}/check-in`).set(stays.auth).expect(200);
+      await moveShift(t, later.id, inMinutes(-16), inMinutes(14));
+      const done = await t.http.post(`/v1/shifts/${later.id}/check-out`).set(stays.auth).expect(200);
+      expect(done.body).toMatchObject({ status: 'completed', completedAt: expect.any(String) });
+    });
+
     it('a waitlist promotion passes over an agent who has worked a seat on the shift', async () => {
       const shift = await postShift(t, company, { seats: 2, ...window(120, 4) });
       const [worked, holder, next] = [

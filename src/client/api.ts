@@ -3258,8 +3258,8 @@ export interface components {
       lateCancelStartsAt: string;
       /**
        * Format: date-time
-       * @description A check-out from then on completes the seat. Before, while the shift's seats can still be
-       *     claimed (SEAT_CLAIM_CLOSES_MINUTES_BEFORE_END before the end), it is leaving early
+       * @description A check-out from then on completes the seat: SEAT_CLAIM_CLOSES_MINUTES_BEFORE_END before the
+       *     end (when claims close), and never before half the shift has passed. Before, it is leaving early
        *     (`left_early`): the seat goes back to the shift for someone else, and it counts against
        *     reliability as a late cancellation does.
        * @example 2030-05-04T10:30:00.000Z

@@ -110,10 +110,13 @@ test('a completed seat shows its hourly pay; an open shift its estimate', async 
     )
   ).items;
   // An hour worked: checked in when the seat began an hour ago; the shift ends in 20 minutes,
-  // past the close of claims, so the check-out completes the seat (not leaving early).
-  await sql(`UPDATE shifts SET ends_at = now() + interval '20 minutes' WHERE id = $1`, [
-    seat.shiftId,
-  ]);
+  // past the close of claims and half of it, so the check-out completes the seat (not leaving
+  // early).
+  await sql(
+    `UPDATE shifts SET starts_at = now() - interval '1 hour', ends_at = now() + interval '20 minutes'
+      WHERE id = $1`,
+    [seat.shiftId],
+  );
   await sql(
     `UPDATE shift_claims SET checked_in_at = now() - interval '1 hour',
             period = tstzrange(now() - interval '1 hour', now() + interval '20 minutes', '[)')

@@ -82,13 +82,16 @@ export async function endShiftsOf(t: TestApp, companyId: string | null | undefin
 /**
  * Brings a running shift's end (and its seats') to `minutesLeft` from now: past the close of
  * claims (SEAT_CLAIM_CLOSES_MINUTES_BEFORE_END, 30 by default), where a check-out completes the
- * seat rather than leaving it early.
+ * seat rather than leaving it early. Its start is brought back to an hour before that end when
+ * it is later, so that more than half the shift has passed too (checkOutCompletesAt).
  */
 export async function nearItsEnd(t: TestApp, shiftId: string, minutesLeft = 20) {
-  await t.db.query(`UPDATE shifts SET ends_at = now() + make_interval(mins => $2) WHERE id = $1`, [
-    shiftId,
-    minutesLeft,
-  ]);
+  await t.db.query(
+    `UPDATE shifts SET ends_at = now() + make_interval(mins => $2),
+            starts_at = least(starts_at, now() + make_interval(mins => $2) - interval '1 hour')
+      WHERE id = $1`,
+    [shiftId, minutesLeft],
+  );
   await t.db.query(
     `UPDATE shift_claims SET period = tstzrange(lower(period), now() + make_interval(mins => $2), '[)')
       WHERE shift_id = $1`,

@@ -16,6 +16,23 @@ export function claimsCloseAt(
   );
 }
 
+/**
+ * From when a check-out completes the seat rather than leaving it early: the end minus
+ * SEAT_CLAIM_CLOSES_MINUTES_BEFORE_END, as claims close, but never before half the shift has
+ * passed. On a shift of 30 minutes or less claims close at its start, so a check-in and an
+ * immediate check-out had counted as a seat worked; the seat freed then still goes to the
+ * waitlist (it may fill a seat until the end). The same as claimsCloseAt for a shift of an hour
+ * or more.
+ */
+export function checkOutCompletesAt(
+  shift: { startsAt: Date; endsAt: Date },
+  closeMinutesBeforeEnd: number,
+): Date {
+  const end = shift.endsAt.getTime();
+  const half = (end - shift.startsAt.getTime()) / 2;
+  return new Date(end - Math.min(closeMinutesBeforeEnd * 60_000, half));
+}
+
 /** SHIFT_CLOSED for a shift whose claims have closed, with when they closed. */
 export function claimsClosed(closedAt: Date): DomainError {
   return new DomainError(

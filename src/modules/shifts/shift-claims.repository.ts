@@ -224,14 +224,10 @@ export class ShiftClaimsRepository {
   }
 
   /**
-   * Checks out of a checked-in seat once its time began; false when it was not. A check-out
-   * after the end (the completion job behind) counts to the end, as the job would: worked time
-   * and a running break stop there.
-   */
-  /**
-   * Checks the seat out: `completed`, or `left_early` when it is before `leftEarlyBefore` (the
-   * shift's claims still open: the seat can go to someone else). Returns the new status, or null
-   * when the seat was not checked in or its time had not begun.
+   * Checks the seat out: `completed`, or `left_early` when it is before `leftEarlyBefore`
+   * (checkOutCompletesAt). Returns the new status, or null when the seat was not checked in or
+   * its time had not begun. A check-out after the end (the completion job behind) counts to the
+   * end, as the job would: worked time and a running break stop there.
    */
   async markCheckedOut(
     em: EntityManager,

@@ -12,7 +12,7 @@ import { AgentsService } from '../agents/agents.service';
 import { CompaniesService } from '../companies/companies.service';
 import { OutboxService } from '../outbox/outbox.service';
 import { SeatAllocator } from './seat-allocator.service';
-import { alreadyClaimed, claimsClosed, claimsCloseAt } from './seat-window';
+import { alreadyClaimed, checkOutCompletesAt, claimsClosed, claimsCloseAt } from './seat-window';
 import { MyClaimsQueryDto, ReliabilityDto, ShiftClaimDto } from './shift-claim.dto';
 import { SeatWindows, toShiftClaimDto } from './shift.mapper';
 import { ShiftClaimViewsRepository } from './shift-claim-views.repository';
@@ -159,7 +159,7 @@ export class ShiftClaimsService {
 
   /**
    * Ends the agent's work on the shift: `completed`, or `left_early` while the shift's seats can
-   * still be claimed (checkOutCompletesAt): checking in and out at once used to count as a seat
+   * still be claimed or less than half of it has passed (checkOutCompletesAt): checking in and out at once used to count as a seat
    * worked, and kept the seat from everyone else to the end. A seat left early goes back to the
    * shift (the waitlist first) and counts against reliability as a late cancellation does.
    */
@@ -191,7 +191,7 @@ export class ShiftClaimsService {
       const ended = await this.claims.markCheckedOut(
         em,
         claim.id,
-        claimsCloseAt(shift, this.closeMinutes()),
+        checkOutCompletesAt(shift, this.closeMinutes()),
       );
       if (!ended) throw stateConflict(claim.status, 'check out');
       if (ended === 'left_early') {

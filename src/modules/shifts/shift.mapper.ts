@@ -1,6 +1,6 @@
 import { openToAllAt } from './eligibility';
 import type { SeatPay } from './pay-per-hour.service';
-import { claimsCloseAt } from './seat-window';
+import { checkOutCompletesAt } from './seat-window';
 import { givenLate } from './shift-rules';
 import { ExpectedHourlyDto, OpenShiftDto } from './open-shift.dto';
 import { ShiftClaimDto } from './shift-claim.dto';
@@ -81,7 +81,7 @@ export function toOpenShiftDto(
 export interface SeatWindows {
   checkInOpensMinutes: number;
   lateCancelMinutes: number;
-  /** SEAT_CLAIM_CLOSES_MINUTES_BEFORE_END: until then a check-out is leaving early. */
+  /** SEAT_CLAIM_CLOSES_MINUTES_BEFORE_END: until then (or half the shift) a check-out is leaving early. */
   claimCloseMinutes: number;
 }
 
@@ -111,7 +111,7 @@ export function toShiftClaimDto(
     )
       ? r.ends_at // given by the waitlist inside the late window: never a late cancellation
       : minutesBefore(r.held_from, windows.lateCancelMinutes),
-    checkOutCompletesAt: claimsCloseAt(
+    checkOutCompletesAt: checkOutCompletesAt(
       { startsAt: r.starts_at, endsAt: r.ends_at },
       windows.claimCloseMinutes,
     ),
