@@ -271,20 +271,33 @@ describe('Idempotency-Key (Stripe semantics)', () => {
       expect(await shiftsTitled(body.title as string)).toEqual([retried.body.id]);
     });
 
-    it('ignores the header on routes that create nothing', async () => {
+    it('ignores the header on routes whose repeat does the same again', async () => {
       const key = newKey();
-      const shift = await postShift(acme, shiftBody({ title: `cancel ${key}` })).expect(201);
-      const cancel = () =>
+      const shift = await postShift(acme, shiftBody({ title: `edit ${key}` })).expect(201);
+      const edit = () =>
         t.http
-          .post(`/v1/shifts/${shift.body.id}/cancel`)
+          .patch(`/v1/shifts/${shift.body.id}`)
           .set(acme.auth)
           .set(KEY, key)
-          .send({ reason: 'no longer needed' });
-      await cancel().expect(200);
-      const second = await cancel();
+          .send({ title: `edited ${key}` });
+      await edit().expect(200);
+      const second = await edit().expect(200);
       expect(replayed(second)).toBe(false);
-      expect(second.status).toBe(409);
       expect(await keyRows(key)).toEqual([]);
+    });
+
+    it("replays a state change retried with its key (a shift's cancel): its answer, not 409 for its own change", async () => {
+      const key = newKey();
+      const shift = await postShift(acme, shiftBody({ title: `cancel ${key}` })).expect(201);
+      const cancel = (withKey = true) => {
+        const req = t.http.post(`/v1/shifts/${shift.body.id}/cancel`).set(acme.auth);
+        return (withKey ? req.set(KEY, key) : req).send({ reason: 'no longer needed' });
+      };
+      const first = await cancel().expect(200);
+      const again = await cancel().expect(200);
+      expect(replayed(again)).toBe(true);
+      expect(again.body).toEqual(first.body);
+      expect((await cancel(false).expect(409)).body.error.code).toBe('SHIFT_CLOSED');
     });
   });
 
@@ -512,6 +525,26 @@ describe('Idempotency-Key (Stripe semantics)', () => {
         reference,
       ]);
       expect(rows).toHaveLength(1);
+    });
+
+    it("payout runs: a cancel retried with its key is answered as done, not 409 for the run's own state", async () => {
+      const run = await t.http
+        .post('/v1/payout-runs')
+        .set(finance.auth)
+        .send({ currency: 'CHF' })
+        .expect(201);
+      const key = newKey();
+      const cancel = (withKey = true) => {
+        const req = t.http.post(`/v1/payout-runs/${run.body.id}/cancel`).set(finance.auth);
+        return withKey ? req.set(KEY, key) : req;
+      };
+      const first = await cancel().expect(200);
+      expect(first.body.status).toBe('cancelled');
+      const again = await cancel().expect(200);
+      expect(replayed(again)).toBe(true);
+      expect(again.body).toEqual(first.body);
+      const bare = await cancel(false).expect(409);
+      expect(bare.body.error.code).toBe('PAYOUT_RUN_STATE');
     });
 
     it("payout runs: a replay is not a second draft; a use case's 409 is kept and replayed", async () => {

@@ -23,6 +23,50 @@ import { createTestApp, TestApp } from './support/test-app';
 
 const ROOT = join(__dirname, '..');
 
+/**
+ * Writes that take no Idempotency-Key, each with why: sent twice, the second does the same
+ * thing or answers the same way, so a retry after a lost answer needs no key; or a replay would
+ * hand back something stale. Every other write (one that creates something, or a state change
+ * whose repeat is refused with a 404 or 409) declares it (ADR 0009).
+ */
+const REPEATS_ALIKE: Record<string, string> = {
+  'POST /v1/auth/register':
+    'public (no caller to keep a key for): a repeat is refused, EMAIL_TAKEN, and the user signs in',
+  'POST /v1/auth/login': 'public: a repeat is another session, the lost one expires unused',
+  'POST /v1/auth/refresh': "public: the token's own rotation and reuse rules decide (ADR 0003)",
+  'POST /v1/auth/logout': 'a repeat ends the same (ended) session: 204 again',
+  'POST /v1/auth/session/register': 'public, as /v1/auth/register',
+  'POST /v1/auth/session/login': 'public, as /v1/auth/login',
+  'POST /v1/auth/session/refresh': 'public, as /v1/auth/refresh',
+  'POST /v1/auth/session/logout': 'as /v1/auth/logout',
+  'POST /v1/stripe/webhooks': "public: Stripe's event id is the key (processed once)",
+  'POST /v1/stripe/connect-webhooks': "public: Stripe's event id is the key (processed once)",
+  'PATCH /v1/companies/me': 'sets the fields given: the same again',
+  'PUT /v1/agents/me/profile': 'replaces: the same again',
+  'PATCH /v1/agents/me/profile': 'sets the fields given: the same again',
+  'PUT /v1/agents/me/skills': 'replaces: the same again',
+  'PUT /v1/agents/me/availability': 'sets: the same again',
+  'PATCH /v1/shifts/{id}': 'sets the fields given: the same again',
+  'PUT /v1/companies/me/certified-agents/{agentId}': 'certifies: the same again',
+  'PUT /v1/companies/me/webhook': 'sets the URL: the same again',
+  'PUT /v1/companies/{companyId}/credit/limit': 'sets the limit: the same again',
+  'PUT /v1/tickets/{id}/review': 'sets the review: the same again',
+  'DELETE /v1/companies/me/api-keys/{id}': 'a revoked key is revoked again: 204 again',
+  'DELETE /v1/skills/{code}': 'retires: the same again',
+  'POST /v1/skills/{code}/reinstate': 'reinstates: the same again',
+  'POST /v1/agents/{id}/suspend': 'suspends: the same again (its seats are gone already)',
+  'POST /v1/agents/{id}/reinstate': 'reinstates: the same again',
+  'POST /v1/tickets/{id}/heartbeat': 'a presence mark: the same again',
+  'POST /v1/agents/me/payout-account':
+    'a single-use Stripe link: a replay would hand back a used one; one account per agent (ADR 0009)',
+  'POST /v1/companies/me/webhook/rotate-secret':
+    'a replacement: the newest answer holds the current secret, a replay could hand back an older one (ADR 0009)',
+  'POST /v1/ledger/integrity/book-missing':
+    'books by ledger keys: a repeat finds nothing left to book',
+  'POST /v1/admin/queue-dashboard/session': 'another short dashboard session; the lost one expires',
+  'DELETE /v1/admin/queue-dashboard/session': 'ends the same session: the same again',
+};
+
 interface LintProblem {
   ruleId: string;
   severity: 'error' | 'warn';
@@ -214,6 +258,16 @@ describe('OpenAPI document (/docs-json)', () => {
         : [`${route.key}: ${declared.join()} ≠ ${expected.join()}`];
     });
     expect(wrong).toEqual([]);
+  });
+
+  it('declares Idempotency-Key on every write but those whose repeat does the same again', () => {
+    const keyed = ([, op]: [string, Operation]) =>
+      (op.parameters ?? []).some((p) => /IdempotencyKey/.test(p.$ref ?? ''));
+    const writes = operations.filter(([key]) => /^(POST|DELETE|PUT|PATCH) \/v1\//.test(key));
+    const unkeyed = writes.filter((o) => !keyed(o)).map(([key]) => key);
+    expect(unkeyed.filter((key) => !(key in REPEATS_ALIKE))).toEqual([]);
+    // Each exemption names a route that still exists and still takes no key.
+    expect(Object.keys(REPEATS_ALIKE).filter((key) => !unkeyed.includes(key))).toEqual([]);
   });
 
   it('documents limit and cursor on every paged list', () => {

@@ -571,7 +571,10 @@ describe('seats (agent side)', () => {
       await moveShift(t, later.id, inMinutes(-1), inMinutes(29));
       await t.http.post(`/v1/shifts/${later.id}/check-in`).set(stays.auth).expect(200);
       await moveShift(t, later.id, inMinutes(-16), inMinutes(14));
-      const done = await t.http.post(`/v1/shifts/${later.id}/check-out`).set(stays.auth).expect(200);
+      const done = await t.http
+        .post(`/v1/shifts/${later.id}/check-out`)
+        .set(stays.auth)
+        .expect(200);
       expect(done.body).toMatchObject({ status: 'completed', completedAt: expect.any(String) });
     });
 

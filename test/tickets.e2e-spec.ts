@@ -807,6 +807,34 @@ describe('tickets', () => {
         expect(now.body).toMatchObject({ status: 'resolved', reopenCount: 1 });
       });
 
+      it("a resolve retried with its Idempotency-Key gets its first answer, never resolving the agent's next claim of the ticket reopened", async () => {
+        const {
+          agents: [a],
+        } = await liveAgents(t, co.auth, 1);
+        const ticket = await escalate(t, coKey);
+        await t.http.post(`/v1/tickets/${ticket.id}/claim`).set(a.auth).expect(200);
+        const resolve = () =>
+          t.http
+            .post(`/v1/tickets/${ticket.id}/resolve`)
+            .set(a.auth)
+            .set('Idempotency-Key', `resolve-${ticket.id}`)
+            .send({ resolutionSummary: 'Refund re-issued' });
+        const first = await resolve().expect(200);
+        // The answer was lost; meanwhile the company reopened it and the agent took it again.
+        await t.http
+          .post(`/v1/tickets/${ticket.id}/reopen`)
+          .set(bearer(coKey))
+          .send({ reason: 'customer wrote back' })
+          .expect(200);
+        await t.http.post(`/v1/tickets/${ticket.id}/claim`).set(a.auth).expect(200);
+        const again = await resolve().expect(200);
+        expect(again.headers['idempotent-replayed']).toBe('true');
+        expect(again.body).toEqual(first.body);
+        // Without the key that retry had resolved the new claim with the old summary.
+        const now = await t.http.get(`/v1/tickets/${ticket.id}`).set(co.auth).expect(200);
+        expect(now.body).toMatchObject({ status: 'claimed', reopenCount: 1 });
+      });
+
       it("a reopen naming the resolution it means refuses once another stands: the key's answer lost, or no key", async () => {
         const {
           agents: [a, b],

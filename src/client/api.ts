@@ -8625,7 +8625,13 @@ export interface operations {
   revokeCertification: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /**
+         * @description Makes a retry safe: the same key with the same request answers the first answer again (with Idempotent-Replayed: true) instead of doing it twice. Keys are scoped to the caller and kept 24 hours; the same key with another request is 409 IDEMPOTENCY_KEY_REUSED.
+         * @example 5b0e6c1f-shift-2030-05-04
+         */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
       path: {
         agentId: string;
       };
@@ -8636,6 +8642,7 @@ export interface operations {
       /** @description Done; no content */
       204: {
         headers: {
+          'Idempotent-Replayed': components['headers']['IdempotentReplayed'];
           [name: string]: unknown;
         };
         content?: never;
@@ -8644,7 +8651,36 @@ export interface operations {
       401: components['responses']['Unauthenticated'];
       403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
-      409: components['responses']['Conflict'];
+      /**
+       * @description Conflict.
+       *
+       *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
+       *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
+       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
+       */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "IDEMPOTENCY_KEY_IN_USE",
+           *         "message": "A request with this Idempotency-Key is still running; retry shortly.",
+           *         "details": null,
+           *         "requestId": "0b5a4e1c-2f7d-4c83-9a1e-6d3f8b2c7e90"
+           *       }
+           *     }
+           */
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'CONFLICT' | 'IDEMPOTENCY_KEY_REUSED' | 'IDEMPOTENCY_KEY_IN_USE';
+            } & WithRequired<components['schemas']['ErrorBody'], 'code'>;
+          };
+        };
+      };
       413: components['responses']['PayloadTooLarge'];
       415: components['responses']['UnsupportedMediaType'];
       429: components['responses']['RateLimited'];
@@ -8879,7 +8915,13 @@ export interface operations {
   checkIn: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /**
+         * @description Makes a retry safe: the same key with the same request answers the first answer again (with Idempotent-Replayed: true) instead of doing it twice. Keys are scoped to the caller and kept 24 hours; the same key with another request is 409 IDEMPOTENCY_KEY_REUSED.
+         * @example 5b0e6c1f-shift-2030-05-04
+         */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
       path: {
         id: string;
       };
@@ -8890,6 +8932,7 @@ export interface operations {
       /** @description OK */
       200: {
         headers: {
+          'Idempotent-Replayed': components['headers']['IdempotentReplayed'];
           [name: string]: unknown;
         };
         content: {
@@ -8904,6 +8947,8 @@ export interface operations {
        * @description Conflict.
        *
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
+       *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
+       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
        *     - `SHIFT_CLOSED`: the shift is cancelled, completed, or no longer takes claims
        *     - `CHECK_IN_NOT_OPEN`: check-in is not open (too early, or the deadline has passed)
        *     - `CLAIM_STATE_CONFLICT`: the seat claim is not in a state that allows this
@@ -8926,7 +8971,13 @@ export interface operations {
           'application/json': {
             error: {
               /** @enum {string} */
-              code: 'CONFLICT' | 'SHIFT_CLOSED' | 'CHECK_IN_NOT_OPEN' | 'CLAIM_STATE_CONFLICT';
+              code:
+                | 'CONFLICT'
+                | 'IDEMPOTENCY_KEY_REUSED'
+                | 'IDEMPOTENCY_KEY_IN_USE'
+                | 'SHIFT_CLOSED'
+                | 'CHECK_IN_NOT_OPEN'
+                | 'CLAIM_STATE_CONFLICT';
             } & WithRequired<components['schemas']['ErrorBody'], 'code'>;
           };
         };
@@ -9123,7 +9174,13 @@ export interface operations {
   leaveWaitlist: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /**
+         * @description Makes a retry safe: the same key with the same request answers the first answer again (with Idempotent-Replayed: true) instead of doing it twice. Keys are scoped to the caller and kept 24 hours; the same key with another request is 409 IDEMPOTENCY_KEY_REUSED.
+         * @example 5b0e6c1f-shift-2030-05-04
+         */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
       path: {
         id: string;
       };
@@ -9134,6 +9191,7 @@ export interface operations {
       /** @description Done; no content */
       204: {
         headers: {
+          'Idempotent-Replayed': components['headers']['IdempotentReplayed'];
           [name: string]: unknown;
         };
         content?: never;
@@ -9142,7 +9200,36 @@ export interface operations {
       401: components['responses']['Unauthenticated'];
       403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
-      409: components['responses']['Conflict'];
+      /**
+       * @description Conflict.
+       *
+       *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
+       *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
+       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
+       */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "IDEMPOTENCY_KEY_IN_USE",
+           *         "message": "A request with this Idempotency-Key is still running; retry shortly.",
+           *         "details": null,
+           *         "requestId": "0b5a4e1c-2f7d-4c83-9a1e-6d3f8b2c7e90"
+           *       }
+           *     }
+           */
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'CONFLICT' | 'IDEMPOTENCY_KEY_REUSED' | 'IDEMPOTENCY_KEY_IN_USE';
+            } & WithRequired<components['schemas']['ErrorBody'], 'code'>;
+          };
+        };
+      };
       413: components['responses']['PayloadTooLarge'];
       415: components['responses']['UnsupportedMediaType'];
       429: components['responses']['RateLimited'];
@@ -9596,7 +9683,13 @@ export interface operations {
   cancelShift: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /**
+         * @description Makes a retry safe: the same key with the same request answers the first answer again (with Idempotent-Replayed: true) instead of doing it twice. Keys are scoped to the caller and kept 24 hours; the same key with another request is 409 IDEMPOTENCY_KEY_REUSED.
+         * @example 5b0e6c1f-shift-2030-05-04
+         */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
       path: {
         id: string;
       };
@@ -9611,6 +9704,7 @@ export interface operations {
       /** @description OK */
       200: {
         headers: {
+          'Idempotent-Replayed': components['headers']['IdempotentReplayed'];
           [name: string]: unknown;
         };
         content: {
@@ -9625,6 +9719,8 @@ export interface operations {
        * @description Conflict.
        *
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
+       *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
+       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
        *     - `SHIFT_CLOSED`: the shift is cancelled, completed, or no longer takes claims
        */
       409: {
@@ -9645,7 +9741,8 @@ export interface operations {
           'application/json': {
             error: {
               /** @enum {string} */
-              code: 'CONFLICT' | 'SHIFT_CLOSED';
+              code:
+                'CONFLICT' | 'IDEMPOTENCY_KEY_REUSED' | 'IDEMPOTENCY_KEY_IN_USE' | 'SHIFT_CLOSED';
             } & WithRequired<components['schemas']['ErrorBody'], 'code'>;
           };
         };
@@ -10606,7 +10703,13 @@ export interface operations {
   claimTicket: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /**
+         * @description Makes a retry safe: the same key with the same request answers the first answer again (with Idempotent-Replayed: true) instead of doing it twice. Keys are scoped to the caller and kept 24 hours; the same key with another request is 409 IDEMPOTENCY_KEY_REUSED.
+         * @example 5b0e6c1f-shift-2030-05-04
+         */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
       path: {
         id: string;
       };
@@ -10617,6 +10720,7 @@ export interface operations {
       /** @description OK */
       200: {
         headers: {
+          'Idempotent-Replayed': components['headers']['IdempotentReplayed'];
           [name: string]: unknown;
         };
         content: {
@@ -10659,6 +10763,8 @@ export interface operations {
        * @description Conflict.
        *
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
+       *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
+       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
        *     - `TICKET_ALREADY_CLAIMED`: another agent holds the ticket
        *     - `WORK_COMES_AS_OFFERS`: your live shift routes work as offers (push): accept offers from the event stream instead
        *     - `TICKET_NOT_OPEN`: the ticket is not in a state that allows this
@@ -10684,6 +10790,8 @@ export interface operations {
               /** @enum {string} */
               code:
                 | 'CONFLICT'
+                | 'IDEMPOTENCY_KEY_REUSED'
+                | 'IDEMPOTENCY_KEY_IN_USE'
                 | 'TICKET_ALREADY_CLAIMED'
                 | 'WORK_COMES_AS_OFFERS'
                 | 'TICKET_NOT_OPEN'
@@ -10862,7 +10970,13 @@ export interface operations {
   resolveTicket: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /**
+         * @description Makes a retry safe: the same key with the same request answers the first answer again (with Idempotent-Replayed: true) instead of doing it twice. Keys are scoped to the caller and kept 24 hours; the same key with another request is 409 IDEMPOTENCY_KEY_REUSED.
+         * @example 5b0e6c1f-shift-2030-05-04
+         */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
       path: {
         id: string;
       };
@@ -10877,6 +10991,7 @@ export interface operations {
       /** @description OK */
       200: {
         headers: {
+          'Idempotent-Replayed': components['headers']['IdempotentReplayed'];
           [name: string]: unknown;
         };
         content: {
@@ -10920,6 +11035,8 @@ export interface operations {
        * @description Conflict.
        *
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
+       *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
+       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
        *     - `TICKET_NOT_OPEN`: the ticket is not in a state that allows this
        *     - `TICKET_ALREADY_RESOLVED`: you resolved this ticket already, with another summary
        *     - `TICKET_WITHDRAWN`: the company's bot withdrew the ticket: it is final, and nothing more can be done on it (nor rated or reviewed); an agent who did not hold it is told TICKET_NOT_CLAIMED_BY_YOU instead
@@ -10942,7 +11059,13 @@ export interface operations {
           'application/json': {
             error: {
               /** @enum {string} */
-              code: 'CONFLICT' | 'TICKET_NOT_OPEN' | 'TICKET_ALREADY_RESOLVED' | 'TICKET_WITHDRAWN';
+              code:
+                | 'CONFLICT'
+                | 'IDEMPOTENCY_KEY_REUSED'
+                | 'IDEMPOTENCY_KEY_IN_USE'
+                | 'TICKET_NOT_OPEN'
+                | 'TICKET_ALREADY_RESOLVED'
+                | 'TICKET_WITHDRAWN';
             } & WithRequired<components['schemas']['ErrorBody'], 'code'>;
           };
         };
@@ -11092,7 +11215,13 @@ export interface operations {
   declineOffer: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /**
+         * @description Makes a retry safe: the same key with the same request answers the first answer again (with Idempotent-Replayed: true) instead of doing it twice. Keys are scoped to the caller and kept 24 hours; the same key with another request is 409 IDEMPOTENCY_KEY_REUSED.
+         * @example 5b0e6c1f-shift-2030-05-04
+         */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
       path: {
         id: string;
       };
@@ -11107,6 +11236,7 @@ export interface operations {
       /** @description OK */
       200: {
         headers: {
+          'Idempotent-Replayed': components['headers']['IdempotentReplayed'];
           [name: string]: unknown;
         };
         content: {
@@ -11121,6 +11251,8 @@ export interface operations {
        * @description Conflict.
        *
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
+       *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
+       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
        *     - `OFFER_NOT_PENDING`: the offer was already accepted, declined, expired or withdrawn
        *     - `OFFER_EXPIRED`: the offer reservation ran out; the ticket goes to the next agent
        */
@@ -11142,7 +11274,12 @@ export interface operations {
           'application/json': {
             error: {
               /** @enum {string} */
-              code: 'CONFLICT' | 'OFFER_NOT_PENDING' | 'OFFER_EXPIRED';
+              code:
+                | 'CONFLICT'
+                | 'IDEMPOTENCY_KEY_REUSED'
+                | 'IDEMPOTENCY_KEY_IN_USE'
+                | 'OFFER_NOT_PENDING'
+                | 'OFFER_EXPIRED';
             } & WithRequired<components['schemas']['ErrorBody'], 'code'>;
           };
         };
@@ -11270,7 +11407,13 @@ export interface operations {
   deleteWebhook: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /**
+         * @description Makes a retry safe: the same key with the same request answers the first answer again (with Idempotent-Replayed: true) instead of doing it twice. Keys are scoped to the caller and kept 24 hours; the same key with another request is 409 IDEMPOTENCY_KEY_REUSED.
+         * @example 5b0e6c1f-shift-2030-05-04
+         */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
       path?: never;
       cookie?: never;
     };
@@ -11279,6 +11422,7 @@ export interface operations {
       /** @description Done; no content */
       204: {
         headers: {
+          'Idempotent-Replayed': components['headers']['IdempotentReplayed'];
           [name: string]: unknown;
         };
         content?: never;
@@ -11314,7 +11458,36 @@ export interface operations {
           };
         };
       };
-      409: components['responses']['Conflict'];
+      /**
+       * @description Conflict.
+       *
+       *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
+       *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
+       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
+       */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "IDEMPOTENCY_KEY_IN_USE",
+           *         "message": "A request with this Idempotency-Key is still running; retry shortly.",
+           *         "details": null,
+           *         "requestId": "0b5a4e1c-2f7d-4c83-9a1e-6d3f8b2c7e90"
+           *       }
+           *     }
+           */
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'CONFLICT' | 'IDEMPOTENCY_KEY_REUSED' | 'IDEMPOTENCY_KEY_IN_USE';
+            } & WithRequired<components['schemas']['ErrorBody'], 'code'>;
+          };
+        };
+      };
       413: components['responses']['PayloadTooLarge'];
       415: components['responses']['UnsupportedMediaType'];
       429: components['responses']['RateLimited'];
@@ -11524,7 +11697,13 @@ export interface operations {
   redeliverWebhook: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /**
+         * @description Makes a retry safe: the same key with the same request answers the first answer again (with Idempotent-Replayed: true) instead of doing it twice. Keys are scoped to the caller and kept 24 hours; the same key with another request is 409 IDEMPOTENCY_KEY_REUSED.
+         * @example 5b0e6c1f-shift-2030-05-04
+         */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
       path: {
         id: string;
       };
@@ -11535,6 +11714,7 @@ export interface operations {
       /** @description Accepted: the work goes on in the background */
       202: {
         headers: {
+          'Idempotent-Replayed': components['headers']['IdempotentReplayed'];
           [name: string]: unknown;
         };
         content: {
@@ -11549,6 +11729,8 @@ export interface operations {
        * @description Conflict.
        *
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
+       *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
+       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
        *     - `DELIVERY_IN_PROGRESS`: the delivery is still being retried
        */
       409: {
@@ -11569,7 +11751,11 @@ export interface operations {
           'application/json': {
             error: {
               /** @enum {string} */
-              code: 'CONFLICT' | 'DELIVERY_IN_PROGRESS';
+              code:
+                | 'CONFLICT'
+                | 'IDEMPOTENCY_KEY_REUSED'
+                | 'IDEMPOTENCY_KEY_IN_USE'
+                | 'DELIVERY_IN_PROGRESS';
             } & WithRequired<components['schemas']['ErrorBody'], 'code'>;
           };
         };
@@ -11921,7 +12107,13 @@ export interface operations {
   approveAdjustment: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /**
+         * @description Makes a retry safe: the same key with the same request answers the first answer again (with Idempotent-Replayed: true) instead of doing it twice. Keys are scoped to the caller and kept 24 hours; the same key with another request is 409 IDEMPOTENCY_KEY_REUSED.
+         * @example 5b0e6c1f-shift-2030-05-04
+         */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
       path: {
         id: string;
       };
@@ -11936,6 +12128,7 @@ export interface operations {
       /** @description OK */
       200: {
         headers: {
+          'Idempotent-Replayed': components['headers']['IdempotentReplayed'];
           [name: string]: unknown;
         };
         content: {
@@ -11950,6 +12143,8 @@ export interface operations {
        * @description Conflict.
        *
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
+       *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
+       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
        *     - `ADJUSTMENT_STATE`: the adjustment's status does not allow this
        */
       409: {
@@ -11970,7 +12165,11 @@ export interface operations {
           'application/json': {
             error: {
               /** @enum {string} */
-              code: 'CONFLICT' | 'ADJUSTMENT_STATE';
+              code:
+                | 'CONFLICT'
+                | 'IDEMPOTENCY_KEY_REUSED'
+                | 'IDEMPOTENCY_KEY_IN_USE'
+                | 'ADJUSTMENT_STATE';
             } & WithRequired<components['schemas']['ErrorBody'], 'code'>;
           };
         };
@@ -11985,7 +12184,13 @@ export interface operations {
   rejectAdjustment: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /**
+         * @description Makes a retry safe: the same key with the same request answers the first answer again (with Idempotent-Replayed: true) instead of doing it twice. Keys are scoped to the caller and kept 24 hours; the same key with another request is 409 IDEMPOTENCY_KEY_REUSED.
+         * @example 5b0e6c1f-shift-2030-05-04
+         */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
       path: {
         id: string;
       };
@@ -12000,6 +12205,7 @@ export interface operations {
       /** @description OK */
       200: {
         headers: {
+          'Idempotent-Replayed': components['headers']['IdempotentReplayed'];
           [name: string]: unknown;
         };
         content: {
@@ -12014,6 +12220,8 @@ export interface operations {
        * @description Conflict.
        *
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
+       *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
+       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
        *     - `ADJUSTMENT_STATE`: the adjustment's status does not allow this
        */
       409: {
@@ -12034,7 +12242,11 @@ export interface operations {
           'application/json': {
             error: {
               /** @enum {string} */
-              code: 'CONFLICT' | 'ADJUSTMENT_STATE';
+              code:
+                | 'CONFLICT'
+                | 'IDEMPOTENCY_KEY_REUSED'
+                | 'IDEMPOTENCY_KEY_IN_USE'
+                | 'ADJUSTMENT_STATE';
             } & WithRequired<components['schemas']['ErrorBody'], 'code'>;
           };
         };
@@ -12049,7 +12261,13 @@ export interface operations {
   cancelAdjustment: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /**
+         * @description Makes a retry safe: the same key with the same request answers the first answer again (with Idempotent-Replayed: true) instead of doing it twice. Keys are scoped to the caller and kept 24 hours; the same key with another request is 409 IDEMPOTENCY_KEY_REUSED.
+         * @example 5b0e6c1f-shift-2030-05-04
+         */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
       path: {
         id: string;
       };
@@ -12060,6 +12278,7 @@ export interface operations {
       /** @description OK */
       200: {
         headers: {
+          'Idempotent-Replayed': components['headers']['IdempotentReplayed'];
           [name: string]: unknown;
         };
         content: {
@@ -12074,6 +12293,8 @@ export interface operations {
        * @description Conflict.
        *
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
+       *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
+       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
        *     - `ADJUSTMENT_STATE`: the adjustment's status does not allow this
        */
       409: {
@@ -12094,7 +12315,11 @@ export interface operations {
           'application/json': {
             error: {
               /** @enum {string} */
-              code: 'CONFLICT' | 'ADJUSTMENT_STATE';
+              code:
+                | 'CONFLICT'
+                | 'IDEMPOTENCY_KEY_REUSED'
+                | 'IDEMPOTENCY_KEY_IN_USE'
+                | 'ADJUSTMENT_STATE';
             } & WithRequired<components['schemas']['ErrorBody'], 'code'>;
           };
         };
@@ -12301,7 +12526,13 @@ export interface operations {
   liftCompanyCreditHold: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /**
+         * @description Makes a retry safe: the same key with the same request answers the first answer again (with Idempotent-Replayed: true) instead of doing it twice. Keys are scoped to the caller and kept 24 hours; the same key with another request is 409 IDEMPOTENCY_KEY_REUSED.
+         * @example 5b0e6c1f-shift-2030-05-04
+         */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
       path: {
         companyId: string;
       };
@@ -12316,6 +12547,7 @@ export interface operations {
       /** @description OK */
       200: {
         headers: {
+          'Idempotent-Replayed': components['headers']['IdempotentReplayed'];
           [name: string]: unknown;
         };
         content: {
@@ -12330,6 +12562,8 @@ export interface operations {
        * @description Conflict.
        *
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
+       *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
+       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
        *     - `NOT_HELD`: the company is not held: a lift answers a hold, so there is nothing to lift
        */
       409: {
@@ -12350,7 +12584,7 @@ export interface operations {
           'application/json': {
             error: {
               /** @enum {string} */
-              code: 'CONFLICT' | 'NOT_HELD';
+              code: 'CONFLICT' | 'IDEMPOTENCY_KEY_REUSED' | 'IDEMPOTENCY_KEY_IN_USE' | 'NOT_HELD';
             } & WithRequired<components['schemas']['ErrorBody'], 'code'>;
           };
         };
@@ -12509,7 +12743,13 @@ export interface operations {
   billDisputeAgain: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /**
+         * @description Makes a retry safe: the same key with the same request answers the first answer again (with Idempotent-Replayed: true) instead of doing it twice. Keys are scoped to the caller and kept 24 hours; the same key with another request is 409 IDEMPOTENCY_KEY_REUSED.
+         * @example 5b0e6c1f-shift-2030-05-04
+         */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
       path: {
         id: string;
       };
@@ -12520,6 +12760,7 @@ export interface operations {
       /** @description OK */
       200: {
         headers: {
+          'Idempotent-Replayed': components['headers']['IdempotentReplayed'];
           [name: string]: unknown;
         };
         content: {
@@ -12534,6 +12775,8 @@ export interface operations {
        * @description Conflict.
        *
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
+       *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
+       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
        *     - `INVOICE_STATE`: the invoice is not in a state that allows this (`details.status` says which)
        */
       409: {
@@ -12554,7 +12797,8 @@ export interface operations {
           'application/json': {
             error: {
               /** @enum {string} */
-              code: 'CONFLICT' | 'INVOICE_STATE';
+              code:
+                'CONFLICT' | 'IDEMPOTENCY_KEY_REUSED' | 'IDEMPOTENCY_KEY_IN_USE' | 'INVOICE_STATE';
             } & WithRequired<components['schemas']['ErrorBody'], 'code'>;
           };
         };
@@ -12569,7 +12813,13 @@ export interface operations {
   writeOffInvoice: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /**
+         * @description Makes a retry safe: the same key with the same request answers the first answer again (with Idempotent-Replayed: true) instead of doing it twice. Keys are scoped to the caller and kept 24 hours; the same key with another request is 409 IDEMPOTENCY_KEY_REUSED.
+         * @example 5b0e6c1f-shift-2030-05-04
+         */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
       path: {
         id: string;
       };
@@ -12584,6 +12834,7 @@ export interface operations {
       /** @description OK */
       200: {
         headers: {
+          'Idempotent-Replayed': components['headers']['IdempotentReplayed'];
           [name: string]: unknown;
         };
         content: {
@@ -12598,6 +12849,8 @@ export interface operations {
        * @description Conflict.
        *
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
+       *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
+       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
        *     - `INVOICE_STATE`: the invoice is not in a state that allows this (`details.status` says which)
        */
       409: {
@@ -12618,7 +12871,8 @@ export interface operations {
           'application/json': {
             error: {
               /** @enum {string} */
-              code: 'CONFLICT' | 'INVOICE_STATE';
+              code:
+                'CONFLICT' | 'IDEMPOTENCY_KEY_REUSED' | 'IDEMPOTENCY_KEY_IN_USE' | 'INVOICE_STATE';
             } & WithRequired<components['schemas']['ErrorBody'], 'code'>;
           };
         };
@@ -12633,7 +12887,13 @@ export interface operations {
   waiveInvoiceHold: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /**
+         * @description Makes a retry safe: the same key with the same request answers the first answer again (with Idempotent-Replayed: true) instead of doing it twice. Keys are scoped to the caller and kept 24 hours; the same key with another request is 409 IDEMPOTENCY_KEY_REUSED.
+         * @example 5b0e6c1f-shift-2030-05-04
+         */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
       path: {
         id: string;
       };
@@ -12648,6 +12908,7 @@ export interface operations {
       /** @description OK */
       200: {
         headers: {
+          'Idempotent-Replayed': components['headers']['IdempotentReplayed'];
           [name: string]: unknown;
         };
         content: {
@@ -12662,6 +12923,8 @@ export interface operations {
        * @description Conflict.
        *
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
+       *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
+       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
        *     - `INVOICE_STATE`: the invoice is not in a state that allows this (`details.status` says which)
        */
       409: {
@@ -12682,7 +12945,8 @@ export interface operations {
           'application/json': {
             error: {
               /** @enum {string} */
-              code: 'CONFLICT' | 'INVOICE_STATE';
+              code:
+                'CONFLICT' | 'IDEMPOTENCY_KEY_REUSED' | 'IDEMPOTENCY_KEY_IN_USE' | 'INVOICE_STATE';
             } & WithRequired<components['schemas']['ErrorBody'], 'code'>;
           };
         };
@@ -12979,7 +13243,13 @@ export interface operations {
   disputeReview: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /**
+         * @description Makes a retry safe: the same key with the same request answers the first answer again (with Idempotent-Replayed: true) instead of doing it twice. Keys are scoped to the caller and kept 24 hours; the same key with another request is 409 IDEMPOTENCY_KEY_REUSED.
+         * @example 5b0e6c1f-shift-2030-05-04
+         */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
       path: {
         id: string;
       };
@@ -12994,6 +13264,7 @@ export interface operations {
       /** @description OK */
       200: {
         headers: {
+          'Idempotent-Replayed': components['headers']['IdempotentReplayed'];
           [name: string]: unknown;
         };
         content: {
@@ -13008,6 +13279,8 @@ export interface operations {
        * @description Conflict.
        *
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
+       *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
+       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
        *     - `ALREADY_DISPUTED`: the review was disputed already: once per review
        */
       409: {
@@ -13028,7 +13301,11 @@ export interface operations {
           'application/json': {
             error: {
               /** @enum {string} */
-              code: 'CONFLICT' | 'ALREADY_DISPUTED';
+              code:
+                | 'CONFLICT'
+                | 'IDEMPOTENCY_KEY_REUSED'
+                | 'IDEMPOTENCY_KEY_IN_USE'
+                | 'ALREADY_DISPUTED';
             } & WithRequired<components['schemas']['ErrorBody'], 'code'>;
           };
         };
@@ -13043,7 +13320,13 @@ export interface operations {
   decideReviewDispute: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /**
+         * @description Makes a retry safe: the same key with the same request answers the first answer again (with Idempotent-Replayed: true) instead of doing it twice. Keys are scoped to the caller and kept 24 hours; the same key with another request is 409 IDEMPOTENCY_KEY_REUSED.
+         * @example 5b0e6c1f-shift-2030-05-04
+         */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
       path: {
         id: string;
       };
@@ -13058,6 +13341,7 @@ export interface operations {
       /** @description OK */
       200: {
         headers: {
+          'Idempotent-Replayed': components['headers']['IdempotentReplayed'];
           [name: string]: unknown;
         };
         content: {
@@ -13072,6 +13356,8 @@ export interface operations {
        * @description Conflict.
        *
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
+       *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
+       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
        *     - `DISPUTE_NOT_PENDING`: the review is not disputed, or its dispute was decided already
        */
       409: {
@@ -13092,7 +13378,11 @@ export interface operations {
           'application/json': {
             error: {
               /** @enum {string} */
-              code: 'CONFLICT' | 'DISPUTE_NOT_PENDING';
+              code:
+                | 'CONFLICT'
+                | 'IDEMPOTENCY_KEY_REUSED'
+                | 'IDEMPOTENCY_KEY_IN_USE'
+                | 'DISPUTE_NOT_PENDING';
             } & WithRequired<components['schemas']['ErrorBody'], 'code'>;
           };
         };
@@ -13347,7 +13637,13 @@ export interface operations {
   allowNewPayoutAccount: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /**
+         * @description Makes a retry safe: the same key with the same request answers the first answer again (with Idempotent-Replayed: true) instead of doing it twice. Keys are scoped to the caller and kept 24 hours; the same key with another request is 409 IDEMPOTENCY_KEY_REUSED.
+         * @example 5b0e6c1f-shift-2030-05-04
+         */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
       path: {
         id: string;
       };
@@ -13362,6 +13658,7 @@ export interface operations {
       /** @description OK */
       200: {
         headers: {
+          'Idempotent-Replayed': components['headers']['IdempotentReplayed'];
           [name: string]: unknown;
         };
         content: {
@@ -13376,6 +13673,8 @@ export interface operations {
        * @description Conflict.
        *
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
+       *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
+       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
        *     - `PAYOUT_ACCOUNT_STATE`: the payout account's state does not allow this (e.g. it is open)
        */
       409: {
@@ -13396,7 +13695,11 @@ export interface operations {
           'application/json': {
             error: {
               /** @enum {string} */
-              code: 'CONFLICT' | 'PAYOUT_ACCOUNT_STATE';
+              code:
+                | 'CONFLICT'
+                | 'IDEMPOTENCY_KEY_REUSED'
+                | 'IDEMPOTENCY_KEY_IN_USE'
+                | 'PAYOUT_ACCOUNT_STATE';
             } & WithRequired<components['schemas']['ErrorBody'], 'code'>;
           };
         };
@@ -13666,7 +13969,13 @@ export interface operations {
   approvePayoutRun: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /**
+         * @description Makes a retry safe: the same key with the same request answers the first answer again (with Idempotent-Replayed: true) instead of doing it twice. Keys are scoped to the caller and kept 24 hours; the same key with another request is 409 IDEMPOTENCY_KEY_REUSED.
+         * @example 5b0e6c1f-shift-2030-05-04
+         */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
       path: {
         id: string;
       };
@@ -13677,6 +13986,7 @@ export interface operations {
       /** @description OK */
       200: {
         headers: {
+          'Idempotent-Replayed': components['headers']['IdempotentReplayed'];
           [name: string]: unknown;
         };
         content: {
@@ -13691,6 +14001,8 @@ export interface operations {
        * @description Conflict.
        *
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
+       *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
+       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
        *     - `PAYOUT_RUN_STATE`: the run's status does not allow this
        *     - `RUN_HAS_NOTHING_TO_PAY`: no line of the run is payable
        */
@@ -13712,7 +14024,12 @@ export interface operations {
           'application/json': {
             error: {
               /** @enum {string} */
-              code: 'CONFLICT' | 'PAYOUT_RUN_STATE' | 'RUN_HAS_NOTHING_TO_PAY';
+              code:
+                | 'CONFLICT'
+                | 'IDEMPOTENCY_KEY_REUSED'
+                | 'IDEMPOTENCY_KEY_IN_USE'
+                | 'PAYOUT_RUN_STATE'
+                | 'RUN_HAS_NOTHING_TO_PAY';
             } & WithRequired<components['schemas']['ErrorBody'], 'code'>;
           };
         };
@@ -13727,7 +14044,13 @@ export interface operations {
   cancelPayoutRun: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /**
+         * @description Makes a retry safe: the same key with the same request answers the first answer again (with Idempotent-Replayed: true) instead of doing it twice. Keys are scoped to the caller and kept 24 hours; the same key with another request is 409 IDEMPOTENCY_KEY_REUSED.
+         * @example 5b0e6c1f-shift-2030-05-04
+         */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
       path: {
         id: string;
       };
@@ -13738,6 +14061,7 @@ export interface operations {
       /** @description OK */
       200: {
         headers: {
+          'Idempotent-Replayed': components['headers']['IdempotentReplayed'];
           [name: string]: unknown;
         };
         content: {
@@ -13752,6 +14076,8 @@ export interface operations {
        * @description Conflict.
        *
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
+       *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
+       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
        *     - `PAYOUT_RUN_STATE`: the run's status does not allow this
        */
       409: {
@@ -13772,7 +14098,11 @@ export interface operations {
           'application/json': {
             error: {
               /** @enum {string} */
-              code: 'CONFLICT' | 'PAYOUT_RUN_STATE';
+              code:
+                | 'CONFLICT'
+                | 'IDEMPOTENCY_KEY_REUSED'
+                | 'IDEMPOTENCY_KEY_IN_USE'
+                | 'PAYOUT_RUN_STATE';
             } & WithRequired<components['schemas']['ErrorBody'], 'code'>;
           };
         };
@@ -13787,7 +14117,13 @@ export interface operations {
   executePayoutRun: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /**
+         * @description Makes a retry safe: the same key with the same request answers the first answer again (with Idempotent-Replayed: true) instead of doing it twice. Keys are scoped to the caller and kept 24 hours; the same key with another request is 409 IDEMPOTENCY_KEY_REUSED.
+         * @example 5b0e6c1f-shift-2030-05-04
+         */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
       path: {
         id: string;
       };
@@ -13798,6 +14134,7 @@ export interface operations {
       /** @description Accepted: the work goes on in the background */
       202: {
         headers: {
+          'Idempotent-Replayed': components['headers']['IdempotentReplayed'];
           [name: string]: unknown;
         };
         content: {
@@ -13812,6 +14149,8 @@ export interface operations {
        * @description Conflict.
        *
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
+       *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
+       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
        *     - `PAYOUT_RUN_STATE`: the run's status does not allow this
        *     - `PAYOUT_RUN_OTHER_STRIPE`: the run was drafted against another Stripe (live, test or fake) than this API is set up for: nothing is sent from here
        */
@@ -13833,7 +14172,12 @@ export interface operations {
           'application/json': {
             error: {
               /** @enum {string} */
-              code: 'CONFLICT' | 'PAYOUT_RUN_STATE' | 'PAYOUT_RUN_OTHER_STRIPE';
+              code:
+                | 'CONFLICT'
+                | 'IDEMPOTENCY_KEY_REUSED'
+                | 'IDEMPOTENCY_KEY_IN_USE'
+                | 'PAYOUT_RUN_STATE'
+                | 'PAYOUT_RUN_OTHER_STRIPE';
             } & WithRequired<components['schemas']['ErrorBody'], 'code'>;
           };
         };
@@ -13848,7 +14192,13 @@ export interface operations {
   retryFailedPayoutLines: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /**
+         * @description Makes a retry safe: the same key with the same request answers the first answer again (with Idempotent-Replayed: true) instead of doing it twice. Keys are scoped to the caller and kept 24 hours; the same key with another request is 409 IDEMPOTENCY_KEY_REUSED.
+         * @example 5b0e6c1f-shift-2030-05-04
+         */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
       path: {
         id: string;
       };
@@ -13859,6 +14209,7 @@ export interface operations {
       /** @description Accepted: the work goes on in the background */
       202: {
         headers: {
+          'Idempotent-Replayed': components['headers']['IdempotentReplayed'];
           [name: string]: unknown;
         };
         content: {
@@ -13873,6 +14224,8 @@ export interface operations {
        * @description Conflict.
        *
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
+       *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
+       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
        *     - `PAYOUT_RUN_STATE`: the run's status does not allow this
        *     - `PAYOUT_RUN_OTHER_STRIPE`: the run was drafted against another Stripe (live, test or fake) than this API is set up for: nothing is sent from here
        */
@@ -13894,7 +14247,12 @@ export interface operations {
           'application/json': {
             error: {
               /** @enum {string} */
-              code: 'CONFLICT' | 'PAYOUT_RUN_STATE' | 'PAYOUT_RUN_OTHER_STRIPE';
+              code:
+                | 'CONFLICT'
+                | 'IDEMPOTENCY_KEY_REUSED'
+                | 'IDEMPOTENCY_KEY_IN_USE'
+                | 'PAYOUT_RUN_STATE'
+                | 'PAYOUT_RUN_OTHER_STRIPE';
             } & WithRequired<components['schemas']['ErrorBody'], 'code'>;
           };
         };
@@ -13909,7 +14267,13 @@ export interface operations {
   abandonPayoutLine: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /**
+         * @description Makes a retry safe: the same key with the same request answers the first answer again (with Idempotent-Replayed: true) instead of doing it twice. Keys are scoped to the caller and kept 24 hours; the same key with another request is 409 IDEMPOTENCY_KEY_REUSED.
+         * @example 5b0e6c1f-shift-2030-05-04
+         */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
       path: {
         id: string;
         lineId: string;
@@ -13925,6 +14289,7 @@ export interface operations {
       /** @description OK */
       200: {
         headers: {
+          'Idempotent-Replayed': components['headers']['IdempotentReplayed'];
           [name: string]: unknown;
         };
         content: {
@@ -13939,6 +14304,8 @@ export interface operations {
        * @description Conflict.
        *
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
+       *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
+       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
        *     - `PAYOUT_LINE_STATE`: the line's status does not allow this
        */
       409: {
@@ -13959,7 +14326,11 @@ export interface operations {
           'application/json': {
             error: {
               /** @enum {string} */
-              code: 'CONFLICT' | 'PAYOUT_LINE_STATE';
+              code:
+                | 'CONFLICT'
+                | 'IDEMPOTENCY_KEY_REUSED'
+                | 'IDEMPOTENCY_KEY_IN_USE'
+                | 'PAYOUT_LINE_STATE';
             } & WithRequired<components['schemas']['ErrorBody'], 'code'>;
           };
         };

@@ -615,3 +615,37 @@ test('a transfer whose answer was lost, sent again, is told as done', async ({ p
   await expect(page.getByText('Ticket transferred with your note.')).toBeVisible();
   await expect(page).toHaveURL(/\/agent\/desk$/);
 });
+
+/**
+ * A resolve whose answer was lost, sent again, is told as done. The same summary sent again was
+ * answered as the first even without a key; the key (the submission's) is for the retry that
+ * comes after the company reopened the ticket and the agent took it again, which without it
+ * resolved the new claim (tickets.e2e shows that case).
+ */
+test('a resolve whose answer was lost, sent again, is told as done', async ({ page }) => {
+  const company = await signUpCompany(`Resolves ${Math.random().toString(36).slice(2, 8)}`);
+  const agent = await signUpAgent();
+  await checkedInOnLiveShift(company, agent, { title: 'Resolve desk' });
+  await escalate(company, `conv-${Date.now()}`, 'Refund the second charge');
+  // No live event tells the page the ticket was resolved: only the retry's answer can.
+  await page.route('**/v1/events/stream*', (route) => route.abort('connectionreset'));
+  await signInPage(page, agent.email, '/agent/desk');
+  await page.getByRole('button', { name: 'Take next ticket' }).click();
+  await expect(page.getByRole('heading', { name: 'Refund the second charge' })).toBeVisible();
+  await page.getByRole('tab', { name: 'Resolve' }).click();
+  await page.getByLabel('Resolution summary').fill('Refunded the duplicate charge.');
+  let lost = false;
+  await page.route('**/v1/tickets/*/resolve', async (route) => {
+    if (lost) return route.fallback();
+    lost = true;
+    await route.fetch(); // resolved by the API
+    await route.abort('connectionreset');
+  });
+  await page.getByRole('button', { name: 'Resolve ticket' }).click();
+  await expect(page.getByText(/Handoff could not be reached/)).toBeVisible();
+  await page.getByRole('button', { name: 'Resolve ticket' }).click();
+  await expect(
+    page.getByText('Ticket resolved. Its pay is pending in your earnings.'),
+  ).toBeVisible();
+  await expect(page).toHaveURL(/\/agent\/desk$/);
+});

@@ -23,6 +23,7 @@ import { AgentSuspensionService } from './agent-suspension.service';
 import { AgentsService } from './agents.service';
 import { CertificationRevocationService } from './certification-revocation.service';
 import { CertificationsService } from './certifications.service';
+import { Idempotent } from '../idempotency/idempotent.decorator';
 
 @ApiTags('agents')
 @Controller('v1/agents')
@@ -183,6 +184,7 @@ export class CertifiedAgentsController {
    */
   @Delete(':agentId')
   @HttpCode(204)
+  @Idempotent()
   @ApiOperation({ operationId: 'revokeCertification', summary: "Revoke an agent's certification" })
   async revoke(@CurrentActor() actor: Actor, @IdParam('agentId') agentId: string): Promise<void> {
     await this.revocation.revoke(actor, agentId);

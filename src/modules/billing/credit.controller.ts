@@ -6,6 +6,7 @@ import { ApiErrors } from '../../common/http/api-errors';
 import { IdParam } from '../../common/http/id-param';
 import { CreditControlService } from './credit-control.service';
 import { CreditStandingDto, LiftHoldDto, SetCreditLimitDto } from './credit.dto';
+import { Idempotent } from '../idempotency/idempotent.decorator';
 
 /** Finance's credit control of a company: its standing, its limit, lifting its hold. */
 @ApiTags('billing')
@@ -47,6 +48,7 @@ export class CreditController {
    */
   @Post('lift')
   @HttpCode(200)
+  @Idempotent()
   @ApiOperation({ operationId: 'liftCompanyCreditHold', summary: "Lift a company's credit hold" })
   @ApiErrors('NOT_FOUND', 'NOT_HELD')
   lift(

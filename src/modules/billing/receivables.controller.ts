@@ -65,6 +65,7 @@ export class ReceivablesController {
   /** Puts what a lost dispute took back (less credit notes) on the company's next invoice. */
   @Post('invoices/:id/bill-dispute-again')
   @HttpCode(200)
+  @Idempotent()
   @ApiOperation({
     operationId: 'billDisputeAgain',
     summary: "Bill a lost dispute again on the company's next invoice",
@@ -80,6 +81,7 @@ export class ReceivablesController {
   /** Writes an unpaid invoice off: Stripe stops collecting; the receivable goes to bad debt. */
   @Post('invoices/:id/write-off')
   @HttpCode(200)
+  @Idempotent()
   @ApiOperation({ operationId: 'writeOffInvoice', summary: 'Write an invoice off' })
   @ApiErrors('NOT_FOUND', 'INVOICE_STATE', 'CONFLICT')
   writeOff(
@@ -93,6 +95,7 @@ export class ReceivablesController {
   /** Lets the company of an invoice written off unpaid post shifts again, for good. */
   @Post('invoices/:id/waive-hold')
   @HttpCode(200)
+  @Idempotent()
   @ApiOperation({
     operationId: 'waiveInvoiceHold',
     summary: 'Waive the hold of a written-off invoice',

@@ -70,6 +70,7 @@ export class AdjustmentsController {
   /** Approves a pending adjustment (not your own): the money moves now. */
   @Post(':id/approve')
   @HttpCode(200)
+  @Idempotent()
   @ApiOperation({ operationId: 'approveAdjustment', summary: 'Approve a pending adjustment' })
   @ApiErrors('ADJUSTMENT_STATE')
   approve(
@@ -83,6 +84,7 @@ export class AdjustmentsController {
   /** Rejects a pending adjustment (not your own): nothing moves. */
   @Post(':id/reject')
   @HttpCode(200)
+  @Idempotent()
   @ApiOperation({ operationId: 'rejectAdjustment', summary: 'Reject a pending adjustment' })
   @ApiErrors('ADJUSTMENT_STATE')
   reject(
@@ -96,6 +98,7 @@ export class AdjustmentsController {
   /** Withdraws your own pending adjustment. */
   @Post(':id/cancel')
   @HttpCode(200)
+  @Idempotent()
   @ApiOperation({ operationId: 'cancelAdjustment', summary: 'Withdraw your pending adjustment' })
   @ApiErrors('ADJUSTMENT_STATE')
   cancel(@CurrentActor() actor: Actor, @IdParam() id: string): Promise<AdjustmentDto> {

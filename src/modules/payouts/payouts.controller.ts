@@ -84,6 +84,7 @@ export class StaffPayoutAccountController {
    */
   @Post('allow-new-account')
   @HttpCode(200)
+  @Idempotent()
   @Roles('admin')
   @ApiOperation({
     operationId: 'allowNewPayoutAccount',
@@ -184,6 +185,7 @@ export class PayoutRunsController {
   /** Approves a draft; the approver must not be the creator. */
   @Post(':id/approve')
   @HttpCode(200)
+  @Idempotent()
   @ApiOperation({ operationId: 'approvePayoutRun', summary: 'Approve a draft run' })
   @ApiErrors('PAYOUT_RUN_STATE', 'RUN_HAS_NOTHING_TO_PAY')
   approve(@CurrentActor() actor: Actor, @IdParam() id: string): Promise<PayoutRunDto> {
@@ -192,6 +194,7 @@ export class PayoutRunsController {
 
   @Post(':id/cancel')
   @HttpCode(200)
+  @Idempotent()
   @ApiOperation({ operationId: 'cancelPayoutRun', summary: 'Cancel a run' })
   @ApiErrors('PAYOUT_RUN_STATE')
   cancel(@CurrentActor() actor: Actor, @IdParam() id: string): Promise<PayoutRunDto> {
@@ -201,6 +204,7 @@ export class PayoutRunsController {
   /** Pays every payable line through Stripe, throttled; watch progress with GET. */
   @Post(':id/execute')
   @HttpCode(202)
+  @Idempotent()
   @ApiOperation({ operationId: 'executePayoutRun', summary: 'Pay an approved run' })
   @ApiErrors('PAYOUT_RUN_STATE', 'PAYOUT_RUN_OTHER_STRIPE')
   execute(@CurrentActor() actor: Actor, @IdParam() id: string): Promise<PayoutRunDto> {
@@ -210,6 +214,7 @@ export class PayoutRunsController {
   /** Sends the failed lines again. */
   @Post(':id/retry-failed')
   @HttpCode(202)
+  @Idempotent()
   @ApiOperation({
     operationId: 'retryFailedPayoutLines',
     summary: "Send a run's failed lines again",
@@ -222,6 +227,7 @@ export class PayoutRunsController {
   /** Gives up on a line Stripe refused; its money stays available to the agent. */
   @Post(':id/lines/:lineId/abandon')
   @HttpCode(200)
+  @Idempotent()
   @ApiOperation({ operationId: 'abandonPayoutLine', summary: 'Give up on a refused line' })
   @ApiErrors('PAYOUT_LINE_STATE')
   abandon(

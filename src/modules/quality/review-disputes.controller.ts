@@ -12,6 +12,7 @@ import {
   ReviewDto,
 } from './quality.dto';
 import { ReviewDisputesService } from './review-disputes.service';
+import { Idempotent } from '../idempotency/idempotent.decorator';
 
 @ApiTags('quality')
 @Controller('v1/reviews')
@@ -21,6 +22,7 @@ export class ReviewDisputesController {
   /** Disputes a review of your work, once, with a reason; an admin upholds or removes it. */
   @Post(':id/dispute')
   @HttpCode(200)
+  @Idempotent()
   @Roles('agent')
   @ApiOperation({ operationId: 'disputeReview', summary: 'Dispute a review of your work' })
   @ApiErrors('ALREADY_DISPUTED')
@@ -35,6 +37,7 @@ export class ReviewDisputesController {
   /** Decides a pending dispute: uphold (the review counts) or remove (it stops counting). */
   @Post(':id/decision')
   @HttpCode(200)
+  @Idempotent()
   @Roles('admin')
   @ApiOperation({ operationId: 'decideReviewDispute', summary: "Decide a review's dispute" })
   @ApiErrors('DISPUTE_NOT_PENDING')

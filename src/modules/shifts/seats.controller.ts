@@ -76,6 +76,7 @@ export class SeatsController {
   /** Checks in, from shortly before the start until the end. */
   @Post(':id/check-in')
   @HttpCode(200)
+  @Idempotent()
   @ApiOperation({ operationId: 'checkIn', summary: 'Check in to your seat' })
   @ApiErrors('SHIFT_CLOSED', 'CHECK_IN_NOT_OPEN', 'CLAIM_STATE_CONFLICT')
   checkIn(@CurrentActor() actor: Actor, @IdParam() id: string): Promise<ShiftClaimDto> {
@@ -110,6 +111,7 @@ export class SeatsController {
 
   @Delete(':id/waitlist')
   @HttpCode(204)
+  @Idempotent()
   @ApiOperation({ operationId: 'leaveWaitlist', summary: 'Leave a waitlist' })
   async leaveWaitlist(@CurrentActor() actor: Actor, @IdParam() id: string): Promise<void> {
     await this.waitlist.leave(actor, id);

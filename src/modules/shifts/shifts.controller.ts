@@ -77,6 +77,7 @@ export class ShiftsController {
    */
   @Post(':id/cancel')
   @HttpCode(200)
+  @Idempotent()
   @ApiOperation({ operationId: 'cancelShift', summary: 'Cancel a shift' })
   @ApiErrors('SHIFT_CLOSED')
   cancel(

@@ -45,6 +45,7 @@ export class OffersController {
   /** Passes on the offer; the ticket goes to the next agent. 409 OFFER_NOT_PENDING. */
   @Post('offers/:id/decline')
   @HttpCode(200)
+  @Idempotent()
   @ApiOperation({ operationId: 'declineOffer', summary: 'Decline an offer' })
   @ApiErrors('OFFER_NOT_PENDING', 'OFFER_EXPIRED')
   decline(

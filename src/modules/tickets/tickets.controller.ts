@@ -156,6 +156,7 @@ export class AgentTicketsController {
    */
   @Post('tickets/:id/claim')
   @HttpCode(200)
+  @Idempotent()
   @ApiOperation({ operationId: 'claimTicket', summary: 'Claim a ticket' })
   @ApiErrors(
     'NOT_ELIGIBLE',
@@ -195,6 +196,7 @@ export class AgentTicketsController {
   /** Resolves your ticket; it pays the rate of the shift you claimed it under. */
   @Post('tickets/:id/resolve')
   @HttpCode(200)
+  @Idempotent()
   @ApiOperation({ operationId: 'resolveTicket', summary: 'Resolve your ticket' })
   @ApiOkResponse({ type: AgentTicketDto })
   @ApiErrors(

@@ -69,6 +69,7 @@ export class WebhooksController {
   /** Stops deliveries; pending ones fail. */
   @Delete('webhook')
   @HttpCode(204)
+  @Idempotent()
   @ApiOperation({ operationId: 'deleteWebhook', summary: 'Remove the webhook' })
   @ApiErrors('WEBHOOK_NOT_CONFIGURED')
   async remove(@CurrentActor() actor: Actor): Promise<void> {
@@ -90,6 +91,7 @@ export class WebhooksController {
 
   /** Sends a delivery again, with a fresh retry schedule. */
   @Post('webhook-deliveries/:id/redeliver')
+  @Idempotent()
   @RateLimit('redeliver')
   @HttpCode(202)
   @ApiOperation({ operationId: 'redeliverWebhook', summary: 'Send a webhook delivery again' })

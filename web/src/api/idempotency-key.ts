@@ -16,21 +16,36 @@ export function newIdempotencyKey(): string {
 }
 
 /**
- * One Idempotency-Key per submission, for a form or button that creates something: sent again
- * while the same request is retried after no answer came (offline, a dropped connection), so the
- * API answers the first attempt's result instead of creating a second shift, key or ticket
- * claim. A changed request gets a new key, and so does the next one once the API answered
- * (any answer: a success, or a refusal the user may now correct or simply retry).
+ * One Idempotency-Key per submission, for a form or button that creates something or changes a
+ * state: sent again while the same request is retried after no answer came (offline, a dropped
+ * connection), so the API answers the first attempt's result instead of creating a second
+ * shift, key or ticket claim, or refusing a write-off as "already written off". A changed
+ * request gets a new key, and so does the next one once the API answered (any answer: a
+ * success, or a refusal the user may now correct or simply retry).
  */
 export function useSubmissionKey() {
-  const attempt = useRef<{ request: string; key: string } | null>(null);
+  const keys = useSubmissionKeys();
   return {
-    keyFor(request: unknown = null): string {
+    keyFor: (request: unknown = null): string => keys.keyFor('', request),
+    settled: (error: unknown): void => keys.settled('', error),
+  };
+}
+
+/**
+ * useSubmissionKey for several submissions at once, one per slot (a table's row: approving one
+ * adjustment while another's answer is still on its way).
+ */
+export function useSubmissionKeys() {
+  const attempts = useRef(new Map<string, { request: string; key: string }>());
+  return {
+    keyFor(slot: string, request: unknown = null): string {
       const text = JSON.stringify(request);
-      if (attempt.current?.request !== text) {
-        attempt.current = { request: text, key: newIdempotencyKey() };
+      let attempt = attempts.current.get(slot);
+      if (attempt?.request !== text) {
+        attempt = { request: text, key: newIdempotencyKey() };
+        attempts.current.set(slot, attempt);
       }
-      return attempt.current.key;
+      return attempt.key;
     },
     /**
      * After the mutation settled: forget the key once the API has answered for good, and keep
@@ -38,9 +53,9 @@ export function useSubmissionKey() {
      * a 5xx (a proxy's 502/504 too; the API frees the key after one), 408, 429, or 409
      * IDEMPOTENCY_KEY_IN_USE.
      */
-    settled(error: unknown): void {
+    settled(slot: string, error: unknown): void {
       if (error === null || (error instanceof ApiError && !answerMayBeLost(error))) {
-        attempt.current = null;
+        attempts.current.delete(slot);
       }
     },
   };

@@ -1,6 +1,7 @@
 import { Button, Group, Modal, Stack, Textarea } from '@mantine/core';
 import { useMutation } from '@tanstack/react-query';
 import { useState, type ReactNode } from 'react';
+import { useSubmissionKey } from '../api/idempotency-key';
 import { ErrorAlert } from './error-alert';
 import { problemOf } from './form-errors';
 
@@ -15,8 +16,12 @@ interface Props {
   confirmLabel: string;
   keepLabel: string;
   errorTitle: string;
-  /** The call; its `reason` field's problems show under the input. */
-  confirm: (reason: string) => Promise<unknown>;
+  /**
+   * The call; its `reason` field's problems show under the input. `idempotencyKey` is the same
+   * while the same reason is sent again after no answer came, so a step that went through is
+   * answered as done, not refused as a state it is already in.
+   */
+  confirm: (reason: string, idempotencyKey: string) => Promise<unknown>;
   onDone: () => void;
   onClose: () => void;
 }
@@ -27,8 +32,10 @@ interface Props {
  */
 export function ReasonDialog(props: Props) {
   const [reason, setReason] = useState('');
+  const submission = useSubmissionKey();
   const run = useMutation({
-    mutationFn: () => props.confirm(reason),
+    mutationFn: () => props.confirm(reason, submission.keyFor(reason)),
+    onSettled: (_data, error) => submission.settled(error),
     onSuccess: () => {
       props.onDone();
       props.onClose();

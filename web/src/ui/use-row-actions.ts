@@ -1,5 +1,6 @@
 import { useMutation } from '@tanstack/react-query';
 import { useState } from 'react';
+import { useSubmissionKeys } from '../api/idempotency-key';
 
 export interface RowFailure<V> {
   variables: V;
@@ -23,7 +24,11 @@ export interface RowActions<V> {
  * failure stays until the row is acted on again or the user dismisses it.
  */
 export function useRowActions<V>(options: {
-  mutationFn: (variables: V) => Promise<unknown>;
+  /**
+   * `idempotencyKey`: the row's, the same while the same call on it is sent again after no
+   * answer came (useSubmissionKeys), for the routes that take one.
+   */
+  mutationFn: (variables: V, idempotencyKey: string) => Promise<unknown>;
   /** The row a call acts on: a later call on it replaces its failure. */
   rowOf: (variables: V) => string;
   onSettled?: () => void;
@@ -32,15 +37,17 @@ export function useRowActions<V>(options: {
   const [running, setRunning] = useState<V[]>([]);
   const [failures, setFailures] = useState<RowFailure<V>[]>([]);
   const others = (v: V) => (f: RowFailure<V>) => rowOf(f.variables) !== rowOf(v);
+  const submissions = useSubmissionKeys();
   const mutation = useMutation({
-    mutationFn: options.mutationFn,
+    mutationFn: (v: V) => options.mutationFn(v, submissions.keyFor(rowOf(v), v)),
     onMutate: (v) => {
       setRunning((list) => [...list, v]);
       setFailures((list) => list.filter(others(v)));
     },
     onError: (error, v) =>
       setFailures((list) => [...list.filter(others(v)), { variables: v, error }]),
-    onSettled: (_data, _error, v) => {
+    onSettled: (_data, error, v) => {
+      submissions.settled(rowOf(v), error);
       setRunning((list) => list.filter((x) => x !== v));
       options.onSettled?.();
     },

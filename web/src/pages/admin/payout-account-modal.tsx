@@ -2,6 +2,7 @@ import { Badge, Button, Group, List, Modal, Stack, Text, Textarea } from '@manti
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, ApiError, unwrap, type Schemas } from '../../api/client';
+import { useSubmissionKey } from '../../api/idempotency-key';
 import { ErrorAlert } from '../../ui/error-alert';
 import { problemOf } from '../../ui/form-errors';
 import { Loading } from '../../ui/loading';
@@ -99,18 +100,25 @@ function Facts({ account }: { account: Account }) {
 function AllowNewAccount({ agentId, account }: { agentId: string; account: Account }) {
   const [reason, setReason] = useState('');
   const queryClient = useQueryClient();
+  const submission = useSubmissionKey();
   const allow = useMutation({
-    mutationFn: () =>
-      unwrap(
+    mutationFn: () => {
+      const body = {
+        reason,
+        stripeAccountId: account.stripeAccountId,
+        stripeClosedReason: account.stripeClosedReason!,
+      };
+      return unwrap(
         api.POST('/v1/agents/{id}/payout-account/allow-new-account', {
-          params: { path: { id: agentId } },
-          body: {
-            reason,
-            stripeAccountId: account.stripeAccountId,
-            stripeClosedReason: account.stripeClosedReason!,
+          params: {
+            path: { id: agentId },
+            header: { 'Idempotency-Key': submission.keyFor({ agentId, body }) },
           },
+          body,
         }),
-      ),
+      );
+    },
+    onSettled: (_data, error) => submission.settled(error),
     onSuccess: (view) => queryClient.setQueryData(queryKey(agentId), view),
     // Refused (the closing changed since it was read, say): the facts are read again, so the
     // next try names the closing as it is instead of being refused the same way for good.

@@ -126,10 +126,10 @@ export default function ReviewDisputesPage() {
           confirmLabel={deciding.decision === 'uphold' ? 'Uphold' : 'Remove'}
           keepLabel="Not now"
           errorTitle="Not decided"
-          confirm={(note) =>
+          confirm={(note, key) =>
             unwrap(
               api.POST('/v1/reviews/{id}/decision', {
-                params: { path: { id: deciding.review.id } },
+                params: { path: { id: deciding.review.id }, header: { 'Idempotency-Key': key } },
                 body: { decision: deciding.decision, note },
               }),
             )

@@ -48,14 +48,19 @@ export function OfferCard({ offer, onAccepted, onDeclined }: Props) {
     onSettled: (_data, error) => submission.settled(error),
     onSuccess: onAccepted,
   });
+  const declineKey = useSubmissionKey();
   const decline = useMutation({
     mutationFn: () =>
       unwrap(
         api.POST('/v1/offers/{id}/decline', {
-          params: { path: { id: offer.id } },
+          params: {
+            path: { id: offer.id },
+            header: { 'Idempotency-Key': declineKey.keyFor({ offerId: offer.id, reason }) },
+          },
           body: { reason },
         }),
       ),
+    onSettled: (_data, error) => declineKey.settled(error),
     onSuccess: onDeclined,
   });
   const declineErrors = problemOf(decline.error, ['reason']);

@@ -27,6 +27,7 @@ export function OpenShiftCard({ shift }: { shift: Shift }) {
   // first answer (the seat), not 409 ALREADY_CLAIMED reported as "could not claim".
   const claimKey = useSubmissionKey();
   const waitlistKey = useSubmissionKey();
+  const leaveKey = useSubmissionKey();
   const params = (key: string) => ({
     path: { id: shift.id },
     header: { 'Idempotency-Key': key },
@@ -69,7 +70,8 @@ export function OpenShiftCard({ shift }: { shift: Shift }) {
   });
   const leave = useMutation({
     mutationFn: () =>
-      unwrap(api.DELETE('/v1/shifts/{id}/waitlist', { params: { path: { id: shift.id } } })),
+      unwrap(api.DELETE('/v1/shifts/{id}/waitlist', { params: params(leaveKey.keyFor(shift.id)) })),
+    onSettled: (_data, error) => leaveKey.settled(error),
     onSuccess: () => {
       setAnswered({ position: null });
       notifications.show({ message: `You left the waitlist: ${shift.title ?? shift.companyName}` });

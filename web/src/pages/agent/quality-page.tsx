@@ -196,10 +196,13 @@ function FeedbackList() {
           confirmLabel="Dispute"
           keepLabel="Keep it"
           errorTitle="Not disputed"
-          confirm={(reason) =>
+          confirm={(reason, key) =>
             unwrap(
               api.POST('/v1/reviews/{id}/dispute', {
-                params: { path: { id: disputing.reviewId! } },
+                params: {
+                  path: { id: disputing.reviewId! },
+                  header: { 'Idempotency-Key': key },
+                },
                 body: { reason },
               }),
             )

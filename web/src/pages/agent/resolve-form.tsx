@@ -2,6 +2,7 @@ import { Button, Group, Radio, Stack, TagsInput, Textarea } from '@mantine/core'
 import { useMutation } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, unwrap, type Schemas } from '../../api/client';
+import { useSubmissionKey } from '../../api/idempotency-key';
 import { ErrorAlert } from '../../ui/error-alert';
 import { problemOf } from '../../ui/form-errors';
 import { useTicketExit } from './use-ticket-exit';
@@ -23,6 +24,9 @@ export function ResolveForm({ ticketId }: { ticketId: string }) {
   const [handoff, setHandoff] = useState<Handoff>('');
   const [missing, setMissing] = useState<string[]>([]);
   const exit = useTicketExit(ticketId);
+  // A resolve sent again after no answer came gets the first answer: without the key, a retry
+  // after the company reopened the ticket and this agent took it again resolved the new claim.
+  const submission = useSubmissionKey();
   const resolve = useMutation({
     mutationFn: () => {
       const flag: Schemas['HandoffFlagDto'] | undefined =
@@ -31,13 +35,18 @@ export function ResolveForm({ ticketId }: { ticketId: string }) {
           : handoff === 'complete'
             ? { complete: true }
             : { complete: false, ...(missing.length > 0 && { missing }) };
+      const body = { resolutionSummary: summary, ...(flag && { handoff: flag }) };
       return unwrap(
         api.POST('/v1/tickets/{id}/resolve', {
-          params: { path: { id: ticketId } },
-          body: { resolutionSummary: summary, ...(flag && { handoff: flag }) },
+          params: {
+            path: { id: ticketId },
+            header: { 'Idempotency-Key': submission.keyFor({ ticketId, body }) },
+          },
+          body,
         }),
       );
     },
+    onSettled: (_data, error) => submission.settled(error),
     onSuccess: () => exit('Ticket resolved. Its pay is pending in your earnings.'),
   });
   const errors = problemOf(resolve.error, INPUTS);

@@ -30,18 +30,14 @@ export function SeatCard({ seat }: { seat: Seat }) {
   const now = useNow();
   const started = now >= Date.parse(seat.startsAt);
   const early = checkingOutIsEarly(seat, now);
-  const path = { params: { path: { id: seat.shiftId } } };
   const done = () => {
     void queryClient.invalidateQueries({ queryKey: keys.seats });
     void queryClient.invalidateQueries({ queryKey: keys.availability });
     void queryClient.invalidateQueries({ queryKey: keys.queue });
   };
-  const checkIn = useMutation({
-    mutationFn: () => unwrap(api.POST('/v1/shifts/{id}/check-in', path)),
-    onSuccess: done,
-  });
-  // A retry after a lost answer gets that answer: not "already completed" for a check-out that
-  // went through, nor a cancel of a seat claimed again since.
+  // A retry after a lost answer gets that answer: not "already checked in" or "already
+  // completed" for a step that went through, nor a cancel of a seat claimed again since.
+  const checkInKey = useSubmissionKey();
   const checkOutKey = useSubmissionKey();
   const cancelKey = useSubmissionKey();
   const keyed = (submission: ReturnType<typeof useSubmissionKey>) => ({
@@ -49,6 +45,11 @@ export function SeatCard({ seat }: { seat: Seat }) {
       path: { id: seat.shiftId },
       header: { 'Idempotency-Key': submission.keyFor(seat.id) },
     },
+  });
+  const checkIn = useMutation({
+    mutationFn: () => unwrap(api.POST('/v1/shifts/{id}/check-in', keyed(checkInKey))),
+    onSettled: (_data, error) => checkInKey.settled(error),
+    onSuccess: done,
   });
   const checkOut = useMutation({
     mutationFn: () => unwrap(api.POST('/v1/shifts/{id}/check-out', keyed(checkOutKey))),

@@ -54,18 +54,26 @@ export default function CompanyAgentsPage() {
   });
   const change = useRowActions({
     rowOf: (v: { agentId: string; certify: boolean; displayName: string }) => v.agentId,
-    mutationFn: ({
-      agentId,
-      certify,
-    }: {
-      agentId: string;
-      certify: boolean;
-      displayName: string;
-    }) => {
+    mutationFn: (
+      {
+        agentId,
+        certify,
+      }: {
+        agentId: string;
+        certify: boolean;
+        displayName: string;
+      },
+      key: string,
+    ) => {
       const params = { params: { path: { agentId } } };
+      // A revocation sent again after no answer came is answered as done, not 404.
       return certify
         ? unwrap(api.PUT('/v1/companies/me/certified-agents/{agentId}', params))
-        : unwrap(api.DELETE('/v1/companies/me/certified-agents/{agentId}', params));
+        : unwrap(
+            api.DELETE('/v1/companies/me/certified-agents/{agentId}', {
+              params: { path: { agentId }, header: { 'Idempotency-Key': key } },
+            }),
+          );
     },
     onSettled: () => void queryClient.invalidateQueries({ queryKey: keys.companyAgents }),
   });

@@ -127,10 +127,10 @@ function CancelShiftModal({ shift, onClose }: { shift: Schemas['ShiftDto']; onCl
       confirmLabel="Cancel the shift"
       keepLabel="Keep the shift"
       errorTitle="Not cancelled"
-      confirm={(reason) =>
+      confirm={(reason, key) =>
         unwrap(
           api.POST('/v1/shifts/{id}/cancel', {
-            params: { path: { id: shift.id } },
+            params: { path: { id: shift.id }, header: { 'Idempotency-Key': key } },
             body: { reason: reason.trim() === '' ? undefined : reason },
           }),
         )

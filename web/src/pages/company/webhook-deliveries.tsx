@@ -49,10 +49,10 @@ export function WebhookDeliveries() {
   // Per delivery: a second redeliver before the first answered hid the first's failure.
   const redeliver = useRowActions({
     rowOf: (v: { id: string; eventType: string }) => v.id,
-    mutationFn: ({ id }: { id: string; eventType: string }) =>
+    mutationFn: ({ id }: { id: string; eventType: string }, key: string) =>
       unwrap(
         api.POST('/v1/companies/me/webhook-deliveries/{id}/redeliver', {
-          params: { path: { id } },
+          params: { path: { id }, header: { 'Idempotency-Key': key } },
         }),
       ),
     onSettled: () => void queryClient.invalidateQueries({ queryKey: keys.deliveries }),

@@ -92,8 +92,8 @@ function useDecisions() {
   const queryClient = useQueryClient();
   return useRowActions({
     rowOf: (v: Decision) => v.id,
-    mutationFn: ({ id, action }: Decision) => {
-      const params = { params: { path: { id } } };
+    mutationFn: ({ id, action }: Decision, key: string) => {
+      const params = { params: { path: { id }, header: { 'Idempotency-Key': key } } };
       if (action === 'cancel')
         return unwrap(api.POST('/v1/ledger/adjustments/{id}/cancel', params));
       const path =

@@ -94,10 +94,10 @@ export function InvoiceActions({ invoice }: { invoice: Invoice }) {
           confirmLabel="Write off"
           keepLabel="Keep collecting"
           errorTitle="Not written off"
-          confirm={(reason) =>
+          confirm={(reason, key) =>
             unwrap(
               api.POST('/v1/invoices/{id}/write-off', {
-                params: { path: { id: invoice.id } },
+                params: { path: { id: invoice.id }, header: { 'Idempotency-Key': key } },
                 body: { reason },
               }),
             )
@@ -118,10 +118,10 @@ export function InvoiceActions({ invoice }: { invoice: Invoice }) {
           confirmLabel="Waive the hold"
           keepLabel="Keep the hold"
           errorTitle="Not waived"
-          confirm={(reason) =>
+          confirm={(reason, key) =>
             unwrap(
               api.POST('/v1/invoices/{id}/waive-hold', {
-                params: { path: { id: invoice.id } },
+                params: { path: { id: invoice.id }, header: { 'Idempotency-Key': key } },
                 body: { reason },
               }),
             )
@@ -243,13 +243,18 @@ function BillAgainModal(props: {
   onClose: () => void;
 }) {
   const { invoice } = props;
+  const submission = useSubmissionKey();
   const run = useMutation({
     mutationFn: () =>
       unwrap(
         api.POST('/v1/invoices/{id}/bill-dispute-again', {
-          params: { path: { id: invoice.id } },
+          params: {
+            path: { id: invoice.id },
+            header: { 'Idempotency-Key': submission.keyFor(invoice.id) },
+          },
         }),
       ),
+    onSettled: (_data, error) => submission.settled(error),
     onSuccess: () => {
       props.onDone();
       props.onClose();

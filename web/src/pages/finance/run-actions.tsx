@@ -2,6 +2,7 @@ import { Button, Group, Text } from '@mantine/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, unwrap, type Schemas } from '../../api/client';
+import { useSubmissionKey } from '../../api/idempotency-key';
 import { useSession } from '../../api/session-context';
 import { keys } from '../../api/query-keys';
 import { ErrorAlert } from '../../ui/error-alert';
@@ -42,9 +43,17 @@ export function RunActions({ run }: { run: Run }) {
   const queryClient = useQueryClient();
   const { user } = useSession();
   const [downloadError, setDownloadError] = useState<unknown>(null);
+  // Sent again after no answer came, an action is answered as the first (done), not refused as
+  // a state the run is already in.
+  const submission = useSubmissionKey();
   const act = useMutation({
     mutationFn: (action: 'approve' | 'cancel' | 'execute' | 'retry-failed') => {
-      const params = { params: { path: { id: run.id } } };
+      const params = {
+        params: {
+          path: { id: run.id },
+          header: { 'Idempotency-Key': submission.keyFor({ runId: run.id, action }) },
+        },
+      };
       if (action === 'approve') return unwrap(api.POST('/v1/payout-runs/{id}/approve', params));
       if (action === 'cancel') return unwrap(api.POST('/v1/payout-runs/{id}/cancel', params));
       if (action === 'execute') return unwrap(api.POST('/v1/payout-runs/{id}/execute', params));
@@ -52,7 +61,10 @@ export function RunActions({ run }: { run: Run }) {
     },
     // Pending until the run is read again: its buttons follow its new state, so a second click
     // on Execute cannot land between the answer and the refetch (a 409 just after a success).
-    onSettled: () => queryClient.invalidateQueries({ queryKey: keys.payoutRuns }),
+    onSettled: (_data, error) => {
+      submission.settled(error);
+      return queryClient.invalidateQueries({ queryKey: keys.payoutRuns });
+    },
   });
   const busy = (action: string) => act.isPending && act.variables === action;
   // One action on the run at a time: a cancel confirmed while Execute was on its way took over

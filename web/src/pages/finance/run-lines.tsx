@@ -172,10 +172,13 @@ function AbandonModal({ run, line, onClose }: { run: Run; line: Line; onClose: (
       confirmLabel="Abandon the line"
       keepLabel="Keep the line"
       errorTitle="Not abandoned"
-      confirm={(reason) =>
+      confirm={(reason, key) =>
         unwrap(
           api.POST('/v1/payout-runs/{id}/lines/{lineId}/abandon', {
-            params: { path: { id: run.id, lineId: line.id } },
+            params: {
+              path: { id: run.id, lineId: line.id },
+              header: { 'Idempotency-Key': key },
+            },
             body: { reason },
           }),
         )
