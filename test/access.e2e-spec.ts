@@ -30,6 +30,7 @@ const USERS: Role[] = ['agent', 'company_admin', 'finance', 'admin'];
 /** Who may call each protected route. Every protected route must appear here. */
 const ACCESS: Record<string, Role[]> = {
   'GET /v1/me': USERS,
+  'POST /v1/auth/password': USERS,
   'GET /v1/companies/me': ['company_admin'],
   'PATCH /v1/companies/me': ['company_admin'],
   'GET /v1/companies/me/billing': ['company_admin'],

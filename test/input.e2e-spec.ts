@@ -97,6 +97,11 @@ const BODY_ROUTES: Record<string, BodyRoute> = {
     required: ['refreshToken'],
     blankAnswered: ['refreshToken'],
   },
+  'POST /v1/auth/password': {
+    valid: () => ({ currentPassword: PASSWORD, newPassword: 'a longer horse, stapled twice' }),
+    required: ['currentPassword', 'newPassword'],
+    auth: 'agent',
+  },
   'POST /v1/companies/me/api-keys': {
     valid: () => ({ name: 'bot' }),
     required: ['name'],

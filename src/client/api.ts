@@ -299,6 +299,28 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/auth/password': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Change your password
+     * @description Changes your password, given the current one, and ends every login of the account (this
+     *     one too) and its event streams: sign in again with the new password. A wrong current
+     *     password counts toward the sign-in slowdown as a failed sign-in does.
+     */
+    post: operations['changePassword'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/skills': {
     parameters: {
       query?: never;
@@ -2723,6 +2745,18 @@ export interface components {
       /** @example Bearer */
       tokenType: string;
       user: components['schemas']['UserDto'];
+    };
+    ChangePasswordDto: {
+      /**
+       * @description The password the account signs in with now.
+       * @example correct horse battery staple
+       */
+      currentPassword: string;
+      /**
+       * @description 12 to 128 characters, not the current one.
+       * @example a longer horse, stapled twice
+       */
+      newPassword: string;
     };
     SkillDto: {
       /** @example chargebacks */
@@ -8101,6 +8135,37 @@ export interface operations {
       409: components['responses']['Conflict'];
       413: components['responses']['PayloadTooLarge'];
       415: components['responses']['UnsupportedMediaType'];
+      500: components['responses']['Internal'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  changePassword: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['ChangePasswordDto'];
+      };
+    };
+    responses: {
+      /** @description Changed; every login of the account ended */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      400: components['responses']['InvalidBody'];
+      401: components['responses']['Unauthenticated'];
+      403: components['responses']['Forbidden'];
+      409: components['responses']['Conflict'];
+      413: components['responses']['PayloadTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
+      429: components['responses']['RateLimited'];
       500: components['responses']['Internal'];
       503: components['responses']['ServiceUnavailable'];
     };

@@ -150,7 +150,8 @@ test('an anonymous visitor is sent to sign in from every page, and sees none of 
       asked.push(pathname);
     }
   });
-  for (const [n, path] of [...Object.values(PAGES).flat(), '/welcome'].entries()) {
+  // `/account` is every signed-in role's (account.browser.ts), and nobody's without a session.
+  for (const [n, path] of [...Object.values(PAGES).flat(), '/welcome', '/account'].entries()) {
     if (n === 0) await page.goto(path);
     else await navigateInConsole(page, path);
     await expect(page, path).toHaveURL(`/sign-in?next=${encodeURIComponent(path)}`);

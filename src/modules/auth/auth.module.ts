@@ -13,6 +13,8 @@ import { UsersModule } from '../users/users.module';
 import { AccessTokenService } from './access-token.service';
 import { AuthController } from './auth.controller';
 import { SessionController } from './session.controller';
+import { PasswordController } from './password.controller';
+import { PasswordChange } from './password-change.service';
 import { AuthService } from './auth.service';
 import { AuthenticationGuard } from './authentication.guard';
 import { LoginDevices } from './login-devices.service';
@@ -43,7 +45,7 @@ import { RolesGuard } from './roles.guard';
     // The sign-in slowdown keeps its counters in Redis, on the queues' connection.
     JobsModule,
   ],
-  controllers: [AuthController, SessionController],
+  controllers: [AuthController, SessionController, PasswordController],
   providers: [
     AuthService,
     AccessTokenService,
@@ -52,6 +54,7 @@ import { RolesGuard } from './roles.guard';
     JwtStrategy,
     LoginSlowdown,
     LoginDevices,
+    PasswordChange,
     // Order matters: authenticate first, then check the role, then count the caller's calls.
     { provide: APP_GUARD, useClass: AuthenticationGuard },
     { provide: APP_GUARD, useClass: RolesGuard },

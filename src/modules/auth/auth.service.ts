@@ -8,7 +8,7 @@ import { EventHub } from '../events/event-hub.service';
 import { PasswordHasher } from '../users/password-hasher.service';
 import { toUserDto } from '../users/user.mapper';
 import { UsersService } from '../users/users.service';
-import { LoginSlowdown } from './login-slowdown.service';
+import { LoginSlowdown, slowedDown } from './login-slowdown.service';
 import { AccessTokenService } from './access-token.service';
 import { LoginDto, RegisterDto, TokensDto } from './auth.dto';
 import { UserDto } from '../users/user.dto';
@@ -70,22 +70,24 @@ export class AuthService {
   async login(input: LoginDto, device: string | null = null): Promise<Issued> {
     // Taken before the password is checked, and counted as a failure until it succeeds.
     const waitMs = await this.slowdown.takeTurn(input.email, device);
-    if (waitMs > 0) {
-      const retryAfterSeconds = Math.ceil(waitMs / 1000);
-      throw new DomainError(
-        'RATE_LIMITED',
-        `Too many failed sign-ins to this account: try again in ${retryAfterSeconds} s`,
-        { retryAfterSeconds },
-      );
-    }
+    if (waitMs > 0) throw slowedDown(waitMs);
     const found = await this.users.findCredentials(input.email);
     const ok = await this.hasher.verify(found?.passwordHash ?? null, input.password);
     if (!found || !ok) {
       throw new DomainError('INVALID_CREDENTIALS', 'Email or password is incorrect');
     }
     await this.slowdown.succeeded(input.email, device);
-    await this.users.rehashIfStale(found, input.password);
-    const refreshToken = await this.db.transaction((em) => this.refreshTokens.issue(em, found.id));
+    const hash = await this.users.rehashIfStale(found, input.password);
+    const refreshToken = await this.db.transaction(async (em) => {
+      // The password checked is still the account's: a change (or the CLI's set-password) that
+      // committed since the check refuses this login, and one that comes after this read waits
+      // for its commit and then ends it. Otherwise a sign-in with the old password, checked
+      // just before a change and issued just after, outlived the change's sign-out everywhere.
+      if (!(await this.users.passwordStill(em, found.id, hash))) {
+        throw new DomainError('INVALID_CREDENTIALS', 'Email or password is incorrect');
+      }
+      return this.refreshTokens.issue(em, found.id);
+    });
     const user = await this.users.findById(found.id);
     if (!user) throw new DomainError('INVALID_CREDENTIALS', 'Email or password is incorrect');
     return this.issued(user, refreshToken);

@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { DomainError } from '../../common/errors/domain-error';
 import { QueuesService } from '../jobs/queues.service';
 import { accountOf } from './login-devices.service';
 
@@ -118,4 +119,14 @@ export class LoginSlowdown {
     const key = device ? `login-failures:${account}:${device}` : `login-failures:${account}`;
     return { redis, key: queue.toKey(key) };
   }
+}
+
+/** RATE_LIMITED for an account whose next attempt must wait `waitMs` (LoginSlowdown.takeTurn). */
+export function slowedDown(waitMs: number): DomainError {
+  const retryAfterSeconds = Math.ceil(waitMs / 1000);
+  return new DomainError(
+    'RATE_LIMITED',
+    `Too many failed sign-ins to this account: try again in ${retryAfterSeconds} s`,
+    { retryAfterSeconds },
+  );
 }

@@ -119,19 +119,21 @@ export class RefreshTokensService {
   }
 
   /**
-   * Ends every login of the user (a password set by an operator, a leak): each under its
-   * family's lock, in id order, as a rotation takes it, so a refresh committing meanwhile has no
-   * successor outlive this. Returns how many logins were ended.
+   * Ends every login of the user (a password set by an operator or changed, a leak): each under
+   * its family's lock, in id order, as a rotation takes it, so a refresh committing meanwhile has
+   * no successor outlive this. `within`: the caller's transaction (a password change commits
+   * both together). Returns how many logins were ended.
    */
-  async revokeAllOf(userId: string): Promise<number> {
-    return this.db.transaction(async (em) => {
+  async revokeAllOf(userId: string, within?: EntityManager): Promise<number> {
+    const work = async (em: EntityManager) => {
       const families = await this.tokens.liveFamiliesOf(em, userId);
       for (const familyId of families) {
         await this.tokens.lockFamily(em, familyId);
         await this.tokens.revokeFamily(em, familyId);
       }
       return families.length;
-    });
+    };
+    return within ? work(within) : this.db.transaction(work);
   }
 
   private alive(em: EntityManager, familyId: string): Promise<boolean> {

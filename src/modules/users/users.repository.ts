@@ -23,16 +23,33 @@ export class UsersRepository {
       .getOne();
   }
 
-  /** Sets the hash; with `was`, only if the hash is still that one (a rehash at sign-in). */
+  /**
+   * Sets the hash; with `was`, only if the hash is still that one (compare and set: a rehash at
+   * sign-in, a password change). False when no row was changed.
+   */
   async setPasswordHash(
     em: EntityManager,
     id: string,
     passwordHash: string,
     was?: string,
-  ): Promise<void> {
-    await em
+  ): Promise<boolean> {
+    const result = await em
       .getRepository(User)
       .update(was === undefined ? { id } : { id, passwordHash: was }, { passwordHash });
+    return (result.affected ?? 0) > 0;
+  }
+
+  /**
+   * Whether the user's hash is still `hash`, read FOR SHARE: a password set or changed after
+   * this read waits for the caller's commit (and then ends what it issued), and one committed
+   * before it shows here.
+   */
+  async hashStill(em: EntityManager, id: string, hash: string): Promise<boolean> {
+    const rows: { same: boolean }[] = await em.query(
+      'SELECT password_hash = $2 AS same FROM users WHERE id = $1 FOR SHARE',
+      [id, hash],
+    );
+    return rows[0]?.same === true;
   }
 
   findById(em: EntityManager, id: string): Promise<User | null> {

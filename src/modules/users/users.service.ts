@@ -52,19 +52,36 @@ export class UsersService {
 
   /**
    * After a sign-in whose password checked out: a hash made with older argon2 settings is made
-   * again with today's, from the password just given (the only moment it is known).
+   * again with today's, from the password just given (the only moment it is known). Returns the
+   * hash the password now matches: the new one, else the one it was checked against.
    */
-  async rehashIfStale(user: Credentials, password: string): Promise<void> {
-    if (!user.passwordHash || !this.hasher.isStale(user.passwordHash)) return;
+  async rehashIfStale(user: Credentials, password: string): Promise<string> {
+    if (!user.passwordHash || !this.hasher.isStale(user.passwordHash)) return user.passwordHash;
     try {
       // Only over the hash the password was checked against: one set meanwhile (a new password
       // from the CLI) is not overwritten with the old password's.
       const hash = await this.hasher.hash(password);
-      await this.users.setPasswordHash(this.db.manager, user.id, hash, user.passwordHash);
+      const set = await this.users.setPasswordHash(
+        this.db.manager,
+        user.id,
+        hash,
+        user.passwordHash,
+      );
+      return set ? hash : user.passwordHash;
     } catch (e) {
       // The sign-in stands: the next one tries again.
       this.logger.warn({ err: e, userId: user.id }, 'password not rehashed; next sign-in');
+      return user.passwordHash;
     }
+  }
+
+  /**
+   * Whether the user's password is still the one whose hash a sign-in checked, under a share
+   * lock until the caller's commit (AuthService.login: a login must not outlive a password
+   * change that began after its check).
+   */
+  passwordStill(em: EntityManager, id: string, hash: string): Promise<boolean> {
+    return this.users.hashStill(em, id, hash);
   }
 
   /**
@@ -76,6 +93,19 @@ export class UsersService {
     if (!user) return null;
     await this.users.setPasswordHash(this.db.manager, user.id, await this.hasher.hash(password));
     return user;
+  }
+
+  /**
+   * A password changed by its owner (PasswordChange): the new hash, over the one the current
+   * password was checked against; false when another was set meanwhile.
+   */
+  replacePasswordHash(
+    em: EntityManager,
+    id: string,
+    passwordHash: string,
+    was: string,
+  ): Promise<boolean> {
+    return this.users.setPasswordHash(em, id, passwordHash, was);
   }
 
   async findById(id: string): Promise<User | null> {

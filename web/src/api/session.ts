@@ -12,6 +12,7 @@ const REGISTER = '/v1/auth/session/register';
 const LOGIN = '/v1/auth/session/login';
 const REFRESH = '/v1/auth/session/refresh';
 const LOGOUT = '/v1/auth/session/logout';
+const PASSWORD = '/v1/auth/password';
 
 /**
  * The header tells the API it is the console: a cross-site form cannot set it, which keeps the
@@ -87,6 +88,41 @@ export async function signUp(body: Schemas['RegisterDto']): Promise<void> {
   const answer = await unwrap(sessionApi.POST(REGISTER, { params: CONSOLE, body }));
   epoch += 1;
   begin(answer);
+}
+
+/**
+ * Changes the password, then signs this tab in again with the new one: the change ends every
+ * login of the account, this tab's too. Under the refresh lock, so that no refresh here or in
+ * another tab presents the revoked cookie between the two (its refusal clears the cookie, and
+ * could land after the new one). The change goes with the access token held now, not through the
+ * console's client, whose refresh after a 401 would wait for this same lock.
+ */
+export async function changePassword(body: Schemas['ChangePasswordDto']): Promise<void> {
+  await inflight;
+  const { user, accessToken } = getSessionState();
+  if (!user || !accessToken) throw new Error('Not signed in: sign in again');
+  await withLock(async () => {
+    await unwrap(
+      sessionApi.POST(PASSWORD, {
+        body,
+        headers: { Authorization: `Bearer ${accessToken}` },
+        signal: AbortSignal.timeout(CALL_TIMEOUT_MS),
+      }),
+    );
+    epoch += 1;
+    try {
+      begin(
+        await unwrap(
+          sessionApi.POST(LOGIN, {
+            params: CONSOLE,
+            body: { email: user.email, password: body.newPassword },
+          }),
+        ),
+      );
+    } catch {
+      end('Your password was changed: sign in with the new one');
+    }
+  });
 }
 
 /**

@@ -5,6 +5,9 @@ export interface NavPage {
   also?: string;
 }
 
+/** Every role's last page: the signed-in person's own account (the password). */
+const ACCOUNT: NavPage = { to: '/account', label: 'Account' };
+
 /**
  * Each role's pages, in the navigation's order; `live`: the role has an event stream (admins
  * have none: nothing of theirs changes under them).
@@ -21,6 +24,7 @@ export const NAV: Partial<Record<string, { label: string; live: boolean; pages: 
       { to: '/agent/earnings', label: 'Earnings' },
       { to: '/agent/quality', label: 'Quality' },
       { to: '/agent/profile', label: 'Profile' },
+      ACCOUNT,
     ],
   },
   company_admin: {
@@ -33,6 +37,7 @@ export const NAV: Partial<Record<string, { label: string; live: boolean; pages: 
       { to: '/company/integration', label: 'Bot and webhook' },
       { to: '/company/statement', label: 'Statement' },
       { to: '/company/billing', label: 'Billing' },
+      ACCOUNT,
     ],
   },
   finance: {
@@ -43,6 +48,7 @@ export const NAV: Partial<Record<string, { label: string; live: boolean; pages: 
       { to: '/finance/adjustments', label: 'Adjustments' },
       { to: '/finance/receivables', label: 'Receivables' },
       { to: '/finance/ledger', label: 'Ledger' },
+      ACCOUNT,
     ],
   },
   // Not under /admin: that path is the queue dashboard's (the API serves it, not the console).
@@ -54,6 +60,7 @@ export const NAV: Partial<Record<string, { label: string; live: boolean; pages: 
       { to: '/platform/skills', label: 'Skills' },
       { to: '/platform/reviews', label: 'Review disputes' },
       { to: '/platform/staff', label: 'Staff and queues' },
+      ACCOUNT,
     ],
   },
 };

@@ -34,6 +34,7 @@ const AdminAgentsPage = lazy(() => import('../pages/admin/agents-page'));
 const SkillsPage = lazy(() => import('../pages/admin/skills-page'));
 const StaffPage = lazy(() => import('../pages/admin/staff-page'));
 const ReviewDisputesPage = lazy(() => import('../pages/admin/review-disputes-page'));
+const AccountPage = lazy(() => import('../pages/account/account-page'));
 
 const routes = [
   { index: true, element: <HomeRedirect /> },
@@ -57,6 +58,8 @@ const routes = [
         element: <AppLayout />,
         children: [
           { path: 'welcome', element: <RolePendingPage /> },
+          // Every role's: the person's own account (their password).
+          { path: 'account', element: <AccountPage /> },
           {
             path: 'agent',
             element: <RequireRole role="agent" />,

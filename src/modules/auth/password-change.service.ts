@@ -1,0 +1,74 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { requireUser } from '../../common/auth/access';
+import type { Actor } from '../../common/auth/actor';
+import { DomainError } from '../../common/errors/domain-error';
+import { EventHub } from '../events/event-hub.service';
+import { PasswordHasher } from '../users/password-hasher.service';
+import { UsersService } from '../users/users.service';
+import { slowedDown, LoginSlowdown } from './login-slowdown.service';
+import { ChangePasswordDto } from './password.dto';
+import { RefreshTokensService } from './refresh-tokens.service';
+
+const field = (name: string, message: string) =>
+  DomainError.validation([{ field: name, messages: [message] }]);
+const wrongCurrent = () =>
+  field('currentPassword', 'currentPassword is not the password of this account');
+
+/**
+ * A signed-in person changes their own password (the CLI's users:set-password is for one who
+ * lost it). The current password is asked for, so a session left open is not enough to take the
+ * account over, and each wrong one counts in the sign-in slowdown as a failed sign-in does.
+ */
+@Injectable()
+export class PasswordChange {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly users: UsersService,
+    private readonly hasher: PasswordHasher,
+    private readonly slowdown: LoginSlowdown,
+    private readonly refreshTokens: RefreshTokensService,
+    private readonly hub: EventHub,
+  ) {}
+
+  /**
+   * Sets the new password and ends every login of the account, this one included, with its
+   * event streams: whoever else held one (the reason to change a password) must sign in with the
+   * new one. Access tokens already issued still pass REST routes until they expire
+   * (JWT_ACCESS_TTL_SECONDS), as after a sign-out everywhere. `deviceOf`: this browser's own
+   * turn in the sign-in slowdown (LoginDevices), when it signed in to the account before.
+   */
+  async change(
+    actor: Actor,
+    input: ChangePasswordDto,
+    deviceOf: (email: string) => string | null,
+  ): Promise<void> {
+    const { userId } = requireUser(actor, 'agent', 'company_admin', 'finance', 'admin');
+    if (input.newPassword === input.currentPassword) {
+      throw field('newPassword', 'newPassword must differ from the current password');
+    }
+    const user = await this.users.findById(userId);
+    if (!user) throw DomainError.notFound('User');
+    const device = deviceOf(user.email);
+    const waitMs = await this.slowdown.takeTurn(user.email, device);
+    if (waitMs > 0) throw slowedDown(waitMs);
+    const credentials = await this.users.findCredentials(user.email);
+    const known = credentials?.id === userId ? credentials.passwordHash : null;
+    if (!(await this.hasher.verify(known, input.currentPassword))) {
+      throw wrongCurrent();
+    }
+    await this.slowdown.succeeded(user.email, device);
+    // Hashed before the transaction: argon2 is deliberately slow.
+    const hash = await this.hasher.hash(input.newPassword);
+    await this.db.transaction(async (em) => {
+      // Over the hash just checked: a password set meanwhile (another tab, the CLI) is not
+      // overwritten by one that knew only the old.
+      if (!(await this.users.replacePasswordHash(em, userId, hash, known!))) {
+        throw wrongCurrent();
+      }
+      await this.refreshTokens.revokeAllOf(userId, em);
+    });
+    await this.hub.endStreamsOf(userId);
+  }
+}

@@ -1,0 +1,21 @@
+import { IsString, Matches } from 'class-validator';
+import { Length, MaxLength } from '../../common/validation/text-and-numbers';
+
+export class ChangePasswordDto {
+  /**
+   * The password the account signs in with now.
+   * @example "correct horse battery staple"
+   */
+  @IsString()
+  @MaxLength(128)
+  currentPassword: string;
+
+  /**
+   * 12 to 128 characters, not the current one.
+   * @example "a longer horse, stapled twice"
+   */
+  @IsString()
+  @Length(12, 128, { message: 'newPassword must be 12 to 128 characters long' })
+  @Matches(/\S/, { message: 'newPassword must not be blank' })
+  newPassword: string;
+}

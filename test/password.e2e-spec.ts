@@ -1,0 +1,144 @@
+/*
+ * A signed-in person changes their own password (POST /v1/auth/password): given the current
+ * one, every login of the account ends, the new password signs in and the old does not; a wrong
+ * current password changes nothing and counts in the sign-in slowdown.
+ */
+import {
+  createApiKey,
+  createStaff,
+  PASSWORD,
+  registerAgent,
+  registerCompany,
+  SignedIn,
+} from './support/factories';
+import { createTestApp, TestApp } from './support/test-app';
+import { UsersService } from '../src/modules/users/users.service';
+
+const NEW_PASSWORD = 'a longer horse, stapled twice';
+
+describe('changing your password', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp();
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  const change = (who: { Authorization: string } | null, body: Record<string, unknown>) => {
+    const req = t.http.post('/v1/auth/password');
+    return (who ? req.set(who) : req).send(body);
+  };
+  const login = (email: string, password: string) =>
+    t.http.post('/v1/auth/login').send({ email, password });
+  const refresh = (refreshToken: string) => t.http.post('/v1/auth/refresh').send({ refreshToken });
+  const fieldsOf = (body: { error: { details: { fields: { field: string }[] } } }) =>
+    body.error.details.fields.map((f) => f.field);
+
+  it('given the current password, sets the new one and ends every login of the account, this one too', async () => {
+    const agent = await registerAgent(t);
+    const other = await login(agent.email, PASSWORD).expect(200); // another browser
+    await change(agent.auth, { currentPassword: PASSWORD, newPassword: NEW_PASSWORD }).expect(204);
+    for (const token of [agent.refreshToken, other.body.refreshToken as string]) {
+      const refused = await refresh(token).expect(401);
+      expect(refused.body.error.code).toMatch(/^(INVALID_REFRESH_TOKEN|REFRESH_TOKEN_REUSED)$/);
+    }
+    expect((await login(agent.email, PASSWORD).expect(401)).body.error.code).toBe(
+      'INVALID_CREDENTIALS',
+    );
+    await login(agent.email, NEW_PASSWORD).expect(200);
+  });
+
+  it('refuses a sign-in whose old password was checked just before a change committed and its login issued after', async () => {
+    const agent = await registerAgent(t);
+    const users = t.app.get(UsersService);
+    const real = users.rehashIfStale.bind(users);
+    // Between the sign-in's password check and its token: the owner changes the password.
+    const spy = jest.spyOn(users, 'rehashIfStale').mockImplementationOnce(async (found, given) => {
+      await change(agent.auth, { currentPassword: PASSWORD, newPassword: NEW_PASSWORD }).expect(
+        204,
+      );
+      return real(found, given);
+    });
+    try {
+      const late = await login(agent.email, PASSWORD).expect(401);
+      expect(late.body.error.code).toBe('INVALID_CREDENTIALS');
+    } finally {
+      spy.mockRestore();
+    }
+    // No login of the account outlives the change.
+    const [{ live }] = await t.db.query(
+      `SELECT count(*)::int AS live FROM refresh_tokens WHERE user_id = $1 AND revoked_at IS NULL`,
+      [agent.id],
+    );
+    expect(live).toBe(0);
+    await login(agent.email, NEW_PASSWORD).expect(200);
+  });
+
+  it('refuses a wrong current password with 400 naming currentPassword, changes nothing, and counts it as a failed sign-in', async () => {
+    const agent = await registerAgent(t);
+    const hashOf = async () =>
+      (
+        await t.db.query<{ password_hash: string }[]>(
+          'SELECT password_hash FROM users WHERE id = $1',
+          [agent.id],
+        )
+      )[0].password_hash;
+    const before = await hashOf();
+    for (let i = 0; i < 5; i++) {
+      const wrong = await change(agent.auth, {
+        currentPassword: `not it ${i}`,
+        newPassword: NEW_PASSWORD,
+      }).expect(400);
+      expect(fieldsOf(wrong.body)).toEqual(['currentPassword']);
+    }
+    // Five failures: the next attempt waits, whether a change or a sign-in, right or wrong.
+    const slowed = await change(agent.auth, {
+      currentPassword: PASSWORD,
+      newPassword: NEW_PASSWORD,
+    }).expect(429);
+    expect(slowed.body.error).toMatchObject({ code: 'RATE_LIMITED' });
+    expect((await login(agent.email, PASSWORD)).status).toBe(429);
+    // Nothing changed: the login still refreshes, and the password is the old one.
+    await refresh(agent.refreshToken).expect(200);
+    expect(await hashOf()).toBe(before);
+  });
+
+  it('names newPassword when it is too short, blank or the current one; each field when missing', async () => {
+    const agent = await registerAgent(t);
+    const cases: [Record<string, unknown>, string[]][] = [
+      [{ currentPassword: PASSWORD, newPassword: 'short' }, ['newPassword']],
+      [{ currentPassword: PASSWORD, newPassword: ' '.repeat(12) }, ['newPassword']],
+      [{ currentPassword: PASSWORD, newPassword: 'x'.repeat(129) }, ['newPassword']],
+      [{ currentPassword: PASSWORD, newPassword: PASSWORD }, ['newPassword']],
+      [{}, ['currentPassword', 'newPassword']],
+      [{ currentPassword: 12, newPassword: NEW_PASSWORD }, ['currentPassword']],
+    ];
+    for (const [body, fields] of cases) {
+      const res = await change(agent.auth, body).expect(400);
+      expect(fieldsOf(res.body).sort()).toEqual(fields);
+    }
+    await refresh(agent.refreshToken).expect(200); // nothing ended
+  });
+
+  it('is for signed-in people of every role: anonymous 401, a bot 403; staff and company admins change theirs', async () => {
+    const company = await registerCompany(t);
+    expect((await change(null, {}).expect(401)).body.error.code).toBe('UNAUTHENTICATED');
+    const key = await createApiKey(t, company);
+    await change(
+      { Authorization: `Bearer ${key}` },
+      { currentPassword: PASSWORD, newPassword: NEW_PASSWORD },
+    ).expect(403);
+    const people: SignedIn[] = [
+      company,
+      await createStaff(t, 'finance'),
+      await createStaff(t, 'admin'),
+    ];
+    for (const person of people) {
+      await change(person.auth, { currentPassword: PASSWORD, newPassword: NEW_PASSWORD }).expect(
+        204,
+      );
+      await login(person.email, NEW_PASSWORD).expect(200);
+    }
+  });
+});
