@@ -575,3 +575,42 @@ test('the integrity check says when earnings were never released, and which list
   );
   await expectFitsPhone(page, 'ledger needing attention', alert.getByText(/Stuck GmbH/));
 });
+
+/**
+ * One's own pending adjustment is withdrawn, not approved: its maker sees only Withdraw on it,
+ * and once withdrawn it leaves the approval queue for the withdrawn ones, where nobody can act
+ * on it any more.
+ */
+test('a finance user withdraws their own pending adjustment', async ({ page }) => {
+  const tag = Math.random().toString(36).slice(2, 8);
+  const email = await createStaff('finance');
+  const maker = await signInApi(email);
+  const reg = await unwrap(
+    client().POST('/v1/auth/register', {
+      body: { email: uniqueEmail('agent'), password: PASSWORD, role: 'agent' },
+    }),
+  );
+  const made = await unwrap(
+    maker.POST('/v1/ledger/adjustments', {
+      body: {
+        reference: `withdrawn-${tag}`,
+        agentId: reg.user.id,
+        amountMinor: 15000,
+        currency: 'EUR',
+        reason: 'Bonus sent by mistake',
+      },
+    }),
+  );
+  expect(made.status).toBe('pending');
+  await signInPage(page, email, '/finance/adjustments');
+  const queue = page.getByRole('region', { name: 'Table of adjustments' });
+  const row = queue.getByRole('row', { name: new RegExp(made.reference) });
+  await expect(row.getByRole('button', { name: `Approve ${made.reference}` })).toHaveCount(0);
+  await row.getByRole('button', { name: `Withdraw ${made.reference}` }).click();
+  await expect(row).toHaveCount(0);
+  await page.getByRole('combobox', { name: 'Status' }).click();
+  await page.getByRole('option', { name: 'Withdrawn' }).click();
+  const withdrawn = queue.getByRole('row', { name: new RegExp(made.reference) });
+  await expect(withdrawn).toContainText('Withdrawn');
+  await expect(withdrawn.getByRole('button')).toHaveCount(0);
+});

@@ -97,6 +97,59 @@ test('an agent disputes a review, an admin removes it, the score follows', async
 });
 
 /**
+ * The other decision: an admin upholds a disputed review, with a reason; it leaves the pending
+ * list for the upheld one, and the agent reads it upheld, still counting, with the admin's note.
+ */
+test('an admin upholds a disputed review: it keeps counting, and the agent reads why', async ({
+  page,
+  browser,
+}) => {
+  const company = await signUpCompany(`Upheld ${Math.random().toString(36).slice(2, 8)}`);
+  const agent = await signUpAgent('Uma Upheld');
+  const [ticket] = await resolvedTickets(company, agent, 1, 'Upheld desk');
+  const review = await unwrap(
+    company.admin.POST('/v1/tickets/{id}/review', {
+      params: { path: { id: ticket.id }, header: { 'Idempotency-Key': randomUUID() } },
+      body: { score: 2, tags: ['accuracy'], note: 'Quoted the wrong refund window' },
+    }),
+  );
+  await unwrap(
+    agent.api.POST('/v1/reviews/{id}/dispute', {
+      params: { path: { id: review.id }, header: { 'Idempotency-Key': randomUUID() } },
+      body: { reason: 'The policy changed that week' },
+    }),
+  );
+
+  const other = await browser.newContext();
+  const desk = await other.newPage();
+  await signInPage(desk, await createStaff('admin'), '/platform/reviews');
+  const table = desk.getByRole('region', { name: 'Table of disputed reviews' });
+  const row = table.getByRole('row', { name: /Uma Upheld.*The policy changed that week/ });
+  await row.getByRole('button', { name: /^Uphold the review of Uma Upheld/ }).click();
+  const decide = desk.getByRole('dialog', { name: 'Uphold the review' });
+  await expect(decide.getByText(/keeps counting in the agent’s score/)).toBeVisible();
+  await decide.getByRole('textbox', { name: 'Reason' }).fill('The old window applied to it');
+  await decide.getByRole('button', { name: 'Uphold' }).click();
+  await expect(decide).toBeHidden();
+  await expect(row).toBeHidden();
+  await desk
+    .locator('label')
+    .filter({ hasText: /^Upheld$/ })
+    .click();
+  await expect(
+    table.getByRole('row', { name: /Uma Upheld.*upheld: The old window applied to it/ }),
+  ).toBeVisible();
+  await expectAccessible(desk, 'review disputes upheld');
+  await other.close();
+
+  await signInPage(page, agent.email, '/agent/quality');
+  const rows = page.getByRole('region', { name: 'Table of your ratings and reviews' });
+  const mine = rows.getByRole('row', { name: /Company review.*2 of 5.*wrong refund window/ });
+  await expect(mine).toContainText('Dispute upheld: The old window applied to it');
+  await expect(mine.getByRole('cell', { name: 'Yes', exact: true })).toBeVisible();
+});
+
+/**
  * Pay per hour in the agent's pages: a seat worked for an hour (two tickets at €2.50) shows
  * €5.00 an hour once completed, and the company's next shift an estimate from that history.
  */
