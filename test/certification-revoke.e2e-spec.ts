@@ -157,8 +157,21 @@ describe('revoking a certification', () => {
     await claim(agent, shift.id).expect(201);
     await moveShift(t, shift.id, inMinutes(-5), inMinutes(20));
     await t.http.post(`/v1/shifts/${shift.id}/check-in`).set(agent.auth).expect(200);
+    // Most of its four hours behind it: past the close of claims and past half of it.
+    await moveShift(t, shift.id, inMinutes(-220), inMinutes(20));
     await revoke(agent).expect(204);
     expect(await seatsOf(agent.id)).toEqual({ [shift.id]: ['completed', 'company', false, true] });
+  });
+
+  it('ends a worked seat on a short shift as leaving early before half of it, as a check-out would', async () => {
+    // 30 minutes: claims close at its start, but a check-out 5 minutes in is leaving early.
+    const agent = await certifiedAgent();
+    const shift = await postShift(t, company, { requiresCertification: true });
+    await claim(agent, shift.id).expect(201);
+    await moveShift(t, shift.id, inMinutes(-5), inMinutes(25));
+    await t.http.post(`/v1/shifts/${shift.id}/check-in`).set(agent.auth).expect(200);
+    await revoke(agent).expect(204);
+    expect(await seatsOf(agent.id)).toEqual({ [shift.id]: ['left_early', 'company', false, true] });
   });
 
   it('leaves a seat whose check-in deadline passed to the no-show job', async () => {

@@ -12,6 +12,8 @@ import {
   SignedIn,
 } from './support/factories';
 import { createTestApp, TestApp } from './support/test-app';
+import * as argon2 from 'argon2';
+import { PasswordHasher } from '../src/modules/users/password-hasher.service';
 import { UsersService } from '../src/modules/users/users.service';
 
 const NEW_PASSWORD = 'a longer horse, stapled twice';
@@ -73,6 +75,51 @@ describe('changing your password', () => {
     );
     expect(live).toBe(0);
     await login(agent.email, NEW_PASSWORD).expect(200);
+  });
+
+  it('goes on when a sign-in rehashed the same password between its check and its write', async () => {
+    const agent = await registerAgent(t);
+    const hasher = t.app.get(PasswordHasher);
+    const users = t.app.get(UsersService);
+    const real = hasher.hash.bind(hasher);
+    // While the new password is hashed, the current one is hashed again (another salt), as a
+    // sign-in does after ARGON2_* was raised.
+    const spy = jest.spyOn(hasher, 'hash').mockImplementationOnce(async (given) => {
+      await users.setPassword(agent.email, PASSWORD);
+      return real(given);
+    });
+    try {
+      await change(agent.auth, { currentPassword: PASSWORD, newPassword: NEW_PASSWORD }).expect(
+        204,
+      );
+    } finally {
+      spy.mockRestore();
+    }
+    await login(agent.email, NEW_PASSWORD).expect(200);
+  });
+
+  it('keeps both of two sign-ins that rehash the same stale hash at once', async () => {
+    const agent = await registerAgent(t);
+    const users = t.app.get(UsersService);
+    // Made with other argon2 settings than the app's: stale, so each sign-in rehashes it.
+    const stale = await argon2.hash(PASSWORD, {
+      type: argon2.argon2id,
+      memoryCost: 2048,
+      timeCost: 1,
+      parallelism: 1,
+    });
+    await t.db.query('UPDATE users SET password_hash = $2 WHERE id = $1', [agent.id, stale]);
+    const found = { id: agent.id, role: 'agent' as const, companyId: null, passwordHash: stale };
+    // One rehash wins; the other's write finds another hash, made from the same password.
+    const hashes = await Promise.all([
+      users.rehashIfStale(found, PASSWORD),
+      users.rehashIfStale(found, PASSWORD),
+    ]);
+    for (const hash of hashes) {
+      expect(await users.passwordStill(t.db.manager, agent.id, hash)).toBe(true);
+    }
+    const [a, b] = await Promise.all([login(agent.email, PASSWORD), login(agent.email, PASSWORD)]);
+    expect([a.status, b.status]).toEqual([200, 200]);
   });
 
   it('refuses a wrong current password with 400 naming currentPassword, changes nothing, and counts it as a failed sign-in', async () => {

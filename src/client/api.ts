@@ -3236,8 +3236,8 @@ export interface components {
       /**
        * @description Who ended the seat before its time, when someone did: `agent` (a cancellation),
        *     `company` (it cancelled the shift or revoked the agent's certification: a seat not yet
-       *     worked shows `cancelled`; one being worked `completed`, or `left_early` while the shift's
-       *     claims are open; none counted against the agent), `suspension`. Null for a seat held,
+       *     worked shows `cancelled`; one being worked `completed`, or `left_early` before its
+       *     checkOutCompletesAt; none counted against the agent), `suspension`. Null for a seat held,
        *     completed at its end, left early by its agent's check-out, or missed.
        * @example company
        * @enum {string|null}
@@ -3385,8 +3385,8 @@ export interface components {
        */
       awayOverCap: number;
       /**
-       * @description Seats checked out while the shift's seats could still be claimed (`left_early`): judged as
-       *     late cancellations are.
+       * @description Seats checked out before their checkOutCompletesAt (`left_early`): judged as late
+       *     cancellations are.
        * @example 0
        */
       leftEarly: number;

@@ -53,22 +53,26 @@ export class PasswordChange {
     const device = deviceOf(user.email);
     const waitMs = await this.slowdown.takeTurn(user.email, device);
     if (waitMs > 0) throw slowedDown(waitMs);
-    const credentials = await this.users.findCredentials(user.email);
-    const known = credentials?.id === userId ? credentials.passwordHash : null;
-    if (!(await this.hasher.verify(known, input.currentPassword))) {
-      throw wrongCurrent();
-    }
+    let known = await this.users.matchingHash(userId, input.currentPassword);
+    if (!known) throw wrongCurrent();
     await this.slowdown.succeeded(user.email, device);
     // Hashed before the transaction: argon2 is deliberately slow.
     const hash = await this.hasher.hash(input.newPassword);
-    await this.db.transaction(async (em) => {
-      // Over the hash just checked: a password set meanwhile (another tab, the CLI) is not
-      // overwritten by one that knew only the old.
-      if (!(await this.users.replacePasswordHash(em, userId, hash, known!))) {
-        throw wrongCurrent();
-      }
-      await this.refreshTokens.revokeAllOf(userId, em);
-    });
+    for (let attempt = 1; ; attempt++) {
+      const changed = await this.db.transaction(async (em) => {
+        // Over the hash just checked: a password set meanwhile (another tab, the CLI) is not
+        // overwritten by a change that knew only the old one.
+        if (!(await this.users.replacePasswordHash(em, userId, hash, known!))) return false;
+        await this.refreshTokens.revokeAllOf(userId, em);
+        return true;
+      });
+      if (changed) break;
+      // Another hash since the check. A sign-in may have rehashed the same password (new
+      // argon2 settings; its salt differs): checked against the hash stored now, the change
+      // goes on. A new password set meanwhile refuses it.
+      known = attempt < 3 ? await this.users.matchingHash(userId, input.currentPassword) : null;
+      if (!known) throw wrongCurrent();
+    }
     await this.hub.endStreamsOf(userId);
   }
 }

@@ -23,6 +23,15 @@ export class UsersRepository {
       .getOne();
   }
 
+  /** The user's password hash (a column no other read selects). */
+  async passwordHashOf(em: EntityManager, id: string): Promise<string | null> {
+    const rows: { password_hash: string }[] = await em.query(
+      'SELECT password_hash FROM users WHERE id = $1',
+      [id],
+    );
+    return rows[0]?.password_hash ?? null;
+  }
+
   /**
    * Sets the hash; with `was`, only if the hash is still that one (compare and set: a rehash at
    * sign-in, a password change). False when no row was changed.

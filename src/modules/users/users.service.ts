@@ -61,18 +61,27 @@ export class UsersService {
       // Only over the hash the password was checked against: one set meanwhile (a new password
       // from the CLI) is not overwritten with the old password's.
       const hash = await this.hasher.hash(password);
-      const set = await this.users.setPasswordHash(
-        this.db.manager,
-        user.id,
-        hash,
-        user.passwordHash,
-      );
-      return set ? hash : user.passwordHash;
+      if (await this.users.setPasswordHash(this.db.manager, user.id, hash, user.passwordHash)) {
+        return hash;
+      }
+      // Another hash since the check: a sign-in beside this one rehashed the same password
+      // (its salt differs), or a new password was set. The one stored now, if this password
+      // is its password.
+      return (await this.matchingHash(user.id, password)) ?? user.passwordHash;
     } catch (e) {
       // The sign-in stands: the next one tries again.
       this.logger.warn({ err: e, userId: user.id }, 'password not rehashed; next sign-in');
       return user.passwordHash;
     }
+  }
+
+  /**
+   * The hash stored for the user now when `password` is its password, else null (an unknown
+   * user costs a check against the decoy, as a sign-in does).
+   */
+  async matchingHash(id: string, password: string): Promise<string | null> {
+    const hash = await this.users.passwordHashOf(this.db.manager, id);
+    return (await this.hasher.verify(hash, password)) ? hash : null;
   }
 
   /**

@@ -32,17 +32,24 @@ export function useSubmissionKey() {
 }
 
 /**
+ * How long a key kept after a lost answer is sent again. A retry comes within moments; the same
+ * button pressed later (a redelivery, a certification revoked again after the agent was
+ * certified anew) is another request, which the old key would answer with the first's answer.
+ */
+const KEY_KEPT_MS = 5 * 60_000;
+
+/**
  * useSubmissionKey for several submissions at once, one per slot (a table's row: approving one
  * adjustment while another's answer is still on its way).
  */
 export function useSubmissionKeys() {
-  const attempts = useRef(new Map<string, { request: string; key: string }>());
+  const attempts = useRef(new Map<string, { request: string; key: string; at: number }>());
   return {
     keyFor(slot: string, request: unknown = null): string {
       const text = JSON.stringify(request);
       let attempt = attempts.current.get(slot);
-      if (attempt?.request !== text) {
-        attempt = { request: text, key: newIdempotencyKey() };
+      if (attempt?.request !== text || Date.now() - attempt.at > KEY_KEPT_MS) {
+        attempt = { request: text, key: newIdempotencyKey(), at: Date.now() };
         attempts.current.set(slot, attempt);
       }
       return attempt.key;

@@ -99,9 +99,14 @@ export async function signUp(body: Schemas['RegisterDto']): Promise<void> {
  */
 export async function changePassword(body: Schemas['ChangePasswordDto']): Promise<void> {
   await inflight;
-  const { user, accessToken } = getSessionState();
-  if (!user || !accessToken) throw new Error('Not signed in: sign in again');
   await withLock(async () => {
+    // Read under the lock (another tab's refresh may have renewed it meanwhile), and renewed
+    // here when about to run out: the change carries it, not the console's client.
+    if ((getSessionState().expiresAt ?? 0) - Date.now() < REFRESH_AHEAD_MS / 2) {
+      await refreshOnce(true);
+    }
+    const { user, accessToken } = getSessionState();
+    if (!user || !accessToken) throw new Error('Not signed in: sign in again');
     await unwrap(
       sessionApi.POST(PASSWORD, {
         body,
@@ -116,11 +121,14 @@ export async function changePassword(body: Schemas['ChangePasswordDto']): Promis
           sessionApi.POST(LOGIN, {
             params: CONSOLE,
             body: { email: user.email, password: body.newPassword },
+            signal: AbortSignal.timeout(CALL_TIMEOUT_MS),
           }),
         ),
       );
     } catch {
+      // Changed, but this tab could not sign in again: it is signed out, and says why.
       end('Your password was changed: sign in with the new one');
+      throw new Error('Your password was changed: sign in with the new one');
     }
   });
 }
