@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { expect, test } from '@playwright/test';
-import { unwrap } from '../../src/client/client';
+import { unwrap, type HandoffClient } from '../../src/client/client';
 import {
   client,
   createStaff,
@@ -301,24 +301,7 @@ test('two adjustments approved at once: the one refused says so, naming it', asy
   const maker = await signInApi(await createStaff('finance'));
   const made: { id: string; reference: string }[] = [];
   for (const name of ['ann', 'ben']) {
-    const reg = await unwrap(
-      client().POST('/v1/auth/register', {
-        body: { email: uniqueEmail('agent'), password: PASSWORD, role: 'agent' },
-      }),
-    );
-    made.push(
-      await unwrap(
-        maker.POST('/v1/ledger/adjustments', {
-          body: {
-            reference: `at-once-${name}-${tag}`,
-            agentId: reg.user.id,
-            amountMinor: 15000,
-            currency: 'EUR',
-            reason: 'Missed pay',
-          },
-        }),
-      ),
-    );
+    made.push(await pendingAdjustment(maker, `at-once-${name}-${tag}`));
   }
   const [first, second] = made;
   await signInPage(page, await createStaff('finance'), '/finance/adjustments');
@@ -361,22 +344,7 @@ test('a refused approval of the last adjustment in view still says so once the l
 }) => {
   const tag = Math.random().toString(36).slice(2, 8);
   const maker = await signInApi(await createStaff('finance'));
-  const reg = await unwrap(
-    client().POST('/v1/auth/register', {
-      body: { email: uniqueEmail('agent'), password: PASSWORD, role: 'agent' },
-    }),
-  );
-  const made = await unwrap(
-    maker.POST('/v1/ledger/adjustments', {
-      body: {
-        reference: `last-row-${tag}`,
-        agentId: reg.user.id,
-        amountMinor: 15000,
-        currency: 'EUR',
-        reason: 'Missed pay',
-      },
-    }),
-  );
+  const made = await pendingAdjustment(maker, `last-row-${tag}`);
   await signInPage(page, await createStaff('finance'), '/finance/adjustments');
   const approve = page.getByRole('button', { name: `Approve ${made.reference}` });
   await expect(approve).toBeVisible();
@@ -585,22 +553,7 @@ test('a finance user withdraws their own pending adjustment', async ({ page }) =
   const tag = Math.random().toString(36).slice(2, 8);
   const email = await createStaff('finance');
   const maker = await signInApi(email);
-  const reg = await unwrap(
-    client().POST('/v1/auth/register', {
-      body: { email: uniqueEmail('agent'), password: PASSWORD, role: 'agent' },
-    }),
-  );
-  const made = await unwrap(
-    maker.POST('/v1/ledger/adjustments', {
-      body: {
-        reference: `withdrawn-${tag}`,
-        agentId: reg.user.id,
-        amountMinor: 15000,
-        currency: 'EUR',
-        reason: 'Bonus sent by mistake',
-      },
-    }),
-  );
+  const made = await pendingAdjustment(maker, `withdrawn-${tag}`, 'Bonus sent by mistake');
   expect(made.status).toBe('pending');
   await signInPage(page, email, '/finance/adjustments');
   const queue = page.getByRole('region', { name: 'Table of adjustments' });
@@ -614,3 +567,17 @@ test('a finance user withdraws their own pending adjustment', async ({ page }) =
   await expect(withdrawn).toContainText('Withdrawn');
   await expect(withdrawn.getByRole('button')).toHaveCount(0);
 });
+
+/** 150 € to a new agent, made by `maker`: over the threshold, so it waits for approval. */
+async function pendingAdjustment(maker: HandoffClient, reference: string, reason = 'Missed pay') {
+  const reg = await unwrap(
+    client().POST('/v1/auth/register', {
+      body: { email: uniqueEmail('agent'), password: PASSWORD, role: 'agent' },
+    }),
+  );
+  return unwrap(
+    maker.POST('/v1/ledger/adjustments', {
+      body: { reference, agentId: reg.user.id, amountMinor: 15000, currency: 'EUR', reason },
+    }),
+  );
+}
