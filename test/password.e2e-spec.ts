@@ -98,6 +98,24 @@ describe('changing your password', () => {
     await login(agent.email, NEW_PASSWORD).expect(200);
   });
 
+  it('answers 409 CONFLICT, not a wrong password, when the hash keeps changing under it', async () => {
+    const agent = await registerAgent(t);
+    const users = t.app.get(UsersService);
+    // Every write finds another hash (processes rehashing each other's during a rolling change).
+    const spy = jest.spyOn(users, 'replacePasswordHash').mockResolvedValue(false);
+    try {
+      const busy = await change(agent.auth, {
+        currentPassword: PASSWORD,
+        newPassword: NEW_PASSWORD,
+      }).expect(409);
+      expect(busy.body.error.code).toBe('CONFLICT');
+      expect(spy).toHaveBeenCalledTimes(3);
+    } finally {
+      spy.mockRestore();
+    }
+    await login(agent.email, PASSWORD).expect(200);
+  });
+
   it('keeps both of two sign-ins that rehash the same stale hash at once', async () => {
     const agent = await registerAgent(t);
     const users = t.app.get(UsersService);

@@ -70,7 +70,12 @@ export class PasswordChange {
       // Another hash since the check. A sign-in may have rehashed the same password (new
       // argon2 settings; its salt differs): checked against the hash stored now, the change
       // goes on. A new password set meanwhile refuses it.
-      known = attempt < 3 ? await this.users.matchingHash(userId, input.currentPassword) : null;
+      if (attempt === 3) {
+        // Rehashed again and again (processes with different ARGON2_* settings during a
+        // rolling change): nothing says the password was wrong, so say to try again.
+        throw new DomainError('CONFLICT', 'The password was being rehashed: try again');
+      }
+      known = await this.users.matchingHash(userId, input.currentPassword);
       if (!known) throw wrongCurrent();
     }
     await this.hub.endStreamsOf(userId);

@@ -29,7 +29,7 @@ export class PasswordController {
   @RateLimit('auth')
   @ApiOperation({ operationId: 'changePassword', summary: 'Change your password' })
   @ApiNoContentResponse({ description: 'Changed; every login of the account ended' })
-  @ApiErrors('RATE_LIMITED')
+  @ApiErrors('RATE_LIMITED', 'CONFLICT')
   async change(
     @CurrentActor() actor: Actor,
     @Req() req: FastifyRequest,

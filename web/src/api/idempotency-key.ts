@@ -32,7 +32,7 @@ export function useSubmissionKey() {
 }
 
 /**
- * How long a key kept after a lost answer is sent again. A retry comes within moments; the same
+ * How long after its last lost answer a kept key is sent again. A retry comes within moments; the same
  * button pressed later (a redelivery, a certification revoked again after the agent was
  * certified anew) is another request, which the old key would answer with the first's answer.
  */
@@ -63,7 +63,12 @@ export function useSubmissionKeys() {
     settled(slot: string, error: unknown): void {
       if (error === null || (error instanceof ApiError && !answerMayBeLost(error))) {
         attempts.current.delete(slot);
+        return;
       }
+      // Kept: its five minutes count from this lost answer, not from the first press (a
+      // request that hung for minutes, or a run of retries, keeps its key).
+      const attempt = attempts.current.get(slot);
+      if (attempt) attempt.at = Date.now();
     },
   };
 }
