@@ -758,6 +758,34 @@ describe('seats (agent side)', () => {
       expect(seats).toEqual([{ agent_id: next.id, source: 'waitlist' }]);
     });
 
+    it('a no-show waits for an agent in line without blocking the key-share lock that agent holds on the shift', async () => {
+      // The cycle this closes: the no-show job held the shift FOR UPDATE and waited for an agent
+      // in its line (the promotion), a check-out elsewhere held that agent and waited for a
+      // second one, whose ticket claim held it and waited for its key share on this shift. The
+      // held transaction stands for the last two: it holds the agent, then takes the key share.
+      const shift = await postShift(t, company, { seats: 1, ...window(30, 2) });
+      const [holder, next] = [await registerAgent(t), await registerAgent(t)];
+      const seat = await claim(holder, shift.id).expect(201);
+      await t.http.post(`/v1/shifts/${shift.id}/waitlist`).set(next.auth).expect(201);
+      await moveShift(t, shift.id, inMinutes(-15), inMinutes(105)); // grace 10: missed
+      const outcome = await whileAgentHeld(
+        t,
+        next.id,
+        () => t.app.get(NoShowCheckHandler).handle({ claimId: seat.body.id }),
+        'the no-show to wait for the agent in line',
+        (held) => held.query('SELECT 1 FROM shifts WHERE id = $1 FOR KEY SHARE', [shift.id]),
+      );
+      expect(outcome).toEqual({ noShow: true });
+      const seats = await t.db.query(
+        `SELECT agent_id, status, source FROM shift_claims WHERE shift_id = $1 ORDER BY claimed_at`,
+        [shift.id],
+      );
+      expect(seats).toEqual([
+        { agent_id: holder.id, status: 'no_show', source: 'direct' },
+        { agent_id: next.id, status: 'claimed', source: 'waitlist' },
+      ]);
+    });
+
     it('two agents leaving early at once, each in the other’s line, both check out', async () => {
       for (let round = 0; round < 5; round++) {
         const [x, y] = [await registerAgent(t), await registerAgent(t)];

@@ -40,7 +40,12 @@ export class NoShowCheckHandler implements HandlesJob<'shift-claim.no-show-check
     return this.db.transaction(async (em) => {
       const shiftId = await this.claims.shiftOf(em, claimId);
       if (!shiftId) return { noShow: false };
-      await this.shifts.lock(em, shiftId);
+      // FOR NO KEY UPDATE, as every seat path that then waits for agents (the promotion below
+      // locks the line's): an agent holding its own row while its ticket claim or offer takes a
+      // key share on its live shift must not wait for us. With FOR UPDATE here, a check-out
+      // holding one agent in line and waiting for another, whose ticket claim waited for this
+      // shift, closed a deadlock. The missed seat has no offers or tickets to wait for.
+      await this.shifts.lockForChange(em, shiftId);
       const state = await this.claims.noShowState(em, claimId);
       if (state.status !== 'claimed') return { noShow: false };
       if (!state.due) {

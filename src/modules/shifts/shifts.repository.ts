@@ -152,10 +152,6 @@ export class ShiftsRepository {
     ]);
   }
 
-  async lock(em: EntityManager, shiftId: string): Promise<void> {
-    await em.query('SELECT 1 FROM shifts WHERE id = $1 FOR UPDATE', [shiftId]);
-  }
-
   /** Locks the shift if it is the company's (a row another company has is neither waited for nor locked). */
   async lockOwned(em: EntityManager, companyId: string, shiftId: string): Promise<void> {
     await em.query('SELECT 1 FROM shifts WHERE id = $1 AND company_id = $2 FOR UPDATE', [
