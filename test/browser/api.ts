@@ -344,29 +344,37 @@ export async function resolvedTickets(
 ): Promise<{ id: string; externalId: string }[]> {
   await checkedInOnLiveShift(company, agent, { title });
   const done: { id: string; externalId: string }[] = [];
-  for (let n = 1; n <= count; n++) {
-    const externalId = `work-${n}-${randomUUID()}`;
-    const ticket = await unwrap(
-      company.bot.POST('/v1/escalations', {
-        body: {
-          externalId,
-          subject: `Refund ${n}`,
-          summary: 'Customer wants a refund.',
-          language: 'en',
-          priority: 'normal',
-          requiredSkills: [{ skill: 'refunds', minLevel: 2 }],
-          transcript: [{ role: 'customer', text: 'Refund?', at: new Date().toISOString() }],
-        },
-      }),
-    );
-    await unwrap(agent.api.POST('/v1/tickets/{id}/claim', { params: { path: { id: ticket.id } } }));
-    await unwrap(
-      agent.api.POST('/v1/tickets/{id}/resolve', {
-        params: { path: { id: ticket.id } },
-        body: { resolutionSummary: 'Refunded.', ...(handoff && { handoff }) },
-      }),
-    );
-    done.push({ id: ticket.id, externalId });
-  }
+  for (let n = 1; n <= count; n++) done.push(await resolvedTicket(company, agent, n, handoff));
   return done;
+}
+
+/** One more ticket escalated, claimed and resolved by an agent already checked in. */
+export async function resolvedTicket(
+  company: Company,
+  agent: { api: HandoffClient },
+  n: number,
+  handoff?: Schemas['HandoffFlagDto'],
+): Promise<{ id: string; externalId: string }> {
+  const externalId = `work-${n}-${randomUUID()}`;
+  const ticket = await unwrap(
+    company.bot.POST('/v1/escalations', {
+      body: {
+        externalId,
+        subject: `Refund ${n}`,
+        summary: 'Customer wants a refund.',
+        language: 'en',
+        priority: 'normal',
+        requiredSkills: [{ skill: 'refunds', minLevel: 2 }],
+        transcript: [{ role: 'customer', text: 'Refund?', at: new Date().toISOString() }],
+      },
+    }),
+  );
+  await unwrap(agent.api.POST('/v1/tickets/{id}/claim', { params: { path: { id: ticket.id } } }));
+  await unwrap(
+    agent.api.POST('/v1/tickets/{id}/resolve', {
+      params: { path: { id: ticket.id } },
+      body: { resolutionSummary: 'Refunded.', ...(handoff && { handoff }) },
+    }),
+  );
+  return { id: ticket.id, externalId };
 }

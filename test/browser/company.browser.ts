@@ -9,6 +9,7 @@ import {
   expireSla,
   PASSWORD,
   postShift,
+  resolvedTicket,
   resolvedTickets,
   signInApi,
   signInPage,
@@ -687,29 +688,34 @@ test('the statement opens on this month in the company’s zone, not the browser
 
 /**
  * A busy month's statement: the totals count every ticket of the month from the first page,
- * and the lines past a page (20) come with "Load more".
+ * and the lines past a page (20) come with "Load more". One more resolution comes while the
+ * page is open, and "Load more" is pressed while its re-read is still on its way: the click
+ * waits for that read (TanStack's fetchNextPage cancelled it, and the totals stayed at 21).
  */
-test('a company reads a statement of more than a page, its totals the whole month’s', async ({
+test('a company reads a statement of more than a page, its totals the whole month’s, and a “Load more” keeps a re-read under way', async ({
   page,
 }) => {
   const company = await signUpCompany(`Busy ${Math.random().toString(36).slice(2, 8)}`);
-  const tickets = await resolvedTickets(company, await signUpAgent('Lee Page'), 21, 'Busy desk');
+  const agent = await signUpAgent('Lee Page');
+  const tickets = await resolvedTickets(company, agent, 21, 'Busy desk');
   // The ledger books each resolution from the outbox, a moment after it.
   const from = new Date(Date.now() - 3_600_000).toISOString();
   const to = new Date(Date.now() + 3_600_000).toISOString();
-  await expect
-    .poll(
-      async () => {
-        const first = await unwrap(
-          company.admin.GET('/v1/companies/me/statement', {
-            params: { query: { from, to, limit: 1 } },
-          }),
-        );
-        return first.totals?.[0]?.tickets;
-      },
-      { timeout: 60_000 },
-    )
-    .toBe(21);
+  const booked = (n: number) =>
+    expect
+      .poll(
+        async () => {
+          const first = await unwrap(
+            company.admin.GET('/v1/companies/me/statement', {
+              params: { query: { from, to, limit: 1 } },
+            }),
+          );
+          return first.totals?.[0]?.tickets;
+        },
+        { timeout: 60_000 },
+      )
+      .toBe(n);
+  await booked(21);
   await signInPage(page, company.email, '/company/statement');
   await expect(page.getByText(/^21 tickets: /)).toBeVisible();
   const lines = page.getByRole('region', { name: 'Statement lines' });
@@ -717,11 +723,35 @@ test('a company reads a statement of more than a page, its totals the whole mont
   await expect(lines.getByRole('row')).toHaveCount(21);
   const latest = lines.getByRole('link', { name: tickets[20].externalId });
   await expect(latest).toHaveCount(0);
+
+  // The first page's next read (the live event's) is held until the click.
+  let heldRead!: () => void;
+  const readAsked = new Promise<void>((asked) => {
+    let held = false;
+    void page.route('**/v1/companies/me/statement?*', async (route) => {
+      if (held || new URL(route.request().url()).searchParams.has('cursor')) {
+        return route.fallback();
+      }
+      held = true;
+      await new Promise<void>((release) => {
+        heldRead = release;
+        asked();
+      });
+      // Read when released, so it holds the booking that came meanwhile.
+      const answer = await route.fetch().catch(() => null);
+      await (answer ? route.fulfill({ response: answer }) : route.abort()).catch(() => undefined);
+    });
+  });
+  const last = await resolvedTicket(company, agent, 22);
+  await readAsked;
+  await booked(22);
   await page.getByRole('button', { name: 'Load more statement lines' }).click();
+  heldRead();
+  await expect(page.getByText(/^22 tickets: /)).toBeVisible();
   await expect(latest).toBeVisible();
-  await expect(lines.getByRole('row')).toHaveCount(22);
+  await expect(lines.getByRole('link', { name: last.externalId })).toBeVisible();
+  await expect(lines.getByRole('row')).toHaveCount(23);
   await expect(page.getByRole('button', { name: 'Load more statement lines' })).toHaveCount(0);
-  await expect(page.getByText(/^21 tickets: /)).toBeVisible();
   await expectAccessible(page, 'statement of more than a page');
 });
 
@@ -1019,4 +1049,60 @@ test('a pay typed in cents is cleared when the currency changes to one without t
   await expect(
     page.getByText(/^Each resolved ticket costs you JP¥345: JP¥300 to the agent/),
   ).toBeVisible();
+});
+
+/**
+ * "Load more" pressed, and a delivery sent again before that page arrives: the write's refresh
+ * waits for the page and then reads both again (an invalidation cancelled the page, and the
+ * click did nothing).
+ */
+test('a delivery sent again while “Load more” is on its way keeps the page it asked for', async ({
+  page,
+}) => {
+  const company = await signUpCompany(`Pages ${Math.random().toString(36).slice(2, 8)}`);
+  await unwrap(company.admin.PUT('/v1/companies/me/webhook', { body: { url: hookUrl } }));
+  const pings = [];
+  for (let n = 0; n < 21; n++) {
+    pings.push(
+      await unwrap(
+        company.admin.POST('/v1/companies/me/webhook/test', {
+          params: { header: { 'Idempotency-Key': crypto.randomUUID() } },
+        }),
+      ),
+    );
+  }
+  await expect
+    .poll(async () => {
+      const { items } = await unwrap(
+        company.admin.GET('/v1/companies/me/webhook-deliveries', {
+          params: { query: { limit: 50, status: ['delivered'] } },
+        }),
+      );
+      return items.length;
+    })
+    .toBe(21);
+  await signInPage(page, company.email, '/company/integration');
+  const log = page.getByRole('region', { name: 'Webhook deliveries' });
+  const redeliver = (id: string) =>
+    log.getByRole('button', { name: `Redeliver ping ${id.slice(0, 8)}`, exact: true });
+  const oldest = redeliver(pings[0].id);
+  await expect(redeliver(pings[20].id)).toBeVisible();
+  await expect(oldest).toHaveCount(0);
+  // The next page is held until the delivery's answer is in.
+  let pageAsked!: () => void;
+  const asked = new Promise<void>((r) => (pageAsked = r));
+  const sentAgain = page.waitForResponse((r) => r.url().endsWith('/redeliver'));
+  await page.route('**/v1/companies/me/webhook-deliveries?*', async (route) => {
+    if (!new URL(route.request().url()).searchParams.has('cursor')) return route.fallback();
+    pageAsked();
+    await sentAgain;
+    await route.fallback().catch(() => undefined);
+  });
+  await page.getByRole('button', { name: 'Load more deliveries' }).click();
+  await asked;
+  await redeliver(pings[20].id).click();
+  expect((await sentAgain).status()).toBe(202);
+  await expect(oldest).toBeVisible();
+  await expect(log.getByRole('row')).toHaveCount(22); // the header and 21 deliveries
+  await expect(page.getByRole('button', { name: 'Load more deliveries' })).toHaveCount(0);
 });

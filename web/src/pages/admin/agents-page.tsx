@@ -15,6 +15,7 @@ import { ScrollTable } from '../../ui/scroll-table';
 import { useDialog } from '../../ui/use-dialog';
 import { browserZone, formatInstant } from '../../ui/times';
 import { useRowActions } from '../../ui/use-row-actions';
+import { refresh } from '../../api/refresh';
 
 type Agent = Schemas['AgentDirectoryEntryDto'];
 type Status = 'active' | 'suspended';
@@ -52,7 +53,7 @@ export default function AgentsPage() {
     rowOf: (agent: { id: string; name: string }) => agent.id,
     mutationFn: ({ id }: { id: string; name: string }) =>
       unwrap(api.POST('/v1/agents/{id}/reinstate', { params: { path: { id } } })),
-    onSettled: () => void queryClient.invalidateQueries({ queryKey: keys.agentDirectory }),
+    onSettled: () => void refresh(queryClient, keys.agentDirectory),
   });
   const items = agents.data?.pages.flatMap((page) => page.items) ?? [];
   const zone = browserZone();
@@ -183,7 +184,7 @@ function SuspendModal({ agent, onClose }: { agent: Agent; onClose: () => void })
           }),
         )
       }
-      onDone={() => void queryClient.invalidateQueries({ queryKey: keys.agentDirectory })}
+      onDone={() => void refresh(queryClient, keys.agentDirectory)}
       onClose={onClose}
     >
       <Text size="sm">

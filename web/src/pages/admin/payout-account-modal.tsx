@@ -7,6 +7,7 @@ import { ErrorAlert } from '../../ui/error-alert';
 import { problemOf } from '../../ui/form-errors';
 import { Loading } from '../../ui/loading';
 import { browserZone, formatInstant } from '../../ui/times';
+import { refresh } from '../../api/refresh';
 
 type Agent = Schemas['AgentDirectoryEntryDto'];
 type Account = Schemas['StaffPayoutAccountView'];
@@ -122,7 +123,7 @@ function AllowNewAccount({ agentId, account }: { agentId: string; account: Accou
     onSuccess: (view) => queryClient.setQueryData(queryKey(agentId), view),
     // Refused (the closing changed since it was read, say): the facts are read again, so the
     // next try names the closing as it is instead of being refused the same way for good.
-    onError: () => void queryClient.invalidateQueries({ queryKey: queryKey(agentId) }),
+    onError: () => void refresh(queryClient, queryKey(agentId)),
   });
   const errors = problemOf(allow.error, ['reason']);
   return (

@@ -12,6 +12,7 @@ import { ReasonDialog } from '../../ui/reason-dialog';
 import { ScrollTable } from '../../ui/scroll-table';
 import { browserZone, formatInstant } from '../../ui/times';
 import { useDialog } from '../../ui/use-dialog';
+import { refresh } from '../../api/refresh';
 
 type Status = 'pending' | 'upheld' | 'removed';
 type Disputed = Schemas['DisputedReviewDto'];
@@ -134,7 +135,7 @@ export default function ReviewDisputesPage() {
               }),
             )
           }
-          onDone={() => void queryClient.invalidateQueries({ queryKey: keys.disputedReviews })}
+          onDone={() => void refresh(queryClient, keys.disputedReviews)}
           onClose={decide.close}
         >
           <Text size="sm">

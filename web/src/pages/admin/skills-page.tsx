@@ -11,6 +11,7 @@ import { Page } from '../../ui/page';
 import { ScrollTable } from '../../ui/scroll-table';
 import { browserZone, formatInstant } from '../../ui/times';
 import { useRowActions } from '../../ui/use-row-actions';
+import { refresh as reread } from '../../api/refresh';
 
 const INPUTS = ['code', 'name'];
 
@@ -26,7 +27,7 @@ export default function SkillsPage() {
   });
   const [code, setCode] = useState('');
   const [name, setName] = useState('');
-  const refresh = () => void queryClient.invalidateQueries({ queryKey: keys.skills });
+  const refresh = () => void reread(queryClient, keys.skills);
   const add = useMutation({
     mutationFn: () =>
       unwrap(

@@ -5,6 +5,7 @@ import { keys } from '../../api/query-keys';
 import { ErrorAlert } from '../../ui/error-alert';
 import { formatDuration } from '../../ui/times';
 import { useNow } from '../../ui/use-now';
+import { refresh } from '../../api/refresh';
 
 type Availability = Schemas['AvailabilityDto'];
 
@@ -26,7 +27,7 @@ export function AvailabilityCard({
       unwrap(api.PUT('/v1/agents/me/availability', { body: { status } })),
     onSuccess: (answer) => {
       queryClient.setQueryData(keys.availability, answer);
-      void queryClient.invalidateQueries({ queryKey: keys.offers });
+      void refresh(queryClient, keys.offers);
     },
   });
   const away = availability.status === 'away';

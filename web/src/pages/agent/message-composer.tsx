@@ -6,6 +6,7 @@ import { useSubmissionKey } from '../../api/idempotency-key';
 import { keys } from '../../api/query-keys';
 import { ErrorAlert } from '../../ui/error-alert';
 import { problemOf } from '../../ui/form-errors';
+import { refresh } from '../../api/refresh';
 
 type Visibility = Schemas['CreateTicketMessageDto']['visibility'];
 const INPUTS = ['body', 'visibility'];
@@ -32,7 +33,7 @@ export function MessageComposer({ ticketId }: { ticketId: string }) {
       ),
     onSuccess: () => {
       setBody('');
-      void queryClient.invalidateQueries({ queryKey: keys.messages(ticketId) });
+      void refresh(queryClient, keys.messages(ticketId));
     },
     onSettled: (_data, error) => submission.settled(error),
   });

@@ -7,6 +7,7 @@ import { keys } from '../../api/query-keys';
 import { ErrorAlert } from '../../ui/error-alert';
 import { useNow } from '../../ui/use-now';
 import { OfferCard } from './offer-card';
+import { refresh } from '../../api/refresh';
 
 type Offer = Schemas['PendingOfferDto'];
 
@@ -43,7 +44,7 @@ export function OffersPanel() {
 
   const forget = (id: string) => {
     queryClient.setQueryData<Offer[]>(keys.offers, (all) => all?.filter((o) => o.id !== id));
-    void queryClient.invalidateQueries({ queryKey: keys.offers });
+    void refresh(queryClient, keys.offers);
   };
 
   return (
@@ -64,7 +65,7 @@ export function OffersPanel() {
           offer={offer}
           onAccepted={(ticket) => {
             forget(offer.id);
-            void queryClient.invalidateQueries({ queryKey: keys.myTickets });
+            void refresh(queryClient, keys.myTickets);
             navigate(`/agent/tickets/${ticket.id}`);
           }}
           onDeclined={() => forget(offer.id)}

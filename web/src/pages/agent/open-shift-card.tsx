@@ -8,6 +8,7 @@ import { keys } from '../../api/query-keys';
 import { ErrorAlert } from '../../ui/error-alert';
 import { Reasons, reasonsOf } from './reasons';
 import { ShiftFacts } from './shift-facts';
+import { refresh as reread } from '../../api/refresh';
 
 type Shift = Schemas['OpenShiftDto'];
 
@@ -35,10 +36,7 @@ export function OpenShiftCard({ shift }: { shift: Shift }) {
   // Returned to the mutation, so that its button stays busy until the lists are read again:
   // enabled in between, a second click met the seat just taken.
   const refresh = () =>
-    Promise.all([
-      queryClient.invalidateQueries({ queryKey: keys.openShifts }),
-      queryClient.invalidateQueries({ queryKey: keys.seats }),
-    ]);
+    Promise.all([reread(queryClient, keys.openShifts), reread(queryClient, keys.seats)]);
   // A refusal (the last seat went meanwhile, or seats came free) reads the lists again too, so
   // the card offers what is possible now; a lost answer does not (the retry, under the same
   // key, learns what happened).

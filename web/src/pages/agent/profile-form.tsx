@@ -18,6 +18,7 @@ import { ErrorAlert } from '../../ui/error-alert';
 import { problemOf } from '../../ui/form-errors';
 import { languageOptions } from '../../ui/languages';
 import { timeZones } from '../../ui/times';
+import { refresh } from '../../api/refresh';
 
 const INPUTS = ['displayName', 'timeZone', 'languages', 'maxConcurrentTickets'];
 
@@ -37,7 +38,7 @@ export function ProfileForm({ profile }: { profile: Schemas['AgentProfileDto'] }
     onSuccess: (saved) => {
       queryClient.setQueryData(keys.profile, saved);
       // Languages change which shifts and tickets match.
-      void queryClient.invalidateQueries({ queryKey: keys.openShifts });
+      void refresh(queryClient, keys.openShifts);
       notifications.show({ color: 'green', message: 'Profile saved' });
     },
   });

@@ -12,6 +12,7 @@ import { ScrollTable } from '../../ui/scroll-table';
 import { formatInstant } from '../../ui/times';
 import { useDialog } from '../../ui/use-dialog';
 import { useZone } from './use-profile';
+import { refresh } from '../../api/refresh';
 
 type Feedback = Schemas['FeedbackItemDto'];
 
@@ -207,7 +208,7 @@ function FeedbackList() {
               }),
             )
           }
-          onDone={() => void queryClient.invalidateQueries({ queryKey: keys.feedback })}
+          onDone={() => void refresh(queryClient, keys.feedback)}
           onClose={dispute.close}
         >
           <Text size="sm">

@@ -16,6 +16,7 @@ import { CancelSeatModal } from './cancel-seat-modal';
 import { CheckInButton } from './check-in-button';
 import { checkingOutIsEarly, STATUS_COLORS, STATUS_LABELS } from './seat-rules';
 import { useZone } from './use-profile';
+import { refresh } from '../../api/refresh';
 
 type Seat = Schemas['ShiftClaimDto'];
 
@@ -31,9 +32,9 @@ export function SeatCard({ seat }: { seat: Seat }) {
   const started = now >= Date.parse(seat.startsAt);
   const early = checkingOutIsEarly(seat, now);
   const done = () => {
-    void queryClient.invalidateQueries({ queryKey: keys.seats });
-    void queryClient.invalidateQueries({ queryKey: keys.availability });
-    void queryClient.invalidateQueries({ queryKey: keys.queue });
+    void refresh(queryClient, keys.seats);
+    void refresh(queryClient, keys.availability);
+    void refresh(queryClient, keys.queue);
   };
   // A retry after a lost answer gets that answer: not "already checked in" or "already
   // completed" for a step that went through, nor a cancel of a seat claimed again since.
@@ -61,7 +62,7 @@ export function SeatCard({ seat }: { seat: Seat }) {
           : { message: 'Checked out. Thanks for your shift.' },
       );
       done();
-      void queryClient.invalidateQueries({ queryKey: keys.reliability });
+      void refresh(queryClient, keys.reliability);
     },
   });
   const cancelButton = useRef<HTMLButtonElement>(null);
@@ -77,8 +78,8 @@ export function SeatCard({ seat }: { seat: Seat }) {
           : 'Seat cancelled.',
       });
       done();
-      void queryClient.invalidateQueries({ queryKey: keys.openShifts });
-      void queryClient.invalidateQueries({ queryKey: keys.reliability });
+      void refresh(queryClient, keys.openShifts);
+      void refresh(queryClient, keys.reliability);
     },
   });
 

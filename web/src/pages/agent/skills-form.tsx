@@ -6,6 +6,7 @@ import { api, unwrap, type Schemas } from '../../api/client';
 import { keys } from '../../api/query-keys';
 import { ErrorAlert } from '../../ui/error-alert';
 import { problemOf } from '../../ui/form-errors';
+import { refresh } from '../../api/refresh';
 
 type Skill = Schemas['AgentSkillDto'];
 type Row = { skill: string | null; level: string | null };
@@ -33,7 +34,7 @@ export function SkillsForm({ skills }: { skills: Skill[] }) {
       unwrap(api.PUT('/v1/agents/me/skills', { body })),
     onSuccess: (saved) => {
       queryClient.setQueryData(keys.mySkills, saved);
-      void queryClient.invalidateQueries({ queryKey: keys.openShifts });
+      void refresh(queryClient, keys.openShifts);
       notifications.show({ color: 'green', message: 'Skills saved' });
     },
   });

@@ -7,6 +7,7 @@ import { useSubmissionKey } from '../../api/idempotency-key';
 import { keys } from '../../api/query-keys';
 import { ErrorAlert } from '../../ui/error-alert';
 import { Reasons, reasonsOf } from './reasons';
+import { refresh } from '../../api/refresh';
 
 /** On a pull shift the agent takes the best eligible ticket (push shifts offer it instead). */
 export function TakeNext() {
@@ -25,7 +26,7 @@ export function TakeNext() {
     onSettled: (_data, error) => submission.settled(error),
     onSuccess: (ticket) => {
       if (!ticket) return setNone(true); // 204: nothing waiting for this agent now
-      void queryClient.invalidateQueries({ queryKey: keys.myTickets });
+      void refresh(queryClient, keys.myTickets);
       navigate(`/agent/tickets/${ticket.id}`);
     },
   });

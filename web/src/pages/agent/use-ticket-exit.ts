@@ -3,6 +3,7 @@ import { useQueryClient } from '@tanstack/react-query';
 import { useNavigate } from 'react-router';
 import type { Schemas } from '../../api/client';
 import { keys } from '../../api/query-keys';
+import { refresh } from '../../api/refresh';
 
 /**
  * After a resolve, release or transfer the ticket is no longer the agent's: it leaves the desk
@@ -15,9 +16,9 @@ export function useTicketExit(ticketId: string): (message: string) => void {
     queryClient.setQueryData<Schemas['AgentTicketDto'][]>(keys.myTickets, (list) =>
       list?.filter((t) => t.id !== ticketId),
     );
-    void queryClient.invalidateQueries({ queryKey: keys.myTickets });
-    void queryClient.invalidateQueries({ queryKey: keys.queue });
-    void queryClient.invalidateQueries({ queryKey: keys.earnings });
+    void refresh(queryClient, keys.myTickets);
+    void refresh(queryClient, keys.queue);
+    void refresh(queryClient, keys.earnings);
     notifications.show({ color: 'green', message });
     navigate('/agent/desk');
   };

@@ -16,6 +16,7 @@ import { browserZone, formatInstant } from '../../ui/times';
 import { useDialog } from '../../ui/use-dialog';
 import { useRowActions } from '../../ui/use-row-actions';
 import { AgentQualityModal } from './agent-quality-modal';
+import { refresh } from '../../api/refresh';
 
 /** Agents who worked the company's shifts shown at once (the API gives no further page). */
 const KNOWN_SHOWN = 50;
@@ -75,7 +76,7 @@ export default function CompanyAgentsPage() {
             }),
           );
     },
-    onSettled: () => void queryClient.invalidateQueries({ queryKey: keys.companyAgents }),
+    onSettled: () => void refresh(queryClient, keys.companyAgents),
   });
   const busy = (agentId: string) => change.busy((v) => v.agentId === agentId);
   const zone = browserZone();

@@ -23,6 +23,7 @@ import { ScrollTable } from '../../ui/scroll-table';
 import { browserZone, formatInstant } from '../../ui/times';
 import { ConfirmButton } from '../../ui/confirm-button';
 import { type RowActions, useRowActions } from '../../ui/use-row-actions';
+import { refresh } from '../../api/refresh';
 
 const INPUTS = ['name'];
 
@@ -51,7 +52,7 @@ export function ApiKeysCard() {
     onSuccess: (key) => {
       setCreated(key);
       setName('');
-      void queryClient.invalidateQueries({ queryKey: keys.apiKeys });
+      void refresh(queryClient, keys.apiKeys);
     },
   });
   // Per key: revoking a second key before the first answered hid the first's failure.
@@ -59,7 +60,7 @@ export function ApiKeysCard() {
     rowOf: (v: Revoke) => v.id,
     mutationFn: ({ id }: Revoke) =>
       unwrap(api.DELETE('/v1/companies/me/api-keys/{id}', { params: { path: { id } } })),
-    onSettled: () => void queryClient.invalidateQueries({ queryKey: keys.apiKeys }),
+    onSettled: () => void refresh(queryClient, keys.apiKeys),
   });
   const errors = problemOf(create.error, INPUTS);
 

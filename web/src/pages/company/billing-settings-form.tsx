@@ -6,6 +6,7 @@ import { keys } from '../../api/query-keys';
 import { ErrorAlert } from '../../ui/error-alert';
 import { problemOf } from '../../ui/form-errors';
 import { timeZones } from '../../ui/times';
+import { refresh } from '../../api/refresh';
 
 const INPUTS = ['timeZone', 'billingPeriod', 'billingEmail'];
 type Period = NonNullable<Schemas['UpdateCompanyDto']['billingPeriod']>;
@@ -28,7 +29,7 @@ export function BillingSettingsForm({ billing }: { billing: Schemas['BillingDto'
           },
         }),
       ),
-    onSuccess: () => void queryClient.invalidateQueries({ queryKey: keys.billing }),
+    onSuccess: () => void refresh(queryClient, keys.billing),
   });
   const errors = problemOf(save.error, INPUTS);
   return (

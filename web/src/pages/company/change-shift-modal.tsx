@@ -7,6 +7,7 @@ import { ErrorAlert } from '../../ui/error-alert';
 import { problemOf } from '../../ui/form-errors';
 import { amountProblem, formatMoney, minorDigits, toMinor } from '../../ui/money';
 import { SURGE_INPUTS, useSurgeFields } from './surge-fields';
+import { refresh } from '../../api/refresh';
 
 type Shift = Schemas['ShiftDto'];
 const INPUTS = [
@@ -57,7 +58,7 @@ export function ChangeShiftModal({ shift, onClose }: { shift: Shift; onClose: ()
       return unwrap(api.PATCH('/v1/shifts/{id}', { params: { path: { id: shift.id } }, body }));
     },
     onSuccess: () => {
-      void queryClient.invalidateQueries({ queryKey: keys.companyShifts });
+      void refresh(queryClient, keys.companyShifts);
       onClose();
     },
   });

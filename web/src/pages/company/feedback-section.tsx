@@ -17,6 +17,7 @@ import { ErrorAlert } from '../../ui/error-alert';
 import { problemOf } from '../../ui/form-errors';
 import { browserZone, formatInstant } from '../../ui/times';
 import { serverNow } from '../../api/server-clock';
+import { refresh } from '../../api/refresh';
 
 type Review = Schemas['ReviewDto'];
 type Tag = Review['tags'][number];
@@ -97,7 +98,7 @@ function ReviewForm({ ticketId, review }: { ticketId: string; review: Review | n
             }),
           );
     },
-    onSuccess: () => void queryClient.invalidateQueries({ queryKey: keys.companyTickets }),
+    onSuccess: () => void refresh(queryClient, keys.companyTickets),
   });
   const errors = problemOf(save.error, INPUTS);
   return (

@@ -25,6 +25,7 @@ import { languageOptions } from '../../ui/languages';
 import { amountProblem, CURRENCIES, formatMoney, minorDigits, toMinor } from '../../ui/money';
 import { feeOn } from './shift-cost';
 import { SURGE_INPUTS, useSurgeFields } from './surge-fields';
+import { refresh } from '../../api/refresh';
 
 const INPUTS = [
   'title',
@@ -100,7 +101,7 @@ export function PostShiftForm() {
     onSettled: (_data, error) => submission.settled(error),
     onSuccess: (shift) => {
       notifications.show({ color: 'green', message: `Shift posted: ${shift.title ?? 'Shift'}` });
-      void queryClient.invalidateQueries({ queryKey: keys.companyShifts });
+      void refresh(queryClient, keys.companyShifts);
     },
   });
   const errors = problemOf(post.error, INPUTS);

@@ -6,6 +6,7 @@ import { useSubmissionKey } from '../../api/idempotency-key';
 import { keys } from '../../api/query-keys';
 import { ErrorAlert } from '../../ui/error-alert';
 import { problemOf } from '../../ui/form-errors';
+import { refresh } from '../../api/refresh';
 
 const INPUTS = ['reason'];
 
@@ -32,8 +33,8 @@ export function ReopenForm({ ticketId, claimId }: { ticketId: string; claimId?: 
     onSettled: (_data, error) => submission.settled(error),
     onSuccess: () => {
       setReason('');
-      void queryClient.invalidateQueries({ queryKey: keys.companyTickets });
-      void queryClient.invalidateQueries({ queryKey: keys.companyResults });
+      void refresh(queryClient, keys.companyTickets);
+      void refresh(queryClient, keys.companyResults);
     },
   });
   const errors = problemOf(reopen.error, INPUTS);

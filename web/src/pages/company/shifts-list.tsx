@@ -12,6 +12,7 @@ import { nextCursor, PAGE_SIZE } from '../../ui/paging';
 import { ReasonDialog } from '../../ui/reason-dialog';
 import { browserZone, formatInstant, formatRange } from '../../ui/times';
 import { ChangeShiftModal } from './change-shift-modal';
+import { refresh } from '../../api/refresh';
 
 /** The company's shifts, soonest first, paged: seats filled, and who holds or waits for them. */
 export function ShiftsList() {
@@ -135,7 +136,7 @@ function CancelShiftModal({ shift, onClose }: { shift: Schemas['ShiftDto']; onCl
           }),
         )
       }
-      onDone={() => void queryClient.invalidateQueries({ queryKey: keys.companyShifts })}
+      onDone={() => void refresh(queryClient, keys.companyShifts)}
       onClose={onClose}
     >
       <Text size="sm">{released(shift.seatsTaken)} This cannot be undone.</Text>

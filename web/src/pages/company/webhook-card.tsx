@@ -9,6 +9,7 @@ import { ShownOnce } from '../../ui/shown-once';
 import { problemOf } from '../../ui/form-errors';
 import { Loading } from '../../ui/loading';
 import { ConfirmButton } from '../../ui/confirm-button';
+import { refresh as reread } from '../../api/refresh';
 
 const INPUTS = ['url'];
 
@@ -30,8 +31,8 @@ export function WebhookCard() {
   const [url, setUrl] = useState<string | null>(null);
   const [secret, setSecret] = useState<string | null>(null);
   const refresh = () => {
-    void queryClient.invalidateQueries({ queryKey: keys.webhook });
-    void queryClient.invalidateQueries({ queryKey: keys.deliveries });
+    void reread(queryClient, keys.webhook);
+    void reread(queryClient, keys.deliveries);
   };
   const save = useMutation({
     mutationFn: (body: { url: string }) => unwrap(api.PUT('/v1/companies/me/webhook', { body })),

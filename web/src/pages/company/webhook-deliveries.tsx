@@ -10,6 +10,7 @@ import { nextCursor, PAGE_SIZE } from '../../ui/paging';
 import { ScrollTable } from '../../ui/scroll-table';
 import { browserZone, formatInstant } from '../../ui/times';
 import { useRowActions } from '../../ui/use-row-actions';
+import { refresh } from '../../api/refresh';
 
 type Delivery = Schemas['WebhookDeliveryDto'];
 type Filter = 'all' | Delivery['status'];
@@ -55,7 +56,7 @@ export function WebhookDeliveries() {
           params: { path: { id }, header: { 'Idempotency-Key': key } },
         }),
       ),
-    onSettled: () => void queryClient.invalidateQueries({ queryKey: keys.deliveries }),
+    onSettled: () => void refresh(queryClient, keys.deliveries),
   });
   const items = deliveries.data?.pages.flatMap((page) => page.items) ?? [];
   const zone = browserZone();

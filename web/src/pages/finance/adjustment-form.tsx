@@ -18,6 +18,7 @@ import { ErrorAlert } from '../../ui/error-alert';
 import { problemOf } from '../../ui/form-errors';
 import { amountProblem, CURRENCIES, formatMoney, toMinor } from '../../ui/money';
 import { AgentPicker } from './agent-picker';
+import { refresh } from '../../api/refresh';
 
 const INPUTS = ['agentId', 'amountMinor', 'currency', 'reason', 'reference'];
 
@@ -67,8 +68,8 @@ export function AdjustmentForm() {
       setAmount('');
       setReason('');
       setReference(newReference());
-      void queryClient.invalidateQueries({ queryKey: keys.adjustments });
-      void queryClient.invalidateQueries({ queryKey: keys.ledger });
+      void refresh(queryClient, keys.adjustments);
+      void refresh(queryClient, keys.ledger);
     },
   });
   const errors = problemOf(create.error, INPUTS);

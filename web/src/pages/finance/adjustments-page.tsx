@@ -14,6 +14,7 @@ import { ScrollTable } from '../../ui/scroll-table';
 import { browserZone, formatInstant } from '../../ui/times';
 import { useRowActions } from '../../ui/use-row-actions';
 import { AdjustmentForm } from './adjustment-form';
+import { refresh } from '../../api/refresh';
 
 type Adjustment = Schemas['AdjustmentDto'];
 type Status = NonNullable<Adjustment['status']>;
@@ -103,8 +104,8 @@ function useDecisions() {
       return unwrap(api.POST(path, { ...params, body: {} }));
     },
     onSettled: () => {
-      void queryClient.invalidateQueries({ queryKey: keys.adjustments });
-      void queryClient.invalidateQueries({ queryKey: keys.ledger });
+      void refresh(queryClient, keys.adjustments);
+      void refresh(queryClient, keys.ledger);
     },
   });
 }

@@ -9,6 +9,7 @@ import { ErrorAlert } from '../../ui/error-alert';
 import { problemOf } from '../../ui/form-errors';
 import { CURRENCIES } from '../../ui/money';
 import { browserZone } from '../../ui/times';
+import { refresh } from '../../api/refresh';
 
 const INPUTS = ['currency', 'cutoff'];
 
@@ -37,7 +38,7 @@ export function DraftRunForm() {
     },
     onSettled: (_data, error) => submission.settled(error),
     onSuccess: (run) => {
-      void queryClient.invalidateQueries({ queryKey: keys.payoutRuns });
+      void refresh(queryClient, keys.payoutRuns);
       void navigate(`/finance/runs/${run.id}`);
     },
   });

@@ -10,6 +10,7 @@ import { amountProblem, formatMoney, toMinor } from '../../ui/money';
 import { ReasonDialog } from '../../ui/reason-dialog';
 import { useDialog } from '../../ui/use-dialog';
 import { periodLabel } from '../company/invoices-section';
+import { refresh as reread } from '../../api/refresh';
 
 type Invoice = Schemas['FinanceInvoiceDto'];
 
@@ -35,8 +36,8 @@ export function InvoiceActions({ invoice }: { invoice: Invoice }) {
   const queryClient = useQueryClient();
   // Each of these posts to the ledger too (bad debt, a credit, a rebill): its page reads anew.
   const refresh = () => {
-    void queryClient.invalidateQueries({ queryKey: keys.receivables });
-    void queryClient.invalidateQueries({ queryKey: keys.ledger });
+    void reread(queryClient, keys.receivables);
+    void reread(queryClient, keys.ledger);
   };
   const label = `${invoice.companyName ?? 'company'} ${periodLabel(invoice)}`;
   // Here, not in the dialog: a credit whose answer was lost, sent again after the dialog was

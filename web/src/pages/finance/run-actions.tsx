@@ -8,6 +8,7 @@ import { keys } from '../../api/query-keys';
 import { ErrorAlert } from '../../ui/error-alert';
 import { ConfirmButton } from '../../ui/confirm-button';
 import { formatMoney } from '../../ui/money';
+import { refresh } from '../../api/refresh';
 
 type Run = Schemas['PayoutRunDetailDto'];
 
@@ -63,7 +64,7 @@ export function RunActions({ run }: { run: Run }) {
     // on Execute cannot land between the answer and the refetch (a 409 just after a success).
     onSettled: (_data, error) => {
       submission.settled(error);
-      return queryClient.invalidateQueries({ queryKey: keys.payoutRuns });
+      return refresh(queryClient, keys.payoutRuns);
     },
   });
   const busy = (action: string) => act.isPending && act.variables === action;

@@ -183,7 +183,7 @@ function AbandonModal({ run, line, onClose }: { run: Run; line: Line; onClose: (
           }),
         )
       }
-      onDone={() => void queryClient.invalidateQueries({ queryKey: keys.payoutRuns })}
+      onDone={() => void refresh(queryClient, keys.payoutRuns)}
       onClose={onClose}
     >
       <Text size="sm">
