@@ -6,12 +6,15 @@ import { createTestApp, TestApp } from './support/test-app';
 const CONSOLE = { 'X-Handoff-Console': '1' };
 
 /** The session cookie as the browser would keep it, and its attributes. */
-function sessionCookie(res: Response): { value: string; attributes: string[] } | null {
+function sessionCookie(
+  res: Response,
+  name = 'handoff_session',
+): { value: string; attributes: string[] } | null {
   const header = res.headers['set-cookie'] as unknown as string[] | undefined;
-  const line = header?.find((c) => c.startsWith('handoff_session='));
+  const line = header?.find((c) => c.startsWith(`${name}=`));
   if (!line) return null;
   const [pair, ...attributes] = line.split(';').map((p) => p.trim());
-  return { value: pair.slice('handoff_session='.length), attributes };
+  return { value: pair.slice(name.length + 1), attributes };
 }
 
 describe('console sessions: the refresh token in an httpOnly cookie', () => {
@@ -180,13 +183,54 @@ describe('console sessions over https', () => {
     await t.close();
   });
 
-  it('marks the cookie Secure', async () => {
-    const agent = await registerAgent(t);
-    const res = await t.http
+  const HOST = '__Host-handoff_session';
+  const signIn = async (email: string) =>
+    t.http
       .post('/v1/auth/session/login')
       .set(CONSOLE)
-      .send({ email: agent.email, password: PASSWORD })
+      .send({ email, password: PASSWORD })
       .expect(200);
-    expect(sessionCookie(res)!.attributes).toContain('Secure');
+  const refresh = (cookies: string) =>
+    t.http.post('/v1/auth/session/refresh').set(CONSOLE).set('Cookie', cookies);
+
+  it('names the cookie __Host-: Secure, Path=/, no Domain, so only this host can set it', async () => {
+    const agent = await registerAgent(t);
+    const res = await signIn(agent.email);
+    const cookie = sessionCookie(res, HOST)!;
+    expect(cookie.value).toMatch(/^[0-9a-f-]{36}\./);
+    expect(cookie.attributes).toEqual(
+      expect.arrayContaining(['Path=/', 'Secure', 'HttpOnly', 'SameSite=Strict']),
+    );
+    expect(cookie.attributes.some((a) => a.startsWith('Domain='))).toBe(false);
+    expect(sessionCookie(res)).toBeNull(); // nothing of the old name
+    const refreshed = await refresh(`${HOST}=${cookie.value}`).expect(200);
+    expect(refreshed.body.user.id).toBe(agent.id);
+    const logout = await t.http
+      .post('/v1/auth/session/logout')
+      .set(CONSOLE)
+      .set('Cookie', `${HOST}=${sessionCookie(refreshed, HOST)!.value}`)
+      .expect(204);
+    expect(sessionCookie(logout, HOST)!.attributes).toEqual(
+      expect.arrayContaining(['Path=/', 'Secure']),
+    );
+  });
+
+  it('never reads a token under the old name: one planted beside ours (another account’s) is ignored and cleared', async () => {
+    const [victim, attacker] = [await registerAgent(t), await registerAgent(t)];
+    const ours = sessionCookie(await signIn(victim.email), HOST)!.value;
+    // The attacker's own valid token, as a sibling subdomain would set it for the parent
+    // domain: the browser sends it first (its Path is longer).
+    const planted = sessionCookie(await signIn(attacker.email), HOST)!.value;
+    const res = await refresh(`handoff_session=${planted}; ${HOST}=${ours}`).expect(200);
+    expect(res.body.user.id).toBe(victim.id);
+    const cleared = sessionCookie(res)!;
+    expect(cleared.value).toBe('');
+    expect(cleared.attributes).toEqual(expect.arrayContaining(['Path=/v1/auth', 'Secure']));
+    // Alone (a browser signed in before the prefix, or a planted one): no session, and cleared.
+    const alone = await refresh(`handoff_session=${planted}`).expect(401);
+    expect(alone.body.error.code).toBe('INVALID_REFRESH_TOKEN');
+    expect(sessionCookie(alone)!.value).toBe('');
+    // The planted token was never spent: the attacker's own session still refreshes.
+    await refresh(`${HOST}=${planted}`).expect(200);
   });
 });

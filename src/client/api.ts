@@ -7942,7 +7942,7 @@ export interface operations {
       /** @description Signed up and in; sets the session cookie and this account's device cookie */
       201: {
         headers: {
-          /** @description `handoff_session`: the refresh token (HttpOnly, SameSite=Strict, Path=/v1/auth, Secure over https), rotated by each refresh and cleared by sign-out. `handoff_device_<digest>`, one per account signed in to from this browser: it takes its own turns in the sign-in slowdown, so strangers guessing at the account do not slow it (HttpOnly, SameSite=Strict, Path=/v1/auth, a year; kept across sign-outs; ADR 0003). */
+          /** @description `__Host-handoff_session` over https (Secure, Path=/; `handoff_session` at Path=/v1/auth over http): the refresh token (HttpOnly, SameSite=Strict), rotated by each refresh and cleared by sign-out. `handoff_device_<digest>`, one per account signed in to from this browser: it takes its own turns in the sign-in slowdown, so strangers guessing at the account do not slow it (HttpOnly, SameSite=Strict, Path=/v1/auth, a year; kept across sign-outs; ADR 0003). */
           'Set-Cookie'?: string;
           [name: string]: unknown;
         };
@@ -8006,7 +8006,7 @@ export interface operations {
       /** @description Signed in; sets the session cookie and this account's device cookie */
       200: {
         headers: {
-          /** @description `handoff_session`: the refresh token (HttpOnly, SameSite=Strict, Path=/v1/auth, Secure over https), rotated by each refresh and cleared by sign-out. `handoff_device_<digest>`, one per account signed in to from this browser: it takes its own turns in the sign-in slowdown, so strangers guessing at the account do not slow it (HttpOnly, SameSite=Strict, Path=/v1/auth, a year; kept across sign-outs; ADR 0003). */
+          /** @description `__Host-handoff_session` over https (Secure, Path=/; `handoff_session` at Path=/v1/auth over http): the refresh token (HttpOnly, SameSite=Strict), rotated by each refresh and cleared by sign-out. `handoff_device_<digest>`, one per account signed in to from this browser: it takes its own turns in the sign-in slowdown, so strangers guessing at the account do not slow it (HttpOnly, SameSite=Strict, Path=/v1/auth, a year; kept across sign-outs; ADR 0003). */
           'Set-Cookie'?: string;
           [name: string]: unknown;
         };
@@ -8066,7 +8066,7 @@ export interface operations {
       /** @description A new access token; the session cookie rotated */
       200: {
         headers: {
-          /** @description `handoff_session`: the refresh token (HttpOnly, SameSite=Strict, Path=/v1/auth, Secure over https), rotated by each refresh and cleared by sign-out. */
+          /** @description `__Host-handoff_session` over https (Secure, Path=/; `handoff_session` at Path=/v1/auth over http): the refresh token (HttpOnly, SameSite=Strict), rotated by each refresh and cleared by sign-out. */
           'Set-Cookie'?: string;
           [name: string]: unknown;
         };

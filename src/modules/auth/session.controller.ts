@@ -18,10 +18,13 @@ import { AuthService, Issued } from './auth.service';
 import { DEVICE_DAYS, LoginDevices } from './login-devices.service';
 import {
   clearSessionCookie,
+  dropUnprefixed,
   presentedDevice,
   presentedToken,
   setDeviceCookie,
   requireConsoleHeader,
+  sessionCookie,
+  SessionCookie,
   setSessionCookie,
 } from './session-cookie';
 import { SessionDto } from './session.dto';
@@ -41,8 +44,9 @@ const consoleHeader = ApiHeader({
 
 /** What the session routes set, for the OpenAPI text (api.md has the flow). */
 const SESSION_SET =
-  '`handoff_session`: the refresh token (HttpOnly, SameSite=Strict, Path=/v1/auth, ' +
-  'Secure over https), rotated by each refresh and cleared by sign-out.';
+  '`__Host-handoff_session` over https (Secure, Path=/; `handoff_session` at Path=/v1/auth ' +
+  'over http): the refresh token (HttpOnly, SameSite=Strict), rotated by each refresh and ' +
+  'cleared by sign-out.';
 const DEVICE_SET =
   '`handoff_device_<digest>`, one per account signed in to from this browser: it takes ' +
   'its own turns in the sign-in slowdown, so strangers guessing at the account do not slow ' +
@@ -53,15 +57,17 @@ const setCookie = (what: string) => ({
 
 /**
  * The web console's sessions (ADR 0013): the same sign-up, sign-in, refresh and sign-out as
- * /v1/auth, but the refresh token lives in an httpOnly, SameSite=Strict cookie scoped to
- * /v1/auth, so the page's scripts never hold it; the access token is answered for memory.
- * Scripts and bots keep the bearer routes.
+ * /v1/auth, but the refresh token lives in an httpOnly, SameSite=Strict cookie (over https
+ * `__Host-` prefixed, so only this host can set it: session-cookie.ts), so the page's scripts
+ * never hold it; the access token is answered for memory. Scripts and bots keep the bearer
+ * routes.
  */
 @ApiTags('auth')
 @Controller('v1/auth/session')
 @Public()
 export class SessionController {
   private readonly secure: boolean;
+  private readonly cookie: SessionCookie;
   private readonly maxAgeDays: number;
 
   constructor(
@@ -71,6 +77,7 @@ export class SessionController {
   ) {
     // Secure when served over https (PUBLIC_URL): a plain-http development server still works.
     this.secure = config.get('PUBLIC_URL', { infer: true }).startsWith('https:');
+    this.cookie = sessionCookie(this.secure);
     this.maxAgeDays = config.get('REFRESH_TOKEN_TTL_DAYS', { infer: true });
   }
 
@@ -91,7 +98,7 @@ export class SessionController {
     @Body() body: RegisterDto,
   ): Promise<SessionDto> {
     requireConsoleHeader(req);
-    const session = this.start(res, await this.auth.register(body));
+    const session = this.start(req, res, await this.auth.register(body));
     this.knowDevice(res, body.email, null);
     return session;
   }
@@ -120,7 +127,7 @@ export class SessionController {
     // A browser that signed in to this account before takes its own turns in the slowdown.
     const name = this.devices.cookieName(body.email);
     const device = this.devices.deviceOf(presentedDevice(req, name), body.email);
-    const session = this.start(res, await this.auth.login(body, device));
+    const session = this.start(req, res, await this.auth.login(body, device));
     this.knowDevice(res, body.email, device);
     return session;
   }
@@ -146,16 +153,20 @@ export class SessionController {
     @Res({ passthrough: true }) res: FastifyReply,
   ): Promise<SessionDto> {
     requireConsoleHeader(req);
-    const token = presentedToken(req);
-    if (!token) throw new DomainError('INVALID_REFRESH_TOKEN', 'No console session: sign in');
+    const token = presentedToken(req, this.cookie);
+    if (!token) {
+      // Over https, one of the old name may be all there is: cleared, as it is never read.
+      dropUnprefixed(req, res, this.cookie);
+      throw new DomainError('INVALID_REFRESH_TOKEN', 'No console session: sign in');
+    }
     try {
-      return this.start(res, await this.auth.refresh(token));
+      return this.start(req, res, await this.auth.refresh(token));
     } catch (e) {
       // A spent or revoked token is of no further use to the browser. Any other failure (the
       // database away for a moment: 503, a 500) says nothing of the login: the cookie stays
       // for the console's retry, which the reuse grace answers if the rotation had committed.
       if (e instanceof DomainError && REFUSED_TOKEN.has(e.code)) {
-        clearSessionCookie(res, this.secure);
+        clearSessionCookie(req, res, this.cookie);
       }
       throw e;
     }
@@ -174,9 +185,9 @@ export class SessionController {
     @Res({ passthrough: true }) res: FastifyReply,
   ): Promise<void> {
     requireConsoleHeader(req);
-    const token = presentedToken(req);
+    const token = presentedToken(req, this.cookie);
     if (token) await this.auth.logout(token);
-    clearSessionCookie(res, this.secure);
+    clearSessionCookie(req, res, this.cookie);
   }
 
   /** Remembers this browser for the account (its device id kept), for a year from now. */
@@ -192,9 +203,9 @@ export class SessionController {
     );
   }
 
-  private start(res: FastifyReply, issued: Issued): SessionDto {
-    setSessionCookie(res, issued.tokens.refreshToken, {
-      secure: this.secure,
+  private start(req: FastifyRequest, res: FastifyReply, issued: Issued): SessionDto {
+    setSessionCookie(req, res, issued.tokens.refreshToken, {
+      cookie: this.cookie,
       maxAgeDays: this.maxAgeDays,
     });
     const { accessToken, expiresIn, tokenType } = issued.tokens;
