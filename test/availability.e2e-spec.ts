@@ -121,11 +121,18 @@ describe('availability and time away', () => {
     expect(carried.availability).toBe('away');
     // (The desk reads only a live seat: it waits for the start.)
     await t.http.get('/v1/agents/me/availability').set(earlyIn.auth).expect(409);
+    // The seat says so, where the desk looks for a seat checked into early.
+    const seatOf = async (agent: SignedIn, status: string) =>
+      (
+        await t.http.get('/v1/agents/me/claims').query({ status }).set(agent.auth).expect(200)
+      ).body.items.find((c: { shiftId: string }) => c.shiftId === next.id);
+    expect(await seatOf(earlyIn, 'checked_in')).toMatchObject({ availability: 'away' });
     expect((await availability(earlyIn, 'available')).body).toMatchObject({
       shiftId: next.id,
       status: 'available',
       awaySeconds: 0,
     });
+    expect(await seatOf(earlyIn, 'checked_in')).toMatchObject({ availability: 'available' });
     // The next shift began a minute ago.
     await moveShift(t, next.id, inMinutes(-1), inMinutes(119));
     expect((await availability(earlyIn)).body).toMatchObject({

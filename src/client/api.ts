@@ -3248,6 +3248,13 @@ export interface components {
        * @example 13500
        */
       workedSeconds: number | null;
+      /**
+       * @description A checked-in seat: available, or away (a break; one taken on the shift before carries onto
+       *     a seat checked into early, and can be ended before this one starts). Null otherwise.
+       * @example away
+       * @enum {string|null}
+       */
+      availability: 'available' | 'away' | null;
       /** @example c1a2b3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d */
       id: string;
       /** @example 5b0e6c1f-8a2d-4c3b-9e7f-1a2b3c4d5e6f */

@@ -11,6 +11,7 @@ import {
   signInPage,
   signUpAgent,
   signUpCompany,
+  sql,
 } from './api';
 import { unwrap } from '../../src/client/client';
 import { agentJourney, expectAccessible } from './journeys';
@@ -165,6 +166,60 @@ test('an agent is told at once that the company cancelled a shift it had a seat 
   ).toBeVisible();
   await expect(page.getByText('Cancelled', { exact: true }).first()).toBeVisible();
   await expectAccessible(page, 'seats, a shift cancelled');
+});
+
+/**
+ * A break taken near the end of one shift carries onto the next seat checked into early. Once
+ * the first shift is over the desk has no live seat to come back on: it says the break still
+ * runs and ends it there, before the next shift starts (the agent found out only at the start).
+ */
+test('an agent checked in early ends a break carried over from the shift before, before it starts', async ({
+  page,
+}) => {
+  const company = await signUpCompany('Back to Back Co');
+  const agent = await signUpAgent('Bea Break');
+  const first = await checkedInOnLiveShift(company, agent, { title: 'Early desk' });
+  const next = await postShift(company, 4 * 3600, { title: 'Late desk' });
+  await unwrap(
+    agent.api.POST('/v1/shifts/{id}/claims', {
+      params: { path: { id: next.id }, header: { 'Idempotency-Key': randomUUID() } },
+    }),
+  );
+  // The first ends in two minutes, the next starts ten minutes from now: check-in is open.
+  const move = async (shiftId: string, from: string, to: string) => {
+    await sql(
+      `UPDATE shifts SET starts_at = now() + $2::interval, ends_at = now() + $3::interval
+        WHERE id = $1`,
+      [shiftId, from, to],
+    );
+    await sql(
+      `UPDATE shift_claims SET period = tstzrange(now() + $2::interval, now() + $3::interval, '[)'),
+              check_in_deadline = least(check_in_deadline, now() + $3::interval)
+        WHERE shift_id = $1`,
+      [shiftId, from, to],
+    );
+  };
+  await move(first.id, '-2 hours', '2 minutes');
+  await move(next.id, '10 minutes', '130 minutes');
+  await unwrap(agent.api.PUT('/v1/agents/me/availability', { body: { status: 'away' } }));
+  await unwrap(agent.api.POST('/v1/shifts/{id}/check-in', { params: { path: { id: next.id } } }));
+  await move(first.id, '-2 hours', '-1 minute'); // the first is over
+  const nextSeat = async () =>
+    (
+      await unwrap(
+        agent.api.GET('/v1/agents/me/claims', { params: { query: { status: 'checked_in' } } }),
+      )
+    ).items.find((seat) => seat.shiftId === next.id)!;
+  expect((await nextSeat()).availability).toBe('away');
+
+  await signInPage(page, agent.email, '/agent/desk');
+  await expect(page.getByText('You are checked in')).toBeVisible();
+  await expect(page.getByText(/on a break carried over from your last shift/)).toBeVisible();
+  await expectAccessible(page, 'desk, checked in early with a break carried over');
+  await page.getByRole('button', { name: 'End the break' }).click();
+  await expect(page.getByText(/on a break carried over/)).toHaveCount(0);
+  await expect(page.getByText('You are checked in')).toBeVisible();
+  expect((await nextSeat()).availability).toBe('available');
 });
 
 /**

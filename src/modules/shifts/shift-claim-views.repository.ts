@@ -26,7 +26,8 @@ export const CLAIM_VIEW_SQL = `
   SELECT c.id, c.shift_id, c.agent_id, c.company_id, s.title, s.starts_at, s.ends_at,
          c.status, c.source, c.check_in_deadline, lower(c.period) AS held_from, c.claimed_at, c.checked_in_at, c.checked_out_at,
          c.completed_at, c.cancelled_at, c.cancelled_by, c.late_cancellation, c.no_show_at,
-         s.rate_amount_minor, s.rate_currency, ${WORKED_SECONDS} AS worked_seconds
+         s.rate_amount_minor, s.rate_currency, ${WORKED_SECONDS} AS worked_seconds,
+         CASE WHEN c.status = 'checked_in' THEN c.availability END AS availability
     FROM shift_claims c
     JOIN shifts s ON s.id = c.shift_id`;
 

@@ -111,6 +111,13 @@ export class ShiftClaimDto {
    * worked, or not completed).
    */
   effectiveHourly: AmountDto | null;
+  /**
+   * A checked-in seat: available, or away (a break; one taken on the shift before carries onto
+   * a seat checked into early, and can be ended before this one starts). Null otherwise.
+   * @example away
+   */
+  @ApiProperty({ enum: SEAT_AVAILABILITIES, nullable: true })
+  availability: SeatAvailability | null;
 }
 
 export class ShiftClaimPageDto {

@@ -127,6 +127,7 @@ export function toShiftClaimDto(
     workedSeconds: r.worked_seconds,
     earned: pay?.earned ?? null,
     effectiveHourly: pay?.effectiveHourly ?? null,
+    availability: r.availability,
   };
 }
 

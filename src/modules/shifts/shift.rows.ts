@@ -1,3 +1,4 @@
+import type { SeatAvailability } from './shift-rules';
 import { Shift } from './shift.entity';
 
 /** Row shapes the shifts repositories return and the mappers (shift.mapper.ts) read. */
@@ -42,6 +43,8 @@ export interface ShiftClaimViewRow {
   rate_currency: string;
   /** A completed seat's checked-in time less its time away, in seconds (else null). */
   worked_seconds: number | null;
+  /** A checked-in seat's availability (else null). */
+  availability: SeatAvailability | null;
 }
 
 /** A claim on a shift as its company sees it (the agent's display name comes from agents). */

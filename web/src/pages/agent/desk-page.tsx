@@ -9,6 +9,7 @@ import { Loading } from '../../ui/loading';
 import { Page } from '../../ui/page';
 import { formatInstant } from '../../ui/times';
 import { AvailabilityCard } from './availability-card';
+import { CarriedBreak } from './carried-break';
 import { MyTickets } from './my-tickets';
 import { OffersPanel } from './offers-panel';
 import { TakeNext } from './take-next';
@@ -71,6 +72,7 @@ function NotLive() {
           On “{early.shiftTitle ?? 'Shift'}” ({early.companyName}): the desk opens when it starts,
           at {formatInstant(early.startsAt, zone)}.
         </Text>
+        {early.availability === 'away' && <CarriedBreak />}
       </Alert>
     );
   }
