@@ -1,4 +1,4 @@
-import { InfiniteQueryObserver, QueryClient } from '@tanstack/query-core';
+import { InfiniteQueryObserver, QueryClient, QueryObserver } from '@tanstack/query-core';
 import { refresh } from '../web/src/api/refresh';
 
 /**
@@ -106,6 +106,79 @@ describe('a live refresh while a next page loads', () => {
       await refresh(client, ['finance', 'payout-runs']);
       expect(reads).toBe(before + 1);
       expect(observer.getCurrentResult().data?.pages).toEqual([[`read ${before + 1}`]]);
+    } finally {
+      unsubscribe();
+    }
+  });
+  it('cancels a whole re-read under way: its older answer never lands over what the caller just wrote', async () => {
+    client = new QueryClient({ defaultOptions: { queries: { retry: false } } });
+    const key = ['agent', 'offers'];
+    let server = ['offer 1', 'offer 2'];
+    let hold: Promise<void> | null = null;
+    const observer = new QueryObserver(client, {
+      queryKey: key,
+      queryFn: async () => {
+        const seen = [...server];
+        if (hold) await hold;
+        return seen;
+      },
+    });
+    const shown: string[][] = [];
+    const unsubscribe = observer.subscribe((result) => {
+      if (result.data) shown.push(result.data);
+    });
+    try {
+      await observer.refetch();
+      // A live event's re-read is under way, read before the accept committed.
+      let release!: () => void;
+      hold = new Promise<void>((r) => (release = r));
+      const stale = observer.refetch();
+      // The offer is accepted: the console drops it at once, then refreshes.
+      server = ['offer 2'];
+      client.setQueryData(key, ['offer 2']);
+      const shownFrom = shown.length;
+      hold = null;
+      const refreshed = refresh(client, key);
+      release();
+      await stale.catch(() => undefined);
+      await refreshed;
+      expect(shown.slice(shownFrom).every((list) => !list.includes('offer 1'))).toBe(true);
+      expect(observer.getCurrentResult().data).toEqual(['offer 2']);
+    } finally {
+      unsubscribe();
+    }
+  });
+
+  it('cancels a next page that does not come within the wait, and reads the list again', async () => {
+    client = new QueryClient({ defaultOptions: { queries: { retry: false } } });
+    const key = ['company', 'deliveries'];
+    const reads: number[] = [];
+    let hangOn = -1; // the page whose read never answers, once
+    const observer = new InfiniteQueryObserver(client, {
+      queryKey: key,
+      initialPageParam: 0,
+      getNextPageParam: (_last: string[], pages: string[][]) => pages.length,
+      queryFn: async ({ pageParam, signal }: { pageParam: number; signal: AbortSignal }) => {
+        reads.push(pageParam);
+        if (pageParam === hangOn) {
+          hangOn = -1;
+          await new Promise((_, reject) => signal.addEventListener('abort', reject));
+        }
+        return [`p${pageParam}`];
+      },
+    });
+    const unsubscribe = observer.subscribe(() => undefined);
+    try {
+      await observer.refetch();
+      hangOn = 1;
+      const loading = observer.fetchNextPage();
+      await new Promise((r) => setTimeout(r, 0));
+      expect(hangOn).toBe(-1); // its read began
+      reads.length = 0;
+      await refresh(client, key, 50);
+      await loading.catch(() => undefined);
+      expect(reads).toEqual([0]); // the hung page given up, the page it had read again
+      expect(observer.getCurrentResult().data?.pages).toEqual([['p0']]);
     } finally {
       unsubscribe();
     }

@@ -22,9 +22,10 @@ export class LiveSeatShiftsRepository {
    * returns their ids.
    */
   async lockWithLiveSeatsOf(em: EntityManager, agentId: string): Promise<string[]> {
-    // NO KEY UPDATE: it still keeps out seat claims and check-ins (FOR UPDATE there), but not the
-    // foreign-key checks of an offer or claim the agent's own transaction inserts while it holds
-    // the agent row this suspension waits for next (FOR UPDATE here deadlocked with those).
+    // NO KEY UPDATE: it still keeps out seat claims (NO KEY UPDATE there) and check-ins (SHARE),
+    // but not the foreign-key checks of an offer or claim the agent's own transaction inserts
+    // while it holds the agent row this suspension waits for next (FOR UPDATE here deadlocked
+    // with those).
     return this.withLiveSeatsOf(em, agentId, 'FOR NO KEY UPDATE');
   }
 

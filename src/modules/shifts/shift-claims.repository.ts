@@ -283,9 +283,13 @@ export class ShiftClaimsRepository {
     return state;
   }
 
-  async markNoShow(em: EntityManager, claimId: string): Promise<void> {
-    await em.query(`UPDATE shift_claims SET status = 'no_show', no_show_at = now() WHERE id = $1`, [
-      claimId,
-    ]);
+  /** Marks a seat still only claimed a no-show; false if it is not (checked in, cancelled). */
+  async markNoShow(em: EntityManager, claimId: string): Promise<boolean> {
+    const [, affected]: [unknown, number] = await em.query(
+      `UPDATE shift_claims SET status = 'no_show', no_show_at = now()
+        WHERE id = $1 AND status = 'claimed'`,
+      [claimId],
+    );
+    return affected === 1;
   }
 }

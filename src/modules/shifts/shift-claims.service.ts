@@ -196,8 +196,8 @@ export class ShiftClaimsService {
       if (!ended) throw stateConflict(claim.status, 'check out');
       if (ended === 'left_early') {
         await this.shiftSeats.freeSeat(em, shiftId);
-        // (Only with someone in line: a promotion locks the shift FOR UPDATE, which waits for
-        // any offer or ticket claim being written on it; nothing they hold is held here.)
+        // (Only with someone in line: otherwise there is nobody to give it to, and the promotion
+        // would read the shift again for nothing.)
         if (waiting.length > 0) await this.waitlist.promote(em, shiftId);
       }
       await releaseTicketsLater(em, this.outbox, this.config, shiftId, userId);

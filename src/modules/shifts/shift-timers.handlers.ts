@@ -58,7 +58,9 @@ export class NoShowCheckHandler implements HandlesJob<'shift-claim.no-show-check
         );
         return { noShow: false };
       }
-      await this.claims.markNoShow(em, claimId);
+      // Guarded by the status too, not by the shift's lock alone: a seat checked in meanwhile
+      // is never marked, nor its seat freed.
+      if (!(await this.claims.markNoShow(em, claimId))) return { noShow: false };
       await this.shiftSeats.freeSeat(em, shiftId);
       const promoted = await this.waitlist.promote(em, shiftId);
       this.logger.log({ claimId, shiftId, promoted }, 'no-show recorded');

@@ -6,6 +6,7 @@ interface Props {
   query: {
     hasNextPage: boolean;
     isFetching: boolean;
+    isPending: boolean;
     isFetchingNextPage: boolean;
     fetchNextPage: () => unknown;
   };
@@ -22,13 +23,15 @@ interface Props {
  */
 export function LoadMore({ query, what }: Props) {
   const [queued, setQueued] = useState(false);
-  const { hasNextPage, isFetching, fetchNextPage } = query;
+  const { hasNextPage, isFetching, isPending, fetchNextPage } = query;
   useEffect(() => {
+    // Another list meanwhile (a filter changed, read for the first time): not the one clicked.
+    if (queued && isPending) setQueued(false);
     if (!queued || isFetching) return;
     setQueued(false);
     // The read that landed may have found no page past the last any more.
     if (hasNextPage) void fetchNextPage();
-  }, [queued, isFetching, hasNextPage, fetchNextPage]);
+  }, [queued, isFetching, isPending, hasNextPage, fetchNextPage]);
   if (!hasNextPage) return null;
   return (
     <Center>
