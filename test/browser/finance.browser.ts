@@ -335,6 +335,37 @@ test('two adjustments approved at once: the one refused says so, naming it', asy
 });
 
 /**
+ * An approval reaches the API but its answer is lost (a dropped connection): the console asks
+ * again under the same key, gets the first answer, and says nothing failed. (It said "Not done"
+ * while the list, read again, showed the adjustment posted.)
+ */
+test('an approval whose answer was lost is asked again under its key: posted once, no failure shown', async ({
+  page,
+}) => {
+  const tag = Math.random().toString(36).slice(2, 8);
+  const maker = await signInApi(await createStaff('finance'));
+  const made = await pendingAdjustment(maker, `lost-${tag}`);
+  await signInPage(page, await createStaff('finance'), '/finance/adjustments');
+  const keys: (string | null)[] = [];
+  await page.route(`**/v1/ledger/adjustments/${made.id}/approve`, async (route) => {
+    keys.push(await route.request().headerValue('Idempotency-Key'));
+    if (keys.length > 1) return route.fallback();
+    await route.fetch(); // approved by the API…
+    await route.abort('connectionreset'); // …and the answer never arrives
+  });
+  const queue = page.getByRole('region', { name: 'Table of adjustments' });
+  await queue.getByRole('button', { name: `Approve ${made.reference}` }).click();
+  await expect(queue.getByRole('row', { name: new RegExp(made.reference) })).toHaveCount(0);
+  await expect.poll(() => keys.length).toBe(2);
+  expect(keys[1]).toBe(keys[0]);
+  await expect(page.getByRole('alert').filter({ hasText: made.reference })).toHaveCount(0);
+  const { items } = await unwrap(
+    maker.GET('/v1/ledger/adjustments', { params: { query: { status: 'posted', limit: 100 } } }),
+  );
+  expect(items.filter((a) => a.reference === made.reference)).toHaveLength(1);
+});
+
+/**
  * The approver's last row in view was withdrawn by its maker meanwhile: its approval is refused,
  * the list comes back empty, and the refusal still shows. (The alerts lived in the table, which
  * went with its last row, so the row's going read exactly as an approval done.)

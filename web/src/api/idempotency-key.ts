@@ -78,3 +78,25 @@ const answerMayBeLost = (error: ApiError) =>
   error.status === 408 ||
   error.status === 429 ||
   error.code === 'IDEMPOTENCY_KEY_IN_USE';
+
+/** The waits before a write whose answer was lost is sent again by itself, under its key. */
+export const LOST_ANSWER_RETRY_MS = [1_000, 3_000];
+
+/**
+ * TanStack retry options for a write that may be repeated safely: one sent with its
+ * Idempotency-Key (kept while no answer came), or one whose repeat does the same again. Only an
+ * answer that may have been lost is retried: none at all (offline, a dropped connection), a
+ * proxy's 502/504, the API's 503, or the key still in use by the first attempt. A refusal, a 500
+ * or a 429 is reported at once. A row's action whose answer was lost reported a failure, while
+ * the list, read again, showed the row done.
+ */
+export const retryLostAnswer = {
+  retry: (failures: number, error: unknown) =>
+    failures < LOST_ANSWER_RETRY_MS.length && lostAnswer(error),
+  retryDelay: (failures: number) => LOST_ANSWER_RETRY_MS[failures] ?? 3_000,
+};
+
+const lostAnswer = (error: unknown) =>
+  !(error instanceof ApiError) ||
+  [502, 503, 504, 408].includes(error.status) ||
+  error.code === 'IDEMPOTENCY_KEY_IN_USE';

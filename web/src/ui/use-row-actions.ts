@@ -1,6 +1,6 @@
 import { useMutation } from '@tanstack/react-query';
 import { useState } from 'react';
-import { useSubmissionKeys } from '../api/idempotency-key';
+import { retryLostAnswer, useSubmissionKeys } from '../api/idempotency-key';
 
 export interface RowFailure<V> {
   variables: V;
@@ -21,7 +21,8 @@ export interface RowActions<V> {
  * first row's button stopped showing as busy and could be pressed again, and its failure was
  * replaced by the second's success, so the alert never showed and the row silently stayed as
  * it was. Here every call counts: `busy` looks at all those under way, and each row's last
- * failure stays until the row is acted on again or the user dismisses it.
+ * failure stays until the row is acted on again or the user dismisses it. A call whose answer
+ * was lost is sent again by itself (retryLostAnswer) before it counts as failed.
  */
 export function useRowActions<V>(options: {
   /**
@@ -40,6 +41,9 @@ export function useRowActions<V>(options: {
   const submissions = useSubmissionKeys();
   const mutation = useMutation({
     mutationFn: (v: V) => options.mutationFn(v, submissions.keyFor(rowOf(v), v)),
+    // Every row action is keyed or repeats alike (the OpenAPI test holds the routes to it): an
+    // answer lost is asked for again, under the same key, before the row reports a failure.
+    ...retryLostAnswer,
     onMutate: (v) => {
       setRunning((list) => [...list, v]);
       setFailures((list) => list.filter(others(v)));
