@@ -183,4 +183,29 @@ describe('a live refresh while a next page loads', () => {
       unsubscribe();
     }
   });
+  it('leaves a closed list stale whose whole re-read was under way: its older answer does not count as fresh', async () => {
+    client = new QueryClient({ defaultOptions: { queries: { retry: false, staleTime: 60_000 } } });
+    const key = ['company', 'tickets'];
+    let release!: () => void;
+    let hold = false;
+    const observer = new QueryObserver(client, {
+      queryKey: key,
+      queryFn: async () => {
+        if (hold) await new Promise<void>((r) => (release = r));
+        return ['as before the change'];
+      },
+    });
+    const unsubscribe = observer.subscribe(() => undefined);
+    await observer.refetch();
+    hold = true;
+    const rereading = observer.refetch();
+    unsubscribe(); // the page is left while its list is read again
+    const refreshed = refresh(client, key);
+    release();
+    await rereading;
+    await refreshed;
+    // TanStack's invalidation neither cancels nor re-reads a list off screen: the answer landed
+    // after it and cleared the mark, and the next visit showed it as fresh for a minute.
+    expect(client.getQueryState(key)?.isInvalidated).toBe(true);
+  });
 });

@@ -96,7 +96,15 @@ export const retryLostAnswer = {
   retryDelay: (failures: number) => LOST_ANSWER_RETRY_MS[failures] ?? 3_000,
 };
 
+/** A retry not sent: the tab is signed in as someone else now (or signed out). */
+export class NotSentAsAnotherUser extends Error {
+  constructor() {
+    super('Not sent: you are no longer signed in as the user who asked for it');
+    this.name = 'NotSentAsAnotherUser';
+  }
+}
+
 const lostAnswer = (error: unknown) =>
-  !(error instanceof ApiError) ||
-  [502, 503, 504, 408].includes(error.status) ||
-  error.code === 'IDEMPOTENCY_KEY_IN_USE';
+  error instanceof ApiError
+    ? [502, 503, 504, 408].includes(error.status) || error.code === 'IDEMPOTENCY_KEY_IN_USE'
+    : !(error instanceof NotSentAsAnotherUser);

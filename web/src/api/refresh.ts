@@ -2,41 +2,55 @@
 // bring React's and the DOM's into the root type check, which has no DOM.
 import type { Query, QueryClient, QueryKey } from '@tanstack/query-core';
 
-/** How long a refresh waits for a next page under way before cancelling it (a hung read). */
-export const PAGE_WAIT_MS = 10_000;
+/** How long a refresh waits for a read under way before cancelling it (a hung read). */
+export const READ_WAIT_MS = 10_000;
 
 /**
  * What a write, a live event or a change seen on a polled read does to the queries it touched:
- * invalidateQueries, except that a next page being loaded ("Load more") lands first. By default
- * an invalidation cancels a query's read under way and reads again only the pages it already
- * had, so the page just asked for was dropped, and the click did nothing. Here such a read lands
- * first (a page closed meanwhile, or a read paused offline, included; cancelled after
- * PAGE_WAIT_MS), then its query is invalidated like the others: read again whole if on screen,
- * stale if not, since its read may have started before the change. A whole re-read under way is
- * still cancelled and read again: its answer may predate the change, and it would land over
- * what the caller has just written into the cache (an offer accepted, a ticket resolved).
+ * invalidateQueries, except for the reads under way an invalidation would not replace.
+ *
+ * - A whole re-read of a list on screen is cancelled and read again (TanStack's default): its
+ *   answer may predate the change, and it would land over what the caller has just written into
+ *   the cache (an offer accepted, a ticket resolved).
+ * - A next page being loaded ("Load more") lands first, then the list is read again whole. By
+ *   default the invalidation cancelled it and read again only the pages the list had, so the
+ *   click did nothing.
+ * - A read the invalidation does not cancel (a list no longer on screen, or one without data
+ *   yet, where TanStack joins the read under way) lands first, then the list is invalidated:
+ *   read again if on screen, stale if not. Otherwise its answer from before the change counted
+ *   as fresh.
+ *
+ * A read paused offline is waited for too; one that has not ended after `waitMs` is cancelled
+ * (back to what the query held before it) and then read again.
  */
 export async function refresh(
   queryClient: QueryClient,
   queryKey: QueryKey,
-  pageWaitMs = PAGE_WAIT_MS,
+  waitMs = READ_WAIT_MS,
 ): Promise<void> {
-  const loadingMore = queryClient
+  const waited = queryClient
     .getQueryCache()
     .findAll({ queryKey })
-    .filter((query) => query.state.fetchStatus !== 'idle' && query.state.fetchMeta?.fetchMore);
+    .filter(
+      (query) =>
+        query.state.fetchStatus !== 'idle' &&
+        (query.state.fetchMeta?.fetchMore || !query.isActive() || query.state.data === undefined),
+    );
+  const inWaited = (query: Query) => waited.includes(query);
   const others = queryClient.invalidateQueries({
     queryKey,
-    predicate: (query) => !loadingMore.includes(query),
+    predicate: (query) => !inWaited(query),
   });
-  if (loadingMore.length === 0) return others;
-  const landed = await settledWithin(loadingMore, pageWaitMs);
+  if (waited.length === 0) return others;
+  if (!(await settledWithin(waited, waitMs))) {
+    await queryClient.cancelQueries({
+      queryKey,
+      predicate: (query) => inWaited(query) && query.state.fetchStatus !== 'idle',
+    });
+  }
   await Promise.all([
     others,
-    queryClient.invalidateQueries(
-      { queryKey, predicate: (query) => loadingMore.includes(query) },
-      { cancelRefetch: !landed },
-    ),
+    queryClient.invalidateQueries({ queryKey, predicate: inWaited }, { cancelRefetch: false }),
   ]);
 }
 

@@ -1,6 +1,14 @@
 import { useMutation } from '@tanstack/react-query';
-import { useState } from 'react';
-import { retryLostAnswer, useSubmissionKeys } from '../api/idempotency-key';
+import { useRef, useState } from 'react';
+import { NotSentAsAnotherUser, retryLostAnswer, useSubmissionKeys } from '../api/idempotency-key';
+import { useSession } from '../api/session-context';
+
+/** One press: the row's variables, its key and who pressed, fixed for every attempt. */
+interface Call<V> {
+  v: V;
+  key: string;
+  by: string | undefined;
+}
 
 export interface RowFailure<V> {
   variables: V;
@@ -39,25 +47,34 @@ export function useRowActions<V>(options: {
   const [failures, setFailures] = useState<RowFailure<V>[]>([]);
   const others = (v: V) => (f: RowFailure<V>) => rowOf(f.variables) !== rowOf(v);
   const submissions = useSubmissionKeys();
+  const { user } = useSession();
+  const signedIn = useRef(user?.id);
+  signedIn.current = user?.id;
   const mutation = useMutation({
-    mutationFn: (v: V) => options.mutationFn(v, submissions.keyFor(rowOf(v), v)),
+    mutationFn: ({ v, key, by }: Call<V>) => {
+      // A retry after this tab signed in as someone else (or out) is not sent as them.
+      if (by !== signedIn.current) throw new NotSentAsAnotherUser();
+      return options.mutationFn(v, key);
+    },
     // Every row action is keyed or repeats alike (the OpenAPI test holds the routes to it): an
-    // answer lost is asked for again, under the same key, before the row reports a failure.
+    // answer lost is asked for again, under the key chosen at the press, before the row reports
+    // a failure. (Chosen per attempt, a retry held minutes in a hidden tab took a new key.)
     ...retryLostAnswer,
-    onMutate: (v) => {
+    onMutate: ({ v }) => {
       setRunning((list) => [...list, v]);
       setFailures((list) => list.filter(others(v)));
     },
-    onError: (error, v) =>
+    onError: (error, { v }) =>
       setFailures((list) => [...list.filter(others(v)), { variables: v, error }]),
-    onSettled: (_data, error, v) => {
+    onSettled: (_data, error, { v }) => {
       submissions.settled(rowOf(v), error);
       setRunning((list) => list.filter((x) => x !== v));
       options.onSettled?.();
     },
   });
   return {
-    mutate: (v) => mutation.mutate(v),
+    mutate: (v) =>
+      mutation.mutate({ v, key: submissions.keyFor(rowOf(v), v), by: signedIn.current }),
     busy: (match) => running.some(match),
     failures,
     dismiss: (failure) => setFailures((list) => list.filter((f) => f !== failure)),
