@@ -42,11 +42,16 @@ export async function refresh(
     predicate: (query) => !inWaited(query),
   });
   if (waited.length === 0) return others;
-  if (!(await settledWithin(waited, waitMs))) {
-    await queryClient.cancelQueries({
-      queryKey,
-      predicate: (query) => inWaited(query) && query.state.fetchStatus !== 'idle',
-    });
+  // Until none of them reads: one that landed may read again meanwhile ("Load more" pressed on
+  // it while another was still waited for), and the invalidation below would only join that.
+  const deadline = Date.now() + waitMs;
+  let reading = waited;
+  while (reading.length > 0 && Date.now() < deadline) {
+    await settledWithin(reading, deadline - Date.now());
+    reading = waited.filter((query) => query.state.fetchStatus !== 'idle');
+  }
+  if (reading.length > 0) {
+    await queryClient.cancelQueries({ queryKey, predicate: (query) => reading.includes(query) });
   }
   await Promise.all([
     others,
@@ -54,7 +59,7 @@ export async function refresh(
   ]);
 }
 
-/** Whether every query's read ended (a cancelled one rejects: that is an end too) in time. */
+/** Waits until every query's read ended (a cancelled one rejects: that is an end too), or `ms`. */
 async function settledWithin(queries: Query[], ms: number): Promise<boolean> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const ended = Promise.all(queries.map((query) => query.promise?.catch(() => undefined))).then(

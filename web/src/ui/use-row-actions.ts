@@ -1,7 +1,7 @@
 import { useMutation } from '@tanstack/react-query';
-import { useRef, useState } from 'react';
+import { useState } from 'react';
 import { NotSentAsAnotherUser, retryLostAnswer, useSubmissionKeys } from '../api/idempotency-key';
-import { useSession } from '../api/session-context';
+import { getSessionState } from '../api/session-store';
 
 /** One press: the row's variables, its key and who pressed, fixed for every attempt. */
 interface Call<V> {
@@ -47,13 +47,12 @@ export function useRowActions<V>(options: {
   const [failures, setFailures] = useState<RowFailure<V>[]>([]);
   const others = (v: V) => (f: RowFailure<V>) => rowOf(f.variables) !== rowOf(v);
   const submissions = useSubmissionKeys();
-  const { user } = useSession();
-  const signedIn = useRef(user?.id);
-  signedIn.current = user?.id;
+  const signedIn = () => getSessionState().user?.id;
   const mutation = useMutation({
     mutationFn: ({ v, key, by }: Call<V>) => {
-      // A retry after this tab signed in as someone else (or out) is not sent as them.
-      if (by !== signedIn.current) throw new NotSentAsAnotherUser();
+      // A retry after this tab signed in as someone else (or out) is not sent as them. Read from
+      // the store at each attempt: the page that pressed is gone by then, without rendering again.
+      if (by !== signedIn()) throw new NotSentAsAnotherUser();
       return options.mutationFn(v, key);
     },
     // Every row action is keyed or repeats alike (the OpenAPI test holds the routes to it): an
@@ -73,8 +72,7 @@ export function useRowActions<V>(options: {
     },
   });
   return {
-    mutate: (v) =>
-      mutation.mutate({ v, key: submissions.keyFor(rowOf(v), v), by: signedIn.current }),
+    mutate: (v) => mutation.mutate({ v, key: submissions.keyFor(rowOf(v), v), by: signedIn() }),
     busy: (match) => running.some(match),
     failures,
     dismiss: (failure) => setFailures((list) => list.filter((f) => f !== failure)),
