@@ -118,8 +118,9 @@ test('a company sees its invoice past due and its hold; finance ages it and writ
   await expect(writeOff).toBeFocused();
   await writeOff.click();
   await dialog.getByRole('textbox', { name: 'Reason' }).fill('Company closed; not collectable');
-  // The answer is lost on the way back; pressed again, the write-off is told as done (the
-  // dialog's key), not refused as an invoice written off already ("Not written off").
+  // The answer is lost on the way back; asked again by the console itself, the write-off is
+  // told as done (the dialog's key), not refused as an invoice written off already ("Not
+  // written off").
   let lost = false;
   await desk.route('**/v1/invoices/*/write-off', async (route) => {
     if (lost) return route.fallback();
@@ -127,8 +128,6 @@ test('a company sees its invoice past due and its hold; finance ages it and writ
     await route.fetch(); // written off by the API
     await route.abort('connectionreset');
   });
-  await dialog.getByRole('button', { name: 'Write off' }).click();
-  await expect(dialog.getByText(/Handoff could not be reached/)).toBeVisible();
   await dialog.getByRole('button', { name: 'Write off' }).click();
   await expect(dialog).toBeHidden();
   await expect(row).toBeHidden(); // no longer past due
@@ -225,19 +224,22 @@ test('finance credits part of a lost dispute, never beyond what is owed, and bil
   await expect.poll(() => keysSent.length).toBe(2);
   await expect(dialog.getByRole('alert')).toContainText(/At most €5\.76 can be credited/);
   expect(new Set(keysSent).size).toBe(2);
-  // A credit whose answer is lost, sent again after its dialog was closed and opened again,
-  // goes under the same key: credited once (a new dialog's new key credited twice).
+  // A credit whose answer is lost each time the console asks (the press and its two retries),
+  // sent again after its dialog was closed and opened again, goes under the same key: credited
+  // once (a new dialog's new key credited twice).
   await page.route(
     '**/credit-notes',
     async (route) => {
       await route.fetch();
       await route.abort('connectionreset');
     },
-    { times: 1 },
+    { times: 3 },
   );
   await amount.fill('1.00');
   await dialog.getByRole('button', { name: 'Credit' }).click();
-  await expect(dialog.getByRole('alert')).toContainText(/could not be reached/i);
+  await expect(dialog.getByRole('alert')).toContainText(/could not be reached/i, {
+    timeout: 10_000,
+  });
   await expect(row).toContainText('Credited €1.00'); // read again after the failure
   await dialog.getByRole('button', { name: 'Cancel' }).click();
   await row.getByRole('button', { name: /^Credit note on invoice of/ }).click();
@@ -245,7 +247,7 @@ test('finance credits part of a lost dispute, never beyond what is owed, and bil
   await amount.fill('1.00');
   await dialog.getByRole('button', { name: 'Credit' }).click();
   await expect(dialog).toBeHidden();
-  expect(keysSent.slice(2)).toEqual([keysSent[2], keysSent[2]]);
+  expect(keysSent.slice(2)).toEqual(Array(4).fill(keysSent[2]));
   await expect(row).toContainText('Credited €1.00');
   await row.getByRole('button', { name: /^Credit note on invoice of/ }).click();
   await dialog.getByRole('textbox', { name: 'Reason' }).fill('Dispute lost: not re-billed');

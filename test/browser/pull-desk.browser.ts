@@ -109,7 +109,8 @@ test('an agent on a pull shift: waitlist, countdown, claim-next, a break, a with
   await expect(log.getByText(/^Customer line \d+$/)).toHaveCount(105);
   await expect(log).toHaveAttribute('aria-live', 'polite');
 
-  // A message whose answer was lost, sent again: the customer gets it once (same key).
+  // A message whose answer was lost is sent again by the console itself: the customer gets it
+  // once (same key), and the agent sees it sent, not "Not sent".
   let lost = false;
   await page.route('**/v1/tickets/*/messages', async (route) => {
     if (route.request().method() !== 'POST' || lost) return route.fallback();
@@ -118,8 +119,6 @@ test('an agent on a pull shift: waitlist, countdown, claim-next, a break, a with
     await route.abort('connectionreset');
   });
   await page.getByLabel('Message', { exact: true }).fill('Checking your order now.');
-  await page.getByRole('button', { name: 'Send message' }).click();
-  await expect(page.getByText(/Handoff could not be reached/)).toBeVisible();
   await page.getByRole('button', { name: 'Send message' }).click();
   const conversation = page.getByRole('list', { name: 'Messages' });
   await expect(conversation.getByText('Checking your order now.', { exact: true })).toBeVisible();
@@ -450,9 +449,9 @@ test('an event stream whose renewal failed for a moment opens again', async ({ p
 });
 
 /**
- * A seat claim whose answer was lost (the network dropped it after the API took the seat):
- * claiming again sends the same Idempotency-Key and is answered with that seat, not refused as
- * already claimed and reported as "Could not claim".
+ * A seat claim whose answer was lost every time the console asked (the network dropped them
+ * after the API took the seat): claiming again sends the same Idempotency-Key and is answered
+ * with that seat, not refused as already claimed and reported as "Could not claim".
  */
 test('a claim retried after a lost answer gets its seat, not an error', async ({ page }) => {
   const company = await signUpCompany(`Lost answer ${Math.random().toString(36).slice(2, 8)}`);
@@ -462,18 +461,23 @@ test('a claim retried after a lost answer gets its seat, not an error', async ({
   await expect(page).toHaveURL(/\/agent\/desk$/);
   await page.goto('/agent/shifts');
   const card = page.getByRole('article', { name: /Lost answer desk/ });
+  const keys: string[] = [];
   await page.route(
     '**/v1/shifts/*/claims',
     async (route) => {
-      await route.fetch(); // the API takes the seat
+      keys.push((await route.request().headerValue('idempotency-key')) ?? '');
+      await route.fetch(); // the API takes the seat (then answers it as taken under its key)
       await route.abort('connectionreset'); // its answer never arrives
     },
-    { times: 1 },
+    { times: 3 }, // the press and its two retries (1 s, 3 s)
   );
   await card.getByRole('button', { name: 'Claim a seat' }).click();
-  await expect(card.getByText('Could not claim')).toBeVisible();
+  await expect(card.getByText('No answer yet: sending it again…')).toBeVisible();
+  await expect(card.getByText('Could not claim')).toBeVisible({ timeout: 10_000 });
+  await expect(card.getByText('No answer yet: sending it again…')).toHaveCount(0);
   await card.getByRole('button', { name: 'Claim a seat' }).click();
   await expect(page.getByText('Seat claimed: Lost answer desk')).toBeVisible();
+  expect(keys).toEqual([keys[0], keys[0], keys[0]]);
 });
 
 /**
@@ -609,18 +613,18 @@ test('a transfer whose answer was lost, sent again, is told as done', async ({ p
     await route.fetch(); // transferred by the API
     await route.abort('connectionreset');
   });
-  await page.getByRole('button', { name: 'Transfer ticket' }).click();
-  await expect(page.getByText(/Handoff could not be reached/)).toBeVisible();
+  // Asked again by the console itself, under the same key: told as transferred.
   await page.getByRole('button', { name: 'Transfer ticket' }).click();
   await expect(page.getByText('Ticket transferred with your note.')).toBeVisible();
   await expect(page).toHaveURL(/\/agent\/desk$/);
 });
 
 /**
- * A resolve whose answer was lost, sent again, is told as done. The same summary sent again was
- * answered as the first even without a key; the key (the submission's) is for the retry that
- * comes after the company reopened the ticket and the agent took it again, which without it
- * resolved the new claim (tickets.e2e shows that case).
+ * A resolve whose answer was lost is asked again by the console itself, saying so meanwhile,
+ * and told as done. The same summary sent again was answered as the first even without a key;
+ * the key (the press's) is for the retry that comes after the company reopened the ticket and
+ * the agent took it again, which without it resolved the new claim (tickets.e2e shows that
+ * case). The summary is the one pressed, though the agent edits it while the retry waits.
  */
 test('a resolve whose answer was lost, sent again, is told as done', async ({ page }) => {
   const company = await signUpCompany(`Resolves ${Math.random().toString(36).slice(2, 8)}`);
@@ -634,18 +638,36 @@ test('a resolve whose answer was lost, sent again, is told as done', async ({ pa
   await expect(page.getByRole('heading', { name: 'Refund the second charge' })).toBeVisible();
   await page.getByRole('tab', { name: 'Resolve' }).click();
   await page.getByLabel('Resolution summary').fill('Refunded the duplicate charge.');
-  let lost = false;
+  const sent: { key: string; body: unknown }[] = [];
+  let releaseRetry!: () => void;
+  const retryHeld = new Promise<void>((release) => (releaseRetry = release));
   await page.route('**/v1/tickets/*/resolve', async (route) => {
-    if (lost) return route.fallback();
-    lost = true;
-    await route.fetch(); // resolved by the API
-    await route.abort('connectionreset');
+    sent.push({
+      key: (await route.request().headerValue('idempotency-key')) ?? '',
+      body: route.request().postDataJSON(),
+    });
+    if (sent.length === 1) {
+      await route.fetch(); // resolved by the API
+      return route.abort('connectionreset');
+    }
+    await retryHeld; // the retry waits until the page was seen saying so
+    return route.fallback();
   });
   await page.getByRole('button', { name: 'Resolve ticket' }).click();
-  await expect(page.getByText(/Handoff could not be reached/)).toBeVisible();
-  await page.getByRole('button', { name: 'Resolve ticket' }).click();
+  await expect(page.getByText('No answer yet: sending it again…')).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Resolve ticket' })).toHaveAttribute(
+    'data-loading',
+    'true',
+  );
+  await page.getByLabel('Resolution summary').fill('Edited while it was sent');
+  await expectAccessible(page, 'resolve asked again');
+  releaseRetry();
   await expect(
     page.getByText('Ticket resolved. Its pay is pending in your earnings.'),
   ).toBeVisible();
   await expect(page).toHaveURL(/\/agent\/desk$/);
+  expect(sent).toHaveLength(2);
+  expect(sent[1]).toEqual(sent[0]);
+  expect(sent[0].body).toEqual({ resolutionSummary: 'Refunded the duplicate charge.' });
+  await expect(page.getByText('Not resolved')).toHaveCount(0);
 });

@@ -15,6 +15,11 @@ export function newIdempotencyKey(): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
+export interface SubmissionKey {
+  keyFor: (request?: unknown) => string;
+  settled: (error: unknown) => void;
+}
+
 /**
  * One Idempotency-Key per submission, for a form or button that creates something or changes a
  * state: sent again while the same request is retried after no answer came (offline, a dropped
@@ -23,7 +28,7 @@ export function newIdempotencyKey(): string {
  * request gets a new key, and so does the next one once the API answered (any answer: a
  * success, or a refusal the user may now correct or simply retry).
  */
-export function useSubmissionKey() {
+export function useSubmissionKey(): SubmissionKey {
   const keys = useSubmissionKeys();
   return {
     keyFor: (request: unknown = null): string => keys.keyFor('', request),

@@ -4,8 +4,8 @@ import { ApiError } from '../api/client';
 /**
  * Reads are retried on network trouble and 5xx only: a 4xx will answer the same again (and a
  * 401 was already retried once after a refresh, in the client). Writes are not retried by
- * default: a row's action asks again after a lost answer under its Idempotency-Key
- * (retryLostAnswer, in useRowActions); other writes keep their key for the user's next press.
+ * default: a keyed write asks again after a lost answer under its Idempotency-Key
+ * (retryLostAnswer, in useKeyedMutation and useRowActions); the others are not sent again unasked.
  */
 export const queryClient = new QueryClient({
   defaultOptions: {

@@ -1,8 +1,8 @@
 import { Button, Group, Modal, Stack, Textarea } from '@mantine/core';
-import { useMutation } from '@tanstack/react-query';
 import { useState, type ReactNode } from 'react';
-import { useSubmissionKey } from '../api/idempotency-key';
+import { useKeyedMutation } from '../api/keyed-mutation';
 import { ErrorAlert } from './error-alert';
+import { RetryingNote } from './retrying-note';
 import { problemOf } from './form-errors';
 
 interface Props {
@@ -18,8 +18,8 @@ interface Props {
   errorTitle: string;
   /**
    * The call; its `reason` field's problems show under the input. `idempotencyKey` is the same
-   * while the same reason is sent again after no answer came, so a step that went through is
-   * answered as done, not refused as a state it is already in.
+   * while the same reason is sent again after no answer came (by itself, or pressed again), so a
+   * step that went through is answered as done, not refused as a state it is already in.
    */
   confirm: (reason: string, idempotencyKey: string) => Promise<unknown>;
   onDone: () => void;
@@ -32,10 +32,8 @@ interface Props {
  */
 export function ReasonDialog(props: Props) {
   const [reason, setReason] = useState('');
-  const submission = useSubmissionKey();
-  const run = useMutation({
-    mutationFn: () => props.confirm(reason, submission.keyFor(reason)),
-    onSettled: (_data, error) => submission.settled(error),
+  const run = useKeyedMutation({
+    mutationFn: (given: string, key) => props.confirm(given, key),
     onSuccess: () => {
       props.onDone();
       props.onClose();
@@ -49,7 +47,7 @@ export function ReasonDialog(props: Props) {
         noValidate
         onSubmit={(event) => {
           event.preventDefault();
-          run.mutate();
+          run.mutate(reason);
         }}
       >
         <Stack>
@@ -62,6 +60,7 @@ export function ReasonDialog(props: Props) {
             error={errors?.field(inputs[0])}
             data-autofocus
           />
+          <RetryingNote retrying={run.retrying} />
           <ErrorAlert error={run.error} inputs={inputs} title={props.errorTitle} />
           <Group justify="flex-end">
             <Button variant="default" onClick={props.onClose}>

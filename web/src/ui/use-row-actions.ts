@@ -1,14 +1,7 @@
 import { useMutation } from '@tanstack/react-query';
 import { useState } from 'react';
-import { NotSentAsAnotherUser, retryLostAnswer, useSubmissionKeys } from '../api/idempotency-key';
-import { getSessionState } from '../api/session-store';
-
-/** One press: the row's variables, its key and who pressed, fixed for every attempt. */
-interface Call<V> {
-  v: V;
-  key: string;
-  by: string | undefined;
-}
+import { retryLostAnswer, useSubmissionKeys } from '../api/idempotency-key';
+import { sendAttempt, signedInUser, type KeyedCall } from '../api/keyed-mutation';
 
 export interface RowFailure<V> {
   variables: V;
@@ -47,14 +40,8 @@ export function useRowActions<V>(options: {
   const [failures, setFailures] = useState<RowFailure<V>[]>([]);
   const others = (v: V) => (f: RowFailure<V>) => rowOf(f.variables) !== rowOf(v);
   const submissions = useSubmissionKeys();
-  const signedIn = () => getSessionState().user?.id;
   const mutation = useMutation({
-    mutationFn: ({ v, key, by }: Call<V>) => {
-      // A retry after this tab signed in as someone else (or out) is not sent as them. Read from
-      // the store at each attempt: the page that pressed is gone by then, without rendering again.
-      if (by !== signedIn()) throw new NotSentAsAnotherUser();
-      return options.mutationFn(v, key);
-    },
+    mutationFn: (call: KeyedCall<V>) => sendAttempt(call, options.mutationFn),
     // Every row action is keyed or repeats alike (the OpenAPI test holds the routes to it): an
     // answer lost is asked for again, under the key chosen at the press, before the row reports
     // a failure. (Chosen per attempt, a retry held minutes in a hidden tab took a new key.)
@@ -72,7 +59,7 @@ export function useRowActions<V>(options: {
     },
   });
   return {
-    mutate: (v) => mutation.mutate({ v, key: submissions.keyFor(rowOf(v), v), by: signedIn() }),
+    mutate: (v) => mutation.mutate({ v, key: submissions.keyFor(rowOf(v), v), by: signedInUser() }),
     busy: (match) => running.some(match),
     failures,
     dismiss: (failure) => setFailures((list) => list.filter((f) => f !== failure)),

@@ -1,9 +1,10 @@
 import { Badge, Button, Group, List, Modal, Stack, Text, Textarea } from '@mantine/core';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, ApiError, unwrap, type Schemas } from '../../api/client';
-import { useSubmissionKey } from '../../api/idempotency-key';
+import { useKeyedMutation } from '../../api/keyed-mutation';
 import { ErrorAlert } from '../../ui/error-alert';
+import { RetryingNote } from '../../ui/retrying-note';
 import { problemOf } from '../../ui/form-errors';
 import { Loading } from '../../ui/loading';
 import { browserZone, formatInstant } from '../../ui/times';
@@ -101,26 +102,15 @@ function Facts({ account }: { account: Account }) {
 function AllowNewAccount({ agentId, account }: { agentId: string; account: Account }) {
   const [reason, setReason] = useState('');
   const queryClient = useQueryClient();
-  const submission = useSubmissionKey();
-  const allow = useMutation({
-    mutationFn: () => {
-      const body = {
-        reason,
-        stripeAccountId: account.stripeAccountId,
-        stripeClosedReason: account.stripeClosedReason!,
-      };
-      return unwrap(
+  const allow = useKeyedMutation({
+    mutationFn: (request: { agentId: string; body: Schemas['AllowNewPayoutAccountDto'] }, key) =>
+      unwrap(
         api.POST('/v1/agents/{id}/payout-account/allow-new-account', {
-          params: {
-            path: { id: agentId },
-            header: { 'Idempotency-Key': submission.keyFor({ agentId, body }) },
-          },
-          body,
+          params: { path: { id: request.agentId }, header: { 'Idempotency-Key': key } },
+          body: request.body,
         }),
-      );
-    },
-    onSettled: (_data, error) => submission.settled(error),
-    onSuccess: (view) => queryClient.setQueryData(queryKey(agentId), view),
+      ),
+    onSuccess: (view, request) => queryClient.setQueryData(queryKey(request.agentId), view),
     // Refused (the closing changed since it was read, say): the facts are read again, so the
     // next try names the closing as it is instead of being refused the same way for good.
     onError: () => void refresh(queryClient, queryKey(agentId)),
@@ -131,7 +121,14 @@ function AllowNewAccount({ agentId, account }: { agentId: string; account: Accou
       noValidate
       onSubmit={(event) => {
         event.preventDefault();
-        allow.mutate();
+        allow.mutate({
+          agentId,
+          body: {
+            reason,
+            stripeAccountId: account.stripeAccountId,
+            stripeClosedReason: account.stripeClosedReason!,
+          },
+        });
       }}
     >
       <Stack gap="xs">
@@ -142,6 +139,7 @@ function AllowNewAccount({ agentId, account }: { agentId: string; account: Accou
           onChange={(event) => setReason(event.currentTarget.value)}
           error={errors?.field('reason')}
         />
+        <RetryingNote retrying={allow.retrying} />
         <ErrorAlert error={allow.error} inputs={['reason']} title="Not allowed" />
         <Group justify="flex-end">
           <Button type="submit" loading={allow.isPending}>

@@ -1,10 +1,11 @@
 import { Badge, Button, Group, Stack, Table, Text, TextInput, Title } from '@mantine/core';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, unwrap } from '../../api/client';
-import { newIdempotencyKey } from '../../api/idempotency-key';
+import { useKeyedMutation } from '../../api/keyed-mutation';
 import { keys } from '../../api/query-keys';
 import { ErrorAlert, RowErrorAlerts } from '../../ui/error-alert';
+import { RetryingNote } from '../../ui/retrying-note';
 import { problemOf } from '../../ui/form-errors';
 import { Loading } from '../../ui/loading';
 import { Page } from '../../ui/page';
@@ -28,17 +29,12 @@ export default function SkillsPage() {
   const [code, setCode] = useState('');
   const [name, setName] = useState('');
   const refresh = () => void reread(queryClient, keys.skills);
-  const add = useMutation({
-    mutationFn: () =>
-      unwrap(
-        api.POST('/v1/skills', {
-          params: { header: { 'Idempotency-Key': newIdempotencyKey() } },
-          body: { code, name },
-        }),
-      ),
-    onSuccess: () => {
-      setCode('');
-      setName('');
+  const add = useKeyedMutation({
+    mutationFn: (body: { code: string; name: string }, key) =>
+      unwrap(api.POST('/v1/skills', { params: { header: { 'Idempotency-Key': key } }, body })),
+    onSuccess: (_skill, body) => {
+      setCode((typed) => (typed === body.code ? '' : typed));
+      setName((typed) => (typed === body.name ? '' : typed));
       refresh();
     },
   });
@@ -63,7 +59,7 @@ export default function SkillsPage() {
           noValidate
           onSubmit={(event) => {
             event.preventDefault();
-            add.mutate();
+            add.mutate({ code, name });
           }}
         >
           <Group align="flex-start">
@@ -86,6 +82,7 @@ export default function SkillsPage() {
             </Button>
           </Group>
         </form>
+        <RetryingNote retrying={add.retrying} />
         <ErrorAlert error={add.error} inputs={INPUTS} title="No skill added" />
       </Stack>
       <Stack component="section" aria-labelledby="skills-heading" gap="sm">

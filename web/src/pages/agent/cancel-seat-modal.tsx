@@ -1,6 +1,7 @@
 import { Alert, Button, Group, Modal, Stack, Text } from '@mantine/core';
 import type { Schemas } from '../../api/client';
 import { ErrorAlert } from '../../ui/error-alert';
+import { RetryingNote } from '../../ui/retrying-note';
 import { formatInstant } from '../../ui/times';
 import { cancellingIsLate } from './seat-rules';
 import { useZone } from './use-profile';
@@ -12,11 +13,21 @@ interface Props {
   onClose: () => void;
   onConfirm: () => void;
   pending: boolean;
+  /** Its answer was lost and it is being sent again. */
+  retrying: boolean;
   error: unknown;
 }
 
 /** Giving a seat back, confirmed; warned when it is late (it lowers the reliability score). */
-export function CancelSeatModal({ seat, opened, onClose, onConfirm, pending, error }: Props) {
+export function CancelSeatModal({
+  seat,
+  opened,
+  onClose,
+  onConfirm,
+  pending,
+  retrying,
+  error,
+}: Props) {
   const zone = useZone();
   const late = cancellingIsLate(seat, serverNow());
   return (
@@ -33,6 +44,7 @@ export function CancelSeatModal({ seat, opened, onClose, onConfirm, pending, err
             reliability score.
           </Alert>
         )}
+        <RetryingNote retrying={retrying} />
         <ErrorAlert error={error} title="The seat was not cancelled" />
         <Group justify="flex-end">
           <Button variant="default" onClick={onClose}>

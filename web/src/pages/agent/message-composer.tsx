@@ -1,10 +1,11 @@
 import { Button, Group, SegmentedControl, Stack, Text, Textarea } from '@mantine/core';
-import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useQueryClient } from '@tanstack/react-query';
 import { useId, useState } from 'react';
 import { api, unwrap, type Schemas } from '../../api/client';
-import { useSubmissionKey } from '../../api/idempotency-key';
+import { useKeyedMutation } from '../../api/keyed-mutation';
 import { keys } from '../../api/query-keys';
 import { ErrorAlert } from '../../ui/error-alert';
+import { RetryingNote } from '../../ui/retrying-note';
 import { problemOf } from '../../ui/form-errors';
 import { refresh } from '../../api/refresh';
 
@@ -19,23 +20,19 @@ export function MessageComposer({ ticketId }: { ticketId: string }) {
   const [visibility, setVisibility] = useState<Visibility>('customer');
   // Sending again after an answer was lost (a timeout, a 502) must not tell the customer twice:
   // the same message keeps its key until the API has answered for good.
-  const submission = useSubmissionKey();
-  const send = useMutation({
-    mutationFn: () =>
+  const send = useKeyedMutation({
+    mutationFn: (message: { ticketId: string; body: string; visibility: Visibility }, key) =>
       unwrap(
         api.POST('/v1/tickets/{id}/messages', {
-          params: {
-            path: { id: ticketId },
-            header: { 'Idempotency-Key': submission.keyFor({ ticketId, body, visibility }) },
-          },
-          body: { body, visibility },
+          params: { path: { id: message.ticketId }, header: { 'Idempotency-Key': key } },
+          body: { body: message.body, visibility: message.visibility },
         }),
       ),
-    onSuccess: () => {
-      setBody('');
-      void refresh(queryClient, keys.messages(ticketId));
+    onSuccess: (_answer, message) => {
+      // What was typed while it was sent (its retries take seconds) stays in the box.
+      setBody((typed) => (typed === message.body ? '' : typed));
+      void refresh(queryClient, keys.messages(message.ticketId));
     },
-    onSettled: (_data, error) => submission.settled(error),
   });
   const errors = problemOf(send.error, INPUTS);
 
@@ -44,7 +41,7 @@ export function MessageComposer({ ticketId }: { ticketId: string }) {
       noValidate
       onSubmit={(event) => {
         event.preventDefault();
-        send.mutate();
+        send.mutate({ ticketId, body, visibility });
       }}
     >
       <Stack gap="xs">
@@ -81,6 +78,7 @@ export function MessageComposer({ ticketId }: { ticketId: string }) {
           onChange={(event) => setBody(event.currentTarget.value)}
           error={errors?.field('body')}
         />
+        <RetryingNote retrying={send.retrying} />
         <ErrorAlert error={send.error} inputs={INPUTS} title="Not sent" />
         <Group>
           <Button type="submit" loading={send.isPending}>

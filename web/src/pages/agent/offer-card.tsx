@@ -1,9 +1,9 @@
 import { Button, Card, Group, Progress, Stack, Text, TextInput, Title } from '@mantine/core';
-import { useMutation } from '@tanstack/react-query';
 import { useId, useState } from 'react';
 import { api, unwrap, type Schemas } from '../../api/client';
-import { useSubmissionKey } from '../../api/idempotency-key';
+import { useKeyedMutation } from '../../api/keyed-mutation';
 import { ErrorAlert } from '../../ui/error-alert';
+import { RetryingNote } from '../../ui/retrying-note';
 import { problemOf } from '../../ui/form-errors';
 import { money } from '../../ui/money';
 import { surgeText } from './surge';
@@ -34,33 +34,23 @@ export function OfferCard({ offer, onAccepted, onDeclined }: Props) {
   const total = Math.max(1, Math.round((expiresAt - new Date(offer.createdAt).getTime()) / 1000));
   const left = Math.max(0, Math.ceil((expiresAt - now) / 1000));
 
-  const submission = useSubmissionKey();
-  const accept = useMutation({
-    mutationFn: () =>
+  const accept = useKeyedMutation({
+    mutationFn: (offerId: string, key) =>
       unwrap(
         api.POST('/v1/offers/{id}/accept', {
-          params: {
-            path: { id: offer.id },
-            header: { 'Idempotency-Key': submission.keyFor({ offerId: offer.id }) },
-          },
+          params: { path: { id: offerId }, header: { 'Idempotency-Key': key } },
         }),
       ),
-    onSettled: (_data, error) => submission.settled(error),
     onSuccess: onAccepted,
   });
-  const declineKey = useSubmissionKey();
-  const decline = useMutation({
-    mutationFn: () =>
+  const decline = useKeyedMutation({
+    mutationFn: ({ offerId, reason }: { offerId: string; reason: string }, key) =>
       unwrap(
         api.POST('/v1/offers/{id}/decline', {
-          params: {
-            path: { id: offer.id },
-            header: { 'Idempotency-Key': declineKey.keyFor({ offerId: offer.id, reason }) },
-          },
+          params: { path: { id: offerId }, header: { 'Idempotency-Key': key } },
           body: { reason },
         }),
       ),
-    onSettled: (_data, error) => declineKey.settled(error),
     onSuccess: onDeclined,
   });
   const declineErrors = problemOf(decline.error, ['reason']);
@@ -85,6 +75,7 @@ export function OfferCard({ offer, onAccepted, onDeclined }: Props) {
           aria-label="Time left to answer the offer"
         />
         <Text size="sm">{left > 0 ? `${left} s left to answer` : 'The offer has run out'}</Text>
+        <RetryingNote retrying={accept.retrying || decline.retrying} />
         <ErrorAlert error={accept.error} title="Not accepted" />
         {declining && (
           <TextInput
@@ -96,11 +87,19 @@ export function OfferCard({ offer, onAccepted, onDeclined }: Props) {
         )}
         <ErrorAlert error={decline.error} inputs={['reason']} title="Not declined" />
         <Group>
-          <Button loading={accept.isPending} disabled={left === 0} onClick={() => accept.mutate()}>
+          <Button
+            loading={accept.isPending}
+            disabled={left === 0}
+            onClick={() => accept.mutate(offer.id)}
+          >
             Accept
           </Button>
           {declining ? (
-            <Button variant="default" loading={decline.isPending} onClick={() => decline.mutate()}>
+            <Button
+              variant="default"
+              loading={decline.isPending}
+              onClick={() => decline.mutate({ offerId: offer.id, reason })}
+            >
               Decline offer
             </Button>
           ) : (

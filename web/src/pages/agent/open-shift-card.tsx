@@ -1,11 +1,12 @@
 import { Alert, Badge, Button, Card, Group, Stack, Title } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
-import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, useId, useState } from 'react';
 import { api, ApiError, unwrap, type Schemas } from '../../api/client';
-import { useSubmissionKey } from '../../api/idempotency-key';
+import { useKeyedMutation } from '../../api/keyed-mutation';
 import { keys } from '../../api/query-keys';
 import { ErrorAlert } from '../../ui/error-alert';
+import { RetryingNote } from '../../ui/retrying-note';
 import { Reasons, reasonsOf } from './reasons';
 import { ShiftFacts } from './shift-facts';
 import { refresh as reread } from '../../api/refresh';
@@ -14,8 +15,8 @@ type Shift = Schemas['OpenShiftDto'];
 
 /**
  * One open shift: claim a seat, or join the waitlist when it is full (and see your place in line,
- * or leave it, after a reload too). Each attempt carries its own Idempotency-Key, so a retried
- * request (a timeout) cannot take two seats.
+ * or leave it, after a reload too). Each press carries its own Idempotency-Key, and its retries
+ * after a lost answer the same one (useKeyedMutation), so a retried request cannot take two seats.
  */
 export function OpenShiftCard({ shift }: { shift: Shift }) {
   const queryClient = useQueryClient();
@@ -24,13 +25,8 @@ export function OpenShiftCard({ shift }: { shift: Shift }) {
   const [answered, setAnswered] = useState<{ position: number | null } | null>(null);
   useEffect(() => setAnswered(null), [shift.waitlistPosition]);
   const position = answered ? answered.position : shift.waitlistPosition;
-  // One key per submission, kept while a retry may follow a lost answer: the retry gets the
-  // first answer (the seat), not 409 ALREADY_CLAIMED reported as "could not claim".
-  const claimKey = useSubmissionKey();
-  const waitlistKey = useSubmissionKey();
-  const leaveKey = useSubmissionKey();
-  const params = (key: string) => ({
-    path: { id: shift.id },
+  const params = (id: string, key: string) => ({
+    path: { id },
     header: { 'Idempotency-Key': key },
   });
   // Returned to the mutation, so that its button stays busy until the lists are read again:
@@ -39,12 +35,11 @@ export function OpenShiftCard({ shift }: { shift: Shift }) {
     Promise.all([reread(queryClient, keys.openShifts), reread(queryClient, keys.seats)]);
   // A refusal (the last seat went meanwhile, or seats came free) reads the lists again too, so
   // the card offers what is possible now; a lost answer does not (the retry, under the same
-  // key, learns what happened).
-  const refreshOnRefusal = (error: Error) => (error instanceof ApiError ? refresh() : undefined);
-  const claim = useMutation({
-    mutationFn: () =>
-      unwrap(api.POST('/v1/shifts/{id}/claims', { params: params(claimKey.keyFor(shift.id)) })),
-    onSettled: (_data, error) => claimKey.settled(error),
+  // key, learns what happened: the seat, not 409 ALREADY_CLAIMED reported as "could not claim").
+  const refreshOnRefusal = (error: unknown) => (error instanceof ApiError ? refresh() : undefined);
+  const claim = useKeyedMutation({
+    mutationFn: (id: string, key) =>
+      unwrap(api.POST('/v1/shifts/{id}/claims', { params: params(id, key) })),
     onError: refreshOnRefusal,
     onSuccess: () => {
       notifications.show({
@@ -54,22 +49,18 @@ export function OpenShiftCard({ shift }: { shift: Shift }) {
       return refresh();
     },
   });
-  const waitlist = useMutation({
-    mutationFn: () =>
-      unwrap(
-        api.POST('/v1/shifts/{id}/waitlist', { params: params(waitlistKey.keyFor(shift.id)) }),
-      ),
-    onSettled: (_data, error) => waitlistKey.settled(error),
+  const waitlist = useKeyedMutation({
+    mutationFn: (id: string, key) =>
+      unwrap(api.POST('/v1/shifts/{id}/waitlist', { params: params(id, key) })),
     onError: refreshOnRefusal,
     onSuccess: (answer) => {
       setAnswered({ position: answer.position });
       return refresh();
     },
   });
-  const leave = useMutation({
-    mutationFn: () =>
-      unwrap(api.DELETE('/v1/shifts/{id}/waitlist', { params: params(leaveKey.keyFor(shift.id)) })),
-    onSettled: (_data, error) => leaveKey.settled(error),
+  const leave = useKeyedMutation({
+    mutationFn: (id: string, key) =>
+      unwrap(api.DELETE('/v1/shifts/{id}/waitlist', { params: params(id, key) })),
     onSuccess: () => {
       setAnswered({ position: null });
       notifications.show({ message: `You left the waitlist: ${shift.title ?? shift.companyName}` });
@@ -97,6 +88,7 @@ export function OpenShiftCard({ shift }: { shift: Shift }) {
             You are number {position} in line. A freed seat goes to the first eligible agent.
           </Alert>
         )}
+        <RetryingNote retrying={claim.retrying || waitlist.retrying || leave.retrying} />
         <ErrorAlert
           error={error}
           title={
@@ -110,7 +102,11 @@ export function OpenShiftCard({ shift }: { shift: Shift }) {
         {reasons.length > 0 && <Reasons reasons={reasons} label="Why you cannot take this shift" />}
         <Group>
           {position !== null ? (
-            <Button variant="default" loading={leave.isPending} onClick={() => leave.mutate()}>
+            <Button
+              variant="default"
+              loading={leave.isPending}
+              onClick={() => leave.mutate(shift.id)}
+            >
               Leave the waitlist
             </Button>
           ) : full ? (
@@ -119,7 +115,7 @@ export function OpenShiftCard({ shift }: { shift: Shift }) {
               loading={waitlist.isPending}
               onClick={() => {
                 claim.reset(); // a claim's refusal is no longer the news
-                waitlist.mutate();
+                waitlist.mutate(shift.id);
               }}
             >
               Join the waitlist
@@ -129,7 +125,7 @@ export function OpenShiftCard({ shift }: { shift: Shift }) {
               loading={claim.isPending}
               onClick={() => {
                 waitlist.reset();
-                claim.mutate();
+                claim.mutate(shift.id);
               }}
             >
               Claim a seat

@@ -1,9 +1,9 @@
 import { Button, Stack, Text, TextInput } from '@mantine/core';
-import { useMutation } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, unwrap } from '../../api/client';
-import { useSubmissionKey } from '../../api/idempotency-key';
+import { useKeyedMutation } from '../../api/keyed-mutation';
 import { ErrorAlert } from '../../ui/error-alert';
+import { RetryingNote } from '../../ui/retrying-note';
 import { problemOf } from '../../ui/form-errors';
 import { useTicketExit } from './use-ticket-exit';
 
@@ -14,19 +14,14 @@ export function ReleaseForm({ ticketId }: { ticketId: string }) {
   const [reason, setReason] = useState('');
   const exit = useTicketExit(ticketId);
   // A retry after a lost answer gets that answer, not "not yours" for a ticket it released.
-  const submission = useSubmissionKey();
-  const release = useMutation({
-    mutationFn: () =>
+  const release = useKeyedMutation({
+    mutationFn: (request: { ticketId: string; reason: string }, key) =>
       unwrap(
         api.POST('/v1/tickets/{id}/release', {
-          params: {
-            path: { id: ticketId },
-            header: { 'Idempotency-Key': submission.keyFor({ ticketId, reason }) },
-          },
-          body: { reason },
+          params: { path: { id: request.ticketId }, header: { 'Idempotency-Key': key } },
+          body: { reason: request.reason },
         }),
       ),
-    onSettled: (_data, error) => submission.settled(error),
     onSuccess: () => exit('Ticket released back to the queue.'),
   });
   const errors = problemOf(release.error, INPUTS);
@@ -35,7 +30,7 @@ export function ReleaseForm({ ticketId }: { ticketId: string }) {
       noValidate
       onSubmit={(event) => {
         event.preventDefault();
-        release.mutate();
+        release.mutate({ ticketId, reason });
       }}
     >
       <Stack gap="xs">
@@ -47,6 +42,7 @@ export function ReleaseForm({ ticketId }: { ticketId: string }) {
           onChange={(event) => setReason(event.currentTarget.value)}
           error={errors?.field('reason')}
         />
+        <RetryingNote retrying={release.retrying} />
         <ErrorAlert error={release.error} inputs={INPUTS} title="Not released" />
         <Button type="submit" variant="default" loading={release.isPending} w="fit-content">
           Release ticket

@@ -1,9 +1,9 @@
 import { Button, Group, Radio, Stack, TagsInput, Textarea } from '@mantine/core';
-import { useMutation } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, unwrap, type Schemas } from '../../api/client';
-import { useSubmissionKey } from '../../api/idempotency-key';
+import { useKeyedMutation } from '../../api/keyed-mutation';
 import { ErrorAlert } from '../../ui/error-alert';
+import { RetryingNote } from '../../ui/retrying-note';
 import { problemOf } from '../../ui/form-errors';
 import { useTicketExit } from './use-ticket-exit';
 
@@ -26,27 +26,14 @@ export function ResolveForm({ ticketId }: { ticketId: string }) {
   const exit = useTicketExit(ticketId);
   // A resolve sent again after no answer came gets the first answer: without the key, a retry
   // after the company reopened the ticket and this agent took it again resolved the new claim.
-  const submission = useSubmissionKey();
-  const resolve = useMutation({
-    mutationFn: () => {
-      const flag: Schemas['HandoffFlagDto'] | undefined =
-        handoff === ''
-          ? undefined
-          : handoff === 'complete'
-            ? { complete: true }
-            : { complete: false, ...(missing.length > 0 && { missing }) };
-      const body = { resolutionSummary: summary, ...(flag && { handoff: flag }) };
-      return unwrap(
+  const resolve = useKeyedMutation({
+    mutationFn: (request: { ticketId: string; body: Schemas['ResolveTicketDto'] }, key) =>
+      unwrap(
         api.POST('/v1/tickets/{id}/resolve', {
-          params: {
-            path: { id: ticketId },
-            header: { 'Idempotency-Key': submission.keyFor({ ticketId, body }) },
-          },
-          body,
+          params: { path: { id: request.ticketId }, header: { 'Idempotency-Key': key } },
+          body: request.body,
         }),
-      );
-    },
-    onSettled: (_data, error) => submission.settled(error),
+      ),
     onSuccess: () => exit('Ticket resolved. Its pay is pending in your earnings.'),
   });
   const errors = problemOf(resolve.error, INPUTS);
@@ -55,7 +42,16 @@ export function ResolveForm({ ticketId }: { ticketId: string }) {
       noValidate
       onSubmit={(event) => {
         event.preventDefault();
-        resolve.mutate();
+        const flag: Schemas['HandoffFlagDto'] | undefined =
+          handoff === ''
+            ? undefined
+            : handoff === 'complete'
+              ? { complete: true }
+              : { complete: false, ...(missing.length > 0 && { missing }) };
+        resolve.mutate({
+          ticketId,
+          body: { resolutionSummary: summary, ...(flag && { handoff: flag }) },
+        });
       }}
     >
       <Stack gap="xs">
@@ -92,6 +88,7 @@ export function ResolveForm({ ticketId }: { ticketId: string }) {
             error={errors?.field('handoff.missing')}
           />
         )}
+        <RetryingNote retrying={resolve.retrying} />
         <ErrorAlert error={resolve.error} inputs={INPUTS} title="Not resolved" />
         <Button type="submit" color="teal.9" loading={resolve.isPending} w="fit-content">
           Resolve ticket

@@ -1,13 +1,14 @@
 import { Anchor, Badge, Button, Card, Group, Stack, Text, Title } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
-import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useQueryClient } from '@tanstack/react-query';
 import { useId, useRef, useState } from 'react';
 import { Link } from 'react-router';
 import { api, unwrap, type Schemas } from '../../api/client';
-import { useSubmissionKey } from '../../api/idempotency-key';
+import { useKeyedMutation } from '../../api/keyed-mutation';
 import { keys } from '../../api/query-keys';
 import { ConfirmButton } from '../../ui/confirm-button';
 import { ErrorAlert } from '../../ui/error-alert';
+import { RetryingNote } from '../../ui/retrying-note';
 import { money } from '../../ui/money';
 import { formatInstant, formatRange } from '../../ui/times';
 import { keepFocusNear } from '../../ui/use-dialog';
@@ -38,23 +39,19 @@ export function SeatCard({ seat }: { seat: Seat }) {
   };
   // A retry after a lost answer gets that answer: not "already checked in" or "already
   // completed" for a step that went through, nor a cancel of a seat claimed again since.
-  const checkInKey = useSubmissionKey();
-  const checkOutKey = useSubmissionKey();
-  const cancelKey = useSubmissionKey();
-  const keyed = (submission: ReturnType<typeof useSubmissionKey>) => ({
-    params: {
-      path: { id: seat.shiftId },
-      header: { 'Idempotency-Key': submission.keyFor(seat.id) },
-    },
+  // One key per seat (not per read of it).
+  const bySeat = (of: Seat) => of.id;
+  const keyed = (of: Seat, key: string) => ({
+    params: { path: { id: of.shiftId }, header: { 'Idempotency-Key': key } },
   });
-  const checkIn = useMutation({
-    mutationFn: () => unwrap(api.POST('/v1/shifts/{id}/check-in', keyed(checkInKey))),
-    onSettled: (_data, error) => checkInKey.settled(error),
+  const checkIn = useKeyedMutation({
+    mutationFn: (of: Seat, key) => unwrap(api.POST('/v1/shifts/{id}/check-in', keyed(of, key))),
+    request: bySeat,
     onSuccess: done,
   });
-  const checkOut = useMutation({
-    mutationFn: () => unwrap(api.POST('/v1/shifts/{id}/check-out', keyed(checkOutKey))),
-    onSettled: (_data, error) => checkOutKey.settled(error),
+  const checkOut = useKeyedMutation({
+    mutationFn: (of: Seat, key) => unwrap(api.POST('/v1/shifts/{id}/check-out', keyed(of, key))),
+    request: bySeat,
     onSuccess: (answer) => {
       notifications.show(
         answer.status === 'left_early'
@@ -66,9 +63,9 @@ export function SeatCard({ seat }: { seat: Seat }) {
     },
   });
   const cancelButton = useRef<HTMLButtonElement>(null);
-  const cancel = useMutation({
-    mutationFn: () => unwrap(api.DELETE('/v1/shifts/{id}/claims/me', keyed(cancelKey))),
-    onSettled: (_data, error) => cancelKey.settled(error),
+  const cancel = useKeyedMutation({
+    mutationFn: (of: Seat, key) => unwrap(api.DELETE('/v1/shifts/{id}/claims/me', keyed(of, key))),
+    request: bySeat,
     onSuccess: (answer) => {
       setCancelling(false);
       notifications.show({
@@ -112,6 +109,7 @@ export function SeatCard({ seat }: { seat: Seat }) {
             {seat.effectiveHourly ? `: ${money(seat.effectiveHourly)} an hour` : ''}
           </Text>
         )}
+        <RetryingNote retrying={checkIn.retrying || checkOut.retrying} />
         <ErrorAlert error={checkIn.error ?? checkOut.error} />
         <Group>
           {seat.status === 'claimed' && (
@@ -119,7 +117,7 @@ export function SeatCard({ seat }: { seat: Seat }) {
               <CheckInButton
                 seat={seat}
                 loading={checkIn.isPending}
-                onCheckIn={() => checkIn.mutate()}
+                onCheckIn={() => checkIn.mutate(seat)}
               />
               <Button variant="default" ref={cancelButton} onClick={() => setCancelling(true)}>
                 Cancel seat
@@ -139,7 +137,7 @@ export function SeatCard({ seat }: { seat: Seat }) {
                   consequence={`Until ${formatInstant(seat.checkOutCompletesAt, zone)}, checking out is leaving early: your seat goes back to the shift for someone else, and it counts against your reliability as a late cancellation does. Tickets in hand go back to the queue shortly.`}
                   confirmLabel="Leave early"
                   keepLabel="Stay on shift"
-                  onConfirm={() => checkOut.mutate()}
+                  onConfirm={() => checkOut.mutate(seat)}
                 >
                   Check out
                 </ConfirmButton>
@@ -148,7 +146,7 @@ export function SeatCard({ seat }: { seat: Seat }) {
                 <Button
                   variant="default"
                   loading={checkOut.isPending}
-                  onClick={() => checkOut.mutate()}
+                  onClick={() => checkOut.mutate(seat)}
                 >
                   Check out
                 </Button>
@@ -172,9 +170,10 @@ export function SeatCard({ seat }: { seat: Seat }) {
         onConfirm={() => {
           // The card goes with its seat: the focus stays near it, not at the page's start.
           if (cancelButton.current) keepFocusNear(cancelButton.current);
-          cancel.mutate();
+          cancel.mutate(seat);
         }}
         pending={cancel.isPending}
+        retrying={cancel.retrying}
         error={cancel.error}
       />
     </Card>

@@ -1,11 +1,12 @@
 import { Alert, Button, Stack, Title } from '@mantine/core';
-import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useNavigate } from 'react-router';
 import { api, ApiError, unwrap } from '../../api/client';
-import { useSubmissionKey } from '../../api/idempotency-key';
+import { useKeyedMutation } from '../../api/keyed-mutation';
 import { keys } from '../../api/query-keys';
 import { ErrorAlert } from '../../ui/error-alert';
+import { RetryingNote } from '../../ui/retrying-note';
 import { Reasons, reasonsOf } from './reasons';
 import { refresh } from '../../api/refresh';
 
@@ -14,16 +15,13 @@ export function TakeNext() {
   const queryClient = useQueryClient();
   const navigate = useNavigate();
   const [none, setNone] = useState(false);
-  const submission = useSubmissionKey();
-  const take = useMutation({
-    mutationFn: () =>
+  const take = useKeyedMutation({
+    mutationFn: (_: void, key) =>
       unwrap(
         api.POST('/v1/agents/me/tickets/claim-next', {
-          params: { header: { 'Idempotency-Key': submission.keyFor() } },
+          params: { header: { 'Idempotency-Key': key } },
         }),
       ),
-    onMutate: () => setNone(false),
-    onSettled: (_data, error) => submission.settled(error),
     onSuccess: (ticket) => {
       if (!ticket) return setNone(true); // 204: nothing waiting for this agent now
       void refresh(queryClient, keys.myTickets);
@@ -36,7 +34,14 @@ export function TakeNext() {
       <Title order={2} id="next-heading" size="h3">
         Next ticket
       </Title>
-      <Button loading={take.isPending} onClick={() => take.mutate()} w="fit-content">
+      <Button
+        loading={take.isPending}
+        onClick={() => {
+          setNone(false);
+          take.mutate();
+        }}
+        w="fit-content"
+      >
         Take next ticket
       </Button>
       {none && (
@@ -44,6 +49,7 @@ export function TakeNext() {
           Nothing in the queue matches you right now. Try again in a moment.
         </Alert>
       )}
+      <RetryingNote retrying={take.retrying} />
       <ErrorAlert error={take.error} title="No ticket taken" />
       {reasons.length > 0 && <Reasons reasons={reasons} label="Why you cannot take a ticket" />}
     </Stack>

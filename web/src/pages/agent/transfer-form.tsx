@@ -1,10 +1,11 @@
 import { Button, Group, Select, Stack, Text, Textarea } from '@mantine/core';
-import { useMutation, useQuery } from '@tanstack/react-query';
+import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, unwrap, type Schemas } from '../../api/client';
-import { useSubmissionKey } from '../../api/idempotency-key';
+import { useKeyedMutation } from '../../api/keyed-mutation';
 import { keys } from '../../api/query-keys';
 import { ErrorAlert } from '../../ui/error-alert';
+import { RetryingNote } from '../../ui/retrying-note';
 import { problemOf } from '../../ui/form-errors';
 import { useTicketExit } from './use-ticket-exit';
 
@@ -28,27 +29,14 @@ export function TransferForm({ ticket }: { ticket: Schemas['AgentTicketDto'] }) 
   const [note, setNote] = useState('');
   // As for a release: a transfer whose answer was lost, sent again, is answered as the first
   // (without a key, the retry met 409 "not claimed by you" and said nothing of the transfer).
-  const submission = useSubmissionKey();
-  const transfer = useMutation({
-    mutationFn: () => {
-      const body = {
-        requiredSkills: rows.map((r) => ({
-          skill: r.skill ?? '',
-          minLevel: Number(r.minLevel ?? 0),
-        })),
-        note,
-      };
-      return unwrap(
+  const transfer = useKeyedMutation({
+    mutationFn: (request: { ticketId: string; body: Schemas['TransferTicketDto'] }, key) =>
+      unwrap(
         api.POST('/v1/tickets/{id}/transfer', {
-          params: {
-            path: { id: ticket.id },
-            header: { 'Idempotency-Key': submission.keyFor({ ticketId: ticket.id, body }) },
-          },
-          body,
+          params: { path: { id: request.ticketId }, header: { 'Idempotency-Key': key } },
+          body: request.body,
         }),
-      );
-    },
-    onSettled: (_data, error) => submission.settled(error),
+      ),
     onSuccess: () => exit('Ticket transferred with your note.'),
   });
   const inputs = [
@@ -67,7 +55,16 @@ export function TransferForm({ ticket }: { ticket: Schemas['AgentTicketDto'] }) 
       noValidate
       onSubmit={(event) => {
         event.preventDefault();
-        transfer.mutate();
+        transfer.mutate({
+          ticketId: ticket.id,
+          body: {
+            requiredSkills: rows.map((r) => ({
+              skill: r.skill ?? '',
+              minLevel: Number(r.minLevel ?? 0),
+            })),
+            note,
+          },
+        });
       }}
     >
       <Stack gap="xs">
@@ -120,6 +117,7 @@ export function TransferForm({ ticket }: { ticket: Schemas['AgentTicketDto'] }) 
           onChange={(event) => setNote(event.currentTarget.value)}
           error={errors?.field('note')}
         />
+        <RetryingNote retrying={transfer.retrying} />
         <ErrorAlert error={transfer.error} inputs={inputs} title="Not transferred" />
         <Button type="submit" variant="default" loading={transfer.isPending} w="fit-content">
           Transfer ticket

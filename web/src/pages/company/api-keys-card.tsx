@@ -10,12 +10,13 @@ import {
   Title,
   VisuallyHidden,
 } from '@mantine/core';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, unwrap, type Schemas } from '../../api/client';
-import { useSubmissionKey } from '../../api/idempotency-key';
+import { useKeyedMutation } from '../../api/keyed-mutation';
 import { keys } from '../../api/query-keys';
 import { ErrorAlert, RowErrorAlerts } from '../../ui/error-alert';
+import { RetryingNote } from '../../ui/retrying-note';
 import { ShownOnce } from '../../ui/shown-once';
 import { problemOf } from '../../ui/form-errors';
 import { Loading } from '../../ui/loading';
@@ -39,19 +40,17 @@ export function ApiKeysCard() {
   });
   const [name, setName] = useState('');
   const [created, setCreated] = useState<Schemas['CreatedApiKeyDto'] | null>(null);
-  const submission = useSubmissionKey();
-  const create = useMutation({
-    mutationFn: () =>
+  const create = useKeyedMutation({
+    mutationFn: (body: { name: string }, key) =>
       unwrap(
         api.POST('/v1/companies/me/api-keys', {
-          params: { header: { 'Idempotency-Key': submission.keyFor({ name }) } },
-          body: { name },
+          params: { header: { 'Idempotency-Key': key } },
+          body,
         }),
       ),
-    onSettled: (_data, error) => submission.settled(error),
-    onSuccess: (key) => {
+    onSuccess: (key, body) => {
       setCreated(key);
-      setName('');
+      setName((typed) => (typed === body.name ? '' : typed));
       void refresh(queryClient, keys.apiKeys);
     },
   });
@@ -85,7 +84,7 @@ export function ApiKeysCard() {
           noValidate
           onSubmit={(event) => {
             event.preventDefault();
-            create.mutate();
+            create.mutate({ name });
           }}
         >
           <Group align="flex-end">
@@ -101,6 +100,7 @@ export function ApiKeysCard() {
             </Button>
           </Group>
         </form>
+        <RetryingNote retrying={create.retrying} />
         <ErrorAlert error={create.error} inputs={INPUTS} title="No key created" />
         <RowErrorAlerts actions={revoke} title={(v) => `Not revoked: ${v.name}`} />
         {list.isPending && <Loading label="Loading your keys" />}

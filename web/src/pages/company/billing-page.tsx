@@ -1,10 +1,11 @@
 import { Alert, Button, Card, Stack, Text, Title } from '@mantine/core';
-import { useMutation, useQuery } from '@tanstack/react-query';
+import { useQuery } from '@tanstack/react-query';
 import { useSearchParams } from 'react-router';
 import { api, unwrap, type Schemas } from '../../api/client';
-import { newIdempotencyKey } from '../../api/idempotency-key';
+import { useKeyedMutation } from '../../api/keyed-mutation';
 import { keys } from '../../api/query-keys';
 import { ErrorAlert } from '../../ui/error-alert';
+import { RetryingNote } from '../../ui/retrying-note';
 import { Loading } from '../../ui/loading';
 import { formatMoney } from '../../ui/money';
 import { browserZone, formatInstant } from '../../ui/times';
@@ -34,11 +35,11 @@ export default function BillingPage() {
     queryFn: () => unwrap(api.GET('/v1/companies/me/billing')),
     refetchInterval: (query) => (awaited(query.state.data?.paymentMethod) ? CONFIRMING_MS : false),
   });
-  const setup = useMutation({
-    mutationFn: () =>
+  const setup = useKeyedMutation({
+    mutationFn: (_: void, key) =>
       unwrap(
         api.POST('/v1/companies/me/billing/setup', {
-          params: { header: { 'Idempotency-Key': newIdempotencyKey() } },
+          params: { header: { 'Idempotency-Key': key } },
         }),
       ),
     onSuccess: (session) => window.location.assign(session.url),
@@ -89,6 +90,7 @@ export default function BillingPage() {
               >
                 {card ? 'Replace the card with Stripe' : 'Save a card with Stripe'}
               </Button>
+              <RetryingNote retrying={setup.retrying} />
               <ErrorAlert error={setup.error} title="Could not open Stripe" />
             </Stack>
           </Card>

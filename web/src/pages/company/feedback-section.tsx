@@ -8,12 +8,13 @@ import {
   Textarea,
   Title,
 } from '@mantine/core';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, unwrap, type Schemas } from '../../api/client';
-import { newIdempotencyKey } from '../../api/idempotency-key';
+import { useKeyedMutation } from '../../api/keyed-mutation';
 import { keys } from '../../api/query-keys';
 import { ErrorAlert } from '../../ui/error-alert';
+import { RetryingNote } from '../../ui/retrying-note';
 import { problemOf } from '../../ui/form-errors';
 import { browserZone, formatInstant } from '../../ui/times';
 import { serverNow } from '../../api/server-clock';
@@ -83,21 +84,18 @@ function ReviewForm({ ticketId, review }: { ticketId: string; review: Review | n
   const [score, setScore] = useState(String(review?.score ?? 5));
   const [tags, setTags] = useState<string[]>(review?.tags ?? []);
   const [note, setNote] = useState(review?.note ?? '');
-  const save = useMutation({
-    mutationFn: () => {
-      const body = { score: Number(score), tags: tags as Tag[], ...(note.trim() && { note }) };
-      return review
+  // A first review is keyed (a retry after a lost answer is answered as the first, not refused
+  // as reviewed already); a change (PUT) repeats alike.
+  const save = useKeyedMutation({
+    mutationFn: ({ edit, body }: { edit: boolean; body: Schemas['CreateReviewDto'] }, key) =>
+      edit
         ? unwrap(api.PUT('/v1/tickets/{id}/review', { params: { path: { id: ticketId } }, body }))
         : unwrap(
             api.POST('/v1/tickets/{id}/review', {
-              params: {
-                path: { id: ticketId },
-                header: { 'Idempotency-Key': newIdempotencyKey() },
-              },
+              params: { path: { id: ticketId }, header: { 'Idempotency-Key': key } },
               body,
             }),
-          );
-    },
+          ),
     onSuccess: () => void refresh(queryClient, keys.companyTickets),
   });
   const errors = problemOf(save.error, INPUTS);
@@ -106,7 +104,10 @@ function ReviewForm({ ticketId, review }: { ticketId: string; review: Review | n
       noValidate
       onSubmit={(event) => {
         event.preventDefault();
-        save.mutate();
+        save.mutate({
+          edit: review !== null,
+          body: { score: Number(score), tags: tags as Tag[], ...(note.trim() && { note }) },
+        });
       }}
     >
       <Stack gap="xs">
@@ -138,6 +139,7 @@ function ReviewForm({ ticketId, review }: { ticketId: string; review: Review | n
           onChange={(event) => setNote(event.currentTarget.value)}
           error={errors?.field('note')}
         />
+        <RetryingNote retrying={save.retrying} />
         <ErrorAlert error={save.error} inputs={INPUTS} title="Review not saved" />
         <Button type="submit" variant="default" loading={save.isPending} w="fit-content">
           {review ? 'Change review' : 'Save review'}

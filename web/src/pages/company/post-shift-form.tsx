@@ -14,12 +14,13 @@ import {
   Title,
 } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
 import { api, unwrap, type Schemas } from '../../api/client';
-import { useSubmissionKey } from '../../api/idempotency-key';
+import { useKeyedMutation } from '../../api/keyed-mutation';
 import { keys } from '../../api/query-keys';
 import { ErrorAlert } from '../../ui/error-alert';
+import { RetryingNote } from '../../ui/retrying-note';
 import { problemOf } from '../../ui/form-errors';
 import { languageOptions } from '../../ui/languages';
 import { amountProblem, CURRENCIES, formatMoney, minorDigits, toMinor } from '../../ui/money';
@@ -89,16 +90,9 @@ export function PostShiftForm() {
   const cur = currency ?? 'EUR';
   const rateMinor = toMinor(amount, cur);
   const surge = useSurgeFields(null, cur);
-  const submission = useSubmissionKey();
-  const post = useMutation({
-    mutationFn: (body: Schemas['CreateShiftDto']) =>
-      unwrap(
-        api.POST('/v1/shifts', {
-          params: { header: { 'Idempotency-Key': submission.keyFor(body) } },
-          body,
-        }),
-      ),
-    onSettled: (_data, error) => submission.settled(error),
+  const post = useKeyedMutation({
+    mutationFn: (body: Schemas['CreateShiftDto'], key) =>
+      unwrap(api.POST('/v1/shifts', { params: { header: { 'Idempotency-Key': key } }, body })),
     onSuccess: (shift) => {
       notifications.show({ color: 'green', message: `Shift posted: ${shift.title ?? 'Shift'}` });
       void refresh(queryClient, keys.companyShifts);
@@ -309,6 +303,7 @@ export function PostShiftForm() {
             checked={certified}
             onChange={(e) => setCertified(e.currentTarget.checked)}
           />
+          <RetryingNote retrying={post.retrying} />
           <ErrorAlert error={post.error} inputs={INPUTS} title="Shift not posted" />
           <Group>
             <Button type="submit" loading={post.isPending}>

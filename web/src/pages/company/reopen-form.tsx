@@ -1,10 +1,11 @@
 import { Button, Stack, Text, TextInput, Title } from '@mantine/core';
-import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, unwrap } from '../../api/client';
-import { useSubmissionKey } from '../../api/idempotency-key';
+import { useKeyedMutation } from '../../api/keyed-mutation';
 import { keys } from '../../api/query-keys';
 import { ErrorAlert } from '../../ui/error-alert';
+import { RetryingNote } from '../../ui/retrying-note';
 import { problemOf } from '../../ui/form-errors';
 import { refresh } from '../../api/refresh';
 
@@ -18,21 +19,16 @@ export function ReopenForm({ ticketId, claimId }: { ticketId: string; claimId?: 
   // resolution stands by then, perhaps the next agent's, clawing back their pay. The
   // resolution shown is named too (claimId): once the key has lapsed, the API refuses a
   // reopen of one that no longer stands (TICKET_RESOLVED_AGAIN).
-  const submission = useSubmissionKey();
-  const reopen = useMutation({
-    mutationFn: () =>
+  const reopen = useKeyedMutation({
+    mutationFn: (request: { ticketId: string; reason: string; claimId?: string }, key) =>
       unwrap(
         api.POST('/v1/tickets/{id}/reopen', {
-          params: {
-            path: { id: ticketId },
-            header: { 'Idempotency-Key': submission.keyFor({ ticketId, reason, claimId }) },
-          },
-          body: { reason, claimId },
+          params: { path: { id: request.ticketId }, header: { 'Idempotency-Key': key } },
+          body: { reason: request.reason, claimId: request.claimId },
         }),
       ),
-    onSettled: (_data, error) => submission.settled(error),
-    onSuccess: () => {
-      setReason('');
+    onSuccess: (_answer, request) => {
+      setReason((typed) => (typed === request.reason ? '' : typed));
       void refresh(queryClient, keys.companyTickets);
       void refresh(queryClient, keys.companyResults);
     },
@@ -51,7 +47,7 @@ export function ReopenForm({ ticketId, claimId }: { ticketId: string; claimId?: 
         noValidate
         onSubmit={(event) => {
           event.preventDefault();
-          reopen.mutate();
+          reopen.mutate({ ticketId, reason, claimId });
         }}
       >
         <Stack gap="xs">
@@ -61,6 +57,7 @@ export function ReopenForm({ ticketId, claimId }: { ticketId: string; claimId?: 
             onChange={(event) => setReason(event.currentTarget.value)}
             error={errors?.field('reason')}
           />
+          <RetryingNote retrying={reopen.retrying} />
           <ErrorAlert error={reopen.error} inputs={INPUTS} title="Not reopened" />
           <Button type="submit" variant="default" loading={reopen.isPending} w="fit-content">
             Reopen ticket

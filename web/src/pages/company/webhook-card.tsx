@@ -2,9 +2,10 @@ import { Button, Card, Code, Group, Stack, Text, TextInput, Title } from '@manti
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, ApiError, unwrap } from '../../api/client';
-import { newIdempotencyKey } from '../../api/idempotency-key';
+import { useKeyedMutation } from '../../api/keyed-mutation';
 import { keys } from '../../api/query-keys';
 import { ErrorAlert } from '../../ui/error-alert';
+import { RetryingNote } from '../../ui/retrying-note';
 import { ShownOnce } from '../../ui/shown-once';
 import { problemOf } from '../../ui/form-errors';
 import { Loading } from '../../ui/loading';
@@ -46,11 +47,11 @@ export function WebhookCard() {
     mutationFn: () => unwrap(api.POST('/v1/companies/me/webhook/rotate-secret')),
     onSuccess: (set) => setSecret(set.secret),
   });
-  const test = useMutation({
-    mutationFn: () =>
+  const test = useKeyedMutation({
+    mutationFn: (_: void, key) =>
       unwrap(
         api.POST('/v1/companies/me/webhook/test', {
-          params: { header: { 'Idempotency-Key': newIdempotencyKey() } },
+          params: { header: { 'Idempotency-Key': key } },
         }),
       ),
     onSuccess: refresh,
@@ -120,6 +121,7 @@ export function WebhookCard() {
             Test event queued: it shows in the deliveries below.
           </Text>
         )}
+        <RetryingNote retrying={test.retrying} />
         <ErrorAlert error={test.error} title="No test event sent" />
         <ErrorAlert error={rotate.error} title="Secret not rotated" />
       </Stack>

@@ -9,12 +9,13 @@ import {
   TextInput,
   Textarea,
 } from '@mantine/core';
-import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, unwrap, type Schemas } from '../../api/client';
-import { newIdempotencyKey } from '../../api/idempotency-key';
+import { useKeyedMutation } from '../../api/keyed-mutation';
 import { keys } from '../../api/query-keys';
 import { ErrorAlert } from '../../ui/error-alert';
+import { RetryingNote } from '../../ui/retrying-note';
 import { problemOf } from '../../ui/form-errors';
 import { amountProblem, CURRENCIES, formatMoney, toMinor } from '../../ui/money';
 import { AgentPicker } from './agent-picker';
@@ -44,23 +45,12 @@ export function AdjustmentForm() {
   const minor = toMinor(amount, cur);
   // Said under the field, before sending (the API would name `amountMinor`).
   const [amountError, setAmountError] = useState<string | null>(null);
-  const create = useMutation({
-    mutationFn: () =>
+  const create = useKeyedMutation({
+    mutationFn: (body: Schemas['CreateAdjustmentDto'], key) =>
       unwrap(
         api.POST('/v1/ledger/adjustments', {
-          params: { header: { 'Idempotency-Key': newIdempotencyKey() } },
-          body: {
-            agentId: agentId ?? '',
-            amountMinor:
-              amount.trim() === '' || minor === null
-                ? Number.NaN
-                : direction === 'debit'
-                  ? -minor
-                  : minor,
-            currency: cur,
-            reason,
-            reference,
-          },
+          params: { header: { 'Idempotency-Key': key } },
+          body,
         }),
       ),
     onSuccess: (adjustment) => {
@@ -82,7 +72,20 @@ export function AdjustmentForm() {
         setMade(null);
         const problem = amountProblem(amount, cur);
         setAmountError(problem);
-        if (problem === null) create.mutate();
+        if (problem === null) {
+          create.mutate({
+            agentId: agentId ?? '',
+            amountMinor:
+              amount.trim() === '' || minor === null
+                ? Number.NaN
+                : direction === 'debit'
+                  ? -minor
+                  : minor,
+            currency: cur,
+            reason,
+            reference,
+          });
+        }
       }}
     >
       <Stack gap="sm" maw={560}>
@@ -133,6 +136,7 @@ export function AdjustmentForm() {
             Make the adjustment
           </Button>
         </Group>
+        <RetryingNote retrying={create.retrying} />
         <ErrorAlert error={create.error} inputs={INPUTS} title="No adjustment made" />
         {made && (
           <Alert

@@ -1,11 +1,12 @@
 import { Button, Group, Select, Text, TextInput } from '@mantine/core';
-import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useNavigate } from 'react-router';
-import { api, unwrap } from '../../api/client';
-import { useSubmissionKey } from '../../api/idempotency-key';
+import { api, unwrap, type Schemas } from '../../api/client';
+import { useKeyedMutation } from '../../api/keyed-mutation';
 import { keys } from '../../api/query-keys';
 import { ErrorAlert } from '../../ui/error-alert';
+import { RetryingNote } from '../../ui/retrying-note';
 import { problemOf } from '../../ui/form-errors';
 import { CURRENCIES } from '../../ui/money';
 import { browserZone } from '../../ui/times';
@@ -22,21 +23,9 @@ export function DraftRunForm() {
   const navigate = useNavigate();
   const [currency, setCurrency] = useState<string | null>('EUR');
   const [cutoff, setCutoff] = useState('');
-  const submission = useSubmissionKey();
-  const draft = useMutation({
-    mutationFn: () => {
-      const body = {
-        currency: currency ?? '',
-        ...(cutoff ? { cutoff: new Date(cutoff).toISOString() } : {}),
-      };
-      return unwrap(
-        api.POST('/v1/payout-runs', {
-          params: { header: { 'Idempotency-Key': submission.keyFor(body) } },
-          body,
-        }),
-      );
-    },
-    onSettled: (_data, error) => submission.settled(error),
+  const draft = useKeyedMutation({
+    mutationFn: (body: Schemas['CreatePayoutRunDto'], key) =>
+      unwrap(api.POST('/v1/payout-runs', { params: { header: { 'Idempotency-Key': key } }, body })),
     onSuccess: (run) => {
       void refresh(queryClient, keys.payoutRuns);
       void navigate(`/finance/runs/${run.id}`);
@@ -49,7 +38,10 @@ export function DraftRunForm() {
       aria-label="Draft a payout run"
       onSubmit={(event) => {
         event.preventDefault();
-        draft.mutate();
+        draft.mutate({
+          currency: currency ?? '',
+          ...(cutoff ? { cutoff: new Date(cutoff).toISOString() } : {}),
+        });
       }}
     >
       <Group align="flex-start">
@@ -78,6 +70,7 @@ export function DraftRunForm() {
       <Text size="sm" mt="xs">
         A draft pays nothing: another finance user approves it, then it is executed.
       </Text>
+      <RetryingNote retrying={draft.retrying} />
       <ErrorAlert error={draft.error} inputs={INPUTS} title="No run drafted" />
     </form>
   );

@@ -1,10 +1,12 @@
 import { Button, Group, Modal, Stack, Text, Textarea, TextInput } from '@mantine/core';
-import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, unwrap, type Schemas } from '../../api/client';
-import { useSubmissionKey } from '../../api/idempotency-key';
+import { useSubmissionKey, type SubmissionKey } from '../../api/idempotency-key';
+import { useKeyedMutation } from '../../api/keyed-mutation';
 import { keys } from '../../api/query-keys';
 import { ErrorAlert } from '../../ui/error-alert';
+import { RetryingNote } from '../../ui/retrying-note';
 import { problemOf } from '../../ui/form-errors';
 import { amountProblem, formatMoney, toMinor } from '../../ui/money';
 import { ReasonDialog } from '../../ui/reason-dialog';
@@ -152,7 +154,7 @@ export function InvoiceActions({ invoice }: { invoice: Invoice }) {
 function CreditNoteModal(props: {
   invoice: Invoice;
   label: string;
-  submission: ReturnType<typeof useSubmissionKey>;
+  submission: SubmissionKey;
   onDone: () => void;
   onClose: () => void;
 }) {
@@ -164,24 +166,17 @@ function CreditNoteModal(props: {
   // cannot credit twice, and a corrected amount is a new request. A final answer frees it: a
   // refusal the API stored under the key would otherwise be replayed to the same credit sent
   // again once its cause has gone.
-  const run = useMutation({
-    mutationFn: () => {
-      // Empty is sent as 0 for the API to name the field; one that cannot be read is said
-      // below before sending ("1,000" was sent as 0 and answered "must not be less than 1").
-      const body = { amountMinor: toMinor(amount, invoice.currency) ?? 0, reason };
-      return unwrap(
+  const run = useKeyedMutation({
+    mutationFn: (body: Schemas['CreateCreditNoteDto'], key) =>
+      unwrap(
         api.POST('/v1/invoices/{id}/credit-notes', {
-          params: {
-            path: { id: invoice.id },
-            header: { 'Idempotency-Key': submission.keyFor(body) },
-          },
+          params: { path: { id: invoice.id }, header: { 'Idempotency-Key': key } },
           body,
         }),
-      );
-    },
-    onSettled: (_data, error) => {
-      submission.settled(error);
-      // A failure may have credited all the same (its answer lost) or met a credit made
+      ),
+    submission,
+    onSettled: (error) => {
+      // A failure may have credited all the same (its answers lost) or met a credit made
       // meanwhile: what is left to credit is read again.
       if (error) props.onDone();
     },
@@ -199,7 +194,11 @@ function CreditNoteModal(props: {
           event.preventDefault();
           const problem = amountProblem(amount, invoice.currency);
           setAmountError(problem);
-          if (problem === null) run.mutate();
+          // Empty is sent as 0 for the API to name the field; one that cannot be read is said
+          // above before sending ("1,000" was sent as 0 and answered "must not be less than 1").
+          if (problem === null) {
+            run.mutate({ amountMinor: toMinor(amount, invoice.currency) ?? 0, reason });
+          }
         }}
       >
         <Stack>
@@ -222,6 +221,7 @@ function CreditNoteModal(props: {
             onChange={(e) => setReason(e.currentTarget.value)}
             error={errors?.field('reason')}
           />
+          <RetryingNote retrying={run.retrying} />
           <ErrorAlert error={run.error} inputs={INPUTS} title="No credit note" />
           <Group justify="flex-end">
             <Button variant="default" onClick={props.onClose}>
@@ -244,18 +244,13 @@ function BillAgainModal(props: {
   onClose: () => void;
 }) {
   const { invoice } = props;
-  const submission = useSubmissionKey();
-  const run = useMutation({
-    mutationFn: () =>
+  const run = useKeyedMutation({
+    mutationFn: (invoiceId: string, key) =>
       unwrap(
         api.POST('/v1/invoices/{id}/bill-dispute-again', {
-          params: {
-            path: { id: invoice.id },
-            header: { 'Idempotency-Key': submission.keyFor(invoice.id) },
-          },
+          params: { path: { id: invoiceId }, header: { 'Idempotency-Key': key } },
         }),
       ),
-    onSettled: (_data, error) => submission.settled(error),
     onSuccess: () => {
       props.onDone();
       props.onClose();
@@ -273,12 +268,13 @@ function BillAgainModal(props: {
           {invoice.creditedMinor > 0 ? ' (less what was credited)' : ''} goes on its next invoice,
           which Stripe collects like any other. No credit note can be made on it after.
         </Text>
+        <RetryingNote retrying={run.retrying} />
         <ErrorAlert error={run.error} title="Not billed again" />
         <Group justify="flex-end">
           <Button variant="default" onClick={props.onClose}>
             Cancel
           </Button>
-          <Button loading={run.isPending} onClick={() => run.mutate()} data-autofocus>
+          <Button loading={run.isPending} onClick={() => run.mutate(invoice.id)} data-autofocus>
             Bill again
           </Button>
         </Group>

@@ -1,11 +1,12 @@
 import { Button, Group, Text } from '@mantine/core';
-import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, unwrap, type Schemas } from '../../api/client';
-import { useSubmissionKey } from '../../api/idempotency-key';
+import { useKeyedMutation } from '../../api/keyed-mutation';
 import { useSession } from '../../api/session-context';
 import { keys } from '../../api/query-keys';
 import { ErrorAlert } from '../../ui/error-alert';
+import { RetryingNote } from '../../ui/retrying-note';
 import { ConfirmButton } from '../../ui/confirm-button';
 import { formatMoney } from '../../ui/money';
 import { refresh } from '../../api/refresh';
@@ -46,15 +47,15 @@ export function RunActions({ run }: { run: Run }) {
   const [downloadError, setDownloadError] = useState<unknown>(null);
   // Sent again after no answer came, an action is answered as the first (done), not refused as
   // a state the run is already in.
-  const submission = useSubmissionKey();
-  const act = useMutation({
-    mutationFn: (action: 'approve' | 'cancel' | 'execute' | 'retry-failed') => {
-      const params = {
-        params: {
-          path: { id: run.id },
-          header: { 'Idempotency-Key': submission.keyFor({ runId: run.id, action }) },
-        },
-      };
+  const act = useKeyedMutation({
+    mutationFn: (
+      {
+        runId,
+        action,
+      }: { runId: string; action: 'approve' | 'cancel' | 'execute' | 'retry-failed' },
+      key,
+    ) => {
+      const params = { params: { path: { id: runId }, header: { 'Idempotency-Key': key } } };
       if (action === 'approve') return unwrap(api.POST('/v1/payout-runs/{id}/approve', params));
       if (action === 'cancel') return unwrap(api.POST('/v1/payout-runs/{id}/cancel', params));
       if (action === 'execute') return unwrap(api.POST('/v1/payout-runs/{id}/execute', params));
@@ -62,15 +63,12 @@ export function RunActions({ run }: { run: Run }) {
     },
     // Pending until the run is read again: its buttons follow its new state, so a second click
     // on Execute cannot land between the answer and the refetch (a 409 just after a success).
-    onSettled: (_data, error) => {
-      submission.settled(error);
-      return refresh(queryClient, keys.payoutRuns);
-    },
+    onSettled: () => refresh(queryClient, keys.payoutRuns),
   });
-  const busy = (action: string) => act.isPending && act.variables === action;
+  const busy = (action: string) => act.isPending && act.variables?.action === action;
   // One action on the run at a time: a cancel confirmed while Execute was on its way took over
   // the shared state, and Execute could be pressed again.
-  const waiting = (action: string) => act.isPending && act.variables !== action;
+  const waiting = (action: string) => act.isPending && act.variables?.action !== action;
   const mine = user?.id === run.createdBy;
   const canRetry = run.status === 'completed_with_failures' && run.totals.failedLines > 0;
   return (
@@ -78,7 +76,7 @@ export function RunActions({ run }: { run: Run }) {
       {run.status === 'draft' && (
         <>
           <Button
-            onClick={() => act.mutate('approve')}
+            onClick={() => act.mutate({ runId: run.id, action: 'approve' })}
             loading={busy('approve')}
             disabled={mine || run.totals.payableLines === 0 || waiting('approve')}
           >
@@ -99,14 +97,14 @@ export function RunActions({ run }: { run: Run }) {
           consequence={`Stripe transfers ${formatMoney(run.totals.payableMinor, run.currency)} to ${count(run.totals.payableLines, 'agent')}. A transfer made cannot be called back from here.`}
           confirmLabel="Pay now"
           keepLabel="Not yet"
-          onConfirm={() => act.mutate('execute')}
+          onConfirm={() => act.mutate({ runId: run.id, action: 'execute' })}
         >
           Execute: pay {count(run.totals.payableLines, 'line')}
         </ConfirmButton>
       )}
       {canRetry && (
         <Button
-          onClick={() => act.mutate('retry-failed')}
+          onClick={() => act.mutate({ runId: run.id, action: 'retry-failed' })}
           loading={busy('retry-failed')}
           disabled={waiting('retry-failed')}
         >
@@ -122,7 +120,7 @@ export function RunActions({ run }: { run: Run }) {
           consequence="Nothing in it is paid, and its approval is lost: the earnings go back to be drafted in a new run."
           confirmLabel="Cancel the run"
           keepLabel="Keep the run"
-          onConfirm={() => act.mutate('cancel')}
+          onConfirm={() => act.mutate({ runId: run.id, action: 'cancel' })}
         >
           Cancel run
         </ConfirmButton>
@@ -136,6 +134,7 @@ export function RunActions({ run }: { run: Run }) {
       >
         Download CSV
       </Button>
+      <RetryingNote retrying={act.retrying} />
       <ErrorAlert error={act.error} title="That did not work" />
       <ErrorAlert error={downloadError} title="No CSV" />
     </Group>
