@@ -1734,6 +1734,68 @@ describe('payouts', () => {
       expect(fake.failingBefore).toEqual([]); // both faults were met
     });
 
+    describe('a lookup Stripe refuses for good (every list by destination a 403)', () => {
+      const refusal = {
+        method: 'GET',
+        path: '/v1/transfers',
+        status: 403,
+        withParam: 'destination',
+        forGood: true,
+      };
+      beforeEach(() => fake.failingBefore.push(refusal));
+      afterEach(() => fake.failingBefore.splice(fake.failingBefore.indexOf(refusal), 1));
+      /** Reads of the run's whole group: the lookup's way round the refused filter. */
+      const groupReads = (runId: string) =>
+        fake.requests.filter(
+          (r) =>
+            r.method === 'GET' &&
+            r.path === '/v1/transfers' &&
+            r.status === 200 &&
+            r.params.transfer_group === `run_${runId}` &&
+            r.params.destination === undefined,
+        );
+
+      it("reads the run's whole group instead: a transfer Stripe made is found and booked once", async () => {
+        const [agent] = await fundedAgents(1, 3900, 'THB');
+        const draft = await approvedRun({ currency: 'THB' });
+        fake.failingAfterExecution.push({ path: '/v1/transfers', created: true });
+        await execute(draft.body.id);
+        const done = await finished(draft.body.id);
+        expect(done.status).toBe('completed');
+        const line = lineOf<SentLine>(done, agent)!;
+        expect(line).toMatchObject({ status: 'paid', transferMinor: 3900, attempts: 1 });
+        expect(transfersForLine(line.id)).toHaveLength(1);
+        expect(groupReads(draft.body.id)).toHaveLength(1);
+        expect(await owed(agent, 'THB')).toMatchObject({ available: 0, paid: 3900 });
+      });
+
+      it('a line with no transfer is sent under a fresh key once its key expired; one Stripe then refuses (the account gone) can be abandoned', async () => {
+        const { agent, runId, line } = await runWithSavedError(4100, 'BGN');
+        expect(line).toMatchObject({ status: 'failed', failureCode: 'stripe_outcome_unknown' });
+        const [{ stripe_account_id: accountId }] = await t.db.query(
+          'SELECT stripe_account_id FROM payout_accounts WHERE agent_id = $1',
+          [agent.id],
+        );
+        fake.accounts.delete(accountId); // gone at Stripe: a transfer to it is refused
+        fake.expireIdempotencyKeys();
+        await resendComesDue(line.id);
+        const refused = await waitFor(async () => {
+          const l = lineOf<SentLine>((await run(runId)).body, agent)!;
+          return l.status === 'failed' && l.attempts === 2 && l;
+        }, 'the resent line refused');
+        // Refused by Stripe, not "unknown": no resend planned, and finance may abandon it.
+        expect(refused).toMatchObject({ failureCode: 'resource_missing', resendAt: null });
+        expect(groupReads(runId).length).toBeGreaterThanOrEqual(1);
+        await t.http
+          .post(`/v1/payout-runs/${runId}/lines/${line.id}/abandon`)
+          .set(maker.auth)
+          .send({ reason: 'Stripe account deleted' })
+          .expect(200);
+        expect(transfersForLine(line.id)).toHaveLength(0);
+        expect(await owed(agent, 'BGN')).toMatchObject({ available: 4100, paid: 0 });
+      });
+    });
+
     it("sends a line again after its saved error while the currency's next run is open", async () => {
       // One open run per currency: moving the finished run back to executing for the resend
       // broke that rule, so the resend failed (and finance's retry answered 409) for as long as

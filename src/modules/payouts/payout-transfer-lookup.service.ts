@@ -50,12 +50,33 @@ export class PayoutTransferLookup {
    * The run's transfers to the line's account. Filtered by destination too: one short page, not
    * the whole run's transfers (50k lines would be 500 rate-limited pages, each retry making the
    * next 429 likelier).
+   *
+   * Stripe refusing that filter (a 4xx: an account it no longer lets the platform name, say) is
+   * no answer about the transfer, and it would refuse it again on every try: the line could be
+   * neither paid (a transfer may exist) nor abandoned (nothing refused the transfer itself), for
+   * good. The run's whole group is read instead, rarely and once per lookup; its refusal too
+   * fails the lookup as before. Only before the first transfer was read: a later page refused
+   * would read the first ones twice.
    */
-  private transfersOf(line: FindableLine) {
-    return this.stripe.transfers.list({
-      transfer_group: `run_${line.run_id}`,
-      destination: line.stripe_account_id,
-      limit: 100,
-    });
+  private async *transfersOf(line: FindableLine): AsyncGenerator<Stripe.Transfer> {
+    const group = { transfer_group: `run_${line.run_id}`, limit: 100 };
+    let read = 0;
+    try {
+      for await (const t of this.stripe.transfers.list({
+        ...group,
+        destination: line.stripe_account_id,
+      })) {
+        read += 1;
+        yield t;
+      }
+    } catch (e) {
+      if (read > 0 || !refusedFilter(e)) throw e;
+      yield* this.stripe.transfers.list(group);
+    }
   }
 }
+
+/** Stripe's refusal of the request itself (400, 403, 404), not its rate limit or trouble. */
+const refusedFilter = (e: unknown) =>
+  e instanceof Stripe.errors.StripeInvalidRequestError ||
+  e instanceof Stripe.errors.StripePermissionError;

@@ -15,11 +15,22 @@ export interface FaultPolicy {
   latencyMs?: number;
 }
 
+/** A call answered with an error before its endpoint (FakeStripe.failingBefore). */
+export interface FailingBefore {
+  method: string;
+  path: string | RegExp;
+  status: number;
+  /** Only a call with this parameter (a list filtered by `destination`). */
+  withParam?: string;
+  /** Every such call, not only the next: a refusal Stripe would make again each time. */
+  forGood?: boolean;
+}
+
 /** What tests set on FakeStripe (its public fields), read again on every call. */
 export interface FaultSettings {
   readonly faults: FaultPolicy;
   readonly rateLimitPerSecond: number | null;
-  readonly failingBefore: { method: string; path: string | RegExp; status: number }[];
+  readonly failingBefore: FailingBefore[];
 }
 
 export class FakeStripeFaults {
@@ -55,10 +66,12 @@ export class FakeStripeFaults {
     const before = knobs.failingBefore.findIndex(
       (f) =>
         f.method === call.method &&
-        (typeof f.path === 'string' ? f.path === call.path : f.path.test(call.path)),
+        (typeof f.path === 'string' ? f.path === call.path : f.path.test(call.path)) &&
+        (f.withParam === undefined || call.params[f.withParam] !== undefined),
     );
     if (before >= 0) {
-      const [{ status }] = knobs.failingBefore.splice(before, 1);
+      const { status, forGood } = knobs.failingBefore[before];
+      if (!forGood) knobs.failingBefore.splice(before, 1);
       const type =
         status === 429 ? 'rate_limit_error' : status >= 500 ? 'api_error' : 'invalid_request_error';
       send(status, { error: { type, message: `Injected ${status}` } });

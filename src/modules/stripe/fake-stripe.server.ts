@@ -6,7 +6,7 @@ import { readCall, type RecordedRequest } from './fake-stripe-calls';
 import { FakeStripeConnect } from './fake-stripe-connect';
 import { FakeStripeDashboard } from './fake-stripe-dashboard';
 import { type BillingEvent, type EmitOptions, FakeStripeEvents } from './fake-stripe-events';
-import { type FaultPolicy, FakeStripeFaults } from './fake-stripe-faults';
+import { type FailingBefore, type FaultPolicy, FakeStripeFaults } from './fake-stripe-faults';
 import { FakeStripeHostedPages } from './fake-stripe-hosted-pages';
 import { FakeStripeIdempotency } from './fake-stripe-idempotency';
 import { FakeStripeInvoicing } from './fake-stripe-invoicing';
@@ -99,7 +99,7 @@ export class FakeStripe {
    * method, reads included; nothing saved under a key): a 500 the next try gets past, a 403 on
    * a list of an account's transfers…
    */
-  readonly failingBefore: { method: string; path: string | RegExp; status: number }[] = [];
+  readonly failingBefore: FailingBefore[] = [];
   private readonly idempotency = new FakeStripeIdempotency(this.failingAfterExecution);
   private readonly limits = new FakeStripeFaults(this);
   private readonly dashboard = new FakeStripeDashboard({
