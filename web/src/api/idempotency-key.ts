@@ -41,7 +41,7 @@ export function useSubmissionKey(): SubmissionKey {
  * button pressed later (a redelivery, a certification revoked again after the agent was
  * certified anew) is another request, which the old key would answer with the first's answer.
  */
-const KEY_KEPT_MS = 5 * 60_000;
+export const KEY_KEPT_MS = 5 * 60_000;
 
 /**
  * useSubmissionKey for several submissions at once, one per slot (a table's row: approving one
@@ -101,15 +101,25 @@ export const retryLostAnswer = {
   retryDelay: (failures: number) => LOST_ANSWER_RETRY_MS[failures] ?? 3_000,
 };
 
-/** A retry not sent: the tab is signed in as someone else now (or signed out). */
-export class NotSentAsAnotherUser extends Error {
-  constructor() {
-    super('Not sent: you are no longer signed in as the user who asked for it');
-    this.name = 'NotSentAsAnotherUser';
+/** Why an attempt of a press was not sent (sendAttempt in keyed-mutation.ts). */
+export type NotSentWhy = 'another-user' | 'dropped' | 'stale';
+
+const NOT_SENT: Record<NotSentWhy, string> = {
+  'another-user': 'Not sent: you are no longer signed in as the user who asked for it',
+  dropped: 'Not sent again: it was closed before an answer came',
+  stale:
+    'Not sent again: it was asked for more than 5 minutes ago. Check whether it was done, then try again',
+};
+
+/** An attempt not sent: another user in this tab, its form closed, or pressed too long ago. */
+export class NotSent extends Error {
+  constructor(readonly why: NotSentWhy) {
+    super(NOT_SENT[why]);
+    this.name = 'NotSent';
   }
 }
 
 const lostAnswer = (error: unknown) =>
   error instanceof ApiError
     ? [502, 503, 504, 408].includes(error.status) || error.code === 'IDEMPOTENCY_KEY_IN_USE'
-    : !(error instanceof NotSentAsAnotherUser);
+    : !(error instanceof NotSent);

@@ -1,7 +1,9 @@
 import { useMutation } from '@tanstack/react-query';
+import { useEffect, useRef } from 'react';
 import { getSessionState } from './session-store';
 import {
-  NotSentAsAnotherUser,
+  KEY_KEPT_MS,
+  NotSent,
   retryLostAnswer,
   useSubmissionKey,
   type SubmissionKey,
@@ -12,21 +14,39 @@ export interface KeyedCall<V> {
   v: V;
   key: string;
   by: string | undefined;
+  /** When it was pressed (ms since the epoch). */
+  at: number;
+  /** Its form was closed or left: no further attempt is sent, nor its answer acted on. */
+  dropped?: boolean;
 }
 
 /** Who this tab is signed in as now (the session store, not a page's render). */
 export const signedInUser = () => getSessionState().user?.id;
 
+/** A press's call, fixed for all its attempts. */
+export const pressed = <V>(v: V, key: string): KeyedCall<V> => ({
+  v,
+  key,
+  by: signedInUser(),
+  at: Date.now(),
+});
+
 /**
- * Sends one attempt of a press. A retry after this tab signed in as someone else (or out) is
- * not sent as them: read from the store at each attempt, since the page that pressed is gone by
- * then without rendering again.
+ * Sends one attempt of a press, unless:
+ * - this tab is signed in as someone else now (or out): read from the store at each attempt,
+ *   since the page that pressed is gone by then without rendering again;
+ * - its form was closed or left (a dialog's "Keep" pressed while it was sent again: the user
+ *   backed out, so nothing more is sent, and an answer no longer closes what is open now);
+ * - it was pressed more than the key's five minutes ago: TanStack holds a retry while the tab
+ *   is hidden or offline, for as long as that lasts, and the API forgets a key after a day.
  */
 export function sendAttempt<V, R>(
   call: KeyedCall<V>,
   send: (variables: V, idempotencyKey: string) => Promise<R>,
 ): Promise<R> {
-  if (call.by !== signedInUser()) return Promise.reject(new NotSentAsAnotherUser());
+  if (call.by !== signedInUser()) return Promise.reject(new NotSent('another-user'));
+  if (call.dropped) return Promise.reject(new NotSent('dropped'));
+  if (Date.now() - call.at > KEY_KEPT_MS) return Promise.reject(new NotSent('stale'));
   return send(call.v, call.key);
 }
 
@@ -35,9 +55,14 @@ export interface KeyedMutation<R, V> {
   isPending: boolean;
   /** The last press's final failure (null while its retries still run). */
   error: unknown;
-  /** An answer was lost and the same request is being sent again (retryLostAnswer). */
-  retrying: boolean;
+  /**
+   * An answer was lost and the same request is being sent again (retryLostAnswer): `now`, or
+   * `paused` while the browser is offline or the tab hidden (TanStack waits for them).
+   */
+  retrying: false | 'now' | 'paused';
   reset: () => void;
+  /** Closes the press: no further attempt, its answer not acted on (a dialog closed). */
+  drop: () => void;
   isSuccess: boolean;
   data: R | undefined;
   /** The last press's variables. */
@@ -50,15 +75,21 @@ export interface KeyedMutation<R, V> {
  * not sent by a retry), its key (useSubmissionKey: the same for the same request pressed again
  * after a lost answer) and the user. An answer that may have been lost is asked for again by
  * itself under that key (after 1 s and 3 s) before the failure shows: the agent was told "Not
- * resolved" for a ticket the API had resolved, and had to press again to learn it.
+ * resolved" for a ticket the API had resolved, and had to press again to learn it. Leaving the
+ * form drops the press (sendAttempt).
  */
 export function useKeyedMutation<R, V = void>(options: {
   mutationFn: (variables: V, idempotencyKey: string) => Promise<R>;
   /** What makes two presses the same request, for the key (default: the variables). */
   request?: (variables: V) => unknown;
+  /** Not called for a dropped press. */
   onSuccess?: (data: R, variables: V) => unknown;
+  /** Not called for a dropped press. */
   onError?: (error: unknown, variables: V) => unknown;
-  /** After the last attempt; a promise returned keeps the mutation pending until it settles. */
+  /**
+   * After the last attempt, a dropped press's too (a re-read belongs here: it may have been
+   * done). A promise returned keeps the mutation pending until it settles.
+   */
   onSettled?: (error: unknown, variables: V) => unknown;
   /**
    * Where the key is held, when it must outlive this component (a dialog closed and opened
@@ -68,6 +99,7 @@ export function useKeyedMutation<R, V = void>(options: {
 }): KeyedMutation<R, V> {
   const own = useSubmissionKey();
   const submission = options.submission ?? own;
+  const last = useRef<KeyedCall<V>>(null);
   const mutation = useMutation({
     mutationFn: (call: KeyedCall<V>) => sendAttempt(call, options.mutationFn),
     ...retryLostAnswer,
@@ -75,16 +107,29 @@ export function useKeyedMutation<R, V = void>(options: {
       submission.settled(error);
       return options.onSettled?.(error, call.v);
     },
-    onSuccess: (data, call) => options.onSuccess?.(data, call.v),
-    onError: (error, call) => options.onError?.(error, call.v),
+    onSuccess: (data, call) => (call.dropped ? undefined : options.onSuccess?.(data, call.v)),
+    onError: (error, call) => (call.dropped ? undefined : options.onError?.(error, call.v)),
   });
+  const drop = () => {
+    if (last.current) last.current.dropped = true;
+  };
+  // The page or dialog that pressed is gone: so is its press.
+  useEffect(() => drop, []);
   const { request = (v: V) => v } = options;
+  const waiting = mutation.isPending && mutation.failureCount > 0;
   return {
-    mutate: (v) => mutation.mutate({ v, key: submission.keyFor(request(v)), by: signedInUser() }),
+    mutate: (v) => {
+      last.current = pressed(v, submission.keyFor(request(v)));
+      mutation.mutate(last.current);
+    },
     isPending: mutation.isPending,
     error: mutation.error,
-    retrying: mutation.isPending && mutation.failureCount > 0,
+    retrying: waiting ? (mutation.isPaused ? 'paused' : 'now') : false,
     reset: mutation.reset,
+    drop: () => {
+      drop();
+      mutation.reset();
+    },
     isSuccess: mutation.isSuccess,
     data: mutation.data,
     variables: mutation.variables?.v,

@@ -34,10 +34,10 @@ export function ReasonDialog(props: Props) {
   const [reason, setReason] = useState('');
   const run = useKeyedMutation({
     mutationFn: (given: string, key) => props.confirm(given, key),
-    onSuccess: () => {
-      props.onDone();
-      props.onClose();
-    },
+    // Read again whatever the answer: a refusal may be a change made meanwhile, a lost answer
+    // may have done it, and a press dropped by "Keep" may have too.
+    onSettled: () => props.onDone(),
+    onSuccess: () => props.onClose(),
   });
   const inputs = [props.field ?? 'reason'];
   const errors = problemOf(run.error, inputs);

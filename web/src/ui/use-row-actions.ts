@@ -1,7 +1,7 @@
 import { useMutation } from '@tanstack/react-query';
 import { useState } from 'react';
 import { retryLostAnswer, useSubmissionKeys } from '../api/idempotency-key';
-import { sendAttempt, signedInUser, type KeyedCall } from '../api/keyed-mutation';
+import { pressed, sendAttempt, type KeyedCall } from '../api/keyed-mutation';
 
 export interface RowFailure<V> {
   variables: V;
@@ -59,7 +59,7 @@ export function useRowActions<V>(options: {
     },
   });
   return {
-    mutate: (v) => mutation.mutate({ v, key: submissions.keyFor(rowOf(v), v), by: signedInUser() }),
+    mutate: (v) => mutation.mutate(pressed(v, submissions.keyFor(rowOf(v), v))),
     busy: (match) => running.some(match),
     failures,
     dismiss: (failure) => setFailures((list) => list.filter((f) => f !== failure)),

@@ -1,7 +1,7 @@
 import { Alert, Button, Group, Modal, Stack, Text } from '@mantine/core';
 import type { Schemas } from '../../api/client';
 import { ErrorAlert } from '../../ui/error-alert';
-import { RetryingNote } from '../../ui/retrying-note';
+import { RetryingNote, type Retrying } from '../../ui/retrying-note';
 import { formatInstant } from '../../ui/times';
 import { cancellingIsLate } from './seat-rules';
 import { useZone } from './use-profile';
@@ -14,7 +14,7 @@ interface Props {
   onConfirm: () => void;
   pending: boolean;
   /** Its answer was lost and it is being sent again. */
-  retrying: boolean;
+  retrying: Retrying;
   error: unknown;
 }
 

@@ -74,6 +74,9 @@ export function SeatCard({ seat }: { seat: Seat }) {
           ? 'Seat cancelled. It counts as a late cancellation.'
           : 'Seat cancelled.',
       });
+    },
+    // Read again whatever the answer, a press dropped by "Keep my seat" too: it may have gone.
+    onSettled: () => {
       done();
       void refresh(queryClient, keys.openShifts);
       void refresh(queryClient, keys.reliability);
@@ -165,7 +168,9 @@ export function SeatCard({ seat }: { seat: Seat }) {
         opened={cancelling}
         onClose={() => {
           setCancelling(false);
-          cancel.reset(); // reopened later, it does not show this attempt's error
+          // Kept: nothing more is sent (a retry may be waiting), and reopened later it does not
+          // show this attempt's error.
+          cancel.drop();
         }}
         onConfirm={() => {
           // The card goes with its seat: the focus stays near it, not at the page's start.

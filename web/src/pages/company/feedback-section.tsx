@@ -87,12 +87,15 @@ function ReviewForm({ ticketId, review }: { ticketId: string; review: Review | n
   // A first review is keyed (a retry after a lost answer is answered as the first, not refused
   // as reviewed already); a change (PUT) repeats alike.
   const save = useKeyedMutation({
-    mutationFn: ({ edit, body }: { edit: boolean; body: Schemas['CreateReviewDto'] }, key) =>
+    mutationFn: (
+      { id, edit, body }: { id: string; edit: boolean; body: Schemas['CreateReviewDto'] },
+      key,
+    ) =>
       edit
-        ? unwrap(api.PUT('/v1/tickets/{id}/review', { params: { path: { id: ticketId } }, body }))
+        ? unwrap(api.PUT('/v1/tickets/{id}/review', { params: { path: { id } }, body }))
         : unwrap(
             api.POST('/v1/tickets/{id}/review', {
-              params: { path: { id: ticketId }, header: { 'Idempotency-Key': key } },
+              params: { path: { id }, header: { 'Idempotency-Key': key } },
               body,
             }),
           ),
@@ -105,6 +108,7 @@ function ReviewForm({ ticketId, review }: { ticketId: string; review: Review | n
       onSubmit={(event) => {
         event.preventDefault();
         save.mutate({
+          id: ticketId,
           edit: review !== null,
           body: { score: Number(score), tags: tags as Tag[], ...(note.trim() && { note }) },
         });

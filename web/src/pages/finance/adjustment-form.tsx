@@ -46,17 +46,19 @@ export function AdjustmentForm() {
   // Said under the field, before sending (the API would name `amountMinor`).
   const [amountError, setAmountError] = useState<string | null>(null);
   const create = useKeyedMutation({
-    mutationFn: (body: Schemas['CreateAdjustmentDto'], key) =>
+    mutationFn: ({ body }: { body: Schemas['CreateAdjustmentDto']; typed: string }, key) =>
       unwrap(
         api.POST('/v1/ledger/adjustments', {
           params: { header: { 'Idempotency-Key': key } },
           body,
         }),
       ),
-    onSuccess: (adjustment) => {
+    request: ({ body }) => body,
+    onSuccess: (adjustment, { body, typed }) => {
       setMade(adjustment);
-      setAmount('');
-      setReason('');
+      // What was typed while it was sent (its retries take seconds) stays.
+      setAmount((now) => (now === typed ? '' : now));
+      setReason((now) => (now === body.reason ? '' : now));
       setReference(newReference());
       void refresh(queryClient, keys.adjustments);
       void refresh(queryClient, keys.ledger);
@@ -74,16 +76,19 @@ export function AdjustmentForm() {
         setAmountError(problem);
         if (problem === null) {
           create.mutate({
-            agentId: agentId ?? '',
-            amountMinor:
-              amount.trim() === '' || minor === null
-                ? Number.NaN
-                : direction === 'debit'
-                  ? -minor
-                  : minor,
-            currency: cur,
-            reason,
-            reference,
+            body: {
+              agentId: agentId ?? '',
+              amountMinor:
+                amount.trim() === '' || minor === null
+                  ? Number.NaN
+                  : direction === 'debit'
+                    ? -minor
+                    : minor,
+              currency: cur,
+              reason,
+              reference,
+            },
+            typed: amount,
           });
         }
       }}

@@ -175,15 +175,10 @@ function CreditNoteModal(props: {
         }),
       ),
     submission,
-    onSettled: (error) => {
-      // A failure may have credited all the same (its answers lost) or met a credit made
-      // meanwhile: what is left to credit is read again.
-      if (error) props.onDone();
-    },
-    onSuccess: () => {
-      props.onDone();
-      props.onClose();
-    },
+    // A failure may have credited all the same (its answers lost, or the dialog closed while
+    // it was sent again) or met a credit made meanwhile: what is left to credit is read again.
+    onSettled: () => props.onDone(),
+    onSuccess: () => props.onClose(),
   });
   const errors = problemOf(run.error, INPUTS);
   return (
@@ -251,10 +246,8 @@ function BillAgainModal(props: {
           params: { path: { id: invoiceId }, header: { 'Idempotency-Key': key } },
         }),
       ),
-    onSuccess: () => {
-      props.onDone();
-      props.onClose();
-    },
+    onSettled: () => props.onDone(),
+    onSuccess: () => props.onClose(),
   });
   return (
     <Modal
