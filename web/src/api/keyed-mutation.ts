@@ -75,8 +75,8 @@ export interface KeyedMutation<R, V> {
  * not sent by a retry), its key (useSubmissionKey: the same for the same request pressed again
  * after a lost answer) and the user. An answer that may have been lost is asked for again by
  * itself under that key (after 1 s and 3 s) before the failure shows: the agent was told "Not
- * resolved" for a ticket the API had resolved, and had to press again to learn it. Leaving the
- * form drops the press (sendAttempt).
+ * resolved" for a ticket the API had resolved, and had to press again to learn it. Closing a
+ * dialog drops its press (sendAttempt).
  */
 export function useKeyedMutation<R, V = void>(options: {
   mutationFn: (variables: V, idempotencyKey: string) => Promise<R>;
@@ -96,6 +96,12 @@ export function useKeyedMutation<R, V = void>(options: {
    * again after a lost answer sends the same request under the same key).
    */
   submission?: SubmissionKey;
+  /**
+   * A dialog's: closing it (it unmounts) drops its press. Not a page's or a card's: one removed
+   * by a re-read while its call runs (an offer accepted, gone from the list before the accept's
+   * answer came) must still act on the answer (open the ticket).
+   */
+  dropOnUnmount?: boolean;
 }): KeyedMutation<R, V> {
   const own = useSubmissionKey();
   const submission = options.submission ?? own;
@@ -113,8 +119,8 @@ export function useKeyedMutation<R, V = void>(options: {
   const drop = () => {
     if (last.current) last.current.dropped = true;
   };
-  // The page or dialog that pressed is gone: so is its press.
-  useEffect(() => drop, []);
+  const { dropOnUnmount = false } = options;
+  useEffect(() => (dropOnUnmount ? drop : undefined), [dropOnUnmount]);
   const { request = (v: V) => v } = options;
   const waiting = mutation.isPending && mutation.failureCount > 0;
   return {

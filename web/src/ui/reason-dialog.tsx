@@ -38,6 +38,7 @@ export function ReasonDialog(props: Props) {
     // may have done it, and a press dropped by "Keep" may have too.
     onSettled: () => props.onDone(),
     onSuccess: () => props.onClose(),
+    dropOnUnmount: true,
   });
   const inputs = [props.field ?? 'reason'];
   const errors = problemOf(run.error, inputs);

@@ -179,6 +179,7 @@ function CreditNoteModal(props: {
     // it was sent again) or met a credit made meanwhile: what is left to credit is read again.
     onSettled: () => props.onDone(),
     onSuccess: () => props.onClose(),
+    dropOnUnmount: true,
   });
   const errors = problemOf(run.error, INPUTS);
   return (
@@ -248,6 +249,7 @@ function BillAgainModal(props: {
       ),
     onSettled: () => props.onDone(),
     onSuccess: () => props.onClose(),
+    dropOnUnmount: true,
   });
   return (
     <Modal
