@@ -11,7 +11,8 @@ import { webhookReceiver, WebhookReceiver } from './support/webhooks';
  * (relayed by the bot) reach the holding agent's stream once each, in order; the agent's
  * customer-visible messages reach the bot's stream once each, in order, and the company's
  * webhook once each (a receiver orders them by `sentAt`; deliveries may overtake each other).
- * Internal notes reach neither the bot nor the webhook.
+ * Internal notes reach neither the bot (its stream or its events) nor the webhook; they reach
+ * the company's admins and the agent's own tabs live, as `ticket.note`.
  */
 
 interface MessageEvent {
@@ -74,9 +75,10 @@ describe('the conversation, live', () => {
     await t.http.post(`/v1/tickets/${ticket.id}/claim`).set(agent.auth).expect(200);
     const agentStream = open(agent.auth.Authorization);
     const botStream = open(`Bearer ${key}`);
+    const adminStream = open(co.auth.Authorization);
     await waitFor(
-      async () => agentStream.frames.length > 0 && botStream.frames.length > 0,
-      'both streams connected',
+      async () => [agentStream, botStream, adminStream].every((c) => c.frames.length > 0),
+      'the streams connected',
     );
 
     const N = 6;
@@ -150,9 +152,27 @@ describe('the conversation, live', () => {
     ]);
     expect(toBot.map((e) => e.id)).toEqual([...toBot.map((e) => e.id)].sort((x, y) => x - y));
     expect(messagesOf(botStream, ticket.id, 'customer')).toEqual([]);
-    for (const c of [agentStream, botStream]) {
-      expect(JSON.stringify(c.frames)).not.toContain('refund approved');
+    // The note: to the company's admins and the agent's own tabs, once, as a note (never a
+    // message a bot could relay); not to the bot, streamed or listed.
+    const notesOn = (c: SseClient) =>
+      (c.events as unknown as MessageEvent[])
+        .filter((e) => e.type === 'ticket.note' && e.data.ticketId === ticket.id)
+        .map((e) => e.data.data.body);
+    await waitFor(async () => notesOn(adminStream).length > 0, 'the note on the admin stream');
+    for (const c of [adminStream, agentStream]) {
+      expect(notesOn(c)).toEqual(['internal: refund approved']);
+      const asMessage = (c.events as unknown as MessageEvent[]).filter(
+        (e) => e.type === 'ticket.message' && e.data.data.body === 'internal: refund approved',
+      );
+      expect(asMessage).toEqual([]);
     }
+    expect(JSON.stringify(botStream.frames)).not.toContain('refund approved');
+    const listed = async (auth: string) =>
+      JSON.stringify(
+        (await t.http.get('/v1/events?limit=500').set('Authorization', auth).expect(200)).body,
+      );
+    expect(await listed(`Bearer ${key}`)).not.toContain('refund approved');
+    expect(await listed(co.auth.Authorization)).toContain('"type":"ticket.note"');
 
     await waitFor(
       async () =>

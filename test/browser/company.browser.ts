@@ -1031,6 +1031,43 @@ test('the statement is read again when a ticket is resolved, not on each message
   expect(reads.length).toBe(before + 1);
 });
 
+/**
+ * An agent's internal note shows on the company's ticket page as it is written (its event,
+ * `ticket.note`, reaches the company's admins and never its bot), and reads nothing else: the
+ * ticket itself and the queue are not read again for it. (Notes were not live: the page showed one on its next read.)
+ */
+test("an agent's internal note shows live on the company's ticket page", async ({ page }) => {
+  const externalId = `noted-${Date.now()}`;
+  const {
+    company,
+    agent,
+    tickets: [ticket],
+  } = await holding('Initech', 'Nia Notes', [[externalId, 'Needs a second look']]);
+  // The ticket's own reads (its state, claims and deadline), not its conversation's.
+  const ticketReads: string[] = [];
+  page.on('request', (r) => {
+    if (r.method() === 'GET' && r.url().endsWith(`/v1/tickets/${ticket.id}`)) {
+      ticketReads.push(r.url());
+    }
+  });
+  await signInPage(page, company.email, `/company/tickets/${ticket.id}`);
+  await expect(page.getByRole('heading', { name: 'Needs a second look' })).toBeVisible();
+  await expect(page.getByRole('status', { name: 'Live updates: Live' })).toBeVisible();
+  const before = ticketReads.length;
+  await unwrap(
+    agent.api.POST('/v1/tickets/{id}/messages', {
+      params: { path: { id: ticket.id } },
+      body: { body: 'Refund over the limit: asked my lead.', visibility: 'internal' },
+    }),
+  );
+  const note = page.getByRole('listitem').filter({ hasText: 'Refund over the limit' });
+  await expect(note).toBeVisible();
+  await expect(note).toContainText('Internal note');
+  await expectAccessible(page, 'a ticket with a live internal note');
+  await page.waitForTimeout(1_000); // a read that is not made cannot be waited for
+  expect(ticketReads.length).toBe(before);
+});
+
 test('a pay typed in cents is cleared when the currency changes to one without them', async ({
   page,
 }) => {

@@ -11,17 +11,24 @@ export interface EventRow {
   company_id: string | null;
   agent_id: string | null;
   finance: boolean;
+  /** For the company's people, not its bot keys (an internal note). */
+  hidden_from_bots: boolean;
   data: Record<string, unknown>;
   occurred_at: Date;
 }
 
-/** Whose events a reader may see: exactly one of the three. */
-export type EventScope = { companyId: string } | { agentId: string } | { finance: true };
+/**
+ * Whose events a reader may see: exactly one of the three. `bot`: a company's bot key, which
+ * is not sent the events hidden from bots.
+ */
+export type EventScope =
+  { companyId: string; bot?: boolean } | { agentId: string } | { finance: true };
 
 // Any constant shared by every sequencer: one of them assigns positions at a time.
 const SEQUENCER_LOCK = 7_015_000_001;
 
-const COLUMNS = `position::text AS id, type, company_id, agent_id, finance, data, occurred_at`;
+const COLUMNS = `position::text AS id, type, company_id, agent_id, finance, hidden_from_bots, data,
+  occurred_at`;
 
 /** Every statement on `events` (and its trigger's function lives in the migration). */
 @Injectable()
@@ -32,11 +39,13 @@ export class EventsRepository {
     companyId: string | null,
     agentId: string | null,
     finance: boolean,
+    hiddenFromBots: boolean,
     dataJson: string,
   ): Promise<void> {
     await em.query(
-      `INSERT INTO events (type, company_id, agent_id, finance, data) VALUES ($1, $2, $3, $4, $5)`,
-      [type, companyId, agentId, finance, dataJson],
+      `INSERT INTO events (type, company_id, agent_id, finance, hidden_from_bots, data)
+       VALUES ($1, $2, $3, $4, $5, $6)`,
+      [type, companyId, agentId, finance, hiddenFromBots, dataJson],
     );
   }
 
@@ -75,8 +84,8 @@ export class EventsRepository {
                       ORDER BY tx, seq LIMIT $1)
        UPDATE events e SET position = base.p + todo.n
          FROM todo, base WHERE e.seq = todo.seq
-       RETURNING e.position::text AS id, e.type, e.company_id, e.agent_id, e.finance, e.data,
-                 e.occurred_at`,
+       RETURNING e.position::text AS id, e.type, e.company_id, e.agent_id, e.finance,
+                 e.hidden_from_bots, e.data, e.occurred_at`,
       [limit],
     )) as [EventRow[], number];
     return rows.sort((a, b) => Number(a.id) - Number(b.id));
@@ -119,12 +128,14 @@ export class EventsRepository {
         : 'agentId' in scope
           ? ['agent_id', scope.agentId]
           : ['finance', true];
+    const bot = 'companyId' in scope && scope.bot === true;
     return em.query(
       `SELECT ${COLUMNS} FROM events
         WHERE ${column} = $1 AND position > $2 AND ($3::bigint IS NULL OR position <= $3)
           AND ($4::text[] IS NULL OR type = ANY($4::text[]))
+          AND NOT ($6 AND hidden_from_bots)
         ORDER BY position LIMIT $5`,
-      [value, after, upTo, types, limit],
+      [value, after, upTo, types, limit, bot],
     );
   }
 

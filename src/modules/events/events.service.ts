@@ -12,6 +12,8 @@ export interface EventAudience {
   companyId?: string | null;
   agentId?: string | null;
   finance?: boolean;
+  /** The company's admins only, not its bot keys (which relay to the customer). */
+  hiddenFromBots?: boolean;
 }
 
 export interface NewEvent extends EventAudience {
@@ -27,7 +29,7 @@ const NOTIFY_DELAY_MS = 20;
 
 /** The events one actor may see; agents their own, companies (admins, bots) theirs, finance its. */
 export function scopeOf(actor: Actor): EventScope {
-  if (actor.kind === 'bot') return { companyId: actor.companyId };
+  if (actor.kind === 'bot') return { companyId: actor.companyId, bot: true };
   if (actor.role === 'agent') return { agentId: actor.userId };
   if (actor.role === 'company_admin' && actor.companyId) return { companyId: actor.companyId };
   if (actor.role === 'finance') return { finance: true };
@@ -36,7 +38,9 @@ export function scopeOf(actor: Actor): EventScope {
 
 /** Whether a reader of `scope` may see the event. */
 export function inScope(scope: EventScope, row: EventRow): boolean {
-  if ('companyId' in scope) return row.company_id === scope.companyId;
+  if ('companyId' in scope) {
+    return row.company_id === scope.companyId && !(scope.bot && row.hidden_from_bots);
+  }
   if ('agentId' in scope) return row.agent_id === scope.agentId;
   return row.finance;
 }
@@ -64,6 +68,7 @@ export class EventsService implements OnModuleDestroy {
       event.companyId ?? null,
       event.agentId ?? null,
       event.finance ?? false,
+      event.hiddenFromBots ?? false,
       JSON.stringify(event.data),
     );
     this.poke();

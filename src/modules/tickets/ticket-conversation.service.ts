@@ -83,6 +83,23 @@ export class TicketConversationService {
           agentId: userId,
           data: { ...job.payload },
         });
+      } else {
+        // An internal note, live for the company's admins and the agent's other tabs: an event
+        // only (no webhook), hidden from the company's bot keys, which relay to the customer.
+        // The same payload as a message's; the type tells them apart.
+        const { payload } = ticketEvent(
+          'ticket.message',
+          ticket,
+          { agentId: userId, claimId },
+          messageEventData(message),
+        );
+        await this.events.record(em, {
+          type: 'ticket.note',
+          companyId: ticket.company_id,
+          agentId: userId,
+          hiddenFromBots: true,
+          data: { ...payload },
+        });
       }
       return message;
     });

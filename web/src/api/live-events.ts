@@ -110,12 +110,24 @@ function refreshResultsSoon(queryClient: QueryClient): void {
  */
 function applyForCompany(queryClient: QueryClient, event: LiveEvent): void {
   if (!event.type.startsWith('ticket.')) return;
+  if (noteOnly(queryClient, event)) return;
   void refresh(queryClient, keys.companyTickets);
   if (RESULT_EVENTS.has(event.type)) refreshResultsSoon(queryClient);
   const ticketId = event.data.ticketId;
   if (typeof ticketId === 'string') {
     void refresh(queryClient, keys.messages(ticketId));
   }
+}
+
+/**
+ * An internal note (`ticket.note`, for the company's admins and the writer's other tabs, never
+ * its bot) changes the ticket's conversation only: not the queue, the lists or the statement.
+ */
+function noteOnly(queryClient: QueryClient, event: LiveEvent): boolean {
+  if (event.type !== 'ticket.note') return false;
+  const ticketId = event.data.ticketId;
+  if (typeof ticketId === 'string') void refresh(queryClient, keys.messages(ticketId));
+  return true;
 }
 
 function apply(queryClient: QueryClient, event: LiveEvent): void {
@@ -205,6 +217,7 @@ function apply(queryClient: QueryClient, event: LiveEvent): void {
     return;
   }
   if (!event.type.startsWith('ticket.')) return;
+  if (noteOnly(queryClient, event)) return;
   if (event.type === 'ticket.withdrawn' && ticketId) withdrawn(queryClient, ticketId, data);
   void refresh(queryClient, keys.myTickets);
   void refresh(queryClient, keys.queue);
