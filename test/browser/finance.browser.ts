@@ -347,15 +347,27 @@ test('an approval whose answer was lost is asked again under its key: posted onc
   const made = await pendingAdjustment(maker, `lost-${tag}`);
   await signInPage(page, await createStaff('finance'), '/finance/adjustments');
   const keys: (string | null)[] = [];
+  let releaseRetry!: () => void;
+  const retryHeld = new Promise<void>((release) => (releaseRetry = release));
   await page.route(`**/v1/ledger/adjustments/${made.id}/approve`, async (route) => {
     keys.push(await route.request().headerValue('Idempotency-Key'));
-    if (keys.length > 1) return route.fallback();
+    if (keys.length > 1) {
+      await retryHeld; // until the page was seen saying it asks again
+      return route.fallback();
+    }
     await route.fetch(); // approved by the API…
     await route.abort('connectionreset'); // …and the answer never arrives
   });
   const queue = page.getByRole('region', { name: 'Table of adjustments' });
   await queue.getByRole('button', { name: `Approve ${made.reference}` }).click();
+  // Said while it waits (the row only showed busy), in a live region there before it spoke.
+  await expect(page.getByRole('status').filter({ hasText: 'No answer yet' })).toHaveCount(1);
+  await expect(
+    page.locator('p').filter({ hasText: 'No answer yet: sending it again…' }),
+  ).toBeVisible();
+  releaseRetry();
   await expect(queue.getByRole('row', { name: new RegExp(made.reference) })).toHaveCount(0);
+  await expect(page.getByText('No answer yet: sending it again…')).toHaveCount(0);
   await expect.poll(() => keys.length).toBe(2);
   expect(keys[1]).toBe(keys[0]);
   await expect(page.getByRole('alert').filter({ hasText: made.reference })).toHaveCount(0);

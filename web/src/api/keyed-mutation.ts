@@ -18,6 +18,8 @@ export interface KeyedCall<V> {
   at: number;
   /** Its form was closed or left: no further attempt is sent, nor its answer acted on. */
   dropped?: boolean;
+  /** Attempts sent so far (sendAttempt): a retry's is 1 or more. */
+  sent?: number;
 }
 
 /** Who this tab is signed in as now (the session store, not a page's render). */
@@ -47,6 +49,7 @@ export function sendAttempt<V, R>(
   if (call.by !== signedInUser()) return Promise.reject(new NotSent('another-user'));
   if (call.dropped) return Promise.reject(new NotSent('dropped'));
   if (Date.now() - call.at > KEY_KEPT_MS) return Promise.reject(new NotSent('stale'));
+  call.sent = (call.sent ?? 0) + 1;
   return send(call.v, call.key);
 }
 

@@ -1,5 +1,6 @@
 import { Alert, Text } from '@mantine/core';
 import { problemOf } from './form-errors';
+import { RetryingNote } from './retrying-note';
 import type { RowFailure } from './use-row-actions';
 
 interface Props {
@@ -47,22 +48,31 @@ export function RefreshFailedAlert({ error }: { error: unknown }) {
   return <ErrorAlert error={error} title="Could not refresh: this shows what was last read" />;
 }
 
-/** The failures of a table's row actions (useRowActions), each titled for its row. */
+/**
+ * The failures of a table's row actions (useRowActions), each titled for its row, and a line
+ * while one whose answer was lost is sent again (the row only showed busy for those seconds).
+ */
 export function RowErrorAlerts<V>(props: {
   actions: {
     failures: RowFailure<V>[];
     dismiss: (failure: RowFailure<V>) => void;
     rowOf: (variables: V) => string;
+    retrying: V[];
   };
   title: (variables: V) => string;
 }) {
-  const { failures, dismiss, rowOf } = props.actions;
-  return failures.map((f) => (
-    <ErrorAlert
-      key={rowOf(f.variables)}
-      error={f.error}
-      title={props.title(f.variables)}
-      onClose={() => dismiss(f)}
-    />
-  ));
+  const { failures, dismiss, rowOf, retrying } = props.actions;
+  return (
+    <>
+      <RetryingNote retrying={retrying.length > 0 && 'now'} />
+      {failures.map((f) => (
+        <ErrorAlert
+          key={rowOf(f.variables)}
+          error={f.error}
+          title={props.title(f.variables)}
+          onClose={() => dismiss(f)}
+        />
+      ))}
+    </>
+  );
 }

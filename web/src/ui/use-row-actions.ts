@@ -14,6 +14,8 @@ export interface RowActions<V> {
   failures: RowFailure<V>[];
   dismiss: (failure: RowFailure<V>) => void;
   rowOf: (variables: V) => string;
+  /** The calls whose answer was lost, being sent again (RowErrorAlerts says so). */
+  retrying: V[];
 }
 
 /**
@@ -38,10 +40,14 @@ export function useRowActions<V>(options: {
   const { rowOf } = options;
   const [running, setRunning] = useState<V[]>([]);
   const [failures, setFailures] = useState<RowFailure<V>[]>([]);
+  const [retrying, setRetrying] = useState<V[]>([]);
   const others = (v: V) => (f: RowFailure<V>) => rowOf(f.variables) !== rowOf(v);
   const submissions = useSubmissionKeys();
   const mutation = useMutation({
-    mutationFn: (call: KeyedCall<V>) => sendAttempt(call, options.mutationFn),
+    mutationFn: (call: KeyedCall<V>) => {
+      if (call.sent) setRetrying((list) => (list.includes(call.v) ? list : [...list, call.v]));
+      return sendAttempt(call, options.mutationFn);
+    },
     // Every row action is keyed or repeats alike (the OpenAPI test holds the routes to it): an
     // answer lost is asked for again, under the key chosen at the press, before the row reports
     // a failure. (Chosen per attempt, a retry held minutes in a hidden tab took a new key.)
@@ -55,6 +61,7 @@ export function useRowActions<V>(options: {
     onSettled: (_data, error, { v }) => {
       submissions.settled(rowOf(v), error);
       setRunning((list) => list.filter((x) => x !== v));
+      setRetrying((list) => list.filter((x) => x !== v));
       options.onSettled?.();
     },
   });
@@ -64,5 +71,6 @@ export function useRowActions<V>(options: {
     failures,
     dismiss: (failure) => setFailures((list) => list.filter((f) => f !== failure)),
     rowOf,
+    retrying,
   };
 }
