@@ -1,0 +1,117 @@
+import { MutationObserver, QueryClient } from '@tanstack/query-core';
+import { NotSent, retryLostAnswer } from '../web/src/api/idempotency-key';
+import { pressed, sendAttempt, type KeyedCall } from '../web/src/api/keyed-mutation';
+import { setSessionState } from '../web/src/api/session-store';
+import { ApiError } from '../web/src/api/client';
+
+// The typed client reads the page's address when loaded; only its error type is needed here.
+jest.mock('../web/src/api/client', () => ({
+  ApiError: class ApiError extends Error {
+    constructor(
+      readonly status: number,
+      readonly code: string,
+    ) {
+      super(code);
+    }
+  },
+}));
+
+/**
+ * The console's automatic retry of a keyed write (useKeyedMutation and useRowActions compose
+ * exactly these: retryLostAnswer on a mutation whose attempts go through sendAttempt), run by
+ * TanStack Query itself: a lost answer is asked again under the press's key, but never as
+ * another user, after its dialog was closed, nor long after the press.
+ */
+describe("a keyed write's retries after a lost answer", () => {
+  let client: QueryClient;
+  beforeEach(() => {
+    jest.useFakeTimers();
+    client = new QueryClient();
+    setSessionState({ status: 'signed-in', user: { id: 'u-1' } as never });
+  });
+  afterEach(() => {
+    client.clear();
+    jest.useRealTimers();
+  });
+
+  /** A mutation as the hooks make it; `send` answers each attempt (the key is recorded). */
+  function keyedWrite(send: (attempt: number) => Promise<string>) {
+    const keys: string[] = [];
+    const observer = new MutationObserver(client, {
+      mutationFn: (call: KeyedCall<string>) =>
+        sendAttempt(call, (_v, key) => {
+          keys.push(key);
+          return send(keys.length);
+        }),
+      ...retryLostAnswer,
+    });
+    return { observer, keys };
+  }
+  const lost = () => Promise.reject(new TypeError('Failed to fetch'));
+  type Answer = new (status: number, code: string) => Error;
+
+  it('asks again under the same key after 1 s and 3 s, and stops at the answer', async () => {
+    const { observer, keys } = keyedWrite((n) => (n < 3 ? lost() : Promise.resolve('done')));
+    const result = observer.mutate(pressed('v', 'key-1'));
+    await jest.advanceTimersByTimeAsync(999);
+    expect(keys).toHaveLength(1);
+    await jest.advanceTimersByTimeAsync(1);
+    expect(keys).toHaveLength(2);
+    await jest.advanceTimersByTimeAsync(3_000);
+    await expect(result).resolves.toBe('done');
+    expect(keys).toEqual(['key-1', 'key-1', 'key-1']);
+  });
+
+  it("asks again after a proxy's 502, not after a refusal", async () => {
+    const gateway = keyedWrite((n) =>
+      n === 1
+        ? Promise.reject(new (ApiError as never as Answer)(502, 'BAD_GATEWAY'))
+        : Promise.resolve('done'),
+    );
+    const done = gateway.observer.mutate(pressed('v', 'key-5'));
+    await jest.advanceTimersByTimeAsync(1_000);
+    await expect(done).resolves.toBe('done');
+    expect(gateway.keys).toEqual(['key-5', 'key-5']);
+
+    const refused = keyedWrite(() =>
+      Promise.reject(new (ApiError as never as Answer)(409, 'ALREADY_CLAIMED')),
+    );
+    const answer = refused.observer.mutate(pressed('v', 'key-6')).catch((e: unknown) => e);
+    await jest.advanceTimersByTimeAsync(5_000);
+    expect(refused.keys).toHaveLength(1);
+    expect(await answer).toMatchObject({ status: 409 });
+  });
+
+  it('sends no retry once the tab is signed in as someone else', async () => {
+    const { observer, keys } = keyedWrite(() => lost());
+    const result = observer.mutate(pressed('v', 'key-2')).catch((e: unknown) => e);
+    await jest.advanceTimersByTimeAsync(0);
+    setSessionState({ user: { id: 'u-2' } as never });
+    await jest.advanceTimersByTimeAsync(5_000);
+    expect(keys).toHaveLength(1);
+    expect(await result).toMatchObject({ why: 'another-user' });
+  });
+
+  it('sends no retry once its press was dropped (its dialog closed)', async () => {
+    const { observer, keys } = keyedWrite(() => lost());
+    const call = pressed('v', 'key-3');
+    const result = observer.mutate(call).catch((e: unknown) => e);
+    await jest.advanceTimersByTimeAsync(0);
+    call.dropped = true;
+    await jest.advanceTimersByTimeAsync(5_000);
+    expect(keys).toHaveLength(1);
+    expect(await result).toBeInstanceOf(NotSent);
+    expect(await result).toMatchObject({ why: 'dropped' });
+  });
+
+  it('sends no retry more than 5 minutes after the press (one held while offline)', async () => {
+    const { observer, keys } = keyedWrite(() => lost());
+    const call = pressed('v', 'key-4');
+    const result = observer.mutate(call).catch((e: unknown) => e);
+    await jest.advanceTimersByTimeAsync(0);
+    call.at -= 5 * 60_000 + 1; // as if the retry had waited that long
+    await jest.advanceTimersByTimeAsync(5_000);
+    expect(keys).toHaveLength(1);
+    expect(await result).toMatchObject({ why: 'stale' });
+  });
+});
