@@ -172,7 +172,18 @@ describe('the conversation, live', () => {
         (await t.http.get('/v1/events?limit=500').set('Authorization', auth).expect(200)).body,
       );
     expect(await listed(`Bearer ${key}`)).not.toContain('refund approved');
-    expect(await listed(co.auth.Authorization)).toContain('"type":"ticket.note"');
+    const forAdmins = JSON.parse(await listed(co.auth.Authorization)) as {
+      items: { type: string; companyId: string }[];
+    };
+    expect(forAdmins.items.filter((e) => e.type === 'ticket.note')).toEqual([
+      expect.objectContaining({ companyId: co.companyId }),
+    ]);
+    // Stored apart from the company's events: a process of the release before (a rolling
+    // deploy, a rollback) reads those by company_id only, so it can never hand a note to a bot.
+    const stored = await t.db.query(
+      `SELECT company_id, admins_company_id FROM events WHERE type = 'ticket.note'`,
+    );
+    expect(stored).toEqual([{ company_id: null, admins_company_id: co.companyId }]);
 
     await waitFor(
       async () =>

@@ -1,20 +1,8 @@
 import { MutationObserver, QueryClient } from '@tanstack/query-core';
-import { NotSent, retryLostAnswer } from '../web/src/api/idempotency-key';
-import { pressed, sendAttempt, type KeyedCall } from '../web/src/api/keyed-mutation';
+import { NotSent, retryLostAnswer } from '../web/src/api/keyed-call';
+import { pressed, sendAttempt, type KeyedCall } from '../web/src/api/keyed-call';
 import { setSessionState } from '../web/src/api/session-store';
-import { ApiError } from '../web/src/api/client';
-
-// The typed client reads the page's address when loaded; only its error type is needed here.
-jest.mock('../web/src/api/client', () => ({
-  ApiError: class ApiError extends Error {
-    constructor(
-      readonly status: number,
-      readonly code: string,
-    ) {
-      super(code);
-    }
-  },
-}));
+import { ApiError } from '../src/client/client';
 
 /**
  * The console's automatic retry of a keyed write (useKeyedMutation and useRowActions compose
@@ -48,7 +36,6 @@ describe("a keyed write's retries after a lost answer", () => {
     return { observer, keys };
   }
   const lost = () => Promise.reject(new TypeError('Failed to fetch'));
-  type Answer = new (status: number, code: string) => Error;
 
   it('asks again under the same key after 1 s and 3 s, and stops at the answer', async () => {
     const { observer, keys } = keyedWrite((n) => (n < 3 ? lost() : Promise.resolve('done')));
@@ -65,7 +52,7 @@ describe("a keyed write's retries after a lost answer", () => {
   it("asks again after a proxy's 502, not after a refusal", async () => {
     const gateway = keyedWrite((n) =>
       n === 1
-        ? Promise.reject(new (ApiError as never as Answer)(502, 'BAD_GATEWAY'))
+        ? Promise.reject(new ApiError(502, '<html>502</html>', 'POST /v1/x'))
         : Promise.resolve('done'),
     );
     const done = gateway.observer.mutate(pressed('v', 'key-5'));
@@ -74,7 +61,9 @@ describe("a keyed write's retries after a lost answer", () => {
     expect(gateway.keys).toEqual(['key-5', 'key-5']);
 
     const refused = keyedWrite(() =>
-      Promise.reject(new (ApiError as never as Answer)(409, 'ALREADY_CLAIMED')),
+      Promise.reject(
+        new ApiError(409, { error: { code: 'ALREADY_CLAIMED', message: 'Taken' } }, 'POST /v1/x'),
+      ),
     );
     const answer = refused.observer.mutate(pressed('v', 'key-6')).catch((e: unknown) => e);
     await jest.advanceTimersByTimeAsync(5_000);

@@ -603,6 +603,28 @@ test('the cancel-seat dialog opened again does not show the last attempt’s err
   expect(sent).toBe(1);
   await expect(seat).toBeVisible();
   await expect(seat.getByRole('button', { name: 'Cancel seat' })).toBeVisible();
+
+  // "Keep my seat" pressed while the retry was already on its way, which went through: the
+  // agent is told the seat was cancelled all the same, and the card says so.
+  await page.unroute('**/v1/shifts/*/claims/me');
+  sent = 0;
+  let kept!: () => void;
+  const keptPressed = new Promise<void>((resolve) => (kept = resolve));
+  await page.route('**/v1/shifts/*/claims/me', async (route) => {
+    sent += 1;
+    if (sent === 1) return route.abort('connectionreset'); // never reaches the API
+    await keptPressed; // the retry, held until the agent pressed "Keep my seat"
+    return route.fallback();
+  });
+  await seat.getByRole('button', { name: 'Cancel seat' }).click();
+  await dialog.getByRole('button', { name: /^Cancel (my seat|anyway)$/ }).click();
+  await expect.poll(() => sent).toBe(2);
+  await dialog.getByRole('button', { name: 'Keep my seat' }).click();
+  kept();
+  await expect(page.getByText(/^Seat cancelled\./)).toBeVisible();
+  await expect(seat.getByText('Cancelled', { exact: true })).toBeVisible();
+  await expect(seat.getByRole('button', { name: 'Cancel seat' })).toHaveCount(0);
+  await expect(dialog).toBeHidden();
 });
 
 /**

@@ -11,15 +11,18 @@ export interface EventRow {
   company_id: string | null;
   agent_id: string | null;
   finance: boolean;
-  /** For the company's people, not its bot keys (an internal note). */
-  hidden_from_bots: boolean;
+  /**
+   * The company whose admins see it, not its bot keys (an internal note); `company_id` is null
+   * then. Absent on a row positioned by a process of the release before (rolling deploy).
+   */
+  admins_company_id?: string | null;
   data: Record<string, unknown>;
   occurred_at: Date;
 }
 
 /**
  * Whose events a reader may see: exactly one of the three. `bot`: a company's bot key, which
- * is not sent the events hidden from bots.
+ * reads `company_id` only (its admins `admins_company_id` too).
  */
 export type EventScope =
   { companyId: string; bot?: boolean } | { agentId: string } | { finance: true };
@@ -27,8 +30,8 @@ export type EventScope =
 // Any constant shared by every sequencer: one of them assigns positions at a time.
 const SEQUENCER_LOCK = 7_015_000_001;
 
-const COLUMNS = `position::text AS id, type, company_id, agent_id, finance, hidden_from_bots, data,
-  occurred_at`;
+const COLUMNS = `position::text AS id, type, company_id, agent_id, finance, admins_company_id,
+  data, occurred_at`;
 
 /** Every statement on `events` (and its trigger's function lives in the migration). */
 @Injectable()
@@ -39,13 +42,13 @@ export class EventsRepository {
     companyId: string | null,
     agentId: string | null,
     finance: boolean,
-    hiddenFromBots: boolean,
+    adminsCompanyId: string | null,
     dataJson: string,
   ): Promise<void> {
     await em.query(
-      `INSERT INTO events (type, company_id, agent_id, finance, hidden_from_bots, data)
+      `INSERT INTO events (type, company_id, agent_id, finance, admins_company_id, data)
        VALUES ($1, $2, $3, $4, $5, $6)`,
-      [type, companyId, agentId, finance, hiddenFromBots, dataJson],
+      [type, companyId, agentId, finance, adminsCompanyId, dataJson],
     );
   }
 
@@ -85,7 +88,7 @@ export class EventsRepository {
        UPDATE events e SET position = base.p + todo.n
          FROM todo, base WHERE e.seq = todo.seq
        RETURNING e.position::text AS id, e.type, e.company_id, e.agent_id, e.finance,
-                 e.hidden_from_bots, e.data, e.occurred_at`,
+                 e.admins_company_id, e.data, e.occurred_at`,
       [limit],
     )) as [EventRow[], number];
     return rows.sort((a, b) => Number(a.id) - Number(b.id));
@@ -128,14 +131,19 @@ export class EventsRepository {
         : 'agentId' in scope
           ? ['agent_id', scope.agentId]
           : ['finance', true];
-    const bot = 'companyId' in scope && scope.bot === true;
-    return em.query(
+    const page = (by: string) =>
       `SELECT ${COLUMNS} FROM events
-        WHERE ${column} = $1 AND position > $2 AND ($3::bigint IS NULL OR position <= $3)
+        WHERE ${by} = $1 AND position > $2 AND ($3::bigint IS NULL OR position <= $3)
           AND ($4::text[] IS NULL OR type = ANY($4::text[]))
-          AND NOT ($6 AND hidden_from_bots)
-        ORDER BY position LIMIT $5`,
-      [value, after, upTo, types, limit, bot],
+        ORDER BY position LIMIT $5`;
+    const params = [value, after, upTo, types, limit];
+    if (!('companyId' in scope) || scope.bot) return em.query(page(column), params);
+    // A company's admins: its events and those for its admins only, each read in order along
+    // its own index and merged (an OR would sort every event after `after` for one page).
+    return em.query(
+      `SELECT * FROM ((${page('company_id')}) UNION ALL (${page('admins_company_id')})) e
+        ORDER BY id::bigint LIMIT $5`,
+      params,
     );
   }
 

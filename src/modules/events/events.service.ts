@@ -12,8 +12,11 @@ export interface EventAudience {
   companyId?: string | null;
   agentId?: string | null;
   finance?: boolean;
-  /** The company's admins only, not its bot keys (which relay to the customer). */
-  hiddenFromBots?: boolean;
+  /**
+   * `companyId`'s admins only, not its bot keys (which relay to the customer): stored under
+   * `admins_company_id` (the migration EventsForCompanyAdmins says why).
+   */
+  adminsOnly?: boolean;
 }
 
 export interface NewEvent extends EventAudience {
@@ -39,7 +42,10 @@ export function scopeOf(actor: Actor): EventScope {
 /** Whether a reader of `scope` may see the event. */
 export function inScope(scope: EventScope, row: EventRow): boolean {
   if ('companyId' in scope) {
-    return row.company_id === scope.companyId && !(scope.bot && row.hidden_from_bots);
+    return (
+      row.company_id === scope.companyId ||
+      (!scope.bot && row.admins_company_id === scope.companyId)
+    );
   }
   if ('agentId' in scope) return row.agent_id === scope.agentId;
   return row.finance;
@@ -65,10 +71,10 @@ export class EventsService implements OnModuleDestroy {
     await this.rows.insert(
       em,
       event.type,
-      event.companyId ?? null,
+      event.adminsOnly ? null : (event.companyId ?? null),
       event.agentId ?? null,
       event.finance ?? false,
-      event.hiddenFromBots ?? false,
+      event.adminsOnly ? (event.companyId ?? null) : null,
       JSON.stringify(event.data),
     );
     this.poke();

@@ -97,7 +97,7 @@ export class TicketConversationService {
           type: 'ticket.note',
           companyId: ticket.company_id,
           agentId: userId,
-          hiddenFromBots: true,
+          adminsOnly: true,
           data: { ...payload },
         });
       }

@@ -1,4 +1,5 @@
 import { useRef } from 'react';
+import { KEY_KEPT_MS } from './keyed-call';
 import { ApiError } from './client';
 
 /**
@@ -35,13 +36,6 @@ export function useSubmissionKey(): SubmissionKey {
     settled: (error: unknown): void => keys.settled('', error),
   };
 }
-
-/**
- * How long after its last lost answer a kept key is sent again. A retry comes within moments; the same
- * button pressed later (a redelivery, a certification revoked again after the agent was
- * certified anew) is another request, which the old key would answer with the first's answer.
- */
-export const KEY_KEPT_MS = 5 * 60_000;
 
 /**
  * useSubmissionKey for several submissions at once, one per slot (a table's row: approving one
@@ -83,43 +77,3 @@ const answerMayBeLost = (error: ApiError) =>
   error.status === 408 ||
   error.status === 429 ||
   error.code === 'IDEMPOTENCY_KEY_IN_USE';
-
-/** The waits before a write whose answer was lost is sent again by itself, under its key. */
-export const LOST_ANSWER_RETRY_MS = [1_000, 3_000];
-
-/**
- * TanStack retry options for a write that may be repeated safely: one sent with its
- * Idempotency-Key (kept while no answer came), or one whose repeat does the same again. Only an
- * answer that may have been lost is retried: none at all (offline, a dropped connection), a
- * proxy's 502/504, the API's 503, or the key still in use by the first attempt. A refusal, a 500
- * or a 429 is reported at once. A row's action whose answer was lost reported a failure, while
- * the list, read again, showed the row done.
- */
-export const retryLostAnswer = {
-  retry: (failures: number, error: unknown) =>
-    failures < LOST_ANSWER_RETRY_MS.length && lostAnswer(error),
-  retryDelay: (failures: number) => LOST_ANSWER_RETRY_MS[failures] ?? 3_000,
-};
-
-/** Why an attempt of a press was not sent (sendAttempt in keyed-mutation.ts). */
-export type NotSentWhy = 'another-user' | 'dropped' | 'stale';
-
-const NOT_SENT: Record<NotSentWhy, string> = {
-  'another-user': 'Not sent: you are no longer signed in as the user who asked for it',
-  dropped: 'Not sent again: it was closed before an answer came',
-  stale:
-    'Not sent again: it was asked for more than 5 minutes ago. Check whether it was done, then try again',
-};
-
-/** An attempt not sent: another user in this tab, its form closed, or pressed too long ago. */
-export class NotSent extends Error {
-  constructor(readonly why: NotSentWhy) {
-    super(NOT_SENT[why]);
-    this.name = 'NotSent';
-  }
-}
-
-const lostAnswer = (error: unknown) =>
-  error instanceof ApiError
-    ? [502, 503, 504, 408].includes(error.status) || error.code === 'IDEMPOTENCY_KEY_IN_USE'
-    : !(error instanceof NotSent);

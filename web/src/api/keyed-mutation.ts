@@ -1,57 +1,7 @@
 import { useMutation } from '@tanstack/react-query';
 import { useEffect, useRef } from 'react';
-import { getSessionState } from './session-store';
-import {
-  KEY_KEPT_MS,
-  NotSent,
-  retryLostAnswer,
-  useSubmissionKey,
-  type SubmissionKey,
-} from './idempotency-key';
-
-/** One press: its variables, its Idempotency-Key and who pressed, fixed for every attempt. */
-export interface KeyedCall<V> {
-  v: V;
-  key: string;
-  by: string | undefined;
-  /** When it was pressed (ms since the epoch). */
-  at: number;
-  /** Its form was closed or left: no further attempt is sent, nor its answer acted on. */
-  dropped?: boolean;
-  /** Attempts sent so far (sendAttempt): a retry's is 1 or more. */
-  sent?: number;
-}
-
-/** Who this tab is signed in as now (the session store, not a page's render). */
-export const signedInUser = () => getSessionState().user?.id;
-
-/** A press's call, fixed for all its attempts. */
-export const pressed = <V>(v: V, key: string): KeyedCall<V> => ({
-  v,
-  key,
-  by: signedInUser(),
-  at: Date.now(),
-});
-
-/**
- * Sends one attempt of a press, unless:
- * - this tab is signed in as someone else now (or out): read from the store at each attempt,
- *   since the page that pressed is gone by then without rendering again;
- * - its form was closed or left (a dialog's "Keep" pressed while it was sent again: the user
- *   backed out, so nothing more is sent, and an answer no longer closes what is open now);
- * - it was pressed more than the key's five minutes ago: TanStack holds a retry while the tab
- *   is hidden or offline, for as long as that lasts, and the API forgets a key after a day.
- */
-export function sendAttempt<V, R>(
-  call: KeyedCall<V>,
-  send: (variables: V, idempotencyKey: string) => Promise<R>,
-): Promise<R> {
-  if (call.by !== signedInUser()) return Promise.reject(new NotSent('another-user'));
-  if (call.dropped) return Promise.reject(new NotSent('dropped'));
-  if (Date.now() - call.at > KEY_KEPT_MS) return Promise.reject(new NotSent('stale'));
-  call.sent = (call.sent ?? 0) + 1;
-  return send(call.v, call.key);
-}
+import { useSubmissionKey, type SubmissionKey } from './idempotency-key';
+import { pressed, retryLostAnswer, sendAttempt, type KeyedCall } from './keyed-call';
 
 export interface KeyedMutation<R, V> {
   mutate: (variables: V) => void;
@@ -64,7 +14,7 @@ export interface KeyedMutation<R, V> {
    */
   retrying: false | 'now' | 'paused';
   reset: () => void;
-  /** Closes the press: no further attempt, its answer not acted on (a dialog closed). */
+  /** Closes the press: no further attempt (a dialog closed); its answer comes `dropped`. */
   drop: () => void;
   isSuccess: boolean;
   data: R | undefined;
@@ -85,10 +35,13 @@ export function useKeyedMutation<R, V = void>(options: {
   mutationFn: (variables: V, idempotencyKey: string) => Promise<R>;
   /** What makes two presses the same request, for the key (default: the variables). */
   request?: (variables: V) => unknown;
-  /** Not called for a dropped press. */
-  onSuccess?: (data: R, variables: V) => unknown;
-  /** Not called for a dropped press. */
-  onError?: (error: unknown, variables: V) => unknown;
+  /**
+   * `dropped`: its dialog was closed meanwhile. What happened is still for the user to learn (a
+   * seat cancelled after all); what the answer would do to the page (close a dialog, which may
+   * be another one now) is not.
+   */
+  onSuccess?: (data: R, variables: V, dropped: boolean) => unknown;
+  onError?: (error: unknown, variables: V, dropped: boolean) => unknown;
   /**
    * After the last attempt, a dropped press's too (a re-read belongs here: it may have been
    * done). A promise returned keeps the mutation pending until it settles.
@@ -116,8 +69,8 @@ export function useKeyedMutation<R, V = void>(options: {
       submission.settled(error);
       return options.onSettled?.(error, call.v);
     },
-    onSuccess: (data, call) => (call.dropped ? undefined : options.onSuccess?.(data, call.v)),
-    onError: (error, call) => (call.dropped ? undefined : options.onError?.(error, call.v)),
+    onSuccess: (data, call) => options.onSuccess?.(data, call.v, call.dropped === true),
+    onError: (error, call) => options.onError?.(error, call.v, call.dropped === true),
   });
   const drop = () => {
     if (last.current) last.current.dropped = true;

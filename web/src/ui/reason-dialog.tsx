@@ -37,7 +37,7 @@ export function ReasonDialog(props: Props) {
     // Read again whatever the answer: a refusal may be a change made meanwhile, a lost answer
     // may have done it, and a press dropped by "Keep" may have too.
     onSettled: () => props.onDone(),
-    onSuccess: () => props.onClose(),
+    onSuccess: (_answer, _reason, dropped) => dropped || props.onClose(),
     dropOnUnmount: true,
   });
   const inputs = [props.field ?? 'reason'];

@@ -1,7 +1,7 @@
 import { useMutation } from '@tanstack/react-query';
 import { useState } from 'react';
-import { retryLostAnswer, useSubmissionKeys } from '../api/idempotency-key';
-import { pressed, sendAttempt, type KeyedCall } from '../api/keyed-mutation';
+import { useSubmissionKeys } from '../api/idempotency-key';
+import { pressed, retryLostAnswer, sendAttempt, type KeyedCall } from '../api/keyed-call';
 
 export interface RowFailure<V> {
   variables: V;

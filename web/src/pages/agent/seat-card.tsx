@@ -66,8 +66,9 @@ export function SeatCard({ seat }: { seat: Seat }) {
   const cancel = useKeyedMutation({
     mutationFn: (of: Seat, key) => unwrap(api.DELETE('/v1/shifts/{id}/claims/me', keyed(of, key))),
     request: bySeat,
-    onSuccess: (answer) => {
-      setCancelling(false);
+    // Said even when "Keep my seat" was pressed while it was sent again: it went all the same.
+    onSuccess: (answer, _seat, dropped) => {
+      if (!dropped) setCancelling(false);
       notifications.show({
         color: answer.lateCancellation ? 'orange' : 'gray',
         message: answer.lateCancellation

@@ -178,7 +178,7 @@ function CreditNoteModal(props: {
     // A failure may have credited all the same (its answers lost, or the dialog closed while
     // it was sent again) or met a credit made meanwhile: what is left to credit is read again.
     onSettled: () => props.onDone(),
-    onSuccess: () => props.onClose(),
+    onSuccess: (_answer, _request, dropped) => dropped || props.onClose(),
     dropOnUnmount: true,
   });
   const errors = problemOf(run.error, INPUTS);
@@ -248,7 +248,7 @@ function BillAgainModal(props: {
         }),
       ),
     onSettled: () => props.onDone(),
-    onSuccess: () => props.onClose(),
+    onSuccess: (_answer, _request, dropped) => dropped || props.onClose(),
     dropOnUnmount: true,
   });
   return (
