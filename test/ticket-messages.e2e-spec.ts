@@ -140,13 +140,17 @@ describe('the conversation on a ticket', () => {
       .set(agent.auth)
       .send({ body: 'one more thing', visibility: 'customer' })
       .expect(403);
-    // The events store: the company's stream gets the message, no event for the note. (The
-    // agent's earning.booked, from the resolution's ledger job, is not the conversation's.)
+    // The events store: the company's stream gets the message; the note is an event for the
+    // company's admins only, never its bot keys. (The agent's earning.booked, from the
+    // resolution's ledger job, is not the conversation's.)
     const forTicket = recorded.filter(
       (e) =>
         (e.data as { ticketId?: string }).ticketId === ticket.id && !e.type.startsWith('earning.'),
     );
-    expect(forTicket.map((e) => [e.type, e.companyId])).toEqual([['ticket.message', co.companyId]]);
+    expect(forTicket.map((e) => [e.type, e.companyId, e.adminsOnly ?? false])).toEqual([
+      ['ticket.message', co.companyId, false],
+      ['ticket.note', co.companyId, true],
+    ]);
   });
 
   it("keeps the bot's messages in order, idempotent on messageId, and tells the holder", async () => {
