@@ -56,8 +56,6 @@ const REPEATS_ALIKE: Record<string, string> = {
   'DELETE /v1/companies/me/api-keys/{id}': 'a revoked key is revoked again: 204 again',
   'DELETE /v1/skills/{code}': 'retires: the same again',
   'POST /v1/skills/{code}/reinstate': 'reinstates: the same again',
-  'POST /v1/agents/{id}/suspend': 'suspends: the same again (its seats are gone already)',
-  'POST /v1/agents/{id}/reinstate': 'reinstates: the same again',
   'POST /v1/tickets/{id}/heartbeat': 'a presence mark: the same again',
   'POST /v1/agents/me/payout-account':
     'a single-use Stripe link: a replay would hand back a used one; one account per agent (ADR 0009)',

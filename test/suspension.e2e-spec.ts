@@ -131,6 +131,49 @@ describe('suspending an agent ends its work', () => {
     expect(other.body.error.code).toBe('AGENT_SUSPENDED');
   });
 
+  it('answers a suspension or a reinstatement retried with its Idempotency-Key as the first, never undoing what another admin did meanwhile', async () => {
+    const agent = await registerAgent(t);
+    const other = await createStaff(t, 'admin');
+    const suspend = () =>
+      t.http
+        .post(`/v1/agents/${agent.id}/suspend`)
+        .set(admin.auth)
+        .set('Idempotency-Key', `suspend-${agent.id}`)
+        .send({ reason: 'under review' });
+    const first = await suspend().expect(200);
+    await t.http.post(`/v1/agents/${agent.id}/reinstate`).set(other.auth).expect(200);
+    // The first admin's retry (its answer was lost): the first answer, and the agent stays
+    // reinstated.
+    expect((await suspend().expect(200)).body).toEqual(first.body);
+    const profile = async () =>
+      (
+        await t.db.query(
+          'SELECT suspended_at AS "suspendedAt", suspended_reason AS "suspendedReason" FROM agents WHERE user_id = $1',
+          [agent.id],
+        )
+      )[0];
+    expect(await profile()).toMatchObject({ suspendedAt: null });
+
+    const reinstate = () =>
+      t.http
+        .post(`/v1/agents/${agent.id}/reinstate`)
+        .set(admin.auth)
+        .set('Idempotency-Key', `reinstate-${agent.id}`);
+    await t.http
+      .post(`/v1/agents/${agent.id}/suspend`)
+      .set(other.auth)
+      .send({ reason: 'first report' })
+      .expect(200);
+    const back = await reinstate().expect(200);
+    await t.http
+      .post(`/v1/agents/${agent.id}/suspend`)
+      .set(other.auth)
+      .send({ reason: 'second report' })
+      .expect(200);
+    expect((await reinstate().expect(200)).body).toEqual(back.body);
+    expect(await profile()).toMatchObject({ suspendedReason: 'second report' });
+  });
+
   it('leaves alone a claim that ended while the suspension waited for its ticket', async () => {
     const {
       agents: [agent],

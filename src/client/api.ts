@@ -485,7 +485,8 @@ export interface paths {
      * Suspend an agent
      * @description Suspends an agent: its tickets go back to the queue (the companies' webhooks hear of each),
      *     its seats on shifts not yet ended are cancelled, and it can claim, keep or resolve nothing
-     *     until reinstated.
+     *     until reinstated. Keyed: a retry after a lost answer (the console sends one by itself) is
+     *     answered as the first, never suspending again an agent another admin reinstated meanwhile.
      */
     post: operations['suspendAgent'];
     delete?: never;
@@ -503,7 +504,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Reinstate a suspended agent */
+    /**
+     * Reinstate a suspended agent
+     * @description Keyed as a suspension is: a retry never reinstates an agent suspended again meanwhile.
+     */
     post: operations['reinstateAgent'];
     delete?: never;
     options?: never;
@@ -8562,7 +8566,13 @@ export interface operations {
   suspendAgent: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /**
+         * @description Makes a retry safe: the same key with the same request answers the first answer again (with Idempotent-Replayed: true) instead of doing it twice. Keys are scoped to the caller and kept 24 hours; the same key with another request is 409 IDEMPOTENCY_KEY_REUSED.
+         * @example 5b0e6c1f-shift-2030-05-04
+         */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
       path: {
         id: string;
       };
@@ -8577,6 +8587,7 @@ export interface operations {
       /** @description OK */
       200: {
         headers: {
+          'Idempotent-Replayed': components['headers']['IdempotentReplayed'];
           [name: string]: unknown;
         };
         content: {
@@ -8587,7 +8598,36 @@ export interface operations {
       401: components['responses']['Unauthenticated'];
       403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
-      409: components['responses']['Conflict'];
+      /**
+       * @description Conflict.
+       *
+       *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
+       *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
+       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
+       */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "IDEMPOTENCY_KEY_IN_USE",
+           *         "message": "A request with this Idempotency-Key is still running; retry shortly.",
+           *         "details": null,
+           *         "requestId": "0b5a4e1c-2f7d-4c83-9a1e-6d3f8b2c7e90"
+           *       }
+           *     }
+           */
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'CONFLICT' | 'IDEMPOTENCY_KEY_REUSED' | 'IDEMPOTENCY_KEY_IN_USE';
+            } & WithRequired<components['schemas']['ErrorBody'], 'code'>;
+          };
+        };
+      };
       413: components['responses']['PayloadTooLarge'];
       415: components['responses']['UnsupportedMediaType'];
       429: components['responses']['RateLimited'];
@@ -8598,7 +8638,13 @@ export interface operations {
   reinstateAgent: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /**
+         * @description Makes a retry safe: the same key with the same request answers the first answer again (with Idempotent-Replayed: true) instead of doing it twice. Keys are scoped to the caller and kept 24 hours; the same key with another request is 409 IDEMPOTENCY_KEY_REUSED.
+         * @example 5b0e6c1f-shift-2030-05-04
+         */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
       path: {
         id: string;
       };
@@ -8609,6 +8655,7 @@ export interface operations {
       /** @description OK */
       200: {
         headers: {
+          'Idempotent-Replayed': components['headers']['IdempotentReplayed'];
           [name: string]: unknown;
         };
         content: {
@@ -8619,7 +8666,36 @@ export interface operations {
       401: components['responses']['Unauthenticated'];
       403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
-      409: components['responses']['Conflict'];
+      /**
+       * @description Conflict.
+       *
+       *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
+       *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
+       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
+       */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "IDEMPOTENCY_KEY_IN_USE",
+           *         "message": "A request with this Idempotency-Key is still running; retry shortly.",
+           *         "details": null,
+           *         "requestId": "0b5a4e1c-2f7d-4c83-9a1e-6d3f8b2c7e90"
+           *       }
+           *     }
+           */
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'CONFLICT' | 'IDEMPOTENCY_KEY_REUSED' | 'IDEMPOTENCY_KEY_IN_USE';
+            } & WithRequired<components['schemas']['ErrorBody'], 'code'>;
+          };
+        };
+      };
       413: components['responses']['PayloadTooLarge'];
       415: components['responses']['UnsupportedMediaType'];
       429: components['responses']['RateLimited'];

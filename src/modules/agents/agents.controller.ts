@@ -116,10 +116,12 @@ export class AgentsController {
   /**
    * Suspends an agent: its tickets go back to the queue (the companies' webhooks hear of each),
    * its seats on shifts not yet ended are cancelled, and it can claim, keep or resolve nothing
-   * until reinstated.
+   * until reinstated. Keyed: a retry after a lost answer (the console sends one by itself) is
+   * answered as the first, never suspending again an agent another admin reinstated meanwhile.
    */
   @Post(':id/suspend')
   @HttpCode(200)
+  @Idempotent()
   @Roles('admin')
   @ApiOperation({ operationId: 'suspendAgent', summary: 'Suspend an agent' })
   suspend(
@@ -130,8 +132,10 @@ export class AgentsController {
     return this.suspension.suspend(actor, id, body.reason);
   }
 
+  /** Keyed as a suspension is: a retry never reinstates an agent suspended again meanwhile. */
   @Post(':id/reinstate')
   @HttpCode(200)
+  @Idempotent()
   @Roles('admin')
   @ApiOperation({ operationId: 'reinstateAgent', summary: 'Reinstate a suspended agent' })
   reinstate(@CurrentActor() actor: Actor, @IdParam() id: string): Promise<AgentProfileDto> {

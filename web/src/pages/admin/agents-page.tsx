@@ -51,8 +51,12 @@ export default function AgentsPage() {
   });
   const reinstate = useRowActions({
     rowOf: (agent: { id: string; name: string }) => agent.id,
-    mutationFn: ({ id }: { id: string; name: string }) =>
-      unwrap(api.POST('/v1/agents/{id}/reinstate', { params: { path: { id } } })),
+    mutationFn: ({ id }: { id: string; name: string }, key) =>
+      unwrap(
+        api.POST('/v1/agents/{id}/reinstate', {
+          params: { path: { id }, header: { 'Idempotency-Key': key } },
+        }),
+      ),
     onSettled: () => void refresh(queryClient, keys.agentDirectory),
   });
   const items = agents.data?.pages.flatMap((page) => page.items) ?? [];
@@ -176,10 +180,10 @@ function SuspendModal({ agent, onClose }: { agent: Agent; onClose: () => void })
       confirmLabel="Suspend"
       keepLabel="Keep active"
       errorTitle="Not suspended"
-      confirm={(reason) =>
+      confirm={(reason, key) =>
         unwrap(
           api.POST('/v1/agents/{id}/suspend', {
-            params: { path: { id: agent.agentId } },
+            params: { path: { id: agent.agentId }, header: { 'Idempotency-Key': key } },
             body: { reason },
           }),
         )
