@@ -54,8 +54,6 @@ const REPEATS_ALIKE: Record<string, string> = {
   'PUT /v1/companies/{companyId}/credit/limit': 'sets the limit: the same again',
   'PUT /v1/tickets/{id}/review': 'sets the review: the same again',
   'DELETE /v1/companies/me/api-keys/{id}': 'a revoked key is revoked again: 204 again',
-  'DELETE /v1/skills/{code}': 'retires: the same again',
-  'POST /v1/skills/{code}/reinstate': 'reinstates: the same again',
   'POST /v1/tickets/{id}/heartbeat': 'a presence mark: the same again',
   'POST /v1/agents/me/payout-account':
     'a single-use Stripe link: a replay would hand back a used one; one account per agent (ADR 0009)',

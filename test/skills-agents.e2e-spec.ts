@@ -60,6 +60,36 @@ describe('skills, agent profiles, certifications', () => {
       await t.http.delete('/v1/skills/no_such_skill').set(admin.auth).expect(404);
     });
 
+    it('answers a retire or a reinstatement retried with its Idempotency-Key as the first, never undoing what another admin did meanwhile', async () => {
+      await t.http
+        .post('/v1/skills')
+        .set(admin.auth)
+        .send({ code: 'gift_cards', name: 'Gift cards' })
+        .expect(201);
+      const other = await createStaff(t, 'admin');
+      const retire = () =>
+        t.http.delete('/v1/skills/gift_cards').set(admin.auth).set('Idempotency-Key', 'retire-gc');
+      const first = await retire().expect(200);
+      await t.http.post('/v1/skills/gift_cards/reinstate').set(other.auth).expect(200);
+      expect((await retire().expect(200)).body).toEqual(first.body); // the first answer
+      const retiredAt = async () =>
+        (await t.http.get('/v1/skills?includeRetired=true').set(admin.auth).expect(200)).body.find(
+          (s: { code: string }) => s.code === 'gift_cards',
+        ).retiredAt;
+      expect(await retiredAt()).toBeNull(); // still reinstated
+
+      const reinstate = () =>
+        t.http
+          .post('/v1/skills/gift_cards/reinstate')
+          .set(admin.auth)
+          .set('Idempotency-Key', 'reinstate-gc');
+      await t.http.delete('/v1/skills/gift_cards').set(other.auth).expect(200);
+      const back = await reinstate().expect(200);
+      await t.http.delete('/v1/skills/gift_cards').set(other.auth).expect(200);
+      expect((await reinstate().expect(200)).body).toEqual(back.body);
+      expect(await retiredAt()).not.toBeNull(); // still retired
+    });
+
     it('refuses malformed skill codes, naming the field', async () => {
       const res = await t.http
         .post('/v1/skills')

@@ -30,8 +30,13 @@ export class SkillsController {
     return this.skills.create(actor, body);
   }
 
-  /** Retires a skill: it stays where it is used but cannot be newly required or claimed. */
+  /**
+   * Retires a skill: it stays where it is used but cannot be newly required or claimed. Keyed,
+   * as its reinstatement: a retry after a lost answer (the console sends one by itself) never
+   * undoes what another admin did meanwhile.
+   */
   @Delete(':code')
+  @Idempotent()
   @Roles('admin')
   @ApiOperation({ operationId: 'retireSkill', summary: 'Retire a skill' })
   retire(@CurrentActor() actor: Actor, @Param('code') code: string): Promise<SkillDto> {
@@ -41,6 +46,7 @@ export class SkillsController {
   /** Brings a retired skill back. */
   @Post(':code/reinstate')
   @HttpCode(200)
+  @Idempotent()
   @Roles('admin')
   @ApiOperation({ operationId: 'reinstateSkill', summary: 'Reinstate a retired skill' })
   reinstate(@CurrentActor() actor: Actor, @Param('code') code: string): Promise<SkillDto> {

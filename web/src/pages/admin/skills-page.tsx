@@ -41,10 +41,12 @@ export default function SkillsPage() {
   // Per row: retiring a second skill before the first answered hid the first's failure.
   const change = useRowActions({
     rowOf: (v: { skill: string; retire: boolean }) => v.skill,
-    mutationFn: ({ skill, retire }: { skill: string; retire: boolean }) =>
-      retire
-        ? unwrap(api.DELETE('/v1/skills/{code}', { params: { path: { code: skill } } }))
-        : unwrap(api.POST('/v1/skills/{code}/reinstate', { params: { path: { code: skill } } })),
+    mutationFn: ({ skill, retire }: { skill: string; retire: boolean }, key) => {
+      const params = { path: { code: skill }, header: { 'Idempotency-Key': key } };
+      return retire
+        ? unwrap(api.DELETE('/v1/skills/{code}', { params }))
+        : unwrap(api.POST('/v1/skills/{code}/reinstate', { params }));
+    },
     onSettled: refresh,
   });
   const errors = problemOf(add.error, INPUTS);
