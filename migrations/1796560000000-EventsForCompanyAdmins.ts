@@ -11,17 +11,15 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * only and positions rows without knowing the new column, so it can never hand a note to a bot;
  * the worst it does is leave a note out of an admin's live stream (read on the next re-read).
  * Notes also name their agent (`agent_id`), which the audience check needs.
+ *
+ * A nullable column without a default: a change to the catalog only, its lock held for moments
+ * (the index comes in the next migration, built concurrently).
  */
 export class EventsForCompanyAdmins1796560000000 implements MigrationInterface {
   name = 'EventsForCompanyAdmins1796560000000';
 
   async up(q: QueryRunner): Promise<void> {
     await q.query(`ALTER TABLE events ADD COLUMN admins_company_id uuid`);
-    // Empty at first: the build only scans the table.
-    await q.query(
-      `CREATE INDEX ix_events_admins_company ON events (admins_company_id, position)
-        WHERE admins_company_id IS NOT NULL AND position IS NOT NULL`,
-    );
   }
 
   async down(q: QueryRunner): Promise<void> {

@@ -161,6 +161,9 @@ describe('the conversation, live', () => {
     await waitFor(async () => notesOn(adminStream).length > 0, 'the note on the admin stream');
     for (const c of [adminStream, agentStream]) {
       expect(notesOn(c)).toEqual(['internal: refund approved']);
+      // Framed as GET /v1/events has it: the company's id, though stored for its admins only.
+      const note = c.frames.find((f) => f.event === 'ticket.note');
+      expect(JSON.parse(note!.data!)).toMatchObject({ companyId: co.companyId });
       const asMessage = (c.events as unknown as MessageEvent[]).filter(
         (e) => e.type === 'ticket.message' && e.data.data.body === 'internal: refund approved',
       );

@@ -180,7 +180,8 @@ export class EventStream {
         id: Number(row.id),
         type: row.type,
         occurredAt: new Date(row.occurred_at).toISOString(),
-        companyId: row.company_id,
+        // A note's company is its admins' (as GET /v1/events says: toEventDto).
+        companyId: row.company_id ?? row.admins_company_id ?? null,
         agentId: row.agent_id,
         data: row.data,
       })}\n\n`;

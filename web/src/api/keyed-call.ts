@@ -50,7 +50,8 @@ export class NotSent extends Error {
   }
 }
 
-const lostAnswer = (error: unknown) =>
+/** An answer that may have been lost: the call is sent again (while retries are left). */
+export const lostAnswer = (error: unknown) =>
   error instanceof ApiError
     ? [502, 503, 504, 408].includes(error.status) || error.code === 'IDEMPOTENCY_KEY_IN_USE'
     : !(error instanceof NotSent);
@@ -62,10 +63,8 @@ export interface KeyedCall<V> {
   by: string | undefined;
   /** When it was pressed (ms since the epoch). */
   at: number;
-  /** Its form was closed or left: no further attempt is sent, nor its answer acted on. */
+  /** Its dialog was closed: no further attempt is sent, and its answer comes `dropped`. */
   dropped?: boolean;
-  /** Attempts sent so far (sendAttempt): a retry's is 1 or more. */
-  sent?: number;
 }
 
 /** Who this tab is signed in as now (the session store, not a page's render). */
@@ -95,6 +94,5 @@ export function sendAttempt<V, R>(
   if (call.by !== signedInUser()) return Promise.reject(new NotSent('another-user'));
   if (call.dropped) return Promise.reject(new NotSent('dropped'));
   if (Date.now() - call.at > KEY_KEPT_MS) return Promise.reject(new NotSent('stale'));
-  call.sent = (call.sent ?? 0) + 1;
   return send(call.v, call.key);
 }

@@ -1,7 +1,13 @@
 import { useMutation } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useSubmissionKeys } from '../api/idempotency-key';
-import { pressed, retryLostAnswer, sendAttempt, type KeyedCall } from '../api/keyed-call';
+import {
+  lostAnswer,
+  pressed,
+  retryLostAnswer,
+  sendAttempt,
+  type KeyedCall,
+} from '../api/keyed-call';
 
 export interface RowFailure<V> {
   variables: V;
@@ -44,10 +50,15 @@ export function useRowActions<V>(options: {
   const others = (v: V) => (f: RowFailure<V>) => rowOf(f.variables) !== rowOf(v);
   const submissions = useSubmissionKeys();
   const mutation = useMutation({
-    mutationFn: (call: KeyedCall<V>) => {
-      if (call.sent) setRetrying((list) => (list.includes(call.v) ? list : [...list, call.v]));
-      return sendAttempt(call, options.mutationFn);
-    },
+    mutationFn: (call: KeyedCall<V>) =>
+      sendAttempt(call, options.mutationFn).catch((error: unknown) => {
+        // Said from the lost answer on, through the wait before the retry (and a pause while
+        // offline), until the call settles.
+        if (lostAnswer(error)) {
+          setRetrying((list) => (list.includes(call.v) ? list : [...list, call.v]));
+        }
+        throw error;
+      }),
     // Every row action is keyed or repeats alike (the OpenAPI test holds the routes to it): an
     // answer lost is asked for again, under the key chosen at the press, before the row reports
     // a failure. (Chosen per attempt, a retry held minutes in a hidden tab took a new key.)
