@@ -273,6 +273,23 @@ describe('revoking a certification', () => {
       .expect(404);
   });
 
+  it('answers a certification retried with its Idempotency-Key as the first, never undoing a revocation made meanwhile', async () => {
+    const agent = await agentWithProfile();
+    const again = () =>
+      t.http
+        .put(`/v1/companies/me/certified-agents/${agent.id}`)
+        .set(company.auth)
+        .set('Idempotency-Key', `certify-${agent.id}`);
+    const first = await again().expect(200);
+    await revoke(agent).expect(204);
+    expect((await again().expect(200)).body).toEqual(first.body);
+    const listed = await t.http
+      .get('/v1/companies/me/certified-agents')
+      .set(company.auth)
+      .expect(200);
+    expect(listed.body.items.map((a: { agentId: string }) => a.agentId)).not.toContain(agent.id);
+  });
+
   async function certifiedAgent(): Promise<SignedIn> {
     const agent = await agentWithProfile();
     await certify(company, agent);

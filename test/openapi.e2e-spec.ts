@@ -49,7 +49,6 @@ const REPEATS_ALIKE: Record<string, string> = {
   'PUT /v1/agents/me/skills': 'replaces: the same again',
   'PUT /v1/agents/me/availability': 'sets: the same again',
   'PATCH /v1/shifts/{id}': 'sets the fields given: the same again',
-  'PUT /v1/companies/me/certified-agents/{agentId}': 'certifies: the same again',
   'PUT /v1/companies/me/webhook': 'sets the URL: the same again',
   'PUT /v1/companies/{companyId}/credit/limit': 'sets the limit: the same again',
   'PUT /v1/tickets/{id}/review': 'sets the review: the same again',

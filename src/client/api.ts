@@ -548,7 +548,9 @@ export interface paths {
     get?: never;
     /**
      * Certify an agent
-     * @description Certifies an agent for the company's program (idempotent).
+     * @description Certifies an agent for the company's program (the same again answers the same). Keyed as
+     *     its revocation is: a retry after a lost answer (the console sends one by itself) is answered
+     *     as the first, never certifying again an agent whose certification was revoked meanwhile.
      */
     put: operations['certifyAgent'];
     post?: never;
@@ -8815,7 +8817,13 @@ export interface operations {
   certifyAgent: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /**
+         * @description Makes a retry safe: the same key with the same request answers the first answer again (with Idempotent-Replayed: true) instead of doing it twice. Keys are scoped to the caller and kept 24 hours; the same key with another request is 409 IDEMPOTENCY_KEY_REUSED.
+         * @example 5b0e6c1f-shift-2030-05-04
+         */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
       path: {
         agentId: string;
       };
@@ -8826,6 +8834,7 @@ export interface operations {
       /** @description OK */
       200: {
         headers: {
+          'Idempotent-Replayed': components['headers']['IdempotentReplayed'];
           [name: string]: unknown;
         };
         content: {
@@ -8836,7 +8845,36 @@ export interface operations {
       401: components['responses']['Unauthenticated'];
       403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
-      409: components['responses']['Conflict'];
+      /**
+       * @description Conflict.
+       *
+       *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
+       *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
+       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
+       */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "IDEMPOTENCY_KEY_IN_USE",
+           *         "message": "A request with this Idempotency-Key is still running; retry shortly.",
+           *         "details": null,
+           *         "requestId": "0b5a4e1c-2f7d-4c83-9a1e-6d3f8b2c7e90"
+           *       }
+           *     }
+           */
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'CONFLICT' | 'IDEMPOTENCY_KEY_REUSED' | 'IDEMPOTENCY_KEY_IN_USE';
+            } & WithRequired<components['schemas']['ErrorBody'], 'code'>;
+          };
+        };
+      };
       413: components['responses']['PayloadTooLarge'];
       415: components['responses']['UnsupportedMediaType'];
       429: components['responses']['RateLimited'];

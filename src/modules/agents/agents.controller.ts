@@ -168,8 +168,13 @@ export class CertifiedAgentsController {
     return this.certifications.listForCompany(actor, query);
   }
 
-  /** Certifies an agent for the company's program (idempotent). */
+  /**
+   * Certifies an agent for the company's program (the same again answers the same). Keyed as
+   * its revocation is: a retry after a lost answer (the console sends one by itself) is answered
+   * as the first, never certifying again an agent whose certification was revoked meanwhile.
+   */
   @Put(':agentId')
+  @Idempotent()
   @ApiOperation({ operationId: 'certifyAgent', summary: 'Certify an agent' })
   certify(
     @CurrentActor() actor: Actor,

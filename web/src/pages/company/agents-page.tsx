@@ -66,15 +66,12 @@ export default function CompanyAgentsPage() {
       },
       key: string,
     ) => {
-      const params = { params: { path: { agentId } } };
-      // A revocation sent again after no answer came is answered as done, not 404.
+      // Sent again after no answer came, a revocation is answered as done, not 404, and a
+      // certification never undoes a revocation made meanwhile.
+      const params = { params: { path: { agentId }, header: { 'Idempotency-Key': key } } };
       return certify
         ? unwrap(api.PUT('/v1/companies/me/certified-agents/{agentId}', params))
-        : unwrap(
-            api.DELETE('/v1/companies/me/certified-agents/{agentId}', {
-              params: { path: { agentId }, header: { 'Idempotency-Key': key } },
-            }),
-          );
+        : unwrap(api.DELETE('/v1/companies/me/certified-agents/{agentId}', params));
     },
     onSettled: () => void refresh(queryClient, keys.companyAgents),
   });
