@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { EventRow, EventScope } from './events.repository';
 import { inScope } from './events.service';
+import { toEventDto } from './event.mapper';
 
 export interface EventStreamOptions {
   scope: EventScope;
@@ -176,15 +177,8 @@ export class EventStream {
   private write(row: EventRow, replaying = false): boolean {
     const frame =
       `id: ${row.id}\nevent: ${row.type}\n` +
-      `data: ${JSON.stringify({
-        id: Number(row.id),
-        type: row.type,
-        occurredAt: new Date(row.occurred_at).toISOString(),
-        // A note's company is its admins' (as GET /v1/events says: toEventDto).
-        companyId: row.company_id ?? row.admins_company_id ?? null,
-        agentId: row.agent_id,
-        data: row.data,
-      })}\n\n`;
+      // As GET /v1/events has it (a note's company is its admins').
+      `data: ${JSON.stringify(toEventDto(row))}\n\n`;
     const taken = this.res.write(frame);
     // A replay waits for the socket between pages (a page of large messages is more than the
     // byte limit at once); only live events count as falling behind.
