@@ -17,6 +17,7 @@ import { AdjustmentsService } from '../src/modules/ledger/adjustments.service';
 import { createApiKey, createStaff, registerCompany, SignedIn } from './support/factories';
 import { interleave } from './support/interleave';
 import { walkPages } from './support/pages';
+import { planOf } from './support/plans';
 import { escalate, liveAgents, resolvedTicket } from './support/tickets';
 import { createTestApp, TestApp } from './support/test-app';
 import { waitForLockWaiters, withRowsHeld } from './support/row-locks';
@@ -351,7 +352,7 @@ describe('ledger', () => {
       expect(earning.available_at.getTime() - earning.earned_at.getTime()).toBe(72 * 3_600_000 + 1);
     });
 
-    it('reports a reopened claim whose earning was not reversed only after the grace, as its job may not have run yet', async () => {
+    it('reports a reopened claim whose earning was not reversed only after the grace, as its job may not have run yet, oldest reopen first', async () => {
       const {
         agents: [agent],
       } = await liveAgents(
@@ -361,27 +362,57 @@ describe('ledger', () => {
         {},
         { ratePerTicket: { amountMinor: 800, currency: 'EUR' } },
       );
-      const ticket = await resolved(agent);
-      await runLedgerJobs([ticket.id]);
-      await t.http
-        .post(`/v1/tickets/${ticket.id}/reopen`)
-        .set(co.auth)
-        .send({ reason: 'not solved' })
-        .expect(200);
-      // The reversal's job is queued, not run: nothing is wrong yet.
-      const [claim] = await t.db.query('SELECT id FROM ticket_claims WHERE ticket_id = $1', [
-        ticket.id,
-      ]);
-      const listed = async () =>
+      const first = await resolved(agent);
+      const second = await resolved(agent);
+      await runLedgerJobs([first.id, second.id]);
+      for (const ticket of [second, first])
+        await t.http
+          .post(`/v1/tickets/${ticket.id}/reopen`)
+          .set(co.auth)
+          .send({ reason: 'not solved' })
+          .expect(200);
+      // The reversals' jobs are queued, not run: nothing is wrong yet.
+      const claimOf = async (ticketId: string) =>
+        (
+          await t.db.query('SELECT id, reopened_at FROM ticket_claims WHERE ticket_id = $1', [
+            ticketId,
+          ])
+        )[0] as { id: string; reopened_at: Date };
+      const ours = async () =>
         (
           await t.http.get('/v1/ledger/integrity').set(finance.auth).expect(200)
-        ).body.reopenedClaimsNotReversed.map((r: { claimId: string }) => r.claimId);
-      expect(await listed()).not.toContain(claim.id);
-      await reopenedLongAgo([ticket.id]);
-      expect(await listed()).toContain(claim.id);
-      // Its job runs at last: the finding goes (and leaves the books clean for the next tests).
-      await runLedgerJobs([ticket.id]);
-      expect(await listed()).not.toContain(claim.id);
+        ).body.reopenedClaimsNotReversed.filter((r: { agentId: string }) => r.agentId === agent.id);
+      expect(await ours()).toEqual([]);
+      // Long ago, the first ticket's reopen longer ago than the second's (reopened first above).
+      await reopenedLongAgo([first.id, second.id]);
+      await reopenedLongAgo([first.id]);
+      const finding = async (ticketId: string) => {
+        const claim = await claimOf(ticketId);
+        return {
+          claimId: claim.id,
+          ticketId,
+          agentId: agent.id,
+          companyId: co.companyId,
+          earningStatus: 'pending',
+          amountMinor: 800,
+          currency: 'EUR',
+          reopenedAt: claim.reopened_at.toISOString(),
+        };
+      };
+      expect(await ours()).toEqual([await finding(first.id), await finding(second.id)]);
+      // Their jobs run at last: the findings go (and leave the books clean for the next tests).
+      await runLedgerJobs([first.id, second.id]);
+      expect(await ours()).toEqual([]);
+    });
+
+    it('finds reopened claims along their own index, not by reading every claim ever made', async () => {
+      const plan = await planOf(t.db, (em) =>
+        t.app.get(EarningsRepository).reopenedNotReversed(em, new Date(), 501),
+      );
+      expect(plan).toContain('ix_ticket_claims_reopened');
+      // The reversed ones (nearly all) are set aside by the small index of reversed earnings.
+      expect(plan).toContain('ix_earnings_reversed');
+      expect(plan).not.toContain('Seq Scan on ticket_claims');
     });
 
     it('reports a resolution whose booking never happened, after the grace, and finance books it once; a reopened one never', async () => {

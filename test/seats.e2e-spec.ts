@@ -5,7 +5,8 @@ import {
 import { createStaff, registerAgent, registerCompany, SignedIn } from './support/factories';
 import { inMinutes, moveShift, nearItsEnd, postShift, setProfile } from './support/shifts';
 import { createTestApp, TestApp } from './support/test-app';
-import type { EntityManager, QueryRunner } from 'typeorm';
+import type { QueryRunner } from 'typeorm';
+import { planOf } from './support/plans';
 import { ShiftClaimViewsRepository } from '../src/modules/shifts/shift-claim-views.repository';
 import { waitForLockWaiters, whileAgentHeld, withRowsHeld } from './support/row-locks';
 import { waitUntil } from './support/wait-for';
@@ -1116,8 +1117,7 @@ describe('seat timers through the outbox and a real worker', () => {
 /*
  * Two reads on agents' pages go over seat history: the platform's reliability (every agent's
  * reliability read) and a company's worked seats (every page of open shifts). They scanned every
- * seat ever held; they read by index now (SeatHistoryIndexes). Planned with sequential scans
- * priced out, since this test's few rows would be read whole anyway.
+ * seat ever held; they read by index now (SeatHistoryIndexes).
  */
 describe('seat history reads', () => {
   let t: TestApp;
@@ -1127,24 +1127,6 @@ describe('seat history reads', () => {
   afterAll(async () => {
     await t.close();
   });
-
-  /** The plan of the statement `read` makes, instead of its rows. */
-  const planOf = (read: (em: EntityManager) => Promise<unknown>): Promise<string> =>
-    t.db.transaction(async (em) => {
-      await em.query('SET LOCAL enable_seqscan = off');
-      let plan = '';
-      const explaining = Object.create(em, {
-        query: {
-          value: async (sql: string, params?: unknown[]) => {
-            const rows: { 'QUERY PLAN': string }[] = await em.query(`EXPLAIN ${sql}`, params);
-            plan = rows.map((r) => r['QUERY PLAN']).join('\n');
-            return [{}];
-          },
-        },
-      }) as EntityManager;
-      await read(explaining);
-      return plan;
-    });
 
   it('reads the platform reliability and a company’s worked seats by index', async () => {
     // Two years of one agent's worked seats, a few days apart, analysed as a live database's
@@ -1164,9 +1146,9 @@ describe('seat history reads', () => {
     );
     await t.db.query('ANALYZE shift_claims');
     const views = t.app.get(ShiftClaimViewsRepository);
-    const reliability = await planOf((em) => views.platformReliability(em, 30, 120));
+    const reliability = await planOf(t.db, (em) => views.platformReliability(em, 30, 120));
     expect(reliability).toContain('ix_shift_claims_ended');
-    const history = await planOf((em) =>
+    const history = await planOf(t.db, (em) =>
       views.companyHistory(em, [company.companyId!], new Date(Date.now() - 30 * 86_400_000)),
     );
     expect(history).toContain('ix_shift_claims_company_completed');

@@ -46,10 +46,11 @@ export interface StatementTotalRow {
 }
 
 /** An earning still booked although its claim was reopened (the integrity report). */
-export type UnreversedEarningRow = Pick<
+/** A reopened claim's earning that is not reversed, and when the claim was reopened. */
+export type UnreversedRow = Pick<
   EarningRow,
   'claim_id' | 'ticket_id' | 'agent_id' | 'company_id' | 'amount_minor' | 'currency' | 'status'
->;
+> & { reopened_at: Date };
 
 /** An agent's pending balance beside its pending earnings (bigint sums as text). */
 export interface PendingMismatchRow {
@@ -177,11 +178,27 @@ export class EarningsRepository {
   }
 
   /** Of these claims, the earnings not reversed. */
-  notReversedAmong(em: EntityManager, claimIds: string[]): Promise<UnreversedEarningRow[]> {
+  /**
+   * Claims reopened up to `before` whose earning is not reversed, oldest reopen first, at most
+   * `limit`: one join over ticket_claims (a declared exception to table ownership, as
+   * `unbookedResolutions`). It walks the reopened claims alone, in this order, along
+   * ix_ticket_claims_reopened, sets aside those whose earning is reversed (nearly all) from
+   * ix_earnings_reversed without reading either table, and stops at `limit`. A claim reopened
+   * before it was booked has no earning and is not listed.
+   */
+  reopenedNotReversed(em: EntityManager, before: Date, limit: number): Promise<UnreversedRow[]> {
     return em.query(
-      `SELECT claim_id, ticket_id, agent_id, company_id, amount_minor, currency, status
-         FROM earnings WHERE claim_id = ANY($1) AND status <> 'reversed'`,
-      [claimIds],
+      `SELECT e.claim_id, e.ticket_id, e.agent_id, e.company_id, e.amount_minor, e.currency,
+              e.status, tc.reopened_at
+         FROM ticket_claims tc
+         JOIN earnings e ON e.claim_id = tc.id
+        WHERE tc.reopened_at IS NOT NULL AND tc.reopened_at <= $1
+          AND NOT EXISTS (SELECT 1 FROM earnings r
+                           WHERE r.claim_id = tc.id AND r.status = 'reversed')
+          AND e.status <> 'reversed'
+        ORDER BY tc.reopened_at, tc.id
+        LIMIT $2`,
+      [before, limit],
     );
   }
 

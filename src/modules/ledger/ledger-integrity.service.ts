@@ -6,7 +6,6 @@ import { requireUser } from '../../common/auth/access';
 import { Actor } from '../../common/auth/actor';
 import { Env } from '../../config/env.validation';
 import { CompaniesService } from '../companies/companies.service';
-import { TicketClaimFacts } from '../tickets/ticket-claim-facts.service';
 import { ReleaseEarningHandler, TicketLedgerHandler } from './earnings-posting.handlers';
 import { BillableEntriesRepository } from './billable-entries.repository';
 import { EarningsRepository } from './earnings.repository';
@@ -23,8 +22,6 @@ import { toUnreversedReopenedClaimDto } from './ledger.mapper';
 
 /** At most this many findings per check in one report; `truncated` says there were more. */
 const MAX_FINDINGS = 500;
-/** Reopened claims looked up per query. */
-const CHUNK = 5000;
 /**
  * A resolution is booked within seconds (the outbox relays its ledger job at once), and so is a
  * reopen's reversal; one not booked after this long is reported. Its job may still be retrying through an outage: the
@@ -61,7 +58,6 @@ export class LedgerIntegrityService {
     private readonly journal: JournalRepository,
     private readonly billable: BillableEntriesRepository,
     private readonly earnings: EarningsRepository,
-    private readonly claims: TicketClaimFacts,
     private readonly booking: TicketLedgerHandler,
     private readonly release: ReleaseEarningHandler,
     private readonly config: ConfigService<Env, true>,
@@ -137,29 +133,14 @@ export class LedgerIntegrityService {
   }
 
   /**
-   * Reopened claims older than the grace whose earning is not reversed, oldest first. A reversal
-   * is booked within seconds, as a resolution is: a reopen whose job is still queued is not a
-   * finding (it made the report say `ok: false` while nothing was wrong).
+   * Reopened claims older than the grace whose earning is not reversed, oldest first (one more
+   * than listed). A reversal is booked within seconds, as a resolution is: a reopen whose job is
+   * still queued is not a finding (it made the report say `ok: false` while nothing was wrong).
    */
   private async unreversed(em: EntityManager, now: Date): Promise<UnreversedReopenedClaimDto[]> {
     const before = new Date(now.getTime() - BOOKING_GRACE_MS);
-    const reopened = await this.claims.reopenedClaims(em, before);
-    // Reopened claims are few next to earnings: ask for theirs, a chunk at a time.
-    const found: UnreversedReopenedClaimDto[] = [];
-    for (let i = 0; i < reopened.length && found.length <= MAX_FINDINGS; i += CHUNK) {
-      const chunk = reopened.slice(i, i + CHUNK);
-      const when = new Map(chunk.map((c) => [c.claimId, c.reopenedAt]));
-      const rows = await this.earnings.notReversedAmong(
-        em,
-        chunk.map((c) => c.claimId),
-      );
-      for (const row of rows)
-        found.push(toUnreversedReopenedClaimDto(row, when.get(row.claim_id)!));
-    }
-    return found.sort(
-      (a, b) =>
-        a.reopenedAt.getTime() - b.reopenedAt.getTime() || a.claimId.localeCompare(b.claimId),
-    );
+    const rows = await this.earnings.reopenedNotReversed(em, before, MAX_FINDINGS + 1);
+    return rows.map(toUnreversedReopenedClaimDto);
   }
 
   /** Earnings pending past their release by more than the grace, oldest due first. */

@@ -1,7 +1,7 @@
 import { AdjustmentDto } from './adjustment.dto';
 import { AdjustmentRow } from './adjustments.repository';
 import { AgentIdentity } from './agent-identities.service';
-import { StatementRow, StatementTotalRow, UnreversedEarningRow } from './earnings.repository';
+import { StatementRow, StatementTotalRow, UnreversedRow } from './earnings.repository';
 import { AccountBalanceRow, AgentLineRow } from './journal.repository';
 import {
   EarningsLineDto,
@@ -77,10 +77,7 @@ export const toTrialBalanceRowDto = (r: AccountBalanceRow): TrialBalanceRowDto =
   balanceMinor: Number(r.balance),
 });
 
-export const toUnreversedReopenedClaimDto = (
-  r: UnreversedEarningRow,
-  reopenedAt: Date,
-): UnreversedReopenedClaimDto => ({
+export const toUnreversedReopenedClaimDto = (r: UnreversedRow): UnreversedReopenedClaimDto => ({
   claimId: r.claim_id,
   ticketId: r.ticket_id,
   agentId: r.agent_id,
@@ -88,5 +85,5 @@ export const toUnreversedReopenedClaimDto = (
   earningStatus: r.status,
   amountMinor: Number(r.amount_minor),
   currency: r.currency,
-  reopenedAt,
+  reopenedAt: r.reopened_at,
 });

@@ -108,15 +108,6 @@ export class TicketClaimFacts implements WorkFacts {
     return (await this.claims.lockReopenedFlag(em, claimId)) ?? null;
   }
 
-  /** Every claim reopened up to `before`, and when, oldest first (the ledger's integrity report). */
-  async reopenedClaims(
-    em: EntityManager,
-    before: Date,
-  ): Promise<{ claimId: string; reopenedAt: Date }[]> {
-    const rows = await this.claims.reopened(em, before);
-    return rows.map((r) => ({ claimId: r.id, reopenedAt: r.reopened_at }));
-  }
-
   /** The companies' own ids of these tickets (external ids), by ticket id. */
   async externalIdsOf(em: EntityManager, ticketIds: string[]): Promise<Map<string, string>> {
     if (ticketIds.length === 0) return new Map();

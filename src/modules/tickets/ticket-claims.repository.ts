@@ -40,11 +40,6 @@ export interface ResolvedClaimRow {
   fee_bps: number | null;
 }
 
-export interface ReopenedClaimRow {
-  id: string;
-  reopened_at: Date;
-}
-
 /** The `ticket_claims` table (a claim is written by write_ticket_claim: TicketMatchingRepository). */
 @Injectable()
 export class TicketClaimsRepository {
@@ -177,14 +172,6 @@ export class TicketClaimsRepository {
       [claimId],
     );
     return row?.reopened;
-  }
-
-  reopened(em: EntityManager, before: Date): Promise<ReopenedClaimRow[]> {
-    return em.query(
-      `SELECT id, reopened_at FROM ticket_claims WHERE reopened_at <= $1
-        ORDER BY reopened_at, id`,
-      [before],
-    );
   }
 
   /**
