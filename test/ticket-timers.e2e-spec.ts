@@ -1,3 +1,4 @@
+import { DomainMetrics } from '../src/modules/metrics/domain-metrics';
 import { ShiftCompleteHandler } from '../src/modules/shifts/shift-timers.handlers';
 import {
   HandleTimeoutHandler,
@@ -148,6 +149,79 @@ describe('ticket timers (each fired twice)', () => {
         effectivePriority: 'normal',
         slaBreachedAt: expect.any(String),
       });
+    });
+    it("breaches a reopened ticket's first life that missed its deadline before its late timer ran, once; not one that met it", async () => {
+      const {
+        agents: [agent],
+      } = await liveAgents(t, co.auth, 1);
+      const breaches = (ticketId: string) =>
+        t.db.query(
+          `SELECT payload FROM outbox WHERE job_name = 'ticket.sla_breached'
+              AND payload->>'ticketId' = $1`,
+          [ticketId],
+        );
+      const handler = t.app.get(SlaCheckHandler);
+      const counted = jest.spyOn(t.app.get(DomainMetrics), 'slaBreached');
+      for (const late of [true, false]) {
+        counted.mockClear();
+        const ticket = await escalate(t, key, {
+          priority: 'low',
+          requiredSkills: [{ skill: 'refunds', minLevel: 2 }],
+        });
+        if (late) {
+          // Open a minute past its deadline; claimed, resolved and reopened before the timer ran.
+          await t.db.query(
+            `UPDATE tickets SET sla_deadline = now() - interval '1 minute' WHERE id = $1`,
+            [ticket.id],
+          );
+        } else {
+          await claimedBeforeDeadline(ticket.id, agent, '1 second');
+        }
+        if (late) await t.http.post(`/v1/tickets/${ticket.id}/claim`).set(agent.auth).expect(200);
+        await t.http
+          .post(`/v1/tickets/${ticket.id}/resolve`)
+          .set(agent.auth)
+          .send({ resolutionSummary: 'Refunded' })
+          .expect(200);
+        const reopened = await t.http
+          .post(`/v1/tickets/${ticket.id}/reopen`)
+          .set(co.auth)
+          .send({ reason: 'Not refunded' })
+          .expect(200);
+        // The new life starts clean: its own deadline, its priority and levels as asked.
+        expect(reopened.body).toMatchObject({
+          status: 'open',
+          effectivePriority: 'low',
+          slaBreachedAt: null,
+        });
+        expect(reopened.body.requiredSkills).toEqual([
+          { skill: 'refunds', minLevel: 2, requestedLevel: 2 },
+        ]);
+        // The first life's timer runs at last, and the new life's: neither breaches anything.
+        expect(await handler.handle({ ticketId: ticket.id })).toEqual({ breached: false });
+        const events = await breaches(ticket.id);
+        expect(counted).toHaveBeenCalledTimes(late ? 1 : 0);
+        if (!late) {
+          expect(events).toEqual([]);
+          continue;
+        }
+        // The first life's breach was told once, as an on-time timer would have told it.
+        expect(events).toHaveLength(1);
+        expect(events[0].payload.data).toMatchObject({
+          priorityRaisedTo: 'normal',
+          relaxedSkills: [{ skill: 'refunds', from: 2, to: 1 }],
+        });
+        const order = await t.db.query(
+          `SELECT job_name FROM outbox WHERE payload->>'ticketId' = $1
+              AND job_name IN ('ticket.sla_breached', 'ticket.reopened') ORDER BY id`,
+          [ticket.id],
+        );
+        expect(order.map((r: { job_name: string }) => r.job_name)).toEqual([
+          'ticket.sla_breached',
+          'ticket.reopened',
+        ]);
+      }
+      counted.mockRestore();
     });
   });
 

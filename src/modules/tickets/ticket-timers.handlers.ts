@@ -9,9 +9,8 @@ import { DomainMetrics } from '../metrics/domain-metrics';
 import { OutboxService } from '../outbox/outbox.service';
 import { ShiftFacts } from '../shifts/shift-facts.service';
 import { TicketClaimsRepository } from './ticket-claims.repository';
-import { rankToPriority } from './ticket.mapper';
-import { emitTicketEvent } from './ticket-events';
 import { TicketWorkService } from './ticket-work.service';
+import { SlaBreaches } from './sla-breach.service';
 import { TicketsRepository } from './tickets.repository';
 
 /*
@@ -20,9 +19,7 @@ import { TicketsRepository } from './tickets.repository';
  * fired early). A duplicate or late firing therefore acts at most once.
  */
 
-/** Claim SLA: an open ticket past its deadline is breached, raised one priority step, and has
- * its skill levels relaxed by one (never below 1; the requested level stays on record). So is
- * one claimed after its deadline before the timer ran. */
+/** Claim SLA: breaches the ticket if it missed its deadline (SlaBreaches); re-arms if early. */
 @Injectable()
 @JobHandler('ticket.sla-check')
 export class SlaCheckHandler implements HandlesJob<'ticket.sla-check'> {
@@ -30,7 +27,7 @@ export class SlaCheckHandler implements HandlesJob<'ticket.sla-check'> {
     @InjectDataSource() private readonly db: DataSource,
     private readonly outbox: OutboxService,
     private readonly tickets: TicketsRepository,
-    private readonly claims: TicketClaimsRepository,
+    private readonly sla: SlaBreaches,
     private readonly metrics: DomainMetrics,
   ) {}
 
@@ -43,37 +40,13 @@ export class SlaCheckHandler implements HandlesJob<'ticket.sla-check'> {
   private breachIfDue(ticketId: string): Promise<{ breached: boolean }> {
     return this.db.transaction(async (em) => {
       const t = await this.tickets.lockForSlaCheck(em, ticketId);
-      if (!t || t.sla_breached_at) return { breached: false };
-      if (t.status === 'open' && !t.due) {
+      if (!t) return { breached: false };
+      if (t.status === 'open' && !t.due && !t.sla_breached_at) {
         await this.outbox.enqueue(em, 'ticket.sla-check', { ticketId }, { runAt: t.sla_deadline });
         return { breached: false };
       }
-      // Claimed after its deadline (or released after it and claimed again) before this ran
-      // late (a backlog, workers down): it was open past the deadline all the same, and is
-      // breached as an on-time run would have, so the count does not depend on timer lateness.
-      const lateClaimed =
-        (t.status === 'claimed' || t.status === 'resolved') &&
-        t.due &&
-        (await this.claims.openSinceDeadline(em, ticketId));
-      if (t.status !== 'open' && !lateClaimed) return { breached: false };
-      const levels = t.skill_levels.map((l) => Math.max(1, l - 1));
-      await this.tickets.markSlaBreached(em, ticketId, levels);
-      const relaxed = t.skill_codes
-        .map((skill, i) => ({ skill, from: t.skill_levels[i], to: levels[i] }))
-        .filter((r) => r.to < r.from);
-      await emitTicketEvent(
-        em,
-        this.outbox,
-        'ticket.sla_breached',
-        t,
-        {},
-        {
-          slaDeadline: t.sla_deadline.toISOString(),
-          // In the ticket API's words (its effectivePriority now), not the stored rank.
-          priorityRaisedTo: rankToPriority(Math.min(3, t.rank + 1)),
-          relaxedSkills: relaxed,
-        },
-      );
+      if (!(await this.sla.missed(em, t))) return { breached: false };
+      await this.sla.breach(em, t);
       return { breached: true };
     });
   }

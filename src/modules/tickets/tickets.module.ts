@@ -34,6 +34,7 @@ import {
 } from './tickets.controller';
 import { SurgeRepository } from './surge.repository';
 import { TicketsRepository } from './tickets.repository';
+import { SlaBreaches } from './sla-breach.service';
 import { TicketsService } from './tickets.service';
 import {
   OfferExpireHandler,
@@ -87,6 +88,7 @@ import { TicketQualityRepository } from './ticket-quality.repository';
     TicketMessagesRepository,
     TicketConversationService,
     TicketHandoverService,
+    SlaBreaches,
     SlaCheckHandler,
     HandleTimeoutHandler,
     ShiftEndReleaseHandler,

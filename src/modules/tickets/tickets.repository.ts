@@ -7,6 +7,8 @@ import { TicketRow } from './ticket.rows';
 /** A resolved ticket read for a reopen, with whether it is still inside the reopen window. */
 export interface ReopenableTicketRow extends TicketRow {
   within: boolean;
+  /** Its claim deadline has passed (database clock). */
+  due: boolean;
 }
 
 /** A ticket read by its SLA check, with whether its deadline has passed (database clock). */
@@ -145,7 +147,8 @@ export class TicketsRepository {
     // lock and inserts rows referencing the ticket (a key-share lock); FOR UPDATE would
     // deadlock with it, while this still serialises every change of the ticket.
     const [row]: ReopenableTicketRow[] = await em.query(
-      `SELECT *, resolved_at > now() - make_interval(secs => $3::float8 * 3600) AS within
+      `SELECT *, resolved_at > now() - make_interval(secs => $3::float8 * 3600) AS within,
+              sla_deadline <= now() AS due
          FROM tickets WHERE id = $1 AND company_id = $2 FOR NO KEY UPDATE`,
       [id, companyId, windowHours],
     );

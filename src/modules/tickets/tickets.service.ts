@@ -8,7 +8,9 @@ import { Actor } from '../../common/auth/actor';
 import { DomainError } from '../../common/errors/domain-error';
 import { decodeCursor, invalidCursor, Page, toPage } from '../../common/pagination/page';
 import { Env } from '../../config/env.validation';
+import { DomainMetrics } from '../metrics/domain-metrics';
 import { OutboxService } from '../outbox/outbox.service';
+import { SlaBreaches } from './sla-breach.service';
 import { ListTicketsQueryDto, TicketDto, TicketSort, TicketSummaryDto } from './ticket.dto';
 import { emitTicketEvent } from './ticket-events';
 import { priorityToRank, toTicketSummaryDto } from './ticket.mapper';
@@ -38,6 +40,8 @@ export class TicketsService {
     private readonly outbox: OutboxService,
     private readonly tickets: TicketsRepository,
     private readonly claims: TicketClaimsRepository,
+    private readonly sla: SlaBreaches,
+    private readonly metrics: DomainMetrics,
     private readonly reads: TicketReadService,
     private readonly agents: AgentsService,
   ) {}
@@ -87,6 +91,7 @@ export class TicketsService {
   async reopen(actor: Actor, id: string, reason: string, claimId?: string): Promise<TicketDto> {
     const companyId = requireCompany(actor, true);
     const windowHours = this.config.get('REOPEN_WINDOW_HOURS', { infer: true });
+    let breached = false;
     await this.db.transaction(async (em) => {
       const ticket = await this.tickets.lockForReopen(em, id, companyId, windowHours);
       if (!ticket) throw DomainError.notFound('Ticket');
@@ -101,6 +106,8 @@ export class TicketsService {
           `A ticket can be reopened up to ${windowHours} hours after its resolution`,
         );
       if (!ticket.within) throw closed();
+      // Asked before the resolution is marked reopened: its claim belongs to this life until then.
+      const missed = await this.sla.missed(em, ticket);
       const claim = await this.claims.markLastResolutionReopened(em, id, windowHours);
       if (!claim) throw closed();
       // Undone with the transaction: the caller meant a resolution that no longer stands.
@@ -111,6 +118,10 @@ export class TicketsService {
           { claimId: claim.id },
         );
       }
+      // This life missed its deadline and its timer has not run yet (a backlog): breached now,
+      // as the timer would have, since the new life's deadline leaves it nothing to find.
+      if (missed) await this.sla.breach(em, ticket);
+      breached = missed;
       const reopened = await this.tickets.markReopened(em, id);
       await emitTicketEvent(
         em,
@@ -127,6 +138,7 @@ export class TicketsService {
         { runAt: reopened.sla_deadline },
       );
     });
+    if (breached) this.metrics.slaBreached();
     return this.reads.load(this.db.manager, id, companyId);
   }
 }
