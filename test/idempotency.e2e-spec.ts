@@ -6,6 +6,8 @@ import {
   IdempotencyTimings,
 } from '../src/modules/idempotency/idempotency-keys.service';
 import { IdempotencyKeysRepository } from '../src/modules/idempotency/idempotency-keys.repository';
+import { PostgresQueryRunner } from 'typeorm/driver/postgres/PostgresQueryRunner';
+import { ShiftsRepository } from '../src/modules/shifts/shifts.repository';
 import {
   createApiKey,
   createStaff,
@@ -269,6 +271,94 @@ describe('Idempotency-Key (Stripe semantics)', () => {
       const retried = await postShift(acme, body, key).expect(201);
       expect(replayed(retried)).toBe(true);
       expect(await shiftsTitled(body.title as string)).toEqual([retried.body.id]);
+    });
+
+    describe('a failure that lost the answer of a saved change', () => {
+      const DEAD = 'Connection terminated unexpectedly';
+
+      /** Posts under a key while `fault` is in place; the answer, and a retry's. */
+      const postedThrough = async (fault: () => () => void, title: string) => {
+        const key = newKey();
+        const body = shiftBody({ title: `${title} ${key}` });
+        const undo = fault();
+        let first: Response;
+        try {
+          first = await postShift(acme, body, key);
+        } finally {
+          undo();
+        }
+        const retried = await postShift(acme, body, key);
+        return { key, first, retried, shifts: await shiftsTitled(body.title as string) };
+      };
+
+      it('answers ANSWER_LOST when it failed after its transaction committed, and keeps it: one shift', async () => {
+        // The shift is saved; reading it back for the answer then meets a dead connection.
+        const { key, first, retried, shifts } = await postedThrough(() => {
+          const spy = jest
+            .spyOn(t.app.get(ShiftsRepository), 'oneWithSkills')
+            .mockRejectedValueOnce(new Error(DEAD));
+          return () => spy.mockRestore();
+        }, 'saved, answer lost');
+        expect(answer(first)).toEqual({
+          status: 409,
+          body: {
+            error: {
+              code: 'ANSWER_LOST',
+              message: expect.stringContaining('carried out and its changes saved'),
+              details: { idempotencyKey: key },
+              requestId: expect.any(String),
+            },
+          },
+        });
+        expect(first.headers['retry-after']).toBeUndefined();
+        // Was: 503 "nothing was changed", the key freed, and this retry posted a second shift.
+        expect(replayed(retried)).toBe(true);
+        expect(retried.status).toBe(409);
+        expect(retried.body.error.code).toBe('ANSWER_LOST');
+        expect(shifts).toHaveLength(1);
+      });
+
+      it('answers OUTCOME_UNKNOWN when the connection broke on its COMMIT, and keeps it: not posted twice', async () => {
+        // PostgreSQL committed; its answer never came, nor the ROLLBACK's that follows.
+        const { first, retried, shifts } = await postedThrough(() => {
+          const query = PostgresQueryRunner.prototype.query;
+          const posting = new WeakSet<object>();
+          let broken = false;
+          const spy = jest
+            .spyOn(PostgresQueryRunner.prototype, 'query')
+            .mockImplementation(async function (this: PostgresQueryRunner, sql, ...rest) {
+              if (broken && posting.has(this)) throw new Error(DEAD);
+              if (/^\s*INSERT INTO "?shifts"?[\s(]/.test(sql)) posting.add(this);
+              const result = await query.call(this, sql, ...rest);
+              // The transaction that inserted the shift: its COMMIT is done, its answer lost.
+              if (sql === 'COMMIT' && posting.has(this)) {
+                broken = true;
+                throw new Error(DEAD);
+              }
+              return result;
+            });
+          return () => spy.mockRestore();
+        }, 'commit unanswered');
+        expect(first.status).toBe(409);
+        expect(first.body.error.code).toBe('OUTCOME_UNKNOWN');
+        expect(replayed(retried)).toBe(true);
+        expect(retried.body.error.code).toBe('OUTCOME_UNKNOWN');
+        expect(shifts).toHaveLength(1);
+      });
+
+      it('frees the key when the connection broke before anything was saved: the retry posts it once', async () => {
+        const { first, retried, shifts } = await postedThrough(() => {
+          const spy = jest
+            .spyOn(t.app.get(ShiftsRepository), 'insert')
+            .mockRejectedValueOnce(new Error(DEAD));
+          return () => spy.mockRestore();
+        }, 'nothing saved');
+        expect(first.status).toBe(503);
+        expect(first.body.error.code).toBe('SERVICE_UNAVAILABLE');
+        expect(retried.status).toBe(201);
+        expect(replayed(retried)).toBe(false);
+        expect(shifts).toEqual([retried.body.id]);
+      });
     });
 
     it('ignores the header on routes whose repeat does the same again', async () => {

@@ -7048,6 +7048,8 @@ export interface components {
       | 'SERVICE_UNAVAILABLE'
       | 'IDEMPOTENCY_KEY_REUSED'
       | 'IDEMPOTENCY_KEY_IN_USE'
+      | 'ANSWER_LOST'
+      | 'OUTCOME_UNKNOWN'
       | 'EMAIL_TAKEN'
       | 'INVALID_CREDENTIALS'
       | 'INVALID_REFRESH_TOKEN'
@@ -7272,7 +7274,7 @@ export interface components {
     /**
      * @description Service unavailable.
      *
-     *     - `SERVICE_UNAVAILABLE`: a backing service is unreachable for a moment; nothing was changed, retry after `Retry-After`
+     *     - `SERVICE_UNAVAILABLE`: a backing service is unreachable for a moment; retry after `Retry-After` (a keyed request whose changes were, or may have been, saved is answered `ANSWER_LOST` or `OUTCOME_UNKNOWN` instead)
      */
     ServiceUnavailable: {
       headers: {
@@ -7284,7 +7286,7 @@ export interface components {
          * @example {
          *       "error": {
          *         "code": "SERVICE_UNAVAILABLE",
-         *         "message": "A backing service is unreachable for a moment; nothing was changed, retry after Retry-After.",
+         *         "message": "A backing service is unreachable for a moment; retry after Retry-After (a keyed request whose changes were, or may have been, saved is answered ANSWER_LOST or OUTCOME_UNKNOWN instead).",
          *         "details": null,
          *         "requestId": "0b5a4e1c-2f7d-4c83-9a1e-6d3f8b2c7e90"
          *       }
@@ -7582,6 +7584,8 @@ export interface operations {
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
+       *     - `ANSWER_LOST`: the keyed request was carried out, but a failure after its changes were saved lost its answer: read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again
        *     - `API_KEY_LIMIT`: the company already holds the most active API keys it may; revoke one first
        */
       409: {
@@ -7603,7 +7607,12 @@ export interface operations {
             error: {
               /** @enum {string} */
               code:
-                'CONFLICT' | 'IDEMPOTENCY_KEY_REUSED' | 'IDEMPOTENCY_KEY_IN_USE' | 'API_KEY_LIMIT';
+                | 'CONFLICT'
+                | 'IDEMPOTENCY_KEY_REUSED'
+                | 'IDEMPOTENCY_KEY_IN_USE'
+                | 'ANSWER_LOST'
+                | 'OUTCOME_UNKNOWN'
+                | 'API_KEY_LIMIT';
             } & WithRequired<components['schemas']['ErrorBody'], 'code'>;
           };
         };
@@ -8251,6 +8260,8 @@ export interface operations {
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
+       *     - `ANSWER_LOST`: the keyed request was carried out, but a failure after its changes were saved lost its answer: read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again
        *     - `SKILL_EXISTS`: a skill with this code already exists
        */
       409: {
@@ -8272,7 +8283,12 @@ export interface operations {
             error: {
               /** @enum {string} */
               code:
-                'CONFLICT' | 'IDEMPOTENCY_KEY_REUSED' | 'IDEMPOTENCY_KEY_IN_USE' | 'SKILL_EXISTS';
+                | 'CONFLICT'
+                | 'IDEMPOTENCY_KEY_REUSED'
+                | 'IDEMPOTENCY_KEY_IN_USE'
+                | 'ANSWER_LOST'
+                | 'OUTCOME_UNKNOWN'
+                | 'SKILL_EXISTS';
             } & WithRequired<components['schemas']['ErrorBody'], 'code'>;
           };
         };
@@ -8321,6 +8337,8 @@ export interface operations {
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
+       *     - `ANSWER_LOST`: the keyed request was carried out, but a failure after its changes were saved lost its answer: read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again
        */
       409: {
         headers: {
@@ -8330,8 +8348,8 @@ export interface operations {
           /**
            * @example {
            *       "error": {
-           *         "code": "IDEMPOTENCY_KEY_IN_USE",
-           *         "message": "A request with this Idempotency-Key is still running; retry shortly.",
+           *         "code": "OUTCOME_UNKNOWN",
+           *         "message": "The connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again.",
            *         "details": null,
            *         "requestId": "0b5a4e1c-2f7d-4c83-9a1e-6d3f8b2c7e90"
            *       }
@@ -8340,7 +8358,12 @@ export interface operations {
           'application/json': {
             error: {
               /** @enum {string} */
-              code: 'CONFLICT' | 'IDEMPOTENCY_KEY_REUSED' | 'IDEMPOTENCY_KEY_IN_USE';
+              code:
+                | 'CONFLICT'
+                | 'IDEMPOTENCY_KEY_REUSED'
+                | 'IDEMPOTENCY_KEY_IN_USE'
+                | 'ANSWER_LOST'
+                | 'OUTCOME_UNKNOWN';
             } & WithRequired<components['schemas']['ErrorBody'], 'code'>;
           };
         };
@@ -8389,6 +8412,8 @@ export interface operations {
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
+       *     - `ANSWER_LOST`: the keyed request was carried out, but a failure after its changes were saved lost its answer: read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again
        */
       409: {
         headers: {
@@ -8398,8 +8423,8 @@ export interface operations {
           /**
            * @example {
            *       "error": {
-           *         "code": "IDEMPOTENCY_KEY_IN_USE",
-           *         "message": "A request with this Idempotency-Key is still running; retry shortly.",
+           *         "code": "OUTCOME_UNKNOWN",
+           *         "message": "The connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again.",
            *         "details": null,
            *         "requestId": "0b5a4e1c-2f7d-4c83-9a1e-6d3f8b2c7e90"
            *       }
@@ -8408,7 +8433,12 @@ export interface operations {
           'application/json': {
             error: {
               /** @enum {string} */
-              code: 'CONFLICT' | 'IDEMPOTENCY_KEY_REUSED' | 'IDEMPOTENCY_KEY_IN_USE';
+              code:
+                | 'CONFLICT'
+                | 'IDEMPOTENCY_KEY_REUSED'
+                | 'IDEMPOTENCY_KEY_IN_USE'
+                | 'ANSWER_LOST'
+                | 'OUTCOME_UNKNOWN';
             } & WithRequired<components['schemas']['ErrorBody'], 'code'>;
           };
         };
@@ -8680,6 +8710,8 @@ export interface operations {
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
+       *     - `ANSWER_LOST`: the keyed request was carried out, but a failure after its changes were saved lost its answer: read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again
        */
       409: {
         headers: {
@@ -8689,8 +8721,8 @@ export interface operations {
           /**
            * @example {
            *       "error": {
-           *         "code": "IDEMPOTENCY_KEY_IN_USE",
-           *         "message": "A request with this Idempotency-Key is still running; retry shortly.",
+           *         "code": "OUTCOME_UNKNOWN",
+           *         "message": "The connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again.",
            *         "details": null,
            *         "requestId": "0b5a4e1c-2f7d-4c83-9a1e-6d3f8b2c7e90"
            *       }
@@ -8699,7 +8731,12 @@ export interface operations {
           'application/json': {
             error: {
               /** @enum {string} */
-              code: 'CONFLICT' | 'IDEMPOTENCY_KEY_REUSED' | 'IDEMPOTENCY_KEY_IN_USE';
+              code:
+                | 'CONFLICT'
+                | 'IDEMPOTENCY_KEY_REUSED'
+                | 'IDEMPOTENCY_KEY_IN_USE'
+                | 'ANSWER_LOST'
+                | 'OUTCOME_UNKNOWN';
             } & WithRequired<components['schemas']['ErrorBody'], 'code'>;
           };
         };
@@ -8748,6 +8785,8 @@ export interface operations {
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
+       *     - `ANSWER_LOST`: the keyed request was carried out, but a failure after its changes were saved lost its answer: read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again
        */
       409: {
         headers: {
@@ -8757,8 +8796,8 @@ export interface operations {
           /**
            * @example {
            *       "error": {
-           *         "code": "IDEMPOTENCY_KEY_IN_USE",
-           *         "message": "A request with this Idempotency-Key is still running; retry shortly.",
+           *         "code": "OUTCOME_UNKNOWN",
+           *         "message": "The connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again.",
            *         "details": null,
            *         "requestId": "0b5a4e1c-2f7d-4c83-9a1e-6d3f8b2c7e90"
            *       }
@@ -8767,7 +8806,12 @@ export interface operations {
           'application/json': {
             error: {
               /** @enum {string} */
-              code: 'CONFLICT' | 'IDEMPOTENCY_KEY_REUSED' | 'IDEMPOTENCY_KEY_IN_USE';
+              code:
+                | 'CONFLICT'
+                | 'IDEMPOTENCY_KEY_REUSED'
+                | 'IDEMPOTENCY_KEY_IN_USE'
+                | 'ANSWER_LOST'
+                | 'OUTCOME_UNKNOWN';
             } & WithRequired<components['schemas']['ErrorBody'], 'code'>;
           };
         };
@@ -8851,6 +8895,8 @@ export interface operations {
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
+       *     - `ANSWER_LOST`: the keyed request was carried out, but a failure after its changes were saved lost its answer: read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again
        */
       409: {
         headers: {
@@ -8860,8 +8906,8 @@ export interface operations {
           /**
            * @example {
            *       "error": {
-           *         "code": "IDEMPOTENCY_KEY_IN_USE",
-           *         "message": "A request with this Idempotency-Key is still running; retry shortly.",
+           *         "code": "OUTCOME_UNKNOWN",
+           *         "message": "The connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again.",
            *         "details": null,
            *         "requestId": "0b5a4e1c-2f7d-4c83-9a1e-6d3f8b2c7e90"
            *       }
@@ -8870,7 +8916,12 @@ export interface operations {
           'application/json': {
             error: {
               /** @enum {string} */
-              code: 'CONFLICT' | 'IDEMPOTENCY_KEY_REUSED' | 'IDEMPOTENCY_KEY_IN_USE';
+              code:
+                | 'CONFLICT'
+                | 'IDEMPOTENCY_KEY_REUSED'
+                | 'IDEMPOTENCY_KEY_IN_USE'
+                | 'ANSWER_LOST'
+                | 'OUTCOME_UNKNOWN';
             } & WithRequired<components['schemas']['ErrorBody'], 'code'>;
           };
         };
@@ -8917,6 +8968,8 @@ export interface operations {
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
+       *     - `ANSWER_LOST`: the keyed request was carried out, but a failure after its changes were saved lost its answer: read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again
        */
       409: {
         headers: {
@@ -8926,8 +8979,8 @@ export interface operations {
           /**
            * @example {
            *       "error": {
-           *         "code": "IDEMPOTENCY_KEY_IN_USE",
-           *         "message": "A request with this Idempotency-Key is still running; retry shortly.",
+           *         "code": "OUTCOME_UNKNOWN",
+           *         "message": "The connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again.",
            *         "details": null,
            *         "requestId": "0b5a4e1c-2f7d-4c83-9a1e-6d3f8b2c7e90"
            *       }
@@ -8936,7 +8989,12 @@ export interface operations {
           'application/json': {
             error: {
               /** @enum {string} */
-              code: 'CONFLICT' | 'IDEMPOTENCY_KEY_REUSED' | 'IDEMPOTENCY_KEY_IN_USE';
+              code:
+                | 'CONFLICT'
+                | 'IDEMPOTENCY_KEY_REUSED'
+                | 'IDEMPOTENCY_KEY_IN_USE'
+                | 'ANSWER_LOST'
+                | 'OUTCOME_UNKNOWN';
             } & WithRequired<components['schemas']['ErrorBody'], 'code'>;
           };
         };
@@ -9055,6 +9113,8 @@ export interface operations {
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
+       *     - `ANSWER_LOST`: the keyed request was carried out, but a failure after its changes were saved lost its answer: read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again
        *     - `SHIFT_FULL`: every seat on the shift is taken
        *     - `SHIFT_OVERLAP`: you already hold a seat on a shift that overlaps this one
        *     - `SHIFT_CLOSED`: the shift is cancelled, completed, or no longer takes claims
@@ -9083,6 +9143,8 @@ export interface operations {
                 | 'CONFLICT'
                 | 'IDEMPOTENCY_KEY_REUSED'
                 | 'IDEMPOTENCY_KEY_IN_USE'
+                | 'ANSWER_LOST'
+                | 'OUTCOME_UNKNOWN'
                 | 'SHIFT_FULL'
                 | 'SHIFT_OVERLAP'
                 | 'SHIFT_CLOSED'
@@ -9136,6 +9198,8 @@ export interface operations {
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
+       *     - `ANSWER_LOST`: the keyed request was carried out, but a failure after its changes were saved lost its answer: read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again
        *     - `CLAIM_STATE_CONFLICT`: the seat claim is not in a state that allows this
        */
       409: {
@@ -9160,6 +9224,8 @@ export interface operations {
                 | 'CONFLICT'
                 | 'IDEMPOTENCY_KEY_REUSED'
                 | 'IDEMPOTENCY_KEY_IN_USE'
+                | 'ANSWER_LOST'
+                | 'OUTCOME_UNKNOWN'
                 | 'CLAIM_STATE_CONFLICT';
             } & WithRequired<components['schemas']['ErrorBody'], 'code'>;
           };
@@ -9209,6 +9275,8 @@ export interface operations {
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
+       *     - `ANSWER_LOST`: the keyed request was carried out, but a failure after its changes were saved lost its answer: read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again
        *     - `SHIFT_CLOSED`: the shift is cancelled, completed, or no longer takes claims
        *     - `CHECK_IN_NOT_OPEN`: check-in is not open (too early, or the deadline has passed)
        *     - `CLAIM_STATE_CONFLICT`: the seat claim is not in a state that allows this
@@ -9235,6 +9303,8 @@ export interface operations {
                 | 'CONFLICT'
                 | 'IDEMPOTENCY_KEY_REUSED'
                 | 'IDEMPOTENCY_KEY_IN_USE'
+                | 'ANSWER_LOST'
+                | 'OUTCOME_UNKNOWN'
                 | 'SHIFT_CLOSED'
                 | 'CHECK_IN_NOT_OPEN'
                 | 'CLAIM_STATE_CONFLICT';
@@ -9286,6 +9356,8 @@ export interface operations {
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
+       *     - `ANSWER_LOST`: the keyed request was carried out, but a failure after its changes were saved lost its answer: read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again
        *     - `CLAIM_STATE_CONFLICT`: the seat claim is not in a state that allows this
        */
       409: {
@@ -9310,6 +9382,8 @@ export interface operations {
                 | 'CONFLICT'
                 | 'IDEMPOTENCY_KEY_REUSED'
                 | 'IDEMPOTENCY_KEY_IN_USE'
+                | 'ANSWER_LOST'
+                | 'OUTCOME_UNKNOWN'
                 | 'CLAIM_STATE_CONFLICT';
             } & WithRequired<components['schemas']['ErrorBody'], 'code'>;
           };
@@ -9387,6 +9461,8 @@ export interface operations {
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
+       *     - `ANSWER_LOST`: the keyed request was carried out, but a failure after its changes were saved lost its answer: read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again
        *     - `SHIFT_CLOSED`: the shift is cancelled, completed, or no longer takes claims
        *     - `ALREADY_CLAIMED`: you already hold a seat on this shift
        *     - `SEATS_AVAILABLE`: seats are available: claim one instead of joining the waitlist
@@ -9415,6 +9491,8 @@ export interface operations {
                 | 'CONFLICT'
                 | 'IDEMPOTENCY_KEY_REUSED'
                 | 'IDEMPOTENCY_KEY_IN_USE'
+                | 'ANSWER_LOST'
+                | 'OUTCOME_UNKNOWN'
                 | 'SHIFT_CLOSED'
                 | 'ALREADY_CLAIMED'
                 | 'SEATS_AVAILABLE'
@@ -9466,6 +9544,8 @@ export interface operations {
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
+       *     - `ANSWER_LOST`: the keyed request was carried out, but a failure after its changes were saved lost its answer: read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again
        */
       409: {
         headers: {
@@ -9475,8 +9555,8 @@ export interface operations {
           /**
            * @example {
            *       "error": {
-           *         "code": "IDEMPOTENCY_KEY_IN_USE",
-           *         "message": "A request with this Idempotency-Key is still running; retry shortly.",
+           *         "code": "OUTCOME_UNKNOWN",
+           *         "message": "The connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again.",
            *         "details": null,
            *         "requestId": "0b5a4e1c-2f7d-4c83-9a1e-6d3f8b2c7e90"
            *       }
@@ -9485,7 +9565,12 @@ export interface operations {
           'application/json': {
             error: {
               /** @enum {string} */
-              code: 'CONFLICT' | 'IDEMPOTENCY_KEY_REUSED' | 'IDEMPOTENCY_KEY_IN_USE';
+              code:
+                | 'CONFLICT'
+                | 'IDEMPOTENCY_KEY_REUSED'
+                | 'IDEMPOTENCY_KEY_IN_USE'
+                | 'ANSWER_LOST'
+                | 'OUTCOME_UNKNOWN';
             } & WithRequired<components['schemas']['ErrorBody'], 'code'>;
           };
         };
@@ -9780,6 +9865,8 @@ export interface operations {
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
+       *     - `ANSWER_LOST`: the keyed request was carried out, but a failure after its changes were saved lost its answer: read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again
        */
       409: {
         headers: {
@@ -9789,8 +9876,8 @@ export interface operations {
           /**
            * @example {
            *       "error": {
-           *         "code": "IDEMPOTENCY_KEY_IN_USE",
-           *         "message": "A request with this Idempotency-Key is still running; retry shortly.",
+           *         "code": "OUTCOME_UNKNOWN",
+           *         "message": "The connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again.",
            *         "details": null,
            *         "requestId": "0b5a4e1c-2f7d-4c83-9a1e-6d3f8b2c7e90"
            *       }
@@ -9799,7 +9886,12 @@ export interface operations {
           'application/json': {
             error: {
               /** @enum {string} */
-              code: 'CONFLICT' | 'IDEMPOTENCY_KEY_REUSED' | 'IDEMPOTENCY_KEY_IN_USE';
+              code:
+                | 'CONFLICT'
+                | 'IDEMPOTENCY_KEY_REUSED'
+                | 'IDEMPOTENCY_KEY_IN_USE'
+                | 'ANSWER_LOST'
+                | 'OUTCOME_UNKNOWN';
             } & WithRequired<components['schemas']['ErrorBody'], 'code'>;
           };
         };
@@ -9981,6 +10073,8 @@ export interface operations {
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
+       *     - `ANSWER_LOST`: the keyed request was carried out, but a failure after its changes were saved lost its answer: read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again
        *     - `SHIFT_CLOSED`: the shift is cancelled, completed, or no longer takes claims
        */
       409: {
@@ -10002,7 +10096,12 @@ export interface operations {
             error: {
               /** @enum {string} */
               code:
-                'CONFLICT' | 'IDEMPOTENCY_KEY_REUSED' | 'IDEMPOTENCY_KEY_IN_USE' | 'SHIFT_CLOSED';
+                | 'CONFLICT'
+                | 'IDEMPOTENCY_KEY_REUSED'
+                | 'IDEMPOTENCY_KEY_IN_USE'
+                | 'ANSWER_LOST'
+                | 'OUTCOME_UNKNOWN'
+                | 'SHIFT_CLOSED';
             } & WithRequired<components['schemas']['ErrorBody'], 'code'>;
           };
         };
@@ -10093,6 +10192,8 @@ export interface operations {
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
+       *     - `ANSWER_LOST`: the keyed request was carried out, but a failure after its changes were saved lost its answer: read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again
        *     - `TICKET_EXTERNAL_ID_CONFLICT`: this externalId was already escalated with another payload
        */
       409: {
@@ -10117,6 +10218,8 @@ export interface operations {
                 | 'CONFLICT'
                 | 'IDEMPOTENCY_KEY_REUSED'
                 | 'IDEMPOTENCY_KEY_IN_USE'
+                | 'ANSWER_LOST'
+                | 'OUTCOME_UNKNOWN'
                 | 'TICKET_EXTERNAL_ID_CONFLICT';
             } & WithRequired<components['schemas']['ErrorBody'], 'code'>;
           };
@@ -10211,6 +10314,8 @@ export interface operations {
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
+       *     - `ANSWER_LOST`: the keyed request was carried out, but a failure after its changes were saved lost its answer: read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again
        *     - `TICKET_NOT_OPEN`: the ticket is not in a state that allows this
        *     - `TICKET_WITHDRAWN`: the company's bot withdrew the ticket: it is final, and nothing more can be done on it (nor rated or reviewed); an agent who did not hold it is told TICKET_NOT_CLAIMED_BY_YOU instead
        *     - `MESSAGE_ID_CONFLICT`: this messageId was already used on the ticket for a different message
@@ -10237,6 +10342,8 @@ export interface operations {
                 | 'CONFLICT'
                 | 'IDEMPOTENCY_KEY_REUSED'
                 | 'IDEMPOTENCY_KEY_IN_USE'
+                | 'ANSWER_LOST'
+                | 'OUTCOME_UNKNOWN'
                 | 'TICKET_NOT_OPEN'
                 | 'TICKET_WITHDRAWN'
                 | 'MESSAGE_ID_CONFLICT';
@@ -10293,6 +10400,8 @@ export interface operations {
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
+       *     - `ANSWER_LOST`: the keyed request was carried out, but a failure after its changes were saved lost its answer: read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again
        *     - `TICKET_NOT_OPEN`: the ticket is not in a state that allows this
        */
       409: {
@@ -10317,6 +10426,8 @@ export interface operations {
                 | 'CONFLICT'
                 | 'IDEMPOTENCY_KEY_REUSED'
                 | 'IDEMPOTENCY_KEY_IN_USE'
+                | 'ANSWER_LOST'
+                | 'OUTCOME_UNKNOWN'
                 | 'TICKET_NOT_OPEN';
             } & WithRequired<components['schemas']['ErrorBody'], 'code'>;
           };
@@ -10446,6 +10557,8 @@ export interface operations {
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
+       *     - `ANSWER_LOST`: the keyed request was carried out, but a failure after its changes were saved lost its answer: read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again
        *     - `TICKET_NOT_OPEN`: the ticket is not in a state that allows this
        *     - `REOPEN_WINDOW_CLOSED`: the ticket was resolved too long ago to reopen
        *     - `TICKET_RESOLVED_AGAIN`: the resolution named (claimId) no longer stands: the ticket was reopened and resolved again since
@@ -10473,6 +10586,8 @@ export interface operations {
                 | 'CONFLICT'
                 | 'IDEMPOTENCY_KEY_REUSED'
                 | 'IDEMPOTENCY_KEY_IN_USE'
+                | 'ANSWER_LOST'
+                | 'OUTCOME_UNKNOWN'
                 | 'TICKET_NOT_OPEN'
                 | 'REOPEN_WINDOW_CLOSED'
                 | 'TICKET_RESOLVED_AGAIN'
@@ -10624,6 +10739,8 @@ export interface operations {
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
+       *     - `ANSWER_LOST`: the keyed request was carried out, but a failure after its changes were saved lost its answer: read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again
        *     - `TICKET_WITHDRAWN`: the company's bot withdrew the ticket: it is final, and nothing more can be done on it (nor rated or reviewed); an agent who did not hold it is told TICKET_NOT_CLAIMED_BY_YOU instead
        */
       409: {
@@ -10648,6 +10765,8 @@ export interface operations {
                 | 'CONFLICT'
                 | 'IDEMPOTENCY_KEY_REUSED'
                 | 'IDEMPOTENCY_KEY_IN_USE'
+                | 'ANSWER_LOST'
+                | 'OUTCOME_UNKNOWN'
                 | 'TICKET_WITHDRAWN';
             } & WithRequired<components['schemas']['ErrorBody'], 'code'>;
           };
@@ -10730,6 +10849,8 @@ export interface operations {
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
+       *     - `ANSWER_LOST`: the keyed request was carried out, but a failure after its changes were saved lost its answer: read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again
        *     - `TICKET_WITHDRAWN`: the company's bot withdrew the ticket: it is final, and nothing more can be done on it (nor rated or reviewed); an agent who did not hold it is told TICKET_NOT_CLAIMED_BY_YOU instead
        */
       409: {
@@ -10754,6 +10875,8 @@ export interface operations {
                 | 'CONFLICT'
                 | 'IDEMPOTENCY_KEY_REUSED'
                 | 'IDEMPOTENCY_KEY_IN_USE'
+                | 'ANSWER_LOST'
+                | 'OUTCOME_UNKNOWN'
                 | 'TICKET_WITHDRAWN';
             } & WithRequired<components['schemas']['ErrorBody'], 'code'>;
           };
@@ -10867,6 +10990,8 @@ export interface operations {
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
+       *     - `ANSWER_LOST`: the keyed request was carried out, but a failure after its changes were saved lost its answer: read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again
        *     - `WORK_COMES_AS_OFFERS`: your live shift routes work as offers (push): accept offers from the event stream instead
        *     - `AGENT_AT_CAPACITY`: you already hold as many tickets as your limit allows
        */
@@ -10892,6 +11017,8 @@ export interface operations {
                 | 'CONFLICT'
                 | 'IDEMPOTENCY_KEY_REUSED'
                 | 'IDEMPOTENCY_KEY_IN_USE'
+                | 'ANSWER_LOST'
+                | 'OUTCOME_UNKNOWN'
                 | 'WORK_COMES_AS_OFFERS'
                 | 'AGENT_AT_CAPACITY';
             } & WithRequired<components['schemas']['ErrorBody'], 'code'>;
@@ -11025,6 +11152,8 @@ export interface operations {
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
+       *     - `ANSWER_LOST`: the keyed request was carried out, but a failure after its changes were saved lost its answer: read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again
        *     - `TICKET_ALREADY_CLAIMED`: another agent holds the ticket
        *     - `WORK_COMES_AS_OFFERS`: your live shift routes work as offers (push): accept offers from the event stream instead
        *     - `TICKET_NOT_OPEN`: the ticket is not in a state that allows this
@@ -11052,6 +11181,8 @@ export interface operations {
                 | 'CONFLICT'
                 | 'IDEMPOTENCY_KEY_REUSED'
                 | 'IDEMPOTENCY_KEY_IN_USE'
+                | 'ANSWER_LOST'
+                | 'OUTCOME_UNKNOWN'
                 | 'TICKET_ALREADY_CLAIMED'
                 | 'WORK_COMES_AS_OFFERS'
                 | 'TICKET_NOT_OPEN'
@@ -11196,6 +11327,8 @@ export interface operations {
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
+       *     - `ANSWER_LOST`: the keyed request was carried out, but a failure after its changes were saved lost its answer: read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again
        */
       409: {
         headers: {
@@ -11205,8 +11338,8 @@ export interface operations {
           /**
            * @example {
            *       "error": {
-           *         "code": "IDEMPOTENCY_KEY_IN_USE",
-           *         "message": "A request with this Idempotency-Key is still running; retry shortly.",
+           *         "code": "OUTCOME_UNKNOWN",
+           *         "message": "The connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again.",
            *         "details": null,
            *         "requestId": "0b5a4e1c-2f7d-4c83-9a1e-6d3f8b2c7e90"
            *       }
@@ -11215,7 +11348,12 @@ export interface operations {
           'application/json': {
             error: {
               /** @enum {string} */
-              code: 'CONFLICT' | 'IDEMPOTENCY_KEY_REUSED' | 'IDEMPOTENCY_KEY_IN_USE';
+              code:
+                | 'CONFLICT'
+                | 'IDEMPOTENCY_KEY_REUSED'
+                | 'IDEMPOTENCY_KEY_IN_USE'
+                | 'ANSWER_LOST'
+                | 'OUTCOME_UNKNOWN';
             } & WithRequired<components['schemas']['ErrorBody'], 'code'>;
           };
         };
@@ -11297,6 +11435,8 @@ export interface operations {
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
+       *     - `ANSWER_LOST`: the keyed request was carried out, but a failure after its changes were saved lost its answer: read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again
        *     - `TICKET_NOT_OPEN`: the ticket is not in a state that allows this
        *     - `TICKET_ALREADY_RESOLVED`: you resolved this ticket already, with another summary
        *     - `TICKET_WITHDRAWN`: the company's bot withdrew the ticket: it is final, and nothing more can be done on it (nor rated or reviewed); an agent who did not hold it is told TICKET_NOT_CLAIMED_BY_YOU instead
@@ -11323,6 +11463,8 @@ export interface operations {
                 | 'CONFLICT'
                 | 'IDEMPOTENCY_KEY_REUSED'
                 | 'IDEMPOTENCY_KEY_IN_USE'
+                | 'ANSWER_LOST'
+                | 'OUTCOME_UNKNOWN'
                 | 'TICKET_NOT_OPEN'
                 | 'TICKET_ALREADY_RESOLVED'
                 | 'TICKET_WITHDRAWN';
@@ -11428,6 +11570,8 @@ export interface operations {
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
+       *     - `ANSWER_LOST`: the keyed request was carried out, but a failure after its changes were saved lost its answer: read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again
        *     - `TICKET_ALREADY_CLAIMED`: another agent holds the ticket
        *     - `OFFER_NOT_PENDING`: the offer was already accepted, declined, expired or withdrawn
        *     - `OFFER_EXPIRED`: the offer reservation ran out; the ticket goes to the next agent
@@ -11456,6 +11600,8 @@ export interface operations {
                 | 'CONFLICT'
                 | 'IDEMPOTENCY_KEY_REUSED'
                 | 'IDEMPOTENCY_KEY_IN_USE'
+                | 'ANSWER_LOST'
+                | 'OUTCOME_UNKNOWN'
                 | 'TICKET_ALREADY_CLAIMED'
                 | 'OFFER_NOT_PENDING'
                 | 'OFFER_EXPIRED'
@@ -11513,6 +11659,8 @@ export interface operations {
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
+       *     - `ANSWER_LOST`: the keyed request was carried out, but a failure after its changes were saved lost its answer: read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again
        *     - `OFFER_NOT_PENDING`: the offer was already accepted, declined, expired or withdrawn
        *     - `OFFER_EXPIRED`: the offer reservation ran out; the ticket goes to the next agent
        */
@@ -11538,6 +11686,8 @@ export interface operations {
                 | 'CONFLICT'
                 | 'IDEMPOTENCY_KEY_REUSED'
                 | 'IDEMPOTENCY_KEY_IN_USE'
+                | 'ANSWER_LOST'
+                | 'OUTCOME_UNKNOWN'
                 | 'OFFER_NOT_PENDING'
                 | 'OFFER_EXPIRED';
             } & WithRequired<components['schemas']['ErrorBody'], 'code'>;
@@ -11724,6 +11874,8 @@ export interface operations {
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
+       *     - `ANSWER_LOST`: the keyed request was carried out, but a failure after its changes were saved lost its answer: read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again
        */
       409: {
         headers: {
@@ -11733,8 +11885,8 @@ export interface operations {
           /**
            * @example {
            *       "error": {
-           *         "code": "IDEMPOTENCY_KEY_IN_USE",
-           *         "message": "A request with this Idempotency-Key is still running; retry shortly.",
+           *         "code": "OUTCOME_UNKNOWN",
+           *         "message": "The connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again.",
            *         "details": null,
            *         "requestId": "0b5a4e1c-2f7d-4c83-9a1e-6d3f8b2c7e90"
            *       }
@@ -11743,7 +11895,12 @@ export interface operations {
           'application/json': {
             error: {
               /** @enum {string} */
-              code: 'CONFLICT' | 'IDEMPOTENCY_KEY_REUSED' | 'IDEMPOTENCY_KEY_IN_USE';
+              code:
+                | 'CONFLICT'
+                | 'IDEMPOTENCY_KEY_REUSED'
+                | 'IDEMPOTENCY_KEY_IN_USE'
+                | 'ANSWER_LOST'
+                | 'OUTCOME_UNKNOWN';
             } & WithRequired<components['schemas']['ErrorBody'], 'code'>;
           };
         };
@@ -11874,6 +12031,8 @@ export interface operations {
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
+       *     - `ANSWER_LOST`: the keyed request was carried out, but a failure after its changes were saved lost its answer: read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again
        */
       409: {
         headers: {
@@ -11883,8 +12042,8 @@ export interface operations {
           /**
            * @example {
            *       "error": {
-           *         "code": "IDEMPOTENCY_KEY_IN_USE",
-           *         "message": "A request with this Idempotency-Key is still running; retry shortly.",
+           *         "code": "OUTCOME_UNKNOWN",
+           *         "message": "The connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again.",
            *         "details": null,
            *         "requestId": "0b5a4e1c-2f7d-4c83-9a1e-6d3f8b2c7e90"
            *       }
@@ -11893,7 +12052,12 @@ export interface operations {
           'application/json': {
             error: {
               /** @enum {string} */
-              code: 'CONFLICT' | 'IDEMPOTENCY_KEY_REUSED' | 'IDEMPOTENCY_KEY_IN_USE';
+              code:
+                | 'CONFLICT'
+                | 'IDEMPOTENCY_KEY_REUSED'
+                | 'IDEMPOTENCY_KEY_IN_USE'
+                | 'ANSWER_LOST'
+                | 'OUTCOME_UNKNOWN';
             } & WithRequired<components['schemas']['ErrorBody'], 'code'>;
           };
         };
@@ -11991,6 +12155,8 @@ export interface operations {
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
+       *     - `ANSWER_LOST`: the keyed request was carried out, but a failure after its changes were saved lost its answer: read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again
        *     - `DELIVERY_IN_PROGRESS`: the delivery is still being retried
        */
       409: {
@@ -12015,6 +12181,8 @@ export interface operations {
                 | 'CONFLICT'
                 | 'IDEMPOTENCY_KEY_REUSED'
                 | 'IDEMPOTENCY_KEY_IN_USE'
+                | 'ANSWER_LOST'
+                | 'OUTCOME_UNKNOWN'
                 | 'DELIVERY_IN_PROGRESS';
             } & WithRequired<components['schemas']['ErrorBody'], 'code'>;
           };
@@ -12299,6 +12467,8 @@ export interface operations {
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
+       *     - `ANSWER_LOST`: the keyed request was carried out, but a failure after its changes were saved lost its answer: read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again
        *     - `ADJUSTMENT_REFERENCE_CONFLICT`: this reference was already used for a different adjustment
        */
       409: {
@@ -12323,6 +12493,8 @@ export interface operations {
                 | 'CONFLICT'
                 | 'IDEMPOTENCY_KEY_REUSED'
                 | 'IDEMPOTENCY_KEY_IN_USE'
+                | 'ANSWER_LOST'
+                | 'OUTCOME_UNKNOWN'
                 | 'ADJUSTMENT_REFERENCE_CONFLICT';
             } & WithRequired<components['schemas']['ErrorBody'], 'code'>;
           };
@@ -12405,6 +12577,8 @@ export interface operations {
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
+       *     - `ANSWER_LOST`: the keyed request was carried out, but a failure after its changes were saved lost its answer: read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again
        *     - `ADJUSTMENT_STATE`: the adjustment's status does not allow this
        */
       409: {
@@ -12429,6 +12603,8 @@ export interface operations {
                 | 'CONFLICT'
                 | 'IDEMPOTENCY_KEY_REUSED'
                 | 'IDEMPOTENCY_KEY_IN_USE'
+                | 'ANSWER_LOST'
+                | 'OUTCOME_UNKNOWN'
                 | 'ADJUSTMENT_STATE';
             } & WithRequired<components['schemas']['ErrorBody'], 'code'>;
           };
@@ -12482,6 +12658,8 @@ export interface operations {
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
+       *     - `ANSWER_LOST`: the keyed request was carried out, but a failure after its changes were saved lost its answer: read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again
        *     - `ADJUSTMENT_STATE`: the adjustment's status does not allow this
        */
       409: {
@@ -12506,6 +12684,8 @@ export interface operations {
                 | 'CONFLICT'
                 | 'IDEMPOTENCY_KEY_REUSED'
                 | 'IDEMPOTENCY_KEY_IN_USE'
+                | 'ANSWER_LOST'
+                | 'OUTCOME_UNKNOWN'
                 | 'ADJUSTMENT_STATE';
             } & WithRequired<components['schemas']['ErrorBody'], 'code'>;
           };
@@ -12555,6 +12735,8 @@ export interface operations {
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
+       *     - `ANSWER_LOST`: the keyed request was carried out, but a failure after its changes were saved lost its answer: read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again
        *     - `ADJUSTMENT_STATE`: the adjustment's status does not allow this
        */
       409: {
@@ -12579,6 +12761,8 @@ export interface operations {
                 | 'CONFLICT'
                 | 'IDEMPOTENCY_KEY_REUSED'
                 | 'IDEMPOTENCY_KEY_IN_USE'
+                | 'ANSWER_LOST'
+                | 'OUTCOME_UNKNOWN'
                 | 'ADJUSTMENT_STATE';
             } & WithRequired<components['schemas']['ErrorBody'], 'code'>;
           };
@@ -12652,6 +12836,8 @@ export interface operations {
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
+       *     - `ANSWER_LOST`: the keyed request was carried out, but a failure after its changes were saved lost its answer: read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again
        */
       409: {
         headers: {
@@ -12661,8 +12847,8 @@ export interface operations {
           /**
            * @example {
            *       "error": {
-           *         "code": "IDEMPOTENCY_KEY_IN_USE",
-           *         "message": "A request with this Idempotency-Key is still running; retry shortly.",
+           *         "code": "OUTCOME_UNKNOWN",
+           *         "message": "The connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again.",
            *         "details": null,
            *         "requestId": "0b5a4e1c-2f7d-4c83-9a1e-6d3f8b2c7e90"
            *       }
@@ -12671,7 +12857,12 @@ export interface operations {
           'application/json': {
             error: {
               /** @enum {string} */
-              code: 'CONFLICT' | 'IDEMPOTENCY_KEY_REUSED' | 'IDEMPOTENCY_KEY_IN_USE';
+              code:
+                | 'CONFLICT'
+                | 'IDEMPOTENCY_KEY_REUSED'
+                | 'IDEMPOTENCY_KEY_IN_USE'
+                | 'ANSWER_LOST'
+                | 'OUTCOME_UNKNOWN';
             } & WithRequired<components['schemas']['ErrorBody'], 'code'>;
           };
         };
@@ -12824,6 +13015,8 @@ export interface operations {
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
+       *     - `ANSWER_LOST`: the keyed request was carried out, but a failure after its changes were saved lost its answer: read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again
        *     - `NOT_HELD`: the company is not held: a lift answers a hold, so there is nothing to lift
        */
       409: {
@@ -12844,7 +13037,13 @@ export interface operations {
           'application/json': {
             error: {
               /** @enum {string} */
-              code: 'CONFLICT' | 'IDEMPOTENCY_KEY_REUSED' | 'IDEMPOTENCY_KEY_IN_USE' | 'NOT_HELD';
+              code:
+                | 'CONFLICT'
+                | 'IDEMPOTENCY_KEY_REUSED'
+                | 'IDEMPOTENCY_KEY_IN_USE'
+                | 'ANSWER_LOST'
+                | 'OUTCOME_UNKNOWN'
+                | 'NOT_HELD';
             } & WithRequired<components['schemas']['ErrorBody'], 'code'>;
           };
         };
@@ -12964,6 +13163,8 @@ export interface operations {
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
+       *     - `ANSWER_LOST`: the keyed request was carried out, but a failure after its changes were saved lost its answer: read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again
        *     - `CREDIT_EXCEEDS_OWED`: a credit note cannot credit more than the invoice charged less earlier credits, nor more than the company owes
        */
       409: {
@@ -12988,6 +13189,8 @@ export interface operations {
                 | 'CONFLICT'
                 | 'IDEMPOTENCY_KEY_REUSED'
                 | 'IDEMPOTENCY_KEY_IN_USE'
+                | 'ANSWER_LOST'
+                | 'OUTCOME_UNKNOWN'
                 | 'CREDIT_EXCEEDS_OWED';
             } & WithRequired<components['schemas']['ErrorBody'], 'code'>;
           };
@@ -13037,6 +13240,8 @@ export interface operations {
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
+       *     - `ANSWER_LOST`: the keyed request was carried out, but a failure after its changes were saved lost its answer: read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again
        *     - `INVOICE_STATE`: the invoice is not in a state that allows this (`details.status` says which)
        */
       409: {
@@ -13058,7 +13263,12 @@ export interface operations {
             error: {
               /** @enum {string} */
               code:
-                'CONFLICT' | 'IDEMPOTENCY_KEY_REUSED' | 'IDEMPOTENCY_KEY_IN_USE' | 'INVOICE_STATE';
+                | 'CONFLICT'
+                | 'IDEMPOTENCY_KEY_REUSED'
+                | 'IDEMPOTENCY_KEY_IN_USE'
+                | 'ANSWER_LOST'
+                | 'OUTCOME_UNKNOWN'
+                | 'INVOICE_STATE';
             } & WithRequired<components['schemas']['ErrorBody'], 'code'>;
           };
         };
@@ -13111,6 +13321,8 @@ export interface operations {
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
+       *     - `ANSWER_LOST`: the keyed request was carried out, but a failure after its changes were saved lost its answer: read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again
        *     - `INVOICE_STATE`: the invoice is not in a state that allows this (`details.status` says which)
        */
       409: {
@@ -13132,7 +13344,12 @@ export interface operations {
             error: {
               /** @enum {string} */
               code:
-                'CONFLICT' | 'IDEMPOTENCY_KEY_REUSED' | 'IDEMPOTENCY_KEY_IN_USE' | 'INVOICE_STATE';
+                | 'CONFLICT'
+                | 'IDEMPOTENCY_KEY_REUSED'
+                | 'IDEMPOTENCY_KEY_IN_USE'
+                | 'ANSWER_LOST'
+                | 'OUTCOME_UNKNOWN'
+                | 'INVOICE_STATE';
             } & WithRequired<components['schemas']['ErrorBody'], 'code'>;
           };
         };
@@ -13185,6 +13402,8 @@ export interface operations {
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
+       *     - `ANSWER_LOST`: the keyed request was carried out, but a failure after its changes were saved lost its answer: read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again
        *     - `INVOICE_STATE`: the invoice is not in a state that allows this (`details.status` says which)
        */
       409: {
@@ -13206,7 +13425,12 @@ export interface operations {
             error: {
               /** @enum {string} */
               code:
-                'CONFLICT' | 'IDEMPOTENCY_KEY_REUSED' | 'IDEMPOTENCY_KEY_IN_USE' | 'INVOICE_STATE';
+                | 'CONFLICT'
+                | 'IDEMPOTENCY_KEY_REUSED'
+                | 'IDEMPOTENCY_KEY_IN_USE'
+                | 'ANSWER_LOST'
+                | 'OUTCOME_UNKNOWN'
+                | 'INVOICE_STATE';
             } & WithRequired<components['schemas']['ErrorBody'], 'code'>;
           };
         };
@@ -13270,6 +13494,8 @@ export interface operations {
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
+       *     - `ANSWER_LOST`: the keyed request was carried out, but a failure after its changes were saved lost its answer: read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again
        *     - `TICKET_WITHDRAWN`: the company's bot withdrew the ticket: it is final, and nothing more can be done on it (nor rated or reviewed); an agent who did not hold it is told TICKET_NOT_CLAIMED_BY_YOU instead
        *     - `TICKET_NOT_RESOLVED`: the ticket has no resolution yet to rate or review
        *     - `FEEDBACK_WINDOW_CLOSED`: too late: a resolution is rated within 7 days of it and reviewed within 90 (the score’s window)
@@ -13297,6 +13523,8 @@ export interface operations {
                 | 'CONFLICT'
                 | 'IDEMPOTENCY_KEY_REUSED'
                 | 'IDEMPOTENCY_KEY_IN_USE'
+                | 'ANSWER_LOST'
+                | 'OUTCOME_UNKNOWN'
                 | 'TICKET_WITHDRAWN'
                 | 'TICKET_NOT_RESOLVED'
                 | 'FEEDBACK_WINDOW_CLOSED'
@@ -13429,6 +13657,8 @@ export interface operations {
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
+       *     - `ANSWER_LOST`: the keyed request was carried out, but a failure after its changes were saved lost its answer: read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again
        *     - `TICKET_WITHDRAWN`: the company's bot withdrew the ticket: it is final, and nothing more can be done on it (nor rated or reviewed); an agent who did not hold it is told TICKET_NOT_CLAIMED_BY_YOU instead
        *     - `TICKET_NOT_RESOLVED`: the ticket has no resolution yet to rate or review
        *     - `FEEDBACK_WINDOW_CLOSED`: too late: a resolution is rated within 7 days of it and reviewed within 90 (the score’s window)
@@ -13456,6 +13686,8 @@ export interface operations {
                 | 'CONFLICT'
                 | 'IDEMPOTENCY_KEY_REUSED'
                 | 'IDEMPOTENCY_KEY_IN_USE'
+                | 'ANSWER_LOST'
+                | 'OUTCOME_UNKNOWN'
                 | 'TICKET_WITHDRAWN'
                 | 'TICKET_NOT_RESOLVED'
                 | 'FEEDBACK_WINDOW_CLOSED'
@@ -13541,6 +13773,8 @@ export interface operations {
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
+       *     - `ANSWER_LOST`: the keyed request was carried out, but a failure after its changes were saved lost its answer: read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again
        *     - `ALREADY_DISPUTED`: the review was disputed already: once per review
        */
       409: {
@@ -13565,6 +13799,8 @@ export interface operations {
                 | 'CONFLICT'
                 | 'IDEMPOTENCY_KEY_REUSED'
                 | 'IDEMPOTENCY_KEY_IN_USE'
+                | 'ANSWER_LOST'
+                | 'OUTCOME_UNKNOWN'
                 | 'ALREADY_DISPUTED';
             } & WithRequired<components['schemas']['ErrorBody'], 'code'>;
           };
@@ -13618,6 +13854,8 @@ export interface operations {
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
+       *     - `ANSWER_LOST`: the keyed request was carried out, but a failure after its changes were saved lost its answer: read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again
        *     - `DISPUTE_NOT_PENDING`: the review is not disputed, or its dispute was decided already
        */
       409: {
@@ -13642,6 +13880,8 @@ export interface operations {
                 | 'CONFLICT'
                 | 'IDEMPOTENCY_KEY_REUSED'
                 | 'IDEMPOTENCY_KEY_IN_USE'
+                | 'ANSWER_LOST'
+                | 'OUTCOME_UNKNOWN'
                 | 'DISPUTE_NOT_PENDING';
             } & WithRequired<components['schemas']['ErrorBody'], 'code'>;
           };
@@ -13935,6 +14175,8 @@ export interface operations {
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
+       *     - `ANSWER_LOST`: the keyed request was carried out, but a failure after its changes were saved lost its answer: read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again
        *     - `PAYOUT_ACCOUNT_STATE`: the payout account's state does not allow this (e.g. it is open)
        */
       409: {
@@ -13959,6 +14201,8 @@ export interface operations {
                 | 'CONFLICT'
                 | 'IDEMPOTENCY_KEY_REUSED'
                 | 'IDEMPOTENCY_KEY_IN_USE'
+                | 'ANSWER_LOST'
+                | 'OUTCOME_UNKNOWN'
                 | 'PAYOUT_ACCOUNT_STATE';
             } & WithRequired<components['schemas']['ErrorBody'], 'code'>;
           };
@@ -14086,6 +14330,8 @@ export interface operations {
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
+       *     - `ANSWER_LOST`: the keyed request was carried out, but a failure after its changes were saved lost its answer: read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again
        *     - `PAYOUT_RUN_OPEN`: a run in this currency is still open: finish or cancel it first
        */
       409: {
@@ -14110,6 +14356,8 @@ export interface operations {
                 | 'CONFLICT'
                 | 'IDEMPOTENCY_KEY_REUSED'
                 | 'IDEMPOTENCY_KEY_IN_USE'
+                | 'ANSWER_LOST'
+                | 'OUTCOME_UNKNOWN'
                 | 'PAYOUT_RUN_OPEN';
             } & WithRequired<components['schemas']['ErrorBody'], 'code'>;
           };
@@ -14263,6 +14511,8 @@ export interface operations {
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
+       *     - `ANSWER_LOST`: the keyed request was carried out, but a failure after its changes were saved lost its answer: read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again
        *     - `PAYOUT_RUN_STATE`: the run's status does not allow this
        *     - `RUN_HAS_NOTHING_TO_PAY`: no line of the run is payable
        */
@@ -14288,6 +14538,8 @@ export interface operations {
                 | 'CONFLICT'
                 | 'IDEMPOTENCY_KEY_REUSED'
                 | 'IDEMPOTENCY_KEY_IN_USE'
+                | 'ANSWER_LOST'
+                | 'OUTCOME_UNKNOWN'
                 | 'PAYOUT_RUN_STATE'
                 | 'RUN_HAS_NOTHING_TO_PAY';
             } & WithRequired<components['schemas']['ErrorBody'], 'code'>;
@@ -14338,6 +14590,8 @@ export interface operations {
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
+       *     - `ANSWER_LOST`: the keyed request was carried out, but a failure after its changes were saved lost its answer: read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again
        *     - `PAYOUT_RUN_STATE`: the run's status does not allow this
        */
       409: {
@@ -14362,6 +14616,8 @@ export interface operations {
                 | 'CONFLICT'
                 | 'IDEMPOTENCY_KEY_REUSED'
                 | 'IDEMPOTENCY_KEY_IN_USE'
+                | 'ANSWER_LOST'
+                | 'OUTCOME_UNKNOWN'
                 | 'PAYOUT_RUN_STATE';
             } & WithRequired<components['schemas']['ErrorBody'], 'code'>;
           };
@@ -14411,6 +14667,8 @@ export interface operations {
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
+       *     - `ANSWER_LOST`: the keyed request was carried out, but a failure after its changes were saved lost its answer: read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again
        *     - `PAYOUT_RUN_STATE`: the run's status does not allow this
        *     - `PAYOUT_RUN_OTHER_STRIPE`: the run was drafted against another Stripe (live, test or fake) than this API is set up for: nothing is sent from here
        */
@@ -14436,6 +14694,8 @@ export interface operations {
                 | 'CONFLICT'
                 | 'IDEMPOTENCY_KEY_REUSED'
                 | 'IDEMPOTENCY_KEY_IN_USE'
+                | 'ANSWER_LOST'
+                | 'OUTCOME_UNKNOWN'
                 | 'PAYOUT_RUN_STATE'
                 | 'PAYOUT_RUN_OTHER_STRIPE';
             } & WithRequired<components['schemas']['ErrorBody'], 'code'>;
@@ -14486,6 +14746,8 @@ export interface operations {
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
+       *     - `ANSWER_LOST`: the keyed request was carried out, but a failure after its changes were saved lost its answer: read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again
        *     - `PAYOUT_RUN_STATE`: the run's status does not allow this
        *     - `PAYOUT_RUN_OTHER_STRIPE`: the run was drafted against another Stripe (live, test or fake) than this API is set up for: nothing is sent from here
        */
@@ -14511,6 +14773,8 @@ export interface operations {
                 | 'CONFLICT'
                 | 'IDEMPOTENCY_KEY_REUSED'
                 | 'IDEMPOTENCY_KEY_IN_USE'
+                | 'ANSWER_LOST'
+                | 'OUTCOME_UNKNOWN'
                 | 'PAYOUT_RUN_STATE'
                 | 'PAYOUT_RUN_OTHER_STRIPE';
             } & WithRequired<components['schemas']['ErrorBody'], 'code'>;
@@ -14566,6 +14830,8 @@ export interface operations {
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
+       *     - `ANSWER_LOST`: the keyed request was carried out, but a failure after its changes were saved lost its answer: read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again
        *     - `PAYOUT_LINE_STATE`: the line's status does not allow this
        */
       409: {
@@ -14590,6 +14856,8 @@ export interface operations {
                 | 'CONFLICT'
                 | 'IDEMPOTENCY_KEY_REUSED'
                 | 'IDEMPOTENCY_KEY_IN_USE'
+                | 'ANSWER_LOST'
+                | 'OUTCOME_UNKNOWN'
                 | 'PAYOUT_LINE_STATE';
             } & WithRequired<components['schemas']['ErrorBody'], 'code'>;
           };

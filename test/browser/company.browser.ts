@@ -199,7 +199,21 @@ test('a company signs up, connects its bot, watches its queue live, and reopens 
   let sent: unknown = null;
   await page.route(`**/v1/tickets/${ticket.id}/reopen`, async (route) => {
     sent = route.request().postDataJSON() as unknown;
-    await route.fallback();
+    // Reopened, then a failure lost the answer, as the API then says (ANSWER_LOST, kept under
+    // the key): the console says it was done and reads the ticket again, not "not reopened".
+    await route.fetch();
+    await route.fulfill({
+      status: 409,
+      json: {
+        error: {
+          code: 'ANSWER_LOST',
+          message:
+            'This request was carried out and its changes saved, but a failure after them lost its answer: read the current state rather than sending it again',
+          details: { idempotencyKey: 'k' },
+          requestId: 'req-lost',
+        },
+      },
+    });
   });
   await page.getByRole('button', { name: 'Reopen ticket' }).click();
   // It names the resolution shown: a retry once another stands reopens nothing (409).
@@ -209,6 +223,9 @@ test('a company signs up, connects its bot, watches its queue live, and reopens 
       reason: 'Customer wrote back: still locked out',
       claimId: expect.stringMatching(/^[0-9a-f-]{36}$/),
     });
+  await expect(
+    page.getByRole('alert').filter({ hasText: 'Done, but its answer was lost' }),
+  ).toBeVisible();
   await page.unroute(`**/v1/tickets/${ticket.id}/reopen`);
   await expect(page.getByText('open', { exact: true })).toBeVisible();
 

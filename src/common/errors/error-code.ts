@@ -18,6 +18,9 @@ export const ERROR_STATUS = {
   // idempotency (any route that takes an Idempotency-Key)
   IDEMPOTENCY_KEY_REUSED: 409,
   IDEMPOTENCY_KEY_IN_USE: 409,
+  // A keyed request whose changes were saved, or may have been, before a failure lost its answer.
+  ANSWER_LOST: 409,
+  OUTCOME_UNKNOWN: 409,
   // auth
   EMAIL_TAKEN: 409,
   INVALID_CREDENTIALS: 401,

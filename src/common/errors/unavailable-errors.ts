@@ -3,8 +3,9 @@ import { DomainError } from './domain-error';
 /*
  * Errors that mean "a backing service is unreachable right now", not "this request is wrong":
  * PostgreSQL connections killed or refused (an administrator, a failover, a restart), the pool
- * exhausted past its connect timeout, Redis down. Nothing was committed by the failing
- * statement, so the client may retry: 503 with Retry-After, never a 500.
+ * exhausted past its connect timeout, Redis down. The failing statement committed nothing,
+ * though one before it may have (IdempotencyOutcomes answers a keyed request so then): 503
+ * with Retry-After, never a 500.
  */
 
 // SQLSTATE: class 08 (connection exception), 57P01–57P03 (admin shutdown, crash shutdown,
@@ -43,7 +44,9 @@ export function unavailableError(exception: unknown): DomainError | null {
   return unavailable
     ? new DomainError(
         'SERVICE_UNAVAILABLE',
-        'A backing service is unavailable for a moment; nothing was changed, retry shortly',
+        // Not "nothing was changed": the failure may follow a commit (a read after it), or
+        // break one. A keyed request is answered ANSWER_LOST or OUTCOME_UNKNOWN then.
+        'A backing service is unavailable for a moment; retry shortly',
       )
     : null;
 }

@@ -25,9 +25,13 @@ export const ERROR_DESCRIPTIONS: Record<ErrorCode, string> = {
   RATE_LIMITED: 'too many requests; retry after the `Retry-After` delay',
   INTERNAL: 'an unexpected error on our side; the `requestId` finds it in our logs',
   SERVICE_UNAVAILABLE:
-    'a backing service is unreachable for a moment; nothing was changed, retry after `Retry-After`',
+    'a backing service is unreachable for a moment; retry after `Retry-After` (a keyed request whose changes were, or may have been, saved is answered `ANSWER_LOST` or `OUTCOME_UNKNOWN` instead)',
   IDEMPOTENCY_KEY_REUSED: 'this Idempotency-Key was used with another request (route or body)',
   IDEMPOTENCY_KEY_IN_USE: 'a request with this Idempotency-Key is still running; retry shortly',
+  ANSWER_LOST:
+    'the keyed request was carried out, but a failure after its changes were saved lost its answer: read the state; a retry with the key answers this again',
+  OUTCOME_UNKNOWN:
+    'the connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again',
   EMAIL_TAKEN: 'an account with this email already exists',
   INVALID_CREDENTIALS: 'the email or password is incorrect',
   INVALID_REFRESH_TOKEN: 'the refresh token is invalid, expired or revoked',

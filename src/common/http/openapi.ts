@@ -153,7 +153,13 @@ function errorCodesOf(route: RouteFacts): ErrorCode[] {
   // (their writes and their reads each count toward a limit).
   const limited = route.rateLimit === 'auth' || route.rateLimit === 'intake' || !route.isPublic;
   if (limited) codes.push('RATE_LIMITED');
-  if (route.idempotent) codes.push('IDEMPOTENCY_KEY_REUSED', 'IDEMPOTENCY_KEY_IN_USE');
+  if (route.idempotent)
+    codes.push(
+      'IDEMPOTENCY_KEY_REUSED',
+      'IDEMPOTENCY_KEY_IN_USE',
+      'ANSWER_LOST',
+      'OUTCOME_UNKNOWN',
+    );
   return [...codes, ...route.errors];
 }
 

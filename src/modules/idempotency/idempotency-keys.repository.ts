@@ -132,6 +132,14 @@ export class IdempotencyKeysRepository {
     );
   }
 
+  /** Whether the current transaction wrote anything (has a transaction id). KeyedCommits. */
+  async transactionWrote(em: EntityManager): Promise<boolean> {
+    const [row]: { wrote: boolean }[] = await em.query(
+      'SELECT txid_current_if_assigned() IS NOT NULL AS wrote',
+    );
+    return row.wrote;
+  }
+
   /**
    * Deletes up to `limit` expired rows, oldest first, through the expires_at index; rows another
    * process is deleting (or taking over) are skipped, not waited for.

@@ -9,6 +9,7 @@ import { IDEMPOTENCY_KEY_HEADER } from '../../common/http/idempotent';
 import { Env } from '../../config/env.validation';
 import { IdempotencyKeysRepository, IdempotencyKeyRow } from './idempotency-keys.repository';
 import { mismatchOf, RequestFingerprint } from './idempotency-request';
+import { CommitRecord } from './keyed-commits';
 
 /** Timings of the key protocol; a provider so tests can shorten them. */
 export interface IdempotencyTimings {
@@ -53,6 +54,8 @@ export interface Lease {
   scope: string;
   key: string;
   token: string;
+  /** What the request's transactions committed (KeyedCommits). */
+  commits: CommitRecord;
   stop(): void;
 }
 
@@ -167,7 +170,7 @@ export class IdempotencyKeysService {
         );
     }, this.timings.heartbeatMs);
     timer.unref();
-    return { scope, key, token, stop: () => clearInterval(timer) };
+    return { scope, key, token, commits: new CommitRecord(), stop: () => clearInterval(timer) };
   }
 
   private open(scope: string, key: string, row: IdempotencyKeyRow): StoredAnswer {

@@ -3,6 +3,7 @@ import { Reflector } from '@nestjs/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Actor } from '../../common/auth/actor';
 import { DomainError } from '../../common/errors/domain-error';
+import { watchCommits } from '../../common/http/request-context';
 import {
   IDEMPOTENCY_KEY_HEADER,
   IDEMPOTENT_KEY,
@@ -68,6 +69,8 @@ export class IdempotencyGuard implements CanActivate {
       });
     if (claim.kind === 'replay') throw replayOf(res, claim.answer);
     holdLease(req, claim.lease);
+    // The rest of the request tells the lease what its transactions commit.
+    watchCommits(claim.lease.commits);
     return true;
   }
 }

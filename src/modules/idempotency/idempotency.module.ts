@@ -1,6 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { IdempotencyKeysRepository } from './idempotency-keys.repository';
 import { IdempotencyOutcomes } from './idempotency-outcomes';
+import { KeyedCommits } from './keyed-commits';
 import {
   DEFAULT_IDEMPOTENCY_TIMINGS,
   IDEMPOTENCY_TIMINGS,
@@ -18,6 +19,7 @@ import {
     IdempotencyKeysRepository,
     IdempotencyKeysService,
     IdempotencyOutcomes,
+    KeyedCommits,
     { provide: IDEMPOTENCY_TIMINGS, useValue: { ...DEFAULT_IDEMPOTENCY_TIMINGS } },
   ],
   exports: [IdempotencyKeysService],

@@ -1,4 +1,5 @@
 import { Alert, Text } from '@mantine/core';
+import { outcomeLostTitle } from '../app/query-client';
 import { problemOf } from './form-errors';
 import { RetryingNote } from './retrying-note';
 import type { RowFailure } from './use-row-actions';
@@ -19,10 +20,12 @@ interface Props {
 export function ErrorAlert({ error, inputs, title = 'That did not work', onClose }: Props) {
   const problem = problemOf(error, inputs);
   if (!problem?.message) return null;
+  // Not a failure: the write was done, or may have been (the page reads it again meanwhile).
+  const lost = outcomeLostTitle(error);
   return (
     <Alert
-      color="red"
-      title={title}
+      color={lost ? 'yellow' : 'red'}
+      title={lost ?? title}
       role="alert"
       withCloseButton={onClose !== undefined}
       onClose={onClose}
