@@ -291,73 +291,105 @@ describe('Idempotency-Key (Stripe semantics)', () => {
         return { key, first, retried, shifts: await shiftsTitled(body.title as string) };
       };
 
-      it('answers ANSWER_LOST when it failed after its transaction committed, and keeps it: one shift', async () => {
-        // The shift is saved; reading it back for the answer then meets a dead connection.
+      /**
+       * Kills the connection of the transaction that inserts the shift, for real
+       * (pg_terminate_backend), at `when`: before its INSERT, before its COMMIT, or once its
+       * COMMIT is done and before its answer is read.
+       */
+      const killPosting = (when: 'insert' | 'commit' | 'after-commit') => () => {
+        const query = PostgresQueryRunner.prototype.query;
+        const posting = new WeakSet<object>();
+        const kill = (runner: PostgresQueryRunner) =>
+          t.db.query('SELECT pg_terminate_backend($1, 5000)', [
+            (runner as unknown as { databaseConnection: { processID: number } }).databaseConnection
+              .processID,
+          ]);
+        const spy = jest
+          .spyOn(PostgresQueryRunner.prototype, 'query')
+          .mockImplementation(async function (this: PostgresQueryRunner, sql, ...rest) {
+            if (/^\s*INSERT INTO "?shifts"?[\s(]/.test(sql)) {
+              posting.add(this);
+              if (when === 'insert') await kill(this);
+            }
+            if (sql === 'COMMIT' && posting.has(this)) {
+              if (when === 'commit') await kill(this);
+              if (when === 'after-commit') {
+                await query.call(this, sql, ...rest);
+                await kill(this);
+                throw new Error(DEAD);
+              }
+            }
+            return query.call(this, sql, ...rest);
+          });
+        return () => spy.mockRestore();
+      };
+
+      const expectKept = (first: Response, retried: Response, code: string) => {
+        expect(first.status).toBe(409);
+        expect(first.body.error.code).toBe(code);
+        expect(first.headers['retry-after']).toBeUndefined();
+        expect(replayed(retried)).toBe(true);
+        expect(answer(retried)).toEqual({
+          status: 409,
+          body: { error: { ...first.body.error, requestId: expect.any(String) } },
+        });
+      };
+
+      it('answers ANSWER_LOST when reading its answer failed after the shift was saved, and keeps it: one shift', async () => {
         const { key, first, retried, shifts } = await postedThrough(() => {
           const spy = jest
             .spyOn(t.app.get(ShiftsRepository), 'oneWithSkills')
             .mockRejectedValueOnce(new Error(DEAD));
           return () => spy.mockRestore();
         }, 'saved, answer lost');
-        expect(answer(first)).toEqual({
-          status: 409,
-          body: {
-            error: {
-              code: 'ANSWER_LOST',
-              message: expect.stringContaining('carried out and its changes saved'),
-              details: { idempotencyKey: key },
-              requestId: expect.any(String),
-            },
-          },
+        expect(first.body.error).toEqual({
+          code: 'ANSWER_LOST',
+          message: expect.stringContaining('carried out and its changes saved'),
+          details: { idempotencyKey: key },
+          requestId: expect.any(String),
         });
-        expect(first.headers['retry-after']).toBeUndefined();
         // Was: 503 "nothing was changed", the key freed, and this retry posted a second shift.
-        expect(replayed(retried)).toBe(true);
-        expect(retried.status).toBe(409);
-        expect(retried.body.error.code).toBe('ANSWER_LOST');
+        expectKept(first, retried, 'ANSWER_LOST');
         expect(shifts).toHaveLength(1);
       });
 
-      it('answers OUTCOME_UNKNOWN when the connection broke on its COMMIT, and keeps it: not posted twice', async () => {
-        // PostgreSQL committed; its answer never came, nor the ROLLBACK's that follows.
-        const { first, retried, shifts } = await postedThrough(() => {
-          const query = PostgresQueryRunner.prototype.query;
-          const posting = new WeakSet<object>();
-          let broken = false;
-          const spy = jest
-            .spyOn(PostgresQueryRunner.prototype, 'query')
-            .mockImplementation(async function (this: PostgresQueryRunner, sql, ...rest) {
-              if (broken && posting.has(this)) throw new Error(DEAD);
-              if (/^\s*INSERT INTO "?shifts"?[\s(]/.test(sql)) posting.add(this);
-              const result = await query.call(this, sql, ...rest);
-              // The transaction that inserted the shift: its COMMIT is done, its answer lost.
-              if (sql === 'COMMIT' && posting.has(this)) {
-                broken = true;
-                throw new Error(DEAD);
-              }
-              return result;
-            });
-          return () => spy.mockRestore();
-        }, 'commit unanswered');
-        expect(first.status).toBe(409);
-        expect(first.body.error.code).toBe('OUTCOME_UNKNOWN');
-        expect(replayed(retried)).toBe(true);
-        expect(retried.body.error.code).toBe('OUTCOME_UNKNOWN');
+      it('asks PostgreSQL how a COMMIT whose connection died ended: committed, ANSWER_LOST and one shift', async () => {
+        const { first, retried, shifts } = await postedThrough(
+          killPosting('after-commit'),
+          'commit unanswered',
+        );
+        expectKept(first, retried, 'ANSWER_LOST');
         expect(shifts).toHaveLength(1);
       });
 
-      it('frees the key when the connection broke before anything was saved: the retry posts it once', async () => {
-        const { first, retried, shifts } = await postedThrough(() => {
-          const spy = jest
-            .spyOn(t.app.get(ShiftsRepository), 'insert')
-            .mockRejectedValueOnce(new Error(DEAD));
-          return () => spy.mockRestore();
-        }, 'nothing saved');
-        expect(first.status).toBe(503);
-        expect(first.body.error.code).toBe('SERVICE_UNAVAILABLE');
-        expect(retried.status).toBe(201);
-        expect(replayed(retried)).toBe(false);
-        expect(shifts).toEqual([retried.body.id]);
+      it('answers OUTCOME_UNKNOWN when PostgreSQL cannot be asked how that COMMIT ended, and keeps it', async () => {
+        const asked = jest
+          .spyOn(t.app.get(IdempotencyKeysRepository), 'transactionStatuses')
+          .mockRejectedValue(new Error(DEAD));
+        try {
+          const { first, retried, shifts } = await postedThrough(
+            killPosting('after-commit'),
+            'commit unknown',
+          );
+          expectKept(first, retried, 'OUTCOME_UNKNOWN');
+          expect(shifts).toHaveLength(1);
+        } finally {
+          asked.mockRestore();
+        }
+      });
+
+      it('frees the key when the connection died before the shift was saved: the retry posts it once', async () => {
+        for (const when of ['insert', 'commit'] as const) {
+          const { first, retried, shifts } = await postedThrough(
+            killPosting(when),
+            `nothing saved (${when})`,
+          );
+          expect(first.status).toBe(503);
+          expect(first.body.error.code).toBe('SERVICE_UNAVAILABLE');
+          expect(retried.status).toBe(201);
+          expect(replayed(retried)).toBe(false);
+          expect(shifts).toEqual([retried.body.id]);
+        }
       });
     });
 

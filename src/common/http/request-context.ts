@@ -29,17 +29,19 @@ export function currentRequestId(): string | null {
   return storage.getStore()?.requestId ?? null;
 }
 
-/** Told how a keyed request's transactions end (KeyedCommits). Runners are TypeORM's. */
+/** Told how a keyed request's transactions go (KeyedCommits). Runners are TypeORM's. */
 export interface CommitWatcher {
-  /** A transaction that wrote is sending its COMMIT. */
-  committing(runner: object): void;
-  /** A transaction committed (its COMMIT answered). */
+  /** A transaction began. */
+  started(runner: object): void;
+  /** It is sending its COMMIT; `xid` when it wrote (or locked) anything, else null. */
+  committing(runner: object, xid: string | null): void;
+  /** Its COMMIT was answered. */
   committed(runner: object): void;
-  /** A transaction rolled back (its ROLLBACK answered). */
+  /** Its ROLLBACK was answered. */
   rolledBack(runner: object): void;
 }
 
-/** Watches the COMMITs of the rest of the current request (a keyed request: see KeyedCommits). */
+/** Watches the transactions of the rest of the current request (a keyed one: KeyedCommits). */
 export function watchCommits(watcher: CommitWatcher): void {
   const context = storage.getStore();
   if (context) context.commits = watcher;
@@ -48,4 +50,13 @@ export function watchCommits(watcher: CommitWatcher): void {
 /** The current request's commit watcher, if it has one. */
 export function commitWatcher(): CommitWatcher | undefined {
   return storage.getStore()?.commits;
+}
+
+/**
+ * Runs `fn` with its transactions unwatched: work a keyed request does on the side, which is
+ * not what its caller asked for (a credit standing recomputed and stored on the way).
+ */
+export function runUnwatched<T>(fn: () => T): T {
+  const context = storage.getStore();
+  return context?.commits ? storage.run({ ...context, commits: undefined }, fn) : fn();
 }

@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
+import { runUnwatched } from '../../common/http/request-context';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { requireCompany, requireUser } from '../../common/auth/access';
@@ -101,7 +102,8 @@ export class CreditControlService implements CreditGate {
    */
   async standing(em: EntityManager, companyId: string): Promise<CreditStandingDto> {
     if (!em.queryRunner?.isTransactionActive) {
-      return this.db.transaction((tx) => this.standing(tx, companyId));
+      // On the side of what a keyed request asked (a shift posted): not its own change.
+      return runUnwatched(() => this.db.transaction((tx) => this.standing(tx, companyId)));
     }
     const row = await this.controls.lock(em, companyId);
     // The company's own limit of the currency, else its own in every currency, else the

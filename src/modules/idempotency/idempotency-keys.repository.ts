@@ -132,12 +132,24 @@ export class IdempotencyKeysRepository {
     );
   }
 
-  /** Whether the current transaction wrote anything (has a transaction id). KeyedCommits. */
-  async transactionWrote(em: EntityManager): Promise<boolean> {
-    const [row]: { wrote: boolean }[] = await em.query(
-      'SELECT txid_current_if_assigned() IS NOT NULL AS wrote',
+  /** The current transaction's id, or null when it has written (and locked) nothing. */
+  async transactionId(em: EntityManager): Promise<string | null> {
+    const [row]: { xid: string | null }[] = await em.query(
+      'SELECT txid_current_if_assigned()::text AS xid',
     );
-    return row.wrote;
+    return row.xid;
+  }
+
+  /**
+   * How recent transactions ended, by id: `committed`, `aborted` or `in progress`
+   * (PostgreSQL's txid_status, meant for a COMMIT whose answer was lost with its connection).
+   */
+  async transactionStatuses(db: Db, xids: string[]): Promise<Map<string, string | null>> {
+    const rows: { xid: string; status: string | null }[] = await db.query(
+      `SELECT x AS xid, txid_status(x::bigint) AS status FROM unnest($1::text[]) AS x`,
+      [xids],
+    );
+    return new Map(rows.map((r) => [r.xid, r.status]));
   }
 
   /**

@@ -9,7 +9,7 @@ import { IDEMPOTENCY_KEY_HEADER } from '../../common/http/idempotent';
 import { Env } from '../../config/env.validation';
 import { IdempotencyKeysRepository, IdempotencyKeyRow } from './idempotency-keys.repository';
 import { mismatchOf, RequestFingerprint } from './idempotency-request';
-import { CommitRecord } from './keyed-commits';
+import { CommitFate, CommitRecord } from './keyed-commits';
 
 /** Timings of the key protocol; a provider so tests can shorten them. */
 export interface IdempotencyTimings {
@@ -38,6 +38,9 @@ export const DEFAULT_IDEMPOTENCY_TIMINGS: IdempotencyTimings = {
 };
 
 const PURGE_BATCH = 1000;
+/** How long a COMMIT in doubt may show as in progress before it counts as unknown. */
+const FATE_WAIT_MS = 2_000;
+const FATE_POLL_MS = 100;
 
 /** The answer stored under a key, opened. */
 export interface StoredAnswer {
@@ -153,6 +156,31 @@ export class IdempotencyKeysService {
         'idempotency key was taken over before its answer was stored',
       );
     }
+  }
+
+  /**
+   * How the transactions whose COMMIT was never answered ended, by id (PostgreSQL's
+   * txid_status). One still in progress (the server finishing a COMMIT whose connection just
+   * died) is asked about again for up to FATE_WAIT_MS; one PostgreSQL cannot tell (the database
+   * unreachable now) is unknown.
+   */
+  async fatesOf(xids: string[]): Promise<Map<string, CommitFate>> {
+    const fates = new Map<string, CommitFate>();
+    const deadline = Date.now() + FATE_WAIT_MS;
+    let asking = xids;
+    while (asking.length > 0) {
+      const statuses = await this.keys.transactionStatuses(this.db, asking).catch(() => null);
+      if (!statuses) break;
+      for (const xid of asking) {
+        const status = statuses.get(xid);
+        if (status === 'committed' || status === 'aborted') fates.set(xid, status);
+      }
+      asking = asking.filter((xid) => statuses.get(xid) === 'in progress');
+      if (asking.length === 0 || Date.now() >= deadline) break;
+      await sleep(FATE_POLL_MS);
+    }
+    for (const xid of xids) if (!fates.has(xid)) fates.set(xid, 'unknown');
+    return fates;
   }
 
   /** Frees the key without storing anything (400s, 5xx): a retry runs afresh. */

@@ -10,6 +10,7 @@ import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { DomainError } from '../../common/errors/domain-error';
 import { errorBody } from '../../common/errors/all-exceptions.filter';
+import { noteErrorCode } from '../../common/logging/request-log';
 import { ReplayedAnswer, storableAnswer } from './idempotency-answers';
 import { IdempotencyKeysService, Lease, StoredAnswer } from './idempotency-keys.service';
 import { takeLease } from './idempotency-leases';
@@ -38,15 +39,58 @@ export class IdempotencyOutcomes implements OnModuleInit {
     fastify.addHook('onSend', (request, reply, payload, done) => {
       const lease = takeLease(request);
       if (lease === undefined) return done(null, payload);
-      const kept = storableAnswer(reply.statusCode, payload, reply);
-      const lost = kept ? null : lostOutcome(lease);
-      if (lost) {
-        // Said in place of the failure (a 503 says nothing was changed), and kept for retries.
-        reply.code(lost.status).removeHeader('retry-after');
-        payload = JSON.stringify(errorBody(lost.error, request.id));
-      }
-      void this.settle(lease, lost?.answer ?? kept).then(() => done(null, payload));
+      void this.answer(lease, request.id, reply, payload).then((sent) => done(null, sent));
     });
+  }
+
+  /**
+   * Keeps the answer, or frees the key; but an answer a key does not keep (a 5xx, a collision)
+   * after the request saved something, or may have, is replaced by ANSWER_LOST or
+   * OUTCOME_UNKNOWN, which the key keeps (lostOutcome). What is sent; never throws.
+   */
+  private async answer(
+    lease: Lease,
+    requestId: string,
+    reply: FastifyReply,
+    payload: unknown,
+  ): Promise<unknown> {
+    const kept = storableAnswer(reply.statusCode, payload, reply);
+    const lost = kept ? null : await this.lostOutcome(lease);
+    if (lost) {
+      reply.code(lost.status).removeHeader('retry-after');
+      noteErrorCode(reply.raw, lost.error.code); // the request's log line says what was sent
+      payload = JSON.stringify(errorBody(lost.error, requestId));
+    }
+    await this.settle(lease, lost?.answer ?? kept);
+    return payload;
+  }
+
+  /** What the request's transactions left (CommitRecord), a COMMIT in doubt asked about. */
+  private async lostOutcome(
+    lease: Lease,
+  ): Promise<{ status: number; error: DomainError; answer: StoredAnswer } | null> {
+    const fates = await this.keys.fatesOf(lease.commits.inDoubt);
+    const outcome = lease.commits.outcome(fates);
+    if (outcome === 'none') return null;
+    const details = { idempotencyKey: lease.key };
+    const error =
+      outcome === 'saved'
+        ? new DomainError(
+            'ANSWER_LOST',
+            'This request was carried out and its changes saved, but a failure after them lost its answer: read the current state rather than sending it again',
+            details,
+          )
+        : new DomainError(
+            'OUTCOME_UNKNOWN',
+            'Whether this request was carried out is not known (the failure came as it saved, or between its steps): read the current state before sending it again under a new key',
+            details,
+          );
+    const { code, message } = error;
+    return {
+      status: error.status,
+      error,
+      answer: { status: error.status, body: { error: { code, message, details } }, headers: {} },
+    };
   }
 
   /**
@@ -61,39 +105,6 @@ export class IdempotencyOutcomes implements OnModuleInit {
       this.logger.error({ err }, 'could not record the outcome of an idempotent request');
     }
   }
-}
-
-/**
- * The answer for a request that failed in a way a key does not keep (a 5xx, a collision) after
- * one of its transactions committed, or while a COMMIT went unanswered: a retry under the key
- * would do again what is already done, or may be. The key keeps this answer instead, so the
- * client reads the state rather than sending it again (a new key is a new request). Null when
- * nothing committed: the key is freed and a retry runs afresh, as before.
- */
-function lostOutcome(
-  lease: Lease,
-): { status: number; error: DomainError; answer: StoredAnswer } | null {
-  const outcome = lease.commits.outcome;
-  if (outcome === 'none') return null;
-  const details = { idempotencyKey: lease.key };
-  const error =
-    outcome === 'committed'
-      ? new DomainError(
-          'ANSWER_LOST',
-          'This request was carried out and its changes saved, but a failure after them lost its answer: read the current state rather than sending it again',
-          details,
-        )
-      : new DomainError(
-          'OUTCOME_UNKNOWN',
-          'The database did not confirm whether this request was carried out (the connection broke as it saved): read the current state before sending it again under a new key',
-          details,
-        );
-  const { code, message } = error;
-  return {
-    status: error.status,
-    error,
-    answer: { status: error.status, body: { error: { code, message, details } }, headers: {} },
-  };
 }
 
 /** Sends a stored success again (the guard set the replay headers already). */

@@ -1,40 +1,57 @@
 import { CommitRecord } from './keyed-commits';
 
-describe('CommitRecord: the outcome of a keyed request’s last transaction that wrote', () => {
-  const [a, b] = [{}, {}];
+/** A transaction of the request: begun, then ended as `end` says. */
+function tx(r: CommitRecord, end: 'wrote' | 'read' | 'rolled-back' | 'died' | 'in-doubt') {
+  const runner = {};
+  r.started(runner);
+  if (end === 'died') return; // its connection went before its COMMIT
+  if (end === 'rolled-back') return r.rolledBack(runner);
+  r.committing(runner, end === 'read' ? null : `${Math.floor(Math.random() * 1e9)}`);
+  if (end !== 'in-doubt') r.committed(runner);
+}
 
-  it('is none until a transaction that wrote commits', () => {
+describe('CommitRecord: what a keyed request that failed left', () => {
+  it('none: nothing that wrote committed (the key is freed)', () => {
     const r = new CommitRecord();
-    expect(r.outcome).toBe('none');
-    r.committed(a); // read-only: never announced as committing
-    expect(r.outcome).toBe('none');
-    r.committing(a);
-    r.committed(a);
-    expect(r.outcome).toBe('committed');
+    expect(r.outcome()).toBe('none');
+    tx(r, 'read');
+    tx(r, 'rolled-back');
+    tx(r, 'died');
+    expect(r.outcome()).toBe('none');
   });
 
-  it('is in doubt while a COMMIT went unanswered, whatever came before', () => {
+  it('saved: a write committed and nothing failed after it (a read-back outside a transaction did)', () => {
     const r = new CommitRecord();
-    r.committing(a);
-    r.committed(a);
-    r.committing(b);
-    expect(r.outcome).toBe('in-doubt');
+    tx(r, 'rolled-back'); // a collision, retried inside the use case
+    tx(r, 'wrote');
+    tx(r, 'read');
+    expect(r.outcome()).toBe('saved');
   });
 
-  it('is none again when a later transaction rolled back, even after a COMMIT that failed for sure', () => {
-    const r = new CommitRecord();
-    r.committing(a);
-    r.committed(a);
-    r.committing(b); // refused at COMMIT (a deferred constraint): TypeORM's ROLLBACK answers
-    r.rolledBack(b);
-    expect(r.outcome).toBe('none');
+  it('unknown: a transaction failed after a write committed (the request broke between steps)', () => {
+    for (const end of ['rolled-back', 'died'] as const) {
+      const r = new CommitRecord();
+      tx(r, 'wrote');
+      tx(r, end);
+      expect(r.outcome()).toBe('unknown');
+    }
   });
 
-  it('keeps committed when a later transaction only read', () => {
-    const r = new CommitRecord();
-    r.committing(a);
-    r.committed(a);
-    r.committed(b);
-    expect(r.outcome).toBe('committed');
+  it('a COMMIT in doubt is what PostgreSQL says of it afterwards, else unknown', () => {
+    const outcomeIf = (fate: 'committed' | 'aborted' | 'unknown') => {
+      const r = new CommitRecord();
+      tx(r, 'in-doubt');
+      const [xid] = r.inDoubt;
+      return r.outcome(new Map([[xid, fate]]));
+    };
+    expect(outcomeIf('committed')).toBe('saved');
+    expect(outcomeIf('aborted')).toBe('none');
+    expect(outcomeIf('unknown')).toBe('unknown');
+    const readOnly = new CommitRecord();
+    const runner = {};
+    readOnly.started(runner);
+    readOnly.committing(runner, null);
+    expect(readOnly.inDoubt).toEqual([]);
+    expect(readOnly.outcome()).toBe('none');
   });
 });

@@ -3,56 +3,115 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type {
   DataSource,
   EntitySubscriberInterface,
+  QueryRunner,
   TransactionCommitEvent,
   TransactionRollbackEvent,
+  TransactionStartEvent,
 } from 'typeorm';
 import { commitWatcher, type CommitWatcher } from '../../common/http/request-context';
 import { IdempotencyKeysRepository } from './idempotency-keys.repository';
 
+/** What a keyed request that failed did: nothing, all it wrote saved, or one cannot tell. */
+export type KeyedOutcome = 'none' | 'saved' | 'unknown';
+
+/** A COMMIT's fate as PostgreSQL tells it afterwards (txid_status), or unknown. */
+export type CommitFate = 'committed' | 'aborted' | 'unknown';
+
+interface Tx {
+  runner: object;
+  state: 'open' | 'committing' | 'committed' | 'rolled-back';
+  /** Its transaction id when it wrote (or locked) anything: read just before its COMMIT. */
+  xid: string | null;
+}
+
 /**
- * How a keyed request's writes ended, as far as this process knows: the outcome of its last
- * transaction that wrote. Committed, or its COMMIT sent and never answered (the connection died
- * under it: committed or not, nobody here can tell), or rolled back or none. The onSend hook
- * reads it when the answer is one a key does not keep (a 5xx): a retry under the key would do
- * again what is done, or may be (IdempotencyOutcomes).
+ * The transactions of one keyed request, in the order they began, and how each ended: the
+ * onSend hook reads them when the answer is one a key does not keep (a 5xx, a collision), since
+ * a retry under the key would then run again what may already be saved (IdempotencyOutcomes).
  *
- * A rollback of any transaction counts as the last outcome: the use cases that write in several
- * transactions are built so that their earlier steps run again harmlessly (a credit standing
- * stored again, a booking found booked), so a later step that failed leaves the key free for
- * the whole to run again, as before. A statement outside a transaction (the intake's fast path,
- * claim-next, resolve: one call each) is not seen; those routes answer their own retries.
+ * - saved: a transaction that wrote committed, and none began after it that failed: the
+ *   failure came after the work (reading its answer back). Told ANSWER_LOST.
+ * - none: nothing that wrote committed. The key is freed and a retry runs afresh, as before.
+ * - unknown: a COMMIT went unanswered and PostgreSQL could not be asked how it ended, or a
+ *   transaction failed after one that wrote had committed (the request broke between two of
+ *   its steps: which one the caller meant, nobody here can tell). Told OUTCOME_UNKNOWN.
  */
 export class CommitRecord implements CommitWatcher {
-  private last: 'committed' | 'none' = 'none';
-  private readonly sent = new Set<object>();
+  private readonly txs: Tx[] = [];
 
-  committing(runner: object): void {
-    this.sent.add(runner);
+  started(runner: object): void {
+    this.txs.push({ runner, state: 'open', xid: null });
+  }
+
+  committing(runner: object, xid: string | null): void {
+    const tx = this.current(runner);
+    if (tx) Object.assign(tx, { state: 'committing', xid });
   }
 
   committed(runner: object): void {
-    if (this.sent.delete(runner)) this.last = 'committed';
+    const tx = this.current(runner);
+    if (tx) tx.state = 'committed';
   }
 
   rolledBack(runner: object): void {
-    this.sent.delete(runner);
-    this.last = 'none';
+    const tx = this.current(runner);
+    if (tx) tx.state = 'rolled-back';
   }
 
-  get outcome(): 'committed' | 'in-doubt' | 'none' {
-    return this.sent.size > 0 ? 'in-doubt' : this.last;
+  /** The ids of the transactions that wrote and whose COMMIT was never answered. */
+  get inDoubt(): string[] {
+    return this.txs.flatMap((t) => (t.state === 'committing' && t.xid ? [t.xid] : []));
+  }
+
+  /** The outcome, given the fate of each transaction in doubt (by its id). */
+  outcome(fates: ReadonlyMap<string, CommitFate> = new Map()): KeyedOutcome {
+    const effects = this.txs.map((t) => effectOf(t, fates));
+    if (effects.includes('unknown')) return 'unknown';
+    const last = effects.lastIndexOf('saved');
+    if (last === -1) return 'none';
+    return effects.slice(last + 1).includes('failed') ? 'unknown' : 'saved';
+  }
+
+  private current(runner: object): Tx | undefined {
+    return this.txs.findLast(
+      (t) => t.runner === runner && (t.state === 'open' || t.state === 'committing'),
+    );
   }
 }
 
 /**
- * Tells the current keyed request's CommitRecord how each of its transactions ends. Before a
- * COMMIT it asks PostgreSQL whether the transaction wrote (one round trip, on keyed requests
- * only): a read-only one changes nothing, whatever happens to it. TypeORM announces a
- * savepoint's release or rollback as a commit or rollback too: it ends the transaction only
- * when the runner has none left. A COMMIT that failed for sure (a deferred constraint, a
- * serialization failure) is followed by TypeORM's ROLLBACK, which is answered; one whose
- * connection died is not (the ROLLBACK fails too), and stays in doubt. Without a keyed request
- * (no watcher) this is one lookup per commit.
+ * What a transaction left: saved (it wrote and committed), nothing (it only read and
+ * committed), failed (rolled back, or never got to its COMMIT: its connection died, and
+ * PostgreSQL rolled it back), or unknown (it wrote, and its COMMIT's fate is not known).
+ */
+function effectOf(
+  t: Tx,
+  fates: ReadonlyMap<string, CommitFate>,
+): 'saved' | 'nothing' | 'failed' | 'unknown' {
+  switch (t.state) {
+    case 'committed':
+      return t.xid ? 'saved' : 'nothing';
+    case 'committing': {
+      if (!t.xid) return 'failed';
+      const fate = fates.get(t.xid) ?? 'unknown';
+      return fate === 'committed' ? 'saved' : fate === 'aborted' ? 'failed' : 'unknown';
+    }
+    default:
+      return 'failed';
+  }
+}
+
+/** TypeORM's nesting depth (1: the transaction itself; deeper: a savepoint). Not in its types. */
+const depthOf = (runner: QueryRunner) =>
+  (runner as unknown as { transactionDepth: number }).transactionDepth;
+
+/**
+ * Tells the current keyed request's CommitRecord how each of its transactions goes. Before a
+ * COMMIT it reads the transaction's id, if it has one (`txid_current_if_assigned()`: one round
+ * trip, on keyed requests only): one without has written nothing, and PostgreSQL can say later
+ * how one with it ended (`txid_status`), should its COMMIT's answer be lost with its
+ * connection. Savepoints (TypeORM announces them as transactions too) are left out. Outside a
+ * keyed request (no watcher) this is one lookup per event.
  */
 @Injectable()
 export class KeyedCommits implements EntitySubscriberInterface {
@@ -63,12 +122,17 @@ export class KeyedCommits implements EntitySubscriberInterface {
     db.subscribers.push(this);
   }
 
+  afterTransactionStart(event: TransactionStartEvent): void {
+    if (depthOf(event.queryRunner) === 1) commitWatcher()?.started(event.queryRunner);
+  }
+
   async beforeTransactionCommit(event: TransactionCommitEvent): Promise<void> {
     const watcher = commitWatcher();
-    if (!watcher) return;
-    // When it cannot be asked (the connection died), assumed: its COMMIT is then in doubt.
-    const wrote = await this.keys.transactionWrote(event.queryRunner.manager).catch(() => true);
-    if (wrote) watcher.committing(event.queryRunner);
+    if (!watcher || depthOf(event.queryRunner) !== 1) return;
+    // Not asked (the connection died): its COMMIT cannot be sent either, so it stays open,
+    // which is failed, rolled back by PostgreSQL when the connection went.
+    const xid = await this.keys.transactionId(event.queryRunner.manager).catch(() => undefined);
+    if (xid !== undefined) watcher.committing(event.queryRunner, xid);
   }
 
   afterTransactionCommit(event: TransactionCommitEvent): void {

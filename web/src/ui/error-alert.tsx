@@ -21,11 +21,13 @@ export function ErrorAlert({ error, inputs, title = 'That did not work', onClose
   const problem = problemOf(error, inputs);
   if (!problem?.message) return null;
   // Not a failure: the write was done, or may have been (the page reads it again meanwhile).
+  // A row's title ("Not revoked: Bot key") keeps its row's name.
   const lost = outcomeLostTitle(error);
+  const named = title.indexOf(': ');
   return (
     <Alert
       color={lost ? 'yellow' : 'red'}
-      title={lost ?? title}
+      title={lost ? (named === -1 ? lost : `${lost}: ${title.slice(named + 2)}`) : title}
       role="alert"
       withCloseButton={onClose !== undefined}
       onClose={onClose}
