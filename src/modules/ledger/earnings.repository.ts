@@ -45,7 +45,6 @@ export interface StatementTotalRow {
   fee_minor: string;
 }
 
-/** An earning still booked although its claim was reopened (the integrity report). */
 /** A reopened claim's earning that is not reversed, and when the claim was reopened. */
 export type UnreversedRow = Pick<
   EarningRow,
@@ -177,7 +176,6 @@ export class EarningsRepository {
     );
   }
 
-  /** Of these claims, the earnings not reversed. */
   /**
    * Claims reopened up to `before` whose earning is not reversed, oldest reopen first, at most
    * `limit`: one join over ticket_claims (a declared exception to table ownership, as
