@@ -197,7 +197,7 @@ describe('ticket timers (each fired twice)', () => {
         expect(reopened.body.requiredSkills).toEqual([
           { skill: 'refunds', minLevel: 2, requestedLevel: 2 },
         ]);
-        // The first life's timer runs at last, and the new life's: neither breaches anything.
+        // The first life's timer runs at last: it finds the new life, not due, and breaches nothing.
         expect(await handler.handle({ ticketId: ticket.id })).toEqual({ breached: false });
         const events = await breaches(ticket.id);
         expect(counted).toHaveBeenCalledTimes(late ? 1 : 0);
