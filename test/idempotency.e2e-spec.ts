@@ -213,12 +213,14 @@ describe('Idempotency-Key (Stripe semantics)', () => {
       const key = newKey();
       const body = shiftBody({ title: `lease ${key}` });
       await postShift(acme, body, key).expect(201);
-      // As if the first request were still running (its owner renews a live lease).
+      // As if the first request were still running, nothing saved yet (its owner renews a live
+      // lease).
       await t.db.query(
         `UPDATE idempotency_keys
             SET state = 'in_progress', lease_token = gen_random_uuid(),
                 locked_until = now() + interval '1 hour', response_status = NULL,
-                response_body = NULL, response_headers = NULL, completed_at = NULL
+                response_body = NULL, response_headers = NULL, completed_at = NULL,
+                saved_by_xid = NULL
           WHERE idempotency_key = $1`,
         [key],
       );
@@ -376,6 +378,36 @@ describe('Idempotency-Key (Stripe semantics)', () => {
         } finally {
           asked.mockRestore();
         }
+      });
+
+      it('never runs again a request that saved and whose process stored no answer: once its lease ran out, OUTCOME_UNKNOWN', async () => {
+        const key = newKey();
+        const body = shiftBody({ title: `stored nowhere ${key}` });
+        // The shift is posted; every try to store the answer fails (the process then dies).
+        const storing = jest
+          .spyOn(t.app.get(IdempotencyKeysRepository), 'complete')
+          .mockRejectedValue(new Error(DEAD));
+        try {
+          await postShift(acme, body, key).expect(201);
+        } finally {
+          storing.mockRestore();
+        }
+        expect(await keyRows(key)).toEqual([{ state: 'in_progress', scope: `user:${acme.id}` }]);
+        await t.db.query(
+          `UPDATE idempotency_keys SET locked_until = now() - interval '1 second'
+            WHERE idempotency_key = $1`,
+          [key],
+        );
+        // Was: the retry took the key over and posted a second shift.
+        const retried = await postShift(acme, body, key).expect(409);
+        expect(retried.body.error).toMatchObject({
+          code: 'OUTCOME_UNKNOWN',
+          details: { idempotencyKey: key },
+        });
+        const again = await postShift(acme, body, key).expect(409);
+        expect(replayed(again)).toBe(true);
+        expect(again.body.error.code).toBe('OUTCOME_UNKNOWN');
+        expect(await shiftsTitled(body.title as string)).toHaveLength(1);
       });
 
       it('frees the key when the connection died before the shift was saved: the retry posts it once', async () => {

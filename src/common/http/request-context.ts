@@ -31,6 +31,8 @@ export function currentRequestId(): string | null {
 
 /** Told how a keyed request's transactions go (KeyedCommits). Runners are TypeORM's. */
 export interface CommitWatcher {
+  /** The key the request holds: its row records what the request saved. */
+  readonly holder: { scope: string; key: string; token: string };
   /** A transaction began. */
   started(runner: object): void;
   /** It is sending its COMMIT; `xid` when it wrote (or locked) anything, else null. */

@@ -40,6 +40,35 @@ export function keptHeaders(res: Pick<FastifyReply, 'getHeader'>): Record<string
   return out;
 }
 
+/**
+ * The answer of a keyed request that failed after saving its change (`saved`: ANSWER_LOST) or
+ * perhaps so (`unknown`: OUTCOME_UNKNOWN), as sent and as kept under the key (without a
+ * request id: a replay gets its own).
+ */
+export function lostOutcomeAnswer(
+  outcome: 'saved' | 'unknown',
+  idempotencyKey: string,
+): { error: DomainError; answer: StoredAnswer } {
+  const details = { idempotencyKey };
+  const error =
+    outcome === 'saved'
+      ? new DomainError(
+          'ANSWER_LOST',
+          'This request was carried out and its changes saved, but a failure after them lost its answer: read the current state rather than sending it again',
+          details,
+        )
+      : new DomainError(
+          'OUTCOME_UNKNOWN',
+          'Whether this request was carried out is not known (the failure came as it saved, or between its steps): read the current state before sending it again under a new key',
+          details,
+        );
+  const { code, message } = error;
+  return {
+    error,
+    answer: { status: error.status, body: { error: { code, message, details } }, headers: {} },
+  };
+}
+
 /** Thrown by the guard to answer with a stored success; ReplayedAnswerFilter sends it. */
 export class ReplayedAnswer {
   constructor(readonly answer: StoredAnswer) {}

@@ -14,6 +14,8 @@ export interface IdempotencyKeyRow {
   state: 'in_progress' | 'completed';
   /** The lease of an in-progress row ran out: its owner died (or stalled past the lease). */
   lease_expired: boolean;
+  /** The request holding it saved something (saved_by_xid): it is not run again. */
+  saved: boolean;
   response_status: number | null;
   /** Sealed (SecretBox) JSON of the stored answer. */
   response_body: string | null;
@@ -32,7 +34,7 @@ export class IdempotencyKeysRepository {
   /**
    * Takes the key for this request, in one statement safe under concurrency: inserts it, or
    * takes over a row that expired (whatever it held) or whose owner's lease ran out while it
-   * was running the very same request. Returns false when a live row holds the key (another
+   * was running the very same request, having saved nothing (see `abandonSaved`). Returns false when a live row holds the key (another
    * request has it, or its answer is stored): the caller then reads it.
    */
   async acquire(
@@ -56,9 +58,10 @@ export class IdempotencyKeysRepository {
               request_hash = EXCLUDED.request_hash, state = 'in_progress',
               lease_token = EXCLUDED.lease_token, locked_until = EXCLUDED.locked_until,
               response_status = NULL, response_body = NULL, response_headers = NULL,
-              created_at = now(), completed_at = NULL, expires_at = EXCLUDED.expires_at
+              created_at = now(), completed_at = NULL, expires_at = EXCLUDED.expires_at,
+              saved_by_xid = NULL
         WHERE k.expires_at <= now()
-           OR (k.state = 'in_progress' AND k.locked_until <= now()
+           OR (k.state = 'in_progress' AND k.locked_until <= now() AND k.saved_by_xid IS NULL
                AND k.method = EXCLUDED.method AND k.route = EXCLUDED.route
                AND k.path = EXCLUDED.path AND k.request_hash = EXCLUDED.request_hash)
        RETURNING 1`,
@@ -72,6 +75,7 @@ export class IdempotencyKeysRepository {
     const rows: IdempotencyKeyRow[] = await db.query(
       `SELECT method, route, path, request_hash, state,
               (state = 'in_progress' AND locked_until <= now()) AS lease_expired,
+              saved_by_xid IS NOT NULL AS saved,
               response_status, response_body, response_headers
          FROM idempotency_keys
         WHERE scope = $1 AND idempotency_key = $2 AND expires_at > now()`,
@@ -132,12 +136,53 @@ export class IdempotencyKeysRepository {
     );
   }
 
-  /** The current transaction's id, or null when it has written (and locked) nothing. */
-  async transactionId(em: EntityManager): Promise<string | null> {
+  /**
+   * The current transaction's id, or null when it has written (and locked) nothing; with one,
+   * written on the key's row in this very transaction (saved_by_xid), so that the row tells,
+   * once this commits, that the request holding the key saved something. Nothing is written
+   * when the lease is no longer this request's.
+   */
+  async markSaving(
+    em: EntityManager,
+    scope: string,
+    key: string,
+    leaseToken: string,
+  ): Promise<string | null> {
     const [row]: { xid: string | null }[] = await em.query(
-      'SELECT txid_current_if_assigned()::text AS xid',
+      `WITH mark AS (
+         UPDATE idempotency_keys SET saved_by_xid = txid_current()
+          WHERE scope = $1 AND idempotency_key = $2 AND lease_token = $3
+            AND state = 'in_progress' AND txid_current_if_assigned() IS NOT NULL
+         RETURNING 1)
+       SELECT txid_current_if_assigned()::text AS xid`,
+      [scope, key, leaseToken],
     );
     return row.xid;
+  }
+
+  /**
+   * Settles a key whose request saved something and whose owner's lease then ran out without
+   * an answer stored (its process died, or could not reach the database): `answer` (unknown
+   * outcome) is kept in place of running the request again. False when it is not such a row.
+   */
+  async abandonSaved(
+    db: Db,
+    scope: string,
+    key: string,
+    response: StoredResponse,
+  ): Promise<boolean> {
+    const rows = await changedRows(
+      db,
+      `UPDATE idempotency_keys
+          SET state = 'completed', lease_token = NULL, locked_until = NULL,
+              response_status = $3, response_body = $4, response_headers = $5::jsonb,
+              completed_at = now()
+        WHERE scope = $1 AND idempotency_key = $2 AND state = 'in_progress'
+          AND locked_until <= now() AND saved_by_xid IS NOT NULL
+       RETURNING 1 AS id`,
+      [scope, key, response.status, response.sealedBody, response.headers],
+    );
+    return rows.length === 1;
   }
 
   /**

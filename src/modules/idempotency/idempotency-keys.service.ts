@@ -7,7 +7,12 @@ import { SecretBox } from '../../common/crypto/secret-box';
 import { DomainError } from '../../common/errors/domain-error';
 import { IDEMPOTENCY_KEY_HEADER } from '../../common/http/idempotent';
 import { Env } from '../../config/env.validation';
-import { IdempotencyKeysRepository, IdempotencyKeyRow } from './idempotency-keys.repository';
+import { lostOutcomeAnswer } from './idempotency-answers';
+import {
+  IdempotencyKeysRepository,
+  IdempotencyKeyRow,
+  StoredResponse,
+} from './idempotency-keys.repository';
 import { mismatchOf, RequestFingerprint } from './idempotency-request';
 import { CommitFate, CommitRecord } from './keyed-commits';
 
@@ -38,6 +43,7 @@ export const DEFAULT_IDEMPOTENCY_TIMINGS: IdempotencyTimings = {
 };
 
 const PURGE_BATCH = 1000;
+const unknownOutcome = (key: string) => lostOutcomeAnswer('unknown', key).answer;
 /** How long a COMMIT in doubt may show as in progress before it counts as unknown. */
 const FATE_WAIT_MS = 2_000;
 const FATE_POLL_MS = 100;
@@ -107,6 +113,16 @@ export class IdempotencyKeysService {
       const row = await this.keys.find(this.db, scope, key);
       if (row && mismatchOf(fingerprintOf(row), fp)) throw reused(key, fp, row);
       if (row?.state === 'completed') return { kind: 'replay', answer: this.open(scope, key, row) };
+      // Its request saved something, then its process died or could not store an answer: not
+      // run again, answered OUTCOME_UNKNOWN from now on (the next look finds it stored).
+      if (row?.lease_expired && row.saved) {
+        await this.keys.abandonSaved(
+          this.db,
+          scope,
+          key,
+          this.sealed(scope, key, unknownOutcome(key)),
+        );
+      }
       // Still running, or gone or free since (released, expired, its owner's lease ran out):
       // the next acquire takes a free key at once; a running one is waited for.
       if (Date.now() >= deadline) {
@@ -125,15 +141,12 @@ export class IdempotencyKeysService {
 
   /**
    * Stores the answer; the key now replays it until it expires. Tried again twice on a failure,
-   * the lease still held: the work has committed, and a key whose answer was never stored frees
-   * itself when its lease runs out, for a retry to run the work again.
+   * the lease still held: the work has committed. A key whose answer was never stored is taken
+   * over when its lease runs out, for a retry to run the work again, unless its request saved
+   * something in a transaction (saved_by_xid): that key answers OUTCOME_UNKNOWN instead.
    */
   async complete(lease: Lease, answer: StoredAnswer): Promise<void> {
-    const values = {
-      status: answer.status,
-      sealedBody: this.box.seal(JSON.stringify(answer.body ?? null), context(lease)),
-      headers: answer.headers,
-    };
+    const values = this.sealed(lease.scope, lease.key, answer);
     let stored: boolean;
     for (let attempt = 1; ; attempt++) {
       try {
@@ -189,6 +202,14 @@ export class IdempotencyKeysService {
     await this.keys.release(this.db, lease.scope, lease.key, lease.token);
   }
 
+  private sealed(scope: string, key: string, answer: StoredAnswer): StoredResponse {
+    return {
+      status: answer.status,
+      sealedBody: this.box.seal(JSON.stringify(answer.body ?? null), context({ scope, key })),
+      headers: answer.headers,
+    };
+  }
+
   private hold(scope: string, key: string, token: string): Lease {
     const timer = setInterval(() => {
       this.keys
@@ -198,7 +219,8 @@ export class IdempotencyKeysService {
         );
     }, this.timings.heartbeatMs);
     timer.unref();
-    return { scope, key, token, commits: new CommitRecord(), stop: () => clearInterval(timer) };
+    const commits = new CommitRecord({ scope, key, token });
+    return { scope, key, token, commits, stop: () => clearInterval(timer) };
   }
 
   private open(scope: string, key: string, row: IdempotencyKeyRow): StoredAnswer {

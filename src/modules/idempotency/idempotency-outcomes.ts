@@ -11,7 +11,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { DomainError } from '../../common/errors/domain-error';
 import { errorBody } from '../../common/errors/all-exceptions.filter';
 import { noteErrorCode } from '../../common/logging/request-log';
-import { ReplayedAnswer, storableAnswer } from './idempotency-answers';
+import { lostOutcomeAnswer, ReplayedAnswer, storableAnswer } from './idempotency-answers';
 import { IdempotencyKeysService, Lease, StoredAnswer } from './idempotency-keys.service';
 import { takeLease } from './idempotency-leases';
 
@@ -57,7 +57,7 @@ export class IdempotencyOutcomes implements OnModuleInit {
     const kept = storableAnswer(reply.statusCode, payload, reply);
     const lost = kept ? null : await this.lostOutcome(lease);
     if (lost) {
-      reply.code(lost.status).removeHeader('retry-after');
+      reply.code(lost.error.status).removeHeader('retry-after');
       noteErrorCode(reply.raw, lost.error.code); // the request's log line says what was sent
       payload = JSON.stringify(errorBody(lost.error, requestId));
     }
@@ -68,34 +68,16 @@ export class IdempotencyOutcomes implements OnModuleInit {
   /** What the request's transactions left (CommitRecord), a COMMIT in doubt asked about. */
   private async lostOutcome(
     lease: Lease,
-  ): Promise<{ status: number; error: DomainError; answer: StoredAnswer } | null> {
+  ): Promise<{ error: DomainError; answer: StoredAnswer } | null> {
     const fates = await this.keys.fatesOf(lease.commits.inDoubt);
     const outcome = lease.commits.outcome(fates);
-    if (outcome === 'none') return null;
-    const details = { idempotencyKey: lease.key };
-    const error =
-      outcome === 'saved'
-        ? new DomainError(
-            'ANSWER_LOST',
-            'This request was carried out and its changes saved, but a failure after them lost its answer: read the current state rather than sending it again',
-            details,
-          )
-        : new DomainError(
-            'OUTCOME_UNKNOWN',
-            'Whether this request was carried out is not known (the failure came as it saved, or between its steps): read the current state before sending it again under a new key',
-            details,
-          );
-    const { code, message } = error;
-    return {
-      status: error.status,
-      error,
-      answer: { status: error.status, body: { error: { code, message, details } }, headers: {} },
-    };
+    return outcome === 'none' ? null : lostOutcomeAnswer(outcome, lease.key);
   }
 
   /**
    * Stores the answer or frees the key. A failure here does not change the answer: the effect
-   * happened; the key frees itself when its lease runs out (see docs/operations.md).
+   * happened; when its lease runs out the key is taken over, or answers OUTCOME_UNKNOWN if its
+   * request saved something (see docs/operations.md).
    */
   private async settle(lease: Lease, answer: StoredAnswer | null): Promise<void> {
     try {

@@ -1,5 +1,7 @@
 import { CommitRecord } from './keyed-commits';
 
+const HOLDER = { scope: 'user:u', key: 'k', token: 't' };
+
 /** A transaction of the request: begun, then ended as `end` says. */
 function tx(r: CommitRecord, end: 'wrote' | 'read' | 'rolled-back' | 'died' | 'in-doubt') {
   const runner = {};
@@ -12,7 +14,7 @@ function tx(r: CommitRecord, end: 'wrote' | 'read' | 'rolled-back' | 'died' | 'i
 
 describe('CommitRecord: what a keyed request that failed left', () => {
   it('none: nothing that wrote committed (the key is freed)', () => {
-    const r = new CommitRecord();
+    const r = new CommitRecord(HOLDER);
     expect(r.outcome()).toBe('none');
     tx(r, 'read');
     tx(r, 'rolled-back');
@@ -21,7 +23,7 @@ describe('CommitRecord: what a keyed request that failed left', () => {
   });
 
   it('saved: a write committed and nothing failed after it (a read-back outside a transaction did)', () => {
-    const r = new CommitRecord();
+    const r = new CommitRecord(HOLDER);
     tx(r, 'rolled-back'); // a collision, retried inside the use case
     tx(r, 'wrote');
     tx(r, 'read');
@@ -30,7 +32,7 @@ describe('CommitRecord: what a keyed request that failed left', () => {
 
   it('unknown: a transaction failed after a write committed (the request broke between steps)', () => {
     for (const end of ['rolled-back', 'died'] as const) {
-      const r = new CommitRecord();
+      const r = new CommitRecord(HOLDER);
       tx(r, 'wrote');
       tx(r, end);
       expect(r.outcome()).toBe('unknown');
@@ -39,7 +41,7 @@ describe('CommitRecord: what a keyed request that failed left', () => {
 
   it('a COMMIT in doubt is what PostgreSQL says of it afterwards, else unknown', () => {
     const outcomeIf = (fate: 'committed' | 'aborted' | 'unknown') => {
-      const r = new CommitRecord();
+      const r = new CommitRecord(HOLDER);
       tx(r, 'in-doubt');
       const [xid] = r.inDoubt;
       return r.outcome(new Map([[xid, fate]]));
@@ -47,7 +49,7 @@ describe('CommitRecord: what a keyed request that failed left', () => {
     expect(outcomeIf('committed')).toBe('saved');
     expect(outcomeIf('aborted')).toBe('none');
     expect(outcomeIf('unknown')).toBe('unknown');
-    const readOnly = new CommitRecord();
+    const readOnly = new CommitRecord(HOLDER);
     const runner = {};
     readOnly.started(runner);
     readOnly.committing(runner, null);

@@ -39,6 +39,8 @@ interface Tx {
 export class CommitRecord implements CommitWatcher {
   private readonly txs: Tx[] = [];
 
+  constructor(readonly holder: { scope: string; key: string; token: string }) {}
+
   started(runner: object): void {
     this.txs.push({ runner, state: 'open', xid: null });
   }
@@ -107,10 +109,11 @@ const depthOf = (runner: QueryRunner) =>
 
 /**
  * Tells the current keyed request's CommitRecord how each of its transactions goes. Before a
- * COMMIT it reads the transaction's id, if it has one (`txid_current_if_assigned()`: one round
- * trip, on keyed requests only): one without has written nothing, and PostgreSQL can say later
- * how one with it ended (`txid_status`), should its COMMIT's answer be lost with its
- * connection. Savepoints (TypeORM announces them as transactions too) are left out. Outside a
+ * COMMIT it reads the transaction's id, if it has one, and writes it on the key's row in the
+ * same transaction (IdempotencyKeysRepository.markSaving: one round trip, on keyed requests
+ * only). One without has written nothing; PostgreSQL can say later how one with it ended
+ * (`txid_status`), should its COMMIT's answer be lost with its connection; and the key's row
+ * tells, whatever becomes of this process, that its request saved something. Savepoints (TypeORM announces them as transactions too) are left out. Outside a
  * keyed request (no watcher) this is one lookup per event.
  */
 @Injectable()
@@ -131,7 +134,10 @@ export class KeyedCommits implements EntitySubscriberInterface {
     if (!watcher || depthOf(event.queryRunner) !== 1) return;
     // Not asked (the connection died): its COMMIT cannot be sent either, so it stays open,
     // which is failed, rolled back by PostgreSQL when the connection went.
-    const xid = await this.keys.transactionId(event.queryRunner.manager).catch(() => undefined);
+    const { scope, key, token } = watcher.holder;
+    const xid = await this.keys
+      .markSaving(event.queryRunner.manager, scope, key, token)
+      .catch(() => undefined);
     if (xid !== undefined) watcher.committing(event.queryRunner, xid);
   }
 
