@@ -346,7 +346,7 @@ describe('Idempotency-Key (Stripe semantics)', () => {
         }, 'saved, answer lost');
         expect(first.body.error).toEqual({
           code: 'ANSWER_LOST',
-          message: expect.stringContaining('carried out and its changes saved'),
+          message: expect.stringContaining('was carried out, but a failure after it'),
           details: { idempotencyKey: key },
           requestId: expect.any(String),
         });
@@ -408,6 +408,24 @@ describe('Idempotency-Key (Stripe semantics)', () => {
         expect(replayed(again)).toBe(true);
         expect(again.body.error.code).toBe('OUTCOME_UNKNOWN');
         expect(await shiftsTitled(body.title as string)).toHaveLength(1);
+      });
+
+      it('fails the transaction when its mark fails for another reason than a lost connection: nothing posted', async () => {
+        // A statement timeout or a cancel aborts the transaction, whose COMMIT PostgreSQL would
+        // answer with a silent ROLLBACK: the request must fail with it, not answer 201.
+        const { first, retried, shifts } = await postedThrough(() => {
+          const spy = jest
+            .spyOn(t.app.get(IdempotencyKeysRepository), 'markSaving')
+            .mockRejectedValueOnce(
+              Object.assign(new Error('canceling statement due to statement timeout'), {
+                code: '57014',
+              }),
+            );
+          return () => spy.mockRestore();
+        }, 'mark refused');
+        expect(first.status).toBe(500);
+        expect(retried.status).toBe(201);
+        expect(shifts).toEqual([retried.body.id]);
       });
 
       it('frees the key when the connection died before the shift was saved: the retry posts it once', async () => {

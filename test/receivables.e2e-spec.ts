@@ -887,13 +887,20 @@ describe('receivables', () => {
     expect(retried.body.creditedMinor).toBe(PER_TICKET);
     expect(await owed(company.companyId)).toBe(PER_TICKET);
 
-    // The same key with another body after a lost answer is another request: refused, as the
-    // key's own check does while an answer is stored, and nothing more is credited.
+    // The same key with another body after a lost answer is another request: refused by the
+    // key's stored answer, and once that has lapsed too by the note's own ledger key, as the
+    // key's check does; nothing more is credited.
     loseNextAnswer();
     const key2 = randomUUID();
     await creditNote(invoice.id, key2, 1, 'One cent more').expect(409);
     const other = await creditNote(invoice.id, key2, 2, 'One cent more').expect(409);
     expect(other.body.error).toMatchObject({ code: 'IDEMPOTENCY_KEY_REUSED' });
+    await t.db.query('DELETE FROM idempotency_keys WHERE idempotency_key = $1', [key2]);
+    const lapsed = await creditNote(invoice.id, key2, 2, 'One cent more').expect(409);
+    expect(lapsed.body.error).toMatchObject({
+      code: 'IDEMPOTENCY_KEY_REUSED',
+      details: { idempotencyKey: key2 },
+    });
     expect(await owed(company.companyId)).toBe(PER_TICKET - 1);
     // Another request (its own key) is another credit note.
     await creditNote(invoice.id, randomUUID(), PER_TICKET - 1, 'The rest').expect(201);

@@ -112,6 +112,34 @@ test('two skills retired at once: the one refused says so, naming it', async ({ 
   const refused = page.getByRole('alert').filter({ hasText: `Not retired: ${first}` });
   await expect(refused).toBeVisible();
   await expect(refused).toContainText('Retry it in a moment');
+
+  // Retired, then a failure lost the answer (ANSWER_LOST, as the API answers a keyed write
+  // saved before a 5xx): said as done in yellow, still naming its row, and the list is read
+  // again (the row shows retired) without a live event to say so.
+  await page.unroute(`**/v1/skills/${first}`);
+  await page.route(`**/v1/skills/${first}`, async (route) => {
+    await route.fetch();
+    await route.fulfill({
+      status: 409,
+      json: {
+        error: {
+          code: 'ANSWER_LOST',
+          message:
+            'This request was carried out, but a failure after it lost its answer: read the current state rather than sending it again',
+          details: { idempotencyKey: route.request().headers()['idempotency-key'] },
+          requestId: 'req-lost',
+        },
+      },
+    });
+  });
+  await refused.getByRole('button', { name: 'Dismiss' }).click();
+  await retire(first).click();
+  await expect(
+    page.getByRole('alert').filter({ hasText: `Done, but its answer was lost: ${first}` }),
+  ).toBeVisible();
+  await expect(
+    page.getByRole('row', { name: new RegExp(first) }).getByText(/^retired /),
+  ).toBeVisible();
 });
 
 /**

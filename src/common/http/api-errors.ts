@@ -29,7 +29,7 @@ export const ERROR_DESCRIPTIONS: Record<ErrorCode, string> = {
   IDEMPOTENCY_KEY_REUSED: 'this Idempotency-Key was used with another request (route or body)',
   IDEMPOTENCY_KEY_IN_USE: 'a request with this Idempotency-Key is still running; retry shortly',
   ANSWER_LOST:
-    'the keyed request was carried out, but a failure after its changes were saved lost its answer: read the state; a retry with the key answers this again',
+    'the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again',
   OUTCOME_UNKNOWN:
     'the connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again',
   EMAIL_TAKEN: 'an account with this email already exists',

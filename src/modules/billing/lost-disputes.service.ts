@@ -55,9 +55,9 @@ export class LostDisputesService {
     idempotencyKey: string,
   ): Promise<FinanceInvoiceDto> {
     const { userId } = requireUser(actor, 'finance');
-    // Keyed by the request, not at random: when the credit note committed but its answer was
-    // lost (a 5xx after the commit frees the Idempotency-Key; a crash lets its lease lapse),
-    // the retry finds it here instead of crediting a second time.
+    // Keyed by the request, not at random: when the credit note committed but its key kept no
+    // answer (the key expired, or was taken over from a process that died before this
+    // transaction committed its mark), the retry finds it here instead of crediting again.
     // (Idempotency-Keys are each user's own, as the idempotency module scopes them.)
     const entryKey = `credit-note:${invoiceId}:${userId}:${idempotencyKey}`;
     await this.db.transaction(async (em) => {
@@ -66,8 +66,8 @@ export class LostDisputesService {
       const earlier = await this.ledger.posted(em, entryKey);
       if (earlier) {
         // The same request again: answered as the invoice stands. Another under its key (the
-        // stored answer, and its fingerprint, went with the 5xx) is refused, as the key's
-        // check does while the answer is stored.
+        // stored answer, and its fingerprint, gone) is refused, as the key's check does while
+        // the answer is stored.
         if (earlier.debitMinor === input.amountMinor && earlier.memo === memo) return;
         throw keyReused(idempotencyKey);
       }

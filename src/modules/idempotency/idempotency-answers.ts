@@ -54,7 +54,7 @@ export function lostOutcomeAnswer(
     outcome === 'saved'
       ? new DomainError(
           'ANSWER_LOST',
-          'This request was carried out and its changes saved, but a failure after them lost its answer: read the current state rather than sending it again',
+          'This request was carried out, but a failure after it lost its answer: read the current state rather than sending it again',
           details,
         )
       : new DomainError(

@@ -56,4 +56,13 @@ describe('CommitRecord: what a keyed request that failed left', () => {
     expect(readOnly.inDoubt).toEqual([]);
     expect(readOnly.outcome()).toBe('none');
   });
+
+  it('a transaction that wrote nothing changes nothing, whatever became of its COMMIT', () => {
+    const r = new CommitRecord(HOLDER);
+    tx(r, 'wrote');
+    const runner = {};
+    r.started(runner);
+    r.committing(runner, null); // its answer lost with the connection
+    expect(r.outcome()).toBe('saved');
+  });
 });

@@ -8,6 +8,7 @@ import type {
   TransactionRollbackEvent,
   TransactionStartEvent,
 } from 'typeorm';
+import { unavailableError } from '../../common/errors/unavailable-errors';
 import { commitWatcher, type CommitWatcher } from '../../common/http/request-context';
 import { IdempotencyKeysRepository } from './idempotency-keys.repository';
 
@@ -29,12 +30,21 @@ interface Tx {
  * onSend hook reads them when the answer is one a key does not keep (a 5xx, a collision), since
  * a retry under the key would then run again what may already be saved (IdempotencyOutcomes).
  *
+ * "Wrote" is PostgreSQL's: the transaction has an id, which writing gives it, and so does
+ * locking a row (FOR UPDATE and its kin, ON CONFLICT DO UPDATE): nearly every use case locks
+ * before it writes, so in practice a transaction that wrote is one of the use case's own.
+ *
  * - saved: a transaction that wrote committed, and none began after it that failed: the
  *   failure came after the work (reading its answer back). Told ANSWER_LOST.
  * - none: nothing that wrote committed. The key is freed and a retry runs afresh, as before.
  * - unknown: a COMMIT went unanswered and PostgreSQL could not be asked how it ended, or a
  *   transaction failed after one that wrote had committed (the request broke between two of
  *   its steps: which one the caller meant, nobody here can tell). Told OUTCOME_UNKNOWN.
+ *
+ * Work on the side of the request (a credit standing stored on the way, a read-back in a
+ * transaction) runs unwatched (runUnwatched), so that its fate does not stand for the
+ * request's. Transactions are taken in the order they began: none of today's keyed use cases
+ * runs two at once.
  */
 export class CommitRecord implements CommitWatcher {
   private readonly txs: Tx[] = [];
@@ -94,7 +104,8 @@ function effectOf(
     case 'committed':
       return t.xid ? 'saved' : 'nothing';
     case 'committing': {
-      if (!t.xid) return 'failed';
+      // It had written (and locked) nothing: whatever became of its COMMIT, it changed nothing.
+      if (!t.xid) return 'nothing';
       const fate = fates.get(t.xid) ?? 'unknown';
       return fate === 'committed' ? 'saved' : fate === 'aborted' ? 'failed' : 'unknown';
     }
@@ -132,13 +143,17 @@ export class KeyedCommits implements EntitySubscriberInterface {
   async beforeTransactionCommit(event: TransactionCommitEvent): Promise<void> {
     const watcher = commitWatcher();
     if (!watcher || depthOf(event.queryRunner) !== 1) return;
-    // Not asked (the connection died): its COMMIT cannot be sent either, so it stays open,
-    // which is failed, rolled back by PostgreSQL when the connection went.
     const { scope, key, token } = watcher.holder;
-    const xid = await this.keys
-      .markSaving(event.queryRunner.manager, scope, key, token)
-      .catch(() => undefined);
-    if (xid !== undefined) watcher.committing(event.queryRunner, xid);
+    try {
+      const xid = await this.keys.markSaving(event.queryRunner.manager, scope, key, token);
+      watcher.committing(event.queryRunner, xid);
+    } catch (err) {
+      // The connection died: its COMMIT cannot be sent either, so it stays open, which is
+      // failed (PostgreSQL rolled it back when the connection went). Anything else (a statement
+      // timeout, a cancel) aborted the transaction, whose COMMIT PostgreSQL would answer with a
+      // silent ROLLBACK: the transaction fails with it instead.
+      if (!unavailableError(err)) throw err;
+    }
   }
 
   afterTransactionCommit(event: TransactionCommitEvent): void {

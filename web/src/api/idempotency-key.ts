@@ -60,7 +60,7 @@ export function useSubmissionKeys() {
      * IDEMPOTENCY_KEY_IN_USE.
      */
     settled(slot: string, error: unknown): void {
-      if (error === null || (error instanceof ApiError && !keepsKey(error))) {
+      if (error === null || (error instanceof ApiError && !answerMayBeLost(error))) {
         attempts.current.delete(slot);
         return;
       }
@@ -71,13 +71,6 @@ export function useSubmissionKeys() {
     },
   };
 }
-
-/**
- * Kept too after ANSWER_LOST (the write was done, its answer lost): the same request pressed
- * again is answered so again, not done a second time. Not after OUTCOME_UNKNOWN: the user
- * reads whether it was done, and a new press is a new request.
- */
-const keepsKey = (error: ApiError) => answerMayBeLost(error) || error.code === 'ANSWER_LOST';
 
 const answerMayBeLost = (error: ApiError) =>
   error.status >= 500 ||
