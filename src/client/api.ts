@@ -7584,8 +7584,8 @@ export interface operations {
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
-       *     - `ANSWER_LOST`: the keyed request was carried out, but a failure after its changes were saved lost its answer: read the state; a retry with the key answers this again
-       *     - `OUTCOME_UNKNOWN`: the connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again
+       *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps: whether it was carried out is not known; read the state; a retry with the key answers this again
        *     - `API_KEY_LIMIT`: the company already holds the most active API keys it may; revoke one first
        */
       409: {
@@ -8260,8 +8260,8 @@ export interface operations {
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
-       *     - `ANSWER_LOST`: the keyed request was carried out, but a failure after its changes were saved lost its answer: read the state; a retry with the key answers this again
-       *     - `OUTCOME_UNKNOWN`: the connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again
+       *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps: whether it was carried out is not known; read the state; a retry with the key answers this again
        *     - `SKILL_EXISTS`: a skill with this code already exists
        */
       409: {
@@ -8337,8 +8337,8 @@ export interface operations {
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
-       *     - `ANSWER_LOST`: the keyed request was carried out, but a failure after its changes were saved lost its answer: read the state; a retry with the key answers this again
-       *     - `OUTCOME_UNKNOWN`: the connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again
+       *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps: whether it was carried out is not known; read the state; a retry with the key answers this again
        */
       409: {
         headers: {
@@ -8349,7 +8349,7 @@ export interface operations {
            * @example {
            *       "error": {
            *         "code": "OUTCOME_UNKNOWN",
-           *         "message": "The connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again.",
+           *         "message": "The keyed request failed as it saved, or between its steps: whether it was carried out is not known; read the state; a retry with the key answers this again.",
            *         "details": null,
            *         "requestId": "0b5a4e1c-2f7d-4c83-9a1e-6d3f8b2c7e90"
            *       }
@@ -8412,8 +8412,8 @@ export interface operations {
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
-       *     - `ANSWER_LOST`: the keyed request was carried out, but a failure after its changes were saved lost its answer: read the state; a retry with the key answers this again
-       *     - `OUTCOME_UNKNOWN`: the connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again
+       *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps: whether it was carried out is not known; read the state; a retry with the key answers this again
        */
       409: {
         headers: {
@@ -8424,7 +8424,7 @@ export interface operations {
            * @example {
            *       "error": {
            *         "code": "OUTCOME_UNKNOWN",
-           *         "message": "The connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again.",
+           *         "message": "The keyed request failed as it saved, or between its steps: whether it was carried out is not known; read the state; a retry with the key answers this again.",
            *         "details": null,
            *         "requestId": "0b5a4e1c-2f7d-4c83-9a1e-6d3f8b2c7e90"
            *       }
@@ -8710,8 +8710,8 @@ export interface operations {
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
-       *     - `ANSWER_LOST`: the keyed request was carried out, but a failure after its changes were saved lost its answer: read the state; a retry with the key answers this again
-       *     - `OUTCOME_UNKNOWN`: the connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again
+       *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps: whether it was carried out is not known; read the state; a retry with the key answers this again
        */
       409: {
         headers: {
@@ -8722,7 +8722,7 @@ export interface operations {
            * @example {
            *       "error": {
            *         "code": "OUTCOME_UNKNOWN",
-           *         "message": "The connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again.",
+           *         "message": "The keyed request failed as it saved, or between its steps: whether it was carried out is not known; read the state; a retry with the key answers this again.",
            *         "details": null,
            *         "requestId": "0b5a4e1c-2f7d-4c83-9a1e-6d3f8b2c7e90"
            *       }
@@ -8785,8 +8785,8 @@ export interface operations {
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
-       *     - `ANSWER_LOST`: the keyed request was carried out, but a failure after its changes were saved lost its answer: read the state; a retry with the key answers this again
-       *     - `OUTCOME_UNKNOWN`: the connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again
+       *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps: whether it was carried out is not known; read the state; a retry with the key answers this again
        */
       409: {
         headers: {
@@ -8797,7 +8797,7 @@ export interface operations {
            * @example {
            *       "error": {
            *         "code": "OUTCOME_UNKNOWN",
-           *         "message": "The connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again.",
+           *         "message": "The keyed request failed as it saved, or between its steps: whether it was carried out is not known; read the state; a retry with the key answers this again.",
            *         "details": null,
            *         "requestId": "0b5a4e1c-2f7d-4c83-9a1e-6d3f8b2c7e90"
            *       }
@@ -8895,8 +8895,8 @@ export interface operations {
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
-       *     - `ANSWER_LOST`: the keyed request was carried out, but a failure after its changes were saved lost its answer: read the state; a retry with the key answers this again
-       *     - `OUTCOME_UNKNOWN`: the connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again
+       *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps: whether it was carried out is not known; read the state; a retry with the key answers this again
        */
       409: {
         headers: {
@@ -8907,7 +8907,7 @@ export interface operations {
            * @example {
            *       "error": {
            *         "code": "OUTCOME_UNKNOWN",
-           *         "message": "The connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again.",
+           *         "message": "The keyed request failed as it saved, or between its steps: whether it was carried out is not known; read the state; a retry with the key answers this again.",
            *         "details": null,
            *         "requestId": "0b5a4e1c-2f7d-4c83-9a1e-6d3f8b2c7e90"
            *       }
@@ -8968,8 +8968,8 @@ export interface operations {
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
-       *     - `ANSWER_LOST`: the keyed request was carried out, but a failure after its changes were saved lost its answer: read the state; a retry with the key answers this again
-       *     - `OUTCOME_UNKNOWN`: the connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again
+       *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps: whether it was carried out is not known; read the state; a retry with the key answers this again
        */
       409: {
         headers: {
@@ -8980,7 +8980,7 @@ export interface operations {
            * @example {
            *       "error": {
            *         "code": "OUTCOME_UNKNOWN",
-           *         "message": "The connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again.",
+           *         "message": "The keyed request failed as it saved, or between its steps: whether it was carried out is not known; read the state; a retry with the key answers this again.",
            *         "details": null,
            *         "requestId": "0b5a4e1c-2f7d-4c83-9a1e-6d3f8b2c7e90"
            *       }
@@ -9113,8 +9113,8 @@ export interface operations {
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
-       *     - `ANSWER_LOST`: the keyed request was carried out, but a failure after its changes were saved lost its answer: read the state; a retry with the key answers this again
-       *     - `OUTCOME_UNKNOWN`: the connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again
+       *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps: whether it was carried out is not known; read the state; a retry with the key answers this again
        *     - `SHIFT_FULL`: every seat on the shift is taken
        *     - `SHIFT_OVERLAP`: you already hold a seat on a shift that overlaps this one
        *     - `SHIFT_CLOSED`: the shift is cancelled, completed, or no longer takes claims
@@ -9198,8 +9198,8 @@ export interface operations {
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
-       *     - `ANSWER_LOST`: the keyed request was carried out, but a failure after its changes were saved lost its answer: read the state; a retry with the key answers this again
-       *     - `OUTCOME_UNKNOWN`: the connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again
+       *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps: whether it was carried out is not known; read the state; a retry with the key answers this again
        *     - `CLAIM_STATE_CONFLICT`: the seat claim is not in a state that allows this
        */
       409: {
@@ -9275,8 +9275,8 @@ export interface operations {
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
-       *     - `ANSWER_LOST`: the keyed request was carried out, but a failure after its changes were saved lost its answer: read the state; a retry with the key answers this again
-       *     - `OUTCOME_UNKNOWN`: the connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again
+       *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps: whether it was carried out is not known; read the state; a retry with the key answers this again
        *     - `SHIFT_CLOSED`: the shift is cancelled, completed, or no longer takes claims
        *     - `CHECK_IN_NOT_OPEN`: check-in is not open (too early, or the deadline has passed)
        *     - `CLAIM_STATE_CONFLICT`: the seat claim is not in a state that allows this
@@ -9356,8 +9356,8 @@ export interface operations {
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
-       *     - `ANSWER_LOST`: the keyed request was carried out, but a failure after its changes were saved lost its answer: read the state; a retry with the key answers this again
-       *     - `OUTCOME_UNKNOWN`: the connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again
+       *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps: whether it was carried out is not known; read the state; a retry with the key answers this again
        *     - `CLAIM_STATE_CONFLICT`: the seat claim is not in a state that allows this
        */
       409: {
@@ -9461,8 +9461,8 @@ export interface operations {
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
-       *     - `ANSWER_LOST`: the keyed request was carried out, but a failure after its changes were saved lost its answer: read the state; a retry with the key answers this again
-       *     - `OUTCOME_UNKNOWN`: the connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again
+       *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps: whether it was carried out is not known; read the state; a retry with the key answers this again
        *     - `SHIFT_CLOSED`: the shift is cancelled, completed, or no longer takes claims
        *     - `ALREADY_CLAIMED`: you already hold a seat on this shift
        *     - `SEATS_AVAILABLE`: seats are available: claim one instead of joining the waitlist
@@ -9544,8 +9544,8 @@ export interface operations {
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
-       *     - `ANSWER_LOST`: the keyed request was carried out, but a failure after its changes were saved lost its answer: read the state; a retry with the key answers this again
-       *     - `OUTCOME_UNKNOWN`: the connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again
+       *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps: whether it was carried out is not known; read the state; a retry with the key answers this again
        */
       409: {
         headers: {
@@ -9556,7 +9556,7 @@ export interface operations {
            * @example {
            *       "error": {
            *         "code": "OUTCOME_UNKNOWN",
-           *         "message": "The connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again.",
+           *         "message": "The keyed request failed as it saved, or between its steps: whether it was carried out is not known; read the state; a retry with the key answers this again.",
            *         "details": null,
            *         "requestId": "0b5a4e1c-2f7d-4c83-9a1e-6d3f8b2c7e90"
            *       }
@@ -9865,8 +9865,8 @@ export interface operations {
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
-       *     - `ANSWER_LOST`: the keyed request was carried out, but a failure after its changes were saved lost its answer: read the state; a retry with the key answers this again
-       *     - `OUTCOME_UNKNOWN`: the connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again
+       *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps: whether it was carried out is not known; read the state; a retry with the key answers this again
        */
       409: {
         headers: {
@@ -9877,7 +9877,7 @@ export interface operations {
            * @example {
            *       "error": {
            *         "code": "OUTCOME_UNKNOWN",
-           *         "message": "The connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again.",
+           *         "message": "The keyed request failed as it saved, or between its steps: whether it was carried out is not known; read the state; a retry with the key answers this again.",
            *         "details": null,
            *         "requestId": "0b5a4e1c-2f7d-4c83-9a1e-6d3f8b2c7e90"
            *       }
@@ -10073,8 +10073,8 @@ export interface operations {
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
-       *     - `ANSWER_LOST`: the keyed request was carried out, but a failure after its changes were saved lost its answer: read the state; a retry with the key answers this again
-       *     - `OUTCOME_UNKNOWN`: the connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again
+       *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps: whether it was carried out is not known; read the state; a retry with the key answers this again
        *     - `SHIFT_CLOSED`: the shift is cancelled, completed, or no longer takes claims
        */
       409: {
@@ -10192,8 +10192,8 @@ export interface operations {
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
-       *     - `ANSWER_LOST`: the keyed request was carried out, but a failure after its changes were saved lost its answer: read the state; a retry with the key answers this again
-       *     - `OUTCOME_UNKNOWN`: the connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again
+       *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps: whether it was carried out is not known; read the state; a retry with the key answers this again
        *     - `TICKET_EXTERNAL_ID_CONFLICT`: this externalId was already escalated with another payload
        */
       409: {
@@ -10314,8 +10314,8 @@ export interface operations {
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
-       *     - `ANSWER_LOST`: the keyed request was carried out, but a failure after its changes were saved lost its answer: read the state; a retry with the key answers this again
-       *     - `OUTCOME_UNKNOWN`: the connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again
+       *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps: whether it was carried out is not known; read the state; a retry with the key answers this again
        *     - `TICKET_NOT_OPEN`: the ticket is not in a state that allows this
        *     - `TICKET_WITHDRAWN`: the company's bot withdrew the ticket: it is final, and nothing more can be done on it (nor rated or reviewed); an agent who did not hold it is told TICKET_NOT_CLAIMED_BY_YOU instead
        *     - `MESSAGE_ID_CONFLICT`: this messageId was already used on the ticket for a different message
@@ -10400,8 +10400,8 @@ export interface operations {
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
-       *     - `ANSWER_LOST`: the keyed request was carried out, but a failure after its changes were saved lost its answer: read the state; a retry with the key answers this again
-       *     - `OUTCOME_UNKNOWN`: the connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again
+       *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps: whether it was carried out is not known; read the state; a retry with the key answers this again
        *     - `TICKET_NOT_OPEN`: the ticket is not in a state that allows this
        */
       409: {
@@ -10557,8 +10557,8 @@ export interface operations {
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
-       *     - `ANSWER_LOST`: the keyed request was carried out, but a failure after its changes were saved lost its answer: read the state; a retry with the key answers this again
-       *     - `OUTCOME_UNKNOWN`: the connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again
+       *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps: whether it was carried out is not known; read the state; a retry with the key answers this again
        *     - `TICKET_NOT_OPEN`: the ticket is not in a state that allows this
        *     - `REOPEN_WINDOW_CLOSED`: the ticket was resolved too long ago to reopen
        *     - `TICKET_RESOLVED_AGAIN`: the resolution named (claimId) no longer stands: the ticket was reopened and resolved again since
@@ -10739,8 +10739,8 @@ export interface operations {
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
-       *     - `ANSWER_LOST`: the keyed request was carried out, but a failure after its changes were saved lost its answer: read the state; a retry with the key answers this again
-       *     - `OUTCOME_UNKNOWN`: the connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again
+       *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps: whether it was carried out is not known; read the state; a retry with the key answers this again
        *     - `TICKET_WITHDRAWN`: the company's bot withdrew the ticket: it is final, and nothing more can be done on it (nor rated or reviewed); an agent who did not hold it is told TICKET_NOT_CLAIMED_BY_YOU instead
        */
       409: {
@@ -10849,8 +10849,8 @@ export interface operations {
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
-       *     - `ANSWER_LOST`: the keyed request was carried out, but a failure after its changes were saved lost its answer: read the state; a retry with the key answers this again
-       *     - `OUTCOME_UNKNOWN`: the connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again
+       *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps: whether it was carried out is not known; read the state; a retry with the key answers this again
        *     - `TICKET_WITHDRAWN`: the company's bot withdrew the ticket: it is final, and nothing more can be done on it (nor rated or reviewed); an agent who did not hold it is told TICKET_NOT_CLAIMED_BY_YOU instead
        */
       409: {
@@ -10990,8 +10990,8 @@ export interface operations {
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
-       *     - `ANSWER_LOST`: the keyed request was carried out, but a failure after its changes were saved lost its answer: read the state; a retry with the key answers this again
-       *     - `OUTCOME_UNKNOWN`: the connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again
+       *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps: whether it was carried out is not known; read the state; a retry with the key answers this again
        *     - `WORK_COMES_AS_OFFERS`: your live shift routes work as offers (push): accept offers from the event stream instead
        *     - `AGENT_AT_CAPACITY`: you already hold as many tickets as your limit allows
        */
@@ -11152,8 +11152,8 @@ export interface operations {
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
-       *     - `ANSWER_LOST`: the keyed request was carried out, but a failure after its changes were saved lost its answer: read the state; a retry with the key answers this again
-       *     - `OUTCOME_UNKNOWN`: the connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again
+       *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps: whether it was carried out is not known; read the state; a retry with the key answers this again
        *     - `TICKET_ALREADY_CLAIMED`: another agent holds the ticket
        *     - `WORK_COMES_AS_OFFERS`: your live shift routes work as offers (push): accept offers from the event stream instead
        *     - `TICKET_NOT_OPEN`: the ticket is not in a state that allows this
@@ -11327,8 +11327,8 @@ export interface operations {
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
-       *     - `ANSWER_LOST`: the keyed request was carried out, but a failure after its changes were saved lost its answer: read the state; a retry with the key answers this again
-       *     - `OUTCOME_UNKNOWN`: the connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again
+       *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps: whether it was carried out is not known; read the state; a retry with the key answers this again
        */
       409: {
         headers: {
@@ -11339,7 +11339,7 @@ export interface operations {
            * @example {
            *       "error": {
            *         "code": "OUTCOME_UNKNOWN",
-           *         "message": "The connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again.",
+           *         "message": "The keyed request failed as it saved, or between its steps: whether it was carried out is not known; read the state; a retry with the key answers this again.",
            *         "details": null,
            *         "requestId": "0b5a4e1c-2f7d-4c83-9a1e-6d3f8b2c7e90"
            *       }
@@ -11435,8 +11435,8 @@ export interface operations {
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
-       *     - `ANSWER_LOST`: the keyed request was carried out, but a failure after its changes were saved lost its answer: read the state; a retry with the key answers this again
-       *     - `OUTCOME_UNKNOWN`: the connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again
+       *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps: whether it was carried out is not known; read the state; a retry with the key answers this again
        *     - `TICKET_NOT_OPEN`: the ticket is not in a state that allows this
        *     - `TICKET_ALREADY_RESOLVED`: you resolved this ticket already, with another summary
        *     - `TICKET_WITHDRAWN`: the company's bot withdrew the ticket: it is final, and nothing more can be done on it (nor rated or reviewed); an agent who did not hold it is told TICKET_NOT_CLAIMED_BY_YOU instead
@@ -11570,8 +11570,8 @@ export interface operations {
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
-       *     - `ANSWER_LOST`: the keyed request was carried out, but a failure after its changes were saved lost its answer: read the state; a retry with the key answers this again
-       *     - `OUTCOME_UNKNOWN`: the connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again
+       *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps: whether it was carried out is not known; read the state; a retry with the key answers this again
        *     - `TICKET_ALREADY_CLAIMED`: another agent holds the ticket
        *     - `OFFER_NOT_PENDING`: the offer was already accepted, declined, expired or withdrawn
        *     - `OFFER_EXPIRED`: the offer reservation ran out; the ticket goes to the next agent
@@ -11659,8 +11659,8 @@ export interface operations {
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
-       *     - `ANSWER_LOST`: the keyed request was carried out, but a failure after its changes were saved lost its answer: read the state; a retry with the key answers this again
-       *     - `OUTCOME_UNKNOWN`: the connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again
+       *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps: whether it was carried out is not known; read the state; a retry with the key answers this again
        *     - `OFFER_NOT_PENDING`: the offer was already accepted, declined, expired or withdrawn
        *     - `OFFER_EXPIRED`: the offer reservation ran out; the ticket goes to the next agent
        */
@@ -11874,8 +11874,8 @@ export interface operations {
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
-       *     - `ANSWER_LOST`: the keyed request was carried out, but a failure after its changes were saved lost its answer: read the state; a retry with the key answers this again
-       *     - `OUTCOME_UNKNOWN`: the connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again
+       *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps: whether it was carried out is not known; read the state; a retry with the key answers this again
        */
       409: {
         headers: {
@@ -11886,7 +11886,7 @@ export interface operations {
            * @example {
            *       "error": {
            *         "code": "OUTCOME_UNKNOWN",
-           *         "message": "The connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again.",
+           *         "message": "The keyed request failed as it saved, or between its steps: whether it was carried out is not known; read the state; a retry with the key answers this again.",
            *         "details": null,
            *         "requestId": "0b5a4e1c-2f7d-4c83-9a1e-6d3f8b2c7e90"
            *       }
@@ -12031,8 +12031,8 @@ export interface operations {
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
-       *     - `ANSWER_LOST`: the keyed request was carried out, but a failure after its changes were saved lost its answer: read the state; a retry with the key answers this again
-       *     - `OUTCOME_UNKNOWN`: the connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again
+       *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps: whether it was carried out is not known; read the state; a retry with the key answers this again
        */
       409: {
         headers: {
@@ -12043,7 +12043,7 @@ export interface operations {
            * @example {
            *       "error": {
            *         "code": "OUTCOME_UNKNOWN",
-           *         "message": "The connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again.",
+           *         "message": "The keyed request failed as it saved, or between its steps: whether it was carried out is not known; read the state; a retry with the key answers this again.",
            *         "details": null,
            *         "requestId": "0b5a4e1c-2f7d-4c83-9a1e-6d3f8b2c7e90"
            *       }
@@ -12155,8 +12155,8 @@ export interface operations {
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
-       *     - `ANSWER_LOST`: the keyed request was carried out, but a failure after its changes were saved lost its answer: read the state; a retry with the key answers this again
-       *     - `OUTCOME_UNKNOWN`: the connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again
+       *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps: whether it was carried out is not known; read the state; a retry with the key answers this again
        *     - `DELIVERY_IN_PROGRESS`: the delivery is still being retried
        */
       409: {
@@ -12467,8 +12467,8 @@ export interface operations {
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
-       *     - `ANSWER_LOST`: the keyed request was carried out, but a failure after its changes were saved lost its answer: read the state; a retry with the key answers this again
-       *     - `OUTCOME_UNKNOWN`: the connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again
+       *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps: whether it was carried out is not known; read the state; a retry with the key answers this again
        *     - `ADJUSTMENT_REFERENCE_CONFLICT`: this reference was already used for a different adjustment
        */
       409: {
@@ -12577,8 +12577,8 @@ export interface operations {
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
-       *     - `ANSWER_LOST`: the keyed request was carried out, but a failure after its changes were saved lost its answer: read the state; a retry with the key answers this again
-       *     - `OUTCOME_UNKNOWN`: the connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again
+       *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps: whether it was carried out is not known; read the state; a retry with the key answers this again
        *     - `ADJUSTMENT_STATE`: the adjustment's status does not allow this
        */
       409: {
@@ -12658,8 +12658,8 @@ export interface operations {
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
-       *     - `ANSWER_LOST`: the keyed request was carried out, but a failure after its changes were saved lost its answer: read the state; a retry with the key answers this again
-       *     - `OUTCOME_UNKNOWN`: the connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again
+       *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps: whether it was carried out is not known; read the state; a retry with the key answers this again
        *     - `ADJUSTMENT_STATE`: the adjustment's status does not allow this
        */
       409: {
@@ -12735,8 +12735,8 @@ export interface operations {
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
-       *     - `ANSWER_LOST`: the keyed request was carried out, but a failure after its changes were saved lost its answer: read the state; a retry with the key answers this again
-       *     - `OUTCOME_UNKNOWN`: the connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again
+       *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps: whether it was carried out is not known; read the state; a retry with the key answers this again
        *     - `ADJUSTMENT_STATE`: the adjustment's status does not allow this
        */
       409: {
@@ -12836,8 +12836,8 @@ export interface operations {
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
-       *     - `ANSWER_LOST`: the keyed request was carried out, but a failure after its changes were saved lost its answer: read the state; a retry with the key answers this again
-       *     - `OUTCOME_UNKNOWN`: the connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again
+       *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps: whether it was carried out is not known; read the state; a retry with the key answers this again
        */
       409: {
         headers: {
@@ -12848,7 +12848,7 @@ export interface operations {
            * @example {
            *       "error": {
            *         "code": "OUTCOME_UNKNOWN",
-           *         "message": "The connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again.",
+           *         "message": "The keyed request failed as it saved, or between its steps: whether it was carried out is not known; read the state; a retry with the key answers this again.",
            *         "details": null,
            *         "requestId": "0b5a4e1c-2f7d-4c83-9a1e-6d3f8b2c7e90"
            *       }
@@ -13015,8 +13015,8 @@ export interface operations {
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
-       *     - `ANSWER_LOST`: the keyed request was carried out, but a failure after its changes were saved lost its answer: read the state; a retry with the key answers this again
-       *     - `OUTCOME_UNKNOWN`: the connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again
+       *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps: whether it was carried out is not known; read the state; a retry with the key answers this again
        *     - `NOT_HELD`: the company is not held: a lift answers a hold, so there is nothing to lift
        */
       409: {
@@ -13163,8 +13163,8 @@ export interface operations {
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
-       *     - `ANSWER_LOST`: the keyed request was carried out, but a failure after its changes were saved lost its answer: read the state; a retry with the key answers this again
-       *     - `OUTCOME_UNKNOWN`: the connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again
+       *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps: whether it was carried out is not known; read the state; a retry with the key answers this again
        *     - `CREDIT_EXCEEDS_OWED`: a credit note cannot credit more than the invoice charged less earlier credits, nor more than the company owes
        */
       409: {
@@ -13240,8 +13240,8 @@ export interface operations {
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
-       *     - `ANSWER_LOST`: the keyed request was carried out, but a failure after its changes were saved lost its answer: read the state; a retry with the key answers this again
-       *     - `OUTCOME_UNKNOWN`: the connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again
+       *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps: whether it was carried out is not known; read the state; a retry with the key answers this again
        *     - `INVOICE_STATE`: the invoice is not in a state that allows this (`details.status` says which)
        */
       409: {
@@ -13321,8 +13321,8 @@ export interface operations {
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
-       *     - `ANSWER_LOST`: the keyed request was carried out, but a failure after its changes were saved lost its answer: read the state; a retry with the key answers this again
-       *     - `OUTCOME_UNKNOWN`: the connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again
+       *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps: whether it was carried out is not known; read the state; a retry with the key answers this again
        *     - `INVOICE_STATE`: the invoice is not in a state that allows this (`details.status` says which)
        */
       409: {
@@ -13402,8 +13402,8 @@ export interface operations {
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
-       *     - `ANSWER_LOST`: the keyed request was carried out, but a failure after its changes were saved lost its answer: read the state; a retry with the key answers this again
-       *     - `OUTCOME_UNKNOWN`: the connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again
+       *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps: whether it was carried out is not known; read the state; a retry with the key answers this again
        *     - `INVOICE_STATE`: the invoice is not in a state that allows this (`details.status` says which)
        */
       409: {
@@ -13494,8 +13494,8 @@ export interface operations {
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
-       *     - `ANSWER_LOST`: the keyed request was carried out, but a failure after its changes were saved lost its answer: read the state; a retry with the key answers this again
-       *     - `OUTCOME_UNKNOWN`: the connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again
+       *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps: whether it was carried out is not known; read the state; a retry with the key answers this again
        *     - `TICKET_WITHDRAWN`: the company's bot withdrew the ticket: it is final, and nothing more can be done on it (nor rated or reviewed); an agent who did not hold it is told TICKET_NOT_CLAIMED_BY_YOU instead
        *     - `TICKET_NOT_RESOLVED`: the ticket has no resolution yet to rate or review
        *     - `FEEDBACK_WINDOW_CLOSED`: too late: a resolution is rated within 7 days of it and reviewed within 90 (the score’s window)
@@ -13657,8 +13657,8 @@ export interface operations {
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
-       *     - `ANSWER_LOST`: the keyed request was carried out, but a failure after its changes were saved lost its answer: read the state; a retry with the key answers this again
-       *     - `OUTCOME_UNKNOWN`: the connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again
+       *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps: whether it was carried out is not known; read the state; a retry with the key answers this again
        *     - `TICKET_WITHDRAWN`: the company's bot withdrew the ticket: it is final, and nothing more can be done on it (nor rated or reviewed); an agent who did not hold it is told TICKET_NOT_CLAIMED_BY_YOU instead
        *     - `TICKET_NOT_RESOLVED`: the ticket has no resolution yet to rate or review
        *     - `FEEDBACK_WINDOW_CLOSED`: too late: a resolution is rated within 7 days of it and reviewed within 90 (the score’s window)
@@ -13773,8 +13773,8 @@ export interface operations {
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
-       *     - `ANSWER_LOST`: the keyed request was carried out, but a failure after its changes were saved lost its answer: read the state; a retry with the key answers this again
-       *     - `OUTCOME_UNKNOWN`: the connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again
+       *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps: whether it was carried out is not known; read the state; a retry with the key answers this again
        *     - `ALREADY_DISPUTED`: the review was disputed already: once per review
        */
       409: {
@@ -13854,8 +13854,8 @@ export interface operations {
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
-       *     - `ANSWER_LOST`: the keyed request was carried out, but a failure after its changes were saved lost its answer: read the state; a retry with the key answers this again
-       *     - `OUTCOME_UNKNOWN`: the connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again
+       *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps: whether it was carried out is not known; read the state; a retry with the key answers this again
        *     - `DISPUTE_NOT_PENDING`: the review is not disputed, or its dispute was decided already
        */
       409: {
@@ -14175,8 +14175,8 @@ export interface operations {
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
-       *     - `ANSWER_LOST`: the keyed request was carried out, but a failure after its changes were saved lost its answer: read the state; a retry with the key answers this again
-       *     - `OUTCOME_UNKNOWN`: the connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again
+       *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps: whether it was carried out is not known; read the state; a retry with the key answers this again
        *     - `PAYOUT_ACCOUNT_STATE`: the payout account's state does not allow this (e.g. it is open)
        */
       409: {
@@ -14330,8 +14330,8 @@ export interface operations {
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
-       *     - `ANSWER_LOST`: the keyed request was carried out, but a failure after its changes were saved lost its answer: read the state; a retry with the key answers this again
-       *     - `OUTCOME_UNKNOWN`: the connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again
+       *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps: whether it was carried out is not known; read the state; a retry with the key answers this again
        *     - `PAYOUT_RUN_OPEN`: a run in this currency is still open: finish or cancel it first
        */
       409: {
@@ -14511,8 +14511,8 @@ export interface operations {
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
-       *     - `ANSWER_LOST`: the keyed request was carried out, but a failure after its changes were saved lost its answer: read the state; a retry with the key answers this again
-       *     - `OUTCOME_UNKNOWN`: the connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again
+       *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps: whether it was carried out is not known; read the state; a retry with the key answers this again
        *     - `PAYOUT_RUN_STATE`: the run's status does not allow this
        *     - `RUN_HAS_NOTHING_TO_PAY`: no line of the run is payable
        */
@@ -14590,8 +14590,8 @@ export interface operations {
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
-       *     - `ANSWER_LOST`: the keyed request was carried out, but a failure after its changes were saved lost its answer: read the state; a retry with the key answers this again
-       *     - `OUTCOME_UNKNOWN`: the connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again
+       *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps: whether it was carried out is not known; read the state; a retry with the key answers this again
        *     - `PAYOUT_RUN_STATE`: the run's status does not allow this
        */
       409: {
@@ -14667,8 +14667,8 @@ export interface operations {
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
-       *     - `ANSWER_LOST`: the keyed request was carried out, but a failure after its changes were saved lost its answer: read the state; a retry with the key answers this again
-       *     - `OUTCOME_UNKNOWN`: the connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again
+       *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps: whether it was carried out is not known; read the state; a retry with the key answers this again
        *     - `PAYOUT_RUN_STATE`: the run's status does not allow this
        *     - `PAYOUT_RUN_OTHER_STRIPE`: the run was drafted against another Stripe (live, test or fake) than this API is set up for: nothing is sent from here
        */
@@ -14746,8 +14746,8 @@ export interface operations {
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
-       *     - `ANSWER_LOST`: the keyed request was carried out, but a failure after its changes were saved lost its answer: read the state; a retry with the key answers this again
-       *     - `OUTCOME_UNKNOWN`: the connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again
+       *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps: whether it was carried out is not known; read the state; a retry with the key answers this again
        *     - `PAYOUT_RUN_STATE`: the run's status does not allow this
        *     - `PAYOUT_RUN_OTHER_STRIPE`: the run was drafted against another Stripe (live, test or fake) than this API is set up for: nothing is sent from here
        */
@@ -14830,8 +14830,8 @@ export interface operations {
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
-       *     - `ANSWER_LOST`: the keyed request was carried out, but a failure after its changes were saved lost its answer: read the state; a retry with the key answers this again
-       *     - `OUTCOME_UNKNOWN`: the connection broke as the keyed request saved its changes: whether they were saved is unknown; read the state; a retry with the key answers this again
+       *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps: whether it was carried out is not known; read the state; a retry with the key answers this again
        *     - `PAYOUT_LINE_STATE`: the line's status does not allow this
        */
       409: {

@@ -124,8 +124,9 @@ const depthOf = (runner: QueryRunner) =>
  * same transaction (IdempotencyKeysRepository.markSaving: one round trip, on keyed requests
  * only). One without has written nothing; PostgreSQL can say later how one with it ended
  * (`txid_status`), should its COMMIT's answer be lost with its connection; and the key's row
- * tells, whatever becomes of this process, that its request saved something. Savepoints (TypeORM announces them as transactions too) are left out. Outside a
- * keyed request (no watcher) this is one lookup per event.
+ * tells, whatever becomes of this process, that its request saved something. Savepoints
+ * (TypeORM announces them as transactions too) are left out. Outside a keyed request (no
+ * watcher) this is one lookup per event.
  */
 @Injectable()
 export class KeyedCommits implements EntitySubscriberInterface {
