@@ -410,9 +410,9 @@ describe('Idempotency-Key (Stripe semantics)', () => {
         expect(await shiftsTitled(body.title as string)).toHaveLength(1);
       });
 
-      it('fails the transaction when its mark fails for another reason than a lost connection: nothing posted', async () => {
-        // A statement timeout or a cancel aborts the transaction, whose COMMIT PostgreSQL would
-        // answer with a silent ROLLBACK: the request must fail with it, not answer 201.
+      it('does not swallow a mark refused for another reason than a lost connection: rolled back, nothing posted', async () => {
+        // A statement timeout or a cancel would have aborted the transaction, whose COMMIT
+        // PostgreSQL answers with a silent ROLLBACK: the request must fail, not answer 201.
         const { first, retried, shifts } = await postedThrough(() => {
           const spy = jest
             .spyOn(t.app.get(IdempotencyKeysRepository), 'markSaving')

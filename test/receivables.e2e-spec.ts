@@ -880,19 +880,20 @@ describe('receivables', () => {
     const replay = await note().expect(409);
     expect(replay.headers['idempotent-replayed']).toBe('true');
     expect(await owed(company.companyId)).toBe(PER_TICKET);
-    // Had the process died before storing that, the key would have lapsed and the retry run
-    // again: the note's own ledger key still credits once.
+    // Had the key gone without that answer (expired, or taken over from a process stalled past
+    // its lease), the retry would run again: the note's own ledger key still credits once.
     await t.db.query('DELETE FROM idempotency_keys WHERE idempotency_key = $1', [key]);
     const retried = await note().expect(201);
     expect(retried.body.creditedMinor).toBe(PER_TICKET);
     expect(await owed(company.companyId)).toBe(PER_TICKET);
 
     // The same key with another body after a lost answer is another request: refused by the
-    // key's stored answer, and once that has lapsed too by the note's own ledger key, as the
-    // key's check does; nothing more is credited.
+    // key's fingerprint, and once the key has gone by the note's own ledger key, as the key's
+    // check does; nothing more is credited.
     loseNextAnswer();
     const key2 = randomUUID();
-    await creditNote(invoice.id, key2, 1, 'One cent more').expect(409);
+    const lost = await creditNote(invoice.id, key2, 1, 'One cent more').expect(409);
+    expect(lost.body.error.code).toBe('ANSWER_LOST');
     const other = await creditNote(invoice.id, key2, 2, 'One cent more').expect(409);
     expect(other.body.error).toMatchObject({ code: 'IDEMPOTENCY_KEY_REUSED' });
     await t.db.query('DELETE FROM idempotency_keys WHERE idempotency_key = $1', [key2]);

@@ -7585,7 +7585,7 @@ export interface operations {
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
        *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
-       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps: whether it was carried out is not known; read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps, or its process stopped after saving: whether it was carried out is not known; read the state; a retry with the key answers this again
        *     - `API_KEY_LIMIT`: the company already holds the most active API keys it may; revoke one first
        */
       409: {
@@ -8261,7 +8261,7 @@ export interface operations {
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
        *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
-       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps: whether it was carried out is not known; read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps, or its process stopped after saving: whether it was carried out is not known; read the state; a retry with the key answers this again
        *     - `SKILL_EXISTS`: a skill with this code already exists
        */
       409: {
@@ -8338,7 +8338,7 @@ export interface operations {
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
        *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
-       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps: whether it was carried out is not known; read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps, or its process stopped after saving: whether it was carried out is not known; read the state; a retry with the key answers this again
        */
       409: {
         headers: {
@@ -8349,7 +8349,7 @@ export interface operations {
            * @example {
            *       "error": {
            *         "code": "OUTCOME_UNKNOWN",
-           *         "message": "The keyed request failed as it saved, or between its steps: whether it was carried out is not known; read the state; a retry with the key answers this again.",
+           *         "message": "The keyed request failed as it saved, or between its steps, or its process stopped after saving: whether it was carried out is not known; read the state; a retry with the key answers this again.",
            *         "details": null,
            *         "requestId": "0b5a4e1c-2f7d-4c83-9a1e-6d3f8b2c7e90"
            *       }
@@ -8413,7 +8413,7 @@ export interface operations {
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
        *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
-       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps: whether it was carried out is not known; read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps, or its process stopped after saving: whether it was carried out is not known; read the state; a retry with the key answers this again
        */
       409: {
         headers: {
@@ -8424,7 +8424,7 @@ export interface operations {
            * @example {
            *       "error": {
            *         "code": "OUTCOME_UNKNOWN",
-           *         "message": "The keyed request failed as it saved, or between its steps: whether it was carried out is not known; read the state; a retry with the key answers this again.",
+           *         "message": "The keyed request failed as it saved, or between its steps, or its process stopped after saving: whether it was carried out is not known; read the state; a retry with the key answers this again.",
            *         "details": null,
            *         "requestId": "0b5a4e1c-2f7d-4c83-9a1e-6d3f8b2c7e90"
            *       }
@@ -8711,7 +8711,7 @@ export interface operations {
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
        *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
-       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps: whether it was carried out is not known; read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps, or its process stopped after saving: whether it was carried out is not known; read the state; a retry with the key answers this again
        */
       409: {
         headers: {
@@ -8722,7 +8722,7 @@ export interface operations {
            * @example {
            *       "error": {
            *         "code": "OUTCOME_UNKNOWN",
-           *         "message": "The keyed request failed as it saved, or between its steps: whether it was carried out is not known; read the state; a retry with the key answers this again.",
+           *         "message": "The keyed request failed as it saved, or between its steps, or its process stopped after saving: whether it was carried out is not known; read the state; a retry with the key answers this again.",
            *         "details": null,
            *         "requestId": "0b5a4e1c-2f7d-4c83-9a1e-6d3f8b2c7e90"
            *       }
@@ -8786,7 +8786,7 @@ export interface operations {
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
        *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
-       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps: whether it was carried out is not known; read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps, or its process stopped after saving: whether it was carried out is not known; read the state; a retry with the key answers this again
        */
       409: {
         headers: {
@@ -8797,7 +8797,7 @@ export interface operations {
            * @example {
            *       "error": {
            *         "code": "OUTCOME_UNKNOWN",
-           *         "message": "The keyed request failed as it saved, or between its steps: whether it was carried out is not known; read the state; a retry with the key answers this again.",
+           *         "message": "The keyed request failed as it saved, or between its steps, or its process stopped after saving: whether it was carried out is not known; read the state; a retry with the key answers this again.",
            *         "details": null,
            *         "requestId": "0b5a4e1c-2f7d-4c83-9a1e-6d3f8b2c7e90"
            *       }
@@ -8896,7 +8896,7 @@ export interface operations {
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
        *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
-       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps: whether it was carried out is not known; read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps, or its process stopped after saving: whether it was carried out is not known; read the state; a retry with the key answers this again
        */
       409: {
         headers: {
@@ -8907,7 +8907,7 @@ export interface operations {
            * @example {
            *       "error": {
            *         "code": "OUTCOME_UNKNOWN",
-           *         "message": "The keyed request failed as it saved, or between its steps: whether it was carried out is not known; read the state; a retry with the key answers this again.",
+           *         "message": "The keyed request failed as it saved, or between its steps, or its process stopped after saving: whether it was carried out is not known; read the state; a retry with the key answers this again.",
            *         "details": null,
            *         "requestId": "0b5a4e1c-2f7d-4c83-9a1e-6d3f8b2c7e90"
            *       }
@@ -8969,7 +8969,7 @@ export interface operations {
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
        *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
-       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps: whether it was carried out is not known; read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps, or its process stopped after saving: whether it was carried out is not known; read the state; a retry with the key answers this again
        */
       409: {
         headers: {
@@ -8980,7 +8980,7 @@ export interface operations {
            * @example {
            *       "error": {
            *         "code": "OUTCOME_UNKNOWN",
-           *         "message": "The keyed request failed as it saved, or between its steps: whether it was carried out is not known; read the state; a retry with the key answers this again.",
+           *         "message": "The keyed request failed as it saved, or between its steps, or its process stopped after saving: whether it was carried out is not known; read the state; a retry with the key answers this again.",
            *         "details": null,
            *         "requestId": "0b5a4e1c-2f7d-4c83-9a1e-6d3f8b2c7e90"
            *       }
@@ -9114,7 +9114,7 @@ export interface operations {
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
        *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
-       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps: whether it was carried out is not known; read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps, or its process stopped after saving: whether it was carried out is not known; read the state; a retry with the key answers this again
        *     - `SHIFT_FULL`: every seat on the shift is taken
        *     - `SHIFT_OVERLAP`: you already hold a seat on a shift that overlaps this one
        *     - `SHIFT_CLOSED`: the shift is cancelled, completed, or no longer takes claims
@@ -9199,7 +9199,7 @@ export interface operations {
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
        *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
-       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps: whether it was carried out is not known; read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps, or its process stopped after saving: whether it was carried out is not known; read the state; a retry with the key answers this again
        *     - `CLAIM_STATE_CONFLICT`: the seat claim is not in a state that allows this
        */
       409: {
@@ -9276,7 +9276,7 @@ export interface operations {
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
        *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
-       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps: whether it was carried out is not known; read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps, or its process stopped after saving: whether it was carried out is not known; read the state; a retry with the key answers this again
        *     - `SHIFT_CLOSED`: the shift is cancelled, completed, or no longer takes claims
        *     - `CHECK_IN_NOT_OPEN`: check-in is not open (too early, or the deadline has passed)
        *     - `CLAIM_STATE_CONFLICT`: the seat claim is not in a state that allows this
@@ -9357,7 +9357,7 @@ export interface operations {
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
        *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
-       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps: whether it was carried out is not known; read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps, or its process stopped after saving: whether it was carried out is not known; read the state; a retry with the key answers this again
        *     - `CLAIM_STATE_CONFLICT`: the seat claim is not in a state that allows this
        */
       409: {
@@ -9462,7 +9462,7 @@ export interface operations {
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
        *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
-       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps: whether it was carried out is not known; read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps, or its process stopped after saving: whether it was carried out is not known; read the state; a retry with the key answers this again
        *     - `SHIFT_CLOSED`: the shift is cancelled, completed, or no longer takes claims
        *     - `ALREADY_CLAIMED`: you already hold a seat on this shift
        *     - `SEATS_AVAILABLE`: seats are available: claim one instead of joining the waitlist
@@ -9545,7 +9545,7 @@ export interface operations {
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
        *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
-       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps: whether it was carried out is not known; read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps, or its process stopped after saving: whether it was carried out is not known; read the state; a retry with the key answers this again
        */
       409: {
         headers: {
@@ -9556,7 +9556,7 @@ export interface operations {
            * @example {
            *       "error": {
            *         "code": "OUTCOME_UNKNOWN",
-           *         "message": "The keyed request failed as it saved, or between its steps: whether it was carried out is not known; read the state; a retry with the key answers this again.",
+           *         "message": "The keyed request failed as it saved, or between its steps, or its process stopped after saving: whether it was carried out is not known; read the state; a retry with the key answers this again.",
            *         "details": null,
            *         "requestId": "0b5a4e1c-2f7d-4c83-9a1e-6d3f8b2c7e90"
            *       }
@@ -9866,7 +9866,7 @@ export interface operations {
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
        *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
-       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps: whether it was carried out is not known; read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps, or its process stopped after saving: whether it was carried out is not known; read the state; a retry with the key answers this again
        */
       409: {
         headers: {
@@ -9877,7 +9877,7 @@ export interface operations {
            * @example {
            *       "error": {
            *         "code": "OUTCOME_UNKNOWN",
-           *         "message": "The keyed request failed as it saved, or between its steps: whether it was carried out is not known; read the state; a retry with the key answers this again.",
+           *         "message": "The keyed request failed as it saved, or between its steps, or its process stopped after saving: whether it was carried out is not known; read the state; a retry with the key answers this again.",
            *         "details": null,
            *         "requestId": "0b5a4e1c-2f7d-4c83-9a1e-6d3f8b2c7e90"
            *       }
@@ -10074,7 +10074,7 @@ export interface operations {
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
        *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
-       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps: whether it was carried out is not known; read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps, or its process stopped after saving: whether it was carried out is not known; read the state; a retry with the key answers this again
        *     - `SHIFT_CLOSED`: the shift is cancelled, completed, or no longer takes claims
        */
       409: {
@@ -10193,7 +10193,7 @@ export interface operations {
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
        *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
-       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps: whether it was carried out is not known; read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps, or its process stopped after saving: whether it was carried out is not known; read the state; a retry with the key answers this again
        *     - `TICKET_EXTERNAL_ID_CONFLICT`: this externalId was already escalated with another payload
        */
       409: {
@@ -10315,7 +10315,7 @@ export interface operations {
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
        *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
-       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps: whether it was carried out is not known; read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps, or its process stopped after saving: whether it was carried out is not known; read the state; a retry with the key answers this again
        *     - `TICKET_NOT_OPEN`: the ticket is not in a state that allows this
        *     - `TICKET_WITHDRAWN`: the company's bot withdrew the ticket: it is final, and nothing more can be done on it (nor rated or reviewed); an agent who did not hold it is told TICKET_NOT_CLAIMED_BY_YOU instead
        *     - `MESSAGE_ID_CONFLICT`: this messageId was already used on the ticket for a different message
@@ -10401,7 +10401,7 @@ export interface operations {
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
        *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
-       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps: whether it was carried out is not known; read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps, or its process stopped after saving: whether it was carried out is not known; read the state; a retry with the key answers this again
        *     - `TICKET_NOT_OPEN`: the ticket is not in a state that allows this
        */
       409: {
@@ -10558,7 +10558,7 @@ export interface operations {
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
        *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
-       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps: whether it was carried out is not known; read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps, or its process stopped after saving: whether it was carried out is not known; read the state; a retry with the key answers this again
        *     - `TICKET_NOT_OPEN`: the ticket is not in a state that allows this
        *     - `REOPEN_WINDOW_CLOSED`: the ticket was resolved too long ago to reopen
        *     - `TICKET_RESOLVED_AGAIN`: the resolution named (claimId) no longer stands: the ticket was reopened and resolved again since
@@ -10740,7 +10740,7 @@ export interface operations {
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
        *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
-       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps: whether it was carried out is not known; read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps, or its process stopped after saving: whether it was carried out is not known; read the state; a retry with the key answers this again
        *     - `TICKET_WITHDRAWN`: the company's bot withdrew the ticket: it is final, and nothing more can be done on it (nor rated or reviewed); an agent who did not hold it is told TICKET_NOT_CLAIMED_BY_YOU instead
        */
       409: {
@@ -10850,7 +10850,7 @@ export interface operations {
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
        *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
-       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps: whether it was carried out is not known; read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps, or its process stopped after saving: whether it was carried out is not known; read the state; a retry with the key answers this again
        *     - `TICKET_WITHDRAWN`: the company's bot withdrew the ticket: it is final, and nothing more can be done on it (nor rated or reviewed); an agent who did not hold it is told TICKET_NOT_CLAIMED_BY_YOU instead
        */
       409: {
@@ -10991,7 +10991,7 @@ export interface operations {
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
        *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
-       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps: whether it was carried out is not known; read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps, or its process stopped after saving: whether it was carried out is not known; read the state; a retry with the key answers this again
        *     - `WORK_COMES_AS_OFFERS`: your live shift routes work as offers (push): accept offers from the event stream instead
        *     - `AGENT_AT_CAPACITY`: you already hold as many tickets as your limit allows
        */
@@ -11153,7 +11153,7 @@ export interface operations {
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
        *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
-       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps: whether it was carried out is not known; read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps, or its process stopped after saving: whether it was carried out is not known; read the state; a retry with the key answers this again
        *     - `TICKET_ALREADY_CLAIMED`: another agent holds the ticket
        *     - `WORK_COMES_AS_OFFERS`: your live shift routes work as offers (push): accept offers from the event stream instead
        *     - `TICKET_NOT_OPEN`: the ticket is not in a state that allows this
@@ -11328,7 +11328,7 @@ export interface operations {
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
        *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
-       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps: whether it was carried out is not known; read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps, or its process stopped after saving: whether it was carried out is not known; read the state; a retry with the key answers this again
        */
       409: {
         headers: {
@@ -11339,7 +11339,7 @@ export interface operations {
            * @example {
            *       "error": {
            *         "code": "OUTCOME_UNKNOWN",
-           *         "message": "The keyed request failed as it saved, or between its steps: whether it was carried out is not known; read the state; a retry with the key answers this again.",
+           *         "message": "The keyed request failed as it saved, or between its steps, or its process stopped after saving: whether it was carried out is not known; read the state; a retry with the key answers this again.",
            *         "details": null,
            *         "requestId": "0b5a4e1c-2f7d-4c83-9a1e-6d3f8b2c7e90"
            *       }
@@ -11436,7 +11436,7 @@ export interface operations {
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
        *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
-       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps: whether it was carried out is not known; read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps, or its process stopped after saving: whether it was carried out is not known; read the state; a retry with the key answers this again
        *     - `TICKET_NOT_OPEN`: the ticket is not in a state that allows this
        *     - `TICKET_ALREADY_RESOLVED`: you resolved this ticket already, with another summary
        *     - `TICKET_WITHDRAWN`: the company's bot withdrew the ticket: it is final, and nothing more can be done on it (nor rated or reviewed); an agent who did not hold it is told TICKET_NOT_CLAIMED_BY_YOU instead
@@ -11571,7 +11571,7 @@ export interface operations {
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
        *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
-       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps: whether it was carried out is not known; read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps, or its process stopped after saving: whether it was carried out is not known; read the state; a retry with the key answers this again
        *     - `TICKET_ALREADY_CLAIMED`: another agent holds the ticket
        *     - `OFFER_NOT_PENDING`: the offer was already accepted, declined, expired or withdrawn
        *     - `OFFER_EXPIRED`: the offer reservation ran out; the ticket goes to the next agent
@@ -11660,7 +11660,7 @@ export interface operations {
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
        *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
-       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps: whether it was carried out is not known; read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps, or its process stopped after saving: whether it was carried out is not known; read the state; a retry with the key answers this again
        *     - `OFFER_NOT_PENDING`: the offer was already accepted, declined, expired or withdrawn
        *     - `OFFER_EXPIRED`: the offer reservation ran out; the ticket goes to the next agent
        */
@@ -11875,7 +11875,7 @@ export interface operations {
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
        *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
-       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps: whether it was carried out is not known; read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps, or its process stopped after saving: whether it was carried out is not known; read the state; a retry with the key answers this again
        */
       409: {
         headers: {
@@ -11886,7 +11886,7 @@ export interface operations {
            * @example {
            *       "error": {
            *         "code": "OUTCOME_UNKNOWN",
-           *         "message": "The keyed request failed as it saved, or between its steps: whether it was carried out is not known; read the state; a retry with the key answers this again.",
+           *         "message": "The keyed request failed as it saved, or between its steps, or its process stopped after saving: whether it was carried out is not known; read the state; a retry with the key answers this again.",
            *         "details": null,
            *         "requestId": "0b5a4e1c-2f7d-4c83-9a1e-6d3f8b2c7e90"
            *       }
@@ -12032,7 +12032,7 @@ export interface operations {
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
        *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
-       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps: whether it was carried out is not known; read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps, or its process stopped after saving: whether it was carried out is not known; read the state; a retry with the key answers this again
        */
       409: {
         headers: {
@@ -12043,7 +12043,7 @@ export interface operations {
            * @example {
            *       "error": {
            *         "code": "OUTCOME_UNKNOWN",
-           *         "message": "The keyed request failed as it saved, or between its steps: whether it was carried out is not known; read the state; a retry with the key answers this again.",
+           *         "message": "The keyed request failed as it saved, or between its steps, or its process stopped after saving: whether it was carried out is not known; read the state; a retry with the key answers this again.",
            *         "details": null,
            *         "requestId": "0b5a4e1c-2f7d-4c83-9a1e-6d3f8b2c7e90"
            *       }
@@ -12156,7 +12156,7 @@ export interface operations {
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
        *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
-       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps: whether it was carried out is not known; read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps, or its process stopped after saving: whether it was carried out is not known; read the state; a retry with the key answers this again
        *     - `DELIVERY_IN_PROGRESS`: the delivery is still being retried
        */
       409: {
@@ -12468,7 +12468,7 @@ export interface operations {
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
        *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
-       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps: whether it was carried out is not known; read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps, or its process stopped after saving: whether it was carried out is not known; read the state; a retry with the key answers this again
        *     - `ADJUSTMENT_REFERENCE_CONFLICT`: this reference was already used for a different adjustment
        */
       409: {
@@ -12578,7 +12578,7 @@ export interface operations {
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
        *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
-       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps: whether it was carried out is not known; read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps, or its process stopped after saving: whether it was carried out is not known; read the state; a retry with the key answers this again
        *     - `ADJUSTMENT_STATE`: the adjustment's status does not allow this
        */
       409: {
@@ -12659,7 +12659,7 @@ export interface operations {
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
        *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
-       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps: whether it was carried out is not known; read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps, or its process stopped after saving: whether it was carried out is not known; read the state; a retry with the key answers this again
        *     - `ADJUSTMENT_STATE`: the adjustment's status does not allow this
        */
       409: {
@@ -12736,7 +12736,7 @@ export interface operations {
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
        *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
-       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps: whether it was carried out is not known; read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps, or its process stopped after saving: whether it was carried out is not known; read the state; a retry with the key answers this again
        *     - `ADJUSTMENT_STATE`: the adjustment's status does not allow this
        */
       409: {
@@ -12837,7 +12837,7 @@ export interface operations {
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
        *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
-       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps: whether it was carried out is not known; read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps, or its process stopped after saving: whether it was carried out is not known; read the state; a retry with the key answers this again
        */
       409: {
         headers: {
@@ -12848,7 +12848,7 @@ export interface operations {
            * @example {
            *       "error": {
            *         "code": "OUTCOME_UNKNOWN",
-           *         "message": "The keyed request failed as it saved, or between its steps: whether it was carried out is not known; read the state; a retry with the key answers this again.",
+           *         "message": "The keyed request failed as it saved, or between its steps, or its process stopped after saving: whether it was carried out is not known; read the state; a retry with the key answers this again.",
            *         "details": null,
            *         "requestId": "0b5a4e1c-2f7d-4c83-9a1e-6d3f8b2c7e90"
            *       }
@@ -13016,7 +13016,7 @@ export interface operations {
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
        *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
-       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps: whether it was carried out is not known; read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps, or its process stopped after saving: whether it was carried out is not known; read the state; a retry with the key answers this again
        *     - `NOT_HELD`: the company is not held: a lift answers a hold, so there is nothing to lift
        */
       409: {
@@ -13164,7 +13164,7 @@ export interface operations {
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
        *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
-       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps: whether it was carried out is not known; read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps, or its process stopped after saving: whether it was carried out is not known; read the state; a retry with the key answers this again
        *     - `CREDIT_EXCEEDS_OWED`: a credit note cannot credit more than the invoice charged less earlier credits, nor more than the company owes
        */
       409: {
@@ -13241,7 +13241,7 @@ export interface operations {
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
        *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
-       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps: whether it was carried out is not known; read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps, or its process stopped after saving: whether it was carried out is not known; read the state; a retry with the key answers this again
        *     - `INVOICE_STATE`: the invoice is not in a state that allows this (`details.status` says which)
        */
       409: {
@@ -13322,7 +13322,7 @@ export interface operations {
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
        *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
-       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps: whether it was carried out is not known; read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps, or its process stopped after saving: whether it was carried out is not known; read the state; a retry with the key answers this again
        *     - `INVOICE_STATE`: the invoice is not in a state that allows this (`details.status` says which)
        */
       409: {
@@ -13403,7 +13403,7 @@ export interface operations {
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
        *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
-       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps: whether it was carried out is not known; read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps, or its process stopped after saving: whether it was carried out is not known; read the state; a retry with the key answers this again
        *     - `INVOICE_STATE`: the invoice is not in a state that allows this (`details.status` says which)
        */
       409: {
@@ -13495,7 +13495,7 @@ export interface operations {
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
        *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
-       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps: whether it was carried out is not known; read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps, or its process stopped after saving: whether it was carried out is not known; read the state; a retry with the key answers this again
        *     - `TICKET_WITHDRAWN`: the company's bot withdrew the ticket: it is final, and nothing more can be done on it (nor rated or reviewed); an agent who did not hold it is told TICKET_NOT_CLAIMED_BY_YOU instead
        *     - `TICKET_NOT_RESOLVED`: the ticket has no resolution yet to rate or review
        *     - `FEEDBACK_WINDOW_CLOSED`: too late: a resolution is rated within 7 days of it and reviewed within 90 (the score’s window)
@@ -13658,7 +13658,7 @@ export interface operations {
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
        *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
-       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps: whether it was carried out is not known; read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps, or its process stopped after saving: whether it was carried out is not known; read the state; a retry with the key answers this again
        *     - `TICKET_WITHDRAWN`: the company's bot withdrew the ticket: it is final, and nothing more can be done on it (nor rated or reviewed); an agent who did not hold it is told TICKET_NOT_CLAIMED_BY_YOU instead
        *     - `TICKET_NOT_RESOLVED`: the ticket has no resolution yet to rate or review
        *     - `FEEDBACK_WINDOW_CLOSED`: too late: a resolution is rated within 7 days of it and reviewed within 90 (the score’s window)
@@ -13774,7 +13774,7 @@ export interface operations {
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
        *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
-       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps: whether it was carried out is not known; read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps, or its process stopped after saving: whether it was carried out is not known; read the state; a retry with the key answers this again
        *     - `ALREADY_DISPUTED`: the review was disputed already: once per review
        */
       409: {
@@ -13855,7 +13855,7 @@ export interface operations {
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
        *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
-       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps: whether it was carried out is not known; read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps, or its process stopped after saving: whether it was carried out is not known; read the state; a retry with the key answers this again
        *     - `DISPUTE_NOT_PENDING`: the review is not disputed, or its dispute was decided already
        */
       409: {
@@ -14176,7 +14176,7 @@ export interface operations {
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
        *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
-       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps: whether it was carried out is not known; read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps, or its process stopped after saving: whether it was carried out is not known; read the state; a retry with the key answers this again
        *     - `PAYOUT_ACCOUNT_STATE`: the payout account's state does not allow this (e.g. it is open)
        */
       409: {
@@ -14331,7 +14331,7 @@ export interface operations {
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
        *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
-       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps: whether it was carried out is not known; read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps, or its process stopped after saving: whether it was carried out is not known; read the state; a retry with the key answers this again
        *     - `PAYOUT_RUN_OPEN`: a run in this currency is still open: finish or cancel it first
        */
       409: {
@@ -14512,7 +14512,7 @@ export interface operations {
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
        *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
-       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps: whether it was carried out is not known; read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps, or its process stopped after saving: whether it was carried out is not known; read the state; a retry with the key answers this again
        *     - `PAYOUT_RUN_STATE`: the run's status does not allow this
        *     - `RUN_HAS_NOTHING_TO_PAY`: no line of the run is payable
        */
@@ -14591,7 +14591,7 @@ export interface operations {
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
        *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
-       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps: whether it was carried out is not known; read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps, or its process stopped after saving: whether it was carried out is not known; read the state; a retry with the key answers this again
        *     - `PAYOUT_RUN_STATE`: the run's status does not allow this
        */
       409: {
@@ -14668,7 +14668,7 @@ export interface operations {
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
        *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
-       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps: whether it was carried out is not known; read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps, or its process stopped after saving: whether it was carried out is not known; read the state; a retry with the key answers this again
        *     - `PAYOUT_RUN_STATE`: the run's status does not allow this
        *     - `PAYOUT_RUN_OTHER_STRIPE`: the run was drafted against another Stripe (live, test or fake) than this API is set up for: nothing is sent from here
        */
@@ -14747,7 +14747,7 @@ export interface operations {
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
        *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
-       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps: whether it was carried out is not known; read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps, or its process stopped after saving: whether it was carried out is not known; read the state; a retry with the key answers this again
        *     - `PAYOUT_RUN_STATE`: the run's status does not allow this
        *     - `PAYOUT_RUN_OTHER_STRIPE`: the run was drafted against another Stripe (live, test or fake) than this API is set up for: nothing is sent from here
        */
@@ -14831,7 +14831,7 @@ export interface operations {
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
        *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
        *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
-       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps: whether it was carried out is not known; read the state; a retry with the key answers this again
+       *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps, or its process stopped after saving: whether it was carried out is not known; read the state; a retry with the key answers this again
        *     - `PAYOUT_LINE_STATE`: the line's status does not allow this
        */
       409: {

@@ -31,7 +31,7 @@ export const ERROR_DESCRIPTIONS: Record<ErrorCode, string> = {
   ANSWER_LOST:
     'the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again',
   OUTCOME_UNKNOWN:
-    'the keyed request failed as it saved, or between its steps: whether it was carried out is not known; read the state; a retry with the key answers this again',
+    'the keyed request failed as it saved, or between its steps, or its process stopped after saving: whether it was carried out is not known; read the state; a retry with the key answers this again',
   EMAIL_TAKEN: 'an account with this email already exists',
   INVALID_CREDENTIALS: 'the email or password is incorrect',
   INVALID_REFRESH_TOKEN: 'the refresh token is invalid, expired or revoked',

@@ -56,8 +56,8 @@ export class LostDisputesService {
   ): Promise<FinanceInvoiceDto> {
     const { userId } = requireUser(actor, 'finance');
     // Keyed by the request, not at random: when the credit note committed but its key kept no
-    // answer (the key expired, or was taken over from a process that died before this
-    // transaction committed its mark), the retry finds it here instead of crediting again.
+    // answer (the key expired, or was taken over from a process stalled past its lease), the
+    // retry finds it here instead of crediting again.
     // (Idempotency-Keys are each user's own, as the idempotency module scopes them.)
     const entryKey = `credit-note:${invoiceId}:${userId}:${idempotencyKey}`;
     await this.db.transaction(async (em) => {

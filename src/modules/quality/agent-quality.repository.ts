@@ -1,6 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { QUALITY_INPUTS_SQL, RankRule } from './quality-scores.repository';
+import {
+  QUALITY_INPUTS_SQL,
+  QUALITY_PLATFORM_SQL,
+  RankRule,
+  smoothedScoreSql,
+} from './quality-scores.repository';
 
 /**
  * `agent_quality`: each scored agent's score and tier, as the push router reads them per offer
@@ -27,14 +32,14 @@ export class AgentQualityRepository {
     if (!lock.got) return { refreshed: false, agents: 0 };
     const [row]: { agents: number }[] = await em.query(
       `WITH inputs AS (${QUALITY_INPUTS_SQL}),
-       platform AS (SELECT coalesce(avg(value), 0.5) AS mean FROM inputs),
+       platform AS (${QUALITY_PLATFORM_SQL}),
        per_agent AS (
          SELECT agent_id, count(*)::int AS n, sum(value) AS s,
                 count(DISTINCT company_id)::int AS companies
            FROM inputs GROUP BY agent_id
        ),
        scored AS (
-         SELECT a.agent_id, a.n, (a.s + $2::int * p.mean) / (a.n + $2::int) AS score,
+         SELECT a.agent_id, a.n, ${smoothedScoreSql('a.s', 'a.n', '$2::int')} AS score,
                 a.n >= $3::int AND a.companies >= $5::int AS ranks
            FROM per_agent a, platform p
        ),

@@ -16,6 +16,21 @@ export const QUALITY_INPUTS_SQL = `
     FROM ticket_reviews
    WHERE created_at > $1 AND dispute_status IS DISTINCT FROM 'removed'`;
 
+/** The platform's inputs in the window: their count, their sum, and their mean (0.5 if none). */
+export const QUALITY_PLATFORM_SQL = `SELECT count(*) AS inputs, coalesce(sum(value), 0) AS total,
+         coalesce(avg(value), 0.5) AS mean FROM inputs`;
+
+/**
+ * The smoothed score of an agent's inputs (their sum `s`, their count `n`) with the prior of
+ * weight `w` at the platform's mean (`p`, QUALITY_PLATFORM_SQL): (s + w·mean) ÷ (n + w), as one
+ * division of exact sums at 30 decimals, so that equal scores are equal numbers. With the mean
+ * divided first (20 significant digits), two equal scores differed in their last digit (a mean
+ * of 1/6: 10 one-star ratings and 13 inputs summing ¼ both score 1/12, as …334 and …333) and
+ * ranked apart. Distinct scores differ by far more than 10⁻³⁰.
+ */
+export const smoothedScoreSql = (s: string, n: string, w: string) =>
+  `((${s}) * p.inputs + ${w} * p.total)::numeric(60, 30) / (p.inputs * ((${n}) + ${w}))`;
+
 /** Who is ranked into tiers: enough inputs, from enough companies. */
 export interface RankRule {
   minInputs: number;
@@ -83,14 +98,14 @@ export class QualityScoresRepository {
   ): Promise<ScoreRow> {
     const [row]: ScoreRow[] = await em.query(
       `WITH inputs AS (${QUALITY_INPUTS_SQL}),
-       platform AS (SELECT coalesce(avg(value), 0.5) AS mean FROM inputs),
+       platform AS (${QUALITY_PLATFORM_SQL}),
        per_agent AS (
          SELECT agent_id, count(*)::int AS n, sum(value) AS s,
                 count(DISTINCT company_id)::int AS companies
            FROM inputs GROUP BY agent_id
        ),
        scored AS (
-         SELECT a.agent_id, a.n, a.s, (a.s + $3::int * p.mean) / (a.n + $3::int) AS score,
+         SELECT a.agent_id, a.n, a.s, ${smoothedScoreSql('a.s', 'a.n', '$3::int')} AS score,
                 a.n >= $4::int AND a.companies >= $5::int AS ranks
            FROM per_agent a, platform p
        ),
@@ -122,12 +137,12 @@ export class QualityScoresRepository {
   ): Promise<CompanyScoreRow[]> {
     return em.query(
       `WITH inputs AS (${QUALITY_INPUTS_SQL}),
-       platform AS (SELECT coalesce(avg(value), 0.5) AS mean FROM inputs)
+       platform AS (${QUALITY_PLATFORM_SQL})
        SELECT i.company_id, count(*)::int AS inputs,
-              (sum(i.value) + $3::int * p.mean) / (count(*) + $3::int) AS score
+              ${smoothedScoreSql('sum(i.value)', 'count(*)', '$3::int')} AS score
          FROM inputs i, platform p
         WHERE i.agent_id = $2
-        GROUP BY i.company_id, p.mean
+        GROUP BY i.company_id, p.inputs, p.total
         ORDER BY count(*) DESC, i.company_id`,
       [since, agentId, priorWeight],
     );
