@@ -470,6 +470,16 @@ describe('Idempotency-Key (Stripe semantics)', () => {
       expect(replayed(again)).toBe(true);
       expect(again.body).toEqual(first.body);
       expect((await cancel(false).expect(409)).body.error.code).toBe('SHIFT_CLOSED');
+      // Spelled otherwise, the same request routed to the same place: its answer again (was 409
+      // IDEMPOTENCY_KEY_REUSED, the path compared as sent).
+      const spelled = await t.http
+        .post(`/V1/shifts/${(shift.body.id as string).toUpperCase()}/cancel/`)
+        .set(acme.auth)
+        .set(KEY, key)
+        .send({ reason: 'no longer needed' })
+        .expect(200);
+      expect(replayed(spelled)).toBe(true);
+      expect(spelled.body).toEqual(first.body);
     });
   });
 

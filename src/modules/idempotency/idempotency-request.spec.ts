@@ -52,6 +52,28 @@ describe('request fingerprints', () => {
     expect(mismatchOf(first, fingerprintOf(req({ a: [1] })))).toBe('body');
     expect(mismatchOf(first, fingerprintOf(req({ a: 1 }, '/v1/shifts/2/claims')))).toBe('route');
   });
+
+  it('are the same for a path spelled otherwise that routes to the same place', () => {
+    const id = '0f8d3c1e-2b7a-4e59-8c6d-91a4b3e2f705';
+    const first = fingerprintOf(req({ a: 1 }, `/v1/shifts/${id}/claims`));
+    expect(first.path).toBe(`/v1/shifts/${id}/claims`);
+    const upper = id.toUpperCase();
+    for (const spelled of [`/v1/shifts/${upper}/claims`, `/V1/Shifts/${id}/claims/`]) {
+      expect(mismatchOf(first, fingerprintOf(req({ a: 1 }, spelled)))).toBeNull();
+    }
+    // A row stored with the path as sent (before paths were spelled so) still matches.
+    expect(mismatchOf({ ...first, path: `/v1/shifts/${upper}/claims/` }, first)).toBeNull();
+    // Other ids keep their case (a bot's external id is its own), encoded as a URL spells them.
+    const external = (value: string) =>
+      fingerprintOf({
+        method: 'POST',
+        url: `/v1/escalations/${encodeURIComponent(value)}/messages`,
+        routeOptions: { url: '/v1/escalations/:externalId/messages' },
+        body: {},
+      }).path;
+    expect(external('Conv 42')).toBe('/v1/escalations/Conv%2042/messages');
+    expect(external('conv 42')).not.toBe(external('Conv 42'));
+  });
 });
 
 describe('key scopes', () => {

@@ -48,7 +48,11 @@ export interface RequestFingerprint {
   method: string;
   /** The route template, e.g. `/v1/shifts/:id/claims`. */
   route: string;
-  /** The path with its ids, without the query. */
+  /**
+   * The path with its ids, without the query, spelled as the route is: the router takes any
+   * case and a trailing slash (configure-http-app.ts), so a retry spelled otherwise (an id in
+   * capitals, `/cancel/`) is the same request. UUIDs lower-cased; other ids as sent, encoded.
+   */
   path: string;
   /** SHA-256 of the canonical JSON of the query and the body. */
   requestHash: string;
@@ -62,15 +66,38 @@ export function fingerprintOf(req: {
   body?: unknown;
 }): RequestFingerprint {
   const q = req.url.indexOf('?');
-  const path = q === -1 ? req.url : req.url.slice(0, q);
-  const route = req.routeOptions?.url ?? path;
+  const sent = q === -1 ? req.url : req.url.slice(0, q);
+  const route = req.routeOptions?.url;
   const content = canonicalJson({ query: req.query ?? {}, body: req.body ?? null });
   return {
     method: req.method,
-    route,
-    path,
+    route: route ?? sent,
+    path: route ? canonicalPath(route, sent) : sent,
     requestHash: createHash('sha256').update(content).digest('hex'),
   };
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The path as the route spells it, with the ids sent (see RequestFingerprint.path). Also read
+ * over a stored row's path: rows stored before paths were spelled so hold the path as sent.
+ */
+function canonicalPath(route: string, sent: string): string {
+  const template = route.split('/');
+  const parts = sent.replace(/\/+$/, '').split('/');
+  if (parts.length !== template.length) return sent;
+  return template.map((part, i) => (part.startsWith(':') ? idOf(parts[i]) : part)).join('/');
+}
+
+function idOf(sent: string): string {
+  let value: string;
+  try {
+    value = decodeURIComponent(sent);
+  } catch {
+    return sent;
+  }
+  return UUID.test(value) ? value.toLowerCase() : encodeURIComponent(value);
 }
 
 /**
@@ -95,8 +122,7 @@ export function mismatchOf(
   stored: RequestFingerprint,
   now: RequestFingerprint,
 ): 'route' | 'body' | null {
-  if (stored.method !== now.method || stored.route !== now.route || stored.path !== now.path) {
-    return 'route';
-  }
+  const samePath = canonicalPath(stored.route, stored.path) === canonicalPath(now.route, now.path);
+  if (stored.method !== now.method || stored.route !== now.route || !samePath) return 'route';
   return stored.requestHash === now.requestHash ? null : 'body';
 }
