@@ -28,6 +28,12 @@ export interface StoredResponse {
   headers: Record<string, string>;
 }
 
+/** The SET of a row given its answer: status, sealed body and headers from parameter `$n` on. */
+const completedWith = (n: number) =>
+  `SET state = 'completed', lease_token = NULL, locked_until = NULL,
+       response_status = $${n}, response_body = $${n + 1}, response_headers = $${n + 2}::jsonb,
+       completed_at = now()`;
+
 /** The idempotency_keys table: one row per (caller scope, key), see the migration. */
 @Injectable()
 export class IdempotencyKeysRepository {
@@ -114,10 +120,7 @@ export class IdempotencyKeysRepository {
   ): Promise<boolean> {
     const rows = await changedRows(
       db,
-      `UPDATE idempotency_keys
-          SET state = 'completed', lease_token = NULL, locked_until = NULL,
-              response_status = $4, response_body = $5, response_headers = $6::jsonb,
-              completed_at = now()
+      `UPDATE idempotency_keys ${completedWith(4)}
         WHERE scope = $1 AND idempotency_key = $2 AND lease_token = $3
           AND state = 'in_progress'
        RETURNING 1 AS id`,
@@ -173,10 +176,7 @@ export class IdempotencyKeysRepository {
   ): Promise<boolean> {
     const rows = await changedRows(
       db,
-      `UPDATE idempotency_keys
-          SET state = 'completed', lease_token = NULL, locked_until = NULL,
-              response_status = $3, response_body = $4, response_headers = $5::jsonb,
-              completed_at = now()
+      `UPDATE idempotency_keys ${completedWith(3)}
         WHERE scope = $1 AND idempotency_key = $2 AND state = 'in_progress'
           AND locked_until <= now() AND saved_by_xid IS NOT NULL
        RETURNING 1 AS id`,

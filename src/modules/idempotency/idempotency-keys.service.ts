@@ -104,14 +104,18 @@ export class IdempotencyKeysService {
     this.purgeNowAndThen();
     const deadline = Date.now() + this.timings.waitMs;
     let pause = 20;
+    // Taken over by the same path as stored: a row stored before paths were spelled as their
+    // route is (or by a process of the release before) holds the path as it was sent.
+    let asStored = fp;
     for (;;) {
       const token = randomUUID();
       const { leaseMs, waitMs } = this.timings;
-      if (await this.keys.acquire(this.db, scope, key, fp, token, leaseMs, this.ttlHours)) {
+      if (await this.keys.acquire(this.db, scope, key, asStored, token, leaseMs, this.ttlHours)) {
         return { kind: 'run', lease: this.hold(scope, key, token) };
       }
       const row = await this.keys.find(this.db, scope, key);
       if (row && mismatchOf(fingerprintOf(row), fp)) throw reused(key, fp, row);
+      if (row) asStored = { ...fp, path: row.path };
       if (row?.state === 'completed') return { kind: 'replay', answer: this.open(scope, key, row) };
       // Its request saved something, then its process died or could not store an answer: not
       // run again, answered OUTCOME_UNKNOWN from now on (the next look finds it stored).

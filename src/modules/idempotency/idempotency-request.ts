@@ -49,9 +49,11 @@ export interface RequestFingerprint {
   /** The route template, e.g. `/v1/shifts/:id/claims`. */
   route: string;
   /**
-   * The path with its ids, without the query, spelled as the route is: the router takes any
-   * case and a trailing slash (configure-http-app.ts), so a retry spelled otherwise (an id in
-   * capitals, `/cancel/`) is the same request. UUIDs lower-cased; other ids as sent, encoded.
+   * The path with its ids, without the query, its fixed words spelled as the route is: the
+   * router takes them in any case and a trailing slash (configure-http-app.ts), so a retry
+   * spelled otherwise (`/V1/Shifts/…/cancel/`) is the same request. Ids as sent (decoded, then
+   * encoded): a bot's external id is case-sensitive, and whether an id is a UUID is only known
+   * to the pipes, after this.
    */
   path: string;
   /** SHA-256 of the canonical JSON of the query and the body. */
@@ -77,8 +79,6 @@ export function fingerprintOf(req: {
   };
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /**
  * The path as the route spells it, with the ids sent (see RequestFingerprint.path). Also read
  * over a stored row's path: rows stored before paths were spelled so hold the path as sent.
@@ -91,13 +91,11 @@ function canonicalPath(route: string, sent: string): string {
 }
 
 function idOf(sent: string): string {
-  let value: string;
   try {
-    value = decodeURIComponent(sent);
+    return encodeURIComponent(decodeURIComponent(sent));
   } catch {
     return sent;
   }
-  return UUID.test(value) ? value.toLowerCase() : encodeURIComponent(value);
 }
 
 /**
