@@ -16,6 +16,9 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
 export class Surge1796050000000 implements MigrationInterface {
   name = 'Surge1796050000000';
 
+  /** write_ticket_claim's text, for later migrations (ClaimNextKeyed). */
+  static readonly writeTicketClaim = writeTicketClaim;
+
   async up(q: QueryRunner): Promise<void> {
     await q.query(`
       ALTER TABLE shifts
@@ -102,44 +105,7 @@ export class Surge1796050000000 implements MigrationInterface {
       $$`);
 
     await q.query(`DROP FUNCTION write_ticket_claim(uuid, uuid, uuid, interval, text)`);
-    await q.query(`
-      CREATE FUNCTION write_ticket_claim(p_ticket uuid, p_agent uuid, p_shift uuid,
-                                         p_handle_timeout interval, p_request_id text,
-                                         p_surge_bps int DEFAULT NULL,
-                                         p_surge_extra bigint DEFAULT NULL,
-                                         OUT ticket jsonb, OUT claims jsonb, OUT claim_id uuid)
-      LANGUAGE plpgsql VOLATILE AS $$
-      DECLARE
-        t tickets;
-        new_claim ticket_claims;
-        sq record;
-      BEGIN
-        IF p_surge_bps IS NULL THEN
-          sq := surge_quote(p_shift, true);
-        ELSE
-          SELECT p_surge_bps AS multiplier_bps, p_surge_extra AS extra_minor INTO sq;
-        END IF;
-        UPDATE tickets SET status = 'claimed', claimed_by = p_agent, claimed_at = now(),
-               last_activity_at = now(), updated_at = now()
-         WHERE id = p_ticket RETURNING * INTO t;
-        -- uq_ticket_claims_active backs the row lock: one active claim per ticket, always.
-        INSERT INTO ticket_claims (ticket_id, agent_id, company_id, shift_id,
-                                   surge_multiplier_bps, surge_extra_minor)
-        VALUES (t.id, p_agent, t.company_id, p_shift, sq.multiplier_bps, sq.extra_minor)
-        RETURNING * INTO new_claim;
-        INSERT INTO outbox (job_name, payload, run_at, request_id) VALUES
-          ('ticket.claimed', jsonb_build_object(
-             'eventId', gen_random_uuid(), 'ticketId', t.id, 'companyId', t.company_id,
-             'externalId', t.external_id, 'agentId', p_agent, 'claimId', new_claim.id,
-             'occurredAt', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
-             'data', '{}'::jsonb), now(), p_request_id),
-          ('ticket.handle-timeout', jsonb_build_object('claimId', new_claim.id),
-           new_claim.claimed_at + p_handle_timeout, p_request_id);
-        ticket := to_jsonb(t);
-        claims := ticket_claim_history(t.id);
-        claim_id := new_claim.id;
-      END
-      $$`);
+    await q.query(writeTicketClaim());
 
     // Each claim shows its surge (what it adds to the shift's rate until it is resolved).
     await q.query(`
@@ -216,4 +182,56 @@ export class Surge1796050000000 implements MigrationInterface {
       END
       $$`);
   }
+}
+
+/**
+ * write_ticket_claim as this migration makes it; `keyed` (ClaimNextKeyed) adds a last parameter,
+ * the Idempotency-Key of the claim-next that makes the claim, kept on its row.
+ */
+function writeTicketClaim(keyed = false): string {
+  return `
+      CREATE FUNCTION write_ticket_claim(p_ticket uuid, p_agent uuid, p_shift uuid,
+                                         p_handle_timeout interval, p_request_id text,
+                                         p_surge_bps int DEFAULT NULL,
+                                         p_surge_extra bigint DEFAULT NULL,${
+                                           keyed
+                                             ? `
+                                         p_request_key text DEFAULT NULL,`
+                                             : ''
+                                         }
+                                         OUT ticket jsonb, OUT claims jsonb, OUT claim_id uuid)
+      LANGUAGE plpgsql VOLATILE AS $$
+      DECLARE
+        t tickets;
+        new_claim ticket_claims;
+        sq record;
+      BEGIN
+        IF p_surge_bps IS NULL THEN
+          sq := surge_quote(p_shift, true);
+        ELSE
+          SELECT p_surge_bps AS multiplier_bps, p_surge_extra AS extra_minor INTO sq;
+        END IF;
+        UPDATE tickets SET status = 'claimed', claimed_by = p_agent, claimed_at = now(),
+               last_activity_at = now(), updated_at = now()
+         WHERE id = p_ticket RETURNING * INTO t;
+        -- uq_ticket_claims_active backs the row lock: one active claim per ticket, always.
+        INSERT INTO ticket_claims (ticket_id, agent_id, company_id, shift_id,
+                                   surge_multiplier_bps, surge_extra_minor${keyed ? ', request_key' : ''})
+        VALUES (t.id, p_agent, t.company_id, p_shift, sq.multiplier_bps, sq.extra_minor${
+          keyed ? ', p_request_key' : ''
+        })
+        RETURNING * INTO new_claim;
+        INSERT INTO outbox (job_name, payload, run_at, request_id) VALUES
+          ('ticket.claimed', jsonb_build_object(
+             'eventId', gen_random_uuid(), 'ticketId', t.id, 'companyId', t.company_id,
+             'externalId', t.external_id, 'agentId', p_agent, 'claimId', new_claim.id,
+             'occurredAt', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+             'data', '{}'::jsonb), now(), p_request_id),
+          ('ticket.handle-timeout', jsonb_build_object('claimId', new_claim.id),
+           new_claim.claimed_at + p_handle_timeout, p_request_id);
+        ticket := to_jsonb(t);
+        claims := ticket_claim_history(t.id);
+        claim_id := new_claim.id;
+      END
+      $$`;
 }

@@ -20,6 +20,8 @@ function claimNext(
   recheckSkills = false,
   // What makes an offer hold its ticket (OfferReservationsLapse adds a time to it).
   reserves = `o.status = 'pending'`,
+  // ClaimNextKeyed: the request's Idempotency-Key kept on the claim, and the claim it made.
+  keyed = false,
 ): string {
   const pick = `SELECT tk.id INTO picked FROM tickets tk
          WHERE tk.id = ANY (ids) AND tk.status = 'open'${
@@ -50,8 +52,15 @@ function claimNext(
     : pick;
   return `
     CREATE OR REPLACE FUNCTION claim_next_ticket(p_agent uuid, p_handle_timeout interval,
-                                                 p_rounds int[], p_request_id text)
-    RETURNS TABLE (ctx jsonb, ticket jsonb, claims jsonb, claim_id uuid)
+                                                 p_rounds int[], p_request_id text${
+                                                   keyed
+                                                     ? `,
+                                                 p_request_key text, p_key_ttl interval`
+                                                     : ''
+                                                 })
+    RETURNS TABLE (ctx jsonb, ticket jsonb, claims jsonb, claim_id uuid${
+      keyed ? ', prior_claim uuid, prior_ticket uuid' : ''
+    })
     LANGUAGE plpgsql VOLATILE AS $$
     DECLARE
       c record;
@@ -67,7 +76,23 @@ function claimNext(
     BEGIN
       -- NO KEY UPDATE: one agent's claims queue up; rows referencing the agent still insert.
       PERFORM 1 FROM agents WHERE user_id = p_agent FOR NO KEY UPDATE;
-      IF NOT FOUND THEN RETURN; END IF;
+      IF NOT FOUND THEN RETURN; END IF;${
+        keyed
+          ? `
+      -- A claim this key made already (its answer was lost and the key freed): that one, again.
+      -- One at most in the key's lifetime: it is looked for under the agent's lock, before any.
+      IF p_request_key IS NOT NULL THEN
+        SELECT tc.id, tc.ticket_id INTO prior_claim, prior_ticket FROM ticket_claims tc
+         WHERE tc.agent_id = p_agent AND tc.request_key = p_request_key
+           AND tc.claimed_at > now() - p_key_ttl
+         LIMIT 1;
+        IF FOUND THEN
+          RETURN NEXT;
+          RETURN;
+        END IF;
+      END IF;`
+          : ''
+      }
       SELECT * INTO c FROM agent_context(p_agent);
       ctx := to_jsonb(c);
       IF c.suspended OR c.shift_id IS NULL OR (c.requires_certification AND NOT c.certified)
@@ -81,7 +106,9 @@ function claimNext(
         EXIT WHEN cardinality(ids) = 0;
         ${choose}
         IF picked IS NOT NULL THEN
-          w := write_ticket_claim(picked, p_agent, c.shift_id, p_handle_timeout, p_request_id);
+          w := write_ticket_claim(picked, p_agent, c.shift_id, p_handle_timeout, p_request_id${
+            keyed ? ', NULL, NULL, p_request_key' : ''
+          });
           ticket := w.ticket;
           claims := w.claims;
           claim_id := w.claim_id;

@@ -20,6 +20,9 @@ const RESERVES = `o.status = 'pending' AND o.expires_at > now() - interval '30 s
 export class OfferReservationsLapse1796470000000 implements MigrationInterface {
   name = 'OfferReservationsLapse1796470000000';
 
+  /** What makes an offer hold its ticket now, for later migrations (ClaimNextKeyed). */
+  static readonly reserves = RESERVES;
+
   async up(q: QueryRunner): Promise<void> {
     await q.query(Candidates.ticketCandidates(true, RESERVES));
     await q.query(ClaimNext.claimNext(true, true, RESERVES));

@@ -6,6 +6,7 @@ import {
   IdempotencyTimings,
 } from '../src/modules/idempotency/idempotency-keys.service';
 import { IdempotencyKeysRepository } from '../src/modules/idempotency/idempotency-keys.repository';
+import { Client } from 'pg';
 import { PostgresQueryRunner } from 'typeorm/driver/postgres/PostgresQueryRunner';
 import { ShiftsRepository } from '../src/modules/shifts/shifts.repository';
 import {
@@ -621,6 +622,117 @@ describe('Idempotency-Key (Stripe semantics)', () => {
         [agent.id],
       );
       expect(n).toBe(1);
+    });
+
+    describe('a claim whose answer was lost (one statement: the key is freed)', () => {
+      const DEAD = 'Connection terminated unexpectedly';
+
+      /** An agent on a live shift of a new company, with `waiting` tickets open for it. */
+      const agentWithTickets = async (name: string, waiting: number) => {
+        const co = await registerCompany(t, name);
+        const bot = await createApiKey(t, co);
+        const {
+          agents: [agent],
+        } = await liveAgents(t, co.auth, 1);
+        for (let i = 0; i < waiting; i++) {
+          await t.http.post('/v1/escalations').set(bearer(bot)).send(escalationBody()).expect(201);
+        }
+        const claimNext = (key: string) =>
+          t.http.post('/v1/agents/me/tickets/claim-next').set(agent.auth).set(KEY, key);
+        const claims = (): Promise<{ ticket_id: string; status: string }[]> =>
+          t.db.query(
+            'SELECT ticket_id, status FROM ticket_claims WHERE agent_id = $1 ORDER BY claimed_at',
+            [agent.id],
+          );
+        return { agent, claimNext, claims };
+      };
+
+      /**
+       * Claims under `key` while claim_next_ticket's connection is killed for real
+       * (pg_terminate_backend) once its statement has answered, and the answer thrown away:
+       * the claim committed, and the API never heard of it.
+       */
+      const claimAnswerLost = async (
+        claimNext: (key: string) => Promise<Response>,
+        key: string,
+      ) => {
+        type Query = (this: Client, q: unknown, ...rest: unknown[]) => Promise<unknown>;
+        const query = Client.prototype.query as unknown as Query;
+        const spy = jest.spyOn(Client.prototype, 'query').mockImplementation(async function (
+          this: Client,
+          q: unknown,
+          ...rest: unknown[]
+        ) {
+          if ((q as { name?: string })?.name !== 'claim_next_ticket') {
+            return query.call(this, q, ...rest);
+          }
+          await query.call(this, q, ...rest);
+          await t.db.query('SELECT pg_terminate_backend($1, 5000)', [
+            (this as unknown as { processID: number }).processID,
+          ]);
+          throw new Error(DEAD);
+        } as never);
+        try {
+          return await claimNext(key);
+        } finally {
+          spy.mockRestore();
+        }
+      };
+
+      it('answers the retry with the ticket its key claimed, not a second one', async () => {
+        const { claimNext, claims } = await agentWithTickets('Lost Claim Co', 2);
+        const key = newKey();
+        const first = await claimAnswerLost(claimNext, key);
+        expect(first.status).toBe(503);
+        const [claimed] = await claims();
+        expect(claimed).toEqual({ ticket_id: expect.any(String), status: 'active' });
+
+        const retried = await claimNext(key).expect(200);
+        // Was: the key freed with the 503, and this retry claimed the other ticket too.
+        expect(replayed(retried)).toBe(false);
+        expect(retried.body).toMatchObject({ id: claimed.ticket_id, status: 'claimed' });
+        expect(await claims()).toEqual([claimed]);
+        // Its answer is kept now, as any other.
+        expect(replayed(await claimNext(key).expect(200))).toBe(true);
+        // A new key is a new claim-next: the other ticket.
+        const next = await claimNext(newKey()).expect(200);
+        expect(next.body.id).not.toBe(claimed.ticket_id);
+      });
+
+      it('answers ANSWER_LOST when the ticket it claimed was given up since, and claims nothing', async () => {
+        const { agent, claimNext, claims } = await agentWithTickets('Given Up Co', 2);
+        const key = newKey();
+        expect((await claimAnswerLost(claimNext, key)).status).toBe(503);
+        const [claimed] = await claims();
+        await t.http
+          .post(`/v1/tickets/${claimed.ticket_id}/release`)
+          .set(agent.auth)
+          .send({ reason: 'not for me' })
+          .expect(200);
+
+        const retried = await claimNext(key).expect(409);
+        expect(retried.body.error).toMatchObject({
+          code: 'ANSWER_LOST',
+          details: { idempotencyKey: key },
+        });
+        expect(await claims()).toEqual([{ ticket_id: claimed.ticket_id, status: 'released' }]);
+      });
+
+      it('takes a key used again after its lifetime as a new claim-next', async () => {
+        const { claimNext, claims } = await agentWithTickets('Old Key Co', 2);
+        const key = newKey();
+        const first = await claimNext(key).expect(200);
+        // The key's lifetime (24 h) has passed: its row is purged, and its claim is older.
+        await t.db.query('DELETE FROM idempotency_keys WHERE idempotency_key = $1', [key]);
+        await t.db.query(
+          `UPDATE ticket_claims SET claimed_at = claimed_at - interval '25 hours'
+            WHERE ticket_id = $1`,
+          [first.body.id],
+        );
+        const again = await claimNext(key).expect(200);
+        expect(again.body.id).not.toBe(first.body.id);
+        expect(await claims()).toHaveLength(2);
+      });
     });
   });
 

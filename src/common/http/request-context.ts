@@ -55,6 +55,15 @@ export function commitWatcher(): CommitWatcher | undefined {
 }
 
 /**
+ * The Idempotency-Key the current request holds, or null. For a use case that is one statement
+ * outside a transaction, which KeyedCommits cannot follow: it keeps the key with what it does,
+ * so that its retry after a lost answer finds it (claim-next, migration ClaimNextKeyed).
+ */
+export function currentIdempotencyKey(): string | null {
+  return storage.getStore()?.commits?.holder.key ?? null;
+}
+
+/**
  * Runs `fn` with its transactions unwatched: work a keyed request does on the side, which is
  * not what its caller asked for (a credit standing recomputed and stored on the way).
  */

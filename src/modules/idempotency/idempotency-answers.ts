@@ -40,6 +40,15 @@ export function keptHeaders(res: Pick<FastifyReply, 'getHeader'>): Record<string
   return out;
 }
 
+/** ANSWER_LOST: the request under this key was carried out, and its answer cannot be given. */
+export function answerLostError(idempotencyKey: string): DomainError {
+  return new DomainError(
+    'ANSWER_LOST',
+    'This request was carried out, but a failure after it lost its answer: read the current state rather than sending it again',
+    { idempotencyKey },
+  );
+}
+
 /**
  * The answer of a keyed request that failed after saving its change (`saved`: ANSWER_LOST) or
  * perhaps so (`unknown`: OUTCOME_UNKNOWN), as sent and as kept under the key (without a
@@ -52,11 +61,7 @@ export function lostOutcomeAnswer(
   const details = { idempotencyKey };
   const error =
     outcome === 'saved'
-      ? new DomainError(
-          'ANSWER_LOST',
-          'This request was carried out, but a failure after it lost its answer: read the current state rather than sending it again',
-          details,
-        )
+      ? answerLostError(idempotencyKey)
       : new DomainError(
           'OUTCOME_UNKNOWN',
           'Whether this request was carried out is not known (the failure came as it saved, or between its steps): read the current state before sending it again under a new key',

@@ -4,10 +4,11 @@ import { DataSource, EntityManager } from 'typeorm';
 import { requireUser } from '../../common/auth/access';
 import { Actor } from '../../common/auth/actor';
 import { DomainError } from '../../common/errors/domain-error';
+import { answerLostError } from '../idempotency/idempotency-answers';
 import { ShiftFacts } from '../shifts/shift-facts.service';
 import { AgentTicketDto } from './ticket.dto';
 import { toAgentTicketDto } from './ticket.mapper';
-import { TicketClaimsRepository } from './ticket-claims.repository';
+import { TicketClaimsRepository, WorkedClaimRow } from './ticket-claims.repository';
 import { TicketReadService } from './ticket-read.service';
 
 /** Tickets as their agent sees them: the ones held now, and the ones they resolved. */
@@ -43,6 +44,31 @@ export class AgentTicketsService {
     const em = this.db.manager;
     const claim = await this.claims.workedBy(em, ticketId, userId);
     if (!claim) throw DomainError.notFound('Ticket');
+    return this.viewOf(em, ticketId, claim);
+  }
+
+  /**
+   * What a claim-next that made claim `claimId` answers to its retry (migration ClaimNextKeyed):
+   * the ticket, as `one` shows it, while the agent holds it or resolved it under that claim. A
+   * claim given up since is not theirs to read: ANSWER_LOST says the claim was made, and that
+   * what it took is to be read afresh.
+   */
+  async ofClaimMade(
+    agentId: string,
+    made: { claimId: string; ticketId: string },
+    idempotencyKey: string,
+  ): Promise<AgentTicketDto> {
+    const em = this.db.manager;
+    const claim = await this.claims.workedBy(em, made.ticketId, agentId);
+    if (claim?.id !== made.claimId) throw answerLostError(idempotencyKey);
+    return this.viewOf(em, made.ticketId, claim);
+  }
+
+  private async viewOf(
+    em: EntityManager,
+    ticketId: string,
+    claim: WorkedClaimRow,
+  ): Promise<AgentTicketDto> {
     const ticket = await this.reads.load(em, ticketId, null);
     // A resolved claim's pay is fixed on it: the shift's rate now is not asked.
     const rate =

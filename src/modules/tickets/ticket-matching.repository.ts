@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { currentRequestId } from '../../common/http/request-context';
+import { currentIdempotencyKey, currentRequestId } from '../../common/http/request-context';
 import { preparedQuery } from '../../database/sql';
 import type { SurgeQuote } from './surge.repository';
 import {
@@ -19,17 +19,25 @@ import {
  */
 export const CANDIDATES_SQL = 'SELECT id FROM ticket_candidates($1, $2, $3, $4, $5, $6) AS id';
 
-/** What claim_next_ticket answers: the context it read, and the claim if it made one. */
-export interface ClaimNextRow {
-  ctx: AgentContextRow;
-  claimed: ClaimWrittenRow | null;
-}
+/**
+ * What claim_next_ticket answers: the context it read and the claim if it made one; or, alone,
+ * the claim its Idempotency-Key made already (`prior`).
+ */
+export type ClaimNextRow =
+  | { prior: null; ctx: AgentContextRow; claimed: ClaimWrittenRow | null }
+  | { prior: { claimId: string; ticketId: string } };
 
 /** The claim as the SQL functions return it (JSON: the ticket's instants are strings). */
 interface ClaimJsonRow {
   ticket: Record<string, unknown> | null;
   claims: ClaimHistoryJson[] | null;
   claim_id: string | null;
+}
+
+interface ClaimNextJsonRow extends ClaimJsonRow {
+  ctx: AgentContextRow;
+  prior_claim: string | null;
+  prior_ticket: string | null;
 }
 
 function claimWritten(row: ClaimJsonRow): ClaimWrittenRow | null {
@@ -76,21 +84,37 @@ export class TicketMatchingRepository {
    * Claim-next in one call: locks the agent, reads its context, and claims the best candidate
    * not locked by another claim (`rounds`: candidates looked at per round), writing the outbox
    * rows. Undefined when the agent does not exist; `claimed` null when nothing was claimed.
+   * With the request's Idempotency-Key, the claim keeps it, and a claim it made in the last
+   * `keyTtlHours` is answered instead (migration ClaimNextKeyed).
    */
   async claimNext(
     em: EntityManager,
     agentId: string,
     handleTimeoutMinutes: number,
     rounds: number[],
+    keyTtlHours: number,
   ): Promise<ClaimNextRow | undefined> {
     // Prepared: the hottest agent call (bench/claim-storm).
-    const [row] = await preparedQuery<ClaimJsonRow & { ctx: AgentContextRow }>(
+    const [row] = await preparedQuery<ClaimNextJsonRow>(
       em,
       'claim_next_ticket',
-      'SELECT ctx, ticket, claims, claim_id FROM claim_next_ticket($1, make_interval(mins => $2), $3, $4)',
-      [agentId, handleTimeoutMinutes, rounds, currentRequestId()],
+      `SELECT ctx, ticket, claims, claim_id, prior_claim, prior_ticket
+         FROM claim_next_ticket($1, make_interval(mins => $2), $3, $4, $5,
+                                make_interval(hours => $6))`,
+      [
+        agentId,
+        handleTimeoutMinutes,
+        rounds,
+        currentRequestId(),
+        currentIdempotencyKey(),
+        keyTtlHours,
+      ],
     );
-    return row && { ctx: row.ctx, claimed: claimWritten(row) };
+    if (!row) return undefined;
+    if (row.prior_claim) {
+      return { prior: { claimId: row.prior_claim, ticketId: row.prior_ticket! } };
+    }
+    return { prior: null, ctx: row.ctx, claimed: claimWritten(row) };
   }
 
   /**

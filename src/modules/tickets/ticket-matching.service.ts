@@ -5,6 +5,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { requireUser } from '../../common/auth/access';
 import { Actor } from '../../common/auth/actor';
 import { DomainError } from '../../common/errors/domain-error';
+import { currentIdempotencyKey } from '../../common/http/request-context';
 import { Env } from '../../config/env.validation';
 import { AgentsService } from '../agents/agents.service';
 import { DomainMetrics } from '../metrics/domain-metrics';
@@ -94,8 +95,17 @@ export class TicketMatchingService {
   async claimNext(actor: Actor): Promise<AgentTicketDto | null> {
     const { userId } = requireUser(actor, 'agent');
     const timeout = this.config.get('HANDLE_TIMEOUT_MINUTES', { infer: true });
-    const row = await this.matching.claimNext(this.db.manager, userId, timeout, ROUNDS);
+    const row = await this.matching.claimNext(
+      this.db.manager,
+      userId,
+      timeout,
+      ROUNDS,
+      this.config.get('IDEMPOTENCY_KEY_TTL_HOURS', { infer: true }),
+    );
     if (!row) throw DomainError.notFound('Agent');
+    // This request's key made a claim already, whose answer was lost (ClaimNextKeyed).
+    if (row.prior)
+      return this.agentTickets.ofClaimMade(userId, row.prior, currentIdempotencyKey()!);
     const ctx = toAgentContext(userId, row.ctx);
     const live = this.usableLiveShift(ctx);
     // The refusal path only: the next-seat hint costs a statement the claim never pays.
