@@ -3,6 +3,7 @@ import Stripe from 'stripe';
 import { BillingCustomersRepository } from '../src/modules/billing/billing-customers.repository';
 import { BillingService } from '../src/modules/billing/billing.service';
 import { LedgerService } from '../src/modules/ledger/ledger.service';
+import { OutboxService } from '../src/modules/outbox/outbox.service';
 import { StripeEventsRepository } from '../src/modules/payouts/stripe-events.repository';
 import { FakeStripe } from '../src/modules/stripe/fake-stripe.server';
 import { StripePacer } from '../src/modules/stripe/stripe-pacer.service';
@@ -162,6 +163,36 @@ describe('billing: customer, card, outstanding', () => {
       'the sync job to finish without retrying',
       5000,
     );
+  });
+
+  // The customer's row and its sync job were two statements on their own: a row kept while
+  // its job was lost was found by every later setup, and the sync never written.
+  it('keeps a new customer and its sync together: a setup that failed between them leaves neither, and its retry writes both', async () => {
+    const company = await registerCompany(t, 'Half Kept');
+    const outbox = t.app.get(OutboxService);
+    const enqueue = outbox.enqueue.bind(outbox);
+    const spy = jest.spyOn(outbox, 'enqueue').mockImplementation(async (em, name, ...rest) => {
+      if (name === 'billing.customer-sync') throw new Error('Connection terminated unexpectedly');
+      return enqueue(em, name, ...rest);
+    });
+    const key = randomUUID();
+    try {
+      await setup(company, key).expect(503);
+    } finally {
+      spy.mockRestore();
+    }
+    const kept = () =>
+      t.db.query(
+        `SELECT (SELECT count(*)::int FROM billing_customers WHERE company_id = $1) AS rows,
+                (SELECT count(*)::int FROM outbox WHERE job_name = 'billing.customer-sync'
+                    AND payload ->> 'companyId' = $1::text) AS jobs`,
+        [company.companyId],
+      );
+    expect(await kept()).toEqual([{ rows: 0, jobs: 0 }]);
+    // Nothing of the request's own was saved: its key is free, and the retry does it all.
+    await setup(company, key).expect(201);
+    expect(await kept()).toEqual([{ rows: 1, jobs: 1 }]);
+    expect(customersOf(company.companyId!)).toHaveLength(1);
   });
 
   it('makes one Stripe customer however many setups, even at once, each with a Checkout link back to the console', async () => {

@@ -296,11 +296,11 @@ describe('Idempotency-Key (Stripe semantics)', () => {
       };
 
       /**
-       * Kills the connection of the transaction that inserts the shift, for real
-       * (pg_terminate_backend), at `when`: before its INSERT, before its COMMIT, or once its
-       * COMMIT is done and before its answer is read.
+       * Kills the connection of the transaction that runs a statement matching `statement`, for
+       * real (pg_terminate_backend), at `when`: before that statement, before its COMMIT, or
+       * once its COMMIT is done and before its answer is read.
        */
-      const killPosting = (when: 'insert' | 'commit' | 'after-commit') => () => {
+      const killAt = (statement: RegExp, when: 'insert' | 'commit' | 'after-commit') => () => {
         const query = PostgresQueryRunner.prototype.query;
         const posting = new WeakSet<object>();
         const kill = (runner: PostgresQueryRunner) =>
@@ -311,7 +311,7 @@ describe('Idempotency-Key (Stripe semantics)', () => {
         const spy = jest
           .spyOn(PostgresQueryRunner.prototype, 'query')
           .mockImplementation(async function (this: PostgresQueryRunner, sql, ...rest) {
-            if (/^\s*INSERT INTO "?shifts"?[\s(]/.test(sql)) {
+            if (statement.test(sql)) {
               posting.add(this);
               if (when === 'insert') await kill(this);
             }
@@ -327,6 +327,8 @@ describe('Idempotency-Key (Stripe semantics)', () => {
           });
         return () => spy.mockRestore();
       };
+      const killPosting = (when: 'insert' | 'commit' | 'after-commit') =>
+        killAt(/^\s*INSERT INTO "?shifts"?[\s(]/, when);
 
       const expectKept = (first: Response, retried: Response, code: string) => {
         expect(first.status).toBe(409);
@@ -443,6 +445,109 @@ describe('Idempotency-Key (Stripe semantics)', () => {
           expect(shifts).toEqual([retried.body.id]);
         }
       });
+
+      /**
+       * Keyed writes that were one statement outside a transaction, not followed: a lost
+       * answer freed the key, and the retry ran again (a skill: 409 SKILL_EXISTS; a waitlist
+       * entry: 404; a reinstatement or a skill's retirement: over a change made since). Each
+       * is a transaction now, its COMMIT's fate asked.
+       */
+      it.each([
+        {
+          name: 'a new skill',
+          statement: /^\s*INSERT INTO "skills"/,
+          send: async () => {
+            const admin = await createStaff(t, 'admin');
+            const code = `lost_${randomUUID().slice(0, 8)}`;
+            return {
+              send: (key: string) =>
+                t.http.post('/v1/skills').set(admin.auth).set(KEY, key).send({ code, name: code }),
+              saved: async () =>
+                (await t.db.query('SELECT 1 FROM skills WHERE code = $1', [code])).length === 1,
+            };
+          },
+        },
+        {
+          name: "a skill's retirement",
+          statement: /^\s*UPDATE "skills"/,
+          send: async () => {
+            const admin = await createStaff(t, 'admin');
+            const code = `gone_${randomUUID().slice(0, 8)}`;
+            await t.http.post('/v1/skills').set(admin.auth).send({ code, name: code }).expect(201);
+            return {
+              send: (key: string) =>
+                t.http.delete(`/v1/skills/${code}`).set(admin.auth).set(KEY, key),
+              saved: async () =>
+                (
+                  await t.db.query(
+                    'SELECT 1 FROM skills WHERE code = $1 AND retired_at IS NOT NULL',
+                    [code],
+                  )
+                ).length === 1,
+            };
+          },
+        },
+        {
+          name: "an agent's reinstatement",
+          statement: /^\s*UPDATE agents SET suspended_at = NULL/,
+          send: async () => {
+            const admin = await createStaff(t, 'admin');
+            const agent = await registerAgent(t);
+            await t.http
+              .post(`/v1/agents/${agent.id}/suspend`)
+              .set(admin.auth)
+              .send({ reason: 'checking' })
+              .expect(200);
+            return {
+              send: (key: string) =>
+                t.http.post(`/v1/agents/${agent.id}/reinstate`).set(admin.auth).set(KEY, key),
+              saved: async () =>
+                (
+                  await t.db.query(
+                    'SELECT 1 FROM agents WHERE user_id = $1 AND suspended_at IS NULL',
+                    [agent.id],
+                  )
+                ).length === 1,
+            };
+          },
+        },
+        {
+          name: 'leaving a waitlist',
+          statement: /^\s*DELETE FROM shift_waitlist WHERE shift_id/,
+          send: async () => {
+            const full = await postShift(acme, shiftBody({ title: 'full', seats: 1 })).expect(201);
+            const [holder, waiting] = [await registerAgent(t), await registerAgent(t)];
+            await t.http.post(`/v1/shifts/${full.body.id}/claims`).set(holder.auth).expect(201);
+            await t.http.post(`/v1/shifts/${full.body.id}/waitlist`).set(waiting.auth).expect(201);
+            return {
+              send: (key: string) =>
+                t.http
+                  .delete(`/v1/shifts/${full.body.id}/waitlist`)
+                  .set(waiting.auth)
+                  .set(KEY, key),
+              saved: async () =>
+                (await t.db.query('SELECT 1 FROM shift_waitlist WHERE agent_id = $1', [waiting.id]))
+                  .length === 0,
+            };
+          },
+        },
+      ])(
+        'answers ANSWER_LOST for $name whose COMMIT answer was lost, and keeps it',
+        async ({ statement, send: prepare }) => {
+          const { send, saved } = await prepare();
+          const key = newKey();
+          const undo = killAt(statement, 'after-commit')();
+          let first: Response;
+          try {
+            first = await send(key);
+          } finally {
+            undo();
+          }
+          // Was: 503, the key freed, and the retry ran again.
+          expectKept(first, await send(key), 'ANSWER_LOST');
+          expect(await saved()).toBe(true);
+        },
+      );
     });
 
     it('ignores the header on routes whose repeat does the same again', async () => {

@@ -64,9 +64,10 @@ export class AgentSuspensionService {
 
   async reinstate(actor: Actor, agentId: string): Promise<AgentProfileDto> {
     requireUser(actor, 'admin');
-    if (!(await this.agents.markReinstated(this.db.manager, agentId))) {
-      throw DomainError.notFound('Agent');
-    }
+    // A transaction of one statement, so that a keyed retry after its lost answer is told
+    // ANSWER_LOST (KeyedCommits follows transactions), not run again over a suspension made since.
+    const found = await this.db.transaction((em) => this.agents.markReinstated(em, agentId));
+    if (!found) throw DomainError.notFound('Agent');
     return this.agents.profileOf(agentId);
   }
 }

@@ -6,6 +6,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { requireCompany, requireUser } from '../../common/auth/access';
 import { Actor } from '../../common/auth/actor';
 import { DomainError } from '../../common/errors/domain-error';
+import { runUnwatched } from '../../common/http/request-context';
 import { Env } from '../../config/env.validation';
 import { CompaniesService } from '../companies/companies.service';
 import { LedgerService } from '../ledger/ledger.service';
@@ -120,9 +121,15 @@ export class BillingService {
       ),
     );
     const customer = await callStripe(() => this.stripe.customers.update(created.id, details));
-    await this.customers.insertIfAbsent(em, companyId, customer.id);
-    // A rename or a new billing email committed meanwhile found no customer to give it to.
-    await this.outbox.enqueue(em, 'billing.customer-sync', { companyId });
+    // Together: a row kept without its sync would be found by every later call, and the sync
+    // never written. Unwatched: side work of a keyed setup, whose own effect is its session.
+    await runUnwatched(() =>
+      this.db.transaction(async (tx) => {
+        await this.customers.insertIfAbsent(tx, companyId, customer.id);
+        // A rename or a new billing email committed meanwhile found no customer to give it to.
+        await this.outbox.enqueue(tx, 'billing.customer-sync', { companyId });
+      }),
+    );
     return (await this.customers.ofCompany(em, companyId))!;
   }
 

@@ -184,6 +184,15 @@ export class InvoiceCollectionService {
         `A ${invoice.status} invoice cannot be written off; only an unpaid one at Stripe can`,
         { status: invoice.status },
       );
+    // This very write-off, done: a retry after Stripe's answer was lost (a 503, its key freed)
+    // that Stripe's event beat. Its ask is the one kept on the invoice: done, not 409.
+    if (
+      invoice.status === 'uncollectible' &&
+      invoice.write_off_requested_by === by &&
+      invoice.write_off_reason === reason
+    ) {
+      return invoice;
+    }
     if (!invoice.stripe_invoice_id || !['open', 'past_due'].includes(invoice.status)) {
       throw unpaid();
     }

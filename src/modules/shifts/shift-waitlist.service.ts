@@ -79,7 +79,9 @@ export class ShiftWaitlistService {
 
   async leave(actor: Actor, shiftId: string): Promise<void> {
     const { userId } = requireUser(actor, 'agent');
-    const removed = await this.entries.remove(this.db.manager, shiftId, userId);
+    // A transaction of one statement: a keyed retry after its lost answer is told ANSWER_LOST
+    // (KeyedCommits follows transactions), not 404 for the entry it removed itself.
+    const removed = await this.db.transaction((em) => this.entries.remove(em, shiftId, userId));
     if (removed === 0) throw DomainError.notFound('Waitlist entry');
   }
 

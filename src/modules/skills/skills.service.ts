@@ -23,18 +23,27 @@ export class SkillsService {
 
   async create(actor: Actor, input: CreateSkillDto): Promise<SkillDto> {
     requireUser(actor, 'admin');
-    await this.skills.insert(this.db.manager, input.code, input.name.trim());
-    return toSkillDto((await this.skills.findByCode(this.db.manager, input.code))!);
+    // In a transaction, as every keyed write: one whose COMMIT's answer is lost is then told
+    // ANSWER_LOST (KeyedCommits), where its retry would otherwise meet its own skill (409).
+    const skill = await this.db.transaction(async (em) => {
+      await this.skills.insert(em, input.code, input.name.trim());
+      return (await this.skills.findByCode(em, input.code))!;
+    });
+    return toSkillDto(skill);
   }
 
   async setRetired(actor: Actor, code: string, retired: boolean): Promise<SkillDto> {
     requireUser(actor, 'admin');
-    const skill = await this.skills.findByCode(this.db.manager, code);
-    if (!skill) throw DomainError.notFound('Skill');
-    if (retired !== (skill.retiredAt !== null)) {
-      await this.skills.setRetired(this.db.manager, code, retired);
-    }
-    return toSkillDto((await this.skills.findByCode(this.db.manager, code))!);
+    // In a transaction, so that a keyed retry after a lost answer is told ANSWER_LOST, never run
+    // again over another admin's change made since (KeyedCommits follows transactions).
+    const skill = await this.db.transaction(async (em) => {
+      const found = await this.skills.findByCode(em, code);
+      if (!found) throw DomainError.notFound('Skill');
+      if (retired === (found.retiredAt !== null)) return found;
+      await this.skills.setRetired(em, code, retired);
+      return (await this.skills.findByCode(em, code))!;
+    });
+    return toSkillDto(skill);
   }
 
   /**
