@@ -55,7 +55,8 @@ function claimNext(
                                                  p_rounds int[], p_request_id text${
                                                    keyed
                                                      ? `,
-                                                 p_request_key text, p_key_ttl interval`
+                                                 p_request_key text DEFAULT NULL,
+                                                 p_key_ttl interval DEFAULT NULL`
                                                      : ''
                                                  })
     RETURNS TABLE (ctx jsonb, ticket jsonb, claims jsonb, claim_id uuid${
@@ -81,11 +82,12 @@ function claimNext(
           ? `
       -- A claim this key made already (its answer was lost and the key freed): that one, again.
       -- One at most in the key's lifetime: it is looked for under the agent's lock, before any.
+      -- Along ix_ticket_claims_agent_claimed: the agent's claims of that lifetime alone.
       IF p_request_key IS NOT NULL THEN
         SELECT tc.id, tc.ticket_id INTO prior_claim, prior_ticket FROM ticket_claims tc
          WHERE tc.agent_id = p_agent AND tc.request_key = p_request_key
            AND tc.claimed_at > now() - p_key_ttl
-         LIMIT 1;
+         ORDER BY tc.claimed_at DESC LIMIT 1;
         IF FOUND THEN
           RETURN NEXT;
           RETURN;

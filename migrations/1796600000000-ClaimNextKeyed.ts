@@ -18,7 +18,12 @@ import { Surge1796050000000 as Surge } from './1796050000000-Surge';
  * The lookup comes after the agent's row lock, which every claim of the agent takes: a retry
  * sent while the first attempt still runs finds its claim once it commits. The key is kept on
  * claims of claim-next alone: a claim by id or an offer's accept answers its own retry already
- * (the ticket is the agent's: the same ticket again). ClaimKeysIndexed indexes it.
+ * (the ticket is the agent's: the same ticket again).
+ *
+ * The lookup walks the agent's claims of the key's lifetime along ix_ticket_claims_agent_claimed
+ * (a few hundred at most in a day), so the key needs no index of its own, which would hold
+ * nearly every claim (the console keys each claim-next) for good. Both new parameters default
+ * to NULL: a process of the release before, calling with four, still claims (unkeyed).
  */
 export class ClaimNextKeyed1796600000000 implements MigrationInterface {
   name = 'ClaimNextKeyed1796600000000';

@@ -823,6 +823,32 @@ describe('Idempotency-Key (Stripe semantics)', () => {
         expect(await claims()).toEqual([{ ticket_id: claimed.ticket_id, status: 'released' }]);
       });
 
+      it('answers the ticket resolved under that claim as it stands, resolved', async () => {
+        const { agent, claimNext, claims } = await agentWithTickets('Resolved Since Co', 2);
+        const key = newKey();
+        expect((await claimAnswerLost(claimNext, key)).status).toBe(503);
+        const [claimed] = await claims();
+        await t.http
+          .post(`/v1/tickets/${claimed.ticket_id}/resolve`)
+          .set(agent.auth)
+          .send({ resolutionSummary: 'Refunded' })
+          .expect(200);
+        const retried = await claimNext(key).expect(200);
+        expect(retried.body).toMatchObject({ id: claimed.ticket_id, status: 'resolved' });
+        expect(await claims()).toEqual([{ ticket_id: claimed.ticket_id, status: 'resolved' }]);
+      });
+
+      it('still claims for a caller of the release before (four arguments, no key)', async () => {
+        const { agent, claims } = await agentWithTickets('Old Caller Co', 1);
+        const [row] = await t.db.query(
+          `SELECT claim_id, prior_claim FROM claim_next_ticket($1, make_interval(mins => 5),
+                                                               '{8}', NULL)`,
+          [agent.id],
+        );
+        expect(row).toEqual({ claim_id: expect.any(String), prior_claim: null });
+        expect(await claims()).toEqual([{ ticket_id: expect.any(String), status: 'active' }]);
+      });
+
       it('takes a key used again after its lifetime as a new claim-next', async () => {
         const { claimNext, claims } = await agentWithTickets('Old Key Co', 2);
         const key = newKey();

@@ -184,8 +184,9 @@ export class InvoiceCollectionService {
         `A ${invoice.status} invoice cannot be written off; only an unpaid one at Stripe can`,
         { status: invoice.status },
       );
-    // This very write-off, done: a retry after Stripe's answer was lost (a 503, its key freed)
-    // that Stripe's event beat. Its ask is the one kept on the invoice: done, not 409.
+    // The ask kept on the invoice, by the same person in the same words: done, not 409. It is
+    // how the retry of a write-off whose Stripe answer was lost (a 503, its key freed) is
+    // answered when Stripe's event booked it first; a deliberate repeat is answered alike.
     if (
       invoice.status === 'uncollectible' &&
       invoice.write_off_requested_by === by &&

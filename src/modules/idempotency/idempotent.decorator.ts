@@ -13,10 +13,11 @@ import { readIdempotencyKey } from './idempotency-request';
 
 /**
  * Marks a route that creates something, whose repeat would do something else (a seat's cancel,
- * a resolve after a reopen), or whose repeat is refused (a write-off: 409 for its own change, a
- * waitlist's leave: 404): it accepts an Idempotency-Key header with Stripe's semantics (see the
- * idempotency module), and a retry after a lost answer gets the first answer. The writes left
- * without it, each with why, are listed in test/openapi.e2e-spec.ts (REPEATS_ALIKE). The OpenAPI document reads the same metadata to
+ * a resolve after a reopen), or whose repeat is refused (a waitlist's leave: 404; a write-off
+ * asked in other words: 409 for its own change): it accepts an Idempotency-Key header with
+ * Stripe's semantics (see the idempotency module), and a retry after a lost answer gets the
+ * first answer. The writes left without it, each with why, are listed in
+ * test/openapi.e2e-spec.ts (REPEATS_ALIKE). The OpenAPI document reads the same metadata to
  * declare the header and its 409 codes.
  *
  * `required`: for a route where nothing in the body tells a retry from a second request (a
