@@ -729,7 +729,7 @@ describe('Idempotency-Key (Stripe semantics)', () => {
       expect(n).toBe(1);
     });
 
-    describe('a claim whose answer was lost (one statement: the key is freed)', () => {
+    describe('a claim or a resolve whose answer was lost (one statement: the key is freed)', () => {
       const DEAD = 'Connection terminated unexpectedly';
 
       /** An agent on a live shift of a new company, with `waiting` tickets open for it. */
@@ -749,18 +749,15 @@ describe('Idempotency-Key (Stripe semantics)', () => {
             'SELECT ticket_id, status FROM ticket_claims WHERE agent_id = $1 ORDER BY claimed_at',
             [agent.id],
           );
-        return { agent, claimNext, claims };
+        return { co, agent, claimNext, claims };
       };
 
       /**
-       * Claims under `key` while claim_next_ticket's connection is killed for real
-       * (pg_terminate_backend) once its statement has answered, and the answer thrown away:
-       * the claim committed, and the API never heard of it.
+       * Sends `send` while the connection of the prepared statement `statement` (claim_next_ticket,
+       * resolve_ticket) is killed for real (pg_terminate_backend) once it has answered, and the
+       * answer thrown away: the write committed, and the API never heard of it.
        */
-      const claimAnswerLost = async (
-        claimNext: (key: string) => Promise<Response>,
-        key: string,
-      ) => {
+      const answerLost = async (statement: string, send: () => Promise<Response>) => {
         type Query = (this: Client, q: unknown, ...rest: unknown[]) => Promise<unknown>;
         const query = Client.prototype.query as unknown as Query;
         const spy = jest.spyOn(Client.prototype, 'query').mockImplementation(async function (
@@ -768,7 +765,7 @@ describe('Idempotency-Key (Stripe semantics)', () => {
           q: unknown,
           ...rest: unknown[]
         ) {
-          if ((q as { name?: string })?.name !== 'claim_next_ticket') {
+          if ((q as { name?: string })?.name !== statement) {
             return query.call(this, q, ...rest);
           }
           await query.call(this, q, ...rest);
@@ -778,11 +775,13 @@ describe('Idempotency-Key (Stripe semantics)', () => {
           throw new Error(DEAD);
         } as never);
         try {
-          return await claimNext(key);
+          return await send();
         } finally {
           spy.mockRestore();
         }
       };
+      const claimAnswerLost = (claimNext: (key: string) => Promise<Response>, key: string) =>
+        answerLost('claim_next_ticket', () => claimNext(key));
 
       it('answers the retry with the ticket its key claimed, not a second one', async () => {
         const { claimNext, claims } = await agentWithTickets('Lost Claim Co', 2);
@@ -836,6 +835,58 @@ describe('Idempotency-Key (Stripe semantics)', () => {
         const retried = await claimNext(key).expect(200);
         expect(retried.body).toMatchObject({ id: claimed.ticket_id, status: 'resolved' });
         expect(await claims()).toEqual([{ ticket_id: claimed.ticket_id, status: 'resolved' }]);
+      });
+
+      it('answers a resolve retried after a reopen and a claim of it again ANSWER_LOST: one resolution, one pay', async () => {
+        const { co, agent, claimNext, claims } = await agentWithTickets('Reopened Co', 1);
+        const { id } = (await claimNext(newKey()).expect(200)).body;
+        const key = newKey();
+        const resolve = () =>
+          t.http
+            .post(`/v1/tickets/${id}/resolve`)
+            .set(agent.auth)
+            .set(KEY, key)
+            .send({ resolutionSummary: 'Refunded' });
+        expect((await answerLost('resolve_ticket', resolve)).status).toBe(503);
+        await t.http
+          .post(`/v1/tickets/${id}/reopen`)
+          .set(co.auth)
+          .send({ reason: 'Still charged twice' })
+          .expect(200);
+        await t.http.post(`/v1/tickets/${id}/claim`).set(agent.auth).expect(200);
+
+        const retried = await resolve().expect(409);
+        // Was: 200, the new claim resolved with the old summary, and paid a second time.
+        expect(retried.body.error).toMatchObject({
+          code: 'ANSWER_LOST',
+          details: { idempotencyKey: key },
+        });
+        expect(await claims()).toEqual([
+          { ticket_id: id, status: 'resolved' },
+          { ticket_id: id, status: 'active' },
+        ]);
+        // Resolved now, under a new key: the second claim's own work.
+        await t.http
+          .post(`/v1/tickets/${id}/resolve`)
+          .set(agent.auth)
+          .set(KEY, newKey())
+          .send({ resolutionSummary: 'Refunded, really' })
+          .expect(200);
+      });
+
+      it('answers a resolve retried with no reopen as before: the same summary, the same ticket', async () => {
+        const { agent, claimNext } = await agentWithTickets('Plain Retry Co', 1);
+        const { id } = (await claimNext(newKey()).expect(200)).body;
+        const key = newKey();
+        const resolve = () =>
+          t.http
+            .post(`/v1/tickets/${id}/resolve`)
+            .set(agent.auth)
+            .set(KEY, key)
+            .send({ resolutionSummary: 'Refunded' });
+        expect((await answerLost('resolve_ticket', resolve)).status).toBe(503);
+        const retried = await resolve().expect(200);
+        expect(retried.body).toMatchObject({ id, status: 'resolved' });
       });
 
       it('still claims for a caller of the release before (four arguments, no key)', async () => {

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { currentRequestId } from '../../common/http/request-context';
+import { currentIdempotencyKey, currentRequestId } from '../../common/http/request-context';
 import { preparedQuery } from '../../database/sql';
 import { ClaimHistoryJson, TicketRow, ticketRowFromJson } from './ticket.rows';
 
@@ -15,6 +15,8 @@ export interface StandingResolutionJson {
 export type ResolveOutcome =
   | { outcome: 'not_found' }
   | { outcome: 'suspended' }
+  /** This request's key resolved it already, and that resolution was reopened since. */
+  | { outcome: 'resolved_before' }
   | {
       outcome: 'resolved' | 'not_holder';
       ticket: TicketRow;
@@ -24,7 +26,7 @@ export type ResolveOutcome =
     };
 
 interface ResolveJsonRow {
-  outcome: 'not_found' | 'suspended' | 'resolved' | 'not_holder';
+  outcome: 'not_found' | 'suspended' | 'resolved_before' | 'resolved' | 'not_holder';
   ticket: Record<string, unknown> | null;
   claims: ClaimHistoryJson[] | null;
   standing: StandingResolutionJson | null;
@@ -46,12 +48,15 @@ export class TicketResolveRepository {
     summary: string,
     handoff: { complete: boolean; missing: string[] } | null,
     feeBps: number,
+    keyTtlHours: number,
   ): Promise<ResolveOutcome> {
-    // Prepared: the agents' hottest write after claim-next (bench/latency).
+    // Prepared: the agents' hottest write after claim-next (bench/latency). The request's
+    // Idempotency-Key is kept on the resolution (migration ResolveKeyed).
     const [row] = await preparedQuery<ResolveJsonRow>(
       em,
       'resolve_ticket',
-      'SELECT outcome, ticket, claims, standing FROM resolve_ticket($1, $2, $3, $4, $5, $6, $7)',
+      `SELECT outcome, ticket, claims, standing
+         FROM resolve_ticket($1, $2, $3, $4, $5, $6, $7, $8, make_interval(hours => $9))`,
       [
         ticketId,
         agentId,
@@ -60,9 +65,15 @@ export class TicketResolveRepository {
         handoff?.missing ?? [],
         currentRequestId(),
         feeBps,
+        currentIdempotencyKey(),
+        keyTtlHours,
       ],
     );
-    if (row.outcome === 'not_found' || row.outcome === 'suspended') {
+    if (
+      row.outcome === 'not_found' ||
+      row.outcome === 'suspended' ||
+      row.outcome === 'resolved_before'
+    ) {
       return { outcome: row.outcome } as ResolveOutcome;
     }
     return {

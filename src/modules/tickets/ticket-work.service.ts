@@ -5,8 +5,10 @@ import { DataSource, EntityManager } from 'typeorm';
 import { requireUser } from '../../common/auth/access';
 import { Actor } from '../../common/auth/actor';
 import { DomainError } from '../../common/errors/domain-error';
+import { currentIdempotencyKey } from '../../common/http/request-context';
 import { Env } from '../../config/env.validation';
 import { AgentsService } from '../agents/agents.service';
+import { answerLostError } from '../idempotency/idempotency-answers';
 import { AgentTicketsService } from './agent-tickets.service';
 import { DomainMetrics } from '../metrics/domain-metrics';
 import { OutboxService } from '../outbox/outbox.service';
@@ -72,7 +74,8 @@ export class TicketWorkService {
    * the claim.
    * A retry (the answer was lost) finds it resolved by the caller: the same summary answers the
    * same result and writes nothing; another summary is 409 TICKET_ALREADY_RESOLVED. Only while
-   * the ticket still stands on that resolution (not after a reopen).
+   * the ticket still stands on that resolution; after a reopen, a retry under the same
+   * Idempotency-Key is ANSWER_LOST (it never resolves the agent's claim of it again).
    */
   async resolve(
     actor: Actor,
@@ -92,8 +95,11 @@ export class TicketWorkService {
       flag,
       // Fixed on the claim with its pay: the ledger books this fee, whenever its job runs.
       this.config.get('PLATFORM_FEE_BPS', { infer: true }),
+      this.config.get('IDEMPOTENCY_KEY_TTL_HOURS', { infer: true }),
     );
     if (done.outcome === 'not_found') throw DomainError.notFound('Ticket');
+    // The retry of a resolve whose answer was lost, made after a reopen: done, not again.
+    if (done.outcome === 'resolved_before') throw answerLostError(currentIdempotencyKey()!);
     if (done.outcome === 'suspended') {
       const found = await this.tickets.findScoped(this.db.manager, ticketId, null);
       if (!found) throw DomainError.notFound('Ticket');
