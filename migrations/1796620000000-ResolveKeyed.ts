@@ -41,9 +41,10 @@ const undo = (changes: [string, string][]) =>
  * resolve_ticket is one statement, which the idempotency layer cannot follow: a lost answer was
  * a 503 that freed the key. Its retry is answered from the resolution while it stands (the same
  * summary: the same answer). But if the company reopened the ticket and the same agent claimed
- * it again before the retry came, the retry resolved the new claim with the old summary: a
- * second pay for one piece of work. Now the retry finds its own resolution by its key, within
- * the key's lifetime (`p_key_ttl`), and writes nothing. Without a reopen, the answer is as
+ * it again before the retry came, the retry resolved the new claim with the old summary: the
+ * company's reopen undone with no new work, and the ticket billed (and the agent paid) again
+ * for it. Now the retry finds its own resolution by its key, within the key's lifetime
+ * (`p_key_ttl`), and writes nothing. Without a reopen, the answer is as
  * before. Both new parameters default to NULL: a process of the release before still
  * resolves (unkeyed), and the six-parameter wrapper (FeeFixedAtResolution) still calls it.
  */

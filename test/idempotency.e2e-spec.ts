@@ -19,6 +19,7 @@ import {
 import { shiftBody } from './support/shifts';
 import { escalationBody, liveAgents } from './support/tickets';
 import { createTestApp, TestApp } from './support/test-app';
+import { waitForLockWaiters } from './support/row-locks';
 import { waitFor } from './support/wait-for';
 
 const KEY = 'Idempotency-Key';
@@ -275,6 +276,47 @@ describe('Idempotency-Key (Stripe semantics)', () => {
       const retried = await postShift(acme, body, key).expect(201);
       expect(replayed(retried)).toBe(true);
       expect(await shiftsTitled(body.title as string)).toEqual([retried.body.id]);
+    });
+
+    it('rolls back a request that stalled past its lease once a retry took its key over: one shift', async () => {
+      const key = newKey();
+      const body = shiftBody({ title: `stalled ${key}` });
+      // Hold both inside their use case, before they save: new shifts wait for this lock.
+      const holder = t.db.createQueryRunner();
+      await holder.connect();
+      await holder.startTransaction();
+      let stalled: Promise<Response>;
+      let retried: Promise<Response>;
+      try {
+        await holder.query('LOCK TABLE shifts IN EXCLUSIVE MODE');
+        stalled = postShift(acme, body, key).then((r) => r);
+        await waitForLockWaiters(t, 1, 'the first request at its INSERT');
+        // Its process paused past the lease (its heartbeat with it): the lease runs out.
+        await t.db.query(
+          `UPDATE idempotency_keys SET locked_until = now() - interval '1 second'
+            WHERE idempotency_key = $1`,
+          [key],
+        );
+        retried = postShift(acme, body, key).then((r) => r);
+        await waitForLockWaiters(t, 2, 'the retry, which took the key over, at its INSERT');
+        await holder.commitTransaction();
+      } finally {
+        if (holder.isTransactionActive) await holder.rollbackTransaction();
+        await holder.release();
+      }
+      const [first, second] = await Promise.all([stalled!, retried!]);
+      expect(second.status).toBe(201);
+      // Was: 201 too, and a second shift.
+      expect(first.status).toBe(409);
+      expect(first.body.error).toMatchObject({
+        code: 'IDEMPOTENCY_KEY_IN_USE',
+        details: { idempotencyKey: key, retryable: true },
+      });
+      expect(await shiftsTitled(body.title as string)).toEqual([second.body.id]);
+      // Sent again, it gets the answer of the retry that took it over.
+      const again = await postShift(acme, body, key).expect(201);
+      expect(replayed(again)).toBe(true);
+      expect(again.body.id).toBe(second.body.id);
     });
 
     describe('a failure that lost the answer of a saved change', () => {
@@ -837,7 +879,7 @@ describe('Idempotency-Key (Stripe semantics)', () => {
         expect(await claims()).toEqual([{ ticket_id: claimed.ticket_id, status: 'resolved' }]);
       });
 
-      it('answers a resolve retried after a reopen and a claim of it again ANSWER_LOST: one resolution, one pay', async () => {
+      it('answers a resolve retried after a reopen and a claim of it again ANSWER_LOST: the new claim not resolved', async () => {
         const { co, agent, claimNext, claims } = await agentWithTickets('Reopened Co', 1);
         const { id } = (await claimNext(newKey()).expect(200)).body;
         const key = newKey();
@@ -856,7 +898,8 @@ describe('Idempotency-Key (Stripe semantics)', () => {
         await t.http.post(`/v1/tickets/${id}/claim`).set(agent.auth).expect(200);
 
         const retried = await resolve().expect(409);
-        // Was: 200, the new claim resolved with the old summary, and paid a second time.
+        // Was: 200, the new claim resolved with the old summary: the company's reopen undone,
+        // and the ticket billed again for no new work.
         expect(retried.body.error).toMatchObject({
           code: 'ANSWER_LOST',
           details: { idempotencyKey: key },
@@ -887,6 +930,16 @@ describe('Idempotency-Key (Stripe semantics)', () => {
         expect((await answerLost('resolve_ticket', resolve)).status).toBe(503);
         const retried = await resolve().expect(200);
         expect(retried.body).toMatchObject({ id, status: 'resolved' });
+      });
+
+      it('still resolves for a caller of the release before (seven arguments, no key)', async () => {
+        const { agent, claimNext } = await agentWithTickets('Old Resolver Co', 1);
+        const { id } = (await claimNext(newKey()).expect(200)).body;
+        const [row] = await t.db.query(
+          `SELECT outcome FROM resolve_ticket($1, $2, 'Refunded', NULL, NULL, NULL, 0)`,
+          [id, agent.id],
+        );
+        expect(row).toEqual({ outcome: 'resolved' });
       });
 
       it('still claims for a caller of the release before (four arguments, no key)', async () => {

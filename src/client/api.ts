@@ -7583,7 +7583,7 @@ export interface operations {
        *
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
-       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
+       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running, or took this one over while it stalled (nothing of this one saved); retry shortly
        *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
        *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps, or its process stopped after saving: whether it was carried out is not known; read the state; a retry with the key answers this again
        *     - `API_KEY_LIMIT`: the company already holds the most active API keys it may; revoke one first
@@ -8259,7 +8259,7 @@ export interface operations {
        *
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
-       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
+       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running, or took this one over while it stalled (nothing of this one saved); retry shortly
        *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
        *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps, or its process stopped after saving: whether it was carried out is not known; read the state; a retry with the key answers this again
        *     - `SKILL_EXISTS`: a skill with this code already exists
@@ -8336,7 +8336,7 @@ export interface operations {
        *
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
-       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
+       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running, or took this one over while it stalled (nothing of this one saved); retry shortly
        *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
        *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps, or its process stopped after saving: whether it was carried out is not known; read the state; a retry with the key answers this again
        */
@@ -8411,7 +8411,7 @@ export interface operations {
        *
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
-       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
+       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running, or took this one over while it stalled (nothing of this one saved); retry shortly
        *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
        *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps, or its process stopped after saving: whether it was carried out is not known; read the state; a retry with the key answers this again
        */
@@ -8709,7 +8709,7 @@ export interface operations {
        *
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
-       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
+       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running, or took this one over while it stalled (nothing of this one saved); retry shortly
        *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
        *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps, or its process stopped after saving: whether it was carried out is not known; read the state; a retry with the key answers this again
        */
@@ -8784,7 +8784,7 @@ export interface operations {
        *
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
-       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
+       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running, or took this one over while it stalled (nothing of this one saved); retry shortly
        *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
        *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps, or its process stopped after saving: whether it was carried out is not known; read the state; a retry with the key answers this again
        */
@@ -8894,7 +8894,7 @@ export interface operations {
        *
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
-       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
+       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running, or took this one over while it stalled (nothing of this one saved); retry shortly
        *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
        *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps, or its process stopped after saving: whether it was carried out is not known; read the state; a retry with the key answers this again
        */
@@ -8967,7 +8967,7 @@ export interface operations {
        *
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
-       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
+       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running, or took this one over while it stalled (nothing of this one saved); retry shortly
        *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
        *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps, or its process stopped after saving: whether it was carried out is not known; read the state; a retry with the key answers this again
        */
@@ -9112,7 +9112,7 @@ export interface operations {
        *
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
-       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
+       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running, or took this one over while it stalled (nothing of this one saved); retry shortly
        *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
        *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps, or its process stopped after saving: whether it was carried out is not known; read the state; a retry with the key answers this again
        *     - `SHIFT_FULL`: every seat on the shift is taken
@@ -9197,7 +9197,7 @@ export interface operations {
        *
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
-       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
+       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running, or took this one over while it stalled (nothing of this one saved); retry shortly
        *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
        *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps, or its process stopped after saving: whether it was carried out is not known; read the state; a retry with the key answers this again
        *     - `CLAIM_STATE_CONFLICT`: the seat claim is not in a state that allows this
@@ -9274,7 +9274,7 @@ export interface operations {
        *
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
-       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
+       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running, or took this one over while it stalled (nothing of this one saved); retry shortly
        *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
        *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps, or its process stopped after saving: whether it was carried out is not known; read the state; a retry with the key answers this again
        *     - `SHIFT_CLOSED`: the shift is cancelled, completed, or no longer takes claims
@@ -9355,7 +9355,7 @@ export interface operations {
        *
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
-       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
+       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running, or took this one over while it stalled (nothing of this one saved); retry shortly
        *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
        *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps, or its process stopped after saving: whether it was carried out is not known; read the state; a retry with the key answers this again
        *     - `CLAIM_STATE_CONFLICT`: the seat claim is not in a state that allows this
@@ -9460,7 +9460,7 @@ export interface operations {
        *
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
-       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
+       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running, or took this one over while it stalled (nothing of this one saved); retry shortly
        *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
        *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps, or its process stopped after saving: whether it was carried out is not known; read the state; a retry with the key answers this again
        *     - `SHIFT_CLOSED`: the shift is cancelled, completed, or no longer takes claims
@@ -9543,7 +9543,7 @@ export interface operations {
        *
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
-       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
+       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running, or took this one over while it stalled (nothing of this one saved); retry shortly
        *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
        *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps, or its process stopped after saving: whether it was carried out is not known; read the state; a retry with the key answers this again
        */
@@ -9864,7 +9864,7 @@ export interface operations {
        *
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
-       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
+       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running, or took this one over while it stalled (nothing of this one saved); retry shortly
        *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
        *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps, or its process stopped after saving: whether it was carried out is not known; read the state; a retry with the key answers this again
        */
@@ -10072,7 +10072,7 @@ export interface operations {
        *
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
-       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
+       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running, or took this one over while it stalled (nothing of this one saved); retry shortly
        *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
        *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps, or its process stopped after saving: whether it was carried out is not known; read the state; a retry with the key answers this again
        *     - `SHIFT_CLOSED`: the shift is cancelled, completed, or no longer takes claims
@@ -10191,7 +10191,7 @@ export interface operations {
        *
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
-       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
+       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running, or took this one over while it stalled (nothing of this one saved); retry shortly
        *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
        *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps, or its process stopped after saving: whether it was carried out is not known; read the state; a retry with the key answers this again
        *     - `TICKET_EXTERNAL_ID_CONFLICT`: this externalId was already escalated with another payload
@@ -10313,7 +10313,7 @@ export interface operations {
        *
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
-       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
+       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running, or took this one over while it stalled (nothing of this one saved); retry shortly
        *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
        *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps, or its process stopped after saving: whether it was carried out is not known; read the state; a retry with the key answers this again
        *     - `TICKET_NOT_OPEN`: the ticket is not in a state that allows this
@@ -10399,7 +10399,7 @@ export interface operations {
        *
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
-       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
+       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running, or took this one over while it stalled (nothing of this one saved); retry shortly
        *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
        *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps, or its process stopped after saving: whether it was carried out is not known; read the state; a retry with the key answers this again
        *     - `TICKET_NOT_OPEN`: the ticket is not in a state that allows this
@@ -10556,7 +10556,7 @@ export interface operations {
        *
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
-       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
+       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running, or took this one over while it stalled (nothing of this one saved); retry shortly
        *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
        *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps, or its process stopped after saving: whether it was carried out is not known; read the state; a retry with the key answers this again
        *     - `TICKET_NOT_OPEN`: the ticket is not in a state that allows this
@@ -10738,7 +10738,7 @@ export interface operations {
        *
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
-       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
+       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running, or took this one over while it stalled (nothing of this one saved); retry shortly
        *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
        *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps, or its process stopped after saving: whether it was carried out is not known; read the state; a retry with the key answers this again
        *     - `TICKET_WITHDRAWN`: the company's bot withdrew the ticket: it is final, and nothing more can be done on it (nor rated or reviewed); an agent who did not hold it is told TICKET_NOT_CLAIMED_BY_YOU instead
@@ -10848,7 +10848,7 @@ export interface operations {
        *
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
-       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
+       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running, or took this one over while it stalled (nothing of this one saved); retry shortly
        *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
        *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps, or its process stopped after saving: whether it was carried out is not known; read the state; a retry with the key answers this again
        *     - `TICKET_WITHDRAWN`: the company's bot withdrew the ticket: it is final, and nothing more can be done on it (nor rated or reviewed); an agent who did not hold it is told TICKET_NOT_CLAIMED_BY_YOU instead
@@ -10989,7 +10989,7 @@ export interface operations {
        *
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
-       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
+       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running, or took this one over while it stalled (nothing of this one saved); retry shortly
        *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
        *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps, or its process stopped after saving: whether it was carried out is not known; read the state; a retry with the key answers this again
        *     - `WORK_COMES_AS_OFFERS`: your live shift routes work as offers (push): accept offers from the event stream instead
@@ -11151,7 +11151,7 @@ export interface operations {
        *
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
-       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
+       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running, or took this one over while it stalled (nothing of this one saved); retry shortly
        *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
        *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps, or its process stopped after saving: whether it was carried out is not known; read the state; a retry with the key answers this again
        *     - `TICKET_ALREADY_CLAIMED`: another agent holds the ticket
@@ -11326,7 +11326,7 @@ export interface operations {
        *
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
-       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
+       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running, or took this one over while it stalled (nothing of this one saved); retry shortly
        *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
        *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps, or its process stopped after saving: whether it was carried out is not known; read the state; a retry with the key answers this again
        */
@@ -11434,7 +11434,7 @@ export interface operations {
        *
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
-       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
+       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running, or took this one over while it stalled (nothing of this one saved); retry shortly
        *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
        *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps, or its process stopped after saving: whether it was carried out is not known; read the state; a retry with the key answers this again
        *     - `TICKET_NOT_OPEN`: the ticket is not in a state that allows this
@@ -11569,7 +11569,7 @@ export interface operations {
        *
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
-       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
+       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running, or took this one over while it stalled (nothing of this one saved); retry shortly
        *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
        *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps, or its process stopped after saving: whether it was carried out is not known; read the state; a retry with the key answers this again
        *     - `TICKET_ALREADY_CLAIMED`: another agent holds the ticket
@@ -11658,7 +11658,7 @@ export interface operations {
        *
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
-       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
+       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running, or took this one over while it stalled (nothing of this one saved); retry shortly
        *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
        *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps, or its process stopped after saving: whether it was carried out is not known; read the state; a retry with the key answers this again
        *     - `OFFER_NOT_PENDING`: the offer was already accepted, declined, expired or withdrawn
@@ -11873,7 +11873,7 @@ export interface operations {
        *
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
-       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
+       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running, or took this one over while it stalled (nothing of this one saved); retry shortly
        *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
        *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps, or its process stopped after saving: whether it was carried out is not known; read the state; a retry with the key answers this again
        */
@@ -12030,7 +12030,7 @@ export interface operations {
        *
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
-       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
+       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running, or took this one over while it stalled (nothing of this one saved); retry shortly
        *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
        *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps, or its process stopped after saving: whether it was carried out is not known; read the state; a retry with the key answers this again
        */
@@ -12154,7 +12154,7 @@ export interface operations {
        *
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
-       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
+       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running, or took this one over while it stalled (nothing of this one saved); retry shortly
        *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
        *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps, or its process stopped after saving: whether it was carried out is not known; read the state; a retry with the key answers this again
        *     - `DELIVERY_IN_PROGRESS`: the delivery is still being retried
@@ -12466,7 +12466,7 @@ export interface operations {
        *
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
-       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
+       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running, or took this one over while it stalled (nothing of this one saved); retry shortly
        *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
        *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps, or its process stopped after saving: whether it was carried out is not known; read the state; a retry with the key answers this again
        *     - `ADJUSTMENT_REFERENCE_CONFLICT`: this reference was already used for a different adjustment
@@ -12576,7 +12576,7 @@ export interface operations {
        *
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
-       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
+       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running, or took this one over while it stalled (nothing of this one saved); retry shortly
        *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
        *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps, or its process stopped after saving: whether it was carried out is not known; read the state; a retry with the key answers this again
        *     - `ADJUSTMENT_STATE`: the adjustment's status does not allow this
@@ -12657,7 +12657,7 @@ export interface operations {
        *
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
-       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
+       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running, or took this one over while it stalled (nothing of this one saved); retry shortly
        *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
        *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps, or its process stopped after saving: whether it was carried out is not known; read the state; a retry with the key answers this again
        *     - `ADJUSTMENT_STATE`: the adjustment's status does not allow this
@@ -12734,7 +12734,7 @@ export interface operations {
        *
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
-       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
+       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running, or took this one over while it stalled (nothing of this one saved); retry shortly
        *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
        *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps, or its process stopped after saving: whether it was carried out is not known; read the state; a retry with the key answers this again
        *     - `ADJUSTMENT_STATE`: the adjustment's status does not allow this
@@ -12835,7 +12835,7 @@ export interface operations {
        *
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
-       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
+       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running, or took this one over while it stalled (nothing of this one saved); retry shortly
        *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
        *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps, or its process stopped after saving: whether it was carried out is not known; read the state; a retry with the key answers this again
        */
@@ -13014,7 +13014,7 @@ export interface operations {
        *
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
-       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
+       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running, or took this one over while it stalled (nothing of this one saved); retry shortly
        *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
        *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps, or its process stopped after saving: whether it was carried out is not known; read the state; a retry with the key answers this again
        *     - `NOT_HELD`: the company is not held: a lift answers a hold, so there is nothing to lift
@@ -13162,7 +13162,7 @@ export interface operations {
        *
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
-       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
+       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running, or took this one over while it stalled (nothing of this one saved); retry shortly
        *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
        *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps, or its process stopped after saving: whether it was carried out is not known; read the state; a retry with the key answers this again
        *     - `CREDIT_EXCEEDS_OWED`: a credit note cannot credit more than the invoice charged less earlier credits, nor more than the company owes
@@ -13239,7 +13239,7 @@ export interface operations {
        *
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
-       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
+       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running, or took this one over while it stalled (nothing of this one saved); retry shortly
        *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
        *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps, or its process stopped after saving: whether it was carried out is not known; read the state; a retry with the key answers this again
        *     - `INVOICE_STATE`: the invoice is not in a state that allows this (`details.status` says which)
@@ -13320,7 +13320,7 @@ export interface operations {
        *
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
-       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
+       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running, or took this one over while it stalled (nothing of this one saved); retry shortly
        *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
        *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps, or its process stopped after saving: whether it was carried out is not known; read the state; a retry with the key answers this again
        *     - `INVOICE_STATE`: the invoice is not in a state that allows this (`details.status` says which)
@@ -13401,7 +13401,7 @@ export interface operations {
        *
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
-       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
+       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running, or took this one over while it stalled (nothing of this one saved); retry shortly
        *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
        *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps, or its process stopped after saving: whether it was carried out is not known; read the state; a retry with the key answers this again
        *     - `INVOICE_STATE`: the invoice is not in a state that allows this (`details.status` says which)
@@ -13493,7 +13493,7 @@ export interface operations {
        *
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
-       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
+       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running, or took this one over while it stalled (nothing of this one saved); retry shortly
        *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
        *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps, or its process stopped after saving: whether it was carried out is not known; read the state; a retry with the key answers this again
        *     - `TICKET_WITHDRAWN`: the company's bot withdrew the ticket: it is final, and nothing more can be done on it (nor rated or reviewed); an agent who did not hold it is told TICKET_NOT_CLAIMED_BY_YOU instead
@@ -13656,7 +13656,7 @@ export interface operations {
        *
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
-       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
+       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running, or took this one over while it stalled (nothing of this one saved); retry shortly
        *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
        *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps, or its process stopped after saving: whether it was carried out is not known; read the state; a retry with the key answers this again
        *     - `TICKET_WITHDRAWN`: the company's bot withdrew the ticket: it is final, and nothing more can be done on it (nor rated or reviewed); an agent who did not hold it is told TICKET_NOT_CLAIMED_BY_YOU instead
@@ -13772,7 +13772,7 @@ export interface operations {
        *
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
-       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
+       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running, or took this one over while it stalled (nothing of this one saved); retry shortly
        *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
        *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps, or its process stopped after saving: whether it was carried out is not known; read the state; a retry with the key answers this again
        *     - `ALREADY_DISPUTED`: the review was disputed already: once per review
@@ -13853,7 +13853,7 @@ export interface operations {
        *
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
-       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
+       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running, or took this one over while it stalled (nothing of this one saved); retry shortly
        *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
        *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps, or its process stopped after saving: whether it was carried out is not known; read the state; a retry with the key answers this again
        *     - `DISPUTE_NOT_PENDING`: the review is not disputed, or its dispute was decided already
@@ -14174,7 +14174,7 @@ export interface operations {
        *
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
-       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
+       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running, or took this one over while it stalled (nothing of this one saved); retry shortly
        *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
        *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps, or its process stopped after saving: whether it was carried out is not known; read the state; a retry with the key answers this again
        *     - `PAYOUT_ACCOUNT_STATE`: the payout account's state does not allow this (e.g. it is open)
@@ -14329,7 +14329,7 @@ export interface operations {
        *
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
-       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
+       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running, or took this one over while it stalled (nothing of this one saved); retry shortly
        *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
        *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps, or its process stopped after saving: whether it was carried out is not known; read the state; a retry with the key answers this again
        *     - `PAYOUT_RUN_OPEN`: a run in this currency is still open: finish or cancel it first
@@ -14510,7 +14510,7 @@ export interface operations {
        *
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
-       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
+       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running, or took this one over while it stalled (nothing of this one saved); retry shortly
        *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
        *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps, or its process stopped after saving: whether it was carried out is not known; read the state; a retry with the key answers this again
        *     - `PAYOUT_RUN_STATE`: the run's status does not allow this
@@ -14589,7 +14589,7 @@ export interface operations {
        *
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
-       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
+       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running, or took this one over while it stalled (nothing of this one saved); retry shortly
        *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
        *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps, or its process stopped after saving: whether it was carried out is not known; read the state; a retry with the key answers this again
        *     - `PAYOUT_RUN_STATE`: the run's status does not allow this
@@ -14666,7 +14666,7 @@ export interface operations {
        *
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
-       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
+       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running, or took this one over while it stalled (nothing of this one saved); retry shortly
        *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
        *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps, or its process stopped after saving: whether it was carried out is not known; read the state; a retry with the key answers this again
        *     - `PAYOUT_RUN_STATE`: the run's status does not allow this
@@ -14745,7 +14745,7 @@ export interface operations {
        *
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
-       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
+       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running, or took this one over while it stalled (nothing of this one saved); retry shortly
        *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
        *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps, or its process stopped after saving: whether it was carried out is not known; read the state; a retry with the key answers this again
        *     - `PAYOUT_RUN_STATE`: the run's status does not allow this
@@ -14829,7 +14829,7 @@ export interface operations {
        *
        *     - `CONFLICT`: the request collided with a concurrent one, or a rule of the data refused it
        *     - `IDEMPOTENCY_KEY_REUSED`: this Idempotency-Key was used with another request (route or body)
-       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running; retry shortly
+       *     - `IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running, or took this one over while it stalled (nothing of this one saved); retry shortly
        *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
        *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps, or its process stopped after saving: whether it was carried out is not known; read the state; a retry with the key answers this again
        *     - `PAYOUT_LINE_STATE`: the line's status does not allow this

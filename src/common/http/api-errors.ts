@@ -27,7 +27,8 @@ export const ERROR_DESCRIPTIONS: Record<ErrorCode, string> = {
   SERVICE_UNAVAILABLE:
     'a backing service is unreachable for a moment; retry after `Retry-After` (a keyed request whose changes were, or may have been, saved is answered `ANSWER_LOST` or `OUTCOME_UNKNOWN` instead)',
   IDEMPOTENCY_KEY_REUSED: 'this Idempotency-Key was used with another request (route or body)',
-  IDEMPOTENCY_KEY_IN_USE: 'a request with this Idempotency-Key is still running; retry shortly',
+  IDEMPOTENCY_KEY_IN_USE:
+    'a request with this Idempotency-Key is still running, or took this one over while it stalled (nothing of this one saved); retry shortly',
   ANSWER_LOST:
     'the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again',
   OUTCOME_UNKNOWN:

@@ -33,6 +33,11 @@ export function currentRequestId(): string | null {
 export interface CommitWatcher {
   /** The key the request holds: its row records what the request saved. */
   readonly holder: { scope: string; key: string; token: string };
+  /**
+   * The request has been answered (its key settled): a transaction still running in its
+   * context is late work on the side, neither followed nor marked.
+   */
+  readonly answered: boolean;
   /** A transaction began. */
   started(runner: object): void;
   /** It is sending its COMMIT; `xid` when it wrote (or locked) anything, else null. */

@@ -40,6 +40,18 @@ export function keptHeaders(res: Pick<FastifyReply, 'getHeader'>): Record<string
   return out;
 }
 
+/**
+ * IDEMPOTENCY_KEY_IN_USE for a request whose key was taken over while it ran (it stalled past
+ * its lease): rolled back, its retry runs it. Sent again, it gets that retry's answer.
+ */
+export function leaseLostError(idempotencyKey: string): DomainError {
+  return new DomainError(
+    'IDEMPOTENCY_KEY_IN_USE',
+    'This request stalled past its lease and a retry with its key took it over: nothing of this one was saved; send it again to get the answer',
+    { idempotencyKey, retryable: true },
+  );
+}
+
 /** ANSWER_LOST: the request under this key was carried out, and its answer cannot be given. */
 export function answerLostError(idempotencyKey: string): DomainError {
   return new DomainError(

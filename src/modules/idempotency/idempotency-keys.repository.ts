@@ -140,27 +140,28 @@ export class IdempotencyKeysRepository {
   }
 
   /**
-   * The current transaction's id, or null when it has written (and locked) nothing; with one,
-   * written on the key's row in this very transaction (saved_by_xid), so that the row tells,
-   * once this commits, that the request holding the key saved something. Nothing is written
-   * when the lease is no longer this request's.
+   * The current transaction's id (`xid`), or null when it has written (and locked) nothing;
+   * with one, written on the key's row in this very transaction (saved_by_xid), so that the row
+   * tells, once this commits, that the request holding the key saved something. `marked` is
+   * false when the transaction has an id and the lease is no longer this request's: nothing is
+   * written then.
    */
   async markSaving(
     em: EntityManager,
     scope: string,
     key: string,
     leaseToken: string,
-  ): Promise<string | null> {
-    const [row]: { xid: string | null }[] = await em.query(
+  ): Promise<{ xid: string | null; marked: boolean }> {
+    const [row]: { xid: string | null; marked: boolean }[] = await em.query(
       `WITH mark AS (
          UPDATE idempotency_keys SET saved_by_xid = txid_current()
           WHERE scope = $1 AND idempotency_key = $2 AND lease_token = $3
             AND state = 'in_progress' AND txid_current_if_assigned() IS NOT NULL
          RETURNING 1)
-       SELECT txid_current_if_assigned()::text AS xid`,
+       SELECT txid_current_if_assigned()::text AS xid, EXISTS (SELECT 1 FROM mark) AS marked`,
       [scope, key, leaseToken],
     );
-    return row.xid;
+    return row;
   }
 
   /**

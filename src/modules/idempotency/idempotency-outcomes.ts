@@ -54,6 +54,7 @@ export class IdempotencyOutcomes implements OnModuleInit {
     reply: FastifyReply,
     payload: unknown,
   ): Promise<unknown> {
+    lease.commits.answered = true; // anything still running in its context is not the request
     const kept = storableAnswer(reply.statusCode, payload, reply);
     const lost = kept ? null : await this.lostOutcome(lease);
     if (lost) {

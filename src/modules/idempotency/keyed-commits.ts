@@ -10,6 +10,7 @@ import type {
 } from 'typeorm';
 import { unavailableError } from '../../common/errors/unavailable-errors';
 import { commitWatcher, type CommitWatcher } from '../../common/http/request-context';
+import { leaseLostError } from './idempotency-answers';
 import { IdempotencyKeysRepository } from './idempotency-keys.repository';
 
 /** What a keyed request that failed did: nothing, all it wrote saved, or one cannot tell. */
@@ -48,6 +49,7 @@ interface Tx {
  */
 export class CommitRecord implements CommitWatcher {
   private readonly txs: Tx[] = [];
+  answered = false;
 
   constructor(readonly holder: { scope: string; key: string; token: string }) {}
 
@@ -138,23 +140,33 @@ export class KeyedCommits implements EntitySubscriberInterface {
   }
 
   afterTransactionStart(event: TransactionStartEvent): void {
-    if (depthOf(event.queryRunner) === 1) commitWatcher()?.started(event.queryRunner);
+    const watcher = commitWatcher();
+    if (watcher && !watcher.answered && depthOf(event.queryRunner) === 1) {
+      watcher.started(event.queryRunner);
+    }
   }
 
   async beforeTransactionCommit(event: TransactionCommitEvent): Promise<void> {
     const watcher = commitWatcher();
-    if (!watcher || depthOf(event.queryRunner) !== 1) return;
+    if (!watcher || watcher.answered || depthOf(event.queryRunner) !== 1) return;
     const { scope, key, token } = watcher.holder;
+    let mark: { xid: string | null; marked: boolean };
     try {
-      const xid = await this.keys.markSaving(event.queryRunner.manager, scope, key, token);
-      watcher.committing(event.queryRunner, xid);
+      mark = await this.keys.markSaving(event.queryRunner.manager, scope, key, token);
     } catch (err) {
       // The connection died: its COMMIT cannot be sent either, so it stays open, which is
       // failed (PostgreSQL rolled it back when the connection went). Anything else (a statement
       // timeout, a cancel) aborted the transaction, whose COMMIT PostgreSQL would answer with a
       // silent ROLLBACK: the transaction fails with it instead.
       if (!unavailableError(err)) throw err;
+      return;
     }
+    // It wrote, and the key is no longer this request's, which is still running (not answered):
+    // it stalled past its lease (a paused process) and a retry took the key over, to run the
+    // same request. Committing would do it twice: thrown here, before the COMMIT, the
+    // transaction is rolled back instead.
+    if (mark.xid && !mark.marked) throw leaseLostError(key);
+    watcher.committing(event.queryRunner, mark.xid);
   }
 
   afterTransactionCommit(event: TransactionCommitEvent): void {
