@@ -312,6 +312,7 @@ describe('Idempotency-Key (Stripe semantics)', () => {
         code: 'IDEMPOTENCY_KEY_IN_USE',
         details: { idempotencyKey: key, retryable: true },
       });
+      expect(first.headers['retry-after']).toBe('1');
       expect(await shiftsTitled(body.title as string)).toEqual([second.body.id]);
       // Sent again, it gets the answer of the retry that took it over.
       const again = await postShift(acme, body, key).expect(201);
@@ -845,11 +846,17 @@ describe('Idempotency-Key (Stripe semantics)', () => {
         expect(next.body.id).not.toBe(claimed.ticket_id);
       });
 
-      it('answers ANSWER_LOST when the ticket it claimed was given up since, and claims nothing', async () => {
-        const { agent, claimNext, claims } = await agentWithTickets('Given Up Co', 2);
+      /** An agent with two tickets waiting, whose claim-next under `key` lost its answer. */
+      const claimedAnswerLost = async (name: string) => {
+        const setup = await agentWithTickets(name, 2);
         const key = newKey();
-        expect((await claimAnswerLost(claimNext, key)).status).toBe(503);
-        const [claimed] = await claims();
+        expect((await claimAnswerLost(setup.claimNext, key)).status).toBe(503);
+        const [claimed] = await setup.claims();
+        return { ...setup, key, claimed };
+      };
+
+      it('answers ANSWER_LOST when the ticket it claimed was given up since, and claims nothing', async () => {
+        const { agent, claimNext, claims, key, claimed } = await claimedAnswerLost('Given Up Co');
         await t.http
           .post(`/v1/tickets/${claimed.ticket_id}/release`)
           .set(agent.auth)
@@ -865,10 +872,8 @@ describe('Idempotency-Key (Stripe semantics)', () => {
       });
 
       it('answers the ticket resolved under that claim as it stands, resolved', async () => {
-        const { agent, claimNext, claims } = await agentWithTickets('Resolved Since Co', 2);
-        const key = newKey();
-        expect((await claimAnswerLost(claimNext, key)).status).toBe(503);
-        const [claimed] = await claims();
+        const { agent, claimNext, claims, key, claimed } =
+          await claimedAnswerLost('Resolved Since Co');
         await t.http
           .post(`/v1/tickets/${claimed.ticket_id}/resolve`)
           .set(agent.auth)

@@ -133,7 +133,10 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const error = known ?? new DomainError('INTERNAL', 'Internal server error');
     noteErrorCode(res.raw, error.code); // for the request's log line (LoggingModule)
     if (res.sent || res.raw.headersSent) return;
-    if (error.code === 'SERVICE_UNAVAILABLE') res.header('Retry-After', '1');
+    // Both pass in a moment: an outage, or a request with the key still running.
+    if (error.code === 'SERVICE_UNAVAILABLE' || error.code === 'IDEMPOTENCY_KEY_IN_USE') {
+      res.header('Retry-After', '1');
+    }
     const retryAfter = (error.details as { retryAfterSeconds?: number } | null)?.retryAfterSeconds;
     if (error.code === 'RATE_LIMITED' && retryAfter) res.header('Retry-After', `${retryAfter}`);
     res.status(error.status ?? ERROR_STATUS.INTERNAL).send(errorBody(error, req.id));

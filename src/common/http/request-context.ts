@@ -38,6 +38,8 @@ export interface CommitWatcher {
    * context is late work on the side, neither followed nor marked.
    */
   readonly answered: boolean;
+  /** Whether a transaction of the request had this id (it wrote, and went to its COMMIT). */
+  wrote(xid: string): boolean;
   /** A transaction began. */
   started(runner: object): void;
   /** It is sending its COMMIT; `xid` when it wrote (or locked) anything, else null. */

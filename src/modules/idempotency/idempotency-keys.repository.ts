@@ -34,6 +34,13 @@ const completedWith = (n: number) =>
        response_status = $${n}, response_body = $${n + 1}, response_headers = $${n + 2}::jsonb,
        completed_at = now()`;
 
+/** What marking the key's row before a COMMIT found (markSaving). */
+export interface KeyMark {
+  xid: string | null;
+  marked: boolean;
+  savedBy: string | null;
+}
+
 /** The idempotency_keys table: one row per (caller scope, key), see the migration. */
 @Injectable()
 export class IdempotencyKeysRepository {
@@ -144,21 +151,23 @@ export class IdempotencyKeysRepository {
    * with one, written on the key's row in this very transaction (saved_by_xid), so that the row
    * tells, once this commits, that the request holding the key saved something. `marked` is
    * false when the transaction has an id and the lease is no longer this request's: nothing is
-   * written then.
+   * written then, and `savedBy` is the row's own mark as it stands (null: none, or no row).
    */
   async markSaving(
     em: EntityManager,
     scope: string,
     key: string,
     leaseToken: string,
-  ): Promise<{ xid: string | null; marked: boolean }> {
-    const [row]: { xid: string | null; marked: boolean }[] = await em.query(
+  ): Promise<KeyMark> {
+    const [row]: KeyMark[] = await em.query(
       `WITH mark AS (
          UPDATE idempotency_keys SET saved_by_xid = txid_current()
           WHERE scope = $1 AND idempotency_key = $2 AND lease_token = $3
             AND state = 'in_progress' AND txid_current_if_assigned() IS NOT NULL
          RETURNING 1)
-       SELECT txid_current_if_assigned()::text AS xid, EXISTS (SELECT 1 FROM mark) AS marked`,
+       SELECT txid_current_if_assigned()::text AS xid, EXISTS (SELECT 1 FROM mark) AS marked,
+              (SELECT saved_by_xid::text FROM idempotency_keys
+                WHERE scope = $1 AND idempotency_key = $2) AS "savedBy"`,
       [scope, key, leaseToken],
     );
     return row;

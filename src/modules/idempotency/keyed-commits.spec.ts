@@ -1,4 +1,4 @@
-import { CommitRecord } from './keyed-commits';
+import { CommitRecord, takenOver } from './keyed-commits';
 
 const HOLDER = { scope: 'user:u', key: 'k', token: 't' };
 
@@ -64,5 +64,23 @@ describe('CommitRecord: what a keyed request that failed left', () => {
     r.started(runner);
     r.committing(runner, null); // its answer lost with the connection
     expect(r.outcome()).toBe('saved');
+  });
+});
+
+describe('takenOver: a transaction of a request whose key a retry took over', () => {
+  const record = (...xids: string[]) => ({ wrote: (x: string) => xids.includes(x) });
+
+  it('no: it wrote nothing, or its mark was written (the key still its own)', () => {
+    expect(takenOver({ xid: null, marked: false, savedBy: null }, record())).toBe(false);
+    expect(takenOver({ xid: '7', marked: true, savedBy: null }, record())).toBe(false);
+  });
+
+  it('yes: the row is another lease’s, marked by it or not yet, or gone (that retry freed it)', () => {
+    expect(takenOver({ xid: '7', marked: false, savedBy: null }, record())).toBe(true);
+    expect(takenOver({ xid: '7', marked: false, savedBy: '9' }, record('5'))).toBe(true);
+  });
+
+  it('no: the row stands on a save of its own (settled OUTCOME_UNKNOWN, nobody else runs it)', () => {
+    expect(takenOver({ xid: '7', marked: false, savedBy: '5' }, record('5'))).toBe(false);
   });
 });

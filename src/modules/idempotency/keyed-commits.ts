@@ -11,7 +11,7 @@ import type {
 import { unavailableError } from '../../common/errors/unavailable-errors';
 import { commitWatcher, type CommitWatcher } from '../../common/http/request-context';
 import { leaseLostError } from './idempotency-answers';
-import { IdempotencyKeysRepository } from './idempotency-keys.repository';
+import { IdempotencyKeysRepository, KeyMark } from './idempotency-keys.repository';
 
 /** What a keyed request that failed did: nothing, all it wrote saved, or one cannot tell. */
 export type KeyedOutcome = 'none' | 'saved' | 'unknown';
@@ -72,6 +72,11 @@ export class CommitRecord implements CommitWatcher {
     if (tx) tx.state = 'rolled-back';
   }
 
+  /** Whether a transaction of this request had this id. */
+  wrote(xid: string): boolean {
+    return this.txs.some((t) => t.xid === xid);
+  }
+
   /** The ids of the transactions that wrote and whose COMMIT was never answered. */
   get inDoubt(): string[] {
     return this.txs.flatMap((t) => (t.state === 'committing' && t.xid ? [t.xid] : []));
@@ -116,6 +121,19 @@ function effectOf(
   }
 }
 
+/**
+ * Whether a transaction about to commit, which wrote (or locked), belongs to a request whose
+ * key a retry took over: the request stalled past its lease (a paused process, or its
+ * heartbeats failing) and is still running (not answered). Committing would run it twice, so
+ * KeyedCommits throws before the COMMIT and the transaction is rolled back. Not when the row
+ * stands on a save of this request's own: a retry could not take it over then, only settle it
+ * OUTCOME_UNKNOWN (abandonSaved), and nobody else runs the request; committing completes it.
+ */
+export function takenOver(mark: KeyMark, record: Pick<CommitWatcher, 'wrote'>): boolean {
+  if (!mark.xid || mark.marked) return false;
+  return !(mark.savedBy !== null && record.wrote(mark.savedBy));
+}
+
 /** TypeORM's nesting depth (1: the transaction itself; deeper: a savepoint). Not in its types. */
 const depthOf = (runner: QueryRunner) =>
   (runner as unknown as { transactionDepth: number }).transactionDepth;
@@ -150,7 +168,7 @@ export class KeyedCommits implements EntitySubscriberInterface {
     const watcher = commitWatcher();
     if (!watcher || watcher.answered || depthOf(event.queryRunner) !== 1) return;
     const { scope, key, token } = watcher.holder;
-    let mark: { xid: string | null; marked: boolean };
+    let mark: KeyMark;
     try {
       mark = await this.keys.markSaving(event.queryRunner.manager, scope, key, token);
     } catch (err) {
@@ -161,11 +179,7 @@ export class KeyedCommits implements EntitySubscriberInterface {
       if (!unavailableError(err)) throw err;
       return;
     }
-    // It wrote, and the key is no longer this request's, which is still running (not answered):
-    // it stalled past its lease (a paused process) and a retry took the key over, to run the
-    // same request. Committing would do it twice: thrown here, before the COMMIT, the
-    // transaction is rolled back instead.
-    if (mark.xid && !mark.marked) throw leaseLostError(key);
+    if (takenOver(mark, watcher)) throw leaseLostError(key);
     watcher.committing(event.queryRunner, mark.xid);
   }
 
