@@ -15,6 +15,7 @@ import {
   registerCompany,
   SignedIn,
 } from './support/factories';
+import { runJobs } from './support/billing';
 import { SseClient } from './support/sse-client';
 import { createTestApp, TEST_JWT_SECRET, TestApp } from './support/test-app';
 import { waitFor } from './support/wait-for';
@@ -295,6 +296,30 @@ describe('GET /v1/events/stream', () => {
     expect(bot.frames.find((f) => f.event === 'stream.end')?.data).toBe(
       '{"reason":"session_ended"}',
     );
+  });
+
+  // The suspension's own call after its commit never ran (its answer was lost, a 409
+  // ANSWER_LOST) or could not reach Redis: the agent's stream stayed open until its token ran out.
+  it("ends a suspended agent's stream by the job its suspension wrote, when the call after the commit never ran", async () => {
+    const agent = await registerAgent(a);
+    const admin = await createStaff(a, 'admin');
+    const s = stream(agent.auth.Authorization);
+    await waitFor(async () => s.frames.length > 0, 'connected');
+    const hub = b.app.get(EventHub);
+    const spy = jest.spyOn(hub, 'endStreamsOf').mockResolvedValueOnce(undefined);
+    try {
+      await b.http
+        .post(`/v1/agents/${agent.id}/suspend`)
+        .set(admin.auth)
+        .send({ reason: 'test' })
+        .expect(200);
+      expect(spy).toHaveBeenCalledTimes(1);
+      expect(await runJobs(b, ['events.end-streams'])).toBeGreaterThanOrEqual(1);
+      await waitFor(async () => s.ended, 'the stream to end by the job', 5_000);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(s.frames.find((f) => f.event === 'stream.end')?.data).toBe('{"reason":"session_ended"}');
   });
 
   it('ends the stream after logout, after suspension, and when the API key is revoked', async () => {

@@ -869,6 +869,50 @@ describe('invoices', () => {
     expect(writeOffs[0]).toEqual({ n: 1, total: String(PER_TICKET) });
   });
 
+  // Stripe's answer to the write-off was lost (a 503, the key freed: nothing the idempotency
+  // layer follows had committed), and Stripe's event booked it before the retry came.
+  it('answers a write-off retried after its Stripe answer was lost, once Stripe’s event booked it, as done', async () => {
+    const s = await company('Lost Write-Off');
+    await saveCard(t, fake, s.company, 'insufficient_funds');
+    await resolveTickets(t, s.key, s.agent, 1);
+    await closing.sweep(new Date(Date.now() + 8 * DAY));
+    await runJobs(t, ['billing.invoice-issue']);
+    const [invoice] = await invoicesOf(s.company);
+    const finance = await createStaff(t, 'finance');
+    const key = `write-off-${invoice.id}`;
+    const writeOff = () =>
+      t.http
+        .post(`/v1/invoices/${invoice.id}/write-off`)
+        .set(finance.auth)
+        .set('Idempotency-Key', key)
+        .send({ reason: 'Company gone' });
+    const stripeInvoices = t.app.get<Stripe>(STRIPE).invoices;
+    const mark = stripeInvoices.markUncollectible.bind(stripeInvoices);
+    const spy = jest.spyOn(stripeInvoices, 'markUncollectible').mockImplementationOnce((async (
+      ...args: Parameters<typeof mark>
+    ) => {
+      await mark(...args);
+      throw new Stripe.errors.StripeConnectionError({ message: 'socket hang up' });
+    }) as never);
+    const from = fake.billingEvents.length;
+    try {
+      await writeOff().expect(503);
+    } finally {
+      spy.mockRestore();
+    }
+    await deliverBillingEvents(t, fake, from);
+    expect((await invoicesOf(s.company))[0].status).toBe('uncollectible');
+
+    // Was: 409 INVOICE_STATE, "a uncollectible invoice cannot be written off".
+    const retried = await writeOff().expect(200);
+    expect(retried.body).toMatchObject({ id: invoice.id, status: 'uncollectible' });
+    const [{ n }] = await t.db.query(
+      `SELECT count(*)::int AS n FROM journal_entries WHERE kind = 'write_off' AND company_id = $1`,
+      [s.company.companyId],
+    );
+    expect(n).toBe(1);
+  });
+
   it('lists only the company’s own invoices, newest first, paged; not for agents or anonymous callers', async () => {
     const s = await company('Paged Co');
     const first = await resolveTickets(t, s.key, s.agent, 1);

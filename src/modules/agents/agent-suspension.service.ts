@@ -5,6 +5,7 @@ import { requireUser } from '../../common/auth/access';
 import { Actor } from '../../common/auth/actor';
 import { DomainError } from '../../common/errors/domain-error';
 import { EventHub } from '../events/event-hub.service';
+import { OutboxService } from '../outbox/outbox.service';
 import { SeatSuspension } from '../shifts/seat-suspension.service';
 import { TicketWorkService } from '../tickets/ticket-work.service';
 import { AgentProfileDto } from './agent.dto';
@@ -26,12 +27,14 @@ export class AgentSuspensionService {
     private readonly seats: SeatSuspension,
     private readonly tickets: TicketWorkService,
     private readonly hub: EventHub,
+    private readonly outbox: OutboxService,
   ) {}
 
   async suspend(actor: Actor, agentId: string, reason: string): Promise<AgentProfileDto> {
     requireUser(actor, 'admin');
     await this.suspendOnce(agentId, reason.trim());
-    // After the commit: a stream reopened now is refused (the suspension is visible).
+    // After the commit: a stream reopened now is refused (the suspension is visible). The job
+    // the suspension wrote ends them too, should this never run (the answer lost) or fail.
     await this.hub.endStreamsOf(agentId);
     return this.agents.profileOf(agentId);
   }
@@ -57,6 +60,7 @@ export class AgentSuspensionService {
           await this.tickets.withdrawOffersOf(em, agentId);
           await this.seats.cancelSeats(em, agentId, shiftIds);
           await this.tickets.releaseAllOf(em, agentId, 'suspension', 'the agent was suspended');
+          await this.outbox.enqueue(em, 'events.end-streams', { subject: agentId });
         }),
       'The agent kept claiming seats while being suspended; try again',
     );

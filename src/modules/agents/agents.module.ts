@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { EventsModule } from '../events/events.module';
+import { OutboxModule } from '../outbox/outbox.module';
 import { ShiftsModule } from '../shifts/shifts.module';
 import { TicketsModule } from '../tickets/tickets.module';
 import { UsersModule } from '../users/users.module';
@@ -15,8 +16,9 @@ import { AgentsController, CertifiedAgentsController } from './agents.controller
     // Suspension ends the agent's seats and tickets through their owners.
     ShiftsModule,
     TicketsModule,
-    // ...and its event streams.
+    // ...and its event streams (at once, and by a job it writes).
     EventsModule,
+    OutboxModule,
     // Emails, for the staff's directory.
     UsersModule,
   ],

@@ -102,9 +102,10 @@ export class EventHub implements OnModuleDestroy {
   /**
    * Ends every stream of a user or API key, in every API process. Called after the commit that
    * ended the session (logout, suspension, a revoked key); it never throws: with Redis away the
-   * streams still end when their token expires, and the change itself has committed.
+   * streams still end when their token expires, and the change itself has committed. `strict`
+   * (the `events.end-streams` job): Redis unreachable throws, so that the job runs again.
    */
-  async endStreamsOf(subject: string): Promise<void> {
+  async endStreamsOf(subject: string, { strict = false } = {}): Promise<void> {
     // This process's own streams at once, whatever Redis does.
     this.onControl(JSON.stringify({ subject }));
     try {
@@ -122,6 +123,7 @@ export class EventHub implements OnModuleDestroy {
       await this.pub.set(endedKey(prefix, subject), Math.floor(Date.now() / 1000), 'EX', ttl);
       await this.pub.publish(controlChannel(prefix), JSON.stringify({ subject }));
     } catch (e) {
+      if (strict) throw e;
       this.logger.warn({ err: e, subject }, 'could not end streams in other processes');
     }
   }

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { HealthModule } from '../health/health.module';
 import { MetricsCoreModule } from '../metrics/metrics-core.module';
+import { EndStreamsHandler } from './end-streams.handler';
 import { EventHub } from './event-hub.service';
 import { EventSequencer } from './event-sequencer.service';
 import { EventStreamsService } from './event-streams.service';
@@ -16,7 +17,14 @@ import { EventsService } from './events.service';
   // HealthModule: whether the process drains (new streams are then refused).
   imports: [MetricsCoreModule, HealthModule],
   controllers: [EventsController],
-  providers: [EventsRepository, EventsService, EventSequencer, EventHub, EventStreamsService],
+  providers: [
+    EventsRepository,
+    EventsService,
+    EventSequencer,
+    EventHub,
+    EventStreamsService,
+    EndStreamsHandler,
+  ],
   exports: [EventsService, EventHub],
 })
 export class EventsModule {}

@@ -85,6 +85,12 @@ export interface TicketEvent<T extends TicketEventType = TicketEventType> {
 export interface JobPayloads {
   /** End-to-end check of outbox → relay → queue → worker (`npm run cli -- jobs:ping`). */
   'system.ping': { requestedAt: string };
+  /**
+   * Ends every event stream of a user in every API process (EventHub.endStreamsOf), written by
+   * the transaction that ended their access (a suspension): done even when the request's own
+   * call after its commit never ran (its answer lost) or could not reach Redis.
+   */
+  'events.end-streams': { subject: string };
   /** At a seat's check-in deadline: mark a no-show and offer the seat to the waitlist. */
   'shift-claim.no-show-check': { claimId: string };
   /** At a shift's end: complete checked-in seats and the shift. */
@@ -164,6 +170,7 @@ export type JobName = keyof JobPayloads;
 
 export const JOB_QUEUES: { readonly [N in JobName]: QueueName } = {
   'system.ping': 'default',
+  'events.end-streams': 'default',
   'shift-claim.no-show-check': 'default',
   'shift.complete': 'default',
   'shift.promote-waitlist': 'default',
