@@ -298,13 +298,15 @@ describe('GET /v1/events/stream', () => {
     );
   });
 
-  // The suspension's own call after its commit never ran (its answer was lost, a 409
-  // ANSWER_LOST) or could not reach Redis: the agent's stream stayed open until its token ran out.
-  it("ends a suspended agent's stream by the job its suspension wrote, when the call after the commit never ran", async () => {
+  // The suspension's own call after its commit never ran (its process died) or could not reach
+  // Redis: the agent's stream stayed open until its token ran out. The job its transaction
+  // wrote ends it, as of the suspension, however late it runs: a session begun after it (the
+  // agent reinstated and signed in again before the job ran) is left alone.
+  it("ends a suspended agent's stream by the job its suspension wrote, as of the suspension", async () => {
     const agent = await registerAgent(a);
     const admin = await createStaff(a, 'admin');
-    const s = stream(agent.auth.Authorization);
-    await waitFor(async () => s.frames.length > 0, 'connected');
+    const old = stream(agent.auth.Authorization);
+    await waitFor(async () => old.frames.length > 0, 'connected');
     const hub = b.app.get(EventHub);
     const spy = jest.spyOn(hub, 'endStreamsOf').mockResolvedValueOnce(undefined);
     try {
@@ -314,12 +316,32 @@ describe('GET /v1/events/stream', () => {
         .send({ reason: 'test' })
         .expect(200);
       expect(spy).toHaveBeenCalledTimes(1);
-      expect(await runJobs(b, ['events.end-streams'])).toBeGreaterThanOrEqual(1);
-      await waitFor(async () => s.ended, 'the stream to end by the job', 5_000);
     } finally {
       spy.mockRestore();
     }
-    expect(s.frames.find((f) => f.event === 'stream.end')?.data).toBe('{"reason":"session_ended"}');
+    // Before the job runs: reinstated, and signed in again a second later.
+    await b.http.post(`/v1/agents/${agent.id}/reinstate`).set(admin.auth).expect(200);
+    await new Promise((r) => setTimeout(r, 1_100));
+    const login = await a.http
+      .post('/v1/auth/login')
+      .send({ email: agent.email, password: PASSWORD })
+      .expect(200);
+    const fresh = stream(`Bearer ${login.body.accessToken}`);
+    await waitFor(async () => fresh.frames.length > 0, 'the new session connected');
+
+    expect(await runJobs(b, ['events.end-streams'])).toBeGreaterThanOrEqual(1);
+    await waitFor(async () => old.ended, 'the old stream to end by the job', 5_000);
+    expect(old.frames.find((f) => f.event === 'stream.end')?.data).toBe(
+      '{"reason":"session_ended"}',
+    );
+    // The old token opens nothing any more; the new session streams on.
+    const again = await a.http
+      .get('/v1/events/stream')
+      .set('Authorization', agent.auth.Authorization)
+      .expect(401);
+    expect(again.body.error.code).toBe('UNAUTHENTICATED');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(fresh.ended).toBe(false);
   });
 
   it('ends the stream after logout, after suspension, and when the API key is revoked', async () => {

@@ -60,7 +60,9 @@ export class AgentSuspensionService {
           await this.tickets.withdrawOffersOf(em, agentId);
           await this.seats.cancelSeats(em, agentId, shiftIds);
           await this.tickets.releaseAllOf(em, agentId, 'suspension', 'the agent was suspended');
-          await this.outbox.enqueue(em, 'events.end-streams', { subject: agentId });
+          // As of now (epoch seconds), as the call after the commit ends them.
+          const asOf = Math.floor(Date.now() / 1000);
+          await this.outbox.enqueue(em, 'events.end-streams', { subject: agentId, asOf });
         }),
       'The agent kept claiming seats while being suspended; try again',
     );

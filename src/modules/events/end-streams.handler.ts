@@ -3,13 +3,16 @@ import { HandlesJob, JobHandler } from '../jobs/job-handler';
 import { JobPayloads } from '../jobs/job-registry';
 import { EventHub } from './event-hub.service';
 
-/** The `events.end-streams` job: ends a user's streams everywhere; Redis away, it runs again. */
+/**
+ * The `events.end-streams` job: ends a user's streams everywhere as of when the change that
+ * wrote it committed (not when it runs); Redis not answering, it runs again.
+ */
 @Injectable()
 @JobHandler('events.end-streams')
 export class EndStreamsHandler implements HandlesJob<'events.end-streams'> {
   constructor(private readonly hub: EventHub) {}
 
-  async handle({ subject }: JobPayloads['events.end-streams']): Promise<void> {
-    await this.hub.endStreamsOf(subject, { strict: true });
+  async handle({ subject, asOf }: JobPayloads['events.end-streams']): Promise<void> {
+    await this.hub.endStreamsAsOf(subject, asOf);
   }
 }

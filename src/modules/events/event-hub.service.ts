@@ -15,6 +15,12 @@ const FILL_PAGE = 1000;
 const controlChannel = (prefix: string) => `${prefix}:events-control`;
 /** When a user's streams were last ended (epoch seconds), kept as long as a token lives. */
 const endedKey = (prefix: string, subject: string) => `${prefix}:streams-ended:${subject}`;
+/** Sets the mark to ARGV[1] (for ARGV[2] seconds) unless it stands later already. */
+const RAISE_MARK = `
+  local now = redis.call('GET', KEYS[1])
+  if now and tonumber(now) >= tonumber(ARGV[1]) then return 0 end
+  redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+  return 1`;
 
 /**
  * The process's one Redis subscription, and its open streams. It hands every event to every
@@ -102,30 +108,44 @@ export class EventHub implements OnModuleDestroy {
   /**
    * Ends every stream of a user or API key, in every API process. Called after the commit that
    * ended the session (logout, suspension, a revoked key); it never throws: with Redis away the
-   * streams still end when their token expires, and the change itself has committed. `strict`
-   * (the `events.end-streams` job): Redis unreachable throws, so that the job runs again.
+   * streams still end when their token expires, and the change itself has committed.
    */
-  async endStreamsOf(subject: string, { strict = false } = {}): Promise<void> {
-    // This process's own streams at once, whatever Redis does.
-    this.onControl(JSON.stringify({ subject }));
+  async endStreamsOf(subject: string): Promise<void> {
     try {
-      const prefix = this.config.get('QUEUE_PREFIX', { infer: true });
-      // As long as anything issued before now may live: an access token, or the queue
-      // dashboard's session cookie (which QueueDashboardAccess checks against this mark too).
-      const ttl =
-        Math.max(
-          this.config.get('JWT_ACCESS_TTL_SECONDS', { infer: true }),
-          this.config.get('QUEUE_DASHBOARD_SESSION_MINUTES', { infer: true }) * 60,
-        ) + 60;
-      this.pub ??= this.sidePub();
-      // Access tokens are stateless: without this mark, the token of a session that just ended
-      // (or of an agent just suspended) could open a new stream until it expires.
-      await this.pub.set(endedKey(prefix, subject), Math.floor(Date.now() / 1000), 'EX', ttl);
-      await this.pub.publish(controlChannel(prefix), JSON.stringify({ subject }));
+      await this.endStreamsAsOf(subject, Math.floor(Date.now() / 1000));
     } catch (e) {
-      if (strict) throw e;
       this.logger.warn({ err: e, subject }, 'could not end streams in other processes');
     }
+  }
+
+  /**
+   * Ends the subject's streams as of `asOf` (epoch seconds), in every API process: those opened
+   * with a token issued then or before, and such tokens open no more; a token issued after it is
+   * untouched. So the `events.end-streams` job does what the call after its commit did, however
+   * late it runs (after a Redis outage, the agent reinstated and signed in again meanwhile).
+   * Throws when Redis does not answer (the job then runs again).
+   */
+  async endStreamsAsOf(subject: string, asOf: number): Promise<void> {
+    const control = JSON.stringify({ subject, asOf });
+    // This process's own streams at once, whatever Redis does.
+    this.onControl(control);
+    const prefix = this.config.get('QUEUE_PREFIX', { infer: true });
+    // As long as anything issued before it may live: an access token, or the queue dashboard's
+    // session cookie (which QueueDashboardAccess checks against this mark too).
+    const ttl =
+      asOf +
+      Math.max(
+        this.config.get('JWT_ACCESS_TTL_SECONDS', { infer: true }),
+        this.config.get('QUEUE_DASHBOARD_SESSION_MINUTES', { infer: true }) * 60,
+      ) +
+      60 -
+      Math.floor(Date.now() / 1000);
+    this.pub ??= this.sidePub();
+    // Access tokens are stateless: without this mark, the token of a session that just ended
+    // (or of an agent just suspended) could open a new stream until it expires. Only ever
+    // raised: a late end never moves a later one back.
+    if (ttl > 0) await this.pub.eval(RAISE_MARK, 1, endedKey(prefix, subject), asOf, ttl);
+    await this.pub.publish(controlChannel(prefix), control);
   }
 
   /**
@@ -261,9 +281,12 @@ export class EventHub implements OnModuleDestroy {
   }
 
   private onControl(message: string): void {
-    const { subject } = JSON.parse(message) as { subject: string };
+    // `asOf` absent: a message of the release before, which ended them all.
+    const { subject, asOf } = JSON.parse(message) as { subject: string; asOf?: number };
     for (const stream of [...this.streams]) {
-      if (stream.options.subject === subject) stream.end('session_ended');
+      const { issuedAt } = stream.options;
+      const before = asOf === undefined || issuedAt === null || issuedAt <= asOf;
+      if (stream.options.subject === subject && before) stream.end('session_ended');
     }
   }
 }

@@ -33,6 +33,7 @@ describe('EventStream', () => {
       maxBehind: 10,
       maxBehindBytes,
       expiresAt: null,
+      issuedAt: null,
       afterId: 0,
     });
 

@@ -12,6 +12,8 @@ export interface EventStreamOptions {
   maxBehindBytes: number;
   /** When the credential expires (ms since the epoch), if it does. */
   expiresAt: number | null;
+  /** When the user's access token was issued (epoch seconds); null for an API key. */
+  issuedAt: number | null;
   /** Events up to this id are the client's already (its Last-Event-ID): never written. */
   afterId: number;
 }

@@ -91,6 +91,7 @@ export class EventStreamsService {
       maxBehind: this.config.get('EVENTS_STREAM_MAX_BEHIND', { infer: true }),
       maxBehindBytes: this.config.get('EVENTS_STREAM_MAX_BEHIND_BYTES', { infer: true }),
       expiresAt: token.expiresAt,
+      issuedAt: token.iat,
       afterId: after,
     });
     stream.onEnd(release);

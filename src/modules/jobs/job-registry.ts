@@ -90,7 +90,7 @@ export interface JobPayloads {
    * the transaction that ended their access (a suspension): done even when the request's own
    * call after its commit never ran (its answer lost) or could not reach Redis.
    */
-  'events.end-streams': { subject: string };
+  'events.end-streams': { subject: string; asOf: number };
   /** At a seat's check-in deadline: mark a no-show and offer the seat to the waitlist. */
   'shift-claim.no-show-check': { claimId: string };
   /** At a shift's end: complete checked-in seats and the shift. */
