@@ -340,8 +340,10 @@ describe('GET /v1/events/stream', () => {
       .set('Authorization', agent.auth.Authorization)
       .expect(401);
     expect(again.body.error.code).toBe('UNAUTHENTICATED');
-    await new Promise((r) => setTimeout(r, 300));
     expect(fresh.ended).toBe(false);
+    const reopened = stream(`Bearer ${login.body.accessToken}`);
+    await waitFor(async () => reopened.frames.length > 0, 'the new token to open a stream');
+    expect(reopened.status).toBe(200);
   });
 
   it('ends the stream after logout, after suspension, and when the API key is revoked', async () => {

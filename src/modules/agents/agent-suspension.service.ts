@@ -34,7 +34,7 @@ export class AgentSuspensionService {
     requireUser(actor, 'admin');
     await this.suspendOnce(agentId, reason.trim());
     // After the commit: a stream reopened now is refused (the suspension is visible). The job
-    // the suspension wrote ends them too, should this never run (the answer lost) or fail.
+    // the suspension wrote ends them too, should this never run (the process died) or fail.
     await this.hub.endStreamsOf(agentId);
     return this.agents.profileOf(agentId);
   }

@@ -13,6 +13,8 @@ export class EndStreamsHandler implements HandlesJob<'events.end-streams'> {
   constructor(private readonly hub: EventHub) {}
 
   async handle({ subject, asOf }: JobPayloads['events.end-streams']): Promise<void> {
-    await this.hub.endStreamsAsOf(subject, asOf);
+    // A whole second, as the suspension wrote it; anything else (none) is taken as now.
+    const at = Number.isInteger(asOf) ? asOf : Math.floor(Date.now() / 1000);
+    await this.hub.endStreamsAsOf(subject, at);
   }
 }

@@ -18,7 +18,7 @@ const endedKey = (prefix: string, subject: string) => `${prefix}:streams-ended:$
 /** Sets the mark to ARGV[1] (for ARGV[2] seconds) unless it stands later already. */
 const RAISE_MARK = `
   local now = redis.call('GET', KEYS[1])
-  if now and tonumber(now) >= tonumber(ARGV[1]) then return 0 end
+  if now and (tonumber(now) or 0) >= tonumber(ARGV[1]) then return 0 end
   redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
   return 1`;
 
@@ -112,7 +112,9 @@ export class EventHub implements OnModuleDestroy {
    */
   async endStreamsOf(subject: string): Promise<void> {
     try {
-      await this.endStreamsAsOf(subject, Math.floor(Date.now() / 1000));
+      // Every stream of the subject, whatever its token's time says (another process's clock
+      // may run ahead of this one's): only a late end (the job) spares the later sessions.
+      await this.endStreamsAsOf(subject, Math.floor(Date.now() / 1000), { all: true });
     } catch (e) {
       this.logger.warn({ err: e, subject }, 'could not end streams in other processes');
     }
@@ -123,12 +125,17 @@ export class EventHub implements OnModuleDestroy {
    * with a token issued then or before, and such tokens open no more; a token issued after it is
    * untouched. So the `events.end-streams` job does what the call after its commit did, however
    * late it runs (after a Redis outage, the agent reinstated and signed in again meanwhile).
-   * Throws when Redis does not answer (the job then runs again).
+   * `all`: every open stream of the subject ends. Throws when Redis does not answer (the job
+   * then runs again).
    */
-  async endStreamsAsOf(subject: string, asOf: number): Promise<void> {
-    const control = JSON.stringify({ subject, asOf });
-    // This process's own streams at once, whatever Redis does.
-    this.onControl(control);
+  async endStreamsAsOf(subject: string, asOf: number, { all = false } = {}): Promise<void> {
+    const control = JSON.stringify(all ? { subject } : { subject, asOf });
+    // This process's own streams at once, whatever Redis does (nor a stream failing to end).
+    try {
+      this.onControl(control);
+    } catch (e) {
+      this.logger.warn({ err: e, subject }, 'could not end a stream here');
+    }
     const prefix = this.config.get('QUEUE_PREFIX', { infer: true });
     // As long as anything issued before it may live: an access token, or the queue dashboard's
     // session cookie (which QueueDashboardAccess checks against this mark too).
@@ -281,7 +288,8 @@ export class EventHub implements OnModuleDestroy {
   }
 
   private onControl(message: string): void {
-    // `asOf` absent: a message of the release before, which ended them all.
+    // `asOf` absent: every stream of the subject (an end made now, or a message of the release
+    // before).
     const { subject, asOf } = JSON.parse(message) as { subject: string; asOf?: number };
     for (const stream of [...this.streams]) {
       const { issuedAt } = stream.options;

@@ -86,9 +86,10 @@ export interface JobPayloads {
   /** End-to-end check of outbox → relay → queue → worker (`npm run cli -- jobs:ping`). */
   'system.ping': { requestedAt: string };
   /**
-   * Ends every event stream of a user in every API process (EventHub.endStreamsOf), written by
-   * the transaction that ended their access (a suspension): done even when the request's own
-   * call after its commit never ran (its answer lost) or could not reach Redis.
+   * Ends a user's event streams in every API process as of `asOf` (epoch seconds: those opened
+   * with a token issued by then; EventHub.endStreamsAsOf), written by the transaction that ended
+   * their access (a suspension): done even when the call after its commit never ran (its
+   * process died) or could not reach Redis.
    */
   'events.end-streams': { subject: string; asOf: number };
   /** At a seat's check-in deadline: mark a no-show and offer the seat to the waitlist. */
