@@ -884,17 +884,23 @@ describe('Idempotency-Key (Stripe semantics)', () => {
         expect(await claims()).toEqual([{ ticket_id: claimed.ticket_id, status: 'resolved' }]);
       });
 
-      it('answers a resolve retried after a reopen and a claim of it again ANSWER_LOST: the new claim not resolved', async () => {
-        const { co, agent, claimNext, claims } = await agentWithTickets('Reopened Co', 1);
-        const { id } = (await claimNext(newKey()).expect(200)).body;
+      /** An agent's ticket whose resolve under `key` lost its answer; `resolve` sends it again. */
+      const resolvedAnswerLost = async (name: string) => {
+        const setup = await agentWithTickets(name, 1);
+        const { id } = (await setup.claimNext(newKey()).expect(200)).body;
         const key = newKey();
         const resolve = () =>
           t.http
             .post(`/v1/tickets/${id}/resolve`)
-            .set(agent.auth)
+            .set(setup.agent.auth)
             .set(KEY, key)
             .send({ resolutionSummary: 'Refunded' });
         expect((await answerLost('resolve_ticket', resolve)).status).toBe(503);
+        return { ...setup, id: id as string, key, resolve };
+      };
+
+      it('answers a resolve retried after a reopen and a claim of it again ANSWER_LOST: the new claim not resolved', async () => {
+        const { co, agent, claims, id, key, resolve } = await resolvedAnswerLost('Reopened Co');
         await t.http
           .post(`/v1/tickets/${id}/reopen`)
           .set(co.auth)
@@ -923,16 +929,7 @@ describe('Idempotency-Key (Stripe semantics)', () => {
       });
 
       it('answers a resolve retried with no reopen as before: the same summary, the same ticket', async () => {
-        const { agent, claimNext } = await agentWithTickets('Plain Retry Co', 1);
-        const { id } = (await claimNext(newKey()).expect(200)).body;
-        const key = newKey();
-        const resolve = () =>
-          t.http
-            .post(`/v1/tickets/${id}/resolve`)
-            .set(agent.auth)
-            .set(KEY, key)
-            .send({ resolutionSummary: 'Refunded' });
-        expect((await answerLost('resolve_ticket', resolve)).status).toBe(503);
+        const { id, resolve } = await resolvedAnswerLost('Plain Retry Co');
         const retried = await resolve().expect(200);
         expect(retried.body).toMatchObject({ id, status: 'resolved' });
       });
