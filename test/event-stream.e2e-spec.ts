@@ -346,6 +346,75 @@ describe('GET /v1/events/stream', () => {
     expect(reopened.status).toBe(200);
   });
 
+  // The same for the other ends of a session: each writes the job in its own transaction, so a
+  // process that died after the commit (or a Redis outage then) leaves no stream open.
+  const sessionEnds: [string, (agent: SignedIn) => Promise<unknown>][] = [
+    [
+      'a logout',
+      (agent) =>
+        b.http.post('/v1/auth/logout').send({ refreshToken: agent.refreshToken }).expect(204),
+    ],
+    [
+      'a refresh token used twice',
+      async (agent) => {
+        const next = await b.http
+          .post('/v1/auth/refresh')
+          .send({ refreshToken: agent.refreshToken })
+          .expect(200);
+        // The chain moved on, so the first token again is the copy of a token used twice.
+        await b.http
+          .post('/v1/auth/refresh')
+          .send({ refreshToken: next.body.refreshToken })
+          .expect(200);
+        await b.http
+          .post('/v1/auth/refresh')
+          .send({ refreshToken: agent.refreshToken })
+          .expect(401);
+      },
+    ],
+    [
+      'a password change',
+      (agent) =>
+        b.http
+          .post('/v1/auth/password')
+          .set(agent.auth)
+          .send({ currentPassword: PASSWORD, newPassword: 'a longer horse, stapled twice' })
+          .expect(204),
+    ],
+  ];
+  it.each(sessionEnds)('ends the streams of %s by the job it wrote', async (_, end) => {
+    const agent = await registerAgent(a);
+    const open = stream(agent.auth.Authorization);
+    await waitFor(async () => open.frames.length > 0, 'connected');
+    const hub = b.app.get(EventHub);
+    const spy = jest.spyOn(hub, 'endStreamsOf').mockResolvedValue(undefined);
+    try {
+      await end(agent);
+      expect(spy).toHaveBeenCalledWith(agent.id);
+    } finally {
+      spy.mockRestore();
+    }
+    // Nothing has ended it yet: the job alone does.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(open.ended).toBe(false);
+    const written: { n: number }[] = await a.db.query(
+      `SELECT count(*)::int AS n FROM outbox
+        WHERE job_name = 'events.end-streams' AND finished_at IS NULL AND payload->>'subject' = $1`,
+      [agent.id],
+    );
+    expect(written[0].n).toBe(1);
+    expect(await runJobs(b, ['events.end-streams'])).toBeGreaterThanOrEqual(1);
+    await waitFor(async () => open.ended, 'the stream to end by the job', 5_000);
+    expect(open.frames.find((f) => f.event === 'stream.end')?.data).toBe(
+      '{"reason":"session_ended"}',
+    );
+    const again = await a.http
+      .get('/v1/events/stream')
+      .set('Authorization', agent.auth.Authorization)
+      .expect(401);
+    expect(again.body.error.code).toBe('UNAUTHENTICATED');
+  });
+
   it('ends the stream after logout, after suspension, and when the API key is revoked', async () => {
     const agent = await registerAgent(a);
     const suspended = await registerAgent(a);

@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { requireUser } from '../../common/auth/access';
 import { Actor } from '../../common/auth/actor';
 import { DomainError } from '../../common/errors/domain-error';
+import { endStreamsNow } from '../events/end-streams.handler';
 import { EventHub } from '../events/event-hub.service';
 import { OutboxService } from '../outbox/outbox.service';
 import { SeatSuspension } from '../shifts/seat-suspension.service';
@@ -60,9 +61,7 @@ export class AgentSuspensionService {
           await this.tickets.withdrawOffersOf(em, agentId);
           await this.seats.cancelSeats(em, agentId, shiftIds);
           await this.tickets.releaseAllOf(em, agentId, 'suspension', 'the agent was suspended');
-          // As of now (epoch seconds), as the call after the commit ends them.
-          const asOf = Math.floor(Date.now() / 1000);
-          await this.outbox.enqueue(em, 'events.end-streams', { subject: agentId, asOf });
+          await this.outbox.enqueue(em, 'events.end-streams', endStreamsNow(agentId));
         }),
       'The agent kept claiming seats while being suspended; try again',
     );

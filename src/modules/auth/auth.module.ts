@@ -22,6 +22,7 @@ import { LoginSlowdown } from './login-slowdown.service';
 import { RateLimitGuard } from './rate-limit.guard';
 import { JwtStrategy } from './jwt.strategy';
 import { RefreshToken } from './refresh-token.entity';
+import { OutboxModule } from '../outbox/outbox.module';
 import { RefreshTokensRepository } from './refresh-tokens.repository';
 import { RefreshTokensService } from './refresh-tokens.service';
 import { RolesGuard } from './roles.guard';
@@ -40,8 +41,9 @@ import { RolesGuard } from './roles.guard';
     UsersModule,
     CompaniesModule,
     AgentsModule,
-    // Logout ends the user's event streams.
+    // Logout ends the user's event streams, at once and by a job its transaction writes.
     EventsModule,
+    OutboxModule,
     // The sign-in slowdown keeps its counters in Redis, on the queues' connection.
     JobsModule,
   ],

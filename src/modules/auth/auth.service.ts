@@ -108,7 +108,8 @@ export class AuthService {
   /**
    * Revokes the login, then (after its commit) ends the user's event streams. All of them: a
    * stream does not know which login opened it, and access tokens issued before now open no new
-   * stream (EventHub.endedSince); a client of another login refreshes, then reconnects.
+   * stream (EventHub.endedSince); a client of another login refreshes, then reconnects. The
+   * revocation's transaction wrote a job that ends them too, should this call never run.
    */
   async logout(presented: string): Promise<void> {
     const userId = await this.refreshTokens.revoke(presented);

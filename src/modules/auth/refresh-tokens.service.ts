@@ -6,6 +6,8 @@ import { DataSource, EntityManager } from 'typeorm';
 import { randomSecret, safeEqualHex, sha256Hex } from '../../common/crypto/tokens';
 import { DomainError } from '../../common/errors/domain-error';
 import { Env } from '../../config/env.validation';
+import { endStreamsNow } from '../events/end-streams.handler';
+import { OutboxService } from '../outbox/outbox.service';
 import { RefreshToken } from './refresh-token.entity';
 import { RefreshTokensRepository } from './refresh-tokens.repository';
 
@@ -28,6 +30,7 @@ export class RefreshTokensService {
     @InjectDataSource() private readonly db: DataSource,
     private readonly config: ConfigService<Env, true>,
     private readonly tokens: RefreshTokensRepository,
+    private readonly outbox: OutboxService,
   ) {}
 
   /** Starts a new family (a login). */
@@ -54,8 +57,7 @@ export class RefreshTokensService {
         // Revoked while its login lives on: a sibling from the reuse grace was used instead,
         // so this is the other copy of a token used twice. Else (a logout): just invalid.
         if (!(await this.alive(em, row.familyId))) return { outcome: 'invalid' };
-        await this.tokens.revokeFamily(em, row.familyId);
-        return { outcome: 'reused', userId: row.userId };
+        return this.signOutReused(em, row);
       }
       const expired = row.expiresAt.getTime() <= Date.now();
       if (row.usedAt) {
@@ -64,8 +66,7 @@ export class RefreshTokensService {
           // for a reuse, a spent token kept by a former device ended the streams of every later
           // login, as often as it was sent (as logout once did).
           if (!(await this.alive(em, row.familyId))) return { outcome: 'invalid' };
-          await this.tokens.revokeFamily(em, row.familyId);
-          return { outcome: 'reused', userId: row.userId };
+          return this.signOutReused(em, row);
         }
         // Its answer was lost (a reload mid-refresh): a sibling of the successor, which stays
         // valid too, since the browser may yet store either cookie. The first of them used
@@ -82,6 +83,22 @@ export class RefreshTokensService {
       await this.tokens.revokeUnusedExcept(em, row.familyId, [id, idOf(token)]);
       return { outcome: 'rotated', userId: row.userId, token };
     });
+  }
+
+  /** A token used twice: its login ends, and so do the user's streams (endStreamsLater). */
+  private async signOutReused(em: EntityManager, row: RefreshToken): Promise<Rotation> {
+    await this.tokens.revokeFamily(em, row.familyId);
+    await this.endStreamsLater(em, row.userId);
+    return { outcome: 'reused', userId: row.userId };
+  }
+
+  /**
+   * Writes the job that ends the user's streams as of now, in the transaction that ended the
+   * session: the call after the commit (AuthService) may never run (the process died, Redis
+   * away), and an access token's stream would then live on until the token expires.
+   */
+  private endStreamsLater(em: EntityManager, userId: string): Promise<string> {
+    return this.outbox.enqueue(em, 'events.end-streams', endStreamsNow(userId));
   }
 
   /**
@@ -114,7 +131,9 @@ export class RefreshTokensService {
       await this.tokens.lockFamily(em, row.familyId);
       const alive = await this.alive(em, row.familyId);
       await this.tokens.revokeFamily(em, row.familyId);
-      return alive ? row.userId : null;
+      if (!alive) return null;
+      await this.endStreamsLater(em, row.userId);
+      return row.userId;
     });
   }
 
@@ -131,6 +150,8 @@ export class RefreshTokensService {
         await this.tokens.lockFamily(em, familyId);
         await this.tokens.revokeFamily(em, familyId);
       }
+      // Even with no login left: an access token lives on, and so may its stream.
+      await this.endStreamsLater(em, userId);
       return families.length;
     };
     return within ? work(within) : this.db.transaction(work);

@@ -4,6 +4,14 @@ import { JobPayloads } from '../jobs/job-registry';
 import { EventHub } from './event-hub.service';
 
 /**
+ * The payload of an `events.end-streams` job written now: its streams end as of this second,
+ * as the call after the commit ends them, however late the job runs.
+ */
+export function endStreamsNow(subject: string): JobPayloads['events.end-streams'] {
+  return { subject, asOf: Math.floor(Date.now() / 1000) };
+}
+
+/**
  * The `events.end-streams` job: ends a user's streams everywhere as of when the change that
  * wrote it committed (not when it runs); Redis not answering, it runs again.
  */

@@ -88,7 +88,8 @@ export interface JobPayloads {
   /**
    * Ends a user's event streams in every API process as of `asOf` (epoch seconds: those opened
    * with a token issued by then; EventHub.endStreamsAsOf), written by the transaction that ended
-   * their access (a suspension): done even when the call after its commit never ran (its
+   * their access (a suspension, a logout, a refresh token used twice, a password change, a
+   * sign-out everywhere): done even when the call after its commit never ran (its
    * process died) or could not reach Redis.
    */
   'events.end-streams': { subject: string; asOf: number };
