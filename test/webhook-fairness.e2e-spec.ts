@@ -59,12 +59,16 @@ describe('webhook slots are shared fairly between companies', () => {
     // Two of the four slots, however many of its deliveries wait.
     expect(stuck.receiver.received).toHaveLength(2);
     // Those waiting were put back without spending their one attempt (the two in flight have
-    // not recorded theirs yet).
-    const [row] = await t.db.query(
-      `SELECT count(*)::int AS total, count(*) FILTER (WHERE attempts = 0)::int AS untried
-         FROM webhook_deliveries WHERE company_id = $1`,
-      [stuck.company.companyId],
-    );
+    // not recorded theirs yet). Their rows are written by jobs of their own, which on a loaded
+    // machine may come after the healthy company's delivery: waited for, all six.
+    const row = await waitFor(async () => {
+      const [counts]: { total: number; untried: number }[] = await t.db.query(
+        `SELECT count(*)::int AS total, count(*) FILTER (WHERE attempts = 0)::int AS untried
+           FROM webhook_deliveries WHERE company_id = $1`,
+        [stuck.company.companyId],
+      );
+      return counts.total === 6 && counts;
+    }, 'the six deliveries of the hanging receiver written');
     expect(row).toEqual({ total: 6, untried: 6 });
     const waiting = await t.app.get(QueuesService).get('webhooks').getDelayed();
     expect(waiting.length).toBeGreaterThan(0);
