@@ -298,6 +298,20 @@ describe('GET /v1/events/stream', () => {
     );
   });
 
+  /** The end-streams jobs run: `open` ends, and the agent's old token opens no stream. */
+  const endedByTheJob = async (open: SseClient, agent: SignedIn) => {
+    expect(await runJobs(b, ['events.end-streams'])).toBeGreaterThanOrEqual(1);
+    await waitFor(async () => open.ended, 'the stream to end by the job', 5_000);
+    expect(open.frames.find((f) => f.event === 'stream.end')?.data).toBe(
+      '{"reason":"session_ended"}',
+    );
+    const again = await a.http
+      .get('/v1/events/stream')
+      .set('Authorization', agent.auth.Authorization)
+      .expect(401);
+    expect(again.body.error.code).toBe('UNAUTHENTICATED');
+  };
+
   // The suspension's own call after its commit never ran (its process died) or could not reach
   // Redis: the agent's stream stayed open until its token ran out. The job its transaction
   // wrote ends it, as of the suspension, however late it runs: a session begun after it (the
@@ -329,17 +343,8 @@ describe('GET /v1/events/stream', () => {
     const fresh = stream(`Bearer ${login.body.accessToken}`);
     await waitFor(async () => fresh.frames.length > 0, 'the new session connected');
 
-    expect(await runJobs(b, ['events.end-streams'])).toBeGreaterThanOrEqual(1);
-    await waitFor(async () => old.ended, 'the old stream to end by the job', 5_000);
-    expect(old.frames.find((f) => f.event === 'stream.end')?.data).toBe(
-      '{"reason":"session_ended"}',
-    );
-    // The old token opens nothing any more; the new session streams on.
-    const again = await a.http
-      .get('/v1/events/stream')
-      .set('Authorization', agent.auth.Authorization)
-      .expect(401);
-    expect(again.body.error.code).toBe('UNAUTHENTICATED');
+    await endedByTheJob(old, agent);
+    // The new session streams on.
     expect(fresh.ended).toBe(false);
     const reopened = stream(`Bearer ${login.body.accessToken}`);
     await waitFor(async () => reopened.frames.length > 0, 'the new token to open a stream');
@@ -403,16 +408,7 @@ describe('GET /v1/events/stream', () => {
       [agent.id],
     );
     expect(written[0].n).toBe(1);
-    expect(await runJobs(b, ['events.end-streams'])).toBeGreaterThanOrEqual(1);
-    await waitFor(async () => open.ended, 'the stream to end by the job', 5_000);
-    expect(open.frames.find((f) => f.event === 'stream.end')?.data).toBe(
-      '{"reason":"session_ended"}',
-    );
-    const again = await a.http
-      .get('/v1/events/stream')
-      .set('Authorization', agent.auth.Authorization)
-      .expect(401);
-    expect(again.body.error.code).toBe('UNAUTHENTICATED');
+    await endedByTheJob(open, agent);
   });
 
   it('ends the stream after logout, after suspension, and when the API key is revoked', async () => {
