@@ -1,8 +1,11 @@
 import 'reflect-metadata';
+import { loadDotEnv } from './bootstrap/dot-env';
 import { parseCommand } from './cli/cli-arguments';
 import { DomainError } from './common/errors/domain-error';
 
 async function main(): Promise<number> {
+  // Before the command line is read: HANDOFF_PASSWORD may be in .env, as every variable may.
+  loadDotEnv();
   const command = await parseCommand(process.argv.slice(2));
   if (typeof command === 'number') return command;
   // Loaded only for a command line that passed: the application's modules take a second or

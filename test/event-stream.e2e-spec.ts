@@ -249,12 +249,26 @@ describe('GET /v1/events/stream', () => {
     expect(live.ended).toBe(false);
   };
 
+  /** How many `events.end-streams` jobs were written for the subject. */
+  const endStreamsJobsOf = async (subject: string) => {
+    const [row]: { n: number }[] = await a.db.query(
+      `SELECT count(*)::int AS n FROM outbox
+        WHERE job_name = 'events.end-streams' AND payload->>'subject' = $1`,
+      [subject],
+    );
+    return row.n;
+  };
+
   it('a logout with a refresh token whose login had already ended signs nobody out', async () => {
     const agent = await registerAgent(a);
     await a.http.post('/v1/auth/logout').send({ refreshToken: agent.refreshToken }).expect(204);
     const next = await signedInAgain(agent);
     // The spent token of the first login (a former device, or a stranger who kept it).
     await b.http.post('/v1/auth/logout').send({ refreshToken: agent.refreshToken }).expect(204);
+    // It wrote no job either: the one there is the first logout's, which ends only the tokens
+    // issued by then.
+    expect(await endStreamsJobsOf(agent.id)).toBe(1);
+    await runJobs(b, ['events.end-streams']);
     await streamsStand(next);
   });
 
@@ -276,6 +290,7 @@ describe('GET /v1/events/stream', () => {
       const res = await b.http.post('/v1/auth/refresh').send({ refreshToken: token }).expect(401);
       expect(res.body.error.code).toBe('INVALID_REFRESH_TOKEN');
     }
+    expect(await endStreamsJobsOf(agent.id)).toBe(0);
     await streamsStand(next);
     // The live login goes on.
     await a.http.post('/v1/auth/refresh').send({ refreshToken: next.refreshToken }).expect(200);
@@ -402,12 +417,7 @@ describe('GET /v1/events/stream', () => {
     // Nothing has ended it yet: the job alone does.
     await new Promise((r) => setTimeout(r, 300));
     expect(open.ended).toBe(false);
-    const written: { n: number }[] = await a.db.query(
-      `SELECT count(*)::int AS n FROM outbox
-        WHERE job_name = 'events.end-streams' AND finished_at IS NULL AND payload->>'subject' = $1`,
-      [agent.id],
-    );
-    expect(written[0].n).toBe(1);
+    expect(await endStreamsJobsOf(agent.id)).toBe(1);
     await endedByTheJob(open, agent);
   });
 

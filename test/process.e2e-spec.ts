@@ -458,16 +458,26 @@ describe('processes', () => {
           );
         }
         const fresh = 'a brand new passphrase';
+        // Only .env in the working directory holds the password, as it may hold any variable:
+        // read before the command line is checked, so no prompt is needed.
+        const dir = mkdtempSync(join(tmpdir(), 'handoff-cli-'));
+        writeFileSync(join(dir, '.env'), `HANDOFF_PASSWORD=${fresh}\n`);
         const set = track(
-          runBuilt('cli.js', { ...env, HANDOFF_PASSWORD: fresh }, [
-            'users:set-password',
-            '--email',
-            email.toUpperCase(),
-          ]),
+          runBuilt('cli.js', env, ['users:set-password', '--email', email.toUpperCase()], dir),
         );
-        expect(await set.exited).toBe(0);
+        try {
+          expect(await set.exited).toBe(0);
+        } finally {
+          rmSync(dir, { recursive: true, force: true });
+        }
         expect(set.output()).toContain(`Set the password of admin ${email}`);
         expect(set.output()).toContain('ended 2 login(s)');
+        // Its transaction wrote the job that ends the user's streams, should the call after the
+        // commit not have reached them.
+        const { rows: jobs } = await db.query(
+          `SELECT payload->>'subject' AS subject FROM outbox WHERE job_name = 'events.end-streams'`,
+        );
+        expect(jobs).toEqual([{ subject: user.id }]);
         const { rows } = await db.query(
           `SELECT u.password_hash, count(t.*) FILTER (WHERE t.revoked_at IS NULL)::int AS live
              FROM users u LEFT JOIN refresh_tokens t ON t.user_id = u.id

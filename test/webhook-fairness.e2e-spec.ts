@@ -48,6 +48,31 @@ describe('webhook slots are shared fairly between companies', () => {
       async () => stuck.receiver.received.length >= 2,
       'the hanging receiver holding its two slots',
     );
+    // Its other four wait their turn before the healthy company's event comes: their rows are
+    // written (by jobs of their own, which on a loaded machine trail the first two) and put
+    // back at least once. Otherwise the healthy delivery could find a free slot with no backlog
+    // competing, and pass without the cap.
+    const queue = t.app.get(QueuesService).get('webhooks');
+    const deferredSoFar = async () =>
+      (
+        await t.app
+          .get(MetricsRegistry)
+          .registry.getSingleMetric('handoff_webhook_deliveries_deferred_total')!
+          .get()
+      ).values[0]?.value ?? 0;
+    const row = await waitFor(async () => {
+      const [counts]: { total: number; untried: number }[] = await t.db.query(
+        `SELECT count(*)::int AS total, count(*) FILTER (WHERE attempts = 0)::int AS untried
+           FROM webhook_deliveries WHERE company_id = $1`,
+        [stuck.company.companyId],
+      );
+      const waiting = await queue.getDelayed();
+      return counts.total === 6 && waiting.length > 0 && (await deferredSoFar()) > 0 && counts;
+    }, 'the hanging receiver’s other deliveries written and put back');
+    // Put back without spending their one attempt (the two in flight have not recorded theirs
+    // yet).
+    expect(row).toEqual({ total: 6, untried: 6 });
+    for (const job of await queue.getDelayed()) expect(job.attemptsMade).toBe(0);
 
     await slaBreachNow(t, healthy.key);
     const [delivered] = await waitFor(
@@ -58,25 +83,5 @@ describe('webhook slots are shared fairly between companies', () => {
     expect(JSON.parse(delivered.body)).toMatchObject({ type: 'ticket.sla_breached' });
     // Two of the four slots, however many of its deliveries wait.
     expect(stuck.receiver.received).toHaveLength(2);
-    // Those waiting were put back without spending their one attempt (the two in flight have
-    // not recorded theirs yet). Their rows are written by jobs of their own, which on a loaded
-    // machine may come after the healthy company's delivery: waited for, all six.
-    const row = await waitFor(async () => {
-      const [counts]: { total: number; untried: number }[] = await t.db.query(
-        `SELECT count(*)::int AS total, count(*) FILTER (WHERE attempts = 0)::int AS untried
-           FROM webhook_deliveries WHERE company_id = $1`,
-        [stuck.company.companyId],
-      );
-      return counts.total === 6 && counts;
-    }, 'the six deliveries of the hanging receiver written');
-    expect(row).toEqual({ total: 6, untried: 6 });
-    const waiting = await t.app.get(QueuesService).get('webhooks').getDelayed();
-    expect(waiting.length).toBeGreaterThan(0);
-    for (const job of waiting) expect(job.attemptsMade).toBe(0);
-    const deferred = await t.app
-      .get(MetricsRegistry)
-      .registry.getSingleMetric('handoff_webhook_deliveries_deferred_total')!
-      .get();
-    expect(deferred.values[0].value).toBeGreaterThan(0);
   });
 });

@@ -48,7 +48,9 @@ export type CliCommand =
   | { name: 'jobs:ping'; timeoutSeconds: number }
   | { name: 'stripe:fetch-events'; since: Date }
   | { name: 'payouts:book-transfer'; line: string }
-  | { name: 'stripe:replay' | 'payouts:sync-accounts' | 'secrets:reencrypt' };
+  | { name: 'stripe:replay' }
+  | { name: 'payouts:sync-accounts' }
+  | { name: 'secrets:reencrypt' };
 
 const COMMANDS: readonly CliCommand['name'][] = [
   'users:create',
@@ -65,13 +67,20 @@ async function readPassword(): Promise<string> {
   if (process.env.HANDOFF_PASSWORD) return process.env.HANDOFF_PASSWORD;
   if (!process.stdin.isTTY) throw new Error('No TTY to prompt on: set HANDOFF_PASSWORD');
   const ask = (q: string) =>
-    new Promise<string>((resolve) => {
+    new Promise<string>((resolve, reject) => {
       const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: true });
+      let answered = false;
+      // Ctrl-C or Ctrl-D closes the prompt unanswered. Nothing else holds the process open (the
+      // application is not loaded yet), so it would end with 0, as if the command had worked.
+      rl.on('close', () => {
+        if (!answered) reject(new Error('Cancelled: no password was given'));
+      });
       // Echo nothing while the password is typed.
       (rl as unknown as { _writeToOutput: (s: string) => void })._writeToOutput = (s) => {
         if (s.startsWith(q)) process.stdout.write(q);
       };
       rl.question(q, (answer) => {
+        answered = true;
         rl.close();
         process.stdout.write('\n');
         resolve(answer);

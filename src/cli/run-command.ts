@@ -34,9 +34,9 @@ export async function runCommand(command: CliCommand): Promise<number> {
         .createStaff(command.email, command.password, command.role);
       process.stdout.write(`Created ${user.role} ${user.email} (${user.id})\n`);
     } else if (command.name === 'users:set-password') {
-      const user = await app.get(UsersService).setPassword(command.email, command.password);
-      if (!user) throw new DomainError('NOT_FOUND', `No user has the email ${command.email}`);
-      const ended = await app.get(AuthService).signOutEverywhere(user.id);
+      const set = await app.get(AuthService).setPasswordEverywhere(command.email, command.password);
+      if (!set) throw new DomainError('NOT_FOUND', `No user has the email ${command.email}`);
+      const { user, ended } = set;
       process.stdout.write(
         `Set the password of ${user.role} ${user.email} (${user.id}); ended ${ended} login(s)\n`,
       );
@@ -134,6 +134,10 @@ export async function runCommand(command: CliCommand): Promise<number> {
       } finally {
         await events.close();
       }
+    } else {
+      // Every command has its branch: one added to CliCommand without one fails to compile.
+      const unhandled: never = command;
+      throw new Error(`No handler for ${JSON.stringify(unhandled)}`);
     }
     return 0;
   } finally {

@@ -117,13 +117,22 @@ export class AuthService {
   }
 
   /**
-   * Ends every login of the user and its event streams (its access tokens open no new one; REST
-   * routes take them until they expire, JWT_ACCESS_TTL_SECONDS). Returns the logins ended.
+   * The CLI's users:set-password: sets the password of the user with this email and ends every
+   * login of the user, in one transaction (a process dying between the two left the logins of a
+   * leaked password alive), then its event streams (its access tokens open no new one; REST
+   * routes take them until they expire, JWT_ACCESS_TTL_SECONDS). Null when no user has the email.
    */
-  async signOutEverywhere(userId: string): Promise<number> {
-    const ended = await this.refreshTokens.revokeAllOf(userId);
-    await this.hub.endStreamsOf(userId);
-    return ended;
+  async setPasswordEverywhere(
+    email: string,
+    password: string,
+  ): Promise<{ user: AccountOf<UsersService>; ended: number } | null> {
+    let ended = 0;
+    const user = await this.users.setPassword(email, password, async (em, { id }) => {
+      ended = await this.refreshTokens.revokeAllOf(id, em);
+    });
+    if (!user) return null;
+    await this.hub.endStreamsOf(user.id);
+    return { user, ended };
   }
 
   private async issued(user: AccountOf<UsersService>, refreshToken: string): Promise<Issued> {

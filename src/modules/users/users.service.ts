@@ -95,12 +95,22 @@ export class UsersService {
 
   /**
    * Sets the password of the user with this email (an operator's CLI, for a user who lost it or
-   * whose password leaked); null when no user has it. The caller ends its logins.
+   * whose password leaked); null when no user has it. `alongside` runs in the same transaction
+   * (the end of the user's logins: both commit, or neither).
    */
-  async setPassword(email: string, password: string): Promise<User | null> {
+  async setPassword(
+    email: string,
+    password: string,
+    alongside: (em: EntityManager, user: User) => Promise<unknown> = async () => undefined,
+  ): Promise<User | null> {
     const user = await this.users.withPasswordHashByEmail(this.db.manager, normalizeEmail(email));
     if (!user) return null;
-    await this.users.setPasswordHash(this.db.manager, user.id, await this.hasher.hash(password));
+    // Hashed before the transaction: argon2 is deliberately slow.
+    const hash = await this.hasher.hash(password);
+    await this.db.transaction(async (em) => {
+      await this.users.setPasswordHash(em, user.id, hash);
+      await alongside(em, user);
+    });
     return user;
   }
 
