@@ -160,6 +160,50 @@ describe('payout run survives a worker killed mid-run', () => {
     expect(await jobsOfLine()).toBe(4);
   });
 
+  // The line's job committed the line's end, then failed for good before its run check ran
+  // (that check threw on the last attempt, or the worker died there). Nothing else completed the
+  // run, and an executing run keeps the next run in its currency from being drafted.
+  it('completes a run its last line’s job left executing: by the sweep’s gaveUp, or finance’s retry with nothing to send', async () => {
+    const handler = t.app.get(PayoutLineHandler);
+    const finance: SignedIn = await createStaff(t, 'finance');
+    const runStatus = async (runId: string) =>
+      (await t.db.query(`SELECT status FROM payout_runs WHERE id = $1`, [runId]))[0]
+        .status as string;
+    const failed = await oneLineRun('HKD', 2700);
+    await failed.execute();
+    await t.db.query(
+      `UPDATE payout_lines SET status = 'processing', transfer_minor = amount_minor WHERE run_id = $1`,
+      [failed.runId],
+    );
+    await t.db.query(
+      `UPDATE payout_lines SET status = 'failed', failure_code = 'api_error',
+              failure_message = 'Stripe answered 500' WHERE run_id = $1`,
+      [failed.runId],
+    );
+    expect(await runStatus(failed.runId)).toBe('executing');
+    await expect(handler.gaveUp({ lineId: failed.lineId })).resolves.toBe(true);
+    expect(await runStatus(failed.runId)).toBe('completed_with_failures');
+    // Settled: the next sweep finds nothing more to do.
+    await expect(handler.gaveUp({ lineId: failed.lineId })).resolves.toBe(false);
+
+    // A line held, with nothing for finance to send again: its retry completes the run.
+    const held = await oneLineRun('SGD', 2800);
+    await held.execute();
+    await t.db.query(
+      `UPDATE payout_lines SET status = 'held', held_reason = 'insufficient_platform_balance'
+        WHERE id = $1`,
+      [held.lineId],
+    );
+    expect(await runStatus(held.runId)).toBe('executing');
+    const retried = await t.http
+      .post(`/v1/payout-runs/${held.runId}/retry-failed`)
+      .set(finance.auth)
+      .expect(202);
+    expect(retried.body.status).toBe('completed');
+    // The next run in that currency can be drafted.
+    await t.http.post('/v1/payout-runs').set(finance.auth).send({ currency: 'SGD' }).expect(201);
+  });
+
   it('does not complete a run whose failed line finance is sending again at that moment', async () => {
     const { runId, execute } = await oneLineRun('NOK', 2600);
     await execute();
@@ -306,11 +350,20 @@ describe('payout run survives a worker killed mid-run', () => {
       transfer_minor: '3000',
     });
     expect(await available()).toBe(0);
-    // Again: nothing more.
+    const runNow = async () =>
+      (await t.db.query('SELECT status FROM payout_runs WHERE id = $1', [runId]))[0].status;
+    expect(await runNow()).toBe('completed');
+    // Again: nothing more, but the run completes if the first time's run check never happened
+    // (the command died after booking).
+    await t.db.query(
+      `UPDATE payout_runs SET status = 'executing', completed_at = NULL WHERE id = $1`,
+      [runId],
+    );
     await expect(t.app.get(PayoutLineBooking).bookFoundTransfer(lineId)).resolves.toEqual({
       outcome: 'paid_already',
     });
     expect(await available()).toBe(0);
+    expect(await runNow()).toBe('completed');
     // A line Stripe holds no transfer for is left as it is, and the command says so.
     const other = await oneLineRun('CHF', 1000);
     const none = cli(other.lineId);

@@ -102,7 +102,12 @@ export class PayoutLineBooking {
   async bookFoundTransfer(lineId: string): Promise<FoundTransferBooking> {
     const line = await this.lines.find(this.db.manager, lineId);
     if (!line) throw new Error(`No payout line ${lineId}`);
-    if (line.status === 'paid') return { outcome: 'paid_already' };
+    if (line.status === 'paid') {
+      // Booked by an earlier run of this command (or the line's job) whose run check after the
+      // commit never happened: the run completes now if every line is done.
+      await completeRunIfDone(this.db, this.runEvents, line.run_id);
+      return { outcome: 'paid_already' };
+    }
     if (!line.stripe_account_id) return { outcome: 'no_account' };
     // Looked for through the Stripe the run was drafted against, or "none" would mislead.
     assertSameStripe((await this.runs.find(this.db.manager, line.run_id))!, this.stripe.mode);

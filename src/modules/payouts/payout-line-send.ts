@@ -41,6 +41,6 @@ export function completeRunIfDone(
   db: DataSource,
   runEvents: PayoutRunEvents,
   runId: string,
-): Promise<void> {
+): Promise<boolean> {
   return db.transaction((em) => runEvents.completeIfDone(em, runId));
 }

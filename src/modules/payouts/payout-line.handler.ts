@@ -84,6 +84,11 @@ export class PayoutLineHandler implements HandlesJob<'payout.line'> {
    * way with it) was sent again for ever. Then it fails (`job_failed`, not a refusal: nothing
    * was sent), so its run can complete with failures and finance's retry sends it again once
    * the cause is fixed.
+   *
+   * A line no longer pending was sent, paid or failed by this job, which then failed for good
+   * after that commit (the run check after it threw on the last attempt, or its worker died
+   * there): its run is completed here if every line is done. Nothing else would complete it,
+   * and an executing run keeps the next run in its currency from being drafted.
    */
   async gaveUp({ lineId, resend = 0 }: JobPayloads['payout.line']): Promise<boolean> {
     const failedRun = await this.db.transaction(async (em) => {
@@ -114,7 +119,10 @@ export class PayoutLineHandler implements HandlesJob<'payout.line'> {
       );
       return row.run_id;
     });
-    if (failedRun === null) return false;
+    if (failedRun === null) {
+      const runId = await this.sending.runOf(this.db.manager, lineId);
+      return runId ? completeRunIfDone(this.db, this.runEvents, runId) : false;
+    }
     if (failedRun !== undefined) {
       this.metrics.payoutLineFinished('failed');
       await completeRunIfDone(this.db, this.runEvents, failedRun);

@@ -35,9 +35,13 @@ export class PayoutRunEvents {
     return this.events.record(em, { type, finance: true, data: { payoutRunId, ...data } });
   }
 
-  /** Completes the run if no line is in flight, with its `payout_run.completed` event. */
-  async completeIfDone(em: EntityManager, runId: string): Promise<void> {
+  /**
+   * Completes the run if no line is in flight, with its `payout_run.completed` event; true when
+   * it did.
+   */
+  async completeIfDone(em: EntityManager, runId: string): Promise<boolean> {
     const status = await this.runs.completeIfDone(em, runId);
     if (status) await this.record(em, 'payout_run.completed', runId, { status });
+    return status !== null;
   }
 }

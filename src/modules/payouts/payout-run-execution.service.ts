@@ -84,7 +84,13 @@ export class PayoutRunExecutionService {
       // first looks for a transfer Stripe already made for the line.
       const stuck = await this.lines.touchStuck(em, id);
       retried.push(...stuck);
-      if (retried.length === 0) return;
+      if (retried.length === 0) {
+        // Nothing to send again, yet the run may still be executing: its last line's job failed
+        // for good after that line's commit, before it completed the run. Finance's retry is
+        // then what completes it.
+        await this.runEvents.completeIfDone(em, id);
+        return;
+      }
       const status = await this.runs.markExecutingAgain(em, id);
       await this.runEvents.record(em, 'payout_run.executing', id, {
         status,
