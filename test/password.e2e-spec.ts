@@ -15,6 +15,8 @@ import { createTestApp, TestApp } from './support/test-app';
 import * as argon2 from 'argon2';
 import { PasswordHasher } from '../src/modules/users/password-hasher.service';
 import { UsersService } from '../src/modules/users/users.service';
+import { AuthService } from '../src/modules/auth/auth.service';
+import { RefreshTokensService } from '../src/modules/auth/refresh-tokens.service';
 
 const NEW_PASSWORD = 'a longer horse, stapled twice';
 
@@ -205,5 +207,34 @@ describe('changing your password', () => {
       );
       await login(person.email, NEW_PASSWORD).expect(200);
     }
+  });
+  // The CLI's users:set-password (AuthService.setPasswordEverywhere): the new password and the
+  // end of every login commit together. Apart, a process dying between the two left a leaked
+  // password replaced and the sessions of whoever held it alive.
+  it('sets a password by the operator and ends the logins in one transaction: both or neither', async () => {
+    const agent = await registerAgent(t);
+    const auth = t.app.get(AuthService);
+    const tokens = t.app.get(RefreshTokensService);
+    const spy = jest
+      .spyOn(tokens, 'revokeAllOf')
+      .mockRejectedValueOnce(new Error('the connection dropped'));
+    try {
+      await expect(auth.setPasswordEverywhere(agent.email, NEW_PASSWORD)).rejects.toThrow(
+        'the connection dropped',
+      );
+    } finally {
+      spy.mockRestore();
+    }
+    // Neither: the old password still signs in, and the login goes on.
+    await login(agent.email, PASSWORD).expect(200);
+    await login(agent.email, NEW_PASSWORD).expect(401);
+    await refresh(agent.refreshToken).expect(200);
+    // Both.
+    const set = await auth.setPasswordEverywhere(agent.email.toUpperCase(), NEW_PASSWORD);
+    expect(set).toMatchObject({ user: { id: agent.id }, ended: 2 });
+    await login(agent.email, NEW_PASSWORD).expect(200);
+    await expect(auth.setPasswordEverywhere('nobody@example.com', NEW_PASSWORD)).resolves.toBe(
+      null,
+    );
   });
 });
