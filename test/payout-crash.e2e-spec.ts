@@ -183,7 +183,7 @@ describe('payout run survives a worker killed mid-run', () => {
     expect(await runStatus(failed.runId)).toBe('executing');
     await expect(handler.gaveUp({ lineId: failed.lineId })).resolves.toBe(true);
     expect(await runStatus(failed.runId)).toBe('completed_with_failures');
-    // Settled: the next sweep finds nothing more to do.
+    // Called again, it does nothing more.
     await expect(handler.gaveUp({ lineId: failed.lineId })).resolves.toBe(false);
 
     // A line held, with nothing for finance to send again: its retry completes the run.
@@ -202,6 +202,37 @@ describe('payout run survives a worker killed mid-run', () => {
     expect(retried.body.status).toBe('completed');
     // The next run in that currency can be drafted.
     await t.http.post('/v1/payout-runs').set(finance.auth).send({ currency: 'SGD' }).expect(201);
+  });
+
+  // Finance's retry reset the line to pending (its new job queued) between the old job's
+  // failure and the sweep's next pass: the old job's gaveUp took the line for one it never sent,
+  // and on its last resend failed it again (job_failed), undoing the retry.
+  it('leaves a line reset to pending after its job failed for good to the new job', async () => {
+    const { lineId, execute } = await oneLineRun('MXN', 2900);
+    await execute();
+    const handler = t.app.get(PayoutLineHandler);
+    const failedFor = (at: number) => ({ finishedOn: at }) as Job<{ lineId: string }>;
+    const lineNow = async () =>
+      (
+        await t.db.query(
+          `SELECT status, failure_code,
+                  (SELECT count(*)::int FROM outbox
+                    WHERE job_name = 'payout.line' AND payload ->> 'lineId' = $1::text) AS jobs
+             FROM payout_lines WHERE id = $1::uuid`,
+          [lineId],
+        )
+      )[0];
+    const failedAt = Date.now() - 5_000;
+    await t.db.query(`UPDATE payout_lines SET updated_at = now() WHERE id = $1`, [lineId]);
+    await expect(
+      handler.gaveUp({ lineId, resend: MAX_LINE_RESENDS }, failedFor(failedAt)),
+    ).resolves.toBe(false);
+    expect(await lineNow()).toEqual({ status: 'pending', failure_code: null, jobs: 1 });
+    // A job that failed after the line's last change is settled as before.
+    await expect(
+      handler.gaveUp({ lineId, resend: MAX_LINE_RESENDS }, failedFor(Date.now() + 5_000)),
+    ).resolves.toBe(true);
+    expect(await lineNow()).toEqual({ status: 'failed', failure_code: 'job_failed', jobs: 1 });
   });
 
   it('does not complete a run whose failed line finance is sending again at that moment', async () => {

@@ -26,14 +26,22 @@ export class PayoutLineSendingRepository {
   /**
    * Locks the line if it is still pending in a run being executed, or completed with failures
    * and sending some again (PayoutRunsRepository.markExecutingAgain): nothing sent for it yet.
+   * `unchangedSince`: only if the line was last changed before then (a job that failed for good
+   * at that time left it pending; one reset to pending since, by finance's retry or a resend, is
+   * another job's).
    */
-  async lockIfUnsent(em: EntityManager, lineId: string): Promise<boolean> {
+  async lockIfUnsent(
+    em: EntityManager,
+    lineId: string,
+    unchangedSince: Date | null = null,
+  ): Promise<boolean> {
     const rows: unknown[] = await em.query(
       `SELECT l.id FROM payout_lines l JOIN payout_runs r ON r.id = l.run_id
         WHERE l.id = $1 AND l.status = 'pending'
           AND r.status IN ('executing', 'completed_with_failures')
+          AND ($2::timestamptz IS NULL OR l.updated_at < $2)
           FOR UPDATE OF l`,
-      [lineId],
+      [lineId, unchangedSince],
     );
     return rows.length > 0;
   }

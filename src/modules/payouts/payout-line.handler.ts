@@ -90,9 +90,15 @@ export class PayoutLineHandler implements HandlesJob<'payout.line'> {
    * there): its run is completed here if every line is done. Nothing else would complete it,
    * and an executing run keeps the next run in its currency from being drafted.
    */
-  async gaveUp({ lineId, resend = 0 }: JobPayloads['payout.line']): Promise<boolean> {
+  async gaveUp(
+    { lineId, resend = 0 }: JobPayloads['payout.line'],
+    job?: Job<JobPayloads['payout.line']>,
+  ): Promise<boolean> {
+    // A line reset to pending after this job failed (finance's retry within the sweep's period)
+    // is the new job's: sent again or failed here, that retry was undone.
+    const failedAt = job?.finishedOn ? new Date(job.finishedOn) : null;
     const failedRun = await this.db.transaction(async (em) => {
-      if (!(await this.sending.lockIfUnsent(em, lineId))) return null;
+      if (!(await this.sending.lockIfUnsent(em, lineId, failedAt))) return null;
       if (resend < MAX_LINE_RESENDS) {
         await this.outbox.enqueue(em, 'payout.line', { lineId, resend: resend + 1 });
         this.logger.warn(
