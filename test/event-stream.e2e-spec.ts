@@ -350,18 +350,12 @@ describe('GET /v1/events/stream', () => {
     }
     // Before the job runs: reinstated, and signed in again a second later.
     await b.http.post(`/v1/agents/${agent.id}/reinstate`).set(admin.auth).expect(200);
-    await new Promise((r) => setTimeout(r, 1_100));
-    const login = await a.http
-      .post('/v1/auth/login')
-      .send({ email: agent.email, password: PASSWORD })
-      .expect(200);
-    const fresh = stream(`Bearer ${login.body.accessToken}`);
-    await waitFor(async () => fresh.frames.length > 0, 'the new session connected');
+    const fresh = await signedInAgain(agent);
 
     await endedByTheJob(old, agent);
     // The new session streams on.
-    expect(fresh.ended).toBe(false);
-    const reopened = stream(`Bearer ${login.body.accessToken}`);
+    expect(fresh.live.ended).toBe(false);
+    const reopened = stream(fresh.auth);
     await waitFor(async () => reopened.frames.length > 0, 'the new token to open a stream');
     expect(reopened.status).toBe(200);
   });
@@ -476,15 +470,9 @@ describe('GET /v1/events/stream', () => {
       }
     }
     // A new sign-in (a later second) streams again.
-    await new Promise((r) => setTimeout(r, 1_100));
-    const login = await a.http
-      .post('/v1/auth/login')
-      .send({ email: agent.email, password: PASSWORD })
-      .expect(200);
-    const fresh = stream(`Bearer ${login.body.accessToken}`);
-    await waitFor(async () => fresh.frames.length > 0, 'a fresh session to stream');
-    expect(fresh.status).toBe(200);
-    fresh.close();
+    const fresh = await signedInAgain(agent);
+    expect(fresh.live.status).toBe(200);
+    fresh.live.close();
     expect(s.company.ended).toBe(false);
     expect(a.app.get(EventHub).openStreamsOf(company.id)).toBe(true);
     s.company.close();
