@@ -89,6 +89,24 @@ describe('company settings', () => {
     await t.http.patch('/v1/companies/me').set(acme.auth).send({ timeZone: before.timeZone });
   });
 
+  it('take a zone in any letter case, kept as the database names it', async () => {
+    // Node's ICU takes "europe/berlin"; the check against the database's names was by case, so
+    // a zone that both take was refused as one "the billing can use" not.
+    for (const [sent, kept] of [
+      ['europe/berlin', 'Europe/Berlin'],
+      ['utc', 'UTC'],
+      ['AMERICA/NEW_YORK', 'America/New_York'],
+    ]) {
+      const res = await t.http
+        .patch('/v1/companies/me')
+        .set(acme.auth)
+        .send({ timeZone: sent })
+        .expect(200);
+      expect(res.body.timeZone).toBe(kept);
+    }
+    await t.http.patch('/v1/companies/me').set(acme.auth).send({ timeZone: 'UTC' }).expect(200);
+  });
+
   it("never show or change another company's settings", async () => {
     const globex = await registerCompany(t, 'Globex');
     await t.http.patch('/v1/companies/me').set(globex.auth).send({ timeZone: 'Asia/Tokyo' });

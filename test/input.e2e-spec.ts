@@ -549,6 +549,83 @@ describe('bad input on every route with a body', () => {
       );
     });
 
+    it('an instant in the year 10000 once its offset is applied', async () => {
+      // 9999 as written, and PostgreSQL stores it, but writes it back with five digits: a page
+      // cursor made from such a shift was refused by the check that let the shift in.
+      await refused(
+        t.http
+          .post('/v1/shifts')
+          .set(as.company.auth)
+          .send(
+            shiftBody({ startsAt: '9999-12-31T20:00:00-15:00', endsAt: '9999-12-31T23:00:00Z' }),
+          ),
+        'startsAt',
+      );
+      await refused(
+        t.http
+          .post('/v1/escalations')
+          .set(as.bot.auth)
+          .send(
+            escalationBody({
+              transcript: [{ role: 'customer', text: 'hi', at: '9999-12-31T23:00:00-01:00' }],
+            }),
+          ),
+        'transcript.0.at',
+      );
+      await refused(
+        t.http.get('/v1/shifts?from=1970-01-01T00:30:00%2B01:00').set(as.company.auth),
+        'from',
+      );
+    });
+
+    it('a page cursor of a row stored in the year 10000 is taken back; past that, refused', async () => {
+      // Rows stored before the check above held (the cursor as cursorInstant writes it).
+      await t.http
+        .get(`/v1/shifts?cursor=${cursorOf(['10000-01-01T11:00:00.000000Z', crypto.randomUUID()])}`)
+        .set(as.company.auth)
+        .expect(200);
+      await refused(
+        t.http
+          .get(
+            `/v1/shifts?cursor=${cursorOf(['999999-01-01T11:00:00.000000Z', crypto.randomUUID()])}`,
+          )
+          .set(as.company.auth),
+        'cursor',
+      );
+    });
+
+    it('a list inside a list where a list of objects is expected', async () => {
+      const said = { role: 'customer', text: 'hi', at: '2026-11-25T10:00:00Z' };
+      await refused(
+        t.http
+          .post('/v1/escalations')
+          .set(as.bot.auth)
+          .send(escalationBody({ transcript: [[said]] })),
+        'transcript',
+      );
+      await refused(
+        t.http
+          .post('/v1/escalations')
+          .set(as.bot.auth)
+          .send(escalationBody({ transcript: [said, []] })),
+        'transcript',
+      );
+      await refused(
+        t.http
+          .post('/v1/shifts')
+          .set(as.company.auth)
+          .send(shiftBody({ requiredSkills: [[{ skill: 'billing', minLevel: 1 }]] })),
+        'requiredSkills',
+      );
+      await refused(
+        t.http
+          .put('/v1/agents/me/skills')
+          .set(as.agent.auth)
+          .send({ skills: [[{ skill: 'billing', level: 3 }]] }),
+        'skills',
+      );
+    });
+
     it('text over a limit as PostgreSQL counts it (variation selectors are characters)', async () => {
       await refused(
         t.http

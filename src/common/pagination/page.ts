@@ -13,8 +13,13 @@ export function encodeCursor(values: (string | number)[]): string {
   return Buffer.from(JSON.stringify(values)).toString('base64url');
 }
 
+// What cursorInstant writes for the year 10000 (five digits): rows stored before isInstant
+// held the years of the instant itself (a shift at 9999-12-31T20:00:00-15:00), whose page
+// cursors must still be taken back. Five digits stay within PostgreSQL's range (294276).
+const WRITTEN_LATE_INSTANT = /^\d{5}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
+
 const CURSOR_PARTS = {
-  instant: isInstant,
+  instant: (v: unknown) => isInstant(v) || (typeof v === 'string' && WRITTEN_LATE_INSTANT.test(v)),
   uuid: isUuid,
   int: (v: unknown) => typeof v === 'string' && /^\d{1,18}$/.test(v),
   // An amount in minor units, which can be negative (a payout line held for a debt).

@@ -8,12 +8,17 @@ import { registerDecorator, ValidationOptions } from 'class-validator';
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-](0\d|1[0-5]):[0-5]\d)$/;
 
 export function isInstant(value: unknown): value is string {
-  if (typeof value !== 'string' || !RFC3339.test(value) || Number.isNaN(Date.parse(value))) {
-    return false;
-  }
+  if (typeof value !== 'string' || !RFC3339.test(value)) return false;
+  const at = Date.parse(value);
+  if (Number.isNaN(at)) return false;
   // Date rolls 2030-02-30 over to March 2nd; a calendar day that does not exist is an error.
   const [y, m, d] = value.slice(0, 10).split('-').map(Number);
   if (y < 1970 || y > 9999) return false;
+  // The years hold for the instant too, not only as written: 9999-12-31T20:00:00-15:00 is in
+  // the year 10000, which PostgreSQL stores but writes with five digits, so a page cursor made
+  // from it (cursorInstant) was refused by the very check that let the instant in.
+  const utcYear = new Date(at).getUTCFullYear();
+  if (utcYear < 1970 || utcYear > 9999) return false;
   const day = new Date(Date.UTC(y, m - 1, d));
   return day.getUTCMonth() === m - 1 && day.getUTCDate() === d;
 }

@@ -1,5 +1,4 @@
 import { IsOmittable } from '../../common/validation/omittable';
-import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   ArrayUnique,
@@ -13,9 +12,9 @@ import {
   Matches,
   Max,
   Min,
-  ValidateNested,
 } from 'class-validator';
 import { Length, MaxLength } from '../../common/validation/text-and-numbers';
+import { IsNestedObjects } from '../../common/validation/nested-object';
 import { ApiProperty } from '@nestjs/swagger';
 import { ApiInteger } from '../../common/http/openapi-property';
 import { PageQueryDto } from '../../common/pagination/page.dto';
@@ -142,10 +141,7 @@ export class AgentSkillDto {
 
 export class ReplaceAgentSkillsDto {
   /** The agent's whole skill set; replaces what was there. */
-  @IsArray()
-  @ArrayMaxSize(50)
-  @ValidateNested({ each: true })
-  @Type(() => AgentSkillDto)
+  @IsNestedObjects(() => AgentSkillDto, 50)
   skills: AgentSkillDto[];
 }
 

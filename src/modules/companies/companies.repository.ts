@@ -14,15 +14,17 @@ export class CompaniesRepository {
   }
 
   /**
-   * Whether PostgreSQL knows the zone: its billing periods and statements are computed there,
-   * and its tz data (the system's) can lack names Node's ICU still takes (US/Pacific-New).
+   * The zone as PostgreSQL names it, or null when it does not know it: its billing periods and
+   * statements are computed there, and its tz data (the system's) can lack names Node's ICU
+   * still takes (US/Pacific-New). Matched regardless of case, as both ICU and PostgreSQL take a
+   * zone's name, so "europe/berlin" is kept as Europe/Berlin.
    */
-  async knowsZone(em: EntityManager, zone: string): Promise<boolean> {
-    const [row]: { known: boolean }[] = await em.query(
-      'SELECT EXISTS (SELECT 1 FROM pg_timezone_names WHERE name = $1) AS known',
+  async zoneNamed(em: EntityManager, zone: string): Promise<string | null> {
+    const [row]: { name: string }[] = await em.query(
+      'SELECT name FROM pg_timezone_names WHERE lower(name) = lower($1) ORDER BY name = $1 DESC, name LIMIT 1',
       [zone],
     );
-    return row.known;
+    return row?.name ?? null;
   }
 
   async update(em: EntityManager, id: string, changes: Partial<Company>): Promise<void> {

@@ -39,10 +39,11 @@ export class CompanySettingsService {
     const id = requireCompany(actor);
     // A zone the database cannot use would stop the company's invoicing for good (every period
     // computation fails), so it is refused here, naming the field.
-    if (
-      input.timeZone !== undefined &&
-      !(await this.companies.knowsZone(this.db.manager, input.timeZone))
-    ) {
+    const timeZone =
+      input.timeZone === undefined
+        ? undefined
+        : await this.companies.zoneNamed(this.db.manager, input.timeZone);
+    if (timeZone === null) {
       throw DomainError.validation([
         {
           field: 'timeZone',
@@ -54,7 +55,7 @@ export class CompanySettingsService {
     }
     const changes: Partial<Company> = {
       ...(input.name !== undefined ? { name: input.name.trim() } : {}),
-      ...(input.timeZone !== undefined ? { timeZone: input.timeZone } : {}),
+      ...(timeZone !== undefined ? { timeZone } : {}),
       ...(input.billingPeriod !== undefined ? { billingPeriod: input.billingPeriod } : {}),
       ...(input.billingEmail !== undefined
         ? { billingEmail: input.billingEmail === null ? null : input.billingEmail.trim() }

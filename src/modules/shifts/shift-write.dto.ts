@@ -1,5 +1,4 @@
 import { IsOmittable } from '../../common/validation/omittable';
-import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   ArrayUnique,
@@ -11,13 +10,12 @@ import {
   IsString,
   Max,
   Min,
-  ValidateNested,
 } from 'class-validator';
 import { IsDecimal, Length, MaxLength } from '../../common/validation/text-and-numbers';
 import { ApiInstant, ApiInteger } from '../../common/http/openapi-property';
 import { MoneyDto } from '../../common/money/money.dto';
 import { IsInstant } from '../../common/validation/is-instant';
-import { IsNestedObject } from '../../common/validation/nested-object';
+import { IsNestedObject, IsNestedObjects } from '../../common/validation/nested-object';
 import { ShiftField } from './shift-fields';
 import { ShiftRouting } from './shift-rules';
 
@@ -111,10 +109,7 @@ export class CreateShiftDto {
   seats: number;
 
   /** @example [{"skill": "chargebacks", "minLevel": 3}] */
-  @IsArray()
-  @ArrayMaxSize(20)
-  @ValidateNested({ each: true })
-  @Type(() => RequiredSkillDto)
+  @IsNestedObjects(() => RequiredSkillDto, 20)
   requiredSkills: RequiredSkillDto[];
 
   /**
@@ -242,10 +237,7 @@ export class UpdateShiftDto {
 
   /** @example [{"skill": "chargebacks", "minLevel": 2}] */
   @IsOmittable()
-  @IsArray()
-  @ArrayMaxSize(20)
-  @ValidateNested({ each: true })
-  @Type(() => RequiredSkillDto)
+  @IsNestedObjects(() => RequiredSkillDto, 20)
   requiredSkills?: RequiredSkillDto[];
 
   /** @example ["en"] */

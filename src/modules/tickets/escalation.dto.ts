@@ -1,5 +1,4 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   IsArray,
@@ -11,11 +10,11 @@ import {
   Max,
   Min,
   Validate,
-  ValidateNested,
   ValidatorConstraint,
   ValidatorConstraintInterface,
 } from 'class-validator';
 import { Length, MaxLength } from '../../common/validation/text-and-numbers';
+import { IsNestedObjects } from '../../common/validation/nested-object';
 import { ApiInstant, ApiInteger } from '../../common/http/openapi-property';
 import { IsInstant } from '../../common/validation/is-instant';
 import { IsOmittable } from '../../common/validation/omittable';
@@ -92,10 +91,7 @@ export class CreateEscalationDto {
    * The conversation so far, oldest first (at most 500 messages).
    * @example [{"role": "customer", "text": "I was charged twice for order 1182", "at": "2030-05-04T09:12:00Z"}, {"role": "bot", "text": "Let me get a person to help.", "at": "2030-05-04T09:12:30Z"}]
    */
-  @IsArray()
-  @ArrayMaxSize(MAX_TRANSCRIPT_MESSAGES)
-  @ValidateNested({ each: true })
-  @Type(() => TranscriptMessageDto)
+  @IsNestedObjects(() => TranscriptMessageDto, MAX_TRANSCRIPT_MESSAGES)
   transcript: TranscriptMessageDto[];
 
   /**
@@ -111,10 +107,7 @@ export class CreateEscalationDto {
   botAttempts?: string[];
 
   /** @example [{"skill": "chargebacks", "minLevel": 3}] */
-  @IsArray()
-  @ArrayMaxSize(5)
-  @ValidateNested({ each: true })
-  @Type(() => RequiredSkillDto)
+  @IsNestedObjects(() => RequiredSkillDto, 5)
   requiredSkills: RequiredSkillDto[];
 
   /**

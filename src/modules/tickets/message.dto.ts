@@ -1,9 +1,9 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsIn, IsString, Matches, ValidateNested } from 'class-validator';
+import { IsIn, IsString, Matches } from 'class-validator';
 import { ApiInstant, ApiInteger } from '../../common/http/openapi-property';
 import { PageQueryDto } from '../../common/pagination/page.dto';
 import { IsInstant } from '../../common/validation/is-instant';
+import { IsNestedObjects } from '../../common/validation/nested-object';
 import { RequiredSkillDto } from '../shifts/shift-write.dto';
 import { IsPlainText } from './plain-text';
 
@@ -81,10 +81,7 @@ export class TransferTicketDto {
    * The skills the ticket needs now (at most 5); they replace the ones it had.
    * @example [{"skill": "chargebacks", "minLevel": 3}]
    */
-  @IsArray()
-  @ArrayMaxSize(5)
-  @ValidateNested({ each: true })
-  @Type(() => RequiredSkillDto)
+  @IsNestedObjects(() => RequiredSkillDto, 5)
   requiredSkills: RequiredSkillDto[];
 
   /**
