@@ -578,20 +578,22 @@ describe('bad input on every route with a body', () => {
       );
     });
 
-    it('a page cursor of a row stored in the year 10000 is taken back; past that, refused', async () => {
-      // Rows stored before the check above held (the cursor as cursorInstant writes it).
-      await t.http
-        .get(`/v1/shifts?cursor=${cursorOf(['10000-01-01T11:00:00.000000Z', crypto.randomUUID()])}`)
-        .set(as.company.auth)
-        .expect(200);
-      await refused(
-        t.http
-          .get(
-            `/v1/shifts?cursor=${cursorOf(['999999-01-01T11:00:00.000000Z', crypto.randomUUID()])}`,
-          )
-          .set(as.company.auth),
-        'cursor',
-      );
+    it("a shift list's page cursor from a shift stored in the year 10000 is taken back, only there", async () => {
+      // Shifts stored before the check above held (the cursor as cursorInstant writes it).
+      const late = () => cursorOf(['10000-01-01T11:00:00.000000Z', crypto.randomUUID()]);
+      await t.http.get(`/v1/shifts?cursor=${late()}`).set(as.company.auth).expect(200);
+      await t.http.get(`/v1/shifts/open?cursor=${late()}`).set(as.agent.auth).expect(200);
+      await t.http.get(`/v1/agents/me/claims?cursor=${late()}`).set(as.agent.auth).expect(200);
+      // No other list holds an instant a client chose, nor any later one a shift's could be.
+      await refused(t.http.get(`/v1/invoices?cursor=${late()}`).set(as.finance.auth), 'cursor');
+      for (const at of ['10000-13-45T99:99:99.000000Z', '10001-01-01T00:00:00.000000Z']) {
+        await refused(
+          t.http
+            .get(`/v1/shifts?cursor=${cursorOf([at, crypto.randomUUID()])}`)
+            .set(as.company.auth),
+          'cursor',
+        );
+      }
     });
 
     it('a list inside a list where a list of objects is expected', async () => {
@@ -623,6 +625,14 @@ describe('bad input on every route with a body', () => {
           .set(as.agent.auth)
           .send({ skills: [[{ skill: 'billing', level: 3 }]] }),
         'skills',
+      );
+      // Any other item that is not an object is refused by its index, once.
+      await refused(
+        t.http
+          .post('/v1/escalations')
+          .set(as.bot.auth)
+          .send(escalationBody({ transcript: [said, null] })),
+        'transcript.1',
       );
     });
 

@@ -92,6 +92,7 @@ interface Schema {
   oneOf?: Schema[];
   example?: unknown;
   examples?: unknown;
+  maxItems?: number;
 }
 
 /** A property of a schema that a request body or a 2xx JSON answer uses. */
@@ -415,6 +416,22 @@ describe('OpenAPI document (/docs-json)', () => {
         (p) => valueSchema(p.schema).format === 'date-time' && !INSTANT_NAME.test(nameOf(p)),
       );
       expect(misnamed.map((p) => p.at)).toEqual([]);
+    });
+
+    it('documents the most items of every list a request DTO caps (@ArrayMaxSize)', () => {
+      // The plugin reads the cap only from a decorator on the property itself, not from one
+      // inside a composed decorator (IsNestedObjects keeps it out for that reason).
+      const schemas = doc.components.schemas as Record<string, Schema>;
+      const capped = [...validators].filter(([, v]) => v.has('arrayMaxSize')).map(([at]) => at);
+      expect(capped).toContain('CreateEscalationDto.transcript');
+      const undocumented = capped.filter((at) => {
+        const [name, property] = at.split('.');
+        const schema = schemas[name]?.properties?.[property];
+        if (!schema) return false; // a query DTO: no component schema
+        const list = (schema.anyOf ?? [schema]).find((s) => [s.type].flat().includes('array'));
+        return list?.maxItems === undefined;
+      });
+      expect(undocumented).toEqual([]);
     });
 
     it('keeps null where an instant may be null (nullable stays nullable)', () => {

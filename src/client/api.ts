@@ -3957,6 +3957,22 @@ export interface components {
     };
     CreateEscalationDto: {
       /**
+       * @description The conversation so far, oldest first (at most 500 messages).
+       * @example [
+       *       {
+       *         "role": "customer",
+       *         "text": "I was charged twice for order 1182",
+       *         "at": "2030-05-04T09:12:00Z"
+       *       },
+       *       {
+       *         "role": "bot",
+       *         "text": "Let me get a person to help.",
+       *         "at": "2030-05-04T09:12:30Z"
+       *       }
+       *     ]
+       */
+      transcript: components['schemas']['TranscriptMessageDto'][];
+      /**
        * @example high
        * @enum {string}
        */
@@ -3978,22 +3994,6 @@ export interface components {
        * @example The customer was charged twice; the refund needs a human decision.
        */
       summary: string;
-      /**
-       * @description The conversation so far, oldest first (at most 500 messages).
-       * @example [
-       *       {
-       *         "role": "customer",
-       *         "text": "I was charged twice for order 1182",
-       *         "at": "2030-05-04T09:12:00Z"
-       *       },
-       *       {
-       *         "role": "bot",
-       *         "text": "Let me get a person to help.",
-       *         "at": "2030-05-04T09:12:30Z"
-       *       }
-       *     ]
-       */
-      transcript: components['schemas']['TranscriptMessageDto'][];
       /**
        * @description What the bot already tried, so the agent does not repeat it.
        * @example [

@@ -13,13 +13,15 @@ export function encodeCursor(values: (string | number)[]): string {
   return Buffer.from(JSON.stringify(values)).toString('base64url');
 }
 
-// What cursorInstant writes for the year 10000 (five digits): rows stored before isInstant
-// held the years of the instant itself (a shift at 9999-12-31T20:00:00-15:00), whose page
-// cursors must still be taken back. Five digits stay within PostgreSQL's range (294276).
-const WRITTEN_LATE_INSTANT = /^\d{5}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
+// A shift's start or end as cursorInstant writes it for the year 10000 (five digits): shifts
+// stored before isInstant held the years of the instant itself (9999-12-31T20:00:00-15:00 was
+// taken) must still page. Only as far as a 9999 date-time with an offset of -15:59 reaches.
+const YEAR_10000 = /^10000-01-01T(0\d|1[0-5]):[0-5]\d:[0-5]\d\.\d{6}Z$/;
 
 const CURSOR_PARTS = {
-  instant: (v: unknown) => isInstant(v) || (typeof v === 'string' && WRITTEN_LATE_INSTANT.test(v)),
+  instant: isInstant,
+  /** An instant a client chose and a list pages by: a shift's times. */
+  shiftTime: (v: unknown) => isInstant(v) || (typeof v === 'string' && YEAR_10000.test(v)),
   uuid: isUuid,
   int: (v: unknown) => typeof v === 'string' && /^\d{1,18}$/.test(v),
   // An amount in minor units, which can be negative (a payout line held for a debt).

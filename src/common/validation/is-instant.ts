@@ -32,7 +32,7 @@ export function IsInstant(options?: ValidationOptions): PropertyDecorator {
       propertyName: propertyName as string,
       options: {
         message:
-          '$property must be an RFC 3339 date-time with an offset, e.g. 2026-11-28T09:00:00Z',
+          '$property must be an RFC 3339 date-time with an offset, in the years 1970 to 9999 (UTC), e.g. 2026-11-28T09:00:00Z',
         ...options,
       },
       validator: { validate: isInstant },

@@ -3,9 +3,9 @@ import { registerDecorator, ValidationOptions } from 'class-validator';
 const MONTH = /^(\d{4})-(0[1-9]|1[0-2])$/;
 
 /**
- * A calendar month, `YYYY-MM`, whose instants every zone can hold: from 1970 (as IsInstant) to
- * 9998, since a month of 9999 ends in the year 10000 in a zone behind UTC, which PostgreSQL's
- * timestamptz refuses.
+ * A calendar month, `YYYY-MM`, whose instants every zone can hold: from 1970 to 9998, as
+ * IsInstant holds instants to the years 1970 to 9999 in UTC, since a month of 9999 ends in the
+ * year 10000 in a zone behind UTC.
  */
 export function isMonth(value: unknown): value is string {
   if (typeof value !== 'string') return false;

@@ -1,5 +1,5 @@
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsObject, ValidateNested } from 'class-validator';
+import { IsObject, ValidateBy, ValidateNested } from 'class-validator';
 import { stacked } from './stacked';
 
 /** A nested object validated as its DTO class (`type`), which it is turned into first. */
@@ -7,16 +7,21 @@ export const IsNestedObject = (type: () => new () => object): PropertyDecorator 
   stacked(IsObject(), ValidateNested(), Type(type));
 
 /**
- * A list of at most `max` nested objects, each validated as its DTO class. Each item must be an
- * object: ValidateNested alone goes into an item that is itself a list and validates what that
- * holds, so `[[{…}]]` passed, was stored nested a level too deep (a transcript), or was refused
- * later for the wrong reason (a skill "undefined").
+ * Each item of a list validated as its DTO class (`type`), under the property's own IsArray and
+ * ArrayMaxSize (which stay on the property: the OpenAPI plugin reads `maxItems` from there).
+ * ValidateNested alone goes into an item that is itself a list and validates what that holds,
+ * so `[[{…}]]` passed: a transcript stored a level too deep, or a skill refused later as
+ * "undefined". Any other item that is not an object ValidateNested refuses by its index.
  */
-export const IsNestedObjects = (type: () => new () => object, max: number): PropertyDecorator =>
+export const IsNestedObjects = (type: () => new () => object): PropertyDecorator =>
   stacked(
-    IsArray(),
-    ArrayMaxSize(max),
-    IsObject({ each: true, message: 'each item of $property must be an object' }),
+    ValidateBy({
+      name: 'noListItems',
+      validator: {
+        validate: (value: unknown) => !Array.isArray(value) || !value.some(Array.isArray),
+        defaultMessage: () => 'each item of $property must be an object, not a list',
+      },
+    }),
     ValidateNested({ each: true }),
     Type(type),
   );

@@ -141,7 +141,9 @@ export class AgentSkillDto {
 
 export class ReplaceAgentSkillsDto {
   /** The agent's whole skill set; replaces what was there. */
-  @IsNestedObjects(() => AgentSkillDto, 50)
+  @IsArray()
+  @ArrayMaxSize(50)
+  @IsNestedObjects(() => AgentSkillDto)
   skills: AgentSkillDto[];
 }
 

@@ -17,11 +17,14 @@ export class CompaniesRepository {
    * The zone as PostgreSQL names it, or null when it does not know it: its billing periods and
    * statements are computed there, and its tz data (the system's) can lack names Node's ICU
    * still takes (US/Pacific-New). Matched regardless of case, as both ICU and PostgreSQL take a
-   * zone's name, so "europe/berlin" is kept as Europe/Berlin.
+   * zone's name, so "europe/berlin" is kept as Europe/Berlin (ASCII case, whatever the
+   * database's locale: a Turkish one lowers I to a dotless ı).
    */
   async zoneNamed(em: EntityManager, zone: string): Promise<string | null> {
     const [row]: { name: string }[] = await em.query(
-      'SELECT name FROM pg_timezone_names WHERE lower(name) = lower($1) ORDER BY name = $1 DESC, name LIMIT 1',
+      `SELECT name FROM pg_timezone_names
+        WHERE lower(name COLLATE "C") = lower($1 COLLATE "C")
+        ORDER BY name = $1 DESC, name LIMIT 1`,
       [zone],
     );
     return row?.name ?? null;

@@ -71,7 +71,7 @@ export class CreateReviewDto {
    * What stood out, from a fixed list (none, or each at most once).
    * @example ["empathy", "accuracy"]
    */
-  @ApiProperty({ enum: REVIEW_TAGS, isArray: true })
+  @ApiProperty({ enum: REVIEW_TAGS, isArray: true, maxItems: REVIEW_TAGS.length })
   @IsArray()
   @ArrayMaxSize(REVIEW_TAGS.length)
   @ArrayUnique()

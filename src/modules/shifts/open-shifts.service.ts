@@ -40,7 +40,7 @@ export class OpenShiftsService {
 
   async list(actor: Actor, query: OpenShiftsQueryDto): Promise<OpenShiftPageDto> {
     const { userId } = requireUser(actor, 'agent');
-    const cursor = decodeCursor(query.cursor, ['instant', 'uuid']);
+    const cursor = decodeCursor(query.cursor, ['shiftTime', 'uuid']);
     const firstPage = cursor === null;
     const includeFull = query.includeFull ?? false;
     const closeMinutes = this.config.get('SEAT_CLAIM_CLOSES_MINUTES_BEFORE_END', { infer: true });

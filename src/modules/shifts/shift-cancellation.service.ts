@@ -43,11 +43,12 @@ export class ShiftCancellationService {
     await this.db.transaction(async (em) => {
       // FOR UPDATE, not the seat paths' NO KEY UPDATE: an offer or ticket claim whose row is
       // already written on the shift (its key share) commits first. One that read the agent's
-      // seat before this lock but writes its row after waits for this commit and then commits on
+      // seat before this commits but writes its row after waits for this commit, then commits on
       // the cancelled shift, as if it had come first: the releases and the withdrawal queued
-      // below read the shift's claims and offers when they run, not now (an offer committed
-      // after the withdrawal ran expires on its own; its accept is refused, the seat has ended).
-      // Nothing here waits for an agent's row, so nothing deadlocks on it.
+      // below read the shift's claims and offers when they run, not now. (An offer committed
+      // after the withdrawal ran holds its ticket from other agents until it expires, as
+      // `offer.expired` to the agent: its accept is refused, the seat has ended.) Nothing here
+      // waits for an agent's row, so nothing deadlocks on it.
       // Only the company's own: another company's request must not hold its lock (answered
       // 404 below, as for a shift that does not exist).
       await this.shifts.lockOwned(em, companyId, id);

@@ -209,7 +209,7 @@ export class ShiftClaimsService {
   /** The agent's claims, newest shift first; waitlist promotions show with source "waitlist". */
   async listMine(actor: Actor, query: MyClaimsQueryDto): Promise<Page<ShiftClaimDto>> {
     const { userId } = requireUser(actor, 'agent');
-    const cursor = decodeCursor(query.cursor, ['instant', 'uuid']);
+    const cursor = decodeCursor(query.cursor, ['shiftTime', 'uuid']);
     const rows = await this.views.pageOfAgent(
       this.db.manager,
       userId,

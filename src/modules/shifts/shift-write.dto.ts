@@ -109,7 +109,9 @@ export class CreateShiftDto {
   seats: number;
 
   /** @example [{"skill": "chargebacks", "minLevel": 3}] */
-  @IsNestedObjects(() => RequiredSkillDto, 20)
+  @IsArray()
+  @ArrayMaxSize(20)
+  @IsNestedObjects(() => RequiredSkillDto)
   requiredSkills: RequiredSkillDto[];
 
   /**
@@ -237,7 +239,9 @@ export class UpdateShiftDto {
 
   /** @example [{"skill": "chargebacks", "minLevel": 2}] */
   @IsOmittable()
-  @IsNestedObjects(() => RequiredSkillDto, 20)
+  @IsArray()
+  @ArrayMaxSize(20)
+  @IsNestedObjects(() => RequiredSkillDto)
   requiredSkills?: RequiredSkillDto[];
 
   /** @example ["en"] */

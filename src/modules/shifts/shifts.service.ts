@@ -32,7 +32,7 @@ export class ShiftsService {
 
   async list(actor: Actor, query: ListShiftsQueryDto): Promise<Page<ShiftDto>> {
     const companyId = requireCompany(actor);
-    const cursor = decodeCursor(query.cursor, ['instant', 'uuid']);
+    const cursor = decodeCursor(query.cursor, ['shiftTime', 'uuid']);
     const rows = await this.shifts.pageOfCompany(this.db.manager, companyId, {
       status: query.status ?? null,
       from: query.from ?? null,

@@ -91,7 +91,11 @@ export class CreateEscalationDto {
    * The conversation so far, oldest first (at most 500 messages).
    * @example [{"role": "customer", "text": "I was charged twice for order 1182", "at": "2030-05-04T09:12:00Z"}, {"role": "bot", "text": "Let me get a person to help.", "at": "2030-05-04T09:12:30Z"}]
    */
-  @IsNestedObjects(() => TranscriptMessageDto, MAX_TRANSCRIPT_MESSAGES)
+  // The plugin reads only a literal cap: a named one is told here.
+  @ApiProperty({ maxItems: MAX_TRANSCRIPT_MESSAGES })
+  @IsArray()
+  @ArrayMaxSize(MAX_TRANSCRIPT_MESSAGES)
+  @IsNestedObjects(() => TranscriptMessageDto)
   transcript: TranscriptMessageDto[];
 
   /**
@@ -107,7 +111,9 @@ export class CreateEscalationDto {
   botAttempts?: string[];
 
   /** @example [{"skill": "chargebacks", "minLevel": 3}] */
-  @IsNestedObjects(() => RequiredSkillDto, 5)
+  @IsArray()
+  @ArrayMaxSize(5)
+  @IsNestedObjects(() => RequiredSkillDto)
   requiredSkills: RequiredSkillDto[];
 
   /**

@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsIn, IsString, Matches } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsIn, IsString, Matches } from 'class-validator';
 import { ApiInstant, ApiInteger } from '../../common/http/openapi-property';
 import { PageQueryDto } from '../../common/pagination/page.dto';
 import { IsInstant } from '../../common/validation/is-instant';
@@ -81,7 +81,9 @@ export class TransferTicketDto {
    * The skills the ticket needs now (at most 5); they replace the ones it had.
    * @example [{"skill": "chargebacks", "minLevel": 3}]
    */
-  @IsNestedObjects(() => RequiredSkillDto, 5)
+  @IsArray()
+  @ArrayMaxSize(5)
+  @IsNestedObjects(() => RequiredSkillDto)
   requiredSkills: RequiredSkillDto[];
 
   /**
