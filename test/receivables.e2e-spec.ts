@@ -1610,6 +1610,37 @@ describe('receivables', () => {
     expect(await rowOf()).toBeUndefined(); // written off: it owes nothing, and is not listed
   });
 
+  it('ages an amount too small to charge, carried forward, from the period that carried it', async () => {
+    // One ticket at 0.20 EUR: below Stripe's smallest charge, its invoice charges nothing and
+    // carries it. The company books nothing more, so no invoice takes it in: it had stayed
+    // "current" for good.
+    const company = await registerCompany(t, 'Small Change Ltd');
+    const key = await createApiKey(t, company);
+    const { agents } = await liveAgents(
+      t,
+      company.auth,
+      1,
+      {},
+      { title: 'Penny desk', ratePerTicket: { amountMinor: 20, currency: 'EUR' } },
+    );
+    await resolveTickets(t, key, agents[0], 1);
+    const small = await closeAt(company, 8);
+    expect(small).toMatchObject({ status: 'no_charge', totalMinor: 0 });
+    const carried = small.carriedOutMinor as number;
+    expect(carried).toBeGreaterThan(0);
+    await periodEnded45DaysAgo(small.id);
+    const ageing = await t.http.get('/v1/receivables/ageing').set(finance.auth).expect(200);
+    expect(
+      ageing.body.companies.find((r: { companyId: string }) => r.companyId === company.companyId),
+    ).toMatchObject({
+      currentMinor: 0,
+      days1To30Minor: 0,
+      days31To60Minor: carried,
+      totalMinor: carried,
+    });
+    expect(carried).toBe(await owed(company.companyId));
+  });
+
   it('ages what each company owes, summing to its receivable; lists invoices by status; finance only', async () => {
     const late = await invoiced('Late Payer Ltd', 2, 'card_declined');
     // Its period ended 45 days ago (31–60), and it owes a ticket not invoiced yet (current).

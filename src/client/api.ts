@@ -5813,7 +5813,8 @@ export interface components {
     AgeingRowDto: {
       /**
        * @description Not yet overdue: booked and not invoiced yet (less credit carried), and unpaid invoices
-       *     issued less than a day ago.
+       *     issued less than a day ago. An amount too small to charge, which invoices carry to the next
+       *     one, is aged like an unpaid invoice from the end of the last period that carried it.
        * @example 12000
        */
       currentMinor: number;
@@ -5841,7 +5842,8 @@ export interface components {
     AgeingTotalDto: {
       /**
        * @description Not yet overdue: booked and not invoiced yet (less credit carried), and unpaid invoices
-       *     issued less than a day ago.
+       *     issued less than a day ago. An amount too small to charge, which invoices carry to the next
+       *     one, is aged like an unpaid invoice from the end of the last period that carried it.
        * @example 12000
        */
       currentMinor: number;

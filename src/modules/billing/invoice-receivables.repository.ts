@@ -48,6 +48,23 @@ export class InvoiceReceivablesRepository {
     );
   }
 
+  /**
+   * What each company's invoices carried out and no invoice has taken in yet, where that is
+   * owed (a total below Stripe's smallest charge, not a credit), with the end of the last
+   * period that carried it: the ageing report ages it from then, as it does an unpaid invoice.
+   */
+  carriedOwed(
+    em: EntityManager,
+  ): Promise<{ company_id: string; currency: string; carried_minor: string; since: Date }[]> {
+    return em.query(
+      `SELECT company_id, currency, sum(carried_out_minor - carried_in_minor) AS carried_minor,
+              max(period_end) AS since
+         FROM invoices
+        GROUP BY company_id, currency
+       HAVING sum(carried_out_minor - carried_in_minor) > 0`,
+    );
+  }
+
   /** The company's invoices past due since before `before` (the grace period's start). */
   pastDue(em: EntityManager, companyId: string, before: Date): Promise<InvoiceRow[]> {
     return em.query(

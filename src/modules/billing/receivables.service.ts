@@ -73,18 +73,20 @@ export class ReceivablesService {
 
   /**
    * What each company owes, by age: the unpaid invoices by days since their period ended (and
-   * what a lost dispute made owed again on a paid one, by the same days), and what is booked
-   * but not invoiced yet (less credit carried) as current. Sums to the ledger's receivable of
-   * each company and currency.
+   * what a lost dispute made owed again on a paid one, by the same days), an amount too small to
+   * charge that invoices carried forward by days since the last of them ended, and what is
+   * booked but not invoiced yet (less credit carried) as current. Sums to the ledger's
+   * receivable of each company and currency.
    */
   async ageing(actor: Actor): Promise<ReceivablesAgeingDto> {
     requireUser(actor, 'finance');
     const now = Date.now();
     // Both from one snapshot: read apart, an invoice paid or written off between them was
     // counted in one and not the other (a row's buckets no longer summing to its total).
-    const [owed, unpaid] = await this.db.transaction('REPEATABLE READ', async (em) => [
+    const [owed, unpaid, carried] = await this.db.transaction('REPEATABLE READ', async (em) => [
       await this.ledger.receivableBalances(em),
       await this.receivables.owing(em),
+      await this.receivables.carriedOwed(em),
     ]);
     const rows = new Map<string, AgeingRowDto>();
     const rowOf = (companyId: string, currency: string) => {
@@ -110,10 +112,10 @@ export class ReceivablesService {
       row.totalMinor = o.balanceMinor;
       row.currentMinor = o.balanceMinor;
     }
-    for (const invoice of unpaid) {
-      const row = rowOf(invoice.company_id, invoice.currency);
-      const amount = Number(invoice.owed_minor);
-      const days = Math.floor((now - invoice.period_end.getTime()) / DAY);
+    // Out of "not invoiced yet", into its age: days since the period ended.
+    const age = (companyId: string, currency: string, amount: number, periodEnd: Date) => {
+      const row = rowOf(companyId, currency);
+      const days = Math.floor((now - periodEnd.getTime()) / DAY);
       const bucket: Bucket =
         days < 1
           ? 'currentMinor'
@@ -122,10 +124,13 @@ export class ReceivablesService {
             : days <= 60
               ? 'days31To60Minor'
               : 'over60DaysMinor';
-      // Out of "not invoiced yet", into its age.
       row.currentMinor -= amount;
       row[bucket] += amount;
-    }
+    };
+    for (const i of unpaid) age(i.company_id, i.currency, Number(i.owed_minor), i.period_end);
+    // Invoiced, not charged: a company that books nothing more is never invoiced again, and
+    // its amount would have stayed "current" for good.
+    for (const c of carried) age(c.company_id, c.currency, Number(c.carried_minor), c.since);
     const companies = [...rows.values()].filter((r) => r.totalMinor !== 0 || hasAged(r));
     const names = await this.companies.namesOf(
       this.db.manager,
