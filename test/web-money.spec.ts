@@ -19,6 +19,7 @@ describe('the console reads typed amounts', () => {
 
   it.each([
     ['1,000', 'EUR'], // a thousands separator, or three decimals: never guessed
+    ['1,000', 'KWD'], // nor where three decimals are the currency's (1.000 dinar, or 1,000?)
     ['1.005', 'EUR'], // a third decimal in euros is not rounded away
     ['1.5', 'JPY'], // yen have no decimals
     ['-50', 'EUR'], // the direction is chosen apart; a sign would flip it

@@ -47,6 +47,11 @@ let inflight: Promise<boolean> | null = null;
 let epoch = 0;
 
 function begin(answer: Session): void {
+  // Straight from one user to another (another tab's sign-in reaching this one through the
+  // shared cookie, with no sign-out seen here): what the last was told is not the next one's,
+  // as at a sign-out. The notices sit above the pages the provider mounts afresh.
+  const before = getSessionState().user;
+  if (before !== null && before.id !== answer.user.id) notifications.clean();
   const expiresAt = Date.now() + answer.expiresIn * 1000;
   setSessionState({
     status: 'signed-in',

@@ -53,10 +53,13 @@ export function toMinor(amount: string | number, currency: string): number | nul
   if (typeof amount === 'number') {
     return Number.isFinite(amount) ? Math.round(amount * 10 ** digits) : null;
   }
-  const match = /^(\d+)(?:[.,](\d*))?$/.exec(amount.trim());
+  const match = /^(\d+)(?:([.,])(\d*))?$/.exec(amount.trim());
   if (!match) return null;
-  const [, whole, fraction = ''] = match;
+  const [, whole, separator, fraction = ''] = match;
   if (fraction.length > digits) return null;
+  // A comma before three digits reads as thousands as much as decimals: in a currency of three
+  // decimals (KWD) "1,000" is refused too, not taken for 1.000.
+  if (separator === ',' && fraction.length === 3) return null;
   const minor = Number(whole) * 10 ** digits + Number(fraction.padEnd(digits, '0') || '0');
   return Number.isSafeInteger(minor) ? minor : null;
 }

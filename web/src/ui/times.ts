@@ -49,3 +49,15 @@ export function timeZones(current?: string): string[] {
   const zones = Intl.supportedValuesOf('timeZone');
   return current && !zones.includes(current) ? [current, ...zones] : zones;
 }
+
+/**
+ * A `datetime-local` value (the browser's zone) as the instant the API takes; '' stays '' for
+ * the API to name the field. A value Date cannot read (browsers take years up to 275760, so a
+ * stray keystroke gives "20266-05-04T09:00") goes as typed, for the API to refuse under its
+ * field: `toISOString` threw inside the submit handler, and the button did nothing.
+ */
+export function localToInstant(local: string): string {
+  if (!local) return '';
+  const at = new Date(local);
+  return Number.isNaN(at.getTime()) ? local : at.toISOString();
+}

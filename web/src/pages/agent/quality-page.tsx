@@ -13,6 +13,7 @@ import { formatInstant } from '../../ui/times';
 import { useDialog } from '../../ui/use-dialog';
 import { useZone } from './use-profile';
 import { refresh } from '../../api/refresh';
+import { percent } from '../../ui/percent';
 
 type Feedback = Schemas['FeedbackItemDto'];
 
@@ -21,7 +22,6 @@ const TIER_TEXT = {
   middle: 'Middle tier',
   bottom: 'Bottom tier',
 } as const;
-const percent = (n: number) => `${Math.round(n * 100)}%`;
 
 /**
  * The agent's quality: the score with how it is made (every number in the formula), its tier,

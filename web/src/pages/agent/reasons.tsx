@@ -1,12 +1,11 @@
 import { List } from '@mantine/core';
 import { languageName } from '../../ui/languages';
+import { scoreBelow } from '../../ui/percent';
 import { formatInstant } from '../../ui/times';
 import { useZone } from './use-profile';
 import { useSkillNames } from './use-skill-names';
 
 type Reason = Record<string, unknown>;
-
-const percent = (n: unknown) => `${Math.round(Number(n) * 100)}%`;
 
 /**
  * Why the agent may not take a shift or ticket: the `reasons` of NOT_ELIGIBLE (and of the
@@ -26,13 +25,17 @@ export function Reasons({ reasons, label }: { reasons: unknown[]; label: string 
         return `Needs ${languageName(String(r.language))}`;
       case 'NOT_CERTIFIED':
         return 'Needs the company’s certification';
-      case 'QUALITY_TOO_LOW':
-        return `Needs a quality score of ${percent(r.minQuality)}; yours is ${percent(r.quality)}`;
-      case 'EARLY_ACCESS':
+      case 'QUALITY_TOO_LOW': {
+        const shown = scoreBelow(Number(r.minQuality), Number(r.quality));
+        return `Needs a quality score of ${shown.bar}; yours is ${shown.score}`;
+      }
+      case 'EARLY_ACCESS': {
+        const shown = scoreBelow(Number(r.minQuality), Number(r.quality));
         return (
-          `Early access for a quality score of ${percent(r.minQuality)} (yours is ` +
-          `${percent(r.quality)}) until ${formatInstant(String(r.openToAllAt), zone)}`
+          `Early access for a quality score of ${shown.bar} (yours is ${shown.score}) until ` +
+          formatInstant(String(r.openToAllAt), zone)
         );
+      }
       case 'SUSPENDED':
         return 'Your account is suspended';
       case 'NOT_ON_SHIFT':

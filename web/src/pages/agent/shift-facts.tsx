@@ -6,6 +6,7 @@ import { formatInstant, formatRange } from '../../ui/times';
 import { useSkillNames } from './use-skill-names';
 import { useZone } from './use-profile';
 import { serverNow } from '../../api/server-clock';
+import { barPercent } from '../../ui/percent';
 
 /** What an agent weighs about a shift: when, pay, and what it asks for. */
 export function ShiftFacts({ shift }: { shift: Schemas['OpenShiftDto'] }) {
@@ -43,7 +44,7 @@ export function ShiftFacts({ shift }: { shift: Schemas['OpenShiftDto'] }) {
         )}
         {shift.minQuality !== null && (
           <Badge variant="outline" color="gray.8">
-            Quality ≥ {Math.round(shift.minQuality * 100)}%
+            Quality ≥ {barPercent(shift.minQuality)}
           </Badge>
         )}
       </Group>

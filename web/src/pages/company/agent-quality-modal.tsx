@@ -4,8 +4,7 @@ import { api, unwrap } from '../../api/client';
 import { keys } from '../../api/query-keys';
 import { ErrorAlert } from '../../ui/error-alert';
 import { Loading } from '../../ui/loading';
-
-const percent = (n: number) => `${Math.round(n * 100)}%`;
+import { percent } from '../../ui/percent';
 
 /** An agent's quality score as the company sees it: overall, and from its own feedback. */
 export function AgentQualityModal(props: { agentId: string; name: string; onClose: () => void }) {

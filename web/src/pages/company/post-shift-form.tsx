@@ -27,6 +27,8 @@ import { amountProblem, CURRENCIES, formatMoney, minorDigits, toMinor } from '..
 import { feeOn } from './shift-cost';
 import { SURGE_INPUTS, useSurgeFields } from './surge-fields';
 import { refresh } from '../../api/refresh';
+import { shareOfPercent } from '../../ui/percent';
+import { localToInstant } from '../../ui/times';
 
 const INPUTS = [
   'title',
@@ -46,9 +48,6 @@ const INPUTS = [
   ...SURGE_INPUTS,
 ];
 const LEVELS = ['1', '2', '3', '4', '5'];
-
-/** `datetime-local` (the browser's zone) as an instant; '' stays '' for the API to name. */
-const instant = (local: string) => (local ? new Date(local).toISOString() : '');
 
 /**
  * Posting a shift: every field says what it does, and the pay line previews what each resolved
@@ -102,8 +101,8 @@ export function PostShiftForm() {
   const submit = () =>
     post.mutate({
       ...(title.trim() && { title: title.trim() }),
-      startsAt: instant(startsAt),
-      endsAt: instant(endsAt),
+      startsAt: localToInstant(startsAt),
+      endsAt: localToInstant(endsAt),
       seats: Number(seats),
       requiredSkills: skill ? [{ skill, minLevel: Number(minLevel ?? 1) }] : [],
       languages,
@@ -114,9 +113,9 @@ export function PostShiftForm() {
       ...(maxAway !== '' && { maxAwayMinutes: Number(maxAway) }),
       checkInGraceMinutes: Number(grace),
       requiresCertification: certified,
-      ...(minQuality !== '' && { minQuality: Number(minQuality) / 100 }),
+      ...(minQuality !== '' && { minQuality: shareOfPercent(minQuality) }),
       ...(earlyHours !== '' && { earlyAccessHours: Number(earlyHours) }),
-      ...(earlyQuality !== '' && { earlyAccessMinQuality: Number(earlyQuality) / 100 }),
+      ...(earlyQuality !== '' && { earlyAccessMinQuality: shareOfPercent(earlyQuality) }),
       ...(surge.body() && { surge: surge.body()! }),
     });
   const bps = pricing.data?.platformFeeBps;
@@ -274,6 +273,7 @@ export function PostShiftForm() {
               description="Agents below it cannot take a seat. Empty: any"
               min={0}
               max={100}
+              decimalScale={2}
               value={minQuality}
               onChange={setMinQuality}
               error={errors?.field('minQuality')}
@@ -292,6 +292,7 @@ export function PostShiftForm() {
               description="With early access: the score it needs"
               min={0}
               max={100}
+              decimalScale={2}
               value={earlyQuality}
               onChange={setEarlyQuality}
               error={errors?.field('earlyAccessMinQuality')}

@@ -13,6 +13,7 @@ import { ReasonDialog } from '../../ui/reason-dialog';
 import { browserZone, formatInstant, formatRange } from '../../ui/times';
 import { ChangeShiftModal } from './change-shift-modal';
 import { refresh } from '../../api/refresh';
+import { barPercent } from '../../ui/percent';
 
 /** The company's shifts, soonest first, paged: seats filled, and who holds or waits for them. */
 export function ShiftsList() {
@@ -99,11 +100,11 @@ function ShiftCard({ shift }: { shift: Schemas['ShiftDto'] }) {
 function ShiftTerms({ shift }: { shift: Schemas['ShiftDto'] }) {
   const terms: string[] = [];
   if (shift.minQuality !== null) {
-    terms.push(`quality score at least ${Math.round(shift.minQuality * 100)} %`);
+    terms.push(`quality score at least ${barPercent(shift.minQuality)}`);
   }
   if (shift.openToAllAt !== null && shift.earlyAccessMinQuality !== null) {
     terms.push(
-      `until ${formatInstant(shift.openToAllAt, browserZone())} only ${Math.round(shift.earlyAccessMinQuality * 100)} % and above`,
+      `until ${formatInstant(shift.openToAllAt, browserZone())} only ${barPercent(shift.earlyAccessMinQuality)} and above`,
     );
   }
   const surge = shift.surge;

@@ -37,8 +37,11 @@ export function WebhookCard() {
   };
   const save = useMutation({
     mutationFn: (body: { url: string }) => unwrap(api.PUT('/v1/companies/me/webhook', { body })),
-    onSuccess: (set) => {
-      if (set.secret) setSecret(set.secret);
+    onSuccess: ({ secret: shownOnce, ...saved }) => {
+      if (shownOnce) setSecret(shownOnce);
+      // The field goes back to showing the saved webhook: set here from the answer, not left to
+      // the read again, which until it came (or for good, if it failed) showed the old address.
+      queryClient.setQueryData(keys.webhook, saved);
       setUrl(null);
       refresh();
     },

@@ -9,7 +9,7 @@ import { ErrorAlert } from '../../ui/error-alert';
 import { RetryingNote } from '../../ui/retrying-note';
 import { problemOf } from '../../ui/form-errors';
 import { CURRENCIES } from '../../ui/money';
-import { browserZone } from '../../ui/times';
+import { browserZone, localToInstant } from '../../ui/times';
 import { refresh } from '../../api/refresh';
 
 const INPUTS = ['currency', 'cutoff'];
@@ -40,7 +40,7 @@ export function DraftRunForm() {
         event.preventDefault();
         draft.mutate({
           currency: currency ?? '',
-          ...(cutoff ? { cutoff: new Date(cutoff).toISOString() } : {}),
+          ...(cutoff ? { cutoff: localToInstant(cutoff) } : {}),
         });
       }}
     >
