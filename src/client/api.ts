@@ -5819,7 +5819,8 @@ export interface components {
        */
       currentMinor: number;
       /**
-       * @description Unpaid invoices 1 to 30 days after their period ended.
+       * @description Unpaid invoices 1 to 30 days after their period ended, and an amount too small to charge
+       *     carried that long (as for each bucket).
        * @example 28800
        */
       days1To30Minor: number;
@@ -5848,7 +5849,8 @@ export interface components {
        */
       currentMinor: number;
       /**
-       * @description Unpaid invoices 1 to 30 days after their period ended.
+       * @description Unpaid invoices 1 to 30 days after their period ended, and an amount too small to charge
+       *     carried that long (as for each bucket).
        * @example 28800
        */
       days1To30Minor: number;

@@ -51,14 +51,16 @@ export class InvoiceReceivablesRepository {
   /**
    * What each company's invoices carried out and no invoice has taken in yet, where that is
    * owed (a total below Stripe's smallest charge, not a credit), with the end of the last
-   * period that carried it: the ageing report ages it from then, as it does an unpaid invoice.
+   * period that carried an amount out (not of a later invoice: one that closed before an earlier
+   * invoice's total was carried, issue stuck on a Stripe balance): the ageing report ages it from
+   * then, as it does an unpaid invoice.
    */
   carriedOwed(
     em: EntityManager,
   ): Promise<{ company_id: string; currency: string; carried_minor: string; since: Date }[]> {
     return em.query(
       `SELECT company_id, currency, sum(carried_out_minor - carried_in_minor) AS carried_minor,
-              max(period_end) AS since
+              max(period_end) FILTER (WHERE carried_out_minor > 0) AS since
          FROM invoices
         GROUP BY company_id, currency
        HAVING sum(carried_out_minor - carried_in_minor) > 0`,

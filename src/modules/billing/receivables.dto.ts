@@ -103,7 +103,10 @@ export class AgeingTotalDto {
    */
   @ApiInteger()
   currentMinor: number;
-  /** Unpaid invoices 1 to 30 days after their period ended. @example 28800 */
+  /**
+   * Unpaid invoices 1 to 30 days after their period ended, and an amount too small to charge
+   * carried that long (as for each bucket). @example 28800
+   */
   @ApiInteger()
   days1To30Minor: number;
   /** @example 0 */

@@ -14,7 +14,7 @@ import { InvoiceStatus, periodLabel } from '../company/invoices-section';
 import { browserZone, formatInstant } from '../../ui/times';
 import { InvoiceActions } from './invoice-actions';
 
-type Filter = 'all' | 'past_due' | 'open' | 'paid' | 'uncollectible';
+type Filter = 'all' | 'past_due' | 'open' | 'paid' | 'uncollectible' | 'no_charge';
 type Aged = Schemas['AgeingRowDto'] | Schemas['AgeingTotalDto'];
 
 const AGES = [
@@ -55,8 +55,9 @@ function Ageing() {
         Owed by age
       </Title>
       <Text size="sm">
-        Unpaid invoices by days since their period ended; current is what is booked and not yet
-        invoiced, and invoices issued today.
+        Unpaid invoices by days since their period ended, and amounts too small to charge, which “no
+        charge” invoices carry forward, by days since the last of them; current is what is booked
+        and not yet invoiced, and invoices issued today.
       </Text>
       {ageing.isPending && <Loading label="Loading the ageing" />}
       <ErrorAlert error={ageing.error} title="The ageing could not be loaded" />
@@ -136,6 +137,7 @@ function AllInvoices() {
           { value: 'open', label: 'Open' },
           { value: 'paid', label: 'Paid' },
           { value: 'uncollectible', label: 'Written off' },
+          { value: 'no_charge', label: 'No charge' },
         ]}
         w="fit-content"
       />
