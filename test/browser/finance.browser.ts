@@ -513,6 +513,45 @@ test('a large run shows its lines 50 at a time, largest first, and by status', a
 });
 
 /**
+ * A run left executing (seeded: its one line paid, executing for 11 minutes): the page offers to
+ * send its stuck lines again, which here completes it. (The page said "paying…" for good and only
+ * curl could finish it, while it kept the next run of its currency from being drafted.)
+ */
+test('a run left executing is finished from its page by sending its stuck lines again', async ({
+  page,
+}) => {
+  const tag = Math.random().toString(36).slice(2, 7);
+  const finance = await createStaff('finance');
+  const runId = randomUUID();
+  // Its own currency: one open run per currency, and other tests draft EUR and JPY.
+  await sql(
+    `INSERT INTO payout_runs (id, currency, cutoff, created_by, stripe_mode, status, executed_at)
+     SELECT $1, 'ISK', now() - interval '12 minutes', id, 'fake', 'executing',
+            now() - interval '11 minutes'
+       FROM users WHERE email = $2`,
+    [runId, finance],
+  );
+  await sql(
+    `WITH u AS (INSERT INTO users (id, email, password_hash, role)
+                VALUES (gen_random_uuid(), 'stuck-' || $2 || '@example.test', 'x', 'agent')
+                RETURNING id),
+          a AS (INSERT INTO agents (user_id, display_name) SELECT id, 'Sigrun ' || $2 FROM u)
+     INSERT INTO payout_lines (run_id, agent_id, stripe_account_id, amount_minor, transfer_minor,
+                               currency, status, idempotency_key, stripe_transfer_id, attempts,
+                               paid_at)
+     SELECT $1, id, 'acct_' || md5(id::text), 5000, 5000, 'ISK', 'paid', 'payout-line-' || id,
+            'tr_' || md5(id::text), 1, now() - interval '10 minutes'
+       FROM u`,
+    [runId, tag],
+  );
+  await signInPage(page, finance, `/finance/runs/${runId}`);
+  await page.getByRole('button', { name: 'Send stuck lines again' }).click();
+  await expect(page.getByText('completed', { exact: true })).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Send stuck lines again' })).toHaveCount(0);
+  await expect(page.getByText('That did not work')).toHaveCount(0);
+});
+
+/**
  * The integrity check names each kind of finding; here an earning never released and a
  * company's receivables no invoice billed, beside a list cut at 500 (mocked): only the full list
  * says "500+".

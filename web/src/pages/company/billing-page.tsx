@@ -103,7 +103,11 @@ export default function BillingPage() {
             ) : (
               data.outstanding.map((o) => (
                 <Text key={o.currency}>
-                  {formatMoney(o.amountMinor, o.currency)} for resolved tickets not yet paid
+                  {o.amountMinor > 0
+                    ? `${formatMoney(o.amountMinor, o.currency)} for resolved tickets not yet paid`
+                    : // A credit (reopened tickets credited beyond what was owed): no invoice
+                      // is negative, so it comes off the next ones.
+                      `${formatMoney(-o.amountMinor, o.currency)} in your favour, taken off your next invoice`}
                 </Text>
               ))
             )}

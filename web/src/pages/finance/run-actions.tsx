@@ -10,8 +10,15 @@ import { RetryingNote } from '../../ui/retrying-note';
 import { ConfirmButton } from '../../ui/confirm-button';
 import { formatMoney } from '../../ui/money';
 import { refresh } from '../../api/refresh';
+import { useNow } from '../../ui/use-now';
 
 type Run = Schemas['PayoutRunDetailDto'];
+
+/**
+ * After this long executing, a run may hold a line whose job died while sending it: the API's
+ * retry sends such a line again once it has been `processing` this long (touchStuck).
+ */
+const STUCK_AFTER_MS = 10 * 60_000;
 
 /** "1 line", "3 lines". */
 const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
@@ -70,7 +77,18 @@ export function RunActions({ run }: { run: Run }) {
   // the shared state, and Execute could be pressed again.
   const waiting = (action: string) => act.isPending && act.variables?.action !== action;
   const mine = user?.id === run.createdBy;
-  const canRetry = run.status === 'completed_with_failures' && run.totals.failedLines > 0;
+  // Failed lines are sent again from an executing run too (lines fail one by one while the rest
+  // are sent). After ten minutes executing, the same call sends again a line whose job died in
+  // the middle, and completes a run left executing with nothing in flight: the only way to do
+  // either from here (the run otherwise says "paying…" for good and blocks the next one).
+  const now = useNow(30_000);
+  const retryable = run.status === 'completed_with_failures' || run.status === 'executing';
+  const canRetry = retryable && run.totals.failedLines > 0;
+  const canSendStuck =
+    !canRetry &&
+    run.status === 'executing' &&
+    run.executedAt !== null &&
+    now - Date.parse(run.executedAt) > STUCK_AFTER_MS;
   return (
     <Group gap="sm">
       {run.status === 'draft' && (
@@ -110,6 +128,22 @@ export function RunActions({ run }: { run: Run }) {
         >
           Retry {count(run.totals.failedLines, 'failed line')}
         </Button>
+      )}
+      {canSendStuck && (
+        <>
+          <Button
+            variant="default"
+            onClick={() => act.mutate({ runId: run.id, action: 'retry-failed' })}
+            loading={busy('retry-failed')}
+            disabled={waiting('retry-failed')}
+          >
+            Send stuck lines again
+          </Button>
+          <Text size="sm">
+            Lines still being sent after 10 minutes (their worker died) are sent again, each after
+            asking Stripe whether it was paid; the others are left as they are.
+          </Text>
+        </>
       )}
       {(run.status === 'draft' || run.status === 'approved') && (
         <ConfirmButton
