@@ -641,8 +641,19 @@ test('a finance user withdraws their own pending adjustment', async ({ page }) =
   const queue = page.getByRole('region', { name: 'Table of adjustments' });
   const row = queue.getByRole('row', { name: new RegExp(made.reference) });
   await expect(row.getByRole('button', { name: `Approve ${made.reference}` })).toHaveCount(0);
-  await row.getByRole('button', { name: `Withdraw ${made.reference}` }).click();
+  // By keyboard: the row leaves the pending list, and focus stays where it was (the table, or
+  // its section once the table is gone) instead of falling back to the top of the page.
+  await row.getByRole('button', { name: `Withdraw ${made.reference}` }).focus();
+  await page.keyboard.press('Enter');
   await expect(row).toHaveCount(0);
+  await expect
+    .poll(() =>
+      page.evaluate(() => {
+        const at = document.activeElement;
+        return at !== null && at !== document.body && at.closest('main') !== null;
+      }),
+    )
+    .toBe(true);
   await page.getByRole('combobox', { name: 'Status' }).click();
   await page.getByRole('option', { name: 'Withdrawn' }).click();
   const withdrawn = queue.getByRole('row', { name: new RegExp(made.reference) });

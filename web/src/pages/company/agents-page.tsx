@@ -17,6 +17,7 @@ import { useDialog } from '../../ui/use-dialog';
 import { useRowActions } from '../../ui/use-row-actions';
 import { AgentQualityModal } from './agent-quality-modal';
 import { refresh } from '../../api/refresh';
+import { keepFocusNear } from '../../ui/use-dialog';
 
 /** Agents who worked the company's shifts shown at once (the API gives no further page). */
 const KNOWN_SHOWN = 50;
@@ -196,13 +197,15 @@ export default function CompanyAgentsPage() {
                         <Button
                           size="xs"
                           loading={busy(agent.agentId)}
-                          onClick={() =>
+                          onClick={(event) => {
+                            // A badge takes the button's place: focus stays in the table.
+                            keepFocusNear(event.currentTarget);
                             change.mutate({
                               agentId: agent.agentId,
                               certify: true,
                               displayName: agent.displayName,
-                            })
-                          }
+                            });
+                          }}
                           aria-label={`Certify ${agent.displayName}`}
                         >
                           Certify

@@ -8,6 +8,7 @@ import { ErrorAlert } from '../../ui/error-alert';
 import { RetryingNote } from '../../ui/retrying-note';
 import { problemOf } from '../../ui/form-errors';
 import { refresh } from '../../api/refresh';
+import { keepFocusNear } from '../../ui/use-dialog';
 
 const INPUTS = ['reason'];
 
@@ -47,6 +48,8 @@ export function ReopenForm({ ticketId, claimId }: { ticketId: string; claimId?: 
         noValidate
         onSubmit={(event) => {
           event.preventDefault();
+          // The form goes once the ticket is reopened: focus stays on the ticket's page.
+          keepFocusNear(event.currentTarget);
           reopen.mutate({ ticketId, reason, claimId });
         }}
       >

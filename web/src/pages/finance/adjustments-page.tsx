@@ -15,6 +15,7 @@ import { browserZone, formatInstant } from '../../ui/times';
 import { useRowActions } from '../../ui/use-row-actions';
 import { AdjustmentForm } from './adjustment-form';
 import { refresh } from '../../api/refresh';
+import { keepFocusNear } from '../../ui/use-dialog';
 
 type Adjustment = Schemas['AdjustmentDto'];
 type Status = NonNullable<Adjustment['status']>;
@@ -170,9 +171,11 @@ function AdjustmentsTable({ items, decide, userId }: TableProps) {
                         size="xs"
                         loading={busy(a.id, 'approve')}
                         disabled={deciding(a.id)}
-                        onClick={() =>
-                          decide.mutate({ id: a.id, action: 'approve', reference: a.reference })
-                        }
+                        onClick={(event) => {
+                          // The row leaves this list once decided: focus stays in the table.
+                          keepFocusNear(event.currentTarget);
+                          decide.mutate({ id: a.id, action: 'approve', reference: a.reference });
+                        }}
                         aria-label={`Approve ${a.reference}`}
                       >
                         Approve
@@ -182,9 +185,11 @@ function AdjustmentsTable({ items, decide, userId }: TableProps) {
                         variant="default"
                         loading={busy(a.id, 'reject')}
                         disabled={deciding(a.id)}
-                        onClick={() =>
-                          decide.mutate({ id: a.id, action: 'reject', reference: a.reference })
-                        }
+                        onClick={(event) => {
+                          // The row leaves this list once decided: focus stays in the table.
+                          keepFocusNear(event.currentTarget);
+                          decide.mutate({ id: a.id, action: 'reject', reference: a.reference });
+                        }}
                         aria-label={`Reject ${a.reference}`}
                       >
                         Reject
@@ -196,9 +201,11 @@ function AdjustmentsTable({ items, decide, userId }: TableProps) {
                       size="xs"
                       variant="default"
                       loading={busy(a.id, 'cancel')}
-                      onClick={() =>
-                        decide.mutate({ id: a.id, action: 'cancel', reference: a.reference })
-                      }
+                      onClick={(event) => {
+                        // The row leaves this list once decided: focus stays in the table.
+                        keepFocusNear(event.currentTarget);
+                        decide.mutate({ id: a.id, action: 'cancel', reference: a.reference });
+                      }}
                       aria-label={`Withdraw ${a.reference}`}
                     >
                       Withdraw

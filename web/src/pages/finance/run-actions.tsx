@@ -11,6 +11,7 @@ import { ConfirmButton } from '../../ui/confirm-button';
 import { formatMoney } from '../../ui/money';
 import { refresh } from '../../api/refresh';
 import { useNow } from '../../ui/use-now';
+import { keepFocusNear } from '../../ui/use-dialog';
 
 type Run = Schemas['PayoutRunDetailDto'];
 
@@ -94,7 +95,11 @@ export function RunActions({ run }: { run: Run }) {
       {run.status === 'draft' && (
         <>
           <Button
-            onClick={() => act.mutate({ runId: run.id, action: 'approve' })}
+            onClick={(event) => {
+              // Execute takes its place once approved: focus stays in the run's page.
+              keepFocusNear(event.currentTarget);
+              act.mutate({ runId: run.id, action: 'approve' });
+            }}
             loading={busy('approve')}
             disabled={mine || run.totals.payableLines === 0 || waiting('approve')}
           >
