@@ -1,4 +1,5 @@
 import { SegmentedControl, Stack, Table, Text, Title } from '@mantine/core';
+import { useMediaQuery } from '@mantine/hooks';
 import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, unwrap, type Schemas } from '../../api/client';
@@ -103,6 +104,8 @@ function Ageing() {
 
 function AllInvoices() {
   const [filter, setFilter] = useState<Filter>('all');
+  // Six choices do not fit a phone's width side by side: stacked there.
+  const narrow = useMediaQuery('(max-width: 36em)');
   const invoices = useInfiniteQuery({
     queryKey: [...keys.receivables, 'invoices', filter],
     queryFn: ({ pageParam }) =>
@@ -131,6 +134,7 @@ function AllInvoices() {
         aria-label="Show invoices"
         value={filter}
         onChange={(v) => setFilter(v as Filter)}
+        orientation={narrow ? 'vertical' : 'horizontal'}
         data={[
           { value: 'all', label: 'All' },
           { value: 'past_due', label: 'Past due' },
