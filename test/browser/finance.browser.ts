@@ -648,10 +648,11 @@ test('a finance user withdraws their own pending adjustment', async ({ page }) =
   await expect(row).toHaveCount(0);
   await expect
     .poll(() =>
-      page.evaluate(() => {
-        const at = document.activeElement;
-        return at !== null && at !== document.body && at.closest('main') !== null;
-      }),
+      // A string: the suite's TypeScript has no DOM types.
+      page.evaluate<boolean>(
+        `(() => { const at = document.activeElement;
+                  return at !== null && at !== document.body && at.closest('main') !== null; })()`,
+      ),
     )
     .toBe(true);
   await page.getByRole('combobox', { name: 'Status' }).click();
