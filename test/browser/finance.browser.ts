@@ -552,6 +552,85 @@ test('a run left executing is finished from its page by sending its stuck lines 
 });
 
 /**
+ * A write-off refused because the invoice was paid meanwhile (answered here as the API would):
+ * the re-read takes the invoice out of the "Past due" list, and the dialog, which lives in its
+ * row, went with it, the reason typed and the refusal too. It stays now, saying why, and the
+ * list is read again once it is closed.
+ */
+test('a refused write-off keeps its dialog and says why, though its invoice leaves the list', async ({
+  page,
+}) => {
+  const invoice = {
+    id: randomUUID(),
+    companyId: randomUUID(),
+    companyName: 'Paid Meanwhile Ltd',
+    currency: 'EUR',
+    billingPeriod: 'weekly',
+    status: 'past_due',
+    bookedMinor: 576,
+    carriedInMinor: 0,
+    totalMinor: 576,
+    carriedOutMinor: 0,
+    attemptCount: 2,
+    refundedMinor: 0,
+    disputedMinor: null,
+    creditedMinor: 0,
+    rebilledMinor: 0,
+    disputeId: null,
+    disputeStatus: null,
+    rebilledAt: null,
+    holdWaivedAt: null,
+    holdWaivedReason: null,
+    periodStartsAt: '2026-11-23T00:00:00.000Z',
+    periodEndsAt: '2026-11-30T00:00:00.000Z',
+    timeZone: 'UTC',
+    number: 'HND-0042',
+    hostedInvoiceUrl: null,
+    nextPaymentAttemptAt: null,
+    lastPaymentError: 'Your card was declined.',
+    paidAt: null,
+    lines: [],
+  };
+  let paid = false;
+  await page.route('**/v1/invoices?*', (route) =>
+    route.request().method() === 'GET'
+      ? route.fulfill({ json: { items: paid ? [] : [invoice], nextCursor: null } })
+      : route.fallback(),
+  );
+  await page.route(`**/v1/invoices/${invoice.id}/write-off`, (route) => {
+    paid = true;
+    return route.fulfill({
+      status: 409,
+      json: {
+        error: {
+          code: 'INVOICE_STATE',
+          message: 'The invoice is paid: there is nothing to write off',
+          requestId: 'req-test',
+        },
+      },
+    });
+  });
+  await signInPage(page, await createStaff('finance'), '/finance/receivables');
+  await page
+    .locator('label')
+    .filter({ hasText: /^Past due$/ })
+    .click();
+  const all = page.getByRole('region', { name: "Table of every company's invoices" });
+  await all.getByRole('button', { name: /^Write off invoice of Paid Meanwhile Ltd/ }).click();
+  const dialog = page.getByRole('dialog', { name: /^Write off the invoice of Paid Meanwhile Ltd/ });
+  await dialog.getByRole('textbox', { name: 'Reason' }).fill('Company dissolved');
+  await dialog.getByRole('button', { name: 'Write off' }).click();
+  await expect(
+    dialog.getByText('The invoice is paid: there is nothing to write off'),
+  ).toBeVisible();
+  await expect(dialog.getByRole('textbox', { name: 'Reason' })).toHaveValue('Company dissolved');
+  // Closed: the list is read again, without the invoice paid meanwhile.
+  await dialog.getByRole('button', { name: 'Keep collecting' }).click();
+  await expect(dialog).toBeHidden();
+  await expect(all.getByText('Paid Meanwhile Ltd')).toHaveCount(0);
+});
+
+/**
  * The integrity check names each kind of finding; here an earning never released and a
  * company's receivables no invoice billed, beside a list cut at 500 (mocked): only the full list
  * says "500+".

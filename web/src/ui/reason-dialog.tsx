@@ -1,5 +1,5 @@
 import { Button, Group, Modal, Stack, Textarea } from '@mantine/core';
-import { useState, type ReactNode } from 'react';
+import { useRef, useState, type ReactNode } from 'react';
 import { useKeyedMutation } from '../api/keyed-mutation';
 import { ErrorAlert } from './error-alert';
 import { RetryingNote } from './retrying-note';
@@ -32,18 +32,32 @@ interface Props {
  */
 export function ReasonDialog(props: Props) {
   const [reason, setReason] = useState('');
+  // Read again whatever the answer: a refusal may be a change made meanwhile, a lost answer may
+  // have done it, and a press dropped by "Keep" may have too. After a refusal, only once the
+  // dialog closes: the re-read can take away the row the dialog lives in (an invoice paid
+  // meanwhile leaves the "Past due" list), and with it the dialog, the reason typed and why
+  // it was refused.
+  const readAgainOnClose = useRef(false);
+  const close = () => {
+    if (readAgainOnClose.current) props.onDone();
+    props.onClose();
+  };
   const run = useKeyedMutation({
     mutationFn: (given: string, key) => props.confirm(given, key),
-    // Read again whatever the answer: a refusal may be a change made meanwhile, a lost answer
-    // may have done it, and a press dropped by "Keep" may have too.
-    onSettled: () => props.onDone(),
-    onSuccess: (_answer, _reason, dropped) => dropped || props.onClose(),
+    onSuccess: (_answer, _reason, dropped) => {
+      props.onDone();
+      if (!dropped) props.onClose();
+    },
+    onError: (_error, _reason, dropped) => {
+      if (dropped) props.onDone();
+      else readAgainOnClose.current = true;
+    },
     dropOnUnmount: true,
   });
   const inputs = [props.field ?? 'reason'];
   const errors = problemOf(run.error, inputs);
   return (
-    <Modal opened onClose={props.onClose} title={props.title}>
+    <Modal opened onClose={close} title={props.title}>
       <form
         noValidate
         onSubmit={(event) => {
@@ -64,7 +78,7 @@ export function ReasonDialog(props: Props) {
           <RetryingNote retrying={run.retrying} />
           <ErrorAlert error={run.error} inputs={inputs} title={props.errorTitle} />
           <Group justify="flex-end">
-            <Button variant="default" onClick={props.onClose}>
+            <Button variant="default" onClick={close}>
               {props.keepLabel}
             </Button>
             <Button type="submit" loading={run.isPending}>
