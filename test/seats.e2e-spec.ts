@@ -549,7 +549,10 @@ describe('seats (agent side)', () => {
       ];
       await claim(agent, shift.id).expect(201);
       await t.http.post(`/v1/shifts/${shift.id}/waitlist`).set(waiting.auth).expect(201);
-      await moveShift(t, shift.id, inMinutes(-1), inMinutes(29));
+      // Both ends from one clock reading: two readings a millisecond apart made the shift 30
+      // minutes and 1 ms long, and its half 0.5 ms off the 15 minutes below (a flaky failure).
+      const now = Date.now();
+      await moveShift(t, shift.id, new Date(now - 60_000), new Date(now + 29 * 60_000));
       const seat = await t.http.post(`/v1/shifts/${shift.id}/check-in`).set(agent.auth).expect(200);
       // Half the shift: 15 minutes before its end (30 before it would be its start).
       expect(Date.parse(seat.body.checkOutCompletesAt)).toBe(

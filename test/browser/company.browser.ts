@@ -395,7 +395,9 @@ test('a company sets its invoicing and saves a card through Stripe Checkout', as
     });
   });
   await page.reload();
-  await expect(page.getByText('€2.88 in your favour, taken off your next invoice')).toBeVisible();
+  await expect(
+    page.getByText('€2.88 in your favour, net of any unpaid invoice: taken off your next invoice'),
+  ).toBeVisible();
   await expect(page.getByText(/not yet paid/)).toHaveCount(0);
   await page.unroute('**/v1/companies/me/billing');
   await page.reload();

@@ -107,7 +107,7 @@ export default function BillingPage() {
                     ? `${formatMoney(o.amountMinor, o.currency)} for resolved tickets not yet paid`
                     : // A credit (reopened tickets credited beyond what was owed): no invoice
                       // is negative, so it comes off the next ones.
-                      `${formatMoney(-o.amountMinor, o.currency)} in your favour, taken off your next invoice`}
+                      `${formatMoney(-o.amountMinor, o.currency)} in your favour, net of any unpaid invoice: taken off your next invoice`}
                 </Text>
               ))
             )}

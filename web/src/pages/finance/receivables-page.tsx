@@ -105,7 +105,7 @@ function Ageing() {
 function AllInvoices() {
   const [filter, setFilter] = useState<Filter>('all');
   // Six choices do not fit a phone's width side by side: stacked there.
-  const narrow = useMediaQuery('(max-width: 36em)');
+  const narrow = useMediaQuery('(max-width: 36em)', undefined, { getInitialValueInEffect: false });
   const invoices = useInfiniteQuery({
     queryKey: [...keys.receivables, 'invoices', filter],
     queryFn: ({ pageParam }) =>

@@ -145,8 +145,9 @@ export function RunActions({ run }: { run: Run }) {
             Send stuck lines again
           </Button>
           <Text size="sm">
-            Lines still being sent after 10 minutes (their worker died) are sent again, each after
-            asking Stripe whether it was paid; the others are left as they are.
+            A line still being sent after 10 minutes (its worker died) is sent again, after asking
+            Stripe whether it was paid; a run with nothing left to send completes. Nothing else
+            changes: a run still sending normally goes on as it was.
           </Text>
         </>
       )}
