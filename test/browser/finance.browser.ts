@@ -721,7 +721,12 @@ test('a finance user withdraws their own pending adjustment', async ({ page }) =
   const row = queue.getByRole('row', { name: new RegExp(made.reference) });
   await expect(row.getByRole('button', { name: `Approve ${made.reference}` })).toHaveCount(0);
   // By keyboard: the row leaves the pending list, and focus stays where it was (the table, or
-  // its section once the table is gone) instead of falling back to the page or its top.
+  // its section once the table is gone) instead of falling back to the page or its top. On a
+  // slow network: the answer comes 6 s after the press, past a window counted from the press.
+  await page.route(`**/v1/ledger/adjustments/${made.id}/cancel`, async (route) => {
+    await new Promise((done) => setTimeout(done, 6_000));
+    await route.continue();
+  });
   await row.getByRole('button', { name: `Withdraw ${made.reference}` }).focus();
   await page.keyboard.press('Enter');
   await expect(row).toHaveCount(0);

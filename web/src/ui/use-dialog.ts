@@ -1,4 +1,5 @@
 import { useRef, useState } from 'react';
+import { queryClient } from '../app/query-client';
 
 /**
  * A dialog rendered only while open (so its form starts from the current data each time):
@@ -30,8 +31,16 @@ export function useDialog<T>(): {
   };
 }
 
-/** How long after a dialog closes the refetch its action caused may still remove the button. */
+/**
+ * How long the client must have been idle (no write pending, no read in flight) before the
+ * button is taken to have stayed: the refetch that removes it comes after the write's answer, and
+ * on a slow network (a lost answer asked again, a slow read) that is well after the press.
+ */
 const SETTLE_MS = 5_000;
+/** Given up after a minute whatever happens: a request that long is someone else's concern. */
+const GIVE_UP_MS = 60_000;
+
+const busy = () => queryClient.isMutating() > 0 || queryClient.isFetching() > 0;
 
 /**
  * A dialog's action often removes the button that opened it (a written-off invoice has no
@@ -58,10 +67,17 @@ export function keepFocusNear(button: HTMLElement): void {
     if (!near.hasAttribute('tabindex')) near.setAttribute('tabindex', '-1');
     near.focus();
   });
-  const timer = setTimeout(() => stop(), SETTLE_MS);
+  // The window runs from the last moment the client was busy, not from the press.
+  const started = Date.now();
+  let lastBusy = started;
+  const watch = setInterval(() => {
+    const now = Date.now();
+    if (busy()) lastBusy = now;
+    if (now - lastBusy >= SETTLE_MS || now - started >= GIVE_UP_MS) stop();
+  }, 250);
   function stop() {
     observer.disconnect();
-    clearTimeout(timer);
+    clearInterval(watch);
   }
   observer.observe(document.body, { childList: true, subtree: true });
 }
