@@ -746,6 +746,25 @@ test('a finance user withdraws their own pending adjustment', async ({ page }) =
   await expect(withdrawn.getByRole('button')).toHaveCount(0);
 });
 
+test('a pending adjustment past its expiry shows as expired, with nothing to decide', async ({
+  page,
+}) => {
+  const tag = Math.random().toString(36).slice(2, 8);
+  const maker = await signInApi(await createStaff('finance'));
+  const made = await pendingAdjustment(maker, `lapsed-${tag}`);
+  // Lapsed a minute ago; its expiry job (due in seven days) has not run to say so.
+  await sql(
+    `UPDATE ledger_adjustments SET expires_at = now() - interval '1 minute' WHERE id = $1`,
+    [made.id],
+  );
+  await signInPage(page, await createStaff('finance'), '/finance/adjustments');
+  const row = page
+    .getByRole('region', { name: 'Table of adjustments' })
+    .getByRole('row', { name: new RegExp(made.reference) });
+  await expect(row).toContainText('Expired');
+  await expect(row.getByRole('button')).toHaveCount(0);
+});
+
 /** 150 € to a new agent, made by `maker`: over the threshold, so it waits for approval. */
 async function pendingAdjustment(maker: HandoffClient, reference: string, reason = 'Missed pay') {
   const reg = await unwrap(

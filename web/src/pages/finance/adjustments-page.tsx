@@ -16,6 +16,7 @@ import { useRowActions } from '../../ui/use-row-actions';
 import { AdjustmentForm } from './adjustment-form';
 import { refresh } from '../../api/refresh';
 import { keepFocusNear } from '../../ui/use-dialog';
+import { useNow } from '../../ui/use-now';
 
 type Adjustment = Schemas['AdjustmentDto'];
 type Status = NonNullable<Adjustment['status']>;
@@ -131,6 +132,13 @@ function AdjustmentsTable({ items, decide, userId }: TableProps) {
   // One decision at a time on a row: the other button waits, rather than send a second
   // decision the API can only refuse.
   const deciding = (id: string) => decide.busy((v) => v.id === id);
+  // A pending adjustment past its expiresAt (on the API's clock) has lapsed: the API refuses to
+  // decide it, and it shows as expired before its expiry job, which may run late, says so.
+  const now = useNow(15_000);
+  const statusOf = (a: Adjustment): Status =>
+    a.status === 'pending' && a.expiresAt !== null && Date.parse(a.expiresAt) <= now
+      ? 'expired'
+      : a.status;
   return (
     <ScrollTable label="Table of adjustments">
       <Table miw={640}>
@@ -147,6 +155,7 @@ function AdjustmentsTable({ items, decide, userId }: TableProps) {
         <Table.Tbody>
           {items.map((a) => {
             const mine = a.createdBy === userId;
+            const status = statusOf(a);
             const who = a.agentDisplayName ?? a.agentId;
             return (
               <Table.Tr key={a.id}>
@@ -160,12 +169,12 @@ function AdjustmentsTable({ items, decide, userId }: TableProps) {
                 <Table.Td>{formatMoney(a.amountMinor, a.currency)}</Table.Td>
                 <Table.Td>{a.reason}</Table.Td>
                 <Table.Td>
-                  <Badge variant="light" color={COLORS[a.status] ?? 'gray'}>
-                    {STATUSES.find((s) => s.value === a.status)?.label ?? a.status}
+                  <Badge variant="light" color={COLORS[status] ?? 'gray'}>
+                    {STATUSES.find((s) => s.value === status)?.label ?? status}
                   </Badge>
                 </Table.Td>
                 <Table.Td>
-                  {a.status === 'pending' && !mine && (
+                  {status === 'pending' && !mine && (
                     <Group gap="xs" wrap="nowrap">
                       <Button
                         size="xs"
@@ -196,7 +205,7 @@ function AdjustmentsTable({ items, decide, userId }: TableProps) {
                       </Button>
                     </Group>
                   )}
-                  {a.status === 'pending' && mine && (
+                  {status === 'pending' && mine && (
                     <Button
                       size="xs"
                       variant="default"
