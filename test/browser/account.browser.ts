@@ -74,3 +74,22 @@ test('finance reaches the account page from its navigation', async ({ page }) =>
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Account');
   await expect(page.getByRole('button', { name: 'Change password' })).toBeVisible();
 });
+
+/**
+ * The navigation works on either side of the width where it turns into a burger (768 px, a
+ * small tablet, a laptop at 200 %): at 768 px it once showed, inert, with no burger to open it.
+ */
+test('the navigation works at the width where it becomes a burger, and just below', async ({
+  page,
+}) => {
+  await page.setViewportSize({ width: 768, height: 900 });
+  await signInPage(page, await createStaff('finance'));
+  await expect(page).toHaveURL(/\/finance\/runs$/);
+  await expect(page.getByRole('button', { name: 'Open navigation' })).toBeHidden();
+  await page.getByRole('link', { name: 'Account' }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Account');
+  await page.setViewportSize({ width: 767, height: 900 });
+  await page.getByRole('button', { name: 'Open navigation' }).click();
+  await page.getByRole('link', { name: 'Ledger' }).click();
+  await expect(page).toHaveURL(/\/finance\/ledger$/);
+});

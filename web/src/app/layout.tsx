@@ -1,4 +1,15 @@
-import { Anchor, AppShell, Burger, Button, Group, NavLink, Text } from '@mantine/core';
+import {
+  Anchor,
+  AppShell,
+  Burger,
+  Button,
+  em,
+  getBreakpointValue,
+  Group,
+  NavLink,
+  Text,
+  useMantineTheme,
+} from '@mantine/core';
 import { useDisclosure, useMediaQuery } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
 import { Suspense, useState } from 'react';
@@ -18,7 +29,13 @@ export function AppLayout() {
   const [signingOut, setSigningOut] = useState(false);
   const { pathname } = useLocation();
   const navigate = useNavigate();
-  const small = useMediaQuery('(max-width: 48em)');
+  // Below the navbar's breakpoint exactly as Mantine draws it: its collapse and the burger's
+  // hiding both change at 768 px (collapsed up to 767.9 px), so `(max-width: 48em)` made a
+  // 768 px window (a small tablet, a laptop at 200 %) show the navbar inert with no burger.
+  const theme = useMantineTheme();
+  const small = useMediaQuery(
+    `(max-width: ${em(getBreakpointValue('sm', theme.breakpoints) - 0.1)})`,
+  );
   // The role's navigation (every role has pages; one without would land on "not here yet").
   const nav = user ? NAV[user.role] : undefined;
 
