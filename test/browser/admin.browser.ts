@@ -168,3 +168,39 @@ test('the focus stays on a button pressed from the keyboard while it was busy', 
   await expect(add).toBeEnabled();
   await expect(add).toBeFocused();
 });
+
+/**
+ * The queue dashboard's pass ended while the page stayed open: the page said it still lasted
+ * and had no way to get another but leaving the page. It says it ended, and offers a new one.
+ */
+test('a queue dashboard pass that has ended can be renewed from the page', async ({ page }) => {
+  await signInPage(page, await createStaff('admin'), '/platform/staff');
+  // The pass as it comes back once its time is up (QUEUE_DASHBOARD_SESSION_MINUTES).
+  let answers = 0;
+  await page.route('**/v1/admin/queue-dashboard/session', async (route) => {
+    answers += 1;
+    if (answers > 1) return route.fallback();
+    const answer = await route.fetch();
+    const pass = (await answer.json()) as { expiresAt: string };
+    await route.fulfill({
+      response: answer,
+      json: { ...pass, expiresAt: new Date(Date.now() - 60_000).toISOString() },
+    });
+  });
+  await page.getByRole('button', { name: 'Get a pass to the queue dashboard' }).click();
+  await expect(page.getByText(/^Your pass ended .*: get a new one\.$/)).toBeVisible();
+  await expect(page.getByRole('link', { name: 'open the queue dashboard' })).toHaveCount(0);
+  await page.getByRole('button', { name: 'Get a new pass' }).click();
+  await expect(page.getByRole('link', { name: 'open the queue dashboard' })).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Get a new pass' })).toBeVisible();
+});
+
+/** The agent search takes no more than the API's 100 characters: past them the list failed. */
+test('a pasted agent search longer than the API takes is cut to its bound', async ({ page }) => {
+  await signInPage(page, await createStaff('admin'), '/platform/agents');
+  const search = page.getByRole('searchbox', { name: 'Search' });
+  await search.fill('x'.repeat(150));
+  await expect(search).toHaveValue('x'.repeat(100));
+  await expect(page.getByText('No agent matches.')).toBeVisible();
+  await expect(page.getByRole('alert')).toHaveCount(0);
+});

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { expect, test, type Page } from '@playwright/test';
 import { unwrap } from '../../src/client/client';
 import {
@@ -11,7 +12,7 @@ import {
   signUpAgent,
   signUpCompany,
 } from './api';
-import { expectAccessible } from './journeys';
+import { expectAccessible, expectFitsPhone } from './journeys';
 
 /**
  * The rest of the agent's workspace, on a laptop: the waitlist of a full shift, a seat whose
@@ -723,4 +724,178 @@ test('a resolve whose answer was lost, sent again, is told as done', async ({ pa
   expect(sent[1]).toEqual(sent[0]);
   expect(sent[0].body).toEqual({ resolutionSummary: 'Refunded the duplicate charge.' });
   await expect(page.getByText('Not resolved')).toHaveCount(0);
+});
+
+/**
+ * A ticket transferred from one agent to another: the second reads the first's message as
+ * another agent's (it read "You") and the transfer note as another agent's note; a word too long
+ * for a phone's line (a link, an order reference) in the bot's handoff wraps instead of widening
+ * the page.
+ */
+test('a transferred ticket shows the earlier agent’s messages as theirs, and wraps long words', async ({
+  page,
+}) => {
+  const company = await signUpCompany(`Handover ${Math.random().toString(36).slice(2, 8)}`);
+  const first = await signUpAgent('Ana First');
+  const second = await signUpAgent('Ben Second');
+  await checkedInOnLiveShift(company, first, { title: 'First desk' });
+  await checkedInOnLiveShift(company, second, { title: 'Second desk' });
+  const long = `https://shop.example/orders/${'A1B2C3D4'.repeat(12)}`;
+  const ticket = await unwrap(
+    company.bot.POST('/v1/escalations', {
+      body: {
+        externalId: `conv-${randomUUID()}`,
+        subject: 'Handed over',
+        summary: `The customer pasted ${long} twice.`,
+        language: 'en',
+        priority: 'normal',
+        requiredSkills: [{ skill: 'refunds', minLevel: 2 }],
+        transcript: [{ role: 'customer', text: long, at: new Date().toISOString() }],
+        botAttempts: [`Opened ${long}`],
+      },
+    }),
+  );
+  const onTicket = { params: { path: { id: ticket.id } } };
+  await unwrap(first.api.POST('/v1/tickets/{id}/claim', onTicket));
+  await unwrap(
+    first.api.POST('/v1/tickets/{id}/messages', {
+      ...onTicket,
+      body: { body: 'Looking into your order now.', visibility: 'customer' },
+    }),
+  );
+  await unwrap(
+    first.api.POST('/v1/tickets/{id}/transfer', {
+      ...onTicket,
+      body: {
+        note: 'Needs a second pair of eyes.',
+        requiredSkills: [{ skill: 'refunds', minLevel: 2 }],
+      },
+    }),
+  );
+  await unwrap(second.api.POST('/v1/tickets/{id}/claim', onTicket));
+
+  await signInPage(page, second.email, `/agent/tickets/${ticket.id}`);
+  const conversation = page.getByRole('region', { name: 'Conversation' });
+  await expect(conversation.getByText('Looking into your order now.')).toBeVisible();
+  await expect(conversation).toContainText('Another agent');
+  await expect(conversation).toContainText('Note by another agent');
+  await expect(conversation.getByText(/^You\b/)).toHaveCount(0);
+  await expectFitsPhone(page, 'a ticket with a long link', conversation);
+});
+
+/**
+ * Claims closed on a shift while its card was on screen: the refusal takes the card out of the
+ * list (the re-read no longer has it), and its alert went with it; it is said in a notice now.
+ */
+test('a seat claim refused as the shift left the list says why, though the card goes', async ({
+  page,
+}) => {
+  const companyName = `Closing ${Math.random().toString(36).slice(2, 8)}`;
+  const company = await signUpCompany(companyName);
+  const shift = await postShift(company, 1800, { title: 'Closing desk' });
+  const agent = await signUpAgent();
+  // This company's shifts only, from a page as long as the API gives: the suite's other shifts,
+  // open to every agent, could push this one off the console's first page.
+  await page.route('**/v1/shifts/open?*', async (route) => {
+    const url = new URL(route.request().url());
+    url.searchParams.set('limit', '100');
+    const answer = await route.fetch({ url: url.toString() });
+    const listed = (await answer.json()) as { items: { companyName: string }[] };
+    const items = listed.items.filter((item) => item.companyName === companyName);
+    await route.fulfill({ response: answer, json: { ...listed, items, nextCursor: null } });
+  });
+  await signInPage(page, agent.email, '/agent/shifts');
+  const card = page.getByRole('article', { name: `Closing desk · ${companyName}` });
+  await expect(card.getByRole('button', { name: 'Claim a seat' })).toBeVisible();
+  await unwrap(
+    company.admin.POST('/v1/shifts/{id}/cancel', {
+      params: { path: { id: shift.id } },
+      body: { reason: 'Demand moved to the weekend.' },
+    }),
+  );
+  await card.getByRole('button', { name: 'Claim a seat' }).click();
+  await expect(card).toHaveCount(0);
+  await expect(page.getByText(`Could not claim: Closing desk`)).toBeVisible();
+});
+
+/** Take next refused as off shift, with no seat near: it says so, not "has not started". */
+test('take next refused with no live shift says the agent is not on one', async ({ page }) => {
+  const company = await signUpCompany(`Off shift ${Math.random().toString(36).slice(2, 8)}`);
+  const agent = await signUpAgent();
+  await checkedInOnLiveShift(company, agent, { title: 'Ending desk' });
+  await signInPage(page, agent.email, '/agent/desk');
+  // The shift has just ended (the desk still offers the button until it reads again).
+  await page.route('**/v1/agents/me/tickets/claim-next', (route) =>
+    route.fulfill({
+      status: 409,
+      contentType: 'application/json',
+      body: JSON.stringify({
+        error: {
+          code: 'NOT_ELIGIBLE',
+          message: 'You cannot take this ticket',
+          details: { reasons: [{ code: 'NOT_ON_SHIFT' }] },
+        },
+      }),
+    }),
+  );
+  await page.getByRole('button', { name: 'Take next ticket' }).click();
+  const why = page.getByRole('list', { name: 'Why you cannot take a ticket' });
+  await expect(why).toContainText('You are not on a live shift');
+});
+
+/**
+ * A ticket needing a skill retired after it was posted: the transfer form showed that skill's
+ * field blank (the picker listed skills in use only); it shows it, marked retired.
+ */
+test('the transfer form shows a needed skill retired since, marked retired', async ({ page }) => {
+  const admin = await signInApi(await createStaff('admin'));
+  const code = `sunset_${Math.random().toString(36).slice(2, 8)}`;
+  await unwrap(admin.POST('/v1/skills', { body: { code, name: 'Sunset plans' } }));
+  const company = await signUpCompany(`Retired ${Math.random().toString(36).slice(2, 8)}`);
+  const agent = await signUpAgent();
+  await unwrap(
+    agent.api.PUT('/v1/agents/me/skills', {
+      body: {
+        skills: [
+          { skill: 'refunds', level: 3 },
+          { skill: code, level: 3 },
+        ],
+      },
+    }),
+  );
+  await checkedInOnLiveShift(company, agent, { title: 'Sunset desk' });
+  const ticket = await unwrap(
+    company.bot.POST('/v1/escalations', {
+      body: {
+        externalId: `conv-${randomUUID()}`,
+        subject: 'An old plan',
+        summary: 'A customer on a plan no longer sold.',
+        language: 'en',
+        priority: 'normal',
+        requiredSkills: [{ skill: code, minLevel: 2 }],
+        transcript: [{ role: 'customer', text: 'My old plan?', at: new Date().toISOString() }],
+      },
+    }),
+  );
+  await unwrap(agent.api.POST('/v1/tickets/{id}/claim', { params: { path: { id: ticket.id } } }));
+  await unwrap(admin.DELETE('/v1/skills/{code}', { params: { path: { code } } }));
+  await signInPage(page, agent.email, `/agent/tickets/${ticket.id}`);
+  await page.getByRole('tab', { name: 'Transfer' }).click();
+  await expect(page.getByRole('combobox', { name: 'Needed skill 1' })).toHaveValue(
+    'Sunset plans (retired)',
+  );
+});
+
+/**
+ * A profile saved from the keyboard: the form is remounted with what the API holds, and its Save
+ * button with it; the focus went to the page's start, and now to the new Save button.
+ */
+test('a profile saved from the keyboard keeps the focus on its Save button', async ({ page }) => {
+  const agent = await signUpAgent();
+  await signInPage(page, agent.email, '/agent/profile');
+  await page.getByRole('textbox', { name: 'Display name' }).fill('Jo Park-Lee');
+  await page.getByRole('button', { name: 'Save profile' }).focus();
+  await page.keyboard.press('Enter');
+  await expect(page.getByText('Profile saved')).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Save profile' })).toBeFocused();
 });

@@ -73,7 +73,7 @@ test('an agent disputes a review, an admin removes it, the score follows', async
   await expect(row).toBeVisible();
   await expectAccessible(desk, 'review disputes');
   await row.getByRole('button', { name: /^Remove the review/ }).click();
-  const decide = desk.getByRole('dialog', { name: 'Remove the review' });
+  const decide = desk.getByRole('dialog', { name: 'Remove the review of Quinn Rated' });
   await decide
     .getByRole('textbox', { name: 'Reason' })
     .fill('The transcript shows a kind exchange');
@@ -91,7 +91,9 @@ test('an agent disputes a review, an admin removes it, the score follows', async
 
   // The agent: the review no longer counts; the score is made of the rating alone.
   await page.reload();
-  await expect(review).toContainText('Dispute removed: The transcript shows a kind exchange');
+  await expect(review).toContainText(
+    "Dispute won: the review was removed and no longer counts. The admin's note: The transcript shows a kind exchange",
+  );
   await expect(review.getByRole('cell', { name: 'No', exact: true })).toBeVisible();
   await expect(score).toContainText('1 rating or review in the last 90 days');
 });
@@ -126,7 +128,7 @@ test('an admin upholds a disputed review: it keeps counting, and the agent reads
   const table = desk.getByRole('region', { name: 'Table of disputed reviews' });
   const row = table.getByRole('row', { name: /Uma Upheld.*The policy changed that week/ });
   await row.getByRole('button', { name: /^Uphold the review of Uma Upheld/ }).click();
-  const decide = desk.getByRole('dialog', { name: 'Uphold the review' });
+  const decide = desk.getByRole('dialog', { name: 'Uphold the review of Uma Upheld' });
   await expect(decide.getByText(/keeps counting in the agent’s score/)).toBeVisible();
   await decide.getByRole('textbox', { name: 'Reason' }).fill('The old window applied to it');
   await decide.getByRole('button', { name: 'Uphold' }).click();
@@ -145,7 +147,9 @@ test('an admin upholds a disputed review: it keeps counting, and the agent reads
   await signInPage(page, agent.email, '/agent/quality');
   const rows = page.getByRole('region', { name: 'Table of your ratings and reviews' });
   const mine = rows.getByRole('row', { name: /Company review.*2 of 5.*wrong refund window/ });
-  await expect(mine).toContainText('Dispute upheld: The old window applied to it');
+  await expect(mine).toContainText(
+    "Dispute lost: the review stands and counts. The admin's note: The old window applied to it",
+  );
   await expect(mine.getByRole('cell', { name: 'Yes', exact: true })).toBeVisible();
 });
 

@@ -46,7 +46,8 @@ const busy = () => queryClient.isMutating() > 0 || queryClient.isFetching() > 0;
  * A dialog's action often removes the button that opened it (a written-off invoice has no
  * Write off button any more) once the refetch lands, and the focus then fell to the page's
  * start. It goes to the nearest table or section around the button that is still there (the
- * table itself may go with its last row), if nothing else has taken it meanwhile.
+ * table itself may go with its last row), if nothing else has taken it meanwhile. A button with
+ * an id whose successor comes back under it (a form remounted by its save) gets the focus on it.
  */
 export function keepFocusNear(button: HTMLElement): void {
   const around: HTMLElement[] = [];
@@ -62,6 +63,8 @@ export function keepFocusNear(button: HTMLElement): void {
     if (button.isConnected) return;
     stop();
     const lost = document.activeElement === null || document.activeElement === document.body;
+    const successor = button.id ? document.getElementById(button.id) : null;
+    if (lost && successor instanceof HTMLElement) return successor.focus();
     const near = around.find((element) => element.isConnected);
     if (!lost || !near) return;
     if (!near.hasAttribute('tabindex')) near.setAttribute('tabindex', '-1');

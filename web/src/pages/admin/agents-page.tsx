@@ -12,7 +12,7 @@ import { ReasonDialog } from '../../ui/reason-dialog';
 import { PayoutAccountModal } from './payout-account-modal';
 import { nextCursor, PAGE_SIZE } from '../../ui/paging';
 import { ScrollTable } from '../../ui/scroll-table';
-import { useDialog } from '../../ui/use-dialog';
+import { keepFocusNear, useDialog } from '../../ui/use-dialog';
 import { browserZone, formatInstant } from '../../ui/times';
 import { useRowActions } from '../../ui/use-row-actions';
 import { refresh } from '../../api/refresh';
@@ -70,6 +70,8 @@ export default function AgentsPage() {
           value={search}
           onChange={(event) => setSearch(event.currentTarget.value)}
           type="search"
+          // The API's bound on `q`: past it the list was refused as a whole, naming "q".
+          maxLength={100}
         />
         <Select
           label="Status"
@@ -131,9 +133,11 @@ export default function AgentsPage() {
                           size="xs"
                           variant="default"
                           loading={reinstate.busy((a) => a.id === agent.agentId)}
-                          onClick={() =>
-                            reinstate.mutate({ id: agent.agentId, name: agent.displayName })
-                          }
+                          onClick={(event) => {
+                            // Listing the suspended, the row leaves once reinstated.
+                            keepFocusNear(event.currentTarget);
+                            reinstate.mutate({ id: agent.agentId, name: agent.displayName });
+                          }}
                           aria-label={`Reinstate ${agent.displayName}`}
                         >
                           Reinstate

@@ -9,6 +9,7 @@ import { problemOf } from '../../ui/form-errors';
 import { Loading } from '../../ui/loading';
 import { browserZone, formatInstant } from '../../ui/times';
 import { refresh } from '../../api/refresh';
+import { keepFocusNear } from '../../ui/use-dialog';
 
 type Agent = Schemas['AgentDirectoryEntryDto'];
 type Account = Schemas['StaffPayoutAccountView'];
@@ -121,6 +122,8 @@ function AllowNewAccount({ agentId, account }: { agentId: string; account: Accou
       noValidate
       onSubmit={(event) => {
         event.preventDefault();
+        // Allowed, this form goes (the facts say so): the focus stays in the dialog.
+        keepFocusNear(event.currentTarget);
         allow.mutate({
           agentId,
           body: {

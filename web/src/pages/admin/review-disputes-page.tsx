@@ -121,7 +121,8 @@ export default function ReviewDisputesPage() {
       </Stack>
       {deciding && (
         <ReasonDialog
-          title={deciding.decision === 'uphold' ? 'Uphold the review' : 'Remove the review'}
+          // Named: the dialog hides the row, and a decision cannot be taken back.
+          title={`${deciding.decision === 'uphold' ? 'Uphold' : 'Remove'} the review of ${deciding.review.agentName}`}
           field="note"
           reasonDescription="The agent and the company read it"
           confirmLabel={deciding.decision === 'uphold' ? 'Uphold' : 'Remove'}
@@ -138,6 +139,10 @@ export default function ReviewDisputesPage() {
           onDone={() => void refresh(queryClient, keys.disputedReviews)}
           onClose={decide.close}
         >
+          <Text size="sm">
+            {deciding.review.score} of 5 from {deciding.review.companyName ?? 'the company'},
+            disputed {formatInstant(deciding.review.dispute!.disputedAt, zone)}.
+          </Text>
           <Text size="sm">
             {deciding.decision === 'uphold'
               ? 'The review stands and keeps counting in the agent’s score.'

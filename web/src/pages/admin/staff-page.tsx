@@ -7,6 +7,7 @@ import { Loading } from '../../ui/loading';
 import { Page } from '../../ui/page';
 import { ScrollTable } from '../../ui/scroll-table';
 import { browserZone, formatInstant } from '../../ui/times';
+import { useNow } from '../../ui/use-now';
 import { words } from '../finance/run-status';
 
 /**
@@ -22,6 +23,11 @@ export default function StaffPage() {
     mutationFn: () => unwrap(api.POST('/v1/admin/queue-dashboard/session')),
   });
   const zone = browserZone();
+  // The pass ends (QUEUE_DASHBOARD_SESSION_MINUTES) while the page stays open: the button stays,
+  // so a new one can be had without leaving the page.
+  const now = useNow(15_000);
+  const pass = dashboard.data;
+  const passValid = pass !== undefined && Date.parse(pass.expiresAt) > now;
   return (
     <Page title="Staff and queues">
       <Stack component="section" aria-labelledby="staff-heading" gap="sm">
@@ -66,23 +72,30 @@ export default function StaffPage() {
             The background jobs (outbox, webhooks, payouts, timers) in Bull Board. Opening it gives
             this browser a short-lived pass to the dashboard.
           </Text>
-          {dashboard.data ? (
-            <Text size="sm">
-              Your pass lasts until {formatInstant(dashboard.data.expiresAt, zone)}:{' '}
-              <Anchor href={dashboard.data.url} target="_blank" rel="noopener">
-                open the queue dashboard
-              </Anchor>
-              .
+          {pass && (
+            // Said when it comes (the press leaves the focus on the button).
+            <Text size="sm" role="status">
+              {passValid ? (
+                <>
+                  Your pass lasts until {formatInstant(pass.expiresAt, zone)}:{' '}
+                  <Anchor href={pass.url} target="_blank" rel="noopener">
+                    open the queue dashboard
+                  </Anchor>
+                  .
+                </>
+              ) : (
+                `Your pass ended ${formatInstant(pass.expiresAt, zone)}: get a new one.`
+              )}
             </Text>
-          ) : (
-            <Button
-              w="fit-content"
-              loading={dashboard.isPending}
-              onClick={() => dashboard.mutate()}
-            >
-              Get a pass to the queue dashboard
-            </Button>
           )}
+          <Button
+            w="fit-content"
+            variant={passValid ? 'default' : 'filled'}
+            loading={dashboard.isPending}
+            onClick={() => dashboard.mutate()}
+          >
+            {pass ? 'Get a new pass' : 'Get a pass to the queue dashboard'}
+          </Button>
           <ErrorAlert error={dashboard.error} title="No pass" />
         </Stack>
       </Card>

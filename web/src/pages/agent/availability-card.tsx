@@ -25,7 +25,10 @@ export function AvailabilityCard({
   const set = useMutation({
     mutationFn: (status: Availability['status']) =>
       unwrap(api.PUT('/v1/agents/me/availability', { body: { status } })),
-    onSuccess: (answer) => {
+    onSuccess: async (answer) => {
+      // A read under way (an offer event's, the minute's poll) predates this change: landing
+      // after it, it turned the switch back while the API had the agent away.
+      await queryClient.cancelQueries({ queryKey: keys.availability });
       queryClient.setQueryData(keys.availability, answer);
       void refresh(queryClient, keys.offers);
     },

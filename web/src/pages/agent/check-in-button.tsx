@@ -8,7 +8,7 @@ import { useZone } from './use-profile';
 interface Props {
   seat: Schemas['ShiftClaimDto'];
   loading: boolean;
-  onCheckIn: () => void;
+  onCheckIn: (button: HTMLButtonElement) => void;
 }
 
 /** "Check in", enabled from the moment check-in opens, with a countdown until then. */
@@ -28,7 +28,12 @@ export function CheckInButton({ seat, loading, onCheckIn }: Props) {
   }
   return (
     <Stack gap={2}>
-      <Button onClick={onCheckIn} loading={loading} disabled={!open} w="fit-content">
+      <Button
+        onClick={(event) => onCheckIn(event.currentTarget)}
+        loading={loading}
+        disabled={!open}
+        w="fit-content"
+      >
         Check in
       </Button>
       <Text size="xs" aria-live="off">

@@ -1,5 +1,6 @@
 import { Stack, Text, Title } from '@mantine/core';
 import { type Schemas } from '../../api/client';
+import { useSession } from '../../api/session-context';
 import { ErrorAlert } from '../../ui/error-alert';
 import { Loading } from '../../ui/loading';
 import { MessageList } from '../../ui/message-list';
@@ -9,10 +10,17 @@ import { useZone } from './use-profile';
 
 type Message = Schemas['TicketMessageDto'];
 
-function author(message: Message): string {
-  if (message.author === 'agent')
-    return message.visibility === 'internal' ? 'Internal note' : 'You';
-  return message.author === 'customer' ? 'Customer' : 'Bot';
+/**
+ * Who wrote it, as this agent reads it: a ticket transferred, released or reopened to them shows
+ * the earlier agent's messages and notes too, which are not "You".
+ */
+function authorFor(me: string | undefined) {
+  return (message: Message): string => {
+    if (message.author !== 'agent') return message.author === 'customer' ? 'Customer' : 'Bot';
+    const mine = message.agentId !== null && message.agentId === me;
+    if (message.visibility === 'internal') return mine ? 'Internal note' : 'Note by another agent';
+    return mine ? 'You' : 'Another agent';
+  };
 }
 
 /**
@@ -28,6 +36,7 @@ export function Conversation({
   readOnly?: boolean;
 }) {
   const zone = useZone();
+  const { user } = useSession();
   const { query: messages, items, loadingMore } = useConversation(ticketId);
 
   return (
@@ -47,7 +56,7 @@ export function Conversation({
       <MessageList
         messages={items}
         zone={zone}
-        authorOf={author}
+        authorOf={authorFor(user?.id)}
         live={messages.isSuccess && !loadingMore}
       />
       {loadingMore && <Loading label="Loading the newer messages" />}

@@ -7,6 +7,7 @@ import { RetryingNote } from '../../ui/retrying-note';
 import { problemOf } from '../../ui/form-errors';
 import { money } from '../../ui/money';
 import { surgeText } from './surge';
+import { keepFocusNear } from '../../ui/use-dialog';
 import { useNow } from '../../ui/use-now';
 import { PriorityBadge } from './priority';
 
@@ -98,7 +99,12 @@ export function OfferCard({ offer, onAccepted, onDeclined }: Props) {
             <Button
               variant="default"
               loading={decline.isPending}
-              onClick={() => decline.mutate({ offerId: offer.id, reason })}
+              disabled={left === 0}
+              onClick={(event) => {
+                // The card goes once declined: focus stays near the offers.
+                keepFocusNear(event.currentTarget);
+                decline.mutate({ offerId: offer.id, reason });
+              }}
             >
               Decline offer
             </Button>

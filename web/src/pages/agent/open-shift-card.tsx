@@ -1,17 +1,20 @@
 import { Alert, Badge, Button, Card, Group, Stack, Title } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
-import { useQueryClient } from '@tanstack/react-query';
+import { useQueryClient, type InfiniteData } from '@tanstack/react-query';
 import { useEffect, useId, useState } from 'react';
 import { api, ApiError, unwrap, type Schemas } from '../../api/client';
 import { useKeyedMutation } from '../../api/keyed-mutation';
 import { keys } from '../../api/query-keys';
 import { ErrorAlert } from '../../ui/error-alert';
+import { problemOf } from '../../ui/form-errors';
+import { keepFocusNear } from '../../ui/use-dialog';
 import { RetryingNote } from '../../ui/retrying-note';
 import { Reasons, reasonsOf } from './reasons';
 import { ShiftFacts } from './shift-facts';
 import { refresh as reread } from '../../api/refresh';
 
 type Shift = Schemas['OpenShiftDto'];
+type OpenShiftsPage = { items: Shift[] };
 
 /**
  * One open shift: claim a seat, or join the waitlist when it is full (and see your place in line,
@@ -36,11 +39,24 @@ export function OpenShiftCard({ shift }: { shift: Shift }) {
   // A refusal (the last seat went meanwhile, or seats came free) reads the lists again too, so
   // the card offers what is possible now; a lost answer does not (the retry, under the same
   // key, learns what happened: the seat, not 409 ALREADY_CLAIMED reported as "could not claim").
-  const refreshOnRefusal = (error: unknown) => (error instanceof ApiError ? refresh() : undefined);
+  // The re-read may drop this card (claims closed, the shift cancelled), and its alert with it:
+  // the refusal is then said in a notification, which outlives the card.
+  const refusedBy = (title: string) => async (error: unknown) => {
+    if (!(error instanceof ApiError)) return;
+    await refresh();
+    const pages = queryClient.getQueryData<InfiniteData<OpenShiftsPage>>(keys.openShifts)?.pages;
+    if (pages?.some((page) => page.items.some((listed) => listed.id === shift.id))) return;
+    notifications.show({
+      color: 'red',
+      title: `${title}: ${shift.title ?? shift.companyName}`,
+      message: problemOf(error)?.message ?? error.message,
+      closeButtonProps: { 'aria-label': 'Dismiss' },
+    });
+  };
   const claim = useKeyedMutation({
     mutationFn: (id: string, key) =>
       unwrap(api.POST('/v1/shifts/{id}/claims', { params: params(id, key) })),
-    onError: refreshOnRefusal,
+    onError: refusedBy('Could not claim'),
     onSuccess: () => {
       notifications.show({
         color: 'green',
@@ -52,7 +68,7 @@ export function OpenShiftCard({ shift }: { shift: Shift }) {
   const waitlist = useKeyedMutation({
     mutationFn: (id: string, key) =>
       unwrap(api.POST('/v1/shifts/{id}/waitlist', { params: params(id, key) })),
-    onError: refreshOnRefusal,
+    onError: refusedBy('Could not join the waitlist'),
     onSuccess: (answer) => {
       setAnswered({ position: answer.position });
       return refresh();
@@ -61,6 +77,8 @@ export function OpenShiftCard({ shift }: { shift: Shift }) {
   const leave = useKeyedMutation({
     mutationFn: (id: string, key) =>
       unwrap(api.DELETE('/v1/shifts/{id}/waitlist', { params: params(id, key) })),
+    // Left already (in another tab): the re-read shows the card without its place in line.
+    onError: refusedBy('Could not leave the waitlist'),
     onSuccess: () => {
       setAnswered({ position: null });
       notifications.show({ message: `You left the waitlist: ${shift.title ?? shift.companyName}` });
@@ -123,7 +141,9 @@ export function OpenShiftCard({ shift }: { shift: Shift }) {
           ) : (
             <Button
               loading={claim.isPending}
-              onClick={() => {
+              onClick={(event) => {
+                // Claimed, the shift leaves this list: focus stays in the page, not at its top.
+                keepFocusNear(event.currentTarget);
                 waitlist.reset();
                 claim.mutate(shift.id);
               }}

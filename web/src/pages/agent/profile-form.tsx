@@ -19,6 +19,7 @@ import { problemOf } from '../../ui/form-errors';
 import { languageOptions } from '../../ui/languages';
 import { timeZones } from '../../ui/times';
 import { refresh } from '../../api/refresh';
+import { keepFocusNear } from '../../ui/use-dialog';
 
 const INPUTS = ['displayName', 'timeZone', 'languages', 'maxConcurrentTickets'];
 
@@ -50,6 +51,10 @@ export function ProfileForm({ profile }: { profile: Schemas['AgentProfileDto'] }
         noValidate
         onSubmit={(event) => {
           event.preventDefault();
+          // Saved, the form is remounted with what the API holds (its key): the focus goes to
+          // the new Save button rather than to the page's start.
+          const submit = document.getElementById('save-profile');
+          if (submit) keepFocusNear(submit);
           save.mutate({
             displayName,
             timeZone: timeZone ?? '',
@@ -101,7 +106,7 @@ export function ProfileForm({ profile }: { profile: Schemas['AgentProfileDto'] }
           />
           <ErrorAlert error={save.error} inputs={INPUTS} title="Profile not saved" />
           <Group>
-            <Button type="submit" loading={save.isPending}>
+            <Button type="submit" id="save-profile" loading={save.isPending}>
               Save profile
             </Button>
           </Group>

@@ -221,6 +221,16 @@ function FeedbackList() {
   );
 }
 
+/**
+ * A dispute's outcome in the agent's words: the admin decides on the review, so "upheld" is the
+ * review kept (the agent lost) and "removed" the review gone (the agent won).
+ */
+const DISPUTE_OUTCOME: Record<string, string> = {
+  pending: 'Disputed, waiting for an admin',
+  upheld: 'Dispute lost: the review stands and counts',
+  removed: 'Dispute won: the review was removed and no longer counts',
+};
+
 function DisputeCell(props: {
   item: Feedback;
   onDispute: (button: HTMLElement) => void;
@@ -243,8 +253,8 @@ function DisputeCell(props: {
   const d = item.dispute;
   return (
     <Text size="xs">
-      {d.status === 'pending' ? 'Disputed, waiting for an admin' : `Dispute ${d.status}`}
-      {d.decisionNote ? `: ${d.decisionNote}` : ''}
+      {DISPUTE_OUTCOME[d.status]}
+      {d.decisionNote ? `. The admin's note: ${d.decisionNote}` : ''}
     </Text>
   );
 }

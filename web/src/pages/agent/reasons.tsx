@@ -39,7 +39,12 @@ export function Reasons({ reasons, label }: { reasons: unknown[]; label: string 
       case 'SUSPENDED':
         return 'Your account is suspended';
       case 'NOT_ON_SHIFT':
-        return r.checkedIn === false ? 'Check in on your seat first' : 'Your shift has not started';
+        // checkedIn comes only with a seat on a live or coming shift: without it, none is near.
+        return r.checkedIn === false
+          ? 'Check in on your seat first'
+          : r.checkedIn === undefined
+            ? 'You are not on a live shift'
+            : 'Your shift has not started';
       case 'OFFERED':
         return 'Offered to another agent right now';
       case 'RELEASED_RECENTLY':

@@ -6,12 +6,14 @@ import { useZone } from './use-profile';
 
 /**
  * A ticket the agent resolved, read back: when, what they wrote, and what it paid. A ticket
- * withdrawn after the agent had written to the customer is paid as resolved, and says so.
+ * withdrawn after the agent had written to the customer is paid as resolved, and says so; one
+ * withdrawn after a reopen of this agent's resolution is not that case (their claim ended with
+ * the reopen, and its earning was reversed).
  */
 export function ResolvedNotice({ ticket }: { ticket: Schemas['AgentTicketDto'] }) {
   const zone = useZone();
   const claim = ticket.claims.find((c) => c.claimId === ticket.claimId);
-  const withdrawn = ticket.status === 'withdrawn';
+  const withdrawn = ticket.status === 'withdrawn' && !claim?.reopenedAt;
   return (
     <Alert
       color={withdrawn ? 'orange' : 'green'}

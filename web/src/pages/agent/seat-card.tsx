@@ -3,7 +3,7 @@ import { notifications } from '@mantine/notifications';
 import { useQueryClient } from '@tanstack/react-query';
 import { useId, useRef, useState } from 'react';
 import { Link } from 'react-router';
-import { api, unwrap, type Schemas } from '../../api/client';
+import { api, ApiError, unwrap, type Schemas } from '../../api/client';
 import { useKeyedMutation } from '../../api/keyed-mutation';
 import { keys } from '../../api/query-keys';
 import { ConfirmButton } from '../../ui/confirm-button';
@@ -52,6 +52,11 @@ export function SeatCard({ seat }: { seat: Seat }) {
   const checkOut = useKeyedMutation({
     mutationFn: (of: Seat, key) => unwrap(api.POST('/v1/shifts/{id}/check-out', keyed(of, key))),
     request: bySeat,
+    // Refused (the seat ended meanwhile: a no-show, the company ended the shift): read again, so
+    // the card shows what the seat is now instead of offering Check out again.
+    onError: (error) => {
+      if (error instanceof ApiError) done();
+    },
     onSuccess: (answer) => {
       notifications.show(
         answer.status === 'left_early'
@@ -121,7 +126,11 @@ export function SeatCard({ seat }: { seat: Seat }) {
               <CheckInButton
                 seat={seat}
                 loading={checkIn.isPending}
-                onCheckIn={() => checkIn.mutate(seat)}
+                onCheckIn={(button) => {
+                  // The button goes once checked in (Check out takes its place later).
+                  keepFocusNear(button);
+                  checkIn.mutate(seat);
+                }}
               />
               <Button variant="default" ref={cancelButton} onClick={() => setCancelling(true)}>
                 Cancel seat
@@ -150,7 +159,11 @@ export function SeatCard({ seat }: { seat: Seat }) {
                 <Button
                   variant="default"
                   loading={checkOut.isPending}
-                  onClick={() => checkOut.mutate(seat)}
+                  onClick={(event) => {
+                    // The card moves to the finished seats once checked out.
+                    keepFocusNear(event.currentTarget);
+                    checkOut.mutate(seat);
+                  }}
                 >
                   Check out
                 </Button>

@@ -1,12 +1,14 @@
 import { Button, Card, Group, Select, Stack, Text, Title } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, unwrap, type Schemas } from '../../api/client';
 import { keys } from '../../api/query-keys';
 import { ErrorAlert } from '../../ui/error-alert';
 import { problemOf } from '../../ui/form-errors';
 import { refresh } from '../../api/refresh';
+import { keepFocusNear } from '../../ui/use-dialog';
+import { skillOptions, useTaxonomy } from './use-skill-names';
 
 type Skill = Schemas['AgentSkillDto'];
 type Row = { skill: string | null; level: string | null };
@@ -21,11 +23,7 @@ export function SkillsForm({ skills }: { skills: Skill[] }) {
   const queryClient = useQueryClient();
   // Retired ones too: a skill the agent holds that an admin retired since must show (named,
   // marked retired), not as an empty field the agent might clear and save away.
-  const taxonomy = useQuery({
-    queryKey: [...keys.skills, 'all'],
-    queryFn: () => unwrap(api.GET('/v1/skills', { params: { query: { includeRetired: true } } })),
-    staleTime: 10 * 60_000,
-  });
+  const taxonomy = useTaxonomy();
   const [rows, setRows] = useState<Row[]>(
     skills.map((s) => ({ skill: s.skill, level: String(s.level) })),
   );
@@ -41,9 +39,10 @@ export function SkillsForm({ skills }: { skills: Skill[] }) {
   const inputs = rows.flatMap((_, i) => [`skills.${i}.skill`, `skills.${i}.level`]);
   const errors = problemOf(save.error, inputs);
   // Retired skills cannot be added, but one the agent already holds stays visible.
-  const options = (taxonomy.data ?? [])
-    .filter((s) => s.retiredAt === null || rows.some((r) => r.skill === s.code))
-    .map((s) => ({ value: s.code, label: s.retiredAt ? `${s.name} (retired)` : s.name }));
+  const options = skillOptions(
+    taxonomy.data,
+    rows.map((r) => r.skill),
+  );
   const update = (index: number, change: Partial<Row>) =>
     setRows((all) => all.map((row, i) => (i === index ? { ...row, ...change } : row)));
 
@@ -53,6 +52,10 @@ export function SkillsForm({ skills }: { skills: Skill[] }) {
         noValidate
         onSubmit={(event) => {
           event.preventDefault();
+          // Saved, the form is remounted with what the API holds (its key): the focus goes to
+          // the new Save button rather than to the page's start.
+          const submit = document.getElementById('save-skills');
+          if (submit) keepFocusNear(submit);
           save.mutate({
             skills: rows.map((r) => ({ skill: r.skill ?? '', level: Number(r.level ?? 0) })),
           });
@@ -102,7 +105,7 @@ export function SkillsForm({ skills }: { skills: Skill[] }) {
             >
               Add a skill
             </Button>
-            <Button type="submit" loading={save.isPending}>
+            <Button type="submit" id="save-skills" loading={save.isPending}>
               Save skills
             </Button>
           </Group>

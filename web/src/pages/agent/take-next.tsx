@@ -22,6 +22,12 @@ export function TakeNext() {
           params: { header: { 'Idempotency-Key': key } },
         }),
       ),
+    // Refused as not eligible (the shift ended, a suspension): the desk reads the agent's state
+    // again, so that it stops offering this button.
+    onError: (error) => {
+      if (error instanceof ApiError && error.code === 'NOT_ELIGIBLE')
+        void refresh(queryClient, keys.availability);
+    },
     onSuccess: (ticket) => {
       if (!ticket) return setNone(true); // 204: nothing waiting for this agent now
       void refresh(queryClient, keys.myTickets);

@@ -8,6 +8,9 @@ import { PriorityBadge } from './priority';
 import { useSkillNames } from './use-skill-names';
 import { useZone } from './use-profile';
 
+/** Long words (an order reference, a link) break rather than widen the page on a phone. */
+const WRAPPED = { whiteSpace: 'pre-wrap', overflowWrap: 'anywhere' } as const;
+
 const ROLE = { customer: 'Customer', bot: 'Bot', system: 'System' } as const;
 
 /** What the agent inherits from the bot: its summary, what it tried, and the transcript. */
@@ -38,7 +41,7 @@ export function TicketBrief({ ticket }: { ticket: Schemas['AgentTicketDto'] }) {
         <Title order={2} id="summary-heading" size="h3">
           The bot&apos;s summary
         </Title>
-        <Blockquote p="sm" style={{ whiteSpace: 'pre-wrap' }}>
+        <Blockquote p="sm" style={WRAPPED}>
           {ticket.summary}
         </Blockquote>
       </Stack>
@@ -51,7 +54,9 @@ export function TicketBrief({ ticket }: { ticket: Schemas['AgentTicketDto'] }) {
         ) : (
           <List size="sm">
             {ticket.botAttempts.map((attempt, i) => (
-              <List.Item key={i}>{attempt}</List.Item>
+              <List.Item key={i} style={WRAPPED}>
+                {attempt}
+              </List.Item>
             ))}
           </List>
         )}
@@ -66,7 +71,7 @@ export function TicketBrief({ ticket }: { ticket: Schemas['AgentTicketDto'] }) {
               <Text size="xs" fw={600}>
                 {ROLE[message.role]} · {formatInstant(message.at, zone)}
               </Text>
-              <Text size="sm" style={{ whiteSpace: 'pre-wrap' }}>
+              <Text size="sm" style={WRAPPED}>
                 {message.text}
               </Text>
             </li>

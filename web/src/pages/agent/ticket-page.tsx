@@ -26,14 +26,17 @@ export default function TicketPage() {
   const tickets = useMyTickets();
   const held = tickets.data?.find((t) => t.id === id);
   useHeartbeat(id, held !== undefined);
+  // Read on its own whenever the list (even one whose re-read failed) does not hold it: with a
+  // failed re-read it stayed unread, and the page said the ticket was no longer the agent's.
+  const listed = tickets.data !== undefined;
   const past = useQuery({
     queryKey: keys.myTicket(id),
     queryFn: () => unwrap(api.GET('/v1/agents/me/tickets/{id}', { params: { path: { id } } })),
-    enabled: tickets.isSuccess && !held,
+    enabled: listed && !held,
     retry: (count, error) => !(error instanceof ApiError && error.status < 500) && count < 2,
   });
 
-  if (tickets.isPending || (tickets.isSuccess && !held && past.isPending)) {
+  if (tickets.isPending || (listed && !held && past.isPending)) {
     return <Loading label="Loading the ticket" />;
   }
   // A failed re-read keeps the ticket on screen (and the message being written) with a notice.

@@ -1,13 +1,12 @@
 import { Button, Group, Select, Stack, Text, Textarea } from '@mantine/core';
-import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, unwrap, type Schemas } from '../../api/client';
 import { useKeyedMutation } from '../../api/keyed-mutation';
-import { keys } from '../../api/query-keys';
 import { ErrorAlert } from '../../ui/error-alert';
 import { RetryingNote } from '../../ui/retrying-note';
 import { problemOf } from '../../ui/form-errors';
 import { useTicketExit } from './use-ticket-exit';
+import { skillOptions, useTaxonomy } from './use-skill-names';
 
 type Row = { skill: string | null; minLevel: string | null };
 const LEVELS = ['1', '2', '3', '4', '5'];
@@ -18,11 +17,7 @@ const LEVELS = ['1', '2', '3', '4', '5'];
  */
 export function TransferForm({ ticket }: { ticket: Schemas['AgentTicketDto'] }) {
   const exit = useTicketExit(ticket.id);
-  const taxonomy = useQuery({
-    queryKey: keys.skills,
-    queryFn: () => unwrap(api.GET('/v1/skills')),
-    staleTime: 10 * 60_000,
-  });
+  const taxonomy = useTaxonomy();
   const [rows, setRows] = useState<Row[]>(
     ticket.requiredSkills.map((s) => ({ skill: s.skill, minLevel: String(s.minLevel) })),
   );
@@ -44,9 +39,12 @@ export function TransferForm({ ticket }: { ticket: Schemas['AgentTicketDto'] }) 
     ...rows.flatMap((_, i) => [`requiredSkills.${i}.skill`, `requiredSkills.${i}.minLevel`]),
   ];
   const errors = problemOf(transfer.error, inputs);
-  const options = (taxonomy.data ?? [])
-    .filter((s) => !s.retiredAt)
-    .map((s) => ({ value: s.code, label: s.name }));
+  // A skill the ticket needs that was retired since shows, as retired, to be changed: the API
+  // refuses it, and outside the choices its field showed blank.
+  const options = skillOptions(
+    taxonomy.data,
+    rows.map((r) => r.skill),
+  );
   const update = (index: number, change: Partial<Row>) =>
     setRows((all) => all.map((row, i) => (i === index ? { ...row, ...change } : row)));
 
