@@ -223,6 +223,52 @@ describe('ticket timers (each fired twice)', () => {
       }
       counted.mockRestore();
     });
+    it('breaches a ticket withdrawn after it missed its deadline, before its late timer ran; not one that met it', async () => {
+      const {
+        agents: [agent],
+      } = await liveAgents(t, co.auth, 1);
+      const handler = t.app.get(SlaCheckHandler);
+      const counted = jest.spyOn(t.app.get(DomainMetrics), 'slaBreached');
+      const bot = { Authorization: `Bearer ${key}` };
+      const jobs = (ticketId: string) =>
+        t.db
+          .query(
+            `SELECT job_name FROM outbox WHERE payload->>'ticketId' = $1
+                AND job_name IN ('ticket.sla_breached', 'ticket.withdrawn') ORDER BY id`,
+            [ticketId],
+          )
+          .then((rows: { job_name: string }[]) => rows.map((r) => r.job_name));
+      // Open past its deadline; claimed after it; claimed before it (met); not due yet.
+      for (const life of ['open', 'claimed late', 'claimed in time', 'not due'] as const) {
+        counted.mockClear();
+        const ticket = await escalate(t, key, { priority: 'low' });
+        if (life === 'claimed in time') await claimedBeforeDeadline(ticket.id, agent, '1 second');
+        else if (life !== 'not due') {
+          await t.db.query(
+            `UPDATE tickets SET sla_deadline = now() - interval '1 minute' WHERE id = $1`,
+            [ticket.id],
+          );
+        }
+        if (life === 'claimed late') {
+          await t.http.post(`/v1/tickets/${ticket.id}/claim`).set(agent.auth).expect(200);
+        }
+        const late = life === 'open' || life === 'claimed late';
+        const withdrawn = await t.http
+          .post(`/v1/escalations/${String(ticket.externalId)}/withdraw`)
+          .set(bot)
+          .send({ reason: 'The customer closed the chat' })
+          .expect(200);
+        expect(withdrawn.body.status).toBe('withdrawn');
+        expect(Boolean(withdrawn.body.slaBreachedAt)).toBe(late);
+        // The timer runs at last and finds a withdrawn ticket: nothing more.
+        expect(await handler.handle({ ticketId: ticket.id })).toEqual({ breached: false });
+        expect(await jobs(ticket.id)).toEqual(
+          late ? ['ticket.sla_breached', 'ticket.withdrawn'] : ['ticket.withdrawn'],
+        );
+        expect(counted).toHaveBeenCalledTimes(late ? 1 : 0);
+      }
+      counted.mockRestore();
+    });
   });
 
   describe('handle timeout', () => {

@@ -19,6 +19,7 @@ import {
 import { AgentTicketDto, TicketDto } from './ticket.dto';
 import { TicketConversationService } from './ticket-conversation.service';
 import { TicketHandoverService } from './ticket-handover.service';
+import { TicketWithdrawalService } from './ticket-withdrawal.service';
 
 @ApiTags('tickets')
 @Controller('v1/escalations')
@@ -26,7 +27,7 @@ import { TicketHandoverService } from './ticket-handover.service';
 export class EscalationConversationController {
   constructor(
     private readonly conversation: TicketConversationService,
-    private readonly handover: TicketHandoverService,
+    private readonly withdrawal: TicketWithdrawalService,
   ) {}
 
   /** Your ticket for a conversation, found by your own id for it. */
@@ -78,7 +79,7 @@ export class EscalationConversationController {
     @ExternalIdParam() externalId: string,
     @Body() body: WithdrawEscalationDto,
   ): Promise<TicketDto> {
-    return this.handover.withdraw(actor, externalId, body.reason);
+    return this.withdrawal.withdraw(actor, externalId, body.reason);
   }
 }
 

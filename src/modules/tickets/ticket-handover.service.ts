@@ -1,31 +1,29 @@
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager } from 'typeorm';
-import { requireBot, requireUser } from '../../common/auth/access';
+import { DataSource } from 'typeorm';
+import { requireUser } from '../../common/auth/access';
 import { Actor } from '../../common/auth/actor';
 import { DomainError } from '../../common/errors/domain-error';
 import { duplicateSkillErrors } from '../../common/validation/duplicate-skills';
 import { Env } from '../../config/env.validation';
 import { EventsService } from '../events/events.service';
-import { TicketEvent } from '../jobs/job-registry';
-import { OutboxJob, OutboxService } from '../outbox/outbox.service';
-import { ShiftFacts } from '../shifts/shift-facts.service';
+import { OutboxService } from '../outbox/outbox.service';
 import { SkillsService } from '../skills/skills.service';
 import { TransferTicketDto } from './message.dto';
-import { AgentTicketDto, TicketDto } from './ticket.dto';
+import { AgentTicketDto } from './ticket.dto';
 import { TicketClaimsRepository } from './ticket-claims.repository';
 import { TicketConversationService } from './ticket-conversation.service';
 import { ticketEvent } from './ticket-events';
 import { TicketMessagesRepository } from './ticket-messages.repository';
-import { TicketReadService } from './ticket-read.service';
 import { AgentTicketsService } from './agent-tickets.service';
-import { OfferWithdrawalsRepository } from './offer-withdrawals.repository';
 import { coolDown } from './ticket-cooldown';
 import { TicketsRepository } from './tickets.repository';
-import { TicketRow } from './ticket.rows';
 
-/** A ticket leaves its holder without a resolution: the bot withdraws it, or the holder transfers it. */
+/**
+ * The holder hands the ticket on without a resolution: a transfer to other skills (the bot's
+ * withdrawal is TicketWithdrawalService).
+ */
 @Injectable()
 export class TicketHandoverService {
   constructor(
@@ -37,69 +35,9 @@ export class TicketHandoverService {
     private readonly claims: TicketClaimsRepository,
     private readonly messages: TicketMessagesRepository,
     private readonly conversation: TicketConversationService,
-    private readonly reads: TicketReadService,
-    private readonly shifts: ShiftFacts,
     private readonly skills: SkillsService,
-    private readonly withdrawals: OfferWithdrawalsRepository,
     private readonly agentTickets: AgentTicketsService,
   ) {}
-
-  /**
-   * The customer left or was helped: open or claimed → withdrawn, for good. If the holder had
-   * written to the customer, its claim is resolved as a resolution would be (the rate of the
-   * shift the claim is on and the surge extra fixed at the claim, and the platform fee in
-   * force) and the ledger books it like any resolution (the agent worked); else
-   * the claim ends as `withdrawn`, nothing is earned or billed, and nothing counts against the
-   * agent. Withdrawing a withdrawn ticket again answers it as it is.
-   */
-  async withdraw(actor: Actor, externalId: string, reason: string): Promise<TicketDto> {
-    const { companyId } = requireBot(actor);
-    const why = reason.trim();
-    const id = await this.db.transaction(async (em) => {
-      const ticket = await this.lockWithItsOffers(em, companyId, externalId);
-      if (!ticket) throw DomainError.notFound('Ticket');
-      if (ticket.status === 'withdrawn') return ticket.id;
-      if (ticket.status === 'resolved') {
-        throw new DomainError('TICKET_NOT_OPEN', 'A resolved ticket cannot be withdrawn');
-      }
-      const claim = await this.claims.activeOnTicket(em, ticket.id);
-      let pay: { amountMinor: number; currency: string } | null = null;
-      if (claim && (await this.messages.wroteToCustomer(em, claim.id))) {
-        const shiftRate = await this.shifts.rateOf(em, claim.shift_id);
-        pay = await this.claims.resolveWithdrawn(
-          em,
-          claim.id,
-          `Withdrawn: ${why}`,
-          shiftRate,
-          this.config.get('PLATFORM_FEE_BPS', { infer: true }),
-        );
-      } else if (claim) {
-        await this.claims.markReleased(em, claim.id, 'withdrawn', why);
-      }
-      await this.messages.markWithdrawn(em, ticket.id, why);
-      await this.withdrawOffersOn(em, companyId, ticket.id);
-      const job = ticketEvent(
-        'ticket.withdrawn',
-        ticket,
-        { agentId: claim?.agent_id, claimId: claim?.id },
-        { reason: why, paid: pay !== null, pay },
-      );
-      const event = job.payload as TicketEvent;
-      const forLedger: OutboxJob[] = pay
-        ? [{ name: 'ledger.ticket-event', payload: { type: 'ticket.withdrawn', event } }]
-        : [];
-      await this.outbox.enqueueMany(em, [job, ...forLedger]);
-      // The holder learns it live; the company's stream keeps the record.
-      await this.events.record(em, {
-        type: 'ticket.withdrawn',
-        companyId,
-        agentId: claim?.agent_id ?? null,
-        data: { ...event },
-      });
-      return ticket.id;
-    });
-    return this.reads.load(this.db.manager, id, companyId);
-  }
 
   /**
    * The holder sends the ticket back to the queue needing other skills, with a note for the
@@ -157,46 +95,5 @@ export class TicketHandoverService {
       return claimId;
     });
     return this.agentTickets.asWorkedOn(this.db.manager, ticketId, given);
-  }
-
-  /**
-   * Locks the ticket's pending offers, then the ticket: the order of an offer's accept and
-   * expiry. A router pass holding the ticket may commit an offer after the first look; once
-   * the ticket is ours no new one can be made, so its offers are locked again without waiting.
-   * If an accept holds one (it waits on the ticket), the ticket is let go (back to the
-   * savepoint) and both are taken again in order: the accept goes first, not a deadlock.
-   */
-  private async lockWithItsOffers(
-    em: EntityManager,
-    companyId: string,
-    externalId: string,
-  ): Promise<TicketRow | undefined> {
-    for (;;) {
-      await this.withdrawals.lockPendingOnTicket(em, companyId, externalId);
-      await em.query('SAVEPOINT withdraw_ticket');
-      const ticket = await this.messages.lockByExternalId(em, companyId, externalId);
-      if (!ticket || (await this.withdrawals.tryLockPendingOn(em, ticket.id))) {
-        await em.query('RELEASE SAVEPOINT withdraw_ticket');
-        return ticket;
-      }
-      await em.query('ROLLBACK TO SAVEPOINT withdraw_ticket');
-    }
-  }
-
-  /**
-   * A withdrawn ticket's pending offers are withdrawn with it: each held a place in its agent's
-   * ticket limit until it ran out (up to the shift's offer time), so the agent got no other
-   * work meanwhile. The agent's desk drops the offer (`offer.withdrawn`) and the router runs.
-   */
-  private async withdrawOffersOn(em: EntityManager, companyId: string, ticketId: string) {
-    const withdrawn = await this.withdrawals.withdrawPendingOn(em, ticketId);
-    for (const offer of withdrawn) {
-      await this.events.record(em, {
-        type: 'offer.withdrawn',
-        agentId: offer.agent_id,
-        data: { offerId: offer.id, ticketId, reason: 'ticket_withdrawn' },
-      });
-    }
-    if (withdrawn.length > 0) await this.outbox.enqueue(em, 'offers.route', { companyId });
   }
 }

@@ -17,6 +17,7 @@ import {
 } from './ticket-conversation.controller';
 import { TicketConversationService } from './ticket-conversation.service';
 import { TicketHandoverService } from './ticket-handover.service';
+import { TicketWithdrawalService } from './ticket-withdrawal.service';
 import { TicketMessagesRepository } from './ticket-messages.repository';
 import { TicketClaimsRepository } from './ticket-claims.repository';
 import { TicketIntakeRepository } from './ticket-intake.repository';
@@ -88,6 +89,7 @@ import { TicketQualityRepository } from './ticket-quality.repository';
     TicketMessagesRepository,
     TicketConversationService,
     TicketHandoverService,
+    TicketWithdrawalService,
     SlaBreaches,
     SlaCheckHandler,
     HandleTimeoutHandler,

@@ -223,6 +223,15 @@ export class TicketsRepository {
     );
   }
 
+  /** Whether the locked ticket's claim deadline has passed, by the database's clock. */
+  async deadlinePassed(em: EntityManager, id: string): Promise<boolean> {
+    const [{ due }]: { due: boolean }[] = await em.query(
+      'SELECT sla_deadline <= now() AS due FROM tickets WHERE id = $1',
+      [id],
+    );
+    return due;
+  }
+
   /** Whether an instant has passed, by the database's clock (the one every timer compares to). */
   async hasPassed(em: EntityManager, at: string): Promise<boolean> {
     const [{ due }]: { due: boolean }[] = await em.query('SELECT $1::timestamptz <= now() AS due', [
