@@ -14,8 +14,9 @@ export type DeadlineTicket = TicketRow & { due: boolean };
  * The claim SLA's breach: an open ticket past its deadline is breached, raised one priority
  * step, and has its skill levels relaxed by one (never below 1; the requested level stays on
  * record), and its company is told. Decided by whether the ticket was open past the deadline,
- * not by when its timer ran: the SLA check (SlaCheckHandler) asks, and so does a reopen, which
- * starts a new life with a new deadline and would otherwise leave the late timer nothing to find.
+ * not by when its timer ran: the SLA check (SlaCheckHandler) asks, and so do a reopen, which
+ * starts a new life with a new deadline, and a withdrawal, which ends the ticket: either would
+ * otherwise leave the late timer nothing to find.
  */
 @Injectable()
 export class SlaBreaches {

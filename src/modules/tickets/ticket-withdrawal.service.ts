@@ -45,7 +45,9 @@ export class TicketWithdrawalService {
    * shift the claim is on and the surge extra fixed at the claim, and the platform fee in
    * force) and the ledger books it like any resolution (the agent worked); else
    * the claim ends as `withdrawn`, nothing is earned or billed, and nothing counts against the
-   * agent. Withdrawing a withdrawn ticket again answers it as it is.
+   * agent. A ticket that missed its claim deadline and whose SLA timer has not run yet is
+   * breached first, as the timer would have. Withdrawing a withdrawn ticket again answers it as
+   * it is.
    */
   async withdraw(actor: Actor, externalId: string, reason: string): Promise<TicketDto> {
     const { companyId } = requireBot(actor);

@@ -32,15 +32,16 @@ export function useDialog<T>(): {
 }
 
 /**
- * How long the client must have been idle (no write pending, no read in flight) before the
- * button is taken to have stayed: the refetch that removes it comes after the write's answer, and
- * on a slow network (a lost answer asked again, a slow read) that is well after the press.
+ * How long after the last write settled the button is taken to have stayed: the re-read that
+ * removes it comes after the write's answer, which on a slow network (a lost answer asked again)
+ * is well after the press. Writes only: a page that polls (a paying run, every 1.5 s) would keep
+ * every press's watch for its full minute.
  */
 const SETTLE_MS = 5_000;
 /** Given up after a minute whatever happens: a request that long is someone else's concern. */
 const GIVE_UP_MS = 60_000;
 
-const busy = () => queryClient.isMutating() > 0 || queryClient.isFetching() > 0;
+const busy = () => queryClient.isMutating() > 0;
 
 /**
  * A dialog's action often removes the button that opened it (a written-off invoice has no
@@ -70,7 +71,7 @@ export function keepFocusNear(button: HTMLElement): void {
     if (!near.hasAttribute('tabindex')) near.setAttribute('tabindex', '-1');
     near.focus();
   });
-  // The window runs from the last moment the client was busy, not from the press.
+  // The window runs from the last moment a write was under way, not from the press.
   const started = Date.now();
   let lastBusy = started;
   const watch = setInterval(() => {

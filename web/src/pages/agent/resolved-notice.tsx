@@ -13,7 +13,8 @@ import { useZone } from './use-profile';
 export function ResolvedNotice({ ticket }: { ticket: Schemas['AgentTicketDto'] }) {
   const zone = useZone();
   const claim = ticket.claims.find((c) => c.claimId === ticket.claimId);
-  const withdrawn = ticket.status === 'withdrawn' && !claim?.reopenedAt;
+  const reopened = Boolean(claim?.reopenedAt);
+  const withdrawn = ticket.status === 'withdrawn' && !reopened;
   return (
     <Alert
       color={withdrawn ? 'orange' : 'green'}
@@ -22,16 +23,18 @@ export function ResolvedNotice({ ticket }: { ticket: Schemas['AgentTicketDto'] }
       <Text size="sm">
         {withdrawn
           ? `You had written to the customer, so it is paid as resolved: ${money(ticket.pay)}.`
-          : `${claim?.resolvedAt ? `Resolved ${formatInstant(claim.resolvedAt, zone)}. ` : ''}Earned ${money(ticket.pay)}.`}
+          : `${claim?.resolvedAt ? `Resolved ${formatInstant(claim.resolvedAt, zone)}. ` : ''}${
+              claim?.reopenedAt
+                ? `The company reopened it ${formatInstant(claim.reopenedAt, zone)}, which reversed its pay of ${money(ticket.pay)}.`
+                : `Earned ${money(ticket.pay)}.`
+            }`}
+        {ticket.status === 'withdrawn' && reopened
+          ? ' Later the customer left: the ticket was withdrawn.'
+          : ''}
       </Text>
       {claim?.resolutionSummary && !withdrawn && (
         <Text size="sm" style={{ whiteSpace: 'pre-wrap', overflowWrap: 'anywhere' }}>
           Your summary: {claim.resolutionSummary}
-        </Text>
-      )}
-      {claim?.reopenedAt && (
-        <Text size="sm">
-          The company reopened it {formatInstant(claim.reopenedAt, zone)}: its earning was reversed.
         </Text>
       )}
     </Alert>
