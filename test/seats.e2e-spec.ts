@@ -582,6 +582,38 @@ describe('seats (agent side)', () => {
       expect(done.body).toMatchObject({ status: 'completed', completedAt: expect.any(String) });
     });
 
+    it('a seat taken late completes only past half its own time: checked in and straight out once claims close, it is leaving early', async () => {
+      const shift = await postShift(t, company, { ...window(120, 4), seats: 2 });
+      const agent = await registerAgent(t);
+      // Begun 3 h 29 min ago, ending in 31 min: claims are still open (they close 30 before).
+      await moveShift(t, shift.id, inMinutes(-209), inMinutes(31));
+      await claim(agent, shift.id).expect(201);
+      await t.http.post(`/v1/shifts/${shift.id}/check-in`).set(agent.auth).expect(200);
+      // Two minutes on (all moved back): claims have closed; the seat has run 2 of its 31.
+      await t.db.query(
+        `UPDATE shifts SET starts_at = starts_at - interval '2 minutes',
+                ends_at = ends_at - interval '2 minutes' WHERE id = $1`,
+        [shift.id],
+      );
+      await t.db.query(
+        `UPDATE shift_claims SET period = tstzrange(lower(period) - interval '2 minutes',
+                upper(period) - interval '2 minutes', '[)'),
+                check_in_deadline = check_in_deadline - interval '2 minutes',
+                checked_in_at = checked_in_at - interval '2 minutes'
+          WHERE shift_id = $1`,
+        [shift.id],
+      );
+      const out = await t.http.post(`/v1/shifts/${shift.id}/check-out`).set(agent.auth).expect(200);
+      // Half of the seat's 31 minutes before the end, not the close of claims (already past).
+      expect(out.body).toMatchObject({ status: 'left_early', completedAt: null });
+      const heldFrom = Date.parse(out.body.endsAt) - 31 * 60_000;
+      expect(
+        Math.abs(Date.parse(out.body.checkOutCompletesAt) - (heldFrom + 15.5 * 60_000)),
+      ).toBeLessThan(1_000);
+      const record = await t.http.get('/v1/agents/me/reliability').set(agent.auth).expect(200);
+      expect(record.body).toMatchObject({ completed: 0, leftEarly: 1 });
+    });
+
     it('a waitlist promotion passes over an agent who has worked a seat on the shift', async () => {
       const shift = await postShift(t, company, { seats: 2, ...window(120, 4) });
       const [worked, holder, next] = [

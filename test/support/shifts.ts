@@ -86,15 +86,23 @@ export async function endShiftsOf(t: TestApp, companyId: string | null | undefin
  * it is later, so that more than half the shift has passed too (checkOutCompletesAt).
  */
 export async function nearItsEnd(t: TestApp, shiftId: string, minutesLeft = 20) {
+  // Seats held from the start move with it (a seat's own time counts for its check-out); one
+  // taken after the start keeps its claim's instant. Before the shift moves: it is read here.
+  await t.db.query(
+    `UPDATE shift_claims c
+        SET period = tstzrange(
+              CASE WHEN lower(c.period) <= s.starts_at
+                   THEN least(s.starts_at, now() + make_interval(mins => $2) - interval '1 hour')
+                   ELSE lower(c.period) END,
+              now() + make_interval(mins => $2), '[)')
+       FROM shifts s
+      WHERE s.id = c.shift_id AND c.shift_id = $1`,
+    [shiftId, minutesLeft],
+  );
   await t.db.query(
     `UPDATE shifts SET ends_at = now() + make_interval(mins => $2),
             starts_at = least(starts_at, now() + make_interval(mins => $2) - interval '1 hour')
       WHERE id = $1`,
-    [shiftId, minutesLeft],
-  );
-  await t.db.query(
-    `UPDATE shift_claims SET period = tstzrange(lower(period), now() + make_interval(mins => $2), '[)')
-      WHERE shift_id = $1`,
     [shiftId, minutesLeft],
   );
 }

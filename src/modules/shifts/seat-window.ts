@@ -18,18 +18,20 @@ export function claimsCloseAt(
 
 /**
  * From when a check-out completes the seat rather than leaving it early: the end minus
- * SEAT_CLAIM_CLOSES_MINUTES_BEFORE_END, as claims close, but never before half the shift has
- * passed. On a shift of 30 minutes or less claims close at its start, so a check-in and an
- * immediate check-out had counted as a seat worked; the seat freed then still goes to the
- * waitlist (it may fill a seat until the end). The same as claimsCloseAt for a shift of an hour
- * or more.
+ * SEAT_CLAIM_CLOSES_MINUTES_BEFORE_END, as claims close, but never before half the seat's own
+ * time has passed (from the shift's start, or from the claim for a seat taken after it). On a
+ * shift of 30 minutes or less claims close at its start, and a seat can be taken until they
+ * close, so a check-in and an immediate check-out had counted as a seat worked (a completed seat
+ * weighs for its agent's reliability); the seat freed then still goes to the waitlist (it may
+ * fill a seat until the end). The same as claimsCloseAt for a seat of an hour or more.
  */
 export function checkOutCompletesAt(
-  shift: { startsAt: Date; endsAt: Date },
+  shift: { endsAt: Date },
+  seatFrom: Date,
   closeMinutesBeforeEnd: number,
 ): Date {
   const end = shift.endsAt.getTime();
-  const half = (end - shift.startsAt.getTime()) / 2;
+  const half = (end - seatFrom.getTime()) / 2;
   return new Date(end - Math.min(closeMinutesBeforeEnd * 60_000, half));
 }
 

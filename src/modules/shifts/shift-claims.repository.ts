@@ -45,6 +45,8 @@ export interface LatestClaimRow {
   status: string;
   check_in_deadline: Date;
   started: boolean;
+  /** When the seat's time began: the shift's start, or the claim for a seat taken after it. */
+  held_from: Date;
 }
 
 export interface NoShowStateRow {
@@ -258,7 +260,8 @@ export class ShiftClaimsRepository {
     agentId: string,
   ): Promise<LatestClaimRow | undefined> {
     const [row]: LatestClaimRow[] = await em.query(
-      `SELECT id, status, check_in_deadline, now() >= lower(period) AS started
+      `SELECT id, status, check_in_deadline, now() >= lower(period) AS started,
+              lower(period) AS held_from
          FROM shift_claims WHERE shift_id = $1 AND agent_id = $2
         ORDER BY status = ANY($3) DESC, claimed_at DESC LIMIT 1`,
       [shiftId, agentId, ACTIVE_CLAIM_STATUSES],

@@ -159,8 +159,9 @@ export class ShiftClaimsService {
 
   /**
    * Ends the agent's work on the shift: `completed`, or `left_early` while the shift's seats can
-   * still be claimed or less than half of it has passed (checkOutCompletesAt): checking in and out at once used to count as a seat
-   * worked, and kept the seat from everyone else to the end. A seat left early goes back to the
+   * still be claimed or less than half of the seat's own time has passed (checkOutCompletesAt):
+   * checking in and out at once used to count as a seat worked, and kept the seat from everyone
+   * else to the end. A seat left early goes back to the
    * shift (the waitlist first) and counts against reliability as a late cancellation does.
    */
   async checkOut(actor: Actor, shiftId: string): Promise<ShiftClaimDto> {
@@ -191,7 +192,7 @@ export class ShiftClaimsService {
       const ended = await this.claims.markCheckedOut(
         em,
         claim.id,
-        checkOutCompletesAt(shift, this.closeMinutes()),
+        checkOutCompletesAt(shift, claim.held_from, this.closeMinutes()),
       );
       if (!ended) throw stateConflict(claim.status, 'check out');
       if (ended === 'left_early') {

@@ -112,7 +112,8 @@ export function toShiftClaimDto(
       ? r.ends_at // given by the waitlist inside the late window: never a late cancellation
       : minutesBefore(r.held_from, windows.lateCancelMinutes),
     checkOutCompletesAt: checkOutCompletesAt(
-      { startsAt: r.starts_at, endsAt: r.ends_at },
+      { endsAt: r.ends_at },
+      r.held_from,
       windows.claimCloseMinutes,
     ),
     claimedAt: r.claimed_at,
