@@ -1,11 +1,11 @@
 import { JwtService } from '@nestjs/jwt';
 import { ChildProcess, spawn } from 'node:child_process';
 import { Agent, IncomingHttpHeaders, request } from 'node:http';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import pino from 'pino';
 import { Client } from 'pg';
 import { runMigrations } from '../src/bootstrap/prepare-database';
+import { freePort } from './free-port';
 import { createHandoffClient, type HandoffClient } from '../src/client/client';
 
 export const ADMIN_URL =
@@ -70,15 +70,7 @@ export async function dropDatabase(name: string): Promise<void> {
   await admin.end();
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from './free-port';
 
 /**
  * The built API as its own process (as in production), so the load generator does not share

@@ -1,5 +1,4 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { pollUntil } from './wait-for';
 
@@ -72,16 +71,7 @@ export async function apiPort(app: Spawned, timeoutMs?: number): Promise<number>
   return Number(listening.exec(app.output())![1]);
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from '../../bench/free-port';
 
 /** Kills a process (and its group, if it leads one) still running when a test fails. */
 export function ensureKilled(...spawned: (Spawned | undefined)[]): void {
