@@ -807,12 +807,17 @@ test('a seat claim refused as the shift left the list says why, though the card 
   await signInPage(page, agent.email, '/agent/shifts');
   const card = page.getByRole('article', { name: `Closing desk · ${companyName}` });
   await expect(card.getByRole('button', { name: 'Claim a seat' })).toBeVisible();
-  await unwrap(
-    company.admin.POST('/v1/shifts/{id}/cancel', {
-      params: { path: { id: shift.id } },
-      body: { reason: 'Demand moved to the weekend.' },
-    }),
-  );
+  // Cancelled as the press goes out: a re-read before it (the event stream's first, say) still
+  // lists the shift, and the one after the refusal does not.
+  await page.route(`**/v1/shifts/${shift.id}/claims`, async (route) => {
+    await unwrap(
+      company.admin.POST('/v1/shifts/{id}/cancel', {
+        params: { path: { id: shift.id } },
+        body: { reason: 'Demand moved to the weekend.' },
+      }),
+    );
+    await route.continue();
+  });
   await card.getByRole('button', { name: 'Claim a seat' }).click();
   await expect(card).toHaveCount(0);
   await expect(page.getByText(`Could not claim: Closing desk`)).toBeVisible();
@@ -898,4 +903,27 @@ test('a profile saved from the keyboard keeps the focus on its Save button', asy
   await page.keyboard.press('Enter');
   await expect(page.getByText('Profile saved')).toBeVisible();
   await expect(page.getByRole('button', { name: 'Save profile' })).toBeFocused();
+});
+
+/**
+ * On a pull shift the desk lists the tickets waiting that the agent could take, best first, and
+ * the agent may take one of them rather than the next: it opens, and leaves the list.
+ */
+test('an agent on a pull shift picks a waiting ticket rather than the next', async ({ page }) => {
+  const company = await signUpCompany(`Pick ${Math.random().toString(36).slice(2, 8)}`);
+  const agent = await signUpAgent();
+  await checkedInOnLiveShift(company, agent, { title: 'Picking desk' });
+  await escalate(company, `conv-${randomUUID()}`, 'First in line');
+  await escalate(company, `conv-${randomUUID()}`, 'Second in line');
+  await signInPage(page, agent.email, '/agent/desk');
+  const waiting = page.getByRole('region', { name: 'Waiting tickets' });
+  await expect(waiting.getByRole('article')).toHaveCount(2);
+  await expect(waiting.getByRole('article').first()).toHaveAccessibleName('First in line');
+  await expectAccessible(page, 'desk with waiting tickets');
+  await waiting.getByRole('button', { name: 'Take Second in line' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Second in line' })).toBeVisible();
+  await page.getByRole('link', { name: 'Desk' }).click();
+  await expect(waiting.getByRole('article')).toHaveCount(1);
+  await expect(waiting.getByRole('article')).toHaveAccessibleName('First in line');
+  await expect(page.getByRole('region', { name: 'My tickets' })).toContainText('Second in line');
 });

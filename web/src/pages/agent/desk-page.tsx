@@ -15,10 +15,11 @@ import { OffersPanel } from './offers-panel';
 import { TakeNext } from './take-next';
 import { useAvailability } from './use-availability';
 import { useZone } from './use-profile';
+import { WaitingTickets } from './waiting-tickets';
 
 /**
  * The live desk, while checked in on a live shift: availability, offers (push shifts), the
- * next ticket (pull shifts), and the tickets held. Offers and ticket changes arrive live.
+ * next ticket and the waiting ones to pick from (pull shifts), and the tickets held. Offers and ticket changes arrive live.
  */
 export default function DeskPage() {
   const availability = useAvailability();
@@ -37,7 +38,12 @@ export default function DeskPage() {
               fetchedAt={availability.dataUpdatedAt + serverNow() - Date.now()}
             />
           )}
-          {availability.data?.routing === 'pull' && <TakeNext />}
+          {availability.data?.routing === 'pull' && (
+            <>
+              <TakeNext />
+              <WaitingTickets />
+            </>
+          )}
           {availability.data?.routing === 'push' && (
             <Text size="sm">On this shift work comes to you as offers.</Text>
           )}
