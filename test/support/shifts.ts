@@ -83,16 +83,17 @@ export async function endShiftsOf(t: TestApp, companyId: string | null | undefin
  * Brings a running shift's end (and its seats') to `minutesLeft` from now: past the close of
  * claims (SEAT_CLAIM_CLOSES_MINUTES_BEFORE_END, 30 by default), where a check-out completes the
  * seat rather than leaving it early. Its start is brought back to an hour before that end when
- * it is later, so that more than half the shift has passed too (checkOutCompletesAt).
+ * it is later, so that more than half the seat's time has passed too (checkOutCompletesAt).
  */
 export async function nearItsEnd(t: TestApp, shiftId: string, minutesLeft = 20) {
-  // Seats held from the start move with it (a seat's own time counts for its check-out); one
-  // taken after the start keeps its claim's instant. Before the shift moves: it is read here.
+  // Seats held from the start move with it, never later (a seat's own time counts for its
+  // check-out); one taken after the start keeps its claim's instant. Before the shift moves: its
+  // start is read here.
   await t.db.query(
     `UPDATE shift_claims c
         SET period = tstzrange(
               CASE WHEN lower(c.period) <= s.starts_at
-                   THEN least(s.starts_at, now() + make_interval(mins => $2) - interval '1 hour')
+                   THEN least(lower(c.period), now() + make_interval(mins => $2) - interval '1 hour')
                    ELSE lower(c.period) END,
               now() + make_interval(mins => $2), '[)')
        FROM shifts s

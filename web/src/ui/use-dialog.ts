@@ -32,16 +32,19 @@ export function useDialog<T>(): {
 }
 
 /**
- * How long after the last write settled the button is taken to have stayed: the re-read that
- * removes it comes after the write's answer, which on a slow network (a lost answer asked again)
- * is well after the press. Writes only: a page that polls (a paying run, every 1.5 s) would keep
- * every press's watch for its full minute.
+ * How long after the last write settled, and the last re-read it caused ended, the button is
+ * taken to have stayed: the re-read that removes it comes after the write's answer, which on a
+ * slow network (a lost answer asked again, a slow read) is well after the press. Not polling
+ * reads: a page that polls (a paying run, every 1.5 s) would keep every press's watch for its
+ * full minute (a polled read is not an invalidated one).
  */
 const SETTLE_MS = 5_000;
 /** Given up after a minute whatever happens: a request that long is someone else's concern. */
 const GIVE_UP_MS = 60_000;
 
-const busy = () => queryClient.isMutating() > 0;
+const busy = () =>
+  queryClient.isMutating() > 0 ||
+  queryClient.isFetching({ predicate: (query) => query.state.isInvalidated }) > 0;
 
 /**
  * A dialog's action often removes the button that opened it (a written-off invoice has no
@@ -71,7 +74,7 @@ export function keepFocusNear(button: HTMLElement): void {
     if (!near.hasAttribute('tabindex')) near.setAttribute('tabindex', '-1');
     near.focus();
   });
-  // The window runs from the last moment a write was under way, not from the press.
+  // The window runs from the last moment a write or its re-read was under way, not the press.
   const started = Date.now();
   let lastBusy = started;
   const watch = setInterval(() => {

@@ -15,7 +15,7 @@ import { keepFocusNear } from '../../ui/use-dialog';
 import { useNow } from '../../ui/use-now';
 import { CancelSeatModal } from './cancel-seat-modal';
 import { CheckInButton } from './check-in-button';
-import { checkingOutIsEarly, STATUS_COLORS, STATUS_LABELS } from './seat-rules';
+import { checkingOutIsEarly, givenLate, STATUS_COLORS, STATUS_LABELS } from './seat-rules';
 import { useZone } from './use-profile';
 import { refresh } from '../../api/refresh';
 
@@ -147,7 +147,7 @@ export function SeatCard({ seat }: { seat: Seat }) {
                   variant="default"
                   loading={checkOut.isPending}
                   title="Leave the shift early?"
-                  consequence={`Until ${formatInstant(seat.checkOutCompletesAt, zone)}, checking out is leaving early: your seat goes back to the shift for someone else, and it counts against your reliability as a late cancellation does. Tickets in hand go back to the queue shortly.`}
+                  consequence={`Until ${formatInstant(seat.checkOutCompletesAt, zone)}, checking out is leaving early: your seat goes back to the shift for someone else, and ${givenLate(seat) ? 'as the waitlist gave it to you late, it does not count against your reliability' : 'it counts against your reliability as a late cancellation does'}. Tickets in hand go back to the queue shortly.`}
                   confirmLabel="Leave early"
                   keepLabel="Stay on shift"
                   onConfirm={() => checkOut.mutate(seat)}

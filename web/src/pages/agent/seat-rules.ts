@@ -30,6 +30,15 @@ export const STATUS_COLORS: Record<Seat['status'], string> = {
   no_show: 'red',
 };
 
+/**
+ * A seat the waitlist gave inside the late-cancellation window: the API then puts its
+ * lateCancelStartsAt at the end (giving it back is never late), and neither a no-show nor
+ * leaving it early counts against its agent.
+ */
+export function givenLate(seat: Seat): boolean {
+  return seat.source === 'waitlist' && seat.lateCancelStartsAt === seat.endsAt;
+}
+
 /** Whether checking out now is leaving early (the API's checkOutCompletesAt has not come). */
 export function checkingOutIsEarly(seat: Seat, now: number): boolean {
   return now < new Date(seat.checkOutCompletesAt).getTime();

@@ -10,6 +10,7 @@ import { Loading } from '../../ui/loading';
 import { money } from '../../ui/money';
 import { RetryingNote } from '../../ui/retrying-note';
 import { formatInstant } from '../../ui/times';
+import { keepFocusNear } from '../../ui/use-dialog';
 import { PriorityBadge } from './priority';
 import { Reasons, reasonsOf } from './reasons';
 import { surgeText } from './surge';
@@ -41,8 +42,13 @@ export function WaitingTickets() {
           params: { path: { id: ticketId }, header: { 'Idempotency-Key': key } },
         }),
       ),
-    // Refused (taken by someone else meanwhile, at capacity): the list shows what is left.
-    onError: (error) => (error instanceof ApiError ? refresh(queryClient, keys.queue) : undefined),
+    // Refused (taken by someone else meanwhile, at capacity): the list shows what is left; not
+    // eligible (the shift ended, a suspension): the desk reads the agent's state again too.
+    onError: (error) => {
+      if (!(error instanceof ApiError)) return undefined;
+      if (error.code === 'NOT_ELIGIBLE') void refresh(queryClient, keys.availability);
+      return refresh(queryClient, keys.queue);
+    },
     onSuccess: (ticket) => {
       void refresh(queryClient, keys.myTickets);
       void refresh(queryClient, keys.queue);
@@ -99,7 +105,11 @@ export function WaitingTickets() {
               w="fit-content"
               loading={take.isPending && take.variables === ticket.id}
               disabled={full || (take.isPending && take.variables !== ticket.id)}
-              onClick={() => take.mutate(ticket.id)}
+              onClick={(event) => {
+                // Refused, the list is read again and this card may go: focus stays near.
+                keepFocusNear(event.currentTarget);
+                take.mutate(ticket.id);
+              }}
               aria-label={`Take ${ticket.subject}`}
             >
               Take
