@@ -136,6 +136,17 @@ describe('revoking a certification', () => {
       [agent.id],
     );
     expect(release.map((r) => r.payload.shiftId)).toEqual([running.id]);
+    // Told at once, naming the company: its seats and place in line went without a word before.
+    const told = await t.http
+      .get('/v1/events?types=certification.revoked')
+      .set(agent.auth)
+      .expect(200);
+    expect(told.body.items).toMatchObject([
+      {
+        type: 'certification.revoked',
+        data: { companyId: company.companyId, companyName: 'Certifying Co' },
+      },
+    ]);
     // The company's choice: nothing against the agent's reliability.
     const reliability = await t.http.get('/v1/agents/me/reliability').set(agent.auth).expect(200);
     expect(reliability.body).toMatchObject({ lateCancellations: 0, noShows: 0, leftEarly: 0 });

@@ -927,3 +927,34 @@ test('an agent on a pull shift picks a waiting ticket rather than the next', asy
   await expect(waiting.getByRole('article')).toHaveAccessibleName('First in line');
   await expect(page.getByRole('region', { name: 'My tickets' })).toContainText('Second in line');
 });
+
+/**
+ * A company revokes the certification of an agent holding a seat on its certified-only shift:
+ * the seat ends with it, and the agent is told at once (it went without a word before).
+ */
+test('an agent whose certification a company revokes is told, and its seat goes', async ({
+  page,
+}) => {
+  const companyName = `Certified ${Math.random().toString(36).slice(2, 8)}`;
+  const company = await signUpCompany(companyName);
+  const agent = await signUpAgent();
+  const { agentId } = await unwrap(agent.api.GET('/v1/agents/me/profile'));
+  const certification = { params: { path: { agentId } } };
+  await unwrap(company.admin.PUT('/v1/companies/me/certified-agents/{agentId}', certification));
+  const shift = await postShift(company, 3 * 3600, {
+    title: 'Certified desk',
+    requiresCertification: true,
+  });
+  await unwrap(
+    agent.api.POST('/v1/shifts/{id}/claims', {
+      params: { path: { id: shift.id }, header: { 'Idempotency-Key': randomUUID() } },
+    }),
+  );
+  await signInPage(page, agent.email, '/agent/seats');
+  const card = page.getByRole('article', { name: `Certified desk · ${companyName}` });
+  await expect(card.getByRole('button', { name: 'Cancel seat' })).toBeVisible();
+  await expect(page.getByRole('status', { name: 'Live updates: Live' })).toBeVisible();
+  await unwrap(company.admin.DELETE('/v1/companies/me/certified-agents/{agentId}', certification));
+  await expect(page.getByText(`${companyName} revoked your certification.`)).toBeVisible();
+  await expect(card.getByRole('button', { name: 'Cancel seat' })).toHaveCount(0);
+});

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { CompaniesModule } from '../companies/companies.module';
 import { EventsModule } from '../events/events.module';
 import { OutboxModule } from '../outbox/outbox.module';
 import { ShiftsModule } from '../shifts/shifts.module';
@@ -13,6 +14,8 @@ import { AgentsController, CertifiedAgentsController } from './agents.controller
 @Module({
   imports: [
     AgentProfilesModule,
+    // A revocation names the company to the agent it tells.
+    CompaniesModule,
     // Suspension ends the agent's seats and tickets through their owners.
     ShiftsModule,
     TicketsModule,

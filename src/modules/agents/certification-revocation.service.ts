@@ -4,6 +4,8 @@ import { DataSource } from 'typeorm';
 import { requireCompany } from '../../common/auth/access';
 import { Actor } from '../../common/auth/actor';
 import { DomainError } from '../../common/errors/domain-error';
+import { CompaniesService } from '../companies/companies.service';
+import { EventsService } from '../events/events.service';
 import { SeatRevocation } from '../shifts/seat-revocation.service';
 import { AgentsService } from './agents.service';
 import { CertificationsService } from './certifications.service';
@@ -15,7 +17,8 @@ import { retryWhileSeatsClaimed, SeatClaimedMeanwhile } from './seat-race';
  * (SeatRevocation.endSeats: a seat being worked ends as a check-out, freed while the shift's
  * claims are open; the others are cancelled by the company; none counts against the agent).
  * Other companies' shifts, and this company's open ones, are not touched. The freed seats go to
- * their waitlists by a job the transaction writes (shift.promote-waitlist).
+ * their waitlists by a job the transaction writes (shift.promote-waitlist). The agent is told in
+ * the same transaction (`certification.revoked`): seats and places in line went without a word.
  */
 @Injectable()
 export class CertificationRevocationService {
@@ -24,6 +27,8 @@ export class CertificationRevocationService {
     private readonly certifications: CertificationsService,
     private readonly agents: AgentsService,
     private readonly seats: SeatRevocation,
+    private readonly companies: CompaniesService,
+    private readonly events: EventsService,
   ) {}
 
   async revoke(actor: Actor, agentId: string): Promise<void> {
@@ -53,7 +58,13 @@ export class CertificationRevocationService {
           if ((await this.seats.seatsBeyond(em, agentId, companyId, shiftIds)).length > 0) {
             throw new SeatClaimedMeanwhile();
           }
-          return this.seats.endSeats(em, agentId, companyId, shiftIds);
+          await this.seats.endSeats(em, agentId, companyId, shiftIds);
+          const names = await this.companies.namesOf(em, [companyId]);
+          await this.events.record(em, {
+            type: 'certification.revoked',
+            agentId,
+            data: { companyId, companyName: names.get(companyId) ?? null },
+          });
         }),
       'The agent kept claiming seats while the certification was being revoked; try again',
     );

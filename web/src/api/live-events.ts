@@ -189,6 +189,22 @@ function apply(queryClient: QueryClient, event: LiveEvent): void {
     });
     return;
   }
+  if (event.type === 'certification.revoked') {
+    // The company ended the agent's seats and places in line on its certified-only shifts.
+    void refresh(queryClient, keys.seats);
+    void refresh(queryClient, keys.openShifts);
+    void refresh(queryClient, keys.availability);
+    const company = typeof data.companyName === 'string' ? data.companyName : 'A company';
+    notifications.show({
+      color: 'orange',
+      autoClose: false,
+      title: 'A certification was revoked',
+      message:
+        `${company} revoked your certification. Your seats and places in line on its shifts ` +
+        'that require it have ended (time already worked counts), with no mark on your record.',
+    });
+    return;
+  }
   if (event.type === 'shift.cancelled') {
     // The company cancelled a shift the agent held a seat on or waited for: not to pass unseen.
     void refresh(queryClient, keys.seats);
