@@ -525,20 +525,7 @@ test('a claim refused because the last seat went meanwhile turns the card to the
 test('a skill the agent holds that an admin retired since shows on its profile, marked retired', async ({
   page,
 }) => {
-  const admin = await signInApi(await createStaff('admin'));
-  const code = `legacy_${Math.random().toString(36).slice(2, 8)}`;
-  await unwrap(admin.POST('/v1/skills', { body: { code, name: 'Legacy plans' } }));
-  const agent = await signUpAgent();
-  await unwrap(
-    agent.api.PUT('/v1/agents/me/skills', {
-      body: {
-        skills: [
-          { skill: 'refunds', level: 3 },
-          { skill: code, level: 4 },
-        ],
-      },
-    }),
-  );
+  const { admin, code, agent } = await agentWithNewSkill('legacy', 'Legacy plans', 4);
   await unwrap(admin.DELETE('/v1/skills/{code}', { params: { path: { code } } }));
   await signInPage(page, agent.email);
   await expect(page).toHaveURL(/\/agent\/desk$/);
@@ -853,21 +840,8 @@ test('take next refused with no live shift says the agent is not on one', async 
  * field blank (the picker listed skills in use only); it shows it, marked retired.
  */
 test('the transfer form shows a needed skill retired since, marked retired', async ({ page }) => {
-  const admin = await signInApi(await createStaff('admin'));
-  const code = `sunset_${Math.random().toString(36).slice(2, 8)}`;
-  await unwrap(admin.POST('/v1/skills', { body: { code, name: 'Sunset plans' } }));
+  const { admin, code, agent } = await agentWithNewSkill('sunset', 'Sunset plans', 3);
   const company = await signUpCompany(`Retired ${Math.random().toString(36).slice(2, 8)}`);
-  const agent = await signUpAgent();
-  await unwrap(
-    agent.api.PUT('/v1/agents/me/skills', {
-      body: {
-        skills: [
-          { skill: 'refunds', level: 3 },
-          { skill: code, level: 3 },
-        ],
-      },
-    }),
-  );
   await checkedInOnLiveShift(company, agent, { title: 'Sunset desk' });
   const ticket = await unwrap(
     company.bot.POST('/v1/escalations', {
@@ -958,3 +932,22 @@ test('an agent whose certification a company revokes is told, and its seat goes'
   await expect(page.getByText(`${companyName} revoked your certification.`)).toBeVisible();
   await expect(card.getByRole('button', { name: 'Cancel seat' })).toHaveCount(0);
 });
+
+/** A skill an admin adds (named `prefix_…`), and a new agent holding it at `level` and refunds. */
+async function agentWithNewSkill(prefix: string, name: string, level: number) {
+  const admin = await signInApi(await createStaff('admin'));
+  const code = `${prefix}_${Math.random().toString(36).slice(2, 8)}`;
+  await unwrap(admin.POST('/v1/skills', { body: { code, name } }));
+  const agent = await signUpAgent();
+  await unwrap(
+    agent.api.PUT('/v1/agents/me/skills', {
+      body: {
+        skills: [
+          { skill: 'refunds', level: 3 },
+          { skill: code, level },
+        ],
+      },
+    }),
+  );
+  return { admin, code, agent };
+}
