@@ -185,6 +185,36 @@ describe('revoking a certification', () => {
     expect(await seatsOf(agent.id)).toEqual({ [shift.id]: ['left_early', 'company', false, true] });
   });
 
+  it('lets an agent certified again take a seat again on the shift whose seat the revocation ended', async () => {
+    const agent = await certifiedAgent();
+    const shift = await postShift(t, company, {
+      requiresCertification: true,
+      ...hours(24 * 60, 4),
+    });
+    await claim(agent, shift.id).expect(201);
+    await moveShift(t, shift.id, inMinutes(-5), inMinutes(235));
+    await t.http.post(`/v1/shifts/${shift.id}/check-in`).set(agent.auth).expect(200);
+    await revoke(agent).expect(204);
+    await certify(company, agent);
+    // The seat the company ended is not the agent's one seat on the shift: it is listed again
+    // and taken again (it was refused as already claimed).
+    const open = await t.http.get('/v1/shifts/open?limit=100').set(agent.auth).expect(200);
+    expect(open.body.items.map((s: { id: string }) => s.id)).toContain(shift.id);
+    await claim(agent, shift.id).expect(201);
+    await t.http.post(`/v1/shifts/${shift.id}/check-in`).set(agent.auth).expect(200);
+    const seats: { status: string; cancelled_by: string | null }[] = await t.db.query(
+      `SELECT status, cancelled_by FROM shift_claims WHERE agent_id = $1 ORDER BY claimed_at`,
+      [agent.id],
+    );
+    expect(seats).toEqual([
+      { status: 'left_early', cancelled_by: 'company' },
+      { status: 'checked_in', cancelled_by: null },
+    ]);
+    // Its own check-out is still its one seat: no second one after it.
+    await t.http.post(`/v1/shifts/${shift.id}/check-out`).set(agent.auth).expect(200);
+    expect((await claim(agent, shift.id).expect(409)).body.error.code).toBe('ALREADY_CLAIMED');
+  });
+
   it('leaves a seat whose check-in deadline passed to the no-show job', async () => {
     const agent = await certifiedAgent();
     const missed = await postShift(t, company, { requiresCertification: true });

@@ -8,6 +8,7 @@ export type ScoredAgent = AgentQualifications & { quality: number };
 import { comparableQuality } from './eligibility';
 import { MAX_SHIFT_MINUTES, ONCE_PER_SHIFT_STATUSES } from './shift-rules';
 import { OpenShiftRow } from './shift.rows';
+import { ONE_SEAT_PER_SHIFT } from './status-sql';
 
 export interface OpenShiftsPage {
   includeFull: boolean;
@@ -42,7 +43,7 @@ export interface OpenShiftCountsRow {
 /*
  * The parts both statements share, over `shifts s`, with the same parameters: $1 the agent, $2
  * its languages, $3 and $4 its skills and levels, $5 the companies that certified it, $6 the
- * statuses of a seat held or worked (one seat per agent and shift), $7 the minutes before the end at which claims close, $8 the longest
+ * statuses of a seat held or worked (one seat per agent and shift: ONE_SEAT_PER_SHIFT), $7 the minutes before the end at which claims close, $8 the longest
  * shift, $9 its quality score. The eligibility parts are the SQL twin of ineligibilityReasons(); OPEN_FOR_CLAIMS is
  * that of claimsCloseAt() (seat-window.ts); the starts_at bound only lets the index range start
  * late (no shift lasts longer).
@@ -63,7 +64,7 @@ const QUALITY_OK = `(s.min_quality IS NULL OR s.min_quality <= $9::numeric)
           OR s.early_access_min_quality <= $9::numeric)`;
 const HELD = `EXISTS (
            SELECT 1 FROM shift_claims h WHERE h.shift_id = s.id AND h.agent_id = $1
-              AND h.status = ANY($6))`;
+              AND ${ONE_SEAT_PER_SHIFT('h', '= ANY($6)')})`;
 
 /**
  * Shifts an agent may claim now, soonest first (a started one whose claims are still open

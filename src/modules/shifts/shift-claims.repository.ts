@@ -4,7 +4,7 @@ import { changedRows } from '../../database/sql';
 import { Shift } from './shift.entity';
 import { ACTIVE_CLAIM_STATUSES, ONCE_PER_SHIFT_STATUSES, seatGraceMinutes } from './shift-rules';
 import { IdRow } from './shift.rows';
-import { sqlList } from './status-sql';
+import { ONE_SEAT_PER_SHIFT, sqlList } from './status-sql';
 
 /**
  * SQL: claim `c` is a seat the waitlist gave inside the late window (`lateMinutes` before its
@@ -18,6 +18,7 @@ export const GIVEN_LATE = (c: string, lateMinutes: string) =>
 // The seat-claim path (shift-race benchmark) keeps literal lists, rendered from shift-rules.ts.
 const ACTIVE = sqlList(ACTIVE_CLAIM_STATUSES);
 const ONCE_PER_SHIFT = sqlList(ONCE_PER_SHIFT_STATUSES);
+const ONE_SEAT = ONE_SEAT_PER_SHIFT('c', `IN ${ONCE_PER_SHIFT}`);
 
 export type SeatSource = 'direct' | 'waitlist';
 
@@ -65,21 +66,21 @@ export class ShiftClaimsRepository {
   /**
    * The agent's seat on the shift that counts against taking another: claimed, checked in, or
    * worked (completed, or left early). One seat per agent and shift: a second after checking out
-   * would take a seat from another agent and count as a second completed seat. Callers hold the
-   * shift's lock.
+   * would take a seat from another agent and count as a second completed seat. (Not a worked seat
+   * a revoked certification ended early: ONE_SEAT_PER_SHIFT.) Callers hold the shift's lock.
    */
   seatTakenId(em: EntityManager, shiftId: string, agentId: string) {
-    return this.claimIn(em, shiftId, agentId, ONCE_PER_SHIFT);
+    return this.claimIn(em, shiftId, agentId, ONE_SEAT);
   }
 
   /** The agent's seat on the shift, claimed or checked in, if any. */
   activeClaimId(em: EntityManager, shiftId: string, agentId: string) {
-    return this.claimIn(em, shiftId, agentId, ACTIVE);
+    return this.claimIn(em, shiftId, agentId, `c.status IN ${ACTIVE}`);
   }
 
-  private async claimIn(em: EntityManager, shiftId: string, agentId: string, statuses: string) {
+  private async claimIn(em: EntityManager, shiftId: string, agentId: string, which: string) {
     const [row]: IdRow[] = await em.query(
-      `SELECT id FROM shift_claims WHERE shift_id = $1 AND agent_id = $2 AND status IN ${statuses}`,
+      `SELECT c.id FROM shift_claims c WHERE c.shift_id = $1 AND c.agent_id = $2 AND ${which}`,
       [shiftId, agentId],
     );
     return row?.id ?? null;
