@@ -345,6 +345,16 @@ describe('shifts (company side)', () => {
         .expect(409);
       expect(unsafe.body.error.code).toBe('SHIFT_HAS_CLAIMS');
       expect(fields(unsafe).sort()).toEqual(['languages', 'ratePerTicket', 'startsAt']);
+      // Each says how it may still move, if it may: a raise of the rate is welcome.
+      expect(unsafe.body.error.details.fields).toEqual(
+        expect.arrayContaining([
+          { field: 'languages', messages: ['languages cannot change once seats are taken'] },
+          {
+            field: 'ratePerTicket',
+            messages: ['ratePerTicket can only go up, in the same currency, once seats are taken'],
+          },
+        ]),
+      );
       // The same values sent back are no change: a client resending the shift as read.
       await t.http
         .patch(`/v1/shifts/${shift.id}`)

@@ -1,4 +1,4 @@
-import { formatMoney, toMinor } from '../web/src/ui/amounts';
+import { amountProblem, formatMoney, toMinor } from '../web/src/ui/amounts';
 
 /** The console's money input (finance adjustments, credit notes, shift rates, surge budgets). */
 describe('the console reads typed amounts', () => {
@@ -40,5 +40,15 @@ describe('the console reads typed amounts', () => {
     const spaced = (s: string) => s.replace(/\s/g, ' '); // Intl puts a no-break space there
     expect(spaced(formatMoney(5000, 'COP'))).toBe('COP 50.00');
     expect(spaced(formatMoney(17500, 'HUF'))).toBe('HUF 175.00');
+  });
+
+  it('says a pay outside the API’s bounds in money, before it is sent', () => {
+    expect(amountProblem('0', 'EUR', 10_000_000)).toBe('At least €0.01');
+    expect(amountProblem('100000.01', 'EUR', 10_000_000)).toBe('At most €100,000.00');
+    expect(amountProblem('100000', 'EUR', 10_000_000)).toBeNull();
+    expect(amountProblem('0', 'JPY', 10_000_000)).toBe('At least JP¥1');
+    // Without bounds, only whether it can be read (an adjustment's own checks follow).
+    expect(amountProblem('0', 'EUR')).toBeNull();
+    expect(amountProblem('1,000', 'EUR', 10_000_000)).toMatch(/^Digits with at most 2 decimals/);
   });
 });

@@ -356,7 +356,9 @@ test('a company certifies an agent who worked its shift, reads its week, changes
   await rate.fill('2.00');
   await dialog.getByRole('button', { name: 'Save changes' }).click();
   await expect(rate).toHaveAttribute('aria-invalid', 'true');
-  await expect(dialog.getByText('ratePerTicket cannot change once seats are taken')).toBeVisible();
+  await expect(
+    dialog.getByText('ratePerTicket can only go up, in the same currency, once seats are taken'),
+  ).toBeVisible();
   await expectAccessible(page, 'change shift dialog');
   await rate.fill('3.00');
   await dialog.getByRole('textbox', { name: 'Seats' }).fill('8');
@@ -546,6 +548,14 @@ test('a company sees a breach, rotates its secret, redelivers, revokes a key, ca
     const again = received.filter((r) => r.delivery === ping.delivery)[1];
     expect(verifySignature(secret, again.body, again.signature)).toBe(true);
     expect(verifySignature(first.secret!, again.body, again.signature)).toBe(false);
+    // A rotation whose answer never came may have rotated all the same: the secret on screen
+    // goes (set up on the receiver, it would have every delivery refused), and it says why.
+    await page.route('**/v1/companies/me/webhook/rotate-secret', (route) => route.abort());
+    await page.getByRole('button', { name: 'Rotate the secret' }).click();
+    await rotation.getByRole('button', { name: 'Rotate the secret' }).click();
+    await expect(page.getByText(/^It may have been rotated all the same/)).toBeVisible();
+    await expect(page.getByLabel('The signing secret')).toHaveCount(0);
+    await page.unroute('**/v1/companies/me/webhook/rotate-secret');
 
     // Mantine hides the radio itself under its label: a user clicks the label.
     const showDeliveries = async (status: string) => {
@@ -1108,6 +1118,17 @@ test("an agent's internal note shows live on the company's ticket page", async (
   await expect(note).toBeVisible();
   await expect(note).toContainText('Internal note');
   await expectAccessible(page, 'a ticket with a live internal note');
+  // A message for the customer changes the conversation only, too: nor the ticket nor the
+  // queue is read again (each message re-read them, every page of the queue loaded).
+  await unwrap(
+    agent.api.POST('/v1/tickets/{id}/messages', {
+      params: { path: { id: ticket.id } },
+      body: { body: 'I have refunded the second charge.', visibility: 'customer' },
+    }),
+  );
+  await expect(
+    page.getByRole('listitem').filter({ hasText: 'I have refunded the second charge.' }),
+  ).toBeVisible();
   await page.waitForTimeout(1_000); // a read that is not made cannot be waited for
   expect(ticketReads.length).toBe(before);
 });
@@ -1131,6 +1152,10 @@ test('a pay typed in cents is cleared when the currency changes to one without t
   await expect(
     page.getByText(/^Each resolved ticket costs you JP¥345: JP¥300 to the agent/),
   ).toBeVisible();
+  // Outside the API's bounds: said in money under the field, not as `amountMinor` in cents.
+  await pay.fill('0');
+  await page.getByRole('button', { name: 'Post shift' }).click();
+  await expect(pay).toHaveAccessibleDescription(/At least JP¥1/);
 });
 
 /**

@@ -23,6 +23,18 @@ const SAFE_WITH_CLAIMS = new Set([
 ]);
 
 /**
+ * The way a field of SAFE_WITH_CLAIMS may still move, said under it when it moved the other: "the
+ * rate cannot change" read as if no raise were possible either.
+ */
+const ONLY_WAY: Record<string, string> = {
+  ratePerTicket: 'can only go up, in the same currency,',
+  requiresCertification: 'can only be dropped',
+  offerSeconds: 'can only get longer',
+  maxAwayMinutes: 'can only go up, or be removed,',
+  minQuality: 'can only go down, or be removed,',
+};
+
+/**
  * `ticketsHeld`: active ticket claims under the shift. They resolve at the shift's rate as it is
  * then, and a seat freed by an early check-out or a revoked certification leaves its tickets
  * held for the handover grace, so they are protected as a taken seat is.
@@ -50,7 +62,9 @@ export function refuseUnsafeChanges(
         ticketsHeld,
         fields: unsafe.map((field) => ({
           field,
-          messages: [`${field} cannot change ${shift.seatsTaken > 0 ? 'once' : 'while'} ${held}`],
+          messages: [
+            `${field} ${ONLY_WAY[field] ?? 'cannot change'} ${shift.seatsTaken > 0 ? 'once' : 'while'} ${held}`,
+          ],
         })),
       },
     );

@@ -110,7 +110,7 @@ function refreshResultsSoon(queryClient: QueryClient): void {
  */
 function applyForCompany(queryClient: QueryClient, event: LiveEvent): void {
   if (!event.type.startsWith('ticket.')) return;
-  if (noteOnly(queryClient, event)) return;
+  if (conversationOnly(queryClient, event)) return;
   void refresh(queryClient, keys.companyTickets);
   if (RESULT_EVENTS.has(event.type)) refreshResultsSoon(queryClient);
   const ticketId = event.data.ticketId;
@@ -120,11 +120,26 @@ function applyForCompany(queryClient: QueryClient, event: LiveEvent): void {
 }
 
 /**
+ * A message changes the ticket's conversation only, for a company: nothing its queue, ticket
+ * page or statement shows. Every message re-read the whole queue (each page loaded) and the
+ * ticket: a busy conversation kept cancelling those re-reads before they ended, and "Load more"
+ * waited on them.
+ */
+function conversationOnly(queryClient: QueryClient, event: LiveEvent): boolean {
+  return event.type === 'ticket.message'
+    ? refreshConversation(queryClient, event)
+    : noteOnly(queryClient, event);
+}
+
+/**
  * An internal note (`ticket.note`, for the company's admins and the writer's other tabs, never
  * its bot) changes the ticket's conversation only: not the queue, the lists or the statement.
  */
 function noteOnly(queryClient: QueryClient, event: LiveEvent): boolean {
-  if (event.type !== 'ticket.note') return false;
+  return event.type === 'ticket.note' && refreshConversation(queryClient, event);
+}
+
+function refreshConversation(queryClient: QueryClient, event: LiveEvent): true {
   const ticketId = event.data.ticketId;
   if (typeof ticketId === 'string') void refresh(queryClient, keys.messages(ticketId));
   return true;

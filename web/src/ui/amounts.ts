@@ -66,13 +66,26 @@ export function toMinor(amount: string | number, currency: string): number | nul
 
 /**
  * Why a typed amount cannot be read, in the words of the field ("Amount"), or null when it can
- * (or is empty: the API names a missing one). Said before sending: the API would answer for
- * `amountMinor`, a field the user never saw.
+ * (or is empty: the API names a missing one). Given `maxMinor`, also one below the smallest unit
+ * or above it. Said before sending: the API would answer for `amountMinor`, a field the user
+ * never saw, in minor units.
  */
-export function amountProblem(amount: string, currency: string): string | null {
-  if (amount.trim() === '' || toMinor(amount, currency) !== null) return null;
+export function amountProblem(amount: string, currency: string, maxMinor?: number): string | null {
+  if (amount.trim() === '') return null;
+  const minor = toMinor(amount, currency);
+  if (minor !== null) {
+    // With the API's bounds (a pay, a budget): said in money, not as `amountMinor` in cents.
+    if (maxMinor === undefined) return null;
+    if (minor < 1) return `At least ${formatMoney(1, currency)}`;
+    return minor > maxMinor ? `At most ${formatMoney(maxMinor, currency)}` : null;
+  }
   const digits = minorDigits(currency);
   return digits === 0
     ? `Whole ${currency} only, digits alone: 1000, not 1,000`
     : `Digits with at most ${digits} decimal${digits === 1 ? '' : 's'}: 1000 or 2.50, not 1,000`;
 }
+
+/** The most a shift pays per ticket (the API's MoneyDto), in minor units. */
+export const MAX_RATE_MINOR = 10_000_000;
+/** The most a shift's surge budget may be, in minor units. */
+export const MAX_SURGE_BUDGET_MINOR = 100_000_000;

@@ -41,7 +41,7 @@ export function useRowActions<V>(options: {
   mutationFn: (variables: V, idempotencyKey: string) => Promise<unknown>;
   /** The row a call acts on: a later call on it replaces its failure. */
   rowOf: (variables: V) => string;
-  onSettled?: () => void;
+  onSettled?: (variables: V) => void;
 }): RowActions<V> {
   const { rowOf } = options;
   const [running, setRunning] = useState<V[]>([]);
@@ -73,7 +73,7 @@ export function useRowActions<V>(options: {
       submissions.settled(rowOf(v), error);
       setRunning((list) => list.filter((x) => x !== v));
       setRetrying((list) => list.filter((x) => x !== v));
-      options.onSettled?.();
+      options.onSettled?.(v);
     },
   });
   return {

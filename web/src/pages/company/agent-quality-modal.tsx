@@ -32,7 +32,7 @@ export function AgentQualityModal(props: { agentId: string; name: string; onClos
             </Text>
             <Text size="sm">
               {yours
-                ? `From your customers and reviews: ${percent(yours.score)} over ${yours.inputs}` +
+                ? `From your customers and reviews: ${percent(yours.score)} over ${yours.inputs} rating${yours.inputs === 1 ? '' : 's'} and review${yours.inputs === 1 ? '' : 's'}` +
                   (yours.reopenRate.rate === null
                     ? '.'
                     : `; you reopened ${percent(yours.reopenRate.rate)} of their resolutions.`)

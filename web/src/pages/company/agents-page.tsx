@@ -74,17 +74,24 @@ export default function CompanyAgentsPage() {
         ? unwrap(api.PUT('/v1/companies/me/certified-agents/{agentId}', params))
         : unwrap(api.DELETE('/v1/companies/me/certified-agents/{agentId}', params));
     },
-    onSettled: () => void refresh(queryClient, keys.companyAgents),
+    onSettled: ({ certify }) => {
+      void refresh(queryClient, keys.companyAgents);
+      // A revocation ends the agent's seats on the shifts that require certification.
+      if (!certify) void refresh(queryClient, keys.companyShifts);
+    },
+  });
+  // Each table's failures beside it: a failed Certify below was said above the first table,
+  // off the screen on a phone.
+  const failuresOf = (certify: boolean) => ({
+    ...change,
+    failures: change.failures.filter((f) => f.variables.certify === certify),
+    retrying: change.retrying.filter((v) => v.certify === certify),
   });
   const busy = (agentId: string) => change.busy((v) => v.agentId === agentId);
   const zone = browserZone();
   const searchError = problemOf(known.error, ['q'])?.field('q');
   return (
     <Page title="Agents">
-      <RowErrorAlerts
-        actions={change}
-        title={(v) => `${v.certify ? 'Not certified' : 'Not revoked'}: ${v.displayName}`}
-      />
       <Stack component="section" aria-labelledby="certified-heading" gap="sm">
         <Title order={2} id="certified-heading" size="h3">
           Certified for your program
@@ -93,6 +100,10 @@ export default function CompanyAgentsPage() {
           A shift that requires certification is open to these agents only. Revoking closes those
           shifts to the agent and ends the seats the agent holds on them.
         </Text>
+        <RowErrorAlerts
+          actions={failuresOf(false)}
+          title={(v) => `Not revoked: ${v.displayName}`}
+        />
         {certified.isPending && <Loading label="Loading your certified agents" />}
         <ErrorAlert error={certified.error} title="Your certified agents could not be loaded" />
         {certified.isSuccess && certifiedAgents.length === 0 && (
@@ -153,6 +164,10 @@ export default function CompanyAgentsPage() {
           onChange={(event) => setSearch(event.currentTarget.value)}
           error={searchError}
           w={320}
+        />
+        <RowErrorAlerts
+          actions={failuresOf(true)}
+          title={(v) => `Not certified: ${v.displayName}`}
         />
         {known.isPending && <Loading label="Loading the agents" />}
         <ErrorAlert error={known.error} inputs={['q']} title="The agents could not be loaded" />

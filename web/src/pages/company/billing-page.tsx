@@ -4,7 +4,7 @@ import { useSearchParams } from 'react-router';
 import { api, unwrap, type Schemas } from '../../api/client';
 import { useKeyedMutation } from '../../api/keyed-mutation';
 import { keys } from '../../api/query-keys';
-import { ErrorAlert } from '../../ui/error-alert';
+import { ErrorAlert, RefreshFailedAlert } from '../../ui/error-alert';
 import { RetryingNote } from '../../ui/retrying-note';
 import { Loading } from '../../ui/loading';
 import { formatMoney } from '../../ui/money';
@@ -49,7 +49,11 @@ export default function BillingPage() {
   return (
     <Page title="Billing">
       {billing.isPending && <Loading label="Loading your billing" />}
-      <ErrorAlert error={billing.error} title="Your billing could not be loaded" />
+      {data ? (
+        <RefreshFailedAlert error={billing.error} />
+      ) : (
+        <ErrorAlert error={billing.error} title="Your billing could not be loaded" />
+      )}
       {data && (
         <Stack gap="lg">
           <CreditHold credit={data.credit} />
@@ -120,6 +124,12 @@ export default function BillingPage() {
   );
 }
 
+/**
+ * What the hold is for, without the way out the API's message ends with ("…: pay it or ask
+ * finance to lift the hold"): finance has lifted it already.
+ */
+const why = (hold: { message: string }) => hold.message.split(': ')[0];
+
 /** Why billing holds the company (no new or larger shifts), or that finance lifted it. */
 function CreditHold({ credit }: { credit: Schemas['CreditStandingDto'] }) {
   if (!credit.hold) return null;
@@ -127,8 +137,8 @@ function CreditHold({ credit }: { credit: Schemas['CreditStandingDto'] }) {
     return (
       <Alert color="yellow" title="Credit hold lifted for now" role="status">
         <Text size="sm">
-          Finance lifted the hold until {formatInstant(credit.liftEndsAt!, browserZone())}:{' '}
-          {credit.liftReason}. {credit.hold.message}.
+          Finance lifted the hold until {formatInstant(credit.liftEndsAt!, browserZone())} (“
+          {credit.liftReason}”). It comes back then unless this is settled: {why(credit.hold)}.
         </Text>
       </Alert>
     );

@@ -6,13 +6,23 @@ import { formatInstant } from '../../ui/times';
 
 type Claim = Schemas['TicketClaimView'];
 
+/** Who or what gave a ticket back, in the company's words. */
+const RELEASED_BY: Record<NonNullable<Claim['releasedBy']>, string> = {
+  agent: 'by the agent',
+  handle_timeout: 'no activity from the agent',
+  shift_end: 'the shift ended',
+  suspension: 'the agent was suspended',
+  transfer: 'transferred to another agent',
+  withdrawn: 'the customer left',
+};
+
 function outcome(c: Claim, zone: string): string {
   if (c.resolvedAt) {
     const reopened = c.reopenedAt ? ` (reopened ${formatInstant(c.reopenedAt, zone)})` : '';
     return `Resolved ${formatInstant(c.resolvedAt, zone)}${reopened}: ${c.resolutionSummary ?? ''}`;
   }
   if (c.releasedAt) {
-    return `Released ${formatInstant(c.releasedAt, zone)} (${c.releasedBy ?? 'agent'})${c.releaseReason ? `: ${c.releaseReason}` : ''}`;
+    return `Released ${formatInstant(c.releasedAt, zone)} (${RELEASED_BY[c.releasedBy ?? 'agent']})${c.releaseReason ? `: ${c.releaseReason}` : ''}`;
   }
   return 'Working on it';
 }
@@ -43,7 +53,10 @@ export function ClaimHistory({ claims, zone }: { claims: Claim[]; zone: string }
                   <Table.Td>{c.displayName}</Table.Td>
                   <Table.Td>{formatInstant(c.claimedAt, zone)}</Table.Td>
                   <Table.Td style={{ overflowWrap: 'anywhere' }}>{outcome(c, zone)}</Table.Td>
-                  <Table.Td>{c.pay ? money(c.pay) : '—'}</Table.Td>
+                  <Table.Td>
+                    {/* A reopen claws the pay back: not to read as paid. */}
+                    {c.pay ? `${money(c.pay)}${c.reopenedAt ? ' (reversed)' : ''}` : '—'}
+                  </Table.Td>
                 </Table.Tr>
               ))}
             </Table.Tbody>

@@ -1,4 +1,5 @@
 import {
+  Alert,
   Button,
   Checkbox,
   Group,
@@ -35,7 +36,17 @@ const INPUTS = ['score', 'tags', 'note'];
  * A resolved ticket's feedback, as the company sees it: the customer's rating (posted by the
  * bot) and the company's own review, written here and changed for 7 days unless disputed.
  */
-export function FeedbackSection({ ticketId }: { ticketId: string }) {
+export function FeedbackSection({
+  ticketId,
+  resolvedClaimId,
+}: {
+  ticketId: string;
+  /** The claim of the ticket's last resolution, which a new review is of. */
+  resolvedClaimId: string | undefined;
+}) {
+  // Said when a save was refused because the review changed meanwhile: the form then shows the
+  // review as it is now (read again), and this says why what was typed is gone.
+  const [conflict, setConflict] = useState<string | null>(null);
   const feedback = useQuery({
     queryKey: [...keys.companyTickets, 'feedback', ticketId],
     queryFn: () =>
@@ -66,20 +77,59 @@ export function FeedbackSection({ ticketId }: { ticketId: string }) {
               {review.tags.length > 0 ? ` (${review.tags.join(', ')})` : ''}
               {review.note ? `: “${review.note}”` : ''}
               {review.dispute
-                ? ` · disputed by the agent: ${review.dispute.status}${review.dispute.decisionNote ? ` (${review.dispute.decisionNote})` : ''}`
+                ? ` · ${DISPUTE_OUTCOMES[review.dispute.status]}${review.dispute.decisionNote ? ` The admin's note: “${review.dispute.decisionNote}”` : ''}`
                 : editable
                   ? ` · can be changed until ${formatInstant(review.editableUntilAt, zone)}`
                   : ''}
             </Text>
           )}
-          {editable && <ReviewForm ticketId={ticketId} review={review} />}
+          {conflict && (
+            <Alert color="yellow" title="Your review was not saved" role="status">
+              <Text size="sm">{conflict}</Text>
+            </Alert>
+          )}
+          {editable && (
+            // A new form for each review, and for each resolution not yet reviewed: one left
+            // from a review of an earlier resolution (reopened, then resolved again, maybe by
+            // another agent) must not hold that review's score and note.
+            <ReviewForm
+              key={review?.id ?? `new:${resolvedClaimId}`}
+              ticketId={ticketId}
+              review={review}
+              onConflict={setConflict}
+            />
+          )}
         </>
       )}
     </Stack>
   );
 }
 
-function ReviewForm({ ticketId, review }: { ticketId: string; review: Review | null }) {
+/** A dispute in the company's words, from its review's side. */
+const DISPUTE_OUTCOMES: Record<NonNullable<Review['dispute']>['status'], string> = {
+  pending: 'The agent disputed it: an admin decides whether it stands.',
+  upheld: 'The agent disputed it; an admin upheld it: it stands and counts.',
+  removed: 'The agent disputed it; an admin removed it: it no longer counts.',
+};
+
+/** Refusals meaning the review changed since the page read it; said in the console's words. */
+const CONFLICTS: Record<string, string> = {
+  REVIEW_EXISTS:
+    'Another review of this resolution was saved first (in another tab, or by another admin). ' +
+    'It is shown above; change it if you need to.',
+  REVIEW_LOCKED:
+    'The review can no longer change: the agent disputed it, or its 7 days for changes ended.',
+};
+
+function ReviewForm({
+  ticketId,
+  review,
+  onConflict,
+}: {
+  ticketId: string;
+  review: Review | null;
+  onConflict: (message: string | null) => void;
+}) {
   const queryClient = useQueryClient();
   const [score, setScore] = useState(String(review?.score ?? 5));
   const [tags, setTags] = useState<string[]>(review?.tags ?? []);
@@ -99,9 +149,20 @@ function ReviewForm({ ticketId, review }: { ticketId: string; review: Review | n
               body,
             }),
           ),
-    onSuccess: () => void refresh(queryClient, keys.companyTickets),
+    onSuccess: () => {
+      onConflict(null);
+      void refresh(queryClient, keys.companyTickets);
+    },
+    onError: (error) => {
+      const conflict = CONFLICTS[problemOf(error)?.code ?? ''];
+      if (!conflict) return;
+      onConflict(conflict);
+      void refresh(queryClient, [...keys.companyTickets, 'feedback', ticketId]);
+    },
   });
-  const errors = problemOf(save.error, INPUTS);
+  const problem = problemOf(save.error, INPUTS);
+  // A conflict is said above the form, which is read again: not twice.
+  const errors = problem && CONFLICTS[problem.code ?? ''] ? null : problem;
   return (
     <form
       noValidate
@@ -139,12 +200,13 @@ function ReviewForm({ ticketId, review }: { ticketId: string; review: Review | n
         </Checkbox.Group>
         <Textarea
           label="Note for the agent"
+          maxLength={2000}
           value={note}
           onChange={(event) => setNote(event.currentTarget.value)}
           error={errors?.field('note')}
         />
         <RetryingNote retrying={save.retrying} />
-        <ErrorAlert error={save.error} inputs={INPUTS} title="Review not saved" />
+        {errors && <ErrorAlert error={save.error} inputs={INPUTS} title="Review not saved" />}
         <Button type="submit" variant="default" loading={save.isPending} w="fit-content">
           {review ? 'Change review' : 'Save review'}
         </Button>

@@ -23,7 +23,14 @@ import { ErrorAlert } from '../../ui/error-alert';
 import { RetryingNote } from '../../ui/retrying-note';
 import { problemOf } from '../../ui/form-errors';
 import { languageOptions } from '../../ui/languages';
-import { amountProblem, CURRENCIES, formatMoney, minorDigits, toMinor } from '../../ui/money';
+import {
+  amountProblem,
+  CURRENCIES,
+  formatMoney,
+  MAX_RATE_MINOR,
+  minorDigits,
+  toMinor,
+} from '../../ui/money';
 import { feeOn } from './shift-cost';
 import { SURGE_INPUTS, useSurgeFields } from './surge-fields';
 import { refresh } from '../../api/refresh';
@@ -104,7 +111,7 @@ export function PostShiftForm() {
       startsAt: localToInstant(startsAt),
       endsAt: localToInstant(endsAt),
       seats: Number(seats),
-      requiredSkills: skill ? [{ skill, minLevel: Number(minLevel ?? 1) }] : [],
+      requiredSkills: skill ? [{ skill, minLevel: Number(minLevel) }] : [],
       languages,
       // An empty pay never gets here (the submit handler says so under the field first).
       ratePerTicket: { amountMinor: rateMinor ?? 0, currency: cur },
@@ -130,7 +137,7 @@ export function PostShiftForm() {
           const payProblem =
             String(amount).trim() === ''
               ? 'Enter the pay per resolved ticket'
-              : amountProblem(String(amount), cur);
+              : amountProblem(String(amount), cur, MAX_RATE_MINOR);
           setAmountError(payProblem);
           const surgeReadable = surge.check();
           if (payProblem === null && surgeReadable) submit();
@@ -143,6 +150,7 @@ export function PostShiftForm() {
           <TextInput
             label="Title"
             description="What agents see first, e.g. “Weekend refunds cover”"
+            maxLength={200}
             value={title}
             onChange={(e) => setTitle(e.currentTarget.value)}
             error={errors?.field('title')}
@@ -169,6 +177,7 @@ export function PostShiftForm() {
               description="Agents working at once (1–500)"
               min={1}
               max={500}
+              allowDecimal={false}
               value={seats}
               onChange={setSeats}
               error={errors?.field('seats')}
@@ -184,7 +193,14 @@ export function PostShiftForm() {
               onChange={setSkill}
               error={errors?.field('requiredSkills')}
             />
-            <Select label="Minimum level" data={LEVELS} value={minLevel} onChange={setMinLevel} />
+            <Select
+              label="Minimum level"
+              data={LEVELS}
+              value={minLevel}
+              onChange={setMinLevel}
+              // Picking the chosen level again would empty it, and level 1 would be posted.
+              allowDeselect={false}
+            />
             <MultiSelect
               label="Languages"
               description="Agents must speak every one"
@@ -201,6 +217,7 @@ export function PostShiftForm() {
               description="What the agent earns for each ticket resolved"
               decimalScale={minorDigits(cur)}
               min={0}
+              allowNegative={false}
               value={amount}
               onChange={(value) => {
                 setAmount(value);
@@ -223,8 +240,10 @@ export function PostShiftForm() {
             />
             <NumberInput
               label="Check-in grace (minutes)"
-              description="After the start, an agent not checked in is a no-show"
-              min={1}
+              description="After the start, an agent not checked in is a no-show (2–120)"
+              min={2}
+              max={120}
+              allowDecimal={false}
               value={grace}
               onChange={setGrace}
               error={errors?.field('checkInGraceMinutes')}
@@ -233,7 +252,9 @@ export function PostShiftForm() {
           <Text size="sm" role="status" aria-live="polite">
             {rateMinor !== null && bps !== undefined
               ? `Each resolved ticket costs you ${formatMoney(rateMinor + feeOn(rateMinor, bps), cur)}: ${formatMoney(rateMinor, cur)} to the agent and ${formatMoney(feeOn(rateMinor, bps), cur)} platform fee (${bps / 100} %).`
-              : 'Enter the pay to see what each resolved ticket costs.'}
+              : pricing.isError
+                ? 'The platform fee could not be read, so the cost with it is not shown.'
+                : 'Enter the pay to see what each resolved ticket costs.'}
           </Text>
           {/* Radios, not a segmented control: the two choices wrap on a phone. */}
           <Radio.Group
@@ -253,6 +274,7 @@ export function PostShiftForm() {
                 description="How long an offer waits for its agent (10–120)"
                 min={10}
                 max={120}
+                allowDecimal={false}
                 value={offerSeconds}
                 onChange={setOfferSeconds}
                 error={errors?.field('offerSeconds')}
@@ -260,8 +282,10 @@ export function PostShiftForm() {
             )}
             <NumberInput
               label="Break allowance (minutes)"
-              description="Time away per seat; more counts against reliability. Empty: no cap"
+              description="Time away per seat (up to 720); more counts against reliability. Empty: no cap"
               min={0}
+              max={720}
+              allowDecimal={false}
               value={maxAway}
               onChange={setMaxAway}
               error={errors?.field('maxAwayMinutes')}
@@ -283,6 +307,7 @@ export function PostShiftForm() {
               description="For this long after posting, only the score below may claim"
               min={1}
               max={168}
+              allowDecimal={false}
               value={earlyHours}
               onChange={setEarlyHours}
               error={errors?.field('earlyAccessHours')}

@@ -3,7 +3,7 @@ import { useInfiniteQuery } from '@tanstack/react-query';
 import { Link } from 'react-router';
 import { api, unwrap } from '../../api/client';
 import { keys } from '../../api/query-keys';
-import { ErrorAlert } from '../../ui/error-alert';
+import { ErrorAlert, RefreshFailedAlert } from '../../ui/error-alert';
 import { LoadMore } from '../../ui/load-more';
 import { Loading } from '../../ui/loading';
 import { nextCursor, PAGE_SIZE } from '../../ui/paging';
@@ -60,7 +60,11 @@ export function QueueTable({ status, title, empty }: Props) {
         )}
       </Title>
       {tickets.isPending && <Loading label={`Loading ${title.toLowerCase()}`} />}
-      <ErrorAlert error={tickets.error} title="The queue could not be loaded" />
+      {tickets.data ? (
+        <RefreshFailedAlert error={tickets.error} />
+      ) : (
+        <ErrorAlert error={tickets.error} title="The queue could not be loaded" />
+      )}
       {tickets.isSuccess && items.length === 0 && <Text size="sm">{empty}</Text>}
       {items.length > 0 && (
         <ScrollTable label={`Table: ${title}`}>
@@ -94,7 +98,10 @@ export function QueueTable({ status, title, empty }: Props) {
           </Table>
         </ScrollTable>
       )}
-      <LoadMore query={tickets} what={title.toLowerCase()} />
+      <LoadMore
+        query={tickets}
+        what={status === 'open' ? 'waiting tickets' : 'tickets with an agent'}
+      />
     </Stack>
   );
 }

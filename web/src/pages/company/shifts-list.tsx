@@ -14,6 +14,9 @@ import { browserZone, formatInstant, formatRange } from '../../ui/times';
 import { ChangeShiftModal } from './change-shift-modal';
 import { refresh } from '../../api/refresh';
 import { barPercent } from '../../ui/percent';
+import { serverNow } from '../../api/server-clock';
+
+type Shift = Schemas['ShiftDto'];
 
 /** The company's shifts, soonest first, paged: seats filled, and who holds or waits for them. */
 export function ShiftsList() {
@@ -29,6 +32,11 @@ export function ShiftsList() {
     getNextPageParam: nextCursor,
   });
   const items = shifts.data?.pages.flatMap((page) => page.items) ?? [];
+  // Here, not in the card: a re-read that drops the shift (cancelled in another tab, ended) must
+  // not take an open dialog with it; and each holds the shift as it was opened, which its
+  // changes are worked out against (not a re-read's, which would undo another admin's change).
+  const changing = useDialog<Shift>();
+  const cancelling = useDialog<Shift>();
   return (
     <Stack component="section" aria-labelledby="shifts-heading" gap="sm">
       <Title order={2} id="shifts-heading" size="h3">
@@ -38,17 +46,30 @@ export function ShiftsList() {
       <ErrorAlert error={shifts.error} title="Your shifts could not be loaded" />
       {shifts.isSuccess && items.length === 0 && <Text size="sm">No shift is scheduled.</Text>}
       {items.map((shift) => (
-        <ShiftCard key={shift.id} shift={shift} />
+        <ShiftCard
+          key={shift.id}
+          shift={shift}
+          onChange={(button) => changing.open(shift, button)}
+          onCancel={(button) => cancelling.open(shift, button)}
+        />
       ))}
       <LoadMore query={shifts} what="shifts" />
+      {changing.value && <ChangeShiftModal shift={changing.value} onClose={changing.close} />}
+      {cancelling.value && <CancelShiftModal shift={cancelling.value} onClose={cancelling.close} />}
     </Stack>
   );
 }
 
-function ShiftCard({ shift }: { shift: Schemas['ShiftDto'] }) {
+function ShiftCard({
+  shift,
+  onChange,
+  onCancel,
+}: {
+  shift: Shift;
+  onChange: (button: HTMLElement) => void;
+  onCancel: (button: HTMLElement) => void;
+}) {
   const [open, setOpen] = useState(false);
-  const changing = useDialog<true>();
-  const cancelling = useDialog<true>();
   const headingId = `shift-${shift.id}`;
   return (
     <Card withBorder component="article" aria-labelledby={headingId}>
@@ -57,7 +78,12 @@ function ShiftCard({ shift }: { shift: Schemas['ShiftDto'] }) {
           <Title order={3} size="h4" id={headingId}>
             {shift.title ?? 'Shift'}
           </Title>
-          <Badge variant="light" color={shift.seatsLeft === 0 ? 'green' : 'yellow'}>
+          {/* Its words whole on a phone: the title wraps beside it instead. */}
+          <Badge
+            variant="light"
+            color={shift.seatsLeft === 0 ? 'green' : 'yellow'}
+            style={{ flexShrink: 0 }}
+          >
             {shift.seatsTaken} of {shift.seats} seats filled
           </Badge>
         </Group>
@@ -74,7 +100,7 @@ function ShiftCard({ shift }: { shift: Schemas['ShiftDto'] }) {
           <Button
             variant="default"
             size="xs"
-            onClick={(event) => changing.open(true, event.currentTarget)}
+            onClick={(event) => onChange(event.currentTarget)}
             aria-label={`Change shift ${shift.title ?? ''}`.trim()}
           >
             Change
@@ -82,27 +108,30 @@ function ShiftCard({ shift }: { shift: Schemas['ShiftDto'] }) {
           <Button
             variant="default"
             size="xs"
-            onClick={(event) => cancelling.open(true, event.currentTarget)}
+            onClick={(event) => onCancel(event.currentTarget)}
             aria-label={`Cancel shift ${shift.title ?? ''}`.trim()}
           >
             Cancel shift
           </Button>
         </Group>
         {open && <SeatHolders shiftId={shift.id} />}
-        {changing.value && <ChangeShiftModal shift={shift} onClose={changing.close} />}
-        {cancelling.value && <CancelShiftModal shift={shift} onClose={cancelling.close} />}
       </Stack>
     </Card>
   );
 }
 
 /** The quality gates and surge, when the shift has any. */
-function ShiftTerms({ shift }: { shift: Schemas['ShiftDto'] }) {
+function ShiftTerms({ shift }: { shift: Shift }) {
   const terms: string[] = [];
   if (shift.minQuality !== null) {
     terms.push(`quality score at least ${barPercent(shift.minQuality)}`);
   }
-  if (shift.openToAllAt !== null && shift.earlyAccessMinQuality !== null) {
+  // Early access said while it lasts (by the API's clock), not once every agent may claim.
+  if (
+    shift.openToAllAt !== null &&
+    shift.earlyAccessMinQuality !== null &&
+    new Date(shift.openToAllAt).getTime() > serverNow()
+  ) {
     terms.push(
       `until ${formatInstant(shift.openToAllAt, browserZone())} only ${barPercent(shift.earlyAccessMinQuality)} and above`,
     );
@@ -119,9 +148,19 @@ function ShiftTerms({ shift }: { shift: Schemas['ShiftDto'] }) {
   return <Text size="sm">{text.charAt(0).toUpperCase() + text.slice(1)}</Text>;
 }
 
-/** Cancelling asks first: it releases every seat holder and cannot be undone. */
-function CancelShiftModal({ shift, onClose }: { shift: Schemas['ShiftDto']; onClose: () => void }) {
+/**
+ * Cancelling asks first: it ends every seat and cannot be undone. What it does to whom is read
+ * when the dialog opens (the list does not follow seats as agents take them), and said apart for
+ * a shift already running, whose checked-in seats end early rather than being released.
+ */
+function CancelShiftModal({ shift, onClose }: { shift: Shift; onClose: () => void }) {
   const queryClient = useQueryClient();
+  const detail = useQuery({
+    queryKey: shiftDetailKey(shift.id),
+    queryFn: () => unwrap(api.GET('/v1/shifts/{id}', { params: { path: { id: shift.id } } })),
+    // Read as it opens, even when the seats were read a moment ago.
+    refetchOnMount: 'always',
+  });
   return (
     <ReasonDialog
       title={`Cancel “${shift.title ?? 'Shift'}”`}
@@ -140,9 +179,36 @@ function CancelShiftModal({ shift, onClose }: { shift: Schemas['ShiftDto']; onCl
       onDone={() => void refresh(queryClient, keys.companyShifts)}
       onClose={onClose}
     >
-      <Text size="sm">{released(shift.seatsTaken)} This cannot be undone.</Text>
+      {detail.isPending ? (
+        <Loading label="Reading who holds seats" />
+      ) : (
+        <Text size="sm">
+          {detail.data ? whatCancelling(detail.data) : released(shift.seatsTaken)} This cannot be
+          undone.
+        </Text>
+      )}
     </ReasonDialog>
   );
+}
+
+const shiftDetailKey = (shiftId: string) => [...keys.companyShifts, 'one', shiftId];
+
+/** What cancelling does now, from the seats as read: the running shift's worked ones end. */
+function whatCancelling(detail: Schemas['ShiftDetailDto']): string {
+  const working = detail.claims.filter((c) => c.status === 'checked_in').length;
+  const holding = detail.claims.filter((c) => c.status === 'claimed').length;
+  if (working === 0 || new Date(detail.startsAt).getTime() > serverNow()) {
+    return released(working + holding);
+  }
+  const ended =
+    working === 1
+      ? 'The agent checked in has its seat ended now: the time worked counts, and'
+      : `The ${working} agents checked in have their seats ended now: the time worked counts, and`;
+  const rest =
+    holding === 0
+      ? ''
+      : ` ${holding === 1 ? 'The agent' : `The ${holding} agents`} not checked in ${holding === 1 ? 'is' : 'are'} released, with no mark on ${holding === 1 ? 'its' : 'their'} reliability (one who missed the check-in stays a no-show).`;
+  return `${ended} the tickets being worked go back to the queue.${rest} The waitlist is cleared.`;
 }
 
 function released(seatsTaken: number): string {
@@ -154,7 +220,7 @@ function released(seatsTaken: number): string {
 
 function SeatHolders({ shiftId }: { shiftId: string }) {
   const detail = useQuery({
-    queryKey: [...keys.companyShifts, 'one', shiftId],
+    queryKey: shiftDetailKey(shiftId),
     queryFn: () => unwrap(api.GET('/v1/shifts/{id}', { params: { path: { id: shiftId } } })),
   });
   if (detail.isPending) return <Loading label="Loading the seats" />;

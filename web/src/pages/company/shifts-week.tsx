@@ -71,7 +71,8 @@ export function ShiftsWeek() {
           <Button variant="default" size="xs" onClick={() => setWeeks((w) => w - 1)}>
             Previous week
           </Button>
-          <Button variant="default" size="xs" onClick={() => setWeeks(0)} disabled={weeks === 0}>
+          {/* Not disabled on this week: a disabled button drops the focus that pressed it. */}
+          <Button variant="default" size="xs" onClick={() => setWeeks(0)}>
             This week
           </Button>
           <Button variant="default" size="xs" onClick={() => setWeeks((w) => w + 1)}>

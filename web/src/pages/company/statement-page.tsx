@@ -4,7 +4,7 @@ import { useState } from 'react';
 import { Link } from 'react-router';
 import { api, unwrap } from '../../api/client';
 import { keys } from '../../api/query-keys';
-import { ErrorAlert } from '../../ui/error-alert';
+import { ErrorAlert, RefreshFailedAlert } from '../../ui/error-alert';
 import { problemOf } from '../../ui/form-errors';
 import { LoadMore } from '../../ui/load-more';
 import { Loading } from '../../ui/loading';
@@ -85,7 +85,12 @@ export default function StatementPage() {
       {statement.isPending && (month !== '' || billing.isPending) && (
         <Loading label="Loading the statement" />
       )}
-      <ErrorAlert error={statement.error} inputs={INPUTS} title="No statement" />
+      {/* A failed re-read (the results refresh) keeps the statement shown. */}
+      {first ? (
+        <RefreshFailedAlert error={statement.error} />
+      ) : (
+        <ErrorAlert error={statement.error} inputs={INPUTS} title="No statement" />
+      )}
       {first && (
         <Stack gap="lg">
           <Stack component="section" aria-labelledby="totals-heading" gap="xs">
@@ -133,8 +138,10 @@ export default function StatementPage() {
                       <Table.Td>{formatMoney(l.feeMinor, l.currency)}</Table.Td>
                       <Table.Td>{formatMoney(l.totalMinor, l.currency)}</Table.Td>
                       <Table.Td>
+                        {/* The agent's earning states (pending, available) mean nothing to the
+                            company: a line counts, or a reopen took it out of the totals. */}
                         <Badge variant="light" color={l.status === 'reversed' ? 'gray' : 'green'}>
-                          {l.status}
+                          {l.status === 'reversed' ? 'reopened: not counted' : 'counted'}
                         </Badge>
                       </Table.Td>
                     </Table.Tr>

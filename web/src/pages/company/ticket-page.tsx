@@ -39,9 +39,17 @@ export default function CompanyTicketPage() {
   const { query: messages, items, loadingMore } = useConversation(id);
 
   if (ticket.isPending) return <Loading label="Loading the ticket" />;
-  if (!ticket.data)
-    return <ErrorAlert error={ticket.error} title="The ticket could not be loaded" />;
+  if (!ticket.data) {
+    // A page still (its heading, the tab's title), not a bare alert under the last page's title.
+    return (
+      <Page title="Ticket">
+        <ErrorAlert error={ticket.error} title="The ticket could not be loaded" />
+      </Page>
+    );
+  }
   const t = ticket.data;
+  // The last resolution's claim: what a reopen and a new review are of.
+  const resolvedClaimId = t.claims.findLast((c) => c.status === 'resolved')?.claimId;
   const author = (m: Message) =>
     m.visibility === 'internal' ? 'Internal note' : AUTHORS[m.author];
   return (
@@ -63,15 +71,10 @@ export default function CompanyTicketPage() {
         <Grid.Col span={{ base: 12, md: 6 }}>
           <Stack gap="lg">
             <ClaimHistory claims={t.claims} zone={zone} />
-            {t.status === 'resolved' && (
-              <ReopenForm
-                ticketId={t.id}
-                claimId={t.claims.findLast((c) => c.status === 'resolved')?.claimId}
-              />
-            )}
+            {t.status === 'resolved' && <ReopenForm ticketId={t.id} claimId={resolvedClaimId} />}
             {/* A withdrawn ticket is final, paid withdrawal or not: nothing to review. */}
             {t.status !== 'withdrawn' && t.claims.some((c) => c.status === 'resolved') && (
-              <FeedbackSection ticketId={t.id} />
+              <FeedbackSection ticketId={t.id} resolvedClaimId={resolvedClaimId} />
             )}
           </Stack>
         </Grid.Col>

@@ -48,8 +48,15 @@ export function WebhookCard() {
   });
   const rotate = useMutation({
     mutationFn: () => unwrap(api.POST('/v1/companies/me/webhook/rotate-secret')),
+    // A secret on screen is the one this replaces: gone as the rotation goes out, and for good
+    // when no answer comes back (it may have been rotated all the same: one left showing would
+    // be set up on the receiver, which would then refuse every delivery).
+    onMutate: () => setSecret(null),
     onSuccess: (set) => setSecret(set.secret),
   });
+  // Only a refusal (4xx) says for sure that nothing was rotated.
+  const mayHaveRotated =
+    rotate.error !== null && !(rotate.error instanceof ApiError && rotate.error.status < 500);
   const test = useKeyedMutation({
     mutationFn: (_: void, key) =>
       unwrap(
@@ -127,6 +134,12 @@ export function WebhookCard() {
         <RetryingNote retrying={test.retrying} />
         <ErrorAlert error={test.error} title="No test event sent" />
         <ErrorAlert error={rotate.error} title="Secret not rotated" />
+        {mayHaveRotated && (
+          <Text size="sm" role="status">
+            It may have been rotated all the same, and a new secret is only shown once: rotate it
+            again to get one you can copy.
+          </Text>
+        )}
       </Stack>
     </Card>
   );

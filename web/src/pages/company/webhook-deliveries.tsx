@@ -3,13 +3,14 @@ import { useInfiniteQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, unwrap, type Schemas } from '../../api/client';
 import { keys } from '../../api/query-keys';
-import { ErrorAlert, RowErrorAlerts } from '../../ui/error-alert';
+import { ErrorAlert, RefreshFailedAlert, RowErrorAlerts } from '../../ui/error-alert';
 import { LoadMore } from '../../ui/load-more';
 import { Loading } from '../../ui/loading';
 import { nextCursor, PAGE_SIZE } from '../../ui/paging';
 import { ScrollTable } from '../../ui/scroll-table';
 import { browserZone, formatInstant } from '../../ui/times';
 import { useRowActions } from '../../ui/use-row-actions';
+import { keepFocusNear } from '../../ui/use-dialog';
 import { refresh } from '../../api/refresh';
 
 type Delivery = Schemas['WebhookDeliveryDto'];
@@ -80,7 +81,11 @@ export function WebhookDeliveries() {
           w="fit-content"
         />
         {deliveries.isPending && <Loading label="Loading deliveries" />}
-        <ErrorAlert error={deliveries.error} title="Deliveries could not be loaded" />
+        {deliveries.data ? (
+          <RefreshFailedAlert error={deliveries.error} />
+        ) : (
+          <ErrorAlert error={deliveries.error} title="Deliveries could not be loaded" />
+        )}
         <RowErrorAlerts
           actions={redeliver}
           title={(v) => `Not sent again: ${v.eventType} ${v.id.slice(0, 8)}`}
@@ -124,7 +129,11 @@ export function WebhookDeliveries() {
                           size="xs"
                           variant="default"
                           loading={redeliver.busy((v) => v.id === d.id)}
-                          onClick={() => redeliver.mutate({ id: d.id, eventType: d.eventType })}
+                          onClick={(event) => {
+                            // The row turns pending, which has no Redeliver: its button goes.
+                            keepFocusNear(event.currentTarget);
+                            redeliver.mutate({ id: d.id, eventType: d.eventType });
+                          }}
                           aria-label={`Redeliver ${d.eventType} ${d.id.slice(0, 8)}`}
                         >
                           Redeliver

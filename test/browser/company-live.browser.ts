@@ -1,0 +1,122 @@
+import { randomUUID } from 'node:crypto';
+import { expect, test } from '@playwright/test';
+import { unwrap } from '../../src/client/client';
+import {
+  checkedInOnLiveShift,
+  postShift,
+  resolvedTickets,
+  signInPage,
+  signUpAgent,
+  signUpCompany,
+} from './api';
+import { expectAccessible } from './journeys';
+
+/**
+ * The company's pages while others act: another admin, the company's other tab, agents taking
+ * seats and resolving tickets. What a dialog or form says and sends follows what is so now.
+ */
+
+const unique = (name: string) => `${name} ${Math.random().toString(36).slice(2, 8)}`;
+
+test('a review is written for the resolution shown: not pre-filled from a reopened one’s, and not over another admin’s', async ({
+  page,
+}) => {
+  const company = await signUpCompany(unique('Hooli'));
+  const agent = await signUpAgent('Rae Review');
+  const [ticket] = await resolvedTickets(company, agent, 1, 'Hooli desk');
+  const path = { params: { path: { id: ticket.id } } };
+  await unwrap(
+    company.admin.POST('/v1/tickets/{id}/review', {
+      ...path,
+      body: { score: 2, tags: ['tone'], note: 'Curt with the customer.' },
+    }),
+  );
+  await unwrap(
+    company.admin.POST('/v1/tickets/{id}/reopen', {
+      ...path,
+      body: { reason: 'Customer wrote back: still charged' },
+    }),
+  );
+  await signInPage(page, company.email, `/company/tickets/${ticket.id}`);
+  const feedback = page.getByRole('region', { name: 'Feedback' });
+  await expect(feedback.getByText(/^Your review: 2 of 5 \(tone\)/)).toBeVisible();
+  await expect(feedback.getByRole('textbox', { name: 'Note for the agent' })).toHaveValue(
+    'Curt with the customer.',
+  );
+  await expect(page.getByRole('status', { name: 'Live updates: Live' })).toBeVisible();
+
+  // Resolved again while the page is open: the new resolution has no review, and the form is
+  // a new one (it kept the first review's score and note, ready to be saved against this one).
+  await unwrap(agent.api.POST('/v1/tickets/{id}/claim', path));
+  await unwrap(
+    agent.api.POST('/v1/tickets/{id}/resolve', {
+      ...path,
+      body: { resolutionSummary: 'Refunded the second charge.' },
+    }),
+  );
+  const save = feedback.getByRole('button', { name: 'Save review' });
+  await expect(save).toBeVisible();
+  await expect(feedback.getByText(/^Your review:/)).toHaveCount(0);
+  await expect(feedback.getByRole('textbox', { name: 'Note for the agent' })).toHaveValue('');
+  await expect(feedback.getByRole('checkbox', { name: 'Tone' })).not.toBeChecked();
+
+  // Another admin reviews it first (nothing tells this page): the save is refused, said in the
+  // console's words, and the review that stands is shown, ready to be changed.
+  await unwrap(
+    company.admin.POST('/v1/tickets/{id}/review', {
+      ...path,
+      body: { score: 4, tags: [], note: 'Good recovery.' },
+    }),
+  );
+  await feedback.getByRole('textbox', { name: 'Note for the agent' }).fill('Slow to answer.');
+  await save.click();
+  const conflict = feedback.getByRole('status').filter({ hasText: 'Your review was not saved' });
+  await expect(conflict).toContainText('Another review of this resolution was saved first');
+  await expect(feedback.getByText(/^Your review: 4 of 5: “Good recovery.”/)).toBeVisible();
+  await expect(feedback.getByRole('textbox', { name: 'Note for the agent' })).toHaveValue(
+    'Good recovery.',
+  );
+  await expect(feedback.getByRole('button', { name: 'Change review' })).toBeVisible();
+  await expectAccessible(page, 'a review saved first by another admin');
+});
+
+test('cancelling a shift says what it does to the seats as they are when asked, a running one apart', async ({
+  page,
+}) => {
+  const company = await signUpCompany(unique('Pied Piper'));
+  const later = await postShift(company, 6 * 3600, { title: 'Evening cover' });
+  const worker = await signUpAgent('Wes Working');
+  await checkedInOnLiveShift(company, worker, { title: 'Morning cover' });
+  await signInPage(page, company.email, '/company/shifts');
+  const evening = page.getByRole('article', { name: 'Evening cover' });
+  await expect(evening.getByText('0 of 5 seats filled')).toBeVisible();
+
+  // An agent takes a seat after the list was read (no event tells the company's page).
+  const taker = await signUpAgent('Tia Taker');
+  await unwrap(
+    taker.api.POST('/v1/shifts/{id}/claims', {
+      params: { path: { id: later.id }, header: { 'Idempotency-Key': randomUUID() } },
+    }),
+  );
+  await evening.getByRole('button', { name: 'Cancel shift Evening cover' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Cancel “Evening cover”' });
+  // It said "Nobody holds a seat yet", from the list as first read.
+  await expect(dialog.getByText(/^The agent holding a seat is released/)).toBeVisible();
+  await dialog.getByRole('button', { name: 'Keep the shift' }).click();
+  await expect(dialog).toBeHidden();
+
+  // Running, with the agent checked in: its seat ends early and its tickets go back.
+  const morning = page.getByRole('article', { name: 'Morning cover' });
+  await morning.getByRole('button', { name: 'Cancel shift Morning cover' }).click();
+  const running = page.getByRole('dialog', { name: 'Cancel “Morning cover”' });
+  await expect(
+    running.getByText(/^The agent checked in has its seat ended now: the time worked counts/),
+  ).toBeVisible();
+  await expect(running).toContainText('the tickets being worked go back to the queue');
+  await expectAccessible(page, 'cancelling a running shift');
+  await running.getByRole('button', { name: 'Cancel the shift' }).click();
+  await expect(running).toBeHidden();
+  await expect(morning).toBeHidden();
+  const seats = await unwrap(worker.api.GET('/v1/agents/me/claims'));
+  expect(seats.items[0]).toMatchObject({ status: 'completed', endedBy: 'company' });
+});
