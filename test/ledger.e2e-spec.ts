@@ -1396,6 +1396,15 @@ describe('ledger', () => {
       };
       const lapsed = await lapsedOne('adj-large-4');
       await approveLapsed(lapsed);
+      // Read as expired at once, not as waiting for approval until its job runs (days later).
+      const read = await t.http.get(`/v1/ledger/adjustments/${lapsed}`).set(maker.auth);
+      expect(read.body.status).toBe('expired');
+      const listed = async (status: string) =>
+        (
+          await t.http.get(`/v1/ledger/adjustments?status=${status}&limit=100`).set(maker.auth)
+        ).body.items.map((a: { id: string }) => a.id);
+      expect(await listed('pending')).not.toContain(lapsed);
+      expect(await listed('expired')).toContain(lapsed);
       // Lapsed by the database's clock, which set it: a process whose clock runs behind the
       // database's refuses it all the same.
       const behind = await lapsedOne('adj-behind');

@@ -5300,7 +5300,8 @@ export interface components {
       amountMinor: number;
       /**
        * @description `posted` moved the money (entryId); `pending` waits for a second finance user until
-       *     expiresAt; `rejected`, `cancelled` (by its creator) and `expired` moved nothing.
+       *     expiresAt (past it, it reads `expired` at once); `rejected`, `cancelled` (by its creator)
+       *     and `expired` moved nothing.
        * @example posted
        * @enum {string}
        */

@@ -7,6 +7,7 @@ import {
   escalate,
   PASSWORD,
   postShift,
+  resolvedTickets,
   signInApi,
   signInPage,
   signUpAgent,
@@ -900,6 +901,14 @@ test('an agent on a pull shift picks a waiting ticket rather than the next', asy
   await expect(waiting.getByRole('article')).toHaveCount(1);
   await expect(waiting.getByRole('article')).toHaveAccessibleName('First in line');
   await expect(page.getByRole('region', { name: 'My tickets' })).toContainText('Second in line');
+  // More waiting than the ten shown: it says so (the list just ended at ten), and fits a phone.
+  const more = waiting.getByText(/^More tickets are waiting than the 10 best shown here/);
+  await expect(more).toHaveCount(0);
+  for (let n = 1; n <= 10; n++) await escalate(company, `conv-${randomUUID()}`, `Later ${n}`);
+  await page.reload();
+  await expect(waiting.getByRole('article')).toHaveCount(10);
+  await expect(more).toBeVisible();
+  await expectFitsPhone(page, 'desk with more waiting tickets', more);
 });
 
 /**
@@ -951,3 +960,35 @@ async function agentWithNewSkill(prefix: string, name: string, level: number) {
   );
   return { admin, code, agent };
 }
+
+test('a resolution the company reopened reads as reopened, its pay reversed, and then withdrawn', async ({
+  page,
+}) => {
+  const company = await signUpCompany(`Vandelay ${Math.random().toString(36).slice(2, 8)}`);
+  const agent = await signUpAgent('Rex Reopened');
+  const [ticket] = await resolvedTickets(company, agent, 1, 'Vandelay desk');
+  await unwrap(
+    company.admin.POST('/v1/tickets/{id}/reopen', {
+      params: { path: { id: ticket.id } },
+      body: { reason: 'Customer wrote back: still charged' },
+    }),
+  );
+  await signInPage(page, agent.email, `/agent/tickets/${ticket.id}`);
+  // It was a green "You resolved this ticket" over a reversed pay.
+  const notice = page
+    .getByRole('alert')
+    .filter({ hasText: 'The company reopened your resolution' });
+  await expect(notice).toContainText('which reversed its pay of €2.50');
+  await expect(page.getByText('You resolved this ticket')).toHaveCount(0);
+  await expectAccessible(page, 'a reopened resolution');
+  // The customer leaves the reopened ticket: it is not paid as the agent's resolution.
+  await unwrap(
+    company.bot.POST('/v1/escalations/{externalId}/withdraw', {
+      params: { path: { externalId: ticket.externalId } },
+      body: { reason: 'The customer closed the chat' },
+    }),
+  );
+  await page.reload();
+  await expect(notice).toContainText('Later the customer left: the ticket was withdrawn.');
+  await expect(notice).not.toContainText('paid as resolved');
+});

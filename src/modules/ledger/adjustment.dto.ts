@@ -106,7 +106,8 @@ export class AdjustmentDto {
   reason: string;
   /**
    * `posted` moved the money (entryId); `pending` waits for a second finance user until
-   * expiresAt; `rejected`, `cancelled` (by its creator) and `expired` moved nothing.
+   * expiresAt (past it, it reads `expired` at once); `rejected`, `cancelled` (by its creator)
+   * and `expired` moved nothing.
    * @example posted
    */
   @ApiProperty({ enum: ADJUSTMENT_STATUSES })

@@ -18,7 +18,17 @@ export interface AdjustmentRow {
   decided_at: Date | null;
   decision_note: string | null;
   entry_id: string | null;
+  /** As read for finance: `expired` for one still pending past its expiry (SHOWN_STATUS). */
+  shown_status?: string;
 }
+
+/**
+ * The status finance reads: a pending adjustment past its `expires_at` is expired, whether or
+ * not its expiry job has run (it runs behind, or the workers were down): nobody can approve it
+ * any more (lockWithDue), and it sat under "waiting for approval" until the job ran.
+ */
+const SHOWN_STATUS = `CASE WHEN status = 'pending' AND expires_at <= now() THEN 'expired'
+                           ELSE status END`;
 
 export interface AdjustmentInsert {
   reference: string;
@@ -86,8 +96,9 @@ export class AdjustmentsRepository {
   /** Newest first, limit rows (ask for one more than the page to know if another follows). */
   async page(em: EntityManager, f: AdjustmentFilter): Promise<KeyedRow<AdjustmentRow>[]> {
     return em.query(
-      `SELECT *, ${cursorInstant('created_at')} FROM ledger_adjustments
-        WHERE ($1::uuid IS NULL OR agent_id = $1) AND ($2::text IS NULL OR status = $2)
+      `SELECT *, ${SHOWN_STATUS} AS shown_status, ${cursorInstant('created_at')}
+         FROM ledger_adjustments
+        WHERE ($1::uuid IS NULL OR agent_id = $1) AND ($2::text IS NULL OR ${SHOWN_STATUS} = $2)
           AND ($3::timestamptz IS NULL OR (created_at, id) < ($3::timestamptz, $4::uuid))
         ORDER BY created_at DESC, id DESC LIMIT $5`,
       [f.agentId, f.status, f.after?.[0] ?? null, f.after?.[1] ?? null, f.limit],
@@ -96,7 +107,8 @@ export class AdjustmentsRepository {
 
   async byId(em: EntityManager, id: string, lock = false): Promise<AdjustmentRow | undefined> {
     const [row]: AdjustmentRow[] = await em.query(
-      `SELECT * FROM ledger_adjustments WHERE id = $1 ${lock ? 'FOR UPDATE' : ''}`,
+      `SELECT *, ${SHOWN_STATUS} AS shown_status FROM ledger_adjustments
+        WHERE id = $1 ${lock ? 'FOR UPDATE' : ''}`,
       [id],
     );
     return row;

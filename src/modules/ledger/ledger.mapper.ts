@@ -20,7 +20,7 @@ export const toAdjustmentDto = (r: AdjustmentRow, who: AgentIdentity): Adjustmen
   amountMinor: Number(r.amount_minor),
   currency: r.currency,
   reason: r.reason,
-  status: r.status,
+  status: r.shown_status ?? r.status,
   createdBy: r.created_by,
   createdAt: r.created_at,
   expiresAt: r.expires_at,

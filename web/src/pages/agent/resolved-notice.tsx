@@ -17,8 +17,15 @@ export function ResolvedNotice({ ticket }: { ticket: Schemas['AgentTicketDto'] }
   const withdrawn = ticket.status === 'withdrawn' && !reopened;
   return (
     <Alert
-      color={withdrawn ? 'orange' : 'green'}
-      title={withdrawn ? 'The customer left: the ticket was withdrawn' : 'You resolved this ticket'}
+      // A reopened resolution is not a success to show in green: its pay was reversed.
+      color={withdrawn || reopened ? 'orange' : 'green'}
+      title={
+        withdrawn
+          ? 'The customer left: the ticket was withdrawn'
+          : reopened
+            ? 'The company reopened your resolution'
+            : 'You resolved this ticket'
+      }
     >
       <Text size="sm">
         {withdrawn

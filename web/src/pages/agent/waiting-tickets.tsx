@@ -32,7 +32,9 @@ export function WaitingTickets() {
   const navigate = useNavigate();
   const queue = useQuery({
     queryKey: keys.queue,
-    queryFn: () => unwrap(api.GET('/v1/agents/me/queue', { params: { query: { limit: SHOWN } } })),
+    // One more than shown: whether more wait than the list holds.
+    queryFn: () =>
+      unwrap(api.GET('/v1/agents/me/queue', { params: { query: { limit: SHOWN + 1 } } })),
     refetchInterval: READ_EVERY_MS,
   });
   const take = useKeyedMutation({
@@ -55,7 +57,8 @@ export function WaitingTickets() {
       navigate(`/agent/tickets/${ticket.id}`);
     },
   });
-  const items = queue.data?.items ?? [];
+  const items = queue.data?.items.slice(0, SHOWN) ?? [];
+  const more = (queue.data?.items.length ?? 0) > SHOWN;
   const full =
     queue.data !== undefined && queue.data.activeTickets >= queue.data.maxConcurrentTickets;
   const reasons = take.error instanceof ApiError ? reasonsOf(take.error.details) : [];
@@ -117,6 +120,12 @@ export function WaitingTickets() {
           </Stack>
         </Card>
       ))}
+      {more && (
+        <Text size="sm">
+          More tickets are waiting than the {SHOWN} best shown here: “Take next ticket” takes them
+          in this order.
+        </Text>
+      )}
     </Stack>
   );
 }
