@@ -185,7 +185,7 @@ describe('revoking a certification', () => {
     expect(await seatsOf(agent.id)).toEqual({ [shift.id]: ['left_early', 'company', false, true] });
   });
 
-  it('lets an agent certified again take a seat again on the shift whose seat the revocation ended', async () => {
+  it('lets an agent certified again take a seat again on the shift whose seat the revocation ended, each seat earning its own', async () => {
     const agent = await certifiedAgent();
     const shift = await postShift(t, company, {
       requiresCertification: true,
@@ -194,6 +194,17 @@ describe('revoking a certification', () => {
     await claim(agent, shift.id).expect(201);
     await moveShift(t, shift.id, inMinutes(-5), inMinutes(235));
     await t.http.post(`/v1/shifts/${shift.id}/check-in`).set(agent.auth).expect(200);
+    const key = await createApiKey(t, company);
+    const resolveOne = async () => {
+      const ticket = await escalate(t, key);
+      await t.http.post(`/v1/tickets/${ticket.id}/claim`).set(agent.auth).expect(200);
+      await t.http
+        .post(`/v1/tickets/${ticket.id}/resolve`)
+        .set(agent.auth)
+        .send({ resolutionSummary: 'Refunded.' })
+        .expect(200);
+    };
+    await resolveOne();
     await revoke(agent).expect(204);
     await certify(company, agent);
     // The seat the company ended is not the agent's one seat on the shift: it is listed again
@@ -202,6 +213,8 @@ describe('revoking a certification', () => {
     expect(open.body.items.map((s: { id: string }) => s.id)).toContain(shift.id);
     await claim(agent, shift.id).expect(201);
     await t.http.post(`/v1/shifts/${shift.id}/check-in`).set(agent.auth).expect(200);
+    await resolveOne();
+    await resolveOne();
     const seats: { status: string; cancelled_by: string | null }[] = await t.db.query(
       `SELECT status, cancelled_by FROM shift_claims WHERE agent_id = $1 ORDER BY claimed_at`,
       [agent.id],
@@ -213,6 +226,16 @@ describe('revoking a certification', () => {
     // Its own check-out is still its one seat: no second one after it.
     await t.http.post(`/v1/shifts/${shift.id}/check-out`).set(agent.auth).expect(200);
     expect((await claim(agent, shift.id).expect(409)).body.error.code).toBe('ALREADY_CLAIMED');
+    // Each seat shows what was earned on it, not the shift's whole (both showed 3 tickets' pay).
+    const mine = await t.http.get('/v1/agents/me/claims?limit=20').set(agent.auth).expect(200);
+    expect(
+      (mine.body.items as { status: string; earned: { amountMinor: number } }[])
+        .map((c) => [c.status, c.earned.amountMinor])
+        .sort(),
+    ).toEqual([
+      ['left_early', 250],
+      ['left_early', 500],
+    ]);
   });
 
   it('leaves a seat whose check-in deadline passed to the no-show job', async () => {

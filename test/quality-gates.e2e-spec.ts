@@ -81,11 +81,26 @@ describe('quality gates on shifts', () => {
       .send({ minQuality: 0.6 })
       .expect(409);
     expect(raise.body.error.code).toBe('SHIFT_HAS_CLAIMS');
+    expect(raise.body.error.details.fields).toEqual([
+      {
+        field: 'minQuality',
+        messages: ['minQuality can only go down, or be removed, once seats are taken'],
+      },
+    ]);
     await t.http
       .patch(`/v1/shifts/${shift.id}`)
       .set(company.auth)
       .send({ minQuality: null })
       .expect(200);
+    // None now: any minimum would be a raise, and the message does not offer to lower it.
+    const set = await t.http
+      .patch(`/v1/shifts/${shift.id}`)
+      .set(company.auth)
+      .send({ minQuality: 0.1 })
+      .expect(409);
+    expect(set.body.error.details.fields).toEqual([
+      { field: 'minQuality', messages: ['minQuality cannot be set once seats are taken'] },
+    ]);
     await claim(low, shift.id).expect(201);
   });
 

@@ -112,7 +112,9 @@ test('cancelling a shift says what it does to the seats as they are when asked, 
   await expect(
     running.getByText(/^The agent checked in has its seat ended now: the time worked counts/),
   ).toBeVisible();
-  await expect(running).toContainText('the tickets being worked go back to the queue');
+  await expect(running).toContainText(
+    'the tickets being worked go back to the queue after a short grace',
+  );
   await expectAccessible(page, 'cancelling a running shift');
   await running.getByRole('button', { name: 'Cancel the shift' }).click();
   await expect(running).toBeHidden();

@@ -240,10 +240,10 @@ test('a company signs up, connects its bot, watches its queue live, and reopens 
   await page.unroute(`**/v1/tickets/${ticket.id}/reopen`);
   await expect(page.getByText('open', { exact: true })).toBeVisible();
 
-  // The month's statement: the reopened ticket's line shows as reversed.
+  // The month's statement: the reopened ticket's line shows as reopened, not counted.
   await page.getByRole('link', { name: 'Statement' }).click();
   const lines = page.getByRole('region', { name: 'Statement lines' });
-  await expect(lines.getByRole('row', { name: /Jo Park.*reversed/ })).toBeVisible();
+  await expect(lines.getByRole('row', { name: /Jo Park.*reopened: not counted/ })).toBeVisible();
   await expect(page.getByRole('heading', { name: 'Totals' })).toBeVisible();
   // The month is the API's, in the company's zone, as its invoices' periods are.
   await expect(

@@ -13,11 +13,16 @@ export interface ShiftWork {
  * shifts. "Standing": resolved and not reopened (a reopen claws the pay back).
  */
 export interface WorkFacts {
-  /** The agent's standing resolutions and their pay, per shift (shifts with none left out). */
-  earnedOnShifts(
+  /**
+   * The agent's standing resolutions and their pay, per seat (seats with none left out): each
+   * ticket claim counts to the agent's seat on its shift that began last before it was made
+   * (`from`): an agent may hold two seats on a shift (a revoked certification ended the first,
+   * granted again it took another), and each earned only its own.
+   */
+  earnedOnSeats(
     em: EntityManager,
     agentId: string,
-    shiftIds: string[],
+    seats: { seatId: string; shiftId: string; from: Date }[],
   ): Promise<Map<string, ShiftWork>>;
   /**
    * Standing resolutions on these seats, summed per `group`: each agent's on its shift (an hour

@@ -34,14 +34,19 @@ export class PayPerHour {
     rows: ShiftClaimViewRow[],
   ): Promise<Map<string, SeatPay>> {
     const done = rows.filter((r) => r.worked_seconds !== null);
-    const earned = await this.work.earnedOnShifts(
+    const earned = await this.work.earnedOnSeats(
       em,
       agentId,
-      done.map((r) => r.shift_id),
+      // A worked seat was checked into; its start stands in otherwise.
+      done.map((r) => ({
+        seatId: r.id,
+        shiftId: r.shift_id,
+        from: r.checked_in_at ?? r.held_from,
+      })),
     );
     return new Map(
       done.map((r) => {
-        const w = earned.get(r.shift_id);
+        const w = earned.get(r.id);
         const money = {
           amountMinor: w?.earnedMinor ?? 0,
           currency: w?.currency ?? r.rate_currency,

@@ -34,6 +34,14 @@ const ONLY_WAY: Record<string, string> = {
   minQuality: 'can only go down, or be removed,',
 };
 
+/** How the field may still move, or that it cannot: none set yet, any value is the wrong way. */
+function onlyWay(shift: ShiftWithSkills, field: string): string {
+  const unset =
+    (field === 'maxAwayMinutes' && shift.maxAwayMinutes === null) ||
+    (field === 'minQuality' && shift.minQuality === null);
+  return unset ? 'cannot be set' : (ONLY_WAY[field] ?? 'cannot change');
+}
+
 /**
  * `ticketsHeld`: active ticket claims under the shift. They resolve at the shift's rate as it is
  * then, and a seat freed by an early check-out or a revoked certification leaves its tickets
@@ -63,7 +71,7 @@ export function refuseUnsafeChanges(
         fields: unsafe.map((field) => ({
           field,
           messages: [
-            `${field} ${ONLY_WAY[field] ?? 'cannot change'} ${shift.seatsTaken > 0 ? 'once' : 'while'} ${held}`,
+            `${field} ${onlyWay(shift, field)} ${shift.seatsTaken > 0 ? 'once' : 'while'} ${held}`,
           ],
         })),
       },

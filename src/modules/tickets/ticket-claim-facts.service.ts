@@ -122,16 +122,16 @@ export class TicketClaimFacts implements WorkFacts {
     return new Map(rows.map((r) => [r.id, r.shift_id]));
   }
 
-  async earnedOnShifts(
+  async earnedOnSeats(
     em: EntityManager,
     agentId: string,
-    shiftIds: string[],
+    seats: { seatId: string; shiftId: string; from: Date }[],
   ): Promise<Map<string, ShiftWork>> {
-    if (shiftIds.length === 0) return new Map();
-    const rows = await this.quality.earnedOnShifts(em, agentId, [...new Set(shiftIds)]);
+    if (seats.length === 0) return new Map();
+    const rows = await this.quality.earnedOnSeats(em, agentId, seats);
     return new Map(
       rows.map((r) => [
-        r.shift_id,
+        r.seat_id,
         { resolved: r.resolved, earnedMinor: Number(r.earned), currency: r.currency },
       ]),
     );

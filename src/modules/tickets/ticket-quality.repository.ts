@@ -146,20 +146,32 @@ export class TicketQualityRepository {
     );
   }
 
-  /** Per shift: the agent's standing resolutions (not reopened) and their pay. */
-  earnedOnShifts(
+  /**
+   * Per seat: the agent's standing resolutions (not reopened) and their pay, each ticket claim
+   * counted to the seat on its shift that began last before the claim was made (the first seat
+   * of a shift takes any claim before it).
+   */
+  earnedOnSeats(
     em: EntityManager,
     agentId: string,
-    shiftIds: string[],
-  ): Promise<{ shift_id: string; resolved: number; earned: string; currency: string }[]> {
+    seats: { seatId: string; shiftId: string; from: Date }[],
+  ): Promise<{ seat_id: string; resolved: number; earned: string; currency: string }[]> {
     return em.query(
-      `SELECT shift_id, count(*)::int AS resolved, sum(rate_amount_minor) AS earned,
-              min(rate_currency) AS currency
-         FROM ticket_claims
-        WHERE agent_id = $1 AND shift_id = ANY($2::uuid[]) AND status = 'resolved'
-          AND reopened_at IS NULL
-        GROUP BY shift_id`,
-      [agentId, shiftIds],
+      `WITH seats AS (
+         SELECT seat_id, shift_id,
+                CASE WHEN row_number() OVER (PARTITION BY shift_id ORDER BY from_at) = 1
+                     THEN '-infinity'::timestamptz ELSE from_at END AS from_at
+           FROM unnest($2::uuid[], $3::uuid[], $4::timestamptz[]) AS s(seat_id, shift_id, from_at))
+       SELECT s.seat_id, count(*)::int AS resolved, sum(c.rate_amount_minor) AS earned,
+              min(c.rate_currency) AS currency
+         FROM ticket_claims c
+         JOIN LATERAL (SELECT seat_id FROM seats s
+                        WHERE s.shift_id = c.shift_id AND s.from_at <= c.claimed_at
+                        ORDER BY s.from_at DESC LIMIT 1) s ON true
+        WHERE c.agent_id = $1 AND c.shift_id = ANY($3::uuid[]) AND c.status = 'resolved'
+          AND c.reopened_at IS NULL
+        GROUP BY s.seat_id`,
+      [agentId, seats.map((s) => s.seatId), seats.map((s) => s.shiftId), seats.map((s) => s.from)],
     );
   }
 

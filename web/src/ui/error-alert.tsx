@@ -54,6 +54,25 @@ export function RefreshFailedAlert({ error }: { error: unknown }) {
 }
 
 /**
+ * A paged list's failure, told by what failed: its first read (nothing to show), a page asked
+ * for with "Load more", or a re-read in the background (the list shown may be out of date).
+ */
+export function ListErrorAlert(props: {
+  query: { data: unknown; error: unknown; isRefetchError: boolean; isFetchNextPageError: boolean };
+  title: string;
+  inputs?: readonly string[];
+}) {
+  const { query } = props;
+  if (query.data === undefined) {
+    return <ErrorAlert error={query.error} inputs={props.inputs} title={props.title} />;
+  }
+  if (query.isFetchNextPageError) {
+    return <ErrorAlert error={query.error} title="More could not be loaded" />;
+  }
+  return <RefreshFailedAlert error={query.isRefetchError ? query.error : null} />;
+}
+
+/**
  * The failures of a table's row actions (useRowActions), each titled for its row, and a line
  * while one whose answer was lost is sent again (the row only showed busy for those seconds).
  */

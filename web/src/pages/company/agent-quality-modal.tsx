@@ -32,7 +32,7 @@ export function AgentQualityModal(props: { agentId: string; name: string; onClos
             </Text>
             <Text size="sm">
               {yours
-                ? `From your customers and reviews: ${percent(yours.score)} over ${yours.inputs} rating${yours.inputs === 1 ? '' : 's'} and review${yours.inputs === 1 ? '' : 's'}` +
+                ? `From your customers and reviews: ${percent(yours.score)} over ${yours.inputs === 1 ? '1 rating or review' : `${yours.inputs} ratings and reviews`}` +
                   (yours.reopenRate.rate === null
                     ? '.'
                     : `; you reopened ${percent(yours.reopenRate.rate)} of their resolutions.`)

@@ -12,7 +12,7 @@ const RELEASED_BY: Record<NonNullable<Claim['releasedBy']>, string> = {
   handle_timeout: 'no activity from the agent',
   shift_end: 'the shift ended',
   suspension: 'the agent was suspended',
-  transfer: 'transferred to another agent',
+  transfer: 'sent back to the queue for other skills',
   withdrawn: 'the customer left',
 };
 

@@ -179,7 +179,8 @@ function CancelShiftModal({ shift, onClose }: { shift: Shift; onClose: () => voi
       onDone={() => void refresh(queryClient, keys.companyShifts)}
       onClose={onClose}
     >
-      {detail.isPending ? (
+      {/* Not a count read before: the button waits for this one (it reads as the dialog opens). */}
+      {detail.isFetching ? (
         <Loading label="Reading who holds seats" />
       ) : (
         <Text size="sm">
@@ -208,7 +209,7 @@ function whatCancelling(detail: Schemas['ShiftDetailDto']): string {
     holding === 0
       ? ''
       : ` ${holding === 1 ? 'The agent' : `The ${holding} agents`} not checked in ${holding === 1 ? 'is' : 'are'} released, with no mark on ${holding === 1 ? 'its' : 'their'} reliability (one who missed the check-in stays a no-show).`;
-  return `${ended} the tickets being worked go back to the queue.${rest} The waitlist is cleared.`;
+  return `${ended} the tickets being worked go back to the queue after a short grace.${rest} The waitlist is cleared.`;
 }
 
 function released(seatsTaken: number): string {

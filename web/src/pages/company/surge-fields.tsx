@@ -2,7 +2,7 @@ import { NumberInput, SimpleGrid, Stack, Switch, TextInput } from '@mantine/core
 import { useState, type ReactNode } from 'react';
 import type { Schemas } from '../../api/client';
 import type { Problem } from '../../ui/form-errors';
-import { amountProblem, minorDigits, toMinor } from '../../ui/money';
+import { amountProblem, MAX_SURGE_BUDGET_MINOR, minorDigits, toMinor } from '../../ui/money';
 
 type Surge = Schemas['SurgeDto'];
 
@@ -45,7 +45,7 @@ export function useSurgeFields(
     const problem = on
       ? budget.trim() === ''
         ? 'Enter the most the extras may add up to'
-        : amountProblem(budget, currency)
+        : amountProblem(budget, currency, MAX_SURGE_BUDGET_MINOR)
       : null;
     setBudgetError(problem);
     return problem === null;

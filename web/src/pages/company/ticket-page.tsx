@@ -74,7 +74,12 @@ export default function CompanyTicketPage() {
             {t.status === 'resolved' && <ReopenForm ticketId={t.id} claimId={resolvedClaimId} />}
             {/* A withdrawn ticket is final, paid withdrawal or not: nothing to review. */}
             {t.status !== 'withdrawn' && t.claims.some((c) => c.status === 'resolved') && (
-              <FeedbackSection ticketId={t.id} resolvedClaimId={resolvedClaimId} />
+              // A new section for each resolution: a refusal said of the last one goes with it.
+              <FeedbackSection
+                key={resolvedClaimId}
+                ticketId={t.id}
+                resolvedClaimId={resolvedClaimId}
+              />
             )}
           </Stack>
         </Grid.Col>

@@ -133,7 +133,10 @@ export function WebhookCard() {
         )}
         <RetryingNote retrying={test.retrying} />
         <ErrorAlert error={test.error} title="No test event sent" />
-        <ErrorAlert error={rotate.error} title="Secret not rotated" />
+        <ErrorAlert
+          error={rotate.error}
+          title={mayHaveRotated ? 'Rotation not confirmed' : 'Secret not rotated'}
+        />
         {mayHaveRotated && (
           <Text size="sm" role="status">
             It may have been rotated all the same, and a new secret is only shown once: rotate it
