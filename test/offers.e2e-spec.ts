@@ -915,6 +915,72 @@ describe('offers (push routing)', () => {
     expect(await listed()).toEqual([]);
   });
 
+  it("an agent who makes room is offered the live company's tickets: another company's ticket resolved, a higher limit, more skills", async () => {
+    const globex = await registerCompany(t, 'Globex');
+    const globexBot = await createApiKey(t, globex);
+    const {
+      shiftId: earlier,
+      agents: [agent],
+    } = await liveAgents(t, globex.auth, 1, { maxConcurrentTickets: 1 });
+    const held = await escalate(t, globexBot);
+    await t.http.post(`/v1/tickets/${held.id}/claim`).set(agent.auth).expect(200);
+    // Off Globex's pull shift (its ticket still held for the handover grace), the agent is
+    // checked in on Acme's push shift: full, so Acme's ticket waits.
+    await t.http.post(`/v1/shifts/${earlier}/check-out`).set(agent.auth).expect(200);
+    const push = await t.http
+      .post('/v1/shifts')
+      .set(acme.auth)
+      .send(shiftBody({ seats: 1, routing: 'push', offerSeconds: 120 }))
+      .expect(201);
+    await goLive(t, push.body.id, [agent]);
+    const waiting = await escalate(t, bot);
+    expect(await route()).toEqual({ offered: 0 });
+    const routesAsked = async () =>
+      (
+        await t.db.query(
+          `SELECT count(*)::int AS n FROM outbox WHERE job_name = 'offers.route'
+              AND payload->>'companyId' = $1`,
+          [acme.companyId],
+        )
+      )[0].n as number;
+    const before = await routesAsked();
+    // Resolving Globex's ticket makes room: Acme's router is asked (only Globex's was, which
+    // has no push shift: Acme's ticket waited for some other event of Acme's).
+    await t.http
+      .post(`/v1/tickets/${held.id}/resolve`)
+      .set(agent.auth)
+      .send({ resolutionSummary: 'done' })
+      .expect(200);
+    expect(await routesAsked()).toBe(before + 1);
+    expect(await route()).toEqual({ offered: 1 });
+    expect((await offersOf(waiting.id))[0].agent_id).toBe(agent.id);
+    // Full again (the offer): a higher limit asks, and so do skills added (one ask for the
+    // whole set); a lower limit or a new display name does not.
+    await t.http
+      .patch('/v1/agents/me/profile')
+      .set(agent.auth)
+      .send({ maxConcurrentTickets: 2 })
+      .expect(200);
+    expect(await routesAsked()).toBe(before + 2);
+    await t.http
+      .patch('/v1/agents/me/profile')
+      .set(agent.auth)
+      .send({ maxConcurrentTickets: 1, displayName: 'Renamed' })
+      .expect(200);
+    expect(await routesAsked()).toBe(before + 2);
+    await t.http
+      .put('/v1/agents/me/skills')
+      .set(agent.auth)
+      .send({
+        skills: [
+          { skill: 'refunds', level: 3 },
+          { skill: 'billing', level: 2 },
+        ],
+      })
+      .expect(200);
+    expect(await routesAsked()).toBe(before + 3);
+  });
+
   it("a check-out waits for a router pass holding the agent, so the pass's offer is withdrawn, never left standing", async () => {
     const {
       shiftId,

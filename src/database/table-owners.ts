@@ -73,6 +73,8 @@ export const FUNCTION_OWNERS = {
   events_from_outbox: 'events',
   events_ticket_escalated: 'events',
   offers_route_request: 'tickets',
+  offers_route_for_agent: 'tickets',
+  agents_offers_route: 'tickets',
   surge_quote: 'tickets',
   surge_committed: 'tickets',
   surge_lock: 'tickets',
@@ -163,5 +165,12 @@ export const DECLARED_EXCEPTIONS: readonly {
     reason:
       'A trigger on tickets, ticket_claims and shift_claims asks for the router (outbox job) in ' +
       'the transaction that opened a ticket or freed an agent, whichever writer made it.',
+  },
+  {
+    where: 'function offers_route_for_agent',
+    names: ['shift_claims', 'shifts', 'outbox'],
+    reason:
+      'Asks for the router of the company whose push shift the agent is live on, in the ' +
+      'transaction that made the agent room (a claim ended, a higher limit, more skills).',
   },
 ];

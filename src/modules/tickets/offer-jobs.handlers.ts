@@ -86,6 +86,8 @@ export class OfferExpireHandler implements HandlesJob<'offer.expire'> {
         }
       }
       await this.outbox.enqueue(em, 'offers.route', { companyId: offer.company_id });
+      // Room made counts wherever the agent is live now (another company's shift since).
+      await this.offers.routeForAgent(em, offer.agent_id, offer.company_id);
       return { expired, away };
     });
   }
@@ -103,6 +105,7 @@ export class OffersWithdrawHandler implements HandlesJob<'offers.withdraw'> {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly withdrawals: OfferWithdrawalsRepository,
+    private readonly offers: OffersRepository,
     private readonly outbox: OutboxService,
     private readonly events: EventsService,
   ) {}
@@ -119,6 +122,11 @@ export class OffersWithdrawHandler implements HandlesJob<'offers.withdraw'> {
       }
       for (const companyId of new Set(withdrawn.map((o) => o.company_id))) {
         await this.outbox.enqueue(em, 'offers.route', { companyId });
+      }
+      // An agent who left the shift may be live on another company's already (back-to-back
+      // shifts, checked in early): the room its offers held is that company's now.
+      for (const offer of new Map(withdrawn.map((o) => [o.agent_id, o])).values()) {
+        await this.offers.routeForAgent(em, offer.agent_id, offer.company_id);
       }
       return { withdrawn: withdrawn.length };
     });

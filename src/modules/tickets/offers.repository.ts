@@ -124,6 +124,14 @@ export class OffersRepository {
     return row;
   }
 
+  /**
+   * Asks for the router of the company whose push shift the agent is live on (after commit),
+   * unless it is `exceptCompany` (asked already): its offers ended, it has room for work there.
+   */
+  async routeForAgent(em: EntityManager, agentId: string, exceptCompany: string): Promise<void> {
+    await em.query('SELECT offers_route_for_agent($1, $2)', [agentId, exceptCompany]);
+  }
+
   /** Whether the offer's time is up by the clock now (not the transaction's start). */
   async expiredNow(em: EntityManager, id: string): Promise<boolean> {
     const [row]: { due: boolean }[] = await em.query(

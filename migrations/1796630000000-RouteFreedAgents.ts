@@ -1,0 +1,95 @@
+import { MigrationInterface, QueryRunner } from 'typeorm';
+
+/**
+ * An agent's room for tickets is one, whatever the company: its limit counts its active claims
+ * and pending offers of every company. When room is made, the router of the company whose push
+ * shift the agent is checked in on now must run, not only that of the company the ticket was of:
+ * an agent who resolved (or had released) a ticket of an earlier pull shift while checked in on
+ * another company's push shift sat free while that company's tickets waited unoffered, until
+ * some other event of that company's ran its router.
+ *
+ * offers_route_for_agent(agent, except): asks for the router (`offers.route`, after commit) of
+ * the company of each live push shift the agent is checked in on, but `except` (asked already).
+ * It runs when a ticket claim ends (offers_route_request), and when an agent makes room or
+ * matches more: a higher ticket limit, languages changed (agents), skills added or raised
+ * (agent_skills). The offer jobs call it too when offers end (OffersRepository.routeForAgent).
+ */
+const ROUTE_FOR_AGENT = `
+  CREATE FUNCTION offers_route_for_agent(agent uuid, except_company uuid) RETURNS void
+  LANGUAGE sql AS $$
+    INSERT INTO outbox (job_name, payload, run_at)
+    SELECT DISTINCT 'offers.route', jsonb_build_object('companyId', s.company_id), now()
+      FROM shift_claims c JOIN shifts s ON s.id = c.shift_id
+     WHERE c.agent_id = agent AND c.status = 'checked_in' AND s.routing = 'push'
+       AND s.status = 'scheduled' AND s.starts_at <= now() AND s.ends_at > now()
+       AND s.company_id IS DISTINCT FROM except_company
+  $$`;
+
+/** The trigger function of 1795930000000-Offers, with or without the agent's live company. */
+const routeRequest = (forAgent: boolean) => `
+  CREATE OR REPLACE FUNCTION offers_route_request() RETURNS trigger LANGUAGE plpgsql AS $$
+  DECLARE
+    company uuid;
+  BEGIN
+    IF TG_TABLE_NAME = 'tickets' THEN
+      IF NEW.status <> 'open' OR (TG_OP = 'UPDATE' AND OLD.status = 'open'
+           AND OLD.skill_levels IS NOT DISTINCT FROM NEW.skill_levels
+           AND OLD.skill_codes IS NOT DISTINCT FROM NEW.skill_codes) THEN
+        RETURN NULL;
+      END IF;
+    ELSIF TG_TABLE_NAME = 'ticket_claims' THEN
+      IF NOT (OLD.status = 'active' AND NEW.status <> 'active') THEN RETURN NULL; END IF;
+      ${forAgent ? 'PERFORM offers_route_for_agent(NEW.agent_id, NEW.company_id);' : ''}
+    ELSIF NOT ((NEW.status = 'checked_in' AND OLD.status <> 'checked_in')
+               OR (NEW.status = 'checked_in' AND NEW.availability = 'available'
+                   AND OLD.availability = 'away')) THEN
+      RETURN NULL;
+    END IF;
+    company := NEW.company_id;
+    IF EXISTS (SELECT 1 FROM shifts s WHERE s.company_id = company AND s.routing = 'push'
+                  AND s.status = 'scheduled' AND s.starts_at <= now() AND s.ends_at > now()) THEN
+      INSERT INTO outbox (job_name, payload, run_at)
+      VALUES ('offers.route', jsonb_build_object('companyId', company), now());
+    END IF;
+    RETURN NULL;
+  END
+  $$`;
+
+export class RouteFreedAgents1796630000000 implements MigrationInterface {
+  name = 'RouteFreedAgents1796630000000';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(ROUTE_FOR_AGENT);
+    await q.query(routeRequest(true));
+    await q.query(`
+      CREATE FUNCTION agents_offers_route() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF TG_TABLE_NAME = 'agents' THEN
+          PERFORM offers_route_for_agent(NEW.user_id, NULL);
+        ELSE
+          PERFORM offers_route_for_agent(a.agent_id, NULL)
+             FROM (SELECT DISTINCT agent_id FROM added) a;
+        END IF;
+        RETURN NULL;
+      END
+      $$`);
+    await q.query(`
+      CREATE TRIGGER tr_agents_offers_route AFTER UPDATE ON agents FOR EACH ROW
+        WHEN (NEW.max_concurrent_tickets > OLD.max_concurrent_tickets
+              OR NEW.languages IS DISTINCT FROM OLD.languages)
+        EXECUTE FUNCTION agents_offers_route()`);
+    // Per statement: replacing a profile's skills writes several rows, one route will do.
+    await q.query(`
+      CREATE TRIGGER tr_agent_skills_offers_route AFTER INSERT ON agent_skills
+        REFERENCING NEW TABLE AS added FOR EACH STATEMENT
+        EXECUTE FUNCTION agents_offers_route()`);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query(`DROP TRIGGER tr_agent_skills_offers_route ON agent_skills`);
+    await q.query(`DROP TRIGGER tr_agents_offers_route ON agents`);
+    await q.query(`DROP FUNCTION agents_offers_route()`);
+    await q.query(routeRequest(false));
+    await q.query(`DROP FUNCTION offers_route_for_agent(uuid, uuid)`);
+  }
+}
