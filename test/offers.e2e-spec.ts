@@ -1037,6 +1037,30 @@ describe('offers (push routing)', () => {
     });
   });
 
+  it('a router in another process that read the same order does not give an agent a second offer over one who has waited longer', async () => {
+    await liveAgents(t, acme.auth, 2, {}, { routing: 'push', offerSeconds: 120 });
+    await escalate(t, bot);
+    await escalate(t, bot);
+    // Two processes' routers read the order before either offered: both see [first, second].
+    const order = await t.app
+      .get(OfferRoutingRepository)
+      .candidateAgents(t.db.manager, acme.companyId!, 10);
+    expect(order).toHaveLength(2);
+    const router = t.app.get(OfferRouter) as unknown as {
+      offerOne: (companyId: string, candidate: (typeof order)[number]) => Promise<boolean>;
+    };
+    expect(await router.offerOne(acme.companyId!, order[0])).toBe(true);
+    // The other process, at the same place in the same order: the first agent has just been
+    // offered a ticket (it was offered a second, under its limit of 3).
+    expect(await router.offerOne(acme.companyId!, order[0])).toBe(false);
+    expect(await router.offerOne(acme.companyId!, order[1])).toBe(true);
+    const offered: { agent_id: string }[] = await t.db.query(
+      `SELECT agent_id FROM offers WHERE company_id = $1 AND status = 'pending' ORDER BY created_at`,
+      [acme.companyId],
+    );
+    expect(offered.map((o) => o.agent_id)).toEqual([order[0].agentId, order[1].agentId]);
+  });
+
   it('concurrent router runs for a company join one run: each ticket offered once', async () => {
     const { agents } = await liveAgents(t, acme.auth, 4, {}, { routing: 'push' });
     for (let i = 0; i < 3; i++) await escalate(t, bot);

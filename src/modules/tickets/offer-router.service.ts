@@ -8,7 +8,7 @@ import { loadAgentContext } from './agent-context';
 import { toQueueItemDto } from './ticket.mapper';
 import { TicketMatchingRepository } from './ticket-matching.repository';
 import { OfferableTicketsRepository } from './offerable-tickets.repository';
-import { OfferRoutingRepository } from './offer-routing.repository';
+import { OfferRoutingRepository, RoutingCandidate } from './offer-routing.repository';
 import { OffersRepository } from './offers.repository';
 import { SurgeRepository } from './surge.repository';
 
@@ -132,25 +132,33 @@ export class OfferRouter {
         skip,
       );
       const readAt = Date.now();
-      const able = await this.routing.withOfferableTicket(this.db.manager, companyId, agents);
+      const able = await this.routing.withOfferableTicket(
+        this.db.manager,
+        companyId,
+        agents.map((a) => a.agentId),
+      );
       let made = 0;
       let tried = 0;
-      for (const agentId of agents) {
-        if (!able.has(agentId)) continue;
+      for (const agent of agents) {
+        if (!able.has(agent.agentId)) continue;
         // The first able agent is always tried: on a slow database the statements above alone
         // can outlast the freshness bound, and every pass then ended before offering anything.
         if (tried > 0 && Date.now() - readAt > BATCH_FRESH_MS) return { made, stale: true };
         tried++;
-        if (await this.offerOne(companyId, agentId)) made++;
+        if (await this.offerOne(companyId, agent)) made++;
       }
       if (made > 0 || agents.length < AGENTS_PER_PASS) return { made, stale: false };
     }
   }
 
-  private async offerOne(companyId: string, agentId: string): Promise<boolean> {
+  private async offerOne(companyId: string, candidate: RoutingCandidate): Promise<boolean> {
+    const { agentId } = candidate;
     try {
       return await this.db.transaction(async (em) => {
         await this.agents.lock(em, agentId);
+        // Offered (or claimed) since its place was read, by another process's router that read
+        // the same order: it goes back in line, behind those who have waited longer.
+        if (await this.routing.hadWorkSince(em, agentId, candidate.lastWork)) return false;
         const ctx = await loadAgentContext(em, this.matching, agentId);
         const live = ctx.live;
         if (!live || live.companyId !== companyId || live.routing !== 'push') return false;

@@ -58,6 +58,16 @@ const CANDIDATE_WINDOW = (agent: string, shift: string, company: string) =>
                      WHERE l.company_id = ${company} AND l.status = 'pending'
                        AND l.expires_at <= now() - ${OFFER_LAPSE}))`;
 
+/** An agent the router may offer to, with its last work as the order was read. */
+export interface RoutingCandidate {
+  agentId: string;
+  /**
+   * As the database wrote it, in text: a JS Date keeps milliseconds, and the offer it was read
+   * from (microseconds) would then count as work after it.
+   */
+  lastWork: string | null;
+}
+
 /**
  * What the push router reads before it locks anything: whether a company has a ticket to
  * route, who may be offered one in its fair order, and who has one to be offered. Each answer is
@@ -88,8 +98,8 @@ export class OfferRoutingRepository {
     companyId: string,
     limit: number,
     skip = 0,
-  ): Promise<string[]> {
-    const rows: { agent_id: string }[] = await em.query(
+  ): Promise<RoutingCandidate[]> {
+    const rows: { agent_id: string; last_work: string | null }[] = await em.query(
       `WITH s1 AS (
          SELECT sc.agent_id, coalesce(q.tier, 'middle') AS tier, ${LAST_WORK} AS last_work,
                 sc.checked_in_at, lower(sc.period) AS seat_start, sc.availability_changed_at
@@ -115,12 +125,33 @@ export class OfferRoutingRepository {
          SELECT tier, percentile_cont(0.5) WITHIN GROUP (ORDER BY wait) AS median
            FROM w GROUP BY tier
        )
-       SELECT w.agent_id FROM w JOIN m ON m.tier = w.tier
+       SELECT w.agent_id, w.last_work::text AS last_work FROM w JOIN m ON m.tier = w.tier
         ORDER BY ${FAIRNESS_POLICY}
         LIMIT $2 OFFSET $3`,
       [companyId, limit, skip],
     );
-    return rows.map((r) => r.agent_id);
+    return rows.map((r) => ({ agentId: r.agent_id, lastWork: r.last_work }));
+  }
+
+  /**
+   * Whether the agent had work (an offer not withdrawn, a claim) after `lastWork`, its last as
+   * candidateAgents read it: its place in the order is not what that read gave any more. Under
+   * the agent's lock: another process's router that read the same order may have offered it a
+   * ticket meanwhile, and a second offer would pass over an agent who has waited longer.
+   */
+  async hadWorkSince(
+    em: EntityManager,
+    agentId: string,
+    lastWork: string | null,
+  ): Promise<boolean> {
+    const [row]: { since: boolean }[] = await em.query(
+      `SELECT EXISTS (SELECT 1 FROM offers o WHERE o.agent_id = $1 AND o.status <> 'withdrawn'
+                        AND o.created_at > coalesce($2::timestamptz, '-infinity'))
+           OR EXISTS (SELECT 1 FROM ticket_claims c WHERE c.agent_id = $1
+                        AND c.claimed_at > coalesce($2::timestamptz, '-infinity')) AS since`,
+      [agentId, lastWork],
+    );
+    return row.since;
   }
 
   /**
