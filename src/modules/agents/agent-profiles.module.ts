@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { CompaniesModule } from '../companies/companies.module';
+import { OutboxModule } from '../outbox/outbox.module';
 import { SkillsModule } from '../skills/skills.module';
 import { Agent, AgentSkill, Certification } from './agent.entity';
 import { AgentSkillsRepository } from './agent-skills.repository';
@@ -19,6 +20,8 @@ import { CertificationsService } from './certifications.service';
     TypeOrmModule.forFeature([Agent, AgentSkill, Certification]),
     SkillsModule,
     CompaniesModule,
+    // A profile or skills change may ask for the router (a trigger writes the job): a poke.
+    OutboxModule,
   ],
   providers: [
     AgentsRepository,

@@ -6,6 +6,7 @@ import { Actor } from '../../common/auth/actor';
 import { DomainError } from '../../common/errors/domain-error';
 import { duplicateSkillErrors } from '../../common/validation/duplicate-skills';
 import type { AgentQualifications } from '../shifts/eligibility';
+import { OutboxService } from '../outbox/outbox.service';
 import { SkillsService } from '../skills/skills.service';
 import {
   AgentProfileDto,
@@ -32,6 +33,7 @@ export class AgentsService {
     private readonly agents: AgentsRepository,
     private readonly agentSkills: AgentSkillsRepository,
     private readonly certifications: CertificationsRepository,
+    private readonly outbox: OutboxService,
   ) {}
 
   /** Called in the registration transaction: every agent user has a profile row. */
@@ -58,6 +60,7 @@ export class AgentsService {
       languages: input.languages.map((l) => l.toLowerCase()),
       maxConcurrentTickets: input.maxConcurrentTickets ?? 3,
     });
+    this.routeMaybeAsked();
     return this.getProfile(actor);
   }
 
@@ -75,6 +78,7 @@ export class AgentsService {
       }),
     };
     if (Object.keys(values).length > 0) await this.agents.update(this.db.manager, userId, values);
+    this.routeMaybeAsked();
     return this.getProfile(actor);
   }
 
@@ -102,7 +106,17 @@ export class AgentsService {
       );
       await this.agentSkills.replace(em, userId, input.skills);
     });
+    this.routeMaybeAsked();
     return this.getSkills(actor);
+  }
+
+  /**
+   * A higher ticket limit, other languages or skills ask for the router of the agent's live push
+   * shift (triggers of migration RouteFreedAgents write the job): the relays are woken for it at
+   * once, not at their next poll.
+   */
+  private routeMaybeAsked(): void {
+    this.outbox.poke();
   }
 
   /** An agent's profile as staff see it (after a suspension, say). */
