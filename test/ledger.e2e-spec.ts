@@ -1405,6 +1405,9 @@ describe('ledger', () => {
         ).body.items.map((a: { id: string }) => a.id);
       expect(await listed('pending')).not.toContain(lapsed);
       expect(await listed('expired')).toContain(lapsed);
+      // Its reference sent again answers it as it reads now.
+      const replayed = await adjust(maker, body('adj-large-4', 30_000)).expect(200);
+      expect(replayed.body).toMatchObject({ id: lapsed, status: 'expired' });
       // Lapsed by the database's clock, which set it: a process whose clock runs behind the
       // database's refuses it all the same.
       const behind = await lapsedOne('adj-behind');

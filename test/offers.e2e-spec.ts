@@ -1047,18 +1047,43 @@ describe('offers (push routing)', () => {
       .candidateAgents(t.db.manager, acme.companyId!, 10);
     expect(order).toHaveLength(2);
     const router = t.app.get(OfferRouter) as unknown as {
-      offerOne: (companyId: string, candidate: (typeof order)[number]) => Promise<boolean>;
+      offerOne: (companyId: string, candidate: (typeof order)[number]) => Promise<unknown>;
     };
     expect(await router.offerOne(acme.companyId!, order[0])).toBe(true);
     // The other process, at the same place in the same order: the first agent has just been
     // offered a ticket (it was offered a second, under its limit of 3).
-    expect(await router.offerOne(acme.companyId!, order[0])).toBe(false);
+    expect(await router.offerOne(acme.companyId!, order[0])).toBe('moved');
     expect(await router.offerOne(acme.companyId!, order[1])).toBe(true);
     const offered: { agent_id: string }[] = await t.db.query(
       `SELECT agent_id FROM offers WHERE company_id = $1 AND status = 'pending' ORDER BY created_at`,
       [acme.companyId],
     );
     expect(offered.map((o) => o.agent_id)).toEqual([order[0].agentId, order[1].agentId]);
+  });
+
+  it('an agent found to have had work since the order was read is read again, not left with a ticket waiting', async () => {
+    const {
+      agents: [agent],
+    } = await liveAgents(t, acme.auth, 1, {}, { routing: 'push', offerSeconds: 120 });
+    const first = await escalate(t, bot);
+    const stale = await t.app
+      .get(OfferRoutingRepository)
+      .candidateAgents(t.db.manager, acme.companyId!, 10);
+    expect(await route()).toEqual({ offered: 1 });
+    const [offer] = await offersOf(first.id);
+    await t.http.post(`/v1/offers/${offer.id}/accept`).set(agent.auth).expect(200);
+    // The next ticket: the router's read of the order is from before the offer and the accept
+    // (as another process's may be). The agent has room; the run reads the order again.
+    const next = await escalate(t, bot);
+    const read = jest
+      .spyOn(t.app.get(OfferRoutingRepository), 'candidateAgents')
+      .mockResolvedValueOnce(stale);
+    try {
+      expect(await route()).toEqual({ offered: 1 });
+    } finally {
+      read.mockRestore();
+    }
+    expect((await offersOf(next.id))[0].agent_id).toBe(agent.id);
   });
 
   it('concurrent router runs for a company join one run: each ticket offered once', async () => {

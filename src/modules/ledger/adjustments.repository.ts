@@ -98,7 +98,11 @@ export class AdjustmentsRepository {
     return em.query(
       `SELECT *, ${SHOWN_STATUS} AS shown_status, ${cursorInstant('created_at')}
          FROM ledger_adjustments
-        WHERE ($1::uuid IS NULL OR agent_id = $1) AND ($2::text IS NULL OR ${SHOWN_STATUS} = $2)
+        WHERE ($1::uuid IS NULL OR agent_id = $1)
+          -- As SHOWN_STATUS reads them, written so that "pending" may use its partial index.
+          AND ($2::text IS NULL
+               OR (status = $2 AND ($2 <> 'pending' OR expires_at IS NULL OR expires_at > now()))
+               OR ($2 = 'expired' AND status = 'pending' AND expires_at <= now()))
           AND ($3::timestamptz IS NULL OR (created_at, id) < ($3::timestamptz, $4::uuid))
         ORDER BY created_at DESC, id DESC LIMIT $5`,
       [f.agentId, f.status, f.after?.[0] ?? null, f.after?.[1] ?? null, f.limit],
@@ -116,7 +120,7 @@ export class AdjustmentsRepository {
 
   async byReference(em: EntityManager, reference: string): Promise<AdjustmentRow> {
     const [existing]: AdjustmentRow[] = await em.query(
-      'SELECT * FROM ledger_adjustments WHERE reference = $1',
+      `SELECT *, ${SHOWN_STATUS} AS shown_status FROM ledger_adjustments WHERE reference = $1`,
       [reference],
     );
     return existing;

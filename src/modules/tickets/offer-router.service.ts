@@ -124,6 +124,9 @@ export class OfferRouter {
    * down could take it.
    */
   private async pass(companyId: string): Promise<{ made: number; stale: boolean }> {
+    // An agent found to have had work since the order was read: the order is read again (a
+    // ticket it would have been offered may wait for nothing else to ask for a route).
+    let moved = false;
     for (let skip = 0; ; skip += AGENTS_PER_PASS) {
       const agents = await this.routing.candidateAgents(
         this.db.manager,
@@ -145,20 +148,26 @@ export class OfferRouter {
         // can outlast the freshness bound, and every pass then ended before offering anything.
         if (tried > 0 && Date.now() - readAt > BATCH_FRESH_MS) return { made, stale: true };
         tried++;
-        if (await this.offerOne(companyId, agent)) made++;
+        const outcome = await this.offerOne(companyId, agent);
+        if (outcome === 'moved') moved = true;
+        else if (outcome) made++;
       }
-      if (made > 0 || agents.length < AGENTS_PER_PASS) return { made, stale: false };
+      if (made > 0 || agents.length < AGENTS_PER_PASS) return { made, stale: moved };
     }
   }
 
-  private async offerOne(companyId: string, candidate: RoutingCandidate): Promise<boolean> {
+  /** Offered, or not; `moved`: the agent had work since its place in the order was read. */
+  private async offerOne(
+    companyId: string,
+    candidate: RoutingCandidate,
+  ): Promise<boolean | 'moved'> {
     const { agentId } = candidate;
     try {
       return await this.db.transaction(async (em) => {
         await this.agents.lock(em, agentId);
         // Offered (or claimed) since its place was read, by another process's router that read
         // the same order: it goes back in line, behind those who have waited longer.
-        if (await this.routing.hadWorkSince(em, agentId, candidate.lastWork)) return false;
+        if (await this.routing.hadWorkSince(em, agentId, candidate.lastWork)) return 'moved';
         const ctx = await loadAgentContext(em, this.matching, agentId);
         const live = ctx.live;
         if (!live || live.companyId !== companyId || live.routing !== 'push') return false;
