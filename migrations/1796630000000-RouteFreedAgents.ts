@@ -1,4 +1,5 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
+import { replaceInFunction } from './support/function-text';
 
 /**
  * An agent's room for tickets is one, whatever the company: its limit counts its active claims
@@ -25,42 +26,21 @@ const ROUTE_FOR_AGENT = `
        AND s.company_id IS DISTINCT FROM except_company
   $$`;
 
-/** The trigger function of 1795930000000-Offers, with or without the agent's live company. */
-const routeRequest = (forAgent: boolean) => `
-  CREATE OR REPLACE FUNCTION offers_route_request() RETURNS trigger LANGUAGE plpgsql AS $$
-  DECLARE
-    company uuid;
-  BEGIN
-    IF TG_TABLE_NAME = 'tickets' THEN
-      IF NEW.status <> 'open' OR (TG_OP = 'UPDATE' AND OLD.status = 'open'
-           AND OLD.skill_levels IS NOT DISTINCT FROM NEW.skill_levels
-           AND OLD.skill_codes IS NOT DISTINCT FROM NEW.skill_codes) THEN
-        RETURN NULL;
-      END IF;
-    ELSIF TG_TABLE_NAME = 'ticket_claims' THEN
-      IF NOT (OLD.status = 'active' AND NEW.status <> 'active') THEN RETURN NULL; END IF;
-      ${forAgent ? 'PERFORM offers_route_for_agent(NEW.agent_id, NEW.company_id);' : ''}
-    ELSIF NOT ((NEW.status = 'checked_in' AND OLD.status <> 'checked_in')
-               OR (NEW.status = 'checked_in' AND NEW.availability = 'available'
-                   AND OLD.availability = 'away')) THEN
-      RETURN NULL;
-    END IF;
-    company := NEW.company_id;
-    IF EXISTS (SELECT 1 FROM shifts s WHERE s.company_id = company AND s.routing = 'push'
-                  AND s.status = 'scheduled' AND s.starts_at <= now() AND s.ends_at > now()) THEN
-      INSERT INTO outbox (job_name, payload, run_at)
-      VALUES ('offers.route', jsonb_build_object('companyId', company), now());
-    END IF;
-    RETURN NULL;
-  END
-  $$`;
+/** offers_route_request (migration Offers): a ticket claim that ended frees its agent. */
+const CLAIM_ENDED =
+  "IF NOT (OLD.status = 'active' AND NEW.status <> 'active') THEN RETURN NULL; END IF;";
+const FREED: [string, string] = [
+  CLAIM_ENDED,
+  `${CLAIM_ENDED}
+        PERFORM offers_route_for_agent(NEW.agent_id, NEW.company_id);`,
+];
 
 export class RouteFreedAgents1796630000000 implements MigrationInterface {
   name = 'RouteFreedAgents1796630000000';
 
   async up(q: QueryRunner): Promise<void> {
     await q.query(ROUTE_FOR_AGENT);
-    await q.query(routeRequest(true));
+    await replaceInFunction(q, 'offers_route_request()', [FREED]);
     await q.query(`
       CREATE FUNCTION agents_offers_route() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
@@ -89,7 +69,7 @@ export class RouteFreedAgents1796630000000 implements MigrationInterface {
     await q.query(`DROP TRIGGER tr_agent_skills_offers_route ON agent_skills`);
     await q.query(`DROP TRIGGER tr_agents_offers_route ON agents`);
     await q.query(`DROP FUNCTION agents_offers_route()`);
-    await q.query(routeRequest(false));
+    await replaceInFunction(q, 'offers_route_request()', [[FREED[1], FREED[0]]]);
     await q.query(`DROP FUNCTION offers_route_for_agent(uuid, uuid)`);
   }
 }

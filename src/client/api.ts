@@ -6641,6 +6641,12 @@ export interface components {
       paidMinor: number;
       /** @example 1 */
       failedLines: number;
+      /**
+       * @description Of the failed lines, those a retry (`POST …/retry-failed`) sends now: not one Stripe's
+       *     answer (a 5xx, a rate limit) has sent again by itself at its `resendAt`.
+       * @example 1
+       */
+      retryableLines: number;
       /** @example 0 */
       abandonedLines: number;
       /**

@@ -99,6 +99,17 @@ test('finance adjusts, drafts, approves as a second user, pays, downloads and re
     page.getByText('Digits with at most 2 decimals: 1000 or 2.50, not 1,000'),
   ).toBeVisible();
   await expect(page.getByText(/amountMinor/)).toHaveCount(0);
+  // Nothing, or nothing to move: said in money too (the API's "amountMinor should not be
+  // equal to 0" showed).
+  await page.getByRole('textbox', { name: 'Amount' }).fill('0');
+  await page.getByRole('button', { name: 'Make the adjustment' }).click();
+  await expect(page.getByText('At least €0.01')).toBeVisible();
+  await page.getByRole('textbox', { name: 'Amount' }).fill('');
+  await page.getByRole('button', { name: 'Make the adjustment' }).click();
+  await expect(page.getByRole('textbox', { name: 'Amount' })).toHaveAccessibleDescription(
+    'Enter an amount',
+  );
+  await expect(page.getByText(/amountMinor/)).toHaveCount(0);
   await page.getByRole('textbox', { name: 'Amount' }).fill('20');
   await page.getByRole('button', { name: 'Make the adjustment' }).click();
   await expect(page.getByRole('status').filter({ hasText: 'Posted' })).toBeVisible();
@@ -758,9 +769,14 @@ test('a pending adjustment past its expiry shows as expired, with nothing to dec
     [made.id],
   );
   await signInPage(page, await createStaff('finance'), '/finance/adjustments');
-  const row = page
-    .getByRole('region', { name: 'Table of adjustments' })
-    .getByRole('row', { name: new RegExp(made.reference) });
+  const table = page.getByRole('region', { name: 'Table of adjustments' });
+  const row = table.getByRole('row', { name: new RegExp(made.reference) });
+  // Not waiting for approval any more (it stayed there until its job ran): among the expired.
+  await expect(page.getByRole('combobox', { name: 'Status' })).toHaveValue('Waiting for approval');
+  await expect(table.or(page.getByText(/^No adjustment/))).toBeVisible();
+  await expect(row).toHaveCount(0);
+  await page.getByRole('combobox', { name: 'Status' }).click();
+  await page.getByRole('option', { name: 'Expired' }).click();
   await expect(row).toContainText('Expired');
   await expect(row.getByRole('button')).toHaveCount(0);
 });
@@ -778,3 +794,83 @@ async function pendingAdjustment(maker: HandoffClient, reference: string, reason
     }),
   );
 }
+
+/**
+ * A run's page says what its buttons will do to money: a retry sends only the failed lines it
+ * can (one Stripe's answer sends again by itself at its time is left: "Retry 2 failed lines"
+ * sent one, or none and nothing said), and an Execute beyond the platform's Stripe balance says
+ * that the lines it cannot cover are held (it promised the whole total).
+ */
+test('a run says what a retry sends and what the platform balance can pay', async ({ page }) => {
+  const tag = Math.random().toString(36).slice(2, 7);
+  const finance = await createStaff('finance');
+  const runId = randomUUID();
+  // Its own currency: one open run per currency, and other tests draft EUR, JPY and ISK.
+  await sql(
+    `INSERT INTO payout_runs (id, currency, cutoff, created_by, stripe_mode, status, executed_at,
+                              completed_at)
+     SELECT $1, 'CZK', now() - interval '2 hours', id, 'fake', 'completed_with_failures',
+            now() - interval '1 hour', now() - interval '50 minutes'
+       FROM users WHERE email = $2`,
+    [runId, finance],
+  );
+  // Two failed lines: one whose retries ran out, one Stripe's answer sends again in an hour.
+  await sql(
+    `WITH u AS (INSERT INTO users (id, email, password_hash, role)
+                SELECT gen_random_uuid(), 'failed-' || n || '-' || $2 || '@example.test', 'x', 'agent'
+                  FROM generate_series(1, 2) n RETURNING id, email),
+          a AS (INSERT INTO agents (user_id, display_name)
+                SELECT id, 'Failed ' || email FROM u RETURNING user_id)
+     INSERT INTO payout_lines (run_id, agent_id, stripe_account_id, amount_minor, transfer_minor,
+                               currency, status, idempotency_key, attempts, failure_code,
+                               failure_message, resend_at)
+     SELECT $1, u.id, 'acct_' || md5(u.id::text), 5000, 5000, 'CZK', 'failed',
+            'payout-line-' || u.id, 3, 'api_error', 'Stripe answered 500',
+            CASE WHEN u.email LIKE 'failed-2-%' THEN now() + interval '1 hour' END
+       FROM u`,
+    [runId, tag],
+  );
+  await signInPage(page, finance, `/finance/runs/${runId}`);
+  await expect(page.getByRole('button', { name: 'Retry 1 failed line' })).toBeVisible();
+  await expect(
+    page.getByText(/^1 failed line is sent again by itself when Stripe allows/),
+  ).toBeVisible();
+  await expectAccessible(page, 'a run with a failed line waiting for its resend');
+
+  // An approved run whose total is beyond the platform's balance (as the API would say it).
+  const approved = randomUUID();
+  const checker = await createStaff('finance');
+  await sql(
+    `INSERT INTO payout_runs (id, currency, cutoff, created_by, approved_by, stripe_mode, status,
+                              approved_at)
+     SELECT $1, 'DKK', now() - interval '1 hour', u.id, v.id, 'fake', 'approved', now()
+       FROM users u, users v
+      WHERE u.email = $2 AND v.email = $3`,
+    [approved, checker, finance],
+  );
+  await sql(
+    `WITH u AS (INSERT INTO users (id, email, password_hash, role)
+                VALUES (gen_random_uuid(), 'payable-' || $2 || '@example.test', 'x', 'agent')
+                RETURNING id),
+          a AS (INSERT INTO agents (user_id, display_name) SELECT id, 'Payable ' || $2 FROM u)
+     INSERT INTO payout_lines (run_id, agent_id, stripe_account_id, amount_minor, currency,
+                               status, idempotency_key)
+     SELECT $1, id, 'acct_' || md5(id::text), 500000, 'DKK', 'pending', 'payout-line-' || id
+       FROM u`,
+    [approved, tag],
+  );
+  const runRead = (url: URL) => url.pathname === `/v1/payout-runs/${approved}`;
+  await page.route(runRead, async (route) => {
+    const answer = await route.fetch();
+    const run = await answer.json();
+    await route.fulfill({ response: answer, json: { ...run, platformBalanceMinor: 200000 } });
+  });
+  await page.goto(`/finance/runs/${approved}`);
+  await expect(page.getByText(/Stripe balance available DKK\s2,000\.00/)).toBeVisible();
+  await page.getByRole('button', { name: /^Execute: pay 1 line/ }).click();
+  const dialog = page.getByRole('dialog', { name: 'Pay this run now?' });
+  await expect(dialog).toContainText(
+    'the lines it cannot cover are held (insufficient platform balance), and only the others are paid',
+  );
+  await dialog.getByRole('button', { name: 'Not yet' }).click();
+});

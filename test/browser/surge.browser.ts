@@ -89,7 +89,7 @@ test('surge: the agent sees it on the ticket it took, the company its budget', a
   ).toBeVisible();
 
   // The post form: surge on with no budget is refused under the budget's input, before sending;
-  // a budget the API refuses (zero) gets the API's reason under the same input.
+  // a budget out of the API's bounds (zero) is said in money under the same input.
   const form = desk.getByRole('region', { name: 'Post a shift' });
   const postBudget = form.getByRole('textbox', { name: 'Surge budget (EUR)' });
   await form.getByRole('switch', { name: 'Surge pay when the queue runs long' }).check();
@@ -97,5 +97,6 @@ test('surge: the agent sees it on the ticket it took, the company its budget', a
   await expect(postBudget).toHaveAccessibleDescription(/Enter the most the extras may add up to/);
   await postBudget.fill('0');
   await form.getByRole('button', { name: 'Post shift' }).click();
-  await expect(postBudget).toHaveAccessibleDescription(/budgetMinor must not be less than 1/);
+  // Said in money, before sending (it was the API's "budgetMinor must not be less than 1").
+  await expect(postBudget).toHaveAccessibleDescription(/At least €0\.01/);
 });

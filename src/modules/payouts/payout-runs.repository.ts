@@ -33,6 +33,7 @@ export interface PayoutRunTotalsRow {
   paid_lines: number;
   paid_minor: string;
   failed_lines: number;
+  retryable_lines: number;
   abandoned_lines: number;
   in_flight_lines: number;
 }
@@ -60,6 +61,9 @@ export const TOTALS_SQL = `
          count(*) FILTER (WHERE l.status = 'paid')::int AS paid_lines,
          coalesce(sum(l.transfer_minor) FILTER (WHERE l.status = 'paid'), 0) AS paid_minor,
          count(*) FILTER (WHERE l.status = 'failed')::int AS failed_lines,
+         -- As resetFailed takes them: not a line waiting for its resend_at (sent by itself then).
+         count(*) FILTER (WHERE l.status = 'failed'
+                            AND NOT coalesce(l.resend_at > now(), false))::int AS retryable_lines,
          count(*) FILTER (WHERE l.status = 'abandoned')::int AS abandoned_lines,
          count(*) FILTER (WHERE l.status = 'processing'
                             OR (l.status = 'pending' AND r.executed_at IS NOT NULL))::int AS in_flight_lines

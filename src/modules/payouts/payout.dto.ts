@@ -201,6 +201,13 @@ export class PayoutRunTotalsDto {
   /** @example 1 */
   @ApiInteger()
   failedLines: number;
+  /**
+   * Of the failed lines, those a retry (`POST …/retry-failed`) sends now: not one Stripe's
+   * answer (a 5xx, a rate limit) has sent again by itself at its `resendAt`.
+   * @example 1
+   */
+  @ApiInteger()
+  retryableLines: number;
   /** @example 0 */
   @ApiInteger()
   abandonedLines: number;

@@ -82,6 +82,7 @@ export function toPayoutRunDto(r: PayoutRunRow, totals?: PayoutRunTotalsRow): Pa
       paidLines: n('paid_lines'),
       paidMinor: n('paid_minor'),
       failedLines: n('failed_lines'),
+      retryableLines: n('retryable_lines'),
       abandonedLines: n('abandoned_lines'),
       inFlightLines: n('in_flight_lines'),
     },

@@ -85,7 +85,7 @@ export function amountProblem(amount: string, currency: string, maxMinor?: numbe
     : `Digits with at most ${digits} decimal${digits === 1 ? '' : 's'}: 1000 or 2.50, not 1,000`;
 }
 
-/** The most a shift pays per ticket (the API's MoneyDto), in minor units. */
-export const MAX_RATE_MINOR = 10_000_000;
+/** The most one amount may be, in minor units: a pay (the API's MoneyDto), an adjustment. */
+export const MAX_AMOUNT_MINOR = 10_000_000;
 /** The most a shift's surge budget may be, in minor units. */
 export const MAX_SURGE_BUDGET_MINOR = 100_000_000;

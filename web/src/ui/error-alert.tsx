@@ -54,11 +54,12 @@ export function RefreshFailedAlert({ error }: { error: unknown }) {
 }
 
 /**
- * A paged list's failure, told by what failed: its first read (nothing to show), a page asked
- * for with "Load more", or a re-read in the background (the list shown may be out of date).
+ * A read's failure, told by what failed: its first read (nothing to show), a page of a list
+ * asked for with "Load more", or a re-read in the background (a poll, a live event: what shows
+ * may be out of date, and stays).
  */
-export function ListErrorAlert(props: {
-  query: { data: unknown; error: unknown; isRefetchError: boolean; isFetchNextPageError: boolean };
+export function ReadErrorAlert(props: {
+  query: { data: unknown; error: unknown; isRefetchError: boolean; isFetchNextPageError?: boolean };
   title: string;
   inputs?: readonly string[];
 }) {

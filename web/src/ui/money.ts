@@ -5,7 +5,7 @@ export {
   amountProblem,
   CURRENCIES,
   formatMoney,
-  MAX_RATE_MINOR,
+  MAX_AMOUNT_MINOR,
   MAX_SURGE_BUDGET_MINOR,
   minorDigits,
   toMinor,

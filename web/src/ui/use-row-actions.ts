@@ -41,7 +41,12 @@ export function useRowActions<V>(options: {
   mutationFn: (variables: V, idempotencyKey: string) => Promise<unknown>;
   /** The row a call acts on: a later call on it replaces its failure. */
   rowOf: (variables: V) => string;
-  onSettled?: (variables: V) => void;
+  /**
+   * After each call. The row stays busy until what it returns settles (the re-read its buttons
+   * follow): its button came back between the answer and the re-read, and a second press (a new
+   * key) was refused as the state it was already in.
+   */
+  onSettled?: (variables: V) => unknown;
 }): RowActions<V> {
   const { rowOf } = options;
   const [running, setRunning] = useState<V[]>([]);
@@ -71,9 +76,10 @@ export function useRowActions<V>(options: {
       setFailures((list) => [...list.filter(others(v)), { variables: v, error }]),
     onSettled: (_data, error, { v }) => {
       submissions.settled(rowOf(v), error);
-      setRunning((list) => list.filter((x) => x !== v));
       setRetrying((list) => list.filter((x) => x !== v));
-      options.onSettled?.(v);
+      void Promise.resolve(options.onSettled?.(v))
+        .catch(() => undefined)
+        .finally(() => setRunning((list) => list.filter((x) => x !== v)));
     },
   });
   return {

@@ -5,7 +5,7 @@ import { api, unwrap, type Schemas } from '../../api/client';
 import { keys } from '../../api/query-keys';
 import { ErrorAlert } from '../../ui/error-alert';
 import { problemOf } from '../../ui/form-errors';
-import { amountProblem, formatMoney, MAX_RATE_MINOR, minorDigits, toMinor } from '../../ui/money';
+import { amountProblem, formatMoney, MAX_AMOUNT_MINOR, minorDigits, toMinor } from '../../ui/money';
 import { SURGE_INPUTS, useSurgeFields } from './surge-fields';
 import { refresh } from '../../api/refresh';
 
@@ -72,7 +72,7 @@ export function ChangeShiftModal({ shift, onClose }: { shift: Shift; onClose: ()
           const rateProblem =
             rate.trim() === ''
               ? 'Enter the pay per resolved ticket'
-              : amountProblem(rate, currency, MAX_RATE_MINOR);
+              : amountProblem(rate, currency, MAX_AMOUNT_MINOR);
           setRateError(rateProblem);
           // Both checked (each shows its own message), then sent only when both can be read.
           const surgeReadable = surge.check();

@@ -27,7 +27,7 @@ import {
   amountProblem,
   CURRENCIES,
   formatMoney,
-  MAX_RATE_MINOR,
+  MAX_AMOUNT_MINOR,
   minorDigits,
   toMinor,
 } from '../../ui/money';
@@ -137,7 +137,7 @@ export function PostShiftForm() {
           const payProblem =
             String(amount).trim() === ''
               ? 'Enter the pay per resolved ticket'
-              : amountProblem(String(amount), cur, MAX_RATE_MINOR);
+              : amountProblem(String(amount), cur, MAX_AMOUNT_MINOR);
           setAmountError(payProblem);
           const surgeReadable = surge.check();
           if (payProblem === null && surgeReadable) submit();

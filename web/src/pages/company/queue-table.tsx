@@ -3,7 +3,7 @@ import { useInfiniteQuery } from '@tanstack/react-query';
 import { Link } from 'react-router';
 import { api, unwrap } from '../../api/client';
 import { keys } from '../../api/query-keys';
-import { ListErrorAlert } from '../../ui/error-alert';
+import { ReadErrorAlert } from '../../ui/error-alert';
 import { LoadMore } from '../../ui/load-more';
 import { Loading } from '../../ui/loading';
 import { nextCursor, PAGE_SIZE } from '../../ui/paging';
@@ -60,7 +60,7 @@ export function QueueTable({ status, title, empty }: Props) {
         )}
       </Title>
       {tickets.isPending && <Loading label={`Loading ${title.toLowerCase()}`} />}
-      <ListErrorAlert query={tickets} title="The queue could not be loaded" />
+      <ReadErrorAlert query={tickets} title="The queue could not be loaded" />
       {tickets.isSuccess && items.length === 0 && <Text size="sm">{empty}</Text>}
       {items.length > 0 && (
         <ScrollTable label={`Table: ${title}`}>

@@ -4,7 +4,7 @@ import { useState } from 'react';
 import { Link } from 'react-router';
 import { api, unwrap } from '../../api/client';
 import { keys } from '../../api/query-keys';
-import { ListErrorAlert } from '../../ui/error-alert';
+import { ReadErrorAlert } from '../../ui/error-alert';
 import { problemOf } from '../../ui/form-errors';
 import { LoadMore } from '../../ui/load-more';
 import { Loading } from '../../ui/loading';
@@ -86,7 +86,7 @@ export default function StatementPage() {
         <Loading label="Loading the statement" />
       )}
       {/* A failed re-read (the results refresh) keeps the statement shown. */}
-      <ListErrorAlert query={statement} inputs={INPUTS} title="No statement" />
+      <ReadErrorAlert query={statement} inputs={INPUTS} title="No statement" />
       {first && (
         <Stack gap="lg">
           <Stack component="section" aria-labelledby="totals-heading" gap="xs">

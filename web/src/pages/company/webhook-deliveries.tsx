@@ -3,7 +3,7 @@ import { useInfiniteQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, unwrap, type Schemas } from '../../api/client';
 import { keys } from '../../api/query-keys';
-import { ListErrorAlert, RowErrorAlerts } from '../../ui/error-alert';
+import { ReadErrorAlert, RowErrorAlerts } from '../../ui/error-alert';
 import { LoadMore } from '../../ui/load-more';
 import { Loading } from '../../ui/loading';
 import { nextCursor, PAGE_SIZE } from '../../ui/paging';
@@ -81,7 +81,7 @@ export function WebhookDeliveries() {
           w="fit-content"
         />
         {deliveries.isPending && <Loading label="Loading deliveries" />}
-        <ListErrorAlert query={deliveries} title="Deliveries could not be loaded" />
+        <ReadErrorAlert query={deliveries} title="Deliveries could not be loaded" />
         <RowErrorAlerts
           actions={redeliver}
           title={(v) => `Not sent again: ${v.eventType} ${v.id.slice(0, 8)}`}

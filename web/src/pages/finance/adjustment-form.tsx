@@ -17,7 +17,7 @@ import { keys } from '../../api/query-keys';
 import { ErrorAlert } from '../../ui/error-alert';
 import { RetryingNote } from '../../ui/retrying-note';
 import { problemOf } from '../../ui/form-errors';
-import { amountProblem, CURRENCIES, formatMoney, toMinor } from '../../ui/money';
+import { amountProblem, MAX_AMOUNT_MINOR, CURRENCIES, formatMoney, toMinor } from '../../ui/money';
 import { AgentPicker } from './agent-picker';
 import { refresh } from '../../api/refresh';
 
@@ -72,7 +72,10 @@ export function AdjustmentForm() {
       onSubmit={(event) => {
         event.preventDefault();
         setMade(null);
-        const problem = amountProblem(amount, cur);
+        // Said in the form's words, in money: 0 or beyond the API's bound were answered for
+        // `amountMinor`, in cents. (An empty one is sent, so the API names every field missing,
+        // and is said below as missing.)
+        const problem = amountProblem(amount, cur, MAX_AMOUNT_MINOR);
         setAmountError(problem);
         if (problem === null) {
           create.mutate({
@@ -110,7 +113,12 @@ export function AdjustmentForm() {
               setAmount(event.currentTarget.value);
               setAmountError(null);
             }}
-            error={amountError ?? errors?.field('amountMinor')}
+            error={
+              amountError ??
+              (errors?.field('amountMinor') && amount.trim() === ''
+                ? 'Enter an amount'
+                : errors?.field('amountMinor'))
+            }
           />
           <Select
             label="Currency"

@@ -4,7 +4,7 @@ import { useState } from 'react';
 import { api, unwrap, type Schemas } from '../../api/client';
 import { keys } from '../../api/query-keys';
 import { useSession } from '../../api/session-context';
-import { ErrorAlert, RowErrorAlerts } from '../../ui/error-alert';
+import { ReadErrorAlert, RowErrorAlerts } from '../../ui/error-alert';
 import { LoadMore } from '../../ui/load-more';
 import { Loading } from '../../ui/loading';
 import { formatMoney } from '../../ui/money';
@@ -80,7 +80,7 @@ export default function AdjustmentsPage() {
           w={260}
         />
         {list.isPending && <Loading label="Loading the adjustments" />}
-        <ErrorAlert error={list.error} title="The adjustments could not be loaded" />
+        <ReadErrorAlert query={list} title="The adjustments could not be loaded" />
         {list.isSuccess && items.length === 0 && <Text size="sm">No adjustment.</Text>}
         <RowErrorAlerts actions={decide} title={(v) => `Not done (${v.action}): ${v.reference}`} />
         {items.length > 0 && <AdjustmentsTable items={items} decide={decide} userId={user?.id} />}
@@ -105,9 +105,10 @@ function useDecisions() {
           : '/v1/ledger/adjustments/{id}/reject';
       return unwrap(api.POST(path, { ...params, body: {} }));
     },
+    // The row's buttons wait for the list's re-read (useRowActions).
     onSettled: () => {
-      void refresh(queryClient, keys.adjustments);
       void refresh(queryClient, keys.ledger);
+      return refresh(queryClient, keys.adjustments);
     },
   });
 }

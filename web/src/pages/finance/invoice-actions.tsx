@@ -8,7 +8,7 @@ import { keys } from '../../api/query-keys';
 import { ErrorAlert } from '../../ui/error-alert';
 import { RetryingNote } from '../../ui/retrying-note';
 import { problemOf } from '../../ui/form-errors';
-import { amountProblem, formatMoney, toMinor } from '../../ui/money';
+import { amountProblem, MAX_AMOUNT_MINOR, formatMoney, toMinor } from '../../ui/money';
 import { ReasonDialog } from '../../ui/reason-dialog';
 import { useDialog } from '../../ui/use-dialog';
 import { periodLabel } from '../company/invoices-section';
@@ -110,7 +110,8 @@ export function InvoiceActions({ invoice }: { invoice: Invoice }) {
         >
           <Text size="sm">
             Stripe stops charging it, and the {formatMoney(invoice.totalMinor, invoice.currency)} it
-            is owed goes to bad debt.
+            is owed goes to bad debt. The company is then held (no new or larger shifts) until it
+            pays or the hold is waived.
           </Text>
         </ReasonDialog>
       )}
@@ -188,10 +189,13 @@ function CreditNoteModal(props: {
         noValidate
         onSubmit={(event) => {
           event.preventDefault();
-          const problem = amountProblem(amount, invoice.currency);
+          const problem =
+            amount.trim() === ''
+              ? 'Enter an amount'
+              : amountProblem(amount, invoice.currency, MAX_AMOUNT_MINOR);
           setAmountError(problem);
-          // Empty is sent as 0 for the API to name the field; one that cannot be read is said
-          // above before sending ("1,000" was sent as 0 and answered "must not be less than 1").
+          // Empty, 0 and one that cannot be read are said under the field before sending ("1,000"
+          // was sent as 0 and answered "amountMinor must not be less than 1").
           if (problem === null) {
             run.mutate({ amountMinor: toMinor(amount, invoice.currency) ?? 0, reason });
           }

@@ -2,7 +2,7 @@ import { Alert, Button, Card, Group, Stack, Table, Text, Title } from '@mantine/
 import { useQuery } from '@tanstack/react-query';
 import { api, unwrap } from '../../api/client';
 import { keys } from '../../api/query-keys';
-import { ErrorAlert } from '../../ui/error-alert';
+import { ErrorAlert, ReadErrorAlert } from '../../ui/error-alert';
 import { Loading } from '../../ui/loading';
 import { formatMoney } from '../../ui/money';
 import { Page } from '../../ui/page';
@@ -46,7 +46,7 @@ export default function LedgerPage() {
           Debits positive, credits negative: what the platform owes is negative.
         </Text>
         {balance.isPending && <Loading label="Loading the trial balance" />}
-        <ErrorAlert error={balance.error} title="The trial balance could not be loaded" />
+        <ReadErrorAlert query={balance} title="The trial balance could not be loaded" />
         {balance.data && (
           <>
             <Group gap="md">

@@ -4,7 +4,7 @@ import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, unwrap, type Schemas } from '../../api/client';
 import { keys } from '../../api/query-keys';
-import { ErrorAlert } from '../../ui/error-alert';
+import { ReadErrorAlert } from '../../ui/error-alert';
 import { LoadMore } from '../../ui/load-more';
 import { Loading } from '../../ui/loading';
 import { formatMoney } from '../../ui/money';
@@ -61,7 +61,7 @@ function Ageing() {
         and not yet invoiced, and invoices issued today.
       </Text>
       {ageing.isPending && <Loading label="Loading the ageing" />}
-      <ErrorAlert error={ageing.error} title="The ageing could not be loaded" />
+      <ReadErrorAlert query={ageing} title="The ageing could not be loaded" />
       {ageing.data && ageing.data.companies.length === 0 && (
         <Text size="sm">No company owes anything.</Text>
       )}
@@ -146,7 +146,7 @@ function AllInvoices() {
         w="fit-content"
       />
       {invoices.isPending && <Loading label="Loading invoices" />}
-      <ErrorAlert error={invoices.error} title="Invoices could not be loaded" />
+      <ReadErrorAlert query={invoices} title="Invoices could not be loaded" />
       {invoices.isSuccess && items.length === 0 && <Text size="sm">No invoices.</Text>}
       {items.length > 0 && (
         <ScrollTable label="Table of every company's invoices">

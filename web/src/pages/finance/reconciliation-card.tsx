@@ -6,6 +6,7 @@ import { ErrorAlert } from '../../ui/error-alert';
 import { Loading } from '../../ui/loading';
 import { formatMoney } from '../../ui/money';
 import { ScrollTable } from '../../ui/scroll-table';
+import { browserZone, formatInstant } from '../../ui/times';
 import { words } from './run-status';
 
 type Category = keyof Schemas['ReconciliationCountsDto'];
@@ -51,12 +52,23 @@ export function ReconciliationCard({ run }: { run: Schemas['PayoutRunDetailDto']
             {report.data ? 'Reconcile again' : 'Reconcile'}
           </Button>
         </Group>
+        {run.totals.inFlightLines > 0 && (
+          <Text size="sm">
+            The run is still paying: a line Stripe has paid and the books have not yet recorded
+            shows as a difference until they do. Reconcile again once it has completed.
+          </Text>
+        )}
         {report.isFetching && !report.data && <Loading label="Asking Stripe" />}
         <ErrorAlert error={report.error} title="No reconciliation" />
         {report.data && (
           <>
             <Text fw={600} role="status">
-              {differences === 0 ? 'No differences.' : `${differences} differences.`}
+              {differences === 0
+                ? 'No differences.'
+                : `${differences} ${differences === 1 ? 'difference' : 'differences'}.`}{' '}
+              <Text span size="sm" fw={400}>
+                (asked {formatInstant(new Date(report.dataUpdatedAt).toISOString(), browserZone())})
+              </Text>
             </Text>
             <Group gap="xs">
               {CATEGORIES.map((c) => (

@@ -84,7 +84,14 @@ export function RunActions({ run }: { run: Run }) {
   // either from here (the run otherwise says "paying…" for good and blocks the next one).
   const now = useNow(30_000);
   const retryable = run.status === 'completed_with_failures' || run.status === 'executing';
-  const canRetry = retryable && run.totals.failedLines > 0;
+  // Not the lines Stripe's answer has sent again by themselves at their resendAt: a retry leaves
+  // those as they are, and the button did nothing, without a word.
+  const canRetry = retryable && run.totals.retryableLines > 0;
+  const waitingResend = retryable ? run.totals.failedLines - run.totals.retryableLines : 0;
+  const pays = formatMoney(run.totals.payableMinor, run.currency);
+  const balance = run.platformBalanceMinor;
+  // Executing holds the lines the platform's Stripe balance cannot cover: not to be promised.
+  const short = balance !== null && balance < run.totals.payableMinor;
   const canSendStuck =
     !canRetry &&
     run.status === 'executing' &&
@@ -117,7 +124,11 @@ export function RunActions({ run }: { run: Run }) {
           loading={busy('execute')}
           disabled={waiting('execute')}
           title="Pay this run now?"
-          consequence={`Stripe transfers ${formatMoney(run.totals.payableMinor, run.currency)} to ${count(run.totals.payableLines, 'agent')}. A transfer made cannot be called back from here.`}
+          consequence={
+            short
+              ? `This run pays ${pays}, but the platform's Stripe balance holds ${formatMoney(balance, run.currency)}: the lines it cannot cover are held (insufficient platform balance), and only the others are paid. A transfer made cannot be called back from here.`
+              : `Stripe transfers ${pays} to ${count(run.totals.payableLines, 'agent')}. A transfer made cannot be called back from here.`
+          }
           confirmLabel="Pay now"
           keepLabel="Not yet"
           onConfirm={() => act.mutate({ runId: run.id, action: 'execute' })}
@@ -127,18 +138,34 @@ export function RunActions({ run }: { run: Run }) {
       )}
       {canRetry && (
         <Button
-          onClick={() => act.mutate({ runId: run.id, action: 'retry-failed' })}
+          onClick={(event) => {
+            // The button goes once the lines are sent: focus stays in the run's page.
+            keepFocusNear(event.currentTarget);
+            act.mutate({ runId: run.id, action: 'retry-failed' });
+          }}
           loading={busy('retry-failed')}
           disabled={waiting('retry-failed')}
         >
-          Retry {count(run.totals.failedLines, 'failed line')}
+          Retry {count(run.totals.retryableLines, 'failed line')}
         </Button>
+      )}
+      {waitingResend > 0 && (
+        <Text size="sm">
+          {waitingResend === 1
+            ? '1 failed line is sent again by itself'
+            : `${waitingResend} failed lines are sent again by themselves`}{' '}
+          when Stripe allows (each line says when): a retry leaves{' '}
+          {waitingResend === 1 ? 'it' : 'them'} as they are.
+        </Text>
       )}
       {canSendStuck && (
         <>
           <Button
             variant="default"
-            onClick={() => act.mutate({ runId: run.id, action: 'retry-failed' })}
+            onClick={(event) => {
+              keepFocusNear(event.currentTarget);
+              act.mutate({ runId: run.id, action: 'retry-failed' });
+            }}
             loading={busy('retry-failed')}
             disabled={waiting('retry-failed')}
           >
@@ -157,7 +184,11 @@ export function RunActions({ run }: { run: Run }) {
           loading={busy('cancel')}
           disabled={waiting('cancel')}
           title="Cancel this payout run?"
-          consequence="Nothing in it is paid, and its approval is lost: the earnings go back to be drafted in a new run."
+          consequence={
+            run.status === 'approved'
+              ? 'Nothing in it is paid, and its approval is lost: the earnings go back to be drafted in a new run.'
+              : 'Nothing in it is paid: the earnings go back to be drafted in a new run.'
+          }
           confirmLabel="Cancel the run"
           keepLabel="Keep the run"
           onConfirm={() => act.mutate({ runId: run.id, action: 'cancel' })}

@@ -3,7 +3,7 @@ import { useQuery } from '@tanstack/react-query';
 import { Link, useParams } from 'react-router';
 import { api, unwrap, type Schemas } from '../../api/client';
 import { keys } from '../../api/query-keys';
-import { ErrorAlert } from '../../ui/error-alert';
+import { ReadErrorAlert } from '../../ui/error-alert';
 import { Loading } from '../../ui/loading';
 import { formatMoney } from '../../ui/money';
 import { Page } from '../../ui/page';
@@ -52,7 +52,7 @@ export default function RunPage() {
         All runs
       </Anchor>
       {run.isPending && <Loading label="Loading the run" />}
-      <ErrorAlert error={run.error} title="The run could not be loaded" />
+      <ReadErrorAlert query={run} title="The run could not be loaded" />
       {data && (
         <Stack gap="lg">
           <Group gap="sm">
@@ -62,6 +62,8 @@ export default function RunPage() {
               {data.minimumMinor !== null &&
                 `minimum payout ${formatMoney(data.minimumMinor, data.currency)} · `}
               {STRIPE_MODES[data.stripeMode] ?? data.stripeMode}
+              {data.platformBalanceMinor !== null &&
+                ` · Stripe balance available ${formatMoney(data.platformBalanceMinor, data.currency)}`}
             </Text>
           </Group>
           <Text size="sm">

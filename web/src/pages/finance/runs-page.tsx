@@ -4,7 +4,7 @@ import { useState } from 'react';
 import { Link } from 'react-router';
 import { api, unwrap, type Schemas } from '../../api/client';
 import { keys } from '../../api/query-keys';
-import { ErrorAlert } from '../../ui/error-alert';
+import { ReadErrorAlert } from '../../ui/error-alert';
 import { LoadMore } from '../../ui/load-more';
 import { Loading } from '../../ui/loading';
 import { formatMoney } from '../../ui/money';
@@ -64,7 +64,7 @@ export default function RunsPage() {
           w={260}
         />
         {runs.isPending && <Loading label="Loading the runs" />}
-        <ErrorAlert error={runs.error} title="The runs could not be loaded" />
+        <ReadErrorAlert query={runs} title="The runs could not be loaded" />
         {runs.isSuccess && items.length === 0 && <Text size="sm">No run yet.</Text>}
         {items.length > 0 && (
           <ScrollTable label="Payout runs">
