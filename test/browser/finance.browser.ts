@@ -873,4 +873,8 @@ test('a run says what a retry sends and what the platform balance can pay', asyn
     'the lines it cannot cover are held (insufficient platform balance), and only the others are paid',
   );
   await dialog.getByRole('button', { name: 'Not yet' }).click();
+  // Not left open: one open run per currency.
+  await sql(`UPDATE payout_runs SET status = 'cancelled', cancelled_at = now() WHERE id = $1`, [
+    approved,
+  ]);
 });

@@ -1,6 +1,7 @@
 import { useMutation } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useSubmissionKeys } from '../api/idempotency-key';
+import { READ_WAIT_MS } from '../api/refresh';
 import {
   lostAnswer,
   pressed,
@@ -77,9 +78,12 @@ export function useRowActions<V>(options: {
     onSettled: (_data, error, { v }) => {
       submissions.settled(rowOf(v), error);
       setRetrying((list) => list.filter((x) => x !== v));
-      void Promise.resolve(options.onSettled?.(v))
-        .catch(() => undefined)
-        .finally(() => setRunning((list) => list.filter((x) => x !== v)));
+      // Never longer than a read is waited for anywhere: a read held by a server that does not
+      // answer, or paused offline, must not leave the row busy for good.
+      void Promise.race([
+        Promise.resolve(options.onSettled?.(v)).catch(() => undefined),
+        new Promise((done) => setTimeout(done, READ_WAIT_MS)),
+      ]).finally(() => setRunning((list) => list.filter((x) => x !== v)));
     },
   });
   return {

@@ -57,7 +57,7 @@ export default function AgentsPage() {
           params: { path: { id }, header: { 'Idempotency-Key': key } },
         }),
       ),
-    onSettled: () => void refresh(queryClient, keys.agentDirectory),
+    onSettled: () => refresh(queryClient, keys.agentDirectory),
   });
   const items = agents.data?.pages.flatMap((page) => page.items) ?? [];
   const zone = browserZone();

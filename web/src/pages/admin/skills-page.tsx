@@ -47,7 +47,7 @@ export default function SkillsPage() {
         ? unwrap(api.DELETE('/v1/skills/{code}', { params }))
         : unwrap(api.POST('/v1/skills/{code}/reinstate', { params }));
     },
-    onSettled: refresh,
+    onSettled: () => reread(queryClient, keys.skills),
   });
   const errors = problemOf(add.error, INPUTS);
   const zone = browserZone();

@@ -75,9 +75,9 @@ export default function CompanyAgentsPage() {
         : unwrap(api.DELETE('/v1/companies/me/certified-agents/{agentId}', params));
     },
     onSettled: ({ certify }) => {
-      void refresh(queryClient, keys.companyAgents);
       // A revocation ends the agent's seats on the shifts that require certification.
       if (!certify) void refresh(queryClient, keys.companyShifts);
+      return refresh(queryClient, keys.companyAgents);
     },
   });
   // Each table's failures beside it: a failed Certify below was said above the first table,

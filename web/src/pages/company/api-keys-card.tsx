@@ -59,7 +59,7 @@ export function ApiKeysCard() {
     rowOf: (v: Revoke) => v.id,
     mutationFn: ({ id }: Revoke) =>
       unwrap(api.DELETE('/v1/companies/me/api-keys/{id}', { params: { path: { id } } })),
-    onSettled: () => void refresh(queryClient, keys.apiKeys),
+    onSettled: () => refresh(queryClient, keys.apiKeys),
   });
   const errors = problemOf(create.error, INPUTS);
 

@@ -57,7 +57,7 @@ export function WebhookDeliveries() {
           params: { path: { id }, header: { 'Idempotency-Key': key } },
         }),
       ),
-    onSettled: () => void refresh(queryClient, keys.deliveries),
+    onSettled: () => refresh(queryClient, keys.deliveries),
   });
   const items = deliveries.data?.pages.flatMap((page) => page.items) ?? [];
   const zone = browserZone();

@@ -113,11 +113,11 @@ export function AdjustmentForm() {
               setAmount(event.currentTarget.value);
               setAmountError(null);
             }}
+            // The API's word on the amount only ever concerns an empty one (anything typed is
+            // checked above before sending): said as missing while it is empty, not in cents.
             error={
               amountError ??
-              (errors?.field('amountMinor') && amount.trim() === ''
-                ? 'Enter an amount'
-                : errors?.field('amountMinor'))
+              (errors?.field('amountMinor') && amount.trim() === '' ? 'Enter an amount' : undefined)
             }
           />
           <Select

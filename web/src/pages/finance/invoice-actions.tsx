@@ -8,7 +8,7 @@ import { keys } from '../../api/query-keys';
 import { ErrorAlert } from '../../ui/error-alert';
 import { RetryingNote } from '../../ui/retrying-note';
 import { problemOf } from '../../ui/form-errors';
-import { amountProblem, MAX_AMOUNT_MINOR, formatMoney, toMinor } from '../../ui/money';
+import { amountProblem, formatMoney, toMinor } from '../../ui/money';
 import { ReasonDialog } from '../../ui/reason-dialog';
 import { useDialog } from '../../ui/use-dialog';
 import { periodLabel } from '../company/invoices-section';
@@ -192,7 +192,8 @@ function CreditNoteModal(props: {
           const problem =
             amount.trim() === ''
               ? 'Enter an amount'
-              : amountProblem(amount, invoice.currency, MAX_AMOUNT_MINOR);
+              : // Its upper bound is the API's to say: what may be credited is read there.
+                amountProblem(amount, invoice.currency, Number.MAX_SAFE_INTEGER);
           setAmountError(problem);
           // Empty, 0 and one that cannot be read are said under the field before sending ("1,000"
           // was sent as 0 and answered "amountMinor must not be less than 1").

@@ -155,7 +155,7 @@ export function RunActions({ run }: { run: Run }) {
             ? '1 failed line is sent again by itself'
             : `${waitingResend} failed lines are sent again by themselves`}{' '}
           when Stripe allows (each line says when): a retry leaves{' '}
-          {waitingResend === 1 ? 'it' : 'them'} as they are.
+          {waitingResend === 1 ? 'it as it is' : 'them as they are'}.
         </Text>
       )}
       {canSendStuck && (
