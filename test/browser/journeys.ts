@@ -1,5 +1,5 @@
 import AxeBuilder from '@axe-core/playwright';
-import { expect, type Page } from '@playwright/test';
+import { expect, type Locator, type Page } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 import { unwrap } from '../../src/client/client';
 import { escalate, offerState, PASSWORD, postPushShift, signUpCompany, uniqueEmail } from './api';
@@ -16,6 +16,21 @@ interface AnimatedDocument {
     playState: string;
     effect: { getTiming(): { iterations?: number } } | null;
   }[];
+}
+
+/**
+ * The open-shifts page's card named `name`, once shown, loading further pages until it is: the
+ * journeys share one database side by side, and others' shifts starting sooner (or already
+ * running) can fill the first page.
+ */
+export async function openShiftCard(page: Page, name: string | RegExp): Promise<Locator> {
+  const card = page.getByRole('article', { name });
+  const more = page.getByRole('button', { name: 'Load more shifts' });
+  await expect(async () => {
+    if ((await card.count()) === 0 && (await more.isVisible())) await more.click({ timeout: 1000 });
+    await expect(card).toBeVisible({ timeout: 1000 });
+  }).toPass({ timeout: 20_000 });
+  return card;
 }
 
 /**
@@ -145,8 +160,7 @@ export async function agentJourney(page: Page): Promise<void> {
   await expectAccessible(page, 'payouts link expired');
 
   await page.goto('/agent/shifts');
-  const card = page.getByRole('article', { name: `Refunds desk · ${companyName}` });
-  await expect(card).toBeVisible();
+  const card = await openShiftCard(page, `Refunds desk · ${companyName}`);
   await expectAccessible(page, 'shifts');
   // The claim answered before leaving the page (a navigation could cut it off).
   const claimed = page.waitForResponse(

@@ -13,7 +13,7 @@ import {
   signUpAgent,
   signUpCompany,
 } from './api';
-import { expectAccessible, expectFitsPhone } from './journeys';
+import { expectAccessible, expectFitsPhone, openShiftCard } from './journeys';
 
 /**
  * The rest of the agent's workspace, on a laptop: the waitlist of a full shift, a seat whose
@@ -47,19 +47,21 @@ test('an agent on a pull shift: waitlist, countdown, claim-next, a break, a with
 
   await page.goto('/agent/shifts');
   const card = (title: string) => page.getByRole('article', { name: `${title} · ${companyName}` });
-  await card('Night desk').getByRole('button', { name: 'Join the waitlist' }).click();
+  // Each card once shown: they may be on a later page.
+  const shown = (title: string) => openShiftCard(page, `${title} · ${companyName}`);
+  await (await shown('Night desk')).getByRole('button', { name: 'Join the waitlist' }).click();
   await expect(card('Night desk').getByText('You are number 1 in line.')).toBeVisible();
   await expectAccessible(page, 'shifts with a waitlist');
   // The place in line stays after a reload, and the agent can leave (and join again).
   await page.reload();
-  await expect(card('Night desk').getByText('You are number 1 in line.')).toBeVisible();
+  await expect((await shown('Night desk')).getByText('You are number 1 in line.')).toBeVisible();
   await card('Night desk').getByRole('button', { name: 'Leave the waitlist' }).click();
   await expect(card('Night desk').getByText(/in line/)).toBeHidden();
   await card('Night desk').getByRole('button', { name: 'Join the waitlist' }).click();
   await expect(card('Night desk').getByText('You are number 1 in line.')).toBeVisible();
-  await card('Pull desk').getByRole('button', { name: 'Claim a seat' }).click();
+  await (await shown('Pull desk')).getByRole('button', { name: 'Claim a seat' }).click();
   await expect(card('Pull desk')).toBeHidden();
-  await card('Evening desk').getByRole('button', { name: 'Claim a seat' }).click();
+  await (await shown('Evening desk')).getByRole('button', { name: 'Claim a seat' }).click();
   await expect(card('Evening desk')).toBeHidden();
 
   await page.goto('/agent/seats');
@@ -462,7 +464,7 @@ test('a claim retried after a lost answer gets its seat, not an error', async ({
   await signInPage(page, agent.email);
   await expect(page).toHaveURL(/\/agent\/desk$/);
   await page.goto('/agent/shifts');
-  const card = page.getByRole('article', { name: /Lost answer desk/ });
+  const card = await openShiftCard(page, /Lost answer desk/);
   const keys: string[] = [];
   page.on('request', (request) => {
     if (request.method() === 'POST' && request.url().endsWith('/claims')) {
@@ -505,7 +507,7 @@ test('a claim refused because the last seat went meanwhile turns the card to the
   await signInPage(page, agent.email);
   await expect(page).toHaveURL(/\/agent\/desk$/);
   await page.goto('/agent/shifts');
-  const card = page.getByRole('article', { name: `Last seat desk · ${companyName}` });
+  const card = await openShiftCard(page, `Last seat desk · ${companyName}`);
   await expect(card.getByText('1 seat left')).toBeVisible();
   const other = await signUpAgent();
   await other.api.POST('/v1/shifts/{id}/claims', {

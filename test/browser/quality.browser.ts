@@ -10,7 +10,7 @@ import {
   signUpCompany,
   sql,
 } from './api';
-import { expectAccessible, expectFitsPhone } from './journeys';
+import { expectAccessible, expectFitsPhone, openShiftCard } from './journeys';
 
 /**
  * Quality in the console: an agent reads its score (the formula with its own numbers), the
@@ -192,14 +192,7 @@ test('a completed seat shows its hourly pay; an open shift its estimate', async 
       .getByText(/Earned €5\.00 in 1\.0 h worked: €5\.00 an hour/),
   ).toBeVisible();
   await page.goto('/agent/shifts');
-  // The journeys share one database, side by side: others' shifts, starting sooner, may fill the
-  // first page, and this one (30 h ahead) comes with a later one.
-  const again = page.getByRole('article', { name: /Hourly desk again/ });
-  const more = page.getByRole('button', { name: 'Load more shifts' });
-  await expect(async () => {
-    if ((await again.count()) === 0 && (await more.isVisible())) await more.click();
-    await expect(again).toBeVisible({ timeout: 1000 });
-  }).toPass({ timeout: 20_000 });
+  const again = await openShiftCard(page, /Hourly desk again/);
   await expect(
     again.getByText(/about €5\.00 an hour \(an estimate from this company's last 1 agent-hours\)/),
   ).toBeVisible();
