@@ -14,7 +14,14 @@ import {
   SignedIn,
 } from './support/factories';
 import { shiftBody, endShiftsOf } from './support/shifts';
-import { escalate, escalationBody, goLive, insertTickets, liveAgents } from './support/tickets';
+import {
+  escalate,
+  escalationBody,
+  goLive,
+  insertTickets,
+  liveAgents,
+  sameInstant,
+} from './support/tickets';
 import { createTestApp, TestApp } from './support/test-app';
 import { waitFor } from './support/wait-for';
 import {
@@ -562,6 +569,21 @@ describe('offers (push routing)', () => {
     const [offer] = await offersOf(ticket.id);
     expect(offer).toMatchObject({ agent_id: pusher.id, status: 'pending' });
     await t.http.post(`/v1/offers/${offer.id}/accept`).set(pusher.auth).expect(200);
+  });
+
+  it('offers first, of tickets of one instant, the one the queue lists first (by id)', async () => {
+    const { agents } = await liveAgents(
+      t,
+      acme.auth,
+      1,
+      { maxConcurrentTickets: 1 },
+      { routing: 'push' },
+    );
+    const ids = [(await escalate(t, bot)).id, (await escalate(t, bot)).id].sort();
+    await sameInstant(t, [...ids].reverse());
+    expect(await route()).toEqual({ offered: 1 });
+    const [offer] = await offersOf(ids[0]);
+    expect(offer).toMatchObject({ agent_id: agents[0].id, status: 'pending' });
   });
 
   it('a ticket the first agents in the order cannot take goes to one further down', async () => {

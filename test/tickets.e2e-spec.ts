@@ -7,7 +7,14 @@ import {
   rowCounts,
   SignedIn,
 } from './support/factories';
-import { escalate, escalationBody, goLive, insertTickets, liveAgents } from './support/tickets';
+import {
+  escalate,
+  escalationBody,
+  goLive,
+  insertTickets,
+  liveAgents,
+  sameInstant,
+} from './support/tickets';
 import { pageAll } from './support/pages';
 import { inMinutes, setProfile, shiftBody } from './support/shifts';
 import { createTestApp, TestApp } from './support/test-app';
@@ -366,6 +373,20 @@ describe('tickets', () => {
         companyId: co.companyId,
         claimId: res.body.claimId,
       });
+    });
+
+    it('orders tickets of one instant by id: the queue lists first the one claim-next takes', async () => {
+      const twins = await registerCompany(t, 'Twins');
+      const twinsKey = await createApiKey(t, twins);
+      const {
+        agents: [agent],
+      } = await liveAgents(t, twins.auth, 1);
+      const ids = [(await escalate(t, twinsKey)).id, (await escalate(t, twinsKey)).id].sort();
+      await sameInstant(t, [...ids].reverse());
+      const queue = await t.http.get('/v1/agents/me/queue').set(agent.auth).expect(200);
+      expect(queue.body.items.map((x: { id: string }) => x.id)).toEqual(ids);
+      const res = await t.http.post('/v1/agents/me/tickets/claim-next').set(agent.auth).expect(200);
+      expect(res.body.id).toBe(ids[0]);
     });
 
     it('answers 204 when nothing matches', async () => {

@@ -145,3 +145,19 @@ export async function insertTickets(
     [companyId, count, skill, minLevel],
   );
 }
+
+/**
+ * Gives the tickets one arrival and one SLA deadline, the rows written in the order given: the
+ * match index then holds them in that physical order, whatever their ids, so a test of the
+ * order's last key (the id) writes them highest id first.
+ */
+export async function sameInstant(t: TestApp, ids: string[]): Promise<void> {
+  const at = new Date();
+  for (const id of ids) {
+    await t.db.query(
+      `UPDATE tickets SET created_at = $2, sla_deadline = $2::timestamptz + interval '10 minutes'
+        WHERE id = $1`,
+      [id, at],
+    );
+  }
+}

@@ -54,7 +54,7 @@ export class OfferableTicketsRepository {
                             LEFT JOIN unnest($4::text[], $5::int[]) AS k(skill, level)
                                    ON k.skill = r.skill
                            WHERE k.level IS NULL OR k.level < r.level)
-        ORDER BY t.rank DESC, t.sla_deadline, t.created_at
+        ORDER BY t.rank DESC, t.sla_deadline, t.created_at, t.id
         LIMIT 1 ${lock}`,
       [ids, agent.id, agent.shiftId, agent.skillCodes, agent.skillLevels],
     );
