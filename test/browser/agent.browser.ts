@@ -12,6 +12,8 @@ import {
   signUpAgent,
   signUpCompany,
   sql,
+  stubOffer,
+  stubOffers,
 } from './api';
 import { unwrap } from '../../src/client/client';
 import { agentJourney, expectAccessible } from './journeys';
@@ -285,50 +287,13 @@ test('the onboarding page of an agent without an account asks for it once', asyn
 
 test('an offer declined does not make the one before it be announced as new', async ({ page }) => {
   const agent = await signUpAgent('Ola Offers');
-  const offer = (id: string, subject: string, ageSeconds: number) => {
-    const at = Date.now() - ageSeconds * 1000;
-    return {
-      id,
-      ticketId: randomUUID(),
-      shiftId: randomUUID(),
-      status: 'pending',
-      createdAt: new Date(at).toISOString(),
-      expiresAt: new Date(at + 120_000).toISOString(),
-      decidedAt: null,
-      declineReason: null,
-      ticket: {
-        id: randomUUID(),
-        companyId: randomUUID(),
-        companyName: 'Acme Support',
-        subject,
-        summary: 'The customer needs a human.',
-        effectivePriority: 'normal',
-        language: 'en',
-        requiredSkills: [],
-        slaDeadline: new Date(at + 600_000).toISOString(),
-        createdAt: new Date(at).toISOString(),
-        pay: { amountMinor: 250, currency: 'EUR' },
-        surge: null,
-      },
-    };
-  };
-  const older = offer(randomUUID(), 'Parcel lost in transit', 20);
-  const newer = offer(randomUUID(), 'Charged twice', 5);
+  const older = stubOffer('Parcel lost in transit', 20);
+  const newer = stubOffer('Charged twice', 5);
   let listed = [older, newer];
-  await page.route('**/v1/agents/me/offers', (route) =>
-    route.fulfill({
-      status: 200,
-      contentType: 'application/json',
-      body: JSON.stringify({ items: listed }),
-    }),
-  );
+  await stubOffers(page, () => listed);
   await page.route(`**/v1/offers/${newer.id}/decline`, (route) => {
     listed = [older];
-    return route.fulfill({
-      status: 200,
-      contentType: 'application/json',
-      body: JSON.stringify({ ...newer, status: 'declined', ticket: undefined }),
-    });
+    return route.fulfill({ json: { ...newer, status: 'declined', ticket: undefined } });
   });
   await signInPage(page, agent.email, '/agent/desk');
   const said = page.getByTestId('offer-announcement');

@@ -378,3 +378,45 @@ export async function resolvedTicket(
   );
   return { id: ticket.id, externalId };
 }
+
+/**
+ * A pending offer as GET /v1/agents/me/offers answers it, made `ageSeconds` ago and running
+ * `lifetimeSeconds` in all, for a page whose offers list is stubbed (stubOffers).
+ */
+export function stubOffer(subject: string, ageSeconds: number, lifetimeSeconds = 120) {
+  const at = Date.now() - ageSeconds * 1000;
+  return {
+    id: randomUUID(),
+    ticketId: randomUUID(),
+    shiftId: randomUUID(),
+    status: 'pending',
+    createdAt: new Date(at).toISOString(),
+    expiresAt: new Date(at + lifetimeSeconds * 1000).toISOString(),
+    decidedAt: null,
+    declineReason: null,
+    ticket: {
+      id: randomUUID(),
+      companyId: randomUUID(),
+      companyName: 'Acme Support',
+      subject,
+      summary: 'The customer needs a human.',
+      effectivePriority: 'normal',
+      language: 'en',
+      requiredSkills: [],
+      slaDeadline: new Date(at + 600_000).toISOString(),
+      createdAt: new Date(at).toISOString(),
+      pay: { amountMinor: 250, currency: 'EUR' },
+      surge: null,
+    },
+  };
+}
+
+/** The page's offers list answers `listed()` at each read. */
+export async function stubOffers(
+  page: Page,
+  listed: () => ReturnType<typeof stubOffer>[],
+): Promise<void> {
+  await page.route('**/v1/agents/me/offers', (route) =>
+    route.fulfill({ json: { items: listed() } }),
+  );
+}

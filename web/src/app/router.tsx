@@ -10,6 +10,7 @@ import { RouteError } from './route-error';
 const SignInPage = lazy(() => import('../pages/auth/sign-in-page'));
 const SignUpPage = lazy(() => import('../pages/auth/sign-up-page'));
 const NotFoundPage = lazy(() => import('../pages/not-found-page'));
+const AgentFrame = lazy(() => import('../pages/agent/agent-frame'));
 const DeskPage = lazy(() => import('../pages/agent/desk-page'));
 const TicketPage = lazy(() => import('../pages/agent/ticket-page'));
 const ShiftsPage = lazy(() => import('../pages/agent/shifts-page'));
@@ -65,15 +66,21 @@ const routes = [
             element: <RequireRole role="agent" />,
             children: [
               { index: true, element: <Navigate to="desk" replace /> },
-              { path: 'desk', element: <DeskPage /> },
-              { path: 'tickets/:id', element: <TicketPage /> },
-              { path: 'shifts', element: <ShiftsPage /> },
-              { path: 'seats', element: <SeatsPage /> },
-              { path: 'earnings', element: <EarningsPage /> },
-              { path: 'quality', element: <QualityPage /> },
-              { path: 'profile', element: <ProfilePage /> },
-              // Where Stripe sends the agent back: ?onboarding=return, or =refresh (link expired).
-              { path: 'payouts', element: <PayoutReturnPage /> },
+              {
+                // Offers show on every agent page (AgentFrame), not only on the desk.
+                element: <AgentFrame />,
+                children: [
+                  { path: 'desk', element: <DeskPage /> },
+                  { path: 'tickets/:id', element: <TicketPage /> },
+                  { path: 'shifts', element: <ShiftsPage /> },
+                  { path: 'seats', element: <SeatsPage /> },
+                  { path: 'earnings', element: <EarningsPage /> },
+                  { path: 'quality', element: <QualityPage /> },
+                  { path: 'profile', element: <ProfilePage /> },
+                  // Where Stripe sends the agent back: ?onboarding=return, or =refresh.
+                  { path: 'payouts', element: <PayoutReturnPage /> },
+                ],
+              },
             ],
           },
           {

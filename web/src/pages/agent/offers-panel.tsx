@@ -1,4 +1,4 @@
-import { Stack, Text, Title, VisuallyHidden } from '@mantine/core';
+import { Paper, Stack, Text, Title, VisuallyHidden } from '@mantine/core';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
 import { useNavigate } from 'react-router';
@@ -11,15 +11,24 @@ import { refresh } from '../../api/refresh';
 
 type Offer = Schemas['PendingOfferDto'];
 
+/** Offers said aloud in this tab: one is not said again as the agent goes from page to page. */
+const announced = new Set<string>();
+
 /**
  * Pending offers, each with its ticket and pay: GET /v1/agents/me/offers, on load and again after
  * each offer event (live-events invalidates it), so an offer reads the same after a reload as when
  * it came live. An offer leaves when answered or run out.
+ *
+ * On the desk it is a section of its own. `elsewhere` (every other agent page, AgentFrame): only
+ * while an offer waits, held at the top of the window as the page scrolls. An agent writing on
+ * one ticket gets offers of the next (up to its limit), and one it never saw ran out unanswered:
+ * three set the agent away.
  */
-export function OffersPanel() {
+export function OffersPanel({ elsewhere = false }: { elsewhere?: boolean }) {
   const queryClient = useQueryClient();
   const navigate = useNavigate();
   const now = useNow(1000);
+  const headingRef = useRef<HTMLHeadingElement>(null);
   const listed = useQuery({
     queryKey: keys.offers,
     queryFn: async () => (await unwrap(api.GET('/v1/agents/me/offers'))).items,
@@ -30,47 +39,103 @@ export function OffersPanel() {
 
   // Said aloud as it comes (a screen reader does not see a card appear): an offer runs out in
   // seconds, and three unanswered set the agent away. Once per offer, not each second, and
-  // only offers not listed before: with the newest declined, the one before it is no news.
+  // only offers not listed before: with the newest declined, the one before it is no news. An
+  // offer that goes unanswered by this page (run out, withdrawn) is said too.
   const [said, setSaid] = useState('');
-  const listedBefore = useRef(new Set<string>());
+  const listedBefore = useRef(new Map<string, Offer>());
+  const answered = useRef(new Set<string>());
   const openIds = open.map((o) => o.id).join();
   useEffect(() => {
-    const fresh = open.filter((o) => !listedBefore.current.has(o.id)).at(-1);
-    for (const o of open) listedBefore.current.add(o.id);
-    if (!fresh) return;
-    const seconds = Math.max(0, Math.round((new Date(fresh.expiresAt).getTime() - now) / 1000));
-    setSaid(`New offer: ${fresh.ticket.subject}. ${seconds} seconds to answer.`);
+    const fresh = open.filter((o) => !announced.has(o.id)).at(-1);
+    for (const o of open) announced.add(o.id);
+    const gone = [...listedBefore.current.values()].filter(
+      (o) => !open.some((still) => still.id === o.id) && !answered.current.has(o.id),
+    );
+    listedBefore.current = new Map(open.map((o) => [o.id, o]));
+    if (fresh) {
+      const seconds = Math.max(0, Math.round((new Date(fresh.expiresAt).getTime() - now) / 1000));
+      setSaid(`New offer: ${fresh.ticket.subject}. ${seconds} seconds to answer.`);
+    } else if (gone.length > 0) {
+      const last = gone[gone.length - 1];
+      const ranOut = new Date(last.expiresAt).getTime() <= now;
+      setSaid(`Offer gone: ${last.ticket.subject}, ${ranOut ? 'run out' : 'withdrawn'}.`);
+    }
   }, [openIds]);
 
   const forget = (id: string) => {
+    answered.current.add(id);
     queryClient.setQueryData<Offer[]>(keys.offers, (all) => all?.filter((o) => o.id !== id));
     void refresh(queryClient, keys.offers);
   };
+  // A card gone with the focus in it: the focus goes to the offers' heading, or, with the last
+  // offer gone from another page, to the page itself; unless something took it meanwhile (the
+  // accepted ticket's page).
+  const refocus = () =>
+    setTimeout(() => {
+      if (document.activeElement !== null && document.activeElement !== document.body) return;
+      const target = headingRef.current ?? document.querySelector<HTMLElement>('main');
+      if (!target) return;
+      if (!target.hasAttribute('tabindex')) target.setAttribute('tabindex', '-1');
+      target.focus();
+    });
 
+  const announcement = (
+    <VisuallyHidden aria-live="assertive" aria-atomic="true" data-testid="offer-announcement">
+      {said}
+    </VisuallyHidden>
+  );
+  const cards = open.map((offer) => (
+    <OfferCard
+      key={offer.id}
+      offer={offer}
+      onAccepted={(ticket) => {
+        forget(offer.id);
+        void refresh(queryClient, keys.myTickets);
+        navigate(`/agent/tickets/${ticket.id}`);
+      }}
+      onDeclined={() => forget(offer.id)}
+      onLeftWithFocus={refocus}
+    />
+  ));
+
+  if (elsewhere) {
+    return (
+      <>
+        {announcement}
+        {open.length > 0 && (
+          <Paper
+            component="section"
+            aria-labelledby="offers-heading"
+            withBorder
+            shadow="sm"
+            p="sm"
+            mb="md"
+            pos="sticky"
+            top="calc(var(--app-shell-header-height, 56px) + var(--mantine-spacing-xs))"
+            style={{ zIndex: 150 }}
+          >
+            <Stack gap="sm">
+              <Title order={2} id="offers-heading" size="h3" ref={headingRef}>
+                {open.length === 1 ? 'An offer for you' : `${open.length} offers for you`}
+              </Title>
+              {cards}
+            </Stack>
+          </Paper>
+        )}
+      </>
+    );
+  }
   return (
     <Stack component="section" aria-labelledby="offers-heading" gap="sm">
-      <Title order={2} id="offers-heading" size="h3">
+      <Title order={2} id="offers-heading" size="h3" ref={headingRef}>
         Offers
       </Title>
-      <VisuallyHidden aria-live="assertive" aria-atomic="true" data-testid="offer-announcement">
-        {said}
-      </VisuallyHidden>
+      {announcement}
       <ErrorAlert error={listed.error} title="Offers could not be loaded" />
       {listed.isSuccess && open.length === 0 && (
         <Text size="sm">No offer right now. While you are available, offers appear here live.</Text>
       )}
-      {open.map((offer) => (
-        <OfferCard
-          key={offer.id}
-          offer={offer}
-          onAccepted={(ticket) => {
-            forget(offer.id);
-            void refresh(queryClient, keys.myTickets);
-            navigate(`/agent/tickets/${ticket.id}`);
-          }}
-          onDeclined={() => forget(offer.id)}
-        />
-      ))}
+      {cards}
     </Stack>
   );
 }

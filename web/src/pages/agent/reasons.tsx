@@ -8,13 +8,14 @@ import { useSkillNames } from './use-skill-names';
 type Reason = Record<string, unknown>;
 
 /**
- * Why the agent may not take a shift or ticket: the `reasons` of NOT_ELIGIBLE (and of the
- * ineligible shifts list), by code, in words. An unknown code is shown as it comes.
+ * Why the agent may not take a shift or ticket: a reason of NOT_ELIGIBLE (and of the ineligible
+ * shifts list), by its code, in words. An unknown code is shown as it comes.
  */
-export function Reasons({ reasons, label }: { reasons: unknown[]; label: string }) {
+export function useReasonText(): (reason: unknown) => string {
   const skillName = useSkillNames();
   const zone = useZone();
-  const text = (r: Reason): string => {
+  return (reason: unknown): string => {
+    const r = (reason ?? {}) as Reason;
     const skill = skillName(String(r.skill ?? ''));
     switch (r.code) {
       case 'MISSING_SKILL':
@@ -53,10 +54,15 @@ export function Reasons({ reasons, label }: { reasons: unknown[]; label: string 
         return typeof r.message === 'string' ? r.message : String(r.code ?? 'Unknown reason');
     }
   };
+}
+
+/** The reasons, a list named `label`. */
+export function Reasons({ reasons, label }: { reasons: unknown[]; label: string }) {
+  const text = useReasonText();
   return (
     <List size="sm" aria-label={label}>
       {reasons.map((reason, i) => (
-        <List.Item key={i}>{text((reason ?? {}) as Reason)}</List.Item>
+        <List.Item key={i}>{text(reason)}</List.Item>
       ))}
     </List>
   );

@@ -1,0 +1,112 @@
+import { expect, test } from '@playwright/test';
+import { randomUUID } from 'node:crypto';
+import {
+  checkedInOnLiveShift,
+  escalate,
+  signInPage,
+  signUpAgent,
+  signUpCompany,
+  stubOffer,
+  stubOffers,
+} from './api';
+import { expectAccessible } from './journeys';
+
+/**
+ * An agent on a push shift works a ticket on its page, or reads its earnings: offers reach it
+ * there, above the page, not only on the desk (one never seen ran out, and three set the agent
+ * away). Accepted from the earnings page, it opens the ticket; the next comes on the ticket's
+ * page.
+ */
+test('an offer reaches the agent on every page, not only the desk', async ({ page }) => {
+  const company = await signUpCompany(`Anywhere Co ${randomUUID().slice(0, 6)}`);
+  const agent = await signUpAgent('Ana Anywhere');
+  await checkedInOnLiveShift(company, agent, { routing: 'push', title: 'Offers desk' });
+  await signInPage(page, agent.email, '/agent/earnings');
+  await expect(page.getByRole('status', { name: 'Live updates: Live' })).toBeVisible();
+  await escalate(company, `conv-${Date.now()}-first`, 'Refund for a lost parcel');
+  const card = page.getByRole('article', { name: 'Offer: Refund for a lost parcel' });
+  await expect(card).toBeVisible({ timeout: 30_000 });
+  await expect(page.getByTestId('offer-announcement')).toHaveText(
+    /^New offer: Refund for a lost parcel\. \d+ seconds to answer\.$/,
+  );
+  await expect(page.getByRole('heading', { name: 'An offer for you' })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Earnings', level: 1 })).toBeVisible();
+  await expectAccessible(page, 'an offer on the earnings page');
+  await card.getByRole('button', { name: 'Accept' }).click();
+  await expect(page).toHaveURL(/\/agent\/tickets\//);
+  await expect(card).toBeHidden();
+
+  await escalate(company, `conv-${Date.now()}-second`, 'Wrong size delivered');
+  const next = page.getByRole('article', { name: 'Offer: Wrong size delivered' });
+  await expect(next).toBeVisible({ timeout: 30_000 });
+  await expect(page.getByRole('heading', { name: 'Refund for a lost parcel' })).toBeVisible();
+  await next.getByRole('button', { name: 'Decline' }).click();
+  await next.getByLabel('Why are you declining?').fill('One at a time');
+  await next.getByRole('button', { name: 'Decline offer' }).click();
+  await expect(page.getByRole('heading', { name: 'An offer for you' })).toBeHidden();
+  await expect(page.getByRole('heading', { name: 'Refund for a lost parcel' })).toBeVisible();
+});
+
+/**
+ * An accept refused for good (accepted in another window; a skill the ticket needs dropped
+ * meanwhile): the offers are read again and the card goes, and a notice says why, in words.
+ * The card stayed, Accept enabled, saying "The offer is accepted" of a ticket that was theirs.
+ */
+test('an accept refused for good says why, and the offer goes', async ({ page }) => {
+  const agent = await signUpAgent('Rafa Refused');
+  const taken = stubOffer('Taken in another window', 5);
+  const changed = stubOffer('Card fraud suspected', 5);
+  let listed = [taken, changed];
+  await stubOffers(page, () => listed);
+  const refuse = (offer: typeof taken, code: string, message: string, details: object) =>
+    page.route(`**/v1/offers/${offer.id}/accept`, (route) => {
+      listed = listed.filter((o) => o.id !== offer.id);
+      return route.fulfill({
+        status: code === 'NOT_ELIGIBLE' ? 403 : 409,
+        json: { error: { code, message, details, requestId: randomUUID() } },
+      });
+    });
+  await refuse(taken, 'OFFER_NOT_PENDING', 'The offer is accepted', { status: 'accepted' });
+  await refuse(changed, 'NOT_ELIGIBLE', 'You are not eligible for this ticket', {
+    reasons: [{ code: 'MISSING_SKILL', skill: 'refunds', minLevel: 2 }],
+  });
+  await signInPage(page, agent.email, '/agent/desk');
+
+  const first = page.getByRole('article', { name: 'Offer: Taken in another window' });
+  await first.getByRole('button', { name: 'Accept' }).click();
+  await expect(
+    page.getByText('You had accepted “Taken in another window” already: it is under My tickets.'),
+  ).toBeVisible();
+  await expect(first).toBeHidden();
+
+  const second = page.getByRole('article', { name: 'Offer: Card fraud suspected' });
+  await second.getByRole('button', { name: 'Accept' }).click();
+  await expect(
+    page.getByText(
+      'You can no longer take “Card fraud suspected”: Needs Refunds at level 2; you do not have this skill.',
+    ),
+  ).toBeVisible();
+  await expect(second).toBeHidden();
+  await expect(page.getByText('No offer right now.')).toBeVisible();
+});
+
+/**
+ * An offer that runs out with the keyboard on its Accept button: the focus stays in the offers
+ * section (it fell to the page's start), and the offer's going is said.
+ */
+test('an offer running out under the keyboard leaves the focus in the offers, and is said', async ({
+  page,
+}) => {
+  const agent = await signUpAgent('Kai Keyboard');
+  const offer = stubOffer('Late delivery', 0, 6);
+  await stubOffers(page, () => [offer]);
+  await signInPage(page, agent.email, '/agent/desk');
+  const card = page.getByRole('article', { name: 'Offer: Late delivery' });
+  await card.getByRole('button', { name: 'Accept' }).focus();
+  await expect(card.getByText('The offer has run out')).toBeVisible({ timeout: 10_000 });
+  await expect(card).toBeHidden();
+  await expect(page.getByRole('heading', { name: 'Offers', level: 2 })).toBeFocused();
+  await expect(page.getByTestId('offer-announcement')).toHaveText(
+    'Offer gone: Late delivery, run out.',
+  );
+});
