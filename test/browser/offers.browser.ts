@@ -15,7 +15,7 @@ import { expectAccessible } from './journeys';
  * An agent on a push shift works a ticket on its page, or reads its earnings: offers reach it
  * there, above the page, not only on the desk (one never seen ran out, and three set the agent
  * away). Accepted from the earnings page, it opens the ticket; the next comes on the ticket's
- * page.
+ * page, and accepted from there, keeps the message half written to the first customer.
  */
 test('an offer reaches the agent on every page, not only the desk', async ({ page }) => {
   const company = await signUpCompany(`Anywhere Co ${randomUUID().slice(0, 6)}`);
@@ -36,15 +36,24 @@ test('an offer reaches the agent on every page, not only the desk', async ({ pag
   await expect(page).toHaveURL(/\/agent\/tickets\//);
   await expect(card).toBeHidden();
 
+  // A message half written to this customer when the next offer comes, accepted from here:
+  // the next ticket opens with an empty box, and the message waits on coming back.
+  await page.getByLabel('Message', { exact: true }).fill('Your refund is on its way');
   await escalate(company, `conv-${Date.now()}-second`, 'Wrong size delivered');
   const next = page.getByRole('article', { name: 'Offer: Wrong size delivered' });
   await expect(next).toBeVisible({ timeout: 30_000 });
   await expect(page.getByRole('heading', { name: 'Refund for a lost parcel' })).toBeVisible();
-  await next.getByRole('button', { name: 'Decline' }).click();
-  await next.getByLabel('Why are you declining?').fill('One at a time');
-  await next.getByRole('button', { name: 'Decline offer' }).click();
+  await next.getByRole('button', { name: 'Accept' }).click();
+  await expect(page.getByRole('heading', { name: 'Wrong size delivered', level: 1 })).toBeVisible();
   await expect(page.getByRole('heading', { name: 'An offer for you' })).toBeHidden();
-  await expect(page.getByRole('heading', { name: 'Refund for a lost parcel' })).toBeVisible();
+  await expect(page.getByLabel('Message', { exact: true })).toHaveValue('');
+  await page.goBack();
+  await expect(
+    page.getByRole('heading', { name: 'Refund for a lost parcel', level: 1 }),
+  ).toBeVisible();
+  await expect(page.getByLabel('Message', { exact: true })).toHaveValue(
+    'Your refund is on its way',
+  );
 });
 
 /**

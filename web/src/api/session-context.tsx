@@ -8,6 +8,7 @@ import {
   useSyncExternalStore,
 } from 'react';
 import type { ReactNode } from 'react';
+import { clearDrafts } from '../ui/drafts';
 import { refreshSession, signIn, signOut, signUp } from './session';
 import { getSessionState, subscribeSession, type SessionState } from './session-store';
 
@@ -45,6 +46,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   if (previous.current.userId !== userId) {
     if (previous.current.userId !== null) {
       queryClient.clear();
+      clearDrafts();
       if (userId !== null) previous.current.generation += 1;
     }
     previous.current.userId = userId;

@@ -6,6 +6,7 @@ import { useKeyedMutation } from '../../api/keyed-mutation';
 import { keys } from '../../api/query-keys';
 import { ErrorAlert } from '../../ui/error-alert';
 import { RetryingNote } from '../../ui/retrying-note';
+import { useDraft } from '../../ui/drafts';
 import { problemOf } from '../../ui/form-errors';
 import { refresh } from '../../api/refresh';
 
@@ -16,7 +17,8 @@ const INPUTS = ['body', 'visibility'];
 export function MessageComposer({ ticketId }: { ticketId: string }) {
   const queryClient = useQueryClient();
   const labelId = useId();
-  const [body, setBody] = useState('');
+  // Kept while the agent is elsewhere: an offer accepted from this page opens another ticket.
+  const [body, setBody] = useDraft(`ticket:${ticketId}:message`);
   const [visibility, setVisibility] = useState<Visibility>('customer');
   // Sending again after an answer was lost (a timeout, a 502) must not tell the customer twice:
   // the same message keeps its key until the API has answered for good.

@@ -4,6 +4,7 @@ import { api, unwrap, type Schemas } from '../../api/client';
 import { useKeyedMutation } from '../../api/keyed-mutation';
 import { ErrorAlert } from '../../ui/error-alert';
 import { RetryingNote } from '../../ui/retrying-note';
+import { useDraft } from '../../ui/drafts';
 import { problemOf } from '../../ui/form-errors';
 import { useTicketExit } from './use-ticket-exit';
 
@@ -20,7 +21,7 @@ type Handoff = '' | 'complete' | 'incomplete';
  * missing: it feeds the company's handoff quality. Not saying is fine (nothing is sent).
  */
 export function ResolveForm({ ticketId }: { ticketId: string }) {
-  const [summary, setSummary] = useState('');
+  const [summary, setSummary] = useDraft(`ticket:${ticketId}:resolution`);
   const [handoff, setHandoff] = useState<Handoff>('');
   const [missing, setMissing] = useState<string[]>([]);
   const exit = useTicketExit(ticketId);
@@ -34,7 +35,10 @@ export function ResolveForm({ ticketId }: { ticketId: string }) {
           body: request.body,
         }),
       ),
-    onSuccess: () => exit('Ticket resolved. Its pay is pending in your earnings.'),
+    onSuccess: () => {
+      setSummary('');
+      exit('Ticket resolved. Its pay is pending in your earnings.');
+    },
   });
   const errors = problemOf(resolve.error, INPUTS);
   return (

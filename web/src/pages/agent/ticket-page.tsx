@@ -23,6 +23,12 @@ type Ticket = Schemas['AgentTicketDto'];
  */
 export default function TicketPage() {
   const { id = '' } = useParams();
+  // Anew for each ticket: going from one ticket's page to another's (an offer accepted from it)
+  // kept the first one's forms, a message typed to one customer ready to go to the next.
+  return <OneTicket key={id} id={id} />;
+}
+
+function OneTicket({ id }: { id: string }) {
   const tickets = useMyTickets();
   const held = tickets.data?.find((t) => t.id === id);
   useHeartbeat(id, held !== undefined);
