@@ -12,6 +12,7 @@ import {
   signInPage,
   signUpAgent,
   signUpCompany,
+  sql,
 } from './api';
 import { expectAccessible, expectFitsPhone, openShiftCard } from './journeys';
 
@@ -993,4 +994,40 @@ test('a resolution the company reopened reads as reopened, its pay reversed, and
   await page.reload();
   await expect(notice).toContainText('Later the customer left: the ticket was withdrawn.');
   await expect(notice).not.toContainText('paid as resolved');
+});
+
+/**
+ * A ticket the handling time took back (nothing done on it for the handle timeout) leaves the
+ * desk with a notice saying why: it went from My tickets without a word.
+ */
+test('a ticket taken back for no activity leaves the desk, and the agent is told why', async ({
+  page,
+}) => {
+  const company = await signUpCompany(`Idle Co ${randomUUID().slice(0, 6)}`);
+  const agent = await signUpAgent('Ida Idle');
+  await checkedInOnLiveShift(company, agent, { title: 'Idle desk' });
+  await escalate(company, `conv-${Date.now()}-idle`, 'Order never arrived');
+  const ticket = await unwrap(
+    agent.api.POST('/v1/agents/me/tickets/claim-next', {
+      params: { header: { 'Idempotency-Key': randomUUID() } },
+    }),
+  );
+  await signInPage(page, agent.email, '/agent/desk');
+  await expect(page.getByRole('status', { name: 'Live updates: Live' })).toBeVisible();
+  const mine = page.getByRole('region', { name: 'My tickets' });
+  await expect(mine.getByText('Order never arrived')).toBeVisible();
+  // Idle for two hours, and a timer due now (the claim's own waits in Redis for its time).
+  await sql(`UPDATE tickets SET last_activity_at = now() - interval '2 hours' WHERE id = $1`, [
+    ticket!.id,
+  ]);
+  await sql(`INSERT INTO outbox (job_name, payload) VALUES ('ticket.handle-timeout', $1::jsonb)`, [
+    JSON.stringify({ claimId: ticket!.claimId }),
+  ]);
+  await expect(
+    page.getByText(
+      'Ticket “Order never arrived” went back to the queue: nothing was done on it for the ' +
+        'handling time (a message or Still on it counts).',
+    ),
+  ).toBeVisible({ timeout: 20_000 });
+  await expect(mine.getByText('Order never arrived')).toBeHidden();
 });

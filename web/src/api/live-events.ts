@@ -250,11 +250,41 @@ function apply(queryClient: QueryClient, event: LiveEvent): void {
   if (!event.type.startsWith('ticket.')) return;
   if (noteOnly(queryClient, event)) return;
   if (event.type === 'ticket.withdrawn' && ticketId) withdrawn(queryClient, ticketId, data);
+  if (event.type === 'ticket.released' && ticketId) takenBack(queryClient, ticketId, data);
   void refresh(queryClient, keys.myTickets);
   void refresh(queryClient, keys.queue);
   if (ticketId && event.type !== 'ticket.withdrawn') {
     void refresh(queryClient, keys.messages(ticketId));
   }
+}
+
+/** Why a ticket the agent held went back to the queue without the agent giving it back. */
+const TAKEN_BACK: Record<string, string> = {
+  handle_timeout: 'nothing was done on it for the handling time (a message or Still on it counts)',
+  shift_end: 'your shift ended (tickets in hand go back a few minutes after its end)',
+  suspension: 'your account was suspended',
+};
+
+/**
+ * A ticket the agent held went back to the queue by a rule, not by the agent's own release or
+ * transfer: it leaves the desk at once, with a notice saying why (the ticket's page only said
+ * it was no longer the agent's, and a message being written there was lost without a word).
+ */
+function takenBack(queryClient: QueryClient, ticketId: string, data: Record<string, unknown>) {
+  const inner = (data.data ?? {}) as Record<string, unknown>;
+  const why = TAKEN_BACK[String(inner.releasedBy)];
+  if (!why) return;
+  const held = queryClient.getQueryData<Ticket[]>(keys.myTickets)?.find((t) => t.id === ticketId);
+  const name = held ? `“${held.subject}”` : String(data.externalId ?? ticketId);
+  queryClient.setQueryData<Ticket[]>(keys.myTickets, (list) =>
+    list?.filter((t) => t.id !== ticketId),
+  );
+  notifications.show({
+    color: 'orange',
+    autoClose: false,
+    title: 'Ticket taken back',
+    message: `Ticket ${name} went back to the queue: ${why}.`,
+  });
 }
 
 /** The customer left: the ticket leaves the desk at once, with a notice saying why. */
