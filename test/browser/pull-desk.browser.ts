@@ -302,6 +302,7 @@ test('checking out early asks first and shows the seat left early', async ({ pag
   await seat.getByRole('button', { name: 'Check out' }).click();
   const dialog = page.getByRole('dialog', { name: 'Leave the shift early?' });
   await expect(dialog.getByText(/checking out is leaving early/)).toBeVisible();
+  await expect(dialog.getByText(/back to the queue/)).toHaveCount(0); // no ticket in hand
   await expectAccessible(page, 'leave a shift early');
   // Staying changes nothing.
   await dialog.getByRole('button', { name: 'Stay on shift' }).click();
@@ -1030,4 +1031,48 @@ test('a ticket taken back for no activity leaves the desk, and the agent is told
     ),
   ).toBeVisible({ timeout: 20_000 });
   await expect(mine.getByText('Order never arrived')).toBeHidden();
+});
+
+/**
+ * Checking out at a shift's end with a ticket in hand asks first, saying the ticket goes back
+ * to the queue (it went a few minutes later, unannounced); leaving early says so only when a
+ * ticket is held.
+ */
+test('checking out with a ticket in hand says it goes back to the queue', async ({ page }) => {
+  const company = await signUpCompany(`Ending Co ${randomUUID().slice(0, 6)}`);
+  const agent = await signUpAgent('Eli Ending');
+  const shift = await checkedInOnLiveShift(company, agent, { title: 'Ending desk' });
+  // Begun 14 minutes ago, ending in two: checking out now completes the seat.
+  await sql(
+    `UPDATE shifts SET starts_at = now() - interval '14 minutes',
+            ends_at = now() + interval '2 minutes' WHERE id = $1`,
+    [shift.id],
+  );
+  await sql(
+    `UPDATE shift_claims
+        SET period = tstzrange(now() - interval '14 minutes', now() + interval '2 minutes', '[)')
+      WHERE shift_id = $1`,
+    [shift.id],
+  );
+  await escalate(company, `conv-${Date.now()}-ending`, 'Refund still pending');
+  await unwrap(
+    agent.api.POST('/v1/agents/me/tickets/claim-next', {
+      params: { header: { 'Idempotency-Key': randomUUID() } },
+    }),
+  );
+  await signInPage(page, agent.email, '/agent/seats');
+  const seat = page.getByRole('article', { name: /^Ending desk · / });
+  await seat.getByRole('button', { name: 'Check out' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Check out with a ticket in hand?' });
+  await expect(
+    dialog.getByText(
+      /^The ticket you hold of Ending Co \w+ goes back to the queue a few minutes after you check out, unless resolved first\.$/,
+    ),
+  ).toBeVisible();
+  await expectAccessible(page, 'check out with a ticket in hand');
+  await dialog.getByRole('button', { name: 'Stay on shift' }).click();
+  await expect(seat.getByText('Checked in', { exact: true })).toBeVisible();
+  await seat.getByRole('button', { name: 'Check out' }).click();
+  await dialog.getByRole('button', { name: 'Check out' }).click();
+  await expect(seat.getByText('Checked in', { exact: true })).toBeHidden();
 });

@@ -16,6 +16,7 @@ import { useNow } from '../../ui/use-now';
 import { CancelSeatModal } from './cancel-seat-modal';
 import { CheckInButton } from './check-in-button';
 import { checkingOutIsEarly, givenLate, STATUS_COLORS, STATUS_LABELS } from './seat-rules';
+import { useMyTickets } from './use-my-tickets';
 import { useZone } from './use-profile';
 import { refresh } from '../../api/refresh';
 
@@ -32,6 +33,16 @@ export function SeatCard({ seat }: { seat: Seat }) {
   const now = useNow();
   const started = now >= Date.parse(seat.startsAt);
   const early = checkingOutIsEarly(seat, now);
+  // Tickets held of this seat's company go back to the queue shortly after a check-out: said
+  // before it, rather than found gone.
+  const tickets = useMyTickets(seat.status === 'checked_in');
+  const inHand = (tickets.data ?? []).filter((t) => t.companyId === seat.companyId).length;
+  const goBack =
+    inHand === 0
+      ? ''
+      : ` The ${inHand === 1 ? 'ticket' : `${inHand} tickets`} you hold of ${seat.companyName} ` +
+        `${inHand === 1 ? 'goes' : 'go'} back to the queue a few minutes after you check out, ` +
+        'unless resolved first.';
   const done = () => {
     void refresh(queryClient, keys.seats);
     void refresh(queryClient, keys.availability);
@@ -147,7 +158,7 @@ export function SeatCard({ seat }: { seat: Seat }) {
                   variant="default"
                   loading={checkOut.isPending}
                   title="Leave the shift early?"
-                  consequence={`Until ${formatInstant(seat.checkOutCompletesAt, zone)}, checking out is leaving early: your seat goes back to the shift for someone else, and ${givenLate(seat) ? 'as the waitlist gave it to you late, it does not count against your reliability' : 'it counts against your reliability as a late cancellation does'}. Tickets in hand go back to the queue shortly.`}
+                  consequence={`Until ${formatInstant(seat.checkOutCompletesAt, zone)}, checking out is leaving early: your seat goes back to the shift for someone else, and ${givenLate(seat) ? 'as the waitlist gave it to you late, it does not count against your reliability' : 'it counts against your reliability as a late cancellation does'}.${goBack}`}
                   confirmLabel="Leave early"
                   keepLabel="Stay on shift"
                   onConfirm={() => checkOut.mutate(seat)}
@@ -155,7 +166,20 @@ export function SeatCard({ seat }: { seat: Seat }) {
                   Check out
                 </ConfirmButton>
               )}
-              {started && !early && (
+              {started && !early && inHand > 0 && (
+                <ConfirmButton
+                  variant="default"
+                  loading={checkOut.isPending}
+                  title={`Check out with ${inHand === 1 ? 'a ticket' : 'tickets'} in hand?`}
+                  consequence={goBack.trim()}
+                  confirmLabel="Check out"
+                  keepLabel="Stay on shift"
+                  onConfirm={() => checkOut.mutate(seat)}
+                >
+                  Check out
+                </ConfirmButton>
+              )}
+              {started && !early && inHand === 0 && (
                 <Button
                   variant="default"
                   loading={checkOut.isPending}

@@ -5,11 +5,13 @@ import { keys } from '../../api/query-keys';
 /**
  * The tickets the agent holds now, in full (transcript included). Not paged by the API: at
  * most the agent's maxConcurrentTickets (10). The desk lists them; a ticket page reads its
- * ticket from here, so a ticket that leaves (withdrawn, released for them) leaves both.
+ * ticket from here, so a ticket that leaves (withdrawn, released for them) leaves both. Read
+ * only while `enabled` (a seat card reads it only while checked in).
  */
-export function useMyTickets() {
+export function useMyTickets(enabled = true) {
   return useQuery({
     queryKey: keys.myTickets,
     queryFn: () => unwrap(api.GET('/v1/agents/me/tickets')),
+    enabled,
   });
 }
