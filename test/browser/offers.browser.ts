@@ -1,5 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { randomUUID } from 'node:crypto';
+import { unwrap } from '../../src/client/client';
 import {
   checkedInOnLiveShift,
   escalate,
@@ -9,7 +10,7 @@ import {
   stubOffer,
   stubOffers,
 } from './api';
-import { expectAccessible } from './journeys';
+import { expectAccessible, expectFitsPhone } from './journeys';
 
 /**
  * An agent on a push shift works a ticket on its page, or reads its earnings: offers reach it
@@ -35,6 +36,10 @@ test('an offer reaches the agent on every page, not only the desk', async ({ pag
   await card.getByRole('button', { name: 'Accept' }).click();
   await expect(page).toHaveURL(/\/agent\/tickets\//);
   await expect(card).toBeHidden();
+  // The ticket's heading takes the focus, as after an accept on the desk.
+  await expect(
+    page.getByRole('heading', { name: 'Refund for a lost parcel', level: 1 }),
+  ).toBeFocused();
 
   // A message half written to this customer when the next offer comes, accepted from here:
   // the next ticket opens with an empty box, and the message waits on coming back.
@@ -44,7 +49,7 @@ test('an offer reaches the agent on every page, not only the desk', async ({ pag
   await expect(next).toBeVisible({ timeout: 30_000 });
   await expect(page.getByRole('heading', { name: 'Refund for a lost parcel' })).toBeVisible();
   await next.getByRole('button', { name: 'Accept' }).click();
-  await expect(page.getByRole('heading', { name: 'Wrong size delivered', level: 1 })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Wrong size delivered', level: 1 })).toBeFocused();
   await expect(page.getByRole('heading', { name: 'An offer for you' })).toBeHidden();
   await expect(page.getByLabel('Message', { exact: true })).toHaveValue('');
   await page.goBack();
@@ -118,4 +123,68 @@ test('an offer running out under the keyboard leaves the focus in the offers, an
   await expect(page.getByTestId('offer-announcement')).toHaveText(
     'Offer gone: Late delivery, run out.',
   );
+});
+
+/**
+ * At its ticket limit an agent is offered nothing: the desk says so, not that offers appear
+ * while it is available.
+ */
+test('a push desk at the ticket limit says offers come once a ticket is done', async ({ page }) => {
+  const company = await signUpCompany(`Limit Co ${randomUUID().slice(0, 6)}`);
+  const agent = await signUpAgent('Lin Limit');
+  await unwrap(
+    agent.api.PUT('/v1/agents/me/profile', {
+      body: {
+        displayName: 'Lin Limit',
+        timeZone: 'UTC',
+        languages: ['en'],
+        maxConcurrentTickets: 1,
+      },
+    }),
+  );
+  await checkedInOnLiveShift(company, agent, { routing: 'push', title: 'Limit desk' });
+  await escalate(company, `conv-${Date.now()}-limit`, 'One at a time');
+  let offerId = '';
+  await expect
+    .poll(
+      async () => {
+        const listed = await unwrap(agent.api.GET('/v1/agents/me/offers', {}));
+        offerId = listed.items[0]?.id ?? '';
+        return offerId;
+      },
+      { timeout: 30_000 },
+    )
+    .not.toBe('');
+  await unwrap(
+    agent.api.POST('/v1/offers/{id}/accept', {
+      params: { path: { id: offerId }, header: { 'Idempotency-Key': randomUUID() } },
+    }),
+  );
+  await signInPage(page, agent.email, '/agent/desk');
+  await expect(
+    page.getByText(
+      'You hold 1 ticket, as many as you take at once: offers come again once you finish one.',
+    ),
+  ).toBeVisible();
+  await expect(page.getByText('No offer right now.')).toHaveCount(0);
+});
+
+/** An offer whose subject is one long word (an order reference) wraps on a phone. */
+test('an offer with a long unbroken subject fits a phone', async ({ page }) => {
+  const agent = await signUpAgent('Pia Phone');
+  const offer = stubOffer(`Order ${'A1B2C3D4'.repeat(12)} missing`, 5);
+  await stubOffers(page, () => [offer]);
+  await signInPage(page, agent.email, '/agent/desk');
+  const card = page.getByRole('article', { name: /^Offer: Order A1B2/ });
+  await expectFitsPhone(page, 'an offer with a long subject', card);
+  // Wrapped, not cut off by its card (which hides what overflows it).
+  await page.setViewportSize({ width: 375, height: 740 });
+  const inside = async () => {
+    const [heading, around] = [
+      await card.getByRole('heading').boundingBox(),
+      await card.boundingBox(),
+    ];
+    return heading!.x + heading!.width <= around!.x + around!.width;
+  };
+  await expect.poll(inside).toBe(true);
 });

@@ -29,7 +29,13 @@ export function Page({ title, children }: Props) {
   }, []);
   return (
     <Stack gap="lg">
-      <Title order={1} ref={heading} tabIndex={-1} style={{ outline: 'none' }}>
+      {/* A title may be a customer's subject: one long word (an order number, a link) wraps. */}
+      <Title
+        order={1}
+        ref={heading}
+        tabIndex={-1}
+        style={{ outline: 'none', overflowWrap: 'anywhere' }}
+      >
         {title}
       </Title>
       {children}

@@ -46,7 +46,7 @@ export function AvailabilityCard({
         </Title>
         <Switch
           size="md"
-          label={away ? 'Away (on a break: no offers)' : 'Available for offers'}
+          label={away ? 'Away (on a break: no new offers)' : 'Available for offers'}
           checked={!away}
           disabled={set.isPending}
           onChange={(event) => set.mutate(event.currentTarget.checked ? 'available' : 'away')}

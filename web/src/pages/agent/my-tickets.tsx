@@ -1,6 +1,6 @@
 import { Anchor, Card, Group, Stack, Text, Title } from '@mantine/core';
 import { Link } from 'react-router';
-import { ErrorAlert } from '../../ui/error-alert';
+import { ReadErrorAlert } from '../../ui/error-alert';
 import { Loading } from '../../ui/loading';
 import { money } from '../../ui/money';
 import { surgeText } from './surge';
@@ -19,12 +19,17 @@ export function MyTickets() {
         My tickets
       </Title>
       {tickets.isPending && <Loading label="Loading your tickets" />}
-      <ErrorAlert error={tickets.error} title="Your tickets could not be loaded" />
+      <ReadErrorAlert query={tickets} title="Your tickets could not be loaded" />
       {tickets.data?.length === 0 && <Text size="sm">You hold no tickets.</Text>}
       {tickets.data?.map((ticket) => (
         <Card key={ticket.id} withBorder component="article" aria-label={ticket.subject}>
           <Group justify="space-between" wrap="wrap">
-            <Anchor component={Link} to={`/agent/tickets/${ticket.id}`} fw={600}>
+            <Anchor
+              component={Link}
+              to={`/agent/tickets/${ticket.id}`}
+              fw={600}
+              style={{ overflowWrap: 'anywhere' }}
+            >
               {ticket.subject}
             </Anchor>
             <PriorityBadge priority={ticket.effectivePriority} />

@@ -62,11 +62,13 @@ export function OfferCard({ offer, onAccepted, onDeclined, onLeftWithFocus }: Pr
     const card = cardRef.current;
     if (over && card?.contains(document.activeElement)) card.focus();
   }, [over]);
+  // Accepted, the ticket's page opens, and its heading takes the focus.
+  const accepted = useRef(false);
   useLayoutEffect(() => {
     const card = cardRef.current;
     // Run before React takes the card out of the page: the focus is still in it, if it was.
     return () => {
-      if (card?.contains(document.activeElement)) onLeftWithFocus();
+      if (!accepted.current && card?.contains(document.activeElement)) onLeftWithFocus();
     };
   }, []);
 
@@ -77,7 +79,10 @@ export function OfferCard({ offer, onAccepted, onDeclined, onLeftWithFocus }: Pr
           params: { path: { id: offerId }, header: { 'Idempotency-Key': key } },
         }),
       ),
-    onSuccess: onAccepted,
+    onSuccess: (ticket) => {
+      accepted.current = true;
+      onAccepted(ticket);
+    },
     // Refused, the offers and tickets are read again: an offer gone for good (accepted in
     // another window, withdrawn as the agent's skills changed, run out) leaves at once, with a
     // notice that outlives its card; at the ticket limit it stays, to be tried again.
@@ -110,13 +115,15 @@ export function OfferCard({ offer, onAccepted, onDeclined, onLeftWithFocus }: Pr
     <Card withBorder component="article" aria-labelledby={headingId} ref={cardRef} tabIndex={-1}>
       <Stack gap="xs">
         <Group justify="space-between" wrap="nowrap" align="flex-start">
-          <Title order={3} size="h4" id={headingId}>
+          <Title order={3} size="h4" id={headingId} style={{ overflowWrap: 'anywhere' }}>
             Offer: {ticket.subject}
           </Title>
           <PriorityBadge priority={ticket.effectivePriority} />
         </Group>
         <Text size="sm">{ticket.companyName}</Text>
-        <Text size="sm">{ticket.summary}</Text>
+        <Text size="sm" style={{ overflowWrap: 'anywhere' }}>
+          {ticket.summary}
+        </Text>
         <Text size="sm">
           Pays {money(ticket.pay)}
           {surgeText(ticket.surge, ticket.pay.currency)} when resolved

@@ -4,9 +4,11 @@ import { useEffect, useRef, useState } from 'react';
 import { useNavigate } from 'react-router';
 import { api, unwrap, type Schemas } from '../../api/client';
 import { keys } from '../../api/query-keys';
-import { ErrorAlert } from '../../ui/error-alert';
+import { ReadErrorAlert } from '../../ui/error-alert';
 import { useNow } from '../../ui/use-now';
 import { OfferCard } from './offer-card';
+import { useMyTickets } from './use-my-tickets';
+import { useProfile } from './use-profile';
 import { refresh } from '../../api/refresh';
 
 type Offer = Schemas['PendingOfferDto'];
@@ -33,6 +35,11 @@ export function OffersPanel({ elsewhere = false }: { elsewhere?: boolean }) {
     queryKey: keys.offers,
     queryFn: async () => (await unwrap(api.GET('/v1/agents/me/offers'))).items,
   });
+  // At the limit (tickets of any company count), the router offers nothing: said so on the
+  // desk, rather than that offers appear while available.
+  const limit = useProfile().data?.maxConcurrentTickets;
+  const held = useMyTickets(!elsewhere).data?.length;
+  const full = !elsewhere && limit !== undefined && held !== undefined && held >= limit;
   const open = (listed.data ?? []).filter(
     (o) => o.status === 'pending' && new Date(o.expiresAt).getTime() > now - 2000,
   );
@@ -70,14 +77,18 @@ export function OffersPanel({ elsewhere = false }: { elsewhere?: boolean }) {
   // A card gone with the focus in it: the focus goes to the offers' heading, or, with the last
   // offer gone from another page, to the page itself; unless something took it meanwhile (the
   // accepted ticket's page).
-  const refocus = () =>
+  const refocus = () => {
+    const from = window.location.pathname;
     setTimeout(() => {
+      // Another page opened meanwhile: its heading takes the focus (Page).
+      if (window.location.pathname !== from) return;
       if (document.activeElement !== null && document.activeElement !== document.body) return;
       const target = headingRef.current ?? document.querySelector<HTMLElement>('main');
       if (!target) return;
       if (!target.hasAttribute('tabindex')) target.setAttribute('tabindex', '-1');
       target.focus();
     });
+  };
 
   const announcement = (
     <VisuallyHidden aria-live="assertive" aria-atomic="true" data-testid="offer-announcement">
@@ -131,9 +142,14 @@ export function OffersPanel({ elsewhere = false }: { elsewhere?: boolean }) {
         Offers
       </Title>
       {announcement}
-      <ErrorAlert error={listed.error} title="Offers could not be loaded" />
+      <ReadErrorAlert query={listed} title="Offers could not be loaded" />
       {listed.isSuccess && open.length === 0 && (
-        <Text size="sm">No offer right now. While you are available, offers appear here live.</Text>
+        <Text size="sm">
+          {full
+            ? `You hold ${held} ${held === 1 ? 'ticket' : 'tickets'}, as many as you take at ` +
+              'once: offers come again once you finish one.'
+            : 'No offer right now. While you are available, offers appear here live.'}
+        </Text>
       )}
       {cards}
     </Stack>
