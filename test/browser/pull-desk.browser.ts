@@ -195,7 +195,9 @@ test('an agent on a pull shift: waitlist, countdown, claim-next, a break, a with
   // A break: no work comes, and the shift's cap counts down.
   await page.goto('/agent/desk');
   await page.getByRole('switch', { name: 'Available for offers' }).click();
-  await expect(page.getByRole('switch', { name: 'Away (on a break: no new offers)' })).toBeVisible();
+  await expect(
+    page.getByRole('switch', { name: 'Away (on a break: no new offers)' }),
+  ).toBeVisible();
   await expect(page.getByText(/^Break left: .* of 15 min$/)).toBeVisible();
   await expectAccessible(page, 'desk on a break');
   await page.getByRole('switch', { name: 'Away (on a break: no new offers)' }).click();
@@ -638,7 +640,9 @@ test('a transfer whose answer was lost, sent again, is told as done', async ({ p
   // The switch is disabled while it saves; the keyboard's focus stays on it, not on the page.
   await page.getByRole('switch', { name: 'Available for offers' }).focus();
   await page.keyboard.press('Space');
-  await expect(page.getByRole('switch', { name: 'Away (on a break: no new offers)' })).toBeFocused();
+  await expect(
+    page.getByRole('switch', { name: 'Away (on a break: no new offers)' }),
+  ).toBeFocused();
   await page.keyboard.press('Space');
   await expect(page.getByRole('switch', { name: 'Available for offers' })).toBeFocused();
 
