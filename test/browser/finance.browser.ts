@@ -200,7 +200,7 @@ test('finance adjusts, drafts, approves as a second user, pays, downloads and re
   await pay.getByRole('button', { name: 'Pay now' }).click();
   await expect(bobPage.getByRole('button', { name: 'Cancel run' })).toBeDisabled();
   answer();
-  await expect(bobPage.getByText(/^(\d+) of \1 lines settled \(100 %\)\.$/)).toBeVisible({
+  await expect(bobPage.getByText(/^(\d+) of \1 lines? settled \(100 %\)\.$/)).toBeVisible({
     timeout: 60_000,
   });
   await expect(page.getByText('completed with failures', { exact: true })).toBeVisible({

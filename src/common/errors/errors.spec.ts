@@ -5,6 +5,7 @@ import { isClientAbort, toDomainError } from './all-exceptions.filter';
 import { domainErrorForConstraint } from './constraint-errors';
 import { DomainError } from './domain-error';
 import { ERROR_STATUS } from './error-code';
+import { inState } from './in-state';
 
 describe('error mapping', () => {
   it('maps a named unique violation to its precise 409', () => {
@@ -103,5 +104,12 @@ describe('error mapping', () => {
       expect({ code, ok: status >= 400 && status < 600 }).toEqual({ code, ok: true });
     }
     expect(new DomainError('FORBIDDEN', 'x').status).toBe(403);
+  });
+
+  it('says a status in a sentence with its article: not "A executing run"', () => {
+    expect(inState('executing', 'run')).toBe('An executing run');
+    expect(inState('approved', 'adjustment')).toBe('An approved adjustment');
+    expect(inState('in_flight', 'line')).toBe('An in-flight line');
+    expect(inState('paid', 'invoice')).toBe('A paid invoice');
   });
 });

@@ -4,6 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import Stripe from 'stripe';
 import { DataSource, EntityManager } from 'typeorm';
 import { DomainError } from '../../common/errors/domain-error';
+import { inState } from '../../common/errors/in-state';
 import { OutboxService } from '../outbox/outbox.service';
 import { callStripe } from '../stripe/stripe-call';
 import { KEY_EXPIRY_MS, savedServerError } from '../stripe/stripe-errors';
@@ -181,7 +182,7 @@ export class InvoiceCollectionService {
     const unpaid = () =>
       new DomainError(
         'INVOICE_STATE',
-        `A ${invoice.status} invoice cannot be written off; only an unpaid one at Stripe can`,
+        `${inState(invoice.status, 'invoice')} cannot be written off; only an unpaid one at Stripe can`,
         { status: invoice.status },
       );
     // The ask kept on the invoice, by the same person in the same words: done, not 409. It is

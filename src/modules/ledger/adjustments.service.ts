@@ -5,6 +5,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { requireUser } from '../../common/auth/access';
 import { Actor } from '../../common/auth/actor';
 import { DomainError } from '../../common/errors/domain-error';
+import { inState } from '../../common/errors/in-state';
 import { decodeCursor, Page, toPage } from '../../common/pagination/page';
 import { perCurrency } from '../../config/per-currency';
 import { Env } from '../../config/env.validation';
@@ -253,9 +254,13 @@ export class AdjustmentsService {
     const lapsed = row.status === 'pending' && row.due;
     if (row.status !== 'pending' || lapsed) {
       const status = lapsed ? 'expired' : row.status;
-      throw new DomainError('ADJUSTMENT_STATE', `A ${status} adjustment cannot ${action}`, {
-        status,
-      });
+      throw new DomainError(
+        'ADJUSTMENT_STATE',
+        `${inState(status, 'adjustment')} cannot ${action}`,
+        {
+          status,
+        },
+      );
     }
     return row;
   }

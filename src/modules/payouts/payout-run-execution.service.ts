@@ -4,6 +4,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { requireUser } from '../../common/auth/access';
 import { Actor } from '../../common/auth/actor';
 import { DomainError } from '../../common/errors/domain-error';
+import { inState } from '../../common/errors/in-state';
 import { AgentIdentities } from '../ledger/agent-identities.service';
 import { OutboxService } from '../outbox/outbox.service';
 import { STRIPE_SETTINGS, StripeSettings } from '../stripe/stripe.module';
@@ -128,7 +129,7 @@ export class PayoutRunExecutionService {
           'PAYOUT_LINE_STATE',
           current.status === 'failed'
             ? 'This line failed on errors a retry may clear (a transfer may exist): retry it instead'
-            : `A ${current.status} line cannot be abandoned; only a line Stripe refused can`,
+            : `${inState(current.status, 'line')} cannot be abandoned; only a line Stripe refused can`,
           { status: current.status },
         );
       }

@@ -1,4 +1,5 @@
 import { DomainError } from '../../common/errors/domain-error';
+import { inState } from '../../common/errors/in-state';
 import { PayoutRunRow } from './payout-runs.repository';
 
 /** The run, or a 404 when there is none. */
@@ -23,7 +24,7 @@ export function assertSameStripe(run: Pick<PayoutRunRow, 'stripe_mode'>, mode: s
 }
 
 export function wrongState(run: PayoutRunRow, action: string): DomainError {
-  return new DomainError('PAYOUT_RUN_STATE', `A ${run.status} run cannot ${action}`, {
+  return new DomainError('PAYOUT_RUN_STATE', `${inState(run.status, 'run')} cannot ${action}`, {
     status: run.status,
   });
 }

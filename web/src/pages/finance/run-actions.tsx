@@ -12,6 +12,7 @@ import { formatMoney } from '../../ui/money';
 import { refresh } from '../../api/refresh';
 import { useNow } from '../../ui/use-now';
 import { keepFocusNear } from '../../ui/use-dialog';
+import { count } from '../../ui/count';
 
 type Run = Schemas['PayoutRunDetailDto'];
 
@@ -20,9 +21,6 @@ type Run = Schemas['PayoutRunDetailDto'];
  * retry sends such a line again once it has been `processing` this long (touchStuck).
  */
 const STUCK_AFTER_MS = 10 * 60_000;
-
-/** "1 line", "3 lines". */
-const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
 
 /** Saves the run's lines as a CSV file (the API wants the bearer token: no plain link). */
 async function downloadCsv(run: Run): Promise<void> {
@@ -53,6 +51,7 @@ export function RunActions({ run }: { run: Run }) {
   const queryClient = useQueryClient();
   const { user } = useSession();
   const [downloadError, setDownloadError] = useState<unknown>(null);
+  const [downloading, setDownloading] = useState(false);
   // Sent again after no answer came, an action is answered as the first (done), not refused as
   // a state the run is already in.
   const act = useKeyedMutation({
@@ -198,9 +197,14 @@ export function RunActions({ run }: { run: Run }) {
       )}
       <Button
         variant="default"
+        // A run of 50,000 lines takes seconds to read: busy meanwhile, not pressed again.
+        loading={downloading}
         onClick={() => {
           setDownloadError(null);
-          downloadCsv(run).catch(setDownloadError);
+          setDownloading(true);
+          downloadCsv(run)
+            .catch(setDownloadError)
+            .finally(() => setDownloading(false));
         }}
       >
         Download CSV

@@ -1,5 +1,6 @@
-import { Progress, SimpleGrid, Stack, Text } from '@mantine/core';
+import { Progress, SimpleGrid, Stack, Text, VisuallyHidden } from '@mantine/core';
 import type { Schemas } from '../../api/client';
+import { count } from '../../ui/count';
 import { formatMoney } from '../../ui/money';
 
 type Run = Schemas['PayoutRunDetailDto'];
@@ -25,9 +26,9 @@ export function RunProgress({ run }: { run: Run }) {
   return (
     <Stack gap="sm">
       <SimpleGrid cols={{ base: 2, sm: 4 }}>
-        <Figure label="Payable" value={`${m(t.payableMinor)} · ${t.payableLines} lines`} />
-        <Figure label="Held" value={`${m(t.heldMinor)} · ${t.heldLines} lines`} />
-        <Figure label="Paid" value={`${m(t.paidMinor)} · ${t.paidLines} lines`} />
+        <Figure label="Payable" value={`${m(t.payableMinor)} · ${count(t.payableLines, 'line')}`} />
+        <Figure label="Held" value={`${m(t.heldMinor)} · ${count(t.heldLines, 'line')}`} />
+        <Figure label="Paid" value={`${m(t.paidMinor)} · ${count(t.paidLines, 'line')}`} />
         <Figure
           label="Failed, abandoned, in flight"
           value={`${t.failedLines} · ${t.abandonedLines} · ${t.inFlightLines}`}
@@ -41,10 +42,16 @@ export function RunProgress({ run }: { run: Run }) {
             aria-label="Lines settled"
             animated={run.status === 'executing'}
           />
-          <Text size="sm" aria-live="polite">
-            {settled} of {t.payableLines} lines settled ({percent} %)
+          <Text size="sm">
+            {settled} of {count(t.payableLines, 'line')} settled ({percent} %)
             {run.status === 'executing' ? ', paying…' : '.'}
           </Text>
+          {/* Said when the run starts paying and when it ends, not at every re-read (each 1.5 s). */}
+          <VisuallyHidden aria-live="polite">
+            {run.status === 'executing'
+              ? 'The run is paying.'
+              : `The run has ended: ${settled} of ${count(t.payableLines, 'line')} settled.`}
+          </VisuallyHidden>
         </Stack>
       )}
     </Stack>
