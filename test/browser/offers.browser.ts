@@ -16,7 +16,7 @@ import { expectAccessible, expectFitsPhone } from './journeys';
  * An agent on a push shift works a ticket on its page, or reads its earnings: offers reach it
  * there, above the page, not only on the desk (one never seen ran out, and three set the agent
  * away). Accepted from the earnings page, it opens the ticket; the next comes on the ticket's
- * page, and accepted from there, keeps the message half written to the first customer.
+ * page, and accepted from there, keeps the note half written on the first ticket, as a note.
  */
 test('an offer reaches the agent on every page, not only the desk', async ({ page }) => {
   const company = await signUpCompany(`Anywhere Co ${randomUUID().slice(0, 6)}`);
@@ -41,9 +41,11 @@ test('an offer reaches the agent on every page, not only the desk', async ({ pag
     page.getByRole('heading', { name: 'Refund for a lost parcel', level: 1 }),
   ).toBeFocused();
 
-  // A message half written to this customer when the next offer comes, accepted from here:
-  // the next ticket opens with an empty box, and the message waits on coming back.
-  await page.getByLabel('Message', { exact: true }).fill('Your refund is on its way');
+  // A note half written on this ticket when the next offer comes, accepted from here: the next
+  // ticket opens with an empty box, and the note waits on coming back, still a note (its text
+  // alone came back as a message to the customer).
+  await page.locator('label', { hasText: 'Internal note' }).click();
+  await page.getByLabel('Note', { exact: true }).fill('Customer sounds like a reseller');
   await escalate(company, `conv-${Date.now()}-second`, 'Wrong size delivered');
   const next = page.getByRole('article', { name: 'Offer: Wrong size delivered' });
   await expect(next).toBeVisible({ timeout: 30_000 });
@@ -56,9 +58,10 @@ test('an offer reaches the agent on every page, not only the desk', async ({ pag
   await expect(
     page.getByRole('heading', { name: 'Refund for a lost parcel', level: 1 }),
   ).toBeVisible();
-  await expect(page.getByLabel('Message', { exact: true })).toHaveValue(
-    'Your refund is on its way',
+  await expect(page.getByLabel('Note', { exact: true })).toHaveValue(
+    'Customer sounds like a reseller',
   );
+  await expect(page.getByRole('button', { name: 'Add note' })).toBeVisible();
 });
 
 /**
@@ -102,6 +105,8 @@ test('an accept refused for good says why, and the offer goes', async ({ page })
   ).toBeVisible();
   await expect(second).toBeHidden();
   await expect(page.getByText('No offer right now.')).toBeVisible();
+  // Said once, by the notice: not again as withdrawn (the accepted one was not).
+  await expect(page.getByTestId('offer-announcement')).not.toHaveText(/Offer gone/);
 });
 
 /**
@@ -187,4 +192,25 @@ test('an offer with a long unbroken subject fits a phone', async ({ page }) => {
     return heading!.x + heading!.width <= around!.x + around!.width;
   };
   await expect.poll(inside).toBe(true);
+});
+
+/**
+ * Offers on another page, on a phone: held at the top, but at most 40 % of the window, and
+ * under the navigation opened over them.
+ */
+test('offers on another page leave a phone most of the page and its navigation', async ({
+  page,
+}) => {
+  const agent = await signUpAgent('Noor Narrow');
+  const offers = ['First', 'Second', 'Third'].map((n) => stubOffer(`${n} customer waiting`, 5));
+  await stubOffers(page, () => offers);
+  await page.setViewportSize({ width: 375, height: 740 });
+  await signInPage(page, agent.email, '/agent/earnings');
+  const panel = page.getByRole('region', { name: '3 offers for you' });
+  await expect(panel).toBeVisible();
+  expect((await panel.boundingBox())!.height).toBeLessThanOrEqual(740 * 0.4 + 1);
+  await page.getByRole('button', { name: 'Open navigation' }).click();
+  const nav = page.getByRole('navigation', { name: 'Agent pages' });
+  await nav.getByRole('link', { name: 'Profile' }).click();
+  await expect(page).toHaveURL(/\/agent\/profile$/);
 });

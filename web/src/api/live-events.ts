@@ -6,6 +6,7 @@ import { openEventStream, type LiveEvent, type StreamState } from './event-strea
 import { keys } from './query-keys';
 import { refresh } from './refresh';
 import { serverNow } from './server-clock';
+import { clearDraftsOf } from '../ui/drafts';
 
 type Ticket = Schemas['AgentTicketDto'];
 
@@ -261,7 +262,8 @@ function apply(queryClient: QueryClient, event: LiveEvent): void {
 /** Why a ticket the agent held went back to the queue without the agent giving it back. */
 const TAKEN_BACK: Record<string, string> = {
   handle_timeout: 'nothing was done on it for the handling time (a message or Still on it counts)',
-  shift_end: 'your shift ended (tickets in hand go back a few minutes after its end)',
+  // Also a check-out, a cancellation, a revoked seat: the seat ended, tickets in hand go after.
+  shift_end: 'your seat on its shift ended (a check-out, the shift’s end or a cancellation)',
   suspension: 'your account was suspended',
 };
 
@@ -279,6 +281,7 @@ function takenBack(queryClient: QueryClient, ticketId: string, data: Record<stri
   queryClient.setQueryData<Ticket[]>(keys.myTickets, (list) =>
     list?.filter((t) => t.id !== ticketId),
   );
+  clearDraftsOf(ticketId);
   notifications.show({
     color: 'orange',
     autoClose: false,
@@ -299,6 +302,7 @@ function withdrawn(
     list?.filter((t) => t.id !== ticketId),
   );
   queryClient.removeQueries({ queryKey: keys.messages(ticketId) });
+  clearDraftsOf(ticketId);
   const inner = (data.data ?? {}) as Record<string, unknown>;
   notifications.show({
     color: 'orange',

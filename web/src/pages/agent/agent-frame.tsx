@@ -1,4 +1,4 @@
-import { Outlet, useLocation } from 'react-router';
+import { Outlet, useMatch } from 'react-router';
 import { OffersPanel } from './offers-panel';
 
 /**
@@ -6,10 +6,10 @@ import { OffersPanel } from './offers-panel';
  * desk (which lists them in its own section).
  */
 export default function AgentFrame() {
-  const { pathname } = useLocation();
+  const onDesk = useMatch('/agent/desk') !== null;
   return (
     <>
-      {pathname !== '/agent/desk' && <OffersPanel elsewhere />}
+      {!onDesk && <OffersPanel elsewhere />}
       <Outlet />
     </>
   );

@@ -1,6 +1,6 @@
 import { Button, Group, SegmentedControl, Stack, Text, Textarea } from '@mantine/core';
 import { useQueryClient } from '@tanstack/react-query';
-import { useId, useState } from 'react';
+import { useId } from 'react';
 import { api, unwrap, type Schemas } from '../../api/client';
 import { useKeyedMutation } from '../../api/keyed-mutation';
 import { keys } from '../../api/query-keys';
@@ -19,7 +19,11 @@ export function MessageComposer({ ticketId }: { ticketId: string }) {
   const labelId = useId();
   // Kept while the agent is elsewhere: an offer accepted from this page opens another ticket.
   const [body, setBody] = useDraft(`ticket:${ticketId}:message`);
-  const [visibility, setVisibility] = useState<Visibility>('customer');
+  // With its text: a note kept while the agent was elsewhere comes back as a note, not as a
+  // message the next press sends to the customer.
+  const [kept, keep] = useDraft(`ticket:${ticketId}:visibility`);
+  const visibility: Visibility = kept === 'internal' ? 'internal' : 'customer';
+  const setVisibility = (value: Visibility) => keep(value === 'internal' ? 'internal' : '');
   // Sending again after an answer was lost (a timeout, a 502) must not tell the customer twice:
   // the same message keeps its key until the API has answered for good.
   const send = useKeyedMutation({

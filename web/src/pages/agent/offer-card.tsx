@@ -21,6 +21,8 @@ interface Props {
   offer: Schemas['PendingOfferDto'];
   onAccepted: (ticket: Schemas['AgentTicketDto']) => void;
   onDeclined: () => void;
+  /** An accept was refused for good: the card goes with a notice saying why. */
+  onGone: () => void;
   /** The card went (answered, run out, withdrawn) with the keyboard's focus in it. */
   onLeftWithFocus: () => void;
 }
@@ -41,7 +43,7 @@ const GONE = new Set([
  * answer the key is new, so an accept refused at capacity can be tried again once a ticket is
  * done (under the offer id as its key for good, the stored refusal came back every time).
  */
-export function OfferCard({ offer, onAccepted, onDeclined, onLeftWithFocus }: Props) {
+export function OfferCard({ offer, onAccepted, onDeclined, onGone, onLeftWithFocus }: Props) {
   const queryClient = useQueryClient();
   const reasonText = useReasonText();
   const headingId = useId();
@@ -88,6 +90,7 @@ export function OfferCard({ offer, onAccepted, onDeclined, onLeftWithFocus }: Pr
     // notice that outlives its card; at the ticket limit it stays, to be tried again.
     onError: (error) => {
       if (!(error instanceof ApiError) || !error.code || !GONE.has(error.code)) return;
+      onGone();
       void refresh(queryClient, keys.offers);
       void refresh(queryClient, keys.myTickets);
       if (error.code === 'NOT_ELIGIBLE') void refresh(queryClient, keys.availability);

@@ -7,6 +7,7 @@ import { keys } from '../../api/query-keys';
 import { ReadErrorAlert } from '../../ui/error-alert';
 import { useNow } from '../../ui/use-now';
 import { OfferCard } from './offer-card';
+import { useAvailability } from './use-availability';
 import { useMyTickets } from './use-my-tickets';
 import { useProfile } from './use-profile';
 import { refresh } from '../../api/refresh';
@@ -36,10 +37,17 @@ export function OffersPanel({ elsewhere = false }: { elsewhere?: boolean }) {
     queryFn: async () => (await unwrap(api.GET('/v1/agents/me/offers'))).items,
   });
   // At the limit (tickets of any company count), the router offers nothing: said so on the
-  // desk, rather than that offers appear while available.
+  // desk of an available agent on a push shift, rather than that offers appear while available.
   const limit = useProfile().data?.maxConcurrentTickets;
   const held = useMyTickets(!elsewhere).data?.length;
-  const full = !elsewhere && limit !== undefined && held !== undefined && held >= limit;
+  const seat = useAvailability().data;
+  const full =
+    !elsewhere &&
+    seat?.routing === 'push' &&
+    seat.status === 'available' &&
+    limit !== undefined &&
+    held !== undefined &&
+    held >= limit;
   const open = (listed.data ?? []).filter(
     (o) => o.status === 'pending' && new Date(o.expiresAt).getTime() > now - 2000,
   );
@@ -48,7 +56,10 @@ export function OffersPanel({ elsewhere = false }: { elsewhere?: boolean }) {
   // seconds, and three unanswered set the agent away. Once per offer, not each second, and
   // only offers not listed before: with the newest declined, the one before it is no news. An
   // offer that goes unanswered by this page (run out, withdrawn) is said too.
-  const [said, setSaid] = useState('');
+  // The same words twice (one bot's subject in two offers) are made to differ, unseen: a live
+  // region reads a change, and the same text is none.
+  const [said, setSaidText] = useState('');
+  const setSaid = (text: string) => setSaidText((last) => (last === text ? `${text}\u200b` : text));
   const listedBefore = useRef(new Map<string, Offer>());
   const answered = useRef(new Set<string>());
   const openIds = open.map((o) => o.id).join();
@@ -105,6 +116,8 @@ export function OffersPanel({ elsewhere = false }: { elsewhere?: boolean }) {
         navigate(`/agent/tickets/${ticket.id}`);
       }}
       onDeclined={() => forget(offer.id)}
+      // A refusal's notice says why it went: not said again as gone.
+      onGone={() => answered.current.add(offer.id)}
       onLeftWithFocus={refocus}
     />
   ));
@@ -123,7 +136,10 @@ export function OffersPanel({ elsewhere = false }: { elsewhere?: boolean }) {
             mb="md"
             pos="sticky"
             top="calc(var(--app-shell-header-height, 56px) + var(--mantine-spacing-xs))"
-            style={{ zIndex: 150 }}
+            // Under the header and the phone's navigation (100, 101); at most 40 % of the
+            // window, scrolling within, so several offers never hide the page.
+            mah="40vh"
+            style={{ zIndex: 99, overflowY: 'auto' }}
           >
             <Stack gap="sm">
               <Title order={2} id="offers-heading" size="h3" ref={headingRef}>

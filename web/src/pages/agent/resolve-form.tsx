@@ -35,10 +35,7 @@ export function ResolveForm({ ticketId }: { ticketId: string }) {
           body: request.body,
         }),
       ),
-    onSuccess: () => {
-      setSummary('');
-      exit('Ticket resolved. Its pay is pending in your earnings.');
-    },
+    onSuccess: () => exit('Ticket resolved. Its pay is pending in your earnings.'),
   });
   const errors = problemOf(resolve.error, INPUTS);
   return (
