@@ -235,6 +235,28 @@ describe('payout run survives a worker killed mid-run', () => {
     expect(await lineNow()).toEqual({ status: 'failed', failure_code: 'job_failed', jobs: 1 });
   });
 
+  it('counts a line sent over 10 minutes ago and unanswered as stuck; the retry that sends it again clears it', async () => {
+    const { runId, maker, execute } = await oneLineRun('NZD', 2400);
+    await execute();
+    const totals = async () =>
+      (await t.http.get(`/v1/payout-runs/${runId}?lines=none`).set(maker.auth).expect(200)).body
+        .totals;
+    // Sent 9 minutes ago, no answer yet (no worker here: set as its job leaves it).
+    await t.db.query(
+      `UPDATE payout_lines SET status = 'processing', transfer_minor = amount_minor,
+              updated_at = now() - interval '9 minutes' WHERE run_id = $1`,
+      [runId],
+    );
+    expect(await totals()).toMatchObject({ inFlightLines: 1, stuckLines: 0 });
+    await t.db.query(
+      `UPDATE payout_lines SET updated_at = now() - interval '11 minutes' WHERE run_id = $1`,
+      [runId],
+    );
+    expect(await totals()).toMatchObject({ inFlightLines: 1, stuckLines: 1 });
+    await t.http.post(`/v1/payout-runs/${runId}/retry-failed`).set(maker.auth).expect(202);
+    expect(await totals()).toMatchObject({ inFlightLines: 1, stuckLines: 0 });
+  });
+
   it('does not complete a run whose failed line finance is sending again at that moment', async () => {
     const { runId, execute } = await oneLineRun('NOK', 2600);
     await execute();

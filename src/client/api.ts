@@ -6654,6 +6654,12 @@ export interface components {
        * @example 0
        */
       inFlightLines: number;
+      /**
+       * @description Of the lines in flight, those sent over 10 minutes ago and not answered (their job died):
+       *     a retry (`POST …/retry-failed`) asks Stripe whether each was paid and sends it again if not.
+       * @example 0
+       */
+      stuckLines: number;
     };
     PayoutRunDetailDto: {
       /**

@@ -138,13 +138,13 @@ test('a company sees its invoice past due and its hold; finance ages it and writ
     .locator('label')
     .filter({ hasText: /^Written off$/ })
     .click();
-  const writtenOff = all.getByRole('row', { name: new RegExp(`${name}.*uncollectible`) });
+  const writtenOff = all.getByRole('row', { name: new RegExp(`${name}.*written off`) });
   await expect(writtenOff).toBeVisible();
 
   // The company: nothing owed in the books (bad debt now), still held until it pays or
   // finance lifts the hold: a write-off does not let it run up more.
   await page.reload();
-  await expect(invoices.getByRole('row', { name: /uncollectible/ })).toBeVisible();
+  await expect(invoices.getByRole('row', { name: /written off/ })).toBeVisible();
   await expect(hold).toContainText(/was written off unpaid: pay it/);
   await expect(page.getByText('Nothing is owed.')).toBeVisible();
   await expectAccessible(page, 'billing with an invoice written off');

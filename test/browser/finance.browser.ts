@@ -524,9 +524,11 @@ test('a large run shows its lines 50 at a time, largest first, and by status', a
 });
 
 /**
- * A run left executing (seeded: its one line paid, executing for 11 minutes): the page offers to
- * send its stuck lines again, which here completes it. (The page said "paying…" for good and only
- * curl could finish it, while it kept the next run of its currency from being drafted.)
+ * A run left executing (seeded: executing for 11 minutes, its one line then paid): the page offers
+ * to send its stuck lines again, which here completes it. (The page said "paying…" for good and
+ * only curl could finish it, while it kept the next run of its currency from being drafted.)
+ * While its line is being sent, and not for long, it offers nothing: judged by the run's age, the
+ * button showed right after a retry, with every line just sent again.
  */
 test('a run left executing is finished from its page by sending its stuck lines again', async ({
   page,
@@ -548,14 +550,21 @@ test('a run left executing is finished from its page by sending its stuck lines 
                 RETURNING id),
           a AS (INSERT INTO agents (user_id, display_name) SELECT id, 'Sigrun ' || $2 FROM u)
      INSERT INTO payout_lines (run_id, agent_id, stripe_account_id, amount_minor, transfer_minor,
-                               currency, status, idempotency_key, stripe_transfer_id, attempts,
-                               paid_at)
-     SELECT $1, id, 'acct_' || md5(id::text), 5000, 5000, 'ISK', 'paid', 'payout-line-' || id,
-            'tr_' || md5(id::text), 1, now() - interval '10 minutes'
+                               currency, status, idempotency_key, attempts, updated_at)
+     SELECT $1, id, 'acct_' || md5(id::text), 5000, 5000, 'ISK', 'processing',
+            'payout-line-' || id, 1, now() - interval '1 minute'
        FROM u`,
     [runId, tag],
   );
   await signInPage(page, finance, `/finance/runs/${runId}`);
+  await expect(page.getByText(/0 of 1 line settled/)).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Send stuck lines again' })).toHaveCount(0);
+  // Paid, and the run left executing (its job died before completing it).
+  await sql(
+    `UPDATE payout_lines SET status = 'paid', stripe_transfer_id = 'tr_' || md5(id::text),
+            paid_at = now() WHERE run_id = $1`,
+    [runId],
+  );
   await page.getByRole('button', { name: 'Send stuck lines again' }).click();
   await expect(page.getByText('completed', { exact: true })).toBeVisible();
   await expect(page.getByRole('button', { name: 'Send stuck lines again' })).toHaveCount(0);

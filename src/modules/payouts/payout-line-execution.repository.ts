@@ -8,6 +8,12 @@ export const PENDING_LINE_PAYLOADS_SQL = `SELECT jsonb_build_object('lineId', id
         WHERE run_id = $1 AND status = 'pending'`;
 
 /**
+ * A line `processing` this long has lost its job (a worker died for good): a retry sends it
+ * again (touchStuck), and the run's totals count it as stuck.
+ */
+export const STUCK_AFTER = `interval '10 minutes'`;
+
+/**
  * payout_lines while an approved run is paid (PayoutRunExecutionService): lines beyond the
  * platform's balance held, failed and stuck lines sent again, a refused line abandoned.
  */
@@ -70,7 +76,7 @@ export class PayoutLineExecutionRepository {
     return changedRows(
       em,
       `UPDATE payout_lines SET updated_at = now()
-        WHERE run_id = $1 AND status = 'processing' AND updated_at < now() - interval '10 minutes'
+        WHERE run_id = $1 AND status = 'processing' AND updated_at < now() - ${STUCK_AFTER}
         RETURNING id`,
       [runId],
     );

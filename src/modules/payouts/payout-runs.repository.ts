@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { cursorInstant, KeyedRow } from '../../database/sql';
+import { STUCK_AFTER } from './payout-line-execution.repository';
 
 /** A `payout_runs` row. */
 export interface PayoutRunRow {
@@ -36,6 +37,7 @@ export interface PayoutRunTotalsRow {
   retryable_lines: number;
   abandoned_lines: number;
   in_flight_lines: number;
+  stuck_lines: number;
 }
 
 /** Reasons a line drafted payable is held at execution: it still counts as drafted. */
@@ -44,8 +46,8 @@ const HELD_AT_EXECUTION = `('balance_changed', 'insufficient_platform_balance', 
 /**
  * Per run: what was drafted payable (including lines held at execution: the balance fell, the
  * platform could not cover it, or Stripe disabled the agent's payouts),
- * what is still payable, held, paid (the transfers' amounts), failed, abandoned, and in flight.
- * Lines of a run not yet executed wait; they are not in flight.
+ * what is still payable, held, paid (the transfers' amounts), failed, abandoned, and in flight
+ * (of those, stuck: touchStuck's). Lines of a run not yet executed wait; they are not in flight.
  */
 export const TOTALS_SQL = `
   SELECT l.run_id,
@@ -66,7 +68,9 @@ export const TOTALS_SQL = `
                             AND NOT coalesce(l.resend_at > now(), false))::int AS retryable_lines,
          count(*) FILTER (WHERE l.status = 'abandoned')::int AS abandoned_lines,
          count(*) FILTER (WHERE l.status = 'processing'
-                            OR (l.status = 'pending' AND r.executed_at IS NOT NULL))::int AS in_flight_lines
+                            OR (l.status = 'pending' AND r.executed_at IS NOT NULL))::int AS in_flight_lines,
+         count(*) FILTER (WHERE l.status = 'processing'
+                            AND l.updated_at < now() - ${STUCK_AFTER})::int AS stuck_lines
     FROM payout_lines l JOIN payout_runs r ON r.id = l.run_id
    WHERE l.run_id = ANY($1) GROUP BY l.run_id`;
 

@@ -217,6 +217,13 @@ export class PayoutRunTotalsDto {
    */
   @ApiInteger()
   inFlightLines: number;
+  /**
+   * Of the lines in flight, those sent over 10 minutes ago and not answered (their job died):
+   * a retry (`POST …/retry-failed`) asks Stripe whether each was paid and sends it again if not.
+   * @example 0
+   */
+  @ApiInteger()
+  stuckLines: number;
 }
 
 export class PayoutRunDto {

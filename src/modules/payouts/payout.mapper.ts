@@ -85,6 +85,7 @@ export function toPayoutRunDto(r: PayoutRunRow, totals?: PayoutRunTotalsRow): Pa
       retryableLines: n('retryable_lines'),
       abandonedLines: n('abandoned_lines'),
       inFlightLines: n('in_flight_lines'),
+      stuckLines: n('stuck_lines'),
     },
   };
 }

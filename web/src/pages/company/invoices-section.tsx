@@ -22,6 +22,13 @@ const INVOICE_STATUS_COLORS: Record<string, string> = {
   no_charge: 'teal',
 };
 
+/** An invoice's status in words, as the receivables filter names it (API: `uncollectible`). */
+const INVOICE_STATUS_LABELS: Record<string, string> = {
+  past_due: 'past due',
+  uncollectible: 'written off',
+  no_charge: 'no charge',
+};
+
 /** `30 Nov – 6 Dec 2026`: a period's first and last day in the zone it was cut in. */
 export function periodLabel(
   invoice: Pick<Invoice, 'periodStartsAt' | 'periodEndsAt' | 'timeZone'>,
@@ -41,7 +48,7 @@ export function InvoiceStatus({ invoice, zone }: { invoice: Invoice; zone: strin
   return (
     <>
       <Badge variant="light" color={INVOICE_STATUS_COLORS[invoice.status]}>
-        {invoice.status.replace('_', ' ')}
+        {INVOICE_STATUS_LABELS[invoice.status] ?? invoice.status.replace('_', ' ')}
       </Badge>
       {invoice.carriedOutMinor > 0 && (
         <Text size="xs">

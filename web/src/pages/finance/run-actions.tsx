@@ -10,17 +10,10 @@ import { RetryingNote } from '../../ui/retrying-note';
 import { ConfirmButton } from '../../ui/confirm-button';
 import { formatMoney } from '../../ui/money';
 import { refresh } from '../../api/refresh';
-import { useNow } from '../../ui/use-now';
 import { keepFocusNear } from '../../ui/use-dialog';
 import { count } from '../../ui/count';
 
 type Run = Schemas['PayoutRunDetailDto'];
-
-/**
- * After this long executing, a run may hold a line whose job died while sending it: the API's
- * retry sends such a line again once it has been `processing` this long (touchStuck).
- */
-const STUCK_AFTER_MS = 10 * 60_000;
 
 /** Saves the run's lines as a CSV file (the API wants the bearer token: no plain link). */
 async function downloadCsv(run: Run): Promise<void> {
@@ -78,10 +71,10 @@ export function RunActions({ run }: { run: Run }) {
   const waiting = (action: string) => act.isPending && act.variables?.action !== action;
   const mine = user?.id === run.createdBy;
   // Failed lines are sent again from an executing run too (lines fail one by one while the rest
-  // are sent). After ten minutes executing, the same call sends again a line whose job died in
-  // the middle, and completes a run left executing with nothing in flight: the only way to do
-  // either from here (the run otherwise says "paying…" for good and blocks the next one).
-  const now = useNow(30_000);
+  // are sent). The same call sends again a line whose job died in the middle (the API counts it
+  // stuck after 10 minutes unanswered), and completes a run left executing with nothing in
+  // flight: the only way to do either from here (the run otherwise says "paying…" for good and
+  // blocks the next one). Judged by the run's executedAt, it showed right after a retry.
   const retryable = run.status === 'completed_with_failures' || run.status === 'executing';
   // Not the lines Stripe's answer has sent again by themselves at their resendAt: a retry leaves
   // those as they are, and the button did nothing, without a word.
@@ -94,8 +87,7 @@ export function RunActions({ run }: { run: Run }) {
   const canSendStuck =
     !canRetry &&
     run.status === 'executing' &&
-    run.executedAt !== null &&
-    now - Date.parse(run.executedAt) > STUCK_AFTER_MS;
+    (run.totals.stuckLines > 0 || run.totals.inFlightLines === 0);
   return (
     <Group gap="sm">
       {run.status === 'draft' && (
