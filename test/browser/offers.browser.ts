@@ -214,3 +214,23 @@ test('offers on another page leave a phone most of the page and its navigation',
   await nav.getByRole('link', { name: 'Profile' }).click();
   await expect(page).toHaveURL(/\/agent\/profile$/);
 });
+
+/**
+ * A stream that carries nothing (a connection dead on the way, not yet found out: 45 s) does
+ * not hide an offer on a push seat: the offers are read every 10 s as well.
+ */
+test('an offer on a push seat shows with the event stream silent', async ({ page }) => {
+  const company = await signUpCompany(`Silent Co ${randomUUID().slice(0, 6)}`);
+  const agent = await signUpAgent('Sol Silent');
+  await checkedInOnLiveShift(company, agent, { routing: 'push', title: 'Silent desk' });
+  await page.route('**/v1/events/stream', () => {}); // never answered
+  const offer = stubOffer('Came while the stream was silent', 0);
+  let listed: (typeof offer)[] = [];
+  await stubOffers(page, () => listed);
+  await signInPage(page, agent.email, '/agent/desk');
+  await expect(page.getByText('No offer right now.')).toBeVisible();
+  listed = [offer];
+  await expect(
+    page.getByRole('article', { name: 'Offer: Came while the stream was silent' }),
+  ).toBeVisible({ timeout: 15_000 });
+});

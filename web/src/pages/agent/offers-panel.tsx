@@ -32,15 +32,20 @@ export function OffersPanel({ elsewhere = false }: { elsewhere?: boolean }) {
   const navigate = useNavigate();
   const now = useNow(1000);
   const headingRef = useRef<HTMLHeadingElement>(null);
+  // The seat as the desk last read it (elsewhere: from the cache, not read again every 10 s on
+  // every page of an agent not checked in).
+  const seat = useAvailability(!elsewhere).data;
   const listed = useQuery({
     queryKey: keys.offers,
     queryFn: async () => (await unwrap(api.GET('/v1/agents/me/offers'))).items,
+    // On a push seat, read every 10 s as well as on each offer event: a stream silently dead is
+    // only found after 45 s, and an offer can run out in 10.
+    refetchInterval: seat?.routing === 'push' ? 10_000 : false,
   });
   // At the limit (tickets of any company count), the router offers nothing: said so on the
   // desk of an available agent on a push shift, rather than that offers appear while available.
   const limit = useProfile().data?.maxConcurrentTickets;
   const held = useMyTickets(!elsewhere).data?.length;
-  const seat = useAvailability().data;
   const full =
     !elsewhere &&
     seat?.routing === 'push' &&

@@ -4,11 +4,13 @@ import { keys } from '../../api/query-keys';
 
 /**
  * The agent's availability on the seat they are checked in on, live now; null when not checked
- * in (the API answers 409 NOT_CHECKED_IN: the desk then says to check in first).
+ * in (the API answers 409 NOT_CHECKED_IN: the desk then says to check in first). Not read
+ * while `enabled` is false (what the cache holds is still answered).
  */
-export function useAvailability() {
+export function useAvailability(enabled = true) {
   return useQuery({
     queryKey: keys.availability,
+    enabled,
     queryFn: async () => {
       try {
         return await unwrap(api.GET('/v1/agents/me/availability'));
