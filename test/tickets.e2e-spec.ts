@@ -911,7 +911,11 @@ describe('tickets', () => {
           .set(bearer(coKey))
           .send({ reason: 'customer wrote back' })
           .expect(200);
-        expect(reopened.body).toMatchObject({ status: 'open', reopenCount: 1 });
+        expect(reopened.body).toMatchObject({
+          status: 'open',
+          reopenCount: 1,
+          reopenDeadline: null, // open again: nothing to reopen
+        });
         expect(reopened.body.claims[0].reopenedAt).not.toBeNull();
         await t.http
           .post(`/v1/tickets/${ticket.id}/reopen`)
@@ -926,10 +930,18 @@ describe('tickets', () => {
           .set(a.auth)
           .send({ resolutionSummary: 'done' })
           .expect(200);
+        // The company's read says until when it may reopen: 72 hours after the resolution.
+        const read = async () =>
+          (await t.http.get(`/v1/tickets/${late.id}`).set(co.auth).expect(200)).body;
+        const resolved = await read();
+        expect(Date.parse(resolved.reopenDeadline) - Date.parse(resolved.resolvedAt)).toBe(
+          72 * 3_600_000,
+        );
         await t.db.query(
           `UPDATE tickets SET resolved_at = now() - interval '73 hours' WHERE id = $1`,
           [late.id],
         );
+        expect(Date.parse((await read()).reopenDeadline)).toBeLessThan(Date.now());
         const closed = await t.http
           .post(`/v1/tickets/${late.id}/reopen`)
           .set(co.auth)

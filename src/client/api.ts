@@ -4160,6 +4160,13 @@ export interface components {
        * @example false
        */
       billingHold: boolean;
+      /**
+       * Format: date-time
+       * @description While the ticket is resolved, until when its company may reopen it (REOPEN_WINDOW_HOURS
+       *     after the resolution); null otherwise. The company's (not in an agent's answers).
+       * @example 2030-05-07T09:31:40.000Z
+       */
+      reopenDeadline: string | null;
       /** @description Every claim, oldest first. */
       claims: components['schemas']['TicketClaimView'][];
       /** @example e410f6b2-3c7d-4e8a-9b1f-6d2c5a8e7f30 */

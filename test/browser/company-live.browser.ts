@@ -8,6 +8,7 @@ import {
   signInPage,
   signUpAgent,
   signUpCompany,
+  sql,
 } from './api';
 import { expectAccessible } from './journeys';
 
@@ -121,4 +122,28 @@ test('cancelling a shift says what it does to the seats as they are when asked, 
   await expect(morning).toBeHidden();
   const seats = await unwrap(worker.api.GET('/v1/agents/me/claims'));
   expect(seats.items[0]).toMatchObject({ status: 'completed', endedBy: 'company' });
+});
+
+/**
+ * A resolution past its reopen window: the ticket's page says until when it could be reopened,
+ * rather than a form the API refuses (REOPEN_WINDOW_CLOSED) once filled in. Inside the window it
+ * says until when.
+ */
+test('a resolution past its reopen window says so, with no form to fill in', async ({ page }) => {
+  const company = await signUpCompany(`Late Reopen ${randomUUID().slice(0, 6)}`);
+  const agent = await signUpAgent('Rey Resolver');
+  const [late, recent] = await resolvedTickets(company, agent, 2, 'Reopen window desk');
+  await sql(`UPDATE tickets SET resolved_at = now() - interval '73 hours' WHERE id = $1`, [
+    late.id,
+  ]);
+  await signInPage(page, company.email, `/company/tickets/${late.id}`);
+  const reopen = page.getByRole('region', { name: 'Reopen' });
+  await expect(
+    reopen.getByText(/^It could be reopened until .*: that window has closed\.$/),
+  ).toBeVisible();
+  await expect(reopen.getByRole('button', { name: 'Reopen ticket' })).toHaveCount(0);
+  await expectAccessible(page, 'a ticket past its reopen window');
+  await page.goto(`/company/tickets/${recent.id}`);
+  await expect(reopen.getByText(/reversed \(until .*\)\.$/)).toBeVisible();
+  await expect(reopen.getByRole('button', { name: 'Reopen ticket' })).toBeVisible();
 });

@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
 import { EntityManager } from 'typeorm';
 import { DomainError } from '../../common/errors/domain-error';
+import { Env } from '../../config/env.validation';
 import { TicketDto } from './ticket.dto';
 import { toTicketDto } from './ticket.mapper';
 import { TicketClaimsRepository } from './ticket-claims.repository';
@@ -10,6 +12,7 @@ import { TicketsRepository } from './tickets.repository';
 @Injectable()
 export class TicketReadService {
   constructor(
+    private readonly config: ConfigService<Env, true>,
     private readonly tickets: TicketsRepository,
     private readonly claims: TicketClaimsRepository,
   ) {}
@@ -19,6 +22,7 @@ export class TicketReadService {
     const ticket = await this.tickets.findScoped(em, id, companyId);
     // Another company's ticket does not exist, as far as this caller can tell.
     if (!ticket) throw DomainError.notFound('Ticket');
-    return toTicketDto(ticket, await this.claims.history(em, ticket.id));
+    const claims = await this.claims.history(em, ticket.id);
+    return toTicketDto(ticket, claims, this.config.get('REOPEN_WINDOW_HOURS', { infer: true }));
   }
 }

@@ -294,6 +294,12 @@ export class TicketDto extends TicketSummaryDto {
    * @example false
    */
   billingHold: boolean;
+  /**
+   * While the ticket is resolved, until when its company may reopen it (REOPEN_WINDOW_HOURS
+   * after the resolution); null otherwise. The company's (not in an agent's answers).
+   * @example 2030-05-07T09:31:40.000Z
+   */
+  reopenDeadline: Date | null;
   /** Every claim, oldest first. */
   claims: TicketClaimView[];
 }
@@ -363,7 +369,10 @@ export class QueueDto {
  * A ticket as its agent sees it: `claims` lists only your own claims on it. Not `billingHold`:
  * whether billing held the company is between the company and finance.
  */
-export class AgentTicketDto extends OmitType(TicketDto, ['billingHold'] as const) {
+export class AgentTicketDto extends OmitType(TicketDto, [
+  'billingHold',
+  'reopenDeadline',
+] as const) {
   /** @example a7d3e9f1-2b4c-4d6e-8f0a-1c3e5b7d9f2a */
   claimId: string;
   /** What resolving it pays (paid, once resolved): the shift's rate and the claim's surge. */

@@ -69,8 +69,15 @@ export function toTicketClaimView({
   };
 }
 
-/** A ticket and its claim history as the API shows them. */
-export function toTicketDto(t: TicketRow, claims: ClaimHistoryJson[]): TicketDto {
+/**
+ * A ticket and its claim history as the API shows them; `reopenWindowHours` for the company's
+ * reads (its reopen deadline), null where no company reads it (a bot's intake, an agent's).
+ */
+export function toTicketDto(
+  t: TicketRow,
+  claims: ClaimHistoryJson[],
+  reopenWindowHours: number | null = null,
+): TicketDto {
   return {
     ...toTicketSummaryDto(
       t,
@@ -83,6 +90,10 @@ export function toTicketDto(t: TicketRow, claims: ClaimHistoryJson[]): TicketDto
     metadata: t.metadata,
     claimSlaSeconds: t.claim_sla_seconds,
     billingHold: t.billing_hold,
+    reopenDeadline:
+      t.status === 'resolved' && t.resolved_at !== null && reopenWindowHours !== null
+        ? new Date(t.resolved_at.getTime() + reopenWindowHours * 3_600_000)
+        : null,
     claims: claims.map(toTicketClaimView),
   };
 }
@@ -106,7 +117,8 @@ export function toAgentTicketDto(
   // Nor who holds it now, when that is another agent (a reopened ticket, taken by the next).
   const held = ticket.claimedBy === null || ticket.claimedBy === claim.agentId;
   const holder = held ? {} : { claimedBy: null, claimedByName: null, claimedAt: null };
-  const { billingHold, ...seen } = ticket; // the company's and finance's, not the agent's
+  // The company's and finance's, not the agent's.
+  const { billingHold, reopenDeadline, ...seen } = ticket;
   return { ...seen, ...holder, claims, claimId, pay, surge: claim.surge };
 }
 

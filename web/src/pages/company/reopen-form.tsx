@@ -8,12 +8,28 @@ import { ErrorAlert } from '../../ui/error-alert';
 import { RetryingNote } from '../../ui/retrying-note';
 import { problemOf } from '../../ui/form-errors';
 import { refresh } from '../../api/refresh';
+import { formatInstant } from '../../ui/times';
 import { keepFocusNear } from '../../ui/use-dialog';
 
 const INPUTS = ['reason'];
 
-/** Sends a resolved ticket back to the queue (within the reopen window); its earning reverses. */
-export function ReopenForm({ ticketId, claimId }: { ticketId: string; claimId?: string }) {
+/**
+ * Sends a resolved ticket back to the queue (within the reopen window, `until`); its earning
+ * reverses. Past the window it says so instead of offering a form the API refuses.
+ */
+export function ReopenForm({
+  ticketId,
+  claimId,
+  until,
+  now,
+  zone,
+}: {
+  ticketId: string;
+  claimId?: string;
+  until: string | null;
+  now: number;
+  zone: string;
+}) {
   const queryClient = useQueryClient();
   const [reason, setReason] = useState('');
   // A retry after a lost answer gets that answer: without the key it would reopen whatever
@@ -40,33 +56,41 @@ export function ReopenForm({ ticketId, claimId }: { ticketId: string; claimId?: 
       <Title order={2} id="reopen-heading" size="h3">
         Reopen
       </Title>
-      <Text size="sm">
-        Not resolved after all? Within the reopen window it goes back to the queue, and the
-        agent&apos;s pay for it is reversed.
-      </Text>
-      <form
-        noValidate
-        onSubmit={(event) => {
-          event.preventDefault();
-          // The form goes once the ticket is reopened: focus stays on the ticket's page.
-          keepFocusNear(event.currentTarget);
-          reopen.mutate({ ticketId, reason, claimId });
-        }}
-      >
-        <Stack gap="xs">
-          <TextInput
-            label="Why it is reopened"
-            value={reason}
-            onChange={(event) => setReason(event.currentTarget.value)}
-            error={errors?.field('reason')}
-          />
-          <RetryingNote retrying={reopen.retrying} />
-          <ErrorAlert error={reopen.error} inputs={INPUTS} title="Not reopened" />
-          <Button type="submit" variant="default" loading={reopen.isPending} w="fit-content">
-            Reopen ticket
-          </Button>
-        </Stack>
-      </form>
+      {until !== null && Date.parse(until) <= now ? (
+        <Text size="sm">
+          It could be reopened until {formatInstant(until, zone)}: that window has closed.
+        </Text>
+      ) : (
+        <>
+          <Text size="sm">
+            Not resolved after all? It goes back to the queue, and the agent&apos;s pay for it is
+            reversed{until !== null ? ` (until ${formatInstant(until, zone)})` : ''}.
+          </Text>
+          <form
+            noValidate
+            onSubmit={(event) => {
+              event.preventDefault();
+              // The form goes once the ticket is reopened: focus stays on the ticket's page.
+              keepFocusNear(event.currentTarget);
+              reopen.mutate({ ticketId, reason, claimId });
+            }}
+          >
+            <Stack gap="xs">
+              <TextInput
+                label="Why it is reopened"
+                value={reason}
+                onChange={(event) => setReason(event.currentTarget.value)}
+                error={errors?.field('reason')}
+              />
+              <RetryingNote retrying={reopen.retrying} />
+              <ErrorAlert error={reopen.error} inputs={INPUTS} title="Not reopened" />
+              <Button type="submit" variant="default" loading={reopen.isPending} w="fit-content">
+                Reopen ticket
+              </Button>
+            </Stack>
+          </form>
+        </>
+      )}
     </Stack>
   );
 }

@@ -71,7 +71,15 @@ export default function CompanyTicketPage() {
         <Grid.Col span={{ base: 12, md: 6 }}>
           <Stack gap="lg">
             <ClaimHistory claims={t.claims} zone={zone} />
-            {t.status === 'resolved' && <ReopenForm ticketId={t.id} claimId={resolvedClaimId} />}
+            {t.status === 'resolved' && (
+              <ReopenForm
+                ticketId={t.id}
+                claimId={resolvedClaimId}
+                until={t.reopenDeadline}
+                now={now}
+                zone={zone}
+              />
+            )}
             {/* A withdrawn ticket is final, paid withdrawal or not: nothing to review. */}
             {t.status !== 'withdrawn' && t.claims.some((c) => c.status === 'resolved') && (
               // A new section for each resolution: a refusal said of the last one goes with it.
