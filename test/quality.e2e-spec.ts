@@ -352,6 +352,26 @@ describe('quality: ratings, reviews, disputes, scores', () => {
   // Reviews were one per ticket: after a reopen, PUT rewrote the first agent's review with the
   // verdict on the second agent's work (moving the first one's score), and the second
   // resolution could not be reviewed at all.
+  it('says until when a resolution may be reviewed: 90 days after it, then FEEDBACK_WINDOW_CLOSED', async () => {
+    const done = await resolveOne(agents[0]);
+    const feedback = async () =>
+      (await t.http.get(`/v1/tickets/${done.id}/feedback`).set(company.auth).expect(200)).body;
+    const [claim] = await t.db.query(
+      `SELECT resolved_at FROM ticket_claims WHERE ticket_id = $1 AND status = 'resolved'`,
+      [done.id],
+    );
+    expect(Date.parse((await feedback()).reviewDeadline)).toBe(
+      claim.resolved_at.getTime() + 90 * 86_400_000,
+    );
+    await t.db.query(
+      `UPDATE ticket_claims SET resolved_at = resolved_at - interval '91 days' WHERE ticket_id = $1`,
+      [done.id],
+    );
+    expect(Date.parse((await feedback()).reviewDeadline)).toBeLessThan(Date.now());
+    const closed = await review('post', done.id, { score: 4, tags: [] }).expect(409);
+    expect(closed.body.error.code).toBe('FEEDBACK_WINDOW_CLOSED');
+  });
+
   it('a review is of one resolution: after a reopen the next agent’s has its own, and the first stays as written', async () => {
     const done = await resolveOne(agents[0]);
     const first = await review('post', done.id, { score: 5, tags: ['accuracy'] }).expect(201);

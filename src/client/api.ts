@@ -6024,6 +6024,13 @@ export interface components {
        *     one's, which you may still write or change); null while that resolution is not reviewed.
        */
       review: components['schemas']['ReviewDto'] | null;
+      /**
+       * Format: date-time
+       * @description Until when a review of the last resolution may be written (QUALITY_WINDOW_DAYS, 90, after
+       *     it; past it, 409 FEEDBACK_WINDOW_CLOSED); null while there is no resolution.
+       * @example 2030-08-02T09:31:40.000Z
+       */
+      reviewDeadline: string | null;
     };
     DisputeReviewDto: {
       /**

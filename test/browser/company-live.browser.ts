@@ -125,25 +125,38 @@ test('cancelling a shift says what it does to the seats as they are when asked, 
 });
 
 /**
- * A resolution past its reopen window: the ticket's page says until when it could be reopened,
- * rather than a form the API refuses (REOPEN_WINDOW_CLOSED) once filled in. Inside the window it
- * says until when.
+ * A resolution past its reopen and review windows: the ticket's page says until when it could be
+ * reopened or reviewed, rather than forms the API refuses (REOPEN_WINDOW_CLOSED,
+ * FEEDBACK_WINDOW_CLOSED) once filled in. Inside the window it says until when.
  */
-test('a resolution past its reopen window says so, with no form to fill in', async ({ page }) => {
+test('a resolution past its reopen and review windows says so, with no form to fill in', async ({
+  page,
+}) => {
   const company = await signUpCompany(`Late Reopen ${randomUUID().slice(0, 6)}`);
   const agent = await signUpAgent('Rey Resolver');
   const [late, recent] = await resolvedTickets(company, agent, 2, 'Reopen window desk');
-  await sql(`UPDATE tickets SET resolved_at = now() - interval '73 hours' WHERE id = $1`, [
-    late.id,
-  ]);
+  await sql(`UPDATE tickets SET resolved_at = now() - interval '91 days' WHERE id = $1`, [late.id]);
+  await sql(
+    `UPDATE ticket_claims SET resolved_at = now() - interval '91 days' WHERE ticket_id = $1`,
+    [late.id],
+  );
   await signInPage(page, company.email, `/company/tickets/${late.id}`);
   const reopen = page.getByRole('region', { name: 'Reopen' });
   await expect(
     reopen.getByText(/^It could be reopened until .*: that window has closed\.$/),
   ).toBeVisible();
   await expect(reopen.getByRole('button', { name: 'Reopen ticket' })).toHaveCount(0);
+  // Nor can it be reviewed any more (90 days): said, not a form refused once filled in.
+  const feedback = page.getByRole('region', { name: 'Feedback' });
+  await expect(
+    feedback.getByText(/^This resolution could be reviewed until .*: that window has closed\.$/),
+  ).toBeVisible();
+  await expect(feedback.getByRole('button', { name: 'Save review' })).toHaveCount(0);
   await expectAccessible(page, 'a ticket past its reopen window');
   await page.goto(`/company/tickets/${recent.id}`);
-  await expect(reopen.getByText(/reversed \(until .*\)\.$/)).toBeVisible();
+  await expect(
+    reopen.getByText(/You can reopen it until .*: it goes back to the queue/),
+  ).toBeVisible();
   await expect(reopen.getByRole('button', { name: 'Reopen ticket' })).toBeVisible();
+  await expect(feedback.getByRole('button', { name: 'Save review' })).toBeVisible();
 });

@@ -144,6 +144,12 @@ export class TicketFeedbackDto {
    * one's, which you may still write or change); null while that resolution is not reviewed.
    */
   review: ReviewDto | null;
+  /**
+   * Until when a review of the last resolution may be written (QUALITY_WINDOW_DAYS, 90, after
+   * it; past it, 409 FEEDBACK_WINDOW_CLOSED); null while there is no resolution.
+   * @example 2030-08-02T09:31:40.000Z
+   */
+  reviewDeadline: Date | null;
 }
 
 export class DisputeReviewDto {

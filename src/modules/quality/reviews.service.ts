@@ -113,9 +113,13 @@ export class ReviewsService {
       this.ratings.find(em, ticketId),
       found.resolution ? this.reviews.findByClaim(em, found.resolution.claimId) : undefined,
     ]);
+    const resolvedAt = found.resolution?.resolvedAt;
     return {
       rating: rating ? toRatingDto(rating) : null,
       review: review ? toReviewDto(review) : null,
+      reviewDeadline: resolvedAt
+        ? new Date(resolvedAt.getTime() + QUALITY_WINDOW_DAYS * DAY)
+        : null,
     };
   }
 

@@ -55,9 +55,17 @@ export function FeedbackSection({
   const zone = browserZone();
   const f = feedback.data;
   const review = f?.review ?? null;
+  // A new review only within the quality window of the resolution (reviewDeadline): past it the
+  // form was refused once filled in (FEEDBACK_WINDOW_CLOSED).
+  const lapsed =
+    review === null &&
+    f?.reviewDeadline != null &&
+    new Date(f.reviewDeadline).getTime() <= serverNow();
   const editable =
-    review === null ||
-    (review.dispute === null && new Date(review.editableUntilAt).getTime() > serverNow());
+    (review === null && !lapsed) ||
+    (review !== null &&
+      review.dispute === null &&
+      new Date(review.editableUntilAt).getTime() > serverNow());
   return (
     <Stack component="section" aria-labelledby="feedback-heading" gap="xs">
       <Title order={2} id="feedback-heading" size="h3">
@@ -81,6 +89,12 @@ export function FeedbackSection({
                 : editable
                   ? ` · can be changed until ${formatInstant(review.editableUntilAt, zone)}`
                   : ''}
+            </Text>
+          )}
+          {lapsed && (
+            <Text size="sm">
+              This resolution could be reviewed until {formatInstant(f.reviewDeadline!, zone)}: that
+              window has closed.
             </Text>
           )}
           {conflict && (

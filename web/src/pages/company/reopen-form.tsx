@@ -63,8 +63,9 @@ export function ReopenForm({
       ) : (
         <>
           <Text size="sm">
-            Not resolved after all? It goes back to the queue, and the agent&apos;s pay for it is
-            reversed{until !== null ? ` (until ${formatInstant(until, zone)})` : ''}.
+            Not resolved after all?{' '}
+            {until !== null ? `You can reopen it until ${formatInstant(until, zone)}: it` : 'It'}{' '}
+            goes back to the queue, and the agent&apos;s pay for it is reversed.
           </Text>
           <form
             noValidate
