@@ -5,6 +5,7 @@ import { inMinutes, moveShift, postShift, setProfile } from './support/shifts';
 import { escalate } from './support/tickets';
 import { PromoteWaitlistHandler } from '../src/modules/shifts/shift-timers.handlers';
 import { createTestApp, TestApp } from './support/test-app';
+import { waitFor } from './support/wait-for';
 
 /**
  * Revoking a certification ends the agent's seats on the company's shifts that require it: it
@@ -137,10 +138,14 @@ describe('revoking a certification', () => {
     );
     expect(release.map((r) => r.payload.shiftId)).toEqual([running.id]);
     // Told at once, naming the company: its seats and place in line went without a word before.
-    const told = await t.http
-      .get('/v1/events?types=certification.revoked')
-      .set(agent.auth)
-      .expect(200);
+    // (An event is listed once it has its public id, just after its commit: EventSequencer.)
+    const told = await waitFor(async () => {
+      const res = await t.http
+        .get('/v1/events?types=certification.revoked')
+        .set(agent.auth)
+        .expect(200);
+      return res.body.items.length > 0 ? res : undefined;
+    }, 'the certification.revoked event');
     expect(told.body.items).toMatchObject([
       {
         type: 'certification.revoked',
