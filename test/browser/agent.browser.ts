@@ -300,6 +300,9 @@ test('an offer declined does not make the one before it be announced as new', as
   await expect(said).toHaveText(/^New offer: Charged twice\. \d+ seconds to answer\.$/);
   const card = page.getByRole('article', { name: 'Offer: Charged twice' });
   await card.getByRole('button', { name: 'Decline' }).click();
+  // The reason is typed at once; no empty decline goes (a double press sent one).
+  await expect(card.getByLabel('Why are you declining?')).toBeFocused();
+  await expect(card.getByRole('button', { name: 'Decline offer' })).toBeDisabled();
   await card.getByLabel('Why are you declining?').fill('Not my area');
   await card.getByRole('button', { name: 'Decline offer' }).click();
   await expect(card).toBeHidden();

@@ -16,6 +16,18 @@ export type LiveEvent = Schemas['EventDto'];
 export const SILENT_STREAM_MS = 45_000;
 export type StreamState = 'connecting' | 'live' | 'reconnecting' | 'stopped';
 
+/** When the tab's stream last carried anything, a heartbeat included (from the start: now). */
+let heardAt = Date.now();
+
+/**
+ * Whether the stream carried anything in the last `ms`: past a heartbeat's period (15 s) and a
+ * margin, a page that must not miss an offer reads it itself meanwhile (the stream is found dead
+ * only after SILENT_STREAM_MS, then opened again after a wait).
+ */
+export function streamHeardWithin(ms: number): boolean {
+  return Date.now() - heardAt < ms;
+}
+
 /**
  * Why what is on screen must be read again when a stream stands (its first id): `first`, the
  * page's first reads may have been answered before the stream began (an event committed in
@@ -67,6 +79,7 @@ async function run(
     signal.addEventListener('abort', stop, { once: true });
     let silence = setTimeout(stop, SILENT_STREAM_MS);
     const alive = () => {
+      heardAt = Date.now();
       clearTimeout(silence);
       silence = setTimeout(stop, SILENT_STREAM_MS);
     };

@@ -144,6 +144,8 @@ export function OfferCard({ offer, onAccepted, onDeclined, onGone, onLeftWithFoc
           <TextInput
             label="Why are you declining?"
             value={reason}
+            // Shown by the press on Decline: typed into at once (an offer may have 10 s left).
+            autoFocus
             disabled={over}
             onChange={(event) => setReason(event.currentTarget.value)}
             error={declineErrors?.field('reason')}
@@ -162,7 +164,8 @@ export function OfferCard({ offer, onAccepted, onDeclined, onGone, onLeftWithFoc
             <Button
               variant="default"
               loading={decline.isPending}
-              disabled={over}
+              // Not with no reason (the API's refusal): a double press on Decline came here.
+              disabled={over || reason.trim() === ''}
               onClick={(event) => {
                 // The card goes once declined: focus stays near the offers.
                 keepFocusNear(event.currentTarget);

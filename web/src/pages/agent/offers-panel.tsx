@@ -10,6 +10,7 @@ import { OfferCard } from './offer-card';
 import { useAvailability } from './use-availability';
 import { useMyTickets } from './use-my-tickets';
 import { useProfile } from './use-profile';
+import { streamHeardWithin } from '../../api/event-stream';
 import { refresh } from '../../api/refresh';
 
 type Offer = Schemas['PendingOfferDto'];
@@ -32,27 +33,23 @@ export function OffersPanel({ elsewhere = false }: { elsewhere?: boolean }) {
   const navigate = useNavigate();
   const now = useNow(1000);
   const headingRef = useRef<HTMLHeadingElement>(null);
-  // The seat as the desk last read it (elsewhere: from the cache, not read again every 10 s on
-  // every page of an agent not checked in).
+  // The seat (elsewhere: read once, and again on events; not on the desk's timer).
   const seat = useAvailability(!elsewhere).data;
-  const listed = useQuery({
-    queryKey: keys.offers,
-    queryFn: async () => (await unwrap(api.GET('/v1/agents/me/offers'))).items,
-    // On a push seat, read every 10 s as well as on each offer event: a stream silently dead is
-    // only found after 45 s, and an offer can run out in 10.
-    refetchInterval: seat?.routing === 'push' ? 10_000 : false,
-  });
   // At the limit (tickets of any company count), the router offers nothing: said so on the
   // desk of an available agent on a push shift, rather than that offers appear while available.
   const limit = useProfile().data?.maxConcurrentTickets;
-  const held = useMyTickets(!elsewhere).data?.length;
-  const full =
-    !elsewhere &&
-    seat?.routing === 'push' &&
-    seat.status === 'available' &&
-    limit !== undefined &&
-    held !== undefined &&
-    held >= limit;
+  const held = useMyTickets().data?.length;
+  const offered = seat?.routing === 'push' && seat.status === 'available';
+  const full = offered && limit !== undefined && held !== undefined && held >= limit;
+  // While offers may come and the stream has carried nothing past a heartbeat (15 s) and a
+  // margin, read them every 5 s: a stream dead on the way is found only after 45 s, and an
+  // offer can run out in 10. A live stream costs nothing more (re-rendered each second: `now`).
+  const quiet = offered && !full && !streamHeardWithin(20_000);
+  const listed = useQuery({
+    queryKey: keys.offers,
+    queryFn: async () => (await unwrap(api.GET('/v1/agents/me/offers'))).items,
+    refetchInterval: quiet ? 5_000 : false,
+  });
   const open = (listed.data ?? []).filter(
     (o) => o.status === 'pending' && new Date(o.expiresAt).getTime() > now - 2000,
   );
@@ -166,7 +163,7 @@ export function OffersPanel({ elsewhere = false }: { elsewhere?: boolean }) {
       <ReadErrorAlert query={listed} title="Offers could not be loaded" />
       {listed.isSuccess && open.length === 0 && (
         <Text size="sm">
-          {full
+          {full && !elsewhere
             ? `You hold ${held} ${held === 1 ? 'ticket' : 'tickets'}, as many as you take at ` +
               'once: offers come again once you finish one.'
             : 'No offer right now. While you are available, offers appear here live.'}

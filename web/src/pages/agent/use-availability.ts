@@ -4,13 +4,12 @@ import { keys } from '../../api/query-keys';
 
 /**
  * The agent's availability on the seat they are checked in on, live now; null when not checked
- * in (the API answers 409 NOT_CHECKED_IN: the desk then says to check in first). Not read
- * while `enabled` is false (what the cache holds is still answered).
+ * in (the API answers 409 NOT_CHECKED_IN: the desk then says to check in first). Read again on
+ * a timer only where it is shown (`poll`); elsewhere once, and again when an event changes it.
  */
-export function useAvailability(enabled = true) {
+export function useAvailability(poll = true) {
   return useQuery({
     queryKey: keys.availability,
-    enabled,
     queryFn: async () => {
       try {
         return await unwrap(api.GET('/v1/agents/me/availability'));
@@ -21,6 +20,6 @@ export function useAvailability(enabled = true) {
     },
     // Not live yet (checked in before the start, say): look again soon, so the desk comes alive
     // when the shift starts without a reload.
-    refetchInterval: (query) => (query.state.data === null ? 10_000 : 60_000),
+    refetchInterval: (query) => (!poll ? false : query.state.data === null ? 10_000 : 60_000),
   });
 }

@@ -84,10 +84,11 @@ export function RunActions({ run }: { run: Run }) {
   const balance = run.platformBalanceMinor;
   // Executing holds the lines the platform's Stripe balance cannot cover: not to be promised.
   const short = balance !== null && balance < run.totals.payableMinor;
+  // A run completed with failures may send lines again too (its retry did), and they stick.
   const canSendStuck =
     !canRetry &&
-    run.status === 'executing' &&
-    (run.totals.stuckLines > 0 || run.totals.inFlightLines === 0);
+    retryable &&
+    (run.totals.stuckLines > 0 || (run.status === 'executing' && run.totals.inFlightLines === 0));
   return (
     <Group gap="sm">
       {run.status === 'draft' && (

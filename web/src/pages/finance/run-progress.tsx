@@ -46,14 +46,20 @@ export function RunProgress({ run }: { run: Run }) {
             {settled} of {count(t.payableLines, 'line')} settled ({percent} %)
             {run.status === 'executing' ? ', paying…' : '.'}
           </Text>
-          {/* Said when the run starts paying and when it ends, not at every re-read (each 1.5 s). */}
-          <VisuallyHidden aria-live="polite">
-            {run.status === 'executing'
-              ? 'The run is paying.'
-              : `The run has ended: ${settled} of ${count(t.payableLines, 'line')} settled.`}
-          </VisuallyHidden>
         </Stack>
       )}
+      {/* Said when the run starts paying and when it ends, not at every re-read (each 1.5 s): on
+          the page from the start, as a region added with its text is often not read. */}
+      <VisuallyHidden aria-live="polite">
+        {run.status === 'executing'
+          ? 'The run is paying.'
+          : paying
+            ? `The run has ended: ${count(t.paidLines, 'line')} paid` +
+              (t.failedLines > 0 ? `, ${count(t.failedLines, 'line')} failed` : '') +
+              (t.abandonedLines > 0 ? `, ${count(t.abandonedLines, 'line')} abandoned` : '') +
+              '.'
+            : ''}
+      </VisuallyHidden>
     </Stack>
   );
 }

@@ -25,9 +25,6 @@ const STATUSES: RunStatusCode[] = [
   'cancelled',
 ];
 
-/** How often the list is read again while a run in it pays (the run's own page: 1.5 s). */
-const LIST_PROGRESS_MS = 5_000;
-
 /** Finance's payout runs: draft one, and every run, newest first, filtered by status. */
 export default function RunsPage() {
   const [status, setStatus] = useState<string | null>(null);
@@ -47,12 +44,6 @@ export default function RunsPage() {
       ),
     initialPageParam: undefined as string | undefined,
     getNextPageParam: nextCursor,
-    // A run paying moves on its own (lines paid, then completed): read again while one does,
-    // as the run's page is, so the list does not say "executing" of a run long completed.
-    refetchInterval: (query) =>
-      query.state.data?.pages.some((page) => page.items.some((r) => r.status === 'executing'))
-        ? LIST_PROGRESS_MS
-        : false,
   });
   const items = runs.data?.pages.flatMap((page) => page.items) ?? [];
   const zone = browserZone();
