@@ -144,9 +144,9 @@ describe('withdrawing an escalation', () => {
       .set(co.auth)
       .send({ score: 1, tags: [] })
       .expect(409, /TICKET_WITHDRAWN/);
-    // Its feedback reads as none, as before.
+    // Its feedback reads as none, as before, and it can never be reviewed.
     const feedback = await t.http.get(`/v1/tickets/${ticket.id}/feedback`).set(co.auth).expect(200);
-    expect(feedback.body).toEqual({ rating: null, review: null });
+    expect(feedback.body).toEqual({ rating: null, review: null, reviewDeadline: null });
     // Nor a resolution in the agent's reopen rate: it can never be reopened.
     const quality = await t.http.get('/v1/agents/me/quality').set(agent.auth).expect(200);
     expect(quality.body.reopenRate).toMatchObject({ resolved: 1, reopened: 0 });
