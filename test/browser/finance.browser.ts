@@ -533,29 +533,7 @@ test('a large run shows its lines 50 at a time, largest first, and by status', a
 test('a run left executing is finished from its page by sending its stuck lines again', async ({
   page,
 }) => {
-  const tag = Math.random().toString(36).slice(2, 7);
-  const finance = await createStaff('finance');
-  const runId = randomUUID();
-  // Its own currency: one open run per currency, and other tests draft EUR and JPY.
-  await sql(
-    `INSERT INTO payout_runs (id, currency, cutoff, created_by, stripe_mode, status, executed_at)
-     SELECT $1, 'ISK', now() - interval '12 minutes', id, 'fake', 'executing',
-            now() - interval '11 minutes'
-       FROM users WHERE email = $2`,
-    [runId, finance],
-  );
-  await sql(
-    `WITH u AS (INSERT INTO users (id, email, password_hash, role)
-                VALUES (gen_random_uuid(), 'stuck-' || $2 || '@example.test', 'x', 'agent')
-                RETURNING id),
-          a AS (INSERT INTO agents (user_id, display_name) SELECT id, 'Sigrun ' || $2 FROM u)
-     INSERT INTO payout_lines (run_id, agent_id, stripe_account_id, amount_minor, transfer_minor,
-                               currency, status, idempotency_key, attempts, updated_at)
-     SELECT $1, id, 'acct_' || md5(id::text), 5000, 5000, 'ISK', 'processing',
-            'payout-line-' || id, 1, now() - interval '1 minute'
-       FROM u`,
-    [runId, tag],
-  );
+  const { finance, runId } = await seededExecutingRun('ISK', 'stuck');
   await signInPage(page, finance, `/finance/runs/${runId}`);
   await expect(page.getByText(/0 of 1 line settled/)).toBeVisible();
   await expect(page.getByRole('button', { name: 'Send stuck lines again' })).toHaveCount(0);
@@ -569,6 +547,74 @@ test('a run left executing is finished from its page by sending its stuck lines 
   await expect(page.getByText('completed', { exact: true })).toBeVisible();
   await expect(page.getByRole('button', { name: 'Send stuck lines again' })).toHaveCount(0);
   await expect(page.getByText('That did not work')).toHaveCount(0);
+});
+
+/**
+ * A run seeded executing for 11 minutes (its own `currency`: one open run per currency), with
+ * one line being sent for a minute, to a seeded agent named after `label`.
+ */
+async function seededExecutingRun(currency: string, label: string) {
+  const tag = Math.random().toString(36).slice(2, 7);
+  const finance = await createStaff('finance');
+  const runId = randomUUID();
+  await sql(
+    `INSERT INTO payout_runs (id, currency, cutoff, created_by, stripe_mode, status, executed_at)
+     SELECT $1, $3, now() - interval '12 minutes', id, 'fake', 'executing',
+            now() - interval '11 minutes'
+       FROM users WHERE email = $2`,
+    [runId, finance, currency],
+  );
+  await sql(
+    `WITH u AS (INSERT INTO users (id, email, password_hash, role)
+                VALUES (gen_random_uuid(), lower($4) || '-' || $2 || '@example.test', 'x', 'agent')
+                RETURNING id),
+          a AS (INSERT INTO agents (user_id, display_name) SELECT id, $4 || ' ' || $2 FROM u)
+     INSERT INTO payout_lines (run_id, agent_id, stripe_account_id, amount_minor, transfer_minor,
+                               currency, status, idempotency_key, attempts, updated_at)
+     SELECT $1, id, 'acct_' || md5(id::text), 5000, 5000, $3, 'processing',
+            'payout-line-' || id, 1, now() - interval '1 minute'
+       FROM u`,
+    [runId, tag, currency, label],
+  );
+  return { finance, runId };
+}
+
+/**
+ * A run paying, read every 1.5 s, its totals changing at each read, on a link where its lines
+ * take longer than that to come: each change waits for the lines' read under way, then reads
+ * them again. Each cancelled the read under way, and the lines never came again.
+ */
+test('the lines of a paying run follow it on a link slower than its re-reads', async ({ page }) => {
+  const { finance, runId } = await seededExecutingRun('HUF', 'Slowlink');
+  let runReads = 0;
+  await page.route(
+    (url: URL) => url.pathname === `/v1/payout-runs/${runId}`,
+    async (route) => {
+      const answer = await route.fetch();
+      const run = await answer.json();
+      runReads += 1; // a line settles at each read, as far as the page can tell
+      run.totals.inFlightLines = 1;
+      run.totals.paidMinor = runReads;
+      await route.fulfill({ response: answer, json: run });
+    },
+  );
+  let linesRead = 0;
+  await page.route(
+    (url: URL) => url.pathname === `/v1/payout-runs/${runId}/lines`,
+    async (route) => {
+      const answer = await route.fetch();
+      const page1 = await answer.json();
+      linesRead += 1;
+      const n = linesRead;
+      if (n > 1) await new Promise((done) => setTimeout(done, 2_500)); // the slow link
+      for (const line of page1.items) line.agentDisplayName = `Read ${n}`;
+      await route.fulfill({ response: answer, json: page1 }).catch(() => undefined);
+    },
+  );
+  await signInPage(page, finance, `/finance/runs/${runId}`);
+  const lines = page.getByRole('region', { name: 'Payout lines', exact: true });
+  await expect(lines.getByText('Read 1')).toBeVisible();
+  await expect(lines.getByText(/^Read ([2-9]|\d\d+)$/)).toBeVisible({ timeout: 15_000 });
 });
 
 /**
