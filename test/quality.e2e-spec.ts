@@ -349,9 +349,6 @@ describe('quality: ratings, reviews, disputes, scores', () => {
     expect(q.reopenRate.resolved).toBe(q.reopenRate.reopened + 10);
   });
 
-  // Reviews were one per ticket: after a reopen, PUT rewrote the first agent's review with the
-  // verdict on the second agent's work (moving the first one's score), and the second
-  // resolution could not be reviewed at all.
   it('says until when a resolution may be reviewed: 90 days after it, then FEEDBACK_WINDOW_CLOSED', async () => {
     const done = await resolveOne(agents[0]);
     const feedback = async () =>
@@ -372,6 +369,9 @@ describe('quality: ratings, reviews, disputes, scores', () => {
     expect(closed.body.error.code).toBe('FEEDBACK_WINDOW_CLOSED');
   });
 
+  // Reviews were one per ticket: after a reopen, PUT rewrote the first agent's review with the
+  // verdict on the second agent's work (moving the first one's score), and the second
+  // resolution could not be reviewed at all.
   it('a review is of one resolution: after a reopen the next agent’s has its own, and the first stays as written', async () => {
     const done = await resolveOne(agents[0]);
     const first = await review('post', done.id, { score: 5, tags: ['accuracy'] }).expect(201);

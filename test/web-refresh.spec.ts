@@ -208,4 +208,68 @@ describe('a live refresh while a next page loads', () => {
     // after it and cleared the mark, and the next visit showed it as fresh for a minute.
     expect(client.getQueryState(key)?.isInvalidated).toBe(true);
   });
+
+  it('with waitForReads, lets a whole re-read on screen land, then reads again: a slower link than its changes still gets answers', async () => {
+    client = new QueryClient({ defaultOptions: { queries: { retry: false } } });
+    const key = ['finance', 'payout-runs', 'r3', 'lines'];
+    let version = 1;
+    let answered = 0;
+    let release!: () => void;
+    let hold = false;
+    const observer = new QueryObserver(client, {
+      queryKey: key,
+      queryFn: async () => {
+        const seen = version;
+        if (hold) await new Promise<void>((r) => (release = r));
+        answered += 1;
+        return `v${seen}`;
+      },
+    });
+    const unsubscribe = observer.subscribe(() => undefined);
+    try {
+      await observer.refetch();
+      hold = true;
+      const rereading = observer.refetch(); // slow: still under way at the next change
+      version = 2;
+      const refreshed = refresh(client, key, 5_000, { waitForReads: true });
+      hold = false;
+      release();
+      await rereading;
+      await refreshed;
+      // The read under way was answered (not cancelled), and the change read after it.
+      expect(answered).toBe(3);
+      expect(observer.getCurrentResult().data).toBe('v2');
+    } finally {
+      unsubscribe();
+    }
+  });
+
+  it('with waitForReads, gives up a read that hangs past its wait, and reads again', async () => {
+    client = new QueryClient({ defaultOptions: { queries: { retry: false } } });
+    const key = ['finance', 'payout-runs', 'r4', 'lines'];
+    let hang = false;
+    const observer = new QueryObserver(client, {
+      queryKey: key,
+      queryFn: async ({ signal }) => {
+        if (hang) {
+          hang = false;
+          await new Promise<void>((_, reject) =>
+            signal.addEventListener('abort', () => reject(new Error('cancelled'))),
+          );
+        }
+        return 'read again';
+      },
+    });
+    const unsubscribe = observer.subscribe(() => undefined);
+    try {
+      await observer.refetch();
+      hang = true;
+      void observer.refetch();
+      await refresh(client, key, 50, { waitForReads: true });
+      expect(observer.getCurrentResult().data).toBe('read again');
+      expect(client.getQueryState(key)?.fetchStatus).toBe('idle');
+    } finally {
+      unsubscribe();
+    }
+  });
 });

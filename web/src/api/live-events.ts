@@ -72,7 +72,8 @@ const LIVE: Record<LiveRole, readonly (readonly unknown[])[]> = {
  */
 function applyForFinance(queryClient: QueryClient, event: LiveEvent): void {
   if (!event.type.startsWith('payout_run.')) return;
-  void refresh(queryClient, keys.payoutRuns);
+  // A paying run's events come in bursts (a line failed, each): a read under way lands first.
+  void refresh(queryClient, keys.payoutRuns, undefined, { waitForReads: true });
   if (event.type === 'payout_run.completed') {
     void refresh(queryClient, keys.ledger);
   }

@@ -22,11 +22,17 @@ export const READ_WAIT_MS = 10_000;
  *
  * A read paused offline is waited for too; one that has not ended after `waitMs` is cancelled
  * (back to what the query held before it) and then read again.
+ *
+ * `waitForReads`: every read under way lands first, then is read again: for what changes as
+ * often as it is read (a paying run's lines, its events in bursts), where cancelling each read
+ * for the next change left a slow link with none that ever came. No write of the caller's is
+ * in the cache for an old answer to land over.
  */
 export async function refresh(
   queryClient: QueryClient,
   queryKey: QueryKey,
   waitMs = READ_WAIT_MS,
+  { waitForReads = false }: { waitForReads?: boolean } = {},
 ): Promise<void> {
   const waited = queryClient
     .getQueryCache()
@@ -34,7 +40,10 @@ export async function refresh(
     .filter(
       (query) =>
         query.state.fetchStatus !== 'idle' &&
-        (query.state.fetchMeta?.fetchMore || !query.isActive() || query.state.data === undefined),
+        (waitForReads ||
+          query.state.fetchMeta?.fetchMore ||
+          !query.isActive() ||
+          query.state.data === undefined),
     );
   const inWaited = (query: Query) => waited.includes(query);
   const others = queryClient.invalidateQueries({

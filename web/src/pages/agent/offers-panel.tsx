@@ -15,6 +15,9 @@ import { refresh } from '../../api/refresh';
 
 type Offer = Schemas['PendingOfferDto'];
 
+/** A stream silent this long gets its offers read by the page too (heartbeats: 15 s). */
+const QUIET_STREAM_MS = 18_000;
+
 /** Offers said aloud in this tab: one is not said again as the agent goes from page to page. */
 const announced = new Set<string>();
 
@@ -38,18 +41,22 @@ export function OffersPanel({ elsewhere = false }: { elsewhere?: boolean }) {
   // At the limit (tickets of any company count), the router offers nothing: said so on the
   // desk of an available agent on a push shift, rather than that offers appear while available.
   const limit = useProfile().data?.maxConcurrentTickets;
-  const held = useMyTickets().data?.length;
   const offered = seat?.routing === 'push' && seat.status === 'available';
+  const held = useMyTickets(offered).data?.length;
   const full = offered && limit !== undefined && held !== undefined && held >= limit;
-  // While offers may come and the stream has carried nothing past a heartbeat (15 s) and a
-  // margin, read them every 5 s: a stream dead on the way is found only after 45 s, and an
-  // offer can run out in 10. A live stream costs nothing more (re-rendered each second: `now`).
-  const quiet = offered && !full && !streamHeardWithin(20_000);
+  // While offers may come and the stream has carried nothing past a heartbeat (15 s by
+  // default) and a margin, read them at once and then every 5 s: a stream dead on the way is
+  // found only after 45 s, and an offer can run out in 10. A live stream costs nothing more
+  // (the panel is drawn again each second: `now`).
+  const quiet = offered && !full && !streamHeardWithin(QUIET_STREAM_MS);
   const listed = useQuery({
     queryKey: keys.offers,
     queryFn: async () => (await unwrap(api.GET('/v1/agents/me/offers'))).items,
     refetchInterval: quiet ? 5_000 : false,
   });
+  useEffect(() => {
+    if (quiet) void listed.refetch();
+  }, [quiet]);
   const open = (listed.data ?? []).filter(
     (o) => o.status === 'pending' && new Date(o.expiresAt).getTime() > now - 2000,
   );

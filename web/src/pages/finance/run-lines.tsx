@@ -1,5 +1,5 @@
 import { Button, Select, Stack, Table, Text } from '@mantine/core';
-import { useInfiniteQuery, useIsFetching, useQueryClient } from '@tanstack/react-query';
+import { useInfiniteQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
 import { api, unwrap, type Schemas } from '../../api/client';
 import { keys } from '../../api/query-keys';
@@ -131,21 +131,21 @@ export function RunLines({ run }: { run: Run }) {
 /**
  * The pages of lines shown are read again whenever a re-read of the run finds it changed (its
  * status or totals: lines paid, failed, held), so they follow it while it pays and show its end.
- * One read at a time: a change seen while the lines are being read waits for that read to end,
- * then reads them again. Cancelling it for the next change (the run is read every 1.5 s) left a
- * link slower than that with lines that never came.
+ * A read under way lands first, then they are read again (one hung past READ_WAIT_MS is given
+ * up): cancelling it for the next change (the run is read every 1.5 s) left a link slower than
+ * that with lines that never came.
  */
 function useLinesFollowRun(run: Run) {
   const queryClient = useQueryClient();
-  const linesKey = [...keys.payoutRun(run.id), 'lines'];
-  const reading = useIsFetching({ queryKey: linesKey }) > 0;
   const version = JSON.stringify([run.status, run.totals]);
   const seen = useRef(version);
   useEffect(() => {
-    if (seen.current === version || reading) return;
+    if (seen.current === version) return;
     seen.current = version;
-    void refresh(queryClient, linesKey);
-  }, [queryClient, run.id, version, reading]);
+    void refresh(queryClient, [...keys.payoutRun(run.id), 'lines'], undefined, {
+      waitForReads: true,
+    });
+  }, [queryClient, run.id, version]);
 }
 
 function Reason({ line }: { line: Line }) {
