@@ -145,9 +145,9 @@ export function OffersPanel({ elsewhere = false }: { elsewhere?: boolean }) {
             mb="md"
             pos="sticky"
             top="calc(var(--app-shell-header-height, 56px) + var(--mantine-spacing-xs))"
-            // Under the header and the phone's navigation (100, 101); at most 40 % of the
+            // Under the header and the phone's navigation (100, 101); at most half the
             // window, scrolling within, so several offers never hide the page.
-            mah="40vh"
+            mah="50vh"
             style={{ zIndex: 99, overflowY: 'auto' }}
           >
             <Stack gap="sm">
