@@ -122,7 +122,10 @@ test('an offer running out under the keyboard leaves the focus in the offers, an
   await signInPage(page, agent.email, '/agent/desk');
   const card = page.getByRole('article', { name: 'Offer: Late delivery' });
   await card.getByRole('button', { name: 'Accept' }).focus();
+  // Counted in the tab's title while it waits, so it shows from another tab.
+  await expect(page).toHaveTitle('(1) Desk · Handoff');
   await expect(card.getByText('The offer has run out')).toBeVisible({ timeout: 10_000 });
+  await expect(page).toHaveTitle('Desk · Handoff');
   await expect(card).toBeHidden();
   await expect(page.getByRole('heading', { name: 'Offers', level: 2 })).toBeFocused();
   await expect(page.getByTestId('offer-announcement')).toHaveText(
@@ -208,6 +211,7 @@ test('offers on another page leave a phone most of the page and its navigation',
   await signInPage(page, agent.email, '/agent/earnings');
   const panel = page.getByRole('region', { name: '3 offers for you' });
   await expect(panel).toBeVisible();
+  await expect(page).toHaveTitle('(3) Earnings · Handoff');
   expect((await panel.boundingBox())!.height).toBeLessThanOrEqual(740 * 0.5 + 1);
   // The first offer whole, its buttons in reach without scrolling within.
   await expect(
@@ -217,6 +221,7 @@ test('offers on another page leave a phone most of the page and its navigation',
   const nav = page.getByRole('navigation', { name: 'Agent pages' });
   await nav.getByRole('link', { name: 'Profile' }).click();
   await expect(page).toHaveURL(/\/agent\/profile$/);
+  await expect(page).toHaveTitle('(3) Profile · Handoff');
 });
 
 /**

@@ -1,14 +1,12 @@
 import { notifications } from '@mantine/notifications';
 import { useQueryClient, type QueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
-import type { Schemas } from './client';
 import { openEventStream, type LiveEvent, type StreamState } from './event-stream';
 import { keys } from './query-keys';
 import { refresh } from './refresh';
 import { serverNow } from './server-clock';
 import { clearDraftsOf } from '../ui/drafts';
-
-type Ticket = Schemas['AgentTicketDto'];
+import { leftName } from './held-subjects';
 
 /**
  * Live updates (an agent's, or a company admin's): while mounted, the event stream is open and
@@ -277,11 +275,7 @@ function takenBack(queryClient: QueryClient, ticketId: string, data: Record<stri
   const inner = (data.data ?? {}) as Record<string, unknown>;
   const why = TAKEN_BACK[String(inner.releasedBy)];
   if (!why) return;
-  const held = queryClient.getQueryData<Ticket[]>(keys.myTickets)?.find((t) => t.id === ticketId);
-  const name = held ? `“${held.subject}”` : String(data.externalId ?? ticketId);
-  queryClient.setQueryData<Ticket[]>(keys.myTickets, (list) =>
-    list?.filter((t) => t.id !== ticketId),
-  );
+  const name = leftName(queryClient, ticketId, data);
   clearDraftsOf(ticketId);
   notifications.show({
     color: 'orange',
@@ -297,11 +291,7 @@ function withdrawn(
   ticketId: string,
   data: Record<string, unknown>,
 ): void {
-  const held = queryClient.getQueryData<Ticket[]>(keys.myTickets)?.find((t) => t.id === ticketId);
-  const name = held ? `“${held.subject}”` : String(data.externalId ?? ticketId);
-  queryClient.setQueryData<Ticket[]>(keys.myTickets, (list) =>
-    list?.filter((t) => t.id !== ticketId),
-  );
+  const name = leftName(queryClient, ticketId, data);
   queryClient.removeQueries({ queryKey: keys.messages(ticketId) });
   clearDraftsOf(ticketId);
   const inner = (data.data ?? {}) as Record<string, unknown>;

@@ -9,6 +9,7 @@ import {
 } from 'react';
 import type { ReactNode } from 'react';
 import { clearDrafts } from '../ui/drafts';
+import { forgetSubjects } from './held-subjects';
 import { refreshSession, signIn, signOut, signUp } from './session';
 import { getSessionState, subscribeSession, type SessionState } from './session-store';
 
@@ -47,6 +48,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     if (previous.current.userId !== null) {
       queryClient.clear();
       clearDrafts();
+      forgetSubjects();
       if (userId !== null) previous.current.generation += 1;
     }
     previous.current.userId = userId;

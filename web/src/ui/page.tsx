@@ -1,5 +1,6 @@
 import { Stack, Title } from '@mantine/core';
 import { useEffect, useRef, type ReactNode } from 'react';
+import { setPageTitle } from './tab-title';
 
 interface Props {
   title: string;
@@ -19,7 +20,7 @@ let shownBefore = false;
 export function Page({ title, children }: Props) {
   const heading = useRef<HTMLHeadingElement>(null);
   useEffect(() => {
-    document.title = `${title} · Handoff`;
+    setPageTitle(title);
   }, [title]);
   useEffect(() => {
     const first = !shownBefore;

@@ -5,6 +5,7 @@ import { useNavigate } from 'react-router';
 import { api, unwrap, type Schemas } from '../../api/client';
 import { keys } from '../../api/query-keys';
 import { ReadErrorAlert } from '../../ui/error-alert';
+import { setWaitingOffers } from '../../ui/tab-title';
 import { useNow } from '../../ui/use-now';
 import { OfferCard } from './offer-card';
 import { useAvailability } from './use-availability';
@@ -88,6 +89,11 @@ export function OffersPanel({ elsewhere = false }: { elsewhere?: boolean }) {
       setSaid(`Offer gone: ${last.ticket.subject}, ${ranOut ? 'run out' : 'withdrawn'}.`);
     }
   }, [openIds]);
+
+  // Counted in the tab's title, so an agent in another tab sees one come.
+  const waiting = open.filter((o) => new Date(o.expiresAt).getTime() > now).length;
+  useEffect(() => setWaitingOffers(waiting), [waiting]);
+  useEffect(() => () => setWaitingOffers(0), []);
 
   const forget = (id: string) => {
     answered.current.add(id);

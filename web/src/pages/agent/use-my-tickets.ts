@@ -1,5 +1,6 @@
 import { useQuery } from '@tanstack/react-query';
 import { api, unwrap } from '../../api/client';
+import { rememberSubjects } from '../../api/held-subjects';
 import { keys } from '../../api/query-keys';
 
 /**
@@ -11,7 +12,11 @@ import { keys } from '../../api/query-keys';
 export function useMyTickets(enabled = true) {
   return useQuery({
     queryKey: keys.myTickets,
-    queryFn: () => unwrap(api.GET('/v1/agents/me/tickets')),
+    queryFn: async () => {
+      const held = await unwrap(api.GET('/v1/agents/me/tickets'));
+      rememberSubjects(held);
+      return held;
+    },
     enabled,
   });
 }
