@@ -74,6 +74,7 @@ describe('billing: customer, card, outstanding', () => {
       billingEmail: null,
       timeZone: 'UTC',
       outstanding: [],
+      writtenOff: [],
       credit: {
         creditLimitMinor: 500000,
         ownCreditLimits: [],

@@ -269,6 +269,10 @@ describe('credit control', () => {
       invoiceIds: [invoice.id],
     });
     expect(refused.body.error.message).toMatch(/ was written off unpaid: pay it /);
+    const listed = await t.http.get('/v1/companies/me/billing').set(s.company.auth).expect(200);
+    expect(listed.body.writtenOff).toMatchObject([
+      { invoiceId: invoice.id, amountMinor: PER_TICKET },
+    ]);
     await t.app.get(CreditControlService).refreshAll();
     expect(await escalateFlag(s.key)).toBe(true);
     await t.http
@@ -295,6 +299,9 @@ describe('credit control', () => {
       .set(finance.auth)
       .expect(200);
     expect(standing.body.hold).toBeNull();
+    // Forgiven: no longer listed to the company as written off and still payable.
+    const billing = await t.http.get('/v1/companies/me/billing').set(s.company.auth).expect(200);
+    expect(billing.body.writtenOff).toEqual([]);
     // Again: answered as it is, the first reason kept.
     const again = await waive(invoice.id, 'Another reason').expect(200);
     expect(again.body.holdWaivedReason).toBe('Settled for less; the rest forgiven');

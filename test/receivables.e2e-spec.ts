@@ -167,6 +167,19 @@ describe('receivables', () => {
     await deliverBillingEvents(t, fake, closedFrom);
     expect(await owed(company.companyId)).toBe(2 * PER_TICKET);
     expect((await financeInvoice(company.companyId)).disputeStatus).toBe('lost');
+    // The company reads it on its own invoice too: paid, and owed again by the dispute (its
+    // console said only "paid" beside what it owed).
+    const own = async () =>
+      (await t.http.get('/v1/companies/me/invoices').set(company.auth).expect(200)).body.items[0];
+    expect(await own()).toMatchObject({
+      status: 'paid',
+      disputeStatus: 'lost',
+      disputedMinor: 2 * PER_TICKET,
+      creditedMinor: 0,
+      rebilledMinor: 0,
+      rebilledAt: null,
+    });
+    expect(await own()).not.toHaveProperty('disputeId');
     // Owed again since the invoice's period, not "current": aged by its days (40 here).
     await t.db.query(
       `UPDATE invoices SET period_start = now() - interval '70 days',
@@ -201,6 +214,7 @@ describe('receivables', () => {
     await note().expect(201); // the same request again: answered, not credited twice
     expect(credited.body.creditedMinor).toBe(2 * PER_TICKET);
     expect(await owed(company.companyId)).toBe(0);
+    expect(await own()).toMatchObject({ disputeStatus: 'lost', creditedMinor: 2 * PER_TICKET });
     expect(await ageingRow()).toBeUndefined();
     const integrity = await t.http.get('/v1/ledger/integrity').set(finance.auth).expect(200);
     expect(integrity.body.unbalancedCurrencies).toEqual([]);
@@ -1213,11 +1227,28 @@ describe('receivables', () => {
     const cash = await platform('platform_cash');
     const badDebt = await platform('platform_bad_debt');
     expect(await owed(company.companyId)).toBe(0);
+    // Out of what it owes in the books, yet still payable: the company's billing says so, and
+    // where ("Nothing is owed" beside a hold that said to pay it).
+    const billing = async () =>
+      (await t.http.get('/v1/companies/me/billing').set(company.auth).expect(200)).body;
+    expect(await billing()).toMatchObject({
+      outstanding: [],
+      writtenOff: [
+        {
+          invoiceId: invoice.id,
+          number: invoice.number,
+          currency: 'EUR',
+          amountMinor: invoice.totalMinor,
+          hostedInvoiceUrl: invoice.hostedInvoiceUrl,
+        },
+      ],
+    });
 
     // The company pays it anyway, on the invoice's hosted page, with a card that works.
     await paidAfterAll(company, invoice.number);
 
     expect((await financeInvoice(company.companyId)).status).toBe('paid');
+    expect((await billing()).writtenOff).toEqual([]);
     expect(await platform('platform_cash')).toBe(cash + 2 * PER_TICKET);
     expect(await platform('platform_bad_debt')).toBe(badDebt - 2 * PER_TICKET);
     expect(await owed(company.companyId)).toBe(0);
@@ -1248,10 +1279,14 @@ describe('receivables', () => {
     const credit = () =>
       t.http.get(`/v1/companies/${company.companyId}/credit`).set(finance.auth).expect(200);
     expect((await credit()).body.hold).toMatchObject({ reason: 'written_off' });
+    const writtenOff = async () =>
+      (await t.http.get('/v1/companies/me/billing').set(company.auth).expect(200)).body.writtenOff;
+    expect(await writtenOff()).toHaveLength(1);
     await voidedAtStripe(invoice.number);
     expect((await financeInvoice(company.companyId)).status).toBe('void');
     expect(await platform('platform_bad_debt')).toBe(badDebt); // the write-off's, not again
     expect((await credit()).body.hold).toBeNull();
+    expect(await writtenOff()).toEqual([]); // void: Stripe takes no payment on it
   });
 
   it('credits no ticket reopened after the invoice that charged it was written off', async () => {

@@ -5398,12 +5398,35 @@ export interface components {
     };
     OutstandingDto: {
       /**
-       * @description The receivable booked for its resolved tickets, less what was paid or credited.
+       * @description What it owes and has not paid: its resolved tickets (invoiced or still to be) and what a
+       *     lost dispute took back, less payments and credits. Invoices written off are not in it (the
+       *     books moved them to bad debt): see `writtenOff`.
        * @example 28750
        */
       amountMinor: number;
       /** @example EUR */
       currency: string;
+    };
+    WrittenOffInvoiceDto: {
+      /**
+       * @description Its total less credit notes, in minor units.
+       * @example 28800
+       */
+      amountMinor: number;
+      /** @example 0b8c8a9e-3f51-4f5e-9a39-3d4f0f8f2a10 */
+      invoiceId: string;
+      /**
+       * @description Stripe's invoice number.
+       * @example HND-0042
+       */
+      number: string | null;
+      /** @example EUR */
+      currency: string;
+      /**
+       * @description Stripe's hosted page, where it can still be paid.
+       * @example https://invoice.stripe.com/i/acct_1Q2w3E/test_YWNjdF8x
+       */
+      hostedInvoiceUrl: string | null;
     };
     CreditLimitDto: {
       /** @example 750000 */
@@ -5501,6 +5524,12 @@ export interface components {
        */
       timeZone: string;
       outstanding: components['schemas']['OutstandingDto'][];
+      /**
+       * @description Invoices written off unpaid and not forgiven, oldest first: the books moved them from what
+       *     is owed (`outstanding`) to bad debt, yet Stripe still takes payment on their hosted page,
+       *     and each holds the company (`credit.hold`) until paid or waived by finance.
+       */
+      writtenOff: components['schemas']['WrittenOffInvoiceDto'][];
       /** @description Its credit limit and, if billing holds it, why (and until when finance lifted it). */
       credit: components['schemas']['CreditStandingDto'];
     };
@@ -5599,6 +5628,23 @@ export interface components {
        * @example 0
        */
       refundedMinor: number;
+      /**
+       * @description What the dispute is about, in minor units (null when none).
+       * @example 28800
+       */
+      disputedMinor: number | null;
+      /**
+       * @description Credit notes issued on this invoice: what Handoff forgave of what a lost dispute took
+       *     back.
+       * @example 0
+       */
+      creditedMinor: number;
+      /**
+       * @description What a lost dispute took back and Handoff billed again, on the company's next invoice (0
+       *     when not).
+       * @example 0
+       */
+      rebilledMinor: number;
       /** @example 0b8c8a9e-3f51-4f5e-9a39-3d4f0f8f2a10 */
       id: string;
       /** @example EUR */
@@ -5643,6 +5689,20 @@ export interface components {
        * @example 2026-12-07T09:00:03.000Z
        */
       paidAt: string | null;
+      /**
+       * @description Stripe's status of a dispute of the charge that paid it (the company's bank asked for the
+       *     money back): `warning_*` an inquiry (nothing taken); `needs_response`, `under_review`
+       *     taken while decided; `won` given back (the payment stands); `lost` (and `appeal_*`, a lost
+       *     one appealed): owed again, to be credited or billed again; null when none.
+       * @example lost
+       */
+      disputeStatus: string | null;
+      /**
+       * Format: date-time
+       * @description When it was billed again (null when not).
+       * @example 2030-06-10T09:00:00.000Z
+       */
+      rebilledAt: string | null;
       lines: components['schemas']['InvoiceLineDto'][];
     };
     InvoicePageDto: {
@@ -5724,47 +5784,23 @@ export interface components {
        * @example 0
        */
       refundedMinor: number;
-      /** @example 28800 */
+      /**
+       * @description What the dispute is about, in minor units (null when none).
+       * @example 28800
+       */
       disputedMinor: number | null;
       /**
-       * @description Credit notes issued on this invoice so far.
+       * @description Credit notes issued on this invoice: what Handoff forgave of what a lost dispute took
+       *     back.
        * @example 0
        */
       creditedMinor: number;
       /**
-       * @description What finance billed again of a lost dispute, on the company's next invoice (0 when not).
+       * @description What a lost dispute took back and Handoff billed again, on the company's next invoice (0
+       *     when not).
        * @example 0
        */
       rebilledMinor: number;
-      /** @example 5b0e6c1f-8a2d-4c3b-9e7f-1a2b3c4d5e6f */
-      companyId: string;
-      /** @example Acme Support */
-      companyName: string | null;
-      /** @example dp_1Q2w3E4r5T6y */
-      disputeId: string | null;
-      /**
-       * @description Stripe's dispute status (needs_response, under_review, won, lost…).
-       * @example needs_response
-       */
-      disputeStatus: string | null;
-      /**
-       * Format: date-time
-       * @description When it was billed again (null when not).
-       * @example 2030-06-10T09:00:00.000Z
-       */
-      rebilledAt: string | null;
-      /**
-       * Format: date-time
-       * @description Written off unpaid, yet not holding the company: when finance waived the hold (or null).
-       * @example 2030-06-10T09:00:00.000Z
-       */
-      holdWaivedAt: string | null;
-      /**
-       * @description Finance's reason for the waiver (null when none, or for an invoice written off before
-       *     written-off invoices held companies).
-       * @example Settled for less by bank transfer; the rest forgiven
-       */
-      holdWaivedReason: string | null;
       /** @example 0b8c8a9e-3f51-4f5e-9a39-3d4f0f8f2a10 */
       id: string;
       /** @example EUR */
@@ -5809,7 +5845,39 @@ export interface components {
        * @example 2026-12-07T09:00:03.000Z
        */
       paidAt: string | null;
+      /**
+       * @description Stripe's status of a dispute of the charge that paid it (the company's bank asked for the
+       *     money back): `warning_*` an inquiry (nothing taken); `needs_response`, `under_review`
+       *     taken while decided; `won` given back (the payment stands); `lost` (and `appeal_*`, a lost
+       *     one appealed): owed again, to be credited or billed again; null when none.
+       * @example lost
+       */
+      disputeStatus: string | null;
+      /**
+       * Format: date-time
+       * @description When it was billed again (null when not).
+       * @example 2030-06-10T09:00:00.000Z
+       */
+      rebilledAt: string | null;
       lines: components['schemas']['InvoiceLineDto'][];
+      /** @example 5b0e6c1f-8a2d-4c3b-9e7f-1a2b3c4d5e6f */
+      companyId: string;
+      /** @example Acme Support */
+      companyName: string | null;
+      /** @example dp_1Q2w3E4r5T6y */
+      disputeId: string | null;
+      /**
+       * Format: date-time
+       * @description Written off unpaid, yet not holding the company: when finance waived the hold (or null).
+       * @example 2030-06-10T09:00:00.000Z
+       */
+      holdWaivedAt: string | null;
+      /**
+       * @description Finance's reason for the waiver (null when none, or for an invoice written off before
+       *     written-off invoices held companies).
+       * @example Settled for less by bank transfer; the rest forgiven
+       */
+      holdWaivedReason: string | null;
     };
     FinanceInvoicePageDto: {
       items: components['schemas']['FinanceInvoiceDto'][];

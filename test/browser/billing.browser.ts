@@ -91,7 +91,7 @@ test('a company sees its invoice past due and its hold; finance ages it and writ
   await expect(
     invoices.getByRole('row', { name: /past due.*card_declined: Your card was declined/ }),
   ).toBeVisible();
-  await expect(invoices.getByText(/Billing desk .*: 2 tickets resolved: €5\.76/)).toBeVisible();
+  await expect(invoices.getByText(/Billing desk .*: 2 tickets resolved · €5\.76/)).toBeVisible();
   await expectAccessible(page, 'billing with an invoice past due');
   await expectFitsPhone(page, 'billing with an invoice past due', hold);
 
@@ -142,11 +142,20 @@ test('a company sees its invoice past due and its hold; finance ages it and writ
   await expect(writtenOff).toBeVisible();
 
   // The company: nothing owed in the books (bad debt now), still held until it pays or
-  // finance lifts the hold: a write-off does not let it run up more.
+  // finance lifts the hold: a write-off does not let it run up more. What it owes says so, and
+  // where to pay ("Nothing is owed" stood beside a hold that said to pay it).
   await page.reload();
   await expect(invoices.getByRole('row', { name: /written off/ })).toBeVisible();
   await expect(hold).toContainText(/was written off unpaid: pay it/);
-  await expect(page.getByText('Nothing is owed.')).toBeVisible();
+  const owed = page.getByRole('region', { name: 'Outstanding' });
+  await expect(owed).toContainText(
+    /^Outstanding€5\.76 on invoice \S+, written off unpaid: still payable at Stripe$/,
+  );
+  await expect(owed.getByRole('link', { name: 'at Stripe (opens in a new tab)' })).toHaveAttribute(
+    'href',
+    /^http/,
+  );
+  await expect(page.getByText('Nothing is owed.')).toBeHidden();
   await expectAccessible(page, 'billing with an invoice written off');
 
   // Finance forgives the debt: the hold is waived for good, with the reason on the invoice.
@@ -172,6 +181,7 @@ test('a company sees its invoice past due and its hold; finance ages it and writ
  */
 test('finance credits part of a lost dispute, never beyond what is owed, and bills the rest again', async ({
   page,
+  browser,
 }) => {
   test.setTimeout(120_000);
   const { company, name } = await invoicedCompany('Chargeback', 'paid');
@@ -273,6 +283,22 @@ test('finance credits part of a lost dispute, never beyond what is owed, and bil
   expect((await unwrap(company.admin.GET('/v1/companies/me/billing'))).outstanding).toEqual([
     { currency: 'EUR', amountMinor: 300 },
   ]);
+
+  // The company reads on its invoice what its bank took back and how it was settled: it said
+  // "paid", with the amount owed again unexplained.
+  const mine = await browser.newPage();
+  await signInPage(mine, company.email, '/company/billing');
+  const invoice = mine.getByRole('region', { name: 'Table of invoices' }).getByRole('row', {
+    name: /paid/,
+  });
+  await expect(invoice).toContainText(
+    'Your bank took back €5.76 of this payment (a dispute): owed again',
+  );
+  await expect(invoice).toContainText('€2.76 of it forgiven (a credit note)');
+  await expect(invoice).toContainText(/€3\.00 of it billed again on your next invoice \(/);
+  await expect(mine.getByText('€3.00 for resolved tickets not yet paid')).toBeVisible();
+  await expectAccessible(mine, 'billing with a lost dispute');
+  await mine.close();
 });
 
 /**
@@ -309,4 +335,21 @@ test('a refund made in Stripe’s dashboard shows on the invoice, for the compan
   await expect(
     all.getByRole('row', { name: new RegExp(`${name}.*€2\\.00 refunded to the card`) }),
   ).toBeVisible();
+});
+
+/**
+ * What the company owes follows its resolutions live: the billing page stayed as first read
+ * (until the window was focused again) while its tickets were resolved.
+ */
+test('what a company owes moves on its billing page as its tickets are resolved', async ({
+  page,
+}) => {
+  const company = await signUpCompany(`Live owed ${Math.random().toString(36).slice(2, 8)}`);
+  await signInPage(page, company.email, '/company/billing');
+  await expect(page.getByRole('status', { name: 'Live updates: Live' })).toBeVisible();
+  await expect(page.getByText('Nothing is owed.')).toBeVisible();
+  await resolvedTickets(company, await signUpAgent('Lou Live'), 1, 'Owed desk');
+  await expect(page.getByText('€2.88 for resolved tickets not yet paid')).toBeVisible({
+    timeout: 20_000,
+  });
 });

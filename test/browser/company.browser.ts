@@ -245,6 +245,13 @@ test('a company signs up, connects its bot, watches its queue live, and reopens 
   const lines = page.getByRole('region', { name: 'Statement lines' });
   await expect(lines.getByRole('row', { name: /Jo Park.*reopened: not counted/ })).toBeVisible();
   await expect(page.getByRole('heading', { name: 'Totals' })).toBeVisible();
+  // Its only ticket reopened: not "No ticket was resolved" above the ticket's line.
+  await expect(
+    page.getByText('Every ticket resolved in this month was reopened: none counts.'),
+  ).toBeVisible();
+  await expect(
+    page.getByText(/^A reopened ticket is credited on your next invoice, unless/),
+  ).toBeVisible();
   // The month is the API's, in the company's zone, as its invoices' periods are.
   await expect(
     page.getByText(/^Resolved in this month, \S+ time \(your invoices' zone\)$/),

@@ -22,6 +22,24 @@ export class SavedCardDto {
   savedAt: Date;
 }
 
+/** An invoice written off unpaid: still payable at Stripe. */
+export class WrittenOffInvoiceDto {
+  /** @example 0b8c8a9e-3f51-4f5e-9a39-3d4f0f8f2a10 */
+  invoiceId: string;
+  /** Stripe's invoice number. @example HND-0042 */
+  number: string | null;
+  /** @example EUR */
+  currency: string;
+  /** Its total less credit notes, in minor units. @example 28800 */
+  @ApiInteger()
+  amountMinor: number;
+  /**
+   * Stripe's hosted page, where it can still be paid.
+   * @example https://invoice.stripe.com/i/acct_1Q2w3E/test_YWNjdF8x
+   */
+  hostedInvoiceUrl: string | null;
+}
+
 export class BillingDto {
   /**
    * The company's Stripe Customer (null until the first billing setup).
@@ -41,6 +59,12 @@ export class BillingDto {
    */
   timeZone: string;
   outstanding: OutstandingDto[];
+  /**
+   * Invoices written off unpaid and not forgiven, oldest first: the books moved them from what
+   * is owed (`outstanding`) to bad debt, yet Stripe still takes payment on their hosted page,
+   * and each holds the company (`credit.hold`) until paid or waived by finance.
+   */
+  writtenOff: WrittenOffInvoiceDto[];
   /** Its credit limit and, if billing holds it, why (and until when finance lifted it). */
   credit: CreditStandingDto;
 }

@@ -18,6 +18,7 @@ import { UsersService } from '../users/users.service';
 import { BillingCustomerRow, BillingCustomersRepository } from './billing-customers.repository';
 import { BillingDto, BillingSetupDto } from './billing.dto';
 import { CreditControlService } from './credit-control.service';
+import { InvoiceReceivablesRepository } from './invoice-receivables.repository';
 import { InvoicesRepository } from './invoices.repository';
 
 /**
@@ -40,6 +41,7 @@ export class BillingService {
     private readonly invoices: InvoicesRepository,
     private readonly outbox: OutboxService,
     private readonly credit: CreditControlService,
+    private readonly receivables: InvoiceReceivablesRepository,
   ) {}
 
   async get(actor: Actor): Promise<BillingDto> {
@@ -68,6 +70,13 @@ export class BillingService {
         .filter((b) => b.account === 'company_receivable' && b.balance !== 0)
         .map((b) => ({ currency: b.currency, amountMinor: b.balance }))
         .sort((a, b) => a.currency.localeCompare(b.currency)),
+      writtenOff: (await this.receivables.writtenOffUnpaid(em, companyId)).map((i) => ({
+        invoiceId: i.id,
+        number: i.number,
+        currency: i.currency,
+        amountMinor: Number(i.total_minor) - Number(i.credited_minor),
+        hostedInvoiceUrl: i.hosted_invoice_url,
+      })),
       credit: await this.credit.standing(em, companyId),
     };
   }

@@ -19,7 +19,9 @@ export class OutstandingDto {
   /** @example EUR */
   currency: string;
   /**
-   * The receivable booked for its resolved tickets, less what was paid or credited.
+   * What it owes and has not paid: its resolved tickets (invoiced or still to be) and what a
+   * lost dispute took back, less payments and credits. Invoices written off are not in it (the
+   * books moved them to bad debt): see `writtenOff`.
    * @example 28750
    */
   @ApiInteger()

@@ -125,6 +125,35 @@ export class InvoiceDto {
    */
   @ApiInteger()
   refundedMinor: number;
+  /**
+   * Stripe's status of a dispute of the charge that paid it (the company's bank asked for the
+   * money back): `warning_*` an inquiry (nothing taken); `needs_response`, `under_review`
+   * taken while decided; `won` given back (the payment stands); `lost` (and `appeal_*`, a lost
+   * one appealed): owed again, to be credited or billed again; null when none.
+   * @example lost
+   */
+  disputeStatus: string | null;
+  /** What the dispute is about, in minor units (null when none). @example 28800 */
+  @ApiInteger()
+  disputedMinor: number | null;
+  /**
+   * Credit notes issued on this invoice: what Handoff forgave of what a lost dispute took
+   * back. @example 0
+   */
+  @ApiInteger()
+  creditedMinor: number;
+  /**
+   * What a lost dispute took back and Handoff billed again, on the company's next invoice (0
+   * when not).
+   * @example 0
+   */
+  @ApiInteger()
+  rebilledMinor: number;
+  /**
+   * When it was billed again (null when not).
+   * @example 2030-06-10T09:00:00.000Z
+   */
+  rebilledAt: Date | null;
   lines: InvoiceLineDto[];
 }
 

@@ -59,6 +59,11 @@ export function toInvoiceDto(r: InvoiceRow, lines: InvoiceLineRow[]): InvoiceDto
     lastPaymentError: r.last_payment_error,
     paidAt: r.paid_at,
     refundedMinor: Number(r.refunded_minor),
+    disputeStatus: r.dispute_status,
+    disputedMinor: r.disputed_minor === null ? null : Number(r.disputed_minor),
+    creditedMinor: Number(r.credited_minor),
+    rebilledMinor: Number(r.rebilled_minor),
+    rebilledAt: r.rebilled_at,
     lines: lines
       .filter((l) => l.invoice_id === r.id)
       .map((l) => ({

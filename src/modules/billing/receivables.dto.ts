@@ -36,7 +36,7 @@ export class ListAllInvoicesQueryDto extends PageQueryDto {
   companyId?: string;
 }
 
-/** An invoice as finance sees it: with the company's name, any dispute and credit. */
+/** An invoice as finance sees it: with the company's name, the dispute's id and any waiver. */
 export class FinanceInvoiceDto extends InvoiceDto {
   /** @example 5b0e6c1f-8a2d-4c3b-9e7f-1a2b3c4d5e6f */
   companyId: string;
@@ -44,31 +44,6 @@ export class FinanceInvoiceDto extends InvoiceDto {
   companyName: string | null;
   /** @example dp_1Q2w3E4r5T6y */
   disputeId: string | null;
-  /**
-   * Stripe's dispute status (needs_response, under_review, won, lost…).
-   * @example needs_response
-   */
-  disputeStatus: string | null;
-  /** @example 28800 */
-  @ApiInteger()
-  disputedMinor: number | null;
-  /**
-   * Credit notes issued on this invoice so far.
-   * @example 0
-   */
-  @ApiInteger()
-  creditedMinor: number;
-  /**
-   * What finance billed again of a lost dispute, on the company's next invoice (0 when not).
-   * @example 0
-   */
-  @ApiInteger()
-  rebilledMinor: number;
-  /**
-   * When it was billed again (null when not).
-   * @example 2030-06-10T09:00:00.000Z
-   */
-  rebilledAt: Date | null;
   /**
    * Written off unpaid, yet not holding the company: when finance waived the hold (or null).
    * @example 2030-06-10T09:00:00.000Z

@@ -231,11 +231,6 @@ function toFinanceInvoiceDto(
     companyId: r.company_id,
     companyName: names.get(r.company_id) ?? null,
     disputeId: r.dispute_id,
-    disputeStatus: r.dispute_status,
-    disputedMinor: r.disputed_minor === null ? null : Number(r.disputed_minor),
-    creditedMinor: Number(r.credited_minor),
-    rebilledMinor: Number(r.rebilled_minor),
-    rebilledAt: r.rebilled_at,
     holdWaivedAt: r.hold_waived_at,
     holdWaivedReason: r.hold_waived_reason,
   };

@@ -85,9 +85,9 @@ const RESULT_EVENTS = new Set([
   'ticket.transferred',
 ]);
 /**
- * How long after such an event its results are read again: the statement reads the earning,
- * which the ledger books by a job just after the resolution (no event tells the company when),
- * and read at once it came before it. Events within it share one read.
+ * How long after such an event its results (and what it owes) are read again: the statement
+ * reads the earning, which the ledger books by a job just after the resolution (no event tells
+ * the company when), and read at once it came before it. Events within it share one read.
  */
 const RESULTS_AFTER_MS = 3_000;
 const resultsDue = new WeakMap<QueryClient, ReturnType<typeof setTimeout>>();
@@ -99,6 +99,8 @@ function refreshResultsSoon(queryClient: QueryClient): void {
     setTimeout(() => {
       resultsDue.delete(queryClient);
       void refresh(queryClient, keys.companyResults);
+      // What it owes moves with the same bookings (only a billing page on screen reads it).
+      void refresh(queryClient, keys.billing);
     }, RESULTS_AFTER_MS),
   );
 }

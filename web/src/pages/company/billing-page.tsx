@@ -1,4 +1,4 @@
-import { Alert, Button, Card, Stack, Text, Title } from '@mantine/core';
+import { Alert, Anchor, Button, Card, Stack, Text, Title } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { useSearchParams } from 'react-router';
 import { api, unwrap, type Schemas } from '../../api/client';
@@ -102,19 +102,41 @@ export default function BillingPage() {
             <Title order={2} id="owed-heading" size="h3">
               Outstanding
             </Title>
-            {data.outstanding.length === 0 ? (
+            {data.outstanding.length === 0 && data.writtenOff.length === 0 && (
               <Text size="sm">Nothing is owed.</Text>
-            ) : (
-              data.outstanding.map((o) => (
-                <Text key={o.currency}>
-                  {o.amountMinor > 0
-                    ? `${formatMoney(o.amountMinor, o.currency)} for resolved tickets not yet paid`
-                    : // A credit (reopened tickets credited beyond what was owed): no invoice
-                      // is negative, so it comes off the next ones.
-                      `${formatMoney(-o.amountMinor, o.currency)} in your favour, net of any unpaid invoice: taken off your next invoice`}
-                </Text>
-              ))
             )}
+            {data.outstanding.map((o) => (
+              <Text key={o.currency}>
+                {o.amountMinor > 0
+                  ? `${formatMoney(o.amountMinor, o.currency)} for resolved tickets not yet paid`
+                  : // A credit (reopened tickets credited beyond what was owed): no invoice
+                    // is negative, so it comes off the next ones.
+                    `${formatMoney(-o.amountMinor, o.currency)} in your favour, net of any unpaid invoice: taken off your next invoice`}
+              </Text>
+            ))}
+            {/* Written off: out of the books' receivable (bad debt), yet still payable and
+                holding the company; "Nothing is owed" beside the hold contradicted it. */}
+            {data.writtenOff.map((w) => (
+              <Text key={w.invoiceId}>
+                {formatMoney(w.amountMinor, w.currency)} on invoice {w.number ?? w.invoiceId},
+                written off unpaid: still payable
+                {w.hostedInvoiceUrl ? (
+                  <>
+                    {' '}
+                    <Anchor
+                      href={w.hostedInvoiceUrl}
+                      target="_blank"
+                      rel="noreferrer"
+                      aria-label="at Stripe (opens in a new tab)"
+                    >
+                      at Stripe
+                    </Anchor>
+                  </>
+                ) : (
+                  ' at Stripe'
+                )}
+              </Text>
+            ))}
           </Stack>
           <InvoicesSection />
           <BillingSettingsForm billing={data} />

@@ -2,7 +2,7 @@ import { Anchor, Badge, Stack, Table, Text, Title } from '@mantine/core';
 import { useInfiniteQuery } from '@tanstack/react-query';
 import { api, unwrap, type Schemas } from '../../api/client';
 import { keys } from '../../api/query-keys';
-import { ErrorAlert } from '../../ui/error-alert';
+import { ReadErrorAlert } from '../../ui/error-alert';
 import { LoadMore } from '../../ui/load-more';
 import { Loading } from '../../ui/loading';
 import { formatMoney } from '../../ui/money';
@@ -66,11 +66,58 @@ export function InvoiceStatus({ invoice, zone }: { invoice: Invoice; zone: strin
           {formatMoney(invoice.refundedMinor, invoice.currency)} refunded to the card
         </Text>
       )}
+      <DisputeNotes invoice={invoice} zone={zone} />
       {invoice.lastPaymentError && (
         <Text size="xs" c="red">
           {invoice.lastPaymentError}
           {invoice.nextPaymentAttemptAt &&
             ` · next try ${formatInstant(invoice.nextPaymentAttemptAt, zone)}`}
+        </Text>
+      )}
+    </>
+  );
+}
+
+/** What a dispute of the charge that paid it asked, and how it stands, in the company's words. */
+const DISPUTE_WORDS: Record<string, (amount: string) => string> = {
+  needs_response: (a) => `Your bank disputes ${a} of this payment: taken back while decided`,
+  under_review: (a) => `Your bank disputes ${a} of this payment: taken back while decided`,
+  won: (a) => `Your bank disputed ${a} of this payment: decided for Handoff, the payment stands`,
+  lost: (a) => `Your bank took back ${a} of this payment (a dispute): owed again`,
+  appeal_needs_response: (a) =>
+    `Your bank took back ${a} of this payment (a dispute): owed again, under appeal`,
+  appeal_under_review: (a) =>
+    `Your bank took back ${a} of this payment (a dispute): owed again, under appeal`,
+};
+
+/**
+ * A dispute of the invoice's payment (the company's own bank took the money back), what Handoff
+ * forgave of it and what it billed again: the books owed it again and the company's console said
+ * only "paid". An inquiry, which takes nothing, is said as one.
+ */
+function DisputeNotes({ invoice, zone }: { invoice: Invoice; zone: string }) {
+  const status = invoice.disputeStatus;
+  if (!status) return null;
+  const amount = formatMoney(invoice.disputedMinor ?? 0, invoice.currency);
+  const words = DISPUTE_WORDS[status];
+  return (
+    <>
+      <Text size="xs">
+        {words
+          ? words(amount)
+          : status.startsWith('warning_')
+            ? 'Your bank asked about this payment (an inquiry): nothing taken'
+            : `A dispute of ${amount} of this payment: ${status.replaceAll('_', ' ')}`}
+      </Text>
+      {invoice.creditedMinor > 0 && (
+        <Text size="xs">
+          {formatMoney(invoice.creditedMinor, invoice.currency)} of it forgiven (a credit note)
+        </Text>
+      )}
+      {invoice.rebilledAt && (
+        <Text size="xs">
+          {formatMoney(invoice.rebilledMinor, invoice.currency)} of it billed again on your next
+          invoice ({formatInstant(invoice.rebilledAt, zone)})
         </Text>
       )}
     </>
@@ -98,11 +145,13 @@ export function InvoicesSection() {
         Invoices
       </Title>
       <Text size="sm">
-        Each period closes at midnight in your time zone; its invoice bills the tickets resolved in
-        it (a line per shift) and credits the ones reopened, and is charged to your card.
+        Each period closes at midnight in your time zone; its invoice bills what was booked in it:
+        the tickets resolved (a line per shift, booked within seconds of the resolution, so one
+        resolved in the period's last moments may go on the next invoice), less credits for those
+        reopened; it is charged to your card.
       </Text>
       {invoices.isPending && <Loading label="Loading your invoices" />}
-      <ErrorAlert error={invoices.error} title="Your invoices could not be loaded" />
+      <ReadErrorAlert query={invoices} title="Your invoices could not be loaded" />
       {invoices.isSuccess && items.length === 0 && <Text size="sm">No invoice yet.</Text>}
       {items.length > 0 && (
         <ScrollTable label="Table of invoices">
@@ -129,13 +178,21 @@ export function InvoicesSection() {
                   <Table.Td>
                     {i.lines.map((l, n) => (
                       <Text size="xs" key={n}>
-                        {l.description}: {formatMoney(l.amountMinor, i.currency)}
+                        {l.description} · {formatMoney(l.amountMinor, i.currency)}
                       </Text>
                     ))}
                   </Table.Td>
                   <Table.Td>
                     {i.hostedInvoiceUrl ? (
-                      <Anchor href={i.hostedInvoiceUrl} target="_blank" rel="noreferrer" size="sm">
+                      <Anchor
+                        href={i.hostedInvoiceUrl}
+                        target="_blank"
+                        rel="noreferrer"
+                        size="sm"
+                        // Said, not shown: a hidden span, placed absolutely, widened the page
+                        // past a phone's width from within the scrolled table.
+                        aria-label={`${i.number ?? 'View'} at Stripe (opens in a new tab)`}
+                      >
                         {i.number ?? 'View'} at Stripe
                       </Anchor>
                     ) : (

@@ -35,19 +35,23 @@ const thisMonth = (timeZone?: string) => {
  * reversed).
  */
 export default function StatementPage() {
-  // The month offered first is this month in the company's zone, once its settings are read.
-  const billing = useQuery({
-    queryKey: keys.billing,
-    queryFn: () => unwrap(api.GET('/v1/companies/me/billing')),
+  // The month offered first is this month in the company's zone, once its settings are read
+  // (the company itself: its billing's read also computes its credit standing, under a lock).
+  // Under the billing's key, which a change of its settings refreshes.
+  const company = useQuery({
+    queryKey: [...keys.billing, 'company'],
+    queryFn: () => unwrap(api.GET('/v1/companies/me')),
   });
   const [picked, setMonth] = useState<string | null>(null);
   const month =
     picked ??
-    (billing.data ? thisMonth(billing.data.timeZone) : billing.isError ? thisMonth() : '');
-  // The API reads the month in the company's zone, the one its invoices close in, so the two
-  // agree on which tickets a month holds.
+    (company.data ? thisMonth(company.data.timeZone) : company.isError ? thisMonth() : '');
+  // The API reads the month in the company's zone, the one its invoices close in. Invoices go by
+  // when the ledger booked each ticket, seconds after its resolution, so at a month's very edge
+  // a ticket can be in this month's statement and the next month's invoice. The zone is in the
+  // key: a statement read before the company changed it is not shown as of the new one.
   const statement = useInfiniteQuery({
-    queryKey: [...keys.companyResults, 'statement', month],
+    queryKey: [...keys.companyResults, 'statement', month, company.data?.timeZone],
     queryFn: ({ pageParam }) =>
       unwrap(
         api.GET('/v1/companies/me/statement', {
@@ -82,8 +86,11 @@ export default function StatementPage() {
         w="fit-content"
       />
       {/* Before the month is known (the company's zone is being read), the statement waits too. */}
-      {statement.isPending && (month !== '' || billing.isPending) && (
+      {statement.isPending && (month !== '' || company.isPending) && (
         <Loading label="Loading the statement" />
+      )}
+      {month === '' && picked !== null && (
+        <Text size="sm">Choose a month to see its statement.</Text>
       )}
       {/* A failed re-read (the results refresh) keeps the statement shown. */}
       <ReadErrorAlert query={statement} inputs={INPUTS} title="No statement" />
@@ -94,7 +101,11 @@ export default function StatementPage() {
               Totals
             </Title>
             {totals.length === 0 ? (
-              <Text size="sm">No ticket was resolved in this month.</Text>
+              <Text size="sm">
+                {lines.length > 0
+                  ? 'Every ticket resolved in this month was reopened: none counts.'
+                  : 'No ticket was resolved in this month.'}
+              </Text>
             ) : (
               totals.map((t) => (
                 <Text key={t.currency}>
@@ -145,6 +156,14 @@ export default function StatementPage() {
                 </Table.Tbody>
               </Table>
             </ScrollTable>
+          )}
+          {lines.some((l) => l.status === 'reversed') && (
+            // A reopened ticket's charge is credited on a later invoice; not when the invoice
+            // that charged it was written off unpaid (its credit is withheld, billed back).
+            <Text size="xs">
+              A reopened ticket is credited on your next invoice, unless the invoice that charged it
+              was written off unpaid.
+            </Text>
           )}
           <LoadMore query={statement} what="statement lines" />
           <Group>
