@@ -565,7 +565,10 @@ describe('shifts (company side)', () => {
         .expect(409);
       expect(res.body.error).toMatchObject({
         code: 'SEATS_BELOW_TAKEN',
-        details: { seatsTaken: 2 },
+        details: {
+          seatsTaken: 2,
+          fields: [{ field: 'seats', messages: ['seats must not be below the 2 taken'] }],
+        },
       });
     });
   });

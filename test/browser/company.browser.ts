@@ -154,6 +154,10 @@ test('a company signs up, connects its bot, watches its queue live, and reopens 
   await page.unroute('**/v1/shifts');
   const posted = page.getByRole('article', { name: 'Weekend refunds cover' });
   await expect(posted.getByText('0 of 3 seats filled')).toBeVisible();
+  // What it asks of agents, as posted.
+  await expect(
+    posted.getByText('Agents need: Refunds at level 2 or above · English (en)'),
+  ).toBeVisible();
   await expect(
     posted.getByText(/^Quality score at least 66\.6% · until .* only 80% and above$/),
   ).toBeVisible();
@@ -1219,4 +1223,232 @@ test('a delivery sent again while “Load more” is on its way keeps the page i
   await expect(oldest).toBeVisible();
   await expect(log.getByRole('row')).toHaveCount(22); // the header and 21 deliveries
   await expect(page.getByRole('button', { name: 'Load more deliveries' })).toHaveCount(0);
+});
+
+/**
+ * The answer that sets the webhook, and carries its signing secret (shown that once), is lost:
+ * the webhook was set, and the page said only "Webhook not saved"; a second press answered no
+ * secret, and nothing said how to get one. It reads the webhook again, says so, and a rotation
+ * gives a secret to copy.
+ */
+test('a webhook set whose answer was lost says how to get its secret', async ({ page }) => {
+  const company = await signUpCompany(`Lost hook ${Math.random().toString(36).slice(2, 8)}`);
+  await signInPage(page, company.email, '/company/integration');
+  let lostOne = false;
+  await page.route('**/v1/companies/me/webhook', async (route) => {
+    if (route.request().method() !== 'PUT' || lostOne) return route.fallback();
+    lostOne = true;
+    await route.fetch(); // set by the API
+    await route.abort('connectionreset');
+  });
+  await page.getByLabel('Webhook URL').fill(hookUrl);
+  await page.getByRole('button', { name: 'Set webhook' }).click();
+  const lost = page.getByRole('alert').filter({ hasText: 'Webhook set, its secret not received' });
+  await expect(lost).toContainText('rotate the secret to get one you can copy');
+  await expectAccessible(page, 'webhook set, its answer lost');
+  await page.getByRole('button', { name: 'Rotate the secret' }).click();
+  await page
+    .getByRole('dialog', { name: 'Rotate the signing secret?' })
+    .getByRole('button', { name: 'Rotate the secret' })
+    .click();
+  await expect(page.getByLabel('The signing secret')).toBeVisible();
+  await expect(lost).toBeHidden();
+});
+
+/**
+ * A pending delivery whose retry was lost (its next attempt over an hour late) can be sent
+ * again, as the API allows: the console showed it pending with a past "Next attempt" and no
+ * button.
+ */
+test('a pending delivery whose retry was lost can be sent again', async ({ page }) => {
+  const company = await signUpCompany(`Stalled ${Math.random().toString(36).slice(2, 8)}`);
+  await unwrap(company.admin.PUT('/v1/companies/me/webhook', { body: { url: hookUrl } }));
+  const ping = await unwrap(
+    company.admin.POST('/v1/companies/me/webhook/test', {
+      params: { header: { 'Idempotency-Key': crypto.randomUUID() } },
+    }),
+  );
+  await expect.poll(() => receiverGot.filter((id) => id === ping.id).length).toBe(1);
+  // As if its retry had been lost: pending, its next attempt two hours ago.
+  await sql(
+    `UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = now() - interval '2 hours'
+      WHERE id = $1`,
+    [ping.id],
+  );
+  await signInPage(page, company.email, '/company/integration');
+  const row = page
+    .getByRole('region', { name: 'Webhook deliveries' })
+    .getByRole('row', { name: /ping pending/ });
+  await expect(row).toContainText('Over an hour late: its retry was lost. Send it again.');
+  await row.getByRole('button', { name: `Redeliver ping ${ping.id.slice(0, 8)}` }).click();
+  await expect.poll(() => receiverGot.filter((id) => id === ping.id).length).toBe(2);
+  await expectAccessible(page, 'a stalled delivery sent again');
+});
+
+/**
+ * Fewer seats than are taken is refused under Seats (it was said in the dialog's general
+ * alert); and a change whose answer comes after its dialog was closed closes no other dialog
+ * opened meanwhile (another shift's, its edits lost).
+ */
+test('changing shifts: too few seats said under Seats, and a late answer closes no other dialog', async ({
+  page,
+}) => {
+  const company = await signUpCompany(`Seats ${Math.random().toString(36).slice(2, 8)}`);
+  const taken = await postShift(company, 3 * 3600, { title: 'Two taken', seats: 3 });
+  const otherShift = await postShift(company, 4 * 3600, { title: 'Other desk' });
+  for (const name of ['Ada One', 'Ben Two']) {
+    const agent = await signUpAgent(name);
+    await unwrap(
+      agent.api.POST('/v1/shifts/{id}/claims', {
+        params: { path: { id: taken.id }, header: { 'Idempotency-Key': crypto.randomUUID() } },
+      }),
+    );
+  }
+  await signInPage(page, company.email, '/company/shifts');
+  const card = page.getByRole('article', { name: 'Two taken' });
+  await card.getByRole('button', { name: 'Change shift Two taken' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Change “Two taken”' });
+  const seats = dialog.getByRole('textbox', { name: 'Seats' });
+  await seats.fill('1');
+  await dialog.getByRole('button', { name: 'Save changes' }).click();
+  await expect(seats).toHaveAttribute('aria-invalid', 'true');
+  await expect(seats).toHaveAccessibleDescription(/seats must not be below the 2 taken/);
+
+  // Saved on a slow link, then left with "Keep as is"; another shift's dialog opened meanwhile.
+  let answer!: () => void;
+  const asked = new Promise<void>((sent) => {
+    void page.route(`**/v1/shifts/${taken.id}`, async (route) => {
+      if (route.request().method() !== 'PATCH') return route.fallback();
+      sent();
+      await new Promise<void>((release) => (answer = release));
+      await route.fallback();
+    });
+  });
+  await seats.fill('4');
+  await dialog.getByRole('button', { name: 'Save changes' }).click();
+  await asked;
+  await dialog.getByRole('button', { name: 'Keep as is' }).click();
+  await page.getByRole('button', { name: 'Change shift Other desk' }).click();
+  const other = page.getByRole('dialog', { name: 'Change “Other desk”' });
+  await other.getByRole('textbox', { name: 'Title' }).fill('Other desk, renamed');
+  answer();
+  await expect(card.getByText('2 of 4 seats filled')).toBeVisible();
+  await expect(other).toBeVisible();
+  await expect(other.getByRole('textbox', { name: 'Title' })).toHaveValue('Other desk, renamed');
+
+  // With no seat taken its window can change too (a start typed wrong meant cancelling and
+  // posting again); a shift with seats taken offers no such field.
+  const starts = other.getByLabel('Starts');
+  const wall = await starts.evaluate(
+    (el) => (el as unknown as { valueAsNumber: number }).valueAsNumber,
+  );
+  await starts.fill(new Date(wall + 3_600_000).toISOString().slice(0, 16));
+  await other.getByRole('button', { name: 'Save changes' }).click();
+  await expect(other).toBeHidden();
+  const moved = await unwrap(
+    company.admin.GET('/v1/shifts/{id}', { params: { path: { id: otherShift.id } } }),
+  );
+  // An hour after the start as the field showed it, to the minute.
+  const shown = Math.floor(Date.parse(otherShift.startsAt) / 60_000) * 60_000;
+  expect(Date.parse(moved.startsAt) - shown).toBe(3_600_000);
+  expect(moved.title).toBe('Other desk, renamed');
+  await card.getByRole('button', { name: 'Change shift Two taken' }).click();
+  await expect(dialog.getByLabel('Starts')).toHaveCount(0);
+});
+
+/**
+ * Cancelling a shift waits for who holds its seats before it can be confirmed, and when they
+ * cannot be read says what cancelling does to any seat (it said the seats would be released,
+ * wrong for a shift being worked, with no word of the failed read).
+ */
+test('the cancel dialog waits for the seats it speaks of, and says so when they cannot be read', async ({
+  page,
+}) => {
+  const company = await signUpCompany(`Cancel ${Math.random().toString(36).slice(2, 8)}`);
+  const shift = await postShift(company, 3 * 3600, { title: 'Maybe not' });
+  await signInPage(page, company.email, '/company/shifts');
+  // The read held until the button is seen waiting, then failing (and its retries).
+  let fail!: () => void;
+  const failing = new Promise<void>((go) => (fail = go));
+  await page.route(`**/v1/shifts/${shift.id}`, async (route) => {
+    if (route.request().method() !== 'GET') return route.fallback();
+    await failing;
+    await route.fulfill({ status: 503, body: '' });
+  });
+  await page.getByRole('button', { name: 'Cancel shift Maybe not' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Cancel “Maybe not”' });
+  await expect(dialog.getByRole('button', { name: 'Cancel the shift' })).toBeDisabled();
+  fail();
+  await expect(dialog).toContainText(
+    /Who holds seats could not be read just now\. .* seats being worked end now/,
+    { timeout: 15_000 },
+  );
+  await expect(dialog.getByRole('button', { name: 'Cancel the shift' })).toBeEnabled();
+  await page.unrouteAll({ behavior: 'ignoreErrors' });
+});
+
+/**
+ * Two keys created one after the other both stay shown to copy (the second replaced the first,
+ * lost for good), a revoked one goes; and where the browser gives the page no clipboard, Copy
+ * says so and selects the key (it said nothing).
+ */
+test('new API keys stay shown until revoked, and a copy the browser refuses is said', async ({
+  page,
+}) => {
+  // A console served over plain http on a local network: no clipboard for the page.
+  await page.addInitScript('delete Navigator.prototype.clipboard');
+  const company = await signUpCompany(`Keys ${Math.random().toString(36).slice(2, 8)}`);
+  await signInPage(page, company.email, '/company/integration');
+  for (const name of ['first bot', 'second bot']) {
+    await page.getByLabel('Key name').fill(name);
+    await page.getByRole('button', { name: 'Create key' }).click();
+    await expect(page.getByLabel(`The new API key “${name}”`)).toBeVisible();
+  }
+  await expect(page.getByLabel('The new API key “first bot”')).toBeVisible();
+  const first = page.getByRole('alert').filter({ hasText: 'Key “first bot” created' });
+  await first.getByRole('button', { name: 'Copy' }).click();
+  await expect(first.getByText(/did not let the page copy it: it is selected/)).toBeVisible();
+  const key = (await page.getByLabel('The new API key “first bot”').textContent())!.trim();
+  expect(await page.evaluate<string>('window.getSelection().toString().trim()')).toBe(key);
+  await expectAccessible(page, 'two new keys, a copy refused');
+  await page.getByRole('button', { name: 'Revoke key first bot', exact: true }).click();
+  await page
+    .getByRole('dialog', { name: 'Revoke key first bot?' })
+    .getByRole('button', { name: 'Revoke the key' })
+    .click();
+  await expect(page.getByLabel('The new API key “first bot”')).toBeHidden();
+  await expect(page.getByLabel('The new API key “second bot”')).toBeVisible();
+});
+
+/**
+ * Times in the post form are the browser's, its zone named; one the clocks skip (02:30 on a
+ * spring-forward night) is refused under its field before sending: it was posted an hour off,
+ * without a word.
+ */
+test('the post form names its time zone and refuses a time the clocks skip', async ({
+  browser,
+}) => {
+  const company = await signUpCompany(`Spring ${Math.random().toString(36).slice(2, 8)}`);
+  const context = await browser.newContext({ timezoneId: 'Europe/Berlin' });
+  const page = await context.newPage();
+  try {
+    await signInPage(page, company.email, '/company/shifts');
+    const starts = page.getByLabel('Starts');
+    await expect(starts).toHaveAccessibleDescription("Your browser's time, Europe/Berlin");
+    // The last Sunday of March 2027: 02:00 becomes 03:00 in Berlin.
+    await starts.fill('2027-03-28T02:30');
+    await page.getByLabel('Ends').fill('2027-03-28T06:00');
+    let posted = false;
+    page.on('request', (r) => {
+      if (r.method() === 'POST' && new URL(r.url()).pathname === '/v1/shifts') posted = true;
+    });
+    await page.getByRole('button', { name: 'Post shift' }).click();
+    await expect(starts).toHaveAccessibleDescription(
+      /2027-03-28 02:30 does not exist in Europe\/Berlin: the clocks go forward then/,
+    );
+    await expect(starts).toHaveAttribute('aria-invalid', 'true');
+    expect(posted).toBe(false);
+  } finally {
+    await context.close();
+  }
 });

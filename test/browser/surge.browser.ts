@@ -99,4 +99,14 @@ test('surge: the agent sees it on the ticket it took, the company its budget', a
   await form.getByRole('button', { name: 'Post shift' }).click();
   // Said in money, before sending (it was the API's "budgetMinor must not be less than 1").
   await expect(postBudget).toHaveAccessibleDescription(/At least €0\.01/);
+  // The cost says what surge can add, the fee on the extras too (it said the plain rate only):
+  // €2.50 at ×1.5 is €3.75, with 15 % €4.31; a €50 budget is up to €57.50 billed.
+  await postBudget.fill('50');
+  await expect(
+    form.getByText(
+      'Each resolved ticket costs you €2.88: €2.50 to the agent and €0.38 platform fee (15 %). ' +
+        'With surge, up to €4.31 each (€3.75 to the agent), the extras at most €50.00 in all ' +
+        'plus the fee on them (€57.50).',
+    ),
+  ).toBeVisible();
 });

@@ -56,7 +56,16 @@ export function refuseUnsafeChanges(
     throw new DomainError(
       'SEATS_BELOW_TAKEN',
       `${shift.seatsTaken} seats are taken; seats cannot go below that`,
-      { seatsTaken: shift.seatsTaken },
+      {
+        seatsTaken: shift.seatsTaken,
+        // Named as a field, so a form says it under Seats (it said it in a general alert).
+        fields: [
+          {
+            field: 'seats',
+            messages: [`seats must not be below the ${shift.seatsTaken} taken`],
+          },
+        ],
+      },
     );
   }
   if (shift.seatsTaken === 0 && ticketsHeld === 0) return;

@@ -14,6 +14,8 @@ interface Props {
   /** The API's name for the reason, whose problems show under the input (default `reason`). */
   field?: string;
   confirmLabel: string;
+  /** What the dialog says is still being read: the confirm waits for it. */
+  reading?: boolean;
   keepLabel: string;
   errorTitle: string;
   /**
@@ -81,7 +83,7 @@ export function ReasonDialog(props: Props) {
             <Button variant="default" onClick={close}>
               {props.keepLabel}
             </Button>
-            <Button type="submit" loading={run.isPending}>
+            <Button type="submit" loading={run.isPending} disabled={props.reading}>
               {props.confirmLabel}
             </Button>
           </Group>

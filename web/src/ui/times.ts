@@ -61,3 +61,25 @@ export function localToInstant(local: string): string {
   const at = new Date(local);
   return Number.isNaN(at.getTime()) ? local : at.toISOString();
 }
+
+/**
+ * Why a `datetime-local` value names no instant in the browser's zone (a time skipped when the
+ * clocks go forward: 02:30 on a spring-forward night), else null. The browser moved it by an
+ * hour without a word, and the shift was posted at a time nobody typed.
+ */
+export function missingLocalTime(local: string): string | null {
+  const at = new Date(local);
+  if (!local || Number.isNaN(at.getTime())) return null;
+  return localInputOf(at) === local.slice(0, 16)
+    ? null
+    : `${local.replace('T', ' ')} does not exist in ${browserZone()}: the clocks go forward then`;
+}
+
+/** An instant as a `datetime-local` value in the browser's zone ("2026-12-07T09:30"). */
+export function localInputOf(at: Date): string {
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return (
+    `${at.getFullYear()}-${pad(at.getMonth() + 1)}-${pad(at.getDate())}` +
+    `T${pad(at.getHours())}:${pad(at.getMinutes())}`
+  );
+}

@@ -5,7 +5,7 @@ import { useState } from 'react';
 import { api, unwrap } from '../../api/client';
 import { keys } from '../../api/query-keys';
 import { ConfirmButton } from '../../ui/confirm-button';
-import { ErrorAlert, RowErrorAlerts } from '../../ui/error-alert';
+import { ReadErrorAlert, RowErrorAlerts } from '../../ui/error-alert';
 import { problemOf } from '../../ui/form-errors';
 import { LoadMore } from '../../ui/load-more';
 import { Loading } from '../../ui/loading';
@@ -105,7 +105,7 @@ export default function CompanyAgentsPage() {
           title={(v) => `Not revoked: ${v.displayName}`}
         />
         {certified.isPending && <Loading label="Loading your certified agents" />}
-        <ErrorAlert error={certified.error} title="Your certified agents could not be loaded" />
+        <ReadErrorAlert query={certified} title="Your certified agents could not be loaded" />
         {certified.isSuccess && certifiedAgents.length === 0 && (
           <Text size="sm">No agent is certified yet.</Text>
         )}
@@ -170,7 +170,7 @@ export default function CompanyAgentsPage() {
           title={(v) => `Not certified: ${v.displayName}`}
         />
         {known.isPending && <Loading label="Loading the agents" />}
-        <ErrorAlert error={known.error} inputs={['q']} title="The agents could not be loaded" />
+        <ReadErrorAlert query={known} inputs={['q']} title="The agents could not be loaded" />
         {known.data?.length === 0 && (
           <Text size="sm">
             {term

@@ -15,7 +15,7 @@ import { useState } from 'react';
 import { api, unwrap, type Schemas } from '../../api/client';
 import { useKeyedMutation } from '../../api/keyed-mutation';
 import { keys } from '../../api/query-keys';
-import { ErrorAlert, RowErrorAlerts } from '../../ui/error-alert';
+import { ErrorAlert, ReadErrorAlert, RowErrorAlerts } from '../../ui/error-alert';
 import { RetryingNote } from '../../ui/retrying-note';
 import { ShownOnce } from '../../ui/shown-once';
 import { problemOf } from '../../ui/form-errors';
@@ -39,7 +39,9 @@ export function ApiKeysCard() {
     queryFn: () => unwrap(api.GET('/v1/companies/me/api-keys')),
   });
   const [name, setName] = useState('');
-  const [created, setCreated] = useState<Schemas['CreatedApiKeyDto'] | null>(null);
+  // Every key created on this visit stays shown (a second created before the first was copied
+  // replaced it, lost for good), until it is revoked.
+  const [created, setCreated] = useState<Schemas['CreatedApiKeyDto'][]>([]);
   const create = useKeyedMutation({
     mutationFn: (body: { name: string }, key) =>
       unwrap(
@@ -49,7 +51,7 @@ export function ApiKeysCard() {
         }),
       ),
     onSuccess: (key, body) => {
-      setCreated(key);
+      setCreated((shown) => [key, ...shown.filter((k) => k.id !== key.id)]);
       setName((typed) => (typed === body.name ? '' : typed));
       void refresh(queryClient, keys.apiKeys);
     },
@@ -57,8 +59,11 @@ export function ApiKeysCard() {
   // Per key: revoking a second key before the first answered hid the first's failure.
   const revoke = useRowActions({
     rowOf: (v: Revoke) => v.id,
-    mutationFn: ({ id }: Revoke) =>
-      unwrap(api.DELETE('/v1/companies/me/api-keys/{id}', { params: { path: { id } } })),
+    mutationFn: async ({ id }: Revoke) => {
+      await unwrap(api.DELETE('/v1/companies/me/api-keys/{id}', { params: { path: { id } } }));
+      // Revoked: it works no more, nothing of it to copy.
+      setCreated((shown) => shown.filter((k) => k.id !== id));
+    },
     onSettled: () => refresh(queryClient, keys.apiKeys),
   });
   const errors = problemOf(create.error, INPUTS);
@@ -73,13 +78,14 @@ export function ApiKeysCard() {
           Your bot escalates conversations and relays the customer&apos;s messages with a key, sent
           as <Code>Authorization: Bearer …</Code>.
         </Text>
-        {created && (
+        {created.map((k) => (
           <ShownOnce
-            title={`Key “${created.name}” created`}
-            label="The new API key"
-            value={created.key}
+            key={k.id}
+            title={`Key “${k.name}” created`}
+            label={`The new API key “${k.name}”`}
+            value={k.key}
           />
-        )}
+        ))}
         <form
           noValidate
           onSubmit={(event) => {
@@ -104,7 +110,7 @@ export function ApiKeysCard() {
         <ErrorAlert error={create.error} inputs={INPUTS} title="No key created" />
         <RowErrorAlerts actions={revoke} title={(v) => `Not revoked: ${v.name}`} />
         {list.isPending && <Loading label="Loading your keys" />}
-        <ErrorAlert error={list.error} title="Your keys could not be loaded" />
+        <ReadErrorAlert query={list} title="Your keys could not be loaded" />
         {list.data && list.data.length === 0 && <Text size="sm">No active key.</Text>}
         {list.data && list.data.length > 0 && <KeysTable keys={list.data} revoke={revoke} />}
       </Stack>

@@ -7,11 +7,14 @@ import { ErrorAlert } from '../../ui/error-alert';
 import { problemOf } from '../../ui/form-errors';
 import { amountProblem, formatMoney, MAX_AMOUNT_MINOR, minorDigits, toMinor } from '../../ui/money';
 import { SURGE_INPUTS, useSurgeFields } from './surge-fields';
+import { browserZone, localInputOf, localToInstant, missingLocalTime } from '../../ui/times';
 import { refresh } from '../../api/refresh';
 
 type Shift = Schemas['ShiftDto'];
 const INPUTS = [
   'title',
+  'startsAt',
+  'endsAt',
   'seats',
   'ratePerTicket',
   'requiresCertification',
@@ -28,6 +31,18 @@ export function ChangeShiftModal({ shift, onClose }: { shift: Shift; onClose: ()
   const queryClient = useQueryClient();
   const currency = shift.ratePerTicket.currency;
   const [title, setTitle] = useState(shift.title ?? '');
+  // Its window, while no seat is taken (then the API takes any change): a start typed wrong
+  // meant cancelling and posting again, which emptied the waitlist. Minutes as the form shows
+  // them: a window with seconds is sent only when changed.
+  const initialStart = localInputOf(new Date(shift.startsAt));
+  const initialEnd = localInputOf(new Date(shift.endsAt));
+  const [startsAt, setStartsAt] = useState(initialStart);
+  const [endsAt, setEndsAt] = useState(initialEnd);
+  const [timeErrors, setTimeErrors] = useState<{
+    startsAt: string | null;
+    endsAt: string | null;
+  }>({ startsAt: null, endsAt: null });
+  const windowOpen = shift.seatsTaken === 0;
   const [seats, setSeats] = useState<number | string>(shift.seats);
   const [rate, setRate] = useState(
     (shift.ratePerTicket.amountMinor / 10 ** minorDigits(currency)).toFixed(minorDigits(currency)),
@@ -45,6 +60,8 @@ export function ChangeShiftModal({ shift, onClose }: { shift: Shift; onClose: ()
       const awayCap = maxAway === '' ? null : Number(maxAway);
       const body: Schemas['UpdateShiftDto'] = {
         ...(title !== (shift.title ?? '') ? { title } : {}),
+        ...(startsAt !== initialStart ? { startsAt: localToInstant(startsAt) } : {}),
+        ...(endsAt !== initialEnd ? { endsAt: localToInstant(endsAt) } : {}),
         ...(Number(seats) !== shift.seats ? { seats: Number(seats) } : {}),
         ...(rateMinor !== shift.ratePerTicket.amountMinor
           ? { ratePerTicket: { amountMinor: rateMinor ?? 0, currency } }
@@ -57,10 +74,7 @@ export function ChangeShiftModal({ shift, onClose }: { shift: Shift; onClose: ()
       };
       return unwrap(api.PATCH('/v1/shifts/{id}', { params: { path: { id: shift.id } }, body }));
     },
-    onSuccess: () => {
-      void refresh(queryClient, keys.companyShifts);
-      onClose();
-    },
+    onSuccess: () => void refresh(queryClient, keys.companyShifts),
   });
   const errors = problemOf(change.error, INPUTS);
   return (
@@ -74,9 +88,15 @@ export function ChangeShiftModal({ shift, onClose }: { shift: Shift; onClose: ()
               ? 'Enter the pay per resolved ticket'
               : amountProblem(rate, currency, MAX_AMOUNT_MINOR);
           setRateError(rateProblem);
-          // Both checked (each shows its own message), then sent only when both can be read.
-          const surgeReadable = surge.check();
-          if (rateProblem === null && surgeReadable) change.mutate();
+          // Each checked (each shows its own message), then sent only when all can be read.
+          const startProblem = missingLocalTime(startsAt);
+          const endProblem = missingLocalTime(endsAt);
+          setTimeErrors({ startsAt: startProblem, endsAt: endProblem });
+          const readable = surge.check() && !startProblem && !endProblem;
+          // Closed by this press's own callback, which TanStack runs only while this dialog is
+          // mounted: a slow answer coming after "Keep as is" closed whatever dialog was open
+          // by then (another shift's, its edits lost).
+          if (rateProblem === null && readable) change.mutate(undefined, { onSuccess: onClose });
         }}
       >
         <Stack>
@@ -97,6 +117,32 @@ export function ChangeShiftModal({ shift, onClose }: { shift: Shift; onClose: ()
             error={errors?.field('title')}
             data-autofocus
           />
+          {windowOpen && (
+            <>
+              <TextInput
+                type="datetime-local"
+                label="Starts"
+                description={`Your browser's time, ${browserZone()}`}
+                value={startsAt}
+                onChange={(event) => {
+                  setStartsAt(event.currentTarget.value);
+                  setTimeErrors((was) => ({ ...was, startsAt: null }));
+                }}
+                error={timeErrors.startsAt ?? errors?.field('startsAt')}
+              />
+              <TextInput
+                type="datetime-local"
+                label="Ends"
+                description="15 minutes to 12 hours after the start"
+                value={endsAt}
+                onChange={(event) => {
+                  setEndsAt(event.currentTarget.value);
+                  setTimeErrors((was) => ({ ...was, endsAt: null }));
+                }}
+                error={timeErrors.endsAt ?? errors?.field('endsAt')}
+              />
+            </>
+          )}
           <NumberInput
             label="Seats"
             min={1}

@@ -31,11 +31,11 @@ import {
   minorDigits,
   toMinor,
 } from '../../ui/money';
-import { feeOn } from './shift-cost';
+import { feeOn, surgeExtraAtTop } from './shift-cost';
 import { SURGE_INPUTS, useSurgeFields } from './surge-fields';
 import { refresh } from '../../api/refresh';
 import { shareOfPercent } from '../../ui/percent';
-import { localToInstant } from '../../ui/times';
+import { browserZone, localToInstant, missingLocalTime } from '../../ui/times';
 
 const INPUTS = [
   'title',
@@ -80,6 +80,11 @@ export function PostShiftForm() {
   const [skill, setSkill] = useState<string | null>(null);
   const [minLevel, setMinLevel] = useState<string | null>('2');
   const [languages, setLanguages] = useState<string[]>(['en']);
+  // A start or end at a local time that does not exist (spring forward), said before sending.
+  const [timeErrors, setTimeErrors] = useState<{
+    startsAt: string | null;
+    endsAt: string | null;
+  }>({ startsAt: null, endsAt: null });
   const [amount, setAmount] = useState<number | string>('2.50');
   const [currency, setCurrency] = useState<string | null>('EUR');
   const [amountError, setAmountError] = useState<string | null>(null);
@@ -139,8 +144,11 @@ export function PostShiftForm() {
               ? 'Enter the pay per resolved ticket'
               : amountProblem(String(amount), cur, MAX_AMOUNT_MINOR);
           setAmountError(payProblem);
+          const startProblem = missingLocalTime(startsAt);
+          const endProblem = missingLocalTime(endsAt);
+          setTimeErrors({ startsAt: startProblem, endsAt: endProblem });
           const surgeReadable = surge.check();
-          if (payProblem === null && surgeReadable) submit();
+          if (payProblem === null && surgeReadable && !startProblem && !endProblem) submit();
         }}
       >
         <Stack>
@@ -159,18 +167,24 @@ export function PostShiftForm() {
             <TextInput
               type="datetime-local"
               label="Starts"
-              description="In your browser's time zone"
+              description={`Your browser's time, ${browserZone()}`}
               value={startsAt}
-              onChange={(e) => setStartsAt(e.currentTarget.value)}
-              error={errors?.field('startsAt')}
+              onChange={(e) => {
+                setStartsAt(e.currentTarget.value);
+                setTimeErrors((was) => ({ ...was, startsAt: null }));
+              }}
+              error={timeErrors.startsAt ?? errors?.field('startsAt')}
             />
             <TextInput
               type="datetime-local"
               label="Ends"
               description="15 minutes to 12 hours after the start"
               value={endsAt}
-              onChange={(e) => setEndsAt(e.currentTarget.value)}
-              error={errors?.field('endsAt')}
+              onChange={(e) => {
+                setEndsAt(e.currentTarget.value);
+                setTimeErrors((was) => ({ ...was, endsAt: null }));
+              }}
+              error={timeErrors.endsAt ?? errors?.field('endsAt')}
             />
             <NumberInput
               label="Seats"
@@ -186,7 +200,12 @@ export function PostShiftForm() {
           <SimpleGrid cols={{ base: 1, sm: 3 }}>
             <Select
               label="Required skill"
-              description="Agents need it at the level or above"
+              description={
+                // Said, not an empty list: posted without one, any agent may claim a seat.
+                skills.isError
+                  ? 'The skills could not be loaded: reload the page to choose one'
+                  : 'Agents need it at the level or above'
+              }
               searchable
               data={(skills.data ?? []).map((s) => ({ value: s.code, label: s.name }))}
               value={skill}
@@ -251,7 +270,8 @@ export function PostShiftForm() {
           </SimpleGrid>
           <Text size="sm" role="status" aria-live="polite">
             {rateMinor !== null && bps !== undefined
-              ? `Each resolved ticket costs you ${formatMoney(rateMinor + feeOn(rateMinor, bps), cur)}: ${formatMoney(rateMinor, cur)} to the agent and ${formatMoney(feeOn(rateMinor, bps), cur)} platform fee (${bps / 100} %).`
+              ? `Each resolved ticket costs you ${formatMoney(rateMinor + feeOn(rateMinor, bps), cur)}: ${formatMoney(rateMinor, cur)} to the agent and ${formatMoney(feeOn(rateMinor, bps), cur)} platform fee (${bps / 100} %).` +
+                surgeCost(rateMinor, bps, cur, surge.body())
               : pricing.isError
                 ? 'The platform fee could not be read, so the cost with it is not shown.'
                 : 'Enter the pay to see what each resolved ticket costs.'}
@@ -339,5 +359,26 @@ export function PostShiftForm() {
         </Stack>
       </form>
     </Card>
+  );
+}
+
+/**
+ * With surge on, what a ticket can cost at most and what the extras can add up to, fee
+ * included: billing charges the fee on the extra too (a budget of €50 at 15 % is up to €57.50),
+ * and the line said only the plain rate.
+ */
+function surgeCost(
+  rateMinor: number,
+  bps: number,
+  currency: string,
+  surge: Schemas['SurgeDto'] | null,
+): string {
+  if (!surge || surge.budgetMinor <= 0 || !(surge.maxMultiplierBps > 10_000)) return '';
+  const top = rateMinor + surgeExtraAtTop(rateMinor, surge.maxMultiplierBps, surge.budgetMinor);
+  return (
+    ` With surge, up to ${formatMoney(top + feeOn(top, bps), currency)} each ` +
+    `(${formatMoney(top, currency)} to the agent), the extras at most ` +
+    `${formatMoney(surge.budgetMinor, currency)} in all plus the fee on them ` +
+    `(${formatMoney(surge.budgetMinor + feeOn(surge.budgetMinor, bps), currency)}).`
   );
 }

@@ -1,9 +1,11 @@
-import { Badge, Button, Card, Group, Stack, Text, Title } from '@mantine/core';
+import { Badge, Button, Card, Group, Stack, Text, Title, VisuallyHidden } from '@mantine/core';
 import { useInfiniteQuery, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, unwrap, type Schemas } from '../../api/client';
 import { keys } from '../../api/query-keys';
-import { ErrorAlert, RefreshFailedAlert } from '../../ui/error-alert';
+import { useSkillNames } from '../agent/use-skill-names';
+import { languageName } from '../../ui/languages';
+import { ErrorAlert, ReadErrorAlert, RefreshFailedAlert } from '../../ui/error-alert';
 import { useDialog } from '../../ui/use-dialog';
 import { LoadMore } from '../../ui/load-more';
 import { Loading } from '../../ui/loading';
@@ -43,7 +45,7 @@ export function ShiftsList() {
         Scheduled shifts
       </Title>
       {shifts.isPending && <Loading label="Loading your shifts" />}
-      <ErrorAlert error={shifts.error} title="Your shifts could not be loaded" />
+      <ReadErrorAlert query={shifts} title="Your shifts could not be loaded" />
       {shifts.isSuccess && items.length === 0 && <Text size="sm">No shift is scheduled.</Text>}
       {items.map((shift) => (
         <ShiftCard
@@ -92,10 +94,19 @@ function ShiftCard({
           per resolved ticket ·{' '}
           {shift.routing === 'push' ? 'offers' : 'agents take the next ticket'}
         </Text>
+        <ShiftAsks shift={shift} />
         <ShiftTerms shift={shift} />
         <Group>
-          <Button variant="default" size="xs" onClick={() => setOpen((o) => !o)}>
+          <Button
+            variant="default"
+            size="xs"
+            onClick={() => setOpen((o) => !o)}
+            aria-expanded={open}
+            aria-controls={`${headingId}-seats`}
+          >
             {open ? 'Hide seats' : 'Seats and waitlist'}
+            {/* Named with its shift: alike buttons in a list were told apart by place only. */}
+            <VisuallyHidden> of {shift.title ?? 'Shift'}</VisuallyHidden>
           </Button>
           <Button
             variant="default"
@@ -114,10 +125,26 @@ function ShiftCard({
             Cancel shift
           </Button>
         </Group>
-        {open && <SeatHolders shiftId={shift.id} />}
+        <div id={`${headingId}-seats`}>{open && <SeatHolders shiftId={shift.id} />}</div>
       </Stack>
     </Card>
   );
+}
+
+/**
+ * What the shift asks of agents: skills, languages, certification. The card showed none of
+ * them, so a company could not check what it had posted.
+ */
+function ShiftAsks({ shift }: { shift: Shift }) {
+  const skillName = useSkillNames();
+  const asks = [
+    ...shift.requiredSkills.map((s) => `${skillName(s.skill)} at level ${s.minLevel} or above`),
+    // An agent must speak every one of them.
+    ...shift.languages.map(languageName),
+    ...(shift.requiresCertification ? ['certified for your program'] : []),
+  ];
+  if (asks.length === 0) return null;
+  return <Text size="sm">Agents need: {asks.join(' · ')}</Text>;
 }
 
 /** The quality gates and surge, when the shift has any. */
@@ -178,14 +205,20 @@ function CancelShiftModal({ shift, onClose }: { shift: Shift; onClose: () => voi
       }
       onDone={() => void refresh(queryClient, keys.companyShifts)}
       onClose={onClose}
+      // Not a count read before: the button waits for this one (it reads as the dialog opens).
+      reading={detail.isFetching}
     >
-      {/* Not a count read before: the button waits for this one (it reads as the dialog opens). */}
       {detail.isFetching ? (
         <Loading label="Reading who holds seats" />
       ) : (
         <Text size="sm">
-          {detail.data ? whatCancelling(detail.data) : released(shift.seatsTaken)} This cannot be
-          undone.
+          {detail.data
+            ? whatCancelling(detail.data)
+            : // Unread, said for any shift: a running one's worked seats end, not released.
+              'Who holds seats could not be read just now. Seats not yet worked are released ' +
+              'with no mark on their holders, seats being worked end now with the time worked ' +
+              'counted, and the waitlist is cleared.'}{' '}
+          This cannot be undone.
         </Text>
       )}
     </ReasonDialog>

@@ -3,7 +3,7 @@ import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, unwrap, type Schemas } from '../../api/client';
 import { keys } from '../../api/query-keys';
-import { ErrorAlert } from '../../ui/error-alert';
+import { ReadErrorAlert } from '../../ui/error-alert';
 import { Loading } from '../../ui/loading';
 import { browserZone, LOCALE } from '../../ui/times';
 
@@ -81,7 +81,7 @@ export function ShiftsWeek() {
         </Group>
       </Group>
       {shifts.isPending && <Loading label="Loading the week" />}
-      <ErrorAlert error={shifts.error} title="The week could not be loaded" />
+      <ReadErrorAlert query={shifts} title="The week could not be loaded" />
       {shifts.data && (
         <SimpleGrid cols={{ base: 1, md: 7 }} spacing="xs">
           {days.map((day) => (
@@ -116,6 +116,9 @@ function WeekShift({ shift }: { shift: Schemas['ShiftDto'] }) {
     <Card withBorder padding="xs">
       <Text size="xs" fw={600}>
         {hourMinute.format(new Date(shift.startsAt))}–{hourMinute.format(new Date(shift.endsAt))}
+        {/* Past midnight: "22:00–02:00" read as a shift ending before it began. */}
+        {new Date(shift.startsAt).toDateString() !== new Date(shift.endsAt).toDateString() &&
+          ' next day'}
       </Text>
       <Text size="xs" td={cancelled ? 'line-through' : undefined}>
         {shift.title ?? 'Shift'}

@@ -1,10 +1,10 @@
-import { Button, Card, Code, Group, Stack, Text, TextInput, Title } from '@mantine/core';
+import { Alert, Button, Card, Code, Group, Stack, Text, TextInput, Title } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, ApiError, unwrap } from '../../api/client';
 import { useKeyedMutation } from '../../api/keyed-mutation';
 import { keys } from '../../api/query-keys';
-import { ErrorAlert } from '../../ui/error-alert';
+import { ErrorAlert, ReadErrorAlert } from '../../ui/error-alert';
 import { RetryingNote } from '../../ui/retrying-note';
 import { ShownOnce } from '../../ui/shown-once';
 import { problemOf } from '../../ui/form-errors';
@@ -31,12 +31,18 @@ export function WebhookCard() {
   });
   const [url, setUrl] = useState<string | null>(null);
   const [secret, setSecret] = useState<string | null>(null);
+  // Whether the last save was to create the webhook (its answer carries the secret).
+  const [creating, setCreating] = useState(false);
   const refresh = () => {
     void reread(queryClient, keys.webhook);
     void reread(queryClient, keys.deliveries);
   };
   const save = useMutation({
     mutationFn: (body: { url: string }) => unwrap(api.PUT('/v1/companies/me/webhook', { body })),
+    // No answer: it may have been set all the same, and its secret was in the answer lost. The
+    // webhook is read again; set now, the page says how to get a secret (a retry would answer
+    // none: the secret is shown when the webhook is created, and rotating gives a new one).
+    onError: () => void reread(queryClient, keys.webhook),
     onSuccess: ({ secret: shownOnce, ...saved }) => {
       if (shownOnce) setSecret(shownOnce);
       // The field goes back to showing the saved webhook: set here from the answer, not left to
@@ -54,9 +60,13 @@ export function WebhookCard() {
     onMutate: () => setSecret(null),
     onSuccess: (set) => setSecret(set.secret),
   });
-  // Only a refusal (4xx) says for sure that nothing was rotated.
-  const mayHaveRotated =
-    rotate.error !== null && !(rotate.error instanceof ApiError && rotate.error.status < 500);
+  // Only a refusal (4xx) says for sure that nothing was rotated (or set).
+  const unanswered = (error: unknown) =>
+    error !== null && !(error instanceof ApiError && error.status < 500);
+  const mayHaveRotated = unanswered(rotate.error);
+  // Set by a request whose answer (with the secret) never came: the webhook is there now and no
+  // secret was shown.
+  const setUnseen = creating && unanswered(save.error) && !secret && !!current.data;
   const test = useKeyedMutation({
     mutationFn: (_: void, key) =>
       unwrap(
@@ -81,13 +91,14 @@ export function WebhookCard() {
           until your server answers 2xx.
         </Text>
         {current.isPending && <Loading label="Loading your webhook" />}
-        <ErrorAlert error={current.error} title="Your webhook could not be loaded" />
+        <ReadErrorAlert query={current} title="Your webhook could not be loaded" />
         {secret && <ShownOnce title="Signing secret" label="The signing secret" value={secret} />}
         {current.data !== undefined && (
           <form
             noValidate
             onSubmit={(event) => {
               event.preventDefault();
+              setCreating(!current.data);
               save.mutate({ url: shown });
             }}
           >
@@ -107,7 +118,16 @@ export function WebhookCard() {
             </Group>
           </form>
         )}
-        <ErrorAlert error={save.error} inputs={INPUTS} title="Webhook not saved" />
+        {setUnseen ? (
+          <Alert color="yellow" title="Webhook set, its secret not received" role="alert">
+            <Text size="sm">
+              The webhook was saved, but the answer carrying its signing secret (shown only once)
+              was lost on the way: rotate the secret to get one you can copy.
+            </Text>
+          </Alert>
+        ) : (
+          <ErrorAlert error={save.error} inputs={INPUTS} title="Webhook not saved" />
+        )}
         {current.data && (
           <Group>
             <Button variant="default" loading={test.isPending} onClick={() => test.mutate()}>

@@ -12,6 +12,7 @@ import { browserZone, formatInstant } from '../../ui/times';
 import { useRowActions } from '../../ui/use-row-actions';
 import { keepFocusNear } from '../../ui/use-dialog';
 import { refresh } from '../../api/refresh';
+import { serverNow } from '../../api/server-clock';
 
 type Delivery = Schemas['WebhookDeliveryDto'];
 type Filter = 'all' | Delivery['status'];
@@ -22,9 +23,17 @@ const STATUS_COLORS: Record<Delivery['status'], string> = {
   failed: 'red',
 };
 
+/** A pending delivery whose retry is this late was lost (the API then lets it be sent again). */
+const STALLED_AFTER_MS = 3_600_000;
+const stalled = (d: { status: string; nextAttemptAt: string | null }) =>
+  d.status === 'pending' &&
+  d.nextAttemptAt !== null &&
+  Date.parse(d.nextAttemptAt) < serverNow() - STALLED_AFTER_MS;
+
 /**
  * The webhook's delivery log, newest first, filtered by status: attempts, the receiver's last
- * answer, the next retry while pending; a failed (or delivered) one can be sent again.
+ * answer, the next retry while pending; a failed (or delivered) one can be sent again, and a
+ * pending one whose retry was lost (over an hour late).
  */
 export function WebhookDeliveries() {
   const queryClient = useQueryClient();
@@ -117,10 +126,15 @@ export function WebhookDeliveries() {
                     </Table.Td>
                     <Table.Td>
                       {d.nextAttemptAt ? formatInstant(d.nextAttemptAt, zone) : '—'}
+                      {stalled(d) && (
+                        <Text size="xs" c="red">
+                          Over an hour late: its retry was lost. Send it again.
+                        </Text>
+                      )}
                     </Table.Td>
                     <Table.Td>{formatInstant(d.createdAt, zone)}</Table.Td>
                     <Table.Td>
-                      {d.status !== 'pending' && (
+                      {(d.status !== 'pending' || stalled(d)) && (
                         <Button
                           size="xs"
                           variant="default"
