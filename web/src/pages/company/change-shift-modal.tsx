@@ -9,6 +9,7 @@ import { amountProblem, formatMoney, MAX_AMOUNT_MINOR, minorDigits, toMinor } fr
 import { SURGE_INPUTS, useSurgeFields } from './surge-fields';
 import { browserZone, localInputOf, localToInstant, missingLocalTime } from '../../ui/times';
 import { refresh } from '../../api/refresh';
+import { serverNow } from '../../api/server-clock';
 
 type Shift = Schemas['ShiftDto'];
 const INPUTS = [
@@ -42,7 +43,8 @@ export function ChangeShiftModal({ shift, onClose }: { shift: Shift; onClose: ()
     startsAt: string | null;
     endsAt: string | null;
   }>({ startsAt: null, endsAt: null });
-  const windowOpen = shift.seatsTaken === 0;
+  // A shift begun keeps its window (the API refuses it, naming the field).
+  const windowOpen = shift.seatsTaken === 0 && new Date(shift.startsAt).getTime() > serverNow();
   const [seats, setSeats] = useState<number | string>(shift.seats);
   const [rate, setRate] = useState(
     (shift.ratePerTicket.amountMinor / 10 ** minorDigits(currency)).toFixed(minorDigits(currency)),
@@ -122,7 +124,7 @@ export function ChangeShiftModal({ shift, onClose }: { shift: Shift; onClose: ()
               <TextInput
                 type="datetime-local"
                 label="Starts"
-                description={`Your browser's time, ${browserZone()}`}
+                description={`Your browser's time, ${browserZone()}; a new window empties the waitlist`}
                 value={startsAt}
                 onChange={(event) => {
                   setStartsAt(event.currentTarget.value);
