@@ -507,10 +507,17 @@ describe('quality: ratings, reviews, disputes, scores', () => {
     expect(seen.body).toMatchObject({ inputs: null, sum: null, reopenRate: null });
     // Nor four decimals of the score and the mean: the company moving its own review by a known
     // amount and reading both again gave the count and sum of the others' exactly. Two, as the
-    // console shows them (whole percents).
+    // console shows them (whole percents), the score rounded down (shown above a shift's bar it
+    // missed, the refusal read as wrong); its own score too (with its own count and sum known,
+    // four decimals of it gave the mean away); nor the agent's rank.
     const own = await quality(agents[0]);
-    expect(seen.body.score).toBe(Math.round(own.score * 100) / 100);
+    expect(seen.body.score).toBe(Math.floor(own.score * 100 + 1e-9) / 100);
     expect(seen.body.platformMean).toBe(Math.round(own.platformMean * 100) / 100);
+    const ownHere = own.perCompany.find(
+      (c: { companyId: string }) => c.companyId === company.companyId,
+    );
+    expect(seen.body.perCompany[0].score).toBe(Math.floor(ownHere.score * 100 + 1e-9) / 100);
+    expect(seen.body).toMatchObject({ rankedAgents: null, agentsAbove: null });
     expect(
       seen.body.counted.every((c: { companyId: string }) => c.companyId === company.companyId),
     ).toBe(true);

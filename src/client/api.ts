@@ -5525,7 +5525,7 @@ export interface components {
       timeZone: string;
       outstanding: components['schemas']['OutstandingDto'][];
       /**
-       * @description Invoices written off unpaid and not forgiven, oldest first: the books moved them from what
+       * @description Invoices written off unpaid and not forgiven: the books moved them from what
        *     is owed (`outstanding`) to bad debt, yet Stripe still takes payment on their hosted page,
        *     and each holds the company (`credit.hold`) until paid or waived by finance.
        */
@@ -6272,12 +6272,13 @@ export interface components {
       tierMinCompanies: number;
       /**
        * @description Agents with at least tierMinInputs inputs from tierMinCompanies companies, among whom tiers
-       *     are cut.
+       *     are cut (null in a company's view).
        * @example 42
        */
-      rankedAgents: number;
+      rankedAgents: number | null;
       /**
-       * @description Ranked agents with a strictly higher score (null when this agent is not ranked).
+       * @description Ranked agents with a strictly higher score (null when this agent is not ranked, and in a
+       *     company's view).
        * @example 11
        */
       agentsAbove: number | null;

@@ -296,7 +296,7 @@ test('finance credits part of a lost dispute, never beyond what is owed, and bil
   );
   await expect(invoice).toContainText('€2.76 of it forgiven (a credit note)');
   await expect(invoice).toContainText(/€3\.00 of it billed again on your next invoice \(/);
-  await expect(mine.getByText('€3.00 for resolved tickets not yet paid')).toBeVisible();
+  await expect(mine.getByText('€3.00 owed, not yet paid')).toBeVisible();
   await expectAccessible(mine, 'billing with a lost dispute');
   await mine.close();
 });
@@ -349,7 +349,7 @@ test('what a company owes moves on its billing page as its tickets are resolved'
   await expect(page.getByRole('status', { name: 'Live updates: Live' })).toBeVisible();
   await expect(page.getByText('Nothing is owed.')).toBeVisible();
   await resolvedTickets(company, await signUpAgent('Lou Live'), 1, 'Owed desk');
-  await expect(page.getByText('€2.88 for resolved tickets not yet paid')).toBeVisible({
+  await expect(page.getByText('€2.88 owed, not yet paid')).toBeVisible({
     timeout: 20_000,
   });
 });

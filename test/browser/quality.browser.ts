@@ -43,6 +43,15 @@ test('an agent disputes a review, an admin removes it, the score follows', async
   const score = page.getByRole('region', { name: 'Quality score' });
   await expect(score).toContainText('2 ratings and reviews in the last 90 days');
   await expect(score).toContainText('Middle tier');
+  // The formula adds up as written: the mean to the 4 decimals the score is computed with (at
+  // 2 it did not), and the score rounded down to a tenth of a percent above it.
+  const formula = (await score.textContent())!.match(
+    /\((\d\.\d{4}) \+ (\d+) × (\d\.\d{4})\) ÷ \((\d+) \+ \d+\) = (\d\.\d{4})/,
+  );
+  expect(formula).not.toBeNull();
+  const [, sum, weight, mean, inputs, result] = formula!.map(Number);
+  expect(Math.abs((sum + weight * mean) / (inputs + weight) - result)).toBeLessThan(0.0001);
+  await expect(score).toContainText(`${Math.floor(result * 1000 + 1e-9) / 10}%`);
   const rows = page.getByRole('region', { name: 'Table of your ratings and reviews' });
   const review = rows.getByRole('row', { name: /Company review.*1 of 5.*Curt with the customer/ });
   await expect(review).toBeVisible();
@@ -74,9 +83,7 @@ test('an agent disputes a review, an admin removes it, the score follows', async
   await expectAccessible(desk, 'review disputes');
   await row.getByRole('button', { name: /^Remove the review/ }).click();
   const decide = desk.getByRole('dialog', { name: 'Remove the review of Quinn Rated' });
-  await decide
-    .getByRole('textbox', { name: 'Reason' })
-    .fill('The transcript shows a kind exchange');
+  await decide.getByRole('textbox', { name: 'Note' }).fill('The transcript shows a kind exchange');
   await decide.getByRole('button', { name: 'Remove' }).click();
   await expect(decide).toBeHidden();
   await expect(row).toBeHidden();
@@ -130,7 +137,7 @@ test('an admin upholds a disputed review: it keeps counting, and the agent reads
   await row.getByRole('button', { name: /^Uphold the review of Uma Upheld/ }).click();
   const decide = desk.getByRole('dialog', { name: 'Uphold the review of Uma Upheld' });
   await expect(decide.getByText(/keeps counting in the agent’s score/)).toBeVisible();
-  await decide.getByRole('textbox', { name: 'Reason' }).fill('The old window applied to it');
+  await decide.getByRole('textbox', { name: 'Note' }).fill('The old window applied to it');
   await decide.getByRole('button', { name: 'Uphold' }).click();
   await expect(decide).toBeHidden();
   await expect(row).toBeHidden();
@@ -233,9 +240,9 @@ test('a company reads the rating and reviews the resolution on the ticket page',
   await page.getByRole('button', { name: 'Quality of Robin Reviewed' }).click();
   const modal = page.getByRole('dialog', { name: 'Quality of Robin Reviewed' });
   await expect(modal).toContainText(
-    /Quality score \d+% \(middle tier\), from ratings and reviews in the last 90 days/,
+    /Quality score \d+(\.\d)?% \(middle tier\), from ratings and reviews in the last 90 days/,
   );
-  await expect(modal).toContainText(/From your customers and reviews: \d+% over 2/);
+  await expect(modal).toContainText(/From your customers and reviews: \d+(\.\d)?% over 2/);
   await expectAccessible(page, 'agent quality for a company');
   await page.keyboard.press('Escape');
   await page.goto('/company/integration');

@@ -106,7 +106,7 @@ test('surge: the agent sees it on the ticket it took, the company its budget', a
     form.getByText(
       'Each resolved ticket costs you €2.88: €2.50 to the agent and €0.38 platform fee (15 %). ' +
         'With surge, up to €4.31 each (€3.75 to the agent), the extras at most €50.00 in all ' +
-        'plus the fee on them (€57.50).',
+        'plus the fee on them (about €57.50: the fee is rounded on each ticket).',
     ),
   ).toBeVisible();
 });

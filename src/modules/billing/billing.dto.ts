@@ -60,7 +60,7 @@ export class BillingDto {
   timeZone: string;
   outstanding: OutstandingDto[];
   /**
-   * Invoices written off unpaid and not forgiven, oldest first: the books moved them from what
+   * Invoices written off unpaid and not forgiven: the books moved them from what
    * is owed (`outstanding`) to bad debt, yet Stripe still takes payment on their hosted page,
    * and each holds the company (`credit.hold`) until paid or waived by finance.
    */

@@ -124,13 +124,14 @@ export class QualityScoreDto {
   tierMinCompanies: number;
   /**
    * Agents with at least tierMinInputs inputs from tierMinCompanies companies, among whom tiers
-   * are cut.
+   * are cut (null in a company's view).
    * @example 42
    */
-  @ApiInteger()
-  rankedAgents: number;
+  @ApiInteger({ nullable: true })
+  rankedAgents: number | null;
   /**
-   * Ranked agents with a strictly higher score (null when this agent is not ranked).
+   * Ranked agents with a strictly higher score (null when this agent is not ranked, and in a
+   * company's view).
    * @example 11
    */
   @ApiInteger({ nullable: true })

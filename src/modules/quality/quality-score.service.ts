@@ -52,6 +52,11 @@ export function tierOf(ranked: number, above: number | null, below: number | nul
 }
 
 const round = (n: number, places: number) => Math.round(n * 10 ** places) / 10 ** places;
+/**
+ * Rounded down: a score shown to a company never reads above a shift's bar it misses (0.7973
+ * shown as 0.80 was refused by a bar of 0.8). The step keeps 0.8 × 100 from flooring to 79.
+ */
+const floorTo = (n: number, places: number) => Math.floor(n * 10 ** places + 1e-9) / 10 ** places;
 
 /** An agent's quality score with every input, and the agent's feedback. */
 @Injectable()
@@ -149,7 +154,9 @@ export class QualityScoreService implements AgentQualityReader {
       companyId: c.company_id,
       companyName: names.get(c.company_id) ?? null,
       inputs: c.inputs,
-      score: round(Number(c.score), 4),
+      // In a company's view, two decimals as its overall: with four, its own score (whose
+      // count and sum it knows) gave the platform's mean away.
+      score: onlyCompany === null ? round(Number(c.score), 4) : floorTo(Number(c.score), 2),
       reopenRate: reopenRate(reopensByCompany.get(c.company_id) ?? { resolved: 0, reopened: 0 }),
     }));
     return {
@@ -160,12 +167,13 @@ export class QualityScoreService implements AgentQualityReader {
       // What a company may not see: other companies' feedback, in aggregate or not.
       inputs: onlyCompany === null ? score.inputs : null,
       sum: onlyCompany === null ? round(Number(score.sum), 4) : null,
-      score: round(Number(score.score), places),
+      score: onlyCompany === null ? round(Number(score.score), 4) : floorTo(Number(score.score), 2),
       tier: tierOf(score.ranked, score.above, score.below),
       tierMinInputs: TIER_MIN_INPUTS,
       tierMinCompanies: this.config.get('QUALITY_TIER_MIN_COMPANIES', { infer: true }),
-      rankedAgents: score.ranked,
-      agentsAbove: score.above,
+      // The agent's own standing: a company sees the score and tier only.
+      rankedAgents: onlyCompany === null ? score.ranked : null,
+      agentsAbove: onlyCompany === null ? score.above : null,
       reopenRate: onlyCompany === null ? reopenRate(reopens) : null,
       perCompany,
       counted: inputs.map((i) => ({

@@ -99,10 +99,22 @@ function refreshResultsSoon(queryClient: QueryClient): void {
     setTimeout(() => {
       resultsDue.delete(queryClient);
       void refresh(queryClient, keys.companyResults);
-      // What it owes moves with the same bookings (only a billing page on screen reads it).
-      void refresh(queryClient, keys.billing);
+      owedAgain(queryClient);
+      // Once more a little later, for a booking the ledger's job made after the first read.
+      setTimeout(() => owedAgain(queryClient), OWED_AGAIN_MS);
     }, RESULTS_AFTER_MS),
   );
+}
+
+const OWED_AGAIN_MS = 7_000;
+
+/**
+ * What the company owes moves with the same bookings: its billing summary is read again (only a
+ * billing page on screen reads it), not its invoices (a resolution changes none) nor the rest
+ * under the key. Each read computes the credit standing under the company's lock.
+ */
+function owedAgain(queryClient: QueryClient): void {
+  void refresh(queryClient, keys.billing, undefined, { exact: true });
 }
 
 /**

@@ -27,16 +27,18 @@ export const READ_WAIT_MS = 10_000;
  * often as it is read (a paying run's lines, its events in bursts), where cancelling each read
  * for the next change left a slow link with none that ever came. No write of the caller's is
  * in the cache for an old answer to land over.
+ *
+ * `exact`: only the query of that key, not those under it.
  */
 export async function refresh(
   queryClient: QueryClient,
   queryKey: QueryKey,
   waitMs = READ_WAIT_MS,
-  { waitForReads = false }: { waitForReads?: boolean } = {},
+  { waitForReads = false, exact = false }: { waitForReads?: boolean; exact?: boolean } = {},
 ): Promise<void> {
   const waited = queryClient
     .getQueryCache()
-    .findAll({ queryKey })
+    .findAll({ queryKey, exact })
     .filter(
       (query) =>
         query.state.fetchStatus !== 'idle' &&
@@ -48,6 +50,7 @@ export async function refresh(
   const inWaited = (query: Query) => waited.includes(query);
   const others = queryClient.invalidateQueries({
     queryKey,
+    exact,
     predicate: (query) => !inWaited(query),
   });
   if (waited.length === 0) return others;

@@ -7,6 +7,12 @@
 /** A score or a rate, in whole percents: 0.7973 → "80%". */
 export const percent = (share: number) => `${Math.round(share * 100)}%`;
 
+/**
+ * A quality score in percent, rounded down to a tenth: never above the bar of a shift it misses
+ * (0.7973 is "79.7%", where whole percents said 80% beside a refusal by a bar of 80%).
+ */
+export const scorePercent = (share: number) => `${Math.floor(share * 1000 + 1e-9) / 10}%`;
+
 /** A bar a score must reach, to the 2 decimals of a percent the API keeps: 0.666 → "66.6%". */
 export const barPercent = (share: number) => `${Number((share * 100).toFixed(2))}%`;
 

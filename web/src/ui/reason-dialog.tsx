@@ -9,6 +9,8 @@ interface Props {
   title: string;
   /** What confirming does, in a sentence or two. */
   children: ReactNode;
+  /** The text field's label ("Reason" by default; an admin's decision takes a "Note"). */
+  reasonLabel?: string;
   /** Under the reason's label: who reads it. */
   reasonDescription: string;
   /** The API's name for the reason, whose problems show under the input (default `reason`). */
@@ -70,7 +72,7 @@ export function ReasonDialog(props: Props) {
         <Stack>
           {props.children}
           <Textarea
-            label="Reason"
+            label={props.reasonLabel ?? 'Reason'}
             description={props.reasonDescription}
             value={reason}
             onChange={(event) => setReason(event.currentTarget.value)}

@@ -79,7 +79,7 @@ export function missingLocalTime(local: string): string | null {
 export function localInputOf(at: Date): string {
   const pad = (n: number) => String(n).padStart(2, '0');
   return (
-    `${at.getFullYear()}-${pad(at.getMonth() + 1)}-${pad(at.getDate())}` +
+    `${String(at.getFullYear()).padStart(4, '0')}-${pad(at.getMonth() + 1)}-${pad(at.getDate())}` +
     `T${pad(at.getHours())}:${pad(at.getMinutes())}`
   );
 }

@@ -124,6 +124,7 @@ export default function ReviewDisputesPage() {
           // Named: the dialog hides the row, and a decision cannot be taken back.
           title={`${deciding.decision === 'uphold' ? 'Uphold' : 'Remove'} the review of ${deciding.review.agentName}`}
           field="note"
+          reasonLabel="Note"
           reasonDescription="The agent and the company read it"
           confirmLabel={deciding.decision === 'uphold' ? 'Uphold' : 'Remove'}
           keepLabel="Not now"

@@ -13,7 +13,7 @@ import { formatInstant } from '../../ui/times';
 import { useDialog } from '../../ui/use-dialog';
 import { useZone } from './use-profile';
 import { refresh } from '../../api/refresh';
-import { percent } from '../../ui/percent';
+import { percent, scorePercent } from '../../ui/percent';
 
 type Feedback = Schemas['FeedbackItemDto'];
 
@@ -61,7 +61,7 @@ function ScoreCard() {
           <>
             <Group gap="sm">
               <Text size="xl" fw={700}>
-                {percent(q.score)}
+                {scorePercent(q.score)}
               </Text>
               <Badge
                 variant="light"
@@ -72,10 +72,10 @@ function ScoreCard() {
             </Group>
             <Text size="sm">
               {q.inputs} {q.inputs === 1 ? 'rating or review' : 'ratings and reviews'} in the last{' '}
-              {q.windowDays} days, worth {q.sum.toFixed(2)} together (1 star is 0, 5 stars is 1),
-              weighed with the platform&apos;s average of {q.platformMean.toFixed(2)} as if it were{' '}
-              {q.priorWeight} more: ({q.sum.toFixed(2)} + {q.priorWeight} ×{' '}
-              {q.platformMean.toFixed(2)}) ÷ ({q.inputs} + {q.priorWeight}) = {q.score.toFixed(4)}.
+              {q.windowDays} days, worth {q.sum.toFixed(4)} together (1 star is 0, 5 stars is 1),
+              weighed with the platform&apos;s average of {q.platformMean.toFixed(4)} as if it were{' '}
+              {q.priorWeight} more: ({q.sum.toFixed(4)} + {q.priorWeight} ×{' '}
+              {q.platformMean.toFixed(4)}) ÷ ({q.inputs} + {q.priorWeight}) = {q.score.toFixed(4)}.
             </Text>
             <Text size="sm">
               {q.agentsAbove === null
@@ -105,7 +105,7 @@ function ScoreCard() {
                       <Table.Tr key={c.companyId}>
                         <Table.Td>{c.companyName ?? c.companyId}</Table.Td>
                         <Table.Td style={{ textAlign: 'right' }}>{c.inputs}</Table.Td>
-                        <Table.Td style={{ textAlign: 'right' }}>{percent(c.score)}</Table.Td>
+                        <Table.Td style={{ textAlign: 'right' }}>{scorePercent(c.score)}</Table.Td>
                         <Table.Td style={{ textAlign: 'right' }}>
                           {c.reopenRate.rate === null ? '–' : percent(c.reopenRate.rate)}
                         </Table.Td>

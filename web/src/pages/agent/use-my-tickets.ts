@@ -12,9 +12,10 @@ import { keys } from '../../api/query-keys';
 export function useMyTickets(enabled = true) {
   return useQuery({
     queryKey: keys.myTickets,
-    queryFn: async () => {
+    queryFn: async ({ signal }) => {
       const held = await unwrap(api.GET('/v1/agents/me/tickets'));
-      rememberSubjects(held);
+      // Not for a read cancelled meanwhile (the session ended: its subjects were forgotten).
+      if (!signal.aborted) rememberSubjects(held);
       return held;
     },
     enabled,

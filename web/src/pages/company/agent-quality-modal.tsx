@@ -4,7 +4,7 @@ import { api, unwrap } from '../../api/client';
 import { keys } from '../../api/query-keys';
 import { ErrorAlert } from '../../ui/error-alert';
 import { Loading } from '../../ui/loading';
-import { percent } from '../../ui/percent';
+import { percent, scorePercent } from '../../ui/percent';
 
 /** An agent's quality score as the company sees it: overall, and from its own feedback. */
 export function AgentQualityModal(props: { agentId: string; name: string; onClose: () => void }) {
@@ -27,12 +27,12 @@ export function AgentQualityModal(props: { agentId: string; name: string; onClos
         {q && (
           <>
             <Text size="sm">
-              Quality score {percent(q.score)} ({q.tier} tier), from ratings and reviews in the last{' '}
-              {q.windowDays} days across every company (theirs stay private).
+              Quality score {scorePercent(q.score)} ({q.tier} tier), from ratings and reviews in the
+              last {q.windowDays} days across every company (theirs stay private).
             </Text>
             <Text size="sm">
               {yours
-                ? `From your customers and reviews: ${percent(yours.score)} over ${yours.inputs === 1 ? '1 rating or review' : `${yours.inputs} ratings and reviews`}` +
+                ? `From your customers and reviews: ${scorePercent(yours.score)} over ${yours.inputs === 1 ? '1 rating or review' : `${yours.inputs} ratings and reviews`}` +
                   (yours.reopenRate.rate === null
                     ? '.'
                     : `; you reopened ${percent(yours.reopenRate.rate)} of their resolutions.`)

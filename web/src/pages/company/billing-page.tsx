@@ -108,7 +108,8 @@ export default function BillingPage() {
             {data.outstanding.map((o) => (
               <Text key={o.currency}>
                 {o.amountMinor > 0
-                  ? `${formatMoney(o.amountMinor, o.currency)} for resolved tickets not yet paid`
+                  ? // Resolved tickets, and what a lost dispute took back of a payment (its invoice says so).
+                    `${formatMoney(o.amountMinor, o.currency)} owed, not yet paid`
                   : // A credit (reopened tickets credited beyond what was owed): no invoice
                     // is negative, so it comes off the next ones.
                     `${formatMoney(-o.amountMinor, o.currency)} in your favour, net of any unpaid invoice: taken off your next invoice`}

@@ -44,7 +44,11 @@ export function ChangeShiftModal({ shift, onClose }: { shift: Shift; onClose: ()
     endsAt: string | null;
   }>({ startsAt: null, endsAt: null });
   // A shift begun keeps its window (the API refuses it, naming the field).
-  const windowOpen = shift.seatsTaken === 0 && new Date(shift.startsAt).getTime() > serverNow();
+  // Decided as the dialog opens: a start passing meanwhile leaves the fields, for the API's
+  // refusal to be said under them (gone, an edit was still sent and refused unseen).
+  const [windowOpen] = useState(
+    () => shift.seatsTaken === 0 && new Date(shift.startsAt).getTime() > serverNow(),
+  );
   const [seats, setSeats] = useState<number | string>(shift.seats);
   const [rate, setRate] = useState(
     (shift.ratePerTicket.amountMinor / 10 ** minorDigits(currency)).toFixed(minorDigits(currency)),

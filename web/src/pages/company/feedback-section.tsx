@@ -14,6 +14,7 @@ import { useState } from 'react';
 import { api, unwrap, type Schemas } from '../../api/client';
 import { useKeyedMutation } from '../../api/keyed-mutation';
 import { keys } from '../../api/query-keys';
+import { Loading } from '../../ui/loading';
 import { ErrorAlert } from '../../ui/error-alert';
 import { RetryingNote } from '../../ui/retrying-note';
 import { problemOf } from '../../ui/form-errors';
@@ -71,6 +72,7 @@ export function FeedbackSection({
       <Title order={2} id="feedback-heading" size="h3">
         Feedback
       </Title>
+      {feedback.isPending && <Loading label="Loading the feedback" />}
       <ErrorAlert error={feedback.error} title="The feedback could not be loaded" />
       {f && (
         <>

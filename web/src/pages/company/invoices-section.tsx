@@ -109,15 +109,16 @@ function DisputeNotes({ invoice, zone }: { invoice: Invoice; zone: string }) {
             ? 'Your bank asked about this payment (an inquiry): nothing taken'
             : `A dispute of ${amount} of this payment: ${status.replaceAll('_', ' ')}`}
       </Text>
-      {invoice.creditedMinor > 0 && (
+      {/* Won (on appeal too): what the loss was settled with is undone. */}
+      {status !== 'won' && invoice.creditedMinor > 0 && (
         <Text size="xs">
           {formatMoney(invoice.creditedMinor, invoice.currency)} of it forgiven (a credit note)
         </Text>
       )}
-      {invoice.rebilledAt && (
+      {status !== 'won' && invoice.rebilledAt && (
         <Text size="xs">
           {formatMoney(invoice.rebilledMinor, invoice.currency)} of it billed again on your next
-          invoice ({formatInstant(invoice.rebilledAt, zone)})
+          invoice (decided {formatInstant(invoice.rebilledAt, zone)})
         </Text>
       )}
     </>

@@ -378,7 +378,8 @@ function surgeCost(
   return (
     ` With surge, up to ${formatMoney(top + feeOn(top, bps), currency)} each ` +
     `(${formatMoney(top, currency)} to the agent), the extras at most ` +
-    `${formatMoney(surge.budgetMinor, currency)} in all plus the fee on them ` +
-    `(${formatMoney(surge.budgetMinor + feeOn(surge.budgetMinor, bps), currency)}).`
+    `${formatMoney(surge.budgetMinor, currency)} in all plus the fee on them (about ` +
+    `${formatMoney(surge.budgetMinor + feeOn(surge.budgetMinor, bps), currency)}: the fee is ` +
+    'rounded on each ticket).'
   );
 }

@@ -212,12 +212,14 @@ function CancelShiftModal({ shift, onClose }: { shift: Shift; onClose: () => voi
         <Loading label="Reading who holds seats" />
       ) : (
         <Text size="sm">
-          {detail.data
+          {detail.data && !detail.isError
             ? whatCancelling(detail.data)
-            : // Unread, said for any shift: a running one's worked seats end, not released.
+            : // Not read now (an older read, the seats panel's, may be cached: agents may have
+              // checked in since): said for any shift, a running one's worked seats end.
               'Who holds seats could not be read just now. Seats not yet worked are released ' +
               'with no mark on their holders, seats being worked end now with the time worked ' +
-              'counted, and the waitlist is cleared.'}{' '}
+              'counted (their tickets go back to the queue after a short grace), and the ' +
+              'waitlist is cleared.'}{' '}
           This cannot be undone.
         </Text>
       )}

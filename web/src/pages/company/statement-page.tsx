@@ -158,11 +158,12 @@ export default function StatementPage() {
             </ScrollTable>
           )}
           {lines.some((l) => l.status === 'reversed') && (
-            // A reopened ticket's charge is credited on a later invoice; not when the invoice
-            // that charged it was written off unpaid (its credit is withheld, billed back).
+            // A reopened ticket's charge is credited on a later invoice; not while the invoice
+            // that charged it went unpaid (written off, or its payment lost to a dispute): its
+            // credit is withheld, billed back (WithheldCreditsService).
             <Text size="xs">
               A reopened ticket is credited on your next invoice, unless the invoice that charged it
-              was written off unpaid.
+              went unpaid (written off, or its payment taken back by your bank).
             </Text>
           )}
           <LoadMore query={statement} what="statement lines" />
