@@ -211,11 +211,28 @@ describe('quality: ratings, reviews, disputes, scores', () => {
       counts: true,
       dispute: null,
     });
+    // The company changes it after the agent read it: a dispute of the version read is refused
+    // (the admin would have decided on a review the agent never saw), one of the current taken.
+    const read = feedback[0].updatedAt as string;
+    await review('put', first.id, { score: 1, tags: ['tone'], note: 'Curt, and slow' }).expect(200);
+    const stale = await t.http
+      .post(`/v1/reviews/${written.body.id}/dispute`)
+      .set(agents[0].auth)
+      .send({ reason: 'The customer thanked me twice', reviewUpdatedAt: read })
+      .expect(409);
+    expect(stale.body.error).toMatchObject({
+      code: 'REVIEW_CHANGED',
+      details: { updatedAt: expect.any(String) },
+    });
+    const current = (await t.http.get('/v1/agents/me/feedback').set(agents[0].auth).expect(200))
+      .body.items[0];
+    expect(current).toMatchObject({ text: 'Curt, and slow' });
+    expect(current.updatedAt).not.toBe(read);
     const dispute = () =>
       t.http
         .post(`/v1/reviews/${written.body.id}/dispute`)
         .set(agents[0].auth)
-        .send({ reason: 'The customer thanked me twice' });
+        .send({ reason: 'The customer thanked me twice', reviewUpdatedAt: current.updatedAt });
     // Only the agent it is about may dispute it: 404 for another agent.
     await t.http
       .post(`/v1/reviews/${written.body.id}/dispute`)
@@ -235,6 +252,12 @@ describe('quality: ratings, reviews, disputes, scores', () => {
         companyName: 'Rated Co',
         agentName: 'Agent',
         dispute: { status: 'pending' },
+        // What was resolved, beside the review and the reason (the admin had the two alone).
+        resolution: {
+          subject: expect.any(String),
+          summary: expect.any(String),
+          resolvedAt: expect.any(String),
+        },
       },
     ]);
     const removed = await t.http

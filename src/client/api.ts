@@ -6102,7 +6102,14 @@ export interface components {
     };
     DisputeReviewDto: {
       /**
-       * @description Why the review is unfair; an admin reads it with the ticket.
+       * Format: date-time
+       * @description The review's `updatedAt` as read: if the company changed it since, the dispute is refused
+       *     (409 REVIEW_CHANGED), so that what an admin weighs is the review the agent disputed.
+       * @example 2030-05-05T08:00:00.000Z
+       */
+      reviewUpdatedAt?: string;
+      /**
+       * @description Why the review is unfair; an admin reads it with the resolution and the review.
        * @example The customer had already been refunded by the bot.
        */
       reason: string;
@@ -6119,6 +6126,23 @@ export interface components {
        * @example The transcript shows the bot refunded first.
        */
       note: string;
+    };
+    ReviewedResolutionDto: {
+      /**
+       * @description The ticket's subject, from the company's bot.
+       * @example Refund not received
+       */
+      subject: string;
+      /**
+       * @description What the agent wrote when resolving (null for a paid withdrawal, which has none).
+       * @example Refund re-issued to the original card; customer confirmed.
+       */
+      summary: string | null;
+      /**
+       * Format: date-time
+       * @example 2030-05-04T09:31:40.000Z
+       */
+      resolvedAt: string;
     };
     DisputedReviewDto: {
       /** @example 4 */
@@ -6171,6 +6195,8 @@ export interface components {
        * @example Ana P.
        */
       agentName: string;
+      /** @description The resolution the review is about, to weigh the review and the reason against. */
+      resolution: components['schemas']['ReviewedResolutionDto'];
     };
     DisputedReviewPageDto: {
       items: components['schemas']['DisputedReviewDto'][];
@@ -6337,6 +6363,13 @@ export interface components {
        * @example 2030-05-04T10:15:00.000Z
        */
       createdAt: string;
+      /**
+       * Format: date-time
+       * @description A review's last change by the company (it may change it for 7 days); a rating's creation.
+       *     Send it with a dispute, to dispute the review as read.
+       * @example 2030-05-05T08:00:00.000Z
+       */
+      updatedAt: string;
       /**
        * @description The review's id (to dispute it); null for a rating.
        * @example 3c2b1a09-8f7e-4d6c-9b5a-4f3e2d1c0b9a
@@ -7205,6 +7238,7 @@ export interface components {
       | 'REVIEW_EXISTS'
       | 'REVIEW_LOCKED'
       | 'ALREADY_DISPUTED'
+      | 'REVIEW_CHANGED'
       | 'DISPUTE_NOT_PENDING'
       | 'SURGE_BUDGET_COMMITTED'
       | 'ADJUSTMENT_REFERENCE_CONFLICT'
@@ -13877,6 +13911,7 @@ export interface operations {
        *     - `ANSWER_LOST`: the keyed request was carried out (its transaction committed), but a failure after it lost its answer: read the state; a retry with the key answers this again
        *     - `OUTCOME_UNKNOWN`: the keyed request failed as it saved, or between its steps, or its process stopped after saving: whether it was carried out is not known; read the state; a retry with the key answers this again
        *     - `ALREADY_DISPUTED`: the review was disputed already: once per review
+       *     - `REVIEW_CHANGED`: the company changed the review after the given reviewUpdatedAt: read it again
        */
       409: {
         headers: {
@@ -13886,8 +13921,8 @@ export interface operations {
           /**
            * @example {
            *       "error": {
-           *         "code": "ALREADY_DISPUTED",
-           *         "message": "The review was disputed already: once per review.",
+           *         "code": "REVIEW_CHANGED",
+           *         "message": "The company changed the review after the given reviewUpdatedAt: read it again.",
            *         "details": null,
            *         "requestId": "0b5a4e1c-2f7d-4c83-9a1e-6d3f8b2c7e90"
            *       }
@@ -13902,7 +13937,8 @@ export interface operations {
                 | 'IDEMPOTENCY_KEY_IN_USE'
                 | 'ANSWER_LOST'
                 | 'OUTCOME_UNKNOWN'
-                | 'ALREADY_DISPUTED';
+                | 'ALREADY_DISPUTED'
+                | 'REVIEW_CHANGED';
             } & WithRequired<components['schemas']['ErrorBody'], 'code'>;
           };
         };

@@ -80,6 +80,8 @@ test('an agent disputes a review, an admin removes it, the score follows', async
   const waiting = desk.getByRole('region', { name: 'Table of disputed reviews' });
   const row = waiting.getByRole('row', { name: /Quinn Rated.*The customer thanked me twice/ });
   await expect(row).toBeVisible();
+  // What was resolved, beside the review and the reason.
+  await expect(row).toContainText(/Refund \d+Resolved .*: Refunded\./);
   await expectAccessible(desk, 'review disputes');
   await row.getByRole('button', { name: /^Remove the review/ }).click();
   const decide = desk.getByRole('dialog', { name: 'Remove the review of Quinn Rated' });

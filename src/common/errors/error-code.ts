@@ -95,6 +95,7 @@ export const ERROR_STATUS = {
   REVIEW_EXISTS: 409,
   REVIEW_LOCKED: 409,
   ALREADY_DISPUTED: 409,
+  REVIEW_CHANGED: 409,
   DISPUTE_NOT_PENDING: 409,
   // A shift's surge budget below what its claims and offers have committed.
   SURGE_BUDGET_COMMITTED: 409,

@@ -95,6 +95,7 @@ export const ERROR_DESCRIPTIONS: Record<ErrorCode, string> = {
   REVIEW_EXISTS: 'the ticket has another review already (`details.review`); PUT changes it',
   REVIEW_LOCKED: 'the review can no longer change: 7 days have passed, or the agent disputed it',
   ALREADY_DISPUTED: 'the review was disputed already: once per review',
+  REVIEW_CHANGED: 'the company changed the review after the given reviewUpdatedAt: read it again',
   DISPUTE_NOT_PENDING: 'the review is not disputed, or its dispute was decided already',
   SURGE_BUDGET_COMMITTED:
     'the surge budget cannot go below what claims and pending offers have committed (`details.committedMinor`)',

@@ -118,6 +118,7 @@ export class QualityScoreService implements AgentQualityReader {
         text: r.text,
         tags: r.tags,
         createdAt: r.created_at,
+        updatedAt: r.updated_at,
         reviewId: r.review_id,
         dispute: toDisputeDto(r),
         counts: r.created_at.getTime() > since && r.dispute_status !== 'removed',

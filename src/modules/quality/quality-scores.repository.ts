@@ -70,6 +70,8 @@ export interface FeedbackRow {
   text: string | null;
   tags: ReviewTag[];
   created_at: Date;
+  /** A review's last change (its creation for a rating, which never changes). */
+  updated_at: Date;
   review_id: string | null;
   dispute_status: DisputeStatus | null;
   dispute_reason: string | null;
@@ -178,12 +180,12 @@ export class QualityScoresRepository {
     return em.query(
       `SELECT *, ${cursorInstant('created_at')} FROM (
          SELECT 'rating' AS kind, ticket_id, company_id, csat AS stars, comment AS text,
-                '{}'::text[] AS tags, created_at, NULL::uuid AS review_id,
+                '{}'::text[] AS tags, created_at, created_at AS updated_at, NULL::uuid AS review_id,
                 NULL AS dispute_status, NULL AS dispute_reason, NULL::timestamptz AS disputed_at,
                 NULL::timestamptz AS decided_at, NULL AS decision_note, ticket_id AS key
            FROM ticket_ratings WHERE agent_id = $1
          UNION ALL
-         SELECT 'review', ticket_id, company_id, score, note, tags, created_at, id,
+         SELECT 'review', ticket_id, company_id, score, note, tags, created_at, updated_at, id,
                 dispute_status, dispute_reason, disputed_at, decided_at, decision_note, id
            FROM ticket_reviews WHERE agent_id = $1
        ) f

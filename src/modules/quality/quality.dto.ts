@@ -11,7 +11,8 @@ import {
   Min,
 } from 'class-validator';
 import { Length, MaxLength } from '../../common/validation/text-and-numbers';
-import { ApiInteger } from '../../common/http/openapi-property';
+import { ApiInstant, ApiInteger } from '../../common/http/openapi-property';
+import { IsInstant } from '../../common/validation/is-instant';
 import { PageQueryDto } from '../../common/pagination/page.dto';
 import { IsOmittable } from '../../common/validation/omittable';
 
@@ -154,13 +155,23 @@ export class TicketFeedbackDto {
 
 export class DisputeReviewDto {
   /**
-   * Why the review is unfair; an admin reads it with the ticket.
+   * Why the review is unfair; an admin reads it with the resolution and the review.
    * @example "The customer had already been refunded by the bot."
    */
   @IsString()
   @MaxLength(2000)
   @Matches(/\S/, { message: 'reason must not be blank' })
   reason: string;
+
+  /**
+   * The review's `updatedAt` as read: if the company changed it since, the dispute is refused
+   * (409 REVIEW_CHANGED), so that what an admin weighs is the review the agent disputed.
+   * @example 2030-05-05T08:00:00.000Z
+   */
+  @ApiInstant({ required: false })
+  @IsOmittable()
+  @IsInstant()
+  reviewUpdatedAt?: string;
 }
 
 export const DISPUTE_DECISIONS = ['uphold', 'remove'] as const;
@@ -192,6 +203,18 @@ export class ListDisputedReviewsQueryDto extends PageQueryDto {
 }
 
 /** A disputed review, as the admin who decides it sees it. */
+export class ReviewedResolutionDto {
+  /** The ticket's subject, from the company's bot. @example "Refund not received" */
+  subject: string;
+  /**
+   * What the agent wrote when resolving (null for a paid withdrawal, which has none).
+   * @example "Refund re-issued to the original card; customer confirmed."
+   */
+  summary: string | null;
+  /** @example 2030-05-04T09:31:40.000Z */
+  resolvedAt: Date;
+}
+
 export class DisputedReviewDto extends ReviewDto {
   /** @example 5b0e6c1f-8a2d-4c3b-9e7f-1a2b3c4d5e6f */
   companyId: string;
@@ -202,6 +225,8 @@ export class DisputedReviewDto extends ReviewDto {
    * @example "Ana P."
    */
   agentName: string;
+  /** The resolution the review is about, to weigh the review and the reason against. */
+  resolution: ReviewedResolutionDto;
 }
 
 export class DisputedReviewPageDto {
@@ -240,6 +265,12 @@ export class FeedbackItemDto {
   tags: ReviewTag[];
   /** @example 2030-05-04T10:15:00.000Z */
   createdAt: Date;
+  /**
+   * A review's last change by the company (it may change it for 7 days); a rating's creation.
+   * Send it with a dispute, to dispute the review as read.
+   * @example 2030-05-05T08:00:00.000Z
+   */
+  updatedAt: Date;
   /**
    * The review's id (to dispute it); null for a rating.
    * @example 3c2b1a09-8f7e-4d6c-9b5a-4f3e2d1c0b9a

@@ -25,13 +25,13 @@ export class ReviewDisputesController {
   @Idempotent()
   @Roles('agent')
   @ApiOperation({ operationId: 'disputeReview', summary: 'Dispute a review of your work' })
-  @ApiErrors('ALREADY_DISPUTED')
+  @ApiErrors('ALREADY_DISPUTED', 'REVIEW_CHANGED')
   dispute(
     @CurrentActor() actor: Actor,
     @IdParam() id: string,
     @Body() body: DisputeReviewDto,
   ): Promise<ReviewDto> {
-    return this.disputes.dispute(actor, id, body.reason);
+    return this.disputes.dispute(actor, id, body.reason, body.reviewUpdatedAt);
   }
 
   /** Decides a pending dispute: uphold (the review counts) or remove (it stops counting). */

@@ -14,6 +14,7 @@ import {
   ListDisputedReviewsQueryDto,
   ReviewDto,
 } from './quality.dto';
+import { TicketClaimFacts } from '../tickets/ticket-claim-facts.service';
 import { ReviewsRepository } from './reviews.repository';
 
 /** The agent disputes a review once; an admin upholds it or removes it from the score. */
@@ -24,10 +25,16 @@ export class ReviewDisputesService {
     private readonly reviews: ReviewsRepository,
     private readonly companies: CompaniesService,
     private readonly agents: AgentsService,
+    private readonly tickets: TicketClaimFacts,
   ) {}
 
   /** Once per review, by the agent it is about (others: 404). */
-  async dispute(actor: Actor, reviewId: string, reason: string): Promise<ReviewDto> {
+  async dispute(
+    actor: Actor,
+    reviewId: string,
+    reason: string,
+    readAt?: string,
+  ): Promise<ReviewDto> {
     const { userId } = requireUser(actor, 'agent');
     return this.db.transaction(async (em) => {
       const review = await this.reviews.lock(em, reviewId, userId);
@@ -36,6 +43,15 @@ export class ReviewDisputesService {
         throw new DomainError('ALREADY_DISPUTED', 'A review can be disputed once', {
           status: review.dispute_status,
         });
+      }
+      // Changed by the company after the agent read it: the agent would dispute what it never
+      // saw, and the admin decide on that.
+      if (readAt !== undefined && new Date(readAt).getTime() !== review.updated_at.getTime()) {
+        throw new DomainError(
+          'REVIEW_CHANGED',
+          'The company changed this review after you read it: read it again before disputing it',
+          { updatedAt: review.updated_at },
+        );
       }
       return toReviewDto(await this.reviews.dispute(em, review.id, reason.trim()));
     });
@@ -77,6 +93,13 @@ export class ReviewDisputesService {
       this.db.manager,
       rows.map((r) => r.agent_id),
     );
+    // What was resolved, for the admin to weigh the review and the reason against (the list
+    // gave the two alone). A review is always of a resolved claim (a foreign key, checked when
+    // it is written).
+    const resolutions = await this.tickets.resolutionsOf(
+      this.db.manager,
+      rows.map((r) => r.claim_id),
+    );
     return toPage(
       rows,
       query.limit,
@@ -85,6 +108,7 @@ export class ReviewDisputesService {
         companyId: r.company_id,
         companyName: names.get(r.company_id) ?? null,
         agentName: agents.get(r.agent_id)!,
+        resolution: resolutions.get(r.claim_id)!,
       }),
       (r) => [r.cursor_at, r.id],
     );

@@ -70,6 +70,23 @@ export class TicketClaimFacts implements WorkFacts {
     };
   }
 
+  /**
+   * What each resolution was (its ticket's subject, the agent's summary, when), by claim id: an
+   * admin deciding a disputed review reads it beside the review.
+   */
+  async resolutionsOf(
+    em: EntityManager,
+    claimIds: string[],
+  ): Promise<Map<string, { subject: string; summary: string | null; resolvedAt: Date }>> {
+    const rows = claimIds.length === 0 ? [] : await this.quality.resolutionsOf(em, claimIds);
+    return new Map(
+      rows.map((r) => [
+        r.claim_id,
+        { subject: r.subject, summary: r.resolution_summary, resolvedAt: r.resolved_at },
+      ]),
+    );
+  }
+
   /** The agent's resolutions since `since` (of one company, or any), and how many reopened. */
   resolutionCounts(
     em: EntityManager,

@@ -38,6 +38,21 @@ export class TicketQualityRepository {
    * withdrawn: then no claim, since a paid withdrawal resolves its claim but the customer left,
    * and a withdrawn ticket is final (no rating, no review). Undefined when there is no ticket.
    */
+  /** Resolved claims with their ticket's subject: what a review of each is about. */
+  resolutionsOf(
+    em: EntityManager,
+    claimIds: string[],
+  ): Promise<
+    { claim_id: string; subject: string; resolution_summary: string | null; resolved_at: Date }[]
+  > {
+    return em.query(
+      `SELECT c.id AS claim_id, t.subject, c.resolution_summary, c.resolved_at
+         FROM ticket_claims c JOIN tickets t ON t.id = c.ticket_id
+        WHERE c.id = ANY($1::uuid[]) AND c.resolved_at IS NOT NULL`,
+      [claimIds],
+    );
+  }
+
   async lastResolution(
     em: EntityManager,
     ticketId: string,

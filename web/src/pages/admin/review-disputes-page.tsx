@@ -59,12 +59,13 @@ export default function ReviewDisputesPage() {
         {disputes.isSuccess && items.length === 0 && <Text size="sm">No disputes here.</Text>}
         {items.length > 0 && (
           <ScrollTable label="Table of disputed reviews">
-            <Table miw={820}>
+            <Table miw={980}>
               <Table.Thead>
                 <Table.Tr>
                   <Table.Th>Disputed</Table.Th>
                   <Table.Th>Agent</Table.Th>
                   <Table.Th>Company</Table.Th>
+                  <Table.Th>Resolution</Table.Th>
                   <Table.Th>Review</Table.Th>
                   <Table.Th>Agent&apos;s reason</Table.Th>
                   <Table.Th>Decision</Table.Th>
@@ -76,6 +77,15 @@ export default function ReviewDisputesPage() {
                     <Table.Td>{formatInstant(r.dispute!.disputedAt, zone)}</Table.Td>
                     <Table.Td>{r.agentName}</Table.Td>
                     <Table.Td>{r.companyName ?? r.companyId}</Table.Td>
+                    <Table.Td>
+                      <Text size="sm" fw={600} style={{ overflowWrap: 'anywhere' }}>
+                        {r.resolution.subject}
+                      </Text>
+                      <Text size="xs">
+                        Resolved {formatInstant(r.resolution.resolvedAt, zone)}
+                        {r.resolution.summary ? `: ${r.resolution.summary}` : ''}
+                      </Text>
+                    </Table.Td>
                     <Table.Td>
                       {r.score} of 5{r.tags.length > 0 ? ` (${r.tags.join(', ')})` : ''}
                       {r.note && <Text size="xs">{r.note}</Text>}

@@ -193,7 +193,7 @@ function FeedbackList() {
       {disputing && (
         <ReasonDialog
           title={`Dispute the review of ${formatInstant(disputing.createdAt, zone)}`}
-          reasonDescription="A platform admin reads it with the ticket, and upholds or removes the review"
+          reasonDescription="A platform admin reads it with the resolution and the review, and upholds or removes the review"
           confirmLabel="Dispute"
           keepLabel="Keep it"
           errorTitle="Not disputed"
@@ -204,7 +204,8 @@ function FeedbackList() {
                   path: { id: disputing.reviewId! },
                   header: { 'Idempotency-Key': key },
                 },
-                body: { reason },
+                // The review as shown: one the company changed since is refused (REVIEW_CHANGED).
+                body: { reason, reviewUpdatedAt: disputing.updatedAt },
               }),
             )
           }
