@@ -228,6 +228,8 @@ describe('quality: ratings, reviews, disputes, scores', () => {
       .body.items[0];
     expect(current).toMatchObject({ text: 'Curt, and slow' });
     expect(current.updatedAt).not.toBe(read);
+    // Saved again as it is (a retry, a Save with nothing changed): not a change of it.
+    await review('put', first.id, { score: 1, tags: ['tone'], note: 'Curt, and slow' }).expect(200);
     const dispute = () =>
       t.http
         .post(`/v1/reviews/${written.body.id}/dispute`)

@@ -6134,7 +6134,7 @@ export interface components {
        */
       subject: string;
       /**
-       * @description What the agent wrote when resolving (null for a paid withdrawal, which has none).
+       * @description What the agent wrote when resolving (null if it wrote nothing).
        * @example Refund re-issued to the original card; customer confirmed.
        */
       summary: string | null;

@@ -53,10 +53,12 @@ export function tierOf(ranked: number, above: number | null, below: number | nul
 
 const round = (n: number, places: number) => Math.round(n * 10 ** places) / 10 ** places;
 /**
- * Rounded down: a score shown to a company never reads above a shift's bar it misses (0.7973
- * shown as 0.80 was refused by a bar of 0.8). The step keeps 0.8 × 100 from flooring to 79.
+ * A score to two decimals for a company, rounded down from the four a shift's bar is compared
+ * at: never above a bar it misses (0.7973 shown as 0.80 was refused by a bar of 0.8), and not
+ * below one it meets (0.79996 counts as 0.8000 at the gate). The step keeps 0.8 × 100 from
+ * flooring to 79.
  */
-const floorTo = (n: number, places: number) => Math.floor(n * 10 ** places + 1e-9) / 10 ** places;
+const shownToCompany = (score: number) => Math.floor(round(score, 4) * 100 + 1e-9) / 100;
 
 /** An agent's quality score with every input, and the agent's feedback. */
 @Injectable()
@@ -157,7 +159,7 @@ export class QualityScoreService implements AgentQualityReader {
       inputs: c.inputs,
       // In a company's view, two decimals as its overall: with four, its own score (whose
       // count and sum it knows) gave the platform's mean away.
-      score: onlyCompany === null ? round(Number(c.score), 4) : floorTo(Number(c.score), 2),
+      score: onlyCompany === null ? round(Number(c.score), 4) : shownToCompany(Number(c.score)),
       reopenRate: reopenRate(reopensByCompany.get(c.company_id) ?? { resolved: 0, reopened: 0 }),
     }));
     return {
@@ -168,7 +170,8 @@ export class QualityScoreService implements AgentQualityReader {
       // What a company may not see: other companies' feedback, in aggregate or not.
       inputs: onlyCompany === null ? score.inputs : null,
       sum: onlyCompany === null ? round(Number(score.sum), 4) : null,
-      score: onlyCompany === null ? round(Number(score.score), 4) : floorTo(Number(score.score), 2),
+      score:
+        onlyCompany === null ? round(Number(score.score), 4) : shownToCompany(Number(score.score)),
       tier: tierOf(score.ranked, score.above, score.below),
       tierMinInputs: TIER_MIN_INPUTS,
       tierMinCompanies: this.config.get('QUALITY_TIER_MIN_COMPANIES', { infer: true }),

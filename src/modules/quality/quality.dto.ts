@@ -202,12 +202,12 @@ export class ListDisputedReviewsQueryDto extends PageQueryDto {
   status: DisputeStatus = 'pending';
 }
 
-/** A disputed review, as the admin who decides it sees it. */
+/** The resolution a review is about. */
 export class ReviewedResolutionDto {
   /** The ticket's subject, from the company's bot. @example "Refund not received" */
   subject: string;
   /**
-   * What the agent wrote when resolving (null for a paid withdrawal, which has none).
+   * What the agent wrote when resolving (null if it wrote nothing).
    * @example "Refund re-issued to the original card; customer confirmed."
    */
   summary: string | null;
@@ -215,6 +215,7 @@ export class ReviewedResolutionDto {
   resolvedAt: Date;
 }
 
+/** A disputed review, as the admin who decides it sees it. */
 export class DisputedReviewDto extends ReviewDto {
   /** @example 5b0e6c1f-8a2d-4c3b-9e7f-1a2b3c4d5e6f */
   companyId: string;

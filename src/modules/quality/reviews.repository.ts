@@ -86,7 +86,12 @@ export class ReviewsRepository {
 
   async update(em: EntityManager, id: string, c: ReviewContent): Promise<ReviewRow> {
     const [[row]]: [ReviewRow[], number] = await em.query(
-      `UPDATE ticket_reviews SET score = $2, tags = $3, note = $4, updated_at = now()
+      // Changed only if the content is: a save of the same (or its retry) must not move
+      // updated_at, which a dispute names as the version the agent read (REVIEW_CHANGED).
+      `UPDATE ticket_reviews
+          SET score = $2, tags = $3, note = $4,
+              updated_at = CASE WHEN (score, tags, note) IS NOT DISTINCT FROM ($2, $3::text[], $4)
+                                THEN updated_at ELSE now() END
         WHERE id = $1 RETURNING *`,
       [id, c.score, c.tags, c.note],
     );

@@ -33,12 +33,7 @@ export interface HandoffCountsRow {
  */
 @Injectable()
 export class TicketQualityRepository {
-  /**
-   * The claim that last resolved the ticket (reopened since or not), and whether the ticket was
-   * withdrawn: then no claim, since a paid withdrawal resolves its claim but the customer left,
-   * and a withdrawn ticket is final (no rating, no review). Undefined when there is no ticket.
-   */
-  /** Resolved claims with their ticket's subject: what a review of each is about. */
+  /** Claims with their ticket's subject: what a review of each (a resolved one) is about. */
   resolutionsOf(
     em: EntityManager,
     claimIds: string[],
@@ -48,11 +43,16 @@ export class TicketQualityRepository {
     return em.query(
       `SELECT c.id AS claim_id, t.subject, c.resolution_summary, c.resolved_at
          FROM ticket_claims c JOIN tickets t ON t.id = c.ticket_id
-        WHERE c.id = ANY($1::uuid[]) AND c.resolved_at IS NOT NULL`,
+        WHERE c.id = ANY($1::uuid[])`,
       [claimIds],
     );
   }
 
+  /**
+   * The claim that last resolved the ticket (reopened since or not), and whether the ticket was
+   * withdrawn: then no claim, since a paid withdrawal resolves its claim but the customer left,
+   * and a withdrawn ticket is final (no rating, no review). Undefined when there is no ticket.
+   */
   async lastResolution(
     em: EntityManager,
     ticketId: string,

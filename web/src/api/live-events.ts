@@ -100,13 +100,23 @@ function refreshResultsSoon(queryClient: QueryClient): void {
       resultsDue.delete(queryClient);
       void refresh(queryClient, keys.companyResults);
       owedAgain(queryClient);
-      // Once more a little later, for a booking the ledger's job made after the first read.
-      setTimeout(() => owedAgain(queryClient), OWED_AGAIN_MS);
+      // Once more a little later, for a booking the ledger's job made after the first read;
+      // one such read for a burst of events, as the first.
+      if (!owedDue.has(queryClient)) {
+        owedDue.set(
+          queryClient,
+          setTimeout(() => {
+            owedDue.delete(queryClient);
+            owedAgain(queryClient);
+          }, OWED_AGAIN_MS),
+        );
+      }
     }, RESULTS_AFTER_MS),
   );
 }
 
 const OWED_AGAIN_MS = 7_000;
+const owedDue = new WeakMap<QueryClient, ReturnType<typeof setTimeout>>();
 
 /**
  * What the company owes moves with the same bookings: its billing summary is read again (only a
@@ -114,7 +124,8 @@ const OWED_AGAIN_MS = 7_000;
  * under the key. Each read computes the credit standing under the company's lock.
  */
 function owedAgain(queryClient: QueryClient): void {
-  void refresh(queryClient, keys.billing, undefined, { exact: true });
+  // A read under way lands first (on a slow link, cancelling it for each burst left none).
+  void refresh(queryClient, keys.billing, undefined, { exact: true, waitForReads: true });
 }
 
 /**

@@ -1,6 +1,6 @@
 import { Badge, Button, Card, Group, Stack, Table, Text, Title } from '@mantine/core';
 import { useInfiniteQuery, useQuery, useQueryClient } from '@tanstack/react-query';
-import { api, unwrap, type Schemas } from '../../api/client';
+import { api, ApiError, unwrap, type Schemas } from '../../api/client';
 import { keys } from '../../api/query-keys';
 import { ErrorAlert } from '../../ui/error-alert';
 import { LoadMore } from '../../ui/load-more';
@@ -139,6 +139,10 @@ function FeedbackList() {
   });
   const items = feedback.data?.pages.flatMap((p) => p.items) ?? [];
   const zone = useZone();
+  // The review being disputed as the list has it now: after a refusal as changed, the list is
+  // read again and the next press names the version it shows (the dialog's copy, taken as it
+  // opened, was refused for good).
+  const shown = disputing && (items.find((i) => i.reviewId === disputing.reviewId) ?? disputing);
   return (
     <Stack component="section" aria-labelledby="feedback-heading" gap="xs">
       <Title order={2} id="feedback-heading" size="h3">
@@ -197,18 +201,25 @@ function FeedbackList() {
           confirmLabel="Dispute"
           keepLabel="Keep it"
           errorTitle="Not disputed"
-          confirm={(reason, key) =>
-            unwrap(
-              api.POST('/v1/reviews/{id}/dispute', {
-                params: {
-                  path: { id: disputing.reviewId! },
-                  header: { 'Idempotency-Key': key },
-                },
-                // The review as shown: one the company changed since is refused (REVIEW_CHANGED).
-                body: { reason, reviewUpdatedAt: disputing.updatedAt },
-              }),
-            )
-          }
+          confirm={async (reason, key) => {
+            try {
+              return await unwrap(
+                api.POST('/v1/reviews/{id}/dispute', {
+                  params: {
+                    path: { id: disputing.reviewId! },
+                    header: { 'Idempotency-Key': key },
+                  },
+                  // The review as shown: one changed since is refused (REVIEW_CHANGED).
+                  body: { reason, reviewUpdatedAt: shown!.updatedAt },
+                }),
+              );
+            } catch (error) {
+              if (error instanceof ApiError && error.code === 'REVIEW_CHANGED') {
+                await refresh(queryClient, keys.feedback);
+              }
+              throw error;
+            }
+          }}
           onDone={() => void refresh(queryClient, keys.feedback)}
           onClose={dispute.close}
         >

@@ -7,7 +7,7 @@ import { ErrorAlert } from '../../ui/error-alert';
 import { problemOf } from '../../ui/form-errors';
 import { amountProblem, formatMoney, MAX_AMOUNT_MINOR, minorDigits, toMinor } from '../../ui/money';
 import { SURGE_INPUTS, useSurgeFields } from './surge-fields';
-import { browserZone, localInputOf, localToInstant, missingLocalTime } from '../../ui/times';
+import { useWindowFields } from './window-fields';
 import { refresh } from '../../api/refresh';
 import { serverNow } from '../../api/server-clock';
 
@@ -33,16 +33,8 @@ export function ChangeShiftModal({ shift, onClose }: { shift: Shift; onClose: ()
   const currency = shift.ratePerTicket.currency;
   const [title, setTitle] = useState(shift.title ?? '');
   // Its window, while no seat is taken (then the API takes any change): a start typed wrong
-  // meant cancelling and posting again, which emptied the waitlist. Minutes as the form shows
-  // them: a window with seconds is sent only when changed.
-  const initialStart = localInputOf(new Date(shift.startsAt));
-  const initialEnd = localInputOf(new Date(shift.endsAt));
-  const [startsAt, setStartsAt] = useState(initialStart);
-  const [endsAt, setEndsAt] = useState(initialEnd);
-  const [timeErrors, setTimeErrors] = useState<{
-    startsAt: string | null;
-    endsAt: string | null;
-  }>({ startsAt: null, endsAt: null });
+  // meant cancelling and posting again. A new window empties the waitlist, as the field says.
+  const when = useWindowFields(shift, '; a new window empties the waitlist');
   // A shift begun keeps its window (the API refuses it, naming the field).
   // Decided as the dialog opens: a start passing meanwhile leaves the fields, for the API's
   // refusal to be said under them (gone, an edit was still sent and refused unseen).
@@ -66,8 +58,7 @@ export function ChangeShiftModal({ shift, onClose }: { shift: Shift; onClose: ()
       const awayCap = maxAway === '' ? null : Number(maxAway);
       const body: Schemas['UpdateShiftDto'] = {
         ...(title !== (shift.title ?? '') ? { title } : {}),
-        ...(startsAt !== initialStart ? { startsAt: localToInstant(startsAt) } : {}),
-        ...(endsAt !== initialEnd ? { endsAt: localToInstant(endsAt) } : {}),
+        ...when.changed(),
         ...(Number(seats) !== shift.seats ? { seats: Number(seats) } : {}),
         ...(rateMinor !== shift.ratePerTicket.amountMinor
           ? { ratePerTicket: { amountMinor: rateMinor ?? 0, currency } }
@@ -95,10 +86,8 @@ export function ChangeShiftModal({ shift, onClose }: { shift: Shift; onClose: ()
               : amountProblem(rate, currency, MAX_AMOUNT_MINOR);
           setRateError(rateProblem);
           // Each checked (each shows its own message), then sent only when all can be read.
-          const startProblem = missingLocalTime(startsAt);
-          const endProblem = missingLocalTime(endsAt);
-          setTimeErrors({ startsAt: startProblem, endsAt: endProblem });
-          const readable = surge.check() && !startProblem && !endProblem;
+          const surgeReadable = surge.check();
+          const readable = when.check() && surgeReadable;
           // Closed by this press's own callback, which TanStack runs only while this dialog is
           // mounted: a slow answer coming after "Keep as is" closed whatever dialog was open
           // by then (another shift's, its edits lost).
@@ -123,32 +112,7 @@ export function ChangeShiftModal({ shift, onClose }: { shift: Shift; onClose: ()
             error={errors?.field('title')}
             data-autofocus
           />
-          {windowOpen && (
-            <>
-              <TextInput
-                type="datetime-local"
-                label="Starts"
-                description={`Your browser's time, ${browserZone()}; a new window empties the waitlist`}
-                value={startsAt}
-                onChange={(event) => {
-                  setStartsAt(event.currentTarget.value);
-                  setTimeErrors((was) => ({ ...was, startsAt: null }));
-                }}
-                error={timeErrors.startsAt ?? errors?.field('startsAt')}
-              />
-              <TextInput
-                type="datetime-local"
-                label="Ends"
-                description="15 minutes to 12 hours after the start"
-                value={endsAt}
-                onChange={(event) => {
-                  setEndsAt(event.currentTarget.value);
-                  setTimeErrors((was) => ({ ...was, endsAt: null }));
-                }}
-                error={timeErrors.endsAt ?? errors?.field('endsAt')}
-              />
-            </>
-          )}
+          {windowOpen && when.fields(errors)}
           <NumberInput
             label="Seats"
             min={1}

@@ -35,7 +35,7 @@ import { feeOn, surgeExtraAtTop } from './shift-cost';
 import { SURGE_INPUTS, useSurgeFields } from './surge-fields';
 import { refresh } from '../../api/refresh';
 import { shareOfPercent } from '../../ui/percent';
-import { browserZone, localToInstant, missingLocalTime } from '../../ui/times';
+import { useWindowFields } from './window-fields';
 
 const INPUTS = [
   'title',
@@ -74,17 +74,10 @@ export function PostShiftForm() {
   });
   const languageData = useMemo(languageOptions, []);
   const [title, setTitle] = useState('');
-  const [startsAt, setStartsAt] = useState('');
-  const [endsAt, setEndsAt] = useState('');
   const [seats, setSeats] = useState<number | string>(5);
   const [skill, setSkill] = useState<string | null>(null);
   const [minLevel, setMinLevel] = useState<string | null>('2');
   const [languages, setLanguages] = useState<string[]>(['en']);
-  // A start or end at a local time that does not exist (spring forward), said before sending.
-  const [timeErrors, setTimeErrors] = useState<{
-    startsAt: string | null;
-    endsAt: string | null;
-  }>({ startsAt: null, endsAt: null });
   const [amount, setAmount] = useState<number | string>('2.50');
   const [currency, setCurrency] = useState<string | null>('EUR');
   const [amountError, setAmountError] = useState<string | null>(null);
@@ -101,6 +94,7 @@ export function PostShiftForm() {
   const cur = currency ?? 'EUR';
   const rateMinor = toMinor(amount, cur);
   const surge = useSurgeFields(null, cur);
+  const when = useWindowFields(null);
   const post = useKeyedMutation({
     mutationFn: (body: Schemas['CreateShiftDto'], key) =>
       unwrap(api.POST('/v1/shifts', { params: { header: { 'Idempotency-Key': key } }, body })),
@@ -113,8 +107,10 @@ export function PostShiftForm() {
   const submit = () =>
     post.mutate({
       ...(title.trim() && { title: title.trim() }),
-      startsAt: localToInstant(startsAt),
-      endsAt: localToInstant(endsAt),
+      // Both (there was no window before): '' goes for the API to name the field.
+      startsAt: '',
+      endsAt: '',
+      ...when.changed(),
       seats: Number(seats),
       requiredSkills: skill ? [{ skill, minLevel: Number(minLevel) }] : [],
       languages,
@@ -144,11 +140,9 @@ export function PostShiftForm() {
               ? 'Enter the pay per resolved ticket'
               : amountProblem(String(amount), cur, MAX_AMOUNT_MINOR);
           setAmountError(payProblem);
-          const startProblem = missingLocalTime(startsAt);
-          const endProblem = missingLocalTime(endsAt);
-          setTimeErrors({ startsAt: startProblem, endsAt: endProblem });
+          const windowReadable = when.check();
           const surgeReadable = surge.check();
-          if (payProblem === null && surgeReadable && !startProblem && !endProblem) submit();
+          if (payProblem === null && surgeReadable && windowReadable) submit();
         }}
       >
         <Stack>
@@ -164,28 +158,7 @@ export function PostShiftForm() {
             error={errors?.field('title')}
           />
           <SimpleGrid cols={{ base: 1, sm: 3 }}>
-            <TextInput
-              type="datetime-local"
-              label="Starts"
-              description={`Your browser's time, ${browserZone()}`}
-              value={startsAt}
-              onChange={(e) => {
-                setStartsAt(e.currentTarget.value);
-                setTimeErrors((was) => ({ ...was, startsAt: null }));
-              }}
-              error={timeErrors.startsAt ?? errors?.field('startsAt')}
-            />
-            <TextInput
-              type="datetime-local"
-              label="Ends"
-              description="15 minutes to 12 hours after the start"
-              value={endsAt}
-              onChange={(e) => {
-                setEndsAt(e.currentTarget.value);
-                setTimeErrors((was) => ({ ...was, endsAt: null }));
-              }}
-              error={timeErrors.endsAt ?? errors?.field('endsAt')}
-            />
+            {when.fields(errors)}
             <NumberInput
               label="Seats"
               description="Agents working at once (1–500)"
