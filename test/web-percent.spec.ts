@@ -1,4 +1,10 @@
-import { barPercent, percent, scoreBelow, shareOfPercent } from '../web/src/ui/percent';
+import {
+  barPercent,
+  percent,
+  scoreBelow,
+  scorePercent,
+  shareOfPercent,
+} from '../web/src/ui/percent';
 
 /** The console's percentages: quality bars typed and shown, and a score against its bar. */
 describe('the console reads and shows percentages', () => {
@@ -26,6 +32,7 @@ describe('the console reads and shows percentages', () => {
 
   it.each([
     [0.8, 0.75, '80%', '75%'],
+    [0.8, 0.7651, '80%', '76.5%'], // as the agent's quality page says it (whole percents: 77%)
     [0.8, 0.7973, '80%', '79.7%'], // whole percents would say 80% for both
     [0.8, 0.79995, '80%', '79.9%'],
     [0.8, 0.79999, '80%', '79.9%'], // one decimal reads as below already
@@ -36,5 +43,18 @@ describe('the console reads and shows percentages', () => {
     [0.666, 0.665, '66.6%', '66.5%'], // 67% rounded: above its bar
   ])('under a bar of %s, shows a score of %s as below it', (bar, score, shownBar, shownScore) => {
     expect(scoreBelow(bar, score)).toEqual({ bar: shownBar, score: shownScore });
+    expect(scoreBelow(bar, score).score).toBe(scorePercent(score));
+  });
+
+  it('shows every score a little under a bar (the 4 decimals the API keeps) as below it', () => {
+    const misread: string[] = [];
+    // Bars every 0.25 %, with the scores up to 2 % under each, in steps of 0.001 %.
+    for (let bar = 25; bar <= 10_000; bar += 25) {
+      for (let score = Math.max(0, bar * 10 - 200); score < bar * 10; score++) {
+        const shown = scoreBelow(bar / 10_000, score / 100_000);
+        if (!(parseFloat(shown.score) < parseFloat(shown.bar))) misread.push(`${score}/${bar}`);
+      }
+    }
+    expect(misread).toEqual([]);
   });
 });

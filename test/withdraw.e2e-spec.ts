@@ -146,7 +146,12 @@ describe('withdrawing an escalation', () => {
       .expect(409, /TICKET_WITHDRAWN/);
     // Its feedback reads as none, as before, and it can never be reviewed.
     const feedback = await t.http.get(`/v1/tickets/${ticket.id}/feedback`).set(co.auth).expect(200);
-    expect(feedback.body).toEqual({ rating: null, review: null, reviewDeadline: null });
+    expect(feedback.body).toEqual({
+      rating: null,
+      review: null,
+      claimId: null,
+      reviewDeadline: null,
+    });
     // Nor a resolution in the agent's reopen rate: it can never be reopened.
     const quality = await t.http.get('/v1/agents/me/quality').set(agent.auth).expect(200);
     expect(quality.body.reopenRate).toMatchObject({ resolved: 1, reopened: 0 });
@@ -159,6 +164,102 @@ describe('withdrawing an escalation', () => {
     await withdraw(resolvedTicket.externalId as string).expect(200);
     const after = await t.http.get('/v1/agents/me/quality').set(agent.auth).expect(200);
     expect(after.body.reopenRate).toMatchObject({ resolved: 1, reopened: 1 });
+  });
+
+  it('keeps a review of a resolution reopened and then withdrawn: it counts, so the company reads it and may change it, but writes no new one', async () => {
+    const {
+      agents: [first, second],
+    } = await liveAgents(t, co.auth, 2);
+    const ticket = await escalate(t, key);
+    await t.http.post(`/v1/tickets/${ticket.id}/claim`).set(first.auth).expect(200);
+    await t.http
+      .post(`/v1/tickets/${ticket.id}/resolve`)
+      .set(first.auth)
+      .send({ resolutionSummary: 'done' })
+      .expect(200);
+    const [{ claimId: firstClaim, agentId: firstAgent }] = (
+      await t.http.get(`/v1/tickets/${ticket.id}`).set(co.auth).expect(200)
+    ).body.claims as { claimId: string; agentId: string }[];
+    const written = await t.http
+      .post(`/v1/tickets/${ticket.id}/review`)
+      .set(co.auth)
+      .send({ score: 2, tags: ['accuracy'], note: 'Missed the second charge' })
+      .expect(201);
+    await t.http
+      .post(`/v1/tickets/${ticket.id}/reopen`)
+      .set(co.auth)
+      .send({ reason: 'The second charge is still there' })
+      .expect(200);
+    // The second agent writes to the customer, then the bot withdraws: a paid withdrawal, not a
+    // resolution the review could be of.
+    await t.http.post(`/v1/tickets/${ticket.id}/claim`).set(second.auth).expect(200);
+    await t.http
+      .post(`/v1/tickets/${ticket.id}/messages`)
+      .set(second.auth)
+      .send({ body: 'Looking at the second charge', visibility: 'customer' })
+      .expect(201);
+    await withdraw(ticket.externalId as string).expect(200);
+
+    const feedback = await t.http.get(`/v1/tickets/${ticket.id}/feedback`).set(co.auth).expect(200);
+    expect(feedback.body).toMatchObject({
+      review: { id: written.body.id, agentId: firstAgent, score: 2, counts: true },
+      claimId: firstClaim,
+      reviewDeadline: null,
+    });
+    const changed = await t.http
+      .put(`/v1/tickets/${ticket.id}/review`)
+      .set(co.auth)
+      .send({ score: 3, tags: ['accuracy'] })
+      .expect(200);
+    expect(changed.body).toMatchObject({ id: written.body.id, score: 3, note: null });
+    // The same review again is answered as it is; another is refused as it would be anyway.
+    await t.http
+      .post(`/v1/tickets/${ticket.id}/review`)
+      .set(co.auth)
+      .send({ score: 3, tags: ['accuracy'] })
+      .expect(200);
+    await t.http
+      .post(`/v1/tickets/${ticket.id}/review`)
+      .set(co.auth)
+      .send({ score: 5, tags: [] })
+      .expect(409, /REVIEW_EXISTS/);
+    const reviews = await t.db.query(
+      `SELECT claim_id, score FROM ticket_reviews WHERE ticket_id = $1`,
+      [ticket.id],
+    );
+    expect(reviews).toEqual([{ claim_id: firstClaim, score: 3 }]);
+  });
+
+  it('refuses a first review of a resolution reopened and then withdrawn: the ticket is final', async () => {
+    const {
+      agents: [agent],
+    } = await liveAgents(t, co.auth, 1);
+    const ticket = await escalate(t, key);
+    await t.http.post(`/v1/tickets/${ticket.id}/claim`).set(agent.auth).expect(200);
+    await t.http
+      .post(`/v1/tickets/${ticket.id}/resolve`)
+      .set(agent.auth)
+      .send({ resolutionSummary: 'done' })
+      .expect(200);
+    await t.http
+      .post(`/v1/tickets/${ticket.id}/reopen`)
+      .set(co.auth)
+      .send({ reason: 'Not solved' })
+      .expect(200);
+    await withdraw(ticket.externalId as string).expect(200);
+    const feedback = await t.http.get(`/v1/tickets/${ticket.id}/feedback`).set(co.auth).expect(200);
+    expect(feedback.body).toMatchObject({ review: null, reviewDeadline: null });
+    expect(feedback.body.claimId).toEqual(expect.any(String));
+    await t.http
+      .post(`/v1/tickets/${ticket.id}/review`)
+      .set(co.auth)
+      .send({ score: 1, tags: [] })
+      .expect(409, /TICKET_WITHDRAWN/);
+    await t.http
+      .put(`/v1/tickets/${ticket.id}/review`)
+      .set(co.auth)
+      .send({ score: 1, tags: [] })
+      .expect(409, /TICKET_WITHDRAWN/);
   });
 
   it('pays nothing, bills nothing and marks nothing when the holder had not written to the customer', async () => {

@@ -6090,12 +6090,21 @@ export interface components {
       /**
        * @description Your review of the ticket's last resolution (while the ticket is reopened, the reopened
        *     one's, which you may still write or change); null while that resolution is not reviewed.
+       *     A ticket reopened and then withdrawn keeps it (it still counts): changed, not written anew.
        */
       review: components['schemas']['ReviewDto'] | null;
       /**
+       * @description The claim of that last resolution (the ticket's `claims` name its agent and time): what a
+       *     review is of. Null while there is none; of a withdrawn ticket, a resolution reopened before
+       *     the withdrawal (its review still counts), not a paid withdrawal.
+       * @example a7d3e9f1-2b4c-4d6e-8f0a-1c3e5b7d9f2a
+       */
+      claimId: string | null;
+      /**
        * Format: date-time
        * @description Until when a review of the last resolution may be written (QUALITY_WINDOW_DAYS, 90, after
-       *     it; past it, 409 FEEDBACK_WINDOW_CLOSED); null while there is no resolution.
+       *     it; past it, 409 FEEDBACK_WINDOW_CLOSED); null while there is no resolution, and for a
+       *     withdrawn ticket (final: a review written before may still be changed, no new one written).
        * @example 2030-08-02T09:31:40.000Z
        */
       reviewDeadline: string | null;

@@ -41,6 +41,10 @@ test('a review is written for the resolution shown: not pre-filled from a reopen
   await signInPage(page, company.email, `/company/tickets/${ticket.id}`);
   const feedback = page.getByRole('region', { name: 'Feedback' });
   await expect(feedback.getByText(/^Your review: 2 of 5 \(tone\)/)).toBeVisible();
+  // Which resolution the review is of, by name: the header names whoever works it now.
+  await expect(
+    feedback.getByText(/^Your review is of Rae Review’s resolution of .+, reopened .+\.$/),
+  ).toBeVisible();
   await expect(feedback.getByRole('textbox', { name: 'Note for the agent' })).toHaveValue(
     'Curt with the customer.',
   );
@@ -58,6 +62,9 @@ test('a review is written for the resolution shown: not pre-filled from a reopen
   const save = feedback.getByRole('button', { name: 'Save review' });
   await expect(save).toBeVisible();
   await expect(feedback.getByText(/^Your review:/)).toHaveCount(0);
+  await expect(
+    feedback.getByText(/^To review: Rae Review’s resolution of (?!.*reopened).+\.$/),
+  ).toBeVisible();
   await expect(feedback.getByRole('textbox', { name: 'Note for the agent' })).toHaveValue('');
   await expect(feedback.getByRole('checkbox', { name: 'Tone' })).not.toBeChecked();
 
@@ -79,6 +86,27 @@ test('a review is written for the resolution shown: not pre-filled from a reopen
   );
   await expect(feedback.getByRole('button', { name: 'Change review' })).toBeVisible();
   await expectAccessible(page, 'a review saved first by another admin');
+
+  // Reopened again, then withdrawn by the bot: the review still counts for the agent, so it
+  // stays shown and may still be changed; the ticket is final, so no new one would be taken.
+  await unwrap(
+    company.admin.POST('/v1/tickets/{id}/reopen', { ...path, body: { reason: 'Again' } }),
+  );
+  await unwrap(
+    company.bot.POST('/v1/escalations/{externalId}/withdraw', {
+      params: { path: { externalId: ticket.externalId } },
+      body: { reason: 'The customer closed the chat' },
+    }),
+  );
+  await page.reload();
+  await expect(page.getByText('withdrawn', { exact: true })).toBeVisible();
+  await expect(feedback.getByText(/^Your review: 4 of 5: “Good recovery.”/)).toBeVisible();
+  await expect(
+    feedback.getByText(/^Your review is of Rae Review’s resolution of .+, reopened .+\.$/),
+  ).toBeVisible();
+  await feedback.locator('label').filter({ hasText: /^5$/ }).click();
+  await feedback.getByRole('button', { name: 'Change review' }).click();
+  await expect(feedback.getByText(/^Your review: 5 of 5: “Good recovery.”/)).toBeVisible();
 });
 
 test('cancelling a shift says what it does to the seats as they are when asked, a running one apart', async ({

@@ -29,7 +29,9 @@ export class ReviewsService {
    * Reviews the claim that last resolved the company's ticket, within the quality window of
    * that resolution. One per resolution: the same review again answers the stored one
    * (`created` false); another is 409 REVIEW_EXISTS (change it with PUT). A ticket reopened and
-   * resolved again has a resolution of its own to review.
+   * resolved again has a resolution of its own to review. A withdrawn ticket is final: a review
+   * written before (of a resolution reopened, then withdrawn) is answered as above, a new one is
+   * refused.
    */
   async create(
     actor: Actor,
@@ -40,7 +42,7 @@ export class ReviewsService {
     const companyId = requireCompany(actor);
     const content = contentOf(input);
     return this.db.transaction(async (em) => {
-      const resolution = await this.resolutionOf(em, companyId, ticketId);
+      const { resolution, withdrawn } = await this.resolutionOf(em, companyId, ticketId);
       const same = (r: ReviewRow) => {
         if (sameContent(r, content)) return toReviewDto(r);
         throw new DomainError(
@@ -51,6 +53,7 @@ export class ReviewsService {
       };
       const existing = await this.reviews.findByClaim(em, resolution.claimId);
       if (existing) return { review: same(existing), created: false };
+      if (withdrawn) throw withdrawnFinal('reviewed');
       // By the database's clock, which wrote resolved_at (an API process's may run off it).
       if ((await databaseNow(em)) > resolution.resolvedAt.getTime() + QUALITY_WINDOW_DAYS * DAY) {
         throw new DomainError(
@@ -76,15 +79,16 @@ export class ReviewsService {
    * Changes the review of the ticket's last resolution for REVIEW_EDIT_DAYS after it was
    * written; not once the agent disputed it (the admin decides on what the agent saw): 409
    * REVIEW_LOCKED. The review of an earlier resolution (before a reopen) is not this one: it
-   * stays what it said of that agent's work.
+   * stays what it said of that agent's work. A ticket reopened and then withdrawn keeps its
+   * last resolution's review, which still counts for that agent: it may be changed as above.
    */
   async update(actor: Actor, ticketId: string, input: CreateReviewDto): Promise<ReviewDto> {
     requireUser(actor, 'company_admin');
     const companyId = requireCompany(actor);
     return this.db.transaction(async (em) => {
-      const resolution = await this.resolutionOf(em, companyId, ticketId);
+      const { resolution, withdrawn } = await this.resolutionOf(em, companyId, ticketId);
       const review = await this.reviews.findByClaim(em, resolution.claimId, true);
-      if (!review) throw DomainError.notFound('Review');
+      if (!review) throw withdrawn ? withdrawnFinal('reviewed') : DomainError.notFound('Review');
       if (review.dispute_status) {
         throw new DomainError('REVIEW_LOCKED', 'The agent disputed this review: it stays as is');
       }
@@ -102,7 +106,9 @@ export class ReviewsService {
   /**
    * The customer's rating of its ticket, and the company's review of the ticket's last
    * resolution (while the ticket is reopened, the reopened one's: it may still be written or
-   * changed; none before that resolution is reviewed: the form then writes a new one).
+   * changed; none before that resolution is reviewed: the form then writes a new one). A
+   * withdrawn ticket's too, if it was reviewed before (reopened, then withdrawn): it still
+   * counts; but no new review is written of it, so its deadline is null.
    */
   async feedbackOf(actor: Actor, ticketId: string): Promise<TicketFeedbackDto> {
     const companyId = requireCompany(actor);
@@ -113,24 +119,26 @@ export class ReviewsService {
       this.ratings.find(em, ticketId),
       found.resolution ? this.reviews.findByClaim(em, found.resolution.claimId) : undefined,
     ]);
-    const resolvedAt = found.resolution?.resolvedAt;
+    const resolvedAt = found.withdrawn ? undefined : found.resolution?.resolvedAt;
     return {
       rating: rating ? toRatingDto(rating) : null,
       review: review ? toReviewDto(review) : null,
+      claimId: found.resolution?.claimId ?? null,
       reviewDeadline: resolvedAt
         ? new Date(resolvedAt.getTime() + QUALITY_WINDOW_DAYS * DAY)
         : null,
     };
   }
 
+  /** The ticket's last resolution, and whether the ticket was withdrawn since. */
   private async resolutionOf(em: EntityManager, companyId: string, ticketId: string) {
     const found = await this.tickets.lastResolution(em, companyId, { ticketId });
     if (!found) throw DomainError.notFound('Ticket');
-    if (found.withdrawn) throw withdrawnFinal('reviewed');
     if (!found.resolution) {
+      if (found.withdrawn) throw withdrawnFinal('reviewed');
       throw new DomainError('TICKET_NOT_RESOLVED', 'The ticket has no resolution to review yet');
     }
-    return found.resolution;
+    return { resolution: found.resolution, withdrawn: found.withdrawn };
   }
 }
 

@@ -42,7 +42,8 @@ export class TicketClaimFacts implements WorkFacts {
 
   /**
    * The company's ticket, by our id or the bot's external id: null when the company has no
-   * such ticket; `resolution` null when it was never resolved, or was withdrawn (`withdrawn`).
+   * such ticket; `resolution` null when it was never resolved, or was withdrawn (`withdrawn`)
+   * without a resolution reopened before.
    */
   async lastResolution(
     em: EntityManager,

@@ -50,8 +50,10 @@ export class TicketQualityRepository {
 
   /**
    * The claim that last resolved the ticket (reopened since or not), and whether the ticket was
-   * withdrawn: then no claim, since a paid withdrawal resolves its claim but the customer left,
-   * and a withdrawn ticket is final (no rating, no review). Undefined when there is no ticket.
+   * withdrawn. Of a withdrawn ticket, only a resolution reopened before the withdrawal: a paid
+   * withdrawal resolves its claim, but the customer left (nothing to rate or review), while a
+   * resolution reopened and then withdrawn still counts for its agent, and so does its review.
+   * Undefined when there is no ticket.
    */
   async lastResolution(
     em: EntityManager,
@@ -62,7 +64,8 @@ export class TicketQualityRepository {
          FROM tickets t
          LEFT JOIN LATERAL (
            SELECT id, agent_id, company_id, resolved_at FROM ticket_claims
-            WHERE ticket_id = t.id AND status = 'resolved' AND t.status <> 'withdrawn'
+            WHERE ticket_id = t.id AND status = 'resolved'
+              AND (t.status <> 'withdrawn' OR reopened_at IS NOT NULL)
             ORDER BY resolved_at DESC LIMIT 1) c ON true
         WHERE t.id = $1`,
       [ticketId],

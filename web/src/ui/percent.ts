@@ -24,15 +24,11 @@ export const barPercent = (share: number) => `${Number((share * 100).toFixed(2))
 export const shareOfPercent = (typed: string | number) => Math.round(Number(typed) * 100) / 10_000;
 
 /**
- * A score beside the bar it missed: the bar as the shift shows it, the score in whole percents
- * if that reads as below the bar, else to one decimal, rounded down (which is always below a bar
- * of at most 2 decimals that the score misses): "needs 80%; yours is 79.7%", not "yours is 80%"
- * for a score of 0.7973.
+ * A score beside the bar it missed: the bar as the shift shows it, the score as the agent's
+ * quality page shows it (`scorePercent`, rounded down to a tenth), which is always below a bar of
+ * at most 2 decimals that the score misses: "needs 80%; yours is 79.7%", not "yours is 80%" for
+ * a score of 0.7973, nor 77% here and 76.5% on the quality page for 0.7651.
  */
 export function scoreBelow(bar: number, score: number): { bar: string; score: string } {
-  const barInPercent = Number((bar * 100).toFixed(2));
-  const whole = Math.round(score * 100);
-  // The small step keeps 0.8 × 1000 (799.9999999999999) from flooring to 799.
-  const shown = whole < barInPercent ? whole : Math.floor(score * 1000 + 1e-9) / 10;
-  return { bar: `${barInPercent}%`, score: `${shown}%` };
+  return { bar: barPercent(bar), score: scorePercent(score) };
 }

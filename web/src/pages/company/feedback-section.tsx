@@ -39,11 +39,14 @@ const INPUTS = ['score', 'tags', 'note'];
  */
 export function FeedbackSection({
   ticketId,
-  resolvedClaimId,
+  claims,
+  withdrawn,
 }: {
   ticketId: string;
-  /** The claim of the ticket's last resolution, which a new review is of. */
-  resolvedClaimId: string | undefined;
+  /** The ticket's claims: the one a review is of (the feedback's `claimId`) names its agent. */
+  claims: Schemas['TicketClaimView'][];
+  /** A withdrawn ticket is final: a review written before stays (and may change), no new one. */
+  withdrawn: boolean;
 }) {
   // Said when a save was refused because the review changed meanwhile: the form then shows the
   // review as it is now (read again), and this says why what was typed is gone.
@@ -62,8 +65,11 @@ export function FeedbackSection({
     review === null &&
     f?.reviewDeadline != null &&
     new Date(f.reviewDeadline).getTime() <= serverNow();
+  // The resolution a review is of, by name: after a reopen the ticket's header names whoever
+  // works it now, not the agent whose resolution is reviewed.
+  const reviewed = claims.find((c) => c.claimId === f?.claimId);
   const editable =
-    (review === null && !lapsed) ||
+    (review === null && f?.reviewDeadline != null && !lapsed) ||
     (review !== null &&
       review.dispute === null &&
       new Date(review.editableUntilAt).getTime() > serverNow());
@@ -81,6 +87,13 @@ export function FeedbackSection({
               ? `The customer rated it ${f.rating.csat} of 5${f.rating.comment ? `: “${f.rating.comment}”` : ''}.`
               : 'No rating from the customer yet (your bot posts it).'}
           </Text>
+          {reviewed?.resolvedAt && (
+            <Text size="sm">
+              {review ? 'Your review is of' : 'To review:'} {reviewed.displayName}&rsquo;s
+              resolution of {formatInstant(reviewed.resolvedAt, zone)}
+              {reviewed.reopenedAt ? `, reopened ${formatInstant(reviewed.reopenedAt, zone)}` : ''}.
+            </Text>
+          )}
           {review && (
             <Text size="sm">
               Your review: {review.score} of 5
@@ -99,6 +112,11 @@ export function FeedbackSection({
               window has closed.
             </Text>
           )}
+          {withdrawn && review === null && (
+            <Text size="sm">
+              The ticket was withdrawn: it is final, and no review can be written of it now.
+            </Text>
+          )}
           {conflict && (
             <Alert color="yellow" title="Your review was not saved" role="status">
               <Text size="sm">{conflict}</Text>
@@ -109,7 +127,7 @@ export function FeedbackSection({
             // from a review of an earlier resolution (reopened, then resolved again, maybe by
             // another agent) must not hold that review's score and note.
             <ReviewForm
-              key={review?.id ?? `new:${resolvedClaimId}`}
+              key={review?.id ?? `new:${f.claimId}`}
               ticketId={ticketId}
               review={review}
               onConflict={setConflict}

@@ -80,13 +80,17 @@ export default function CompanyTicketPage() {
                 zone={zone}
               />
             )}
-            {/* A withdrawn ticket is final, paid withdrawal or not: nothing to review. */}
-            {t.status !== 'withdrawn' && t.claims.some((c) => c.status === 'resolved') && (
+            {/* A withdrawn ticket is final: its feedback only if a resolution was reopened
+                before (its review counts still); a paid withdrawal is not one to review. */}
+            {t.claims.some(
+              (c) => c.status === 'resolved' && (t.status !== 'withdrawn' || c.reopenedAt),
+            ) && (
               // A new section for each resolution: a refusal said of the last one goes with it.
               <FeedbackSection
                 key={resolvedClaimId}
                 ticketId={t.id}
-                resolvedClaimId={resolvedClaimId}
+                claims={t.claims}
+                withdrawn={t.status === 'withdrawn'}
               />
             )}
           </Stack>
