@@ -71,8 +71,13 @@ describe('events store and GET /v1/events', () => {
     expect(seen[0].data).toMatchObject({
       ticketId: ticket.id,
       externalId: ticket.externalId,
-      data: { subject: ticket.subject },
+      data: { subject: ticket.subject, slaDeadline: ticket.slaDeadline },
     });
+    // Its instants as every other event's and answer's: UTC with milliseconds (the trigger
+    // wrote them in the session's zone with microseconds, unequal to the ticket's as strings).
+    const instant = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+    for (const e of seen) expect(e.data.occurredAt).toMatch(instant);
+    expect(seen[0].data.occurredAt).toBe(ticket.createdAt);
     expect(seen[1]).toMatchObject({ companyId: company.companyId, agentId: agent.id });
     expect(seen[1].data).toMatchObject({ ticketId: ticket.id });
     expect(seen[2].id).toBeGreaterThan(seen[1].id);

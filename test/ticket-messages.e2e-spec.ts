@@ -510,6 +510,45 @@ describe('the conversation on a ticket', () => {
       .expect(200);
   });
 
+  it('refuses control characters in a resolution summary and a reopen reason (both reach the bot), naming the field', async () => {
+    const {
+      agents: [agent],
+    } = await liveAgents(t, co.auth, 1);
+    const ticket = await claimed(agent);
+    const fieldsOf = (res: { body: { error: { details: { fields: { field: string }[] } } } }) =>
+      res.body.error.details.fields.map((f) => f.field);
+    for (const text of ['a\u0000b', 'esc\u001b[2J', 'bell\u0007', 'c1\u0085', 'cr\r\n']) {
+      const res = await t.http
+        .post(`/v1/tickets/${ticket.id}/resolve`)
+        .set(agent.auth)
+        .send({ resolutionSummary: text })
+        .expect(400);
+      expect(fieldsOf(res)).toEqual(['resolutionSummary']);
+    }
+    const [open] = await t.db.query('SELECT status FROM tickets WHERE id = $1', [ticket.id]);
+    expect(open.status).toBe('claimed');
+    await t.http
+      .post(`/v1/tickets/${ticket.id}/resolve`)
+      .set(agent.auth)
+      .send({ resolutionSummary: 'Refunded\n\t- the second charge 💶' })
+      .expect(200);
+    for (const reason of ['a\u0000b', 'esc\u001b[2J', 'bell\u0007', 'x'.repeat(1001)]) {
+      const res = await t.http
+        .post(`/v1/tickets/${ticket.id}/reopen`)
+        .set(co.auth)
+        .send({ reason })
+        .expect(400);
+      expect(fieldsOf(res)).toEqual(['reason']);
+    }
+    const [resolved] = await t.db.query('SELECT status FROM tickets WHERE id = $1', [ticket.id]);
+    expect(resolved.status).toBe('resolved');
+    await t.http
+      .post(`/v1/tickets/${ticket.id}/reopen`)
+      .set(co.auth)
+      .send({ reason: 'Still charged\ntwice 💶' })
+      .expect(200);
+  });
+
   it('transfers back to the queue with the new skills, its rank kept, a note for the next agent', async () => {
     const {
       agents: [first],

@@ -173,6 +173,9 @@ describe('tickets', () => {
       ['metadata too big', { metadata: { blob: 'x'.repeat(9000) } }, ['metadata']],
       ['metadata not an object', { metadata: ['a'] }, ['metadata']],
       ['externalId charset', { externalId: 'has spaces' }, ['externalId']],
+      // A path segment URL clients resolve away: the ticket could never be addressed.
+      ['externalId a dot segment', { externalId: '..' }, ['externalId']],
+      ['externalId a single dot', { externalId: '.' }, ['externalId']],
     ])('refuses %s, naming the field, writing nothing', async (_name, overrides, expected) => {
       const before = await rowCounts(t);
       const res = await t.http

@@ -4371,7 +4371,11 @@ export interface components {
       nextCursor: string | null;
     };
     ReopenTicketDto: {
-      /** @example The customer is still charged twice */
+      /**
+       * @description Why the resolution was not good enough: the agents who work it next read it, and the
+       *     `ticket.reopened` webhook carries it.
+       * @example The customer is still charged twice
+       */
       reason: string;
       /**
        * Format: uuid
@@ -4606,7 +4610,7 @@ export interface components {
     };
     ResolveTicketDto: {
       /**
-       * @description What you did; the company sees it.
+       * @description What you did; the company sees it (and its bot, in the `ticket.resolved` webhook).
        * @example Refunded the duplicate charge and confirmed with the customer.
        */
       resolutionSummary: string;

@@ -14,6 +14,7 @@ import {
   ValidatorConstraintInterface,
 } from 'class-validator';
 import { Length, MaxLength } from '../../common/validation/text-and-numbers';
+import { EXTERNAL_ID, EXTERNAL_ID_RULE } from '../../common/http/external-id-param';
 import { IsNestedObjects } from '../../common/validation/nested-object';
 import { ApiInstant, ApiInteger } from '../../common/http/openapi-property';
 import { IsInstant } from '../../common/validation/is-instant';
@@ -67,9 +68,7 @@ export class CreateEscalationDto {
    * @example conv-8842
    */
   @IsString()
-  @Matches(/^[A-Za-z0-9._:/-]{1,200}$/, {
-    message: 'externalId must be 1-200 characters of letters, digits and . _ : / -',
-  })
+  @Matches(EXTERNAL_ID, { message: EXTERNAL_ID_RULE })
   externalId: string;
 
   /** @example "Charged twice for order 1182" */

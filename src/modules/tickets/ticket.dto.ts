@@ -14,7 +14,7 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
-import { IsUUID, Length, MaxLength } from '../../common/validation/text-and-numbers';
+import { IsUUID, Length } from '../../common/validation/text-and-numbers';
 import { ApiInstant, ApiInteger } from '../../common/http/openapi-property';
 import { MoneyDto } from '../../common/money/money.dto';
 import { PageQueryDto } from '../../common/pagination/page.dto';
@@ -115,12 +115,10 @@ export class HandoffFlagDto {
 
 export class ResolveTicketDto {
   /**
-   * What you did; the company sees it.
+   * What you did; the company sees it (and its bot, in the `ticket.resolved` webhook).
    * @example "Refunded the duplicate charge and confirmed with the customer."
    */
-  @IsString()
-  @MaxLength(5000)
-  @Matches(/\S/, { message: 'resolutionSummary must not be blank' })
+  @IsPlainText(1, 5000)
   resolutionSummary: string;
   /** Optional: flag the bot's handoff as complete or not, and what was missing. */
   @IsOmittable()
@@ -131,10 +129,12 @@ export class ResolveTicketDto {
 }
 
 export class ReopenTicketDto {
-  /** @example "The customer is still charged twice" */
-  @IsString()
-  @MaxLength(1000)
-  @Matches(/\S/, { message: 'reason must not be blank' })
+  /**
+   * Why the resolution was not good enough: the agents who work it next read it, and the
+   * `ticket.reopened` webhook carries it.
+   * @example "The customer is still charged twice"
+   */
+  @IsPlainText(1, 1000)
   reason: string;
 
   /**
