@@ -21,8 +21,18 @@ describe('company API keys', () => {
     const res = await t.http
       .post('/v1/companies/me/api-keys')
       .set(acme.auth)
+      .set('Idempotency-Key', 'first-key')
       .send({ name: 'production bot' })
       .expect(201);
+    // Never cached on the way, nor its replay under the same Idempotency-Key.
+    expect(res.headers['cache-control']).toBe('no-store');
+    const replay = await t.http
+      .post('/v1/companies/me/api-keys')
+      .set(acme.auth)
+      .set('Idempotency-Key', 'first-key')
+      .send({ name: 'production bot' })
+      .expect(201);
+    expect([replay.body.id, replay.headers['cache-control']]).toEqual([res.body.id, 'no-store']);
     expect(res.body).toMatchObject({ name: 'production bot', lastUsedAt: null });
     expect(res.body.key).toMatch(/^hk_live_[A-Za-z0-9_-]{43}$/);
     expect(res.body.prefix).toBe(res.body.key.slice(0, 12));

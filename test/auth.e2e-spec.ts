@@ -32,6 +32,20 @@ describe('auth: register, login, me, refresh, logout', () => {
       .send({ email: email.toUpperCase(), password: PASSWORD })
       .expect(200);
     expect(login.body).toMatchObject({ tokenType: 'Bearer', expiresIn: 900 });
+    // Answers with tokens are never cached on the way (RFC 6749 5.1).
+    expect(reg.headers['cache-control']).toBe('no-store');
+    expect(login.headers['cache-control']).toBe('no-store');
+    const renewed = await t.http
+      .post('/v1/auth/refresh')
+      .send({ refreshToken: login.body.refreshToken })
+      .expect(200);
+    expect(renewed.headers['cache-control']).toBe('no-store');
+    const session = await t.http
+      .post('/v1/auth/session/login')
+      .set('X-Handoff-Console', '1')
+      .send({ email, password: PASSWORD })
+      .expect(200);
+    expect(session.headers['cache-control']).toBe('no-store');
 
     const me = await t.http
       .get('/v1/me')

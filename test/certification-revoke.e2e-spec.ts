@@ -228,8 +228,10 @@ describe('revoking a certification', () => {
       { status: 'left_early', cancelled_by: 'company' },
       { status: 'checked_in', cancelled_by: null },
     ]);
-    // Its own check-out is still its one seat: no second one after it.
-    await t.http.post(`/v1/shifts/${shift.id}/check-out`).set(agent.auth).expect(200);
+    // Its own check-out is still its one seat: no second one after it. The answer, about that
+    // seat alone, shows that seat's pay alone (asked alone, it took the first seat's too).
+    const out = await t.http.post(`/v1/shifts/${shift.id}/check-out`).set(agent.auth).expect(200);
+    expect(out.body.earned.amountMinor).toBe(500);
     expect((await claim(agent, shift.id).expect(409)).body.error.code).toBe('ALREADY_CLAIMED');
     // Each seat shows what was earned on it, not the shift's whole (both showed 3 tickets' pay).
     const mine = await t.http.get('/v1/agents/me/claims?limit=20').set(agent.auth).expect(200);
@@ -241,6 +243,49 @@ describe('revoking a certification', () => {
       ['left_early', 250],
       ['left_early', 500],
     ]);
+    // Pages of one seat each say the same of it.
+    const paged: [string, number][] = [];
+    for (let cursor = ''; ;) {
+      const page = await t.http
+        .get(`/v1/agents/me/claims?limit=1${cursor && `&cursor=${cursor}`}`)
+        .set(agent.auth)
+        .expect(200);
+      for (const c of page.body.items) paged.push([c.checkedInAt, c.earned.amountMinor]);
+      if (!page.body.nextCursor) break;
+      cursor = page.body.nextCursor as string;
+    }
+    expect(paged.sort().map(([, earned]) => earned)).toEqual([250, 500]);
+  });
+
+  it('gives a seat the revocation freed to the line, not to a direct claim made before its job ran', async () => {
+    const holder = await certifiedAgent();
+    const shift = await postShift(t, company, {
+      requiresCertification: true,
+      seats: 1,
+      ...hours(27 * 60, 2),
+    });
+    await claim(holder, shift.id).expect(201);
+    const waiting = await certifiedAgent();
+    await t.http.post(`/v1/shifts/${shift.id}/waitlist`).set(waiting.auth).expect(201);
+    await revoke(holder).expect(204);
+    // The seat is free, the line's job not yet run: a direct claim finds the line served first.
+    const direct = await certifiedAgent();
+    expect((await claim(direct, shift.id).expect(409)).body.error.code).toBe('SHIFT_FULL');
+    const mine = await t.http.get('/v1/agents/me/claims').set(waiting.auth).expect(200);
+    expect(mine.body.items).toMatchObject([{ shiftId: shift.id, source: 'waitlist' }]);
+    // The claim's transaction gave it (the refusal undid it), or the job does: either way, the
+    // job then finds the seat taken.
+    const [job] = await t.db.query(
+      `SELECT payload FROM outbox WHERE job_name = 'shift.promote-waitlist'
+          AND payload->>'shiftId' = $1`,
+      [shift.id],
+    );
+    await t.app.get(PromoteWaitlistHandler).handle(job.payload);
+    const seats = await t.db.query(
+      `SELECT agent_id, status FROM shift_claims WHERE shift_id = $1 AND status = 'claimed'`,
+      [shift.id],
+    );
+    expect(seats).toEqual([{ agent_id: waiting.id, status: 'claimed' }]);
   });
 
   it('leaves a seat whose check-in deadline passed to the no-show job', async () => {

@@ -111,6 +111,20 @@ describe('joining a started shift', () => {
     expect(open.body.items.map((s: { id: string }) => s.id)).not.toContain(shift.id);
   });
 
+  it('says a full shift whose claims have closed is closed (SHIFT_CLOSED), not full', async () => {
+    const shift = await startedShift(t, company, 60, 60, { seats: 1 });
+    await claim(t, await registerAgent(t), shift.id).expect(201);
+    const late = await registerAgent(t);
+    expect((await claim(t, late, shift.id).expect(409)).body.error.code).toBe('SHIFT_FULL');
+    await moveShift(t, shift.id, inMinutes(-60), inMinutes(29));
+    const res = await claim(t, late, shift.id).expect(409);
+    const [{ ends_at }] = await t.db.query('SELECT ends_at FROM shifts WHERE id = $1', [shift.id]);
+    expect(res.body.error).toMatchObject({
+      code: 'SHIFT_CLOSED',
+      details: { claimsCloseAt: new Date(ends_at.getTime() - 30 * 60_000).toISOString() },
+    });
+  });
+
   it('sends an agent to claim, not to the waitlist, while claims are open; after, SHIFT_CLOSED', async () => {
     const agent = await registerAgent(t);
     const joinable = await startedShift(t, company, 60, 60);

@@ -208,6 +208,13 @@ describe('changing your password', () => {
       await login(person.email, NEW_PASSWORD).expect(200);
     }
   });
+  it('answers a token whose account is gone 401 UNAUTHENTICATED, as every other route does', async () => {
+    const gone = await createStaff(t, 'finance');
+    await t.db.query('DELETE FROM users WHERE id = $1', [gone.id]);
+    const res = await change(gone.auth, { currentPassword: PASSWORD, newPassword: NEW_PASSWORD });
+    expect([res.status, res.body.error.code]).toEqual([401, 'UNAUTHENTICATED']);
+  });
+
   // The CLI's users:set-password (AuthService.setPasswordEverywhere): the new password and the
   // end of every login commit together. Apart, a process dying between the two left a leaked
   // password replaced and the sessions of whoever held it alive.

@@ -375,12 +375,17 @@ describe('seats (agent side)', () => {
     it('opens 15 minutes before the start and runs until the end', async () => {
       const shift = await postShift(t, company, window(120, 2));
       const agent = await registerAgent(t);
-      await claim(agent, shift.id).expect(201);
+      const seat = (await claim(agent, shift.id).expect(201)).body;
       const early = await t.http
         .post(`/v1/shifts/${shift.id}/check-in`)
         .set(agent.auth)
         .expect(409);
       expect(early.body.error.code).toBe('CHECK_IN_NOT_OPEN');
+      // When it closes: the seat's deadline (past it, a no-show), not the shift's end.
+      expect(early.body.error.details).toEqual({
+        opensAt: seat.checkInOpensAt,
+        closesAt: seat.checkInDeadline,
+      });
       await moveShift(t, shift.id, inMinutes(10), inMinutes(130)); // now 10 min before start
       const res = await t.http.post(`/v1/shifts/${shift.id}/check-in`).set(agent.auth).expect(200);
       expect(res.body).toMatchObject({ status: 'checked_in', checkedInAt: expect.any(String) });

@@ -77,6 +77,46 @@ describe('auth throttling (Redis-backed)', () => {
   });
 });
 
+describe('auth throttling and what another site can make a browser send', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp({
+      env: {
+        QUEUE_PREFIX: `test-throttle-xs-${randomBytes(3).toString('hex')}`,
+        AUTH_THROTTLE_LIMIT: '3',
+        AUTH_THROTTLE_TTL_SECONDS: '60',
+      },
+    });
+  });
+  afterAll(() => t.close());
+
+  it("does not count body-less posts without the console's header: a page elsewhere cannot use up its visitors' sign-ins", async () => {
+    // What fetch(…, { method: 'POST', mode: 'no-cors' }) sends: no JSON, no custom header.
+    for (const path of ['/v1/auth/session/refresh', '/v1/auth/session/login', '/v1/auth/login']) {
+      for (let i = 0; i < 4; i++) await t.http.post(path).expect(400);
+      // A form's or text body is refused before any route is reached.
+      const text = await t.http.post(path).set('Content-Type', 'text/plain').send('x');
+      expect(text.status).toBeGreaterThanOrEqual(400);
+      expect(text.status).not.toBe(429);
+    }
+    // The address's own sign-ins and renewals are all still there.
+    const wrong = { email: uniqueEmail(), password: PASSWORD };
+    for (let i = 0; i < 3; i++) {
+      await t.http
+        .post('/v1/auth/session/login')
+        .set('X-Handoff-Console', '1')
+        .send(wrong)
+        .expect(401);
+    }
+    await t.http
+      .post('/v1/auth/session/login')
+      .set('X-Handoff-Console', '1')
+      .send(wrong)
+      .expect(429);
+    await t.http.post('/v1/auth/session/refresh').set('X-Handoff-Console', '1').expect(401);
+  });
+});
+
 describe('write, intake and redelivery limits (per caller, Redis-backed)', () => {
   const shared = { QUEUE_PREFIX: `test-limits-${randomBytes(3).toString('hex')}` };
   const env = {

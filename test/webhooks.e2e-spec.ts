@@ -80,6 +80,7 @@ describe('webhooks to companies (real worker, real HTTP receiver)', () => {
       .send({ url: 'https://example.test/h' })
       .expect(200);
     expect(set.body.secret).toMatch(/^whsec_/);
+    expect(set.headers['cache-control']).toBe('no-store'); // a secret: never cached on the way
     secret = set.body.secret;
     const get = await t.http.get('/v1/companies/me/webhook').set(co.auth).expect(200);
     expect(get.body).toEqual({

@@ -162,7 +162,14 @@ describe('validateEnv', () => {
       ).not.toThrow();
     }
     expect(() => validateEnv({ ...complete, STRIPE_SECRET_KEY: 'rk_live_abc123' })).not.toThrow();
+    // Tests lower argon2's cost to go fast: never production, where a stolen hash would be cheap.
+    for (const weak of [{ ARGON2_MEMORY_KIB: '1024' }, { ARGON2_TIME_COST: '1' }]) {
+      expect(() => validateEnv({ ...complete, ...weak })).toThrow(
+        /ARGON2_MEMORY_KIB, ARGON2_TIME_COST: at least 19456 and 2 when NODE_ENV=production/,
+      );
+    }
     for (const dev of [
+      { ARGON2_MEMORY_KIB: '1024', ARGON2_TIME_COST: '1' },
       { RATE_LIMITS: 'false' },
       { STRIPE_API_BASE: 'http://127.0.0.1:12111' },
       { STRIPE_SECRET_KEY: 'sk_test_abc123' },

@@ -67,6 +67,13 @@ export function validateEnv(raw: Record<string, unknown>): Env {
         `STRIPE_API_BASE: must be unset when NODE_ENV=production (production talks to Stripe itself; got ${shown('STRIPE_API_BASE', env.STRIPE_API_BASE)})`,
       );
     }
+    // Tests and benchmarks lower argon2's cost to go fast; production keeps at least OWASP's
+    // floor for argon2id (19 MiB, 2 passes), which the defaults are.
+    if (env.ARGON2_MEMORY_KIB < 19456 || env.ARGON2_TIME_COST < 2) {
+      problems.push(
+        `ARGON2_MEMORY_KIB, ARGON2_TIME_COST: at least 19456 and 2 when NODE_ENV=production (got ${env.ARGON2_MEMORY_KIB} and ${env.ARGON2_TIME_COST}): lower, a stolen hash is cheap to guess`,
+      );
+    }
     if (/^(sk|rk)_test_/.test(env.STRIPE_SECRET_KEY ?? '') && !env.STRIPE_TEST_MODE_IN_PRODUCTION) {
       problems.push(
         'STRIPE_SECRET_KEY: a test-mode key moves no money; with NODE_ENV=production it needs STRIPE_TEST_MODE_IN_PRODUCTION=true (a staging deployment on purpose)',

@@ -171,6 +171,48 @@ test('an agent is told at once that the company cancelled a shift it had a seat 
 });
 
 /**
+ * A seat not checked into by its deadline: nothing tells the page, so at the deadline it stops
+ * offering Cancel (the API refuses it then) and reads the seats again once the platform has
+ * marked the no-show.
+ */
+test('a seat past its check-in deadline stops offering Cancel and turns into a no-show on the page', async ({
+  page,
+}) => {
+  const company = await signUpCompany('Deadline Co');
+  const agent = await signUpAgent('Nia Late');
+  const shift = await postShift(company, 3600, { title: 'Missed desk' });
+  await unwrap(
+    agent.api.POST('/v1/shifts/{id}/claims', {
+      params: { path: { id: shift.id }, header: { 'Idempotency-Key': randomUUID() } },
+    }),
+  );
+  // Begun five minutes ago; the seat's deadline (and its no-show check) eight seconds away.
+  await sql(`UPDATE shifts SET starts_at = now() - interval '5 minutes' WHERE id = $1`, [shift.id]);
+  await sql(
+    `UPDATE shift_claims SET period = tstzrange(now() - interval '5 minutes', upper(period), '[)'),
+            check_in_deadline = now() + interval '8 seconds'
+      WHERE shift_id = $1`,
+    [shift.id],
+  );
+  // Its timer went to the queue with the old deadline's delay: one more, due with the new one.
+  await sql(
+    `INSERT INTO outbox (job_name, payload, run_at)
+     SELECT 'shift-claim.no-show-check', jsonb_build_object('claimId', id), now() + interval '8 seconds'
+       FROM shift_claims WHERE shift_id = $1`,
+    [shift.id],
+  );
+  await signInPage(page, agent.email, '/agent/seats');
+  const seat = page.getByRole('article', { name: /Missed desk/ });
+  await expect(seat.getByRole('button', { name: 'Cancel seat' })).toBeVisible();
+  await expect(seat.getByRole('button', { name: 'Cancel seat' })).toHaveCount(0, {
+    timeout: 15_000,
+  });
+  await expect(seat.getByText('The check-in deadline has passed')).toBeVisible();
+  // No reload: read again after the deadline, the seat says what it is now.
+  await expect(seat.getByText('No-show', { exact: true })).toBeVisible({ timeout: 45_000 });
+});
+
+/**
  * A break taken near the end of one shift carries onto the next seat checked into early. Once
  * the first shift is over the desk has no live seat to come back on: it says the break still
  * runs and ends it there, before the next shift starts (the agent found out only at the start).

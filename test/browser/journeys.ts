@@ -122,7 +122,16 @@ export async function agentJourney(page: Page): Promise<void> {
   await page.getByRole('button', { name: 'Create my account' }).click();
   await expect(page).toHaveURL(/\/agent\/desk$/);
 
-  await page.goto('/agent/profile');
+  // No shift for a profile without languages or skills: said in the console's words, with the
+  // way to the profile (the API's hints name its routes).
+  await page.goto('/agent/shifts');
+  const none = page.getByRole('alert').filter({ hasText: 'No shift for you right now' });
+  await expect(none).toContainText(
+    'You have no skills: shifts that require one are hidden. Add yours on your profile.',
+  );
+  await expect(none).not.toContainText('/v1/');
+  await none.getByRole('link', { name: 'your profile' }).first().click();
+  await expect(page).toHaveURL(/\/agent\/profile$/);
   await expect(page.getByText('No shift can match you yet')).toBeVisible();
   await expectAccessible(page, 'profile');
   await page.getByLabel('Display name').fill('Sam Rivera');

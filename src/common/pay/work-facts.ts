@@ -17,7 +17,9 @@ export interface WorkFacts {
    * The agent's standing resolutions and their pay, per seat (seats with none left out): each
    * ticket claim counts to the agent's seat on its shift that began last before it was made
    * (`from`): an agent may hold two seats on a shift (a revoked certification ended the first,
-   * granted again it took another), and each earned only its own.
+   * granted again it took another), and each earned only its own. So `seats` must hold every
+   * seat the agent had on those shifts, not only those asked about: the first given of a shift
+   * takes any claim before it.
    */
   earnedOnSeats(
     em: EntityManager,

@@ -5,6 +5,7 @@ import { RateLimit } from '../../common/http/rate-limit';
 import { ApiErrors } from '../../common/http/api-errors';
 import { LoginDto, RefreshDto, RegisterDto, RegisteredDto, TokensDto } from './auth.dto';
 import { AuthService } from './auth.service';
+import { NoStore } from '../../common/http/no-store';
 
 @ApiTags('auth')
 @Controller('v1/auth')
@@ -14,6 +15,7 @@ export class AuthController {
 
   /** Signs up an agent, or a company admin together with a new company. */
   @Post('register')
+  @NoStore()
   @RateLimit('auth')
   @ApiOperation({ operationId: 'register', summary: 'Sign up' })
   @ApiErrors('EMAIL_TAKEN')
@@ -24,6 +26,7 @@ export class AuthController {
 
   /** Exchanges email and password for an access token (15 min) and a refresh token. */
   @Post('login')
+  @NoStore()
   @HttpCode(200)
   @RateLimit('auth')
   @ApiOperation({ operationId: 'login', summary: 'Sign in' })
@@ -34,6 +37,7 @@ export class AuthController {
 
   /** Spends a refresh token for a new pair. Reusing a spent one signs out the whole login. */
   @Post('refresh')
+  @NoStore()
   @HttpCode(200)
   @RateLimit('auth')
   @ApiOperation({ operationId: 'refreshTokens', summary: 'Refresh the tokens' })

@@ -49,7 +49,8 @@ export class PasswordChange {
       throw field('newPassword', 'newPassword must differ from the current password');
     }
     const user = await this.users.findById(userId);
-    if (!user) throw DomainError.notFound('User');
+    // As every other route says it of a token whose account is gone.
+    if (!user) throw new DomainError('UNAUTHENTICATED', 'This account no longer exists');
     const device = deviceOf(user.email);
     const waitMs = await this.slowdown.takeTurn(user.email, device);
     if (waitMs > 0) throw slowedDown(waitMs);

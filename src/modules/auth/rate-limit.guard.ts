@@ -16,11 +16,26 @@ import { Actor } from '../../common/auth/actor';
 import { IS_PUBLIC_KEY } from '../../common/auth/decorators';
 import { RATE_LIMIT_KEY, RateLimitKind } from '../../common/http/rate-limit';
 import { Env } from '../../config/env.validation';
+import { CONSOLE_HEADER } from './session-cookie';
 
 /** How long requests skip the limits after a call to their Redis failed. */
 const SKIP_AFTER_FAILURE_MS = 5_000;
 const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 const READS = new Set(['GET', 'HEAD']);
+
+/**
+ * Whether an `auth` call could be a client's own: it sends JSON, or the console's header. A page
+ * of another site can make its visitor's browser send neither (each needs a CORS preflight,
+ * which fails), only a body-less POST that validation refuses anyway (the session routes want
+ * the header, the others a body); counted, ten of those a minute used up the sign-ins and
+ * session renewals of everyone at the visitor's address.
+ */
+function fromAClient(req: FastifyRequest): boolean {
+  return (
+    req.headers[CONSOLE_HEADER] !== undefined ||
+    /^application\/json\b/i.test(req.headers['content-type'] ?? '')
+  );
+}
 
 /**
  * Global, after authentication (it counts per caller): the named throttlers of AppModule, counted
@@ -86,6 +101,7 @@ export class RateLimitGuard extends ThrottlerGuard {
     const kind = props.throttler.name as RateLimitKind;
     if (!this.kindsOf(props.context).includes(kind)) return true;
     if (kind === 'auth') {
+      if (!fromAClient(props.context.switchToHttp().getRequest<FastifyRequest>())) return true;
       // Per address and action: the token and the console's cookie form of one action (their
       // handlers share its name: login, register, refresh) count together, so that using both
       // does not double an address's guesses.

@@ -28,6 +28,7 @@ import {
   setSessionCookie,
 } from './session-cookie';
 import { SessionDto } from './session.dto';
+import { NoStore } from '../../common/http/no-store';
 
 /** Answers that mean the cookie's token will never work again: the cookie is cleared. */
 const REFUSED_TOKEN: ReadonlySet<string> = new Set([
@@ -83,6 +84,7 @@ export class SessionController {
 
   /** Signs up (as /v1/auth/register) and starts a console session. */
   @Post('register')
+  @NoStore()
   @RateLimit('auth')
   @consoleHeader
   @ApiOperation({ operationId: 'registerSession', summary: 'Sign up in the console' })
@@ -108,6 +110,7 @@ export class SessionController {
    * account's device cookie waits only for its own wrong passwords.
    */
   @Post('login')
+  @NoStore()
   @HttpCode(200)
   @RateLimit('auth')
   @consoleHeader
@@ -138,6 +141,7 @@ export class SessionController {
    * token also clears the cookie.
    */
   @Post('refresh')
+  @NoStore()
   @HttpCode(200)
   @RateLimit('auth')
   @consoleHeader

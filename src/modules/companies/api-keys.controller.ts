@@ -9,6 +9,7 @@ import { ApiKeyDto, BotIdentityDto, CreateApiKeyDto, CreatedApiKeyDto } from './
 import { ApiKeysService } from './api-keys.service';
 import { CompanyDto, UpdateCompanyDto } from './company.dto';
 import { CompanySettingsService } from './company-settings.service';
+import { NoStore } from '../../common/http/no-store';
 
 @ApiTags('companies')
 @Controller('v1/companies/me/api-keys')
@@ -18,6 +19,7 @@ export class ApiKeysController {
 
   /** Creates a key for the company's bot. The response is the only time the key is shown. */
   @Post()
+  @NoStore()
   @Idempotent()
   @ApiOperation({ operationId: 'createApiKey', summary: "Create an API key for the company's bot" })
   @ApiErrors('API_KEY_LIMIT')

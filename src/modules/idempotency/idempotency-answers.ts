@@ -5,7 +5,9 @@ import { IDEMPOTENT_REPLAYED_HEADER } from '../../common/http/idempotent';
 import type { StoredAnswer } from './idempotency-keys.service';
 
 /** Response headers replayed with a stored answer (none of today's routes sets one). */
-const KEPT_HEADERS = ['location'];
+// cache-control: a replayed answer with a secret in it (an API key) is no more cacheable than
+// the first.
+const KEPT_HEADERS = ['location', 'cache-control'];
 
 /**
  * What a key keeps of the response about to be sent (its status and serialized body), or null

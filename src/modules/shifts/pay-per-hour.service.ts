@@ -34,15 +34,15 @@ export class PayPerHour {
     rows: ShiftClaimViewRow[],
   ): Promise<Map<string, SeatPay>> {
     const done = rows.filter((r) => r.worked_seconds !== null);
+    if (done.length === 0) return new Map();
+    // Every seat the agent had on those shifts splits their tickets, not only the rows asked
+    // about: asked alone, a second seat on a shift took the first one's tickets too.
+    const shifts = [...new Set(done.map((r) => r.shift_id))];
+    const seats = await this.views.workedSeatsOn(em, agentId, shifts);
     const earned = await this.work.earnedOnSeats(
       em,
       agentId,
-      // A worked seat was checked into; its start stands in otherwise.
-      done.map((r) => ({
-        seatId: r.id,
-        shiftId: r.shift_id,
-        from: r.checked_in_at ?? r.held_from,
-      })),
+      seats.map((r) => ({ seatId: r.id, shiftId: r.shift_id, from: r.checked_in_at })),
     );
     return new Map(
       done.map((r) => {

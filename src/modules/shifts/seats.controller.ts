@@ -73,7 +73,7 @@ export class SeatsController {
     return this.claims.cancel(actor, id);
   }
 
-  /** Checks in, from shortly before the start until the end. */
+  /** Checks in, from shortly before the start until the seat's check-in deadline. */
   @Post(':id/check-in')
   @HttpCode(200)
   @Idempotent()

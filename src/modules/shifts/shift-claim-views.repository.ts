@@ -84,6 +84,23 @@ export class ShiftClaimViewsRepository {
     return row;
   }
 
+  /**
+   * Every seat the agent checked into on these shifts, whatever became of it since (completed,
+   * left early, ended by a suspension or a revocation), with its check-in: what splits a
+   * shift's tickets between its seats. A seat never checked into took no ticket.
+   */
+  workedSeatsOn(
+    em: EntityManager,
+    agentId: string,
+    shiftIds: string[],
+  ): Promise<{ id: string; shift_id: string; checked_in_at: Date }[]> {
+    return em.query(
+      `SELECT c.id, c.shift_id, c.checked_in_at FROM shift_claims c
+        WHERE c.agent_id = $1 AND c.shift_id = ANY($2::uuid[]) AND c.checked_in_at IS NOT NULL`,
+      [agentId, shiftIds],
+    );
+  }
+
   /** The agent's claims, newest shift first (keyset on the shift's start, claim id). */
   pageOfAgent(
     em: EntityManager,

@@ -25,6 +25,7 @@ import { ShiftSeatsRepository } from './shift-seats.repository';
 import { ShiftsRepository } from './shifts.repository';
 import { ShiftEligibility } from './shift-eligibility.service';
 import { PayPerHour } from './pay-per-hour.service';
+import { ShiftWithSkills } from './shift.rows';
 
 /** An agent's seats: take one, give it back, check in and out, and their record. */
 @Injectable()
@@ -51,14 +52,16 @@ export class ShiftClaimsService {
     // The losers of a race for the last seats answer at once instead of queueing one by one
     // behind the shift lock (200 at once waited past the pool's connect timeout): a full shift
     // is full when read, and only a cancellation can change that, which a retry will see.
-    const seen = await this.shiftSeats.fullness(this.db.manager, shiftId);
+    const seen = await this.shiftSeats.fullness(this.db.manager, shiftId, this.closeMinutes());
     if (seen?.full) {
       if (await this.claims.seatTakenId(this.db.manager, shiftId, userId)) {
         throw alreadyClaimed();
       }
+      // Closed says more than full: no seat freed later can be claimed (the waitlist's can).
+      if (seen.closed_at) throw claimsClosed(seen.closed_at);
       throw new DomainError('SHIFT_FULL', 'Every seat on this shift is taken');
     }
-    return this.db.transaction(async (em) => {
+    const taken = await this.db.transaction(async (em) => {
       // Locked first (the lock order everywhere), so the window and requirements checked here
       // are the ones the seat is taken under, even if the company edits the shift meanwhile.
       const shift = await this.shifts.oneWithSkills(em, shiftId, true);
@@ -77,10 +80,19 @@ export class ShiftClaimsService {
         throw new DomainError('NOT_ELIGIBLE', 'You are not eligible for this shift', { reasons });
       }
       if (await this.claims.seatTakenId(em, shiftId, userId)) throw alreadyClaimed();
+      const line = await this.lineFirst(em, shift, userId);
+      // The claimant may be in that line, and given a seat by its place in it.
+      if (line === 'yours') {
+        return this.loadClaim(em, (await this.claims.seatTakenId(em, shiftId, userId))!);
+      }
+      // The line took every seat: that is committed, and the claim refused after.
+      if (line === 'full') return null;
       const claimId = await this.seats.allocate(em, shift, userId, 'direct');
       await this.waitlistEntries.remove(em, shiftId, userId);
       return this.loadClaim(em, claimId);
     });
+    if (!taken) throw new DomainError('SHIFT_FULL', 'Every seat on this shift is taken');
+    return taken;
   }
 
   /**
@@ -119,8 +131,8 @@ export class ShiftClaimsService {
   }
 
   /**
-   * From CHECK_IN_OPENS_MINUTES before the start until the end, and not after the seat's
-   * check-in deadline (then it is a no-show). Checking in twice is harmless.
+   * From CHECK_IN_OPENS_MINUTES before the start until the seat's check-in deadline (then it is
+   * a no-show), and never after the shift's end. Checking in twice is harmless.
    */
   async checkIn(actor: Actor, shiftId: string): Promise<ShiftClaimDto> {
     const { userId } = requireUser(actor, 'agent');
@@ -140,9 +152,10 @@ export class ShiftClaimsService {
         throw new DomainError('SHIFT_CLOSED', 'The shift is cancelled or completed');
       }
       if (!shift.open) {
+        // Closes at the seat's deadline (past it, a no-show), not the shift's end: said so.
         throw new DomainError('CHECK_IN_NOT_OPEN', 'Check-in is not open for this shift', {
           opensAt: shift.opens_at,
-          closesAt: shift.ends_at,
+          closesAt: claim.check_in_deadline,
         });
       }
       if (!(await this.claims.markCheckedIn(em, claim.id))) {
@@ -264,6 +277,26 @@ export class ShiftClaimsService {
       lateCancelMinutes: this.config.get('LATE_CANCEL_WINDOW_MINUTES', { infer: true }),
       claimCloseMinutes: this.closeMinutes(),
     };
+  }
+
+  /**
+   * A seat freed by a suspension or a revocation waits for the waitlist's job, which runs after
+   * that commits: a direct claim meanwhile gives the line its seats first (under the shift's
+   * lock, as a check-out does), so that it takes one only if one is left. The claimant's lock
+   * is taken with the line's, in id order, as a promotion takes them. Says whether the line
+   * gave the claimant a seat, took the last, or left one.
+   */
+  private async lineFirst(
+    em: EntityManager,
+    shift: ShiftWithSkills,
+    userId: string,
+  ): Promise<'yours' | 'full' | 'free'> {
+    const waiting = await this.waitlistEntries.waiting(em, shift.id);
+    if (waiting.every((a) => a === userId)) return 'free';
+    await this.agents.lockMany(em, [...waiting, userId]);
+    const promoted = await this.waitlist.promote(em, shift.id);
+    if (promoted.includes(userId)) return 'yours';
+    return shift.seatsTaken + promoted.length >= shift.seats ? 'full' : 'free';
   }
 
   private closeMinutes(): number {

@@ -11,7 +11,12 @@ export type SeatCloseMinutes = number;
 
 export interface FullnessRow {
   full: boolean;
+  /** When claims closed, if they have (a claim would be refused SHIFT_CLOSED); else null. */
+  closed_at: Date | null;
 }
+
+/** When claims on a shift close, with the minutes before the end as the query's $2. */
+const CLAIMS_CLOSE_AT = 'greatest(starts_at, ends_at - make_interval(mins => $2))';
 
 export interface SeatStateRow {
   scheduled: boolean;
@@ -39,10 +44,16 @@ export interface CheckInWindowRow {
 @Injectable()
 export class ShiftSeatsRepository {
   /** Whether a scheduled shift is full, read without a lock (undefined: not scheduled or none). */
-  async fullness(em: EntityManager, shiftId: string): Promise<FullnessRow | undefined> {
+  async fullness(
+    em: EntityManager,
+    shiftId: string,
+    closeMinutes: SeatCloseMinutes,
+  ): Promise<FullnessRow | undefined> {
     const [seen]: FullnessRow[] = await em.query(
-      `SELECT seats_taken >= seats AS full FROM shifts WHERE id = $1 AND status = 'scheduled'`,
-      [shiftId],
+      `SELECT seats_taken >= seats AS full,
+              CASE WHEN ${CLAIMS_CLOSE_AT} <= now() THEN ${CLAIMS_CLOSE_AT} END AS closed_at
+         FROM shifts WHERE id = $1 AND status = 'scheduled'`,
+      [shiftId, closeMinutes],
     );
     return seen;
   }
@@ -60,7 +71,7 @@ export class ShiftSeatsRepository {
       em,
       `UPDATE shifts SET seats_taken = seats_taken + 1, updated_at = now()
         WHERE id = $1 AND status = 'scheduled' AND seats_taken < seats
-          AND greatest(starts_at, ends_at - make_interval(mins => $2)) > now()
+          AND ${CLAIMS_CLOSE_AT} > now()
         RETURNING greatest(starts_at, now()) AS held_from`,
       [shiftId, closeMinutes],
     );
@@ -76,7 +87,7 @@ export class ShiftSeatsRepository {
       `SELECT status = 'scheduled' AS scheduled, status = 'scheduled' AND closes > now() AS open,
               seats_taken >= seats AS full, closes AS claims_close_at
          FROM shifts
-        CROSS JOIN LATERAL (SELECT greatest(starts_at, ends_at - make_interval(mins => $2)) AS closes) c
+        CROSS JOIN LATERAL (SELECT ${CLAIMS_CLOSE_AT} AS closes) c
         WHERE id = $1`,
       [shiftId, closeMinutes],
     );

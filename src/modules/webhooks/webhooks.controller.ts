@@ -16,6 +16,7 @@ import {
   WebhookWithSecretDto,
 } from './webhook.dto';
 import { WebhooksService } from './webhooks.service';
+import { NoStore } from '../../common/http/no-store';
 
 @ApiTags('webhooks')
 @Controller('v1/companies/me')
@@ -28,6 +29,7 @@ export class WebhooksController {
    * changing the URL later keeps the secret (`secret` is then null).
    */
   @Put('webhook')
+  @NoStore()
   @ApiOperation({ operationId: 'setWebhook', summary: 'Set the webhook URL' })
   set(@CurrentActor() actor: Actor, @Body() body: SetWebhookDto): Promise<WebhookSetDto> {
     return this.webhooks.set(actor, body.url);
@@ -38,6 +40,7 @@ export class WebhooksController {
    * now on signs with it, retries of pending deliveries included.
    */
   @Post('webhook/rotate-secret')
+  @NoStore()
   @HttpCode(200)
   @ApiOperation({
     operationId: 'rotateWebhookSecret',

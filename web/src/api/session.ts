@@ -82,17 +82,26 @@ function schedule(delayMs: number): void {
   timer = setTimeout(() => void refreshSession(), delayMs);
 }
 
+/**
+ * Signs in. Under the refresh lock, as a password change is: another tab's refresh of the
+ * account signed in before, answered after this sign-in's cookie was set, set its own over it,
+ * and this tab became that account at its next renewal.
+ */
 export async function signIn(body: Schemas['LoginDto']): Promise<void> {
-  const answer = await unwrap(sessionApi.POST(LOGIN, { params: CONSOLE, body }));
-  epoch += 1;
-  begin(answer);
+  await withLock(async () => {
+    const answer = await unwrap(sessionApi.POST(LOGIN, { params: CONSOLE, body }));
+    epoch += 1;
+    begin(answer);
+  });
 }
 
-/** Sign-up as an agent, or as a company's admin (with the company's name). */
+/** Sign-up as an agent, or as a company's admin (with the company's name); as signIn. */
 export async function signUp(body: Schemas['RegisterDto']): Promise<void> {
-  const answer = await unwrap(sessionApi.POST(REGISTER, { params: CONSOLE, body }));
-  epoch += 1;
-  begin(answer);
+  await withLock(async () => {
+    const answer = await unwrap(sessionApi.POST(REGISTER, { params: CONSOLE, body }));
+    epoch += 1;
+    begin(answer);
+  });
 }
 
 /**

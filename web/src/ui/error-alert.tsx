@@ -9,6 +9,8 @@ interface Props {
   /** The inputs of the form beside it, whose problems show under them instead. */
   inputs?: readonly string[];
   title?: string;
+  /** The problem in the page's own words, in place of the API's (its instants are in UTC). */
+  message?: string;
   /** A close button, for an alert that outlives the action (a row's failure). */
   onClose?: () => void;
 }
@@ -17,7 +19,13 @@ interface Props {
  * An error answer near the action that caused it. Nothing when there is no error, or when every
  * problem is already shown under an input. The request id is for support: it finds the logs.
  */
-export function ErrorAlert({ error, inputs, title = 'That did not work', onClose }: Props) {
+export function ErrorAlert({
+  error,
+  inputs,
+  title = 'That did not work',
+  message,
+  onClose,
+}: Props) {
   const problem = problemOf(error, inputs);
   if (!problem?.message) return null;
   // Not a failure: the write was done, or may have been (the page reads it again meanwhile).
@@ -33,7 +41,7 @@ export function ErrorAlert({ error, inputs, title = 'That did not work', onClose
       onClose={onClose}
       closeButtonLabel="Dismiss"
     >
-      <Text size="sm">{problem.message}</Text>
+      <Text size="sm">{message ?? problem.message}</Text>
       {problem.requestId && (
         <Text size="xs" c="dimmed" mt={4}>
           Reference {problem.requestId}

@@ -22,10 +22,24 @@ export function formatInstant(iso: string, timeZone: string): string {
   return `${dateTime(timeZone).format(new Date(iso))} ${timeZone}`;
 }
 
-/** "Tue 5 May, 09:00 – 13:00 Europe/Berlin" (Intl leaves out what both ends share). */
+const offset = (timeZone: string, at: Date) =>
+  new Intl.DateTimeFormat(LOCALE, { timeZone, timeZoneName: 'shortOffset' })
+    .formatToParts(at)
+    .find((p) => p.type === 'timeZoneName')?.value ?? '';
+
+/**
+ * "Tue 5 May, 09:00 – 13:00 Europe/Berlin" (Intl leaves out what both ends share). Across a
+ * change of the zone's offset each end names its own: on the night clocks go back, Intl gave
+ * 00:30–01:30 UTC as one time ("02:30") and 00:15–01:00 UTC as "02:15–02:00".
+ */
 export function formatRange(startIso: string, endIso: string, timeZone: string): string {
-  const range = dateTime(timeZone).formatRange(new Date(startIso), new Date(endIso));
-  return `${range} ${timeZone}`;
+  const [start, end] = [new Date(startIso), new Date(endIso)];
+  const [from, to] = [offset(timeZone, start), offset(timeZone, end)];
+  if (from !== to) {
+    const at = dateTime(timeZone);
+    return `${at.format(start)} (${from}) – ${at.format(end)} (${to}) ${timeZone}`;
+  }
+  return `${dateTime(timeZone).formatRange(start, end)} ${timeZone}`;
 }
 
 /** A length of time for people: "2 h 05 min", "4 min 10 s", "12 s". */

@@ -10,7 +10,9 @@ import { problemOf } from '../../ui/form-errors';
 import { keepFocusNear } from '../../ui/use-dialog';
 import { RetryingNote } from '../../ui/retrying-note';
 import { Reasons, reasonsOf } from './reasons';
+import { seatRefusal } from './seat-refusals';
 import { ShiftFacts } from './shift-facts';
+import { useZone } from './use-profile';
 import { refresh as reread } from '../../api/refresh';
 
 type Shift = Schemas['OpenShiftDto'];
@@ -24,6 +26,7 @@ type OpenShiftsPage = { items: Shift[] };
 export function OpenShiftCard({ shift }: { shift: Shift }) {
   const queryClient = useQueryClient();
   const headingId = useId();
+  const zone = useZone();
   // What the last join or leave answered, until the list is read again (then the API's word).
   const [answered, setAnswered] = useState<{ position: number | null } | null>(null);
   useEffect(() => setAnswered(null), [shift.waitlistPosition]);
@@ -49,7 +52,7 @@ export function OpenShiftCard({ shift }: { shift: Shift }) {
     notifications.show({
       color: 'red',
       title: `${title}: ${shift.title ?? shift.companyName}`,
-      message: problemOf(error)?.message ?? error.message,
+      message: seatRefusal(error, zone) ?? problemOf(error)?.message ?? error.message,
       closeButtonProps: { 'aria-label': 'Dismiss' },
     });
   };
@@ -109,6 +112,7 @@ export function OpenShiftCard({ shift }: { shift: Shift }) {
         <RetryingNote retrying={claim.retrying || waitlist.retrying || leave.retrying} />
         <ErrorAlert
           error={error}
+          message={seatRefusal(error, zone)}
           title={
             leave.error
               ? 'Could not leave the waitlist'

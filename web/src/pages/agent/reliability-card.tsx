@@ -3,6 +3,7 @@ import { useQuery } from '@tanstack/react-query';
 import { api, unwrap } from '../../api/client';
 import { keys } from '../../api/query-keys';
 import { ErrorAlert } from '../../ui/error-alert';
+import { Loading } from '../../ui/loading';
 
 /** The reliability score and what it is made of, over the API's window. */
 export function ReliabilityCard() {
@@ -17,6 +18,7 @@ export function ReliabilityCard() {
         <Title order={2} id="reliability-heading">
           Reliability
         </Title>
+        {reliability.isPending && <Loading label="Loading your reliability" />}
         <ErrorAlert error={reliability.error} title="Reliability could not be loaded" />
         {r && (
           <>

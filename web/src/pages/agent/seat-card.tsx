@@ -1,7 +1,7 @@
 import { Anchor, Badge, Button, Card, Group, Stack, Text, Title } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useQueryClient } from '@tanstack/react-query';
-import { useId, useRef, useState } from 'react';
+import { useEffect, useId, useRef, useState } from 'react';
 import { Link } from 'react-router';
 import { api, ApiError, unwrap, type Schemas } from '../../api/client';
 import { useKeyedMutation } from '../../api/keyed-mutation';
@@ -19,6 +19,7 @@ import { checkingOutIsEarly, givenLate, STATUS_COLORS, STATUS_LABELS } from './s
 import { useMyTickets } from './use-my-tickets';
 import { useZone } from './use-profile';
 import { refresh } from '../../api/refresh';
+import { serverNow } from '../../api/server-clock';
 
 type Seat = Schemas['ShiftClaimDto'];
 
@@ -48,6 +49,17 @@ export function SeatCard({ seat }: { seat: Seat }) {
     void refresh(queryClient, keys.availability);
     void refresh(queryClient, keys.queue);
   };
+  // Past its check-in deadline a claimed seat is a no-show (cancelling it is refused), and a
+  // checked-in one completes at the shift's end: no event says either, so the seats are read
+  // again just after (the platform's jobs take a moment), and meanwhile Cancel is not offered.
+  const missed = seat.status === 'claimed' && now > Date.parse(seat.checkInDeadline);
+  useSeatsReadAfter(
+    seat.status === 'claimed'
+      ? seat.checkInDeadline
+      : seat.status === 'checked_in'
+        ? seat.endsAt
+        : null,
+  );
   // A retry after a lost answer gets that answer: not "already checked in" or "already
   // completed" for a step that went through, nor a cancel of a seat claimed again since.
   // One key per seat (not per read of it).
@@ -122,6 +134,9 @@ export function SeatCard({ seat }: { seat: Seat }) {
               : ' · ended by the company, not counted against you'
             : ''}
           {seat.endedBy === 'suspension' ? ' · ended by a suspension' : ''}
+          {seat.status === 'no_show' && givenLate(seat)
+            ? ' · the waitlist gave it late: not counted against you'
+            : ''}
         </Text>
         {seat.earned && seat.workedSeconds !== null && (
           <Text size="sm">
@@ -143,9 +158,11 @@ export function SeatCard({ seat }: { seat: Seat }) {
                   checkIn.mutate(seat);
                 }}
               />
-              <Button variant="default" ref={cancelButton} onClick={() => setCancelling(true)}>
-                Cancel seat
-              </Button>
+              {!missed && (
+                <Button variant="default" ref={cancelButton} onClick={() => setCancelling(true)}>
+                  Cancel seat
+                </Button>
+              )}
             </>
           )}
           {seat.status === 'checked_in' && (
@@ -221,4 +238,21 @@ export function SeatCard({ seat }: { seat: Seat }) {
       />
     </Card>
   );
+}
+
+/** Reads the agent's seats again 3 and 30 s after `at` (an instant the seat changes at). */
+function useSeatsReadAfter(at: string | null) {
+  const queryClient = useQueryClient();
+  useEffect(() => {
+    if (at === null) return;
+    const due = Date.parse(at) - serverNow();
+    // A timer past about 24.8 days fires at once; a seat that far off is read again by then.
+    if (due > 2 ** 31 - 60_000) return;
+    const timers = [3_000, 30_000]
+      .filter((after) => due + after > 0)
+      .map((after) =>
+        setTimeout(() => void refresh(queryClient, keys.seats), Math.max(0, due + after)),
+      );
+    return () => timers.forEach(clearTimeout);
+  }, [at, queryClient]);
 }

@@ -1,6 +1,8 @@
-import { Alert, List, SimpleGrid, Stack, Text, Title } from '@mantine/core';
+import { Alert, Anchor, List, SimpleGrid, Stack, Text, Title } from '@mantine/core';
 import { useInfiniteQuery } from '@tanstack/react-query';
-import { api, unwrap } from '../../api/client';
+import type { ReactNode } from 'react';
+import { Link } from 'react-router';
+import { api, unwrap, type Schemas } from '../../api/client';
 import { keys } from '../../api/query-keys';
 import { ErrorAlert } from '../../ui/error-alert';
 import { LoadMore } from '../../ui/load-more';
@@ -51,7 +53,7 @@ export default function ShiftsPage() {
             {hints.length > 0 ? (
               <List size="sm">
                 {hints.map((hint) => (
-                  <List.Item key={hint.code}>{hint.message}</List.Item>
+                  <List.Item key={hint.code}>{hintText(hint)}</List.Item>
                 ))}
               </List>
             ) : (
@@ -69,4 +71,40 @@ export default function ShiftsPage() {
       {first?.ineligible && <IneligibleShifts shifts={first.ineligible} />}
     </Page>
   );
+}
+
+/**
+ * A hint in the console's words: the API's name the routes to call, which mean nothing here;
+ * these say where in the console to go instead.
+ */
+function hintText(hint: Schemas['OpenShiftsHintDto']): ReactNode {
+  const profile = (
+    <Anchor component={Link} to="/agent/profile">
+      your profile
+    </Anchor>
+  );
+  switch (hint.code) {
+    case 'NO_LANGUAGES':
+      return (
+        <>
+          Your profile lists no languages: shifts that require one are hidden. Add yours on{' '}
+          {profile}.
+        </>
+      );
+    case 'NO_SKILLS':
+      return <>You have no skills: shifts that require one are hidden. Add yours on {profile}.</>;
+    case 'ALREADY_HELD':
+      return (
+        <>
+          You already hold a seat on {hint.count === 1 ? '1 shift' : `${hint.count} shifts`} open
+          for claims; those are under{' '}
+          <Anchor component={Link} to="/agent/seats">
+            My seats
+          </Anchor>
+          .
+        </>
+      );
+    default:
+      return hint.message;
+  }
 }

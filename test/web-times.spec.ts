@@ -1,0 +1,26 @@
+import { formatRange } from '../web/src/ui/times';
+
+/** The console's shift windows, in the profile's zone. */
+describe('the console shows a shift window', () => {
+  it('with what both ends share said once', () => {
+    expect(formatRange('2026-05-05T07:00:00Z', '2026-05-05T11:00:00Z', 'Europe/Berlin')).toBe(
+      'Tue 5 May, 09:00–13:00 Europe/Berlin',
+    );
+  });
+
+  it('with each end and its offset across the night the clocks go back', () => {
+    // Intl's range gave the first as "Sun 25 Oct, 02:30" and the second as "02:15–02:00".
+    expect(formatRange('2026-10-25T00:30:00Z', '2026-10-25T01:30:00Z', 'Europe/Berlin')).toBe(
+      'Sun 25 Oct, 02:30 (GMT+2) – Sun 25 Oct, 02:30 (GMT+1) Europe/Berlin',
+    );
+    expect(formatRange('2026-10-25T00:15:00Z', '2026-10-25T01:00:00Z', 'Europe/Berlin')).toBe(
+      'Sun 25 Oct, 02:15 (GMT+2) – Sun 25 Oct, 02:00 (GMT+1) Europe/Berlin',
+    );
+  });
+
+  it('and across the night they go forward', () => {
+    expect(formatRange('2026-03-29T00:30:00Z', '2026-03-29T01:30:00Z', 'Europe/Berlin')).toBe(
+      'Sun 29 Mar, 01:30 (GMT+1) – Sun 29 Mar, 03:30 (GMT+2) Europe/Berlin',
+    );
+  });
+});
