@@ -106,6 +106,9 @@ describe('skills, agent profiles, certifications', () => {
       const res = await t.http.get('/v1/agents/me/profile').set(agent.auth).expect(200);
       expect(res.body).toMatchObject({
         agentId: agent.id,
+        // Neutral until the agent names itself: companies and bots see it, and the email's
+        // local part gave the address away.
+        displayName: `Agent ${agent.id.slice(0, 6)}`,
         timeZone: 'UTC',
         languages: [],
         maxConcurrentTickets: 3,

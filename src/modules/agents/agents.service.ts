@@ -36,11 +36,15 @@ export class AgentsService {
     private readonly outbox: OutboxService,
   ) {}
 
-  /** Called in the registration transaction: every agent user has a profile row. */
-  async createProfile(em: EntityManager, userId: string, email: string): Promise<void> {
+  /**
+   * Called in the registration transaction: every agent user has a profile row. Its name until
+   * the agent gives one is neutral: companies and their bots see it, and the email's local part
+   * ("jane.doe") gave the address away.
+   */
+  async createProfile(em: EntityManager, userId: string): Promise<void> {
     await this.agents.insert(em, {
       userId,
-      displayName: email.split('@')[0].slice(0, 100) || 'agent',
+      displayName: defaultDisplayName(userId),
       timeZone: 'UTC',
       languages: [],
       maxConcurrentTickets: 3,
@@ -222,3 +226,6 @@ export class AgentsService {
     return agent;
   }
 }
+
+/** "Agent 3f2b8c": an agent's name until it gives one, told apart by its id's first digits. */
+export const defaultDisplayName = (userId: string) => `Agent ${userId.slice(0, 6)}`;

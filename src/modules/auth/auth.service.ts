@@ -60,7 +60,7 @@ export class AuthService {
         role: input.role,
         companyId,
       });
-      if (created.role === 'agent') await this.agents.createProfile(em, created.id, created.email);
+      if (created.role === 'agent') await this.agents.createProfile(em, created.id);
       return { user: created, refreshToken: await this.refreshTokens.issue(em, created.id) };
     });
     return this.issued(user, refreshToken);
