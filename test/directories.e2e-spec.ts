@@ -108,6 +108,27 @@ describe('directories', () => {
       expect(new Set(seen).size).toBe(seen.length);
     });
 
+    it('says when more emails start with the term than a search takes (200)', async () => {
+      // 201 agents whose emails start alike and whose names do not hold the term.
+      const tag = `bulk${Date.now()}`;
+      await t.db.query(
+        `WITH u AS (
+           INSERT INTO users (email, password_hash, role)
+           SELECT '${tag}-' || lpad(n::text, 3, '0') || '@x.test', 'x', 'agent'
+             FROM generate_series(0, 200) n RETURNING id)
+         INSERT INTO agents (user_id, display_name) SELECT id, 'Zed ' || id FROM u`,
+      );
+      const all = await t.http.get(`/v1/agents?q=${tag}&limit=100`).set(admin.auth).expect(200);
+      expect(all.body.emailMatchesLimited).toBe(true);
+      const fewer = await t.http
+        .get(`/v1/agents?q=${tag}-00&limit=100`)
+        .set(admin.auth)
+        .expect(200);
+      expect([fewer.body.items.length, fewer.body.emailMatchesLimited]).toEqual([10, false]);
+      const none = await t.http.get('/v1/agents?q=quill').set(admin.auth).expect(200);
+      expect(none.body.emailMatchesLimited).toBe(false);
+    });
+
     it('refuses a blank term, a bad status and a forged cursor, naming the field', async () => {
       for (const [query, field] of [
         ['q=%20%20', 'q'],

@@ -106,18 +106,9 @@ async function readValidPassword(): Promise<string> {
  * password (exit 1, as the application's own refusals).
  */
 export async function parseCommand(args: string[]): Promise<CliCommand | number> {
-  const { positionals, values } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      role: { type: 'string' },
-      email: { type: 'string' },
-      timeout: { type: 'string', default: '30' },
-      since: { type: 'string' },
-      line: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
+  const parsed = readArguments(args);
+  if (typeof parsed === 'number') return parsed;
+  const { positionals, values } = parsed;
   const name = COMMANDS.find((c) => c === positionals[0]);
   if (values.help || !name) {
     process.stdout.write(USAGE);
@@ -166,6 +157,30 @@ export async function parseCommand(args: string[]): Promise<CliCommand | number>
       : { name, email: values.email!, password };
   }
   return { name };
+}
+
+/** The options and positionals; a misspelled option or one without its value is refused (2). */
+function readArguments(args: string[]) {
+  try {
+    return parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        role: { type: 'string' },
+        email: { type: 'string' },
+        timeout: { type: 'string', default: '30' },
+        since: { type: 'string' },
+        line: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (e) {
+    // parseArgs throws these for an unknown option or a missing value: an argument problem like
+    // the others (they exited 1, as a failure of the command would).
+    const code = (e as { code?: string }).code ?? '';
+    if (code.startsWith('ERR_PARSE_ARGS')) return refuse((e as Error).message);
+    throw e;
+  }
 }
 
 function refuse(problem: string): number {

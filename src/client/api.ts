@@ -644,7 +644,7 @@ export interface paths {
     put?: never;
     /**
      * Check in to your seat
-     * @description Checks in, from shortly before the start until the end.
+     * @description Checks in, from shortly before the start until the seat's check-in deadline.
      */
     post: operations['checkIn'];
     delete?: never;
@@ -2827,6 +2827,12 @@ export interface components {
        * @example WyJBbmEgUC4iLCIzZjJiOGMxZS01ZDRhLTRlN2YtOWI2Yy0yYTFkMGU5ZjhjN2IiXQ
        */
       nextCursor: string | null;
+      /**
+       * @description True when more agents' emails start with `q` than a search takes (200, the first by email):
+       *     the others are listed only if their name matches. Type more of the email to find them.
+       * @example false
+       */
+      emailMatchesLimited: boolean;
     };
     AgentProfileDto: {
       /** @example 3 */

@@ -11,7 +11,8 @@ import { AgentsService } from './agents.service';
 
 /**
  * Emails matched by a search, at most: an email search is a prefix search ("ana.p@"), so a
- * real term matches a few; a term like "a" matches names anyway.
+ * real term matches a few; a term like "a" matches names anyway. Past it the page says so
+ * (`emailMatchesLimited`): names and emails are two modules' tables, read apart.
  */
 const EMAIL_MATCHES = 200;
 
@@ -32,14 +33,16 @@ export class AgentDirectory {
     const after = decodeCursor(query.cursor, ['text', 'uuid']) as [string, string] | null;
     const em = this.db.manager;
     const q = query.q?.trim() ?? null;
-    const alsoIds = q ? await this.users.idsWithEmailPrefix(em, q, 'agent', EMAIL_MATCHES) : [];
+    // One more than taken, to say when some were left out (they were, without a word).
+    const matched = q ? await this.users.idsWithEmailPrefix(em, q, 'agent', EMAIL_MATCHES + 1) : [];
+    const alsoIds = matched.slice(0, EMAIL_MATCHES);
     const suspended = query.status ? query.status === 'suspended' : null;
     const rows = await this.agents.directory(em, { q, alsoIds, suspended }, after, query.limit + 1);
     const emails = await this.users.emailsOf(
       em,
       rows.map((r) => r.userId),
     );
-    return toPage(
+    const page = toPage(
       rows,
       query.limit,
       (a) => ({
@@ -49,5 +52,6 @@ export class AgentDirectory {
       }),
       (a) => [a.displayName, a.userId],
     );
+    return { ...page, emailMatchesLimited: matched.length > EMAIL_MATCHES };
   }
 }

@@ -224,4 +224,10 @@ export class AgentDirectoryPageDto {
    * @example WyJBbmEgUC4iLCIzZjJiOGMxZS01ZDRhLTRlN2YtOWI2Yy0yYTFkMGU5ZjhjN2IiXQ
    */
   nextCursor: string | null;
+  /**
+   * True when more agents' emails start with `q` than a search takes (200, the first by email):
+   * the others are listed only if their name matches. Type more of the email to find them.
+   * @example false
+   */
+  emailMatchesLimited: boolean;
 }

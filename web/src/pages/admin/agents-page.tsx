@@ -89,6 +89,12 @@ export default function AgentsPage() {
       {agents.isPending && <Loading label="Loading the agents" />}
       <ErrorAlert error={agents.error} title="The agents could not be loaded" />
       <RowErrorAlerts actions={reinstate} title={(agent) => `Not reinstated: ${agent.name}`} />
+      {agents.data?.pages[0]?.emailMatchesLimited && (
+        <Text size="sm">
+          More than 200 agents&rsquo; emails start with &ldquo;{term}&rdquo;: those past the first
+          200 are listed only if their name matches. Type more of the email.
+        </Text>
+      )}
       {agents.isSuccess && items.length === 0 && (
         <Text size="sm">
           {term || status ? 'No agent matches.' : 'No agent has signed up yet.'}
