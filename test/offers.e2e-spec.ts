@@ -737,6 +737,14 @@ describe('offers (push routing)', () => {
       .send({ reason: 'Fraud investigation' })
       .expect(200);
     expect((await offersOf(ticket.id))[0].status).toBe('withdrawn');
+    // The agent's desk hears of it (it showed Accept until the offer ran out).
+    const heard = await waitFor(async () => {
+      const res = await t.http.get('/v1/events?types=offer.withdrawn').set(held.auth);
+      return res.body.items?.length > 0 && res.body.items;
+    }, 'offer.withdrawn for the suspended agent');
+    expect(heard).toMatchObject([
+      { data: { offerId: offer.id, ticketId: ticket.id, reason: 'suspended' } },
+    ]);
     const [job] = await t.db.query(
       `SELECT 1 FROM outbox WHERE job_name = 'offers.route' AND payload->>'companyId' = $1
           AND created_at >= (SELECT decided_at FROM offers WHERE id = $2)`,

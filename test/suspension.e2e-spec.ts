@@ -105,8 +105,24 @@ describe('suspending an agent ends its work', () => {
       tickets.map((x) => x.id).sort(),
     );
 
-    // Reinstated, it can work again (a fresh seat, not the cancelled ones).
+    // Told, not only cut off: its console reads its seats and shifts again on this event.
+    const typesOf = async () =>
+      (await t.http.get('/v1/events?types=agent.suspended,agent.reinstated').set(agent.auth)).body
+        .items as { type: string; data: Record<string, unknown> }[];
+    const told = await waitFor(async () => {
+      const items = await typesOf();
+      return items.length === 1 && items;
+    }, 'the agent told of its suspension');
+    expect(told).toMatchObject([{ type: 'agent.suspended', data: { reason: 'abusive language' } }]);
+
+    // Reinstated, it can work again (a fresh seat, not the cancelled ones), and is told once.
     await t.http.post(`/v1/agents/${agent.id}/reinstate`).set(admin.auth).expect(200);
+    await t.http.post(`/v1/agents/${agent.id}/reinstate`).set(admin.auth).expect(200);
+    const both = await waitFor(async () => {
+      const items = await typesOf();
+      return items.length >= 2 && items;
+    }, 'the agent told of its reinstatement');
+    expect(both.map((e) => e.type)).toEqual(['agent.suspended', 'agent.reinstated']);
     const again = await postShift(t, company, { seats: 1 });
     await t.http.post(`/v1/shifts/${again.id}/claims`).set(agent.auth).expect(201);
   });

@@ -8,6 +8,7 @@ import {
   PASSWORD,
   payableAgent,
   postShift,
+  signInApi,
   signInPage,
   signUpAgent,
   signUpCompany,
@@ -210,6 +211,42 @@ test('a seat past its check-in deadline stops offering Cancel and turns into a n
   await expect(seat.getByText('The check-in deadline has passed')).toBeVisible();
   // No reload: read again after the deadline, the seat says what it is now.
   await expect(seat.getByText('No-show', { exact: true })).toBeVisible({ timeout: 45_000 });
+});
+
+/**
+ * An admin suspends the agent while its seats page is open: the stream is cut, and the console,
+ * reconnected, is told and reads its seats again (they stood claimed, with buttons the API then
+ * refused, until a reload).
+ */
+test('an agent suspended while its seats page is open is told, and the seat shows cancelled', async ({
+  page,
+}) => {
+  const company = await signUpCompany('Suspending Co');
+  const agent = await signUpAgent('Sol Suspended');
+  const shift = await postShift(company, 3 * 3600, { title: 'Tomorrow desk' });
+  await unwrap(
+    agent.api.POST('/v1/shifts/{id}/claims', {
+      params: { path: { id: shift.id }, header: { 'Idempotency-Key': randomUUID() } },
+    }),
+  );
+  const { id } = await unwrap(agent.api.GET('/v1/me'));
+  await signInPage(page, agent.email, '/agent/seats');
+  const seat = page.getByRole('article', { name: /Tomorrow desk/ });
+  await expect(seat.getByRole('button', { name: 'Cancel seat' })).toBeVisible();
+  await expect(page.getByRole('status', { name: 'Live updates: Live' })).toBeVisible();
+  const admin = await signInApi(await createStaff('admin'));
+  await unwrap(
+    admin.POST('/v1/agents/{id}/suspend', {
+      params: { path: { id } },
+      body: { reason: 'Checking a complaint' },
+    }),
+  );
+  await expect(page.getByText('Your account was suspended')).toBeVisible({ timeout: 20_000 });
+  await expect(
+    page.getByText(/An admin suspended your account \(“Checking a complaint”\)/),
+  ).toBeVisible();
+  await expect(seat.getByText('Cancelled', { exact: true })).toBeVisible();
+  await expect(seat.getByRole('button', { name: 'Cancel seat' })).toHaveCount(0);
 });
 
 /**

@@ -6,6 +6,7 @@ import { Actor } from '../../common/auth/actor';
 import { DomainError } from '../../common/errors/domain-error';
 import { endStreamsNow } from '../events/end-streams.handler';
 import { EventHub } from '../events/event-hub.service';
+import { EventsService } from '../events/events.service';
 import { OutboxService } from '../outbox/outbox.service';
 import { SeatSuspension } from '../shifts/seat-suspension.service';
 import { TicketWorkService } from '../tickets/ticket-work.service';
@@ -29,6 +30,7 @@ export class AgentSuspensionService {
     private readonly tickets: TicketWorkService,
     private readonly hub: EventHub,
     private readonly outbox: OutboxService,
+    private readonly events: EventsService,
   ) {}
 
   async suspend(actor: Actor, agentId: string, reason: string): Promise<AgentProfileDto> {
@@ -61,6 +63,9 @@ export class AgentSuspensionService {
           await this.tickets.withdrawOffersOf(em, agentId);
           await this.seats.cancelSeats(em, agentId, shiftIds);
           await this.tickets.releaseAllOf(em, agentId, 'suspension', 'the agent was suspended');
+          // Told, not only cut off: the console reconnects after its stream ends and reads this
+          // (its seats, offers and open shifts had stood as they were until a reload).
+          await this.events.record(em, { type: 'agent.suspended', agentId, data: { reason } });
           await this.outbox.enqueue(em, 'events.end-streams', endStreamsNow(agentId));
         }),
       'The agent kept claiming seats while being suspended; try again',
@@ -69,9 +74,15 @@ export class AgentSuspensionService {
 
   async reinstate(actor: Actor, agentId: string): Promise<AgentProfileDto> {
     requireUser(actor, 'admin');
-    // A transaction of one statement, so that a keyed retry after its lost answer is told
-    // ANSWER_LOST (KeyedCommits follows transactions), not run again over a suspension made since.
-    const found = await this.db.transaction((em) => this.agents.markReinstated(em, agentId));
+    // One transaction, so that a keyed retry after its lost answer is told ANSWER_LOST
+    // (KeyedCommits follows transactions), not run again over a suspension made since.
+    const found = await this.db.transaction(async (em) => {
+      const was = await this.agents.markReinstated(em, agentId);
+      // The agent's open console reads its open shifts and profile again (once: reinstating an
+      // active agent tells it nothing).
+      if (was) await this.events.record(em, { type: 'agent.reinstated', agentId, data: {} });
+      return was !== null;
+    });
     if (!found) throw DomainError.notFound('Agent');
     return this.agents.profileOf(agentId);
   }

@@ -151,13 +151,16 @@ export class AgentsRepository {
   }
 
   /** Lifts the suspension; false when there is no agent. */
-  async markReinstated(em: EntityManager, agentId: string): Promise<boolean> {
-    const rows = await changedRows(
+  /** Whether the agent was suspended (its lock taken, so a retry sees it lifted); null: none. */
+  async markReinstated(em: EntityManager, agentId: string): Promise<boolean | null> {
+    const rows = await changedRows<{ was_suspended: boolean }>(
       em,
-      `UPDATE agents SET suspended_at = NULL, suspended_reason = NULL WHERE user_id = $1
-        RETURNING user_id`,
+      `UPDATE agents a SET suspended_at = NULL, suspended_reason = NULL
+         FROM (SELECT user_id, suspended_at FROM agents WHERE user_id = $1 FOR UPDATE) old
+        WHERE a.user_id = old.user_id
+        RETURNING old.suspended_at IS NOT NULL AS was_suspended`,
       [agentId],
     );
-    return rows.length > 0;
+    return rows.length > 0 ? rows[0].was_suspended : null;
   }
 }

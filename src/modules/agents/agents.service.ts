@@ -133,8 +133,8 @@ export class AgentsService {
     return this.agents.markSuspended(em, agentId, reason);
   }
 
-  /** Lifts a suspension; false when there is no agent. */
-  markReinstated(em: EntityManager, agentId: string): Promise<boolean> {
+  /** Lifts a suspension: whether the agent was suspended; null when there is no agent. */
+  markReinstated(em: EntityManager, agentId: string): Promise<boolean | null> {
     return this.agents.markReinstated(em, agentId);
   }
 

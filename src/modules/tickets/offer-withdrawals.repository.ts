@@ -80,14 +80,17 @@ export class OfferWithdrawalsRepository {
     );
   }
 
-  /** Withdraws the agent's pending offers (a suspension); their companies, once each. */
-  async withdrawPendingOf(em: EntityManager, agentId: string): Promise<string[]> {
-    const rows = await changedRows<{ company_id: string }>(
+  /** Withdraws the agent's pending offers (a suspension). */
+  withdrawPendingOf(
+    em: EntityManager,
+    agentId: string,
+  ): Promise<{ id: string; ticket_id: string; company_id: string }[]> {
+    return changedRows(
       em,
       `UPDATE offers SET status = 'withdrawn', decided_at = now()
-        WHERE id IN (${PENDING_IN_LOCK_ORDER('agent_id = $1')}) RETURNING company_id`,
+        WHERE id IN (${PENDING_IN_LOCK_ORDER('agent_id = $1')})
+        RETURNING id, ticket_id, company_id`,
       [agentId],
     );
-    return [...new Set(rows.map((r) => r.company_id))];
   }
 }

@@ -26,6 +26,7 @@ import { TicketMessagesRepository } from './ticket-messages.repository';
 import { TicketsRepository } from './tickets.repository';
 import { refusalFor } from './ticket-strangers';
 import { ShiftFacts } from '../shifts/shift-facts.service';
+import { EventsService } from '../events/events.service';
 
 /** What the claiming agent does with a ticket: keep it alive, give it back, resolve it. */
 @Injectable()
@@ -44,6 +45,7 @@ export class TicketWorkService {
     private readonly agentTickets: AgentTicketsService,
     private readonly shifts: ShiftFacts,
     private readonly messages: TicketMessagesRepository,
+    private readonly events: EventsService,
   ) {}
 
   /** "Still working on it": postpones the handle timeout. */
@@ -187,7 +189,16 @@ export class TicketWorkService {
    * agent's row lock, which an accept takes first.
    */
   async withdrawOffersOf(em: EntityManager, agentId: string): Promise<void> {
-    for (const companyId of await this.withdrawals.withdrawPendingOf(em, agentId)) {
+    const withdrawn = await this.withdrawals.withdrawPendingOf(em, agentId);
+    // The agent's desk drops each at once (it showed Accept until the offer ran out).
+    for (const offer of withdrawn) {
+      await this.events.record(em, {
+        type: 'offer.withdrawn',
+        agentId,
+        data: { offerId: offer.id, ticketId: offer.ticket_id, reason: 'suspended' },
+      });
+    }
+    for (const companyId of new Set(withdrawn.map((o) => o.company_id))) {
       await this.outbox.enqueue(em, 'offers.route', { companyId });
     }
   }

@@ -229,6 +229,32 @@ function apply(queryClient: QueryClient, event: LiveEvent): void {
     });
     return;
   }
+  if (event.type === 'agent.suspended' || event.type === 'agent.reinstated') {
+    // An admin's decision: the seats, offers and tickets went with a suspension; shifts open
+    // again with a reinstatement. Every page of the agent's work reads what it is now.
+    for (const key of [keys.profile, keys.seats, keys.openShifts, keys.availability, keys.offers]) {
+      void refresh(queryClient, key);
+    }
+    const reason = typeof data.reason === 'string' && data.reason ? ` (“${data.reason}”)` : '';
+    notifications.show(
+      event.type === 'agent.suspended'
+        ? {
+            color: 'red',
+            autoClose: false,
+            title: 'Your account was suspended',
+            message:
+              `An admin suspended your account${reason}: your seats, offers and tickets in hand ` +
+              'have ended, and no new work comes until an admin reinstates it.',
+          }
+        : {
+            color: 'green',
+            autoClose: false,
+            title: 'Your account was reinstated',
+            message: 'You can claim seats and take tickets again.',
+          },
+    );
+    return;
+  }
   if (event.type === 'certification.revoked') {
     // The company ended the agent's seats and places in line on its certified-only shifts.
     void refresh(queryClient, keys.seats);
