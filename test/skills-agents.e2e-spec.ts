@@ -1,9 +1,9 @@
 import { CertificationsRepository } from '../src/modules/agents/certifications.repository';
 import { createStaff, registerAgent, registerCompany, SignedIn } from './support/factories';
 import { pageAll } from './support/pages';
-import { postShift } from './support/shifts';
+import { postShift, shiftBody } from './support/shifts';
 import { createTestApp, TestApp } from './support/test-app';
-import { lockWaiters } from './support/row-locks';
+import { lockWaiters, waitForLockWaiters, withRowsHeld } from './support/row-locks';
 import { waitFor } from './support/wait-for';
 
 describe('skills, agent profiles, certifications', () => {
@@ -58,6 +58,42 @@ describe('skills, agent profiles, certifications', () => {
       expect(all.body.map((s: { code: string }) => s.code)).toContain('loyalty');
       await t.http.post('/v1/skills/loyalty/reinstate').set(admin.auth).expect(200);
       await t.http.delete('/v1/skills/no_such_skill').set(admin.auth).expect(404);
+    });
+
+    it('makes a retirement wait for a shift being posted with the skill: it never answers before the shift is there', async () => {
+      await t.http
+        .post('/v1/skills')
+        .set(admin.auth)
+        .send({ code: 'loyalty_race', name: 'Loyalty race' })
+        .expect(201);
+      const company = await registerCompany(t);
+      const said: string[] = [];
+      await withRowsHeld(t, 'LOCK TABLE shift_required_skills IN SHARE MODE', [], async (held) => {
+        // The post has read the skill as current and waits to write its requirement.
+        const post = t.http
+          .post('/v1/shifts')
+          .set(company.auth)
+          .send(shiftBody({ requiredSkills: [{ skill: 'loyalty_race', minLevel: 1 }] }))
+          .then((r) => said.push(`post ${r.status}`));
+        await waitForLockWaiters(t, 1, 'the post queued behind the held table');
+        const retire = t.http
+          .delete('/v1/skills/loyalty_race')
+          .set(admin.auth)
+          .then((r) => said.push(`retire ${r.status}`));
+        // Read plain, the retirement answered here, before the shift requiring it committed.
+        await waitForLockWaiters(t, 2, 'the retirement queued behind the post');
+        expect(said).toEqual([]);
+        await held.commitTransaction();
+        await Promise.all([post, retire]);
+      });
+      expect(said).toEqual(['post 201', 'retire 200']);
+      // Retired now: the next post is refused, naming the field.
+      const refused = await t.http
+        .post('/v1/shifts')
+        .set(company.auth)
+        .send(shiftBody({ requiredSkills: [{ skill: 'loyalty_race', minLevel: 1 }] }))
+        .expect(400);
+      expect(refused.body.error.details.fields[0].field).toBe('requiredSkills.0.skill');
     });
 
     it('answers a retire or a reinstatement retried with its Idempotency-Key as the first, never undoing what another admin did meanwhile', async () => {

@@ -24,6 +24,10 @@ test('an admin suspends and reinstates an agent, retires a skill, opens the queu
   await expect(row).toHaveCount(1);
   await expect(row.getByText(agent.email)).toBeVisible();
   await expectAccessible(page, 'admin agents');
+  // Each row's buttons name its agent by email too: display names need not be unique.
+  await expect(
+    row.getByRole('button', { name: `Suspend Lee ${tag} (${agent.email})`, exact: true }),
+  ).toBeVisible();
   await row.getByRole('button', { name: `Suspend Lee ${tag}` }).click();
   const dialog = page.getByRole('dialog', { name: `Suspend Lee ${tag}` });
   await dialog.getByRole('button', { name: 'Suspend' }).click();
@@ -91,7 +95,7 @@ test('two skills retired at once: the one refused says so, naming it', async ({ 
   }
   await signInPage(page, admin, '/platform/skills');
   const retire = (code: string) =>
-    page.getByRole('button', { name: `Retire Skill ${code}`, exact: true });
+    page.getByRole('button', { name: `Retire Skill ${code} (${code})`, exact: true });
   await expect(retire(first)).toBeVisible();
   const secondDone = page.waitForResponse(
     (r) => r.url().endsWith(`/v1/skills/${second}`) && r.request().method() === 'DELETE',

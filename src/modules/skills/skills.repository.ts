@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager, In, IsNull } from 'typeorm';
+import { EntityManager, IsNull } from 'typeorm';
 import { Skill } from './skill.entity';
 
 /** The skills table: the taxonomy. */
@@ -25,8 +25,18 @@ export class SkillsRepository {
     await em.getRepository(Skill).update({ code }, { retiredAt: retired ? () => 'now()' : null });
   }
 
-  /** The skills among these codes that are not retired. */
-  usableAmong(em: EntityManager, codes: string[]): Promise<Skill[]> {
-    return em.getRepository(Skill).findBy({ code: In(codes), retiredAt: IsNull() });
+  /**
+   * The codes among these whose skills are not retired, share-locked (in code order) until the
+   * caller's transaction ends: a retirement under way commits first and the skill is then not
+   * among them, or waits for the shift, skill or transfer being written to commit. Read plain,
+   * a post that had read the skill as current committed after the retirement had answered.
+   */
+  async usableAmong(em: EntityManager, codes: string[]): Promise<string[]> {
+    const rows: { code: string }[] = await em.query(
+      `SELECT code FROM skills WHERE code = ANY($1::text[]) AND retired_at IS NULL
+        ORDER BY code FOR SHARE`,
+      [codes],
+    );
+    return rows.map((r) => r.code);
   }
 }

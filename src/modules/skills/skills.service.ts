@@ -52,8 +52,9 @@ export class SkillsService {
    */
   async assertUsable(em: EntityManager, codes: { field: string; code: string }[]): Promise<void> {
     if (codes.length === 0) return;
-    const found = await this.skills.usableAmong(em, [...new Set(codes.map((c) => c.code))]);
-    const usable = new Set(found.map((s) => s.code));
+    const usable = new Set(
+      await this.skills.usableAmong(em, [...new Set(codes.map((c) => c.code))]),
+    );
     const problems: FieldError[] = codes
       .filter((c) => !usable.has(c.code))
       .map((c) => ({ field: c.field, messages: [`unknown or retired skill "${c.code}"`] }));

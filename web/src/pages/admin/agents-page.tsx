@@ -142,9 +142,9 @@ export default function AgentsPage() {
                           onClick={(event) => {
                             // Listing the suspended, the row leaves once reinstated.
                             keepFocusNear(event.currentTarget);
-                            reinstate.mutate({ id: agent.agentId, name: agent.displayName });
+                            reinstate.mutate({ id: agent.agentId, name: rowName(agent) });
                           }}
-                          aria-label={`Reinstate ${agent.displayName}`}
+                          aria-label={`Reinstate ${rowName(agent)}`}
                         >
                           Reinstate
                         </Button>
@@ -153,7 +153,7 @@ export default function AgentsPage() {
                           size="xs"
                           variant="default"
                           onClick={(event) => suspending.open(agent, event.currentTarget)}
-                          aria-label={`Suspend ${agent.displayName}`}
+                          aria-label={`Suspend ${rowName(agent)}`}
                         >
                           Suspend
                         </Button>
@@ -162,7 +162,7 @@ export default function AgentsPage() {
                         size="xs"
                         variant="default"
                         onClick={(event) => payouts.open(agent, event.currentTarget)}
-                        aria-label={`Payouts of ${agent.displayName}`}
+                        aria-label={`Payouts of ${rowName(agent)}`}
                       >
                         Payouts
                       </Button>
@@ -207,4 +207,12 @@ function SuspendModal({ agent, onClose }: { agent: Agent; onClose: () => void })
       </Text>
     </ReasonDialog>
   );
+}
+
+/**
+ * A row's name for its buttons and failures: display names need not be unique (two "Sam"s gave
+ * two identical "Suspend Sam" buttons), emails are.
+ */
+function rowName(agent: { displayName: string; email: string | null }): string {
+  return agent.email ? `${agent.displayName} (${agent.email})` : agent.displayName;
 }

@@ -135,7 +135,7 @@ export default function SkillsPage() {
                           variant="default"
                           loading={change.busy((v) => v.skill === skill.code)}
                           onClick={() => change.mutate({ skill: skill.code, retire: !retired })}
-                          aria-label={`${retired ? 'Reinstate' : 'Retire'} ${skill.name}`}
+                          aria-label={`${retired ? 'Reinstate' : 'Retire'} ${skill.name} (${skill.code})`}
                         >
                           {retired ? 'Reinstate' : 'Retire'}
                         </Button>
