@@ -8,6 +8,7 @@ import {
   PASSWORD,
   payableAgent,
   postShift,
+  seatOnStartedShift,
   signInApi,
   signInPage,
   signUpAgent,
@@ -181,24 +182,12 @@ test('a seat past its check-in deadline stops offering Cancel and turns into a n
 }) => {
   const company = await signUpCompany('Deadline Co');
   const agent = await signUpAgent('Nia Late');
-  const shift = await postShift(company, 3600, { title: 'Missed desk' });
-  await unwrap(
-    agent.api.POST('/v1/shifts/{id}/claims', {
-      params: { path: { id: shift.id }, header: { 'Idempotency-Key': randomUUID() } },
-    }),
-  );
-  // Begun five minutes ago; the seat's deadline (and its no-show check) eight seconds away.
-  await sql(`UPDATE shifts SET starts_at = now() - interval '5 minutes' WHERE id = $1`, [shift.id]);
-  await sql(
-    `UPDATE shift_claims SET period = tstzrange(now() - interval '5 minutes', upper(period), '[)'),
-            check_in_deadline = now() + interval '8 seconds'
-      WHERE shift_id = $1`,
-    [shift.id],
-  );
+  // Begun five minutes ago; the seat's deadline (and its no-show check) fifteen seconds away.
+  const shift = await seatOnStartedShift(company, agent, { title: 'Missed desk' }, '15 seconds');
   // Its timer went to the queue with the old deadline's delay: one more, due with the new one.
   await sql(
     `INSERT INTO outbox (job_name, payload, run_at)
-     SELECT 'shift-claim.no-show-check', jsonb_build_object('claimId', id), now() + interval '8 seconds'
+     SELECT 'shift-claim.no-show-check', jsonb_build_object('claimId', id), now() + interval '15 seconds'
        FROM shift_claims WHERE shift_id = $1`,
     [shift.id],
   );

@@ -304,13 +304,14 @@ export async function sql(text: string, params: unknown[]): Promise<void> {
 }
 
 /**
- * A shift of the company (an hour long, `options` as postShift's) that began five minutes ago,
- * the agent holding a seat on it and checked in; its check-in deadline still ahead.
+ * A shift of the company (`options` as postShift's) that began five minutes ago, the agent
+ * holding a seat on it, not checked in, its check-in deadline `deadline` from now (an interval).
  */
-export async function checkedInOnLiveShift(
+export async function seatOnStartedShift(
   company: Company,
   agent: { api: HandoffClient },
   options: Parameters<typeof postShift>[2],
+  deadline = '5 minutes',
 ): Promise<{ id: string }> {
   const shift = await postShift(company, 3600, options);
   await unwrap(
@@ -322,10 +323,20 @@ export async function checkedInOnLiveShift(
   // The seat's own time begins with the shift (a check-out counts only after it).
   await sql(
     `UPDATE shift_claims SET period = tstzrange(now() - interval '5 minutes', upper(period), '[)'),
-            check_in_deadline = now() + interval '5 minutes'
+            check_in_deadline = now() + $2::interval
       WHERE shift_id = $1`,
-    [shift.id],
+    [shift.id, deadline],
   );
+  return shift;
+}
+
+/** As seatOnStartedShift, the agent checked in; its check-in deadline still ahead. */
+export async function checkedInOnLiveShift(
+  company: Company,
+  agent: { api: HandoffClient },
+  options: Parameters<typeof postShift>[2],
+): Promise<{ id: string }> {
+  const shift = await seatOnStartedShift(company, agent, options);
   await unwrap(agent.api.POST('/v1/shifts/{id}/check-in', { params: { path: { id: shift.id } } }));
   return shift;
 }
