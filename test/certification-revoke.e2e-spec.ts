@@ -273,8 +273,8 @@ describe('revoking a certification', () => {
     expect((await claim(direct, shift.id).expect(409)).body.error.code).toBe('SHIFT_FULL');
     const mine = await t.http.get('/v1/agents/me/claims').set(waiting.auth).expect(200);
     expect(mine.body.items).toMatchObject([{ shiftId: shift.id, source: 'waitlist' }]);
-    // The claim's transaction gave it (the refusal undid it), or the job does: either way, the
-    // job then finds the seat taken.
+    // The claim's transaction gave it, committed before the refusal: the job then finds the
+    // seat taken.
     const [job] = await t.db.query(
       `SELECT payload FROM outbox WHERE job_name = 'shift.promote-waitlist'
           AND payload->>'shiftId' = $1`,
@@ -286,6 +286,23 @@ describe('revoking a certification', () => {
       [shift.id],
     );
     expect(seats).toEqual([{ agent_id: waiting.id, status: 'claimed' }]);
+  });
+
+  it('lets the first in line claim the freed seat directly, as its own choice (not a waitlist seat)', async () => {
+    const holder = await certifiedAgent();
+    const shift = await postShift(t, company, {
+      requiresCertification: true,
+      seats: 1,
+      ...hours(28 * 60, 2),
+    });
+    await claim(holder, shift.id).expect(201);
+    const first = await certifiedAgent();
+    await t.http.post(`/v1/shifts/${shift.id}/waitlist`).set(first.auth).expect(201);
+    await revoke(holder).expect(204);
+    const mine = (await claim(first, shift.id).expect(201)).body;
+    expect(mine).toMatchObject({ shiftId: shift.id, source: 'direct' });
+    const line = await t.db.query('SELECT 1 FROM shift_waitlist WHERE shift_id = $1', [shift.id]);
+    expect(line).toEqual([]);
   });
 
   it('leaves a seat whose check-in deadline passed to the no-show job', async () => {

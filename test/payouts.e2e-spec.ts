@@ -565,7 +565,7 @@ describe('payouts', () => {
         amountMinor: 5000,
         heldReason: null,
         // Finance sees who each agent is beside its id.
-        agentDisplayName: `Agent ${paid1.id.slice(0, 6)}`,
+        agentDisplayName: `Agent ${paid1.id.slice(0, 8)}`,
         agentEmail: paid1.email,
       });
       expect(byAgent[negative.id]).toMatchObject({ agentEmail: negative.email });
@@ -667,7 +667,7 @@ describe('payouts', () => {
       expect(csv.text.split('\n')[0]).toMatch(
         /^line_id,agent_id,agent_display_name,agent_email,stripe_account_id,amount_minor/,
       );
-      expect(csv.text).toContain(`,${paid1.id},Agent ${paid1.id.slice(0, 6)},${paid1.email},`);
+      expect(csv.text).toContain(`,${paid1.id},Agent ${paid1.id.slice(0, 8)},${paid1.email},`);
       const trial = await t.http.get('/v1/ledger/trial-balance').set(maker.auth).expect(200);
       expect(trial.body.totals.every((x: { balanceMinor: number }) => x.balanceMinor === 0)).toBe(
         true,

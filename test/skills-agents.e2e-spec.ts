@@ -76,17 +76,24 @@ describe('skills, agent profiles, certifications', () => {
           .send(shiftBody({ requiredSkills: [{ skill: 'loyalty_race', minLevel: 1 }] }))
           .then((r) => said.push(`post ${r.status}`));
         await waitForLockWaiters(t, 1, 'the post queued behind the held table');
+        // When it answers, the shift requiring the skill is there already (answers may arrive
+        // in either order).
         const retire = t.http
           .delete('/v1/skills/loyalty_race')
           .set(admin.auth)
-          .then((r) => said.push(`retire ${r.status}`));
+          .then(async (r) => {
+            const [{ n }] = await t.db.query(
+              `SELECT count(*)::int AS n FROM shift_required_skills WHERE skill = 'loyalty_race'`,
+            );
+            said.push(`retire ${r.status} after ${n} shift`);
+          });
         // Read plain, the retirement answered here, before the shift requiring it committed.
         await waitForLockWaiters(t, 2, 'the retirement queued behind the post');
         expect(said).toEqual([]);
         await held.commitTransaction();
         await Promise.all([post, retire]);
       });
-      expect(said).toEqual(['post 201', 'retire 200']);
+      expect(said.sort()).toEqual(['post 201', 'retire 200 after 1 shift']);
       // Retired now: the next post is refused, naming the field.
       const refused = await t.http
         .post('/v1/shifts')
@@ -144,12 +151,35 @@ describe('skills, agent profiles, certifications', () => {
         agentId: agent.id,
         // Neutral until the agent names itself: companies and bots see it, and the email's
         // local part gave the address away.
-        displayName: `Agent ${agent.id.slice(0, 6)}`,
+        displayName: `Agent ${agent.id.slice(0, 8)}`,
         timeZone: 'UTC',
         languages: [],
         maxConcurrentTickets: 3,
         suspendedAt: null,
       });
+    });
+
+    it("gives agents still named after their email's local part the neutral name (migration NeutralAgentNames)", async () => {
+      const kept = await registerAgent(t);
+      const local = await registerAgent(t);
+      await t.http.patch('/v1/agents/me/profile').set(kept.auth).send({ displayName: 'Kim' });
+      // As every agent was named at sign-up before.
+      await t.db.query('UPDATE agents SET display_name = $2 WHERE user_id = $1', [
+        local.id,
+        local.email.split('@')[0],
+      ]);
+      const { NeutralAgentNames1796670000000: Migration } =
+        await import('../migrations/1796670000000-NeutralAgentNames');
+      const runner = t.db.createQueryRunner();
+      try {
+        await new Migration().up(runner);
+      } finally {
+        await runner.release();
+      }
+      const names = async (who: SignedIn) =>
+        (await t.http.get('/v1/agents/me/profile').set(who.auth).expect(200)).body.displayName;
+      expect(await names(local)).toBe(`Agent ${local.id.slice(0, 8)}`);
+      expect(await names(kept)).toBe('Kim');
     });
 
     it('replaces the profile, validating time zone, languages and limits', async () => {

@@ -123,6 +123,12 @@ describe('suspending an agent ends its work', () => {
       return items.length >= 2 && items;
     }, 'the agent told of its reinstatement');
     expect(both.map((e) => e.type)).toEqual(['agent.suspended', 'agent.reinstated']);
+    // Written in the reinstatements' transactions, so counted at once: one, not two.
+    const written = await t.db.query(
+      `SELECT type FROM events WHERE agent_id = $1 AND type LIKE 'agent.%' ORDER BY occurred_at`,
+      [agent.id],
+    );
+    expect(written).toEqual([{ type: 'agent.suspended' }, { type: 'agent.reinstated' }]);
     const again = await postShift(t, company, { seats: 1 });
     await t.http.post(`/v1/shifts/${again.id}/claims`).set(agent.auth).expect(201);
   });

@@ -150,13 +150,15 @@ export class AgentsRepository {
     return rows.length > 0;
   }
 
-  /** Lifts the suspension; false when there is no agent. */
-  /** Whether the agent was suspended (its lock taken, so a retry sees it lifted); null: none. */
+  /**
+   * Lifts the suspension: whether the agent was suspended (read under the row's lock, so a
+   * second reinstatement at once says no); null when there is no agent.
+   */
   async markReinstated(em: EntityManager, agentId: string): Promise<boolean | null> {
     const rows = await changedRows<{ was_suspended: boolean }>(
       em,
       `UPDATE agents a SET suspended_at = NULL, suspended_reason = NULL
-         FROM (SELECT user_id, suspended_at FROM agents WHERE user_id = $1 FOR UPDATE) old
+         FROM (SELECT user_id, suspended_at FROM agents WHERE user_id = $1 FOR NO KEY UPDATE) old
         WHERE a.user_id = old.user_id
         RETURNING old.suspended_at IS NOT NULL AS was_suspended`,
       [agentId],

@@ -227,5 +227,5 @@ export class AgentsService {
   }
 }
 
-/** "Agent 3f2b8c": an agent's name until it gives one, told apart by its id's first digits. */
-export const defaultDisplayName = (userId: string) => `Agent ${userId.slice(0, 6)}`;
+/** "Agent 3f2b8c1e": an agent's name until it gives one, told apart by its id's first digits. */
+export const defaultDisplayName = (userId: string) => `Agent ${userId.slice(0, 8)}`;

@@ -24,17 +24,16 @@ const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 const READS = new Set(['GET', 'HEAD']);
 
 /**
- * Whether an `auth` call could be a client's own: it sends JSON, or the console's header. A page
- * of another site can make its visitor's browser send neither (each needs a CORS preflight,
- * which fails), only a body-less POST that validation refuses anyway (the session routes want
- * the header, the others a body); counted, ten of those a minute used up the sign-ins and
- * session renewals of everyone at the visitor's address.
+ * Whether an `auth` call could be a client's own: it has a body, or the console's header. A page
+ * of another site can make its visitor's browser send a body only as text, a form or multipart,
+ * which are refused before any route, and never the header (each needs a CORS preflight, which
+ * fails): only a body-less POST, which validation refuses anyway (the session routes want the
+ * header, the others a body). Counted, ten of those a minute used up the sign-ins and session
+ * renewals of everyone at the visitor's address. Any body counts, whatever its JSON type says
+ * (`application/…+json` is parsed as JSON too).
  */
 function fromAClient(req: FastifyRequest): boolean {
-  return (
-    req.headers[CONSOLE_HEADER] !== undefined ||
-    /^application\/json\b/i.test(req.headers['content-type'] ?? '')
-  );
+  return req.headers[CONSOLE_HEADER] !== undefined || req.body !== undefined;
 }
 
 /**

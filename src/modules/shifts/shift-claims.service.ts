@@ -25,7 +25,6 @@ import { ShiftSeatsRepository } from './shift-seats.repository';
 import { ShiftsRepository } from './shifts.repository';
 import { ShiftEligibility } from './shift-eligibility.service';
 import { PayPerHour } from './pay-per-hour.service';
-import { ShiftWithSkills } from './shift.rows';
 
 /** An agent's seats: take one, give it back, check in and out, and their record. */
 @Injectable()
@@ -59,7 +58,7 @@ export class ShiftClaimsService {
       }
       // Closed says more than full: no seat freed later can be claimed (the waitlist's can).
       if (seen.closed_at) throw claimsClosed(seen.closed_at);
-      throw new DomainError('SHIFT_FULL', 'Every seat on this shift is taken');
+      throw shiftFull();
     }
     const taken = await this.db.transaction(async (em) => {
       // Locked first (the lock order everywhere), so the window and requirements checked here
@@ -80,19 +79,26 @@ export class ShiftClaimsService {
         throw new DomainError('NOT_ELIGIBLE', 'You are not eligible for this shift', { reasons });
       }
       if (await this.claims.seatTakenId(em, shiftId, userId)) throw alreadyClaimed();
-      const line = await this.lineFirst(em, shift, userId);
-      // The claimant may be in that line, and given a seat by its place in it.
-      if (line === 'yours') {
-        return this.loadClaim(em, (await this.claims.seatTakenId(em, shiftId, userId))!);
+      // A seat a suspension or a revocation freed waits for the line's job, which runs after
+      // that commits: those in line ahead of the claimant get the free seats first.
+      const given = await this.waitlist.serveAheadOf(em, shift, userId);
+      // The line took every seat: that is committed, and the claim refused after it.
+      if (shift.seatsTaken + given >= shift.seats) return { refused: shiftFull() };
+      // So is what the claimant's own seat refuses (an overlap, the weekly hours): the line's
+      // seats stay given.
+      if (given > 0) await em.query('SAVEPOINT direct_claim');
+      try {
+        const claimId = await this.seats.allocate(em, shift, userId, 'direct');
+        await this.waitlistEntries.remove(em, shiftId, userId);
+        return { claim: await this.loadClaim(em, claimId) };
+      } catch (e) {
+        if (given === 0 || !(e instanceof DomainError)) throw e;
+        await em.query('ROLLBACK TO SAVEPOINT direct_claim');
+        return { refused: e };
       }
-      // The line took every seat: that is committed, and the claim refused after.
-      if (line === 'full') return null;
-      const claimId = await this.seats.allocate(em, shift, userId, 'direct');
-      await this.waitlistEntries.remove(em, shiftId, userId);
-      return this.loadClaim(em, claimId);
     });
-    if (!taken) throw new DomainError('SHIFT_FULL', 'Every seat on this shift is taken');
-    return taken;
+    if ('refused' in taken) throw taken.refused;
+    return taken.claim;
   }
 
   /**
@@ -279,26 +285,6 @@ export class ShiftClaimsService {
     };
   }
 
-  /**
-   * A seat freed by a suspension or a revocation waits for the waitlist's job, which runs after
-   * that commits: a direct claim meanwhile gives the line its seats first (under the shift's
-   * lock, as a check-out does), so that it takes one only if one is left. The claimant's lock
-   * is taken with the line's, in id order, as a promotion takes them. Says whether the line
-   * gave the claimant a seat, took the last, or left one.
-   */
-  private async lineFirst(
-    em: EntityManager,
-    shift: ShiftWithSkills,
-    userId: string,
-  ): Promise<'yours' | 'full' | 'free'> {
-    const waiting = await this.waitlistEntries.waiting(em, shift.id);
-    if (waiting.every((a) => a === userId)) return 'free';
-    await this.agents.lockMany(em, [...waiting, userId]);
-    const promoted = await this.waitlist.promote(em, shift.id);
-    if (promoted.includes(userId)) return 'yours';
-    return shift.seatsTaken + promoted.length >= shift.seats ? 'full' : 'free';
-  }
-
   private closeMinutes(): number {
     return this.config.get('SEAT_CLAIM_CLOSES_MINUTES_BEFORE_END', { infer: true });
   }
@@ -323,3 +309,5 @@ function stateConflict(status: string, action: string): DomainError {
     status,
   });
 }
+
+const shiftFull = () => new DomainError('SHIFT_FULL', 'Every seat on this shift is taken');

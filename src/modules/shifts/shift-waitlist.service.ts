@@ -89,9 +89,9 @@ export class ShiftWaitlistService {
    * Gives free seats to waitlisted agents in order of joining, skipping (but keeping) those who
    * are not eligible right now. Runs in the transaction that freed the seat, which already holds
    * the shift row lock; each attempt runs in a savepoint so one agent's overlap or hours cap
-   * does not abort the rest.
+   * does not abort the rest. `among`: only these, in line order (those ahead of a claimant).
    */
-  async promote(em: EntityManager, shiftId: string): Promise<string[]> {
+  async promote(em: EntityManager, shiftId: string, among?: string[]): Promise<string[]> {
     const shift = await this.shifts.oneWithSkills(em, shiftId, true);
     // A seat nobody could reach before the end (start + grace) is not worth giving. Before the
     // start it always is (its deadline is then at most the end): a grace longer than what is
@@ -108,7 +108,7 @@ export class ShiftWaitlistService {
     );
     const now = await databaseNow(em);
     if (shift.status !== 'scheduled' || lastUseful <= now) return [];
-    const waiting = await this.entries.waiting(em, shiftId);
+    const waiting = among ?? (await this.entries.waiting(em, shiftId));
     if (waiting.length === 0 || shift.seatsTaken >= shift.seats) return [];
     // Lock every candidate up front in id order: two promotions on different shifts whose
     // waitlists share agents in different orders would otherwise deadlock.
@@ -123,6 +123,27 @@ export class ShiftWaitlistService {
       }
     }
     return promoted;
+  }
+
+  /**
+   * Before a direct claim takes a seat (in its transaction, under the shift's lock): the free
+   * seats go to those in line ahead of the claimant first, as a check-out's promotion would
+   * have given them. A seat a suspension or a revocation freed waits for a job that runs after
+   * that commits, and a claim meanwhile took it ahead of the whole line. The claimant's lock is
+   * taken with theirs, in id order, as a promotion takes them. How many seats it gave.
+   */
+  async serveAheadOf(
+    em: EntityManager,
+    shift: ShiftWithSkills,
+    claimantId: string,
+  ): Promise<number> {
+    if (shift.seatsTaken >= shift.seats) return 0; // nothing free, nothing to give
+    const waiting = await this.entries.waiting(em, shift.id);
+    const at = waiting.indexOf(claimantId);
+    const ahead = at === -1 ? waiting : waiting.slice(0, at);
+    if (ahead.length === 0) return 0;
+    await this.agents.lockMany(em, [...ahead, claimantId]);
+    return (await this.promote(em, shift.id, ahead)).length;
   }
 
   private async tryPromote(

@@ -89,7 +89,9 @@ function schedule(delayMs: number): void {
  */
 export async function signIn(body: Schemas['LoginDto']): Promise<void> {
   await withLock(async () => {
-    const answer = await unwrap(sessionApi.POST(LOGIN, { params: CONSOLE, body }));
+    // Bounded, as every call under the lock: a hung sign-in held every tab's renewal.
+    const signal = AbortSignal.timeout(CALL_TIMEOUT_MS);
+    const answer = await unwrap(sessionApi.POST(LOGIN, { params: CONSOLE, body, signal }));
     epoch += 1;
     begin(answer);
   });
@@ -98,7 +100,8 @@ export async function signIn(body: Schemas['LoginDto']): Promise<void> {
 /** Sign-up as an agent, or as a company's admin (with the company's name); as signIn. */
 export async function signUp(body: Schemas['RegisterDto']): Promise<void> {
   await withLock(async () => {
-    const answer = await unwrap(sessionApi.POST(REGISTER, { params: CONSOLE, body }));
+    const signal = AbortSignal.timeout(CALL_TIMEOUT_MS);
+    const answer = await unwrap(sessionApi.POST(REGISTER, { params: CONSOLE, body, signal }));
     epoch += 1;
     begin(answer);
   });

@@ -22,10 +22,16 @@ export function formatInstant(iso: string, timeZone: string): string {
   return `${dateTime(timeZone).format(new Date(iso))} ${timeZone}`;
 }
 
-const offset = (timeZone: string, at: Date) =>
-  new Intl.DateTimeFormat(LOCALE, { timeZone, timeZoneName: 'shortOffset' })
-    .formatToParts(at)
-    .find((p) => p.type === 'timeZoneName')?.value ?? '';
+// One per zone: cards showing a window re-render every second.
+const offsetFormats = new Map<string, Intl.DateTimeFormat>();
+const offset = (timeZone: string, at: Date) => {
+  let format = offsetFormats.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat(LOCALE, { timeZone, timeZoneName: 'shortOffset' });
+    offsetFormats.set(timeZone, format);
+  }
+  return format.formatToParts(at).find((p) => p.type === 'timeZoneName')?.value ?? '';
+};
 
 /**
  * "Tue 5 May, 09:00 – 13:00 Europe/Berlin" (Intl leaves out what both ends share). Across a

@@ -53,6 +53,12 @@ export function SeatCard({ seat }: { seat: Seat }) {
   // checked-in one completes at the shift's end: no event says either, so the seats are read
   // again just after (the platform's jobs take a moment), and meanwhile Cancel is not offered.
   const missed = seat.status === 'claimed' && now > Date.parse(seat.checkInDeadline);
+  // Still claimed past its deadline (the platform's job late): read again every 30 s meanwhile.
+  useEffect(() => {
+    if (!missed) return;
+    const timer = setInterval(() => void refresh(queryClient, keys.seats), 30_000);
+    return () => clearInterval(timer);
+  }, [missed, queryClient]);
   useSeatsReadAfter(
     seat.status === 'claimed'
       ? seat.checkInDeadline

@@ -87,7 +87,7 @@ export function FeedbackSection({
               ? `The customer rated it ${f.rating.csat} of 5${f.rating.comment ? `: “${f.rating.comment}”` : ''}.`
               : 'No rating from the customer yet (your bot posts it).'}
           </Text>
-          {reviewed?.resolvedAt && (
+          {reviewed?.resolvedAt && (review || !withdrawn) && (
             <Text size="sm">
               {review ? 'Your review is of' : 'To review:'} {reviewed.displayName}&rsquo;s
               resolution of {formatInstant(reviewed.resolvedAt, zone)}
