@@ -257,17 +257,27 @@ describe('revoking a certification', () => {
     expect(paged.sort().map(([, earned]) => earned)).toEqual([250, 500]);
   });
 
-  it('gives a seat the revocation freed to the line, not to a direct claim made before its job ran', async () => {
-    const holder = await certifiedAgent();
+  /**
+   * A certified-only shift `fromHours` ahead, full (`seats`), with a certified agent waiting in
+   * line, whose holders' certifications were just revoked: every seat free, the line's jobs not
+   * yet run.
+   */
+  const freedWithALine = async (fromHours: number, seats = 1) => {
+    const holders = await Promise.all(Array.from({ length: seats }, () => certifiedAgent()));
     const shift = await postShift(t, company, {
       requiresCertification: true,
-      seats: 1,
-      ...hours(27 * 60, 2),
+      seats,
+      ...hours(fromHours * 60, 2),
     });
-    await claim(holder, shift.id).expect(201);
+    for (const holder of holders) await claim(holder, shift.id).expect(201);
     const waiting = await certifiedAgent();
     await t.http.post(`/v1/shifts/${shift.id}/waitlist`).set(waiting.auth).expect(201);
-    await revoke(holder).expect(204);
+    for (const holder of holders) await revoke(holder).expect(204);
+    return { shift, waiting };
+  };
+
+  it('gives a seat the revocation freed to the line, not to a direct claim made before its job ran', async () => {
+    const { shift, waiting } = await freedWithALine(27);
     // The seat is free, the line's job not yet run: a direct claim finds the line served first.
     const direct = await certifiedAgent();
     expect((await claim(direct, shift.id).expect(409)).body.error.code).toBe('SHIFT_FULL');
@@ -289,20 +299,24 @@ describe('revoking a certification', () => {
   });
 
   it('lets the first in line claim the freed seat directly, as its own choice (not a waitlist seat)', async () => {
-    const holder = await certifiedAgent();
-    const shift = await postShift(t, company, {
-      requiresCertification: true,
-      seats: 1,
-      ...hours(28 * 60, 2),
-    });
-    await claim(holder, shift.id).expect(201);
-    const first = await certifiedAgent();
-    await t.http.post(`/v1/shifts/${shift.id}/waitlist`).set(first.auth).expect(201);
-    await revoke(holder).expect(204);
+    const { shift, waiting: first } = await freedWithALine(28);
     const mine = (await claim(first, shift.id).expect(201)).body;
     expect(mine).toMatchObject({ shiftId: shift.id, source: 'direct' });
     const line = await t.db.query('SELECT 1 FROM shift_waitlist WHERE shift_id = $1', [shift.id]);
     expect(line).toEqual([]);
+  });
+
+  it("keeps the line's seats given when the direct claim is then refused for the claimant's own overlap", async () => {
+    const { shift, waiting } = await freedWithALine(27, 2);
+    // Two seats free, one agent in line: the line is served, a seat is left, and the claimant,
+    // holding a seat that overlaps, is refused; the seat given stays given (the refusal undid
+    // it, with the claim's transaction).
+    const direct = await certifiedAgent();
+    const overlapping = await postShift(t, company, hours(27 * 60 + 30, 1));
+    await claim(direct, overlapping.id).expect(201);
+    expect((await claim(direct, shift.id).expect(409)).body.error.code).toBe('SHIFT_OVERLAP');
+    const mine = await t.http.get('/v1/agents/me/claims').set(waiting.auth).expect(200);
+    expect(mine.body.items).toMatchObject([{ shiftId: shift.id, source: 'waitlist' }]);
   });
 
   it('leaves a seat whose check-in deadline passed to the no-show job', async () => {

@@ -532,7 +532,7 @@ describe('Idempotency-Key (Stripe semantics)', () => {
         },
         {
           name: "an agent's reinstatement",
-          statement: /^\s*UPDATE agents SET suspended_at = NULL/,
+          statement: /^\s*UPDATE agents a SET suspended_at = NULL/,
           send: async () => {
             const admin = await createStaff(t, 'admin');
             const agent = await registerAgent(t);

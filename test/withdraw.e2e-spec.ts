@@ -1,7 +1,7 @@
 import { TicketLedgerHandler } from '../src/modules/ledger/earnings-posting.handlers';
 import { JobPayloads } from '../src/modules/jobs/job-registry';
 import { createApiKey, createStaff, registerCompany, SignedIn } from './support/factories';
-import { escalate, liveAgents } from './support/tickets';
+import { escalate, liveAgents, resolvedTicket } from './support/tickets';
 import { createTestApp, TestApp } from './support/test-app';
 
 /*
@@ -170,13 +170,7 @@ describe('withdrawing an escalation', () => {
     const {
       agents: [first, second],
     } = await liveAgents(t, co.auth, 2);
-    const ticket = await escalate(t, key);
-    await t.http.post(`/v1/tickets/${ticket.id}/claim`).set(first.auth).expect(200);
-    await t.http
-      .post(`/v1/tickets/${ticket.id}/resolve`)
-      .set(first.auth)
-      .send({ resolutionSummary: 'done' })
-      .expect(200);
+    const ticket = await resolvedTicket(t, key, first);
     const [{ claimId: firstClaim, agentId: firstAgent }] = (
       await t.http.get(`/v1/tickets/${ticket.id}`).set(co.auth).expect(200)
     ).body.claims as { claimId: string; agentId: string }[];
@@ -234,13 +228,7 @@ describe('withdrawing an escalation', () => {
     const {
       agents: [agent],
     } = await liveAgents(t, co.auth, 1);
-    const ticket = await escalate(t, key);
-    await t.http.post(`/v1/tickets/${ticket.id}/claim`).set(agent.auth).expect(200);
-    await t.http
-      .post(`/v1/tickets/${ticket.id}/resolve`)
-      .set(agent.auth)
-      .send({ resolutionSummary: 'done' })
-      .expect(200);
+    const ticket = await resolvedTicket(t, key, agent);
     await t.http
       .post(`/v1/tickets/${ticket.id}/reopen`)
       .set(co.auth)

@@ -186,16 +186,16 @@ test('a seat past its check-in deadline stops offering Cancel and turns into a n
   await signInPage(page, agent.email, '/agent/seats');
   const seat = page.getByRole('article', { name: /Missed desk/ });
   await expect(seat.getByRole('button', { name: 'Cancel seat' })).toBeVisible();
-  // Once the page is up (a slow sign-in must not pass the deadline first): the deadline ten
+  // Once the page is up (a slow sign-in must not pass the deadline first): the deadline fifteen
   // seconds away, with a no-show check due then (the first went to the queue with the old
   // deadline's delay), and the page read again.
   await sql(
-    `UPDATE shift_claims SET check_in_deadline = now() + interval '10 seconds' WHERE shift_id = $1`,
+    `UPDATE shift_claims SET check_in_deadline = now() + interval '15 seconds' WHERE shift_id = $1`,
     [shift.id],
   );
   await sql(
     `INSERT INTO outbox (job_name, payload, run_at)
-     SELECT 'shift-claim.no-show-check', jsonb_build_object('claimId', id), now() + interval '10 seconds'
+     SELECT 'shift-claim.no-show-check', jsonb_build_object('claimId', id), now() + interval '15 seconds'
        FROM shift_claims WHERE shift_id = $1`,
     [shift.id],
   );

@@ -4,6 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { requireUser } from '../../common/auth/access';
 import { Actor } from '../../common/auth/actor';
+import { domainErrorForConstraint } from '../../common/errors/constraint-errors';
 import { DomainError } from '../../common/errors/domain-error';
 import { decodeCursor, Page, toPage } from '../../common/pagination/page';
 import { Env } from '../../config/env.validation';
@@ -92,9 +93,11 @@ export class ShiftClaimsService {
         await this.waitlistEntries.remove(em, shiftId, userId);
         return { claim: await this.loadClaim(em, claimId) };
       } catch (e) {
-        if (given === 0 || !(e instanceof DomainError)) throw e;
+        // An overlap is the exclusion constraint's refusal, not a DomainError yet.
+        const known = e instanceof DomainError ? e : domainErrorForConstraint(e);
+        if (given === 0 || !known || known.code === 'CONFLICT') throw e;
         await em.query('ROLLBACK TO SAVEPOINT direct_claim');
-        return { refused: e };
+        return { refused: known };
       }
     });
     if ('refused' in taken) throw taken.refused;
