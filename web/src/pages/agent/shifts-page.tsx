@@ -79,7 +79,7 @@ export default function ShiftsPage() {
  */
 function hintText(hint: Schemas['OpenShiftsHintDto']): ReactNode {
   const profile = (
-    <Anchor component={Link} to="/agent/profile">
+    <Anchor component={Link} to="/agent/profile" inherit>
       your profile
     </Anchor>
   );
@@ -98,7 +98,7 @@ function hintText(hint: Schemas['OpenShiftsHintDto']): ReactNode {
         <>
           You already hold a seat on {hint.count === 1 ? '1 shift' : `${hint.count} shifts`} open
           for claims; those are under{' '}
-          <Anchor component={Link} to="/agent/seats">
+          <Anchor component={Link} to="/agent/seats" inherit>
             My seats
           </Anchor>
           .
