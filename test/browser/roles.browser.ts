@@ -95,23 +95,23 @@ test('a tab that follows the cookie to another user shows that user, not the las
   await page.goto('/agent/profile');
   await expect(page.getByLabel('Display name')).toHaveValue('Ana First');
 
-  // The first tab's renewal reaches the API only after the second sign-in (a slow network).
-  let open!: () => void;
-  const later = new Promise<void>((resolve) => (open = resolve));
-  await page.route('**/v1/auth/session/refresh', async (route) => {
-    await later;
-    await route.continue();
-  });
+  // The first tab cannot renew while the other signs out and in (its network fails those calls
+  // for a moment), so it learns of the change only by renewing afterwards. Each failure answers
+  // at once: a renewal held open would hold the session lock, which the sign-in waits for.
+  let down = true;
+  await page.route('**/v1/auth/session/refresh', (route) =>
+    down ? route.fulfill({ status: 503, body: '' }) : route.continue(),
+  );
   const other = await context.newPage();
   await other.goto('/agent/desk');
   await other.getByRole('button', { name: 'Sign out' }).click();
   await expect(other).toHaveURL(/\/sign-in/);
   await signInPage(other, second.email);
   await expect(other).toHaveURL(/\/agent\/desk$/);
-  open();
+  down = false;
 
-  // The first tab's stream ended with the first login; it follows the cookie to the second.
-  await expect(page.getByLabel('Display name')).toHaveValue('Bo Second', { timeout: 15_000 });
+  // The first tab's stream ended with the first login; its next renewal finds the second.
+  await expect(page.getByLabel('Display name')).toHaveValue('Bo Second', { timeout: 20_000 });
   await expect(page.getByText('Ana First')).toHaveCount(0);
 });
 
