@@ -31,6 +31,7 @@ const USERS: Role[] = ['agent', 'company_admin', 'finance', 'admin'];
 const ACCESS: Record<string, Role[]> = {
   'GET /v1/me': USERS,
   'POST /v1/auth/password': USERS,
+  'POST /v1/auth/reauthenticate': USERS,
   'GET /v1/companies/me': ['company_admin'],
   'PATCH /v1/companies/me': ['company_admin'],
   'GET /v1/companies/me/billing': ['company_admin'],

@@ -374,8 +374,8 @@ describe('auth: register, login, me, refresh, logout', () => {
         [family],
         async (held) => {
           await held.query(
-            `INSERT INTO refresh_tokens (user_id, family_id, token_hash, expires_at)
-             VALUES ($1, $2, 'successor', now() + interval '30 days')`,
+            `INSERT INTO refresh_tokens (user_id, family_id, token_hash, expires_at, authenticated_at)
+             VALUES ($1, $2, 'successor', now() + interval '30 days', now())`,
             [agent.id, family],
           );
           const loggingOut = t.http

@@ -102,6 +102,11 @@ const BODY_ROUTES: Record<string, BodyRoute> = {
     required: ['currentPassword', 'newPassword'],
     auth: 'agent',
   },
+  'POST /v1/auth/reauthenticate': {
+    valid: () => ({ password: PASSWORD }),
+    required: ['password'],
+    auth: 'agent',
+  },
   'POST /v1/companies/me/api-keys': {
     valid: () => ({ name: 'bot' }),
     required: ['name'],

@@ -452,8 +452,9 @@ describe('processes', () => {
         // Two logins, as sign-ins on two devices leave them.
         for (const family of [crypto.randomUUID(), crypto.randomUUID()]) {
           await db.query(
-            `INSERT INTO refresh_tokens (user_id, family_id, token_hash, expires_at, login_at)
-             VALUES ($1, $2, 'x', now() + interval '1 day', now())`,
+            `INSERT INTO refresh_tokens
+               (user_id, family_id, token_hash, expires_at, login_at, authenticated_at)
+             VALUES ($1, $2, 'x', now() + interval '1 day', now(), now())`,
             [user.id, family],
           );
         }

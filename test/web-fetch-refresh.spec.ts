@@ -2,6 +2,7 @@ import { fetchWithRefresh } from '../web/src/api/fetch-with-refresh';
 import { setSessionState } from '../web/src/api/session-store';
 
 const refreshSession = jest.fn<Promise<boolean>, []>();
+const confirmPassword = jest.fn<Promise<boolean>, []>();
 
 /** The console's fetch: one retry after a 401, with the renewed token of the same user only. */
 describe('the console retries a request after a 401', () => {
@@ -19,7 +20,10 @@ describe('the console retries a request after a 401', () => {
   });
   afterEach(() => jest.restoreAllMocks());
   const approve = () =>
-    fetchWithRefresh(refreshSession)(
+    fetchWithRefresh(
+      refreshSession,
+      confirmPassword,
+    )(
       new Request('http://console.test/v1/adjustments/1/approve', {
         method: 'POST',
         headers: { Authorization: 'Bearer expired' },
@@ -53,5 +57,75 @@ describe('the console retries a request after a 401', () => {
     expect((await pending).status).toBe(401);
     expect(sent).toEqual(['Bearer expired']);
     expect(refreshSession).not.toHaveBeenCalled();
+  });
+});
+
+/** A step that wants a recent sign-in: the password is asked for, then the step goes again. */
+describe('the console asks for the password after a 403 RECENT_SIGN_IN_REQUIRED', () => {
+  const sent: string[] = [];
+  const signIn = (id: string, token: string) =>
+    setSessionState({ status: 'signed-in', user: { id } as never, accessToken: token });
+  const refusal = (code: string) =>
+    new Response(JSON.stringify({ error: { code, message: 'no' } }), {
+      status: 403,
+      headers: { 'Content-Type': 'application/json' },
+    });
+  beforeEach(() => {
+    sent.length = 0;
+    confirmPassword.mockReset();
+    jest.spyOn(global, 'fetch').mockImplementation(async (input) => {
+      const request = input as Request;
+      const auth = request.headers.get('Authorization') ?? '';
+      sent.push(`${auth} ${await request.text()}`);
+      if (request.url.endsWith('/forbidden')) return refusal('FORBIDDEN');
+      return auth === 'Bearer proved'
+        ? new Response(null, { status: 201 })
+        : refusal('RECENT_SIGN_IN_REQUIRED');
+    });
+  });
+  afterEach(() => jest.restoreAllMocks());
+  const createKey = (path = '/v1/companies/me/api-keys') =>
+    fetchWithRefresh(
+      refreshSession,
+      confirmPassword,
+    )(
+      new Request(`http://console.test${path}`, {
+        method: 'POST',
+        headers: { Authorization: 'Bearer old' },
+        body: '{"name":"bot"}',
+      }),
+    );
+
+  it('sends it again, body and all, with the token the password brought', async () => {
+    signIn('alice', 'old');
+    confirmPassword.mockImplementation(() => {
+      signIn('alice', 'proved');
+      return Promise.resolve(true);
+    });
+    expect((await createKey()).status).toBe(201);
+    expect(sent).toEqual(['Bearer old {"name":"bot"}', 'Bearer proved {"name":"bot"}']);
+  });
+
+  it('answers the refusal when the prompt is cancelled, or another user is signed in by then', async () => {
+    signIn('alice', 'old');
+    confirmPassword.mockResolvedValue(false);
+    const cancelled = await createKey();
+    expect(cancelled.status).toBe(403);
+    expect(((await cancelled.json()) as { error: { code: string } }).error.code).toBe(
+      'RECENT_SIGN_IN_REQUIRED',
+    );
+    confirmPassword.mockImplementation(() => {
+      signIn('bob', 'proved');
+      return Promise.resolve(true);
+    });
+    signIn('alice', 'old');
+    expect((await createKey()).status).toBe(403);
+    expect(sent).toHaveLength(2);
+  });
+
+  it('asks nothing for any other 403', async () => {
+    signIn('alice', 'old');
+    expect((await createKey('/forbidden')).status).toBe(403);
+    expect(confirmPassword).not.toHaveBeenCalled();
   });
 });

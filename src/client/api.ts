@@ -321,6 +321,30 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/auth/reauthenticate': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Give your password again
+     * @description Gives your password again: the routes that hand out lasting access (API keys, a webhook's
+     *     address or secret, payout onboarding) want a sign-in in the last RECENT_SIGN_IN_MINUTES
+     *     (10), and answer 403 RECENT_SIGN_IN_REQUIRED otherwise. Answers a new access token that
+     *     says so; this login's refreshed tokens say it too (the refresh token is unchanged). A wrong
+     *     password counts toward the sign-in slowdown as a failed sign-in does.
+     */
+    post: operations['reauthenticate'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/skills': {
     parameters: {
       query?: never;
@@ -2765,6 +2789,13 @@ export interface components {
        * @example a longer horse, stapled twice
        */
       newPassword: string;
+    };
+    ReauthenticateDto: {
+      /**
+       * @description The password the account signs in with.
+       * @example correct horse battery staple
+       */
+      password: string;
     };
     SkillDto: {
       /** @example chargebacks */
@@ -7208,6 +7239,7 @@ export interface components {
       | 'INVALID_REFRESH_TOKEN'
       | 'REFRESH_TOKEN_REUSED'
       | 'INVALID_API_KEY'
+      | 'RECENT_SIGN_IN_REQUIRED'
       | 'API_KEY_LIMIT'
       | 'SKILL_EXISTS'
       | 'NOT_ELIGIBLE'
@@ -7731,7 +7763,35 @@ export interface operations {
       };
       400: components['responses']['InvalidBody'];
       401: components['responses']['Unauthenticated'];
-      403: components['responses']['Forbidden'];
+      /**
+       * @description Forbidden.
+       *
+       *     - `FORBIDDEN`: your role may not do this (`details.allowedRoles` when the route refuses it)
+       *     - `RECENT_SIGN_IN_REQUIRED`: this hands out lasting access: give your password again (POST /v1/auth/reauthenticate), then retry; `details.signedInAt` says when this login last gave it
+       */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "RECENT_SIGN_IN_REQUIRED",
+           *         "message": "This hands out lasting access: give your password again (POST /v1/auth/reauthenticate), then retry; details.signedInAt says when this login last gave it.",
+           *         "details": null,
+           *         "requestId": "0b5a4e1c-2f7d-4c83-9a1e-6d3f8b2c7e90"
+           *       }
+           *     }
+           */
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'FORBIDDEN' | 'RECENT_SIGN_IN_REQUIRED';
+            } & WithRequired<components['schemas']['ErrorBody'], 'code'>;
+          };
+        };
+      };
       /**
        * @description Conflict.
        *
@@ -8336,6 +8396,39 @@ export interface operations {
           [name: string]: unknown;
         };
         content?: never;
+      };
+      400: components['responses']['InvalidBody'];
+      401: components['responses']['Unauthenticated'];
+      403: components['responses']['Forbidden'];
+      409: components['responses']['Conflict'];
+      413: components['responses']['PayloadTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
+      429: components['responses']['RateLimited'];
+      500: components['responses']['Internal'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  reauthenticate: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['ReauthenticateDto'];
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['SessionDto'];
+        };
       };
       400: components['responses']['InvalidBody'];
       401: components['responses']['Unauthenticated'];
@@ -11959,7 +12052,35 @@ export interface operations {
       };
       400: components['responses']['InvalidBody'];
       401: components['responses']['Unauthenticated'];
-      403: components['responses']['Forbidden'];
+      /**
+       * @description Forbidden.
+       *
+       *     - `FORBIDDEN`: your role may not do this (`details.allowedRoles` when the route refuses it)
+       *     - `RECENT_SIGN_IN_REQUIRED`: this hands out lasting access: give your password again (POST /v1/auth/reauthenticate), then retry; `details.signedInAt` says when this login last gave it
+       */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "RECENT_SIGN_IN_REQUIRED",
+           *         "message": "This hands out lasting access: give your password again (POST /v1/auth/reauthenticate), then retry; details.signedInAt says when this login last gave it.",
+           *         "details": null,
+           *         "requestId": "0b5a4e1c-2f7d-4c83-9a1e-6d3f8b2c7e90"
+           *       }
+           *     }
+           */
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'FORBIDDEN' | 'RECENT_SIGN_IN_REQUIRED';
+            } & WithRequired<components['schemas']['ErrorBody'], 'code'>;
+          };
+        };
+      };
       409: components['responses']['Conflict'];
       413: components['responses']['PayloadTooLarge'];
       415: components['responses']['UnsupportedMediaType'];
@@ -12086,7 +12207,35 @@ export interface operations {
       };
       400: components['responses']['InvalidBody'];
       401: components['responses']['Unauthenticated'];
-      403: components['responses']['Forbidden'];
+      /**
+       * @description Forbidden.
+       *
+       *     - `FORBIDDEN`: your role may not do this (`details.allowedRoles` when the route refuses it)
+       *     - `RECENT_SIGN_IN_REQUIRED`: this hands out lasting access: give your password again (POST /v1/auth/reauthenticate), then retry; `details.signedInAt` says when this login last gave it
+       */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "RECENT_SIGN_IN_REQUIRED",
+           *         "message": "This hands out lasting access: give your password again (POST /v1/auth/reauthenticate), then retry; details.signedInAt says when this login last gave it.",
+           *         "details": null,
+           *         "requestId": "0b5a4e1c-2f7d-4c83-9a1e-6d3f8b2c7e90"
+           *       }
+           *     }
+           */
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'FORBIDDEN' | 'RECENT_SIGN_IN_REQUIRED';
+            } & WithRequired<components['schemas']['ErrorBody'], 'code'>;
+          };
+        };
+      };
       /**
        * @description Not found.
        *
@@ -14224,7 +14373,35 @@ export interface operations {
       };
       400: components['responses']['InvalidBody'];
       401: components['responses']['Unauthenticated'];
-      403: components['responses']['Forbidden'];
+      /**
+       * @description Forbidden.
+       *
+       *     - `FORBIDDEN`: your role may not do this (`details.allowedRoles` when the route refuses it)
+       *     - `RECENT_SIGN_IN_REQUIRED`: this hands out lasting access: give your password again (POST /v1/auth/reauthenticate), then retry; `details.signedInAt` says when this login last gave it
+       */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "RECENT_SIGN_IN_REQUIRED",
+           *         "message": "This hands out lasting access: give your password again (POST /v1/auth/reauthenticate), then retry; details.signedInAt says when this login last gave it.",
+           *         "details": null,
+           *         "requestId": "0b5a4e1c-2f7d-4c83-9a1e-6d3f8b2c7e90"
+           *       }
+           *     }
+           */
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'FORBIDDEN' | 'RECENT_SIGN_IN_REQUIRED';
+            } & WithRequired<components['schemas']['ErrorBody'], 'code'>;
+          };
+        };
+      };
       /**
        * @description Conflict.
        *

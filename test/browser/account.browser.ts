@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { createStaff, PASSWORD, signInPage, signUpAgent } from './api';
+import { createStaff, PASSWORD, signInPage, signUpAgent, signUpCompany, sql } from './api';
 import { expectAccessible, expectFitsPhone } from './journeys';
 
 const NEW_PASSWORD = 'a longer horse, stapled twice';
@@ -92,4 +92,48 @@ test('the navigation works at the width where it becomes a burger, and just belo
   await page.getByRole('button', { name: 'Open navigation' }).click();
   await page.getByRole('link', { name: 'Ledger' }).click();
   await expect(page).toHaveURL(/\/finance\/ledger$/);
+});
+
+/**
+ * A step that hands out lasting access (here an API key) wants a recent sign-in: past
+ * RECENT_SIGN_IN_MINUTES the console asks for the password, then the step goes on by itself.
+ * Cancelled, the step says it was not done, in the console's words; a wrong password is said by
+ * its field.
+ */
+test('creating an API key long after signing in asks for the password, then creates it', async ({
+  page,
+}) => {
+  const company = await signUpCompany('Prompt Co');
+  await signInPage(page, company.email, '/company/integration');
+  await expect(page).toHaveURL(/\/company\/integration$/);
+  // The sign-in was 11 minutes ago (the limit is 10): the reload's renewal says so.
+  await sql(
+    `UPDATE refresh_tokens SET authenticated_at = now() - interval '11 minutes'
+      WHERE user_id = (SELECT id FROM users WHERE email = $1)`,
+    [company.email],
+  );
+  await page.reload();
+  const name = page.getByLabel('Key name');
+  await name.fill('Night bot');
+  const create = page.getByRole('button', { name: 'Create key' });
+  await create.click();
+  const prompt = page.getByRole('dialog', { name: 'Confirm it is you' });
+  await expect(prompt).toBeVisible();
+  await prompt.getByRole('button', { name: 'Cancel' }).click();
+  await expect(page.getByRole('alert').filter({ hasText: 'No key created' })).toContainText(
+    'This needs your password again',
+  );
+
+  await create.click();
+  await prompt.getByRole('textbox', { name: 'Password' }).fill('not my password');
+  await prompt.getByRole('button', { name: 'Confirm' }).click();
+  await expect(prompt.getByRole('textbox', { name: 'Password' })).toHaveAccessibleDescription(
+    /not the password of this account/,
+  );
+  await expectAccessible(page, 'password asked again');
+  await prompt.getByRole('textbox', { name: 'Password' }).fill(PASSWORD);
+  await prompt.getByRole('button', { name: 'Confirm' }).click();
+  await expect(prompt).toHaveCount(0);
+  await expect(page.getByText('Key “Night bot” created')).toBeVisible();
+  await expect(page.getByRole('alert').filter({ hasText: 'No key created' })).toHaveCount(0);
 });

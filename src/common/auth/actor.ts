@@ -10,10 +10,16 @@ export interface UserActor {
   companyId: string | null;
   /**
    * The verified access token's expiry (ms since the epoch) and issue time (epoch seconds), as
-   * the JWT strategy read them: an event stream ends at the expiry. Absent on an actor made in
-   * code.
+   * the JWT strategy read them: an event stream ends at the expiry. Its login (`sid`) and when
+   * that login last proved the password (ms since the epoch), null on tokens signed before
+   * either was named. Absent on an actor made in code.
    */
-  token?: { expiresAt: number; issuedAt: number | null };
+  token?: {
+    expiresAt: number;
+    issuedAt: number | null;
+    loginId: string | null;
+    authenticatedAt: number | null;
+  };
 }
 
 export interface BotActor {

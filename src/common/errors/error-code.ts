@@ -27,6 +27,7 @@ export const ERROR_STATUS = {
   INVALID_REFRESH_TOKEN: 401,
   REFRESH_TOKEN_REUSED: 401,
   INVALID_API_KEY: 401,
+  RECENT_SIGN_IN_REQUIRED: 403,
   // companies
   API_KEY_LIMIT: 409,
   // skills and agents

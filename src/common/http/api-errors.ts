@@ -38,6 +38,8 @@ export const ERROR_DESCRIPTIONS: Record<ErrorCode, string> = {
   INVALID_REFRESH_TOKEN: 'the refresh token is invalid, expired or revoked',
   REFRESH_TOKEN_REUSED: 'a spent refresh token was presented again: the whole login is signed out',
   INVALID_API_KEY: 'the API key is invalid or revoked',
+  RECENT_SIGN_IN_REQUIRED:
+    'this hands out lasting access: give your password again (POST /v1/auth/reauthenticate), then retry; `details.signedInAt` says when this login last gave it',
   API_KEY_LIMIT: 'the company already holds the most active API keys it may; revoke one first',
   SKILL_EXISTS: 'a skill with this code already exists',
   NOT_ELIGIBLE: 'you are not eligible; `details.reasons` says why',

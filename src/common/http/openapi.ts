@@ -10,7 +10,7 @@ import type {
 } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
 import { Env } from '../../config/env.validation';
 import { Role, USER_ROLES } from '../auth/actor';
-import { IS_PUBLIC_KEY, ROLES_KEY } from '../auth/decorators';
+import { IS_PUBLIC_KEY, RECENT_SIGN_IN_KEY, ROLES_KEY } from '../auth/decorators';
 import { ErrorCode } from '../errors/error-code';
 import { API_ERRORS_KEY } from './api-errors';
 import {
@@ -70,6 +70,8 @@ interface RouteFacts {
   roles: Role[] | undefined;
   rateLimit: RateLimitKind | undefined;
   idempotent: IdempotentMode | undefined;
+  /** @RecentSignIn: RolesGuard may refuse 403 RECENT_SIGN_IN_REQUIRED. */
+  recentSignIn: boolean;
   errors: ErrorCode[];
   /** Path parameters parsed as UUIDs (IdParam). */
   uuidParams: string[];
@@ -106,6 +108,7 @@ function routeFacts(app: INestApplication): RouteFacts[] {
           roles: reflector.getAllAndOverride<Role[] | undefined>(ROLES_KEY, targets),
           rateLimit: reflector.getAllAndOverride<RateLimitKind>(RATE_LIMIT_KEY, targets),
           idempotent: reflector.getAllAndOverride<IdempotentMode>(IDEMPOTENT_KEY, targets),
+          recentSignIn: reflector.getAllAndOverride<boolean>(RECENT_SIGN_IN_KEY, targets) ?? false,
           errors: reflector.getAllAndMerge<ErrorCode[]>(API_ERRORS_KEY, targets) ?? [],
           uuidParams: uuidParams(metatype, name),
         };
@@ -147,6 +150,7 @@ function errorCodesOf(route: RouteFacts): ErrorCode[] {
     // RolesGuard: without @Roles only users pass; a bot only where 'bot' is listed.
     const allowed: Role[] = route.roles ?? [...USER_ROLES];
     if (!EVERY_CALLER.every((r) => allowed.includes(r))) codes.push('FORBIDDEN');
+    if (route.recentSignIn) codes.push('RECENT_SIGN_IN_REQUIRED');
   }
   if (/\{\w+\}/.test(route.path)) codes.push('NOT_FOUND');
   // As RateLimitGuard.kindsOf: auth and intake always; every other route for signed-in callers

@@ -65,6 +65,18 @@ export class AuthEnv extends DatabaseEnv {
   REFRESH_SESSION_MAX_DAYS = 90;
 
   /**
+   * Routes that hand out lasting access (an API key, a webhook's address or secret, a payout
+   * account's onboarding) want the password proven this recently, at the sign-in or again
+   * (POST /v1/auth/reauthenticate): a stolen access token or refresh cookie alone cannot take
+   * them once that long has passed.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1440)
+  RECENT_SIGN_IN_MINUTES = 10;
+
+  /**
    * A used refresh token presented again this soon, while its chain has not moved on, gets a new
    * token instead of signing the login out (0: never). It covers an answer lost on the way: a
    * reload during a refresh, or the console's 15 s timeout and 15 s retry.

@@ -15,6 +15,8 @@ import { AuthController } from './auth.controller';
 import { SessionController } from './session.controller';
 import { PasswordController } from './password.controller';
 import { PasswordChange } from './password-change.service';
+import { PasswordProof } from './password-proof.service';
+import { Reauthentication } from './reauthentication.service';
 import { AuthService } from './auth.service';
 import { AuthenticationGuard } from './authentication.guard';
 import { LoginDevices } from './login-devices.service';
@@ -57,6 +59,8 @@ import { RolesGuard } from './roles.guard';
     LoginSlowdown,
     LoginDevices,
     PasswordChange,
+    PasswordProof,
+    Reauthentication,
     // Order matters: authenticate first, then check the role, then count the caller's calls.
     { provide: APP_GUARD, useClass: AuthenticationGuard },
     { provide: APP_GUARD, useClass: RolesGuard },

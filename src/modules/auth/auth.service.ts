@@ -12,7 +12,7 @@ import { LoginSlowdown, slowedDown } from './login-slowdown.service';
 import { AccessTokenService } from './access-token.service';
 import { LoginDto, RegisterDto, TokensDto } from './auth.dto';
 import { UserDto } from '../users/user.dto';
-import { refreshError, RefreshTokensService } from './refresh-tokens.service';
+import { IssuedLogin, refreshError, RefreshTokensService } from './refresh-tokens.service';
 
 /** A user as the users module answers it (its entity stays that module's). */
 type AccountOf<S extends UsersService> = NonNullable<Awaited<ReturnType<S['findById']>>>;
@@ -49,7 +49,7 @@ export class AuthService {
     }
     // Hash before opening the transaction: argon2 is deliberately slow.
     const passwordHash = await this.hasher.hash(input.password);
-    const { user, refreshToken } = await this.db.transaction(async (em) => {
+    const { user, issued } = await this.db.transaction(async (em) => {
       const companyId =
         input.role === 'company_admin'
           ? await this.companies.create(em, input.companyName!.trim())
@@ -61,9 +61,9 @@ export class AuthService {
         companyId,
       });
       if (created.role === 'agent') await this.agents.createProfile(em, created.id);
-      return { user: created, refreshToken: await this.refreshTokens.issue(em, created.id) };
+      return { user: created, issued: await this.refreshTokens.issue(em, created.id) };
     });
-    return this.issued(user, refreshToken);
+    return this.issued(user, issued);
   }
 
   /** `device`: a browser that signed in to this account before (LoginDevices), if it is one. */
@@ -78,7 +78,7 @@ export class AuthService {
     }
     await this.slowdown.succeeded(input.email, device);
     const hash = await this.users.rehashIfStale(found, input.password);
-    const refreshToken = await this.db.transaction(async (em) => {
+    const issued = await this.db.transaction(async (em) => {
       // The password checked is still the account's: a change (or the CLI's set-password) that
       // committed since the check refuses this login, and one that comes after this read waits
       // for its commit and then ends it. Otherwise a sign-in with the old password, checked
@@ -90,7 +90,7 @@ export class AuthService {
     });
     const user = await this.users.findById(found.id);
     if (!user) throw new DomainError('INVALID_CREDENTIALS', 'Email or password is incorrect');
-    return this.issued(user, refreshToken);
+    return this.issued(user, issued);
   }
 
   async refresh(presented: string): Promise<Issued> {
@@ -102,7 +102,7 @@ export class AuthService {
     // Role and company are read afresh, so a changed role shows in the next access token.
     const user = await this.users.findById(rotation.userId);
     if (!user) throw refreshError('invalid');
-    return this.issued(user, rotation.token);
+    return this.issued(user, rotation);
   }
 
   /**
@@ -135,12 +135,15 @@ export class AuthService {
     return { user, ended };
   }
 
-  private async issued(user: AccountOf<UsersService>, refreshToken: string): Promise<Issued> {
+  private async issued(
+    user: AccountOf<UsersService>,
+    { token, login }: IssuedLogin,
+  ): Promise<Issued> {
     return {
       user: toUserDto(user),
       tokens: {
-        accessToken: await this.accessTokens.sign(user),
-        refreshToken,
+        accessToken: await this.accessTokens.sign(user, login),
+        refreshToken: token,
         expiresIn: this.accessTokens.ttlSeconds,
         tokenType: 'Bearer',
       },

@@ -44,16 +44,25 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   validate(
     claims: Partial<Record<keyof AccessTokenClaims | 'exp' | 'iat', unknown>>,
   ): UserActor | false {
-    const { sub, role, cid, exp, iat } = claims;
+    const { sub, role, cid, exp, iat, sid, auth_time: authTime } = claims;
     if (typeof exp !== 'number' || exp - Date.now() / 1000 > this.maxRemainingSeconds) return false;
     if (!isUuid(sub) || !USER_ROLES.includes(role as UserRole)) return false;
     if (cid !== null && cid !== undefined && !isUuid(cid)) return false;
+    // Tokens signed before logins were named have neither: they pass, but as a login that
+    // proved nothing lately (RecentSignIn refuses them, a reauthentication gets them renewed).
+    if (sid !== undefined && !isUuid(sid)) return false;
+    if (authTime !== undefined && typeof authTime !== 'number') return false;
     return {
       kind: 'user',
       userId: sub,
       role: role as UserRole,
       companyId: cid ?? null,
-      token: { expiresAt: exp * 1000, issuedAt: typeof iat === 'number' ? iat : null },
+      token: {
+        expiresAt: exp * 1000,
+        issuedAt: typeof iat === 'number' ? iat : null,
+        loginId: sid ?? null,
+        authenticatedAt: typeof authTime === 'number' ? authTime * 1000 : null,
+      },
     };
   }
 }

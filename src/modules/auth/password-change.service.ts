@@ -7,14 +7,12 @@ import { DomainError } from '../../common/errors/domain-error';
 import { EventHub } from '../events/event-hub.service';
 import { PasswordHasher } from '../users/password-hasher.service';
 import { UsersService } from '../users/users.service';
-import { slowedDown, LoginSlowdown } from './login-slowdown.service';
+import { PasswordProof, wrongPassword } from './password-proof.service';
 import { ChangePasswordDto } from './password.dto';
 import { RefreshTokensService } from './refresh-tokens.service';
 
 const field = (name: string, message: string) =>
   DomainError.validation([{ field: name, messages: [message] }]);
-const wrongCurrent = () =>
-  field('currentPassword', 'currentPassword is not the password of this account');
 
 /**
  * A signed-in person changes their own password (the CLI's users:set-password is for one who
@@ -27,7 +25,7 @@ export class PasswordChange {
     @InjectDataSource() private readonly db: DataSource,
     private readonly users: UsersService,
     private readonly hasher: PasswordHasher,
-    private readonly slowdown: LoginSlowdown,
+    private readonly proof: PasswordProof,
     private readonly refreshTokens: RefreshTokensService,
     private readonly hub: EventHub,
   ) {}
@@ -48,15 +46,9 @@ export class PasswordChange {
     if (input.newPassword === input.currentPassword) {
       throw field('newPassword', 'newPassword must differ from the current password');
     }
-    const user = await this.users.findById(userId);
-    // As every other route says it of a token whose account is gone.
-    if (!user) throw new DomainError('UNAUTHENTICATED', 'This account no longer exists');
-    const device = deviceOf(user.email);
-    const waitMs = await this.slowdown.takeTurn(user.email, device);
-    if (waitMs > 0) throw slowedDown(waitMs);
-    let known = await this.users.matchingHash(userId, input.currentPassword);
-    if (!known) throw wrongCurrent();
-    await this.slowdown.succeeded(user.email, device);
+    let known: string | null = (
+      await this.proof.check(userId, input.currentPassword, 'currentPassword', deviceOf)
+    ).hash;
     // Hashed before the transaction: argon2 is deliberately slow.
     const hash = await this.hasher.hash(input.newPassword);
     for (let attempt = 1; ; attempt++) {
@@ -77,7 +69,7 @@ export class PasswordChange {
         throw new DomainError('CONFLICT', 'The password was being rehashed: try again');
       }
       known = await this.users.matchingHash(userId, input.currentPassword);
-      if (!known) throw wrongCurrent();
+      if (!known) throw wrongPassword('currentPassword');
     }
     await this.hub.endStreamsOf(userId);
   }

@@ -19,3 +19,13 @@ export class ChangePasswordDto {
   @Matches(/\S/, { message: 'newPassword must not be blank' })
   newPassword: string;
 }
+
+export class ReauthenticateDto {
+  /**
+   * The password the account signs in with.
+   * @example "correct horse battery staple"
+   */
+  @IsString()
+  @MaxLength(128)
+  password: string;
+}

@@ -31,6 +31,13 @@ export class RefreshToken {
   @Column('timestamptz')
   loginAt: Date;
 
+  /**
+   * When the login last proved its password: its sign-in, or a reauthentication since. Access
+   * tokens carry it (auth_time) for the routes that want a recent one (RecentSignIn).
+   */
+  @Column('timestamptz')
+  authenticatedAt: Date;
+
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt: Date;
 }

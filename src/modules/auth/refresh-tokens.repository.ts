@@ -6,7 +6,7 @@ import { RefreshToken } from './refresh-token.entity';
 /** The fields of a new token; the rest are the database's defaults. */
 export type NewRefreshToken = Pick<
   RefreshToken,
-  'userId' | 'familyId' | 'tokenHash' | 'expiresAt' | 'loginAt'
+  'userId' | 'familyId' | 'tokenHash' | 'expiresAt' | 'loginAt' | 'authenticatedAt'
 >;
 
 /** `refresh_tokens`: rotation chains, one family per login. */
@@ -58,6 +58,28 @@ export class RefreshTokensRepository {
       [familyId, id],
     );
     return rows.length > 0;
+  }
+
+  /**
+   * The login proved its password again: its tokens still alive carry the time on to the next
+   * ones. The time set, or null when the user's login `familyId` has ended (no token left that
+   * works, as familyAlive reads it). Under the family's lock, as a rotation copies the time.
+   */
+  async markAuthenticated(
+    em: EntityManager,
+    userId: string,
+    familyId: string,
+    maxDays: number,
+  ): Promise<Date | null> {
+    // An UPDATE answers [rows, count].
+    const [rows]: [{ at: Date }[], number] = await em.query(
+      `UPDATE refresh_tokens SET authenticated_at = now()
+        WHERE family_id = $1 AND user_id = $2 AND revoked_at IS NULL AND expires_at > now()
+          AND login_at > now() - make_interval(days => $3)
+        RETURNING authenticated_at AS at`,
+      [familyId, userId, maxDays],
+    );
+    return rows[0]?.at ?? null;
   }
 
   /** Serialises the rotations of one login (an advisory lock, released at commit). */

@@ -14,8 +14,20 @@ import { RefreshTokensRepository } from './refresh-tokens.repository';
 const TOKEN_FORMAT =
   /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.([A-Za-z0-9_-]{43})$/;
 
+/** A login as its access tokens name it: its family, and when it last proved the password. */
+export interface LoginProof {
+  id: string;
+  authenticatedAt: Date;
+}
+
+/** A refresh token and the login it belongs to. */
+export interface IssuedLogin {
+  token: string;
+  login: LoginProof;
+}
+
 export type Rotation =
-  | { outcome: 'rotated'; userId: string; token: string }
+  | ({ outcome: 'rotated'; userId: string } & IssuedLogin)
   | { outcome: 'reused'; userId: string }
   | { outcome: 'invalid' };
 
@@ -33,9 +45,25 @@ export class RefreshTokensService {
     private readonly outbox: OutboxService,
   ) {}
 
-  /** Starts a new family (a login). */
-  issue(em: EntityManager, userId: string): Promise<string> {
-    return this.insert(em, userId, randomUUID(), new Date());
+  /** Starts a new family (a login), which proved the password now. */
+  async issue(em: EntityManager, userId: string): Promise<IssuedLogin> {
+    const now = new Date();
+    const login = { id: randomUUID(), authenticatedAt: now };
+    return { token: await this.insert(em, userId, login, now), login };
+  }
+
+  /**
+   * The login `familyId` of the user proved its password again (a reauthentication): its next
+   * tokens carry the time. Null when that login has ended (signed out, revoked, expired).
+   */
+  reauthenticated(userId: string, familyId: string): Promise<LoginProof | null> {
+    const maxDays = this.config.get('REFRESH_SESSION_MAX_DAYS', { infer: true });
+    return this.db.transaction(async (em) => {
+      // A rotation committing meanwhile would copy the old time into a successor this misses.
+      await this.tokens.lockFamily(em, familyId);
+      const at = await this.tokens.markAuthenticated(em, userId, familyId, maxDays);
+      return at ? { id: familyId, authenticatedAt: at } : null;
+    });
   }
 
   /** Spends `presented` and returns its successor, in one transaction. */
@@ -72,16 +100,16 @@ export class RefreshTokensService {
         // valid too, since the browser may yet store either cookie. The first of them used
         // revokes the others.
         if (this.loginEnded(row)) return { outcome: 'invalid' };
-        const token = await this.insert(em, row.userId, row.familyId, row.loginAt);
-        return { outcome: 'rotated', userId: row.userId, token };
+        const token = await this.insert(em, row.userId, loginOf(row), row.loginAt);
+        return { outcome: 'rotated', userId: row.userId, token, login: loginOf(row) };
       }
       if (expired || this.loginEnded(row)) return { outcome: 'invalid' };
       await this.tokens.markUsed(em, id);
-      const token = await this.insert(em, row.userId, row.familyId, row.loginAt);
+      const token = await this.insert(em, row.userId, loginOf(row), row.loginAt);
       // The login goes on from this token alone: siblings the grace gave out are revoked, and
       // whoever presents one later is taken for the copy (above).
       await this.tokens.revokeUnusedExcept(em, row.familyId, [id, idOf(token)]);
-      return { outcome: 'rotated', userId: row.userId, token };
+      return { outcome: 'rotated', userId: row.userId, token, login: loginOf(row) };
     });
   }
 
@@ -175,14 +203,15 @@ export class RefreshTokensService {
   private async insert(
     em: EntityManager,
     userId: string,
-    familyId: string,
+    login: LoginProof,
     loginAt: Date,
   ): Promise<string> {
     const secret = randomSecret(32);
     const days = this.config.get('REFRESH_TOKEN_TTL_DAYS', { infer: true });
     const id = await this.tokens.insert(em, {
       userId,
-      familyId,
+      familyId: login.id,
+      authenticatedAt: login.authenticatedAt,
       tokenHash: sha256Hex(secret),
       // Never past the login's end: each refresh used to give the chain another TTL, for ever.
       expiresAt: new Date(Math.min(Date.now() + days * 86_400_000, this.loginEndsAt(loginAt))),
@@ -200,6 +229,11 @@ export function refreshError(outcome: 'reused' | 'invalid'): DomainError {
       )
     : new DomainError('INVALID_REFRESH_TOKEN', 'The refresh token is invalid, expired or revoked');
 }
+
+const loginOf = (row: RefreshToken): LoginProof => ({
+  id: row.familyId,
+  authenticatedAt: row.authenticatedAt,
+});
 
 /** The row id of a token made by `insert`. */
 const idOf = (token: string) => token.slice(0, token.indexOf('.'));

@@ -1,8 +1,10 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
 import { Reflector } from '@nestjs/core';
-import { Actor, Role } from '../../common/auth/actor';
-import { IS_PUBLIC_KEY, ROLES_KEY } from '../../common/auth/decorators';
+import { Actor, Role, UserActor } from '../../common/auth/actor';
+import { IS_PUBLIC_KEY, RECENT_SIGN_IN_KEY, ROLES_KEY } from '../../common/auth/decorators';
 import { DomainError } from '../../common/errors/domain-error';
+import { Env } from '../../config/env.validation';
 import { UsersService } from '../users/users.service';
 
 const STAFF_ROLES: Role[] = ['finance', 'admin'];
@@ -20,10 +22,15 @@ const forbidden = (roles: Role[] | undefined) =>
  */
 @Injectable()
 export class RolesGuard implements CanActivate {
+  private readonly recentMs: number;
+
   constructor(
     private readonly reflector: Reflector,
     private readonly users: UsersService,
-  ) {}
+    config: ConfigService<Env, true>,
+  ) {
+    this.recentMs = config.get('RECENT_SIGN_IN_MINUTES', { infer: true }) * 60_000;
+  }
 
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
     const targets = [ctx.getHandler(), ctx.getClass()];
@@ -36,10 +43,33 @@ export class RolesGuard implements CanActivate {
       const user = await this.users.findById(actor.userId);
       if (!user) throw new DomainError('UNAUTHENTICATED', 'This account no longer exists');
       if (!roles.includes(user.role) || !roles.includes(actor.role)) throw forbidden(roles);
-      return true;
+    } else {
+      const allowed = roles ? roles.includes(actor.role) : actor.kind === 'user';
+      if (!allowed) throw forbidden(roles);
     }
-    const allowed = roles ? roles.includes(actor.role) : actor.kind === 'user';
-    if (!allowed) throw forbidden(roles);
+    if (
+      actor.kind === 'user' &&
+      this.reflector.getAllAndOverride<boolean>(RECENT_SIGN_IN_KEY, targets)
+    ) {
+      this.requireRecentSignIn(actor);
+    }
     return true;
+  }
+
+  /**
+   * After the role (a wrong role learns nothing about its sign-in). A token signed before logins
+   * carried the time counts as not recent: a reauthentication gets one that does.
+   */
+  private requireRecentSignIn(actor: UserActor): void {
+    const at = actor.token?.authenticatedAt ?? null;
+    if (at !== null && at > Date.now() - this.recentMs) return;
+    throw new DomainError(
+      'RECENT_SIGN_IN_REQUIRED',
+      `Give your password again first (POST /v1/auth/reauthenticate): this needs a sign-in in the last ${this.recentMs / 60_000} minutes`,
+      {
+        signedInAt: at === null ? null : new Date(at).toISOString(),
+        withinMinutes: this.recentMs / 60_000,
+      },
+    );
   }
 }

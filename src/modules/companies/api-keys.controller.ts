@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Patch, Post } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Actor } from '../../common/auth/actor';
-import { CurrentActor, Roles } from '../../common/auth/decorators';
+import { CurrentActor, RecentSignIn, Roles } from '../../common/auth/decorators';
 import { IdParam } from '../../common/http/id-param';
 import { Idempotent } from '../idempotency/idempotent.decorator';
 import { ApiErrors } from '../../common/http/api-errors';
@@ -20,6 +20,7 @@ export class ApiKeysController {
   /** Creates a key for the company's bot. The response is the only time the key is shown. */
   @Post()
   @NoStore()
+  @RecentSignIn()
   @Idempotent()
   @ApiOperation({ operationId: 'createApiKey', summary: "Create an API key for the company's bot" })
   @ApiErrors('API_KEY_LIMIT')

@@ -2,7 +2,7 @@ import { Body, Controller, Get, HttpCode, Post, Query, Res } from '@nestjs/commo
 import { ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import type { Actor } from '../../common/auth/actor';
-import { CurrentActor, Roles } from '../../common/auth/decorators';
+import { CurrentActor, RecentSignIn, Roles } from '../../common/auth/decorators';
 import { IdParam } from '../../common/http/id-param';
 import { Idempotent } from '../idempotency/idempotent.decorator';
 import { PageQueryDto } from '../../common/pagination/page.dto';
@@ -44,6 +44,7 @@ export class PayoutAccountController {
    */
   @Post()
   @HttpCode(200)
+  @RecentSignIn()
   @ApiOperation({
     operationId: 'onboardPayoutAccount',
     summary: 'Start or resume payout onboarding',

@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Post, Put, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Actor } from '../../common/auth/actor';
-import { CurrentActor, Roles } from '../../common/auth/decorators';
+import { CurrentActor, RecentSignIn, Roles } from '../../common/auth/decorators';
 import { IdParam } from '../../common/http/id-param';
 import { Idempotent } from '../idempotency/idempotent.decorator';
 import { RateLimit } from '../../common/http/rate-limit';
@@ -30,6 +30,7 @@ export class WebhooksController {
    */
   @Put('webhook')
   @NoStore()
+  @RecentSignIn()
   @ApiOperation({ operationId: 'setWebhook', summary: 'Set the webhook URL' })
   set(@CurrentActor() actor: Actor, @Body() body: SetWebhookDto): Promise<WebhookSetDto> {
     return this.webhooks.set(actor, body.url);
@@ -41,6 +42,7 @@ export class WebhooksController {
    */
   @Post('webhook/rotate-secret')
   @NoStore()
+  @RecentSignIn()
   @HttpCode(200)
   @ApiOperation({
     operationId: 'rotateWebhookSecret',

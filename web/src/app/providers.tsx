@@ -4,6 +4,7 @@ import { QueryClientProvider } from '@tanstack/react-query';
 import type { ReactNode } from 'react';
 import { SessionProvider } from '../api/session-context';
 import { contrastResolver } from './contrast';
+import { PasswordPrompt } from './password-prompt';
 import { queryClient } from './query-client';
 
 const theme = createTheme({
@@ -37,7 +38,10 @@ export function Providers({ children }: { children: ReactNode }) {
     >
       <Notifications position="top-right" />
       <QueryClientProvider client={queryClient}>
-        <SessionProvider>{children}</SessionProvider>
+        <SessionProvider>
+          {children}
+          <PasswordPrompt />
+        </SessionProvider>
       </QueryClientProvider>
     </MantineProvider>
   );

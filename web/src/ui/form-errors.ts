@@ -48,7 +48,11 @@ export function problemOf(error: unknown, inputs: readonly string[] = []): Probl
   const problems = fieldProblems(error);
   const shown = problems.filter((p) => inputs.some((input) => covers(input, p.field)));
   const unshown = problems.filter((p) => !shown.includes(p));
-  const bodyMessage = (error.body as { error?: { message?: string } } | null)?.error?.message;
+  // The API's message names its route; the console asked for the password, which was not given.
+  const bodyMessage =
+    error.code === 'RECENT_SIGN_IN_REQUIRED'
+      ? 'This needs your password again: try once more, and enter it when asked.'
+      : (error.body as { error?: { message?: string } } | null)?.error?.message;
   let message: string | null = bodyMessage ?? notTheApi(error.status);
   if (problems.length > 0) {
     message = unshown.length > 0 ? unshown.flatMap((p) => p.messages).join(' ') : null;

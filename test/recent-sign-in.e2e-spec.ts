@@ -1,0 +1,240 @@
+/*
+ * Routes that hand out lasting access (an API key, a webhook's address or secret, a payout
+ * account's onboarding) want the password proven in the last RECENT_SIGN_IN_MINUTES: a stolen
+ * access token or refresh cookie alone cannot turn into access that outlives a password change.
+ * POST /v1/auth/reauthenticate proves it again for the caller's login.
+ */
+import { JwtService } from '@nestjs/jwt';
+import {
+  createApiKey,
+  PASSWORD,
+  registerAgent,
+  registerCompany,
+  rowCounts,
+  SignedIn,
+} from './support/factories';
+import { waitForLockWaiters, withRowsHeld } from './support/row-locks';
+import { createTestApp, TEST_JWT_SECRET, TestApp } from './support/test-app';
+
+describe('a recent sign-in for the routes that hand out lasting access', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp();
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
+  const reauthenticate = (auth: { Authorization: string }, password: unknown = PASSWORD) =>
+    t.http.post('/v1/auth/reauthenticate').set(auth).send({ password });
+  /** The login proved its password `minutes` ago: what a refresh then carries. */
+  const provedAgo = async (who: SignedIn, minutes: number) =>
+    t.db.query(
+      `UPDATE refresh_tokens SET authenticated_at = now() - make_interval(mins => $2)
+        WHERE user_id = $1`,
+      [who.id, minutes],
+    );
+  /** A fresh access token from the login's refresh token (the console's renewal). */
+  const renewed = async (who: SignedIn): Promise<SignedIn> => {
+    const res = await t.http
+      .post('/v1/auth/refresh')
+      .send({ refreshToken: who.refreshToken })
+      .expect(200);
+    return {
+      ...who,
+      accessToken: res.body.accessToken,
+      refreshToken: res.body.refreshToken,
+      auth: bearer(res.body.accessToken),
+    };
+  };
+  /** A company admin whose login proved its password 11 minutes ago (the limit is 10). */
+  const staleCompany = async () => {
+    const company = await registerCompany(t);
+    await t.http
+      .put('/v1/companies/me/webhook')
+      .set(company.auth)
+      .send({ url: 'https://hooks.example.com/first' })
+      .expect(200);
+    await provedAgo(company, 11);
+    return renewed(company);
+  };
+  const sensitive = {
+    createKey: (auth: { Authorization: string }) =>
+      t.http.post('/v1/companies/me/api-keys').set(auth).send({ name: 'bot' }),
+    setWebhook: (auth: { Authorization: string }) =>
+      t.http
+        .put('/v1/companies/me/webhook')
+        .set(auth)
+        .send({ url: 'https://attacker.example.net/in' }),
+    rotateSecret: (auth: { Authorization: string }) =>
+      t.http.post('/v1/companies/me/webhook/rotate-secret').set(auth).send(),
+  };
+
+  it('refuses each of them 403 RECENT_SIGN_IN_REQUIRED past the limit, writing nothing', async () => {
+    const company = await staleCompany();
+    const before = await rowCounts(t);
+    const [{ secret_before: secretBefore }] = await t.db.query(
+      `SELECT secret AS secret_before FROM webhook_endpoints WHERE company_id = $1`,
+      [company.companyId],
+    );
+    for (const call of Object.values(sensitive)) {
+      const res = await call(company.auth).expect(403);
+      expect(res.body.error.code).toBe('RECENT_SIGN_IN_REQUIRED');
+      expect(res.body.error.details.withinMinutes).toBe(10);
+      const signedInAt = Date.parse(res.body.error.details.signedInAt);
+      expect(Date.now() - signedInAt).toBeGreaterThan(10 * 60_000);
+      expect(Date.now() - signedInAt).toBeLessThan(12 * 60_000);
+    }
+    expect(await rowCounts(t)).toEqual(before);
+    const [webhook] = await t.db.query(
+      `SELECT url, secret FROM webhook_endpoints WHERE company_id = $1`,
+      [company.companyId],
+    );
+    expect(webhook).toEqual({ url: 'https://hooks.example.com/first', secret: secretBefore });
+    // Routes that hand out nothing lasting still answer.
+    await t.http.get('/v1/companies/me/api-keys').set(company.auth).expect(200);
+  });
+
+  it("refuses an agent's payout onboarding past the limit, and takes it after a reauthentication", async () => {
+    const agent = await registerAgent(t);
+    await provedAgo(agent, 11);
+    const stale = await renewed(agent);
+    const onboard = (auth: { Authorization: string }) =>
+      t.http.post('/v1/agents/me/payout-account').set(auth).send();
+    expect((await onboard(stale.auth).expect(403)).body.error.code).toBe('RECENT_SIGN_IN_REQUIRED');
+    const [{ n }] = await t.db.query(
+      `SELECT count(*)::int AS n FROM payout_accounts WHERE agent_id = $1`,
+      [agent.id],
+    );
+    expect(n).toBe(0);
+    const again = await reauthenticate(stale.auth).expect(200);
+    await onboard(bearer(again.body.accessToken)).expect(200);
+  });
+
+  it('takes them after the password is given again, on this login and its renewals only', async () => {
+    const company = await staleCompany();
+    // Another login of the same account (a thief's copy of an older refresh cookie, say).
+    const other = await renewed({
+      ...company,
+      refreshToken: (
+        await t.http.post('/v1/auth/login').send({ email: company.email, password: PASSWORD })
+      ).body.refreshToken,
+    });
+    await provedAgo(company, 11); // both logins proved it 11 minutes ago
+    const stale = await renewed(company);
+    // The console sends the refused step again, with its key, once the password is given.
+    const keyed = (auth: { Authorization: string }) =>
+      t.http
+        .post('/v1/companies/me/api-keys')
+        .set(auth)
+        .set('Idempotency-Key', 'create-after-prompt')
+        .send({ name: 'bot' });
+    expect((await keyed(stale.auth).expect(403)).body.error.code).toBe('RECENT_SIGN_IN_REQUIRED');
+    const res = await reauthenticate(stale.auth).expect(200);
+    expect(res.headers['cache-control']).toBe('no-store');
+    expect(res.body).toMatchObject({ tokenType: 'Bearer', expiresIn: 900 });
+    expect(res.body.user).toMatchObject({ id: company.id, role: 'company_admin' });
+    await keyed(bearer(res.body.accessToken)).expect(201);
+    // The login's next tokens carry the time on; the other login's do not.
+    const later = await renewed(stale);
+    await sensitive.rotateSecret(later.auth).expect(200);
+    const otherLater = await renewed(other);
+    expect((await sensitive.createKey(otherLater.auth).expect(403)).body.error.code).toBe(
+      'RECENT_SIGN_IN_REQUIRED',
+    );
+  });
+
+  it('refuses a wrong password naming the field, and proves nothing', async () => {
+    const company = await staleCompany();
+    const res = await reauthenticate(company.auth, 'not the password at all').expect(400);
+    expect(res.body.error.code).toBe('VALIDATION_FAILED');
+    expect(res.body.error.details.fields.map((f: { field: string }) => f.field)).toEqual([
+      'password',
+    ]);
+    await sensitive.createKey(company.auth).expect(403);
+    const invalid = await reauthenticate(company.auth, 42).expect(400);
+    expect(invalid.body.error.details.fields[0].field).toBe('password');
+  });
+
+  it('refuses anonymous callers and bots, and a login that ended since', async () => {
+    const company = await registerCompany(t);
+    await t.http.post('/v1/auth/reauthenticate').send({ password: PASSWORD }).expect(401);
+    const key = await createApiKey(t, company);
+    const bot = await t.http
+      .post('/v1/auth/reauthenticate')
+      .set('Authorization', `Bearer ${key}`)
+      .send({ password: PASSWORD })
+      .expect(403);
+    expect(bot.body.error.code).toBe('FORBIDDEN');
+    await t.http.post('/v1/auth/logout').send({ refreshToken: company.refreshToken }).expect(204);
+    // The access token lives on for its 15 minutes; its login does not.
+    const ended = await reauthenticate(company.auth).expect(401);
+    expect(ended.body.error.code).toBe('UNAUTHENTICATED');
+  });
+
+  it('checks the role first: a wrong role is told FORBIDDEN, not to sign in again', async () => {
+    const agent = await registerAgent(t);
+    await provedAgo(agent, 11);
+    const stale = await renewed(agent);
+    expect((await sensitive.createKey(stale.auth).expect(403)).body.error.code).toBe('FORBIDDEN');
+  });
+
+  it('takes a token signed before logins carried the time for not recent, and its login for unknown', async () => {
+    const company = await registerCompany(t);
+    const old = await new JwtService({ secret: TEST_JWT_SECRET }).signAsync(
+      { sub: company.id, role: 'company_admin', cid: company.companyId },
+      { expiresIn: 900 },
+    );
+    expect((await sensitive.createKey(bearer(old)).expect(403)).body.error.code).toBe(
+      'RECENT_SIGN_IN_REQUIRED',
+    );
+    expect((await reauthenticate(bearer(old)).expect(401)).body.error.code).toBe('UNAUTHENTICATED');
+    // One naming another account's login proves nothing for it.
+    const other = await registerCompany(t);
+    const [{ family_id: family }] = await t.db.query(
+      'SELECT family_id FROM refresh_tokens WHERE user_id = $1',
+      [other.id],
+    );
+    const forged = await new JwtService({ secret: TEST_JWT_SECRET }).signAsync(
+      { sub: company.id, role: 'company_admin', cid: company.companyId, sid: family, auth_time: 1 },
+      { expiresIn: 900 },
+    );
+    await reauthenticate(bearer(forged)).expect(401);
+  });
+
+  it('carries the time into a successor a rotation was committing meanwhile', async () => {
+    const company = await staleCompany();
+    const [{ family_id: family }] = await t.db.query(
+      'SELECT DISTINCT family_id FROM refresh_tokens WHERE user_id = $1',
+      [company.id],
+    );
+    const successor = await withRowsHeld(
+      t,
+      'SELECT pg_advisory_xact_lock(hashtextextended($1, 7))',
+      [family],
+      async (held) => {
+        // A rotation holds the family's lock and has written the successor with the old time.
+        const [{ id }] = await held.query(
+          `INSERT INTO refresh_tokens
+             (user_id, family_id, token_hash, expires_at, login_at, authenticated_at)
+           VALUES ($1, $2, 'successor', now() + interval '30 days', now(),
+                   now() - interval '11 minutes')
+           RETURNING id`,
+          [company.id, family],
+        );
+        const proving = reauthenticate(company.auth).then((r) => r);
+        await waitForLockWaiters(t, 1, 'the reauthentication to wait for the rotation');
+        await held.commitTransaction();
+        expect((await proving).status).toBe(200);
+        return id as string;
+      },
+    );
+    const [{ age }] = await t.db.query(
+      `SELECT extract(epoch FROM now() - authenticated_at)::int AS age
+         FROM refresh_tokens WHERE id = $1`,
+      [successor],
+    );
+    expect(age).toBeLessThan(60);
+  });
+});

@@ -1,0 +1,42 @@
+import { useSyncExternalStore } from 'react';
+
+/**
+ * The console's one "give your password again" prompt (PasswordPrompt shows it): any call
+ * refused RECENT_SIGN_IN_REQUIRED waits on it, and calls refused together share it, so two at
+ * once ask once.
+ */
+let pending: { answer: Promise<boolean>; settle: (proved: boolean) => void } | null = null;
+const listeners = new Set<() => void>();
+
+function changed(): void {
+  for (const listener of listeners) listener();
+}
+
+/** Opens the prompt (or joins the open one): true once the password was proved, false if not. */
+export function askForPassword(): Promise<boolean> {
+  if (!pending) {
+    let settle!: (proved: boolean) => void;
+    const answer = new Promise<boolean>((resolve) => (settle = resolve));
+    pending = { answer, settle };
+    changed();
+  }
+  return pending.answer;
+}
+
+/** Closes the prompt with its outcome, for every call waiting on it. */
+export function settlePasswordPrompt(proved: boolean): void {
+  const was = pending;
+  pending = null;
+  was?.settle(proved);
+  changed();
+}
+
+function subscribe(listener: () => void): () => void {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}
+
+/** Whether the prompt is open. */
+export function usePasswordPromptOpen(): boolean {
+  return useSyncExternalStore(subscribe, () => pending !== null);
+}
