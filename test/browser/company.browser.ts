@@ -1070,6 +1070,10 @@ test('the statement is read again when a ticket is resolved, not on each message
   await signInPage(page, company.email, '/company/statement');
   await expect.poll(() => reads.length).toBeGreaterThan(0);
   await expect(page.getByRole('heading', { name: 'Statement' })).toBeVisible();
+  // The stream's first id may read the statement again (it stood after the page's read): that
+  // read has started a moment after the stream says it is live.
+  await expect(page.getByRole('status', { name: 'Live updates: Live' })).toBeVisible();
+  await page.waitForTimeout(1_000);
   const before = reads.length;
   // The agent's answers: each an event on the company's stream (its bot relays them).
   for (let n = 1; n <= 4; n++) {
@@ -1090,10 +1094,12 @@ test('the statement is read again when a ticket is resolved, not on each message
   // Read again a moment after, once the ledger booked the resolution: its line shows, though
   // no event tells the company of the booking.
   await expect(page.getByRole('link', { name: externalId })).toBeVisible();
-  // Once: the messages' events came first and read nothing. (A read that is not made cannot
-  // be waited for: a second is the time the events had to make it.)
+  // Once, or twice when the ledger's job booked it only after the first read (the second read
+  // comes 7 s later): the messages' events came first and read nothing. (A read that is not
+  // made cannot be waited for: a second is the time the events had to make it.)
   await page.waitForTimeout(1_000);
-  expect(reads.length).toBe(before + 1);
+  expect(reads.length).toBeGreaterThanOrEqual(before + 1);
+  expect(reads.length).toBeLessThanOrEqual(before + 2);
 });
 
 /**

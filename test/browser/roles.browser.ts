@@ -111,7 +111,7 @@ test('a tab that follows the cookie to another user shows that user, not the las
   down = false;
 
   // The first tab's stream ended with the first login; its next renewal finds the second.
-  await expect(page.getByLabel('Display name')).toHaveValue('Bo Second', { timeout: 20_000 });
+  await expect(page.getByLabel('Display name')).toHaveValue('Bo Second', { timeout: 30_000 });
   await expect(page.getByText('Ana First')).toHaveCount(0);
 });
 

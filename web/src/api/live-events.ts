@@ -100,13 +100,15 @@ function refreshResultsSoon(queryClient: QueryClient): void {
       resultsDue.delete(queryClient);
       void refresh(queryClient, keys.companyResults);
       owedAgain(queryClient);
-      // Once more a little later, for a booking the ledger's job made after the first read;
-      // one such read for a burst of events, as the first.
+      // Once more a little later, for a booking the ledger's job made after the first read
+      // (a busy queue): the statement's line and what is owed; one such read for a burst of
+      // events, as the first.
       if (!owedDue.has(queryClient)) {
         owedDue.set(
           queryClient,
           setTimeout(() => {
             owedDue.delete(queryClient);
+            void refresh(queryClient, keys.companyResults);
             owedAgain(queryClient);
           }, OWED_AGAIN_MS),
         );
