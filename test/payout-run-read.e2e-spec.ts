@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { AgentsService } from '../src/modules/agents/agents.service';
 import { PayoutLinesRepository } from '../src/modules/payouts/payout-lines.repository';
+import { PayoutRunsRepository } from '../src/modules/payouts/payout-runs.repository';
 import { UsersService } from '../src/modules/users/users.service';
 import { createStaff, SignedIn } from './support/factories';
 import { createTestApp, TestApp } from './support/test-app';
@@ -223,6 +224,43 @@ describe('reading a large payout run', () => {
       const res = await t.http.get(`/v1/payout-runs/${runId}`).set(finance.auth).expect(200);
       const paid = (res.body.lines as Line[]).filter((l) => l.status === 'paid').length;
       expect(res.body.totals.paidLines).toBe(paid);
+    } finally {
+      spy.mockRestore();
+      expect(changed).not.toBe('');
+      await t.db.query(
+        `UPDATE payout_lines SET status = 'paid', failure_code = NULL,
+                                 stripe_transfer_id = 'tr_' || md5(agent_id::text), paid_at = now()
+          WHERE id = $1`,
+        [changed],
+      );
+    }
+  }, 60_000);
+
+  it('lists the runs and their totals from one snapshot', async () => {
+    // A line fails between the read of the runs and that of their totals.
+    const repo = t.app.get(PayoutRunsRepository);
+    const page = repo.page.bind(repo);
+    const [{ n: paidBefore }] = await t.db.query(
+      `SELECT count(*)::int AS n FROM payout_lines WHERE run_id = $1 AND status = 'paid'`,
+      [runId],
+    );
+    let changed = '';
+    const spy = jest.spyOn(repo, 'page').mockImplementation(async (em, filter) => {
+      const rows = await page(em, filter);
+      const [[line]] = await t.db.query(
+        `UPDATE payout_lines SET status = 'failed', failure_code = 'account_closed',
+                                 stripe_transfer_id = NULL, paid_at = NULL
+          WHERE id = (SELECT id FROM payout_lines WHERE run_id = $1 AND status = 'paid' LIMIT 1)
+          RETURNING id`,
+        [runId],
+      );
+      changed = line.id;
+      return rows;
+    });
+    try {
+      const res = await t.http.get('/v1/payout-runs').set(finance.auth).expect(200);
+      const listed = res.body.items.find((r: { id: string }) => r.id === runId);
+      expect(listed.totals.paidLines).toBe(paidBefore);
     } finally {
       spy.mockRestore();
       expect(changed).not.toBe('');

@@ -704,6 +704,14 @@ describe('payouts', () => {
       const reversedAt = rows[0].indexOf('reversed_minor');
       expect(reversedAt).toBeGreaterThan(0);
       expect(rows.find((r) => r[0] === line.id)![reversedAt]).toBe('2500');
+      // So do the run's totals, in its page and the runs list: paid stays what the transfers
+      // carried, and what was reversed since is said beside it.
+      const totals = (await run(draft.body.id)).body.totals;
+      expect(totals).toMatchObject({ reversedLines: 1, reversedMinor: 2500 });
+      const listed = await t.http.get('/v1/payout-runs').set(maker.auth).expect(200);
+      expect(
+        listed.body.items.find((r: { id: string }) => r.id === draft.body.id).totals,
+      ).toMatchObject({ paidMinor: totals.paidMinor, reversedLines: 1, reversedMinor: 2500 });
       // The agent's payout history keeps the line, with what Stripe took back.
       const history = await t.http.get('/v1/agents/me/payouts').set(paid2.auth).expect(200);
       expect(history.body).toEqual({

@@ -6805,6 +6805,15 @@ export interface components {
       paidLines: number;
       /** @example 57200 */
       paidMinor: number;
+      /**
+       * @description Of the paid lines, those whose transfer was reversed since (in part or in full), and what
+       *     the reversals took back: it went back to the agents' balances, so the agents kept
+       *     `paidMinor` less this, and the next run pays it again.
+       * @example 1
+       */
+      reversedLines: number;
+      /** @example 1500 */
+      reversedMinor: number;
       /** @example 1 */
       failedLines: number;
       /**

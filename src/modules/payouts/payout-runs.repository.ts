@@ -33,6 +33,8 @@ export interface PayoutRunTotalsRow {
   held_minor: string;
   paid_lines: number;
   paid_minor: string;
+  reversed_lines: number;
+  reversed_minor: string;
   failed_lines: number;
   retryable_lines: number;
   abandoned_lines: number;
@@ -46,7 +48,8 @@ const HELD_AT_EXECUTION = `('balance_changed', 'insufficient_platform_balance', 
 /**
  * Per run: what was drafted payable (including lines held at execution: the balance fell, the
  * platform could not cover it, or Stripe disabled the agent's payouts),
- * what is still payable, held, paid (the transfers' amounts), failed, abandoned, and in flight
+ * what is still payable, held, paid (the transfers' amounts; of that, what Stripe reversed since
+ * and gave back to the agents' balances), failed, abandoned, and in flight
  * (of those, stuck: touchStuck's). Lines of a run not yet executed wait; they are not in flight.
  */
 export const TOTALS_SQL = `
@@ -62,6 +65,8 @@ export const TOTALS_SQL = `
            AS held_minor,
          count(*) FILTER (WHERE l.status = 'paid')::int AS paid_lines,
          coalesce(sum(l.transfer_minor) FILTER (WHERE l.status = 'paid'), 0) AS paid_minor,
+         count(*) FILTER (WHERE l.status = 'paid' AND l.reversed_minor > 0)::int AS reversed_lines,
+         coalesce(sum(l.reversed_minor) FILTER (WHERE l.status = 'paid'), 0) AS reversed_minor,
          count(*) FILTER (WHERE l.status = 'failed')::int AS failed_lines,
          -- As resetFailed takes them: not a line waiting for its resend_at (sent by itself then).
          count(*) FILTER (WHERE l.status = 'failed'

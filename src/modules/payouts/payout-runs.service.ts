@@ -88,20 +88,27 @@ export class PayoutRunsService {
   async list(actor: Actor, query: PayoutRunsQueryDto): Promise<Page<PayoutRunDto>> {
     requireUser(actor, 'finance');
     const after = decodeCursor(query.cursor, ['instant', 'uuid']);
-    const rows = await this.runs.page(this.db.manager, {
-      status: query.status ?? null,
-      after,
-      limit: query.limit + 1,
-    });
-    const page = toPage(
-      rows,
-      query.limit,
-      (r) => r,
-      (r) => [r.cursor_at, r.id],
-    );
-    const totals = await this.runs.totals(
-      this.db.manager,
-      page.items.map((r) => r.id),
+    // The runs and their totals from one snapshot, as a run's page reads them: apart, a run
+    // whose last line was paid between the reads showed `executing` beside settled totals.
+    const { page, totals } = await runUnwatched(() =>
+      this.db.transaction('REPEATABLE READ', async (em) => {
+        const rows = await this.runs.page(em, {
+          status: query.status ?? null,
+          after,
+          limit: query.limit + 1,
+        });
+        const page = toPage(
+          rows,
+          query.limit,
+          (r) => r,
+          (r) => [r.cursor_at, r.id],
+        );
+        const totals = await this.runs.totals(
+          em,
+          page.items.map((r) => r.id),
+        );
+        return { page, totals };
+      }),
     );
     const byRun = new Map(totals.map((t) => [t.run_id, t]));
     return {

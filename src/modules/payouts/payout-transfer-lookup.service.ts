@@ -38,12 +38,21 @@ export class PayoutTransferLookup {
     return found;
   }
 
-  /** A transfer Stripe already holds for this line, found by its metadata in the run's group. */
+  /**
+   * A transfer Stripe already holds for this line, found by its metadata in the run's group. One
+   * not reversed first: a second transfer finance reversed in full (a duplicate, after a restore
+   * say) did not pay the line, and booked it would hand the reversal back to the agent, who was
+   * paid by the other. Only reversed ones: the first (what it paid came back; the reversal's
+   * event gives it to the agent's balance again), as before.
+   */
   private async findTransfer(line: FindableLine): Promise<Stripe.Transfer | null> {
+    let reversed: Stripe.Transfer | null = null;
     for await (const t of this.transfersOf(line)) {
-      if (t.metadata?.payoutLineId === line.id) return t;
+      if (t.metadata?.payoutLineId !== line.id) continue;
+      if (!t.reversed) return t;
+      reversed ??= t;
     }
-    return null;
+    return reversed;
   }
 
   /**

@@ -198,6 +198,17 @@ export class PayoutRunTotalsDto {
   /** @example 57200 */
   @ApiInteger()
   paidMinor: number;
+  /**
+   * Of the paid lines, those whose transfer was reversed since (in part or in full), and what
+   * the reversals took back: it went back to the agents' balances, so the agents kept
+   * `paidMinor` less this, and the next run pays it again.
+   * @example 1
+   */
+  @ApiInteger()
+  reversedLines: number;
+  /** @example 1500 */
+  @ApiInteger()
+  reversedMinor: number;
   /** @example 1 */
   @ApiInteger()
   failedLines: number;

@@ -81,6 +81,8 @@ export function toPayoutRunDto(r: PayoutRunRow, totals?: PayoutRunTotalsRow): Pa
       heldMinor: n('held_minor'),
       paidLines: n('paid_lines'),
       paidMinor: n('paid_minor'),
+      reversedLines: n('reversed_lines'),
+      reversedMinor: n('reversed_minor'),
       failedLines: n('failed_lines'),
       retryableLines: n('retryable_lines'),
       abandonedLines: n('abandoned_lines'),

@@ -95,7 +95,7 @@ export function RunLines({ run }: { run: Run }) {
                     {formatMoney(line.transferMinor ?? line.amountMinor, line.currency)}
                   </Table.Td>
                   <Table.Td>
-                    <LineStatus status={line.status} />
+                    <LineStatus status={line.status} reversed={line.reversedMinor > 0} />
                   </Table.Td>
                   <Table.Td>
                     <Reason line={line} />

@@ -29,6 +29,12 @@ export function RunProgress({ run }: { run: Run }) {
         <Figure label="Payable" value={`${m(t.payableMinor)} · ${count(t.payableLines, 'line')}`} />
         <Figure label="Held" value={`${m(t.heldMinor)} · ${count(t.heldLines, 'line')}`} />
         <Figure label="Paid" value={`${m(t.paidMinor)} · ${count(t.paidLines, 'line')}`} />
+        {t.reversedLines > 0 && (
+          <Figure
+            label="Reversed since, back in the agents' balances"
+            value={`${m(t.reversedMinor)} · ${count(t.reversedLines, 'line')}`}
+          />
+        )}
         <Figure
           label="Failed, abandoned, in flight"
           value={`${t.failedLines} · ${t.abandonedLines} · ${t.inFlightLines}`}

@@ -29,10 +29,15 @@ export function RunStatus({ status }: { status: string }) {
   );
 }
 
-export function LineStatus({ status }: { status: string }) {
+/**
+ * A line's status; a paid line whose transfer Stripe reversed since says so (the money went back
+ * to the agent's balance: "paid" alone read as settled).
+ */
+export function LineStatus({ status, reversed = false }: { status: string; reversed?: boolean }) {
+  const paidBack = status === 'paid' && reversed;
   return (
-    <Badge variant="light" color={LINE_COLORS[status] ?? 'gray'}>
-      {words(status)}
+    <Badge variant="light" color={paidBack ? 'orange' : (LINE_COLORS[status] ?? 'gray')}>
+      {paidBack ? 'paid, reversed' : words(status)}
     </Badge>
   );
 }

@@ -98,6 +98,8 @@ export default function RunsPage() {
                     </Table.Td>
                     <Table.Td>
                       {formatMoney(run.totals.paidMinor, run.currency)} ({run.totals.paidLines})
+                      {run.totals.reversedMinor > 0 &&
+                        `, ${formatMoney(run.totals.reversedMinor, run.currency)} reversed since`}
                     </Table.Td>
                     <Table.Td>{run.totals.heldLines}</Table.Td>
                     <Table.Td>{run.totals.failedLines}</Table.Td>
