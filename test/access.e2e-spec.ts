@@ -32,6 +32,7 @@ const ACCESS: Record<string, Role[]> = {
   'GET /v1/me': USERS,
   'POST /v1/auth/password': USERS,
   'POST /v1/auth/reauthenticate': USERS,
+  'POST /v1/auth/session/reauthenticate': USERS,
   'GET /v1/companies/me': ['company_admin'],
   'PATCH /v1/companies/me': ['company_admin'],
   'GET /v1/companies/me/billing': ['company_admin'],

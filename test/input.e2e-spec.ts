@@ -107,6 +107,12 @@ const BODY_ROUTES: Record<string, BodyRoute> = {
     required: ['password'],
     auth: 'agent',
   },
+  'POST /v1/auth/session/reauthenticate': {
+    valid: () => ({ password: PASSWORD }),
+    required: ['password'],
+    auth: 'agent',
+    headers: CONSOLE,
+  },
   'POST /v1/companies/me/api-keys': {
     valid: () => ({ name: 'bot' }),
     required: ['name'],

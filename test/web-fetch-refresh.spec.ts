@@ -73,6 +73,7 @@ describe('the console asks for the password after a 403 RECENT_SIGN_IN_REQUIRED'
   beforeEach(() => {
     sent.length = 0;
     confirmPassword.mockReset();
+    refreshSession.mockReset();
     jest.spyOn(global, 'fetch').mockImplementation(async (input) => {
       const request = input as Request;
       const auth = request.headers.get('Authorization') ?? '';
@@ -121,6 +122,64 @@ describe('the console asks for the password after a 403 RECENT_SIGN_IN_REQUIRED'
     signIn('alice', 'old');
     expect((await createKey()).status).toBe(403);
     expect(sent).toHaveLength(2);
+  });
+
+  it('asks when the step, renewed after a 401, is refused so (a laptop that slept)', async () => {
+    signIn('alice', 'expired');
+    refreshSession.mockImplementation(() => {
+      signIn('alice', 'old');
+      return Promise.resolve(true);
+    });
+    confirmPassword.mockImplementation(() => {
+      signIn('alice', 'proved');
+      return Promise.resolve(true);
+    });
+    jest.spyOn(global, 'fetch').mockImplementation(async (input) => {
+      const request = input as Request;
+      const auth = request.headers.get('Authorization') ?? '';
+      sent.push(`${auth} ${await request.text()}`);
+      if (auth === 'Bearer expired') return new Response(null, { status: 401 });
+      return auth === 'Bearer proved'
+        ? new Response(null, { status: 201 })
+        : refusal('RECENT_SIGN_IN_REQUIRED');
+    });
+    const res = await fetchWithRefresh(
+      refreshSession,
+      confirmPassword,
+    )(
+      new Request('http://console.test/v1/companies/me/api-keys', {
+        method: 'POST',
+        headers: { Authorization: 'Bearer expired' },
+        body: '{"name":"bot"}',
+      }),
+    );
+    expect(res.status).toBe(201);
+    expect(sent).toEqual([
+      'Bearer expired {"name":"bot"}',
+      'Bearer old {"name":"bot"}',
+      'Bearer proved {"name":"bot"}',
+    ]);
+  });
+
+  it('sends it again without asking when the password was given meanwhile (another call asked)', async () => {
+    signIn('alice', 'proved'); // the token changed since the step was sent with "old"
+    expect((await createKey()).status).toBe(201);
+    expect(confirmPassword).not.toHaveBeenCalled();
+    expect(sent).toEqual(['Bearer old {"name":"bot"}', 'Bearer proved {"name":"bot"}']);
+  });
+
+  it('never asks for a read', async () => {
+    signIn('alice', 'old');
+    const read = await fetchWithRefresh(
+      refreshSession,
+      confirmPassword,
+    )(
+      new Request('http://console.test/v1/companies/me/api-keys', {
+        headers: { Authorization: 'Bearer old' },
+      }),
+    );
+    expect(read.status).toBe(403);
+    expect(confirmPassword).not.toHaveBeenCalled();
   });
 
   it('asks nothing for any other 403', async () => {

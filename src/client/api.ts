@@ -334,11 +334,35 @@ export interface paths {
      * Give your password again
      * @description Gives your password again: the routes that hand out lasting access (API keys, a webhook's
      *     address or secret, payout onboarding) want a sign-in in the last RECENT_SIGN_IN_MINUTES
-     *     (10), and answer 403 RECENT_SIGN_IN_REQUIRED otherwise. Answers a new access token that
-     *     says so; this login's refreshed tokens say it too (the refresh token is unchanged). A wrong
-     *     password counts toward the sign-in slowdown as a failed sign-in does.
+     *     (10), and answer 403 RECENT_SIGN_IN_REQUIRED otherwise. The access token's login is
+     *     rotated: keep the answer's refresh token. The one you held is spent, as by a refresh: sent
+     *     again within REFRESH_TOKEN_REUSE_GRACE_SECONDS it is renewed without the new time (the
+     *     answer may have been lost), later it signs the login out as a stolen copy would. Both new
+     *     tokens say the password was given now. A wrong password counts toward the sign-in slowdown
+     *     as a failed sign-in does.
      */
     post: operations['reauthenticate'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/auth/session/reauthenticate': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Give your password again
+     * @description The console's reauthentication (as /v1/auth/reauthenticate, with the access token): the
+     *     rotated refresh token goes into the session cookie.
+     */
+    post: operations['reauthenticateSession'];
     delete?: never;
     options?: never;
     head?: never;
@@ -2796,6 +2820,26 @@ export interface components {
        * @example correct horse battery staple
        */
       password: string;
+    };
+    ReauthenticatedDto: {
+      /**
+       * @description Seconds until the access token expires.
+       * @example 900
+       */
+      expiresIn: number;
+      /**
+       * @description JWT for `Authorization: Bearer …`; lives 15 minutes.
+       * @example eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIwZjhmYWQ1Yi1kOWNiLTQ2OWYtYTE2NS03MDg2NzcyODk1MGUiLCJyb2xlIjoiY29tcGFueV9hZG1pbiJ9.Qm9vZ2llV29vZ2llQm9vZ2llV29vZ2llQm9vZ2ll
+       */
+      accessToken: string;
+      /**
+       * @description Exchange at /v1/auth/refresh; each one works once.
+       * @example 6d1f0b7e-2a4c-4e8b-9f3d-5c7a1e9b2d40.Jk2Vb9Qx4Lm7Rt1Wz8Yp3Ns6Hc0Fd5Ga2Ue8Io4Kq1
+       */
+      refreshToken: string;
+      /** @example Bearer */
+      tokenType: string;
+      user: components['schemas']['UserDto'];
     };
     SkillDto: {
       /** @example chargebacks */
@@ -8433,6 +8477,44 @@ export interface operations {
       /** @description OK */
       200: {
         headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ReauthenticatedDto'];
+        };
+      };
+      400: components['responses']['InvalidBody'];
+      401: components['responses']['Unauthenticated'];
+      403: components['responses']['Forbidden'];
+      409: components['responses']['Conflict'];
+      413: components['responses']['PayloadTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
+      429: components['responses']['RateLimited'];
+      500: components['responses']['Internal'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  reauthenticateSession: {
+    parameters: {
+      query?: never;
+      header: {
+        /** @description Always `1`: a header no other site can make a browser send (CSRF). */
+        'X-Handoff-Console': '1';
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['ReauthenticateDto'];
+      };
+    };
+    responses: {
+      /** @description A new access token; the session cookie rotated */
+      200: {
+        headers: {
+          /** @description `__Host-handoff_session` over https (Secure, Path=/; `handoff_session` at Path=/v1/auth over http): the refresh token (HttpOnly, SameSite=Strict), rotated by each refresh and cleared by sign-out. */
+          'Set-Cookie'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -14509,7 +14591,35 @@ export interface operations {
       };
       400: components['responses']['InvalidBody'];
       401: components['responses']['Unauthenticated'];
-      403: components['responses']['Forbidden'];
+      /**
+       * @description Forbidden.
+       *
+       *     - `FORBIDDEN`: your role may not do this (`details.allowedRoles` when the route refuses it)
+       *     - `RECENT_SIGN_IN_REQUIRED`: this hands out lasting access: give your password again (POST /v1/auth/reauthenticate), then retry; `details.signedInAt` says when this login last gave it
+       */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "RECENT_SIGN_IN_REQUIRED",
+           *         "message": "This hands out lasting access: give your password again (POST /v1/auth/reauthenticate), then retry; details.signedInAt says when this login last gave it.",
+           *         "details": null,
+           *         "requestId": "0b5a4e1c-2f7d-4c83-9a1e-6d3f8b2c7e90"
+           *       }
+           *     }
+           */
+          'application/json': {
+            error: {
+              /** @enum {string} */
+              code: 'FORBIDDEN' | 'RECENT_SIGN_IN_REQUIRED';
+            } & WithRequired<components['schemas']['ErrorBody'], 'code'>;
+          };
+        };
+      };
       404: components['responses']['NotFound'];
       /**
        * @description Conflict.

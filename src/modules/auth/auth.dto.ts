@@ -87,3 +87,8 @@ export class TokensDto {
 export class RegisteredDto extends TokensDto {
   user: UserDto;
 }
+
+/** A reauthentication's answer: the login's new pair (the refresh token held before is spent). */
+export class ReauthenticatedDto extends TokensDto {
+  user: UserDto;
+}

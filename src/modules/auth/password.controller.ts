@@ -1,27 +1,45 @@
-import { Body, Controller, HttpCode, Post, Req } from '@nestjs/common';
-import { ApiNoContentResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { FastifyRequest } from 'fastify';
+import { Body, Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Actor } from '../../common/auth/actor';
 import { CurrentActor, Roles } from '../../common/auth/decorators';
 import { ApiErrors } from '../../common/http/api-errors';
+import { NoStore } from '../../common/http/no-store';
 import { RateLimit } from '../../common/http/rate-limit';
+import { Env } from '../../config/env.validation';
+import { ReauthenticatedDto } from './auth.dto';
 import { LoginDevices } from './login-devices.service';
 import { PasswordChange } from './password-change.service';
 import { ChangePasswordDto, ReauthenticateDto } from './password.dto';
 import { Reauthentication } from './reauthentication.service';
-import { presentedDevice } from './session-cookie';
+import {
+  presentedDevice,
+  requireConsoleHeader,
+  sessionAnswer,
+  sessionCookie,
+  SessionCookie,
+} from './session-cookie';
+import { consoleHeader, SESSION_SET, setCookie } from './session.controller';
 import { SessionDto } from './session.dto';
-import { NoStore } from '../../common/http/no-store';
 
+/** A signed-in person's own password: changing it, and giving it again. */
 @ApiTags('auth')
 @Controller('v1/auth')
 @Roles('agent', 'company_admin', 'finance', 'admin')
 export class PasswordController {
+  private readonly cookie: SessionCookie;
+  private readonly maxAgeDays: number;
+
   constructor(
     private readonly passwords: PasswordChange,
     private readonly reauthentication: Reauthentication,
     private readonly devices: LoginDevices,
-  ) {}
+    config: ConfigService<Env, true>,
+  ) {
+    this.cookie = sessionCookie(config.get('PUBLIC_URL', { infer: true }).startsWith('https:'));
+    this.maxAgeDays = config.get('REFRESH_TOKEN_TTL_DAYS', { infer: true });
+  }
 
   /**
    * Changes your password, given the current one, and ends every login of the account (this
@@ -45,9 +63,12 @@ export class PasswordController {
   /**
    * Gives your password again: the routes that hand out lasting access (API keys, a webhook's
    * address or secret, payout onboarding) want a sign-in in the last RECENT_SIGN_IN_MINUTES
-   * (10), and answer 403 RECENT_SIGN_IN_REQUIRED otherwise. Answers a new access token that
-   * says so; this login's refreshed tokens say it too (the refresh token is unchanged). A wrong
-   * password counts toward the sign-in slowdown as a failed sign-in does.
+   * (10), and answer 403 RECENT_SIGN_IN_REQUIRED otherwise. The access token's login is
+   * rotated: keep the answer's refresh token. The one you held is spent, as by a refresh: sent
+   * again within REFRESH_TOKEN_REUSE_GRACE_SECONDS it is renewed without the new time (the
+   * answer may have been lost), later it signs the login out as a stolen copy would. Both new
+   * tokens say the password was given now. A wrong password counts toward the sign-in slowdown
+   * as a failed sign-in does.
    */
   @Post('reauthenticate')
   @HttpCode(200)
@@ -58,8 +79,39 @@ export class PasswordController {
     @CurrentActor() actor: Actor,
     @Req() req: FastifyRequest,
     @Body() body: ReauthenticateDto,
+  ): Promise<ReauthenticatedDto> {
+    const { user, tokens } = await this.reauthentication.confirm(
+      actor,
+      body.password,
+      this.deviceOf(req),
+    );
+    return { ...tokens, user };
+  }
+
+  /**
+   * The console's reauthentication (as /v1/auth/reauthenticate, with the access token): the
+   * rotated refresh token goes into the session cookie.
+   */
+  @Post('session/reauthenticate')
+  @HttpCode(200)
+  @NoStore()
+  @RateLimit('auth')
+  @consoleHeader
+  @ApiOperation({ operationId: 'reauthenticateSession', summary: 'Give your password again' })
+  @ApiOkResponse({
+    type: SessionDto,
+    description: 'A new access token; the session cookie rotated',
+    headers: setCookie(SESSION_SET),
+  })
+  async reauthenticateSession(
+    @CurrentActor() actor: Actor,
+    @Req() req: FastifyRequest,
+    @Res({ passthrough: true }) res: FastifyReply,
+    @Body() body: ReauthenticateDto,
   ): Promise<SessionDto> {
-    return this.reauthentication.confirm(actor, body.password, this.deviceOf(req));
+    requireConsoleHeader(req);
+    const issued = await this.reauthentication.confirm(actor, body.password, this.deviceOf(req));
+    return sessionAnswer(req, res, issued, { cookie: this.cookie, maxAgeDays: this.maxAgeDays });
   }
 
   /** The browser's own turn in the slowdown, when it signed in to this account before. */

@@ -61,25 +61,36 @@ export class RefreshTokensRepository {
   }
 
   /**
-   * The login proved its password again: its tokens still alive carry the time on to the next
-   * ones. The time set, or null when the user's login `familyId` has ended (no token left that
-   * works, as familyAlive reads it). Under the family's lock, as a rotation copies the time.
+   * When the user's login `familyId` began, while it still has a token that works (as
+   * familyAlive reads it); null when it has ended or is another user's.
    */
-  async markAuthenticated(
+  async liveLoginAt(
     em: EntityManager,
     userId: string,
     familyId: string,
     maxDays: number,
   ): Promise<Date | null> {
-    // An UPDATE answers [rows, count].
-    const [rows]: [{ at: Date }[], number] = await em.query(
-      `UPDATE refresh_tokens SET authenticated_at = now()
+    const rows: { login_at: Date }[] = await em.query(
+      `SELECT login_at FROM refresh_tokens
         WHERE family_id = $1 AND user_id = $2 AND revoked_at IS NULL AND expires_at > now()
           AND login_at > now() - make_interval(days => $3)
-        RETURNING authenticated_at AS at`,
+        LIMIT 1`,
       [familyId, userId, maxDays],
     );
-    return rows[0]?.at ?? null;
+    return rows[0]?.login_at ?? null;
+  }
+
+  /**
+   * Spends every token of the login not yet used nor revoked (a reauthentication's rotation):
+   * presented again, each is a used token, renewed without the new time within the reuse grace
+   * (an answer lost) and taken for a stolen copy after.
+   */
+  async spendUnused(em: EntityManager, familyId: string): Promise<void> {
+    await em.query(
+      `UPDATE refresh_tokens SET used_at = now()
+        WHERE family_id = $1 AND used_at IS NULL AND revoked_at IS NULL`,
+      [familyId],
+    );
   }
 
   /** Serialises the rotations of one login (an advisory lock, released at commit). */

@@ -53,17 +53,30 @@ export class RefreshTokensService {
   }
 
   /**
-   * The login `familyId` of the user proved its password again (a reauthentication): its next
-   * tokens carry the time. Null when that login has ended (signed out, revoked, expired).
+   * The login `familyId` of the user proved its password again (a reauthentication): a rotation
+   * only the client that gave the password takes part in. Its new token carries the time; every
+   * token of the login not yet used is spent, so a copy of the cookie taken before (which would
+   * otherwise pass the time on) is a used token: within the reuse grace it is renewed without
+   * the time (the reauthentication's answer may have been lost), after that (or once the new
+   * token was used) reuse detection ends the login. Null when that login has ended (signed out,
+   * revoked, expired) or is not the user's.
    */
-  reauthenticated(userId: string, familyId: string): Promise<LoginProof | null> {
+  reauthenticated(userId: string, familyId: string): Promise<IssuedLogin | null> {
     const maxDays = this.config.get('REFRESH_SESSION_MAX_DAYS', { infer: true });
     return this.db.transaction(async (em) => {
-      // A rotation committing meanwhile would copy the old time into a successor this misses.
+      // As a rotation: one at a time per login, so none commits a successor this misses.
       await this.tokens.lockFamily(em, familyId);
-      const at = await this.tokens.markAuthenticated(em, userId, familyId, maxDays);
-      return at ? { id: familyId, authenticatedAt: at } : null;
+      const loginAt = await this.tokens.liveLoginAt(em, userId, familyId, maxDays);
+      if (!loginAt) return null;
+      await this.tokens.spendUnused(em, familyId);
+      const login = { id: familyId, authenticatedAt: new Date() };
+      return { token: await this.insert(em, userId, login, loginAt), login };
     });
+  }
+
+  /** Whether the login still has a token that works (RecentSignIn: an access token outlives it). */
+  loginAlive(familyId: string): Promise<boolean> {
+    return this.alive(this.db.manager, familyId);
   }
 
   /** Spends `presented` and returns its successor, in one transaction. */

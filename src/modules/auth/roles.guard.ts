@@ -6,6 +6,7 @@ import { IS_PUBLIC_KEY, RECENT_SIGN_IN_KEY, ROLES_KEY } from '../../common/auth/
 import { DomainError } from '../../common/errors/domain-error';
 import { Env } from '../../config/env.validation';
 import { UsersService } from '../users/users.service';
+import { RefreshTokensService } from './refresh-tokens.service';
 
 const STAFF_ROLES: Role[] = ['finance', 'admin'];
 
@@ -27,6 +28,7 @@ export class RolesGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly users: UsersService,
+    private readonly refreshTokens: RefreshTokensService,
     config: ConfigService<Env, true>,
   ) {
     this.recentMs = config.get('RECENT_SIGN_IN_MINUTES', { infer: true }) * 60_000;
@@ -51,18 +53,25 @@ export class RolesGuard implements CanActivate {
       actor.kind === 'user' &&
       this.reflector.getAllAndOverride<boolean>(RECENT_SIGN_IN_KEY, targets)
     ) {
-      this.requireRecentSignIn(actor);
+      await this.requireRecentSignIn(actor);
     }
     return true;
   }
 
   /**
    * After the role (a wrong role learns nothing about its sign-in). A token signed before logins
-   * carried the time counts as not recent: a reauthentication gets one that does.
+   * carried the time counts as not recent: a reauthentication gets one that does. The login must
+   * still live (one read, on these low-volume routes): an access token stolen just after a sign-in
+   * outlives its sign-out or a password change by up to JWT_ACCESS_TTL_SECONDS, and here it
+   * would mint what outlives both.
    */
-  private requireRecentSignIn(actor: UserActor): void {
+  private async requireRecentSignIn(actor: UserActor): Promise<void> {
     const at = actor.token?.authenticatedAt ?? null;
-    if (at !== null && at > Date.now() - this.recentMs) return;
+    const loginId = actor.token?.loginId ?? null;
+    if (at !== null && at > Date.now() - this.recentMs && loginId !== null) {
+      if (await this.refreshTokens.loginAlive(loginId)) return;
+      throw new DomainError('UNAUTHENTICATED', 'This login has ended: sign in again');
+    }
     throw new DomainError(
       'RECENT_SIGN_IN_REQUIRED',
       `Give your password again first (POST /v1/auth/reauthenticate): this needs a sign-in in the last ${this.recentMs / 60_000} minutes`,

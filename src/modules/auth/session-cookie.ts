@@ -1,3 +1,4 @@
+import type { UserDto } from '../users/user.dto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from '../../common/errors/domain-error';
 
@@ -64,6 +65,24 @@ export function setSessionCookie(
     ...attributes(o.cookie),
     maxAge: o.maxAgeDays * 86_400, // seconds (Max-Age)
   });
+}
+
+/**
+ * A console session's answer: the refresh token into the cookie, the access token and the user
+ * in the body (SessionDto's shape).
+ */
+export function sessionAnswer(
+  req: FastifyRequest,
+  res: FastifyReply,
+  issued: {
+    tokens: { refreshToken: string; accessToken: string; expiresIn: number; tokenType: 'Bearer' };
+    user: UserDto;
+  },
+  o: { cookie: SessionCookie; maxAgeDays: number },
+): { accessToken: string; expiresIn: number; tokenType: 'Bearer'; user: UserDto } {
+  setSessionCookie(req, res, issued.tokens.refreshToken, o);
+  const { accessToken, expiresIn, tokenType } = issued.tokens;
+  return { accessToken, expiresIn, tokenType, user: issued.user };
 }
 
 export function clearSessionCookie(

@@ -25,7 +25,7 @@ import {
   requireConsoleHeader,
   sessionCookie,
   SessionCookie,
-  setSessionCookie,
+  sessionAnswer,
 } from './session-cookie';
 import { SessionDto } from './session.dto';
 import { NoStore } from '../../common/http/no-store';
@@ -36,7 +36,7 @@ const REFUSED_TOKEN: ReadonlySet<string> = new Set([
   'REFRESH_TOKEN_REUSED',
 ]);
 
-const consoleHeader = ApiHeader({
+export const consoleHeader = ApiHeader({
   name: 'X-Handoff-Console',
   required: true,
   description: 'Always `1`: a header no other site can make a browser send (CSRF).',
@@ -44,7 +44,7 @@ const consoleHeader = ApiHeader({
 });
 
 /** What the session routes set, for the OpenAPI text (api.md has the flow). */
-const SESSION_SET =
+export const SESSION_SET =
   '`__Host-handoff_session` over https (Secure, Path=/; `handoff_session` at Path=/v1/auth ' +
   'over http): the refresh token (HttpOnly, SameSite=Strict), rotated by each refresh and ' +
   'cleared by sign-out.';
@@ -52,7 +52,7 @@ const DEVICE_SET =
   '`handoff_device_<digest>`, one per account signed in to from this browser: it takes ' +
   'its own turns in the sign-in slowdown, so strangers guessing at the account do not slow ' +
   'it (HttpOnly, SameSite=Strict, Path=/v1/auth, a year; kept across sign-outs; ADR 0003).';
-const setCookie = (what: string) => ({
+export const setCookie = (what: string) => ({
   'Set-Cookie': { description: what, schema: { type: 'string' } },
 });
 
@@ -208,11 +208,6 @@ export class SessionController {
   }
 
   private start(req: FastifyRequest, res: FastifyReply, issued: Issued): SessionDto {
-    setSessionCookie(req, res, issued.tokens.refreshToken, {
-      cookie: this.cookie,
-      maxAgeDays: this.maxAgeDays,
-    });
-    const { accessToken, expiresIn, tokenType } = issued.tokens;
-    return { accessToken, expiresIn, tokenType, user: issued.user };
+    return sessionAnswer(req, res, issued, { cookie: this.cookie, maxAgeDays: this.maxAgeDays });
   }
 }

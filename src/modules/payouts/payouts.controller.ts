@@ -87,6 +87,7 @@ export class StaffPayoutAccountController {
   @HttpCode(200)
   @Idempotent()
   @Roles('admin')
+  @RecentSignIn()
   @ApiOperation({
     operationId: 'allowNewPayoutAccount',
     summary: 'Allow an agent a new payout account',

@@ -17,35 +17,47 @@ export const fetchWithRefresh =
     const sentAt = Date.now();
     const response = await fetch(request);
     observeServerDate(response.headers.get('Date'), sentAt, Date.now());
-    if (response.status === 403) return afterRefusal(response, retry, sender, confirmPassword);
+    if (response.status === 403) {
+      return afterRefusal(response, retry, request.headers, sender, confirmPassword);
+    }
     if (response.status !== 401) return response;
     const sent = request.headers.get('Authorization');
     const current = session.accessToken;
     const newer = current !== undefined && sent !== `Bearer ${current}`;
     if (!newer && !(await refreshSession())) return response;
     if (sender !== undefined && session.user?.id !== sender) return response;
+    // Sent again as it was, for a refusal of its own after the renewal (a step past the sign-in's
+    // window, met after a laptop slept): the first attempt's copy is spent by then.
+    const again = retry.clone();
     retry.headers.set('Authorization', `Bearer ${session.accessToken}`);
-    return fetch(retry);
+    const second = await fetch(retry);
+    if (second.status !== 403) return second;
+    return afterRefusal(second, again, retry.headers, sender, confirmPassword);
   };
 
 /**
  * A 403 RECENT_SIGN_IN_REQUIRED (an API key, a webhook, payout onboarding): the user is asked for
  * the password, and the request goes again with the token that proves it (the refusal wrote
- * nothing, so sending it again is safe). Turned down, or another user's session by then: the
- * refusal is the answer, and the page says it.
+ * nothing, so sending it again is safe). When the token changed since it was sent (the prompt
+ * was answered for another call meanwhile), it goes again without asking. Turned down, or another
+ * user's session by then: the refusal is the answer, and the page says it. Only a write asks: a
+ * read refused so (none is today) must not open a prompt from the background.
  */
 async function afterRefusal(
   response: Response,
   retry: Request,
+  sent: Headers,
   sender: string | undefined,
   confirmPassword: () => Promise<boolean>,
 ): Promise<Response> {
+  if (retry.method === 'GET' || retry.method === 'HEAD') return response;
   const body = (await response
     .clone()
     .json()
     .catch(() => null)) as { error?: { code?: unknown } } | null;
   if (body?.error?.code !== 'RECENT_SIGN_IN_REQUIRED') return response;
-  if (!(await confirmPassword())) return response;
+  const newer = sent.get('Authorization') !== `Bearer ${session.accessToken}`;
+  if (!newer && !(await confirmPassword())) return response;
   if (sender === undefined || session.user?.id !== sender) return response;
   retry.headers.set('Authorization', `Bearer ${session.accessToken}`);
   return fetch(retry);

@@ -108,7 +108,10 @@ function refreshResultsSoon(queryClient: QueryClient): void {
           queryClient,
           setTimeout(() => {
             owedDue.delete(queryClient);
-            void refresh(queryClient, keys.companyResults);
+            // The statement alone (not the month's quality sums), after a read under way lands.
+            void refresh(queryClient, [...keys.companyResults, 'statement'], undefined, {
+              waitForReads: true,
+            });
             owedAgain(queryClient);
           }, OWED_AGAIN_MS),
         );

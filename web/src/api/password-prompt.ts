@@ -1,11 +1,17 @@
-import { useSyncExternalStore } from 'react';
+// No React here: the store is tested outside a browser (test/web-password-prompt.spec.ts).
+import { getSessionState } from './session-store';
 
 /**
  * The console's one "give your password again" prompt (PasswordPrompt shows it): any call
  * refused RECENT_SIGN_IN_REQUIRED waits on it, and calls refused together share it, so two at
  * once ask once.
  */
-let pending: { answer: Promise<boolean>; settle: (proved: boolean) => void } | null = null;
+let pending: {
+  answer: Promise<boolean>;
+  settle: (proved: boolean) => void;
+  /** Who was signed in when it opened: another user by now has nothing of theirs to prove. */
+  for: string | undefined;
+} | null = null;
 const listeners = new Set<() => void>();
 
 function changed(): void {
@@ -17,7 +23,7 @@ export function askForPassword(): Promise<boolean> {
   if (!pending) {
     let settle!: (proved: boolean) => void;
     const answer = new Promise<boolean>((resolve) => (settle = resolve));
-    pending = { answer, settle };
+    pending = { answer, settle, for: getSessionState().user?.id };
     changed();
   }
   return pending.answer;
@@ -31,12 +37,12 @@ export function settlePasswordPrompt(proved: boolean): void {
   changed();
 }
 
-function subscribe(listener: () => void): () => void {
+export function subscribePasswordPrompt(listener: () => void): () => void {
   listeners.add(listener);
   return () => listeners.delete(listener);
 }
 
-/** Whether the prompt is open. */
-export function usePasswordPromptOpen(): boolean {
-  return useSyncExternalStore(subscribe, () => pending !== null);
+/** Whom the open prompt asks (the user signed in when it opened); null when it is closed. */
+export function passwordPromptFor(): string | undefined | null {
+  return pending ? pending.for : null;
 }

@@ -13,7 +13,7 @@ const LOGIN = '/v1/auth/session/login';
 const REFRESH = '/v1/auth/session/refresh';
 const LOGOUT = '/v1/auth/session/logout';
 const PASSWORD = '/v1/auth/password';
-const REAUTHENTICATE = '/v1/auth/reauthenticate';
+const REAUTHENTICATE = '/v1/auth/session/reauthenticate';
 
 /**
  * The header tells the API it is the console: a cross-site form cannot set it, which keeps the
@@ -152,23 +152,29 @@ export async function changePassword(body: Schemas['ChangePasswordDto']): Promis
 }
 
 /**
- * Gives the password again (a call was refused RECENT_SIGN_IN_REQUIRED): the cookie's login
- * records it, so its renewals say it too, and this tab takes the access token that says it now.
- * Through the session client: the console's would ask for the password again on a refusal of its
- * own. A 401 (a token issued before logins carried the time, or one just run out) is renewed and
- * the password sent again once.
+ * Gives the password again (a call was refused RECENT_SIGN_IN_REQUIRED): the cookie's login is
+ * rotated to a token that records it, so its renewals say it too, and this tab takes the access
+ * token that says it now. Under the refresh lock, as a sign-in: it rotates the cookie, which a
+ * refresh in this tab or another must not present meanwhile. Through the session client: the
+ * console's would ask for the password again on a refusal of its own. A 401 (a token issued
+ * before logins carried the time, or one just run out) is renewed and the password sent again,
+ * once.
  */
 export async function reauthenticate(password: string): Promise<void> {
-  await inflight;
   for (let attempt = 1; ; attempt++) {
-    const { user, accessToken } = getSessionState();
-    if (!user || !accessToken) throw new Error('Not signed in: sign in again');
+    await inflight;
     const started = epoch;
-    const answer = await sessionApi.POST(REAUTHENTICATE, {
-      body: { password },
-      headers: { Authorization: `Bearer ${accessToken}` },
-      signal: AbortSignal.timeout(CALL_TIMEOUT_MS),
+    const answer = await withLock(async () => {
+      const { user, accessToken } = getSessionState();
+      if (!user || !accessToken || epoch !== started) return null;
+      return sessionApi.POST(REAUTHENTICATE, {
+        params: CONSOLE,
+        body: { password },
+        headers: { Authorization: `Bearer ${accessToken}` },
+        signal: AbortSignal.timeout(CALL_TIMEOUT_MS),
+      });
     });
+    if (!answer) throw new Error('You were signed out meanwhile: sign in again');
     if (answer.response.status === 401 && attempt === 1 && (await refreshSession())) continue;
     const session = await unwrap(Promise.resolve(answer));
     // Signed out, or in as someone else, meanwhile: this answer is not this tab's session.

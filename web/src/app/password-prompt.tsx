@@ -1,7 +1,11 @@
 import { Button, Group, Modal, PasswordInput, Stack, Text } from '@mantine/core';
 import { useMutation } from '@tanstack/react-query';
-import { useEffect, useState } from 'react';
-import { settlePasswordPrompt, usePasswordPromptOpen } from '../api/password-prompt';
+import { useEffect, useState, useSyncExternalStore } from 'react';
+import {
+  passwordPromptFor,
+  settlePasswordPrompt,
+  subscribePasswordPrompt,
+} from '../api/password-prompt';
 import { reauthenticate } from '../api/session';
 import { useSession } from '../api/session-context';
 import { ErrorAlert } from '../ui/error-alert';
@@ -15,13 +19,15 @@ const INPUTS = ['password'];
  * step goes on by itself; cancelled, the page says the step was refused.
  */
 export function PasswordPrompt() {
-  const open = usePasswordPromptOpen();
-  const { status } = useSession();
-  // Signed out meanwhile (here or in another tab): nothing is waiting to be proved.
+  const asked = useSyncExternalStore(subscribePasswordPrompt, passwordPromptFor);
+  const { status, user } = useSession();
+  // Signed out meanwhile, or in as someone else (here or in another tab, whose cookie this tab
+  // follows): the call that asked is not theirs, and nothing is waiting to be proved.
+  const stale = asked !== null && (status !== 'signed-in' || user?.id !== asked);
   useEffect(() => {
-    if (open && status !== 'signed-in') settlePasswordPrompt(false);
-  }, [open, status]);
-  if (!open || status !== 'signed-in') return null;
+    if (stale) settlePasswordPrompt(false);
+  }, [stale]);
+  if (asked === null || stale) return null;
   return <PromptDialog />;
 }
 
