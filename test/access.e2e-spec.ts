@@ -138,6 +138,7 @@ const ACCESS: Record<string, Role[]> = {
   'POST /v1/ledger/adjustments/:id/reject': ['finance'],
   'POST /v1/ledger/adjustments/:id/cancel': ['finance'],
   'GET /v1/ledger/trial-balance': ['finance'],
+  'GET /v1/ledger/agents-owing': ['finance'],
   'GET /v1/ledger/integrity': ['finance'],
   'POST /v1/ledger/integrity/book-missing': ['finance'],
   'POST /v1/agents/me/payout-account': ['agent'],

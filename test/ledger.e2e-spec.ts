@@ -1229,6 +1229,38 @@ describe('ledger', () => {
       );
     });
 
+    it('lists the agents who owe, most owed first, that the trial balance nets away', async () => {
+      const company = await registerCompany(t);
+      const [deep, shallow, owed] = (await liveAgents(t, company.auth, 3)).agents;
+      for (const [who, amountMinor, reference] of [
+        [deep, -1200, 'adj-owing-deep'],
+        [shallow, -300, 'adj-owing-shallow'],
+        [owed, 1500, 'adj-owing-owed'],
+      ] as const) {
+        await adjust(maker, { ...body(reference, amountMinor), agentId: who.id }).expect(201);
+      }
+      const res = await t.http.get('/v1/ledger/agents-owing').set(maker.auth).expect(200);
+      const ours = (res.body.items as { agentId: string }[]).filter((i) =>
+        [deep.id, shallow.id, owed.id].includes(i.agentId),
+      );
+      expect(ours).toEqual([
+        {
+          agentId: deep.id,
+          agentDisplayName: 'Agent',
+          agentEmail: deep.email,
+          currency: 'EUR',
+          availableMinor: -1200,
+          pendingMinor: 0,
+        },
+        expect.objectContaining({ agentId: shallow.id, availableMinor: -300 }),
+      ]);
+      expect(res.body.truncated).toBe(false);
+      const amounts = (res.body.items as { availableMinor: number }[]).map((i) => i.availableMinor);
+      expect(amounts).toEqual([...amounts].sort((a, b) => a - b));
+      expect(amounts.every((a) => a < 0)).toBe(true);
+      await t.http.get('/v1/ledger/agents-owing').set(deep.auth).expect(403);
+    });
+
     it('posts a reference once, whoever sends it and however often: the same body answers the same adjustment, another body 409', async () => {
       const before = await owed(agent.id);
       const first = await adjust(maker, body('adj-2026-11-25-002', 450)).expect(201);

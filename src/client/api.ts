@@ -1523,6 +1523,28 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/ledger/agents-owing': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * List the agents who owe
+     * @description Agents whose available balance is below zero (a clawback after they were paid, a debit
+     *     adjustment), most owed first, with their pending earnings: the trial balance nets them
+     *     against the agents who are owed.
+     */
+    get: operations['listAgentsOwing'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/ledger/integrity': {
     parameters: {
       query?: never;
@@ -5197,6 +5219,37 @@ export interface components {
       /** @description Sum of every line per currency: always zero. */
       totals: components['schemas']['CurrencyBalanceDto'][];
       accounts: components['schemas']['TrialBalanceRowDto'][];
+    };
+    AgentOwingDto: {
+      /**
+       * @description The agent's available balance: below zero, what the agent owes. No payout run pays the
+       *     agent in this currency until earnings (or a credit adjustment) bring it back above zero.
+       * @example -1500
+       */
+      availableMinor: number;
+      /**
+       * @description Earnings still pending in the currency: they cover the debt as they are released (their
+       *     reopen window over), unless reopened first.
+       * @example 500
+       */
+      pendingMinor: number;
+      /** @example 3f2b8c1e-5d4a-4e7f-9b6c-2a1d0e9f8c7b */
+      agentId: string;
+      /** @example Sam Rivera */
+      agentDisplayName: string | null;
+      /** @example sam@agents.example */
+      agentEmail: string | null;
+      /** @example EUR */
+      currency: string;
+    };
+    AgentsOwingDto: {
+      /** @description Most owed first; 500 at most. */
+      items: components['schemas']['AgentOwingDto'][];
+      /**
+       * @description More agents owe than listed.
+       * @example false
+       */
+      truncated: boolean;
     };
     UnreversedReopenedClaimDto: {
       /**
@@ -12710,6 +12763,32 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['TrialBalanceDto'];
+        };
+      };
+      400: components['responses']['ValidationFailed'];
+      401: components['responses']['Unauthenticated'];
+      403: components['responses']['Forbidden'];
+      429: components['responses']['RateLimited'];
+      500: components['responses']['Internal'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  listAgentsOwing: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AgentsOwingDto'];
         };
       };
       400: components['responses']['ValidationFailed'];

@@ -9,6 +9,7 @@ import {
   payableAgent,
   signInApi,
   signInPage,
+  signUpAgent,
   sql,
   uniqueEmail,
 } from './api';
@@ -178,7 +179,7 @@ test('finance adjusts, drafts, approves as a second user, pays, downloads and re
   const execute = bobPage.getByRole('button', { name: /^Execute: pay \d+ lines?$/ });
   await execute.click();
   const pay = bobPage.getByRole('dialog', { name: 'Pay this run now?' });
-  await expect(pay).toContainText(/Stripe transfers €\d+\.\d{2} to \d+ agents?\./);
+  await expect(pay).toContainText(/Stripe transfers up to €\d+\.\d{2} to \d+ agents?: /);
   await pay.getByRole('button', { name: 'Not yet' }).click();
   await expect(bobPage.getByRole('dialog')).toHaveCount(0);
   await expect(page.getByText('approved', { exact: true })).toBeVisible();
@@ -294,9 +295,27 @@ test('finance adjusts, drafts, approves as a second user, pays, downloads and re
   await expect(page.getByText(/^Matched: [1-9]\d*$/)).toBeVisible();
   await expectAccessible(page, 'payout run');
 
+  // Money taken back from an agent who had none available: the agent owes it, which the trial
+  // balance nets against the agents who are owed; the ledger page names the agent.
+  const owes = await signUpAgent(`Otto ${tag}`);
+  const { id: owesId } = await unwrap(owes.api.GET('/v1/me'));
+  await unwrap(
+    aliceApi.POST('/v1/ledger/adjustments', {
+      body: {
+        reference: `recover-${owesId}`,
+        agentId: owesId,
+        amountMinor: -450,
+        currency: 'EUR',
+        reason: 'Duplicate payment recovered',
+      },
+    }),
+  );
+
   // The books balance.
   await page.getByRole('link', { name: 'Ledger' }).click();
   await expect(page.getByText('EUR sums to €0.00')).toBeVisible();
+  const owing = page.getByRole('region', { name: 'Agents who owe', exact: true });
+  await expect(owing.getByRole('row').filter({ hasText: `Otto ${tag}` })).toContainText('€4.50');
   await page.getByRole('button', { name: 'Check the ledger' }).click();
   await expect(page.getByText('The ledger is consistent')).toBeVisible();
   await expectAccessible(page, 'ledger');

@@ -7,13 +7,14 @@ import { Actor } from '../../common/auth/actor';
 import { Env } from '../../config/env.validation';
 import { decodeCursor, toPage } from '../../common/pagination/page';
 import { JournalRepository } from './journal.repository';
-import { EarningsDto, PricingDto, TrialBalanceDto } from './ledger.dto';
+import { AgentIdentities } from './agent-identities.service';
+import { AgentsOwingDto, EarningsDto, PricingDto, TrialBalanceDto } from './ledger.dto';
 import { toEarningsLineDto, toTrialBalanceRowDto } from './ledger.mapper';
 import { LedgerService } from './ledger.service';
 
 /**
- * Read models over the ledger: an agent's earnings, the platform fee, the trial balance (a
- * company's statement is CompanyStatementService).
+ * Read models over the ledger: an agent's earnings, the platform fee, the trial balance, the
+ * agents who owe (a company's statement is CompanyStatementService).
  */
 @Injectable()
 export class EarningsService {
@@ -22,6 +23,7 @@ export class EarningsService {
     private readonly ledger: LedgerService,
     private readonly journal: JournalRepository,
     private readonly config: ConfigService<Env, true>,
+    private readonly identities: AgentIdentities,
   ) {}
 
   /** The agent's balances and every ledger line on its accounts, newest first. */
@@ -78,4 +80,34 @@ export class EarningsService {
       accounts: rows.map(toTrialBalanceRowDto),
     };
   }
+
+  /**
+   * Agents whose available balance is below zero, with who they are: the trial balance sums
+   * every agent's account into one figure, where one agent owed 100 and another was owed 100 read
+   * as nothing. One snapshot: the balances and the pending beside them.
+   */
+  async agentsOwing(actor: Actor): Promise<AgentsOwingDto> {
+    requireUser(actor, 'finance');
+    const { rows, who } = await this.db.transaction('REPEATABLE READ', async (em) => {
+      const rows = await this.journal.agentsOwing(em, OWING_LISTED + 1);
+      const who = await this.identities.of(
+        em,
+        rows.map((r) => r.agent_id),
+      );
+      return { rows, who };
+    });
+    return {
+      items: rows.slice(0, OWING_LISTED).map((r) => ({
+        agentId: r.agent_id,
+        ...who(r.agent_id),
+        currency: r.currency,
+        availableMinor: Number(r.available),
+        pendingMinor: Number(r.pending),
+      })),
+      truncated: rows.length > OWING_LISTED,
+    };
+  }
 }
+
+/** Agents listed as owing at most (the most owed first). */
+const OWING_LISTED = 500;

@@ -80,6 +80,14 @@ export const POSTING_LINES_SQL = `
 
 /** journal_entries, journal_lines and ledger_accounts: the books. */
 /** Every agent's available balance in currency $1, now and at cutoff $2 (payout drafts). */
+/** An agent's negative available balance in one currency (bigints as text). */
+export interface AgentOwingRow {
+  agent_id: string;
+  currency: string;
+  available: string;
+  pending: string;
+}
+
 export const AVAILABLE_BALANCES_SQL = `SELECT agent_id, current, at_cutoff FROM (
          SELECT a.owner_id AS agent_id,
                 -sum(l.amount_minor) AS current,
@@ -240,6 +248,28 @@ export class JournalRepository {
         GROUP BY a.owner_id, a.currency
        HAVING CASE WHEN $1 THEN sum(l.amount_minor) > 0 ELSE sum(l.amount_minor) <> 0 END`,
       [owingOnly],
+    );
+  }
+
+  /**
+   * Agents whose available balance is below zero (a clawback: a reopen or a reversal after the
+   * money was paid, a debit adjustment), most owed first, with their pending balance in the
+   * same currency (what may cover it as it is released). `limit` rows at most.
+   */
+  async agentsOwing(em: EntityManager, limit: number): Promise<AgentOwingRow[]> {
+    return em.query(
+      `SELECT a.owner_id AS agent_id, a.currency, -sum(l.amount_minor) AS available,
+              (SELECT -coalesce(sum(pl.amount_minor), 0)
+                 FROM ledger_accounts p JOIN journal_lines pl ON pl.account_id = p.id
+                WHERE p.code = 'agent_pending' AND p.owner_id = a.owner_id
+                  AND p.currency = a.currency) AS pending
+         FROM ledger_accounts a JOIN journal_lines l ON l.account_id = a.id
+        WHERE a.code = 'agent_available'
+        GROUP BY a.owner_id, a.currency
+       HAVING sum(l.amount_minor) > 0
+        ORDER BY sum(l.amount_minor) DESC, a.owner_id, a.currency
+        LIMIT $1`,
+      [limit],
     );
   }
 

@@ -3,6 +3,7 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Actor } from '../../common/auth/actor';
 import { CurrentActor, Roles } from '../../common/auth/decorators';
 import {
+  AgentsOwingDto,
   EarningsDto,
   EarningsQueryDto,
   LedgerIntegrityDto,
@@ -68,6 +69,18 @@ export class LedgerController {
   @ApiOperation({ operationId: 'getTrialBalance', summary: 'Get the trial balance' })
   trialBalance(@CurrentActor() actor: Actor): Promise<TrialBalanceDto> {
     return this.earnings.trialBalance(actor);
+  }
+
+  /**
+   * Agents whose available balance is below zero (a clawback after they were paid, a debit
+   * adjustment), most owed first, with their pending earnings: the trial balance nets them
+   * against the agents who are owed.
+   */
+  @Get('ledger/agents-owing')
+  @Roles('finance')
+  @ApiOperation({ operationId: 'listAgentsOwing', summary: 'List the agents who owe' })
+  agentsOwing(@CurrentActor() actor: Actor): Promise<AgentsOwingDto> {
+    return this.earnings.agentsOwing(actor);
   }
 
   /** Invariants of the books (reopened claims keep no earning; currencies sum to zero). */

@@ -237,6 +237,41 @@ export class TrialBalanceDto {
   accounts: TrialBalanceRowDto[];
 }
 
+export class AgentOwingDto {
+  /** @example 3f2b8c1e-5d4a-4e7f-9b6c-2a1d0e9f8c7b */
+  agentId: string;
+  /** @example Sam Rivera */
+  agentDisplayName: string | null;
+  /** @example sam@agents.example */
+  agentEmail: string | null;
+  /** @example EUR */
+  currency: string;
+  /**
+   * The agent's available balance: below zero, what the agent owes. No payout run pays the
+   * agent in this currency until earnings (or a credit adjustment) bring it back above zero.
+   * @example -1500
+   */
+  @ApiInteger()
+  availableMinor: number;
+  /**
+   * Earnings still pending in the currency: they cover the debt as they are released (their
+   * reopen window over), unless reopened first.
+   * @example 500
+   */
+  @ApiInteger()
+  pendingMinor: number;
+}
+
+export class AgentsOwingDto {
+  /** Most owed first; 500 at most. */
+  items: AgentOwingDto[];
+  /**
+   * More agents owe than listed.
+   * @example false
+   */
+  truncated: boolean;
+}
+
 export class UnreversedReopenedClaimDto {
   /** @example a7d3e9f1-2b4c-4d6e-8f0a-1c3e5b7d9f2a */
   claimId: string;

@@ -8,14 +8,15 @@ import { formatMoney } from '../../ui/money';
 import { Page } from '../../ui/page';
 import { ScrollTable } from '../../ui/scroll-table';
 import { browserZone, formatInstant } from '../../ui/times';
+import { AgentsOwing } from './agents-owing';
 import { words } from './run-status';
 
 /** Findings per list in one integrity report (ledger-integrity.service's MAX_FINDINGS). */
 const FINDINGS_CAP = 500;
 
 /**
- * The books: the trial balance (every account per currency; each currency sums to zero) and,
- * on request, the integrity check (reopened claims never reversed, resolutions never booked,
+ * The books: the trial balance (every account per currency; each currency sums to zero), the
+ * agents who owe and, on request, the integrity check (reopened claims never reversed, resolutions never booked,
  * earnings never released, receivables never invoiced, pending balances that differ from
  * pending earnings, unbalanced currencies).
  */
@@ -84,6 +85,7 @@ export default function LedgerPage() {
           </>
         )}
       </Stack>
+      <AgentsOwing />
       <Card withBorder component="section" aria-labelledby="integrity-heading">
         <Stack gap="sm">
           <Group justify="space-between">

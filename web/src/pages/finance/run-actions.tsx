@@ -119,7 +119,7 @@ export function RunActions({ run }: { run: Run }) {
           consequence={
             short
               ? `This run pays ${pays}, but the platform's Stripe balance holds ${formatMoney(balance, run.currency)}: the lines it cannot cover are held (insufficient platform balance), and only the others are paid. A transfer made cannot be called back from here.`
-              : `Stripe transfers ${pays} to ${count(run.totals.payableLines, 'agent')}. A transfer made cannot be called back from here.`
+              : `Stripe transfers up to ${pays} to ${count(run.totals.payableLines, 'agent')}: each line pays at most what its agent has available when it is sent (a clawback since the draft pays less, or holds it). A transfer made cannot be called back from here.`
           }
           confirmLabel="Pay now"
           keepLabel="Not yet"
