@@ -1229,19 +1229,24 @@ describe('ledger', () => {
       );
     });
 
-    it('lists the agents who owe, most owed first, that the trial balance nets away', async () => {
+    it('lists the agents who owe, most owed first, with the earnings pending beside the debt', async () => {
       const company = await registerCompany(t);
-      const [deep, shallow, owed] = (await liveAgents(t, company.auth, 3)).agents;
+      const [deep, shallow, credited] = (await liveAgents(t, company.auth, 3)).agents;
       for (const [who, amountMinor, reference] of [
         [deep, -1200, 'adj-owing-deep'],
         [shallow, -300, 'adj-owing-shallow'],
-        [owed, 1500, 'adj-owing-owed'],
+        [credited, 1500, 'adj-owing-credited'],
       ] as const) {
         await adjust(maker, { ...body(reference, amountMinor), agentId: who.id }).expect(201);
       }
+      // A resolution of the shallow one's, pending through its reopen window: beside the debt.
+      const { id: ticketId } = await resolvedTicket(t, await createApiKey(t, company), shallow);
+      await runLedgerJobs([ticketId]);
+      const { pending } = await owed(shallow.id);
+      expect(pending).toBeGreaterThan(0);
       const res = await t.http.get('/v1/ledger/agents-owing').set(maker.auth).expect(200);
       const ours = (res.body.items as { agentId: string }[]).filter((i) =>
-        [deep.id, shallow.id, owed.id].includes(i.agentId),
+        [deep.id, shallow.id, credited.id].includes(i.agentId),
       );
       expect(ours).toEqual([
         {
@@ -1252,7 +1257,11 @@ describe('ledger', () => {
           availableMinor: -1200,
           pendingMinor: 0,
         },
-        expect.objectContaining({ agentId: shallow.id, availableMinor: -300 }),
+        expect.objectContaining({
+          agentId: shallow.id,
+          availableMinor: -300,
+          pendingMinor: pending,
+        }),
       ]);
       expect(res.body.truncated).toBe(false);
       const amounts = (res.body.items as { availableMinor: number }[]).map((i) => i.availableMinor);

@@ -202,51 +202,22 @@ describe('reading a large payout run', () => {
     }
   });
 
-  it('reads the run, its totals and its lines from one snapshot', async () => {
-    // A line is paid (here: fails) between the read of the lines and the rest.
-    const repo = t.app.get(PayoutLinesRepository);
-    const ofRun = repo.ofRun.bind(repo);
+  /**
+   * Runs `read` while one paid line of the run fails just after the repository read `method`
+   * answered (a line settling between a use case's two reads), then pays the line again.
+   */
+  async function lineFailsAfter<R extends object>(
+    repo: R,
+    method: keyof R & string,
+    read: () => Promise<void>,
+  ): Promise<void> {
+    const real = (repo[method] as (...a: unknown[]) => Promise<unknown>).bind(repo);
     let changed = '';
-    const spy = jest.spyOn(repo, 'ofRun').mockImplementation(async (em, id) => {
-      const lines = await ofRun(em, id);
+    const spy = jest.spyOn(repo, method as never).mockImplementation((async (
+      ...args: unknown[]
+    ) => {
+      const answer = await real(...args);
       // An UPDATE answers [rows, count].
-      const [[line]] = await t.db.query(
-        `UPDATE payout_lines SET status = 'failed', failure_code = 'account_closed',
-                                 stripe_transfer_id = NULL, paid_at = NULL
-          WHERE id = (SELECT id FROM payout_lines WHERE run_id = $1 AND status = 'paid' LIMIT 1)
-          RETURNING id`,
-        [id],
-      );
-      changed = line.id;
-      return lines;
-    });
-    try {
-      const res = await t.http.get(`/v1/payout-runs/${runId}`).set(finance.auth).expect(200);
-      const paid = (res.body.lines as Line[]).filter((l) => l.status === 'paid').length;
-      expect(res.body.totals.paidLines).toBe(paid);
-    } finally {
-      spy.mockRestore();
-      expect(changed).not.toBe('');
-      await t.db.query(
-        `UPDATE payout_lines SET status = 'paid', failure_code = NULL,
-                                 stripe_transfer_id = 'tr_' || md5(agent_id::text), paid_at = now()
-          WHERE id = $1`,
-        [changed],
-      );
-    }
-  }, 60_000);
-
-  it('lists the runs and their totals from one snapshot', async () => {
-    // A line fails between the read of the runs and that of their totals.
-    const repo = t.app.get(PayoutRunsRepository);
-    const page = repo.page.bind(repo);
-    const [{ n: paidBefore }] = await t.db.query(
-      `SELECT count(*)::int AS n FROM payout_lines WHERE run_id = $1 AND status = 'paid'`,
-      [runId],
-    );
-    let changed = '';
-    const spy = jest.spyOn(repo, 'page').mockImplementation(async (em, filter) => {
-      const rows = await page(em, filter);
       const [[line]] = await t.db.query(
         `UPDATE payout_lines SET status = 'failed', failure_code = 'account_closed',
                                  stripe_transfer_id = NULL, paid_at = NULL
@@ -255,12 +226,10 @@ describe('reading a large payout run', () => {
         [runId],
       );
       changed = line.id;
-      return rows;
-    });
+      return answer;
+    }) as never);
     try {
-      const res = await t.http.get('/v1/payout-runs').set(finance.auth).expect(200);
-      const listed = res.body.items.find((r: { id: string }) => r.id === runId);
-      expect(listed.totals.paidLines).toBe(paidBefore);
+      await read();
     } finally {
       spy.mockRestore();
       expect(changed).not.toBe('');
@@ -271,6 +240,28 @@ describe('reading a large payout run', () => {
         [changed],
       );
     }
+  }
+
+  it('reads the run, its totals and its lines from one snapshot', async () => {
+    // A line is paid (here: fails) between the read of the lines and the rest.
+    await lineFailsAfter(t.app.get(PayoutLinesRepository), 'ofRun', async () => {
+      const res = await t.http.get(`/v1/payout-runs/${runId}`).set(finance.auth).expect(200);
+      const paid = (res.body.lines as Line[]).filter((l) => l.status === 'paid').length;
+      expect(res.body.totals.paidLines).toBe(paid);
+    });
+  }, 60_000);
+
+  it('lists the runs and their totals from one snapshot', async () => {
+    // A line fails between the read of the runs and that of their totals.
+    const [{ n: paidBefore }] = await t.db.query(
+      `SELECT count(*)::int AS n FROM payout_lines WHERE run_id = $1 AND status = 'paid'`,
+      [runId],
+    );
+    await lineFailsAfter(t.app.get(PayoutRunsRepository), 'page', async () => {
+      const res = await t.http.get('/v1/payout-runs').set(finance.auth).expect(200);
+      const listed = res.body.items.find((r: { id: string }) => r.id === runId);
+      expect(listed.totals.paidLines).toBe(paidBefore);
+    });
   }, 60_000);
 
   it('refuses a bad status, cursor, limit or lines value, naming the field; 404 for no run', async () => {

@@ -147,44 +147,76 @@ describe('a recent sign-in for the routes that hand out lasting access', () => {
     );
   });
 
-  it('gives a copy of the refresh token taken before it nothing, and ends the login when used late', async () => {
+  it('gives a copy of the refresh token taken before it nothing: used first, it ends the login', async () => {
     const company = await staleCompany();
     const copied = company.refreshToken; // a thief's copy, kept unused
     const res = await reauthenticate(company.auth).expect(200);
-    // Within the reuse grace (the answer might have been lost): renewed, without the new time.
+    // Renewed with the login's earlier time, not the one the owner's password gave.
     const early = await t.http.post('/v1/auth/refresh').send({ refreshToken: copied }).expect(200);
     expect(
       (await sensitive.createKey(bearer(early.body.accessToken)).expect(403)).body.error.code,
     ).toBe('RECENT_SIGN_IN_REQUIRED');
-    // Once the owner's new token was used, the copy is a stolen one: the login ends.
-    const owner = await renewed({ ...company, refreshToken: res.body.refreshToken });
+    // The copy's use revoked the owner's new token: presented, it is taken for the stolen one.
     const refused = await t.http
       .post('/v1/auth/refresh')
-      .send({ refreshToken: copied })
+      .send({ refreshToken: res.body.refreshToken })
       .expect(401);
     expect(refused.body.error.code).toBe('REFRESH_TOKEN_REUSED');
-    await t.http.post('/v1/auth/refresh').send({ refreshToken: owner.refreshToken }).expect(401);
+    await t.http
+      .post('/v1/auth/refresh')
+      .send({ refreshToken: early.body.refreshToken })
+      .expect(401);
     // And an access token of that login, fresh as it is, mints nothing any more.
-    expect((await sensitive.createKey(owner.auth).expect(401)).body.error.code).toBe(
-      'UNAUTHENTICATED',
-    );
+    expect(
+      (await sensitive.createKey(bearer(res.body.accessToken)).expect(401)).body.error.code,
+    ).toBe('UNAUTHENTICATED');
   });
 
-  it("rotates the console's cookie: the session route sets the new token", async () => {
+  it('leaves the token held before working when the answer is lost, without the new time', async () => {
     const company = await staleCompany();
-    const res = await t.http
-      .post('/v1/auth/session/reauthenticate')
-      .set(company.auth)
-      .set('X-Handoff-Console', '1')
-      .send({ password: PASSWORD })
+    await reauthenticate(company.auth).expect(200); // its answer never arrives
+    // Whenever the client renews next, its token still works: not signed out for a lost answer.
+    const later = await renewed(company);
+    expect((await sensitive.createKey(later.auth).expect(403)).body.error.code).toBe(
+      'RECENT_SIGN_IN_REQUIRED',
+    );
+    // Once the owner's own token was used, the unused new one is revoked (nobody holds it).
+    await renewed(later);
+  });
+
+  it("puts the new token in the console's cookie, only when the cookie is this login's", async () => {
+    const company = await staleCompany();
+    const cookieOf = (token: string) => `handoff_session=${token}`;
+    const viaConsole = (cookie: string) =>
+      t.http
+        .post('/v1/auth/session/reauthenticate')
+        .set(company.auth)
+        .set('X-Handoff-Console', '1')
+        .set('Cookie', cookie)
+        .send({ password: PASSWORD });
+    // A cookie of another login (another tab signed this browser in since): nothing changes.
+    const elsewhere = await t.http
+      .post('/v1/auth/login')
+      .send({ email: company.email, password: PASSWORD })
       .expect(200);
+    const refused = await viaConsole(cookieOf(elsewhere.body.refreshToken)).expect(401);
+    expect(refused.body.error.code).toBe('UNAUTHENTICATED');
+    expect(refused.headers['set-cookie']).toBeUndefined();
+    await viaConsole('').expect(401);
+
+    const res = await viaConsole(cookieOf(company.refreshToken)).expect(200);
     expect(res.body).toMatchObject({ tokenType: 'Bearer', user: { id: company.id } });
     expect(res.body.refreshToken).toBeUndefined();
-    const cookie = [res.headers['set-cookie']]
-      .flat()
-      .find((c) => c?.startsWith('handoff_session='));
-    expect(cookie).toMatch(/HttpOnly/);
-    await sensitive.createKey(bearer(res.body.accessToken)).expect(201);
+    const set = [res.headers['set-cookie']].flat().find((c) => c?.startsWith('handoff_session='));
+    expect(set).toMatch(/HttpOnly/);
+    const token = decodeURIComponent(set!.slice('handoff_session='.length).split(';')[0]);
+    // The cookie's new token renews with the time the password gave.
+    const renewedConsole = await t.http
+      .post('/v1/auth/session/refresh')
+      .set('X-Handoff-Console', '1')
+      .set('Cookie', cookieOf(token))
+      .expect(200);
+    await sensitive.createKey(bearer(renewedConsole.body.accessToken)).expect(201);
     const without = await t.http
       .post('/v1/auth/session/reauthenticate')
       .set(company.auth)
@@ -227,11 +259,19 @@ describe('a recent sign-in for the routes that hand out lasting access', () => {
     expect((await sensitive.createKey(company.auth).expect(401)).body.error.code).toBe(
       'UNAUTHENTICATED',
     );
+    const changed = await registerCompany(t);
+    await t.http
+      .post('/v1/auth/password')
+      .set(changed.auth)
+      .send({ currentPassword: PASSWORD, newPassword: 'a longer horse, stapled twice' })
+      .expect(204);
+    await sensitive.setWebhook(changed.auth).expect(401);
     const [{ n }] = await t.db.query(
-      'SELECT count(*)::int AS n FROM api_keys WHERE company_id = $1',
-      [company.companyId],
+      `SELECT (SELECT count(*) FROM api_keys WHERE company_id = ANY($1::uuid[]))
+            + (SELECT count(*) FROM webhook_endpoints WHERE company_id = ANY($1::uuid[]))::int AS n`,
+      [[company.companyId, changed.companyId]],
     );
-    expect(n).toBe(0);
+    expect(Number(n)).toBe(0);
   });
 
   it('takes a login from before the migration (no time recorded: the epoch) for not recent', async () => {
@@ -243,7 +283,7 @@ describe('a recent sign-in for the routes that hand out lasting access', () => {
     ]);
     const stale = await renewed(company);
     const res = await sensitive.createKey(stale.auth).expect(403);
-    expect(res.body.error.details.signedInAt).toBe('1970-01-01T00:00:00.000Z');
+    expect(res.body.error.details.signedInAt).toBeNull();
   });
 
   it('refuses a token whose login or time is not what this API signs', async () => {
@@ -294,38 +334,32 @@ describe('a recent sign-in for the routes that hand out lasting access', () => {
     await reauthenticate(bearer(forged)).expect(401);
   });
 
-  it('spends a successor a rotation was committing meanwhile, as its own rotation', async () => {
+  it('leaves no new token alive after a sign-out that was committing meanwhile', async () => {
     const company = await staleCompany();
     const [{ family_id: family }] = await t.db.query(
       'SELECT DISTINCT family_id FROM refresh_tokens WHERE user_id = $1',
       [company.id],
     );
-    const successor = await withRowsHeld(
+    await withRowsHeld(
       t,
       'SELECT pg_advisory_xact_lock(hashtextextended($1, 7))',
       [family],
       async (held) => {
-        // A rotation holds the family's lock and has written the successor with the old time.
-        const [{ id }] = await held.query(
-          `INSERT INTO refresh_tokens
-             (user_id, family_id, token_hash, expires_at, login_at, authenticated_at)
-           VALUES ($1, $2, 'successor', now() + interval '30 days', now(),
-                   now() - interval '11 minutes')
-           RETURNING id`,
-          [company.id, family],
+        // A sign-out holds the login's lock and has revoked its tokens, not yet committed.
+        await held.query(
+          'UPDATE refresh_tokens SET revoked_at = now() WHERE family_id = $1 AND revoked_at IS NULL',
+          [family],
         );
         const proving = reauthenticate(company.auth).then((r) => r);
-        await waitForLockWaiters(t, 1, 'the reauthentication to wait for the rotation');
+        await waitForLockWaiters(t, 1, 'the reauthentication to wait for the sign-out');
         await held.commitTransaction();
-        expect((await proving).status).toBe(200);
-        return id as string;
+        expect((await proving).status).toBe(401);
       },
     );
-    // Spent with the rest of the login's unused tokens, not left beside the new one.
-    const [{ spent }] = await t.db.query(
-      'SELECT used_at IS NOT NULL AS spent FROM refresh_tokens WHERE id = $1',
-      [successor],
+    const [{ alive }] = await t.db.query(
+      'SELECT count(*)::int AS alive FROM refresh_tokens WHERE family_id = $1 AND revoked_at IS NULL',
+      [family],
     );
-    expect(spent).toBe(true);
+    expect(alive).toBe(0);
   });
 });

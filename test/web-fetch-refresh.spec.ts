@@ -3,6 +3,9 @@ import { setSessionState } from '../web/src/api/session-store';
 
 const refreshSession = jest.fn<Promise<boolean>, []>();
 const confirmPassword = jest.fn<Promise<boolean>, []>();
+/** What the prompt proved so far: confirmPassword's mocks count their own proofs. */
+let proofs = 0;
+const prompt = { ask: confirmPassword, proofs: () => proofs };
 
 /** The console's fetch: one retry after a 401, with the renewed token of the same user only. */
 describe('the console retries a request after a 401', () => {
@@ -22,7 +25,7 @@ describe('the console retries a request after a 401', () => {
   const approve = () =>
     fetchWithRefresh(
       refreshSession,
-      confirmPassword,
+      prompt,
     )(
       new Request('http://console.test/v1/adjustments/1/approve', {
         method: 'POST',
@@ -88,7 +91,7 @@ describe('the console asks for the password after a 403 RECENT_SIGN_IN_REQUIRED'
   const createKey = (path = '/v1/companies/me/api-keys') =>
     fetchWithRefresh(
       refreshSession,
-      confirmPassword,
+      prompt,
     )(
       new Request(`http://console.test${path}`, {
         method: 'POST',
@@ -101,6 +104,7 @@ describe('the console asks for the password after a 403 RECENT_SIGN_IN_REQUIRED'
     signIn('alice', 'old');
     confirmPassword.mockImplementation(() => {
       signIn('alice', 'proved');
+      proofs += 1;
       return Promise.resolve(true);
     });
     expect((await createKey()).status).toBe(201);
@@ -132,6 +136,7 @@ describe('the console asks for the password after a 403 RECENT_SIGN_IN_REQUIRED'
     });
     confirmPassword.mockImplementation(() => {
       signIn('alice', 'proved');
+      proofs += 1;
       return Promise.resolve(true);
     });
     jest.spyOn(global, 'fetch').mockImplementation(async (input) => {
@@ -145,7 +150,7 @@ describe('the console asks for the password after a 403 RECENT_SIGN_IN_REQUIRED'
     });
     const res = await fetchWithRefresh(
       refreshSession,
-      confirmPassword,
+      prompt,
     )(
       new Request('http://console.test/v1/companies/me/api-keys', {
         method: 'POST',
@@ -162,17 +167,41 @@ describe('the console asks for the password after a 403 RECENT_SIGN_IN_REQUIRED'
   });
 
   it('sends it again without asking when the password was given meanwhile (another call asked)', async () => {
-    signIn('alice', 'proved'); // the token changed since the step was sent with "old"
+    signIn('alice', 'old');
+    jest.mocked(fetch).mockImplementationOnce(async (input) => {
+      sent.push(`${(input as Request).headers.get('Authorization')} first`);
+      // Another call's prompt is answered while this one is on its way.
+      signIn('alice', 'proved');
+      proofs += 1;
+      return refusal('RECENT_SIGN_IN_REQUIRED');
+    });
     expect((await createKey()).status).toBe(201);
     expect(confirmPassword).not.toHaveBeenCalled();
-    expect(sent).toEqual(['Bearer old {"name":"bot"}', 'Bearer proved {"name":"bot"}']);
+    expect(sent).toEqual(['Bearer old first', 'Bearer proved {"name":"bot"}']);
+  });
+
+  it('asks all the same when the token changed meanwhile by a mere renewal', async () => {
+    signIn('alice', 'old');
+    jest.mocked(fetch).mockImplementationOnce(async (input) => {
+      sent.push(`${(input as Request).headers.get('Authorization')} first`);
+      signIn('alice', 'renewed'); // a scheduled refresh: nothing proved
+      return refusal('RECENT_SIGN_IN_REQUIRED');
+    });
+    confirmPassword.mockImplementation(() => {
+      signIn('alice', 'proved');
+      proofs += 1;
+      return Promise.resolve(true);
+    });
+    expect((await createKey()).status).toBe(201);
+    expect(confirmPassword).toHaveBeenCalledTimes(1);
+    expect(sent).toEqual(['Bearer old first', 'Bearer proved {"name":"bot"}']);
   });
 
   it('never asks for a read', async () => {
     signIn('alice', 'old');
     const read = await fetchWithRefresh(
       refreshSession,
-      confirmPassword,
+      prompt,
     )(
       new Request('http://console.test/v1/companies/me/api-keys', {
         headers: { Authorization: 'Bearer old' },

@@ -1,4 +1,10 @@
-import { askForPassword, settlePasswordPrompt } from '../web/src/api/password-prompt';
+import {
+  askForPassword,
+  passwordPromptFor,
+  passwordProofs,
+  settlePasswordPrompt,
+} from '../web/src/api/password-prompt';
+import { setSessionState } from '../web/src/api/session-store';
 
 /** The console's one password prompt: calls refused together wait on it once. */
 describe('the password prompt', () => {
@@ -18,5 +24,17 @@ describe('the password prompt', () => {
     expect(next).not.toBe(before);
     settlePasswordPrompt(false);
     await expect(next).resolves.toBe(false);
+  });
+
+  it('counts the passwords given, not the prompts cancelled, and names whom it asks', async () => {
+    setSessionState({ status: 'signed-in', user: { id: 'alice' } as never, accessToken: 't' });
+    const before = passwordProofs();
+    void askForPassword();
+    expect(passwordPromptFor()).toBe('alice');
+    settlePasswordPrompt(false);
+    expect(passwordPromptFor()).toBeNull();
+    void askForPassword();
+    settlePasswordPrompt(true);
+    expect(passwordProofs()).toBe(before + 1);
   });
 });

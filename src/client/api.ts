@@ -334,12 +334,11 @@ export interface paths {
      * Give your password again
      * @description Gives your password again: the routes that hand out lasting access (API keys, a webhook's
      *     address or secret, payout onboarding) want a sign-in in the last RECENT_SIGN_IN_MINUTES
-     *     (10), and answer 403 RECENT_SIGN_IN_REQUIRED otherwise. The access token's login is
-     *     rotated: keep the answer's refresh token. The one you held is spent, as by a refresh: sent
-     *     again within REFRESH_TOKEN_REUSE_GRACE_SECONDS it is renewed without the new time (the
-     *     answer may have been lost), later it signs the login out as a stolen copy would. Both new
-     *     tokens say the password was given now. A wrong password counts toward the sign-in slowdown
-     *     as a failed sign-in does.
+     *     (10), and answer 403 RECENT_SIGN_IN_REQUIRED otherwise. Answers the access token's login a
+     *     new pair that says the password was given now: keep its refresh token. The one you held
+     *     still works, with the login's earlier time, until either is used; the first used revokes the
+     *     other, and the other presented after signs the login out as a stolen copy would. A wrong
+     *     password counts toward the sign-in slowdown as a failed sign-in does.
      */
     post: operations['reauthenticate'];
     delete?: never;
@@ -359,8 +358,9 @@ export interface paths {
     put?: never;
     /**
      * Give your password again
-     * @description The console's reauthentication (as /v1/auth/reauthenticate, with the access token): the
-     *     rotated refresh token goes into the session cookie.
+     * @description The console's reauthentication (as /v1/auth/reauthenticate, with the access token): the new
+     *     refresh token goes into the session cookie, which must hold the access token's login (401
+     *     when another tab signed this browser in to another since).
      */
     post: operations['reauthenticateSession'];
     delete?: never;

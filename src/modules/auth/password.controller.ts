@@ -15,6 +15,7 @@ import { ChangePasswordDto, ReauthenticateDto } from './password.dto';
 import { Reauthentication } from './reauthentication.service';
 import {
   presentedDevice,
+  presentedToken,
   requireConsoleHeader,
   sessionAnswer,
   sessionCookie,
@@ -63,12 +64,11 @@ export class PasswordController {
   /**
    * Gives your password again: the routes that hand out lasting access (API keys, a webhook's
    * address or secret, payout onboarding) want a sign-in in the last RECENT_SIGN_IN_MINUTES
-   * (10), and answer 403 RECENT_SIGN_IN_REQUIRED otherwise. The access token's login is
-   * rotated: keep the answer's refresh token. The one you held is spent, as by a refresh: sent
-   * again within REFRESH_TOKEN_REUSE_GRACE_SECONDS it is renewed without the new time (the
-   * answer may have been lost), later it signs the login out as a stolen copy would. Both new
-   * tokens say the password was given now. A wrong password counts toward the sign-in slowdown
-   * as a failed sign-in does.
+   * (10), and answer 403 RECENT_SIGN_IN_REQUIRED otherwise. Answers the access token's login a
+   * new pair that says the password was given now: keep its refresh token. The one you held
+   * still works, with the login's earlier time, until either is used; the first used revokes the
+   * other, and the other presented after signs the login out as a stolen copy would. A wrong
+   * password counts toward the sign-in slowdown as a failed sign-in does.
    */
   @Post('reauthenticate')
   @HttpCode(200)
@@ -89,8 +89,9 @@ export class PasswordController {
   }
 
   /**
-   * The console's reauthentication (as /v1/auth/reauthenticate, with the access token): the
-   * rotated refresh token goes into the session cookie.
+   * The console's reauthentication (as /v1/auth/reauthenticate, with the access token): the new
+   * refresh token goes into the session cookie, which must hold the access token's login (401
+   * when another tab signed this browser in to another since).
    */
   @Post('session/reauthenticate')
   @HttpCode(200)
@@ -110,7 +111,14 @@ export class PasswordController {
     @Body() body: ReauthenticateDto,
   ): Promise<SessionDto> {
     requireConsoleHeader(req);
-    const issued = await this.reauthentication.confirm(actor, body.password, this.deviceOf(req));
+    // The cookie must be the access token's login: a tab that has not yet followed another
+    // tab's sign-in would otherwise put its old login back in the browser's cookie.
+    const issued = await this.reauthentication.confirm(
+      actor,
+      body.password,
+      this.deviceOf(req),
+      presentedToken(req, this.cookie) ?? '',
+    );
     return sessionAnswer(req, res, issued, { cookie: this.cookie, maxAgeDays: this.maxAgeDays });
   }
 

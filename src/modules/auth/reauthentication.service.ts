@@ -9,9 +9,9 @@ import { PasswordProof } from './password-proof.service';
 import { RefreshTokensService } from './refresh-tokens.service';
 
 /**
- * A signed-in person gives the password again (RecentSignIn routes): the caller's login is
- * rotated to a refresh token that carries the time, and a new access token says it now. The
- * login's tokens not yet used are spent: a copy taken before gains nothing from the proof.
+ * A signed-in person gives the password again (RecentSignIn routes): the caller's login gets a
+ * refresh token that carries the time (RefreshTokensService.reauthenticated), and a new access
+ * token says it now.
  */
 @Injectable()
 export class Reauthentication {
@@ -21,18 +21,21 @@ export class Reauthentication {
     private readonly accessTokens: AccessTokenService,
   ) {}
 
+  /** `presented`: the console's cookie, which must be of the access token's login. */
   async confirm(
     actor: Actor,
     password: string,
     deviceOf: (email: string) => string | null,
+    presented?: string,
   ): Promise<Issued> {
     const { userId, token } = requireUser(actor, 'agent', 'company_admin', 'finance', 'admin');
     // A token signed before logins were named: the client refreshes (after this 401) and retries.
     const loginId = token?.loginId ?? null;
     if (!loginId) throw loginEnded();
     const { user } = await this.proof.check(userId, password, 'password', deviceOf);
-    const issued = await this.refreshTokens.reauthenticated(userId, loginId);
-    // Signed out (or the password changed) since the token was issued: nothing to renew.
+    const issued = await this.refreshTokens.reauthenticated(userId, loginId, presented);
+    // Signed out (or the password changed) since the token was issued, or this browser's cookie
+    // is another login's (another tab signed in since): nothing to renew here.
     if (!issued) throw loginEnded();
     return {
       user: toUserDto(user),

@@ -35,7 +35,8 @@ export class RefreshToken {
    * When the login last proved its password: its sign-in, or a reauthentication since. Access
    * tokens carry it (auth_time) for the routes that want a recent one (RecentSignIn).
    */
-  @Column('timestamptz')
+  /** The epoch by default: never proved lately (migration LoginAuthenticatedAt). */
+  @Column('timestamptz', { default: () => "'epoch'" })
   authenticatedAt: Date;
 
   @CreateDateColumn({ type: 'timestamptz' })

@@ -80,19 +80,6 @@ export class RefreshTokensRepository {
     return rows[0]?.login_at ?? null;
   }
 
-  /**
-   * Spends every token of the login not yet used nor revoked (a reauthentication's rotation):
-   * presented again, each is a used token, renewed without the new time within the reuse grace
-   * (an answer lost) and taken for a stolen copy after.
-   */
-  async spendUnused(em: EntityManager, familyId: string): Promise<void> {
-    await em.query(
-      `UPDATE refresh_tokens SET used_at = now()
-        WHERE family_id = $1 AND used_at IS NULL AND revoked_at IS NULL`,
-      [familyId],
-    );
-  }
-
   /** Serialises the rotations of one login (an advisory lock, released at commit). */
   async lockFamily(em: EntityManager, familyId: string): Promise<void> {
     await em.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 7))`, [familyId]);

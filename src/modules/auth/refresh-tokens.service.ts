@@ -53,25 +53,40 @@ export class RefreshTokensService {
   }
 
   /**
-   * The login `familyId` of the user proved its password again (a reauthentication): a rotation
-   * only the client that gave the password takes part in. Its new token carries the time; every
-   * token of the login not yet used is spent, so a copy of the cookie taken before (which would
-   * otherwise pass the time on) is a used token: within the reuse grace it is renewed without
-   * the time (the reauthentication's answer may have been lost), after that (or once the new
-   * token was used) reuse detection ends the login. Null when that login has ended (signed out,
-   * revoked, expired) or is not the user's.
+   * The login `familyId` of the user proved its password again (a reauthentication): a new token
+   * of the login, carrying the time, for the client that gave the password. The others stay as
+   * they are, with the login's earlier time: whichever is used first revokes the rest (rotate),
+   * so a copy of the cookie taken before gains nothing from the proof, and used after the new
+   * token it is taken for stolen. Nor is the client signed out when the answer is lost: the token
+   * it holds still works, without the time. Under the family's lock, as a rotation: a sign-out
+   * committing meanwhile leaves no new token alive after it. Null when that login has ended
+   * (signed out, revoked, expired) or is not the user's; with `presented` (the console's cookie),
+   * also when that token is not one of this login's: the browser is signed in to another.
    */
-  reauthenticated(userId: string, familyId: string): Promise<IssuedLogin | null> {
+  reauthenticated(
+    userId: string,
+    familyId: string,
+    presented?: string,
+  ): Promise<IssuedLogin | null> {
     const maxDays = this.config.get('REFRESH_SESSION_MAX_DAYS', { infer: true });
     return this.db.transaction(async (em) => {
-      // As a rotation: one at a time per login, so none commits a successor this misses.
+      if (presented !== undefined && (await this.familyOf(em, presented)) !== familyId) {
+        return null;
+      }
       await this.tokens.lockFamily(em, familyId);
       const loginAt = await this.tokens.liveLoginAt(em, userId, familyId, maxDays);
       if (!loginAt) return null;
-      await this.tokens.spendUnused(em, familyId);
       const login = { id: familyId, authenticatedAt: new Date() };
       return { token: await this.insert(em, userId, login, loginAt), login };
     });
+  }
+
+  /** The login a genuine token belongs to, or null. */
+  private async familyOf(em: EntityManager, presented: string): Promise<string | null> {
+    const parsed = TOKEN_FORMAT.exec(presented);
+    if (!parsed) return null;
+    const found = await this.tokens.withHash(em, parsed[1], false);
+    return found && safeEqualHex(found.tokenHash, sha256Hex(parsed[2])) ? found.familyId : null;
   }
 
   /** Whether the login still has a token that works (RecentSignIn: an access token outlives it). */

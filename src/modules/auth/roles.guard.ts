@@ -76,7 +76,8 @@ export class RolesGuard implements CanActivate {
       'RECENT_SIGN_IN_REQUIRED',
       `Give your password again first (POST /v1/auth/reauthenticate): this needs a sign-in in the last ${this.recentMs / 60_000} minutes`,
       {
-        signedInAt: at === null ? null : new Date(at).toISOString(),
+        // The epoch: a login from before the time was kept, never proved lately.
+        signedInAt: at === null || at === 0 ? null : new Date(at).toISOString(),
         withinMinutes: this.recentMs / 60_000,
       },
     );

@@ -78,8 +78,6 @@ export const POSTING_LINES_SQL = `
        WHERE code = l.code AND owner_id IS NULL AND l.owner_id IS NULL AND currency = $5
     ) a`;
 
-/** journal_entries, journal_lines and ledger_accounts: the books. */
-/** Every agent's available balance in currency $1, now and at cutoff $2 (payout drafts). */
 /** An agent's negative available balance in one currency (bigints as text). */
 export interface AgentOwingRow {
   agent_id: string;
@@ -88,6 +86,7 @@ export interface AgentOwingRow {
   pending: string;
 }
 
+/** Every agent's available balance in currency $1, now and at cutoff $2 (payout drafts). */
 export const AVAILABLE_BALANCES_SQL = `SELECT agent_id, current, at_cutoff FROM (
          SELECT a.owner_id AS agent_id,
                 -sum(l.amount_minor) AS current,
@@ -100,6 +99,7 @@ export const AVAILABLE_BALANCES_SQL = `SELECT agent_id, current, at_cutoff FROM 
           GROUP BY a.owner_id) sums
         WHERE current <> 0 OR at_cutoff <> 0`;
 
+/** journal_entries, journal_lines and ledger_accounts: the books. */
 @Injectable()
 export class JournalRepository {
   /** The new entry's id, or undefined when its idempotency key was already used. */

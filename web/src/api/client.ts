@@ -1,6 +1,6 @@
 import { createHandoffClient } from '../../../src/client/client';
 import { fetchWithRefresh } from './fetch-with-refresh';
-import { askForPassword } from './password-prompt';
+import { askForPassword, passwordProofs } from './password-prompt';
 import { refreshSession } from './session';
 import { session } from './session-store';
 
@@ -10,5 +10,5 @@ export { ApiError, unwrap, type Schemas } from '../../../src/client/client';
 export const api = createHandoffClient({
   baseUrl: window.location.origin,
   token: () => session.accessToken,
-  fetch: fetchWithRefresh(refreshSession, askForPassword),
+  fetch: fetchWithRefresh(refreshSession, { ask: askForPassword, proofs: passwordProofs }),
 });

@@ -9,16 +9,24 @@ import { session } from './session-store';
  * when the console now holds another user's session (signed out and in as someone else in
  * another tab, whose cookie the refresh follows): one user's click is never sent as another's.
  */
+/** The console's password prompt (password-prompt.ts): open it, and count what it proved. */
+export interface PasswordPrompt {
+  ask(): Promise<boolean>;
+  /** How many times the password was given so far. */
+  proofs(): number;
+}
+
 export const fetchWithRefresh =
-  (refreshSession: () => Promise<boolean>, confirmPassword: () => Promise<boolean>) =>
+  (refreshSession: () => Promise<boolean>, prompt: PasswordPrompt) =>
   async (request: Request): Promise<Response> => {
     const retry = request.clone();
     const sender = session.user?.id;
+    const proofs = prompt.proofs();
     const sentAt = Date.now();
     const response = await fetch(request);
     observeServerDate(response.headers.get('Date'), sentAt, Date.now());
     if (response.status === 403) {
-      return afterRefusal(response, retry, request.headers, sender, confirmPassword);
+      return afterRefusal(response, retry, { sender, proofs }, prompt);
     }
     if (response.status !== 401) return response;
     const sent = request.headers.get('Authorization');
@@ -32,33 +40,45 @@ export const fetchWithRefresh =
     retry.headers.set('Authorization', `Bearer ${session.accessToken}`);
     const second = await fetch(retry);
     if (second.status !== 403) return second;
-    return afterRefusal(second, again, retry.headers, sender, confirmPassword);
+    return afterRefusal(second, again, { sender, proofs }, prompt);
   };
 
 /**
  * A 403 RECENT_SIGN_IN_REQUIRED (an API key, a webhook, payout onboarding): the user is asked for
  * the password, and the request goes again with the token that proves it (the refusal wrote
- * nothing, so sending it again is safe). When the token changed since it was sent (the prompt
- * was answered for another call meanwhile), it goes again without asking. Turned down, or another
- * user's session by then: the refusal is the answer, and the page says it. Only a write asks: a
- * read refused so (none is today) must not open a prompt from the background.
+ * nothing, so sending it again is safe). When the password was given since it was sent (the
+ * prompt answered for another call), it goes again without asking first; refused again, it
+ * asks. Turned down, or another user's session by then: the refusal is the answer, and the page
+ * says it. Only a write asks: a read refused so (none is today) must not open a prompt from the
+ * background.
  */
 async function afterRefusal(
   response: Response,
   retry: Request,
-  sent: Headers,
-  sender: string | undefined,
-  confirmPassword: () => Promise<boolean>,
+  sent: { sender: string | undefined; proofs: number },
+  prompt: PasswordPrompt,
 ): Promise<Response> {
   if (retry.method === 'GET' || retry.method === 'HEAD') return response;
+  if (!(await wantsRecentSignIn(response))) return response;
+  let answer = response;
+  let proofs = sent.proofs;
+  // At most twice: once with a proof given meanwhile (if any), once after asking.
+  for (let tries = 0; tries < 2; tries++) {
+    if (prompt.proofs() === proofs && !(await prompt.ask())) return answer;
+    proofs = prompt.proofs();
+    if (sent.sender === undefined || session.user?.id !== sent.sender) return answer;
+    const again = retry.clone();
+    again.headers.set('Authorization', `Bearer ${session.accessToken}`);
+    answer = await fetch(again);
+    if (answer.status !== 403 || !(await wantsRecentSignIn(answer))) return answer;
+  }
+  return answer;
+}
+
+async function wantsRecentSignIn(response: Response): Promise<boolean> {
   const body = (await response
     .clone()
     .json()
     .catch(() => null)) as { error?: { code?: unknown } } | null;
-  if (body?.error?.code !== 'RECENT_SIGN_IN_REQUIRED') return response;
-  const newer = sent.get('Authorization') !== `Bearer ${session.accessToken}`;
-  if (!newer && !(await confirmPassword())) return response;
-  if (sender === undefined || session.user?.id !== sender) return response;
-  retry.headers.set('Authorization', `Bearer ${session.accessToken}`);
-  return fetch(retry);
+  return body?.error?.code === 'RECENT_SIGN_IN_REQUIRED';
 }

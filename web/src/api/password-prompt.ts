@@ -29,10 +29,15 @@ export function askForPassword(): Promise<boolean> {
   return pending.answer;
 }
 
+/** How many times the password was given in this tab: a refusal from before one is stale. */
+let proofs = 0;
+export const passwordProofs = () => proofs;
+
 /** Closes the prompt with its outcome, for every call waiting on it. */
 export function settlePasswordPrompt(proved: boolean): void {
   const was = pending;
   pending = null;
+  if (proved) proofs += 1;
   was?.settle(proved);
   changed();
 }

@@ -152,17 +152,23 @@ export async function changePassword(body: Schemas['ChangePasswordDto']): Promis
 }
 
 /**
- * Gives the password again (a call was refused RECENT_SIGN_IN_REQUIRED): the cookie's login is
- * rotated to a token that records it, so its renewals say it too, and this tab takes the access
- * token that says it now. Under the refresh lock, as a sign-in: it rotates the cookie, which a
- * refresh in this tab or another must not present meanwhile. Through the session client: the
- * console's would ask for the password again on a refusal of its own. A 401 (a token issued
- * before logins carried the time, or one just run out) is renewed and the password sent again,
- * once.
+ * Gives the password again (a call was refused RECENT_SIGN_IN_REQUIRED): the cookie's login gets
+ * a token that records it, so its renewals say it too, and this tab takes the access token that
+ * says it now. Under the refresh lock, as a sign-in: it sets the cookie, which a refresh in this
+ * tab or another must not present meanwhile. Through the session client: the console's would
+ * ask for the password again on a refusal of its own. A 401 (a token issued before logins
+ * carried the time, one just run out, or a cookie of another login: another tab signed in since)
+ * is renewed and the password sent again, once, if the renewal found the same user.
  */
 export async function reauthenticate(password: string): Promise<void> {
+  // The user the prompt asked: a renewal below that finds another (the cookie followed another
+  // tab's sign-in) proves nothing for them.
+  const asked = getSessionState().user?.id;
   for (let attempt = 1; ; attempt++) {
     await inflight;
+    if (getSessionState().user?.id !== asked) {
+      throw new Error('You were signed out meanwhile: sign in again');
+    }
     const started = epoch;
     const answer = await withLock(async () => {
       const { user, accessToken } = getSessionState();
