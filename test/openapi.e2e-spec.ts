@@ -42,7 +42,7 @@ const REPEATS_ALIKE: Record<string, string> = {
   'POST /v1/auth/password':
     "its body holds passwords, which a key's stored request fingerprint would keep a digest of; a repeat is refused (currentPassword no longer matches) and the client signs in with the new one",
   'POST /v1/auth/reauthenticate':
-    'its body holds a password, as /v1/auth/password; a repeat rotates the login again, and its answer is the refresh token to keep',
+    'its body holds a password, as /v1/auth/password; a repeat issues another token of the login, and the first one used revokes the rest',
   'POST /v1/auth/session/reauthenticate': 'as /v1/auth/reauthenticate',
   'POST /v1/stripe/webhooks': "public: Stripe's event id is the key (processed once)",
   'POST /v1/stripe/connect-webhooks': "public: Stripe's event id is the key (processed once)",

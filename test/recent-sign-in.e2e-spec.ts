@@ -203,6 +203,12 @@ describe('a recent sign-in for the routes that hand out lasting access', () => {
     expect(refused.body.error.code).toBe('UNAUTHENTICATED');
     expect(refused.headers['set-cookie']).toBeUndefined();
     await viaConsole('').expect(401);
+    // Nor a token of this login that another copy's use revoked: the renewal it leads to finds
+    // the theft, which a new token here would have hidden.
+    const [, id] = /^([^.]+)\./.exec(company.refreshToken)!;
+    await t.db.query('UPDATE refresh_tokens SET revoked_at = now() WHERE id = $1', [id]);
+    await viaConsole(cookieOf(company.refreshToken)).expect(401);
+    await t.db.query('UPDATE refresh_tokens SET revoked_at = NULL WHERE id = $1', [id]);
 
     const res = await viaConsole(cookieOf(company.refreshToken)).expect(200);
     expect(res.body).toMatchObject({ tokenType: 'Bearer', user: { id: company.id } });

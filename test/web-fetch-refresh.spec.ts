@@ -197,6 +197,28 @@ describe('the console asks for the password after a 403 RECENT_SIGN_IN_REQUIRED'
     expect(sent).toEqual(['Bearer old first', 'Bearer proved {"name":"bot"}']);
   });
 
+  it('asks once per request: refused again after the password, the refusal is the answer', async () => {
+    signIn('alice', 'old');
+    confirmPassword.mockImplementation(() => {
+      signIn('alice', 'still-old'); // proved, yet the API refuses again (a clock far off, say)
+      proofs += 1;
+      return Promise.resolve(true);
+    });
+    expect((await createKey()).status).toBe(403);
+    expect(confirmPassword).toHaveBeenCalledTimes(1);
+    expect(sent).toHaveLength(2);
+  });
+
+  it('never asks another user signed in before the refusal came back', async () => {
+    signIn('alice', 'old');
+    jest.mocked(fetch).mockImplementationOnce(async () => {
+      signIn('bob', 'bobs'); // another tab signed in as Bob; this tab follows the cookie
+      return refusal('RECENT_SIGN_IN_REQUIRED');
+    });
+    expect((await createKey()).status).toBe(403);
+    expect(confirmPassword).not.toHaveBeenCalled();
+  });
+
   it('never asks for a read', async () => {
     signIn('alice', 'old');
     const read = await fetchWithRefresh(

@@ -88,7 +88,10 @@ export class RegisteredDto extends TokensDto {
   user: UserDto;
 }
 
-/** A reauthentication's answer: the login's new pair (the refresh token held before is spent). */
+/**
+ * A reauthentication's answer: a new pair of the login, saying the password was given now (the
+ * refresh token held before works until either is used: the first used revokes the other).
+ */
 export class ReauthenticatedDto extends TokensDto {
   user: UserDto;
 }

@@ -101,7 +101,7 @@ export class PasswordController {
   @ApiOperation({ operationId: 'reauthenticateSession', summary: 'Give your password again' })
   @ApiOkResponse({
     type: SessionDto,
-    description: 'A new access token; the session cookie rotated',
+    description: 'A new access token; the session cookie holds the new refresh token',
     headers: setCookie(SESSION_SET),
   })
   async reauthenticateSession(

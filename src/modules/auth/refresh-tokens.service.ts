@@ -81,12 +81,17 @@ export class RefreshTokensService {
     });
   }
 
-  /** The login a genuine token belongs to, or null. */
+  /**
+   * The login a genuine token not revoked belongs to, or null. A revoked one in the cookie means
+   * another copy of the login was used (a theft, say): refused here, so the console's renewal
+   * presents it and reuse detection ends the login, rather than the new token hiding it.
+   */
   private async familyOf(em: EntityManager, presented: string): Promise<string | null> {
     const parsed = TOKEN_FORMAT.exec(presented);
     if (!parsed) return null;
     const found = await this.tokens.withHash(em, parsed[1], false);
-    return found && safeEqualHex(found.tokenHash, sha256Hex(parsed[2])) ? found.familyId : null;
+    const genuine = found && safeEqualHex(found.tokenHash, sha256Hex(parsed[2]));
+    return genuine && !found.revokedAt ? found.familyId : null;
   }
 
   /** Whether the login still has a token that works (RecentSignIn: an access token outlives it). */
@@ -110,8 +115,9 @@ export class RefreshTokensService {
       const row = await this.tokens.withHash(em, id, true);
       if (!row) return { outcome: 'invalid' };
       if (row.revokedAt) {
-        // Revoked while its login lives on: a sibling from the reuse grace was used instead,
-        // so this is the other copy of a token used twice. Else (a logout): just invalid.
+        // Revoked while its login lives on: another token of the login was used instead (a
+        // sibling from the reuse grace, a reauthentication's token, or the one it was issued
+        // beside), so this is the other copy of a login used twice. Else (a logout): invalid.
         if (!(await this.alive(em, row.familyId))) return { outcome: 'invalid' };
         return this.signOutReused(em, row);
       }
@@ -134,8 +140,9 @@ export class RefreshTokensService {
       if (expired || this.loginEnded(row)) return { outcome: 'invalid' };
       await this.tokens.markUsed(em, id);
       const token = await this.insert(em, row.userId, loginOf(row), row.loginAt);
-      // The login goes on from this token alone: siblings the grace gave out are revoked, and
-      // whoever presents one later is taken for the copy (above).
+      // The login goes on from this token alone: siblings the grace gave out, and tokens a
+      // reauthentication issued beside it, are revoked; whoever presents one later is taken for
+      // the copy (above).
       await this.tokens.revokeUnusedExcept(em, row.familyId, [id, idOf(token)]);
       return { outcome: 'rotated', userId: row.userId, token, login: loginOf(row) };
     });

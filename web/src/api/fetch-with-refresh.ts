@@ -1,6 +1,13 @@
 import { observeServerDate } from './server-clock';
 import { session } from './session-store';
 
+/** The console's password prompt (password-prompt.ts): open it, and count what it proved. */
+export interface PasswordPrompt {
+  ask(): Promise<boolean>;
+  /** How many times the password was given so far. */
+  proofs(): number;
+}
+
 /**
  * fetch with one retry after a 401: the access token may have run out between the scheduled
  * refreshes (a laptop asleep, a throttled background tab). If another call already refreshed,
@@ -9,13 +16,6 @@ import { session } from './session-store';
  * when the console now holds another user's session (signed out and in as someone else in
  * another tab, whose cookie the refresh follows): one user's click is never sent as another's.
  */
-/** The console's password prompt (password-prompt.ts): open it, and count what it proved. */
-export interface PasswordPrompt {
-  ask(): Promise<boolean>;
-  /** How many times the password was given so far. */
-  proofs(): number;
-}
-
 export const fetchWithRefresh =
   (refreshSession: () => Promise<boolean>, prompt: PasswordPrompt) =>
   async (request: Request): Promise<Response> => {
@@ -47,10 +47,10 @@ export const fetchWithRefresh =
  * A 403 RECENT_SIGN_IN_REQUIRED (an API key, a webhook, payout onboarding): the user is asked for
  * the password, and the request goes again with the token that proves it (the refusal wrote
  * nothing, so sending it again is safe). When the password was given since it was sent (the
- * prompt answered for another call), it goes again without asking first; refused again, it
- * asks. Turned down, or another user's session by then: the refusal is the answer, and the page
- * says it. Only a write asks: a read refused so (none is today) must not open a prompt from the
- * background.
+ * prompt answered for another call), it goes again without asking first, and asks if refused
+ * again. The prompt opens at most once per request. Turned down, or another user's session by
+ * then: the refusal is the answer, and the page says it. Only a write asks: a read refused so
+ * (none is today) must not open a prompt from the background.
  */
 async function afterRefusal(
   response: Response,
@@ -61,18 +61,22 @@ async function afterRefusal(
   if (retry.method === 'GET' || retry.method === 'HEAD') return response;
   if (!(await wantsRecentSignIn(response))) return response;
   let answer = response;
+  let asked = false;
   let proofs = sent.proofs;
-  // At most twice: once with a proof given meanwhile (if any), once after asking.
-  for (let tries = 0; tries < 2; tries++) {
-    if (prompt.proofs() === proofs && !(await prompt.ask())) return answer;
-    proofs = prompt.proofs();
+  while (true) {
+    // Checked before asking: another user signed in meanwhile is never asked for this click.
     if (sent.sender === undefined || session.user?.id !== sent.sender) return answer;
+    if (prompt.proofs() === proofs) {
+      if (asked || !(await prompt.ask())) return answer;
+      asked = true;
+      if (session.user?.id !== sent.sender) return answer;
+    }
+    proofs = prompt.proofs();
     const again = retry.clone();
     again.headers.set('Authorization', `Bearer ${session.accessToken}`);
     answer = await fetch(again);
     if (answer.status !== 403 || !(await wantsRecentSignIn(answer))) return answer;
   }
-  return answer;
 }
 
 async function wantsRecentSignIn(response: Response): Promise<boolean> {
