@@ -8563,7 +8563,7 @@ export interface operations {
       };
     };
     responses: {
-      /** @description A new access token; the session cookie rotated */
+      /** @description A new access token; the session cookie holds the new refresh token */
       200: {
         headers: {
           /** @description `__Host-handoff_session` over https (Secure, Path=/; `handoff_session` at Path=/v1/auth over http): the refresh token (HttpOnly, SameSite=Strict), rotated by each refresh and cleared by sign-out. */
