@@ -204,6 +204,56 @@ describe('seats (agent side)', () => {
       },
     );
 
+    describe('on a full shift', () => {
+      let fullId: string;
+      beforeAll(async () => {
+        fullId = (
+          await postShift(t, company, {
+            ...window(5200, 2),
+            seats: 1,
+            requiredSkills: [
+              { skill: 'billing', minLevel: 3 },
+              { skill: 'refunds', minLevel: 2 },
+            ],
+            languages: ['en', 'es'],
+            requiresCertification: true,
+          })
+        ).id;
+        await claim(await qualified(), fullId).expect(201);
+      });
+
+      // Not SHIFT_FULL: no seat freed later would take the agent, and the waitlist refuses it.
+      it.each(cases)(
+        'refuses on %s with the reason, a claim as the waitlist',
+        async (_name, spoil, reasons) => {
+          const agent = await qualified();
+          await spoil(agent);
+          const claimed = await claim(agent, fullId).expect(403);
+          expect(claimed.body.error).toMatchObject({ code: 'NOT_ELIGIBLE', details: { reasons } });
+          const queued = await t.http
+            .post(`/v1/shifts/${fullId}/waitlist`)
+            .set(agent.auth)
+            .expect(403);
+          expect(queued.body.error).toMatchObject({ code: 'NOT_ELIGIBLE', details: { reasons } });
+        },
+      );
+
+      it('tells a qualified agent it is full, and lets it join the line', async () => {
+        const agent = await qualified();
+        const full = await claim(agent, fullId).expect(409);
+        expect(full.body.error.code).toBe('SHIFT_FULL');
+        await t.http.post(`/v1/shifts/${fullId}/waitlist`).set(agent.auth).expect(201);
+      });
+    });
+
+    it('answers a seat holder ALREADY_CLAIMED before reading its eligibility again', async () => {
+      const agent = await qualified();
+      await claim(agent, shiftId).expect(201);
+      await setProfile(t, agent, { languages: ['en'], skills: [{ skill: 'billing', level: 4 }] });
+      const again = await claim(agent, shiftId).expect(409);
+      expect(again.body.error.code).toBe('ALREADY_CLAIMED');
+    });
+
     it('lists every reason at once', async () => {
       const agent = await registerAgent(t);
       const res = await claim(agent, shiftId).expect(403);

@@ -59,6 +59,11 @@ export class ShiftClaimsService {
       }
       // Closed says more than full: no seat freed later can be claimed (the waitlist's can).
       if (seen.closed_at) throw claimsClosed(seen.closed_at);
+      // So does not eligible: a seat freed later would refuse the agent too, and the waitlist
+      // does (a few reads, for the losers only, under no lock).
+      const shift = await this.shifts.oneWithSkills(this.db.manager, shiftId);
+      const now = await databaseNow(this.db.manager);
+      await this.eligibility.assertEligible(this.db.manager, userId, shift, now);
       throw shiftFull();
     }
     const taken = await this.db.transaction(async (em) => {
@@ -75,11 +80,9 @@ export class ShiftClaimsService {
       const now = await databaseNow(em);
       const closesAt = claimsCloseAt(shift, this.closeMinutes());
       if (closesAt.getTime() <= now) throw claimsClosed(closesAt);
-      const reasons = await this.eligibility.reasonsFor(em, userId, shift, now);
-      if (reasons.length > 0) {
-        throw new DomainError('NOT_ELIGIBLE', 'You are not eligible for this shift', { reasons });
-      }
+      // A seat already held answers first, as on a full shift: a retry is told it has its seat.
       if (await this.claims.seatTakenId(em, shiftId, userId)) throw alreadyClaimed();
+      await this.eligibility.assertEligible(em, userId, shift, now);
       // A seat a suspension or a revocation freed waits for the line's job, which runs after
       // that commits: those in line ahead of the claimant get the free seats first.
       const given = await this.waitlist.serveAheadOf(em, shift, userId);

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { AGENT_QUALITY, type AgentQualityReader } from '../../common/quality/agent-quality';
+import { DomainError } from '../../common/errors/domain-error';
 import { AgentsService } from '../agents/agents.service';
 import {
   IneligibilityReason,
@@ -33,6 +34,19 @@ export class ShiftEligibility {
       this.quality.scoreOf(em, agentId),
     ]);
     return seatIneligibilityReasons({ ...quals, quality }, shift, new Date(now));
+  }
+
+  /** Refuses with 403 NOT_ELIGIBLE and the reasons when the agent may not take a seat. */
+  async assertEligible(
+    em: EntityManager,
+    agentId: string,
+    shift: ShiftRequirements & QualityGates,
+    now: number,
+  ): Promise<void> {
+    const reasons = await this.reasonsFor(em, agentId, shift, now);
+    if (reasons.length > 0) {
+      throw new DomainError('NOT_ELIGIBLE', 'You are not eligible for this shift', { reasons });
+    }
   }
 
   /** The agent's qualifications for any company's work, with its score; null: no agent. */

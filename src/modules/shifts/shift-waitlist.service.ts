@@ -54,11 +54,9 @@ export class ShiftWaitlistService {
       // this join and then removes the place it made. Unlocked, the revocation's removal ran
       // before the place was committed, and an uncertified agent stayed in line.
       await this.agents.lock(em, userId);
-      const reasons = await this.eligibility.reasonsFor(em, userId, shift, now);
-      if (reasons.length > 0) {
-        throw new DomainError('NOT_ELIGIBLE', 'You are not eligible for this shift', { reasons });
-      }
+      // A seat held answers first, as a claim does.
       if (await this.claims.seatTakenId(em, shiftId, userId)) throw alreadyClaimed();
+      await this.eligibility.assertEligible(em, userId, shift, now);
       if (shift.seatsTaken < shift.seats) {
         // A free seat on a started shift whose claims have closed cannot be claimed directly.
         const closesAt = claimsCloseAt(
