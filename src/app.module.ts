@@ -23,6 +23,7 @@ import { WorkersModule } from './modules/jobs/workers.module';
 import { InvoiceCloserModule } from './modules/billing/invoice-closer.module';
 import { BillingModule } from './modules/billing/billing.module';
 import { QualityGateModule } from './modules/quality/quality-gate.module';
+import { ConversationAccessModule } from './modules/tickets/conversation-access.module';
 import { WorkFactsModule } from './modules/tickets/work-facts.module';
 import { QualityModule } from './modules/quality/quality.module';
 import { QualityRefresherModule } from './modules/quality/quality-refresher.module';
@@ -147,6 +148,7 @@ export class AppModule {
         QualityModule,
         QualityGateModule,
         WorkFactsModule,
+        ConversationAccessModule,
         CreditGateModule,
         ApiKeyLivenessModule,
         StripeModule,

@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import { createApiKey, registerCompany, SignedIn } from './support/factories';
+import { createApiKey, createStaff, registerCompany, SignedIn } from './support/factories';
 import { SseClient } from './support/sse-client';
 import { escalate, liveAgents } from './support/tickets';
 import { createTestApp, TestApp } from './support/test-app';
@@ -202,5 +202,114 @@ describe('the conversation, live', () => {
     );
     expect(inOrder.map((b) => b.data.data.body)).toEqual([...agentSays, 'last']);
     expect(hook.received.map((r) => r.body).join('\n')).not.toContain('refund approved');
+  });
+
+  it('keeps a ticket’s conversation from the agents who lost it, listed and replayed', async () => {
+    const {
+      agents: [first, second, third],
+    } = await liveAgents(t, co.auth, 3);
+    const admin = await createStaff(t, 'admin');
+    const ticket = (await escalate(t, key)) as { id: string; externalId: string };
+    const relay = (messageId: string, body: string) =>
+      t.http
+        .post(`/v1/escalations/${ticket.externalId}/messages`)
+        .set('Authorization', `Bearer ${key}`)
+        .send({ messageId, body, author: 'customer', at: new Date().toISOString() })
+        .expect(201);
+    const say = (agent: SignedIn, body: string, visibility: 'customer' | 'internal') =>
+      t.http
+        .post(`/v1/tickets/${ticket.id}/messages`)
+        .set(agent.auth)
+        .send({ body, visibility })
+        .expect(201);
+    const take = (agent: SignedIn) =>
+      t.http.post(`/v1/tickets/${ticket.id}/claim`).set(agent.auth).expect(200);
+    const listed = async (agent: SignedIn) => {
+      const res = await t.http
+        .get('/v1/events?types=ticket.message,ticket.note&limit=500')
+        .set(agent.auth)
+        .expect(200);
+      return (res.body.items as MessageEvent[])
+        .filter((e) => e.data.ticketId === ticket.id)
+        .map((e) => e.data.data.body);
+    };
+    const listedOnce = (agent: SignedIn, bodies: string[]) =>
+      waitFor(async () => (await listed(agent)).length >= bodies.length, 'the events listed');
+    // Replayed from the oldest kept, up to the release that ends the agent's part.
+    const replayed = async (agent: SignedIn) => {
+      const c = new SseClient(base, {
+        Authorization: agent.auth.Authorization,
+        'Last-Event-ID': '0',
+      });
+      clients.push(c);
+      await waitFor(
+        async () =>
+          c.events.some(
+            (e) =>
+              (e as unknown as MessageEvent).type === 'ticket.released' &&
+              (e as unknown as MessageEvent).data.ticketId === ticket.id,
+          ),
+        'the release replayed',
+      );
+      c.close();
+      return (c.events as unknown as MessageEvent[])
+        .filter((e) => e.type.startsWith('ticket.') && e.data.ticketId === ticket.id)
+        .map((e) => e.type);
+    };
+
+    // The first holder reads the customer's message, its reply and its note, then releases.
+    await take(first);
+    await relay('c-1', 'my card is 4111-SECRET');
+    await say(first, 'looking into it', 'customer');
+    await say(first, 'card shared in chat', 'internal');
+    const whileHeld = ['my card is 4111-SECRET', 'looking into it', 'card shared in chat'];
+    await listedOnce(first, whileHeld);
+    expect(await listed(first)).toEqual(whileHeld);
+    await t.http
+      .post(`/v1/tickets/${ticket.id}/release`)
+      .set(first.auth)
+      .send({ reason: 'needs billing access' })
+      .expect(200);
+    // As the messages endpoint: the conversation went on without it.
+    await t.http.get(`/v1/tickets/${ticket.id}/messages`).set(first.auth).expect(403);
+    expect(await listed(first)).toEqual([]);
+    // Passed over, not an end: the cursor moves past the three hidden, a page at a time.
+    const types = 'types=ticket.message,ticket.note&limit=2';
+    const page = await t.http.get(`/v1/events?${types}`).set(first.auth).expect(200);
+    expect(page.body).toMatchObject({ items: [], hasMore: true });
+    const rest = await t.http
+      .get(`/v1/events?${types}&after=${page.body.nextAfter}`)
+      .set(first.auth)
+      .expect(200);
+    expect(rest.body).toMatchObject({ items: [], hasMore: false });
+    expect(rest.body.nextAfter).toBeGreaterThan(page.body.nextAfter);
+    const firstReplay = await replayed(first);
+    expect(firstReplay).toContain('ticket.claimed');
+    expect(
+      firstReplay.filter((type) => type === 'ticket.message' || type === 'ticket.note'),
+    ).toEqual([]);
+
+    // The second is suspended while holding it: the ticket goes back, and its part with it.
+    await take(second);
+    await relay('c-2', 'my address is SECRET street');
+    await listedOnce(second, ['my address is SECRET street']);
+    await t.http
+      .post(`/v1/agents/${second.id}/suspend`)
+      .set(admin.auth)
+      .send({ reason: 'review' })
+      .expect(200);
+    expect(await listed(second)).toEqual([]);
+
+    // The third resolves it: what it was told while holding it stays its to read.
+    await take(third);
+    await relay('c-3', 'thanks');
+    await say(third, 'refunded', 'customer');
+    await t.http
+      .post(`/v1/tickets/${ticket.id}/resolve`)
+      .set(third.auth)
+      .send({ resolutionSummary: 'refunded' })
+      .expect(200);
+    await listedOnce(third, ['thanks', 'refunded']);
+    expect(await listed(third)).toEqual(['thanks', 'refunded']);
   });
 });

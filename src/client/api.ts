@@ -7309,7 +7309,9 @@ export interface components {
     };
     EventPageDto: {
       /**
-       * @description Pass as `after` for the next page: the last item's id, or your `after` when there was none.
+       * @description Pass as `after` for the next page: past the last event read, or your `after` when there was
+       *     none. An agent's page may hold fewer items than `limit`, even none with `hasMore`: the
+       *     conversation of a ticket it no longer holds (released, transferred) is passed over.
        * @example 1043
        */
       nextAfter: number;

@@ -11,7 +11,7 @@ import { ShutdownState } from '../health/shutdown-state';
 import { EventHub } from './event-hub.service';
 import { EventStream } from './event-stream';
 import { EventsRepository } from './events.repository';
-import { scopeOf } from './events.service';
+import { EventsService, scopeOf } from './events.service';
 
 const REPLAY_PAGE = 200;
 
@@ -35,6 +35,7 @@ export class EventStreamsService {
     @InjectDataSource() private readonly db: DataSource,
     private readonly config: ConfigService<Env, true>,
     private readonly rows: EventsRepository,
+    private readonly events: EventsService,
     private readonly hub: EventHub,
     private readonly shutdown: ShutdownState,
     @Inject(API_KEY_LIVENESS) private readonly keys: ApiKeyLiveness,
@@ -105,7 +106,7 @@ export class EventStreamsService {
       // Replay (after, head] from the database; the hub hands over everything after head.
       while (replay && after < head && !stream.ended) {
         const page = await this.rows.pageOf(this.db.manager, scope, after, head, null, REPLAY_PAGE);
-        await stream.replay(page);
+        await stream.replay(await this.events.readableOf(scope, page));
         if (page.length < REPLAY_PAGE) break;
         after = Number(page[page.length - 1].id);
       }

@@ -1,7 +1,11 @@
-import { Injectable, OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { Actor } from '../../common/auth/actor';
+import {
+  CLAIM_CONVERSATIONS,
+  type ClaimConversations,
+} from '../../common/conversation/claim-conversations';
 import { DomainError } from '../../common/errors/domain-error';
 import { EVENT_TYPE_PATTERN, EventPageDto, ListEventsQueryDto } from './event.dto';
 import { toEventDto } from './event.mapper';
@@ -25,6 +29,13 @@ export interface NewEvent extends EventAudience {
   /** The event's JSON payload, in the API's vocabulary. */
   data: Record<string, unknown>;
 }
+
+/** A ticket conversation's events: an agent reads them only while the claim is its to read. */
+const CONVERSATION_TYPES = new Set(['ticket.message', 'ticket.note']);
+const claimOf = (row: EventRow) =>
+  CONVERSATION_TYPES.has(row.type) && typeof row.data.claimId === 'string'
+    ? row.data.claimId
+    : null;
 
 // Long enough for the writer's transaction to have committed in the usual case; a later commit
 // is found by the sequencer's polling (EVENTS_POLL_MS).
@@ -63,6 +74,7 @@ export class EventsService implements OnModuleDestroy {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly rows: EventsRepository,
+    @Inject(CLAIM_CONVERSATIONS) private readonly conversations: ClaimConversations,
   ) {}
 
   /** Records an event in the caller's transaction; it becomes visible once that commits. */
@@ -119,11 +131,33 @@ export class EventsService implements OnModuleDestroy {
       query.types?.length ? query.types : null,
       query.limit + 1,
     );
-    const items = rows.slice(0, query.limit).map(toEventDto);
+    const read = rows.slice(0, query.limit);
+    const items = (await this.readableOf(scope, read)).map(toEventDto);
     return {
       items,
-      nextAfter: items.length > 0 ? items[items.length - 1].id : query.after,
+      // Past every row read, shown or not: a page may hold fewer than `limit` then.
+      nextAfter: read.length > 0 ? Number(read[read.length - 1].id) : query.after,
       hasMore: rows.length > query.limit,
     };
+  }
+
+  /**
+   * The rows a reader may still see, of those its scope selects. An agent's copy of a ticket
+   * conversation (a customer's message relayed to it, its own message or note) was written
+   * under it while it held the ticket; once the claim is not its to read (released, lost to a
+   * transfer, a timeout, a withdrawal or a suspension) neither the messages endpoint nor the
+   * events show it: the conversation went on without it. Live delivery needs no check: those
+   * rows are written only while the claim is held.
+   */
+  async readableOf(scope: EventScope, rows: EventRow[]): Promise<EventRow[]> {
+    if (!('agentId' in scope)) return rows;
+    if (!rows.some((r) => CONVERSATION_TYPES.has(r.type))) return rows;
+    const claimIds = rows.map(claimOf).filter((id): id is string => id !== null);
+    const readable = await this.conversations.readableBy(this.db.manager, scope.agentId, claimIds);
+    return rows.filter((r) => {
+      if (!CONVERSATION_TYPES.has(r.type)) return true;
+      const claimId = claimOf(r);
+      return claimId !== null && readable.has(claimId);
+    });
   }
 }

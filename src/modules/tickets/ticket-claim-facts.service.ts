@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
+import type { ClaimConversations } from '../../common/conversation/claim-conversations';
 import type { ShiftWork, WorkFacts } from '../../common/pay/work-facts';
 import { TicketClaimsRepository } from './ticket-claims.repository';
 import { TicketMessagesRepository } from './ticket-messages.repository';
@@ -31,7 +32,7 @@ export interface LastResolution {
  * which updates the same claim row (docs/adr/0006-ledger.md, "Changed 2026-11-30").
  */
 @Injectable()
-export class TicketClaimFacts implements WorkFacts {
+export class TicketClaimFacts implements WorkFacts, ClaimConversations {
   constructor(
     private readonly claims: TicketClaimsRepository,
     private readonly tickets: TicketsRepository,
@@ -138,6 +139,11 @@ export class TicketClaimFacts implements WorkFacts {
     if (claimIds.length === 0) return new Map();
     const rows = await this.claims.shiftsOf(em, [...new Set(claimIds)]);
     return new Map(rows.map((r) => [r.id, r.shift_id]));
+  }
+
+  async readableBy(em: EntityManager, agentId: string, claimIds: string[]): Promise<Set<string>> {
+    if (claimIds.length === 0) return new Set();
+    return new Set(await this.claims.heldOrResolvedBy(em, agentId, [...new Set(claimIds)]));
   }
 
   async earnedOnSeats(

@@ -281,6 +281,20 @@ export class TicketClaimsRepository {
     ]);
   }
 
+  /** Among these claims, the agent's that it holds or resolved (reopened or not). */
+  async heldOrResolvedBy(
+    em: EntityManager,
+    agentId: string,
+    claimIds: string[],
+  ): Promise<string[]> {
+    const rows: { id: string }[] = await em.query(
+      `SELECT id FROM ticket_claims
+        WHERE id = ANY($1::uuid[]) AND agent_id = $2 AND status IN ('active', 'resolved')`,
+      [claimIds, agentId],
+    );
+    return rows.map((r) => r.id);
+  }
+
   /**
    * The claim carries on under another shift of the same company. Its surge extra, if any,
    * stays committed on the budget of the shift that reserved it (surge_shift_id, migration

@@ -1,0 +1,17 @@
+import type { EntityManager } from 'typeorm';
+
+/**
+ * Whose a ticket conversation's events still are, as the events store meets it. Tickets own the
+ * claims and provide it (globally, under this token), so events need not import tickets, which
+ * records events.
+ */
+export interface ClaimConversations {
+  /**
+   * Among these ticket claims, those whose conversation the agent may still read: claims it
+   * holds or resolved (the messages endpoint's rule). A claim it released, lost to a transfer,
+   * a timeout, a withdrawal or a suspension is not: the conversation went on without it.
+   */
+  readableBy(em: EntityManager, agentId: string, claimIds: string[]): Promise<Set<string>>;
+}
+
+export const CLAIM_CONVERSATIONS = Symbol('CLAIM_CONVERSATIONS');
