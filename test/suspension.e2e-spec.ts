@@ -135,6 +135,38 @@ describe('suspending an agent ends its work', () => {
     await t.http.post(`/v1/shifts/${again.id}/claims`).set(agent.auth).expect(201);
   });
 
+  it('suspends an agent already suspended once: the same reason again changes nothing, a new one replaces it and tells the agent', async () => {
+    const agent = await registerAgent(t);
+    const suspend = (reason: string) =>
+      t.http.post(`/v1/agents/${agent.id}/suspend`).set(admin.auth).send({ reason }).expect(200);
+    const first = await suspend('chargeback fraud');
+    // Two admins at once, or a page not reloaded: each answers the suspension as it stands.
+    const [a, b] = await Promise.all([suspend('chargeback fraud'), suspend('chargeback fraud')]);
+    for (const res of [a, b]) {
+      expect(res.body).toMatchObject({
+        suspendedAt: first.body.suspendedAt,
+        suspendedReason: 'chargeback fraud',
+      });
+    }
+    const corrected = await suspend('payment fraud');
+    expect(corrected.body).toMatchObject({
+      suspendedAt: first.body.suspendedAt,
+      suspendedReason: 'payment fraud',
+    });
+    const written = await t.db.query(
+      `SELECT data->>'reason' AS reason FROM events
+        WHERE agent_id = $1 AND type = 'agent.suspended' ORDER BY seq`,
+      [agent.id],
+    );
+    expect(written).toEqual([{ reason: 'chargeback fraud' }, { reason: 'payment fraud' }]);
+    // Its streams were ended once, by the first: nothing more to end.
+    const jobs = await t.db.query(
+      `SELECT count(*)::int AS n FROM outbox WHERE job_name = 'events.end-streams' AND payload::text LIKE $1`,
+      [`%${agent.id}%`],
+    );
+    expect(jobs).toEqual([{ n: 1 }]);
+  });
+
   it("answers a suspended agent's retry of a resolution whose answer was lost as the first time; any other resolve is refused", async () => {
     const {
       agents: [agent],

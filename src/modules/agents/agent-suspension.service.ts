@@ -35,7 +35,8 @@ export class AgentSuspensionService {
 
   async suspend(actor: Actor, agentId: string, reason: string): Promise<AgentProfileDto> {
     requireUser(actor, 'admin');
-    await this.suspendOnce(agentId, reason.trim());
+    const suspended = await this.suspendOnce(agentId, reason.trim());
+    if (!suspended) return this.agents.profileOf(agentId);
     // After the commit: a stream reopened now is refused (the suspension is visible). The job
     // the suspension wrote ends them too, should this never run (the process died) or fail.
     await this.hub.endStreamsOf(agentId);
@@ -47,14 +48,23 @@ export class AgentSuspensionService {
    * (shift.promote-waitlist). Lock order everywhere: shift rows, then the agent row, then ticket
    * rows. A seat claimed after the shifts were read waits for the agent's lock and then sees the
    * suspension; one that already held it is read again (retryWhileSeatsClaimed).
+   *
+   * An agent already suspended has no work left to end: a second suspension (another admin, a
+   * page not reloaded) changes nothing but the reason, and tells the agent only a new one.
+   * Answers whether the agent was suspended now (false: it already was).
    */
-  private suspendOnce(agentId: string, reason: string): Promise<void> {
+  private suspendOnce(agentId: string, reason: string): Promise<boolean> {
     return retryWhileSeatsClaimed(
       () =>
         this.db.transaction(async (em) => {
           const shiftIds = await this.seats.lockShiftsOf(em, agentId);
-          if (!(await this.agents.markSuspended(em, agentId, reason))) {
-            throw DomainError.notFound('Agent');
+          const before = await this.agents.markSuspended(em, agentId, reason);
+          if (!before) throw DomainError.notFound('Agent');
+          if (before.wasSuspended) {
+            if (before.reasonBefore !== reason) {
+              await this.events.record(em, { type: 'agent.suspended', agentId, data: { reason } });
+            }
+            return false;
           }
           if ((await this.seats.seatsBeyond(em, agentId, shiftIds)).length > 0) {
             throw new SeatClaimedMeanwhile();
@@ -67,6 +77,7 @@ export class AgentSuspensionService {
           // (its seats, offers and open shifts had stood as they were until a reload).
           await this.events.record(em, { type: 'agent.suspended', agentId, data: { reason } });
           await this.outbox.enqueue(em, 'events.end-streams', endStreamsNow(agentId));
+          return true;
         }),
       'The agent kept claiming seats while being suspended; try again',
     );

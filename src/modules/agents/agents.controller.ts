@@ -118,6 +118,8 @@ export class AgentsController {
    * its seats on shifts not yet ended are cancelled, and it can claim, keep or resolve nothing
    * until reinstated. Keyed: a retry after a lost answer (the console sends one by itself) is
    * answered as the first, never suspending again an agent another admin reinstated meanwhile.
+   * An agent already suspended keeps its suspension's time: a new reason replaces the old one and
+   * the agent is told it (`agent.suspended` again); the same reason changes nothing.
    */
   @Post(':id/suspend')
   @HttpCode(200)

@@ -139,15 +139,28 @@ export class AgentsRepository {
     return qb.orderBy('a.displayName').addOrderBy('a.userId').limit(limit).getMany();
   }
 
-  /** Suspends the agent (keeping the first suspension's time); false when there is no agent. */
-  async markSuspended(em: EntityManager, agentId: string, reason: string): Promise<boolean> {
-    const rows = await changedRows(
+  /**
+   * Suspends the agent (keeping the first suspension's time, taking the new reason): what it was
+   * before, read under the row's lock (a second suspension at once sees the first); null when
+   * there is no agent.
+   */
+  async markSuspended(
+    em: EntityManager,
+    agentId: string,
+    reason: string,
+  ): Promise<{ wasSuspended: boolean; reasonBefore: string | null } | null> {
+    const rows = await changedRows<{ was_suspended: boolean; reason_before: string | null }>(
       em,
-      `UPDATE agents SET suspended_at = coalesce(suspended_at, now()), suspended_reason = $2
-        WHERE user_id = $1 RETURNING user_id`,
+      `UPDATE agents a SET suspended_at = coalesce(old.suspended_at, now()), suspended_reason = $2
+         FROM (SELECT user_id, suspended_at, suspended_reason
+                 FROM agents WHERE user_id = $1 FOR NO KEY UPDATE) old
+        WHERE a.user_id = old.user_id
+        RETURNING old.suspended_at IS NOT NULL AS was_suspended,
+                  old.suspended_reason AS reason_before`,
       [agentId, reason],
     );
-    return rows.length > 0;
+    if (rows.length === 0) return null;
+    return { wasSuspended: rows[0].was_suspended, reasonBefore: rows[0].reason_before };
   }
 
   /**

@@ -128,8 +128,12 @@ export class AgentsService {
     return toAgentProfileDto(await this.load(this.db.manager, agentId));
   }
 
-  /** Suspends the agent (the first suspension's time stays); false when there is no agent. */
-  markSuspended(em: EntityManager, agentId: string, reason: string): Promise<boolean> {
+  /** Suspends the agent (the first suspension's time stays): what it was before; null: no agent. */
+  markSuspended(
+    em: EntityManager,
+    agentId: string,
+    reason: string,
+  ): Promise<{ wasSuspended: boolean; reasonBefore: string | null } | null> {
     return this.agents.markSuspended(em, agentId, reason);
   }
 
