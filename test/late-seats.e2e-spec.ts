@@ -157,6 +157,49 @@ describe('joining a started shift', () => {
     }
   });
 
+  it('keeps a full shift’s line open after its claims close, until a seat given could not be checked into; the agents in it see their place until then', async () => {
+    // Grace 10: a seat given late is checked into within 10 minutes, so the line closes at the
+    // end minus 10.
+    const shift = await startedShift(t, company, 60, 60, { seats: 1, checkInGraceMinutes: 10 });
+    await claim(t, await registerAgent(t), shift.id).expect(201);
+    const early = await registerAgent(t);
+    const join = (agent: SignedIn) =>
+      t.http.post(`/v1/shifts/${shift.id}/waitlist`).set(agent.auth);
+    const joined = await join(early).expect(201);
+    const [{ ends_at }] = await t.db.query('SELECT ends_at FROM shifts WHERE id = $1', [shift.id]);
+    const closesAt = new Date(ends_at.getTime() - 10 * 60_000).toISOString();
+    expect(joined.body).toMatchObject({ position: 1, closesAt });
+    const listed = async (agent: SignedIn) =>
+      (
+        await t.http.get('/v1/shifts/open?limit=100&includeFull=true').set(agent.auth).expect(200)
+      ).body.items.find((s: { id: string }) => s.id === shift.id);
+
+    // Claims closed (20 minutes left): still listed to those in line, with their place.
+    await moveShift(t, shift.id, inMinutes(-100), inMinutes(20));
+    const [{ ends_at: endsLater }] = await t.db.query('SELECT ends_at FROM shifts WHERE id = $1', [
+      shift.id,
+    ]);
+    expect(await listed(early)).toMatchObject({
+      waitlistPosition: 1,
+      waitlistClosesAt: new Date(endsLater.getTime() - 10 * 60_000).toISOString(),
+    });
+    const stranger = await registerAgent(t);
+    expect(await listed(stranger)).toBeUndefined();
+    const second = await join(stranger).expect(201);
+    expect(second.body.position).toBe(2);
+    expect(await listed(stranger)).toMatchObject({ waitlistPosition: 2 });
+
+    // 5 minutes left: a seat given now could not be checked into. No new place; those in line
+    // no longer see it (nothing can come of their place).
+    await moveShift(t, shift.id, inMinutes(-115), inMinutes(5));
+    const late = await join(await registerAgent(t)).expect(409);
+    expect(late.body.error).toMatchObject({
+      code: 'SHIFT_CLOSED',
+      details: { lineClosedAt: expect.any(String) },
+    });
+    expect(await listed(early)).toBeUndefined();
+  });
+
   it("takes a seat still open by the database's clock though this API's runs a minute ahead", async () => {
     const closingSoon = await startedShift(t, company, 60, 30.5); // claims close in 30 s
     const clock = jest.spyOn(Date, 'now').mockReturnValue(Date.now() + 60_000);

@@ -19,6 +19,16 @@ describe('the console says why a seat was refused', () => {
     );
   });
 
+  it('says when a waitlist closed in the agent’s zone', () => {
+    const error = refusal('SHIFT_CLOSED', 'The waitlist has closed: …', {
+      lineClosedAt: '2026-12-07T16:50:00.000Z',
+    });
+    expect(seatRefusal(error, 'America/New_York')).toBe(
+      'Its waitlist closed at Mon 7 Dec, 11:50 America/New_York: a seat given now could not be ' +
+        'checked into in time.',
+    );
+  });
+
   it('says the weekly cap in the agent’s zone', () => {
     const error = refusal('WEEKLY_HOURS_EXCEEDED', '… from 2026-05-04T09:00:00.000Z …', {
       capHours: 40,

@@ -3167,6 +3167,13 @@ export interface components {
       openToAllAt: string | null;
       /** @description What an hour of this shift may pay, from the company's history: an estimate. */
       expectedHourly: components['schemas']['ExpectedHourlyDto'];
+      /**
+       * Format: date-time
+       * @description While you are in line: until when it gives seats (a started shift stays listed to you until
+       *     then, its claims closed); null when you are not in line.
+       * @example 2030-05-02T17:50:00.000Z
+       */
+      waitlistClosesAt: string | null;
     };
     ShiftIneligibilityDto: {
       /**
@@ -3283,6 +3290,13 @@ export interface components {
       openToAllAt: string | null;
       /** @description What an hour of this shift may pay, from the company's history: an estimate. */
       expectedHourly: components['schemas']['ExpectedHourlyDto'];
+      /**
+       * Format: date-time
+       * @description While you are in line: until when it gives seats (a started shift stays listed to you until
+       *     then, its claims closed); null when you are not in line.
+       * @example 2030-05-02T17:50:00.000Z
+       */
+      waitlistClosesAt: string | null;
       reasons: components['schemas']['ShiftIneligibilityDto'][];
     };
     OpenShiftsHintDto: {
@@ -3474,6 +3488,13 @@ export interface components {
        * @example 2030-04-30T10:15:00.000Z
        */
       joinedAt: string;
+      /**
+       * Format: date-time
+       * @description Until when the line gives seats: the later of when claims close and the last moment a seat
+       *     given could still be checked into. Past it your place lapses (the shift leaves /open).
+       * @example 2030-05-02T17:50:00.000Z
+       */
+      closesAt: string;
     };
     ShiftClaimPageDto: {
       items: components['schemas']['ShiftClaimDto'][];

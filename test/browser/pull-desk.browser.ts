@@ -52,6 +52,12 @@ test('an agent on a pull shift: waitlist, countdown, claim-next, a break, a with
   const shown = (title: string) => openShiftCard(page, `${title} · ${companyName}`);
   await (await shown('Night desk')).getByRole('button', { name: 'Join the waitlist' }).click();
   await expect(card('Night desk').getByText('You are number 1 in line.')).toBeVisible();
+  // Until when the line gives seats: the end less the seat's grace, in the agent's zone.
+  await expect(
+    card('Night desk').getByText(
+      /goes to the first eligible agent until \w{3} \d+ \w{3}, \d\d:\d\d/,
+    ),
+  ).toBeVisible();
   await expectAccessible(page, 'shifts with a waitlist');
   // The place in line stays after a reload, and the agent can leave (and join again).
   await page.reload();

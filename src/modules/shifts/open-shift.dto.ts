@@ -108,6 +108,12 @@ export class OpenShiftDto {
    */
   @ApiInteger({ nullable: true, minimum: 1 })
   waitlistPosition: number | null;
+  /**
+   * While you are in line: until when it gives seats (a started shift stays listed to you until
+   * then, its claims closed); null when you are not in line.
+   * @example 2030-05-02T17:50:00.000Z
+   */
+  waitlistClosesAt: Date | null;
 }
 
 /** Why the list is empty: what is missing from the profile, or what the open shifts lack. */

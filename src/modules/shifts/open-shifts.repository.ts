@@ -6,7 +6,11 @@ import type { AgentQualifications } from './eligibility';
 /** The agent's qualifications and its quality score. */
 export type ScoredAgent = AgentQualifications & { quality: number };
 import { comparableQuality } from './eligibility';
-import { MAX_SHIFT_MINUTES, ONCE_PER_SHIFT_STATUSES } from './shift-rules';
+import {
+  MAX_SHIFT_MINUTES,
+  MIN_CHECK_IN_GRACE_MINUTES,
+  ONCE_PER_SHIFT_STATUSES,
+} from './shift-rules';
 import { OpenShiftRow } from './shift.rows';
 import { ONE_SEAT_PER_SHIFT } from './status-sql';
 
@@ -48,9 +52,16 @@ export interface OpenShiftCountsRow {
  * that of claimsCloseAt() (seat-window.ts); the starts_at bound only lets the index range start
  * late (no shift lasts longer).
  */
-const OPEN_FOR_CLAIMS = `s.status = 'scheduled'
-     AND s.starts_at > now() - make_interval(mins => $8)
-     AND greatest(s.starts_at, s.ends_at - make_interval(mins => $7)) > now()`;
+const LIVE = `s.status = 'scheduled' AND s.starts_at > now() - make_interval(mins => $8)`;
+const CLAIMS_OPEN = `greatest(s.starts_at, s.ends_at - make_interval(mins => $7)) > now()`;
+const OPEN_FOR_CLAIMS = `${LIVE} AND ${CLAIMS_OPEN}`;
+/**
+ * A started shift whose claims have closed stays listed to an agent in its line until the line
+ * closes (lineClosesAt, seat-window.ts: the end minus a late seat's grace), so that it sees its
+ * place and may leave it; the starts_at bound of OPEN_FOR_CLAIMS holds for it too.
+ */
+const IN_OPEN_LINE = `EXISTS (SELECT 1 FROM shift_waitlist l WHERE l.shift_id = s.id AND l.agent_id = $1)
+     AND s.ends_at - make_interval(mins => greatest(s.check_in_grace_minutes, ${MIN_CHECK_IN_GRACE_MINUTES})) > now()`;
 const LANGUAGES_OK = `s.languages <@ $2::text[]`;
 const SKILLS_OK = `NOT EXISTS (
            SELECT 1 FROM shift_required_skills r
@@ -79,7 +90,7 @@ const OPEN_SHIFTS_SQL = `
                     FROM shift_waitlist WHERE shift_id = s.id) w
            WHERE w.agent_id = $1) AS waitlist_position
     FROM shifts s
-   WHERE ${OPEN_FOR_CLAIMS}
+   WHERE ${LIVE} AND (${CLAIMS_OPEN} OR (${IN_OPEN_LINE}))
      AND ($10 OR s.seats_taken < s.seats)
      AND ${LANGUAGES_OK} AND ${SKILLS_OK} AND ${CERTIFIED_OK} AND ${QUALITY_OK}
      AND NOT ${HELD}

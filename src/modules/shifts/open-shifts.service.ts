@@ -9,7 +9,7 @@ import { Env } from '../../config/env.validation';
 import { CompaniesService } from '../companies/companies.service';
 import { openShiftsHints, OpenShiftsHint, SUSPENDED_HINTS } from './open-shift-hints';
 import { OpenShiftsRepository } from './open-shifts.repository';
-import { claimsCloseAt } from './seat-window';
+import { claimsCloseAt, lineClosesAt } from './seat-window';
 import { IneligibleShiftDto, OpenShiftPageDto, OpenShiftsQueryDto } from './open-shift.dto';
 import { seatIneligibilityReasons } from './eligibility';
 import { ScoredAgent } from './open-shifts.repository';
@@ -83,6 +83,7 @@ export class OpenShiftsService {
     );
     const hourly = await this.pay.expected(this.db.manager, shifts);
     const inLine = new Map(page.items.map((r) => [r.id, r.waitlist_position]));
+    const now = Date.now();
     return {
       items: shifts.map((s) =>
         toOpenShiftDto(
@@ -91,6 +92,7 @@ export class OpenShiftsService {
           claimsCloseAt(s, closeMinutes),
           hourly.get(s.id)!,
           inLine.get(s.id) ?? null,
+          lineClosesAt(s, closeMinutes, now),
         ),
       ),
       nextCursor: page.nextCursor,

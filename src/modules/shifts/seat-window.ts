@@ -1,4 +1,5 @@
 import { DomainError } from '../../common/errors/domain-error';
+import { seatGraceMinutes } from './shift-rules';
 
 /**
  * Until when a seat can be claimed directly: before the start always; after it, while at least
@@ -13,6 +14,27 @@ export function claimsCloseAt(
 ): Date {
   return new Date(
     Math.max(shift.startsAt.getTime(), shift.endsAt.getTime() - closeMinutesBeforeEnd * 60_000),
+  );
+}
+
+/**
+ * Until when the waitlist gives seats, and may be joined: the later of when direct claims close
+ * (until then a seat given is reachable, its deadline at most the end) and the last moment a
+ * seat given now could still be checked into (the end minus its grace). After that a place in
+ * line can never be served, so none is taken. `now`: the database's clock, as the seat's grace
+ * depends on whether it is held from before the start. The open-shifts SQL states the same rule
+ * for a started shift (OpenShiftsRepository, IN_OPEN_LINE).
+ */
+export function lineClosesAt(
+  shift: { startsAt: Date; endsAt: Date; checkInGraceMinutes: number },
+  closeMinutesBeforeEnd: number,
+  now: number,
+): Date {
+  return new Date(
+    Math.max(
+      shift.endsAt.getTime() - seatGraceMinutes(shift, new Date(now)) * 60_000,
+      claimsCloseAt(shift, closeMinutesBeforeEnd).getTime(),
+    ),
   );
 }
 

@@ -141,6 +141,12 @@ export class WaitlistPositionDto {
   position: number;
   /** @example 2030-04-30T10:15:00.000Z */
   joinedAt: Date;
+  /**
+   * Until when the line gives seats: the later of when claims close and the last moment a seat
+   * given could still be checked into. Past it your place lapses (the shift leaves /open).
+   * @example 2030-05-02T17:50:00.000Z
+   */
+  closesAt: Date;
 }
 
 export class ReliabilityDto {

@@ -10,10 +10,10 @@ import { Env } from '../../config/env.validation';
 import { AgentsService } from '../agents/agents.service';
 import { EventsService } from '../events/events.service';
 import { SeatAllocator } from './seat-allocator.service';
-import { alreadyClaimed, claimsClosed, claimsCloseAt } from './seat-window';
+import { alreadyClaimed, claimsClosed, claimsCloseAt, lineClosesAt } from './seat-window';
 import { WaitlistPositionDto } from './shift-claim.dto';
 import { ShiftWithSkills } from './shift.rows';
-import { givenLate, MAX_WAITLIST, seatGraceMinutes } from './shift-rules';
+import { givenLate, MAX_WAITLIST } from './shift-rules';
 import { ShiftClaimsRepository } from './shift-claims.repository';
 import { ShiftWaitlistRepository } from './shift-waitlist.repository';
 import { ShiftsRepository } from './shifts.repository';
@@ -49,6 +49,15 @@ export class ShiftWaitlistService {
       if (shift.status !== 'scheduled' || shift.endsAt.getTime() <= now) {
         throw new DomainError('SHIFT_CLOSED', 'The shift is no longer open');
       }
+      // A place no seat could be given to in time (promote would pass it over) is not taken.
+      const lineCloses = this.lineClosesAt(shift, now);
+      if (lineCloses.getTime() <= now) {
+        throw new DomainError(
+          'SHIFT_CLOSED',
+          'The waitlist has closed: a seat given now could not be checked into in time',
+          { lineClosedAt: lineCloses },
+        );
+      }
       // The agent's lock (after the shift's, the order everywhere), before eligibility is read:
       // a certification revoked meanwhile either commits first (and is seen here) or waits for
       // this join and then removes the place it made. Unlocked, the revocation's removal ran
@@ -71,7 +80,7 @@ export class ShiftWaitlistService {
       }
       await this.entries.add(em, shiftId, userId);
       const row = await this.entries.position(em, shiftId, userId);
-      return { shiftId, position: row.position, joinedAt: row.joined_at };
+      return { shiftId, position: row.position, joinedAt: row.joined_at, closesAt: lineCloses };
     });
   }
 
@@ -97,15 +106,8 @@ export class ShiftWaitlistService {
     // the line passed over while direct claims are open (until SEAT_CLAIM_CLOSES_MINUTES_BEFORE_END
     // before the end): a seat given then is reachable (its deadline is at most the end), and a
     // direct claimer would otherwise take it ahead of everyone in line.
-    const lastUseful = Math.max(
-      shift.endsAt.getTime() - seatGraceMinutes(shift) * 60_000,
-      claimsCloseAt(
-        shift,
-        this.config.get('SEAT_CLAIM_CLOSES_MINUTES_BEFORE_END', { infer: true }),
-      ).getTime(),
-    );
     const now = await databaseNow(em);
-    if (shift.status !== 'scheduled' || lastUseful <= now) return [];
+    if (shift.status !== 'scheduled' || this.lineClosesAt(shift, now).getTime() <= now) return [];
     const waiting = among ?? (await this.entries.waiting(em, shiftId));
     if (waiting.length === 0 || shift.seatsTaken >= shift.seats) return [];
     // Lock every candidate up front in id order: two promotions on different shifts whose
@@ -142,6 +144,14 @@ export class ShiftWaitlistService {
     if (ahead.length === 0) return 0;
     await this.agents.lockMany(em, [...ahead, claimantId]);
     return (await this.promote(em, shift.id, ahead)).length;
+  }
+
+  private lineClosesAt(shift: ShiftWithSkills, now: number): Date {
+    return lineClosesAt(
+      shift,
+      this.config.get('SEAT_CLAIM_CLOSES_MINUTES_BEFORE_END', { infer: true }),
+      now,
+    );
   }
 
   private async tryPromote(

@@ -55,6 +55,7 @@ export function toOpenShiftDto(
   claimsCloseAt: Date,
   expectedHourly: ExpectedHourlyDto,
   waitlistPosition: number | null = null,
+  waitlistClosesAt: Date | null = null,
 ): OpenShiftDto {
   return {
     id: s.id,
@@ -74,6 +75,7 @@ export function toOpenShiftDto(
     openToAllAt: openToAllAt(s),
     expectedHourly,
     waitlistPosition,
+    waitlistClosesAt: waitlistPosition === null ? null : waitlistClosesAt,
   };
 }
 

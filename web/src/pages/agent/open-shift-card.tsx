@@ -14,6 +14,7 @@ import { seatRefusal } from './seat-refusals';
 import { ShiftFacts } from './shift-facts';
 import { useZone } from './use-profile';
 import { refresh as reread } from '../../api/refresh';
+import { formatInstant } from '../../ui/times';
 
 type Shift = Schemas['OpenShiftDto'];
 type OpenShiftsPage = { items: Shift[] };
@@ -28,9 +29,13 @@ export function OpenShiftCard({ shift }: { shift: Shift }) {
   const headingId = useId();
   const zone = useZone();
   // What the last join or leave answered, until the list is read again (then the API's word).
-  const [answered, setAnswered] = useState<{ position: number | null } | null>(null);
+  const [answered, setAnswered] = useState<{
+    position: number | null;
+    closesAt: string | null;
+  } | null>(null);
   useEffect(() => setAnswered(null), [shift.waitlistPosition]);
   const position = answered ? answered.position : shift.waitlistPosition;
+  const lineClosesAt = answered ? answered.closesAt : shift.waitlistClosesAt;
   const params = (id: string, key: string) => ({
     path: { id },
     header: { 'Idempotency-Key': key },
@@ -73,7 +78,7 @@ export function OpenShiftCard({ shift }: { shift: Shift }) {
       unwrap(api.POST('/v1/shifts/{id}/waitlist', { params: params(id, key) })),
     onError: refusedBy('Could not join the waitlist'),
     onSuccess: (answer) => {
-      setAnswered({ position: answer.position });
+      setAnswered({ position: answer.position, closesAt: answer.closesAt });
       return refresh();
     },
   });
@@ -83,7 +88,7 @@ export function OpenShiftCard({ shift }: { shift: Shift }) {
     // Left already (in another tab): the re-read shows the card without its place in line.
     onError: refusedBy('Could not leave the waitlist'),
     onSuccess: () => {
-      setAnswered({ position: null });
+      setAnswered({ position: null, closesAt: null });
       notifications.show({ message: `You left the waitlist: ${shift.title ?? shift.companyName}` });
       return refresh();
     },
@@ -106,7 +111,8 @@ export function OpenShiftCard({ shift }: { shift: Shift }) {
         <ShiftFacts shift={shift} />
         {position !== null && (
           <Alert color="blue" title="On the waitlist">
-            You are number {position} in line. A freed seat goes to the first eligible agent.
+            You are number {position} in line. A freed seat goes to the first eligible agent
+            {lineClosesAt ? ` until ${formatInstant(lineClosesAt, zone)}` : ''}.
           </Alert>
         )}
         <RetryingNote retrying={claim.retrying || waitlist.retrying || leave.retrying} />

@@ -12,6 +12,12 @@ export function seatRefusal(error: unknown, zone: string): string | undefined {
   if (error.code === 'SHIFT_CLOSED' && typeof d.claimsCloseAt === 'string') {
     return `Claims on this shift closed at ${formatInstant(d.claimsCloseAt, zone)}.`;
   }
+  if (error.code === 'SHIFT_CLOSED' && typeof d.lineClosedAt === 'string') {
+    return (
+      `Its waitlist closed at ${formatInstant(d.lineClosedAt, zone)}: ` +
+      'a seat given now could not be checked into in time.'
+    );
+  }
   if (error.code === 'WEEKLY_HOURS_EXCEEDED' && typeof d.windowStart === 'string') {
     const total = Math.round((Number(d.weekHours) + Number(d.shiftHours)) * 100) / 100;
     return (
