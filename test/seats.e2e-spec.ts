@@ -6,6 +6,7 @@ import { createStaff, registerAgent, registerCompany, SignedIn } from './support
 import { inMinutes, moveShift, nearItsEnd, postShift, setProfile } from './support/shifts';
 import { createTestApp, TestApp } from './support/test-app';
 import type { QueryRunner } from 'typeorm';
+import { PostgresQueryRunner } from 'typeorm/driver/postgres/PostgresQueryRunner';
 import { planOf } from './support/plans';
 import { ShiftClaimViewsRepository } from '../src/modules/shifts/shift-claim-views.repository';
 import { waitForLockWaiters, whileAgentHeld, withRowsHeld } from './support/row-locks';
@@ -701,6 +702,38 @@ describe('seats (agent side)', () => {
         [shift.id],
       );
       expect(n).toBe(0);
+    });
+
+    it('a direct claim reads a line of agents who cannot take the shift once, however long it is', async () => {
+      // A seat free with a line ahead (its seat freed when none in line could take it): the
+      // claim first serves the line, and what that costs must not grow with the line.
+      const statementsOfClaimWithLine = async (inLine: number) => {
+        const shift = await postShift(t, company, {
+          seats: 1,
+          languages: ['es'],
+          ...window(300, 2),
+        });
+        const line = await Promise.all(Array.from({ length: inLine }, () => registerAgent(t)));
+        await t.db.query(
+          `INSERT INTO shift_waitlist (shift_id, agent_id, joined_at)
+           SELECT $1, a, now() - make_interval(secs => n) FROM unnest($2::uuid[]) WITH ORDINALITY x(a, n)`,
+          [shift.id, line.map((a) => a.id)],
+        );
+        const claimant = await registerAgent(t);
+        await setProfile(t, claimant, { languages: ['es'] });
+        const query = jest.spyOn(PostgresQueryRunner.prototype, 'query');
+        try {
+          await claim(claimant, shift.id).expect(201);
+          return query.mock.calls.length;
+        } finally {
+          query.mockRestore();
+        }
+      };
+      const short = await statementsOfClaimWithLine(2);
+      const long = await statementsOfClaimWithLine(40);
+      // The same statements (a few spare for the app's own timers, which share the counter):
+      // each agent in line cost five or six more before.
+      expect(long).toBeLessThanOrEqual(short + 5);
     });
 
     /** An agent checked into an eight-hour seat whose time began `hours` ago. */

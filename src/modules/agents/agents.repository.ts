@@ -13,6 +13,7 @@ export interface AgentEligibilityRow {
 
 /** An agent's whole qualifications in one row: skills as parallel arrays, every certifier. */
 export interface AgentQualificationSummaryRow {
+  user_id: string;
   suspended: boolean;
   languages: string[];
   skills: string[];
@@ -59,23 +60,22 @@ export class AgentsRepository {
     return agent;
   }
 
-  /** One statement: the agent's row, skills and certifying companies (undefined: no agent). */
-  async qualificationSummary(
+  /** In one statement, each of these agents' row, skills and certifying companies (those that exist). */
+  qualificationSummaries(
     em: EntityManager,
-    agentId: string,
-  ): Promise<AgentQualificationSummaryRow | undefined> {
-    const [row]: AgentQualificationSummaryRow[] = await em.query(
-      `SELECT a.suspended_at IS NOT NULL AS suspended, a.languages,
+    agentIds: string[],
+  ): Promise<AgentQualificationSummaryRow[]> {
+    return em.query(
+      `SELECT a.user_id, a.suspended_at IS NOT NULL AS suspended, a.languages,
               ARRAY(SELECT k.skill FROM agent_skills k WHERE k.agent_id = a.user_id
                      ORDER BY k.skill) AS skills,
               ARRAY(SELECT k.level::int FROM agent_skills k WHERE k.agent_id = a.user_id
                      ORDER BY k.skill) AS levels,
               ARRAY(SELECT c.company_id::text FROM certifications c
                      WHERE c.agent_id = a.user_id) AS certified_by
-         FROM agents a WHERE a.user_id = $1`,
-      [agentId],
+         FROM agents a WHERE a.user_id = ANY($1::uuid[])`,
+      [agentIds],
     );
-    return row;
   }
 
   /**

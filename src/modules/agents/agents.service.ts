@@ -169,14 +169,27 @@ export class AgentsService {
     em: EntityManager,
     agentId: string,
   ): Promise<AgentQualifications | null> {
-    const row = await this.agents.qualificationSummary(em, agentId);
-    if (!row) return null;
-    return {
-      suspended: row.suspended,
-      languages: row.languages,
-      skills: new Map(row.skills.map((skill, i) => [skill, row.levels[i]])),
-      certifiedBy: new Set(row.certified_by),
-    };
+    return (await this.qualificationsAnywhereOfEach(em, [agentId])).get(agentId) ?? null;
+  }
+
+  /** The same for each of these agents, in one statement (those that exist). */
+  async qualificationsAnywhereOfEach(
+    em: EntityManager,
+    agentIds: string[],
+  ): Promise<Map<string, AgentQualifications>> {
+    if (agentIds.length === 0) return new Map();
+    const rows = await this.agents.qualificationSummaries(em, agentIds);
+    return new Map(
+      rows.map((row) => [
+        row.user_id,
+        {
+          suspended: row.suspended,
+          languages: row.languages,
+          skills: new Map(row.skills.map((skill, i) => [skill, row.levels[i]])),
+          certifiedBy: new Set(row.certified_by),
+        },
+      ]),
+    );
   }
 
   /**

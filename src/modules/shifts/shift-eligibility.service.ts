@@ -5,6 +5,7 @@ import { DomainError } from '../../common/errors/domain-error';
 import { AgentsService } from '../agents/agents.service';
 import {
   IneligibilityReason,
+  ineligibilityReasons,
   QualityGates,
   seatIneligibilityReasons,
   ShiftRequirements,
@@ -47,6 +48,24 @@ export class ShiftEligibility {
     if (reasons.length > 0) {
       throw new DomainError('NOT_ELIGIBLE', 'You are not eligible for this shift', { reasons });
     }
+  }
+
+  /**
+   * Those of these agents whose profile the shift's requirements accept (suspension, languages,
+   * skills, certification), in their order, read in one statement for all: a waitlist's pass
+   * tries only them (each read again under its lock, with its quality score, before a seat).
+   * The quality gates are not read here: they would cost a score per agent.
+   */
+  async qualifiedAmong(
+    em: EntityManager,
+    agentIds: string[],
+    shift: ShiftRequirements,
+  ): Promise<string[]> {
+    const quals = await this.agents.qualificationsAnywhereOfEach(em, agentIds);
+    return agentIds.filter((id) => {
+      const agent = quals.get(id);
+      return agent !== undefined && ineligibilityReasons(agent, shift).length === 0;
+    });
   }
 
   /** The agent's qualifications for any company's work, with its score; null: no agent. */

@@ -110,12 +110,17 @@ export class ShiftWaitlistService {
     if (shift.status !== 'scheduled' || this.lineClosesAt(shift, now).getTime() <= now) return [];
     const waiting = among ?? (await this.entries.waiting(em, shiftId));
     if (waiting.length === 0 || shift.seatsTaken >= shift.seats) return [];
+    // Only those whose profile the shift accepts (one read for the whole line): a line of
+    // agents who cannot take it cost a savepoint and four reads each, under the shift's lock,
+    // on every seat freed and every direct claim.
+    const candidates = await this.eligibility.qualifiedAmong(em, waiting, shift);
+    if (candidates.length === 0) return [];
     // Lock every candidate up front in id order: two promotions on different shifts whose
     // waitlists share agents in different orders would otherwise deadlock.
-    await this.agents.lockMany(em, waiting);
+    await this.agents.lockMany(em, candidates);
     const promoted: string[] = [];
     let free = shift.seats - shift.seatsTaken;
-    for (const agentId of waiting) {
+    for (const agentId of candidates) {
       if (free <= 0) break;
       if (await this.tryPromote(em, shift, agentId, now)) {
         promoted.push(agentId);
@@ -141,9 +146,10 @@ export class ShiftWaitlistService {
     const waiting = await this.entries.waiting(em, shift.id);
     const at = waiting.indexOf(claimantId);
     const ahead = at === -1 ? waiting : waiting.slice(0, at);
-    if (ahead.length === 0) return 0;
-    await this.agents.lockMany(em, [...ahead, claimantId]);
-    return (await this.promote(em, shift.id, ahead)).length;
+    const candidates = await this.eligibility.qualifiedAmong(em, ahead, shift);
+    if (candidates.length === 0) return 0;
+    await this.agents.lockMany(em, [...candidates, claimantId]);
+    return (await this.promote(em, shift.id, candidates)).length;
   }
 
   private lineClosesAt(shift: ShiftWithSkills, now: number): Date {
