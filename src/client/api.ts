@@ -2872,7 +2872,8 @@ export interface components {
       name: string;
       /**
        * Format: date-time
-       * @description When an admin retired it (null while in use): no new shift or ticket may require it.
+       * @description When an admin retired it (null while in use): no shift or ticket sent after may require it
+       *     (an escalation already under way when it was retired may).
        * @example 2030-03-01T10:00:00.000Z
        */
       retiredAt: string | null;

@@ -25,7 +25,8 @@ export class SkillDto {
   /** @example Chargebacks */
   name: string;
   /**
-   * When an admin retired it (null while in use): no new shift or ticket may require it.
+   * When an admin retired it (null while in use): no shift or ticket sent after may require it
+   * (an escalation already under way when it was retired may).
    * @example 2030-03-01T10:00:00.000Z
    */
   retiredAt: Date | null;

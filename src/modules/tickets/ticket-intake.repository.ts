@@ -66,7 +66,13 @@ const TICKET_ROW = `id, company_id, external_id, intake_hash, subject, summary, 
   customer_ref, metadata, claim_sla_seconds, billing_hold, sla_deadline, sla_breached_at, status,
   claimed_by, claimed_at, last_activity_at, resolved_at, reopen_count, created_at`;
 
-/** Intake's usual case in one statement (TicketIntakeRepository.insertWithSlaTimer). */
+/**
+ * Intake's usual case in one statement (TicketIntakeRepository.insertWithSlaTimer). `usable`
+ * reads the skills without a lock, unlike a shift's post (SkillsRepository.usableAmong): an
+ * escalation whose statement began before a retirement committed may still require the skill
+ * (it began first; the ticket is matched as any other). A share lock would write the skills'
+ * rows on every escalation, from every bot at once: not worth one statement's window.
+ */
 const INTAKE_SQL = `
   WITH usable AS (
     SELECT count(*) = cardinality($14::text[]) AS ok FROM skills
