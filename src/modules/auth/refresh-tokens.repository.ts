@@ -27,7 +27,7 @@ export class RefreshTokensRepository {
       em,
       'refresh_tokens',
       'id',
-      `login_at < now() - make_interval(days => $1)`,
+      `login_at < now() - make_interval(hours => 24 * $1)`,
       [days],
       undefined,
       goOn,
@@ -73,7 +73,7 @@ export class RefreshTokensRepository {
     const rows: { login_at: Date }[] = await em.query(
       `SELECT login_at FROM refresh_tokens
         WHERE family_id = $1 AND user_id = $2 AND revoked_at IS NULL AND expires_at > now()
-          AND login_at > now() - make_interval(days => $3)
+          AND login_at > now() - make_interval(hours => 24 * $3)
         LIMIT 1`,
       [familyId, userId, maxDays],
     );
@@ -94,7 +94,7 @@ export class RefreshTokensRepository {
     const rows: unknown[] = await em.query(
       `SELECT 1 FROM refresh_tokens
         WHERE family_id = $1 AND revoked_at IS NULL AND expires_at > now()
-          AND login_at > now() - make_interval(days => $2) LIMIT 1`,
+          AND login_at > now() - make_interval(hours => 24 * $2) LIMIT 1`,
       [familyId, maxDays],
     );
     return rows.length > 0;

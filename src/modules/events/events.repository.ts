@@ -163,7 +163,7 @@ export class EventsRepository {
       em,
       'events',
       'seq',
-      `occurred_at < now() - make_interval(days => $1)
+      `occurred_at < now() - make_interval(hours => 24 * $1)
        AND position < (SELECT max(position) FROM events)`,
       [days],
       batch,

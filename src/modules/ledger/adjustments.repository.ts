@@ -60,7 +60,7 @@ export class AdjustmentsRepository {
     const [row]: AdjustmentRow[] = await em.query(
       `INSERT INTO ledger_adjustments (reference, agent_id, amount_minor, currency, reason,
                                        status, created_by, expires_at)
-       VALUES ($1, $2, $3, $4, $5, 'pending', $6, now() + make_interval(days => $7))
+       VALUES ($1, $2, $3, $4, $5, 'pending', $6, now() + make_interval(hours => 24 * $7))
        ON CONFLICT ON CONSTRAINT uq_ledger_adjustments_reference DO NOTHING
        RETURNING *`,
       [a.reference, a.agentId, a.amountMinor, a.currency, a.reason, a.createdBy, a.pendingDays],

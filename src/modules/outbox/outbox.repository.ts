@@ -205,9 +205,9 @@ export class OutboxRepository {
       em,
       'outbox',
       'id',
-      `sent_at < now() - make_interval(days => $1)
-       AND CASE WHEN finished_at IS NULL THEN run_at < now() - make_interval(days => $1)
-                WHEN failed THEN finished_at < now() - make_interval(days => $2)
+      `sent_at < now() - make_interval(hours => 24 * $1)
+       AND CASE WHEN finished_at IS NULL THEN run_at < now() - make_interval(hours => 24 * $1)
+                WHEN failed THEN finished_at < now() - make_interval(hours => 24 * $2)
                 ELSE true END`,
       [keepDays, keepFailedDays],
       batch,

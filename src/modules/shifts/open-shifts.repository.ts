@@ -171,7 +171,7 @@ export class OpenShiftsRepository {
   ): Promise<string[]> {
     const rows: { id: string }[] = await em.query(
       `SELECT s.id FROM shifts s
-        WHERE ${OPEN_FOR_CLAIMS} AND s.starts_at < now() + make_interval(days => $10)
+        WHERE ${OPEN_FOR_CLAIMS} AND s.starts_at < now() + make_interval(hours => 24 * $10)
           AND NOT ${HELD}
           AND NOT (${LANGUAGES_OK} AND ${SKILLS_OK} AND ${CERTIFIED_OK} AND ${QUALITY_OK})
         ORDER BY s.starts_at, s.id

@@ -130,7 +130,7 @@ export class ShiftClaimViewsRepository {
     const [r]: ReliabilityRow[] = await em.query(
       `SELECT ${RELIABILITY_COUNTS}
          FROM shift_claims c JOIN shifts s ON s.id = c.shift_id,
-              (SELECT now() - make_interval(days => $2) AS since, $3::int AS late_minutes) w
+              (SELECT now() - make_interval(hours => 24 * $2) AS since, $3::int AS late_minutes) w
         WHERE c.agent_id = $1`,
       [agentId, windowDays, lateMinutes],
     );
@@ -149,7 +149,7 @@ export class ShiftClaimViewsRepository {
     const [r]: ReliabilityRow[] = await em.query(
       `SELECT ${RELIABILITY_COUNTS}
          FROM shift_claims c JOIN shifts s ON s.id = c.shift_id,
-              (SELECT now() - make_interval(days => $1) AS since, $2::int AS late_minutes) w
+              (SELECT now() - make_interval(hours => 24 * $1) AS since, $2::int AS late_minutes) w
         WHERE greatest(c.completed_at, c.cancelled_at, c.no_show_at, c.checked_out_at) > w.since`,
       [windowDays, lateMinutes],
     );

@@ -223,7 +223,7 @@ export class WebhookDeliveriesRepository {
       em,
       'webhook_deliveries',
       'id',
-      `coalesce(last_attempt_at, created_at) < now() - make_interval(days => $1)
+      `coalesce(last_attempt_at, created_at) < now() - make_interval(hours => 24 * $1)
        AND status <> 'pending'`,
       [days],
       undefined,
