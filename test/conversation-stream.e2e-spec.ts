@@ -300,16 +300,29 @@ describe('the conversation, live', () => {
       .expect(200);
     expect(await listed(second)).toEqual([]);
 
-    // The third resolves it: what it was told while holding it stays its to read.
-    await take(third);
+    // The first takes it again (its cooldown over) and resolves it: as the messages endpoint,
+    // everything said to it up to its resolution is its to read again, its first claim's too.
+    await t.db.query(`UPDATE ticket_cooldowns SET until = now() WHERE ticket_id = $1`, [ticket.id]);
+    await take(first);
     await relay('c-3', 'thanks');
-    await say(third, 'refunded', 'customer');
+    await say(first, 'refunded', 'customer');
     await t.http
       .post(`/v1/tickets/${ticket.id}/resolve`)
-      .set(third.auth)
+      .set(first.auth)
       .send({ resolutionSummary: 'refunded' })
       .expect(200);
-    await listedOnce(third, ['thanks', 'refunded']);
-    expect(await listed(third)).toEqual(['thanks', 'refunded']);
+    const resolvedBy = [...whileHeld, 'thanks', 'refunded'];
+    await listedOnce(first, resolvedBy);
+    expect(await listed(first)).toEqual(resolvedBy);
+    const fromEndpoint = await t.http
+      .get(`/v1/tickets/${ticket.id}/messages?limit=100`)
+      .set(first.auth)
+      .expect(200);
+    expect(fromEndpoint.body.items.map((m: { body: string }) => m.body)).toEqual(
+      expect.arrayContaining(resolvedBy),
+    );
+    // The third never held it, and the second still reads nothing.
+    expect(await listed(third)).toEqual([]);
+    expect(await listed(second)).toEqual([]);
   });
 });

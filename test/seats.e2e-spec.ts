@@ -736,6 +736,32 @@ describe('seats (agent side)', () => {
       expect(long).toBeLessThanOrEqual(short + 5);
     });
 
+    it('a direct claim serves first an agent in line who can take the seat, behind those who cannot', async () => {
+      const shift = await postShift(t, company, { seats: 1, languages: ['es'], ...window(320, 2) });
+      const cannot = await Promise.all([registerAgent(t), registerAgent(t)]);
+      const can = await registerAgent(t);
+      await setProfile(t, can, { languages: ['es'] });
+      await t.db.query(
+        `INSERT INTO shift_waitlist (shift_id, agent_id, joined_at)
+         SELECT $1, a, now() - make_interval(secs => 10 - n) FROM unnest($2::uuid[]) WITH ORDINALITY x(a, n)`,
+        [shift.id, [...cannot, can].map((a) => a.id)],
+      );
+      const claimant = await registerAgent(t);
+      await setProfile(t, claimant, { languages: ['es'] });
+      expect((await claim(claimant, shift.id).expect(409)).body.error.code).toBe('SHIFT_FULL');
+      const seats = await t.db.query(
+        `SELECT agent_id, source FROM shift_claims WHERE shift_id = $1`,
+        [shift.id],
+      );
+      expect(seats).toEqual([{ agent_id: can.id, source: 'waitlist' }]);
+      // Those who cannot take it keep their places.
+      const line = await t.db.query(
+        'SELECT agent_id FROM shift_waitlist WHERE shift_id = $1 ORDER BY joined_at',
+        [shift.id],
+      );
+      expect(line.map((r: { agent_id: string }) => r.agent_id)).toEqual(cannot.map((a) => a.id));
+    });
+
     /** An agent checked into an eight-hour seat whose time began `hours` ago. */
     const eightHoursWorkedFor = async (hours: number) => {
       const agent = await registerAgent(t);

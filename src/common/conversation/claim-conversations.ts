@@ -7,9 +7,10 @@ import type { EntityManager } from 'typeorm';
  */
 export interface ClaimConversations {
   /**
-   * Among these ticket claims, those whose conversation the agent may still read: claims it
-   * holds or resolved (the messages endpoint's rule). A claim it released, lost to a transfer,
-   * a timeout, a withdrawal or a suspension is not: the conversation went on without it.
+   * Among these ticket claims of the agent, those whose conversation it may still read, by the
+   * messages endpoint's rule: it holds the ticket now, or resolved it in this claim or a later
+   * one. A claim it released, lost to a transfer, a timeout, a withdrawal or a suspension, with
+   * no resolution of its own after, is not: the conversation went on without it.
    */
   readableBy(em: EntityManager, agentId: string, claimIds: string[]): Promise<Set<string>>;
 }

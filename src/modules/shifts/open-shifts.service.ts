@@ -83,7 +83,6 @@ export class OpenShiftsService {
     );
     const hourly = await this.pay.expected(this.db.manager, shifts);
     const inLine = new Map(page.items.map((r) => [r.id, r.waitlist_position]));
-    const now = Date.now();
     return {
       items: shifts.map((s) =>
         toOpenShiftDto(
@@ -92,7 +91,7 @@ export class OpenShiftsService {
           claimsCloseAt(s, closeMinutes),
           hourly.get(s.id)!,
           inLine.get(s.id) ?? null,
-          lineClosesAt(s, closeMinutes, now),
+          lineClosesAt(s, closeMinutes),
         ),
       ),
       nextCursor: page.nextCursor,

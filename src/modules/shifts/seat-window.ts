@@ -1,5 +1,5 @@
 import { DomainError } from '../../common/errors/domain-error';
-import { seatGraceMinutes } from './shift-rules';
+import { MIN_CHECK_IN_GRACE_MINUTES } from './shift-rules';
 
 /**
  * Until when a seat can be claimed directly: before the start always; after it, while at least
@@ -20,19 +20,19 @@ export function claimsCloseAt(
 /**
  * Until when the waitlist gives seats, and may be joined: the later of when direct claims close
  * (until then a seat given is reachable, its deadline at most the end) and the last moment a
- * seat given now could still be checked into (the end minus its grace). After that a place in
- * line can never be served, so none is taken. `now`: the database's clock, as the seat's grace
- * depends on whether it is held from before the start. The open-shifts SQL states the same rule
- * for a started shift (OpenShiftsRepository, IN_OPEN_LINE).
+ * seat given then could still be checked into, the end minus a late seat's grace (the line
+ * always closes after the start, so the grace is never below MIN_CHECK_IN_GRACE_MINUTES). After
+ * that a place in line can never be served, so none is taken. The open-shifts SQL states the
+ * same rule (OpenShiftsRepository, IN_OPEN_LINE).
  */
 export function lineClosesAt(
   shift: { startsAt: Date; endsAt: Date; checkInGraceMinutes: number },
   closeMinutesBeforeEnd: number,
-  now: number,
 ): Date {
+  const lateGrace = Math.max(shift.checkInGraceMinutes, MIN_CHECK_IN_GRACE_MINUTES);
   return new Date(
     Math.max(
-      shift.endsAt.getTime() - seatGraceMinutes(shift, new Date(now)) * 60_000,
+      shift.endsAt.getTime() - lateGrace * 60_000,
       claimsCloseAt(shift, closeMinutesBeforeEnd).getTime(),
     ),
   );

@@ -50,7 +50,7 @@ export class ShiftWaitlistService {
         throw new DomainError('SHIFT_CLOSED', 'The shift is no longer open');
       }
       // A place no seat could be given to in time (promote would pass it over) is not taken.
-      const lineCloses = this.lineClosesAt(shift, now);
+      const lineCloses = this.lineClosesAt(shift);
       if (lineCloses.getTime() <= now) {
         throw new DomainError(
           'SHIFT_CLOSED',
@@ -107,12 +107,14 @@ export class ShiftWaitlistService {
     // before the end): a seat given then is reachable (its deadline is at most the end), and a
     // direct claimer would otherwise take it ahead of everyone in line.
     const now = await databaseNow(em);
-    if (shift.status !== 'scheduled' || this.lineClosesAt(shift, now).getTime() <= now) return [];
+    if (shift.status !== 'scheduled' || this.lineClosesAt(shift).getTime() <= now) return [];
     const waiting = among ?? (await this.entries.waiting(em, shiftId));
     if (waiting.length === 0 || shift.seatsTaken >= shift.seats) return [];
     // Only those whose profile the shift accepts (one read for the whole line): a line of
     // agents who cannot take it cost a savepoint and four reads each, under the shift's lock,
-    // on every seat freed and every direct claim.
+    // on every seat freed and every direct claim. Read before their locks: a profile edit
+    // committing meanwhile that makes an agent eligible is not seen by this pass (the next one
+    // sees it); one that makes it ineligible is, by the check under its lock.
     const candidates = await this.eligibility.qualifiedAmong(em, waiting, shift);
     if (candidates.length === 0) return [];
     // Lock every candidate up front in id order: two promotions on different shifts whose
@@ -134,8 +136,9 @@ export class ShiftWaitlistService {
    * Before a direct claim takes a seat (in its transaction, under the shift's lock): the free
    * seats go to those in line ahead of the claimant first, as a check-out's promotion would
    * have given them. A seat a suspension or a revocation freed waits for a job that runs after
-   * that commits, and a claim meanwhile took it ahead of the whole line. The claimant's lock is
-   * taken with theirs, in id order, as a promotion takes them. How many seats it gave.
+   * that commits, and a claim meanwhile took it ahead of the whole line. When any of them could
+   * take it, the claimant's lock is taken with theirs, in id order, as a promotion takes them.
+   * How many seats it gave.
    */
   async serveAheadOf(
     em: EntityManager,
@@ -152,11 +155,10 @@ export class ShiftWaitlistService {
     return (await this.promote(em, shift.id, candidates)).length;
   }
 
-  private lineClosesAt(shift: ShiftWithSkills, now: number): Date {
+  private lineClosesAt(shift: ShiftWithSkills): Date {
     return lineClosesAt(
       shift,
       this.config.get('SEAT_CLAIM_CLOSES_MINUTES_BEFORE_END', { infer: true }),
-      now,
     );
   }
 

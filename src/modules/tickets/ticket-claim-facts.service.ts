@@ -143,7 +143,7 @@ export class TicketClaimFacts implements WorkFacts, ClaimConversations {
 
   async readableBy(em: EntityManager, agentId: string, claimIds: string[]): Promise<Set<string>> {
     if (claimIds.length === 0) return new Set();
-    return new Set(await this.claims.heldOrResolvedBy(em, agentId, [...new Set(claimIds)]));
+    return new Set(await this.claims.readableConversations(em, agentId, [...new Set(claimIds)]));
   }
 
   async earnedOnSeats(

@@ -281,15 +281,24 @@ export class TicketClaimsRepository {
     ]);
   }
 
-  /** Among these claims, the agent's that it holds or resolved (reopened or not). */
-  async heldOrResolvedBy(
+  /**
+   * Among these claims of the agent, those whose conversation it may still read, as the messages
+   * endpoint reads a ticket (workedBy): the agent holds the ticket now, or resolved it in a claim
+   * made no earlier than this one (a claim released, then the ticket claimed again and resolved,
+   * reads as the resolution's). A claim after its last resolution that it released is not.
+   */
+  async readableConversations(
     em: EntityManager,
     agentId: string,
     claimIds: string[],
   ): Promise<string[]> {
     const rows: { id: string }[] = await em.query(
-      `SELECT id FROM ticket_claims
-        WHERE id = ANY($1::uuid[]) AND agent_id = $2 AND status IN ('active', 'resolved')`,
+      `SELECT c.id FROM ticket_claims c
+        WHERE c.id = ANY($1::uuid[]) AND c.agent_id = $2
+          AND EXISTS (SELECT 1 FROM ticket_claims w
+                       WHERE w.ticket_id = c.ticket_id AND w.agent_id = $2
+                         AND (w.status = 'active'
+                              OR (w.status = 'resolved' AND w.claimed_at >= c.claimed_at)))`,
       [claimIds, agentId],
     );
     return rows.map((r) => r.id);
