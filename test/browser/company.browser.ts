@@ -1436,7 +1436,7 @@ test('new API keys stay shown until revoked, and a copy the browser refuses is s
  * spring-forward night) is refused under its field before sending: it was posted an hour off,
  * without a word.
  */
-test('the post form names its time zone and refuses a time the clocks skip', async ({
+test('the post form names its time zone and refuses a time the clocks skip or repeat', async ({
   browser,
 }) => {
   const company = await signUpCompany(`Spring ${Math.random().toString(36).slice(2, 8)}`);
@@ -1458,6 +1458,17 @@ test('the post form names its time zone and refuses a time the clocks skip', asy
       /2027-03-28 02:30 does not exist in Europe\/Berlin: the clocks go forward then/,
     );
     await expect(starts).toHaveAttribute('aria-invalid', 'true');
+    // The last Sunday of October 2027: 03:00 becomes 02:00 again, so 02:30 happens twice; the
+    // browser took the first without a word, and a shift meant to end at the second ended an
+    // hour early.
+    await starts.fill('2027-10-31T00:30');
+    const ends = page.getByLabel('Ends');
+    await ends.fill('2027-10-31T02:30');
+    await page.getByRole('button', { name: 'Post shift' }).click();
+    await expect(ends).toHaveAccessibleDescription(
+      /2027-10-31 02:30 happens twice in Europe\/Berlin \(GMT\+2, then GMT\+1\)/,
+    );
+    await expect(starts).not.toHaveAttribute('aria-invalid', 'true');
     expect(posted).toBe(false);
   } finally {
     await context.close();

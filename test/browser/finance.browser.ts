@@ -443,6 +443,34 @@ test('a refused approval of the last adjustment in view still says so once the l
  * An agent earned yen: finance finds JPY among every currency the API takes (only eight common
  * ones were offered, so such agents could never be paid from the console) and drafts its run.
  */
+/**
+ * A cutoff the clocks skip or repeat is said under the field, not sent an hour off: the run's
+ * "as of" would not be the moment typed.
+ */
+test('a payout cutoff the clocks repeat is refused before drafting', async ({ browser }) => {
+  const context = await browser.newContext({ timezoneId: 'Europe/Berlin' });
+  const page = await context.newPage();
+  try {
+    await signInPage(page, await createStaff('finance'), '/finance/runs');
+    let posted = false;
+    page.on('request', (r) => {
+      if (r.method() === 'POST' && new URL(r.url()).pathname === '/v1/payout-runs') posted = true;
+    });
+    const cutoff = page.getByLabel('Cutoff');
+    await cutoff.fill('2026-10-25T02:30');
+    await page.getByRole('button', { name: 'Draft a run' }).click();
+    await expect(cutoff).toHaveAccessibleDescription(
+      /2026-10-25 02:30 happens twice in Europe\/Berlin \(GMT\+2, then GMT\+1\)/,
+    );
+    await cutoff.fill('2026-03-29T02:30');
+    await page.getByRole('button', { name: 'Draft a run' }).click();
+    await expect(cutoff).toHaveAccessibleDescription(/2026-03-29 02:30 does not exist/);
+    expect(posted).toBe(false);
+  } finally {
+    await context.close();
+  }
+});
+
 test('finance drafts a payout run in a currency beyond the common ones (JPY)', async ({ page }) => {
   const tag = Math.random().toString(36).slice(2, 7);
   const agent = await payableAgent(`Yui ${tag}`);

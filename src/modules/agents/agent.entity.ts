@@ -9,7 +9,7 @@ export class Agent {
   @Column('text')
   displayName: string;
 
-  /** IANA zone; weekly hours are counted in calendar weeks of this zone. */
+  /** IANA zone: the console shows the agent its times in it (weekly hours are any 168 hours, whatever the zone). */
   @Column('text')
   timeZone: string;
 

@@ -7,24 +7,44 @@ export const LOCALE = 'en-GB';
 
 export const browserZone = (): string => Intl.DateTimeFormat().resolvedOptions().timeZone;
 
-const dateTime = (timeZone: string) =>
-  new Intl.DateTimeFormat(LOCALE, {
-    timeZone,
-    weekday: 'short',
-    day: 'numeric',
-    month: 'short',
-    hour: '2-digit',
-    minute: '2-digit',
-  });
+const dateTimes = new Map<string, Intl.DateTimeFormat>();
+const dateTime = (timeZone: string) => {
+  let format = dateTimes.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat(LOCALE, {
+      timeZone,
+      weekday: 'short',
+      day: 'numeric',
+      month: 'short',
+      hour: '2-digit',
+      minute: '2-digit',
+    });
+    dateTimes.set(timeZone, format);
+  }
+  return format;
+};
 
-/** "Tue 5 May, 09:00 Europe/Berlin". */
+// A zone's clock changes by an hour, or by half an hour (Australia/Lord_Howe).
+const CHANGES_MS = [-3_600_000, -1_800_000, 1_800_000, 3_600_000];
+
+/**
+ * "Tue 5 May, 09:00 Europe/Berlin"; in the hour the clocks repeat when they go back, with the
+ * offset ("Sun 25 Oct, 02:30 (GMT+1) Europe/Berlin"): the two 02:30s read alike, and a check-in
+ * deadline at the second was read as the first.
+ */
 export function formatInstant(iso: string, timeZone: string): string {
-  return `${dateTime(timeZone).format(new Date(iso))} ${timeZone}`;
+  const at = new Date(iso);
+  const text = dateTime(timeZone).format(at);
+  const repeated = CHANGES_MS.some(
+    (ms) => dateTime(timeZone).format(new Date(at.getTime() + ms)) === text,
+  );
+  return repeated ? `${text} (${offset(timeZone, at)}) ${timeZone}` : `${text} ${timeZone}`;
 }
 
 // One per zone: cards showing a window re-render every second.
 const offsetFormats = new Map<string, Intl.DateTimeFormat>();
-const offset = (timeZone: string, at: Date) => {
+/** The zone's offset at an instant, as "GMT+2" ("GMT" at zero). */
+export const offset = (timeZone: string, at: Date) => {
   let format = offsetFormats.get(timeZone);
   if (!format) {
     format = new Intl.DateTimeFormat(LOCALE, { timeZone, timeZoneName: 'shortOffset' });
@@ -94,6 +114,32 @@ export function missingLocalTime(local: string): string | null {
     ? null
     : `${local.replace('T', ' ')} does not exist in ${browserZone()}: the clocks go forward then`;
 }
+
+/**
+ * Why a `datetime-local` value names two instants in the browser's zone (a time the clocks
+ * repeat when they go back: 02:30 on a fall-back night is first summer time, then an hour later
+ * winter time), else null. The browser took the first without a word: a shift meant to end at
+ * the second ended an hour early. Refused rather than guessed: the message names both.
+ */
+export function repeatedLocalTime(local: string): string | null {
+  const at = new Date(local);
+  if (!local || Number.isNaN(at.getTime())) return null;
+  const typed = local.slice(0, 16);
+  const twin = CHANGES_MS.map((ms) => new Date(at.getTime() + ms)).find(
+    (other) => localInputOf(other) === typed,
+  );
+  if (!twin) return null;
+  const zone = browserZone();
+  const [first, second] = twin > at ? [at, twin] : [twin, at];
+  return (
+    `${typed.replace('T', ' ')} happens twice in ${zone} (${offset(zone, first)}, then ` +
+    `${offset(zone, second)}): the clocks go back then; choose a time outside that hour`
+  );
+}
+
+/** What is wrong with a `datetime-local` value as an instant: a time skipped or repeated. */
+export const localTimeProblem = (local: string): string | null =>
+  missingLocalTime(local) ?? repeatedLocalTime(local);
 
 /** An instant as a `datetime-local` value in the browser's zone ("2026-12-07T09:30"). */
 export function localInputOf(at: Date): string {

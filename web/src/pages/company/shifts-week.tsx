@@ -5,7 +5,7 @@ import { api, unwrap, type Schemas } from '../../api/client';
 import { keys } from '../../api/query-keys';
 import { ReadErrorAlert } from '../../ui/error-alert';
 import { Loading } from '../../ui/loading';
-import { browserZone, LOCALE } from '../../ui/times';
+import { browserZone, LOCALE, offset } from '../../ui/times';
 
 /** Monday 00:00 of the week holding `date`, in the browser's zone, plus `weeks` weeks. */
 function mondayOf(date: Date, weeks = 0): Date {
@@ -112,13 +112,19 @@ export function ShiftsWeek() {
 
 function WeekShift({ shift }: { shift: Schemas['ShiftDto'] }) {
   const cancelled = shift.status === 'cancelled';
+  const [start, end] = [new Date(shift.startsAt), new Date(shift.endsAt)];
+  // Across a clock change each end names its offset: 00:15–01:00 UTC on the night the clocks
+  // go back in Berlin read "02:15–02:00".
+  const [from, to] = [offset(browserZone(), start), offset(browserZone(), end)];
+  const across = from !== to;
   return (
     <Card withBorder padding="xs">
       <Text size="xs" fw={600}>
-        {hourMinute.format(new Date(shift.startsAt))}–{hourMinute.format(new Date(shift.endsAt))}
+        {hourMinute.format(start)}
+        {across && ` (${from})`}–{hourMinute.format(end)}
+        {across && ` (${to})`}
         {/* Past midnight: "22:00–02:00" read as a shift ending before it began. */}
-        {new Date(shift.startsAt).toDateString() !== new Date(shift.endsAt).toDateString() &&
-          ' next day'}
+        {start.toDateString() !== end.toDateString() && ' next day'}
       </Text>
       <Text size="xs" td={cancelled ? 'line-through' : undefined}>
         {shift.title ?? 'Shift'}

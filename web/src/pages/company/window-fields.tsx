@@ -1,13 +1,13 @@
 import { TextInput } from '@mantine/core';
 import { useState, type ReactNode } from 'react';
 import type { Problem } from '../../ui/form-errors';
-import { browserZone, localInputOf, localToInstant, missingLocalTime } from '../../ui/times';
+import { browserZone, localInputOf, localTimeProblem, localToInstant } from '../../ui/times';
 
 /**
  * A shift's window as two `datetime-local` fields in the browser's zone (named), for the post
  * and change forms: `check()` says under a field a time the clocks skip (02:30 on a
- * spring-forward night, which the browser moved by an hour without a word) before anything is
- * sent; `changed()` gives the instants edited since `initial` (all of them when there was none).
+ * spring-forward night, which the browser moved by an hour without a word) or repeat (02:30 on
+ * a fall-back night, of which it took the first) before anything is sent; `changed()` gives the instants edited since `initial` (all of them when there was none).
  */
 export function useWindowFields(
   initial: { startsAt: string; endsAt: string } | null,
@@ -27,11 +27,12 @@ export function useWindowFields(
     startsAt: null,
     endsAt: null,
   });
+  // An edge not edited goes unsent, so is not checked: a shift stored at the second 02:30 of a
+  // fall-back night shows as "02:30" like the first, and its title could not be changed.
+  const problem = (name: 'startsAt' | 'endsAt') =>
+    initial !== null && typed[name] === first[name] ? null : localTimeProblem(typed[name]);
   const check = () => {
-    const found = {
-      startsAt: missingLocalTime(typed.startsAt),
-      endsAt: missingLocalTime(typed.endsAt),
-    };
+    const found = { startsAt: problem('startsAt'), endsAt: problem('endsAt') };
     setMissing(found);
     return found.startsAt === null && found.endsAt === null;
   };

@@ -9,7 +9,7 @@ import { ErrorAlert } from '../../ui/error-alert';
 import { RetryingNote } from '../../ui/retrying-note';
 import { problemOf } from '../../ui/form-errors';
 import { CURRENCIES } from '../../ui/money';
-import { browserZone, localToInstant } from '../../ui/times';
+import { browserZone, localTimeProblem, localToInstant } from '../../ui/times';
 import { refresh } from '../../api/refresh';
 
 const INPUTS = ['currency', 'cutoff'];
@@ -23,6 +23,7 @@ export function DraftRunForm() {
   const navigate = useNavigate();
   const [currency, setCurrency] = useState<string | null>('EUR');
   const [cutoff, setCutoff] = useState('');
+  const [cutoffProblem, setCutoffProblem] = useState<string | null>(null);
   const draft = useKeyedMutation({
     mutationFn: (body: Schemas['CreatePayoutRunDto'], key) =>
       unwrap(api.POST('/v1/payout-runs', { params: { header: { 'Idempotency-Key': key } }, body })),
@@ -38,6 +39,10 @@ export function DraftRunForm() {
       aria-label="Draft a payout run"
       onSubmit={(event) => {
         event.preventDefault();
+        // A time the clocks skip or repeat is said under the field, not moved without a word.
+        const problem = localTimeProblem(cutoff);
+        setCutoffProblem(problem);
+        if (problem) return;
         draft.mutate({
           currency: currency ?? '',
           ...(cutoff ? { cutoff: localToInstant(cutoff) } : {}),
@@ -60,8 +65,11 @@ export function DraftRunForm() {
           label="Cutoff"
           description={`Balances as of this moment, ${browserZone()} time; empty for now`}
           value={cutoff}
-          onChange={(event) => setCutoff(event.currentTarget.value)}
-          error={errors?.field('cutoff')}
+          onChange={(event) => {
+            setCutoff(event.currentTarget.value);
+            setCutoffProblem(null);
+          }}
+          error={cutoffProblem ?? errors?.field('cutoff')}
         />
         <Button type="submit" loading={draft.isPending} mt={24}>
           Draft a run
