@@ -3,6 +3,7 @@ import { JobPayloads } from '../src/modules/jobs/job-registry';
 import { createApiKey, createStaff, registerCompany, SignedIn } from './support/factories';
 import { escalate, liveAgents, resolvedTicket } from './support/tickets';
 import { createTestApp, TestApp } from './support/test-app';
+import { waitForLockWaiters, withRowsHeld } from './support/row-locks';
 
 /*
  * Issue 15: a withdrawal pays exactly as described. With a customer-visible message from the
@@ -164,6 +165,54 @@ describe('withdrawing an escalation', () => {
     await withdraw(resolvedTicket.externalId as string).expect(200);
     const after = await t.http.get('/v1/agents/me/quality').set(agent.auth).expect(200);
     expect(after.body.reopenRate).toMatchObject({ resolved: 1, reopened: 1 });
+  });
+
+  it('writes no first rating or review on a ticket a withdrawal made final while it was being written', async () => {
+    const {
+      agents: [agent],
+    } = await liveAgents(t, co.auth, 1);
+    const ticket = await resolvedTicket(t, key, agent);
+    await t.http
+      .post(`/v1/tickets/${ticket.id}/reopen`)
+      .set(co.auth)
+      .send({ reason: 'Not solved' })
+      .expect(200);
+    // The withdrawal holds the ticket (as its transaction does) while the feedback comes in,
+    // and commits once both wait: read before it, the feedback was written on a final ticket.
+    const [review, rating] = await withRowsHeld(
+      t,
+      'SELECT 1 FROM tickets WHERE id = $1 FOR UPDATE',
+      [ticket.id],
+      async (held) => {
+        const answers = Promise.all([
+          t.http
+            .post(`/v1/tickets/${ticket.id}/review`)
+            .set(co.auth)
+            .send({ score: 2, tags: ['accuracy'] })
+            .then((r) => r),
+          t.http
+            .post(`/v1/escalations/${ticket.externalId as string}/rating`)
+            .set(bot)
+            .send({ csat: 1 })
+            .then((r) => r),
+        ]);
+        await waitForLockWaiters(t, 2, 'the review and the rating waiting for the ticket');
+        await held.query(
+          `UPDATE tickets SET status = 'withdrawn', withdrawn_at = now() WHERE id = $1`,
+          [ticket.id],
+        );
+        await held.commitTransaction();
+        return answers;
+      },
+    );
+    expect([review.status, review.body.error?.code]).toEqual([409, 'TICKET_WITHDRAWN']);
+    expect([rating.status, rating.body.error?.code]).toEqual([409, 'TICKET_WITHDRAWN']);
+    const stored = await t.db.query(
+      `SELECT (SELECT count(*) FROM ticket_reviews WHERE ticket_id = $1)::int AS reviews,
+              (SELECT count(*) FROM ticket_ratings WHERE ticket_id = $1)::int AS ratings`,
+      [ticket.id],
+    );
+    expect(stored).toEqual([{ reviews: 0, ratings: 0 }]);
   });
 
   it('keeps a review of a resolution reopened and then withdrawn: it counts, so the company reads it and may change it, but writes no new one', async () => {

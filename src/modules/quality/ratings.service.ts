@@ -36,7 +36,7 @@ export class RatingsService {
     const { companyId } = requireBot(actor);
     const comment = input.comment?.trim() || null;
     return this.db.transaction(async (em) => {
-      const found = await this.tickets.lastResolution(em, companyId, { externalId });
+      const found = await this.tickets.lastResolution(em, companyId, { externalId }, true);
       if (!found) throw DomainError.notFound('Ticket');
       const same = (r: RatingRow) => {
         if (r.csat === input.csat && r.comment === comment) return toRatingDto(r);

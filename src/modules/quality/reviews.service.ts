@@ -130,9 +130,12 @@ export class ReviewsService {
     };
   }
 
-  /** The ticket's last resolution, and whether the ticket was withdrawn since. */
+  /**
+   * The ticket's last resolution, and whether the ticket was withdrawn since, for a write: the
+   * ticket share-locked until the review is written (a withdrawal waits, or was seen).
+   */
   private async resolutionOf(em: EntityManager, companyId: string, ticketId: string) {
-    const found = await this.tickets.lastResolution(em, companyId, { ticketId });
+    const found = await this.tickets.lastResolution(em, companyId, { ticketId }, true);
     if (!found) throw DomainError.notFound('Ticket');
     if (!found.resolution) {
       if (found.withdrawn) throw withdrawnFinal('reviewed');

@@ -44,18 +44,22 @@ export class TicketClaimFacts implements WorkFacts, ClaimConversations {
   /**
    * The company's ticket, by our id or the bot's external id: null when the company has no
    * such ticket; `resolution` null when it was never resolved, or was withdrawn (`withdrawn`)
-   * without a resolution reopened before.
+   * without a resolution reopened before. `forWrite`: the ticket share-locked first, so that a
+   * rating or review written after it cannot land on a ticket a withdrawal committing meanwhile
+   * made final (read before it, the insert went through).
    */
   async lastResolution(
     em: EntityManager,
     companyId: string,
     ref: { ticketId: string } | { externalId: string },
+    forWrite = false,
   ): Promise<{ ticketId: string; withdrawn: boolean; resolution: LastResolution | null } | null> {
     const ticketId =
       'ticketId' in ref
         ? (await this.tickets.findScoped(em, ref.ticketId, companyId))?.id
         : await this.messages.idByExternalId(em, companyId, ref.externalId);
     if (!ticketId) return null;
+    if (forWrite) await this.tickets.lockForShare(em, ticketId);
     const row = await this.quality.lastResolution(em, ticketId);
     return {
       ticketId,

@@ -63,6 +63,14 @@ export class TicketsRepository {
     return row;
   }
 
+  /**
+   * Share-locks the ticket until the caller's transaction ends: a withdrawal (FOR UPDATE) either
+   * committed before, and what is read next sees it, or waits for the caller.
+   */
+  async lockForShare(em: EntityManager, id: string): Promise<void> {
+    await em.query('SELECT 1 FROM tickets WHERE id = $1 FOR SHARE', [id]);
+  }
+
   findByIds(em: EntityManager, ids: string[]): Promise<TicketRow[]> {
     return em.query('SELECT * FROM tickets WHERE id = ANY($1)', [ids]);
   }
