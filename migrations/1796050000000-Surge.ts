@@ -186,9 +186,12 @@ export class Surge1796050000000 implements MigrationInterface {
 
 /**
  * write_ticket_claim as this migration makes it; `keyed` (ClaimNextKeyed) adds a last parameter,
- * the Idempotency-Key of the claim-next that makes the claim, kept on its row.
+ * the Idempotency-Key of the claim-next that makes the claim, kept on its row; `stampedAtLock`
+ * (ClaimStampedAtLock) stamps the claim with the clock once the ticket is locked, not the
+ * transaction's start.
  */
-function writeTicketClaim(keyed = false): string {
+function writeTicketClaim(keyed = false, stampedAtLock = false): string {
+  const at = stampedAtLock ? 'v_at' : 'now()';
   return `
       CREATE FUNCTION write_ticket_claim(p_ticket uuid, p_agent uuid, p_shift uuid,
                                          p_handle_timeout interval, p_request_id text,
@@ -204,22 +207,30 @@ function writeTicketClaim(keyed = false): string {
       DECLARE
         t tickets;
         new_claim ticket_claims;
-        sq record;
+        sq record;${stampedAtLock ? '\n        v_at timestamptz;' : ''}
       BEGIN
         IF p_surge_bps IS NULL THEN
           sq := surge_quote(p_shift, true);
         ELSE
           SELECT p_surge_bps AS multiplier_bps, p_surge_extra AS extra_minor INTO sq;
-        END IF;
-        UPDATE tickets SET status = 'claimed', claimed_by = p_agent, claimed_at = now(),
-               last_activity_at = now(), updated_at = now()
+        END IF;${
+          stampedAtLock
+            ? `
+        PERFORM 1 FROM tickets WHERE id = p_ticket FOR UPDATE;
+        v_at := clock_timestamp();`
+            : ''
+        }
+        UPDATE tickets SET status = 'claimed', claimed_by = p_agent, claimed_at = ${at},
+               last_activity_at = ${at}, updated_at = now()
          WHERE id = p_ticket RETURNING * INTO t;
         -- uq_ticket_claims_active backs the row lock: one active claim per ticket, always.
         INSERT INTO ticket_claims (ticket_id, agent_id, company_id, shift_id,
-                                   surge_multiplier_bps, surge_extra_minor${keyed ? ', request_key' : ''})
+                                   surge_multiplier_bps, surge_extra_minor${keyed ? ', request_key' : ''}${
+                                     stampedAtLock ? ', claimed_at' : ''
+                                   })
         VALUES (t.id, p_agent, t.company_id, p_shift, sq.multiplier_bps, sq.extra_minor${
           keyed ? ', p_request_key' : ''
-        })
+        }${stampedAtLock ? ', v_at' : ''})
         RETURNING * INTO new_claim;
         INSERT INTO outbox (job_name, payload, run_at, request_id) VALUES
           ('ticket.claimed', jsonb_build_object(

@@ -271,6 +271,71 @@ describe('ticket timers (each fired twice)', () => {
     });
   });
 
+  describe('a claim or a withdrawal that waits on the ticket across its deadline', () => {
+    /**
+     * Fires `request` while another transaction holds the ticket, and lets it go once the
+     * deadline (a second ahead) has passed: the request began before it, and took the ticket
+     * after it.
+     */
+    const acrossTheDeadline = async <T>(ticketId: string, request: () => PromiseLike<T>) => {
+      await t.db.query(
+        `UPDATE tickets SET sla_deadline = clock_timestamp() + interval '1 second' WHERE id = $1`,
+        [ticketId],
+      );
+      return withRowsHeld(
+        t,
+        'SELECT 1 FROM tickets WHERE id = $1 FOR UPDATE',
+        [ticketId],
+        async (held) => {
+          const answer = Promise.resolve(request());
+          await waitForLockWaiters(t, 1, 'the request waiting for the ticket');
+          const [{ wait }]: { wait: number }[] = await t.db.query(
+            `SELECT greatest(0, extract(epoch FROM sla_deadline - clock_timestamp()) * 1000)::int + 200
+               AS wait FROM tickets WHERE id = $1`,
+            [ticketId],
+          );
+          await new Promise((resume) => setTimeout(resume, wait));
+          await held.commitTransaction();
+          return answer;
+        },
+      );
+    };
+
+    it('breaches a ticket claimed after its deadline though the claim began before it', async () => {
+      const {
+        agents: [agent],
+      } = await liveAgents(t, co.auth, 1);
+      const ticket = await escalate(t, key, { priority: 'low' });
+      await acrossTheDeadline(ticket.id, () =>
+        t.http.post(`/v1/tickets/${ticket.id}/claim`).set(agent.auth).expect(200),
+      );
+      const [stamp] = await t.db.query(
+        `SELECT c.claimed_at > t.sla_deadline AS late, t.claimed_at = c.claimed_at AS same
+           FROM ticket_claims c JOIN tickets t ON t.id = c.ticket_id WHERE t.id = $1`,
+        [ticket.id],
+      );
+      expect(stamp).toEqual({ late: true, same: true });
+      expect(await t.app.get(SlaCheckHandler).handle({ ticketId: ticket.id })).toEqual({
+        breached: true,
+      });
+    });
+
+    it('breaches a ticket withdrawn after its deadline though the withdrawal began before it', async () => {
+      const ticket = await escalate(t, key, { priority: 'low' });
+      const withdrawn = await acrossTheDeadline(ticket.id, () =>
+        t.http
+          .post(`/v1/escalations/${String(ticket.externalId)}/withdraw`)
+          .set({ Authorization: `Bearer ${key}` })
+          .send({ reason: 'The customer closed the chat' })
+          .expect(200),
+      );
+      expect(withdrawn.body).toMatchObject({
+        status: 'withdrawn',
+        slaBreachedAt: expect.any(String),
+      });
+    });
+  });
+
   describe('handle timeout', () => {
     it('releases a claim idle too long, once; activity postpones it', async () => {
       const {

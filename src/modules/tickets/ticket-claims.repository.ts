@@ -231,6 +231,11 @@ export class TicketClaimsRepository {
     return still !== undefined;
   }
 
+  /**
+   * Released now by the clock, not the transaction's start: a release that waited on the
+   * ticket's lock across its SLA deadline is stamped after it (openSinceDeadline reads it), as
+   * a claim is (write_ticket_claim, ClaimStampedAtLock).
+   */
   async markReleased(
     em: EntityManager,
     claimId: string,
@@ -238,7 +243,7 @@ export class TicketClaimsRepository {
     reason: string | null,
   ): Promise<void> {
     await em.query(
-      `UPDATE ticket_claims SET status = 'released', released_at = now(), released_by = $2,
+      `UPDATE ticket_claims SET status = 'released', released_at = clock_timestamp(), released_by = $2,
               release_reason = $3 WHERE id = $1`,
       [claimId, by, reason],
     );

@@ -231,10 +231,14 @@ export class TicketsRepository {
     );
   }
 
-  /** Whether the locked ticket's claim deadline has passed, by the database's clock. */
+  /**
+   * Whether the locked ticket's claim deadline has passed, by the database's clock now, not at
+   * the transaction's start: a withdrawal that waited on the ticket's lock across the deadline
+   * is late, and the breach is recorded before it.
+   */
   async deadlinePassed(em: EntityManager, id: string): Promise<boolean> {
     const [{ due }]: { due: boolean }[] = await em.query(
-      'SELECT sla_deadline <= now() AS due FROM tickets WHERE id = $1',
+      'SELECT sla_deadline <= clock_timestamp() AS due FROM tickets WHERE id = $1',
       [id],
     );
     return due;
