@@ -236,7 +236,7 @@ function writeTicketClaim(keyed = false, stampedAtLock = false): string {
           ('ticket.claimed', jsonb_build_object(
              'eventId', gen_random_uuid(), 'ticketId', t.id, 'companyId', t.company_id,
              'externalId', t.external_id, 'agentId', p_agent, 'claimId', new_claim.id,
-             'occurredAt', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+             'occurredAt', to_char(${at} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
              'data', '{}'::jsonb), now(), p_request_id),
           ('ticket.handle-timeout', jsonb_build_object('claimId', new_claim.id),
            new_claim.claimed_at + p_handle_timeout, p_request_id);

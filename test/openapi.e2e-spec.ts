@@ -479,7 +479,10 @@ describe('OpenAPI document (/docs-json)', () => {
 
     it('fails a fraction where the document says integer and a non-instant where date-time', () => {
       const validator = new ResponseValidator(doc);
-      const place = { shiftId: '5b0e6c1f-8a2d-4c3b-9e7f-1a2b3c4d5e6f' };
+      const place = {
+        shiftId: '5b0e6c1f-8a2d-4c3b-9e7f-1a2b3c4d5e6f',
+        closesAt: '2030-05-02T17:50:00.000Z',
+      };
       expect(
         validator.checkSchema('WaitlistPositionDto', {
           ...place,

@@ -1,3 +1,4 @@
+import type { QueryRunner } from 'typeorm';
 import { DomainMetrics } from '../src/modules/metrics/domain-metrics';
 import { ShiftCompleteHandler } from '../src/modules/shifts/shift-timers.handlers';
 import {
@@ -277,7 +278,11 @@ describe('ticket timers (each fired twice)', () => {
      * deadline (a second ahead) has passed: the request began before it, and took the ticket
      * after it.
      */
-    const acrossTheDeadline = async <T>(ticketId: string, request: () => PromiseLike<T>) => {
+    const acrossTheDeadline = async <T>(
+      ticketId: string,
+      request: () => PromiseLike<T>,
+      meanwhile?: (held: QueryRunner) => Promise<unknown>,
+    ) => {
       await t.db.query(
         `UPDATE tickets SET sla_deadline = clock_timestamp() + interval '1 second' WHERE id = $1`,
         [ticketId],
@@ -295,6 +300,7 @@ describe('ticket timers (each fired twice)', () => {
             [ticketId],
           );
           await new Promise((resume) => setTimeout(resume, wait));
+          await meanwhile?.(held);
           await held.commitTransaction();
           return answer;
         },
@@ -315,6 +321,14 @@ describe('ticket timers (each fired twice)', () => {
         [ticket.id],
       );
       expect(stamp).toEqual({ late: true, same: true });
+      // Its event says so too: a claim on time followed by a breach would read as a contradiction.
+      const [event] = await t.db.query(
+        `SELECT (o.payload->>'occurredAt')::timestamptz > t.sla_deadline AS late
+           FROM outbox o JOIN tickets t ON t.id = (o.payload->>'ticketId')::uuid
+          WHERE o.job_name = 'ticket.claimed' AND t.id = $1`,
+        [ticket.id],
+      );
+      expect(event).toEqual({ late: true });
       expect(await t.app.get(SlaCheckHandler).handle({ ticketId: ticket.id })).toEqual({
         breached: true,
       });
@@ -333,6 +347,36 @@ describe('ticket timers (each fired twice)', () => {
         status: 'withdrawn',
         slaBreachedAt: expect.any(String),
       });
+      // Breached at its deadline at the earliest, though the withdrawal began before it.
+      expect(Date.parse(withdrawn.body.slaBreachedAt)).toBeGreaterThanOrEqual(
+        Date.parse(withdrawn.body.slaDeadline),
+      );
+    });
+
+    it('breaches a ticket claimed across its deadline while its timer, fired a moment early, waited', async () => {
+      const {
+        shiftId,
+        agents: [agent],
+      } = await liveAgents(t, co.auth, 1);
+      const ticket = await escalate(t, key, { priority: 'low' });
+      // The claim holding the ticket is written after the deadline, as a claim that waited.
+      const checked = await acrossTheDeadline(
+        ticket.id,
+        () => t.app.get(SlaCheckHandler).handle({ ticketId: ticket.id }),
+        async (held) => {
+          await held.query(
+            `UPDATE tickets SET status = 'claimed', claimed_by = $2, claimed_at = clock_timestamp()
+              WHERE id = $1`,
+            [ticket.id, agent.id],
+          );
+          await held.query(
+            `INSERT INTO ticket_claims (ticket_id, agent_id, company_id, shift_id, claimed_at)
+             SELECT id, $2, company_id, $3, clock_timestamp() FROM tickets WHERE id = $1`,
+            [ticket.id, agent.id, shiftId],
+          );
+        },
+      );
+      expect(checked).toEqual({ breached: true });
     });
   });
 

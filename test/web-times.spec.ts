@@ -18,6 +18,16 @@ describe('the console shows a shift window', () => {
     );
   });
 
+  it('with each end and its offset inside the hour the clocks repeat', () => {
+    // Both read "02:00–02:45" on that night in Berlin.
+    expect(formatRange('2026-10-25T00:00:00Z', '2026-10-25T00:45:00Z', 'Europe/Berlin')).toBe(
+      'Sun 25 Oct, 02:00 (GMT+2) – Sun 25 Oct, 02:45 (GMT+2) Europe/Berlin',
+    );
+    expect(formatRange('2026-10-25T01:00:00Z', '2026-10-25T01:45:00Z', 'Europe/Berlin')).toBe(
+      'Sun 25 Oct, 02:00 (GMT+1) – Sun 25 Oct, 02:45 (GMT+1) Europe/Berlin',
+    );
+  });
+
   it('and across the night they go forward', () => {
     expect(formatRange('2026-03-29T00:30:00Z', '2026-03-29T01:30:00Z', 'Europe/Berlin')).toBe(
       'Sun 29 Mar, 01:30 (GMT+1) – Sun 29 Mar, 03:30 (GMT+2) Europe/Berlin',

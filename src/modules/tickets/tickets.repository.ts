@@ -164,11 +164,13 @@ export class TicketsRepository {
   }
 
   async lockForSlaCheck(em: EntityManager, id: string): Promise<SlaDueTicketRow | undefined> {
-    const [row]: SlaDueTicketRow[] = await em.query(
-      'SELECT *, sla_deadline <= now() AS due FROM tickets WHERE id = $1 FOR UPDATE',
-      [id],
-    );
-    return row;
+    const [row]: TicketRow[] = await em.query('SELECT * FROM tickets WHERE id = $1 FOR UPDATE', [
+      id,
+    ]);
+    // Due by the clock once the ticket is locked, not at the statement's start: a timer fired
+    // a moment early that waited behind a claim across the deadline found it not due, and a
+    // claimed ticket is not checked again.
+    return row && { ...row, due: await this.deadlinePassed(em, id) };
   }
 
   async lockForHandleTimeout(
@@ -224,7 +226,7 @@ export class TicketsRepository {
   /** After an SLA breach: raised one priority step, skill levels relaxed to `levels`. */
   async markSlaBreached(em: EntityManager, id: string, levels: number[]): Promise<void> {
     await em.query(
-      `UPDATE tickets SET sla_breached_at = now(), rank = least(3, rank + 1),
+      `UPDATE tickets SET sla_breached_at = greatest(now(), sla_deadline), rank = least(3, rank + 1),
               skill_levels = $2, updated_at = now()
         WHERE id = $1`,
       [id, levels],

@@ -35,10 +35,15 @@ const CHANGES_MS = [-3_600_000, -1_800_000, 1_800_000, 3_600_000];
 export function formatInstant(iso: string, timeZone: string): string {
   const at = new Date(iso);
   const text = dateTime(timeZone).format(at);
-  const repeated = CHANGES_MS.some(
-    (ms) => dateTime(timeZone).format(new Date(at.getTime() + ms)) === text,
-  );
-  return repeated ? `${text} (${offset(timeZone, at)}) ${timeZone}` : `${text} ${timeZone}`;
+  return inRepeatedHour(timeZone, at)
+    ? `${text} (${offset(timeZone, at)}) ${timeZone}`
+    : `${text} ${timeZone}`;
+}
+
+/** Whether the zone's clock reads the same at another instant near this one (clocks gone back). */
+export function inRepeatedHour(timeZone: string, at: Date): boolean {
+  const text = dateTime(timeZone).format(at);
+  return CHANGES_MS.some((ms) => dateTime(timeZone).format(new Date(at.getTime() + ms)) === text);
 }
 
 // One per zone: cards showing a window re-render every second.
@@ -61,7 +66,9 @@ export const offset = (timeZone: string, at: Date) => {
 export function formatRange(startIso: string, endIso: string, timeZone: string): string {
   const [start, end] = [new Date(startIso), new Date(endIso)];
   const [from, to] = [offset(timeZone, start), offset(timeZone, end)];
-  if (from !== to) {
+  // Inside the hour the clocks repeat too: 00:00–00:45 and 01:00–01:45 UTC both read
+  // "02:00–02:45" in Berlin on that night.
+  if (from !== to || inRepeatedHour(timeZone, start) || inRepeatedHour(timeZone, end)) {
     const at = dateTime(timeZone);
     return `${at.format(start)} (${from}) – ${at.format(end)} (${to}) ${timeZone}`;
   }

@@ -5,7 +5,7 @@ import { api, unwrap, type Schemas } from '../../api/client';
 import { keys } from '../../api/query-keys';
 import { ReadErrorAlert } from '../../ui/error-alert';
 import { Loading } from '../../ui/loading';
-import { browserZone, LOCALE, offset } from '../../ui/times';
+import { browserZone, inRepeatedHour, LOCALE, offset } from '../../ui/times';
 
 /** Monday 00:00 of the week holding `date`, in the browser's zone, plus `weeks` weeks. */
 function mondayOf(date: Date, weeks = 0): Date {
@@ -113,10 +113,11 @@ export function ShiftsWeek() {
 function WeekShift({ shift }: { shift: Schemas['ShiftDto'] }) {
   const cancelled = shift.status === 'cancelled';
   const [start, end] = [new Date(shift.startsAt), new Date(shift.endsAt)];
-  // Across a clock change each end names its offset: 00:15–01:00 UTC on the night the clocks
-  // go back in Berlin read "02:15–02:00".
+  // Across a clock change, or inside the hour it repeats, each end names its offset: 00:15–01:00
+  // UTC on the night the clocks go back in Berlin read "02:15–02:00".
   const [from, to] = [offset(browserZone(), start), offset(browserZone(), end)];
-  const across = from !== to;
+  const across =
+    from !== to || inRepeatedHour(browserZone(), start) || inRepeatedHour(browserZone(), end);
   return (
     <Card withBorder padding="xs">
       <Text size="xs" fw={600}>
