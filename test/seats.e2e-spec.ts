@@ -98,19 +98,18 @@ describe('seats (agent side)', () => {
   describe('eligibility matrix', () => {
     let shiftId: string;
     let admin: SignedIn;
+    // What both shifts of the matrix ask of agents.
+    const requirements = {
+      requiredSkills: [
+        { skill: 'billing', minLevel: 3 },
+        { skill: 'refunds', minLevel: 2 },
+      ],
+      languages: ['en', 'es'],
+      requiresCertification: true,
+    };
     beforeAll(async () => {
       admin = await createStaff(t, 'admin');
-      shiftId = (
-        await postShift(t, company, {
-          ...window(5000, 2),
-          requiredSkills: [
-            { skill: 'billing', minLevel: 3 },
-            { skill: 'refunds', minLevel: 2 },
-          ],
-          languages: ['en', 'es'],
-          requiresCertification: true,
-        })
-      ).id;
+      shiftId = (await postShift(t, company, { ...window(5000, 2), ...requirements })).id;
     });
 
     const qualified = async () => {
@@ -208,18 +207,8 @@ describe('seats (agent side)', () => {
     describe('on a full shift', () => {
       let fullId: string;
       beforeAll(async () => {
-        fullId = (
-          await postShift(t, company, {
-            ...window(5200, 2),
-            seats: 1,
-            requiredSkills: [
-              { skill: 'billing', minLevel: 3 },
-              { skill: 'refunds', minLevel: 2 },
-            ],
-            languages: ['en', 'es'],
-            requiresCertification: true,
-          })
-        ).id;
+        fullId = (await postShift(t, company, { ...window(5200, 2), seats: 1, ...requirements }))
+          .id;
         await claim(await qualified(), fullId).expect(201);
       });
 

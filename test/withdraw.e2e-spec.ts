@@ -167,7 +167,8 @@ describe('withdrawing an escalation', () => {
     expect(after.body.reopenRate).toMatchObject({ resolved: 1, reopened: 1 });
   });
 
-  it('writes no first rating or review on a ticket a withdrawal made final while it was being written', async () => {
+  /** A ticket an agent resolved, reopened by its company: open again, its resolution kept. */
+  const reopenedTicket = async () => {
     const {
       agents: [agent],
     } = await liveAgents(t, co.auth, 1);
@@ -177,6 +178,11 @@ describe('withdrawing an escalation', () => {
       .set(co.auth)
       .send({ reason: 'Not solved' })
       .expect(200);
+    return ticket;
+  };
+
+  it('writes no first rating or review on a ticket a withdrawal made final while it was being written', async () => {
+    const ticket = await reopenedTicket();
     // The withdrawal holds the ticket (as its transaction does) while the feedback comes in,
     // and commits once both wait: read before it, the feedback was written on a final ticket.
     const [review, rating] = await withRowsHeld(
@@ -274,15 +280,7 @@ describe('withdrawing an escalation', () => {
   });
 
   it('refuses a first review of a resolution reopened and then withdrawn: the ticket is final', async () => {
-    const {
-      agents: [agent],
-    } = await liveAgents(t, co.auth, 1);
-    const ticket = await resolvedTicket(t, key, agent);
-    await t.http
-      .post(`/v1/tickets/${ticket.id}/reopen`)
-      .set(co.auth)
-      .send({ reason: 'Not solved' })
-      .expect(200);
+    const ticket = await reopenedTicket();
     await withdraw(ticket.externalId as string).expect(200);
     const feedback = await t.http.get(`/v1/tickets/${ticket.id}/feedback`).set(co.auth).expect(200);
     expect(feedback.body).toMatchObject({ review: null, reviewDeadline: null });
