@@ -388,8 +388,10 @@ describe('one sweeper at a time across processes', () => {
   it('keeps the lock through a sweep longer than its hold: no second process sweeps the same set meanwhile', async () => {
     const queue = t.app.get(QueuesService).get('default');
     await t.redis.del(queue.toKey('timer-sweep-lock'));
-    // An interval of 300 ms (a hold of 270), and a sweep of three jobs taking 200 ms each.
-    const config = { get: () => 300 } as unknown as ConfigService<Env, true>;
+    // An interval of 1 s (a hold of 900 ms), and a sweep of three jobs taking 600 ms each. (At a
+    // third of that, 300 ms and 200 ms a job, a loaded machine's late timer let the hold lapse
+    // between two extensions, and the sweep rightly stopped: a flake of the README's run.)
+    const config = { get: () => 1000 } as unknown as ConfigService<Env, true>;
     const [a, b] = [0, 1].map(
       () => new TimerSweep(t.app.get(QueuesService), config, t.app.get(JobDispatcher)),
     );
@@ -402,11 +404,11 @@ describe('one sweeper at a time across processes', () => {
     }) as never);
     const settled: string[] = [];
     jest.spyOn(a as never, 'settle').mockImplementation((async (job: { id: string }) => {
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      await new Promise((resolve) => setTimeout(resolve, 600));
       settled.push(job.id);
     }) as never);
     const sweeping = a.sweepIfFirst();
-    await new Promise((resolve) => setTimeout(resolve, 400)); // past the hold
+    await new Promise((resolve) => setTimeout(resolve, 1_200)); // past the hold
     expect(await b.sweepIfFirst()).toBeNull();
     expect(await sweeping).not.toBeNull();
     expect(settled).toEqual(['1', '2', '3']);
