@@ -1,8 +1,11 @@
 import type { Job } from 'bullmq';
 import { randomUUID } from 'node:crypto';
+import type { TicketEvent } from '../src/modules/jobs/job-registry';
 import { QueuesService } from '../src/modules/jobs/queues.service';
+import { outboxJobId } from '../src/modules/outbox/outbox.service';
 import { DELIVERY_ERROR_KINDS } from '../src/modules/webhooks/webhook-delivery-error';
 import { WebhookDeliveriesRepository } from '../src/modules/webhooks/webhook-deliveries.repository';
+import { WebhookFanOutHandler } from '../src/modules/webhooks/webhook-fan-out.handler';
 import { WebhookDeliveryHandler } from '../src/modules/webhooks/webhook-jobs.handlers';
 import { WebhookLogPruner } from '../src/modules/webhooks/webhook-log-pruner.service';
 import { WEBHOOK_RESOLVER } from '../src/modules/webhooks/webhook-resolver';
@@ -257,6 +260,57 @@ describe('the webhook delivery log', () => {
     }
   });
 
+  it('an event from before a removal, fanned out after a new URL was set, goes nowhere', async () => {
+    const co = await registerCompany(t, 'Removed before fan-out');
+    const first = webhookReceiver();
+    const second = webhookReceiver();
+    const fanOut = t.app.get(WebhookFanOutHandler);
+    /** A ticket event's outbox row, as its transaction writes it (marked sent: the test runs
+     * its fan-out itself, late, as a backlog or the sweep's gaveUp would). */
+    const eventNow = async () => {
+      const event = {
+        eventId: randomUUID(),
+        ticketId: randomUUID(),
+        companyId: co.companyId!,
+        externalId: 'T-1',
+        agentId: null,
+        claimId: null,
+        occurredAt: new Date().toISOString(),
+        data: { releasedBy: 'agent', reason: 'Customer wrote about order 1234' },
+      };
+      const [{ id }] = await t.db.query(
+        `INSERT INTO outbox (job_name, payload, sent_at) VALUES ('ticket.released', $1, now())
+         RETURNING id`,
+        [event],
+      );
+      const job = { id: outboxJobId(id), name: 'ticket.released' } as Job;
+      return { run: () => fanOut.handle(event as TicketEvent<'ticket.released'>, job), event };
+    };
+    try {
+      await hookTo(co, first);
+      const before = await eventNow();
+      await t.http.delete('/v1/companies/me/webhook').set(co.auth).expect(204);
+      await hookTo(co, second);
+      await expect(before.run()).resolves.toEqual({ deliveryId: null });
+      // One written after the new URL was set goes there.
+      const after = await eventNow();
+      const { deliveryId } = await after.run();
+      expect(deliveryId).toEqual(expect.any(String));
+      const received = await waitFor(async () => second.received[0], 'the later event');
+      expect(JSON.parse(received.body)).toMatchObject({ id: after.event.eventId });
+      const [{ n }] = await t.db.query(
+        'SELECT count(*)::int AS n FROM webhook_deliveries WHERE event_id = $1',
+        [before.event.eventId],
+      );
+      expect(n).toBe(0);
+      expect(second.received).toHaveLength(1);
+      expect(first.received).toEqual([]);
+    } finally {
+      await first.stop();
+      await second.stop();
+    }
+  });
+
   it('a removal waits for a delivery being written, and fails it with the rest', async () => {
     const co = await registerCompany(t, 'Removed mid-write');
     const hook = webhookReceiver();
@@ -267,7 +321,12 @@ describe('the webhook delivery log', () => {
         // A fan-out's transaction has written its delivery, not yet committed.
         const written = await t.app
           .get(WebhookDeliveriesRepository)
-          .insertForEvent(held.manager, co.companyId!, eventId, 'ping', '{"id":"x"}');
+          .insertForEvent(
+            held.manager,
+            co.companyId!,
+            { id: eventId, type: 'ping', happenedAt: new Date() },
+            '{"id":"x"}',
+          );
         expect(written).not.toBeNull();
         const removal = t.http
           .delete('/v1/companies/me/webhook')

@@ -121,6 +121,15 @@ export class OutboxRepository {
     return rows[0]?.payload;
   }
 
+  /** When the row was written (its transaction's start); undefined when the row is gone. */
+  async writtenAt(em: EntityManager, id: string): Promise<Date | undefined> {
+    const rows: { created_at: Date }[] = await em.query(
+      `SELECT created_at FROM outbox WHERE id = $1`,
+      [id],
+    );
+    return rows[0]?.created_at;
+  }
+
   async markSent(em: EntityManager, ids: string[]): Promise<void> {
     await em.query(`UPDATE outbox SET sent_at = now() WHERE id = ANY($1::bigint[])`, [ids]);
   }

@@ -116,6 +116,14 @@ export class OutboxService implements OnModuleDestroy {
     return payload;
   }
 
+  /**
+   * When the event behind this outbox row happened, by the database's clock (the row is written
+   * in the event's own transaction); undefined when the row is gone.
+   */
+  writtenAtOfRow(em: EntityManager, rowId: string): Promise<Date | undefined> {
+    return this.rows.writtenAt(em, rowId);
+  }
+
   /** The relay's backlog, per job: due rows not yet sent to the queues (read by /metrics). */
   dueUnsent(lateSeconds: number): Promise<OutboxDueRow[]> {
     return this.rows.dueUnsent(this.db.manager, lateSeconds);

@@ -83,22 +83,25 @@ export class WebhookDeliveriesRepository {
    * the event already has its delivery (uq_webhook_deliveries_event makes a repeat a no-op).
    * The endpoint's row is held (KEY SHARE) until the delivery commits: a removal waits for it,
    * then fails it with the others (failPendingOf), or goes first and leaves nothing to write.
+   * Only an endpoint set by the time the event happened (`happenedAt`, the database's clock)
+   * gets it: an event whose delivery is made late (a queue backlog, the sweep's gaveUp) after
+   * the webhook was removed and set again is not sent to the new one, as a removal promises.
    */
   async insertForEvent(
     em: EntityManager,
     companyId: string,
-    eventId: string,
-    eventType: string,
+    event: { id: string; type: string; happenedAt: Date },
     payloadJson: string,
   ): Promise<string | null> {
     const [delivery]: DeliveryIdRow[] = await em.query(
       `INSERT INTO webhook_deliveries (company_id, event_id, event_type, payload, url,
                                        next_attempt_at)
-       SELECT $1, $2, $3, $4, url, now() FROM webhook_endpoints WHERE company_id = $1
+       SELECT $1, $2, $3, $4, url, now() FROM webhook_endpoints
+        WHERE company_id = $1 AND created_at <= $5
           FOR KEY SHARE
        ON CONFLICT ON CONSTRAINT uq_webhook_deliveries_event DO NOTHING
        RETURNING id`,
-      [companyId, eventId, eventType, payloadJson],
+      [companyId, event.id, event.type, payloadJson, event.happenedAt],
     );
     return delivery ? delivery.id : null;
   }

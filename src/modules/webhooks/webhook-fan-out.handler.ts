@@ -30,11 +30,15 @@ export class WebhookFanOutHandler implements HandlesJob<TicketEventType> {
     if (rowId === null) throw new Error(`ticket event job ${String(job.id)} is not an outbox row`);
     const payload = ticketWebhookPayload(type, event, Number(rowId));
     return this.db.transaction(async (em) => {
+      // The row's time rather than the payload's occurredAt, as the endpoint's is the
+      // database's clock; the payload's when the row is gone (a job an older release queued
+      // with its payload, its row pruned since).
+      const happenedAt =
+        (await this.outbox.writtenAtOfRow(em, rowId)) ?? new Date(event.occurredAt);
       const deliveryId = await this.deliveries.insertForEvent(
         em,
         event.companyId,
-        event.eventId,
-        type,
+        { id: event.eventId, type, happenedAt },
         JSON.stringify(payload),
       );
       if (!deliveryId) return { deliveryId: null };

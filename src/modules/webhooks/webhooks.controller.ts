@@ -71,7 +71,7 @@ export class WebhooksController {
     return this.webhooks.get(actor);
   }
 
-  /** Stops deliveries; pending ones fail. */
+  /** Stops deliveries; pending ones fail, and a webhook set later gets no event from before. */
   @Delete('webhook')
   @HttpCode(204)
   @Idempotent()
