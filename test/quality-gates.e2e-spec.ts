@@ -129,6 +129,39 @@ describe('quality gates on shifts', () => {
     }
   });
 
+  it('a lower minimum gives a free seat to the agent in line it had passed over', async () => {
+    const startsAt = inMinutes(7 * 24 * 60); // clear of the other tests' seats
+    const shift = await postShift(t, company, {
+      title: 'Line desk',
+      minQuality: 0.5,
+      seats: 1,
+      startsAt: startsAt.toISOString(),
+      endsAt: new Date(startsAt.getTime() + 3_600_000).toISOString(),
+    });
+    await claim(high, shift.id).expect(201);
+    // In line since before its score fell below the minimum (joined while it met it).
+    await t.db.query('INSERT INTO shift_waitlist (shift_id, agent_id) VALUES ($1, $2)', [
+      shift.id,
+      low.id,
+    ]);
+    await t.http.delete(`/v1/shifts/${shift.id}/claims/me`).set(high.auth).expect(200);
+    const seats = async () =>
+      (await t.http.get(`/v1/shifts/${shift.id}`).set(company.auth).expect(200)).body;
+    expect(await seats()).toMatchObject({ seatsTaken: 0, waitlist: [{ agentId: low.id }] });
+    await t.http
+      .patch(`/v1/shifts/${shift.id}`)
+      .set(company.auth)
+      .send({ minQuality: 0.2 })
+      .expect(200);
+    // Given at once (it waited beside a free seat until some other claim or release).
+    expect(await seats()).toMatchObject({ seatsTaken: 1, waitlist: [] });
+    const mine = await t.http.get('/v1/agents/me/claims').set(low.auth).expect(200);
+    expect(mine.body.items.find((c: { shiftId: string }) => c.shiftId === shift.id)).toMatchObject({
+      status: 'claimed',
+      source: 'waitlist',
+    });
+  });
+
   it('early access: only the best-rated for its hours, then everyone eligible', async () => {
     const shift = await postShift(t, company, {
       title: 'First dibs',

@@ -598,6 +598,12 @@ describe('seats (agent side)', () => {
       // minutes and 1 ms long, and its half 0.5 ms off the 15 minutes below (a flaky failure).
       const now = Date.now();
       await moveShift(t, shift.id, new Date(now - 60_000), new Date(now + 29 * 60_000));
+      // Checked in at the start (a check-in after it counts the seat's half from itself).
+      await t.db.query(
+        `UPDATE shift_claims SET checked_in_at = lower(period), status = 'checked_in'
+          WHERE shift_id = $1`,
+        [shift.id],
+      );
       const seat = await t.http.post(`/v1/shifts/${shift.id}/check-in`).set(agent.auth).expect(200);
       // Half the shift: 15 minutes before its end (30 before it would be its start).
       expect(Date.parse(seat.body.checkOutCompletesAt)).toBe(
@@ -655,6 +661,25 @@ describe('seats (agent side)', () => {
       expect(
         Math.abs(Date.parse(out.body.checkOutCompletesAt) - (heldFrom + 15.5 * 60_000)),
       ).toBeLessThan(1_000);
+      const record = await t.http.get('/v1/agents/me/reliability').set(agent.auth).expect(200);
+      expect(record.body).toMatchObject({ completed: 0, leftEarly: 1 });
+    });
+
+    it('a check-in late in its grace counts its half from the check-in: straight out again, it is leaving early', async () => {
+      // 15 minutes with the default 10 of grace: half the shift passed before the check-in
+      // deadline, so checking in at the end of the grace and out again had completed the seat.
+      const shift = await postShift(t, company, { ...window(120, 0.25), seats: 1 });
+      const agent = await registerAgent(t);
+      await claim(agent, shift.id).expect(201);
+      const now = Date.now();
+      await moveShift(t, shift.id, new Date(now - 9 * 60_000), new Date(now + 6 * 60_000));
+      const seat = await t.http.post(`/v1/shifts/${shift.id}/check-in`).set(agent.auth).expect(200);
+      // Half of the 6 minutes left from the check-in: 3 minutes before the end.
+      const checkedIn = Date.parse(seat.body.checkedInAt);
+      const half = checkedIn + (Date.parse(seat.body.endsAt) - checkedIn) / 2;
+      expect(Math.abs(Date.parse(seat.body.checkOutCompletesAt) - half)).toBeLessThanOrEqual(1);
+      const out = await t.http.post(`/v1/shifts/${shift.id}/check-out`).set(agent.auth).expect(200);
+      expect(out.body).toMatchObject({ status: 'left_early', completedAt: null });
       const record = await t.http.get('/v1/agents/me/reliability').set(agent.auth).expect(200);
       expect(record.body).toMatchObject({ completed: 0, leftEarly: 1 });
     });
@@ -1065,16 +1090,30 @@ describe('seats (agent side)', () => {
       const agent = await registerAgent(t);
       await claim(agent, shift.id).expect(201);
       await moveShift(t, shift.id, inMinutes(-20), inMinutes(100)); // deadline 10 min ago
-      const late = await t.http.post(`/v1/shifts/${shift.id}/check-in`).set(agent.auth).expect(409);
-      expect(late.body.error.code).toBe('CHECK_IN_NOT_OPEN');
-      const cancel = await t.http
-        .delete(`/v1/shifts/${shift.id}/claims/me`)
-        .set(agent.auth)
-        .expect(409);
-      expect(cancel.body.error).toMatchObject({
-        code: 'CLAIM_STATE_CONFLICT',
-        details: { status: 'no_show' },
+      const refusals = async () => {
+        const checkIn = await t.http
+          .post(`/v1/shifts/${shift.id}/check-in`)
+          .set(agent.auth)
+          .expect(409);
+        const cancel = await t.http
+          .delete(`/v1/shifts/${shift.id}/claims/me`)
+          .set(agent.auth)
+          .expect(409);
+        return [checkIn.body.error, cancel.body.error].map((e) => ({ ...e, requestId: null }));
+      };
+      const before = await refusals();
+      expect(before).toMatchObject([
+        { code: 'CHECK_IN_NOT_OPEN', details: { checkInDeadline: expect.any(String) } },
+        { code: 'CLAIM_STATE_CONFLICT', details: { status: 'no_show' } },
+      ]);
+      // Once the no-show job has marked it, the same answers (they had been
+      // CLAIM_STATE_CONFLICT and 404): what the agent is told does not depend on the timer.
+      const claimId = (await t.http.get('/v1/agents/me/claims').set(agent.auth).expect(200)).body
+        .items[0].id;
+      await expect(t.app.get(NoShowCheckHandler).handle({ claimId })).resolves.toEqual({
+        noShow: true,
       });
+      expect(await refusals()).toEqual(before);
     });
 
     it('does not mark a checked-in seat as a no-show', async () => {

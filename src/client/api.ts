@@ -1352,7 +1352,7 @@ export interface paths {
     post?: never;
     /**
      * Remove the webhook
-     * @description Stops deliveries; pending ones fail.
+     * @description Stops deliveries; pending ones fail, and a webhook set later gets no event from before.
      */
     delete: operations['deleteWebhook'];
     options?: never;
@@ -3429,7 +3429,7 @@ export interface components {
        * Format: date-time
        * @description A check-out from then on completes the seat: SEAT_CLAIM_CLOSES_MINUTES_BEFORE_END before the
        *     end (when claims close), and never before half the seat's own time has passed (from the
-       *     shift's start, or from the claim for a seat taken after it). Before, it is leaving early
+       *     shift's start, from the claim for a seat taken after it, or from a later check-in). Before, it is leaving early
        *     (`left_early`): the seat goes back to the shift for someone else, and it counts against
        *     reliability as a late cancellation does.
        * @example 2030-05-04T10:30:00.000Z

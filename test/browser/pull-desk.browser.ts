@@ -1055,7 +1055,7 @@ test('checking out with a ticket in hand says it goes back to the queue', async 
   const company = await signUpCompany(`Ending Co ${randomUUID().slice(0, 6)}`);
   const agent = await signUpAgent('Eli Ending');
   const shift = await checkedInOnLiveShift(company, agent, { title: 'Ending desk' });
-  // Begun 14 minutes ago, ending in two: checking out now completes the seat.
+  // Begun 14 minutes ago, checked in then, ending in two: checking out now completes the seat.
   await sql(
     `UPDATE shifts SET starts_at = now() - interval '14 minutes',
             ends_at = now() + interval '2 minutes' WHERE id = $1`,
@@ -1063,7 +1063,8 @@ test('checking out with a ticket in hand says it goes back to the queue', async 
   );
   await sql(
     `UPDATE shift_claims
-        SET period = tstzrange(now() - interval '14 minutes', now() + interval '2 minutes', '[)')
+        SET period = tstzrange(now() - interval '14 minutes', now() + interval '2 minutes', '[)'),
+            checked_in_at = now() - interval '14 minutes'
       WHERE shift_id = $1`,
     [shift.id],
   );

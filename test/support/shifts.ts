@@ -59,9 +59,12 @@ export async function moveShift(t: TestApp, shiftId: string, startsAt: Date, end
     startsAt,
     endsAt,
   ]);
+  // A check-in already made moves with the start, as if the time had passed (a check-in late by
+  // five minutes stays five minutes late: a seat's half counts from it, checkOutCompletesAt).
   await t.db.query(
-    `UPDATE shift_claims SET period = tstzrange($2, $3, '[)'),
-            check_in_deadline = $2::timestamptz + interval '10 minutes'
+    `UPDATE shift_claims c SET period = tstzrange($2, $3, '[)'),
+            check_in_deadline = $2::timestamptz + interval '10 minutes',
+            checked_in_at = c.checked_in_at + ($2::timestamptz - lower(c.period))
       WHERE shift_id = $1`,
     [shiftId, startsAt, endsAt],
   );
@@ -87,17 +90,21 @@ export async function endShiftsOf(t: TestApp, companyId: string | null | undefin
  */
 export async function nearItsEnd(t: TestApp, shiftId: string, minutesLeft = 20) {
   // Seats held from the start move with it, never later (a seat's own time counts for its
-  // check-out); one taken after the start keeps its claim's instant. Before the shift moves: its
-  // start is read here.
+  // check-out), and so does a check-in made by then (time has passed since: from a check-in
+  // later than the seat's start the seat's time counts too); one taken after the start keeps
+  // its claim's instant. Before the shift moves: its start is read here.
   await t.db.query(
     `UPDATE shift_claims c
-        SET period = tstzrange(
-              CASE WHEN lower(c.period) <= s.starts_at
-                   THEN least(lower(c.period), now() + make_interval(mins => $2) - interval '1 hour')
-                   ELSE lower(c.period) END,
-              now() + make_interval(mins => $2), '[)')
-       FROM shifts s
-      WHERE s.id = c.shift_id AND c.shift_id = $1`,
+        SET period = tstzrange(m.held_from, now() + make_interval(mins => $2), '[)'),
+            checked_in_at = least(c.checked_in_at, m.held_from)
+       FROM (SELECT h.id,
+                    CASE WHEN lower(h.period) <= s.starts_at
+                         THEN least(lower(h.period),
+                                    now() + make_interval(mins => $2) - interval '1 hour')
+                         ELSE lower(h.period) END AS held_from
+               FROM shift_claims h JOIN shifts s ON s.id = h.shift_id
+              WHERE h.shift_id = $1) m
+      WHERE m.id = c.id`,
     [shiftId, minutesLeft],
   );
   await t.db.query(

@@ -41,20 +41,23 @@ export function lineClosesAt(
 /**
  * From when a check-out completes the seat rather than leaving it early: the end minus
  * SEAT_CLAIM_CLOSES_MINUTES_BEFORE_END, as claims close, but never before half the seat's own
- * time has passed (from the shift's start, or from the claim for a seat taken after it). On a
- * shift of 30 minutes or less claims close at its start, and a seat can be taken until they
- * close, so a check-in and an immediate check-out had counted as a seat worked (a completed seat
- * weighs for its agent's reliability); the seat freed then still goes to the waitlist (it may
- * fill a seat until the end). The same as claimsCloseAt for a seat of an hour or more.
+ * time has passed: from the shift's start, from the claim for a seat taken after it, or from a
+ * check-in later than both (inside its grace). On a shift of 30 minutes or less claims close at
+ * its start, and a seat can be taken until they close, so a check-in and an immediate check-out
+ * had counted as a seat worked (a completed seat weighs for its agent's reliability), and so had
+ * a check-in at the end of its grace and straight out again (a 15-minute shift's 10 minutes of
+ * grace passed half of it); the seat freed then still goes to the waitlist (it may fill a seat
+ * until the end). The same as claimsCloseAt for a seat of an hour or more checked in on time.
  */
 export function checkOutCompletesAt(
   shift: { endsAt: Date },
-  seatFrom: Date,
+  seat: { heldFrom: Date; checkedInAt: Date | null },
   closeMinutesBeforeEnd: number,
 ): Date {
   const end = shift.endsAt.getTime();
-  const half = (end - seatFrom.getTime()) / 2;
-  return new Date(end - Math.min(closeMinutesBeforeEnd * 60_000, half));
+  const from = Math.max(seat.heldFrom.getTime(), seat.checkedInAt?.getTime() ?? 0);
+  const half = (end - from) / 2;
+  return new Date(end - Math.min(closeMinutesBeforeEnd * 60_000, Math.max(half, 0)));
 }
 
 /** SHIFT_CLOSED for a shift whose claims have closed, with when they closed. */

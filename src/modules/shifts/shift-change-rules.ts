@@ -130,6 +130,21 @@ export function unsafeChanges(shift: ShiftWithSkills, input: UpdateShiftDto): st
   return unsafe;
 }
 /**
+ * Whether the change lets more agents take a seat: more seats, no certification required any
+ * more, or a lower minimum quality (or none). Agents in line whom a freed seat passed over (their
+ * score fell since they joined) may now be given one.
+ */
+export function widensSeats(shift: ShiftWithSkills, input: UpdateShiftDto): boolean {
+  return (
+    (input.seats !== undefined && input.seats > shift.seats) ||
+    (input.requiresCertification === false && shift.requiresCertification) ||
+    (input.minQuality !== undefined &&
+      shift.minQuality !== null &&
+      (input.minQuality === null || input.minQuality < shift.minQuality))
+  );
+}
+
+/**
  * The fields outside SAFE_WITH_CLAIMS sent with the value they already have: a client that
  * sends the whole shift back changes nothing there (it was refused with seats taken, and it
  * emptied the waitlist without).

@@ -77,7 +77,7 @@ export class ShiftClaimEndingsRepository {
    * The company revoked the agent's certification: its seats on those (certified-only) shifts
    * end at once. A seat worked since its time began ends as a check-out now would: `left_early`
    * before checkOutCompletesAt (`closeMinutes` before the end, and not before half the seat's
-   * own time),
+   * own time, from a late check-in if there was one),
    * so the seat can be given again, marked `cancelled_by = 'company'` (the company ended it: not counted
    * against the agent); `completed` after (also marked as ended by the company). One checked in early, or claimed and not yet due, is
    * cancelled by the company (never late). A claimed seat past its check-in deadline is left to
@@ -99,7 +99,8 @@ export class ShiftClaimEndingsRepository {
         WHERE s.id = c.shift_id AND c.agent_id = $1 AND c.shift_id = ANY($2)
           AND c.status = 'checked_in' AND now() >= lower(c.period) AND upper(c.period) > now()
           AND now() < s.ends_at - least(make_interval(mins => $3),
-                                        (s.ends_at - greatest(s.starts_at, lower(c.period))) / 2)
+                                        (s.ends_at - greatest(s.starts_at, lower(c.period),
+                                                                c.checked_in_at)) / 2)
         RETURNING c.shift_id`,
       [agentId, shiftIds, closeMinutes],
     );

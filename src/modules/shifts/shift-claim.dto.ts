@@ -66,7 +66,7 @@ export class ShiftClaimDto {
   /**
    * A check-out from then on completes the seat: SEAT_CLAIM_CLOSES_MINUTES_BEFORE_END before the
    * end (when claims close), and never before half the seat's own time has passed (from the
-   * shift's start, or from the claim for a seat taken after it). Before, it is leaving early
+   * shift's start, from the claim for a seat taken after it, or from a later check-in). Before, it is leaving early
    * (`left_early`): the seat goes back to the shift for someone else, and it counts against
    * reliability as a late cancellation does.
    * @example 2030-05-04T10:30:00.000Z

@@ -48,6 +48,7 @@ export interface LatestClaimRow {
   started: boolean;
   /** When the seat's time began: the shift's start, or the claim for a seat taken after it. */
   held_from: Date;
+  checked_in_at: Date | null;
 }
 
 export interface NoShowStateRow {
@@ -262,7 +263,7 @@ export class ShiftClaimsRepository {
   ): Promise<LatestClaimRow | undefined> {
     const [row]: LatestClaimRow[] = await em.query(
       `SELECT id, status, check_in_deadline, now() >= lower(period) AS started,
-              lower(period) AS held_from
+              lower(period) AS held_from, checked_in_at
          FROM shift_claims WHERE shift_id = $1 AND agent_id = $2
         ORDER BY status = ANY($3) DESC, claimed_at DESC LIMIT 1`,
       [shiftId, agentId, ACTIVE_CLAIM_STATUSES],

@@ -118,7 +118,12 @@ export class ShiftClaimsService {
     return this.db.transaction(async (em) => {
       await this.shifts.oneWithSkills(em, shiftId, true); // shift row first: the lock order everywhere
       const claimId = await this.claims.activeClaimId(em, shiftId, userId);
-      if (!claimId) throw new DomainError('NOT_FOUND', 'You hold no seat on this shift');
+      if (!claimId) {
+        // Marked a no-show by its job: the answer it got before the job ran (below).
+        const latest = await this.claims.latestOf(em, shiftId, userId);
+        if (latest?.status === 'no_show') throw checkInMissed();
+        throw new DomainError('NOT_FOUND', 'You hold no seat on this shift');
+      }
       const claim = await this.claims.cancelState(em, claimId);
       // Checked in early, before the seat's time began: nothing was worked, so leaving is a
       // cancellation (late, by now), which frees the seat for the waitlist.
@@ -130,11 +135,7 @@ export class ShiftClaimsService {
         );
       }
       // Past the check-in deadline the seat is a no-show; cancelling cannot rewrite that.
-      if (claim.missed) {
-        throw new DomainError('CLAIM_STATE_CONFLICT', 'The check-in deadline has passed', {
-          status: 'no_show',
-        });
-      }
+      if (claim.missed) throw checkInMissed();
       await this.claims.markCancelledByAgent(em, claimId, lateMinutes);
       await this.shiftSeats.freeSeat(em, shiftId);
       await this.waitlist.promote(em, shiftId);
@@ -159,6 +160,9 @@ export class ShiftClaimsService {
       await this.agents.lock(em, userId);
       const claim = await this.latestClaim(em, shiftId, userId);
       if (claim.status === 'checked_in') return this.loadClaim(em, claim.id);
+      // The same answer before and after the no-show job has marked it: what an agent is told
+      // must not depend on when a timer ran.
+      if (claim.status === 'no_show') throw deadlinePassed(claim.check_in_deadline);
       if (claim.status !== 'claimed') throw stateConflict(claim.status, 'check in');
       if (shift.status !== 'scheduled') {
         throw new DomainError('SHIFT_CLOSED', 'The shift is cancelled or completed');
@@ -171,9 +175,7 @@ export class ShiftClaimsService {
         });
       }
       if (!(await this.claims.markCheckedIn(em, claim.id))) {
-        throw new DomainError('CHECK_IN_NOT_OPEN', 'The check-in deadline has passed', {
-          checkInDeadline: claim.check_in_deadline,
-        });
+        throw deadlinePassed(claim.check_in_deadline);
       }
       return this.loadClaim(em, claim.id);
     });
@@ -217,7 +219,11 @@ export class ShiftClaimsService {
       const ended = await this.claims.markCheckedOut(
         em,
         claim.id,
-        checkOutCompletesAt(shift, claim.held_from, this.closeMinutes()),
+        checkOutCompletesAt(
+          shift,
+          { heldFrom: claim.held_from, checkedInAt: claim.checked_in_at },
+          this.closeMinutes(),
+        ),
       );
       if (!ended) throw stateConflict(claim.status, 'check out');
       if (ended === 'left_early') {
@@ -308,6 +314,19 @@ export class ShiftClaimsService {
     const pay = await this.pay.ofSeats(em, row.agent_id, [row]);
     return toShiftClaimDto(row, names.get(row.company_id)!, this.windows(), pay.get(row.id));
   }
+}
+
+/** A seat whose check-in deadline passed, to cancel: a no-show, marked or about to be. */
+function checkInMissed(): DomainError {
+  return new DomainError('CLAIM_STATE_CONFLICT', 'The check-in deadline has passed', {
+    status: 'no_show',
+  });
+}
+
+function deadlinePassed(checkInDeadline: Date): DomainError {
+  return new DomainError('CHECK_IN_NOT_OPEN', 'The check-in deadline has passed', {
+    checkInDeadline,
+  });
 }
 
 function stateConflict(status: string, action: string): DomainError {

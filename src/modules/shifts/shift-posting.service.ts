@@ -20,6 +20,7 @@ import {
   enlarges,
   refuseUnsafeChanges,
   unsafeChanges,
+  widensSeats,
 } from './shift-change-rules';
 import { checkWindow } from './shift.validation';
 import { ShiftWaitlistRepository } from './shift-waitlist.repository';
@@ -225,7 +226,7 @@ export class ShiftPostingService {
             },
           });
         }
-      } else if (input.seats !== undefined && input.seats > shift.seats) {
+      } else if (widensSeats(shift, input)) {
         await this.waitlist.promote(em, id);
       }
     });

@@ -115,7 +115,7 @@ export function toShiftClaimDto(
       : minutesBefore(r.held_from, windows.lateCancelMinutes),
     checkOutCompletesAt: checkOutCompletesAt(
       { endsAt: r.ends_at },
-      r.held_from,
+      { heldFrom: r.held_from, checkedInAt: r.checked_in_at },
       windows.claimCloseMinutes,
     ),
     claimedAt: r.claimed_at,
