@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { CreditControlService } from '../src/modules/billing/credit-control.service';
 import { InvoiceClosingService } from '../src/modules/billing/invoice-closing.service';
+import { InvoiceStripeStateService } from '../src/modules/billing/invoice-stripe-state.service';
 import type { FakeStripe } from '../src/modules/stripe/fake-stripe.server';
 import { STRIPE_SETTINGS, type StripeSettings } from '../src/modules/stripe/stripe.module';
 import { resolveTickets, runJobs, saveCard } from './support/billing';
@@ -206,6 +207,49 @@ describe('credit control', () => {
     expect(billing.body.credit).toMatchObject({ hold: null, blocked: false, owed: [] });
     await postShift(s.company).expect(201);
     expect(await escalateFlag(s.key)).toBe(false);
+  });
+
+  it('a company with no card saved: its refused first charge makes the invoice past due, and holds it as a declined card does', async () => {
+    const s = await setup('Cardless GmbH');
+    await t.http
+      .put(`/v1/companies/${s.company.companyId}/credit/limit`)
+      .set(finance.auth)
+      .send({ creditLimitMinor: 100_000 })
+      .expect(200);
+    await resolveTickets(t, s.key, s.agent, 1);
+    await t.app.get(InvoiceClosingService).sweep(new Date(Date.now() + 32 * DAY));
+    await runJobs(t, ['billing.invoice-issue']);
+    const invoices = async () =>
+      (await t.http.get('/v1/companies/me/invoices').set(s.company.auth).expect(200)).body.items;
+    // Stripe counts no attempt without a card (and retries none): it stayed open, unheld.
+    const [invoice] = await invoices();
+    expect(invoice).toMatchObject({
+      status: 'past_due',
+      attemptCount: 0,
+      nextPaymentAttemptAt: null,
+      lastPaymentError: expect.stringMatching(/no attached payment source/),
+    });
+    const refused = await postShift(s.company).expect(402);
+    expect(refused.body.error.details).toMatchObject({
+      reason: 'past_due',
+      invoiceIds: [invoice.id],
+    });
+    // Stripe's "open" read again (an event, a re-run) is older news: still past due.
+    const stripeId = (
+      await t.db.query('SELECT stripe_invoice_id FROM invoices WHERE id = $1', [invoice.id])
+    )[0].stripe_invoice_id as string;
+    const open = await fake.client().invoices.retrieve(stripeId);
+    expect(open).toMatchObject({ status: 'open', attempt_count: 0 });
+    await t.db.transaction((em) =>
+      t.app.get(InvoiceStripeStateService).apply(em, invoice.id, open, null),
+    );
+    expect((await invoices())[0].status).toBe('past_due');
+    await postShift(s.company).expect(402);
+    // A card saved: charged at once, paid, the hold lifts.
+    await saveCard(t, fake, s.company);
+    await runJobs(t, ['billing.invoice-pay']);
+    expect((await invoices())[0]).toMatchObject({ status: 'paid', lastPaymentError: null });
+    await postShift(s.company).expect(201);
   });
 
   it('a standing read while a payment commits stores the hold as the payment left it, not as before', async () => {

@@ -16,6 +16,7 @@ import {
   saveCard,
 } from './support/billing';
 import { createApiKey, createStaff, registerCompany, type SignedIn } from './support/factories';
+import { waitForLockWaiters, withRowsHeld } from './support/row-locks';
 import { createTestApp, type TestApp } from './support/test-app';
 import { escalate, liveAgents } from './support/tickets';
 
@@ -175,7 +176,7 @@ describe('invoices', () => {
   });
 
   it("issues an invoice of more lines than Stripe's item limit: the lines past it summed into its last item", async () => {
-    // No card: it is issued and waits open (what is paid is not this test's matter).
+    // No card: it is issued and waits past due (what is paid is not this test's matter).
     const s = await company('Round The Clock BV');
     await resolveTickets(t, s.key, s.agent, 2);
     await closing.sweep(new Date(Date.now() + 8 * DAY));
@@ -203,7 +204,7 @@ describe('invoices', () => {
       }),
     );
     const [after] = await invoicesOf(s.company);
-    expect(after.status).toBe('open');
+    expect(after.status).toBe('past_due');
     expect(after.lines).toHaveLength(301);
   });
 
@@ -830,13 +831,48 @@ describe('invoices', () => {
     expect(await receivable(s.company.companyId)).toBe(0);
   });
 
-  it('an invoice of a company with no card waits open, saying so, until a card is saved', async () => {
+  it('a charge whose answer waits on the invoice behind an event applies Stripe as it is then, not as it was', async () => {
+    const s = await company('Retried GmbH');
+    await saveCard(t, fake, s.company, 'card_declined');
+    await resolveTickets(t, s.key, s.agent, 1);
+    await closing.sweep(new Date(Date.now() + 8 * DAY));
+    await runJobs(t, ['billing.invoice-issue']);
+    const [invoice] = await invoicesOf(s.company);
+    expect(invoice).toMatchObject({ status: 'past_due', attemptCount: 1 });
+    const [stripeInvoice] = stripeInvoicesOf(invoice.id);
+    // Our charge (attempt 2) waits for the invoice's row, held by an event being applied,
+    // while Stripe's own retry declines again (attempt 3).
+    const charged = await withRowsHeld(
+      t,
+      'SELECT 1 FROM invoices WHERE id = $1 FOR UPDATE',
+      [invoice.id],
+      async (held) => {
+        const paying = collection.pay(invoice.id, 'again');
+        await waitForLockWaiters(t, 1, 'the charge to wait for the invoice');
+        await expect(
+          t.app
+            .get<Stripe>(STRIPE)
+            .invoices.pay(stripeInvoice.id, {}, { idempotencyKey: 'retry-3' }),
+        ).rejects.toThrow(/declined/);
+        await held.commitTransaction();
+        return { paying };
+      },
+    );
+    await expect(charged.paying).resolves.toEqual({ paid: false });
+    // Before, the charge applied what it had read before waiting: attempt 2.
+    expect((await invoicesOf(s.company))[0]).toMatchObject({
+      status: 'past_due',
+      attemptCount: 3,
+    });
+  });
+
+  it('an invoice of a company with no card is past due, saying so, until a card is saved', async () => {
     const s = await company('Cardless Co');
     await resolveTickets(t, s.key, s.agent, 1);
     await closing.sweep(new Date(Date.now() + 8 * DAY));
     await runJobs(t, ['billing.invoice-issue']);
     const [open] = await invoicesOf(s.company);
-    expect(open.status).toBe('open');
+    expect(open.status).toBe('past_due'); // credit-control.e2e: it holds the company too
     expect(open.lastPaymentError).toMatch(/no attached payment source or default payment method/);
     await saveCard(t, fake, s.company);
     await runJobs(t, ['billing.invoice-pay']);

@@ -831,6 +831,11 @@ describe('receivables', () => {
       ['carried_credit', -PER_TICKET],
     ]);
     expect(next).toMatchObject({ totalMinor: 0, carriedOutMinor: 0 });
+    // One ticket, withheld in two entries: the line (and Stripe's item) counts the ticket once.
+    expect(next.lines[0]).toMatchObject({
+      tickets: 1,
+      description: expect.stringMatching(/^Credits for 1 reopened ticket withheld/),
+    });
   });
 
   it('keeps a credit withheld after a lost dispute withheld when its bill-back is paid', async () => {
@@ -873,6 +878,11 @@ describe('receivables', () => {
       ['carried_credit', -PER_TICKET],
     ]);
     expect(next).toMatchObject({ totalMinor: 0, carriedOutMinor: 0 });
+    // One ticket, withheld in two entries: the line (and Stripe's item) counts the ticket once.
+    expect(next.lines[0]).toMatchObject({
+      tickets: 1,
+      description: expect.stringMatching(/^Credits for 1 reopened ticket withheld/),
+    });
   });
 
   it('a credit note that committed but whose answer was lost is not credited again on retry', async () => {

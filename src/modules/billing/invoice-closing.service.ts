@@ -174,12 +174,15 @@ export class InvoiceClosingService {
     for (const [entryKind, kind, why] of credits) {
       const of = entries.filter((e) => e.kind === entryKind);
       if (of.length === 0) continue;
+      // Tickets, not entries: one ticket's credit may be withheld in steps (two credit notes
+      // before a closing) or again after a restore, each its own entry.
+      const count = new Set(of.map((e) => e.claimId ?? e.entryId)).size;
       lines.push({
         position: lines.length + 1,
         kind,
         shift_id: null,
-        description: `Credits for ${of.length} reopened ticket${of.length === 1 ? '' : 's'} ${why}`,
-        tickets: of.length,
+        description: `Credits for ${count} reopened ticket${count === 1 ? '' : 's'} ${why}`,
+        tickets: count,
         amountMinor: of.reduce((s, e) => s + e.amountMinor, 0),
       });
     }

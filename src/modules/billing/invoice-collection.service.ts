@@ -163,10 +163,14 @@ export class InvoiceCollectionService {
       if (!isRefusal(e) && !savedServerError(e)) throw e;
       if (isRefusal(e)) refusal = `${e.code ?? e.type}: ${e.message}`;
     }
-    const now = await this.retrieve(invoice.stripe_invoice_id);
-    const applied = await this.db.transaction((em) =>
-      this.state.apply(em, invoiceId, now, refusal),
-    );
+    const stripeId = invoice.stripe_invoice_id;
+    const applied = await this.db.transaction(async (em) => {
+      // Read at Stripe under the row's lock, as an event's news is: read before it, a Stripe
+      // retry's decline applied meanwhile by its event was overwritten by this older read (its
+      // attempt count, next try and reason went back).
+      await this.invoices.lockForBooking(em, { id: invoiceId });
+      return this.state.apply(em, invoiceId, await this.retrieve(stripeId), refusal);
+    });
     return { paid: applied?.status === 'paid' };
   }
 

@@ -44,7 +44,10 @@ export class InvoiceStripeStateService {
   ): Promise<InvoiceRow | undefined> {
     const current = await this.invoices.lockForBooking(em, { id: invoiceId });
     if (!current) return undefined;
-    const status = statusOf(s);
+    const status = statusOf(s, {
+      refused: refusal !== null,
+      wasPastDue: current.past_due_since !== null,
+    });
     if (UnchargedInvoicesService.isUncharged(s)) {
       // Below Stripe's smallest charge: carried by us, not booked as paid (see the service).
       return (await this.uncharged.carry(em, invoiceId, s)) ?? current;
@@ -144,11 +147,22 @@ export class InvoiceStripeStateService {
   }
 }
 
-/** Ours from Stripe's: an open invoice with a failed attempt is past due. */
-function statusOf(s: Stripe.Invoice): InvoiceStatus {
+/**
+ * Ours from Stripe's: an open invoice with a failed attempt is past due. Ours counts too: a
+ * charge Stripe refused without counting an attempt (the company has no card: Stripe makes no
+ * attempt, and retries none) left the invoice open for good, and its company was never held for
+ * it however long it stayed unpaid (a declining card was, after the grace). Once past due, an
+ * open invoice stays so (Stripe's count never goes back: an "open" read is older news).
+ */
+function statusOf(
+  s: Stripe.Invoice,
+  ours: { refused: boolean; wasPastDue: boolean },
+): InvoiceStatus {
   if (s.status === 'paid') return 'paid';
   if (s.status === 'void') return 'void';
   if (s.status === 'uncollectible') return 'uncollectible';
-  if (s.status === 'open') return s.attempt_count > 0 ? 'past_due' : 'open';
+  if (s.status === 'open') {
+    return s.attempt_count > 0 || ours.refused || ours.wasPastDue ? 'past_due' : 'open';
+  }
   return 'draft';
 }
