@@ -2,7 +2,9 @@ import {
   NoShowCheckHandler,
   ShiftCompleteHandler,
 } from '../src/modules/shifts/shift-timers.handlers';
+import { OffersWithdrawHandler } from '../src/modules/tickets/offer-jobs.handlers';
 import { createStaff, registerAgent, registerCompany, SignedIn } from './support/factories';
+import { insertTickets } from './support/tickets';
 import { inMinutes, moveShift, nearItsEnd, postShift, setProfile } from './support/shifts';
 import { createTestApp, TestApp } from './support/test-app';
 import type { QueryRunner } from 'typeorm';
@@ -517,11 +519,29 @@ describe('seats (agent side)', () => {
         code: 'CLAIM_STATE_CONFLICT',
         details: { status: 'checked_in' },
       });
+      // An offer the router made as the start came, while the cancel below was under way.
+      await insertTickets(t, company.companyId!, 1);
+      const [offer] = await t.db.query(
+        `INSERT INTO offers (ticket_id, agent_id, company_id, shift_id, status, expires_at)
+         SELECT id, $2, company_id, $3, 'pending', now() + interval '1 minute'
+           FROM tickets WHERE company_id = $1 ORDER BY created_at DESC LIMIT 1
+         RETURNING id`,
+        [company.companyId, agent.id, shift.id],
+      );
       const cancelled = await t.http
         .delete(`/v1/shifts/${shift.id}/claims/me`)
         .set(agent.auth)
         .expect(200);
       expect(cancelled.body).toMatchObject({ status: 'cancelled', lateCancellation: true });
+      // The cancel withdraws what offers its seat may have been made (as a check-out does).
+      const [job] = await t.db.query(
+        `SELECT payload FROM outbox WHERE job_name = 'offers.withdraw' AND payload->>'shiftId' = $1`,
+        [shift.id],
+      );
+      expect(job?.payload).toEqual({ shiftId: shift.id, agentId: agent.id });
+      await t.app.get(OffersWithdrawHandler).handle(job.payload);
+      const [after] = await t.db.query('SELECT status FROM offers WHERE id = $1', [offer.id]);
+      expect(after.status).toBe('withdrawn');
       // The seat went to the waitlist: the company keeps its agent.
       const seats = await t.http.get('/v1/agents/me/claims').set(next.auth).expect(200);
       expect(seats.body.items).toEqual([

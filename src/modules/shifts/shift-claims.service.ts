@@ -139,6 +139,12 @@ export class ShiftClaimsService {
       await this.claims.markCancelledByAgent(em, claimId, lateMinutes);
       await this.shiftSeats.freeSeat(em, shiftId);
       await this.waitlist.promote(em, shiftId);
+      if (claim.status === 'checked_in') {
+        // Checked in early on a push shift, whose router runs at its start: a cancel begun just
+        // before the start reads the seat not started, while the router (which takes no lock
+        // this waits for) offers to the seat that is live a moment later.
+        await this.outbox.enqueue(em, 'offers.withdraw', { shiftId, agentId: userId });
+      }
       return this.loadClaim(em, claimId);
     });
   }
