@@ -50,6 +50,8 @@ const CONSOLE = { 'X-Handoff-Console': '1' };
 
 interface Ctx {
   shiftId: string;
+  /** A shift of no requirements for the agent's seat (shiftId's is cancelled by its test). */
+  claimShiftId: string;
   agentId: string;
   ticketId: string;
   /** The bot's externalId of ticketId. */
@@ -233,6 +235,17 @@ const BODY_ROUTES: Record<string, BodyRoute> = {
     path: (c) => `/v1/tickets/${c.ticketId}/transfer`,
   },
   // A random offer id: validation answers before the lookup (a valid body gets 404).
+  // Optional: the shift as it was shown (none takes the seat; then 409 ALREADY_CLAIMED).
+  'POST /v1/shifts/:id/claims': {
+    valid: () => ({
+      startsAt: '2030-05-04T09:00:00+02:00',
+      endsAt: '2030-05-04T13:00:00+02:00',
+      ratePerTicket: { amountMinor: 250, currency: 'EUR' },
+    }),
+    required: [],
+    auth: 'agent',
+    path: (c) => `/v1/shifts/${c.claimShiftId}/claims`,
+  },
   'POST /v1/offers/:id/decline': {
     valid: () => ({ reason: 'Not my area' }),
     required: ['reason'],
@@ -394,7 +407,6 @@ const BODILESS_ROUTES = [
   'POST /v1/agents/:id/reinstate',
   'POST /v1/shifts/:id/check-in',
   'POST /v1/shifts/:id/check-out',
-  'POST /v1/shifts/:id/claims',
   'POST /v1/shifts/:id/waitlist',
   'POST /v1/skills/:code/reinstate',
   'PUT /v1/companies/me/certified-agents/:agentId',
@@ -432,6 +444,7 @@ describe('bad input on every route with a body', () => {
     as.admin = await createStaff(t, 'admin');
     as.finance = await createStaff(t, 'finance');
     ctx.shiftId = (await postShift(t, as.company as SignedIn)).id;
+    ctx.claimShiftId = (await postShift(t, as.company as SignedIn)).id;
     const key = await createApiKey(t, as.company as SignedIn);
     as.bot = { auth: { Authorization: `Bearer ${key}` } };
     const ticket = await escalate(t, key);

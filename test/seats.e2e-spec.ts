@@ -361,6 +361,54 @@ describe('seats (agent side)', () => {
     expect(straddle.body.error.details.weekHours + straddle.body.error.details.shiftHours).toBe(11);
   });
 
+  it('refuses a claim naming the shift as it was shown once the company moved it or lowered its rate', async () => {
+    const shift = (await postShift(t, company, { ...window(3 * 24 * 60, 2), seats: 2 })) as {
+      id: string;
+      startsAt: string;
+      endsAt: string;
+      ratePerTicket: { amountMinor: number; currency: string };
+    };
+    const agent = await registerAgent(t);
+    const shown = {
+      startsAt: shift.startsAt,
+      endsAt: shift.endsAt,
+      ratePerTicket: shift.ratePerTicket,
+    };
+    // No seat is taken: the company may move it anywhere, and lower its rate.
+    const moved = window(90, 2);
+    await t.http.patch(`/v1/shifts/${shift.id}`).set(company.auth).send(moved).expect(200);
+    const refused = await claim(agent, shift.id).send(shown).expect(409);
+    expect(refused.body.error).toMatchObject({
+      code: 'SHIFT_CHANGED',
+      details: {
+        changed: ['startsAt', 'endsAt'],
+        startsAt: new Date(moved.startsAt).toISOString(),
+        endsAt: new Date(moved.endsAt).toISOString(),
+        ratePerTicket: shift.ratePerTicket,
+      },
+    });
+    expect(await seatsTaken(shift.id)).toBe(0);
+    // The same instants in another offset are the same shift; a lower rate is not.
+    const berlin = (iso: string) =>
+      new Date(Date.parse(iso) + 3_600_000).toISOString().replace('Z', '+01:00');
+    const again = { startsAt: berlin(moved.startsAt), endsAt: berlin(moved.endsAt) };
+    const lower = { amountMinor: shift.ratePerTicket.amountMinor - 50, currency: 'EUR' };
+    await t.http
+      .patch(`/v1/shifts/${shift.id}`)
+      .set(company.auth)
+      .send({ ratePerTicket: lower })
+      .expect(200);
+    const cheaper = await claim(agent, shift.id)
+      .send({ ...again, ratePerTicket: shift.ratePerTicket })
+      .expect(409);
+    expect(cheaper.body.error.details.changed).toEqual(['ratePerTicket']);
+    // As shown now (or a higher rate than shown), or without a body: the seat.
+    const taken = await claim(agent, shift.id)
+      .send({ ...again, ratePerTicket: { ...lower, amountMinor: lower.amountMinor - 1 } })
+      .expect(201);
+    expect(taken.body).toMatchObject({ shiftId: shift.id, status: 'claimed' });
+  });
+
   describe('cancelling a seat', () => {
     it('early: not late, the seat is freed', async () => {
       const shift = await postShift(t, company, { seats: 1, ...window(600, 2) });

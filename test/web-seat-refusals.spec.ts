@@ -44,6 +44,21 @@ describe('the console says why a seat was refused', () => {
     expect(said).not.toMatch(/\d{4}-\d\d-\d\dT/);
   });
 
+  it('says how a shift changed since it was shown, in the agent’s zone', () => {
+    const error = refusal('SHIFT_CHANGED', 'The company changed this shift since you saw it', {
+      changed: ['startsAt', 'endsAt'],
+      startsAt: '2026-12-08T14:00:00.000Z',
+      endsAt: '2026-12-08T16:00:00.000Z',
+      ratePerTicket: { amountMinor: 250, currency: 'EUR' },
+    });
+    const said = seatRefusal(error, 'Europe/Lisbon')!;
+    expect(said).toMatch(
+      /^The company changed this shift since you saw it: it now runs Tue 8 Dec, 14:00/,
+    );
+    expect(said).toContain('€2.50 a ticket');
+    expect(said).not.toMatch(/\d{4}-\d\d-\d\dT/);
+  });
+
   it('leaves the others as the API says them', () => {
     expect(
       seatRefusal(refusal('SHIFT_FULL', 'Every seat on this shift is taken', null), 'UTC'),

@@ -654,7 +654,9 @@ export interface paths {
      * @description Takes a seat, before the start or on a started shift while enough of it remains (then the
      *     seat, its check-in deadline and its weekly hours count from the claim). 409 SHIFT_FULL,
      *     SHIFT_OVERLAP, SHIFT_CLOSED (with claimsCloseAt once claims have closed),
-     *     WEEKLY_HOURS_EXCEEDED or ALREADY_CLAIMED; 403 NOT_ELIGIBLE with the reasons.
+     *     WEEKLY_HOURS_EXCEEDED or ALREADY_CLAIMED; 403 NOT_ELIGIBLE with the reasons. A body naming
+     *     the shift as it was shown (its window, its rate) is refused with 409 SHIFT_CHANGED when the
+     *     company changed those since.
      */
     post: operations['claimSeat'];
     delete?: never;
@@ -3348,6 +3350,29 @@ export interface components {
        *     Empty otherwise.
        */
       hints: components['schemas']['OpenShiftsHintDto'][];
+    };
+    ClaimSeatDto: {
+      /**
+       * Format: date-time
+       * @description The start you were shown (any offset).
+       * @example 2030-05-04T09:00:00+02:00
+       */
+      startsAt?: string;
+      /**
+       * Format: date-time
+       * @description The end you were shown.
+       * @example 2030-05-04T13:00:00+02:00
+       */
+      endsAt?: string;
+      /**
+       * @description The rate you were shown: a claim is refused when the rate is now lower (or in another
+       *     currency); a higher one is taken.
+       * @example {
+       *       "amountMinor": 250,
+       *       "currency": "EUR"
+       *     }
+       */
+      ratePerTicket?: components['schemas']['MoneyDto'];
     };
     ShiftClaimDto: {
       /**
@@ -7380,6 +7405,7 @@ export interface components {
       | 'SHIFT_CLOSED'
       | 'WEEKLY_HOURS_EXCEEDED'
       | 'ALREADY_CLAIMED'
+      | 'SHIFT_CHANGED'
       | 'CHECK_IN_NOT_OPEN'
       | 'CLAIM_STATE_CONFLICT'
       | 'SHIFT_HAS_CLAIMS'
@@ -9480,7 +9506,11 @@ export interface operations {
       };
       cookie?: never;
     };
-    requestBody?: never;
+    requestBody?: {
+      content: {
+        'application/json': components['schemas']['ClaimSeatDto'];
+      };
+    };
     responses: {
       /** @description Created */
       201: {
@@ -9537,6 +9567,7 @@ export interface operations {
        *     - `SHIFT_CLOSED`: the shift is cancelled, completed, or no longer takes claims
        *     - `WEEKLY_HOURS_EXCEEDED`: the seat would take you past the weekly hours cap
        *     - `ALREADY_CLAIMED`: you already hold a seat on this shift
+       *     - `SHIFT_CHANGED`: the company changed the shift since you saw it (its window or a lower rate)
        */
       409: {
         headers: {
@@ -9546,8 +9577,8 @@ export interface operations {
           /**
            * @example {
            *       "error": {
-           *         "code": "ALREADY_CLAIMED",
-           *         "message": "You already hold a seat on this shift.",
+           *         "code": "SHIFT_CHANGED",
+           *         "message": "The company changed the shift since you saw it (its window or a lower rate).",
            *         "details": null,
            *         "requestId": "0b5a4e1c-2f7d-4c83-9a1e-6d3f8b2c7e90"
            *       }
@@ -9566,7 +9597,8 @@ export interface operations {
                 | 'SHIFT_OVERLAP'
                 | 'SHIFT_CLOSED'
                 | 'WEEKLY_HOURS_EXCEEDED'
-                | 'ALREADY_CLAIMED';
+                | 'ALREADY_CLAIMED'
+                | 'SHIFT_CHANGED';
             } & WithRequired<components['schemas']['ErrorBody'], 'code'>;
           };
         };

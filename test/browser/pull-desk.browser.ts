@@ -532,6 +532,40 @@ test('a claim refused because the last seat went meanwhile turns the card to the
 });
 
 /**
+ * The company moved the shift after the list was read (no seat was taken, so it may): the claim
+ * names the shift as the card showed it and is refused, saying the new hours in the agent's
+ * words; the card then shows them, and a second press claims the shift as it is.
+ */
+test('a claim of a shift the company moved since it was shown is refused, naming the new hours', async ({
+  page,
+}) => {
+  const companyName = `Moved ${Math.random().toString(36).slice(2, 8)}`;
+  const company = await signUpCompany(companyName);
+  const shift = await postShift(company, 26 * 3600, { title: 'Moved desk' });
+  const agent = await signUpAgent();
+  await signInPage(page, agent.email, '/agent/shifts');
+  const card = await openShiftCard(page, `Moved desk · ${companyName}`);
+  const start = new Date(Date.now() + 3 * 3600_000);
+  await unwrap(
+    company.admin.PATCH('/v1/shifts/{id}', {
+      params: { path: { id: shift.id } },
+      body: {
+        startsAt: start.toISOString(),
+        endsAt: new Date(start.getTime() + 2 * 3600_000).toISOString(),
+      },
+    }),
+  );
+  await card.getByRole('button', { name: 'Claim a seat' }).click();
+  await expect(
+    card.getByText(
+      /^The company changed this shift since you saw it: it now runs .+ at €2\.50 a ticket\. Read it again, then claim\.$/,
+    ),
+  ).toBeVisible();
+  await card.getByRole('button', { name: 'Claim a seat' }).click();
+  await expect(page.getByText('Seat claimed: Moved desk')).toBeVisible();
+});
+
+/**
  * A skill the agent holds that an admin retired since: the profile read the taxonomy without
  * retired skills, so it showed an empty field the agent could clear and save away.
  */

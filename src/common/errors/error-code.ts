@@ -39,6 +39,8 @@ export const ERROR_STATUS = {
   SHIFT_CLOSED: 409,
   WEEKLY_HOURS_EXCEEDED: 409,
   ALREADY_CLAIMED: 409,
+  // A claim naming the shift as it was shown (its window, its rate) when the company changed it.
+  SHIFT_CHANGED: 409,
   CHECK_IN_NOT_OPEN: 409,
   CLAIM_STATE_CONFLICT: 409,
   SHIFT_HAS_CLAIMS: 409,

@@ -48,6 +48,7 @@ export const ERROR_DESCRIPTIONS: Record<ErrorCode, string> = {
   SHIFT_CLOSED: 'the shift is cancelled, completed, or no longer takes claims',
   WEEKLY_HOURS_EXCEEDED: 'the seat would take you past the weekly hours cap',
   ALREADY_CLAIMED: 'you already hold a seat on this shift',
+  SHIFT_CHANGED: 'the company changed the shift since you saw it (its window or a lower rate)',
   CHECK_IN_NOT_OPEN: 'check-in is not open (too early, or the deadline has passed)',
   CLAIM_STATE_CONFLICT: 'the seat claim is not in a state that allows this',
   SHIFT_HAS_CLAIMS: 'seats are taken or tickets held: this change would hurt their holders',

@@ -1,4 +1,6 @@
 import { DomainError } from '../../common/errors/domain-error';
+import { ClaimSeatDto } from './claim-seat.dto';
+import { ShiftWithSkills } from './shift.rows';
 import { MIN_CHECK_IN_GRACE_MINUTES } from './shift-rules';
 
 /**
@@ -76,5 +78,33 @@ export function alreadyClaimed(): DomainError {
   return new DomainError(
     'ALREADY_CLAIMED',
     'You already hold (or have worked) a seat on this shift',
+  );
+}
+
+/**
+ * SHIFT_CHANGED when the shift is not as the agent was shown it (ClaimSeatDto): another window,
+ * or a lower rate. Its details are the shift as it is, to show instead.
+ */
+export function assertAsSeen(shift: ShiftWithSkills, seen: ClaimSeatDto): void {
+  const other = (given: string | undefined, is: Date) =>
+    given !== undefined && Date.parse(given) !== is.getTime();
+  const rate = seen.ratePerTicket;
+  const changed = [
+    ...(other(seen.startsAt, shift.startsAt) ? ['startsAt'] : []),
+    ...(other(seen.endsAt, shift.endsAt) ? ['endsAt'] : []),
+    ...(rate && (rate.currency !== shift.rateCurrency || shift.rateAmountMinor < rate.amountMinor)
+      ? ['ratePerTicket']
+      : []),
+  ];
+  if (changed.length === 0) return;
+  throw new DomainError(
+    'SHIFT_CHANGED',
+    `The company changed this shift since you saw it (${changed.join(', ')}): look again before claiming`,
+    {
+      changed,
+      startsAt: shift.startsAt,
+      endsAt: shift.endsAt,
+      ratePerTicket: { amountMinor: shift.rateAmountMinor, currency: shift.rateCurrency },
+    },
   );
 }

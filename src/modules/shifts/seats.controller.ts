@@ -1,10 +1,11 @@
-import { Controller, Delete, Get, HttpCode, Post, Query } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, HttpCode, Post, Query } from '@nestjs/common';
+import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Actor } from '../../common/auth/actor';
 import { CurrentActor, Roles } from '../../common/auth/decorators';
 import { IdParam } from '../../common/http/id-param';
 import { Idempotent } from '../idempotency/idempotent.decorator';
 import { ApiErrors } from '../../common/http/api-errors';
+import { ClaimSeatDto } from './claim-seat.dto';
 import { OpenShiftPageDto, OpenShiftsQueryDto } from './open-shift.dto';
 import {
   MyClaimsQueryDto,
@@ -45,11 +46,15 @@ export class SeatsController {
    * Takes a seat, before the start or on a started shift while enough of it remains (then the
    * seat, its check-in deadline and its weekly hours count from the claim). 409 SHIFT_FULL,
    * SHIFT_OVERLAP, SHIFT_CLOSED (with claimsCloseAt once claims have closed),
-   * WEEKLY_HOURS_EXCEEDED or ALREADY_CLAIMED; 403 NOT_ELIGIBLE with the reasons.
+   * WEEKLY_HOURS_EXCEEDED or ALREADY_CLAIMED; 403 NOT_ELIGIBLE with the reasons. A body naming
+   * the shift as it was shown (its window, its rate) is refused with 409 SHIFT_CHANGED when the
+   * company changed those since.
    */
   @Post(':id/claims')
   @Idempotent()
   @ApiOperation({ operationId: 'claimSeat', summary: 'Claim a seat on a shift' })
+  // Optional: a claim without it takes the seat as the shift is when it runs.
+  @ApiBody({ type: ClaimSeatDto, required: false })
   @ApiErrors(
     'NOT_ELIGIBLE',
     'SHIFT_FULL',
@@ -57,9 +62,14 @@ export class SeatsController {
     'SHIFT_CLOSED',
     'WEEKLY_HOURS_EXCEEDED',
     'ALREADY_CLAIMED',
+    'SHIFT_CHANGED',
   )
-  claim(@CurrentActor() actor: Actor, @IdParam() id: string): Promise<ShiftClaimDto> {
-    return this.claims.claim(actor, id);
+  claim(
+    @CurrentActor() actor: Actor,
+    @IdParam() id: string,
+    @Body() seen: ClaimSeatDto,
+  ): Promise<ShiftClaimDto> {
+    return this.claims.claim(actor, id, seen);
   }
 
   /** Gives your seat back; inside the late window it counts as a late cancellation. */

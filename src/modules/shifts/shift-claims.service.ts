@@ -13,7 +13,14 @@ import { AgentsService } from '../agents/agents.service';
 import { CompaniesService } from '../companies/companies.service';
 import { OutboxService } from '../outbox/outbox.service';
 import { SeatAllocator } from './seat-allocator.service';
-import { alreadyClaimed, checkOutCompletesAt, claimsClosed, claimsCloseAt } from './seat-window';
+import { ClaimSeatDto } from './claim-seat.dto';
+import {
+  alreadyClaimed,
+  assertAsSeen,
+  checkOutCompletesAt,
+  claimsClosed,
+  claimsCloseAt,
+} from './seat-window';
 import { MyClaimsQueryDto, ReliabilityDto, ShiftClaimDto } from './shift-claim.dto';
 import { SeatWindows, toShiftClaimDto } from './shift.mapper';
 import { ShiftClaimViewsRepository } from './shift-claim-views.repository';
@@ -47,7 +54,7 @@ export class ShiftClaimsService {
     private readonly agents: AgentsService,
   ) {}
 
-  async claim(actor: Actor, shiftId: string): Promise<ShiftClaimDto> {
+  async claim(actor: Actor, shiftId: string, shown: ClaimSeatDto = {}): Promise<ShiftClaimDto> {
     const { userId } = requireUser(actor, 'agent');
     // The losers of a race for the last seats answer at once instead of queueing one by one
     // behind the shift lock (200 at once waited past the pool's connect timeout): a full shift
@@ -73,6 +80,7 @@ export class ShiftClaimsService {
       if (shift.status !== 'scheduled') {
         throw new DomainError('SHIFT_CLOSED', 'The shift has ended or been cancelled');
       }
+      assertAsSeen(shift, shown);
       // Open before the start, and after it while enough of the shift remains (seat-window.ts).
       // By the database's clock, which the seat's own write (takeSeat), a waitlist join and a
       // promotion read: an API clock ahead of it refused seats still open, and opened an

@@ -18,6 +18,8 @@ import { formatInstant } from '../../ui/times';
 
 type Shift = Schemas['OpenShiftDto'];
 type OpenShiftsPage = { items: Shift[] };
+/** A claim of the shift as the card shows it. */
+type ClaimOf = Pick<Shift, 'id' | 'startsAt' | 'endsAt' | 'ratePerTicket'>;
 
 /**
  * One open shift: claim a seat, or join the waitlist when it is full (and see your place in line,
@@ -62,8 +64,10 @@ export function OpenShiftCard({ shift }: { shift: Shift }) {
     });
   };
   const claim = useKeyedMutation({
-    mutationFn: (id: string, key) =>
-      unwrap(api.POST('/v1/shifts/{id}/claims', { params: params(id, key) })),
+    // With the shift as shown: a company's change since (another window, a lower rate) is
+    // refused (SHIFT_CHANGED) rather than a seat taken on terms the agent never read.
+    mutationFn: ({ id, ...shown }: ClaimOf, key) =>
+      unwrap(api.POST('/v1/shifts/{id}/claims', { params: params(id, key), body: shown })),
     onError: refusedBy('Could not claim'),
     onSuccess: () => {
       notifications.show({
@@ -155,7 +159,12 @@ export function OpenShiftCard({ shift }: { shift: Shift }) {
                 // Claimed, the shift leaves this list: focus stays in the page, not at its top.
                 keepFocusNear(event.currentTarget);
                 waitlist.reset();
-                claim.mutate(shift.id);
+                claim.mutate({
+                  id: shift.id,
+                  startsAt: shift.startsAt,
+                  endsAt: shift.endsAt,
+                  ratePerTicket: shift.ratePerTicket,
+                });
               }}
             >
               Claim a seat

@@ -1,5 +1,6 @@
 import { ApiError } from '../../../../src/client/client';
-import { formatInstant } from '../../ui/times';
+import { formatMoney } from '../../ui/amounts';
+import { formatInstant, formatRange } from '../../ui/times';
 
 /**
  * A refused seat claim or waitlist join in the agent's words, its instants in the profile's zone
@@ -16,6 +17,14 @@ export function seatRefusal(error: unknown, zone: string): string | undefined {
     return (
       `Its waitlist closed at ${formatInstant(d.lineClosedAt, zone)}: ` +
       'a seat given now could not be checked into in time.'
+    );
+  }
+  if (error.code === 'SHIFT_CHANGED' && typeof d.startsAt === 'string') {
+    const rate = d.ratePerTicket as { amountMinor: number; currency: string };
+    return (
+      `The company changed this shift since you saw it: it now runs ` +
+      `${formatRange(d.startsAt, String(d.endsAt), zone)} at ` +
+      `${formatMoney(rate.amountMinor, rate.currency)} a ticket. Read it again, then claim.`
     );
   }
   if (error.code === 'WEEKLY_HOURS_EXCEEDED' && typeof d.windowStart === 'string') {
