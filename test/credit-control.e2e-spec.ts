@@ -252,6 +252,42 @@ describe('credit control', () => {
     await postShift(s.company).expect(201);
   });
 
+  it('moves cardless invoices issued before the change to past due, their grace from the migration (CardlessInvoicesPastDue)', async () => {
+    const { CardlessInvoicesPastDue1796700000000: Migration } =
+      await import('../migrations/1796700000000-CardlessInvoicesPastDue');
+    const cardless = await setup('Cardless Before GmbH');
+    const carded = await setup('Carded Before GmbH');
+    await saveCard(t, fake, carded.company, 'card_declined');
+    for (const s of [cardless, carded]) await resolveTickets(t, s.key, s.agent, 1);
+    await t.app.get(InvoiceClosingService).sweep(new Date(Date.now() + 32 * DAY));
+    await runJobs(t, ['billing.invoice-issue']);
+    // As the release before left them: open with their refusal, nothing counted at Stripe.
+    const ofCompany = async (s: { company: SignedIn }) =>
+      (
+        await t.db.query('SELECT id, status, past_due_since FROM invoices WHERE company_id = $1', [
+          s.company.companyId,
+        ])
+      )[0] as { id: string; status: string; past_due_since: Date | null };
+    // (A company with a card saved is left to Stripe's count: its refusal was something else.)
+    for (const s of [cardless, carded]) {
+      await t.db.query(
+        `UPDATE invoices SET status = 'open', past_due_since = NULL, attempt_count = 0
+          WHERE id = $1`,
+        [(await ofCompany(s)).id],
+      );
+    }
+    const runner = t.db.createQueryRunner();
+    try {
+      await new Migration().up(runner);
+    } finally {
+      await runner.release();
+    }
+    const after = await ofCompany(cardless);
+    expect(after.status).toBe('past_due');
+    expect(Date.now() - after.past_due_since!.getTime()).toBeLessThan(60_000);
+    expect((await ofCompany(carded)).status).toBe('open');
+  });
+
   it('a standing read while a payment commits stores the hold as the payment left it, not as before', async () => {
     const { s, invoice } = await pastDue('Paid Meanwhile GmbH');
     const stored = async () =>

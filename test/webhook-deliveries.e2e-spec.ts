@@ -319,14 +319,13 @@ describe('the webhook delivery log', () => {
       const eventId = randomUUID();
       const removed = await withRowsHeld(t, 'SELECT 1', [], async (held) => {
         // A fan-out's transaction has written its delivery, not yet committed.
-        const written = await t.app
-          .get(WebhookDeliveriesRepository)
-          .insertForEvent(
-            held.manager,
-            co.companyId!,
-            { id: eventId, type: 'ping', happenedAt: new Date() },
-            '{"id":"x"}',
-          );
+        const written = await t.app.get(WebhookDeliveriesRepository).insertForEvent(
+          held.manager,
+          co.companyId!,
+          // (Later than the endpoint by any clock.)
+          { id: eventId, type: 'ping', happenedAt: new Date(Date.now() + 3_600_000) },
+          '{"id":"x"}',
+        );
         expect(written).not.toBeNull();
         const removal = t.http
           .delete('/v1/companies/me/webhook')

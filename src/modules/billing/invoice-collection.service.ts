@@ -9,6 +9,7 @@ import { OutboxService } from '../outbox/outbox.service';
 import { callStripe } from '../stripe/stripe-call';
 import { KEY_EXPIRY_MS, savedServerError } from '../stripe/stripe-errors';
 import { STRIPE } from '../stripe/stripe.module';
+import { BillingCustomersRepository } from './billing-customers.repository';
 import { BillingService } from './billing.service';
 import { InvoiceDraftsService } from './invoice-drafts.service';
 import { InvoiceReceivablesRepository } from './invoice-receivables.repository';
@@ -53,6 +54,7 @@ export class InvoiceCollectionService {
     private readonly drafts: InvoiceDraftsService,
     private readonly state: InvoiceStripeStateService,
     private readonly receivables: InvoiceReceivablesRepository,
+    private readonly customers: BillingCustomersRepository,
   ) {}
 
   /** Creates, fills and finalizes the Stripe invoice of a closed period, then charges it. */
@@ -151,6 +153,7 @@ export class InvoiceCollectionService {
       return { paid: false };
     }
     let refusal: string | null = null;
+    let withoutCard = false;
     try {
       await this.stripe.invoices.pay(
         invoice.stripe_invoice_id,
@@ -161,7 +164,14 @@ export class InvoiceCollectionService {
       // A server error Stripe saved under the key: whether it charged is unknown, and the
       // invoice as Stripe has it now says (Stripe's own collection goes on retrying it).
       if (!isRefusal(e) && !savedServerError(e)) throw e;
-      if (isRefusal(e)) refusal = `${e.code ?? e.type}: ${e.message}`;
+      if (isRefusal(e)) {
+        refusal = `${e.code ?? e.type}: ${e.message}`;
+        // Not a declined card (Stripe counts that attempt itself), nor another refusal (an
+        // invoice being paid on its hosted page meanwhile, say): no card to charge at all.
+        withoutCard =
+          e instanceof Stripe.errors.StripeInvalidRequestError &&
+          !(await this.customers.ofCompany(this.db.manager, invoice.company_id))?.payment_method_id;
+      }
     }
     const stripeId = invoice.stripe_invoice_id;
     const applied = await this.db.transaction(async (em) => {
@@ -169,7 +179,7 @@ export class InvoiceCollectionService {
       // retry's decline applied meanwhile by its event was overwritten by this older read (its
       // attempt count, next try and reason went back).
       await this.invoices.lockForBooking(em, { id: invoiceId });
-      return this.state.apply(em, invoiceId, await this.retrieve(stripeId), refusal);
+      return this.state.apply(em, invoiceId, await this.retrieve(stripeId), refusal, withoutCard);
     });
     return { paid: applied?.status === 'paid' };
   }

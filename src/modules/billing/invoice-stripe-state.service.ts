@@ -41,11 +41,13 @@ export class InvoiceStripeStateService {
     invoiceId: string,
     s: Stripe.Invoice,
     refusal: string | null,
+    /** Our charge was refused for want of a card: a failed attempt Stripe does not count. */
+    refusedWithoutCard = false,
   ): Promise<InvoiceRow | undefined> {
     const current = await this.invoices.lockForBooking(em, { id: invoiceId });
     if (!current) return undefined;
     const status = statusOf(s, {
-      refused: refusal !== null,
+      refusedWithoutCard,
       wasPastDue: current.past_due_since !== null,
     });
     if (UnchargedInvoicesService.isUncharged(s)) {
@@ -148,21 +150,21 @@ export class InvoiceStripeStateService {
 }
 
 /**
- * Ours from Stripe's: an open invoice with a failed attempt is past due. Ours counts too: a
- * charge Stripe refused without counting an attempt (the company has no card: Stripe makes no
- * attempt, and retries none) left the invoice open for good, and its company was never held for
+ * Ours from Stripe's: an open invoice with a failed attempt is past due. Ours counts too when
+ * the company has no card saved: Stripe refuses the charge without counting an attempt, and
+ * retries none, so the invoice stayed open for good, and its company was never held for
  * it however long it stayed unpaid (a declining card was, after the grace). Once past due, an
  * open invoice stays so (Stripe's count never goes back: an "open" read is older news).
  */
 function statusOf(
   s: Stripe.Invoice,
-  ours: { refused: boolean; wasPastDue: boolean },
+  ours: { refusedWithoutCard: boolean; wasPastDue: boolean },
 ): InvoiceStatus {
   if (s.status === 'paid') return 'paid';
   if (s.status === 'void') return 'void';
   if (s.status === 'uncollectible') return 'uncollectible';
   if (s.status === 'open') {
-    return s.attempt_count > 0 || ours.refused || ours.wasPastDue ? 'past_due' : 'open';
+    return s.attempt_count > 0 || ours.refusedWithoutCard || ours.wasPastDue ? 'past_due' : 'open';
   }
   return 'draft';
 }

@@ -121,10 +121,13 @@ export class OutboxRepository {
     return rows[0]?.payload;
   }
 
-  /** When the row was written (its transaction's start); undefined when the row is gone. */
-  async writtenAt(em: EntityManager, id: string): Promise<Date | undefined> {
-    const rows: { created_at: Date }[] = await em.query(
-      `SELECT created_at FROM outbox WHERE id = $1`,
+  /**
+   * When the row was written (its transaction's start), as PostgreSQL's text: to the
+   * microsecond, which a Date would cut to the millisecond. Undefined when the row is gone.
+   */
+  async writtenAt(em: EntityManager, id: string): Promise<string | undefined> {
+    const rows: { created_at: string }[] = await em.query(
+      `SELECT created_at::text AS created_at FROM outbox WHERE id = $1`,
       [id],
     );
     return rows[0]?.created_at;

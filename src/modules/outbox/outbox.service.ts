@@ -118,9 +118,10 @@ export class OutboxService implements OnModuleDestroy {
 
   /**
    * When the event behind this outbox row happened, by the database's clock (the row is written
-   * in the event's own transaction); undefined when the row is gone.
+   * in the event's own transaction), as a timestamptz's text (to the microsecond); undefined
+   * when the row is gone.
    */
-  writtenAtOfRow(em: EntityManager, rowId: string): Promise<Date | undefined> {
+  writtenAtOfRow(em: EntityManager, rowId: string): Promise<string | undefined> {
     return this.rows.writtenAt(em, rowId);
   }
 

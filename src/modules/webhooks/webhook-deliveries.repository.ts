@@ -90,14 +90,15 @@ export class WebhookDeliveriesRepository {
   async insertForEvent(
     em: EntityManager,
     companyId: string,
-    event: { id: string; type: string; happenedAt: Date },
+    /** `happenedAt`: a timestamptz's text (or a Date: to the millisecond). */
+    event: { id: string; type: string; happenedAt: string | Date },
     payloadJson: string,
   ): Promise<string | null> {
     const [delivery]: DeliveryIdRow[] = await em.query(
       `INSERT INTO webhook_deliveries (company_id, event_id, event_type, payload, url,
                                        next_attempt_at)
        SELECT $1, $2, $3, $4, url, now() FROM webhook_endpoints
-        WHERE company_id = $1 AND created_at <= $5
+        WHERE company_id = $1 AND created_at <= $5::timestamptz
           FOR KEY SHARE
        ON CONFLICT ON CONSTRAINT uq_webhook_deliveries_event DO NOTHING
        RETURNING id`,

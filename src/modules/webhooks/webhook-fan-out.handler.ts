@@ -33,8 +33,7 @@ export class WebhookFanOutHandler implements HandlesJob<TicketEventType> {
       // The row's time rather than the payload's occurredAt, as the endpoint's is the
       // database's clock; the payload's when the row is gone (a job an older release queued
       // with its payload, its row pruned since).
-      const happenedAt =
-        (await this.outbox.writtenAtOfRow(em, rowId)) ?? new Date(event.occurredAt);
+      const happenedAt = (await this.outbox.writtenAtOfRow(em, rowId)) ?? event.occurredAt;
       const deliveryId = await this.deliveries.insertForEvent(
         em,
         event.companyId,
