@@ -1045,6 +1045,45 @@ test('a resolution the company reopened reads as reopened, its pay reversed, and
 });
 
 /**
+ * Opening a held ticket tells the API the agent is on it at once, and so does its tab shown
+ * again: the first "still on it" went 5 minutes after, so a ticket held 27 minutes from the desk
+ * and then opened to write a long reply was taken back at minute 30.
+ */
+test('opening a held ticket, or showing its tab again, counts as activity at once', async ({
+  page,
+}) => {
+  const company = await signUpCompany(`Reading Co ${randomUUID().slice(0, 6)}`);
+  const agent = await signUpAgent('Rae Reader');
+  await checkedInOnLiveShift(company, agent, { title: 'Reading desk' });
+  await escalate(company, `conv-${Date.now()}-reading`, 'Long transcript to read');
+  const ticket = await unwrap(
+    agent.api.POST('/v1/agents/me/tickets/claim-next', {
+      params: { header: { 'Idempotency-Key': randomUUID() } },
+    }),
+  );
+  const beats: number[] = [];
+  page.on('request', (request) => {
+    if (request.method() === 'POST' && request.url().endsWith(`/tickets/${ticket!.id}/heartbeat`)) {
+      beats.push(Date.now());
+    }
+  });
+  await signInPage(page, agent.email, `/agent/tickets/${ticket!.id}`);
+  await expect(page.getByText('Long transcript to read').first()).toBeVisible();
+  await expect.poll(() => beats.length).toBe(1);
+  // Its tab hidden and shown again a minute later (at most one beat a minute: flips in a row
+  // send one).
+  const shown = () => page.evaluate("document.dispatchEvent(new Event('visibilitychange'))");
+  await shown();
+  await page.clock.install();
+  await page.clock.fastForward(61_000);
+  await shown();
+  await expect.poll(() => beats.length).toBe(2);
+  await shown();
+  await page.waitForTimeout(500);
+  expect(beats).toHaveLength(2);
+});
+
+/**
  * A ticket the handling time took back (nothing done on it for the handle timeout) leaves the
  * desk with a notice saying why: it went from My tickets without a word.
  */
@@ -1074,10 +1113,53 @@ test('a ticket taken back for no activity leaves the desk, and the agent is told
   await expect(
     page.getByText(
       'Ticket “Order never arrived” went back to the queue: nothing was done on it for the ' +
-        'handling time (a message or Still on it counts).',
+        'handling time (a message counts, and so does having it open on screen).',
     ),
   ).toBeVisible({ timeout: 20_000 });
   await expect(mine.getByText('Order never arrived')).toBeHidden();
+});
+
+/**
+ * A check-out keeps its button busy until the seats are read again: a second press in between
+ * went under a new key and showed "Cannot check out: the seat is completed" beside "Checked out".
+ */
+test('a second press of Check out while the seats are read again sends nothing', async ({
+  page,
+}) => {
+  const company = await signUpCompany(`Double out ${randomUUID().slice(0, 6)}`);
+  const agent = await signUpAgent('Dee Double');
+  const shift = await checkedInOnLiveShift(company, agent, { title: 'Double desk' });
+  await sql(
+    `UPDATE shifts SET starts_at = now() - interval '14 minutes',
+            ends_at = now() + interval '2 minutes' WHERE id = $1`,
+    [shift.id],
+  );
+  await sql(
+    `UPDATE shift_claims
+        SET period = tstzrange(now() - interval '14 minutes', now() + interval '2 minutes', '[)'),
+            checked_in_at = now() - interval '14 minutes'
+      WHERE shift_id = $1`,
+    [shift.id],
+  );
+  await signInPage(page, agent.email, '/agent/seats');
+  const seat = page.getByRole('article', { name: /^Double desk · / });
+  await expect(seat.getByText('Checked in', { exact: true })).toBeVisible();
+  let checkOuts = 0;
+  page.on('request', (r) => {
+    if (r.method() === 'POST' && r.url().endsWith('/check-out')) checkOuts++;
+  });
+  // The seats' re-read is slow.
+  await page.route('**/v1/agents/me/claims*', async (route) => {
+    await new Promise((done) => setTimeout(done, 2_000));
+    await route.fallback();
+  });
+  const answered = page.waitForResponse((r) => r.url().endsWith('/check-out'));
+  await seat.getByRole('button', { name: 'Check out' }).click();
+  await answered;
+  await seat.getByRole('button', { name: 'Check out' }).click({ force: true, timeout: 1_000 });
+  await expect(seat.getByText('Completed', { exact: true })).toBeVisible();
+  expect(checkOuts).toBe(1);
+  await expect(seat.getByRole('alert')).toHaveCount(0);
 });
 
 /**

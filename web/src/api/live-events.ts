@@ -316,7 +316,8 @@ function apply(queryClient: QueryClient, event: LiveEvent): void {
 
 /** Why a ticket the agent held went back to the queue without the agent giving it back. */
 const TAKEN_BACK: Record<string, string> = {
-  handle_timeout: 'nothing was done on it for the handling time (a message or Still on it counts)',
+  handle_timeout:
+    'nothing was done on it for the handling time (a message counts, and so does having it open on screen)',
   // Also a check-out, a cancellation, a revoked seat: the seat ended, tickets in hand go after.
   shift_end: 'your seat on its shift ended (a check-out, the shift’s end or a cancellation)',
   suspension: 'your account was suspended',

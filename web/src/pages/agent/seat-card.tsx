@@ -44,11 +44,15 @@ export function SeatCard({ seat }: { seat: Seat }) {
       : ` The ${inHand === 1 ? 'ticket' : `${inHand} tickets`} you hold of ${seat.companyName} ` +
         `${inHand === 1 ? 'goes' : 'go'} back to the queue a few minutes after you check out, ` +
         'unless resolved first.';
-  const done = () => {
-    void refresh(queryClient, keys.seats);
-    void refresh(queryClient, keys.availability);
-    void refresh(queryClient, keys.queue);
-  };
+  // Returned to the mutations, so that a button stays busy until the seats are read again:
+  // enabled in between, a second press of Check out (under a new key, the first having
+  // answered) met a completed seat and showed "Cannot check out" beside "Checked out".
+  const done = () =>
+    Promise.all([
+      refresh(queryClient, keys.seats),
+      refresh(queryClient, keys.availability),
+      refresh(queryClient, keys.queue),
+    ]);
   // Past its check-in deadline a claimed seat is a no-show (cancelling it is refused), and a
   // checked-in one completes at the shift's end: no event says either, so the seats are read
   // again just after (the platform's jobs take a moment), and meanwhile Cancel is not offered.
@@ -76,6 +80,9 @@ export function SeatCard({ seat }: { seat: Seat }) {
   const checkIn = useKeyedMutation({
     mutationFn: (of: Seat, key) => unwrap(api.POST('/v1/shifts/{id}/check-in', keyed(of, key))),
     request: bySeat,
+    // Refused (the check-in deadline passed meanwhile, the shift ended): the card shows what the
+    // seat is now.
+    onError: (error) => (error instanceof ApiError ? done() : undefined),
     onSuccess: done,
   });
   const checkOut = useKeyedMutation({
@@ -83,17 +90,15 @@ export function SeatCard({ seat }: { seat: Seat }) {
     request: bySeat,
     // Refused (the seat ended meanwhile: a no-show, the company ended the shift): read again, so
     // the card shows what the seat is now instead of offering Check out again.
-    onError: (error) => {
-      if (error instanceof ApiError) done();
-    },
+    onError: (error) => (error instanceof ApiError ? done() : undefined),
     onSuccess: (answer) => {
       notifications.show(
         answer.status === 'left_early'
           ? { color: 'orange', message: 'Checked out early. Your seat went back to the shift.' }
           : { message: 'Checked out. Thanks for your shift.' },
       );
-      done();
       void refresh(queryClient, keys.reliability);
+      return done();
     },
   });
   const cancelButton = useRef<HTMLButtonElement>(null);
@@ -112,9 +117,9 @@ export function SeatCard({ seat }: { seat: Seat }) {
     },
     // Read again whatever the answer, a press dropped by "Keep my seat" too: it may have gone.
     onSettled: () => {
-      done();
       void refresh(queryClient, keys.openShifts);
       void refresh(queryClient, keys.reliability);
+      return done();
     },
   });
 
