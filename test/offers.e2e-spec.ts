@@ -723,6 +723,28 @@ describe('offers (push routing)', () => {
     expect((await offersOf(ticket.id))[0].status).toBe('withdrawn');
   });
 
+  it('an offer whose shift ended before its withdrawal job ran is withdrawn, not the agent’s expiry: accepted or run out', async () => {
+    const { shiftId, agents } = await liveAgents(t, acme.auth, 2, {}, { routing: 'push' });
+    const [first, second] = [await escalate(t, bot), await escalate(t, bot)];
+    await route();
+    const [a, b] = [(await offersOf(first.id))[0], (await offersOf(second.id))[0]];
+    expect(new Set([a.agent_id, b.agent_id]).size).toBe(2);
+    // The shift is over; its completion (which withdraws its offers) has not run yet.
+    await t.db.query(
+      `UPDATE shifts SET ends_at = now() - interval '1 second',
+              starts_at = now() - interval '2 hours' WHERE id = $1`,
+      [shiftId],
+    );
+    // Accepted in time: refused (not on the shift), and withdrawn rather than left pending.
+    const acceptor = agents.find((x) => x.id === a.agent_id)!;
+    const refused = await t.http.post(`/v1/offers/${a.id}/accept`).set(acceptor.auth).expect(403);
+    expect(refused.body.error.details.reasons).toEqual([{ code: 'NOT_ON_SHIFT' }]);
+    expect((await offersOf(first.id))[0].status).toBe('withdrawn');
+    // Run out: withdrawn as well; it does not count toward three in a row.
+    expect(await expire(b.id)).toEqual({ expired: false, away: false });
+    expect((await offersOf(second.id))[0].status).toBe('withdrawn');
+  });
+
   it("a suspension withdraws the agent's pending offer, and the ticket goes to another agent", async () => {
     const { agents } = await liveAgents(t, acme.auth, 2, {}, { routing: 'push' });
     const ticket = await escalate(t, bot);
@@ -1177,6 +1199,51 @@ describe('offers (push routing)', () => {
       const res = await t.http.get('/v1/events?types=agent.away').set(auth).expect(200);
       expect(res.body.items).toEqual([]);
     }
+  });
+
+  it('three in a row counts offers in the order they were answered: an accept of the later of two, then three expiries, sets away', async () => {
+    const {
+      agents: [agent],
+    } = await liveAgents(t, acme.auth, 1, { maxConcurrentTickets: 2 }, { routing: 'push' });
+    await escalate(t, bot);
+    await escalate(t, bot);
+    await route();
+    const pending = async (): Promise<{ id: string }[]> =>
+      t.db.query(
+        `SELECT id FROM offers WHERE agent_id = $1 AND status = 'pending' ORDER BY created_at`,
+        [agent.id],
+      );
+    const [older, later] = await pending();
+    expect(later).toBeDefined();
+    await t.http.post(`/v1/offers/${later.id}/accept`).set(agent.auth).expect(200);
+    await expect(expire(older.id)).resolves.toEqual({ expired: true, away: false });
+    for (const away of [false, true]) {
+      await escalate(t, bot);
+      await route();
+      const [next] = await pending();
+      await expect(expire(next.id)).resolves.toEqual({ expired: true, away });
+    }
+  });
+
+  it('a run that reaches its pass limit with work left asks for another run', async () => {
+    const router = t.app.get(OfferRouter) as unknown as {
+      pass: (companyId: string) => Promise<{ made: number; stale: boolean }>;
+    };
+    const routing = t.app.get(OfferRoutingRepository);
+    // Each pass cut short after one offer (a slow database), tickets left every time.
+    const pass = jest.spyOn(router, 'pass').mockResolvedValue({ made: 1, stale: false });
+    const left = jest.spyOn(routing, 'hasUnofferedTicket').mockResolvedValue(true);
+    try {
+      await expect(route()).resolves.toEqual({ offered: 200 });
+    } finally {
+      pass.mockRestore();
+      left.mockRestore();
+    }
+    const jobs = await t.db.query(
+      `SELECT 1 FROM outbox WHERE job_name = 'offers.route' AND payload->>'companyId' = $1`,
+      [acme.companyId],
+    );
+    expect(jobs.length).toBeGreaterThan(0);
   });
 
   it("the expiry job waits for the agent's lock, as a router pass holds it until its offer commits", async () => {

@@ -2,6 +2,7 @@ import { TicketEvent } from '../src/modules/jobs/job-registry';
 import { ConfigService } from '@nestjs/config';
 import { feeFor, TicketLedgerHandler } from '../src/modules/ledger/earnings-posting.handlers';
 import { LedgerService } from '../src/modules/ledger/ledger.service';
+import { OfferExpireHandler } from '../src/modules/tickets/offer-jobs.handlers';
 import { OfferRouter } from '../src/modules/tickets/offer-router.service';
 import { createApiKey, registerCompany, type SignedIn } from './support/factories';
 import { createTestApp, type TestApp } from './support/test-app';
@@ -455,6 +456,13 @@ describe('surge pay', () => {
     expect(
       await t.db.query('SELECT 1 FROM ticket_claims WHERE ticket_id = $1', [offer.ticket.id]),
     ).toEqual([]);
+    // The agent answered in time: withdrawn, not left for its expiry job to count against it.
+    const [row] = await t.db.query('SELECT status FROM offers WHERE id = $1', [offer.id]);
+    expect(row.status).toBe('withdrawn');
+    await expect(t.app.get(OfferExpireHandler).handle({ offerId: offer.id })).resolves.toEqual({
+      expired: false,
+      away: false,
+    });
   });
 
   it('refuses a surge out of range or given in part, naming each field, and writes nothing', async () => {

@@ -7,9 +7,11 @@ import { HandlesJob, JobHandler } from '../jobs/job-handler';
 import { JobPayloads } from '../jobs/job-registry';
 import { OutboxService } from '../outbox/outbox.service';
 import { SeatAvailabilityService } from '../shifts/seat-availability.service';
+import { loadAgentContext } from './agent-context';
 import { OfferRouter } from './offer-router.service';
 import { OffersRepository } from './offers.repository';
 import { OfferWithdrawalsRepository } from './offer-withdrawals.repository';
+import { TicketMatchingRepository } from './ticket-matching.repository';
 import { TicketsRepository } from './tickets.repository';
 
 /** Runs the push router for a company (idempotent: it offers only what is still unoffered). */
@@ -43,6 +45,7 @@ export class OfferExpireHandler implements HandlesJob<'offer.expire'> {
     private readonly outbox: OutboxService,
     private readonly events: EventsService,
     private readonly agents: AgentsService,
+    private readonly matching: TicketMatchingRepository,
   ) {}
 
   handle({ offerId }: JobPayloads['offer.expire']): Promise<{ expired: boolean; away: boolean }> {
@@ -58,7 +61,12 @@ export class OfferExpireHandler implements HandlesJob<'offer.expire'> {
         return { expired: false, away: false };
       }
       const ticket = await this.tickets.lockForUpdate(em, offer.ticket_id);
-      const expired = ticket?.status === 'open';
+      // An expiry only while the agent could have accepted it: the ticket still open, and the
+      // agent still live on the offer's shift. One made in a shift's last seconds, or whose
+      // shift ended before its withdrawal job ran, is withdrawn: an accept would have been
+      // refused (not on the shift), and three such would have set the agent away on its next.
+      const live = (await loadAgentContext(em, this.matching, offer.agent_id)).live;
+      const expired = ticket?.status === 'open' && live?.shiftId === offer.shift_id;
       await this.offers.decide(em, offer.id, expired ? 'expired' : 'withdrawn');
       let away = false;
       if (expired) {

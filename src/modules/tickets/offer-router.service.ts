@@ -105,11 +105,15 @@ export class OfferRouter {
     for (let pass = 0; pass < MAX_PASSES; pass++) {
       // Most runs (a claim ended, a seat came back) find no ticket waiting: one cheap read
       // instead of a locked transaction per candidate agent.
-      if (!(await this.routing.hasUnofferedTicket(this.db.manager, companyId))) break;
+      if (!(await this.routing.hasUnofferedTicket(this.db.manager, companyId))) return offered;
       const { made, stale } = await this.pass(companyId);
       offered += made;
-      if (made === 0 && !stale) break;
+      if (made === 0 && !stale) return offered;
     }
+    // The limit reached with work left (a pass cut short after each offer, on a slow database):
+    // another run, as a job, rather than leaving the rest until something else asks for one
+    // (accepts do not), or holding this worker longer.
+    await this.outbox.enqueue(this.db.manager, 'offers.route', { companyId });
     return offered;
   }
 

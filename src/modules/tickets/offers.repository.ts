@@ -162,7 +162,9 @@ export class OffersRepository {
          SELECT status FROM offers
           WHERE agent_id = $1 AND created_at >= $2
             AND status IN ('accepted', 'declined', 'expired')
-          ORDER BY created_at DESC LIMIT 3) last
+          -- In the order they were answered (or ran out): with two offers at once, an accept
+          -- of the later one followed by three expiries is three in a row.
+          ORDER BY decided_at DESC LIMIT 3) last
         WHERE status = 'expired'`,
       [agentId, since],
     );

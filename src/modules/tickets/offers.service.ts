@@ -29,8 +29,11 @@ import { TicketsRepository } from './tickets.repository';
 
 /** An accept refused after its offer was withdrawn (the refusal is answered after the commit). */
 interface Refusal {
-  refused: IneligibilityReason[];
+  refused: DomainError;
 }
+
+const notEligible = (reasons: (IneligibilityReason | { code: 'NOT_ON_SHIFT' })[]) =>
+  new DomainError('NOT_ELIGIBLE', 'You are not eligible for this ticket', { reasons });
 
 /** An agent's answers to offers: accept (a claim through write_ticket_claim) or decline. */
 @Injectable()
@@ -65,12 +68,22 @@ export class OffersService {
         throw new DomainError('TICKET_ALREADY_CLAIMED', 'Another agent has this ticket');
       }
       if (ticket.status !== 'open') throw notOpen(ticket.status);
+      // Refused with the offer withdrawn, not left standing: it would keep the ticket from every
+      // other agent until it ran out, and then count as this agent's expiry (three set the
+      // agent away), though the agent answered in time.
+      const withdraw = async (reason: string, refused: DomainError): Promise<Refusal> => {
+        await this.offers.decide(em, offer.id, 'withdrawn', { reason });
+        await this.outbox.enqueue(em, 'offers.route', { companyId: offer.company_id });
+        return { refused };
+      };
       const ctx = await loadAgentContext(em, this.matching, userId);
       const live = ctx.live;
       if (!live || live.shiftId !== offer.shift_id || ctx.suspended) {
-        throw new DomainError('NOT_ELIGIBLE', 'You are not eligible for this ticket', {
-          reasons: [ctx.suspended ? { code: 'SUSPENDED' } : { code: 'NOT_ON_SHIFT' }],
-        });
+        // Its shift ended (or the agent left it) before the shift's own withdrawal job ran.
+        return withdraw(
+          ctx.suspended ? 'suspended' : 'not on the shift',
+          notEligible([ctx.suspended ? { code: 'SUSPENDED' } : { code: 'NOT_ON_SHIFT' }]),
+        );
       }
       // As a claim by id checks: a certification revoked, or a skill dropped, while the offer
       // stood (up to two minutes) must not let the ticket through.
@@ -80,13 +93,7 @@ export class OffersService {
         languages: [ticket.language],
         requiresCertification: live.requiresCertification,
       });
-      if (reasons.length > 0) {
-        // Withdrawn, not left standing: it would keep the ticket from every other agent until
-        // it ran out, and then count as this agent's expiry (three set the agent away).
-        await this.offers.decide(em, offer.id, 'withdrawn', { reason: 'no longer eligible' });
-        await this.outbox.enqueue(em, 'offers.route', { companyId: offer.company_id });
-        return { refused: reasons };
-      }
+      if (reasons.length > 0) return withdraw('no longer eligible', notEligible(reasons));
       // The pending offer was counted in the limit when it was made: it becomes this claim.
       if (ctx.activeTickets >= ctx.maxConcurrentTickets) {
         throw new DomainError('AGENT_AT_CAPACITY', 'You are at your ticket limit', {
@@ -106,7 +113,11 @@ export class OffersService {
         // the expiry (on the ticket's lock) spent an extra the budget no longer held for it.
         await this.surge.lock(em, offer.shift_id);
         if (await this.offers.expiredNow(em, offer.id)) {
-          throw new DomainError('OFFER_EXPIRED', 'The offer has expired');
+          // The agent answered in time; our wait made it late: not its expiry.
+          return withdraw(
+            'expired while the accept waited',
+            new DomainError('OFFER_EXPIRED', 'The offer has expired'),
+          );
         }
       }
       const timeout = this.config.get('HANDLE_TIMEOUT_MINUTES', { infer: true });
@@ -116,11 +127,7 @@ export class OffersService {
       return toAgentTicketDto(toTicketDto(w.ticket, w.claims), w.claimId, liveRate(live));
     });
     this.outbox.poke(); // write_ticket_claim (or the withdrawal) wrote outbox rows
-    if ('refused' in claimed) {
-      throw new DomainError('NOT_ELIGIBLE', 'You are not eligible for this ticket', {
-        reasons: claimed.refused,
-      });
-    }
+    if ('refused' in claimed) throw claimed.refused;
     this.metrics.ticketClaimed('by_id');
     return claimed;
   }
