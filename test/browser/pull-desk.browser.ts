@@ -200,14 +200,16 @@ test('an agent on a pull shift: waitlist, countdown, claim-next, a break, a with
 
   // A break: no work comes, and the shift's cap counts down.
   await page.goto('/agent/desk');
-  await page.getByRole('switch', { name: 'Available for offers' }).click();
-  await expect(
-    page.getByRole('switch', { name: 'Away (on a break: no new offers)' }),
-  ).toBeVisible();
+  // One name in both states (a name changing with the state read "Away, switch, off").
+  const available = page.getByRole('switch', { name: 'Available for offers' });
+  await expect(available).toBeChecked();
+  await available.click();
+  await expect(available).not.toBeChecked();
+  await expect(page.getByText('Away: on a break, no new offers come')).toBeVisible();
   await expect(page.getByText(/^Break left: .* of 15 min$/)).toBeVisible();
   await expectAccessible(page, 'desk on a break');
-  await page.getByRole('switch', { name: 'Away (on a break: no new offers)' }).click();
-  await expect(page.getByRole('switch', { name: 'Available for offers' })).toBeVisible();
+  await available.click();
+  await expect(available).toBeChecked();
 
   // A reload whose refresh the API took but whose answer was lost (the page left, the network
   // dropped): the browser still holds the spent cookie, and the next load is let in with it
@@ -681,13 +683,14 @@ test('a transfer whose answer was lost, sent again, is told as done', async ({ p
   await signInPage(page, agent.email, '/agent/desk');
 
   // The switch is disabled while it saves; the keyboard's focus stays on it, not on the page.
-  await page.getByRole('switch', { name: 'Available for offers' }).focus();
+  const toggle = page.getByRole('switch', { name: 'Available for offers' });
+  await toggle.focus();
   await page.keyboard.press('Space');
-  await expect(
-    page.getByRole('switch', { name: 'Away (on a break: no new offers)' }),
-  ).toBeFocused();
+  await expect(toggle).not.toBeChecked();
+  await expect(toggle).toBeFocused();
   await page.keyboard.press('Space');
-  await expect(page.getByRole('switch', { name: 'Available for offers' })).toBeFocused();
+  await expect(toggle).toBeChecked();
+  await expect(toggle).toBeFocused();
 
   await page.getByRole('button', { name: 'Take next ticket' }).click();
   await expect(page.getByRole('heading', { name: 'Needs a payments specialist' })).toBeVisible();
@@ -1042,6 +1045,76 @@ test('a resolution the company reopened reads as reopened, its pay reversed, and
   await page.reload();
   await expect(notice).toContainText('Later the customer left: the ticket was withdrawn.');
   await expect(notice).not.toContainText('paid as resolved');
+});
+
+/**
+ * A long title without spaces (titles take 200 characters) wraps on a phone: it pushed the
+ * card's status badge ("3 seats left", "Claimed") out of the card, where it was clipped.
+ */
+test('a long unbroken shift title leaves the status badge in view on a phone', async ({ page }) => {
+  const companyName = `Long title ${Math.random().toString(36).slice(2, 8)}`;
+  const company = await signUpCompany(companyName);
+  const title = 'support.acme.example/refunds-weekend-cover-emea-and-apac-overflow';
+  await postShift(company, 30 * 3600, { title, seats: 3 });
+  const agent = await signUpAgent();
+  await page.setViewportSize({ width: 375, height: 740 });
+  await signInPage(page, agent.email, '/agent/shifts');
+  const card = await openShiftCard(page, `${title} · ${companyName}`);
+  await expect(card.getByText('3 seats left')).toBeInViewport({ ratio: 1 });
+  await card.getByRole('button', { name: 'Claim a seat' }).click();
+  await page.goto('/agent/seats');
+  const seat = page.getByRole('article', { name: `${title} · ${companyName}` });
+  await expect(seat.getByText('Claimed', { exact: true })).toBeInViewport({ ratio: 1 });
+});
+
+/**
+ * A message whose answers were all lost, sent again after a detour to the desk (its draft kept):
+ * the next press goes under the first key, so the customer never reads it twice. (A review read
+ * the key as the page's, lost on leaving it; this shows it is not, and keeps it so.)
+ */
+test('a message sent again after a detour to another page goes under its first key', async ({
+  page,
+}) => {
+  const company = await signUpCompany(`Detour Co ${randomUUID().slice(0, 6)}`);
+  const agent = await signUpAgent('Dot Detour');
+  await checkedInOnLiveShift(company, agent, { title: 'Detour desk' });
+  await escalate(company, `conv-${Date.now()}-detour`, 'Where is my refund');
+  const ticket = await unwrap(
+    agent.api.POST('/v1/agents/me/tickets/claim-next', {
+      params: { header: { 'Idempotency-Key': randomUUID() } },
+    }),
+  );
+  const keys: string[] = [];
+  await page.route(
+    '**/v1/tickets/*/messages',
+    async (route) => {
+      if (route.request().method() !== 'POST') return route.fallback();
+      keys.push(route.request().headers()['idempotency-key']);
+      await route.fetch(); // written by the API
+      await route.abort('connectionreset'); // its answer never arrives
+    },
+    { times: 3 }, // the press and its two retries (1 s, 3 s)
+  );
+  await signInPage(page, agent.email, `/agent/tickets/${ticket!.id}`);
+  await page.getByLabel('Message', { exact: true }).fill('Your refund left today.');
+  await page.getByRole('button', { name: 'Send message' }).click();
+  await expect(page.getByText(/could not be reached/)).toBeVisible({ timeout: 15_000 });
+  await page.getByRole('link', { name: 'Desk' }).first().click();
+  await expect(page).toHaveURL(/\/agent\/desk$/);
+  await page.goBack();
+  await expect(page.getByLabel('Message', { exact: true })).toHaveValue('Your refund left today.');
+  page.on('request', (r) => {
+    if (r.method() === 'POST' && r.url().endsWith('/messages')) {
+      keys.push(r.headers()['idempotency-key']);
+    }
+  });
+  await page.getByRole('button', { name: 'Send message' }).click();
+  await expect(page.getByLabel('Message', { exact: true })).toHaveValue('');
+  expect(keys).toEqual(Array(4).fill(keys[0]));
+  const { items } = await unwrap(
+    agent.api.GET('/v1/tickets/{id}/messages', { params: { path: { id: ticket!.id } } }),
+  );
+  expect(items.filter((m) => m.body === 'Your refund left today.')).toHaveLength(1);
 });
 
 /**

@@ -44,9 +44,12 @@ export function AvailabilityCard({
         <Title order={2} id="availability-heading" size="h3">
           Availability
         </Title>
+        {/* One name in both states, the state in its checked value and description: a name
+            that changed with it ("Away…" while off) read as "Away, switch, off". */}
         <Switch
           size="md"
-          label={away ? 'Away (on a break: no new offers)' : 'Available for offers'}
+          label="Available for offers"
+          description={away ? 'Away: on a break, no new offers come' : undefined}
           checked={!away}
           disabled={set.isPending}
           onChange={(event) => set.mutate(event.currentTarget.checked ? 'available' : 'away')}

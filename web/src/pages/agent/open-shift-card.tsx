@@ -105,7 +105,12 @@ export function OpenShiftCard({ shift }: { shift: Shift }) {
     <Card withBorder component="article" aria-labelledby={headingId}>
       <Stack gap="xs">
         <Group justify="space-between" wrap="nowrap" align="flex-start">
-          <Title order={3} size="h4" id={headingId}>
+          <Title
+            order={3}
+            size="h4"
+            id={headingId}
+            style={{ overflowWrap: 'anywhere', minWidth: 0 }}
+          >
             {shift.title ?? 'Shift'} · {shift.companyName}
           </Title>
           <Badge variant="light" color={full ? 'red' : 'green'} style={{ flexShrink: 0 }}>

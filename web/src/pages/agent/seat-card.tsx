@@ -127,7 +127,12 @@ export function SeatCard({ seat }: { seat: Seat }) {
     <Card withBorder component="article" aria-labelledby={headingId}>
       <Stack gap="xs">
         <Group justify="space-between" wrap="nowrap" align="flex-start">
-          <Title order={2} size="h4" id={headingId}>
+          <Title
+            order={2}
+            size="h4"
+            id={headingId}
+            style={{ overflowWrap: 'anywhere', minWidth: 0 }}
+          >
             {seat.shiftTitle ?? 'Shift'} · {seat.companyName}
           </Title>
           <Badge variant="light" color={STATUS_COLORS[seat.status]} style={{ flexShrink: 0 }}>
