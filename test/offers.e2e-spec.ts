@@ -137,6 +137,30 @@ describe('offers (push routing)', () => {
     );
   });
 
+  it("a run timed for a push shift's start that fires early waits for it, then routes", async () => {
+    const handler = t.app.get(OffersRouteHandler);
+    const at = new Date(Date.now() + 60_000).toISOString();
+    await expect(handler.handle({ companyId: acme.companyId!, notBefore: at })).resolves.toEqual({
+      offered: 0,
+    });
+    const rows = await t.db.query(
+      `SELECT run_at, payload FROM outbox WHERE job_name = 'offers.route'
+          AND payload->>'companyId' = $1`,
+      [acme.companyId],
+    );
+    expect(rows.map((r: { run_at: Date; payload: { notBefore: string } }) => r.payload)).toEqual([
+      { companyId: acme.companyId, notBefore: at },
+    ]);
+    expect(rows[0].run_at.toISOString()).toBe(at);
+    // At its time (or late) it routes.
+    await liveAgents(t, acme.auth, 1, {}, { routing: 'push' });
+    await escalate(t, bot);
+    const past = new Date(Date.now() - 1_000).toISOString();
+    await expect(handler.handle({ companyId: acme.companyId!, notBefore: past })).resolves.toEqual({
+      offered: 1,
+    });
+  });
+
   it('offers an escalation to the longest-idle available agent, not an away one', async () => {
     const { agents } = await liveAgents(t, acme.auth, 3, {}, { routing: 'push' });
     // agents[0] checked in first (longest idle) but is away.

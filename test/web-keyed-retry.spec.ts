@@ -81,6 +81,18 @@ describe("a keyed write's retries after a lost answer", () => {
     expect(await result).toMatchObject({ why: 'another-user' });
   });
 
+  it('does not hand an answer that came after the tab changed user to the success handlers', async () => {
+    let answer: (value: string) => void = () => undefined;
+    const { observer, keys } = keyedWrite(() => new Promise<string>((done) => (answer = done)));
+    const result = observer.mutate(pressed('v', 'key-5')).catch((e: unknown) => e);
+    await jest.advanceTimersByTimeAsync(0);
+    setSessionState({ user: { id: 'u-2' } as never }); // signed out, the next user in
+    answer('the first user’s profile');
+    await jest.advanceTimersByTimeAsync(5_000);
+    expect(keys).toHaveLength(1); // sent once, not again
+    expect(await result).toMatchObject({ why: 'answered-another-user' });
+  });
+
   it('sends no retry once its press was dropped (its dialog closed)', async () => {
     const { observer, keys } = keyedWrite(() => lost());
     const call = pressed('v', 'key-3');

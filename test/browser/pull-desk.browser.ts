@@ -1048,23 +1048,30 @@ test('a resolution the company reopened reads as reopened, its pay reversed, and
 });
 
 /**
- * A long title without spaces (titles take 200 characters) wraps on a phone: it pushed the
- * card's status badge ("3 seats left", "Claimed") out of the card, where it was clipped.
+ * Early access ending opens a shift to the agent, and no event says so: the open shifts are
+ * read again at that instant (they waited for a focus change or a reload).
  */
-test('a long unbroken shift title leaves the status badge in view on a phone', async ({ page }) => {
-  const companyName = `Long title ${Math.random().toString(36).slice(2, 8)}`;
+test('the open shifts are read again when early access ends', async ({ page }) => {
+  const companyName = `Early ${Math.random().toString(36).slice(2, 8)}`;
   const company = await signUpCompany(companyName);
-  const title = 'support.acme.example/refunds-weekend-cover-emea-and-apac-overflow';
-  await postShift(company, 30 * 3600, { title, seats: 3 });
+  // One the agent cannot take (a language it lacks): the answer is given its early access.
+  await postShift(company, 30 * 3600, { title: 'Early desk', languages: ['de'] });
   const agent = await signUpAgent();
-  await page.setViewportSize({ width: 375, height: 740 });
+  const openToAllAt = new Date(Date.now() + 6_000).toISOString();
+  let reads = 0;
+  await page.route('**/v1/shifts/open?*', async (route) => {
+    reads++;
+    const answer = await route.fetch();
+    const body = await answer.json();
+    for (const shift of body.ineligible ?? []) {
+      shift.reasons = [{ code: 'EARLY_ACCESS', minQuality: 0.8, quality: 0.5, openToAllAt }];
+    }
+    await route.fulfill({ response: answer, json: body });
+  });
   await signInPage(page, agent.email, '/agent/shifts');
-  const card = await openShiftCard(page, `${title} · ${companyName}`);
-  await expect(card.getByText('3 seats left')).toBeInViewport({ ratio: 1 });
-  await card.getByRole('button', { name: 'Claim a seat' }).click();
-  await page.goto('/agent/seats');
-  const seat = page.getByRole('article', { name: `${title} · ${companyName}` });
-  await expect(seat.getByText('Claimed', { exact: true })).toBeInViewport({ ratio: 1 });
+  await expect(page.getByText(/^Early access for a quality score of /).first()).toBeVisible();
+  const before = reads;
+  await expect.poll(() => reads, { timeout: 20_000 }).toBeGreaterThan(before);
 });
 
 /**
@@ -1192,16 +1199,8 @@ test('a ticket taken back for no activity leaves the desk, and the agent is told
   await expect(mine.getByText('Order never arrived')).toBeHidden();
 });
 
-/**
- * A check-out keeps its button busy until the seats are read again: a second press in between
- * went under a new key and showed "Cannot check out: the seat is completed" beside "Checked out".
- */
-test('a second press of Check out while the seats are read again sends nothing', async ({
-  page,
-}) => {
-  const company = await signUpCompany(`Double out ${randomUUID().slice(0, 6)}`);
-  const agent = await signUpAgent('Dee Double');
-  const shift = await checkedInOnLiveShift(company, agent, { title: 'Double desk' });
+/** Begun 14 minutes ago, checked in then, ending in two: checking out now completes the seat. */
+async function endingInTwoMinutes(shift: { id: string }): Promise<void> {
   await sql(
     `UPDATE shifts SET starts_at = now() - interval '14 minutes',
             ends_at = now() + interval '2 minutes' WHERE id = $1`,
@@ -1214,6 +1213,18 @@ test('a second press of Check out while the seats are read again sends nothing',
       WHERE shift_id = $1`,
     [shift.id],
   );
+}
+
+/**
+ * A check-out keeps its button busy until the seats are read again: a second press in between
+ * went under a new key and showed "Cannot check out: the seat is completed" beside "Checked out".
+ */
+test('a second press of Check out while the seats are read again sends nothing', async ({
+  page,
+}) => {
+  const company = await signUpCompany(`Double out ${randomUUID().slice(0, 6)}`);
+  const agent = await signUpAgent('Dee Double');
+  await endingInTwoMinutes(await checkedInOnLiveShift(company, agent, { title: 'Double desk' }));
   await signInPage(page, agent.email, '/agent/seats');
   const seat = page.getByRole('article', { name: /^Double desk · / });
   await expect(seat.getByText('Checked in', { exact: true })).toBeVisible();
@@ -1243,20 +1254,7 @@ test('a second press of Check out while the seats are read again sends nothing',
 test('checking out with a ticket in hand says it goes back to the queue', async ({ page }) => {
   const company = await signUpCompany(`Ending Co ${randomUUID().slice(0, 6)}`);
   const agent = await signUpAgent('Eli Ending');
-  const shift = await checkedInOnLiveShift(company, agent, { title: 'Ending desk' });
-  // Begun 14 minutes ago, checked in then, ending in two: checking out now completes the seat.
-  await sql(
-    `UPDATE shifts SET starts_at = now() - interval '14 minutes',
-            ends_at = now() + interval '2 minutes' WHERE id = $1`,
-    [shift.id],
-  );
-  await sql(
-    `UPDATE shift_claims
-        SET period = tstzrange(now() - interval '14 minutes', now() + interval '2 minutes', '[)'),
-            checked_in_at = now() - interval '14 minutes'
-      WHERE shift_id = $1`,
-    [shift.id],
-  );
+  await endingInTwoMinutes(await checkedInOnLiveShift(company, agent, { title: 'Ending desk' }));
   await escalate(company, `conv-${Date.now()}-ending`, 'Refund still pending');
   await unwrap(
     agent.api.POST('/v1/agents/me/tickets/claim-next', {

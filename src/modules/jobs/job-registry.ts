@@ -129,7 +129,11 @@ export interface JobPayloads {
   /** A finance adjustment still pending approval after 7 days lapses. */
   'ledger.adjustment-expire': { adjustmentId: string };
   /** Push routing (issue 15): offer the company's open tickets to its available agents. */
-  'offers.route': { companyId: string };
+  /**
+   * `notBefore` (ISO): a run timed for a moment (a push shift's start), which, fired early by a
+   * worker's clock ahead of the database's, waits for it instead of finding nothing live.
+   */
+  'offers.route': { companyId: string; notBefore?: string };
   /** An offer's reservation ends: expire it (three in a row set the agent away), route again. */
   'offer.expire': { offerId: string };
   /**

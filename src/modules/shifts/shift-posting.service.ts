@@ -239,7 +239,12 @@ export class ShiftPostingService {
    * for the tickets that waited. A start moved later finds nothing to do at the old time.
    */
   private async routeAtStart(em: EntityManager, companyId: string, startsAt: Date): Promise<void> {
-    await this.outbox.enqueue(em, 'offers.route', { companyId }, { runAt: startsAt });
+    await this.outbox.enqueue(
+      em,
+      'offers.route',
+      { companyId, notBefore: startsAt.toISOString() },
+      { runAt: startsAt },
+    );
   }
 }
 

@@ -5,6 +5,7 @@ import { AgentsService } from '../agents/agents.service';
 import { EventsService } from '../events/events.service';
 import { HandlesJob, JobHandler } from '../jobs/job-handler';
 import { JobPayloads } from '../jobs/job-registry';
+import { databaseNow } from '../../database/sql';
 import { OutboxService } from '../outbox/outbox.service';
 import { SeatAvailabilityService } from '../shifts/seat-availability.service';
 import { loadAgentContext } from './agent-context';
@@ -18,9 +19,27 @@ import { TicketsRepository } from './tickets.repository';
 @Injectable()
 @JobHandler('offers.route')
 export class OffersRouteHandler implements HandlesJob<'offers.route'> {
-  constructor(private readonly router: OfferRouter) {}
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly router: OfferRouter,
+    private readonly outbox: OutboxService,
+  ) {}
 
-  async handle({ companyId }: JobPayloads['offers.route']): Promise<{ offered: number }> {
+  async handle({
+    companyId,
+    notBefore,
+  }: JobPayloads['offers.route']): Promise<{ offered: number }> {
+    if (notBefore && (await databaseNow(this.db.manager)) < Date.parse(notBefore)) {
+      // Fired early: the shift it was timed for is not live yet (its seats checked in early
+      // asked for no run then). Again at its time, as every other timer re-arms itself.
+      await this.outbox.enqueue(
+        this.db.manager,
+        'offers.route',
+        { companyId, notBefore },
+        { runAt: new Date(notBefore) },
+      );
+      return { offered: 0 };
+    }
     if (this.router.joinRunning(companyId)) return { offered: 0 };
     return this.router.route(companyId);
   }

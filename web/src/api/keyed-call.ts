@@ -33,10 +33,12 @@ export const retryLostAnswer = {
 };
 
 /** Why an attempt of a press was not sent (sendAttempt, below). */
-export type NotSentWhy = 'another-user' | 'dropped' | 'stale';
+export type NotSentWhy = 'another-user' | 'answered-another-user' | 'dropped' | 'stale';
 
 const NOT_SENT: Record<NotSentWhy, string> = {
   'another-user': 'Not sent: you are no longer signed in as the user who asked for it',
+  'answered-another-user':
+    'Answered after you signed out: sign in as the user who asked for it to see what was done',
   dropped: 'Not sent again: it was closed before an answer came',
   stale:
     'Not sent again: it was asked for more than 5 minutes ago. Check whether it was done, then try again',
@@ -94,5 +96,19 @@ export function sendAttempt<V, R>(
   if (call.by !== signedInUser()) return Promise.reject(new NotSent('another-user'));
   if (call.dropped) return Promise.reject(new NotSent('dropped'));
   if (Date.now() - call.at > KEY_KEPT_MS) return Promise.reject(new NotSent('stale'));
-  return send(call.v, call.key);
+  return forTheAsker(() => send(call.v, call.key), call.by);
+}
+
+/**
+ * `send`'s answer, unless the tab has been signed in as someone else (or out) since `by` asked:
+ * a success handler would write the first user's answer into the next one's cache (a profile,
+ * shown and then saved over the next user's), or show its notices, or navigate its pages.
+ */
+export async function forTheAsker<R>(
+  send: () => Promise<R>,
+  by: string | undefined = signedInUser(),
+): Promise<R> {
+  const answer = await send();
+  if (signedInUser() !== by) throw new NotSent('answered-another-user');
+  return answer;
 }

@@ -1,5 +1,6 @@
 import { Card, Group, Stack, Switch, Text, Title } from '@mantine/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { forTheAsker } from '../../api/keyed-call';
 import { api, unwrap, type Schemas } from '../../api/client';
 import { keys } from '../../api/query-keys';
 import { ErrorAlert } from '../../ui/error-alert';
@@ -24,7 +25,7 @@ export function AvailabilityCard({
   const now = useNow();
   const set = useMutation({
     mutationFn: (status: Availability['status']) =>
-      unwrap(api.PUT('/v1/agents/me/availability', { body: { status } })),
+      forTheAsker(() => unwrap(api.PUT('/v1/agents/me/availability', { body: { status } }))),
     onSuccess: async (answer) => {
       // A read under way (an offer event's, the minute's poll) predates this change: landing
       // after it, it turned the switch back while the API had the agent away.

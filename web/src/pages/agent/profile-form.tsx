@@ -12,6 +12,7 @@ import {
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
+import { forTheAsker } from '../../api/keyed-call';
 import { api, unwrap, type Schemas } from '../../api/client';
 import { keys } from '../../api/query-keys';
 import { ErrorAlert } from '../../ui/error-alert';
@@ -34,8 +35,9 @@ export function ProfileForm({ profile }: { profile: Schemas['AgentProfileDto'] }
   const languageData = useMemo(languageOptions, []);
 
   const save = useMutation({
+    // (For the user who saved it: written into the cache the next user would read.)
     mutationFn: (body: Schemas['UpdateAgentProfileDto']) =>
-      unwrap(api.PUT('/v1/agents/me/profile', { body })),
+      forTheAsker(() => unwrap(api.PUT('/v1/agents/me/profile', { body }))),
     onSuccess: (saved) => {
       queryClient.setQueryData(keys.profile, saved);
       // Languages change which shifts and tickets match.

@@ -19,7 +19,7 @@ import { checkingOutIsEarly, givenLate, STATUS_COLORS, STATUS_LABELS } from './s
 import { useMyTickets } from './use-my-tickets';
 import { useZone } from './use-profile';
 import { refresh } from '../../api/refresh';
-import { serverNow } from '../../api/server-clock';
+import { useReadAgainAfter } from '../../api/use-read-again-after';
 
 type Seat = Schemas['ShiftClaimDto'];
 
@@ -63,7 +63,8 @@ export function SeatCard({ seat }: { seat: Seat }) {
     const timer = setInterval(() => void refresh(queryClient, keys.seats), 30_000);
     return () => clearInterval(timer);
   }, [missed, queryClient]);
-  useSeatsReadAfter(
+  useReadAgainAfter(
+    keys.seats,
     seat.status === 'claimed'
       ? seat.checkInDeadline
       : seat.status === 'checked_in'
@@ -254,21 +255,4 @@ export function SeatCard({ seat }: { seat: Seat }) {
       />
     </Card>
   );
-}
-
-/** Reads the agent's seats again 3 and 30 s after `at` (an instant the seat changes at). */
-function useSeatsReadAfter(at: string | null) {
-  const queryClient = useQueryClient();
-  useEffect(() => {
-    if (at === null) return;
-    const due = Date.parse(at) - serverNow();
-    // A timer past about 24.8 days fires at once; a seat that far off is read again by then.
-    if (due > 2 ** 31 - 60_000) return;
-    const timers = [3_000, 30_000]
-      .filter((after) => due + after > 0)
-      .map((after) =>
-        setTimeout(() => void refresh(queryClient, keys.seats), Math.max(0, due + after)),
-      );
-    return () => timers.forEach(clearTimeout);
-  }, [at, queryClient]);
 }

@@ -9,6 +9,7 @@ import { LoadMore } from '../../ui/load-more';
 import { Loading } from '../../ui/loading';
 import { Page } from '../../ui/page';
 import { nextCursor, PAGE_SIZE } from '../../ui/paging';
+import { useReadAgainAfter } from '../../api/use-read-again-after';
 import { IneligibleShifts } from './ineligible-shifts';
 import { OpenShiftCard } from './open-shift-card';
 
@@ -38,6 +39,9 @@ export default function ShiftsPage() {
   });
   const items = shifts.data?.pages.flatMap((page) => page.items) ?? [];
   const first = shifts.data?.pages[0];
+  // Early access ending opens a shift to the agent (or to everyone): no event says so, so the
+  // list is read again then (it waited for a focus change).
+  useReadAgainAfter(keys.openShifts, nextOpenToAll(first?.ineligible ?? []));
   const hints = first?.hints ?? [];
 
   return (
@@ -107,4 +111,14 @@ function hintText(hint: Schemas['OpenShiftsHintDto']): ReactNode {
     default:
       return hint.message;
   }
+}
+
+/** The soonest instant early access ends among the shifts the agent cannot take yet. */
+function nextOpenToAll(shifts: { reasons: { code: string; openToAllAt?: unknown }[] }[]) {
+  const ats = shifts
+    .flatMap((shift) => shift.reasons)
+    .filter((r) => r.code === 'EARLY_ACCESS' && typeof r.openToAllAt === 'string')
+    .map((r) => r.openToAllAt as string)
+    .sort();
+  return ats[0] ?? null;
 }

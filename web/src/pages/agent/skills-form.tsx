@@ -2,6 +2,7 @@ import { Button, Card, Group, Select, Stack, Text, Title } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
+import { forTheAsker } from '../../api/keyed-call';
 import { api, unwrap, type Schemas } from '../../api/client';
 import { keys } from '../../api/query-keys';
 import { ErrorAlert } from '../../ui/error-alert';
@@ -28,8 +29,9 @@ export function SkillsForm({ skills }: { skills: Skill[] }) {
     skills.map((s) => ({ skill: s.skill, level: String(s.level) })),
   );
   const save = useMutation({
+    // (For the user who saved them: written into the cache the next user would read.)
     mutationFn: (body: Schemas['ReplaceAgentSkillsDto']) =>
-      unwrap(api.PUT('/v1/agents/me/skills', { body })),
+      forTheAsker(() => unwrap(api.PUT('/v1/agents/me/skills', { body }))),
     onSuccess: (saved) => {
       queryClient.setQueryData(keys.mySkills, saved);
       void refresh(queryClient, keys.openShifts);
