@@ -1072,6 +1072,8 @@ test('the open shifts are read again when early access ends', async ({ page }) =
   await expect(page.getByText(/^Early access for a quality score of /).first()).toBeVisible();
   const before = reads;
   await expect.poll(() => reads, { timeout: 20_000 }).toBeGreaterThan(before);
+  // The second re-read (30 s after) must not meet a closing page mid-route.
+  await page.unrouteAll({ behavior: 'ignoreErrors' });
 });
 
 /**
@@ -1244,6 +1246,7 @@ test('a second press of Check out while the seats are read again sends nothing',
   await expect(seat.getByText('Completed', { exact: true })).toBeVisible();
   expect(checkOuts).toBe(1);
   await expect(seat.getByRole('alert')).toHaveCount(0);
+  await page.unrouteAll({ behavior: 'ignoreErrors' }); // a later re-read may be mid-delay
 });
 
 /**
