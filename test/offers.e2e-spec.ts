@@ -214,6 +214,37 @@ describe('offers (push routing)', () => {
     expect(await offersOf(ticket.id)).toEqual([]);
   });
 
+  it('offers a ticket the agent declined again once it is transferred: another task, perhaps only the agent can take it', async () => {
+    const {
+      agents: [pushed],
+    } = await liveAgents(
+      t,
+      acme.auth,
+      1,
+      { skills: [{ skill: 'refunds', level: 5 }] },
+      { routing: 'push' },
+    );
+    const {
+      agents: [puller],
+    } = await liveAgents(t, acme.auth, 1); // refunds at level 3, on a pull shift
+    const ticket = await escalate(t, bot);
+    await route();
+    const [offer] = await offersOf(ticket.id);
+    await t.http
+      .post(`/v1/offers/${offer.id}/decline`)
+      .set(pushed.auth)
+      .send({ reason: 'not now' })
+      .expect(200);
+    expect(await route()).toEqual({ offered: 0 }); // passed on, for this shift
+    // Taken, then handed on to a level only `pushed` has: its pass was on the ticket before.
+    await claimAndTransferAway(t, puller, ticket.id);
+    expect(await route()).toEqual({ offered: 1 });
+    expect((await offersOf(ticket.id)).map((o) => [o.agent_id, o.status])).toEqual([
+      [pushed.id, 'declined'],
+      [pushed.id, 'pending'],
+    ]);
+  });
+
   it('gives an offer its full time from when it is made, though the pass waited on the agent', async () => {
     const { agents } = await liveAgents(t, acme.auth, 1, {}, { routing: 'push', offerSeconds: 20 });
     const ticket = await escalate(t, bot);
@@ -1056,6 +1087,55 @@ describe('offers (push routing)', () => {
       .expect(200);
     expect(await routesAsked()).toBe(before + 3);
   });
+
+  it.each(['decline', 'accept'] as const)(
+    'an offer left on a shift checked out of makes room where the agent is live now: answered by %s',
+    async (answer) => {
+      const {
+        shiftId,
+        agents: [agent],
+      } = await liveAgents(
+        t,
+        acme.auth,
+        1,
+        { maxConcurrentTickets: 1 },
+        { routing: 'push', offerSeconds: 120 },
+      );
+      await escalate(t, bot);
+      await route();
+      const [offer] = (await t.http.get('/v1/agents/me/offers').set(agent.auth).expect(200)).body
+        .items;
+      // Off Acme's shift (the offer's withdrawal still queued), live on Globex's: full, since
+      // the standing offer counts in the agent's limit, so Globex's ticket waits.
+      await t.http.post(`/v1/shifts/${shiftId}/check-out`).set(agent.auth).expect(200);
+      const globex = await registerCompany(t, 'Globex');
+      const next = await t.http
+        .post('/v1/shifts')
+        .set(globex.auth)
+        .send(shiftBody({ seats: 1, routing: 'push', offerSeconds: 120 }))
+        .expect(201);
+      await goLive(t, next.body.id, [agent]);
+      await escalate(t, await createApiKey(t, globex));
+      expect(await t.app.get(OfferRouter).route(globex.companyId!)).toEqual({ offered: 0 });
+      const globexRoutes = async () =>
+        (
+          await t.db.query(
+            `SELECT count(*)::int AS n FROM outbox WHERE job_name = 'offers.route'
+                AND payload->>'companyId' = $1`,
+            [globex.companyId],
+          )
+        )[0].n as number;
+      const before = await globexRoutes();
+      const res = await t.http
+        .post(`/v1/offers/${offer.id}/${answer}`)
+        .set(agent.auth)
+        .send(answer === 'decline' ? { reason: 'busy' } : undefined);
+      expect(res.status).toBe(answer === 'decline' ? 200 : 403);
+      // The room the offer held is Globex's now: its router is asked, and offers the ticket.
+      expect(await globexRoutes()).toBe(before + 1);
+      expect(await t.app.get(OfferRouter).route(globex.companyId!)).toEqual({ offered: 1 });
+    },
+  );
 
   it("a check-out waits for a router pass holding the agent, so the pass's offer is withdrawn, never left standing", async () => {
     const {

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { OFFER_LAPSE } from './offers.repository';
+import { PASSED_ON } from './offerable-tickets.repository';
 
 /**
  * An agent's wait, as the router counts it: since its last offer or claim (or its check-in,
@@ -186,8 +187,7 @@ export class OfferRoutingRepository {
                  WHERE NOT EXISTS (SELECT 1 FROM offers o
                                     WHERE o.ticket_id = c.id
                                       AND (o.status = 'pending'
-                                           OR (o.agent_id = a.user_id AND o.shift_id = s.id
-                                               AND o.status IN ('declined', 'expired')))))`,
+                                           OR ${PASSED_ON('a.user_id', 's.id')})))`,
       [companyId, agentIds],
     );
     return new Set(rows.map((r) => r.agent_id));

@@ -10,12 +10,24 @@ export interface OfferTarget {
   skillLevels: number[];
 }
 
+/**
+ * Whether offer `o` is one the agent passed on (declined or let expire) on the shift since the
+ * ticket was last transferred: the router does not offer that ticket to the agent again on the
+ * shift. A transfer hands on another task (other skills, a note for the next agent), which the
+ * agent who passed on the first may be the only one able to take.
+ */
+export const PASSED_ON = (agent: string, shift: string) =>
+  `(o.agent_id = ${agent} AND o.shift_id = ${shift} AND o.status IN ('declined', 'expired')
+    AND NOT EXISTS (SELECT 1 FROM ticket_claims x
+                     WHERE x.ticket_id = o.ticket_id AND x.released_by = 'transfer'
+                       AND x.released_at > o.decided_at))`;
+
 /** The ticket the push router offers an agent: picked and locked among its candidates. */
 @Injectable()
 export class OfferableTicketsRepository {
   /**
    * The best of `ids` (ticket_candidates' order) still open, with no pending offer and not
-   * declined or let expire by this agent on this shift, locked; SKIP LOCKED so two routers never
+   * passed on by this agent on this shift (PASSED_ON), locked; SKIP LOCKED so two routers never
    * wait on one ticket. (A withdrawn offer does not count: the ticket was taken from under it,
    * and once it is open again it may come back.) The agent's skills are checked again on the
    * row locked, as claim_next_ticket's pick does: a ticket claimed and transferred to other
@@ -47,9 +59,7 @@ export class OfferableTicketsRepository {
       `SELECT * FROM tickets t
         WHERE t.id = ANY ($1::uuid[]) AND t.status = 'open'
           AND NOT EXISTS (SELECT 1 FROM offers o WHERE o.ticket_id = t.id
-                           AND (o.status = 'pending'
-                                OR (o.agent_id = $2 AND o.shift_id = $3
-                                    AND o.status IN ('declined', 'expired'))))
+                           AND (o.status = 'pending' OR ${PASSED_ON('$2', '$3')}))
           AND NOT EXISTS (SELECT 1 FROM unnest(t.skill_codes, t.skill_levels) AS r(skill, level)
                             LEFT JOIN unnest($4::text[], $5::int[]) AS k(skill, level)
                                    ON k.skill = r.skill

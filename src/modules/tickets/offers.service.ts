@@ -73,7 +73,7 @@ export class OffersService {
       // agent away), though the agent answered in time.
       const withdraw = async (reason: string, refused: DomainError): Promise<Refusal> => {
         await this.offers.decide(em, offer.id, 'withdrawn', { reason });
-        await this.outbox.enqueue(em, 'offers.route', { companyId: offer.company_id });
+        await this.roomMade(em, offer);
         return { refused };
       };
       const ctx = await loadAgentContext(em, this.matching, userId);
@@ -142,7 +142,7 @@ export class OffersService {
       // agent away), not a decline, whatever the agent sends afterwards.
       if (offer.due) throw new DomainError('OFFER_EXPIRED', 'The offer has expired');
       await this.offers.decide(em, offer.id, 'declined', { reason });
-      await this.outbox.enqueue(em, 'offers.route', { companyId: offer.company_id });
+      await this.roomMade(em, offer);
       return toOfferDto((await this.offers.lock(em, offer.id))!);
     });
   }
@@ -174,6 +174,17 @@ export class OffersService {
         return item ? [{ ...toOfferDto(o), ticket: item }] : [];
       }),
     };
+  }
+
+  /**
+   * An offer answered without a claim: its company's router offers the ticket again, and the
+   * room it held in the agent's limit counts wherever the agent is live now (checked out of the
+   * offer's shift and in on another company's, its withdrawal job not yet run), as an expiry's
+   * and a withdrawal's do.
+   */
+  private async roomMade(em: EntityManager, offer: OfferRow): Promise<void> {
+    await this.outbox.enqueue(em, 'offers.route', { companyId: offer.company_id });
+    await this.offers.routeForAgent(em, offer.agent_id, offer.company_id);
   }
 
   private async ownOffer(em: EntityManager, offerId: string, agentId: string) {
