@@ -186,10 +186,11 @@ describe('availability and time away', () => {
     await availability(agents[0], 'away');
     await awayFor(agents[0], 600);
     await availability(agents[0], 'available');
-    expect((await availability(agents[0])).body).toMatchObject({
-      maxAwayMinutes: null,
-      awayOverCapSeconds: 0,
-    });
+    const shown = (await availability(agents[0])).body;
+    expect(shown).toMatchObject({ maxAwayMinutes: null, awayOverCapSeconds: 0 });
+    // The shift's end, for a console to read the availability again then.
+    const [{ ends_at }] = await t.db.query('SELECT ends_at FROM shifts WHERE id = $1', [shiftId]);
+    expect(shown.shiftEndsAt).toBe((ends_at as Date).toISOString());
     await nearItsEnd(t, shiftId);
     await t.http.post(`/v1/shifts/${shiftId}/check-out`).set(agents[0].auth).expect(200);
     expect(await reliability(agents[0])).toMatchObject({ awayOverCap: 0, raw: 1 });

@@ -3630,6 +3630,13 @@ export interface components {
        * @example three_offers_expired
        */
       awayReason: string | null;
+      /**
+       * Format: date-time
+       * @description When the shift ends: the seat is no longer live from then (a console reads the
+       *     availability again at that instant).
+       * @example 2026-11-25T17:00:00.000Z
+       */
+      shiftEndsAt: string;
     };
     RequiredSkillDto: {
       /**

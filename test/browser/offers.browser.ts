@@ -7,6 +7,7 @@ import {
   signInPage,
   signUpAgent,
   signUpCompany,
+  sql,
   stubOffer,
   stubOffers,
 } from './api';
@@ -245,4 +246,24 @@ test('an offer on a push seat shows with the event stream silent', async ({ page
   await expect(
     page.getByRole('article', { name: 'Offer: Came while the stream was silent' }),
   ).toBeVisible({ timeout: 35_000 });
+});
+
+/**
+ * No event marks a shift's end: the desk reads the seat again then, rather than offering the
+ * agent "Available for offers" until its next minute's poll.
+ */
+test('the desk closes when the shift ends, not up to a minute after', async ({ page }) => {
+  const company = await signUpCompany(`Ending Co ${randomUUID().slice(0, 6)}`);
+  const agent = await signUpAgent('Eve Ending');
+  const shift = await checkedInOnLiveShift(company, agent, { routing: 'push', title: 'Ending' });
+  await sql(
+    `UPDATE shifts SET ends_at = now() + interval '12 seconds',
+            starts_at = now() + interval '12 seconds' - interval '15 minutes' WHERE id = $1`,
+    [shift.id],
+  );
+  await signInPage(page, agent.email, '/agent/desk');
+  await expect(page.getByRole('switch', { name: 'Available for offers' })).toBeVisible();
+  // Read again 3 s after the end (the poll would come a minute after the load).
+  await expect(page.getByText('You are not checked in')).toBeVisible({ timeout: 25_000 });
+  await expect(page.getByRole('switch', { name: 'Available for offers' })).toHaveCount(0);
 });

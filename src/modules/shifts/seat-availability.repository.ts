@@ -16,6 +16,7 @@ export interface LiveSeatRow {
   away_seconds: number;
   max_away_minutes: number | null;
   away_reason: string | null;
+  shift_ends_at: Date;
 }
 
 /**
@@ -30,7 +31,7 @@ const SEAT_COLUMNS = `c.id, c.shift_id, c.company_id, s.routing, c.availability,
   (c.away_seconds + CASE WHEN c.availability = 'away'
      THEN greatest(0, floor(extract(epoch FROM now() - ${AWAY_COUNTS_FROM('c')})))::int
      ELSE 0 END) AS away_seconds,
-  s.max_away_minutes, c.away_reason`;
+  s.max_away_minutes, c.away_reason, s.ends_at AS shift_ends_at`;
 
 /** Availability of checked-in seats (issue 15): on shift_claims, owned here. */
 @Injectable()

@@ -96,5 +96,6 @@ function toAvailabilityDto(s: LiveSeatRow): AvailabilityDto {
     maxAwayMinutes: s.max_away_minutes,
     awayOverCapSeconds: cap === null ? 0 : Math.max(0, s.away_seconds - cap),
     awayReason: s.away_reason,
+    shiftEndsAt: s.shift_ends_at,
   };
 }

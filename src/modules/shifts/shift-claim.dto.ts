@@ -260,6 +260,12 @@ export class AvailabilityDto {
    * @example three_offers_expired
    */
   awayReason: string | null;
+  /**
+   * When the shift ends: the seat is no longer live from then (a console reads the
+   * availability again at that instant).
+   * @example 2026-11-25T17:00:00.000Z
+   */
+  shiftEndsAt: Date;
 }
 
 export class CompanyAgentsQueryDto {

@@ -4,6 +4,7 @@ import { Link } from 'react-router';
 import { api, unwrap } from '../../api/client';
 import { keys } from '../../api/query-keys';
 import { serverNow } from '../../api/server-clock';
+import { useReadAgainAfter } from '../../api/use-read-again-after';
 import { ErrorAlert } from '../../ui/error-alert';
 import { Loading } from '../../ui/loading';
 import { Page } from '../../ui/page';
@@ -23,6 +24,9 @@ import { WaitingTickets } from './waiting-tickets';
  */
 export default function DeskPage() {
   const availability = useAvailability();
+  // No event marks the shift's end: read at once then, not at the next minute's poll (which
+  // left "Available for offers" up to a minute past it).
+  useReadAgainAfter(keys.availability, availability.data?.shiftEndsAt ?? null);
 
   return (
     <Page title="Desk">
