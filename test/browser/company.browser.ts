@@ -162,6 +162,19 @@ test('a company signs up, connects its bot, watches its queue live, and reopens 
     posted.getByText(/^Quality score at least 66\.6% · until .* only 80% and above$/),
   ).toBeVisible();
   await expect(posted).toHaveCount(1);
+  // The form keeps the rest for the next shift, not its title and time: pressed again as it
+  // stands, it posts no second shift but asks for a time.
+  await expect(page.getByRole('status').getByText('Posted: Weekend refunds cover')).toBeVisible();
+  await expect(page.getByLabel('Title')).toHaveValue('');
+  await expect(page.getByLabel('Starts')).toHaveValue('');
+  await expect(page.getByLabel('Ends')).toHaveValue('');
+  const pressed = page.waitForRequest((r) => r.url().endsWith('/v1/shifts'), { timeout: 3_000 });
+  await page.getByRole('button', { name: 'Post shift' }).click();
+  await expect(page.getByText('Enter when the shift starts')).toBeVisible();
+  await expect(page.getByText('Enter when the shift ends')).toBeVisible();
+  await expect(pressed).rejects.toThrow(); // nothing sent
+  await expect(page.getByRole('article', { name: 'Shift' })).toHaveCount(0);
+  await expect(posted).toHaveCount(1);
   await expect(
     page.getByRole('article', { name: 'Support desk' }).getByText('1 of 5 seats filled'),
   ).toBeVisible();

@@ -1,4 +1,5 @@
 import {
+  Alert,
   Button,
   Card,
   Checkbox,
@@ -90,6 +91,7 @@ export function PostShiftForm() {
   const [minQuality, setMinQuality] = useState<number | string>('');
   const [earlyHours, setEarlyHours] = useState<number | string>('');
   const [earlyQuality, setEarlyQuality] = useState<number | string>('');
+  const [posted, setPosted] = useState<string | null>(null);
 
   const cur = currency ?? 'EUR';
   const rateMinor = toMinor(amount, cur);
@@ -101,13 +103,18 @@ export function PostShiftForm() {
     onSuccess: (shift) => {
       notifications.show({ color: 'green', message: `Shift posted: ${shift.title ?? 'Shift'}` });
       void refresh(queryClient, keys.companyShifts);
+      // Its title and time go, the rest stays for the next shift: a second press of the same
+      // form (the toast gone, nothing else changed) posted the shift twice.
+      setPosted(shift.title ?? 'Shift');
+      setTitle('');
+      when.clear();
     },
   });
   const errors = problemOf(post.error, INPUTS);
   const submit = () =>
     post.mutate({
       ...(title.trim() && { title: title.trim() }),
-      // Both (there was no window before): '' goes for the API to name the field.
+      // Both, always (there was no window before): each checked as typed first.
       startsAt: '',
       endsAt: '',
       ...when.changed(),
@@ -324,6 +331,12 @@ export function PostShiftForm() {
           />
           <RetryingNote retrying={post.retrying} />
           <ErrorAlert error={post.error} inputs={INPUTS} title="Shift not posted" />
+          {posted !== null && !post.isPending && !post.error && (
+            <Alert color="green" role="status" title={`Posted: ${posted}`}>
+              It is in your shifts. The form keeps the rest for your next shift: give that one a
+              title and a time.
+            </Alert>
+          )}
           <Group>
             <Button type="submit" loading={post.isPending}>
               Post shift

@@ -15,6 +15,8 @@ export function useWindowFields(
 ): {
   check: () => boolean;
   changed: () => { startsAt?: string; endsAt?: string };
+  /** Empties both fields (a shift just posted: the next one needs its own time). */
+  clear: () => void;
   fields: (errors: Problem | null) => ReactNode;
 } {
   // Minutes as the fields show them: an edge with seconds is sent only when edited.
@@ -30,7 +32,11 @@ export function useWindowFields(
   // An edge not edited goes unsent, so is not checked: a shift stored at the second 02:30 of a
   // fall-back night shows as "02:30" like the first, and its title could not be changed.
   const problem = (name: 'startsAt' | 'endsAt') =>
-    initial !== null && typed[name] === first[name] ? null : localTimeProblem(typed[name]);
+    initial !== null && typed[name] === first[name]
+      ? null
+      : typed[name] === ''
+        ? `Enter when the shift ${name === 'startsAt' ? 'starts' : 'ends'}`
+        : localTimeProblem(typed[name]);
   const check = () => {
     const found = { startsAt: problem('startsAt'), endsAt: problem('endsAt') };
     setMissing(found);
@@ -62,9 +68,14 @@ export function useWindowFields(
     );
   const starts = field('startsAt', 'Starts', `Your browser's time, ${browserZone()}${startNote}`);
   const ends = field('endsAt', 'Ends', '15 minutes to 12 hours after the start');
+  const clear = () => {
+    setTyped({ startsAt: '', endsAt: '' });
+    setMissing({ startsAt: null, endsAt: null });
+  };
   return {
     check,
     changed,
+    clear,
     fields: (errors) => (
       <>
         {starts(errors)}
