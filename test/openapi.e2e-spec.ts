@@ -96,6 +96,9 @@ interface Schema {
   example?: unknown;
   examples?: unknown;
   maxItems?: number;
+  minLength?: number;
+  maxLength?: number;
+  required?: string[];
 }
 
 /** A property of a schema that a request body or a 2xx JSON answer uses. */
@@ -435,6 +438,21 @@ describe('OpenAPI document (/docs-json)', () => {
         return list?.maxItems === undefined;
       });
       expect(undocumented).toEqual([]);
+    });
+
+    it('documents the lengths of every plain-text property (@IsPlainText)', () => {
+      const schemas = doc.components.schemas as Record<string, Schema>;
+      const plain = [...validators].filter(([, v]) => v.has('isPlainText')).map(([at]) => at);
+      expect(plain).toEqual(expect.arrayContaining(['CreateEscalationDto.subject']));
+      const undocumented = plain.filter((at) => {
+        const [name, property] = at.split('.');
+        const schema = schemas[name]?.properties?.[property];
+        if (!schema || [schema.type].flat().includes('array')) return false;
+        return schema.minLength !== 1 || schema.maxLength === undefined;
+      });
+      expect(undocumented).toEqual([]);
+      expect(schemas.CreateEscalationDto.properties!.subject).toMatchObject({ maxLength: 300 });
+      expect(schemas.CreateEscalationDto.required).not.toContain('customerRef');
     });
 
     it('keeps null where an instant may be null (nullable stays nullable)', () => {

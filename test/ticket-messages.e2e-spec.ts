@@ -461,6 +461,8 @@ describe('the conversation on a ticket', () => {
       'esc\u001b[31m',
       'c1\u0085',
       '   ',
+      '\u200b', // a zero-width space alone reads as an empty message
+      '\u2060\ufeff\u3164',
       'x'.repeat(4001),
       '',
     ]) {

@@ -196,6 +196,39 @@ describe('tickets', () => {
       expect(fields(res)).toEqual(['subject', 'metadata.note']);
     });
 
+    it('refuses control characters, blank or invisible-only text in what reaches the agent, naming each field', async () => {
+      const before = await rowCounts(t);
+      const res = await t.http
+        .post('/v1/escalations')
+        .set(acmeBot)
+        .send(
+          escalationBody({
+            subject: '\u001b[2J\u0007',
+            summary: '\u200b\u2060',
+            transcript: [{ role: 'customer', text: 'a\r\u0008', at: '2030-05-04T09:12:00Z' }],
+            botAttempts: ['fine', '\u0085'],
+            customerRef: '',
+          }),
+        )
+        .expect(400);
+      expect(fields(res).sort()).toEqual(
+        ['botAttempts', 'customerRef', 'subject', 'summary', 'transcript.0.text'].sort(),
+      );
+      expect(await rowCounts(t)).toEqual(before);
+      // Tabs, line feeds and emoji joined by zero-width joiners are text.
+      await t.http
+        .post('/v1/escalations')
+        .set(acmeBot)
+        .send(
+          escalationBody({
+            subject: 'Family 👨\u200d👩\u200d👧',
+            summary: 'Line one\n\tLine two',
+            customerRef: 'cust-1',
+          }),
+        )
+        .expect(201);
+    });
+
     it('answers a retry from the existing ticket even after one of its skills was retired', async () => {
       const admin = await createStaff(t, 'admin');
       await t.http

@@ -4101,6 +4101,8 @@ export interface components {
       certifiedAt: string | null;
     };
     TranscriptMessageDto: {
+      /** @example I was charged twice for order 1182 */
+      text: string;
       /**
        * Format: date-time
        * @description When it was said, as the bot sent it.
@@ -4112,10 +4114,15 @@ export interface components {
        * @enum {string}
        */
       role: 'customer' | 'bot' | 'system';
-      /** @example I was charged twice for order 1182 */
-      text: string;
     };
     CreateEscalationDto: {
+      /** @example Charged twice for order 1182 */
+      subject: string;
+      /**
+       * @description The bot's summary of the conversation and why it escalates.
+       * @example The customer was charged twice; the refund needs a human decision.
+       */
+      summary: string;
       /**
        * @description The conversation so far, oldest first (at most 500 messages).
        * @example [
@@ -4143,17 +4150,15 @@ export interface components {
        */
       claimSlaSeconds?: number;
       /**
+       * @description Your reference for the customer, shown to the agent.
+       * @example cust-1182
+       */
+      customerRef?: string;
+      /**
        * @description Your bot's id for this conversation; sending it again returns the same ticket.
        * @example conv-8842
        */
       externalId: string;
-      /** @example Charged twice for order 1182 */
-      subject: string;
-      /**
-       * @description The bot's summary of the conversation and why it escalates.
-       * @example The customer was charged twice; the refund needs a human decision.
-       */
-      summary: string;
       /**
        * @description What the bot already tried, so the agent does not repeat it.
        * @example [
@@ -4176,11 +4181,6 @@ export interface components {
        * @example en
        */
       language: string;
-      /**
-       * @description Your reference for the customer, shown to the agent.
-       * @example cust-1182
-       */
-      customerRef?: string;
       /**
        * @description Anything else for the agent, as a small JSON object (≤ 8 KB).
        * @example {
@@ -4378,6 +4378,11 @@ export interface components {
     };
     CreateEscalationMessageDto: {
       /**
+       * @description Plain text, 1–4,000 characters.
+       * @example Thanks, and will I get an email confirming it?
+       */
+      body: string;
+      /**
        * @example customer
        * @enum {string}
        */
@@ -4394,11 +4399,6 @@ export interface components {
        * @example msg-20931
        */
       messageId: string;
-      /**
-       * @description Plain text, 1–4,000 characters.
-       * @example Thanks, and will I get an email confirming it?
-       */
-      body: string;
     };
     TicketMessageDto: {
       /**
@@ -4556,19 +4556,26 @@ export interface components {
     };
     CreateTicketMessageDto: {
       /**
+       * @description Plain text, 1–4,000 characters; line feeds and tabs are kept, other control characters refused.
+       * @example I have re-issued the refund; it should reach your card within 3 days.
+       */
+      body: string;
+      /**
        * @description `customer`: sent to the customer through the company's bot (webhook and event
        *     `ticket.message`). `internal`: a note kept with the ticket for later agents and the company.
        * @example customer
        * @enum {string}
        */
       visibility: 'customer' | 'internal';
-      /**
-       * @description Plain text, 1–4,000 characters; line feeds and tabs are kept, other control characters refused.
-       * @example I have re-issued the refund; it should reach your card within 3 days.
-       */
-      body: string;
     };
     TransferTicketDto: {
+      /**
+       * @description For the agents who hold it next (an internal note on the ticket); the company that posted it
+       *     reads it too (the claim's `releaseReason`, the `ticket.transferred` event), never the
+       *     customer.
+       * @example A chargeback was opened; needs the chargebacks team.
+       */
+      note: string;
       /**
        * @description The skills the ticket needs now (at most 5); they replace the ones it had.
        * @example [
@@ -4579,13 +4586,6 @@ export interface components {
        *     ]
        */
       requiredSkills: components['schemas']['RequiredSkillDto'][];
-      /**
-       * @description For the agents who hold it next (an internal note on the ticket); the company that posted it
-       *     reads it too (the claim's `releaseReason`, the `ticket.transferred` event), never the
-       *     customer.
-       * @example A chargeback was opened; needs the chargebacks team.
-       */
-      note: string;
     };
     AgentTicketDto: {
       /**

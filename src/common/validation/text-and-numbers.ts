@@ -11,7 +11,7 @@ import { IsUUID as IsUuidText, registerDecorator, ValidationOptions } from 'clas
  * and all of it, so only a value near a bound is counted (a 20,000-character summary on every
  * escalation is not spread into an array).
  */
-function codePointsBetween(value: string, min: number, max: number): boolean {
+export function codePointsBetween(value: string, min: number, max: number): boolean {
   const units = value.length;
   if (units <= max && units / 2 >= min) return true;
   if (units / 2 > max || units < min) return false;

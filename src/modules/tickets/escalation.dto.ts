@@ -13,13 +13,13 @@ import {
   ValidatorConstraint,
   ValidatorConstraintInterface,
 } from 'class-validator';
-import { Length, MaxLength } from '../../common/validation/text-and-numbers';
 import { EXTERNAL_ID, EXTERNAL_ID_RULE } from '../../common/http/external-id-param';
 import { IsNestedObjects } from '../../common/validation/nested-object';
 import { ApiInstant, ApiInteger } from '../../common/http/openapi-property';
 import { IsInstant } from '../../common/validation/is-instant';
 import { IsOmittable } from '../../common/validation/omittable';
 import { RequiredSkillDto } from '../shifts/shift-write.dto';
+import { IsPlainText } from './plain-text';
 import { PRIORITIES, Priority } from './ticket-rules';
 
 export const MAX_TRANSCRIPT_MESSAGES = 500;
@@ -48,9 +48,7 @@ export class TranscriptMessageDto {
   role: 'customer' | 'bot' | 'system';
 
   /** @example "I was charged twice for order 1182" */
-  @IsString()
-  @Length(1, MAX_MESSAGE_CHARS)
-  @Matches(/\S/, { message: 'text must not be blank' })
+  @IsPlainText(1, MAX_MESSAGE_CHARS)
   text: string;
 
   /**
@@ -72,18 +70,14 @@ export class CreateEscalationDto {
   externalId: string;
 
   /** @example "Charged twice for order 1182" */
-  @IsString()
-  @MaxLength(300)
-  @Matches(/\S/, { message: 'subject must not be blank' })
+  @IsPlainText(1, 300)
   subject: string;
 
   /**
    * The bot's summary of the conversation and why it escalates.
    * @example "The customer was charged twice; the refund needs a human decision."
    */
-  @IsString()
-  @Length(1, 20_000)
-  @Matches(/\S/, { message: 'summary must not be blank' })
+  @IsPlainText(1, 20_000)
   summary: string;
 
   /**
@@ -104,9 +98,7 @@ export class CreateEscalationDto {
   @IsOmittable()
   @IsArray()
   @ArrayMaxSize(50)
-  @IsString({ each: true })
-  @MaxLength(1000, { each: true })
-  @Matches(/\S/, { each: true, message: 'botAttempts must not hold a blank item' })
+  @IsPlainText(1, 1000, { each: true })
   botAttempts?: string[];
 
   /** @example [{"skill": "chargebacks", "minLevel": 3}] */
@@ -143,8 +135,7 @@ export class CreateEscalationDto {
    * @example cust-1182
    */
   @IsOmittable()
-  @IsString()
-  @MaxLength(200)
+  @IsPlainText(1, 200)
   customerRef?: string;
 
   /**
