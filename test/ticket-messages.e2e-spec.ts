@@ -168,12 +168,25 @@ describe('the conversation on a ticket', () => {
     const created = await t.http.post(path).set(bot).send(first).expect(201);
     const again = await t.http.post(path).set(bot).send(first).expect(200);
     expect(again.body).toEqual(created.body);
-    const conflict = await t.http
+    // The same instant written otherwise is the same message; another body, author or time is
+    // another message.
+    await t.http
       .post(path)
       .set(bot)
-      .send({ ...first, body: 'Something else' })
-      .expect(409);
-    expect(conflict.body.error.code).toBe('MESSAGE_ID_CONFLICT');
+      .send({ ...first, at: '2026-11-25T11:00:00.000+01:00' })
+      .expect(200);
+    for (const other of [
+      { body: 'Something else' },
+      { author: 'bot' },
+      { at: '2026-11-25T10:00:00.000001Z' },
+    ]) {
+      const conflict = await t.http
+        .post(path)
+        .set(bot)
+        .send({ ...first, ...other })
+        .expect(409);
+      expect(conflict.body.error.code).toBe('MESSAGE_ID_CONFLICT');
+    }
     await t.http
       .post(`/v1/tickets/${ticket.id}/messages`)
       .set(agent.auth)

@@ -4394,8 +4394,8 @@ export interface components {
        */
       at: string;
       /**
-       * @description Your bot's id for this message; sending it again with the same body is answered with the
-       *     message stored the first time.
+       * @description Your bot's id for this message; sending it again with the same body, author and `at` is
+       *     answered with the message stored the first time (anything else under it is 409).
        * @example msg-20931
        */
       messageId: string;

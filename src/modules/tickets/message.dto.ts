@@ -36,8 +36,8 @@ export class CreateTicketMessageDto {
 
 export class CreateEscalationMessageDto {
   /**
-   * Your bot's id for this message; sending it again with the same body is answered with the
-   * message stored the first time.
+   * Your bot's id for this message; sending it again with the same body, author and `at` is
+   * answered with the message stored the first time (anything else under it is 409).
    * @example msg-20931
    */
   @IsString()

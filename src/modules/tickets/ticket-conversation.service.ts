@@ -108,8 +108,8 @@ export class TicketConversationService {
 
   /**
    * The bot relays what the customer (or the bot itself) said. Idempotent on messageId: the
-   * same body again answers the stored message (`created: false`), another body is 409. The
-   * holding agent gets it as an event; an open ticket keeps it for whoever claims it.
+   * same body, author and time again answers the stored message (`created: false`), another is
+   * 409. The holding agent gets it as an event; an open ticket keeps it for whoever claims it.
    */
   async postAsBot(
     actor: Actor,
@@ -120,9 +120,10 @@ export class TicketConversationService {
     const result = await this.db.transaction(async (em) => {
       const ticket = await this.messages.lockByExternalId(em, companyId, externalId);
       if (!ticket) throw DomainError.notFound('Ticket');
-      const known = await this.messages.findByExternalId(em, ticket.id, input.messageId);
+      const known = await this.messages.findByExternalId(em, ticket.id, input.messageId, input.at);
       if (known) {
-        if (known.body !== input.body || known.author !== input.author) {
+        // Its time is part of the message: one said at another time is another message.
+        if (known.body !== input.body || known.author !== input.author || !known.same_at) {
           throw new DomainError(
             'MESSAGE_ID_CONFLICT',
             'A different message was already sent with this messageId',

@@ -82,14 +82,20 @@ export class TicketMessagesRepository {
     });
   }
 
+  /**
+   * The bot's message sent before under `externalMessageId`, and whether it was said at `at`
+   * (compared by the database: a Date keeps milliseconds, the column microseconds).
+   */
   async findByExternalId(
     em: EntityManager,
     ticketId: string,
     externalMessageId: string,
-  ): Promise<TicketMessageRow | undefined> {
-    const [row]: TicketMessageRow[] = await em.query(
-      'SELECT * FROM ticket_messages WHERE ticket_id = $1 AND external_message_id = $2',
-      [ticketId, externalMessageId],
+    at: string,
+  ): Promise<(TicketMessageRow & { same_at: boolean }) | undefined> {
+    const [row]: (TicketMessageRow & { same_at: boolean })[] = await em.query(
+      `SELECT *, sent_at = $3::timestamptz AS same_at FROM ticket_messages
+        WHERE ticket_id = $1 AND external_message_id = $2`,
+      [ticketId, externalMessageId, at],
     );
     return row;
   }
