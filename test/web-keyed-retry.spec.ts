@@ -1,5 +1,5 @@
 import { MutationObserver, QueryClient } from '@tanstack/query-core';
-import { NotSent, retryLostAnswer } from '../web/src/api/keyed-call';
+import { NotSent, retryLostAnswer, unansweredWrite } from '../web/src/api/keyed-call';
 import { pressed, sendAttempt, type KeyedCall } from '../web/src/api/keyed-call';
 import { setSessionState } from '../web/src/api/session-store';
 import { ApiError } from '../src/client/client';
@@ -69,6 +69,27 @@ describe("a keyed write's retries after a lost answer", () => {
     await jest.advanceTimersByTimeAsync(5_000);
     expect(refused.keys).toHaveLength(1);
     expect(await answer).toMatchObject({ status: 409 });
+  });
+
+  it('marks a write whose every attempt went unanswered as perhaps done, not a refusal nor one answered late', async () => {
+    const { observer, keys } = keyedWrite(() => lost());
+    const settled = observer.mutate(pressed('v', 'key-7')).catch((e: unknown) => e);
+    await jest.advanceTimersByTimeAsync(4_000);
+    const error = await settled;
+    expect(keys).toEqual(['key-7', 'key-7', 'key-7']);
+    expect(unansweredWrite(error)).toBe(true);
+
+    const refusal = new ApiError(409, { error: { code: 'X', message: 'No' } }, 'POST /v1/x');
+    const refused = keyedWrite(() => Promise.reject(refusal));
+    const answer = refused.observer.mutate(pressed('v', 'key-8')).catch((e: unknown) => e);
+    await jest.advanceTimersByTimeAsync(5_000);
+    expect(unansweredWrite(await answer)).toBe(false);
+    // One lost, then answered with a failure: that answer is what happened.
+    const late = keyedWrite((n) => (n === 1 ? lost() : Promise.reject(refusal)));
+    const second = late.observer.mutate(pressed('v', 'key-9')).catch((e: unknown) => e);
+    await jest.advanceTimersByTimeAsync(5_000);
+    expect(await second).toBe(refusal);
+    expect(unansweredWrite(refusal)).toBe(false);
   });
 
   it('sends no retry once the tab is signed in as someone else', async () => {

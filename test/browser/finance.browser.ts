@@ -983,3 +983,37 @@ test('a run says what a retry sends and what the platform balance can pay', asyn
     approved,
   ]);
 });
+
+/**
+ * An adjustment that reaches the API while every answer is lost (the connection drops each
+ * time): the console may not say "No adjustment made" (finance would make it again), but that
+ * it may have been done; and the page is read again, where it shows.
+ */
+test('an adjustment whose every answer was lost says it may have been made, and shows it', async ({
+  page,
+}) => {
+  const tag = Math.random().toString(36).slice(2, 8);
+  await payableAgent(`Lou ${tag}`);
+  await signInPage(page, await createStaff('finance'), '/finance/adjustments');
+  let sent = 0;
+  await page.route('**/v1/ledger/adjustments', async (route) => {
+    if (route.request().method() !== 'POST') return route.fallback();
+    sent += 1;
+    await route.fetch(); // made by the API (the retries are answered with the first)…
+    await route.abort('connectionreset'); // …and no answer arrives
+  });
+  const picker = page.getByRole('combobox', { name: 'Agent', exact: true });
+  await picker.click();
+  await picker.fill(`Lou ${tag}`);
+  await page.getByRole('option', { name: new RegExp(`Lou ${tag}`) }).click();
+  await page.getByRole('textbox', { name: 'Amount' }).fill('150');
+  await page.getByRole('textbox', { name: 'Reason' }).fill('Missed pay for the 3 May shift');
+  await page.getByRole('button', { name: 'Make the adjustment' }).click();
+  const alert = page.getByRole('alert').filter({ hasText: 'Not confirmed: it may have been done' });
+  await expect(alert).toBeVisible({ timeout: 15_000 });
+  expect(sent).toBe(3);
+  await expect(page.getByText('No adjustment made')).toHaveCount(0);
+  await page.unrouteAll({ behavior: 'ignoreErrors' });
+  const queue = page.getByRole('region', { name: 'Table of adjustments' });
+  await expect(queue.getByRole('row', { name: new RegExp(`Lou ${tag}`) })).toHaveCount(1);
+});

@@ -27,10 +27,26 @@ export const LOST_ANSWER_RETRY_MS = [1_000, 3_000];
  * the list, read again, showed the row done.
  */
 export const retryLostAnswer = {
-  retry: (failures: number, error: unknown) =>
-    failures < LOST_ANSWER_RETRY_MS.length && lostAnswer(error),
+  retry: (failures: number, error: unknown) => {
+    if (!lostAnswer(error)) return false;
+    if (failures < LOST_ANSWER_RETRY_MS.length) return true;
+    // The last attempt's answer was lost too: whether it was done is not known.
+    if (typeof error === 'object' && error !== null) unanswered.add(error);
+    return false;
+  },
   retryDelay: (failures: number) => LOST_ANSWER_RETRY_MS[failures] ?? 3_000,
 };
+
+const unanswered = new WeakSet<object>();
+
+/**
+ * Whether `error` ended a keyed write whose every attempt went unanswered (the network, a
+ * proxy's 502): it may have been done. Its alert says so, not the action's "not done" (a
+ * finance user told "No adjustment made" would make it again once the key was no longer kept),
+ * and the page is read again to show what was.
+ */
+export const unansweredWrite = (error: unknown): boolean =>
+  typeof error === 'object' && error !== null && unanswered.has(error);
 
 /** Why an attempt of a press was not sent (sendAttempt, below). */
 export type NotSentWhy = 'another-user' | 'answered-another-user' | 'dropped' | 'stale';

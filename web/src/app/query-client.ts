@@ -1,5 +1,6 @@
 import { MutationCache, QueryClient } from '@tanstack/react-query';
 import { ApiError } from '../api/client';
+import { unansweredWrite } from '../api/keyed-call';
 import { refresh } from '../api/refresh';
 
 /**
@@ -12,9 +13,16 @@ const OUTCOME_LOST: Partial<Record<string, string>> = {
   OUTCOME_UNKNOWN: 'Not confirmed: it may have been done',
 };
 
-/** The alert title of a write answered ANSWER_LOST or OUTCOME_UNKNOWN; else undefined. */
+/**
+ * The alert title of a write answered ANSWER_LOST or OUTCOME_UNKNOWN, or of a keyed one never
+ * answered at all; else undefined.
+ */
 export const outcomeLostTitle = (error: unknown): string | undefined =>
-  error instanceof ApiError && error.code ? OUTCOME_LOST[error.code] : undefined;
+  unansweredWrite(error)
+    ? OUTCOME_LOST.OUTCOME_UNKNOWN
+    : error instanceof ApiError && error.code
+      ? OUTCOME_LOST[error.code]
+      : undefined;
 
 /**
  * Reads are retried on network trouble and 5xx only: a 4xx will answer the same again (and a
