@@ -72,12 +72,12 @@ test('a company signs up, connects its bot, watches its queue live, and reopens 
   await page.getByRole('link', { name: 'Bot and webhook' }).click();
   await page.getByLabel('Key name').fill('support bot');
   await page.getByRole('button', { name: 'Create key' }).click();
-  const key = (await page.getByLabel('The new API key').textContent())!.trim();
+  const key = (await page.locator('code[aria-label^="The new API key"]').textContent())!.trim();
   expect(key.length).toBeGreaterThan(20);
   await expect(page.getByRole('button', { name: 'Revoke key support bot' })).toBeVisible();
   await page.getByLabel('Webhook URL').fill(hookUrl);
   await page.getByRole('button', { name: 'Set webhook' }).click();
-  await expect(page.getByLabel('The signing secret')).toBeVisible();
+  await expect(page.getByLabel('The signing secret', { exact: true })).toBeVisible();
   await page.getByRole('button', { name: 'Send a test event' }).click();
   const deliveries = page.getByRole('region', { name: 'Webhook deliveries' });
   await expect(deliveries.getByRole('row', { name: /ping delivered/ })).toBeVisible({
@@ -438,6 +438,10 @@ test('a company sets its invoicing and saves a card through Stripe Checkout', as
   await page.getByRole('radio', { name: 'Every month' }).check();
   await page.getByRole('button', { name: 'Save invoicing' }).click();
   await expect(page.getByRole('status').filter({ hasText: 'Saved.' })).toBeVisible();
+  // Edited again, it is not saved: "Saved." goes until it is.
+  await page.getByRole('textbox', { name: 'Billing email' }).fill('accounts@vandelay.test');
+  await expect(page.getByText('Saved.')).toHaveCount(0);
+  await page.getByRole('textbox', { name: 'Billing email' }).fill('billing@vandelay.test');
   const settings = await unwrap(company.admin.GET('/v1/companies/me'));
   expect(settings).toMatchObject({
     billingPeriod: 'monthly',
@@ -558,7 +562,7 @@ test('a company sees a breach, rotates its secret, redelivers, revokes a key, ca
     await expectAccessible(page, 'rotate the secret?');
     await rotation.getByRole('button', { name: 'Keep the current secret' }).click();
     await expect(rotation).toBeHidden();
-    await expect(page.getByLabel('The signing secret')).toHaveCount(0);
+    await expect(page.getByLabel('The signing secret', { exact: true })).toHaveCount(0);
     await page.getByRole('button', { name: 'Rotate the secret' }).click();
     await rotation.getByRole('button', { name: 'Rotate the secret' }).click();
     const secret = (await page
@@ -578,7 +582,7 @@ test('a company sees a breach, rotates its secret, redelivers, revokes a key, ca
     await page.getByRole('button', { name: 'Rotate the secret' }).click();
     await rotation.getByRole('button', { name: 'Rotate the secret' }).click();
     await expect(page.getByText(/^It may have been rotated all the same/)).toBeVisible();
-    await expect(page.getByLabel('The signing secret')).toHaveCount(0);
+    await expect(page.getByLabel('The signing secret', { exact: true })).toHaveCount(0);
     await page.unroute('**/v1/companies/me/webhook/rotate-secret');
 
     // Mantine hides the radio itself under its label: a user clicks the label.
@@ -1270,7 +1274,7 @@ test('a webhook set whose answer was lost says how to get its secret', async ({ 
     .getByRole('dialog', { name: 'Rotate the signing secret?' })
     .getByRole('button', { name: 'Rotate the secret' })
     .click();
-  await expect(page.getByLabel('The signing secret')).toBeVisible();
+  await expect(page.getByLabel('The signing secret', { exact: true })).toBeVisible();
   await expect(lost).toBeHidden();
 });
 
@@ -1426,13 +1430,17 @@ test('new API keys stay shown until revoked, and a copy the browser refuses is s
   for (const name of ['first bot', 'second bot']) {
     await page.getByLabel('Key name').fill(name);
     await page.getByRole('button', { name: 'Create key' }).click();
-    await expect(page.getByLabel(`The new API key “${name}”`)).toBeVisible();
+    await expect(page.getByLabel(`The new API key “${name}”`, { exact: true })).toBeVisible();
   }
-  await expect(page.getByLabel('The new API key “first bot”')).toBeVisible();
+  await expect(page.getByLabel('The new API key “first bot”', { exact: true })).toBeVisible();
   const first = page.getByRole('alert').filter({ hasText: 'Key “first bot” created' });
-  await first.getByRole('button', { name: 'Copy' }).click();
+  // Each Copy is named for its key (two made in a visit were two buttons named "Copy").
+  await expect(page.getByRole('button', { name: /^Copy the new API key/ })).toHaveCount(2);
+  await first.getByRole('button', { name: 'Copy the new API key “first bot”' }).click();
   await expect(first.getByText(/did not let the page copy it: it is selected/)).toBeVisible();
-  const key = (await page.getByLabel('The new API key “first bot”').textContent())!.trim();
+  const key = (await page
+    .getByLabel('The new API key “first bot”', { exact: true })
+    .textContent())!.trim();
   expect(await page.evaluate<string>('window.getSelection().toString().trim()')).toBe(key);
   await expectAccessible(page, 'two new keys, a copy refused');
   await page.getByRole('button', { name: 'Revoke key first bot', exact: true }).click();
@@ -1440,8 +1448,8 @@ test('new API keys stay shown until revoked, and a copy the browser refuses is s
     .getByRole('dialog', { name: 'Revoke key first bot?' })
     .getByRole('button', { name: 'Revoke the key' })
     .click();
-  await expect(page.getByLabel('The new API key “first bot”')).toBeHidden();
-  await expect(page.getByLabel('The new API key “second bot”')).toBeVisible();
+  await expect(page.getByLabel('The new API key “first bot”', { exact: true })).toBeHidden();
+  await expect(page.getByLabel('The new API key “second bot”', { exact: true })).toBeVisible();
 });
 
 /**

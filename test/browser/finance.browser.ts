@@ -1005,7 +1005,16 @@ test('an adjustment whose every answer was lost says it may have been made, and 
   const picker = page.getByRole('combobox', { name: 'Agent', exact: true });
   await picker.click();
   await picker.fill(`Lou ${tag}`);
-  await page.getByRole('option', { name: new RegExp(`Lou ${tag}`) }).click();
+  // Choosing writes the option's label into the box: no search goes out for it.
+  const option = page.getByRole('option', { name: new RegExp(`Lou ${tag}`) });
+  await expect(option).toBeVisible(); // the typed search answered
+  const searches: string[] = [];
+  page.on('request', (r) => {
+    if (r.url().includes('/v1/agents?')) searches.push(r.url());
+  });
+  await option.click();
+  await page.waitForTimeout(1_000); // past the search's 250 ms debounce
+  expect(searches).toEqual([]);
   await page.getByRole('textbox', { name: 'Amount' }).fill('150');
   await page.getByRole('textbox', { name: 'Reason' }).fill('Missed pay for the 3 May shift');
   await page.getByRole('button', { name: 'Make the adjustment' }).click();
@@ -1016,4 +1025,21 @@ test('an adjustment whose every answer was lost says it may have been made, and 
   await page.unrouteAll({ behavior: 'ignoreErrors' });
   const queue = page.getByRole('region', { name: 'Table of adjustments' });
   await expect(queue.getByRole('row', { name: new RegExp(`Lou ${tag}`) })).toHaveCount(1);
+});
+
+/** A status filter that matches no run says so: "No run yet" read as if none was ever drafted. */
+test('the runs filtered to a status none has say so, not that there is no run', async ({
+  page,
+}) => {
+  await page.route('**/v1/payout-runs?*', (route) =>
+    new URL(route.request().url()).searchParams.has('status')
+      ? route.fulfill({ json: { items: [], nextCursor: null } })
+      : route.fallback(),
+  );
+  await signInPage(page, await createStaff('finance'), '/finance/runs');
+  await page.getByRole('combobox', { name: 'Status' }).click();
+  await page.getByRole('option', { name: 'Cancelled' }).click();
+  await expect(page.getByText('No run with this status.')).toBeVisible();
+  await expect(page.getByText('No run yet.')).toHaveCount(0);
+  await page.unrouteAll({ behavior: 'ignoreErrors' });
 });

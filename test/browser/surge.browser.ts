@@ -99,6 +99,28 @@ test('surge: the agent sees it on the ticket it took, the company its budget', a
   await form.getByRole('button', { name: 'Post shift' }).click();
   // Said in money, before sending (it was the API's "budgetMinor must not be less than 1").
   await expect(postBudget).toHaveAccessibleDescription(/At least €0\.01/);
+  // So are a multiplier and a threshold emptied, and early access half given (the API's
+  // "maxMultiplierBps must not be less than 10001" and "earlyAccessMinQuality is required…").
+  const top = form.getByRole('textbox', { name: 'Top multiplier (×)' });
+  const perAgent = form.getByRole('textbox', { name: 'Open tickets per agent' });
+  await top.fill('');
+  await perAgent.fill('');
+  await form.getByRole('textbox', { name: 'Early access (hours)' }).fill('4');
+  const posts: string[] = [];
+  page.on('request', (r) => {
+    if (r.method() === 'POST' && r.url().endsWith('/v1/shifts')) posts.push(r.url());
+  });
+  await form.getByRole('button', { name: 'Post shift' }).click();
+  await expect(top).toHaveAccessibleDescription(/Enter a multiplier from 1\.01 to 3/);
+  await expect(perAgent).toHaveAccessibleDescription(/Enter a whole number from 1 to 1,000/);
+  await expect(
+    form.getByRole('textbox', { name: 'Early access score (%)' }),
+  ).toHaveAccessibleDescription(/Enter the score early access needs, or empty its hours/);
+  await expect(form.getByText(/maxMultiplierBps|openTicketsPerAgent|earlyAccess/)).toHaveCount(0);
+  expect(posts).toEqual([]);
+  await top.fill('1.5');
+  await perAgent.fill('3');
+  await form.getByRole('textbox', { name: 'Early access (hours)' }).fill('');
   // The cost says what surge can add, the fee on the extras too (it said the plain rate only):
   // €2.50 at ×1.5 is €3.75, with 15 % €4.31; a €50 budget is up to €57.50 billed.
   await postBudget.fill('50');

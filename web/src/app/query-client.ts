@@ -18,11 +18,10 @@ const OUTCOME_LOST: Partial<Record<string, string>> = {
  * answered at all; else undefined.
  */
 export const outcomeLostTitle = (error: unknown): string | undefined =>
-  unansweredWrite(error)
-    ? OUTCOME_LOST.OUTCOME_UNKNOWN
-    : error instanceof ApiError && error.code
-      ? OUTCOME_LOST[error.code]
-      : undefined;
+  unansweredWrite(error) ? OUTCOME_LOST.OUTCOME_UNKNOWN : lostByTheApi(error);
+
+const lostByTheApi = (error: unknown): string | undefined =>
+  error instanceof ApiError && error.code ? OUTCOME_LOST[error.code] : undefined;
 
 /**
  * Reads are retried on network trouble and 5xx only: a 4xx will answer the same again (and a
@@ -35,8 +34,10 @@ export const outcomeLostTitle = (error: unknown): string | undefined =>
 export const queryClient: QueryClient = new QueryClient({
   mutationCache: new MutationCache({
     onError: (error) => {
-      // Every query (the empty key is a prefix of all).
-      if (outcomeLostTitle(error)) void refresh(queryClient, []);
+      // Every query (the empty key is a prefix of all). Not after a write never answered: its
+      // form reads again what it shows (a card it sat in would go with the re-read, and its
+      // alert with it, a claim's from the open shifts).
+      if (lostByTheApi(error)) void refresh(queryClient, []);
     },
   }),
   defaultOptions: {

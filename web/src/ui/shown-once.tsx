@@ -31,7 +31,13 @@ export function ShownOnce({ title, label, value }: Props) {
           <Code ref={code} style={{ overflowWrap: 'anywhere' }} aria-label={label}>
             {value}
           </Code>
-          <Button size="xs" variant="default" onClick={copy}>
+          <Button
+            size="xs"
+            variant="default"
+            onClick={copy}
+            // Named for its secret: two keys made in a visit gave two buttons named "Copy".
+            aria-label={`${clipboard.copied ? 'Copied' : 'Copy'} ${lowerFirst(label)}`}
+          >
             {clipboard.copied ? 'Copied' : 'Copy'}
           </Button>
         </Group>
@@ -45,3 +51,5 @@ export function ShownOnce({ title, label, value }: Props) {
     </Alert>
   );
 }
+
+const lowerFirst = (s: string) => s.charAt(0).toLowerCase() + s.slice(1);

@@ -160,6 +160,8 @@ export default function CompanyAgentsPage() {
         <TextInput
           label="Find by name"
           type="search"
+          // The API's limit: past it the search was refused ("q must be shorter…").
+          maxLength={100}
           value={search}
           onChange={(event) => setSearch(event.currentTarget.value)}
           error={searchError}

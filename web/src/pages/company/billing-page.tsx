@@ -128,7 +128,7 @@ export default function BillingPage() {
                       href={w.hostedInvoiceUrl}
                       target="_blank"
                       rel="noreferrer"
-                      aria-label="at Stripe (opens in a new tab)"
+                      aria-label={`Invoice ${w.number ?? w.invoiceId} at Stripe (opens in a new tab)`}
                     >
                       at Stripe
                     </Anchor>

@@ -18,19 +18,19 @@ export function BillingSettingsForm({ billing }: { billing: Schemas['BillingDto'
   const [timeZone, setTimeZone] = useState<string | null>(billing.timeZone);
   const [period, setPeriod] = useState(billing.billingPeriod);
   const [email, setEmail] = useState(billing.billingEmail ?? '');
+  const body: Schemas['UpdateCompanyDto'] = {
+    timeZone: timeZone ?? '',
+    billingPeriod: period as Period,
+    billingEmail: email.trim() === '' ? null : email,
+  };
   const save = useMutation({
-    mutationFn: () =>
-      unwrap(
-        api.PATCH('/v1/companies/me', {
-          body: {
-            timeZone: timeZone ?? '',
-            billingPeriod: period as Period,
-            billingEmail: email.trim() === '' ? null : email,
-          },
-        }),
-      ),
+    mutationFn: (sent: Schemas['UpdateCompanyDto']) =>
+      unwrap(api.PATCH('/v1/companies/me', { body: sent })),
     onSuccess: () => void refresh(queryClient, keys.billing),
   });
+  // "Saved." only while the form still shows what was saved: edited after, it is not.
+  const saved =
+    save.isSuccess && !save.isPending && JSON.stringify(save.variables) === JSON.stringify(body);
   const errors = problemOf(save.error, INPUTS);
   return (
     <form
@@ -38,7 +38,7 @@ export function BillingSettingsForm({ billing }: { billing: Schemas['BillingDto'
       aria-labelledby="settings-heading"
       onSubmit={(event) => {
         event.preventDefault();
-        save.mutate();
+        save.mutate(body);
       }}
     >
       <Stack gap="sm" maw={520}>
@@ -78,7 +78,7 @@ export function BillingSettingsForm({ billing }: { billing: Schemas['BillingDto'
           <Button type="submit" loading={save.isPending}>
             Save invoicing
           </Button>
-          {save.isSuccess && !save.isPending && <span role="status">Saved.</span>}
+          {saved && <span role="status">Saved.</span>}
         </Group>
         <ErrorAlert error={save.error} inputs={INPUTS} title="Not saved" />
       </Stack>

@@ -91,6 +91,9 @@ export function PostShiftForm() {
   const [minQuality, setMinQuality] = useState<number | string>('');
   const [earlyHours, setEarlyHours] = useState<number | string>('');
   const [earlyQuality, setEarlyQuality] = useState<number | string>('');
+  // Early access takes both or neither: the one missing is said under it (the API said
+  // "earlyAccessMinQuality is required with earlyAccessHours").
+  const [earlyMissing, setEarlyMissing] = useState<'hours' | 'quality' | null>(null);
   const [posted, setPosted] = useState<string | null>(null);
 
   const cur = currency ?? 'EUR';
@@ -149,7 +152,14 @@ export function PostShiftForm() {
           setAmountError(payProblem);
           const windowReadable = when.check();
           const surgeReadable = surge.check();
-          if (payProblem === null && surgeReadable && windowReadable) submit();
+          const missing =
+            earlyHours !== '' && earlyQuality === ''
+              ? 'quality'
+              : earlyHours === '' && earlyQuality !== ''
+                ? 'hours'
+                : null;
+          setEarlyMissing(missing);
+          if (payProblem === null && surgeReadable && windowReadable && missing === null) submit();
         }}
       >
         <Stack>
@@ -309,8 +319,15 @@ export function PostShiftForm() {
               max={168}
               allowDecimal={false}
               value={earlyHours}
-              onChange={setEarlyHours}
-              error={errors?.field('earlyAccessHours')}
+              onChange={(value) => {
+                setEarlyHours(value);
+                setEarlyMissing(null);
+              }}
+              error={
+                earlyMissing === 'hours'
+                  ? 'Enter how long early access lasts, or empty its score'
+                  : errors?.field('earlyAccessHours')
+              }
             />
             <NumberInput
               label="Early access score (%)"
@@ -319,8 +336,15 @@ export function PostShiftForm() {
               max={100}
               decimalScale={2}
               value={earlyQuality}
-              onChange={setEarlyQuality}
-              error={errors?.field('earlyAccessMinQuality')}
+              onChange={(value) => {
+                setEarlyQuality(value);
+                setEarlyMissing(null);
+              }}
+              error={
+                earlyMissing === 'quality'
+                  ? 'Enter the score early access needs, or empty its hours'
+                  : errors?.field('earlyAccessMinQuality')
+              }
             />
           </SimpleGrid>
           {surge.fields(errors)}

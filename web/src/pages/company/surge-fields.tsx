@@ -26,7 +26,7 @@ export function useSurgeFields(
 ): {
   body: () => Surge | null;
   changed: () => boolean;
-  /** Says under the budget why it cannot be read, before anything is sent; true when it can. */
+  /** Says under each field why it cannot be read, before anything is sent; true when all can. */
   check: () => boolean;
   fields: (errors: Problem | null) => ReactNode;
 } {
@@ -41,14 +41,29 @@ export function useSurgeFields(
   );
   // A budget such as "1,000" is said in the field's words, not as the API's `budgetMinor`.
   const [budgetError, setBudgetError] = useState<string | null>(null);
+  // So are an emptied multiplier or threshold (the API named `maxMultiplierBps`, in basis points).
+  const [multiplierError, setMultiplierError] = useState<string | null>(null);
+  const [perAgentError, setPerAgentError] = useState<string | null>(null);
   const check = () => {
     const problem = on
       ? budget.trim() === ''
         ? 'Enter the most the extras may add up to'
         : amountProblem(budget, currency, MAX_SURGE_BUDGET_MINOR)
       : null;
+    const top = Number(multiplier);
+    const multiplierProblem =
+      on && (multiplier === '' || !(top >= 1.01 && top <= 3))
+        ? 'Enter a multiplier from 1.01 to 3'
+        : null;
+    const threshold = Number(perAgent);
+    const perAgentProblem =
+      on && (perAgent === '' || !Number.isInteger(threshold) || threshold < 1 || threshold > 1000)
+        ? 'Enter a whole number from 1 to 1,000'
+        : null;
     setBudgetError(problem);
-    return problem === null;
+    setMultiplierError(multiplierProblem);
+    setPerAgentError(perAgentProblem);
+    return problem === null && multiplierProblem === null && perAgentProblem === null;
   };
   const body = (): Surge | null =>
     on
@@ -78,8 +93,11 @@ export function useSurgeFields(
             step={0.05}
             decimalScale={2}
             value={multiplier}
-            onChange={setMultiplier}
-            error={errors?.field('surge.maxMultiplierBps')}
+            onChange={(value) => {
+              setMultiplier(value);
+              setMultiplierError(null);
+            }}
+            error={multiplierError ?? errors?.field('surge.maxMultiplierBps')}
           />
           <NumberInput
             label="Open tickets per agent"
@@ -88,8 +106,11 @@ export function useSurgeFields(
             max={1000}
             allowDecimal={false}
             value={perAgent}
-            onChange={setPerAgent}
-            error={errors?.field('surge.openTicketsPerAgent')}
+            onChange={(value) => {
+              setPerAgent(value);
+              setPerAgentError(null);
+            }}
+            error={perAgentError ?? errors?.field('surge.openTicketsPerAgent')}
           />
           <TextInput
             label={`Surge budget (${currency})`}

@@ -63,6 +63,12 @@ export function AdjustmentForm() {
       void refresh(queryClient, keys.adjustments);
       void refresh(queryClient, keys.ledger);
     },
+    // Never answered, it may have been made (its reference keeps it once): the list shows it if
+    // it was.
+    onError: () => {
+      void refresh(queryClient, keys.adjustments);
+      void refresh(queryClient, keys.ledger);
+    },
   });
   const errors = problemOf(create.error, INPUTS);
   return (

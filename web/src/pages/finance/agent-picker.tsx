@@ -15,14 +15,17 @@ interface Props {
 /** Finds an agent by name or the start of the email (GET /v1/agents), as one types. */
 export function AgentPicker({ value, onChange, error }: Props) {
   const [search, setSearch] = useState('');
-  const [term] = useDebouncedValue(search.trim(), 250);
+  // The chosen agent stays an option while the search shows others (or nothing).
+  const [picked, setPicked] = useState<{ value: string; label: string } | null>(null);
+  // Choosing writes the option's label into the box: no search of its own (it cost a call, and
+  // a long name and email went past the API's 100 characters: "Search failed" under a choice).
+  const typed = picked !== null && search === picked.label ? '' : search.trim();
+  const [term] = useDebouncedValue(typed.slice(0, 100), 250);
   const found = useQuery({
     queryKey: [...keys.agentDirectory, term],
     queryFn: () => unwrap(api.GET('/v1/agents', { params: { query: { q: term, limit: 20 } } })),
     enabled: term.length > 0,
   });
-  // The chosen agent stays an option while the search shows others (or nothing).
-  const [picked, setPicked] = useState<{ value: string; label: string } | null>(null);
   const options = (found.data?.items ?? []).map((a) => ({
     value: a.agentId,
     label: `${a.displayName} (${a.email ?? a.agentId})`,

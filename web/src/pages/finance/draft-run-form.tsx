@@ -31,6 +31,8 @@ export function DraftRunForm() {
       void refresh(queryClient, keys.payoutRuns);
       void navigate(`/finance/runs/${run.id}`);
     },
+    // Never answered, it may have been drafted: the list shows it if it was.
+    onError: () => void refresh(queryClient, keys.payoutRuns),
   });
   const errors = problemOf(draft.error, INPUTS);
   return (

@@ -65,7 +65,10 @@ export default function RunsPage() {
         />
         {runs.isPending && <Loading label="Loading the runs" />}
         <ReadErrorAlert query={runs} title="The runs could not be loaded" />
-        {runs.isSuccess && items.length === 0 && <Text size="sm">No run yet.</Text>}
+        {runs.isSuccess && items.length === 0 && (
+          // Filtered, "No run yet" read as if no run had ever been drafted.
+          <Text size="sm">{status ? 'No run with this status.' : 'No run yet.'}</Text>
+        )}
         {items.length > 0 && (
           <ScrollTable label="Payout runs">
             <Table miw={640}>
