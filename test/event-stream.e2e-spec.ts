@@ -532,6 +532,28 @@ describe('GET /v1/events/stream', () => {
     expect(c.events.length).toBeLessThan(3000);
   });
 
+  it('takes a Last-Event-ID past every event held as the last one held (a restored database): new events come', async () => {
+    const agent = await registerAgent(a);
+    const far = stream(agent.auth.Authorization, '900000000');
+    await waitFor(async () => far.frames.some((f) => f.comment === 'connected'), 'connected');
+    await recordOnB({ type: 'test.restored', agentId: agent.id, data: { n: 1 } });
+    const [next] = await eventsOf(far, 1, 'the next event, not dropped as already seen');
+    expect(next).toMatchObject({ type: 'test.restored', data: { n: 1 } });
+    expect(next.id).toBeLessThan(900000000);
+    far.close();
+    // A process that handed out ids the database no longer holds (restored under it) goes back
+    // to the database's last event at its next poll, and hands out what comes after it.
+    const hub = a.app.get(EventHub) as unknown as { head: number };
+    hub.head = 900000000;
+    const live = stream(agent.auth.Authorization);
+    await waitFor(async () => live.frames.some((f) => f.comment === 'connected'), 'connected');
+    await waitFor(async () => hub.head < 900000000, 'the hub back at the last event held');
+    await recordOnB({ type: 'test.restored', agentId: agent.id, data: { n: 2 } });
+    const [second] = await eventsOf(live, 1, 'an event after the restore, live');
+    expect(second).toMatchObject({ data: { n: 2 } });
+    live.close();
+  });
+
   it('answers 400 for a bad Last-Event-ID and 401 without a credential', async () => {
     const agent = await registerAgent(a);
     const bad = await a.http

@@ -127,6 +127,23 @@ describe('events store and GET /v1/events', () => {
     expect(ns).toEqual([1, 2, 3, 4, 5]);
   });
 
+  it('answers an after past every event held with the last one held, so the next poll gets what comes', async () => {
+    const agent = await registerAgent(t);
+    const far = await t.http.get('/v1/events?after=900000000').set(agent.auth).expect(200);
+    expect(far.body.items).toEqual([]);
+    const [{ max }] = await t.db.query('SELECT coalesce(max(position), 0)::int AS max FROM events');
+    expect(far.body.nextAfter).toBe(max);
+    await record({ type: 'test.restored', agentId: agent.id, data: { n: 1 } });
+    const next = await waitFor(async () => {
+      const res = await t.http
+        .get(`/v1/events?after=${far.body.nextAfter}`)
+        .set(agent.auth)
+        .expect(200);
+      return res.body.items.length > 0 && (res.body.items as EventBody[]);
+    }, 'the event after it');
+    expect(next.map((e) => e.type)).toEqual(['test.restored']);
+  });
+
   it('answers 400 naming the field for bad input', async () => {
     const agent = await registerAgent(t);
     for (const [query, field] of [

@@ -1088,7 +1088,7 @@ describe('offers (push routing)', () => {
     expect(await routesAsked()).toBe(before + 3);
   });
 
-  it.each(['decline', 'accept'] as const)(
+  it.each(['decline', 'accept', 'withdraw'] as const)(
     'an offer left on a shift checked out of makes room where the agent is live now: answered by %s',
     async (answer) => {
       const {
@@ -1101,7 +1101,7 @@ describe('offers (push routing)', () => {
         { maxConcurrentTickets: 1 },
         { routing: 'push', offerSeconds: 120 },
       );
-      await escalate(t, bot);
+      const ticket = await escalate(t, bot);
       await route();
       const [offer] = (await t.http.get('/v1/agents/me/offers').set(agent.auth).expect(200)).body
         .items;
@@ -1126,11 +1126,18 @@ describe('offers (push routing)', () => {
           )
         )[0].n as number;
       const before = await globexRoutes();
-      const res = await t.http
-        .post(`/v1/offers/${offer.id}/${answer}`)
-        .set(agent.auth)
-        .send(answer === 'decline' ? { reason: 'busy' } : undefined);
-      expect(res.status).toBe(answer === 'decline' ? 200 : 403);
+      // Declined, accepted (refused: not on the shift) or its ticket withdrawn by Acme's bot.
+      const res =
+        answer === 'withdraw'
+          ? await t.http
+              .post(`/v1/escalations/${ticket.externalId}/withdraw`)
+              .set('Authorization', `Bearer ${bot}`)
+              .send({ reason: 'The customer left' })
+          : await t.http
+              .post(`/v1/offers/${offer.id}/${answer}`)
+              .set(agent.auth)
+              .send(answer === 'decline' ? { reason: 'busy' } : undefined);
+      expect(res.status).toBe(answer === 'accept' ? 403 : 200);
       // The room the offer held is Globex's now: its router is asked, and offers the ticket.
       expect(await globexRoutes()).toBe(before + 1);
       expect(await t.app.get(OfferRouter).route(globex.companyId!)).toEqual({ offered: 1 });

@@ -207,7 +207,7 @@ describe('tickets', () => {
             summary: '\u200b\u2060',
             transcript: [{ role: 'customer', text: 'a\r\u0008', at: '2030-05-04T09:12:00Z' }],
             botAttempts: ['fine', '\u0085'],
-            customerRef: '',
+            customerRef: 'ref\u0007',
           }),
         )
         .expect(400);
@@ -215,18 +215,23 @@ describe('tickets', () => {
         ['botAttempts', 'customerRef', 'subject', 'summary', 'transcript.0.text'].sort(),
       );
       expect(await rowCounts(t)).toEqual(before);
-      // Tabs, line feeds and emoji joined by zero-width joiners are text.
-      await t.http
+      // Tabs, line feeds and emoji joined by zero-width joiners are text; Windows' line ends
+      // are read as line feeds, and an empty reference as none.
+      const made = await t.http
         .post('/v1/escalations')
         .set(acmeBot)
         .send(
           escalationBody({
             subject: 'Family 👨\u200d👩\u200d👧',
-            summary: 'Line one\n\tLine two',
-            customerRef: 'cust-1',
+            summary: 'Line one\r\n\tLine two\rthree',
+            customerRef: '',
           }),
         )
         .expect(201);
+      const [row] = await t.db.query('SELECT summary, customer_ref FROM tickets WHERE id = $1', [
+        made.body.id,
+      ]);
+      expect(row).toEqual({ summary: 'Line one\n\tLine two\nthree', customer_ref: null });
     });
 
     it('answers a retry from the existing ticket even after one of its skills was retired', async () => {

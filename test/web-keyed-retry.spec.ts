@@ -134,6 +134,9 @@ describe("a keyed write's retries after a lost answer", () => {
     call.at -= 5 * 60_000 + 1; // as if the retry had waited that long
     await jest.advanceTimersByTimeAsync(5_000);
     expect(keys).toHaveLength(1);
-    expect(await result).toMatchObject({ why: 'stale' });
+    const stale = await result;
+    expect(stale).toMatchObject({ why: 'stale' });
+    // Its first attempt went unanswered: it may have been done, and says so.
+    expect(unansweredWrite(stale)).toBe(true);
   });
 });

@@ -8,7 +8,7 @@ import { WebhookDeliveriesRepository } from '../src/modules/webhooks/webhook-del
 import { WebhookFanOutHandler } from '../src/modules/webhooks/webhook-fan-out.handler';
 import { WebhookDeliveryHandler } from '../src/modules/webhooks/webhook-jobs.handlers';
 import { WebhookLogPruner } from '../src/modules/webhooks/webhook-log-pruner.service';
-import { WEBHOOK_RESOLVER } from '../src/modules/webhooks/webhook-resolver';
+import { WEBHOOK_RESOLVER, WebhookResolver } from '../src/modules/webhooks/webhook-resolver';
 import { registerCompany, SignedIn } from './support/factories';
 import { waitForLockWaiters, withRowsHeld } from './support/row-locks';
 import { createTestApp, TestApp } from './support/test-app';
@@ -30,12 +30,22 @@ import {
 // not make an answer a timeout, or let a poll miss a state the log passes through.
 const BACKOFF_MS = 1_000;
 const TIMEOUT_MS = 1_000;
-const resolver = fakeResolver(
+const names = fakeResolver(
   new Map([
     ['tls.example', ['127.0.0.1']],
     ['hooks.example', ['127.0.0.1']],
+    ['gate.example', ['127.0.0.1']],
   ]),
 );
+/** Lookups of gate.example wait while `gate` is set (a slow DNS answer), `atGate` told. */
+let gate: { held: Promise<void>; atGate: () => void } | null = null;
+const resolver: WebhookResolver = async (hostname) => {
+  if (hostname === 'gate.example' && gate) {
+    gate.atGate();
+    await gate.held;
+  }
+  return names(hostname);
+};
 
 interface Delivery {
   id: string;
@@ -257,6 +267,38 @@ describe('the webhook delivery log', () => {
     } finally {
       await first.stop();
       await second.stop();
+    }
+  });
+
+  it('an attempt whose name was still resolving when the webhook was removed sends nothing', async () => {
+    const co = await registerCompany(t, 'Removed mid-lookup');
+    const hook = webhookReceiver();
+    let release!: () => void;
+    let reached!: () => void;
+    const atGate = new Promise<void>((resolve) => (reached = resolve));
+    try {
+      const url = (await hook.start()).replace('127.0.0.1', 'gate.example');
+      await t.http.put('/v1/companies/me/webhook').set(co.auth).send({ url }).expect(200);
+      gate = { held: new Promise((resolve) => (release = resolve)), atGate: reached };
+      const { id } = await ping(co);
+      await atGate; // the attempt read the endpoint and waits on DNS (up to 3 s in production)
+      await t.http.delete('/v1/companies/me/webhook').set(co.auth).expect(204);
+      gate = null;
+      release();
+      await waitFor(
+        async () => (await logOf(co, id))?.status === 'failed',
+        'the delivery failed by the removal',
+      );
+      await new Promise((resolve) => setTimeout(resolve, 500)); // an attempt would have landed
+      expect(hook.received).toEqual([]);
+      expect(await logOf(co, id)).toMatchObject({
+        status: 'failed',
+        lastErrorKind: 'endpoint_removed',
+      });
+    } finally {
+      gate = null;
+      release?.();
+      await hook.stop();
     }
   });
 

@@ -111,7 +111,7 @@ test('surge: the agent sees it on the ticket it took, the company its budget', a
     if (r.method() === 'POST' && r.url().endsWith('/v1/shifts')) posts.push(r.url());
   });
   await form.getByRole('button', { name: 'Post shift' }).click();
-  await expect(top).toHaveAccessibleDescription(/Enter a multiplier from 1\.01 to 3/);
+  await expect(top).toHaveAccessibleDescription(/Enter a multiplier above 1, up to 3/);
   await expect(perAgent).toHaveAccessibleDescription(/Enter a whole number from 1 to 1,000/);
   await expect(
     form.getByRole('textbox', { name: 'Early access score (%)' }),

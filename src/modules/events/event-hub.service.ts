@@ -269,6 +269,15 @@ export class EventHub implements OnModuleDestroy {
   private async catchUp(): Promise<void> {
     const max = await this.rows.maxPosition(this.db.manager);
     if (max > this.head) await this.fill(max);
+    else if (max < this.head) {
+      // Behind what this process handed out: the database was restored from a backup. Its next
+      // events reuse those ids; held at the old head, every one was dropped until they passed it.
+      this.logger.warn(
+        { head: this.head, max },
+        'events: the database is behind the hub; restarting from its last event',
+      );
+      this.head = max;
+    }
   }
 
   /** Dispatches every event in (head, upTo] from the database. */

@@ -58,7 +58,7 @@ export class EventStreamsService {
           { field: 'Last-Event-ID', messages: ['Last-Event-ID must be an event id (digits)'] },
         ]);
       }
-      after = Number(lastEventId.trim());
+      after = await this.events.notPast(this.db.manager, Number(lastEventId.trim()));
     }
     const replay = lastEventId !== undefined && lastEventId.trim() !== '';
     const token = timesOf(actor);

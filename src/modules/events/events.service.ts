@@ -136,9 +136,21 @@ export class EventsService implements OnModuleDestroy {
     return {
       items,
       // Past every row read, shown or not: a page may hold fewer than `limit` then.
-      nextAfter: read.length > 0 ? Number(read[read.length - 1].id) : query.after,
+      nextAfter:
+        read.length > 0
+          ? Number(read[read.length - 1].id)
+          : await this.notPast(this.db.manager, query.after),
       hasMore: rows.length > query.limit,
     };
+  }
+
+  /**
+   * `after`, or the last event there is when `after` is past it: an id this database never gave
+   * (restored from a backup, or a client's mistake), trusted, kept its reader from every event
+   * until the ids passed it. Read only when nothing came after `after`.
+   */
+  async notPast(em: EntityManager, after: number): Promise<number> {
+    return after > 0 ? Math.min(after, await this.rows.maxPosition(em)) : after;
   }
 
   /**

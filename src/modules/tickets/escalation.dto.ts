@@ -1,4 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
 import {
   ArrayMaxSize,
   IsArray,
@@ -134,6 +135,10 @@ export class CreateEscalationDto {
    * Your reference for the customer, shown to the agent.
    * @example cust-1182
    */
+  // Empty or blank is none (a bot's way of sending no reference, accepted before it was text).
+  @Transform(({ value }: { value: unknown }) =>
+    typeof value === 'string' && value.trim() === '' ? undefined : value,
+  )
   @IsOmittable()
   @IsPlainText(1, 200)
   customerRef?: string;

@@ -152,9 +152,7 @@ export class OffersWithdrawHandler implements HandlesJob<'offers.withdraw'> {
       }
       // An agent who left the shift may be live on another company's already (back-to-back
       // shifts, checked in early): the room its offers held is that company's now.
-      for (const offer of new Map(withdrawn.map((o) => [o.agent_id, o])).values()) {
-        await this.offers.routeForAgent(em, offer.agent_id, offer.company_id);
-      }
+      await this.offers.routeForAgentsOf(em, withdrawn);
       return { withdrawn: withdrawn.length };
     });
   }

@@ -56,11 +56,11 @@ export class OfferWithdrawalsRepository {
   async withdrawPendingOn(
     em: EntityManager,
     ticketId: string,
-  ): Promise<{ id: string; agent_id: string }[]> {
+  ): Promise<{ id: string; agent_id: string; company_id: string }[]> {
     return changedRows(
       em,
       `UPDATE offers SET status = 'withdrawn', decided_at = now()
-        WHERE ticket_id = $1 AND status = 'pending' RETURNING id, agent_id`,
+        WHERE ticket_id = $1 AND status = 'pending' RETURNING id, agent_id, company_id`,
       [ticketId],
     );
   }

@@ -14,13 +14,14 @@ export interface OfferTarget {
  * Whether offer `o` is one the agent passed on (declined or let expire) on the shift since the
  * ticket was last transferred: the router does not offer that ticket to the agent again on the
  * shift. A transfer hands on another task (other skills, a note for the next agent), which the
- * agent who passed on the first may be the only one able to take.
+ * agent who passed on the first may be the only one able to take. An expiry passed at its time,
+ * though its job may decide it later (after a claim-next took the ticket and transferred it).
  */
 export const PASSED_ON = (agent: string, shift: string) =>
   `(o.agent_id = ${agent} AND o.shift_id = ${shift} AND o.status IN ('declined', 'expired')
     AND NOT EXISTS (SELECT 1 FROM ticket_claims x
                      WHERE x.ticket_id = o.ticket_id AND x.released_by = 'transfer'
-                       AND x.released_at > o.decided_at))`;
+                       AND x.released_at > least(o.decided_at, o.expires_at)))`;
 
 /** The ticket the push router offers an agent: picked and locked among its candidates. */
 @Injectable()

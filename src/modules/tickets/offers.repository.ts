@@ -132,6 +132,20 @@ export class OffersRepository {
     await em.query('SELECT offers_route_for_agent($1, $2)', [agentId, exceptCompany]);
   }
 
+  /**
+   * routeForAgent for each agent of `withdrawn` (once each): offers withdrawn made room in their
+   * agents' limits, which counts wherever each is live now (checked out of the offer's shift and
+   * in on another company's already).
+   */
+  async routeForAgentsOf(
+    em: EntityManager,
+    withdrawn: { agent_id: string; company_id: string }[],
+  ): Promise<void> {
+    for (const offer of new Map(withdrawn.map((o) => [o.agent_id, o])).values()) {
+      await this.routeForAgent(em, offer.agent_id, offer.company_id);
+    }
+  }
+
   /** Whether the offer's time is up by the clock now (not the transaction's start). */
   async expiredNow(em: EntityManager, id: string): Promise<boolean> {
     const [row]: { due: boolean }[] = await em.query(

@@ -12,6 +12,7 @@ import { DomainMetrics } from '../metrics/domain-metrics';
 import { OutboxJob, OutboxService } from '../outbox/outbox.service';
 import { ShiftFacts } from '../shifts/shift-facts.service';
 import { OfferWithdrawalsRepository } from './offer-withdrawals.repository';
+import { OffersRepository } from './offers.repository';
 import { SlaBreaches } from './sla-breach.service';
 import { TicketDto } from './ticket.dto';
 import { TicketRow } from './ticket.rows';
@@ -33,6 +34,7 @@ export class TicketWithdrawalService {
     private readonly claims: TicketClaimsRepository,
     private readonly messages: TicketMessagesRepository,
     private readonly reads: TicketReadService,
+    private readonly offers: OffersRepository,
     private readonly shifts: ShiftFacts,
     private readonly withdrawals: OfferWithdrawalsRepository,
     private readonly sla: SlaBreaches,
@@ -145,5 +147,7 @@ export class TicketWithdrawalService {
       });
     }
     if (withdrawn.length > 0) await this.outbox.enqueue(em, 'offers.route', { companyId });
+    // An agent checked out of the offer's shift may be live on another company's already.
+    await this.offers.routeForAgentsOf(em, withdrawn);
   }
 }

@@ -126,6 +126,19 @@ export class WebhookDeliveriesRepository {
     return row;
   }
 
+  /** What an attempt was read with, but the payload: to see whether it changed meanwhile. */
+  async endpointNow(
+    em: EntityManager,
+    id: string,
+  ): Promise<Pick<DeliveryAttemptRow, 'status' | 'chain' | 'url' | 'secret'> | undefined> {
+    const [d]: Pick<DeliveryAttemptRow, 'status' | 'chain' | 'url' | 'secret'>[] = await em.query(
+      `SELECT d.status, d.chain, e.url, e.secret FROM webhook_deliveries d
+         LEFT JOIN webhook_endpoints e ON e.company_id = d.company_id WHERE d.id = $1`,
+      [id],
+    );
+    return d;
+  }
+
   async forAttempt(em: EntityManager, id: string): Promise<DeliveryAttemptRow | undefined> {
     const [d]: DeliveryAttemptRow[] = await em.query(
       `SELECT d.status, d.chain, d.payload, d.company_id, e.url, e.secret FROM webhook_deliveries d

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
@@ -28,6 +29,8 @@ import { RefusedTargetError, WebhookTargetPolicy } from './webhook-target.policy
 interface AttemptResult {
   code: number | null;
   failure: DeliveryFailure | null;
+  /** The endpoint or the delivery changed while the name resolved: nothing was sent. */
+  stale?: true;
 }
 
 /**
@@ -77,7 +80,12 @@ export class WebhookDeliveryHandler implements HandlesJob<'webhook.deliver'> {
     }
   }
 
-  private async deliver(deliveryId: string, chain: number, job: Job): Promise<{ status: string }> {
+  private async deliver(
+    deliveryId: string,
+    chain: number,
+    job: Job,
+    again = false,
+  ): Promise<{ status: string }> {
     const d = await this.deliveries.forAttempt(this.db.manager, deliveryId);
     if (!d || d.status === 'delivered') return { status: d?.status ?? 'missing' };
     // A job run again after its worker died, its outcome recorded already (failed for good),
@@ -94,7 +102,10 @@ export class WebhookDeliveryHandler implements HandlesJob<'webhook.deliver'> {
       this.metrics.webhookDeliveryFailed(failure.kind, true);
       return { status: 'failed' };
     }
-    const { code, failure } = await this.attempt(deliveryId, d);
+    const result = await this.attempt(deliveryId, d, !again);
+    // Read again from the top (once): removed, it fails as removed; a new URL or secret is used.
+    if (result.stale) return this.deliver(deliveryId, chain, job, true);
+    const { code, failure } = result;
     if (failure === null) {
       await this.record(deliveryId, { status: 'delivered', code, failure, url: d.url, chain });
       return { status: 'delivered' };
@@ -149,8 +160,17 @@ export class WebhookDeliveryHandler implements HandlesJob<'webhook.deliver'> {
     return failed;
   }
 
-  /** Checks the target, signs with the current secret and POSTs once. Never throws. */
-  private async attempt(deliveryId: string, d: DeliveryAttemptRow): Promise<AttemptResult> {
+  /**
+   * Checks the target, signs with the current secret and POSTs once. Never throws. With
+   * `recheck`, the endpoint is read again once its name has resolved (up to seconds): a removal
+   * or rotation answered meanwhile sent one more POST to the old URL, or one signed with the old
+   * secret. (Between that read and the POST, milliseconds remain.)
+   */
+  private async attempt(
+    deliveryId: string,
+    d: DeliveryAttemptRow,
+    recheck: boolean,
+  ): Promise<AttemptResult> {
     // A URL stored before URLs were checked as WHATWG parses them: refused, as the policy would.
     if (!URL.canParse(d.url!)) {
       const message = 'the webhook URL cannot be parsed';
@@ -164,6 +184,14 @@ export class WebhookDeliveryHandler implements HandlesJob<'webhook.deliver'> {
     const requestId = currentRequestId();
     try {
       const pinned = await this.targets.addressFor(url);
+      // Only after a name was looked up: an address in the URL takes no time to "resolve".
+      if (
+        recheck &&
+        isIP(url.hostname.replace(/^\[|\]$/g, '')) === 0 &&
+        (await this.changedSince(deliveryId, d))
+      ) {
+        return { code: null, failure: null, stale: true };
+      }
       const secret = this.secrets.reveal(d.company_id, d.secret!);
       // Sealing a secret still in clear is housekeeping: its failure is no reason not to send,
       // and the database's message is not the receiver's (the company reads lastError).
@@ -202,6 +230,16 @@ export class WebhookDeliveryHandler implements HandlesJob<'webhook.deliver'> {
       }
       return { code: null, failure: describeNetworkError(e, url) };
     }
+  }
+
+  private async changedSince(deliveryId: string, d: DeliveryAttemptRow): Promise<boolean> {
+    const now = await this.deliveries.endpointNow(this.db.manager, deliveryId);
+    return (
+      now?.url !== d.url ||
+      now.secret !== d.secret ||
+      now.status !== d.status ||
+      Number(now.chain) !== Number(d.chain)
+    );
   }
 
   /**

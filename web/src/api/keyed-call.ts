@@ -28,6 +28,8 @@ export const LOST_ANSWER_RETRY_MS = [1_000, 3_000];
  */
 export const retryLostAnswer = {
   retry: (failures: number, error: unknown) => {
+    // Not sent again for being asked too long ago: the attempt before it went unanswered.
+    if (error instanceof NotSent && error.why === 'stale') unanswered.add(error);
     if (!lostAnswer(error)) return false;
     if (failures < LOST_ANSWER_RETRY_MS.length) return true;
     // The last attempt's answer was lost too: whether it was done is not known.

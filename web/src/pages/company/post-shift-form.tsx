@@ -112,6 +112,8 @@ export function PostShiftForm() {
       setTitle('');
       when.clear();
     },
+    // Never answered, it may have been posted: the list shows it if it was.
+    onError: () => void refresh(queryClient, keys.companyShifts),
   });
   const errors = problemOf(post.error, INPUTS);
   const submit = () =>
@@ -355,12 +357,15 @@ export function PostShiftForm() {
           />
           <RetryingNote retrying={post.retrying} />
           <ErrorAlert error={post.error} inputs={INPUTS} title="Shift not posted" />
-          {posted !== null && !post.isPending && !post.error && (
-            <Alert color="green" role="status" title={`Posted: ${posted}`}>
-              It is in your shifts. The form keeps the rest for your next shift: give that one a
-              title and a time.
-            </Alert>
-          )}
+          {/* A live region there from the start: one added with its text is often not read. */}
+          <div role="status">
+            {posted !== null && !post.isPending && !post.error && (
+              <Alert color="green" role="note" title={`Posted: ${posted}`}>
+                It is in your shifts. The form keeps the rest for your next shift: give that one a
+                title and a time.
+              </Alert>
+            )}
+          </div>
           <Group>
             <Button type="submit" loading={post.isPending}>
               Post shift

@@ -51,9 +51,11 @@ export function useSurgeFields(
         : amountProblem(budget, currency, MAX_SURGE_BUDGET_MINOR)
       : null;
     const top = Number(multiplier);
+    // The API's bounds (10,001–30,000 basis points): a shift posted over the API at ×1.005
+    // must still be changeable here.
     const multiplierProblem =
-      on && (multiplier === '' || !(top >= 1.01 && top <= 3))
-        ? 'Enter a multiplier from 1.01 to 3'
+      on && (multiplier === '' || !(top > 1 && top <= 3))
+        ? 'Enter a multiplier above 1, up to 3'
         : null;
     const threshold = Number(perAgent);
     const perAgentProblem =

@@ -20,7 +20,8 @@ export function AgentPicker({ value, onChange, error }: Props) {
   // Choosing writes the option's label into the box: no search of its own (it cost a call, and
   // a long name and email went past the API's 100 characters: "Search failed" under a choice).
   const typed = picked !== null && search === picked.label ? '' : search.trim();
-  const [term] = useDebouncedValue(typed.slice(0, 100), 250);
+  // Cut by characters, as the API counts them (half an emoji made the address unreadable).
+  const [term] = useDebouncedValue(Array.from(typed).slice(0, 100).join(''), 250);
   const found = useQuery({
     queryKey: [...keys.agentDirectory, term],
     queryFn: () => unwrap(api.GET('/v1/agents', { params: { query: { q: term, limit: 20 } } })),
