@@ -245,6 +245,38 @@ describe('offers (push routing)', () => {
     ]);
   });
 
+  it('offers a ticket again after a transfer though its expiry was decided late, after the transfer', async () => {
+    const {
+      agents: [pushed],
+    } = await liveAgents(
+      t,
+      acme.auth,
+      1,
+      { skills: [{ skill: 'refunds', level: 5 }] },
+      { routing: 'push' },
+    );
+    const {
+      agents: [puller],
+    } = await liveAgents(t, acme.auth, 1);
+    const ticket = await escalate(t, bot);
+    await route();
+    const [offer] = await offersOf(ticket.id);
+    // Ran out a minute ago, its expiry job late: claim-next's reservation lapsed meanwhile, so
+    // another agent took the ticket and handed it on; only then is the expiry decided.
+    await t.db.query(`UPDATE offers SET expires_at = now() - interval '1 minute' WHERE id = $1`, [
+      offer.id,
+    ]);
+    await claimAndTransferAway(t, puller, ticket.id);
+    expect(await t.app.get(OfferExpireHandler).handle({ offerId: offer.id })).toMatchObject({
+      expired: true,
+    });
+    expect(await route()).toEqual({ offered: 1 });
+    expect((await offersOf(ticket.id)).map((o) => [o.agent_id, o.status])).toEqual([
+      [pushed.id, 'expired'],
+      [pushed.id, 'pending'],
+    ]);
+  });
+
   it('gives an offer its full time from when it is made, though the pass waited on the agent', async () => {
     const { agents } = await liveAgents(t, acme.auth, 1, {}, { routing: 'push', offerSeconds: 20 });
     const ticket = await escalate(t, bot);
