@@ -1082,8 +1082,9 @@ test('the open shifts are read again when early access ends', async ({ page }) =
 
 /**
  * A message whose answers were all lost, sent again after a detour to the desk (its draft kept):
- * the next press goes under the first key, so the customer never reads it twice. (A review read
- * the key as the page's, lost on leaving it; this shows it is not, and keeps it so.)
+ * the next press goes under the first key, so the customer never reads it twice. (The key was
+ * the page's, lost on leaving it: this test passed only because it came back before the desk
+ * rendered, the ticket's page still mounted. The key is kept with the draft now.)
  */
 test('a message sent again after a detour to another page goes under its first key', async ({
   page,
@@ -1114,6 +1115,10 @@ test('a message sent again after a detour to another page goes under its first k
   await expect(page.getByText(/could not be reached/)).toBeVisible({ timeout: 15_000 });
   await page.getByRole('link', { name: 'Desk' }).first().click();
   await expect(page).toHaveURL(/\/agent\/desk$/);
+  // The desk shown: the ticket's page really left. (Without this wait the page stayed mounted
+  // while the desk's code loaded, and the key a page keeps was never put to the test.)
+  await expect(page.getByRole('heading', { name: 'Desk', level: 1 })).toBeVisible();
+  await expect(page.getByLabel('Message', { exact: true })).toHaveCount(0);
   await page.goBack();
   await expect(page.getByLabel('Message', { exact: true })).toHaveValue('Your refund left today.');
   page.on('request', (r) => {
@@ -1283,4 +1288,45 @@ test('checking out with a ticket in hand says it goes back to the queue', async 
   await seat.getByRole('button', { name: 'Check out' }).click();
   await dialog.getByRole('button', { name: 'Check out' }).click();
   await expect(seat.getByText('Checked in', { exact: true })).toBeHidden();
+});
+
+/**
+ * What the agent wrote in the other ways out, and its answers about the bot's handoff, are kept
+ * while it is on another page, as the summary and the message were: a reason for releasing or
+ * a note for the next agent, begun and left for the desk, was gone on coming back.
+ */
+test('a release reason, a transfer note and the handoff answers outlast a visit to the desk', async ({
+  page,
+}) => {
+  const company = await signUpCompany(`Drafts Co ${randomUUID().slice(0, 6)}`);
+  const agent = await signUpAgent('Dee Drafts');
+  await checkedInOnLiveShift(company, agent, { title: 'Drafts desk' });
+  await escalate(company, `conv-${Date.now()}-drafts`, 'Where is my parcel');
+  const ticket = await unwrap(
+    agent.api.POST('/v1/agents/me/tickets/claim-next', {
+      params: { header: { 'Idempotency-Key': randomUUID() } },
+    }),
+  );
+  await signInPage(page, agent.email, `/agent/tickets/${ticket!.id}`);
+  await page.getByRole('radio', { name: 'No, something was missing' }).check();
+  const missing = page.getByRole('combobox', { name: 'What was missing' });
+  await missing.fill('order id');
+  await missing.press('Enter');
+  await page.getByRole('tab', { name: 'Release' }).click();
+  await page.getByLabel('Reason for releasing').fill('Needs a Dutch speaker');
+  await page.getByRole('tab', { name: 'Transfer' }).click();
+  await page.getByLabel('Note for the next agent').fill('Customer wants a callback');
+  await page.getByRole('link', { name: 'Desk' }).first().click();
+  await expect(page).toHaveURL(/\/agent\/desk$/);
+  // The desk shown: the ticket's page really left (not kept while the desk's code loads).
+  await expect(page.getByRole('heading', { name: 'Desk', level: 1 })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Finish' })).toHaveCount(0);
+  await page.goBack();
+  await page.getByRole('tab', { name: 'Resolve' }).click();
+  await expect(page.getByRole('radio', { name: 'No, something was missing' })).toBeChecked();
+  await expect(page.getByText('order id', { exact: true })).toBeVisible();
+  await page.getByRole('tab', { name: 'Release' }).click();
+  await expect(page.getByLabel('Reason for releasing')).toHaveValue('Needs a Dutch speaker');
+  await page.getByRole('tab', { name: 'Transfer' }).click();
+  await expect(page.getByLabel('Note for the next agent')).toHaveValue('Customer wants a callback');
 });

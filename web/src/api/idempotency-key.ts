@@ -42,14 +42,29 @@ export function useSubmissionKey(): SubmissionKey {
  * adjustment while another's answer is still on its way).
  */
 export function useSubmissionKeys() {
-  const attempts = useRef(new Map<string, { request: string; key: string; at: number }>());
+  const attempts = useRef(new Map<string, Attempt>());
+  return submissionKeys(attempts.current);
+}
+
+/** A press's key, for the request it was made for, and when its last answer was lost. */
+export interface Attempt {
+  request: string;
+  key: string;
+  at: number;
+}
+
+/**
+ * The keys of useSubmissionKeys, held in `attempts`: a component's own map, or one that
+ * outlives the page (a draft's: see useDraftSubmissionKey).
+ */
+export function submissionKeys(attempts: Map<string, Attempt>) {
   return {
     keyFor(slot: string, request: unknown = null): string {
       const text = JSON.stringify(request);
-      let attempt = attempts.current.get(slot);
+      let attempt = attempts.get(slot);
       if (attempt?.request !== text || Date.now() - attempt.at > KEY_KEPT_MS) {
         attempt = { request: text, key: newIdempotencyKey(), at: Date.now() };
-        attempts.current.set(slot, attempt);
+        attempts.set(slot, attempt);
       }
       return attempt.key;
     },
@@ -61,12 +76,12 @@ export function useSubmissionKeys() {
      */
     settled(slot: string, error: unknown): void {
       if (error === null || (error instanceof ApiError && !answerMayBeLost(error))) {
-        attempts.current.delete(slot);
+        attempts.delete(slot);
         return;
       }
       // Kept: its five minutes count from this lost answer, not from the first press (a
       // request that hung for minutes, or a run of retries, keeps its key).
-      const attempt = attempts.current.get(slot);
+      const attempt = attempts.get(slot);
       if (attempt) attempt.at = Date.now();
     },
   };

@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { submissionKeys, type Attempt, type SubmissionKey } from '../api/idempotency-key';
 
 /**
  * What was typed and not yet sent, by what it is for (`ticket:<id>:message`): kept while the
@@ -27,14 +28,33 @@ export function useDraft(
   return [value, set];
 }
 
+/**
+ * The Idempotency-Keys of drafts sent whose answer was lost, by draft: a form's own key went
+ * with its page, so a message sent again after the agent had really left the ticket (the desk
+ * rendered, then back) went under a new key, and a customer could read it twice.
+ */
+const draftAttempts = new Map<string, Attempt>();
+const draftKeys = submissionKeys(draftAttempts);
+
+/** The submission key of the draft `key` (useKeyedMutation's `submission`), kept as it is. */
+export function draftSubmissionKey(key: string): SubmissionKey {
+  return {
+    keyFor: (request) => draftKeys.keyFor(key, request),
+    settled: (error) => draftKeys.settled(key, error),
+  };
+}
+
 /** Drops a ticket's drafts: it left the agent (resolved, released, transferred, taken back). */
 export function clearDraftsOf(ticketId: string): void {
-  for (const key of [...drafts.keys()]) {
-    if (key.startsWith(`ticket:${ticketId}:`)) drafts.delete(key);
+  for (const map of [drafts, draftAttempts]) {
+    for (const key of [...map.keys()]) {
+      if (key.startsWith(`ticket:${ticketId}:`)) map.delete(key);
+    }
   }
 }
 
 /** Drops every draft: the session ended, or another user signed in in this tab. */
 export function clearDrafts(): void {
   drafts.clear();
+  draftAttempts.clear();
 }

@@ -6,7 +6,7 @@ import { useKeyedMutation } from '../../api/keyed-mutation';
 import { keys } from '../../api/query-keys';
 import { ErrorAlert } from '../../ui/error-alert';
 import { RetryingNote } from '../../ui/retrying-note';
-import { useDraft } from '../../ui/drafts';
+import { draftSubmissionKey, useDraft } from '../../ui/drafts';
 import { problemOf } from '../../ui/form-errors';
 import { refresh } from '../../api/refresh';
 
@@ -27,6 +27,8 @@ export function MessageComposer({ ticketId }: { ticketId: string }) {
   // Sending again after an answer was lost (a timeout, a 502) must not tell the customer twice:
   // the same message keeps its key until the API has answered for good.
   const send = useKeyedMutation({
+    // Kept with the draft: sent again after the page was left and opened again, the same key.
+    submission: draftSubmissionKey(`ticket:${ticketId}:message`),
     mutationFn: (message: { ticketId: string; body: string; visibility: Visibility }, key) =>
       unwrap(
         api.POST('/v1/tickets/{id}/messages', {

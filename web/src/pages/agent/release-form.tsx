@@ -1,7 +1,7 @@
 import { Button, Stack, Text, TextInput } from '@mantine/core';
-import { useState } from 'react';
 import { api, unwrap } from '../../api/client';
 import { useKeyedMutation } from '../../api/keyed-mutation';
+import { draftSubmissionKey, useDraft } from '../../ui/drafts';
 import { ErrorAlert } from '../../ui/error-alert';
 import { RetryingNote } from '../../ui/retrying-note';
 import { problemOf } from '../../ui/form-errors';
@@ -11,10 +11,13 @@ const INPUTS = ['reason'];
 
 /** Release: the ticket goes back to the queue (not offered to this agent for 30 minutes). */
 export function ReleaseForm({ ticketId }: { ticketId: string }) {
-  const [reason, setReason] = useState('');
+  // A draft, as the summary and the message are: kept while the agent is on another page.
+  const [reason, setReason] = useDraft(`ticket:${ticketId}:release-reason`);
   const exit = useTicketExit(ticketId);
   // A retry after a lost answer gets that answer, not "not yours" for a ticket it released.
   const release = useKeyedMutation({
+    // Kept with the draft: sent again after the page was left and opened again, the same key.
+    submission: draftSubmissionKey(`ticket:${ticketId}:release-reason`),
     mutationFn: (request: { ticketId: string; reason: string }, key) =>
       unwrap(
         api.POST('/v1/tickets/{id}/release', {

@@ -1,10 +1,9 @@
 import { Button, Group, Radio, Stack, TagsInput, Textarea } from '@mantine/core';
-import { useState } from 'react';
 import { api, unwrap, type Schemas } from '../../api/client';
 import { useKeyedMutation } from '../../api/keyed-mutation';
 import { ErrorAlert } from '../../ui/error-alert';
 import { RetryingNote } from '../../ui/retrying-note';
-import { useDraft } from '../../ui/drafts';
+import { draftSubmissionKey, useDraft } from '../../ui/drafts';
 import { problemOf } from '../../ui/form-errors';
 import { useTicketExit } from './use-ticket-exit';
 
@@ -22,12 +21,20 @@ type Handoff = '' | 'complete' | 'incomplete';
  */
 export function ResolveForm({ ticketId }: { ticketId: string }) {
   const [summary, setSummary] = useDraft(`ticket:${ticketId}:resolution`);
-  const [handoff, setHandoff] = useState<Handoff>('');
-  const [missing, setMissing] = useState<string[]>([]);
+  // Drafts too, with the summary: an agent who answered them and went to another page found the
+  // summary and lost the rest.
+  const [handoffDraft, setHandoff] = useDraft(`ticket:${ticketId}:handoff`);
+  const handoff = handoffDraft as Handoff;
+  const [missingDraft, setMissingDraft] = useDraft(`ticket:${ticketId}:handoff-missing`);
+  const missing = missingDraft === '' ? [] : (JSON.parse(missingDraft) as string[]);
+  const setMissing = (items: string[]) =>
+    setMissingDraft(items.length === 0 ? '' : JSON.stringify(items));
   const exit = useTicketExit(ticketId);
   // A resolve sent again after no answer came gets the first answer: without the key, a retry
   // after the company reopened the ticket and this agent took it again resolved the new claim.
   const resolve = useKeyedMutation({
+    // Kept with the draft: sent again after the page was left and opened again, the same key.
+    submission: draftSubmissionKey(`ticket:${ticketId}:resolution`),
     mutationFn: (request: { ticketId: string; body: Schemas['ResolveTicketDto'] }, key) =>
       unwrap(
         api.POST('/v1/tickets/{id}/resolve', {

@@ -2,6 +2,7 @@ import { Button, Group, Select, Stack, Text, Textarea } from '@mantine/core';
 import { useState } from 'react';
 import { api, unwrap, type Schemas } from '../../api/client';
 import { useKeyedMutation } from '../../api/keyed-mutation';
+import { draftSubmissionKey, useDraft } from '../../ui/drafts';
 import { ErrorAlert } from '../../ui/error-alert';
 import { RetryingNote } from '../../ui/retrying-note';
 import { problemOf } from '../../ui/form-errors';
@@ -21,10 +22,13 @@ export function TransferForm({ ticket }: { ticket: Schemas['AgentTicketDto'] }) 
   const [rows, setRows] = useState<Row[]>(
     ticket.requiredSkills.map((s) => ({ skill: s.skill, minLevel: String(s.minLevel) })),
   );
-  const [note, setNote] = useState('');
+  // A draft, as the summary and the message are: kept while the agent is on another page.
+  const [note, setNote] = useDraft(`ticket:${ticket.id}:transfer-note`);
   // As for a release: a transfer whose answer was lost, sent again, is answered as the first
   // (without a key, the retry met 409 "not claimed by you" and said nothing of the transfer).
   const transfer = useKeyedMutation({
+    // Kept with the draft: sent again after the page was left and opened again, the same key.
+    submission: draftSubmissionKey(`ticket:${ticket.id}:transfer-note`),
     mutationFn: (request: { ticketId: string; body: Schemas['TransferTicketDto'] }, key) =>
       unwrap(
         api.POST('/v1/tickets/{id}/transfer', {
