@@ -214,7 +214,11 @@ describe('offers (push routing)', () => {
     expect(await offersOf(ticket.id)).toEqual([]);
   });
 
-  it('offers a ticket the agent declined again once it is transferred: another task, perhaps only the agent can take it', async () => {
+  /**
+   * `pushed` (refunds at level 5, on a push shift) offered a ticket that `puller` (level 3, on a
+   * pull shift) can claim and transfer to level 5: then only `pushed` can take it.
+   */
+  const offeredToTheOnlySpecialist = async () => {
     const {
       agents: [pushed],
     } = await liveAgents(
@@ -226,10 +230,15 @@ describe('offers (push routing)', () => {
     );
     const {
       agents: [puller],
-    } = await liveAgents(t, acme.auth, 1); // refunds at level 3, on a pull shift
+    } = await liveAgents(t, acme.auth, 1);
     const ticket = await escalate(t, bot);
     await route();
     const [offer] = await offersOf(ticket.id);
+    return { pushed, puller, ticket, offer };
+  };
+
+  it('offers a ticket the agent declined again once it is transferred: another task, perhaps only the agent can take it', async () => {
+    const { pushed, puller, ticket, offer } = await offeredToTheOnlySpecialist();
     await t.http
       .post(`/v1/offers/${offer.id}/decline`)
       .set(pushed.auth)
@@ -246,21 +255,7 @@ describe('offers (push routing)', () => {
   });
 
   it('offers a ticket again after a transfer though its expiry was decided late, after the transfer', async () => {
-    const {
-      agents: [pushed],
-    } = await liveAgents(
-      t,
-      acme.auth,
-      1,
-      { skills: [{ skill: 'refunds', level: 5 }] },
-      { routing: 'push' },
-    );
-    const {
-      agents: [puller],
-    } = await liveAgents(t, acme.auth, 1);
-    const ticket = await escalate(t, bot);
-    await route();
-    const [offer] = await offersOf(ticket.id);
+    const { pushed, puller, ticket, offer } = await offeredToTheOnlySpecialist();
     // Ran out a minute ago, its expiry job late: claim-next's reservation lapsed meanwhile, so
     // another agent took the ticket and handed it on; only then is the expiry decided.
     await t.db.query(`UPDATE offers SET expires_at = now() - interval '1 minute' WHERE id = $1`, [

@@ -1089,15 +1089,7 @@ test('the open shifts are read again when early access ends', async ({ page }) =
 test('a message sent again after a detour to another page goes under its first key', async ({
   page,
 }) => {
-  const company = await signUpCompany(`Detour Co ${randomUUID().slice(0, 6)}`);
-  const agent = await signUpAgent('Dot Detour');
-  await checkedInOnLiveShift(company, agent, { title: 'Detour desk' });
-  await escalate(company, `conv-${Date.now()}-detour`, 'Where is my refund');
-  const ticket = await unwrap(
-    agent.api.POST('/v1/agents/me/tickets/claim-next', {
-      params: { header: { 'Idempotency-Key': randomUUID() } },
-    }),
-  );
+  const { agent, ticket } = await holdingATicket('Detour');
   const keys: string[] = [];
   await page.route(
     '**/v1/tickets/*/messages',
@@ -1298,15 +1290,7 @@ test('checking out with a ticket in hand says it goes back to the queue', async 
 test('a release reason, a transfer note and the handoff answers outlast a visit to the desk', async ({
   page,
 }) => {
-  const company = await signUpCompany(`Drafts Co ${randomUUID().slice(0, 6)}`);
-  const agent = await signUpAgent('Dee Drafts');
-  await checkedInOnLiveShift(company, agent, { title: 'Drafts desk' });
-  await escalate(company, `conv-${Date.now()}-drafts`, 'Where is my parcel');
-  const ticket = await unwrap(
-    agent.api.POST('/v1/agents/me/tickets/claim-next', {
-      params: { header: { 'Idempotency-Key': randomUUID() } },
-    }),
-  );
+  const { agent, ticket } = await holdingATicket('Drafts');
   await signInPage(page, agent.email, `/agent/tickets/${ticket!.id}`);
   await page.getByRole('radio', { name: 'No, something was missing' }).check();
   const missing = page.getByRole('combobox', { name: 'What was missing' });
@@ -1330,3 +1314,17 @@ test('a release reason, a transfer note and the handoff answers outlast a visit 
   await page.getByRole('tab', { name: 'Transfer' }).click();
   await expect(page.getByLabel('Note for the next agent')).toHaveValue('Customer wants a callback');
 });
+
+/** An agent checked in on a live pull shift of a new company, holding a ticket of its bot. */
+async function holdingATicket(name: string) {
+  const company = await signUpCompany(`${name} Co ${randomUUID().slice(0, 6)}`);
+  const agent = await signUpAgent(`${name} Agent`);
+  await checkedInOnLiveShift(company, agent, { title: `${name} desk` });
+  await escalate(company, `conv-${Date.now()}-${name}`, 'Where is my refund');
+  const ticket = await unwrap(
+    agent.api.POST('/v1/agents/me/tickets/claim-next', {
+      params: { header: { 'Idempotency-Key': randomUUID() } },
+    }),
+  );
+  return { agent, ticket: ticket! };
+}
