@@ -1287,7 +1287,7 @@ test('checking out with a ticket in hand says it goes back to the queue', async 
  * while it is on another page, as the summary and the message were: a reason for releasing or
  * a note for the next agent, begun and left for the desk, was gone on coming back.
  */
-test('a release reason, a transfer note and the handoff answers outlast a visit to the desk', async ({
+test('a release reason, a transfer (note and skills) and the handoff answers outlast a visit to the desk', async ({
   page,
 }) => {
   const { agent, ticket } = await holdingATicket('Drafts');
@@ -1300,6 +1300,8 @@ test('a release reason, a transfer note and the handoff answers outlast a visit 
   await page.getByLabel('Reason for releasing').fill('Needs a Dutch speaker');
   await page.getByRole('tab', { name: 'Transfer' }).click();
   await page.getByLabel('Note for the next agent').fill('Customer wants a callback');
+  await page.getByRole('combobox', { name: 'Minimum level of skill 1' }).click();
+  await page.getByRole('option', { name: '4', exact: true }).click();
   await page.getByRole('link', { name: 'Desk' }).first().click();
   await expect(page).toHaveURL(/\/agent\/desk$/);
   // The desk shown: the ticket's page really left (not kept while the desk's code loads).
@@ -1313,6 +1315,7 @@ test('a release reason, a transfer note and the handoff answers outlast a visit 
   await expect(page.getByLabel('Reason for releasing')).toHaveValue('Needs a Dutch speaker');
   await page.getByRole('tab', { name: 'Transfer' }).click();
   await expect(page.getByLabel('Note for the next agent')).toHaveValue('Customer wants a callback');
+  await expect(page.getByRole('combobox', { name: 'Minimum level of skill 1' })).toHaveValue('4');
 });
 
 /** An agent checked in on a live pull shift of a new company, holding a ticket of its bot. */

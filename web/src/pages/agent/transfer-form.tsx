@@ -1,5 +1,4 @@
 import { Button, Group, Select, Stack, Text, Textarea } from '@mantine/core';
-import { useState } from 'react';
 import { api, unwrap, type Schemas } from '../../api/client';
 import { useKeyedMutation } from '../../api/keyed-mutation';
 import { draftSubmissionKey, useDraft } from '../../ui/drafts';
@@ -19,9 +18,15 @@ const LEVELS = ['1', '2', '3', '4', '5'];
 export function TransferForm({ ticket }: { ticket: Schemas['AgentTicketDto'] }) {
   const exit = useTicketExit(ticket.id);
   const taxonomy = useTaxonomy();
-  const [rows, setRows] = useState<Row[]>(
-    ticket.requiredSkills.map((s) => ({ skill: s.skill, minLevel: String(s.minLevel) })),
-  );
+  // The skills as the ticket needs them, until edited; then a draft (kept while the agent is on
+  // another page, as the note is).
+  const asNeeded = (): Row[] =>
+    ticket.requiredSkills.map((s) => ({ skill: s.skill, minLevel: String(s.minLevel) }));
+  const [rowsDraft, setRowsDraft] = useDraft(`ticket:${ticket.id}:transfer-skills`);
+  const read = (draft: string): Row[] => (draft === '' ? asNeeded() : (JSON.parse(draft) as Row[]));
+  const rows = read(rowsDraft);
+  const setRows = (change: (all: Row[]) => Row[]) =>
+    setRowsDraft((draft) => JSON.stringify(change(read(draft))));
   // A draft, as the summary and the message are: kept while the agent is on another page.
   const [note, setNote] = useDraft(`ticket:${ticket.id}:transfer-note`);
   // As for a release: a transfer whose answer was lost, sent again, is answered as the first
