@@ -89,7 +89,7 @@ export function useSurgeFields(
         <SimpleGrid cols={layout === 'row' ? { base: 1, sm: 3 } : 1}>
           <NumberInput
             label="Top multiplier (×)"
-            description="Reached at twice the threshold (1.01–3)"
+            description="Reached at twice the threshold (above 1, up to 3)"
             min={1.01}
             max={3}
             step={0.05}
