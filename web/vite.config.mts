@@ -31,6 +31,8 @@ export default defineConfig({
       '/v1': { target: api, changeOrigin: false },
       '/docs': { target: api, changeOrigin: false },
       '/health': { target: api, changeOrigin: false },
+      // The queue dashboard the admin's Staff page links to (not /admin: the console's own pages).
+      '/admin/queues': { target: api, changeOrigin: false },
     },
   },
 });
