@@ -20,6 +20,7 @@ import { AppModule } from '../src/app.module';
 import { runMigrations } from '../src/bootstrap/prepare-database';
 import { validateEnv } from '../src/config/env.validation';
 import { pct } from './support';
+import { measureSparseReads, seedHistory, SparseShape } from './sparse-reads';
 import { CANDIDATES_SQL } from '../src/modules/tickets/ticket-matching.repository';
 import { TicketMatchingService } from '../src/modules/tickets/ticket-matching.service';
 
@@ -36,6 +37,13 @@ const url = ADMIN_URL.replace(/\/[^/]*$/, `/${DB}`);
 const log = pino({ level: 'warn' });
 
 const QUERY_P95_GOAL_MS = 5;
+const HISTORY: SparseShape = {
+  companies: COMPANIES,
+  agents: AGENTS,
+  liveAgents: LIVE_AGENTS,
+  offersPerAgent: Math.max(10, Math.round(250 * SCALE)),
+  days: Math.max(10, Math.round(200 * SCALE)),
+};
 const LARGEST_SORT_GOAL = 100;
 
 const EXTRA_SKILLS = Array.from({ length: 17 }, (_, i) => `bench_skill_${i + 1}`); // 18 seeded + 17 = 35
@@ -126,7 +134,14 @@ async function load(db: Client): Promise<void> {
       `UPDATE shifts s SET seats_taken = (SELECT count(*) FROM shift_claims c WHERE c.shift_id = s.id)`,
     );
   });
+  await timed(
+    `history: ${HISTORY.offersPerAgent} past offers per live agent, ${HISTORY.days} days of seats`,
+    () => seedHistory(db, HISTORY),
+  );
   await timed('VACUUM ANALYZE', () => q('VACUUM ANALYZE'));
+  // The load's pages written out now: measured right after it, every read also wrote back the
+  // dirty pages it evicted (claim-next three times slower than on the same data settled).
+  await timed('CHECKPOINT', () => q('CHECKPOINT'));
 }
 
 const BASELINE_SQL = `
@@ -188,6 +203,23 @@ async function main(): Promise<void> {
     { logger: false },
   );
   const matching = app.get(TicketMatchingService);
+  // The app's sequencer numbers the load's million ticket.escalated events as it starts, and
+  // autovacuum then clears the million row versions that left: measured meanwhile, claim-next
+  // ran three times slower than on the same data settled (BENCH_REUSE). Both done first.
+  await timed('events numbered, then VACUUM', async () => {
+    const unnumbered = async () =>
+      Number((await db.query('SELECT count(*) AS n FROM events WHERE position IS NULL')).rows[0].n);
+    while ((await unnumbered()) > 0) await new Promise((r) => setTimeout(r, 500));
+    await db.query('VACUUM ANALYZE events');
+    await db.query('CHECKPOINT');
+  });
+  // Before any claim: no company has a ticket with an agent, the page's worst case.
+  const sparse = await measureSparseReads(app, HISTORY, 200);
+  // Then without the past offers, as the claim figures were always measured: resetting the
+  // claims checks fk_offers_claim against every offer for each claim deleted.
+  await db.query('DELETE FROM offers');
+  await db.query('VACUUM ANALYZE offers');
+  await db.query('CHECKPOINT');
   SKILL_CODES.push(
     ...(await db.query('SELECT code FROM skills ORDER BY code')).rows.map((r) => r.code),
   );
@@ -331,6 +363,20 @@ async function main(): Promise<void> {
   row('claim-next (service, full rules)', pct(latencies, 50), pct(latencies, 95), serviceRate);
   row('baseline (bare one-index claim)', pct(baseLat, 50), pct(baseLat, 95), baseRate);
   row('eligible-ticket query alone', pct(queryLat, 50), pct(queryLat, 95), 0);
+  console.log(
+    `\n  ${'a few rows among a history'.padEnd(42)} ${'p95 ms'.padStart(8)} ${'dropped'.padStart(8)}`,
+  );
+  for (const r of sparse) {
+    console.log(
+      `  ${r.name.padEnd(42)} ${r.withP95.toFixed(2).padStart(8)} ${r.withoutP95.toFixed(2).padStart(8)}`,
+    );
+  }
+  // The goal is for the sparse states (a few rows whatever the history); a company's agents grow
+  // with its own history (read by index, no longer every company's), reported without one.
+  const states = sparse.filter((r) => r.sparse);
+  const sparseWorst = Math.max(...states.map((r) => r.withP95));
+  const sparseMet = sparseWorst < QUERY_P95_GOAL_MS;
+  const agents = sparse.find((r) => !r.sparse)!;
   // The handbook's targets: the database's part of claim-next (the eligible-ticket query) at
   // p95 < 5 ms, and no large sort in its plan (a top-N of a few dozen rows is the walk's own).
   const queryMet = pct(queryLat, 95) < QUERY_P95_GOAL_MS;
@@ -343,9 +389,13 @@ async function main(): Promise<void> {
       `p95_ratio=${(pct(latencies, 95) / pct(baseLat, 95)).toFixed(2)} query_p95=${pct(queryLat, 95).toFixed(2)}ms ` +
       `(goal < ${QUERY_P95_GOAL_MS} ms: ${verdict(queryMet)}) largest_sort_rows=${biggestSort} ` +
       `(goal ≤ ${LARGEST_SORT_GOAL}: ${verdict(sortMet)}) concurrent_claimed=${concurrentClaimed}/${concurrentAgents.length} ` +
-      `baseline_claimed=${baseClaimed}/${SAMPLES + concurrentAgents.length} double_claims=${doubles}`,
+      `baseline_claimed=${baseClaimed}/${SAMPLES + concurrentAgents.length} double_claims=${doubles} ` +
+      `sparse_reads_p95=${sparseWorst.toFixed(2)}ms (without their indexes ` +
+      `${Math.max(...states.map((r) => r.withoutP95)).toFixed(2)}ms; goal < ${QUERY_P95_GOAL_MS} ms: ` +
+      `${verdict(sparseMet)}) company_agents_p95=${agents.withP95.toFixed(2)}ms ` +
+      `(without ${agents.withoutP95.toFixed(2)}ms)`,
   );
-  if (doubles > 0 || !queryMet || !sortMet) process.exitCode = 1;
+  if (doubles > 0 || !queryMet || !sortMet || !sparseMet) process.exitCode = 1;
 }
 
 main().catch((e) => {

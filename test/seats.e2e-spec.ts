@@ -11,6 +11,9 @@ import type { QueryRunner } from 'typeorm';
 import { PostgresQueryRunner } from 'typeorm/driver/postgres/PostgresQueryRunner';
 import { planOf } from './support/plans';
 import { ShiftClaimViewsRepository } from '../src/modules/shifts/shift-claim-views.repository';
+import { OffersRepository } from '../src/modules/tickets/offers.repository';
+import { OfferRoutingRepository } from '../src/modules/tickets/offer-routing.repository';
+import { TicketsRepository } from '../src/modules/tickets/tickets.repository';
 import { waitForLockWaiters, whileAgentHeld, withRowsHeld } from './support/row-locks';
 import { waitUntil } from './support/wait-for';
 
@@ -1398,5 +1401,60 @@ describe('seat history reads', () => {
     );
     expect(history).toContain('ix_shift_claims_company_completed');
     expect(history).toContain('ix_shift_claims_company_left_early');
+  });
+
+  // What a table's history made slow (SparseReadsIndexed): each walked the agent's, the
+  // company's or the platform's whole history to find the few rows it wanted.
+  it('reads pending offers, a company’s tickets with an agent and its agents by index', async () => {
+    const company = await registerCompany(t, 'Sparse Co');
+    const agent = await registerAgent(t);
+    await insertTickets(t, company.companyId!, 2000);
+    // 300 pending offers, six for each of 50 other agents: 6 of this company's, the rest of
+    // another's (the platform's pending offers are many companies').
+    const elsewhere = await registerCompany(t, 'Elsewhere Co');
+    await insertTickets(t, elsewhere.companyId!, 294);
+    const shift = await postShift(t, company, window(60, 2));
+    await t.db.query(
+      `WITH u AS (INSERT INTO users (email, password_hash, role)
+                  SELECT 'sparse-' || g || '@example.com', 'x', 'agent' FROM generate_series(1, 50) g
+                  RETURNING id),
+            a AS (INSERT INTO agents (user_id, display_name) SELECT id, 'Sparse' FROM u
+                  RETURNING user_id),
+            n AS (SELECT user_id, row_number() OVER () AS k FROM a),
+            tk AS (SELECT id, company_id, row_number() OVER () AS k
+                     FROM ((SELECT id, company_id FROM tickets WHERE company_id = $1 LIMIT 6)
+                           UNION ALL SELECT id, company_id FROM tickets WHERE company_id = $3) x)
+       INSERT INTO offers (ticket_id, agent_id, company_id, shift_id, expires_at)
+       SELECT tk.id, n.user_id, tk.company_id, $2, now() + interval '30 seconds'
+         FROM tk JOIN n ON n.k = 1 + tk.k % 50`,
+      [company.companyId, shift.id, elsewhere.companyId],
+    );
+    await t.db.query('ANALYZE tickets');
+    await t.db.query('ANALYZE offers');
+    const offers = await planOf(t.db, (em) =>
+      t.app.get(OffersRepository).pendingCount(em, agent.id),
+    );
+    expect(offers).toContain('ix_offers_agent_pending');
+    const routing = await planOf(t.db, (em) =>
+      t.app.get(OfferRoutingRepository).candidateAgents(em, company.companyId!, 64),
+    );
+    expect(routing).toContain('ix_offers_agent_pending');
+    const lapsed = await planOf(t.db, (em) =>
+      t.app.get(OfferRoutingRepository).candidateWindow(em, agent.id, shift.id, company.companyId!),
+    );
+    expect(lapsed).toContain('ix_offers_company_pending');
+    for (const status of ['claimed', 'withdrawn']) {
+      const page = await planOf(t.db, (em) =>
+        t.app.get(TicketsRepository).pageOfCompany(em, {
+          ...{ companyId: company.companyId!, status, sort: 'newest', limit: 21 },
+          ...{ priority: null, from: null, to: null, afterAt: null, afterId: null },
+        }),
+      );
+      expect(page).toContain('ix_tickets_company_sparse_status');
+    }
+    const agents = await planOf(t.db, (em) =>
+      t.app.get(ShiftClaimViewsRepository).companyAgents(em, company.companyId!),
+    );
+    expect(agents).toContain('ix_shift_claims_company_agent');
   });
 });
