@@ -92,6 +92,72 @@ describe('auth: register, login, me, refresh, logout', () => {
     });
   });
 
+  it('takes an address composed or decomposed as one, and refuses invisible characters in it', async () => {
+    const composed = uniqueEmail('josé');
+    const decomposed = composed.normalize('NFD');
+    expect(decomposed).not.toBe(composed);
+    const reg = await t.http
+      .post('/v1/auth/register')
+      .send({ email: decomposed, password: PASSWORD, role: 'agent' })
+      .expect(201);
+    expect(reg.body.user.email).toBe(composed);
+    const twin = await t.http
+      .post('/v1/auth/register')
+      .send({ email: composed.toUpperCase(), password: PASSWORD, role: 'agent' })
+      .expect(409);
+    expect(twin.body.error.code).toBe('EMAIL_TAKEN');
+    await t.http.post('/v1/auth/login').send({ email: composed, password: PASSWORD }).expect(200);
+    await t.http.post('/v1/auth/login').send({ email: decomposed, password: PASSWORD }).expect(200);
+    const before = await t.db.query('SELECT count(*)::int AS n FROM users');
+    const [local, domain] = uniqueEmail('lookalike').split('@');
+    for (const email of [
+      `${local}@${domain}\u200b`, // a zero-width space: IsEmail took it in the domain
+      `${local}\u200d@${domain}`,
+      `${local}@exa\u00admple.test`, // a soft hyphen
+      `${local} @${domain}`,
+      `${local}\u00a0@${domain}`,
+    ]) {
+      const res = await t.http
+        .post('/v1/auth/register')
+        .send({ email, password: PASSWORD, role: 'agent' })
+        .expect(400);
+      expect(res.body.error.details.fields.map((f: { field: string }) => f.field)).toEqual([
+        'email',
+      ]);
+    }
+    expect(await t.db.query('SELECT count(*)::int AS n FROM users')).toEqual(before);
+  });
+
+  it('refuses a new password with a character that could not be read: every such one was the same', async () => {
+    const before = await t.db.query('SELECT count(*)::int AS n FROM users');
+    for (const password of ['\ud800'.repeat(12), '\ufffd'.repeat(12), 'correct \udfff horse']) {
+      const res = await t.http
+        .post('/v1/auth/register')
+        .send({ email: uniqueEmail(), password, role: 'agent' })
+        .expect(400);
+      expect(res.body.error.details.fields).toEqual([
+        { field: 'password', messages: [expect.stringContaining('could not be read')] },
+      ]);
+    }
+    // Bytes that are not UTF-8 are read as U+FFFD too.
+    const raw = Buffer.concat([
+      Buffer.from(`{"email":"${uniqueEmail()}","role":"agent","password":"`),
+      Buffer.alloc(12, 0xff),
+      Buffer.from('"}'),
+    ]);
+    const bytes = await t.http
+      .post('/v1/auth/register')
+      .set('Content-Type', 'application/json')
+      // The bytes as they are, not the Buffer as JSON (superagent passes a Buffer through).
+      .serialize((body: Buffer) => body as unknown as string)
+      .send(raw)
+      .expect(400);
+    expect(bytes.body.error.details.fields.map((f: { field: string }) => f.field)).toEqual([
+      'password',
+    ]);
+    expect(await t.db.query('SELECT count(*)::int AS n FROM users')).toEqual(before);
+  });
+
   it.each(['finance', 'admin', 'bot', 'superuser'])(
     'refuses self-registration as %s',
     async (role) => {

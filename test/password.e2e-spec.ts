@@ -177,6 +177,8 @@ describe('changing your password', () => {
       [{ currentPassword: PASSWORD, newPassword: 'short' }, ['newPassword']],
       [{ currentPassword: PASSWORD, newPassword: ' '.repeat(12) }, ['newPassword']],
       [{ currentPassword: PASSWORD, newPassword: 'x'.repeat(129) }, ['newPassword']],
+      // Halves of surrogate pairs are read as U+FFFD: every such password would be one.
+      [{ currentPassword: PASSWORD, newPassword: '\ud800'.repeat(12) }, ['newPassword']],
       [{ currentPassword: PASSWORD, newPassword: PASSWORD }, ['newPassword']],
       [{}, ['currentPassword', 'newPassword']],
       [{ currentPassword: 12, newPassword: NEW_PASSWORD }, ['currentPassword']],

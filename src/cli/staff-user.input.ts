@@ -1,5 +1,6 @@
 import { IsEmail, IsIn } from 'class-validator';
 import { MaxLength } from '../common/validation/text-and-numbers';
+import { NoInvisibleCharacters } from '../common/validation/credentials';
 import { PickType } from '@nestjs/swagger';
 import { RegisterDto } from '../modules/auth/auth.dto';
 
@@ -9,6 +10,7 @@ export class StaffUserInput {
   role: 'finance' | 'admin';
 
   @IsEmail({}, { message: '--email must be a valid email address' })
+  @NoInvisibleCharacters('--email')
   @MaxLength(254)
   email: string;
 }

@@ -1,6 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsEmail, IsIn, IsString, Matches, ValidateIf } from 'class-validator';
 import { Length, MaxLength } from '../../common/validation/text-and-numbers';
+import { NoInvisibleCharacters, NoUnreadableCharacters } from '../../common/validation/credentials';
 import { ApiInteger } from '../../common/http/openapi-property';
 import { UserDto } from '../users/user.dto';
 
@@ -10,6 +11,7 @@ export type SelfServiceRole = (typeof SELF_SERVICE_ROLES)[number];
 export class RegisterDto {
   /** @example ana@acme.test */
   @IsEmail({}, { message: 'email must be a valid email address' })
+  @NoInvisibleCharacters('email')
   @MaxLength(254)
   email: string;
 
@@ -20,6 +22,7 @@ export class RegisterDto {
   @IsString()
   @Length(12, 128, { message: 'password must be 12 to 128 characters long' })
   @Matches(/\S/, { message: 'password must not be blank' })
+  @NoUnreadableCharacters('password')
   password: string;
 
   /**

@@ -3,6 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import { JwtService } from '@nestjs/jwt';
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { Env } from '../../config/env.validation';
+import { normalizeEmail } from '../users/users.service';
 
 const AUDIENCE = 'handoff:sign-in-device';
 /** The cookies' names: this, then a keyed digest of the account (LoginDevices.cookieName). */
@@ -12,9 +13,7 @@ export const DEVICE_DAYS = 365;
 
 /** An account's name in the slowdown's keys: no email in them. */
 export const accountOf = (email: string) =>
-  createHash('sha256').update(normalized(email)).digest('hex');
-
-const normalized = (email: string) => email.trim().toLowerCase();
+  createHash('sha256').update(normalizeEmail(email)).digest('hex');
 
 /**
  * Browsers that signed in to an account before (OWASP's "device cookies"): the per-account
@@ -68,6 +67,6 @@ export class LoginDevices {
   }
 
   private account(email: string): string {
-    return createHmac('sha256', this.accountKey).update(normalized(email)).digest('hex');
+    return createHmac('sha256', this.accountKey).update(normalizeEmail(email)).digest('hex');
   }
 }

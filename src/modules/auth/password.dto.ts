@@ -1,5 +1,6 @@
 import { IsString, Matches } from 'class-validator';
 import { Length, MaxLength } from '../../common/validation/text-and-numbers';
+import { NoUnreadableCharacters } from '../../common/validation/credentials';
 
 export class ChangePasswordDto {
   /**
@@ -17,6 +18,7 @@ export class ChangePasswordDto {
   @IsString()
   @Length(12, 128, { message: 'newPassword must be 12 to 128 characters long' })
   @Matches(/\S/, { message: 'newPassword must not be blank' })
+  @NoUnreadableCharacters('newPassword')
   newPassword: string;
 }
 

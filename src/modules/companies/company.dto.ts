@@ -2,6 +2,7 @@ import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsEmail, IsIn, IsOptional, IsString, IsTimeZone, Matches } from 'class-validator';
 import { MaxLength } from '../../common/validation/text-and-numbers';
+import { NoInvisibleCharacters } from '../../common/validation/credentials';
 import { IsOmittable } from '../../common/validation/omittable';
 import { BILLING_PERIODS, type BillingPeriod } from './billing-period';
 
@@ -38,6 +39,7 @@ export class UpdateCompanyDto {
   @IsOptional()
   @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value))
   @IsEmail({}, { message: 'billingEmail must be a valid email address' })
+  @NoInvisibleCharacters('billingEmail')
   @MaxLength(254)
   @ApiProperty({ type: 'string', nullable: true, required: false })
   billingEmail?: string | null;

@@ -28,7 +28,11 @@ export interface Credentials {
 export const STAFF_ROLES = ['finance', 'admin'] as const;
 export type StaffRole = (typeof STAFF_ROLES)[number];
 
-export const normalizeEmail = (email: string) => email.trim().toLowerCase();
+/**
+ * As stored and looked up: lower case, and composed (NFC): "é" typed as e and a combining accent
+ * is the same address as "é", not a second account that looks like it.
+ */
+export const normalizeEmail = (email: string) => email.trim().normalize('NFC').toLowerCase();
 
 @Injectable()
 export class UsersService {
