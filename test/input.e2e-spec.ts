@@ -485,6 +485,13 @@ describe('bad input on every route with a body', () => {
     return (res.body.error?.details?.fields ?? []).map((f) => f.field);
   }
 
+  function messagesOf(
+    res: { body: { error?: { details?: { fields?: { field: string; messages: string[] }[] } } } },
+    field: string,
+  ) {
+    return res.body.error?.details?.fields?.find((f) => f.field === field)?.messages;
+  }
+
   it('covers every route that takes a body', () => {
     const withBody = listRoutes(t.app)
       .filter((r) => ['POST', 'PUT', 'PATCH'].includes(r.method))
@@ -768,6 +775,11 @@ describe('bad input on every route with a body', () => {
           fields: expect.arrayContaining([field]),
         });
         expect(res.body.error.code).toBe('VALIDATION_FAILED');
+        // Said as missing, not by its rules for a value ("must be shorter than 500 characters").
+        expect({ field, messages: messagesOf(res, field) }).toEqual({
+          field,
+          messages: [`${field} is required`],
+        });
       }
     });
 
@@ -776,6 +788,12 @@ describe('bad input on every route with a body', () => {
         for (const wrong of wrongValues(BODY_ROUTES[key].valid()[field])) {
           if (wrong === null && BODY_ROUTES[key].nullable?.includes(field)) continue;
           const res = await post(key).send({ ...BODY_ROUTES[key].valid(), [field]: wrong });
+          if (wrong === null) {
+            expect({ field, messages: messagesOf(res, field) }).toEqual({
+              field,
+              messages: [`${field} must not be null`],
+            });
+          }
           expect({
             field,
             wrong,

@@ -5,11 +5,22 @@ import { DomainError, FieldError } from './domain-error';
 export function flattenValidationErrors(errors: ValidationError[], parent = ''): FieldError[] {
   return errors.flatMap((e) => {
     const field = parent ? `${parent}.${e.property}` : e.property;
-    const own: FieldError[] = e.constraints
-      ? [{ field, messages: Object.values(e.constraints).map((m) => humanize(m, field)) }]
-      : [];
+    const own: FieldError[] = e.constraints ? [{ field, messages: messagesFor(e, field) }] : [];
     return [...own, ...flattenValidationErrors(e.children ?? [], field)];
   });
+}
+
+/**
+ * A field left out, or sent as null where a value is required, is said so: its rules' own
+ * messages read as if a value had been sent ("reason must be shorter than or equal to 500
+ * characters" for no reason at all).
+ */
+function messagesFor(e: ValidationError, field: string): string[] {
+  const constraints = e.constraints!;
+  if (constraints.whitelistValidation) return [`${field} is not an allowed field`];
+  if (e.value === undefined) return [`${field} is required`];
+  if (e.value === null) return [`${field} must not be null`];
+  return Object.values(constraints).map((m) => humanize(m, field));
 }
 
 // class-validator phrases the unknown-field error with the bare property; keep the full path.
