@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
 import { CreditControlService } from '../src/modules/billing/credit-control.service';
 import { InvoiceClosingService } from '../src/modules/billing/invoice-closing.service';
 import { InvoiceStripeStateService } from '../src/modules/billing/invoice-stripe-state.service';
@@ -13,6 +14,7 @@ import {
   type SignedIn,
 } from './support/factories';
 import { waitForLockWaiters, withRowsHeld } from './support/row-locks';
+import { waitUntil } from './support/wait-for';
 import { shiftBody } from './support/shifts';
 import { createTestApp, type TestApp } from './support/test-app';
 import { escalationBody, liveAgents } from './support/tickets';
@@ -649,6 +651,39 @@ describe('credit control', () => {
         ),
       );
       expect(raised.map((r) => r.status)).toEqual(Array(6).fill(200));
+      // Shifts made smaller while the edits wait for their rows: only under the lock does each
+      // edit see that it enlarges. It asked credit control then, on a second connection while
+      // it held its first: with every connection so held, none came back.
+      const ids = posted.map((r) => r.body.id as string);
+      // Outside the app's pool, which the edits hold whole (as the waits are counted).
+      const held = new Client({ connectionString: small.env.DATABASE_URL });
+      const watch = new Client({ connectionString: small.env.DATABASE_URL });
+      await Promise.all([held.connect(), watch.connect()]);
+      try {
+        await held.query('BEGIN');
+        await held.query('SELECT 1 FROM shifts WHERE id = ANY($1::uuid[]) FOR UPDATE', [ids]);
+        const same = Promise.all(
+          ids.map((id) =>
+            small.http.patch(`/v1/shifts/${id}`).set(company.auth).send({ seats: 12 }),
+          ),
+        );
+        await waitUntil(
+          async () =>
+            (
+              await watch.query(
+                `SELECT count(*)::int AS n FROM pg_stat_activity
+                  WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+              )
+            ).rows[0].n as number,
+          (n) => n >= 2,
+          'two edits (the pool) waiting for their shifts',
+        );
+        await held.query('UPDATE shifts SET seats = 10 WHERE id = ANY($1::uuid[])', [ids]);
+        await held.query('COMMIT');
+        expect((await same).map((r) => [r.status, r.body.seats])).toEqual(Array(6).fill([200, 12]));
+      } finally {
+        await Promise.all([held.end(), watch.end()]);
+      }
     } finally {
       await small.close();
     }

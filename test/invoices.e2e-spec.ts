@@ -137,12 +137,25 @@ describe('invoices', () => {
 
     // Issued at Stripe (keyed calls), charged to the saved card, booked as paid; each call in
     // its turn in the pace a payout run keeps (a period's close issues every company's at once).
-    const slots = jest.spyOn(t.app.get(StripePacer), 'slot');
+    // And none waited for under an invoice's lock (which its company's other money work queues
+    // behind): the read of the charged invoice took its turn before its transaction.
+    const pacer = t.app.get(StripePacer);
+    const slot = pacer.slot.bind(pacer);
+    const underLock: number[] = [];
+    const slots = jest.spyOn(pacer, 'slot').mockImplementation(async () => {
+      const [{ n }]: { n: number }[] = await t.db.query(
+        `SELECT count(*)::int AS n FROM pg_locks
+          WHERE relation = 'invoices'::regclass AND mode = 'RowShareLock' AND granted`,
+      );
+      underLock.push(n);
+      return slot();
+    });
     const before = fake.requests.length;
     try {
       await runJobs(t, ['billing.invoice-issue']);
       expect(fake.requests.length - before).toBeGreaterThanOrEqual(5);
       expect(slots).toHaveBeenCalledTimes(fake.requests.length - before);
+      expect(underLock).toEqual(underLock.map(() => 0));
     } finally {
       slots.mockRestore();
     }

@@ -178,6 +178,45 @@ describe('ledger', () => {
       ).rejects.toThrow(LedgerKeyConflict);
     });
 
+    it("creates a posting's new accounts in one order whatever its lines' order: no deadlock", async () => {
+      const currency = 'XTS'; // ISO's code for tests: no account in it yet
+      // Another first posting in the currency has made the cash account, not committed yet.
+      const other = t.db.createQueryRunner();
+      await other.connect();
+      await other.startTransaction();
+      try {
+        await other.query(
+          `INSERT INTO ledger_accounts (code, owner_id, currency) VALUES ('platform_cash', NULL, $1)`,
+          [currency],
+        );
+        // This one names disputes first (as a dispute's reversal does): it waits at cash…
+        const posting = t.db.transaction((em) =>
+          ledger.post(em, {
+            kind: 'adjustment',
+            idempotencyKey: `order:${randomUUID()}`,
+            currency,
+            lines: [
+              { account: 'platform_disputes', ownerId: null, amountMinor: 100 },
+              { account: 'platform_cash', ownerId: null, amountMinor: -100 },
+            ],
+          }),
+        );
+        await waitForLockWaiters(t, 1, 'the posting waiting for the cash account');
+        // …before taking disputes, which the other may still take: in the lines' order the
+        // posting held it, and the other, taking it next, deadlocked with it.
+        await other.query(`SET LOCAL lock_timeout = '500ms'`);
+        await other.query(
+          `INSERT INTO ledger_accounts (code, owner_id, currency) VALUES ('platform_disputes', NULL, $1)`,
+          [currency],
+        );
+        await other.commitTransaction();
+        await expect(posting).resolves.toMatchObject({ created: true });
+      } finally {
+        if (other.isTransactionActive) await other.rollbackTransaction();
+        await other.release();
+      }
+    });
+
     it('refuses an entry with one line or none', async () => {
       await expect(
         t.db.transaction(async (em) => {
@@ -616,9 +655,11 @@ describe('ledger', () => {
           ['month=2030-13', ['month']],
           ['month=2030-4', ['month']],
           // Years PostgreSQL cannot hold in every zone (9999-12 ends in 10000 behind UTC), and
-          // before 1970, as `from` and `to`: named, not the database's refusal.
+          // before 1970, as `from` and `to`: named, not the database's refusal. 1970-01 starts
+          // in 1969 ahead of UTC: its `from`, sent back, was refused.
           ['month=0000-01', ['month']],
           ['month=1969-12', ['month']],
+          ['month=1970-01', ['month']],
           ['month=9999-12', ['month']],
           ['month=2030-04&from=2030-04-01T00:00:00Z', ['month']],
           ['', ['from', 'to']],

@@ -9,6 +9,7 @@ import { OutboxService } from '../outbox/outbox.service';
 import { callStripe } from '../stripe/stripe-call';
 import { KEY_EXPIRY_MS, savedServerError } from '../stripe/stripe-errors';
 import { STRIPE } from '../stripe/stripe.module';
+import { StripePacer } from '../stripe/stripe-pacer.service';
 import { BillingCustomersRepository } from './billing-customers.repository';
 import { BillingService } from './billing.service';
 import { InvoiceDraftsService } from './invoice-drafts.service';
@@ -55,6 +56,7 @@ export class InvoiceCollectionService {
     private readonly state: InvoiceStripeStateService,
     private readonly receivables: InvoiceReceivablesRepository,
     private readonly customers: BillingCustomersRepository,
+    private readonly pacer: StripePacer,
   ) {}
 
   /** Creates, fills and finalizes the Stripe invoice of a closed period, then charges it. */
@@ -174,13 +176,19 @@ export class InvoiceCollectionService {
       }
     }
     const stripeId = invoice.stripe_invoice_id;
-    const applied = await this.db.transaction(async (em) => {
-      // Read at Stripe under the row's lock, as an event's news is: read before it, a Stripe
-      // retry's decline applied meanwhile by its event was overwritten by this older read (its
-      // attempt count, next try and reason went back).
-      await this.invoices.lockForBooking(em, { id: invoiceId });
-      return this.state.apply(em, invoiceId, await this.retrieve(stripeId), refusal, withoutCard);
-    });
+    // The read's turn in Stripe's pace is taken before the locks: waited for under them, it held
+    // the company's invoicing lock (its closing, its Stripe events, the other invoices' payments)
+    // and a pooled connection for as long as the pace asked.
+    const applied = await this.pacer.prepaid(() =>
+      this.db.transaction(async (em) => {
+        // Read at Stripe under the row's lock, as an event's news is: read before it, a Stripe
+        // retry's decline applied meanwhile by its event was overwritten by this older read (its
+        // attempt count, next try and reason went back).
+        await this.invoices.lockForBooking(em, { id: invoiceId });
+        const now = await this.retrieve(stripeId);
+        return this.state.apply(em, invoiceId, now, refusal, withoutCard);
+      }),
+    );
     return { paid: applied?.status === 'paid' };
   }
 

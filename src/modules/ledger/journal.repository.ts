@@ -175,7 +175,12 @@ export class JournalRepository {
     return existing.id;
   }
 
-  /** Creates the accounts (code, owner) in a currency that do not exist yet. */
+  /**
+   * Creates the accounts (code, owner) in a currency that do not exist yet, in one order
+   * whatever the lines' order: two first postings in a currency that name two new accounts in
+   * opposite orders (a dispute's debit and its reversal) each took one and waited for the other's
+   * (a deadlock, one of them failed).
+   */
   async ensureAccounts(
     em: EntityManager,
     codes: AccountCode[],
@@ -184,7 +189,8 @@ export class JournalRepository {
   ): Promise<void> {
     await em.query(
       `INSERT INTO ledger_accounts (code, owner_id, currency)
-       SELECT code, owner_id, $3 FROM unnest($1::text[], $2::uuid[]) AS a(code, owner_id)
+       SELECT DISTINCT code, owner_id, $3 FROM unnest($1::text[], $2::uuid[]) AS a(code, owner_id)
+        ORDER BY code, owner_id
        ON CONFLICT ON CONSTRAINT uq_ledger_accounts DO NOTHING`,
       [codes, ownerIds, currency],
     );
