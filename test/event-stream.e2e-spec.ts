@@ -534,7 +534,8 @@ describe('GET /v1/events/stream', () => {
 
   it('takes a Last-Event-ID past every event held as the last one held (a restored database): new events come', async () => {
     const agent = await registerAgent(a);
-    const far = stream(agent.auth.Authorization, '900000000');
+    // The largest id GET /v1/events takes as `after` (the stream took 15 digits at most).
+    const far = stream(agent.auth.Authorization, String(Number.MAX_SAFE_INTEGER));
     await waitFor(async () => far.frames.some((f) => f.comment === 'connected'), 'connected');
     await recordOnB({ type: 'test.restored', agentId: agent.id, data: { n: 1 } });
     const [next] = await eventsOf(far, 1, 'the next event, not dropped as already seen');
@@ -556,12 +557,14 @@ describe('GET /v1/events/stream', () => {
 
   it('answers 400 for a bad Last-Event-ID and 401 without a credential', async () => {
     const agent = await registerAgent(a);
-    const bad = await a.http
-      .get('/v1/events/stream')
-      .set(agent.auth)
-      .set('Last-Event-ID', 'abc')
-      .expect(400);
-    expect(bad.body.error.details.fields[0].field).toBe('Last-Event-ID');
+    for (const id of ['abc', '9007199254740992', '12345678901234567', '-1']) {
+      const bad = await a.http
+        .get('/v1/events/stream')
+        .set(agent.auth)
+        .set('Last-Event-ID', id)
+        .expect(400);
+      expect(bad.body.error.details.fields[0].field).toBe('Last-Event-ID');
+    }
     await a.http.get('/v1/events/stream').expect(401);
   });
 

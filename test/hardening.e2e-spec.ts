@@ -505,8 +505,11 @@ describe('API_DOCS=false', () => {
     await t.close();
   });
 
-  it('answers 404 for /docs, its assets, /docs-json and /docs-yaml (not the console page)', async () => {
+  it('answers 404 for /docs, its assets, /docs-json, /docs-yaml and //v1/… (not the console page)', async () => {
     for (const path of [
+      // Slashes doubled before the API's path: the router does not route them to /v1.
+      '//v1/shifts',
+      '///v1/nonexistent',
       '/docs',
       '/docs/',
       '/docs/swagger-ui-init.js',

@@ -126,7 +126,7 @@ export function slowedDown(waitMs: number): DomainError {
   const retryAfterSeconds = Math.ceil(waitMs / 1000);
   return new DomainError(
     'RATE_LIMITED',
-    `Too many failed sign-ins to this account: try again in ${retryAfterSeconds} s`,
+    `Too many sign-ins to this account failed or are under way: try again in ${retryAfterSeconds} s`,
     { retryAfterSeconds },
   );
 }

@@ -53,7 +53,8 @@ class ConsoleFiles implements OnModuleInit {
       setHeaders: (reply, path) => reply.header('Cache-Control', cacheControl(path)),
     });
     fastify.get('/*', (request, reply) => {
-      const path = request.url.split('?')[0];
+      // `//v1/…` is not a console page either (the router does not route it to /v1).
+      const path = request.url.split('?')[0].replace(/^\/+/, '/');
       if (NOT_CONSOLE.some((p) => p.test(path))) return reply.callNotFound();
       return reply.header('Cache-Control', cacheControl('index.html')).sendFile('index.html');
     });

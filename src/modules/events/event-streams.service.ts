@@ -53,9 +53,16 @@ export class EventStreamsService {
     }
     let after = 0;
     if (lastEventId !== undefined && lastEventId.trim() !== '') {
-      if (!/^[0-9]{1,15}$/.test(lastEventId.trim())) {
+      // As GET /v1/events takes `after`: any id up to 2^53 - 1 (one past the last counts as it).
+      const id = lastEventId.trim();
+      if (!/^[0-9]{1,16}$/.test(id) || Number(id) > Number.MAX_SAFE_INTEGER) {
         throw DomainError.validation([
-          { field: 'Last-Event-ID', messages: ['Last-Event-ID must be an event id (digits)'] },
+          {
+            field: 'Last-Event-ID',
+            messages: [
+              `Last-Event-ID must be an event id (digits, at most ${Number.MAX_SAFE_INTEGER})`,
+            ],
+          },
         ]);
       }
       after = await this.events.notPast(this.db.manager, Number(lastEventId.trim()));

@@ -260,11 +260,11 @@ function reused(key: string, fp: RequestFingerprint, row: IdempotencyKeyRow): Do
 
 /**
  * IDEMPOTENCY_KEY_REUSED: the key came with another request than its first (`route`, as
- * "METHOD /path", when that differs; else its body did). Also for use cases that keep their
+ * "METHOD /path", when that differs; else its body or its query did: they are hashed together). Also for use cases that keep their
  * own record of a key (a ledger entry keyed by it).
  */
 export function keyReused(key: string, route?: string): DomainError {
-  const what = route ?? 'a different request body';
+  const what = route ?? 'a different request body or query';
   return new DomainError(
     'IDEMPOTENCY_KEY_REUSED',
     `${IDEMPOTENCY_KEY_HEADER} "${key}" was already used with ${what}; use a new key for a new request`,
