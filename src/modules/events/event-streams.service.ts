@@ -65,7 +65,7 @@ export class EventStreamsService {
           },
         ]);
       }
-      after = await this.events.notPast(this.db.manager, Number(lastEventId.trim()));
+      after = await this.events.notPast(this.db.manager, Number(id));
     }
     const replay = lastEventId !== undefined && lastEventId.trim() !== '';
     const token = timesOf(actor);

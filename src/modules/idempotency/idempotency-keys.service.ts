@@ -260,8 +260,8 @@ function reused(key: string, fp: RequestFingerprint, row: IdempotencyKeyRow): Do
 
 /**
  * IDEMPOTENCY_KEY_REUSED: the key came with another request than its first (`route`, as
- * "METHOD /path", when that differs; else its body or its query did: they are hashed together). Also for use cases that keep their
- * own record of a key (a ledger entry keyed by it).
+ * "METHOD /path", when that differs; else its body or its query did: they are hashed
+ * together). Also for use cases that keep their own record of a key (a ledger entry keyed by it).
  */
 export function keyReused(key: string, route?: string): DomainError {
   const what = route ?? 'a different request body or query';

@@ -92,7 +92,7 @@ export class ShiftPostingService {
   async update(actor: Actor, id: string, input: UpdateShiftDto): Promise<ShiftDetailDto> {
     const companyId = requireCompany(actor);
     // A change that enlarges the shift asks credit control before the transaction, as create
-    // does (see there); the locked row below asks again only if it enlarges and this did not.
+    // does (see there); one found enlarging only under the row's lock asks then, and runs again.
     let checked = enlargesNow(await this.reads.own(this.db.manager, companyId, id), input);
     for (;;) {
       if (checked) await this.credit.assertMayAddDemand(companyId);
